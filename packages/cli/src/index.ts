@@ -1,0 +1,2 @@
+export { createProgram, main } from './main.ts';
+export type { CommandContext } from './context.ts';

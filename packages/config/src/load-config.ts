@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ImkError } from '@imk/errors';
+import { applyEnvOverrides } from './env-overrides.ts';
+import { validateConfig } from './validate-config.ts';
+
+export interface LoadConfigOptions<S extends z.ZodType> {
+  /** Service name; the file is `config/<service>.yaml` and env overrides are `IMK_<SERVICE>__…`. */
+  service: string;
+  schema: S;
+  /** The folder holding `config/`. */
+  root: string;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface LoadedConfig<T> {
+  config: T;
+  /** The file read, or undefined when there was none and the embedded defaults apply. */
+  file: string | undefined;
+  envOverrides: string[];
+}
+
+/**
+ * Reads `config/<service>.yaml` (optional: missing means defaults), applies env overrides and validates.
+ * Errors name the file, each dotted field path, what was found and what was expected.
+ */
+export async function loadServiceConfig<S extends z.ZodType>(
+  options: LoadConfigOptions<S>,
+): Promise<LoadedConfig<z.output<S>>> {
+  const file = join(options.root, 'config', `${options.service}.yaml`);
+  let raw: unknown = {};
+  let found: string | undefined = file;
+  try {
+    const text = await readFile(file, 'utf8');
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (error) {
+      throw new ImkError('CONFIG_INVALID', `${file} is not valid YAML: ${(error as Error).message}`, {
+        cause: error,
+        details: { file },
+      });
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    found = undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ImkError('CONFIG_INVALID', `${file}: expected a mapping of settings at the top level`, {
+      details: { file },
+    });
+  const envOverrides = applyEnvOverrides(
+    options.service,
+    options.schema,
+    raw as Record<string, unknown>,
+    options.env ?? process.env,
+  );
+  const result = validateConfig(options.schema, raw);
+  if (!result.ok) {
+    const where = found ?? `${file} (not present; from environment overrides ${envOverrides.join(', ')})`;
+    const lines = result.problems.map((p) => `  ${p.path}: ${p.message} (found ${p.found})`);
+    throw new ImkError('CONFIG_INVALID', `invalid configuration in ${where}:\n${lines.join('\n')}`, {
+      details: { file, problems: result.problems },
+    });
+  }
+  return { config: result.config, file: found, envOverrides };
+}

@@ -1,0 +1,38 @@
+export interface ImkErrorOptions {
+  /** What caused this error, kept for logs and debugging. */
+  cause?: unknown;
+  /** Extra structured facts (file, field, job id) that a log or an error file can show. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The one error class of the project: a stable string `code` that programs match on, and a message that
+ * says what was wrong, where (file, field, job id) and what to do.
+ */
+export class ImkError extends Error {
+  readonly code: string;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: string, message: string, options: ImkErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ImkError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isImkError(error: unknown, code?: string): error is ImkError {
+  return error instanceof ImkError && (code === undefined || error.code === code);
+}
+
+/** A one-line message for any thrown value, including the causes' messages where they add something. */
+export function errorMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  let message = error.message;
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause instanceof Error && depth < 3; depth++) {
+    if (!message.includes(cause.message)) message += `: ${cause.message}`;
+    cause = cause.cause;
+  }
+  return message;
+}

@@ -1,0 +1,90 @@
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { join, relative, sep, isAbsolute } from 'node:path';
+import { sha256File } from '@imk/fs-safe';
+import type { Job } from './job.ts';
+import { formatIssues, type ValidationProblem } from './validate.ts';
+import { JobSchema } from './job.ts';
+
+export const JOB_FILE = 'job.json';
+
+export type BundleResult = { ok: true; job: Job } | { ok: false; problems: ValidationProblem[] };
+
+export interface ReadBundleOptions {
+  /** Check each `files[]` entry's sha256 and size against the file. @default true */
+  verifyHashes?: boolean;
+}
+
+/**
+ * Reads and checks a bundle folder: `job.json` parses and validates, every file it names is a regular
+ * file inside the bundle (no absolute paths, no `..`, no symlink leaving it), and declared sha256s and
+ * sizes match. Returns every problem found, each with the field it concerns.
+ */
+export async function readBundle(dir: string, options: ReadBundleOptions = {}): Promise<BundleResult> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, JOB_FILE), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'job.json is missing from the bundle' : `cannot read job.json (${code})`;
+    return { ok: false, problems: [{ path: JOB_FILE, message }] };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problems: [{ path: JOB_FILE, message: `not valid JSON: ${(error as Error).message}` }] };
+  }
+  const parsed = JobSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
+  const job = parsed.data;
+
+  const problems: ValidationProblem[] = [];
+  const root = await realpath(dir);
+  const named: [string, string | undefined][] = [
+    ['audio_path', job.audio_path],
+    ['video_path', job.video_path],
+    ['cover_path', job.cover_path],
+    ...(job.files ?? []).map((file, index): [string, string] => [`files.${index}.path`, file.path]),
+  ];
+  for (const [field, path] of named) {
+    if (path === undefined) continue;
+    const problem = await fileProblem(root, path);
+    if (problem) problems.push({ path: field, message: problem });
+  }
+  if (problems.length === 0 && options.verifyHashes !== false) {
+    for (const [index, file] of (job.files ?? []).entries()) {
+      const full = join(root, file.path);
+      const { size } = await stat(full);
+      if (size !== file.bytes) {
+        problems.push({ path: `files.${index}.bytes`, message: `${file.path} has ${size} bytes, job.json says ${file.bytes}` });
+        continue;
+      }
+      const actual = await sha256File(full);
+      if (actual !== file.sha256)
+        problems.push({
+          path: `files.${index}.sha256`,
+          message: `${file.path} has sha256 ${actual}, job.json says ${file.sha256} (the file changed or is damaged)`,
+        });
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, job };
+}
+
+async function fileProblem(root: string, path: string): Promise<string | undefined> {
+  const full = join(root, path);
+  try {
+    const link = await lstat(full);
+    if (link.isSymbolicLink()) {
+      const target = await realpath(full);
+      const rel = relative(root, target);
+      if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel))
+        return `${path} is a symbolic link that leaves the bundle (to ${target})`;
+    }
+    const info = await stat(full);
+    if (!info.isFile()) return `${path} is not a regular file`;
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `${path} is named in job.json but missing from the bundle` : `${path}: cannot read (${code})`;
+  }
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/** The document version this code writes. Documents without `schema_version` are legacy and still accepted. */
+export const SCHEMA_VERSION = 1;
+
+const WINDOWS_DRIVE = /^[a-zA-Z]:/;
+
+/**
+ * A path inside a bundle or an output folder: relative, `/`-separated, no `..`, no empty segment,
+ * nothing absolute. Symlinks that leave the bundle are checked on disk by `validateBundleDir`.
+ */
+export const BundlePathSchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .superRefine((value, ctx) => {
+    const problem = bundlePathProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('A file name inside the bundle (relative, no "..", not absolute).');
+
+export function bundlePathProblem(value: string): string | undefined {
+  if (value.includes('\0')) return 'contains a NUL byte';
+  if (value.startsWith('/') || value.startsWith('\\') || WINDOWS_DRIVE.test(value))
+    return `"${value}" is an absolute path; name a file inside the bundle instead`;
+  if (value.includes('\\')) return `"${value}" contains a backslash; use "/" between folders`;
+  const segments = value.split('/');
+  if (segments.includes('..')) return `"${value}" contains ".." and could leave the bundle`;
+  if (segments.some((segment) => segment === '' || segment === '.'))
+    return `"${value}" has an empty or "." segment`;
+  return undefined;
+}
+
+export const Sha256Schema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters')
+  .describe('SHA-256 of the file, lowercase hex.');
+
+/** Job ids are folder suffixes too: letters, digits, ".", "_" and "-", not starting with a dot. */
+export const JobIdSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/,
+    'expected 1-200 characters of letters, digits, ".", "_" or "-", not starting with "."',
+  )
+  .describe('Unique job id; also the suffix of the bundle folder `job_<id>`.');
+
+export const ProducerSchema = z
+  .looseObject({
+    name: z.string().describe('Program that wrote the document, e.g. "youtube-retriever".'),
+    version: z.string().describe('Its version.'),
+    host: z.string().describe('Host name it ran on.'),
+  })
+  .describe('Who wrote this document.');
+
+export const YoutubeInfoSchema = z
+  .looseObject({
+    video_id: z.string().optional(),
+    url: z.string().optional(),
+    channel: z.string().optional(),
+    title: z.string().optional(),
+    online_duration_sec: z.number().nullable().optional(),
+  })
+  .describe('What YouTube said of the video (legacy field, copied into the manifest).');
+
+export const ValidationSchema = z
+  .looseObject({
+    duration_checks: z.enum(['pass', 'fail', 'skipped']).optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .describe('Checks the retriever made (legacy field, copied into the manifest).');
+
+export const STEM_NAMES = ['vocals', 'drums', 'bass', 'other'] as const;
+export const StemNameSchema = z.enum(STEM_NAMES);
+export type StemName = z.infer<typeof StemNameSchema>;
+
+export const AUDIO_FORMATS = ['m4a', 'mp3', 'flac', 'wav'] as const;
+export const AudioFormatSchema = z.enum(AUDIO_FORMATS);
+export type AudioFormat = z.infer<typeof AudioFormatSchema>;

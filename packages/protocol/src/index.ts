@@ -1,0 +1,26 @@
+export {
+  SCHEMA_VERSION,
+  AUDIO_FORMATS,
+  STEM_NAMES,
+  AudioFormatSchema,
+  BundlePathSchema,
+  JobIdSchema,
+  ProducerSchema,
+  Sha256Schema,
+  StemNameSchema,
+  ValidationSchema,
+  YoutubeInfoSchema,
+  bundlePathProblem,
+} from './common.ts';
+export type { AudioFormat, StemName } from './common.ts';
+export { JobSchema, JobOptionsSchema, JobFileSchema, VariantNameSchema } from './job.ts';
+export type { Job, JobOptions, JobFile } from './job.ts';
+export { ARTIFACT_KINDS, ArtifactSchema, LegacyManifestSchema, LoudnessSchema, ManifestSchema } from './manifest.ts';
+export type { Artifact, LegacyManifest, Manifest } from './manifest.ts';
+export { describeProblems, formatIssues, parseJsonText, validateJob, validateManifest } from './validate.ts';
+export type { AnyManifest, Validated, ValidationProblem } from './validate.ts';
+export { DOCUMENT_SCHEMAS, documentJsonSchema, documentJsonSchemaText } from './json-schema.ts';
+export type { DocumentName } from './json-schema.ts';
+export { readBundle, JOB_FILE } from './bundle.ts';
+export type { BundleResult } from './bundle.ts';
+export { producerInfo } from './producer.ts';

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import {
+  AudioFormatSchema,
+  BundlePathSchema,
+  JobIdSchema,
+  ProducerSchema,
+  Sha256Schema,
+  StemNameSchema,
+  ValidationSchema,
+  YoutubeInfoSchema,
+} from './common.ts';
+
+export const VariantNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a lowercase name such as "instrumental" or "no_drums"');
+
+/** Per-job processing options; every field is optional and config supplies the defaults. */
+export const JobOptionsSchema = z
+  .looseObject({
+    variants: z
+      .array(VariantNameSchema)
+      .optional()
+      .describe('Variant recipes to produce, by name (default from config: instrumental, no_drums, drums_only).'),
+    keep_stems: z
+      .union([z.boolean(), z.array(StemNameSchema)])
+      .optional()
+      .describe('Keep stem files: true for all four, or a list of stem names.'),
+    output_format: AudioFormatSchema.optional().describe('Audio format of the variants (default m4a).'),
+    engine: z.string().optional().describe('Separation engine name, e.g. "builtin" or "demucs".'),
+    engine_params: z.record(z.string(), z.unknown()).optional().describe('Engine-specific parameters.'),
+    target_lufs: z.number().min(-30).max(-5).optional().describe('Loudness target in LUFS (-30 to -5).'),
+    true_peak: z.number().min(-6).max(0).optional().describe('True-peak ceiling in dBTP (-6 to 0).'),
+    two_pass_loudness: z.boolean().optional().describe('Measure first, then normalise (two-pass loudnorm).'),
+    sample_rate: z.number().int().min(8000).max(192000).optional().describe('Output sample rate in Hz.'),
+    bit_depth: z
+      .union([z.literal(16), z.literal(24), z.literal(32)])
+      .optional()
+      .describe('Bit depth for flac/wav output.'),
+    priority: z
+      .number()
+      .int()
+      .min(-100)
+      .max(100)
+      .optional()
+      .describe('Higher runs first; FIFO by publish time within one priority (default 0).'),
+  })
+  .describe('Per-job options.');
+export type JobOptions = z.infer<typeof JobOptionsSchema>;
+
+export const JobFileSchema = z.looseObject({
+  path: BundlePathSchema,
+  sha256: Sha256Schema,
+  bytes: z.number().int().nonnegative().describe('Size in bytes.'),
+});
+export type JobFile = z.infer<typeof JobFileSchema>;
+
+/**
+ * `job.json`: a superset of the earlier Python project's document. Unknown fields are kept
+ * (new fields are added, never renamed).
+ */
+export const JobSchema = z
+  .looseObject({
+    schema_version: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Document version; absent in legacy documents, which are still accepted.'),
+    job_id: JobIdSchema,
+    source_type: z.string().min(1).describe('youtube, deemix, custom, local, …'),
+    artist: z.string().optional().describe('Tag. YouTube: the channel.'),
+    album: z.string().optional().describe('Tag. YouTube: "YTDL".'),
+    title: z.string().optional().describe('Tag. YouTube: the video title.'),
+    audio_path: BundlePathSchema.optional(),
+    video_path: BundlePathSchema.optional(),
+    cover_path: BundlePathSchema.optional(),
+    youtube: YoutubeInfoSchema.optional(),
+    validation: ValidationSchema.optional(),
+    created_at: z.iso.datetime({ offset: true }).optional().describe('When the bundle was made (ISO 8601).'),
+    producer: ProducerSchema.optional(),
+    files: z.array(JobFileSchema).optional().describe('sha256 and size of files in the bundle, verified on claim.'),
+    options: JobOptionsSchema.optional(),
+  })
+  .superRefine((job, ctx) => {
+    if (!job.audio_path && !job.video_path)
+      ctx.addIssue({ code: 'custom', path: ['audio_path'], message: 'a job needs audio_path or video_path' });
+  })
+  .describe('job.json: one job bundle published into a queue folder.');
+export type Job = z.infer<typeof JobSchema>;

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import {
+  BundlePathSchema,
+  JobIdSchema,
+  ProducerSchema,
+  Sha256Schema,
+  ValidationSchema,
+  YoutubeInfoSchema,
+} from './common.ts';
+import { JobOptionsSchema } from './job.ts';
+
+export const ARTIFACT_KINDS = ['audio', 'video', 'stems'] as const;
+
+export const LoudnessSchema = z.looseObject({
+  integrated_lufs: z.number().nullable().describe('Integrated loudness, EBU R128 (null for silence).'),
+  true_peak_dbtp: z.number().nullable().describe('True peak in dBTP (null for silence).'),
+});
+
+export const ArtifactSchema = z
+  .looseObject({
+    kind: z.enum(ARTIFACT_KINDS).describe('audio, video or stems.'),
+    variant: z.string().min(1).describe('instrumental, no_drums, drums_only, source, a stem name, …'),
+    label: z.string().describe('Human text, e.g. "Instrumental (no drum)".'),
+    path: BundlePathSchema.describe('Relative to outputs/<job_id>/, e.g. "files/audio/Artist - Title.m4a".'),
+    codec: z.string().describe('Audio codec (for video: the audio codec), e.g. "aac".'),
+    container: z.string().describe('Container, e.g. "m4a", "mp4", "flac".'),
+    duration_sec: z.number().nonnegative(),
+    sha256: Sha256Schema,
+    bytes: z.number().int().nonnegative(),
+    sample_rate: z.number().int().positive().optional(),
+    channels: z.number().int().positive().optional(),
+    loudness: LoudnessSchema.optional(),
+    streams: z.array(z.string()).optional().describe('For multi-stream files (.stem.mp4): what each stream holds.'),
+  })
+  .describe('One output file.');
+export type Artifact = z.infer<typeof ArtifactSchema>;
+
+export const ManifestSchema = z
+  .looseObject({
+    schema_version: z.number().int().min(1).describe('1 for this version.'),
+    job_id: JobIdSchema,
+    source_type: z.string(),
+    artist: z.string(),
+    album: z.string(),
+    title: z.string(),
+    processed_at: z.iso.datetime({ offset: true }).describe('When processing finished (ISO 8601).'),
+    artifacts: z.array(ArtifactSchema),
+    youtube: YoutubeInfoSchema.optional(),
+    validation: ValidationSchema.optional(),
+    stems_generated: z.boolean().describe('Variants were made from stems.'),
+    stems_preserved: z.boolean().describe('Stem files are included.'),
+    input: z
+      .looseObject({
+        path: z.string().optional().describe('Name of the input file in the bundle.'),
+        sha256: Sha256Schema,
+        bytes: z.number().int().nonnegative().optional(),
+        duration_sec: z.number().nonnegative(),
+        sample_rate: z.number().int().positive().optional(),
+        channels: z.number().int().positive().optional(),
+        codec: z.string().optional(),
+      })
+      .describe('The audio that was separated.'),
+    engine: z
+      .looseObject({
+        name: z.string(),
+        version: z.string(),
+        params: z.record(z.string(), z.unknown()),
+      })
+      .describe('The separation engine and its parameters.'),
+    timings_sec: z
+      .record(z.string(), z.number().nonnegative())
+      .describe('Seconds spent per stage: decode, separate, mix, encode, manifest, …'),
+    warnings: z.array(z.string()),
+    producer: ProducerSchema.optional(),
+    options: JobOptionsSchema.optional().describe('The options in force for this job after defaults.'),
+    null_residual_db: z
+      .number()
+      .nullable()
+      .optional()
+      .describe('Mixture minus the sum of stems, in dB relative to the mixture (lower is better).'),
+    duplicate_of: JobIdSchema.optional().describe(
+      'Set when this job was skipped because an earlier job had the same input; names that job.',
+    ),
+  })
+  .describe('manifest.json: what a job produced, in outputs/<job_id>/.');
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** The earlier Python project's manifest: read, never written. `sha256` was declared but left empty. */
+export const LegacyManifestSchema = z.looseObject({
+  job_id: z.string().min(1),
+  source_type: z.string().optional(),
+  artist: z.string().optional(),
+  album: z.string().optional(),
+  title: z.string().optional(),
+  processed_at: z.string().optional(),
+  artifacts: z.array(
+    z.looseObject({
+      kind: z.string(),
+      variant: z.string().optional(),
+      label: z.string().optional(),
+      path: BundlePathSchema,
+      codec: z.string().nullable().optional(),
+      container: z.string().nullable().optional(),
+      duration_sec: z.number().nullable().optional(),
+      sha256: z.string().nullable().optional(),
+    }),
+  ),
+  youtube: YoutubeInfoSchema.optional(),
+  validation: ValidationSchema.optional(),
+  stems_generated: z.boolean().optional(),
+  stems_preserved: z.boolean().optional(),
+});
+export type LegacyManifest = z.infer<typeof LegacyManifestSchema>;
