@@ -1,0 +1,1 @@
+export type { PcmChannels, SeparateRequest, SeparationEngine, SeparationResult, StemFiles, StemPcm } from './engine.ts';
