@@ -26,7 +26,8 @@ export function applyEnvOverrides(
         target[key] = parseValue(raw);
       } else {
         const next = target[key];
-        target = typeof next === 'object' && next !== null ? (next as Record<string, unknown>) : (target[key] = {});
+        target =
+          typeof next === 'object' && next !== null ? (next as Record<string, unknown>) : (target[key] = {});
       }
     }
     used.push(name);

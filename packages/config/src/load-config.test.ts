@@ -20,9 +20,18 @@ async function rootWith(yaml?: string): Promise<string> {
 
 describe('loadServiceConfig', () => {
   it('uses the embedded defaults when the file is absent', async () => {
-    const loaded = await loadServiceConfig({ service: 'demo-service', schema: Schema, root: await rootWith(), env: {} });
+    const loaded = await loadServiceConfig({
+      service: 'demo-service',
+      schema: Schema,
+      root: await rootWith(),
+      env: {},
+    });
     expect(loaded.file).toBeUndefined();
-    expect(loaded.config).toEqual({ concurrency: 2, remoteRoots: { audio: '/nas/audio' }, queues: ['youtube_audio'] });
+    expect(loaded.config).toEqual({
+      concurrency: 2,
+      remoteRoots: { audio: '/nas/audio' },
+      queues: ['youtube_audio'],
+    });
   });
 
   it('applies env overrides onto nested camelCase keys, parsing JSON values', async () => {
@@ -52,8 +61,8 @@ describe('loadServiceConfig', () => {
 
   it('reports YAML syntax errors with the file name', async () => {
     const root = await rootWith('concurrency: [1,\n');
-    await expect(loadServiceConfig({ service: 'demo-service', schema: Schema, root, env: {} })).rejects.toThrow(
-      /demo-service\.yaml is not valid YAML/,
-    );
+    await expect(
+      loadServiceConfig({ service: 'demo-service', schema: Schema, root, env: {} }),
+    ).rejects.toThrow(/demo-service\.yaml is not valid YAML/);
   });
 });

@@ -25,14 +25,18 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
     text = await readFile(join(dir, JOB_FILE), 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? 'job.json is missing from the bundle' : `cannot read job.json (${code})`;
+    const message =
+      code === 'ENOENT' ? 'job.json is missing from the bundle' : `cannot read job.json (${code})`;
     return { ok: false, problems: [{ path: JOB_FILE, message }] };
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problems: [{ path: JOB_FILE, message: `not valid JSON: ${(error as Error).message}` }] };
+    return {
+      ok: false,
+      problems: [{ path: JOB_FILE, message: `not valid JSON: ${(error as Error).message}` }],
+    };
   }
   const parsed = JobSchema.safeParse(json);
   if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
@@ -56,7 +60,10 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
       const full = join(root, file.path);
       const { size } = await stat(full);
       if (size !== file.bytes) {
-        problems.push({ path: `files.${index}.bytes`, message: `${file.path} has ${size} bytes, job.json says ${file.bytes}` });
+        problems.push({
+          path: `files.${index}.bytes`,
+          message: `${file.path} has ${size} bytes, job.json says ${file.bytes}`,
+        });
         continue;
       }
       const actual = await sha256File(full);
@@ -85,6 +92,8 @@ async function fileProblem(root: string, path: string): Promise<string | undefin
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? `${path} is named in job.json but missing from the bundle` : `${path}: cannot read (${code})`;
+    return code === 'ENOENT'
+      ? `${path} is named in job.json but missing from the bundle`
+      : `${path}: cannot read (${code})`;
   }
 }

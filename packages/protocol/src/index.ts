@@ -15,7 +15,13 @@ export {
 export type { AudioFormat, StemName } from './common.ts';
 export { JobSchema, JobOptionsSchema, JobFileSchema, VariantNameSchema } from './job.ts';
 export type { Job, JobOptions, JobFile } from './job.ts';
-export { ARTIFACT_KINDS, ArtifactSchema, LegacyManifestSchema, LoudnessSchema, ManifestSchema } from './manifest.ts';
+export {
+  ARTIFACT_KINDS,
+  ArtifactSchema,
+  LegacyManifestSchema,
+  LoudnessSchema,
+  ManifestSchema,
+} from './manifest.ts';
 export type { Artifact, LegacyManifest, Manifest } from './manifest.ts';
 export { describeProblems, formatIssues, parseJsonText, validateJob, validateManifest } from './validate.ts';
 export type { AnyManifest, Validated, ValidationProblem } from './validate.ts';

@@ -20,7 +20,9 @@ export const JobOptionsSchema = z
     variants: z
       .array(VariantNameSchema)
       .optional()
-      .describe('Variant recipes to produce, by name (default from config: instrumental, no_drums, drums_only).'),
+      .describe(
+        'Variant recipes to produce, by name (default from config: instrumental, no_drums, drums_only).',
+      ),
     keep_stems: z
       .union([z.boolean(), z.array(StemNameSchema)])
       .optional()
@@ -78,7 +80,10 @@ export const JobSchema = z
     validation: ValidationSchema.optional(),
     created_at: z.iso.datetime({ offset: true }).optional().describe('When the bundle was made (ISO 8601).'),
     producer: ProducerSchema.optional(),
-    files: z.array(JobFileSchema).optional().describe('sha256 and size of files in the bundle, verified on claim.'),
+    files: z
+      .array(JobFileSchema)
+      .optional()
+      .describe('sha256 and size of files in the bundle, verified on claim.'),
     options: JobOptionsSchema.optional(),
   })
   .superRefine((job, ctx) => {

@@ -4,7 +4,11 @@ import { LegacyManifestSchema, ManifestSchema } from './manifest.ts';
 
 export const DOCUMENT_SCHEMAS = {
   job: { schema: JobSchema, file: 'job.schema.json', title: 'instrumental-maker job.json' },
-  manifest: { schema: ManifestSchema, file: 'manifest.schema.json', title: 'instrumental-maker manifest.json (v1)' },
+  manifest: {
+    schema: ManifestSchema,
+    file: 'manifest.schema.json',
+    title: 'instrumental-maker manifest.json (v1)',
+  },
   'manifest-legacy': {
     schema: LegacyManifestSchema,
     file: 'manifest-legacy.schema.json',

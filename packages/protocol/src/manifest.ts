@@ -30,7 +30,10 @@ export const ArtifactSchema = z
     sample_rate: z.number().int().positive().optional(),
     channels: z.number().int().positive().optional(),
     loudness: LoudnessSchema.optional(),
-    streams: z.array(z.string()).optional().describe('For multi-stream files (.stem.mp4): what each stream holds.'),
+    streams: z
+      .array(z.string())
+      .optional()
+      .describe('For multi-stream files (.stem.mp4): what each stream holds.'),
   })
   .describe('One output file.');
 export type Artifact = z.infer<typeof ArtifactSchema>;

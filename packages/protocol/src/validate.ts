@@ -25,7 +25,9 @@ export function describeProblems(problems: readonly ValidationProblem[]): string
 /** Validates a parsed `job.json` (legacy or v1). Pure: no file access. */
 export function validateJob(json: unknown): Validated<Job> {
   const result = JobSchema.safeParse(json);
-  return result.success ? { ok: true, value: result.data } : { ok: false, problems: formatIssues(result.error.issues) };
+  return result.success
+    ? { ok: true, value: result.data }
+    : { ok: false, problems: formatIssues(result.error.issues) };
 }
 
 export type AnyManifest = { legacy: false; manifest: Manifest } | { legacy: true; manifest: LegacyManifest };

@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DOCUMENT_SCHEMAS, documentJsonSchemaText, validateJob, validateManifest, type DocumentName } from '../src/index.ts';
+import {
+  DOCUMENT_SCHEMAS,
+  documentJsonSchemaText,
+  validateJob,
+  validateManifest,
+  type DocumentName,
+} from '../src/index.ts';
 
 const schemasDir = join(import.meta.dirname, '..', '..', '..', 'docs', 'schemas');
 
@@ -41,7 +47,12 @@ describe('job.json', () => {
   });
 
   it('names the field and the problem for wrong documents', () => {
-    const result = validateJob({ ...legacyJob, job_id: 5, audio_path: '../etc/passwd', options: { output_format: 'ogg' } });
+    const result = validateJob({
+      ...legacyJob,
+      job_id: 5,
+      audio_path: '../etc/passwd',
+      options: { output_format: 'ogg' },
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const paths = result.problems.map((p) => p.path);
@@ -69,7 +80,16 @@ describe('manifest.json', () => {
       stems_generated: true,
       stems_preserved: false,
       artifacts: [
-        { kind: 'audio', variant: 'instrumental', label: 'Instrumental', path: 'files/audio/A - T.m4a', codec: 'aac', container: 'm4a', duration_sec: 200.1, sha256: null },
+        {
+          kind: 'audio',
+          variant: 'instrumental',
+          label: 'Instrumental',
+          path: 'files/audio/A - T.m4a',
+          codec: 'aac',
+          container: 'm4a',
+          duration_sec: 200.1,
+          sha256: null,
+        },
       ],
     });
     expect(result.ok).toBe(true);
@@ -85,7 +105,17 @@ describe('manifest.json', () => {
       album: 'B',
       title: 'T',
       processed_at: '2026-11-21T10:00:00Z',
-      artifacts: [{ kind: 'audio', variant: 'instrumental', label: 'Instrumental', path: 'files/audio/A - T.m4a', codec: 'aac', container: 'm4a', duration_sec: 1 }],
+      artifacts: [
+        {
+          kind: 'audio',
+          variant: 'instrumental',
+          label: 'Instrumental',
+          path: 'files/audio/A - T.m4a',
+          codec: 'aac',
+          container: 'm4a',
+          duration_sec: 1,
+        },
+      ],
       stems_generated: true,
       stems_preserved: false,
       input: { sha256: 'a'.repeat(64), duration_sec: 1 },
@@ -94,6 +124,7 @@ describe('manifest.json', () => {
       warnings: [],
     });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.problems.map((p) => p.path)).toEqual(['artifacts.0.sha256', 'artifacts.0.bytes']);
+    if (!result.ok)
+      expect(result.problems.map((p) => p.path)).toEqual(['artifacts.0.sha256', 'artifacts.0.bytes']);
   });
 });

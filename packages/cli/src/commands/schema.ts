@@ -11,7 +11,10 @@ export function registerSchema(program: Command): void {
       .description('print the JSON Schema of job.json or manifest.json'),
   ).action((document: string) => {
     if (!(document in DOCUMENT_SCHEMAS))
-      throw new ImkError('UNKNOWN_DOCUMENT', `unknown document "${document}"; expected one of: ${Object.keys(DOCUMENT_SCHEMAS).join(', ')}`);
+      throw new ImkError(
+        'UNKNOWN_DOCUMENT',
+        `unknown document "${document}"; expected one of: ${Object.keys(DOCUMENT_SCHEMAS).join(', ')}`,
+      );
     print(documentJsonSchemaText(document as DocumentName));
   });
 }
