@@ -55,18 +55,25 @@ export const ProducerSchema = z
 
 export const YoutubeInfoSchema = z
   .looseObject({
-    video_id: z.string().optional(),
-    url: z.string().optional(),
-    channel: z.string().optional(),
-    title: z.string().optional(),
-    online_duration_sec: z.number().nullable().optional(),
+    video_id: z.string().optional().describe('YouTube video id.'),
+    url: z.string().optional().describe('The page URL that was fetched.'),
+    channel: z.string().optional().describe('Channel name.'),
+    title: z.string().optional().describe('Video title.'),
+    online_duration_sec: z
+      .number()
+      .nullable()
+      .optional()
+      .describe('Duration the site reported (null or absent when it reports none).'),
   })
   .describe('What YouTube said of the video (legacy field, copied into the manifest).');
 
 export const ValidationSchema = z
   .looseObject({
-    duration_checks: z.enum(['pass', 'fail', 'skipped']).optional(),
-    details: z.record(z.string(), z.unknown()).optional(),
+    duration_checks: z
+      .enum(['pass', 'fail', 'skipped'])
+      .optional()
+      .describe('Downloaded vs online duration (tolerance 2 s or 1 %); skipped when the site gives none.'),
+    details: z.record(z.string(), z.unknown()).optional().describe('Figures behind the checks.'),
   })
   .describe('Checks the retriever made (legacy field, copied into the manifest).');
 

@@ -30,3 +30,4 @@ export type { DocumentName } from './json-schema.ts';
 export { readBundle, JOB_FILE } from './bundle.ts';
 export type { BundleResult } from './bundle.ts';
 export { producerInfo } from './producer.ts';
+export { documentFieldTable, replaceFieldTables } from './field-table.ts';

@@ -24,12 +24,12 @@ export const ArtifactSchema = z
     path: BundlePathSchema.describe('Relative to outputs/<job_id>/, e.g. "files/audio/Artist - Title.m4a".'),
     codec: z.string().describe('Audio codec (for video: the audio codec), e.g. "aac".'),
     container: z.string().describe('Container, e.g. "m4a", "mp4", "flac".'),
-    duration_sec: z.number().nonnegative(),
+    duration_sec: z.number().nonnegative().describe('Length in seconds.'),
     sha256: Sha256Schema,
-    bytes: z.number().int().nonnegative(),
-    sample_rate: z.number().int().positive().optional(),
-    channels: z.number().int().positive().optional(),
-    loudness: LoudnessSchema.optional(),
+    bytes: z.number().int().nonnegative().describe('Size in bytes.'),
+    sample_rate: z.number().int().positive().optional().describe('Audio sample rate in Hz.'),
+    channels: z.number().int().positive().optional().describe('Audio channels.'),
+    loudness: LoudnessSchema.optional().describe('Measured loudness (EBU R128).'),
     streams: z
       .array(z.string())
       .optional()
@@ -42,12 +42,12 @@ export const ManifestSchema = z
   .looseObject({
     schema_version: z.number().int().min(1).describe('1 for this version.'),
     job_id: JobIdSchema,
-    source_type: z.string(),
-    artist: z.string(),
-    album: z.string(),
-    title: z.string(),
+    source_type: z.string().describe('As in the job.'),
+    artist: z.string().describe('As in the job (or read from the file when the job had none).'),
+    album: z.string().describe('As in the job.'),
+    title: z.string().describe('As in the job (or from the file name).'),
     processed_at: z.iso.datetime({ offset: true }).describe('When processing finished (ISO 8601).'),
-    artifacts: z.array(ArtifactSchema),
+    artifacts: z.array(ArtifactSchema).describe('Every file the job produced.'),
     youtube: YoutubeInfoSchema.optional(),
     validation: ValidationSchema.optional(),
     stems_generated: z.boolean().describe('Variants were made from stems.'),
@@ -56,24 +56,24 @@ export const ManifestSchema = z
       .looseObject({
         path: z.string().optional().describe('Name of the input file in the bundle.'),
         sha256: Sha256Schema,
-        bytes: z.number().int().nonnegative().optional(),
-        duration_sec: z.number().nonnegative(),
-        sample_rate: z.number().int().positive().optional(),
-        channels: z.number().int().positive().optional(),
-        codec: z.string().optional(),
+        bytes: z.number().int().nonnegative().optional().describe('Size in bytes.'),
+        duration_sec: z.number().nonnegative().describe('Length in seconds.'),
+        sample_rate: z.number().int().positive().optional().describe('Sample rate of the input in Hz.'),
+        channels: z.number().int().positive().optional().describe('Channels of the input.'),
+        codec: z.string().optional().describe('Codec of the input.'),
       })
       .describe('The audio that was separated.'),
     engine: z
       .looseObject({
-        name: z.string(),
-        version: z.string(),
-        params: z.record(z.string(), z.unknown()),
+        name: z.string().describe('"builtin", "demucs", …'),
+        version: z.string().describe('Engine version (and model, for demucs).'),
+        params: z.record(z.string(), z.unknown()).describe('Parameters that shaped the stems.'),
       })
       .describe('The separation engine and its parameters.'),
     timings_sec: z
       .record(z.string(), z.number().nonnegative())
       .describe('Seconds spent per stage: decode, separate, mix, encode, manifest, …'),
-    warnings: z.array(z.string()),
+    warnings: z.array(z.string()).describe('Things a user should know, e.g. a failed duration check.'),
     producer: ProducerSchema.optional(),
     options: JobOptionsSchema.optional().describe('The options in force for this job after defaults.'),
     null_residual_db: z
