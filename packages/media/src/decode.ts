@@ -1,0 +1,145 @@
+import { ImkError } from '@imk/errors';
+import { execa } from 'execa';
+import type { PcmChannels } from './types.ts';
+import { assertLittleEndian } from './endian.ts';
+import { probeMedia } from './probe.ts';
+import { FFMPEG_BASE_ARGS, ffmpegHasSoxr, lastLines } from './ffmpeg-run.ts';
+import { resolveTool } from './tool-resolver.ts';
+import { DEFAULT_BLOCK_FRAMES } from './wav-reader.ts';
+
+export interface DecodeOptions {
+  /** Output sample rate; other rates are resampled (soxr when ffmpeg has it). @default 44100 */
+  sampleRate?: number;
+  /** Output channels: 2 (mono is copied to both) or 1 (downmixed). @default 2 */
+  channels?: 1 | 2;
+  /** Sample frames per yielded block (the last block may be shorter). @default 65536 */
+  blockFrames?: number;
+  /** Stops ffmpeg and rejects with ImkError('ABORTED'). */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_SAMPLE_RATE = 44100;
+
+/**
+ * Decodes the first audio stream of any file ffmpeg reads into planar float32 blocks, streamed from an
+ * ffmpeg pipe so memory stays bounded. Probes first, so bad input fails with MEDIA_UNREADABLE, MEDIA_EMPTY
+ * or MEDIA_NO_AUDIO naming the file. Stopping the iteration early stops ffmpeg.
+ */
+export async function* decodeAudio(file: string, options: DecodeOptions = {}): AsyncGenerator<PcmChannels> {
+  assertLittleEndian();
+  const sampleRate = options.sampleRate ?? DEFAULT_SAMPLE_RATE;
+  const channels = options.channels ?? 2;
+  const blockFrames = Math.max(1, Math.floor(options.blockFrames ?? DEFAULT_BLOCK_FRAMES));
+  const info = await probeMedia(file, { signal: options.signal });
+  const filters: string[] = [];
+  // ffmpeg's own mono->stereo upmix lowers each side by 3 dB; copy the channel instead so L = R = mono.
+  if (channels === 2 && info.audio?.channels === 1) filters.push('pan=stereo|c0=c0|c1=c0');
+  filters.push(
+    (await ffmpegHasSoxr()) ? `aresample=${sampleRate}:resampler=soxr` : `aresample=${sampleRate}`,
+  );
+  const args = [
+    ...FFMPEG_BASE_ARGS,
+    '-i',
+    file,
+    '-map',
+    '0:a:0',
+    '-vn',
+    '-sn',
+    '-dn',
+    '-af',
+    filters.join(','),
+    '-ac',
+    String(channels),
+    '-ar',
+    String(sampleRate),
+    '-c:a',
+    'pcm_f32le',
+    '-f',
+    'f32le',
+    'pipe:1',
+  ];
+  const ffmpeg = await resolveTool('ffmpeg');
+  const subprocess = execa(ffmpeg, args, {
+    reject: false,
+    stdin: 'ignore',
+    buffer: { stdout: false, stderr: true },
+    cancelSignal: options.signal,
+  });
+  const frameBytes = channels * 4;
+  const block = Buffer.from(new ArrayBuffer(blockFrames * frameBytes));
+  let filled = 0;
+  let finished = false;
+  try {
+    for await (const chunk of subprocess.stdout as AsyncIterable<Buffer>) {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const n = Math.min(block.length - filled, chunk.length - offset);
+        chunk.copy(block, filled, offset, offset + n);
+        filled += n;
+        offset += n;
+        if (filled === block.length) {
+          yield planarFrom(block, blockFrames, channels);
+          filled = 0;
+        }
+      }
+    }
+    const result = await subprocess;
+    if (result.isCanceled)
+      throw new ImkError('ABORTED', `aborted while decoding ${file}`, { cause: options.signal?.reason });
+    if (result.exitCode !== 0) {
+      throw new ImkError(
+        'MEDIA_DECODE_FAILED',
+        `ffmpeg could not decode ${file}: ${lastLines(result.stderr, 3) || `exit ${String(result.exitCode)}`}`,
+        {
+          details: { file },
+        },
+      );
+    }
+    const frames = Math.floor(filled / frameBytes);
+    if (frames > 0) yield planarFrom(block, frames, channels);
+    finished = true;
+  } finally {
+    if (!finished) {
+      // The consumer stopped early or something threw: do not leave ffmpeg running.
+      subprocess.kill();
+      await subprocess.catch(() => undefined);
+    }
+  }
+}
+
+export interface DecodedAudio {
+  channels: PcmChannels;
+  sampleRate: number;
+  frames: number;
+}
+
+/** Decodes a whole file into memory (see decodeAudio for the options). */
+export async function readAudio(file: string, options: DecodeOptions = {}): Promise<DecodedAudio> {
+  const sampleRate = options.sampleRate ?? DEFAULT_SAMPLE_RATE;
+  const count = options.channels ?? 2;
+  const blocks: PcmChannels[] = [];
+  let frames = 0;
+  for await (const block of decodeAudio(file, { ...options, blockFrames: options.blockFrames ?? 1 << 18 })) {
+    blocks.push(block);
+    frames += block[0]!.length;
+  }
+  const channels = Array.from({ length: count }, () => new Float32Array(frames));
+  let offset = 0;
+  for (const block of blocks) {
+    for (let c = 0; c < count; c++) channels[c]!.set(block[c]!, offset);
+    offset += block[0]!.length;
+  }
+  return { channels, sampleRate, frames };
+}
+
+function planarFrom(buffer: Buffer, frames: number, channels: number): PcmChannels {
+  const src = new Float32Array(buffer.buffer, buffer.byteOffset, frames * channels);
+  if (channels === 1) return [src.slice()];
+  const l = new Float32Array(frames);
+  const r = new Float32Array(frames);
+  for (let i = 0, j = 0; i < frames; i++, j += 2) {
+    l[i] = src[j]!;
+    r[i] = src[j + 1]!;
+  }
+  return [l, r];
+}

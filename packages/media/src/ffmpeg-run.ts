@@ -1,0 +1,58 @@
+import { ImkError } from '@imk/errors';
+import { execa } from 'execa';
+import { resolveTool } from './tool-resolver.ts';
+
+/** The last non-empty lines of a tool's stderr, joined, for error messages. */
+export function lastLines(text: string | undefined, count: number): string {
+  return (text ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-count)
+    .join(' | ');
+}
+
+/** The arguments every ffmpeg run starts with: quiet, no stdin, never ask before overwriting. */
+export const FFMPEG_BASE_ARGS = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y'];
+
+export interface RunFfmpegOptions {
+  signal?: AbortSignal;
+  /** Names the step and file in errors, e.g. `encoding song.wav to song.m4a`. */
+  what: string;
+}
+
+/** Runs ffmpeg to completion; ImkError('FFMPEG_FAILED') with its last stderr lines, or 'ABORTED'. */
+export async function runFfmpeg(
+  args: string[],
+  options: RunFfmpegOptions,
+): Promise<{ stdout: string; stderr: string }> {
+  const ffmpeg = await resolveTool('ffmpeg');
+  const result = await execa(ffmpeg, [...FFMPEG_BASE_ARGS, ...args], {
+    reject: false,
+    cancelSignal: options.signal,
+    stdin: 'ignore',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.isCanceled)
+    throw new ImkError('ABORTED', `aborted while ${options.what}`, { cause: options.signal?.reason });
+  if (result.exitCode !== 0) {
+    throw new ImkError(
+      'FFMPEG_FAILED',
+      `ffmpeg failed ${options.what}: ${lastLines(result.stderr, 3) || `exit ${String(result.exitCode)}`}`,
+      {
+        details: { exitCode: result.exitCode, signal: result.signal },
+      },
+    );
+  }
+  return { stdout: result.stdout, stderr: result.stderr };
+}
+
+let soxr: Promise<boolean> | undefined;
+
+/** Whether this ffmpeg was built with libsoxr (the better resampler). */
+export function ffmpegHasSoxr(): Promise<boolean> {
+  soxr ??= resolveTool('ffmpeg')
+    .then((ffmpeg) => execa(ffmpeg, ['-hide_banner', '-buildconf'], { reject: false, stdin: 'ignore' }))
+    .then((r) => r.stdout.includes('--enable-libsoxr'));
+  return soxr;
+}

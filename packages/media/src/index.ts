@@ -1,0 +1,14 @@
+export type { AbortableOptions, PcmChannels } from './types.ts';
+export { KNOWN_TOOLS, clearToolCache, defaultEnvVar, resolveTool } from './tool-resolver.ts';
+export type { ResolveToolOptions, ToolSpec } from './tool-resolver.ts';
+export { parseProbeJson, probeMedia } from './probe.ts';
+export type { MediaInfo, MediaStream, ProbeOptions } from './probe.ts';
+export { DEFAULT_SAMPLE_RATE, decodeAudio, readAudio } from './decode.ts';
+export type { DecodeOptions, DecodedAudio } from './decode.ts';
+export { createWavWriter } from './wav-writer.ts';
+export type { WavWriter, WavWriterOptions } from './wav-writer.ts';
+export { DEFAULT_BLOCK_FRAMES, readWav, readWavFile } from './wav-reader.ts';
+export type { ReadWavOptions } from './wav-reader.ts';
+export { readWavHeader } from './wav-header.ts';
+export type { WavHeader } from './wav-header.ts';
+export { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';

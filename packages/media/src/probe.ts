@@ -1,0 +1,189 @@
+import { stat } from 'node:fs/promises';
+import { ImkError } from '@imk/errors';
+import { execa } from 'execa';
+import { resolveTool } from './tool-resolver.ts';
+import { lastLines } from './ffmpeg-run.ts';
+
+export interface MediaStream {
+  index: number;
+  /** ffprobe's codec_type: audio, video, subtitle, data, attachment. */
+  type: string;
+  /** ffprobe's codec_name (aac, mp3, flac, pcm_f32le, h264, mjpeg, png...). */
+  codec: string;
+  sample_rate?: number;
+  channels?: number;
+  width?: number;
+  height?: number;
+  /** An attached picture (cover art), not a real video track. */
+  is_cover: boolean;
+  bit_rate?: number;
+  duration_sec?: number;
+  tags: Record<string, string>;
+}
+
+export interface MediaInfo {
+  path: string;
+  size_bytes: number;
+  /** Duration in seconds; null when the container does not say (raw streams). */
+  duration_sec: number | null;
+  /** ffprobe's format_name, e.g. `mov,mp4,m4a,3gp,3g2,mj2`, `mp3`, `flac`, `wav`. */
+  format: string;
+  bit_rate?: number;
+  streams: MediaStream[];
+  /** The first audio stream. */
+  audio: MediaStream | undefined;
+  /** The first real video stream (cover art excluded). */
+  video: MediaStream | undefined;
+  /** Container tags merged over the first audio stream's tags, keys lower-cased (artist, album, title...). */
+  tags: Record<string, string>;
+  has_cover: boolean;
+}
+
+export interface ProbeOptions {
+  /** Throw MEDIA_NO_AUDIO when the file has no audio stream. @default true */
+  requireAudio?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads what a media file holds, through ffprobe. Throws ImkError MEDIA_UNREADABLE (missing, not a file,
+ * corrupt), MEDIA_EMPTY (zero bytes or no samples) or MEDIA_NO_AUDIO (no audio stream), each naming the file.
+ */
+export async function probeMedia(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error('it is not a regular file');
+    size = info.size;
+  } catch (cause) {
+    const why = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : errorText(cause);
+    throw new ImkError('MEDIA_UNREADABLE', `cannot read media file ${file}: ${why}`, {
+      cause,
+      details: { file },
+    });
+  }
+  if (size === 0) {
+    throw new ImkError(
+      'MEDIA_EMPTY',
+      `media file ${file} is empty (0 bytes); the download or copy may have failed`,
+      {
+        details: { file },
+      },
+    );
+  }
+  const ffprobe = await resolveTool('ffprobe');
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file];
+  const result = await execa(ffprobe, args, { reject: false, cancelSignal: options.signal, stdin: 'ignore' });
+  if (result.isCanceled) throw new ImkError('ABORTED', `aborted while probing ${file}`);
+  if (result.exitCode !== 0) {
+    throw new ImkError(
+      'MEDIA_UNREADABLE',
+      `cannot read media file ${file}: it is corrupt or not a media format ffprobe knows (${lastLines(result.stderr, 2) || `exit ${result.exitCode}`})`,
+      { details: { file } },
+    );
+  }
+  const info = parseProbeJson(file, size, result.stdout);
+  if (options.requireAudio !== false && info.audio === undefined) {
+    const found = info.streams.map((s) => `${s.type}/${s.codec}`).join(', ') || 'no streams';
+    throw new ImkError(
+      'MEDIA_NO_AUDIO',
+      `media file ${file} has no audio stream (found: ${found}); give an audio or video file with sound`,
+      {
+        details: { file },
+      },
+    );
+  }
+  if (
+    info.audio !== undefined &&
+    (info.audio.duration_sec === 0 || (info.duration_sec === 0 && info.audio.duration_sec === undefined))
+  ) {
+    throw new ImkError('MEDIA_EMPTY', `media file ${file} has an audio stream with no samples (duration 0)`, {
+      details: { file },
+    });
+  }
+  return info;
+}
+
+interface RawStream {
+  index?: number;
+  codec_type?: string;
+  codec_name?: string;
+  sample_rate?: string;
+  channels?: number;
+  width?: number;
+  height?: number;
+  bit_rate?: string;
+  duration?: string;
+  disposition?: { attached_pic?: number };
+  tags?: Record<string, string>;
+}
+
+interface RawProbe {
+  format?: { format_name?: string; duration?: string; bit_rate?: string; tags?: Record<string, string> };
+  streams?: RawStream[];
+}
+
+/** Turns ffprobe's JSON into MediaInfo. */
+export function parseProbeJson(file: string, size: number, json: string): MediaInfo {
+  let raw: RawProbe;
+  try {
+    raw = JSON.parse(json) as RawProbe;
+  } catch (cause) {
+    throw new ImkError('MEDIA_UNREADABLE', `ffprobe gave unreadable output for ${file}`, {
+      cause,
+      details: { file },
+    });
+  }
+  const streams: MediaStream[] = (raw.streams ?? []).map((s, i) => {
+    const stream: MediaStream = {
+      index: s.index ?? i,
+      type: s.codec_type ?? 'unknown',
+      codec: s.codec_name ?? 'unknown',
+      is_cover: s.disposition?.attached_pic === 1,
+      tags: lowerKeys(s.tags),
+    };
+    const sampleRate = num(s.sample_rate);
+    if (sampleRate !== undefined) stream.sample_rate = sampleRate;
+    if (s.channels !== undefined) stream.channels = s.channels;
+    if (s.width !== undefined) stream.width = s.width;
+    if (s.height !== undefined) stream.height = s.height;
+    const bitRate = num(s.bit_rate);
+    if (bitRate !== undefined) stream.bit_rate = bitRate;
+    const duration = num(s.duration);
+    if (duration !== undefined) stream.duration_sec = duration;
+    return stream;
+  });
+  const audio = streams.find((s) => s.type === 'audio');
+  const video = streams.find((s) => s.type === 'video' && !s.is_cover);
+  const info: MediaInfo = {
+    path: file,
+    size_bytes: size,
+    duration_sec: num(raw.format?.duration) ?? audio?.duration_sec ?? null,
+    format: raw.format?.format_name ?? 'unknown',
+    streams,
+    audio,
+    video,
+    // Ogg/Opus keep their tags on the stream, most containers on the format: merge, the container winning.
+    tags: { ...audio?.tags, ...lowerKeys(raw.format?.tags) },
+    has_cover: streams.some((s) => s.is_cover),
+  };
+  const bitRate = num(raw.format?.bit_rate);
+  if (bitRate !== undefined) info.bit_rate = bitRate;
+  return info;
+}
+
+function lowerKeys(tags: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags ?? {})) out[key.toLowerCase()] = value;
+  return out;
+}
+
+function num(value: string | undefined): number | undefined {
+  if (value === undefined || value === 'N/A') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

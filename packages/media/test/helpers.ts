@@ -1,0 +1,45 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+
+/** A temp folder removed by the returned cleanup. */
+export async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'imk-media-'));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Runs the system ffmpeg (tests generate their own inputs with lavfi sources). */
+export async function ffmpeg(...args: string[]): Promise<void> {
+  await execa('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
+}
+
+/** A sine tone file: `seconds` long, at `rate`, `channels`, amplitude `amplitude` (linear). */
+export async function sineFile(
+  file: string,
+  options: {
+    seconds?: number;
+    rate?: number;
+    channels?: number;
+    frequency?: number;
+    amplitude?: number;
+    codec?: string[];
+  } = {},
+): Promise<void> {
+  const { seconds = 1, rate = 44100, channels = 2, frequency = 440, amplitude = 0.5 } = options;
+  const expr = `${amplitude}*sin(2*PI*${frequency}*t)`;
+  const layout = Array.from({ length: channels }, () => expr).join('|');
+  await ffmpeg(
+    '-f',
+    'lavfi',
+    '-i',
+    `aevalsrc=${layout}:s=${rate}:d=${seconds}`,
+    ...(options.codec ?? []),
+    file,
+  );
+}
+
+/** A small PNG picture (cover art). */
+export async function pngFile(file: string, size = '64x64', color = 'red'): Promise<void> {
+  await ffmpeg('-f', 'lavfi', '-i', `color=c=${color}:s=${size}:d=1`, '-frames:v', '1', file);
+}
