@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '@imk/fs-safe';
+import { STATE_FILE } from './names.ts';
+
+/**
+ * The queue's own facts about a bundle, kept in `imk-state.json` inside it so they survive every rename:
+ * how many attempts were started, and how long a retry asked to wait.
+ */
+export interface BundleState {
+  /** Attempts started so far (the next claim is attempt `attempts + 1`). */
+  attempts: number;
+  /** A retry asked not to be claimed before this many ms, measured on each observer's own clock. */
+  retry_delay_ms?: number;
+  /** Last error, kept for `imk retry` and operators. */
+  last_error?: { stage: string; message: string; attempt: number };
+}
+
+export async function readBundleState(dir: string): Promise<BundleState> {
+  try {
+    const json = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as Partial<BundleState>;
+    const attempts = typeof json.attempts === 'number' && json.attempts >= 0 ? Math.floor(json.attempts) : 0;
+    return { ...json, attempts };
+  } catch {
+    // Missing (never claimed) or unreadable: start counting from zero rather than refusing the job.
+    return { attempts: 0 };
+  }
+}
+
+export async function readAttempts(dir: string): Promise<number> {
+  return (await readBundleState(dir)).attempts;
+}
+
+export async function writeBundleState(dir: string, state: BundleState): Promise<void> {
+  await writeJsonAtomic(join(dir, STATE_FILE), state);
+}

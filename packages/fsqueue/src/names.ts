@@ -1,0 +1,70 @@
+/**
+ * Folder names of one queue. Ready bundles keep the legacy name `job_<id>/` at the top of the queue
+ * folder; every other state is a sub-folder of the same queue folder, so a rename never crosses a mount.
+ *
+ *   job_<id>.tmp/                          a producer is writing (consumers never look inside)
+ *   job_<id>/                              ready
+ *   claimed/job_<id>@<token>/              claimed; <token> = <consumerId>.<nonce>, unique to one claim
+ *   succeeded/job_<id>@<token>/            archived: done (imk-result.json inside)
+ *   failed/job_<id>@<token>/               archived: failed (imk-error.json inside)
+ *   rejected/job_<id>@<token>/             archived: invalid bundle (imk-rejection.json inside)
+ *
+ * `@` can appear neither in a job id nor in a consumer id, so the job id is everything between `job_`
+ * and the first `@`.
+ */
+export const READY_PREFIX = 'job_';
+export const TMP_SUFFIX = '.tmp';
+export const CLAIMED_DIR = 'claimed';
+export const SUCCEEDED_DIR = 'succeeded';
+export const FAILED_DIR = 'failed';
+export const REJECTED_DIR = 'rejected';
+export const ARCHIVE_DIRS = { succeeded: SUCCEEDED_DIR, failed: FAILED_DIR, rejected: REJECTED_DIR } as const;
+
+/** Files the queue itself writes inside a bundle (never listed in `files[]`). */
+export const LEASE_FILE = 'imk-lease';
+export const STATE_FILE = 'imk-state.json';
+export const RESULT_FILE = 'imk-result.json';
+export const ERROR_FILE = 'imk-error.json';
+export const REJECTION_FILE = 'imk-rejection.json';
+
+export type JobState = 'tmp' | 'ready' | 'claimed' | 'succeeded' | 'failed' | 'rejected';
+export const JOB_STATES: readonly JobState[] = ['tmp', 'ready', 'claimed', 'succeeded', 'failed', 'rejected'];
+
+const TOKEN_SEPARATOR = '@';
+const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
+
+export function readyName(jobId: string): string {
+  return `${READY_PREFIX}${jobId}`;
+}
+
+export function tmpName(jobId: string): string {
+  return `${READY_PREFIX}${jobId}${TMP_SUFFIX}`;
+}
+
+/** Name of a claimed or archived folder: unique to one claim. */
+export function tokenName(jobId: string, token: string): string {
+  return `${READY_PREFIX}${jobId}${TOKEN_SEPARATOR}${token}`;
+}
+
+/** The job id of a ready folder name, or undefined for anything else (including `.tmp` folders). */
+export function parseReadyName(name: string): string | undefined {
+  if (!name.startsWith(READY_PREFIX) || name.endsWith(TMP_SUFFIX) || name.includes(TOKEN_SEPARATOR))
+    return undefined;
+  const id = name.slice(READY_PREFIX.length);
+  return SAFE_ID.test(id) ? id : undefined;
+}
+
+/** The job id and claim token of a claimed or archived folder name. */
+export function parseTokenName(name: string): { jobId: string; token: string } | undefined {
+  if (!name.startsWith(READY_PREFIX)) return undefined;
+  const at = name.indexOf(TOKEN_SEPARATOR);
+  if (at < 0) return undefined;
+  const jobId = name.slice(READY_PREFIX.length, at);
+  const token = name.slice(at + 1);
+  return SAFE_ID.test(jobId) && token !== '' ? { jobId, token } : undefined;
+}
+
+/** A consumer id goes into folder names: same characters as a job id, and no `@`. */
+export function isSafeId(value: string): boolean {
+  return SAFE_ID.test(value);
+}

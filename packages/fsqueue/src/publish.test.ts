@@ -1,0 +1,91 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isImkError } from '@imk/errors';
+import { readBundle } from '@imk/protocol';
+import { publishBundle } from './publish.ts';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'imk-publish-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('publishBundle', () => {
+  it('publishes a complete bundle that readBundle accepts, with files[] filled', async () => {
+    const source = join(root, 'song.m4a');
+    await writeFile(source, 'audio bytes');
+    const queueDir = join(root, 'queues', 'other');
+    const result = await publishBundle({
+      queueDir,
+      job: { job_id: 'abc_1', source_type: 'local', audio_path: 'audio.m4a', title: 'T' },
+      files: [
+        { name: 'audio.m4a', source },
+        { name: 'cover.jpg', data: new Uint8Array([1, 2, 3]) },
+      ],
+    });
+    expect(result).toEqual({ jobId: 'abc_1', dir: join(queueDir, 'job_abc_1') });
+    expect(await readdir(queueDir)).toEqual(['job_abc_1']);
+    const job = JSON.parse(await readFile(join(result.dir, 'job.json'), 'utf8'));
+    expect(job.schema_version).toBe(1);
+    expect(typeof job.created_at).toBe('string');
+    expect(job.files.map((f: { path: string }) => f.path)).toEqual(['audio.m4a', 'cover.jpg']);
+    expect(job.files[0].bytes).toBe(11);
+    expect((await readBundle(result.dir)).ok).toBe(true);
+    // copy, not move: the source stays
+    expect(await readFile(source, 'utf8')).toBe('audio bytes');
+  });
+
+  it('moves a source file when asked', async () => {
+    const source = join(root, 'song.m4a');
+    await writeFile(source, 'x');
+    const queueDir = join(root, 'q');
+    await publishBundle({
+      queueDir,
+      job: { job_id: 'mv', source_type: 'local', audio_path: 'a.m4a' },
+      files: [{ name: 'a.m4a', source, move: true }],
+    });
+    await expect(readFile(source)).rejects.toThrow();
+  });
+
+  it('refuses an invalid job, naming the fields, and leaves nothing behind', async () => {
+    const queueDir = join(root, 'q');
+    const error: unknown = await publishBundle({
+      queueDir,
+      job: { job_id: 'bad id/..', source_type: 3 } as never,
+      files: [{ name: '../x', data: 'x' }],
+    }).catch((e: unknown) => e);
+    expect(isImkError(error, 'INVALID_JOB')).toBe(true);
+    expect((error as Error).message).toContain('files.0.name');
+    const error2: unknown = await publishBundle({
+      queueDir,
+      job: { job_id: 'ok', source_type: 3 } as never,
+      files: [],
+    }).catch((e: unknown) => e);
+    expect(isImkError(error2, 'INVALID_JOB')).toBe(true);
+    expect((error2 as Error).message).toMatch(/source_type/);
+    expect(await readdir(queueDir).catch(() => [])).toEqual([]);
+  });
+
+  it('refuses a job id that already exists, and cleans its .tmp after a failed copy', async () => {
+    const queueDir = join(root, 'q');
+    const job = { job_id: 'dup', source_type: 'local', audio_path: 'a.m4a' };
+    await publishBundle({ queueDir, job, files: [{ name: 'a.m4a', data: 'a' }] });
+    const error: unknown = await publishBundle({
+      queueDir,
+      job,
+      files: [{ name: 'a.m4a', data: 'a' }],
+    }).catch((e: unknown) => e);
+    expect(isImkError(error, 'JOB_EXISTS')).toBe(true);
+    const missing: unknown = await publishBundle({
+      queueDir,
+      job: { ...job, job_id: 'nosource' },
+      files: [{ name: 'a.m4a', source: join(root, 'nope.m4a') }],
+    }).catch((e: unknown) => e);
+    expect(isImkError(missing, 'SOURCE_MISSING')).toBe(true);
+    expect(await readdir(queueDir)).toEqual(['job_dup']);
+  });
+});

@@ -1,0 +1,176 @@
+import { copyFile, lstat, mkdir, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ImkError } from '@imk/errors';
+import { fsyncDir, fsyncFile, fsyncTree, sha256File } from '@imk/fs-safe';
+import type { Logger } from '@imk/log';
+import {
+  JOB_FILE,
+  JobSchema,
+  SCHEMA_VERSION,
+  bundlePathProblem,
+  describeProblems,
+  formatIssues,
+} from '@imk/protocol';
+import type { ValidationProblem } from '@imk/protocol';
+import { findJobFolders } from './find-job.ts';
+import { readyName, tmpName } from './names.ts';
+
+/** A file to put in the bundle: copied (or moved) from `source`, or written from `data`. */
+export type BundleFileInput =
+  { name: string; source: string; move?: boolean } | { name: string; data: string | Uint8Array };
+
+export interface PublishBundleOptions {
+  /** The queue folder, e.g. `<root>/queues/youtube_audio`; created if missing. */
+  queueDir: string;
+  /**
+   * Written as job.json. `schema_version` (1) and `created_at` are filled when absent, and a `files` entry
+   * (path, sha256, bytes) is added for every file given in `files`.
+   */
+  job: Record<string, unknown> & { job_id: string };
+  /** Files to put in the bundle beside job.json. */
+  files: BundleFileInput[];
+  logger?: Logger;
+}
+
+export interface PublishedBundle {
+  jobId: string;
+  /** The ready folder `<queueDir>/job_<id>`. */
+  dir: string;
+}
+
+/**
+ * Publishes a job bundle: writes `job_<id>.tmp/`, copies or moves the files in, writes job.json, fsyncs
+ * every file and the folder, then one rename to `job_<id>/` and an fsync of the queue folder. A consumer
+ * sees the whole bundle or nothing. On any failure the `.tmp` folder it made is removed.
+ */
+export async function publishBundle(options: PublishBundleOptions): Promise<PublishedBundle> {
+  const { queueDir, files } = options;
+  const job: Record<string, unknown> = { ...options.job };
+  job.schema_version ??= SCHEMA_VERSION;
+  job.created_at ??= new Date().toISOString();
+  checkInputs(job, files);
+  const jobId = job.job_id as string;
+
+  await mkdir(queueDir, { recursive: true });
+  await ensureNew(queueDir, jobId);
+  const tmp = join(queueDir, tmpName(jobId));
+  try {
+    await mkdir(tmp);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new ImkError(
+        'JOB_IN_PROGRESS',
+        `job ${jobId} is already being published in ${tmp}; wait for that producer, or remove the folder if no producer is writing it`,
+        { cause: error, details: { job_id: jobId, dir: tmp } },
+      );
+    throw error;
+  }
+
+  try {
+    const entries = [];
+    for (const file of files) entries.push(await addFile(tmp, file));
+    const named = new Set(entries.map((entry) => entry.path));
+    const declared = Array.isArray(job.files) ? (job.files as { path?: unknown }[]) : [];
+    job.files = [...declared.filter((entry) => !named.has(entry.path as string)), ...entries];
+    validate(job);
+    await writeFile(join(tmp, JOB_FILE), `${JSON.stringify(job, null, 2)}\n`, { flag: 'wx' });
+    await fsyncTree(tmp);
+    const ready = join(queueDir, readyName(jobId));
+    // rename() over an existing empty folder would replace it: refuse any existing target first.
+    await ensureNew(queueDir, jobId, tmp);
+    await rename(tmp, ready);
+    await fsyncDir(queueDir);
+    options.logger?.info({ job_id: jobId, queue: queueDir, files: entries.length }, 'bundle published');
+    return { jobId, dir: ready };
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function checkInputs(job: Record<string, unknown>, files: BundleFileInput[]): void {
+  const problems: ValidationProblem[] = [];
+  const seen = new Set<string>();
+  for (const [index, file] of files.entries()) {
+    const problem = bundlePathProblem(file.name);
+    if (problem) problems.push({ path: `files.${index}.name`, message: problem });
+    if (file.name === JOB_FILE)
+      problems.push({ path: `files.${index}.name`, message: 'job.json is written by publishBundle' });
+    if (seen.has(file.name))
+      problems.push({ path: `files.${index}.name`, message: `"${file.name}" is given twice` });
+    seen.add(file.name);
+  }
+  if (problems.length > 0) throw invalidJob(job, problems);
+  // Validate before copying anything: a bad job fails fast, without touching the queue.
+  validate({ ...job, files: undefined });
+}
+
+function validate(job: Record<string, unknown>): void {
+  const result = JobSchema.safeParse(job);
+  if (!result.success) throw invalidJob(job, formatIssues(result.error.issues));
+}
+
+function invalidJob(job: Record<string, unknown>, problems: ValidationProblem[]): ImkError {
+  const id = typeof job.job_id === 'string' ? job.job_id : '(no job_id)';
+  return new ImkError('INVALID_JOB', `job ${id} is not valid: ${describeProblems(problems)}`, {
+    details: { job_id: id, problems },
+  });
+}
+
+async function ensureNew(queueDir: string, jobId: string, ownTmp?: string): Promise<void> {
+  const existing = (await findJobFolders(queueDir, jobId)).filter(
+    (found) => found.dir !== ownTmp && found.state !== 'tmp',
+  );
+  const [first] = existing;
+  if (first)
+    throw new ImkError(
+      'JOB_EXISTS',
+      `job ${jobId} already exists in ${queueDir} (${first.state}: ${first.dir}); choose another job id or use imk retry`,
+      { details: { job_id: jobId, state: first.state, dir: first.dir } },
+    );
+}
+
+async function addFile(
+  tmp: string,
+  file: BundleFileInput,
+): Promise<{ path: string; sha256: string; bytes: number }> {
+  const target = join(tmp, file.name);
+  await mkdir(dirname(target), { recursive: true });
+  if ('data' in file) {
+    const handle = await open(target, 'wx');
+    try {
+      await handle.writeFile(file.data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } else {
+    const info = await lstat(file.source).catch((error: unknown) => {
+      throw new ImkError('SOURCE_MISSING', `cannot read ${file.source} for bundle file ${file.name}`, {
+        cause: error,
+      });
+    });
+    if (!info.isFile() && !info.isSymbolicLink())
+      throw new ImkError(
+        'SOURCE_NOT_FILE',
+        `${file.source} is not a regular file (bundle file ${file.name})`,
+      );
+    if (file.move) await moveFile(file.source, target);
+    else await copyFile(file.source, target, 1 /* COPYFILE_EXCL */);
+    await fsyncFile(target);
+  }
+  const { size } = await stat(target);
+  return { path: file.name, sha256: await sha256File(target), bytes: size };
+}
+
+async function moveFile(source: string, target: string): Promise<void> {
+  try {
+    await rename(source, target);
+  } catch (error) {
+    // Another filesystem: copy, make it durable, then remove the source.
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await copyFile(source, target, 1);
+    await fsyncFile(target);
+    await unlink(source);
+  }
+}
