@@ -1,0 +1,141 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { QUEUE_NAMES, resolvePaths } from '@imk/config';
+import type { Logger } from '@imk/log';
+import { bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
+import { formatBytes } from './disk-guard.ts';
+import {
+  applyCleanup,
+  planCleanup,
+  type CleanupEntry,
+  type CleanupPlan,
+  type RetentionTarget,
+} from './retention.ts';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** Sub-folders of a queue that hold archived jobs (see packages/fsqueue names.ts). */
+export const ARCHIVE_SUBDIRS = ['succeeded', 'failed', 'rejected'] as const;
+/** Rebuildable caches live in `state/cache/<component>/`, one child per cached item. */
+export const CACHE_DIR = 'cache';
+/** Scratch space of any service: `state/tmp/`. */
+export const TEMP_DIR = 'tmp';
+
+/** Temp names: a producer's `job_<id>.tmp/`, atomic-write leftovers `.<name>.<pid>.<hex>.tmp`, `*.partial`. */
+const isTempName = (name: string): boolean => /\.tmp$|\.tmp-|\.partial$|^\.tmp-/.test(name);
+
+async function childDirs(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** The retention targets of a root: archives in every queue, caches under state/cache, temp leftovers. */
+export async function retentionTargets(root: string, retention: RetentionConfig): Promise<RetentionTarget[]> {
+  const paths = resolvePaths(root);
+  const queueDirs = [
+    ...new Set([...QUEUE_NAMES.map((q) => join(paths.queues, q)), ...(await childDirs(paths.queues))]),
+  ];
+  const limit = (value: number, unit: number): number | undefined => (value > 0 ? value * unit : undefined);
+  return [
+    {
+      name: 'archives',
+      dirs: queueDirs.flatMap((q) => ARCHIVE_SUBDIRS.map((sub) => join(q, sub))),
+      maxAgeMs: limit(retention.archives.maxAgeDays, DAY_MS),
+      maxTotalBytes: limit(bytesFromMb(retention.archives.maxTotalMb), 1),
+    },
+    {
+      name: 'caches',
+      dirs: await childDirs(join(paths.state, CACHE_DIR)),
+      maxAgeMs: limit(retention.caches.maxAgeDays, DAY_MS),
+      maxTotalBytes: limit(bytesFromMb(retention.caches.maxTotalMb), 1),
+    },
+    {
+      name: 'temp',
+      dirs: [...queueDirs, paths.outputs],
+      include: isTempName,
+      maxAgeMs: retention.temp.maxAgeHours * HOUR_MS,
+    },
+    { name: 'temp', dirs: [join(paths.state, TEMP_DIR)], maxAgeMs: retention.temp.maxAgeHours * HOUR_MS },
+  ];
+}
+
+export interface CleanupOptions {
+  root: string;
+  logger: Logger;
+  /** Plan only: report what would be removed and remove nothing. @default false */
+  dryRun?: boolean;
+  /** @default read from config/operations.yaml */
+  retention?: RetentionConfig;
+  /** @default Date.now() */
+  now?: number;
+}
+
+export interface CleanupReport {
+  dryRun: boolean;
+  plan: CleanupPlan;
+  removed: CleanupEntry[];
+  freedBytes: number;
+}
+
+/** One retention pass: plans, then (unless dry-run) deletes, logging every removal with its reason. */
+export async function runCleanup(options: CleanupOptions): Promise<CleanupReport> {
+  const retention = options.retention ?? (await loadOperationsConfig(options.root)).retention;
+  const plan = await planCleanup(await retentionTargets(options.root, retention), options.now);
+  const dryRun = options.dryRun ?? false;
+  const removed = dryRun ? [] : await applyCleanup(plan);
+  for (const entry of dryRun ? plan.remove : removed)
+    options.logger.info(
+      { path: entry.path, bytes: entry.bytes, reason: entry.reason, target: entry.target, dryRun },
+      `cleanup: ${dryRun ? 'would remove' : 'removed'} ${entry.target} ${entry.path} (${formatBytes(entry.bytes)}, ${describeReason(entry)})`,
+    );
+  const freedBytes = (dryRun ? plan.remove : removed).reduce((sum, e) => sum + e.bytes, 0);
+  return { dryRun, plan, removed, freedBytes };
+}
+
+export function describeReason(entry: CleanupEntry): string {
+  const days = entry.ageMs / DAY_MS;
+  const age = days >= 1 ? `${days.toFixed(1)} days old` : `${(entry.ageMs / HOUR_MS).toFixed(1)} hours old`;
+  return entry.reason === 'age'
+    ? `older than the limit: ${age}`
+    : `over the size limit, oldest first: ${age}`;
+}
+
+export interface CleanupScheduleOptions {
+  root: string;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs cleanup every `retention.intervalMinutes` until the signal aborts (first run after one interval,
+ * so that start-up stays quick). Does nothing when `retention.enabled` is false.
+ */
+export async function startCleanupSchedule(options: CleanupScheduleOptions): Promise<{ stop: () => void }> {
+  const { retention } = await loadOperationsConfig(options.root);
+  const logger = options.logger.child({ component: 'cleanup' });
+  if (!retention.enabled || options.signal.aborted) return { stop: () => undefined };
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    runCleanup({ root: options.root, logger, retention })
+      .then((report) => {
+        if (report.removed.length > 0)
+          logger.info(
+            { removed: report.removed.length, freedBytes: report.freedBytes },
+            `cleanup: freed ${formatBytes(report.freedBytes)}`,
+          );
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'cleanup failed'))
+      .finally(() => (running = false));
+  }, retention.intervalMinutes * 60_000);
+  timer.unref();
+  const stop = (): void => clearInterval(timer);
+  options.signal.addEventListener('abort', stop, { once: true });
+  return { stop };
+}

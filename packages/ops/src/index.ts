@@ -1,0 +1,25 @@
+export {
+  DiskGuardConfigSchema,
+  OPERATIONS_SERVICE,
+  OperationsConfigSchema,
+  RetentionConfigSchema,
+  bytesFromMb,
+  loadOperationsConfig,
+} from './config.ts';
+export type { DiskGuardConfig, OperationsConfig, RetentionConfig } from './config.ts';
+export { createDiskGuard, formatBytes, measureDiskSpace } from './disk-guard.ts';
+export type { DiskGuard, DiskGuardOptions, DiskGuardStatus, DiskSpace } from './disk-guard.ts';
+export { openDiskGuard } from './shared-disk-guard.ts';
+export type { OpenDiskGuardOptions } from './shared-disk-guard.ts';
+export { applyCleanup, planCleanup, treeBytes } from './retention.ts';
+export type { CleanupEntry, CleanupPlan, RetentionTarget } from './retention.ts';
+export {
+  ARCHIVE_SUBDIRS,
+  CACHE_DIR,
+  TEMP_DIR,
+  describeReason,
+  retentionTargets,
+  runCleanup,
+  startCleanupSchedule,
+} from './cleanup.ts';
+export type { CleanupOptions, CleanupReport, CleanupScheduleOptions } from './cleanup.ts';

@@ -1,0 +1,121 @@
+import { lstat, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** One kind of thing that retention keeps in check: a set of folders whose children expire. */
+export interface RetentionTarget {
+  /** What the entries are, for the report: "archives", "caches", "temp". */
+  name: string;
+  /** Folders whose direct children are the entries. Missing folders are skipped. */
+  dirs: string[];
+  /** Which children count (e.g. names ending in `.tmp`). @default every child */
+  include?: (name: string) => boolean;
+  /** Entries older than this are removed. @default no age limit */
+  maxAgeMs?: number;
+  /** Then the oldest entries are removed until the rest fit in this many bytes. @default no size limit */
+  maxTotalBytes?: number;
+}
+
+export interface CleanupEntry {
+  target: string;
+  path: string;
+  bytes: number;
+  ageMs: number;
+  reason: 'age' | 'size';
+}
+
+export interface CleanupPlan {
+  remove: CleanupEntry[];
+  /** Per target: entries and bytes seen, and what remains after the plan. */
+  targets: { name: string; entries: number; bytes: number; keptBytes: number }[];
+}
+
+interface Entry {
+  path: string;
+  bytes: number;
+  ageMs: number;
+}
+
+/** Decides what to delete; reads but never deletes, so `--dry-run` shows exactly what a real run does. */
+export async function planCleanup(targets: RetentionTarget[], now = Date.now()): Promise<CleanupPlan> {
+  const plan: CleanupPlan = { remove: [], targets: [] };
+  for (const target of targets) {
+    const entries = await listEntries(target, now);
+    const total = entries.reduce((sum, e) => sum + e.bytes, 0);
+    const keep: Entry[] = [];
+    for (const entry of entries) {
+      if (target.maxAgeMs !== undefined && entry.ageMs > target.maxAgeMs)
+        plan.remove.push({ target: target.name, ...entry, reason: 'age' });
+      else keep.push(entry);
+    }
+    let kept = keep.reduce((sum, e) => sum + e.bytes, 0);
+    if (target.maxTotalBytes !== undefined) {
+      // Oldest first, until what is left fits.
+      for (const entry of [...keep].sort((a, b) => b.ageMs - a.ageMs)) {
+        if (kept <= target.maxTotalBytes) break;
+        plan.remove.push({ target: target.name, ...entry, reason: 'size' });
+        kept -= entry.bytes;
+      }
+    }
+    plan.targets.push({ name: target.name, entries: entries.length, bytes: total, keptBytes: kept });
+  }
+  return plan;
+}
+
+/** Deletes what the plan names; returns the entries it removed (an entry already gone counts as removed). */
+export async function applyCleanup(plan: CleanupPlan): Promise<CleanupEntry[]> {
+  const removed: CleanupEntry[] = [];
+  for (const entry of plan.remove) {
+    // rm does not follow symbolic links: a link is removed, never what it points to.
+    await rm(entry.path, { recursive: true, force: true });
+    removed.push(entry);
+  }
+  return removed;
+}
+
+async function listEntries(target: RetentionTarget, now: number): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  for (const dir of target.dirs) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    for (const name of names) {
+      if (target.include && !target.include(name)) continue;
+      const path = join(dir, name);
+      try {
+        const info = await lstat(path);
+        // ctime moves when an entry is renamed into place (archived), mtime when its content changes:
+        // the newer of the two is when the entry last became what it is.
+        const changed = Math.max(info.mtimeMs, info.ctimeMs);
+        entries.push({ path, bytes: await treeBytes(path), ageMs: Math.max(0, now - changed) });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+  }
+  return entries;
+}
+
+/** Bytes used by a file or a folder tree, without following symbolic links. */
+export async function treeBytes(path: string): Promise<number> {
+  const info = await lstat(path);
+  if (!info.isDirectory()) return info.size;
+  let total = 0;
+  let names: string[] = [];
+  try {
+    names = await readdir(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  for (const name of names) {
+    try {
+      total += await treeBytes(join(path, name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return total;
+}

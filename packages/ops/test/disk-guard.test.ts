@@ -1,0 +1,78 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '@imk/log';
+import { createDiskGuard, measureDiskSpace, type DiskSpace } from '../src/index.ts';
+
+function capture(): { logger: ReturnType<typeof createLogger>; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { logger: createLogger('test', { destination, level: 'info' }), lines };
+}
+
+const MB = 1024 * 1024;
+
+describe('disk guard', () => {
+  it('stops claiming below the threshold, resumes only above the resume level, and says so in the log', async () => {
+    let free = 5000 * MB;
+    const measure = (path: string): Promise<DiskSpace> =>
+      Promise.resolve({ path, freeBytes: free, totalBytes: 10_000 * MB });
+    const { logger, lines } = capture();
+    const guard = createDiskGuard({
+      paths: ['/data'],
+      minFreeBytes: 1000 * MB,
+      resumeFreeBytes: 2000 * MB,
+      logger,
+      measure,
+    });
+
+    await guard.check();
+    expect(guard.shouldClaim()).toBe(true);
+
+    free = 900 * MB;
+    const low = await guard.check();
+    expect(guard.shouldClaim()).toBe(false);
+    expect(low.reason).toMatch(/only 900 MB free on \/data \(below 1000 MB\)/);
+    expect(lines.join('\n')).toMatch(/claiming paused/);
+
+    free = 1500 * MB; // above the minimum but below the resume level: still paused (no flapping)
+    await guard.check();
+    expect(guard.shouldClaim()).toBe(false);
+
+    free = 2500 * MB;
+    await guard.check();
+    expect(guard.shouldClaim()).toBe(true);
+    expect(lines.join('\n')).toMatch(/claiming resumed/);
+  });
+
+  it('watches the fullest of several filesystems, and measures a real one', async () => {
+    const real = await measureDiskSpace('/');
+    expect(real.totalBytes).toBeGreaterThan(real.freeBytes);
+    const frees: Record<string, number> = { '/a': 10_000 * MB, '/b': 10 * MB };
+    const guard = createDiskGuard({
+      paths: ['/a', '/b'],
+      minFreeBytes: 100 * MB,
+      logger: capture().logger,
+      measure: (path) => Promise.resolve({ path, freeBytes: frees[path] ?? 0, totalBytes: 20_000 * MB }),
+    });
+    const status = await guard.check();
+    expect(status.lowest?.path).toBe('/b');
+    expect(guard.shouldClaim()).toBe(false);
+  });
+
+  it('always allows claiming when disabled', async () => {
+    const guard = createDiskGuard({
+      paths: ['/a'],
+      minFreeBytes: 100 * MB,
+      enabled: false,
+      logger: capture().logger,
+      measure: (path) => Promise.resolve({ path, freeBytes: 0, totalBytes: 1 }),
+    });
+    await guard.check();
+    expect(guard.shouldClaim()).toBe(true);
+  });
+});
