@@ -27,6 +27,7 @@ export async function runFfmpeg(
   options: RunFfmpegOptions,
 ): Promise<{ stdout: string; stderr: string }> {
   const ffmpeg = await resolveTool('ffmpeg');
+  // A later -loglevel in `args` (e.g. info, to read a filter's report) overrides the base one.
   const result = await execa(ffmpeg, [...FFMPEG_BASE_ARGS, ...args], {
     reject: false,
     cancelSignal: options.signal,

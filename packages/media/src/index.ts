@@ -12,3 +12,21 @@ export type { ReadWavOptions } from './wav-reader.ts';
 export { readWavHeader } from './wav-header.ts';
 export type { WavHeader } from './wav-header.ts';
 export { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
+export { AUDIO_FORMATS, DEFAULT_BITRATE, encodeAudio } from './encode.ts';
+export type { AudioFormat, EncodeOptions } from './encode.ts';
+export type { AudioTags } from './encode-args.ts';
+export { loudnormFilter, measureLoudness, parseLoudnormJson } from './loudness.ts';
+export type { LoudnessMeasurement, LoudnessTarget } from './loudness.ts';
+export { replaceVideoAudio } from './video.ts';
+export type { ReplaceVideoAudioOptions } from './video.ts';
+export { STEM_BOX_TYPE, readStemManifest, writeStemMp4 } from './stem-mp4/write-stem-mp4.ts';
+export type { WriteStemMp4Options } from './stem-mp4/write-stem-mp4.ts';
+export {
+  DEFAULT_STEM_LOOK,
+  STEM_MP4_ORDER,
+  defaultStemManifest,
+  parseStemManifest,
+} from './stem-mp4/stem-manifest.ts';
+export type { StemManifest, StemManifestStem, StemMp4Stem } from './stem-mp4/stem-manifest.ts';
+export { putUdtaBox, readUdtaBox } from './stem-mp4/udta-box.ts';
+export { withTempOutput } from './temp-output.ts';

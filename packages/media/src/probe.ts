@@ -164,12 +164,26 @@ export function parseProbeJson(file: string, size: number, json: string): MediaI
     audio,
     video,
     // Ogg/Opus keep their tags on the stream, most containers on the format: merge, the container winning.
-    tags: { ...audio?.tags, ...lowerKeys(raw.format?.tags) },
+    tags: { ...songTags(audio?.tags), ...lowerKeys(raw.format?.tags) },
     has_cover: streams.some((s) => s.is_cover),
   };
   const bitRate = num(raw.format?.bit_rate);
   if (bitRate !== undefined) info.bit_rate = bitRate;
   return info;
+}
+
+/** Stream-level tags that describe the track's plumbing, not the song. */
+const TECHNICAL_STREAM_TAGS = new Set([
+  'handler_name',
+  'vendor_id',
+  'language',
+  'encoder',
+  'creation_time',
+  'duration',
+]);
+
+function songTags(tags: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags ?? {}).filter(([key]) => !TECHNICAL_STREAM_TAGS.has(key)));
 }
 
 function lowerKeys(tags: Record<string, string> | undefined): Record<string, string> {

@@ -1,0 +1,58 @@
+import { ImkError, isImkError } from '@imk/errors';
+import { probeMedia } from './probe.ts';
+
+/** Tags written to every output format (mapped by ffmpeg to ID3, Vorbis comments, iTunes atoms, RIFF INFO). */
+export interface AudioTags {
+  artist?: string;
+  album?: string;
+  title?: string;
+  comment?: string;
+  /** Any other tag ffmpeg knows for the format (album_artist, date, genre, track...). */
+  [key: string]: string | undefined;
+}
+
+export function metadataArgs(tags: AudioTags | undefined): string[] {
+  const args: string[] = [];
+  for (const [key, value] of Object.entries(tags ?? {})) {
+    if (value === undefined) continue;
+    if (!/^[A-Za-z0-9_-]+$/.test(key))
+      throw new ImkError('ENCODE_INVALID_OPTIONS', `tag name '${key}' is not a plain word`);
+    args.push('-metadata', `${key}=${value}`);
+  }
+  return args;
+}
+
+export interface CoverArgs {
+  inputArgs: string[];
+  mapArgs: string[];
+  codecArgs: string[];
+}
+
+/**
+ * Arguments that embed an image as the attached picture (input number `inputIndex`). PNG and JPEG are copied
+ * as they are; other images (webp thumbnails...) are converted to PNG, which every target container accepts.
+ */
+export async function coverArgs(cover: string, format: string, inputIndex: number): Promise<CoverArgs> {
+  let codec: string | undefined;
+  try {
+    const info = await probeMedia(cover, { requireAudio: false });
+    codec = info.streams.find((s) => s.type === 'video')?.codec;
+  } catch (error) {
+    if (!isImkError(error)) throw error;
+    throw new ImkError('COVER_UNREADABLE', `cover image ${cover} cannot be read: ${error.message}`, {
+      cause: error,
+      details: { file: cover },
+    });
+  }
+  if (codec === undefined) {
+    throw new ImkError('COVER_UNREADABLE', `cover image ${cover} holds no picture`, {
+      details: { file: cover },
+    });
+  }
+  const copy = codec === 'png' || codec === 'mjpeg';
+  const codecArgs = ['-c:v', copy ? 'copy' : 'png', '-disposition:v:0', 'attached_pic'];
+  // ID3 readers look for these two fields on the picture frame.
+  if (format === 'mp3')
+    codecArgs.push('-metadata:s:v:0', 'title=Album cover', '-metadata:s:v:0', 'comment=Cover (front)');
+  return { inputArgs: ['-i', cover], mapArgs: ['-map', `${inputIndex}:v:0`], codecArgs };
+}

@@ -1,0 +1,112 @@
+import { ImkError } from '@imk/errors';
+import { probeMedia } from './probe.ts';
+import { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
+import { loudnormFilter, measureLoudness } from './loudness.ts';
+import type { LoudnessTarget } from './loudness.ts';
+import { withTempOutput } from './temp-output.ts';
+import { coverArgs, metadataArgs } from './encode-args.ts';
+import type { AudioTags } from './encode-args.ts';
+
+export type AudioFormat = 'm4a' | 'mp3' | 'flac' | 'wav';
+export const AUDIO_FORMATS: readonly AudioFormat[] = ['m4a', 'mp3', 'flac', 'wav'];
+
+export interface EncodeOptions {
+  /** Any audio file ffmpeg reads (usually one of our float WAVs). */
+  input: string;
+  /** Final path; written under a temp name beside it and renamed when ffmpeg succeeded. */
+  output: string;
+  format: AudioFormat;
+  /** Output sample rate. @default the input's */
+  sampleRate?: number;
+  /** flac: 16 or 24; wav: 16, 24 or 32 (32 = float). Ignored for m4a and mp3. @default 24 */
+  bitDepth?: 16 | 24 | 32;
+  /** Lossy bitrate for m4a (AAC) and mp3. @default '256k' for m4a, '320k' for mp3 */
+  bitrate?: string;
+  tags?: AudioTags;
+  /** Image (png, jpeg, webp...) embedded as the attached picture for m4a, mp3 and flac; ignored for wav. */
+  cover?: string;
+  /** Normalise to a loudness target (EBU R128). */
+  loudness?: LoudnessTarget;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_BITRATE: Readonly<Record<'m4a' | 'mp3', string>> = { m4a: '256k', mp3: '320k' };
+
+/** Encodes an audio file to m4a (AAC), mp3, flac or wav, with tags, cover art and optional loudness normalisation. */
+export async function encodeAudio(options: EncodeOptions): Promise<void> {
+  const { input, output, format, signal } = options;
+  if (!AUDIO_FORMATS.includes(format)) {
+    throw new ImkError(
+      'ENCODE_INVALID_OPTIONS',
+      `unknown output format '${String(format)}' for ${output} (use ${AUDIO_FORMATS.join(', ')})`,
+    );
+  }
+  const info = await probeMedia(input, { signal });
+  const sampleRate = options.sampleRate ?? info.audio?.sample_rate ?? 44100;
+  const codecArgs = audioCodecArgs(options);
+  const filters: string[] = [];
+  if (options.loudness !== undefined) {
+    const measured = options.loudness.twoPass ? await measureLoudness(input, { signal }) : undefined;
+    const filter = loudnormFilter(options.loudness, measured);
+    if (filter !== undefined) filters.push(filter);
+  }
+  // Always resample explicitly: loudnorm runs at 192 kHz, and soxr is the better resampler when present.
+  const soxr = (await ffmpegHasSoxr()) ? ':resampler=soxr' : '';
+  const dither = codecArgs.dither ? ':dither_method=triangular' : '';
+  filters.push(`aresample=${sampleRate}${soxr}${dither}`);
+  const cover =
+    options.cover !== undefined && format !== 'wav' ? await coverArgs(options.cover, format, 1) : undefined;
+
+  await withTempOutput(output, async (temp) => {
+    const args = ['-i', input, ...(cover?.inputArgs ?? []), '-map', '0:a:0', ...(cover?.mapArgs ?? [])];
+    args.push('-map_metadata', '-1', '-map_chapters', '-1', ...metadataArgs(options.tags));
+    // -ac pins the channel layout: WAVs without a channel mask have none, which fails after loudnorm.
+    const channels = String(info.audio?.channels ?? 2);
+    args.push(
+      '-af',
+      filters.join(','),
+      '-ar',
+      String(sampleRate),
+      '-ac',
+      channels,
+      ...codecArgs.args,
+      ...(cover?.codecArgs ?? []),
+    );
+    args.push('-f', codecArgs.muxer, temp);
+    await runFfmpeg(args, { signal, what: `encoding ${input} to ${output}` });
+  });
+}
+
+function audioCodecArgs(options: EncodeOptions): { args: string[]; muxer: string; dither: boolean } {
+  const { format, bitDepth } = options;
+  switch (format) {
+    case 'm4a':
+      return {
+        args: ['-c:a', 'aac', '-b:a', options.bitrate ?? DEFAULT_BITRATE.m4a, '-movflags', '+faststart'],
+        muxer: 'ipod',
+        dither: false,
+      };
+    case 'mp3':
+      return {
+        args: ['-c:a', 'libmp3lame', '-b:a', options.bitrate ?? DEFAULT_BITRATE.mp3, '-id3v2_version', '3'],
+        muxer: 'mp3',
+        dither: false,
+      };
+    case 'flac': {
+      const depth = bitDepth ?? 24;
+      if (depth === 32)
+        throw new ImkError(
+          'ENCODE_INVALID_OPTIONS',
+          `flac cannot hold 32-bit float (${options.output}); use bitDepth 16 or 24`,
+        );
+      const sampleFormat =
+        depth === 16 ? ['-sample_fmt', 's16'] : ['-sample_fmt', 's32', '-bits_per_raw_sample', '24'];
+      return { args: ['-c:a', 'flac', ...sampleFormat], muxer: 'flac', dither: depth === 16 };
+    }
+    case 'wav': {
+      const depth = bitDepth ?? 24;
+      const codec = depth === 16 ? 'pcm_s16le' : depth === 24 ? 'pcm_s24le' : 'pcm_f32le';
+      return { args: ['-c:a', codec], muxer: 'wav', dither: depth === 16 };
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { probeMedia } from '../probe.ts';
+import { runFfmpeg } from '../ffmpeg-run.ts';
+import { withTempOutput } from '../temp-output.ts';
+import { coverArgs, metadataArgs } from '../encode-args.ts';
+import type { AudioTags } from '../encode-args.ts';
+import { DEFAULT_BITRATE } from '../encode.ts';
+import {
+  DEFAULT_STEM_LOOK,
+  STEM_MP4_ORDER,
+  defaultStemManifest,
+  parseStemManifest,
+} from './stem-manifest.ts';
+import type { StemManifest, StemManifestStem, StemMp4Stem } from './stem-manifest.ts';
+import { putUdtaBox, readUdtaBox } from './udta-box.ts';
+
+export interface WriteStemMp4Options {
+  /** The .stem.mp4 to write; written under a temp name beside it and renamed when complete. */
+  output: string;
+  /** Audio files (any format ffmpeg reads), encoded in the order mixture, drums, bass, other, vocals. */
+  streams: Record<'mixture' | StemMp4Stem, string>;
+  tags?: AudioTags;
+  /** Image embedded as cover art. */
+  cover?: string;
+  /** AAC bitrate of each stream. @default '256k' */
+  bitrate?: string;
+  /** Names and colours shown by DJ software. @default Drums, Bass, Other, Vocals in Mixxx's colours */
+  look?: Partial<Record<StemMp4Stem, StemManifestStem>>;
+  signal?: AbortSignal;
+}
+
+export const STEM_BOX_TYPE = 'stem';
+
+/**
+ * Writes a Native Instruments Stems file: one mp4 with five AAC streams (mixture, drums, bass, other,
+ * vocals; only the mixture enabled, so ordinary players play the song) and NI's `stem` manifest box in
+ * moov/udta, which ffmpeg cannot write and is added here by editing the MP4 boxes.
+ */
+export async function writeStemMp4(options: WriteStemMp4Options): Promise<void> {
+  const { output, streams, signal } = options;
+  const order = ['mixture', ...STEM_MP4_ORDER] as const;
+  for (const name of order) await probeMedia(streams[name], { signal });
+  const cover = options.cover === undefined ? undefined : await coverArgs(options.cover, 'mp4', order.length);
+  const manifest = defaultStemManifest(STEM_MP4_ORDER.map((s) => options.look?.[s] ?? DEFAULT_STEM_LOOK[s]));
+  await withTempOutput(output, async (temp) => {
+    const args: string[] = [];
+    for (const name of order) args.push('-i', streams[name]);
+    args.push(...(cover?.inputArgs ?? []));
+    order.forEach((_, i) => args.push('-map', `${i}:a:0`));
+    args.push(
+      ...(cover?.mapArgs ?? []),
+      '-map_metadata',
+      '-1',
+      '-map_chapters',
+      '-1',
+      ...metadataArgs(options.tags),
+    );
+    args.push('-c:a', 'aac', '-b:a', options.bitrate ?? DEFAULT_BITRATE.m4a, '-ac', '2', '-ar', '44100');
+    order.forEach((name, i) => {
+      args.push(
+        `-disposition:a:${i}`,
+        i === 0 ? 'default' : '0',
+        `-metadata:s:a:${i}`,
+        `handler_name=${title(name)}`,
+      );
+    });
+    args.push(...(cover?.codecArgs ?? []));
+    // No +faststart: moov stays after mdat, so growing it moves no sample data (putUdtaBox handles both anyway).
+    args.push('-f', 'mp4', temp);
+    await runFfmpeg(args, { signal, what: `writing the stem file ${output}` });
+    await putUdtaBox(temp, STEM_BOX_TYPE, Buffer.from(JSON.stringify(manifest), 'utf8'));
+  });
+}
+
+/** Reads the NI `stem` manifest of a stem file, or undefined when it has none. */
+export async function readStemManifest(file: string): Promise<StemManifest | undefined> {
+  const payload = await readUdtaBox(file, STEM_BOX_TYPE);
+  return payload === undefined ? undefined : parseStemManifest(payload, file);
+}
+
+function title(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fsyncDir, fsyncFile } from '@imk/fs-safe';
+
+/**
+ * Runs `produce` on a temp name beside `output` (same folder, so the rename never crosses a mount), then
+ * fsyncs and renames it into place: a partial file never sits under the final name. The temp file is
+ * removed when `produce` fails. The extension is kept so tools that look at it still see it.
+ */
+export async function withTempOutput<T>(
+  output: string,
+  produce: (tempPath: string) => Promise<T>,
+): Promise<T> {
+  const dir = path.dirname(output);
+  const ext = path.extname(output);
+  const temp = path.join(
+    dir,
+    `.${path.basename(output, ext)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}${ext}`,
+  );
+  try {
+    const result = await produce(temp);
+    await fsyncFile(temp);
+    await rename(temp, output);
+    await fsyncDir(dir);
+    return result;
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,40 @@
+import { ImkError } from '@imk/errors';
+import { probeMedia } from './probe.ts';
+import { runFfmpeg } from './ffmpeg-run.ts';
+import { withTempOutput } from './temp-output.ts';
+import { DEFAULT_BITRATE } from './encode.ts';
+
+export interface ReplaceVideoAudioOptions {
+  /** The source video; its picture is copied as it is (never re-encoded). */
+  video: string;
+  /** The new sound track (any audio file ffmpeg reads). */
+  audio: string;
+  /** The mp4 to write; written under a temp name beside it and renamed when ffmpeg succeeded. */
+  output: string;
+  /** AAC bitrate of the new audio. @default '256k' */
+  bitrate?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Writes `output` (mp4) with the first real video stream of `video` copied bit for bit and `audio` encoded to
+ * AAC as its only sound track. The video's container tags are kept.
+ */
+export async function replaceVideoAudio(options: ReplaceVideoAudioOptions): Promise<void> {
+  const { video, audio, output, signal } = options;
+  const videoInfo = await probeMedia(video, { requireAudio: false, signal });
+  if (videoInfo.video === undefined) {
+    throw new ImkError('MEDIA_NO_VIDEO', `${video} has no video stream to put the new audio under`, {
+      details: { file: video },
+    });
+  }
+  const audioInfo = await probeMedia(audio, { signal });
+  await withTempOutput(output, async (temp) => {
+    const args = ['-i', video, '-i', audio];
+    // 0:V (capital) skips attached pictures; only the real picture stream is kept.
+    args.push('-map', '0:V:0', '-map', '1:a:0', '-map_metadata', '0', '-map_chapters', '-1');
+    args.push('-c:v', 'copy', '-c:a', 'aac', '-b:a', options.bitrate ?? DEFAULT_BITRATE.m4a);
+    args.push('-ac', String(audioInfo.audio?.channels ?? 2), '-movflags', '+faststart', '-f', 'mp4', temp);
+    await runFfmpeg(args, { signal, what: `putting the audio of ${audio} into ${video}` });
+  });
+}
