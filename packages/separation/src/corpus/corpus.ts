@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '@imk/log';
+import { createWavWriter } from '@imk/media';
+import { STEM_NAMES } from '@imk/protocol';
+import type { PcmChannels, StemFiles } from '../engine.ts';
+import { CORPUS_ITEMS, type CorpusItemSpec } from './items.ts';
+import { CORPUS_SAMPLE_RATE, renderItem } from './render.ts';
+import { espeakVersion } from './speech-voice.ts';
+
+/** Bump when the generator's output changes: cached corpora of other versions are then ignored. */
+export const CORPUS_VERSION = 1;
+
+/** One generated song on disk: float32 WAV files, 44.1 kHz stereo; the stems sum exactly to the mixture. */
+export interface CorpusItem {
+  id: string;
+  spec: CorpusItemSpec;
+  mixture: string;
+  stems: StemFiles;
+  frames: number;
+  sampleRate: number;
+  voice: 'speech' | 'sung';
+}
+
+export interface EnsureCorpusOptions {
+  /** Where generated items are cached. @default $IMK_CORPUS_DIR, else <os tmpdir>/imk-corpus */
+  cacheDir?: string;
+  /** Which items (e.g. a subset for a quick test). @default CORPUS_ITEMS */
+  items?: readonly CorpusItemSpec[];
+  logger?: Logger;
+}
+
+export function defaultCorpusDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.IMK_CORPUS_DIR ?? join(tmpdir(), 'imk-corpus');
+}
+
+/**
+ * Returns the synthetic corpus, generating the items not yet cached. The cache folder is keyed by
+ * CORPUS_VERSION and the espeak-ng version (its speech is part of the audio); each item is written
+ * under a temporary name and renamed into place, so concurrent callers never see half an item.
+ */
+export async function ensureCorpus(options: EnsureCorpusOptions = {}): Promise<CorpusItem[]> {
+  const espeak = await espeakVersion();
+  const voiceKey =
+    espeak === undefined ? 'sung' : `espeak-${createHash('sha256').update(espeak).digest('hex').slice(0, 8)}`;
+  const versionDir = join(options.cacheDir ?? defaultCorpusDir(), `v${CORPUS_VERSION}-${voiceKey}`);
+  await mkdir(versionDir, { recursive: true });
+  const items: CorpusItem[] = [];
+  for (const spec of options.items ?? CORPUS_ITEMS) {
+    const dir = join(versionDir, spec.id);
+    const cached = await readItem(dir, spec);
+    if (cached !== undefined) {
+      items.push(cached);
+      continue;
+    }
+    options.logger?.info({ item: spec.id, dir }, 'generating synthetic corpus item');
+    await generateItem(versionDir, spec, espeak !== undefined);
+    const made = await readItem(dir, spec);
+    if (made === undefined) throw new Error(`corpus item ${spec.id} missing after generation in ${dir}`);
+    items.push(made);
+  }
+  return items;
+}
+
+interface ItemFile {
+  id: string;
+  frames: number;
+  sample_rate: number;
+  voice: 'speech' | 'sung';
+  spec: CorpusItemSpec;
+}
+
+async function readItem(dir: string, spec: CorpusItemSpec): Promise<CorpusItem | undefined> {
+  let file: ItemFile;
+  try {
+    file = JSON.parse(await readFile(join(dir, 'item.json'), 'utf8')) as ItemFile;
+  } catch {
+    return undefined;
+  }
+  // A spec edited without a version bump must not reuse stale audio.
+  if (JSON.stringify(file.spec) !== JSON.stringify(spec)) return undefined;
+  const stems = Object.fromEntries(STEM_NAMES.map((name) => [name, join(dir, `${name}.wav`)])) as StemFiles;
+  return {
+    id: spec.id,
+    spec,
+    mixture: join(dir, 'mixture.wav'),
+    stems,
+    frames: file.frames,
+    sampleRate: file.sample_rate,
+    voice: file.voice,
+  };
+}
+
+async function generateItem(versionDir: string, spec: CorpusItemSpec, useSpeech: boolean): Promise<void> {
+  const tmp = await mkdtemp(join(versionDir, `${spec.id}.tmp-`));
+  try {
+    const speechDir = join(tmp, 'speech');
+    await mkdir(speechDir);
+    const item = await renderItem(spec, speechDir, useSpeech);
+    await rm(speechDir, { recursive: true, force: true });
+    await writeFloatWav(join(tmp, 'mixture.wav'), item.mixture);
+    for (const name of STEM_NAMES) await writeFloatWav(join(tmp, `${name}.wav`), item.stems[name]);
+    const meta: ItemFile = {
+      id: spec.id,
+      frames: item.frames,
+      sample_rate: CORPUS_SAMPLE_RATE,
+      voice: item.voice,
+      spec,
+    };
+    await writeFile(join(tmp, 'item.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    const dir = join(versionDir, spec.id);
+    try {
+      await rename(tmp, dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      // Another process finished the same item first (theirs is as good as ours), or a stale item
+      // from an edited spec is in the way and is replaced.
+      if ((await readItem(dir, spec)) !== undefined) return;
+      await rm(dir, { recursive: true, force: true });
+      await rename(tmp, dir);
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function writeFloatWav(path: string, pcm: PcmChannels): Promise<void> {
+  const writer = createWavWriter(path, { sampleRate: CORPUS_SAMPLE_RATE, channels: pcm.length });
+  await writer.write(pcm);
+  await writer.close();
+}

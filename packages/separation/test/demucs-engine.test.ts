@@ -1,0 +1,97 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isImkError } from '@imk/errors';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemucsEngine, parseDemucsProgress } from '../src/engines/demucs.ts';
+import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
+import { describeEngineConformance } from './engine-conformance.ts';
+
+// An executable STAND-IN for demucs (see its header): demucs and its weights are not installed here.
+const STAND_IN = fileURLToPath(new URL('./fixtures/demucs-stand-in.mjs', import.meta.url));
+
+describeEngineConformance('demucs (stand-in)', () => createDemucsEngine({ command: STAND_IN }));
+
+describe('demucs engine', () => {
+  let dir = '';
+  let cleanup: () => Promise<void> = () => Promise.resolve();
+  let input = '';
+  beforeAll(async () => {
+    ({ dir, cleanup } = await makeTempDir());
+    input = join(dir, 'song.flac');
+    await musicLikeFile(input, { seconds: 2 });
+  });
+  afterAll(() => cleanup());
+
+  it('passes model, device, segment, shifts, --float32 and -o as separate arguments', async () => {
+    const argsFile = join(dir, 'args.json');
+    process.env.DEMUCS_STAND_IN_ARGS_FILE = argsFile;
+    try {
+      const engine = createDemucsEngine({
+        command: STAND_IN,
+        model: 'htdemucs_ft',
+        device: 'cpu',
+        segment: 7,
+        shifts: 2,
+        extraArgs: ['-j', '2'],
+      });
+      const workDir = join(dir, 'args');
+      await mkdir(workDir);
+      await engine.separate({ input, workDir });
+      const argv = JSON.parse(await readFile(argsFile, 'utf8')) as string[];
+      expect(argv.slice(0, 11)).toEqual([
+        '-n',
+        'htdemucs_ft',
+        '-d',
+        'cpu',
+        '--segment',
+        '7',
+        '--shifts',
+        '2',
+        '--float32',
+        '-o',
+        join(workDir, 'demucs', 'out'),
+      ]);
+      expect(argv.slice(11)).toEqual(['-j', '2', join(workDir, 'demucs', 'in', 'mixture.flac')]);
+      expect(engine.params).toMatchObject({ model: 'htdemucs_ft', segment: 7, shifts: 2 });
+    } finally {
+      delete process.env.DEMUCS_STAND_IN_ARGS_FILE;
+    }
+  });
+
+  it('says how to install demucs when the command is missing', async () => {
+    const engine = createDemucsEngine({ command: 'demucs-not-installed-here' });
+    const workDir = join(dir, 'missing');
+    await mkdir(workDir);
+    const error = await engine.separate({ input, workDir }).catch((e: unknown) => e);
+    expect(isImkError(error, 'ENGINE_UNAVAILABLE')).toBe(true);
+    expect((error as Error).message).toContain('pip install demucs');
+  });
+
+  it('reports a demucs crash as ENGINE_FAILED with the end of its output', async () => {
+    process.env.DEMUCS_STAND_IN_FAIL = '1';
+    try {
+      const workDir = join(dir, 'crash');
+      await mkdir(workDir);
+      const error = await createDemucsEngine({ command: STAND_IN })
+        .separate({ input, workDir })
+        .catch((e: unknown) => e);
+      expect(isImkError(error, 'ENGINE_FAILED')).toBe(true);
+      expect((error as Error).message).toContain('CUDA out of memory');
+    } finally {
+      delete process.env.DEMUCS_STAND_IN_FAIL;
+    }
+  });
+
+  it('rejects invalid options up front with their dotted path', () => {
+    expect(() => createDemucsEngine({ device: 'tpu' as 'cpu' })).toThrow(/demucs\.device/);
+    expect(() => createDemucsEngine({ segment: -1 })).toThrow(/demucs\.segment/);
+  });
+
+  it('reads the last tqdm percentage of its progress output', () => {
+    expect(
+      parseDemucsProgress('\r  0%|          | 0.0/5.85\r 45%|████▌     | 2.6/5.85 [00:01<00:01'),
+    ).toBeCloseTo(0.45);
+    expect(parseDemucsProgress('Separating track x.wav\n')).toBeUndefined();
+  });
+});
