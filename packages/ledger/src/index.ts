@@ -1,0 +1,26 @@
+export { openLedger } from './ledger.ts';
+export type { Ledger, OpenLedgerOptions } from './ledger.ts';
+export { LEDGER_FILE_NAME, ledgerFile } from './open-database.ts';
+export type { ProgressUpdate } from './progress-writer.ts';
+export type { ListJobsOptions } from './queries.ts';
+export { readProgress, subscribeProgress } from './subscribe.ts';
+export type { ProgressReaderOptions, SubscribeProgressOptions } from './subscribe.ts';
+export { rebuildLedger } from './rebuild.ts';
+export type { RebuildLedgerOptions, RebuildResult } from './rebuild.ts';
+export { LEDGER_SCHEMA_VERSION } from './schema.ts';
+export { LEDGER_STATES } from './types.ts';
+export type {
+  ArtifactRecord,
+  ErrorRecord,
+  ErrorRow,
+  EventRow,
+  JobDetail,
+  JobFacts,
+  JobRow,
+  LedgerState,
+  ProgressRow,
+  StageOutcome,
+  StageRecord,
+  StageRow,
+  StateChange,
+} from './types.ts';

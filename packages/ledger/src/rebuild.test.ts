@@ -1,0 +1,138 @@
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { publishBundle } from '@imk/fsqueue';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openLedger, rebuildLedger } from './index.ts';
+
+let root: string;
+const SHA = 'a'.repeat(64);
+
+async function archived(
+  state: string,
+  jobId: string,
+  files: Record<string, unknown>,
+  mtime: Date,
+): Promise<void> {
+  const dir = join(root, 'queues', 'other', state, `job_${jobId}@host-1.abc`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, 'job.json'),
+    JSON.stringify({ job_id: jobId, source_type: 'local', artist: 'A', title: jobId, audio_path: 'a.wav' }),
+  );
+  for (const [name, value] of Object.entries(files)) await writeFile(join(dir, name), JSON.stringify(value));
+  await utimes(dir, mtime, mtime);
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'imk-rebuild-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('rebuildLedger', () => {
+  it('rebuilds jobs, states, errors and artifacts from the queue folders and the output manifests', async () => {
+    await publishBundle({
+      queueDir: join(root, 'queues', 'youtube_audio'),
+      job: {
+        job_id: 'waiting',
+        source_type: 'youtube',
+        artist: 'Chan',
+        title: 'Vid',
+        audio_path: 'audio.wav',
+      },
+      files: [{ name: 'audio.wav', data: 'RIFF' }],
+    });
+    await archived(
+      'failed',
+      'broken',
+      {
+        'imk-state.json': { attempts: 3 },
+        'imk-error.json': { stage: 'decode', message: 'not audio', attempt: 3 },
+      },
+      new Date(2026, 0, 1),
+    );
+    await archived(
+      'rejected',
+      'bad',
+      { 'imk-rejection.json': { problems: [{ path: 'audio_path', message: 'missing' }] } },
+      new Date(2026, 0, 2),
+    );
+    await archived(
+      'failed',
+      'done',
+      { 'imk-error.json': { stage: 'encode', message: 'disk full', attempt: 1 } },
+      new Date(2026, 0, 3),
+    );
+    await archived('succeeded', 'done', { 'imk-state.json': { attempts: 2 } }, new Date(2026, 0, 4));
+    const out = join(root, 'outputs', 'done');
+    await mkdir(out, { recursive: true });
+    await mkdir(join(root, 'outputs', '.done.partial-x'), { recursive: true });
+    await writeFile(
+      join(out, 'manifest.json'),
+      JSON.stringify({
+        schema_version: 1,
+        job_id: 'done',
+        source_type: 'local',
+        artist: 'A',
+        album: '',
+        title: 'done',
+        processed_at: new Date().toISOString(),
+        stems_generated: true,
+        stems_preserved: false,
+        warnings: [],
+        input: { sha256: SHA, duration_sec: 3 },
+        engine: { name: 'builtin', version: '1', params: {} },
+        timings_sec: { separate: 1.25, encode: 0.5 },
+        artifacts: [
+          {
+            kind: 'audio',
+            variant: 'instrumental',
+            label: 'Instrumental',
+            path: 'files/audio/A - done.m4a',
+            codec: 'aac',
+            container: 'm4a',
+            duration_sec: 3,
+            sha256: SHA,
+            bytes: 100,
+          },
+        ],
+      }),
+    );
+
+    const result = await rebuildLedger({ root });
+    expect(result).toMatchObject({ jobs: 4, manifests: 1, artifacts: 1, problems: [] });
+
+    const ledger = openLedger({ root });
+    try {
+      expect(ledger.getJob('waiting')?.job).toMatchObject({
+        state: 'ready',
+        queue: 'youtube_audio',
+        artist: 'Chan',
+      });
+      const broken = ledger.getJob('broken')!;
+      expect(broken.job).toMatchObject({ state: 'failed', attempts: 3, last_error: 'not audio' });
+      expect(broken.errors).toEqual([
+        expect.objectContaining({ stage: 'decode', message: 'not audio', attempt: 3 }),
+      ]);
+      expect(ledger.getJob('bad')?.job).toMatchObject({
+        state: 'rejected',
+        last_error: 'audio_path: missing',
+      });
+      const done = ledger.getJob('done')!;
+      expect(done.job).toMatchObject({ state: 'succeeded', input_sha256: SHA, output_dir: out });
+      expect(done.events.map((e) => e.state)).toEqual(['failed', 'succeeded']);
+      expect(done.artifacts[0]).toMatchObject({ path: 'files/audio/A - done.m4a', sha256: SHA, bytes: 100 });
+      expect(done.stages.map((s) => [s.stage, s.duration_sec])).toEqual([
+        ['separate', 1.25],
+        ['encode', 0.5],
+      ]);
+      expect(ledger.findSucceededByInput(SHA)?.job_id).toBe('done');
+    } finally {
+      ledger.close();
+    }
+    // Idempotent: a second rebuild gives the same rows, not twice as many.
+    expect(await rebuildLedger({ root })).toMatchObject({ jobs: 4, artifacts: 1 });
+  });
+});

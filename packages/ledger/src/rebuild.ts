@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import { openLedger, type Ledger } from './ledger.ts';
+import { scanOutputs, scanQueues, type SeenFolder, type SeenManifest } from './scan-folders.ts';
+import { JOB_TABLES } from './schema.ts';
+import type { ArtifactRecord, JobFacts } from './types.ts';
+
+export interface RebuildLedgerOptions {
+  /** The folder holding queues/, outputs/ and state/. */
+  root: string;
+  /** The ledger file. @default <root>/state/ledger.sqlite */
+  file?: string;
+}
+
+export interface RebuildResult {
+  file: string;
+  jobs: number;
+  folders: number;
+  manifests: number;
+  artifacts: number;
+  /** Manifests that did not validate (skipped, each with its reason). */
+  problems: string[];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function factsOf(folder: SeenFolder): JobFacts {
+  return {
+    queue: folder.queue,
+    sourceType: text(folder.job?.source_type),
+    artist: text(folder.job?.artist),
+    album: text(folder.job?.album),
+    title: text(folder.job?.title),
+  };
+}
+
+function errorMessageOf(folder: SeenFolder): string | undefined {
+  const error = folder.error;
+  if (!error) return undefined;
+  if (typeof error.message === 'string') return error.message;
+  if (Array.isArray(error.problems))
+    return error.problems
+      .map((p: unknown) => {
+        const problem = p as { path?: unknown; message?: unknown };
+        return `${String(problem.path)}: ${String(problem.message)}`;
+      })
+      .join('; ');
+  return undefined;
+}
+
+function recordFolder(ledger: Ledger, folder: SeenFolder): void {
+  const message = errorMessageOf(folder);
+  const stage = text(folder.error?.stage) ?? (folder.state === 'rejected' ? 'validate' : undefined);
+  const attempt =
+    typeof folder.error?.attempt === 'number' ? folder.error.attempt : folder.attempts || undefined;
+  ledger.recordState(
+    folder.jobId,
+    { state: folder.state, at: folder.at, stage, attempt, message: message ?? `seen in ${folder.dir}` },
+    factsOf(folder),
+  );
+  if (message && stage && (folder.state === 'failed' || folder.state === 'rejected'))
+    ledger.recordError(folder.jobId, {
+      stage,
+      message,
+      attempt,
+      at: folder.at,
+      code: text(folder.error?.code),
+    });
+}
+
+function recordManifest(ledger: Ledger, seen: SeenManifest, known: boolean): number {
+  const { manifest } = seen;
+  const m = manifest.manifest;
+  const facts: JobFacts = {
+    sourceType: m.source_type ?? undefined,
+    artist: m.artist ?? undefined,
+    album: m.album ?? undefined,
+    title: m.title ?? undefined,
+    outputDir: seen.dir,
+    inputSha256: manifest.legacy ? undefined : manifest.manifest.input.sha256,
+    duplicateOf: manifest.legacy ? undefined : manifest.manifest.duplicate_of,
+  };
+  if (known) ledger.upsertJob(m.job_id, facts);
+  else
+    ledger.recordState(
+      m.job_id,
+      { state: 'succeeded', at: seen.at, message: `outputs in ${seen.dir}` },
+      facts,
+    );
+  if (!manifest.legacy) {
+    for (const [stage, seconds] of Object.entries(manifest.manifest.timings_sec))
+      ledger.recordStage(m.job_id, {
+        stage,
+        startedAt: manifest.manifest.processed_at,
+        durationSec: seconds,
+        outcome: 'ok',
+      });
+  }
+  const artifacts: ArtifactRecord[] = m.artifacts.map((a) => ({
+    path: a.path,
+    kind: a.kind,
+    variant: a.variant ?? undefined,
+    label: a.label ?? undefined,
+    sha256: a.sha256 ?? undefined,
+    bytes: 'bytes' in a && typeof a.bytes === 'number' ? a.bytes : undefined,
+    duration_sec: a.duration_sec ?? undefined,
+    codec: a.codec ?? undefined,
+    container: a.container ?? undefined,
+  }));
+  ledger.recordArtifacts(m.job_id, artifacts);
+  return artifacts.length;
+}
+
+/**
+ * Rebuilds the ledger from the folders alone (they are the truth): every job folder in every queue
+ * (ready, claimed, succeeded, failed with its error file, rejected with its reasons) and every
+ * `outputs/<job_id>/manifest.json`. A job seen in several folders gets one event per folder in time
+ * order, and its latest state. Live progress is cleared. Replaces the ledger's rows in one transaction,
+ * so readers see the old ledger or the new one.
+ */
+export async function rebuildLedger(options: RebuildLedgerOptions): Promise<RebuildResult> {
+  const folders = await scanQueues(join(options.root, 'queues'));
+  const { manifests, problems } = await scanOutputs(join(options.root, 'outputs'));
+  folders.sort((a, b) => a.at.localeCompare(b.at));
+  const ledger = openLedger({ root: options.root, file: options.file });
+  try {
+    let artifacts = 0;
+    ledger.db.transaction(() => {
+      for (const table of JOB_TABLES) ledger.db.exec(`DELETE FROM ${table}`);
+      const known = new Set<string>();
+      for (const folder of folders) {
+        recordFolder(ledger, folder);
+        known.add(folder.jobId);
+      }
+      for (const seen of manifests) artifacts += recordManifest(ledger, seen, known.has(seen.jobId));
+    })();
+    const jobs = (ledger.db.prepare('SELECT count(*) AS n FROM jobs').get() as { n: number }).n;
+    return {
+      file: ledger.file,
+      jobs,
+      folders: folders.length,
+      manifests: manifests.length,
+      artifacts,
+      problems,
+    };
+  } finally {
+    ledger.close();
+  }
+}

@@ -1,0 +1,127 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ARCHIVE_DIRS,
+  CLAIMED_DIR,
+  ERROR_FILE,
+  REJECTION_FILE,
+  STATE_FILE,
+  parseReadyName,
+  parseTokenName,
+} from '@imk/fsqueue';
+import { validateManifest, type AnyManifest } from '@imk/protocol';
+import type { LedgerState } from './types.ts';
+
+/** One job folder seen in a queue. */
+export interface SeenFolder {
+  jobId: string;
+  queue: string;
+  state: LedgerState;
+  dir: string;
+  /** Folder mtime, ISO 8601: the best time the folders alone can give for this state. */
+  at: string;
+  job: Record<string, unknown> | undefined;
+  attempts: number;
+  error: Record<string, unknown> | undefined;
+}
+
+export interface SeenManifest {
+  jobId: string;
+  dir: string;
+  manifest: AnyManifest;
+  at: string;
+}
+
+async function names(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+      (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+    )
+      return [];
+    throw error;
+  }
+}
+
+async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const value = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function seen(queue: string, state: LedgerState, jobId: string, dir: string): Promise<SeenFolder> {
+  const info = await stat(dir);
+  const bundleState = await readJson(join(dir, STATE_FILE));
+  const attempts = typeof bundleState?.attempts === 'number' ? bundleState.attempts : 0;
+  const errorFile = state === 'failed' ? ERROR_FILE : state === 'rejected' ? REJECTION_FILE : undefined;
+  return {
+    jobId,
+    queue,
+    state,
+    dir,
+    at: info.mtime.toISOString(),
+    job: await readJson(join(dir, 'job.json')),
+    attempts,
+    error: errorFile ? await readJson(join(dir, errorFile)) : undefined,
+  };
+}
+
+/** Every job folder in every queue under `queuesDir`: ready, claimed and archived (`.tmp` is skipped). */
+export async function scanQueues(queuesDir: string): Promise<SeenFolder[]> {
+  const found: SeenFolder[] = [];
+  for (const queue of await names(queuesDir)) {
+    const queueDir = join(queuesDir, queue);
+    if (queue.startsWith('.') || !(await stat(queueDir)).isDirectory()) continue;
+    for (const name of await names(queueDir)) {
+      const jobId = parseReadyName(name);
+      if (jobId) found.push(await seen(queue, 'ready', jobId, join(queueDir, name)));
+    }
+    const sub: [LedgerState, string][] = [
+      ['claimed', CLAIMED_DIR],
+      ['succeeded', ARCHIVE_DIRS.succeeded],
+      ['failed', ARCHIVE_DIRS.failed],
+      ['rejected', ARCHIVE_DIRS.rejected],
+    ];
+    for (const [state, folder] of sub) {
+      for (const name of await names(join(queueDir, folder))) {
+        const jobId = parseTokenName(name)?.jobId ?? parseReadyName(name);
+        if (jobId) found.push(await seen(queue, state, jobId, join(queueDir, folder, name)));
+      }
+    }
+  }
+  return found;
+}
+
+/** Every `outputs/<job_id>/manifest.json` that validates (folders starting with "." are in progress). */
+export async function scanOutputs(
+  outputsDir: string,
+): Promise<{ manifests: SeenManifest[]; problems: string[] }> {
+  const manifests: SeenManifest[] = [];
+  const problems: string[] = [];
+  for (const name of await names(outputsDir)) {
+    if (name.startsWith('.')) continue;
+    const dir = join(outputsDir, name);
+    const file = join(dir, 'manifest.json');
+    const json = await readJson(file);
+    if (!json) continue;
+    const result = validateManifest(json);
+    if (!result.ok) {
+      problems.push(`${file}: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+      continue;
+    }
+    manifests.push({
+      jobId: result.value.manifest.job_id,
+      dir,
+      manifest: result.value,
+      at: (await stat(file)).mtime.toISOString(),
+    });
+  }
+  return { manifests, problems };
+}
