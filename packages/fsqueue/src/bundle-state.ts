@@ -14,6 +14,8 @@ export interface BundleState {
   retry_delay_ms?: number;
   /** Last error, kept for `imk retry` and operators. */
   last_error?: { stage: string; message: string; attempt: number };
+  /** Token of the claim that last wrote this file; settles an ambiguous rename back to ready. */
+  token?: string;
 }
 
 export async function readBundleState(dir: string): Promise<BundleState> {

@@ -1,7 +1,19 @@
 export { publishBundle } from './publish.ts';
 export type { BundleFileInput, PublishBundleOptions, PublishedBundle } from './publish.ts';
+export {
+  createQueue,
+  DEFAULT_LEASE_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_POLL_MS,
+  DEFAULT_TMP_MAX_AGE_MS,
+} from './queue.ts';
+export type { Claim, FailInfo, Queue, QueueCounts, QueueOptions, RejectProblem } from './types.ts';
 export { findJob, findJobFolders } from './find-job.ts';
 export type { QueueEntry } from './find-job.ts';
+export { retryFailed, PREVIOUS_ERROR_FILE } from './retry-failed.ts';
+export { countJobs, listQueueJobs } from './inspect.ts';
+export { readBundleState } from './bundle-state.ts';
+export type { BundleState } from './bundle-state.ts';
 export {
   ARCHIVE_DIRS,
   CLAIMED_DIR,
@@ -9,11 +21,13 @@ export {
   FAILED_DIR,
   JOB_STATES,
   LEASE_FILE,
+  READY_PREFIX,
   REJECTED_DIR,
   REJECTION_FILE,
   RESULT_FILE,
   STATE_FILE,
   SUCCEEDED_DIR,
+  TMP_SUFFIX,
   parseReadyName,
   parseTokenName,
   readyName,

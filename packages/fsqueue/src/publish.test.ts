@@ -29,11 +29,15 @@ describe('publishBundle', () => {
     });
     expect(result).toEqual({ jobId: 'abc_1', dir: join(queueDir, 'job_abc_1') });
     expect(await readdir(queueDir)).toEqual(['job_abc_1']);
-    const job = JSON.parse(await readFile(join(result.dir, 'job.json'), 'utf8'));
+    const job = JSON.parse(await readFile(join(result.dir, 'job.json'), 'utf8')) as {
+      schema_version: number;
+      created_at: unknown;
+      files: { path: string; bytes: number }[];
+    };
     expect(job.schema_version).toBe(1);
     expect(typeof job.created_at).toBe('string');
-    expect(job.files.map((f: { path: string }) => f.path)).toEqual(['audio.m4a', 'cover.jpg']);
-    expect(job.files[0].bytes).toBe(11);
+    expect(job.files.map((f) => f.path)).toEqual(['audio.m4a', 'cover.jpg']);
+    expect(job.files[0]!.bytes).toBe(11);
     expect((await readBundle(result.dir)).ok).toBe(true);
     // copy, not move: the source stays
     expect(await readFile(source, 'utf8')).toBe('audio bytes');
@@ -55,14 +59,14 @@ describe('publishBundle', () => {
     const queueDir = join(root, 'q');
     const error: unknown = await publishBundle({
       queueDir,
-      job: { job_id: 'bad id/..', source_type: 3 } as never,
+      job: { job_id: 'bad id/..', source_type: 3 },
       files: [{ name: '../x', data: 'x' }],
     }).catch((e: unknown) => e);
     expect(isImkError(error, 'INVALID_JOB')).toBe(true);
     expect((error as Error).message).toContain('files.0.name');
     const error2: unknown = await publishBundle({
       queueDir,
-      job: { job_id: 'ok', source_type: 3 } as never,
+      job: { job_id: 'ok', source_type: 3 },
       files: [],
     }).catch((e: unknown) => e);
     expect(isImkError(error2, 'INVALID_JOB')).toBe(true);

@@ -1,0 +1,256 @@
+import { rm, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ImkError } from '@imk/errors';
+import { fsyncDir, writeJsonAtomic } from '@imk/fs-safe';
+import type { Job } from '@imk/protocol';
+import { writeBundleState, type BundleState } from './bundle-state.ts';
+import type { QueueContext } from './context.ts';
+import { beatLease } from './lease.ts';
+import { archiveFolder, claimLost, moveOwned, tokenIn } from './moves.ts';
+import {
+  ERROR_FILE,
+  FAILED_DIR,
+  LEASE_FILE,
+  REJECTED_DIR,
+  REJECTION_FILE,
+  RESULT_FILE,
+  STATE_FILE,
+  SUCCEEDED_DIR,
+  readyName,
+} from './names.ts';
+import type { Claim, FailInfo, RejectProblem } from './types.ts';
+
+function isGone(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Archives a held folder as rejected, with imk-rejection.json listing the problems. */
+export async function rejectFolder(
+  ctx: QueueContext,
+  dir: string,
+  jobId: string,
+  token: string,
+  problems: RejectProblem[],
+  attempt: number,
+): Promise<string | undefined> {
+  const doc = {
+    job_id: jobId,
+    status: 'rejected',
+    problems,
+    attempt,
+    consumer: ctx.consumerId,
+    token,
+    time: new Date().toISOString(),
+  };
+  try {
+    await writeJsonAtomic(join(dir, REJECTION_FILE), doc);
+  } catch (error) {
+    if (isGone(error)) return undefined;
+    throw error;
+  }
+  const archived = await archiveFolder(dir, join(ctx.queueDir, REJECTED_DIR), jobId, token, REJECTION_FILE);
+  if (archived) ctx.logger?.warn({ job_id: jobId, problems, dir: archived }, 'bundle rejected');
+  return archived;
+}
+
+/** Moves a held folder back to ready as `job_<id>` with the given state. False when lost. */
+export async function returnToReady(
+  ctx: QueueContext,
+  dir: string,
+  jobId: string,
+  state: BundleState,
+): Promise<boolean> {
+  try {
+    await writeBundleState(dir, state);
+    await rm(join(dir, LEASE_FILE), { force: true });
+  } catch (error) {
+    if (isGone(error)) return false;
+    throw error;
+  }
+  const token = state.token;
+  const moved = await moveOwned(
+    dir,
+    join(ctx.queueDir, readyName(jobId)),
+    async (to) => (await tokenIn(join(to, STATE_FILE))) === token,
+  );
+  if (moved) await fsyncDir(ctx.queueDir);
+  return moved;
+}
+
+export interface HeldClaimInit {
+  jobId: string;
+  job: Job;
+  dir: string;
+  token: string;
+  attempt: number;
+  /** The ready folder's mtime when claimed, restored on release so the job keeps its place in line. */
+  publishedMs: number;
+}
+
+/** A claim this process holds: heartbeats its lease and settles it exactly once. */
+export class HeldClaim implements Claim {
+  readonly jobId: string;
+  readonly job: Job;
+  readonly dir: string;
+  readonly attempt: number;
+  readonly token: string;
+  private readonly publishedMs: number;
+  private counter = 0;
+  private lost = false;
+  private settling = false;
+  private settled = false;
+
+  constructor(
+    private readonly ctx: QueueContext,
+    init: HeldClaimInit,
+    private readonly onSettled: (claim: HeldClaim) => void,
+  ) {
+    this.jobId = init.jobId;
+    this.job = init.job;
+    this.dir = init.dir;
+    this.attempt = init.attempt;
+    this.token = init.token;
+    this.publishedMs = init.publishedMs;
+  }
+
+  isLost(): boolean {
+    return this.lost;
+  }
+
+  /** One heartbeat; marks the claim lost when its folder is no longer where we put it. */
+  async heartbeat(): Promise<void> {
+    if (this.lost || this.settling || this.settled) return;
+    const alive = await beatLease(this.dir, ++this.counter);
+    if (!alive && !this.settling && !this.settled) this.markLost('heartbeat found the claim folder gone');
+  }
+
+  async complete(info: Record<string, unknown> = {}): Promise<void> {
+    await this.settle(async () => {
+      const doc = {
+        job_id: this.jobId,
+        status: 'succeeded',
+        attempt: this.attempt,
+        consumer: this.ctx.consumerId,
+        token: this.token,
+        time: new Date().toISOString(),
+        info,
+      };
+      await writeJsonAtomic(join(this.dir, RESULT_FILE), doc);
+      return archiveFolder(
+        this.dir,
+        join(this.ctx.queueDir, SUCCEEDED_DIR),
+        this.jobId,
+        this.token,
+        RESULT_FILE,
+      );
+    });
+  }
+
+  async fail(error: FailInfo): Promise<'retry' | 'failed'> {
+    let outcome: 'retry' | 'failed' = 'failed';
+    await this.settle(async () => {
+      let message = error.message;
+      if (error.retryable === true && this.attempt < this.ctx.maxAttempts) {
+        const lastError = { stage: error.stage, message, attempt: this.attempt };
+        const state: BundleState = { attempts: this.attempt, last_error: lastError, token: this.token };
+        if (error.retryDelayMs !== undefined && error.retryDelayMs > 0)
+          state.retry_delay_ms = error.retryDelayMs;
+        try {
+          if (!(await returnToReady(this.ctx, this.dir, this.jobId, state))) return undefined;
+          outcome = 'retry';
+          return this.dir;
+        } catch (cause) {
+          if (!(cause instanceof ImkError && cause.code === 'TARGET_EXISTS')) throw cause;
+          // A new bundle with the same id is ready: keep this one as failed rather than replace it.
+          message = `${message} (not retried: another job_${this.jobId} is ready)`;
+        }
+      }
+      return this.archiveFailed(error, message);
+    });
+    return outcome;
+  }
+
+  async release(): Promise<void> {
+    await this.settle(async () => {
+      const state: BundleState = { attempts: this.attempt - 1, token: this.token };
+      const ready = await returnToReady(this.ctx, this.dir, this.jobId, state).catch((cause: unknown) => {
+        if (!(cause instanceof ImkError && cause.code === 'TARGET_EXISTS')) throw cause;
+        throw new ImkError(
+          'RELEASE_BLOCKED',
+          `cannot release job ${this.jobId}: another job_${this.jobId} is ready`,
+          {
+            cause,
+          },
+        );
+      });
+      if (!ready) return undefined;
+      const target = join(this.ctx.queueDir, readyName(this.jobId));
+      // Writing imk-state.json bumped the mtime; put it back so the job keeps its place in line.
+      const when = new Date(this.publishedMs);
+      await utimes(target, when, when).catch(() => undefined);
+      return target;
+    });
+  }
+
+  async reject(problems: RejectProblem[]): Promise<void> {
+    await this.settle(() => rejectFolder(this.ctx, this.dir, this.jobId, this.token, problems, this.attempt));
+  }
+
+  private async archiveFailed(error: FailInfo, message: string): Promise<string | undefined> {
+    const lastError = { stage: error.stage, message, attempt: this.attempt };
+    await writeBundleState(this.dir, { attempts: this.attempt, last_error: lastError, token: this.token });
+    await writeJsonAtomic(join(this.dir, ERROR_FILE), {
+      job_id: this.jobId,
+      status: 'failed',
+      stage: error.stage,
+      message,
+      retryable: error.retryable === true,
+      attempt: this.attempt,
+      max_attempts: this.ctx.maxAttempts,
+      consumer: this.ctx.consumerId,
+      token: this.token,
+      time: new Date().toISOString(),
+    });
+    return archiveFolder(this.dir, join(this.ctx.queueDir, FAILED_DIR), this.jobId, this.token, ERROR_FILE);
+  }
+
+  /** Runs one settling move; heartbeats pause meanwhile. Undefined from `move` means the claim was lost. */
+  private async settle(move: () => Promise<string | undefined>): Promise<void> {
+    if (this.lost) throw claimLost(this.jobId, this.dir);
+    if (this.settled || this.settling)
+      throw new ImkError(
+        'CLAIM_SETTLED',
+        `the claim on job ${this.jobId} was already completed, failed or released`,
+      );
+    this.settling = true;
+    let result: string | undefined;
+    try {
+      result = await move();
+    } catch (error) {
+      this.settling = false;
+      if (isGone(error)) {
+        this.markLost('its folder vanished while settling');
+        throw claimLost(this.jobId, this.dir, error);
+      }
+      throw error;
+    }
+    this.settling = false;
+    if (result === undefined) {
+      this.markLost('the folder was gone when settling');
+      throw claimLost(this.jobId, this.dir);
+    }
+    this.settled = true;
+    this.onSettled(this);
+  }
+
+  private markLost(why: string): void {
+    if (this.lost) return;
+    this.lost = true;
+    this.ctx.logger?.warn(
+      { job_id: this.jobId, dir: this.dir, why },
+      'claim lost; its work will be discarded',
+    );
+    this.onSettled(this);
+  }
+}

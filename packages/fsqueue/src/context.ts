@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import { isSafeId } from './names.ts';
+
+/** What claims, recovery and the queue share. */
+export interface QueueContext {
+  queueDir: string;
+  consumerId: string;
+  maxAttempts: number;
+  logger: Logger | undefined;
+  /** A claim token unique to this consumer and this claim: `<consumerId>.<nonce>`. */
+  newToken(): string;
+}
+
+const MAX_CONSUMER_ID = 64;
+
+export function defaultConsumerId(): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .replace(/^\.+/, '') || 'host';
+  return `${host.slice(0, 40)}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+export function checkConsumerId(consumerId: string): string {
+  if (!isSafeId(consumerId) || consumerId.length > MAX_CONSUMER_ID)
+    throw new ImkError(
+      'INVALID_CONSUMER_ID',
+      `consumer id "${consumerId}" cannot go into a folder name; use up to ${MAX_CONSUMER_ID} letters, digits, ".", "_" or "-"`,
+    );
+  return consumerId;
+}
+
+export function tokenFactory(consumerId: string): () => string {
+  let counter = 0;
+  const prefix = randomBytes(2).toString('hex');
+  // The nonce has no ".", so the consumer id is everything before the token's last ".".
+  return () => `${consumerId}.${prefix}${(counter++).toString(36)}${randomBytes(2).toString('hex')}`;
+}
+
+/** The consumer id inside a claim token. */
+export function consumerOfToken(token: string): string {
+  const dot = token.lastIndexOf('.');
+  return dot > 0 ? token.slice(0, dot) : token;
+}

@@ -1,0 +1,95 @@
+import { lstat, mkdir, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ImkError, isImkError } from '@imk/errors';
+import { fsyncDir } from '@imk/fs-safe';
+import { readyName, tokenName } from './names.ts';
+
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** The `token` field of a JSON file the queue wrote (state, result, error, rejection), or undefined. */
+export async function tokenIn(path: string): Promise<string | undefined> {
+  try {
+    const json = JSON.parse(await readFile(path, 'utf8')) as { token?: unknown };
+    return typeof json.token === 'string' ? json.token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function claimLost(jobId: string, dir: string, cause?: unknown): ImkError {
+  return new ImkError(
+    'CLAIM_LOST',
+    `the claim on job ${jobId} was lost (its lease expired and another consumer took it back); discard this work`,
+    { cause, details: { job_id: jobId, dir } },
+  );
+}
+
+/**
+ * Renames a folder we hold to `to`, never replacing anything there (rename over an existing EMPTY folder
+ * would silently replace it on Linux, so an existing target is refused first). An ambiguous error (an NFS
+ * retry can report ENOENT for a rename that happened) is settled by asking `isOurs(to)`.
+ * Returns false when the source is gone and the target is not ours: the claim was lost.
+ */
+export async function moveOwned(
+  from: string,
+  to: string,
+  isOurs: (to: string) => Promise<boolean>,
+): Promise<boolean> {
+  if (await pathExists(to))
+    throw new ImkError('TARGET_EXISTS', `cannot move ${from} to ${to}: something is already there`, {
+      details: { from, to },
+    });
+  try {
+    await rename(from, to);
+    return true;
+  } catch (error) {
+    if (await isOurs(to)) return true;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/**
+ * Moves a held claim folder into an archive folder (succeeded / failed / rejected) as `job_<id>`, or as
+ * `job_<id>@<token>` when a job of that id was archived there before. `ownerFile` (inside the folder,
+ * holding our token) settles an ambiguous rename. Returns the archived path, or undefined when lost.
+ */
+export async function archiveFolder(
+  from: string,
+  archiveDir: string,
+  jobId: string,
+  token: string,
+  ownerFile: string,
+): Promise<string | undefined> {
+  await mkdir(archiveDir, { recursive: true });
+  const isOurs = async (to: string): Promise<boolean> => (await tokenIn(join(to, ownerFile))) === token;
+  const plain = join(archiveDir, readyName(jobId));
+  for (const target of [plain, join(archiveDir, tokenName(jobId, token))]) {
+    let moved: boolean;
+    try {
+      moved = await moveOwned(from, target, isOurs);
+    } catch (error) {
+      // A job of the same id archived here before (or at this very moment): use the name unique to us.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (
+        target === plain &&
+        (isImkError(error, 'TARGET_EXISTS') || code === 'ENOTEMPTY' || code === 'EEXIST')
+      )
+        continue;
+      throw error;
+    }
+    if (!moved) return undefined;
+    await fsyncDir(archiveDir);
+    return target;
+  }
+  return undefined;
+}

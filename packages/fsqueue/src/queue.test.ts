@@ -1,0 +1,192 @@
+import { readFile, readdir, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isImkError } from '@imk/errors';
+import { publishTiny, sleep, tempRoot } from '../test/helpers.ts';
+import { createQueue, findJob, publishBundle, retryFailed, type Queue } from './index.ts';
+
+let root: string;
+let cleanup: () => Promise<void>;
+let queueDir: string;
+const queues: Queue[] = [];
+
+function open(options: Partial<Parameters<typeof createQueue>[0]> = {}): Queue {
+  const queue = createQueue({ queueDir, watch: false, ...options });
+  queues.push(queue);
+  return queue;
+}
+
+beforeEach(async () => {
+  ({ root, cleanup } = await tempRoot());
+  queueDir = join(root, 'queues', 'other');
+});
+afterEach(async () => {
+  for (const queue of queues.splice(0)) await queue.close();
+  await cleanup();
+});
+
+/** Publishes jobs with distinct, increasing folder mtimes (publish times). */
+async function publishInOrder(jobs: [string, number | undefined][]): Promise<void> {
+  const base = Date.now() / 1000 - 1000;
+  for (const [index, [id, priority]] of jobs.entries()) {
+    const dir = await publishTiny(queueDir, id, priority === undefined ? {} : { options: { priority } });
+    await utimes(dir, base + index, base + index);
+  }
+}
+
+describe('claim order', () => {
+  it('takes higher priority first, then FIFO by publish time', async () => {
+    await publishInOrder([
+      ['a', undefined],
+      ['b', 5],
+      ['c', undefined],
+      ['d', 5],
+      ['e', -1],
+      ['f', 10],
+    ]);
+    const queue = open();
+    const order: string[] = [];
+    for (let claim = await queue.claim(); claim; claim = await queue.claim()) {
+      order.push(claim.jobId);
+      await claim.complete();
+    }
+    expect(order).toEqual(['f', 'b', 'd', 'a', 'c', 'e']);
+    expect(await queue.counts()).toMatchObject({ ready: 0, claimed: 0, succeeded: 6 });
+  });
+
+  it('sees a job published after its listing, FIFO within a priority', async () => {
+    const queue = open({ pollMs: 10 });
+    expect(await queue.claim()).toBeUndefined();
+    await publishInOrder([
+      ['x1', undefined],
+      ['x2', undefined],
+    ]);
+    await sleep(20);
+    const first = await queue.claim();
+    expect(first?.jobId).toBe('x1');
+    await first?.complete();
+  });
+});
+
+describe('settling a claim', () => {
+  it('completes into succeeded/ with a result file', async () => {
+    await publishTiny(queueDir, 'ok1');
+    const queue = open({ consumerId: 'worker-1' });
+    const claim = await queue.claim();
+    expect(claim?.attempt).toBe(1);
+    expect(claim?.job.title).toBe('ok1');
+    expect(await readFile(join(claim!.dir, 'audio.m4a'), 'utf8')).toBe('audio of ok1');
+    expect(await queue.counts()).toMatchObject({ ready: 0, claimed: 1 });
+    await claim!.complete({ outputs: 'outputs/ok1' });
+    const found = await findJob(queueDir, 'ok1');
+    expect(found?.state).toBe('succeeded');
+    const result = JSON.parse(await readFile(join(found!.dir, 'imk-result.json'), 'utf8'));
+    expect(result).toMatchObject({
+      status: 'succeeded',
+      consumer: 'worker-1',
+      attempt: 1,
+      info: { outputs: 'outputs/ok1' },
+    });
+    await expect(claim!.complete()).rejects.toThrow(/already/);
+  });
+
+  it('retries a retryable failure with attempt + 1, then archives it as failed after maxAttempts', async () => {
+    await publishTiny(queueDir, 'flaky');
+    const queue = open({ maxAttempts: 2 });
+    const first = await queue.claim();
+    expect(await first!.fail({ stage: 'decode', message: 'ffmpeg crashed', retryable: true })).toBe('retry');
+    expect((await findJob(queueDir, 'flaky'))?.state).toBe('ready');
+    const second = await queue.claim();
+    expect(second?.attempt).toBe(2);
+    expect(await second!.fail({ stage: 'decode', message: 'ffmpeg crashed again', retryable: true })).toBe(
+      'failed',
+    );
+    const found = await findJob(queueDir, 'flaky');
+    expect(found).toMatchObject({ state: 'failed', attempts: 2 });
+    const error = JSON.parse(await readFile(join(found!.dir, 'imk-error.json'), 'utf8'));
+    expect(error).toMatchObject({ stage: 'decode', message: 'ffmpeg crashed again', attempt: 2 });
+    expect(typeof error.consumer).toBe('string');
+    expect(typeof error.time).toBe('string');
+
+    // imk retry: back to ready, attempts start again
+    await retryFailed(queueDir, 'flaky');
+    const third = await queue.claim();
+    expect(third?.attempt).toBe(1);
+    await third!.complete();
+    expect(await readdir(join(queueDir, 'failed'))).toEqual([]);
+  });
+
+  it('does not hand out a retry before its delay', async () => {
+    await publishTiny(queueDir, 'later');
+    const queue = open({ pollMs: 20 });
+    const claim = await queue.claim();
+    await claim!.fail({ stage: 'download', message: 'busy', retryable: true, retryDelayMs: 300 });
+    expect(await queue.claim()).toBeUndefined();
+    await sleep(350);
+    expect((await queue.claim())?.attempt).toBe(2);
+  });
+
+  it('release keeps the attempt and the place in line', async () => {
+    await publishInOrder([
+      ['first', undefined],
+      ['second', undefined],
+    ]);
+    const queue = open({ pollMs: 5 });
+    const claim = await queue.claim();
+    expect(claim?.jobId).toBe('first');
+    await claim!.release();
+    await sleep(10);
+    const again = await queue.claim();
+    expect(again).toMatchObject({ jobId: 'first', attempt: 1 });
+  });
+
+  it('refuses to publish an id that exists in any state', async () => {
+    await publishTiny(queueDir, 'dup');
+    const queue = open();
+    const claim = await queue.claim();
+    await expect(publishTiny(queueDir, 'dup')).rejects.toSatisfy((e) => isImkError(e, 'JOB_EXISTS'));
+    await claim!.complete();
+    await expect(publishTiny(queueDir, 'dup')).rejects.toSatisfy((e) => isImkError(e, 'JOB_EXISTS'));
+  });
+});
+
+describe('leases within one process', () => {
+  it('returns an unheartbeated claim to ready after the lease, and the old holder finds out', async () => {
+    await publishTiny(queueDir, 'orphan');
+    const holder = open({ consumerId: 'holder', leaseMs: 200, heartbeatMs: 60, maintenance: false });
+    const claim = await holder.claim();
+    await holder.close(); // stops its heartbeats: like a frozen process
+    const observer = open({ consumerId: 'observer', leaseMs: 200, maintenance: false });
+    expect(await observer.recoverExpired()).toBe(0);
+    await sleep(120);
+    expect(await observer.recoverExpired()).toBe(0);
+    await sleep(120);
+    expect(await observer.recoverExpired()).toBe(1);
+    const again = await observer.claim();
+    expect(again).toMatchObject({ jobId: 'orphan', attempt: 2 });
+    await expect(claim!.complete()).rejects.toSatisfy((e) => isImkError(e, 'CLAIM_LOST'));
+    await again!.complete();
+    expect((await findJob(queueDir, 'orphan'))?.state).toBe('succeeded');
+  });
+
+  it('keeps a heartbeating claim', async () => {
+    await publishTiny(queueDir, 'alive');
+    const holder = open({ leaseMs: 150, heartbeatMs: 40, maintenance: false });
+    const claim = await holder.claim();
+    const observer = open({ leaseMs: 150, maintenance: false });
+    for (let i = 0; i < 8; i++) {
+      expect(await observer.recoverExpired()).toBe(0);
+      await sleep(50);
+    }
+    expect(claim!.isLost()).toBe(false);
+    await claim!.complete();
+  });
+});
+
+describe('publishBundle validation', () => {
+  it('rejects an invalid job before touching the queue', async () => {
+    await expect(
+      publishBundle({ queueDir, job: { job_id: 'x', source_type: 'local' }, files: [] }),
+    ).rejects.toSatisfy((e) => isImkError(e, 'INVALID_JOB') && /audio_path/.test((e as Error).message));
+  });
+});

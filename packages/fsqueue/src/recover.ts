@@ -1,0 +1,111 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ImkError } from '@imk/errors';
+import { writeJsonAtomic } from '@imk/fs-safe';
+import { readBundleState, writeBundleState } from './bundle-state.ts';
+import { returnToReady } from './claim.ts';
+import { consumerOfToken, type QueueContext } from './context.ts';
+import { listNames } from './find-job.ts';
+import { NO_LEASE, readLease } from './lease.ts';
+import { archiveFolder, moveOwned, pathExists } from './moves.ts';
+import {
+  CLAIMED_DIR,
+  ERROR_FILE,
+  FAILED_DIR,
+  LEASE_FILE,
+  RESULT_FILE,
+  parseTokenName,
+  tokenName,
+} from './names.ts';
+
+/**
+ * Watches the lease counters of other consumers' claims on THIS process's monotonic clock: a claim whose
+ * lease file content has not changed for leaseMs since this observer first saw that content is expired.
+ * Timestamps written by other hosts are never compared.
+ */
+export class LeaseObserver {
+  private readonly seen = new Map<string, { value: string; since: number }>();
+
+  constructor(
+    private readonly ctx: QueueContext,
+    private readonly leaseMs: number,
+  ) {}
+
+  /** Expired claims go back to ready with attempt + 1, or to failed after maxAttempts. */
+  async recoverExpired(held: ReadonlySet<string>): Promise<number> {
+    const claimedDir = join(this.ctx.queueDir, CLAIMED_DIR);
+    const names = await listNames(claimedDir);
+    const present = new Set(names);
+    for (const name of this.seen.keys()) if (!present.has(name)) this.seen.delete(name);
+    let recovered = 0;
+    for (const name of names) {
+      const parsed = parseTokenName(name);
+      if (!parsed || held.has(name)) continue;
+      const dir = join(claimedDir, name);
+      const value = await readLease(dir);
+      const now = performance.now();
+      const prior = this.seen.get(name);
+      if (!prior || prior.value !== value) {
+        this.seen.set(name, { value, since: now });
+        continue;
+      }
+      if (now - prior.since < this.leaseMs) continue;
+      this.seen.delete(name);
+      if (await this.expire(dir, parsed.jobId, parsed.token, value === NO_LEASE)) recovered++;
+    }
+    return recovered;
+  }
+
+  private async expire(dir: string, jobId: string, oldToken: string, noLease: boolean): Promise<boolean> {
+    // First take the folder for ourselves (one rename to a name unique to us): from here on the old holder's
+    // heartbeat and archive rename fail, so it discards its work, and no other observer can act on it.
+    const token = this.ctx.newToken();
+    const held = join(this.ctx.queueDir, CLAIMED_DIR, tokenName(jobId, token));
+    if (!(await moveOwned(dir, held, pathExists))) return false;
+
+    const state = await readBundleState(held);
+    const attempt = state.attempts + 1;
+    // Control files the old holder may have left; the bundle's own files are untouched.
+    for (const file of [LEASE_FILE, RESULT_FILE, ERROR_FILE]) await rm(join(held, file), { force: true });
+    const holder = consumerOfToken(oldToken);
+    const message = noLease
+      ? `consumer ${holder} claimed the job but never wrote a lease within ${this.leaseMs} ms`
+      : `lease expired: consumer ${holder} stopped heartbeating for ${this.leaseMs} ms (crashed, stopped or cut off)`;
+    const lastError = { stage: 'lease', message, attempt };
+    const log = this.ctx.logger?.child({ job_id: jobId, holder, attempt });
+
+    if (attempt < this.ctx.maxAttempts) {
+      try {
+        if (await returnToReady(this.ctx, held, jobId, { attempts: attempt, last_error: lastError, token })) {
+          log?.warn({ reason: message }, 'expired claim returned to ready');
+          return true;
+        }
+        return false;
+      } catch (error) {
+        if (!(error instanceof ImkError && error.code === 'TARGET_EXISTS')) throw error;
+        lastError.message = `${message} (not retried: another job_${jobId} is ready)`;
+      }
+    }
+    await writeBundleState(held, { attempts: attempt, last_error: lastError, token });
+    await writeJsonAtomic(join(held, ERROR_FILE), {
+      job_id: jobId,
+      status: 'failed',
+      stage: 'lease',
+      message: lastError.message,
+      retryable: true,
+      attempt,
+      max_attempts: this.ctx.maxAttempts,
+      consumer: holder,
+      observer: this.ctx.consumerId,
+      token,
+      time: new Date().toISOString(),
+    });
+    const archived = await archiveFolder(held, join(this.ctx.queueDir, FAILED_DIR), jobId, token, ERROR_FILE);
+    log?.error(
+      { reason: lastError.message, dir: archived },
+      'expired claim archived as failed after max attempts',
+    );
+    return archived !== undefined;
+  }
+}

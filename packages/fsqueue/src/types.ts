@@ -1,0 +1,100 @@
+import type { Logger } from '@imk/log';
+import type { Job } from '@imk/protocol';
+import type { QueueEntry } from './find-job.ts';
+import type { JobState } from './names.ts';
+
+export interface QueueOptions {
+  /** The queue folder, e.g. `<root>/queues/youtube_audio`; created if missing. */
+  queueDir: string;
+  /**
+   * Names this consumer in claim folder names and error files; letters, digits, ".", "_", "-".
+   * @default `${hostname}-${pid}-${random}`
+   */
+  consumerId?: string;
+  /** A claim whose heartbeat counter has not changed for this long (observer's own clock) is expired. @default 30_000 */
+  leaseMs?: number;
+  /** How often a holder bumps its heartbeat counter. @default leaseMs / 3 */
+  heartbeatMs?: number;
+  /** Attempts before a job is archived as failed (failures and expired leases both count). @default 3 */
+  maxAttempts?: number;
+  /** `.tmp` folders unchanged for this long (observer's own clock) are removed by sweepTmp. @default 24 h */
+  tmpMaxAgeMs?: number;
+  /** Interval of the periodic listing, the source of truth (the watcher is only a hint). @default 1000 */
+  pollMs?: number;
+  /** Watch the queue folder with chokidar to notice new bundles sooner. @default true */
+  watch?: boolean;
+  /** readBundle checks every files[] sha256 and size on claim. @default true */
+  verifyHashes?: boolean;
+  /**
+   * While claim/waitForWork are in use, run recoverExpired every leaseMs/4 and sweepTmp every minute.
+   * @default true
+   */
+  maintenance?: boolean;
+  logger?: Logger;
+}
+
+export interface QueueCounts {
+  ready: number;
+  claimed: number;
+  succeeded: number;
+  failed: number;
+  rejected: number;
+  tmp: number;
+  /** Age of the oldest ready bundle (by its folder's mtime), or null when none is ready. */
+  oldestReadyAgeSec: number | null;
+}
+
+export interface Queue {
+  readonly queueDir: string;
+  readonly consumerId: string;
+  /**
+   * The next ready job: higher `options.priority` first, then FIFO by publish time. An invalid bundle is
+   * rejected (archived with imk-rejection.json) and claim moves on. Undefined when nothing is ready.
+   */
+  claim(): Promise<Claim | undefined>;
+  /** Resolves when the periodic listing or the watcher suggests work (or the signal aborts). */
+  waitForWork(signal?: AbortSignal): Promise<void>;
+  /** Expired claims go back to ready with attempt + 1, or to failed after maxAttempts. Returns how many. */
+  recoverExpired(): Promise<number>;
+  /** Removes `.tmp` folders unchanged for tmpMaxAgeMs. Returns how many. */
+  sweepTmp(): Promise<number>;
+  counts(): Promise<QueueCounts>;
+  /** Every job folder (or those in one state), for ledger rebuilds and operators. */
+  listJobs(state?: JobState): Promise<QueueEntry[]>;
+  /** Stops the heartbeats, timers and watcher it started. Claims still held stay claimed until their lease expires. */
+  close(): Promise<void>;
+}
+
+export interface FailInfo {
+  /** Where it failed: "decode", "separate", "encode", … */
+  stage: string;
+  message: string;
+  /** Try again (until maxAttempts) rather than archive as failed. @default false */
+  retryable?: boolean;
+  /** A retry is not claimed before this many ms, as measured by each consumer's own clock. @default 0 */
+  retryDelayMs?: number;
+}
+
+export interface RejectProblem {
+  path: string;
+  message: string;
+}
+
+export interface Claim {
+  readonly jobId: string;
+  readonly job: Job;
+  /** The claimed folder; the bundle's files are readable there while the claim is held. */
+  readonly dir: string;
+  /** 1-based attempt number. */
+  readonly attempt: number;
+  /** True once a heartbeat found the claim is no longer ours: discard the work. */
+  isLost(): boolean;
+  /** Archive as succeeded (imk-result.json holds `info`). ImkError CLAIM_LOST if lost. */
+  complete(info?: Record<string, unknown>): Promise<void>;
+  /** Retry (back to ready, attempt + 1) or archive as failed with imk-error.json. ImkError CLAIM_LOST if lost. */
+  fail(error: FailInfo): Promise<'retry' | 'failed'>;
+  /** Back to ready without raising the attempt count, keeping its place in line (graceful shutdown). */
+  release(): Promise<void>;
+  /** Archive as rejected: the bundle itself is invalid; imk-rejection.json lists the problems. */
+  reject(problems: RejectProblem[]): Promise<void>;
+}
