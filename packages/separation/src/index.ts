@@ -33,3 +33,29 @@ export type { CorpusItem, EnsureCorpusOptions } from './corpus/corpus.ts';
 export { CORPUS_ITEMS } from './corpus/items.ts';
 export type { CorpusItemSpec } from './corpus/items.ts';
 export { STEM_SAMPLE_RATE } from './pcm-source.ts';
+export { evaluateEngine } from './eval/evaluate.ts';
+export type { EvaluateOptions } from './eval/evaluate.ts';
+export {
+  evalDirCandidates,
+  findMusdbSample,
+  musdbSampleSet,
+  syntheticSet,
+  MUSDB_SAMPLE_FOLDER,
+} from './eval/eval-sets.ts';
+export type { EvalSet, EvalTrack } from './eval/eval-sets.ts';
+export { centreCancelEstimates, floorEstimates } from './eval/baselines.ts';
+export { formatEvalTable } from './eval/report.ts';
+export { EVAL_METHODS, EVAL_STEMS, METRIC_DESCRIPTION } from './eval/scores.ts';
+export type {
+  EvalMethod,
+  EvalReport,
+  EvalStem,
+  MethodScores,
+  SetScores,
+  StemScores,
+  TrackScores,
+} from './eval/scores.ts';
+export { ENGINE_NAMES, createEngine, isEngineName } from './engines/registry.ts';
+export type { EngineName, EngineOptionsByName } from './engines/registry.ts';
+export { BUILTIN_ENGINE_NAME, createBuiltinEngine } from './engines/builtin.ts';
+export type { BuiltinEngineOptions } from './engines/builtin.ts';

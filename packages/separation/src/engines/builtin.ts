@@ -1,0 +1,71 @@
+import { decodeAudio, probeMedia } from '@imk/media';
+import { ImkError } from '@imk/errors';
+import type { SeparateRequest, SeparationEngine, SeparationResult } from '../engine.ts';
+import { BLOCK_FRAMES, STEM_SAMPLE_RATE } from '../pcm-source.ts';
+import { createBlockSeparator } from '../builtin/block-separator.ts';
+import { BUILTIN_VERSION, resolveBuiltinParams, type BuiltinParams } from '../builtin/params.ts';
+import { createStemWriters } from './stem-output.ts';
+
+export const BUILTIN_ENGINE_NAME = 'builtin';
+
+/** Parameters of the builtin DSP; unset ones take DEFAULT_BUILTIN_PARAMS. @default {} */
+export type BuiltinEngineOptions = Partial<BuiltinParams>;
+
+/**
+ * The weight-free engine: decodes the input to 44.1 kHz stereo in blocks, runs the streaming block
+ * separator, and writes four float WAV stems as blocks come out, so memory does not grow with the song.
+ */
+export function createBuiltinEngine(options: BuiltinEngineOptions = {}): SeparationEngine {
+  // Checked up front: a bad value in config fails at start-up, not on the first song.
+  const params = resolveBuiltinParams(options);
+  return {
+    name: BUILTIN_ENGINE_NAME,
+    version: BUILTIN_VERSION,
+    params: { ...params },
+    separate: (request) => separateBuiltin(params, request),
+  };
+}
+
+async function separateBuiltin(params: BuiltinParams, request: SeparateRequest): Promise<SeparationResult> {
+  const { input, workDir, signal, onProgress, logger } = request;
+  const info = await probeMedia(input, { signal });
+  const expected = info.duration_sec === null ? undefined : info.duration_sec * STEM_SAMPLE_RATE;
+  const separator = createBlockSeparator(STEM_SAMPLE_RATE, params);
+  const writers = createStemWriters(workDir);
+  let frames = 0;
+  let ok = false;
+  try {
+    onProgress?.(0);
+    for await (const block of decodeAudio(input, {
+      sampleRate: STEM_SAMPLE_RATE,
+      channels: 2,
+      blockFrames: BLOCK_FRAMES,
+      signal,
+    })) {
+      if (signal?.aborted === true) throw aborted(input, signal);
+      frames += block[0]?.length ?? 0;
+      const stems = separator.push(block);
+      if (stems !== undefined) await writers.write(stems);
+      if (expected !== undefined && expected > 0) onProgress?.(Math.min(0.99, frames / expected));
+    }
+    if (signal?.aborted === true) throw aborted(input, signal);
+    await writers.write(separator.flush());
+    await writers.close();
+    if (writers.frames !== frames) {
+      throw new ImkError(
+        'ENGINE_FAILED',
+        `builtin engine wrote ${writers.frames} frames of stems for ${frames} frames of ${input}`,
+      );
+    }
+    ok = true;
+    logger?.debug({ frames, seconds: frames / STEM_SAMPLE_RATE }, 'builtin separation done');
+    onProgress?.(1);
+    return { stems: writers.files, sampleRate: STEM_SAMPLE_RATE, frames };
+  } finally {
+    if (!ok) await writers.abort();
+  }
+}
+
+function aborted(input: string, signal: AbortSignal): ImkError {
+  return new ImkError('ABORTED', `aborted while separating ${input}`, { cause: signal.reason });
+}

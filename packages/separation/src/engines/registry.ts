@@ -1,0 +1,37 @@
+import { ImkError } from '@imk/errors';
+import type { SeparationEngine } from '../engine.ts';
+import { createBuiltinEngine, type BuiltinEngineOptions } from './builtin.ts';
+import { createDemucsEngine, type DemucsEngineOptions } from './demucs.ts';
+
+export const ENGINE_NAMES = ['builtin', 'demucs'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+/** The options each engine's factory takes. */
+export interface EngineOptionsByName {
+  builtin: BuiltinEngineOptions;
+  demucs: DemucsEngineOptions;
+}
+
+export function isEngineName(name: string): name is EngineName {
+  return (ENGINE_NAMES as readonly string[]).includes(name);
+}
+
+/** The engine called `name` (from config or a command line); ImkError('UNKNOWN_ENGINE') for any other name. */
+export function createEngine<N extends EngineName>(
+  name: N,
+  options?: EngineOptionsByName[N],
+): SeparationEngine;
+export function createEngine(name: string, options?: unknown): SeparationEngine;
+export function createEngine(name: string, options: unknown = {}): SeparationEngine {
+  if (!isEngineName(name))
+    throw new ImkError(
+      'UNKNOWN_ENGINE',
+      `unknown separation engine "${name}"; choose one of: ${ENGINE_NAMES.join(', ')}`,
+    );
+  switch (name) {
+    case 'builtin':
+      return createBuiltinEngine(options as BuiltinEngineOptions);
+    case 'demucs':
+      return createDemucsEngine(options as DemucsEngineOptions);
+  }
+}

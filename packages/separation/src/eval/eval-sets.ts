@@ -1,0 +1,115 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runFfmpeg } from '@imk/media';
+import { STEM_NAMES, type StemName } from '@imk/protocol';
+import type { StemFiles } from '../engine.ts';
+import { ensureCorpus, type EnsureCorpusOptions } from '../corpus/corpus.ts';
+import { CORPUS_ITEMS } from '../corpus/items.ts';
+
+/** One song with known stems; every file float WAV at 44.1 kHz stereo. */
+export interface EvalTrack {
+  name: string;
+  mixture: string;
+  stems: StemFiles;
+}
+
+export interface EvalSet {
+  id: string;
+  title: string;
+  tracks: EvalTrack[];
+  /** Why the set is empty (e.g. the real excerpt was not found, and where it was looked for). */
+  missing?: string;
+}
+
+export const MUSDB_SAMPLE_FOLDER = 'musdb18-sample';
+/** Audio streams of a Native Instruments .stem.mp4, in order (stream 0 is the mixture). */
+const STEM_MP4_ORDER: StemName[] = ['drums', 'bass', 'other', 'vocals'];
+
+/**
+ * Folders that may hold `musdb18-sample/`: $IMK_EVAL_DIR (the eval folder, or the sample folder itself),
+ * then `../shared/eval` beside the repository this package lives in, then beside `root` if given.
+ */
+export function evalDirCandidates(env: NodeJS.ProcessEnv = process.env, root?: string): string[] {
+  const candidates: string[] = [];
+  if (env.IMK_EVAL_DIR !== undefined && env.IMK_EVAL_DIR !== '') candidates.push(resolve(env.IMK_EVAL_DIR));
+  const repo = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
+  if (repo !== undefined) candidates.push(join(repo, '..', 'shared', 'eval'));
+  if (root !== undefined) candidates.push(join(resolve(root), '..', 'shared', 'eval'));
+  return [...new Set(candidates)];
+}
+
+/** The `.stem.mp4` of the real excerpt, or undefined with the folders searched. */
+export function findMusdbSample(
+  env: NodeJS.ProcessEnv = process.env,
+  root?: string,
+): { file?: string; searched: string[] } {
+  const searched = evalDirCandidates(env, root);
+  for (const dir of searched) {
+    for (const folder of [join(dir, MUSDB_SAMPLE_FOLDER), dir]) {
+      if (!existsSync(folder)) continue;
+      const stem = readdirSync(folder).find((name) => name.endsWith('.stem.mp4'));
+      if (stem !== undefined) return { file: join(folder, stem), searched };
+    }
+  }
+  return { searched };
+}
+
+/** The real excerpt as an eval set: its five AAC streams extracted to float WAVs in `workDir`. */
+export async function musdbSampleSet(
+  workDir: string,
+  options: { env?: NodeJS.ProcessEnv; root?: string; signal?: AbortSignal } = {},
+): Promise<EvalSet> {
+  const found = findMusdbSample(options.env, options.root);
+  const title = 'MUSDB18 7-s sample';
+  if (found.file === undefined) {
+    return {
+      id: MUSDB_SAMPLE_FOLDER,
+      title,
+      tracks: [],
+      missing: `real excerpt not found: no ${MUSDB_SAMPLE_FOLDER}/*.stem.mp4 in ${found.searched.join(', ') || '(nowhere to look)'}; set IMK_EVAL_DIR to the folder holding ${MUSDB_SAMPLE_FOLDER}/`,
+    };
+  }
+  const out = (name: string) => join(workDir, `${name}.wav`);
+  const outputs = ['mixture', ...STEM_MP4_ORDER].flatMap((name, n) => [
+    '-map',
+    `0:a:${n}`,
+    '-ar',
+    '44100',
+    '-ac',
+    '2',
+    '-c:a',
+    'pcm_f32le',
+    out(name),
+  ]);
+  await runFfmpeg(['-i', found.file, ...outputs], {
+    what: `extracting the stems of ${found.file}`,
+    signal: options.signal,
+  });
+  const stems = Object.fromEntries(STEM_NAMES.map((stem) => [stem, out(stem)])) as StemFiles;
+  const name = found.file.replace(/^.*\//, '').replace(/\.stem\.mp4$/, '');
+  return { id: MUSDB_SAMPLE_FOLDER, title, tracks: [{ name, mixture: out('mixture'), stems }] };
+}
+
+/** The synthetic corpus (or the first `limit` items) as an eval set. */
+export async function syntheticSet(options: EnsureCorpusOptions & { limit?: number } = {}): Promise<EvalSet> {
+  const { limit, ...rest } = options;
+  const specs = (rest.items ?? CORPUS_ITEMS).slice(0, limit);
+  const items = await ensureCorpus({ ...rest, items: specs });
+  const tracks = items.map((item) => ({ name: item.id, mixture: item.mixture, stems: item.stems }));
+  return { id: 'synthetic', title: 'synthetic corpus', tracks };
+}
+
+function findRepoRoot(from: string): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ('workspaces' in (JSON.parse(readFileSync(manifest, 'utf8')) as object)) return dir;
+      } catch {
+        // not a readable package.json: keep walking up
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}

@@ -1,0 +1,133 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '@imk/log';
+import { readWavFile } from '@imk/media';
+import { STEM_NAMES, type StemName } from '@imk/protocol';
+import type { PcmChannels, SeparationEngine, StemFiles } from '../engine.ts';
+import { sdr } from '../dsp/sdr.ts';
+import { centreCancelEstimates, floorEstimates } from './baselines.ts';
+import type { EvalSet, EvalTrack } from './eval-sets.ts';
+import {
+  EVAL_STEMS,
+  METRIC_DESCRIPTION,
+  aggregate,
+  type EvalReport,
+  type EvalStem,
+  type SetScores,
+  type StemScores,
+  type TrackScores,
+} from './scores.ts';
+
+const SAMPLE_RATE = 44100;
+
+export interface EvaluateOptions {
+  engine: SeparationEngine;
+  sets: EvalSet[];
+  /** Where the engine writes its stems (a temp folder, removed afterwards). @default os.tmpdir() */
+  workDir?: string;
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+/** Runs the engine on every track of every set and scores it, the floor and centre cancellation. */
+export async function evaluateEngine(options: EvaluateOptions): Promise<EvalReport> {
+  const { engine } = options;
+  const base = await mkdtemp(join(options.workDir ?? tmpdir(), 'imk-eval-'));
+  try {
+    const sets: SetScores[] = [];
+    for (const set of options.sets) {
+      const tracks: TrackScores[] = [];
+      for (const [n, track] of set.tracks.entries()) {
+        const workDir = join(base, `${set.id}-${n}`);
+        await mkdir(workDir);
+        tracks.push(await evaluateTrack(engine, track, workDir, options));
+        await rm(workDir, { recursive: true, force: true });
+      }
+      sets.push({
+        id: set.id,
+        title: set.title,
+        ...(set.missing === undefined ? {} : { missing: set.missing }),
+        stems: aggregate(tracks),
+        tracks,
+      });
+    }
+    return {
+      engine: { name: engine.name, version: engine.version, params: engine.params },
+      metric: METRIC_DESCRIPTION,
+      sets,
+    };
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+}
+
+async function evaluateTrack(
+  engine: SeparationEngine,
+  track: EvalTrack,
+  workDir: string,
+  options: EvaluateOptions,
+): Promise<TrackScores> {
+  const started = performance.now();
+  const result = await engine.separate({
+    input: track.mixture,
+    workDir,
+    signal: options.signal,
+    logger: options.logger,
+  });
+  const engineSeconds = (performance.now() - started) / 1000;
+  const references = await readStems(track.stems);
+  const estimates = await readStems(result.stems);
+  const mixture = (await readWavFile(track.mixture)).channels;
+  // The real excerpt's stems are separate AAC streams and may differ from the mixture by a few samples.
+  const frames = Math.min(
+    mixture[0]?.length ?? 0,
+    ...STEM_NAMES.flatMap((s) => [references[s][0]?.length ?? 0, estimates[s][0]?.length ?? 0]),
+  );
+  const cut = (pcm: PcmChannels) => pcm.map((c) => c.subarray(0, frames));
+  const reference = withAccompaniment(references, cut);
+  const methods = {
+    engine: withAccompaniment(estimates, cut),
+    floor: floorEstimates(cut(mixture)),
+    centre_cancel: centreCancelEstimates(cut(mixture)),
+  };
+  const stems = Object.fromEntries(
+    EVAL_STEMS.map((stem) => [
+      stem,
+      {
+        engine: finiteOrNull(sdr(reference[stem], methods.engine[stem], SAMPLE_RATE)),
+        floor: finiteOrNull(sdr(reference[stem], methods.floor[stem], SAMPLE_RATE)),
+        centre_cancel: finiteOrNull(sdr(reference[stem], methods.centre_cancel[stem], SAMPLE_RATE)),
+      },
+    ]),
+  ) as StemScores;
+  options.logger?.info({ track: track.name, engine_seconds: engineSeconds }, 'evaluated track');
+  return { name: track.name, engine_seconds: engineSeconds, stems };
+}
+
+async function readStems(files: StemFiles): Promise<Record<StemName, PcmChannels>> {
+  const out = {} as Record<StemName, PcmChannels>;
+  for (const stem of STEM_NAMES) out[stem] = (await readWavFile(files[stem])).channels;
+  return out;
+}
+
+/** The four stems cut to a common length, plus accompaniment = drums + bass + other. */
+function withAccompaniment(
+  stems: Record<StemName, PcmChannels>,
+  cut: (pcm: PcmChannels) => PcmChannels,
+): Record<EvalStem, PcmChannels> {
+  const drums = cut(stems.drums);
+  const bass = cut(stems.bass);
+  const other = cut(stems.other);
+  const accompaniment = drums.map((channel, c) => {
+    const out = new Float32Array(channel.length);
+    for (let i = 0; i < out.length; i++)
+      out[i] = (channel[i] ?? 0) + (bass[c]?.[i] ?? 0) + (other[c]?.[i] ?? 0);
+    return out;
+  });
+  return { vocals: cut(stems.vocals), drums, bass, other, accompaniment };
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}

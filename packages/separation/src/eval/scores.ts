@@ -1,0 +1,55 @@
+/** The stems scored: the four an engine makes, and accompaniment = drums + bass + other. */
+export const EVAL_STEMS = ['vocals', 'drums', 'bass', 'other', 'accompaniment'] as const;
+export type EvalStem = (typeof EVAL_STEMS)[number];
+
+/** The methods compared in one table. */
+export const EVAL_METHODS = ['engine', 'floor', 'centre_cancel'] as const;
+export type EvalMethod = (typeof EVAL_METHODS)[number];
+
+/** SDR in dB per method; null when it is undefined (every window silent). */
+export type MethodScores = Record<EvalMethod, number | null>;
+export type StemScores = Record<EvalStem, MethodScores>;
+
+export interface TrackScores {
+  name: string;
+  /** Seconds the engine took on this track (wall clock). */
+  engine_seconds: number;
+  stems: StemScores;
+}
+
+export interface SetScores {
+  id: string;
+  title: string;
+  /** Present when the set could not be evaluated (e.g. the real excerpt is absent). */
+  missing?: string;
+  /** Median over tracks of each track's SDR (itself the median over 1-second windows), as museval/SiSEC report. */
+  stems: StemScores | null;
+  tracks: TrackScores[];
+}
+
+export interface EvalReport {
+  engine: { name: string; version: string; params: Record<string, unknown> };
+  metric: string;
+  sets: SetScores[];
+}
+
+export const METRIC_DESCRIPTION =
+  'SDR in dB as museval v4 computes it: per 1-second window 10·log10(Σ s² / Σ (s − ŝ)²) over both channels, silent windows skipped, median over windows; then median over tracks';
+
+/** Median of the finite values, or null if there are none. */
+export function median(values: readonly (number | null)[]): number | null {
+  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+  if (finite.length === 0) return null;
+  const mid = finite.length >> 1;
+  return finite.length % 2 === 1 ? (finite[mid] ?? null) : ((finite[mid - 1] ?? 0) + (finite[mid] ?? 0)) / 2;
+}
+
+/** Per-stem, per-method median over tracks. */
+export function aggregate(tracks: readonly TrackScores[]): StemScores | null {
+  if (tracks.length === 0) return null;
+  const entry = (stem: EvalStem) =>
+    Object.fromEntries(
+      EVAL_METHODS.map((method) => [method, median(tracks.map((t) => t.stems[stem][method]))]),
+    ) as MethodScores;
+  return Object.fromEntries(EVAL_STEMS.map((stem) => [stem, entry(stem)])) as StemScores;
+}
