@@ -1,0 +1,30 @@
+export { createBundle } from './bundle.ts';
+export type { AddFileOptions, Bundle, CreateBundleOptions, Tags } from './bundle.ts';
+export { jobIdPart, makeJobId } from './job-id.ts';
+export { runPollLoop, sleep } from './poll.ts';
+export type { PollLoopOptions } from './poll.ts';
+export { withRetry } from './retry.ts';
+export type { RetryOptions } from './retry.ts';
+export { createStabilityTracker, listFiles } from './stable-files.ts';
+export type { FileSnapshot, StabilityTracker } from './stable-files.ts';
+export { createRequestFolder } from './request-folder.ts';
+export type {
+  HandledRequest,
+  RequestFile,
+  RequestFolder,
+  RequestFolderOptions,
+  RequestResult,
+} from './request-folder.ts';
+export { FETCH_MODES, describeResult, emptyResult, parseHttpUrl, pickRetriever } from './url-retriever.ts';
+export type {
+  FetchFailure,
+  FetchMode,
+  FetchOptions,
+  FetchResult,
+  FetchSkip,
+  FetchedJob,
+  UrlRetriever,
+} from './url-retriever.ts';
+export type { PublishedBundle } from '@imk/fsqueue';
+export { createUrlRequestFolder } from './url-request-folder.ts';
+export type { UrlRequestFolderOptions } from './url-request-folder.ts';

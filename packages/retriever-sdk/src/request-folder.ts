@@ -1,0 +1,158 @@
+import { appendFile, mkdir, readFile, readdir, rename, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { errorMessage, isImkError } from '@imk/errors';
+import { writeFileAtomic } from '@imk/fs-safe';
+import type { Logger } from '@imk/log';
+import { createStabilityTracker, listFiles } from './stable-files.ts';
+
+/** One request file, read and ready to handle. */
+export interface RequestFile {
+  /** The file while it is handled (renamed to a hidden `.working` name so that nothing picks it twice). */
+  path: string;
+  /** The name it was dropped with, e.g. `song.txt`. */
+  name: string;
+  text: string;
+  /** Non-empty lines that are not `#` comments, trimmed. */
+  lines: string[];
+  signal?: AbortSignal | undefined;
+}
+
+export interface RequestResult {
+  /** Lines written into the `.done` / `.fail.reason` file (job ids, skipped entries). */
+  notes: string[];
+  /** Set when the request failed, even partly: the file becomes `.fail` with this reason beside it. */
+  failure?: string | undefined;
+}
+
+export interface HandledRequest {
+  name: string;
+  outcome: 'done' | 'fail';
+  /** Where the request file is now (`<stem>.done` or `<stem>.fail`). */
+  path: string;
+  /** `<stem>.fail.reason`, when it failed. */
+  reasonPath?: string;
+  notes: string[];
+}
+
+export interface RequestFolderOptions {
+  dir: string;
+  /** Extensions handled here, e.g. `['.txt']`; other files are left alone. */
+  extensions: string[];
+  handle: (request: RequestFile) => Promise<RequestResult>;
+  logger: Logger;
+  /** Consecutive identical looks before a file counts as completely written. @default 2 */
+  stableChecks?: number;
+}
+
+export interface RequestFolder {
+  /** One pass: handles every request file that is stable. */
+  scan(signal?: AbortSignal): Promise<HandledRequest[]>;
+  /** Puts back files a crashed run left `.working` (call once at start-up). */
+  recover(): Promise<string[]>;
+}
+
+const WORKING = '.working';
+
+/**
+ * A folder of request files (`.txt` URLs, `.deezer` links, …). Each stable file is handled once and then
+ * renamed `<stem>.done`, or `<stem>.fail` with `<stem>.fail.reason` beside it: nothing is deleted.
+ */
+export function createRequestFolder(options: RequestFolderOptions): RequestFolder {
+  const { dir, logger } = options;
+  const extensions = options.extensions.map((ext) => ext.toLowerCase());
+  const tracker = createStabilityTracker(options.stableChecks ?? 2);
+
+  async function handleOne(name: string, signal?: AbortSignal): Promise<HandledRequest | undefined> {
+    const original = join(dir, name);
+    const working = join(dir, `.${name}${WORKING}`);
+    try {
+      await rename(original, working);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // taken by someone else
+      throw error;
+    }
+    tracker.forget(original);
+    const text = await readFile(working, 'utf8');
+    const lines = text
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    let result: RequestResult;
+    try {
+      result = await options.handle({ path: working, name, text, lines, signal });
+    } catch (error) {
+      const code = isImkError(error) ? ` [${error.code}]` : '';
+      result = { notes: [], failure: `${errorMessage(error)}${code}` };
+    }
+    const stem = basename(name, extname(name));
+    const stamp = new Date().toISOString();
+    if (result.failure === undefined) {
+      const done = await freeName(dir, stem, '.done');
+      await rename(working, done);
+      await appendFile(done, `\n# imk ${stamp}: done\n${result.notes.map((n) => `# ${n}\n`).join('')}`);
+      logger.info({ request: name, notes: result.notes }, 'request done');
+      return { name, outcome: 'done', path: done, notes: result.notes };
+    }
+    const failed = await freeName(dir, stem, '.fail');
+    const reasonPath = `${failed}.reason`;
+    await writeFileAtomic(
+      reasonPath,
+      `${result.failure}\n${result.notes.length > 0 ? `\n${result.notes.join('\n')}\n` : ''}\n(${stamp}; fix the cause and drop the request again)\n`,
+    );
+    await rename(working, failed);
+    logger.warn({ request: name, reason: result.failure }, 'request failed');
+    return { name, outcome: 'fail', path: failed, reasonPath, notes: result.notes };
+  }
+
+  return {
+    async scan(signal) {
+      await mkdir(dir, { recursive: true });
+      const files = await listFiles(dir, (name) => extensions.includes(extname(name).toLowerCase()));
+      const handled: HandledRequest[] = [];
+      for (const file of tracker.update(files)) {
+        if (signal?.aborted) break;
+        const outcome = await handleOne(file.name, signal);
+        if (outcome) handled.push(outcome);
+      }
+      return handled;
+    },
+    async recover() {
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch {
+        return [];
+      }
+      const restored: string[] = [];
+      for (const name of names) {
+        if (!name.startsWith('.') || !name.endsWith(WORKING)) continue;
+        const original = name.slice(1, -WORKING.length);
+        if (!extensions.includes(extname(original).toLowerCase())) continue;
+        await rename(join(dir, name), join(dir, original));
+        logger.warn(
+          { request: original },
+          'request left unfinished by an earlier run; it will be handled again',
+        );
+        restored.push(original);
+      }
+      return restored;
+    },
+  };
+}
+
+/** `<stem><ext>`, or `<stem>-2<ext>`, `<stem>-3<ext>`… when that name (or its reason file) is taken. */
+async function freeName(dir: string, stem: string, ext: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = join(dir, n === 1 ? `${stem}${ext}` : `${stem}-${n}${ext}`);
+    if (!(await exists(candidate)) && !(await exists(`${candidate}.reason`))) return candidate;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,70 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface FileSnapshot {
+  path: string;
+  name: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Tells when dropped files have stopped changing: a file is stable once its size and mtime were the same
+ * in `checks` consecutive looks (a copy over SMB can pause for a while, so one look is not enough).
+ */
+export interface StabilityTracker {
+  /** Feeds one listing; returns the files that are now stable. Files no longer listed are forgotten. */
+  update(files: FileSnapshot[]): FileSnapshot[];
+  /** Forget a file (after it was handled), so that a new file of the same name starts over. */
+  forget(path: string): void;
+}
+
+/** @param checks consecutive identical looks needed. @default 2 */
+export function createStabilityTracker(checks = 2): StabilityTracker {
+  const seen = new Map<string, { size: number; mtimeMs: number; count: number }>();
+  return {
+    update(files) {
+      const stable: FileSnapshot[] = [];
+      const present = new Set<string>();
+      for (const file of files) {
+        present.add(file.path);
+        const last = seen.get(file.path);
+        const same = last !== undefined && last.size === file.size && last.mtimeMs === file.mtimeMs;
+        const count = same ? last.count + 1 : 1;
+        seen.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, count });
+        if (count >= checks) stable.push(file);
+      }
+      for (const path of seen.keys()) if (!present.has(path)) seen.delete(path);
+      return stable;
+    },
+    forget(path) {
+      seen.delete(path);
+    },
+  };
+}
+
+/** Regular files directly in `dir` (not hidden, not in sub-folders); an absent folder lists as empty. */
+export async function listFiles(
+  dir: string,
+  filter: (name: string) => boolean = () => true,
+): Promise<FileSnapshot[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const files: FileSnapshot[] = [];
+  for (const name of names.sort()) {
+    if (name.startsWith('.') || !filter(name)) continue;
+    const path = join(dir, name);
+    try {
+      const info = await stat(path);
+      if (info.isFile()) files.push({ path, name, size: info.size, mtimeMs: info.mtimeMs });
+    } catch {
+      // Gone between readdir and stat: someone else took it.
+    }
+  }
+  return files;
+}

@@ -1,0 +1,69 @@
+import { ImkError, errorMessage, isImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import {
+  createRequestFolder,
+  type RequestFile,
+  type RequestFolder,
+  type RequestResult,
+} from './request-folder.ts';
+import { FETCH_MODES, describeResult, type FetchMode, type FetchResult } from './url-retriever.ts';
+
+export interface UrlRequestFolderOptions {
+  dir: string;
+  /** e.g. ['.txt'] for YouTube, ['.deezer'] for Deezer. */
+  extensions: string[];
+  /** Fetches one URL. */
+  fetch: (url: string, mode: FetchMode | undefined, signal: AbortSignal | undefined) => Promise<FetchResult>;
+  logger: Logger;
+  stableChecks?: number;
+}
+
+/**
+ * A request folder whose files hold URLs, one per line, and optionally a `mode: audio|video|both` line.
+ * The file becomes `.done` when every URL worked (job ids appended as comments), else `.fail` with a
+ * `.fail.reason` file listing what failed and why.
+ */
+export function createUrlRequestFolder(options: UrlRequestFolderOptions): RequestFolder {
+  return createRequestFolder({
+    dir: options.dir,
+    extensions: options.extensions,
+    logger: options.logger,
+    ...(options.stableChecks !== undefined && { stableChecks: options.stableChecks }),
+    handle: (request) => handleUrlRequest(request, options),
+  });
+}
+
+async function handleUrlRequest(
+  request: RequestFile,
+  options: UrlRequestFolderOptions,
+): Promise<RequestResult> {
+  let mode: FetchMode | undefined;
+  const urls: string[] = [];
+  for (const line of request.lines) {
+    const setting = /^mode\s*[:=]\s*(\S+)$/i.exec(line);
+    if (setting) {
+      const value = setting[1]?.toLowerCase();
+      if (!FETCH_MODES.includes(value as FetchMode))
+        throw new ImkError(
+          'INVALID_REQUEST',
+          `${request.name}: "${line}" is not a mode; use mode: audio, video or both`,
+        );
+      mode = value as FetchMode;
+    } else urls.push(line);
+  }
+  if (urls.length === 0)
+    throw new ImkError('INVALID_REQUEST', `${request.name} holds no URL; put one link per line`);
+  const notes: string[] = [];
+  const failures: string[] = [];
+  for (const url of urls) {
+    try {
+      const result = await options.fetch(url, mode, request.signal);
+      notes.push(...describeResult(result));
+      if (result.failures.length > 0) failures.push(`${url}: ${result.failures.length} video(s) failed`);
+    } catch (error) {
+      const code = isImkError(error) ? ` [${error.code}]` : '';
+      failures.push(`${url}: ${errorMessage(error)}${code}`);
+    }
+  }
+  return { notes, failure: failures.length > 0 ? failures.join('\n') : undefined };
+}

@@ -1,0 +1,105 @@
+import { ImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
+
+export const FETCH_MODES = ['audio', 'video', 'both'] as const;
+export type FetchMode = (typeof FETCH_MODES)[number];
+
+export interface FetchOptions {
+  /** audio, video or both (two jobs). Retrievers that only give audio ignore it. @default the retriever's config */
+  mode?: FetchMode | undefined;
+  /** Folder holding queues/, config/, state/. */
+  root: string;
+  logger: Logger;
+  signal?: AbortSignal | undefined;
+}
+
+export interface FetchedJob {
+  jobId: string;
+  queue: string;
+  /** The published bundle folder. */
+  dir: string;
+  title?: string | undefined;
+}
+
+export interface FetchSkip {
+  /** What was skipped: a video id, a track. */
+  id: string;
+  reason: string;
+}
+
+export interface FetchFailure {
+  id?: string | undefined;
+  code: string;
+  message: string;
+}
+
+/** What one URL gave: jobs published, entries skipped (already fetched), entries that failed. */
+export interface FetchResult {
+  retriever: string;
+  url: string;
+  jobs: FetchedJob[];
+  skipped: FetchSkip[];
+  failures: FetchFailure[];
+  warnings: string[];
+}
+
+/** A retriever that takes URLs (YouTube, Deezer, …), used by `imk fetch`, POST /api/requests and request files. */
+export interface UrlRetriever {
+  name: string;
+  /** Human text for error messages, e.g. "Deezer track, album and playlist links". */
+  accepts: string;
+  /** Whether this retriever takes the URL (checked in order; the first that matches wins). */
+  matches(url: URL): boolean;
+  fetch(url: string, options: FetchOptions): Promise<FetchResult>;
+}
+
+/** Parses a URL given by a user, accepting only http(s): nothing else may reach a downloader. */
+export function parseHttpUrl(text: string): URL {
+  const trimmed = text.trim();
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new ImkError(
+      'INVALID_URL',
+      `"${trimmed}" is not a URL; give a full link such as https://www.youtube.com/watch?v=…`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ImkError(
+      'INVALID_URL',
+      `only http(s) links are accepted, got a ${url.protocol} URL ("${trimmed}"); paste the page's https:// link`,
+    );
+  return url;
+}
+
+/** The first retriever that takes the URL, or a clear UNSUPPORTED_URL error naming what is accepted. */
+export function pickRetriever(
+  retrievers: readonly UrlRetriever[],
+  text: string,
+): { retriever: UrlRetriever; url: URL } {
+  const url = parseHttpUrl(text);
+  const retriever = retrievers.find((candidate) => candidate.matches(url));
+  if (!retriever)
+    throw new ImkError(
+      'UNSUPPORTED_URL',
+      `no retriever takes ${url.href}; accepted: ${retrievers.map((r) => r.accepts).join('; ')}`,
+    );
+  return { retriever, url };
+}
+
+export function emptyResult(retriever: string, url: string): FetchResult {
+  return { retriever, url, jobs: [], skipped: [], failures: [], warnings: [] };
+}
+
+/** One line per job / skip / failure, for request files, the CLI and logs. */
+export function describeResult(result: FetchResult): string[] {
+  return [
+    ...result.jobs.map((job) => `job ${job.jobId} -> ${job.queue}${job.title ? ` (${job.title})` : ''}`),
+    ...result.skipped.map((skip) => `skipped ${skip.id}: ${skip.reason}`),
+    ...result.failures.map(
+      (failure) => `failed ${failure.id ?? result.url}: ${failure.message} [${failure.code}]`,
+    ),
+    ...result.warnings.map((warning) => `warning: ${warning}`),
+  ];
+}

@@ -1,0 +1,102 @@
+import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '@imk/log';
+import { ImkError } from '@imk/errors';
+import { createRequestFolder, withRetry } from '../src/index.ts';
+
+const logger = createLogger('test', { level: 'silent' });
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'imk-requests-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('createRequestFolder', () => {
+  it('handles a file once it is stable, then renames it .done with the notes appended', async () => {
+    const seen: string[][] = [];
+    const folder = createRequestFolder({
+      dir,
+      extensions: ['.txt'],
+      logger,
+      handle: (request) => {
+        seen.push(request.lines);
+        return Promise.resolve({ notes: ['job yt_x_audio -> youtube_audio'] });
+      },
+    });
+    await writeFile(join(dir, 'song.txt'), '# my request\nhttps://example.com/v\n\n');
+    await writeFile(join(dir, 'ignored.md'), 'x');
+    expect(await folder.scan()).toEqual([]); // first look: not yet known to be stable
+    const handled = await folder.scan();
+    expect(handled).toHaveLength(1);
+    expect(seen).toEqual([['https://example.com/v']]);
+    expect((await readdir(dir)).sort()).toEqual(['ignored.md', 'song.done']);
+    expect(await readFile(join(dir, 'song.done'), 'utf8')).toMatch(
+      /https:\/\/example.com\/v[\s\S]*# job yt_x_audio/,
+    );
+  });
+
+  it('renames a failed request .fail and writes the reason beside it; a second failure gets a new name', async () => {
+    const folder = createRequestFolder({
+      dir,
+      extensions: ['.txt'],
+      logger,
+      stableChecks: 1,
+      handle: () => Promise.reject(new ImkError('YT_PRIVATE', 'the video is private')),
+    });
+    await writeFile(join(dir, 'song.txt'), 'https://example.com/v');
+    await folder.scan();
+    await writeFile(join(dir, 'song.txt'), 'https://example.com/v');
+    await folder.scan();
+    expect((await readdir(dir)).sort()).toEqual([
+      'song-2.fail',
+      'song-2.fail.reason',
+      'song.fail',
+      'song.fail.reason',
+    ]);
+    expect(await readFile(join(dir, 'song.fail.reason'), 'utf8')).toMatch(
+      /the video is private \[YT_PRIVATE\]/,
+    );
+  });
+
+  it('puts back a request that a crashed run left half-done', async () => {
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, '.song.txt.working'), 'https://example.com/v');
+    const folder = createRequestFolder({
+      dir,
+      extensions: ['.txt'],
+      logger,
+      handle: () => Promise.resolve({ notes: [] }),
+    });
+    expect(await folder.recover()).toEqual(['song.txt']);
+    expect(await readdir(dir)).toEqual(['song.txt']);
+  });
+});
+
+describe('withRetry', () => {
+  it('retries retryable errors with backoff and stops on the others', async () => {
+    let calls = 0;
+    const value = await withRetry(
+      () => {
+        calls++;
+        return calls < 3 ? Promise.reject(new Error('connection reset')) : Promise.resolve('ok');
+      },
+      { attempts: 3, backoffMs: 1 },
+    );
+    expect(value).toBe('ok');
+    calls = 0;
+    await expect(
+      withRetry(
+        () => {
+          calls++;
+          return Promise.reject(new Error('private'));
+        },
+        { attempts: 5, backoffMs: 1, isRetryable: () => false },
+      ),
+    ).rejects.toThrow('private');
+    expect(calls).toBe(1);
+  });
+});

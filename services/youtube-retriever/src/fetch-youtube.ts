@@ -1,0 +1,248 @@
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { ImkError, errorMessage, isImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import { probeMedia } from '@imk/media';
+import {
+  createBundle,
+  emptyResult,
+  makeJobId,
+  parseHttpUrl,
+  withRetry,
+  type RetryOptions,
+  type FetchOptions,
+  type FetchResult,
+} from '@imk/retriever-sdk';
+import { createDownloadArchive, type DownloadArchive } from './archive.ts';
+import { loadYoutubeSettings, type YoutubeSettings } from './config.ts';
+import { coverAsJpeg } from './cover.ts';
+import { downloadEntry, type JobKind } from './download.ts';
+import { checkDuration } from './duration.ts';
+import { listEntries, parseInfo, type YtEntry } from './info.ts';
+import { mapTags } from './tags.ts';
+import { isRetryableYtDlpError } from './yt-dlp-errors.ts';
+import { createYtDlp, type YtDlp } from './yt-dlp.ts';
+
+export const RETRIEVER_NAME = 'youtube';
+export const QUEUE_OF: Record<JobKind, string> = { audio: 'youtube_audio', video: 'youtube_video' };
+
+export interface FetchYoutubeOptions extends FetchOptions {
+  /** Settings already loaded (a running service passes its own). @default read from config/youtube-retriever.yaml */
+  settings?: YoutubeSettings;
+  ytDlp?: YtDlp;
+}
+
+/** yt-dlp arguments every call gets: no user config, no update check, timeouts, retries, cookies. */
+export function baseArgs(settings: YoutubeSettings): string[] {
+  const retries = String(settings.retries.ytDlpRetries);
+  return [
+    '--ignore-config',
+    '--no-update',
+    '--no-progress',
+    '--no-colors',
+    '--socket-timeout',
+    String(settings.socketTimeoutSec),
+    '--retries',
+    retries,
+    '--fragment-retries',
+    retries,
+    '--retry-sleep',
+    'http:exp=1:10',
+    '--cache-dir',
+    settings.cacheDir,
+    ...(settings.cookiesFile === undefined ? [] : ['--cookies', settings.cookiesFile]),
+    ...settings.extraArgs,
+  ];
+}
+
+/**
+ * Fetches a URL (a video or a playlist) with yt-dlp and publishes one bundle per video and kind into
+ * `youtube_audio` / `youtube_video`, with ids `yt_<videoId>_audio` / `yt_<videoId>_video`. Videos in the
+ * download archive are skipped. Throws when the URL itself cannot be read, or when every video failed;
+ * otherwise returns what was published, skipped and failed.
+ */
+export async function fetchYoutube(url: string, options: FetchYoutubeOptions): Promise<FetchResult> {
+  const parsed = parseHttpUrl(url);
+  const settings = options.settings ?? (await loadYoutubeSettings(options.root));
+  const logger = options.logger.child({ component: 'youtube-retriever' });
+  if (settings.cookiesFile !== undefined) await checkCookies(settings.cookiesFile);
+  const ytDlp =
+    options.ytDlp ??
+    (await createYtDlp({ binary: settings.ytDlpPath, logger, baseArgs: baseArgs(settings) }));
+  const mode = options.mode ?? settings.defaultMode;
+  const kinds: JobKind[] = mode === 'both' ? ['audio', 'video'] : [mode];
+  const result = emptyResult(RETRIEVER_NAME, parsed.href);
+
+  const playlistArgs = settings.playlist.expand
+    ? ['--yes-playlist', '--playlist-end', String(settings.playlist.maxEntries)]
+    : ['--no-playlist'];
+  const listing = await withRetry(
+    () => ytDlp.run(['--dump-single-json', '--flat-playlist', ...playlistArgs], parsed.href, options.signal),
+    { ...retryOptions(settings), signal: options.signal, logger, what: 'yt-dlp metadata' },
+  );
+  const entries = listEntries(parseInfo(listing, parsed.href), parsed.href);
+  if (entries.length === 0)
+    throw new ImkError('EMPTY_PLAYLIST', `${parsed.href} is a playlist with no videos that can be fetched`);
+  logger.info({ url: parsed.href, entries: entries.length, mode }, 'fetching');
+
+  const archive = settings.downloadArchive.enabled ? createDownloadArchive(settings.archiveDir) : undefined;
+  const errors: unknown[] = [];
+  for (const entry of entries) {
+    for (const kind of kinds) {
+      if (options.signal?.aborted) throw new ImkError('ABORTED', `fetch of ${parsed.href} aborted`);
+      const jobId = makeJobId('yt', entry.id, kind);
+      try {
+        if (archive && (await archive.has(kind, entry.extractor, entry.id))) {
+          result.skipped.push({ id: jobId, reason: `already fetched (in ${archive.file(kind)})` });
+          continue;
+        }
+        const published = await fetchEntry({
+          entry,
+          kind,
+          jobId,
+          settings,
+          ytDlp,
+          logger,
+          archive,
+          signal: options.signal,
+        });
+        if ('skipped' in published) {
+          result.skipped.push({ id: jobId, reason: published.skipped });
+          continue;
+        }
+        if (published.warning !== undefined) result.warnings.push(published.warning);
+        result.jobs.push({ jobId, queue: QUEUE_OF[kind], dir: published.dir, title: published.title });
+      } catch (error) {
+        if (isImkError(error, 'ABORTED')) throw error;
+        errors.push(error);
+        result.failures.push({
+          id: jobId,
+          code: isImkError(error) ? error.code : 'FAILED',
+          message: errorMessage(error),
+        });
+        logger.warn({ job_id: jobId, err: errorMessage(error) }, 'entry failed');
+      }
+    }
+  }
+  if (result.jobs.length === 0 && result.skipped.length === 0 && errors.length > 0) {
+    if (errors.length === 1) throw errors[0];
+    throw new ImkError(
+      'FETCH_FAILED',
+      `every video of ${parsed.href} failed: ${result.failures.map((f) => `${f.id}: ${f.message}`).join('; ')}`,
+    );
+  }
+  return result;
+}
+
+interface EntryJob {
+  entry: YtEntry;
+  kind: JobKind;
+  jobId: string;
+  settings: YoutubeSettings;
+  ytDlp: YtDlp;
+  logger: Logger;
+  archive: DownloadArchive | undefined;
+  signal: AbortSignal | undefined;
+}
+
+type EntryOutcome = { dir: string; title: string; warning: string | undefined } | { skipped: string };
+
+async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
+  const { entry, kind, jobId, settings, signal } = job;
+  const logger = job.logger.child({ job_id: jobId });
+  await mkdir(settings.workDir, { recursive: true });
+  const workDir = await mkdtemp(join(settings.workDir, `${jobId}-`));
+  try {
+    const downloaded = await withRetry(
+      () => downloadEntry(job.ytDlp, entry, kind, workDir, settings, signal),
+      {
+        ...retryOptions(settings),
+        signal,
+        logger,
+        what: `yt-dlp download of ${entry.url}`,
+      },
+    );
+    const info = { ...entry.info, ...downloaded.info };
+    const probed = await probeMedia(downloaded.media, { signal });
+    const online = entry.info.duration ?? downloaded.info.duration ?? null;
+    const validation = checkDuration(online, probed.duration_sec, settings.durationCheck);
+    let warning: string | undefined;
+    if (validation.duration_checks === 'fail') {
+      const details = validation.details;
+      const text = `downloaded ${String(details.downloaded_duration_sec)} s but the source says ${String(details.online_duration_sec)} s (tolerance ${String(details.tolerance_sec)} s)`;
+      if (settings.durationCheck.onMismatch === 'fail')
+        throw new ImkError(
+          'DURATION_MISMATCH',
+          `${jobId}: ${text}; the download is probably cut short. Set durationCheck.onMismatch: warn to accept it`,
+          { details },
+        );
+      warning = `${jobId}: ${text}; published anyway (durationCheck.onMismatch: warn)`;
+    }
+    let cover: string | undefined;
+    if (settings.cover) {
+      try {
+        cover = await coverAsJpeg(workDir, signal);
+      } catch (error) {
+        logger.warn({ err: errorMessage(error) }, 'thumbnail not usable; publishing without a cover');
+      }
+    }
+    const tags = mapTags(info, settings.tags);
+    const bundle = createBundle({
+      queueDir: join(settings.queuesDir, QUEUE_OF[kind]),
+      jobId,
+      sourceType: 'youtube',
+      producer: 'youtube-retriever',
+      logger,
+    }).setTags(tags);
+    const name = `${kind}${extname(downloaded.media).toLowerCase()}`;
+    if (kind === 'audio') bundle.addAudio(downloaded.media, { name, move: true });
+    else bundle.addVideo(downloaded.media, { name, move: true });
+    if (cover) bundle.addCover(cover, { name: 'cover.jpg', move: true });
+    bundle.set('youtube', youtubeBlock(entry, info, online)).set('validation', validation);
+    try {
+      const published = await bundle.publish();
+      await job.archive?.add(kind, entry.extractor, entry.id);
+      return { dir: published.dir, title: tags.title, warning };
+    } catch (error) {
+      if (!isImkError(error, 'JOB_EXISTS')) throw error;
+      await job.archive?.add(kind, entry.extractor, entry.id);
+      return { skipped: `already in the queue (${errorMessage(error)})` };
+    }
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+function youtubeBlock(entry: YtEntry, info: YtEntry['info'], online: number | null): Record<string, unknown> {
+  const block: Record<string, unknown> = {
+    video_id: entry.id,
+    url: info.webpage_url ?? entry.url,
+    channel: info.channel ?? info.uploader ?? undefined,
+    title: info.title ?? undefined,
+    online_duration_sec: online,
+    upload_date: info.upload_date ?? undefined,
+    thumbnail_url: info.thumbnail ?? undefined,
+    extractor: entry.extractor,
+    track: info.track ?? undefined,
+    artist: info.artist ?? undefined,
+    album: info.album ?? undefined,
+  };
+  return Object.fromEntries(Object.entries(block).filter(([, value]) => value !== undefined));
+}
+
+function retryOptions(settings: YoutubeSettings): RetryOptions {
+  const { attempts, backoffMs, maxBackoffMs } = settings.retries;
+  return { attempts, backoffMs, maxBackoffMs, isRetryable: isRetryableYtDlpError };
+}
+
+async function checkCookies(file: string): Promise<void> {
+  try {
+    await access(file, 4 /* R_OK */);
+  } catch (error) {
+    throw new ImkError(
+      'COOKIES_MISSING',
+      `the cookies file ${file} (cookiesFile in config/youtube-retriever.yaml) cannot be read; export it again from your browser or remove the setting`,
+      { cause: error },
+    );
+  }
+}

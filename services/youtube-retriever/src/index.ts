@@ -1,0 +1,13 @@
+export { startYoutubeRetriever } from './start.ts';
+export type { StartYoutubeRetrieverOptions } from './start.ts';
+export { fetchYoutube, baseArgs, QUEUE_OF, RETRIEVER_NAME } from './fetch-youtube.ts';
+export type { FetchYoutubeOptions } from './fetch-youtube.ts';
+export { youtubeRetriever } from './youtube-retriever.ts';
+export { YoutubeConfigSchema, loadYoutubeSettings, SERVICE_NAME } from './config.ts';
+export type { YoutubeConfig, YoutubeSettings } from './config.ts';
+export { createYtDlp, resolveYtDlp } from './yt-dlp.ts';
+export type { YtDlp } from './yt-dlp.ts';
+export { mapYtDlpError, isRetryableYtDlpError } from './yt-dlp-errors.ts';
+export { checkDuration } from './duration.ts';
+export { mapTags } from './tags.ts';
+export { listEntries } from './info.ts';

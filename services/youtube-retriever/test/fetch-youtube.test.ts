@@ -1,0 +1,194 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@imk/log';
+import { probeMedia } from '@imk/media';
+import { JobSchema, readBundle, type Job } from '@imk/protocol';
+import { fetchYoutube, loadYoutubeSettings, type YoutubeConfig } from '../src/index.ts';
+import { generateMedia, startMediaServer, type MediaServer } from './media-server.ts';
+
+// The real yt-dlp (Debian's package) against a loopback server; its generic extractor reports no duration.
+const logger = createLogger('test', { level: 'silent' });
+let mediaDir: string;
+let server: MediaServer;
+const roots: string[] = [];
+
+beforeAll(async () => {
+  mediaDir = await mkdtemp(join(tmpdir(), 'imk-yt-media-'));
+  await generateMedia(mediaDir);
+  server = await startMediaServer(mediaDir);
+});
+afterAll(async () => {
+  await server.close();
+  await Promise.all([mediaDir, ...roots].map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function setup(overrides: Partial<YoutubeConfig> = {}) {
+  const root = await mkdtemp(join(tmpdir(), 'imk-yt-root-'));
+  roots.push(root);
+  const settings = await loadYoutubeSettings(root, {
+    retries: { attempts: 3, backoffMs: 200, maxBackoffMs: 1000, ytDlpRetries: 3 },
+    ...overrides,
+  });
+  return { root, settings };
+}
+
+async function readJob(dir: string): Promise<Job> {
+  return JobSchema.parse(JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')));
+}
+
+describe('fetchYoutube with the real yt-dlp', () => {
+  it('fetches an audio file into youtube_audio, records the duration check as skipped', async () => {
+    const { root, settings } = await setup();
+    const result = await fetchYoutube(server.url('audio.m4a'), { root, logger, settings, mode: 'audio' });
+    expect(result.jobs.map((job) => job.jobId)).toEqual(['yt_audio_audio']);
+    const dir = join(root, 'queues', 'youtube_audio', 'job_yt_audio_audio');
+    expect(await readBundle(dir)).toMatchObject({ ok: true });
+    const job = await readJob(dir);
+    expect(job).toMatchObject({
+      source_type: 'youtube',
+      album: 'YTDL',
+      title: 'audio',
+      audio_path: 'audio.m4a',
+      youtube: { video_id: 'audio', url: server.url('audio.m4a'), online_duration_sec: null },
+      validation: { duration_checks: 'skipped' },
+    });
+    const probed = await probeMedia(join(dir, 'audio.m4a'));
+    expect(probed.duration_sec).toBeCloseTo(3, 0);
+  });
+
+  it('mode both makes an audio job and a video job, with the WebP poster converted to cover.jpg', async () => {
+    const { root, settings } = await setup();
+    const result = await fetchYoutube(server.url('single.html'), { root, logger, settings, mode: 'both' });
+    expect(result.jobs.map((job) => `${job.queue}/${job.jobId}`)).toEqual([
+      'youtube_audio/yt_single-1_audio',
+      'youtube_video/yt_single-1_video',
+    ]);
+    const audioDir = join(root, 'queues', 'youtube_audio', 'job_yt_single-1_audio');
+    const videoDir = join(root, 'queues', 'youtube_video', 'job_yt_single-1_video');
+    expect((await readdir(audioDir)).sort()).toEqual(['audio.m4a', 'cover.jpg', 'job.json']);
+    expect((await readdir(videoDir)).sort()).toEqual(['cover.jpg', 'job.json', 'video.mp4']);
+    const cover = await readFile(join(videoDir, 'cover.jpg'));
+    expect([...cover.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]); // a JPEG, not the WebP that was served
+    const video = await probeMedia(join(videoDir, 'video.mp4'));
+    expect(video.video).toBeDefined();
+    expect(video.audio).toBeDefined();
+    const audio = await probeMedia(join(audioDir, 'audio.m4a'));
+    expect(audio.video).toBeUndefined();
+    expect(await readJob(videoDir)).toMatchObject({
+      video_path: 'video.mp4',
+      cover_path: 'cover.jpg',
+      title: 'Single Song (1)',
+    });
+  });
+
+  it('says clearly that a link is not found (HTTP 404) and publishes nothing', async () => {
+    const { root, settings } = await setup();
+    const error = await fetchYoutube(server.url('missing.m4a'), { root, logger, settings }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'NOT_FOUND' });
+    expect((error as Error).message).toContain('HTTP 404');
+    expect((error as Error).message).toContain(server.url('missing.m4a'));
+    expect(await readdir(join(root, 'queues')).catch(() => [])).toEqual([]);
+  });
+
+  it('refuses anything but http(s) before yt-dlp runs', async () => {
+    const { root, settings } = await setup();
+    await expect(fetchYoutube('file:///etc/passwd', { root, logger, settings })).rejects.toMatchObject({
+      code: 'INVALID_URL',
+    });
+    await expect(fetchYoutube('--exec=rm -rf /', { root, logger, settings })).rejects.toMatchObject({
+      code: 'INVALID_URL',
+    });
+  });
+
+  it('survives a connection dropped mid-download: yt-dlp resumes and the file ends whole', async () => {
+    const { root, settings } = await setup();
+    const result = await fetchYoutube(server.url('flaky1.html'), { root, logger, settings });
+    expect(result.jobs).toHaveLength(1);
+    expect(server.hits.get('/flaky1.m4a')).toBe(2);
+    expect(server.ranges.get('/flaky1.m4a')?.[0]).toMatch(/^bytes=[1-9]\d*-/); // resumed, not restarted
+    const probed = await probeMedia(join(result.jobs[0]!.dir, 'audio.m4a'));
+    expect(probed.duration_sec).toBeCloseTo(20, 0);
+  });
+
+  it('retries the whole yt-dlp run with backoff when yt-dlp itself gives up on the network', async () => {
+    const { root, settings } = await setup({
+      retries: { attempts: 3, backoffMs: 100, maxBackoffMs: 500, ytDlpRetries: 0 },
+    });
+    const lines: string[] = [];
+    const capture = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const warnLogger = createLogger('test', { level: 'warn', destination: capture });
+    const result = await fetchYoutube(server.url('flaky2.html'), { root, logger: warnLogger, settings });
+    const retries = lines
+      .map((line) => JSON.parse(line) as { msg: string; err?: string })
+      .filter((entry) => /failed; retrying/.test(entry.msg));
+    expect(retries).toHaveLength(1);
+    expect(retries[0]!.err).toMatch(/network trouble/);
+    expect(result.jobs).toHaveLength(1);
+    expect(server.hits.get('/flaky2.m4a')).toBe(2);
+    const probed = await probeMedia(join(result.jobs[0]!.dir, 'audio.m4a'));
+    expect(probed.duration_sec).toBeCloseTo(20, 0);
+  });
+
+  it('keeps a download archive: the second fetch of a URL publishes nothing new', async () => {
+    const { root, settings } = await setup();
+    const first = await fetchYoutube(server.url('two.m4a'), { root, logger, settings });
+    expect(first.jobs).toHaveLength(1);
+    // The consumer took the bundle away; the archive still remembers the video.
+    await rm(join(root, 'queues', 'youtube_audio', 'job_yt_two_audio'), { recursive: true });
+    const hitsBefore = server.hits.get('/two.m4a') ?? 0;
+    const second = await fetchYoutube(server.url('two.m4a'), { root, logger, settings });
+    expect(second.jobs).toEqual([]);
+    expect(second.skipped).toEqual([
+      { id: 'yt_two_audio', reason: expect.stringContaining('already fetched') },
+    ]);
+    expect(await readdir(join(root, 'queues', 'youtube_audio'))).toEqual([]);
+    expect(await readFile(join(settings.archiveDir, 'download-archive-audio.txt'), 'utf8')).toBe(
+      'generic two\n',
+    );
+    expect(server.hits.get('/two.m4a') ?? 0).toBeLessThanOrEqual(hitsBefore + 1); // metadata only, no download
+  });
+
+  it('expands a page with several media into one job per entry', async () => {
+    const { root, settings } = await setup();
+    const result = await fetchYoutube(server.url('page.html'), { root, logger, settings });
+    expect(result.jobs.map((job) => job.jobId)).toEqual(['yt_page-1_audio', 'yt_page-2_audio']);
+    const second = await readJob(join(root, 'queues', 'youtube_audio', 'job_yt_page-2_audio'));
+    expect(second.title).toBe('My Mix (2)');
+    const probed = await probeMedia(
+      join(root, 'queues', 'youtube_audio', 'job_yt_page-2_audio', 'audio.m4a'),
+    );
+    expect(probed.duration_sec).toBeCloseTo(3, 0);
+  });
+
+  it('validates the duration when the source gives one: pass, fail, or warn and publish', async () => {
+    const { root, settings } = await setup();
+    const ok = await fetchYoutube(server.url('dur-ok.xspf'), { root, logger, settings });
+    const okJob = await readJob(ok.jobs[0]!.dir);
+    expect(okJob.validation).toMatchObject({ duration_checks: 'pass', details: { online_duration_sec: 3 } });
+    expect(okJob.youtube?.online_duration_sec).toBe(3);
+
+    const bad = await fetchYoutube(server.url('dur-bad.xspf'), { root, logger, settings }).catch(
+      (e: unknown) => e,
+    );
+    expect(bad).toMatchObject({ code: 'DURATION_MISMATCH' });
+    expect((bad as Error).message).toMatch(/source says 60 s/);
+
+    const warnSettings = {
+      ...settings,
+      durationCheck: { ...settings.durationCheck, onMismatch: 'warn' as const },
+    };
+    const warned = await fetchYoutube(server.url('dur-bad.xspf'), { root, logger, settings: warnSettings });
+    expect(warned.warnings.join(' ')).toMatch(/published anyway/);
+    expect((await readJob(warned.jobs[0]!.dir)).validation?.duration_checks).toBe('fail');
+  });
+});
