@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** The config file `config/web.yaml` and env prefix `IMK_WEB__`. */
+export const WEB_SERVICE = 'web';
+
+export const WebConfigSchema = z
+  .object({
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('Address the dashboard listens on. Anything but a loopback address requires a token.'),
+    port: z.number().int().min(0).max(65535).default(8080).describe('TCP port (0 = any free port).'),
+    token: z
+      .string()
+      .min(16, 'use at least 16 characters (e.g. `openssl rand -hex 24`)')
+      .optional()
+      .describe('Access token (set it through IMK_WEB__TOKEN rather than the file). Required off loopback.'),
+    tokenFile: z
+      .string()
+      .optional()
+      .describe('File holding the access token (e.g. a Docker secret); used when `token` is not set.'),
+    uploadLimitMb: z
+      .number()
+      .positive()
+      .default(2048)
+      .describe('Largest file accepted by the upload form, in MB.'),
+    eventIntervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(1000)
+      .describe('How often live updates (server-sent events) look for changes, in ms.'),
+    previewWidth: z
+      .number()
+      .int()
+      .min(100)
+      .max(4000)
+      .default(900)
+      .describe('Width of waveform/spectrogram images.'),
+  })
+  .describe('The web dashboard and HTTP API (`imk run web`, part of `imk up`).');
+export type WebConfig = z.infer<typeof WebConfigSchema>;

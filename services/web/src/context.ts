@@ -1,0 +1,31 @@
+import type { ImkPaths } from '@imk/config';
+import type { Logger } from '@imk/log';
+import type { DiskGuard } from '@imk/ops';
+import type { WebConfig } from './config.ts';
+import type { JobsView } from './system/jobs.ts';
+import type { SyncView } from './system/sync-status.ts';
+
+/** How a service of this process is doing, for the dashboard and /readyz. */
+export interface ServiceState {
+  name: string;
+  state: 'starting' | 'running' | 'stopped' | 'failed' | 'unavailable';
+  detail?: string;
+}
+
+/** Puts a failed job back into its queue; returns where it went. */
+export type RetryJob = (jobId: string) => Promise<{ queue: string; state: string }>;
+
+/** Everything the routes need, built once by createWebServer. */
+export interface WebContext {
+  paths: ImkPaths;
+  config: WebConfig;
+  logger: Logger;
+  jobs: JobsView;
+  sync: SyncView;
+  diskGuard: DiskGuard | undefined;
+  /** The services running in this process (`imk up`), or just `web`. */
+  services: () => ServiceState[];
+  retry: RetryJob | undefined;
+  /** Closed when the server shuts down: live event streams end. */
+  signal: AbortSignal;
+}

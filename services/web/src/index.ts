@@ -1,0 +1,11 @@
+export { WEB_SERVICE, WebConfigSchema } from './config.ts';
+export type { WebConfig } from './config.ts';
+export { isLoopbackHost, resolveToken, SESSION_COOKIE } from './auth.ts';
+export { createWebServer, PUBLIC_DIR } from './server.ts';
+export type { CreateWebServerOptions } from './server.ts';
+export { listenWeb, startWeb } from './start-web.ts';
+export type { RunningWeb, StartWebOptions } from './start-web.ts';
+export type { RetryJob, ServiceState } from './context.ts';
+export type { SyncEntry, SyncView } from './system/sync-status.ts';
+export { renderPreview } from './previews.ts';
+export type { PreviewKind } from './previews.ts';

@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { errorMessage, isImkError } from '@imk/errors';
+import type { WebContext } from '../context.ts';
+import { takeSnapshot } from '../snapshot.ts';
+import { readOutput } from '../system/outputs.ts';
+import { isJobId } from '../system/safe-path.ts';
+
+/** JSON API: overview, job list, job detail, retry. */
+export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
+  app.get('/api/status', async () => takeSnapshot(ctx));
+
+  app.get<{ Querystring: { state?: string; limit?: string } }>('/api/jobs', async (request) => {
+    const limit = Math.min(Math.max(Number(request.query.limit ?? 300) || 300, 1), 5000);
+    return ctx.jobs.list({ state: request.query.state, limit });
+  });
+
+  app.get<{ Params: { id: string } }>('/api/jobs/:id', async (request, reply) => {
+    const { id } = request.params;
+    if (!isJobId(id))
+      return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+    const detail = await ctx.jobs.detail(id);
+    const output = await readOutput(ctx.paths.outputs, id);
+    if (!detail && !output)
+      return reply
+        .code(404)
+        .send({ error: 'JOB_NOT_FOUND', message: `no job ${id} in the ledger, the queues or outputs/` });
+    return {
+      ...detail,
+      output,
+      sync: await ctx.sync.forJob(id),
+      syncEnabled: await ctx.sync.enabled(),
+      canRetry: ctx.retry !== undefined && detail?.summary.state === 'failed',
+    };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/jobs/:id/retry', async (request, reply) => {
+    const { id } = request.params;
+    if (!isJobId(id))
+      return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+    if (!ctx.retry)
+      return reply.code(503).send({
+        error: 'RETRY_UNAVAILABLE',
+        message: 'retry is not available: the queue service is not installed',
+      });
+    try {
+      const result = await ctx.retry(id);
+      ctx.logger.info({ job_id: id, ...result }, 'job put back into its queue from the dashboard');
+      return { ok: true, job_id: id, ...result };
+    } catch (error) {
+      const code = isImkError(error) ? error.code : 'RETRY_FAILED';
+      const status = code.includes('NOT_FOUND') ? 404 : isImkError(error) ? 409 : 500;
+      return reply.code(status).send({ error: code, message: errorMessage(error) });
+    }
+  });
+}

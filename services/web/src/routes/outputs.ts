@@ -1,0 +1,82 @@
+import { realpath, stat } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { errorMessage } from '@imk/errors';
+import { CACHE_DIR } from '@imk/ops';
+import type { WebContext } from '../context.ts';
+import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
+import { listOutputs, readOutput } from '../system/outputs.ts';
+import { isJobId, resolveInside } from '../system/safe-path.ts';
+
+/** Browsing outputs/<job_id>: manifest, files (with HTTP ranges for the audio player), preview images. */
+export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const previewDir = join(ctx.paths.state, CACHE_DIR, 'previews');
+
+  app.get('/api/outputs', async () => listOutputs(ctx.paths.outputs));
+
+  app.get<{ Params: { id: string } }>('/api/outputs/:id', async (request, reply) => {
+    const output = await readOutput(ctx.paths.outputs, request.params.id);
+    if (!output)
+      return reply
+        .code(404)
+        .send({ error: 'OUTPUT_NOT_FOUND', message: `no outputs/${request.params.id}/manifest.json` });
+    return { ...output, sync: await ctx.sync.forJob(request.params.id) };
+  });
+
+  // Files: only what is inside outputs/<job_id>/ (no `..`, no absolute paths, no links leading out).
+  app.get<{ Params: { id: string; '*': string }; Querystring: { download?: string } }>(
+    '/outputs/:id/*',
+    async (request, reply) => {
+      const { id } = request.params;
+      const rel = request.params['*'];
+      const jobDir = join(ctx.paths.outputs, id);
+      const real = isJobId(id) ? await resolveInside(jobDir, rel) : undefined;
+      const info = real ? await stat(real).catch(() => undefined) : undefined;
+      if (!real || !info?.isFile())
+        return reply.code(404).send({ error: 'FILE_NOT_FOUND', message: `no file ${rel} in outputs/${id}` });
+      const root = await realpath(jobDir);
+      const inside = relative(root, real);
+      if (request.query.download !== undefined)
+        reply.header('content-disposition', attachment(basename(real)));
+      return reply.sendFile(inside, root, { cacheControl: false });
+    },
+  );
+
+  app.get<{ Params: { id: string; index: string; kind: string } }>(
+    '/api/outputs/:id/artifacts/:index/:kind.png',
+    async (request, reply) => {
+      const { id, index, kind } = request.params;
+      if (!PREVIEW_KINDS.includes(kind as PreviewKind))
+        return reply
+          .code(400)
+          .send({ error: 'BAD_PREVIEW', message: `preview must be one of ${PREVIEW_KINDS.join(', ')}` });
+      const output = await readOutput(ctx.paths.outputs, id);
+      const artifact = output?.artifacts[Number(index)];
+      const file = artifact ? await resolveInside(join(ctx.paths.outputs, id), artifact.path) : undefined;
+      if (!artifact || !file)
+        return reply
+          .code(404)
+          .send({ error: 'ARTIFACT_NOT_FOUND', message: `no artifact ${index} in outputs/${id}` });
+      const info = await stat(file);
+      try {
+        const png = await renderPreview({
+          input: file,
+          kind: kind as PreviewKind,
+          cacheDir: previewDir,
+          key: artifact.sha256 ?? `${id}-${index}-${info.size}-${Math.round(info.mtimeMs)}`,
+          width: ctx.config.previewWidth,
+        });
+        return reply.header('cache-control', 'private, max-age=86400').sendFile(basename(png), previewDir);
+      } catch (error) {
+        ctx.logger.warn({ err: errorMessage(error), job_id: id }, 'preview rendering failed');
+        return reply.code(500).send({ error: 'PREVIEW_FAILED', message: errorMessage(error) });
+      }
+    },
+  );
+}
+
+/** RFC 6266 attachment header: an ASCII fallback name plus the exact UTF-8 name. */
+function attachment(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}

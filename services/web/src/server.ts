@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { resolvePaths } from '@imk/config';
+import { errorMessage, isImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import type { DiskGuard } from '@imk/ops';
+import { registerAuth } from './auth.ts';
+import type { WebConfig } from './config.ts';
+import type { RetryJob, ServiceState, WebContext } from './context.ts';
+import { registerEventRoutes } from './routes/events.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerJobRoutes } from './routes/jobs.ts';
+import { registerMetricsRoute } from './routes/metrics.ts';
+import { registerOutputRoutes } from './routes/outputs.ts';
+import { registerSubmitRoutes } from './routes/submit.ts';
+import { createJobsView } from './system/jobs.ts';
+import { createSyncView, type SyncView } from './system/sync-status.ts';
+
+/** The static page: plain HTML, JS and CSS shipped with the service (no front-end build). */
+export const PUBLIC_DIR = join(import.meta.dirname, '..', 'public');
+
+export interface CreateWebServerOptions {
+  root: string;
+  config: WebConfig;
+  logger: Logger;
+  /** The resolved access token (see resolveToken); undefined = open (loopback only). */
+  token: string | undefined;
+  /** Shared with the worker in one process, so the dashboard shows the state the worker obeys. */
+  diskGuard?: DiskGuard;
+  /** Services of this process and their state. @default only "web" */
+  services?: () => ServiceState[];
+  /** Puts a failed job back into its queue. */
+  retry?: RetryJob;
+  /** The retrievers' HTTP routes (POST /api/requests); without it URL requests become request files. */
+  requestsPlugin?: FastifyPluginAsync;
+  sync?: SyncView;
+  /** Ends live event streams when aborted. */
+  signal: AbortSignal;
+}
+
+/** Builds the Fastify app (not yet listening). */
+export async function createWebServer(options: CreateWebServerOptions): Promise<FastifyInstance> {
+  const paths = resolvePaths(options.root);
+  const logger = options.logger;
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  const jobs = createJobsView(paths, logger);
+  const ctx: WebContext = {
+    paths,
+    config: options.config,
+    logger,
+    jobs,
+    sync: options.sync ?? createSyncView(paths),
+    diskGuard: options.diskGuard,
+    services: options.services ?? (() => [{ name: 'web', state: 'running' }]),
+    retry: options.retry,
+    signal: options.signal,
+  };
+  app.addHook('onClose', (_instance, done) => {
+    jobs.close();
+    ctx.sync.close();
+    done();
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) logger.error({ err: errorMessage(error), url: request.url }, 'request failed');
+    void reply.code(status).send({
+      error: isImkError(error) ? error.code : ((error as { code?: string }).code ?? 'ERROR'),
+      message: errorMessage(error),
+    });
+  });
+
+  registerAuth(app, options.token, await readFile(join(PUBLIC_DIR, 'login.html'), 'utf8'));
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', index: false });
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: options.config.uploadLimitMb * 1024 * 1024, files: 1 },
+  });
+
+  app.get('/', (_request, reply) => reply.sendFile('index.html', PUBLIC_DIR));
+  registerHealthRoutes(app, ctx);
+  registerMetricsRoute(app, ctx);
+  registerJobRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
+  registerOutputRoutes(app, ctx);
+  registerSubmitRoutes(app, ctx, { urlRequests: options.requestsPlugin === undefined });
+  if (options.requestsPlugin) await app.register(options.requestsPlugin);
+  return app;
+}

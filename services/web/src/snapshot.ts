@@ -1,0 +1,34 @@
+import type { WebContext } from './context.ts';
+import { countQueue, queueNames, type QueueCountsView } from './system/queue-folders.ts';
+import type { JobSummary } from './system/jobs.ts';
+
+export interface Snapshot {
+  queues: QueueCountsView[];
+  jobs: JobSummary[];
+  diskGuard:
+    | {
+        claiming: boolean;
+        reason: string | undefined;
+        lowestFreeBytes: number | undefined;
+        path: string | undefined;
+      }
+    | undefined;
+  services: ReturnType<WebContext['services']>;
+}
+
+/** What the dashboard's overview shows; sent on load and through server-sent events when it changes. */
+export async function takeSnapshot(ctx: WebContext, limit = 100): Promise<Snapshot> {
+  const names = await queueNames(ctx.paths.queues);
+  const guard = ctx.diskGuard?.status();
+  return {
+    queues: await Promise.all(names.map((q) => countQueue(ctx.paths.queues, q))),
+    jobs: await ctx.jobs.list({ limit }),
+    diskGuard: guard && {
+      claiming: guard.claiming,
+      reason: guard.reason,
+      lowestFreeBytes: guard.lowest?.freeBytes,
+      path: guard.lowest?.path,
+    },
+    services: ctx.services(),
+  };
+}

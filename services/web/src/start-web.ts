@@ -1,0 +1,90 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { loadServiceConfig, resolvePaths } from '@imk/config';
+import { errorMessage } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import { openDiskGuard, startCleanupSchedule, type DiskGuard } from '@imk/ops';
+import { resolveToken } from './auth.ts';
+import { WEB_SERVICE, WebConfigSchema, type WebConfig } from './config.ts';
+import type { RetryJob, ServiceState } from './context.ts';
+import { createWebServer } from './server.ts';
+import type { SyncView } from './system/sync-status.ts';
+
+export interface StartWebOptions {
+  /** Folder holding queues/, outputs/, config/ and state/. */
+  root: string;
+  logger: Logger;
+  /** Stops the server: open requests and event streams end, then the promise resolves. */
+  signal: AbortSignal;
+  /** Settings that win over config/web.yaml (e.g. `imk up --port`). */
+  overrides?: Partial<WebConfig>;
+  /** Called once the server listens, with its base URL. */
+  onListening?: (url: string) => void;
+  diskGuard?: DiskGuard;
+  services?: () => ServiceState[];
+  retry?: RetryJob;
+  requestsPlugin?: FastifyPluginAsync;
+  sync?: SyncView;
+  /** Run retention cleanup on its schedule (config/operations.yaml). @default true */
+  cleanupSchedule?: boolean;
+}
+
+export interface RunningWeb {
+  url: string;
+  app: FastifyInstance;
+  /** Resolves when the server has closed (after the signal aborted). */
+  closed: Promise<void>;
+}
+
+/** Loads config, checks the token rule, and listens. Resolves once listening. */
+export async function listenWeb(options: StartWebOptions): Promise<RunningWeb> {
+  const paths = resolvePaths(options.root);
+  const logger = options.logger.child({ component: 'web' });
+  const { config: fileConfig } = await loadServiceConfig({
+    service: WEB_SERVICE,
+    schema: WebConfigSchema,
+    root: paths.root,
+  });
+  const config = WebConfigSchema.parse({ ...fileConfig, ...options.overrides });
+  const token = await resolveToken(config);
+  const diskGuard =
+    options.diskGuard ?? (await openDiskGuard({ root: paths.root, logger, signal: options.signal }));
+  if (options.cleanupSchedule !== false)
+    await startCleanupSchedule({ root: paths.root, logger, signal: options.signal });
+  const app = await createWebServer({
+    root: paths.root,
+    config,
+    logger,
+    token,
+    diskGuard,
+    services: options.services,
+    retry: options.retry,
+    requestsPlugin: options.requestsPlugin,
+    sync: options.sync,
+    signal: options.signal,
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  logger.info({ url, auth: token ? 'token' : 'none (loopback only)' }, `dashboard listening on ${url}`);
+  const closed = new Promise<void>((resolve) => {
+    const close = (): void => {
+      app.close().then(resolve, (error: unknown) => {
+        logger.error({ err: errorMessage(error) }, 'web server did not close cleanly');
+        resolve();
+      });
+    };
+    if (options.signal.aborted) close();
+    else options.signal.addEventListener('abort', close, { once: true });
+  });
+  options.onListening?.(url);
+  return { url, app, closed };
+}
+
+/** Runs the web dashboard until the signal aborts (the shape every service's start function has). */
+export async function startWeb(options: StartWebOptions): Promise<void> {
+  const running = await listenWeb(options);
+  await running.closed;
+  options.logger.info('web dashboard stopped');
+}

@@ -1,0 +1,172 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ImkPaths } from '@imk/config';
+import { errorMessage } from '@imk/errors';
+import { openLedger, type JobDetail, type Ledger, type ProgressRow } from '@imk/ledger';
+import type { Logger } from '@imk/log';
+import { findFolderJob, listFolderJobs, queueNames, type FolderJob } from './queue-folders.ts';
+
+export interface JobSummary {
+  job_id: string;
+  queue: string | null;
+  state: string;
+  stage: string | null;
+  attempts: number;
+  artist: string | null;
+  title: string | null;
+  source_type: string | null;
+  updated_at: string;
+  progress: { stage: string; percent: number } | null;
+  last_error: string | null;
+}
+
+export interface JobView {
+  summary: JobSummary;
+  job: Record<string, unknown> | undefined;
+  folders: { queue: string; state: string; dir: string }[];
+  ledger: Omit<JobDetail, 'job'> | undefined;
+  /** imk-error.json or imk-rejection.json of an archived job. */
+  folderError: unknown;
+}
+
+export interface JobsView {
+  list(options?: { state?: string; limit?: number }): Promise<JobSummary[]>;
+  detail(jobId: string): Promise<JobView | undefined>;
+  progress(): ProgressRow[];
+  /** The ledger, when it could be opened (metrics read stage timings from it). */
+  ledger(): Ledger | undefined;
+  close(): void;
+}
+
+function fromFolder(job: FolderJob): JobSummary {
+  const error = job.error as { message?: unknown; problems?: unknown } | undefined;
+  return {
+    job_id: job.job_id,
+    queue: job.queue,
+    state: job.state,
+    stage: null,
+    attempts: job.attempts,
+    artist: job.artist ?? null,
+    title: job.title ?? null,
+    source_type: job.source_type ?? null,
+    updated_at: new Date(job.changed_ms).toISOString(),
+    progress: null,
+    last_error:
+      typeof error?.message === 'string' ? error.message : error ? JSON.stringify(error).slice(0, 300) : null,
+  };
+}
+
+/**
+ * What the dashboard shows about jobs: the ledger's rows (state history, stages, errors, live progress)
+ * joined with the queue folders, which are the truth (a job waiting in a queue is not in the ledger yet,
+ * and a folder that moved after the ledger's last word wins).
+ */
+export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
+  let ledger: Ledger | undefined;
+  let warned = false;
+  const getLedger = (): Ledger | undefined => {
+    if (ledger) return ledger;
+    try {
+      ledger = openLedger({ root: paths.root });
+    } catch (error) {
+      if (!warned)
+        logger.warn({ err: errorMessage(error) }, 'job ledger unavailable; showing queue folders only');
+      warned = true;
+    }
+    return ledger;
+  };
+
+  const progressMap = (): Map<string, ProgressRow> =>
+    new Map(
+      getLedger()
+        ?.readProgress()
+        .map((p) => [p.job_id, p]) ?? [],
+    );
+
+  return {
+    async list(options = {}) {
+      const limit = options.limit ?? 300;
+      const byId = new Map<string, JobSummary>();
+      const progress = progressMap();
+      for (const row of getLedger()?.listJobs({ limit }) ?? []) {
+        const p = progress.get(row.job_id);
+        byId.set(row.job_id, {
+          job_id: row.job_id,
+          queue: row.queue,
+          state: row.state,
+          stage: p?.stage ?? row.stage,
+          attempts: row.attempts,
+          artist: row.artist,
+          title: row.title,
+          source_type: row.source_type,
+          updated_at: row.updated_at,
+          progress: p ? { stage: p.stage, percent: p.percent } : null,
+          last_error: row.last_error,
+        });
+      }
+      for (const queue of await queueNames(paths.queues)) {
+        for (const folder of await listFolderJobs(paths.queues, queue, ['tmp', 'ready', 'claimed'])) {
+          const known = byId.get(folder.job_id);
+          if (known && Date.parse(known.updated_at) >= folder.changed_ms - 1000) continue;
+          byId.set(folder.job_id, {
+            ...fromFolder(folder),
+            ...(known && { stage: known.stage, progress: known.progress }),
+          });
+        }
+      }
+      let jobs = [...byId.values()];
+      if (options.state) jobs = jobs.filter((j) => j.state === options.state);
+      return jobs.sort((a, b) => b.updated_at.localeCompare(a.updated_at)).slice(0, limit);
+    },
+
+    async detail(jobId) {
+      const ledgerDetail = getLedger()?.getJob(jobId);
+      const folders = await findFolderJob(paths.queues, jobId);
+      const latest = folders.at(-1);
+      if (!ledgerDetail && !latest) return undefined;
+      let job: Record<string, unknown> | undefined;
+      if (latest) {
+        try {
+          job = JSON.parse(await readFile(join(latest.dir, 'job.json'), 'utf8')) as Record<string, unknown>;
+        } catch {
+          job = undefined;
+        }
+      }
+      let summary: JobSummary;
+      if (ledgerDetail) {
+        const row = ledgerDetail.job;
+        const p = ledgerDetail.progress;
+        summary = {
+          job_id: row.job_id,
+          queue: row.queue,
+          state: row.state,
+          stage: p?.stage ?? row.stage,
+          attempts: row.attempts,
+          artist: row.artist,
+          title: row.title,
+          source_type: row.source_type,
+          updated_at: row.updated_at,
+          progress: p ? { stage: p.stage, percent: p.percent } : null,
+          last_error: row.last_error,
+        };
+        if (latest && latest.changed_ms - 1000 > Date.parse(row.updated_at)) summary.state = latest.state;
+      } else {
+        summary = fromFolder(latest as FolderJob);
+      }
+      const { job: _row, ...rest } = ledgerDetail ?? { job: undefined };
+      return {
+        summary,
+        job,
+        folders: folders.map((f) => ({ queue: f.queue, state: f.state, dir: f.dir })),
+        ledger: ledgerDetail ? (rest as Omit<JobDetail, 'job'>) : undefined,
+        folderError: latest?.error,
+      };
+    },
+    progress: () => getLedger()?.readProgress() ?? [],
+    ledger: getLedger,
+    close() {
+      ledger?.close();
+      ledger = undefined;
+    },
+  };
+}
