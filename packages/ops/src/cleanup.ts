@@ -21,8 +21,13 @@ export const CACHE_DIR = 'cache';
 /** Scratch space of any service: `state/tmp/`. */
 export const TEMP_DIR = 'tmp';
 
-/** Temp names: a producer's `job_<id>.tmp/`, atomic-write leftovers `.<name>.<pid>.<hex>.tmp`, `*.partial`. */
-const isTempName = (name: string): boolean => /\.tmp$|\.tmp-|\.partial$|^\.tmp-/.test(name);
+/**
+ * Temp names: a producer's `job_<id>.tmp/`, atomic-write leftovers `.<name>.<pid>.<hex>.tmp`, a worker's
+ * unfinished `outputs/.<job_id>.partial-<consumer>/`, a cache's `.tmp-<key>-<hex>/`.
+ */
+const isTempName = (name: string): boolean => /\.tmp$|\.tmp-|^\.tmp-|\.partial$|\.partial-/.test(name);
+/** Outputs replaced by a re-run are kept aside here (see services/instrumental-maker publish-outputs.ts). */
+export const REPLACED_OUTPUTS_DIR = '.replaced';
 
 async function childDirs(dir: string): Promise<string[]> {
   try {
@@ -34,33 +39,56 @@ async function childDirs(dir: string): Promise<string[]> {
   }
 }
 
-/** The retention targets of a root: archives in every queue, caches under state/cache, temp leftovers. */
+/**
+ * The retention targets of a root, following the layout conventions:
+ * - archives: `queues/<q>/{succeeded,failed,rejected}/*` and `outputs/.replaced/*`;
+ * - caches: `state/cache/<component>/*` and `state/<service>/cache/*` (rebuildable);
+ * - temp: leftovers by name in queues, outputs and caches, and everything in `state/tmp/<owner>/*` and
+ *   `state/<service>/work/*` (per-owner folders themselves are kept, since running services hold them).
+ */
 export async function retentionTargets(root: string, retention: RetentionConfig): Promise<RetentionTarget[]> {
   const paths = resolvePaths(root);
   const queueDirs = [
     ...new Set([...QUEUE_NAMES.map((q) => join(paths.queues, q)), ...(await childDirs(paths.queues))]),
   ];
+  const serviceStateDirs = (await childDirs(paths.state)).filter((d) => !/[/\\](cache|tmp)$/.test(d));
+  const cacheDirs = [
+    ...(await childDirs(join(paths.state, CACHE_DIR))),
+    ...serviceStateDirs.map((d) => join(d, CACHE_DIR)),
+  ];
   const limit = (value: number, unit: number): number | undefined => (value > 0 ? value * unit : undefined);
+  const tempAge = retention.temp.maxAgeHours * HOUR_MS;
   return [
     {
       name: 'archives',
-      dirs: queueDirs.flatMap((q) => ARCHIVE_SUBDIRS.map((sub) => join(q, sub))),
+      dirs: [
+        ...queueDirs.flatMap((q) => ARCHIVE_SUBDIRS.map((sub) => join(q, sub))),
+        join(paths.outputs, REPLACED_OUTPUTS_DIR),
+      ],
       maxAgeMs: limit(retention.archives.maxAgeDays, DAY_MS),
       maxTotalBytes: limit(bytesFromMb(retention.archives.maxTotalMb), 1),
     },
     {
       name: 'caches',
-      dirs: await childDirs(join(paths.state, CACHE_DIR)),
+      dirs: cacheDirs,
+      include: (name) => !isTempName(name),
       maxAgeMs: limit(retention.caches.maxAgeDays, DAY_MS),
       maxTotalBytes: limit(bytesFromMb(retention.caches.maxTotalMb), 1),
     },
     {
       name: 'temp',
-      dirs: [...queueDirs, paths.outputs],
+      dirs: [...queueDirs, paths.outputs, ...cacheDirs],
       include: isTempName,
-      maxAgeMs: retention.temp.maxAgeHours * HOUR_MS,
+      maxAgeMs: tempAge,
     },
-    { name: 'temp', dirs: [join(paths.state, TEMP_DIR)], maxAgeMs: retention.temp.maxAgeHours * HOUR_MS },
+    {
+      name: 'temp',
+      dirs: [
+        ...(await childDirs(join(paths.state, TEMP_DIR))),
+        ...serviceStateDirs.map((d) => join(d, 'work')),
+      ],
+      maxAgeMs: tempAge,
+    },
   ];
 }
 

@@ -63,11 +63,15 @@ describe('imk cleanup (retention)', () => {
     expect(await readdir(join(root, 'state/cache/stems'))).toEqual(['c']);
   });
 
-  it('sweeps temporary leftovers past their age: .tmp bundles and state/tmp', async () => {
+  it('sweeps temporary leftovers past their age and keeps the folders services hold', async () => {
     const root = await makeRoot();
     await put(join(root, 'queues/youtube_audio/job_x.tmp/audio.m4a'), 100);
-    await put(join(root, 'state/tmp/download-1/part'), 100);
     await put(join(root, 'queues/youtube_audio/job_y/audio.m4a'), 100);
+    await put(join(root, 'state/tmp/web/upload-1/part'), 100);
+    await put(join(root, 'state/youtube-retriever/work/dl-1/video.part'), 100);
+    await put(join(root, 'outputs/.job_z.partial-host-1-ab/files/audio/a.m4a'), 100);
+    await put(join(root, 'outputs/job_z/manifest.json'), 10);
+    await put(join(root, 'outputs/.replaced/job_w@20240101/manifest.json'), 10);
     const report = await runCleanup({
       root,
       logger: quiet,
@@ -75,8 +79,26 @@ describe('imk cleanup (retention)', () => {
       now: Date.now() + 2 * DAY,
     });
     expect(report.removed.map((e) => e.path).sort()).toEqual(
-      [join(root, 'queues/youtube_audio/job_x.tmp'), join(root, 'state/tmp/download-1')].sort(),
+      [
+        'queues/youtube_audio/job_x.tmp',
+        'state/tmp/web/upload-1',
+        'state/youtube-retriever/work/dl-1',
+        'outputs/.job_z.partial-host-1-ab',
+      ]
+        .map((p) => join(root, p))
+        .sort(),
     );
     expect(await readdir(join(root, 'queues/youtube_audio'))).toEqual(['job_y']);
+    expect(await readdir(join(root, 'state/tmp'))).toEqual(['web']);
+    expect((await readdir(join(root, 'outputs'))).sort()).toEqual(['.replaced', 'job_z']);
+
+    // Replaced outputs are archives: they go with the archive age limit (30 days by default).
+    const later = await runCleanup({
+      root,
+      logger: quiet,
+      retention: RetentionConfigSchema.parse({}),
+      now: Date.now() + 31 * DAY,
+    });
+    expect(later.removed.map((e) => e.path)).toEqual([join(root, 'outputs/.replaced/job_w@20240101')]);
   });
 });

@@ -1,7 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
-import { createDiskGuard, measureDiskSpace, type DiskSpace } from '../src/index.ts';
+import { createDiskGuard, measureDiskSpace, openDiskGuard, type DiskSpace } from '../src/index.ts';
 
 function capture(): { logger: ReturnType<typeof createLogger>; lines: string[] } {
   const lines: string[] = [];
@@ -74,5 +77,25 @@ describe('disk guard', () => {
     });
     await guard.check();
     expect(guard.shouldClaim()).toBe(true);
+  });
+});
+
+describe('openDiskGuard', () => {
+  it('is shared per root and keeps checking until its last user lets go', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'imk-guard-'));
+    const worker = new AbortController();
+    const web = new AbortController();
+    const logger = capture().logger;
+    const a = await openDiskGuard({ root, logger, signal: worker.signal });
+    const b = await openDiskGuard({ root, logger, signal: web.signal });
+    expect(a).toBe(b);
+    expect(a.status().spaces.length).toBeGreaterThan(0);
+    worker.abort();
+    const third = new AbortController();
+    const c = await openDiskGuard({ root, logger, signal: third.signal });
+    expect(c).toBe(a); // still held by the web user
+    web.abort();
+    third.abort();
+    await rm(root, { recursive: true, force: true });
   });
 });

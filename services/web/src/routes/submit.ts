@@ -58,7 +58,12 @@ export function registerSubmitRoutes(
         message: `${part.filename}: expected one of ${UPLOAD_EXTENSIONS.join(', ')}`,
       });
     }
-    const tmpDir = join(ctx.paths.state, TEMP_DIR, `upload-${Date.now()}-${randomBytes(4).toString('hex')}`);
+    const tmpDir = join(
+      ctx.paths.state,
+      TEMP_DIR,
+      'web',
+      `upload-${Date.now()}-${randomBytes(4).toString('hex')}`,
+    );
     await mkdir(tmpDir, { recursive: true });
     try {
       const file = join(tmpDir, `upload${ext}`);
