@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { centreCancelEstimates, floorEstimates } from '../src/eval/baselines.ts';
+import { findMusdbSample } from '../src/eval/eval-sets.ts';
+import { formatEvalTable } from '../src/eval/report.ts';
+import { EVAL_STEMS, aggregate, median, type EvalReport, type StemScores } from '../src/eval/scores.ts';
+
+const scores = (engine: number): StemScores =>
+  Object.fromEntries(EVAL_STEMS.map((s) => [s, { engine, floor: 1, centre_cancel: 0.5 }])) as StemScores;
+
+describe('eval baselines and report', () => {
+  it('centre cancellation: vocals = mid on both channels, and vocals + accompaniment = the mixture', () => {
+    const left = Float32Array.from([0.5, -0.25, 1]);
+    const right = Float32Array.from([0.5, 0.25, 0]);
+    const est = centreCancelEstimates([left, right]);
+    expect(Array.from(est.vocals[0]!)).toEqual([0.5, 0, 0.5]);
+    expect(Array.from(est.vocals[1]!)).toEqual([0.5, 0, 0.5]);
+    for (let i = 0; i < 3; i++) {
+      expect(est.vocals[0]![i]! + est.accompaniment[0]![i]!).toBeCloseTo(left[i]!, 7);
+      expect(est.vocals[1]![i]! + est.accompaniment[1]![i]!).toBeCloseTo(right[i]!, 7);
+    }
+    expect(est.drums).toBe(est.accompaniment);
+    expect(floorEstimates([left, right]).bass[0]).toBe(left);
+  });
+
+  it('takes the median over tracks, ignoring undefined scores', () => {
+    expect(median([3, null, 1, 2])).toBe(2);
+    expect(median([4, 1])).toBe(2.5);
+    expect(median([null])).toBeNull();
+    const agg = aggregate([
+      { name: 'a', engine_seconds: 1, stems: scores(2) },
+      { name: 'b', engine_seconds: 1, stems: scores(4) },
+    ]);
+    expect(agg?.vocals.engine).toBe(3);
+  });
+
+  it('prints one table with every stem per set, and says clearly when the real excerpt is absent', () => {
+    const report: EvalReport = {
+      engine: { name: 'builtin', version: '1', params: {} },
+      metric: 'x',
+      sets: [
+        {
+          id: 'musdb18-sample',
+          title: 'MUSDB18 7-s sample',
+          missing: 'real excerpt not found: ...; set IMK_EVAL_DIR',
+          stems: null,
+          tracks: [],
+        },
+        {
+          id: 'synthetic',
+          title: 'synthetic corpus',
+          stems: scores(4.5),
+          tracks: [{ name: 'x', engine_seconds: 1, stems: scores(4.5) }],
+        },
+      ],
+    };
+    const table = formatEvalTable(report);
+    for (const stem of EVAL_STEMS)
+      expect(table).toMatch(new RegExp(`${stem}\\s+4\\.50\\s+1\\.00\\s+0\\.50\\s+\\+3\\.50`));
+    expect(table).toContain('MUSDB18 7-s sample: real excerpt not found');
+    expect(table).toContain('not evaluated');
+  });
+
+  it('finds the real excerpt through IMK_EVAL_DIR, and reports where it looked when it is not there', () => {
+    const absent = findMusdbSample({ IMK_EVAL_DIR: '/nonexistent/eval' });
+    expect(absent.searched[0]).toBe('/nonexistent/eval');
+  });
+});
