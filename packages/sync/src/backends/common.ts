@@ -1,0 +1,56 @@
+import { stat } from 'node:fs/promises';
+import { z } from 'zod';
+import { sha256File } from '@imk/fs-safe';
+import { syncError } from '../errors.ts';
+import type { PutRequest } from '../types.ts';
+import { BandwidthSchema } from '../util/bandwidth.ts';
+
+/** Options every backend takes. */
+export const BackendBaseSchema = z.object({
+  /** @default 'sha256' */
+  verify: z
+    .enum(['sha256', 'size'])
+    .default('sha256')
+    .describe('After a copy: sha256 = size and content hash (read-back or server hash); size = byte count only.'),
+  bandwidthLimit: BandwidthSchema.optional().describe('Bytes per second for this backend as a whole.'),
+  concurrency: z.number().int().positive().optional().describe('Transfers at once on this backend. @default nasSync.concurrency'),
+});
+
+/** Checks the local artifact against the manifest before sending anything. */
+export async function checkLocalFile(request: PutRequest): Promise<void> {
+  let size: number;
+  try {
+    size = (await stat(request.localPath)).size;
+  } catch (error) {
+    throw syncError('LOCAL_MISMATCH', `artifact ${request.localPath} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (size !== request.bytes)
+    throw syncError(
+      'LOCAL_MISMATCH',
+      `artifact ${request.localPath} has ${size} bytes but its manifest says ${request.bytes}; the job folder changed after its manifest was written`,
+    );
+}
+
+/**
+ * The error for a copy whose hash or size differs from the manifest. When the local file itself differs
+ * from the manifest, re-sending cannot help (final); otherwise the copy was damaged on the way (retry).
+ */
+export async function mismatchError(
+  request: PutRequest,
+  where: string,
+  found: { bytes?: number; sha256?: string },
+): Promise<Error> {
+  const local = await sha256File(request.localPath).catch(() => undefined);
+  if (local !== request.sha256)
+    return syncError(
+      'LOCAL_MISMATCH',
+      `artifact ${request.localPath} does not match the sha256 in its manifest; the job folder changed after its manifest was written`,
+    );
+  const what =
+    found.bytes !== undefined && found.bytes !== request.bytes
+      ? `${found.bytes} bytes instead of ${request.bytes}`
+      : `sha256 ${found.sha256 ?? '?'} instead of ${request.sha256}`;
+  return syncError('VERIFY_FAILED', `copy at ${where} has ${what}; it was removed and will be sent again`);
+}

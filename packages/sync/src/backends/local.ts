@@ -1,0 +1,116 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { constants, copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+import { isImkError } from '@imk/errors';
+import { fsyncDir, sha256File } from '@imk/fs-safe';
+import { fromFsError, syncError } from '../errors.ts';
+import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
+import { createThrottle, throttledStream } from '../util/bandwidth.ts';
+import { joinRemote, tempPathFor } from '../util/remote-path.ts';
+import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
+
+export const LOCAL_BACKEND = 'local';
+
+export const LocalOptionsSchema = BackendBaseSchema.extend({
+  type: z.literal(LOCAL_BACKEND),
+  root: z
+    .string()
+    .optional()
+    .describe('Folder that route paths are relative to (a NAS mount, say). @default "/" (route paths are absolute)'),
+  /** @default true */
+  fsync: z.boolean().default(true).describe('fsync each file and its folder so a power cut cannot lose it.'),
+});
+export type LocalOptions = z.input<typeof LocalOptionsSchema>;
+
+/** A folder on this host or a mounted share (NFS, SMB): temp name, fsync, rename. */
+export function createLocalBackend(input: LocalOptions, context: BackendContext): SyncBackend {
+  const options = LocalOptionsSchema.parse(input);
+  const throttle = options.bandwidthLimit ? createThrottle(options.bandwidthLimit) : undefined;
+
+  const pathOf = (remotePath: string): string => {
+    const full = joinRemote(options.root, remotePath);
+    if (!isAbsolute(full))
+      throw syncError(
+        'BACKEND_CONFIG_INVALID',
+        `backend "${context.name}": "${remotePath}" is not an absolute path; give the backend a root or make the route's "to" absolute`,
+      );
+    return resolve(full);
+  };
+
+  async function copy(request: PutRequest, temp: string): Promise<void> {
+    if (!throttle) {
+      // copyFile uses copy_file_range/reflinks: the kernel moves the bytes without passing through JS.
+      await copyFile(request.localPath, temp, constants.COPYFILE_FICLONE);
+      return;
+    }
+    await pipeline(
+      createReadStream(request.localPath, { highWaterMark: 1 << 20 }),
+      throttledStream(throttle, request.signal),
+      createWriteStream(temp),
+      { signal: request.signal },
+    );
+  }
+
+  async function fsyncFile(path: string): Promise<void> {
+    const handle = await open(path, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  return {
+    type: LOCAL_BACKEND,
+    name: context.name,
+
+    async put(request: PutRequest): Promise<PutResult> {
+      await checkLocalFile(request);
+      const target = pathOf(request.remotePath);
+      const temp = tempPathFor(target, request.sha256);
+      try {
+        await mkdir(dirname(target), { recursive: true });
+        await copy(request, temp);
+        if (options.fsync) await fsyncFile(temp);
+        const bytes = (await stat(temp)).size;
+        const sha256 = options.verify === 'sha256' ? await sha256File(temp) : request.sha256;
+        if (bytes !== request.bytes || sha256 !== request.sha256) {
+          await rm(temp, { force: true });
+          throw await mismatchError(request, target, { bytes, sha256 });
+        }
+        await rename(temp, target);
+        if (options.fsync) await fsyncDir(dirname(target));
+        return { bytes, verifiedBy: options.verify === 'sha256' ? 'read-back' : 'size' };
+      } catch (error) {
+        await rm(temp, { force: true }).catch(() => undefined);
+        throw isImkError(error) ? error : fromFsError(error, target);
+      }
+    },
+
+    async stat(remotePath): Promise<RemoteEntry | undefined> {
+      try {
+        return { bytes: (await stat(pathOf(remotePath))).size };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw fromFsError(error, remotePath);
+      }
+    },
+
+    hash: (remotePath) => sha256File(pathOf(remotePath)),
+
+    async list(remoteDir) {
+      try {
+        return await readdir(pathOf(remoteDir));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw fromFsError(error, remoteDir);
+      }
+    },
+
+    remove: (remotePath) => rm(pathOf(remotePath), { force: true }),
+
+    close: () => Promise.resolve(),
+  };
+}

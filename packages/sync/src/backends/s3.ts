@@ -1,0 +1,233 @@
+import { createReadStream } from 'node:fs';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { isImkError } from '@imk/errors';
+import type { BackendContext, PutRequest, PutResult, SyncBackend } from '../types.ts';
+import { createThrottle, throttledStream } from '../util/bandwidth.ts';
+import { hashStream } from '../util/hashing.ts';
+import { joinRemote } from '../util/remote-path.ts';
+import { SecretSchema, readOptionalSecret } from '../util/secrets.ts';
+import { syncError } from '../errors.ts';
+import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
+import { classifyS3Error, isNotFound } from './s3-errors.ts';
+
+export const S3_BACKEND = 's3';
+
+const MiB = 1024 * 1024;
+
+export const S3OptionsSchema = BackendBaseSchema.extend({
+  type: z.literal(S3_BACKEND),
+  bucket: z.string().min(1),
+  prefix: z.string().default('').describe('Key prefix that route paths are relative to, e.g. "music/".'),
+  /** @default 'us-east-1' */
+  region: z.string().default('us-east-1'),
+  endpoint: z.url().optional().describe('For S3-compatible servers (MinIO, Garage, a NAS): e.g. http://nas:9000.'),
+  /** @default false */
+  forcePathStyle: z.boolean().default(false).describe('Address buckets as endpoint/bucket (most S3-compatible servers need true).'),
+  accessKeyId: SecretSchema.optional().describe('@default the AWS SDK chain (AWS_ACCESS_KEY_ID, profiles, roles)'),
+  secretAccessKey: SecretSchema.optional(),
+  sessionToken: SecretSchema.optional(),
+  /** @default 'WHEN_REQUIRED' */
+  requestChecksumCalculation: z
+    .enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED'])
+    .default('WHEN_REQUIRED')
+    .describe('WHEN_SUPPORTED adds CRC trailers that several S3-compatible servers store as part of the object.'),
+  /** @default 'WHEN_REQUIRED' */
+  responseChecksumValidation: z.enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED']).default('WHEN_REQUIRED'),
+  /** @default false */
+  serverChecksum: z
+    .boolean()
+    .default(false)
+    .describe('Send the manifest sha256 as x-amz-checksum-sha256 so the server checks it on upload (AWS S3 does).'),
+  /** @default 67108864 (64 MiB) */
+  multipartThreshold: z.number().int().positive().default(64 * MiB).describe('Files this large or larger go up in parts.'),
+  /** @default 16777216 (16 MiB) */
+  partSize: z.number().int().min(5 * MiB).default(16 * MiB),
+  /** @default 4 */
+  queueSize: z.number().int().positive().default(4).describe('Parts in flight per file.'),
+  storageClass: z.string().optional(),
+  /** @default 3 */
+  maxAttempts: z.number().int().positive().default(3).describe('Attempts per request inside the AWS SDK.'),
+  /** @default 10 */
+  connectTimeoutSec: z.number().positive().default(10),
+});
+export type S3Options = z.input<typeof S3OptionsSchema>;
+
+/** S3 and S3-compatible object stores. An object appears whole or not at all, so no temporary key is used. */
+export function createS3Backend(input: S3Options, context: BackendContext): SyncBackend {
+  const options = S3OptionsSchema.parse(input);
+  const env = context.env ?? process.env;
+  const accessKeyId = readOptionalSecret(options.accessKeyId, 'accessKeyId', env);
+  const secretAccessKey = readOptionalSecret(options.secretAccessKey, 'secretAccessKey', env);
+  const sessionToken = readOptionalSecret(options.sessionToken, 'sessionToken', env);
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined))
+    throw syncError('BACKEND_CONFIG_INVALID', `s3 backend "${context.name}": give both accessKeyId and secretAccessKey, or neither`);
+  const throttle = options.bandwidthLimit ? createThrottle(options.bandwidthLimit) : undefined;
+  const where = `s3 backend "${context.name}" (bucket ${options.bucket})`;
+  let client: Promise<S3Client> | undefined;
+
+  async function makeClient(): Promise<S3Client> {
+    // Lazy: the AWS SDK loads only when an S3 backend is used.
+    const { S3Client: Client } = await import('@aws-sdk/client-s3');
+    return new Client({
+      region: options.region,
+      endpoint: options.endpoint,
+      forcePathStyle: options.forcePathStyle,
+      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken } : undefined,
+      requestChecksumCalculation: options.requestChecksumCalculation,
+      responseChecksumValidation: options.responseChecksumValidation,
+      maxAttempts: options.maxAttempts,
+      requestHandler: { connectionTimeout: options.connectTimeoutSec * 1000, socketTimeout: 120_000 },
+    });
+  }
+  const getClient = (): Promise<S3Client> => (client ??= makeClient());
+  const keyOf = (remotePath: string): string => joinRemote(options.prefix, remotePath).replace(/^\/+/, '');
+  const sdk = () => import('@aws-sdk/client-s3');
+
+  async function run<T>(action: string, work: (s3: S3Client) => Promise<T>): Promise<T> {
+    try {
+      return await work(await getClient());
+    } catch (error) {
+      throw isImkError(error) ? error : classifyS3Error(error, `${where}: ${action}`);
+    }
+  }
+
+  function body(request: PutRequest): Readable {
+    const source = createReadStream(request.localPath, { highWaterMark: 1 << 20 });
+    return throttle ? source.pipe(throttledStream(throttle, request.signal)) : source;
+  }
+
+  async function upload(s3: S3Client, request: PutRequest, key: string): Promise<void> {
+    const { PutObjectCommand, AbortMultipartUploadCommand } = await sdk();
+    const common = {
+      Bucket: options.bucket,
+      Key: key,
+      Metadata: { sha256: request.sha256 },
+      StorageClass: options.storageClass as never,
+    };
+    if (request.bytes < options.multipartThreshold) {
+      await s3.send(
+        new PutObjectCommand({
+          ...common,
+          Body: body(request),
+          ContentLength: request.bytes,
+          ChecksumSHA256: options.serverChecksum ? Buffer.from(request.sha256, 'hex').toString('base64') : undefined,
+        }),
+        { abortSignal: request.signal },
+      );
+      return;
+    }
+    const { Upload } = await import('@aws-sdk/lib-storage');
+    // leavePartsOnError: we abort ourselves and ignore servers that refuse AbortMultipartUpload (s3rver: 405).
+    const multipart = new Upload({
+      client: s3,
+      params: { ...common, Body: body(request) },
+      partSize: options.partSize,
+      queueSize: options.queueSize,
+      leavePartsOnError: true,
+    });
+    const onAbort = () => void multipart.abort().catch(() => undefined);
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await multipart.done();
+    } catch (error) {
+      if (multipart.uploadId)
+        await s3
+          .send(new AbortMultipartUploadCommand({ Bucket: options.bucket, Key: key, UploadId: multipart.uploadId }))
+          .catch(() => undefined);
+      throw error;
+    } finally {
+      request.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async function head(s3: S3Client, key: string) {
+    const { HeadObjectCommand } = await sdk();
+    try {
+      return await s3.send(
+        new HeadObjectCommand({ Bucket: options.bucket, Key: key, ChecksumMode: options.serverChecksum ? 'ENABLED' : undefined }),
+      );
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async function readBack(s3: S3Client, key: string): Promise<string> {
+    const { GetObjectCommand } = await sdk();
+    const object = await s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
+    return (await hashStream(object.Body as Readable)).sha256;
+  }
+
+  return {
+    type: S3_BACKEND,
+    name: context.name,
+
+    async put(request): Promise<PutResult> {
+      await checkLocalFile(request);
+      const key = keyOf(request.remotePath);
+      return run(`upload ${key}`, async (s3) => {
+        await upload(s3, request, key);
+        const found = await head(s3, key);
+        const bytes = found?.ContentLength ?? -1;
+        let sha256 = request.sha256;
+        let verifiedBy: PutResult['verifiedBy'] = 'size';
+        if (options.verify === 'sha256' && bytes === request.bytes) {
+          const expected = Buffer.from(request.sha256, 'hex').toString('base64');
+          // A composite (multipart) checksum ends in -N and is not the file's hash.
+          if (found?.ChecksumSHA256 === expected) verifiedBy = 'server-checksum';
+          else {
+            sha256 = await readBack(s3, key);
+            verifiedBy = 'read-back';
+          }
+        }
+        if (bytes !== request.bytes || sha256 !== request.sha256) {
+          const { DeleteObjectCommand } = await sdk();
+          await s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key })).catch(() => undefined);
+          throw await mismatchError(request, `s3://${options.bucket}/${key}`, { bytes, sha256 });
+        }
+        return { bytes, verifiedBy };
+      });
+    },
+
+    stat: (remotePath) =>
+      run('stat', async (s3) => {
+        const found = await head(s3, keyOf(remotePath));
+        return found && { bytes: found.ContentLength ?? 0 };
+      }),
+
+    hash: (remotePath) => run('read back', (s3) => readBack(s3, keyOf(remotePath))),
+
+    list: (remoteDir) =>
+      run('list', async (s3) => {
+        const { ListObjectsV2Command } = await sdk();
+        const prefix = `${keyOf(remoteDir).replace(/\/+$/, '')}/`.replace(/^\/$/, '');
+        const names: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await s3.send(
+            new ListObjectsV2Command({ Bucket: options.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
+          );
+          for (const object of page.Contents ?? []) if (object.Key) names.push(posix.basename(object.Key));
+          for (const common of page.CommonPrefixes ?? [])
+            if (common.Prefix) names.push(posix.basename(common.Prefix.replace(/\/$/, '')));
+          token = page.NextContinuationToken;
+        } while (token);
+        return names;
+      }),
+
+    remove: (remotePath) =>
+      run('remove', async (s3) => {
+        const { DeleteObjectCommand } = await sdk();
+        await s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: keyOf(remotePath) }));
+      }),
+
+    async close() {
+      const current = client;
+      client = undefined;
+      if (current) (await current.catch(() => undefined))?.destroy();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import { posix } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable, Transform } from 'node:stream';
+import type SftpClient from 'ssh2-sftp-client';
+import type { ConnectConfig, SFTPWrapper } from 'ssh2';
+import type { ImkError } from '@imk/errors';
+import { isNetworkErrno, syncError } from '../errors.ts';
+import type { RemoteEntry } from '../types.ts';
+import { shellQuote } from '../util/ssh-options.ts';
+
+// SFTP status codes (draft-ietf-secsh-filexfer-02).
+const NO_SUCH_FILE = 2;
+const PERMISSION_DENIED = 3;
+
+/** One logged-in SFTP connection and the operations the backend needs, as promises. */
+export interface SftpSession {
+  client: SftpClient;
+  mkdirp(dir: string): Promise<void>;
+  /** Streams `stages` (source first) into a new file, fsyncs it when the server offers that, closes it. */
+  writeFile(path: string, stages: (Readable | Transform)[], signal?: AbortSignal): Promise<void>;
+  stat(path: string): Promise<RemoteEntry | undefined>;
+  readStream(path: string): Readable;
+  /** sha256 computed by the server (`sha256sum` over an exec channel), or undefined when it cannot run it. */
+  commandHash(path: string): Promise<string | undefined>;
+  /** Rename over an existing file: posix-rename@openssh.com when offered (atomic), else remove and rename. */
+  rename(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  list(dir: string): Promise<string[]>;
+  end(): Promise<void>;
+}
+
+export interface OpenSessionOptions {
+  where: string;
+  connect: ConnectConfig;
+  verifyHostKey(key: Buffer): boolean;
+  onClose(): void;
+}
+
+/** Maps ssh2 / ssh2-sftp-client errors to sync errors (auth and permissions are final). */
+export function classifySftpError(error: unknown, where: string): ImkError {
+  const err = error as { message?: string; code?: unknown; level?: string };
+  const message = err.message ?? String(error);
+  if (err.level === 'client-authentication' || /authentication methods failed|Authentication failed/i.test(message))
+    return syncError('AUTH_FAILED', `${where}: the server refused the login (check username, privateKeyFile, passphrase)`, {
+      cause: error,
+    });
+  if (err.code === PERMISSION_DENIED || /permission denied/i.test(message))
+    return syncError('PERMISSION_DENIED', `${where}: permission denied: ${message}`, { cause: error });
+  if (
+    isNetworkErrno(err.code) ||
+    err.level === 'client-socket' ||
+    err.level === 'client-timeout' ||
+    /No response from server|Timed out|handshake|Not connected|No SFTP connection|connection|socket|end event|close event|Channel/i.test(
+      message,
+    )
+  )
+    return syncError('UNREACHABLE', `${where}: ${message}`, { cause: error });
+  if (/No space|quota/i.test(message)) return syncError('REMOTE_FULL', `${where}: ${message}`, { cause: error });
+  return syncError('TRANSFER_FAILED', `${where}: ${message}`, { cause: error });
+}
+
+function call<T = void>(run: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    run((err, value) => (err ? reject(err) : resolve(value as T)));
+  });
+}
+
+export async function openSession(options: OpenSessionOptions): Promise<SftpSession> {
+  // Lazy: the SSH library loads only when an SFTP backend is used.
+  const { default: Client } = await import('ssh2-sftp-client');
+  const client = new Client();
+  let hostKeyRejected = false;
+  try {
+    await client.connect({
+      ...options.connect,
+      hostVerifier: (key: Buffer) => {
+        const ok = options.verifyHostKey(key);
+        if (!ok) hostKeyRejected = true;
+        return ok;
+      },
+    } as ConnectConfig);
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    if (hostKeyRejected)
+      throw syncError(
+        'HOST_KEY_REJECTED',
+        `${options.where}: the server's host key is not in known_hosts or has changed; add it (ssh-keyscan) or set knownHostsFile`,
+      );
+    throw classifySftpError(error, options.where);
+  }
+  client.on('close', options.onClose);
+  const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
+  const extensions = (sftp as unknown as { _extensions: Record<string, string> })._extensions ?? {};
+  let execWorks: boolean | undefined;
+
+  async function statOrUndefined(path: string): Promise<RemoteEntry & { dir: boolean } | undefined> {
+    try {
+      const stats = await call<{ size: number; isDirectory(): boolean }>((cb) => sftp.stat(path, cb));
+      return { bytes: stats.size, dir: stats.isDirectory() };
+    } catch (error) {
+      if ((error as { code?: unknown }).code === NO_SUCH_FILE) return undefined;
+      throw error;
+    }
+  }
+
+  async function mkdirp(dir: string): Promise<void> {
+    if (dir === '/' || dir === '.' || dir === '') return;
+    const found = await statOrUndefined(dir);
+    if (found?.dir) return;
+    await mkdirp(posix.dirname(dir));
+    try {
+      await call((cb) => sftp.mkdir(dir, cb));
+    } catch (error) {
+      // Another transfer may have created it meanwhile.
+      if (!(await statOrUndefined(dir))?.dir) throw error;
+    }
+  }
+
+  function exec(command: string): Promise<{ code: number | undefined; stdout: string }> {
+    const ssh = (client as unknown as { client: import('ssh2').Client }).client;
+    return new Promise((resolve) => {
+      ssh.exec(command, (err, channel) => {
+        if (err) return resolve({ code: undefined, stdout: '' });
+        let stdout = '';
+        channel.on('data', (data: Buffer) => {
+          if (stdout.length < 4096) stdout += data.toString('latin1');
+        });
+        channel.stderr.resume();
+        channel.on('close', (code: number | undefined) => resolve({ code, stdout }));
+        // A server that forces internal-sftp would wait for SFTP packets: end stdin so it exits.
+        channel.end();
+      });
+    });
+  }
+
+  return {
+    client,
+    mkdirp,
+
+    async writeFile(path, stages, signal) {
+      const handle = await call<Buffer>((cb) => sftp.open(path, 'w', cb));
+      try {
+        const sink = sftp.createWriteStream(path, { handle, autoClose: false, highWaterMark: 4 * 1024 * 1024 } as never);
+        await pipeline([...stages, sink], { signal });
+        if (extensions['fsync@openssh.com']) await call((cb) => sftp.ext_openssh_fsync(handle, cb));
+      } finally {
+        await call((cb) => sftp.close(handle, cb)).catch(() => undefined);
+      }
+    },
+
+    stat: async (path) => {
+      const found = await statOrUndefined(path);
+      return found && { bytes: found.bytes };
+    },
+
+    readStream: (path) => sftp.createReadStream(path, { highWaterMark: 256 * 1024 } as never),
+
+    async commandHash(path) {
+      if (execWorks === false) return undefined;
+      const { code, stdout } = await exec(`sha256sum < ${shellQuote(path)}`);
+      const match = /^[0-9a-f]{64}/.exec(stdout.trim());
+      execWorks = code === 0 && match !== null;
+      return execWorks && match ? match[0] : undefined;
+    },
+
+    async rename(from, to) {
+      if (extensions['posix-rename@openssh.com']) {
+        await call((cb) => sftp.ext_openssh_rename(from, to, cb));
+        return;
+      }
+      // SFTPv3 rename fails when the target exists: remove it first (a short window without the file).
+      if (await statOrUndefined(to)) await call((cb) => sftp.unlink(to, cb));
+      await call((cb) => sftp.rename(from, to, cb));
+    },
+
+    async remove(path) {
+      try {
+        await call((cb) => sftp.unlink(path, cb));
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== NO_SUCH_FILE) throw error;
+      }
+    },
+
+    async list(dir) {
+      if (!(await statOrUndefined(dir))?.dir) return [];
+      const entries = await call<{ filename: string }[]>((cb) => sftp.readdir(dir, cb));
+      return entries.map((entry) => entry.filename).filter((name) => name !== '.' && name !== '..');
+    },
+
+    end: async () => {
+      await client.end();
+    },
+  };
+}

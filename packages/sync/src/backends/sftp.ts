@@ -1,0 +1,183 @@
+import { createReadStream, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { posix } from 'node:path';
+import type { Readable, Transform } from 'node:stream';
+import { z } from 'zod';
+import { isImkError } from '@imk/errors';
+import { syncError } from '../errors.ts';
+import type { BackendContext, PutRequest, PutResult, SyncBackend } from '../types.ts';
+import { createThrottle, throttledStream } from '../util/bandwidth.ts';
+import { hashStream } from '../util/hashing.ts';
+import { checkHostKey, rememberHostKey } from '../util/known-hosts.ts';
+import { joinRemote, tempPathFor } from '../util/remote-path.ts';
+import { SecretSchema, readOptionalSecret, readSecret } from '../util/secrets.ts';
+import { SshConnectionSchema, defaultKnownHosts } from '../util/ssh-options.ts';
+import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
+import { classifySftpError, openSession, type SftpSession } from './sftp-session.ts';
+
+export const SFTP_BACKEND = 'sftp';
+
+export const SftpOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
+  type: z.literal(SFTP_BACKEND),
+  passphrase: SecretSchema.optional().describe('Passphrase of the private key.'),
+  password: SecretSchema.optional().describe('Password login, when the server allows it (a key is better).'),
+  root: z.string().optional().describe('Folder that route paths are relative to. @default the login folder'),
+  /** @default 'put' */
+  transfer: z
+    .enum(['put', 'fastPut'])
+    .default('put')
+    .describe('put streams in order (works with every server); fastPut writes chunks in parallel (faster, some servers mishandle it).'),
+  /** @default 'auto' */
+  hashMethod: z
+    .enum(['auto', 'command', 'read-back'])
+    .default('auto')
+    .describe('How sha256 is checked: the server\'s sha256sum over ssh (command), reading the file back, or auto (command when the server allows it).'),
+});
+export type SftpOptions = z.input<typeof SftpOptionsSchema>;
+
+/** SFTP through ssh2-sftp-client: temp name, fsync when offered, POSIX rename when offered. */
+export function createSftpBackend(input: SftpOptions, context: BackendContext): SyncBackend {
+  const options = SftpOptionsSchema.parse(input);
+  const env = context.env ?? process.env;
+  const keyPath = options.privateKeyFile === undefined ? undefined : readSecret(options.privateKeyFile, 'privateKeyFile', env);
+  const passphrase = readOptionalSecret(options.passphrase, 'passphrase', env);
+  const password = readOptionalSecret(options.password, 'password', env);
+  if (!keyPath && !password)
+    throw syncError('BACKEND_CONFIG_INVALID', `sftp backend "${context.name}": give privateKeyFile or password`);
+  const throttle = options.bandwidthLimit ? createThrottle(options.bandwidthLimit) : undefined;
+  const where = `sftp backend "${context.name}" (${options.host}:${options.port})`;
+  const knownHosts = options.knownHostsFile ?? defaultKnownHosts();
+  let session: Promise<SftpSession> | undefined;
+  let warnedUnchecked = false;
+
+  function connect(): Promise<SftpSession> {
+    if (options.hostKeyCheck === 'off' && !warnedUnchecked) {
+      warnedUnchecked = true;
+      context.logger.warn({ backend: context.name }, 'sftp host key is not checked (hostKeyCheck: off)');
+    }
+    let privateKey: Buffer | undefined;
+    try {
+      privateKey = keyPath ? readFileSync(keyPath) : undefined;
+    } catch (error) {
+      throw syncError('SECRET_MISSING', `${where}: cannot read the private key file (${(error as NodeJS.ErrnoException).code})`);
+    }
+    return openSession({
+      where,
+      connect: {
+        host: options.host,
+        port: options.port,
+        username: options.username ?? userInfo().username,
+        privateKey,
+        passphrase,
+        password,
+        readyTimeout: options.connectTimeoutSec * 1000,
+        keepaliveInterval: 10_000,
+        keepaliveCountMax: 3,
+      },
+      verifyHostKey: (key) => {
+        if (options.hostKeyCheck === 'off') return true;
+        const verdict = checkHostKey(knownHosts, options.host, options.port, key);
+        if (verdict === 'match') return true;
+        if (verdict === 'unknown' && options.hostKeyCheck === 'accept-new') {
+          rememberHostKey(knownHosts, options.host, options.port, key);
+          return true;
+        }
+        return false;
+      },
+      onClose: () => {
+        session = undefined;
+      },
+    });
+  }
+
+  async function getSession(): Promise<SftpSession> {
+    session ??= connect();
+    try {
+      return await session;
+    } catch (error) {
+      session = undefined;
+      throw error;
+    }
+  }
+
+  /** Runs an operation; a connection-level failure drops the session so the next call reconnects. */
+  async function withSession<T>(action: string, run: (s: SftpSession) => Promise<T>): Promise<T> {
+    const s = await getSession();
+    try {
+      return await run(s);
+    } catch (error) {
+      const classified = isImkError(error) ? error : classifySftpError(error, `${where}: ${action}`);
+      if (classified.code === 'UNREACHABLE') {
+        session = undefined;
+        await s.end().catch(() => undefined);
+      }
+      throw classified;
+    }
+  }
+
+  const pathOf = (remotePath: string): string => joinRemote(options.root, remotePath);
+
+  async function remoteHash(s: SftpSession, path: string): Promise<{ sha256: string; by: 'remote-hash' | 'read-back' }> {
+    if (options.hashMethod !== 'read-back') {
+      const hash = await s.commandHash(path);
+      if (hash) return { sha256: hash, by: 'remote-hash' };
+      if (options.hashMethod === 'command')
+        throw syncError('BACKEND_CONFIG_INVALID', `${where}: the server does not run sha256sum; set hashMethod: read-back`);
+    }
+    const { sha256 } = await hashStream(s.readStream(path));
+    return { sha256, by: 'read-back' };
+  }
+
+  async function upload(s: SftpSession, request: PutRequest, temp: string): Promise<void> {
+    if (options.transfer === 'fastPut' && !throttle) {
+      await s.client.fastPut(request.localPath, temp);
+      return;
+    }
+    const stages: (Readable | Transform)[] = [createReadStream(request.localPath, { highWaterMark: 256 * 1024 })];
+    if (throttle) stages.push(throttledStream(throttle, request.signal));
+    await s.writeFile(temp, stages, request.signal);
+  }
+
+  return {
+    type: SFTP_BACKEND,
+    name: context.name,
+
+    async put(request): Promise<PutResult> {
+      await checkLocalFile(request);
+      const target = pathOf(request.remotePath);
+      const temp = tempPathFor(target, request.sha256);
+      return withSession(`copy to ${target}`, async (s) => {
+        await s.mkdirp(posix.dirname(target));
+        await upload(s, request, temp);
+        const bytes = (await s.stat(temp))?.bytes ?? -1;
+        let sha256 = request.sha256;
+        let verifiedBy: PutResult['verifiedBy'] = 'size';
+        if (options.verify === 'sha256' && bytes === request.bytes) {
+          const found = await remoteHash(s, temp);
+          sha256 = found.sha256;
+          verifiedBy = found.by;
+        }
+        if (bytes !== request.bytes || sha256 !== request.sha256) {
+          await s.remove(temp);
+          throw await mismatchError(request, target, { bytes, sha256 });
+        }
+        await s.rename(temp, target);
+        return { bytes, verifiedBy };
+      });
+    },
+
+    stat: (remotePath) => withSession('stat', (s) => s.stat(pathOf(remotePath))),
+
+    hash: (remotePath) => withSession('hash', async (s) => (await remoteHash(s, pathOf(remotePath))).sha256),
+
+    list: (remoteDir) => withSession('list', (s) => s.list(pathOf(remoteDir))),
+
+    remove: (remotePath) => withSession('remove', (s) => s.remove(pathOf(remotePath))),
+
+    async close() {
+      const current = session;
+      session = undefined;
+      if (current) await (await current.catch(() => undefined))?.end().catch(() => undefined);
+    },
+  };
+}

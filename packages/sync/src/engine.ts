@@ -1,0 +1,244 @@
+import type { Logger } from '@imk/log';
+import { ImkError } from '@imk/errors';
+import { createBackend as defaultCreateBackend, type BackendOptions } from './backends/index.ts';
+import { backendFingerprint } from './fingerprint.ts';
+import { listCompleteJobs, readJobManifest, type JobManifest } from './manifests.ts';
+import {
+  compileRoutes,
+  routeJob,
+  transferState,
+  type CompiledRoute,
+  type PlannedTransfer,
+  type RoutedJob,
+  type RoutingProblem,
+  type UnroutedArtifact,
+} from './plan.ts';
+import type { ReceiptStore } from './receipts.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
+import { DEFAULT_BACKEND, type Route } from './routes.ts';
+import { runTransfers, type TransferOutcome } from './run-transfers.ts';
+import type { BackendContext, SyncBackend } from './types.ts';
+
+export interface SyncEngineOptions {
+  outputsDir: string;
+  /** Receipts; absent only for a dry run on a host that never synced. */
+  receipts: ReceiptStore | undefined;
+  routes: readonly Route[];
+  remoteRoots: Readonly<Record<string, string | undefined>>;
+  backends: Readonly<Record<string, BackendOptions>>;
+  /** @default 'warn' */
+  unrouted?: 'warn' | 'fail';
+  /** @default 2 */
+  concurrency?: number;
+  retry?: RetryPolicy;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** For tests: how backends are made. */
+  createBackend?: (options: BackendOptions, context: BackendContext) => SyncBackend;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+export interface SyncPlan {
+  transfers: PlannedTransfer[];
+  unrouted: UnroutedArtifact[];
+  problems: RoutingProblem[];
+  invalidManifests: { jobId: string; problem: string }[];
+  jobs: number;
+}
+
+export interface PassSummary {
+  jobs: number;
+  transfers: number;
+  alreadyDelivered: number;
+  delivered: number;
+  failed: number;
+  /** Failed for good (need a person or `imk sync retry`), including earlier passes. */
+  failedFinal: number;
+  /** Waiting for their backoff. */
+  waiting: number;
+  unrouted: number;
+  invalidManifests: number;
+  outcomes: TransferOutcome[];
+  dryRun: boolean;
+}
+
+export interface RunPassOptions {
+  /** Plan only: nothing is copied and no receipt is written. */
+  dryRun?: boolean;
+  /** Only this job. */
+  jobId?: string;
+  signal?: AbortSignal;
+}
+
+/** The sync engine: plans from manifests, routes and receipts, then delivers what is due. */
+export interface SyncEngine {
+  plan(options?: { jobId?: string }): Promise<SyncPlan>;
+  runPass(options?: RunPassOptions): Promise<PassSummary>;
+  /** Ends backend connections. */
+  close(): Promise<void>;
+}
+
+const UNROUTED_DESTINATION = '(unrouted)';
+
+export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
+  const logger = options.logger;
+  const now = options.now ?? Date.now;
+  const concurrency = options.concurrency ?? 2;
+  const backendOptions: Record<string, BackendOptions> = { [DEFAULT_BACKEND]: { type: 'local' }, ...options.backends };
+  const compiled = compileRoutes(options.routes, options.remoteRoots);
+  if (compiled.problems.length > 0)
+    throw new ImkError(
+      'CONFIG_INVALID',
+      `invalid routes: ${compiled.problems.map((p) => `routes.${p.index}.to: ${p.message}`).join('; ')}`,
+    );
+  for (const route of compiled.routes)
+    if (!(route.route.backend in backendOptions))
+      throw new ImkError('CONFIG_INVALID', `${route.name} names backend "${route.route.backend}", which is not under backends`);
+  const routes: CompiledRoute[] = compiled.routes;
+  const fingerprints = new Map(
+    Object.entries(backendOptions).map(([name, opts]) => [name, backendFingerprint(opts, options.env)] as const),
+  );
+  const jobCache = new Map<string, { version: string; manifest?: JobManifest; routed?: RoutedJob; problem?: string }>();
+  const warnedOnce = new Set<string>();
+  let live = new Map<string, SyncBackend>();
+
+  const warnOnce = (key: string, fields: Record<string, unknown>, message: string): void => {
+    if (warnedOnce.has(key)) return;
+    warnedOnce.add(key);
+    logger.warn(fields, message);
+  };
+
+  async function plan(planOptions: { jobId?: string } = {}): Promise<SyncPlan> {
+    const jobs = (await listCompleteJobs(options.outputsDir)).filter((job) => !planOptions.jobId || job.jobId === planOptions.jobId);
+    const receipts = options.receipts?.all() ?? new Map();
+    const result: SyncPlan = { transfers: [], unrouted: [], problems: [], invalidManifests: [], jobs: jobs.length };
+    const at = now();
+    for (const job of jobs) {
+      let cached = jobCache.get(job.jobId);
+      if (cached?.version !== job.version) {
+        const read = await readJobManifest(job);
+        cached = read.ok
+          ? { version: job.version, manifest: read.manifest, routed: await routeJob({ manifest: read.manifest, routes, receipts: options.receipts }) }
+          : { version: job.version, problem: read.problem };
+        jobCache.set(job.jobId, cached);
+      }
+      if (cached.problem !== undefined) {
+        result.invalidManifests.push({ jobId: job.jobId, problem: cached.problem });
+        continue;
+      }
+      const routed = cached.routed;
+      if (!routed) continue;
+      for (const transfer of routed.transfers)
+        result.transfers.push({ ...transfer, ...transferState(transfer, receipts, fingerprints, at) });
+      result.unrouted.push(...routed.unrouted);
+      result.problems.push(...routed.problems);
+    }
+    return result;
+  }
+
+  function backendFor(name: string): SyncBackend {
+    let backend = live.get(name);
+    if (!backend) {
+      const opts = backendOptions[name];
+      if (!opts) throw new ImkError('CONFIG_INVALID', `no backend named "${name}"`);
+      const context: BackendContext = {
+        name,
+        logger: logger.child({ component: 'sync-backend', backend: name }),
+        env: options.env,
+        concurrency: concurrencyOf(name),
+      };
+      backend = (options.createBackend ?? defaultCreateBackend)(opts, context);
+      live.set(name, backend);
+    }
+    return backend;
+  }
+
+  function concurrencyOf(name: string): number {
+    return Math.min(concurrency, backendOptions[name]?.concurrency ?? concurrency);
+  }
+
+  function recordUnrouted(syncPlan: SyncPlan, dryRun: boolean): void {
+    for (const { jobId, artifact } of syncPlan.unrouted) {
+      const key = `unrouted:${jobId}:${artifact.path}`;
+      const fields = { job_id: jobId, artifact: artifact.path, kind: artifact.kind, variant: artifact.variant };
+      if (options.unrouted !== 'fail' || dryRun) {
+        warnOnce(key, fields, 'no route matches this artifact; it is not synced');
+        continue;
+      }
+      if (warnedOnce.has(key)) continue;
+      warnedOnce.add(key);
+      logger.error(fields, 'no route matches this artifact (unrouted: fail)');
+      options.receipts?.record(
+        {
+          jobId,
+          artifactPath: artifact.path,
+          destination: UNROUTED_DESTINATION,
+          backend: UNROUTED_DESTINATION,
+          remotePath: '',
+          sha256: artifact.sha256 ?? '',
+          bytes: artifact.bytes ?? 0,
+          backendFingerprint: '',
+        },
+        { status: 'failed', final: true, errorCode: 'UNROUTED', errorMessage: 'no route matches this artifact', nextAttemptAt: undefined },
+        0,
+      );
+    }
+    for (const problem of syncPlan.problems)
+      warnOnce(`problem:${problem.jobId}:${problem.artifact.path}:${problem.routeName}`, { job_id: problem.jobId, route: problem.routeName }, problem.message);
+    for (const invalid of syncPlan.invalidManifests)
+      warnOnce(`invalid:${invalid.jobId}`, { job_id: invalid.jobId }, `${invalid.problem}; the job is not synced`);
+  }
+
+  return {
+    plan,
+
+    async runPass(passOptions = {}) {
+      const syncPlan = await plan({ jobId: passOptions.jobId });
+      const dryRun = passOptions.dryRun ?? false;
+      recordUnrouted(syncPlan, dryRun);
+      const due = syncPlan.transfers.filter((transfer) => transfer.state === 'due');
+      let outcomes: TransferOutcome[] = [];
+      if (!dryRun && due.length > 0) {
+        if (!options.receipts) throw new ImkError('RECEIPTS_MISSING', 'a sync pass needs its receipts database');
+        outcomes = await runTransfers({
+          transfers: due,
+          backendFor,
+          concurrencyOf,
+          fingerprintOf: (name) => fingerprints.get(name) ?? '',
+          receipts: options.receipts,
+          retry: options.retry ?? DEFAULT_RETRY_POLICY,
+          concurrency,
+          logger: logger.child({ component: 'sync-transfer' }),
+          signal: passOptions.signal,
+          now,
+        });
+        // Connections are not kept between passes: a NAS may drop idle sessions, and passes are seconds apart.
+        await closeBackends();
+      }
+      const count = (state: string) => syncPlan.transfers.filter((transfer) => transfer.state === state).length;
+      const failedNow = outcomes.filter((outcome) => outcome.status === 'failed');
+      return {
+        jobs: syncPlan.jobs,
+        transfers: syncPlan.transfers.length,
+        alreadyDelivered: count('delivered'),
+        delivered: outcomes.filter((outcome) => outcome.status === 'delivered').length,
+        failed: failedNow.length,
+        failedFinal: count('failed') + failedNow.filter((outcome) => outcome.final).length,
+        waiting: count('waiting'),
+        unrouted: syncPlan.unrouted.length,
+        invalidManifests: syncPlan.invalidManifests.length,
+        outcomes: dryRun ? due.map((transfer) => ({ transfer, status: 'skipped', final: false, ms: 0 })) : outcomes,
+        dryRun,
+      };
+    },
+
+    close: closeBackends,
+  };
+
+  async function closeBackends(): Promise<void> {
+    const current = live;
+    live = new Map();
+    await Promise.all([...current.values()].map((backend) => backend.close().catch(() => undefined)));
+  }
+}

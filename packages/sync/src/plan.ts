@@ -1,0 +1,175 @@
+import { stat } from 'node:fs/promises';
+import { extname, join, posix } from 'node:path';
+import { sha256File } from '@imk/fs-safe';
+import { errorMessage } from '@imk/errors';
+import type { JobManifest, SyncArtifact } from './manifests.ts';
+import type { Receipt, ReceiptStore } from './receipts.ts';
+import { receiptKey } from './receipts.ts';
+import { compileTemplate, renderTemplate, routeMatches, type CompiledTemplate, type Route, type TemplateValues } from './routes.ts';
+
+/** A route ready to use: its template checked and split at the remote root. */
+export interface CompiledRoute {
+  name: string;
+  route: Route;
+  template: CompiledTemplate;
+}
+
+/** Compiles routes; throws nothing: problems come back with the route's index for the config error. */
+export function compileRoutes(
+  routes: readonly Route[],
+  remoteRoots: Readonly<Record<string, string | undefined>>,
+): { routes: CompiledRoute[]; problems: { index: number; message: string }[] } {
+  const compiled: CompiledRoute[] = [];
+  const problems: { index: number; message: string }[] = [];
+  routes.forEach((route, index) => {
+    const template = compileTemplate(route.to, remoteRoots);
+    if (typeof template === 'string') problems.push({ index, message: template });
+    else compiled.push({ name: route.name ?? `routes.${index}`, route, template });
+  });
+  return { routes: compiled, problems };
+}
+
+/** Where a transfer stands according to the receipts. */
+export type TransferState = 'delivered' | 'due' | 'waiting' | 'failed';
+
+export interface PlannedTransfer {
+  jobId: string;
+  artifact: SyncArtifact;
+  localPath: string;
+  routeName: string;
+  backend: string;
+  remotePath: string;
+  /** `<backend>:<remotePath>`: the receipt's destination key. */
+  destination: string;
+  sha256: string;
+  bytes: number;
+  state: TransferState;
+  receipt: Receipt | undefined;
+}
+
+export interface UnroutedArtifact {
+  jobId: string;
+  artifact: SyncArtifact;
+}
+
+export interface RoutingProblem {
+  jobId: string;
+  artifact: SyncArtifact;
+  routeName: string;
+  message: string;
+}
+
+export function templateValues(manifest: JobManifest, artifact: SyncArtifact): TemplateValues {
+  const filename = posix.basename(artifact.path);
+  const ext = extname(filename);
+  return {
+    artist: manifest.artist || 'Unknown Artist',
+    album: manifest.album || 'Unknown Album',
+    title: manifest.title || manifest.jobId,
+    job_id: manifest.jobId,
+    ext: ext.replace(/^\./, ''),
+    kind: artifact.kind,
+    variant: artifact.variant || 'unknown',
+    label: artifact.label || artifact.variant || 'unknown',
+    source_type: manifest.sourceType || 'unknown',
+    filename,
+    basename: ext ? filename.slice(0, -ext.length) : filename,
+    container: artifact.container || ext.replace(/^\./, ''),
+    codec: artifact.codec || 'unknown',
+  };
+}
+
+/**
+ * The sha256 and size a transfer must deliver: from the manifest (v1 always has them), else computed from
+ * the file once and cached in the receipts database by size and mtime (legacy manifests).
+ */
+export async function artifactIdentity(
+  localPath: string,
+  artifact: SyncArtifact,
+  receipts: ReceiptStore | undefined,
+): Promise<{ sha256: string; bytes: number }> {
+  if (artifact.sha256 !== undefined && artifact.bytes !== undefined) return { sha256: artifact.sha256, bytes: artifact.bytes };
+  const info = await stat(localPath);
+  const bytes = artifact.bytes ?? info.size;
+  if (artifact.sha256 !== undefined) return { sha256: artifact.sha256, bytes };
+  const cached = receipts?.localHash(localPath, info.size, info.mtimeMs);
+  if (cached) return { sha256: cached, bytes };
+  const sha256 = await sha256File(localPath);
+  receipts?.saveLocalHash(localPath, info.size, info.mtimeMs, sha256);
+  return { sha256, bytes };
+}
+
+export interface RouteJobInput {
+  manifest: JobManifest;
+  routes: readonly CompiledRoute[];
+  receipts: ReceiptStore | undefined;
+}
+
+export interface RoutedJob {
+  transfers: Omit<PlannedTransfer, 'state' | 'receipt'>[];
+  unrouted: UnroutedArtifact[];
+  problems: RoutingProblem[];
+}
+
+/** Every (artifact, route) pair of a job, with rendered destinations. */
+export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
+  const { manifest } = input;
+  const routed: RoutedJob = { transfers: [], unrouted: [], problems: [] };
+  for (const artifact of manifest.artifacts) {
+    const facts = { kind: artifact.kind, variant: artifact.variant, source_type: manifest.sourceType };
+    const matching = input.routes.filter((compiled) => routeMatches(compiled.route.match, facts));
+    if (matching.length === 0) {
+      routed.unrouted.push({ jobId: manifest.jobId, artifact });
+      continue;
+    }
+    const localPath = join(manifest.dir, artifact.path);
+    let identity: { sha256: string; bytes: number };
+    try {
+      identity = await artifactIdentity(localPath, artifact, input.receipts);
+    } catch (error) {
+      for (const compiled of matching)
+        routed.problems.push({
+          jobId: manifest.jobId,
+          artifact,
+          routeName: compiled.name,
+          message: `artifact ${localPath} cannot be read: ${errorMessage(error)}`,
+        });
+      continue;
+    }
+    const values = templateValues(manifest, artifact);
+    for (const compiled of matching) {
+      try {
+        const remotePath = renderTemplate(compiled.template, values);
+        routed.transfers.push({
+          jobId: manifest.jobId,
+          artifact,
+          localPath,
+          routeName: compiled.name,
+          backend: compiled.route.backend,
+          remotePath,
+          destination: `${compiled.route.backend}:${remotePath}`,
+          ...identity,
+        });
+      } catch (error) {
+        routed.problems.push({ jobId: manifest.jobId, artifact, routeName: compiled.name, message: errorMessage(error) });
+      }
+    }
+  }
+  return routed;
+}
+
+/** Decides, from the receipt, whether a transfer is done, due now, waiting for its backoff, or failed for good. */
+export function transferState(
+  transfer: Omit<PlannedTransfer, 'state' | 'receipt'>,
+  receipts: ReadonlyMap<string, Receipt>,
+  fingerprints: ReadonlyMap<string, string>,
+  now: number,
+): { state: TransferState; receipt: Receipt | undefined } {
+  const receipt = receipts.get(receiptKey({ jobId: transfer.jobId, artifactPath: transfer.artifact.path, destination: transfer.destination }));
+  if (!receipt || receipt.sha256 !== transfer.sha256) return { state: 'due', receipt };
+  if (receipt.status === 'delivered') return { state: 'delivered', receipt };
+  // A final failure stands until the backend's configuration changes or `imk sync retry`.
+  if (receipt.final) return { state: receipt.backendFingerprint === fingerprints.get(transfer.backend) ? 'failed' : 'due', receipt };
+  if (receipt.nextAttemptAt !== undefined && receipt.nextAttemptAt > now) return { state: 'waiting', receipt };
+  return { state: 'due', receipt };
+}

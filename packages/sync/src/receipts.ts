@@ -1,0 +1,241 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { ImkError } from '@imk/errors';
+import { RECEIPTS_SCHEMA, RECEIPTS_SCHEMA_VERSION } from './receipts-schema.ts';
+
+export const RECEIPTS_FILE_NAME = 'nas-sync.sqlite';
+
+/** `<root>/state/nas-sync.sqlite`. */
+export function receiptsFile(root: string): string {
+  return join(root, 'state', RECEIPTS_FILE_NAME);
+}
+
+export interface ReceiptKey {
+  jobId: string;
+  artifactPath: string;
+  /** `<backend name>:<remote path>`. */
+  destination: string;
+}
+
+export interface Receipt extends ReceiptKey {
+  backend: string;
+  remotePath: string;
+  sha256: string;
+  bytes: number;
+  status: 'delivered' | 'failed';
+  final: boolean;
+  attempts: number;
+  errorCode: string | undefined;
+  errorMessage: string | undefined;
+  /** Epoch ms on this host's clock (the database is local to this host). */
+  nextAttemptAt: number | undefined;
+  backendFingerprint: string;
+  verifiedBy: string | undefined;
+  deliveredAt: string | undefined;
+  updatedAt: string;
+}
+
+export type ReceiptOutcome =
+  | { status: 'delivered'; verifiedBy: string }
+  | { status: 'failed'; final: boolean; errorCode: string; errorMessage: string; nextAttemptAt: number | undefined };
+
+export interface ReceiptWrite extends ReceiptKey {
+  backend: string;
+  remotePath: string;
+  sha256: string;
+  bytes: number;
+  backendFingerprint: string;
+}
+
+interface Row {
+  job_id: string;
+  artifact_path: string;
+  destination: string;
+  backend: string;
+  remote_path: string;
+  sha256: string;
+  bytes: number;
+  status: 'delivered' | 'failed';
+  final: number;
+  attempts: number;
+  error_code: string | null;
+  error_message: string | null;
+  next_attempt_at: number | null;
+  backend_fingerprint: string;
+  verified_by: string | null;
+  delivered_at: string | null;
+  updated_at: string;
+}
+
+export function receiptKey(key: ReceiptKey): string {
+  return `${key.jobId}\u0000${key.artifactPath}\u0000${key.destination}`;
+}
+
+function fromRow(row: Row): Receipt {
+  return {
+    jobId: row.job_id,
+    artifactPath: row.artifact_path,
+    destination: row.destination,
+    backend: row.backend,
+    remotePath: row.remote_path,
+    sha256: row.sha256,
+    bytes: row.bytes,
+    status: row.status,
+    final: row.final === 1,
+    attempts: row.attempts,
+    errorCode: row.error_code ?? undefined,
+    errorMessage: row.error_message ?? undefined,
+    nextAttemptAt: row.next_attempt_at ?? undefined,
+    backendFingerprint: row.backend_fingerprint,
+    verifiedBy: row.verified_by ?? undefined,
+    deliveredAt: row.delivered_at ?? undefined,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface OpenReceiptStoreOptions {
+  file: string;
+  /** Open an existing file for reading only (status, dry runs); never creates it. */
+  readonly?: boolean;
+}
+
+/** The durable memory of what was delivered where: one row per (job, artifact, destination). */
+export class ReceiptStore {
+  readonly file: string;
+  private readonly db: Database;
+  private readonly statements: Record<string, Statement>;
+
+  private constructor(file: string, db: Database) {
+    this.file = file;
+    this.db = db;
+    const readonly = db.readonly;
+    this.statements = readonly
+      ? {}
+      : {
+          upsert: db.prepare(`
+            INSERT INTO receipts (job_id, artifact_path, destination, backend, remote_path, sha256, bytes, status, final,
+              attempts, error_code, error_message, next_attempt_at, backend_fingerprint, verified_by, delivered_at, updated_at)
+            VALUES (@job_id, @artifact_path, @destination, @backend, @remote_path, @sha256, @bytes, @status, @final,
+              @attempts, @error_code, @error_message, @next_attempt_at, @backend_fingerprint, @verified_by, @delivered_at, @updated_at)
+            ON CONFLICT (job_id, artifact_path, destination) DO UPDATE SET
+              backend = excluded.backend, remote_path = excluded.remote_path, sha256 = excluded.sha256,
+              bytes = excluded.bytes, status = excluded.status, final = excluded.final, attempts = excluded.attempts,
+              error_code = excluded.error_code, error_message = excluded.error_message,
+              next_attempt_at = excluded.next_attempt_at, backend_fingerprint = excluded.backend_fingerprint,
+              verified_by = excluded.verified_by, delivered_at = excluded.delivered_at, updated_at = excluded.updated_at`),
+          localHashGet: db.prepare('SELECT sha256 FROM local_hashes WHERE path = ? AND bytes = ? AND mtime_ms = ?'),
+          localHashPut: db.prepare(
+            'INSERT OR REPLACE INTO local_hashes (path, bytes, mtime_ms, sha256) VALUES (?, ?, ?, ?)',
+          ),
+        };
+  }
+
+  /** Opens (creating when needed) the receipts database in WAL mode. Returns undefined for a missing read-only file. */
+  static open(options: OpenReceiptStoreOptions): ReceiptStore | undefined {
+    if (options.readonly && !existsSync(options.file)) return undefined;
+    let db: Database;
+    try {
+      if (!options.readonly) mkdirSync(dirname(options.file), { recursive: true });
+      db = new BetterSqlite3(options.file, { readonly: options.readonly ?? false, timeout: 5000 });
+      if (!options.readonly) {
+        db.pragma('journal_mode = WAL');
+        // FULL: a receipt that was written survives a power cut, so nothing delivered is sent twice.
+        db.pragma('synchronous = FULL');
+        db.exec(RECEIPTS_SCHEMA);
+        db.pragma(`user_version = ${RECEIPTS_SCHEMA_VERSION}`);
+      }
+    } catch (error) {
+      throw new ImkError('RECEIPTS_OPEN_FAILED', `cannot open the sync receipts ${options.file}: ${(error as Error).message}`, {
+        cause: error,
+        details: { file: options.file },
+      });
+    }
+    return new ReceiptStore(options.file, db);
+  }
+
+  /** Every receipt, by receiptKey(). One query: a pass with nothing to do stays fast. */
+  all(): Map<string, Receipt> {
+    const rows = this.db.prepare('SELECT * FROM receipts').all() as Row[];
+    return new Map(rows.map((row) => [receiptKey({ jobId: row.job_id, artifactPath: row.artifact_path, destination: row.destination }), fromRow(row)]));
+  }
+
+  record(write: ReceiptWrite, outcome: ReceiptOutcome, previousAttempts: number): void {
+    const now = new Date().toISOString();
+    this.statements.upsert?.run({
+      job_id: write.jobId,
+      artifact_path: write.artifactPath,
+      destination: write.destination,
+      backend: write.backend,
+      remote_path: write.remotePath,
+      sha256: write.sha256,
+      bytes: write.bytes,
+      status: outcome.status,
+      final: outcome.status === 'failed' && outcome.final ? 1 : 0,
+      attempts: previousAttempts + 1,
+      error_code: outcome.status === 'failed' ? outcome.errorCode : null,
+      error_message: outcome.status === 'failed' ? outcome.errorMessage : null,
+      next_attempt_at: outcome.status === 'failed' ? (outcome.nextAttemptAt ?? null) : null,
+      backend_fingerprint: write.backendFingerprint,
+      verified_by: outcome.status === 'delivered' ? outcome.verifiedBy : null,
+      delivered_at: outcome.status === 'delivered' ? now : null,
+      updated_at: now,
+    });
+  }
+
+  /** Makes failed transfers due now (all, or one job's). Returns how many. */
+  resetFailures(jobId?: string): number {
+    const sql = `UPDATE receipts SET final = 0, next_attempt_at = NULL, attempts = 0 WHERE status = 'failed'${jobId ? ' AND job_id = ?' : ''}`;
+    return this.db.prepare(sql).run(...(jobId ? [jobId] : [])).changes;
+  }
+
+  /** Cached sha256 of a local file (legacy manifests carry none), valid while size and mtime are unchanged. */
+  localHash(path: string, bytes: number, mtimeMs: number): string | undefined {
+    const row = this.statements.localHashGet?.get(path, bytes, mtimeMs) as { sha256: string } | undefined;
+    return row?.sha256;
+  }
+
+  saveLocalHash(path: string, bytes: number, mtimeMs: number, sha256: string): void {
+    this.statements.localHashPut?.run(path, bytes, mtimeMs, sha256);
+  }
+
+  /**
+   * Takes the single-runner lock of this host's state folder: returns the pid holding it when another live
+   * nas-sync process has it. A lock left by a killed process is taken over.
+   */
+  acquireRunner(pid = process.pid): number | undefined {
+    return this.db.transaction((): number | undefined => {
+      const row = this.db.prepare('SELECT pid, host FROM runner WHERE id = 1').get() as { pid: number; host: string } | undefined;
+      if (row && row.pid !== pid && row.host === hostname() && processAlive(row.pid)) return row.pid;
+      this.db
+        .prepare('INSERT OR REPLACE INTO runner (id, pid, host, started_at) VALUES (1, ?, ?, ?)')
+        .run(pid, hostname(), new Date().toISOString());
+      return undefined;
+    }).immediate();
+  }
+
+  releaseRunner(pid = process.pid): void {
+    this.db.prepare('DELETE FROM runner WHERE id = 1 AND pid = ?').run(pid);
+  }
+
+  /** The pid of the live nas-sync process using this state folder, if any. */
+  runnerPid(): number | undefined {
+    const row = this.db.prepare('SELECT pid, host FROM runner WHERE id = 1').get() as { pid: number; host: string } | undefined;
+    return row && row.host === hostname() && processAlive(row.pid) ? row.pid : undefined;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

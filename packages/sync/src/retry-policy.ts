@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+export const RetryPolicySchema = z.object({
+  /** @default 3 */
+  attemptsPerPass: z
+    .number()
+    .int()
+    .min(1)
+    .default(3)
+    .describe('Tries of one transfer within a pass for passing faults (a dropped connection waits for the next pass).'),
+  /** @default 2 */
+  initialDelaySec: z.number().nonnegative().default(2).describe('First backoff delay; doubles with each failed attempt.'),
+  /** @default 600 */
+  maxDelaySec: z.number().positive().default(600).describe('Longest wait between attempts.'),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicySchema.parse({});
+
+/** Exponential backoff with ±10 % jitter, so many waiting transfers do not return all at once. */
+export function backoffMs(policy: RetryPolicy, attempt: number): number {
+  const base = Math.min(policy.maxDelaySec, policy.initialDelaySec * 2 ** Math.max(0, attempt - 1)) * 1000;
+  return Math.round(base * (0.9 + Math.random() * 0.2));
+}

@@ -1,0 +1,153 @@
+import { posix } from 'node:path';
+import { z } from 'zod';
+import { safeFileName } from '@imk/fs-safe';
+import { syncError } from './errors.ts';
+
+/** The backend a route without `backend:` uses: `backends.local` when defined, else a plain local folder. */
+export const DEFAULT_BACKEND = 'local';
+
+/** Fields a `to` template may use, each filled from the manifest and its artifact. */
+export const TEMPLATE_FIELDS = [
+  'artist',
+  'album',
+  'title',
+  'job_id',
+  'ext',
+  'kind',
+  'variant',
+  'label',
+  'source_type',
+  'filename',
+  'basename',
+  'container',
+  'codec',
+] as const;
+export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
+export type TemplateValues = Record<TemplateField, string>;
+
+const MatchValueSchema = z
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  .optional()
+  .describe('A value, a list of values, or a pattern with * (absent or "*" = any).');
+
+export const RouteMatchSchema = z.strictObject({
+  kind: MatchValueSchema,
+  variant: MatchValueSchema,
+  source_type: MatchValueSchema,
+});
+export type RouteMatch = z.infer<typeof RouteMatchSchema>;
+
+/**
+ * A route: which artifacts (`match`), where (`to`, a template) and through which backend. The earlier
+ * project's shape `{kind, variant, to}` is accepted too and read as `match: {kind, variant}`.
+ */
+export const RouteSchema = z
+  .strictObject({
+    name: z.string().optional().describe('Shown in logs and status. @default "routes.<index>"'),
+    match: RouteMatchSchema.optional(),
+    kind: MatchValueSchema.describe('Legacy shape: same as match.kind.'),
+    variant: MatchValueSchema.describe('Legacy shape: same as match.variant.'),
+    source_type: MatchValueSchema.describe('Legacy shape: same as match.source_type.'),
+    to: z
+      .string()
+      .min(1)
+      .describe('Destination template, e.g. "${remoteRoots.audio}/{artist}/{album}/{title}.{ext}"; a trailing / adds {filename}.'),
+    backend: z.string().min(1).optional().describe(`A name under backends. @default "${DEFAULT_BACKEND}"`),
+  })
+  .superRefine((route, ctx) => {
+    if (route.match && (route.kind ?? route.variant ?? route.source_type) !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'give either match: {…} or the legacy kind/variant keys, not both' });
+  })
+  .transform((route) => ({
+    name: route.name,
+    match: route.match ?? { kind: route.kind, variant: route.variant, source_type: route.source_type },
+    to: route.to,
+    backend: route.backend ?? DEFAULT_BACKEND,
+  }));
+export type Route = z.output<typeof RouteSchema>;
+
+const ROOT_TOKEN = /^\$\{remoteRoots\.([A-Za-z0-9_-]+)\}/;
+const TOKEN = /\$\{[^}]*\}|\{([^{}]*)\}/g;
+
+/** A route's `to` split into the part the config fixes (the root) and the part filled per artifact. */
+export interface CompiledTemplate {
+  /** The remote root: everything the config decides. A rendered path always stays below it. */
+  root: string;
+  /** The rest, relative to root, with `{field}` placeholders. */
+  relative: string;
+}
+
+/**
+ * Checks and splits a template. The root is `${remoteRoots.X}` when the template starts with it, else the
+ * literal folder before the first placeholder. Returns a problem text instead of throwing (config check).
+ */
+export function compileTemplate(
+  to: string,
+  remoteRoots: Readonly<Record<string, string | undefined>>,
+): CompiledTemplate | string {
+  let template = to.endsWith('/') ? `${to}{filename}` : to;
+  let root: string;
+  const rootToken = ROOT_TOKEN.exec(template);
+  if (rootToken) {
+    const key = rootToken[1] ?? '';
+    const value = remoteRoots[key];
+    if (value === undefined) return `uses \${remoteRoots.${key}} but remoteRoots has no "${key}"`;
+    root = value.replace(/\/+$/, '') || '/';
+    template = template.slice(rootToken[0].length).replace(/^\/+/, '');
+  } else {
+    const firstField = template.search(/\{/);
+    const literal = firstField === -1 ? template : template.slice(0, firstField);
+    const cut = literal.lastIndexOf('/');
+    root = cut <= 0 ? (cut === 0 ? '/' : '') : literal.slice(0, cut);
+    template = template.slice(cut + 1);
+  }
+  for (const match of template.matchAll(TOKEN)) {
+    if (match[0].startsWith('$')) return `${match[0]} may only start the template`;
+    if (!(TEMPLATE_FIELDS as readonly string[]).includes(match[1] ?? ''))
+      return `unknown field {${match[1] ?? ''}}; known: ${TEMPLATE_FIELDS.map((f) => `{${f}}`).join(', ')}`;
+  }
+  const literalParts = `${root}/${template.replace(TOKEN, 'x')}`;
+  if (literalParts.split('/').includes('..')) return 'must not contain ".." (a route stays inside its remote root)';
+  if (/[{}]/.test(template.replace(TOKEN, ''))) return 'has an unmatched { or }';
+  if (template === '') return 'names a folder but no file';
+  return { root, relative: template };
+}
+
+/**
+ * Fills a compiled template. Every value is made a safe single file name first (no "/", no leading dots,
+ * safe on NTFS/SMB), and the result is checked to be below the root: a manifest can never steer a write
+ * outside the remote root.
+ */
+export function renderTemplate(template: CompiledTemplate, values: TemplateValues): string {
+  const relative = template.relative.replace(TOKEN, (_whole, field: string) =>
+    safeFileName(values[field as TemplateField] ?? '', '', 'unknown'),
+  );
+  const normalized = posix.normalize(relative);
+  if (normalized.startsWith('/') || normalized.split('/').some((segment) => segment === '..' || segment === ''))
+    throw syncError('BACKEND_CONFIG_INVALID', `route path "${relative}" would leave its remote root ${template.root}`);
+  if (template.root === '') return normalized;
+  return template.root === '/' ? `/${normalized}` : `${template.root}/${normalized}`;
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+function valueMatches(expected: string | string[] | undefined, actual: string | undefined): boolean {
+  if (expected === undefined) return true;
+  const list = Array.isArray(expected) ? expected : [expected];
+  return list.some((pattern) => pattern === '*' || (actual !== undefined && globToRegExp(pattern).test(actual)));
+}
+
+/** Whether a route takes an artifact. */
+export function routeMatches(
+  match: RouteMatch,
+  artifact: { kind: string; variant?: string; source_type?: string },
+): boolean {
+  return (
+    valueMatches(match.kind, artifact.kind) &&
+    valueMatches(match.variant, artifact.variant) &&
+    valueMatches(match.source_type, artifact.source_type)
+  );
+}

@@ -1,0 +1,159 @@
+import { realpath } from 'node:fs/promises';
+import { sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@imk/log';
+import { errorMessage, isImkError } from '@imk/errors';
+import { errorCode, isDestinationDown, isRetryable, syncError } from './errors.ts';
+import type { PlannedTransfer } from './plan.ts';
+import type { ReceiptStore } from './receipts.ts';
+import { backoffMs, type RetryPolicy } from './retry-policy.ts';
+import type { SyncBackend } from './types.ts';
+import { createLimiter, type Limiter } from './util/limiter.ts';
+
+export interface TransferOutcome {
+  transfer: PlannedTransfer;
+  status: 'delivered' | 'failed' | 'skipped';
+  final: boolean;
+  errorCode?: string;
+  error?: string;
+  verifiedBy?: string;
+  ms: number;
+}
+
+export interface RunTransfersInput {
+  transfers: PlannedTransfer[];
+  /** Gets (creating on first use) the backend of a name; throws when its options or secrets are wrong. */
+  backendFor(name: string): SyncBackend;
+  concurrencyOf(name: string): number;
+  fingerprintOf(name: string): string;
+  receipts: ReceiptStore;
+  retry: RetryPolicy;
+  concurrency: number;
+  logger: Logger;
+  signal?: AbortSignal;
+  now(): number;
+}
+
+/** Orders transfers round-robin over backends, so one busy or dead destination does not hold up the others. */
+function interleave(transfers: PlannedTransfer[]): PlannedTransfer[] {
+  const byBackend = new Map<string, PlannedTransfer[]>();
+  for (const transfer of transfers) byBackend.set(transfer.backend, [...(byBackend.get(transfer.backend) ?? []), transfer]);
+  const queues = [...byBackend.values()];
+  const out: PlannedTransfer[] = [];
+  for (let i = 0; out.length < transfers.length; i++)
+    for (const queue of queues) {
+      const transfer = queue[i];
+      if (transfer) out.push(transfer);
+    }
+  return out;
+}
+
+async function assertInsideJob(transfer: PlannedTransfer): Promise<void> {
+  // A symlink in an output folder must not send some other file of this host to the NAS.
+  const [file, jobDir] = await Promise.all([realpath(transfer.localPath), realpath(transfer.localPath.slice(0, -transfer.artifact.path.length))]);
+  if (!file.startsWith(jobDir.endsWith(sep) ? jobDir : jobDir + sep))
+    throw syncError('LOCAL_MISMATCH', `artifact ${transfer.localPath} links outside its job folder; it is not sent`);
+}
+
+/**
+ * Runs due transfers with the concurrency limits, retries passing faults with backoff inside the pass, and
+ * writes a receipt for every outcome. A destination that is down or refuses the login is skipped for the rest
+ * of the pass (its transfers wait for their backoff); every other destination goes on.
+ */
+export async function runTransfers(input: RunTransfersInput): Promise<TransferOutcome[]> {
+  const globalLimit = createLimiter(input.concurrency);
+  const backendLimits = new Map<string, Limiter>();
+  const down = new Map<string, Error>();
+  const outcomes: TransferOutcome[] = [];
+
+  const limitOf = (name: string): Limiter => {
+    let limit = backendLimits.get(name);
+    if (!limit) backendLimits.set(name, (limit = createLimiter(input.concurrencyOf(name))));
+    return limit;
+  };
+
+  const record = (transfer: PlannedTransfer, outcome: TransferOutcome): void => {
+    const write = {
+      jobId: transfer.jobId,
+      artifactPath: transfer.artifact.path,
+      destination: transfer.destination,
+      backend: transfer.backend,
+      remotePath: transfer.remotePath,
+      sha256: transfer.sha256,
+      bytes: transfer.bytes,
+      backendFingerprint: input.fingerprintOf(transfer.backend),
+    };
+    const previous = transfer.receipt?.sha256 === transfer.sha256 ? transfer.receipt.attempts : 0;
+    if (outcome.status === 'delivered') input.receipts.record(write, { status: 'delivered', verifiedBy: outcome.verifiedBy ?? '' }, previous);
+    else if (outcome.status === 'failed')
+      input.receipts.record(
+        write,
+        {
+          status: 'failed',
+          final: outcome.final,
+          errorCode: outcome.errorCode ?? 'TRANSFER_FAILED',
+          errorMessage: outcome.error ?? '',
+          nextAttemptAt: outcome.final ? undefined : input.now() + backoffMs(input.retry, previous + 1),
+        },
+        previous,
+      );
+    outcomes.push(outcome);
+  };
+
+  const failed = (transfer: PlannedTransfer, error: unknown, started: number): TransferOutcome => ({
+    transfer,
+    status: 'failed',
+    final: !isRetryable(error),
+    errorCode: errorCode(error),
+    error: errorMessage(error),
+    ms: Math.round(performance.now() - started),
+  });
+
+  async function attempt(transfer: PlannedTransfer): Promise<void> {
+    const started = performance.now();
+    const log = input.logger.child({ job_id: transfer.jobId, artifact: transfer.artifact.path, backend: transfer.backend });
+    const known = down.get(transfer.backend);
+    if (known) return record(transfer, failed(transfer, known, started));
+    if (input.signal?.aborted) return;
+    for (let attemptNo = 1; ; attemptNo++) {
+      try {
+        await assertInsideJob(transfer);
+        const backend = input.backendFor(transfer.backend);
+        const result = await backend.put({
+          localPath: transfer.localPath,
+          remotePath: transfer.remotePath,
+          bytes: transfer.bytes,
+          sha256: transfer.sha256,
+          signal: input.signal,
+        });
+        const ms = Math.round(performance.now() - started);
+        log.info({ remote_path: transfer.remotePath, bytes: transfer.bytes, verified_by: result.verifiedBy, ms }, 'delivered');
+        return record(transfer, { transfer, status: 'delivered', final: false, verifiedBy: result.verifiedBy, ms });
+      } catch (error) {
+        if (input.signal?.aborted) return record(transfer, failed(transfer, syncError('ABORTED', 'stopped by shutdown'), started));
+        const outcome = failed(transfer, error, started);
+        if (isDestinationDown(error) || (isImkError(error) && ['BACKEND_CONFIG_INVALID', 'SECRET_MISSING', 'TOOL_MISSING'].includes(error.code))) {
+          // Said once per destination and pass; its other transfers are recorded without trying.
+          if (!down.has(transfer.backend)) {
+            down.set(transfer.backend, error as Error);
+            if (outcome.final) log.error({ code: outcome.errorCode }, `destination failed for good: ${outcome.error ?? ''}`);
+            else log.warn({ code: outcome.errorCode }, `destination unreachable, will retry later: ${outcome.error ?? ''}`);
+          }
+          return record(transfer, outcome);
+        }
+        if (outcome.final || attemptNo >= input.retry.attemptsPerPass) {
+          if (outcome.final) log.error({ code: outcome.errorCode }, outcome.error ?? 'transfer failed');
+          else log.warn({ code: outcome.errorCode, attempts: attemptNo }, `transfer failed, will retry later: ${outcome.error ?? ''}`);
+          return record(transfer, outcome);
+        }
+        log.warn({ code: outcome.errorCode, attempt: attemptNo }, `transfer failed, retrying: ${outcome.error ?? ''}`);
+        await sleep(backoffMs(input.retry, attemptNo), undefined, { signal: input.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  await Promise.all(
+    interleave(input.transfers).map((transfer) => limitOf(transfer.backend)(() => globalLimit(() => attempt(transfer)))),
+  );
+  return outcomes;
+}

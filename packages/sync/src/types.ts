@@ -1,0 +1,71 @@
+import type { Logger } from '@imk/log';
+
+/** How a delivered copy was checked against the manifest. */
+export type VerifiedBy = 'read-back' | 'remote-hash' | 'server-checksum' | 'size';
+
+/** What a backend checks after a copy. `sha256` also compares the content hash; `size` only the byte count. */
+export type VerifyMode = 'sha256' | 'size';
+
+/** One file to deliver. */
+export interface PutRequest {
+  /** The artifact on this host. */
+  localPath: string;
+  /** Where it goes, as the route resolved it (`/`-separated; a key for object stores). */
+  remotePath: string;
+  /** Size and SHA-256 from the manifest: what the delivered copy must have. */
+  bytes: number;
+  sha256: string;
+  signal?: AbortSignal;
+}
+
+export interface PutResult {
+  bytes: number;
+  verifiedBy: VerifiedBy;
+}
+
+/** A file as a destination reports it. */
+export interface RemoteEntry {
+  bytes: number;
+}
+
+/**
+ * One kind of destination: a local or mounted folder, rsync, SFTP, S3, rclone. Every backend passes the
+ * same conformance suite (packages/sync/test/conformance.ts).
+ */
+export interface SyncBackend {
+  /** The backend type, e.g. `sftp`. */
+  readonly type: string;
+  /** The name the user gave it in config (`backends.<name>`). */
+  readonly name: string;
+  /**
+   * Copies a file so that a partial copy never sits under the final name (a temporary name renamed into
+   * place, or an object store's atomic PUT), then checks size and SHA-256. Throws sync errors (see errors.ts).
+   */
+  put(request: PutRequest): Promise<PutResult>;
+  /** Size of a remote file, or undefined when there is none. */
+  stat(remotePath: string): Promise<RemoteEntry | undefined>;
+  /** SHA-256 (lowercase hex) of a remote file, from a server-side hash or by reading it back. */
+  hash(remotePath: string): Promise<string>;
+  /** Names (not paths) of the entries in a remote folder; empty when the folder does not exist. */
+  list(remoteDir: string): Promise<string[]>;
+  /** Deletes a remote file; no error when it is already gone. */
+  remove(remotePath: string): Promise<void>;
+  /** Ends connections and helper processes. The backend may be used again afterwards (it reconnects). */
+  close(): Promise<void>;
+}
+
+/** What every backend factory receives besides its own options. */
+export interface BackendContext {
+  /** The name under `backends:` in config. */
+  name: string;
+  logger: Logger;
+  /** Environment for secrets given as `{ env: NAME }`. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * How many transfers may run at once on this backend; subprocess backends divide their bandwidth
+   * limit by it so that the limit holds for the backend as a whole. @default 1
+   */
+  concurrency?: number;
+}
+
+export type BackendFactory<O> = (options: O, context: BackendContext) => SyncBackend;

@@ -1,0 +1,56 @@
+import { execa } from 'execa';
+import { syncError } from '../errors.ts';
+import { redactText } from './secrets.ts';
+
+const INSTALL_HINT: Record<string, string> = {
+  rsync: 'apt-get install rsync',
+  ssh: 'apt-get install openssh-client',
+  rclone: 'apt-get install rclone (or see https://rclone.org/install/)',
+};
+
+export interface ToolResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunToolOptions {
+  signal?: AbortSignal;
+  /** Strings (key paths, passwords) to cut out of any text that could reach a log. */
+  sensitive?: readonly (string | undefined)[];
+  env?: NodeJS.ProcessEnv;
+  /** Text fed on stdin. */
+  input?: string;
+}
+
+/**
+ * Runs an external tool with an argument array (never a shell string) and returns its exit code and output
+ * with sensitive strings removed. Never throws for a non-zero exit: backends classify the failure.
+ * Throws TOOL_MISSING (final) when the program is not installed.
+ */
+export async function runTool(binary: string, args: readonly string[], options: RunToolOptions = {}): Promise<ToolResult> {
+  const result = await execa(binary, args, {
+    reject: false,
+    stdin: options.input === undefined ? 'ignore' : 'pipe',
+    input: options.input,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 2000,
+    env: options.env,
+    // Enough for lsjson/hashsum output; transfers stream nothing to stdout.
+    maxBuffer: 16 * 1024 * 1024,
+    stripFinalNewline: true,
+  });
+  if ((result as { code?: string }).code === 'ENOENT' || (result.failed && result.exitCode === undefined && !result.isCanceled)) {
+    const hint = INSTALL_HINT[binary] ?? `install ${binary}`;
+    throw syncError('TOOL_MISSING', `${binary} is not installed or not on PATH; ${hint}`);
+  }
+  if (result.isCanceled) throw syncError('ABORTED', `${binary} was stopped`);
+  const clean = (text: unknown): string => redactText(typeof text === 'string' ? text : '', options.sensitive ?? []);
+  return { exitCode: result.exitCode ?? -1, stdout: clean(result.stdout), stderr: clean(result.stderr) };
+}
+
+/** The last lines of a tool's stderr, for an error message. */
+export function stderrTail(stderr: string, lines = 4): string {
+  const tail = stderr.trim().split('\n').slice(-lines).join(' | ');
+  return tail === '' ? '(no output)' : tail;
+}

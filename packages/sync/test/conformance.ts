@@ -1,0 +1,140 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isImkError } from '@imk/errors';
+import type { SyncBackend } from '../src/index.ts';
+
+/** What a backend suite gets from its setup. */
+export interface BackendUnderTest {
+  backend: SyncBackend;
+  /** The same backend with a 1 MiB/s bandwidth limit. */
+  throttled: SyncBackend;
+  /** A fresh folder (a route path) to deliver into. */
+  base: string;
+  /** Reads a delivered file from the server's side, not through the backend. */
+  readRemote(remotePath: string): Promise<Buffer>;
+  teardown(): Promise<void>;
+}
+
+export interface LocalArtifact {
+  path: string;
+  bytes: number;
+  sha256: string;
+  data: Buffer;
+}
+
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/**
+ * The conformance suite every backend passes: whole and verified delivery, no temporary names left,
+ * replacement, awkward names, large and empty files, refusal of a file that does not match its manifest,
+ * stat/list/remove, and the bandwidth limit.
+ */
+export function testBackend(name: string, setup: () => Promise<BackendUnderTest>): void {
+  describe(`backend conformance: ${name}`, () => {
+    let t: BackendUnderTest;
+    let localDir: string;
+
+    async function artifact(fileName: string, data: Buffer): Promise<LocalArtifact> {
+      const path = join(localDir, `${randomBytes(4).toString('hex')}-${fileName}`);
+      await writeFile(path, data);
+      return { path, data, bytes: data.length, sha256: sha256(data) };
+    }
+
+    async function put(local: LocalArtifact, remotePath: string, backend = t.backend) {
+      return backend.put({ localPath: local.path, remotePath, bytes: local.bytes, sha256: local.sha256 });
+    }
+
+    beforeAll(async () => {
+      localDir = await mkdtemp(join(tmpdir(), 'imk-conformance-'));
+      t = await setup();
+    });
+
+    afterAll(async () => {
+      await t?.backend.close();
+      await t?.throttled.close();
+      await t?.teardown();
+      await rm(localDir, { recursive: true, force: true });
+    });
+
+    it('delivers a file whole into a new nested folder, verified, with no temporary name left', async () => {
+      const local = await artifact('song.m4a', randomBytes(300_000));
+      const remote = posix.join(t.base, 'Artist', 'Album', 'Song.m4a');
+      const result = await put(local, remote);
+      expect(result.bytes).toBe(local.bytes);
+      expect(result.verifiedBy).not.toBe('size');
+      expect(sha256(await t.readRemote(remote))).toBe(local.sha256);
+      expect(await t.backend.stat(remote)).toEqual({ bytes: local.bytes });
+      expect(await t.backend.hash(remote)).toBe(local.sha256);
+      expect(await t.backend.list(posix.join(t.base, 'Artist', 'Album'))).toEqual(['Song.m4a']);
+    });
+
+    it('replaces an earlier copy when the content changed', async () => {
+      const remote = posix.join(t.base, 'replace', 'track.flac');
+      await put(await artifact('v1.flac', randomBytes(50_000)), remote);
+      const second = await artifact('v2.flac', randomBytes(70_000));
+      await put(second, remote);
+      expect(sha256(await t.readRemote(remote))).toBe(second.sha256);
+      expect(await t.backend.list(posix.join(t.base, 'replace'))).toEqual(['track.flac']);
+    });
+
+    it('keeps awkward names intact: spaces, quotes, $, ;, unicode', async () => {
+      const local = await artifact('odd.m4a', randomBytes(10_000));
+      const folder = posix.join(t.base, `Sigur Rós; "Ágætis" $(byrjun)`);
+      const remote = posix.join(folder, `It's $HOME & co — 東京 (no drum).m4a`);
+      await put(local, remote);
+      expect(sha256(await t.readRemote(remote))).toBe(local.sha256);
+      expect(await t.backend.list(folder)).toEqual([posix.basename(remote)]);
+    });
+
+    it('sends a 12 MiB file intact (multipart where the backend has it)', async () => {
+      const local = await artifact('big.wav', randomBytes(12 * 1024 * 1024));
+      const remote = posix.join(t.base, 'big', 'big.wav');
+      await put(local, remote);
+      expect(sha256(await t.readRemote(remote))).toBe(local.sha256);
+    });
+
+    it('delivers an empty file', async () => {
+      const local = await artifact('empty.txt', Buffer.alloc(0));
+      const remote = posix.join(t.base, 'empty', 'empty.txt');
+      await put(local, remote);
+      expect(await t.backend.stat(remote)).toEqual({ bytes: 0 });
+    });
+
+    it('refuses a local file that does not match its manifest and leaves nothing under the final name', async () => {
+      const local = await artifact('changed.m4a', randomBytes(20_000));
+      const remote = posix.join(t.base, 'mismatch', 'changed.m4a');
+      const error = await t.backend
+        .put({ localPath: local.path, remotePath: remote, bytes: local.bytes, sha256: sha256(randomBytes(8)) })
+        .catch((e: unknown) => e);
+      expect(isImkError(error, 'LOCAL_MISMATCH')).toBe(true);
+      expect(await t.backend.stat(remote)).toBeUndefined();
+      expect((await t.backend.list(posix.join(t.base, 'mismatch'))).filter((n) => !n.startsWith('.imk-partial'))).toEqual([]);
+    });
+
+    it('reports absent files and folders as absent, and removes files', async () => {
+      expect(await t.backend.stat(posix.join(t.base, 'nothing', 'here.m4a'))).toBeUndefined();
+      expect(await t.backend.list(posix.join(t.base, 'no-such-folder'))).toEqual([]);
+      const remote = posix.join(t.base, 'remove', 'gone.m4a');
+      await put(await artifact('gone.m4a', randomBytes(1000)), remote);
+      await t.backend.remove(remote);
+      expect(await t.backend.stat(remote)).toBeUndefined();
+      await t.backend.remove(remote);
+    });
+
+    it('holds to the bandwidth limit (2 MiB at 1 MiB/s takes about 2 s)', async () => {
+      const local = await artifact('slow.m4a', randomBytes(2 * 1024 * 1024));
+      const started = performance.now();
+      await put(local, posix.join(t.base, 'slow', 'slow.m4a'), t.throttled);
+      const seconds = (performance.now() - started) / 1000;
+      // Tools allow a burst of up to about a second; unlimited, this takes a few milliseconds.
+      expect(seconds).toBeGreaterThan(0.9);
+      expect(seconds).toBeLessThan(10);
+    });
+  });
+}
+
+/** Reads a file from the server's side of a loopback server, for readRemote. */
+export const readServerFile = (path: string): Promise<Buffer> => readFile(path);

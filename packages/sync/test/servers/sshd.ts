@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { alive, descendants, freePort, waitForExit, waitForPort } from './processes.ts';
+
+/** A real OpenSSH server on a loopback port, with generated host and user keys. */
+export interface SshdServer {
+  host: string;
+  port: number;
+  /** Temp folder holding keys, config and logs (and `data/` for transfers). */
+  dir: string;
+  /** A folder on the server side to deliver into. */
+  dataDir: string;
+  /** Private key the server accepts. */
+  clientKey: string;
+  /** A private key the server does not know. */
+  wrongKey: string;
+  /** known_hosts with this server's host key. */
+  knownHosts: string;
+  /** Starts sshd (again) on the same port. */
+  start(): Promise<void>;
+  /** SIGKILLs sshd and its session processes, as a crash or a pulled cable would end them. */
+  kill(): void;
+  /** Stops everything and removes the temp folder. */
+  stop(): Promise<void>;
+}
+
+async function keygen(path: string): Promise<void> {
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'imk-test', '-f', path]);
+}
+
+export async function startSshd(): Promise<SshdServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'imk-sshd-'));
+  const dataDir = join(dir, 'data');
+  mkdirSync(dataDir);
+  // sshd refuses to start without its privilege-separation folder.
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const hostKey = join(dir, 'host_ed25519');
+  const clientKey = join(dir, 'client_ed25519');
+  const wrongKey = join(dir, 'wrong_ed25519');
+  await Promise.all([keygen(hostKey), keygen(clientKey), keygen(wrongKey)]);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
+  const port = await freePort();
+  const hostPub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  const knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPub}\n`);
+  const config = join(dir, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'PermitRootLogin prohibit-password',
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'StrictModes no',
+      'UsePAM no',
+      'MaxStartups 100:30:200',
+      'MaxSessions 50',
+      'Subsystem sftp internal-sftp',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+
+  let child: ChildProcess | undefined;
+  const log = join(dir, 'sshd.log');
+
+  const server: SshdServer = {
+    host: '127.0.0.1',
+    port,
+    dir,
+    dataDir,
+    clientKey,
+    wrongKey,
+    knownHosts,
+    async start() {
+      child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config, '-p', String(port), '-E', log], { stdio: 'ignore' });
+      await waitForPort(port, 15_000, /^SSH-2\.0/);
+    },
+    kill() {
+      if (!child?.pid) return;
+      // Session processes first (they outlive the listener), then the listener. Programs the sessions run
+      // (rsync) are left to notice the dropped connection themselves, as they would after a crash.
+      const sessions = descendants(child.pid).filter((p) => p.comm === 'sshd');
+      for (const p of [...sessions, { pid: child.pid }])
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      child = undefined;
+    },
+    async stop() {
+      const pid = child?.pid;
+      const all = pid ? descendants(pid) : [];
+      server.kill();
+      for (const p of all) if (alive(p.pid)) process.kill(p.pid, 'SIGKILL');
+      if (pid) await waitForExit(pid);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
