@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { JobSchema, readBundle, type Job } from '@imk/protocol';
-import { fetchYoutube, loadYoutubeSettings, type YoutubeConfig } from '../src/index.ts';
+import {
+  fetchYoutube,
+  loadYoutubeSettings,
+  startYoutubeRetriever,
+  type YoutubeConfig,
+} from '../src/index.ts';
 import { generateMedia, startMediaServer, type MediaServer } from './media-server.ts';
 
 // The real yt-dlp (Debian's package) against a loopback server; its generic extractor reports no duration.
@@ -190,5 +195,45 @@ describe('fetchYoutube with the real yt-dlp', () => {
     const warned = await fetchYoutube(server.url('dur-bad.xspf'), { root, logger, settings: warnSettings });
     expect(warned.warnings.join(' ')).toMatch(/published anyway/);
     expect((await readJob(warned.jobs[0]!.dir)).validation?.duration_checks).toBe('fail');
+  });
+
+  it('handles .txt request files: .done with the job ids, .fail with the reason beside it', async () => {
+    const { root } = await setup();
+    const requests = join(root, 'requests', 'youtube');
+    await mkdir(requests, { recursive: true });
+    await writeFile(join(requests, 'song.txt'), `# from my phone\nmode: both\n${server.url('video.mp4')}\n`);
+    await writeFile(join(requests, 'gone.txt'), `${server.url('gone.m4a')}\n`);
+    await writeFile(join(requests, 'weird.txt'), 'ftp://example.com/song.mp3\n');
+    const controller = new AbortController();
+    const running = startYoutubeRetriever({
+      root,
+      logger,
+      signal: controller.signal,
+      overrides: {
+        pollIntervalMs: 100,
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      },
+    });
+    try {
+      const deadline = Date.now() + 90_000;
+      const wanted = ['gone.fail', 'gone.fail.reason', 'song.done', 'weird.fail', 'weird.fail.reason'];
+      while (JSON.stringify((await readdir(requests)).sort()) !== JSON.stringify(wanted)) {
+        if (Date.now() > deadline)
+          throw new Error(`requests not handled: ${(await readdir(requests)).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      controller.abort();
+      await running;
+    }
+    const done = await readFile(join(requests, 'song.done'), 'utf8');
+    expect(done).toContain(server.url('video.mp4'));
+    expect(done).toMatch(/# job yt_video_audio -> youtube_audio/);
+    expect(done).toMatch(/# job yt_video_video -> youtube_video/);
+    expect(await readFile(join(requests, 'gone.fail.reason'), 'utf8')).toMatch(/HTTP 404.*\[NOT_FOUND\]/);
+    expect(await readFile(join(requests, 'weird.fail.reason'), 'utf8')).toMatch(
+      /only http\(s\) links.*\[INVALID_URL\]/,
+    );
+    expect(await readdir(join(root, 'queues', 'youtube_video'))).toEqual(['job_yt_video_video']);
   });
 });

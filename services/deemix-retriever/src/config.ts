@@ -1,0 +1,71 @@
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { loadServiceConfig, resolvePaths } from '@imk/config';
+
+export const SERVICE_NAME = 'deemix-retriever';
+
+/** deemix's `-b` values; the earlier version's names (FLAC, MP3_320, MP3_128) are accepted too. */
+export const BITRATES = ['flac', '320', '128'] as const;
+export type Bitrate = (typeof BITRATES)[number];
+const LEGACY_BITRATES: Record<string, Bitrate> = { FLAC: 'flac', MP3_320: '320', MP3_128: '128' };
+
+export const DeemixConfigSchema = z.object({
+  /** deemix binary; else $IMK_DEEMIX, else PATH. */
+  deemixPath: z.string().optional(),
+  /** Folder of `.deezer` request files. @default <root>/requests/deezer */
+  requestsDir: z.string().optional(),
+  pollIntervalMs: z.number().int().min(50).default(2000),
+  /** Quality: flac, 320 or 128 (deemix falls back to a lower one when the account cannot get it). */
+  bitrate: z
+    .union([z.enum(BITRATES), z.enum(['FLAC', 'MP3_320', 'MP3_128']), z.literal(320), z.literal(128)])
+    .default('flac')
+    .transform((value): Bitrate =>
+      typeof value === 'number' ? (String(value) as Bitrate) : (LEGACY_BITRATES[value] ?? (value as Bitrate)),
+    ),
+  /** A file holding the ARL (a secret). Env IMK_DEEMIX_ARL / DEEZER_ARL win over it. */
+  arlFile: z.string().optional(),
+  /** XDG_CONFIG_HOME given to deemix; its config folder (with `.arl`) is `<configHome>/deemix`. @default <root>/state/deemix-retriever/config */
+  configHome: z.string().optional(),
+  /** Scratch folder for downloads. @default <root>/state/deemix-retriever/work */
+  workDir: z.string().optional(),
+  /** Longest one deemix run may take (a long album at FLAC). */
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30 * 60_000),
+  /** Queue the bundles go to. */
+  queue: z.string().default('other'),
+});
+export type DeemixConfig = z.infer<typeof DeemixConfigSchema>;
+
+export interface DeemixSettings extends DeemixConfig {
+  root: string;
+  queueDir: string;
+  requestsDir: string;
+  configHome: string;
+  workDir: string;
+}
+
+export async function loadDeemixSettings(
+  root: string,
+  overrides: Partial<DeemixConfig> = {},
+): Promise<DeemixSettings> {
+  const paths = resolvePaths(root);
+  const { config } = await loadServiceConfig({
+    service: SERVICE_NAME,
+    schema: DeemixConfigSchema,
+    root: paths.root,
+  });
+  const merged = { ...config, ...overrides };
+  const state = join(paths.state, SERVICE_NAME);
+  return {
+    ...merged,
+    root: paths.root,
+    queueDir: join(paths.queues, merged.queue),
+    requestsDir: resolve(paths.root, merged.requestsDir ?? join('requests', 'deezer')),
+    configHome: resolve(paths.root, merged.configHome ?? join(state, 'config')),
+    workDir: resolve(paths.root, merged.workDir ?? join(state, 'work')),
+    ...(merged.arlFile !== undefined && { arlFile: resolve(paths.root, merged.arlFile) }),
+  };
+}

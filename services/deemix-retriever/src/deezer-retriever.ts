@@ -1,0 +1,11 @@
+import type { UrlRetriever } from '@imk/retriever-sdk';
+import { isDeezerUrl } from './deezer-url.ts';
+import { fetchDeezer, RETRIEVER_NAME } from './fetch-deezer.ts';
+
+/** Takes every deezer.com link (and explains when it is not a track, album or playlist). */
+export const deezerRetriever: UrlRetriever = {
+  name: RETRIEVER_NAME,
+  accepts: 'Deezer track, album and playlist links',
+  matches: isDeezerUrl,
+  fetch: (url, options) => fetchDeezer(url, options),
+};

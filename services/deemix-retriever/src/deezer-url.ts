@@ -1,0 +1,44 @@
+import { ImkError } from '@imk/errors';
+import { parseHttpUrl } from '@imk/retriever-sdk';
+
+export const DEEZER_KINDS = ['track', 'album', 'playlist'] as const;
+export type DeezerKind = (typeof DEEZER_KINDS)[number];
+
+const HOSTS = new Set(['deezer.com', 'www.deezer.com']);
+// Share links (https://deezer.page.link/…, https://link.deezer.com/…) redirect to one of the above; deemix follows them.
+const SHORT_HOSTS = new Set(['deezer.page.link', 'dzr.page.link', 'link.deezer.com']);
+const PATH = /^\/(?:[a-z]{2}(?:-[a-z]{2})?\/)?(track|album|playlist)\/(\d+)\/?$/i;
+
+export interface DeezerLink {
+  url: string;
+  /** Undefined for share links, whose kind deemix learns by following them. */
+  kind: DeezerKind | undefined;
+  id: string | undefined;
+}
+
+/** Whether a URL is a Deezer link at all (then this retriever takes it, and explains if it cannot). */
+export function isDeezerUrl(url: URL): boolean {
+  return HOSTS.has(url.hostname.toLowerCase()) || SHORT_HOSTS.has(url.hostname.toLowerCase());
+}
+
+/** A Deezer track, album or playlist link, or a clear error for anything else. */
+export function parseDeezerUrl(text: string): DeezerLink {
+  const url = parseHttpUrl(text);
+  const host = url.hostname.toLowerCase();
+  if (SHORT_HOSTS.has(host)) return { url: url.href, kind: undefined, id: undefined };
+  if (!HOSTS.has(host))
+    throw new ImkError(
+      'UNSUPPORTED_URL',
+      `${url.href} is not a Deezer link; give a https://www.deezer.com/track/…, /album/… or /playlist/… link`,
+    );
+  const match = PATH.exec(url.pathname);
+  if (!match)
+    throw new ImkError(
+      'UNSUPPORTED_URL',
+      `${url.href} is a Deezer link but not a track, album or playlist; open the track, album or playlist and copy its link`,
+    );
+  const kind = match[1]!.toLowerCase() as DeezerKind;
+  const id = match[2]!;
+  // A canonical link without query or tracking parameters is what deemix is given.
+  return { url: `https://www.deezer.com/${kind}/${id}`, kind, id };
+}

@@ -1,0 +1,12 @@
+export { startDeemixRetriever } from './start.ts';
+export type { StartDeemixRetrieverOptions } from './start.ts';
+export { fetchDeezer, trackJobId, RETRIEVER_NAME } from './fetch-deezer.ts';
+export type { FetchDeezerOptions } from './fetch-deezer.ts';
+export { deezerRetriever } from './deezer-retriever.ts';
+export { DeemixConfigSchema, loadDeemixSettings, BITRATES, SERVICE_NAME } from './config.ts';
+export type { Bitrate, DeemixConfig, DeemixSettings } from './config.ts';
+export { ARL_ENV_VARS, ARL_FILE_ENV, deemixConfigFolder, findArl, requireArl, writeArlFile } from './arl.ts';
+export type { ArlSource } from './arl.ts';
+export { isDeezerUrl, parseDeezerUrl, DEEZER_KINDS } from './deezer-url.ts';
+export type { DeezerKind, DeezerLink } from './deezer-url.ts';
+export { resolveDeemix } from './run-deemix.ts';

@@ -1,0 +1,126 @@
+import { execa } from 'execa';
+import { ImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import { resolveTool } from '@imk/media';
+import { ARL_ENV_VARS, ARL_FILE_ENV, deemixConfigFolder } from './arl.ts';
+import type { Bitrate } from './config.ts';
+
+export interface RunDeemixOptions {
+  binary: string;
+  url: string;
+  bitrate: Bitrate;
+  /** `-p`: where deemix writes the files. */
+  outDir: string;
+  /** XDG_CONFIG_HOME for deemix (its `.arl` is in `<configHome>/deemix`). */
+  configHome: string;
+  timeoutMs: number;
+  logger: Logger;
+  signal?: AbortSignal | undefined;
+}
+
+export async function resolveDeemix(configured?: string): Promise<string> {
+  try {
+    return await resolveTool(
+      'deemix',
+      configured === undefined ? {} : { env: { ...process.env, IMK_DEEMIX: configured }, fresh: true },
+    );
+  } catch (error) {
+    throw new ImkError(
+      'TOOL_MISSING',
+      `deemix was not found${configured === undefined ? ' (not in $IMK_DEEMIX, not on PATH)' : ` at ${configured} (deemixPath in config/deemix-retriever.yaml)`}; install it with \`pipx install deemix\` (or \`python3 -m pip install --user deemix\`), or set deemixPath / IMK_DEEMIX to its path`,
+      { cause: error },
+    );
+  }
+}
+
+// deemix's own words for the situations a user can fix.
+const PROBLEMS: [RegExp, string, (url: string) => string][] = [
+  [
+    /Paste here your arl|EOFError|arl.*(?:not valid|invalid|expired)|Not logged in|login failed/i,
+    'DEEMIX_ARL_REFUSED',
+    () =>
+      'Deezer refused the ARL (it expires when you log out or after some months); log in to deezer.com in a browser, copy the "arl" cookie again into IMK_DEEMIX_ARL or your arlFile (see docs/retrievers.md, "Deezer ARL")',
+  ],
+  [
+    /not recogni[sz]ed|Unsupported|Invalid (?:link|url)/i,
+    'UNSUPPORTED_URL',
+    (url) => `deemix does not recognise ${url} as a Deezer track, album or playlist link`,
+  ],
+  [
+    /not found|not available|isn'?t available|No tracks|GenerationError|DataException/i,
+    'DEEZER_UNAVAILABLE',
+    (url) =>
+      `Deezer has nothing to download at ${url} (removed, not available in this country, or not streamable with this account)`,
+  ],
+];
+
+/**
+ * Runs `deemix -b <bitrate> -p <outDir> <url>` with stdin closed (so a missing ARL can never leave it
+ * waiting at a prompt) and its config folder under `configHome`. Returns deemix's output; throws a clear
+ * ImkError when it fails.
+ */
+export async function runDeemix(options: RunDeemixOptions): Promise<string> {
+  const args = ['-b', options.bitrate, '-p', options.outDir, options.url];
+  options.logger.debug({ binary: options.binary, args }, 'running deemix');
+  const result = await execa(options.binary, args, {
+    stdin: 'ignore',
+    all: true,
+    reject: false,
+    timeout: options.timeoutMs,
+    cancelSignal: options.signal,
+    extendEnv: false,
+    env: deemixEnv(options.configHome),
+  });
+  const output = result.all ?? '';
+  if (result.isCanceled)
+    throw new ImkError('ABORTED', `deemix stopped: the fetch of ${options.url} was aborted`);
+  if (result.timedOut)
+    throw new ImkError(
+      'DEEMIX_TIMEOUT',
+      `deemix did not finish ${options.url} within ${Math.round(options.timeoutMs / 60_000)} min; raise timeoutMs in config/deemix-retriever.yaml for long albums`,
+    );
+  const problem = PROBLEMS.find(([pattern]) => pattern.test(output));
+  if (result.exitCode !== 0 || (problem && problem[1] === 'DEEMIX_ARL_REFUSED')) {
+    const said = lastLines(output);
+    if (problem) throw new ImkError(problem[1], `${problem[2](options.url)} (deemix said: ${said})`);
+    throw new ImkError(
+      'DEEMIX_FAILED',
+      `deemix failed for ${options.url} with exit code ${String(result.exitCode)}: ${said}`,
+    );
+  }
+  return output;
+}
+
+/** Describes why a run that exited 0 left no files. */
+export function explainNothingDownloaded(output: string, url: string): ImkError {
+  const problem = PROBLEMS.find(([pattern]) => pattern.test(output));
+  const said = lastLines(output) || 'no output';
+  if (problem) return new ImkError(problem[1], `${problem[2](url)} (deemix said: ${said})`);
+  return new ImkError(
+    'DEEMIX_NOTHING',
+    `deemix finished but downloaded nothing for ${url} (deemix said: ${said})`,
+  );
+}
+
+function deemixEnv(configHome: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // deemix reads the ARL from its .arl file; the secret does not need to sit in its environment too.
+  for (const name of [...ARL_ENV_VARS, ARL_FILE_ENV]) delete env[name];
+  // APPDATA would win over XDG_CONFIG_HOME in deemix's config-folder lookup.
+  delete env.APPDATA;
+  return {
+    ...env,
+    XDG_CONFIG_HOME: configHome,
+    DEEMIX_DATA_DIR: deemixConfigFolder(configHome),
+    PYTHONIOENCODING: 'utf-8',
+  };
+}
+
+function lastLines(text: string, count = 3): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .slice(-count)
+    .join(' | ');
+}

@@ -1,0 +1,54 @@
+import { mkdir } from 'node:fs/promises';
+import { errorMessage } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import { createUrlRequestFolder, runPollLoop } from '@imk/retriever-sdk';
+import { findArl } from './arl.ts';
+import { loadDeemixSettings, type DeemixConfig } from './config.ts';
+import { fetchDeezer } from './fetch-deezer.ts';
+import { resolveDeemix } from './run-deemix.ts';
+
+export interface StartDeemixRetrieverOptions {
+  /** Folder holding queues/, config/, state/ and (by default) requests/deezer/. */
+  root: string;
+  logger: Logger;
+  /** Stops the service; the returned promise resolves once the request in progress has ended. */
+  signal: AbortSignal;
+  overrides?: Partial<DeemixConfig>;
+}
+
+/** Runs the Deezer retriever until `signal` aborts: polls the requests folder for `.deezer` files. */
+export async function startDeemixRetriever(options: StartDeemixRetrieverOptions): Promise<void> {
+  const settings = await loadDeemixSettings(options.root, options.overrides);
+  const logger = options.logger.child({ component: 'deemix-retriever' });
+  await mkdir(settings.requestsDir, { recursive: true });
+  // Missing pieces are reported now, but the service keeps running: each request fails with the same reason.
+  await resolveDeemix(settings.deemixPath).catch((error: unknown) =>
+    logger.error({ err: errorMessage(error) }, 'deemix is missing'),
+  );
+  await findArl(settings.arlFile)
+    .then((found) => {
+      if (!found)
+        logger.error(
+          'no Deezer ARL configured (IMK_DEEMIX_ARL, DEEZER_ARL or arlFile); .deezer requests will fail',
+        );
+    })
+    .catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'Deezer ARL unusable'));
+  const folder = createUrlRequestFolder({
+    dir: settings.requestsDir,
+    extensions: ['.deezer'],
+    logger,
+    fetch: (url, _mode, signal) => fetchDeezer(url, { root: settings.root, logger, signal, settings }),
+  });
+  await folder.recover();
+  logger.info({ requests: settings.requestsDir }, 'deemix retriever started');
+  await runPollLoop({
+    tick: async () => {
+      await folder.scan(options.signal);
+    },
+    intervalMs: settings.pollIntervalMs,
+    signal: options.signal,
+    logger,
+    watchDir: settings.requestsDir,
+  });
+  logger.info('deemix retriever stopped');
+}

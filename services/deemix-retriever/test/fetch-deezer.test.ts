@@ -1,0 +1,234 @@
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@imk/log';
+import { probeMedia } from '@imk/media';
+import { JobSchema, readBundle } from '@imk/protocol';
+import { fetchDeezer, loadDeemixSettings, startDeemixRetriever, type DeemixConfig } from '../src/index.ts';
+
+// deemix needs Deezer (no network here): these tests run an executable stand-in that checks deemix's
+// arguments and ARL file and writes what deemix writes (tagged files with embedded covers).
+const STAND_IN = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'deemix-stand-in.mjs');
+const ARL = 'a1b2c3d4e5f6'.repeat(16);
+const roots: string[] = [];
+afterAll(async () => {
+  await Promise.all(roots.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+function capturingLogger() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: createLogger('test', { level: 'debug', destination }), lines };
+}
+
+async function setup(overrides: Partial<DeemixConfig> = {}) {
+  const root = await mkdtemp(join(tmpdir(), 'imk-dz-'));
+  roots.push(root);
+  const settings = await loadDeemixSettings(root, { deemixPath: STAND_IN, ...overrides });
+  const standInLog = join(root, 'stand-in.log');
+  const env = { IMK_DEEMIX_ARL: ARL };
+  process.env.STAND_IN_VALID_ARL = ARL;
+  process.env.STAND_IN_LOG = standInLog;
+  const calls = async () =>
+    (await readFile(standInLog, 'utf8'))
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as { argv: string[]; arlFilePresent: boolean; arlFileMode: string; stdin: string },
+      );
+  return { root, settings, env, calls };
+}
+
+async function jobOf(dir: string) {
+  return JobSchema.parse(JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')));
+}
+
+describe('fetchDeezer (deemix stand-in)', () => {
+  it('downloads a track: ARL written for deemix, -b and -p given, stdin closed, tags and cover read from the file', async () => {
+    const { root, settings, env, calls } = await setup({ bitrate: '320' });
+    const { logger, lines } = capturingLogger();
+    const result = await fetchDeezer('https://www.deezer.com/en/track/3135556?utm_source=share', {
+      root,
+      logger,
+      settings,
+      env,
+    });
+    expect(result.jobs.map((job) => `${job.queue}/${job.jobId}`)).toEqual(['other/dz_QZSTD3135556']);
+
+    const [call] = await calls();
+    expect(call!.argv.slice(0, 2)).toEqual(['-b', '320']);
+    expect(call!.argv[2]).toBe('-p');
+    expect(call!.argv[4]).toBe('https://www.deezer.com/track/3135556');
+    expect(call).toMatchObject({ arlFilePresent: true, arlFileMode: '600' });
+    expect(call!.stdin).not.toBe('pipe'); // nothing could ever answer a prompt
+    expect(await readFile(join(settings.configHome, 'deemix', '.arl'), 'utf8')).toBe(ARL);
+    expect(lines.join('')).not.toContain(ARL);
+
+    const dir = result.jobs[0]!.dir;
+    expect(await readBundle(dir)).toMatchObject({ ok: true });
+    const job = await jobOf(dir);
+    expect(job).toMatchObject({
+      source_type: 'deemix',
+      artist: 'Stand-In Artist',
+      album: 'Single 3135556',
+      title: 'Track 3135556',
+      audio_path: 'audio.mp3',
+      cover_path: 'cover.jpg',
+      deezer: { kind: 'track', id: '3135556', isrc: 'QZSTD3135556', bitrate: '320' },
+    });
+    const cover = await readFile(join(dir, 'cover.jpg'));
+    expect([...cover.subarray(0, 2)]).toEqual([0xff, 0xd8]);
+    expect((await probeMedia(join(dir, 'audio.mp3'))).audio?.codec).toBe('mp3');
+    // the download folder is cleaned up
+    expect(await readdir(settings.workDir)).toEqual([]);
+  });
+
+  it('makes one bundle per track of an album, at FLAC', async () => {
+    const { root, settings, env, calls } = await setup({ bitrate: 'flac' });
+    const { logger } = capturingLogger();
+    const result = await fetchDeezer('https://www.deezer.com/album/302127', { root, logger, settings, env });
+    expect(result.jobs.map((job) => job.title)).toEqual(['Song 1', 'Song 2']);
+    expect((await calls())[0]!.argv.slice(0, 2)).toEqual(['-b', 'flac']);
+    const job = await jobOf(result.jobs[1]!.dir);
+    expect(job).toMatchObject({
+      album: 'Album 302127',
+      audio_path: 'audio.flac',
+      deezer: { track_number: '2' },
+    });
+    expect((await probeMedia(join(result.jobs[1]!.dir, 'audio.flac'))).audio?.codec).toBe('flac');
+  });
+
+  it('makes one bundle per track of a playlist; a second fetch publishes nothing new', async () => {
+    const { root, settings, env } = await setup({ bitrate: '128' });
+    const { logger } = capturingLogger();
+    const first = await fetchDeezer('https://www.deezer.com/playlist/908622995', {
+      root,
+      logger,
+      settings,
+      env,
+    });
+    expect(first.jobs.map((job) => (job.title ?? '') + '/' + job.jobId)).toEqual([
+      'Hit 1/dz_QZSTP2299501',
+      'Hit 2/dz_QZSTP2299502',
+    ]);
+    const second = await fetchDeezer('https://www.deezer.com/playlist/908622995', {
+      root,
+      logger,
+      settings,
+      env,
+    });
+    expect(second.jobs).toEqual([]);
+    expect(second.skipped.map((skip) => skip.id)).toEqual(['dz_QZSTP2299501', 'dz_QZSTP2299502']);
+  });
+
+  it('says what to do when no ARL is configured, without running deemix', async () => {
+    const { root, settings } = await setup();
+    const { logger } = capturingLogger();
+    const error = await fetchDeezer('https://www.deezer.com/track/1', {
+      root,
+      logger,
+      settings,
+      env: {},
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'DEEMIX_ARL_MISSING' });
+    expect((error as Error).message).toMatch(/IMK_DEEMIX_ARL/);
+  });
+
+  it("reports a refused ARL clearly instead of hanging at deemix's prompt", async () => {
+    const { root, settings } = await setup();
+    const { logger, lines } = capturingLogger();
+    const started = Date.now();
+    const error = await fetchDeezer('https://www.deezer.com/track/1', {
+      root,
+      logger,
+      settings,
+      env: { DEEZER_ARL: 'ffff0000' },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'DEEMIX_ARL_REFUSED' });
+    expect((error as Error).message).toMatch(/copy the "arl" cookie again/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(lines.join('')).not.toContain('ffff0000');
+  });
+
+  it('reads the ARL from a secret file', async () => {
+    const { root, settings } = await setup();
+    const file = join(root, 'deezer.arl');
+    await writeFile(file, `${ARL}\n`, { mode: 0o600 });
+    const { logger } = capturingLogger();
+    const result = await fetchDeezer('https://www.deezer.com/track/77', {
+      root,
+      logger,
+      settings: { ...settings, arlFile: file },
+      env: {},
+    });
+    expect(result.jobs).toHaveLength(1);
+  });
+
+  it('explains links it cannot take, and a track Deezer does not have', async () => {
+    const { root, settings, env } = await setup();
+    const { logger } = capturingLogger();
+    await expect(
+      fetchDeezer('https://www.deezer.com/artist/27', { root, logger, settings, env }),
+    ).rejects.toMatchObject({
+      code: 'UNSUPPORTED_URL',
+      message: expect.stringMatching(/not a track, album or playlist/),
+    });
+    await expect(
+      fetchDeezer('https://www.youtube.com/watch?v=x', { root, logger, settings, env }),
+    ).rejects.toMatchObject({
+      code: 'UNSUPPORTED_URL',
+    });
+    await expect(
+      fetchDeezer('https://www.deezer.com/track/404', { root, logger, settings, env }),
+    ).rejects.toMatchObject({
+      code: 'DEEZER_UNAVAILABLE',
+    });
+  });
+
+  it('handles .deezer request files: .done with the job ids, .fail with the reason beside it', async () => {
+    const { root, env } = await setup();
+    Object.assign(process.env, env);
+    const requests = join(root, 'requests', 'deezer');
+    const controller = new AbortController();
+    const { logger } = capturingLogger();
+    const running = startDeemixRetriever({
+      root,
+      logger,
+      signal: controller.signal,
+      overrides: { deemixPath: STAND_IN, pollIntervalMs: 100 },
+    });
+    try {
+      await mkdir(requests, { recursive: true });
+      await writeFile(join(requests, 'good.deezer'), 'https://www.deezer.com/track/555\n');
+      await writeFile(join(requests, 'bad.deezer'), 'https://www.deezer.com/track/404\n');
+      await waitFor(async () => {
+        const names = await readdir(requests);
+        return names.includes('good.done') && names.includes('bad.fail.reason');
+      });
+      expect(await readFile(join(requests, 'good.done'), 'utf8')).toMatch(/# job dz_QZSTD0000555 -> other/);
+      expect(await readFile(join(requests, 'bad.fail.reason'), 'utf8')).toMatch(/DEEZER_UNAVAILABLE/);
+      expect((await stat(join(requests, 'bad.fail'))).isFile()).toBe(true);
+    } finally {
+      controller.abort();
+      await running;
+      delete process.env.IMK_DEEMIX_ARL;
+    }
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
