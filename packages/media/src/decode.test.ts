@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio, readAudio } from './decode.ts';
-import { makeTempDir, sineFile } from '../test/helpers.ts';
+import { ffmpeg, liveChildren, makeTempDir, sineFile } from '../test/helpers.ts';
 
 let dir = '';
 let cleanup: () => Promise<void> = async () => {};
@@ -52,9 +52,13 @@ describe('decodeAudio', () => {
     let blocks = 0;
     for await (const block of decodeAudio(file, { blockFrames: 4096 })) {
       expect(block[0]).toHaveLength(4096);
-      if (++blocks === 2) break;
+      if (++blocks === 2) {
+        expect(await liveChildren('ffmpeg')).toHaveLength(1);
+        break;
+      }
     }
     expect(blocks).toBe(2);
+    expect(await liveChildren('ffmpeg')).toEqual([]);
   });
 
   it('rejects with ABORTED when the signal fires', async () => {
@@ -66,5 +70,29 @@ describe('decodeAudio', () => {
         controller.abort();
     };
     await expect(run()).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(await liveChildren('ffmpeg')).toEqual([]);
+  });
+
+  it('decodes digital silence to zeros of the right length (silent is not empty)', async () => {
+    const file = path.join(dir, 'silence.flac');
+    await ffmpeg('-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo', '-t', '8', '-c:a', 'flac', file);
+    const { channels, frames } = await readAudio(file);
+    expect(frames).toBe(8 * 44100);
+    expect(channels.every((c) => c.every((v) => v === 0))).toBe(true);
+  });
+
+  it('streams a 20-minute input in bounded memory', async () => {
+    // 8 kHz mono 16-bit keeps the file small (19 MB); decoded to 44.1 kHz stereo float it is 423 MB.
+    const file = path.join(dir, 'twenty-minutes.wav');
+    await ffmpeg('-f', 'lavfi', '-i', 'sine=f=100:r=8000:d=1200', '-c:a', 'pcm_s16le', file);
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    let frames = 0;
+    for await (const block of decodeAudio(file)) {
+      frames += block[0]!.length;
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }
+    expect(Math.abs(frames - 1200 * 44100)).toBeLessThanOrEqual(4);
+    expect(peak - before).toBeLessThan(150 * 1024 * 1024);
   });
 });

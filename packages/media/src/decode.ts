@@ -69,6 +69,7 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
   const block = Buffer.from(new ArrayBuffer(blockFrames * frameBytes));
   let filled = 0;
   let finished = false;
+  let yielded = false;
   try {
     for await (const chunk of subprocess.stdout as AsyncIterable<Buffer>) {
       let offset = 0;
@@ -78,6 +79,7 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
         filled += n;
         offset += n;
         if (filled === block.length) {
+          yielded = true;
           yield planarFrom(block, blockFrames, channels);
           filled = 0;
         }
@@ -96,6 +98,11 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
       );
     }
     const frames = Math.floor(filled / frameBytes);
+    if (frames === 0 && !yielded) {
+      throw new ImkError('MEDIA_EMPTY', `media file ${file} decoded to no audio samples`, {
+        details: { file },
+      });
+    }
     if (frames > 0) yield planarFrom(block, frames, channels);
     finished = true;
   } finally {

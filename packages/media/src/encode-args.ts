@@ -36,7 +36,8 @@ export async function coverArgs(cover: string, format: string, inputIndex: numbe
   let codec: string | undefined;
   try {
     const info = await probeMedia(cover, { requireAudio: false });
-    codec = info.streams.find((s) => s.type === 'video')?.codec;
+    // An image demuxer picked by the file's extension reports a 0x0 picture when the bytes are not an image.
+    codec = info.streams.find((s) => s.type === 'video' && (s.width ?? 0) > 0 && (s.height ?? 0) > 0)?.codec;
   } catch (error) {
     if (!isImkError(error)) throw error;
     throw new ImkError('COVER_UNREADABLE', `cover image ${cover} cannot be read: ${error.message}`, {
@@ -45,9 +46,13 @@ export async function coverArgs(cover: string, format: string, inputIndex: numbe
     });
   }
   if (codec === undefined) {
-    throw new ImkError('COVER_UNREADABLE', `cover image ${cover} holds no picture`, {
-      details: { file: cover },
-    });
+    throw new ImkError(
+      'COVER_UNREADABLE',
+      `cover image ${cover} holds no readable picture (use a png, jpeg or webp image)`,
+      {
+        details: { file: cover },
+      },
+    );
   }
   const copy = codec === 'png' || codec === 'mjpeg';
   const codecArgs = ['-c:v', copy ? 'copy' : 'png', '-disposition:v:0', 'attached_pic'];

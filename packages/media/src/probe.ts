@@ -93,15 +93,39 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
       },
     );
   }
-  if (
-    info.audio !== undefined &&
-    (info.audio.duration_sec === 0 || (info.duration_sec === 0 && info.audio.duration_sec === undefined))
-  ) {
-    throw new ImkError('MEDIA_EMPTY', `media file ${file} has an audio stream with no samples (duration 0)`, {
+  if (info.audio !== undefined && (await hasNoAudioPackets(ffprobe, file, info, options.signal))) {
+    throw new ImkError('MEDIA_EMPTY', `media file ${file} has an audio stream with no samples`, {
       details: { file },
     });
   }
   return info;
+}
+
+/** Zero duration, or (when the container does not say) not even one audio packet at the start. */
+async function hasNoAudioPackets(
+  ffprobe: string,
+  file: string,
+  info: MediaInfo,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const duration = info.audio?.duration_sec ?? info.duration_sec;
+  if (duration !== null && duration !== undefined) return duration === 0;
+  const args = [
+    '-v',
+    'error',
+    '-select_streams',
+    'a:0',
+    '-read_intervals',
+    '%+#1',
+    '-show_entries',
+    'packet=pts',
+  ];
+  const result = await execa(ffprobe, [...args, '-of', 'csv', file], {
+    reject: false,
+    cancelSignal: signal,
+    stdin: 'ignore',
+  });
+  return result.exitCode === 0 && !result.stdout.includes('packet');
 }
 
 interface RawStream {

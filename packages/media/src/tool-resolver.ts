@@ -10,6 +10,8 @@ export interface ToolSpec {
   envVar?: string;
   /** Debian package that ships the program, named in the error message. @default the tool name */
   debianPackage?: string;
+  /** How to install it when it is not a Debian package (e.g. `pipx install demucs`); replaces the apt-get hint. */
+  installHint?: string;
   /**
    * npm package that ships the binary inside its tarball (no download at install time), used when the
    * program is not on PATH. Its module must export `{ path: string }` (like @ffmpeg-installer/ffmpeg).
@@ -39,7 +41,7 @@ export const KNOWN_TOOLS: Readonly<Record<string, ToolSpec>> = {
   sshd: { envVar: 'IMK_SSHD', debianPackage: 'openssh-server' },
   'espeak-ng': { envVar: 'IMK_ESPEAK_NG', debianPackage: 'espeak-ng' },
   sox: { envVar: 'IMK_SOX', debianPackage: 'sox' },
-  demucs: { envVar: 'IMK_DEMUCS' },
+  demucs: { envVar: 'IMK_DEMUCS', installHint: '`pipx install demucs` (or `pip install demucs`)' },
 };
 
 const DEFAULT_EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -105,10 +107,11 @@ async function findTool(name: string, options: ResolveToolOptions): Promise<stri
   }
   const debian = spec.debianPackage ?? name;
   const npmHint = spec.npmPackage === undefined ? '' : `, or \`npm install ${spec.npmPackage}\``;
+  const install = spec.installHint ?? `\`sudo apt-get install -y ${debian}\``;
   throw new ImkError(
     'TOOL_MISSING',
     `${name} was not found (not in ${envVar}, not on PATH${spec.npmPackage === undefined ? '' : `, no ${spec.npmPackage}`}); ` +
-      `install it with \`sudo apt-get install -y ${debian}\`${npmHint}, or set ${envVar} to its path`,
+      `install it with ${install}${npmHint}, or set ${envVar} to its path`,
     { details: { tool: name, envVar, debianPackage: debian } },
   );
 }
@@ -149,6 +152,7 @@ function definedOnly(options: ResolveToolOptions): ToolSpec {
   const spec: ToolSpec = {};
   if (options.envVar !== undefined) spec.envVar = options.envVar;
   if (options.debianPackage !== undefined) spec.debianPackage = options.debianPackage;
+  if (options.installHint !== undefined) spec.installHint = options.installHint;
   if (options.npmPackage !== undefined) spec.npmPackage = options.npmPackage;
   if (options.extraDirs !== undefined) spec.extraDirs = options.extraDirs;
   return spec;

@@ -43,3 +43,18 @@ export async function sineFile(
 export async function pngFile(file: string, size = '64x64', color = 'red'): Promise<void> {
   await ffmpeg('-f', 'lavfi', '-i', `color=c=${color}:s=${size}:d=1`, '-frames:v', '1', file);
 }
+
+/** Child processes of this process named `name` that are still alive (Linux /proc). */
+export async function liveChildren(name: string): Promise<number[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Format: pid (comm) state ppid ...
+    const match = /^\d+ \((.*)\) (\S) (\d+)/.exec(stat);
+    if (match && match[1] === name && match[2] !== 'Z' && Number(match[3]) === process.pid)
+      pids.push(Number(entry));
+  }
+  return pids;
+}

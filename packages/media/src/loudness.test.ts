@@ -1,0 +1,46 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureLoudness } from './loudness.ts';
+import { encodeAudio } from './encode.ts';
+import { ffmpeg, makeTempDir, sineFile } from '../test/helpers.ts';
+
+let dir = '';
+let cleanup: () => Promise<void> = async () => {};
+let tone = '';
+beforeAll(async () => {
+  ({ dir, cleanup } = await makeTempDir());
+  tone = path.join(dir, 'minus20.wav');
+  // 1 kHz at -20 dBFS peak in both channels: EBU R128 gives -20 LUFS (K-weighting is ~+0.7 dB at 1 kHz,
+  // which the -0.691 constant cancels) and a true peak of -20 dBTP.
+  await sineFile(tone, { seconds: 5, frequency: 1000, amplitude: 0.1, codec: ['-c:a', 'pcm_f32le'] });
+});
+afterAll(() => cleanup());
+
+describe('loudness', () => {
+  it('measures a -20 dBFS sine at about -20 LUFS and -20 dBTP', async () => {
+    const m = await measureLoudness(tone);
+    expect(m.integrated_lufs).toBeGreaterThan(-20.5);
+    expect(m.integrated_lufs).toBeLessThan(-19.5);
+    expect(m.true_peak_dbtp).toBeGreaterThan(-20.3);
+    expect(m.true_peak_dbtp).toBeLessThan(-19.7);
+  });
+
+  it('reports null for digital silence', async () => {
+    const silence = path.join(dir, 'silence.wav');
+    await ffmpeg('-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo', '-t', '2', silence);
+    expect(await measureLoudness(silence)).toMatchObject({ integrated_lufs: null, true_peak_dbtp: null });
+  });
+
+  it('normalises to a target in two passes', async () => {
+    const output = path.join(dir, 'loud.flac');
+    await encodeAudio({
+      input: tone,
+      output,
+      format: 'flac',
+      loudness: { targetLufs: -16, truePeak: -1, twoPass: true },
+    });
+    const m = await measureLoudness(output);
+    expect(Math.abs((m.integrated_lufs ?? 0) + 16)).toBeLessThan(0.5);
+    expect(m.true_peak_dbtp).toBeLessThan(-1 + 0.2);
+  });
+});

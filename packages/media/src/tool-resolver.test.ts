@@ -1,0 +1,86 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isImkError } from '@imk/errors';
+import { resolveTool } from './tool-resolver.ts';
+import { makeTempDir } from '../test/helpers.ts';
+
+let dir = '';
+let cleanup: () => Promise<void> = async () => {};
+let emptyPath = '';
+beforeAll(async () => {
+  ({ dir, cleanup } = await makeTempDir());
+  emptyPath = path.join(dir, 'empty-bin');
+  await mkdir(emptyPath);
+});
+afterAll(() => cleanup());
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e as Error,
+  );
+}
+
+describe('resolveTool', () => {
+  it('finds the system ffmpeg and ffprobe on PATH', async () => {
+    expect(path.basename(await resolveTool('ffmpeg'))).toBe('ffmpeg');
+    expect(path.basename(await resolveTool('ffprobe'))).toBe('ffprobe');
+  });
+
+  it('prefers the env variable (IMK_FFMPEG) over PATH', async () => {
+    const custom = path.join(dir, 'my-ffmpeg');
+    await writeFile(custom, '#!/bin/sh\nexit 0\n');
+    await chmod(custom, 0o755);
+    expect(await resolveTool('ffmpeg', { env: { PATH: process.env.PATH, IMK_FFMPEG: custom } })).toBe(custom);
+  });
+
+  it('says so when the env variable points at nothing usable', async () => {
+    const error = await failure(resolveTool('ffprobe', { env: { IMK_FFPROBE: path.join(dir, 'missing') } }));
+    expect(isImkError(error, 'TOOL_MISSING')).toBe(true);
+    expect(error.message).toContain('IMK_FFPROBE');
+  });
+
+  it('falls back to the binary shipped in an npm package', async () => {
+    // A stand-in for @ffmpeg-installer/ffmpeg: same module shape ({ path }), its binary not yet executable,
+    // as after an install whose postinstall `chmod` npm did not run.
+    const pkg = path.join(dir, 'project', 'node_modules', '@ffmpeg-installer', 'ffmpeg');
+    await mkdir(pkg, { recursive: true });
+    const binary = path.join(pkg, 'ffmpeg');
+    await writeFile(binary, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+    await writeFile(
+      path.join(pkg, 'package.json'),
+      JSON.stringify({ name: '@ffmpeg-installer/ffmpeg', main: 'index.js' }),
+    );
+    await writeFile(path.join(pkg, 'index.js'), `module.exports = { path: ${JSON.stringify(binary)} };\n`);
+    const found = await resolveTool('ffmpeg', {
+      env: { PATH: emptyPath },
+      extraDirs: [],
+      npmResolveFrom: path.join(dir, 'project'),
+    });
+    expect(found).toBe(binary);
+  });
+
+  it('explains what is missing and how to install it', async () => {
+    const error = await failure(
+      resolveTool('ffmpeg', { env: { PATH: emptyPath }, extraDirs: [], npmResolveFrom: emptyPath }),
+    );
+    expect(isImkError(error, 'TOOL_MISSING')).toBe(true);
+    expect(error.message).toContain('ffmpeg was not found');
+    expect(error.message).toContain('apt-get install -y ffmpeg');
+    expect(error.message).toContain('IMK_FFMPEG');
+  });
+
+  it('works for any tool, with its Debian package named', async () => {
+    const error = await failure(resolveTool('sshd', { env: { PATH: emptyPath }, extraDirs: [] }));
+    expect(error.message).toContain('apt-get install -y openssh-server');
+    const unknown = await failure(resolveTool('no-such-tool-xyz'));
+    expect(unknown.message).toContain('IMK_NO_SUCH_TOOL_XYZ');
+    expect(path.basename(await resolveTool('sox'))).toBe('sox');
+    const demucs = await failure(resolveTool('demucs', { env: { PATH: emptyPath }, extraDirs: [] }));
+    expect(demucs.message).toContain('pipx install demucs');
+    expect(demucs.message).not.toContain('apt-get');
+  });
+});
