@@ -78,7 +78,7 @@ describe('resolveTool', () => {
     expect(error.message).toContain('apt-get install -y openssh-server');
     const unknown = await failure(resolveTool('no-such-tool-xyz'));
     expect(unknown.message).toContain('IMK_NO_SUCH_TOOL_XYZ');
-    expect(path.basename(await resolveTool('sox'))).toBe('sox');
+    expect(path.basename(await resolveTool('rsync'))).toBe('rsync');
     const demucs = await failure(resolveTool('demucs', { env: { PATH: emptyPath }, extraDirs: [] }));
     expect(demucs.message).toContain('pipx install demucs');
     expect(demucs.message).not.toContain('apt-get');
