@@ -9,7 +9,7 @@ set -euo pipefail
 declare -A PKG=(
   [ffmpeg]=ffmpeg [ffprobe]=ffmpeg [yt-dlp]=yt-dlp [rsync]=rsync [ssh]=openssh-client
   [sshd]=openssh-server [ssh-keygen]=openssh-client [rclone]=rclone [espeak-ng]=espeak-ng
-  [chromium]=chromium [sqlite3]=sqlite3
+  [chromium]=chromium [sqlite3]=sqlite3 [sox]=sox
 )
 missing=()
 for bin in "${!PKG[@]}"; do
