@@ -5,6 +5,7 @@ import {
   CLAIMED_DIR,
   ERROR_FILE,
   REJECTION_FILE,
+  RESULT_FILE,
   STATE_FILE,
   parseReadyName,
   parseTokenName,
@@ -59,8 +60,17 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
 async function seen(queue: string, state: LedgerState, jobId: string, dir: string): Promise<SeenFolder> {
   const info = await stat(dir);
   const bundleState = await readJson(join(dir, STATE_FILE));
-  const attempts = typeof bundleState?.attempts === 'number' ? bundleState.attempts : 0;
   const errorFile = state === 'failed' ? ERROR_FILE : state === 'rejected' ? REJECTION_FILE : undefined;
+  const outcome = errorFile
+    ? await readJson(join(dir, errorFile))
+    : state === 'succeeded'
+      ? await readJson(join(dir, RESULT_FILE))
+      : undefined;
+  // imk-state.json counts attempts started; the outcome file names the attempt that ended the job.
+  const attempts = Math.max(
+    typeof bundleState?.attempts === 'number' ? bundleState.attempts : 0,
+    typeof outcome?.attempt === 'number' ? outcome.attempt : 0,
+  );
   return {
     jobId,
     queue,
@@ -69,7 +79,7 @@ async function seen(queue: string, state: LedgerState, jobId: string, dir: strin
     at: info.mtime.toISOString(),
     job: await readJson(join(dir, 'job.json')),
     attempts,
-    error: errorFile ? await readJson(join(dir, errorFile)) : undefined,
+    error: errorFile ? outcome : undefined,
   };
 }
 

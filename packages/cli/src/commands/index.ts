@@ -1,7 +1,25 @@
 import type { Command } from 'commander';
+import { registerJob } from './job.ts';
+import { registerJobs } from './jobs.ts';
+import { registerLedger } from './ledger.ts';
+import { registerRetry } from './retry.ts';
+import { registerRun } from './run.ts';
 import { registerEval } from './eval.ts';
 import { registerSchema } from './schema.ts';
 import { registerSeparate } from './separate.ts';
+import { registerUp } from './up.ts';
+import { registerCleanup } from './cleanup.ts';
 
 /** Each verb lives in its own file and registers itself here. */
-export const COMMANDS: ((program: Command) => void)[] = [registerSchema, registerSeparate, registerEval];
+export const COMMANDS: ((program: Command) => void)[] = [
+  registerSchema,
+  registerSeparate,
+  registerEval,
+  registerRun,
+  registerJobs,
+  registerJob,
+  registerRetry,
+  registerLedger,
+  registerUp,
+  registerCleanup,
+];

@@ -1,0 +1,56 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256File } from '@imk/fs-safe';
+import { measureLoudness, probeMedia } from '@imk/media';
+import type { Artifact } from '@imk/protocol';
+
+/** A file written into the output folder, before it is measured for the manifest. */
+export interface PlannedArtifact {
+  kind: Artifact['kind'];
+  variant: string;
+  label: string;
+  /** Relative to the output folder, e.g. `files/audio/Artist - Title.m4a`. */
+  path: string;
+  /** For multi-stream files (.stem.mp4): what each stream holds. */
+  streams?: string[];
+}
+
+function containerOf(path: string): string {
+  if (path.endsWith('.stem.mp4')) return 'mp4';
+  const dot = path.lastIndexOf('.');
+  return dot < 0 ? 'unknown' : path.slice(dot + 1).toLowerCase();
+}
+
+/**
+ * Everything the manifest says of one file, measured from the file itself: sha256, bytes, duration, audio
+ * codec, sample rate, channels, and loudness (EBU R128 integrated LUFS and true peak of its first audio).
+ */
+export async function describeArtifact(
+  outDir: string,
+  planned: PlannedArtifact,
+  signal?: AbortSignal,
+): Promise<Artifact> {
+  const file = join(outDir, planned.path);
+  const [info, sha256, { size }, loudness] = await Promise.all([
+    probeMedia(file, { signal }),
+    sha256File(file),
+    stat(file),
+    measureLoudness(file, { signal }),
+  ]);
+  const artifact: Artifact = {
+    kind: planned.kind,
+    variant: planned.variant,
+    label: planned.label,
+    path: planned.path,
+    codec: info.audio?.codec ?? 'unknown',
+    container: containerOf(planned.path),
+    duration_sec: Math.round((info.duration_sec ?? info.audio?.duration_sec ?? 0) * 1e6) / 1e6,
+    sha256,
+    bytes: size,
+    loudness: { integrated_lufs: loudness.integrated_lufs, true_peak_dbtp: loudness.true_peak_dbtp },
+  };
+  if (info.audio?.sample_rate !== undefined) artifact.sample_rate = info.audio.sample_rate;
+  if (info.audio?.channels !== undefined) artifact.channels = info.audio.channels;
+  if (planned.streams !== undefined) artifact.streams = planned.streams;
+  return artifact;
+}

@@ -1,0 +1,46 @@
+import { errorMessage, isImkError } from '@imk/errors';
+
+/**
+ * Errors that another attempt cannot fix: the input or the options are wrong, or a tool is missing.
+ * Everything else (ffmpeg crashed, disk full, an engine failure, a bug) is worth another try.
+ */
+const PERMANENT_CODES = new Set([
+  'MEDIA_UNREADABLE',
+  'MEDIA_EMPTY',
+  'MEDIA_NO_AUDIO',
+  'MEDIA_NO_VIDEO',
+  'INVALID_INPUT',
+  'SIDECAR_INVALID',
+  'OPTIONS_INVALID',
+  'UNKNOWN_ENGINE',
+  'UNKNOWN_VARIANT',
+  'INVALID_VARIANT',
+  'INVALID_PARAMS',
+  'INVALID_ENGINE_OPTIONS',
+  'ENGINE_MODULE_INVALID',
+  'COVER_UNREADABLE',
+  'ENCODE_INVALID_OPTIONS',
+  'WAV_UNSUPPORTED',
+  'WAV_TOO_LARGE',
+  'TOOL_MISSING',
+  'PLATFORM_UNSUPPORTED',
+  'VARIANT_NEEDS_MIXTURE',
+]);
+
+export function isRetryable(error: unknown): boolean {
+  return !(isImkError(error) && PERMANENT_CODES.has(error.code));
+}
+
+/** Exponential backoff: base · 2^(attempt−1), capped. */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/** One line for the error file and the ledger: the message with its causes, and the code. */
+export function describeFailure(error: unknown): { message: string; code: string | undefined } {
+  const code = isImkError(error)
+    ? error.code
+    : ((error as NodeJS.ErrnoException | undefined)?.code ?? undefined);
+  const message = errorMessage(error);
+  return { message: code ? `${message} [${code}]` : message, code };
+}

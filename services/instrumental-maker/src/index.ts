@@ -1,0 +1,15 @@
+export { runOnce, startInstrumentalMaker } from './service.ts';
+export type { RunResult, StartInstrumentalMakerOptions } from './service.ts';
+export { InstrumentalMakerConfigSchema, SERVICE_NAME, defaultConcurrency } from './config.ts';
+export type { InstrumentalMakerConfig } from './config.ts';
+export type { EngineModule } from './engines.ts';
+export type { JobOutcome, JobStatus } from './process-job.ts';
+export { parseSidecar, readSidecar, sidecarCandidates } from './sidecar.ts';
+export type { SidecarOptions } from './sidecar.ts';
+export { resolveOptions, manifestOptions } from './options.ts';
+export type { ResolvedOptions } from './options.ts';
+export { audioPath, displayName, stemMp4Path, stemPath, videoPath } from './naming.ts';
+export { createStemCache, stemCacheKey } from './stem-cache.ts';
+export type { CachedStems, StemCache } from './stem-cache.ts';
+export { MANIFEST_FILE, REPLACED_DIR, partialDirName, publishOutputs } from './publish-outputs.ts';
+export { STAGES } from './stage-runner.ts';

@@ -1,0 +1,82 @@
+import { ImkError } from '@imk/errors';
+import {
+  ManifestSchema,
+  SCHEMA_VERSION,
+  describeProblems,
+  formatIssues,
+  producerInfo,
+  type Artifact,
+  type Job,
+  type JobOptions,
+  type Manifest,
+} from '@imk/protocol';
+import { SERVICE_NAME } from './config.ts';
+
+export type InputFacts = Manifest['input'];
+
+export interface ManifestInput {
+  job: Job;
+  artifacts: Artifact[];
+  input: InputFacts;
+  engine: { name: string; version: string; params: Record<string, unknown> };
+  options: JobOptions;
+  timings: Record<string, number>;
+  warnings: string[];
+  stemsGenerated: boolean;
+  nullResidualDb?: number | null;
+  duplicateOf?: string;
+  /** Identifies the outputs asked for (engine + options) so a duplicate or a resumed job can be recognised. */
+  outputKey: string;
+  processedAt?: Date;
+}
+
+/** A finite number or null: JSON has no Infinity (a perfect null residual is -Infinity dB). */
+function finiteOrNull(value: number | null | undefined): number | null | undefined {
+  if (value === undefined || value === null) return value;
+  return Number.isFinite(value) ? Math.round(value * 100) / 100 : null;
+}
+
+/**
+ * The v1 manifest: legacy fields (job_id, source_type, artist, album, title, processed_at, artifacts,
+ * youtube, validation, stems_generated, stems_preserved) plus sha256/bytes/loudness per artifact, the
+ * engine, the input, per-stage timings and warnings. Validated before it is returned: the service never
+ * writes a manifest its own schema would refuse.
+ */
+export function buildManifest(input: ManifestInput): Manifest {
+  const { job } = input;
+  const timings = Object.fromEntries(
+    Object.entries(input.timings).map(([stage, seconds]) => [stage, Math.round(seconds * 1000) / 1000]),
+  );
+  const manifest: Record<string, unknown> = {
+    schema_version: SCHEMA_VERSION,
+    job_id: job.job_id,
+    source_type: job.source_type,
+    artist: job.artist ?? '',
+    album: job.album ?? '',
+    title: job.title ?? '',
+    processed_at: (input.processedAt ?? new Date()).toISOString(),
+    artifacts: input.artifacts,
+    stems_generated: input.stemsGenerated,
+    stems_preserved: input.artifacts.some((a) => a.kind === 'stems'),
+    input: input.input,
+    engine: input.engine,
+    timings_sec: timings,
+    warnings: input.warnings,
+    producer: producerInfo(SERVICE_NAME),
+    options: input.options,
+    output_key: input.outputKey,
+  };
+  if (job.youtube !== undefined) manifest.youtube = job.youtube;
+  if (job.validation !== undefined) manifest.validation = job.validation;
+  const residual = finiteOrNull(input.nullResidualDb);
+  if (residual !== undefined) manifest.null_residual_db = residual;
+  if (input.duplicateOf !== undefined) manifest.duplicate_of = input.duplicateOf;
+  const parsed = ManifestSchema.safeParse(manifest);
+  if (!parsed.success)
+    throw new ImkError(
+      'MANIFEST_INVALID',
+      `the manifest built for job ${job.job_id} does not validate: ${describeProblems(formatIssues(parsed.error.issues))}`,
+      { details: { job_id: job.job_id } },
+    );
+  return parsed.data;
+}

@@ -1,0 +1,57 @@
+import { safeFileName } from '@imk/fs-safe';
+import type { AudioFormat, Job, StemName } from '@imk/protocol';
+import type { VariantRecipe } from '@imk/separation';
+
+/** The suffixes users of the earlier instrumental-maker know; other variants get their name in brackets. */
+const KNOWN_SUFFIXES: Record<string, string> = {
+  instrumental: '',
+  no_drums: ' (no drum)',
+  drums_only: ' (drums only)',
+};
+
+const DEFAULT_LABELS: Record<string, string> = {
+  instrumental: 'Instrumental',
+  no_drums: 'Instrumental (no drum)',
+  drums_only: 'Instrumental (drums only)',
+};
+
+/** "Artist - Title", or whichever of the two the job has, or its id. */
+export function displayName(job: Job): string {
+  const artist = job.artist?.trim();
+  const title = job.title?.trim();
+  if (artist && title) return `${artist} - ${title}`;
+  return title || artist || job.job_id;
+}
+
+export function variantSuffix(variant: string): string {
+  return KNOWN_SUFFIXES[variant] ?? ` (${variant.replace(/[_-]+/g, ' ')})`;
+}
+
+export function variantLabel(variant: string, recipe: VariantRecipe | undefined): string {
+  return recipe?.label ?? DEFAULT_LABELS[variant] ?? variant.replace(/[_-]+/g, ' ');
+}
+
+/** `files/audio/Artist - Title (no drum).m4a`, safe on ext4, NTFS and SMB. */
+export function audioPath(job: Job, variant: string, format: AudioFormat): string {
+  return `files/audio/${safeFileName(displayName(job), `${variantSuffix(variant)}.${format}`, job.job_id)}`;
+}
+
+/** `files/stems/Artist - Title (vocals).flac` */
+export function stemPath(job: Job, stem: StemName, format: 'flac' | 'wav'): string {
+  return `files/stems/${safeFileName(displayName(job), ` (${stem}).${format}`, job.job_id)}`;
+}
+
+/** `files/stems/Artist - Title.stem.mp4`, the Native Instruments stem file. */
+export function stemMp4Path(job: Job): string {
+  return `files/stems/${safeFileName(displayName(job), '.stem.mp4', job.job_id)}`;
+}
+
+/** `files/video/Artist - Title.mp4` */
+export function videoPath(job: Job): string {
+  return `files/video/${safeFileName(displayName(job), '.mp4', job.job_id)}`;
+}
+
+/** The title tag of a variant file: the song's title with the variant's suffix. */
+export function variantTitle(job: Job, variant: string): string {
+  return `${job.title ?? job.job_id}${variantSuffix(variant)}`;
+}

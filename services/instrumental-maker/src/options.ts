@@ -1,0 +1,154 @@
+import { ImkError } from '@imk/errors';
+import { STEM_NAMES, type AudioFormat, type Job, type JobOptions, type StemName } from '@imk/protocol';
+import { isEngineName, type VariantRecipes } from '@imk/separation';
+import type { InstrumentalMakerConfig } from './config.ts';
+import type { SidecarOptions } from './sidecar.ts';
+
+export interface LoudnessOptions {
+  targetLufs: number;
+  truePeak: number;
+  twoPass: boolean;
+}
+
+/** What one job will produce, after config defaults < job.json options < the per-song sidecar. */
+export interface ResolvedOptions {
+  variants: string[];
+  /** The recipes of `variants` only. */
+  recipes: VariantRecipes;
+  keepStems: StemName[];
+  stemFormat: 'flac' | 'wav';
+  stemMp4: boolean;
+  format: AudioFormat;
+  sampleRate: number | undefined;
+  bitDepth: 16 | 24 | 32 | undefined;
+  bitrate: string | undefined;
+  loudness: LoudnessOptions | undefined;
+  engine: { name: string; params: Record<string, unknown> };
+  /** Where settings came from, in order: "config", "job.json", the sidecar's file name. */
+  sources: string[];
+}
+
+function optionsError(where: string, field: string, message: string): ImkError {
+  return new ImkError('OPTIONS_INVALID', `${where}: ${field}: ${message}`, {
+    details: { file: where, field },
+  });
+}
+
+function stemsOf(value: boolean | StemName[]): StemName[] {
+  if (value === true) return [...STEM_NAMES];
+  if (value === false) return [];
+  return STEM_NAMES.filter((stem) => value.includes(stem));
+}
+
+/**
+ * Merges the settings of one job. Config gives the defaults, `job.json` options override them, and the
+ * legacy sidecar YAML beside the audio overrides both (it is the most specific: written for this song).
+ */
+export function resolveOptions(
+  config: InstrumentalMakerConfig,
+  job: Job,
+  sidecar: SidecarOptions | undefined,
+): ResolvedOptions {
+  const o: JobOptions = job.options ?? {};
+  const sources = ['config'];
+  if (job.options !== undefined) sources.push('job.json');
+  if (sidecar !== undefined) sources.push(sidecar.file);
+
+  let variants = config.variants;
+  let variantsFrom = 'config/instrumental-maker.yaml';
+  if (o.variants !== undefined) [variants, variantsFrom] = [o.variants, 'job.json options'];
+  if (sidecar?.variants !== undefined) [variants, variantsFrom] = [sidecar.variants, sidecar.file];
+  if (variants.length === 0) throw optionsError(variantsFrom, 'variants', 'name at least one variant');
+  const recipes: VariantRecipes = {};
+  for (const name of variants) {
+    const recipe = config.recipes[name];
+    if (recipe === undefined)
+      throw optionsError(
+        variantsFrom,
+        'variants',
+        `unknown variant "${name}"; known: ${Object.keys(config.recipes).join(', ')} (define more under "recipes" in config/instrumental-maker.yaml)`,
+      );
+    recipes[name] = recipe;
+  }
+
+  // Parameters in config belong to the configured engine; another engine starts from its own defaults.
+  const paramsFor = (name: string) => (name === config.engine.name ? { ...config.engine.params } : {});
+  let engine = { name: config.engine.name, params: paramsFor(config.engine.name) };
+  if (o.engine !== undefined && o.engine !== engine.name)
+    engine = { name: o.engine, params: paramsFor(o.engine) };
+  if (o.engine_params !== undefined) engine.params = { ...engine.params, ...o.engine_params };
+  const model = sidecar?.model;
+  if (model !== undefined) {
+    // The legacy "model" named a demucs model (htdemucs, mdx_extra...); here it may also name an engine.
+    if (isEngineName(model) || model === config.engine.name) {
+      if (model !== engine.name) engine = { name: model, params: paramsFor(model) };
+    } else {
+      if (engine.name !== 'demucs') engine = { name: 'demucs', params: paramsFor('demucs') };
+      engine.params.model = model;
+    }
+  }
+
+  const keep =
+    sidecar?.keepStems ?? (o.keep_stems === undefined ? stemsOf(config.stems.keep) : stemsOf(o.keep_stems));
+  const targetLufs = sidecar?.targetLufs ?? o.target_lufs;
+  const truePeak = sidecar?.truePeak ?? o.true_peak;
+  const twoPass = sidecar?.twoPass ?? o.two_pass_loudness;
+  const loudnessAsked = config.loudness.enabled || targetLufs !== undefined || truePeak !== undefined;
+  return {
+    variants: [...variants],
+    recipes,
+    keepStems: keep,
+    stemFormat: config.stems.format,
+    stemMp4: config.stems.stemMp4,
+    format: sidecar?.format ?? o.output_format ?? config.output.format,
+    sampleRate: sidecar?.sampleRate ?? o.sample_rate ?? config.output.sampleRate,
+    bitDepth: sidecar?.bitDepth ?? o.bit_depth ?? config.output.bitDepth,
+    bitrate: config.output.bitrate,
+    loudness: loudnessAsked
+      ? {
+          targetLufs: targetLufs ?? config.loudness.targetLufs,
+          truePeak: truePeak ?? config.loudness.truePeak,
+          twoPass: twoPass ?? config.loudness.twoPass,
+        }
+      : undefined,
+    engine,
+    sources,
+  };
+}
+
+/** The options in force, in the manifest's `options` shape (snake_case, as job.json writes them). */
+export function manifestOptions(options: ResolvedOptions): JobOptions {
+  const out: JobOptions = {
+    variants: options.variants,
+    keep_stems: options.keepStems.length === STEM_NAMES.length ? true : options.keepStems,
+    output_format: options.format,
+    engine: options.engine.name,
+    engine_params: options.engine.params,
+  };
+  if (options.sampleRate !== undefined) out.sample_rate = options.sampleRate;
+  if (options.bitDepth !== undefined) out.bit_depth = options.bitDepth;
+  if (options.loudness !== undefined) {
+    out.target_lufs = options.loudness.targetLufs;
+    out.true_peak = options.loudness.truePeak;
+    out.two_pass_loudness = options.loudness.twoPass;
+  }
+  return out;
+}
+
+/**
+ * A stable text of what a job's outputs depend on besides the input and the engine: two jobs with the same
+ * input, engine and fingerprint would produce the same files (used by the duplicate policy).
+ */
+export function outputFingerprint(options: ResolvedOptions): string {
+  return JSON.stringify({
+    variants: [...options.variants].sort().map((name) => [name, options.recipes[name]]),
+    keepStems: options.keepStems,
+    stemFormat: options.stemFormat,
+    stemMp4: options.stemMp4,
+    format: options.format,
+    sampleRate: options.sampleRate ?? null,
+    bitDepth: options.bitDepth ?? null,
+    bitrate: options.bitrate ?? null,
+    loudness: options.loudness ?? null,
+  });
+}

@@ -1,0 +1,277 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ImkError } from '@imk/errors';
+import { sha256Buffer, sha256File } from '@imk/fs-safe';
+import type { Logger } from '@imk/log';
+import { createWavWriter, decodeAudio, probeMedia, type MediaInfo } from '@imk/media';
+import type { Claim } from '@imk/fsqueue';
+import type { Artifact, Manifest } from '@imk/protocol';
+import { mixVariants, nullResidualDb, type SeparationEngine, type SeparationResult } from '@imk/separation';
+import { describeArtifact } from './artifacts.ts';
+import type { WorkerContext } from './context.ts';
+import { linkArtifacts, readPublishedManifest, sameOutputs } from './duplicates.ts';
+import { buildManifest, type InputFacts } from './manifest.ts';
+import { manifestOptions, outputFingerprint, resolveOptions, type ResolvedOptions } from './options.ts';
+import { publishOutputs, startOutputs } from './publish-outputs.ts';
+import { readSidecar } from './sidecar.ts';
+import { canonicalJson, stemCacheKey } from './stem-cache.ts';
+import type { StageRunner } from './stage-runner.ts';
+import { writeOutputs } from './write-outputs.ts';
+
+const SAMPLE_RATE = 44100;
+/** Variants whose length differs from the input's by more than this get a warning in the manifest. */
+const LENGTH_TOLERANCE_SEC = 0.05;
+
+export interface PipelineResult {
+  /** processed; duplicate (linked from an earlier job); resumed (already published by an earlier attempt). */
+  kind: 'processed' | 'duplicate' | 'resumed';
+  dir: string;
+  manifest: Manifest;
+  inputSha256: string;
+  replaced?: string;
+}
+
+export interface PipelineInput {
+  ctx: WorkerContext;
+  claim: Claim;
+  stages: StageRunner;
+  signal: AbortSignal;
+  logger: Logger;
+  /** This job's scratch folder (empty, removed by the caller). */
+  work: string;
+}
+
+interface Prepared {
+  options: ResolvedOptions;
+  engine: SeparationEngine;
+  warnings: string[];
+}
+
+export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
+  const { ctx, claim, stages, signal, work } = input;
+  const { job } = claim;
+  const inputName = job.audio_path ?? job.video_path!;
+  const inputFile = join(claim.dir, inputName);
+
+  const { options, engine, warnings } = await stages.run('options', async (): Promise<Prepared> => {
+    const sidecar = await readSidecar(claim.dir, inputName);
+    const resolved = resolveOptions(ctx.config, job, sidecar);
+    const notes = sidecar?.unknownKeys.length
+      ? [`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`]
+      : [];
+    return { options: resolved, engine: await ctx.engines.get(resolved.engine), warnings: notes };
+  });
+  const engineFacts = { name: engine.name, version: engine.version, params: engine.params };
+
+  const inputSha256 = await stages.run('hash', async () => {
+    const declared = job.files?.find((file) => file.path === inputName)?.sha256;
+    // fsqueue verified declared hashes when it claimed the bundle.
+    return declared ?? (await sha256File(inputFile));
+  });
+  const outputKey = sha256Buffer(canonicalJson({ engine: engineFacts, outputs: outputFingerprint(options) }));
+  const outputsDir = ctx.paths.outputs;
+
+  // An earlier attempt may have published and then died before archiving the claim: nothing to redo.
+  const published = await readPublishedManifest(join(outputsDir, claim.jobId));
+  if (sameOutputs(published, inputSha256, outputKey) && published!.job_id === claim.jobId) {
+    input.logger.info('outputs of this job were already published by an earlier attempt; completing');
+    return { kind: 'resumed', dir: join(outputsDir, claim.jobId), manifest: published!, inputSha256 };
+  }
+
+  const partialDir = await startOutputs(outputsDir, claim.jobId, ctx.consumerId, input.logger);
+
+  if (ctx.config.duplicates === 'skip') {
+    const earlier = ctx.ledger.findSucceededByInput(inputSha256, claim.jobId);
+    const earlierDir = earlier ? join(outputsDir, earlier.job_id) : undefined;
+    const earlierManifest = earlierDir ? await readPublishedManifest(earlierDir) : undefined;
+    if (earlier && earlierDir && earlierManifest && sameOutputs(earlierManifest, inputSha256, outputKey)) {
+      const manifest = await stages.run('manifest', async () => {
+        await linkArtifacts(earlierDir, earlierManifest, partialDir);
+        return buildManifest({
+          job,
+          artifacts: earlierManifest.artifacts,
+          input: { ...earlierManifest.input, path: inputName },
+          engine: earlierManifest.engine,
+          options: manifestOptions(options),
+          timings: stages.timings,
+          warnings: [
+            ...warnings,
+            `same input and outputs as job ${earlier.job_id}: its files were linked, nothing was processed again`,
+          ],
+          stemsGenerated: earlierManifest.stems_generated,
+          nullResidualDb: earlierManifest.null_residual_db,
+          duplicateOf: earlier.job_id,
+          outputKey,
+        });
+      });
+      const out = await stages.run('publish', () =>
+        publishOutputs({
+          outputsDir,
+          jobId: claim.jobId,
+          partialDir,
+          manifest,
+          isLost: () => claim.isLost(),
+          logger: input.logger,
+        }),
+      );
+      return {
+        kind: 'duplicate',
+        dir: out.dir,
+        manifest,
+        inputSha256,
+        ...(out.replaced && { replaced: out.replaced }),
+      };
+    }
+  }
+
+  const cacheKey = stemCacheKey({ inputSha256, engine: engineFacts });
+  let separation: (SeparationResult & { nullResidualDb?: number }) | undefined =
+    await ctx.cache?.lookup(cacheKey);
+  const mixture = join(work, 'mixture.wav');
+
+  const info: MediaInfo = await stages.run('decode', async (progress) => {
+    const probed = await probeMedia(inputFile, { signal });
+    if (separation !== undefined) return probed;
+    const expected = (probed.duration_sec ?? 0) * SAMPLE_RATE;
+    const writer = createWavWriter(mixture, { sampleRate: SAMPLE_RATE, channels: 2 });
+    try {
+      for await (const block of decodeAudio(inputFile, { sampleRate: SAMPLE_RATE, channels: 2, signal })) {
+        await writer.write(block);
+        if (expected > 0) progress(Math.min(1, writer.frames / expected));
+      }
+      await writer.close();
+    } catch (error) {
+      await writer.abort().catch(() => undefined);
+      throw error;
+    }
+    return probed;
+  });
+
+  separation = await stages.run('separate', async (progress) => {
+    if (separation !== undefined) {
+      stages.mark('cache_hit');
+      input.logger.info({ key: cacheKey }, 'stems found in the cache; the engine is not run');
+      return separation;
+    }
+    const engineDir = ctx.cache ? await ctx.cache.workDir(cacheKey) : join(work, 'stems');
+    await mkdir(engineDir, { recursive: true });
+    try {
+      const result = await engine.separate({
+        input: mixture,
+        workDir: engineDir,
+        signal,
+        onProgress: progress,
+        logger: input.logger.child({ component: 'engine', engine: engine.name }),
+      });
+      const residual = await nullResidualDb(mixture, result.stems, { signal });
+      if (!ctx.cache) return { ...result, nullResidualDb: residual };
+      return await ctx.cache.store(
+        cacheKey,
+        { inputSha256, engine: engineFacts },
+        result,
+        engineDir,
+        residual,
+      );
+    } catch (error) {
+      if (ctx.cache) await ctx.cache.discard(engineDir);
+      throw error;
+    }
+  });
+  const stems = separation.stems;
+
+  const videoVariant = options.recipes[ctx.config.video.variant]
+    ? ctx.config.video.variant
+    : options.variants[0]!;
+  const variantWavs = await stages.run('mix', async () => {
+    const outDir = join(work, 'variants');
+    await mkdir(outDir, { recursive: true });
+    const recipes = { ...options.recipes };
+    if (job.video_path !== undefined && recipes[videoVariant] === undefined)
+      recipes[videoVariant] = ctx.config.recipes[videoVariant]!;
+    return mixVariants({ stems, mixture: inputFile, recipes, outDir, signal });
+  });
+
+  const planned = await stages.run('encode', (progress) =>
+    writeOutputs({
+      job,
+      options,
+      outDir: partialDir,
+      variants: variantWavs,
+      stems,
+      mixture: inputFile,
+      video: job.video_path === undefined ? undefined : join(claim.dir, job.video_path),
+      videoVariant,
+      cover: job.cover_path === undefined ? undefined : join(claim.dir, job.cover_path),
+      signal,
+      progress,
+    }),
+  );
+
+  const manifest = await stages.run('manifest', async (progress) => {
+    const artifacts: Artifact[] = [];
+    for (const artifact of planned) {
+      artifacts.push(await describeArtifact(partialDir, artifact, signal));
+      progress(artifacts.length / planned.length);
+    }
+    const facts = await inputFacts(inputFile, inputName, inputSha256, info, separation);
+    for (const artifact of artifacts) {
+      if (
+        artifact.kind === 'audio' &&
+        Math.abs(artifact.duration_sec - facts.duration_sec) > LENGTH_TOLERANCE_SEC
+      )
+        warnings.push(
+          `${artifact.path} lasts ${artifact.duration_sec} s but the input ${facts.duration_sec} s`,
+        );
+    }
+    return buildManifest({
+      job,
+      artifacts,
+      input: facts,
+      engine: engineFacts,
+      options: manifestOptions(options),
+      timings: stages.timings,
+      warnings,
+      stemsGenerated: true,
+      nullResidualDb: separation.nullResidualDb,
+      outputKey,
+    });
+  });
+
+  if (signal.aborted) throw new ImkError('ABORTED', `job ${claim.jobId} was stopped before publishing`);
+  const out = await stages.run('publish', () =>
+    publishOutputs({
+      outputsDir,
+      jobId: claim.jobId,
+      partialDir,
+      manifest,
+      isLost: () => claim.isLost(),
+      logger: input.logger,
+    }),
+  );
+  return {
+    kind: 'processed',
+    dir: out.dir,
+    manifest,
+    inputSha256,
+    ...(out.replaced && { replaced: out.replaced }),
+  };
+}
+
+async function inputFacts(
+  file: string,
+  name: string,
+  sha256: string,
+  info: MediaInfo,
+  separation: SeparationResult,
+): Promise<InputFacts> {
+  const facts: InputFacts = {
+    path: name,
+    sha256,
+    bytes: (await stat(file)).size,
+    duration_sec: Math.round((info.duration_sec ?? separation.frames / separation.sampleRate) * 1e6) / 1e6,
+  };
+  if (info.audio?.sample_rate !== undefined) facts.sample_rate = info.audio.sample_rate;
+  if (info.audio?.channels !== undefined) facts.channels = info.audio.channels;
+  if (info.audio?.codec !== undefined) facts.codec = info.audio.codec;
+  return facts;
+}

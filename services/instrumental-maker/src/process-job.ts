@@ -1,0 +1,175 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { isImkError } from '@imk/errors';
+import type { Claim } from '@imk/fsqueue';
+import type { JobFacts } from '@imk/ledger';
+import type { WorkerContext } from './context.ts';
+import { backoffMs, describeFailure, isRetryable } from './failures.ts';
+import { runPipeline } from './pipeline.ts';
+import { StageRunner } from './stage-runner.ts';
+
+export type JobStatus = 'succeeded' | 'duplicate' | 'resumed' | 'retry' | 'failed' | 'released' | 'lost';
+
+export interface JobOutcome {
+  jobId: string;
+  queue: string;
+  status: JobStatus;
+  attempt: number;
+  stage?: string;
+  message?: string;
+  outputDir?: string;
+  timings?: Record<string, number>;
+}
+
+/** The queue folder name of a claimed folder (`queues/<queue>/claimed/job_…`). */
+function queueOf(claim: Claim): string {
+  return basename(dirname(dirname(claim.dir)));
+}
+
+/**
+ * Processes one claimed job to the end: runs the pipeline, publishes, archives the claim, and records
+ * every step in the ledger. Never throws for a job's own failure: it is retried (with backoff) or failed
+ * with its error file, and the worker goes on. A lost claim's work is discarded; an abort (shutdown
+ * after the grace period) releases the job to ready without counting an attempt.
+ */
+export async function processClaim(
+  ctx: WorkerContext,
+  claim: Claim,
+  signal: AbortSignal,
+): Promise<JobOutcome> {
+  const { jobId, attempt, job } = claim;
+  const queue = queueOf(claim);
+  const logger = ctx.logger.child({ job_id: jobId, attempt, queue });
+  const consumer = ctx.consumerId;
+  const facts: JobFacts = {
+    queue,
+    sourceType: job.source_type,
+    artist: job.artist,
+    album: job.album,
+    title: job.title,
+  };
+  const stages = new StageRunner(ctx.ledger, jobId, attempt, consumer);
+  const base = { jobId, queue, attempt };
+  ctx.ledger.recordState(
+    jobId,
+    { state: 'running', attempt, consumer, message: `claimed from ${queue}` },
+    facts,
+  );
+  logger.info('job started');
+  const work = join(ctx.workRoot, `${jobId}-${consumer}`);
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  try {
+    const result = await runPipeline({ ctx, claim, stages, signal, logger, work });
+    await claim.complete({
+      output_dir: result.dir,
+      kind: result.kind,
+      duplicate_of: result.manifest.duplicate_of,
+    });
+    ctx.ledger.recordArtifacts(jobId, result.manifest.artifacts);
+    const message =
+      result.kind === 'duplicate'
+        ? `duplicate of ${result.manifest.duplicate_of}; outputs linked`
+        : result.kind === 'resumed'
+          ? 'outputs were already published by an earlier attempt'
+          : `outputs published in ${result.dir}`;
+    ctx.ledger.recordState(
+      jobId,
+      { state: 'succeeded', attempt, consumer, message },
+      {
+        inputSha256: result.inputSha256,
+        outputDir: result.dir,
+        duplicateOf: result.manifest.duplicate_of,
+      },
+    );
+    logger.info({ dir: result.dir, kind: result.kind, timings: stages.timings }, 'job succeeded');
+    const status = result.kind === 'processed' ? 'succeeded' : result.kind;
+    return { ...base, status, outputDir: result.dir, timings: stages.timings };
+  } catch (error) {
+    return await settleFailure(ctx, claim, stages, error, signal, logger);
+  } finally {
+    await rm(work, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+async function settleFailure(
+  ctx: WorkerContext,
+  claim: Claim,
+  stages: StageRunner,
+  error: unknown,
+  signal: AbortSignal,
+  logger: WorkerContext['logger'],
+): Promise<JobOutcome> {
+  const { jobId, attempt } = claim;
+  const queue = queueOf(claim);
+  const base = { jobId, queue, attempt, stage: stages.current };
+  const consumer = ctx.consumerId;
+  const partial = join(ctx.paths.outputs, `.${jobId}.partial-${consumer}`);
+  await rm(partial, { recursive: true, force: true }).catch(() => undefined);
+
+  if (claim.isLost() || isImkError(error, 'CLAIM_LOST')) {
+    logger.warn('claim lost (lease expired or the job was moved); work discarded');
+    ctx.ledger.recordState(jobId, {
+      state: 'released',
+      attempt,
+      consumer,
+      stage: stages.current,
+      message: 'claim lost; work discarded',
+    });
+    return { ...base, status: 'lost', message: 'claim lost' };
+  }
+  if (signal.aborted) {
+    try {
+      await claim.release();
+      ctx.ledger.recordState(jobId, {
+        state: 'released',
+        attempt,
+        consumer,
+        stage: stages.current,
+        message: 'released at shutdown',
+      });
+      logger.info('job released to ready at shutdown');
+      return { ...base, status: 'released' };
+    } catch (releaseError) {
+      logger.error(
+        { err: describeFailure(releaseError).message },
+        'could not release the job; its lease will expire',
+      );
+      return { ...base, status: 'lost', message: describeFailure(releaseError).message };
+    }
+  }
+
+  const { message, code } = describeFailure(error);
+  const retryable = isRetryable(error);
+  const { backoffMs: base_, maxBackoffMs } = ctx.config.retry;
+  ctx.ledger.recordError(jobId, { stage: stages.current, message, attempt, code, retryable });
+  try {
+    const outcome = await claim.fail({
+      stage: stages.current,
+      message,
+      retryable,
+      retryDelayMs: backoffMs(attempt, base_, maxBackoffMs),
+    });
+    const state = outcome === 'retry' ? 'retrying' : 'failed';
+    ctx.ledger.recordState(jobId, { state, attempt, consumer, stage: stages.current, message });
+    logger.warn(
+      { stage: stages.current, err: message, retryable, outcome },
+      outcome === 'retry' ? 'job failed; will retry' : 'job failed',
+    );
+    return { ...base, status: outcome === 'retry' ? 'retry' : 'failed', message };
+  } catch (failError) {
+    const why = describeFailure(failError).message;
+    ctx.ledger.recordState(jobId, {
+      state: 'released',
+      attempt,
+      consumer,
+      stage: stages.current,
+      message: `could not archive: ${why}`,
+    });
+    logger.error(
+      { err: why },
+      'could not record the failure in the queue; the lease will expire and the job return',
+    );
+    return { ...base, status: 'lost', message: why };
+  }
+}

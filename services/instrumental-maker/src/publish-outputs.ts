@@ -1,0 +1,104 @@
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ImkError } from '@imk/errors';
+import { fsyncDir, fsyncTree, writeJsonAtomic } from '@imk/fs-safe';
+import type { Logger } from '@imk/log';
+import type { Manifest } from '@imk/protocol';
+
+/** Earlier outputs of a job id that a new run replaces are moved here, never deleted. */
+export const REPLACED_DIR = '.replaced';
+export const MANIFEST_FILE = 'manifest.json';
+
+/** `outputs/.<job_id>.partial-<consumer>/`: hidden from readers, unique to this worker. */
+export function partialDirName(jobId: string, consumerId: string): string {
+  return `.${jobId}.partial-${consumerId}`;
+}
+
+/**
+ * Makes an empty folder to build a job's outputs in. Partial folders other workers left for this job
+ * (they crashed, or lost the claim we now hold) were never visible to readers and are removed.
+ */
+export async function startOutputs(
+  outputsDir: string,
+  jobId: string,
+  consumerId: string,
+  logger?: Logger,
+): Promise<string> {
+  await mkdir(outputsDir, { recursive: true });
+  const prefix = `.${jobId}.partial-`;
+  for (const name of await readdir(outputsDir)) {
+    if (!name.startsWith(prefix)) continue;
+    logger?.info({ dir: name }, 'removing an unfinished output folder left by an earlier attempt');
+    await rm(join(outputsDir, name), { recursive: true, force: true });
+  }
+  const partial = join(outputsDir, partialDirName(jobId, consumerId));
+  await mkdir(partial, { recursive: true });
+  return partial;
+}
+
+export interface PublishOutputsOptions {
+  outputsDir: string;
+  jobId: string;
+  partialDir: string;
+  manifest: Manifest;
+  /** Checked right before the folder becomes visible: a lost claim's work is discarded. */
+  isLost: () => boolean;
+  logger?: Logger;
+}
+
+export interface PublishedOutputs {
+  dir: string;
+  /** Where an earlier output folder of the same job id was moved, if there was one. */
+  replaced?: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+function stamp(date = new Date()): string {
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * Publishes a job's outputs so that a reader sees all of them or none: every file and folder of the
+ * partial folder fsynced, manifest.json written last (atomically), then one rename to `outputs/<job_id>/`
+ * and an fsync of outputs/. An earlier `outputs/<job_id>/` is first moved to `outputs/.replaced/<job_id>@<time>/`.
+ */
+export async function publishOutputs(options: PublishOutputsOptions): Promise<PublishedOutputs> {
+  const { outputsDir, jobId, partialDir } = options;
+  await fsyncTree(partialDir);
+  await writeJsonAtomic(join(partialDir, MANIFEST_FILE), options.manifest);
+  if (options.isLost()) {
+    await rm(partialDir, { recursive: true, force: true });
+    throw new ImkError(
+      'CLAIM_LOST',
+      `the claim on job ${jobId} was lost before its outputs were published; work discarded`,
+    );
+  }
+  const final = join(outputsDir, jobId);
+  let replaced: string | undefined;
+  if (await exists(final)) {
+    const aside = join(outputsDir, REPLACED_DIR);
+    await mkdir(aside, { recursive: true });
+    replaced = join(aside, `${jobId}@${stamp()}`);
+    await rename(final, replaced);
+    await fsyncDir(aside);
+    options.logger?.warn(
+      { dir: final, moved_to: replaced },
+      'an earlier output folder of this job was moved aside',
+    );
+  }
+  await rename(partialDir, final);
+  await fsyncDir(outputsDir);
+  return replaced === undefined ? { dir: final } : { dir: final, replaced };
+}

@@ -1,0 +1,166 @@
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { loadServiceConfig, resolvePaths } from '@imk/config';
+import { errorMessage } from '@imk/errors';
+import { createQueue, type Queue } from '@imk/fsqueue';
+import { openLedger } from '@imk/ledger';
+import type { Logger } from '@imk/log';
+import { openDiskGuard } from '@imk/ops';
+import { randomBytes } from 'node:crypto';
+import { ImkError } from '@imk/errors';
+import {
+  InstrumentalMakerConfigSchema,
+  SERVICE_NAME,
+  defaultConcurrency,
+  type InstrumentalMakerConfig,
+} from './config.ts';
+import type { WorkerContext } from './context.ts';
+import { createEngineProvider } from './engines.ts';
+import type { JobOutcome } from './process-job.ts';
+import { createStemCache } from './stem-cache.ts';
+import { runWorkerLoop, type WorkerQueue } from './worker.ts';
+
+export interface StartInstrumentalMakerOptions {
+  /** The folder holding queues/, outputs/, config/ and state/. */
+  root: string;
+  logger: Logger;
+  /** Aborting stops claiming; running jobs get the configured grace period, then are released. */
+  signal: AbortSignal;
+  /** Jobs at once in this worker. @default config `concurrency`, else one per core (at most 4) */
+  concurrency?: number;
+  /** Config already loaded (else read from config/instrumental-maker.yaml). */
+  config?: InstrumentalMakerConfig;
+  /** Called after each job ends (succeeded, retried, failed, released). */
+  onOutcome?: (outcome: JobOutcome) => void;
+}
+
+export interface RunResult {
+  /** False when any job failed (archived as failed) or a bundle was rejected during this run. */
+  ok: boolean;
+  succeeded: number;
+  /** Succeeded by linking an earlier job's outputs (duplicate policy "skip"). */
+  duplicates: number;
+  failed: number;
+  retried: number;
+  /** Bundles the queue rejected as invalid while this run claimed. */
+  rejected: number;
+  outcomes: JobOutcome[];
+}
+
+function checkConfig(config: InstrumentalMakerConfig): void {
+  for (const name of config.variants)
+    if (config.recipes[name] === undefined)
+      throw new ImkError(
+        'CONFIG_INVALID',
+        `config/instrumental-maker.yaml: variants: "${name}" has no recipe; known: ${Object.keys(config.recipes).join(', ')}`,
+      );
+}
+
+async function run(options: StartInstrumentalMakerOptions, once: boolean): Promise<RunResult> {
+  const paths = resolvePaths(options.root);
+  const config =
+    options.config ??
+    (
+      await loadServiceConfig({
+        service: SERVICE_NAME,
+        schema: InstrumentalMakerConfigSchema,
+        root: paths.root,
+      })
+    ).config;
+  checkConfig(config);
+  const concurrency = options.concurrency ?? config.concurrency ?? defaultConcurrency();
+  const consumerId = `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const logger = options.logger.child({ component: SERVICE_NAME, consumer: consumerId });
+  const local = (dir: string | undefined, fallback: string) =>
+    dir === undefined ? fallback : isAbsolute(dir) ? dir : resolve(paths.root, dir);
+  const workRoot = local(config.workDir, join(paths.state, 'tmp', SERVICE_NAME));
+  await mkdir(workRoot, { recursive: true });
+  await mkdir(paths.outputs, { recursive: true });
+  const cacheDir = local(config.stemCache.dir, join(paths.state, 'cache', 'stems'));
+  if (config.stemCache.enabled) await mkdir(cacheDir, { recursive: true });
+
+  const ledger = openLedger({ root: paths.root });
+  const stopGuard = new AbortController();
+  const queues: WorkerQueue[] = config.queues.map(({ name, weight }) => ({
+    name,
+    weight,
+    queue: createQueue({
+      queueDir: join(paths.queues, name),
+      consumerId,
+      leaseMs: config.leaseMs,
+      maxAttempts: config.retry.maxAttempts,
+      pollMs: config.pollMs,
+      logger,
+    }),
+  }));
+  const rejectedBefore = await countRejected(queues.map((q) => q.queue));
+  try {
+    const guard = await openDiskGuard({ root: paths.root, logger, signal: stopGuard.signal });
+    const ctx: WorkerContext = {
+      paths,
+      config,
+      ledger,
+      cache: config.stemCache.enabled ? createStemCache({ dir: cacheDir, logger }) : undefined,
+      engines: createEngineProvider(paths.root, config),
+      consumerId,
+      workRoot,
+      logger,
+    };
+    logger.info(
+      { queues: config.queues.map((q) => q.name), concurrency, engine: config.engine.name, once },
+      'instrumental-maker started',
+    );
+    const outcomes = await runWorkerLoop({
+      ctx,
+      queues,
+      concurrency,
+      signal: options.signal,
+      once,
+      gracePeriodMs: config.gracePeriodMs,
+      mayClaim: () => guard.shouldClaim(),
+      onOutcome: options.onOutcome,
+    });
+    const rejected = Math.max(0, (await countRejected(queues.map((q) => q.queue))) - rejectedBefore);
+    const count = (status: JobOutcome['status']) => outcomes.filter((o) => o.status === status).length;
+    const result: RunResult = {
+      ok: count('failed') === 0 && rejected === 0,
+      succeeded: count('succeeded') + count('duplicate') + count('resumed'),
+      duplicates: count('duplicate'),
+      failed: count('failed'),
+      retried: count('retry'),
+      rejected,
+      outcomes,
+    };
+    logger.info({ ...result, outcomes: undefined }, 'instrumental-maker stopped');
+    return result;
+  } finally {
+    stopGuard.abort();
+    await Promise.all(
+      queues.map((q) =>
+        q.queue
+          .close()
+          .catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'closing a queue failed')),
+      ),
+    );
+    ledger.close();
+  }
+}
+
+async function countRejected(queues: Queue[]): Promise<number> {
+  let total = 0;
+  for (const queue of queues) total += (await queue.counts()).rejected;
+  return total;
+}
+
+/** Runs the worker until `signal` aborts (SIGTERM: stop claiming, finish or release within the grace period). */
+export function startInstrumentalMaker(options: StartInstrumentalMakerOptions): Promise<RunResult> {
+  return run(options, false);
+}
+
+/** Runs until every configured queue has no ready and no claimed job; `ok` is false if any job failed. */
+export function runOnce(
+  options: Omit<StartInstrumentalMakerOptions, 'signal'> & { signal?: AbortSignal },
+): Promise<RunResult> {
+  return run({ ...options, signal: options.signal ?? new AbortController().signal }, true);
+}

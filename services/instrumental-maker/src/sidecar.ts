@@ -1,0 +1,171 @@
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import { extname, join, relative, sep, isAbsolute } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ImkError } from '@imk/errors';
+import type { AudioFormat, StemName } from '@imk/protocol';
+
+/** The legacy per-song options file: `song.m4a.yaml` or `song.yaml` (also `.yml`) beside the audio. */
+export interface SidecarOptions {
+  /** The file read, relative to the bundle. */
+  file: string;
+  model?: string;
+  keepStems?: StemName[];
+  format?: AudioFormat;
+  sampleRate?: number;
+  bitDepth?: 16 | 24 | 32;
+  targetLufs?: number;
+  truePeak?: number;
+  twoPass?: boolean;
+  variants?: string[];
+  /** Keys the file has that mean nothing here (kept as a warning, not an error). */
+  unknownKeys: string[];
+}
+
+const STEM_LETTERS: Record<string, StemName> = { V: 'vocals', D: 'drums', B: 'bass', O: 'other' };
+const STEM_WORDS = new Set<string>(['vocals', 'drums', 'bass', 'other']);
+const CODECS: Record<string, AudioFormat> = {
+  m4a: 'm4a',
+  aac: 'm4a',
+  mp3: 'mp3',
+  flac: 'flac',
+  wav: 'wav',
+  pcm: 'wav',
+};
+
+const StemsSchema = z.union([
+  z.boolean(),
+  z
+    .string()
+    .regex(/^[VDBOvdbo\s,]*$/, 'use the letters V (vocals), D (drums), B (bass), O (other), e.g. "VDBO"'),
+  z.array(z.string()),
+]);
+
+const SidecarSchema = z.looseObject({
+  model: z.string().min(1).optional(),
+  engine: z.string().min(1).optional(),
+  stems: StemsSchema.optional(),
+  keep_stems: StemsSchema.optional(),
+  codec: z.string().optional(),
+  format: z.string().optional(),
+  sample_rate: z.number().int().min(8000).max(192000).optional(),
+  bit_depth: z
+    .union([z.literal(16), z.literal(24), z.literal(32)], { error: 'expected 16, 24 or 32' })
+    .optional(),
+  target_lufs: z
+    .number()
+    .min(-30, 'must be between -30 and -5 LUFS')
+    .max(-5, 'must be between -30 and -5 LUFS')
+    .optional(),
+  true_peak: z
+    .number()
+    .min(-6, 'must be between -6 and 0 dBTP')
+    .max(0, 'must be between -6 and 0 dBTP')
+    .optional(),
+  two_pass: z.boolean().optional(),
+  two_pass_loudnorm: z.boolean().optional(),
+  loudnorm_two_pass: z.boolean().optional(),
+  variants: z.array(z.string()).optional(),
+});
+const KNOWN_KEYS = new Set(Object.keys(SidecarSchema.shape));
+
+/** Names the sidecar may have, for an input `song.m4a`: song.m4a.yaml, song.m4a.yml, song.yaml, song.yml. */
+export function sidecarCandidates(inputPath: string): string[] {
+  const stem = inputPath.slice(0, inputPath.length - extname(inputPath).length);
+  return [`${inputPath}.yaml`, `${inputPath}.yml`, `${stem}.yaml`, `${stem}.yml`];
+}
+
+function invalid(file: string, field: string, message: string, found?: unknown): ImkError {
+  const shown = found === undefined ? '' : ` (found ${JSON.stringify(found)})`;
+  return new ImkError(
+    'SIDECAR_INVALID',
+    `per-song options ${file}: ${field}: ${message}${shown}; fix or remove the file and publish the job again`,
+    { details: { file, field } },
+  );
+}
+
+function stemsFrom(file: string, field: string, value: z.infer<typeof StemsSchema>): StemName[] {
+  if (value === true) return ['vocals', 'drums', 'bass', 'other'];
+  if (value === false) return [];
+  const items = typeof value === 'string' ? [...value.replace(/[\s,]/g, '').toUpperCase()] : value;
+  const stems = new Set<StemName>();
+  for (const item of items) {
+    const stem =
+      STEM_LETTERS[item.toUpperCase()] ??
+      (STEM_WORDS.has(item.toLowerCase()) ? item.toLowerCase() : undefined);
+    if (stem === undefined)
+      throw invalid(file, field, 'stems are V, D, B, O (or vocals, drums, bass, other)', item);
+    stems.add(stem as StemName);
+  }
+  return [...stems];
+}
+
+/** Parses the text of a sidecar file; errors name the file and the field. Pure (no file access). */
+export function parseSidecar(file: string, text: string): SidecarOptions {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ImkError(
+      'SIDECAR_INVALID',
+      `per-song options ${file} is not valid YAML: ${(error as Error).message}`,
+      {
+        cause: error,
+        details: { file },
+      },
+    );
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw invalid(file, '(top level)', 'expected a mapping such as "stems: VDBO"', raw);
+  const parsed = SidecarSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.map(String).join('.') || '(top level)';
+    throw invalid(file, field, issue.message, (raw as Record<string, unknown>)[String(issue.path[0])]);
+  }
+  const s = parsed.data;
+  const options: SidecarOptions = { file, unknownKeys: Object.keys(s).filter((key) => !KNOWN_KEYS.has(key)) };
+  const model = s.model ?? s.engine;
+  if (model !== undefined) options.model = model;
+  const stems = s.keep_stems ?? s.stems;
+  if (stems !== undefined)
+    options.keepStems = stemsFrom(file, s.keep_stems === undefined ? 'stems' : 'keep_stems', stems);
+  const codec = s.codec ?? s.format;
+  if (codec !== undefined) {
+    const format = CODECS[codec.toLowerCase()];
+    if (format === undefined)
+      throw invalid(
+        file,
+        s.codec === undefined ? 'format' : 'codec',
+        `expected one of ${Object.keys(CODECS).join(', ')}`,
+        codec,
+      );
+    options.format = format;
+  }
+  if (s.sample_rate !== undefined) options.sampleRate = s.sample_rate;
+  if (s.bit_depth !== undefined) options.bitDepth = s.bit_depth;
+  if (s.target_lufs !== undefined) options.targetLufs = s.target_lufs;
+  if (s.true_peak !== undefined) options.truePeak = s.true_peak;
+  const twoPass = s.two_pass ?? s.two_pass_loudnorm ?? s.loudnorm_two_pass;
+  if (twoPass !== undefined) options.twoPass = twoPass;
+  if (s.variants !== undefined) options.variants = s.variants;
+  return options;
+}
+
+/** Finds and parses the sidecar of `inputPath` inside the bundle `dir`, or undefined when there is none. */
+export async function readSidecar(dir: string, inputPath: string): Promise<SidecarOptions | undefined> {
+  for (const candidate of sidecarCandidates(inputPath)) {
+    const full = join(dir, candidate);
+    try {
+      await lstat(full);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    const inside = relative(await realpath(dir), await realpath(full));
+    if (inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside))
+      throw invalid(candidate, '(file)', 'is a link that leaves the bundle');
+    return parseSidecar(candidate, await readFile(full, 'utf8'));
+  }
+  return undefined;
+}

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fsyncTree, sha256Buffer, writeJsonAtomic } from '@imk/fs-safe';
+import type { Logger } from '@imk/log';
+import { STEM_NAMES } from '@imk/protocol';
+import type { SeparationResult, StemFiles } from '@imk/separation';
+
+/** What decides the stems: the input's bytes and the engine that separated them. */
+export interface StemCacheKeyInput {
+  inputSha256: string;
+  engine: { name: string; version: string; params: Record<string, unknown> };
+}
+
+export interface CachedStems extends SeparationResult {
+  key: string;
+  dir: string;
+  /** Mixture minus the sum of the stems, dB relative to the mixture, measured when they were stored. */
+  nullResidualDb?: number;
+}
+
+interface CacheMeta {
+  key: string;
+  input_sha256: string;
+  engine: StemCacheKeyInput['engine'];
+  sample_rate: number;
+  frames: number;
+  bytes: Record<string, number>;
+  /** null stands for -Infinity (a perfect null), which JSON cannot hold. */
+  null_residual_db?: number | null;
+  created_at: string;
+}
+
+const META_FILE = 'meta.json';
+
+/** JSON with object keys sorted at every level, so equal parameters give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function stemCacheKey(input: StemCacheKeyInput): string {
+  return sha256Buffer(canonicalJson({ input: input.inputSha256, engine: input.engine }));
+}
+
+export interface StemCache {
+  readonly dir: string;
+  /** The cached stems for `key`, or undefined. A damaged entry is removed and reported as a miss. */
+  lookup(key: string): Promise<CachedStems | undefined>;
+  /** A fresh folder (inside the cache, so the final rename stays on one filesystem) for an engine to write into. */
+  workDir(key: string): Promise<string>;
+  /**
+   * Moves the engine's stems into the cache under `key` (one rename of a complete folder, meta.json
+   * written last). When another worker stored the same key meanwhile, theirs is kept and returned.
+   */
+  store(
+    key: string,
+    input: StemCacheKeyInput,
+    result: SeparationResult,
+    workDir: string,
+    nullResidualDb?: number,
+  ): Promise<CachedStems>;
+  /** Removes a work folder that will not be stored (the engine failed). */
+  discard(workDir: string): Promise<void>;
+}
+
+/**
+ * Stems cached by (input sha256, engine name, version, params): `<dir>/<key>/{vocals,drums,bass,other}.wav`
+ * plus meta.json. A hit never runs the engine. Entries are touched on use so that age-based cleanup
+ * (`imk cleanup`) removes the least recently used first.
+ */
+export function createStemCache(options: { dir: string; logger?: Logger }): StemCache {
+  const { dir, logger } = options;
+
+  async function lookup(key: string): Promise<CachedStems | undefined> {
+    const entry = join(dir, key);
+    let meta: CacheMeta;
+    try {
+      meta = JSON.parse(await readFile(join(entry, META_FILE), 'utf8')) as CacheMeta;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      logger?.warn({ key, err: (error as Error).message }, 'stem cache entry unreadable; separating again');
+      await remove(entry);
+      return undefined;
+    }
+    const stems = Object.fromEntries(
+      STEM_NAMES.map((stem) => [stem, join(entry, `${stem}.wav`)]),
+    ) as StemFiles;
+    for (const stem of STEM_NAMES) {
+      const size = await stat(stems[stem]).then(
+        (s) => s.size,
+        () => -1,
+      );
+      if (size !== meta.bytes[stem]) {
+        logger?.warn({ key, stem }, 'stem cache entry damaged; separating again');
+        await remove(entry);
+        return undefined;
+      }
+    }
+    const now = new Date();
+    await utimes(entry, now, now).catch(() => undefined);
+    const found: CachedStems = { key, dir: entry, stems, sampleRate: meta.sample_rate, frames: meta.frames };
+    if (meta.null_residual_db !== undefined) found.nullResidualDb = meta.null_residual_db ?? -Infinity;
+    return found;
+  }
+
+  async function remove(entry: string): Promise<void> {
+    // Renamed first so a reader never sees a half-deleted entry.
+    const doomed = join(dir, `.tmp-removed-${randomBytes(4).toString('hex')}`);
+    await rename(entry, doomed).catch(() => undefined);
+    await rm(doomed, { recursive: true, force: true });
+  }
+
+  return {
+    dir,
+    lookup,
+    async workDir(key) {
+      const work = join(dir, `.tmp-${key.slice(0, 16)}-${randomBytes(4).toString('hex')}`);
+      await mkdir(work, { recursive: true });
+      return work;
+    },
+    async store(key, input, result, workDir, nullResidualDb) {
+      const bytes: Record<string, number> = {};
+      for (const stem of STEM_NAMES) {
+        const target = join(workDir, `${stem}.wav`);
+        if (result.stems[stem] !== target) await rename(result.stems[stem], target);
+        bytes[stem] = (await stat(target)).size;
+      }
+      const meta: CacheMeta = {
+        key,
+        input_sha256: input.inputSha256,
+        engine: input.engine,
+        sample_rate: result.sampleRate,
+        frames: result.frames,
+        bytes,
+        ...(nullResidualDb !== undefined && {
+          null_residual_db: Number.isFinite(nullResidualDb) ? nullResidualDb : null,
+        }),
+        created_at: new Date().toISOString(),
+      };
+      await fsyncTree(workDir);
+      await writeJsonAtomic(join(workDir, META_FILE), meta);
+      try {
+        await rename(workDir, join(dir, key));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+        await rm(workDir, { recursive: true, force: true });
+      }
+      const stored = await lookup(key);
+      if (!stored) throw new Error(`stem cache entry ${key} vanished right after it was stored in ${dir}`);
+      return stored;
+    },
+    async discard(workDir) {
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
+}
