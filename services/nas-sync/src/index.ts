@@ -1,1 +1,7 @@
-export {};
+export { startNasSync, runNasSyncOnce } from './service.ts';
+export type { NasSyncOptions, RunOnceOptions, RunOnceResult } from './service.ts';
+export { NasSyncSchema, NasSyncFileSchema, SERVICE_NAME, loadNasSyncConfig } from './config.ts';
+export type { LoadedNasSync, NasSyncConfig } from './config.ts';
+export { getSyncStatus, resetFailedTransfers } from './status.ts';
+export type { StatusRow, SyncStatus } from './status.ts';
+export { formatStatus, formatSummary } from './format.ts';

@@ -9,6 +9,7 @@ import { registerSchema } from './schema.ts';
 import { registerSeparate } from './separate.ts';
 import { registerUp } from './up.ts';
 import { registerCleanup } from './cleanup.ts';
+import { registerSync } from './sync.ts';
 
 /** Each verb lives in its own file and registers itself here. */
 export const COMMANDS: ((program: Command) => void)[] = [
@@ -22,4 +23,5 @@ export const COMMANDS: ((program: Command) => void)[] = [
   registerLedger,
   registerUp,
   registerCleanup,
+  registerSync,
 ];

@@ -6,7 +6,7 @@ import type { PutRequest } from '../types.ts';
 import { BandwidthSchema } from '../util/bandwidth.ts';
 
 /** Options every backend takes. */
-export const BackendBaseSchema = z.object({
+export const BackendBaseSchema = z.strictObject({
   /** @default 'sha256' */
   verify: z
     .enum(['sha256', 'size'])

@@ -1,5 +1,5 @@
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, posix, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { fsyncDir, sha256File } from '@imk/fs-safe';
 import { isImkError } from '@imk/errors';
@@ -13,6 +13,16 @@ import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
 
 export const RSYNC_BACKEND = 'rsync';
 
+// Runs on the server: size and sha256 of the temporary copy, then rename into place when both match the
+// manifest, else remove it. Prints "<size> <sha256>" and OK or MISMATCH. Arguments: temp target bytes sha256 mode.
+const VERIFY_AND_COMMIT = [
+  'f=$1; d=$2; want_size=$3; want_hash=$4',
+  'size=$(wc -c < "$f" | tr -d " ") || exit 3',
+  'if [ "$5" = sha256 ]; then h=$( (sha256sum || shasum -a 256) < "$f" 2>/dev/null) || exit 4; h=${h%% *}; else h=$want_hash; fi',
+  'echo "$size $h"',
+  'if [ "$size" = "$want_size" ] && [ "$h" = "$want_hash" ]; then mv -f -- "$f" "$d" && echo OK; else rm -f -- "$f"; echo MISMATCH; fi',
+].join('\n');
+
 export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
   type: z.literal(RSYNC_BACKEND),
   host: z.string().min(1).optional().describe('Server to reach over ssh; absent = a folder on this host.'),
@@ -25,8 +35,6 @@ export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.s
     .describe("rsync's --partial-dir: an interrupted transfer resumes from here and never sits under the final name."),
   /** @default false */
   fsync: z.boolean().default(false).describe('Pass --fsync (rsync >= 3.2.4 on both ends).'),
-  /** @default true */
-  multiplex: z.boolean().default(true).describe('Share one ssh connection between the commands of a transfer.'),
   rsyncPath: z.string().optional().describe("Remote rsync program (--rsync-path), e.g. /usr/local/bin/rsync."),
   extraArgs: z.array(z.string()).default([]).describe('More rsync arguments, e.g. ["--chmod=F644"].'),
   /** @default 'rsync' */
@@ -49,7 +57,6 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     knownHostsFile: options.knownHostsFile,
     hostKeyCheck: options.hostKeyCheck,
     connectTimeoutSec: options.connectTimeoutSec,
-    multiplex: options.multiplex,
   });
   const destination = options.username ? `${options.username}@${options.host ?? ''}` : (options.host ?? '');
   const where = remote ? `rsync backend "${context.name}" (${options.host ?? ''})` : `rsync backend "${context.name}"`;
@@ -138,13 +145,15 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       { signal: request.signal, sensitive },
     );
     if (result.exitCode !== 0) throw failure(result, `copy to ${target}`);
-    const entry = await remoteStat(temp, request.signal);
-    const sha256 = options.verify === 'sha256' ? await remoteHash(temp, request.signal) : request.sha256;
-    if (entry?.bytes !== request.bytes || sha256 !== request.sha256) {
-      await ssh(['rm', '-f', '--', temp]);
-      throw await mismatchError(request, target, { bytes: entry?.bytes ?? 0, sha256 });
-    }
-    await sshChecked(['mv', '-f', '--', temp, target], `rename into ${target}`, request.signal);
+    // One round trip checks the copy on the server and renames it into place only when it matches.
+    const out = await sshChecked(
+      ['sh', '-c', VERIFY_AND_COMMIT, 'verify', temp, target, String(request.bytes), request.sha256, options.verify],
+      `verify ${target}`,
+      request.signal,
+    );
+    const [facts = '', verdict = ''] = out.trim().split('\n');
+    const [size = '-1', sha256 = ''] = facts.split(' ');
+    if (verdict !== 'OK') throw await mismatchError(request, target, { bytes: Number(size), sha256 });
     return { bytes: request.bytes, verifiedBy: options.verify === 'sha256' ? 'remote-hash' : 'size' };
   }
 
@@ -210,15 +219,8 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       else await rm(path, { force: true });
     },
 
-    async close() {
-      if (!remote || !options.multiplex) return;
-      // Ends the shared connection; a later transfer opens a new one.
-      await runTool(options.sshBinary, [...sshArgs, '-O', 'exit', destination], { sensitive }).catch(() => undefined);
-    },
+    // Every call is its own ssh connection: nothing stays open.
+    close: () => Promise.resolve(),
   };
 }
 
-/** For tests and docs: the folder rsync keeps partial transfers in, beside the file. */
-export function rsyncPartialDir(target: string, partialDir = '.imk-partial'): string {
-  return posix.join(posix.dirname(target), partialDir);
-}

@@ -1,4 +1,4 @@
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SecretPathSchema } from './secrets.ts';
@@ -36,8 +36,6 @@ export interface OpenSshArgsInput {
   knownHostsFile: string | undefined;
   hostKeyCheck: HostKeyCheck;
   connectTimeoutSec: number;
-  /** Reuse one connection for the many short commands of a transfer (ControlMaster). */
-  multiplex: boolean;
 }
 
 /** Arguments for `ssh` (before the destination): never prompts, fails fast, checks the host key. */
@@ -59,16 +57,6 @@ export function openSshArgs(input: OpenSshArgsInput): string[] {
   if (input.knownHostsFile) args.push('-o', `UserKnownHostsFile=${input.knownHostsFile}`);
   if (input.hostKeyCheck === 'off') args.push('-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR');
   if (input.keyPath) args.push('-i', input.keyPath, '-o', 'IdentitiesOnly=yes');
-  if (input.multiplex)
-    args.push(
-      '-o',
-      'ControlMaster=auto',
-      '-o',
-      // %C is a hash of host, port and user: short enough for a socket path.
-      `ControlPath=${join(tmpdir(), 'imk-ssh-%C')}`,
-      '-o',
-      'ControlPersist=30',
-    );
   return args;
 }
 
@@ -95,7 +83,7 @@ export function sshFailureKind(stderr: string): 'auth' | 'host-key' | 'unreachab
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(stderr))
     return 'host-key';
   if (
-    /Connection refused|Connection timed out|timed out|No route to host|Network is unreachable|Could not resolve hostname|Connection closed|Connection reset|Broken pipe|kex_exchange_identification|ssh_exchange_identification|Control socket connect|mux_client/i.test(
+    /Connection refused|Connection timed out|timed out|No route to host|Network is unreachable|Could not resolve hostname|Connection closed|Connection reset|Broken pipe|kex_exchange_identification|ssh_exchange_identification/i.test(
       stderr,
     )
   )

@@ -1,0 +1,96 @@
+import type { Command } from 'commander';
+import { createLogger } from '@imk/log';
+import {
+  formatStatus,
+  formatSummary,
+  getSyncStatus,
+  resetFailedTransfers,
+  runNasSyncOnce,
+  startNasSync,
+} from '@imk/nas-sync-service';
+import { contextFrom, print, withRoot } from '../context.ts';
+
+interface SyncOptions {
+  root?: string;
+  once?: boolean;
+  dryRun?: boolean;
+  job?: string;
+}
+
+/** Runs until SIGINT/SIGTERM; a second signal exits at once. */
+function stopOnSignals(): AbortController {
+  const controller = new AbortController();
+  let count = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    if (++count > 1) process.exit(130);
+    controller.abort(new Error(`received ${name}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller;
+}
+
+export function registerSync(program: Command): void {
+  const sync = withRoot(
+    program
+      .command('sync')
+      .option('--once', 'one pass: deliver what is due, then exit (exit code 2 when a transfer failed)')
+      .option('--dry-run', 'print what would be sent where, send nothing')
+      .option('--job <id>', 'only this job (with --once or --dry-run)')
+      .description('deliver finished outputs to the NAS or bucket as config/nas-sync.yaml routes them'),
+  ).action(async (options: SyncOptions) => {
+    const { paths } = contextFrom(options);
+    const logger = createLogger('nas-sync');
+    if (!options.once && !options.dryRun) {
+      await startNasSync({ root: paths.root, logger, signal: stopOnSignals().signal });
+      return;
+    }
+    const controller = stopOnSignals();
+    const result = await runNasSyncOnce({
+      root: paths.root,
+      logger,
+      dryRun: options.dryRun,
+      jobId: options.job,
+      signal: controller.signal,
+    });
+    if (result.state !== 'ran') {
+      print(result.reason);
+      return;
+    }
+    print(formatSummary(result.summary));
+    if (!result.summary.dryRun && result.summary.failed > 0) process.exitCode = 2;
+  });
+
+  withRoot(
+    sync
+      .command('status')
+      .option('--json', 'print JSON (one object with rows and totals)')
+      .option('--job <id>', 'only this job')
+      .description('per artifact and destination: delivered, pending, or failed with the reason'),
+  ).action(async (options: { root?: string; json?: boolean; job?: string }) => {
+    const { paths } = contextFrom(options);
+    const status = await getSyncStatus({ root: paths.root, logger: createLogger('nas-sync'), jobId: options.job });
+    print(options.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+  });
+
+  withRoot(
+    sync
+      .command('retry')
+      .argument('[job]', 'only this job')
+      .description('try failed transfers again now (also those that failed for good, e.g. after fixing credentials)'),
+  ).action(async (job: string | undefined, options: { root?: string }) => {
+    const { paths } = contextFrom(options);
+    const { reset, runnerPid } = await resetFailedTransfers({ root: paths.root, jobId: job });
+    print(`${reset} failed transfer${reset === 1 ? '' : 's'} marked for retry${job ? ` (job ${job})` : ''}`);
+    if (reset === 0) return;
+    if (runnerPid !== undefined) {
+      print(`nas-sync (pid ${runnerPid}) picks them up on its next pass`);
+      return;
+    }
+    const result = await runNasSyncOnce({ root: paths.root, logger: createLogger('nas-sync'), jobId: job });
+    if (result.state === 'ran') {
+      print(formatSummary(result.summary));
+      if (result.summary.failed > 0) process.exitCode = 2;
+    } else print(result.reason);
+  });
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { RouteSchema, compileTemplate, renderTemplate, routeMatches, type CompiledTemplate, type TemplateValues } from './routes.ts';
+
+const roots = { audio: '/mnt/nas/Music', stems: '/mnt/nas/Stems' };
+
+const values = (over: Partial<TemplateValues> = {}): TemplateValues => ({
+  artist: 'Daft Punk',
+  album: 'Discovery',
+  title: 'One More Time',
+  job_id: 'yt_abc_audio',
+  ext: 'm4a',
+  kind: 'audio',
+  variant: 'instrumental',
+  label: 'Instrumental',
+  source_type: 'youtube',
+  filename: 'Daft Punk - One More Time.m4a',
+  basename: 'Daft Punk - One More Time',
+  container: 'm4a',
+  codec: 'aac',
+  ...over,
+});
+
+function compiled(to: string): CompiledTemplate {
+  const result = compileTemplate(to, roots);
+  if (typeof result === 'string') throw new Error(result);
+  return result;
+}
+
+describe('route templates', () => {
+  it('fills remote roots and manifest fields', () => {
+    const template = compiled('${remoteRoots.audio}/{artist}/{album}/{title} ({variant}).{ext}');
+    expect(renderTemplate(template, values())).toBe('/mnt/nas/Music/Daft Punk/Discovery/One More Time (instrumental).m4a');
+  });
+
+  it('adds the file name when the template ends with /', () => {
+    expect(renderTemplate(compiled('${remoteRoots.stems}/{job_id}/'), values())).toBe(
+      '/mnt/nas/Stems/yt_abc_audio/Daft Punk - One More Time.m4a',
+    );
+  });
+
+  it('never leaves the remote root, whatever the manifest says', () => {
+    const template = compiled('${remoteRoots.audio}/{artist}/{title}.{ext}');
+    const hostile = values({ artist: '../../../etc', title: '../../root/.ssh/authorized_keys', ext: '/x' });
+    const path = renderTemplate(template, hostile);
+    expect(path.startsWith('/mnt/nas/Music/')).toBe(true);
+    expect(path.split('/')).not.toContain('..');
+    expect(renderTemplate(template, values({ artist: '..', title: '.' }))).toBe('/mnt/nas/Music/unknown/unknown.m4a');
+    expect(renderTemplate(template, values({ artist: 'AC/DC' }))).toBe('/mnt/nas/Music/AC_DC/One More Time.m4a');
+  });
+
+  it('keeps a literal root too', () => {
+    const template = compiled('/srv/music/{artist}/{title}.{ext}');
+    expect(template.root).toBe('/srv/music');
+    expect(renderTemplate(template, values({ artist: '../..' }))).toBe('/srv/music/unknown/One More Time.m4a');
+  });
+
+  it('rejects templates that could escape or do not make sense', () => {
+    expect(compileTemplate('${remoteRoots.audio}/../{title}', roots)).toMatch(/\.\./);
+    expect(compileTemplate('${remoteRoots.video}/{title}', roots)).toMatch(/remoteRoots has no "video"/);
+    expect(compileTemplate('{artist}/${remoteRoots.audio}/{title}', roots)).toMatch(/may only start/);
+    expect(compileTemplate('${remoteRoots.audio}/{artits}.{ext}', roots)).toMatch(/unknown field \{artits\}/);
+    expect(compileTemplate('${remoteRoots.audio}/{title', roots)).toMatch(/unmatched/);
+  });
+});
+
+describe('route matching and shapes', () => {
+  it('reads the legacy {kind, variant, to} shape as a match', () => {
+    const route = RouteSchema.parse({ kind: 'audio', variant: 'instrumental', to: '${remoteRoots.audio}/' });
+    expect(route).toEqual({
+      name: undefined,
+      match: { kind: 'audio', variant: 'instrumental', source_type: undefined },
+      to: '${remoteRoots.audio}/',
+      backend: 'local',
+    });
+  });
+
+  it('refuses a route mixing both shapes', () => {
+    expect(RouteSchema.safeParse({ match: { kind: 'audio' }, kind: 'audio', to: '/x/' }).success).toBe(false);
+  });
+
+  it('matches values, lists, * and patterns, and source_type', () => {
+    const artifact = { kind: 'stems', variant: 'vocals', source_type: 'youtube' };
+    expect(routeMatches({ kind: 'stems' }, artifact)).toBe(true);
+    expect(routeMatches({ kind: 'audio' }, artifact)).toBe(false);
+    expect(routeMatches({ variant: ['drums', 'vocals'] }, artifact)).toBe(true);
+    expect(routeMatches({ variant: 'voc*' }, artifact)).toBe(true);
+    expect(routeMatches({ variant: '*', source_type: 'deemix' }, artifact)).toBe(false);
+  });
+});

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { loadServiceConfig } from '@imk/config';
+import { BackendOptionsSchema, RetryPolicySchema, RouteSchema, compileRoutes, DEFAULT_BACKEND } from '@imk/sync';
+
+export const SERVICE_NAME = 'nas-sync';
+
+/** The `nasSync` section of config/nas-sync.yaml. */
+export const NasSyncSchema = z
+  .strictObject({
+    /** @default false */
+    enabled: z.boolean().default(false).describe('Nothing is synced until this is true.'),
+    /** @default 5 */
+    pollIntervalSec: z.number().positive().default(5).describe('Seconds between listings of outputs/ (the truth; a watcher only hints).'),
+    /** @default true */
+    watch: z.boolean().default(true).describe('Also react at once to new folders in outputs/ (no effect on NFS/SMB).'),
+    /** @default 'warn' */
+    unrouted: z
+      .enum(['warn', 'fail'])
+      .default('warn')
+      .describe('An artifact no route matches: warn once and skip it, or record it as failed (shown by imk sync status).'),
+    /** @default 2 */
+    concurrency: z.number().int().positive().default(2).describe('Transfers at once, over all backends.'),
+    retry: RetryPolicySchema.default(RetryPolicySchema.parse({})),
+    remoteRoots: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string().min(1))
+      .default({})
+      .describe('Named roots for ${remoteRoots.X} in routes; the legacy ones are audio, video and stems.'),
+    backends: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'), BackendOptionsSchema)
+      .default({})
+      .describe('Named destinations; a route without backend uses "local" (a plain local folder unless defined here).'),
+    routes: z.array(RouteSchema).default([]),
+  })
+  .superRefine((config, ctx) => {
+    const { problems } = compileRoutes(config.routes, config.remoteRoots);
+    for (const problem of problems)
+      ctx.addIssue({ code: 'custom', path: ['routes', problem.index, 'to'], message: problem.message });
+    config.routes.forEach((route, index) => {
+      if (route.backend !== DEFAULT_BACKEND && !(route.backend in config.backends))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', index, 'backend'],
+          message: `no backend named "${route.backend}" under backends (known: ${Object.keys(config.backends).join(', ') || 'none'})`,
+        });
+    });
+  });
+export type NasSyncConfig = z.output<typeof NasSyncSchema>;
+
+/** config/nas-sync.yaml: everything lives under the top-level key `nasSync`. */
+export const NasSyncFileSchema = z.strictObject({ nasSync: NasSyncSchema.optional() });
+
+export type LoadedNasSync =
+  | { state: 'not-configured'; file: string | undefined; reason: string }
+  | { state: 'disabled'; file: string | undefined; reason: string }
+  | { state: 'enabled'; file: string | undefined; config: NasSyncConfig };
+
+/** Reads config/nas-sync.yaml (and IMK_NAS_SYNC__… env overrides) and says whether sync is on. */
+export async function loadNasSyncConfig(root: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedNasSync> {
+  const loaded = await loadServiceConfig({ service: SERVICE_NAME, schema: NasSyncFileSchema, root, env });
+  const section = loaded.config.nasSync;
+  if (!section)
+    return {
+      state: 'not-configured',
+      file: loaded.file,
+      reason: loaded.file
+        ? `${loaded.file} has no nasSync section; nothing is synced (see docs/nas-sync.md)`
+        : `config/nas-sync.yaml does not exist; nothing is synced (see docs/nas-sync.md and config/nas-sync.example.yaml)`,
+    };
+  if (!section.enabled)
+    return {
+      state: 'disabled',
+      file: loaded.file,
+      reason: `nas-sync is disabled (nasSync.enabled is false in ${loaded.file ?? 'config/nas-sync.yaml'}); nothing is synced`,
+    };
+  return { state: 'enabled', file: loaded.file, config: section };
+}

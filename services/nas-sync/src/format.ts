@@ -1,0 +1,54 @@
+import type { PassSummary } from '@imk/sync';
+import type { SyncStatus } from './status.ts';
+
+function size(bytes: number | undefined): string {
+  if (bytes === undefined) return '?';
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit] ?? 'TiB'}`;
+}
+
+/** One line per pass, for `imk sync --once`. */
+export function formatSummary(summary: PassSummary): string {
+  if (summary.dryRun) {
+    const lines = summary.outcomes.map(
+      ({ transfer }) =>
+        `would send ${transfer.jobId}/${transfer.artifact.path} -> ${transfer.backend}:${transfer.remotePath} (${size(transfer.bytes)})`,
+    );
+    lines.push(
+      `dry run: ${summary.outcomes.length} to send, ${summary.alreadyDelivered} already delivered, ${summary.waiting} waiting to retry, ${summary.failedFinal} failed, ${summary.unrouted} unrouted`,
+    );
+    return lines.join('\n');
+  }
+  const failures = summary.outcomes
+    .filter((outcome) => outcome.status === 'failed')
+    .map((o) => `failed ${o.transfer.jobId}/${o.transfer.artifact.path} -> ${o.transfer.backend}: [${o.errorCode ?? ''}] ${o.error ?? ''}`);
+  return [
+    ...failures,
+    `nas-sync: ${summary.delivered} delivered, ${summary.alreadyDelivered} already delivered, ${summary.failed} failed, ${summary.waiting} waiting to retry, ${summary.failedFinal} failed for good, ${summary.unrouted} unrouted (${summary.jobs} jobs)`,
+  ].join('\n');
+}
+
+/** The table of `imk sync status`. */
+export function formatStatus(status: SyncStatus): string {
+  if (!status.configured) return status.reason ?? 'nas-sync is not configured';
+  const lines = status.rows.map((row) => {
+    const where = row.remote_path ? `${row.backend}:${row.remote_path}` : row.backend;
+    let detail = '';
+    if (row.state === 'delivered') detail = row.delivered_at ? `at ${row.delivered_at}` : '';
+    else if (row.error) detail = `[${row.error_code ?? ''}] ${row.error}${row.retry_at ? ` (retry at ${row.retry_at})` : ''}`;
+    return `${row.state.padEnd(9)} ${row.job_id}/${row.artifact} -> ${where}${detail ? `  ${detail}` : ''}`;
+  });
+  const t = status.totals;
+  lines.push(
+    `${t.delivered} delivered, ${t.pending} pending, ${t.failed} failed, ${t.unrouted} unrouted` +
+      (status.runner_pid ? ` (nas-sync running, pid ${status.runner_pid})` : ' (nas-sync not running)'),
+  );
+  return lines.join('\n');
+}

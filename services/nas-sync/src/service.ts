@@ -1,0 +1,144 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { resolvePaths } from '@imk/config';
+import { ImkError, errorMessage } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import { ReceiptStore, createSyncEngine, receiptsFile, type PassSummary, type SyncEngine } from '@imk/sync';
+import { loadNasSyncConfig, type NasSyncConfig } from './config.ts';
+
+export interface NasSyncOptions {
+  /** The folder holding config/, outputs/ and state/. */
+  root: string;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunOnceOptions extends NasSyncOptions {
+  /** Print the plan only: no copy, no receipt. */
+  dryRun?: boolean;
+  /** Only this job. */
+  jobId?: string;
+}
+
+export type RunOnceResult =
+  | { state: 'not-configured' | 'disabled'; reason: string }
+  | { state: 'ran'; summary: PassSummary };
+
+function openEngine(config: NasSyncConfig, options: NasSyncOptions, receipts: ReceiptStore | undefined): SyncEngine {
+  return createSyncEngine({
+    outputsDir: resolvePaths(options.root).outputs,
+    receipts,
+    routes: config.routes,
+    remoteRoots: config.remoteRoots,
+    backends: config.backends,
+    unrouted: config.unrouted,
+    concurrency: config.concurrency,
+    retry: config.retry,
+    logger: options.logger.child({ component: 'sync-engine' }),
+    env: options.env,
+  });
+}
+
+/** Opens the receipts and takes this host's single-runner lock; two nas-sync processes never copy the same file. */
+function openAsRunner(root: string): ReceiptStore {
+  const receipts = ReceiptStore.open({ file: receiptsFile(resolvePaths(root).root) });
+  if (!receipts) throw new ImkError('RECEIPTS_OPEN_FAILED', 'cannot open the sync receipts');
+  const holder = receipts.acquireRunner();
+  if (holder !== undefined) {
+    receipts.close();
+    throw new ImkError(
+      'SYNC_ALREADY_RUNNING',
+      `nas-sync is already running (pid ${holder}) on ${root}; it syncs new outputs by itself (imk sync status shows progress)`,
+    );
+  }
+  return receipts;
+}
+
+/** One pass: deliver what is due, then return. Not configured or disabled: one warning and nothing else. */
+export async function runNasSyncOnce(options: RunOnceOptions): Promise<RunOnceResult> {
+  const loaded = await loadNasSyncConfig(options.root, options.env);
+  if (loaded.state !== 'enabled') {
+    options.logger.warn(loaded.reason);
+    return { state: loaded.state, reason: loaded.reason };
+  }
+  const receipts = options.dryRun
+    ? ReceiptStore.open({ file: receiptsFile(resolvePaths(options.root).root), readonly: true })
+    : openAsRunner(options.root);
+  const engine = openEngine(loaded.config, options, receipts);
+  try {
+    const summary = await engine.runPass({ dryRun: options.dryRun, jobId: options.jobId, signal: options.signal });
+    return { state: 'ran', summary };
+  } finally {
+    await engine.close();
+    if (!options.dryRun) receipts?.releaseRunner();
+    receipts?.close();
+  }
+}
+
+/** Waits for the poll interval, a watcher hint, or the abort signal, whichever comes first. */
+function nextPass(ms: number, signal: AbortSignal | undefined, hint: { wake?: () => void }): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      hint.wake = undefined;
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    // A burst of events (a folder renamed in, then its files) becomes one early pass.
+    hint.wake = () => setTimeout(done, 300);
+  });
+}
+
+/**
+ * The nas-sync service: a pass every pollIntervalSec (and soon after a new folder appears in outputs/)
+ * until the signal aborts. Not configured or disabled: one warning, then it only waits for the signal.
+ */
+export async function startNasSync(options: NasSyncOptions): Promise<void> {
+  const { logger, signal } = options;
+  const loaded = await loadNasSyncConfig(options.root, options.env);
+  if (loaded.state !== 'enabled') {
+    logger.warn(loaded.reason);
+    if (signal && !signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    return;
+  }
+  const { config } = loaded;
+  const receipts = openAsRunner(options.root);
+  const engine = openEngine(config, options, receipts);
+  const hint: { wake?: () => void } = {};
+  let watcher: FSWatcher | undefined;
+  if (config.watch) {
+    try {
+      watcher = watch(resolvePaths(options.root).outputs, () => hint.wake?.());
+      watcher.on('error', () => watcher?.close());
+    } catch {
+      // No outputs/ yet, or a filesystem without events: the periodic listing does the work.
+    }
+  }
+  logger.info({ routes: config.routes.length, backends: Object.keys(config.backends), file: loaded.file }, 'nas-sync started');
+  try {
+    while (!signal?.aborted) {
+      try {
+        const summary = await engine.runPass({ signal });
+        if (summary.delivered > 0 || summary.failed > 0)
+          logger.info(
+            { delivered: summary.delivered, failed: summary.failed, waiting: summary.waiting, already: summary.alreadyDelivered },
+            'sync pass done',
+          );
+      } catch (error) {
+        // A pass that cannot even list outputs/ is logged and tried again next time; the service stays up.
+        logger.error({ code: (error as { code?: string }).code }, `sync pass failed: ${errorMessage(error)}`);
+      }
+      if (signal?.aborted) break;
+      await nextPass(config.pollIntervalSec * 1000, signal, hint);
+    }
+  } finally {
+    watcher?.close();
+    await engine.close();
+    receipts.releaseRunner();
+    receipts.close();
+    logger.info('nas-sync stopped');
+  }
+}

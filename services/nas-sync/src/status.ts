@@ -1,0 +1,134 @@
+import { resolvePaths } from '@imk/config';
+import type { Logger } from '@imk/log';
+import { ReceiptStore, createSyncEngine, receiptsFile, type PlannedTransfer } from '@imk/sync';
+import { loadNasSyncConfig } from './config.ts';
+
+/** One artifact at one destination, as `imk sync status` shows it. */
+export interface StatusRow {
+  job_id: string;
+  artifact: string;
+  kind: string;
+  variant: string;
+  /** Backend name ("(unrouted)" for artifacts no route takes). */
+  backend: string;
+  remote_path: string;
+  state: 'delivered' | 'pending' | 'failed' | 'unrouted';
+  bytes: number | undefined;
+  attempts: number;
+  error_code?: string;
+  error?: string;
+  /** When a pending transfer is tried again (ISO 8601), if it is waiting for its backoff. */
+  retry_at?: string;
+  delivered_at?: string;
+  verified_by?: string;
+}
+
+export interface SyncStatus {
+  configured: boolean;
+  reason?: string;
+  /** PID of the nas-sync process running on this state folder, if any. */
+  runner_pid?: number;
+  rows: StatusRow[];
+  totals: Record<StatusRow['state'], number>;
+}
+
+function rowOf(transfer: PlannedTransfer): StatusRow {
+  const receipt = transfer.receipt?.sha256 === transfer.sha256 ? transfer.receipt : undefined;
+  const state: StatusRow['state'] =
+    transfer.state === 'delivered' ? 'delivered' : transfer.state === 'failed' ? 'failed' : 'pending';
+  const row: StatusRow = {
+    job_id: transfer.jobId,
+    artifact: transfer.artifact.path,
+    kind: transfer.artifact.kind,
+    variant: transfer.artifact.variant,
+    backend: transfer.backend,
+    remote_path: transfer.remotePath,
+    state,
+    bytes: transfer.bytes,
+    attempts: receipt?.attempts ?? 0,
+  };
+  if (receipt?.status === 'failed') {
+    row.error_code = receipt.errorCode;
+    row.error = receipt.errorMessage;
+    if (transfer.state === 'waiting' && receipt.nextAttemptAt) row.retry_at = new Date(receipt.nextAttemptAt).toISOString();
+  }
+  if (receipt?.status === 'delivered') {
+    row.delivered_at = receipt.deliveredAt;
+    row.verified_by = receipt.verifiedBy;
+  }
+  return row;
+}
+
+/** What was delivered where, what is pending, what failed and why: from the manifests, routes and receipts. */
+export async function getSyncStatus(options: { root: string; logger: Logger; jobId?: string; env?: NodeJS.ProcessEnv }): Promise<SyncStatus> {
+  const totals = { delivered: 0, pending: 0, failed: 0, unrouted: 0 };
+  const loaded = await loadNasSyncConfig(options.root, options.env);
+  if (loaded.state !== 'enabled') return { configured: false, reason: loaded.reason, rows: [], totals };
+  const receipts = ReceiptStore.open({ file: receiptsFile(resolvePaths(options.root).root), readonly: true });
+  try {
+    const engine = createSyncEngine({
+      outputsDir: resolvePaths(options.root).outputs,
+      receipts,
+      routes: loaded.config.routes,
+      remoteRoots: loaded.config.remoteRoots,
+      backends: loaded.config.backends,
+      logger: options.logger,
+      env: options.env,
+    });
+    const plan = await engine.plan({ jobId: options.jobId });
+    const rows = plan.transfers.map(rowOf);
+    const failedUnrouted = new Map(
+      [...(receipts?.all().values() ?? [])]
+        .filter((receipt) => receipt.destination === '(unrouted)')
+        .map((receipt) => [`${receipt.jobId}\u0000${receipt.artifactPath}`, receipt]),
+    );
+    for (const { jobId, artifact } of plan.unrouted) {
+      const failed = failedUnrouted.get(`${jobId}\u0000${artifact.path}`);
+      rows.push({
+        job_id: jobId,
+        artifact: artifact.path,
+        kind: artifact.kind,
+        variant: artifact.variant,
+        backend: '(unrouted)',
+        remote_path: '',
+        state: failed ? 'failed' : 'unrouted',
+        bytes: artifact.bytes,
+        attempts: 0,
+        error_code: 'UNROUTED',
+        error: 'no route matches this artifact',
+      });
+    }
+    for (const problem of plan.problems)
+      rows.push({
+        job_id: problem.jobId,
+        artifact: problem.artifact.path,
+        kind: problem.artifact.kind,
+        variant: problem.artifact.variant,
+        backend: problem.routeName,
+        remote_path: '',
+        state: 'failed',
+        bytes: problem.artifact.bytes,
+        attempts: 0,
+        error_code: 'ROUTE_FAILED',
+        error: problem.message,
+      });
+    for (const row of rows) totals[row.state]++;
+    const runner = receipts?.runnerPid();
+    return { configured: true, ...(runner === undefined ? {} : { runner_pid: runner }), rows, totals };
+  } finally {
+    receipts?.close();
+  }
+}
+
+/** Makes failed transfers (all, or one job's) due again. Returns how many; the caller runs a pass if no service does. */
+export async function resetFailedTransfers(options: { root: string; jobId?: string }): Promise<{ reset: number; runnerPid: number | undefined }> {
+  const receipts = ReceiptStore.open({ file: receiptsFile(resolvePaths(options.root).root), readonly: true });
+  if (!receipts) return { reset: 0, runnerPid: undefined };
+  receipts.close();
+  const writable = ReceiptStore.open({ file: receiptsFile(resolvePaths(options.root).root) });
+  try {
+    return { reset: writable?.resetFailures(options.jobId) ?? 0, runnerPid: writable?.runnerPid() };
+  } finally {
+    writable?.close();
+  }
+}
