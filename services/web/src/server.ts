@@ -17,6 +17,7 @@ import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerOutputRoutes } from './routes/outputs.ts';
 import { registerSubmitRoutes } from './routes/submit.ts';
 import { createJobsView } from './system/jobs.ts';
+import { createRetry } from './system/retry.ts';
 import { createSyncView, type SyncView } from './system/sync-status.ts';
 
 /** The static page: plain HTML, JS and CSS shipped with the service (no front-end build). */
@@ -32,7 +33,7 @@ export interface CreateWebServerOptions {
   diskGuard?: DiskGuard;
   /** Services of this process and their state. @default only "web" */
   services?: () => ServiceState[];
-  /** Puts a failed job back into its queue. */
+  /** Puts a failed job back into its queue. @default fsqueue's retryFailed plus a ledger record */
   retry?: RetryJob;
   /** The retrievers' HTTP routes (POST /api/requests); without it URL requests become request files. */
   requestsPlugin?: FastifyPluginAsync;
@@ -55,7 +56,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     sync: options.sync ?? createSyncView(paths),
     diskGuard: options.diskGuard,
     services: options.services ?? (() => [{ name: 'web', state: 'running' }]),
-    retry: options.retry,
+    retry: options.retry ?? createRetry(paths, () => jobs.ledger()),
     signal: options.signal,
   };
   app.addHook('onClose', (_instance, done) => {

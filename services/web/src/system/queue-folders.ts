@@ -2,14 +2,14 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '@imk/config';
 import {
-  ARCHIVE_DIRS,
-  CLAIMED_DIR,
   ERROR_FILE,
   REJECTION_FILE,
-  STATE_FILE,
-  parseReadyName,
-  parseTokenName,
+  countJobs,
+  findJobFolders,
+  listQueueJobs,
+  readBundleState,
   type JobState,
+  type QueueEntry,
 } from '@imk/fsqueue';
 
 /** One job folder in a queue, with the facts its job.json and the queue's own files hold. */
@@ -65,80 +65,31 @@ export async function queueNames(queuesDir: string): Promise<string[]> {
   return [...found];
 }
 
-interface Located {
-  job_id: string;
-  state: JobState;
-  dir: string;
-}
-
-async function locate(queueDir: string): Promise<Located[]> {
-  const found: Located[] = [];
-  for (const name of await names(queueDir)) {
-    const id = parseReadyName(name);
-    if (id !== undefined) found.push({ job_id: id, state: 'ready', dir: join(queueDir, name) });
-    else if (name.startsWith('job_') && name.endsWith('.tmp'))
-      found.push({ job_id: name.slice(4, -4), state: 'tmp', dir: join(queueDir, name) });
-  }
-  const sub: [JobState, string][] = [
-    ['claimed', CLAIMED_DIR],
-    ...(Object.entries(ARCHIVE_DIRS) as [JobState, string][]),
-  ];
-  for (const [state, folder] of sub) {
-    for (const name of await names(join(queueDir, folder))) {
-      const id = parseReadyName(name) ?? parseTokenName(name)?.jobId;
-      if (id !== undefined) found.push({ job_id: id, state, dir: join(queueDir, folder, name) });
-    }
-  }
-  return found;
-}
-
 export async function countQueue(queuesDir: string, queue: string): Promise<QueueCountsView> {
-  const counts: QueueCountsView = {
-    queue,
-    ready: 0,
-    claimed: 0,
-    succeeded: 0,
-    failed: 0,
-    rejected: 0,
-    tmp: 0,
-    oldestReadyAgeSec: null,
-  };
-  let oldest = Infinity;
-  for (const entry of await locate(join(queuesDir, queue))) {
-    counts[entry.state]++;
-    if (entry.state === 'ready') {
-      const info = await stat(entry.dir).catch(() => undefined);
-      if (info) oldest = Math.min(oldest, info.mtimeMs);
-    }
-  }
-  if (Number.isFinite(oldest))
-    counts.oldestReadyAgeSec = Math.max(0, Math.round((Date.now() - oldest) / 1000));
-  return counts;
+  return { queue, ...(await countJobs(join(queuesDir, queue))) };
 }
 
 const metaCache = new Map<string, { changed: number; job: FolderJob }>();
 
-async function describe(queue: string, entry: Located): Promise<FolderJob | undefined> {
+async function describe(queue: string, entry: QueueEntry): Promise<FolderJob | undefined> {
   const info = await stat(entry.dir).catch(() => undefined);
   if (!info) return undefined;
   const changed = Math.max(info.mtimeMs, info.ctimeMs);
   const cached = metaCache.get(entry.dir);
   if (cached && cached.changed === changed) return cached.job;
   const job: FolderJob = {
-    job_id: entry.job_id,
+    job_id: entry.jobId,
     queue,
     state: entry.state,
     dir: entry.dir,
     changed_ms: changed,
-    attempts: 0,
+    attempts: entry.attempts,
   };
   if (entry.state !== 'tmp') {
     const doc = (await readJson(join(entry.dir, 'job.json'))) as Record<string, unknown> | undefined;
     if (typeof doc?.artist === 'string') job.artist = doc.artist;
     if (typeof doc?.title === 'string') job.title = doc.title;
     if (typeof doc?.source_type === 'string') job.source_type = doc.source_type;
-    const state = (await readJson(join(entry.dir, STATE_FILE))) as { attempts?: unknown } | undefined;
-    if (typeof state?.attempts === 'number') job.attempts = state.attempts;
     if (entry.state === 'failed') job.error = await readJson(join(entry.dir, ERROR_FILE));
     if (entry.state === 'rejected') job.error = await readJson(join(entry.dir, REJECTION_FILE));
   }
@@ -154,7 +105,7 @@ export async function listFolderJobs(
   states?: readonly JobState[],
 ): Promise<FolderJob[]> {
   const result: FolderJob[] = [];
-  for (const entry of await locate(join(queuesDir, queue))) {
+  for (const entry of await listQueueJobs(join(queuesDir, queue))) {
     if (states && !states.includes(entry.state)) continue;
     const job = await describe(queue, entry);
     if (job) result.push(job);
@@ -166,8 +117,9 @@ export async function listFolderJobs(
 export async function findFolderJob(queuesDir: string, jobId: string): Promise<FolderJob[]> {
   const found: FolderJob[] = [];
   for (const queue of await queueNames(queuesDir)) {
-    for (const entry of await locate(join(queuesDir, queue))) {
-      if (entry.job_id !== jobId) continue;
+    for (const folder of await findJobFolders(join(queuesDir, queue), jobId, true)) {
+      const { attempts } = await readBundleState(folder.dir);
+      const entry: QueueEntry = { jobId, state: folder.state, dir: folder.dir, attempts };
       const job = await describe(queue, entry);
       if (job) found.push(job);
     }

@@ -1,0 +1,116 @@
+import { ImkError, errorMessage } from '@imk/errors';
+import { createLogger, type Logger } from '@imk/log';
+import { loadService, type LoadedService } from './services.ts';
+
+export interface ServiceState {
+  name: string;
+  state: 'starting' | 'running' | 'stopped' | 'failed' | 'unavailable';
+  detail?: string;
+}
+
+export interface RunServicesOptions {
+  root: string;
+  /** The supervisor's own messages. */
+  logger: Logger;
+  /** Each service's root logger. @default createLogger(name) */
+  serviceLogger?: (name: string) => Logger;
+  /** Services to run, by registry name. */
+  names: readonly string[];
+  /** Aborting stops every service (SIGINT/SIGTERM in the commands). */
+  signal: AbortSignal;
+  /** Extra start options per service (e.g. web: `{ overrides: { port } }`). */
+  extras?: Record<string, Record<string, unknown>>;
+  /** Called with the dashboard URL once the web service listens. */
+  onListening?: (url: string) => void;
+}
+
+export interface RunServicesResult {
+  /** False when a service failed (threw) rather than stopping when asked. */
+  ok: boolean;
+  states: ServiceState[];
+}
+
+/**
+ * Runs services side by side in this process until the signal aborts, then waits for each to finish
+ * (every service gets the same AbortSignal and resolves once it has stopped cleanly). A service whose
+ * package is missing is reported and skipped; one that fails is reported and the others keep running,
+ * except the web service: without it the process has no HTTP surface, so everything stops.
+ */
+export async function runServices(options: RunServicesOptions): Promise<RunServicesResult> {
+  const { logger } = options;
+  const stop = new AbortController();
+  const forward = (): void => stop.abort(options.signal.reason);
+  if (options.signal.aborted) forward();
+  else options.signal.addEventListener('abort', forward, { once: true });
+
+  const states = new Map<string, ServiceState>();
+  const loaded: LoadedService[] = [];
+  for (const name of options.names) {
+    try {
+      loaded.push(await loadService(name));
+      states.set(name, { name, state: 'starting' });
+    } catch (error) {
+      states.set(name, { name, state: 'unavailable', detail: errorMessage(error) });
+      logger.warn({ service: name }, errorMessage(error));
+    }
+  }
+  if (loaded.length === 0)
+    throw new ImkError('NO_SERVICES', `none of the services could be loaded: ${options.names.join(', ')}`);
+  const snapshot = (): ServiceState[] => [...states.values()].map((s) => ({ ...s }));
+  let ok = true;
+
+  const runs = loaded.map(async (service) => {
+    const name = service.entry.name;
+    const set = (state: ServiceState['state'], detail?: string): void => {
+      states.set(name, { name, state, ...(detail !== undefined && { detail }) });
+    };
+    const extra: Record<string, unknown> = { ...options.extras?.[name] };
+    if (name === 'web') {
+      extra.services = snapshot;
+      extra.onListening = (url: string) => {
+        set('running', url);
+        options.onListening?.(url);
+      };
+    } else set('running');
+    try {
+      const serviceLogger = options.serviceLogger?.(name) ?? createLogger(name);
+      await service.start({ root: options.root, logger: serviceLogger, signal: stop.signal, ...extra });
+      set('stopped');
+      if (!stop.signal.aborted) logger.info({ service: name }, `${name} has nothing more to do and stopped`);
+    } catch (error) {
+      if (stop.signal.aborted && isAbort(error)) {
+        set('stopped');
+        return;
+      }
+      ok = false;
+      set('failed', errorMessage(error));
+      logger.error({ service: name, err: errorMessage(error) }, `${name} failed: ${errorMessage(error)}`);
+      if (name === 'web') {
+        logger.error('the web service failed, so the other services are stopped too');
+        stop.abort();
+      }
+    }
+  });
+  await Promise.all(runs);
+  options.signal.removeEventListener('abort', forward);
+  return { ok, states: snapshot() };
+}
+
+/**
+ * Runs one registered service alone until the signal aborts (what `imk run <service>` does for every
+ * service but the worker, whose command has its own options).
+ */
+export async function runRegisteredService(
+  name: string,
+  options: { root: string; logger: Logger; signal: AbortSignal },
+): Promise<{ ok: boolean; summary?: unknown }> {
+  const result = await runServices({ ...options, names: [name] });
+  const state = result.states[0];
+  return { ok: result.ok, summary: state };
+}
+
+function isAbort(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  const name = (error as { name?: unknown }).name;
+  return (typeof code === 'string' && /ABORT/i.test(code)) || name === 'AbortError';
+}
