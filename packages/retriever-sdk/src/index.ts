@@ -28,3 +28,4 @@ export type {
 export type { PublishedBundle } from '@imk/fsqueue';
 export { createUrlRequestFolder } from './url-request-folder.ts';
 export type { UrlRequestFolderOptions } from './url-request-folder.ts';
+export { extractCover, imageAsJpeg } from './cover.ts';

@@ -1,8 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative } from 'node:path';
-import { execa } from 'execa';
+import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { probeMedia, resolveTool, type MediaInfo } from '@imk/media';
+import { probeMedia, type MediaInfo } from '@imk/media';
+import { extractCover } from '@imk/retriever-sdk';
 
 const AUDIO_EXTENSIONS = new Set(['.mp3', '.flac', '.m4a', '.ogg', '.opus']);
 
@@ -32,7 +33,13 @@ export async function collectTracks(
     const info = await probeMedia(file, { signal });
     const tag = (...keys: string[]) => keys.map((key) => info.tags[key]?.trim()).find((value) => value);
     let cover: string | undefined;
-    if (info.has_cover) cover = await extractCover(file, info, join(dir, `.cover-${index}`), logger, signal);
+    if (info.has_cover) {
+      try {
+        cover = await extractCover(file, info, join(dir, `.cover-${index}`), signal);
+      } catch (error) {
+        logger.warn({ file: basename(file), err: errorMessage(error) }, 'embedded cover not readable');
+      }
+    }
     cover ??= await folderCover(dirname(file));
     tracks.push({
       file,
@@ -47,40 +54,6 @@ export async function collectTracks(
     });
   }
   return tracks;
-}
-
-async function extractCover(
-  file: string,
-  info: MediaInfo,
-  base: string,
-  logger: Logger,
-  signal?: AbortSignal,
-): Promise<string | undefined> {
-  const stream = info.streams.find((s) => s.is_cover);
-  if (!stream) return undefined;
-  const target = `${base}${stream.codec === 'png' ? '.png' : '.jpg'}`;
-  const ffmpeg = await resolveTool('ffmpeg');
-  const copy = stream.codec === 'mjpeg' || stream.codec === 'png';
-  const result = await execa(
-    ffmpeg,
-    [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      file,
-      '-map',
-      `0:${stream.index}`,
-      ...(copy ? ['-c', 'copy'] : []),
-      '-frames:v',
-      '1',
-      target,
-    ],
-    { reject: false, stdin: 'ignore', cancelSignal: signal },
-  );
-  if (result.exitCode === 0) return target;
-  logger.warn({ file: basename(file), err: result.stderr.trim() }, 'embedded cover not readable');
-  return undefined;
 }
 
 async function folderCover(dir: string): Promise<string | undefined> {

@@ -1,0 +1,52 @@
+import { extname } from 'node:path';
+import { execa } from 'execa';
+import { ImkError } from '@imk/errors';
+import { resolveTool, type MediaInfo } from '@imk/media';
+
+/**
+ * Writes the picture embedded in a media file (its attached cover) to `targetBase` + `.jpg` (or `.png`
+ * when the picture is a PNG). Returns the file written, or undefined when the file has no cover.
+ */
+export async function extractCover(
+  file: string,
+  info: MediaInfo,
+  targetBase: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const stream = info.streams.find((s) => s.is_cover);
+  if (!stream) return undefined;
+  const target = `${targetBase}${stream.codec === 'png' ? '.png' : '.jpg'}`;
+  const copy = stream.codec === 'mjpeg' || stream.codec === 'png';
+  await ffmpeg(
+    ['-i', file, '-map', `0:${stream.index}`, ...(copy ? ['-c', 'copy'] : []), '-frames:v', '1', target],
+    file,
+    signal,
+  );
+  return target;
+}
+
+/**
+ * An image as JPEG: a .jpg/.jpeg file is returned as it is, anything else (YouTube's WebP thumbnails,
+ * PNG, AVIF) is converted with ffmpeg to `target`, because many players and tag editors show only JPEG.
+ */
+export async function imageAsJpeg(source: string, target: string, signal?: AbortSignal): Promise<string> {
+  const ext = extname(source).toLowerCase();
+  if (ext === '.jpg' || ext === '.jpeg') return source;
+  await ffmpeg(['-i', source, '-frames:v', '1', '-q:v', '2', target], source, signal);
+  return target;
+}
+
+async function ffmpeg(args: string[], file: string, signal?: AbortSignal): Promise<void> {
+  const binary = await resolveTool('ffmpeg');
+  const result = await execa(binary, ['-v', 'error', '-y', ...args], {
+    reject: false,
+    stdin: 'ignore',
+    cancelSignal: signal,
+  });
+  if (result.isCanceled) throw new ImkError('ABORTED', `aborted while reading the picture of ${file}`);
+  if (result.exitCode !== 0)
+    throw new ImkError(
+      'COVER_UNREADABLE',
+      `could not read the picture of ${file}: ${result.stderr.trim() || `exit ${String(result.exitCode)}`}`,
+    );
+}

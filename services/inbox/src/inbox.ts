@@ -1,0 +1,163 @@
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { errorMessage, isImkError } from '@imk/errors';
+import { sha256File, writeFileAtomic } from '@imk/fs-safe';
+import type { Logger } from '@imk/log';
+import { probeMedia } from '@imk/media';
+import { createBundle, createStabilityTracker, extractCover, listFiles, makeJobId } from '@imk/retriever-sdk';
+import type { InboxSettings } from './config.ts';
+import { tagsFor } from './file-tags.ts';
+
+export const PROCESSED_DIR = '.processed';
+export const REJECTED_DIR = '.rejected';
+
+// Names browsers and copy tools give files still being written; they are renamed when complete.
+const IN_PROGRESS = /\.(?:part|crdownload|download|partial|tmp|temp|!qb|opdownload)$|~$/i;
+const VIDEO_CONTAINERS = new Set(['.mp4', '.mkv', '.webm']);
+
+export interface InboxOutcome {
+  name: string;
+  outcome: 'queued' | 'duplicate' | 'rejected';
+  jobId?: string;
+  /** Where the original went. */
+  movedTo: string;
+  reason?: string;
+}
+
+export interface Inbox {
+  /** One look at the folder: every file stable since the last look is queued or rejected. */
+  scan(signal?: AbortSignal): Promise<InboxOutcome[]>;
+}
+
+/**
+ * The drop folder: a file that stopped changing is wrapped into a bundle (tags from the file, else
+ * "Artist - Title" from its name) and the original moved to `.processed/`; a file that is not media goes
+ * to `.rejected/` with `<name>.reason.txt` beside it. Nothing is deleted.
+ */
+export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbox {
+  const logger = parentLogger.child({ component: 'inbox' });
+  const tracker = createStabilityTracker(settings.stableChecks);
+  const accepted = new Set(settings.extensions.map((ext) => `.${ext.toLowerCase()}`));
+
+  async function take(name: string, signal?: AbortSignal): Promise<InboxOutcome> {
+    const file = join(settings.dir, name);
+    const ext = extname(name).toLowerCase();
+    if (!accepted.has(ext))
+      return reject(
+        name,
+        `not a media file this inbox takes (${ext || 'no extension'}); accepted: ${[...accepted].join(' ')}`,
+      );
+    let info;
+    try {
+      info = await probeMedia(file, { signal });
+    } catch (error) {
+      if (isImkError(error, 'ABORTED')) throw error;
+      return reject(name, errorMessage(error));
+    }
+    const tags = tagsFor(file, info);
+    // Readable (the file name) and unique to the content (a hash): the same file dropped twice is one job.
+    const jobId = makeJobId(
+      'local',
+      readablePart(name.slice(0, name.length - ext.length)),
+      (await sha256File(file)).slice(0, 12),
+    );
+    const isVideo = VIDEO_CONTAINERS.has(ext) && info.video !== undefined;
+    const scratch = await mkdtemp(join(settings.dir, '.cover-'));
+    try {
+      const bundle = createBundle({
+        queueDir: settings.queueDir,
+        jobId,
+        sourceType: 'local',
+        producer: 'inbox',
+        logger,
+      })
+        .setTags(tags)
+        .set('local', { original_name: name, bytes: info.size_bytes, tags_from: tags.from });
+      if (isVideo) bundle.addVideo(file, { name: `video${ext}` });
+      else bundle.addAudio(file, { name: `audio${ext}` });
+      if (info.has_cover) {
+        const cover = await extractCover(file, info, join(scratch, 'cover'), signal).catch(
+          (error: unknown) => {
+            logger.warn(
+              { file: name, err: errorMessage(error) },
+              'embedded cover not readable; queued without it',
+            );
+            return undefined;
+          },
+        );
+        if (cover) bundle.addCover(cover, { name: `cover${extname(cover)}`, move: true });
+      }
+      await bundle.publish();
+    } catch (error) {
+      if (!isImkError(error, 'JOB_EXISTS')) throw error;
+      const movedTo = await moveTo(name, PROCESSED_DIR);
+      logger.info({ file: name, job_id: jobId }, 'same file already queued; original moved to .processed');
+      return { name, outcome: 'duplicate', jobId, movedTo };
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+    const movedTo = await moveTo(name, PROCESSED_DIR);
+    logger.info({ file: name, job_id: jobId, artist: tags.artist, title: tags.title }, 'queued');
+    return { name, outcome: 'queued', jobId, movedTo };
+  }
+
+  async function reject(name: string, reason: string): Promise<InboxOutcome> {
+    const movedTo = await moveTo(name, REJECTED_DIR);
+    await writeFileAtomic(`${movedTo}.reason.txt`, `${name}: ${reason}\n(${new Date().toISOString()})\n`);
+    logger.warn({ file: name, reason }, 'rejected');
+    return { name, outcome: 'rejected', movedTo, reason };
+  }
+
+  /** Moves a file into `.processed/` or `.rejected/`, never over an earlier one of the same name. */
+  async function moveTo(name: string, folder: string): Promise<string> {
+    const dir = join(settings.dir, folder);
+    await mkdir(dir, { recursive: true });
+    const ext = extname(name);
+    const stem = name.slice(0, name.length - ext.length);
+    for (let n = 1; ; n++) {
+      const target = join(dir, n === 1 ? name : `${stem} (${n})${ext}`);
+      if (await exists(target)) continue;
+      await rename(join(settings.dir, name), target);
+      return target;
+    }
+  }
+
+  return {
+    async scan(signal) {
+      await mkdir(settings.dir, { recursive: true });
+      const files = await listFiles(settings.dir, (name) => !IN_PROGRESS.test(name));
+      const outcomes: InboxOutcome[] = [];
+      for (const file of tracker.update(files)) {
+        if (signal?.aborted) break;
+        tracker.forget(file.path);
+        try {
+          outcomes.push(await take(file.name, signal));
+        } catch (error) {
+          if (isImkError(error, 'ABORTED')) break;
+          // Not the file's fault (disk full, queue unwritable): leave it in place and try again next pass.
+          logger.error({ file: file.name, err: errorMessage(error) }, 'could not queue; will try again');
+        }
+      }
+      return outcomes;
+    },
+  };
+}
+
+function readablePart(stem: string): string {
+  const safe = stem
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, 40)
+    .replace(/[._]+$/, '');
+  return safe || 'file';
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,210 @@
+import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@imk/log';
+import { JobSchema, readBundle } from '@imk/protocol';
+import { createInbox, loadInboxSettings, startInbox } from '../src/index.ts';
+
+const logger = createLogger('test', { level: 'silent' });
+let media: string;
+const roots: string[] = [];
+
+const ffmpeg = (...args: string[]) => execa('ffmpeg', ['-v', 'error', '-y', ...args], { stdin: 'ignore' });
+
+beforeAll(async () => {
+  media = await mkdtemp(join(tmpdir(), 'imk-inbox-media-'));
+  await ffmpeg('-f', 'lavfi', '-i', 'color=c=red:s=32x32', '-frames:v', '1', join(media, 'cover.jpg'));
+  await Promise.all([
+    ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=2',
+      '-i',
+      join(media, 'cover.jpg'),
+      '-map',
+      '0',
+      '-map',
+      '1',
+      '-c:a',
+      'libmp3lame',
+      '-c:v',
+      'copy',
+      '-disposition:v',
+      'attached_pic',
+      '-id3v2_version',
+      '3',
+      '-metadata',
+      'artist=Tagged Artist',
+      '-metadata',
+      'title=Tagged Title',
+      '-metadata',
+      'album=Tagged Album',
+      join(media, 'tagged.mp3'),
+    ),
+    ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=330:duration=2',
+      '-c:a',
+      'pcm_s16le',
+      join(media, 'plain.wav'),
+    ),
+    ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=64x48:rate=5:duration=2',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=550:duration=2',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      join(media, 'clip.mkv'),
+    ),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([media, ...roots].map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function setup() {
+  const root = await mkdtemp(join(tmpdir(), 'imk-inbox-'));
+  roots.push(root);
+  const settings = await loadInboxSettings(root, { stableChecks: 2 });
+  await mkdir(settings.dir, { recursive: true });
+  return { root, settings, inbox: createInbox(settings, logger) };
+}
+
+async function jobIn(dir: string) {
+  return JobSchema.parse(JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')));
+}
+
+describe('inbox', () => {
+  it('queues a tagged file once it is stable, with its tags and cover, and moves the original to .processed', async () => {
+    const { root, settings, inbox } = await setup();
+    await writeFile(join(settings.dir, 'whatever name.mp3'), await readFile(join(media, 'tagged.mp3')));
+    expect(await inbox.scan()).toEqual([]); // seen once: not yet known to be complete
+    const [outcome] = await inbox.scan();
+    expect(outcome).toMatchObject({ outcome: 'queued' });
+    const dir = join(root, 'queues', 'other', `job_${outcome!.jobId}`);
+    expect(await readBundle(dir)).toMatchObject({ ok: true });
+    expect(await jobIn(dir)).toMatchObject({
+      source_type: 'local',
+      artist: 'Tagged Artist',
+      title: 'Tagged Title',
+      album: 'Tagged Album',
+      audio_path: 'audio.mp3',
+      cover_path: 'cover.jpg',
+    });
+    expect(outcome!.jobId).toMatch(/^local_whatever_name_[0-9a-f]{12}$/);
+    expect(await readdir(settings.dir)).toEqual(['.processed']);
+    expect(await readdir(join(settings.dir, '.processed'))).toEqual(['whatever name.mp3']);
+  });
+
+  it('takes "Artist - Title" from the file name when the file has no tags', async () => {
+    const { root, settings, inbox } = await setup();
+    await writeFile(
+      join(settings.dir, '03 - Daft Punk - Around the World.wav'),
+      await readFile(join(media, 'plain.wav')),
+    );
+    await inbox.scan();
+    const [outcome] = await inbox.scan();
+    const job = await jobIn(join(root, 'queues', 'other', `job_${outcome!.jobId}`));
+    expect(job).toMatchObject({ artist: 'Daft Punk', title: 'Around the World', audio_path: 'audio.wav' });
+    expect(job.cover_path).toBeUndefined();
+  });
+
+  it('waits while a file is still growing', async () => {
+    const { settings, inbox } = await setup();
+    const wav = await readFile(join(media, 'plain.wav'));
+    const file = join(settings.dir, 'Slow Copy - Song.wav');
+    await writeFile(file, wav.subarray(0, 1000));
+    expect(await inbox.scan()).toEqual([]);
+    await appendFile(file, wav.subarray(1000));
+    expect(await inbox.scan()).toEqual([]); // changed since the last look
+    expect(await inbox.scan()).toMatchObject([{ outcome: 'queued' }]);
+  });
+
+  it('puts a video file in the bundle as video', async () => {
+    const { root, settings, inbox } = await setup();
+    await writeFile(join(settings.dir, 'Band - Live.mkv'), await readFile(join(media, 'clip.mkv')));
+    await inbox.scan();
+    const [outcome] = await inbox.scan();
+    expect(await jobIn(join(root, 'queues', 'other', `job_${outcome!.jobId}`))).toMatchObject({
+      video_path: 'video.mkv',
+    });
+  });
+
+  it('rejects what is not media, with the reason beside it, and leaves downloads in progress alone', async () => {
+    const { root, settings, inbox } = await setup();
+    await writeFile(join(settings.dir, 'notes.txt'), 'hello');
+    await writeFile(join(settings.dir, 'fake.mp3'), 'this is text, not audio');
+    await writeFile(join(settings.dir, 'song.mp3.crdownload'), 'half a download');
+    await inbox.scan();
+    const outcomes = await inbox.scan();
+    expect(outcomes.map((o) => `${o.name}:${o.outcome}`).sort()).toEqual([
+      'fake.mp3:rejected',
+      'notes.txt:rejected',
+    ]);
+    const rejected = join(settings.dir, '.rejected');
+    expect((await readdir(rejected)).sort()).toEqual([
+      'fake.mp3',
+      'fake.mp3.reason.txt',
+      'notes.txt',
+      'notes.txt.reason.txt',
+    ]);
+    expect(await readFile(join(rejected, 'notes.txt.reason.txt'), 'utf8')).toMatch(
+      /not a media file .*\.txt.*accepted: \.mp3/,
+    );
+    expect(await readFile(join(rejected, 'fake.mp3.reason.txt'), 'utf8')).toMatch(
+      /fake\.mp3.*corrupt or not a media format/,
+    );
+    expect((await readdir(settings.dir)).sort()).toEqual(['.rejected', 'song.mp3.crdownload']);
+    expect(await readdir(join(root, 'queues')).catch(() => [])).toEqual([]);
+  });
+
+  it('runs as a service until aborted; the same file dropped twice is one job', async () => {
+    const { root, settings } = await setup();
+    const controller = new AbortController();
+    const running = startInbox({
+      root,
+      logger,
+      signal: controller.signal,
+      overrides: { pollIntervalMs: 50, stableChecks: 2 },
+    });
+    try {
+      const bytes = await readFile(join(media, 'tagged.mp3'));
+      await writeFile(join(settings.dir, 'a.mp3'), bytes);
+      await waitFor(
+        async () => (await readdir(join(settings.dir, '.processed')).catch(() => [])).length === 1,
+      );
+      await writeFile(join(settings.dir, 'a.mp3'), bytes);
+      await waitFor(
+        async () => (await readdir(join(settings.dir, '.processed')).catch(() => [])).length === 2,
+      );
+    } finally {
+      controller.abort();
+      await running;
+    }
+    expect((await readdir(join(settings.dir, '.processed'))).sort()).toEqual(['a (2).mp3', 'a.mp3']);
+    expect(await readdir(join(root, 'queues', 'other'))).toHaveLength(1);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
