@@ -59,3 +59,12 @@ export { ENGINE_NAMES, createEngine, isEngineName } from './engines/registry.ts'
 export type { EngineName, EngineOptionsByName } from './engines/registry.ts';
 export { BUILTIN_ENGINE_NAME, createBuiltinEngine } from './engines/builtin.ts';
 export type { BuiltinEngineOptions } from './engines/builtin.ts';
+export {
+  BUILTIN_VERSION,
+  DEFAULT_BUILTIN_PARAMS,
+  createBlockSeparator,
+  resolveBuiltinParams,
+  sdr,
+  separatePcm,
+} from './builtin/index.ts';
+export type { BlockSeparator, BuiltinParams } from './builtin/index.ts';

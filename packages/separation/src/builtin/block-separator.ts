@@ -1,0 +1,243 @@
+import { ImkError } from '@imk/errors';
+import type { PcmChannels, StemPcm } from '../engine.ts';
+import { createRealFft } from '../dsp/fft.ts';
+import { hannWindow, overlapAddGain } from '../dsp/stft-window.ts';
+import { createFrameRing } from './frame-ring.ts';
+import { createHpssPass } from './hpss.ts';
+import { resolveBuiltinParams, type BuiltinParams } from './params.ts';
+import { createRepetSim } from './repet-sim.ts';
+import { createSampleFifo, type SampleFifo } from './sample-fifo.ts';
+import {
+  addMagnitudes,
+  applyMask,
+  applyWindow,
+  bandWeights,
+  centreCue,
+  lowPassWeights,
+  overlapAdd,
+} from './spectrum.ts';
+import { createStemOutput } from './stem-output.ts';
+import { computeStemMasks, type FrameCues, type StemMasks } from './stem-masks.ts';
+
+export interface BlockSeparator {
+  /**
+   * Feeds the next block (planar float32, any length, same channel count every time). Returns the stem
+   * audio finished so far, or undefined when none is: output lags the input by `latencyFrames`.
+   */
+  push(block: PcmChannels): StemPcm | undefined;
+  /** Ends the input and returns the rest: in total the stems are exactly as long as the input. */
+  flush(): StemPcm;
+  /** How many sample frames the output lags behind the input while streaming. */
+  readonly latencyFrames: number;
+}
+
+/**
+ * The builtin engine's streaming core. Works frame by frame on an STFT with a bounded lookahead (the
+ * REPET-SIM window); every per-frame quantity lives in fixed-size rings, so memory does not grow with the
+ * length of the song, and the output does not depend on how the input is cut into blocks. The STFT's
+ * windowed overlap-add is the crossfade between successive pieces of output.
+ *
+ * Pipeline per frame f: analyse f (spectrum, magnitudes, similarities); first HPSS pass for f − h1;
+ * second pass for f − h1 − h2 (when used); masks and synthesis for f − D. Vocals, drums and bass are
+ * resynthesised from their masks; "other" is the mixture minus those three, so the stems sum back to the
+ * input to float precision.
+ */
+export function createBlockSeparator(
+  sampleRate: number,
+  overrides: Partial<BuiltinParams> = {},
+): BlockSeparator {
+  if (!Number.isFinite(sampleRate) || sampleRate < 8000) {
+    throw new ImkError(
+      'INVALID_PARAMS',
+      `sample rate ${sampleRate} Hz is not supported: use 8000 Hz or more`,
+    );
+  }
+  const p = resolveBuiltinParams(overrides);
+  const N = p.fftSize;
+  const H = p.hop;
+  const overlap = N / H;
+  const bins = N / 2 + 1;
+  const binHz = sampleRate / N;
+  const fft = createRealFft(N);
+  const window = hannWindow(N);
+  const gain = overlapAddGain(window, H);
+
+  const repetWindow = Math.round((p.repetWindowSec * sampleRate) / H);
+  const hpss1 = createHpssPass({
+    bins,
+    harmonicMedian: p.harmonicMedian,
+    percussiveMedian: p.percussiveMedian,
+    power: p.maskPower,
+  });
+  const useSecond = p.vocalHarmonicExponent > 0;
+  const hpss2 = useSecond
+    ? createHpssPass({
+        bins,
+        harmonicMedian: p.secondHarmonicMedian,
+        percussiveMedian: p.secondPercussiveMedian,
+        power: p.maskPower,
+      })
+    : undefined;
+  const h1 = hpss1.half;
+  const h2 = hpss2?.half ?? 0;
+  const lookahead = Math.max(repetWindow, h1 + h2);
+  // Oldest frame any stage still reads, counted back from the newest analysed one.
+  const reach = Math.max(2 * h1 + 1, lookahead + repetWindow, h1 + 2 * h2 + 1);
+  const ringSize = reach + 2;
+
+  const magnitudes = createFrameRing(ringSize, bins);
+  const harmonic = createFrameRing(ringSize, bins);
+  const residual = useSecond ? createFrameRing(ringSize, bins) : undefined;
+  const secondHarmonic = useSecond ? createFrameRing(ringSize, bins) : undefined;
+  const repet = createRepetSim({
+    bins,
+    sampleRate,
+    fftSize: N,
+    window: repetWindow,
+    neighbours: p.repetNeighbours,
+    spacing: Math.max(1, Math.round((p.repetMinSpacingSec * sampleRate) / H)),
+    minSimilarity: p.repetMinSimilarity,
+    bands: p.repetBands,
+    maxHz: p.repetMaxHz,
+    ringSize,
+  });
+
+  const vocalBand = bandWeights(bins, binHz, p.vocalLowCutHz, p.vocalLowRampHz, p.vocalHighCutHz);
+  const bassBand = lowPassWeights(bins, binHz, p.bassCutoffHz, p.bassRampHz);
+  let binLo = 0;
+  while (binLo < bins && vocalBand[binLo] === 0) binLo++;
+  let binHi = bins;
+  while (binHi > binLo && vocalBand[binHi - 1] === 0) binHi--;
+
+  const frame = new Float32Array(N);
+  const masked = new Float32Array(N);
+  const background = new Float32Array(bins);
+  const centre = new Float32Array(bins);
+  const masks: StemMasks = {
+    vocals: new Float32Array(bins),
+    drums: new Float32Array(bins),
+    bass: new Float32Array(bins),
+  };
+
+  let channels = 0;
+  let fifo: SampleFifo | undefined;
+  let spectra: Float32Array[] = [];
+  let output: ReturnType<typeof createStemOutput> | undefined;
+  let nextStep = 0; // next frame index to run step() for
+  let lastFrame = Infinity; // last frame that overlaps the input; known at flush
+  let totalFrames = Infinity; // input length in samples; known at flush
+  let finished = false;
+
+  const clamp = (i: number): number => Math.min(Math.max(i, 0), lastFrame);
+  const magnitudeRow = (i: number): Float32Array => magnitudes.row(clamp(i));
+  const residualRow = (i: number): Float32Array => residual!.row(clamp(i));
+
+  // Windowed spectrum of frame f for every channel; frame f covers samples [(f − overlap + 1)·H, (f + 1)·H).
+  const analyse = (f: number): void => {
+    const from = (f - overlap + 1) * H;
+    for (let c = 0; c < channels; c++) {
+      fifo!.read(c, from, frame);
+      applyWindow(frame, window, N);
+      fft.forward(frame, spectra[c]!);
+    }
+  };
+
+  const ingest = (f: number): void => {
+    analyse(f);
+    const row = magnitudes.row(f);
+    row.fill(0);
+    for (let c = 0; c < channels; c++) addMagnitudes(spectra[c]!, row, bins);
+    repet.ingest(f, row);
+  };
+
+  const firstPass = (a: number): void => {
+    const mask = harmonic.row(a);
+    hpss1.run(a, magnitudeRow, mask);
+    if (residual !== undefined) {
+      const mags = magnitudes.row(a);
+      const res = residual.row(a);
+      for (let k = 0; k < bins; k++) res[k] = mags[k]! * (1 - mask[k]!);
+    }
+  };
+
+  const synthesise = (c: number): void => {
+    analyse(c);
+    repet.background(c, Math.min(lastFrame, c + repetWindow), magnitudeRow, binLo, binHi, background);
+    const useCentre = p.centreExponent > 0 && channels === 2;
+    if (useCentre) centreCue(spectra[0]!, spectra[1]!, centre, bins);
+    const cues: FrameCues = {
+      magnitudes: magnitudes.row(c),
+      harmonic: harmonic.row(c),
+      background,
+      centre: useCentre ? centre : undefined,
+      secondHarmonic: secondHarmonic?.row(c),
+    };
+    computeStemMasks(cues, { vocalBand, bassBand }, p, masks, bins);
+    const out = output!;
+    const stems = [masks.vocals, masks.drums, masks.bass] as const;
+    for (let s = 0; s < stems.length; s++) {
+      for (let c = 0; c < channels; c++) {
+        applyMask(spectra[c]!, stems[s]!, masked, bins);
+        fft.inverse(masked, frame);
+        overlapAdd(out.accumulator(s, c), frame, window, N);
+      }
+    }
+    const block = c - overlap + 1;
+    if (block >= 0) {
+      const length = Math.min(H, totalFrames - block * H);
+      out.emitBlock(fifo!, block * H, length, gain);
+    }
+    out.advance();
+    fifo!.dropBefore((block + 1) * H);
+  };
+
+  const step = (f: number): void => {
+    if (f <= lastFrame) ingest(f);
+    const a = f - h1;
+    if (a >= 0 && a <= lastFrame) firstPass(a);
+    const b = a - h2;
+    if (hpss2 !== undefined && b >= 0 && b <= lastFrame) hpss2.run(b, residualRow, secondHarmonic!.row(b));
+    const c = f - lookahead;
+    if (c >= 0 && c <= lastFrame) synthesise(c);
+  };
+
+  const start = (count: number): void => {
+    if (count < 1) throw new ImkError('INVALID_INPUT', 'a block of audio needs at least one channel');
+    channels = count;
+    fifo = createSampleFifo(count);
+    spectra = Array.from({ length: count }, () => new Float32Array(N));
+    output = createStemOutput(count, N, H);
+  };
+
+  return {
+    latencyFrames: (lookahead + overlap) * H,
+    push(block) {
+      if (finished) throw new ImkError('SEPARATOR_FINISHED', 'push() after flush(): create a new separator');
+      if (channels === 0) start(block.length);
+      checkBlock(block, channels);
+      fifo!.append(block);
+      while ((nextStep + 1) * H <= fifo!.end) step(nextStep++);
+      return output!.take();
+    },
+    flush() {
+      if (finished) throw new ImkError('SEPARATOR_FINISHED', 'flush() called twice: create a new separator');
+      finished = true;
+      if (channels === 0) start(2);
+      totalFrames = fifo!.end;
+      if (totalFrames === 0) return output!.take() ?? output!.empty();
+      lastFrame = Math.ceil(totalFrames / H) + overlap - 2;
+      while (nextStep <= lastFrame + lookahead) step(nextStep++);
+      return output!.take() ?? output!.empty();
+    },
+  };
+}
+
+function checkBlock(block: PcmChannels, channels: number): void {
+  if (block.length !== channels) {
+    throw new ImkError('INVALID_INPUT', `block has ${block.length} channels, earlier blocks had ${channels}`);
+  }
+  const n = block[0]!.length;
+  for (const ch of block) {
+    if (ch.length !== n) throw new ImkError('INVALID_INPUT', 'the channels of a block differ in length');
+  }
+}

@@ -1,0 +1,122 @@
+import { ImkError } from '@imk/errors';
+
+/** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
+export const BUILTIN_VERSION = '1.0.0';
+
+/**
+ * Parameters of the builtin weight-free separator. Times are in seconds and frequencies in Hz so that they
+ * mean the same at any sample rate; lengths of median filters are in STFT frames or bins (odd numbers).
+ */
+export interface BuiltinParams {
+  /** STFT frame length in samples (a multiple of 32 with no prime factor above 5). @default 4096 */
+  fftSize: number;
+  /** STFT hop in samples; must divide fftSize. @default 1024 */
+  hop: number;
+  /** HPSS: median across time (frames, odd) that estimates the harmonic part. @default 31 */
+  harmonicMedian: number;
+  /** HPSS: median across frequency (bins, odd) that estimates the percussive part. @default 17 */
+  percussiveMedian: number;
+  /** Exponent of the soft HPSS masks, H^p / (H^p + P^p); 2 is the Wiener-like mask. @default 2 */
+  maskPower: number;
+  /** REPET-SIM: frames are compared with frames up to this far before and after them. @default 5 */
+  repetWindowSec: number;
+  /** REPET-SIM: how many of the most similar frames the repeating background is the median of. @default 20 */
+  repetNeighbours: number;
+  /** REPET-SIM: chosen frames are at least this far apart (so one held note does not fill the set). @default 0.25 */
+  repetMinSpacingSec: number;
+  /** REPET-SIM: frames less similar than this (cosine, 0..1) are never chosen. @default 0 */
+  repetMinSimilarity: number;
+  /** REPET-SIM: number of mel-spaced bands the similarity is computed on. @default 64 */
+  repetBands: number;
+  /** REPET-SIM: highest frequency the similarity looks at. @default 8000 */
+  repetMaxHz: number;
+  /** Exponent on the non-repeating fraction when it becomes the vocal mask. @default 1 */
+  vocalRepetExponent: number;
+  /** Vocals: nothing below this frequency is vocal (kick and bass live there). @default 200 */
+  vocalLowCutHz: number;
+  /** Vocals: width of the ramp above vocalLowCutHz from "not vocal" to "maybe vocal". @default 0 */
+  vocalLowRampHz: number;
+  /** Vocals: nothing above this frequency is vocal (cymbals, hiss). @default 20000 */
+  vocalHighCutHz: number;
+  /**
+   * Vocals: exponent of the stereo centre cue (per-bin left/right correlation, 1 for a centred source);
+   * 0 disables it. @default 0
+   */
+  centreExponent: number;
+  /**
+   * Vocals: exponent of the two-pass HPSS cue, the harmonic fraction of a second, short-median HPSS run on
+   * the percussive part of the first (vocals are harmonic at short time scales, drums are not); 0 disables
+   * it. @default 0
+   */
+  vocalHarmonicExponent: number;
+  /** Second HPSS pass: median across time (frames, odd). @default 5 */
+  secondHarmonicMedian: number;
+  /** Second HPSS pass: median across frequency (bins, odd). @default 17 */
+  secondPercussiveMedian: number;
+  /** Bass: the harmonic accompaniment below this frequency is bass. @default 200 */
+  bassCutoffHz: number;
+  /** Bass: width of the crossover ramp centred on bassCutoffHz. @default 0 */
+  bassRampHz: number;
+}
+
+export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
+  fftSize: 4096,
+  hop: 1024,
+  harmonicMedian: 31,
+  percussiveMedian: 17,
+  maskPower: 2,
+  repetWindowSec: 5,
+  repetNeighbours: 20,
+  repetMinSpacingSec: 0.25,
+  repetMinSimilarity: 0,
+  repetBands: 64,
+  repetMaxHz: 8000,
+  vocalRepetExponent: 1,
+  vocalLowCutHz: 200,
+  vocalLowRampHz: 0,
+  vocalHighCutHz: 20000,
+  centreExponent: 0,
+  vocalHarmonicExponent: 0,
+  secondHarmonicMedian: 5,
+  secondPercussiveMedian: 17,
+  bassCutoffHz: 200,
+  bassRampHz: 0,
+});
+
+/** Merges overrides into the defaults and checks them; throws ImkError('INVALID_PARAMS') naming the field. */
+export function resolveBuiltinParams(overrides: Partial<BuiltinParams> = {}): BuiltinParams {
+  const p: BuiltinParams = { ...DEFAULT_BUILTIN_PARAMS };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (!(key in DEFAULT_BUILTIN_PARAMS)) fail(key, 'is not a builtin engine parameter');
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      fail(key, `must be a finite number, got ${String(value)}`);
+    (p as unknown as Record<string, number>)[key] = value;
+  }
+  const odd = (key: keyof BuiltinParams): void => {
+    if (!Number.isInteger(p[key]) || p[key] < 1 || p[key] % 2 === 0) fail(key, `must be an odd integer >= 1`);
+  };
+  if (!Number.isInteger(p.fftSize) || p.fftSize < 64) fail('fftSize', 'must be an integer >= 64');
+  if (!Number.isInteger(p.hop) || p.hop < 1 || p.fftSize % p.hop !== 0 || p.fftSize / p.hop < 2) {
+    fail('hop', `must divide fftSize (${p.fftSize}) at least twice`);
+  }
+  odd('harmonicMedian');
+  odd('percussiveMedian');
+  odd('secondHarmonicMedian');
+  odd('secondPercussiveMedian');
+  if (p.percussiveMedian > p.fftSize / 2 + 1) fail('percussiveMedian', 'is longer than the spectrum');
+  if (!Number.isInteger(p.repetNeighbours) || p.repetNeighbours < 0)
+    fail('repetNeighbours', 'must be an integer >= 0');
+  if (!Number.isInteger(p.repetBands) || p.repetBands < 1) fail('repetBands', 'must be an integer >= 1');
+  for (const key of ['repetWindowSec', 'repetMinSpacingSec', 'maskPower', 'vocalRepetExponent'] as const) {
+    if (p[key] < 0) fail(key, 'must be >= 0');
+  }
+  for (const key of ['centreExponent', 'vocalHarmonicExponent', 'vocalLowRampHz', 'bassRampHz'] as const) {
+    if (p[key] < 0) fail(key, 'must be >= 0');
+  }
+  return p;
+}
+
+function fail(key: string, message: string): never {
+  throw new ImkError('INVALID_PARAMS', `builtin engine parameter ${key} ${message}`);
+}

@@ -1,0 +1,85 @@
+// Helpers on packed real spectra (see dsp/fft.ts): [Re(0), Re(N/2), Re(1), Im(1), ...], bins 0..N/2.
+
+/** Adds |X(k)| of one channel's packed spectrum to acc[k] for the bins 0..N/2. */
+export function addMagnitudes(spec: Float32Array, acc: Float32Array, bins: number): void {
+  acc[0] = acc[0]! + Math.abs(spec[0]!);
+  acc[bins - 1] = acc[bins - 1]! + Math.abs(spec[1]!);
+  for (let k = 1; k < bins - 1; k++) {
+    const re = spec[2 * k]!;
+    const im = spec[2 * k + 1]!;
+    acc[k] = acc[k]! + Math.sqrt(re * re + im * im);
+  }
+}
+
+/** out = spec · mask, bin by bin (the mask is real). */
+export function applyMask(spec: Float32Array, mask: Float32Array, out: Float32Array, bins: number): void {
+  out[0] = spec[0]! * mask[0]!;
+  out[1] = spec[1]! * mask[bins - 1]!;
+  for (let k = 1; k < bins - 1; k++) {
+    const m = mask[k]!;
+    out[2 * k] = spec[2 * k]! * m;
+    out[2 * k + 1] = spec[2 * k + 1]! * m;
+  }
+}
+
+/**
+ * Stereo centre cue per bin: the normalised real cross-spectrum 2·Re(L·R*) / (|L|² + |R|²), clamped to
+ * [0, 1]. It is 1 for a source panned to the centre, 0 for one panned hard or out of phase, and 1 where both
+ * channels are silent (no evidence against the centre).
+ */
+export function centreCue(left: Float32Array, right: Float32Array, out: Float32Array, bins: number): void {
+  const cue = (lr: number, power: number): number =>
+    power > 0 ? Math.min(1, Math.max(0, (2 * lr) / power)) : 1;
+  out[0] = cue(left[0]! * right[0]!, left[0]! * left[0]! + right[0]! * right[0]!);
+  out[bins - 1] = cue(left[1]! * right[1]!, left[1]! * left[1]! + right[1]! * right[1]!);
+  for (let k = 1; k < bins - 1; k++) {
+    const lr = left[2 * k]!;
+    const li = left[2 * k + 1]!;
+    const rr = right[2 * k]!;
+    const ri = right[2 * k + 1]!;
+    out[k] = cue(lr * rr + li * ri, lr * lr + li * li + rr * rr + ri * ri);
+  }
+}
+
+/**
+ * Weight per bin of a band between lowHz and highHz: 0 below lowHz, rising linearly over `rampHz` (a step
+ * when 0), 1 up to highHz, 0 from highHz on.
+ */
+export function bandWeights(
+  bins: number,
+  binHz: number,
+  lowHz: number,
+  rampHz: number,
+  highHz: number,
+): Float32Array {
+  const w = new Float32Array(bins);
+  for (let k = 0; k < bins; k++) {
+    const f = k * binHz;
+    if (f < lowHz || f >= highHz) w[k] = 0;
+    else w[k] = rampHz > 0 ? Math.min(1, (f - lowHz) / rampHz) : 1;
+  }
+  return w;
+}
+
+/** Low-pass weight per bin: 1 well below cutoffHz, 0 well above, a linear crossover `rampHz` wide. */
+export function lowPassWeights(bins: number, binHz: number, cutoffHz: number, rampHz: number): Float32Array {
+  const w = new Float32Array(bins);
+  for (let k = 0; k < bins; k++) {
+    const f = k * binHz;
+    w[k] = rampHz > 0 ? Math.min(1, Math.max(0, 0.5 - (f - cutoffHz) / rampHz)) : f < cutoffHz ? 1 : 0;
+  }
+  return w;
+}
+
+/** frame[i] *= window[i]; non-finite samples (NaN, ±Inf) become 0 so they cannot poison every stem. */
+export function applyWindow(frame: Float32Array, window: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = frame[i]!;
+    frame[i] = x - x === 0 ? x * window[i]! : 0;
+  }
+}
+
+/** acc[i] += frame[i] · window[i] (overlap-add of one synthesis frame). */
+export function overlapAdd(acc: Float32Array, frame: Float32Array, window: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) acc[i] = acc[i]! + frame[i]! * window[i]!;
+}

@@ -1,0 +1,124 @@
+// A WebAssembly SIMD kernel for the median networks: compare-exchange of two rows of float32, four lanes
+// per instruction. Hand-assembled (the module is 100-odd bytes) so there is no build step; the WAT source
+// is below. Runtimes without WebAssembly SIMD get `undefined` and the caller uses plain JavaScript.
+//
+//   (module
+//     (memory (export "memory") 1)
+//     (func (export "cmpx") (param $lo i32) (param $hi i32) (param $bytes i32)
+//       (local $end i32) (local $a v128) (local $b v128)
+//       (local.set $end (i32.add (local.get $lo) (local.get $bytes)))
+//       (block (br_if 0 (i32.ge_u (local.get $lo) (local.get $end)))
+//         (loop
+//           (local.set $a (v128.load (local.get $lo)))
+//           (local.set $b (v128.load (local.get $hi)))
+//           (v128.store (local.get $lo) (f32x4.pmin (local.get $a) (local.get $b)))
+//           (v128.store (local.get $hi) (f32x4.pmax (local.get $a) (local.get $b)))
+//           (local.set $lo (i32.add (local.get $lo) (i32.const 16)))
+//           (local.set $hi (i32.add (local.get $hi) (i32.const 16)))
+//           (br_if 0 (i32.lt_u (local.get $lo) (local.get $end)))))))
+
+const LOAD = [0xfd, 0x00, 0x04, 0x00];
+const STORE = [0xfd, 0x0b, 0x04, 0x00];
+const PMIN = [0xfd, 0xea, 0x01];
+const PMAX = [0xfd, 0xeb, 0x01];
+const get = (i: number): number[] => [0x20, i];
+const set = (i: number): number[] => [0x21, i];
+
+const BODY = [
+  ...[0x02, 0x01, 0x7f, 0x02, 0x7b], // locals: 1 × i32, 2 × v128
+  ...get(0),
+  ...get(2),
+  0x6a,
+  ...set(3),
+  ...[0x02, 0x40], // block
+  ...get(0),
+  ...get(3),
+  0x4f,
+  0x0d,
+  0x00, // br_if 0 (lo >= end)
+  ...[0x03, 0x40], // loop
+  ...get(0),
+  ...LOAD,
+  ...set(4),
+  ...get(1),
+  ...LOAD,
+  ...set(5),
+  ...get(0),
+  ...get(4),
+  ...get(5),
+  ...PMIN,
+  ...STORE,
+  ...get(1),
+  ...get(4),
+  ...get(5),
+  ...PMAX,
+  ...STORE,
+  ...get(0),
+  0x41,
+  0x10,
+  0x6a,
+  ...set(0),
+  ...get(1),
+  0x41,
+  0x10,
+  0x6a,
+  ...set(1),
+  ...get(0),
+  ...get(3),
+  0x49,
+  0x0d,
+  0x00, // br_if 0 (lo < end)
+  0x0b, // end loop
+  0x0b, // end block
+  0x0b, // end func
+];
+
+const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
+const name = (s: string): number[] => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
+
+const MODULE = new Uint8Array([
+  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+  ...section(1, [0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00]), // type: (i32 i32 i32) -> ()
+  ...section(3, [0x01, 0x00]), // one function of type 0
+  ...section(5, [0x01, 0x00, 0x01]), // one memory, 1 page, growable
+  ...section(7, [0x02, ...name('cmpx'), 0x00, 0x00, ...name('memory'), 0x02, 0x00]),
+  ...section(10, [0x01, ...uleb(BODY.length), ...BODY]),
+]);
+
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+/** The WebAssembly memory the kernel works in (typed locally: @types/node 20 does not declare WebAssembly). */
+export interface KernelMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+export interface CompareExchangeKernel {
+  readonly memory: KernelMemory;
+  /** For byte ranges [lo, lo + bytes) and [hi, hi + bytes) (bytes a multiple of 16): lo = min, hi = max. */
+  readonly cmpx: (lo: number, hi: number, bytes: number) => void;
+}
+
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+
+/** A fresh kernel instance with its own memory, or undefined where WebAssembly SIMD is unavailable. */
+export function createCompareExchangeKernel(): CompareExchangeKernel | undefined {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (wasm === undefined || !wasm.validate(MODULE)) return undefined;
+  const instance = new wasm.Instance(new wasm.Module(MODULE), {});
+  return instance.exports as CompareExchangeKernel;
+}
