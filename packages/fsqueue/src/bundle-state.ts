@@ -34,5 +34,6 @@ export async function readAttempts(dir: string): Promise<number> {
 }
 
 export async function writeBundleState(dir: string, state: BundleState): Promise<void> {
+  // Atomic (temp file, fsync, rename, fsync folder): a crash mid-write must not lose the attempt count.
   await writeJsonAtomic(join(dir, STATE_FILE), state);
 }

@@ -1,12 +1,12 @@
 import { rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { fsyncDir, writeJsonAtomic } from '@imk/fs-safe';
+import { fsyncDir } from '@imk/fs-safe';
 import type { Job } from '@imk/protocol';
 import { writeBundleState, type BundleState } from './bundle-state.ts';
 import type { QueueContext } from './context.ts';
 import { beatLease } from './lease.ts';
-import { archiveFolder, claimLost, moveOwned, tokenIn } from './moves.ts';
+import { archiveFolder, claimLost, moveOwned, tokenIn, writeJsonSynced } from './moves.ts';
 import {
   ERROR_FILE,
   FAILED_DIR,
@@ -19,6 +19,12 @@ import {
   readyName,
 } from './names.ts';
 import type { Claim, FailInfo, RejectProblem } from './types.ts';
+
+/** Writes one of the queue's own files into a folder this claim holds: file fsynced, then the folder. */
+export async function writeControlFile(dir: string, file: string, doc: unknown): Promise<void> {
+  await writeJsonSynced(join(dir, file), doc);
+  await fsyncDir(dir);
+}
 
 function isGone(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
@@ -44,7 +50,7 @@ export async function rejectFolder(
     time: new Date().toISOString(),
   };
   try {
-    await writeJsonAtomic(join(dir, REJECTION_FILE), doc);
+    await writeControlFile(dir, REJECTION_FILE, doc);
   } catch (error) {
     if (isGone(error)) return undefined;
     throw error;
@@ -136,7 +142,7 @@ export class HeldClaim implements Claim {
         time: new Date().toISOString(),
         info,
       };
-      await writeJsonAtomic(join(this.dir, RESULT_FILE), doc);
+      await writeControlFile(this.dir, RESULT_FILE, doc);
       return archiveFolder(
         this.dir,
         join(this.ctx.queueDir, SUCCEEDED_DIR),
@@ -200,7 +206,7 @@ export class HeldClaim implements Claim {
   private async archiveFailed(error: FailInfo, message: string): Promise<string | undefined> {
     const lastError = { stage: error.stage, message, attempt: this.attempt };
     await writeBundleState(this.dir, { attempts: this.attempt, last_error: lastError, token: this.token });
-    await writeJsonAtomic(join(this.dir, ERROR_FILE), {
+    await writeControlFile(this.dir, ERROR_FILE, {
       job_id: this.jobId,
       status: 'failed',
       stage: error.stage,

@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile, rename } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
 import { fsyncDir } from '@imk/fs-safe';
@@ -53,7 +53,8 @@ export async function moveOwned(
   } catch (error) {
     if (await isOurs(to)) return true;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return false;
+    // ENOENT with the source still in place means the target's folder is missing, not a lost claim.
+    if (code === 'ENOENT' && !(await pathExists(from))) return false;
     throw error;
   }
 }
@@ -70,21 +71,32 @@ export async function archiveFolder(
   token: string,
   ownerFile: string,
 ): Promise<string | undefined> {
-  await mkdir(archiveDir, { recursive: true });
+  await ensureDir(archiveDir);
   const isOurs = async (to: string): Promise<boolean> => (await tokenIn(join(to, ownerFile))) === token;
   const plain = join(archiveDir, readyName(jobId));
-  for (const target of [plain, join(archiveDir, tokenName(jobId, token))]) {
+  const targets = [plain, join(archiveDir, tokenName(jobId, token))];
+  let recreated = false;
+  for (let index = 0; index < targets.length; index++) {
+    const target = targets[index]!;
     let moved: boolean;
     try {
       moved = await moveOwned(from, target, isOurs);
     } catch (error) {
-      // A job of the same id archived here before (or at this very moment): use the name unique to us.
       const code = (error as NodeJS.ErrnoException).code;
+      // A job of the same id archived here before (or at this very moment): use the name unique to us.
       if (
         target === plain &&
         (isImkError(error, 'TARGET_EXISTS') || code === 'ENOTEMPTY' || code === 'EEXIST')
       )
         continue;
+      // The archive folder was removed meanwhile: make it again, once.
+      if (code === 'ENOENT' && !recreated) {
+        recreated = true;
+        knownDirs.delete(archiveDir);
+        await ensureDir(archiveDir);
+        index--;
+        continue;
+      }
       throw error;
     }
     if (!moved) return undefined;
@@ -92,4 +104,24 @@ export async function archiveFolder(
     return target;
   }
   return undefined;
+}
+
+const knownDirs = new Set<string>();
+
+/** mkdir -p, once per process and folder (an operator removing an archive folder is caught by ENOENT). */
+async function ensureDir(dir: string): Promise<void> {
+  if (knownDirs.has(dir)) return;
+  await mkdir(dir, { recursive: true });
+  knownDirs.add(dir);
+}
+
+/** Writes a file that only this claim writes, and fsyncs it (no temp file: nobody reads it before the rename). */
+export async function writeJsonSynced(path: string, value: unknown): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

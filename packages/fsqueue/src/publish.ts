@@ -1,7 +1,7 @@
-import { copyFile, lstat, mkdir, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { fsyncDir, fsyncFile, fsyncTree, sha256File } from '@imk/fs-safe';
+import { fsyncDir, fsyncFile, sha256Buffer, sha256File } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import {
   JOB_FILE,
@@ -13,6 +13,7 @@ import {
 } from '@imk/protocol';
 import type { ValidationProblem } from '@imk/protocol';
 import { findJobFolders } from './find-job.ts';
+import { pathExists } from './moves.ts';
 import { readyName, tmpName } from './names.ts';
 
 /** A file to put in the bundle: copied (or moved) from `source`, or written from `data`. */
@@ -73,11 +74,12 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
     const declared = Array.isArray(job.files) ? (job.files as { path?: unknown }[]) : [];
     job.files = [...declared.filter((entry) => !named.has(entry.path as string)), ...entries];
     validate(job);
-    await writeFile(join(tmp, JOB_FILE), `${JSON.stringify(job, null, 2)}\n`, { flag: 'wx' });
-    await fsyncTree(tmp);
+    await writeSynced(join(tmp, JOB_FILE), `${JSON.stringify(job, null, 2)}\n`);
+    // Every file was fsynced as it was written; now the folders that name them.
+    await fsyncDirs(tmp);
     const ready = join(queueDir, readyName(jobId));
     // rename() over an existing empty folder would replace it: refuse any existing target first.
-    await ensureNew(queueDir, jobId, tmp);
+    if (await pathExists(ready)) throw jobExists(queueDir, jobId, 'ready', ready);
     await rename(tmp, ready);
     await fsyncDir(queueDir);
     options.logger?.info({ job_id: jobId, queue: queueDir, files: entries.length }, 'bundle published');
@@ -117,17 +119,17 @@ function invalidJob(job: Record<string, unknown>, problems: ValidationProblem[])
   });
 }
 
-async function ensureNew(queueDir: string, jobId: string, ownTmp?: string): Promise<void> {
-  const existing = (await findJobFolders(queueDir, jobId)).filter(
-    (found) => found.dir !== ownTmp && found.state !== 'tmp',
+async function ensureNew(queueDir: string, jobId: string): Promise<void> {
+  const first = (await findJobFolders(queueDir, jobId)).find((found) => found.state !== 'tmp');
+  if (first) throw jobExists(queueDir, jobId, first.state, first.dir);
+}
+
+function jobExists(queueDir: string, jobId: string, state: string, dir: string): ImkError {
+  return new ImkError(
+    'JOB_EXISTS',
+    `job ${jobId} already exists in ${queueDir} (${state}: ${dir}); choose another job id or use imk retry`,
+    { details: { job_id: jobId, state, dir } },
   );
-  const [first] = existing;
-  if (first)
-    throw new ImkError(
-      'JOB_EXISTS',
-      `job ${jobId} already exists in ${queueDir} (${first.state}: ${first.dir}); choose another job id or use imk retry`,
-      { details: { job_id: jobId, state: first.state, dir: first.dir } },
-    );
 }
 
 async function addFile(
@@ -137,28 +139,20 @@ async function addFile(
   const target = join(tmp, file.name);
   await mkdir(dirname(target), { recursive: true });
   if ('data' in file) {
-    const handle = await open(target, 'wx');
-    try {
-      await handle.writeFile(file.data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } else {
-    const info = await lstat(file.source).catch((error: unknown) => {
-      throw new ImkError('SOURCE_MISSING', `cannot read ${file.source} for bundle file ${file.name}`, {
-        cause: error,
-      });
-    });
-    if (!info.isFile() && !info.isSymbolicLink())
-      throw new ImkError(
-        'SOURCE_NOT_FILE',
-        `${file.source} is not a regular file (bundle file ${file.name})`,
-      );
-    if (file.move) await moveFile(file.source, target);
-    else await copyFile(file.source, target, 1 /* COPYFILE_EXCL */);
-    await fsyncFile(target);
+    await writeSynced(target, file.data);
+    const bytes = typeof file.data === 'string' ? Buffer.byteLength(file.data) : file.data.byteLength;
+    return { path: file.name, sha256: sha256Buffer(file.data), bytes };
   }
+  const info = await lstat(file.source).catch((error: unknown) => {
+    throw new ImkError('SOURCE_MISSING', `cannot read ${file.source} for bundle file ${file.name}`, {
+      cause: error,
+    });
+  });
+  if (!info.isFile() && !info.isSymbolicLink())
+    throw new ImkError('SOURCE_NOT_FILE', `${file.source} is not a regular file (bundle file ${file.name})`);
+  if (file.move) await moveFile(file.source, target);
+  else await copyFile(file.source, target, 1 /* COPYFILE_EXCL */);
+  await fsyncFile(target);
   const { size } = await stat(target);
   return { path: file.name, sha256: await sha256File(target), bytes: size };
 }
@@ -167,10 +161,27 @@ async function moveFile(source: string, target: string): Promise<void> {
   try {
     await rename(source, target);
   } catch (error) {
-    // Another filesystem: copy, make it durable, then remove the source.
+    // Another filesystem: copy (made durable by the caller), then remove the source.
     if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
     await copyFile(source, target, 1);
     await fsyncFile(target);
     await unlink(source);
   }
+}
+
+async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsync a folder and every folder below it (the files were synced as they were written). */
+async function fsyncDirs(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true }))
+    if (entry.isDirectory()) await fsyncDirs(join(dir, entry.name));
+  await fsyncDir(dir);
 }

@@ -1,4 +1,4 @@
-import { mkdir, rename, stat } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { ImkError, errorMessage } from '@imk/errors';
@@ -20,6 +20,8 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_TMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_POLL_MS = 1000;
 const SWEEP_EVERY_MS = 60_000;
+/** Above this many remembered ready jobs the watcher is stopped (see refresh). */
+const WATCH_MAX_BACKLOG = 200;
 
 /** A consumer of one queue folder. Timers and the watcher start with the first claim or waitForWork. */
 export function createQueue(options: QueueOptions): Queue {
@@ -100,6 +102,8 @@ class FsQueue implements Queue {
   async waitForWork(signal?: AbortSignal): Promise<void> {
     this.assertOpen();
     this.start();
+    // The watcher only helps an idle consumer; it starts here and stops again when a backlog builds up.
+    if (this.options.watch !== false && !this.watcher) this.startWatcher();
     if (signal?.aborted || this.index.hasHints()) return;
     await new Promise<void>((resolve) => {
       const wake = (): void => {
@@ -135,6 +139,10 @@ class FsQueue implements Queue {
     for (const timer of this.timers) clearInterval(timer);
     this.timers.length = 0;
     this.wake();
+    await this.stopWatcher();
+  }
+
+  private async stopWatcher(): Promise<void> {
     const watcher = this.watcher;
     this.watcher = undefined;
     await watcher?.close();
@@ -147,6 +155,9 @@ class FsQueue implements Queue {
   private async refresh(): Promise<void> {
     await mkdir(join(this.queueDir, CLAIMED_DIR), { recursive: true });
     await this.index.refresh();
+    // chokidar re-reads and lstat()s the whole folder on every change: with a long backlog that costs
+    // far more than it helps (a busy consumer needs no hint), so the watcher rests until we are idle again.
+    if (this.watcher && this.index.size() > WATCH_MAX_BACKLOG) await this.stopWatcher();
   }
 
   private async tryClaim(candidate: Candidate): Promise<HeldClaim | undefined> {
@@ -166,10 +177,10 @@ class FsQueue implements Queue {
       }
     }
     try {
-      const { mtimeMs } = await stat(dir);
       await createLease(dir);
-      const state = await readBundleState(dir);
-      const attempt = state.attempts + 1;
+      // The index read imk-state.json and the mtime, and revalidate() proved the folder unchanged since.
+      const attempt = candidate.attempts + 1;
+      const mtimeMs = candidate.publishedMs;
       const bundle = await readBundle(dir, { verifyHashes: this.options.verifyHashes !== false });
       const problems = bundle.ok ? [] : bundle.problems;
       if (bundle.ok && bundle.job.job_id !== candidate.jobId)
@@ -208,7 +219,6 @@ class FsQueue implements Queue {
     this.every(this.pollMs, () => this.poll());
     if (this.options.maintenance !== false)
       this.every(Math.max(50, Math.floor(this.leaseMs / 4)), () => this.maintain());
-    if (this.options.watch !== false) this.startWatcher();
   }
 
   private every(ms: number, task: () => Promise<void>): void {

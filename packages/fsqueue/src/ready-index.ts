@@ -17,6 +17,8 @@ export interface Candidate {
   ctimeMs: number;
   /** Retry delay from imk-state.json, counted from firstSeen on this process's monotonic clock. */
   delayMs: number;
+  /** Attempts already made (imk-state.json), read with the folder; valid while ino/ctime are unchanged. */
+  attempts: number;
   firstSeen: number;
   dropped: boolean;
 }
@@ -48,6 +50,11 @@ export class ReadyIndex {
   /** A watcher saw this name appear. */
   hint(name: string): void {
     if (parseReadyName(name) !== undefined) this.hints.add(name);
+  }
+
+  /** Candidates remembered (not yet tried). */
+  size(): number {
+    return this.byName.size;
   }
 
   hasHints(): boolean {
@@ -174,6 +181,7 @@ export class ReadyIndex {
       ino: info.ino,
       ctimeMs: info.ctimeMs,
       delayMs: state.retry_delay_ms ?? 0,
+      attempts: state.attempts,
       firstSeen: performance.now(),
       dropped: false,
     };

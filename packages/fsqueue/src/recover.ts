@@ -2,9 +2,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ImkError } from '@imk/errors';
-import { writeJsonAtomic } from '@imk/fs-safe';
 import { readBundleState, writeBundleState } from './bundle-state.ts';
-import { returnToReady } from './claim.ts';
+import { returnToReady, writeControlFile } from './claim.ts';
 import { consumerOfToken, type QueueContext } from './context.ts';
 import { listNames } from './find-job.ts';
 import { NO_LEASE, readLease } from './lease.ts';
@@ -14,6 +13,7 @@ import {
   ERROR_FILE,
   FAILED_DIR,
   LEASE_FILE,
+  REJECTION_FILE,
   RESULT_FILE,
   parseTokenName,
   tokenName,
@@ -67,7 +67,8 @@ export class LeaseObserver {
     const state = await readBundleState(held);
     const attempt = state.attempts + 1;
     // Control files the old holder may have left; the bundle's own files are untouched.
-    for (const file of [LEASE_FILE, RESULT_FILE, ERROR_FILE]) await rm(join(held, file), { force: true });
+    for (const file of [LEASE_FILE, RESULT_FILE, ERROR_FILE, REJECTION_FILE])
+      await rm(join(held, file), { force: true });
     const holder = consumerOfToken(oldToken);
     const message = noLease
       ? `consumer ${holder} claimed the job but never wrote a lease within ${this.leaseMs} ms`
@@ -88,7 +89,7 @@ export class LeaseObserver {
       }
     }
     await writeBundleState(held, { attempts: attempt, last_error: lastError, token });
-    await writeJsonAtomic(join(held, ERROR_FILE), {
+    await writeControlFile(held, ERROR_FILE, {
       job_id: jobId,
       status: 'failed',
       stage: 'lease',

@@ -28,3 +28,33 @@ export async function publishTiny(
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Writes many bundles quickly for tests about claiming (not about publishing): the same layout and
+ * job.json as publishBundle, .tmp then one rename, but without fsync.
+ */
+export async function publishManyUnsynced(queueDir: string, ids: string[]): Promise<void> {
+  const { mkdir, rename, writeFile } = await import('node:fs/promises');
+  const { sha256Buffer } = await import('@imk/fs-safe');
+  await mkdir(queueDir, { recursive: true });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      const tmp = join(queueDir, `job_${id}.tmp`);
+      const audio = `audio of ${id}`;
+      await mkdir(tmp);
+      await writeFile(join(tmp, 'audio.m4a'), audio);
+      const job = {
+        schema_version: 1,
+        job_id: id,
+        source_type: 'local',
+        audio_path: 'audio.m4a',
+        files: [{ path: 'audio.m4a', sha256: sha256Buffer(audio), bytes: Buffer.byteLength(audio) }],
+      };
+      await writeFile(join(tmp, 'job.json'), JSON.stringify(job));
+      await rename(tmp, join(queueDir, `job_${id}`));
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
