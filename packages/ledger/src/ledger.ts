@@ -44,6 +44,8 @@ export interface Ledger {
   getJob(jobId: string): JobDetail | undefined;
   /** The most recent succeeded job (not itself a duplicate) whose input had this sha256. */
   findSucceededByInput(sha256: string, exceptJobId?: string): JobRow | undefined;
+  /** Succeeded jobs (not themselves duplicates) whose input had this sha256, most recent first. */
+  listSucceededByInput(sha256: string, exceptJobId?: string, limit?: number): JobRow[];
   close(): void;
 }
 
@@ -180,7 +182,9 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
     readProgress: () => queries.readProgress(),
     listJobs: (listOptions) => queries.listJobs(listOptions),
     getJob: (jobId) => queries.getJob(jobId),
-    findSucceededByInput: (sha256, exceptJobId) => queries.findSucceededByInput(sha256, exceptJobId),
+    findSucceededByInput: (sha256, exceptJobId) => queries.listSucceededByInput(sha256, exceptJobId, 1)[0],
+    listSucceededByInput: (sha256, exceptJobId, limit) =>
+      queries.listSucceededByInput(sha256, exceptJobId, limit),
     close() {
       if (db.open) db.close();
     },

@@ -40,7 +40,7 @@ export function createQueries(db: Database) {
   );
   const byInput = db.prepare(
     `SELECT * FROM jobs WHERE input_sha256 = ? AND state = 'succeeded' AND duplicate_of IS NULL AND job_id <> ?
-     ORDER BY updated_at DESC LIMIT 1`,
+     ORDER BY updated_at DESC LIMIT ?`,
   );
 
   return {
@@ -68,8 +68,8 @@ export function createQueries(db: Database) {
         progress: progressOne.get(jobId) as ProgressRow | undefined,
       };
     },
-    findSucceededByInput: (sha256: string, exceptJobId = '') =>
-      byInput.get(sha256, exceptJobId) as JobRow | undefined,
+    listSucceededByInput: (sha256: string, exceptJobId = '', limit = 20) =>
+      byInput.all(sha256, exceptJobId, limit) as JobRow[],
   };
 }
 

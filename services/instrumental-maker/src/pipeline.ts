@@ -80,48 +80,48 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 
   const partialDir = await startOutputs(outputsDir, claim.jobId, ctx.consumerId, input.logger);
 
-  if (ctx.config.duplicates === 'skip') {
-    const earlier = ctx.ledger.findSucceededByInput(inputSha256, claim.jobId);
-    const earlierDir = earlier ? join(outputsDir, earlier.job_id) : undefined;
-    const earlierManifest = earlierDir ? await readPublishedManifest(earlierDir) : undefined;
-    if (earlier && earlierDir && earlierManifest && sameOutputs(earlierManifest, inputSha256, outputKey)) {
-      const manifest = await stages.run('manifest', async () => {
-        await linkArtifacts(earlierDir, earlierManifest, partialDir);
-        return buildManifest({
-          job,
-          artifacts: earlierManifest.artifacts,
-          input: { ...earlierManifest.input, path: inputName },
-          engine: earlierManifest.engine,
-          options: manifestOptions(options),
-          timings: stages.timings,
-          warnings: [
-            ...warnings,
-            `same input and outputs as job ${earlier.job_id}: its files were linked, nothing was processed again`,
-          ],
-          stemsGenerated: earlierManifest.stems_generated,
-          nullResidualDb: earlierManifest.null_residual_db,
-          duplicateOf: earlier.job_id,
-          outputKey,
-        });
+  const duplicate =
+    ctx.config.duplicates === 'skip'
+      ? await findDuplicate(ctx, claim.jobId, inputSha256, outputKey)
+      : undefined;
+  if (duplicate) {
+    const { jobId: earlierId, dir: earlierDir, manifest: earlierManifest } = duplicate;
+    const manifest = await stages.run('manifest', async () => {
+      await linkArtifacts(earlierDir, earlierManifest, partialDir);
+      return buildManifest({
+        job,
+        artifacts: earlierManifest.artifacts,
+        input: { ...earlierManifest.input, path: inputName },
+        engine: earlierManifest.engine,
+        options: manifestOptions(options),
+        timings: { ...stages.timings, manifest: stages.elapsedSec() },
+        warnings: [
+          ...warnings,
+          `same input and outputs as job ${earlierId}: its files were linked, nothing was processed again`,
+        ],
+        stemsGenerated: earlierManifest.stems_generated,
+        nullResidualDb: earlierManifest.null_residual_db,
+        duplicateOf: earlierId,
+        outputKey,
       });
-      const out = await stages.run('publish', () =>
-        publishOutputs({
-          outputsDir,
-          jobId: claim.jobId,
-          partialDir,
-          manifest,
-          isLost: () => claim.isLost(),
-          logger: input.logger,
-        }),
-      );
-      return {
-        kind: 'duplicate',
-        dir: out.dir,
+    });
+    const out = await stages.run('publish', () =>
+      publishOutputs({
+        outputsDir,
+        jobId: claim.jobId,
+        partialDir,
         manifest,
-        inputSha256,
-        ...(out.replaced && { replaced: out.replaced }),
-      };
-    }
+        isLost: () => claim.isLost(),
+        logger: input.logger,
+      }),
+    );
+    return {
+      kind: 'duplicate',
+      dir: out.dir,
+      manifest,
+      inputSha256,
+      ...(out.replaced && { replaced: out.replaced }),
+    };
   }
 
   const cacheKey = stemCacheKey({ inputSha256, engine: engineFacts });
@@ -229,7 +229,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       input: facts,
       engine: engineFacts,
       options: manifestOptions(options),
-      timings: stages.timings,
+      timings: { ...stages.timings, manifest: stages.elapsedSec() },
       warnings,
       stemsGenerated: true,
       nullResidualDb: separation.nullResidualDb,
@@ -255,6 +255,23 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     inputSha256,
     ...(out.replaced && { replaced: out.replaced }),
   };
+}
+
+/** A succeeded job with the same input and the same outputs asked, whose published manifest says so. */
+async function findDuplicate(
+  ctx: WorkerContext,
+  jobId: string,
+  inputSha256: string,
+  outputKey: string,
+): Promise<{ jobId: string; dir: string; manifest: Manifest } | undefined> {
+  for (const earlier of ctx.ledger.listSucceededByInput(inputSha256, jobId)) {
+    const dir = join(ctx.paths.outputs, earlier.job_id);
+    const manifest = await readPublishedManifest(dir);
+    // The folders are the truth: the ledger only says where to look.
+    if (sameOutputs(manifest, inputSha256, outputKey) && manifest!.duplicate_of === undefined)
+      return { jobId: earlier.job_id, dir, manifest: manifest! };
+  }
+  return undefined;
 }
 
 async function inputFacts(

@@ -23,6 +23,7 @@ export class StageRunner {
   readonly timings: Record<string, number> = {};
   current: Stage | 'claim' = 'claim';
   private outcome: StageOutcome = 'ok';
+  private started = performance.now();
 
   constructor(
     private readonly ledger: Ledger,
@@ -36,11 +37,17 @@ export class StageRunner {
     this.outcome = outcome;
   }
 
+  /** Seconds the running stage has taken so far (the manifest stage reports itself before it ends). */
+  elapsedSec(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
   async run<T>(stage: Stage, work: (progress: ReportProgress) => Promise<T>): Promise<T> {
     this.current = stage;
     this.outcome = 'ok';
     const startedAt = new Date().toISOString();
     const started = performance.now();
+    this.started = started;
     const progress: ReportProgress = (fraction) => {
       this.ledger.setProgress(this.jobId, {
         stage,

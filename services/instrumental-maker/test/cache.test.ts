@@ -1,0 +1,143 @@
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COUNTING_ENGINE, imk, makeRoot, makeSong, publishV1, readManifest, removeRoot } from './helpers.ts';
+
+// The engine is a counting wrapper around the builtin one, loaded through config `engine.module`: every
+// separate() call adds a line to a file, so "the engine was not called" is counted, not inferred.
+let root: string;
+let counter: string;
+let flakyCounter: string;
+
+async function calls(file: string): Promise<number> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).length;
+}
+
+async function runOnce(): Promise<Record<string, unknown>> {
+  const result = await imk(['run', '--once', '--root', root]);
+  expect(result.exitCode, String(result.all)).toBe(0);
+  return JSON.parse(String(result.stdout)) as Record<string, unknown>;
+}
+
+async function jobDetail(id: string) {
+  return JSON.parse(String((await imk(['job', id, '--json', '--root', root])).stdout));
+}
+
+beforeAll(async () => {
+  root = await makeRoot({});
+  counter = join(root, 'engine-calls.txt');
+  flakyCounter = join(root, 'flaky-calls.txt');
+  const { writeFile } = await import('node:fs/promises');
+  const { stringify } = await import('yaml');
+  await writeFile(
+    join(root, 'config', 'instrumental-maker.yaml'),
+    stringify({
+      pollMs: 100,
+      concurrency: 1,
+      variants: ['instrumental'],
+      engine: { name: 'counting', module: COUNTING_ENGINE, params: { counterFile: counter } },
+      duplicates: 'skip',
+      retry: { maxAttempts: 3, backoffMs: 300, maxBackoffMs: 1000 },
+    }),
+  );
+  await mkdir(join(root, 'media'));
+  await Promise.all([
+    makeSong(join(root, 'media', 'a.m4a'), 3, 4),
+    makeSong(join(root, 'media', 'b.m4a'), 3, 5),
+  ]);
+}, 120_000);
+
+afterAll(() => removeRoot(root));
+
+describe('no work twice', () => {
+  it('separates a new song once', async () => {
+    await publishV1(
+      root,
+      'other',
+      { job_id: 'first', source_type: 'local', artist: 'A', title: 'One', audio_path: 'a.m4a' },
+      { 'a.m4a': join(root, 'media', 'a.m4a') },
+    );
+    expect(await runOnce()).toMatchObject({ ok: true, succeeded: 1 });
+    expect(await calls(counter)).toBe(1);
+  });
+
+  it('takes the stems of a re-run from the cache, even when it asks for another variant: the engine is not called', async () => {
+    await publishV1(
+      root,
+      'other',
+      {
+        job_id: 'again',
+        source_type: 'local',
+        artist: 'A',
+        title: 'One',
+        audio_path: 'a.m4a',
+        options: { variants: ['instrumental', 'drums_only'] },
+      },
+      { 'a.m4a': join(root, 'media', 'a.m4a') },
+    );
+    expect(await runOnce()).toMatchObject({ ok: true, succeeded: 1, duplicates: 0 });
+    expect(await calls(counter)).toBe(1);
+    const detail = await jobDetail('again');
+    expect(detail.stages.find((s: { stage: string }) => s.stage === 'separate').outcome).toBe('cache_hit');
+    const manifest = await readManifest(root, 'again');
+    expect(manifest.artifacts.map((a) => a.variant).sort()).toEqual(['drums_only', 'instrumental']);
+    expect(manifest.duplicate_of).toBeUndefined();
+  });
+
+  it('skips a job whose input and outputs match a succeeded job: manifest names it, files are linked', async () => {
+    await publishV1(
+      root,
+      'other',
+      { job_id: 'dup', source_type: 'local', artist: 'A', title: 'One', audio_path: 'song.m4a' },
+      { 'song.m4a': join(root, 'media', 'a.m4a') },
+    );
+    expect(await runOnce()).toMatchObject({ ok: true, succeeded: 1, duplicates: 1 });
+    expect(await calls(counter)).toBe(1);
+    const manifest = await readManifest(root, 'dup');
+    const first = await readManifest(root, 'first');
+    expect(manifest.duplicate_of).toBe('first');
+    expect(manifest.input.sha256).toBe(first.input.sha256);
+    expect(manifest.warnings.join(' ')).toMatch(/job first/);
+    const path = first.artifacts[0]!.path;
+    const [a, b] = await Promise.all([
+      stat(join(root, 'outputs', 'first', path)),
+      stat(join(root, 'outputs', 'dup', path)),
+    ]);
+    expect(b.ino).toBe(a.ino);
+    expect((await jobDetail('dup')).job.duplicate_of).toBe('first');
+  });
+
+  it('retries a failing stage with backoff and records the failed attempt', async () => {
+    await publishV1(
+      root,
+      'other',
+      {
+        job_id: 'flaky',
+        source_type: 'local',
+        artist: 'B',
+        title: 'Two',
+        audio_path: 'b.m4a',
+        options: { engine_params: { counterFile: flakyCounter, failFirst: true } },
+      },
+      { 'b.m4a': join(root, 'media', 'b.m4a') },
+    );
+    expect(await runOnce()).toMatchObject({ ok: true, succeeded: 1, retried: 1, failed: 0 });
+    expect(await calls(flakyCounter)).toBe(2);
+    const detail = await jobDetail('flaky');
+    expect(detail.job).toMatchObject({ state: 'succeeded', attempts: 2 });
+    expect(detail.events.map((e: { state: string }) => e.state)).toEqual([
+      'running',
+      'retrying',
+      'running',
+      'succeeded',
+    ]);
+    expect(detail.errors).toEqual([
+      expect.objectContaining({ stage: 'separate', attempt: 1, retryable: true }),
+    ]);
+    expect(detail.errors[0].message).toMatch(/failing its first call on purpose/);
+    const retryAt = Date.parse(detail.events[1].at);
+    const nextStart = Date.parse(detail.events[2].at);
+    expect(nextStart - retryAt).toBeGreaterThanOrEqual(250);
+  });
+});

@@ -1,0 +1,192 @@
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+import { stringify } from 'yaml';
+import { publishBundle } from '@imk/fsqueue';
+import { probeMedia } from '@imk/media';
+import { ManifestSchema, type Manifest } from '@imk/protocol';
+
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+export const IMK = join(REPO, 'node_modules', '.bin', 'imk');
+export const COUNTING_ENGINE = fileURLToPath(new URL('./fixtures/counting-engine.ts', import.meta.url));
+
+/** A fresh root (queues/, outputs/, config/, state/) in the temp folder, with this worker config. */
+export async function makeRoot(config: Record<string, unknown>): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'imk-worker-'));
+  await mkdir(join(root, 'config'), { recursive: true });
+  await writeFile(join(root, 'config', 'instrumental-maker.yaml'), stringify(config));
+  // The disk guard must not pause a test because the CI disk is small.
+  await writeFile(join(root, 'config', 'operations.yaml'), stringify({ diskGuard: { enabled: false } }));
+  return root;
+}
+
+export async function removeRoot(root: string | undefined): Promise<void> {
+  if (root) await rm(root, { recursive: true, force: true });
+}
+
+/**
+ * A short stereo test song made by ffmpeg: a bass line, a chord, a centred "voice" (vibrato tone) and
+ * noise bursts as drums. `seed` changes the pitches so that songs differ (and hash differently).
+ */
+export async function makeSong(
+  file: string,
+  seconds: number,
+  seed = 0,
+  codec: 'aac' | 'flac' | 'mp3' = 'aac',
+): Promise<void> {
+  const f = (hz: number) => Math.round(hz * (1 + seed * 0.07));
+  const sources = [
+    `sine=frequency=${f(55)}:duration=${seconds}`,
+    `sine=frequency=${f(220)}:duration=${seconds}`,
+    `sine=frequency=${f(277)}:duration=${seconds}`,
+    `aevalsrc=0.3*sin(2*PI*${f(440)}*t+3*sin(2*PI*5*t)):d=${seconds}`,
+    `anoisesrc=d=${seconds}:a=0.4:c=white`,
+  ];
+  const graph =
+    "[4]volume=eval=frame:volume='if(lt(mod(t,0.5),0.06),1,0)'[drums];" +
+    '[0][1][2]amix=inputs=3:normalize=0,volume=0.25[bed];' +
+    '[bed]pan=stereo|c0=c0|c1=0.6*c0[bedst];[3]pan=stereo|c0=c0|c1=c0[voice];' +
+    '[drums]pan=stereo|c0=0.7*c0|c1=c0[drumsst];' +
+    '[bedst][voice][drumsst]amix=inputs=3:normalize=0,volume=0.6[out]';
+  const args = ['-v', 'error', '-y'];
+  for (const source of sources) args.push('-f', 'lavfi', '-i', source);
+  const codecArgs =
+    codec === 'aac'
+      ? ['-c:a', 'aac', '-b:a', '160k']
+      : codec === 'mp3'
+        ? ['-c:a', 'libmp3lame']
+        : ['-c:a', 'flac'];
+  await execa('ffmpeg', [
+    ...args,
+    '-filter_complex',
+    graph,
+    '-map',
+    '[out]',
+    '-ar',
+    '44100',
+    ...codecArgs,
+    file,
+  ]);
+}
+
+/** A short h264 video with the song as its sound. */
+export async function makeVideo(file: string, song: string, seconds: number): Promise<void> {
+  await execa('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=size=160x120:rate=15:duration=${seconds}`,
+    '-i',
+    song,
+    '-map',
+    '0:v',
+    '-map',
+    '1:a',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    file,
+  ]);
+}
+
+export async function makeCover(file: string): Promise<void> {
+  await execa('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=red:size=64x64',
+    '-frames:v',
+    '1',
+    file,
+  ]);
+}
+
+/** Publishes a v1 bundle (sha256 and sizes declared) through fsqueue. */
+export async function publishV1(
+  root: string,
+  queue: string,
+  job: Record<string, unknown> & { job_id: string },
+  files: Record<string, string>,
+): Promise<void> {
+  await publishBundle({
+    queueDir: join(root, 'queues', queue),
+    job,
+    files: Object.entries(files).map(([name, source]) => ({ name, source })),
+  });
+}
+
+/** Publishes a bundle exactly as the earlier Python retrievers did: legacy job.json, `.tmp` folder, one rename. */
+export async function publishLegacy(
+  root: string,
+  queue: string,
+  job: Record<string, unknown> & { job_id: string },
+  files: Record<string, string | Buffer>,
+): Promise<void> {
+  const queueDir = join(root, 'queues', queue);
+  const tmp = join(queueDir, `job_${job.job_id}.tmp`);
+  await mkdir(tmp, { recursive: true });
+  for (const [name, content] of Object.entries(files))
+    await writeFile(join(tmp, name), typeof content === 'string' ? await readFile(content) : content);
+  await writeFile(join(tmp, 'job.json'), JSON.stringify(job, null, 2));
+  await rename(tmp, join(queueDir, `job_${job.job_id}`));
+}
+
+export async function readManifest(root: string, jobId: string): Promise<Manifest> {
+  const text = await readFile(join(root, 'outputs', jobId, 'manifest.json'), 'utf8');
+  return ManifestSchema.parse(JSON.parse(text));
+}
+
+/** Decodes a whole file with ffmpeg (proving it plays to the end) and returns its duration from ffprobe. */
+export async function decodedDuration(file: string): Promise<number> {
+  await execa('ffmpeg', ['-v', 'error', '-xerror', '-i', file, '-map', '0:a:0', '-f', 'null', '-']);
+  const info = await probeMedia(file);
+  return info.duration_sec ?? Number.NaN;
+}
+
+/** Runs the `imk` CLI as a child process (a real worker process). */
+export function imk(
+  args: string[],
+  options: { env?: Record<string, string>; detached?: boolean } = {},
+): ResultPromise {
+  return execa(IMK, args, {
+    reject: false,
+    env: { IMK_LOG_LEVEL: 'warn', ...options.env },
+    detached: options.detached,
+    all: true,
+  }) as unknown as ResultPromise;
+}
+
+export async function folderNames(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
