@@ -31,7 +31,7 @@ const QUEUE_STATES = ['ready', 'claimed', 'succeeded', 'failed', 'rejected', 'tm
 /** A Prometheus registry for the whole system (its own, never prom-client's global one). */
 export function createMetrics(sources: MetricsSources): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'imk_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'imk_' });
 
   new Gauge({
     name: 'imk_queue_jobs',

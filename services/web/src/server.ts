@@ -53,7 +53,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     config: options.config,
     logger,
     jobs,
-    sync: options.sync ?? createSyncView(paths),
+    sync: options.sync ?? createSyncView(paths, logger),
     diskGuard: options.diskGuard,
     services: options.services ?? (() => [{ name: 'web', state: 'running' }]),
     retry: options.retry ?? createRetry(paths, () => jobs.ledger()),

@@ -14,9 +14,16 @@ export function createRetry(paths: ImkPaths, ledger: () => Ledger | undefined): 
   return async (jobId) => {
     const failed = (await findFolderJob(paths.queues, jobId)).filter((f) => f.state === 'failed').at(-1);
     if (!failed)
-      throw new ImkError('JOB_NOT_FOUND', `job ${jobId} has no failed archive in any queue; only failed jobs can be retried`);
+      throw new ImkError(
+        'JOB_NOT_FOUND',
+        `job ${jobId} has no failed archive in any queue; only failed jobs can be retried`,
+      );
     const entry = await retryFailed(join(paths.queues, failed.queue), jobId);
-    ledger()?.recordState(jobId, { state: 'ready', attempt: 0, message: 'retry asked from the dashboard' }, { queue: failed.queue });
+    ledger()?.recordState(
+      jobId,
+      { state: 'ready', attempt: 0, message: 'retry asked from the dashboard' },
+      { queue: failed.queue },
+    );
     return { queue: failed.queue, state: entry.state };
   };
 }

@@ -1,0 +1,158 @@
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenWeb, type RunningWeb } from '../src/index.ts';
+import { makeAudio, makeFailedJob, makeOutput, quietLogger, tempRoot } from './helpers.ts';
+
+let root: string;
+let cleanup: () => Promise<void>;
+let web: RunningWeb;
+const stop = new AbortController();
+
+beforeAll(async () => {
+  ({ root, cleanup } = await tempRoot());
+  await makeOutput(root, 'job_done');
+  await makeFailedJob(root, 'job_broken');
+  await writeFile(join(root, 'secret.txt'), 'not for the web');
+  await symlink(join(root, 'secret.txt'), join(root, 'outputs', 'job_done', 'files', 'escape.txt'));
+  web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
+});
+
+afterAll(async () => {
+  stop.abort();
+  await web.closed;
+  await cleanup();
+});
+
+const get = (path: string, init?: RequestInit) => fetch(`${web.url}${path}`, init);
+
+describe('web API', () => {
+  it('answers health checks and readiness', async () => {
+    expect(await (await get('/healthz')).json()).toEqual({ ok: true });
+    const ready = await get('/readyz');
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { ready: boolean; checks: { name: string; ok: boolean }[] };
+    expect(body.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['queues', 'outputs', 'state', 'ledger']),
+    );
+  });
+
+  it('serves Prometheus metrics with queue depth and disk space', async () => {
+    const response = await get('/metrics');
+    expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await response.text();
+    expect(text).toContain('imk_queue_jobs{queue="other",state="failed"} 1');
+    expect(text).toMatch(/imk_disk_free_bytes\{path=".+"\} \d+/);
+    expect(text).toContain('imk_disk_guard_claiming 1');
+    expect(text).toContain('# TYPE imk_stage_duration_seconds histogram');
+    expect(text).toContain('imk_process_resident_memory_bytes');
+  });
+
+  it('lists the failed job with its error and puts it back into its queue on retry', async () => {
+    const detail = (await (await get('/api/jobs/job_broken')).json()) as {
+      summary: { state: string; last_error: string };
+      canRetry: boolean;
+    };
+    expect(detail.summary.state).toBe('failed');
+    expect(detail.summary.last_error).toMatch(/could not be decoded/);
+    expect(detail.canRetry).toBe(true);
+    const retried = await get('/api/jobs/job_broken/retry', { method: 'POST' });
+    expect(retried.status).toBe(200);
+    expect(await readdir(join(root, 'queues', 'other'))).toContain('job_job_broken');
+    const again = await get('/api/jobs/job_broken/retry', { method: 'POST' });
+    expect(again.status).toBe(404);
+    expect(((await again.json()) as { message: string }).message).toMatch(/no failed archive/);
+    const jobs = (await (await get('/api/jobs')).json()) as { job_id: string; state: string }[];
+    expect(jobs.find((j) => j.job_id === 'job_broken')?.state).toBe('ready');
+  });
+
+  it('shows the manifest and serves variant files with HTTP ranges (what the <audio> player asks for)', async () => {
+    const output = (await (await get('/api/outputs/job_done')).json()) as {
+      artifacts: { path: string; variant: string }[];
+    };
+    expect(output.artifacts.map((a) => a.variant)).toEqual(['instrumental', 'no_drums']);
+    const path = output.artifacts[0]!.path.split('/').map(encodeURIComponent).join('/');
+    const full = await get(`/outputs/job_done/${path}`);
+    expect(full.status).toBe(200);
+    const bytes = Buffer.from(await full.arrayBuffer());
+    const onDisk = await readFile(join(root, 'outputs', 'job_done', output.artifacts[0]!.path));
+    expect(bytes.equals(onDisk)).toBe(true);
+    const range = await get(`/outputs/job_done/${path}`, { headers: { range: 'bytes=10-19' } });
+    expect(range.status).toBe(206);
+    expect(Buffer.from(await range.arrayBuffer()).equals(onDisk.subarray(10, 20))).toBe(true);
+    const download = await get(`/outputs/job_done/${path}?download=1`);
+    expect(download.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="Test Artist - Sine Song\.m4a"/,
+    );
+  });
+
+  it('never serves a file outside outputs/<job_id>', async () => {
+    for (const attempt of [
+      '/outputs/job_done/..%2F..%2Fsecret.txt',
+      '/outputs/job_done/%2e%2e/%2e%2e/secret.txt',
+      '/outputs/..%2Fsecret.txt/x',
+      '/outputs/job_done/files/escape.txt',
+      '/outputs/job_done/%2Fetc%2Fpasswd',
+    ]) {
+      const response = await get(attempt);
+      expect(response.status, attempt).toBe(404);
+      expect(await response.text(), attempt).not.toContain('not for the web');
+    }
+  });
+
+  it('renders a waveform and a spectrogram PNG per variant, then serves them from the cache', async () => {
+    for (const kind of ['waveform', 'spectrogram']) {
+      const response = await get(`/api/outputs/job_done/artifacts/1/${kind}.png`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('image/png');
+      expect(
+        Buffer.from(await response.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
+    }
+    const cached = await readdir(join(root, 'state', 'cache', 'previews'));
+    expect(cached.filter((n) => n.endsWith('.png'))).toHaveLength(2);
+    await get('/api/outputs/job_done/artifacts/1/waveform.png');
+    expect(
+      (await readdir(join(root, 'state', 'cache', 'previews'))).filter((n) => n.endsWith('.png')),
+    ).toHaveLength(2);
+    expect((await get('/api/outputs/job_done/artifacts/9/waveform.png')).status).toBe(404);
+  });
+
+  it('turns an uploaded file into a bundle in queue other', async () => {
+    const file = join(root, 'upload', 'Some Band - Some Song.wav');
+    await mkdir(join(root, 'upload'), { recursive: true });
+    await makeAudio(file, 1);
+    const form = new FormData();
+    form.append('file', new Blob([await readFile(file)]), 'Some Band - Some Song.wav');
+    const response = await get('/api/upload', { method: 'POST', body: form });
+    expect(response.status).toBe(201);
+    const {
+      job_ids: [jobId],
+    } = (await response.json()) as { job_ids: string[] };
+    const job = JSON.parse(
+      await readFile(join(root, 'queues', 'other', `job_${jobId}`, 'job.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(job).toMatchObject({
+      artist: 'Some Band',
+      title: 'Some Song',
+      source_type: 'local',
+      audio_path: 'audio.wav',
+    });
+    const refused = new FormData();
+    refused.append('file', new Blob(['#!/bin/sh']), 'script.sh');
+    expect((await get('/api/upload', { method: 'POST', body: refused })).status).toBe(415);
+  });
+
+  it('streams a snapshot over server-sent events', async () => {
+    const controller = new AbortController();
+    const response = await get('/api/events', { signal: controller.signal });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('event: snapshot')) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    expect(text).toMatch(/"queues":\[/);
+  });
+});

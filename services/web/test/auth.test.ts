@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { listenWeb, type RunningWeb } from '../src/index.ts';
+import { quietLogger, tempRoot } from './helpers.ts';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const running: { web: RunningWeb; stop: AbortController; cleanup: () => Promise<void> }[] = [];
+
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    r.stop.abort();
+    await r.web.closed;
+    await r.cleanup();
+  }
+});
+
+async function start(overrides: Record<string, unknown>): Promise<RunningWeb> {
+  const { root, cleanup } = await tempRoot();
+  const stop = new AbortController();
+  try {
+    const web = await listenWeb({
+      root,
+      logger: quietLogger(),
+      signal: stop.signal,
+      overrides: { port: 0, ...overrides },
+    });
+    running.push({ web, stop, cleanup });
+    return web;
+  } catch (error) {
+    stop.abort();
+    await cleanup();
+    throw error;
+  }
+}
+
+describe('web access control', () => {
+  it('refuses to listen beyond loopback without a token, saying how to set one', async () => {
+    await expect(start({ host: '0.0.0.0' })).rejects.toThrow(/no token is set; set IMK_WEB__TOKEN/);
+  });
+
+  it('is open on loopback when no token is set', async () => {
+    const web = await start({});
+    expect((await fetch(`${web.url}/api/status`)).status).toBe(200);
+  });
+
+  it('with a token: health checks stay open, the API wants a Bearer token or the login cookie', async () => {
+    const web = await start({ host: '0.0.0.0', token: TOKEN });
+    expect((await fetch(`${web.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${web.url}/readyz`)).status).toBe(200);
+
+    const denied = await fetch(`${web.url}/api/status`);
+    expect(denied.status).toBe(401);
+    expect(((await denied.json()) as { message: string }).message).toMatch(/Authorization: Bearer/);
+    expect((await fetch(`${web.url}/metrics`)).status).toBe(401);
+    expect(
+      (await fetch(`${web.url}/api/status`, { headers: { authorization: 'Bearer wrong-token-xxxxxxxx' } }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await fetch(`${web.url}/api/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).status,
+    ).toBe(200);
+
+    // A browser is sent to the login form, and the form sets a cookie that opens the page.
+    const page = await fetch(`${web.url}/`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe('/login?next=%2F');
+    const wrong = await fetch(`${web.url}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: 'nope' }),
+      redirect: 'manual',
+    });
+    expect(wrong.status).toBe(401);
+    const login = await fetch(`${web.url}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: TOKEN, next: '/#/job/x' }),
+      redirect: 'manual',
+    });
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/#/job/x');
+    const cookie = login.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).not.toContain(TOKEN);
+    const session = cookie.split(';')[0]!;
+    expect((await fetch(`${web.url}/api/status`, { headers: { cookie: session } })).status).toBe(200);
+    expect((await fetch(`${web.url}/api/status`, { headers: { cookie: 'imk_session=forged' } })).status).toBe(
+      401,
+    );
+    // An open redirect through `next` is refused.
+    const evil = await fetch(`${web.url}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: TOKEN, next: '//evil.example/' }),
+      redirect: 'manual',
+    });
+    expect(evil.headers.get('location')).toBe('/');
+  });
+});

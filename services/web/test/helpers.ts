@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { sha256File } from '@imk/fs-safe';
+import { createLogger, type Logger } from '@imk/log';
+
+const run = promisify(execFile);
+
+export const quietLogger = (): Logger =>
+  createLogger('test', { destination: new Writable({ write: (_c, _e, done) => done() }), level: 'warn' });
+
+export async function tempRoot(prefix = 'imk-web-'): Promise<{ root: string; cleanup: () => Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** A short real audio file made by ffmpeg (sine tones), in the given container by extension. */
+export async function makeAudio(file: string, seconds = 3, frequency = 440): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await run('ffmpeg', [
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=${frequency}:duration=${seconds}:sample_rate=44100`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=${frequency * 1.5}:duration=${seconds}:sample_rate=44100`,
+    '-filter_complex',
+    '[0:a][1:a]join=inputs=2:channel_layout=stereo[a]',
+    '-map',
+    '[a]',
+    ...(file.endsWith('.m4a') ? ['-c:a', 'aac', '-b:a', '128k'] : []),
+    file,
+  ]);
+}
+
+/** Publishes a finished job's outputs the way the worker does: files, then manifest.json (v1, valid). */
+export async function makeOutput(
+  root: string,
+  jobId: string,
+  names = { artist: 'Test Artist', title: 'Sine Song' },
+): Promise<string> {
+  const dir = join(root, 'outputs', jobId);
+  const variants = [
+    { variant: 'instrumental', label: 'Instrumental', suffix: '' },
+    { variant: 'no_drums', label: 'Instrumental (no drum)', suffix: ' (no drum)' },
+  ];
+  const artifacts = [];
+  for (const [i, v] of variants.entries()) {
+    const path = `files/audio/${names.artist} - ${names.title}${v.suffix}.m4a`;
+    await makeAudio(join(dir, path), 3, 330 + i * 110);
+    artifacts.push({
+      kind: 'audio',
+      variant: v.variant,
+      label: v.label,
+      path,
+      codec: 'aac',
+      container: 'm4a',
+      duration_sec: 3,
+      sha256: await sha256File(join(dir, path)),
+      bytes: (await stat(join(dir, path))).size,
+      sample_rate: 44100,
+      channels: 2,
+    });
+  }
+  const manifest = {
+    schema_version: 1,
+    job_id: jobId,
+    source_type: 'local',
+    artist: names.artist,
+    album: 'Tests',
+    title: names.title,
+    processed_at: new Date().toISOString(),
+    artifacts,
+    stems_generated: true,
+    stems_preserved: false,
+    input: { sha256: 'a'.repeat(64), duration_sec: 3 },
+    engine: { name: 'builtin', version: '1', params: {} },
+    timings_sec: { decode: 0.1 },
+    warnings: [],
+  };
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return dir;
+}
+
+/** A job archived as failed by the queue, with its error file. */
+export async function makeFailedJob(root: string, jobId: string, queue = 'other'): Promise<string> {
+  const dir = join(root, 'queues', queue, 'failed', `job_${jobId}@w1.abc`);
+  await makeAudio(join(dir, 'audio.wav'), 1);
+  await writeFile(
+    join(dir, 'job.json'),
+    JSON.stringify({
+      job_id: jobId,
+      source_type: 'local',
+      artist: 'A',
+      title: 'Broken',
+      audio_path: 'audio.wav',
+    }),
+  );
+  await writeFile(join(dir, 'imk-state.json'), JSON.stringify({ attempts: 3 }));
+  await writeFile(
+    join(dir, 'imk-error.json'),
+    JSON.stringify({ stage: 'decode', message: 'audio.wav could not be decoded', attempt: 3 }),
+  );
+  return dir;
+}
