@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { runFfmpeg } from '@imk/media';
-import { BUILTIN_VERSION } from '../src/builtin/params.ts';
+import { BUILTIN_VERSION } from '../src/builtin/index.ts';
 import { ensureCorpus } from '../src/corpus/corpus.ts';
 import { CORPUS_ITEMS } from '../src/corpus/items.ts';
 

@@ -2,8 +2,12 @@ import { decodeAudio, probeMedia } from '@imk/media';
 import { ImkError } from '@imk/errors';
 import type { SeparateRequest, SeparationEngine, SeparationResult } from '../engine.ts';
 import { BLOCK_FRAMES, STEM_SAMPLE_RATE } from '../pcm-source.ts';
-import { createBlockSeparator } from '../builtin/block-separator.ts';
-import { BUILTIN_VERSION, resolveBuiltinParams, type BuiltinParams } from '../builtin/params.ts';
+import {
+  BUILTIN_VERSION,
+  createBlockSeparator,
+  resolveBuiltinParams,
+  type BuiltinParams,
+} from '../builtin/index.ts';
 import { createStemWriters } from './stem-output.ts';
 
 export const BUILTIN_ENGINE_NAME = 'builtin';

@@ -5,7 +5,7 @@ import type { Logger } from '@imk/log';
 import { readWavFile } from '@imk/media';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
 import type { PcmChannels, SeparationEngine, StemFiles } from '../engine.ts';
-import { sdr } from '../dsp/sdr.ts';
+import { sdr } from '../builtin/index.ts';
 import { centreCancelEstimates, floorEstimates } from './baselines.ts';
 import type { EvalSet, EvalTrack } from './eval-sets.ts';
 import {

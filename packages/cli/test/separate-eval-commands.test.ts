@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { probeMedia } from '@imk/media';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
+
+describe('imk separate and imk eval', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'imk-cli-separate-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('separate: writes the chosen variants and the stems in the chosen format, with progress on stderr', async () => {
+    const input = join(dir, 'My Song.flac');
+    await execa('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'aevalsrc=0.3*sin(2*PI*220*t)|0.3*sin(2*PI*330*t):s=44100:d=4',
+      input,
+    ]);
+    const out = join(dir, 'out');
+    const { stdout, stderr } = await execa(process.execPath, [
+      IMK,
+      'separate',
+      input,
+      '--out',
+      out,
+      '--stems',
+      '--format',
+      'flac',
+      '--variants',
+      'instrumental,inst=mixture-vocals',
+    ]);
+    const files = stdout.trim().split('\n');
+    expect(files).toEqual([
+      join(out, 'My Song - instrumental.flac'),
+      join(out, 'My Song - inst.flac'),
+      ...['vocals', 'drums', 'bass', 'other'].map((stem) => join(out, 'stems', `My Song - ${stem}.flac`)),
+    ]);
+    for (const file of files) {
+      const info = await probeMedia(file);
+      expect(info.audio?.codec).toBe('flac');
+      expect(info.duration_sec).toBeCloseTo(4, 1);
+    }
+    // Not a terminal here: plain progress lines, not a redrawn bar.
+    expect(stderr).toContain('separating (builtin): 100%');
+    expect(stderr).not.toContain('\r');
+  });
+
+  it('separate: a clear error for an unknown engine or variant', async () => {
+    const run = (...args: string[]) =>
+      execa(process.execPath, [IMK, 'separate', join(dir, 'x.wav'), '--out', dir, ...args], {
+        reject: false,
+      });
+    const engine = await run('--engine', 'spleeter');
+    expect(engine.exitCode).not.toBe(0);
+    expect(engine.stderr).toContain('unknown separation engine "spleeter"');
+    const variant = await run('--variants', 'karaoke');
+    expect(variant.stderr).toContain('unknown variant "karaoke"');
+  });
+
+  it('eval --json: one report with both sets, saying where the real excerpt was looked for when absent', async () => {
+    const { stdout } = await execa(process.execPath, [IMK, 'eval', '--json', '--items', '1'], {
+      env: { IMK_EVAL_DIR: join(dir, 'no-eval-here') },
+    });
+    const report = JSON.parse(stdout) as {
+      engine: { name: string };
+      sets: {
+        id: string;
+        missing?: string;
+        tracks: unknown[];
+        stems: Record<string, { engine: number; floor: number }> | null;
+      }[];
+    };
+    expect(report.engine.name).toBe('builtin');
+    const [real, synthetic] = report.sets;
+    expect(real?.id).toBe('musdb18-sample');
+    if (real?.stems === null) expect(real.missing).toContain(join(dir, 'no-eval-here'));
+    expect(synthetic?.tracks).toHaveLength(1);
+    expect(Object.keys(synthetic?.stems ?? {})).toEqual([
+      'vocals',
+      'drums',
+      'bass',
+      'other',
+      'accompaniment',
+    ]);
+  });
+});
