@@ -150,8 +150,13 @@ describe('web API', () => {
     const response = await get('/api/events', { signal: controller.signal });
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
     let text = '';
-    while (!text.includes('event: snapshot')) text += new TextDecoder().decode((await reader.read()).value);
+    while (!text.includes('event: snapshot')) {
+      const chunk: ReadableStreamReadResult<Uint8Array> = await reader.read();
+      if (chunk.done) break;
+      text += decoder.decode(chunk.value, { stream: true });
+    }
     controller.abort();
     expect(text).toMatch(/"queues":\[/);
   });
