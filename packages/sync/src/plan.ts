@@ -115,6 +115,7 @@ export interface RoutedJob {
 export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
   const { manifest } = input;
   const routed: RoutedJob = { transfers: [], unrouted: [], problems: [] };
+  const taken = new Map<string, string>();
   for (const artifact of manifest.artifacts) {
     const facts = { kind: artifact.kind, variant: artifact.variant, source_type: manifest.sourceType };
     const matching = input.routes.filter((compiled) => routeMatches(compiled.route.match, facts));
@@ -140,6 +141,19 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
     for (const compiled of matching) {
       try {
         const remotePath = renderTemplate(compiled.template, values);
+        const destination = `${compiled.route.backend}:${remotePath}`;
+        const other = taken.get(destination);
+        if (other !== undefined && other !== artifact.path) {
+          // Two artifacts onto one name would overwrite each other on every pass.
+          routed.problems.push({
+            jobId: manifest.jobId,
+            artifact,
+            routeName: compiled.name,
+            message: `${artifact.path} and ${other} both route to ${destination}; add {variant} or {filename} to the template`,
+          });
+          continue;
+        }
+        taken.set(destination, artifact.path);
         routed.transfers.push({
           jobId: manifest.jobId,
           artifact,
@@ -147,7 +161,7 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
           routeName: compiled.name,
           backend: compiled.route.backend,
           remotePath,
-          destination: `${compiled.route.backend}:${remotePath}`,
+          destination,
           ...identity,
         });
       } catch (error) {

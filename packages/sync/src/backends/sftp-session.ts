@@ -1,9 +1,11 @@
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable, Transform } from 'node:stream';
 import type SftpClient from 'ssh2-sftp-client';
 import type { ConnectConfig, SFTPWrapper } from 'ssh2';
 import type { ImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
 import { isNetworkErrno, syncError } from '../errors.ts';
 import type { RemoteEntry } from '../types.ts';
 import { shellQuote } from '../util/ssh-options.ts';
@@ -31,6 +33,7 @@ export interface SftpSession {
 
 export interface OpenSessionOptions {
   where: string;
+  logger: Logger;
   connect: ConnectConfig;
   verifyHostKey(key: Buffer): boolean;
   onClose(): void;
@@ -42,6 +45,10 @@ export function classifySftpError(error: unknown, where: string): ImkError {
   const message = err.message ?? String(error);
   if (err.level === 'client-authentication' || /authentication methods failed|Authentication failed/i.test(message))
     return syncError('AUTH_FAILED', `${where}: the server refused the login (check username, privateKeyFile, passphrase)`, {
+      cause: error,
+    });
+  if (/Cannot parse privateKey|no passphrase given|Bad passphrase|Unsupported key format/i.test(message))
+    return syncError('BACKEND_CONFIG_INVALID', `${where}: cannot use the private key (${message}); check privateKeyFile and passphrase`, {
       cause: error,
     });
   if (err.code === PERMISSION_DENIED || /permission denied/i.test(message))
@@ -59,16 +66,32 @@ export function classifySftpError(error: unknown, where: string): ImkError {
   return syncError('TRANSFER_FAILED', `${where}: ${message}`, { cause: error });
 }
 
-function call<T = void>(run: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    run((err, value) => (err ? reject(err) : resolve(value as T)));
-  });
-}
 
 export async function openSession(options: OpenSessionOptions): Promise<SftpSession> {
   // Lazy: the SSH library loads only when an SFTP backend is used.
   const { default: Client } = await import('ssh2-sftp-client');
-  const client = new Client();
+  // ssh2 silently drops requests made after the connection died (their callbacks never run), so every
+  // request also ends when the connection does.
+  const gone = new AbortController();
+  const lost = () => gone.abort(Object.assign(new Error('the SSH connection was closed'), { code: 'ECONNRESET' }));
+  // The library's default listeners print to stdout; ours go to the backend's logger.
+  const client = new Client('imk-sync', {
+    error: (err: Error) => options.logger.debug({ err: err.message }, 'sftp connection error'),
+    end: lost,
+    close: lost,
+  });
+  function call<T = void>(run: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+    return new Promise((resolve, reject) => {
+      if (gone.signal.aborted) return reject(gone.signal.reason as Error);
+      const onGone = () => reject(gone.signal.reason as Error);
+      gone.signal.addEventListener('abort', onGone, { once: true });
+      run((err, value) => {
+        gone.signal.removeEventListener('abort', onGone);
+        if (err) reject(err);
+        else resolve(value as T);
+      });
+    });
+  }
   let hostKeyRejected = false;
   try {
     await client.connect({
@@ -119,6 +142,8 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
   function exec(command: string): Promise<{ code: number | undefined; stdout: string }> {
     const ssh = (client as unknown as { client: import('ssh2').Client }).client;
     return new Promise((resolve) => {
+      if (gone.signal.aborted) return resolve({ code: undefined, stdout: '' });
+      gone.signal.addEventListener('abort', () => resolve({ code: undefined, stdout: '' }), { once: true });
       ssh.exec(command, (err, channel) => {
         if (err) return resolve({ code: undefined, stdout: '' });
         let stdout = '';
@@ -141,7 +166,12 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
       const handle = await call<Buffer>((cb) => sftp.open(path, 'w', cb));
       try {
         const sink = sftp.createWriteStream(path, { handle, autoClose: false, highWaterMark: 4 * 1024 * 1024 } as never);
-        await pipeline([...stages, sink], { signal });
+        const both = signal ? AbortSignal.any([signal, gone.signal]) : gone.signal;
+        try {
+          await pipeline([...stages, sink], { signal: both });
+        } catch (error) {
+          throw gone.signal.aborted ? (gone.signal.reason as Error) : error;
+        }
         if (extensions['fsync@openssh.com']) await call((cb) => sftp.ext_openssh_fsync(handle, cb));
       } finally {
         await call((cb) => sftp.close(handle, cb)).catch(() => undefined);
@@ -153,7 +183,13 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
       return found && { bytes: found.bytes };
     },
 
-    readStream: (path) => sftp.createReadStream(path, { highWaterMark: 256 * 1024 } as never),
+    readStream(path) {
+      const stream = sftp.createReadStream(path, { highWaterMark: 256 * 1024 } as never);
+      const onGone = () => stream.destroy(gone.signal.reason as Error);
+      gone.signal.addEventListener('abort', onGone, { once: true });
+      stream.once('close', () => gone.signal.removeEventListener('abort', onGone));
+      return stream;
+    },
 
     async commandHash(path) {
       if (execWorks === false) return undefined;
@@ -187,8 +223,10 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
       return entries.map((entry) => entry.filename).filter((name) => name !== '.' && name !== '..');
     },
 
-    end: async () => {
-      await client.end();
+    async end() {
+      if (gone.signal.aborted) return;
+      // end() waits for a close event; a connection that died may never send one.
+      await Promise.race([client.end().catch(() => undefined), sleep(2000)]);
     },
   };
 }

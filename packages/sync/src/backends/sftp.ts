@@ -63,6 +63,7 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     }
     return openSession({
       where,
+      logger: context.logger,
       connect: {
         host: options.host,
         port: options.port,

@@ -20,7 +20,7 @@ export interface SshdServer {
   wrongKey: string;
   /** known_hosts with this server's host key. */
   knownHosts: string;
-  /** Starts sshd (again) on the same port. */
+  /** Starts sshd (again) on the same port; does nothing when it runs. */
   start(): Promise<void>;
   /** SIGKILLs sshd and its session processes, as a crash or a pulled cable would end them. */
   kill(): void;
@@ -81,6 +81,7 @@ export async function startSshd(): Promise<SshdServer> {
     wrongKey,
     knownHosts,
     async start() {
+      if (child?.pid && alive(child.pid)) return;
       child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config, '-p', String(port), '-E', log], { stdio: 'ignore' });
       await waitForPort(port, 15_000, /^SSH-2\.0/);
     },

@@ -1,0 +1,167 @@
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ReceiptStore, createSyncEngine, type SyncEngineOptions } from '../src/index.ts';
+import { audioJob, writeJob } from './fixtures.ts';
+import { capturingLogger, tempDir, testLogger } from './helpers.ts';
+
+let dir: { path: string; remove(): Promise<void> };
+let outputs: string;
+let nas: string;
+let receipts: ReceiptStore;
+
+const ROUTES = [
+  { match: { kind: 'audio' }, to: '${remoteRoots.audio}/{artist}/{title} ({variant}).{ext}', backend: 'nas' },
+  { match: { kind: 'stems' }, to: '${remoteRoots.stems}/{job_id}/', backend: 'nas' },
+];
+
+function engineOptions(over: Partial<SyncEngineOptions> = {}): SyncEngineOptions {
+  return {
+    outputsDir: outputs,
+    receipts,
+    remoteRoots: { audio: join(nas, 'Music'), stems: join(nas, 'Stems') },
+    backends: { nas: { type: 'local', fsync: false } },
+    routes: ROUTES.map((r) => ({ name: undefined, ...r, match: { ...r.match, variant: undefined, source_type: undefined } })),
+    logger: testLogger(),
+    retry: { attemptsPerPass: 1, initialDelaySec: 60, maxDelaySec: 600 },
+    ...over,
+  };
+}
+
+const reopen = (): ReceiptStore => ReceiptStore.open({ file: join(dir.path, 'state', 'nas-sync.sqlite') })!;
+
+beforeEach(async () => {
+  dir = await tempDir('imk-engine-');
+  outputs = join(dir.path, 'outputs');
+  nas = join(dir.path, 'nas');
+  receipts = reopen();
+});
+
+afterEach(async () => {
+  receipts.close();
+  await dir.remove();
+});
+
+describe('sync engine', () => {
+  it('delivers every routed artifact once, and nothing again after a restart', async () => {
+    await writeJob(outputs, audioJob('job1', ['instrumental', 'no_drums']));
+    await writeJob(outputs, { jobId: 'job2', artifacts: [{ path: 'files/stems/vocals.flac', kind: 'stems', variant: 'vocals' }] });
+    const engine = createSyncEngine(engineOptions());
+    const first = await engine.runPass();
+    expect(first).toMatchObject({ jobs: 2, transfers: 3, delivered: 3, failed: 0 });
+    expect((await readdir(join(nas, 'Music', 'Artist'))).sort()).toEqual(['Title job1 (instrumental).m4a', 'Title job1 (no_drums).m4a']);
+    expect(await readdir(join(nas, 'Stems', 'job2'))).toEqual(['vocals.flac']);
+    const mtime = (await stat(join(nas, 'Stems', 'job2', 'vocals.flac'))).mtimeMs;
+
+    receipts.close();
+    receipts = reopen();
+    const again = await createSyncEngine(engineOptions()).runPass();
+    expect(again).toMatchObject({ delivered: 0, alreadyDelivered: 3, failed: 0 });
+    expect((await stat(join(nas, 'Stems', 'job2', 'vocals.flac'))).mtimeMs).toBe(mtime);
+  });
+
+  it('sends an artifact again when its sha256 changed', async () => {
+    await writeJob(outputs, { jobId: 'job1', artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems', variant: 'drums' }] });
+    const engine = createSyncEngine(engineOptions());
+    await engine.runPass();
+    const contents = await writeJob(outputs, { jobId: 'job1', artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems', variant: 'drums' }] });
+    const second = await engine.runPass();
+    expect(second).toMatchObject({ delivered: 1, alreadyDelivered: 0 });
+    expect(await readFile(join(nas, 'Stems', 'job1', 'drums.flac'))).toEqual(contents.get('files/stems/drums.flac'));
+  });
+
+  it('looks only at complete jobs: no manifest or a dot folder means still being written', async () => {
+    await writeJob(outputs, audioJob('.job_tmp'));
+    await mkdir(join(outputs, 'job_partial', 'files'), { recursive: true });
+    await writeFile(join(outputs, 'job_partial', 'files', 'a.m4a'), 'x');
+    const summary = await createSyncEngine(engineOptions()).runPass();
+    expect(summary).toMatchObject({ jobs: 0, transfers: 0 });
+  });
+
+  it('reads legacy manifests (no sha256): hashes the file itself', async () => {
+    const contents = await writeJob(outputs, { ...audioJob('legacy1'), legacy: true });
+    const summary = await createSyncEngine(engineOptions()).runPass();
+    expect(summary.delivered).toBe(1);
+    expect(await readFile(join(nas, 'Music', 'Artist', 'Title legacy1 (instrumental).m4a'))).toEqual([...contents.values()][0]);
+  });
+
+  it('refuses to route two artifacts of a job onto one name', async () => {
+    await writeJob(outputs, audioJob('job1', ['instrumental', 'no_drums']));
+    const { logger, lines } = capturingLogger();
+    const routes = [{ name: 'flat', match: { kind: 'audio' }, to: '${remoteRoots.audio}/{title}.{ext}', backend: 'nas' }];
+    const summary = await createSyncEngine(engineOptions({ logger, routes })).runPass();
+    expect(summary).toMatchObject({ transfers: 1, delivered: 1 });
+    expect(lines().some((l) => String(l.msg).includes('both route to'))).toBe(true);
+  });
+
+  it('warns once about unrouted artifacts, or records them as failed with unrouted: fail', async () => {
+    await writeJob(outputs, { jobId: 'v1', artifacts: [{ path: 'files/video/clip.mp4', kind: 'video', variant: 'source' }] });
+    const { logger, lines } = capturingLogger();
+    const engine = createSyncEngine(engineOptions({ logger }));
+    await engine.runPass();
+    await engine.runPass();
+    expect(lines().filter((l) => String(l.msg).includes('no route matches'))).toHaveLength(1);
+
+    const failing = createSyncEngine(engineOptions({ unrouted: 'fail' }));
+    expect((await failing.runPass()).unrouted).toBe(1);
+    const receipt = [...receipts.all().values()].find((r) => r.destination === '(unrouted)');
+    expect(receipt).toMatchObject({ status: 'failed', final: true, errorCode: 'UNROUTED', jobId: 'v1' });
+  });
+
+  it('a dead destination blocks neither the other routes nor the pass, and waits for its backoff', async () => {
+    await writeJob(outputs, audioJob('job1'));
+    let clock = Date.now();
+    const options = engineOptions({
+      backends: {
+        nas: { type: 'local', fsync: false },
+        // Nothing listens on port 1: connection refused at once.
+        dead: { type: 'sftp', host: '127.0.0.1', port: 1, password: { env: 'HOME' }, hostKeyCheck: 'off' },
+      },
+      routes: [
+        { name: 'dead', match: { kind: 'audio' }, to: '/srv/{title}.{ext}', backend: 'dead' },
+        { name: 'nas', match: { kind: 'audio' }, to: '${remoteRoots.audio}/{title}.{ext}', backend: 'nas' },
+      ],
+      now: () => clock,
+    });
+    const engine = createSyncEngine(options);
+    const started = performance.now();
+    const first = await engine.runPass();
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(first).toMatchObject({ delivered: 1, failed: 1 });
+    const failure = first.outcomes.find((o) => o.status === 'failed');
+    expect(failure?.error).toMatch(/refused/i);
+    expect(failure).toMatchObject({ final: false, errorCode: 'UNREACHABLE' });
+
+    // Within the backoff nothing is tried; after it, the transfer is due again.
+    expect(await engine.runPass()).toMatchObject({ delivered: 0, failed: 0, waiting: 1 });
+    clock += 10 * 60_000;
+    expect(await engine.runPass()).toMatchObject({ failed: 1, waiting: 0 });
+  });
+
+  it('does not copy anything on a dry run', async () => {
+    await writeJob(outputs, audioJob('job1'));
+    const summary = await createSyncEngine(engineOptions()).runPass({ dryRun: true });
+    expect(summary.outcomes.map((o) => o.transfer.remotePath)).toEqual([join(nas, 'Music', 'Artist', 'Title job1 (instrumental).m4a')]);
+    expect(summary.delivered).toBe(0);
+    expect(receipts.all().size).toBe(0);
+    await expect(stat(nas)).rejects.toThrow();
+  });
+
+  it('re-runs with nothing to do over 1,000 delivered artifacts in under 2 s', async () => {
+    for (let j = 0; j < 100; j++)
+      await writeJob(outputs, {
+        jobId: `job${j}`,
+        artifacts: Array.from({ length: 10 }, (_, a) => ({ path: `files/stems/s${a}.flac`, kind: 'stems' as const, variant: `s${a}`, size: 64 })),
+      });
+    const first = await createSyncEngine(engineOptions({ concurrency: 4 })).runPass();
+    expect(first.delivered).toBe(1000);
+    receipts.close();
+    receipts = reopen();
+    // A fresh engine, as after a restart: lists outputs, reads 100 manifests, checks 1,000 receipts.
+    const started = performance.now();
+    const rerun = await createSyncEngine(engineOptions()).runPass();
+    const seconds = (performance.now() - started) / 1000;
+    expect(rerun).toMatchObject({ delivered: 0, alreadyDelivered: 1000 });
+    expect(seconds).toBeLessThan(2);
+  });
+});
