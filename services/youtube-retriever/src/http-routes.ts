@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { errorMessage, isImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import { FETCH_MODES, pickRetriever, type FetchResult, type UrlRetriever } from '@imk/retriever-sdk';
+import { loadDeemixSettings } from '@imk/deemix-retriever-service';
+import { loadYoutubeSettings } from './config.ts';
+import { URL_RETRIEVERS } from './url-retrievers.ts';
+
+export interface RetrieverRoutesOptions {
+  /** Folder holding queues/, config/, state/, requests/. */
+  root: string;
+  logger: Logger;
+  /** @default Deezer, then YouTube (yt-dlp) */
+  retrievers?: readonly UrlRetriever[];
+}
+
+const RequestBodySchema = z.object({
+  url: z.string().min(1),
+  mode: z.enum(FETCH_MODES).optional(),
+  /** false: answer 202 at once and leave the URL as a request file for the running retriever. @default true */
+  wait: z.boolean().default(true),
+});
+
+// What the user can fix in the request vs. what the server or the network must fix.
+const UNPROCESSABLE =
+  /^(?:INVALID_URL|UNSUPPORTED_URL|NOT_FOUND|ACCESS_DENIED|YT_(?!DLP_FAILED)\w+|DEEZER_UNAVAILABLE|DURATION_MISMATCH|EMPTY_PLAYLIST|FORMAT_UNAVAILABLE)$/;
+const UNAVAILABLE = /^(?:TOOL_MISSING|DEEMIX_ARL_\w+|COOKIES_MISSING)$/;
+const BAD_GATEWAY = /^(?:NETWORK|RATE_LIMITED|DEEMIX_TIMEOUT)$/;
+
+/**
+ * POST /api/requests `{ url, mode?: "audio"|"video"|"both", wait?: boolean }`: fetches the URL with the
+ * retriever that takes it and answers with the job ids (200), or a clear error `{ error, message }`
+ * (400 bad request, 422 the link cannot be fetched, 502 network, 503 a tool or secret is missing).
+ * With `wait: false` it answers 202 and leaves a request file for the running retriever instead.
+ */
+export const retrieverRoutes: FastifyPluginAsync<RetrieverRoutesOptions> = (app, options) => {
+  const retrievers = options.retrievers ?? URL_RETRIEVERS;
+  app.post('/api/requests', async (request, reply) => {
+    const parsed = RequestBodySchema.safeParse(request.body ?? {});
+    if (!parsed.success)
+      return sendError(
+        reply,
+        400,
+        'INVALID_REQUEST',
+        `expected JSON { "url": "https://…", "mode": "audio"|"video"|"both" }: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')}`,
+      );
+    const { url, mode, wait } = parsed.data;
+    let picked;
+    try {
+      picked = pickRetriever(retrievers, url);
+    } catch (error) {
+      return sendError(reply, 400, isImkError(error) ? error.code : 'INVALID_URL', errorMessage(error));
+    }
+    if (!wait) {
+      const file = await writeRequestFile(options.root, picked.retriever.name, picked.url.href, mode);
+      return reply.code(202).send({ accepted: true, retriever: picked.retriever.name, request_file: file });
+    }
+    try {
+      const result = await picked.retriever.fetch(picked.url.href, {
+        root: options.root,
+        logger: options.logger,
+        mode,
+      });
+      return reply.code(200).send(toResponse(result));
+    } catch (error) {
+      const code = isImkError(error) ? error.code : 'FETCH_FAILED';
+      const status = UNPROCESSABLE.test(code)
+        ? 422
+        : UNAVAILABLE.test(code)
+          ? 503
+          : BAD_GATEWAY.test(code)
+            ? 502
+            : 500;
+      if (status >= 500)
+        options.logger.error({ url: picked.url.href, err: errorMessage(error) }, 'fetch failed');
+      return sendError(reply, status, code, errorMessage(error));
+    }
+  });
+  return Promise.resolve();
+};
+
+/** The routes as a plugin with its options bound, for `app.register(createRetrieverRoutes({ root, logger }))`. */
+export function createRetrieverRoutes(options: RetrieverRoutesOptions): FastifyPluginAsync {
+  return async (app) => {
+    await retrieverRoutes(app, options);
+  };
+}
+
+function toResponse(result: FetchResult) {
+  return {
+    retriever: result.retriever,
+    url: result.url,
+    job_ids: result.jobs.map((job) => job.jobId),
+    jobs: result.jobs.map((job) => ({ job_id: job.jobId, queue: job.queue, title: job.title })),
+    skipped: result.skipped,
+    failures: result.failures,
+    warnings: result.warnings,
+  };
+}
+
+function sendError(reply: FastifyReply, status: number, code: string, message: string) {
+  return reply.code(status).send({ error: code, message });
+}
+
+async function writeRequestFile(
+  root: string,
+  retriever: string,
+  url: string,
+  mode: string | undefined,
+): Promise<string> {
+  const deezer = retriever === 'deezer';
+  const dir = deezer
+    ? (await loadDeemixSettings(root)).requestsDir
+    : (await loadYoutubeSettings(root)).requestsDir;
+  const name = `api-${Date.now()}-${randomBytes(3).toString('hex')}${deezer ? '.deezer' : '.txt'}`;
+  await mkdir(dir, { recursive: true });
+  // A hidden temp name first: the retriever never reads half a request.
+  await writeFile(join(dir, `.${name}.tmp`), `${url}\n${mode && !deezer ? `mode: ${mode}\n` : ''}`);
+  await rename(join(dir, `.${name}.tmp`), join(dir, name));
+  return join(dir, name);
+}

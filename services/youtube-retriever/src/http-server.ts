@@ -1,0 +1,90 @@
+import { timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import { retrieverRoutes } from './http-routes.ts';
+
+/** Env variable holding the API's bearer token. */
+export const API_TOKEN_ENV = 'IMK_API_TOKEN';
+
+export interface StartRetrieverHttpOptions {
+  root: string;
+  logger: Logger;
+  signal: AbortSignal;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. @default 8790 */
+  port?: number;
+  /** Bearer token; required when `host` is not loopback. @default $IMK_API_TOKEN, else the content of tokenFile */
+  token?: string;
+  tokenFile?: string;
+}
+
+export interface RetrieverHttp {
+  app: FastifyInstance;
+  /** e.g. http://127.0.0.1:8790 */
+  url: string;
+}
+
+/**
+ * Runs POST /api/requests on its own HTTP server (when the retrievers run without the web service).
+ * Listens on 127.0.0.1 by default; off loopback it refuses to start without a token, and then every
+ * request needs `Authorization: Bearer <token>`. Closes when `signal` aborts.
+ */
+export async function startRetrieverHttp(options: StartRetrieverHttpOptions): Promise<RetrieverHttp> {
+  const host = options.host ?? '127.0.0.1';
+  const token = await resolveToken(options, host);
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  if (token !== undefined) {
+    const expected = Buffer.from(token);
+    app.addHook('onRequest', async (request, reply) => {
+      const header = request.headers.authorization ?? '';
+      const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7).trim() : '');
+      if (given.length === expected.length && timingSafeEqual(given, expected)) return;
+      await reply.code(401).header('www-authenticate', 'Bearer realm="instrumental-maker"').send({
+        error: 'UNAUTHORIZED',
+        message: 'send "Authorization: Bearer <token>" (the token in IMK_API_TOKEN or http.tokenFile)',
+      });
+    });
+  }
+  await app.register(retrieverRoutes, { root: options.root, logger: options.logger });
+  const url = await app.listen({ host, port: options.port ?? 8790 });
+  options.logger.info({ url, auth: token !== undefined }, 'retriever API listening');
+  options.signal.addEventListener('abort', () => void app.close(), { once: true });
+  return { app, url };
+}
+
+async function resolveToken(options: StartRetrieverHttpOptions, host: string): Promise<string | undefined> {
+  let token = options.token ?? process.env[API_TOKEN_ENV]?.trim();
+  if (!token && options.tokenFile !== undefined) {
+    try {
+      token = (await readFile(options.tokenFile, 'utf8')).trim();
+    } catch (error) {
+      throw new ImkError(
+        'API_TOKEN_FILE',
+        `cannot read the API token file ${options.tokenFile}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+  if (token && token.length < 16)
+    throw new ImkError(
+      'API_TOKEN_WEAK',
+      'the API token is shorter than 16 characters; make one with `openssl rand -hex 24`',
+    );
+  if (!token && !isLoopback(host))
+    throw new ImkError(
+      'API_TOKEN_REQUIRED',
+      `the retriever API is set to listen on ${host}, reachable from other machines, without a token; set ${API_TOKEN_ENV} (e.g. \`export ${API_TOKEN_ENV}=$(openssl rand -hex 24)\`) or http.tokenFile, or listen on 127.0.0.1`,
+    );
+  return token || undefined;
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  return bare === '::1';
+}
