@@ -153,7 +153,7 @@ describe('web API', () => {
     const decoder = new TextDecoder();
     let text = '';
     while (!text.includes('event: snapshot')) {
-      const chunk: ReadableStreamReadResult<Uint8Array> = await reader.read();
+      const chunk = (await reader.read()) as { done: boolean; value?: Uint8Array };
       if (chunk.done) break;
       text += decoder.decode(chunk.value, { stream: true });
     }
