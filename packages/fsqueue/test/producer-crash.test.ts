@@ -36,7 +36,7 @@ describe('a producer killed mid-publish', () => {
       },
     );
     const started = async (): Promise<boolean> =>
-      (await readdir(queueDir).catch(() => [])).includes('job_half.tmp');
+      (await readdir(queueDir).catch((): string[] => [])).includes('job_half.tmp');
     await waitFor('the producer to start its .tmp folder', started, 30_000);
     producer.kill('SIGKILL');
     const result = await producer;
