@@ -16,6 +16,7 @@ import {
   publishV1,
   readManifest,
   removeRoot,
+  jobDetail,
 } from './helpers.ts';
 
 // One worker run over five bundles: legacy, v1 with stems, legacy with a per-song sidecar, a video, and a
@@ -241,7 +242,9 @@ describe('imk run --once over legacy, v1, sidecar, video and corrupt bundles', (
     expect(shown.stdout).toMatch(/failed/);
     expect(shown.stdout).toMatch(/\[decode\].*MEDIA_UNREADABLE/);
     const list = await imk(['jobs', '--status', 'failed', '--json', '--root', root]);
-    expect(JSON.parse(String(list.stdout)).map((j: { job_id: string }) => j.job_id)).toEqual(['bad_audio']);
+    expect((JSON.parse(String(list.stdout)) as { job_id: string }[]).map((j) => j.job_id)).toEqual([
+      'bad_audio',
+    ]);
     expect(await folderNames(join(root, 'outputs'))).not.toContain('bad_audio');
   });
 
@@ -250,20 +253,20 @@ describe('imk run --once over legacy, v1, sidecar, video and corrupt bundles', (
     const retry = await imk(['retry', 'bad_audio', '--root', root]);
     expect(retry.exitCode, String(retry.all)).toBe(0);
     expect(await folderNames(join(root, 'queues', 'other'))).toContain('job_bad_audio');
-    const detail = JSON.parse(String((await imk(['job', 'bad_audio', '--json', '--root', root])).stdout));
+    const detail = await jobDetail(root, 'bad_audio');
     expect(detail.job.state).toBe('ready');
     expect(detail.errors[0]).toMatchObject({ stage: 'decode', attempt: 1 });
   });
 
   it('records history, stage timings and artifacts in the ledger, and rebuilds them from the folders', async () => {
-    const before = JSON.parse(String((await imk(['job', 'v1_stems', '--json', '--root', root])).stdout));
+    const before = await jobDetail(root, 'v1_stems');
     expect(before.events.map((e: { state: string }) => e.state)).toEqual(['running', 'succeeded']);
     expect(before.stages.map((s: { stage: string }) => s.stage)).toEqual(
       expect.arrayContaining(['decode', 'separate', 'mix', 'encode', 'manifest', 'publish']),
     );
     const rebuilt = await imk(['ledger', 'rebuild', '--json', '--root', root]);
     expect(JSON.parse(String(rebuilt.stdout))).toMatchObject({ jobs: 5, manifests: 4 });
-    const after = JSON.parse(String((await imk(['job', 'v1_stems', '--json', '--root', root])).stdout));
+    const after = await jobDetail(root, 'v1_stems');
     expect(after.job).toMatchObject({ state: 'succeeded', input_sha256: before.job.input_sha256 });
     expect(after.artifacts).toEqual(before.artifacts);
   });

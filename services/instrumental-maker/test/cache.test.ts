@@ -1,7 +1,16 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COUNTING_ENGINE, imk, makeRoot, makeSong, publishV1, readManifest, removeRoot } from './helpers.ts';
+import {
+  COUNTING_ENGINE,
+  imk,
+  jobDetail,
+  makeRoot,
+  makeSong,
+  publishV1,
+  readManifest,
+  removeRoot,
+} from './helpers.ts';
 
 // The engine is a counting wrapper around the builtin one, loaded through config `engine.module`: every
 // separate() call adds a line to a file, so "the engine was not called" is counted, not inferred.
@@ -20,9 +29,7 @@ async function runOnce(): Promise<Record<string, unknown>> {
   return JSON.parse(String(result.stdout)) as Record<string, unknown>;
 }
 
-async function jobDetail(id: string) {
-  return JSON.parse(String((await imk(['job', id, '--json', '--root', root])).stdout));
-}
+const detailOf = (id: string) => jobDetail(root, id);
 
 beforeAll(async () => {
   root = await makeRoot({});
@@ -78,8 +85,8 @@ describe('no work twice', () => {
     );
     expect(await runOnce()).toMatchObject({ ok: true, succeeded: 1, duplicates: 0 });
     expect(await calls(counter)).toBe(1);
-    const detail = await jobDetail('again');
-    expect(detail.stages.find((s: { stage: string }) => s.stage === 'separate').outcome).toBe('cache_hit');
+    const detail = await detailOf('again');
+    expect(detail.stages.find((s) => s.stage === 'separate')?.outcome).toBe('cache_hit');
     const manifest = await readManifest(root, 'again');
     expect(manifest.artifacts.map((a) => a.variant).sort()).toEqual(['drums_only', 'instrumental']);
     expect(manifest.duplicate_of).toBeUndefined();
@@ -105,7 +112,7 @@ describe('no work twice', () => {
       stat(join(root, 'outputs', 'dup', path)),
     ]);
     expect(b.ino).toBe(a.ino);
-    expect((await jobDetail('dup')).job.duplicate_of).toBe('first');
+    expect((await detailOf('dup')).job.duplicate_of).toBe('first');
   });
 
   it('retries a failing stage with backoff and records the failed attempt', async () => {
@@ -124,7 +131,7 @@ describe('no work twice', () => {
     );
     expect(await runOnce()).toMatchObject({ ok: true, succeeded: 1, retried: 1, failed: 0 });
     expect(await calls(flakyCounter)).toBe(2);
-    const detail = await jobDetail('flaky');
+    const detail = await detailOf('flaky');
     expect(detail.job).toMatchObject({ state: 'succeeded', attempts: 2 });
     expect(detail.events.map((e: { state: string }) => e.state)).toEqual([
       'running',
@@ -135,9 +142,9 @@ describe('no work twice', () => {
     expect(detail.errors).toEqual([
       expect.objectContaining({ stage: 'separate', attempt: 1, retryable: true }),
     ]);
-    expect(detail.errors[0].message).toMatch(/failing its first call on purpose/);
-    const retryAt = Date.parse(detail.events[1].at);
-    const nextStart = Date.parse(detail.events[2].at);
+    expect(detail.errors[0]!.message).toMatch(/failing its first call on purpose/);
+    const retryAt = Date.parse(detail.events[1]!.at);
+    const nextStart = Date.parse(detail.events[2]!.at);
     expect(nextStart - retryAt).toBeGreaterThanOrEqual(250);
   });
 });

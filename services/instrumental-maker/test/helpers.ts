@@ -6,6 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
 import { publishBundle } from '@imk/fsqueue';
 import { probeMedia } from '@imk/media';
+import type { JobDetail } from '@imk/ledger';
 import { ManifestSchema, type Manifest } from '@imk/protocol';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -167,7 +168,7 @@ export function imk(
     env: { IMK_LOG_LEVEL: 'warn', ...options.env },
     detached: options.detached,
     all: true,
-  }) as unknown as ResultPromise;
+  });
 }
 
 export async function folderNames(dir: string): Promise<string[]> {
@@ -189,4 +190,10 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** `imk job <id> --json`, as a user's script would read it. */
+export async function jobDetail(root: string, id: string): Promise<JobDetail> {
+  const result = await imk(['job', id, '--json', '--root', root]);
+  return JSON.parse(String(result.stdout)) as JobDetail;
 }

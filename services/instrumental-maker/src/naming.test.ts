@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { Job } from '@imk/protocol';
+import { audioPath, stemMp4Path, stemPath, videoPath } from './naming.ts';
+import { createQueueOrder } from './queue-order.ts';
+import { canonicalJson, stemCacheKey } from './stem-cache.ts';
+
+const job: Job = {
+  job_id: 'x1',
+  source_type: 'youtube',
+  artist: 'AC/DC',
+  title: 'Back in Black?',
+  audio_path: 'a.m4a',
+};
+
+describe('names users know', () => {
+  it('names variants, stems and video like the earlier instrumental-maker, safe for NTFS and SMB', () => {
+    expect(audioPath(job, 'instrumental', 'm4a')).toBe('files/audio/AC_DC - Back in Black_.m4a');
+    expect(audioPath(job, 'no_drums', 'm4a')).toBe('files/audio/AC_DC - Back in Black_ (no drum).m4a');
+    expect(audioPath(job, 'drums_only', 'flac')).toBe('files/audio/AC_DC - Back in Black_ (drums only).flac');
+    expect(audioPath(job, 'bass_only', 'mp3')).toBe('files/audio/AC_DC - Back in Black_ (bass only).mp3');
+    expect(stemPath(job, 'vocals', 'flac')).toBe('files/stems/AC_DC - Back in Black_ (vocals).flac');
+    expect(stemMp4Path(job)).toBe('files/stems/AC_DC - Back in Black_.stem.mp4');
+    expect(videoPath({ ...job, artist: undefined, title: undefined })).toBe('files/video/x1.mp4');
+  });
+});
+
+describe('queue order', () => {
+  it('gives each queue the first turn in proportion to its weight, and always lists every queue', () => {
+    const order = createQueueOrder([
+      { name: 'a', weight: 3 },
+      { name: 'b', weight: 1 },
+    ]);
+    const firsts = Array.from({ length: 8 }, () => order.next()).map((list) => {
+      expect(list).toHaveLength(2);
+      return list[0]!.name;
+    });
+    expect(firsts.filter((n) => n === 'a')).toHaveLength(6);
+    expect(firsts.join('')).not.toMatch(/aaaa/);
+  });
+});
+
+describe('stem cache key', () => {
+  it('depends on input, engine and parameters, not on the order of the parameters', () => {
+    const engine = { name: 'builtin', version: '1', params: { a: 1, b: { c: 2, d: 3 } } };
+    expect(canonicalJson(engine.params)).toBe('{"a":1,"b":{"c":2,"d":3}}');
+    const key = stemCacheKey({ inputSha256: 'f'.repeat(64), engine });
+    expect(
+      stemCacheKey({
+        inputSha256: 'f'.repeat(64),
+        engine: { ...engine, params: { b: { d: 3, c: 2 }, a: 1 } },
+      }),
+    ).toBe(key);
+    expect(stemCacheKey({ inputSha256: 'e'.repeat(64), engine })).not.toBe(key);
+    expect(stemCacheKey({ inputSha256: 'f'.repeat(64), engine: { ...engine, version: '2' } })).not.toBe(key);
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { Job } from '@imk/protocol';
+import { InstrumentalMakerConfigSchema } from './config.ts';
+import { resolveOptions } from './options.ts';
+import { parseSidecar } from './sidecar.ts';
+
+const config = InstrumentalMakerConfigSchema.parse({
+  output: { format: 'mp3' },
+  stems: { keep: ['vocals'] },
+  engine: { name: 'builtin', params: { hop: 512 } },
+});
+const job = (options?: Job['options']): Job => ({
+  job_id: 'j',
+  source_type: 'local',
+  audio_path: 'a.m4a',
+  ...(options && { options }),
+});
+
+describe('resolveOptions: config < job.json < sidecar', () => {
+  it('takes config defaults when the job says nothing', () => {
+    const o = resolveOptions(config, job(), undefined);
+    expect(o).toMatchObject({
+      variants: ['instrumental', 'no_drums', 'drums_only'],
+      format: 'mp3',
+      keepStems: ['vocals'],
+      loudness: undefined,
+      engine: { name: 'builtin', params: { hop: 512 } },
+    });
+    expect(o.sources).toEqual(['config']);
+  });
+
+  it('lets job.json override config, and the sidecar override both', () => {
+    const o = resolveOptions(
+      config,
+      job({ output_format: 'flac', keep_stems: true, target_lufs: -20, variants: ['instrumental'] }),
+      parseSidecar('a.yaml', 'codec: wav\nstems: D\ntrue_peak: -2'),
+    );
+    expect(o).toMatchObject({
+      format: 'wav',
+      keepStems: ['drums'],
+      variants: ['instrumental'],
+      loudness: { targetLufs: -20, truePeak: -2, twoPass: true },
+    });
+    expect(o.sources).toEqual(['config', 'job.json', 'a.yaml']);
+  });
+
+  it('maps a legacy model name to the demucs engine, and keeps config params only for the configured engine', () => {
+    expect(resolveOptions(config, job(), parseSidecar('a.yaml', 'model: htdemucs')).engine).toEqual({
+      name: 'demucs',
+      params: { model: 'htdemucs' },
+    });
+    expect(resolveOptions(config, job({ engine_params: { hop: 256 } }), undefined).engine.params).toEqual({
+      hop: 256,
+    });
+  });
+
+  it('refuses an unknown variant, naming where it came from and the known ones', () => {
+    expect(() => resolveOptions(config, job({ variants: ['karaoke'] }), undefined)).toThrow(
+      /job\.json options: variants: unknown variant "karaoke"; known: instrumental, no_drums, drums_only/,
+    );
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { parseSidecar, sidecarCandidates } from './sidecar.ts';
+
+describe('per-song sidecar (legacy shape)', () => {
+  it('reads stem letters, codec, sample rate, bit depth and loudness', () => {
+    const options = parseSidecar(
+      'song.yaml',
+      'stems: VDB\ncodec: aac\nsample_rate: 48000\nbit_depth: 24\ntarget_lufs: -14\ntrue_peak: -1\ntwo_pass: false\nmodel: htdemucs\n',
+    );
+    expect(options).toMatchObject({
+      keepStems: ['vocals', 'drums', 'bass'],
+      format: 'm4a',
+      sampleRate: 48000,
+      bitDepth: 24,
+      targetLufs: -14,
+      truePeak: -1,
+      twoPass: false,
+      model: 'htdemucs',
+      unknownKeys: [],
+    });
+    expect(parseSidecar('s.yaml', 'stems: [vocals, O]').keepStems).toEqual(['vocals', 'other']);
+    expect(parseSidecar('s.yaml', 'stems: true').keepStems).toEqual(['vocals', 'drums', 'bass', 'other']);
+    expect(parseSidecar('s.yaml', 'keep_stems: ""\ncolour: blue').keepStems).toEqual([]);
+    expect(parseSidecar('s.yaml', 'colour: blue').unknownKeys).toEqual(['colour']);
+  });
+
+  it('names the file, the field, the allowed range and what it found', () => {
+    expect(() => parseSidecar('My Song.yaml', 'target_lufs: -3')).toThrow(
+      /My Song\.yaml: target_lufs: must be between -30 and -5 LUFS \(found -3\)/,
+    );
+    expect(() => parseSidecar('a.yml', 'true_peak: 2')).toThrow(
+      /a\.yml: true_peak: must be between -6 and 0 dBTP/,
+    );
+    expect(() => parseSidecar('a.yml', 'stems: VX')).toThrow(
+      /a\.yml: stems: use the letters V \(vocals\), D \(drums\), B \(bass\), O \(other\)/,
+    );
+    expect(() => parseSidecar('a.yml', 'codec: ogg')).toThrow(
+      /a\.yml: codec: expected one of m4a, aac, mp3, flac, wav, pcm \(found "ogg"\)/,
+    );
+    expect(() => parseSidecar('a.yml', 'bit_depth: 20')).toThrow(/a\.yml: bit_depth: expected 16, 24 or 32/);
+    expect(() => parseSidecar('a.yml', 'stems: [V')).toThrow(/a\.yml is not valid YAML/);
+    expect(() => parseSidecar('a.yml', '- just a list')).toThrow(/a\.yml: \(top level\): expected a mapping/);
+  });
+
+  it('looks beside the audio: song.m4a.yaml, song.m4a.yml, song.yaml, song.yml', () => {
+    expect(sidecarCandidates('dir/song.m4a')).toEqual([
+      'dir/song.m4a.yaml',
+      'dir/song.m4a.yml',
+      'dir/song.yaml',
+      'dir/song.yml',
+    ]);
+  });
+});

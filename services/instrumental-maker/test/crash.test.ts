@@ -1,0 +1,131 @@
+import { access, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManifestSchema } from '@imk/protocol';
+import {
+  COUNTING_ENGINE,
+  folderNames,
+  imk,
+  makeRoot,
+  makeSong,
+  publishV1,
+  removeRoot,
+  waitFor,
+  jobDetail,
+} from './helpers.ts';
+
+// A worker is SIGKILLed while separating. Another worker started afterwards takes the job over once the
+// lease expires and completes it exactly once; meanwhile, a reader polling outputs/<job_id> never sees a
+// folder without its manifest or with a file the manifest does not list as present.
+let root: string;
+let counter: string;
+const JOB = 'crash_me';
+
+beforeAll(async () => {
+  counter = '';
+  root = await makeRoot({});
+  counter = join(root, 'engine-calls.txt');
+  const { writeFile } = await import('node:fs/promises');
+  const { stringify } = await import('yaml');
+  await writeFile(
+    join(root, 'config', 'instrumental-maker.yaml'),
+    stringify({
+      pollMs: 100,
+      leaseMs: 1500,
+      concurrency: 1,
+      variants: ['instrumental', 'no_drums'],
+      engine: { name: 'counting', module: COUNTING_ENGINE, params: { counterFile: counter, delayMs: 1500 } },
+      retry: { maxAttempts: 3, backoffMs: 100 },
+    }),
+  );
+  await mkdir(join(root, 'media'));
+  await makeSong(join(root, 'media', 'song.m4a'), 3, 6);
+  await publishV1(
+    root,
+    'other',
+    { job_id: JOB, source_type: 'local', artist: 'K', title: 'Killed', audio_path: 'song.m4a' },
+    { 'song.m4a': join(root, 'media', 'song.m4a') },
+  );
+}, 60_000);
+
+afterAll(() => removeRoot(root));
+
+/** Every 10 ms: if outputs/<job> exists, its manifest and every file it lists must be there. */
+function watchOutputs(): { stop: () => Promise<string[]>; sawFolder: () => boolean } {
+  const problems: string[] = [];
+  let seen = false;
+  let running = true;
+  const dir = join(root, 'outputs', JOB);
+  const loop = (async () => {
+    while (running) {
+      const names = await folderNames(dir);
+      if (names.length > 0) {
+        seen = true;
+        try {
+          const manifest = ManifestSchema.parse(
+            JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')),
+          );
+          for (const artifact of manifest.artifacts) await access(join(dir, artifact.path));
+        } catch (error) {
+          // The folder may have been moved between the listing and the read; look again before complaining.
+          if ((await folderNames(dir)).length > 0)
+            problems.push(`${names.join(',')}: ${(error as Error).message}`);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return problems;
+    },
+    sawFolder: () => seen,
+  };
+}
+
+describe('SIGKILL during separation, then a restart', () => {
+  it('completes the job exactly once and never shows a partial output folder', async () => {
+    const watcher = watchOutputs();
+    const first = imk(['run', '--root', root], { detached: true });
+    await waitFor(
+      async () => (await readFile(counter, 'utf8').catch(() => '')).length > 0,
+      60_000,
+      'the engine to start',
+    );
+    // The whole process group: the worker and any ffmpeg it started.
+    process.kill(-first.pid!, 'SIGKILL');
+    await first;
+    expect(await folderNames(join(root, 'queues', 'other', 'claimed'))).toHaveLength(1);
+    expect(await folderNames(join(root, 'outputs'))).not.toContain(JOB);
+
+    const second = await imk(['run', '--once', '--root', root]);
+    const problems = await watcher.stop();
+    expect(second.exitCode, String(second.all)).toBe(0);
+    expect(JSON.parse(String(second.stdout))).toMatchObject({ ok: true, succeeded: 1, failed: 0 });
+    expect(problems).toEqual([]);
+    expect(watcher.sawFolder()).toBe(true);
+
+    const queue = join(root, 'queues', 'other');
+    expect(await folderNames(join(queue, 'claimed'))).toEqual([]);
+    expect((await folderNames(queue)).filter((n) => n.startsWith('job_'))).toEqual([]);
+    const succeeded = await folderNames(join(queue, 'succeeded'));
+    expect(succeeded).toHaveLength(1);
+    const result = JSON.parse(
+      await readFile(join(queue, 'succeeded', succeeded[0]!, 'imk-result.json'), 'utf8'),
+    );
+    expect(result.attempt).toBe(2);
+    // Only the finished folder: the killed worker's unfinished one was cleaned up, nothing was replaced.
+    expect(await folderNames(join(root, 'outputs'))).toEqual([JOB]);
+    expect((await readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(2);
+
+    const detail = await jobDetail(root, JOB);
+    expect(detail.events.filter((e) => e.state === 'succeeded')).toHaveLength(1);
+    expect(detail.events.map((e) => `${e.state}#${e.attempt}`)).toEqual([
+      'running#1',
+      'running#2',
+      'succeeded#2',
+    ]);
+  });
+});

@@ -1,0 +1,85 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  COUNTING_ENGINE,
+  folderNames,
+  imk,
+  makeRoot,
+  makeSong,
+  publishV1,
+  removeRoot,
+  waitFor,
+  jobDetail,
+} from './helpers.ts';
+
+let root: string | undefined;
+afterEach(() => removeRoot(root));
+
+async function setup(
+  gracePeriodMs: number,
+  delayMs: number,
+  jobs: string[],
+): Promise<{ root: string; counter: string }> {
+  const dir = await makeRoot({});
+  const counter = join(dir, 'engine-calls.txt');
+  await writeFile(
+    join(dir, 'config', 'instrumental-maker.yaml'),
+    stringify({
+      pollMs: 100,
+      concurrency: 1,
+      gracePeriodMs,
+      variants: ['instrumental'],
+      engine: { name: 'counting', module: COUNTING_ENGINE, params: { counterFile: counter, delayMs } },
+    }),
+  );
+  await mkdir(join(dir, 'media'));
+  await makeSong(join(dir, 'media', 'song.m4a'), 3, 7);
+  for (const id of jobs)
+    await publishV1(
+      dir,
+      'other',
+      { job_id: id, source_type: 'local', artist: 'S', title: id, audio_path: 'song.m4a' },
+      { 'song.m4a': join(dir, 'media', 'song.m4a') },
+    );
+  return { root: dir, counter };
+}
+
+const started = (counter: string) => async () => (await readFile(counter, 'utf8').catch(() => '')).length > 0;
+
+describe('SIGTERM', () => {
+  it('stops claiming, lets the running job finish within the grace period, and exits 0', async () => {
+    const s = await setup(60_000, 1500, ['finish_me', 'leave_me']);
+    root = s.root;
+    const worker = imk(['run', '--root', root]);
+    await waitFor(started(s.counter), 60_000, 'the engine to start');
+    worker.kill('SIGTERM');
+    const result = await worker;
+    expect(result.exitCode, String(result.all)).toBe(0);
+    const queue = join(root, 'queues', 'other');
+    expect((await folderNames(join(queue, 'succeeded'))).map((n) => n.split('@')[0])).toEqual([
+      'job_finish_me',
+    ]);
+    expect(await folderNames(queue)).toContain('job_leave_me');
+    expect(await folderNames(join(root, 'outputs'))).toEqual(['finish_me']);
+  });
+
+  it('releases a job still running when the grace period ends, without counting an attempt', async () => {
+    const s = await setup(300, 30_000, ['slow_one']);
+    root = s.root;
+    const worker = imk(['run', '--root', root]);
+    await waitFor(started(s.counter), 60_000, 'the engine to start');
+    const stopAt = Date.now();
+    worker.kill('SIGTERM');
+    const result = await worker;
+    expect(result.exitCode, String(result.all)).toBe(0);
+    expect(Date.now() - stopAt).toBeLessThan(10_000);
+    const ready = join(root, 'queues', 'other', 'job_slow_one');
+    expect(await folderNames(join(root, 'queues', 'other'))).toContain('job_slow_one');
+    expect(JSON.parse(await readFile(join(ready, 'imk-state.json'), 'utf8')).attempts).toBe(0);
+    expect((await folderNames(join(root, 'outputs'))).filter((n) => n !== '.replaced')).toEqual([]);
+    const detail = await jobDetail(root, 'slow_one');
+    expect(detail.job.state).toBe('released');
+  });
+});
