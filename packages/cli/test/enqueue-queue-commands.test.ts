@@ -1,0 +1,120 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createQueue } from '@imk/fsqueue';
+
+const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
+const imk = (...args: string[]) => execa(process.execPath, [IMK, ...args], { reject: false });
+
+describe('imk enqueue and imk queue ls', () => {
+  let root = '';
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'imk-cli-enqueue-'));
+    await execa('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=f=440:d=1',
+      join(root, 'Some Band - Nice Song.wav'),
+    ]);
+    await execa('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=red:s=16x16',
+      '-frames:v',
+      '1',
+      join(root, 'art.png'),
+    ]);
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('publishes a bundle a consumer can claim, with tags from the file name, and prints its id', async () => {
+    const result = await imk(
+      'enqueue',
+      join(root, 'Some Band - Nice Song.wav'),
+      '--cover',
+      join(root, 'art.png'),
+      '--root',
+      root,
+    );
+    expect(result.stderr).toBe('');
+    const jobId = result.stdout.trim();
+    expect(jobId).toMatch(/^some-band-nice-song-[0-9a-f]{6}$/);
+
+    const listed = await imk('queue', 'ls', '--json', '--root', root);
+    const rows = JSON.parse(listed.stdout) as {
+      queue: string;
+      ready: number;
+      oldestReadyAgeSec: number | null;
+    }[];
+    expect(rows.map((row) => row.queue)).toEqual(['youtube_audio', 'youtube_video', 'other']);
+    expect(rows.find((row) => row.queue === 'other')).toMatchObject({ ready: 1 });
+    expect(rows.find((row) => row.queue === 'youtube_audio')).toMatchObject({
+      ready: 0,
+      oldestReadyAgeSec: null,
+    });
+
+    const queue = createQueue({ queueDir: join(root, 'queues', 'other'), watch: false });
+    try {
+      const claim = await queue.claim();
+      expect(claim?.jobId).toBe(jobId);
+      expect(claim?.job).toMatchObject({
+        source_type: 'local',
+        artist: 'Some Band',
+        title: 'Nice Song',
+        audio_path: 'audio.wav',
+        cover_path: 'cover.png',
+        schema_version: 1,
+      });
+      expect((await readFile(join(claim!.dir, 'audio.wav'))).length).toBeGreaterThan(1000);
+      await claim!.complete();
+    } finally {
+      await queue.close();
+    }
+    const table = await imk('queue', 'ls', '--root', root);
+    expect(table.stdout).toMatch(
+      /^QUEUE\s+READY\s+CLAIMED\s+SUCCEEDED\s+FAILED\s+REJECTED\s+TMP\s+OLDEST READY$/m,
+    );
+    expect(table.stdout).toMatch(/^other\s+0\s+0\s+1\s+0\s+0\s+0\s+-$/m);
+  });
+
+  it('takes tags, queue and job id from options, and refuses an existing id or a non-audio file', async () => {
+    const audio = join(root, 'Some Band - Nice Song.wav');
+    const args = [
+      '--queue',
+      'youtube_audio',
+      '--artist',
+      'A',
+      '--title',
+      'T',
+      '--job-id',
+      'my_job',
+      '--root',
+      root,
+    ];
+    expect((await imk('enqueue', audio, ...args)).stdout.trim()).toBe('my_job');
+    const job = JSON.parse(
+      await readFile(join(root, 'queues', 'youtube_audio', 'job_my_job', 'job.json'), 'utf8'),
+    );
+    expect(job).toMatchObject({ artist: 'A', title: 'T', job_id: 'my_job' });
+    const again = await imk('enqueue', audio, ...args);
+    expect(again.exitCode).not.toBe(0);
+    expect(again.stderr).toContain('[JOB_EXISTS]');
+    const notAudio = await imk('enqueue', join(root, 'missing.wav'), '--root', root);
+    expect(notAudio.exitCode).not.toBe(0);
+    expect(notAudio.stderr).toContain('missing.wav');
+  });
+
+  it('has --help on both verbs', async () => {
+    expect((await imk('enqueue', '--help')).stdout).toContain('--job-id');
+    expect((await imk('queue', 'ls', '--help')).stdout).toContain('--json');
+  });
+});
