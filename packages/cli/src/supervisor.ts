@@ -1,5 +1,6 @@
 import { ImkError, errorMessage } from '@imk/errors';
 import { createLogger, type Logger } from '@imk/log';
+import { startHeartbeat } from '@imk/ops';
 import { loadService, type LoadedService } from './services.ts';
 
 export interface ServiceState {
@@ -61,8 +62,18 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
 
   const runs = loaded.map(async (service) => {
     const name = service.entry.name;
+    const beating = new AbortController();
+    // The container health check (`imk healthcheck <name>`) reads this; the last beat records the end state.
+    const heartbeat = await startHeartbeat({
+      root: options.root,
+      service: name,
+      logger,
+      signal: beating.signal,
+      state: () => states.get(name)?.state ?? 'unknown',
+    });
     const set = (state: ServiceState['state'], detail?: string): void => {
       states.set(name, { name, state, ...(detail !== undefined && { detail }) });
+      void heartbeat.beat();
     };
     const extra: Record<string, unknown> = { ...options.extras?.[name] };
     if (name === 'web') {
@@ -89,6 +100,8 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
         logger.error('the web service failed, so the other services are stopped too');
         stop.abort();
       }
+    } finally {
+      beating.abort();
     }
   });
   await Promise.all(runs);

@@ -23,3 +23,5 @@ export {
   startCleanupSchedule,
 } from './cleanup.ts';
 export type { CleanupOptions, CleanupReport, CleanupScheduleOptions } from './cleanup.ts';
+export { HEALTH_DIR, heartbeatFile, readHeartbeat, startHeartbeat } from './heartbeat.ts';
+export type { Heartbeat, HeartbeatOptions } from './heartbeat.ts';

@@ -2,7 +2,10 @@ import { Option, type Command } from 'commander';
 import { ImkError } from '@imk/errors';
 import { createLogger, type Logger } from '@imk/log';
 import { runOnce, startInstrumentalMaker } from '@imk/instrumental-maker-service';
+import { startHeartbeat } from '@imk/ops';
 import { contextFrom, print, withRoot } from '../context.ts';
+import { SERVICE_NAMES } from '../services.ts';
+import { runRegisteredService } from '../supervisor.ts';
 
 export interface RunServiceOptions {
   root: string;
@@ -43,11 +46,7 @@ export function registerRun(program: Command): void {
   withRoot(
     program
       .command('run')
-      .argument(
-        '[service]',
-        `service to run: ${Object.keys(RUNNABLE_SERVICES).join(', ')}`,
-        DEFAULT_RUN_SERVICE,
-      )
+      .argument('[service]', `service to run: ${SERVICE_NAMES.join(', ')}`, DEFAULT_RUN_SERVICE)
       .option('--once', 'process until the queues are empty, then exit (non-zero if any job failed)')
       .addOption(
         new Option('--concurrency <n>', 'jobs at once (default: config, else one per core)').argParser(
@@ -58,11 +57,18 @@ export function registerRun(program: Command): void {
         'run a service in the foreground; SIGTERM or Ctrl-C stops claiming and lets running jobs finish',
       ),
   ).action(async (service: string, options: RunOptions) => {
-    const start = RUNNABLE_SERVICES[service];
+    // Services without their own entry here run through the service registry (services.ts), which
+    // also writes their health heartbeat.
+    const own = RUNNABLE_SERVICES[service];
+    const start =
+      own ??
+      (SERVICE_NAMES.includes(service)
+        ? (o: RunServiceOptions) => runRegisteredService(service, o)
+        : undefined);
     if (!start)
       throw new ImkError(
         'UNKNOWN_SERVICE',
-        `unknown service "${service}"; choose one of: ${Object.keys(RUNNABLE_SERVICES).join(', ')}`,
+        `unknown service "${service}"; choose one of: ${SERVICE_NAMES.join(', ')}`,
       );
     const { paths } = contextFrom(options);
     const logger = createLogger(service);
@@ -80,6 +86,11 @@ export function registerRun(program: Command): void {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // `imk healthcheck <service>` (container health checks) reads this heartbeat.
+    const beating = new AbortController();
+    let state = 'running';
+    if (own && !options.once)
+      await startHeartbeat({ root: paths.root, service, logger, signal: beating.signal, state: () => state });
     try {
       const result = await start({
         root: paths.root,
@@ -91,6 +102,8 @@ export function registerRun(program: Command): void {
       if (options.once) print(JSON.stringify(result.summary ?? { ok: result.ok }));
       if (!result.ok) process.exitCode = 1;
     } finally {
+      state = 'stopped';
+      beating.abort();
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
     }

@@ -1,0 +1,87 @@
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { resolvePaths } from '@imk/config';
+import { writeJsonAtomic } from '@imk/fs-safe';
+import type { Logger } from '@imk/log';
+
+/** Heartbeats live in `state/health/<service>@<host>.json`: one per service per host (container). */
+export const HEALTH_DIR = 'health';
+
+export interface Heartbeat {
+  service: string;
+  host: string;
+  pid: number;
+  /** The service's state as its supervisor sees it (running, stopped, failed, …). */
+  state: string;
+  at: string;
+}
+
+export function heartbeatFile(root: string, service: string, host = hostname()): string {
+  return join(
+    resolvePaths(root).state,
+    HEALTH_DIR,
+    `${service}@${host.replace(/[^A-Za-z0-9._-]/g, '_')}.json`,
+  );
+}
+
+export interface HeartbeatOptions {
+  root: string;
+  service: string;
+  logger: Logger;
+  /** Stops the heartbeat (a last beat records the final state). */
+  signal: AbortSignal;
+  state: () => string;
+  /** @default 15_000 */
+  intervalMs?: number;
+}
+
+/**
+ * Writes the service's heartbeat every interval while it runs, so that a container health check
+ * (`imk healthcheck <service>`) can tell a live service from a hung or dead one.
+ */
+export async function startHeartbeat(options: HeartbeatOptions): Promise<{ beat: () => Promise<void> }> {
+  const file = heartbeatFile(options.root, options.service);
+  const beat = async (): Promise<void> => {
+    const heartbeat: Heartbeat = {
+      service: options.service,
+      host: hostname(),
+      pid: process.pid,
+      state: options.state(),
+      at: new Date().toISOString(),
+    };
+    try {
+      await mkdir(join(file, '..'), { recursive: true });
+      await writeJsonAtomic(file, heartbeat);
+    } catch (error) {
+      options.logger.warn({ err: (error as Error).message, file }, 'cannot write the health heartbeat');
+    }
+  };
+  const timer = setInterval(() => void beat(), options.intervalMs ?? 15_000);
+  timer.unref();
+  options.signal.addEventListener(
+    'abort',
+    () => {
+      clearInterval(timer);
+      void beat();
+    },
+    { once: true },
+  );
+  await beat();
+  // Call beat() when the state changes, so a health check sees it at once.
+  return { beat };
+}
+
+/** This host's last heartbeat of a service with its age (by the file's mtime, on this host's clock). */
+export async function readHeartbeat(
+  root: string,
+  service: string,
+): Promise<(Heartbeat & { ageSec: number }) | undefined> {
+  const file = heartbeatFile(root, service);
+  try {
+    const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    return { ...(JSON.parse(text) as Heartbeat), ageSec: (Date.now() - info.mtimeMs) / 1000 };
+  } catch {
+    return undefined;
+  }
+}
