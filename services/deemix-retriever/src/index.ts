@@ -10,3 +10,4 @@ export type { ArlSource } from './arl.ts';
 export { isDeezerUrl, parseDeezerUrl, DEEZER_KINDS } from './deezer-url.ts';
 export type { DeezerKind, DeezerLink } from './deezer-url.ts';
 export { resolveDeemix } from './run-deemix.ts';
+export { doctorChecks, deemixCheck, deezerArlCheck } from './doctor-checks.ts';

@@ -16,3 +16,10 @@ export type { RetrieverRoutesOptions } from './http-routes.ts';
 export { startRetrieverHttp, API_TOKEN_ENV } from './http-server.ts';
 export type { RetrieverHttp, StartRetrieverHttpOptions } from './http-server.ts';
 export { URL_RETRIEVERS, fetchUrl } from './url-retrievers.ts';
+export {
+  doctorChecks,
+  ytDlpCheck,
+  youtubeCookiesCheck,
+  ytDlpReleaseDate,
+  YT_DLP_MAX_AGE_DAYS,
+} from './doctor-checks.ts';

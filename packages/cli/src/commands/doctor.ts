@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { createDoctor, formatReport, systemChecks, type DoctorCheck } from '@imk/doctor';
+import { errorMessage } from '@imk/errors';
+import { contextFrom, print, withRoot } from '../context.ts';
+import { SERVICES } from '../services.ts';
+
+/**
+ * Every check: the system ones (ffmpeg, queues, disk) plus the `doctorChecks` each service package
+ * exports, so a service adds checks without touching this file.
+ */
+export async function collectDoctorChecks(): Promise<{ checks: DoctorCheck[]; unavailable: string[] }> {
+  const checks = systemChecks();
+  const unavailable: string[] = [];
+  for (const entry of SERVICES) {
+    try {
+      const specifier: string = entry.packageName;
+      const module = (await import(specifier)) as { doctorChecks?: unknown };
+      if (Array.isArray(module.doctorChecks)) checks.push(...(module.doctorChecks as DoctorCheck[]));
+    } catch (error) {
+      unavailable.push(`${entry.name}: ${errorMessage(error)}`);
+    }
+  }
+  return { checks, unavailable };
+}
+
+export function registerDoctor(program: Command): void {
+  withRoot(
+    program
+      .command('doctor')
+      .description(
+        'check that what the services need is installed and usable (tools, secrets, folders, disk); each problem comes with its fix',
+      )
+      .option('--group <group...>', 'only these groups: system, retrievers, …')
+      .option('--json', 'print the report as JSON'),
+  ).action(async (options: { root?: string; group?: string[]; json?: boolean }) => {
+    const { paths } = contextFrom(options);
+    const { checks, unavailable } = await collectDoctorChecks();
+    const report = await createDoctor(checks).run(
+      { paths, env: process.env, now: new Date() },
+      options.group ? { groups: options.group } : {},
+    );
+    if (options.json) {
+      print(
+        JSON.stringify(
+          {
+            ok: report.ok,
+            checks: report.outcomes.map(({ check, result }) => ({
+              id: check.id,
+              group: check.group,
+              required: check.required,
+              ...result,
+            })),
+            unavailable_services: unavailable,
+          },
+          null,
+          2,
+        ),
+      );
+    } else {
+      print(`imk doctor — root ${paths.root}`);
+      print(formatReport(report));
+      for (const line of unavailable) print(`note: service ${line}`);
+    }
+    if (!report.ok) process.exitCode = 1;
+  });
+}

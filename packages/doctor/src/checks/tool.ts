@@ -1,0 +1,46 @@
+import { execa } from 'execa';
+import { errorMessage } from '@imk/errors';
+import { resolveTool } from '@imk/media';
+import type { CheckResult, DoctorCheck } from '../types.ts';
+
+export interface ToolCheckOptions {
+  id?: string;
+  title?: string;
+  group?: string;
+  required?: boolean;
+  /** Arguments that print the version. @default ['-version'] */
+  versionArgs?: string[];
+  /** How to install it, shown when it is missing. */
+  install: string;
+}
+
+/** A check that a program is found (through the one tool resolver) and says its version. */
+export function toolCheck(name: string, options: ToolCheckOptions): DoctorCheck {
+  return {
+    id: options.id ?? name,
+    title: options.title ?? name,
+    group: options.group ?? 'system',
+    required: options.required ?? true,
+    async run(context): Promise<CheckResult> {
+      let path: string;
+      try {
+        path = await resolveTool(name, { env: context.env, fresh: true });
+      } catch (error) {
+        return { status: 'fail', summary: errorMessage(error), fix: options.install };
+      }
+      const version = await execa(path, options.versionArgs ?? ['-version'], {
+        reject: false,
+        stdin: 'ignore',
+        timeout: 15_000,
+      });
+      const first = `${version.stdout}`.split('\n')[0]?.trim();
+      if (version.exitCode !== 0 || !first)
+        return {
+          status: 'fail',
+          summary: `${path} is there but does not run (${version.stderr.trim() || `exit ${String(version.exitCode)}`})`,
+          fix: options.install,
+        };
+      return { status: 'ok', summary: `${first} (${path})` };
+    },
+  };
+}

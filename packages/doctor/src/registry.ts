@@ -1,0 +1,76 @@
+import { ImkError, errorMessage } from '@imk/errors';
+import type { CheckResult, DoctorCheck, DoctorContext } from './types.ts';
+
+export interface CheckOutcome {
+  check: DoctorCheck;
+  result: CheckResult;
+  ms: number;
+}
+
+export interface DoctorReport {
+  outcomes: CheckOutcome[];
+  /** False when a required check failed. */
+  ok: boolean;
+}
+
+export interface Doctor {
+  /** Adds checks; an id registered twice is refused (two services claiming the same check is a bug). */
+  register(...checks: DoctorCheck[]): Doctor;
+  list(): DoctorCheck[];
+  /** Runs every check (or those of the given groups) one after the other; a check that throws counts as failed. */
+  run(context: DoctorContext, options?: { groups?: string[] }): Promise<DoctorReport>;
+}
+
+/** A registry of checks, so each service adds its own without the doctor knowing them. */
+export function createDoctor(initial: DoctorCheck[] = []): Doctor {
+  const checks = new Map<string, DoctorCheck>();
+  const doctor: Doctor = {
+    register(...added) {
+      for (const check of added) {
+        if (checks.has(check.id))
+          throw new ImkError('DOCTOR_DUPLICATE_CHECK', `doctor check "${check.id}" is registered twice`);
+        checks.set(check.id, check);
+      }
+      return doctor;
+    },
+    list: () => [...checks.values()],
+    async run(context, options = {}) {
+      const outcomes: CheckOutcome[] = [];
+      for (const check of checks.values()) {
+        if (options.groups && !options.groups.includes(check.group)) continue;
+        const started = performance.now();
+        let result: CheckResult;
+        try {
+          result = await check.run(context);
+        } catch (error) {
+          result = { status: 'fail', summary: `the check itself failed: ${errorMessage(error)}` };
+        }
+        outcomes.push({ check, result, ms: Math.round(performance.now() - started) });
+      }
+      return { outcomes, ok: !outcomes.some((o) => o.check.required && o.result.status === 'fail') };
+    },
+  };
+  return doctor.register(...initial);
+}
+
+const LABEL: Record<CheckResult['status'], string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
+
+/** The report as text: one line per check, the fix indented below each problem, a verdict at the end. */
+export function formatReport(report: DoctorReport): string {
+  const width = Math.max(...report.outcomes.map((o) => o.check.title.length), 10);
+  const lines: string[] = [];
+  for (const { check, result } of report.outcomes) {
+    const optional = result.status === 'fail' && !check.required ? ' (optional)' : '';
+    lines.push(`${LABEL[result.status]}  ${check.title.padEnd(width)}  ${result.summary}${optional}`);
+    if (result.fix && result.status !== 'ok') lines.push(`      ${' '.repeat(width)}  fix: ${result.fix}`);
+  }
+  const failed = report.outcomes.filter((o) => o.result.status === 'fail');
+  const warned = report.outcomes.filter((o) => o.result.status === 'warn');
+  lines.push('');
+  lines.push(
+    report.ok
+      ? `all required checks passed${warned.length + failed.length > 0 ? ` (${warned.length} warning(s), ${failed.length} optional problem(s))` : ''}`
+      : `${failed.filter((o) => o.check.required).length} required check(s) failed`,
+  );
+  return lines.join('\n');
+}

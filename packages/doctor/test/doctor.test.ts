@@ -1,0 +1,80 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolvePaths } from '@imk/config';
+import { createDoctor, formatReport, systemChecks, toolCheck, type DoctorCheck } from '../src/index.ts';
+
+const roots: string[] = [];
+afterAll(async () => {
+  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
+});
+
+async function context(env: NodeJS.ProcessEnv = process.env) {
+  const root = await mkdtemp(join(tmpdir(), 'imk-doctor-'));
+  roots.push(root);
+  return { paths: resolvePaths(root), env, now: new Date() };
+}
+
+const fixed = (id: string, required: boolean, status: 'ok' | 'warn' | 'fail'): DoctorCheck => ({
+  id,
+  title: id,
+  group: 'test',
+  required,
+  run: () => Promise.resolve({ status, summary: `${id} is ${status}`, fix: `fix ${id}` }),
+});
+
+describe('doctor', () => {
+  it('passes with ffmpeg, ffprobe, writable queues and disk space on this machine', async () => {
+    const report = await createDoctor(systemChecks()).run(await context());
+    expect(report.outcomes.map((o) => `${o.check.id}:${o.result.status}`)).toEqual([
+      'ffmpeg:ok',
+      'ffprobe:ok',
+      'queues-writable:ok',
+      'free-disk:ok',
+    ]);
+    expect(report.ok).toBe(true);
+  });
+
+  it('fails on a missing required tool, with the install command, and only warns on optional ones', async () => {
+    const ctx = await context({ ...process.env, IMK_FFMPEG: '/nonexistent/ffmpeg' });
+    const report = await createDoctor([
+      toolCheck('ffmpeg', { install: 'sudo apt-get install -y ffmpeg' }),
+      fixed('extra', false, 'fail'),
+    ]).run(ctx);
+    expect(report.ok).toBe(false);
+    const text = formatReport(report);
+    expect(text).toMatch(/FAIL\s+ffmpeg\s+IMK_FFMPEG=\/nonexistent\/ffmpeg is not an executable file/);
+    expect(text).toMatch(/fix: sudo apt-get install -y ffmpeg/);
+    expect(text).toMatch(/extra is fail \(optional\)/);
+    expect(text).toMatch(/1 required check\(s\) failed/);
+  });
+
+  it('reports a queue folder it cannot write to, with the command that fixes it', async () => {
+    const ctx = await context();
+    // A plain file where the queue folder should be: nothing can be written into it, even as root.
+    await mkdir(ctx.paths.queues, { recursive: true });
+    await writeFile(join(ctx.paths.queues, 'other'), 'not a folder');
+    const report = await createDoctor(systemChecks()).run(ctx);
+    const queues = report.outcomes.find((o) => o.check.id === 'queues-writable');
+    expect(queues?.result).toMatchObject({
+      status: 'fail',
+      summary: expect.stringContaining(`${join(ctx.paths.queues, 'other')} is a file, not a folder`),
+      fix: expect.stringContaining('chown'),
+    });
+    expect(report.ok).toBe(false);
+  });
+
+  it('refuses the same check twice and counts a throwing check as failed', async () => {
+    expect(() => createDoctor([fixed('a', true, 'ok'), fixed('a', true, 'ok')])).toThrow(/registered twice/);
+    const throwing: DoctorCheck = {
+      ...fixed('boom', true, 'ok'),
+      run: () => Promise.reject(new Error('kaput')),
+    };
+    const report = await createDoctor([throwing]).run(await context());
+    expect(report.outcomes[0]?.result).toMatchObject({
+      status: 'fail',
+      summary: expect.stringContaining('kaput'),
+    });
+  });
+});
