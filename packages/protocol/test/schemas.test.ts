@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DOCUMENT_SCHEMAS,
   documentJsonSchemaText,
+  replaceFieldTables,
   validateJob,
   validateManifest,
   type DocumentName,
@@ -126,5 +127,14 @@ describe('manifest.json', () => {
     expect(result.ok).toBe(false);
     if (!result.ok)
       expect(result.problems.map((p) => p.path)).toEqual(['artifacts.0.sha256', 'artifacts.0.bytes']);
+  });
+});
+
+describe('docs/protocol.md', () => {
+  it('has the field tables of the current schemas (run "npm run schemas" if not)', async () => {
+    const doc = await readFile(join(schemasDir, '..', 'protocol.md'), 'utf8');
+    expect(doc).toContain('<!-- fields:job -->');
+    expect(doc).toContain('<!-- fields:manifest -->');
+    expect(replaceFieldTables(doc)).toBe(doc);
   });
 });
