@@ -85,7 +85,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const logger = options.logger;
   const now = options.now ?? Date.now;
   const concurrency = options.concurrency ?? 2;
-  const backendOptions: Record<string, BackendOptions> = { [DEFAULT_BACKEND]: { type: 'local' }, ...options.backends };
+  const backendOptions: Record<string, BackendOptions> = {
+    [DEFAULT_BACKEND]: { type: 'local' },
+    ...options.backends,
+  };
   const compiled = compileRoutes(options.routes, options.remoteRoots);
   if (compiled.problems.length > 0)
     throw new ImkError(
@@ -94,12 +97,20 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     );
   for (const route of compiled.routes)
     if (!(route.route.backend in backendOptions))
-      throw new ImkError('CONFIG_INVALID', `${route.name} names backend "${route.route.backend}", which is not under backends`);
+      throw new ImkError(
+        'CONFIG_INVALID',
+        `${route.name} names backend "${route.route.backend}", which is not under backends`,
+      );
   const routes: CompiledRoute[] = compiled.routes;
   const fingerprints = new Map(
-    Object.entries(backendOptions).map(([name, opts]) => [name, backendFingerprint(opts, options.env)] as const),
+    Object.entries(backendOptions).map(
+      ([name, opts]) => [name, backendFingerprint(opts, options.env)] as const,
+    ),
   );
-  const jobCache = new Map<string, { version: string; manifest?: JobManifest; routed?: RoutedJob; problem?: string }>();
+  const jobCache = new Map<
+    string,
+    { version: string; manifest?: JobManifest; routed?: RoutedJob; problem?: string }
+  >();
   const warnedOnce = new Set<string>();
   let live = new Map<string, SyncBackend>();
 
@@ -110,16 +121,28 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   };
 
   async function plan(planOptions: { jobId?: string } = {}): Promise<SyncPlan> {
-    const jobs = (await listCompleteJobs(options.outputsDir)).filter((job) => !planOptions.jobId || job.jobId === planOptions.jobId);
+    const jobs = (await listCompleteJobs(options.outputsDir)).filter(
+      (job) => !planOptions.jobId || job.jobId === planOptions.jobId,
+    );
     const receipts = options.receipts?.all() ?? new Map();
-    const result: SyncPlan = { transfers: [], unrouted: [], problems: [], invalidManifests: [], jobs: jobs.length };
+    const result: SyncPlan = {
+      transfers: [],
+      unrouted: [],
+      problems: [],
+      invalidManifests: [],
+      jobs: jobs.length,
+    };
     const at = now();
     for (const job of jobs) {
       let cached = jobCache.get(job.jobId);
       if (cached?.version !== job.version) {
         const read = await readJobManifest(job);
         cached = read.ok
-          ? { version: job.version, manifest: read.manifest, routed: await routeJob({ manifest: read.manifest, routes, receipts: options.receipts }) }
+          ? {
+              version: job.version,
+              manifest: read.manifest,
+              routed: await routeJob({ manifest: read.manifest, routes, receipts: options.receipts }),
+            }
           : { version: job.version, problem: read.problem };
         jobCache.set(job.jobId, cached);
       }
@@ -161,7 +184,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   function recordUnrouted(syncPlan: SyncPlan, dryRun: boolean): void {
     for (const { jobId, artifact } of syncPlan.unrouted) {
       const key = `unrouted:${jobId}:${artifact.path}`;
-      const fields = { job_id: jobId, artifact: artifact.path, kind: artifact.kind, variant: artifact.variant };
+      const fields = {
+        job_id: jobId,
+        artifact: artifact.path,
+        kind: artifact.kind,
+        variant: artifact.variant,
+      };
       if (options.unrouted !== 'fail' || dryRun) {
         warnOnce(key, fields, 'no route matches this artifact; it is not synced');
         continue;
@@ -180,14 +208,28 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           bytes: artifact.bytes ?? 0,
           backendFingerprint: '',
         },
-        { status: 'failed', final: true, errorCode: 'UNROUTED', errorMessage: 'no route matches this artifact', nextAttemptAt: undefined },
+        {
+          status: 'failed',
+          final: true,
+          errorCode: 'UNROUTED',
+          errorMessage: 'no route matches this artifact',
+          nextAttemptAt: undefined,
+        },
         0,
       );
     }
     for (const problem of syncPlan.problems)
-      warnOnce(`problem:${problem.jobId}:${problem.artifact.path}:${problem.routeName}`, { job_id: problem.jobId, route: problem.routeName }, problem.message);
+      warnOnce(
+        `problem:${problem.jobId}:${problem.artifact.path}:${problem.routeName}`,
+        { job_id: problem.jobId, route: problem.routeName },
+        problem.message,
+      );
     for (const invalid of syncPlan.invalidManifests)
-      warnOnce(`invalid:${invalid.jobId}`, { job_id: invalid.jobId }, `${invalid.problem}; the job is not synced`);
+      warnOnce(
+        `invalid:${invalid.jobId}`,
+        { job_id: invalid.jobId },
+        `${invalid.problem}; the job is not synced`,
+      );
   }
 
   return {
@@ -200,7 +242,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const due = syncPlan.transfers.filter((transfer) => transfer.state === 'due');
       let outcomes: TransferOutcome[] = [];
       if (!dryRun && due.length > 0) {
-        if (!options.receipts) throw new ImkError('RECEIPTS_MISSING', 'a sync pass needs its receipts database');
+        if (!options.receipts)
+          throw new ImkError('RECEIPTS_MISSING', 'a sync pass needs its receipts database');
         outcomes = await runTransfers({
           transfers: due,
           backendFor,
@@ -216,7 +259,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         // Connections are not kept between passes: a NAS may drop idle sessions, and passes are seconds apart.
         await closeBackends();
       }
-      const count = (state: string) => syncPlan.transfers.filter((transfer) => transfer.state === state).length;
+      const count = (state: string) =>
+        syncPlan.transfers.filter((transfer) => transfer.state === state).length;
       const failedNow = outcomes.filter((outcome) => outcome.status === 'failed');
       return {
         jobs: syncPlan.jobs,
@@ -228,7 +272,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         waiting: count('waiting'),
         unrouted: syncPlan.unrouted.length,
         invalidManifests: syncPlan.invalidManifests.length,
-        outcomes: dryRun ? due.map((transfer) => ({ transfer, status: 'skipped', final: false, ms: 0 })) : outcomes,
+        outcomes: dryRun
+          ? due.map((transfer) => ({ transfer, status: 'skipped', final: false, ms: 0 }))
+          : outcomes,
         dryRun,
       };
     },

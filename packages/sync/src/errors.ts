@@ -76,15 +76,19 @@ export function errorCode(error: unknown): string {
 
 /** Turns a filesystem error on a destination into a classified sync error. */
 export function fromFsError(error: unknown, where: string): ImkError {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = (error as NodeJS.ErrnoException).code ?? '';
   const message = (error as Error).message;
   switch (code) {
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
-      return syncError('PERMISSION_DENIED', `cannot write ${where}: ${message}; check the folder's owner and mode`, {
-        cause: error,
-      });
+      return syncError(
+        'PERMISSION_DENIED',
+        `cannot write ${where}: ${message}; check the folder's owner and mode`,
+        {
+          cause: error,
+        },
+      );
     case 'ENOSPC':
     case 'EDQUOT':
       return syncError('REMOTE_FULL', `no space left writing ${where}: ${message}`, { cause: error });
@@ -104,5 +108,8 @@ export function fromFsError(error: unknown, where: string): ImkError {
 
 /** Whether the error means the whole destination is down (skip its other transfers this pass). */
 export function isDestinationDown(error: unknown): boolean {
-  return isImkError(error) && (error.code === 'UNREACHABLE' || error.code === 'AUTH_FAILED' || error.code === 'HOST_KEY_REJECTED');
+  return (
+    isImkError(error) &&
+    (error.code === 'UNREACHABLE' || error.code === 'AUTH_FAILED' || error.code === 'HOST_KEY_REJECTED')
+  );
 }

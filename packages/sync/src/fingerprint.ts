@@ -11,7 +11,9 @@ export function backendFingerprint(options: unknown, env: NodeJS.ProcessEnv = pr
   hash.update(
     JSON.stringify(options, (key, value: unknown) =>
       // A key file named by a plain path: its content counts, so replacing the key counts as a change.
-      key === 'privateKeyFile' && typeof value === 'string' ? resolveRefs({ file: value }, env) : resolveRefs(value, env),
+      key === 'privateKeyFile' && typeof value === 'string'
+        ? resolveRefs({ file: value }, env)
+        : resolveRefs(value, env),
     ),
   );
   return hash.digest('hex').slice(0, 16);

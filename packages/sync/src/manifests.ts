@@ -77,7 +77,11 @@ export async function readJobManifest(job: CompleteJob): Promise<ReadManifestRes
     return { ok: false, problem: `${job.manifestPath} cannot be read as JSON: ${(error as Error).message}` };
   }
   const result = validateManifest(json);
-  if (!result.ok) return { ok: false, problem: `${job.manifestPath} is not a valid manifest: ${describeProblems(result.problems)}` };
+  if (!result.ok)
+    return {
+      ok: false,
+      problem: `${job.manifestPath} is not a valid manifest: ${describeProblems(result.problems)}`,
+    };
   const { legacy, manifest } = result.value;
   const artifacts: SyncArtifact[] = manifest.artifacts.map((artifact) => ({
     path: artifact.path,
@@ -86,8 +90,14 @@ export async function readJobManifest(job: CompleteJob): Promise<ReadManifestRes
     label: artifact.label ?? '',
     codec: artifact.codec ?? '',
     container: artifact.container ?? '',
-    sha256: typeof artifact.sha256 === 'string' && /^[0-9a-f]{64}$/.test(artifact.sha256) ? artifact.sha256 : undefined,
-    bytes: typeof (artifact as { bytes?: unknown }).bytes === 'number' ? (artifact as { bytes: number }).bytes : undefined,
+    sha256:
+      typeof artifact.sha256 === 'string' && /^[0-9a-f]{64}$/.test(artifact.sha256)
+        ? artifact.sha256
+        : undefined,
+    bytes:
+      typeof (artifact as { bytes?: unknown }).bytes === 'number'
+        ? (artifact as { bytes: number }).bytes
+        : undefined,
   }));
   return {
     ok: true,

@@ -5,7 +5,14 @@ import { errorMessage } from '@imk/errors';
 import type { JobManifest, SyncArtifact } from './manifests.ts';
 import type { Receipt, ReceiptStore } from './receipts.ts';
 import { receiptKey } from './receipts.ts';
-import { compileTemplate, renderTemplate, routeMatches, type CompiledTemplate, type Route, type TemplateValues } from './routes.ts';
+import {
+  compileTemplate,
+  renderTemplate,
+  routeMatches,
+  type CompiledTemplate,
+  type Route,
+  type TemplateValues,
+} from './routes.ts';
 
 /** A route ready to use: its template checked and split at the remote root. */
 export interface CompiledRoute {
@@ -88,7 +95,8 @@ export async function artifactIdentity(
   artifact: SyncArtifact,
   receipts: ReceiptStore | undefined,
 ): Promise<{ sha256: string; bytes: number }> {
-  if (artifact.sha256 !== undefined && artifact.bytes !== undefined) return { sha256: artifact.sha256, bytes: artifact.bytes };
+  if (artifact.sha256 !== undefined && artifact.bytes !== undefined)
+    return { sha256: artifact.sha256, bytes: artifact.bytes };
   const info = await stat(localPath);
   const bytes = artifact.bytes ?? info.size;
   if (artifact.sha256 !== undefined) return { sha256: artifact.sha256, bytes };
@@ -165,7 +173,12 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
           ...identity,
         });
       } catch (error) {
-        routed.problems.push({ jobId: manifest.jobId, artifact, routeName: compiled.name, message: errorMessage(error) });
+        routed.problems.push({
+          jobId: manifest.jobId,
+          artifact,
+          routeName: compiled.name,
+          message: errorMessage(error),
+        });
       }
     }
   }
@@ -179,11 +192,22 @@ export function transferState(
   fingerprints: ReadonlyMap<string, string>,
   now: number,
 ): { state: TransferState; receipt: Receipt | undefined } {
-  const receipt = receipts.get(receiptKey({ jobId: transfer.jobId, artifactPath: transfer.artifact.path, destination: transfer.destination }));
+  const receipt = receipts.get(
+    receiptKey({
+      jobId: transfer.jobId,
+      artifactPath: transfer.artifact.path,
+      destination: transfer.destination,
+    }),
+  );
   if (!receipt || receipt.sha256 !== transfer.sha256) return { state: 'due', receipt };
   if (receipt.status === 'delivered') return { state: 'delivered', receipt };
   // A final failure stands until the backend's configuration changes or `imk sync retry`.
-  if (receipt.final) return { state: receipt.backendFingerprint === fingerprints.get(transfer.backend) ? 'failed' : 'due', receipt };
-  if (receipt.nextAttemptAt !== undefined && receipt.nextAttemptAt > now) return { state: 'waiting', receipt };
+  if (receipt.final)
+    return {
+      state: receipt.backendFingerprint === fingerprints.get(transfer.backend) ? 'failed' : 'due',
+      receipt,
+    };
+  if (receipt.nextAttemptAt !== undefined && receipt.nextAttemptAt > now)
+    return { state: 'waiting', receipt };
   return { state: 'due', receipt };
 }

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS local_hashes (
 CREATE TABLE IF NOT EXISTS runner (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   pid INTEGER NOT NULL,
+  token TEXT NOT NULL,
   host TEXT NOT NULL,
   started_at TEXT NOT NULL
 );

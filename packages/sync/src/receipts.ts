@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -40,7 +41,13 @@ export interface Receipt extends ReceiptKey {
 
 export type ReceiptOutcome =
   | { status: 'delivered'; verifiedBy: string }
-  | { status: 'failed'; final: boolean; errorCode: string; errorMessage: string; nextAttemptAt: number | undefined };
+  | {
+      status: 'failed';
+      final: boolean;
+      errorCode: string;
+      errorMessage: string;
+      nextAttemptAt: number | undefined;
+    };
 
 export interface ReceiptWrite extends ReceiptKey {
   backend: string;
@@ -107,6 +114,7 @@ export class ReceiptStore {
   readonly file: string;
   private readonly db: Database;
   private readonly statements: Record<string, Statement>;
+  private runnerToken: string | undefined;
 
   private constructor(file: string, db: Database) {
     this.file = file;
@@ -126,7 +134,9 @@ export class ReceiptStore {
               error_code = excluded.error_code, error_message = excluded.error_message,
               next_attempt_at = excluded.next_attempt_at, backend_fingerprint = excluded.backend_fingerprint,
               verified_by = excluded.verified_by, delivered_at = excluded.delivered_at, updated_at = excluded.updated_at`),
-          localHashGet: db.prepare('SELECT sha256 FROM local_hashes WHERE path = ? AND bytes = ? AND mtime_ms = ?'),
+          localHashGet: db.prepare(
+            'SELECT sha256 FROM local_hashes WHERE path = ? AND bytes = ? AND mtime_ms = ?',
+          ),
           localHashPut: db.prepare(
             'INSERT OR REPLACE INTO local_hashes (path, bytes, mtime_ms, sha256) VALUES (?, ?, ?, ?)',
           ),
@@ -148,18 +158,30 @@ export class ReceiptStore {
         db.pragma(`user_version = ${RECEIPTS_SCHEMA_VERSION}`);
       }
     } catch (error) {
-      throw new ImkError('RECEIPTS_OPEN_FAILED', `cannot open the sync receipts ${options.file}: ${(error as Error).message}`, {
-        cause: error,
-        details: { file: options.file },
-      });
+      throw new ImkError(
+        'RECEIPTS_OPEN_FAILED',
+        `cannot open the sync receipts ${options.file}: ${(error as Error).message}`,
+        {
+          cause: error,
+          details: { file: options.file },
+        },
+      );
     }
     return new ReceiptStore(options.file, db);
   }
 
   /** Every receipt, by receiptKey(). One query: a pass with nothing to do stays fast. */
   all(): Map<string, Receipt> {
+    // A read-only store may look at a file its writer has created but not yet given tables.
+    if (this.db.readonly && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'receipts'").get())
+      return new Map();
     const rows = this.db.prepare('SELECT * FROM receipts').all() as Row[];
-    return new Map(rows.map((row) => [receiptKey({ jobId: row.job_id, artifactPath: row.artifact_path, destination: row.destination }), fromRow(row)]));
+    return new Map(
+      rows.map((row) => [
+        receiptKey({ jobId: row.job_id, artifactPath: row.artifact_path, destination: row.destination }),
+        fromRow(row),
+      ]),
+    );
   }
 
   record(write: ReceiptWrite, outcome: ReceiptOutcome, previousAttempts: number): void {
@@ -203,26 +225,37 @@ export class ReceiptStore {
 
   /**
    * Takes the single-runner lock of this host's state folder: returns the pid holding it when another live
-   * nas-sync process has it. A lock left by a killed process is taken over.
+   * runner (another process, or another engine in this one) has it. A lock left by a killed process is taken over.
    */
-  acquireRunner(pid = process.pid): number | undefined {
-    return this.db.transaction((): number | undefined => {
-      const row = this.db.prepare('SELECT pid, host FROM runner WHERE id = 1').get() as { pid: number; host: string } | undefined;
-      if (row && row.pid !== pid && row.host === hostname() && processAlive(row.pid)) return row.pid;
-      this.db
-        .prepare('INSERT OR REPLACE INTO runner (id, pid, host, started_at) VALUES (1, ?, ?, ?)')
-        .run(pid, hostname(), new Date().toISOString());
-      return undefined;
-    }).immediate();
+  acquireRunner(): number | undefined {
+    const token = randomUUID();
+    const holder = this.db
+      .transaction((): number | undefined => {
+        const row = this.db.prepare('SELECT pid, host FROM runner WHERE id = 1').get() as
+          { pid: number; host: string } | undefined;
+        if (row && row.host === hostname() && processAlive(row.pid)) return row.pid;
+        this.db
+          .prepare('INSERT OR REPLACE INTO runner (id, pid, token, host, started_at) VALUES (1, ?, ?, ?, ?)')
+          .run(process.pid, token, hostname(), new Date().toISOString());
+        return undefined;
+      })
+      .immediate();
+    if (holder === undefined) this.runnerToken = token;
+    return holder;
   }
 
-  releaseRunner(pid = process.pid): void {
-    this.db.prepare('DELETE FROM runner WHERE id = 1 AND pid = ?').run(pid);
+  releaseRunner(): void {
+    if (this.runnerToken)
+      this.db.prepare('DELETE FROM runner WHERE id = 1 AND token = ?').run(this.runnerToken);
+    this.runnerToken = undefined;
   }
 
   /** The pid of the live nas-sync process using this state folder, if any. */
   runnerPid(): number | undefined {
-    const row = this.db.prepare('SELECT pid, host FROM runner WHERE id = 1').get() as { pid: number; host: string } | undefined;
+    if (this.db.readonly && !this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'runner'").get())
+      return undefined;
+    const row = this.db.prepare('SELECT pid, host FROM runner WHERE id = 1').get() as
+      { pid: number; host: string } | undefined;
     return row && row.host === hostname() && processAlive(row.pid) ? row.pid : undefined;
   }
 

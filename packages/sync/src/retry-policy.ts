@@ -7,9 +7,15 @@ export const RetryPolicySchema = z.object({
     .int()
     .min(1)
     .default(3)
-    .describe('Tries of one transfer within a pass for passing faults (a dropped connection waits for the next pass).'),
+    .describe(
+      'Tries of one transfer within a pass for passing faults (a dropped connection waits for the next pass).',
+    ),
   /** @default 2 */
-  initialDelaySec: z.number().nonnegative().default(2).describe('First backoff delay; doubles with each failed attempt.'),
+  initialDelaySec: z
+    .number()
+    .nonnegative()
+    .default(2)
+    .describe('First backoff delay; doubles with each failed attempt.'),
   /** @default 600 */
   maxDelaySec: z.number().positive().default(600).describe('Longest wait between attempts.'),
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { RouteSchema, compileTemplate, renderTemplate, routeMatches, type CompiledTemplate, type TemplateValues } from './routes.ts';
+import {
+  RouteSchema,
+  compileTemplate,
+  renderTemplate,
+  routeMatches,
+  type CompiledTemplate,
+  type TemplateValues,
+} from './routes.ts';
 
 const roots = { audio: '/mnt/nas/Music', stems: '/mnt/nas/Stems' };
 
@@ -29,7 +36,9 @@ function compiled(to: string): CompiledTemplate {
 describe('route templates', () => {
   it('fills remote roots and manifest fields', () => {
     const template = compiled('${remoteRoots.audio}/{artist}/{album}/{title} ({variant}).{ext}');
-    expect(renderTemplate(template, values())).toBe('/mnt/nas/Music/Daft Punk/Discovery/One More Time (instrumental).m4a');
+    expect(renderTemplate(template, values())).toBe(
+      '/mnt/nas/Music/Daft Punk/Discovery/One More Time (instrumental).m4a',
+    );
   });
 
   it('adds the file name when the template ends with /', () => {
@@ -44,14 +53,20 @@ describe('route templates', () => {
     const path = renderTemplate(template, hostile);
     expect(path.startsWith('/mnt/nas/Music/')).toBe(true);
     expect(path.split('/')).not.toContain('..');
-    expect(renderTemplate(template, values({ artist: '..', title: '.' }))).toBe('/mnt/nas/Music/unknown/unknown.m4a');
-    expect(renderTemplate(template, values({ artist: 'AC/DC' }))).toBe('/mnt/nas/Music/AC_DC/One More Time.m4a');
+    expect(renderTemplate(template, values({ artist: '..', title: '.' }))).toBe(
+      '/mnt/nas/Music/unknown/unknown.m4a',
+    );
+    expect(renderTemplate(template, values({ artist: 'AC/DC' }))).toBe(
+      '/mnt/nas/Music/AC_DC/One More Time.m4a',
+    );
   });
 
   it('keeps a literal root too', () => {
     const template = compiled('/srv/music/{artist}/{title}.{ext}');
     expect(template.root).toBe('/srv/music');
-    expect(renderTemplate(template, values({ artist: '../..' }))).toBe('/srv/music/unknown/One More Time.m4a');
+    expect(renderTemplate(template, values({ artist: '../..' }))).toBe(
+      '/srv/music/unknown/One More Time.m4a',
+    );
   });
 
   it('rejects templates that could escape or do not make sense', () => {

@@ -51,12 +51,17 @@ export const RouteSchema = z
     to: z
       .string()
       .min(1)
-      .describe('Destination template, e.g. "${remoteRoots.audio}/{artist}/{album}/{title}.{ext}"; a trailing / adds {filename}.'),
+      .describe(
+        'Destination template, e.g. "${remoteRoots.audio}/{artist}/{album}/{title}.{ext}"; a trailing / adds {filename}.',
+      ),
     backend: z.string().min(1).optional().describe(`A name under backends. @default "${DEFAULT_BACKEND}"`),
   })
   .superRefine((route, ctx) => {
     if (route.match && (route.kind ?? route.variant ?? route.source_type) !== undefined)
-      ctx.addIssue({ code: 'custom', message: 'give either match: {…} or the legacy kind/variant keys, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either match: {…} or the legacy kind/variant keys, not both',
+      });
   })
   .transform((route) => ({
     name: route.name,
@@ -107,7 +112,8 @@ export function compileTemplate(
       return `unknown field {${match[1] ?? ''}}; known: ${TEMPLATE_FIELDS.map((f) => `{${f}}`).join(', ')}`;
   }
   const literalParts = `${root}/${template.replace(TOKEN, 'x')}`;
-  if (literalParts.split('/').includes('..')) return 'must not contain ".." (a route stays inside its remote root)';
+  if (literalParts.split('/').includes('..'))
+    return 'must not contain ".." (a route stays inside its remote root)';
   if (/[{}]/.test(template.replace(TOKEN, ''))) return 'has an unmatched { or }';
   if (template === '') return 'names a folder but no file';
   return { root, relative: template };
@@ -123,8 +129,14 @@ export function renderTemplate(template: CompiledTemplate, values: TemplateValue
     safeFileName(values[field as TemplateField] ?? '', '', 'unknown'),
   );
   const normalized = posix.normalize(relative);
-  if (normalized.startsWith('/') || normalized.split('/').some((segment) => segment === '..' || segment === ''))
-    throw syncError('BACKEND_CONFIG_INVALID', `route path "${relative}" would leave its remote root ${template.root}`);
+  if (
+    normalized.startsWith('/') ||
+    normalized.split('/').some((segment) => segment === '..' || segment === '')
+  )
+    throw syncError(
+      'BACKEND_CONFIG_INVALID',
+      `route path "${relative}" would leave its remote root ${template.root}`,
+    );
   if (template.root === '') return normalized;
   return template.root === '/' ? `/${normalized}` : `${template.root}/${normalized}`;
 }
@@ -137,7 +149,9 @@ function globToRegExp(pattern: string): RegExp {
 function valueMatches(expected: string | string[] | undefined, actual: string | undefined): boolean {
   if (expected === undefined) return true;
   const list = Array.isArray(expected) ? expected : [expected];
-  return list.some((pattern) => pattern === '*' || (actual !== undefined && globToRegExp(pattern).test(actual)));
+  return list.some(
+    (pattern) => pattern === '*' || (actual !== undefined && globToRegExp(pattern).test(actual)),
+  );
 }
 
 /** Whether a route takes an artifact. */

@@ -37,7 +37,8 @@ export interface RunTransfersInput {
 /** Orders transfers round-robin over backends, so one busy or dead destination does not hold up the others. */
 function interleave(transfers: PlannedTransfer[]): PlannedTransfer[] {
   const byBackend = new Map<string, PlannedTransfer[]>();
-  for (const transfer of transfers) byBackend.set(transfer.backend, [...(byBackend.get(transfer.backend) ?? []), transfer]);
+  for (const transfer of transfers)
+    byBackend.set(transfer.backend, [...(byBackend.get(transfer.backend) ?? []), transfer]);
   const queues = [...byBackend.values()];
   const out: PlannedTransfer[] = [];
   for (let i = 0; out.length < transfers.length; i++)
@@ -50,9 +51,15 @@ function interleave(transfers: PlannedTransfer[]): PlannedTransfer[] {
 
 async function assertInsideJob(transfer: PlannedTransfer): Promise<void> {
   // A symlink in an output folder must not send some other file of this host to the NAS.
-  const [file, jobDir] = await Promise.all([realpath(transfer.localPath), realpath(transfer.localPath.slice(0, -transfer.artifact.path.length))]);
+  const [file, jobDir] = await Promise.all([
+    realpath(transfer.localPath),
+    realpath(transfer.localPath.slice(0, -transfer.artifact.path.length)),
+  ]);
   if (!file.startsWith(jobDir.endsWith(sep) ? jobDir : jobDir + sep))
-    throw syncError('LOCAL_MISMATCH', `artifact ${transfer.localPath} links outside its job folder; it is not sent`);
+    throw syncError(
+      'LOCAL_MISMATCH',
+      `artifact ${transfer.localPath} links outside its job folder; it is not sent`,
+    );
 }
 
 /**
@@ -84,7 +91,8 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
       backendFingerprint: input.fingerprintOf(transfer.backend),
     };
     const previous = transfer.receipt?.sha256 === transfer.sha256 ? transfer.receipt.attempts : 0;
-    if (outcome.status === 'delivered') input.receipts.record(write, { status: 'delivered', verifiedBy: outcome.verifiedBy ?? '' }, previous);
+    if (outcome.status === 'delivered')
+      input.receipts.record(write, { status: 'delivered', verifiedBy: outcome.verifiedBy ?? '' }, previous);
     else if (outcome.status === 'failed')
       input.receipts.record(
         write,
@@ -111,7 +119,11 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
 
   async function attempt(transfer: PlannedTransfer): Promise<void> {
     const started = performance.now();
-    const log = input.logger.child({ job_id: transfer.jobId, artifact: transfer.artifact.path, backend: transfer.backend });
+    const log = input.logger.child({
+      job_id: transfer.jobId,
+      artifact: transfer.artifact.path,
+      backend: transfer.backend,
+    });
     const known = down.get(transfer.backend);
     if (known) return record(transfer, failed(transfer, known, started));
     if (input.signal?.aborted) return;
@@ -127,33 +139,63 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
           signal: input.signal,
         });
         const ms = Math.round(performance.now() - started);
-        log.info({ remote_path: transfer.remotePath, bytes: transfer.bytes, verified_by: result.verifiedBy, ms }, 'delivered');
-        return record(transfer, { transfer, status: 'delivered', final: false, verifiedBy: result.verifiedBy, ms });
+        log.info(
+          { remote_path: transfer.remotePath, bytes: transfer.bytes, verified_by: result.verifiedBy, ms },
+          'delivered',
+        );
+        return record(transfer, {
+          transfer,
+          status: 'delivered',
+          final: false,
+          verifiedBy: result.verifiedBy,
+          ms,
+        });
       } catch (error) {
-        if (input.signal?.aborted) return record(transfer, failed(transfer, syncError('ABORTED', 'stopped by shutdown'), started));
+        if (input.signal?.aborted)
+          return record(transfer, failed(transfer, syncError('ABORTED', 'stopped by shutdown'), started));
         const outcome = failed(transfer, error, started);
-        if (isDestinationDown(error) || (isImkError(error) && ['BACKEND_CONFIG_INVALID', 'SECRET_MISSING', 'TOOL_MISSING'].includes(error.code))) {
+        if (
+          isDestinationDown(error) ||
+          (isImkError(error) &&
+            ['BACKEND_CONFIG_INVALID', 'SECRET_MISSING', 'TOOL_MISSING'].includes(error.code))
+        ) {
           // Said once per destination and pass; its other transfers are recorded without trying.
           if (!down.has(transfer.backend)) {
             down.set(transfer.backend, error as Error);
-            if (outcome.final) log.error({ code: outcome.errorCode }, `destination failed for good: ${outcome.error ?? ''}`);
-            else log.warn({ code: outcome.errorCode }, `destination unreachable, will retry later: ${outcome.error ?? ''}`);
+            if (outcome.final)
+              log.error({ code: outcome.errorCode }, `destination failed for good: ${outcome.error ?? ''}`);
+            else
+              log.warn(
+                { code: outcome.errorCode },
+                `destination unreachable, will retry later: ${outcome.error ?? ''}`,
+              );
           }
           return record(transfer, outcome);
         }
         if (outcome.final || attemptNo >= input.retry.attemptsPerPass) {
           if (outcome.final) log.error({ code: outcome.errorCode }, outcome.error ?? 'transfer failed');
-          else log.warn({ code: outcome.errorCode, attempts: attemptNo }, `transfer failed, will retry later: ${outcome.error ?? ''}`);
+          else
+            log.warn(
+              { code: outcome.errorCode, attempts: attemptNo },
+              `transfer failed, will retry later: ${outcome.error ?? ''}`,
+            );
           return record(transfer, outcome);
         }
-        log.warn({ code: outcome.errorCode, attempt: attemptNo }, `transfer failed, retrying: ${outcome.error ?? ''}`);
-        await sleep(backoffMs(input.retry, attemptNo), undefined, { signal: input.signal }).catch(() => undefined);
+        log.warn(
+          { code: outcome.errorCode, attempt: attemptNo },
+          `transfer failed, retrying: ${outcome.error ?? ''}`,
+        );
+        await sleep(backoffMs(input.retry, attemptNo), undefined, { signal: input.signal }).catch(
+          () => undefined,
+        );
       }
     }
   }
 
   await Promise.all(
-    interleave(input.transfers).map((transfer) => limitOf(transfer.backend)(() => globalLimit(() => attempt(transfer)))),
+    interleave(input.transfers).map((transfer) =>
+      limitOf(transfer.backend)(() => globalLimit(() => attempt(transfer))),
+    ),
   );
   return outcomes;
 }

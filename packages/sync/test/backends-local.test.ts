@@ -35,7 +35,10 @@ testBackend('rclone to a local remote', async () => {
   const remote = `imklocal:${dir.path}/`;
   return {
     backend: createRcloneBackend({ type: 'rclone', remote, configFile }, context('rclone')),
-    throttled: createRcloneBackend({ type: 'rclone', remote, configFile, bandwidthLimit: '1M' }, context('slow')),
+    throttled: createRcloneBackend(
+      { type: 'rclone', remote, configFile, bandwidthLimit: '1M' },
+      context('slow'),
+    ),
     base: 'music',
     readRemote: (path) => readServerFile(join(dir.path, path)),
     teardown: dir.remove,

@@ -107,11 +107,18 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
       const local = await artifact('changed.m4a', randomBytes(20_000));
       const remote = posix.join(t.base, 'mismatch', 'changed.m4a');
       const error = await t.backend
-        .put({ localPath: local.path, remotePath: remote, bytes: local.bytes, sha256: sha256(randomBytes(8)) })
+        .put({
+          localPath: local.path,
+          remotePath: remote,
+          bytes: local.bytes,
+          sha256: sha256(randomBytes(8)),
+        })
         .catch((e: unknown) => e);
       expect(isImkError(error, 'LOCAL_MISMATCH')).toBe(true);
       expect(await t.backend.stat(remote)).toBeUndefined();
-      expect((await t.backend.list(posix.join(t.base, 'mismatch'))).filter((n) => !n.startsWith('.imk-partial'))).toEqual([]);
+      expect(
+        (await t.backend.list(posix.join(t.base, 'mismatch'))).filter((n) => !n.startsWith('.imk-partial')),
+      ).toEqual([]);
     });
 
     it('reports absent files and folders as absent, and removes files', async () => {

@@ -21,7 +21,11 @@ function engineOptions(over: Partial<SyncEngineOptions> = {}): SyncEngineOptions
     receipts,
     remoteRoots: { audio: join(nas, 'Music'), stems: join(nas, 'Stems') },
     backends: { nas: { type: 'local', fsync: false } },
-    routes: ROUTES.map((r) => ({ name: undefined, ...r, match: { ...r.match, variant: undefined, source_type: undefined } })),
+    routes: ROUTES.map((r) => ({
+      name: undefined,
+      ...r,
+      match: { ...r.match, variant: undefined, source_type: undefined },
+    })),
     logger: testLogger(),
     retry: { attemptsPerPass: 1, initialDelaySec: 60, maxDelaySec: 600 },
     ...over,
@@ -45,11 +49,17 @@ afterEach(async () => {
 describe('sync engine', () => {
   it('delivers every routed artifact once, and nothing again after a restart', async () => {
     await writeJob(outputs, audioJob('job1', ['instrumental', 'no_drums']));
-    await writeJob(outputs, { jobId: 'job2', artifacts: [{ path: 'files/stems/vocals.flac', kind: 'stems', variant: 'vocals' }] });
+    await writeJob(outputs, {
+      jobId: 'job2',
+      artifacts: [{ path: 'files/stems/vocals.flac', kind: 'stems', variant: 'vocals' }],
+    });
     const engine = createSyncEngine(engineOptions());
     const first = await engine.runPass();
     expect(first).toMatchObject({ jobs: 2, transfers: 3, delivered: 3, failed: 0 });
-    expect((await readdir(join(nas, 'Music', 'Artist'))).sort()).toEqual(['Title job1 (instrumental).m4a', 'Title job1 (no_drums).m4a']);
+    expect((await readdir(join(nas, 'Music', 'Artist'))).sort()).toEqual([
+      'Title job1 (instrumental).m4a',
+      'Title job1 (no_drums).m4a',
+    ]);
     expect(await readdir(join(nas, 'Stems', 'job2'))).toEqual(['vocals.flac']);
     const mtime = (await stat(join(nas, 'Stems', 'job2', 'vocals.flac'))).mtimeMs;
 
@@ -61,13 +71,21 @@ describe('sync engine', () => {
   });
 
   it('sends an artifact again when its sha256 changed', async () => {
-    await writeJob(outputs, { jobId: 'job1', artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems', variant: 'drums' }] });
+    await writeJob(outputs, {
+      jobId: 'job1',
+      artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems', variant: 'drums' }],
+    });
     const engine = createSyncEngine(engineOptions());
     await engine.runPass();
-    const contents = await writeJob(outputs, { jobId: 'job1', artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems', variant: 'drums' }] });
+    const contents = await writeJob(outputs, {
+      jobId: 'job1',
+      artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems', variant: 'drums' }],
+    });
     const second = await engine.runPass();
     expect(second).toMatchObject({ delivered: 1, alreadyDelivered: 0 });
-    expect(await readFile(join(nas, 'Stems', 'job1', 'drums.flac'))).toEqual(contents.get('files/stems/drums.flac'));
+    expect(await readFile(join(nas, 'Stems', 'job1', 'drums.flac'))).toEqual(
+      contents.get('files/stems/drums.flac'),
+    );
   });
 
   it('looks only at complete jobs: no manifest or a dot folder means still being written', async () => {
@@ -82,20 +100,27 @@ describe('sync engine', () => {
     const contents = await writeJob(outputs, { ...audioJob('legacy1'), legacy: true });
     const summary = await createSyncEngine(engineOptions()).runPass();
     expect(summary.delivered).toBe(1);
-    expect(await readFile(join(nas, 'Music', 'Artist', 'Title legacy1 (instrumental).m4a'))).toEqual([...contents.values()][0]);
+    expect(await readFile(join(nas, 'Music', 'Artist', 'Title legacy1 (instrumental).m4a'))).toEqual(
+      [...contents.values()][0],
+    );
   });
 
   it('refuses to route two artifacts of a job onto one name', async () => {
     await writeJob(outputs, audioJob('job1', ['instrumental', 'no_drums']));
     const { logger, lines } = capturingLogger();
-    const routes = [{ name: 'flat', match: { kind: 'audio' }, to: '${remoteRoots.audio}/{title}.{ext}', backend: 'nas' }];
+    const routes = [
+      { name: 'flat', match: { kind: 'audio' }, to: '${remoteRoots.audio}/{title}.{ext}', backend: 'nas' },
+    ];
     const summary = await createSyncEngine(engineOptions({ logger, routes })).runPass();
     expect(summary).toMatchObject({ transfers: 1, delivered: 1 });
     expect(lines().some((l) => String(l.msg).includes('both route to'))).toBe(true);
   });
 
   it('warns once about unrouted artifacts, or records them as failed with unrouted: fail', async () => {
-    await writeJob(outputs, { jobId: 'v1', artifacts: [{ path: 'files/video/clip.mp4', kind: 'video', variant: 'source' }] });
+    await writeJob(outputs, {
+      jobId: 'v1',
+      artifacts: [{ path: 'files/video/clip.mp4', kind: 'video', variant: 'source' }],
+    });
     const { logger, lines } = capturingLogger();
     const engine = createSyncEngine(engineOptions({ logger }));
     await engine.runPass();
@@ -141,7 +166,9 @@ describe('sync engine', () => {
   it('does not copy anything on a dry run', async () => {
     await writeJob(outputs, audioJob('job1'));
     const summary = await createSyncEngine(engineOptions()).runPass({ dryRun: true });
-    expect(summary.outcomes.map((o) => o.transfer.remotePath)).toEqual([join(nas, 'Music', 'Artist', 'Title job1 (instrumental).m4a')]);
+    expect(summary.outcomes.map((o) => o.transfer.remotePath)).toEqual([
+      join(nas, 'Music', 'Artist', 'Title job1 (instrumental).m4a'),
+    ]);
     expect(summary.delivered).toBe(0);
     expect(receipts.all().size).toBe(0);
     await expect(stat(nas)).rejects.toThrow();
@@ -151,7 +178,12 @@ describe('sync engine', () => {
     for (let j = 0; j < 100; j++)
       await writeJob(outputs, {
         jobId: `job${j}`,
-        artifacts: Array.from({ length: 10 }, (_, a) => ({ path: `files/stems/s${a}.flac`, kind: 'stems' as const, variant: `s${a}`, size: 64 })),
+        artifacts: Array.from({ length: 10 }, (_, a) => ({
+          path: `files/stems/s${a}.flac`,
+          kind: 'stems' as const,
+          variant: `s${a}`,
+          size: 64,
+        })),
       });
     const first = await createSyncEngine(engineOptions({ concurrency: 4 })).runPass();
     expect(first.delivered).toBe(1000);

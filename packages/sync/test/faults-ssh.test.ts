@@ -42,7 +42,7 @@ function sshBackend(type: 'sftp' | 'rsync', over: Record<string, unknown> = {}):
     knownHostsFile: sshd.knownHosts,
     connectTimeoutSec: 5,
     ...over,
-  } as BackendOptions;
+  };
 }
 
 function engineFor(backend: BackendOptions, dest: string, over: Partial<SyncEngineOptions> = {}) {
@@ -51,7 +51,14 @@ function engineFor(backend: BackendOptions, dest: string, over: Partial<SyncEngi
     receipts,
     remoteRoots: { audio: dest },
     backends: { nas: backend },
-    routes: [{ name: 'audio', match: { kind: 'audio' }, to: '${remoteRoots.audio}/{title} ({variant}).{ext}', backend: 'nas' }],
+    routes: [
+      {
+        name: 'audio',
+        match: { kind: 'audio' },
+        to: '${remoteRoots.audio}/{title} ({variant}).{ext}',
+        backend: 'nas',
+      },
+    ],
     logger: testLogger(),
     retry: { attemptsPerPass: 1, initialDelaySec: 30, maxDelaySec: 60 },
     now: () => clock,
@@ -66,7 +73,10 @@ async function waitForTemp(folder: string, minBytes: number): Promise<void> {
     for (const name of names) {
       // sftp writes the .imk-tmp name itself; rsync writes its own hidden temp file first.
       if (!name.startsWith('.')) continue;
-      const size = await stat(join(folder, name)).then((s) => (s.isFile() ? s.size : 0), () => 0);
+      const size = await stat(join(folder, name)).then(
+        (s) => (s.isFile() ? s.size : 0),
+        () => 0,
+      );
       if (size >= minBytes) return;
     }
     await sleep(50);
@@ -102,12 +112,14 @@ describe.each(['sftp', 'rsync'] as const)('%s over a real sshd', (type) => {
 
   it('a wrong key is a clear final error, reported once and not retried until the config changes', async () => {
     const dest = join(sshd.dataDir, `wrong-key-${type}`);
-    for (const id of ['a1', 'a2', 'a3']) await writeJob(join(dir.path, 'outputs'), { jobId: id, artifacts: [{ path: 'files/audio/x.m4a' }] });
+    for (const id of ['a1', 'a2', 'a3'])
+      await writeJob(join(dir.path, 'outputs'), { jobId: id, artifacts: [{ path: 'files/audio/x.m4a' }] });
     const { logger, lines } = capturingLogger();
     const wrong = sshBackend(type, { privateKeyFile: sshd.wrongKey });
     const first = await engineFor(wrong, dest, { logger }).runPass();
     expect(first).toMatchObject({ delivered: 0, failed: 3 });
-    for (const outcome of first.outcomes) expect(outcome).toMatchObject({ final: true, errorCode: 'AUTH_FAILED' });
+    for (const outcome of first.outcomes)
+      expect(outcome).toMatchObject({ final: true, errorCode: 'AUTH_FAILED' });
     expect(first.outcomes[0]?.error).toMatch(/refused the login/);
     const errors = lines().filter((l) => l.level === 50);
     expect(errors).toHaveLength(1);

@@ -81,7 +81,11 @@ export async function writeJob(outputsDir: string, job: FixtureJob): Promise<Map
 export function audioJob(jobId: string, variants: string[] = ['instrumental'], size = 1000): FixtureJob {
   return {
     jobId,
-    artifacts: variants.map((variant) => ({ path: `files/audio/Artist - ${jobId} (${variant}).m4a`, variant, size })),
+    artifacts: variants.map((variant) => ({
+      path: `files/audio/Artist - ${jobId} (${variant}).m4a`,
+      variant,
+      size,
+    })),
   };
 }
 

@@ -26,7 +26,7 @@ export function capturingLogger(): { logger: Logger; lines: () => Record<string,
   };
 }
 
-export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {
+export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { loadServiceConfig } from '@imk/config';
-import { BackendOptionsSchema, RetryPolicySchema, RouteSchema, compileRoutes, DEFAULT_BACKEND } from '@imk/sync';
+import {
+  BackendOptionsSchema,
+  RetryPolicySchema,
+  RouteSchema,
+  compileRoutes,
+  DEFAULT_BACKEND,
+} from '@imk/sync';
 
 export const SERVICE_NAME = 'nas-sync';
 
@@ -10,14 +16,23 @@ export const NasSyncSchema = z
     /** @default false */
     enabled: z.boolean().default(false).describe('Nothing is synced until this is true.'),
     /** @default 5 */
-    pollIntervalSec: z.number().positive().default(5).describe('Seconds between listings of outputs/ (the truth; a watcher only hints).'),
+    pollIntervalSec: z
+      .number()
+      .positive()
+      .default(5)
+      .describe('Seconds between listings of outputs/ (the truth; a watcher only hints).'),
     /** @default true */
-    watch: z.boolean().default(true).describe('Also react at once to new folders in outputs/ (no effect on NFS/SMB).'),
+    watch: z
+      .boolean()
+      .default(true)
+      .describe('Also react at once to new folders in outputs/ (no effect on NFS/SMB).'),
     /** @default 'warn' */
     unrouted: z
       .enum(['warn', 'fail'])
       .default('warn')
-      .describe('An artifact no route matches: warn once and skip it, or record it as failed (shown by imk sync status).'),
+      .describe(
+        'An artifact no route matches: warn once and skip it, or record it as failed (shown by imk sync status).',
+      ),
     /** @default 2 */
     concurrency: z.number().int().positive().default(2).describe('Transfers at once, over all backends.'),
     retry: RetryPolicySchema.default(RetryPolicySchema.parse({})),
@@ -28,7 +43,9 @@ export const NasSyncSchema = z
     backends: z
       .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'), BackendOptionsSchema)
       .default({})
-      .describe('Named destinations; a route without backend uses "local" (a plain local folder unless defined here).'),
+      .describe(
+        'Named destinations; a route without backend uses "local" (a plain local folder unless defined here).',
+      ),
     routes: z.array(RouteSchema).default([]),
   })
   .superRefine((config, ctx) => {
@@ -55,7 +72,10 @@ export type LoadedNasSync =
   | { state: 'enabled'; file: string | undefined; config: NasSyncConfig };
 
 /** Reads config/nas-sync.yaml (and IMK_NAS_SYNC__… env overrides) and says whether sync is on. */
-export async function loadNasSyncConfig(root: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedNasSync> {
+export async function loadNasSyncConfig(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedNasSync> {
   const loaded = await loadServiceConfig({ service: SERVICE_NAME, schema: NasSyncFileSchema, root, env });
   const section = loaded.config.nasSync;
   if (!section)

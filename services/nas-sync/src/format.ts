@@ -28,7 +28,10 @@ export function formatSummary(summary: PassSummary): string {
   }
   const failures = summary.outcomes
     .filter((outcome) => outcome.status === 'failed')
-    .map((o) => `failed ${o.transfer.jobId}/${o.transfer.artifact.path} -> ${o.transfer.backend}: [${o.errorCode ?? ''}] ${o.error ?? ''}`);
+    .map(
+      (o) =>
+        `failed ${o.transfer.jobId}/${o.transfer.artifact.path} -> ${o.transfer.backend}: [${o.errorCode ?? ''}] ${o.error ?? ''}`,
+    );
   return [
     ...failures,
     `nas-sync: ${summary.delivered} delivered, ${summary.alreadyDelivered} already delivered, ${summary.failed} failed, ${summary.waiting} waiting to retry, ${summary.failedFinal} failed for good, ${summary.unrouted} unrouted (${summary.jobs} jobs)`,
@@ -42,7 +45,8 @@ export function formatStatus(status: SyncStatus): string {
     const where = row.remote_path ? `${row.backend}:${row.remote_path}` : row.backend;
     let detail = '';
     if (row.state === 'delivered') detail = row.delivered_at ? `at ${row.delivered_at}` : '';
-    else if (row.error) detail = `[${row.error_code ?? ''}] ${row.error}${row.retry_at ? ` (retry at ${row.retry_at})` : ''}`;
+    else if (row.error)
+      detail = `[${row.error_code ?? ''}] ${row.error}${row.retry_at ? ` (retry at ${row.retry_at})` : ''}`;
     return `${row.state.padEnd(9)} ${row.job_id}/${row.artifact} -> ${where}${detail ? `  ${detail}` : ''}`;
   });
   const t = status.totals;

@@ -22,10 +22,13 @@ export interface RunOnceOptions extends NasSyncOptions {
 }
 
 export type RunOnceResult =
-  | { state: 'not-configured' | 'disabled'; reason: string }
-  | { state: 'ran'; summary: PassSummary };
+  { state: 'not-configured' | 'disabled'; reason: string } | { state: 'ran'; summary: PassSummary };
 
-function openEngine(config: NasSyncConfig, options: NasSyncOptions, receipts: ReceiptStore | undefined): SyncEngine {
+function openEngine(
+  config: NasSyncConfig,
+  options: NasSyncOptions,
+  receipts: ReceiptStore | undefined,
+): SyncEngine {
   return createSyncEngine({
     outputsDir: resolvePaths(options.root).outputs,
     receipts,
@@ -67,7 +70,11 @@ export async function runNasSyncOnce(options: RunOnceOptions): Promise<RunOnceRe
     : openAsRunner(options.root);
   const engine = openEngine(loaded.config, options, receipts);
   try {
-    const summary = await engine.runPass({ dryRun: options.dryRun, jobId: options.jobId, signal: options.signal });
+    const summary = await engine.runPass({
+      dryRun: options.dryRun,
+      jobId: options.jobId,
+      signal: options.signal,
+    });
     return { state: 'ran', summary };
   } finally {
     await engine.close();
@@ -101,7 +108,8 @@ export async function startNasSync(options: NasSyncOptions): Promise<void> {
   const loaded = await loadNasSyncConfig(options.root, options.env);
   if (loaded.state !== 'enabled') {
     logger.warn(loaded.reason);
-    if (signal && !signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    if (signal && !signal.aborted)
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     return;
   }
   const { config } = loaded;
@@ -117,14 +125,22 @@ export async function startNasSync(options: NasSyncOptions): Promise<void> {
       // No outputs/ yet, or a filesystem without events: the periodic listing does the work.
     }
   }
-  logger.info({ routes: config.routes.length, backends: Object.keys(config.backends), file: loaded.file }, 'nas-sync started');
+  logger.info(
+    { routes: config.routes.length, backends: Object.keys(config.backends), file: loaded.file },
+    'nas-sync started',
+  );
   try {
     while (!signal?.aborted) {
       try {
         const summary = await engine.runPass({ signal });
         if (summary.delivered > 0 || summary.failed > 0)
           logger.info(
-            { delivered: summary.delivered, failed: summary.failed, waiting: summary.waiting, already: summary.alreadyDelivered },
+            {
+              delivered: summary.delivered,
+              failed: summary.failed,
+              waiting: summary.waiting,
+              already: summary.alreadyDelivered,
+            },
             'sync pass done',
           );
       } catch (error) {

@@ -50,7 +50,8 @@ function rowOf(transfer: PlannedTransfer): StatusRow {
   if (receipt?.status === 'failed') {
     row.error_code = receipt.errorCode;
     row.error = receipt.errorMessage;
-    if (transfer.state === 'waiting' && receipt.nextAttemptAt) row.retry_at = new Date(receipt.nextAttemptAt).toISOString();
+    if (transfer.state === 'waiting' && receipt.nextAttemptAt)
+      row.retry_at = new Date(receipt.nextAttemptAt).toISOString();
   }
   if (receipt?.status === 'delivered') {
     row.delivered_at = receipt.deliveredAt;
@@ -60,7 +61,12 @@ function rowOf(transfer: PlannedTransfer): StatusRow {
 }
 
 /** What was delivered where, what is pending, what failed and why: from the manifests, routes and receipts. */
-export async function getSyncStatus(options: { root: string; logger: Logger; jobId?: string; env?: NodeJS.ProcessEnv }): Promise<SyncStatus> {
+export async function getSyncStatus(options: {
+  root: string;
+  logger: Logger;
+  jobId?: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<SyncStatus> {
   const totals = { delivered: 0, pending: 0, failed: 0, unrouted: 0 };
   const loaded = await loadNasSyncConfig(options.root, options.env);
   if (loaded.state !== 'enabled') return { configured: false, reason: loaded.reason, rows: [], totals };
@@ -121,7 +127,10 @@ export async function getSyncStatus(options: { root: string; logger: Logger; job
 }
 
 /** Makes failed transfers (all, or one job's) due again. Returns how many; the caller runs a pass if no service does. */
-export async function resetFailedTransfers(options: { root: string; jobId?: string }): Promise<{ reset: number; runnerPid: number | undefined }> {
+export function resetFailedTransfers(options: { root: string; jobId?: string }): {
+  reset: number;
+  runnerPid: number | undefined;
+} {
   const receipts = ReceiptStore.open({ file: receiptsFile(resolvePaths(options.root).root), readonly: true });
   if (!receipts) return { reset: 0, runnerPid: undefined };
   receipts.close();

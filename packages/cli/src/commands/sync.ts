@@ -67,9 +67,15 @@ export function registerSync(program: Command): void {
       .option('--json', 'print JSON (one object with rows and totals)')
       .option('--job <id>', 'only this job')
       .description('per artifact and destination: delivered, pending, or failed with the reason'),
-  ).action(async (options: { root?: string; json?: boolean; job?: string }) => {
+  ).action(async (_options: unknown, command: Command) => {
+    // --root may be given before or after "status"; commander files it under whichever command saw it.
+    const options = command.optsWithGlobals<{ root?: string; json?: boolean; job?: string }>();
     const { paths } = contextFrom(options);
-    const status = await getSyncStatus({ root: paths.root, logger: createLogger('nas-sync'), jobId: options.job });
+    const status = await getSyncStatus({
+      root: paths.root,
+      logger: createLogger('nas-sync'),
+      jobId: options.job,
+    });
     print(options.json ? JSON.stringify(status, null, 2) : formatStatus(status));
   });
 
@@ -77,10 +83,12 @@ export function registerSync(program: Command): void {
     sync
       .command('retry')
       .argument('[job]', 'only this job')
-      .description('try failed transfers again now (also those that failed for good, e.g. after fixing credentials)'),
-  ).action(async (job: string | undefined, options: { root?: string }) => {
-    const { paths } = contextFrom(options);
-    const { reset, runnerPid } = await resetFailedTransfers({ root: paths.root, jobId: job });
+      .description(
+        'try failed transfers again now (also those that failed for good, e.g. after fixing credentials)',
+      ),
+  ).action(async (job: string | undefined, _options: unknown, command: Command) => {
+    const { paths } = contextFrom(command.optsWithGlobals<{ root?: string }>());
+    const { reset, runnerPid } = resetFailedTransfers({ root: paths.root, jobId: job });
     print(`${reset} failed transfer${reset === 1 ? '' : 's'} marked for retry${job ? ` (job ${job})` : ''}`);
     if (reset === 0) return;
     if (runnerPid !== undefined) {

@@ -11,9 +11,16 @@ export const BackendBaseSchema = z.strictObject({
   verify: z
     .enum(['sha256', 'size'])
     .default('sha256')
-    .describe('After a copy: sha256 = size and content hash (read-back or server hash); size = byte count only.'),
+    .describe(
+      'After a copy: sha256 = size and content hash (read-back or server hash); size = byte count only.',
+    ),
   bandwidthLimit: BandwidthSchema.optional().describe('Bytes per second for this backend as a whole.'),
-  concurrency: z.number().int().positive().optional().describe('Transfers at once on this backend. @default nasSync.concurrency'),
+  concurrency: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Transfers at once on this backend. @default nasSync.concurrency'),
 });
 
 /** Checks the local artifact against the manifest before sending anything. */
@@ -22,9 +29,13 @@ export async function checkLocalFile(request: PutRequest): Promise<void> {
   try {
     size = (await stat(request.localPath)).size;
   } catch (error) {
-    throw syncError('LOCAL_MISMATCH', `artifact ${request.localPath} cannot be read: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw syncError(
+      'LOCAL_MISMATCH',
+      `artifact ${request.localPath} cannot be read: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (size !== request.bytes)
     throw syncError(

@@ -16,7 +16,13 @@ export const BackendOptionsSchema = z.discriminatedUnion('type', [
 ]);
 export type BackendOptions = z.input<typeof BackendOptionsSchema>;
 
-export const BACKEND_TYPES = [LOCAL_BACKEND, RSYNC_BACKEND, SFTP_BACKEND, S3_BACKEND, RCLONE_BACKEND] as const;
+export const BACKEND_TYPES = [
+  LOCAL_BACKEND,
+  RSYNC_BACKEND,
+  SFTP_BACKEND,
+  S3_BACKEND,
+  RCLONE_BACKEND,
+] as const;
 export type BackendType = (typeof BACKEND_TYPES)[number];
 
 /** Creates the backend an options object names. Checks the options (and reads secrets) up front. */

@@ -18,7 +18,9 @@ export const LocalOptionsSchema = BackendBaseSchema.extend({
   root: z
     .string()
     .optional()
-    .describe('Folder that route paths are relative to (a NAS mount, say). @default "/" (route paths are absolute)'),
+    .describe(
+      'Folder that route paths are relative to (a NAS mount, say). @default "/" (route paths are absolute)',
+    ),
   /** @default true */
   fsync: z.boolean().default(true).describe('fsync each file and its folder so a power cut cannot lose it.'),
 });

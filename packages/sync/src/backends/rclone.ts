@@ -12,18 +12,27 @@ export const RcloneOptionsSchema = BackendBaseSchema.extend({
   remote: z
     .string()
     .regex(/:/, 'an rclone remote such as "nas:" or "nas:music" (the part before the path, with its colon)')
-    .describe('A remote configured in rclone (rclone config), optionally with a base path: "nas:" or "gdrive:Music".'),
-  configFile: z.string().optional().describe('rclone.conf to use. @default rclone\'s own (~/.config/rclone/rclone.conf)'),
+    .describe(
+      'A remote configured in rclone (rclone config), optionally with a base path: "nas:" or "gdrive:Music".',
+    ),
+  configFile: z
+    .string()
+    .optional()
+    .describe("rclone.conf to use. @default rclone's own (~/.config/rclone/rclone.conf)"),
   /** @default true */
   rename: z
     .boolean()
     .default(true)
-    .describe('Upload to a temporary name and move it into place (set false for object stores, whose uploads are atomic).'),
+    .describe(
+      'Upload to a temporary name and move it into place (set false for object stores, whose uploads are atomic).',
+    ),
   /** @default 'auto' */
   hashMethod: z
     .enum(['auto', 'server', 'read-back'])
     .default('auto')
-    .describe("sha256 from the remote (server), by downloading it (read-back), or the remote's when it has one (auto)."),
+    .describe(
+      "sha256 from the remote (server), by downloading it (read-back), or the remote's when it has one (auto).",
+    ),
   flags: z.array(z.string()).default([]).describe('More rclone flags, e.g. ["--sftp-set-modtime=false"].'),
   /** @default 'rclone' */
   rcloneBinary: z.string().default('rclone'),
@@ -64,14 +73,30 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     const tail = stderrTail(result.stderr);
     const message = `${where}: ${action} failed (exit ${result.exitCode}): ${tail}`;
     const text = result.stderr;
-    if (/unable to authenticate|Permission denied \(publickey|authentication failed|InvalidAccessKeyId|SignatureDoesNotMatch|401 Unauthorized|invalid_grant|token expired/i.test(text))
-      return syncError('AUTH_FAILED', `${where}: the remote refused the login (check its credentials in rclone config): ${tail}`);
+    if (
+      /unable to authenticate|Permission denied \(publickey|authentication failed|InvalidAccessKeyId|SignatureDoesNotMatch|401 Unauthorized|invalid_grant|token expired/i.test(
+        text,
+      )
+    )
+      return syncError(
+        'AUTH_FAILED',
+        `${where}: the remote refused the login (check its credentials in rclone config): ${tail}`,
+      );
     if (/knownhosts|host key mismatch|key is unknown/i.test(text))
       return syncError('HOST_KEY_REJECTED', `${where}: the server's host key was rejected: ${tail}`);
-    if (/AccessDenied|403 Forbidden|permission denied/i.test(text)) return syncError('PERMISSION_DENIED', message);
-    if (/didn't find section in config file|unknown backend|unknown flag|Config file .* not found|bad remote name/i.test(text))
+    if (/AccessDenied|403 Forbidden|permission denied/i.test(text))
+      return syncError('PERMISSION_DENIED', message);
+    if (
+      /didn't find section in config file|unknown backend|unknown flag|Config file .* not found|bad remote name/i.test(
+        text,
+      )
+    )
       return syncError('BACKEND_CONFIG_INVALID', `${message}; check "remote" and rclone config`);
-    if (/connection refused|no route to host|i\/o timeout|connection reset|broken pipe|dial tcp|couldn't connect|EOF|network is unreachable|no such host/i.test(text))
+    if (
+      /connection refused|no route to host|i\/o timeout|connection reset|broken pipe|dial tcp|couldn't connect|EOF|network is unreachable|no such host/i.test(
+        text,
+      )
+    )
       return syncError('UNREACHABLE', message);
     if (/no space left|quota/i.test(text)) return syncError('REMOTE_FULL', message);
     if (result.exitCode === 7) return syncError('BACKEND_CONFIG_INVALID', message);
@@ -84,12 +109,17 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     return result.stdout;
   }
 
-  async function statEntry(path: string, withHash: boolean, signal?: AbortSignal): Promise<LsjsonEntry | undefined> {
+  async function statEntry(
+    path: string,
+    withHash: boolean,
+    signal?: AbortSignal,
+  ): Promise<LsjsonEntry | undefined> {
     const args = ['lsjson', '--stat', '--files-only', target(path)];
     if (withHash) args.push('--hash', '--hash-type', 'sha256');
     const result = await runTool(options.rcloneBinary, [...args, ...base], { signal });
     if (result.exitCode !== 0) {
-      if (NOT_FOUND.test(result.stderr) && !/connect|refused|authenticate/i.test(result.stderr)) return undefined;
+      if (NOT_FOUND.test(result.stderr) && !/connect|refused|authenticate/i.test(result.stderr))
+        return undefined;
       throw failure(result, `stat ${path}`);
     }
     // A missing file is `null` (exit 0) with --files-only.
@@ -106,7 +136,10 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       const hash = (await statEntry(path, true, signal).catch(() => undefined))?.Hashes?.sha256;
       if (hash && /^[0-9a-f]{64}$/.test(hash)) return { sha256: hash, by: 'remote-hash' };
       if (method === 'server')
-        throw syncError('BACKEND_CONFIG_INVALID', `${where}: the remote has no sha256; set hashMethod: read-back`);
+        throw syncError(
+          'BACKEND_CONFIG_INVALID',
+          `${where}: the remote has no sha256; set hashMethod: read-back`,
+        );
     }
     const out = await rclone(['hashsum', 'sha256', '--download', target(path)], `read back ${path}`, signal);
     const hash = /^[0-9a-f]{64}/.exec(out.trim());
@@ -128,7 +161,11 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       await checkLocalFile(request);
       const final = request.remotePath;
       const upload = options.rename ? tempPathFor(final, request.sha256) : final;
-      await rclone(['copyto', request.localPath, target(upload), ...bwlimitArgs()], `copy to ${final}`, request.signal);
+      await rclone(
+        ['copyto', request.localPath, target(upload), ...bwlimitArgs()],
+        `copy to ${final}`,
+        request.signal,
+      );
       // One listing gives size and, where the remote has it, sha256; else the file is read back.
       const wantHash = options.verify === 'sha256' && options.hashMethod !== 'read-back';
       const entry =
@@ -143,7 +180,11 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
           sha256 = remoteHash;
           verifiedBy = 'remote-hash';
         } else {
-          const found = await sha256Of(upload, request.signal, options.hashMethod === 'auto' ? 'read-back' : options.hashMethod);
+          const found = await sha256Of(
+            upload,
+            request.signal,
+            options.hashMethod === 'auto' ? 'read-back' : options.hashMethod,
+          );
           sha256 = found.sha256;
           verifiedBy = found.by;
         }
@@ -152,7 +193,8 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
         await runTool(options.rcloneBinary, ['deletefile', target(upload), ...base]).catch(() => undefined);
         throw await mismatchError(request, target(final), { bytes, sha256 });
       }
-      if (options.rename) await rclone(['moveto', target(upload), target(final)], `move into ${final}`, request.signal);
+      if (options.rename)
+        await rclone(['moveto', target(upload), target(final)], `move into ${final}`, request.signal);
       return { bytes, verifiedBy };
     },
 
@@ -174,7 +216,8 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
 
     async remove(remotePath) {
       const result = await runTool(options.rcloneBinary, ['deletefile', target(remotePath), ...base]);
-      if (result.exitCode !== 0 && !NOT_FOUND.test(result.stderr)) throw failure(result, `remove ${remotePath}`);
+      if (result.exitCode !== 0 && !NOT_FOUND.test(result.stderr))
+        throw failure(result, `remove ${remotePath}`);
     },
 
     close: () => Promise.resolve(),

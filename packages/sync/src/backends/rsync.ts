@@ -8,7 +8,13 @@ import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } 
 import { readSecret } from '../util/secrets.ts';
 import { runTool, stderrTail, type ToolResult } from '../util/run-tool.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
-import { SshConnectionSchema, openSshArgs, rsyncEQuote, shellQuote, sshFailureKind } from '../util/ssh-options.ts';
+import {
+  SshConnectionSchema,
+  openSshArgs,
+  rsyncEQuote,
+  shellQuote,
+  sshFailureKind,
+} from '../util/ssh-options.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
 
 export const RSYNC_BACKEND = 'rsync';
@@ -32,10 +38,15 @@ export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.s
     .string()
     .regex(/^[^/]+$/, 'a folder name (it is created beside each file)')
     .default('.imk-partial')
-    .describe("rsync's --partial-dir: an interrupted transfer resumes from here and never sits under the final name."),
+    .describe(
+      "rsync's --partial-dir: an interrupted transfer resumes from here and never sits under the final name.",
+    ),
   /** @default false */
   fsync: z.boolean().default(false).describe('Pass --fsync (rsync >= 3.2.4 on both ends).'),
-  rsyncPath: z.string().optional().describe("Remote rsync program (--rsync-path), e.g. /usr/local/bin/rsync."),
+  rsyncPath: z
+    .string()
+    .optional()
+    .describe('Remote rsync program (--rsync-path), e.g. /usr/local/bin/rsync.'),
   extraArgs: z.array(z.string()).default([]).describe('More rsync arguments, e.g. ["--chmod=F644"].'),
   /** @default 'rsync' */
   rsyncBinary: z.string().default('rsync'),
@@ -48,7 +59,9 @@ export type RsyncOptions = z.input<typeof RsyncOptionsSchema>;
 export function createRsyncBackend(input: RsyncOptions, context: BackendContext): SyncBackend {
   const options = RsyncOptionsSchema.parse(input);
   const keyPath =
-    options.privateKeyFile === undefined ? undefined : readSecret(options.privateKeyFile, 'privateKeyFile', context.env);
+    options.privateKeyFile === undefined
+      ? undefined
+      : readSecret(options.privateKeyFile, 'privateKeyFile', context.env);
   const remote = options.host !== undefined;
   const sensitive = [keyPath];
   const sshArgs = openSshArgs({
@@ -59,13 +72,18 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     connectTimeoutSec: options.connectTimeoutSec,
   });
   const destination = options.username ? `${options.username}@${options.host ?? ''}` : (options.host ?? '');
-  const where = remote ? `rsync backend "${context.name}" (${options.host ?? ''})` : `rsync backend "${context.name}"`;
+  const where = remote
+    ? `rsync backend "${context.name}" (${options.host ?? ''})`
+    : `rsync backend "${context.name}"`;
 
   const pathOf = (remotePath: string): string => {
     const full = joinRemote(options.root, remotePath);
     if (remote) return full;
     if (!isAbsolute(full))
-      throw syncError('BACKEND_CONFIG_INVALID', `${where}: "${remotePath}" is not an absolute path; set a root`);
+      throw syncError(
+        'BACKEND_CONFIG_INVALID',
+        `${where}: "${remotePath}" is not an absolute path; set a root`,
+      );
     return resolve(full);
   };
 
@@ -75,9 +93,15 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     if (remote && (result.exitCode === 255 || /connection unexpectedly closed|ssh/i.test(result.stderr))) {
       switch (sshFailureKind(result.stderr)) {
         case 'auth':
-          return syncError('AUTH_FAILED', `${where}: the server refused the login (check username and privateKeyFile): ${tail}`);
+          return syncError(
+            'AUTH_FAILED',
+            `${where}: the server refused the login (check username and privateKeyFile): ${tail}`,
+          );
         case 'host-key':
-          return syncError('HOST_KEY_REJECTED', `${where}: the server's host key is not the known one (check knownHostsFile): ${tail}`);
+          return syncError(
+            'HOST_KEY_REJECTED',
+            `${where}: the server's host key is not the known one (check knownHostsFile): ${tail}`,
+          );
         case 'unreachable':
           return syncError('UNREACHABLE', message);
         case 'other':
@@ -89,15 +113,23 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     if (/No space left|Disk quota exceeded/i.test(result.stderr)) return syncError('REMOTE_FULL', message);
     // 1 syntax, 2 protocol incompatibility, 4 unsupported action (e.g. --mkpath on an old server).
     if (result.exitCode === 1 || result.exitCode === 2 || result.exitCode === 4)
-      return syncError('BACKEND_CONFIG_INVALID', `${message}; check extraArgs and the rsync version on both ends (>= 3.2.3)`);
+      return syncError(
+        'BACKEND_CONFIG_INVALID',
+        `${message}; check extraArgs and the rsync version on both ends (>= 3.2.3)`,
+      );
     if ([5, 10, 12, 30, 35, 255].includes(result.exitCode)) return syncError('UNREACHABLE', message);
     return syncError('TRANSFER_FAILED', message);
   }
 
   /** Runs a command on the server through the remote shell (every word quoted). */
   async function ssh(words: string[], signal?: AbortSignal): Promise<ToolResult> {
-    const command = words.map((word) => (/^[A-Za-z0-9_./%=-]+$/.test(word) && !word.startsWith('-') ? word : shellQuote(word)));
-    return runTool(options.sshBinary, [...sshArgs, '--', destination, command.join(' ')], { signal, sensitive });
+    const command = words.map((word) =>
+      /^[A-Za-z0-9_./%=-]+$/.test(word) && !word.startsWith('-') ? word : shellQuote(word),
+    );
+    return runTool(options.sshBinary, [...sshArgs, '--', destination, command.join(' ')], {
+      signal,
+      sensitive,
+    });
   }
 
   async function sshChecked(words: string[], action: string, signal?: AbortSignal): Promise<string> {
@@ -121,7 +153,10 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
   }
 
   async function remoteStat(path: string, signal?: AbortSignal): Promise<RemoteEntry | undefined> {
-    const result = await ssh(['sh', '-c', 'if [ -f "$1" ]; then wc -c < "$1"; else echo none; fi', 'stat', path], signal);
+    const result = await ssh(
+      ['sh', '-c', 'if [ -f "$1" ]; then wc -c < "$1"; else echo none; fi', 'stat', path],
+      signal,
+    );
     if (result.exitCode !== 0) throw failure(result, `stat ${path}`);
     const text = result.stdout.trim();
     return text === 'none' ? undefined : { bytes: Number(text) };
@@ -147,7 +182,17 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     if (result.exitCode !== 0) throw failure(result, `copy to ${target}`);
     // One round trip checks the copy on the server and renames it into place only when it matches.
     const out = await sshChecked(
-      ['sh', '-c', VERIFY_AND_COMMIT, 'verify', temp, target, String(request.bytes), request.sha256, options.verify],
+      [
+        'sh',
+        '-c',
+        VERIFY_AND_COMMIT,
+        'verify',
+        temp,
+        target,
+        String(request.bytes),
+        request.sha256,
+        options.verify,
+      ],
       `verify ${target}`,
       request.signal,
     );
@@ -209,7 +254,10 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     async list(remoteDir) {
       const path = pathOf(remoteDir);
       if (!remote) return readdir(path).catch(() => []);
-      const out = await sshChecked(['sh', '-c', '[ -d "$1" ] && ls -1A -- "$1" || true', 'list', path], `list ${path}`);
+      const out = await sshChecked(
+        ['sh', '-c', '[ -d "$1" ] && ls -1A -- "$1" || true', 'list', path],
+        `list ${path}`,
+      );
       return out.split('\n').filter((line) => line !== '');
     },
 
@@ -223,4 +271,3 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     close: () => Promise.resolve(),
   };
 }
-

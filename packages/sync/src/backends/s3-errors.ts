@@ -34,9 +34,13 @@ export function classifyS3Error(error: unknown, where: string): ImkError {
   if (AUTH_NAMES.has(name) || status === 401)
     return syncError('AUTH_FAILED', `${message} (check accessKeyId and secretAccessKey)`, { cause: error });
   if (name === 'AccessDenied' || status === 403)
-    return syncError('PERMISSION_DENIED', `${message} (the credentials may not write to this bucket)`, { cause: error });
+    return syncError('PERMISSION_DENIED', `${message} (the credentials may not write to this bucket)`, {
+      cause: error,
+    });
   if (name === 'NoSuchBucket' || name === 'InvalidBucketName' || name === 'PermanentRedirect')
-    return syncError('BACKEND_CONFIG_INVALID', `${message} (check bucket, region and endpoint)`, { cause: error });
+    return syncError('BACKEND_CONFIG_INVALID', `${message} (check bucket, region and endpoint)`, {
+      cause: error,
+    });
   if (name === 'AbortError') return syncError('ABORTED', message, { cause: error });
   if (
     isNetworkErrno(err.code) ||

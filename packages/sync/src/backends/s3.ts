@@ -23,28 +23,49 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
   prefix: z.string().default('').describe('Key prefix that route paths are relative to, e.g. "music/".'),
   /** @default 'us-east-1' */
   region: z.string().default('us-east-1'),
-  endpoint: z.url().optional().describe('For S3-compatible servers (MinIO, Garage, a NAS): e.g. http://nas:9000.'),
+  endpoint: z
+    .url()
+    .optional()
+    .describe('For S3-compatible servers (MinIO, Garage, a NAS): e.g. http://nas:9000.'),
   /** @default false */
-  forcePathStyle: z.boolean().default(false).describe('Address buckets as endpoint/bucket (most S3-compatible servers need true).'),
-  accessKeyId: SecretSchema.optional().describe('@default the AWS SDK chain (AWS_ACCESS_KEY_ID, profiles, roles)'),
+  forcePathStyle: z
+    .boolean()
+    .default(false)
+    .describe('Address buckets as endpoint/bucket (most S3-compatible servers need true).'),
+  accessKeyId: SecretSchema.optional().describe(
+    '@default the AWS SDK chain (AWS_ACCESS_KEY_ID, profiles, roles)',
+  ),
   secretAccessKey: SecretSchema.optional(),
   sessionToken: SecretSchema.optional(),
   /** @default 'WHEN_REQUIRED' */
   requestChecksumCalculation: z
     .enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED'])
     .default('WHEN_REQUIRED')
-    .describe('WHEN_SUPPORTED adds CRC trailers that several S3-compatible servers store as part of the object.'),
+    .describe(
+      'WHEN_SUPPORTED adds CRC trailers that several S3-compatible servers store as part of the object.',
+    ),
   /** @default 'WHEN_REQUIRED' */
   responseChecksumValidation: z.enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED']).default('WHEN_REQUIRED'),
   /** @default false */
   serverChecksum: z
     .boolean()
     .default(false)
-    .describe('Send the manifest sha256 as x-amz-checksum-sha256 so the server checks it on upload (AWS S3 does).'),
+    .describe(
+      'Send the manifest sha256 as x-amz-checksum-sha256 so the server checks it on upload (AWS S3 does).',
+    ),
   /** @default 67108864 (64 MiB) */
-  multipartThreshold: z.number().int().positive().default(64 * MiB).describe('Files this large or larger go up in parts.'),
+  multipartThreshold: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * MiB)
+    .describe('Files this large or larger go up in parts.'),
   /** @default 16777216 (16 MiB) */
-  partSize: z.number().int().min(5 * MiB).default(16 * MiB),
+  partSize: z
+    .number()
+    .int()
+    .min(5 * MiB)
+    .default(16 * MiB),
   /** @default 4 */
   queueSize: z.number().int().positive().default(4).describe('Parts in flight per file.'),
   storageClass: z.string().optional(),
@@ -63,7 +84,10 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
   const secretAccessKey = readOptionalSecret(options.secretAccessKey, 'secretAccessKey', env);
   const sessionToken = readOptionalSecret(options.sessionToken, 'sessionToken', env);
   if ((accessKeyId === undefined) !== (secretAccessKey === undefined))
-    throw syncError('BACKEND_CONFIG_INVALID', `s3 backend "${context.name}": give both accessKeyId and secretAccessKey, or neither`);
+    throw syncError(
+      'BACKEND_CONFIG_INVALID',
+      `s3 backend "${context.name}": give both accessKeyId and secretAccessKey, or neither`,
+    );
   const throttle = options.bandwidthLimit ? createThrottle(options.bandwidthLimit) : undefined;
   const where = `s3 backend "${context.name}" (bucket ${options.bucket})`;
   let client: Promise<S3Client> | undefined;
@@ -75,11 +99,21 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
       region: options.region,
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle,
-      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken } : undefined,
+      credentials:
+        accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken } : undefined,
       requestChecksumCalculation: options.requestChecksumCalculation,
       responseChecksumValidation: options.responseChecksumValidation,
       maxAttempts: options.maxAttempts,
       requestHandler: { connectionTimeout: options.connectTimeoutSec * 1000, socketTimeout: 120_000 },
+      // The SDK writes to the console unless given a logger; its messages are debug detail for us.
+      logger: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (...args: unknown[]) =>
+          context.logger.debug({ sdk: args.map(String).join(' ') }, 'aws sdk warning'),
+        error: (...args: unknown[]) =>
+          context.logger.debug({ sdk: args.map(String).join(' ') }, 'aws sdk error'),
+      },
     });
   }
   const getClient = (): Promise<S3Client> => (client ??= makeClient());
@@ -113,7 +147,9 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
           ...common,
           Body: body(request),
           ContentLength: request.bytes,
-          ChecksumSHA256: options.serverChecksum ? Buffer.from(request.sha256, 'hex').toString('base64') : undefined,
+          ChecksumSHA256: options.serverChecksum
+            ? Buffer.from(request.sha256, 'hex').toString('base64')
+            : undefined,
         }),
         { abortSignal: request.signal },
       );
@@ -135,7 +171,13 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
     } catch (error) {
       if (multipart.uploadId)
         await s3
-          .send(new AbortMultipartUploadCommand({ Bucket: options.bucket, Key: key, UploadId: multipart.uploadId }))
+          .send(
+            new AbortMultipartUploadCommand({
+              Bucket: options.bucket,
+              Key: key,
+              UploadId: multipart.uploadId,
+            }),
+          )
           .catch(() => undefined);
       throw error;
     } finally {
@@ -147,7 +189,11 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
     const { HeadObjectCommand } = await sdk();
     try {
       return await s3.send(
-        new HeadObjectCommand({ Bucket: options.bucket, Key: key, ChecksumMode: options.serverChecksum ? 'ENABLED' : undefined }),
+        new HeadObjectCommand({
+          Bucket: options.bucket,
+          Key: key,
+          ChecksumMode: options.serverChecksum ? 'ENABLED' : undefined,
+        }),
       );
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -208,7 +254,12 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
         let token: string | undefined;
         do {
           const page = await s3.send(
-            new ListObjectsV2Command({ Bucket: options.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
+            new ListObjectsV2Command({
+              Bucket: options.bucket,
+              Prefix: prefix,
+              Delimiter: '/',
+              ContinuationToken: token,
+            }),
           );
           for (const object of page.Contents ?? []) if (object.Key) names.push(posix.basename(object.Key));
           for (const common of page.CommonPrefixes ?? [])

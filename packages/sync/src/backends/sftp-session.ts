@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable, Transform } from 'node:stream';
 import type SftpClient from 'ssh2-sftp-client';
-import type { ConnectConfig, SFTPWrapper } from 'ssh2';
+import type { Client as SshClient, ConnectConfig, SFTPWrapper } from 'ssh2';
 import type { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { isNetworkErrno, syncError } from '../errors.ts';
@@ -43,14 +43,25 @@ export interface OpenSessionOptions {
 export function classifySftpError(error: unknown, where: string): ImkError {
   const err = error as { message?: string; code?: unknown; level?: string };
   const message = err.message ?? String(error);
-  if (err.level === 'client-authentication' || /authentication methods failed|Authentication failed/i.test(message))
-    return syncError('AUTH_FAILED', `${where}: the server refused the login (check username, privateKeyFile, passphrase)`, {
-      cause: error,
-    });
+  if (
+    err.level === 'client-authentication' ||
+    /authentication methods failed|Authentication failed/i.test(message)
+  )
+    return syncError(
+      'AUTH_FAILED',
+      `${where}: the server refused the login (check username, privateKeyFile, passphrase)`,
+      {
+        cause: error,
+      },
+    );
   if (/Cannot parse privateKey|no passphrase given|Bad passphrase|Unsupported key format/i.test(message))
-    return syncError('BACKEND_CONFIG_INVALID', `${where}: cannot use the private key (${message}); check privateKeyFile and passphrase`, {
-      cause: error,
-    });
+    return syncError(
+      'BACKEND_CONFIG_INVALID',
+      `${where}: cannot use the private key (${message}); check privateKeyFile and passphrase`,
+      {
+        cause: error,
+      },
+    );
   if (err.code === PERMISSION_DENIED || /permission denied/i.test(message))
     return syncError('PERMISSION_DENIED', `${where}: permission denied: ${message}`, { cause: error });
   if (
@@ -62,10 +73,10 @@ export function classifySftpError(error: unknown, where: string): ImkError {
     )
   )
     return syncError('UNREACHABLE', `${where}: ${message}`, { cause: error });
-  if (/No space|quota/i.test(message)) return syncError('REMOTE_FULL', `${where}: ${message}`, { cause: error });
+  if (/No space|quota/i.test(message))
+    return syncError('REMOTE_FULL', `${where}: ${message}`, { cause: error });
   return syncError('TRANSFER_FAILED', `${where}: ${message}`, { cause: error });
 }
-
 
 export async function openSession(options: OpenSessionOptions): Promise<SftpSession> {
   // Lazy: the SSH library loads only when an SFTP backend is used.
@@ -73,10 +84,11 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
   // ssh2 silently drops requests made after the connection died (their callbacks never run), so every
   // request also ends when the connection does.
   const gone = new AbortController();
-  const lost = () => gone.abort(Object.assign(new Error('the SSH connection was closed'), { code: 'ECONNRESET' }));
+  const lost = () =>
+    gone.abort(Object.assign(new Error('the SSH connection was closed'), { code: 'ECONNRESET' }));
   // The library's default listeners print to stdout; ours go to the backend's logger.
   const client = new Client('imk-sync', {
-    error: (err: Error) => options.logger.debug({ err: err.message }, 'sftp connection error'),
+    error: (err: unknown) => options.logger.debug({ err: (err as Error).message }, 'sftp connection error'),
     end: lost,
     close: lost,
   });
@@ -94,14 +106,15 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
   }
   let hostKeyRejected = false;
   try {
-    await client.connect({
+    const config: ConnectConfig = {
       ...options.connect,
       hostVerifier: (key: Buffer) => {
         const ok = options.verifyHostKey(key);
         if (!ok) hostKeyRejected = true;
         return ok;
       },
-    } as ConnectConfig);
+    };
+    await client.connect(config);
   } catch (error) {
     await client.end().catch(() => undefined);
     if (hostKeyRejected)
@@ -111,12 +124,12 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
       );
     throw classifySftpError(error, options.where);
   }
-  client.on('close', options.onClose);
+  client.on('close', () => options.onClose());
   const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
   const extensions = (sftp as unknown as { _extensions: Record<string, string> })._extensions ?? {};
   let execWorks: boolean | undefined;
 
-  async function statOrUndefined(path: string): Promise<RemoteEntry & { dir: boolean } | undefined> {
+  async function statOrUndefined(path: string): Promise<(RemoteEntry & { dir: boolean }) | undefined> {
     try {
       const stats = await call<{ size: number; isDirectory(): boolean }>((cb) => sftp.stat(path, cb));
       return { bytes: stats.size, dir: stats.isDirectory() };
@@ -140,7 +153,7 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
   }
 
   function exec(command: string): Promise<{ code: number | undefined; stdout: string }> {
-    const ssh = (client as unknown as { client: import('ssh2').Client }).client;
+    const ssh = (client as unknown as { client: SshClient }).client;
     return new Promise((resolve) => {
       if (gone.signal.aborted) return resolve({ code: undefined, stdout: '' });
       gone.signal.addEventListener('abort', () => resolve({ code: undefined, stdout: '' }), { once: true });
@@ -165,7 +178,11 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
     async writeFile(path, stages, signal) {
       const handle = await call<Buffer>((cb) => sftp.open(path, 'w', cb));
       try {
-        const sink = sftp.createWriteStream(path, { handle, autoClose: false, highWaterMark: 4 * 1024 * 1024 } as never);
+        const sink = sftp.createWriteStream(path, {
+          handle,
+          autoClose: false,
+          highWaterMark: 4 * 1024 * 1024,
+        });
         const both = signal ? AbortSignal.any([signal, gone.signal]) : gone.signal;
         try {
           await pipeline([...stages, sink], { signal: both });
@@ -184,7 +201,7 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
     },
 
     readStream(path) {
-      const stream = sftp.createReadStream(path, { highWaterMark: 256 * 1024 } as never);
+      const stream = sftp.createReadStream(path, { highWaterMark: 256 * 1024 });
       const onGone = () => stream.destroy(gone.signal.reason as Error);
       gone.signal.addEventListener('abort', onGone, { once: true });
       stream.once('close', () => gone.signal.removeEventListener('abort', onGone));

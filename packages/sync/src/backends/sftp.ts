@@ -26,12 +26,16 @@ export const SftpOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.sh
   transfer: z
     .enum(['put', 'fastPut'])
     .default('put')
-    .describe('put streams in order (works with every server); fastPut writes chunks in parallel (faster, some servers mishandle it).'),
+    .describe(
+      'put streams in order (works with every server); fastPut writes chunks in parallel (faster, some servers mishandle it).',
+    ),
   /** @default 'auto' */
   hashMethod: z
     .enum(['auto', 'command', 'read-back'])
     .default('auto')
-    .describe('How sha256 is checked: the server\'s sha256sum over ssh (command), reading the file back, or auto (command when the server allows it).'),
+    .describe(
+      "How sha256 is checked: the server's sha256sum over ssh (command), reading the file back, or auto (command when the server allows it).",
+    ),
 });
 export type SftpOptions = z.input<typeof SftpOptionsSchema>;
 
@@ -39,11 +43,17 @@ export type SftpOptions = z.input<typeof SftpOptionsSchema>;
 export function createSftpBackend(input: SftpOptions, context: BackendContext): SyncBackend {
   const options = SftpOptionsSchema.parse(input);
   const env = context.env ?? process.env;
-  const keyPath = options.privateKeyFile === undefined ? undefined : readSecret(options.privateKeyFile, 'privateKeyFile', env);
+  const keyPath =
+    options.privateKeyFile === undefined
+      ? undefined
+      : readSecret(options.privateKeyFile, 'privateKeyFile', env);
   const passphrase = readOptionalSecret(options.passphrase, 'passphrase', env);
   const password = readOptionalSecret(options.password, 'password', env);
   if (!keyPath && !password)
-    throw syncError('BACKEND_CONFIG_INVALID', `sftp backend "${context.name}": give privateKeyFile or password`);
+    throw syncError(
+      'BACKEND_CONFIG_INVALID',
+      `sftp backend "${context.name}": give privateKeyFile or password`,
+    );
   const throttle = options.bandwidthLimit ? createThrottle(options.bandwidthLimit) : undefined;
   const where = `sftp backend "${context.name}" (${options.host}:${options.port})`;
   const knownHosts = options.knownHostsFile ?? defaultKnownHosts();
@@ -59,7 +69,10 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     try {
       privateKey = keyPath ? readFileSync(keyPath) : undefined;
     } catch (error) {
-      throw syncError('SECRET_MISSING', `${where}: cannot read the private key file (${(error as NodeJS.ErrnoException).code})`);
+      throw syncError(
+        'SECRET_MISSING',
+        `${where}: cannot read the private key file (${(error as NodeJS.ErrnoException).code})`,
+      );
     }
     return openSession({
       where,
@@ -118,12 +131,18 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
 
   const pathOf = (remotePath: string): string => joinRemote(options.root, remotePath);
 
-  async function remoteHash(s: SftpSession, path: string): Promise<{ sha256: string; by: 'remote-hash' | 'read-back' }> {
+  async function remoteHash(
+    s: SftpSession,
+    path: string,
+  ): Promise<{ sha256: string; by: 'remote-hash' | 'read-back' }> {
     if (options.hashMethod !== 'read-back') {
       const hash = await s.commandHash(path);
       if (hash) return { sha256: hash, by: 'remote-hash' };
       if (options.hashMethod === 'command')
-        throw syncError('BACKEND_CONFIG_INVALID', `${where}: the server does not run sha256sum; set hashMethod: read-back`);
+        throw syncError(
+          'BACKEND_CONFIG_INVALID',
+          `${where}: the server does not run sha256sum; set hashMethod: read-back`,
+        );
     }
     const { sha256 } = await hashStream(s.readStream(path));
     return { sha256, by: 'read-back' };
@@ -134,7 +153,9 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
       await s.client.fastPut(request.localPath, temp);
       return;
     }
-    const stages: (Readable | Transform)[] = [createReadStream(request.localPath, { highWaterMark: 256 * 1024 })];
+    const stages: (Readable | Transform)[] = [
+      createReadStream(request.localPath, { highWaterMark: 256 * 1024 }),
+    ];
     if (throttle) stages.push(throttledStream(throttle, request.signal));
     await s.writeFile(temp, stages, request.signal);
   }

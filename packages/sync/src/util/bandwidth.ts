@@ -11,7 +11,9 @@ const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1
 export const BandwidthSchema = z
   .union([
     z.number().nonnegative(),
-    z.string().regex(/^\s*\d+(\.\d+)?\s*([bkmg])?(i?b)?(\/s)?\s*$/i, 'expected bytes per second such as 10M or 512K'),
+    z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?\s*([bkmg])?(i?b)?(\/s)?\s*$/i, 'expected bytes per second such as 10M or 512K'),
   ])
   .transform((value) => parseBandwidth(value))
   .describe('Bytes per second: a number, or text such as "10M" (MiB/s) or "512K" (KiB/s). 0 = unlimited.');
@@ -63,7 +65,10 @@ export function throttledStream(throttle: Throttle, signal?: AbortSignal): Trans
           await throttle.take(slice.length, signal);
           this.push(slice);
         }
-      })().then(() => callback(), (error: unknown) => callback(error as Error));
+      })().then(
+        () => callback(),
+        (error: unknown) => callback(error as Error),
+      );
     },
   });
 }

@@ -28,7 +28,11 @@ export interface RunToolOptions {
  * with sensitive strings removed. Never throws for a non-zero exit: backends classify the failure.
  * Throws TOOL_MISSING (final) when the program is not installed.
  */
-export async function runTool(binary: string, args: readonly string[], options: RunToolOptions = {}): Promise<ToolResult> {
+export async function runTool(
+  binary: string,
+  args: readonly string[],
+  options: RunToolOptions = {},
+): Promise<ToolResult> {
   const result = await execa(binary, args, {
     reject: false,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
@@ -40,12 +44,16 @@ export async function runTool(binary: string, args: readonly string[], options: 
     maxBuffer: 16 * 1024 * 1024,
     stripFinalNewline: true,
   });
-  if ((result as { code?: string }).code === 'ENOENT' || (result.failed && result.exitCode === undefined && !result.isCanceled)) {
+  if (
+    (result as { code?: string }).code === 'ENOENT' ||
+    (result.failed && result.exitCode === undefined && !result.isCanceled)
+  ) {
     const hint = INSTALL_HINT[binary] ?? `install ${binary}`;
     throw syncError('TOOL_MISSING', `${binary} is not installed or not on PATH; ${hint}`);
   }
   if (result.isCanceled) throw syncError('ABORTED', `${binary} was stopped`);
-  const clean = (text: unknown): string => redactText(typeof text === 'string' ? text : '', options.sensitive ?? []);
+  const clean = (text: unknown): string =>
+    redactText(typeof text === 'string' ? text : '', options.sensitive ?? []);
   return { exitCode: result.exitCode ?? -1, stdout: clean(result.stdout), stderr: clean(result.stderr) };
 }
 

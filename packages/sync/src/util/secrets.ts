@@ -8,7 +8,9 @@ import { syncError } from '../errors.ts';
  */
 export const SecretSchema = z
   .union([
-    z.strictObject({ env: z.string().min(1).describe('Name of the environment variable holding the secret.') }),
+    z.strictObject({
+      env: z.string().min(1).describe('Name of the environment variable holding the secret.'),
+    }),
     z.strictObject({ file: z.string().min(1).describe('File whose content (trimmed) is the secret.') }),
   ])
   .describe('Where a secret comes from: `{ env: NAME }` or `{ file: /run/secrets/name }`.');
@@ -19,7 +21,11 @@ export const SecretPathSchema = z.union([z.string().min(1), SecretSchema]);
 export type SecretPath = z.infer<typeof SecretPathSchema>;
 
 /** Reads a secret; the error names the variable or file and the field, never a value. */
-export function readSecret(secret: Secret | string, field: string, env: NodeJS.ProcessEnv = process.env): string {
+export function readSecret(
+  secret: Secret | string,
+  field: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if (typeof secret === 'string') return secret;
   if ('env' in secret) {
     const value = env[secret.env];

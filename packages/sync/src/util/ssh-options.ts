@@ -13,12 +13,17 @@ export const SshConnectionSchema = z.object({
   privateKeyFile: SecretPathSchema.optional().describe(
     'Private key file: a path, or { env } / { file } holding the path. Never logged.',
   ),
-  knownHostsFile: z.string().optional().describe('known_hosts file to check the server key. @default ~/.ssh/known_hosts'),
+  knownHostsFile: z
+    .string()
+    .optional()
+    .describe('known_hosts file to check the server key. @default ~/.ssh/known_hosts'),
   /** @default 'strict' */
   hostKeyCheck: z
     .enum(['strict', 'accept-new', 'off'])
     .default('strict')
-    .describe('strict: the key must be in known_hosts; accept-new: remember unknown hosts; off: do not check.'),
+    .describe(
+      'strict: the key must be in known_hosts; accept-new: remember unknown hosts; off: do not check.',
+    ),
   /** @default 10 */
   connectTimeoutSec: z.number().positive().default(10),
 });
@@ -78,9 +83,17 @@ export function rsyncEQuote(word: string): string {
 
 /** Classifies OpenSSH's own failure (exit 255) from its stderr. */
 export function sshFailureKind(stderr: string): 'auth' | 'host-key' | 'unreachable' | 'other' {
-  if (/Permission denied|Too many authentication failures|no mutual signature|Load key .*: (invalid|bad|incorrect)|incorrect passphrase/i.test(stderr))
+  if (
+    /Permission denied|Too many authentication failures|no mutual signature|Load key .*: (invalid|bad|incorrect)|incorrect passphrase/i.test(
+      stderr,
+    )
+  )
     return 'auth';
-  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(stderr))
+  if (
+    /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(
+      stderr,
+    )
+  )
     return 'host-key';
   if (
     /Connection refused|Connection timed out|timed out|No route to host|Network is unreachable|Could not resolve hostname|Connection closed|Connection reset|Broken pipe|kex_exchange_identification|ssh_exchange_identification/i.test(

@@ -24,7 +24,8 @@ export async function startRcloneSftp(): Promise<RcloneServers> {
   mkdirSync(servedDir);
   const hostKey = join(dir, 'host_ed25519');
   const clientKey = join(dir, 'client_ed25519');
-  for (const key of [hostKey, clientKey]) await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+  for (const key of [hostKey, clientKey])
+    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
   const port = await freePort();
   const configFile = join(dir, 'rclone.conf');
@@ -45,7 +46,21 @@ export async function startRcloneSftp(): Promise<RcloneServers> {
   );
   const child: ChildProcess = spawn(
     'rclone',
-    ['serve', 'sftp', servedDir, '--addr', `127.0.0.1:${port}`, '--key', hostKey, '--authorized-keys', join(dir, 'authorized_keys'), '--user', 'imk', '--config', configFile],
+    [
+      'serve',
+      'sftp',
+      servedDir,
+      '--addr',
+      `127.0.0.1:${port}`,
+      '--key',
+      hostKey,
+      '--authorized-keys',
+      join(dir, 'authorized_keys'),
+      '--user',
+      'imk',
+      '--config',
+      configFile,
+    ],
     { stdio: 'ignore' },
   );
   await waitForPort(port, 15_000, /^SSH-2\.0/);

@@ -20,7 +20,11 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
-const S3RVER_BIN = join(dirname(createRequire(import.meta.url).resolve('s3rver/package.json')), 'bin', 's3rver.js');
+const S3RVER_BIN = join(
+  dirname(createRequire(import.meta.url).resolve('s3rver/package.json')),
+  'bin',
+  's3rver.js',
+);
 
 export async function startS3rver(bucket = 'music'): Promise<S3Server> {
   const dataDir = await mkdtemp(join(tmpdir(), 'imk-s3rver-'));
@@ -36,7 +40,19 @@ export async function startS3rver(bucket = 'music'): Promise<S3Server> {
     async start() {
       child = spawn(
         process.execPath,
-        [S3RVER_BIN, '-d', dataDir, '-a', '127.0.0.1', '-p', String(port), '--silent', '--no-vhost-buckets', '--configure-bucket', bucket],
+        [
+          S3RVER_BIN,
+          '-d',
+          dataDir,
+          '-a',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '--silent',
+          '--no-vhost-buckets',
+          '--configure-bucket',
+          bucket,
+        ],
         { stdio: 'ignore' },
       );
       await waitForPort(port);

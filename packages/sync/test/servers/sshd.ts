@@ -82,7 +82,9 @@ export async function startSshd(): Promise<SshdServer> {
     knownHosts,
     async start() {
       if (child?.pid && alive(child.pid)) return;
-      child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config, '-p', String(port), '-E', log], { stdio: 'ignore' });
+      child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config, '-p', String(port), '-E', log], {
+        stdio: 'ignore',
+      });
       await waitForPort(port, 15_000, /^SSH-2\.0/);
     },
     kill() {

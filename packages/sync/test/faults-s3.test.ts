@@ -1,0 +1,127 @@
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ReceiptStore, createSyncEngine, type BackendOptions } from '../src/index.ts';
+import { writeJob } from './fixtures.ts';
+import { capturingLogger, tempDir, testLogger } from './helpers.ts';
+import { startS3rver, type S3Server } from './servers/index.ts';
+
+let s3: S3Server;
+let dir: { path: string; remove(): Promise<void> };
+let receipts: ReceiptStore;
+let clock: number;
+
+beforeAll(async () => {
+  s3 = await startS3rver();
+});
+afterAll(async () => {
+  await s3?.stop();
+});
+beforeEach(async () => {
+  dir = await tempDir('imk-faults-s3-');
+  receipts = ReceiptStore.open({ file: join(dir.path, 'state', 'nas-sync.sqlite') })!;
+  clock = Date.now();
+});
+afterEach(async () => {
+  receipts.close();
+  await dir.remove();
+});
+
+const env = {
+  S3_KEY: 'S3RVER',
+  S3_SECRET: 'S3RVER',
+  S3_BAD_KEY: 'NOT-A-KEY',
+  S3_BAD_SECRET: 'not-the-secret',
+};
+
+function bucket(over: Partial<Extract<BackendOptions, { type: 's3' }>> = {}): BackendOptions {
+  return {
+    type: 's3',
+    bucket: s3.bucket,
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    accessKeyId: { env: 'S3_KEY' },
+    secretAccessKey: { env: 'S3_SECRET' },
+    maxAttempts: 1,
+    connectTimeoutSec: 2,
+    ...over,
+  };
+}
+
+function engineFor(backend: BackendOptions, logger = testLogger()) {
+  return createSyncEngine({
+    outputsDir: join(dir.path, 'outputs'),
+    receipts,
+    remoteRoots: { audio: 'library/audio' },
+    backends: { bucket: backend },
+    routes: [
+      {
+        name: 'audio',
+        match: { kind: 'audio' },
+        to: '${remoteRoots.audio}/{artist}/{title}.{ext}',
+        backend: 'bucket',
+      },
+    ],
+    logger,
+    env,
+    retry: { attemptsPerPass: 1, initialDelaySec: 30, maxDelaySec: 60 },
+    now: () => clock,
+  });
+}
+
+async function readObject(key: string): Promise<Buffer> {
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+  try {
+    const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+    return Buffer.from(await object.Body!.transformToByteArray());
+  } finally {
+    client.destroy();
+  }
+}
+
+describe('s3 faults (s3rver)', () => {
+  it('server down, then up: the artifact is delivered later', async () => {
+    const contents = await writeJob(join(dir.path, 'outputs'), {
+      jobId: 'down1',
+      title: 'Later',
+      artifacts: [{ path: 'files/audio/a.m4a', size: 200_000 }],
+    });
+    await s3.halt();
+    try {
+      const down = await engineFor(bucket()).runPass();
+      expect(down).toMatchObject({ delivered: 0, failed: 1 });
+      expect(down.outcomes[0]).toMatchObject({ final: false, errorCode: 'UNREACHABLE' });
+    } finally {
+      await s3.start();
+    }
+    clock += 120_000;
+    const up = await engineFor(bucket()).runPass();
+    expect(up).toMatchObject({ delivered: 1, failed: 0 });
+    const data = await readObject('library/audio/Artist/Later.m4a');
+    expect(createHash('sha256').update(data).digest('hex')).toBe(
+      createHash('sha256').update(contents.get('files/audio/a.m4a')!).digest('hex'),
+    );
+  });
+
+  it('wrong credentials are a clear final error, reported once, and never logged', async () => {
+    for (const id of ['c1', 'c2'])
+      await writeJob(join(dir.path, 'outputs'), { jobId: id, artifacts: [{ path: 'files/audio/x.m4a' }] });
+    const { logger, lines } = capturingLogger();
+    // s3rver checks the access key id but not SigV4 signatures, so the key id is what is wrong here.
+    const wrong = bucket({ accessKeyId: { env: 'S3_BAD_KEY' }, secretAccessKey: { env: 'S3_BAD_SECRET' } });
+    const summary = await engineFor(wrong, logger).runPass();
+    expect(summary).toMatchObject({ delivered: 0, failed: 2 });
+    for (const outcome of summary.outcomes)
+      expect(outcome).toMatchObject({ final: true, errorCode: 'AUTH_FAILED' });
+    expect(summary.outcomes[0]?.error).toMatch(/SignatureDoesNotMatch|InvalidAccessKeyId/);
+    expect(summary.outcomes[0]?.error).toMatch(/check accessKeyId and secretAccessKey/);
+    expect(lines().filter((l) => l.level === 50)).toHaveLength(1);
+    expect(JSON.stringify(lines())).not.toContain('not-the-secret');
+  });
+});

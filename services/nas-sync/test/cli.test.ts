@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { writeJob } from '@imk/sync/testing';
+import type { SyncStatus } from '../src/index.ts';
+import { localConfig, tempRoot, writeConfig } from './helpers.ts';
+
+const IMK = join(import.meta.dirname, '..', '..', '..', 'packages', 'cli', 'bin', 'imk.js');
+
+let t: Awaited<ReturnType<typeof tempRoot>>;
+beforeEach(async () => {
+  t = await tempRoot();
+});
+afterEach(async () => {
+  await t.remove();
+});
+
+const imk = (...args: string[]) =>
+  execa('node', [IMK, ...args, '--root', t.root], { reject: false, env: { IMK_LOG_LEVEL: 'error' } });
+
+it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifact', async () => {
+  await writeConfig(t.root, localConfig(t.nas));
+  await writeJob(t.outputs, { jobId: 'good', artifacts: [{ path: 'files/audio/a.m4a' }] });
+  const damaged = await writeJob(t.outputs, { jobId: 'damaged', artifacts: [{ path: 'files/audio/a.m4a' }] });
+  const damagedFile = join(t.outputs, 'damaged', 'files', 'audio', 'a.m4a');
+  await writeFile(damagedFile, Buffer.alloc(1000, 7));
+
+  const dry = await imk('sync', '--dry-run');
+  expect(dry.exitCode).toBe(0);
+  expect(dry.stdout).toContain(
+    `would send good/files/audio/a.m4a -> nas:${t.nas}/Music/Artist/Title good (instrumental).m4a`,
+  );
+  expect(dry.stdout).toMatch(/dry run: 2 to send/);
+  expect(existsSync(t.nas)).toBe(false);
+
+  const once = await imk('sync', '--once');
+  expect(once.exitCode).toBe(2);
+  expect(once.stdout).toMatch(/failed damaged\/files\/audio\/a\.m4a -> nas: \[LOCAL_MISMATCH\]/);
+  expect(once.stdout).toMatch(/nas-sync: 1 delivered, 0 already delivered, 1 failed/);
+
+  const status = JSON.parse((await imk('sync', 'status', '--json')).stdout) as SyncStatus;
+  expect(status.totals).toEqual({ delivered: 1, pending: 0, failed: 1, unrouted: 0 });
+  expect(status.rows.find((row) => row.job_id === 'damaged')).toMatchObject({
+    state: 'failed',
+    error_code: 'LOCAL_MISMATCH',
+    backend: 'nas',
+  });
+  const table = (await imk('sync', 'status')).stdout;
+  expect(table).toMatch(/^delivered +good\/files\/audio\/a\.m4a -> nas:/m);
+  expect(table).toMatch(/^failed +damaged\/files\/audio\/a\.m4a -> nas:.*\[LOCAL_MISMATCH\]/m);
+
+  // A final failure stays failed on the next pass, until the file is restored and retried.
+  expect((await imk('sync', '--once')).stdout).toMatch(
+    /0 delivered, 1 already delivered, 0 failed, 0 waiting to retry, 1 failed for good/,
+  );
+  await writeFile(damagedFile, damaged.get('files/audio/a.m4a')!);
+  const retry = await imk('sync', 'retry', 'damaged');
+  expect(retry.exitCode).toBe(0);
+  expect(retry.stdout).toMatch(/1 failed transfer marked for retry \(job damaged\)/);
+  expect(retry.stdout).toMatch(/nas-sync: 1 delivered/);
+  expect(await readFile(join(t.nas, 'Music', 'Artist', 'Title damaged (instrumental).m4a'))).toEqual(
+    damaged.get('files/audio/a.m4a'),
+  );
+  const after = JSON.parse((await imk('sync', 'status', '--json')).stdout) as SyncStatus;
+  expect(after.totals).toEqual({ delivered: 2, pending: 0, failed: 0, unrouted: 0 });
+});
+
+it('imk sync --once without configuration prints why and succeeds', async () => {
+  const result = await imk('sync', '--once');
+  expect(result.exitCode).toBe(0);
+  expect(result.stdout).toMatch(/config\/nas-sync\.yaml does not exist; nothing is synced/);
+});

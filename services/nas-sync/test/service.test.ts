@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { isImkError } from '@imk/errors';
+import { writeJob, audioJob } from '@imk/sync/testing';
+import { NasSyncFileSchema, loadNasSyncConfig, runNasSyncOnce, startNasSync } from '../src/index.ts';
+import { capturingLogger, localConfig, tempRoot, writeConfig } from './helpers.ts';
+
+const REPO = join(import.meta.dirname, '..', '..', '..');
+
+let t: Awaited<ReturnType<typeof tempRoot>>;
+beforeEach(async () => {
+  t = await tempRoot();
+});
+afterEach(async () => {
+  await t.remove();
+});
+
+describe('nas-sync when it is not configured or not enabled', () => {
+  it.each([
+    ['no config file', undefined, /does not exist/],
+    ['no nasSync section', '{}\n', /has no nasSync section/],
+    ['enabled: false', 'nasSync:\n  enabled: false\n', /disabled/],
+  ])('%s: one warning, nothing else', async (_name, yaml, reason) => {
+    if (yaml !== undefined) await writeConfig(t.root, yaml);
+    await writeJob(t.outputs, audioJob('job1'));
+    const { logger, lines } = capturingLogger();
+    const result = await runNasSyncOnce({ root: t.root, logger });
+    expect(result.state).not.toBe('ran');
+    const controller = new AbortController();
+    const service = startNasSync({ root: t.root, logger, signal: controller.signal });
+    await sleep(300);
+    controller.abort();
+    await service;
+    const logged = lines();
+    expect(logged).toHaveLength(2);
+    for (const line of logged) {
+      expect(line.level).toBe(40);
+      expect(String(line.msg)).toMatch(reason);
+    }
+    expect(existsSync(join(t.root, 'state'))).toBe(false);
+  });
+
+  it('treats a misspelt top-level key as a mistake to report, not as "not configured"', async () => {
+    await writeConfig(t.root, 'nassync:\n  enabled: true\n');
+    await expect(loadNasSyncConfig(t.root)).rejects.toThrow(/nassync/);
+  });
+});
+
+describe('nas-sync configuration', () => {
+  it('parses the example file and the complete example in docs/nas-sync.md', async () => {
+    const example = parseYaml(
+      await readFile(join(REPO, 'config', 'nas-sync.example.yaml'), 'utf8'),
+    ) as unknown;
+    expect(NasSyncFileSchema.parse(example).nasSync?.routes.length).toBeGreaterThan(0);
+    const docs = await readFile(join(REPO, 'docs', 'nas-sync.md'), 'utf8');
+    const blocks = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    const complete = blocks.find((block) => block.startsWith('nasSync:'));
+    expect(complete).toBeDefined();
+    const parsed = NasSyncFileSchema.parse(parseYaml(complete!)).nasSync!;
+    expect(Object.keys(parsed.backends).sort()).toEqual(
+      ['bucket', 'nas', 'offsite', 'usb', 'nasrsync'].sort(),
+    );
+    for (const block of blocks.filter((b) => b.startsWith('nasSync:')))
+      NasSyncFileSchema.parse(parseYaml(block));
+  });
+
+  it('names the file and the dotted field of a mistake', async () => {
+    await writeConfig(
+      t.root,
+      `nasSync:\n  enabled: true\n  routes:\n    - kind: audio\n      to: /srv/{title}.{ext}\n      backend: nope\n    - kind: audio\n      to: /srv/../{title}\n`,
+    );
+    const error = await loadNasSyncConfig(t.root).catch((e: unknown) => e);
+    expect(isImkError(error, 'CONFIG_INVALID')).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toContain(join(t.root, 'config', 'nas-sync.yaml'));
+    expect(message).toMatch(/nasSync\.routes\.0\.backend: no backend named "nope"/);
+    expect(message).toMatch(/nasSync\.routes\.1\.to: must not contain "\.\."/);
+  });
+
+  it('refuses secrets written into the file', async () => {
+    await writeConfig(
+      t.root,
+      `nasSync:\n  enabled: true\n  backends:\n    b:\n      type: s3\n      bucket: x\n      secretAccessKey: hunter2\n`,
+    );
+    await expect(loadNasSyncConfig(t.root)).rejects.toThrow(/nasSync\.backends\.b\.secretAccessKey/);
+  });
+});
+
+describe('the nas-sync service', () => {
+  it('delivers jobs that appear while it runs, and stops on the signal', async () => {
+    await writeConfig(t.root, localConfig(t.nas));
+    await writeJob(t.outputs, audioJob('early'));
+    const controller = new AbortController();
+    const { logger } = capturingLogger();
+    const service = startNasSync({ root: t.root, logger, signal: controller.signal });
+    const music = join(t.nas, 'Music', 'Artist');
+    const waitFor = async (name: string) => {
+      for (let i = 0; i < 200 && !(await readdir(music).catch(() => [] as string[])).includes(name); i++)
+        await sleep(50);
+      expect(await readdir(music)).toContain(name);
+    };
+    await waitFor('Title early (instrumental).m4a');
+    await writeJob(t.outputs, audioJob('late'));
+    await waitFor('Title late (instrumental).m4a');
+
+    // A second runner on the same state folder is refused while this one runs.
+    const second = await runNasSyncOnce({ root: t.root, logger }).catch((e: unknown) => e);
+    expect(isImkError(second, 'SYNC_ALREADY_RUNNING')).toBe(true);
+
+    controller.abort();
+    await service;
+    const after = await runNasSyncOnce({ root: t.root, logger });
+    expect(after).toMatchObject({ state: 'ran', summary: { delivered: 0, alreadyDelivered: 2 } });
+  });
+});
