@@ -66,9 +66,11 @@ export const InstrumentalMakerConfigSchema = z
       .min(1)
       .default(['instrumental', 'no_drums', 'drums_only'])
       .describe('Variants made for every job unless the job names its own.'),
-    recipes: VariantRecipesSchema.default({ ...DEFAULT_VARIANT_RECIPES }).describe(
-      'Variant recipes by name; added to (and overriding) the defaults instrumental, no_drums, drums_only.',
-    ),
+    recipes: VariantRecipesSchema.default({})
+      .transform((recipes) => ({ ...DEFAULT_VARIANT_RECIPES, ...recipes }))
+      .describe(
+        'Variant recipes by name; added to (and overriding) the defaults instrumental, no_drums, drums_only.',
+      ),
     output: z
       .object({
         format: AudioFormatSchema.default('m4a'),

@@ -60,3 +60,13 @@ describe('resolveOptions: config < job.json < sidecar', () => {
     );
   });
 });
+
+describe('config recipes', () => {
+  it('adds configured recipes to the three defaults', () => {
+    const parsed = InstrumentalMakerConfigSchema.parse({ recipes: { bass_only: { stems: ['bass'] } } });
+    expect(Object.keys(parsed.recipes)).toEqual(['instrumental', 'no_drums', 'drums_only', 'bass_only']);
+    expect(resolveOptions(parsed, job({ variants: ['bass_only'] }), undefined).recipes).toEqual({
+      bass_only: { stems: ['bass'] },
+    });
+  });
+});
