@@ -127,7 +127,9 @@ export class HeldClaim implements Claim {
   /** One heartbeat; marks the claim lost when its folder is no longer where we put it. */
   async heartbeat(): Promise<void> {
     if (this.lost || this.settling || this.settled) return;
-    const alive = await beatLease(this.dir, ++this.counter);
+    // The lease file is created by the first beat: a claim settled within one heartbeat interval never
+    // needs one, and observers treat "no lease file" as one more value that must change in time.
+    const alive = await beatLease(this.dir, ++this.counter, this.counter === 1);
     if (!alive && !this.settling && !this.settled) this.markLost('heartbeat found the claim folder gone');
   }
 

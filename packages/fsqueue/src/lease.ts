@@ -11,19 +11,15 @@ function leaseText(counter: number): string {
   return `${String(counter).padStart(WIDTH, '0')}\n`;
 }
 
-/** Writes a fresh lease file (counter 0) in a folder just claimed. */
-export async function createLease(claimDir: string): Promise<void> {
-  await writeFile(join(claimDir, LEASE_FILE), leaseText(0));
-}
-
 /**
- * Bumps the heartbeat counter in place. Opening with "r+" never creates the file, so when the claim folder
- * was renamed away by someone who found the lease expired, this fails with ENOENT: the claim is lost.
- * Returns false when lost.
+ * Writes the heartbeat counter. The first beat creates the file; later beats rewrite it in place ("r+"
+ * never creates it). Either way, when the claim folder was renamed away by an observer that found the
+ * lease expired, the open fails with ENOENT (the folder's name was unique to this claim): the claim is
+ * lost. Returns false when lost.
  */
-export async function beatLease(claimDir: string, counter: number): Promise<boolean> {
+export async function beatLease(claimDir: string, counter: number, first: boolean): Promise<boolean> {
   try {
-    await writeFile(join(claimDir, LEASE_FILE), leaseText(counter), { flag: 'r+' });
+    await writeFile(join(claimDir, LEASE_FILE), leaseText(counter), { flag: first ? 'w' : 'r+' });
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

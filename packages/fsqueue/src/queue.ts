@@ -7,7 +7,6 @@ import { readBundleState } from './bundle-state.ts';
 import { HeldClaim, rejectFolder, returnToReady } from './claim.ts';
 import { checkConsumerId, defaultConsumerId, tokenFactory, type QueueContext } from './context.ts';
 import { countJobs, listQueueJobs } from './inspect.ts';
-import { createLease } from './lease.ts';
 import { pathExists } from './moves.ts';
 import { CLAIMED_DIR, parseReadyName, tokenName } from './names.ts';
 import { ReadyIndex, type Candidate } from './ready-index.ts';
@@ -177,9 +176,8 @@ class FsQueue implements Queue {
       }
     }
     try {
-      await createLease(dir);
-      // The index read imk-state.json and the mtime, and revalidate() proved the folder unchanged since.
-      const attempt = candidate.attempts + 1;
+      // Read from the claimed folder itself: the index's copy may be stale (ctime has coarse granularity).
+      const attempt = (await readBundleState(dir)).attempts + 1;
       const mtimeMs = candidate.publishedMs;
       const bundle = await readBundle(dir, { verifyHashes: this.options.verifyHashes !== false });
       const problems = bundle.ok ? [] : bundle.problems;

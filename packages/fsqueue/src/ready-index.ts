@@ -17,8 +17,6 @@ export interface Candidate {
   ctimeMs: number;
   /** Retry delay from imk-state.json, counted from firstSeen on this process's monotonic clock. */
   delayMs: number;
-  /** Attempts already made (imk-state.json), read with the folder; valid while ino/ctime are unchanged. */
-  attempts: number;
   firstSeen: number;
   dropped: boolean;
 }
@@ -181,7 +179,6 @@ export class ReadyIndex {
       ino: info.ino,
       ctimeMs: info.ctimeMs,
       delayMs: state.retry_delay_ms ?? 0,
-      attempts: state.attempts,
       firstSeen: performance.now(),
       dropped: false,
     };

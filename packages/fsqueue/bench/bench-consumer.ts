@@ -1,0 +1,44 @@
+// One consumer process of the queue benchmark: waits for the start file, then claims and completes jobs
+// (fsync on, hashes verified) until the stop file exists and nothing is left, recording
+// "<jobId> <claimEpochMs> <completeEpochMs>" per job in its log.
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { createQueue } from '../src/index.ts';
+
+const args = JSON.parse(process.argv[2] ?? '{}') as {
+  queueDir: string;
+  consumerId: string;
+  log: string;
+  readyFile: string;
+  startFile: string;
+  stopFile: string;
+};
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const queue = createQueue({ queueDir: args.queueDir, consumerId: args.consumerId });
+writeFileSync(args.readyFile, String(process.pid));
+while (!existsSync(args.startFile)) await sleep(5);
+
+let lines: string[] = [];
+const flush = (): void => {
+  if (lines.length > 0) appendFileSync(args.log, lines.join(''));
+  lines = [];
+};
+for (;;) {
+  const claim = await queue.claim();
+  if (claim) {
+    const claimedAt = now();
+    await claim.complete();
+    lines.push(`${claim.jobId} ${claimedAt.toFixed(2)} ${now().toFixed(2)}\n`);
+    if (lines.length >= 100) flush();
+    continue;
+  }
+  flush();
+  if (existsSync(args.stopFile)) break;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 100);
+  await queue.waitForWork(abort.signal);
+  clearTimeout(timer);
+}
+flush();
+await queue.close();
