@@ -330,12 +330,7 @@ function renderOutputs(id, output, sync, syncEnabled) {
             .join(' · '),
         ),
         media,
-        h('img', {
-          class: 'preview',
-          alt: `waveform of ${a.label || a.path}`,
-          loading: 'lazy',
-          src: `/api/outputs/${encodeURIComponent(id)}/artifacts/${a.index}/waveform.png`,
-        }),
+        previewImage(id, a),
         syncEnabled
           ? h(
               'div',
@@ -354,6 +349,27 @@ function renderOutputs(id, output, sync, syncEnabled) {
       );
     }),
   );
+}
+
+/** The server-rendered waveform; a click switches between waveform and spectrogram. */
+function previewImage(id, artifact) {
+  const base = `/api/outputs/${encodeURIComponent(id)}/artifacts/${artifact.index}`;
+  const name = artifact.label || artifact.path;
+  const img = h('img', {
+    class: 'preview',
+    alt: `waveform of ${name}`,
+    title: 'click: waveform / spectrogram',
+    loading: 'lazy',
+    src: `${base}/waveform.png`,
+    'data-kind': 'waveform',
+  });
+  img.addEventListener('click', () => {
+    const next = img.dataset.kind === 'waveform' ? 'spectrogram' : 'waveform';
+    img.dataset.kind = next;
+    img.alt = `${next} of ${name}`;
+    img.src = `${base}/${next}.png`;
+  });
+  return img;
 }
 
 async function retry() {
@@ -385,6 +401,11 @@ function route() {
     void loadJob(currentJob);
   }
 }
+
+// Sync deliveries and retries change without the job's state changing: refresh an open job page now and then.
+setInterval(() => {
+  if (currentJob && !document.hidden) void loadJob(currentJob);
+}, 4000);
 
 $('#url-form').addEventListener('submit', submitUrl);
 $('#upload-input').addEventListener('change', upload);

@@ -4,6 +4,7 @@ import { runFfmpeg } from '@imk/media';
 
 export type PreviewKind = 'waveform' | 'spectrogram';
 export const PREVIEW_KINDS: readonly PreviewKind[] = ['waveform', 'spectrogram'];
+const PREVIEW_VERSION = 2;
 
 export interface PreviewOptions {
   /** The audio (or video) file. */
@@ -22,7 +23,7 @@ const inFlight = new Map<string, Promise<string>>();
 function filterFor(kind: PreviewKind, width: number): string {
   switch (kind) {
     case 'waveform':
-      return `aformat=channel_layouts=mono,showwavespic=s=${width}x140:colors=0x4f9dff:scale=sqrt`;
+      return `aformat=channel_layouts=mono,showwavespic=s=${width}x120:colors=0x4f9dff:filter=peak`;
     case 'spectrogram':
       return `showspectrumpic=s=${width}x256:legend=0:scale=log:color=intensity`;
   }
@@ -34,7 +35,8 @@ function filterFor(kind: PreviewKind, width: number): string {
  */
 export async function renderPreview(options: PreviewOptions): Promise<string> {
   const safeKey = options.key.replace(/[^A-Za-z0-9._-]/g, '_');
-  const file = join(options.cacheDir, `${safeKey}-${options.kind}-${options.width}.png`);
+  // The version part changes whenever the drawing changes, so old cached images are not served.
+  const file = join(options.cacheDir, `${safeKey}-${options.kind}-${options.width}-v${PREVIEW_VERSION}.png`);
   if (
     await stat(file).then(
       () => true,

@@ -7,6 +7,7 @@ import { resolvePaths } from '@imk/config';
 import { errorMessage, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import type { DiskGuard } from '@imk/ops';
+import { createRetrieverRoutes } from '@imk/youtube-retriever-service';
 import { registerAuth } from './auth.ts';
 import type { WebConfig } from './config.ts';
 import type { RetryJob, ServiceState, WebContext } from './context.ts';
@@ -35,7 +36,7 @@ export interface CreateWebServerOptions {
   services?: () => ServiceState[];
   /** Puts a failed job back into its queue. @default fsqueue's retryFailed plus a ledger record */
   retry?: RetryJob;
-  /** The retrievers' HTTP routes (POST /api/requests); without it URL requests become request files. */
+  /** The retrievers' HTTP routes (POST /api/requests). @default the YouTube/Deezer retrievers' routes */
   requestsPlugin?: FastifyPluginAsync;
   sync?: SyncView;
   /** Ends live event streams when aborted. */
@@ -85,7 +86,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   registerJobRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerOutputRoutes(app, ctx);
-  registerSubmitRoutes(app, ctx, { urlRequests: options.requestsPlugin === undefined });
-  if (options.requestsPlugin) await app.register(options.requestsPlugin);
+  registerSubmitRoutes(app, ctx);
+  await app.register(options.requestsPlugin ?? createRetrieverRoutes({ root: paths.root, logger }));
   return app;
 }

@@ -17,6 +17,30 @@ export async function tempRoot(prefix = 'imk-web-'): Promise<{ root: string; cle
   return { root, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
+/**
+ * A short "song" made by ffmpeg: a chord panned apart, a bass line and noise bursts on every beat (so each
+ * stem has something in it), in the container the extension names.
+ */
+export async function makeSong(file: string, seconds = 8): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const chord = '0.18*sin(2*PI*220*t)+0.12*sin(2*PI*277.2*t)+0.1*sin(2*PI*329.6*t)';
+  const bass = '0.25*sin(2*PI*(55+27.5*(mod(floor(t*2),2)))*t)';
+  const beat = '0.45*(random(0)*2-1)*exp(-25*mod(t,0.5))';
+  const voice = '0.15*sin(2*PI*(440+30*sin(2*PI*5*t))*t)*(0.6+0.4*sin(2*PI*0.5*t))';
+  await run('ffmpeg', [
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `aevalsrc=exprs='${chord}*0.8+${bass}+${beat}+${voice}|${chord}*1.2+${bass}+${beat}*0.9+${voice}':s=44100:d=${seconds}`,
+    ...(file.endsWith('.m4a') ? ['-c:a', 'aac', '-b:a', '160k'] : []),
+    file,
+  ]);
+}
+
 /** A short real audio file made by ffmpeg (sine tones), in the given container by extension. */
 export async function makeAudio(file: string, seconds = 3, frequency = 440): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
