@@ -8,17 +8,17 @@ export const BUILTIN_VERSION = '1.0.0';
  * mean the same at any sample rate; lengths of median filters are in STFT frames or bins (odd numbers).
  */
 export interface BuiltinParams {
-  /** STFT frame length in samples (a multiple of 32 with no prime factor above 5). @default 4096 */
+  /** STFT frame length in samples (a multiple of 32 with no prime factor above 5). @default 8192 */
   fftSize: number;
-  /** STFT hop in samples; must divide fftSize. @default 1024 */
+  /** STFT hop in samples; must divide fftSize. @default 2048 */
   hop: number;
-  /** HPSS: median across time (frames, odd) that estimates the harmonic part. @default 31 */
+  /** HPSS: median across time (frames, odd) that estimates the harmonic part. @default 17 */
   harmonicMedian: number;
-  /** HPSS: median across frequency (bins, odd) that estimates the percussive part. @default 17 */
+  /** HPSS: median across frequency (bins, odd) that estimates the percussive part. @default 13 */
   percussiveMedian: number;
   /** Exponent of the soft HPSS masks, H^p / (H^p + P^p); 2 is the Wiener-like mask. @default 2 */
   maskPower: number;
-  /** REPET-SIM: frames are compared with frames up to this far before and after them. @default 5 */
+  /** REPET-SIM: frames are compared with frames up to this far before and after them. @default 3 */
   repetWindowSec: number;
   /** REPET-SIM: how many of the most similar frames the repeating background is the median of. @default 20 */
   repetNeighbours: number;
@@ -36,11 +36,11 @@ export interface BuiltinParams {
   vocalLowCutHz: number;
   /** Vocals: width of the ramp above vocalLowCutHz from "not vocal" to "maybe vocal". @default 0 */
   vocalLowRampHz: number;
-  /** Vocals: nothing above this frequency is vocal (cymbals, hiss). @default 20000 */
+  /** Vocals: nothing above this frequency is vocal (cymbals, hiss). @default 12000 */
   vocalHighCutHz: number;
   /**
    * Vocals: exponent of the stereo centre cue (per-bin left/right correlation, 1 for a centred source);
-   * 0 disables it. @default 0
+   * 0 disables it. @default 3
    */
   centreExponent: number;
   /**
@@ -60,12 +60,12 @@ export interface BuiltinParams {
 }
 
 export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
-  fftSize: 4096,
-  hop: 1024,
-  harmonicMedian: 31,
-  percussiveMedian: 17,
+  fftSize: 8192,
+  hop: 2048,
+  harmonicMedian: 17,
+  percussiveMedian: 13,
   maskPower: 2,
-  repetWindowSec: 5,
+  repetWindowSec: 3,
   repetNeighbours: 20,
   repetMinSpacingSec: 0.25,
   repetMinSimilarity: 0,
@@ -74,8 +74,8 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   vocalRepetExponent: 1,
   vocalLowCutHz: 200,
   vocalLowRampHz: 0,
-  vocalHighCutHz: 20000,
-  centreExponent: 0,
+  vocalHighCutHz: 12000,
+  centreExponent: 3,
   vocalHarmonicExponent: 0,
   secondHarmonicMedian: 5,
   secondPercussiveMedian: 17,

@@ -54,15 +54,32 @@ export function computeStemMasks(
     const mag = magnitudes[k]!;
     if (band > 0 && mag > 0) {
       const foreground = 1 - Math.min(background[k]!, mag) / mag;
-      vocal = band * (a === 1 ? foreground : Math.pow(foreground, a));
-      if (centre !== undefined) vocal *= gamma === 1 ? centre[k]! : Math.pow(centre[k]!, gamma);
-      if (secondHarmonic !== undefined)
-        vocal *= beta === 1 ? secondHarmonic[k]! : Math.pow(secondHarmonic[k]!, beta);
+      vocal = band * power(foreground, a);
+      if (centre !== undefined) vocal *= power(centre[k]!, gamma);
+      if (secondHarmonic !== undefined) vocal *= power(secondHarmonic[k]!, beta);
     }
     const rest = 1 - vocal;
     const h = harmonic[k]!;
     out.vocals[k] = vocal;
     out.drums[k] = rest * (1 - h);
     out.bass[k] = rest * h * bassBand[k]!;
+  }
+}
+
+/** x^e for x in [0, 1]; small integer exponents by multiplication (Math.pow per bin was a hot spot). */
+function power(x: number, e: number): number {
+  switch (e) {
+    case 1:
+      return x;
+    case 2:
+      return x * x;
+    case 3:
+      return x * x * x;
+    case 4: {
+      const x2 = x * x;
+      return x2 * x2;
+    }
+    default:
+      return Math.pow(x, e);
   }
 }

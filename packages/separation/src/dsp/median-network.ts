@@ -2,7 +2,7 @@
 // compare-exchange is a branch-free min/max loop over the bins, which runs far faster than selecting the
 // median of each bin's values separately (that was the separator's hottest loop). Values must be
 // non-negative and not NaN (magnitudes are).
-import { createCompareExchangeKernel, type CompareExchangeKernel } from './wasm-compare-exchange.ts';
+import { createCompareExchangeKernel } from './wasm-compare-exchange.ts';
 
 /**
  * Comparator pairs (i < j; afterwards row i holds the minimum) of Batcher's odd-even merge sort for `n`
@@ -39,9 +39,17 @@ export function medianNetwork(n: number): Int32Array {
   return Int32Array.from(kept.flat());
 }
 
-/** Per-bin median across up to `maxRows` rows of `bins` non-negative floats (e.g. magnitude spectra). */
+/**
+ * Per-bin median across up to `maxRows` rows of `bins` non-negative floats (e.g. magnitude spectra): fill
+ * rows 0..n-1 through row(r), then compute(n, ...). Each bin's median comes out of a median-selection
+ * network applied to whole rows at once, so there are no per-bin sorts and no data-dependent branches.
+ */
 export interface RowMedian {
-  /** out[k] = median over rows of rows[r][k], for k in [from, to); the mean of the middle two for an even count. */
+  /** Scratch row r (at least `bins` floats). compute() reorders the rows' contents. */
+  row(r: number): Float32Array;
+  /** out[k] = median of row(0..n-1)[k] for k in [from, to); the mean of the middle two when n is even. */
+  compute(n: number, from: number, to: number, out: Float32Array): void;
+  /** Copies `rows` into the scratch rows and computes their median. */
   median(rows: readonly Float32Array[], from: number, to: number, out: Float32Array): void;
 }
 
@@ -52,82 +60,70 @@ export interface RowMedian {
 export function createRowMedian(maxRows: number, bins: number, useSimd = true): RowMedian {
   const networks = Array.from({ length: maxRows + 1 }, (_, n) => medianNetwork(n));
   const kernel = useSimd ? createCompareExchangeKernel() : undefined;
-  return kernel === undefined
-    ? createJsRowMedian(maxRows, bins, networks)
-    : createSimdRowMedian(maxRows, bins, networks, kernel);
-}
+  const stride = Math.ceil(bins / 4) * 4; // floats per row: a whole number of 16-byte vectors
+  let floats: Float32Array;
+  let ints: Int32Array | undefined;
+  if (kernel !== undefined) {
+    const pages = Math.ceil((maxRows * stride * 4) / 65536) - kernel.memory.buffer.byteLength / 65536;
+    if (pages > 0) kernel.memory.grow(pages);
+    // Views are made after the only growth: growing would detach them. Each instance has its own memory.
+    floats = new Float32Array(kernel.memory.buffer, 0, maxRows * stride);
+  } else {
+    floats = new Float32Array(maxRows * stride);
+    // Non-negative float32 values order exactly like their bit patterns read as int32, and integer min/max
+    // can be computed without branches; with branches, random spectra mispredicted about every other
+    // compare and the network ran 4x slower.
+    ints = new Int32Array(floats.buffer);
+  }
+  const rows = Array.from({ length: maxRows }, (_, r) => floats.subarray(r * stride, (r + 1) * stride));
 
-function createSimdRowMedian(
-  maxRows: number,
-  bins: number,
-  networks: Int32Array[],
-  kernel: CompareExchangeKernel,
-): RowMedian {
-  const stride = Math.ceil(bins / 4) * 4; // floats per row, a whole number of 16-byte vectors
-  const bytesNeeded = maxRows * stride * 4;
-  const pages = Math.ceil(bytesNeeded / 65536) - kernel.memory.buffer.byteLength / 65536;
-  if (pages > 0) kernel.memory.grow(pages);
-  const heap = new Float32Array(kernel.memory.buffer);
-  return {
-    median(rows, from, to, out) {
-      const n = rows.length;
-      if (n > maxRows) throw new RangeError(`median of ${n} rows, at most ${maxRows} configured`);
-      if (n === 0 || to <= from) {
-        out.fill(0, from, to);
-        return;
-      }
+  const runNetwork = (n: number, from: number, to: number): void => {
+    const network = networks[n]!;
+    if (kernel !== undefined) {
       const start = from & ~3;
-      const end = Math.min(Math.ceil(to / 4) * 4, stride);
-      for (let r = 0; r < n; r++) heap.set(rows[r]!.subarray(start, Math.min(end, bins)), r * stride + start);
-      const network = networks[n]!;
-      const bytes = (end - start) * 4;
+      const bytes = (Math.ceil(to / 4) * 4 - start) * 4;
       for (let c = 0; c < network.length; c += 2) {
         kernel.cmpx((network[c]! * stride + start) * 4, (network[c + 1]! * stride + start) * 4, bytes);
       }
-      const upper = (n >> 1) * stride;
-      if (n % 2 === 1) out.set(heap.subarray(upper + from, upper + to), from);
-      else {
-        const lower = upper - stride;
-        for (let k = from; k < to; k++) out[k] = (heap[lower + k]! + heap[upper + k]!) / 2;
+      return;
+    }
+    const v = ints!;
+    for (let c = 0; c < network.length; c += 2) {
+      const lo = network[c]! * stride;
+      const hi = network[c + 1]! * stride;
+      for (let k = from; k < to; k++) {
+        const a = v[lo + k]!;
+        const b = v[hi + k]!;
+        const d = a - b; // no overflow: both are in [0, 2^31)
+        const m = d & (d >> 31); // d when a < b, else 0
+        v[lo + k] = b + m;
+        v[hi + k] = a - m;
       }
-    },
+    }
   };
-}
 
-function createJsRowMedian(maxRows: number, bins: number, networks: Int32Array[]): RowMedian {
-  const floats = Array.from({ length: maxRows }, () => new Float32Array(bins));
-  // Non-negative float32 values order exactly like their bit patterns read as int32, and integer min/max
-  // can be computed without branches; with branches, random spectra mispredicted about every other
-  // compare and the network ran 4x slower.
-  const ints = floats.map((f) => new Int32Array(f.buffer));
+  const compute = (n: number, from: number, to: number, out: Float32Array): void => {
+    if (n > maxRows) throw new RangeError(`median of ${n} rows, at most ${maxRows} configured`);
+    if (n === 0 || to <= from) {
+      out.fill(0, from, to);
+      return;
+    }
+    runNetwork(n, from, to);
+    const upper = rows[n >> 1]!;
+    if (n % 2 === 1) out.set(upper.subarray(from, to), from);
+    else {
+      const lower = rows[(n >> 1) - 1]!;
+      for (let k = from; k < to; k++) out[k] = (lower[k]! + upper[k]!) / 2;
+    }
+  };
+
   return {
-    median(rows, from, to, out) {
-      const n = rows.length;
-      if (n > maxRows) throw new RangeError(`median of ${n} rows, at most ${maxRows} configured`);
-      if (n === 0) {
-        out.fill(0, from, to);
-        return;
-      }
-      for (let r = 0; r < n; r++) floats[r]!.set(rows[r]!.subarray(from, to), from);
-      const network = networks[n]!;
-      for (let c = 0; c < network.length; c += 2) {
-        const lo = ints[network[c]!]!;
-        const hi = ints[network[c + 1]!]!;
-        for (let k = from; k < to; k++) {
-          const a = lo[k]!;
-          const b = hi[k]!;
-          const d = a - b; // no overflow: both are in [0, 2^31)
-          const m = d & (d >> 31); // d when a < b, else 0
-          lo[k] = b + m;
-          hi[k] = a - m;
-        }
-      }
-      const upper = floats[n >> 1]!;
-      if (n % 2 === 1) out.set(upper.subarray(from, to), from);
-      else {
-        const lower = floats[(n >> 1) - 1]!;
-        for (let k = from; k < to; k++) out[k] = (lower[k]! + upper[k]!) / 2;
-      }
+    row: (r) => rows[r]!,
+    compute,
+    median(source, from, to, out) {
+      for (let r = 0; r < source.length && r < maxRows; r++)
+        rows[r]!.set(source[r]!.subarray(from, to), from);
+      compute(source.length, from, to, out);
     },
   };
 }
