@@ -17,6 +17,7 @@ import {
   readManifest,
   removeRoot,
   jobDetail,
+  jobDetailFromCli,
 } from './helpers.ts';
 
 // One worker run over five bundles: legacy, v1 with stems, legacy with a per-song sidecar, a video, and a
@@ -97,6 +98,8 @@ beforeAll(async () => {
       ),
     },
   );
+  // Not a job at all: no audio_path or video_path. The queue rejects it; the ledger must show it.
+  await publishLegacy(root, 'other', { job_id: 'no_media', source_type: 'local', title: 'Nothing' }, {});
   await publishLegacy(
     root,
     'youtube_video',
@@ -134,7 +137,7 @@ async function expectPlayableVariants(jobId: string, input: string): Promise<voi
 describe('imk run --once over legacy, v1, sidecar, video and corrupt bundles', () => {
   it('exits non-zero because one job failed, and reports the others as succeeded', () => {
     expect(run.exitCode, String(run.all)).toBe(1);
-    expect(JSON.parse(String(run.stdout))).toMatchObject({ ok: false, succeeded: 4, failed: 1, rejected: 0 });
+    expect(JSON.parse(String(run.stdout))).toMatchObject({ ok: false, succeeded: 4, failed: 1, rejected: 1 });
   });
 
   it('turns a legacy bundle into the files users know, with the legacy fields copied into the manifest', async () => {
@@ -248,6 +251,12 @@ describe('imk run --once over legacy, v1, sidecar, video and corrupt bundles', (
     expect(await folderNames(join(root, 'outputs'))).not.toContain('bad_audio');
   });
 
+  it('notes a rejected bundle in the ledger with the reason', async () => {
+    const detail = await jobDetail(root, 'no_media');
+    expect(detail.job).toMatchObject({ state: 'rejected', queue: 'other' });
+    expect(detail.job.last_error).toMatch(/audio_path: a job needs audio_path or video_path/);
+  });
+
   it('leaves no partial output folder, and `imk retry` puts the failed job back to ready', async () => {
     expect((await folderNames(join(root, 'outputs'))).filter((n) => n.startsWith('.'))).toEqual([]);
     const retry = await imk(['retry', 'bad_audio', '--root', root]);
@@ -259,13 +268,13 @@ describe('imk run --once over legacy, v1, sidecar, video and corrupt bundles', (
   });
 
   it('records history, stage timings and artifacts in the ledger, and rebuilds them from the folders', async () => {
-    const before = await jobDetail(root, 'v1_stems');
+    const before = await jobDetailFromCli(root, 'v1_stems');
     expect(before.events.map((e: { state: string }) => e.state)).toEqual(['running', 'succeeded']);
     expect(before.stages.map((s: { stage: string }) => s.stage)).toEqual(
       expect.arrayContaining(['decode', 'separate', 'mix', 'encode', 'manifest', 'publish']),
     );
     const rebuilt = await imk(['ledger', 'rebuild', '--json', '--root', root]);
-    expect(JSON.parse(String(rebuilt.stdout))).toMatchObject({ jobs: 5, manifests: 4 });
+    expect(JSON.parse(String(rebuilt.stdout))).toMatchObject({ jobs: 6, manifests: 4 });
     const after = await jobDetail(root, 'v1_stems');
     expect(after.job).toMatchObject({ state: 'succeeded', input_sha256: before.job.input_sha256 });
     expect(after.artifacts).toEqual(before.artifacts);

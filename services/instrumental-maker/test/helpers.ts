@@ -6,7 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
 import { publishBundle } from '@imk/fsqueue';
 import { probeMedia } from '@imk/media';
-import type { JobDetail } from '@imk/ledger';
+import { openLedger, type JobDetail } from '@imk/ledger';
 import { ManifestSchema, type Manifest } from '@imk/protocol';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -168,6 +168,8 @@ export function imk(
     env: { IMK_LOG_LEVEL: 'warn', ...options.env },
     detached: options.detached,
     all: true,
+    // A SIGTERM test waits for the graceful exit; execa would otherwise SIGKILL after 5 s.
+    forceKillAfterDelay: false,
   });
 }
 
@@ -193,7 +195,19 @@ export async function waitFor(
 }
 
 /** `imk job <id> --json`, as a user's script would read it. */
-export async function jobDetail(root: string, id: string): Promise<JobDetail> {
+export async function jobDetailFromCli(root: string, id: string): Promise<JobDetail> {
   const result = await imk(['job', id, '--json', '--root', root]);
   return JSON.parse(String(result.stdout)) as JobDetail;
+}
+
+/** The ledger's record of a job, read directly (the worker processes wrote it). */
+export function jobDetail(root: string, id: string): Promise<JobDetail> {
+  const ledger = openLedger({ root });
+  try {
+    const detail = ledger.getJob(id);
+    if (!detail) throw new Error(`job ${id} is not in the ledger of ${root}`);
+    return Promise.resolve(detail);
+  } finally {
+    ledger.close();
+  }
 }
