@@ -21,6 +21,9 @@ export interface JobOutcome {
   timings?: Record<string, number>;
 }
 
+/** How often a running job looks whether its claim was lost (then its work stops and is discarded). */
+const LOST_CHECK_MS = 1000;
+
 /** The queue folder name of a claimed folder (`queues/<queue>/claimed/job_…`). */
 function queueOf(claim: Claim): string {
   return basename(dirname(dirname(claim.dir)));
@@ -59,8 +62,15 @@ export async function processClaim(
   const work = join(ctx.workRoot, `${jobId}-${consumer}`);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
+  // The job's own signal: shutdown (after the grace period) or a lost claim stop its work early.
+  const job_ = new AbortController();
+  const onShutdown = () => job_.abort(signal.reason);
+  signal.addEventListener('abort', onShutdown, { once: true });
+  const lostWatch = setInterval(() => {
+    if (claim.isLost()) job_.abort(new Error(`the claim on job ${jobId} was lost`));
+  }, LOST_CHECK_MS);
   try {
-    const result = await runPipeline({ ctx, claim, stages, signal, logger, work });
+    const result = await runPipeline({ ctx, claim, stages, signal: job_.signal, logger, work });
     await claim.complete({
       output_dir: result.dir,
       kind: result.kind,
@@ -88,6 +98,8 @@ export async function processClaim(
   } catch (error) {
     return await settleFailure(ctx, claim, stages, error, signal, logger);
   } finally {
+    clearInterval(lostWatch);
+    signal.removeEventListener('abort', onShutdown);
     await rm(work, { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -129,3 +129,69 @@ describe('SIGKILL during separation, then a restart', () => {
     ]);
   });
 });
+
+describe('a worker stopped past its lease (SIGSTOP), then resumed', () => {
+  it('finds its claim lost and discards its work; the job is done once, by the other worker', async () => {
+    const other = await makeRoot({});
+    const calls = join(other, 'engine-calls.txt');
+    try {
+      const { writeFile } = await import('node:fs/promises');
+      const { stringify } = await import('yaml');
+      await writeFile(
+        join(other, 'config', 'instrumental-maker.yaml'),
+        stringify({
+          pollMs: 100,
+          leaseMs: 1500,
+          concurrency: 1,
+          variants: ['instrumental'],
+          engine: {
+            name: 'counting',
+            module: COUNTING_ENGINE,
+            params: { counterFile: calls, delayMs: 2500 },
+          },
+        }),
+      );
+      await mkdir(join(other, 'media'));
+      await makeSong(join(other, 'media', 'song.m4a'), 3, 8);
+      await publishV1(
+        other,
+        'other',
+        { job_id: 'paused', source_type: 'local', title: 'Paused', audio_path: 'song.m4a' },
+        { 'song.m4a': join(other, 'media', 'song.m4a') },
+      );
+
+      const stopped = imk(['run', '--root', other]);
+      await waitFor(
+        async () => (await readFile(calls, 'utf8').catch(() => '')).length > 0,
+        60_000,
+        'the engine to start',
+      );
+      process.kill(stopped.pid!, 'SIGSTOP');
+      const taker = await imk(['run', '--once', '--root', other]);
+      expect(taker.exitCode, String(taker.all)).toBe(0);
+      const takerResult = JSON.parse(String(taker.stdout)) as { succeeded: number };
+      expect(takerResult.succeeded).toBe(1);
+      const published = await readFile(join(other, 'outputs', 'paused', 'manifest.json'), 'utf8');
+
+      process.kill(stopped.pid!, 'SIGCONT');
+      await waitFor(
+        async () =>
+          (await jobDetail(other, 'paused').catch(() => undefined))?.events.some(
+            (e) => e.message === 'claim lost; work discarded',
+          ) ?? false,
+        30_000,
+        'the resumed worker to notice',
+      );
+      stopped.kill('SIGTERM');
+      expect((await stopped).exitCode).toBe(0);
+
+      const queue = join(other, 'queues', 'other');
+      expect(await folderNames(join(queue, 'succeeded'))).toHaveLength(1);
+      expect(await folderNames(join(queue, 'claimed'))).toEqual([]);
+      expect(await folderNames(join(other, 'outputs'))).toEqual(['paused']);
+      expect(await readFile(join(other, 'outputs', 'paused', 'manifest.json'), 'utf8')).toBe(published);
+    } finally {
+      await removeRoot(other);
+    }
+  });
+});
