@@ -236,4 +236,28 @@ describe('fetchYoutube with the real yt-dlp', () => {
     );
     expect(await readdir(join(root, 'queues', 'youtube_video'))).toEqual(['job_yt_video_video']);
   });
+
+  it('sends the cookies of the configured cookies file, and says so when the file is missing', async () => {
+    const { root, settings } = await setup();
+    const cookiesFile = join(root, 'cookies.txt');
+    await writeFile(
+      cookiesFile,
+      '# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tSID\tsigned-in-session\n',
+    );
+    const result = await fetchYoutube(server.url('song.m4a'), {
+      root,
+      logger,
+      settings: { ...settings, cookiesFile },
+    });
+    expect(result.jobs).toHaveLength(1);
+    expect(server.cookies.get('/song.m4a')?.join(' ')).toContain('SID=signed-in-session');
+
+    const missing = { ...settings, cookiesFile: join(root, 'nope.txt') };
+    await expect(
+      fetchYoutube(server.url('song.m4a'), { root, logger, settings: missing }),
+    ).rejects.toMatchObject({
+      code: 'COOKIES_MISSING',
+      message: expect.stringContaining('nope.txt'),
+    });
+  });
 });

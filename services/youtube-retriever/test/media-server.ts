@@ -4,52 +4,31 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { execa } from 'execa';
 
-/** Media generated with ffmpeg for the tests: 3 s of tone in m4a, a 3 s video, a WebP poster, a 20 s track. */
+/** Media generated with ffmpeg for the tests: 3 s tones in m4a, a 3 s video, a WebP poster, a 20 s track. */
 export async function generateMedia(dir: string): Promise<void> {
-  const ff = (...args: string[]) => execa('ffmpeg', ['-v', 'error', '-y', ...args], { stdin: 'ignore' });
+  const ff = (args: string[]) => execa('ffmpeg', ['-v', 'error', '-y', ...args], { stdin: 'ignore' });
+  const tone = (frequency: number, seconds: number, name: string, bitrate = '64k') =>
+    ff([
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=${frequency}:duration=${seconds}`,
+      '-c:a',
+      'aac',
+      '-b:a',
+      bitrate,
+      join(dir, name),
+    ]);
+  const picture = ['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=3'];
+  const sound = ['-f', 'lavfi', '-i', 'sine=frequency=550:duration=3'];
   await Promise.all([
-    ff(
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:duration=3',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '64k',
-      join(dir, 'audio.m4a'),
-    ),
-    ff(
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=660:duration=3',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '64k',
-      join(dir, 'two.m4a'),
-    ),
-    ff(
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=330:duration=20',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      join(dir, 'long.m4a'),
-    ),
-    ff(
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=160x120:rate=10:duration=3',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=550:duration=3',
+    tone(440, 3, 'audio.m4a'),
+    tone(660, 3, 'two.m4a'),
+    tone(770, 3, 'song.m4a'),
+    tone(330, 20, 'long.m4a', '128k'),
+    ff([
+      ...picture,
+      ...sound,
       '-c:v',
       'libx264',
       '-pix_fmt',
@@ -58,8 +37,8 @@ export async function generateMedia(dir: string): Promise<void> {
       'aac',
       '-shortest',
       join(dir, 'video.mp4'),
-    ),
-    ff('-f', 'lavfi', '-i', 'color=c=red:s=64x64', '-frames:v', '1', join(dir, 'poster.webp')),
+    ]),
+    ff(['-f', 'lavfi', '-i', 'color=c=red:s=64x64', '-frames:v', '1', join(dir, 'poster.webp')]),
   ]);
 }
 
@@ -77,6 +56,8 @@ export interface MediaServer {
   hits: Map<string, number>;
   /** Range headers seen per path (a resumed download asks for the rest). */
   ranges: Map<string, string[]>;
+  /** Cookie headers seen per path. */
+  cookies: Map<string, string[]>;
   close(): Promise<void>;
 }
 
@@ -109,6 +90,7 @@ function xspf(title: string, location: string, durationMs: number, _port: number
 export async function startMediaServer(dir: string): Promise<MediaServer> {
   const hits = new Map<string, number>();
   const ranges = new Map<string, string[]>();
+  const cookies = new Map<string, string[]>();
   let port = 0;
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -116,6 +98,7 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
       const count = (hits.get(path) ?? 0) + (req.method === 'GET' ? 1 : 0);
       hits.set(path, count);
       if (req.headers.range) ranges.set(path, [...(ranges.get(path) ?? []), req.headers.range]);
+      if (req.headers.cookie) cookies.set(path, [...(cookies.get(path) ?? []), req.headers.cookie]);
       const page = pages(port)[path];
       if (page !== undefined) {
         res.writeHead(200, { 'content-type': TYPES[path.slice(path.lastIndexOf('.'))] ?? 'text/plain' });
@@ -167,6 +150,7 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
     url: (path) => `http://127.0.0.1:${port}/${path.replace(/^\//, '')}`,
     hits,
     ranges,
+    cookies,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
