@@ -3,6 +3,7 @@ import { createDoctor, formatReport, systemChecks, type DoctorCheck } from '@imk
 import { errorMessage } from '@imk/errors';
 import { contextFrom, print, withRoot } from '../context.ts';
 import { SERVICES } from '../services.ts';
+import { operationsChecks } from '../system-checks.ts';
 
 /**
  * Every check: the system ones (ffmpeg, queues, disk) plus the `doctorChecks` each service package
@@ -20,6 +21,8 @@ export async function collectDoctorChecks(): Promise<{ checks: DoctorCheck[]; un
       unavailable.push(`${entry.name}: ${errorMessage(error)}`);
     }
   }
+  // Configuration, worker, sync, dashboard and disk checks of the system as a whole.
+  checks.push(...(await operationsChecks()));
   return { checks, unavailable };
 }
 
