@@ -61,6 +61,8 @@ export function createBlockSeparator(
   const fft = createRealFft(N);
   const window = hannWindow(N);
   const gain = overlapAddGain(window, H);
+  // The inverse FFT's 1/N is folded into the synthesis window.
+  const synthesisWindow = window.map((w) => w / N);
 
   const repetWindow = Math.round((p.repetWindowSec * sampleRate) / H);
   const hpss1 = createHpssPass({
@@ -84,6 +86,7 @@ export function createBlockSeparator(
   // Oldest frame any stage still reads, counted back from the newest analysed one.
   const reach = Math.max(2 * h1 + 1, lookahead + repetWindow, h1 + 2 * h2 + 1);
   const ringSize = reach + 2;
+  const spectrumSlots = lookahead + 1;
 
   const magnitudes = createFrameRing(ringSize, bins);
   const harmonic = createFrameRing(ringSize, bins);
@@ -121,7 +124,7 @@ export function createBlockSeparator(
 
   let channels = 0;
   let fifo: SampleFifo | undefined;
-  let spectra: Float32Array[] = [];
+  let spectra: Float32Array[][] = [];
   let output: ReturnType<typeof createStemOutput> | undefined;
   let nextStep = 0; // next frame index to run step() for
   let lastFrame = Infinity; // last frame that overlaps the input; known at flush
@@ -132,13 +135,15 @@ export function createBlockSeparator(
   const magnitudeRow = (i: number): Float32Array => magnitudes.row(clamp(i));
   const residualRow = (i: number): Float32Array => residual!.row(clamp(i));
 
-  // Windowed spectrum of frame f for every channel; frame f covers samples [(f − overlap + 1)·H, (f + 1)·H).
+  // Windowed spectrum of frame f for every channel, kept until frame f is synthesised (lookahead + 1
+  // frames); frame f covers samples [(f − overlap + 1)·H, (f + 1)·H).
   const analyse = (f: number): void => {
     const from = (f - overlap + 1) * H;
+    const slot = f % spectrumSlots;
     for (let c = 0; c < channels; c++) {
       fifo!.read(c, from, frame);
       applyWindow(frame, window, N);
-      fft.forward(frame, spectra[c]!);
+      fft.forward(frame, spectra[slot]![c]!);
     }
   };
 
@@ -146,7 +151,8 @@ export function createBlockSeparator(
     analyse(f);
     const row = magnitudes.row(f);
     row.fill(0);
-    for (let c = 0; c < channels; c++) addMagnitudes(spectra[c]!, row, bins);
+    const spectrum = spectra[f % spectrumSlots]!;
+    for (let c = 0; c < channels; c++) addMagnitudes(spectrum[c]!, row, bins);
     repet.ingest(f, row);
   };
 
@@ -161,10 +167,10 @@ export function createBlockSeparator(
   };
 
   const synthesise = (c: number): void => {
-    analyse(c);
+    const spectrum = spectra[c % spectrumSlots]!;
     repet.background(c, Math.min(lastFrame, c + repetWindow), magnitudeRow, binLo, binHi, background);
     const useCentre = p.centreExponent > 0 && channels === 2;
-    if (useCentre) centreCue(spectra[0]!, spectra[1]!, centre, bins);
+    if (useCentre) centreCue(spectrum[0]!, spectrum[1]!, centre, bins);
     const cues: FrameCues = {
       magnitudes: magnitudes.row(c),
       harmonic: harmonic.row(c),
@@ -177,9 +183,9 @@ export function createBlockSeparator(
     const stems = [masks.vocals, masks.drums, masks.bass] as const;
     for (let s = 0; s < stems.length; s++) {
       for (let c = 0; c < channels; c++) {
-        applyMask(spectra[c]!, stems[s]!, masked, bins);
-        fft.inverse(masked, frame);
-        overlapAdd(out.accumulator(s, c), frame, window, N);
+        applyMask(spectrum[c]!, stems[s]!, masked, bins);
+        fft.inverseUnscaled(masked, frame);
+        overlapAdd(out.accumulator(s, c), frame, synthesisWindow, N);
       }
     }
     const block = c - overlap + 1;
@@ -205,7 +211,9 @@ export function createBlockSeparator(
     if (count < 1) throw new ImkError('INVALID_INPUT', 'a block of audio needs at least one channel');
     channels = count;
     fifo = createSampleFifo(count);
-    spectra = Array.from({ length: count }, () => new Float32Array(N));
+    spectra = Array.from({ length: spectrumSlots }, () =>
+      Array.from({ length: count }, () => new Float32Array(N)),
+    );
     output = createStemOutput(count, N, H);
   };
 

@@ -37,6 +37,8 @@ export interface RealFft {
   forward(input: Float32Array, output: Float32Array): void;
   /** Packed spectrum back to a time signal, scaled by 1/size so inverse(forward(x)) == x. */
   inverse(input: Float32Array, output: Float32Array): void;
+  /** As inverse() but without the 1/size scaling, for callers that fold it into a later multiply. */
+  inverseUnscaled(input: Float32Array, output: Float32Array): void;
 }
 
 const cache = new Map<number, RealFft>();
@@ -73,6 +75,7 @@ export function createRealFft(size: number): RealFft {
   const fft: RealFft = {
     size,
     forward: (input, output) => run(input, output, PFFFT_FORWARD),
+    inverseUnscaled: (input, output) => run(input, output, PFFFT_BACKWARD),
     inverse: (input, output) => {
       run(input, output, PFFFT_BACKWARD);
       for (let i = 0; i < size; i++) output[i] = output[i]! * scale;
