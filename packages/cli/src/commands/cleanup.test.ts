@@ -39,12 +39,14 @@ describe('imk cleanup', () => {
     const stems = join(root, 'state', 'cache', 'stems');
 
     const dry = await imk('cleanup', '--dry-run', '--root', root);
-    expect(dry).toMatch(/would remove caches +2\.0 KB  .*stems\/older  \(over the size limit, oldest first/);
+    expect(dry).toMatch(
+      /would remove caches +2\.0 KB {2}.*stems\/older  \(over the size limit, oldest first/,
+    );
     expect(dry).toMatch(/dry run: would free 2\.0 KB in 1 entries/);
     expect((await readdir(stems)).sort()).toEqual(['newer', 'older']);
 
     const real = await imk('cleanup', '--root', root);
-    expect(real).toMatch(/removed caches +2\.0 KB  .*stems\/older/);
+    expect(real).toMatch(/removed caches +2\.0 KB {2}.*stems\/older/);
     expect(await readdir(stems)).toEqual(['newer']);
   });
 });
