@@ -7,15 +7,7 @@ import { createHpssPass } from './hpss.ts';
 import { resolveBuiltinParams, type BuiltinParams } from './params.ts';
 import { createRepetSim } from './repet-sim.ts';
 import { createSampleFifo, type SampleFifo } from './sample-fifo.ts';
-import {
-  addMagnitudes,
-  applyMask,
-  applyWindow,
-  bandWeights,
-  centreCue,
-  lowPassWeights,
-  overlapAdd,
-} from './spectrum.ts';
+import { addMagnitudes, bandWeights, centreCue, lowPassWeights } from './spectrum.ts';
 import { createStemOutput } from './stem-output.ts';
 import { computeStemMasks, type FrameCues, type StemMasks } from './stem-masks.ts';
 
@@ -113,7 +105,6 @@ export function createBlockSeparator(
   while (binHi > binLo && vocalBand[binHi - 1] === 0) binHi--;
 
   const frame = new Float32Array(N);
-  const masked = new Float32Array(N);
   const background = new Float32Array(bins);
   const centre = new Float32Array(bins);
   const masks: StemMasks = {
@@ -142,8 +133,7 @@ export function createBlockSeparator(
     const slot = f % spectrumSlots;
     for (let c = 0; c < channels; c++) {
       fifo!.read(c, from, frame);
-      applyWindow(frame, window, N);
-      fft.forward(frame, spectra[slot]![c]!);
+      fft.forwardWindowed(frame, window, spectra[slot]![c]!);
     }
   };
 
@@ -183,9 +173,7 @@ export function createBlockSeparator(
     const stems = [masks.vocals, masks.drums, masks.bass] as const;
     for (let s = 0; s < stems.length; s++) {
       for (let c = 0; c < channels; c++) {
-        applyMask(spectrum[c]!, stems[s]!, masked, bins);
-        fft.inverseUnscaled(masked, frame);
-        overlapAdd(out.accumulator(s, c), frame, synthesisWindow, N);
+        fft.inverseMaskedAdd(spectrum[c]!, stems[s]!, synthesisWindow, out.accumulator(s, c));
       }
     }
     const block = c - overlap + 1;

@@ -11,17 +11,6 @@ export function addMagnitudes(spec: Float32Array, acc: Float32Array, bins: numbe
   }
 }
 
-/** out = spec · mask, bin by bin (the mask is real). */
-export function applyMask(spec: Float32Array, mask: Float32Array, out: Float32Array, bins: number): void {
-  out[0] = spec[0]! * mask[0]!;
-  out[1] = spec[1]! * mask[bins - 1]!;
-  for (let k = 1; k < bins - 1; k++) {
-    const m = mask[k]!;
-    out[2 * k] = spec[2 * k]! * m;
-    out[2 * k + 1] = spec[2 * k + 1]! * m;
-  }
-}
-
 /**
  * Stereo centre cue per bin: the normalised real cross-spectrum 2·Re(L·R*) / (|L|² + |R|²), clamped to
  * [0, 1]. It is 1 for a source panned to the centre, 0 for one panned hard or out of phase, and 1 where both
@@ -69,17 +58,4 @@ export function lowPassWeights(bins: number, binHz: number, cutoffHz: number, ra
     w[k] = rampHz > 0 ? Math.min(1, Math.max(0, 0.5 - (f - cutoffHz) / rampHz)) : f < cutoffHz ? 1 : 0;
   }
   return w;
-}
-
-/** frame[i] *= window[i]; non-finite samples (NaN, ±Inf) become 0 so they cannot poison every stem. */
-export function applyWindow(frame: Float32Array, window: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const x = frame[i]!;
-    frame[i] = x - x === 0 ? x * window[i]! : 0;
-  }
-}
-
-/** acc[i] += frame[i] · window[i] (overlap-add of one synthesis frame). */
-export function overlapAdd(acc: Float32Array, frame: Float32Array, window: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) acc[i] = acc[i]! + frame[i]! * window[i]!;
 }

@@ -51,6 +51,31 @@ describe('createRealFft', () => {
     }
   });
 
+  it('fuses windowing into the forward transform and masking plus overlap-add into the inverse', () => {
+    const n = 256;
+    const fft = createRealFft(n);
+    const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.2) + (i % 7) * 0.05);
+    const window = Float32Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
+    const plain = new Float32Array(n);
+    fft.forward(
+      x.map((v, i) => v * window[i]!),
+      plain,
+    );
+    const fused = new Float32Array(n);
+    const withNaN = x.slice();
+    withNaN[10] = Number.NaN;
+    fft.forwardWindowed(x, window, fused);
+    expect(Array.from(fused)).toEqual(Array.from(plain));
+    fft.forwardWindowed(withNaN, window, fused);
+    expect(fused.every((v) => Number.isFinite(v))).toBe(true);
+
+    // Mask 0.5 on every bin, window 1/n: adds half of x to what the accumulator held.
+    fft.forward(x, plain);
+    const acc = new Float32Array(n).fill(1);
+    fft.inverseMaskedAdd(plain, new Float32Array(n / 2 + 1).fill(0.5), new Float32Array(n).fill(1 / n), acc);
+    for (let i = 0; i < n; i++) expect(acc[i]).toBeCloseTo(1 + 0.5 * x[i]!, 5);
+  });
+
   it('refuses sizes PFFFT cannot do', () => {
     expect(() => createRealFft(1000)).toThrow(/not supported/);
     expect(() => createRealFft(16)).toThrow(/not supported/);

@@ -37,8 +37,17 @@ export interface RealFft {
   forward(input: Float32Array, output: Float32Array): void;
   /** Packed spectrum back to a time signal, scaled by 1/size so inverse(forward(x)) == x. */
   inverse(input: Float32Array, output: Float32Array): void;
-  /** As inverse() but without the 1/size scaling, for callers that fold it into a later multiply. */
-  inverseUnscaled(input: Float32Array, output: Float32Array): void;
+  /**
+   * Analysis in one pass: spectrum of input · window. Non-finite samples (NaN, ±Inf) count as 0 so that
+   * they cannot poison a whole spectrum.
+   */
+  forwardWindowed(input: Float32Array, window: Float32Array, output: Float32Array): void;
+  /**
+   * Synthesis in one pass over WebAssembly memory: acc[i] += window[i] · IFFT(spectrum · mask)[i], where
+   * mask has one real gain per bin (size/2 + 1 of them) and the inverse is NOT scaled by 1/size (fold that
+   * into the window).
+   */
+  inverseMaskedAdd(spectrum: Float32Array, mask: Float32Array, window: Float32Array, acc: Float32Array): void;
 }
 
 const cache = new Map<number, RealFft>();
@@ -72,10 +81,33 @@ export function createRealFft(size: number): RealFft {
     m._pffft_transform_ordered(setup, inPtr, outPtr, workPtr, direction);
     output.set(heap.subarray(outPtr >> 2, (outPtr >> 2) + size));
   };
+  const inBase = inPtr >> 2;
+  const outBase = outPtr >> 2;
+  const half = size >> 1;
   const fft: RealFft = {
     size,
+    forwardWindowed(input, window, output) {
+      const heap = m.HEAPF32;
+      for (let i = 0; i < size; i++) {
+        const x = input[i]!;
+        heap[inBase + i] = x - x === 0 ? x * window[i]! : 0;
+      }
+      m._pffft_transform_ordered(setup, inPtr, outPtr, workPtr, PFFFT_FORWARD);
+      output.set(heap.subarray(outBase, outBase + size));
+    },
+    inverseMaskedAdd(spectrum, mask, window, acc) {
+      const heap = m.HEAPF32;
+      heap[inBase] = spectrum[0]! * mask[0]!;
+      heap[inBase + 1] = spectrum[1]! * mask[half]!;
+      for (let k = 1; k < half; k++) {
+        const g = mask[k]!;
+        heap[inBase + 2 * k] = spectrum[2 * k]! * g;
+        heap[inBase + 2 * k + 1] = spectrum[2 * k + 1]! * g;
+      }
+      m._pffft_transform_ordered(setup, inPtr, outPtr, workPtr, PFFFT_BACKWARD);
+      for (let i = 0; i < size; i++) acc[i] = acc[i]! + heap[outBase + i]! * window[i]!;
+    },
     forward: (input, output) => run(input, output, PFFFT_FORWARD),
-    inverseUnscaled: (input, output) => run(input, output, PFFFT_BACKWARD),
     inverse: (input, output) => {
       run(input, output, PFFFT_BACKWARD);
       for (let i = 0; i < size; i++) output[i] = output[i]! * scale;
