@@ -51,7 +51,10 @@ describe('runServices (imk up, imk run <service>)', () => {
     ]);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     await expect
-      .poll(async () => JSON.parse(await readFile(heartbeatFile(root, 'web'), 'utf8')).state)
+      .poll(
+        async () =>
+          (JSON.parse(await readFile(heartbeatFile(root, 'web'), 'utf8')) as { state: string }).state,
+      )
       .toBe('stopped');
   });
 

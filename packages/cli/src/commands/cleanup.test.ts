@@ -40,7 +40,7 @@ describe('imk cleanup', () => {
 
     const dry = await imk('cleanup', '--dry-run', '--root', root);
     expect(dry).toMatch(
-      /would remove caches +2\.0 KB {2}.*stems\/older  \(over the size limit, oldest first/,
+      /would remove caches +2\.0 KB {2}.*stems\/older {2}\(over the size limit, oldest first/,
     );
     expect(dry).toMatch(/dry run: would free 2\.0 KB in 1 entries/);
     expect((await readdir(stems)).sort()).toEqual(['newer', 'older']);
