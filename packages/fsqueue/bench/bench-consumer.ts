@@ -19,6 +19,8 @@ const queue = createQueue({ queueDir: args.queueDir, consumerId: args.consumerId
 writeFileSync(args.readyFile, String(process.pid));
 while (!existsSync(args.startFile)) await sleep(5);
 
+const startCpu = process.cpuUsage();
+let drainedCpuWritten = false;
 let lines: string[] = [];
 const flush = (): void => {
   if (lines.length > 0) appendFileSync(args.log, lines.join(''));
@@ -34,6 +36,12 @@ for (;;) {
     continue;
   }
   flush();
+  // CPU this process spent up to the first time it found the backlog drained (once).
+  if (!drainedCpuWritten) {
+    drainedCpuWritten = true;
+    const cpu = process.cpuUsage(startCpu);
+    writeFileSync(`${args.log}.cpu`, `${cpu.user / 1000} ${cpu.system / 1000}\n`);
+  }
   if (existsSync(args.stopFile)) break;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), 100);

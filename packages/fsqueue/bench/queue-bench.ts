@@ -89,6 +89,16 @@ try {
     if (drained.length >= JOBS || consumers.some(({ child }) => child.exitCode !== null)) break;
   }
   const drainEnd = Math.max(...drained.map(([, , completed]) => completed));
+  // User + system CPU the consumer processes spent draining (each writes it when it first finds nothing).
+  let drainCpuMs = 0;
+  for (const { args } of consumers) {
+    const deadlineCpu = now() + 10_000;
+    while (!existsSync(`${args.log}.cpu`) && now() < deadlineCpu) await sleep(20);
+    const [user, system] = (await readFile(`${args.log}.cpu`, 'utf8').catch(() => '0 0'))
+      .split(' ')
+      .map(Number);
+    drainCpuMs += (user ?? 0) + (system ?? 0);
+  }
   const drainSeconds = (drainEnd - drainStart) / 1000;
 
   // Phase 3: publish-to-claim latency with idle consumers, publishing at a steady rate.
@@ -129,6 +139,9 @@ try {
     fsync: true,
     publish_jobs_per_sec: Math.round(JOBS / publishSeconds),
     claim_complete_jobs_per_sec: Math.round(drained.length / drainSeconds),
+    // CPU time of the consumer processes per job (claim, validate incl. sha256, complete): the bound on an
+    // otherwise idle machine is roughly cores * 1000 / this figure.
+    consumer_cpu_ms_per_job: Number((drainCpuMs / Math.max(1, drained.length)).toFixed(2)),
     latency_ms: {
       p50: ms(percentile(latencies, 50)),
       p95: ms(percentile(latencies, 95)),

@@ -84,6 +84,25 @@ export async function returnToReady(
   return moved;
 }
 
+/**
+ * Moves a held folder back to ready with `state`, then restores the folder's mtime (writing imk-state.json
+ * bumped it) so that the job keeps its place in line. Returns the ready folder, or undefined when lost.
+ */
+export async function giveBack(
+  ctx: QueueContext,
+  dir: string,
+  jobId: string,
+  state: BundleState,
+  publishedMs: number,
+): Promise<string | undefined> {
+  if (!(await returnToReady(ctx, dir, jobId, state))) return undefined;
+  const target = join(ctx.queueDir, readyName(jobId));
+  const when = new Date(publishedMs);
+  // Best effort: someone may have claimed it already, which is fine.
+  await utimes(target, when, when).catch(() => undefined);
+  return target;
+}
+
 export interface HeldClaimInit {
   jobId: string;
   job: Job;
@@ -162,8 +181,11 @@ export class HeldClaim implements Claim {
       if (error.retryable === true && this.attempt < this.ctx.maxAttempts) {
         const lastError = { stage: error.stage, message, attempt: this.attempt };
         const state: BundleState = { attempts: this.attempt, last_error: lastError, token: this.token };
-        if (error.retryDelayMs !== undefined && error.retryDelayMs > 0)
+        if (error.retryDelayMs !== undefined && error.retryDelayMs > 0) {
           state.retry_delay_ms = error.retryDelayMs;
+          // This consumer knows of the delay from now on; others learn it when they first claim the retry.
+          this.ctx.noteRetryDelay(this.jobId, this.attempt, error.retryDelayMs);
+        }
         try {
           if (!(await returnToReady(this.ctx, this.dir, this.jobId, state))) return undefined;
           outcome = 'retry';
@@ -182,7 +204,7 @@ export class HeldClaim implements Claim {
   async release(): Promise<void> {
     await this.settle(async () => {
       const state: BundleState = { attempts: this.attempt - 1, token: this.token };
-      const ready = await returnToReady(this.ctx, this.dir, this.jobId, state).catch((cause: unknown) => {
+      return giveBack(this.ctx, this.dir, this.jobId, state, this.publishedMs).catch((cause: unknown) => {
         if (!(cause instanceof ImkError && cause.code === 'TARGET_EXISTS')) throw cause;
         throw new ImkError(
           'RELEASE_BLOCKED',
@@ -192,12 +214,6 @@ export class HeldClaim implements Claim {
           },
         );
       });
-      if (!ready) return undefined;
-      const target = join(this.ctx.queueDir, readyName(this.jobId));
-      // Writing imk-state.json bumped the mtime; put it back so the job keeps its place in line.
-      const when = new Date(this.publishedMs);
-      await utimes(target, when, when).catch(() => undefined);
-      return target;
     });
   }
 

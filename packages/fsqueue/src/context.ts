@@ -12,6 +12,8 @@ export interface QueueContext {
   logger: Logger | undefined;
   /** A claim token unique to this consumer and this claim: `<consumerId>.<nonce>`. */
   newToken(): string;
+  /** Tells this consumer's index that a job now waits `delayMs` before its next attempt. */
+  noteRetryDelay(jobId: string, attempts: number, delayMs: number): void;
 }
 
 const MAX_CONSUMER_ID = 64;

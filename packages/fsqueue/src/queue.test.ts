@@ -126,6 +126,22 @@ describe('settling a claim', () => {
     expect((await queue.claim())?.attempt).toBe(2);
   });
 
+  it('another consumer also waits out the retry delay, and the job keeps its attempt count', async () => {
+    await publishTiny(queueDir, 'delayed');
+    const failing = open({ pollMs: 20, consumerId: 'failing' });
+    const other = open({ pollMs: 20, consumerId: 'other' });
+    const first = await failing.claim();
+    await first!.fail({ stage: 'download', message: 'rate limited', retryable: true, retryDelayMs: 400 });
+    // "other" only learns of the delay by claiming: it gives the job back untouched.
+    expect(await other.claim()).toBeUndefined();
+    expect(await findJob(queueDir, 'delayed')).toMatchObject({ state: 'ready', attempts: 1 });
+    expect(await other.claim()).toBeUndefined();
+    await sleep(450);
+    const retry = await other.claim();
+    expect(retry).toMatchObject({ jobId: 'delayed', attempt: 2 });
+    await retry!.complete();
+  });
+
   it('release keeps the attempt and the place in line', async () => {
     await publishInOrder([
       ['first', undefined],

@@ -4,7 +4,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { ImkError, errorMessage } from '@imk/errors';
 import { readBundle } from '@imk/protocol';
 import { readBundleState } from './bundle-state.ts';
-import { HeldClaim, rejectFolder, returnToReady } from './claim.ts';
+import { HeldClaim, giveBack, rejectFolder, returnToReady } from './claim.ts';
 import { checkConsumerId, defaultConsumerId, tokenFactory, type QueueContext } from './context.ts';
 import { countJobs, listQueueJobs } from './inspect.ts';
 import { pathExists } from './moves.ts';
@@ -68,6 +68,7 @@ class FsQueue implements Queue {
       maxAttempts: positive('maxAttempts', options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
       logger,
       newToken: tokenFactory(this.consumerId),
+      noteRetryDelay: (jobId, attempts, delayMs) => void this.index.noteRetryDelay(jobId, attempts, delayMs),
     };
     this.index = new ReadyIndex(this.queueDir);
     this.observer = new LeaseObserver(this.ctx, this.leaseMs);
@@ -85,10 +86,8 @@ class FsQueue implements Queue {
     for (;;) {
       for (const candidate of this.index.candidates()) {
         if (!this.index.isDue(candidate)) continue;
-        const current = await this.index.revalidate(candidate);
-        if (!current || !this.index.isDue(current)) continue;
-        this.index.drop(current);
-        const claim = await this.tryClaim(current);
+        this.index.drop(candidate);
+        const claim = await this.tryClaim(candidate);
         if (claim) return claim;
       }
       // Every remembered candidate was taken by others: one fresh listing before saying "nothing".
@@ -176,9 +175,18 @@ class FsQueue implements Queue {
       }
     }
     try {
-      // Read from the claimed folder itself: the index's copy may be stale (ctime has coarse granularity).
-      const attempt = (await readBundleState(dir)).attempts + 1;
+      const state = await readBundleState(dir);
+      const attempt = state.attempts + 1;
       const mtimeMs = candidate.publishedMs;
+      if (state.retry_delay_ms !== undefined && state.retry_delay_ms > 0) {
+        const since = this.index.noteRetryDelay(candidate.jobId, state.attempts, state.retry_delay_ms);
+        if (performance.now() - since < state.retry_delay_ms) {
+          // A retry that asked to wait, learned of only now: give it back untouched until it is due.
+          await giveBack(this.ctx, dir, candidate.jobId, { ...state, token }, mtimeMs);
+          return undefined;
+        }
+      }
+      this.index.forgetRetryDelay(candidate.jobId);
       const bundle = await readBundle(dir, { verifyHashes: this.options.verifyHashes !== false });
       const problems = bundle.ok ? [] : bundle.problems;
       if (bundle.ok && bundle.job.job_id !== candidate.jobId)

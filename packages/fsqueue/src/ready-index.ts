@@ -1,8 +1,7 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { JOB_FILE } from '@imk/protocol';
-import { readBundleState } from './bundle-state.ts';
 import { parseReadyName } from './names.ts';
 
 /** What a consumer remembers of one ready bundle. A ready bundle's job.json never changes, so it is read once. */
@@ -12,10 +11,7 @@ export interface Candidate {
   priority: number;
   /** The folder's mtime: when its last file was written, i.e. publish time, on the filesystem's clock. */
   publishedMs: number;
-  /** ino and ctime tell whether the folder changed (a rename or a new file bumps ctime) since it was read. */
-  ino: number;
-  ctimeMs: number;
-  /** Retry delay from imk-state.json, counted from firstSeen on this process's monotonic clock. */
+  /** A retry delay this process learned of (see noteRetryDelay), counted from firstSeen on its own clock. */
   delayMs: number;
   firstSeen: number;
   dropped: boolean;
@@ -42,6 +38,7 @@ export class ReadyIndex {
   private droppedCount = 0;
   private listedAt = Number.NEGATIVE_INFINITY;
   private readonly hints = new Set<string>();
+  private readonly delays = new Map<string, { attempts: number; delayMs: number; firstSeen: number }>();
 
   constructor(private readonly queueDir: string) {}
 
@@ -106,18 +103,20 @@ export class ReadyIndex {
     return now - candidate.firstSeen >= candidate.delayMs;
   }
 
-  /** Undefined when the folder is gone; a re-read entry when it changed since it was read. */
-  async revalidate(candidate: Candidate): Promise<Candidate | undefined> {
-    const info = await stat(join(this.queueDir, candidate.name)).catch(() => undefined);
-    if (!info) {
-      this.drop(candidate);
-      return undefined;
-    }
-    if (info.ino === candidate.ino && info.ctimeMs === candidate.ctimeMs) return candidate;
-    this.drop(candidate);
-    const [reloaded] = await this.addAll([candidate.name]);
-    if (reloaded) this.insertSorted(reloaded);
-    return reloaded;
+  /**
+   * Records that a job's imk-state.json asks for a retry delay, and returns when this process first learned
+   * of that delay for that attempt count (on its own monotonic clock).
+   */
+  noteRetryDelay(jobId: string, attempts: number, delayMs: number): number {
+    const known = this.delays.get(jobId);
+    if (known && known.attempts === attempts) return known.firstSeen;
+    const firstSeen = performance.now();
+    this.delays.set(jobId, { attempts, delayMs, firstSeen });
+    return firstSeen;
+  }
+
+  forgetRetryDelay(jobId: string): void {
+    this.delays.delete(jobId);
   }
 
   drop(candidate: Candidate): void {
@@ -170,16 +169,16 @@ export class ReadyIndex {
     const dir = join(this.queueDir, name);
     const info = await stat(dir).catch(() => undefined);
     if (!info?.isDirectory()) return undefined;
-    const state = await readBundleState(dir);
+    // imk-state.json is not read here (one file per job per consumer would cost more than the claim);
+    // a retry delay is learned after claiming, and the job given back until it is due.
+    const delay = this.delays.get(jobId);
     return {
       name,
       jobId,
       priority: await readPriority(dir),
       publishedMs: info.mtimeMs,
-      ino: info.ino,
-      ctimeMs: info.ctimeMs,
-      delayMs: state.retry_delay_ms ?? 0,
-      firstSeen: performance.now(),
+      delayMs: delay?.delayMs ?? 0,
+      firstSeen: delay?.firstSeen ?? performance.now(),
       dropped: false,
     };
   }
@@ -188,12 +187,26 @@ export class ReadyIndex {
 /** options.priority from job.json; 0 when absent or unreadable (an invalid bundle is rejected on claim). */
 async function readPriority(dir: string): Promise<number> {
   try {
-    const job = JSON.parse(await readFile(join(dir, JOB_FILE), 'utf8')) as {
-      options?: { priority?: unknown };
-    };
+    const job = JSON.parse(await readSmallFile(join(dir, JOB_FILE))) as { options?: { priority?: unknown } };
     const priority = job.options?.priority;
     return typeof priority === 'number' && Number.isFinite(priority) ? priority : 0;
   } catch {
     return 0;
+  }
+}
+
+// Below 4 KiB, Buffer.allocUnsafe takes from Node's shared pool: no allocation per file.
+const SMALL_READ = 4095;
+
+/** Reads a usually small text file with one read (open, pread, close) instead of readFile's four calls. */
+async function readSmallFile(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(SMALL_READ);
+    const { bytesRead } = await handle.read(buffer, 0, SMALL_READ, 0);
+    if (bytesRead < SMALL_READ) return buffer.toString('utf8', 0, bytesRead);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
 }
