@@ -105,8 +105,12 @@ export async function listFolderJobs(
   states?: readonly JobState[],
 ): Promise<FolderJob[]> {
   const result: FolderJob[] = [];
-  for (const entry of await listQueueJobs(join(queuesDir, queue))) {
-    if (states && !states.includes(entry.state)) continue;
+  // One listing per state asked for: listQueueJobs reads each listed bundle's state file, and the
+  // archives (thousands of folders) are not wanted on every live update.
+  const entries = states
+    ? (await Promise.all(states.map((state) => listQueueJobs(join(queuesDir, queue), state)))).flat()
+    : await listQueueJobs(join(queuesDir, queue));
+  for (const entry of entries) {
     const job = await describe(queue, entry);
     if (job) result.push(job);
   }
