@@ -2,6 +2,8 @@
 // End-to-end worker throughput on 30-second songs: publish N distinct songs, run the worker until the
 // queues are empty (in-process, so process start-up is not counted), and print JSON with jobs per minute
 // and the share of time per stage. Run under `flock /tmp/imk-cpu.lock` (the npm script does).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +24,23 @@ const seconds = Number(values.seconds);
 const concurrency = values.concurrency === undefined ? defaultConcurrency() : Number(values.concurrency);
 const STAGES = ['decode', 'separate', 'mix', 'encode', 'manifest'] as const;
 
+/**
+ * CPU seconds used by this process and its finished children (ffmpeg), from /proc (Linux). On a shared
+ * machine wall time depends on everyone else's load; CPU time per job does not.
+ */
+function cpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command name: state is field 3, utime 14, stime 15, cutime 16, cstime 17 (1-based).
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return ticks / hz;
+  } catch {
+    return undefined;
+  }
+}
+
 const root = await makeRoot({ pollMs: 50 });
 const media = await mkdtemp(join(tmpdir(), 'imk-bench-media-'));
 try {
@@ -41,9 +60,13 @@ try {
       { 'a.m4a': join(media, `s${i}.m4a`) },
     );
   const load = loadavg()[0];
+  const cpuBefore = cpuSeconds();
   const started = performance.now();
   const result = await runOnce({ root, logger: createLogger('bench', { level: 'warn' }), concurrency });
   const wallSec = (performance.now() - started) / 1000;
+  const cpuAfter = cpuSeconds();
+  const cpuPerJob =
+    cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / songs;
   if (!result.ok || result.succeeded !== songs)
     throw new Error(`bench run failed: ${JSON.stringify(result)}`);
 
@@ -74,6 +97,12 @@ try {
         jobs_per_minute: Math.round((songs / wallSec) * 60 * 100) / 100,
         audio_realtime_factor: Math.round(((songs * seconds) / wallSec) * 100) / 100,
         stage_share: { ...share, other_stages: other },
+        cpu_sec_per_job: cpuPerJob === undefined ? null : Math.round(cpuPerJob * 100) / 100,
+        // What the cores could do if the worker had them to itself (shared machines run slower).
+        jobs_per_minute_cpu_bound:
+          cpuPerJob === undefined
+            ? null
+            : Math.round(((availableParallelism() * 60) / cpuPerJob) * 100) / 100,
         stage_sec_per_job: perJob,
         load_average_at_start: Math.round((load ?? 0) * 100) / 100,
       },

@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
+import type { MediaInfo } from '@imk/media';
 import {
   ManifestSchema,
   SCHEMA_VERSION,
@@ -79,4 +81,24 @@ export function buildManifest(input: ManifestInput): Manifest {
       { details: { job_id: job.job_id } },
     );
   return parsed.data;
+}
+
+/** What the manifest says of the input: its name, sha256 and size, and what ffprobe found in it. */
+export async function inputFacts(
+  file: string,
+  name: string,
+  sha256: string,
+  info: MediaInfo,
+  frames: { frames: number; sampleRate: number },
+): Promise<InputFacts> {
+  const facts: InputFacts = {
+    path: name,
+    sha256,
+    bytes: (await stat(file)).size,
+    duration_sec: Math.round((info.duration_sec ?? frames.frames / frames.sampleRate) * 1e6) / 1e6,
+  };
+  if (info.audio?.sample_rate !== undefined) facts.sample_rate = info.audio.sample_rate;
+  if (info.audio?.channels !== undefined) facts.channels = info.audio.channels;
+  if (info.audio?.codec !== undefined) facts.codec = info.audio.codec;
+  return facts;
 }

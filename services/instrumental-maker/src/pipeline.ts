@@ -1,16 +1,17 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { sha256Buffer, sha256File } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
-import { createWavWriter, decodeAudio, probeMedia, type MediaInfo } from '@imk/media';
+import { probeMedia, type MediaInfo } from '@imk/media';
 import type { Claim } from '@imk/fsqueue';
 import type { Artifact, Manifest } from '@imk/protocol';
 import { mixVariants, nullResidualDb, type SeparationEngine, type SeparationResult } from '@imk/separation';
 import { describeArtifact } from './artifacts.ts';
 import type { WorkerContext } from './context.ts';
-import { linkArtifacts, readPublishedManifest, sameOutputs } from './duplicates.ts';
-import { buildManifest, type InputFacts } from './manifest.ts';
+import { duplicateManifest, findDuplicate, readPublishedManifest, sameOutputs } from './duplicates.ts';
+import { decodeToWav } from './decode-input.ts';
+import { buildManifest, inputFacts } from './manifest.ts';
 import { manifestOptions, outputFingerprint, resolveOptions, type ResolvedOptions } from './options.ts';
 import { publishOutputs, startOutputs } from './publish-outputs.ts';
 import { readSidecar } from './sidecar.ts';
@@ -18,7 +19,6 @@ import { canonicalJson, stemCacheKey } from './stem-cache.ts';
 import type { StageRunner } from './stage-runner.ts';
 import { writeOutputs } from './write-outputs.ts';
 
-const SAMPLE_RATE = 44100;
 /** Variants whose length differs from the input's by more than this get a warning in the manifest. */
 const LENGTH_TOLERANCE_SEC = 0.05;
 
@@ -79,32 +79,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   }
 
   const partialDir = await startOutputs(outputsDir, claim.jobId, ctx.consumerId, input.logger);
-
-  const duplicate =
-    ctx.config.duplicates === 'skip'
-      ? await findDuplicate(ctx, claim.jobId, inputSha256, outputKey)
-      : undefined;
-  if (duplicate) {
-    const { jobId: earlierId, dir: earlierDir, manifest: earlierManifest } = duplicate;
-    const manifest = await stages.run('manifest', async () => {
-      await linkArtifacts(earlierDir, earlierManifest, partialDir);
-      return buildManifest({
-        job,
-        artifacts: earlierManifest.artifacts,
-        input: { ...earlierManifest.input, path: inputName },
-        engine: earlierManifest.engine,
-        options: manifestOptions(options),
-        timings: { ...stages.timings, manifest: stages.elapsedSec() },
-        warnings: [
-          ...warnings,
-          `same input and outputs as job ${earlierId}: its files were linked, nothing was processed again`,
-        ],
-        stemsGenerated: earlierManifest.stems_generated,
-        nullResidualDb: earlierManifest.null_residual_db,
-        duplicateOf: earlierId,
-        outputKey,
-      });
-    });
+  const publish = async (manifest: Manifest) => {
+    if (signal.aborted) throw new ImkError('ABORTED', `job ${claim.jobId} was stopped before publishing`);
     const out = await stages.run('publish', () =>
       publishOutputs({
         outputsDir,
@@ -115,13 +91,27 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
         logger: input.logger,
       }),
     );
-    return {
-      kind: 'duplicate',
-      dir: out.dir,
-      manifest,
-      inputSha256,
-      ...(out.replaced && { replaced: out.replaced }),
-    };
+    return { dir: out.dir, ...(out.replaced !== undefined && { replaced: out.replaced }) };
+  };
+
+  const duplicate =
+    ctx.config.duplicates === 'skip'
+      ? await findDuplicate(ctx, claim.jobId, inputSha256, outputKey)
+      : undefined;
+  if (duplicate) {
+    const manifest = await stages.run('manifest', () =>
+      duplicateManifest({
+        job,
+        inputName,
+        duplicate,
+        partialDir,
+        outputKey,
+        warnings,
+        stages,
+        options: manifestOptions(options),
+      }),
+    );
+    return { kind: 'duplicate', ...(await publish(manifest)), manifest, inputSha256 };
   }
 
   const cacheKey = stemCacheKey({ inputSha256, engine: engineFacts });
@@ -132,18 +122,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const info: MediaInfo = await stages.run('decode', async (progress) => {
     const probed = await probeMedia(inputFile, { signal });
     if (separation !== undefined) return probed;
-    const expected = (probed.duration_sec ?? 0) * SAMPLE_RATE;
-    const writer = createWavWriter(mixture, { sampleRate: SAMPLE_RATE, channels: 2 });
-    try {
-      for await (const block of decodeAudio(inputFile, { sampleRate: SAMPLE_RATE, channels: 2, signal })) {
-        await writer.write(block);
-        if (expected > 0) progress(Math.min(1, writer.frames / expected));
-      }
-      await writer.close();
-    } catch (error) {
-      await writer.abort().catch(() => undefined);
-      throw error;
-    }
+    await decodeToWav(inputFile, mixture, probed, signal, progress);
     return probed;
   });
 
@@ -237,58 +216,5 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     });
   });
 
-  if (signal.aborted) throw new ImkError('ABORTED', `job ${claim.jobId} was stopped before publishing`);
-  const out = await stages.run('publish', () =>
-    publishOutputs({
-      outputsDir,
-      jobId: claim.jobId,
-      partialDir,
-      manifest,
-      isLost: () => claim.isLost(),
-      logger: input.logger,
-    }),
-  );
-  return {
-    kind: 'processed',
-    dir: out.dir,
-    manifest,
-    inputSha256,
-    ...(out.replaced && { replaced: out.replaced }),
-  };
-}
-
-/** A succeeded job with the same input and the same outputs asked, whose published manifest says so. */
-async function findDuplicate(
-  ctx: WorkerContext,
-  jobId: string,
-  inputSha256: string,
-  outputKey: string,
-): Promise<{ jobId: string; dir: string; manifest: Manifest } | undefined> {
-  for (const earlier of ctx.ledger.listSucceededByInput(inputSha256, jobId)) {
-    const dir = join(ctx.paths.outputs, earlier.job_id);
-    const manifest = await readPublishedManifest(dir);
-    // The folders are the truth: the ledger only says where to look.
-    if (sameOutputs(manifest, inputSha256, outputKey) && manifest!.duplicate_of === undefined)
-      return { jobId: earlier.job_id, dir, manifest: manifest! };
-  }
-  return undefined;
-}
-
-async function inputFacts(
-  file: string,
-  name: string,
-  sha256: string,
-  info: MediaInfo,
-  separation: SeparationResult,
-): Promise<InputFacts> {
-  const facts: InputFacts = {
-    path: name,
-    sha256,
-    bytes: (await stat(file)).size,
-    duration_sec: Math.round((info.duration_sec ?? separation.frames / separation.sampleRate) * 1e6) / 1e6,
-  };
-  if (info.audio?.sample_rate !== undefined) facts.sample_rate = info.audio.sample_rate;
-  if (info.audio?.channels !== undefined) facts.channels = info.audio.channels;
-  if (info.audio?.codec !== undefined) facts.codec = info.audio.codec;
-  return facts;
+  return { kind: 'processed', ...(await publish(manifest)), manifest, inputSha256 };
 }

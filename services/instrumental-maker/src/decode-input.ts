@@ -1,0 +1,30 @@
+import { createWavWriter, decodeAudio, type MediaInfo } from '@imk/media';
+import type { ReportProgress } from './stage-runner.ts';
+
+/** The rate every engine and every stem works at. */
+export const STEM_SAMPLE_RATE = 44100;
+
+/**
+ * Decodes the input (any format ffmpeg reads, video included) to a float32 44.1 kHz stereo WAV: the
+ * mixture the engine separates. Streams, so memory does not grow with the song.
+ */
+export async function decodeToWav(
+  input: string,
+  output: string,
+  probed: MediaInfo,
+  signal: AbortSignal,
+  progress: ReportProgress,
+): Promise<void> {
+  const expected = (probed.duration_sec ?? 0) * STEM_SAMPLE_RATE;
+  const writer = createWavWriter(output, { sampleRate: STEM_SAMPLE_RATE, channels: 2 });
+  try {
+    for await (const block of decodeAudio(input, { sampleRate: STEM_SAMPLE_RATE, channels: 2, signal })) {
+      await writer.write(block);
+      if (expected > 0) progress(Math.min(1, writer.frames / expected));
+    }
+    await writer.close();
+  } catch (error) {
+    await writer.abort().catch(() => undefined);
+    throw error;
+  }
+}
