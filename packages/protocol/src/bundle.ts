@@ -50,9 +50,13 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
     ['cover_path', job.cover_path],
     ...(job.files ?? []).map((file, index): [string, string] => [`files.${index}.path`, file.path]),
   ];
+  // audio_path is usually listed in files[] too: check each distinct path on disk once.
+  const checked = new Map<string, Promise<string | undefined>>();
   for (const [field, path] of named) {
     if (path === undefined) continue;
-    const problem = await fileProblem(root, path);
+    let check = checked.get(path);
+    if (!check) checked.set(path, (check = fileProblem(root, path)));
+    const problem = await check;
     if (problem) problems.push({ path: field, message: problem });
   }
   if (problems.length === 0 && options.verifyHashes !== false) {
