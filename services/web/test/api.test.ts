@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLedger } from '@imk/ledger';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { makeAudio, makeFailedJob, makeOutput, quietLogger, tempRoot } from './helpers.ts';
 
@@ -143,6 +144,26 @@ describe('web API', () => {
     const refused = new FormData();
     refused.append('file', new Blob(['#!/bin/sh']), 'script.sh');
     expect((await get('/api/upload', { method: 'POST', body: refused })).status).toBe(415);
+  });
+
+  it("shows a running job's live stage progress from the ledger", async () => {
+    const ledger = openLedger({ root });
+    ledger.recordState(
+      'job_live',
+      { state: 'running', stage: 'separate', attempt: 1 },
+      { queue: 'other', title: 'Live One' },
+    );
+    ledger.setProgress('job_live', { stage: 'separate', fraction: 0.42 });
+    ledger.close();
+    const jobs = (await (await get('/api/jobs')).json()) as {
+      job_id: string;
+      state: string;
+      progress: unknown;
+    }[];
+    expect(jobs.find((j) => j.job_id === 'job_live')).toMatchObject({
+      state: 'running',
+      progress: { stage: 'separate', percent: 42 },
+    });
   });
 
   it('streams a snapshot over server-sent events', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSong } from './helpers.ts';
+import { makeFailedJob, makeSong } from './helpers.ts';
 import { serveFolder } from './media-server.ts';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
@@ -195,6 +195,16 @@ describe('dashboard in headless Chromium', () => {
         { timeout: 30_000 },
       )
       .toBe(true);
+    expect(pageErrors).toEqual([]);
+
+    // A failed job: its error is shown, and Retry puts it back into its queue, where the worker takes it.
+    await makeFailedJob(root, 'retry_me');
+    await page.goto(`${dashboardUrl}/#/job/retry_me`);
+    await expect.poll(() => page.textContent('#job-state'), { timeout: 30_000 }).toBe('failed');
+    expect(await page.textContent('#job-error')).toMatch(/could not be decoded/);
+    await page.click('#retry-button');
+    await expect.poll(() => page.textContent('#job-state'), { timeout: 120_000 }).toBe('succeeded');
+    await page.screenshot({ path: join(ARTIFACTS, '4-retried.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
 
     // SIGTERM: every service stops and imk up exits 0.
