@@ -147,7 +147,38 @@ function renderHeader(snap) {
   );
 }
 
+// The library (outputs/, including those of the earlier Python version) changes only when a job ends.
+let libraryKey = null;
+async function refreshLibrary(snap) {
+  const key = snap.queues.map((q) => q.succeeded).join(',');
+  if (key === libraryKey) return;
+  libraryKey = key;
+  const outputs = await api('/api/outputs');
+  $('#outputs-empty').hidden = outputs.length > 0;
+  $('#outputs-table tbody').replaceChildren(
+    ...outputs.slice(0, 50).map((o) =>
+      h(
+        'tr',
+        {
+          class: 'clickable',
+          'data-output-id': o.job_id,
+          onclick: () => (location.hash = `#/job/${encodeURIComponent(o.job_id)}`),
+        },
+        h(
+          'td',
+          { class: 'song' },
+          o.title || o.job_id,
+          h('small', {}, [o.artist, o.job_id, o.legacy ? 'earlier version' : ''].filter(Boolean).join(' · ')),
+        ),
+        h('td', {}, o.artifacts),
+        h('td', { title: o.processed_at || '' }, ago(o.processed_at)),
+      ),
+    ),
+  );
+}
+
 function onSnapshot(snap) {
+  void refreshLibrary(snap).catch(() => (libraryKey = null));
   snapshot = snap;
   renderHeader(snap);
   renderQueues(snap.queues);

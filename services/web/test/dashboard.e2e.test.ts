@@ -124,6 +124,8 @@ describe('dashboard in headless Chromium', () => {
     await page
       .locator(`#jobs-table tr[data-job-id="${jobId}"][data-state="succeeded"]`)
       .waitFor({ timeout: 180_000 });
+    // The finished job is in the library too (outputs/ as a browsable list).
+    await page.locator(`#outputs-table tr[data-output-id="${jobId}"]`).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(ARTIFACTS, '1-overview.png'), fullPage: true });
 
     await row.click();
