@@ -18,6 +18,7 @@ import {
 import type { WorkerContext } from './context.ts';
 import { createEngineProvider } from './engines.ts';
 import type { JobOutcome } from './process-job.ts';
+import { createSafeLedger } from './safe-ledger.ts';
 import { createStemCache } from './stem-cache.ts';
 import { runWorkerLoop, type WorkerQueue } from './worker.ts';
 
@@ -100,7 +101,7 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
     const ctx: WorkerContext = {
       paths,
       config,
-      ledger,
+      ledger: createSafeLedger(ledger, logger),
       cache: config.stemCache.enabled ? createStemCache({ dir: cacheDir, logger }) : undefined,
       engines: createEngineProvider(paths.root, config),
       consumerId,
