@@ -87,6 +87,47 @@ describe('web API', () => {
     );
   });
 
+  it("reads the earlier Python version's outputs as they are", async () => {
+    const dir = join(root, 'outputs', 'yt_legacy_audio');
+    await makeAudio(join(dir, 'files', 'audio', 'Old - Song.m4a'), 1);
+    await writeFile(
+      join(dir, 'manifest.json'),
+      JSON.stringify({
+        job_id: 'yt_legacy_audio',
+        source_type: 'youtube',
+        artist: 'Old',
+        album: 'YTDL',
+        title: 'Song',
+        processed_at: '2023-05-01T10:00:00Z',
+        artifacts: [
+          {
+            kind: 'audio',
+            variant: 'instrumental',
+            label: 'Instrumental',
+            path: 'files/audio/Old - Song.m4a',
+            codec: 'aac',
+            container: 'm4a',
+            duration_sec: 1,
+            sha256: null,
+          },
+        ],
+        stems_generated: true,
+        stems_preserved: false,
+      }),
+    );
+    const library = (await (await get('/api/outputs')).json()) as { job_id: string; legacy: boolean }[];
+    expect(library.find((o) => o.job_id === 'yt_legacy_audio')).toMatchObject({ legacy: true });
+    const output = (await (await get('/api/outputs/yt_legacy_audio')).json()) as {
+      problems?: unknown;
+      artifacts: { path: string }[];
+    };
+    expect(output.problems).toBeUndefined();
+    expect((await get(`/outputs/yt_legacy_audio/files/audio/Old%20-%20Song.m4a`)).status).toBe(200);
+    expect(
+      (await get('/api/outputs/yt_legacy_audio/artifacts/0/waveform.png')).headers.get('content-type'),
+    ).toBe('image/png');
+  });
+
   it('never serves a file outside outputs/<job_id>', async () => {
     for (const attempt of [
       '/outputs/job_done/..%2F..%2Fsecret.txt',
@@ -112,12 +153,15 @@ describe('web API', () => {
           .toString(),
       ).toBe('PNG');
     }
-    const cached = await readdir(join(root, 'state', 'cache', 'previews'));
-    expect(cached.filter((n) => n.endsWith('.png'))).toHaveLength(2);
+    // Cached under the artifact's sha256: one PNG per kind, and asking again renders nothing new.
+    const output = (await (await get('/api/outputs/job_done')).json()) as { artifacts: { sha256: string }[] };
+    const mine = async () =>
+      (await readdir(join(root, 'state', 'cache', 'previews'))).filter(
+        (n) => n.startsWith(output.artifacts[1]!.sha256) && n.endsWith('.png'),
+      );
+    expect(await mine()).toHaveLength(2);
     await get('/api/outputs/job_done/artifacts/1/waveform.png');
-    expect(
-      (await readdir(join(root, 'state', 'cache', 'previews'))).filter((n) => n.endsWith('.png')),
-    ).toHaveLength(2);
+    expect(await mine()).toHaveLength(2);
     expect((await get('/api/outputs/job_done/artifacts/9/waveform.png')).status).toBe(404);
   });
 
