@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { loadServiceConfig, resolvePaths } from '@imk/config';
-import { errorMessage } from '@imk/errors';
+import { ImkError, errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { openDiskGuard, startCleanupSchedule, type DiskGuard } from '@imk/ops';
 import { resolveToken } from './auth.ts';
@@ -62,7 +62,27 @@ export async function listenWeb(options: StartWebOptions): Promise<RunningWeb> {
     sync: options.sync,
     signal: options.signal,
   });
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new ImkError(
+        'WEB_PORT_IN_USE',
+        `port ${config.port} on ${config.host} is already in use (another imk up or imk run web?); choose another with --port N or web.port in config/web.yaml`,
+        { cause: error },
+      );
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new ImkError(
+        'WEB_BAD_HOST',
+        `cannot listen on ${config.host}: no such address on this machine; check web.host`,
+        {
+          cause: error,
+        },
+      );
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -40,6 +40,8 @@ describe('web access control', () => {
   it('is open on loopback when no token is set', async () => {
     const web = await start({});
     expect((await fetch(`${web.url}/api/status`)).status).toBe(200);
+    // A second dashboard on the same port says what is wrong and what to do.
+    await expect(start({ port: Number(new URL(web.url).port) })).rejects.toThrow(/already in use .*--port N/);
   });
 
   it('with a token: health checks stay open, the API wants a Bearer token or the login cookie', async () => {
