@@ -1,0 +1,191 @@
+// The job page (#/job/<id>): summary, live progress, history, errors, retry, and the outputs with a
+// player, a preview image, a download link and the sync status per artifact.
+import { $, ago, api, badge, bytes, h, setProgress } from './lib.js';
+
+let currentJob = null;
+let lastJobKey = '';
+let outputsKey = '';
+
+function cells(values) {
+  return h('tr', {}, ...values.map((v) => h('td', {}, v ?? '')));
+}
+
+async function loadJob(id) {
+  let detail;
+  try {
+    detail = await api(`/api/jobs/${encodeURIComponent(id)}`);
+  } catch (error) {
+    $('#job-title').textContent = id;
+    $('#job-meta').textContent = error.message;
+    return;
+  }
+  if (currentJob !== id) return;
+  const s = detail.summary ?? { job_id: id, state: detail.output ? 'succeeded' : 'unknown' };
+  const manifest = detail.output?.manifest ?? {};
+  $('#job-title').textContent = s.title || manifest.title || id;
+  const state = $('#job-state');
+  state.className = `state-badge ${s.state}`;
+  state.textContent = s.state;
+  $('#job-meta').textContent = [
+    s.artist || manifest.artist,
+    id,
+    s.queue && `queue ${s.queue}`,
+    s.attempts ? `attempt ${s.attempts}` : '',
+    s.updated_at && `updated ${ago(s.updated_at)}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const bar = $('#job-progress');
+  bar.hidden = !s.progress;
+  if (s.progress) setProgress(bar, s.progress);
+
+  const errors = detail.ledger?.errors ?? [];
+  const lastError = s.last_error || errors.at(-1)?.message || detail.folderError?.message;
+  const errorBox = $('#job-error');
+  errorBox.hidden = !(lastError && ['failed', 'rejected', 'retrying'].includes(s.state));
+  errorBox.textContent = lastError ?? '';
+  $('#retry-button').hidden = !detail.canRetry;
+
+  $('#history-table tbody').replaceChildren(
+    ...(detail.ledger?.events ?? []).map((e) =>
+      cells([new Date(e.at).toLocaleString(), badge(e.state), e.stage, e.attempt, e.message]),
+    ),
+  );
+  $('#stages-table tbody').replaceChildren(
+    ...(detail.ledger?.stages ?? []).map((st) =>
+      cells([st.stage, st.attempt, st.duration_sec.toFixed(2), st.outcome]),
+    ),
+  );
+  $('#errors-table tbody').replaceChildren(
+    ...errors.map((e) => cells([new Date(e.at).toLocaleString(), e.stage, e.attempt, e.code, e.message])),
+  );
+  renderOutputs(id, detail.output, detail.sync ?? [], detail.syncEnabled);
+}
+
+function fileUrl(id, path) {
+  return `/outputs/${encodeURIComponent(id)}/${path.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+function renderOutputs(id, output, sync, syncEnabled) {
+  const box = $('#outputs');
+  box.hidden = !output;
+  if (!output) return;
+  // Rebuilt only when the artifacts change, so a playing <audio> is not interrupted by live updates.
+  const key = JSON.stringify([id, output.artifacts.map((a) => a.sha256 ?? a.path), sync]);
+  if (key === outputsKey) return;
+  outputsKey = key;
+  $('#manifest').textContent = JSON.stringify(output.manifest, null, 2);
+  const list = $('#variants');
+  list.replaceChildren(
+    ...output.artifacts.map((a) => {
+      const url = fileUrl(id, a.path);
+      const playable = a.kind === 'audio' || a.kind === 'stems';
+      const media =
+        a.kind === 'video'
+          ? h('video', { controls: true, preload: 'metadata', src: url })
+          : playable
+            ? h('audio', { controls: true, preload: 'metadata', src: url })
+            : null;
+      const deliveries = sync.filter((e) => e.path === a.path);
+      return h(
+        'div',
+        { class: 'variant', 'data-variant': a.variant ?? a.kind, 'data-kind': a.kind },
+        h(
+          'div',
+          { class: 'head' },
+          h('span', { class: 'name' }, a.label || a.variant || a.path),
+          h('a', { href: `${url}?download=1`, download: '' }, 'download'),
+        ),
+        h(
+          'div',
+          { class: 'facts' },
+          [a.path, a.codec, a.duration_sec ? `${a.duration_sec.toFixed(1)} s` : '', bytes(a.bytes)]
+            .filter(Boolean)
+            .join(' · '),
+        ),
+        media,
+        previewImage(id, a),
+        syncEnabled
+          ? h(
+              'div',
+              { class: 'sync' },
+              deliveries.length
+                ? deliveries.map((d) =>
+                    h(
+                      'span',
+                      { class: `pill ${d.status}`, title: d.detail || '' },
+                      `${d.destination}: ${d.status}`,
+                    ),
+                  )
+                : h('span', { class: 'pill' }, 'no route'),
+            )
+          : null,
+      );
+    }),
+  );
+}
+
+/** The server-rendered waveform; a click switches between waveform and spectrogram. */
+function previewImage(id, artifact) {
+  const base = `/api/outputs/${encodeURIComponent(id)}/artifacts/${artifact.index}`;
+  const name = artifact.label || artifact.path;
+  const img = h('img', {
+    class: 'preview',
+    alt: `waveform of ${name}`,
+    title: 'click: waveform / spectrogram',
+    loading: 'lazy',
+    src: `${base}/waveform.png`,
+    'data-kind': 'waveform',
+  });
+  img.addEventListener('click', () => {
+    const next = img.dataset.kind === 'waveform' ? 'spectrogram' : 'waveform';
+    img.dataset.kind = next;
+    img.alt = `${next} of ${name}`;
+    img.src = `${base}/${next}.png`;
+  });
+  return img;
+}
+
+async function retry() {
+  const button = $('#retry-button');
+  button.disabled = true;
+  try {
+    await api(`/api/jobs/${encodeURIComponent(currentJob)}/retry`, { method: 'POST' });
+    lastJobKey = '';
+    await loadJob(currentJob);
+  } catch (error) {
+    $('#job-error').hidden = false;
+    $('#job-error').textContent = `Retry failed: ${error.message}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** Shows the page of job `id` (or hides it when id is null). */
+export function openJob(id) {
+  currentJob = id;
+  outputsKey = '';
+  lastJobKey = '';
+  if (id) {
+    $('#variants').replaceChildren();
+    void loadJob(id);
+  }
+}
+
+/** Called with every live snapshot: reloads the open job when its state or progress changed. */
+export function jobSnapshot(snap) {
+  if (!currentJob) return;
+  const seen = snap.jobs.find((j) => j.job_id === currentJob);
+  const key = seen ? JSON.stringify([seen.state, seen.progress, seen.updated_at]) : '';
+  if (key !== lastJobKey) {
+    lastJobKey = key;
+    void loadJob(currentJob);
+  }
+}
+
+// Sync deliveries and retries change without the job's state changing: refresh an open job page now and then.
+setInterval(() => {
+  if (currentJob && !document.hidden) void loadJob(currentJob);
+}, 4000);
+
+$('#retry-button').addEventListener('click', retry);

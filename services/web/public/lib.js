@@ -1,0 +1,75 @@
+// Small helpers shared by the dashboard's modules: DOM building, formatting, the JSON API.
+
+export const $ = (selector) => document.querySelector(selector);
+
+/** Builds an element; strings become text nodes (never HTML), so names from metadata cannot inject markup. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export function ago(iso) {
+  if (!iso) return '';
+  const sec = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (sec < 60) return `${sec}s ago`;
+  if (sec < 3600) return `${Math.round(sec / 60)} min ago`;
+  if (sec < 86400) return `${Math.round(sec / 3600)} h ago`;
+  return new Date(iso).toLocaleDateString();
+}
+
+export function duration(sec) {
+  if (sec === null || sec === undefined) return '';
+  if (sec < 60) return `${sec}s`;
+  if (sec < 3600) return `${Math.round(sec / 60)} min`;
+  return `${(sec / 3600).toFixed(1)} h`;
+}
+
+export function bytes(n) {
+  if (typeof n !== 'number') return '';
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+export async function api(path, options = {}) {
+  const response = await fetch(path, { credentials: 'same-origin', ...options });
+  if (response.status === 401) {
+    location.href = `/login?next=${encodeURIComponent(location.pathname + location.hash)}`;
+    throw new Error('not signed in');
+  }
+  const body = response.headers.get('content-type')?.includes('json')
+    ? await response.json()
+    : await response.text();
+  if (!response.ok) throw new Error(body?.message ?? `HTTP ${response.status}`);
+  return body;
+}
+
+export function badge(state) {
+  return h('span', { class: `state-badge ${state}` }, state);
+}
+
+export function progressBar(progress) {
+  const el = h('div', { class: 'progress' }, h('div', { class: 'bar' }), h('span', { class: 'label' }));
+  setProgress(el, progress);
+  return el;
+}
+
+export function setProgress(el, progress) {
+  const percent = Math.max(0, Math.min(100, Math.round(progress.percent)));
+  el.querySelector('.bar').style.width = `${percent}%`;
+  el.querySelector('.label').textContent = `${progress.stage} ${percent}%`;
+}
