@@ -2,8 +2,13 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '@imk/config';
 import {
+  CLAIMED_DIR,
   ERROR_FILE,
+  READY_PREFIX,
   REJECTION_FILE,
+  TMP_SUFFIX,
+  parseReadyName,
+  parseTokenName,
   countJobs,
   findJobFolders,
   listQueueJobs,
@@ -98,18 +103,53 @@ async function describe(queue: string, entry: QueueEntry): Promise<FolderJob | u
   return job;
 }
 
+/**
+ * The jobs waiting or in progress in a queue: `job_<id>.tmp/` and `job_<id>/` at its top, `claimed/*`.
+ * The archives (thousands of folders on a busy system) are not listed: live updates ask for this every
+ * second, and archived jobs come from the ledger.
+ */
+async function activeEntries(queueDir: string): Promise<QueueEntry[]> {
+  const entries: QueueEntry[] = [];
+  for (const name of await names(queueDir)) {
+    const id = parseReadyName(name);
+    if (id !== undefined) entries.push({ jobId: id, state: 'ready', dir: join(queueDir, name), attempts: 0 });
+    else if (name.startsWith(READY_PREFIX) && name.endsWith(TMP_SUFFIX))
+      entries.push({
+        jobId: name.slice(READY_PREFIX.length, -TMP_SUFFIX.length),
+        state: 'tmp',
+        dir: join(queueDir, name),
+        attempts: 0,
+      });
+  }
+  for (const name of await names(join(queueDir, CLAIMED_DIR))) {
+    const claimed = parseTokenName(name);
+    if (claimed)
+      entries.push({
+        jobId: claimed.jobId,
+        state: 'claimed',
+        dir: join(queueDir, CLAIMED_DIR, name),
+        attempts: 0,
+      });
+  }
+  for (const entry of entries)
+    if (entry.state !== 'tmp') entry.attempts = (await readBundleState(entry.dir)).attempts;
+  return entries;
+}
+
+const ACTIVE: readonly JobState[] = ['tmp', 'ready', 'claimed'];
+
 /** Jobs in a queue's folders, optionally only some states. Reads each job.json once (cached by change time). */
 export async function listFolderJobs(
   queuesDir: string,
   queue: string,
   states?: readonly JobState[],
 ): Promise<FolderJob[]> {
+  const dir = join(queuesDir, queue);
+  const entries =
+    states && states.every((state) => ACTIVE.includes(state))
+      ? (await activeEntries(dir)).filter((entry) => states.includes(entry.state))
+      : (await listQueueJobs(dir)).filter((entry) => !states || states.includes(entry.state));
   const result: FolderJob[] = [];
-  // One listing per state asked for: listQueueJobs reads each listed bundle's state file, and the
-  // archives (thousands of folders) are not wanted on every live update.
-  const entries = states
-    ? (await Promise.all(states.map((state) => listQueueJobs(join(queuesDir, queue), state)))).flat()
-    : await listQueueJobs(join(queuesDir, queue));
   for (const entry of entries) {
     const job = await describe(queue, entry);
     if (job) result.push(job);
