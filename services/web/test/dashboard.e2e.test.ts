@@ -110,7 +110,8 @@ describe('dashboard in headless Chromium', () => {
   it('pastes a URL, shows the job finish, plays a variant, shows sync status, then imk up stops cleanly', async () => {
     await page.goto(dashboardUrl);
     await page.locator('#live.on').waitFor({ timeout: 30_000 });
-    expect(await page.locator('#queues-table tbody tr').count()).toBe(3);
+    // The stream opens before its first snapshot arrives: wait for the queues to be drawn.
+    await expect.poll(() => page.locator('#queues-table tbody tr').count(), { timeout: 30_000 }).toBe(3);
 
     await page.fill('#url-input', media.url('Loopback Song.m4a'));
     await page.selectOption('#mode-select', 'audio');
@@ -140,7 +141,7 @@ describe('dashboard in headless Chromium', () => {
         expect.stringMatching(/drums only/i),
       ]),
     );
-    expect(await page.locator('#history-table tbody tr').count()).toBeGreaterThan(1);
+    await expect.poll(() => page.locator('#history-table tbody tr').count()).toBeGreaterThan(1);
 
     // The server-rendered waveform of every variant loads.
     await expect
