@@ -28,7 +28,7 @@ export interface SyncEngineOptions {
   backends: Readonly<Record<string, BackendOptions>>;
   /** @default 'warn' */
   unrouted?: 'warn' | 'fail';
-  /** @default 2 */
+  /** @default 4 */
   concurrency?: number;
   retry?: RetryPolicy;
   logger: Logger;
@@ -84,7 +84,7 @@ const UNROUTED_DESTINATION = '(unrouted)';
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const logger = options.logger;
   const now = options.now ?? Date.now;
-  const concurrency = options.concurrency ?? 2;
+  const concurrency = options.concurrency ?? 4;
   const backendOptions: Record<string, BackendOptions> = {
     [DEFAULT_BACKEND]: { type: 'local' },
     ...options.backends,

@@ -152,8 +152,10 @@ export class ReceiptStore {
       db = new BetterSqlite3(options.file, { readonly: options.readonly ?? false, timeout: 5000 });
       if (!options.readonly) {
         db.pragma('journal_mode = WAL');
-        // FULL: a receipt that was written survives a power cut, so nothing delivered is sent twice.
-        db.pragma('synchronous = FULL');
+        // NORMAL in WAL mode: a commit survives a crash or kill of this process at once, and a power cut may
+        // lose only the last receipts, whose files are then checked and sent again (harmless). FULL would
+        // fsync on every receipt, which on ext4 also waits for the data of files just copied.
+        db.pragma('synchronous = NORMAL');
         db.exec(RECEIPTS_SCHEMA);
         db.pragma(`user_version = ${RECEIPTS_SCHEMA_VERSION}`);
       }

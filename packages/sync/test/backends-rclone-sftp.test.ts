@@ -1,9 +1,13 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isImkError } from '@imk/errors';
 import { createRcloneBackend } from '../src/index.ts';
 import { readServerFile, testBackend } from './conformance.ts';
-import { testLogger } from './helpers.ts';
-import { startRcloneSftp, type RcloneServers } from './servers/index.ts';
+import { tempDir, testLogger } from './helpers.ts';
+import { alive, descendants, startRcloneSftp, waitForExit, type RcloneServers } from './servers/index.ts';
 
 let servers: RcloneServers;
 beforeAll(async () => {
@@ -23,5 +27,65 @@ testBackend('rclone to `rclone serve sftp`', () => {
     base: 'music',
     readRemote: (path: string) => readServerFile(join(servers.servedDir, path)),
     teardown: () => Promise.resolve(),
+  });
+});
+
+describe('rclone backend specifics', () => {
+  const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+  it('a key the server refuses is a clear final error', async () => {
+    const dir = await tempDir('imk-rclone-auth-');
+    try {
+      const localPath = join(dir.path, 'a.m4a');
+      const data = randomBytes(1000);
+      await writeFile(localPath, data);
+      const backend = createRcloneBackend(
+        { type: 'rclone', remote: 'imksftpwrong:', configFile: servers.configFile },
+        context('wrong'),
+      );
+      const error = await backend
+        .put({ localPath, remotePath: 'auth/a.m4a', bytes: data.length, sha256: sha(data) })
+        .catch((e: unknown) => e);
+      await backend.close();
+      expect(isImkError(error, 'AUTH_FAILED')).toBe(true);
+      expect((error as Error).message).toMatch(/refused the login/);
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('leaves no rclone daemon behind: not after close(), not after nas-sync is SIGKILLed', async () => {
+    // `rclone serve sftp` (the test server) is a child of this process too: count only new ones.
+    const server = new Set(descendants(process.pid).map((p) => p.pid));
+    const rcds = () => descendants(process.pid).filter((p) => p.comm === 'rclone' && !server.has(p.pid));
+    const backend = createRcloneBackend(
+      { type: 'rclone', remote: 'imksftp:', configFile: servers.configFile },
+      context('x'),
+    );
+    await backend.stat('nothing/here');
+    expect(rcds().length).toBe(1);
+    await backend.close();
+    expect(rcds()).toEqual([]);
+
+    // A child process that starts a daemon and is then killed without a chance to clean up.
+    const script = `
+      import { createRcloneBackend } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'index.ts'))};
+      import { createLogger } from '@imk/log';
+      const b = createRcloneBackend({ type: 'rclone', remote: 'imksftp:', configFile: ${JSON.stringify(servers.configFile)} }, { name: 'x', logger: createLogger('t', { level: 'silent' }) });
+      await b.stat('nothing/here');
+      process.stdout.write('ready\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const child = execa('node', ['--import', 'tsx', '--input-type=module', '-e', script], {
+      reject: false,
+      cwd: join(import.meta.dirname, '..'),
+    });
+    await new Promise<void>((resolve) => child.stdout.on('data', () => resolve()));
+    const daemons = descendants(child.pid!).filter((p) => p.comm === 'rclone');
+    expect(daemons.length).toBe(1);
+    child.kill('SIGKILL');
+    await child;
+    await waitForExit(daemons[0]!.pid, 5000);
+    expect(alive(daemons[0]!.pid)).toBe(false);
   });
 });

@@ -33,8 +33,13 @@ export const NasSyncSchema = z
       .describe(
         'An artifact no route matches: warn once and skip it, or record it as failed (shown by imk sync status).',
       ),
-    /** @default 2 */
-    concurrency: z.number().int().positive().default(2).describe('Transfers at once, over all backends.'),
+    /** @default 4 */
+    concurrency: z
+      .number()
+      .int()
+      .positive()
+      .default(4)
+      .describe('Transfers at once, over all backends (network copies wait on the network, not on the CPU).'),
     retry: RetryPolicySchema.default(RetryPolicySchema.parse({})),
     remoteRoots: z
       .record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string().min(1))

@@ -1,9 +1,14 @@
+import { basename, dirname, posix } from 'node:path';
 import { z } from 'zod';
+import { isImkError } from '@imk/errors';
 import { syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
-import { runTool, stderrTail, type ToolResult } from '../util/run-tool.ts';
+import { hashFile } from '../util/hashing.ts';
 import { tempPathFor } from '../util/remote-path.ts';
+import { runTool } from '../util/run-tool.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
+import { RcloneCallError, createRcloneDaemon } from './rclone-daemon.ts';
+import { NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
 
 export const RCLONE_BACKEND = 'rclone';
 
@@ -19,19 +24,19 @@ export const RcloneOptionsSchema = BackendBaseSchema.extend({
     .string()
     .optional()
     .describe("rclone.conf to use. @default rclone's own (~/.config/rclone/rclone.conf)"),
-  /** @default true */
+  /** @default 'auto' */
   rename: z
-    .boolean()
-    .default(true)
+    .union([z.boolean(), z.literal('auto')])
+    .default('auto')
     .describe(
-      'Upload to a temporary name and move it into place (set false for object stores, whose uploads are atomic).',
+      'Upload to a temporary name and move it into place; auto = when the remote moves files itself (not object stores, whose uploads are atomic anyway).',
     ),
   /** @default 'auto' */
   hashMethod: z
     .enum(['auto', 'server', 'read-back'])
     .default('auto')
     .describe(
-      "sha256 from the remote (server), by downloading it (read-back), or the remote's when it has one (auto).",
+      "server: the remote's own hash of the copy (sha256, else md5/sha1 compared with the same hash of the local file); read-back: download and hash; auto: server when the remote has a hash, else read-back.",
     ),
   flags: z.array(z.string()).default([]).describe('More rclone flags, e.g. ["--sftp-set-modtime=false"].'),
   /** @default 'rclone' */
@@ -39,118 +44,152 @@ export const RcloneOptionsSchema = BackendBaseSchema.extend({
 });
 export type RcloneOptions = z.input<typeof RcloneOptionsSchema>;
 
-interface LsjsonEntry {
+interface RemoteFeatures {
+  hash: string | undefined;
+  move: boolean;
+}
+
+interface StatItem {
   Name: string;
   Size: number;
   IsDir: boolean;
   Hashes?: Record<string, string>;
 }
 
-const NOT_FOUND = /object not found|directory not found|file not found|not found|doesn't exist|no such file/i;
+type Verdict =
+  { ok: true; by: PutResult['verifiedBy'] } | { ok: false; found: { bytes?: number; sha256?: string } };
 
-/** Any remote the user configured in rclone: `rclone copyto` to a temporary name, verify, `rclone moveto`. */
+/**
+ * Any remote the user configured in rclone. A pass drives one `rclone rcd` (see rclone-daemon.ts): copy to a
+ * temporary name, check size and the remote's own hash, move into place.
+ */
 export function createRcloneBackend(input: RcloneOptions, context: BackendContext): SyncBackend {
   const options = RcloneOptionsSchema.parse(input);
   const where = `rclone backend "${context.name}" (${options.remote})`;
-  const base = [
-    ...(options.configFile ? ['--config', options.configFile] : []),
-    // Our own retry policy decides; one rclone attempt per call keeps failures prompt.
-    '--retries',
-    '1',
-    '--low-level-retries',
-    '2',
-    '--stats',
-    '0',
-    ...options.flags,
-  ];
+  const config = options.configFile ? ['--config', options.configFile] : [];
+  // Our own retry policy decides; one rclone attempt per call keeps failures prompt.
+  const common = [...config, '--retries', '1', '--low-level-retries', '2', ...options.flags];
+  // One daemon carries every transfer of the backend, so the limit applies to the backend as a whole.
+  const bwlimit = options.bandwidthLimit ? ['--bwlimit', `${Math.max(1, options.bandwidthLimit)}B`] : [];
+  const daemon = createRcloneDaemon({
+    binary: options.rcloneBinary,
+    flags: [...common, ...bwlimit, '--log-level', 'ERROR'],
+    env: context.env,
+  });
 
-  const target = (path: string): string =>
-    options.remote.endsWith(':') || options.remote.endsWith('/')
-      ? `${options.remote}${path}`
-      : `${options.remote}/${path.replace(/^\/+/, '')}`;
+  /** `remote:dir` and name for a path, the way the remote control API addresses files. */
+  const address = (path: string): { fs: string; remote: string } => {
+    const dir = posix.dirname(path);
+    const root = options.remote;
+    const joined =
+      dir === '.'
+        ? root
+        : root.endsWith(':') || root.endsWith('/')
+          ? `${root}${dir}`
+          : `${root}/${dir.replace(/^\/+/, '')}`;
+    return { fs: joined, remote: posix.basename(path) };
+  };
 
-  function failure(result: ToolResult, action: string): Error {
-    const tail = stderrTail(result.stderr);
-    const message = `${where}: ${action} failed (exit ${result.exitCode}): ${tail}`;
-    const text = result.stderr;
-    if (
-      /unable to authenticate|Permission denied \(publickey|authentication failed|InvalidAccessKeyId|SignatureDoesNotMatch|401 Unauthorized|invalid_grant|token expired/i.test(
-        text,
-      )
-    )
-      return syncError(
-        'AUTH_FAILED',
-        `${where}: the remote refused the login (check its credentials in rclone config): ${tail}`,
+  async function call<T>(
+    path: string,
+    body: Record<string, unknown>,
+    action: string,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    try {
+      return await daemon.call<T>(path, body, signal);
+    } catch (error) {
+      if (isImkError(error)) throw error;
+      throw classifyRcloneFailure((error as Error).message, action, where);
+    }
+  }
+
+  let featuresOnce: Promise<RemoteFeatures> | undefined;
+  /** What the remote can do: its native hash (sha256 first, else md5, sha1) and server-side move. */
+  function features(signal?: AbortSignal): Promise<RemoteFeatures> {
+    featuresOnce ??= call<{ Hashes?: string[]; Features?: { Move?: boolean } }>(
+      'operations/fsinfo',
+      { fs: options.remote },
+      'read remote features',
+      signal,
+    ).then((info) => ({
+      hash: ['sha256', 'md5', 'sha1'].find((name) => info.Hashes?.includes(name)),
+      move: info.Features?.Move === true,
+    }));
+    featuresOnce.catch(() => (featuresOnce = undefined));
+    return featuresOnce;
+  }
+
+  async function statItem(
+    path: string,
+    hashType?: string,
+    signal?: AbortSignal,
+  ): Promise<StatItem | undefined> {
+    try {
+      const answer = await daemon.call<{ item: StatItem | null }>(
+        'operations/stat',
+        { ...address(path), opt: hashType ? { showHash: true, hashTypes: [hashType] } : {} },
+        signal,
       );
-    if (/knownhosts|host key mismatch|key is unknown/i.test(text))
-      return syncError('HOST_KEY_REJECTED', `${where}: the server's host key was rejected: ${tail}`);
-    if (/AccessDenied|403 Forbidden|permission denied/i.test(text))
-      return syncError('PERMISSION_DENIED', message);
-    if (
-      /didn't find section in config file|unknown backend|unknown flag|Config file .* not found|bad remote name/i.test(
-        text,
+      return answer.item ?? undefined;
+    } catch (error) {
+      if (
+        error instanceof RcloneCallError &&
+        NOT_FOUND.test(error.message) &&
+        !/connect|refused|authenticate/i.test(error.message)
       )
-    )
-      return syncError('BACKEND_CONFIG_INVALID', `${message}; check "remote" and rclone config`);
-    if (
-      /connection refused|no route to host|i\/o timeout|connection reset|broken pipe|dial tcp|couldn't connect|EOF|network is unreachable|no such host/i.test(
-        text,
-      )
-    )
-      return syncError('UNREACHABLE', message);
-    if (/no space left|quota/i.test(text)) return syncError('REMOTE_FULL', message);
-    if (result.exitCode === 7) return syncError('BACKEND_CONFIG_INVALID', message);
-    return syncError('TRANSFER_FAILED', message);
-  }
-
-  async function rclone(args: string[], action: string, signal?: AbortSignal): Promise<string> {
-    const result = await runTool(options.rcloneBinary, [...args, ...base], { signal });
-    if (result.exitCode !== 0) throw failure(result, action);
-    return result.stdout;
-  }
-
-  async function statEntry(
-    path: string,
-    withHash: boolean,
-    signal?: AbortSignal,
-  ): Promise<LsjsonEntry | undefined> {
-    const args = ['lsjson', '--stat', '--files-only', target(path)];
-    if (withHash) args.push('--hash', '--hash-type', 'sha256');
-    const result = await runTool(options.rcloneBinary, [...args, ...base], { signal });
-    if (result.exitCode !== 0) {
-      if (NOT_FOUND.test(result.stderr) && !/connect|refused|authenticate/i.test(result.stderr))
         return undefined;
-      throw failure(result, `stat ${path}`);
+      if (isImkError(error)) throw error;
+      throw classifyRcloneFailure((error as Error).message, `stat ${path}`, where);
     }
-    // A missing file is `null` (exit 0) with --files-only.
-    return (JSON.parse(result.stdout) as LsjsonEntry | null) ?? undefined;
   }
 
-  async function sha256Of(
-    path: string,
-    signal?: AbortSignal,
-    method = options.hashMethod,
-  ): Promise<{ sha256: string; by: PutResult['verifiedBy'] }> {
-    if (method !== 'read-back') {
-      // Remotes without sha256 (SFTP servers without sha256sum, S3) may refuse the hash type: read back then.
-      const hash = (await statEntry(path, true, signal).catch(() => undefined))?.Hashes?.sha256;
-      if (hash && /^[0-9a-f]{64}$/.test(hash)) return { sha256: hash, by: 'remote-hash' };
-      if (method === 'server')
-        throw syncError(
-          'BACKEND_CONFIG_INVALID',
-          `${where}: the remote has no sha256; set hashMethod: read-back`,
-        );
-    }
-    const out = await rclone(['hashsum', 'sha256', '--download', target(path)], `read back ${path}`, signal);
-    const hash = /^[0-9a-f]{64}/.exec(out.trim());
+  /** sha256 read back through rclone (downloads the file). */
+  async function readBack(path: string, signal?: AbortSignal): Promise<string> {
+    const target = address(path);
+    const result = await runTool(
+      options.rcloneBinary,
+      [
+        'hashsum',
+        'sha256',
+        '--download',
+        `${target.fs}${target.fs.endsWith(':') || target.fs.endsWith('/') ? '' : '/'}${target.remote}`,
+        ...common,
+      ],
+      { signal },
+    );
+    if (result.exitCode !== 0)
+      throw classifyRcloneFailure(result.stderr, `read back ${path}`, where, result.exitCode);
+    const hash = /^[0-9a-f]{64}/.exec(result.stdout.trim());
     if (!hash) throw syncError('TRANSFER_FAILED', `${where}: rclone printed no sha256 for ${path}`);
-    return { sha256: hash[0], by: 'read-back' };
+    return hash[0];
   }
 
-  function bwlimitArgs(): string[] {
-    if (!options.bandwidthLimit) return [];
-    const perProcess = Math.floor(options.bandwidthLimit / Math.max(1, context.concurrency ?? 1));
-    return ['--bwlimit', `${Math.max(1, perProcess)}B`];
+  async function verifyCopy(
+    request: PutRequest,
+    upload: string,
+    native: string | undefined,
+    local: Record<string, string> | undefined,
+  ): Promise<Verdict> {
+    if (local && local.sha256 !== request.sha256) return { ok: false, found: { sha256: local.sha256 } };
+    const item = await statItem(upload, options.verify === 'sha256' ? native : undefined, request.signal);
+    const bytes = item?.Size ?? -1;
+    if (bytes !== request.bytes) return { ok: false, found: { bytes } };
+    if (options.verify === 'size') return { ok: true, by: 'size' };
+    const remote = native ? item?.Hashes?.[native] : undefined;
+    if (native && remote) {
+      const expected = native === 'sha256' ? request.sha256 : local?.[native];
+      return remote === expected
+        ? { ok: true, by: 'remote-hash' }
+        : { ok: false, found: { sha256: `${native} ${remote}` } };
+    }
+    if (options.hashMethod === 'server')
+      throw syncError(
+        'BACKEND_CONFIG_INVALID',
+        `${where}: the remote gives no sha256, md5 or sha1; set hashMethod: read-back`,
+      );
+    const sha256 = await readBack(upload, request.signal);
+    return sha256 === request.sha256 ? { ok: true, by: 'read-back' } : { ok: false, found: { sha256 } };
   }
 
   return {
@@ -159,67 +198,87 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
 
     async put(request: PutRequest): Promise<PutResult> {
       await checkLocalFile(request);
+      const remoteFeatures = await features(request.signal);
       const final = request.remotePath;
-      const upload = options.rename ? tempPathFor(final, request.sha256) : final;
-      await rclone(
-        ['copyto', request.localPath, target(upload), ...bwlimitArgs()],
-        `copy to ${final}`,
-        request.signal,
-      );
-      // One listing gives size and, where the remote has it, sha256; else the file is read back.
-      const wantHash = options.verify === 'sha256' && options.hashMethod !== 'read-back';
-      const entry =
-        (wantHash ? await statEntry(upload, true, request.signal).catch(() => undefined) : undefined) ??
-        (await statEntry(upload, false, request.signal));
-      const bytes = entry?.Size ?? -1;
-      let sha256 = request.sha256;
-      let verifiedBy: PutResult['verifiedBy'] = 'size';
-      const remoteHash = entry?.Hashes?.sha256;
-      if (options.verify === 'sha256' && bytes === request.bytes) {
-        if (remoteHash && /^[0-9a-f]{64}$/.test(remoteHash)) {
-          sha256 = remoteHash;
-          verifiedBy = 'remote-hash';
-        } else {
-          const found = await sha256Of(
-            upload,
-            request.signal,
-            options.hashMethod === 'auto' ? 'read-back' : options.hashMethod,
-          );
-          sha256 = found.sha256;
-          verifiedBy = found.by;
-        }
+      const rename = options.rename === 'auto' ? remoteFeatures.move : options.rename;
+      const upload = rename ? tempPathFor(final, request.sha256) : final;
+      const native = options.hashMethod === 'read-back' ? undefined : remoteFeatures.hash;
+      const source = { srcFs: dirname(request.localPath), srcRemote: basename(request.localPath) };
+      const destination = address(upload);
+      const [, local] = await Promise.all([
+        // The remote's own hash is compared below, so rclone's check of the same thing is skipped.
+        call(
+          'operations/copyfile',
+          {
+            ...source,
+            dstFs: destination.fs,
+            dstRemote: destination.remote,
+            _config: { IgnoreChecksum: true },
+          },
+          `copy to ${final}`,
+          request.signal,
+        ),
+        // The local file's sha256 (against the manifest) and, in the same read, the remote's hash type.
+        native && native !== 'sha256'
+          ? hashFile(request.localPath, ['sha256', native])
+          : Promise.resolve(undefined),
+      ]);
+      const verdict = await verifyCopy(request, upload, native, local);
+      if (!verdict.ok) {
+        await daemon.call('operations/deletefile', destination).catch(() => undefined);
+        throw await mismatchError(request, `${options.remote}${final}`, verdict.found);
       }
-      if (bytes !== request.bytes || sha256 !== request.sha256) {
-        await runTool(options.rcloneBinary, ['deletefile', target(upload), ...base]).catch(() => undefined);
-        throw await mismatchError(request, target(final), { bytes, sha256 });
+      if (rename) {
+        const to = address(final);
+        await call(
+          'operations/movefile',
+          { srcFs: destination.fs, srcRemote: destination.remote, dstFs: to.fs, dstRemote: to.remote },
+          `move into ${final}`,
+          request.signal,
+        );
       }
-      if (options.rename)
-        await rclone(['moveto', target(upload), target(final)], `move into ${final}`, request.signal);
-      return { bytes, verifiedBy };
+      return { bytes: request.bytes, verifiedBy: verdict.by };
     },
 
     async stat(remotePath): Promise<RemoteEntry | undefined> {
-      const entry = await statEntry(remotePath, false);
-      return entry && { bytes: entry.Size };
+      const item = await statItem(remotePath);
+      return item && { bytes: item.Size };
     },
 
-    hash: async (remotePath) => (await sha256Of(remotePath)).sha256,
+    async hash(remotePath) {
+      const native = (await features()).hash;
+      if (native === 'sha256' && options.hashMethod !== 'read-back') {
+        const sha256 = (await statItem(remotePath, 'sha256'))?.Hashes?.sha256;
+        if (sha256) return sha256;
+      }
+      return readBack(remotePath);
+    },
 
     async list(remoteDir) {
-      const result = await runTool(options.rcloneBinary, ['lsjson', target(remoteDir), ...base]);
-      if (result.exitCode !== 0) {
-        if (NOT_FOUND.test(result.stderr) && !/connect|refused|authenticate/i.test(result.stderr)) return [];
-        throw failure(result, `list ${remoteDir}`);
+      try {
+        const fs = address(posix.join(remoteDir, 'x')).fs;
+        const answer = await daemon.call<{ list: StatItem[] }>('operations/list', { fs, remote: '' });
+        return answer.list.map((item) => item.Name);
+      } catch (error) {
+        if (error instanceof RcloneCallError && NOT_FOUND.test(error.message)) return [];
+        throw isImkError(error)
+          ? error
+          : classifyRcloneFailure((error as Error).message, `list ${remoteDir}`, where);
       }
-      return (JSON.parse(result.stdout) as LsjsonEntry[]).map((entry) => entry.Name);
     },
 
     async remove(remotePath) {
-      const result = await runTool(options.rcloneBinary, ['deletefile', target(remotePath), ...base]);
-      if (result.exitCode !== 0 && !NOT_FOUND.test(result.stderr))
-        throw failure(result, `remove ${remotePath}`);
+      try {
+        await daemon.call('operations/deletefile', address(remotePath));
+      } catch (error) {
+        if (error instanceof RcloneCallError && NOT_FOUND.test(error.message)) return;
+        throw isImkError(error)
+          ? error
+          : classifyRcloneFailure((error as Error).message, `remove ${remotePath}`, where);
+      }
     },
 
-    close: () => Promise.resolve(),
+    // Ends the daemon; the next pass starts a new one.
+    close: () => daemon.close(),
   };
 }

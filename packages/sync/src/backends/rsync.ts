@@ -1,33 +1,20 @@
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { fsyncDir, sha256File } from '@imk/fs-safe';
-import { isImkError } from '@imk/errors';
+import { sha256File } from '@imk/fs-safe';
 import { fromFsError, syncError } from '../errors.ts';
-import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
+import type { BackendContext, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { readSecret } from '../util/secrets.ts';
-import { runTool, stderrTail, type ToolResult } from '../util/run-tool.ts';
+import { runTool, type ToolResult } from '../util/run-tool.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
-import {
-  SshConnectionSchema,
-  openSshArgs,
-  rsyncEQuote,
-  shellQuote,
-  sshFailureKind,
-} from '../util/ssh-options.ts';
-import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
+import { SshConnectionSchema, openSshArgs, rsyncEQuote } from '../util/ssh-options.ts';
+import { createRemoteShell } from '../util/remote-shell.ts';
+import { createSshMaster } from '../util/ssh-master.ts';
+import { BackendBaseSchema, checkLocalFile } from './common.ts';
+import { sendBatch, type BatchItem } from './rsync-batch.ts';
+import { classifyRsyncFailure } from './rsync-failure.ts';
 
 export const RSYNC_BACKEND = 'rsync';
-
-// Runs on the server: size and sha256 of the temporary copy, then rename into place when both match the
-// manifest, else remove it. Prints "<size> <sha256>" and OK or MISMATCH. Arguments: temp target bytes sha256 mode.
-const VERIFY_AND_COMMIT = [
-  'f=$1; d=$2; want_size=$3; want_hash=$4',
-  'size=$(wc -c < "$f" | tr -d " ") || exit 3',
-  'if [ "$5" = sha256 ]; then h=$( (sha256sum || shasum -a 256) < "$f" 2>/dev/null) || exit 4; h=${h%% *}; else h=$want_hash; fi',
-  'echo "$size $h"',
-  'if [ "$size" = "$want_size" ] && [ "$h" = "$want_hash" ]; then mv -f -- "$f" "$d" && echo OK; else rm -f -- "$f"; echo MISMATCH; fi',
-].join('\n');
 
 export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
   type: z.literal(RSYNC_BACKEND),
@@ -72,6 +59,12 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     connectTimeoutSec: options.connectTimeoutSec,
   });
   const destination = options.username ? `${options.username}@${options.host ?? ''}` : (options.host ?? '');
+  const master = createSshMaster({ sshBinary: options.sshBinary, sshArgs, destination, sensitive });
+  const shell = createRemoteShell({
+    sshBinary: options.sshBinary,
+    sshArgs: [...sshArgs, ...master.args, '--', destination],
+    sensitive,
+  });
   const where = remote
     ? `rsync backend "${context.name}" (${options.host ?? ''})`
     : `rsync backend "${context.name}"`;
@@ -87,49 +80,13 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     return resolve(full);
   };
 
-  function failure(result: ToolResult, action: string): Error {
-    const tail = stderrTail(result.stderr);
-    const message = `${where}: ${action} failed (exit ${result.exitCode}): ${tail}`;
-    if (remote && (result.exitCode === 255 || /connection unexpectedly closed|ssh/i.test(result.stderr))) {
-      switch (sshFailureKind(result.stderr)) {
-        case 'auth':
-          return syncError(
-            'AUTH_FAILED',
-            `${where}: the server refused the login (check username and privateKeyFile): ${tail}`,
-          );
-        case 'host-key':
-          return syncError(
-            'HOST_KEY_REJECTED',
-            `${where}: the server's host key is not the known one (check knownHostsFile): ${tail}`,
-          );
-        case 'unreachable':
-          return syncError('UNREACHABLE', message);
-        case 'other':
-          break;
-      }
-    }
-    if (/Permission denied|Operation not permitted|Read-only file system/i.test(result.stderr))
-      return syncError('PERMISSION_DENIED', message);
-    if (/No space left|Disk quota exceeded/i.test(result.stderr)) return syncError('REMOTE_FULL', message);
-    // 1 syntax, 2 protocol incompatibility, 4 unsupported action (e.g. --mkpath on an old server).
-    if (result.exitCode === 1 || result.exitCode === 2 || result.exitCode === 4)
-      return syncError(
-        'BACKEND_CONFIG_INVALID',
-        `${message}; check extraArgs and the rsync version on both ends (>= 3.2.3)`,
-      );
-    if ([5, 10, 12, 30, 35, 255].includes(result.exitCode)) return syncError('UNREACHABLE', message);
-    return syncError('TRANSFER_FAILED', message);
-  }
+  const failure = (result: ToolResult, action: string) => classifyRsyncFailure(result, action, where, remote);
 
-  /** Runs a command on the server through the remote shell (every word quoted). */
+  /** Runs a command on the server, in the shell kept open for the pass. */
   async function ssh(words: string[], signal?: AbortSignal): Promise<ToolResult> {
-    const command = words.map((word) =>
-      /^[A-Za-z0-9_./%=-]+$/.test(word) && !word.startsWith('-') ? word : shellQuote(word),
-    );
-    return runTool(options.sshBinary, [...sshArgs, '--', destination, command.join(' ')], {
-      signal,
-      sensitive,
-    });
+    // A failed master is no error here: the shell connects by itself and reports its own failure.
+    await master.open(signal);
+    return shell.run(words, signal);
   }
 
   async function sshChecked(words: string[], action: string, signal?: AbortSignal): Promise<string> {
@@ -139,14 +96,20 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
   }
 
   function rsyncArgs(): string[] {
-    const args = ['--partial', `--partial-dir=${options.partialDir}`, '--times'];
+    const args = [
+      '--recursive',
+      '--copy-links',
+      '--times',
+      '--omit-dir-times',
+      '--partial',
+      `--partial-dir=${options.partialDir}`,
+    ];
     if (options.fsync) args.push('--fsync');
-    if (options.bandwidthLimit) {
-      const perProcess = options.bandwidthLimit / Math.max(1, context.concurrency ?? 1);
-      args.push(`--bwlimit=${Math.max(1, Math.floor(perProcess / 1024))}`);
-    }
+    // One rsync runs at a time per backend (it carries a batch), so it gets the whole limit.
+    if (options.bandwidthLimit)
+      args.push(`--bwlimit=${Math.max(1, Math.floor(options.bandwidthLimit / 1024))}`);
     if (remote) {
-      args.push('--mkpath', '-e', [options.sshBinary, ...sshArgs].map(rsyncEQuote).join(' '));
+      args.push('--mkpath', '-e', [options.sshBinary, ...sshArgs, ...master.args].map(rsyncEQuote).join(' '));
       if (options.rsyncPath) args.push(`--rsync-path=${options.rsyncPath}`);
     }
     return [...args, ...options.extraArgs];
@@ -173,57 +136,68 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     return hash[0];
   }
 
-  async function putRemote(request: PutRequest, target: string, temp: string): Promise<PutResult> {
-    const result = await runTool(
-      options.rsyncBinary,
-      [...rsyncArgs(), '--', request.localPath, `${destination}:${temp}`],
-      { signal: request.signal, sensitive },
-    );
-    if (result.exitCode !== 0) throw failure(result, `copy to ${target}`);
-    // One round trip checks the copy on the server and renames it into place only when it matches.
-    const out = await sshChecked(
-      [
-        'sh',
-        '-c',
-        VERIFY_AND_COMMIT,
-        'verify',
-        temp,
-        target,
-        String(request.bytes),
-        request.sha256,
-        options.verify,
-      ],
-      `verify ${target}`,
-      request.signal,
-    );
-    const [facts = '', verdict = ''] = out.trim().split('\n');
-    const [size = '-1', sha256 = ''] = facts.split(' ');
-    if (verdict !== 'OK') throw await mismatchError(request, target, { bytes: Number(size), sha256 });
-    return { bytes: request.bytes, verifiedBy: options.verify === 'sha256' ? 'remote-hash' : 'size' };
+  // Transfers that become due together go in one rsync run (one connection, one start-up); each file is
+  // still checked and committed on its own. Batches run one after the other.
+  let waiting: { item: BatchItem; resolve(result: PutResult): void; reject(error: Error): void }[] = [];
+  let running = false;
+
+  function schedule(): void {
+    if (running || waiting.length === 0) return;
+    running = true;
+    // A short pause lets the other transfers the engine starts at the same moment join this batch.
+    setTimeout(() => void flush(), 15);
   }
 
-  async function putLocal(request: PutRequest, target: string, temp: string): Promise<PutResult> {
-    try {
-      await mkdir(dirname(target), { recursive: true });
-    } catch (error) {
-      throw fromFsError(error, target);
+  async function flush(): Promise<void> {
+    const seen = new Set<string>();
+    const batch: typeof waiting = [];
+    const later: typeof waiting = [];
+    // The same temporary name twice in one run would collide: the second waits for the next batch.
+    for (const entry of waiting) {
+      (seen.has(entry.item.temp) ? later : batch).push(entry);
+      seen.add(entry.item.temp);
     }
-    const result = await runTool(options.rsyncBinary, [...rsyncArgs(), '--', request.localPath, temp], {
-      signal: request.signal,
-    });
-    if (result.exitCode !== 0) throw failure(result, `copy to ${target}`);
+    waiting = later;
     try {
-      const bytes = (await stat(temp)).size;
-      const sha256 = options.verify === 'sha256' ? await sha256File(temp) : request.sha256;
-      if (bytes !== request.bytes || sha256 !== request.sha256) {
-        await rm(temp, { force: true });
-        throw await mismatchError(request, target, { bytes, sha256 });
+      const signals = batch
+        .map((entry) => entry.item.request.signal)
+        .filter((s): s is AbortSignal => s !== undefined);
+      const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+      if (remote) {
+        const refused = await master.open(signal);
+        if (refused) throw failure(refused, 'connect');
       }
-      await rename(temp, target);
-      if (options.fsync) await fsyncDir(dirname(target));
-      return { bytes, verifiedBy: options.verify === 'sha256' ? 'read-back' : 'size' };
+      const outcomes = await sendBatch(
+        batch.map((entry) => entry.item),
+        {
+          remote,
+          verify: options.verify,
+          fsync: options.fsync,
+          rsync: (source, dest, abort) =>
+            runTool(
+              options.rsyncBinary,
+              [...rsyncArgs(), '--', source, remote ? `${destination}:${dest}` : dest],
+              {
+                signal: abort,
+                sensitive,
+              },
+            ),
+          remoteRun: ssh,
+          classify: failure,
+        },
+        signal,
+      );
+      outcomes.forEach((outcome, index) => {
+        const entry = batch[index];
+        if (!entry) return;
+        if (outcome.ok) entry.resolve(outcome.result);
+        else entry.reject(outcome.error);
+      });
     } catch (error) {
-      throw isImkError(error) ? error : fromFsError(error, target);
+      for (const entry of batch) entry.reject(error as Error);
+    } finally {
+      running = false;
+      schedule();
     }
   }
 
@@ -234,8 +208,11 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     async put(request) {
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
-      const temp = tempPathFor(target, request.sha256);
-      return remote ? putRemote(request, target, temp) : putLocal(request, target, temp);
+      const item: BatchItem = { request, target, temp: tempPathFor(target, request.sha256) };
+      return new Promise<PutResult>((resolve, reject) => {
+        waiting.push({ item, resolve, reject });
+        schedule();
+      });
     },
 
     async stat(remotePath) {
@@ -267,7 +244,10 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       else await rm(path, { force: true });
     },
 
-    // Every call is its own ssh connection: nothing stays open.
-    close: () => Promise.resolve(),
+    // Ends the shared connection; the next pass opens a new one.
+    close: async () => {
+      shell.close();
+      await master.close();
+    },
   };
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { isImkError } from '@imk/errors';
 import type { BackendContext, PutRequest, PutResult, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
-import { hashStream } from '../util/hashing.ts';
+import { createUploadTap, hashStream, type UploadDigests } from '../util/hashing.ts';
 import { joinRemote } from '../util/remote-path.ts';
 import { SecretSchema, readOptionalSecret } from '../util/secrets.ts';
 import { syncError } from '../errors.ts';
@@ -53,12 +53,12 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
     .describe(
       'Send the manifest sha256 as x-amz-checksum-sha256 so the server checks it on upload (AWS S3 does).',
     ),
-  /** @default 67108864 (64 MiB) */
+  /** @default 104857600 (100 MiB, as AWS advises; rclone's cutoff is 200 MiB) */
   multipartThreshold: z
     .number()
     .int()
     .positive()
-    .default(64 * MiB)
+    .default(100 * MiB)
     .describe('Files this large or larger go up in parts.'),
   /** @default 16777216 (16 MiB) */
   partSize: z
@@ -69,12 +69,21 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
   /** @default 4 */
   queueSize: z.number().int().positive().default(4).describe('Parts in flight per file.'),
   storageClass: z.string().optional(),
+  /** @default 'auto' */
+  hashMethod: z
+    .enum(['auto', 'server', 'read-back'])
+    .default('auto')
+    .describe(
+      "How sha256 is checked: the server's checksum or MD5 ETag of what it stored against the bytes sent (server), reading the object back (read-back), or server with read-back when the ETag is not an MD5 (auto).",
+    ),
   /** @default 3 */
   maxAttempts: z.number().int().positive().default(3).describe('Attempts per request inside the AWS SDK.'),
   /** @default 10 */
   connectTimeoutSec: z.number().positive().default(10),
 });
 export type S3Options = z.input<typeof S3OptionsSchema>;
+
+type UploadTap = ReturnType<typeof createUploadTap>;
 
 /** S3 and S3-compatible object stores. An object appears whole or not at all, so no temporary key is used. */
 export function createS3Backend(input: S3Options, context: BackendContext): SyncBackend {
@@ -128,12 +137,18 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
     }
   }
 
-  function body(request: PutRequest): Readable {
+  function body(request: PutRequest, tap: UploadTap): Readable {
     const source = createReadStream(request.localPath, { highWaterMark: 1 << 20 });
-    return throttle ? source.pipe(throttledStream(throttle, request.signal)) : source;
+    source.on('error', (error) => tap.destroy(error));
+    const tapped = source.pipe(tap);
+    return throttle ? tapped.pipe(throttledStream(throttle, request.signal)) : tapped;
   }
 
-  async function upload(s3: S3Client, request: PutRequest, key: string): Promise<void> {
+  const isMultipart = (bytes: number): boolean => bytes >= options.multipartThreshold;
+
+  /** Uploads and returns the digests of the bytes sent. */
+  async function upload(s3: S3Client, request: PutRequest, key: string): Promise<UploadDigests> {
+    const tap = createUploadTap(isMultipart(request.bytes) ? options.partSize : undefined);
     const { PutObjectCommand, AbortMultipartUploadCommand } = await sdk();
     const common = {
       Bucket: options.bucket,
@@ -141,11 +156,11 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
       Metadata: { sha256: request.sha256 },
       StorageClass: options.storageClass as never,
     };
-    if (request.bytes < options.multipartThreshold) {
+    if (!isMultipart(request.bytes)) {
       await s3.send(
         new PutObjectCommand({
           ...common,
-          Body: body(request),
+          Body: body(request, tap),
           ContentLength: request.bytes,
           ChecksumSHA256: options.serverChecksum
             ? Buffer.from(request.sha256, 'hex').toString('base64')
@@ -153,13 +168,13 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
         }),
         { abortSignal: request.signal },
       );
-      return;
+      return tap.digests();
     }
     const { Upload } = await import('@aws-sdk/lib-storage');
     // leavePartsOnError: we abort ourselves and ignore servers that refuse AbortMultipartUpload (s3rver: 405).
     const multipart = new Upload({
       client: s3,
-      params: { ...common, Body: body(request) },
+      params: { ...common, Body: body(request, tap) },
       partSize: options.partSize,
       queueSize: options.queueSize,
       leavePartsOnError: true,
@@ -168,6 +183,7 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
     request.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await multipart.done();
+      return tap.digests();
     } catch (error) {
       if (multipart.uploadId)
         await s3
@@ -215,15 +231,26 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
       await checkLocalFile(request);
       const key = keyOf(request.remotePath);
       return run(`upload ${key}`, async (s3) => {
-        await upload(s3, request, key);
+        const sent = await upload(s3, request, key);
         const found = await head(s3, key);
         const bytes = found?.ContentLength ?? -1;
-        let sha256 = request.sha256;
+        let sha256 = sent.sha256;
         let verifiedBy: PutResult['verifiedBy'] = 'size';
-        if (options.verify === 'sha256' && bytes === request.bytes) {
-          const expected = Buffer.from(request.sha256, 'hex').toString('base64');
-          // A composite (multipart) checksum ends in -N and is not the file's hash.
-          if (found?.ChecksumSHA256 === expected) verifiedBy = 'server-checksum';
+        if (sent.sha256 === request.sha256 && options.verify === 'sha256' && bytes === request.bytes) {
+          const checksum = Buffer.from(request.sha256, 'hex').toString('base64');
+          const etag = found?.ETag?.replace(/"/g, '');
+          // The server's checksum of what it stored equals that of the bytes sent, which have the manifest's
+          // sha256: the SHA-256 checksum (serverChecksum), or the ETag when it is the MD5 (single part, or
+          // md5-of-part-md5s-N for multipart). Otherwise (encrypted buckets, other ETag schemes) read it back.
+          const serverAgrees =
+            found?.ChecksumSHA256 === checksum ||
+            (etag !== undefined && (etag === sent.md5 || etag === sent.multipartEtag));
+          if (serverAgrees && options.hashMethod !== 'read-back') verifiedBy = 'server-checksum';
+          else if (options.hashMethod === 'server')
+            throw syncError(
+              'VERIFY_FAILED',
+              `${where}: the server's checksum of ${key} does not match what was sent`,
+            );
           else {
             sha256 = await readBack(s3, key);
             verifiedBy = 'read-back';

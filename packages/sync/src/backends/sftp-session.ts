@@ -9,6 +9,7 @@ import type { Logger } from '@imk/log';
 import { isNetworkErrno, syncError } from '../errors.ts';
 import type { RemoteEntry } from '../types.ts';
 import { shellQuote } from '../util/ssh-options.ts';
+import { createSftpWriter } from './sftp-writer.ts';
 
 // SFTP status codes (draft-ietf-secsh-filexfer-02).
 const NO_SUCH_FILE = 2;
@@ -19,7 +20,12 @@ export interface SftpSession {
   client: SftpClient;
   mkdirp(dir: string): Promise<void>;
   /** Streams `stages` (source first) into a new file, fsyncs it when the server offers that, closes it. */
-  writeFile(path: string, stages: (Readable | Transform)[], signal?: AbortSignal): Promise<void>;
+  writeFile(
+    path: string,
+    stages: (Readable | Transform)[],
+    inFlight: number,
+    signal?: AbortSignal,
+  ): Promise<void>;
   stat(path: string): Promise<RemoteEntry | undefined>;
   readStream(path: string): Readable;
   /** sha256 computed by the server (`sha256sum` over an exec channel), or undefined when it cannot run it. */
@@ -175,14 +181,10 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
     client,
     mkdirp,
 
-    async writeFile(path, stages, signal) {
+    async writeFile(path, stages, inFlight, signal) {
       const handle = await call<Buffer>((cb) => sftp.open(path, 'w', cb));
       try {
-        const sink = sftp.createWriteStream(path, {
-          handle,
-          autoClose: false,
-          highWaterMark: 4 * 1024 * 1024,
-        });
+        const sink = createSftpWriter(sftp, handle, { inFlight });
         const both = signal ? AbortSignal.any([signal, gone.signal]) : gone.signal;
         try {
           await pipeline([...stages, sink], { signal: both });

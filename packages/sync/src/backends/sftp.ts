@@ -7,7 +7,7 @@ import { isImkError } from '@imk/errors';
 import { syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
-import { hashStream } from '../util/hashing.ts';
+import { createHashTap, hashStream } from '../util/hashing.ts';
 import { checkHostKey, rememberHostKey } from '../util/known-hosts.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { SecretSchema, readOptionalSecret, readSecret } from '../util/secrets.ts';
@@ -29,6 +29,14 @@ export const SftpOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.sh
     .describe(
       'put streams in order (works with every server); fastPut writes chunks in parallel (faster, some servers mishandle it).',
     ),
+  /** @default 32 */
+  requestsInFlight: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(32)
+    .describe('put: write requests outstanding at once (1 waits for each reply; OpenSSH sftp uses 64).'),
   /** @default 'auto' */
   hashMethod: z
     .enum(['auto', 'command', 'read-back'])
@@ -148,16 +156,20 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     return { sha256, by: 'read-back' };
   }
 
-  async function upload(s: SftpSession, request: PutRequest, temp: string): Promise<void> {
+  /** Sends the file; returns the sha256 of the bytes sent (undefined for fastPut, which reads the file itself). */
+  async function upload(s: SftpSession, request: PutRequest, temp: string): Promise<string | undefined> {
     if (options.transfer === 'fastPut' && !throttle) {
       await s.client.fastPut(request.localPath, temp);
-      return;
+      return undefined;
     }
+    const tap = createHashTap();
     const stages: (Readable | Transform)[] = [
-      createReadStream(request.localPath, { highWaterMark: 256 * 1024 }),
+      createReadStream(request.localPath, { highWaterMark: 1 << 20 }),
+      tap,
     ];
     if (throttle) stages.push(throttledStream(throttle, request.signal));
-    await s.writeFile(temp, stages, request.signal);
+    await s.writeFile(temp, stages, options.requestsInFlight, request.signal);
+    return tap.digest();
   }
 
   return {
@@ -170,7 +182,12 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
       const temp = tempPathFor(target, request.sha256);
       return withSession(`copy to ${target}`, async (s) => {
         await s.mkdirp(posix.dirname(target));
-        await upload(s, request, temp);
+        const sent = await upload(s, request, temp);
+        if (sent !== undefined && sent !== request.sha256) {
+          // The local file is not what its manifest says: no need to look at the copy.
+          await s.remove(temp);
+          throw await mismatchError(request, target, { sha256: sent });
+        }
         const bytes = (await s.stat(temp))?.bytes ?? -1;
         let sha256 = request.sha256;
         let verifiedBy: PutResult['verifiedBy'] = 'size';

@@ -7,8 +7,8 @@ import { execa } from 'execa';
 import { freePort, waitForExit, waitForPort } from './processes.ts';
 
 /**
- * `rclone serve sftp` on a loopback port, plus an rclone.conf with two remotes: `imklocal:` (the local
- * filesystem) and `imksftp:` (that SFTP server, key login).
+ * `rclone serve sftp` on a loopback port, plus an rclone.conf with three remotes: `imklocal:` (the local
+ * filesystem), `imksftp:` (that SFTP server, key login) and `imksftpwrong:` (the same with a key it refuses).
  */
 export interface RcloneServers {
   configFile: string;
@@ -24,7 +24,8 @@ export async function startRcloneSftp(): Promise<RcloneServers> {
   mkdirSync(servedDir);
   const hostKey = join(dir, 'host_ed25519');
   const clientKey = join(dir, 'client_ed25519');
-  for (const key of [hostKey, clientKey])
+  const wrongKey = join(dir, 'wrong_ed25519');
+  for (const key of [hostKey, clientKey, wrongKey])
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${clientKey}.pub`));
   const port = await freePort();
@@ -41,6 +42,13 @@ export async function startRcloneSftp(): Promise<RcloneServers> {
       `port = ${port}`,
       'user = imk',
       `key_file = ${clientKey}`,
+      '',
+      '[imksftpwrong]',
+      'type = sftp',
+      'host = 127.0.0.1',
+      `port = ${port}`,
+      'user = imk',
+      `key_file = ${wrongKey}`,
       '',
     ].join('\n'),
   );

@@ -1,0 +1,44 @@
+import type { ImkError } from '@imk/errors';
+import { syncError } from '../errors.ts';
+
+export const NOT_FOUND =
+  /object not found|directory not found|file not found|not found|doesn't exist|no such file/i;
+
+/** Classifies an rclone error text (from its stderr or its remote control API): logins and permissions are final. */
+export function classifyRcloneFailure(
+  text: string,
+  action: string,
+  where: string,
+  exitCode?: number,
+): ImkError {
+  const tail = text.trim().split('\n').slice(-4).join(' | ') || '(no output)';
+  const message = `${where}: ${action} failed${exitCode === undefined ? '' : ` (exit ${exitCode})`}: ${tail}`;
+  if (
+    /unable to authenticate|Permission denied \(publickey|authentication failed|InvalidAccessKeyId|SignatureDoesNotMatch|401 Unauthorized|invalid_grant|token expired/i.test(
+      text,
+    )
+  )
+    return syncError(
+      'AUTH_FAILED',
+      `${where}: the remote refused the login (check its credentials in rclone config): ${tail}`,
+    );
+  if (/knownhosts|host key mismatch|key is unknown/i.test(text))
+    return syncError('HOST_KEY_REJECTED', `${where}: the server's host key was rejected: ${tail}`);
+  if (/AccessDenied|403 Forbidden|permission denied/i.test(text))
+    return syncError('PERMISSION_DENIED', message);
+  if (
+    /didn't find section in config file|unknown backend|unknown flag|Config file .* not found|bad remote name/i.test(
+      text,
+    )
+  )
+    return syncError('BACKEND_CONFIG_INVALID', `${message}; check "remote" and rclone config`);
+  if (
+    /connection refused|no route to host|i\/o timeout|connection reset|broken pipe|dial tcp|couldn't connect|EOF|network is unreachable|no such host/i.test(
+      text,
+    )
+  )
+    return syncError('UNREACHABLE', message);
+  if (/no space left|quota/i.test(text)) return syncError('REMOTE_FULL', message);
+  if (exitCode === 7) return syncError('BACKEND_CONFIG_INVALID', message);
+  return syncError('TRANSFER_FAILED', message);
+}

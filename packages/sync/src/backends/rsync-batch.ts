@@ -1,0 +1,172 @@
+import { mkdir, mkdtemp, rename, rm, stat, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix } from 'node:path';
+import { fsyncDir, sha256File } from '@imk/fs-safe';
+import { isImkError, type ImkError } from '@imk/errors';
+import { fromFsError } from '../errors.ts';
+import type { PutRequest, PutResult } from '../types.ts';
+import type { ToolResult } from '../util/run-tool.ts';
+import { mismatchError } from './common.ts';
+import { PARTIAL_EXIT_CODES } from './rsync-failure.ts';
+
+/** One file of a batch: where it goes and the temporary name it is written under. */
+export interface BatchItem {
+  request: PutRequest;
+  target: string;
+  temp: string;
+}
+
+export type BatchOutcome = { ok: true; result: PutResult } | { ok: false; error: Error };
+
+export interface BatchDeps {
+  remote: boolean;
+  verify: 'sha256' | 'size';
+  fsync: boolean;
+  /** Runs rsync with these arguments plus `-- <source> <destination>`. */
+  rsync(source: string, destination: string, signal?: AbortSignal): Promise<ToolResult>;
+  /** Runs a command on the server (remote only). */
+  remoteRun(words: string[], signal?: AbortSignal): Promise<ToolResult>;
+  classify(result: ToolResult, action: string): ImkError;
+}
+
+// Runs on the server for every file of a batch: size and sha256 of the temporary copy, then rename into place
+// when both match the manifest, else remove it. Prints "OK|BAD <size> <sha256>" per file, in order.
+// Arguments: mode, then (temp target bytes sha256) per file.
+const VERIFY_AND_COMMIT = [
+  'mode=$1; shift',
+  'while [ $# -ge 4 ]; do',
+  '  f=$1; d=$2; want_size=$3; want_hash=$4; shift 4',
+  '  if [ -f "$f" ]; then size=$(wc -c < "$f" | tr -d " "); else size=-1; fi',
+  '  h=$want_hash',
+  '  if [ "$mode" = sha256 ] && [ "$size" = "$want_size" ]; then h=$( (sha256sum || shasum -a 256) < "$f" 2>/dev/null); h=${h%% *}; fi',
+  '  if [ "$size" = "$want_size" ] && [ "$h" = "$want_hash" ] && mv -f -- "$f" "$d"; then echo "OK $size $h"; else rm -f -- "$f"; echo "BAD $size $h"; fi',
+  'done',
+].join('\n');
+
+/** The deepest folder holding every path (posix). */
+export function commonFolder(paths: readonly string[]): string {
+  const split = paths.map((path) => posix.dirname(path).split('/'));
+  const first = split[0] ?? [];
+  let length = first.length;
+  for (const parts of split) {
+    let i = 0;
+    while (i < length && parts[i] === first[i]) i++;
+    length = i;
+  }
+  const joined = first.slice(0, length).join('/');
+  return joined === '' && paths[0]?.startsWith('/') ? '/' : joined || '.';
+}
+
+/**
+ * Sends several files with one rsync run: symlinks named like the temporary copies, below their common folder,
+ * are copied with --copy-links, so one connection and one rsync carry the whole batch. Each copy is then
+ * checked and renamed on its own.
+ */
+export async function sendBatch(
+  items: readonly BatchItem[],
+  deps: BatchDeps,
+  signal?: AbortSignal,
+): Promise<BatchOutcome[]> {
+  const base = commonFolder(items.map((item) => item.temp));
+  const stage = await mkdtemp(join(tmpdir(), 'imk-rsync-'));
+  let copy: ToolResult;
+  try {
+    for (const item of items) {
+      const link = join(stage, posix.relative(base, item.temp));
+      await mkdir(dirname(link), { recursive: true });
+      await symlink(item.request.localPath, link);
+    }
+    if (!deps.remote)
+      await mkdir(base, { recursive: true }).catch((error: unknown) =>
+        Promise.reject(fromFsError(error, base)),
+      );
+    copy = await deps.rsync(`${stage}/`, `${base}/`, signal);
+  } finally {
+    await rm(stage, { recursive: true, force: true });
+  }
+  if (!PARTIAL_EXIT_CODES.has(copy.exitCode)) {
+    const error = deps.classify(copy, `copy to ${base}`);
+    return items.map(() => ({ ok: false, error }));
+  }
+  // After a partial run (23/24) the files that did arrive whole still count; the others report rsync's error.
+  const copyError = copy.exitCode === 0 ? undefined : deps.classify(copy, `copy to ${base}`);
+  return deps.remote ? verifyRemote(items, deps, copyError, signal) : verifyLocal(items, deps, copyError);
+}
+
+async function verifyRemote(
+  items: readonly BatchItem[],
+  deps: BatchDeps,
+  copyError: ImkError | undefined,
+  signal?: AbortSignal,
+): Promise<BatchOutcome[]> {
+  const args = items.flatMap((item) => [
+    item.temp,
+    item.target,
+    String(item.request.bytes),
+    item.request.sha256,
+  ]);
+  const result = await deps.remoteRun(
+    ['sh', '-c', VERIFY_AND_COMMIT, 'verify', deps.verify, ...args],
+    signal,
+  );
+  const lines = result.stdout.trim().split('\n');
+  if (result.exitCode !== 0 || lines.length < items.length) {
+    const error = deps.classify(result, 'check the copies');
+    return items.map(() => ({ ok: false, error }));
+  }
+  const verifiedBy = deps.verify === 'sha256' ? 'remote-hash' : 'size';
+  return Promise.all(
+    items.map(async (item, index): Promise<BatchOutcome> => {
+      const [verdict, size = '-1', sha256 = ''] = (lines[lines.length - items.length + index] ?? '').split(
+        ' ',
+      );
+      if (verdict === 'OK') return { ok: true, result: { bytes: item.request.bytes, verifiedBy } };
+      if (copyError && size === '-1') return { ok: false, error: copyError };
+      return {
+        ok: false,
+        error: await mismatchError(item.request, item.target, { bytes: Number(size), sha256 }),
+      };
+    }),
+  );
+}
+
+async function verifyLocal(
+  items: readonly BatchItem[],
+  deps: BatchDeps,
+  copyError: ImkError | undefined,
+): Promise<BatchOutcome[]> {
+  const outcomes: BatchOutcome[] = [];
+  for (const item of items) {
+    try {
+      const bytes = await stat(item.temp).then(
+        (info) => info.size,
+        () => -1,
+      );
+      if (bytes === -1 && copyError) {
+        outcomes.push({ ok: false, error: copyError });
+        continue;
+      }
+      const sha256 =
+        deps.verify === 'sha256' && bytes === item.request.bytes
+          ? await sha256File(item.temp)
+          : item.request.sha256;
+      if (bytes !== item.request.bytes || sha256 !== item.request.sha256) {
+        await rm(item.temp, { force: true });
+        outcomes.push({
+          ok: false,
+          error: await mismatchError(item.request, item.target, { bytes, sha256 }),
+        });
+        continue;
+      }
+      await rename(item.temp, item.target);
+      if (deps.fsync) await fsyncDir(dirname(item.target));
+      outcomes.push({
+        ok: true,
+        result: { bytes, verifiedBy: deps.verify === 'sha256' ? 'read-back' : 'size' },
+      });
+    } catch (error) {
+      outcomes.push({ ok: false, error: isImkError(error) ? error : fromFsError(error, item.target) });
+    }
+  }
+  return outcomes;
+}
