@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
 import { encodeAudio } from './encode.ts';
 import type { AudioFormat } from './encode.ts';
+import { measureLoudness } from './loudness.ts';
 import { probeMedia } from './probe.ts';
 import { readWavHeader } from './wav-header.ts';
 import { makeTempDir, pngFile, sineFile, ffmpeg } from '../test/helpers.ts';
@@ -62,6 +63,36 @@ describe('encodeAudio', () => {
     const low = path.join(dir, 'low.mp3');
     await encodeAudio({ input, output: low, format: 'mp3', bitrate: '96k' });
     expect((await probeMedia(low)).audio?.bit_rate).toBe(96000);
+  });
+
+  it('measures the loudness of what it encodes in the same ffmpeg run', async () => {
+    // Lossless: the very samples written, dithered 16-bit included, so the file measures the same.
+    for (const [format, bitDepth] of [
+      ['flac', 16],
+      ['wav', 24],
+    ] as const) {
+      const output = path.join(dir, `measured-${bitDepth}.${format}`);
+      const { loudness } = await encodeAudio({
+        input,
+        output,
+        format,
+        bitDepth,
+        cover,
+        measureLoudness: true,
+      });
+      expect(loudness).toEqual(await measureLoudness(output));
+      expect(loudness?.integrated_lufs).toBeLessThan(-5);
+      expect((await probeMedia(output)).has_cover).toBe(format === 'flac');
+    }
+    // Lossy: the encoder's input, which is the source here (no normalisation).
+    const m4a = await encodeAudio({
+      input,
+      output: path.join(dir, 'measured.m4a'),
+      format: 'm4a',
+      measureLoudness: true,
+    });
+    expect(m4a.loudness?.integrated_lufs).toBe((await measureLoudness(input)).integrated_lufs);
+    expect(await encodeAudio({ input, output: path.join(dir, 'unmeasured.m4a'), format: 'm4a' })).toEqual({});
   });
 
   it('converts a webp cover (a YouTube thumbnail) to an embeddable picture', async () => {

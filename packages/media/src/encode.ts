@@ -1,8 +1,9 @@
 import { ImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
 import { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
-import { loudnormFilter, measureLoudness } from './loudness.ts';
-import type { LoudnessTarget } from './loudness.ts';
+import { EBUR128_FILTER, loudnormFilter, measureLoudness, parseEbur128Summary } from './loudness.ts';
+import type { LoudnessMeasurement, LoudnessTarget } from './loudness.ts';
+import { readWavHeader } from './wav-header.ts';
 import { withTempOutput } from './temp-output.ts';
 import { coverArgs, metadataArgs } from './encode-args.ts';
 import type { AudioTags } from './encode-args.ts';
@@ -27,13 +28,25 @@ export interface EncodeOptions {
   cover?: string;
   /** Normalise to a loudness target (EBU R128). */
   loudness?: LoudnessTarget;
+  /**
+   * Also measure EBU R128 loudness (ebur128) of the samples handed to the encoder, after normalisation,
+   * resampling and dithering, in the same ffmpeg run. For flac and wav that is exactly the file's audio; a
+   * lossy codec changes it a little (AAC moves the true peak by a few tenths of a dB), so measure lossy
+   * files themselves with measureLoudness when the figure must describe the file. @default false
+   */
+  measureLoudness?: boolean;
   signal?: AbortSignal;
+}
+
+export interface EncodeResult {
+  /** Set when `measureLoudness` was asked. */
+  loudness?: LoudnessMeasurement;
 }
 
 export const DEFAULT_BITRATE: Readonly<Record<'m4a' | 'mp3', string>> = { m4a: '256k', mp3: '320k' };
 
 /** Encodes an audio file to m4a (AAC), mp3, flac or wav, with tags, cover art and optional loudness normalisation. */
-export async function encodeAudio(options: EncodeOptions): Promise<void> {
+export async function encodeAudio(options: EncodeOptions): Promise<EncodeResult> {
   const { input, output, format, signal } = options;
   if (!AUDIO_FORMATS.includes(format)) {
     throw new ImkError(
@@ -41,8 +54,8 @@ export async function encodeAudio(options: EncodeOptions): Promise<void> {
       `unknown output format '${String(format)}' for ${output} (use ${AUDIO_FORMATS.join(', ')})`,
     );
   }
-  const info = await probeMedia(input, { signal });
-  const sampleRate = options.sampleRate ?? info.audio?.sample_rate ?? 44100;
+  const info = await inputShape(input, signal);
+  const sampleRate = options.sampleRate ?? info.sampleRate;
   const codecArgs = audioCodecArgs(options);
   const filters: string[] = [];
   if (options.loudness !== undefined) {
@@ -57,27 +70,56 @@ export async function encodeAudio(options: EncodeOptions): Promise<void> {
   const cover =
     options.cover !== undefined && format !== 'wav' ? await coverArgs(options.cover, format, 1) : undefined;
 
+  const measure = options.measureLoudness === true;
+  let loudness: LoudnessMeasurement | undefined;
   await withTempOutput(output, async (temp) => {
-    const args = ['-i', input, ...(cover?.inputArgs ?? []), '-map', '0:a:0', ...(cover?.mapArgs ?? [])];
+    const args = ['-i', input, ...(cover?.inputArgs ?? [])];
+    if (measure) {
+      // The sample format is fixed before the split, so that the encoder and ebur128 get the very same
+      // samples (dithered in aresample for 16 bit), and ffmpeg converts only the measuring branch.
+      const graph = `[0:a:0]${filters.join(',')},aformat=sample_fmts=${codecArgs.sampleFormat},asplit=2[encode][measure];[measure]${EBUR128_FILTER},anullsink`;
+      args.push('-nostats', '-loglevel', 'info', '-filter_complex', graph, '-map', '[encode]');
+    } else {
+      args.push('-map', '0:a:0', '-af', filters.join(','));
+    }
+    args.push(...(cover?.mapArgs ?? []));
     args.push('-map_metadata', '-1', '-map_chapters', '-1', ...metadataArgs(options.tags));
     // -ac pins the channel layout: WAVs without a channel mask have none, which fails after loudnorm.
-    const channels = String(info.audio?.channels ?? 2);
-    args.push(
-      '-af',
-      filters.join(','),
-      '-ar',
-      String(sampleRate),
-      '-ac',
-      channels,
-      ...codecArgs.args,
-      ...(cover?.codecArgs ?? []),
-    );
+    const channels = String(info.channels);
+    args.push('-ar', String(sampleRate), '-ac', channels, ...codecArgs.args, ...(cover?.codecArgs ?? []));
     args.push('-f', codecArgs.muxer, temp);
-    await runFfmpeg(args, { signal, what: `encoding ${input} to ${output}` });
+    const { stderr } = await runFfmpeg(args, { signal, what: `encoding ${input} to ${output}` });
+    if (measure) loudness = parseEbur128Summary(stderr, input);
   });
+  return loudness === undefined ? {} : { loudness };
 }
 
-function audioCodecArgs(options: EncodeOptions): { args: string[]; muxer: string; dither: boolean } {
+/**
+ * Sample rate and channels of the input: read from the header of a WAV (our float WAVs, without an ffprobe
+ * run), else from ffprobe. ffprobe also gives the clear error for a missing, empty or soundless input.
+ */
+async function inputShape(
+  input: string,
+  signal: AbortSignal | undefined,
+): Promise<{ sampleRate: number; channels: number }> {
+  if (input.toLowerCase().endsWith('.wav')) {
+    const header = await readWavHeader(input).catch(() => undefined);
+    if (header !== undefined && header.frames > 0)
+      return { sampleRate: header.sampleRate, channels: header.channels };
+  }
+  const info = await probeMedia(input, { signal });
+  return { sampleRate: info.audio?.sample_rate ?? 44100, channels: info.audio?.channels ?? 2 };
+}
+
+interface CodecArgs {
+  args: string[];
+  muxer: string;
+  dither: boolean;
+  /** The sample format the encoder is fed (ffmpeg's name). */
+  sampleFormat: string;
+}
+
+function audioCodecArgs(options: EncodeOptions): CodecArgs {
   const { format, bitDepth } = options;
   switch (format) {
     case 'm4a':
@@ -85,12 +127,14 @@ function audioCodecArgs(options: EncodeOptions): { args: string[]; muxer: string
         args: ['-c:a', 'aac', '-b:a', options.bitrate ?? DEFAULT_BITRATE.m4a, '-movflags', '+faststart'],
         muxer: 'ipod',
         dither: false,
+        sampleFormat: 'fltp',
       };
     case 'mp3':
       return {
         args: ['-c:a', 'libmp3lame', '-b:a', options.bitrate ?? DEFAULT_BITRATE.mp3, '-id3v2_version', '3'],
         muxer: 'mp3',
         dither: false,
+        sampleFormat: 'fltp',
       };
     case 'flac': {
       const depth = bitDepth ?? 24;
@@ -101,12 +145,22 @@ function audioCodecArgs(options: EncodeOptions): { args: string[]; muxer: string
         );
       const sampleFormat =
         depth === 16 ? ['-sample_fmt', 's16'] : ['-sample_fmt', 's32', '-bits_per_raw_sample', '24'];
-      return { args: ['-c:a', 'flac', ...sampleFormat], muxer: 'flac', dither: depth === 16 };
+      return {
+        args: ['-c:a', 'flac', ...sampleFormat],
+        muxer: 'flac',
+        dither: depth === 16,
+        sampleFormat: depth === 16 ? 's16' : 's32',
+      };
     }
     case 'wav': {
       const depth = bitDepth ?? 24;
       const codec = depth === 16 ? 'pcm_s16le' : depth === 24 ? 'pcm_s24le' : 'pcm_f32le';
-      return { args: ['-c:a', codec], muxer: 'wav', dither: depth === 16 };
+      return {
+        args: ['-c:a', codec],
+        muxer: 'wav',
+        dither: depth === 16,
+        sampleFormat: depth === 16 ? 's16' : depth === 24 ? 's32' : 'flt',
+      };
     }
   }
 }

@@ -13,9 +13,15 @@ export { readWavHeader } from './wav-header.ts';
 export type { WavHeader } from './wav-header.ts';
 export { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
 export { AUDIO_FORMATS, DEFAULT_BITRATE, encodeAudio } from './encode.ts';
-export type { AudioFormat, EncodeOptions } from './encode.ts';
+export type { AudioFormat, EncodeOptions, EncodeResult } from './encode.ts';
 export type { AudioTags } from './encode-args.ts';
-export { loudnormFilter, measureLoudness, parseLoudnormJson } from './loudness.ts';
+export {
+  EBUR128_FILTER,
+  loudnormFilter,
+  measureLoudness,
+  parseEbur128Summary,
+  parseLoudnormJson,
+} from './loudness.ts';
 export type { LoudnessMeasurement, LoudnessTarget } from './loudness.ts';
 export { replaceVideoAudio } from './video.ts';
 export type { ReplaceVideoAudioOptions } from './video.ts';

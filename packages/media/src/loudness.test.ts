@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureLoudness } from './loudness.ts';
+import { isImkError } from '@imk/errors';
+import { measureLoudness, parseEbur128Summary } from './loudness.ts';
 import { encodeAudio } from './encode.ts';
 import { ffmpeg, makeTempDir, sineFile } from '../test/helpers.ts';
 
@@ -29,6 +30,23 @@ describe('loudness', () => {
     const silence = path.join(dir, 'silence.wav');
     await ffmpeg('-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo', '-t', '2', silence);
     expect(await measureLoudness(silence)).toMatchObject({ integrated_lufs: null, true_peak_dbtp: null });
+  });
+
+  it('gives a true peak but no integrated loudness for audio shorter than one 400 ms block', async () => {
+    const blip = path.join(dir, 'blip.wav');
+    await sineFile(blip, { seconds: 0.2, frequency: 1000, amplitude: 0.1, codec: ['-c:a', 'pcm_f32le'] });
+    const m = await measureLoudness(blip);
+    expect(m.integrated_lufs).toBeNull();
+    expect(m.true_peak_dbtp).toBeCloseTo(-20, 0);
+  });
+
+  it('names the file when it has no sound or ffmpeg prints no summary', async () => {
+    const picture = path.join(dir, 'picture.mp4');
+    await ffmpeg('-f', 'lavfi', '-i', 'color=c=red:s=32x32:d=1', '-c:v', 'mpeg4', picture);
+    const error = await measureLoudness(picture).catch((e: unknown) => e);
+    expect(isImkError(error, 'MEDIA_NO_AUDIO')).toBe(true);
+    expect((error as Error).message).toContain(picture);
+    expect(() => parseEbur128Summary('no summary here', 'x.wav')).toThrow(/x\.wav/);
   });
 
   it('normalises to a target in two passes', async () => {

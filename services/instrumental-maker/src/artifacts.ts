@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '@imk/fs-safe';
-import { measureLoudness, probeMedia } from '@imk/media';
+import { measureLoudness, probeMedia, type LoudnessMeasurement } from '@imk/media';
 import type { Artifact } from '@imk/protocol';
 
 /** A file written into the output folder, before it is measured for the manifest. */
@@ -21,6 +21,15 @@ function containerOf(path: string): string {
   return dot < 0 ? 'unknown' : path.slice(dot + 1).toLowerCase();
 }
 
+export interface DescribeOptions {
+  signal?: AbortSignal;
+  /**
+   * The file's loudness when it is already known exactly: measured while a lossless file was encoded
+   * (the encoder's input is then the file's audio). Otherwise the file is measured.
+   */
+  loudness?: LoudnessMeasurement;
+}
+
 /**
  * Everything the manifest says of one file, measured from the file itself: sha256, bytes, duration, audio
  * codec, sample rate, channels, and loudness (EBU R128 integrated LUFS and true peak of its first audio).
@@ -28,14 +37,15 @@ function containerOf(path: string): string {
 export async function describeArtifact(
   outDir: string,
   planned: PlannedArtifact,
-  signal?: AbortSignal,
+  options: DescribeOptions = {},
 ): Promise<Artifact> {
+  const { signal } = options;
   const file = join(outDir, planned.path);
   const [info, sha256, { size }, loudness] = await Promise.all([
     probeMedia(file, { signal }),
     sha256File(file),
     stat(file),
-    measureLoudness(file, { signal }),
+    options.loudness ?? measureLoudness(file, { signal }),
   ]);
   const artifact: Artifact = {
     kind: planned.kind,

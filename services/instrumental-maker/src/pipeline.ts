@@ -5,9 +5,8 @@ import { sha256Buffer, sha256File } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia, type MediaInfo } from '@imk/media';
 import type { Claim } from '@imk/fsqueue';
-import type { Artifact, Manifest } from '@imk/protocol';
+import type { Manifest } from '@imk/protocol';
 import { mixVariants, nullResidualDb, type SeparationEngine, type SeparationResult } from '@imk/separation';
-import { describeArtifact } from './artifacts.ts';
 import type { WorkerContext } from './context.ts';
 import { duplicateManifest, findDuplicate, readPublishedManifest, sameOutputs } from './duplicates.ts';
 import { decodeToWav } from './decode-input.ts';
@@ -118,10 +117,12 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   let separation: (SeparationResult & { nullResidualDb?: number }) | undefined =
     await ctx.cache?.lookup(cacheKey);
   const mixture = join(work, 'mixture.wav');
+  // Stems from the cache need no decoded mixture; variants that need one then decode the input themselves.
+  const decoded = separation === undefined;
 
   const info: MediaInfo = await stages.run('decode', async (progress) => {
     const probed = await probeMedia(inputFile, { signal });
-    if (separation !== undefined) return probed;
+    if (!decoded) return probed;
     await decodeToWav(inputFile, mixture, probed, signal, progress);
     return probed;
   });
@@ -167,10 +168,12 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     const recipes = { ...options.recipes };
     if (job.video_path !== undefined && recipes[videoVariant] === undefined)
       recipes[videoVariant] = ctx.config.recipes[videoVariant]!;
-    return mixVariants({ stems, mixture: inputFile, recipes, outDir, signal });
+    // The decoded mixture is the input exactly as the engine saw it: no second decode.
+    return mixVariants({ stems, mixture: decoded ? mixture : inputFile, recipes, outDir, signal });
   });
 
-  const planned = await stages.run('encode', (progress) =>
+  // Each file is described (sha256, probe, loudness) as soon as it is written, inside the encode stage.
+  const artifacts = await stages.run('encode', (progress) =>
     writeOutputs({
       job,
       options,
@@ -186,12 +189,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     }),
   );
 
-  const manifest = await stages.run('manifest', async (progress) => {
-    const artifacts: Artifact[] = [];
-    for (const artifact of planned) {
-      artifacts.push(await describeArtifact(partialDir, artifact, signal));
-      progress(artifacts.length / planned.length);
-    }
+  const manifest = await stages.run('manifest', async () => {
     const facts = await inputFacts(inputFile, inputName, inputSha256, info, separation);
     for (const artifact of artifacts) {
       if (

@@ -1,9 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { encodeAudio, replaceVideoAudio, writeStemMp4, type AudioTags } from '@imk/media';
-import type { Job } from '@imk/protocol';
+import {
+  encodeAudio,
+  replaceVideoAudio,
+  writeStemMp4,
+  type AudioTags,
+  type LoudnessMeasurement,
+} from '@imk/media';
+import type { Artifact, Job } from '@imk/protocol';
 import type { StemFiles } from '@imk/separation';
-import type { PlannedArtifact } from './artifacts.ts';
+import { describeArtifact, type PlannedArtifact } from './artifacts.ts';
 import {
   audioPath,
   displayName,
@@ -14,6 +20,7 @@ import {
   videoPath,
 } from './naming.ts';
 import type { ResolvedOptions } from './options.ts';
+import { defaultParallel, pool } from './pool.ts';
 import type { ReportProgress } from './stage-runner.ts';
 
 export interface WriteOutputsInput {
@@ -33,39 +40,29 @@ export interface WriteOutputsInput {
   cover?: string;
   signal?: AbortSignal;
   progress?: ReportProgress;
-  /** ffmpeg processes at once for this job. @default 2 */
+  /** ffmpeg processes at once for this job. @default one per core */
   parallel?: number;
 }
 
 interface Task {
   artifact: PlannedArtifact;
-  run: (output: string) => Promise<void>;
+  /** Writes the file; returns its loudness when it was measured while writing. */
+  run: (output: string) => Promise<LoudnessMeasurement | undefined>;
+  /** Runs first: the longest tasks (several AAC streams, a video) should not start last. */
+  heavy?: boolean;
 }
 
-/** Runs tasks with at most `limit` at once; the first failure stops new ones and is thrown. */
-async function pool(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const lane = async () => {
-    while (failed === undefined && next < tasks.length) {
-      const task = tasks[next++]!;
-      try {
-        await task();
-      } catch (error) {
-        failed ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
-  if (failed !== undefined) throw failed as Error;
-}
+/** Formats whose encoder input is exactly the file's audio, so that it is measured while encoding. */
+const LOSSLESS: ReadonlySet<string> = new Set(['flac', 'wav']);
 
 /**
  * Encodes everything a job produces into its output folder, with the names users know: each variant
  * (`files/audio/Artist - Title (no drum).m4a`), kept stems (`files/stems/…`, plus a `.stem.mp4`), and for
  * a video bundle the video with the chosen variant as its sound (`files/video/Artist - Title.mp4`).
+ * Independent files are written concurrently, and each is described for the manifest (sha256, probe,
+ * loudness) as soon as it is written, while the others still encode. Returns them in a stable order.
  */
-export async function writeOutputs(input: WriteOutputsInput): Promise<PlannedArtifact[]> {
+export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]> {
   const { job, options, signal } = input;
   const baseTags: AudioTags = { artist: job.artist, album: job.album };
   const tasks: Task[] = [];
@@ -73,19 +70,22 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<PlannedArt
     const label = variantLabel(variant, options.recipes[variant]);
     tasks.push({
       artifact: { kind: 'audio', variant, label, path: audioPath(job, variant, options.format) },
-      run: (output) =>
-        encodeAudio({
-          input: input.variants[variant]!,
-          output,
-          format: options.format,
-          sampleRate: options.sampleRate,
-          bitDepth: options.bitDepth,
-          bitrate: options.bitrate,
-          tags: { ...baseTags, title: variantTitle(job, variant), comment: label },
-          cover: input.cover,
-          loudness: options.loudness,
-          signal,
-        }),
+      run: async (output) =>
+        (
+          await encodeAudio({
+            input: input.variants[variant]!,
+            output,
+            format: options.format,
+            sampleRate: options.sampleRate,
+            bitDepth: options.bitDepth,
+            bitrate: options.bitrate,
+            tags: { ...baseTags, title: variantTitle(job, variant), comment: label },
+            cover: input.cover,
+            loudness: options.loudness,
+            measureLoudness: LOSSLESS.has(options.format),
+            signal,
+          })
+        ).loudness,
     });
   }
   for (const stem of options.keepStems) {
@@ -96,15 +96,18 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<PlannedArt
         label: `Stem: ${stem}`,
         path: stemPath(job, stem, options.stemFormat),
       },
-      run: (output) =>
-        encodeAudio({
-          input: input.stems[stem],
-          output,
-          format: options.stemFormat,
-          bitDepth: options.bitDepth === 16 ? 16 : 24,
-          tags: { ...baseTags, title: `${job.title ?? job.job_id} (${stem})` },
-          signal,
-        }),
+      run: async (output) =>
+        (
+          await encodeAudio({
+            input: input.stems[stem],
+            output,
+            format: options.stemFormat,
+            bitDepth: options.bitDepth === 16 ? 16 : 24,
+            tags: { ...baseTags, title: `${job.title ?? job.job_id} (${stem})` },
+            measureLoudness: true,
+            signal,
+          })
+        ).loudness,
     });
   }
   if (options.keepStems.length > 0 && options.stemMp4) {
@@ -116,14 +119,17 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<PlannedArt
         path: stemMp4Path(job),
         streams: ['mixture', 'drums', 'bass', 'other', 'vocals'],
       },
-      run: (output) =>
-        writeStemMp4({
+      run: async (output) => {
+        await writeStemMp4({
           output,
           streams: { mixture: input.mixture, ...input.stems },
           tags: { ...baseTags, title: job.title ?? displayName(job) },
           cover: input.cover,
           signal,
-        }),
+        });
+        return undefined;
+      },
+      heavy: true,
     });
   }
   if (input.video !== undefined) {
@@ -135,25 +141,34 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<PlannedArt
         label: `Video: ${variantLabel(variant, options.recipes[variant])}`,
         path: videoPath(job),
       },
-      run: (output) =>
-        replaceVideoAudio({
+      run: async (output) => {
+        await replaceVideoAudio({
           video: input.video!,
           audio: input.variants[variant]!,
           output,
           bitrate: options.bitrate,
           signal,
-        }),
+        });
+        return undefined;
+      },
+      heavy: true,
     });
   }
+  const artifacts: Artifact[] = new Array<Artifact>(tasks.length);
   let done = 0;
+  const order = tasks
+    .map((_, i) => i)
+    .sort((a, b) => Number(tasks[b]!.heavy ?? false) - Number(tasks[a]!.heavy ?? false));
   await pool(
-    tasks.map((task) => async () => {
+    order.map((i) => async () => {
+      const task = tasks[i]!;
       const output = join(input.outDir, task.artifact.path);
       await mkdir(dirname(output), { recursive: true });
-      await task.run(output);
+      const loudness = await task.run(output);
+      artifacts[i] = await describeArtifact(input.outDir, task.artifact, { signal, loudness });
       input.progress?.(++done / tasks.length);
     }),
-    input.parallel ?? 2,
+    input.parallel ?? defaultParallel(),
   );
-  return tasks.map((task) => task.artifact);
+  return artifacts;
 }
