@@ -7,7 +7,7 @@
 // Env: IMK_BENCH_SYNC_MIB (total size, default 1024), IMK_BENCH_SYNC_FILES (default 16),
 // IMK_BENCH_SYNC_ROUNDS, IMK_BENCH_SYNC_ONLY (comma-separated case labels).
 import { randomFillSync } from 'node:crypto';
-import { link, mkdir, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -191,6 +191,24 @@ async function main(): Promise<void> {
     return dir;
   };
 
+  // Before every measured run: remove what earlier runs wrote (dirty pages of removed files are dropped)
+  // and flush the rest, so no run pays for the disk writes of the one before it.
+  const { AWS_CA_BUNDLE: _ca, ...rcloneEnv } = process.env;
+  const settle = async (): Promise<void> => {
+    await rm(targets, { recursive: true, force: true });
+    for (const name of await readdir(sshd.dataDir))
+      await rm(join(sshd.dataDir, name), { recursive: true, force: true });
+    for (const target of ['imksftp:plain', 'imksftp:ours'])
+      await execa('rclone', ['--config', rc.configFile, 'purge', target], { reject: false });
+    for (const target of ['s3:bench/plain', 's3:bench/ours'])
+      await execa('rclone', ['--config', rcloneConf, 'purge', target], {
+        env: rcloneEnv,
+        extendEnv: false,
+        reject: false,
+      });
+    await execa('sync');
+  };
+
   const baselines = {
     rsyncLocal: async () => {
       const dest = await fresh('plain-rsync');
@@ -334,12 +352,28 @@ async function main(): Promise<void> {
       for (const entry of selected) {
         process.stderr.write(`bench-sync: round ${round}: ${entry.label}\n`);
         const result = results.get(entry.label)!;
-        for (const [index, baseline] of entry.baselines.entries())
-          result.baselines[index]!.push(await baseline());
-        const { options, root } = await entry.backend();
-        const state = await fresh(`state-${entry.label.replace(/\W+/g, '-')}`);
-        result.ours.push(measure(`nas-sync ${entry.label}`, bytes, await runOurs(options, root, state)));
-        await rm(targets, { recursive: true, force: true });
+        const runBaselines = async () => {
+          for (const [index, baseline] of entry.baselines.entries()) {
+            await settle();
+            result.baselines[index]!.push(await baseline());
+          }
+        };
+        const runOursOnce = async () => {
+          await settle();
+          const { options, root } = await entry.backend();
+          const state = join(work, 'state', entry.label.replace(/\W+/g, '-'));
+          await rm(state, { recursive: true, force: true });
+          await mkdir(state, { recursive: true });
+          result.ours.push(measure(`nas-sync ${entry.label}`, bytes, await runOurs(options, root, state)));
+        };
+        // Alternate who goes first, so any order effect left falls on both sides.
+        if (round % 2 === 1) {
+          await runBaselines();
+          await runOursOnce();
+        } else {
+          await runOursOnce();
+          await runBaselines();
+        }
       }
     for (const entry of selected) {
       const result = results.get(entry.label)!;

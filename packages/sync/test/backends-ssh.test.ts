@@ -1,8 +1,10 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRsyncBackend, createSftpBackend } from '../src/index.ts';
 import { readServerFile, testBackend } from './conformance.ts';
-import { testLogger } from './helpers.ts';
+import { tempDir, testLogger } from './helpers.ts';
 import { startSshd, type SshdServer } from './servers/index.ts';
 
 // One real OpenSSH server for both SSH-based backends.
@@ -51,5 +53,45 @@ testBackend('sftp (ssh2-sftp-client, put)', () => {
     base: 'music',
     readRemote: (path: string) => readServerFile(join(sshd.dataDir, 'sftp', path)),
     teardown: () => Promise.resolve(),
+  });
+});
+
+describe('sftp against an SFTP-only account (ForceCommand internal-sftp)', () => {
+  it('cannot run sha256sum there, so it verifies by reading the copy back', async () => {
+    const only = await startSshd({ sftpOnly: true });
+    const dir = await tempDir('imk-sftp-only-');
+    try {
+      const data = randomBytes(200_000);
+      const localPath = join(dir.path, 'a.m4a');
+      await writeFile(localPath, data);
+      const backend = createSftpBackend(
+        {
+          type: 'sftp',
+          host: only.host,
+          port: only.port,
+          username: 'root',
+          privateKeyFile: only.clientKey,
+          knownHostsFile: only.knownHosts,
+        },
+        context('sftp-only'),
+      );
+      const sha256 = createHash('sha256').update(data).digest('hex');
+      const result = await backend.put({
+        localPath,
+        remotePath: join(only.dataDir, 'a.m4a'),
+        bytes: data.length,
+        sha256,
+      });
+      await backend.close();
+      expect(result).toEqual({ bytes: data.length, verifiedBy: 'read-back' });
+      expect(
+        createHash('sha256')
+          .update(await readFile(join(only.dataDir, 'a.m4a')))
+          .digest('hex'),
+      ).toBe(sha256);
+    } finally {
+      await dir.remove();
+      await only.stop();
+    }
   });
 });

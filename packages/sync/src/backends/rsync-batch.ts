@@ -38,7 +38,7 @@ const VERIFY_AND_COMMIT = [
   '  f=$1; d=$2; want_size=$3; want_hash=$4; shift 4',
   '  if [ -f "$f" ]; then size=$(wc -c < "$f" | tr -d " "); else size=-1; fi',
   '  h=$want_hash',
-  '  if [ "$mode" = sha256 ] && [ "$size" = "$want_size" ]; then h=$( (sha256sum || shasum -a 256) < "$f" 2>/dev/null); h=${h%% *}; fi',
+  '  if [ "$mode" = sha256 ] && [ "$size" = "$want_size" ]; then h=$( (openssl dgst -sha256 -r || sha256sum || shasum -a 256) < "$f" 2>/dev/null); h=${h%% *}; fi',
   '  if [ "$size" = "$want_size" ] && [ "$h" = "$want_hash" ] && mv -f -- "$f" "$d"; then echo "OK $size $h"; else rm -f -- "$f"; echo "BAD $size $h"; fi',
   'done',
 ].join('\n');

@@ -16,6 +16,9 @@ import { classifyRsyncFailure } from './rsync-failure.ts';
 
 export const RSYNC_BACKEND = 'rsync';
 
+/** rsync runs at once per backend. */
+const RSYNC_RUNS = 2;
+
 export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
   type: z.literal(RSYNC_BACKEND),
   host: z.string().min(1).optional().describe('Server to reach over ssh; absent = a folder on this host.'),
@@ -105,9 +108,9 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       `--partial-dir=${options.partialDir}`,
     ];
     if (options.fsync) args.push('--fsync');
-    // One rsync runs at a time per backend (it carries a batch), so it gets the whole limit.
+    // At most RSYNC_RUNS rsyncs run at once per backend (each carries a batch): they share the limit.
     if (options.bandwidthLimit)
-      args.push(`--bwlimit=${Math.max(1, Math.floor(options.bandwidthLimit / 1024))}`);
+      args.push(`--bwlimit=${Math.max(1, Math.floor(options.bandwidthLimit / RSYNC_RUNS / 1024))}`);
     if (remote) {
       args.push('--mkpath', '-e', [options.sshBinary, ...sshArgs, ...master.args].map(rsyncEQuote).join(' '));
       if (options.rsyncPath) args.push(`--rsync-path=${options.rsyncPath}`);
@@ -127,7 +130,13 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
 
   async function remoteHash(path: string, signal?: AbortSignal): Promise<string> {
     const out = await sshChecked(
-      ['sh', '-c', 'sha256sum < "$1" 2>/dev/null || shasum -a 256 < "$1"', 'hash', path],
+      [
+        'sh',
+        '-c',
+        'openssl dgst -sha256 -r < "$1" 2>/dev/null || sha256sum < "$1" 2>/dev/null || shasum -a 256 < "$1"',
+        'hash',
+        path,
+      ],
       `sha256 of ${path}`,
       signal,
     );
@@ -137,27 +146,35 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
   }
 
   // Transfers that become due together go in one rsync run (one connection, one start-up); each file is
-  // still checked and committed on its own. Batches run one after the other.
+  // still checked and committed on its own. Two runs overlap, so one batch's copies are checked while the
+  // next batch is on its way.
   let waiting: { item: BatchItem; resolve(result: PutResult): void; reject(error: Error): void }[] = [];
-  let running = false;
+  let running = 0;
+  const inFlight = new Set<string>();
+  const batchSize = Math.max(1, Math.ceil((context.concurrency ?? 1) / RSYNC_RUNS));
 
   function schedule(): void {
-    if (running || waiting.length === 0) return;
-    running = true;
+    if (running >= RSYNC_RUNS || waiting.length === 0) return;
+    running++;
     // A short pause lets the other transfers the engine starts at the same moment join this batch.
     setTimeout(() => void flush(), 15);
   }
 
   async function flush(): Promise<void> {
-    const seen = new Set<string>();
     const batch: typeof waiting = [];
     const later: typeof waiting = [];
-    // The same temporary name twice in one run would collide: the second waits for the next batch.
+    // The same temporary name twice at once would collide: the second waits for a later batch.
     for (const entry of waiting) {
-      (seen.has(entry.item.temp) ? later : batch).push(entry);
-      seen.add(entry.item.temp);
+      const free = batch.length < batchSize && !inFlight.has(entry.item.temp);
+      (free ? batch : later).push(entry);
+      if (free) inFlight.add(entry.item.temp);
     }
     waiting = later;
+    if (batch.length === 0) {
+      running--;
+      return;
+    }
+    schedule();
     try {
       const signals = batch
         .map((entry) => entry.item.request.signal)
@@ -196,7 +213,8 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     } catch (error) {
       for (const entry of batch) entry.reject(error as Error);
     } finally {
-      running = false;
+      for (const entry of batch) inFlight.delete(entry.item.temp);
+      running--;
       schedule();
     }
   }

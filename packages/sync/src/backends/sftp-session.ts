@@ -8,7 +8,7 @@ import type { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { isNetworkErrno, syncError } from '../errors.ts';
 import type { RemoteEntry } from '../types.ts';
-import { shellQuote } from '../util/ssh-options.ts';
+import { createShellOver, type ShellChannel } from '../util/remote-shell.ts';
 import { createSftpWriter } from './sftp-writer.ts';
 
 // SFTP status codes (draft-ietf-secsh-filexfer-02).
@@ -158,24 +158,27 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
     }
   }
 
-  function exec(command: string): Promise<{ code: number | undefined; stdout: string }> {
-    const ssh = (client as unknown as { client: SshClient }).client;
-    return new Promise((resolve) => {
-      if (gone.signal.aborted) return resolve({ code: undefined, stdout: '' });
-      gone.signal.addEventListener('abort', () => resolve({ code: undefined, stdout: '' }), { once: true });
-      ssh.exec(command, (err, channel) => {
-        if (err) return resolve({ code: undefined, stdout: '' });
-        let stdout = '';
-        channel.on('data', (data: Buffer) => {
-          if (stdout.length < 4096) stdout += data.toString('latin1');
+  // Server-side hashes go through one `sh` on an exec channel of this connection, kept for the session:
+  // one login shell start-up per pass instead of one per file.
+  const ssh = (client as unknown as { client: SshClient }).client;
+  const shell = createShellOver(
+    () =>
+      new Promise<ShellChannel>((resolve, reject) => {
+        if (gone.signal.aborted) return reject(gone.signal.reason as Error);
+        ssh.exec('exec sh', (err, channel) => {
+          if (err) return reject(err);
+          resolve({
+            stdin: channel,
+            stdout: channel,
+            stderr: channel.stderr,
+            onExit: (callback) =>
+              channel.once('close', (code: unknown) => callback(typeof code === 'number' ? code : 255)),
+            kill: () => channel.close(),
+          });
         });
-        channel.stderr.resume();
-        channel.on('close', (code: number | undefined) => resolve({ code, stdout }));
-        // A server that forces internal-sftp would wait for SFTP packets: end stdin so it exits.
-        channel.end();
-      });
-    });
-  }
+      }),
+  );
+  gone.signal.addEventListener('abort', () => shell.close(), { once: true });
 
   return {
     client,
@@ -211,11 +214,25 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
     },
 
     async commandHash(path) {
-      if (execWorks === false) return undefined;
-      const { code, stdout } = await exec(`sha256sum < ${shellQuote(path)}`);
-      const match = /^[0-9a-f]{64}/.exec(stdout.trim());
-      execWorks = code === 0 && match !== null;
-      return execWorks && match ? match[0] : undefined;
+      if (execWorks === undefined) {
+        // A server that forces internal-sftp (or runs no commands) never answers: a short probe finds out.
+        const probe = AbortSignal.timeout(5000);
+        const answer = await shell.run(['echo', 'imk-ok'], probe);
+        execWorks = answer.exitCode === 0 && answer.stdout.trim() === 'imk-ok';
+        if (!execWorks) shell.close();
+      }
+      if (!execWorks) return undefined;
+      const result = await shell.run([
+        'sh',
+        '-c',
+        'openssl dgst -sha256 -r < "$1" 2>/dev/null || sha256sum < "$1"',
+        'hash',
+        path,
+      ]);
+      const match = /^[0-9a-f]{64}/.exec(result.stdout.trim());
+      // No sha256sum on the server: read back from now on.
+      if (result.exitCode !== 0 || !match) execWorks = false;
+      return match?.[0];
     },
 
     async rename(from, to) {
@@ -243,6 +260,7 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
     },
 
     async end() {
+      shell.close();
       if (gone.signal.aborted) return;
       // end() waits for a close event; a connection that died may never send one.
       await Promise.race([client.end().catch(() => undefined), sleep(2000)]);

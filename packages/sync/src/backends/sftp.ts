@@ -42,7 +42,7 @@ export const SftpOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.sh
     .enum(['auto', 'command', 'read-back'])
     .default('auto')
     .describe(
-      "How sha256 is checked: the server's sha256sum over ssh (command), reading the file back, or auto (command when the server allows it).",
+      "How sha256 is checked: the server's openssl dgst -sha256 or sha256sum over ssh (command), reading the file back, or auto (command when the server allows it).",
     ),
 });
 export type SftpOptions = z.input<typeof SftpOptionsSchema>;

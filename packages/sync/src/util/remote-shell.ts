@@ -1,4 +1,5 @@
-import { execa, type ResultPromise } from 'execa';
+import type { Readable, Writable } from 'node:stream';
+import { execa } from 'execa';
 import { redactText } from './secrets.ts';
 import type { ToolResult } from './run-tool.ts';
 import { shellQuote } from './ssh-options.ts';
@@ -14,11 +15,14 @@ export interface RemoteShell {
   close(): void;
 }
 
-export interface RemoteShellOptions {
-  sshBinary: string;
-  /** ssh options and the destination, ending with `--`, `user@host`. */
-  sshArgs: readonly string[];
-  sensitive: readonly (string | undefined)[];
+/** The pipes of a remote `sh` and how to learn that it ended. */
+export interface ShellChannel {
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  /** Called once with the exit code when the shell (or its connection) ends. */
+  onExit(callback: (code: number) => void): void;
+  kill(): void;
 }
 
 interface Pending {
@@ -26,69 +30,65 @@ interface Pending {
   resolve(result: ToolResult): void;
 }
 
-export function createRemoteShell(options: RemoteShellOptions): RemoteShell {
-  let child:
-    | ResultPromise<{ stdin: 'pipe'; stdout: 'pipe'; stderr: 'pipe'; buffer: false; reject: false }>
-    | undefined;
+/** A remote shell over any channel: `openChannel` is called again after the previous one ended. */
+export function createShellOver(
+  openChannel: () => Promise<ShellChannel>,
+  sensitive: readonly (string | undefined)[] = [],
+): RemoteShell {
+  let channel: Promise<ShellChannel> | undefined;
   let stdout = '';
   let stderr = '';
   let counter = 0;
   let queue: Promise<unknown> = Promise.resolve();
   let pending: Pending | undefined;
+  const clean = (text: string): string => redactText(text, sensitive);
 
-  const clean = (text: string): string => redactText(text, options.sensitive);
-
-  function start(): NonNullable<typeof child> {
+  async function open(): Promise<ShellChannel> {
     stdout = '';
     stderr = '';
-    const proc = execa(options.sshBinary, [...options.sshArgs, 'exec sh'], {
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-    });
-    proc.stdout.setEncoding('utf8');
-    proc.stderr.setEncoding('utf8');
-    proc.stdout.on('data', (data: string) => {
+    const opened = await openChannel();
+    opened.stdout.setEncoding('utf8');
+    opened.stderr.setEncoding('utf8');
+    opened.stdout.on('data', (data: string) => {
       stdout += data;
       if (!pending) return;
       const at = stdout.indexOf(`\n${pending.marker} `);
-      if (at === -1) return;
-      const end = stdout.indexOf('\n', at + 1 + pending.marker.length);
+      const end = at === -1 ? -1 : stdout.indexOf('\n', at + 1);
       if (end === -1) return;
       const exitCode = Number(stdout.slice(at + pending.marker.length + 2, end));
-      const output = stdout.slice(0, at);
+      const output = clean(stdout.slice(0, at));
       stdout = stdout.slice(end + 1);
       const done = pending;
       pending = undefined;
-      done.resolve({ exitCode, stdout: clean(output), stderr: clean(output) });
+      done.resolve({ exitCode, stdout: output, stderr: output });
     });
-    proc.stderr.on('data', (data: string) => {
+    opened.stderr.on('data', (data: string) => {
       if (stderr.length < 16_384) stderr += data;
     });
-    // ssh exits with 255 when the connection fails or drops: the waiting command fails with its message.
-    void proc.then((result) => {
-      if (child === proc) child = undefined;
+    opened.stdin.on('error', () => undefined);
+    // The shell or its connection ended: the waiting command fails with what was said on stderr.
+    opened.onExit((code) => {
+      channel = undefined;
       const done = pending;
       pending = undefined;
-      done?.resolve({
-        exitCode: result.exitCode === 0 ? 255 : (result.exitCode ?? 255),
-        stdout: '',
-        stderr: clean(stderr),
-      });
+      done?.resolve({ exitCode: code === 0 ? 255 : code, stdout: '', stderr: clean(stderr) });
     });
-    proc.stdin.on('error', () => undefined);
-    return proc;
+    return opened;
   }
 
-  function runNow(words: readonly string[], signal?: AbortSignal): Promise<ToolResult> {
-    child ??= start();
-    const proc = child;
+  async function runNow(words: readonly string[], signal?: AbortSignal): Promise<ToolResult> {
+    channel ??= open();
+    let current: ShellChannel;
+    try {
+      current = await channel;
+    } catch (error) {
+      channel = undefined;
+      return { exitCode: 255, stdout: '', stderr: clean((error as Error).message) };
+    }
     const marker = `__IMK_END_${++counter}__`;
     return new Promise<ToolResult>((resolve) => {
       // A stopped transfer ends the shell; the next command starts a new one.
-      const onAbort = () => proc.kill('SIGTERM');
+      const onAbort = () => current.kill();
       signal?.addEventListener('abort', onAbort, { once: true });
       pending = {
         marker,
@@ -99,7 +99,7 @@ export function createRemoteShell(options: RemoteShellOptions): RemoteShell {
       };
       const command = words.map(shellQuote).join(' ');
       // The command's stdin is /dev/null so it cannot eat the next commands; printf marks the end and status.
-      proc.stdin.write(`${command} </dev/null 2>&1; printf '\\n%s %s\\n' '${marker}' "$?"\n`);
+      current.stdin.write(`${command} </dev/null 2>&1; printf '\\n%s %s\\n' '${marker}' "$?"\n`);
     });
   }
 
@@ -110,12 +110,42 @@ export function createRemoteShell(options: RemoteShellOptions): RemoteShell {
       return result;
     },
     close() {
-      const proc = child;
-      child = undefined;
-      if (proc) {
-        proc.stdin.end();
-        proc.kill('SIGTERM');
-      }
+      const current = channel;
+      channel = undefined;
+      void current?.then(
+        (opened) => {
+          opened.stdin.end();
+          opened.kill();
+        },
+        () => undefined,
+      );
     },
   };
+}
+
+export interface RemoteShellOptions {
+  sshBinary: string;
+  /** ssh options and the destination, ending with `--`, `user@host`. */
+  sshArgs: readonly string[];
+  sensitive: readonly (string | undefined)[];
+}
+
+/** A remote shell through the `ssh` program. */
+export function createRemoteShell(options: RemoteShellOptions): RemoteShell {
+  return createShellOver(() => {
+    const proc = execa(options.sshBinary, [...options.sshArgs, 'exec sh'], {
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      reject: false,
+    });
+    return Promise.resolve({
+      stdin: proc.stdin,
+      stdout: proc.stdout,
+      stderr: proc.stderr,
+      onExit: (callback) => void proc.then((result) => callback(result.exitCode ?? 255)),
+      kill: () => proc.kill('SIGTERM'),
+    });
+  }, options.sensitive);
 }

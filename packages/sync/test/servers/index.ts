@@ -1,5 +1,5 @@
 export { startSshd } from './sshd.ts';
-export type { SshdServer } from './sshd.ts';
+export type { SshdServer, StartSshdOptions } from './sshd.ts';
 export { startS3rver } from './s3rver.ts';
 export type { S3Server } from './s3rver.ts';
 export { startRcloneSftp } from './rclone-sftp.ts';

@@ -32,7 +32,12 @@ async function keygen(path: string): Promise<void> {
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'imk-test', '-f', path]);
 }
 
-export async function startSshd(): Promise<SshdServer> {
+export interface StartSshdOptions {
+  /** Allow SFTP only (ForceCommand internal-sftp), as many NAS accounts do. */
+  sftpOnly?: boolean;
+}
+
+export async function startSshd(options: StartSshdOptions = {}): Promise<SshdServer> {
   const dir = await mkdtemp(join(tmpdir(), 'imk-sshd-'));
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir);
@@ -64,6 +69,7 @@ export async function startSshd(): Promise<SshdServer> {
       'MaxStartups 100:30:200',
       'MaxSessions 50',
       'Subsystem sftp internal-sftp',
+      ...(options.sftpOnly ? ['ForceCommand internal-sftp'] : []),
       'LogLevel ERROR',
       '',
     ].join('\n'),
