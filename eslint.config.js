@@ -9,6 +9,7 @@ export default tseslint.config(
       '**/dist/**',
       'docs/**',
       'test-artifacts/**',
+      '**/.scratch/**',
       '**/*.js',
       '**/*.mjs',
       '**/*.cjs',

@@ -28,7 +28,7 @@ interface Row {
  */
 export function documentFieldTable(name: DocumentName): string {
   const rows: Row[] = [];
-  collect(documentJsonSchema(name) as JsonSchemaNode, '', rows);
+  collect(documentJsonSchema(name), '', rows);
   const lines = ['| field | type | required | meaning |', '|---|---|---|---|'];
   for (const row of rows)
     lines.push(`| \`${row.field}\` | ${row.type} | ${row.required ? 'yes' : 'no'} | ${row.description} |`);
