@@ -1,6 +1,7 @@
-import { basename, dirname, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
+import { sha256File } from '@imk/fs-safe';
 import { syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { hashFile } from '../util/hashing.ts';
@@ -47,6 +48,8 @@ export type RcloneOptions = z.input<typeof RcloneOptionsSchema>;
 interface RemoteFeatures {
   hash: string | undefined;
   move: boolean;
+  /** A folder on this host (rclone's local backend, an alias of one): copies are read back directly. */
+  local: boolean;
 }
 
 interface StatItem {
@@ -107,17 +110,34 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
   let featuresOnce: Promise<RemoteFeatures> | undefined;
   /** What the remote can do: its native hash (sha256 first, else md5, sha1) and server-side move. */
   function features(signal?: AbortSignal): Promise<RemoteFeatures> {
-    featuresOnce ??= call<{ Hashes?: string[]; Features?: { Move?: boolean } }>(
+    featuresOnce ??= call<{ Hashes?: string[]; Features?: { Move?: boolean; IsLocal?: boolean } }>(
       'operations/fsinfo',
       { fs: options.remote },
       'read remote features',
       signal,
     ).then((info) => ({
-      hash: ['sha256', 'md5', 'sha1'].find((name) => info.Hashes?.includes(name)),
+      // sha1 before md5: faster in rclone and here (SHA instructions).
+      hash: ['sha256', 'sha1', 'md5'].find((name) => info.Hashes?.includes(name)),
       move: info.Features?.Move === true,
+      local: info.Features?.IsLocal === true,
     }));
     featuresOnce.catch(() => (featuresOnce = undefined));
     return featuresOnce;
+  }
+
+  const roots = new Map<string, Promise<string>>();
+  /** The path on this host of a file on a local remote. */
+  async function localPathOf(path: string, signal?: AbortSignal): Promise<string> {
+    const { fs, remote } = address(path);
+    let root = roots.get(fs);
+    if (!root) {
+      root = call<{ Root: string }>('operations/fsinfo', { fs }, 'read remote folder', signal).then(
+        (info) => info.Root,
+      );
+      roots.set(fs, root);
+      root.catch(() => roots.delete(fs));
+    }
+    return join(await root, remote);
   }
 
   async function statItem(
@@ -170,6 +190,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     upload: string,
     native: string | undefined,
     local: Record<string, string> | undefined,
+    isLocal: boolean,
   ): Promise<Verdict> {
     if (local && local.sha256 !== request.sha256) return { ok: false, found: { sha256: local.sha256 } };
     const item = await statItem(upload, options.verify === 'sha256' ? native : undefined, request.signal);
@@ -183,12 +204,15 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
         ? { ok: true, by: 'remote-hash' }
         : { ok: false, found: { sha256: `${native} ${remote}` } };
     }
-    if (options.hashMethod === 'server')
+    if (options.hashMethod === 'server' && !isLocal)
       throw syncError(
         'BACKEND_CONFIG_INVALID',
         `${where}: the remote gives no sha256, md5 or sha1; set hashMethod: read-back`,
       );
-    const sha256 = await readBack(upload, request.signal);
+    // A local remote is read back here (with the CPU's SHA instructions) rather than through rclone.
+    const sha256 = isLocal
+      ? await sha256File(await localPathOf(upload, request.signal))
+      : await readBack(upload, request.signal);
     return sha256 === request.sha256 ? { ok: true, by: 'read-back' } : { ok: false, found: { sha256 } };
   }
 
@@ -202,7 +226,8 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       const final = request.remotePath;
       const rename = options.rename === 'auto' ? remoteFeatures.move : options.rename;
       const upload = rename ? tempPathFor(final, request.sha256) : final;
-      const native = options.hashMethod === 'read-back' ? undefined : remoteFeatures.hash;
+      const native =
+        options.hashMethod === 'read-back' || remoteFeatures.local ? undefined : remoteFeatures.hash;
       const source = { srcFs: dirname(request.localPath), srcRemote: basename(request.localPath) };
       const destination = address(upload);
       const [, local] = await Promise.all([
@@ -223,7 +248,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
           ? hashFile(request.localPath, ['sha256', native])
           : Promise.resolve(undefined),
       ]);
-      const verdict = await verifyCopy(request, upload, native, local);
+      const verdict = await verifyCopy(request, upload, native, local, remoteFeatures.local);
       if (!verdict.ok) {
         await daemon.call('operations/deletefile', destination).catch(() => undefined);
         throw await mismatchError(request, `${options.remote}${final}`, verdict.found);
