@@ -66,6 +66,7 @@ export function createSshMaster(options: SshMasterOptions): SshMaster {
       );
     if (result.exitCode === 0) return undefined;
     const stderr = redactText(await readFile(log, 'utf8').catch(() => ''), options.sensitive);
+    await rm(log, { force: true });
     return { exitCode: result.exitCode ?? -1, stdout: '', stderr };
   }
 
@@ -78,7 +79,10 @@ export function createSshMaster(options: SshMasterOptions): SshMaster {
       return failed;
     },
     async close() {
-      if (!opened) return;
+      if (!opened) {
+        await rm(log, { force: true });
+        return;
+      }
       opened = undefined;
       await execa(options.sshBinary, ['-o', `ControlPath=${socket}`, '-O', 'exit', options.destination], {
         reject: false,
