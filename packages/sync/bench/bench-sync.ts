@@ -15,8 +15,8 @@ import { execa } from 'execa';
 import { createLogger } from '@imk/log';
 import { ReceiptStore, createSyncEngine, type BackendOptions } from '@imk/sync';
 import { startRcloneSftp, startS3rver, startSshd, writeJob } from '@imk/sync/testing';
+import { MiB, measure, summarize, timed, type Measure, type Summary } from './measure.ts';
 
-const MiB = 1024 * 1024;
 const TOTAL_MIB = Number(process.env.IMK_BENCH_SYNC_MIB ?? 1024);
 const FILES = Number(process.env.IMK_BENCH_SYNC_FILES ?? 16);
 const ONLY = process.env.IMK_BENCH_SYNC_ONLY?.split(',');
@@ -28,24 +28,6 @@ const work = join(tmpdir(), `imk-bench-sync-${process.pid}`);
 const outputs = join(work, 'outputs');
 const flat = join(work, 'flat');
 const targets = join(work, 'targets');
-
-interface Measure {
-  tool: string;
-  seconds: number;
-  mibPerSec: number;
-}
-
-const measure = (tool: string, bytes: number, seconds: number): Measure => ({
-  tool,
-  seconds: Number(seconds.toFixed(3)),
-  mibPerSec: Number((bytes / MiB / seconds).toFixed(1)),
-});
-
-async function timed(run: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await run();
-  return (performance.now() - started) / 1000;
-}
 
 /** ~1 GiB of incompressible artifacts as outputs/<job>/files/audio/…, plus hard links in one flat folder for the plain tools. */
 async function makeArtifacts(): Promise<number> {
@@ -128,14 +110,6 @@ async function rerunOver1000(): Promise<{ artifacts: number; seconds: number }> 
   return { artifacts: delivered, seconds: Number(seconds.toFixed(3)) };
 }
 
-interface Summary {
-  tool: string;
-  /** Median over the rounds. */
-  mibPerSec: number;
-  best: number;
-  rounds: number[];
-}
-
 interface Row {
   backend: string;
   ours: Summary;
@@ -145,20 +119,6 @@ interface Row {
   /** The same with the best rounds. */
   ratioBest: number;
   against: string;
-}
-
-function summarize(measures: Measure[]): Summary {
-  const rounds = measures.map((m) => m.mibPerSec);
-  const sorted = [...rounds].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  const median =
-    sorted.length % 2 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return {
-    tool: measures[0]?.tool ?? '',
-    mibPerSec: Number(median.toFixed(1)),
-    best: Math.max(...rounds),
-    rounds,
-  };
 }
 
 async function main(): Promise<void> {
