@@ -1,6 +1,6 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { loadServiceConfig, resolvePaths } from '@imk/config';
+import { loadRetrieverSettings } from '@imk/retriever-sdk';
 
 export const SERVICE_NAME = 'deemix-retriever';
 
@@ -51,21 +51,19 @@ export async function loadDeemixSettings(
   root: string,
   overrides: Partial<DeemixConfig> = {},
 ): Promise<DeemixSettings> {
-  const paths = resolvePaths(root);
-  const { config } = await loadServiceConfig({
-    service: SERVICE_NAME,
-    schema: DeemixConfigSchema,
-    root: paths.root,
-  });
-  const merged = { ...config, ...overrides };
-  const state = join(paths.state, SERVICE_NAME);
+  const { config, paths, stateDir, fromRoot } = await loadRetrieverSettings(
+    SERVICE_NAME,
+    DeemixConfigSchema,
+    root,
+    overrides,
+  );
   return {
-    ...merged,
+    ...config,
     root: paths.root,
-    queueDir: join(paths.queues, merged.queue),
-    requestsDir: resolve(paths.root, merged.requestsDir ?? join('requests', 'deezer')),
-    configHome: resolve(paths.root, merged.configHome ?? join(state, 'config')),
-    workDir: resolve(paths.root, merged.workDir ?? join(state, 'work')),
-    ...(merged.arlFile !== undefined && { arlFile: resolve(paths.root, merged.arlFile) }),
+    queueDir: join(paths.queues, config.queue),
+    requestsDir: fromRoot(config.requestsDir, join('requests', 'deezer')),
+    configHome: fromRoot(config.configHome, join(stateDir, 'config')),
+    workDir: fromRoot(config.workDir, join(stateDir, 'work')),
+    ...(config.arlFile !== undefined && { arlFile: fromRoot(config.arlFile, config.arlFile) }),
   };
 }

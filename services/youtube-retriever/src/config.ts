@@ -1,7 +1,6 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { loadServiceConfig, resolvePaths } from '@imk/config';
-import { FETCH_MODES } from '@imk/retriever-sdk';
+import { FETCH_MODES, loadRetrieverSettings } from '@imk/retriever-sdk';
 
 export const SERVICE_NAME = 'youtube-retriever';
 
@@ -94,22 +93,22 @@ export async function loadYoutubeSettings(
   root: string,
   overrides: Partial<YoutubeConfig> = {},
 ): Promise<YoutubeSettings> {
-  const paths = resolvePaths(root);
-  const { config } = await loadServiceConfig({
-    service: SERVICE_NAME,
-    schema: YoutubeConfigSchema,
-    root: paths.root,
-  });
-  const merged = { ...config, ...overrides };
-  const state = join(paths.state, SERVICE_NAME);
+  const { config, paths, stateDir, fromRoot } = await loadRetrieverSettings(
+    SERVICE_NAME,
+    YoutubeConfigSchema,
+    root,
+    overrides,
+  );
   return {
-    ...merged,
+    ...config,
     root: paths.root,
     queuesDir: paths.queues,
-    requestsDir: resolve(paths.root, merged.requestsDir ?? join('requests', 'youtube')),
-    workDir: resolve(paths.root, merged.workDir ?? join(state, 'work')),
-    archiveDir: resolve(paths.root, merged.downloadArchive.dir ?? state),
-    ...(merged.cookiesFile !== undefined && { cookiesFile: resolve(paths.root, merged.cookiesFile) }),
-    cacheDir: join(state, 'cache'),
+    requestsDir: fromRoot(config.requestsDir, join('requests', 'youtube')),
+    workDir: fromRoot(config.workDir, join(stateDir, 'work')),
+    archiveDir: fromRoot(config.downloadArchive.dir, stateDir),
+    ...(config.cookiesFile !== undefined && {
+      cookiesFile: fromRoot(config.cookiesFile, config.cookiesFile),
+    }),
+    cacheDir: join(stateDir, 'cache'),
   };
 }
