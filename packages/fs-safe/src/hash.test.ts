@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sha256File } from './hash.ts';
+
+const MiB = 1 << 20;
+
+describe('sha256File', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'imk-hash-'));
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  // Sizes around the one-read limit (1 MiB) and the read size of large files (4 MiB), checked against coreutils.
+  it.each([0, 1, MiB - 1, MiB, MiB + 1, 4 * MiB, 4 * MiB + 1, 9 * MiB + 3])(
+    'matches sha256sum for a file of %i bytes',
+    async (size) => {
+      const path = join(dir, `f${size}`);
+      await writeFile(path, randomBytes(size));
+      const { stdout } = await execa('sha256sum', [path]);
+      expect(await sha256File(path)).toBe(stdout.split(' ')[0]);
+    },
+  );
+
+  it('names the file it cannot read', async () => {
+    await expect(sha256File(join(dir, 'missing.m4a'))).rejects.toThrow(/missing\.m4a/);
+  });
+});
