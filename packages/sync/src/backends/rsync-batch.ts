@@ -27,6 +27,8 @@ export interface BatchDeps {
   /** Runs a command on the server (remote only). */
   remoteRun(words: string[], signal?: AbortSignal): Promise<ToolResult>;
   classify(result: ToolResult, action: string): ImkError;
+  /** Called once the copy is over, before the copies are checked: the next batch may start copying. */
+  onCopied?(): void;
 }
 
 // Runs on the server for every file of a batch: size and sha256 of the temporary copy, then rename into place
@@ -60,7 +62,8 @@ export function commonFolder(paths: readonly string[]): string {
 /**
  * Sends several files with one rsync run: symlinks named like the temporary copies, below their common folder,
  * are copied with --copy-links, so one connection and one rsync carry the whole batch. Each copy is then
- * checked and renamed on its own.
+ * checked and renamed on its own; `onCopied` tells the caller when the copy is over, so the next batch copies
+ * while this one is checked (the check is a read-back and sha256, as costly as the copy on a local disk).
  */
 export async function sendBatch(
   items: readonly BatchItem[],
@@ -83,6 +86,7 @@ export async function sendBatch(
     copy = await deps.rsync(`${stage}/`, `${base}/`, signal);
   } finally {
     await rm(stage, { recursive: true, force: true });
+    deps.onCopied?.();
   }
   if (!PARTIAL_EXIT_CODES.has(copy.exitCode)) {
     const error = deps.classify(copy, `copy to ${base}`);

@@ -16,8 +16,10 @@ import { classifyRsyncFailure } from './rsync-failure.ts';
 
 export const RSYNC_BACKEND = 'rsync';
 
-/** rsync runs at once per backend. */
+/** rsync runs copying at once per backend (the checks of earlier batches go on beside them). */
 const RSYNC_RUNS = 2;
+/** A batch takes no more files once it holds this many bytes: large files go one per run, in parallel. */
+const BATCH_BYTES = 16 * 1024 * 1024;
 
 export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
   type: z.literal(RSYNC_BACKEND),
@@ -146,8 +148,8 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
   }
 
   // Transfers that become due together go in one rsync run (one connection, one start-up); each file is
-  // still checked and committed on its own. Two runs overlap, so one batch's copies are checked while the
-  // next batch is on its way.
+  // still checked and committed on its own. Two runs copy at once; a run's slot is free as soon as its copy
+  // is over, so batches are checked while the next ones are on their way.
   let waiting: { item: BatchItem; resolve(result: PutResult): void; reject(error: Error): void }[] = [];
   let running = 0;
   const inFlight = new Set<string>();
@@ -164,16 +166,26 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     const batch: typeof waiting = [];
     const later: typeof waiting = [];
     // The same temporary name twice at once would collide: the second waits for a later batch.
+    let bytes = 0;
     for (const entry of waiting) {
-      const free = batch.length < batchSize && !inFlight.has(entry.item.temp);
+      const free = batch.length < batchSize && bytes < BATCH_BYTES && !inFlight.has(entry.item.temp);
       (free ? batch : later).push(entry);
-      if (free) inFlight.add(entry.item.temp);
+      if (!free) continue;
+      inFlight.add(entry.item.temp);
+      bytes += entry.item.request.bytes;
     }
     waiting = later;
     if (batch.length === 0) {
       running--;
       return;
     }
+    let copying = true;
+    const copied = (): void => {
+      if (!copying) return;
+      copying = false;
+      running--;
+      schedule();
+    };
     schedule();
     try {
       const signals = batch
@@ -201,6 +213,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
             ),
           remoteRun: ssh,
           classify: failure,
+          onCopied: copied,
         },
         signal,
       );
@@ -214,8 +227,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       for (const entry of batch) entry.reject(error as Error);
     } finally {
       for (const entry of batch) inFlight.delete(entry.item.temp);
-      running--;
-      schedule();
+      copied();
     }
   }
 
