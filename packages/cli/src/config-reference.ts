@@ -184,6 +184,8 @@ export function renderConfigReference(files: ConfigFile[]): string {
     'environment as `IMK_<SERVICE>__<FIELD>__<SUBFIELD>=value` (names match case- and separator-insensitively;',
     'values are read as JSON when they parse, else as text), which wins over the file. Secrets (tokens, the',
     'Deezer ARL, S3 keys, SSH keys) belong in the environment or in files named by the config, never in YAML.',
+    'A field not listed here is an error, not ignored: the service stops at start with the file, the dotted',
+    'path and the field it most likely meant (`stems.kep: unknown setting "kep"; did you mean "keep"?`).',
     '',
     'Files: ' + files.map((f) => `[\`config/${f.service}.yaml\`](#${f.service})`).join(', ') + '.',
     '',

@@ -1,26 +1,37 @@
 import type { z } from 'zod';
+import { fieldSchema, objectKeys } from './schema-walk.ts';
+
+export interface EnvOverride {
+  /** The variable, e.g. IMK_NAS_SYNC__CONCURRENCY. */
+  name: string;
+  /** The dotted config path it set, e.g. "nasSync.concurrency". */
+  path: string;
+}
 
 /**
  * Applies `IMK_<SERVICE>__<FIELD>__<SUBFIELD>=value` variables onto a config object. Segments match
  * schema keys case- and separator-insensitively (`REMOTE_ROOTS` matches `remoteRoots`); values are read
- * as JSON when they parse (numbers, booleans, arrays), else as strings. Returns the names used.
+ * as JSON when they parse (numbers, booleans, arrays), else as strings. Returns each variable used with
+ * the config path it set.
  */
 export function applyEnvOverrides(
   service: string,
   schema: z.ZodType,
   config: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
-): string[] {
+): EnvOverride[] {
   const prefix = `IMK_${normalizeEnv(service)}__`;
-  const used: string[] = [];
+  const used: EnvOverride[] = [];
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(prefix) || raw === undefined) continue;
     const segments = name.slice(prefix.length).split('__');
     let target = config;
     let shape: z.ZodType | undefined = schema;
+    const path: string[] = [];
     for (const [index, segment] of segments.entries()) {
       const keys: string[] = shape ? objectKeys(shape) : Object.keys(target);
       const key: string = keys.find((k) => normalize(k) === normalize(segment)) ?? segment.toLowerCase();
+      path.push(key);
       shape = shape ? fieldSchema(shape, key) : undefined;
       if (index === segments.length - 1) {
         target[key] = parseValue(raw);
@@ -30,7 +41,7 @@ export function applyEnvOverrides(
           typeof next === 'object' && next !== null ? (next as Record<string, unknown>) : (target[key] = {});
       }
     }
-    used.push(name);
+    used.push({ name, path: path.join('.') });
   }
   return used;
 }
@@ -44,30 +55,4 @@ function parseValue(raw: string): unknown {
   } catch {
     return raw;
   }
-}
-
-// zod keeps its definition under `_zod.def`; unwrap optional/default/nullable to reach the object.
-interface Def {
-  type: string;
-  innerType?: z.ZodType;
-  shape?: Record<string, z.ZodType>;
-  in?: z.ZodType;
-}
-function unwrap(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (let i = 0; i < 10; i++) {
-    const def = (current as unknown as { _zod: { def: Def } })._zod.def;
-    if (def.innerType) current = def.innerType;
-    else if (def.type === 'pipe' && def.in) current = def.in;
-    else break;
-  }
-  return current;
-}
-function objectKeys(schema: z.ZodType): string[] {
-  const def = (unwrap(schema) as unknown as { _zod: { def: Def } })._zod.def;
-  return def.shape ? Object.keys(def.shape) : [];
-}
-function fieldSchema(schema: z.ZodType, key: string): z.ZodType | undefined {
-  const def = (unwrap(schema) as unknown as { _zod: { def: Def } })._zod.def;
-  return def.shape?.[key];
 }

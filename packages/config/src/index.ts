@@ -3,5 +3,8 @@ export type { LoadConfigOptions, LoadedConfig } from './load-config.ts';
 export { validateConfig } from './validate-config.ts';
 export type { ConfigProblem, ConfigResult } from './validate-config.ts';
 export { applyEnvOverrides } from './env-overrides.ts';
+export type { EnvOverride } from './env-overrides.ts';
+export { findUnknownKeys } from './schema-walk.ts';
+export type { UnknownKey } from './schema-walk.ts';
 export { QUEUE_NAMES, resolvePaths } from './paths.ts';
 export type { ImkPaths } from './paths.ts';

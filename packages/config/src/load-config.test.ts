@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadServiceConfig } from './load-config.ts';
+import { validateConfig } from './validate-config.ts';
 
 const Schema = z.object({
   concurrency: z.number().int().positive().default(2),
@@ -64,5 +65,72 @@ describe('loadServiceConfig', () => {
     await expect(
       loadServiceConfig({ service: 'demo-service', schema: Schema, root, env: {} }),
     ).rejects.toThrow(/demo-service\.yaml is not valid YAML/);
+  });
+
+  it('reports a misspelt setting with the one it most likely meant, instead of ignoring it', async () => {
+    const root = await rootWith('concurency: 3\nremoteRoots:\n  Audio: /mnt/nas\n  vidoe: /mnt/video\n');
+    const error = await loadServiceConfig({ service: 'demo-service', schema: Schema, root, env: {} }).catch(
+      (e: unknown) => e as Error,
+    );
+    const message = (error as Error).message;
+    expect(message).toContain(join(root, 'config', 'demo-service.yaml'));
+    expect(message).toContain(
+      'concurency: unknown setting "concurency"; did you mean "concurrency"? (found 3)',
+    );
+    expect(message).toContain('remoteRoots.Audio: unknown setting "Audio"; did you mean "audio"?');
+    expect(message).toContain('remoteRoots.vidoe: unknown setting "vidoe" (known here: audio)');
+  });
+
+  it('names the environment variable that set an unknown setting', async () => {
+    const error = await loadServiceConfig({
+      service: 'demo-service',
+      schema: Schema,
+      root: await rootWith(),
+      env: { IMK_DEMO_SERVICE__REMOTE_ROOTS__AUDO: '/mnt/nas' },
+    }).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toMatch(
+      /remoteRoots\.audo: unknown setting "audo"; did you mean "audio"\? \(found "\/mnt\/nas", set by IMK_DEMO_SERVICE__REMOTE_ROOTS__AUDO\)/,
+    );
+  });
+});
+
+describe('validateConfig and unknown keys', () => {
+  const Backend = z.discriminatedUnion('type', [
+    z.object({ type: z.literal('local'), path: z.string() }),
+    z.object({ type: z.literal('s3'), bucket: z.string() }),
+  ]);
+  const Wide = z.object({
+    params: z.record(z.string(), z.unknown()).default({}),
+    extra: z.looseObject({ name: z.string().optional() }).optional(),
+    backends: z.record(z.string(), Backend).default({}),
+    loudness: z.object({ targetLufs: z.number().default(-14) }).default({ targetLufs: -14 }),
+  });
+
+  it('accepts any key in records and loose objects', () => {
+    const result = validateConfig(Wide, { params: { anything: 1 }, extra: { name: 'x', more: true } });
+    expect(result.ok).toBe(true);
+  });
+
+  it('judges the keys of a tagged union by its tag, and maps snake_case to the camelCase key', () => {
+    const result = validateConfig(Wide, {
+      backends: { nas: { type: 's3', bucket: 'b', path: '/x' }, disk: { type: 'local', path: '/y' } },
+      loudness: { target_lufs: -16 },
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'backends.nas.path: unknown setting "path" (known here: type, bucket)',
+      'loudness.target_lufs: unknown setting "target_lufs"; did you mean "targetLufs"?',
+    ]);
+  });
+
+  it('reports an unknown key of a strict object once, with a suggestion', () => {
+    const result = validateConfig(z.strictObject({ enabled: z.boolean() }), {
+      enabled: true,
+      enabeld: false,
+    });
+    expect(result.ok ? [] : result.problems.map((p) => p.message)).toEqual([
+      'unknown setting "enabeld"; did you mean "enabled"?',
+    ]);
   });
 });

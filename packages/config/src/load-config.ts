@@ -51,16 +51,22 @@ export async function loadServiceConfig<S extends z.ZodType>(
     throw new ImkError('CONFIG_INVALID', `${file}: expected a mapping of settings at the top level`, {
       details: { file },
     });
-  const envOverrides = applyEnvOverrides(
+  const overrides = applyEnvOverrides(
     options.service,
     options.schema,
     raw as Record<string, unknown>,
     options.env ?? process.env,
   );
+  const envOverrides = overrides.map((override) => override.name);
   const result = validateConfig(options.schema, raw);
   if (!result.ok) {
     const where = found ?? `${file} (not present; from environment overrides ${envOverrides.join(', ')})`;
-    const lines = result.problems.map((p) => `  ${p.path}: ${p.message} (found ${p.found})`);
+    // A value set by a variable is fixed there, not in the file: say which variable.
+    const setBy = (path: string): string => {
+      const override = overrides.find((o) => path === o.path || path.startsWith(`${o.path}.`));
+      return override ? `, set by ${override.name}` : '';
+    };
+    const lines = result.problems.map((p) => `  ${p.path}: ${p.message} (found ${p.found}${setBy(p.path)})`);
     throw new ImkError('CONFIG_INVALID', `invalid configuration in ${where}:\n${lines.join('\n')}`, {
       details: { file, problems: result.problems },
     });
