@@ -2,11 +2,13 @@
 // `rclone copy` of the same files to the same target in the same run, and the time of a re-run with nothing
 // to do over 1,000 delivered artifacts. Prints one JSON document on stdout.
 //
-// Every case runs its plain tools and ours IMK_BENCH_SYNC_ROUNDS times (default 3; who goes first alternates,
-// and the disk is settled before each run) and compares the medians: on a shared machine single runs swing
-// by 2x with other people's work. Every round's figure is printed too.
+// Every case runs its plain tools and ours IMK_BENCH_SYNC_ROUNDS times (default 3; who goes first alternates;
+// before each run the disk is settled and the sources are read into the page cache; each measured run follows
+// an unmeasured warm-up, see WARM_UP) and compares the medians: on a shared machine single runs swing by 2x
+// with other people's work. Every round's figure is printed too.
 // Env: IMK_BENCH_SYNC_MIB (total size, default 1024), IMK_BENCH_SYNC_FILES (default 16),
-// IMK_BENCH_SYNC_ROUNDS, IMK_BENCH_SYNC_ONLY (comma-separated case labels).
+// IMK_BENCH_SYNC_ROUNDS, IMK_BENCH_SYNC_ONLY (comma-separated case labels), IMK_BENCH_SYNC_WARM_UP=0 (no
+// warm-up runs: half the time, noisier).
 import { randomFillSync } from 'node:crypto';
 import { link, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,6 +24,13 @@ const FILES = Number(process.env.IMK_BENCH_SYNC_FILES ?? 16);
 const ONLY = process.env.IMK_BENCH_SYNC_ONLY?.split(',');
 const ROUNDS = Number(process.env.IMK_BENCH_SYNC_ROUNDS ?? 3);
 const FILE_BYTES = Math.floor((TOTAL_MIB * MiB) / FILES);
+/**
+ * Run each tool once unmeasured before each measured run. This machine is a VM: memory that stays free for a
+ * few seconds goes back to the host, and a run that then writes 1 GiB of page cache pays the host's page
+ * faults (seen: the same `rsync -r` of 1 GiB took 1.2 s right after another copy, 2–5 s after a 5-s pause).
+ * Right after a warm-up whose output was removed, each tool finds that memory at hand.
+ */
+const WARM_UP = process.env.IMK_BENCH_SYNC_WARM_UP !== '0';
 const logger = createLogger('bench-sync', { level: process.env.IMK_LOG_LEVEL ?? 'error' });
 
 const work = join(tmpdir(), `imk-bench-sync-${process.pid}`);
@@ -123,6 +132,7 @@ interface Row {
 
 async function main(): Promise<void> {
   const bytes = await makeArtifacts();
+  const sources = (await readdir(flat)).map((name) => join(flat, name));
   const sshd = await startSshd();
   const s3 = await startS3rver('bench');
   const rc = await startRcloneSftp();
@@ -186,6 +196,8 @@ async function main(): Promise<void> {
         reject: false,
       });
     await execa('sync');
+    // Both sides read the sources from the page cache (this VM's host reclaims pages left cold for a minute).
+    await execa('cat', sources, { stdout: 'ignore' });
   };
 
   const baselines = {
@@ -331,19 +343,28 @@ async function main(): Promise<void> {
       for (const entry of selected) {
         process.stderr.write(`bench-sync: round ${round}: ${entry.label}\n`);
         const result = results.get(entry.label)!;
+        // Each measured run follows an unmeasured one of the same tool (see WARM_UP).
         const runBaselines = async () => {
           for (const [index, baseline] of entry.baselines.entries()) {
+            if (WARM_UP) {
+              await settle();
+              await baseline();
+            }
             await settle();
             result.baselines[index]!.push(await baseline());
           }
         };
-        const runOursOnce = async () => {
+        const oursOnce = async () => {
           await settle();
           const { options, root } = await entry.backend();
           const state = join(work, 'state', entry.label.replace(/\W+/g, '-'));
           await rm(state, { recursive: true, force: true });
           await mkdir(state, { recursive: true });
-          result.ours.push(measure(`nas-sync ${entry.label}`, bytes, await runOurs(options, root, state)));
+          return measure(`nas-sync ${entry.label}`, bytes, await runOurs(options, root, state));
+        };
+        const runOursOnce = async () => {
+          if (WARM_UP) await oursOnce();
+          result.ours.push(await oursOnce());
         };
         // Alternate who goes first, so any order effect left falls on both sides.
         if (round % 2 === 1) {
@@ -373,6 +394,7 @@ async function main(): Promise<void> {
       bench: 'sync',
       artifacts: { files: FILES, bytes, mib: Number((bytes / MiB).toFixed(0)) },
       rounds: ROUNDS,
+      warmUp: WARM_UP,
       machine: { cpus: cpus().length, loadavg1: Number(loadavg()[0]?.toFixed(2)) },
       backends: rows,
       rerunNothingToDo: { ...rerun, limitSeconds: 2, ok: rerun.seconds <= 2 && rerun.artifacts === 1000 },
