@@ -44,7 +44,9 @@ export type RouteMatch = z.infer<typeof RouteMatchSchema>;
 export const RouteSchema = z
   .strictObject({
     name: z.string().optional().describe('Shown in logs and status. @default "routes.<index>"'),
-    match: RouteMatchSchema.optional(),
+    match: RouteMatchSchema.optional().describe(
+      'Which artifacts the route takes: every field given must match. Absent (and no legacy keys) = every artifact.',
+    ),
     kind: MatchValueSchema.describe('Legacy shape: same as match.kind.'),
     variant: MatchValueSchema.describe('Legacy shape: same as match.variant.'),
     source_type: MatchValueSchema.describe('Legacy shape: same as match.source_type.'),

@@ -10,32 +10,52 @@ export type Bitrate = (typeof BITRATES)[number];
 const LEGACY_BITRATES: Record<string, Bitrate> = { FLAC: 'flac', MP3_320: '320', MP3_128: '128' };
 
 export const DeemixConfigSchema = z.object({
-  /** deemix binary; else $IMK_DEEMIX, else PATH. */
-  deemixPath: z.string().optional(),
-  /** Folder of `.deezer` request files. @default <root>/requests/deezer */
-  requestsDir: z.string().optional(),
-  pollIntervalMs: z.number().int().min(50).default(2000),
-  /** Quality: flac, 320 or 128 (deemix falls back to a lower one when the account cannot get it). */
+  deemixPath: z
+    .string()
+    .optional()
+    .describe('The deemix program to run; unset = $IMK_DEEMIX, else deemix on PATH.'),
+  requestsDir: z
+    .string()
+    .optional()
+    .describe('Folder of `.deezer` request files (relative to the root). @default <root>/requests/deezer'),
+  pollIntervalMs: z
+    .number()
+    .int()
+    .min(50)
+    .default(2000)
+    .describe('Milliseconds between scans of the request folder; a file watcher may start a scan sooner.'),
   bitrate: z
     .union([z.enum(BITRATES), z.enum(['FLAC', 'MP3_320', 'MP3_128']), z.literal(320), z.literal(128)])
     .default('flac')
     .transform((value): Bitrate =>
       typeof value === 'number' ? (String(value) as Bitrate) : (LEGACY_BITRATES[value] ?? (value as Bitrate)),
+    )
+    .describe(
+      'Quality: flac, 320 or 128 (deemix falls back to a lower one when the account cannot get it); FLAC, MP3_320 and MP3_128 are accepted too.',
     ),
-  /** A file holding the ARL (a secret). Env IMK_DEEMIX_ARL / DEEZER_ARL win over it. */
-  arlFile: z.string().optional(),
-  /** XDG_CONFIG_HOME given to deemix; its config folder (with `.arl`) is `<configHome>/deemix`. @default <root>/state/deemix-retriever/config */
-  configHome: z.string().optional(),
-  /** Scratch folder for downloads. @default <root>/state/deemix-retriever/work */
-  workDir: z.string().optional(),
-  /** Longest one deemix run may take (a long album at FLAC). */
+  arlFile: z
+    .string()
+    .optional()
+    .describe(
+      'A file holding the Deezer ARL (a secret). $IMK_DEEMIX_ARL, $DEEZER_ARL and $IMK_DEEMIX_ARL_FILE win over it.',
+    ),
+  configHome: z
+    .string()
+    .optional()
+    .describe(
+      'XDG_CONFIG_HOME given to deemix; its config folder (with `.arl`) is `<configHome>/deemix`. @default <root>/state/deemix-retriever/config',
+    ),
+  workDir: z
+    .string()
+    .optional()
+    .describe('Scratch folder for downloads. @default <root>/state/deemix-retriever/work'),
   timeoutMs: z
     .number()
     .int()
     .positive()
-    .default(30 * 60_000),
-  /** Queue the bundles go to. */
-  queue: z.string().default('other'),
+    .default(30 * 60_000)
+    .describe('Longest one deemix run may take, in milliseconds (a long album at FLAC); then it is stopped.'),
+  queue: z.string().default('other').describe('Queue (a folder under queues/) the bundles go to.'),
 });
 export type DeemixConfig = z.infer<typeof DeemixConfigSchema>;
 

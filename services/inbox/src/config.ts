@@ -7,15 +7,27 @@ export const SERVICE_NAME = 'inbox';
 export const MEDIA_EXTENSIONS = ['mp3', 'm4a', 'flac', 'wav', 'ogg', 'opus', 'mp4', 'mkv', 'webm'] as const;
 
 export const InboxConfigSchema = z.object({
-  /** The folder to drop files into. @default <root>/inbox */
-  dir: z.string().optional(),
-  pollIntervalMs: z.number().int().min(50).default(2000),
-  /** Consecutive looks with the same size and mtime before a file counts as completely copied. */
-  stableChecks: z.number().int().min(1).default(2),
-  /** Queue the bundles go to. */
-  queue: z.string().default('other'),
-  /** Extensions taken (without the dot); anything else is moved to .rejected/ with a reason. */
-  extensions: z.array(z.string().regex(/^[a-z0-9]+$/)).default([...MEDIA_EXTENSIONS]),
+  dir: z
+    .string()
+    .optional()
+    .describe('The folder to drop files into (relative to the root). @default <root>/inbox'),
+  pollIntervalMs: z
+    .number()
+    .int()
+    .min(50)
+    .default(2000)
+    .describe('Milliseconds between looks at the drop folder; a file watcher may start one sooner.'),
+  stableChecks: z
+    .number()
+    .int()
+    .min(1)
+    .default(2)
+    .describe('Consecutive looks with the same size and mtime before a file counts as completely copied.'),
+  queue: z.string().default('other').describe('Queue (a folder under queues/) the bundles go to.'),
+  extensions: z
+    .array(z.string().regex(/^[a-z0-9]+$/))
+    .default([...MEDIA_EXTENSIONS])
+    .describe('Extensions taken (without the dot); anything else is moved to .rejected/ with a reason.'),
 });
 export type InboxConfig = z.infer<typeof InboxConfigSchema>;
 

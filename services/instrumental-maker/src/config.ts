@@ -13,20 +13,50 @@ export function defaultConcurrency(): number {
 }
 
 const QueueEntrySchema = z.object({
-  name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'a queue folder name under queues/'),
-  /** Share of claims when several queues have work (smooth weighted round robin). @default 1 */
-  weight: z.number().int().min(1).max(100).default(1),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'a queue folder name under queues/')
+    .describe('A queue folder name under queues/.'),
+  /** @default 1 */
+  weight: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(1)
+    .describe('Share of claims when several queues have work (smooth weighted round robin).'),
 });
 
 const LoudnessSchema = z
   .object({
-    /** Normalise every output when no job asks (a job's target_lufs turns it on for that job). @default false */
-    enabled: z.boolean().default(false),
-    targetLufs: z.number().min(-30).max(-5).default(-14),
-    truePeak: z.number().min(-6).max(0).default(-1),
-    twoPass: z.boolean().default(true),
+    /** @default false */
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Normalise every output when no job asks (a job's target_lufs or true_peak turns it on for that job).",
+      ),
+    targetLufs: z
+      .number()
+      .min(-30)
+      .max(-5)
+      .default(-14)
+      .describe("Integrated loudness target, in LUFS; a job's target_lufs wins."),
+    truePeak: z
+      .number()
+      .min(-6)
+      .max(0)
+      .default(-1)
+      .describe("Highest true peak allowed, in dBTP; a job's true_peak wins."),
+    twoPass: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Measure the audio first, then normalise with what was measured (more exact than one pass); a job's two_pass_loudness wins.",
+      ),
   })
-  .default({ enabled: false, targetLufs: -14, truePeak: -1, twoPass: true });
+  .default({ enabled: false, targetLufs: -14, truePeak: -1, twoPass: true })
+  .describe('Loudness normalisation (EBU R128) of the variant audio files.');
 
 export const InstrumentalMakerConfigSchema = z
   .object({
@@ -60,7 +90,8 @@ export const InstrumentalMakerConfigSchema = z
             'A module exporting createEngine(params) for a custom engine (path relative to the root).',
           ),
       })
-      .default({ name: 'builtin', params: {} }),
+      .default({ name: 'builtin', params: {} })
+      .describe("The separation engine that splits each song into stems; a job's engine option wins."),
     variants: z
       .array(z.string().min(1))
       .min(1)
@@ -73,29 +104,48 @@ export const InstrumentalMakerConfigSchema = z
       ),
     output: z
       .object({
-        format: AudioFormatSchema.default('m4a'),
-        sampleRate: z.number().int().min(8000).max(192000).optional(),
-        bitDepth: z.union([z.literal(16), z.literal(24), z.literal(32)]).optional(),
-        /** AAC / mp3 bitrate. */
+        format: AudioFormatSchema.default('m4a').describe(
+          "Format of the variant files: m4a, mp3, flac or wav; a job's output_format wins.",
+        ),
+        sampleRate: z
+          .number()
+          .int()
+          .min(8000)
+          .max(192000)
+          .optional()
+          .describe(
+            "Sample rate of the variant files, in Hz; unset keeps the separated audio's. A job's sample_rate wins.",
+          ),
+        bitDepth: z
+          .union([z.literal(16), z.literal(24), z.literal(32)])
+          .optional()
+          .describe(
+            "Bits per sample of flac (16, 24) and wav (16, 24, 32 = float) files, and of kept stems (16, else 24); unset = 24. Ignored for m4a and mp3; a job's bit_depth wins.",
+          ),
         bitrate: z
           .string()
           .regex(/^\d+k$/)
-          .optional(),
+          .optional()
+          .describe(
+            'AAC / mp3 bitrate, e.g. "192k"; unset = 256k for m4a, 320k for mp3. Also the AAC bitrate of a video job\'s sound.',
+          ),
       })
-      .default({ format: 'm4a' }),
+      .default({ format: 'm4a' })
+      .describe('How the variant audio files are encoded.'),
     stems: z
       .object({
         keep: z
           .union([z.boolean(), z.array(StemNameSchema)])
           .default(false)
           .describe('Keep stems for every job.'),
-        format: z.enum(['flac', 'wav']).default('flac'),
+        format: z.enum(['flac', 'wav']).default('flac').describe('Format of kept stem files.'),
         stemMp4: z
           .boolean()
           .default(true)
           .describe('Also write a Native Instruments .stem.mp4 when stems are kept.'),
       })
-      .default({ keep: false, format: 'flac', stemMp4: true }),
+      .default({ keep: false, format: 'flac', stemMp4: true })
+      .describe('The separated stems (vocals, drums, bass, other), written as files only when kept.'),
     video: z
       .object({
         variant: z
@@ -103,11 +153,17 @@ export const InstrumentalMakerConfigSchema = z
           .default('instrumental')
           .describe('The variant put under the picture of a video job.'),
       })
-      .default({ variant: 'instrumental' }),
+      .default({ variant: 'instrumental' })
+      .describe('Video jobs: the picture is copied as it is and the sound replaced by a variant.'),
     loudness: LoudnessSchema,
     stemCache: z
       .object({
-        enabled: z.boolean().default(true),
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Reuse the stems of an input already separated by the same engine (name, version and parameters).',
+          ),
         dir: z
           .string()
           .optional()
@@ -115,7 +171,8 @@ export const InstrumentalMakerConfigSchema = z
             '@default <root>/state/cache/stems (pruned by age and size by `imk cleanup`, config/operations.yaml)',
           ),
       })
-      .default({ enabled: true }),
+      .default({ enabled: true })
+      .describe('Stems kept by input sha256 and engine, so that the same song is not separated twice.'),
     duplicates: z
       .enum(['skip', 'process'])
       .default('skip')
@@ -124,13 +181,42 @@ export const InstrumentalMakerConfigSchema = z
       ),
     retry: z
       .object({
-        maxAttempts: z.number().int().min(1).max(100).default(3),
-        backoffMs: z.number().int().min(0).default(5000),
-        maxBackoffMs: z.number().int().min(0).default(300_000),
+        maxAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(3)
+          .describe('Attempts before a job is archived as failed (failures and expired leases both count).'),
+        backoffMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(5000)
+          .describe('Milliseconds before a failed job is claimed again; doubles with each attempt.'),
+        maxBackoffMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(300_000)
+          .describe('Longest wait before a retry, in milliseconds.'),
       })
-      .default({ maxAttempts: 3, backoffMs: 5000, maxBackoffMs: 300_000 }),
-    leaseMs: z.number().int().min(100).default(30_000),
-    pollMs: z.number().int().min(20).default(1000),
+      .default({ maxAttempts: 3, backoffMs: 5000, maxBackoffMs: 300_000 })
+      .describe('Retries of failed jobs (only failures worth another try; others fail at once).'),
+    leaseMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(30_000)
+      .describe(
+        'A claimed job whose heartbeat has not moved for this many milliseconds goes back to its queue (an attempt is counted).',
+      ),
+    pollMs: z
+      .number()
+      .int()
+      .min(20)
+      .default(1000)
+      .describe('Milliseconds between listings of the queue folders (the truth; a watcher only hints).'),
     gracePeriodMs: z
       .number()
       .int()

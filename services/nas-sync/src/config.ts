@@ -40,7 +40,9 @@ export const NasSyncSchema = z
       .positive()
       .default(4)
       .describe('Transfers at once, over all backends (network copies wait on the network, not on the CPU).'),
-    retry: RetryPolicySchema.default(RetryPolicySchema.parse({})),
+    retry: RetryPolicySchema.default(RetryPolicySchema.parse({})).describe(
+      'Retries of a failed transfer: tries within one pass, and the wait before a later pass tries it again.',
+    ),
     remoteRoots: z
       .record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string().min(1))
       .default({})
@@ -51,7 +53,12 @@ export const NasSyncSchema = z
       .describe(
         'Named destinations; a route without backend uses "local" (a plain local folder unless defined here).',
       ),
-    routes: z.array(RouteSchema).default([]),
+    routes: z
+      .array(RouteSchema)
+      .default([])
+      .describe(
+        'Where artifacts go: each artifact is sent once per route that matches it; one no route matches is unrouted.',
+      ),
   })
   .superRefine((config, ctx) => {
     const { problems } = compileRoutes(config.routes, config.remoteRoots);
@@ -69,7 +76,11 @@ export const NasSyncSchema = z
 export type NasSyncConfig = z.output<typeof NasSyncSchema>;
 
 /** config/nas-sync.yaml: everything lives under the top-level key `nasSync`. */
-export const NasSyncFileSchema = z.strictObject({ nasSync: NasSyncSchema.optional() });
+export const NasSyncFileSchema = z.strictObject({
+  nasSync: NasSyncSchema.optional().describe(
+    'Everything nas-sync reads; when the section is absent (or enabled is false) nothing is synced.',
+  ),
+});
 
 export type LoadedNasSync =
   | { state: 'not-configured'; file: string | undefined; reason: string }

@@ -8,74 +8,178 @@ export const SERVICE_NAME = 'youtube-retriever';
 const TagSourcesSchema = z.array(z.string().min(1)).min(1);
 
 export const YoutubeConfigSchema = z.object({
-  /** yt-dlp binary; else $IMK_YT_DLP, else PATH. Never downloaded. */
-  ytDlpPath: z.string().optional(),
-  /** Folder of `.txt` request files. @default <root>/requests/youtube */
-  requestsDir: z.string().optional(),
-  pollIntervalMs: z.number().int().min(50).default(2000),
-  /** Mode when a request does not say. */
-  defaultMode: z.enum(FETCH_MODES).default('audio'),
-  /** Audio format: m4a (default, like the earlier version), mp3, opus, flac, wav, or best (no conversion). */
-  audioFormat: z.enum(['m4a', 'mp3', 'opus', 'flac', 'wav', 'best']).default('m4a'),
-  /** Container of video jobs. */
-  videoFormat: z.enum(['mp4', 'mkv', 'webm']).default('mp4'),
-  /** Highest video height to fetch (e.g. 1080); unset = best. */
-  videoMaxHeight: z.number().int().positive().optional(),
-  /** Save the thumbnail as cover.jpg. */
-  cover: z.boolean().default(true),
+  ytDlpPath: z
+    .string()
+    .optional()
+    .describe('The yt-dlp program to run; unset = $IMK_YT_DLP, else yt-dlp on PATH. It is never downloaded.'),
+  requestsDir: z
+    .string()
+    .optional()
+    .describe('Folder of `.txt` request files (relative to the root). @default <root>/requests/youtube'),
+  pollIntervalMs: z
+    .number()
+    .int()
+    .min(50)
+    .default(2000)
+    .describe('Milliseconds between scans of the request folder; a file watcher may start a scan sooner.'),
+  defaultMode: z
+    .enum(FETCH_MODES)
+    .default('audio')
+    .describe('What to fetch when a request does not say: audio, video, or both (one job of each).'),
+  audioFormat: z
+    .enum(['m4a', 'mp3', 'opus', 'flac', 'wav', 'best'])
+    .default('m4a')
+    .describe(
+      'Format of audio jobs: m4a, mp3, opus, flac, wav, or best (the best audio stream as it is, not converted).',
+    ),
+  videoFormat: z.enum(['mp4', 'mkv', 'webm']).default('mp4').describe('Container of video jobs.'),
+  videoMaxHeight: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Highest video height to fetch, in pixels (e.g. 1080); unset = the best there is.'),
+  cover: z.boolean().default(true).describe('Save the thumbnail as the bundle cover (cover.jpg).'),
   tags: z
     .object({
-      artist: TagSourcesSchema.default(['channel', 'uploader']),
-      album: TagSourcesSchema.default(['=YTDL']),
-      title: TagSourcesSchema.default(['title']),
+      artist: TagSourcesSchema.default(['channel', 'uploader']).describe(
+        'yt-dlp fields tried in order for the artist; the first with a value wins, `=text` is literal text. None = "Unknown Artist".',
+      ),
+      album: TagSourcesSchema.default(['=YTDL']).describe(
+        'yt-dlp fields tried in order for the album; the first with a value wins, `=text` is literal text. None = "YTDL".',
+      ),
+      title: TagSourcesSchema.default(['title']).describe(
+        'yt-dlp fields tried in order for the title; the first with a value wins, `=text` is literal text. None = the video id.',
+      ),
     })
-    .default({ artist: ['channel', 'uploader'], album: ['=YTDL'], title: ['title'] }),
+    .default({ artist: ['channel', 'uploader'], album: ['=YTDL'], title: ['title'] })
+    .describe("How artist, album and title tags are filled from yt-dlp's metadata."),
   durationCheck: z
     .object({
-      toleranceSec: z.number().nonnegative().default(2),
-      tolerancePercent: z.number().nonnegative().default(1),
-      /** fail: the entry is not published; warn: published with validation "fail" recorded. */
-      onMismatch: z.enum(['fail', 'warn']).default('fail'),
+      toleranceSec: z
+        .number()
+        .nonnegative()
+        .default(2)
+        .describe('Seconds the download may differ from the duration the site reports.'),
+      tolerancePercent: z
+        .number()
+        .nonnegative()
+        .default(1)
+        .describe(
+          'The same as a percentage of the reported duration; the larger of the two tolerances applies.',
+        ),
+      onMismatch: z
+        .enum(['fail', 'warn'])
+        .default('fail')
+        .describe('fail: the entry is not published; warn: published with validation "fail" recorded.'),
     })
-    .default({ toleranceSec: 2, tolerancePercent: 1, onMismatch: 'fail' }),
+    .default({ toleranceSec: 2, tolerancePercent: 1, onMismatch: 'fail' })
+    .describe(
+      'Compares the downloaded duration with the one the site reports, to catch downloads cut short (skipped when the site reports none).',
+    ),
   playlist: z
     .object({
-      /** Expand playlists into one job per entry; false fetches only the video a URL names. */
-      expand: z.boolean().default(true),
-      maxEntries: z.number().int().positive().default(200),
+      expand: z
+        .boolean()
+        .default(true)
+        .describe('Expand playlists into one job per entry; false fetches only the video a URL names.'),
+      maxEntries: z
+        .number()
+        .int()
+        .positive()
+        .default(200)
+        .describe('At most this many entries of a playlist are fetched (the first ones).'),
     })
-    .default({ expand: true, maxEntries: 200 }),
-  /** Remember what was fetched (yt-dlp archive format, one file per mode) so it is not fetched twice. */
+    .default({ expand: true, maxEntries: 200 })
+    .describe('Playlist URLs.'),
   downloadArchive: z
-    .object({ enabled: z.boolean().default(true), dir: z.string().optional() })
-    .default({ enabled: true }),
-  /** Netscape cookies file (exported from a signed-in browser) for age-restricted videos and bot checks. */
-  cookiesFile: z.string().optional(),
+    .object({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe('Skip videos already in the archive; a video is added once its bundle is published.'),
+      dir: z
+        .string()
+        .optional()
+        .describe(
+          'Folder of the archive files (download-archive-audio.txt, download-archive-video.txt). @default <root>/state/youtube-retriever',
+        ),
+    })
+    .default({ enabled: true })
+    .describe(
+      'Remember what was fetched (yt-dlp archive format, one file per mode) so it is not fetched twice.',
+    ),
+  cookiesFile: z
+    .string()
+    .optional()
+    .describe(
+      'Netscape cookies file (exported from a signed-in browser) for age-restricted videos and bot checks.',
+    ),
   retries: z
     .object({
-      /** Attempts of one yt-dlp run when the network fails (the first included). */
-      attempts: z.number().int().min(1).default(3),
-      backoffMs: z.number().int().nonnegative().default(5000),
-      maxBackoffMs: z.number().int().nonnegative().default(60_000),
-      /** yt-dlp's own retries inside one run (it resumes a broken download). */
-      ytDlpRetries: z.number().int().min(0).default(5),
+      attempts: z
+        .number()
+        .int()
+        .min(1)
+        .default(3)
+        .describe('Attempts of one yt-dlp run when the network fails (the first included).'),
+      backoffMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(5000)
+        .describe('Milliseconds to wait before the second attempt; the wait doubles after each failure.'),
+      maxBackoffMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(60_000)
+        .describe('Longest wait between two attempts, in milliseconds.'),
+      ytDlpRetries: z
+        .number()
+        .int()
+        .min(0)
+        .default(5)
+        .describe("yt-dlp's own retries inside one run (it resumes a broken download)."),
     })
-    .default({ attempts: 3, backoffMs: 5000, maxBackoffMs: 60_000, ytDlpRetries: 5 }),
-  socketTimeoutSec: z.number().positive().default(30),
-  /** Extra yt-dlp arguments (e.g. ["--proxy", "socks5://…"]), added before the URL. */
-  extraArgs: z.array(z.string()).default([]),
-  /** Scratch folder for downloads. @default <root>/state/youtube-retriever/work */
-  workDir: z.string().optional(),
-  /** Standalone HTTP API (POST /api/requests). `imk up` mounts the same routes in the web service instead. */
+    .default({ attempts: 3, backoffMs: 5000, maxBackoffMs: 60_000, ytDlpRetries: 5 })
+    .describe('Retries of yt-dlp runs that fail on network trouble (not, say, a private video).'),
+  socketTimeoutSec: z
+    .number()
+    .positive()
+    .default(30)
+    .describe("yt-dlp's --socket-timeout: seconds to wait on a silent connection before giving up."),
+  extraArgs: z
+    .array(z.string())
+    .default([])
+    .describe('Extra yt-dlp arguments (e.g. ["--proxy", "socks5://…"]), added before the URL.'),
+  workDir: z
+    .string()
+    .optional()
+    .describe('Scratch folder for downloads. @default <root>/state/youtube-retriever/work'),
   http: z
     .object({
-      enabled: z.boolean().default(false),
-      host: z.string().default('127.0.0.1'),
-      port: z.number().int().min(0).max(65535).default(8790),
-      /** File holding the bearer token; else $IMK_API_TOKEN. Required when host is not loopback. */
-      tokenFile: z.string().optional(),
+      enabled: z.boolean().default(false).describe('Start the HTTP API when the service runs on its own.'),
+      host: z
+        .string()
+        .default('127.0.0.1')
+        .describe('Address the API listens on; anything but loopback needs a token.'),
+      port: z
+        .number()
+        .int()
+        .min(0)
+        .max(65535)
+        .default(8790)
+        .describe('TCP port of the API (0 picks a free one).'),
+      tokenFile: z
+        .string()
+        .optional()
+        .describe('File holding the bearer token; else $IMK_API_TOKEN. Required when host is not loopback.'),
     })
-    .default({ enabled: false, host: '127.0.0.1', port: 8790 }),
+    .default({ enabled: false, host: '127.0.0.1', port: 8790 })
+    .describe(
+      'Standalone HTTP API (POST /api/requests). `imk up` mounts the same routes in the web service instead.',
+    ),
 });
 export type YoutubeConfig = z.infer<typeof YoutubeConfigSchema>;
 

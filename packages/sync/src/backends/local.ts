@@ -14,7 +14,7 @@ import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
 export const LOCAL_BACKEND = 'local';
 
 export const LocalOptionsSchema = BackendBaseSchema.extend({
-  type: z.literal(LOCAL_BACKEND),
+  type: z.literal(LOCAL_BACKEND).describe('A folder on this host or a mounted share (NFS, SMB).'),
   root: z
     .string()
     .optional()

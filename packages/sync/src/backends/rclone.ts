@@ -14,7 +14,7 @@ import { NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
 export const RCLONE_BACKEND = 'rclone';
 
 export const RcloneOptionsSchema = BackendBaseSchema.extend({
-  type: z.literal(RCLONE_BACKEND),
+  type: z.literal(RCLONE_BACKEND).describe('Any remote configured in rclone, through the rclone program.'),
   remote: z
     .string()
     .regex(/:/, 'an rclone remote such as "nas:" or "nas:music" (the part before the path, with its colon)')
@@ -41,7 +41,10 @@ export const RcloneOptionsSchema = BackendBaseSchema.extend({
     ),
   flags: z.array(z.string()).default([]).describe('More rclone flags, e.g. ["--sftp-set-modtime=false"].'),
   /** @default 'rclone' */
-  rcloneBinary: z.string().default('rclone'),
+  rcloneBinary: z
+    .string()
+    .default('rclone')
+    .describe('The rclone program on this host: a name on PATH, or a path.'),
 });
 export type RcloneOptions = z.input<typeof RcloneOptionsSchema>;
 

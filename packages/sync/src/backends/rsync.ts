@@ -22,7 +22,7 @@ const RSYNC_RUNS = 2;
 const BATCH_BYTES = 16 * 1024 * 1024;
 
 export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
-  type: z.literal(RSYNC_BACKEND),
+  type: z.literal(RSYNC_BACKEND).describe('rsync to a folder on this host, or over ssh when host is set.'),
   host: z.string().min(1).optional().describe('Server to reach over ssh; absent = a folder on this host.'),
   root: z.string().optional().describe('Folder that route paths are relative to.'),
   /** @default '.imk-partial' */
@@ -41,9 +41,12 @@ export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.s
     .describe('Remote rsync program (--rsync-path), e.g. /usr/local/bin/rsync.'),
   extraArgs: z.array(z.string()).default([]).describe('More rsync arguments, e.g. ["--chmod=F644"].'),
   /** @default 'rsync' */
-  rsyncBinary: z.string().default('rsync'),
+  rsyncBinary: z
+    .string()
+    .default('rsync')
+    .describe('The rsync program on this host: a name on PATH, or a path.'),
   /** @default 'ssh' */
-  sshBinary: z.string().default('ssh'),
+  sshBinary: z.string().default('ssh').describe('The ssh program on this host: a name on PATH, or a path.'),
 });
 export type RsyncOptions = z.input<typeof RsyncOptionsSchema>;
 

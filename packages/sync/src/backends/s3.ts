@@ -18,11 +18,14 @@ export const S3_BACKEND = 's3';
 const MiB = 1024 * 1024;
 
 export const S3OptionsSchema = BackendBaseSchema.extend({
-  type: z.literal(S3_BACKEND),
-  bucket: z.string().min(1),
+  type: z.literal(S3_BACKEND).describe('An S3 bucket, on AWS or an S3-compatible server.'),
+  bucket: z.string().min(1).describe('The bucket the files go to.'),
   prefix: z.string().default('').describe('Key prefix that route paths are relative to, e.g. "music/".'),
   /** @default 'us-east-1' */
-  region: z.string().default('us-east-1'),
+  region: z
+    .string()
+    .default('us-east-1')
+    .describe("Region the requests are signed for (on AWS, the bucket's)."),
   endpoint: z
     .url()
     .optional()
@@ -45,7 +48,12 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
       'WHEN_SUPPORTED adds CRC trailers that several S3-compatible servers store as part of the object.',
     ),
   /** @default 'WHEN_REQUIRED' */
-  responseChecksumValidation: z.enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED']).default('WHEN_REQUIRED'),
+  responseChecksumValidation: z
+    .enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED'])
+    .default('WHEN_REQUIRED')
+    .describe(
+      'AWS SDK setting: WHEN_SUPPORTED checks the checksums a server sends with every response; WHEN_REQUIRED only where an operation requires it.',
+    ),
   /** @default false */
   serverChecksum: z
     .boolean()
@@ -65,10 +73,14 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
     .number()
     .int()
     .min(5 * MiB)
-    .default(16 * MiB),
+    .default(16 * MiB)
+    .describe('Bytes per part of a multipart upload (at least 5 MiB).'),
   /** @default 4 */
   queueSize: z.number().int().positive().default(4).describe('Parts in flight per file.'),
-  storageClass: z.string().optional(),
+  storageClass: z
+    .string()
+    .optional()
+    .describe("Storage class of the uploaded objects, e.g. STANDARD_IA; unset = the server's default."),
   /** @default 'auto' */
   hashMethod: z
     .enum(['auto', 'server', 'read-back'])
@@ -79,7 +91,11 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
   /** @default 3 */
   maxAttempts: z.number().int().positive().default(3).describe('Attempts per request inside the AWS SDK.'),
   /** @default 10 */
-  connectTimeoutSec: z.number().positive().default(10),
+  connectTimeoutSec: z
+    .number()
+    .positive()
+    .default(10)
+    .describe('Seconds allowed to open a connection to the server.'),
 });
 export type S3Options = z.input<typeof S3OptionsSchema>;
 

@@ -18,7 +18,7 @@ import { classifySftpError, openSession, type SftpSession } from './sftp-session
 export const SFTP_BACKEND = 'sftp';
 
 export const SftpOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
-  type: z.literal(SFTP_BACKEND),
+  type: z.literal(SFTP_BACKEND).describe('SFTP over SSH (no program needed on this host).'),
   passphrase: SecretSchema.optional().describe('Passphrase of the private key.'),
   password: SecretSchema.optional().describe('Password login, when the server allows it (a key is better).'),
   root: z.string().optional().describe('Folder that route paths are relative to. @default the login folder'),

@@ -8,7 +8,7 @@ import type { HostKeyCheck } from './known-hosts.ts';
 export const SshConnectionSchema = z.object({
   host: z.string().min(1).describe('Server name or address.'),
   /** @default 22 */
-  port: z.number().int().min(1).max(65535).default(22),
+  port: z.number().int().min(1).max(65535).default(22).describe("The server's SSH port."),
   username: z.string().min(1).optional().describe('Login name. @default the current user'),
   privateKeyFile: SecretPathSchema.optional().describe(
     'Private key file: a path, or { env } / { file } holding the path. Never logged.',
@@ -25,7 +25,11 @@ export const SshConnectionSchema = z.object({
       'strict: the key must be in known_hosts; accept-new: remember unknown hosts; off: do not check.',
     ),
   /** @default 10 */
-  connectTimeoutSec: z.number().positive().default(10),
+  connectTimeoutSec: z
+    .number()
+    .positive()
+    .default(10)
+    .describe('Seconds allowed to set up the SSH connection.'),
 });
 export type SshConnection = z.infer<typeof SshConnectionSchema>;
 
