@@ -16,7 +16,7 @@ import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ImkError, errorMessage, isImkError } from '@imk/errors';
 import { createLogger, type Logger } from '@imk/log';
-import { createBundle, createRequestFolder, makeJobId, runPollLoop } from '@imk/retriever-sdk';
+import { createBundle, createRequestFolder, makeJobId } from '@imk/retriever-sdk';
 
 interface PlaylistEntry {
   file: string;
@@ -120,15 +120,7 @@ async function main(): Promise<void> {
       };
     },
   });
-  await folder.recover();
-  logger.info({ folder: values.watch }, 'watching for .m3u files');
-  await runPollLoop({
-    tick: async () => void (await folder.scan(controller.signal)),
-    intervalMs: 500,
-    signal: controller.signal,
-    logger,
-    watchDir: resolve(values.watch),
-  });
+  await folder.serve({ intervalMs: 500, signal: controller.signal });
 }
 
 // Run only when started as a program (the functions above can be imported too).

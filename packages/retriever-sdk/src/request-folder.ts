@@ -3,6 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
 import { writeFileAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
+import { runPollLoop } from './poll.ts';
 import { createStabilityTracker, listFiles } from './stable-files.ts';
 
 /** One request file, read and ready to handle. */
@@ -49,6 +50,12 @@ export interface RequestFolder {
   scan(signal?: AbortSignal): Promise<HandledRequest[]>;
   /** Puts back files a crashed run left `.working` (call once at start-up). */
   recover(): Promise<string[]>;
+  /**
+   * Keeps the folder served until `signal` aborts: creates it, recovers, then scans every `intervalMs`
+   * (polling is the truth; a watcher on the folder only starts the next pass early). Resolves once the
+   * request in progress has ended.
+   */
+  serve(options: { intervalMs?: number; signal?: AbortSignal }): Promise<void>;
 }
 
 const WORKING = '.working';
@@ -104,7 +111,7 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
     return { name, outcome: 'fail', path: failed, reasonPath, notes: result.notes };
   }
 
-  return {
+  const folder: RequestFolder = {
     async scan(signal) {
       await mkdir(dir, { recursive: true });
       const files = await listFiles(dir, (name) => extensions.includes(extname(name).toLowerCase()));
@@ -137,7 +144,21 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       }
       return restored;
     },
+
+    async serve({ intervalMs, signal }) {
+      await mkdir(dir, { recursive: true });
+      await folder.recover();
+      logger.info({ requests: dir }, 'watching for requests');
+      await runPollLoop({
+        tick: async () => void (await folder.scan(signal)),
+        ...(intervalMs !== undefined && { intervalMs }),
+        ...(signal !== undefined && { signal }),
+        logger,
+        watchDir: dir,
+      });
+    },
   };
+  return folder;
 }
 
 /** `<stem><ext>`, or `<stem>-2<ext>`, `<stem>-3<ext>`… when that name (or its reason file) is taken. */

@@ -76,6 +76,52 @@ describe('createRequestFolder', () => {
   });
 });
 
+describe('RequestFolder.serve', () => {
+  it('creates a missing folder, handles requests dropped later, and stops when asked', async () => {
+    const served = join(dir, 'requests', 'radio');
+    const handled: string[] = [];
+    const folder = createRequestFolder({
+      dir: served,
+      extensions: ['.txt'],
+      logger,
+      stableChecks: 1,
+      handle: (request) => {
+        handled.push(request.name);
+        return Promise.resolve({ notes: [] });
+      },
+    });
+    const controller = new AbortController();
+    const serving = folder.serve({ intervalMs: 20, signal: controller.signal });
+    await expect.poll(() => readdir(served).then(String, () => 'missing')).toBe('');
+    await writeFile(join(served, 'one.txt'), 'https://example.com/one');
+    await expect.poll(() => readdir(served)).toEqual(['one.done']);
+    controller.abort();
+    await serving;
+    expect(handled).toEqual(['one.txt']);
+  });
+
+  it('recovers what a crashed run left before serving', async () => {
+    await writeFile(join(dir, '.left.txt.working'), 'https://example.com/left');
+    const handled: string[] = [];
+    const folder = createRequestFolder({
+      dir,
+      extensions: ['.txt'],
+      logger,
+      stableChecks: 1,
+      handle: (request) => {
+        handled.push(request.name);
+        return Promise.resolve({ notes: [] });
+      },
+    });
+    const controller = new AbortController();
+    const serving = folder.serve({ intervalMs: 20, signal: controller.signal });
+    await expect.poll(() => readdir(dir)).toEqual(['left.done']);
+    controller.abort();
+    await serving;
+    expect(handled).toEqual(['left.txt']);
+  });
+});
+
 describe('withRetry', () => {
   it('retries retryable errors with backoff and stops on the others', async () => {
     let calls = 0;

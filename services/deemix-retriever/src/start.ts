@@ -1,7 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { createUrlRequestFolder, runPollLoop } from '@imk/retriever-sdk';
+import { createUrlRequestFolder } from '@imk/retriever-sdk';
 import { findArl } from './arl.ts';
 import { loadDeemixSettings, type DeemixConfig } from './config.ts';
 import { fetchDeezer } from './fetch-deezer.ts';
@@ -20,7 +19,6 @@ export interface StartDeemixRetrieverOptions {
 export async function startDeemixRetriever(options: StartDeemixRetrieverOptions): Promise<void> {
   const settings = await loadDeemixSettings(options.root, options.overrides);
   const logger = options.logger.child({ component: 'deemix-retriever' });
-  await mkdir(settings.requestsDir, { recursive: true });
   // Missing pieces are reported now, but the service keeps running: each request fails with the same reason.
   await resolveDeemix(settings.deemixPath).catch((error: unknown) =>
     logger.error({ err: errorMessage(error) }, 'deemix is missing'),
@@ -39,16 +37,6 @@ export async function startDeemixRetriever(options: StartDeemixRetrieverOptions)
     logger,
     fetch: (url, _mode, signal) => fetchDeezer(url, { root: settings.root, logger, signal, settings }),
   });
-  await folder.recover();
-  logger.info({ requests: settings.requestsDir }, 'deemix retriever started');
-  await runPollLoop({
-    tick: async () => {
-      await folder.scan(options.signal);
-    },
-    intervalMs: settings.pollIntervalMs,
-    signal: options.signal,
-    logger,
-    watchDir: settings.requestsDir,
-  });
+  await folder.serve({ intervalMs: settings.pollIntervalMs, signal: options.signal });
   logger.info('deemix retriever stopped');
 }

@@ -1,7 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { createUrlRequestFolder, runPollLoop } from '@imk/retriever-sdk';
+import { createUrlRequestFolder } from '@imk/retriever-sdk';
 import { loadYoutubeSettings, type YoutubeConfig } from './config.ts';
 import { fetchYoutube } from './fetch-youtube.ts';
 import { resolveYtDlp } from './yt-dlp.ts';
@@ -23,7 +22,6 @@ export interface StartYoutubeRetrieverOptions {
 export async function startYoutubeRetriever(options: StartYoutubeRetrieverOptions): Promise<void> {
   const settings = await loadYoutubeSettings(options.root, options.overrides);
   const logger = options.logger.child({ component: 'youtube-retriever' });
-  await mkdir(settings.requestsDir, { recursive: true });
   try {
     await resolveYtDlp(settings.ytDlpPath);
   } catch (error) {
@@ -36,16 +34,6 @@ export async function startYoutubeRetriever(options: StartYoutubeRetrieverOption
     logger,
     fetch: (url, mode, signal) => fetchYoutube(url, { root: settings.root, mode, logger, signal, settings }),
   });
-  await folder.recover();
-  logger.info({ requests: settings.requestsDir }, 'youtube retriever started');
-  await runPollLoop({
-    tick: async () => {
-      await folder.scan(options.signal);
-    },
-    intervalMs: settings.pollIntervalMs,
-    signal: options.signal,
-    logger,
-    watchDir: settings.requestsDir,
-  });
+  await folder.serve({ intervalMs: settings.pollIntervalMs, signal: options.signal });
   logger.info('youtube retriever stopped');
 }
