@@ -52,9 +52,7 @@ async function loadCompose(): Promise<
 
 async function configSchema(service: string): Promise<z.ZodType> {
   if (service === OPERATIONS_SERVICE) return OperationsConfigSchema;
-  const { configSchema: schema } = await loadService(service);
-  if (!schema) throw new Error(`service ${service} exports no config schema`);
-  return schema;
+  return (await loadService(service)).configSchema;
 }
 
 /**

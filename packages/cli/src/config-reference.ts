@@ -16,8 +16,7 @@ export async function configFiles(): Promise<ConfigFile[]> {
   const files: ConfigFile[] = [];
   for (const entry of SERVICES) {
     const { configSchema } = await loadService(entry.name);
-    if (configSchema)
-      files.push({ service: entry.name, description: entry.description, schema: configSchema });
+    files.push({ service: entry.name, description: entry.description, schema: configSchema });
   }
   files.push({
     service: OPERATIONS_SERVICE,

@@ -11,22 +11,30 @@ export interface ServiceStartOptions {
 
 export type ServiceStart = (options: ServiceStartOptions & Record<string, unknown>) => Promise<unknown>;
 
-/** One long-running service: the package that implements it and the names it exports. */
+/** What loading a service's package gives. */
+export interface ServiceExports {
+  module: Record<string, unknown>;
+  start: ServiceStart;
+  configSchema: z.ZodType;
+}
+
+/** One long-running service and how to load its package. */
 export interface ServiceEntry {
   /** Name used by `imk run <name>`, docker-compose and config/<name>.yaml. */
   name: string;
   description: string;
   /** Workspace package. */
   packageName: string;
-  /** Export names tried in order for the start function and the config schema. */
-  startExports: string[];
-  configSchemaExports: string[];
+  /** Imports the package (static specifiers: the type checker sees each export). */
+  load(): Promise<ServiceExports>;
 }
+
+// A start function takes its own options type (with its own `overrides`); the registry calls them all alike.
+const asStart = (start: (options: never) => Promise<unknown>): ServiceStart => start as ServiceStart;
 
 /**
  * Every service of the system, in start order (producers first, the dashboard last). Services are loaded
- * lazily: `imk` starts fast, and a service whose package is missing is reported as not available rather
- * than breaking the other verbs.
+ * lazily, so `imk` starts fast and loads only what a verb needs.
  */
 export const SERVICES: readonly ServiceEntry[] = [
   {
@@ -34,54 +42,71 @@ export const SERVICES: readonly ServiceEntry[] = [
     description:
       'YouTube (and any yt-dlp site): request files and the HTTP API -> queues youtube_audio/youtube_video',
     packageName: '@imk/youtube-retriever-service',
-    startExports: ['startYoutubeRetriever'],
-    configSchemaExports: ['YoutubeConfigSchema', 'YoutubeRetrieverConfigSchema'],
+    load: async () => {
+      const module = await import('@imk/youtube-retriever-service');
+      return {
+        module,
+        start: asStart(module.startYoutubeRetriever),
+        configSchema: module.YoutubeConfigSchema,
+      };
+    },
   },
   {
     name: 'deemix-retriever',
     description: 'Deezer links through the deemix command line -> queue other',
     packageName: '@imk/deemix-retriever-service',
-    startExports: ['startDeemixRetriever'],
-    configSchemaExports: ['DeemixConfigSchema', 'DeemixRetrieverConfigSchema'],
+    load: async () => {
+      const module = await import('@imk/deemix-retriever-service');
+      return { module, start: asStart(module.startDeemixRetriever), configSchema: module.DeemixConfigSchema };
+    },
   },
   {
     name: 'inbox',
     description: 'drop-folder inbox: media files dropped in a folder -> queue other',
     packageName: '@imk/inbox-service',
-    startExports: ['startInbox'],
-    configSchemaExports: ['InboxConfigSchema'],
+    load: async () => {
+      const module = await import('@imk/inbox-service');
+      return { module, start: asStart(module.startInbox), configSchema: module.InboxConfigSchema };
+    },
   },
   {
     name: 'instrumental-maker',
     description: 'the worker: separates, mixes variants, encodes, writes outputs/<job_id>/ and manifest.json',
     packageName: '@imk/instrumental-maker-service',
-    startExports: ['startInstrumentalMaker'],
-    configSchemaExports: ['InstrumentalMakerConfigSchema'],
+    load: async () => {
+      const module = await import('@imk/instrumental-maker-service');
+      return {
+        module,
+        start: asStart(module.startInstrumentalMaker),
+        configSchema: module.InstrumentalMakerConfigSchema,
+      };
+    },
   },
   {
     name: 'nas-sync',
     description: 'delivers artifacts from manifests to local, rsync, SFTP, S3 and rclone destinations',
     packageName: '@imk/nas-sync-service',
-    startExports: ['startNasSync'],
-    configSchemaExports: ['NasSyncConfigSchema', 'NasSyncFileSchema'],
+    load: async () => {
+      const module = await import('@imk/nas-sync-service');
+      return { module, start: asStart(module.startNasSync), configSchema: module.NasSyncFileSchema };
+    },
   },
   {
     name: 'web',
     description:
       'the dashboard and HTTP API, health checks and metrics; runs retention cleanup on its schedule',
     packageName: '@imk/web-service',
-    startExports: ['startWeb'],
-    configSchemaExports: ['WebConfigSchema'],
+    load: async () => {
+      const module = await import('@imk/web-service');
+      return { module, start: asStart(module.startWeb), configSchema: module.WebConfigSchema };
+    },
   },
 ];
 
 export const SERVICE_NAMES: readonly string[] = SERVICES.map((s) => s.name);
 
-export interface LoadedService {
+export interface LoadedService extends ServiceExports {
   entry: ServiceEntry;
-  module: Record<string, unknown>;
-  start: ServiceStart;
-  configSchema: z.ZodType | undefined;
 }
 
 export function serviceEntry(name: string): ServiceEntry {
@@ -94,38 +119,16 @@ export function serviceEntry(name: string): ServiceEntry {
   return entry;
 }
 
-/** Imports a service's package; ImkError SERVICE_UNAVAILABLE (saying why) when it is missing or incomplete. */
+/** Imports a service's package; ImkError SERVICE_UNAVAILABLE (saying why) when it cannot be loaded. */
 export async function loadService(name: string): Promise<LoadedService> {
   const entry = serviceEntry(name);
-  let module: Record<string, unknown>;
   try {
-    // A variable specifier: the package may not exist yet in a partial checkout; that is reported, not fatal.
-    const specifier: string = entry.packageName;
-    module = (await import(specifier)) as Record<string, unknown>;
+    return { entry, ...(await entry.load()) };
   } catch (error) {
     throw new ImkError(
       'SERVICE_UNAVAILABLE',
       `service ${name} is not available: ${entry.packageName} could not be loaded (${errorMessage(error)})`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
-  const start = entry.startExports.map((e) => module[e]).find((f) => typeof f === 'function') as
-    ServiceStart | undefined;
-  if (!start)
-    throw new ImkError(
-      'SERVICE_UNAVAILABLE',
-      `service ${name} is not available: ${entry.packageName} exports no ${entry.startExports.join(' or ')}`,
-    );
-  const configSchema = entry.configSchemaExports.map((e) => module[e]).find(isZodSchema);
-  return { entry, module, start, configSchema };
-}
-
-function isZodSchema(value: unknown): value is z.ZodType {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { safeParse?: unknown }).safeParse === 'function'
-  );
 }

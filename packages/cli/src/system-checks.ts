@@ -47,7 +47,6 @@ async function serviceConfig(
   env: NodeJS.ProcessEnv,
 ): Promise<Record<string, unknown> | undefined> {
   const { configSchema } = await loadService(service);
-  if (!configSchema) return {};
   try {
     return (await loadServiceConfig({ service, schema: configSchema, root, env })).config as Record<
       string,

@@ -14,8 +14,7 @@ export async function collectDoctorChecks(): Promise<{ checks: DoctorCheck[]; un
   const unavailable: string[] = [];
   for (const entry of SERVICES) {
     try {
-      const specifier: string = entry.packageName;
-      const module = (await import(specifier)) as { doctorChecks?: unknown };
+      const { module } = await entry.load();
       if (Array.isArray(module.doctorChecks)) checks.push(...(module.doctorChecks as DoctorCheck[]));
     } catch (error) {
       unavailable.push(`${entry.name}: ${errorMessage(error)}`);

@@ -40,7 +40,7 @@ export function registerHealthcheck(program: Command): void {
       const { configSchema } = await loadService('web');
       const { config } = await loadServiceConfig({
         service: 'web',
-        schema: configSchema as never,
+        schema: configSchema,
         root: paths.root,
       });
       const port = (config as { port?: number }).port ?? 8080;
