@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImkPaths } from '@imk/config';
 import { errorMessage } from '@imk/errors';
-import { openLedger, type JobDetail, type Ledger, type ProgressRow } from '@imk/ledger';
+import { openLedger, type JobDetail, type JobRow, type Ledger, type ProgressRow } from '@imk/ledger';
 import type { Logger } from '@imk/log';
 import { findFolderJob, listFolderJobs, queueNames, type FolderJob } from './queue-folders.ts';
 
@@ -36,6 +36,23 @@ export interface JobsView {
   /** The ledger, when it could be opened (metrics read stage timings from it). */
   ledger(): Ledger | undefined;
   close(): void;
+}
+
+/** A job as the ledger knows it, with its live progress when it is being worked on. */
+function fromLedger(row: JobRow, p: ProgressRow | undefined): JobSummary {
+  return {
+    job_id: row.job_id,
+    queue: row.queue,
+    state: row.state,
+    stage: p?.stage ?? row.stage,
+    attempts: row.attempts,
+    artist: row.artist,
+    title: row.title,
+    source_type: row.source_type,
+    updated_at: row.updated_at,
+    progress: p ? { stage: p.stage, percent: p.percent } : null,
+    last_error: row.last_error,
+  };
 }
 
 function fromFolder(job: FolderJob): JobSummary {
@@ -89,20 +106,7 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
       const byId = new Map<string, JobSummary>();
       const progress = progressMap();
       for (const row of getLedger()?.listJobs({ limit }) ?? []) {
-        const p = progress.get(row.job_id);
-        byId.set(row.job_id, {
-          job_id: row.job_id,
-          queue: row.queue,
-          state: row.state,
-          stage: p?.stage ?? row.stage,
-          attempts: row.attempts,
-          artist: row.artist,
-          title: row.title,
-          source_type: row.source_type,
-          updated_at: row.updated_at,
-          progress: p ? { stage: p.stage, percent: p.percent } : null,
-          last_error: row.last_error,
-        });
+        byId.set(row.job_id, fromLedger(row, progress.get(row.job_id)));
       }
       for (const queue of await queueNames(paths.queues)) {
         for (const folder of await listFolderJobs(paths.queues, queue, ['tmp', 'ready', 'claimed'])) {
@@ -135,20 +139,7 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
       let summary: JobSummary;
       if (ledgerDetail) {
         const row = ledgerDetail.job;
-        const p = ledgerDetail.progress;
-        summary = {
-          job_id: row.job_id,
-          queue: row.queue,
-          state: row.state,
-          stage: p?.stage ?? row.stage,
-          attempts: row.attempts,
-          artist: row.artist,
-          title: row.title,
-          source_type: row.source_type,
-          updated_at: row.updated_at,
-          progress: p ? { stage: p.stage, percent: p.percent } : null,
-          last_error: row.last_error,
-        };
+        summary = fromLedger(row, ledgerDetail.progress);
         if (latest && latest.changed_ms - 1000 > Date.parse(row.updated_at)) summary.state = latest.state;
       } else {
         summary = fromFolder(latest as FolderJob);
