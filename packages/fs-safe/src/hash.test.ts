@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sha256File } from './hash.ts';
+import { digestFile, sha256File } from './hash.ts';
 
 const MiB = 1 << 20;
 
@@ -22,6 +22,17 @@ describe('sha256File', async () => {
       expect(await sha256File(path)).toBe(stdout.split(' ')[0]);
     },
   );
+
+  it('gives several digests from one read, each equal to its coreutils tool', async () => {
+    const path = join(dir, 'several');
+    await writeFile(path, randomBytes(6 * MiB + 7));
+    const tool = async (name: string) => (await execa(name, [path])).stdout.split(' ')[0];
+    expect(await digestFile(path, ['sha256', 'sha1', 'md5'])).toEqual({
+      sha256: await tool('sha256sum'),
+      sha1: await tool('sha1sum'),
+      md5: await tool('md5sum'),
+    });
+  });
 
   it('names the file it cannot read', async () => {
     await expect(sha256File(join(dir, 'missing.m4a'))).rejects.toThrow(/missing\.m4a/);

@@ -10,21 +10,37 @@ const CHUNK = 4 << 20;
 
 /** SHA-256 of a file, streamed (constant memory) when large, lowercase hex. */
 export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
+  return (await digestFile(path, ['sha256'])).sha256;
+}
+
+/**
+ * Digests (lowercase hex) of a file for several algorithms at once (e.g. sha256 and sha1), in one read:
+ * whole when small, else through one reused buffer.
+ */
+export async function digestFile<A extends string>(
+  path: string,
+  algorithms: readonly A[],
+): Promise<Record<A, string>> {
+  const hashes = algorithms.map((name) => [name, createHash(name)] as const);
   const file = await open(path, 'r');
   try {
     const { size } = await file.stat();
-    if (size <= WHOLE_FILE_LIMIT) return hash.update(await file.readFile()).digest('hex');
-    const buffer = Buffer.allocUnsafeSlow(CHUNK);
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
+    if (size <= WHOLE_FILE_LIMIT) {
+      const data = await file.readFile();
+      for (const [, hash] of hashes) hash.update(data);
+    } else {
+      const buffer = Buffer.allocUnsafeSlow(CHUNK);
+      for (;;) {
+        const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
+        if (bytesRead === 0) break;
+        const chunk = buffer.subarray(0, bytesRead);
+        for (const [, hash] of hashes) hash.update(chunk);
+      }
     }
-    return hash.digest('hex');
   } finally {
     await file.close();
   }
+  return Object.fromEntries(hashes.map(([name, hash]) => [name, hash.digest('hex')])) as Record<A, string>;
 }
 
 export function sha256Buffer(data: string | Uint8Array): string {

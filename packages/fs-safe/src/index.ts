@@ -1,3 +1,3 @@
 export { fsyncDir, fsyncFile, fsyncTree, writeFileAtomic, writeJsonAtomic } from './atomic.ts';
-export { sha256File, sha256Buffer } from './hash.ts';
+export { digestFile, sha256File, sha256Buffer } from './hash.ts';
 export { safeFileName } from './file-name.ts';

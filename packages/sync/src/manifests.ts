@@ -11,6 +11,8 @@ export interface CompleteJob {
   manifestPath: string;
   /** Changes whenever the manifest is rewritten; used to skip re-reading unchanged manifests. */
   version: string;
+  /** The manifest file's mtime (ms). */
+  writtenMs: number;
 }
 
 /** One artifact as the sync needs it. `sha256`/`bytes` are absent only in legacy manifests. */
@@ -29,6 +31,8 @@ export interface JobManifest {
   jobId: string;
   dir: string;
   legacy: boolean;
+  /** When the manifest was written (its mtime, ms). */
+  writtenMs: number;
   sourceType: string;
   artist: string;
   album: string;
@@ -59,7 +63,13 @@ export async function listCompleteJobs(outputsDir: string): Promise<CompleteJob[
       const manifestPath = join(dir, MANIFEST_FILE);
       try {
         const info = await stat(manifestPath);
-        return { jobId, dir, manifestPath, version: `${info.ino}:${info.size}:${info.mtimeMs}` };
+        return {
+          jobId,
+          dir,
+          manifestPath,
+          version: `${info.ino}:${info.size}:${info.mtimeMs}`,
+          writtenMs: info.mtimeMs,
+        };
       } catch {
         return undefined;
       }
@@ -105,6 +115,7 @@ export async function readJobManifest(job: CompleteJob): Promise<ReadManifestRes
       jobId: job.jobId,
       dir: job.dir,
       legacy,
+      writtenMs: job.writtenMs,
       sourceType: manifest.source_type ?? '',
       artist: manifest.artist ?? '',
       album: manifest.album ?? '',

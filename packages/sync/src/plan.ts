@@ -50,6 +50,8 @@ export interface PlannedTransfer {
   destination: string;
   sha256: string;
   bytes: number;
+  /** When the sha256 was recorded: the manifest's mtime (v1 manifests; legacy ones are hashed here). */
+  recordedMs: number | undefined;
   state: TransferState;
   receipt: Receipt | undefined;
 }
@@ -171,6 +173,7 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
           remotePath,
           destination,
           ...identity,
+          recordedMs: manifest.legacy ? undefined : manifest.writtenMs,
         });
       } catch (error) {
         routed.problems.push({

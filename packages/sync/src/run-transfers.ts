@@ -136,6 +136,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
           remotePath: transfer.remotePath,
           bytes: transfer.bytes,
           sha256: transfer.sha256,
+          ...(transfer.recordedMs !== undefined && { recordedMs: transfer.recordedMs }),
           signal: input.signal,
         });
         const ms = Math.round(performance.now() - started);

@@ -15,6 +15,12 @@ export interface PutRequest {
   /** Size and SHA-256 from the manifest: what the delivered copy must have. */
   bytes: number;
   sha256: string;
+  /**
+   * When the manifest recorded `sha256` (its mtime, ms). A local file whose ctime is not later has not
+   * been written, renamed, linked or had its mode changed since (the kernel sets ctime on each), so a
+   * backend that would read the whole file only to check it against the manifest may skip that read.
+   */
+  recordedMs?: number;
   signal?: AbortSignal;
 }
 

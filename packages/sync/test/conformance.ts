@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,8 +43,15 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
       return { path, data, bytes: data.length, sha256: sha256(data) };
     }
 
+    const request = (local: LocalArtifact, remotePath: string) => ({
+      localPath: local.path,
+      remotePath,
+      bytes: local.bytes,
+      sha256: local.sha256,
+    });
+
     async function put(local: LocalArtifact, remotePath: string, backend = t.backend) {
-      return backend.put({ localPath: local.path, remotePath, bytes: local.bytes, sha256: local.sha256 });
+      return backend.put(request(local, remotePath));
     }
 
     beforeAll(async () => {
@@ -119,6 +126,22 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
       expect(
         (await t.backend.list(posix.join(t.base, 'mismatch'))).filter((n) => !n.startsWith('.imk-partial')),
       ).toEqual([]);
+    });
+
+    it('checks a file changed after its manifest was written, and trusts one that was not', async () => {
+      // The manifest recorded this content's sha256; the file was rewritten (same size) a second later.
+      const recorded = randomBytes(30_000);
+      const local = await artifact('rewritten.m4a', randomBytes(30_000));
+      const { ctimeMs } = await stat(local.path);
+      const remote = posix.join(t.base, 'rewritten', 'rewritten.m4a');
+      const error = await t.backend
+        .put({ ...request(local, remote), sha256: sha256(recorded), recordedMs: ctimeMs - 1000 })
+        .catch((e: unknown) => e);
+      expect(isImkError(error, 'LOCAL_MISMATCH')).toBe(true);
+      expect(await t.backend.stat(remote)).toBeUndefined();
+      // Unchanged since its manifest: delivered and verified on the destination all the same.
+      await t.backend.put({ ...request(local, remote), recordedMs: ctimeMs + 1000 });
+      expect(await t.readRemote(remote)).toEqual(local.data);
     });
 
     it('reports absent files and folders as absent, and removes files', async () => {

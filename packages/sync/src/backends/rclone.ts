@@ -1,10 +1,10 @@
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
-import { sha256File } from '@imk/fs-safe';
+import { digestFile, sha256File } from '@imk/fs-safe';
 import { syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
-import { hashFile } from '../util/hashing.ts';
 import { tempPathFor } from '../util/remote-path.ts';
 import { runTool } from '../util/run-tool.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
@@ -192,10 +192,11 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     request: PutRequest,
     upload: string,
     native: string | undefined,
-    local: Record<string, string> | undefined,
+    local: Partial<Record<string, string>> | undefined,
     isLocal: boolean,
   ): Promise<Verdict> {
-    if (local && local.sha256 !== request.sha256) return { ok: false, found: { sha256: local.sha256 } };
+    if (local?.sha256 !== undefined && local.sha256 !== request.sha256)
+      return { ok: false, found: { sha256: local.sha256 } };
     const item = await statItem(upload, options.verify === 'sha256' ? native : undefined, request.signal);
     const bytes = item?.Size ?? -1;
     if (bytes !== request.bytes) return { ok: false, found: { bytes } };
@@ -246,9 +247,12 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
           `copy to ${final}`,
           request.signal,
         ),
-        // The local file's sha256 (against the manifest) and, in the same read, the remote's hash type.
+        // The remote's hash type of the local file and, in the same read, its sha256 against the manifest
+        // unless the file has provably not changed since the manifest was written.
         native && native !== 'sha256'
-          ? hashFile(request.localPath, ['sha256', native])
+          ? unchangedSinceManifest(request).then((unchanged) =>
+              digestFile(request.localPath, unchanged ? [native] : ['sha256', native]),
+            )
           : Promise.resolve(undefined),
       ]);
       const verdict = await verifyCopy(request, upload, native, local, remoteFeatures.local);
@@ -309,4 +313,11 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     // Ends the daemon; the next pass starts a new one.
     close: () => daemon.close(),
   };
+}
+
+/** True when the local file's ctime is not after the manifest's write time (see PutRequest.recordedMs). */
+async function unchangedSinceManifest(request: PutRequest): Promise<boolean> {
+  if (request.recordedMs === undefined) return false;
+  const info = await stat(request.localPath).catch(() => undefined);
+  return info !== undefined && info.ctimeMs <= request.recordedMs;
 }

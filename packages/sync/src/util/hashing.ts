@@ -91,12 +91,3 @@ export function createUploadTap(partSize: number | undefined): Transform & { dig
     },
   });
 }
-
-/** Digests (lowercase hex) of a file in one read, for several algorithms at once (e.g. sha256 and md5). */
-export async function hashFile(path: string, algorithms: readonly string[]): Promise<Record<string, string>> {
-  const { createReadStream } = await import('node:fs');
-  const hashes = algorithms.map((name) => [name, createHash(name)] as const);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
-    for (const [, hash] of hashes) hash.update(chunk as Buffer);
-  return Object.fromEntries(hashes.map(([name, hash]) => [name, hash.digest('hex')]));
-}
