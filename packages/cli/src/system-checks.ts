@@ -143,12 +143,12 @@ const webAccessCheck: DoctorCheck = {
   required: true,
   async run({ paths, env }) {
     const { resolveToken } = (await loadService('web')).module as {
-      resolveToken: (c: unknown) => Promise<string | undefined>;
+      resolveToken: (c: unknown, root: string) => Promise<string | undefined>;
     };
     const config = await serviceConfig('web', paths.root, env);
     if (!config) return invalid('web');
     try {
-      const token = await resolveToken(config);
+      const token = await resolveToken(config, paths.root);
       return ok(
         `http://${String(config.host)}:${String(config.port)} (${token ? 'token required' : 'open, loopback only'})`,
       );

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ImkError } from '@imk/errors';
 import type { WebConfig } from './config.ts';
@@ -18,14 +19,15 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * The token in force: `token`, else the content of `tokenFile`. Off loopback a token is required and
- * start-up is refused without one, so a dashboard is never exposed to a network unprotected.
+ * The token in force: `token`, else the content of `tokenFile` (relative to the root, like every path in
+ * the config). Off loopback a token is required and start-up is refused without one, so a dashboard is
+ * never exposed to a network unprotected.
  */
-export async function resolveToken(config: WebConfig): Promise<string | undefined> {
+export async function resolveToken(config: WebConfig, root: string): Promise<string | undefined> {
   let token = config.token;
   if (token === undefined && config.tokenFile !== undefined) {
     try {
-      token = (await readFile(config.tokenFile, 'utf8')).trim();
+      token = (await readFile(resolve(root, config.tokenFile), 'utf8')).trim();
     } catch (error) {
       throw new ImkError(
         'WEB_TOKEN_FILE',

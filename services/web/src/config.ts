@@ -19,7 +19,9 @@ export const WebConfigSchema = z
     tokenFile: z
       .string()
       .optional()
-      .describe('File holding the access token (e.g. a Docker secret); used when `token` is not set.'),
+      .describe(
+        'File holding the access token (relative to the root; e.g. a Docker secret); used when `token` is not set.',
+      ),
     uploadLimitMb: z
       .number()
       .positive()

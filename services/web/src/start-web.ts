@@ -45,7 +45,7 @@ export async function listenWeb(options: StartWebOptions): Promise<RunningWeb> {
     root: paths.root,
   });
   const config = WebConfigSchema.parse({ ...fileConfig, ...options.overrides });
-  const token = await resolveToken(config);
+  const token = await resolveToken(config, paths.root);
   const diskGuard =
     options.diskGuard ?? (await openDiskGuard({ root: paths.root, logger, signal: options.signal }));
   if (options.cleanupSchedule !== false)

@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { quietLogger, tempRoot } from './helpers.ts';
@@ -13,8 +15,12 @@ afterEach(async () => {
   }
 });
 
-async function start(overrides: Record<string, unknown>): Promise<RunningWeb> {
+async function start(
+  overrides: Record<string, unknown>,
+  prepare?: (root: string) => Promise<void>,
+): Promise<RunningWeb> {
   const { root, cleanup } = await tempRoot();
+  await prepare?.(root);
   const stop = new AbortController();
   try {
     const web = await listenWeb({
@@ -35,6 +41,18 @@ async function start(overrides: Record<string, unknown>): Promise<RunningWeb> {
 describe('web access control', () => {
   it('refuses to listen beyond loopback without a token, saying how to set one', async () => {
     await expect(start({ host: '0.0.0.0' })).rejects.toThrow(/no token is set; set IMK_WEB__TOKEN/);
+  });
+
+  it('reads tokenFile relative to the root, wherever imk was started from', async () => {
+    const web = await start({ host: '0.0.0.0', tokenFile: 'secrets/web-token' }, async (root) => {
+      await mkdir(join(root, 'secrets'));
+      await writeFile(join(root, 'secrets', 'web-token'), `${TOKEN}\n`);
+    });
+    expect((await fetch(`${web.url}/api/status`)).status).toBe(401);
+    const authorized = await fetch(`${web.url}/api/status`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(authorized.status).toBe(200);
   });
 
   it('is open on loopback when no token is set', async () => {

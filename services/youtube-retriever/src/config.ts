@@ -174,7 +174,9 @@ export const YoutubeConfigSchema = z.object({
       tokenFile: z
         .string()
         .optional()
-        .describe('File holding the bearer token; else $IMK_API_TOKEN. Required when host is not loopback.'),
+        .describe(
+          'File holding the bearer token (relative to the root); else $IMK_API_TOKEN. Required when host is not loopback.',
+        ),
     })
     .default({ enabled: false, host: '127.0.0.1', port: 8790 })
     .describe(
@@ -212,6 +214,9 @@ export async function loadYoutubeSettings(
     archiveDir: fromRoot(config.downloadArchive.dir, stateDir),
     ...(config.cookiesFile !== undefined && {
       cookiesFile: fromRoot(config.cookiesFile, config.cookiesFile),
+    }),
+    ...(config.http.tokenFile !== undefined && {
+      http: { ...config.http, tokenFile: fromRoot(config.http.tokenFile, config.http.tokenFile) },
     }),
     cacheDir: join(stateDir, 'cache'),
   };
