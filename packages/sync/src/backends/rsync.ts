@@ -18,8 +18,12 @@ export const RSYNC_BACKEND = 'rsync';
 
 /** rsync runs copying at once per backend (the checks of earlier batches go on beside them). */
 const RSYNC_RUNS = 2;
-/** A batch takes no more files once it holds this many bytes: large files go one per run, in parallel. */
-const BATCH_BYTES = 16 * 1024 * 1024;
+/**
+ * To a local folder, a batch takes no more files once it holds this many bytes: large files go one per run,
+ * two runs in parallel (two local rsyncs move about twice what one does). Over ssh every run pays for a
+ * channel and the server's login shell, so batches there are by count only.
+ */
+const LOCAL_BATCH_BYTES = 16 * 1024 * 1024;
 
 export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
   type: z.literal(RSYNC_BACKEND).describe('rsync to a folder on this host, or over ssh when host is set.'),
@@ -171,7 +175,8 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     // The same temporary name twice at once would collide: the second waits for a later batch.
     let bytes = 0;
     for (const entry of waiting) {
-      const free = batch.length < batchSize && bytes < BATCH_BYTES && !inFlight.has(entry.item.temp);
+      const free =
+        batch.length < batchSize && (remote || bytes < LOCAL_BATCH_BYTES) && !inFlight.has(entry.item.temp);
       (free ? batch : later).push(entry);
       if (!free) continue;
       inFlight.add(entry.item.temp);
