@@ -57,7 +57,10 @@ describe('nas-sync configuration', () => {
     ) as unknown;
     expect(NasSyncFileSchema.parse(example).nasSync?.routes.length).toBeGreaterThan(0);
     const docs = await readFile(join(REPO, 'docs', 'nas-sync.md'), 'utf8');
-    const blocks = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    // Blocks without their leading comment lines (a complete example starts with `# config/nas-sync.yaml`).
+    const blocks = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) =>
+      (m[1] ?? '').replace(/^(#[^\n]*\n)+/, ''),
+    );
     const complete = blocks.find((block) => block.startsWith('nasSync:'));
     expect(complete).toBeDefined();
     const parsed = NasSyncFileSchema.parse(parseYaml(complete!)).nasSync!;
