@@ -28,10 +28,15 @@ export function validateConfig<S extends z.ZodType>(schema: S, json: unknown): C
     found: describeValue(valueAt(input, entry.path)),
   }));
   if (result.success && unknown.length === 0) return { ok: true, config: result.data };
-  // zod's own "Unrecognized key" issues (strict objects) are the ones reported above, with a suggestion.
+  // zod's own "Unrecognized key" issues (strict objects) are dropped when reported above with a suggestion.
+  const reported = new Set(unknown.map((problem) => problem.path));
   const issues = result.success
     ? []
-    : result.error.issues.filter((issue) => issue.code !== 'unrecognized_keys');
+    : result.error.issues.filter(
+        (issue) =>
+          issue.code !== 'unrecognized_keys' ||
+          issue.keys.some((key) => !reported.has(dotted([...issue.path, key]))),
+      );
   return {
     ok: false,
     problems: [
