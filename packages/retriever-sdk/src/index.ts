@@ -29,5 +29,5 @@ export type { PublishedBundle } from '@imk/fsqueue';
 export { createUrlRequestFolder } from './url-request-folder.ts';
 export type { UrlRequestFolderOptions } from './url-request-folder.ts';
 export { extractCover, imageAsJpeg } from './cover.ts';
-export { loadRetrieverSettings } from './settings.ts';
+export { loadRetrieverSettings, requestFolderFields } from './settings.ts';
 export type { RetrieverSettingsBase } from './settings.ts';

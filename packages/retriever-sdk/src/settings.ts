@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { loadServiceConfig, resolvePaths, type ImkPaths } from '@imk/config';
 
 export interface RetrieverSettingsBase<C> {
@@ -26,5 +26,26 @@ export async function loadRetrieverSettings<S extends z.ZodType<object>>(
     paths,
     stateDir: join(paths.state, service),
     fromRoot: (path, fallback) => resolve(paths.root, path ?? fallback),
+  };
+}
+
+/**
+ * The config fields of a retriever that serves a request folder: where the request files are and how often
+ * it is scanned. Spread into the retriever's schema: `z.object({ ...requestFolderFields('.txt', 'requests/x'), … })`.
+ */
+export function requestFolderFields(extension: string, defaultDir: string) {
+  return {
+    requestsDir: z
+      .string()
+      .optional()
+      .describe(
+        `Folder of \`${extension}\` request files (relative to the root). @default <root>/${defaultDir}`,
+      ),
+    pollIntervalMs: z
+      .number()
+      .int()
+      .min(50)
+      .default(2000)
+      .describe('Milliseconds between scans of the request folder; a file watcher may start a scan sooner.'),
   };
 }

@@ -77,8 +77,8 @@ describe('createRequestFolder', () => {
 });
 
 describe('RequestFolder.serve', () => {
-  it('creates a missing folder, handles requests dropped later, and stops when asked', async () => {
-    const served = join(dir, 'requests', 'radio');
+  /** Serves `served` until stop() and records the names of the requests it handled. */
+  function serveFolder(served: string) {
     const handled: string[] = [];
     const folder = createRequestFolder({
       dir: served,
@@ -92,33 +92,31 @@ describe('RequestFolder.serve', () => {
     });
     const controller = new AbortController();
     const serving = folder.serve({ intervalMs: 20, signal: controller.signal });
+    return {
+      handled,
+      stop: async () => {
+        controller.abort();
+        await serving;
+      },
+    };
+  }
+
+  it('creates a missing folder, handles requests dropped later, and stops when asked', async () => {
+    const served = join(dir, 'requests', 'radio');
+    const serving = serveFolder(served);
     await expect.poll(() => readdir(served).then(String, () => 'missing')).toBe('');
     await writeFile(join(served, 'one.txt'), 'https://example.com/one');
     await expect.poll(() => readdir(served)).toEqual(['one.done']);
-    controller.abort();
-    await serving;
-    expect(handled).toEqual(['one.txt']);
+    await serving.stop();
+    expect(serving.handled).toEqual(['one.txt']);
   });
 
   it('recovers what a crashed run left before serving', async () => {
     await writeFile(join(dir, '.left.txt.working'), 'https://example.com/left');
-    const handled: string[] = [];
-    const folder = createRequestFolder({
-      dir,
-      extensions: ['.txt'],
-      logger,
-      stableChecks: 1,
-      handle: (request) => {
-        handled.push(request.name);
-        return Promise.resolve({ notes: [] });
-      },
-    });
-    const controller = new AbortController();
-    const serving = folder.serve({ intervalMs: 20, signal: controller.signal });
+    const serving = serveFolder(dir);
     await expect.poll(() => readdir(dir)).toEqual(['left.done']);
-    controller.abort();
-    await serving;
-    expect(handled).toEqual(['left.txt']);
+    await serving.stop();
+    expect(serving.handled).toEqual(['left.txt']);
   });
 });
 

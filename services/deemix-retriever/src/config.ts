@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { loadRetrieverSettings } from '@imk/retriever-sdk';
+import { loadRetrieverSettings, requestFolderFields } from '@imk/retriever-sdk';
 
 export const SERVICE_NAME = 'deemix-retriever';
 
@@ -14,16 +14,7 @@ export const DeemixConfigSchema = z.object({
     .string()
     .optional()
     .describe('The deemix program to run; unset = $IMK_DEEMIX, else deemix on PATH.'),
-  requestsDir: z
-    .string()
-    .optional()
-    .describe('Folder of `.deezer` request files (relative to the root). @default <root>/requests/deezer'),
-  pollIntervalMs: z
-    .number()
-    .int()
-    .min(50)
-    .default(2000)
-    .describe('Milliseconds between scans of the request folder; a file watcher may start a scan sooner.'),
+  ...requestFolderFields('.deezer', 'requests/deezer'),
   bitrate: z
     .union([z.enum(BITRATES), z.enum(['FLAC', 'MP3_320', 'MP3_128']), z.literal(320), z.literal(128)])
     .default('flac')

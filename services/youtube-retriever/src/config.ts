@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { FETCH_MODES, loadRetrieverSettings } from '@imk/retriever-sdk';
+import { FETCH_MODES, loadRetrieverSettings, requestFolderFields } from '@imk/retriever-sdk';
 
 export const SERVICE_NAME = 'youtube-retriever';
 
@@ -12,16 +12,7 @@ export const YoutubeConfigSchema = z.object({
     .string()
     .optional()
     .describe('The yt-dlp program to run; unset = $IMK_YT_DLP, else yt-dlp on PATH. It is never downloaded.'),
-  requestsDir: z
-    .string()
-    .optional()
-    .describe('Folder of `.txt` request files (relative to the root). @default <root>/requests/youtube'),
-  pollIntervalMs: z
-    .number()
-    .int()
-    .min(50)
-    .default(2000)
-    .describe('Milliseconds between scans of the request folder; a file watcher may start a scan sooner.'),
+  ...requestFolderFields('.txt', 'requests/youtube'),
   defaultMode: z
     .enum(FETCH_MODES)
     .default('audio')
