@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   COUNTING_ENGINE,
+  engineCalls,
   imk,
   jobDetail,
   makeRoot,
@@ -32,22 +33,16 @@ async function runOnce(): Promise<Record<string, unknown>> {
 const detailOf = (id: string) => jobDetail(root, id);
 
 beforeAll(async () => {
-  root = await makeRoot({});
-  counter = join(root, 'engine-calls.txt');
+  root = await makeRoot((dir) => ({
+    pollMs: 100,
+    concurrency: 1,
+    variants: ['instrumental'],
+    engine: { name: 'counting', module: COUNTING_ENGINE, params: { counterFile: engineCalls(dir) } },
+    duplicates: 'skip',
+    retry: { maxAttempts: 3, backoffMs: 300, maxBackoffMs: 1000 },
+  }));
+  counter = engineCalls(root);
   flakyCounter = join(root, 'flaky-calls.txt');
-  const { writeFile } = await import('node:fs/promises');
-  const { stringify } = await import('yaml');
-  await writeFile(
-    join(root, 'config', 'instrumental-maker.yaml'),
-    stringify({
-      pollMs: 100,
-      concurrency: 1,
-      variants: ['instrumental'],
-      engine: { name: 'counting', module: COUNTING_ENGINE, params: { counterFile: counter } },
-      duplicates: 'skip',
-      retry: { maxAttempts: 3, backoffMs: 300, maxBackoffMs: 1000 },
-    }),
-  );
   await mkdir(join(root, 'media'));
   await Promise.all([
     makeSong(join(root, 'media', 'a.m4a'), 3, 4),

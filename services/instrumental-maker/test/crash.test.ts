@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManifestSchema } from '@imk/protocol';
 import {
   COUNTING_ENGINE,
+  engineCalls,
   folderNames,
   imk,
   makeRoot,
@@ -22,22 +23,19 @@ let counter: string;
 const JOB = 'crash_me';
 
 beforeAll(async () => {
-  counter = '';
-  root = await makeRoot({});
-  counter = join(root, 'engine-calls.txt');
-  const { writeFile } = await import('node:fs/promises');
-  const { stringify } = await import('yaml');
-  await writeFile(
-    join(root, 'config', 'instrumental-maker.yaml'),
-    stringify({
-      pollMs: 100,
-      leaseMs: 1500,
-      concurrency: 1,
-      variants: ['instrumental', 'no_drums'],
-      engine: { name: 'counting', module: COUNTING_ENGINE, params: { counterFile: counter, delayMs: 1500 } },
-      retry: { maxAttempts: 3, backoffMs: 100 },
-    }),
-  );
+  root = await makeRoot((dir) => ({
+    pollMs: 100,
+    leaseMs: 1500,
+    concurrency: 1,
+    variants: ['instrumental', 'no_drums'],
+    engine: {
+      name: 'counting',
+      module: COUNTING_ENGINE,
+      params: { counterFile: engineCalls(dir), delayMs: 1500 },
+    },
+    retry: { maxAttempts: 3, backoffMs: 100 },
+  }));
+  counter = engineCalls(root);
   await mkdir(join(root, 'media'));
   await makeSong(join(root, 'media', 'song.m4a'), 3, 6);
   await publishV1(
@@ -132,25 +130,19 @@ describe('SIGKILL during separation, then a restart', () => {
 
 describe('a worker stopped past its lease (SIGSTOP), then resumed', () => {
   it('finds its claim lost and discards its work; the job is done once, by the other worker', async () => {
-    const other = await makeRoot({});
-    const calls = join(other, 'engine-calls.txt');
+    const other = await makeRoot((dir) => ({
+      pollMs: 100,
+      leaseMs: 1500,
+      concurrency: 1,
+      variants: ['instrumental'],
+      engine: {
+        name: 'counting',
+        module: COUNTING_ENGINE,
+        params: { counterFile: engineCalls(dir), delayMs: 2500 },
+      },
+    }));
+    const calls = engineCalls(other);
     try {
-      const { writeFile } = await import('node:fs/promises');
-      const { stringify } = await import('yaml');
-      await writeFile(
-        join(other, 'config', 'instrumental-maker.yaml'),
-        stringify({
-          pollMs: 100,
-          leaseMs: 1500,
-          concurrency: 1,
-          variants: ['instrumental'],
-          engine: {
-            name: 'counting',
-            module: COUNTING_ENGINE,
-            params: { counterFile: calls, delayMs: 2500 },
-          },
-        }),
-      );
       await mkdir(join(other, 'media'));
       await makeSong(join(other, 'media', 'song.m4a'), 3, 8);
       await publishV1(

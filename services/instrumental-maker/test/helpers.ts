@@ -14,10 +14,17 @@ export const IMK = join(REPO, 'node_modules', '.bin', 'imk');
 export const COUNTING_ENGINE = fileURLToPath(new URL('./fixtures/counting-engine.ts', import.meta.url));
 
 /** A fresh root (queues/, outputs/, config/, state/) in the temp folder, with this worker config. */
-export async function makeRoot(config: Record<string, unknown>): Promise<string> {
+/** The counting engine's call log in a root made by makeRoot (one line per separation). */
+export const engineCalls = (root: string): string => join(root, 'engine-calls.txt');
+
+/** A fresh root with config/instrumental-maker.yaml; `config` may be built from the root's path. */
+export async function makeRoot(
+  config: Record<string, unknown> | ((root: string) => Record<string, unknown>),
+): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'imk-worker-'));
   await mkdir(join(root, 'config'), { recursive: true });
-  await writeFile(join(root, 'config', 'instrumental-maker.yaml'), stringify(config));
+  const settings = typeof config === 'function' ? config(root) : config;
+  await writeFile(join(root, 'config', 'instrumental-maker.yaml'), stringify(settings));
   // The disk guard must not pause a test because the CI disk is small.
   await writeFile(join(root, 'config', 'operations.yaml'), stringify({ diskGuard: { enabled: false } }));
   return root;

@@ -1,9 +1,9 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   COUNTING_ENGINE,
+  engineCalls,
   folderNames,
   imk,
   makeRoot,
@@ -22,18 +22,18 @@ async function setup(
   delayMs: number,
   jobs: string[],
 ): Promise<{ root: string; counter: string }> {
-  const dir = await makeRoot({});
-  const counter = join(dir, 'engine-calls.txt');
-  await writeFile(
-    join(dir, 'config', 'instrumental-maker.yaml'),
-    stringify({
-      pollMs: 100,
-      concurrency: 1,
-      gracePeriodMs,
-      variants: ['instrumental'],
-      engine: { name: 'counting', module: COUNTING_ENGINE, params: { counterFile: counter, delayMs } },
-    }),
-  );
+  const dir = await makeRoot((root) => ({
+    pollMs: 100,
+    concurrency: 1,
+    gracePeriodMs,
+    variants: ['instrumental'],
+    engine: {
+      name: 'counting',
+      module: COUNTING_ENGINE,
+      params: { counterFile: engineCalls(root), delayMs },
+    },
+  }));
+  const counter = engineCalls(dir);
   await mkdir(join(dir, 'media'));
   await makeSong(join(dir, 'media', 'song.m4a'), 3, 7);
   for (const id of jobs)
