@@ -18,6 +18,7 @@ import { createLogger } from '@imk/log';
 import { ReceiptStore, createSyncEngine, type BackendOptions } from '@imk/sync';
 import { startRcloneSftp, startS3rver, startSshd, writeJob } from '@imk/sync/testing';
 import { MiB, measure, summarize, timed, type Measure, type Summary } from './measure.ts';
+import { rerunOver1000 } from './rerun.ts';
 
 const TOTAL_MIB = Number(process.env.IMK_BENCH_SYNC_MIB ?? 1024);
 const FILES = Number(process.env.IMK_BENCH_SYNC_FILES ?? 16);
@@ -77,46 +78,6 @@ async function runOurs(backend: BackendOptions, root: string, state: string): Pr
   } finally {
     receipts.close();
   }
-}
-
-async function rerunOver1000(): Promise<{ artifacts: number; seconds: number }> {
-  const root = join(work, 'rerun');
-  const rerunOutputs = join(root, 'outputs');
-  for (let j = 0; j < 100; j++)
-    await writeJob(rerunOutputs, {
-      jobId: `job${j}`,
-      artifacts: Array.from({ length: 10 }, (_, a) => ({
-        path: `files/stems/s${a}.flac`,
-        kind: 'stems' as const,
-        variant: `s${a}`,
-        size: 256,
-      })),
-    });
-  const options = (receipts: ReceiptStore) => ({
-    outputsDir: rerunOutputs,
-    receipts,
-    remoteRoots: { stems: join(root, 'nas') },
-    backends: { nas: { type: 'local' as const, fsync: false } },
-    routes: [
-      { name: 'stems', match: { kind: 'stems' }, to: '${remoteRoots.stems}/{job_id}/', backend: 'nas' },
-    ],
-    logger,
-    concurrency: 4,
-  });
-  const file = join(root, 'state', 'nas-sync.sqlite');
-  let receipts = ReceiptStore.open({ file })!;
-  await createSyncEngine(options(receipts)).runPass();
-  receipts.close();
-  // As after a restart: a new process state, the receipts read back from disk.
-  receipts = ReceiptStore.open({ file })!;
-  let delivered = -1;
-  const seconds = await timed(async () => {
-    const summary = await createSyncEngine(options(receipts)).runPass();
-    delivered = summary.alreadyDelivered;
-    if (summary.delivered !== 0) throw new Error('the re-run sent something');
-  });
-  receipts.close();
-  return { artifacts: delivered, seconds: Number(seconds.toFixed(3)) };
 }
 
 interface Row {
@@ -389,7 +350,7 @@ async function main(): Promise<void> {
         against: reference.tool,
       });
     }
-    const rerun = await rerunOver1000();
+    const rerun = await rerunOver1000(join(work, 'rerun'), logger);
     const result = {
       bench: 'sync',
       artifacts: { files: FILES, bytes, mib: Number((bytes / MiB).toFixed(0)) },
