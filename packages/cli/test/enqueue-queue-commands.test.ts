@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueue } from '@imk/fsqueue';
+import { pngFile, sineFile } from '@imk/media/testing';
 
 const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const imk = (...args: string[]) => execa(process.execPath, [IMK, ...args], { reject: false });
@@ -13,26 +14,8 @@ describe('imk enqueue and imk queue ls', () => {
   let root = '';
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'imk-cli-enqueue-'));
-    await execa('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=f=440:d=1',
-      join(root, 'Some Band - Nice Song.wav'),
-    ]);
-    await execa('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=red:s=16x16',
-      '-frames:v',
-      '1',
-      join(root, 'art.png'),
-    ]);
+    await sineFile(join(root, 'Some Band - Nice Song.wav'), { channels: 1 });
+    await pngFile(join(root, 'art.png'), '16x16');
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
 

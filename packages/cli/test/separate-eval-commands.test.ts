@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { probeMedia } from '@imk/media';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ffmpeg } from '@imk/media/testing';
 
 const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 
@@ -17,15 +18,7 @@ describe('imk separate and imk eval', () => {
 
   it('separate: writes the chosen variants and the stems in the chosen format, with progress on stderr', async () => {
     const input = join(dir, 'My Song.flac');
-    await execa('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'aevalsrc=0.3*sin(2*PI*220*t)|0.3*sin(2*PI*330*t):s=44100:d=4',
-      input,
-    ]);
+    await ffmpeg('-f', 'lavfi', '-i', 'aevalsrc=0.3*sin(2*PI*220*t)|0.3*sin(2*PI*330*t):s=44100:d=4', input);
     const out = join(dir, 'out');
     const { stdout, stderr } = await execa(process.execPath, [
       IMK,

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import { promisify } from 'node:util';
 import { sha256File } from '@imk/fs-safe';
 import { createLogger, type Logger } from '@imk/log';
-
-const run = promisify(execFile);
+import { ffmpeg } from '@imk/media/testing';
 
 export const quietLogger = (): Logger =>
   createLogger('test', { destination: new Writable({ write: (_c, _e, done) => done() }), level: 'warn' });
@@ -27,28 +24,20 @@ export async function makeSong(file: string, seconds = 8): Promise<void> {
   const bass = '0.25*sin(2*PI*(55+27.5*(mod(floor(t*2),2)))*t)';
   const beat = '0.45*(random(0)*2-1)*exp(-25*mod(t,0.5))';
   const voice = '0.15*sin(2*PI*(440+30*sin(2*PI*5*t))*t)*(0.6+0.4*sin(2*PI*0.5*t))';
-  await run('ffmpeg', [
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-y',
+  await ffmpeg(
     '-f',
     'lavfi',
     '-i',
     `aevalsrc=exprs='${chord}*0.8+${bass}+${beat}+${voice}|${chord}*1.2+${bass}+${beat}*0.9+${voice}':s=44100:d=${seconds}`,
     ...(file.endsWith('.m4a') ? ['-c:a', 'aac', '-b:a', '160k'] : []),
     file,
-  ]);
+  );
 }
 
 /** A short real audio file made by ffmpeg (sine tones), in the given container by extension. */
 export async function makeAudio(file: string, seconds = 3, frequency = 440): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  await run('ffmpeg', [
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-y',
+  await ffmpeg(
     '-f',
     'lavfi',
     '-i',
@@ -63,7 +52,7 @@ export async function makeAudio(file: string, seconds = 3, frequency = 440): Pro
     '[a]',
     ...(file.endsWith('.m4a') ? ['-c:a', 'aac', '-b:a', '128k'] : []),
     file,
-  ]);
+  );
 }
 
 /** Publishes a finished job's outputs the way the worker does: files, then manifest.json (v1, valid). */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../util/free-port.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { syncError } from '../errors.ts';
@@ -34,19 +34,6 @@ export interface RcloneDaemonOptions {
   /** Global flags: --config, --retries, --bwlimit, the user's flags. */
   flags: readonly string[];
   env?: NodeJS.ProcessEnv;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 // setpriv --pdeathsig: the daemon gets SIGTERM if nas-sync itself dies (even by SIGKILL), so none is left behind.

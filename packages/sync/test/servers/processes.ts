@@ -1,20 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+export { freePort } from '../../src/util/free-port.ts';
 
 /** Waits until something accepts TCP connections on the port (and, if given, sends a greeting line). */
 export async function waitForPort(port: number, timeoutMs = 15_000, greeting?: RegExp): Promise<void> {
