@@ -1,5 +1,6 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathExists } from '@imk/fs-safe';
 import { readAttempts } from './bundle-state.ts';
 import {
   ARCHIVE_DIRS,
@@ -24,16 +25,6 @@ export interface QueueEntry {
 export type ArchiveState = keyof typeof ARCHIVE_DIRS;
 const ARCHIVE_STATES = Object.keys(ARCHIVE_DIRS) as ArchiveState[];
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
-
 export async function listNames(dir: string): Promise<string[]> {
   try {
     return await readdir(dir);
@@ -55,9 +46,9 @@ export async function findJobFolders(
 ): Promise<{ state: JobState; dir: string }[]> {
   const found: { state: JobState; dir: string }[] = [];
   const tmp = join(queueDir, tmpName(jobId));
-  if (await exists(tmp)) found.push({ state: 'tmp', dir: tmp });
+  if (await pathExists(tmp)) found.push({ state: 'tmp', dir: tmp });
   const ready = join(queueDir, readyName(jobId));
-  if (await exists(ready)) found.push({ state: 'ready', dir: ready });
+  if (await pathExists(ready)) found.push({ state: 'ready', dir: ready });
   for (const name of await listNames(join(queueDir, CLAIMED_DIR))) {
     if (parseTokenName(name)?.jobId === jobId)
       found.push({ state: 'claimed', dir: join(queueDir, CLAIMED_DIR, name) });
@@ -65,7 +56,7 @@ export async function findJobFolders(
   for (const state of ARCHIVE_STATES) {
     const archive = join(queueDir, ARCHIVE_DIRS[state]);
     const plain = join(archive, readyName(jobId));
-    if (await exists(plain)) found.push({ state, dir: plain });
+    if (await pathExists(plain)) found.push({ state, dir: plain });
     if (!thorough) continue;
     for (const name of await listNames(archive)) {
       if (parseTokenName(name)?.jobId === jobId) found.push({ state, dir: join(archive, name) });

@@ -1,18 +1,8 @@
-import { lstat, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
-import { fsyncDir } from '@imk/fs-safe';
+import { fsyncDir, pathExists } from '@imk/fs-safe';
 import { readyName, tokenName } from './names.ts';
-
-export async function pathExists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
 
 /** The `token` field of a JSON file the queue wrote (state, result, error, rejection), or undefined. */
 export async function tokenIn(path: string): Promise<string | undefined> {

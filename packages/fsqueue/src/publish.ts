@@ -13,7 +13,7 @@ import {
 } from '@imk/protocol';
 import type { ValidationProblem } from '@imk/protocol';
 import { findJobFolders } from './find-job.ts';
-import { pathExists } from './moves.ts';
+import { pathExists } from '@imk/fs-safe';
 import { readyName, tmpName } from './names.ts';
 
 /** A file to put in the bundle: copied (or moved) from `source`, or written from `data`. */

@@ -7,7 +7,7 @@ import { readBundleState } from './bundle-state.ts';
 import { HeldClaim, giveBack, rejectFolder, returnToReady } from './claim.ts';
 import { checkConsumerId, defaultConsumerId, tokenFactory, type QueueContext } from './context.ts';
 import { countJobs, listQueueJobs } from './inspect.ts';
-import { pathExists } from './moves.ts';
+import { pathExists } from '@imk/fs-safe';
 import { CLAIMED_DIR, parseReadyName, tokenName } from './names.ts';
 import { ReadyIndex, type Candidate } from './ready-index.ts';
 import { LeaseObserver } from './recover.ts';

@@ -7,7 +7,8 @@ import { returnToReady, writeControlFile } from './claim.ts';
 import { consumerOfToken, type QueueContext } from './context.ts';
 import { listNames } from './find-job.ts';
 import { NO_LEASE, readLease } from './lease.ts';
-import { archiveFolder, moveOwned, pathExists } from './moves.ts';
+import { pathExists } from '@imk/fs-safe';
+import { archiveFolder, moveOwned } from './moves.ts';
 import {
   CLAIMED_DIR,
   ERROR_FILE,

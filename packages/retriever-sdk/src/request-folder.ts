@@ -1,7 +1,7 @@
-import { appendFile, mkdir, readFile, readdir, rename, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rename } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import { writeFileAtomic } from '@imk/fs-safe';
+import { pathExists, writeFileAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
 import { createStabilityTracker, listFiles } from './stable-files.ts';
@@ -165,15 +165,6 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
 async function freeName(dir: string, stem: string, ext: string): Promise<string> {
   for (let n = 1; ; n++) {
     const candidate = join(dir, n === 1 ? `${stem}${ext}` : `${stem}-${n}${ext}`);
-    if (!(await exists(candidate)) && !(await exists(`${candidate}.reason`))) return candidate;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
+    if (!(await pathExists(candidate)) && !(await pathExists(`${candidate}.reason`))) return candidate;
   }
 }

@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import { sha256File, writeFileAtomic } from '@imk/fs-safe';
+import { pathExists, sha256File, writeFileAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { createBundle, createStabilityTracker, extractCover, listFiles, makeJobId } from '@imk/retriever-sdk';
@@ -116,7 +116,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     const stem = name.slice(0, name.length - ext.length);
     for (let n = 1; ; n++) {
       const target = join(dir, n === 1 ? name : `${stem} (${n})${ext}`);
-      if (await exists(target)) continue;
+      if (await pathExists(target)) continue;
       await rename(join(settings.dir, name), target);
       return target;
     }
@@ -151,13 +151,4 @@ function readablePart(stem: string): string {
     .slice(0, 40)
     .replace(/[._]+$/, '');
   return safe || 'file';
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

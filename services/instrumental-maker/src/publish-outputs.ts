@@ -1,7 +1,7 @@
-import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { fsyncDir, fsyncTree, writeJsonAtomic } from '@imk/fs-safe';
+import { fsyncDir, fsyncTree, pathExists, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import type { Manifest } from '@imk/protocol';
 
@@ -52,16 +52,6 @@ export interface PublishedOutputs {
   replaced?: string;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
-
 function stamp(date = new Date()): string {
   return date
     .toISOString()
@@ -87,7 +77,7 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
   }
   const final = join(outputsDir, jobId);
   let replaced: string | undefined;
-  if (await exists(final)) {
+  if (await pathExists(final)) {
     const aside = join(outputsDir, REPLACED_DIR);
     await mkdir(aside, { recursive: true });
     replaced = join(aside, `${jobId}@${stamp()}`);
