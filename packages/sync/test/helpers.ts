@@ -10,11 +10,11 @@ export function testLogger(): Logger {
 }
 
 /** A logger whose JSON lines are collected, for tests that check what was logged. */
-export function capturingLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
+export function capturingLogger(name = 'test'): { logger: Logger; lines: () => Record<string, unknown>[] } {
   const out = new PassThrough();
   const chunks: string[] = [];
   out.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  const logger = createLogger('test', { destination: out, level: 'debug' });
+  const logger = createLogger(name, { destination: out, level: 'debug' });
   return {
     logger,
     lines: () =>

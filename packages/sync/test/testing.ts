@@ -2,4 +2,5 @@
 // and output-folder fixtures.
 export * from './servers/index.ts';
 export { audioJob, writeJob } from './fixtures.ts';
+export { capturingLogger } from './helpers.ts';
 export type { FixtureArtifact, FixtureJob } from './fixtures.ts';

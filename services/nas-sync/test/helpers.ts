@@ -1,8 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { createLogger, type Logger } from '@imk/log';
+import { capturingLogger as captureLines } from '@imk/sync/testing';
 
 /** A temp root with config/, outputs/ and a NAS folder. */
 export async function tempRoot(): Promise<{
@@ -27,20 +26,7 @@ export async function writeConfig(root: string, yaml: string): Promise<void> {
 }
 
 /** A logger whose JSON lines are kept for assertions. */
-export function capturingLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
-  const out = new PassThrough();
-  const chunks: string[] = [];
-  out.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  return {
-    logger: createLogger('nas-sync', { destination: out, level: 'debug' }),
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
+export const capturingLogger = () => captureLines('nas-sync');
 
 /** A minimal enabled config delivering audio to a local folder. */
 export function localConfig(nas: string, extra = ''): string {
