@@ -1,6 +1,7 @@
 import { format, resolveConfig } from 'prettier';
 import { z } from 'zod';
 import { OPERATIONS_SERVICE, OperationsConfigSchema } from '@imk/ops';
+import { PATHS_CONFIG, PathsConfigSchema } from '@imk/config';
 import { SERVICES, loadService } from './services.ts';
 
 /** One config file: `config/<service>.yaml`, with `IMK_<SERVICE>__…` env overrides. */
@@ -18,6 +19,12 @@ export async function configFiles(): Promise<ConfigFile[]> {
     const { configSchema } = await loadService(entry.name);
     files.push({ service: entry.name, description: entry.description, schema: configSchema });
   }
+  files.push({
+    service: PATHS_CONFIG,
+    description:
+      'where `queues/` and `outputs/` live, when not under the root (a shared mount for several hosts, or an existing layout kept in place)',
+    schema: PathsConfigSchema,
+  });
   files.push({
     service: OPERATIONS_SERVICE,
     description:

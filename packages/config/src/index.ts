@@ -1,4 +1,4 @@
-export { loadServiceConfig } from './load-config.ts';
+export { checkServiceConfig, configFile, loadServiceConfig } from './load-config.ts';
 export type { LoadConfigOptions, LoadedConfig } from './load-config.ts';
 export { validateConfig } from './validate-config.ts';
 export type { ConfigProblem, ConfigResult } from './validate-config.ts';
@@ -6,5 +6,5 @@ export { applyEnvOverrides } from './env-overrides.ts';
 export type { EnvOverride } from './env-overrides.ts';
 export { findUnknownKeys } from './schema-walk.ts';
 export type { UnknownKey } from './schema-walk.ts';
-export { QUEUE_NAMES, resolvePaths } from './paths.ts';
-export type { ImkPaths } from './paths.ts';
+export { PATHS_CONFIG, PathsConfigSchema, QUEUE_NAMES, resolvePaths } from './paths.ts';
+export type { ImkPaths, PathsConfig } from './paths.ts';

@@ -30,11 +30,33 @@ export interface LoadedConfig<T> {
 export async function loadServiceConfig<S extends z.ZodType>(
   options: LoadConfigOptions<S>,
 ): Promise<LoadedConfig<z.output<S>>> {
-  const file = join(options.root, 'config', `${options.service}.yaml`);
-  let raw: unknown = {};
-  let found: string | undefined = file;
+  const file = configFile(options.root, options.service);
+  let text: string | undefined;
   try {
-    const text = await readFile(file, 'utf8');
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return checkServiceConfig(options, text);
+}
+
+/** `config/<service>.yaml` under the root. */
+export function configFile(root: string, service: string): string {
+  return join(root, 'config', `${service}.yaml`);
+}
+
+/**
+ * The pure part of {@link loadServiceConfig}: YAML text (undefined when there is no file) to a checked
+ * config, with env overrides applied. Synchronous, for settings needed before anything async runs.
+ */
+export function checkServiceConfig<S extends z.ZodType>(
+  options: LoadConfigOptions<S>,
+  text: string | undefined,
+): LoadedConfig<z.output<S>> {
+  const file = configFile(options.root, options.service);
+  const found = text === undefined ? undefined : file;
+  let raw: unknown = {};
+  if (text !== undefined) {
     try {
       raw = parseYaml(text) ?? {};
     } catch (error) {
@@ -43,9 +65,6 @@ export async function loadServiceConfig<S extends z.ZodType>(
         details: { file },
       });
     }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    found = undefined;
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ImkError('CONFIG_INVALID', `${file}: expected a mapping of settings at the top level`, {

@@ -7,6 +7,10 @@ import type { ArtifactRecord, JobFacts } from './types.ts';
 export interface RebuildLedgerOptions {
   /** The folder holding queues/, outputs/ and state/. */
   root: string;
+  /** The queue folders, when not `<root>/queues` (see `resolvePaths`). */
+  queues?: string;
+  /** The outputs folder, when not `<root>/outputs`. */
+  outputs?: string;
   /** The ledger file. @default <root>/state/ledger.sqlite */
   file?: string;
 }
@@ -120,8 +124,8 @@ function recordManifest(ledger: Ledger, seen: SeenManifest, known: boolean): num
  * so readers see the old ledger or the new one.
  */
 export async function rebuildLedger(options: RebuildLedgerOptions): Promise<RebuildResult> {
-  const folders = await scanQueues(join(options.root, 'queues'));
-  const { manifests, problems } = await scanOutputs(join(options.root, 'outputs'));
+  const folders = await scanQueues(options.queues ?? join(options.root, 'queues'));
+  const { manifests, problems } = await scanOutputs(options.outputs ?? join(options.root, 'outputs'));
   folders.sort((a, b) => a.at.localeCompare(b.at));
   const ledger = openLedger({ root: options.root, file: options.file });
   try {

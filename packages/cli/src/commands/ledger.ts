@@ -11,7 +11,7 @@ export function registerLedger(program: Command): void {
       .description('rebuild the job ledger from queues/ and outputs/ alone (the folders are the truth)'),
   ).action(async (options: { root?: string; json?: boolean }) => {
     const { paths } = contextFrom(options);
-    const result = await rebuildLedger({ root: paths.root });
+    const result = await rebuildLedger({ root: paths.root, queues: paths.queues, outputs: paths.outputs });
     if (options.json) return print(JSON.stringify(result, null, 2));
     print(
       `rebuilt ${result.file}: ${result.jobs} jobs from ${result.folders} queue folders and ${result.manifests} manifests (${result.artifacts} artifacts)`,
