@@ -152,6 +152,16 @@ export class HeldClaim implements Claim {
     if (!alive && !this.settling && !this.settled) this.markLost('heartbeat found the claim folder gone');
   }
 
+  /**
+   * Beats the lease now and says whether the claim is still ours on disk, not only as last seen: a holder
+   * that was stopped (SIGSTOP, a VM pause, a hung mount) past its lease learns here, before it makes
+   * anything visible, that an observer took the job back.
+   */
+  async confirm(): Promise<boolean> {
+    if (!this.lost && !this.settling && !this.settled) await this.heartbeat();
+    return !this.lost;
+  }
+
   async complete(info: Record<string, unknown> = {}): Promise<void> {
     await this.settle(async () => {
       const doc = {

@@ -185,6 +185,23 @@ describe('leases within one process', () => {
     expect((await findJob(queueDir, 'orphan'))?.state).toBe('succeeded');
   });
 
+  it('confirm() answers from disk: a holder that has not heartbeaten since its claim was taken learns it at once', async () => {
+    await publishTiny(queueDir, 'paused');
+    // Heartbeats far apart: like a process stopped (SIGSTOP) past the lease, that has just resumed.
+    const holder = open({ consumerId: 'holder', leaseMs: 200, heartbeatMs: 150, maintenance: false });
+    const claim = await holder.claim();
+    expect(await claim!.confirm()).toBe(true);
+    await holder.close();
+    const observer = open({ consumerId: 'observer', leaseMs: 100, maintenance: false });
+    await observer.recoverExpired();
+    await sleep(150);
+    expect(await observer.recoverExpired()).toBe(1);
+    expect(claim!.isLost()).toBe(false); // no heartbeat ran since
+    expect(await claim!.confirm()).toBe(false);
+    expect(claim!.isLost()).toBe(true);
+    expect((await findJob(queueDir, 'paused'))?.state).toBe('ready');
+  });
+
   it('keeps a heartbeating claim', async () => {
     await publishTiny(queueDir, 'alive');
     const holder = open({ leaseMs: 150, heartbeatMs: 40, maintenance: false });

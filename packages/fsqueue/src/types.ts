@@ -89,6 +89,11 @@ export interface Claim {
   readonly attempt: number;
   /** True once a heartbeat found the claim is no longer ours: discard the work. */
   isLost(): boolean;
+  /**
+   * Beats the lease now and resolves false when the claim is no longer ours on disk. Call it right before
+   * making work visible (publishing outputs): isLost() only knows what the last heartbeat found.
+   */
+  confirm(): Promise<boolean>;
   /** Archive as succeeded (imk-result.json holds `info`). ImkError CLAIM_LOST if lost. */
   complete(info?: Record<string, unknown>): Promise<void>;
   /** Retry (back to ready, attempt + 1) or archive as failed with imk-error.json. ImkError CLAIM_LOST if lost. */

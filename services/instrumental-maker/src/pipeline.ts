@@ -86,7 +86,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
         jobId: claim.jobId,
         partialDir,
         manifest,
-        isLost: () => claim.isLost(),
+        stillHeld: () => claim.confirm(),
         logger: input.logger,
       }),
     );

@@ -41,8 +41,11 @@ export interface PublishOutputsOptions {
   jobId: string;
   partialDir: string;
   manifest: Manifest;
-  /** Checked right before the folder becomes visible: a lost claim's work is discarded. */
-  isLost: () => boolean;
+  /**
+   * Asked right before the folder becomes visible, and answered from disk (Claim.confirm): a claim taken
+   * back while this worker was stopped past its lease is discarded, never published over the new holder's.
+   */
+  stillHeld: () => Promise<boolean>;
   logger?: Logger;
 }
 
@@ -68,7 +71,7 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
   const { outputsDir, jobId, partialDir } = options;
   await fsyncTree(partialDir);
   await writeJsonAtomic(join(partialDir, MANIFEST_FILE), options.manifest);
-  if (options.isLost()) {
+  if (!(await options.stillHeld())) {
     await rm(partialDir, { recursive: true, force: true });
     throw new ImkError(
       'CLAIM_LOST',
