@@ -1,0 +1,213 @@
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishBundle } from '@imk/fsqueue';
+import type { JobDetail } from '@imk/ledger';
+import { ManifestSchema } from '@imk/protocol';
+import { sshfsUsable, startSshd, type SshdServer } from '@imk/sync/testing';
+import { COUNTING_ENGINE, jobDetail, makeSong, removeRoot, waitFor } from './helpers.ts';
+import { addNetns, claimsOf, deleteNetns, makeHost, netnsUsable, type Host } from './multi-host/hosts.ts';
+import { watchOutputs, type OutputsWatch } from './multi-host/watch-outputs.ts';
+
+// Three hosts share queues/ and outputs/ on one export, each through its own sshfs mount (its own SFTP
+// session and caches) of a real sshd on loopback, each with its own local root, config/ and state/
+// (ledger), and each worker in a network namespace of its own where `ip netns` works. 60 jobs are done
+// exactly once while one host is SIGKILLed mid-job and another is SIGSTOPped past its lease and resumed.
+const JOBS = 60;
+const LEASE_MS = 4000;
+const QUEUE = 'other';
+
+let server: SshdServer;
+let work: string;
+let exportDir: string;
+let useNetns = false;
+const hosts: Host[] = [];
+const namespaces: string[] = [];
+const ids = Array.from({ length: JOBS }, (_, i) => `mh${String(i).padStart(2, '0')}`);
+
+beforeAll(async () => {
+  if (!(await sshfsUsable()))
+    throw new Error('sshfs, fusermount3 or /dev/fuse is missing: run scripts/system-deps.sh as root');
+  useNetns = await netnsUsable();
+  if (!useNetns)
+    console.warn(
+      'multi-host test: `ip netns` is not usable here (not root?); the hosts run as plain processes',
+    );
+  server = await startSshd();
+  exportDir = join(server.dataDir, 'export');
+  work = await mkdtemp(join(tmpdir(), 'imk-multihost-'));
+  const songs = [0, 1, 2].map((seed) => join(work, `song${seed}.m4a`));
+  await mkdir(exportDir, { recursive: true });
+  await Promise.all(songs.map((song, seed) => makeSong(song, 1, seed + 3)));
+  // Published on the file server's side, as a producer on the NAS would; the hosts only claim.
+  for (const [i, id] of ids.entries())
+    await publishBundle({
+      queueDir: join(exportDir, 'queues', QUEUE),
+      job: { job_id: id, source_type: 'local', title: `Song ${i}`, audio_path: 'song.m4a' },
+      files: [{ name: 'song.m4a', source: songs[i % songs.length]! }],
+    });
+  for (const name of ['a', 'b', 'c']) {
+    const netns = useNetns ? `imk-mh-${process.pid}-${name}` : undefined;
+    if (netns) {
+      await addNetns(netns);
+      namespaces.push(netns);
+    }
+    const settings = { leaseMs: LEASE_MS, pollMs: 500, engineModule: COUNTING_ENGINE, engineDelayMs: 500 };
+    hosts.push(await makeHost(name, server, exportDir, settings, netns));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  for (const host of hosts) {
+    host.signal('SIGCONT');
+    host.signal('SIGKILL');
+    await host.worker?.catch(() => undefined);
+  }
+  for (const host of hosts) await host.mount.unmount();
+  for (const name of namespaces) await deleteNetns(name);
+  await server?.stop();
+  for (const host of hosts) await removeRoot(host.root);
+  if (work) await rm(work, { recursive: true, force: true });
+}, 60_000);
+
+const queueDir = () => join(exportDir, 'queues', QUEUE);
+const list = (dir: string) => readdir(dir).catch(() => [] as string[]);
+const jobIdOf = (name: string) => name.slice('job_'.length).split('@')[0]!;
+const readyIds = async () =>
+  (await list(queueDir())).filter((n) => n.startsWith('job_') && !n.endsWith('.tmp')).map(jobIdOf);
+const succeededIds = async () => (await list(join(queueDir(), 'succeeded'))).map(jobIdOf);
+
+/** A host's ledger record of a job, or undefined when that host never ran it. */
+async function ledgerOf(host: Host, id: string): Promise<JobDetail | undefined> {
+  try {
+    return await jobDetail(host.root, id);
+  } catch {
+    return undefined;
+  }
+}
+
+async function resultOf(id: string): Promise<{ attempt: number; consumer: string }> {
+  const name = (await list(join(queueDir(), 'succeeded'))).find((n) => jobIdOf(n) === id);
+  if (!name) throw new Error(`job ${id} is not in succeeded/`);
+  const text = await readFile(join(queueDir(), 'succeeded', name, 'imk-result.json'), 'utf8');
+  return JSON.parse(text) as { attempt: number; consumer: string };
+}
+
+/** Waits until the host's worker is inside the engine on a claim of its own; returns that job id. */
+async function midJob(host: Host, callsBefore: number): Promise<string> {
+  let claimed: string[] = [];
+  await waitFor(
+    async () => {
+      if ((await host.engineCalls()) <= callsBefore) return false;
+      claimed = await claimsOf(host, join(host.mount.path, 'queues', QUEUE, 'claimed'));
+      return claimed.length === 1;
+    },
+    180_000,
+    `host ${host.name} to be separating`,
+  );
+  return jobIdOf(claimed[0]!);
+}
+
+describe('three hosts sharing queues/ and outputs/ over sshfs', () => {
+  it('do 60 jobs exactly once through a SIGKILL and a SIGSTOP past the lease, never showing a partial output', async () => {
+    const [a, b] = hosts as [Host, Host, Host];
+    const watches: OutputsWatch[] = hosts.map((h) =>
+      watchOutputs(h.name, join(h.mount.path, 'outputs'), 250),
+    );
+    for (const host of hosts) host.start();
+    // Each worker runs in its own network namespace (nsenter joins it before exec'ing the worker).
+    if (useNetns)
+      for (const host of hosts)
+        await waitFor(async () => (await host.inOwnNetns()) === true, 20_000, `${host.name}'s netns`);
+
+    // Host a is killed in the middle of a job: the job waits out the lease, another host takes it back,
+    // and a comes back (a reboot) with a new worker.
+    const killedJob = await midJob(a, 0);
+    const killedPid = a.pid();
+    a.signal('SIGKILL');
+    await a.worker;
+    await waitFor(
+      async () => (await list(join(queueDir(), 'claimed'))).every((n) => !n.includes(`-${killedPid}-`)),
+      LEASE_MS * 6 + 30_000,
+      `another host to take back job ${killedJob} after the killed host's lease`,
+    );
+    a.start();
+
+    // Near the end (so that the job taken back is soon done again), host b is stopped in the middle of a
+    // job, long enough for its lease to expire and another host to take the job over and finish it;
+    // then b resumes and must discard its work.
+    await waitFor(async () => (await readyIds()).length <= 6, 900_000, 'the backlog to shrink');
+    const stoppedJob = await midJob(b, await b.engineCalls());
+    const stoppedPid = b.pid();
+    b.signal('SIGSTOP');
+    await waitFor(
+      async () => (await succeededIds()).includes(stoppedJob),
+      LEASE_MS * 6 + 60_000,
+      `another host to finish job ${stoppedJob} that the stopped host b held`,
+    );
+    b.signal('SIGCONT');
+    await waitFor(
+      async () =>
+        (await ledgerOf(b, stoppedJob))?.events.some((e) => e.message === 'claim lost; work discarded') ??
+        false,
+      30_000,
+      `resumed host b to discard its work on ${stoppedJob}`,
+    );
+
+    await waitFor(async () => (await succeededIds()).length >= JOBS, 300_000, 'all 60 jobs to succeed').catch(
+      async (error: unknown) => {
+        const state = await Promise.all(
+          ['', 'claimed', 'succeeded', 'failed'].map((d) => list(join(queueDir(), d))),
+        );
+        const logs = await Promise.all(hosts.map(async (h) => `--- host ${h.name}\n${await h.logTail()}`));
+        throw new Error(
+          `${(error as Error).message}; queue: ${state.map((s) => s.length).join('/')}\n${logs.join('\n')}`,
+        );
+      },
+    );
+    for (const host of hosts) host.signal('SIGTERM');
+    const exits = await Promise.all(hosts.map((h) => h.worker!));
+    for (const [i, exit] of exits.entries()) expect(exit.exitCode, await hosts[i]!.logTail()).toBe(0);
+    const problems = (await Promise.all(watches.map((w) => w.stop()))).flat();
+
+    // Exactly once: one succeeded archive per job, one complete output folder per job, nothing left over.
+    const succeeded = await succeededIds();
+    expect(succeeded.sort()).toEqual(ids);
+    for (const state of ['claimed', 'failed', 'rejected'])
+      expect(await list(join(queueDir(), state)), state).toEqual([]);
+    expect((await list(queueDir())).filter((n) => n.startsWith('job_'))).toEqual([]);
+    const outputs = join(exportDir, 'outputs');
+    expect((await list(outputs)).sort()).toEqual(ids);
+    for (const id of ids) {
+      const text = await readFile(join(outputs, id, 'manifest.json'), 'utf8');
+      expect(ManifestSchema.parse(JSON.parse(text)).job_id).toBe(id);
+      // What every mount saw first is what is there now: nothing was published over it.
+      for (const watch of watches) if (watch.firstSeen.has(id)) expect(watch.firstSeen.get(id)).toBe(text);
+    }
+    expect(problems).toEqual([]);
+    for (const watch of watches) expect(watch.polls()).toBeGreaterThan(20);
+
+    // The killed host's job: taken back after the lease and done by another host, on attempt 2.
+    const killed = await resultOf(killedJob);
+    // (the stopped host may have held the killed job's second attempt: then it took a third)
+    expect(killed.attempt).toBe(stoppedJob === killedJob ? 3 : 2);
+    expect(killed.consumer).not.toContain(`-${killedPid}-`);
+    // The stopped host's job: done by another host; the resumed host's work was discarded.
+    const stopped = await resultOf(stoppedJob);
+    expect(stopped.consumer).not.toContain(`-${stoppedPid}-`);
+    expect(stopped.attempt).toBe(stoppedJob === killedJob ? 3 : 2);
+
+    // The engine ran once per job, plus the two separations that were interrupted.
+    const calls = (await Promise.all(hosts.map((h) => h.engineCalls()))).reduce((x, y) => x + y, 0);
+    expect(calls).toBe(JOBS + 2);
+    // Each host's own ledger (local state/) records the jobs it did; together, each job once.
+    let done = 0;
+    for (const host of hosts)
+      for (const id of ids) {
+        const detail = await ledgerOf(host, id);
+        done += detail?.events.filter((e) => e.state === 'succeeded').length ?? 0;
+      }
+    expect(done).toBe(JOBS);
+  }, 1_500_000);
+});
