@@ -33,7 +33,13 @@ const conformanceModel = join(conformanceDir, 'identity.onnx');
 writeFileSync(conformanceModel, identityGraph(small));
 writeFileSync(
   join(conformanceDir, 'identity.json'),
-  JSON.stringify({ compensate: 1.01, mdx_dim_f_set: 1024, mdx_dim_t_set: 4, mdx_n_fft_scale_set: 2048, primary_stem: 'Instrumental' }),
+  JSON.stringify({
+    compensate: 1.01,
+    mdx_dim_f_set: 1024,
+    mdx_dim_t_set: 4,
+    mdx_n_fft_scale_set: 2048,
+    primary_stem: 'Instrumental',
+  }),
 );
 describeEngineConformance('mdx', () => createMdxEngine({ model: conformanceModel }));
 
@@ -139,11 +145,25 @@ describe('mdx engine', () => {
       short,
     );
     const scaled = await separate(
-      await writeModel(join(dir, 'comp.onnx'), identityGraph(shape), { ...shape, primaryStem: 'Vocals', compensate: 1.022 }),
+      await writeModel(join(dir, 'comp.onnx'), identityGraph(shape), {
+        ...shape,
+        primaryStem: 'Vocals',
+        compensate: 1.022,
+      }),
       short,
     );
-    expect(residualDb(half.vocals, ident.vocals.map((c) => c.map((v) => v * 0.5)))).toBeLessThan(-120);
-    expect(residualDb(scaled.vocals, ident.vocals.map((c) => c.map((v) => v * 1.022)))).toBeLessThan(-120);
+    expect(
+      residualDb(
+        half.vocals,
+        ident.vocals.map((c) => c.map((v) => v * 0.5)),
+      ),
+    ).toBeLessThan(-120);
+    expect(
+      residualDb(
+        scaled.vocals,
+        ident.vocals.map((c) => c.map((v) => v * 1.022)),
+      ),
+    ).toBeLessThan(-120);
   }, 60_000);
 
   describe('matches UVR formulas computed independently (plain DFT, float64)', () => {
@@ -165,17 +185,21 @@ describe('mdx engine', () => {
       ],
     ];
     for (const [label, graph, formula] of cases)
-      it(label, async () => {
-        const model = await writeModel(join(dir, `${label.replace(/\W+/g, '-')}.onnx`), graph(shape), {
-          ...shape,
-          primaryStem: 'Vocals',
-          compensate: 1.03,
-        });
-        const { vocals } = await separate(model, excerpt);
-        const expected = referenceDemix(mix, { ...shape, compensate: 1.03 }, formula);
-        expect(vocals[0]!.length).toBe(expected[0]!.length);
-        expect(residualDb(vocals, expected)).toBeLessThan(-90);
-      }, 120_000);
+      it(
+        label,
+        async () => {
+          const model = await writeModel(join(dir, `${label.replace(/\W+/g, '-')}.onnx`), graph(shape), {
+            ...shape,
+            primaryStem: 'Vocals',
+            compensate: 1.03,
+          });
+          const { vocals } = await separate(model, excerpt);
+          const expected = referenceDemix(mix, { ...shape, compensate: 1.03 }, formula);
+          expect(vocals[0]!.length).toBe(expected[0]!.length);
+          expect(residualDb(vocals, expected)).toBeLessThan(-90);
+        },
+        120_000,
+      );
   });
 
   it("hashes a model as UVR does: MD5 of the last 10,240,000 bytes, or of a smaller file's whole", async () => {
@@ -183,7 +207,9 @@ describe('mdx engine', () => {
     const bytes = randomBytes(12 * 1024 * 1024);
     await writeFile(big, bytes);
     expect(MDX_HASH_TAIL_BYTES).toBe(10_240_000);
-    const tail = createHash('md5').update(bytes.subarray(bytes.length - 10_240_000)).digest('hex');
+    const tail = createHash('md5')
+      .update(bytes.subarray(bytes.length - 10_240_000))
+      .digest('hex');
     expect(mdxModelHash(big)).toBe(tail);
     expect(mdxModelHash(big)).not.toBe(createHash('md5').update(bytes).digest('hex'));
     const smallFile = join(dir, 'small.onnx');
@@ -212,7 +238,11 @@ describe('mdx engine', () => {
 
   it('refuses a model whose input shape disagrees with its parameters before reading any audio', async () => {
     const shape = { nFft: 2048, dimF: 1024, dimT: 16 };
-    const model = await writeModel(join(dir, 'wrong.onnx'), identityWithDims(shape, ['batch', 4, 2048, 16]), shape);
+    const model = await writeModel(
+      join(dir, 'wrong.onnx'),
+      identityWithDims(shape, ['batch', 4, 2048, 16]),
+      shape,
+    );
     const workDir = join(dir, 'wrong');
     await mkdir(workDir);
     const error = await createMdxEngine({ model })
@@ -227,7 +257,9 @@ describe('mdx engine', () => {
     const model = await writeModel(join(dir, 'corrupt.onnx'), identityGraph(shape).subarray(0, 40), shape);
     const workDir = join(dir, 'corrupt');
     await mkdir(workDir);
-    const error = await createMdxEngine({ model }).separate({ input: short, workDir }).catch((e: unknown) => e);
+    const error = await createMdxEngine({ model })
+      .separate({ input: short, workDir })
+      .catch((e: unknown) => e);
     expect(isImkError(error, 'MODEL_INVALID')).toBe(true);
     expect((error as Error).message).toContain('corrupt.onnx');
   });

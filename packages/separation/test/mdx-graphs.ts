@@ -31,7 +31,12 @@ function valueInfo(name: string, shape: GraphShape, dims?: (number | string)[]):
   };
 }
 
-function modelBytes(shape: GraphShape, nodes: Node[], initializer: onnx.ITensorProto[] = [], inputDims?: (number | string)[]): Uint8Array {
+function modelBytes(
+  shape: GraphShape,
+  nodes: Node[],
+  initializer: onnx.ITensorProto[] = [],
+  inputDims?: (number | string)[],
+): Uint8Array {
   const model = proto.ModelProto.create({
     irVersion: 8,
     producerName: 'imk-test',

@@ -45,7 +45,9 @@ const TWO_STEM_PRIMARIES = ['Vocals', 'Instrumental'] as const;
 export function createMdxEngine(options: MdxEngineOptions): SeparationEngine {
   const parsed = MdxEngineOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const errors = parsed.error.issues.map((i) => `${['mdx', ...i.path.map(String)].join('.')}: ${i.message}`);
+    const errors = parsed.error.issues.map(
+      (i) => `${['mdx', ...i.path.map(String)].join('.')}: ${i.message}`,
+    );
     throw new ImkError('INVALID_ENGINE_OPTIONS', `invalid mdx engine options: ${errors.join('; ')}`);
   }
   const config = parsed.data;
@@ -134,9 +136,7 @@ async function separateMdx(
       return a;
     });
     pending.dropBefore(from + n);
-    const other = [0, 1].map((c) =>
-      held[2 + c]!.map((v, i) => v - stems.drums[c]![i]! - stems.bass[c]![i]!),
-    );
+    const other = [0, 1].map((c) => held[2 + c]!.map((v, i) => v - stems.drums[c]![i]! - stems.bass[c]![i]!));
     await writers.write({ vocals: [held[0]!, held[1]!], drums: stems.drums, bass: stems.bass, other });
   }
 

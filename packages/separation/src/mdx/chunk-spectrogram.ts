@@ -24,7 +24,12 @@ export interface ChunkSpectrogram {
 /** UVR zeroes the lowest three bins of the input (`spek[:, :, :3, :] *= 0`). */
 export const MDX_ZEROED_BINS = 3;
 
-export function createChunkSpectrogram(nFft: number, hop: number, dimF: number, dimT: number): ChunkSpectrogram {
+export function createChunkSpectrogram(
+  nFft: number,
+  hop: number,
+  dimF: number,
+  dimT: number,
+): ChunkSpectrogram {
   const bins = nFft / 2 + 1;
   if (!Number.isInteger(bins) || dimF > bins || dimF <= MDX_ZEROED_BINS || nFft < hop || dimT < 2)
     throw new ImkError(
@@ -46,54 +51,60 @@ export function createChunkSpectrogram(nFft: number, hop: number, dimF: number, 
   // torch.istft divides by the overlap-added squared window; it is the same for every chunk.
   const padded = chunkSize + nFft;
   const envelope = new Float64Array(padded);
-  for (let t = 0; t < dimT; t++) for (let m = 0; m < nFft; m++) envelope[t * hop + m] = envelope[t * hop + m]! + window[m]! ** 2;
+  for (let t = 0; t < dimT; t++)
+    for (let m = 0; m < nFft; m++) envelope[t * hop + m] = envelope[t * hop + m]! + window[m]! ** 2;
   const inverseGain = new Float32Array(chunkSize);
   for (let i = 0; i < chunkSize; i++) inverseGain[i] = 1 / envelope[half + i]!;
-  const frame = new Float32Array(nFft);
   const spectrum = new Float32Array(nFft);
+  const padded2 = new Float32Array(padded);
   const acc = new Float32Array(padded);
+  const allBins = new Float32Array(bins).fill(1);
+  // The inverse FFT is unscaled in inverseMaskedAdd: its 1/n goes into the synthesis window.
+  const synthesis = window.map((w) => w / nFft);
 
   function forwardChannel(x: Float32Array, out: Float32Array, re: number, im: number): void {
+    // torch's center=True pads n_fft/2 on each side by reflection (the edge sample is not repeated).
+    padded2.set(x.subarray(0, chunkSize), half);
+    for (let i = 1; i <= half; i++) {
+      padded2[half - i] = x[i]!;
+      padded2[half + chunkSize - 1 + i] = x[chunkSize - 1 - i]!;
+    }
     for (let t = 0; t < dimT; t++) {
-      const start = t * hop - half;
-      for (let m = 0; m < nFft; m++) {
-        let i = start + m;
-        // Reflect padding without repeating the edge sample (torch/numpy "reflect").
-        if (i < 0) i = -i;
-        else if (i >= chunkSize) i = 2 * (chunkSize - 1) - i;
-        frame[m] = x[i]! * window[m]!;
-      }
-      fft.forward(frame, spectrum);
-      for (let f = 0; f < dimF; f++) {
-        let r: number;
-        let j: number;
-        if (f === 0) [r, j] = [spectrum[0]!, 0];
-        else if (f === half) [r, j] = [spectrum[1]!, 0];
-        else [r, j] = [spectrum[2 * f]!, spectrum[2 * f + 1]!];
+      fft.forwardWindowed(padded2.subarray(t * hop, t * hop + nFft), window, spectrum);
+      // Packed spectrum: [Re 0, Re n/2, Re 1, Im 1, …]; bins 0–2 stay zero (UVR zeroes them).
+      for (let f = MDX_ZEROED_BINS; f < dimF; f++) {
         const k = f * dimT + t;
-        out[re + k] = f < MDX_ZEROED_BINS ? 0 : r;
-        out[im + k] = f < MDX_ZEROED_BINS ? 0 : j;
+        if (f === half) {
+          out[re + k] = spectrum[1]!;
+          out[im + k] = 0;
+        } else {
+          out[re + k] = spectrum[2 * f]!;
+          out[im + k] = spectrum[2 * f + 1]!;
+        }
+      }
+      for (let f = 0; f < MDX_ZEROED_BINS; f++) {
+        out[re + f * dimT + t] = 0;
+        out[im + f * dimT + t] = 0;
       }
     }
   }
 
   function inverseChannel(spec: Float32Array, re: number, im: number, y: Float32Array): void {
     acc.fill(0);
+    spectrum.fill(0);
     for (let t = 0; t < dimT; t++) {
-      spectrum.fill(0);
-      for (let f = 0; f < dimF; f++) {
+      // A real inverse ignores the imaginary parts of DC and Nyquist, as torch's irfft does; bins from
+      // dim_f up stay zero (UVR pads them with zeros).
+      spectrum[0] = spec[re + t]!;
+      for (let f = 1; f < dimF; f++) {
         const k = f * dimT + t;
-        // A real inverse ignores the imaginary parts of DC and Nyquist, as torch's irfft does.
-        if (f === 0) spectrum[0] = spec[re + k]!;
-        else if (f === half) spectrum[1] = spec[re + k]!;
+        if (f === half) spectrum[1] = spec[re + k]!;
         else {
           spectrum[2 * f] = spec[re + k]!;
           spectrum[2 * f + 1] = spec[im + k]!;
         }
       }
-      fft.inverse(spectrum, frame);
-      const base = t * hop;
-      for (let m = 0; m < nFft; m++) acc[base + m] = acc[base + m]! + frame[m]! * window[m]!;
+      fft.inverseMaskedAdd(spectrum, allBins, synthesis, acc.subarray(t * hop, t * hop + nFft));
     }
     for (let i = 0; i < chunkSize; i++) y[i] = acc[half + i]! * inverseGain[i]!;
   }

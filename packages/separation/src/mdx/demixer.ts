@@ -67,7 +67,10 @@ export function createMdxDemixer(options: MdxDemixerOptions): MdxDemixer {
     });
     let pred = await run(tensor, starts.length);
     if (denoise) {
-      const negated = await run(tensor.map((v) => -v), starts.length);
+      const negated = await run(
+        tensor.map((v) => -v),
+        starts.length,
+      );
       pred = pred.map((v, i) => 0.5 * v - 0.5 * negated[i]!);
     }
     for (let b = 0; b < starts.length; b++) {

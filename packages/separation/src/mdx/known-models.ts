@@ -5,7 +5,15 @@
 // public list pairs them with the hash; the others are unnamed here.
 import type { MdxModelData } from './model-params.ts';
 
-type Row = [hash: string, name: string | null, nFft: number, dimF: number, dimTExp: number, compensate: number, primaryStem: string];
+type Row = [
+  hash: string,
+  name: string | null,
+  nFft: number,
+  dimF: number,
+  dimTExp: number,
+  compensate: number,
+  primaryStem: string,
+];
 
 // prettier-ignore
 const ROWS: Row[] = [
