@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { ImkError } from '@imk/errors';
+import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { MdxModelParams } from './model-params.ts';
 
@@ -24,7 +25,8 @@ export interface MdxSession {
   run(input: Float32Array, batch: number): Promise<Float32Array>;
 }
 
-type Ort = typeof import('onnxruntime-node');
+// Loaded on first use: the native addon is not needed by anyone who never runs the mdx engine.
+type Ort = typeof OrtModule;
 let ort: Promise<Ort> | undefined;
 
 // Sessions are made once per model file and options and kept for the life of the process: ORT sessions are
