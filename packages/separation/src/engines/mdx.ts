@@ -122,8 +122,10 @@ async function separateMdx(
     const [vocals, instrumental] = primaryIsVocals ? [primary, secondary] : [secondary, primary];
     pending.append([vocals[0]!, vocals[1]!, instrumental[0]!, instrumental[1]!]);
     demixed += n;
-    await writeSplit(split.push(instrumental));
     if (expected !== undefined && expected > 0) onProgress?.(Math.min(0.99, demixed / expected));
+    // Checked before the builtin split of this block, so an abort does not wait for it.
+    signal?.throwIfAborted();
+    await writeSplit(split.push(instrumental));
   }
 
   async function writeSplit(stems: ReturnType<typeof split.flush> | undefined): Promise<void> {
