@@ -8,6 +8,7 @@ import { openLedger } from '@imk/ledger';
 import { resolveTool } from '@imk/media';
 import { bytesFromMb, formatBytes, loadOperationsConfig, measureDiskSpace } from '@imk/ops';
 import { configFiles } from './config-reference.ts';
+import { mdxEngineCheck, modelsCheck } from './model-checks.ts';
 import { loadService } from './services.ts';
 
 const ok = (summary: string): CheckResult => ({ status: 'ok', summary });
@@ -94,7 +95,9 @@ const engineCheck: DoctorCheck = {
   async run({ paths, env }) {
     const config = await serviceConfig('instrumental-maker', paths.root, env);
     if (!config) return invalid('instrumental-maker');
-    const name = (config.engine as { name?: string } | undefined)?.name ?? 'builtin';
+    const engine = config.engine as { name?: string; params?: Record<string, unknown> } | undefined;
+    const name = engine?.name ?? 'builtin';
+    if (name === 'mdx') return mdxEngineCheck(engine?.params ?? {}, paths);
     if (name !== 'demucs') return ok(`${name} (needs no model download)`);
     try {
       return ok(`demucs at ${await resolveTool('demucs', { env, fresh: true })}`);
@@ -201,6 +204,7 @@ export async function operationsChecks(): Promise<DoctorCheck[]> {
     ...(await configChecks()),
     ledgerCheck,
     engineCheck,
+    modelsCheck,
     syncToolsCheck,
     webAccessCheck,
     diskGuardCheck,

@@ -68,3 +68,25 @@ export {
   separatePcm,
 } from './builtin/index.ts';
 export type { BlockSeparator, BuiltinParams } from './builtin/index.ts';
+export {
+  createMdxEngine,
+  MDX_ENGINE_NAME,
+  MDX_ENGINE_VERSION,
+  MdxEngineOptionsSchema,
+} from './engines/mdx.ts';
+export type { MdxEngineOptions } from './engines/mdx.ts';
+export {
+  MDX_HASH_TAIL_BYTES,
+  MDX_MODEL_DATA_KEYS,
+  MdxModelDataSchema,
+  mdxModelHash,
+  modelDataSidecarPath,
+  resolveMdxModelParams,
+} from './mdx/model-params.ts';
+export type { MdxModelData, MdxModelParams } from './mdx/model-params.ts';
+export { KNOWN_MDX_MODELS } from './mdx/known-models.ts';
+export type { KnownMdxModel } from './mdx/known-models.ts';
+export { MDX_INPUT_NAME, openMdxSession } from './mdx/model-session.ts';
+export type { MdxSession, MdxSessionOptions } from './mdx/model-session.ts';
+export { inspectMdxModel, listMdxModelFiles, modelsDir, MODELS_FOLDER } from './mdx/inspect.ts';
+export type { MdxModelReport } from './mdx/inspect.ts';

@@ -58,6 +58,38 @@ const LoudnessSchema = z
   .default({ enabled: false, targetLufs: -14, truePeak: -1, twoPass: true })
   .describe('Loudness normalisation (EBU R128) of the variant audio files.');
 
+// The mdx engine's settings may sit directly under `engine:` (they join engine.params, which wins).
+const MDX_ENGINE_KEYS = {
+  model: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('mdx: the UVR MDX-Net .onnx model, relative to the root (models/<file>.onnx).'),
+  overlap: z
+    .union([z.literal('default'), z.number().min(0).max(0.99)])
+    .optional()
+    .describe(
+      "mdx: 'default' (UVR's step of chunk − n_fft) or the fraction of a chunk successive chunks share.",
+    ),
+  batchSize: z.number().int().min(1).max(16).optional().describe('mdx: chunks per model run (same output).'),
+  threads: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe('mdx: ONNX Runtime threads. Default: the core count.'),
+  denoise: z
+    .boolean()
+    .optional()
+    .describe('mdx: average f(X) and −f(−X), as UVR\'s "denoise" (twice the model time).'),
+  executionProviders: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe('mdx: ONNX Runtime execution providers in order, e.g. [cuda, cpu]. Default: [cpu].'),
+};
+
 export const InstrumentalMakerConfigSchema = z
   .object({
     queues: z
@@ -78,7 +110,7 @@ export const InstrumentalMakerConfigSchema = z
           .string()
           .min(1)
           .default('builtin')
-          .describe('builtin, demucs, or a name defined in `module`.'),
+          .describe('builtin, demucs, mdx, or a name defined in `module`.'),
         params: z
           .record(z.string(), z.unknown())
           .default({})
@@ -89,6 +121,8 @@ export const InstrumentalMakerConfigSchema = z
           .describe(
             'A module exporting createEngine(params) for a custom engine (path relative to the root).',
           ),
+
+        ...MDX_ENGINE_KEYS,
       })
       .default({ name: 'builtin', params: {} })
       .describe("The separation engine that splits each song into stems; a job's engine option wins."),

@@ -47,7 +47,7 @@ export function createEngineProvider(root: string, config: InstrumentalMakerConf
         const custom = config.engine.module !== undefined && spec.name === config.engine.name;
         engine = custom
           ? fromModule(spec.params)
-          : Promise.resolve().then(() => createEngine(spec.name, spec.params));
+          : Promise.resolve().then(() => createEngine(spec.name, withRootPaths(root, spec)));
         made.set(key, engine);
         // A failed creation is not remembered: a fixed install works on the next job.
         engine.catch(() => made.delete(key));
@@ -57,3 +57,10 @@ export function createEngineProvider(root: string, config: InstrumentalMakerConf
   };
 }
 export type EngineProvider = ReturnType<typeof createEngineProvider>;
+
+/** An mdx model named relative to the root (models/<file>.onnx) is found there, whatever the working folder. */
+function withRootPaths(root: string, spec: { name: string; params: Record<string, unknown> }) {
+  const model = spec.params.model;
+  if (spec.name !== 'mdx' || typeof model !== 'string' || isAbsolute(model)) return spec.params;
+  return { ...spec.params, model: resolve(root, model) };
+}

@@ -25,6 +25,13 @@ const PERMANENT_CODES = new Set([
   'TOOL_MISSING',
   'PLATFORM_UNSUPPORTED',
   'VARIANT_NEEDS_MIXTURE',
+  // The mdx engine's model: missing, unknown, malformed, corrupt or of the wrong shape.
+  'MODEL_MISSING',
+  'MODEL_UNKNOWN',
+  'MODEL_DATA_INVALID',
+  'MODEL_INVALID',
+  'MODEL_SHAPE_MISMATCH',
+  'MODEL_UNSUPPORTED',
 ]);
 
 export function isRetryable(error: unknown): boolean {

@@ -70,3 +70,26 @@ describe('config recipes', () => {
     });
   });
 });
+
+describe('resolveOptions: the mdx engine configured under engine:', () => {
+  it('passes model, overlap and the other mdx keys to the engine, engine.params winning', () => {
+    const mdx = InstrumentalMakerConfigSchema.parse({
+      engine: {
+        name: 'mdx',
+        model: 'models/Kim_Vocal_2.onnx',
+        overlap: 0.5,
+        threads: 2,
+        params: { threads: 1 },
+      },
+    });
+    expect(resolveOptions(mdx, job(), undefined).engine).toEqual({
+      name: 'mdx',
+      params: { model: 'models/Kim_Vocal_2.onnx', overlap: 0.5, threads: 1 },
+    });
+    // Another engine named by a job starts from its own defaults.
+    expect(resolveOptions(mdx, job({ engine: 'builtin' }), undefined).engine).toEqual({
+      name: 'builtin',
+      params: {},
+    });
+  });
+});

@@ -72,7 +72,14 @@ export function resolveOptions(
   }
 
   // Parameters in config belong to the configured engine; another engine starts from its own defaults.
-  const paramsFor = (name: string) => (name === config.engine.name ? { ...config.engine.params } : {});
+  const { model: mdxModel, overlap, batchSize, threads, denoise, executionProviders } = config.engine;
+  const shortcuts = Object.fromEntries(
+    Object.entries({ model: mdxModel, overlap, batchSize, threads, denoise, executionProviders }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
+  const paramsFor = (name: string) =>
+    name === config.engine.name ? { ...shortcuts, ...config.engine.params } : {};
   let engine = { name: config.engine.name, params: paramsFor(config.engine.name) };
   if (o.engine !== undefined && o.engine !== engine.name)
     engine = { name: o.engine, params: paramsFor(o.engine) };

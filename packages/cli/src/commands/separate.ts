@@ -12,6 +12,7 @@ import { createProgress } from '../progress.ts';
 interface SeparateOptions {
   out: string;
   engine: string;
+  model?: string;
   stems?: boolean;
   variants: string;
   format: string;
@@ -23,7 +24,8 @@ export function registerSeparate(program: Command): void {
       .command('separate')
       .argument('<input>', 'audio or video file (any format ffmpeg reads)')
       .requiredOption('--out <dir>', 'folder the variants (and stems) are written to')
-      .option('--engine <name>', `separation engine: ${ENGINE_NAMES.join(' or ')}`, 'builtin')
+      .option('--engine <name>', `separation engine: ${ENGINE_NAMES.join(', ')}`, 'builtin')
+      .option('--model <file.onnx>', 'the MDX-Net model for --engine mdx (a UVR .onnx file)')
       .option('--stems', 'also write the four stems (vocals, drums, bass, other)')
       .option(
         '--variants <list>',
@@ -43,7 +45,11 @@ async function separate(input: string, options: SeparateOptions): Promise<void> 
       `unknown --format "${options.format}"; choose one of: ${AUDIO_FORMATS.join(', ')}`,
     );
   const recipes = parseVariantList(options.variants);
-  const engine = createEngine(options.engine);
+  if (options.model !== undefined && options.engine !== 'mdx')
+    throw new ImkError('OPTIONS_INVALID', `--model is for --engine mdx, not --engine ${options.engine}`);
+  if (options.engine === 'mdx' && options.model === undefined)
+    throw new ImkError('OPTIONS_INVALID', '--engine mdx needs --model <file.onnx> (a UVR MDX-Net model)');
+  const engine = createEngine(options.engine, options.model === undefined ? {} : { model: options.model });
   const info = await probeMedia(input);
   const outDir = resolve(options.out);
   await mkdir(outDir, { recursive: true });

@@ -2,14 +2,16 @@ import { ImkError } from '@imk/errors';
 import type { SeparationEngine } from '../engine.ts';
 import { createBuiltinEngine, type BuiltinEngineOptions } from './builtin.ts';
 import { createDemucsEngine, type DemucsEngineOptions } from './demucs.ts';
+import { createMdxEngine, type MdxEngineOptions } from './mdx.ts';
 
-export const ENGINE_NAMES = ['builtin', 'demucs'] as const;
+export const ENGINE_NAMES = ['builtin', 'demucs', 'mdx'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** The options each engine's factory takes. */
 export interface EngineOptionsByName {
   builtin: BuiltinEngineOptions;
   demucs: DemucsEngineOptions;
+  mdx: MdxEngineOptions;
 }
 
 export function isEngineName(name: string): name is EngineName {
@@ -33,5 +35,7 @@ export function createEngine(name: string, options: unknown = {}): SeparationEng
       return createBuiltinEngine(options as BuiltinEngineOptions);
     case 'demucs':
       return createDemucsEngine(options as DemucsEngineOptions);
+    case 'mdx':
+      return createMdxEngine(options as MdxEngineOptions);
   }
 }

@@ -1,0 +1,51 @@
+import { basename, isAbsolute, resolve } from 'node:path';
+import type { ImkPaths } from '@imk/config';
+import type { CheckResult, DoctorCheck } from '@imk/doctor';
+import { inspectMdxModel, listMdxModelFiles, modelsDir, type MdxModelReport } from '@imk/separation';
+
+const MODEL_FIX =
+  'give the model a <model>.json beside it with its UVR model-data entry (keys: compensate, mdx_dim_f_set, mdx_dim_t_set, mdx_n_fft_scale_set, primary_stem), or copy the file again from UVR (docs/separation.md)';
+
+function describe(report: MdxModelReport): string {
+  const p = report.params;
+  return p === null
+    ? basename(report.file)
+    : `${basename(report.file)} (${p.name ?? 'unnamed'}, ${p.primaryStem}, n_fft ${p.nFft} / dim_f ${p.dimF} / dim_t ${p.dimT})`;
+}
+
+/** The configured mdx engine's model: present, known, opened by ONNX Runtime, shape as its parameters say. */
+export async function mdxEngineCheck(params: Record<string, unknown>, paths: ImkPaths): Promise<CheckResult> {
+  const model = typeof params.model === 'string' ? params.model : undefined;
+  if (model === undefined)
+    return {
+      status: 'fail',
+      summary: 'engine.name is mdx but engine.params.model names no model',
+      fix: 'set engine.params.model: models/<file>.onnx in config/instrumental-maker.yaml',
+    };
+  const file = isAbsolute(model) ? model : resolve(paths.root, model);
+  const report = await inspectMdxModel(file, { open: true });
+  if (report.problem !== null) return { status: 'fail', summary: report.problem.message, fix: MODEL_FIX };
+  return { status: 'ok', summary: `mdx: ${describe(report)}` };
+}
+
+/** Every model in <root>/models/ opens and has the input shape its parameters say. */
+export const modelsCheck: DoctorCheck = {
+  id: 'mdx-models',
+  title: 'MDX-Net models',
+  group: 'worker',
+  required: false,
+  async run({ paths }) {
+    const dir = modelsDir(paths.root);
+    const files = await listMdxModelFiles(dir);
+    if (files.length === 0) return { status: 'skip', summary: `no .onnx models in ${dir}` };
+    const reports = await Promise.all(files.map((f) => inspectMdxModel(f, { open: true })));
+    const bad = reports.filter((r) => r.problem !== null);
+    if (bad.length > 0)
+      return {
+        status: 'warn',
+        summary: bad.map((r) => `${basename(r.file)}: ${r.problem!.message}`).join('; '),
+        fix: MODEL_FIX,
+      };
+    return { status: 'ok', summary: reports.map(describe).join('; ') };
+  },
+};

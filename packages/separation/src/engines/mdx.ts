@@ -1,0 +1,181 @@
+import { basename, resolve } from 'node:path';
+import { ImkError } from '@imk/errors';
+import { decodeAudio, probeMedia } from '@imk/media';
+import { z } from 'zod';
+import type { PcmChannels, SeparateRequest, SeparationEngine, SeparationResult } from '../engine.ts';
+import { BLOCK_FRAMES, STEM_SAMPLE_RATE } from '../pcm-source.ts';
+import { createBlockSeparator } from '../builtin/index.ts';
+import { createSampleFifo } from '../builtin/sample-fifo.ts';
+import { createChunkSpectrogram } from '../mdx/chunk-spectrogram.ts';
+import { createMdxDemixer } from '../mdx/demixer.ts';
+import { MDX_HOP, resolveMdxModelParams, type MdxModelParams } from '../mdx/model-params.ts';
+import { openMdxSession } from '../mdx/model-session.ts';
+import { createStemWriters } from './stem-output.ts';
+
+export const MDX_ENGINE_NAME = 'mdx';
+/** Version of this engine's arithmetic (STFT, chunking, stems); part of the stem cache key. */
+export const MDX_ENGINE_VERSION = '1';
+
+export const MdxEngineOptionsSchema = z.strictObject({
+  /** Path of the UVR MDX-Net `.onnx` model (relative to the working directory here; to the root in config). */
+  model: z.string().min(1),
+  /** 'default' = UVR's step of chunk − n_fft; or a fraction of the chunk that successive chunks share. */
+  overlap: z.union([z.literal('default'), z.number().min(0).max(0.99)]).default('default'),
+  /** Chunks per model run (only for models whose batch dimension is free); no effect on the output. */
+  batchSize: z.number().int().min(1).max(16).default(1),
+  /** ONNX Runtime intra-op threads. Default: the core count. */
+  threads: z.number().int().min(1).max(256).optional(),
+  /** UVR's "denoise": average f(X) and −f(−X); twice the model time. */
+  denoise: z.boolean().default(false),
+  /** ONNX Runtime execution providers in order, e.g. ['cuda', 'cpu'] with a CUDA build of onnxruntime. */
+  executionProviders: z.array(z.string().min(1)).min(1).default(['cpu']),
+});
+export type MdxEngineOptions = z.input<typeof MdxEngineOptionsSchema>;
+type MdxConfig = z.output<typeof MdxEngineOptionsSchema>;
+
+/** UVR stem names this engine can turn into the four stems. */
+const TWO_STEM_PRIMARIES = ['Vocals', 'Instrumental'] as const;
+
+/**
+ * Runs a UVR MDX-Net ONNX model as UVR does (see ../mdx/) for vocals and instrumental: the model's primary
+ * stem times `compensate`, and the mixture minus it. The builtin DSP then splits drums, bass and other out
+ * of that instrumental, with "other" taking the rest, so drums + bass + other is exactly the model's
+ * instrumental and vocals + instrumental is exactly the mixture.
+ */
+export function createMdxEngine(options: MdxEngineOptions): SeparationEngine {
+  const parsed = MdxEngineOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map(
+      (i) => `${['mdx', ...i.path.map(String)].join('.')}: ${i.message}`,
+    );
+    throw new ImkError('INVALID_ENGINE_OPTIONS', `invalid mdx engine options: ${errors.join('; ')}`);
+  }
+  const config = parsed.data;
+  const file = resolve(config.model);
+  const model = resolveMdxModelParams(file);
+  if (!(TWO_STEM_PRIMARIES as readonly string[]).includes(model.primaryStem))
+    throw new ImkError(
+      'MODEL_UNSUPPORTED',
+      `MDX model ${file} (hash ${model.hash}) separates "${model.primaryStem}"; the mdx engine needs a vocals or instrumental model (primary_stem ${TWO_STEM_PRIMARIES.join(' or ')})`,
+    );
+  // Check the numbers fit together now, not on the first song.
+  createChunkSpectrogram(model.nFft, MDX_HOP, model.dimF, model.dimT);
+  return {
+    name: MDX_ENGINE_NAME,
+    version: MDX_ENGINE_VERSION,
+    params: {
+      model: basename(file),
+      model_hash: model.hash,
+      n_fft: model.nFft,
+      dim_f: model.dimF,
+      dim_t: model.dimT,
+      compensate: model.compensate,
+      primary_stem: model.primaryStem,
+      overlap: config.overlap,
+      denoise: config.denoise,
+    },
+    separate: (request) => separateMdx(file, model, config, request),
+  };
+}
+
+async function separateMdx(
+  file: string,
+  model: MdxModelParams,
+  config: MdxConfig,
+  request: SeparateRequest,
+): Promise<SeparationResult> {
+  const { input, workDir, signal, onProgress, logger } = request;
+  // The model is opened (and its shape checked) before any audio is read.
+  const session = await openMdxSession(file, model, {
+    threads: config.threads,
+    executionProviders: config.executionProviders,
+  });
+  const batchSize = session.dynamicBatch ? config.batchSize : 1;
+  const info = await probeMedia(input, { signal });
+  const expected = info.duration_sec === null ? undefined : info.duration_sec * STEM_SAMPLE_RATE;
+  const demixer = createMdxDemixer({
+    spectrogram: createChunkSpectrogram(model.nFft, MDX_HOP, model.dimF, model.dimT),
+    run: (tensor, batch) => session.run(tensor, batch),
+    overlap: config.overlap,
+    batchSize,
+    denoise: config.denoise,
+    compensate: model.compensate,
+    signal,
+  });
+  const split = createBlockSeparator(STEM_SAMPLE_RATE);
+  const mixture = createSampleFifo(2);
+  const pending = createSampleFifo(4); // vocals L/R, instrumental L/R awaiting the builtin split
+  const writers = createStemWriters(workDir);
+  const primaryIsVocals = model.primaryStem === 'Vocals';
+  let frames = 0;
+  let demixed = 0;
+  let ok = false;
+
+  async function onPrimary(primary: PcmChannels | undefined): Promise<void> {
+    const n = primary?.[0]?.length ?? 0;
+    if (primary === undefined || n === 0) return;
+    const mix = [new Float32Array(n), new Float32Array(n)];
+    mixture.read(0, demixed, mix[0]!);
+    mixture.read(1, demixed, mix[1]!);
+    mixture.dropBefore(demixed + n);
+    const secondary = mix.map((m, c) => m.map((v, i) => v - primary[c]![i]!));
+    const [vocals, instrumental] = primaryIsVocals ? [primary, secondary] : [secondary, primary];
+    pending.append([vocals[0]!, vocals[1]!, instrumental[0]!, instrumental[1]!]);
+    demixed += n;
+    if (expected !== undefined && expected > 0) onProgress?.(Math.min(0.99, demixed / expected));
+    // Checked before the builtin split of this block, so an abort does not wait for it.
+    signal?.throwIfAborted();
+    await writeSplit(split.push(instrumental));
+  }
+
+  async function writeSplit(stems: ReturnType<typeof split.flush> | undefined): Promise<void> {
+    const n = stems?.drums[0]?.length ?? 0;
+    if (stems === undefined || n === 0) return;
+    const from = writers.frames;
+    const held = [0, 1, 2, 3].map((c) => {
+      const a = new Float32Array(n);
+      pending.read(c, from, a);
+      return a;
+    });
+    pending.dropBefore(from + n);
+    const other = [0, 1].map((c) => held[2 + c]!.map((v, i) => v - stems.drums[c]![i]! - stems.bass[c]![i]!));
+    await writers.write({ vocals: [held[0]!, held[1]!], drums: stems.drums, bass: stems.bass, other });
+  }
+
+  try {
+    onProgress?.(0);
+    for await (const block of decodeAudio(input, {
+      sampleRate: STEM_SAMPLE_RATE,
+      channels: 2,
+      blockFrames: BLOCK_FRAMES,
+      signal,
+    })) {
+      signal?.throwIfAborted();
+      const l = block[0] ?? new Float32Array(0);
+      const stereo = [l, block[1] ?? l];
+      frames += l.length;
+      mixture.append(stereo);
+      await onPrimary(await demixer.push(stereo));
+    }
+    signal?.throwIfAborted();
+    await onPrimary(await demixer.flush());
+    await writeSplit(split.flush());
+    signal?.throwIfAborted();
+    await writers.close();
+    if (writers.frames !== frames || demixed !== frames)
+      throw new ImkError(
+        'ENGINE_FAILED',
+        `mdx engine wrote ${writers.frames} frames of stems (${demixed} demixed) for ${frames} frames of ${input}`,
+      );
+    ok = true;
+    logger?.debug({ frames, model: basename(file), hash: model.hash }, 'mdx separation done');
+    onProgress?.(1);
+    return { stems: writers.files, sampleRate: STEM_SAMPLE_RATE, frames };
+  } catch (error) {
+    if (signal?.aborted === true)
+      throw new ImkError('ABORTED', `aborted while separating ${input}`, { cause: signal.reason });
+    throw error;
+  } finally {
+    if (!ok) await writers.abort();
+  }
+}

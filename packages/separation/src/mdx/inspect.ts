@@ -1,0 +1,59 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage, isImkError } from '@imk/errors';
+import { resolveMdxModelParams, type MdxModelParams } from './model-params.ts';
+import { openMdxSession } from './model-session.ts';
+
+/** Where a root keeps its models: `<root>/models/`. */
+export const MODELS_FOLDER = 'models';
+
+export function modelsDir(root: string): string {
+  return join(root, MODELS_FOLDER);
+}
+
+/** What `imk models` and `imk doctor` say about one model file. */
+export interface MdxModelReport {
+  file: string;
+  hash: string | null;
+  params: MdxModelParams | null;
+  /** The input shape ONNX Runtime reports, when the model was opened. */
+  inputShape: (number | string)[] | null;
+  /** What is wrong, in words (and its error code); null when nothing is. */
+  problem: { code: string; message: string } | null;
+}
+
+/**
+ * Reports on one model: its UVR hash and parameters and, with `open`, whether ONNX Runtime opens it and its
+ * input shape agrees with dim_f / dim_t.
+ */
+export async function inspectMdxModel(
+  file: string,
+  options: { open?: boolean } = {},
+): Promise<MdxModelReport> {
+  const report: MdxModelReport = { file, hash: null, params: null, inputShape: null, problem: null };
+  try {
+    report.params = resolveMdxModelParams(file);
+    report.hash = report.params.hash;
+    if (options.open === true) {
+      const session = await openMdxSession(file, report.params, { threads: 1, executionProviders: ['cpu'] });
+      report.inputShape = [...session.inputShape];
+    }
+  } catch (error) {
+    report.problem = { code: isImkError(error) ? error.code : 'MODEL_INVALID', message: errorMessage(error) };
+    const details = isImkError(error) ? (error.details as { hash?: unknown }) : {};
+    if (report.hash === null && typeof details.hash === 'string') report.hash = details.hash;
+  }
+  return report;
+}
+
+/** The `.onnx` files in `dir` (none when it does not exist), by name. */
+export async function listMdxModelFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    throw error;
+  });
+  return names
+    .filter((n) => n.toLowerCase().endsWith('.onnx'))
+    .sort()
+    .map((n) => join(dir, n));
+}

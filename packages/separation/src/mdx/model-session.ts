@@ -1,0 +1,125 @@
+import { availableParallelism } from 'node:os';
+import { ImkError } from '@imk/errors';
+import type * as OrtModule from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
+import type { MdxModelParams } from './model-params.ts';
+
+/** What UVR feeds an MDX-Net model and reads back: `ort_.run(None, {'input': spek})[0]`. */
+export const MDX_INPUT_NAME = 'input';
+
+export interface MdxSessionOptions {
+  /** ORT intra-op threads; default the core count. */
+  threads?: number;
+  /** ORT execution providers, in order of preference. */
+  executionProviders: string[];
+}
+
+/** An open model: runs [batch, 4, dim_f, dim_t] spectrograms. */
+export interface MdxSession {
+  readonly inputName: string;
+  readonly outputName: string;
+  /** The input shape the model declares (a symbolic dimension is a string). */
+  readonly inputShape: ReadonlyArray<number | string>;
+  /** Whether the model accepts more than one chunk per run. */
+  readonly dynamicBatch: boolean;
+  run(input: Float32Array, batch: number): Promise<Float32Array>;
+}
+
+// Loaded on first use: the native addon is not needed by anyone who never runs the mdx engine.
+type Ort = typeof OrtModule;
+let ort: Promise<Ort> | undefined;
+
+// Sessions are made once per model file and options and kept for the life of the process: ORT sessions are
+// not cheap and leak native memory when created over and over (one per job would).
+const sessions = new Map<string, Promise<MdxSession>>();
+
+/** The session for `file`, created on first use and reused; a failed creation is not remembered. */
+export function openMdxSession(
+  file: string,
+  params: MdxModelParams,
+  options: MdxSessionOptions,
+): Promise<MdxSession> {
+  const threads = options.threads ?? availableParallelism();
+  const key = JSON.stringify([file, params.hash, threads, options.executionProviders]);
+  let session = sessions.get(key);
+  if (session === undefined) {
+    session = createSession(file, params, threads, options.executionProviders);
+    sessions.set(key, session);
+    session.catch(() => sessions.delete(key));
+  }
+  return session;
+}
+
+/** How many sessions are open (one per model and options); for tests. */
+export function openMdxSessionCount(): number {
+  return sessions.size;
+}
+
+async function createSession(
+  file: string,
+  params: MdxModelParams,
+  threads: number,
+  executionProviders: string[],
+): Promise<MdxSession> {
+  ort ??= import('onnxruntime-node');
+  const { InferenceSession, Tensor } = await ort;
+  let session: InferenceSession;
+  try {
+    session = await InferenceSession.create(file, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionProviders,
+      graphOptimizationLevel: 'all',
+    });
+  } catch (cause) {
+    throw new ImkError(
+      'MODEL_INVALID',
+      `MDX model ${file} could not be opened by ONNX Runtime (a corrupt or truncated file, or not an ONNX model; providers ${executionProviders.join(', ')}): ${(cause as Error).message.split('\n')[0]}`,
+      { cause, details: { file, hash: params.hash } },
+    );
+  }
+  const meta = session.inputMetadata.find((m) => m.name === MDX_INPUT_NAME) ?? session.inputMetadata[0];
+  const shape = meta?.isTensor === true ? meta.shape : [];
+  checkShape(file, params, meta?.name, shape);
+  const inputName = meta!.name;
+  const outputName = session.outputNames[0]!;
+  const expected = [4, params.dimF, params.dimT];
+  return {
+    inputName,
+    outputName,
+    inputShape: shape,
+    dynamicBatch: typeof shape[0] !== 'number',
+    async run(input, batch) {
+      const tensor = new Tensor('float32', input, [batch, ...expected]);
+      const result = await session.run({ [inputName]: tensor });
+      const output = result[outputName];
+      if (output?.type !== 'float32' || output.data.length !== input.length)
+        throw new ImkError(
+          'MODEL_SHAPE_MISMATCH',
+          `MDX model ${file} returned ${output?.type ?? 'nothing'} of shape [${output?.dims.join(', ') ?? ''}] for an input of [${[batch, ...expected].join(', ')}]; it must return the same shape`,
+          { details: { file } },
+        );
+      return output.data as Float32Array;
+    },
+  };
+}
+
+function checkShape(
+  file: string,
+  params: MdxModelParams,
+  name: string | undefined,
+  shape: ReadonlyArray<number | string>,
+): void {
+  const expected = [4, params.dimF, params.dimT];
+  const given = shape.slice(1);
+  const fits =
+    name !== undefined &&
+    shape.length === 4 &&
+    given.every((d, i) => typeof d !== 'number' || d === expected[i] || d < 0);
+  if (!fits)
+    throw new ImkError(
+      'MODEL_SHAPE_MISMATCH',
+      `MDX model ${file} takes input ${name ?? '(none)'} of shape [${shape.join(', ')}], but its parameters (${params.source === 'sidecar' ? 'from its .json' : 'UVR model data'}, hash ${params.hash}) say [batch, 4, ${params.dimF}, ${params.dimT}] (dim_f ${params.dimF}, dim_t 2^${Math.log2(params.dimT)}); fix mdx_dim_f_set / mdx_dim_t_set in the model's .json`,
+      { details: { file, hash: params.hash, shape: [...shape] } },
+    );
+}

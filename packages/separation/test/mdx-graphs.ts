@@ -1,0 +1,120 @@
+// Tiny ONNX models with the real MDX-Net interface, written here so that no test needs weights: UVR feeds
+// `{'input': spek}` of shape [batch, 4, dim_f, dim_t] and reads the first output, same shape.
+import { writeFile } from 'node:fs/promises';
+import onnxProto, { type onnx } from 'onnx-proto';
+
+// onnx-proto is CommonJS: its namespace arrives as the default export.
+const proto = onnxProto.onnx;
+
+export interface GraphShape {
+  dimF: number;
+  dimT: number;
+  /** A fixed batch size, or a symbolic one (UVR's exported models use a named batch dimension). */
+  batch?: number | 'batch_size';
+}
+
+type Node = onnx.INodeProto;
+
+const FLOAT = proto.TensorProto.DataType.FLOAT;
+const INT64 = proto.TensorProto.DataType.INT64;
+
+function valueInfo(name: string, shape: GraphShape, dims?: (number | string)[]): onnx.IValueInfoProto {
+  const all = dims ?? [shape.batch ?? 'batch_size', 4, shape.dimF, shape.dimT];
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: { dim: all.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+function modelBytes(
+  shape: GraphShape,
+  nodes: Node[],
+  initializer: onnx.ITensorProto[] = [],
+  inputDims?: (number | string)[],
+): Uint8Array {
+  const model = proto.ModelProto.create({
+    irVersion: 8,
+    producerName: 'imk-test',
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'mdx-test',
+      node: nodes,
+      initializer,
+      input: [valueInfo('input', shape, inputDims)],
+      output: [valueInfo('output', shape, inputDims)],
+    },
+  });
+  return proto.ModelProto.encode(model).finish();
+}
+
+/** output = input. */
+export const identityGraph = (shape: GraphShape) =>
+  modelBytes(shape, [{ opType: 'Identity', input: ['input'], output: ['output'] }]);
+
+/** output = gain × input. */
+export const gainGraph = (shape: GraphShape, gain: number) =>
+  modelBytes(
+    shape,
+    [{ opType: 'Mul', input: ['input', 'gain'], output: ['output'] }],
+    [{ name: 'gain', dataType: FLOAT, dims: [], floatData: [gain] }],
+  );
+
+/** Left and right swapped: channels (L re, L im, R re, R im) → (R re, R im, L re, L im). */
+export const swapGraph = (shape: GraphShape) =>
+  modelBytes(
+    shape,
+    [
+      {
+        opType: 'Gather',
+        input: ['input', 'order'],
+        output: ['output'],
+        attribute: [{ name: 'axis', type: proto.AttributeProto.AttributeType.INT, i: 1 }],
+      },
+    ],
+    [{ name: 'order', dataType: INT64, dims: [4], int64Data: [2, 3, 0, 1] }],
+  );
+
+/** Bins from `n` up set to zero (a constant mask over dim_f). */
+export const lowPassGraph = (shape: GraphShape, n: number) =>
+  modelBytes(
+    shape,
+    [{ opType: 'Mul', input: ['input', 'mask'], output: ['output'] }],
+    [
+      {
+        name: 'mask',
+        dataType: FLOAT,
+        dims: [1, 1, shape.dimF, 1],
+        floatData: Array.from({ length: shape.dimF }, (_, f) => (f < n ? 1 : 0)),
+      },
+    ],
+  );
+
+/** An identity whose declared input shape is `dims` (for the shape-mismatch error). */
+export const identityWithDims = (shape: GraphShape, dims: (number | string)[]) =>
+  modelBytes(shape, [{ opType: 'Identity', input: ['input'], output: ['output'] }], [], dims);
+
+/** Writes a model and, when given, its UVR model-data `<model>.json` beside it. */
+export async function writeModel(
+  path: string,
+  bytes: Uint8Array,
+  data?: { nFft: number; dimF: number; dimT: number; compensate?: number; primaryStem?: string },
+): Promise<string> {
+  await writeFile(path, bytes);
+  if (data !== undefined)
+    await writeFile(
+      path.replace(/\.onnx$/, '.json'),
+      JSON.stringify({
+        compensate: data.compensate ?? 1,
+        mdx_dim_f_set: data.dimF,
+        mdx_dim_t_set: Math.log2(data.dimT),
+        mdx_n_fft_scale_set: data.nFft,
+        primary_stem: data.primaryStem ?? 'Instrumental',
+      }),
+    );
+  return path;
+}

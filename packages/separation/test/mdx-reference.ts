@@ -1,0 +1,119 @@
+// An independent, slow transcription of UVR's MDX demixing (separate.py SeperateMDX.demix/run_model and
+// lib_v5/tfc_tdf_v3.py STFT, i.e. numpy + torch.stft/istft), in float64 with a plain DFT, for tests only.
+
+export type RefModel = (spec: Float64Array[][], dimF: number, dimT: number) => Float64Array[][];
+
+interface RefParams {
+  nFft: number;
+  dimF: number;
+  dimT: number;
+  compensate: number;
+}
+
+const HOP = 1024;
+
+function periodicHann(n: number): Float64Array {
+  return Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
+}
+
+function npHanning(m: number): Float64Array {
+  if (m === 1) return Float64Array.of(1);
+  return Float64Array.from({ length: m }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (m - 1)));
+}
+
+function tables(n: number) {
+  return {
+    cos: Float64Array.from({ length: n }, (_, i) => Math.cos((2 * Math.PI * i) / n)),
+    sin: Float64Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * i) / n)),
+  };
+}
+
+/** torch.stft(x, n_fft, hop, hann periodic, center=True, pad_mode='reflect'): spec[0|1 = re|im][f][t]. */
+function stft(x: Float64Array, n: number, dimF: number): Float64Array[][] {
+  const { cos, sin } = tables(n);
+  const w = periodicHann(n);
+  const frames = 1 + Math.floor(x.length / HOP);
+  const re = Array.from({ length: dimF }, () => new Float64Array(frames));
+  const im = Array.from({ length: dimF }, () => new Float64Array(frames));
+  const half = n / 2;
+  const at = (i: number) => x[i < 0 ? -i : i >= x.length ? 2 * (x.length - 1) - i : i]!;
+  const frame = new Float64Array(n);
+  for (let t = 0; t < frames; t++) {
+    for (let m = 0; m < n; m++) frame[m] = at(t * HOP - half + m) * w[m]!;
+    for (let f = 0; f < dimF; f++) {
+      let sr = 0;
+      let si = 0;
+      for (let m = 0; m < n; m++) {
+        const k = (f * m) % n;
+        sr += frame[m]! * cos[k]!;
+        si -= frame[m]! * sin[k]!;
+      }
+      re[f]![t] = sr;
+      im[f]![t] = si;
+    }
+  }
+  return [re, im];
+}
+
+/** torch.istft(center=True, hann periodic) of the first dim_f bins (the rest zero). */
+function istft(spec: Float64Array[][], n: number, dimF: number, frames: number): Float64Array {
+  const { cos, sin } = tables(n);
+  const w = periodicHann(n);
+  const length = n + HOP * (frames - 1);
+  const y = new Float64Array(length);
+  const env = new Float64Array(length);
+  for (let t = 0; t < frames; t++) {
+    for (let m = 0; m < n; m++) {
+      let s = 0;
+      for (let f = 0; f < dimF; f++) {
+        const edge = f === 0 || f === n / 2;
+        const k = (f * m) % n;
+        const term = spec[0]![f]![t]! * cos[k]! - (edge ? 0 : spec[1]![f]![t]! * sin[k]!);
+        s += edge ? term : 2 * term;
+      }
+      y[t * HOP + m]! += (s / n) * w[m]!;
+      env[t * HOP + m]! += w[m]! ** 2;
+    }
+  }
+  const half = n / 2;
+  return Float64Array.from({ length: length - n }, (_, i) => y[half + i]! / env[half + i]!);
+}
+
+/** SeperateMDX.demix with overlap "Default", primary × compensate; mix is [left, right]. */
+export function referenceDemix(mix: Float64Array[], p: RefParams, model: RefModel): Float64Array[] {
+  const n = mix[0]!.length;
+  const trim = p.nFft / 2;
+  const chunk = HOP * (p.dimT - 1);
+  const gen = chunk - 2 * trim;
+  const pad = gen + trim - (n % gen);
+  const total = trim + n + pad;
+  const mixture = mix.map((c) => {
+    const m = new Float64Array(total);
+    m.set(c, trim);
+    return m;
+  });
+  const step = chunk - p.nFft;
+  const result = [new Float64Array(total), new Float64Array(total)];
+  const divider = new Float64Array(total);
+  for (let i = 0; i < total; i += step) {
+    const end = Math.min(i + chunk, total);
+    const window = npHanning(end - i);
+    const spec: Float64Array[][] = [];
+    for (const c of mixture) {
+      const part = new Float64Array(chunk);
+      part.set(c.subarray(i, end));
+      const [re, im] = stft(part, p.nFft, p.dimF);
+      for (const plane of [re!, im!]) for (let f = 0; f < 3; f++) plane[f]!.fill(0);
+      spec.push(re!, im!);
+    }
+    const pred = model(spec, p.dimF, p.dimT);
+    for (let c = 0; c < 2; c++) {
+      const wave = istft([pred[2 * c]!, pred[2 * c + 1]!], p.nFft, p.dimF, p.dimT);
+      for (let j = 0; j < end - i; j++) result[c]![i + j]! += wave[j]! * window[j]!;
+    }
+    for (let j = 0; j < end - i; j++) divider[i + j]! += window[j]!;
+  }
+  return result.map((r) =>
+    Float64Array.from({ length: n }, (_, j) => (r[trim + j]! / divider[trim + j]!) * p.compensate),
+  );
+}

@@ -1,0 +1,68 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { identityGraph, writeModel } from '@imk/separation/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imk, makeRoot, makeSong, publishV1, readManifest, removeRoot } from './helpers.ts';
+
+// The worker with engine: { name: mdx, model: models/<file>.onnx } in config (a path relative to the root,
+// while the worker runs in the repository), and a job asking for a model of its own through job.json.
+let root: string;
+const SHAPE = { nFft: 2048, dimF: 1024, dimT: 16 };
+
+beforeAll(async () => {
+  root = await makeRoot(() => ({
+    pollMs: 100,
+    concurrency: 1,
+    variants: ['instrumental'],
+    engine: { name: 'mdx', model: 'models/vocal-identity.onnx', threads: 1 },
+  }));
+  await mkdir(join(root, 'models'));
+  await writeModel(join(root, 'models', 'vocal-identity.onnx'), identityGraph(SHAPE), {
+    ...SHAPE,
+    primaryStem: 'Vocals',
+  });
+  await writeModel(join(root, 'models', 'broken.onnx'), identityGraph(SHAPE).subarray(0, 30), SHAPE);
+  await mkdir(join(root, 'media'));
+  await makeSong(join(root, 'media', 'a.m4a'), 3, 4);
+}, 120_000);
+
+afterAll(() => removeRoot(root));
+
+describe('instrumental-maker with the mdx engine', () => {
+  it('separates with the configured model and records the engine, model and its hash in the manifest', async () => {
+    await publishV1(
+      root,
+      'other',
+      { job_id: 'mdx1', source_type: 'local', artist: 'A', title: 'One', audio_path: 'a.m4a' },
+      { 'a.m4a': join(root, 'media', 'a.m4a') },
+    );
+    const result = await imk(['run', '--once', '--root', root]);
+    expect(result.exitCode, String(result.all)).toBe(0);
+    const manifest = await readManifest(root, 'mdx1');
+    expect(manifest.engine).toMatchObject({
+      name: 'mdx',
+      params: { model: 'vocal-identity.onnx', n_fft: 2048, dim_f: 1024, dim_t: 16, primary_stem: 'Vocals' },
+    });
+    expect((manifest.engine.params as { model_hash: string }).model_hash).toMatch(/^[0-9a-f]{32}$/);
+  }, 120_000);
+
+  it('fails a job whose model is corrupt once, naming the file, without retrying', async () => {
+    await publishV1(
+      root,
+      'other',
+      {
+        job_id: 'mdx2',
+        source_type: 'local',
+        audio_path: 'a.m4a',
+        options: { engine: 'mdx', engine_params: { model: 'models/broken.onnx' } },
+      },
+      { 'a.m4a': join(root, 'media', 'a.m4a') },
+    );
+    const result = await imk(['run', '--once', '--root', root]);
+    const detail = await imk(['job', 'mdx2', '--root', root, '--json']);
+    const text = String(detail.stdout);
+    expect(text, String(result.all)).toContain('broken.onnx');
+    expect(text).toContain('MODEL_INVALID');
+    expect(text).toMatch(/"state": "failed"/);
+  }, 120_000);
+});
