@@ -53,11 +53,12 @@ export function createLogger(service: string, options: CreateLoggerOptions = {})
   // A child's bindings (logger.child({ url })) are redacted when the child is made. Children are created
   // from their parent's prototype, so this one override serves every descendant.
   // Taken unbound on purpose: it is called with each parent as `this`.
+  type ChildFn = (this: unknown, bindings: pino.Bindings, options?: object) => unknown;
   // eslint-disable-next-line @typescript-eslint/unbound-method
-  const child = logger.child;
-  const redactingChild: Logger['child'] = function (this: Logger, bindings, childOptions) {
-    return child.call(this, redactValue(bindings) as typeof bindings, childOptions);
+  const child = logger.child as unknown as ChildFn;
+  const redacting: ChildFn = function (this: unknown, bindings, childOptions) {
+    return child.call(this, redactValue(bindings) as pino.Bindings, childOptions);
   };
-  logger.child = redactingChild;
+  logger.child = redacting as unknown as Logger['child'];
   return logger;
 }

@@ -1,6 +1,8 @@
 import type { ImkPaths } from '@imk/config';
+import type { FastifyRequest } from 'fastify';
 import type { Logger } from '@imk/log';
 import type { DiskGuard } from '@imk/ops';
+import type { Access } from './auth.ts';
 import type { WebConfig } from './config.ts';
 import type { JobsView } from './system/jobs.ts';
 import type { SyncView } from './system/sync-status.ts';
@@ -28,4 +30,6 @@ export interface WebContext {
   retry: RetryJob | undefined;
   /** Closed when the server shuts down: live event streams end. */
   signal: AbortSignal;
+  /** How a request is authorized (undefined: it is not; /readyz then answers with booleans only). */
+  access: (request: FastifyRequest) => Access;
 }

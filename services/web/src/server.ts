@@ -7,6 +7,7 @@ import { resolvePaths } from '@imk/config';
 import { errorMessage, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import type { DiskGuard } from '@imk/ops';
+import { registerHttpGuard } from '@imk/http-guard';
 import { createRetrieverRoutes } from '@imk/youtube-retriever-service';
 import { registerAuth } from './auth.ts';
 import type { WebConfig } from './config.ts';
@@ -49,6 +50,9 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   const logger = options.logger;
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   const jobs = createJobsView(paths, logger);
+  // First of all hooks: Host, Origin and body type are checked and security headers set on every answer.
+  registerHttpGuard(app, { bindHost: options.config.host, allowedHosts: options.config.allowedHosts });
+  const auth = registerAuth(app, options.token, await readFile(join(PUBLIC_DIR, 'login.html'), 'utf8'));
   const ctx: WebContext = {
     paths,
     config: options.config,
@@ -59,6 +63,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     services: options.services ?? (() => [{ name: 'web', state: 'running' }]),
     retry: options.retry ?? createRetry(paths, () => jobs.ledger()),
     signal: options.signal,
+    access: auth.access,
   };
   app.addHook('onClose', (_instance, done) => {
     jobs.close();
@@ -74,7 +79,6 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     });
   });
 
-  registerAuth(app, options.token, await readFile(join(PUBLIC_DIR, 'login.html'), 'utf8'));
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', index: false });
   await app.register(fastifyMultipart, {
     limits: { fileSize: options.config.uploadLimitMb * 1024 * 1024, files: 1 },
