@@ -10,8 +10,11 @@ import type { SyncView } from './system/sync-status.ts';
 /** How a service of this process is doing, for the dashboard and /readyz. */
 export interface ServiceState {
   name: string;
-  state: 'starting' | 'running' | 'stopped' | 'failed' | 'unavailable';
+  /** degraded: running, but cannot do (all of) its work (deemix missing, no ARL, no route configured). */
+  state: 'starting' | 'running' | 'degraded' | 'stopped' | 'failed' | 'unavailable';
   detail?: string;
+  /** Why it is degraded, one line each. */
+  reasons?: string[];
 }
 
 /** Puts a failed job back into its queue; returns where it went. */

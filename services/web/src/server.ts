@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { resolvePaths } from '@imk/config';
 import { errorMessage, isImkError } from '@imk/errors';
-import type { Logger } from '@imk/log';
+import { redactText, type Logger } from '@imk/log';
 import type { DiskGuard } from '@imk/ops';
 import { registerHttpGuard } from '@imk/http-guard';
 import { createRetrieverRoutes } from '@imk/youtube-retriever-service';
@@ -60,7 +60,8 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     jobs,
     sync: options.sync ?? createSyncView(paths, logger),
     diskGuard: options.diskGuard,
-    services: options.services ?? (() => [{ name: 'web', state: 'running' }]),
+    // Details of services are error texts: credentials in them (a URL with a password) never leave.
+    services: () => (options.services?.() ?? [{ name: 'web', state: 'running' }]).map(redactState),
     retry: options.retry ?? createRetry(paths, () => jobs.ledger()),
     signal: options.signal,
     access: auth.access,
@@ -93,4 +94,12 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   registerSubmitRoutes(app, ctx);
   await app.register(options.requestsPlugin ?? createRetrieverRoutes({ root: paths.root, logger }));
   return app;
+}
+
+function redactState(state: ServiceState): ServiceState {
+  return {
+    ...state,
+    ...(state.detail !== undefined && { detail: redactText(state.detail) }),
+    ...(state.reasons !== undefined && { reasons: state.reasons.map(redactText) }),
+  };
 }
