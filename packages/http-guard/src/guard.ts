@@ -25,7 +25,7 @@ export function registerHttpGuard(app: FastifyInstance, options: HttpGuardOption
       });
     if (!changesState(request.method)) return;
     const refusal =
-      checkOrigin(request.headers, policy) ??
+      checkOrigin(request.headers, policy, request.protocol) ??
       checkBodyType(request.headers, request.routeOptions.config.accepts);
     if (refusal) return refuse(reply, refusal);
   });

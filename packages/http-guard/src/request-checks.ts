@@ -25,9 +25,15 @@ export const changesState = (method: string): boolean => !SAFE_METHODS.has(metho
 /**
  * A state-changing request must come from this server's own pages (or from a program, which sends no
  * Origin): `Sec-Fetch-Site`, when the browser sends it, must be `same-origin` (or `none`: typed by the
- * user); `Origin`, when sent, must name the Host the request was made to, or a configured host.
+ * user); `Origin`, when sent, must be the scheme and Host the request was made to, or a configured host
+ * (any scheme: a reverse proxy may end TLS in front of us).
  */
-export function checkOrigin(headers: IncomingHttpHeaders, policy: HostPolicy): Refusal | undefined {
+export function checkOrigin(
+  headers: IncomingHttpHeaders,
+  policy: HostPolicy,
+  /** The scheme the request arrived by: `https://host` is another origin than `http://host`. */
+  scheme: 'http' | 'https' = 'http',
+): Refusal | undefined {
   const site = headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none')
     return crossOrigin(`the browser says this request comes from another site (Sec-Fetch-Site: ${site})`);
@@ -45,7 +51,9 @@ export function checkOrigin(headers: IncomingHttpHeaders, policy: HostPolicy): R
   const from = parseAuthority(url.host);
   const defaultPort = url.protocol === 'https:' ? 443 : 80;
   const fromPort = from?.port ?? defaultPort;
-  if (from && host && from.name === host.name && fromPort === (host.port ?? defaultPort)) return undefined;
+  const sameScheme = url.protocol === `${scheme}:`;
+  if (from && host && sameScheme && from.name === host.name && fromPort === (host.port ?? defaultPort))
+    return undefined;
   if (from && policy.isConfigured({ name: from.name, port: fromPort })) return undefined;
   return crossOrigin(`Origin ${url.origin} is not this server (${headers.host ?? 'no Host'})`);
 }
