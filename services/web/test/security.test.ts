@@ -174,7 +174,7 @@ describe('security headers', () => {
       expect(response.headers['x-frame-options']).toBe('DENY');
       expect(response.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
       expect(response.headers['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
-      expect(response.headers['referrer-policy']).toBe('no-referrer');
+      expect(response.headers['referrer-policy']).toBe('same-origin');
       expect(response.headers['cache-control']).toBe('no-store');
     }
   });
@@ -189,15 +189,30 @@ describe('security headers', () => {
 });
 
 describe('login', () => {
-  const login = (fields: Record<string, string>, ip?: string) =>
-    rawRequest(`${locked.url}/login`, {
+  const login = (fields: Record<string, string>, base = locked.url) =>
+    rawRequest(`${base}/login`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(ip !== undefined && { 'x-test-ip': ip }),
-      },
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(fields).toString(),
     });
+
+  it('is throttled per client after a few wrong tokens: 429 with Retry-After, even for the right token', async () => {
+    const own = await start({ token: TOKEN });
+    for (let i = 0; i < 4; i++) expect((await login({ token: `wrong-${i}` }, own.url)).status).toBe(401);
+    expect((await login({ token: 'wrong-5' }, own.url)).status).toBe(401);
+    const blocked = await login({ token: TOKEN }, own.url);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(blocked.body).toMatch(/try again in \d+ s/);
+    expect(blocked.headers['set-cookie']).toBeUndefined();
+    // Guessing through the API's Bearer header is the same client, throttled alike.
+    const api = await rawRequest(`${own.url}/api/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(api.status).toBe(429);
+    expect(api.headers['retry-after']).toBeDefined();
+    // Once the wait is over, the right token works and the count starts again.
+    await new Promise((resolve) => setTimeout(resolve, Number(blocked.headers['retry-after']) * 1000 + 100));
+    expect((await login({ token: TOKEN }, own.url)).status).toBe(303);
+  });
 
   it('redirects only to paths on this server after logging in', async () => {
     for (const next of [
