@@ -1,9 +1,9 @@
 // The HTTP surface as a hostile web page, a DNS-rebinding attack or a password guesser meets it: raw
 // requests with hand-set Host, Origin, Sec-Fetch-Site and Content-Type headers against a real server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest } from '@imk/http-guard/testing';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { quietLogger, tempRoot } from './helpers.ts';
-import { rawRequest } from './raw-http.ts';
 
 const TOKEN = 'security-token-0123456789abcdef';
 const servers: { web: RunningWeb; stop: AbortController; cleanup: () => Promise<void> }[] = [];
