@@ -1,12 +1,15 @@
 import { ImkError, errorMessage } from '@imk/errors';
 import { createLogger, type Logger } from '@imk/log';
 import { startHeartbeat } from '@imk/ops';
+import { healthChecksOf, watchServiceHealth } from './service-health.ts';
 import { loadService, type LoadedService } from './services.ts';
 
 export interface ServiceState {
   name: string;
-  state: 'starting' | 'running' | 'stopped' | 'failed' | 'unavailable';
+  /** degraded: running, but cannot do (all of) its work; `reasons` says why (deemix missing, no ARL…). */
+  state: 'starting' | 'running' | 'degraded' | 'stopped' | 'failed' | 'unavailable';
   detail?: string;
+  reasons?: string[];
 }
 
 export interface RunServicesOptions {
@@ -71,10 +74,30 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       signal: beating.signal,
       state: () => states.get(name)?.state ?? 'unknown',
     });
-    const set = (state: ServiceState['state'], detail?: string): void => {
-      states.set(name, { name, state, ...(detail !== undefined && { detail }) });
+    const set = (state: ServiceState['state'], detail?: string, reasons?: string[]): void => {
+      states.set(name, {
+        name,
+        state,
+        ...(detail !== undefined && { detail }),
+        ...(reasons !== undefined && { reasons }),
+      });
       void heartbeat.beat();
     };
+    // While it runs, the service's own checks say whether it can do its work (running vs degraded).
+    watchServiceHealth({
+      root: options.root,
+      checks: healthChecksOf(service.module),
+      signal: beating.signal,
+      report: (reasons) => {
+        const now = states.get(name);
+        if (now?.state !== 'running' && now?.state !== 'degraded') return;
+        if (reasons.length === 0) set('running', now.detail);
+        else {
+          set('degraded', now.detail, reasons);
+          logger.warn({ service: name, reasons }, `${name} is running but degraded: ${reasons.join('; ')}`);
+        }
+      },
+    });
     const extra: Record<string, unknown> = { ...options.extras?.[name] };
     if (name === 'web') {
       extra.services = snapshot;

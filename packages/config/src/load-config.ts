@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ImkError } from '@imk/errors';
+import { isSecretName, REDACTED, redactText } from '@imk/log';
 import { applyEnvOverrides } from './env-overrides.ts';
 import { validateConfig } from './validate-config.ts';
 
@@ -60,10 +61,14 @@ export function checkServiceConfig<S extends z.ZodType>(
     try {
       raw = parseYaml(text) ?? {};
     } catch (error) {
-      throw new ImkError('CONFIG_INVALID', `${file} is not valid YAML: ${(error as Error).message}`, {
-        cause: error,
-        details: { file },
-      });
+      throw new ImkError(
+        'CONFIG_INVALID',
+        `${file} is not valid YAML: ${redactYamlExcerpt((error as Error).message)}`,
+        {
+          cause: error,
+          details: { file },
+        },
+      );
     }
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
@@ -91,4 +96,20 @@ export function checkServiceConfig<S extends z.ZodType>(
     });
   }
   return { config: result.config, file: found, envOverrides };
+}
+
+/**
+ * The YAML parser quotes the lines around an error; a line setting a secret-named key (or a URL with
+ * credentials) would print the secret, so its value is replaced.
+ */
+function redactYamlExcerpt(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => {
+      const pair = /^(\s*(?:-\s+)?["']?)([\w.-]+)(["']?\s*:\s*)(\S.*)$/.exec(line);
+      return pair && isSecretName(pair[2] ?? '')
+        ? `${pair[1]}${pair[2]}${pair[3]}${REDACTED}`
+        : redactText(line);
+    })
+    .join('\n');
 }

@@ -1,11 +1,15 @@
 import type { z } from 'zod';
+import { isSecretPath, redactText, redactValue } from '@imk/log';
 import { findUnknownKeys } from './schema-walk.ts';
 
 export interface ConfigProblem {
   /** Dotted path of the field, e.g. "routes.2.backend". */
   path: string;
   message: string;
-  /** What was found there, as short text. */
+  /**
+   * What was found there, as short text. Never a secret: under a secret-named field (password, token,
+   * secretAccessKey, arl…) only its type and length are told, whatever the verdict on it.
+   */
   found: string;
 }
 
@@ -25,7 +29,11 @@ export function validateConfig<S extends z.ZodType>(schema: S, json: unknown): C
       entry.suggestion === undefined
         ? `unknown setting "${entry.key}" (known here: ${entry.known.join(', ') || 'none'})`
         : `unknown setting "${entry.key}"; did you mean "${entry.suggestion}"?`,
-    found: describeValue(valueAt(input, entry.path)),
+    // A misspelt secret ("pasword") is still a secret: judged by the name it most likely meant too.
+    found: describeValue(
+      valueAt(input, entry.path),
+      entry.suggestion === undefined ? entry.path : [...entry.path, entry.suggestion],
+    ),
   }));
   if (result.success && unknown.length === 0) return { ok: true, config: result.data };
   // zod's own "Unrecognized key" issues (strict objects) are dropped when reported above with a suggestion.
@@ -42,8 +50,8 @@ export function validateConfig<S extends z.ZodType>(schema: S, json: unknown): C
     problems: [
       ...issues.map((issue) => ({
         path: dotted(issue.path),
-        message: issue.message,
-        found: describeValue(valueAt(input, issue.path)),
+        message: redactText(issue.message),
+        found: describeValue(valueAt(input, issue.path), issue.path),
       })),
       ...unknown,
     ],
@@ -62,8 +70,18 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-function describeValue(value: unknown): string {
+function describeValue(value: unknown, path: readonly PropertyKey[]): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
+  if (isSecretPath(path)) return hiddenSecret(value);
+  // An object may hold secrets below (a backend with its password): those are hidden, the rest is shown.
+  const text = JSON.stringify(redactValue(value)) ?? typeof value;
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A secret's shape without its content, so the user still learns what kind of value was wrong. */
+function hiddenSecret(value: unknown): string {
+  if (typeof value === 'string') return `a secret string of ${value.length} characters, not shown`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return `${Array.isArray(value) ? 'a list' : 'an object'}, not shown`;
+  return `a ${typeof value}, not shown`;
 }

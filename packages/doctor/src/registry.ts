@@ -1,4 +1,5 @@
 import { ImkError, errorMessage } from '@imk/errors';
+import { redactText } from '@imk/log';
 import type { CheckResult, DoctorCheck, DoctorContext } from './types.ts';
 
 export interface CheckOutcome {
@@ -45,12 +46,24 @@ export function createDoctor(initial: DoctorCheck[] = []): Doctor {
         } catch (error) {
           result = { status: 'fail', summary: `the check itself failed: ${errorMessage(error)}` };
         }
-        outcomes.push({ check, result, ms: Math.round(performance.now() - started) });
+        outcomes.push({ check, result: redactResult(result), ms: Math.round(performance.now() - started) });
       }
       return { outcomes, ok: !outcomes.some((o) => o.check.required && o.result.status === 'fail') };
     },
   };
   return doctor.register(...initial);
+}
+
+/**
+ * A check's words reach a terminal, a JSON report and the dashboard: credentials in them (a URL with a
+ * password, a `"token": "…"` pair) are removed here, once, whatever the check wrote.
+ */
+function redactResult(result: CheckResult): CheckResult {
+  return {
+    ...result,
+    summary: redactText(result.summary),
+    ...(result.fix !== undefined && { fix: redactText(result.fix) }),
+  };
 }
 
 const LABEL: Record<CheckResult['status'], string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' };

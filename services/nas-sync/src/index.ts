@@ -5,3 +5,4 @@ export type { LoadedNasSync, NasSyncConfig } from './config.ts';
 export { getSyncStatus, resetFailedTransfers } from './status.ts';
 export type { StatusRow, SyncStatus } from './status.ts';
 export { formatStatus, formatSummary } from './format.ts';
+export { healthChecks } from './health.ts';

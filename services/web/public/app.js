@@ -66,7 +66,31 @@ function renderHeader(snap) {
       ? `Disk space low: ${guard.reason}. New jobs wait until space is freed (imk cleanup).`
       : '';
   $('#services').replaceChildren(
-    ...snap.services.map((s) => h('span', { class: `pill ${s.state}`, title: s.detail || s.state }, s.name)),
+    ...snap.services.map((s) =>
+      h(
+        'span',
+        {
+          class: `pill ${s.state}`,
+          'data-service': s.name,
+          title: [s.state, ...(s.reasons ?? []), s.detail].filter(Boolean).join('\n'),
+        },
+        s.name,
+      ),
+    ),
+  );
+  // A service that runs but cannot do its work (deemix missing, no ARL, no route) says why, in words.
+  const degraded = snap.services.filter((s) => s.state === 'degraded');
+  const serviceBanner = $('#service-banner');
+  serviceBanner.hidden = degraded.length === 0;
+  serviceBanner.replaceChildren(
+    ...degraded.map((s) =>
+      h(
+        'p',
+        { 'data-service': s.name },
+        h('strong', {}, `${s.name} is degraded: `),
+        (s.reasons ?? []).join('; '),
+      ),
+    ),
   );
 }
 

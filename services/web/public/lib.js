@@ -45,8 +45,17 @@ export function bytes(n) {
   return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
+/** The CSRF token of a login session (cookie imk_csrf), sent back with every change the page makes. */
+function csrfToken() {
+  const match = /(?:^|;\s*)imk_csrf=([^;]*)/.exec(document.cookie);
+  return match ? decodeURIComponent(match[1]) : undefined;
+}
+
 export async function api(path, options = {}) {
-  const response = await fetch(path, { credentials: 'same-origin', ...options });
+  const headers = new Headers(options.headers);
+  const token = csrfToken();
+  if (token && options.method && options.method !== 'GET') headers.set('x-csrf-token', token);
+  const response = await fetch(path, { credentials: 'same-origin', ...options, headers });
   if (response.status === 401) {
     location.href = `/login?next=${encodeURIComponent(location.pathname + location.hash)}`;
     throw new Error('not signed in');

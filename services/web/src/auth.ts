@@ -1,126 +1,103 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ImkError } from '@imk/errors';
-import type { WebConfig } from './config.ts';
+import {
+  bearerToken,
+  changesState,
+  createLoginThrottle,
+  safeRedirectPath,
+  sameSecret,
+  type LoginThrottle,
+} from '@imk/http-guard';
+import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, cookieHeader, readCookie } from './cookies.ts';
+import { registerLoginRoutes } from './login.ts';
 
-export const SESSION_COOKIE = 'imk_session';
+export { isLoopbackHost } from '@imk/http-guard';
+export { resolveToken } from './token.ts';
+export { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from './cookies.ts';
+
 /** Paths anyone may reach: health checks for orchestrators, the login form and its stylesheet. */
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/login', '/static/style.css', '/favicon.ico']);
 
-export function isLoopbackHost(host: string): boolean {
-  if (host === 'localhost') return true;
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) return bare === '::1';
-  return false;
+/** How a request proved it may see everything: a token, the login cookie, or no token configured. */
+export type Access = 'bearer' | 'cookie' | 'open' | undefined;
+
+export interface WebAuth {
+  access: (request: FastifyRequest) => Access;
+  throttle: LoginThrottle;
 }
 
-/**
- * The token in force: `token`, else the content of `tokenFile` (relative to the root, like every path in
- * the config). Off loopback a token is required and start-up is refused without one, so a dashboard is
- * never exposed to a network unprotected.
- */
-export async function resolveToken(config: WebConfig, root: string): Promise<string | undefined> {
-  let token = config.token;
-  if (token === undefined && config.tokenFile !== undefined) {
-    try {
-      token = (await readFile(resolve(root, config.tokenFile), 'utf8')).trim();
-    } catch (error) {
-      throw new ImkError(
-        'WEB_TOKEN_FILE',
-        `cannot read the web token file ${config.tokenFile}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    if (token.length < 16)
-      throw new ImkError(
-        'WEB_TOKEN_WEAK',
-        `the token in ${config.tokenFile} is shorter than 16 characters; use e.g. \`openssl rand -hex 24\``,
-      );
-  }
-  if (token === undefined && !isLoopbackHost(config.host))
-    throw new ImkError(
-      'WEB_TOKEN_REQUIRED',
-      `the dashboard is set to listen on ${config.host}, which is reachable from other machines, and no token is set; ` +
-        'set IMK_WEB__TOKEN (e.g. `export IMK_WEB__TOKEN=$(openssl rand -hex 24)`) or web.tokenFile, or listen on 127.0.0.1',
-    );
-  return token;
-}
-
-/** The cookie value: an HMAC of the token, so the token itself never sits in a browser's cookie jar. */
-function sessionValue(token: string): string {
-  return createHmac('sha256', token).update('imk-web-session-v1').digest('hex');
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function cookie(request: FastifyRequest, name: string): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
-  }
-  return undefined;
-}
+/** Values derived from the token, so the token itself never sits in a browser's cookie jar. */
+const derived = (token: string, purpose: string): string =>
+  createHmac('sha256', token).update(purpose).digest('hex');
 
 function wantsHtml(request: FastifyRequest): boolean {
   return request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
 }
 
-/** Adds the token check (Bearer header or session cookie) and the login/logout routes. */
-export function registerAuth(app: FastifyInstance, token: string | undefined, loginPage: string): void {
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
-  if (token === undefined) return;
-  const session = sessionValue(token);
+const hasJsonBody = (request: FastifyRequest): boolean =>
+  /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
+
+/**
+ * The token check (Bearer header or session cookie), failed-token throttling, the CSRF token of cookie
+ * sessions, and the login/logout routes. Without a token every request is allowed (loopback only).
+ */
+export function registerAuth(app: FastifyInstance, token: string | undefined, loginPage: string): WebAuth {
+  const throttle = createLoginThrottle();
+  if (token === undefined) return { access: () => 'open', throttle };
+  const session = derived(token, 'imk-web-session-v1');
+  const csrf = derived(token, 'imk-web-csrf-v1');
+  const access = (request: FastifyRequest): Access => {
+    const given = bearerToken(request.headers.authorization);
+    if (given !== undefined && sameSecret(given, token)) return 'bearer';
+    const value = readCookie(request, SESSION_COOKIE);
+    return value !== undefined && sameSecret(value, session) ? 'cookie' : undefined;
+  };
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '/';
     if (PUBLIC_PATHS.has(path)) return;
-    const header = request.headers.authorization;
-    if (header?.startsWith('Bearer ') && same(header.slice(7).trim(), token)) return;
-    const value = cookie(request, SESSION_COOKIE);
-    if (value !== undefined && same(value, session)) return;
-    if (wantsHtml(request)) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`);
+    const wait = throttle.retryAfterSec(request.ip);
+    const given = bearerToken(request.headers.authorization);
+    if (given !== undefined && wait > 0) return tooMany(reply, wait);
+    const how = access(request);
+    if (how === 'bearer') {
+      throttle.succeeded(request.ip);
+      return;
+    }
+    if (how === 'cookie') {
+      // A session from before the CSRF cookie existed gets one now.
+      if (readCookie(request, CSRF_COOKIE) !== csrf)
+        void reply.header('set-cookie', cookieHeader(CSRF_COOKIE, csrf, request, false));
+      // Multipart (upload) is a body browsers send cross-site without asking: it must carry the token.
+      if (changesState(request.method) && !hasJsonBody(request) && request.headers['content-type']) {
+        const sent = request.headers[CSRF_HEADER];
+        if (typeof sent !== 'string' || !sameSecret(sent, csrf))
+          return reply.code(403).send({
+            error: 'CSRF_TOKEN_REQUIRED',
+            message: `send the ${CSRF_HEADER} header (the value of the ${CSRF_COOKIE} cookie) with uploads made with a login session, or use "Authorization: Bearer <token>"`,
+          });
+      }
+      return;
+    }
+    if (given !== undefined) throttle.failed(request.ip);
+    if (wantsHtml(request))
+      return reply.redirect(`/login?next=${encodeURIComponent(safeRedirectPath(request.url))}`);
     return reply.code(401).header('www-authenticate', 'Bearer realm="instrumental-maker"').send({
       error: 'UNAUTHORIZED',
       message: 'a token is required: send "Authorization: Bearer <token>" or log in at /login',
     });
   });
 
-  app.get('/login', async (_request, reply) => reply.type('text/html; charset=utf-8').send(loginPage));
-  app.post('/login', async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const given = typeof body.token === 'string' ? body.token : '';
-    const next =
-      typeof body.next === 'string' && body.next.startsWith('/') && !body.next.startsWith('//')
-        ? body.next
-        : '/';
-    if (!same(given, token))
-      return reply
-        .code(401)
-        .type('text/html; charset=utf-8')
-        .send(loginPage.replace('<!--error-->', '<p class="error">Wrong token.</p>'));
-    const secure = request.protocol === 'https' ? '; Secure' : '';
-    return reply
-      .header(
-        'set-cookie',
-        `${SESSION_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=2592000${secure}`,
-      )
-      .redirect(next, 303);
-  });
-  app.post('/logout', async (_request, reply) =>
-    reply
-      .header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`)
-      .redirect('/login', 303),
-  );
+  registerLoginRoutes(app, { token, session, csrf, loginPage, throttle });
+  return { access, throttle };
+}
+
+export function tooMany(reply: FastifyReply, waitSec: number): FastifyReply {
+  return reply
+    .code(429)
+    .header('retry-after', String(waitSec))
+    .send({
+      error: 'TOO_MANY_ATTEMPTS',
+      message: `too many wrong tokens from this address; try again in ${waitSec} s`,
+    });
 }

@@ -10,6 +10,12 @@ export const WebConfigSchema = z
       .min(1)
       .default('127.0.0.1')
       .describe('Address the dashboard listens on. Anything but a loopback address requires a token.'),
+    allowedHosts: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Further host names the dashboard answers to (the Host header), e.g. a reverse proxy's `imk.example.com` or a LAN name; `name` allows any port, `name:port` only that one. The address it listens on, `localhost`, `127.0.0.1` and `[::1]` are always allowed.",
+      ),
     port: z.number().int().min(0).max(65535).default(8080).describe('TCP port (0 = any free port).'),
     token: z
       .string()

@@ -1,6 +1,8 @@
 import type { ImkPaths } from '@imk/config';
+import type { FastifyRequest } from 'fastify';
 import type { Logger } from '@imk/log';
 import type { DiskGuard } from '@imk/ops';
+import type { Access } from './auth.ts';
 import type { WebConfig } from './config.ts';
 import type { JobsView } from './system/jobs.ts';
 import type { SyncView } from './system/sync-status.ts';
@@ -8,8 +10,11 @@ import type { SyncView } from './system/sync-status.ts';
 /** How a service of this process is doing, for the dashboard and /readyz. */
 export interface ServiceState {
   name: string;
-  state: 'starting' | 'running' | 'stopped' | 'failed' | 'unavailable';
+  /** degraded: running, but cannot do (all of) its work (deemix missing, no ARL, no route configured). */
+  state: 'starting' | 'running' | 'degraded' | 'stopped' | 'failed' | 'unavailable';
   detail?: string;
+  /** Why it is degraded, one line each. */
+  reasons?: string[];
 }
 
 /** Puts a failed job back into its queue; returns where it went. */
@@ -28,4 +33,6 @@ export interface WebContext {
   retry: RetryJob | undefined;
   /** Closed when the server shuts down: live event streams end. */
   signal: AbortSignal;
+  /** How a request is authorized (undefined: it is not; /readyz then answers with booleans only). */
+  access: (request: FastifyRequest) => Access;
 }

@@ -1,6 +1,6 @@
 export { WEB_SERVICE, WebConfigSchema } from './config.ts';
 export type { WebConfig } from './config.ts';
-export { isLoopbackHost, resolveToken, SESSION_COOKIE } from './auth.ts';
+export { CSRF_COOKIE, CSRF_HEADER, isLoopbackHost, resolveToken, SESSION_COOKIE } from './auth.ts';
 export { createWebServer, PUBLIC_DIR } from './server.ts';
 export type { CreateWebServerOptions } from './server.ts';
 export { listenWeb, startWeb } from './start-web.ts';

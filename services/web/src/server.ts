@@ -5,8 +5,9 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { resolvePaths } from '@imk/config';
 import { errorMessage, isImkError } from '@imk/errors';
-import type { Logger } from '@imk/log';
+import { redactText, type Logger } from '@imk/log';
 import type { DiskGuard } from '@imk/ops';
+import { registerHttpGuard } from '@imk/http-guard';
 import { createRetrieverRoutes } from '@imk/youtube-retriever-service';
 import { registerAuth } from './auth.ts';
 import type { WebConfig } from './config.ts';
@@ -49,6 +50,9 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   const logger = options.logger;
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   const jobs = createJobsView(paths, logger);
+  // First of all hooks: Host, Origin and body type are checked and security headers set on every answer.
+  registerHttpGuard(app, { bindHost: options.config.host, allowedHosts: options.config.allowedHosts });
+  const auth = registerAuth(app, options.token, await readFile(join(PUBLIC_DIR, 'login.html'), 'utf8'));
   const ctx: WebContext = {
     paths,
     config: options.config,
@@ -56,9 +60,11 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     jobs,
     sync: options.sync ?? createSyncView(paths, logger),
     diskGuard: options.diskGuard,
-    services: options.services ?? (() => [{ name: 'web', state: 'running' }]),
+    // Details of services are error texts: credentials in them (a URL with a password) never leave.
+    services: () => (options.services?.() ?? [{ name: 'web', state: 'running' }]).map(redactState),
     retry: options.retry ?? createRetry(paths, () => jobs.ledger()),
     signal: options.signal,
+    access: auth.access,
   };
   app.addHook('onClose', (_instance, done) => {
     jobs.close();
@@ -74,7 +80,6 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     });
   });
 
-  registerAuth(app, options.token, await readFile(join(PUBLIC_DIR, 'login.html'), 'utf8'));
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', index: false });
   await app.register(fastifyMultipart, {
     limits: { fileSize: options.config.uploadLimitMb * 1024 * 1024, files: 1 },
@@ -89,4 +94,12 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   registerSubmitRoutes(app, ctx);
   await app.register(options.requestsPlugin ?? createRetrieverRoutes({ root: paths.root, logger }));
   return app;
+}
+
+function redactState(state: ServiceState): ServiceState {
+  return {
+    ...state,
+    ...(state.detail !== undefined && { detail: redactText(state.detail) }),
+    ...(state.reasons !== undefined && { reasons: state.reasons.map(redactText) }),
+  };
 }

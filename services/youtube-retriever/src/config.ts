@@ -168,8 +168,14 @@ export const YoutubeConfigSchema = z.object({
         .describe(
           'File holding the bearer token (relative to the root); else $IMK_API_TOKEN. Required when host is not loopback.',
         ),
+      allowedHosts: z
+        .array(z.string().min(1))
+        .default([])
+        .describe(
+          "Further host names the API answers to (the Host header), e.g. a reverse proxy's name; the address it listens on, `localhost`, `127.0.0.1` and `[::1]` are always allowed.",
+        ),
     })
-    .default({ enabled: false, host: '127.0.0.1', port: 8790 })
+    .default({ enabled: false, host: '127.0.0.1', port: 8790, allowedHosts: [] })
     .describe(
       'Standalone HTTP API (POST /api/requests). `imk up` mounts the same routes in the web service instead.',
     ),

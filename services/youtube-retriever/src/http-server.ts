@@ -1,8 +1,13 @@
-import { timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ImkError } from '@imk/errors';
+import {
+  bearerToken,
+  createLoginThrottle,
+  isLoopbackHost,
+  registerHttpGuard,
+  sameSecret,
+} from '@imk/http-guard';
 import type { Logger } from '@imk/log';
 import { retrieverRoutes } from './http-routes.ts';
 
@@ -20,6 +25,8 @@ export interface StartRetrieverHttpOptions {
   /** Bearer token; required when `host` is not loopback. @default $IMK_API_TOKEN, else the content of tokenFile */
   token?: string;
   tokenFile?: string;
+  /** Further Host names the API answers to (a reverse proxy's name); see web.allowedHosts. */
+  allowedHosts?: readonly string[];
 }
 
 export interface RetrieverHttp {
@@ -31,19 +38,31 @@ export interface RetrieverHttp {
 /**
  * Runs POST /api/requests on its own HTTP server (when the retrievers run without the web service).
  * Listens on 127.0.0.1 by default; off loopback it refuses to start without a token, and then every
- * request needs `Authorization: Bearer <token>`. Closes when `signal` aborts.
+ * request needs `Authorization: Bearer <token>` (wrong tokens are throttled: 429 with Retry-After). The
+ * dashboard's protections apply (@imk/http-guard): Host checked, cross-origin and non-JSON changes
+ * refused, security headers. Closes when `signal` aborts.
  */
 export async function startRetrieverHttp(options: StartRetrieverHttpOptions): Promise<RetrieverHttp> {
   const host = options.host ?? '127.0.0.1';
   const token = await resolveToken(options, host);
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  registerHttpGuard(app, { bindHost: host, allowedHosts: options.allowedHosts ?? [] });
   if (token !== undefined) {
-    const expected = Buffer.from(token);
+    const throttle = createLoginThrottle();
     app.addHook('onRequest', async (request, reply) => {
-      const header = request.headers.authorization ?? '';
-      const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7).trim() : '');
-      if (given.length === expected.length && timingSafeEqual(given, expected)) return;
-      await reply.code(401).header('www-authenticate', 'Bearer realm="instrumental-maker"').send({
+      const wait = throttle.retryAfterSec(request.ip);
+      if (wait > 0)
+        return reply
+          .code(429)
+          .header('retry-after', String(wait))
+          .send({
+            error: 'TOO_MANY_ATTEMPTS',
+            message: `too many wrong tokens from this address; try again in ${wait} s`,
+          });
+      const given = bearerToken(request.headers.authorization);
+      if (given !== undefined && sameSecret(given, token)) return throttle.succeeded(request.ip);
+      if (given !== undefined) throttle.failed(request.ip);
+      return reply.code(401).header('www-authenticate', 'Bearer realm="instrumental-maker"').send({
         error: 'UNAUTHORIZED',
         message: 'send "Authorization: Bearer <token>" (the token in IMK_API_TOKEN or http.tokenFile)',
       });
@@ -64,7 +83,7 @@ async function resolveToken(options: StartRetrieverHttpOptions, host: string): P
     } catch (error) {
       throw new ImkError(
         'API_TOKEN_FILE',
-        `cannot read the API token file ${options.tokenFile}: ${(error as Error).message}`,
+        `cannot read the API token file ${options.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
         { cause: error },
       );
     }
@@ -74,17 +93,10 @@ async function resolveToken(options: StartRetrieverHttpOptions, host: string): P
       'API_TOKEN_WEAK',
       'the API token is shorter than 16 characters; make one with `openssl rand -hex 24`',
     );
-  if (!token && !isLoopback(host))
+  if (!token && !isLoopbackHost(host))
     throw new ImkError(
       'API_TOKEN_REQUIRED',
       `the retriever API is set to listen on ${host}, reachable from other machines, without a token; set ${API_TOKEN_ENV} (e.g. \`export ${API_TOKEN_ENV}=$(openssl rand -hex 24)\`) or http.tokenFile, or listen on 127.0.0.1`,
     );
   return token || undefined;
-}
-
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  return bare === '::1';
 }

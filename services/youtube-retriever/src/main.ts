@@ -20,6 +20,7 @@ try {
       signal: controller.signal,
       host: settings.http.host,
       port: settings.http.port,
+      allowedHosts: settings.http.allowedHosts,
       ...(settings.http.tokenFile !== undefined && { tokenFile: settings.http.tokenFile }),
     });
   await startYoutubeRetriever({ root, logger, signal: controller.signal });

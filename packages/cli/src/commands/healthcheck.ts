@@ -29,7 +29,8 @@ export function registerHealthcheck(program: Command): void {
     const maxAge = Number(options.maxAge);
     if (!beat)
       throw new ImkError('UNHEALTHY', `${service}: no heartbeat on this host yet (is it running here?)`);
-    if (beat.state !== 'running')
+    // Degraded (deemix missing, no route) is alive: restarting the container would not fix it.
+    if (beat.state !== 'running' && beat.state !== 'degraded')
       throw new ImkError('UNHEALTHY', `${service}: ${beat.state} (heartbeat of pid ${beat.pid})`);
     if (beat.ageSec > maxAge)
       throw new ImkError(

@@ -34,7 +34,7 @@ export function tagsFromFileName(name: string): { artist?: string; title: string
 
 /** Upload: one file in a multipart form becomes a bundle in queue `other`. */
 export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): void {
-  app.post('/api/upload', async (request, reply) => {
+  app.post('/api/upload', { config: { accepts: ['multipart'] } }, async (request, reply) => {
     const part = await request.file();
     if (!part)
       return reply.code(400).send({ error: 'NO_FILE', message: 'send one file in a multipart form field' });

@@ -1,0 +1,171 @@
+// `imk up` as a careless user runs it: deemix not installed, no ARL, no NAS route (degraded, with the
+// reason, on the dashboard and in /readyz), and secrets written inline in the YAML (never echoed by the
+// config error, `imk doctor`, /readyz or a log line).
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '@imk/log';
+import { loadNasSyncConfig } from '@imk/nas-sync-service';
+import { runServices } from './supervisor.ts';
+
+const IMK = join(import.meta.dirname, '..', '..', '..', 'node_modules', '.bin', 'imk');
+const roots: string[] = [];
+afterEach(async () => {
+  for (const root of roots.splice(0)) await rm(root, { recursive: true, force: true });
+});
+
+async function newRoot(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'imk-health-'));
+  roots.push(root);
+  return root;
+}
+
+/** Every line any logger of the run writes. */
+function capturedLogs() {
+  const out = new PassThrough();
+  const lines: string[] = [];
+  out.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+  return { lines, logger: (name: string) => createLogger(name, { destination: out, level: 'debug' }) };
+}
+
+async function up(root: string, names: string[], logs: ReturnType<typeof capturedLogs>) {
+  const stop = new AbortController();
+  let url = '';
+  const done = runServices({
+    root,
+    logger: logs.logger('imk-up'),
+    serviceLogger: logs.logger,
+    names: [...names, 'web'],
+    signal: stop.signal,
+    extras: { web: { overrides: { port: 0 } } },
+    onListening: (u) => (url = u),
+  });
+  await expect.poll(() => url, { timeout: 30_000 }).not.toBe('');
+  return { url, stop: async () => (stop.abort(), await done) };
+}
+
+interface Ready {
+  ready: boolean;
+  degraded: boolean;
+  checks: { name: string; ok: boolean; degraded?: boolean; reasons?: string[]; detail?: string }[];
+}
+
+describe('a service that runs but cannot do its work', () => {
+  it('is degraded, with the reason, in /readyz and on the dashboard; not green', async () => {
+    const root = await newRoot();
+    const saved = { ...process.env };
+    // deemix is not installed on this machine; make sure nothing points at one, and no ARL is set.
+    for (const name of ['IMK_DEEMIX', 'IMK_DEEMIX_ARL', 'DEEZER_ARL']) delete process.env[name];
+    const logs = capturedLogs();
+    const run = await up(root, ['deemix-retriever', 'nas-sync'], logs);
+    try {
+      let body: Ready | undefined;
+      await expect
+        .poll(
+          async () => {
+            body = (await (await fetch(`${run.url}/readyz`)).json()) as Ready;
+            return body.checks.filter((c) => c.degraded).map((c) => c.name);
+          },
+          { timeout: 30_000 },
+        )
+        .toEqual(['service:deemix-retriever', 'service:nas-sync']);
+      expect(body?.ready).toBe(true);
+      expect(body?.degraded).toBe(true);
+      const deemix = body?.checks.find((c) => c.name === 'service:deemix-retriever');
+      expect(deemix?.reasons?.join('\n')).toMatch(/deemix.*not found/i);
+      expect(deemix?.reasons?.join('\n')).toMatch(/ARL/);
+      const sync = body?.checks.find((c) => c.name === 'service:nas-sync');
+      expect(sync?.reasons?.join('\n')).toMatch(/nothing is synced/);
+      const status = (await (await fetch(`${run.url}/api/status`)).json()) as {
+        services: { name: string; state: string; reasons?: string[] }[];
+      };
+      expect(status.services.find((s) => s.name === 'deemix-retriever')).toMatchObject({
+        state: 'degraded',
+        reasons: expect.arrayContaining([expect.stringMatching(/deemix/)]),
+      });
+      expect(logs.lines.join('')).toMatch(/deemix-retriever is running but degraded/);
+    } finally {
+      await run.stop();
+      Object.assign(process.env, saved);
+    }
+  }, 60_000);
+});
+
+describe('secrets written inline in the YAML', () => {
+  const SECRETS = [
+    'INLINE-S3-SECRET-7f3a',
+    'AKIA-INLINE-KEY-ID-9',
+    'INLINE-SFTP-PASSWORD-x1',
+    'URL-PASSWORD-q8',
+    'SHORT-TOK',
+  ];
+  const NAS_SYNC_YAML = `nasSync:
+  enabled: true
+  backends:
+    bucket:
+      type: s3
+      bucket: music
+      endpoint: "http://minio:URL-PASSWORD-q8@127.0.0.1:9/"
+      accessKeyId: AKIA-INLINE-KEY-ID-9
+      secretAccessKey: INLINE-S3-SECRET-7f3a
+    nas:
+      type: sftp
+      host: nas.local
+      username: music
+      password: INLINE-SFTP-PASSWORD-x1
+  routes:
+    - match: { kind: audio }
+      to: /music/{title}.{ext}
+      backend: bucket
+`;
+  const expectClean = (where: string, text: string) => {
+    for (const secret of SECRETS) expect(text, `${where} shows ${secret}`).not.toContain(secret);
+  };
+
+  it('appear in none of: the config error, imk doctor, /readyz, the log', async () => {
+    const root = await newRoot();
+    await mkdir(join(root, 'config'));
+    await writeFile(join(root, 'config', 'nas-sync.yaml'), NAS_SYNC_YAML);
+    await writeFile(join(root, 'config', 'web.yaml'), 'token: SHORT-TOK\n');
+
+    // The thrown config error still says which fields are wrong.
+    const error = await loadNasSyncConfig(root).then(
+      () => undefined,
+      (e: unknown) => e as Error & { details?: unknown },
+    );
+    expect(error?.message).toMatch(/nasSync\.backends\.bucket\.secretAccessKey/);
+    expectClean('the config error', `${error?.message} ${JSON.stringify(error?.details)}`);
+
+    // imk doctor, as text and as JSON (it fails: the configs are invalid).
+    const run = promisify(execFile);
+    for (const args of [['doctor'], ['doctor', '--json']]) {
+      const result = await run(process.execPath, [IMK, ...args, '--root', root], { env: process.env }).catch(
+        (e: { stdout: string; stderr: string }) => e,
+      );
+      expect(result.stdout).toMatch(/secretAccessKey/);
+      expectClean(`imk ${args.join(' ')}`, result.stdout + result.stderr);
+    }
+
+    // The running system: nas-sync fails on its config; web runs without the too-short token's file.
+    await writeFile(join(root, 'config', 'web.yaml'), '');
+    const logs = capturedLogs();
+    const system = await up(root, ['nas-sync'], logs);
+    try {
+      await expect
+        .poll(async () => (await (await fetch(`${system.url}/readyz`)).json()) as Ready, { timeout: 30_000 })
+        .toMatchObject({ ready: false });
+      const ready = await (await fetch(`${system.url}/readyz`)).text();
+      expect(ready).toMatch(/secretAccessKey/); // the reason is told, the value is not
+      expectClean('/readyz', ready);
+      expectClean('/api/status', await (await fetch(`${system.url}/api/status`)).text());
+    } finally {
+      await system.stop();
+    }
+    expect(logs.lines.join('')).toMatch(/nas-sync failed/);
+    expectClean('the log', logs.lines.join(''));
+  }, 120_000);
+});

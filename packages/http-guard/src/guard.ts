@@ -1,0 +1,41 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CACHE_CONTROL, SECURITY_HEADERS } from './headers.ts';
+import { createHostPolicy, type HostPolicyOptions } from './hosts.ts';
+import { changesState, checkBodyType, checkOrigin, type Refusal } from './request-checks.ts';
+
+export type HttpGuardOptions = HostPolicyOptions;
+
+/**
+ * Protects a Fastify app as a whole (the dashboard, the retriever API): security headers and no-store
+ * on every response; on every request the Host header is checked (DNS rebinding); on every state-changing
+ * request the Origin / Sec-Fetch-Site and the body type. Register it before any other hook or route.
+ */
+export function registerHttpGuard(app: FastifyInstance, options: HttpGuardOptions): void {
+  const policy = createHostPolicy(options);
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    // On the raw response, so hijacked replies (event streams) and errors carry them too.
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.raw.setHeader(name, value);
+    reply.raw.setHeader('cache-control', CACHE_CONTROL);
+    const socket = request.raw.socket;
+    if (!policy.allows(request.headers.host, socket.localAddress, socket.localPort ?? 0))
+      return refuse(reply, {
+        status: 403,
+        error: 'HOST_NOT_ALLOWED',
+        message: `this server does not answer to Host "${String(request.headers.host ?? '').slice(0, 100)}"; open it by the address it listens on, localhost or 127.0.0.1, or add the name to allowedHosts in its config`,
+      });
+    if (!changesState(request.method)) return;
+    const refusal =
+      checkOrigin(request.headers, policy, request.protocol) ??
+      checkBodyType(request.headers, request.routeOptions.config.accepts);
+    if (refusal) return refuse(reply, refusal);
+  });
+  // Routes and plugins (static files) may set their own caching; what leaves here is never stored.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    void reply.header('cache-control', CACHE_CONTROL);
+    return payload;
+  });
+}
+
+async function refuse(reply: FastifyReply, refusal: Refusal): Promise<void> {
+  await reply.code(refusal.status).send({ error: refusal.error, message: refusal.message });
+}

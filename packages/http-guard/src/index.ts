@@ -1,0 +1,11 @@
+export { registerHttpGuard } from './guard.ts';
+export type { HttpGuardOptions } from './guard.ts';
+export { CACHE_CONTROL, CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './headers.ts';
+export { createHostPolicy, isLoopbackHost, normalizeAddress, parseAuthority } from './hosts.ts';
+export type { HostPolicy, HostPolicyOptions, HostPort } from './hosts.ts';
+export { safeRedirectPath } from './redirect.ts';
+export { changesState, checkBodyType, checkOrigin } from './request-checks.ts';
+export type { BodyKind, Refusal } from './request-checks.ts';
+export { bearerToken, sameSecret } from './secret-compare.ts';
+export { createLoginThrottle } from './throttle.ts';
+export type { LoginThrottle, LoginThrottleOptions } from './throttle.ts';

@@ -1,0 +1,111 @@
+/** What a hidden value is replaced with, in logs, config errors, doctor reports and /readyz. */
+export const REDACTED = '[redacted]';
+
+// Names compared without case or separators: `secret_access_key`, `secretAccessKey` and `SECRET-ACCESS-KEY`
+// are one name. A name is secret when it contains one of these words...
+const SECRET_WORDS = [
+  'secret',
+  'password',
+  'passwd',
+  'passphrase',
+  'token',
+  'credential',
+  'apikey',
+  'privatekey',
+  'accesskey',
+  'authorization',
+  'cookie',
+  'signature',
+];
+// ...or is ARL-like (the Deezer session cookie) or ends in "key", except names of keys that hold no secret.
+const PUBLIC_KEYS = new Set(['cachekey', 'hostkey', 'publickey', 'sortkey', 'objectkey', 'idempotencykey']);
+
+const squash = (name: string): string => name.replace(/[^a-z0-9]/gi, '').toLowerCase();
+
+/**
+ * True for a setting, field or parameter name that holds a secret: secret, password, passphrase, token,
+ * credential, cookie, anything ending in "key" (apiKey, privateKey, `key`), ARL (`arl`, `deezerArl`).
+ * `tokenFile` and the like match too: a careless user may have written the secret there instead of a path.
+ */
+export function isSecretName(name: string): boolean {
+  const n = squash(name);
+  if (n === '') return false;
+  if (SECRET_WORDS.some((word) => n.includes(word))) return true;
+  if (n === 'arl' || n.startsWith('arl') || n.endsWith('arl')) return true;
+  if (n === 'sig' || n.startsWith('xamz')) return true;
+  return n.endsWith('key') && !PUBLIC_KEYS.has(n);
+}
+
+/** True when any segment of a dotted config path (`nasSync.backends.s3.secretAccessKey`) is secret. */
+export function isSecretPath(path: readonly PropertyKey[] | string): boolean {
+  const segments = typeof path === 'string' ? path.split('.') : path.map(String);
+  return segments.some(isSecretName);
+}
+
+// scheme://userinfo@ — the userinfo (user:password, or a bare token) goes, the host stays.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+// ?token=…, &api_key=…, ;sig=… — values of secret-named query parameters.
+const QUERY_PARAM = /([?&;])([^=&#\s"'<>]+)=([^&#\s"'<>]*)/g;
+// "password": "…", password='…', PASSWORD=value — quoted values after : or =, bare values after = only
+// (a bare word after ":" is prose: "token: use at least 16 characters").
+const NAMED_VALUE =
+  /(["']?)([A-Za-z_][\w.-]*)\1(\s*)(:|=)(\s*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|(?<==\s*)[^\s,;&}\])"']+)/g;
+const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g;
+
+/**
+ * Removes credentials from free text (an error message, a log line, a doctor summary): the user:password
+ * of URLs, secret-named query parameters, `"secretName": "value"` / `SECRET=value` pairs, and bearer or
+ * basic credentials. What remains still says what went wrong and where.
+ */
+export function redactText(text: string): string {
+  return text
+    .replace(URL_USERINFO, `$1${REDACTED}@`)
+    .replace(QUERY_PARAM, (all, sep: string, name: string) =>
+      isSecretName(decodeSafe(name)) ? `${sep}${name}=${REDACTED}` : all,
+    )
+    .replace(
+      NAMED_VALUE,
+      (all, quote: string, name: string, s1: string, op: string, s2: string, value: string) =>
+        isSecretName(name) && !/^"?\[redacted/.test(value)
+          ? `${quote}${name}${quote}${s1}${op}${s2}${value.startsWith('"') ? `"${REDACTED}"` : REDACTED}`
+          : all,
+    )
+    .replace(AUTH_HEADER, `$1 ${REDACTED}`);
+}
+
+function decodeSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A copy of `value` fit for a log or a report: values under secret-named keys replaced at any depth,
+ * strings passed through redactText, errors reduced to their type, code and redacted message and stack.
+ */
+export function redactValue(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.has(value) || depth > 12) return '[…]';
+  seen.add(value);
+  if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
+    return {
+      type: value.name,
+      message: redactText(value.message),
+      ...(code !== undefined && { code }),
+      ...(value.stack !== undefined && { stack: redactText(value.stack) }),
+    };
+  }
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1, seen));
+  if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (isSecretName(key) && item !== undefined && item !== null && typeof item !== 'boolean')
+      out[key] = REDACTED;
+    else out[key] = redactValue(item, depth + 1, seen);
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+// The dashboard under its own Content-Security-Policy, in real headless Chromium: the login form, the
+// overview with live updates, an upload through the page (which must send the CSRF token of its cookie
+// session), a job page with its audio players and preview images, a degraded service's reason. Any CSP
+// violation the browser reports fails the test.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenWeb, type RunningWeb } from '../src/index.ts';
+import { makeAudio, makeOutput, quietLogger, tempRoot } from './helpers.ts';
+
+const TOKEN = 'csp-test-token-0123456789abcdef';
+let web: RunningWeb;
+let stop: AbortController;
+let cleanup: () => Promise<void>;
+let root: string;
+let profile: string;
+let context: BrowserContext;
+let page: Page;
+const violations: string[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  ({ root, cleanup } = await tempRoot('imk-web-csp-'));
+  await makeOutput(root, 'yt_csp_song');
+  stop = new AbortController();
+  web = await listenWeb({
+    root,
+    logger: quietLogger(),
+    signal: stop.signal,
+    cleanupSchedule: false,
+    overrides: { port: 0, token: TOKEN },
+    services: () => [
+      { name: 'web', state: 'running' },
+      {
+        name: 'deemix-retriever',
+        state: 'degraded',
+        reasons: ['deemix: deemix was not found (needed only for Deezer links)'],
+      },
+    ],
+  });
+  profile = await mkdtemp(join(tmpdir(), 'imk-csp-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--mute-audio'],
+  });
+  // Reported by the browser itself, before any page script runs: every blocked load, script or style.
+  // (A string: this project's TypeScript has no DOM library.)
+  await context.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (event) => {
+      console.error('CSP violation: ' + event.violatedDirective + ' ' + event.blockedURI);
+    });`,
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (message) => {
+    if (/Content Security Policy|CSP violation/i.test(message.text())) violations.push(message.text());
+  });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  stop?.abort();
+  await web?.closed;
+  await cleanup?.();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+describe('the dashboard under its Content-Security-Policy', () => {
+  it('logs in, shows live data, uploads, plays and previews with no CSP violation', async () => {
+    await page.goto(`${web.url}/#/job/yt_csp_song`);
+    expect(page.url()).toContain('/login?next=');
+    await page.fill('input[name=token]', TOKEN);
+    await Promise.all([page.waitForURL(`${web.url}/**`), page.click('button[type=submit]')]);
+
+    await page.goto(`${web.url}/`);
+    await page.locator('#live.on').waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator('#queues-table tbody tr').count(), { timeout: 30_000 }).toBe(3);
+    // The degraded service says why, in words, not only in a colour.
+    await page.locator('.pill.degraded[data-service="deemix-retriever"]').waitFor();
+    expect(await page.textContent('#service-banner')).toMatch(/deemix-retriever is degraded: .*not found/);
+
+    // The page's own upload works with a cookie session: it sends the CSRF token.
+    const song = join(root, 'Upload Band - Upload Song.wav');
+    await makeAudio(song, 1);
+    await page.setInputFiles('#upload-input', song);
+    await expect
+      .poll(() => page.textContent('#submit-result'), { timeout: 30_000 })
+      .toMatch(/^Queued: upload_/);
+
+    // A job page: players and server-rendered previews load under the policy.
+    await page.goto(`${web.url}/#/job/yt_csp_song`);
+    await page.locator('#variants .variant audio').first().waitFor({ timeout: 30_000 });
+    await expect
+      .poll(
+        () =>
+          page.evaluate(
+            "[...document.querySelectorAll('#variants img.preview')].every((img) => img.naturalWidth > 0)",
+          ),
+        { timeout: 60_000 },
+      )
+      .toBe(true);
+    await page
+      .locator('#variants audio')
+      .first()
+      .evaluate(async (el) => {
+        const audio = el as unknown as { play(): Promise<void>; pause(): void };
+        await audio.play();
+        audio.pause();
+      });
+
+    expect(violations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    // The watch works: an inline script, which the policy forbids, is reported.
+    await page.evaluate(
+      "{ const script = document.createElement('script'); script.textContent = 'window.injected = 1'; document.body.append(script); }",
+    );
+    await expect.poll(() => violations.length, { timeout: 10_000 }).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('cannot be framed by another page', async () => {
+    const response = await page.goto(`${web.url}/`);
+    expect(response?.headers()['x-frame-options']).toBe('DENY');
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+});
