@@ -13,6 +13,7 @@ import {
   type RoutingProblem,
   type UnroutedArtifact,
 } from './plan.ts';
+import { conflictMessage, resolveDestinations, type ConflictPolicy } from './conflicts.ts';
 import type { ReceiptStore } from './receipts.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { DEFAULT_BACKEND, type Route } from './routes.ts';
@@ -28,6 +29,8 @@ export interface SyncEngineOptions {
   backends: Readonly<Record<string, BackendOptions>>;
   /** @default 'warn' */
   unrouted?: 'warn' | 'fail';
+  /** What a destination path that holds a different file gets. @default 'rename' */
+  conflict?: ConflictPolicy;
   /** @default 4 */
   concurrency?: number;
   retry?: RetryPolicy;
@@ -85,6 +88,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const logger = options.logger;
   const now = options.now ?? Date.now;
   const concurrency = options.concurrency ?? 4;
+  const conflictPolicy = options.conflict ?? 'rename';
   const backendOptions: Record<string, BackendOptions> = {
     [DEFAULT_BACKEND]: { type: 'local' },
     ...options.backends,
@@ -133,6 +137,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       jobs: jobs.length,
     };
     const at = now();
+    const planned: PlannedTransfer[] = [];
     for (const job of jobs) {
       let cached = jobCache.get(job.jobId);
       if (cached?.version !== job.version) {
@@ -153,10 +158,15 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const routed = cached.routed;
       if (!routed) continue;
       for (const transfer of routed.transfers)
-        result.transfers.push({ ...transfer, ...transferState(transfer, receipts, fingerprints, at) });
+        planned.push({ ...transfer, ...transferState(transfer, receipts, fingerprints, at) });
       result.unrouted.push(...routed.unrouted);
       result.problems.push(...routed.problems);
     }
+    // Every destination path is checked against this pass and every receipt before anything is copied.
+    result.transfers = resolveDestinations(planned, receipts.values(), conflictPolicy).map((decision) => ({
+      ...decision.transfer,
+      ...(decision.conflict && { conflict: decision.conflict }),
+    }));
     return result;
   }
 
@@ -179,6 +189,19 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   function concurrencyOf(name: string): number {
     return Math.min(concurrency, backendOptions[name]?.concurrency ?? concurrency);
+  }
+
+  function writeOf(transfer: PlannedTransfer) {
+    return {
+      jobId: transfer.jobId,
+      artifactPath: transfer.artifact.path,
+      destination: transfer.destination,
+      backend: transfer.backend,
+      remotePath: transfer.remotePath,
+      sha256: transfer.sha256,
+      bytes: transfer.bytes,
+      backendFingerprint: fingerprints.get(transfer.backend) ?? '',
+    };
   }
 
   function recordUnrouted(syncPlan: SyncPlan, dryRun: boolean): void {
@@ -218,6 +241,45 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         0,
       );
     }
+    for (const transfer of syncPlan.transfers) {
+      const conflict = transfer.conflict;
+      if (!conflict || transfer.state === 'delivered') continue;
+      const fields = {
+        job_id: transfer.jobId,
+        artifact: transfer.artifact.path,
+        backend: transfer.backend,
+        remote_path: conflict.path,
+        other_job_id: conflict.holder.jobId,
+        other_artifact: conflict.holder.artifactPath,
+      };
+      if (conflict.resolution === 'renamed')
+        warnOnce(
+          `conflict:${transfer.destination}:${transfer.jobId}:${transfer.artifact.path}`,
+          { ...fields, delivered_as: transfer.remotePath },
+          `conflict: ${conflict.path} holds a different file of job ${conflict.holder.jobId}; delivering as ${transfer.remotePath}`,
+        );
+      else if (conflict.resolution === 'replaced')
+        warnOnce(
+          `conflict:${transfer.destination}:${transfer.jobId}:${transfer.artifact.path}`,
+          fields,
+          `conflict: replacing ${conflict.path}, which held a different file of job ${conflict.holder.jobId} (conflict: replace)`,
+        );
+      else if (!dryRun && transfer.receipt?.errorCode !== 'CONFLICT') {
+        const message = conflictMessage(transfer, conflict.holder, conflict.path);
+        logger.error(fields, message);
+        options.receipts?.record(
+          writeOf(transfer),
+          {
+            status: 'failed',
+            final: true,
+            errorCode: 'CONFLICT',
+            errorMessage: message,
+            nextAttemptAt: undefined,
+          },
+          transfer.receipt?.attempts ?? 0,
+        );
+      }
+    }
     for (const problem of syncPlan.problems)
       warnOnce(
         `problem:${problem.jobId}:${problem.artifact.path}:${problem.routeName}`,
@@ -255,7 +317,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           logger: logger.child({ component: 'sync-transfer' }),
           signal: passOptions.signal,
           now,
+          conflict: conflictPolicy,
         });
+        for (const outcome of outcomes)
+          if (outcome.status === 'delivered' && outcome.transfer.conflict?.resolution === 'replaced')
+            options.receipts.markReplaced(outcome.transfer.backend, outcome.transfer.remotePath, {
+              jobId: outcome.transfer.jobId,
+              artifactPath: outcome.transfer.artifact.path,
+            });
         // Connections are not kept between passes: a NAS may drop idle sessions, and passes are seconds apart.
         await closeBackends();
       }

@@ -13,6 +13,7 @@ export const SYNC_ERROR_CODES = {
   TOOL_MISSING: 'final',
   LOCAL_MISMATCH: 'final',
   UNROUTED: 'final',
+  CONFLICT: 'final',
   UNREACHABLE: 'retryable',
   TRANSFER_FAILED: 'retryable',
   VERIFY_FAILED: 'retryable',

@@ -54,9 +54,15 @@ export const RouteSchema = z
       .string()
       .min(1)
       .describe(
-        'Destination template, e.g. "${remoteRoots.audio}/{artist}/{album}/{title}.{ext}"; a trailing / adds {filename}.',
+        'Where the artifact goes. A folder (e.g. "${remoteRoots.audio}/Instrumental", or a bare "${remoteRoots.stems}"): the artifact keeps its own file name inside it. A file-name template when the last part contains {filename} or ends in .{ext} or a literal extension (e.g. "${remoteRoots.audio}/{artist}/{title} ({variant}).{ext}"). A trailing / is allowed.',
       ),
     backend: z.string().min(1).optional().describe(`A name under backends. @default "${DEFAULT_BACKEND}"`),
+    continue: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The first matching route wins; with continue: true, later routes may match the same artifact too (a second copy).',
+      ),
   })
   .superRefine((route, ctx) => {
     if (route.match && (route.kind ?? route.variant ?? route.source_type) !== undefined)
@@ -70,10 +76,26 @@ export const RouteSchema = z
     match: route.match ?? { kind: route.kind, variant: route.variant, source_type: route.source_type },
     to: route.to,
     backend: route.backend ?? DEFAULT_BACKEND,
+    continue: route.continue,
   }));
-export type Route = z.output<typeof RouteSchema>;
+/** A checked route; `continue` may be left out by code that builds routes itself (it is false then). */
+export type Route = Omit<z.output<typeof RouteSchema>, 'continue'> & { continue?: boolean };
 
 const ROOT_TOKEN = /^\$\{remoteRoots\.([A-Za-z0-9_-]+)\}/;
+/** A last path part that names a file: it uses {filename}, or ends in .{ext} or a literal extension. */
+const FILE_NAME_PART = /\{filename\}|\.\{ext\}$|\.[A-Za-z0-9]{1,5}$/;
+
+/**
+ * What `to` means, as in the earlier project: a folder, into which the artifact goes under its own file
+ * name, unless its last part is a file-name template. `dir/` and `dir` are the same folder.
+ */
+export function withFileName(to: string): string {
+  const trimmed = to.replace(/\/+$/, '');
+  if (trimmed === '') return '/{filename}';
+  const last = trimmed.slice(trimmed.lastIndexOf('/') + 1);
+  if (!to.endsWith('/') && !ROOT_TOKEN.test(last) && FILE_NAME_PART.test(last)) return trimmed;
+  return `${trimmed}/{filename}`;
+}
 const TOKEN = /\$\{[^}]*\}|\{([^{}]*)\}/g;
 
 /** A route's `to` split into the part the config fixes (the root) and the part filled per artifact. */
@@ -92,7 +114,7 @@ export function compileTemplate(
   to: string,
   remoteRoots: Readonly<Record<string, string | undefined>>,
 ): CompiledTemplate | string {
-  let template = to.endsWith('/') ? `${to}{filename}` : to;
+  let template = withFileName(to);
   let root: string;
   const rootToken = ROOT_TOKEN.exec(template);
   if (rootToken) {
@@ -128,9 +150,13 @@ export function compileTemplate(
  */
 export function renderTemplate(template: CompiledTemplate, values: TemplateValues): string {
   const relative = template.relative.replace(TOKEN, (_whole, field: string) =>
-    safeFileName(values[field as TemplateField] ?? '', '', 'unknown'),
+    safeFileName(fitName(values[field as TemplateField] ?? ''), '', 'unknown'),
   );
-  const normalized = posix.normalize(relative);
+  const normalized = posix
+    .normalize(relative)
+    .split('/')
+    .map((part) => fitName(part))
+    .join('/');
   if (
     normalized.startsWith('/') ||
     normalized.split('/').some((segment) => segment === '..' || segment === '')
@@ -141,6 +167,27 @@ export function renderTemplate(template: CompiledTemplate, values: TemplateValue
     );
   if (template.root === '') return normalized;
   return template.root === '/' ? `/${normalized}` : `${template.root}/${normalized}`;
+}
+
+const MAX_NAME_BYTES = 255;
+
+/**
+ * Cuts one path part to 255 UTF-8 bytes, the limit of ext4, NTFS, SMB and most object-store tools: the
+ * head (the title) is cut on a character boundary; a trailing " (variant)" suffix and the extension stay.
+ */
+export function fitName(name: string, maxBytes = MAX_NAME_BYTES): string {
+  if (Buffer.byteLength(name) <= maxBytes) return name;
+  const ext = /\.[A-Za-z0-9]{1,8}$/.exec(name)?.[0] ?? '';
+  const stem = name.slice(0, name.length - ext.length);
+  const suffix = /\s\([^()]{1,64}\)$/.exec(stem)?.[0] ?? '';
+  const head = stem.slice(0, stem.length - suffix.length);
+  const budget = maxBytes - Buffer.byteLength(suffix + ext);
+  let cut = '';
+  for (const char of head) {
+    if (Buffer.byteLength(cut + char) > budget) break;
+    cut += char;
+  }
+  return `${cut.replace(/[. ]+$/, '') || '_'}${suffix}${ext}`;
 }
 
 function globToRegExp(pattern: string): RegExp {

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@imk/log';
 import { errorMessage, isImkError } from '@imk/errors';
 import { errorCode, isDestinationDown, isRetryable, syncError } from './errors.ts';
+import { numberedPath, type ConflictPolicy } from './conflicts.ts';
 import type { PlannedTransfer } from './plan.ts';
 import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
@@ -32,6 +33,8 @@ export interface RunTransfersInput {
   logger: Logger;
   signal?: AbortSignal;
   now(): number;
+  /** What a destination holding a different file gets. @default 'rename' */
+  conflict?: ConflictPolicy;
 }
 
 /** Orders transfers round-robin over backends, so one busy or dead destination does not hold up the others. */
@@ -63,6 +66,54 @@ async function assertInsideJob(transfer: PlannedTransfer): Promise<void> {
 }
 
 /**
+ * Looks at what the destination holds before a copy: the same content is already delivered (nothing to
+ * send); a different file is never overwritten unless the plan chose `replace`: it is renamed around
+ * (`Title (2).m4a`) or refused, by the conflict policy. `claimed` holds the paths of this pass.
+ */
+async function settleDestination(
+  backend: SyncBackend,
+  transfer: PlannedTransfer,
+  policy: ConflictPolicy,
+  claimed: Set<string>,
+): Promise<'send' | 'same'> {
+  const original = transfer.remotePath;
+  let entry;
+  try {
+    entry = await backend.stat(original);
+  } catch (error) {
+    // A destination that may be written but not read (a write-only bucket policy) cannot be looked at;
+    // the copy itself then says what is wrong (a bodiless HEAD cannot tell bad credentials from a policy).
+    if (isImkError(error) && error.code === 'PERMISSION_DENIED') return 'send';
+    throw error;
+  }
+  if (!entry) return 'send';
+  if (entry.bytes === transfer.bytes && (await backend.hash(original)) === transfer.sha256) return 'same';
+  if (policy === 'replace') return 'send';
+  if (policy === 'fail')
+    throw syncError(
+      'CONFLICT',
+      `${transfer.backend}:${original} already holds a different file that no receipt of this host wrote; ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). Move that file away, or set conflict: rename or replace`,
+      { details: { remote_path: original, job_id: transfer.jobId } },
+    );
+  for (let n = 2; ; n++) {
+    const candidate = numberedPath(original, n);
+    const key = `${transfer.backend}\u0000${candidate}`;
+    if (claimed.has(key)) continue;
+    claimed.add(key);
+    const other = await backend.stat(candidate);
+    if (other && !(other.bytes === transfer.bytes && (await backend.hash(candidate)) === transfer.sha256))
+      continue;
+    transfer.remotePath = candidate;
+    transfer.conflict = {
+      holder: { jobId: '(a file no receipt wrote)', artifactPath: original, sha256: '' },
+      path: original,
+      resolution: 'renamed',
+    };
+    return other ? 'same' : 'send';
+  }
+}
+
+/**
  * Runs due transfers with the concurrency limits, retries passing faults with backoff inside the pass, and
  * writes a receipt for every outcome. A destination that is down or refuses the login is skipped for the rest
  * of the pass (its transfers wait for their backoff); every other destination goes on.
@@ -72,6 +123,16 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
   const backendLimits = new Map<string, Limiter>();
   const down = new Map<string, Error>();
   const outcomes: TransferOutcome[] = [];
+  const policy = input.conflict ?? 'rename';
+  const claimed = new Set(input.transfers.map((t) => `${t.backend}\u0000${t.remotePath}`));
+  // Two transfers onto one path (the same content from two jobs) run one after the other, never racing.
+  const pathChains = new Map<string, Promise<void>>();
+  const onePerPath = (transfer: PlannedTransfer, run: () => Promise<void>): Promise<void> => {
+    const key = `${transfer.backend}\u0000${transfer.remotePath}`;
+    const next = (pathChains.get(key) ?? Promise.resolve()).then(run, run);
+    pathChains.set(key, next);
+    return next;
+  };
 
   const limitOf = (name: string): Limiter => {
     let limit = backendLimits.get(name);
@@ -131,6 +192,26 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
       try {
         await assertInsideJob(transfer);
         const backend = input.backendFor(transfer.backend);
+        const before = transfer.remotePath;
+        if ((await settleDestination(backend, transfer, policy, claimed)) === 'same') {
+          const ms = Math.round(performance.now() - started);
+          log.info(
+            { remote_path: transfer.remotePath, ms },
+            'already at the destination with the same content',
+          );
+          return record(transfer, {
+            transfer,
+            status: 'delivered',
+            final: false,
+            verifiedBy: 'remote-hash',
+            ms,
+          });
+        }
+        if (transfer.remotePath !== before)
+          log.warn(
+            { remote_path: before, delivered_as: transfer.remotePath },
+            `conflict: ${before} holds a different file; delivering as ${transfer.remotePath}`,
+          );
         const result = await backend.put({
           localPath: transfer.localPath,
           remotePath: transfer.remotePath,
@@ -195,7 +276,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
 
   await Promise.all(
     interleave(input.transfers).map((transfer) =>
-      limitOf(transfer.backend)(() => globalLimit(() => attempt(transfer))),
+      onePerPath(transfer, () => limitOf(transfer.backend)(() => globalLimit(() => attempt(transfer)))),
     ),
   );
   return outcomes;
