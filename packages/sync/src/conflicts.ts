@@ -18,14 +18,13 @@ export interface PathHolder {
   sha256: string;
 }
 
-/** `name (n).ext` beside `path`, kept within 255 bytes. */
+/** `name (n).ext` beside `path`, kept within 255 bytes (the title is cut, the variant suffix and extension kept). */
 export function numberedPath(path: string, n: number): string {
   const dir = posix.dirname(path);
-  const base = posix.basename(path);
-  const ext = posix.extname(base);
-  const stem = ext ? base.slice(0, -ext.length) : base;
-  const suffix = ` (${n})${ext}`;
-  const name = fitName(`${stem}${suffix}`).replace(/ \(\d+\)(\.[^.]*)?$/, '') + suffix;
+  const number = ` (${n})`;
+  const fitted = fitName(posix.basename(path), 255 - Buffer.byteLength(number));
+  const ext = posix.extname(fitted);
+  const name = `${ext ? fitted.slice(0, -ext.length) : fitted}${number}${ext}`;
   return dir === '.' ? name : posix.join(dir, name);
 }
 
@@ -116,5 +115,12 @@ export function resolveDestinations(
 
 /** The message a `fail` conflict records: both jobs and the path. */
 export function conflictMessage(transfer: PlannedTransfer, holder: PathHolder, path: string): string {
-  return `${transfer.backend}:${path} already holds a different file (${holder.artifactPath} of job ${holder.jobId}); ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). Rename one of them, add {job_id} to the route, or set conflict: rename`;
+  const held = same(holder, {
+    jobId: transfer.jobId,
+    artifactPath: transfer.artifact.path,
+    sha256: transfer.sha256,
+  })
+    ? 'an earlier version of this artifact, delivered before it changed'
+    : `${holder.artifactPath} of job ${holder.jobId}`;
+  return `${transfer.backend}:${path} already holds a different file (${held}); ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). Rename one of them, add {job_id} to the route, or set conflict: rename`;
 }

@@ -318,6 +318,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           signal: passOptions.signal,
           now,
           conflict: conflictPolicy,
+          heldPaths: new Set(
+            [...options.receipts.all().values()]
+              .filter((receipt) => receipt.status === 'delivered' && receipt.replacedBy === undefined)
+              .map((receipt) => `${receipt.backend}\u0000${receipt.remotePath}`),
+          ),
         });
         for (const outcome of outcomes)
           if (outcome.status === 'delivered' && outcome.transfer.conflict?.resolution === 'replaced')

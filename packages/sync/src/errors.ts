@@ -14,6 +14,7 @@ export const SYNC_ERROR_CODES = {
   LOCAL_MISMATCH: 'final',
   UNROUTED: 'final',
   CONFLICT: 'final',
+  DESTINATION_UNSAFE: 'final',
   UNREACHABLE: 'retryable',
   TRANSFER_FAILED: 'retryable',
   VERIFY_FAILED: 'retryable',

@@ -47,6 +47,8 @@ export interface PlannedTransfer {
   routeName: string;
   backend: string;
   remotePath: string;
+  /** The route's remote root (what the config fixes): the backend never writes through a link out of it. */
+  remoteRoot: string;
   /** `<backend>:<remotePath>`: the receipt's destination key. */
   destination: string;
   sha256: string;
@@ -180,6 +182,7 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
           routeName: compiled.name,
           backend: compiled.route.backend,
           remotePath,
+          remoteRoot: compiled.template.root,
           destination: `${compiled.route.backend}:${remotePath}`,
           ...identity,
           recordedMs: manifest.legacy ? undefined : manifest.writtenMs,

@@ -25,6 +25,17 @@ export const TEMPLATE_FIELDS = [
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 export type TemplateValues = Record<TemplateField, string>;
 
+/**
+ * Extensions that make the last part of `to` a file name (`.../{title}.m4a`). A short list of the files this
+ * project makes and users keep beside them, rather than "anything after a dot": folders such as `Vol.1`,
+ * `Mr. Big` or `Greatest Hits 2.0` stay folders. Any other name can be made a file name with `.{ext}`.
+ */
+export const FILE_EXTENSIONS = [
+  ...['m4a', 'mp3', 'flac', 'wav', 'aif', 'aiff', 'ogg', 'oga', 'opus', 'aac', 'alac', 'wma', 'mka'],
+  ...['mp4', 'm4v', 'mkv', 'webm', 'mov', 'avi'],
+  ...['jpg', 'jpeg', 'png', 'webp', 'gif', 'json', 'txt', 'lrc', 'cue', 'nfo', 'yml', 'yaml', 'zip'],
+] as const;
+
 const MatchValueSchema = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
   .optional()
@@ -54,7 +65,7 @@ export const RouteSchema = z
       .string()
       .min(1)
       .describe(
-        'Where the artifact goes. A folder (e.g. "${remoteRoots.audio}/Instrumental", or a bare "${remoteRoots.stems}"): the artifact keeps its own file name inside it. A file-name template when the last part contains {filename} or ends in .{ext} or a literal extension (e.g. "${remoteRoots.audio}/{artist}/{title} ({variant}).{ext}"). A trailing / is allowed.',
+        `Where the artifact goes. A folder (e.g. "\${remoteRoots.audio}/Instrumental", "Vol.1", or a bare "\${remoteRoots.stems}"): the artifact keeps its own file name inside it. A file name when the last part contains {filename}, or ends in .{ext} or a known extension (${FILE_EXTENSIONS.map((e) => '.' + e).join(' ')}), e.g. "\${remoteRoots.audio}/{artist}/{title} ({variant}).{ext}". A trailing / always means a folder. Every part is cut to 255 bytes (the title, never the variant suffix or extension).`,
       ),
     backend: z.string().min(1).optional().describe(`A name under backends. @default "${DEFAULT_BACKEND}"`),
     continue: z
@@ -82,18 +93,23 @@ export const RouteSchema = z
 export type Route = Omit<z.output<typeof RouteSchema>, 'continue'> & { continue?: boolean };
 
 const ROOT_TOKEN = /^\$\{remoteRoots\.([A-Za-z0-9_-]+)\}/;
-/** A last path part that names a file: it uses {filename}, or ends in .{ext} or a literal extension. */
-const FILE_NAME_PART = /\{filename\}|\.\{ext\}$|\.[A-Za-z0-9]{1,5}$/;
+const LITERAL_EXTENSION = new RegExp(`\\.(${FILE_EXTENSIONS.join('|')})$`, 'i');
+
+/** Whether the last part of `to` names a file: it uses {filename}, or ends in .{ext} or a known extension. */
+export function isFileNamePart(last: string): boolean {
+  return last.includes('{filename}') || last.endsWith('.{ext}') || LITERAL_EXTENSION.test(last);
+}
 
 /**
  * What `to` means, as in the earlier project: a folder, into which the artifact goes under its own file
- * name, unless its last part is a file-name template. `dir/` and `dir` are the same folder.
+ * name, unless its last part is a file-name template. `dir/` and `dir` are the same folder, and a trailing
+ * `/` always means a folder.
  */
 export function withFileName(to: string): string {
   const trimmed = to.replace(/\/+$/, '');
   if (trimmed === '') return '/{filename}';
   const last = trimmed.slice(trimmed.lastIndexOf('/') + 1);
-  if (!to.endsWith('/') && !ROOT_TOKEN.test(last) && FILE_NAME_PART.test(last)) return trimmed;
+  if (!to.endsWith('/') && !ROOT_TOKEN.test(last) && isFileNamePart(last)) return trimmed;
   return `${trimmed}/{filename}`;
 }
 const TOKEN = /\$\{[^}]*\}|\{([^{}]*)\}/g;

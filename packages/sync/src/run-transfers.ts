@@ -35,6 +35,8 @@ export interface RunTransfersInput {
   now(): number;
   /** What a destination holding a different file gets. @default 'rename' */
   conflict?: ConflictPolicy;
+  /** `<backend>\u0000<path>` of every path a receipt holds: a renamed copy never takes one. */
+  heldPaths?: ReadonlySet<string>;
 }
 
 /** Orders transfers round-robin over backends, so one busy or dead destination does not hold up the others. */
@@ -65,52 +67,16 @@ async function assertInsideJob(transfer: PlannedTransfer): Promise<void> {
     );
 }
 
-/**
- * Looks at what the destination holds before a copy: the same content is already delivered (nothing to
- * send); a different file is never overwritten unless the plan chose `replace`: it is renamed around
- * (`Title (2).m4a`) or refused, by the conflict policy. `claimed` holds the paths of this pass.
- */
-async function settleDestination(
-  backend: SyncBackend,
-  transfer: PlannedTransfer,
-  policy: ConflictPolicy,
-  claimed: Set<string>,
-): Promise<'send' | 'same'> {
-  const original = transfer.remotePath;
-  let entry;
-  try {
-    entry = await backend.stat(original);
-  } catch (error) {
-    // A destination that may be written but not read (a write-only bucket policy) cannot be looked at;
-    // the copy itself then says what is wrong (a bodiless HEAD cannot tell bad credentials from a policy).
-    if (isImkError(error) && error.code === 'PERMISSION_DENIED') return 'send';
-    throw error;
-  }
-  if (!entry) return 'send';
-  if (entry.bytes === transfer.bytes && (await backend.hash(original)) === transfer.sha256) return 'same';
-  if (policy === 'replace') return 'send';
-  if (policy === 'fail')
-    throw syncError(
-      'CONFLICT',
-      `${transfer.backend}:${original} already holds a different file that no receipt of this host wrote; ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). Move that file away, or set conflict: rename or replace`,
-      { details: { remote_path: original, job_id: transfer.jobId } },
-    );
-  for (let n = 2; ; n++) {
-    const candidate = numberedPath(original, n);
-    const key = `${transfer.backend}\u0000${candidate}`;
-    if (claimed.has(key)) continue;
-    claimed.add(key);
-    const other = await backend.stat(candidate);
-    if (other && !(other.bytes === transfer.bytes && (await backend.hash(candidate)) === transfer.sha256))
-      continue;
-    transfer.remotePath = candidate;
-    transfer.conflict = {
-      holder: { jobId: '(a file no receipt wrote)', artifactPath: original, sha256: '' },
-      path: original,
-      resolution: 'renamed',
-    };
-    return other ? 'same' : 'send';
-  }
+/** How many numbered names (`Title (2).m4a` … ) a renamed copy tries before giving up. */
+const MAX_NUMBERED = 99;
+
+/** The final error of a `fail` conflict found at the destination: a file no receipt of ours holds. */
+function destinationConflict(transfer: PlannedTransfer, path: string, cause: unknown): Error {
+  return syncError(
+    'CONFLICT',
+    `${transfer.backend}:${path} already holds a different file that no receipt of this host wrote; ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). Move that file away, or set conflict: rename or replace`,
+    { cause, details: { remote_path: path, job_id: transfer.jobId } },
+  );
 }
 
 /**
@@ -124,7 +90,22 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
   const down = new Map<string, Error>();
   const outcomes: TransferOutcome[] = [];
   const policy = input.conflict ?? 'rename';
-  const claimed = new Set(input.transfers.map((t) => `${t.backend}\u0000${t.remotePath}`));
+  const pathKey = (backend: string, path: string) => `${backend}\u0000${path}`;
+  const claimed = new Set([
+    ...(input.heldPaths ?? []),
+    ...input.transfers.map((t) => pathKey(t.backend, t.remotePath)),
+  ]);
+  /** The next `name (n).ext` that no receipt and no transfer of this pass holds, claimed at once. */
+  const nextFree = (transfer: PlannedTransfer, original: string, from: number): [string, number] => {
+    for (let n = from; ; n++) {
+      const candidate = numberedPath(original, n);
+      if (claimed.has(pathKey(transfer.backend, candidate))) continue;
+      claimed.add(pathKey(transfer.backend, candidate));
+      return [candidate, n];
+    }
+  };
+  // The backend checks at the destination; only an explicit `replace` lets it overwrite a different file.
+  const existing = policy === 'replace' ? 'replace' : 'keep';
   // Two transfers onto one path (the same content from two jobs) run one after the other, never racing.
   const pathChains = new Map<string, Promise<void>>();
   const onePerPath = (transfer: PlannedTransfer, run: () => Promise<void>): Promise<void> => {
@@ -178,6 +159,45 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
     ms: Math.round(performance.now() - started),
   });
 
+  /**
+   * Puts a file; when the backend finds a different file at the path, settles it by the policy: `rename`
+   * tries `Title (2).m4a`, `(3)`… (each checked by the backend again), `fail` is a final error naming the
+   * path and the job. Same content is `alreadyThere`.
+   */
+  async function putSettled(backend: SyncBackend, transfer: PlannedTransfer, log: Logger) {
+    const original = transfer.conflict?.path ?? transfer.remotePath;
+    let n = 1;
+    for (;;) {
+      try {
+        return await backend.put({
+          localPath: transfer.localPath,
+          remotePath: transfer.remotePath,
+          bytes: transfer.bytes,
+          sha256: transfer.sha256,
+          existing,
+          remoteRoot: transfer.remoteRoot,
+          ...(transfer.recordedMs !== undefined && { recordedMs: transfer.recordedMs }),
+          signal: input.signal,
+        });
+      } catch (error) {
+        if (!isImkError(error, 'CONFLICT')) throw error;
+        if (policy !== 'rename') throw destinationConflict(transfer, transfer.remotePath, error);
+        const taken = transfer.remotePath;
+        [transfer.remotePath, n] = nextFree(transfer, original, n + 1);
+        if (n > MAX_NUMBERED + 1) throw destinationConflict(transfer, original, error);
+        transfer.conflict = {
+          holder: { jobId: '', artifactPath: '', sha256: '' },
+          path: original,
+          resolution: 'renamed',
+        };
+        log.warn(
+          { remote_path: taken, delivered_as: transfer.remotePath },
+          `conflict: ${transfer.backend}:${taken} holds a different file that no receipt of this host wrote; delivering as ${transfer.remotePath}`,
+        );
+      }
+    }
+  }
+
   async function attempt(transfer: PlannedTransfer): Promise<void> {
     const started = performance.now();
     const log = input.logger.child({
@@ -192,8 +212,8 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
       try {
         await assertInsideJob(transfer);
         const backend = input.backendFor(transfer.backend);
-        const before = transfer.remotePath;
-        if ((await settleDestination(backend, transfer, policy, claimed)) === 'same') {
+        const result = await putSettled(backend, transfer, log);
+        if (result.alreadyThere) {
           const ms = Math.round(performance.now() - started);
           log.info(
             { remote_path: transfer.remotePath, ms },
@@ -203,23 +223,10 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
             transfer,
             status: 'delivered',
             final: false,
-            verifiedBy: 'remote-hash',
+            verifiedBy: result.verifiedBy,
             ms,
           });
         }
-        if (transfer.remotePath !== before)
-          log.warn(
-            { remote_path: before, delivered_as: transfer.remotePath },
-            `conflict: ${before} holds a different file; delivering as ${transfer.remotePath}`,
-          );
-        const result = await backend.put({
-          localPath: transfer.localPath,
-          remotePath: transfer.remotePath,
-          bytes: transfer.bytes,
-          sha256: transfer.sha256,
-          ...(transfer.recordedMs !== undefined && { recordedMs: transfer.recordedMs }),
-          signal: input.signal,
-        });
         const ms = Math.round(performance.now() - started);
         log.info(
           { remote_path: transfer.remotePath, bytes: transfer.bytes, verified_by: result.verifiedBy, ms },

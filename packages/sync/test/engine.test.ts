@@ -73,7 +73,7 @@ describe('sync engine', () => {
   it('re-sends an artifact whose content changed after delivery under the conflict policy, never over the old copy', async () => {
     const job = {
       jobId: 'job1',
-      artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems', variant: 'drums' }],
+      artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems' as const, variant: 'drums' }],
     };
     const first = await writeJob(outputs, job);
     await createSyncEngine(engineOptions()).runPass();

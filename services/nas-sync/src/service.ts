@@ -36,6 +36,7 @@ function openEngine(
     remoteRoots: config.remoteRoots,
     backends: config.backends,
     unrouted: config.unrouted,
+    conflict: config.conflict,
     concurrency: config.concurrency,
     retry: config.retry,
     logger: options.logger.child({ component: 'sync-engine' }),

@@ -78,6 +78,7 @@ export async function getSyncStatus(options: {
       routes: loaded.config.routes,
       remoteRoots: loaded.config.remoteRoots,
       backends: loaded.config.backends,
+      conflict: loaded.config.conflict,
       logger: options.logger,
       env: options.env,
     });
