@@ -19,10 +19,10 @@ export interface PathHolder {
 }
 
 /** `name (n).ext` beside `path`, kept within 255 bytes (the title is cut, the variant suffix and extension kept). */
-export function numberedPath(path: string, n: number): string {
+export function numberedPath(path: string, n: number, maxBytes = 255): string {
   const dir = posix.dirname(path);
   const number = ` (${n})`;
-  const fitted = fitName(posix.basename(path), 255 - Buffer.byteLength(number));
+  const fitted = fitName(posix.basename(path), maxBytes - Buffer.byteLength(number));
   const ext = posix.extname(fitted);
   const name = `${ext ? fitted.slice(0, -ext.length) : fitted}${number}${ext}`;
   return dir === '.' ? name : posix.join(dir, name);

@@ -3,5 +3,5 @@ export type { NasSyncOptions, RunOnceOptions, RunOnceResult } from './service.ts
 export { NasSyncSchema, NasSyncFileSchema, SERVICE_NAME, loadNasSyncConfig } from './config.ts';
 export type { LoadedNasSync, NasSyncConfig } from './config.ts';
 export { getSyncStatus, resetFailedTransfers } from './status.ts';
-export type { StatusRow, SyncStatus } from './status.ts';
-export { formatStatus, formatSummary } from './format.ts';
+export type { RowConflict, StatusRow, SyncStatus } from './status.ts';
+export { describeConflict, formatStatus, formatSummary } from './format.ts';

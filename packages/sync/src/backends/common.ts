@@ -91,9 +91,7 @@ export async function settleExisting(
 
 /** The error for a destination path that holds a file with other content. */
 export function takenError(request: PutRequest, where: string): Error {
-  return syncError(
-    'CONFLICT',
-    `${where} already holds a different file; it was not overwritten`,
-    { details: { remote_path: request.remotePath } },
-  );
+  return syncError('CONFLICT', `${where} already holds a different file; it was not overwritten`, {
+    details: { remote_path: request.remotePath },
+  });
 }

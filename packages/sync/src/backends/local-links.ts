@@ -40,6 +40,3 @@ export async function assertNoLinkOut(root: string, target: string): Promise<voi
       );
   }
 }
-
-
-

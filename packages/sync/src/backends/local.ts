@@ -77,7 +77,13 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       if (code === 'EEXIST') return 'taken';
       if (!NO_HARD_LINKS.has(code)) throw error;
       // No hard links here: look, then rename (a file made in between by another program is not seen).
-      if (await stat(target).then(() => true, () => false)) return 'taken';
+      if (
+        await stat(target).then(
+          () => true,
+          () => false,
+        )
+      )
+        return 'taken';
       await rename(temp, target);
       return 'done';
     }

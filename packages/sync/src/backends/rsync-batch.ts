@@ -207,7 +207,12 @@ async function commitLocal(item: BatchItem): Promise<'done' | 'same'> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
       // No hard links on this filesystem: look, then rename.
-      if (!(await stat(item.target).then(() => true, () => false))) {
+      if (
+        !(await stat(item.target).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         await rename(item.temp, item.target);
         return 'done';
       }

@@ -255,7 +255,16 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
         const where = `s3://${options.bucket}/${key}`;
         const existing = {
           stat: async () => {
-            const found = await head(s3, key);
+            let found;
+            try {
+              found = await head(s3, key);
+            } catch (error) {
+              // A bodiless 403 cannot tell bad credentials from a write-only bucket policy: the upload
+              // (conditional, so it cannot overwrite either) then says which.
+              if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403)
+                return undefined;
+              throw error;
+            }
             return found && { bytes: found.ContentLength ?? 0 };
           },
           hash: () => readBack(s3, key),
