@@ -19,6 +19,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { DEFAULT_BACKEND, type Route } from './routes.ts';
 import { runTransfers, type TransferOutcome } from './run-transfers.ts';
 import type { BackendContext, SyncBackend } from './types.ts';
+import { verifyDeliveries, type VerifyReport } from './verify.ts';
 
 export interface SyncEngineOptions {
   outputsDir: string;
@@ -78,6 +79,8 @@ export interface RunPassOptions {
 export interface SyncEngine {
   plan(options?: { jobId?: string }): Promise<SyncPlan>;
   runPass(options?: RunPassOptions): Promise<PassSummary>;
+  /** Re-checks delivered copies (size, then sha256); gone or altered ones are recorded for `imk sync retry`. */
+  verify(options?: { jobId?: string; signal?: AbortSignal }): Promise<VerifyReport>;
   /** Ends backend connections. */
   close(): Promise<void>;
 }
@@ -351,6 +354,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           : outcomes,
         dryRun,
       };
+    },
+
+    async verify(verifyOptions = {}) {
+      if (!options.receipts) throw new ImkError('RECEIPTS_MISSING', 'verify needs the receipts database');
+      try {
+        return await verifyDeliveries({
+          receipts: options.receipts,
+          backendFor,
+          concurrency,
+          logger: logger.child({ component: 'sync-verify' }),
+          ...verifyOptions,
+        });
+      } finally {
+        await closeBackends();
+      }
     },
 
     close: closeBackends,

@@ -15,6 +15,8 @@ export const SYNC_ERROR_CODES = {
   UNROUTED: 'final',
   CONFLICT: 'final',
   DESTINATION_UNSAFE: 'final',
+  REMOTE_MISSING: 'final',
+  REMOTE_CHANGED: 'final',
   UNREACHABLE: 'retryable',
   TRANSFER_FAILED: 'retryable',
   VERIFY_FAILED: 'retryable',

@@ -46,6 +46,7 @@ export type { RetryPolicy } from './retry-policy.ts';
 export { createSyncEngine } from './engine.ts';
 export type { PassSummary, RunPassOptions, SyncEngine, SyncEngineOptions, SyncPlan } from './engine.ts';
 export type { TransferOutcome } from './run-transfers.ts';
+export type { VerifiedCopy, VerifyReport } from './verify.ts';
 export { listCompleteJobs, readJobManifest, MANIFEST_FILE } from './manifests.ts';
 export type { CompleteJob, JobManifest, SyncArtifact } from './manifests.ts';
 export { BandwidthSchema, parseBandwidth } from './util/bandwidth.ts';

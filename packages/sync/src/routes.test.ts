@@ -109,6 +109,20 @@ describe('what "to" means (as in the earlier project)', () => {
     );
   });
 
+  it('reads a dot in a folder name as part of the name: Vol.1, Mr. Big and 2.0 stay folders', () => {
+    for (const folder of ['Vol.1', 'Mr. Big', 'Mr.Big', 'Greatest Hits 2.0', 'St.Vincent'])
+      expect(renderTemplate(compiled(`\${remoteRoots.audio}/${folder}`), file)).toBe(
+        `/mnt/nas/Music/${folder}/Daft Punk - One More Time (no drum).m4a`,
+      );
+    // A known extension makes a file name; a trailing / always means a folder.
+    expect(renderTemplate(compiled('${remoteRoots.audio}/Instrumental.FLAC'), file)).toBe(
+      '/mnt/nas/Music/Instrumental.FLAC',
+    );
+    expect(renderTemplate(compiled('${remoteRoots.audio}/Podcast.mp3/'), file)).toBe(
+      '/mnt/nas/Music/Podcast.mp3/Daft Punk - One More Time (no drum).m4a',
+    );
+  });
+
   it('keeps every path part within 255 bytes, cutting the title on a character boundary and keeping the suffix', () => {
     const title = '夜'.repeat(99);
     const out = renderTemplate(compiled('${remoteRoots.audio}/{title} ({variant}).{ext}'), values({ title }));

@@ -1,4 +1,4 @@
-import type { PassSummary } from '@imk/sync';
+import type { PassSummary, VerifyReport } from '@imk/sync';
 import type { StatusRow, SyncStatus } from './status.ts';
 
 function size(bytes: number | undefined): string {
@@ -74,6 +74,21 @@ export function formatStatus(status: SyncStatus): string {
       (t.replaced ? `, ${t.replaced} replaced` : '') +
       (conflicts ? `, ${conflicts} conflict${conflicts === 1 ? '' : 's'}` : '') +
       (status.runner_pid ? ` (nas-sync running, pid ${status.runner_pid})` : ' (nas-sync not running)'),
+  );
+  return lines.join('\n');
+}
+
+/** The report of `imk sync verify`: one line per copy that is not as delivered, then the totals. */
+export function formatVerify(report: VerifyReport): string {
+  const lines = report.copies
+    .filter((copy) => copy.state !== 'ok')
+    .map(
+      (copy) =>
+        `${copy.state.padEnd(9)} ${copy.jobId}/${copy.artifactPath} -> ${copy.backend}:${copy.remotePath}${copy.detail ? `  ${copy.detail}` : ''}`,
+    );
+  lines.push(
+    `verify: ${report.checked} checked, ${report.ok} as delivered, ${report.missing} missing, ${report.changed} changed, ${report.unchecked} not checked` +
+      (report.missing + report.changed > 0 ? ' (imk sync retry sends them again)' : ''),
   );
   return lines.join('\n');
 }
