@@ -47,10 +47,10 @@ export class DestinationIndex {
   }
 
   /** The first `name (n).ext` that no receipt and no transfer of this pass holds. */
-  freeNumbered(backend: string, path: string, taken: (candidate: string) => boolean = () => false): string {
+  freeNumbered(backend: string, path: string, maxNameBytes = 255): string {
     for (let n = 2; ; n++) {
-      const candidate = numberedPath(path, n);
-      if (!this.held.has(key(backend, candidate)) && !taken(candidate)) return candidate;
+      const candidate = numberedPath(path, n, maxNameBytes);
+      if (!this.held.has(key(backend, candidate))) return candidate;
     }
   }
 }
@@ -77,6 +77,7 @@ export function resolveDestinations(
   transfers: readonly PlannedTransfer[],
   receipts: Iterable<Receipt>,
   policy: ConflictPolicy,
+  nameBytesOf: (backend: string) => number = () => 255,
 ): ConflictDecision[] {
   const index = new DestinationIndex(receipts);
   const decisions: ConflictDecision[] = [];
@@ -97,7 +98,7 @@ export function resolveDestinations(
     }
     const path = transfer.remotePath;
     if (policy === 'rename') {
-      transfer.remotePath = index.freeNumbered(transfer.backend, path);
+      transfer.remotePath = index.freeNumbered(transfer.backend, path, nameBytesOf(transfer.backend));
       index.claim(transfer.backend, transfer.remotePath, me);
       decisions.push({ transfer, conflict: { holder, path, resolution: 'renamed' } });
     } else if (policy === 'replace') {

@@ -149,7 +149,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           ? {
               version: job.version,
               manifest: read.manifest,
-              routed: await routeJob({ manifest: read.manifest, routes, receipts: options.receipts }),
+              routed: await routeJob({
+                manifest: read.manifest,
+                routes,
+                receipts: options.receipts,
+                nameBytesOf,
+              }),
             }
           : { version: job.version, problem: read.problem };
         jobCache.set(job.jobId, cached);
@@ -166,10 +171,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       result.problems.push(...routed.problems);
     }
     // Every destination path is checked against this pass and every receipt before anything is copied.
-    result.transfers = resolveDestinations(planned, receipts.values(), conflictPolicy).map((decision) => ({
-      ...decision.transfer,
-      ...(decision.conflict && { conflict: decision.conflict }),
-    }));
+    result.transfers = resolveDestinations(planned, receipts.values(), conflictPolicy, nameBytesOf).map(
+      (decision) => ({
+        ...decision.transfer,
+        ...(decision.conflict && { conflict: decision.conflict }),
+      }),
+    );
     return result;
   }
 
@@ -188,6 +195,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       live.set(name, backend);
     }
     return backend;
+  }
+
+  function nameBytesOf(name: string): number {
+    return backendOptions[name]?.maxNameBytes ?? 255;
   }
 
   function concurrencyOf(name: string): number {
@@ -321,6 +332,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           signal: passOptions.signal,
           now,
           conflict: conflictPolicy,
+          nameBytesOf,
           heldPaths: new Set(
             [...options.receipts.all().values()]
               .filter((receipt) => receipt.status === 'delivered' && receipt.replacedBy === undefined)

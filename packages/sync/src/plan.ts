@@ -118,6 +118,8 @@ export interface RouteJobInput {
   manifest: JobManifest;
   routes: readonly CompiledRoute[];
   receipts: ReceiptStore | undefined;
+  /** The longest name a backend stores (its maxNameBytes). @default 255 */
+  nameBytesOf?: (backend: string) => number;
 }
 
 export interface RoutedJob {
@@ -174,7 +176,11 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
     const values = templateValues(manifest, artifact);
     for (const compiled of matching) {
       try {
-        const remotePath = renderTemplate(compiled.template, values);
+        const remotePath = renderTemplate(
+          compiled.template,
+          values,
+          input.nameBytesOf?.(compiled.route.backend),
+        );
         routed.transfers.push({
           jobId: manifest.jobId,
           artifact,

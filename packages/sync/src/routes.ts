@@ -164,14 +164,18 @@ export function compileTemplate(
  * safe on NTFS/SMB), and the result is checked to be below the root: a manifest can never steer a write
  * outside the remote root.
  */
-export function renderTemplate(template: CompiledTemplate, values: TemplateValues): string {
+export function renderTemplate(
+  template: CompiledTemplate,
+  values: TemplateValues,
+  maxNameBytes = MAX_NAME_BYTES,
+): string {
   const relative = template.relative.replace(TOKEN, (_whole, field: string) =>
-    safeFileName(fitName(values[field as TemplateField] ?? ''), '', 'unknown'),
+    safeFileName(fitName(values[field as TemplateField] ?? '', maxNameBytes), '', 'unknown'),
   );
   const normalized = posix
     .normalize(relative)
     .split('/')
-    .map((part) => fitName(part))
+    .map((part) => fitName(part, maxNameBytes))
     .join('/');
   if (
     normalized.startsWith('/') ||

@@ -37,6 +37,8 @@ export interface RunTransfersInput {
   conflict?: ConflictPolicy;
   /** `<backend>\u0000<path>` of every path a receipt holds: a renamed copy never takes one. */
   heldPaths?: ReadonlySet<string>;
+  /** The longest name a backend stores (its maxNameBytes). @default 255 */
+  nameBytesOf?(name: string): number;
 }
 
 /** Orders transfers round-robin over backends, so one busy or dead destination does not hold up the others. */
@@ -98,7 +100,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
   /** The next `name (n).ext` that no receipt and no transfer of this pass holds, claimed at once. */
   const nextFree = (transfer: PlannedTransfer, original: string, from: number): [string, number] => {
     for (let n = from; ; n++) {
-      const candidate = numberedPath(original, n);
+      const candidate = numberedPath(original, n, input.nameBytesOf?.(transfer.backend));
       if (claimed.has(pathKey(transfer.backend, candidate))) continue;
       claimed.add(pathKey(transfer.backend, candidate));
       return [candidate, n];

@@ -15,6 +15,15 @@ export const BackendBaseSchema = z.strictObject({
       'After a copy: sha256 = size and content hash (read-back or server hash); size = byte count only.',
     ),
   bandwidthLimit: BandwidthSchema.optional().describe('Bytes per second for this backend as a whole.'),
+  maxNameBytes: z
+    .number()
+    .int()
+    .min(64)
+    .max(255)
+    .default(255)
+    .describe(
+      'Longest file or folder name the destination stores, in UTF-8 bytes: longer names are cut (the title, never the variant suffix or extension). 143 for eCryptfs-encrypted shares (Synology encrypted folders).',
+    ),
   concurrency: z
     .number()
     .int()
