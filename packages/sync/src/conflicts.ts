@@ -90,6 +90,11 @@ export function resolveDestinations(
     };
     const own = transfer.receipt;
     if (own?.status === 'delivered' && own.replacedBy === undefined) transfer.remotePath = own.remotePath;
+    if (transfer.state === 'delivered') {
+      // Nothing to send: it keeps its path (its receipt already holds it), or it was replaced by another.
+      decisions.push({ transfer });
+      continue;
+    }
     const holder = index.holder(transfer.backend, transfer.remotePath);
     if (!holder || holder.sha256 === transfer.sha256 || (same(holder, me) && policy === 'replace')) {
       index.claim(transfer.backend, transfer.remotePath, me);
