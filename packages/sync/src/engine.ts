@@ -218,7 +218,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     };
   }
 
-  function recordUnrouted(syncPlan: SyncPlan, dryRun: boolean): void {
+  /** Says what the plan found that will not be sent as planned: unrouted artifacts, conflicts, routing problems. */
+  function recordPlanFindings(syncPlan: SyncPlan, dryRun: boolean): void {
     for (const { jobId, artifact } of syncPlan.unrouted) {
       const key = `unrouted:${jobId}:${artifact.path}`;
       const fields = {
@@ -314,7 +315,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     async runPass(passOptions = {}) {
       const syncPlan = await plan({ jobId: passOptions.jobId });
       const dryRun = passOptions.dryRun ?? false;
-      recordUnrouted(syncPlan, dryRun);
+      recordPlanFindings(syncPlan, dryRun);
       const due = syncPlan.transfers.filter((transfer) => transfer.state === 'due');
       let outcomes: TransferOutcome[] = [];
       if (!dryRun && due.length > 0) {
