@@ -13,11 +13,13 @@ import {
   type RoutingProblem,
   type UnroutedArtifact,
 } from './plan.ts';
+import { conflictMessage, resolveDestinations, type ConflictPolicy } from './conflicts.ts';
 import type { ReceiptStore } from './receipts.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { DEFAULT_BACKEND, type Route } from './routes.ts';
 import { runTransfers, type TransferOutcome } from './run-transfers.ts';
 import type { BackendContext, SyncBackend } from './types.ts';
+import { verifyDeliveries, type VerifyReport } from './verify.ts';
 
 export interface SyncEngineOptions {
   outputsDir: string;
@@ -28,6 +30,8 @@ export interface SyncEngineOptions {
   backends: Readonly<Record<string, BackendOptions>>;
   /** @default 'warn' */
   unrouted?: 'warn' | 'fail';
+  /** What a destination path that holds a different file gets. @default 'rename' */
+  conflict?: ConflictPolicy;
   /** @default 4 */
   concurrency?: number;
   retry?: RetryPolicy;
@@ -75,6 +79,8 @@ export interface RunPassOptions {
 export interface SyncEngine {
   plan(options?: { jobId?: string }): Promise<SyncPlan>;
   runPass(options?: RunPassOptions): Promise<PassSummary>;
+  /** Re-checks delivered copies (size, then sha256); gone or altered ones are recorded for `imk sync retry`. */
+  verify(options?: { jobId?: string; signal?: AbortSignal }): Promise<VerifyReport>;
   /** Ends backend connections. */
   close(): Promise<void>;
 }
@@ -85,6 +91,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const logger = options.logger;
   const now = options.now ?? Date.now;
   const concurrency = options.concurrency ?? 4;
+  const conflictPolicy = options.conflict ?? 'rename';
   const backendOptions: Record<string, BackendOptions> = {
     [DEFAULT_BACKEND]: { type: 'local' },
     ...options.backends,
@@ -133,6 +140,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       jobs: jobs.length,
     };
     const at = now();
+    const planned: PlannedTransfer[] = [];
     for (const job of jobs) {
       let cached = jobCache.get(job.jobId);
       if (cached?.version !== job.version) {
@@ -141,7 +149,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           ? {
               version: job.version,
               manifest: read.manifest,
-              routed: await routeJob({ manifest: read.manifest, routes, receipts: options.receipts }),
+              routed: await routeJob({
+                manifest: read.manifest,
+                routes,
+                receipts: options.receipts,
+                nameBytesOf,
+              }),
             }
           : { version: job.version, problem: read.problem };
         jobCache.set(job.jobId, cached);
@@ -153,10 +166,17 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const routed = cached.routed;
       if (!routed) continue;
       for (const transfer of routed.transfers)
-        result.transfers.push({ ...transfer, ...transferState(transfer, receipts, fingerprints, at) });
+        planned.push({ ...transfer, ...transferState(transfer, receipts, fingerprints, at) });
       result.unrouted.push(...routed.unrouted);
       result.problems.push(...routed.problems);
     }
+    // Every destination path is checked against this pass and every receipt before anything is copied.
+    result.transfers = resolveDestinations(planned, receipts.values(), conflictPolicy, nameBytesOf).map(
+      (decision) => ({
+        ...decision.transfer,
+        ...(decision.conflict && { conflict: decision.conflict }),
+      }),
+    );
     return result;
   }
 
@@ -177,11 +197,29 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return backend;
   }
 
+  function nameBytesOf(name: string): number {
+    return backendOptions[name]?.maxNameBytes ?? 255;
+  }
+
   function concurrencyOf(name: string): number {
     return Math.min(concurrency, backendOptions[name]?.concurrency ?? concurrency);
   }
 
-  function recordUnrouted(syncPlan: SyncPlan, dryRun: boolean): void {
+  function writeOf(transfer: PlannedTransfer) {
+    return {
+      jobId: transfer.jobId,
+      artifactPath: transfer.artifact.path,
+      destination: transfer.destination,
+      backend: transfer.backend,
+      remotePath: transfer.remotePath,
+      sha256: transfer.sha256,
+      bytes: transfer.bytes,
+      backendFingerprint: fingerprints.get(transfer.backend) ?? '',
+    };
+  }
+
+  /** Says what the plan found that will not be sent as planned: unrouted artifacts, conflicts, routing problems. */
+  function recordPlanFindings(syncPlan: SyncPlan, dryRun: boolean): void {
     for (const { jobId, artifact } of syncPlan.unrouted) {
       const key = `unrouted:${jobId}:${artifact.path}`;
       const fields = {
@@ -218,6 +256,45 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         0,
       );
     }
+    for (const transfer of syncPlan.transfers) {
+      const conflict = transfer.conflict;
+      if (!conflict || transfer.state === 'delivered') continue;
+      const fields = {
+        job_id: transfer.jobId,
+        artifact: transfer.artifact.path,
+        backend: transfer.backend,
+        remote_path: conflict.path,
+        other_job_id: conflict.holder.jobId,
+        other_artifact: conflict.holder.artifactPath,
+      };
+      if (conflict.resolution === 'renamed')
+        warnOnce(
+          `conflict:${transfer.destination}:${transfer.jobId}:${transfer.artifact.path}`,
+          { ...fields, delivered_as: transfer.remotePath },
+          `conflict: ${conflict.path} holds a different file of job ${conflict.holder.jobId}; delivering as ${transfer.remotePath}`,
+        );
+      else if (conflict.resolution === 'replaced')
+        warnOnce(
+          `conflict:${transfer.destination}:${transfer.jobId}:${transfer.artifact.path}`,
+          fields,
+          `conflict: replacing ${conflict.path}, which held a different file of job ${conflict.holder.jobId} (conflict: replace)`,
+        );
+      else if (!dryRun && transfer.receipt?.errorCode !== 'CONFLICT') {
+        const message = conflictMessage(transfer, conflict.holder, conflict.path);
+        logger.error(fields, message);
+        options.receipts?.record(
+          writeOf(transfer),
+          {
+            status: 'failed',
+            final: true,
+            errorCode: 'CONFLICT',
+            errorMessage: message,
+            nextAttemptAt: undefined,
+          },
+          transfer.receipt?.attempts ?? 0,
+        );
+      }
+    }
     for (const problem of syncPlan.problems)
       warnOnce(
         `problem:${problem.jobId}:${problem.artifact.path}:${problem.routeName}`,
@@ -238,7 +315,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     async runPass(passOptions = {}) {
       const syncPlan = await plan({ jobId: passOptions.jobId });
       const dryRun = passOptions.dryRun ?? false;
-      recordUnrouted(syncPlan, dryRun);
+      recordPlanFindings(syncPlan, dryRun);
       const due = syncPlan.transfers.filter((transfer) => transfer.state === 'due');
       let outcomes: TransferOutcome[] = [];
       if (!dryRun && due.length > 0) {
@@ -255,7 +332,20 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           logger: logger.child({ component: 'sync-transfer' }),
           signal: passOptions.signal,
           now,
+          conflict: conflictPolicy,
+          nameBytesOf,
+          heldPaths: new Set(
+            [...options.receipts.all().values()]
+              .filter((receipt) => receipt.status === 'delivered' && receipt.replacedBy === undefined)
+              .map((receipt) => `${receipt.backend}\u0000${receipt.remotePath}`),
+          ),
         });
+        for (const outcome of outcomes)
+          if (outcome.status === 'delivered' && outcome.transfer.conflict?.resolution === 'replaced')
+            options.receipts.markReplaced(outcome.transfer.backend, outcome.transfer.remotePath, {
+              jobId: outcome.transfer.jobId,
+              artifactPath: outcome.transfer.artifact.path,
+            });
         // Connections are not kept between passes: a NAS may drop idle sessions, and passes are seconds apart.
         await closeBackends();
       }
@@ -277,6 +367,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           : outcomes,
         dryRun,
       };
+    },
+
+    async verify(verifyOptions = {}) {
+      if (!options.receipts) throw new ImkError('RECEIPTS_MISSING', 'verify needs the receipts database');
+      try {
+        return await verifyDeliveries({
+          receipts: options.receipts,
+          backendFor,
+          concurrency,
+          logger: logger.child({ component: 'sync-verify' }),
+          ...verifyOptions,
+        });
+      } finally {
+        await closeBackends();
+      }
     },
 
     close: closeBackends,

@@ -24,15 +24,20 @@ export { RCLONE_BACKEND, RcloneOptionsSchema, createRcloneBackend } from './back
 export type { RcloneOptions } from './backends/rclone.ts';
 export {
   DEFAULT_BACKEND,
+  FILE_EXTENSIONS,
   RouteMatchSchema,
   RouteSchema,
   TEMPLATE_FIELDS,
   compileTemplate,
+  fitName,
   renderTemplate,
+  withFileName,
   routeMatches,
 } from './routes.ts';
 export type { CompiledTemplate, Route, RouteMatch, TemplateField, TemplateValues } from './routes.ts';
 export { compileRoutes } from './plan.ts';
+export { CONFLICT_POLICIES, numberedPath } from './conflicts.ts';
+export type { ConflictPolicy, PathHolder } from './conflicts.ts';
 export type { PlannedTransfer, TransferState, UnroutedArtifact, RoutingProblem } from './plan.ts';
 export { ReceiptStore, RECEIPTS_FILE_NAME, receiptsFile, receiptKey } from './receipts.ts';
 export type { Receipt, ReceiptKey } from './receipts.ts';
@@ -41,6 +46,7 @@ export type { RetryPolicy } from './retry-policy.ts';
 export { createSyncEngine } from './engine.ts';
 export type { PassSummary, RunPassOptions, SyncEngine, SyncEngineOptions, SyncPlan } from './engine.ts';
 export type { TransferOutcome } from './run-transfers.ts';
+export type { VerifiedCopy, VerifyReport } from './verify.ts';
 export { listCompleteJobs, readJobManifest, MANIFEST_FILE } from './manifests.ts';
 export type { CompleteJob, JobManifest, SyncArtifact } from './manifests.ts';
 export { BandwidthSchema, parseBandwidth } from './util/bandwidth.ts';

@@ -3,6 +3,7 @@ import { extname, join, posix } from 'node:path';
 import { sha256File } from '@imk/fs-safe';
 import { errorMessage } from '@imk/errors';
 import type { JobManifest, SyncArtifact } from './manifests.ts';
+import type { PathHolder } from './conflicts.ts';
 import type { Receipt, ReceiptStore } from './receipts.ts';
 import { receiptKey } from './receipts.ts';
 import {
@@ -46,6 +47,8 @@ export interface PlannedTransfer {
   routeName: string;
   backend: string;
   remotePath: string;
+  /** The route's remote root (what the config fixes): the backend never writes through a link out of it. */
+  remoteRoot: string;
   /** `<backend>:<remotePath>`: the receipt's destination key. */
   destination: string;
   sha256: string;
@@ -54,6 +57,8 @@ export interface PlannedTransfer {
   recordedMs: number | undefined;
   state: TransferState;
   receipt: Receipt | undefined;
+  /** Set when the path was held by another artifact's copy: how the conflict policy settled it. */
+  conflict?: { holder: PathHolder; path: string; resolution: 'renamed' | 'failed' | 'replaced' };
 }
 
 export interface UnroutedArtifact {
@@ -113,6 +118,8 @@ export interface RouteJobInput {
   manifest: JobManifest;
   routes: readonly CompiledRoute[];
   receipts: ReceiptStore | undefined;
+  /** The longest name a backend stores (its maxNameBytes). @default 255 */
+  nameBytesOf?: (backend: string) => number;
 }
 
 export interface RoutedJob {
@@ -121,14 +128,33 @@ export interface RoutedJob {
   problems: RoutingProblem[];
 }
 
-/** Every (artifact, route) pair of a job, with rendered destinations. */
+/**
+ * The routes an artifact takes: the first that matches, as in the earlier project, and after it the next
+ * matching ones for as long as the route taken says `continue: true` (a second copy).
+ */
+export function routesFor(
+  routes: readonly CompiledRoute[],
+  facts: { kind: string; variant?: string; source_type?: string },
+): CompiledRoute[] {
+  const taken: CompiledRoute[] = [];
+  for (const compiled of routes) {
+    if (!routeMatches(compiled.route.match, facts)) continue;
+    taken.push(compiled);
+    if (!compiled.route.continue) break;
+  }
+  return taken;
+}
+
+/** Every (artifact, route) pair of a job, with rendered destinations. An artifact listed twice is sent once. */
 export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
   const { manifest } = input;
   const routed: RoutedJob = { transfers: [], unrouted: [], problems: [] };
-  const taken = new Map<string, string>();
+  const seen = new Set<string>();
   for (const artifact of manifest.artifacts) {
+    if (seen.has(artifact.path)) continue;
+    seen.add(artifact.path);
     const facts = { kind: artifact.kind, variant: artifact.variant, source_type: manifest.sourceType };
-    const matching = input.routes.filter((compiled) => routeMatches(compiled.route.match, facts));
+    const matching = routesFor(input.routes, facts);
     if (matching.length === 0) {
       routed.unrouted.push({ jobId: manifest.jobId, artifact });
       continue;
@@ -150,20 +176,11 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
     const values = templateValues(manifest, artifact);
     for (const compiled of matching) {
       try {
-        const remotePath = renderTemplate(compiled.template, values);
-        const destination = `${compiled.route.backend}:${remotePath}`;
-        const other = taken.get(destination);
-        if (other !== undefined && other !== artifact.path) {
-          // Two artifacts onto one name would overwrite each other on every pass.
-          routed.problems.push({
-            jobId: manifest.jobId,
-            artifact,
-            routeName: compiled.name,
-            message: `${artifact.path} and ${other} both route to ${destination}; add {variant} or {filename} to the template`,
-          });
-          continue;
-        }
-        taken.set(destination, artifact.path);
+        const remotePath = renderTemplate(
+          compiled.template,
+          values,
+          input.nameBytesOf?.(compiled.route.backend),
+        );
         routed.transfers.push({
           jobId: manifest.jobId,
           artifact,
@@ -171,7 +188,8 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
           routeName: compiled.name,
           backend: compiled.route.backend,
           remotePath,
-          destination,
+          remoteRoot: compiled.template.root,
+          destination: `${compiled.route.backend}:${remotePath}`,
           ...identity,
           recordedMs: manifest.legacy ? undefined : manifest.writtenMs,
         });

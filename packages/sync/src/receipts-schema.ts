@@ -20,9 +20,11 @@ CREATE TABLE IF NOT EXISTS receipts (
   verified_by TEXT,
   delivered_at TEXT,
   updated_at TEXT NOT NULL,
+  replaced_by TEXT,
   PRIMARY KEY (job_id, artifact_path, destination)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS receipts_status ON receipts (status);
+CREATE INDEX IF NOT EXISTS receipts_remote ON receipts (backend, remote_path);
 CREATE TABLE IF NOT EXISTS local_hashes (
   path TEXT PRIMARY KEY,
   bytes INTEGER NOT NULL,

@@ -37,6 +37,8 @@ export interface Receipt extends ReceiptKey {
   verifiedBy: string | undefined;
   deliveredAt: string | undefined;
   updatedAt: string;
+  /** Set when a later artifact replaced this copy (conflict: replace): `<job id>:<artifact path>`. */
+  replacedBy: string | undefined;
 }
 
 export type ReceiptOutcome =
@@ -75,6 +77,7 @@ interface Row {
   verified_by: string | null;
   delivered_at: string | null;
   updated_at: string;
+  replaced_by: string | null;
 }
 
 export function receiptKey(key: ReceiptKey): string {
@@ -100,6 +103,7 @@ function fromRow(row: Row): Receipt {
     verifiedBy: row.verified_by ?? undefined,
     deliveredAt: row.delivered_at ?? undefined,
     updatedAt: row.updated_at,
+    replacedBy: row.replaced_by ?? undefined,
   };
 }
 
@@ -133,7 +137,12 @@ export class ReceiptStore {
               bytes = excluded.bytes, status = excluded.status, final = excluded.final, attempts = excluded.attempts,
               error_code = excluded.error_code, error_message = excluded.error_message,
               next_attempt_at = excluded.next_attempt_at, backend_fingerprint = excluded.backend_fingerprint,
-              verified_by = excluded.verified_by, delivered_at = excluded.delivered_at, updated_at = excluded.updated_at`),
+              verified_by = excluded.verified_by, delivered_at = excluded.delivered_at, updated_at = excluded.updated_at,
+              replaced_by = NULL`),
+          replaced: db.prepare(
+            `UPDATE receipts SET replaced_by = ?, updated_at = ? WHERE backend = ? AND remote_path = ? AND status = 'delivered'
+              AND NOT (job_id = ? AND artifact_path = ?)`,
+          ),
           localHashGet: db.prepare(
             'SELECT sha256 FROM local_hashes WHERE path = ? AND bytes = ? AND mtime_ms = ?',
           ),
@@ -157,6 +166,10 @@ export class ReceiptStore {
         // fsync on every receipt, which on ext4 also waits for the data of files just copied.
         db.pragma('synchronous = NORMAL');
         db.exec(RECEIPTS_SCHEMA);
+        // Files made before conflict policies lack the column; adding it keeps their receipts.
+        const columns = db.pragma('table_info(receipts)') as { name: string }[];
+        if (!columns.some((column) => column.name === 'replaced_by'))
+          db.exec('ALTER TABLE receipts ADD COLUMN replaced_by TEXT');
         db.pragma(`user_version = ${RECEIPTS_SCHEMA_VERSION}`);
       }
     } catch (error) {
@@ -207,6 +220,18 @@ export class ReceiptStore {
       delivered_at: outcome.status === 'delivered' ? now : null,
       updated_at: now,
     });
+  }
+
+  /** Marks the delivered copies at a path as replaced by another artifact (conflict: replace). */
+  markReplaced(backend: string, remotePath: string, by: { jobId: string; artifactPath: string }): void {
+    this.statements.replaced?.run(
+      `${by.jobId}:${by.artifactPath}`,
+      new Date().toISOString(),
+      backend,
+      remotePath,
+      by.jobId,
+      by.artifactPath,
+    );
   }
 
   /** Makes failed transfers due now (all, or one job's). Returns how many. */

@@ -78,6 +78,68 @@ describe('route templates', () => {
   });
 });
 
+describe('what "to" means (as in the earlier project)', () => {
+  const file = values({ filename: 'Daft Punk - One More Time (no drum).m4a' });
+
+  it('names a folder: the artifact keeps its own file name inside it, with or without a trailing /', () => {
+    for (const to of ['${remoteRoots.audio}/NoDrums', '${remoteRoots.audio}/NoDrums/'])
+      expect(renderTemplate(compiled(to), file)).toBe(
+        '/mnt/nas/Music/NoDrums/Daft Punk - One More Time (no drum).m4a',
+      );
+    expect(renderTemplate(compiled('/srv/share/{artist}'), file)).toBe(
+      '/srv/share/Daft Punk/Daft Punk - One More Time (no drum).m4a',
+    );
+  });
+
+  it('takes a bare remote root as a folder', () => {
+    expect(renderTemplate(compiled('${remoteRoots.stems}'), file)).toBe(
+      '/mnt/nas/Stems/Daft Punk - One More Time (no drum).m4a',
+    );
+  });
+
+  it('is a file name when the last part uses {filename}, .{ext} or a literal extension', () => {
+    expect(renderTemplate(compiled('${remoteRoots.audio}/{title}.{ext}'), file)).toBe(
+      '/mnt/nas/Music/One More Time.m4a',
+    );
+    expect(renderTemplate(compiled('${remoteRoots.audio}/{title}.m4a'), file)).toBe(
+      '/mnt/nas/Music/One More Time.m4a',
+    );
+    expect(renderTemplate(compiled('${remoteRoots.audio}/x-{filename}'), file)).toBe(
+      '/mnt/nas/Music/x-Daft Punk - One More Time (no drum).m4a',
+    );
+  });
+
+  it('reads a dot in a folder name as part of the name: Vol.1, Mr. Big and 2.0 stay folders', () => {
+    for (const folder of ['Vol.1', 'Mr. Big', 'Mr.Big', 'Greatest Hits 2.0', 'St.Vincent'])
+      expect(renderTemplate(compiled(`\${remoteRoots.audio}/${folder}`), file)).toBe(
+        `/mnt/nas/Music/${folder}/Daft Punk - One More Time (no drum).m4a`,
+      );
+    // A known extension makes a file name; a trailing / always means a folder.
+    expect(renderTemplate(compiled('${remoteRoots.audio}/Instrumental.FLAC'), file)).toBe(
+      '/mnt/nas/Music/Instrumental.FLAC',
+    );
+    expect(renderTemplate(compiled('${remoteRoots.audio}/Podcast.mp3/'), file)).toBe(
+      '/mnt/nas/Music/Podcast.mp3/Daft Punk - One More Time (no drum).m4a',
+    );
+  });
+
+  it('keeps every path part within 255 bytes, cutting the title on a character boundary and keeping the suffix', () => {
+    const title = '夜'.repeat(99);
+    const out = renderTemplate(compiled('${remoteRoots.audio}/{title} ({variant}).{ext}'), values({ title }));
+    const name = out.split('/').pop() ?? '';
+    expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255);
+    expect(name.endsWith(' (instrumental).m4a')).toBe(true);
+    expect(name.startsWith('夜夜夜')).toBe(true);
+    expect(name).not.toContain('\uFFFD');
+    const own = renderTemplate(
+      compiled('${remoteRoots.audio}/{artist}'),
+      values({ artist: '夜'.repeat(99), filename: `${'歌'.repeat(99)} (drums only).flac` }),
+    );
+    for (const part of own.split('/')) expect(Buffer.byteLength(part)).toBeLessThanOrEqual(255);
+    expect(own.endsWith(' (drums only).flac')).toBe(true);
+  });
+});
+
 describe('route matching and shapes', () => {
   it('reads the legacy {kind, variant, to} shape as a match', () => {
     const route = RouteSchema.parse({ kind: 'audio', variant: 'instrumental', to: '${remoteRoots.audio}/' });
@@ -86,6 +148,7 @@ describe('route matching and shapes', () => {
       match: { kind: 'audio', variant: 'instrumental', source_type: undefined },
       to: '${remoteRoots.audio}/',
       backend: 'local',
+      continue: false,
     });
   });
 

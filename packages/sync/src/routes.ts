@@ -25,6 +25,17 @@ export const TEMPLATE_FIELDS = [
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 export type TemplateValues = Record<TemplateField, string>;
 
+/**
+ * Extensions that make the last part of `to` a file name (`.../{title}.m4a`). A short list of the files this
+ * project makes and users keep beside them, rather than "anything after a dot": folders such as `Vol.1`,
+ * `Mr. Big` or `Greatest Hits 2.0` stay folders. Any other name can be made a file name with `.{ext}`.
+ */
+export const FILE_EXTENSIONS = [
+  ...['m4a', 'mp3', 'flac', 'wav', 'aif', 'aiff', 'ogg', 'oga', 'opus', 'aac', 'alac', 'wma', 'mka'],
+  ...['mp4', 'm4v', 'mkv', 'webm', 'mov', 'avi'],
+  ...['jpg', 'jpeg', 'png', 'webp', 'gif', 'json', 'txt', 'lrc', 'cue', 'nfo', 'yml', 'yaml', 'zip'],
+] as const;
+
 const MatchValueSchema = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
   .optional()
@@ -54,9 +65,15 @@ export const RouteSchema = z
       .string()
       .min(1)
       .describe(
-        'Destination template, e.g. "${remoteRoots.audio}/{artist}/{album}/{title}.{ext}"; a trailing / adds {filename}.',
+        `Where the artifact goes. A folder (e.g. "\${remoteRoots.audio}/Instrumental", "Vol.1", or a bare "\${remoteRoots.stems}"): the artifact keeps its own file name inside it. A file name when the last part contains {filename}, or ends in .{ext} or a known extension (${FILE_EXTENSIONS.map((e) => '.' + e).join(' ')}), e.g. "\${remoteRoots.audio}/{artist}/{title} ({variant}).{ext}". A trailing / always means a folder. Every part is cut to 255 bytes (the title, never the variant suffix or extension).`,
       ),
     backend: z.string().min(1).optional().describe(`A name under backends. @default "${DEFAULT_BACKEND}"`),
+    continue: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The first matching route wins; with continue: true, later routes may match the same artifact too (a second copy).',
+      ),
   })
   .superRefine((route, ctx) => {
     if (route.match && (route.kind ?? route.variant ?? route.source_type) !== undefined)
@@ -70,10 +87,31 @@ export const RouteSchema = z
     match: route.match ?? { kind: route.kind, variant: route.variant, source_type: route.source_type },
     to: route.to,
     backend: route.backend ?? DEFAULT_BACKEND,
+    continue: route.continue,
   }));
-export type Route = z.output<typeof RouteSchema>;
+/** A checked route; `continue` may be left out by code that builds routes itself (it is false then). */
+export type Route = Omit<z.output<typeof RouteSchema>, 'continue'> & { continue?: boolean };
 
 const ROOT_TOKEN = /^\$\{remoteRoots\.([A-Za-z0-9_-]+)\}/;
+const LITERAL_EXTENSION = new RegExp(`\\.(${FILE_EXTENSIONS.join('|')})$`, 'i');
+
+/** Whether the last part of `to` names a file: it uses {filename}, or ends in .{ext} or a known extension. */
+export function isFileNamePart(last: string): boolean {
+  return last.includes('{filename}') || last.endsWith('.{ext}') || LITERAL_EXTENSION.test(last);
+}
+
+/**
+ * What `to` means, as in the earlier project: a folder, into which the artifact goes under its own file
+ * name, unless its last part is a file-name template. `dir/` and `dir` are the same folder, and a trailing
+ * `/` always means a folder.
+ */
+export function withFileName(to: string): string {
+  const trimmed = to.replace(/\/+$/, '');
+  if (trimmed === '') return '/{filename}';
+  const last = trimmed.slice(trimmed.lastIndexOf('/') + 1);
+  if (!to.endsWith('/') && !ROOT_TOKEN.test(last) && isFileNamePart(last)) return trimmed;
+  return `${trimmed}/{filename}`;
+}
 const TOKEN = /\$\{[^}]*\}|\{([^{}]*)\}/g;
 
 /** A route's `to` split into the part the config fixes (the root) and the part filled per artifact. */
@@ -92,7 +130,7 @@ export function compileTemplate(
   to: string,
   remoteRoots: Readonly<Record<string, string | undefined>>,
 ): CompiledTemplate | string {
-  let template = to.endsWith('/') ? `${to}{filename}` : to;
+  let template = withFileName(to);
   let root: string;
   const rootToken = ROOT_TOKEN.exec(template);
   if (rootToken) {
@@ -126,11 +164,19 @@ export function compileTemplate(
  * safe on NTFS/SMB), and the result is checked to be below the root: a manifest can never steer a write
  * outside the remote root.
  */
-export function renderTemplate(template: CompiledTemplate, values: TemplateValues): string {
+export function renderTemplate(
+  template: CompiledTemplate,
+  values: TemplateValues,
+  maxNameBytes = MAX_NAME_BYTES,
+): string {
   const relative = template.relative.replace(TOKEN, (_whole, field: string) =>
-    safeFileName(values[field as TemplateField] ?? '', '', 'unknown'),
+    safeFileName(fitName(values[field as TemplateField] ?? '', maxNameBytes), '', 'unknown'),
   );
-  const normalized = posix.normalize(relative);
+  const normalized = posix
+    .normalize(relative)
+    .split('/')
+    .map((part) => fitName(part, maxNameBytes))
+    .join('/');
   if (
     normalized.startsWith('/') ||
     normalized.split('/').some((segment) => segment === '..' || segment === '')
@@ -141,6 +187,27 @@ export function renderTemplate(template: CompiledTemplate, values: TemplateValue
     );
   if (template.root === '') return normalized;
   return template.root === '/' ? `/${normalized}` : `${template.root}/${normalized}`;
+}
+
+const MAX_NAME_BYTES = 255;
+
+/**
+ * Cuts one path part to 255 UTF-8 bytes, the limit of ext4, NTFS, SMB and most object-store tools: the
+ * head (the title) is cut on a character boundary; a trailing " (variant)" suffix and the extension stay.
+ */
+export function fitName(name: string, maxBytes = MAX_NAME_BYTES): string {
+  if (Buffer.byteLength(name) <= maxBytes) return name;
+  const ext = /\.[A-Za-z0-9]{1,8}$/.exec(name)?.[0] ?? '';
+  const stem = name.slice(0, name.length - ext.length);
+  const suffix = /\s\([^()]{1,64}\)$/.exec(stem)?.[0] ?? '';
+  const head = stem.slice(0, stem.length - suffix.length);
+  const budget = maxBytes - Buffer.byteLength(suffix + ext);
+  let cut = '';
+  for (const char of head) {
+    if (Buffer.byteLength(cut + char) > budget) break;
+    cut += char;
+  }
+  return `${cut.replace(/[. ]+$/, '') || '_'}${suffix}${ext}`;
 }
 
 function globToRegExp(pattern: string): RegExp {

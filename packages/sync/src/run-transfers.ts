@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@imk/log';
 import { errorMessage, isImkError } from '@imk/errors';
 import { errorCode, isDestinationDown, isRetryable, syncError } from './errors.ts';
+import { numberedPath, type ConflictPolicy } from './conflicts.ts';
 import type { PlannedTransfer } from './plan.ts';
 import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
@@ -32,6 +33,12 @@ export interface RunTransfersInput {
   logger: Logger;
   signal?: AbortSignal;
   now(): number;
+  /** What a destination holding a different file gets. @default 'rename' */
+  conflict?: ConflictPolicy;
+  /** `<backend>\u0000<path>` of every path a receipt holds: a renamed copy never takes one. */
+  heldPaths?: ReadonlySet<string>;
+  /** The longest name a backend stores (its maxNameBytes). @default 255 */
+  nameBytesOf?(name: string): number;
 }
 
 /** Orders transfers round-robin over backends, so one busy or dead destination does not hold up the others. */
@@ -62,6 +69,18 @@ async function assertInsideJob(transfer: PlannedTransfer): Promise<void> {
     );
 }
 
+/** How many numbered names (`Title (2).m4a` … ) a renamed copy tries before giving up. */
+const MAX_NUMBERED = 99;
+
+/** The final error of a `fail` conflict found at the destination: a file no receipt of ours holds. */
+function destinationConflict(transfer: PlannedTransfer, path: string, cause: unknown): Error {
+  return syncError(
+    'CONFLICT',
+    `${transfer.backend}:${path} already holds a different file that no receipt of this host wrote; ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). Move that file away, or set conflict: rename or replace`,
+    { cause, details: { remote_path: path, job_id: transfer.jobId } },
+  );
+}
+
 /**
  * Runs due transfers with the concurrency limits, retries passing faults with backoff inside the pass, and
  * writes a receipt for every outcome. A destination that is down or refuses the login is skipped for the rest
@@ -72,6 +91,31 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
   const backendLimits = new Map<string, Limiter>();
   const down = new Map<string, Error>();
   const outcomes: TransferOutcome[] = [];
+  const policy = input.conflict ?? 'rename';
+  const pathKey = (backend: string, path: string) => `${backend}\u0000${path}`;
+  const claimed = new Set([
+    ...(input.heldPaths ?? []),
+    ...input.transfers.map((t) => pathKey(t.backend, t.remotePath)),
+  ]);
+  /** The next `name (n).ext` that no receipt and no transfer of this pass holds, claimed at once. */
+  const nextFree = (transfer: PlannedTransfer, original: string, from: number): [string, number] => {
+    for (let n = from; ; n++) {
+      const candidate = numberedPath(original, n, input.nameBytesOf?.(transfer.backend));
+      if (claimed.has(pathKey(transfer.backend, candidate))) continue;
+      claimed.add(pathKey(transfer.backend, candidate));
+      return [candidate, n];
+    }
+  };
+  // The backend checks at the destination; only an explicit `replace` lets it overwrite a different file.
+  const existing = policy === 'replace' ? 'replace' : 'keep';
+  // Two transfers onto one path (the same content from two jobs) run one after the other, never racing.
+  const pathChains = new Map<string, Promise<void>>();
+  const onePerPath = (transfer: PlannedTransfer, run: () => Promise<void>): Promise<void> => {
+    const key = `${transfer.backend}\u0000${transfer.remotePath}`;
+    const next = (pathChains.get(key) ?? Promise.resolve()).then(run, run);
+    pathChains.set(key, next);
+    return next;
+  };
 
   const limitOf = (name: string): Limiter => {
     let limit = backendLimits.get(name);
@@ -117,6 +161,45 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
     ms: Math.round(performance.now() - started),
   });
 
+  /**
+   * Puts a file; when the backend finds a different file at the path, settles it by the policy: `rename`
+   * tries `Title (2).m4a`, `(3)`… (each checked by the backend again), `fail` is a final error naming the
+   * path and the job. Same content is `alreadyThere`.
+   */
+  async function putSettled(backend: SyncBackend, transfer: PlannedTransfer, log: Logger) {
+    const original = transfer.conflict?.path ?? transfer.remotePath;
+    let n = 1;
+    for (;;) {
+      try {
+        return await backend.put({
+          localPath: transfer.localPath,
+          remotePath: transfer.remotePath,
+          bytes: transfer.bytes,
+          sha256: transfer.sha256,
+          existing,
+          remoteRoot: transfer.remoteRoot,
+          ...(transfer.recordedMs !== undefined && { recordedMs: transfer.recordedMs }),
+          signal: input.signal,
+        });
+      } catch (error) {
+        if (!isImkError(error, 'CONFLICT')) throw error;
+        if (policy !== 'rename') throw destinationConflict(transfer, transfer.remotePath, error);
+        const taken = transfer.remotePath;
+        [transfer.remotePath, n] = nextFree(transfer, original, n + 1);
+        if (n > MAX_NUMBERED + 1) throw destinationConflict(transfer, original, error);
+        transfer.conflict = {
+          holder: { jobId: '', artifactPath: '', sha256: '' },
+          path: original,
+          resolution: 'renamed',
+        };
+        log.warn(
+          { remote_path: taken, delivered_as: transfer.remotePath },
+          `conflict: ${transfer.backend}:${taken} holds a different file that no receipt of this host wrote; delivering as ${transfer.remotePath}`,
+        );
+      }
+    }
+  }
+
   async function attempt(transfer: PlannedTransfer): Promise<void> {
     const started = performance.now();
     const log = input.logger.child({
@@ -131,14 +214,21 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
       try {
         await assertInsideJob(transfer);
         const backend = input.backendFor(transfer.backend);
-        const result = await backend.put({
-          localPath: transfer.localPath,
-          remotePath: transfer.remotePath,
-          bytes: transfer.bytes,
-          sha256: transfer.sha256,
-          ...(transfer.recordedMs !== undefined && { recordedMs: transfer.recordedMs }),
-          signal: input.signal,
-        });
+        const result = await putSettled(backend, transfer, log);
+        if (result.alreadyThere) {
+          const ms = Math.round(performance.now() - started);
+          log.info(
+            { remote_path: transfer.remotePath, ms },
+            'already at the destination with the same content',
+          );
+          return record(transfer, {
+            transfer,
+            status: 'delivered',
+            final: false,
+            verifiedBy: result.verifiedBy,
+            ms,
+          });
+        }
         const ms = Math.round(performance.now() - started);
         log.info(
           { remote_path: transfer.remotePath, bytes: transfer.bytes, verified_by: result.verifiedBy, ms },
@@ -195,7 +285,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
 
   await Promise.all(
     interleave(input.transfers).map((transfer) =>
-      limitOf(transfer.backend)(() => globalLimit(() => attempt(transfer))),
+      onePerPath(transfer, () => limitOf(transfer.backend)(() => globalLimit(() => attempt(transfer)))),
     ),
   );
   return outcomes;

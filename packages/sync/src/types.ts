@@ -21,12 +21,25 @@ export interface PutRequest {
    * backend that would read the whole file only to check it against the manifest may skip that read.
    */
   recordedMs?: number;
+  /**
+   * What the destination may already hold. `keep` (the default): a file there with other content is never
+   * overwritten (put throws `CONFLICT`), one with the same content is left as it is (`alreadyThere`).
+   * `replace`: the file there is overwritten (conflict: replace, chosen by the user).
+   */
+  existing?: 'keep' | 'replace';
+  /**
+   * The part of remotePath the configuration fixes (the route's remote root). A backend that writes to a
+   * filesystem refuses to write through a symlink below it that leads outside it.
+   */
+  remoteRoot?: string;
   signal?: AbortSignal;
 }
 
 export interface PutResult {
   bytes: number;
   verifiedBy: VerifiedBy;
+  /** True when the destination already held this content: nothing was written. */
+  alreadyThere?: boolean;
 }
 
 /** A file as a destination reports it. */
@@ -45,7 +58,10 @@ export interface SyncBackend {
   readonly name: string;
   /**
    * Copies a file so that a partial copy never sits under the final name (a temporary name renamed into
-   * place, or an object store's atomic PUT), then checks size and SHA-256. Throws sync errors (see errors.ts).
+   * place, or an object store's atomic PUT), then checks size and SHA-256. Unless `existing: 'replace'`, it
+   * never overwrites a file with other content: it checks at the destination itself (atomically where the
+   * protocol allows: a hard link or an SFTP rename that refuses an existing name, a conditional PUT).
+   * Throws sync errors (see errors.ts).
    */
   put(request: PutRequest): Promise<PutResult>;
   /** Size of a remote file, or undefined when there is none. */

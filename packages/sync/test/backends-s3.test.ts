@@ -46,6 +46,7 @@ testBackend('s3 (s3rver, path style, multipart above 8 MiB)', () => {
     backend: createS3Backend(options, context('bucket')),
     throttled: createS3Backend({ ...options, bandwidthLimit: '1M' }, context('slow')),
     base: 'music',
+    nameBytes: 255 - '._S3rver_metadata.json'.length,
     readRemote: async (path: string) => {
       const object = await reader.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `library/${path}` }));
       return Buffer.from(await object.Body!.transformToByteArray());

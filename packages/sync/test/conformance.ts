@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
-import type { SyncBackend } from '../src/index.ts';
+import { fitName, numberedPath, type SyncBackend } from '../src/index.ts';
 
 /** What a backend suite gets from its setup. */
 export interface BackendUnderTest {
@@ -13,6 +13,11 @@ export interface BackendUnderTest {
   throttled: SyncBackend;
   /** A fresh folder (a route path) to deliver into. */
   base: string;
+  /**
+   * The longest file name the server side stores, in bytes. @default 255. s3rver keeps each object as a
+   * file named `<key>._S3rver_metadata.json`, so its names are 22 bytes shorter (real S3 allows 1,024).
+   */
+  nameBytes?: number;
   /** Reads a delivered file from the server's side, not through the backend. */
   readRemote(remotePath: string): Promise<Buffer>;
   teardown(): Promise<void>;
@@ -29,7 +34,7 @@ const sha256 = (data: Buffer): string => createHash('sha256').update(data).diges
 
 /**
  * The conformance suite every backend passes: whole and verified delivery, no temporary names left,
- * replacement, awkward names, large and empty files, refusal of a file that does not match its manifest,
+ * no overwrite of a different file (replacement only when asked), names cut to 255 bytes, awkward names, large and empty files, refusal of a file that does not match its manifest,
  * stat/list/remove, and the bandwidth limit.
  */
 export function testBackend(name: string, setup: () => Promise<BackendUnderTest>): void {
@@ -78,13 +83,48 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
       expect(await t.backend.list(posix.join(t.base, 'Artist', 'Album'))).toEqual(['Song.m4a']);
     });
 
-    it('replaces an earlier copy when the content changed', async () => {
+    it('never overwrites a different file: conflict, the file there kept; the same content is already there', async () => {
+      const remote = posix.join(t.base, 'taken', 'track.m4a');
+      const first = await artifact('first.m4a', randomBytes(40_000));
+      await put(first, remote);
+      // Another job's file under the same name, same size and different content, then a different size.
+      for (const other of [randomBytes(40_000), randomBytes(41_000)]) {
+        const second = await artifact('second.m4a', other);
+        const error = await put(second, remote).catch((e: unknown) => e);
+        expect(isImkError(error, 'CONFLICT')).toBe(true);
+        expect(sha256(await t.readRemote(remote))).toBe(first.sha256);
+      }
+      const again = await put(first, remote);
+      expect(again.alreadyThere).toBe(true);
+      expect(sha256(await t.readRemote(remote))).toBe(first.sha256);
+      expect(await t.backend.list(posix.join(t.base, 'taken'))).toEqual(['track.m4a']);
+    });
+
+    it('replaces an earlier copy only when asked to (conflict: replace)', async () => {
       const remote = posix.join(t.base, 'replace', 'track.flac');
       await put(await artifact('v1.flac', randomBytes(50_000)), remote);
       const second = await artifact('v2.flac', randomBytes(70_000));
-      await put(second, remote);
+      await t.backend.put({ ...request(second, remote), existing: 'replace' });
       expect(sha256(await t.readRemote(remote))).toBe(second.sha256);
       expect(await t.backend.list(posix.join(t.base, 'replace'))).toEqual(['track.flac']);
+    });
+
+    it('delivers a 99-character CJK title cut to 255 bytes, variant suffix and extension kept', async () => {
+      const max = t.nameBytes ?? 255;
+      const title = `${'夜'.repeat(99)} (instrumental).m4a`;
+      const name = posix.basename(numberedPath(title, 2, max));
+      expect(Buffer.byteLength(name)).toBeLessThanOrEqual(max);
+      expect(name.endsWith(' (instrumental) (2).m4a')).toBe(true);
+      const local = await artifact('cjk.m4a', randomBytes(5_000));
+      const fitted = fitName(title, max);
+      expect(fitted.endsWith(' (instrumental).m4a')).toBe(true);
+      const remote = posix.join(t.base, 'cjk', fitted);
+      await put(local, remote);
+      expect(sha256(await t.readRemote(remote))).toBe(local.sha256);
+      await put(local, posix.join(t.base, 'cjk', name));
+      expect((await t.backend.list(posix.join(t.base, 'cjk'))).sort()).toEqual(
+        [posix.basename(remote), name].sort(),
+      );
     });
 
     it('keeps awkward names intact: spaces, quotes, $, ;, unicode', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReceiptStore, createSyncEngine, type SyncEngineOptions } from '../src/index.ts';
@@ -70,21 +70,35 @@ describe('sync engine', () => {
     expect((await stat(join(nas, 'Stems', 'job2', 'vocals.flac'))).mtimeMs).toBe(mtime);
   });
 
-  it('sends an artifact again when its sha256 changed', async () => {
-    await writeJob(outputs, {
+  it('re-sends an artifact whose content changed after delivery under the conflict policy, never over the old copy', async () => {
+    const job = {
       jobId: 'job1',
-      artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems', variant: 'drums' }],
-    });
-    const engine = createSyncEngine(engineOptions());
-    await engine.runPass();
-    const contents = await writeJob(outputs, {
-      jobId: 'job1',
-      artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems', variant: 'drums' }],
-    });
-    const second = await engine.runPass();
+      artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems' as const, variant: 'drums' }],
+    };
+    const first = await writeJob(outputs, job);
+    await createSyncEngine(engineOptions()).runPass();
+    const changed = await writeJob(outputs, job);
+    const second = await createSyncEngine(engineOptions()).runPass();
     expect(second).toMatchObject({ delivered: 1, alreadyDelivered: 0 });
+    // rename (the default): the delivered copy stays, the new content arrives beside it.
     expect(await readFile(join(nas, 'Stems', 'job1', 'drums.flac'))).toEqual(
-      contents.get('files/stems/drums.flac'),
+      first.get('files/stems/drums.flac'),
+    );
+    expect(await readFile(join(nas, 'Stems', 'job1', 'drums (2).flac'))).toEqual(
+      changed.get('files/stems/drums.flac'),
+    );
+    const receipt = [...receipts.all().values()].find((r) => r.jobId === 'job1');
+    expect(receipt?.remotePath).toBe(join(nas, 'Stems', 'job1', 'drums (2).flac'));
+    expect(await createSyncEngine(engineOptions()).runPass()).toMatchObject({
+      delivered: 0,
+      alreadyDelivered: 1,
+    });
+
+    // replace, when asked for: the copy is overwritten.
+    const third = await writeJob(outputs, job);
+    await createSyncEngine(engineOptions({ conflict: 'replace' })).runPass();
+    expect(await readFile(join(nas, 'Stems', 'job1', 'drums (2).flac'))).toEqual(
+      third.get('files/stems/drums.flac'),
     );
   });
 
@@ -105,15 +119,63 @@ describe('sync engine', () => {
     );
   });
 
-  it('refuses to route two artifacts of a job onto one name', async () => {
+  it('never lets two artifacts onto one name overwrite each other: renamed by default, or a clear failure', async () => {
     await writeJob(outputs, audioJob('job1', ['instrumental', 'no_drums']));
     const { logger, lines } = capturingLogger();
     const routes = [
       { name: 'flat', match: { kind: 'audio' }, to: '${remoteRoots.audio}/{title}.{ext}', backend: 'nas' },
     ];
     const summary = await createSyncEngine(engineOptions({ logger, routes })).runPass();
-    expect(summary).toMatchObject({ transfers: 1, delivered: 1 });
-    expect(lines().some((l) => String(l.msg).includes('both route to'))).toBe(true);
+    expect(summary).toMatchObject({ transfers: 2, delivered: 2 });
+    expect((await readdir(join(nas, 'Music'))).sort()).toEqual(['Title job1 (2).m4a', 'Title job1.m4a']);
+    expect(lines().some((l) => String(l.msg).startsWith('conflict:'))).toBe(true);
+
+    await writeJob(outputs, audioJob('job2', ['instrumental']));
+    const failing = await createSyncEngine(
+      engineOptions({ routes: [{ ...routes[0]!, to: '${remoteRoots.audio}/same.{ext}' }], conflict: 'fail' }),
+    ).runPass();
+    const refused = [...receipts.all().values()].filter((r) => r.errorCode === 'CONFLICT');
+    expect(failing.delivered).toBe(1);
+    expect(refused).toHaveLength(2);
+    for (const receipt of refused) {
+      expect(receipt).toMatchObject({ status: 'failed', final: true });
+      expect(receipt.errorMessage).toMatch(/same\.m4a already holds a different file .* of job job[12]/);
+    }
+  });
+
+  it('never replaces a file at the destination that no receipt wrote, and takes the same content as delivered', async () => {
+    const contents = await writeJob(outputs, audioJob('job1'));
+    const target = join(nas, 'Music', 'Artist', 'Title job1 (instrumental).m4a');
+    await mkdir(join(nas, 'Music', 'Artist'), { recursive: true });
+    await writeFile(target, 'a file the user put there');
+    await createSyncEngine(engineOptions()).runPass();
+    expect(await readFile(target, 'utf8')).toBe('a file the user put there');
+    expect(await readFile(join(nas, 'Music', 'Artist', 'Title job1 (instrumental) (2).m4a'))).toEqual(
+      [...contents.values()][0],
+    );
+
+    receipts.close();
+    await rm(join(dir.path, 'state'), { recursive: true });
+    receipts = reopen();
+    // Receipts lost: the copies already there are recognised by their content, nothing is written twice.
+    const again = await createSyncEngine(engineOptions()).runPass();
+    expect(again).toMatchObject({ delivered: 1, failed: 0 });
+    expect((await readdir(join(nas, 'Music', 'Artist'))).sort()).toEqual([
+      'Title job1 (instrumental) (2).m4a',
+      'Title job1 (instrumental).m4a',
+    ]);
+  });
+
+  it('sends an artifact listed twice in one manifest once', async () => {
+    const artifact = {
+      path: 'files/stems/bass.flac',
+      kind: 'stems' as const,
+      variant: 'bass',
+      data: Buffer.from('bass'),
+    };
+    await writeJob(outputs, { jobId: 'twice', artifacts: Array.from({ length: 12 }, () => artifact) });
+    const summary = await createSyncEngine(engineOptions()).runPass();
+    expect(summary).toMatchObject({ transfers: 1, delivered: 1, failed: 0 });
   });
 
   it('warns once about unrouted artifacts, or records them as failed with unrouted: fail', async () => {
@@ -143,7 +205,7 @@ describe('sync engine', () => {
         dead: { type: 'sftp', host: '127.0.0.1', port: 1, password: { env: 'HOME' }, hostKeyCheck: 'off' },
       },
       routes: [
-        { name: 'dead', match: { kind: 'audio' }, to: '/srv/{title}.{ext}', backend: 'dead' },
+        { name: 'dead', match: { kind: 'audio' }, to: '/srv/{title}.{ext}', backend: 'dead', continue: true },
         { name: 'nas', match: { kind: 'audio' }, to: '${remoteRoots.audio}/{title}.{ext}', backend: 'nas' },
       ],
       now: () => clock,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { loadServiceConfig } from '@imk/config';
 import {
   BackendOptionsSchema,
+  CONFLICT_POLICIES,
   RetryPolicySchema,
   RouteSchema,
   compileRoutes,
@@ -33,6 +34,12 @@ export const NasSyncSchema = z
       .describe(
         'An artifact no route matches: warn once and skip it, or record it as failed (shown by imk sync status).',
       ),
+    conflict: z
+      .enum(CONFLICT_POLICIES)
+      .default('rename')
+      .describe(
+        'A destination path that already holds a different file (another job\'s, or one no receipt of this host wrote) is never overwritten silently: rename = deliver as "Title (2).m4a", "(3)"… (the final path is in the receipt); fail = a final error naming both jobs and the path; replace = overwrite (the old copy\'s receipt is marked replaced). The same content is never a conflict.',
+      ),
     /** @default 4 */
     concurrency: z
       .number()
@@ -57,7 +64,7 @@ export const NasSyncSchema = z
       .array(RouteSchema)
       .default([])
       .describe(
-        'Where artifacts go: each artifact is sent once per route that matches it; one no route matches is unrouted.',
+        'Where artifacts go. The first route that matches an artifact takes it (as in the earlier project); a route with continue: true lets later routes take it too (a second copy). One no route matches is unrouted.',
       ),
   })
   .superRefine((config, ctx) => {

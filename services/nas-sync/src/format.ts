@@ -1,5 +1,5 @@
-import type { PassSummary } from '@imk/sync';
-import type { SyncStatus } from './status.ts';
+import type { PassSummary, VerifyReport } from '@imk/sync';
+import type { StatusRow, SyncStatus } from './status.ts';
 
 function size(bytes: number | undefined): string {
   if (bytes === undefined) return '?';
@@ -38,21 +38,57 @@ export function formatSummary(summary: PassSummary): string {
   ].join('\n');
 }
 
+/** One line about a conflict, for `imk sync status`, the log and the dashboard. */
+export function describeConflict(row: StatusRow): string | undefined {
+  const c = row.conflict;
+  if (!c) return undefined;
+  const by = c.held_by ?? 'a file no receipt of this host wrote';
+  switch (c.resolution) {
+    case 'renamed':
+      return `conflict: ${c.path} held ${by}; delivered as ${row.remote_path}`;
+    case 'failed':
+      return `conflict: ${c.path} holds ${by}; not sent (conflict: fail)`;
+    case 'replaced':
+      return `conflict: replaced by ${by} (conflict: replace)`;
+  }
+}
+
 /** The table of `imk sync status`. */
 export function formatStatus(status: SyncStatus): string {
   if (!status.configured) return status.reason ?? 'nas-sync is not configured';
   const lines = status.rows.map((row) => {
     const where = row.remote_path ? `${row.backend}:${row.remote_path}` : row.backend;
     let detail = '';
-    if (row.state === 'delivered') detail = row.delivered_at ? `at ${row.delivered_at}` : '';
+    if (row.state === 'delivered' || row.state === 'replaced')
+      detail = row.delivered_at ? `at ${row.delivered_at}` : '';
     else if (row.error)
       detail = `[${row.error_code ?? ''}] ${row.error}${row.retry_at ? ` (retry at ${row.retry_at})` : ''}`;
+    const conflict = row.state === 'failed' ? undefined : describeConflict(row);
+    if (conflict) detail = detail ? `${detail}; ${conflict}` : conflict;
     return `${row.state.padEnd(9)} ${row.job_id}/${row.artifact} -> ${where}${detail ? `  ${detail}` : ''}`;
   });
   const t = status.totals;
+  const conflicts = status.rows.filter((row) => row.conflict).length;
   lines.push(
     `${t.delivered} delivered, ${t.pending} pending, ${t.failed} failed, ${t.unrouted} unrouted` +
+      (t.replaced ? `, ${t.replaced} replaced` : '') +
+      (conflicts ? `, ${conflicts} conflict${conflicts === 1 ? '' : 's'}` : '') +
       (status.runner_pid ? ` (nas-sync running, pid ${status.runner_pid})` : ' (nas-sync not running)'),
+  );
+  return lines.join('\n');
+}
+
+/** The report of `imk sync verify`: one line per copy that is not as delivered, then the totals. */
+export function formatVerify(report: VerifyReport): string {
+  const lines = report.copies
+    .filter((copy) => copy.state !== 'ok')
+    .map(
+      (copy) =>
+        `${copy.state.padEnd(9)} ${copy.jobId}/${copy.artifactPath} -> ${copy.backend}:${copy.remotePath}${copy.detail ? `  ${copy.detail}` : ''}`,
+    );
+  lines.push(
+    `verify: ${report.checked} checked, ${report.ok} as delivered, ${report.missing} missing, ${report.changed} changed, ${report.unchecked} not checked` +
+      (report.missing + report.changed > 0 ? ' (imk sync retry sends them again)' : ''),
   );
   return lines.join('\n');
 }

@@ -2,7 +2,14 @@ import { watch, type FSWatcher } from 'node:fs';
 import { resolvePaths } from '@imk/config';
 import { ImkError, errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { ReceiptStore, createSyncEngine, receiptsFile, type PassSummary, type SyncEngine } from '@imk/sync';
+import {
+  ReceiptStore,
+  createSyncEngine,
+  receiptsFile,
+  type PassSummary,
+  type SyncEngine,
+  type VerifyReport,
+} from '@imk/sync';
 import { loadNasSyncConfig, type NasSyncConfig } from './config.ts';
 
 export interface NasSyncOptions {
@@ -36,6 +43,7 @@ function openEngine(
     remoteRoots: config.remoteRoots,
     backends: config.backends,
     unrouted: config.unrouted,
+    conflict: config.conflict,
     concurrency: config.concurrency,
     retry: config.retry,
     logger: options.logger.child({ component: 'sync-engine' }),
@@ -79,6 +87,31 @@ export async function runNasSyncOnce(options: RunOnceOptions): Promise<RunOnceRe
   } finally {
     await engine.close();
     if (!options.dryRun) receipts?.releaseRunner();
+    receipts?.close();
+  }
+}
+
+export type VerifyResult =
+  | { state: 'not-configured' | 'disabled' | 'never-synced'; reason: string }
+  | { state: 'ran'; report: VerifyReport };
+
+/**
+ * `imk sync verify`: re-checks delivered copies against their receipts. It copies nothing, so it runs
+ * beside a running nas-sync; gone or altered copies are recorded as failed for `imk sync retry`.
+ */
+export async function verifyNasSync(options: RunOnceOptions): Promise<VerifyResult> {
+  const loaded = await loadNasSyncConfig(options.root, options.env);
+  if (loaded.state !== 'enabled') return { state: loaded.state, reason: loaded.reason };
+  const file = receiptsFile(resolvePaths(options.root).root);
+  const existing = ReceiptStore.open({ file, readonly: true });
+  if (!existing) return { state: 'never-synced', reason: 'nothing has been delivered yet (no receipts)' };
+  existing.close();
+  const receipts = ReceiptStore.open({ file });
+  const engine = openEngine(loaded.config, options, receipts);
+  try {
+    return { state: 'ran', report: await engine.verify({ jobId: options.jobId, signal: options.signal }) };
+  } finally {
+    await engine.close();
     receipts?.close();
   }
 }

@@ -1,6 +1,6 @@
 import { resolvePaths } from '@imk/config';
 import type { Logger } from '@imk/log';
-import { ReceiptStore, createSyncEngine, receiptsFile, type PlannedTransfer } from '@imk/sync';
+import { ReceiptStore, createSyncEngine, receiptsFile, type PlannedTransfer, type Receipt } from '@imk/sync';
 import { loadNasSyncConfig } from './config.ts';
 
 /** One artifact at one destination, as `imk sync status` shows it. */
@@ -12,7 +12,8 @@ export interface StatusRow {
   /** Backend name ("(unrouted)" for artifacts no route takes). */
   backend: string;
   remote_path: string;
-  state: 'delivered' | 'pending' | 'failed' | 'unrouted';
+  /** `replaced`: delivered, then overwritten by another artifact's copy (conflict: replace). */
+  state: 'delivered' | 'pending' | 'failed' | 'unrouted' | 'replaced';
   bytes: number | undefined;
   attempts: number;
   error_code?: string;
@@ -21,6 +22,16 @@ export interface StatusRow {
   retry_at?: string;
   delivered_at?: string;
   verified_by?: string;
+  /** Set when the route's path held a different file: how the conflict policy settled it. */
+  conflict?: RowConflict;
+}
+
+export interface RowConflict {
+  resolution: 'renamed' | 'failed' | 'replaced';
+  /** The path the route gave, which another file held. */
+  path: string;
+  /** Who held it (`<job id>/<artifact>`), or undefined for a file no receipt of this host wrote. */
+  held_by?: string;
 }
 
 export interface SyncStatus {
@@ -32,17 +43,48 @@ export interface SyncStatus {
   totals: Record<StatusRow['state'], number>;
 }
 
-function rowOf(transfer: PlannedTransfer): StatusRow {
+/** Delivered copies by `<backend>\u0000<remote path>`: who holds a path. */
+type Holders = ReadonlyMap<string, Receipt>;
+
+function conflictOf(transfer: PlannedTransfer, receipt: Receipt | undefined, holders: Holders) {
+  const planned = transfer.destination.slice(transfer.backend.length + 1);
+  const holder = (path: string, resolution: RowConflict['resolution']): RowConflict => {
+    const held = holders.get(`${transfer.backend}\u0000${path}`);
+    return {
+      resolution,
+      path,
+      ...(held && !(held.jobId === transfer.jobId && held.artifactPath === transfer.artifact.path)
+        ? { held_by: `${held.jobId}/${held.artifactPath}` }
+        : {}),
+    };
+  };
+  if (receipt?.status === 'delivered' && receipt.replacedBy !== undefined)
+    return {
+      resolution: 'replaced' as const,
+      path: receipt.remotePath,
+      held_by: receipt.replacedBy.replace(':', '/'),
+    };
+  if (receipt?.status === 'failed' && receipt.errorCode === 'CONFLICT') return holder(planned, 'failed');
+  if (transfer.conflict) {
+    const { holder: by, path, resolution } = transfer.conflict;
+    return { resolution, path, ...(by.jobId ? { held_by: `${by.jobId}/${by.artifactPath}` } : {}) };
+  }
+  if (receipt?.status === 'delivered' && receipt.remotePath !== planned) return holder(planned, 'renamed');
+  return undefined;
+}
+
+function rowOf(transfer: PlannedTransfer, holders: Holders): StatusRow {
   const receipt = transfer.receipt?.sha256 === transfer.sha256 ? transfer.receipt : undefined;
-  const state: StatusRow['state'] =
+  let state: StatusRow['state'] =
     transfer.state === 'delivered' ? 'delivered' : transfer.state === 'failed' ? 'failed' : 'pending';
+  if (state === 'delivered' && receipt?.replacedBy !== undefined) state = 'replaced';
   const row: StatusRow = {
     job_id: transfer.jobId,
     artifact: transfer.artifact.path,
     kind: transfer.artifact.kind,
     variant: transfer.artifact.variant,
     backend: transfer.backend,
-    remote_path: transfer.remotePath,
+    remote_path: receipt?.status === 'delivered' ? receipt.remotePath : transfer.remotePath,
     state,
     bytes: transfer.bytes,
     attempts: receipt?.attempts ?? 0,
@@ -57,6 +99,8 @@ function rowOf(transfer: PlannedTransfer): StatusRow {
     row.delivered_at = receipt.deliveredAt;
     row.verified_by = receipt.verifiedBy;
   }
+  const conflict = conflictOf(transfer, receipt, holders);
+  if (conflict) row.conflict = conflict;
   return row;
 }
 
@@ -67,7 +111,7 @@ export async function getSyncStatus(options: {
   jobId?: string;
   env?: NodeJS.ProcessEnv;
 }): Promise<SyncStatus> {
-  const totals = { delivered: 0, pending: 0, failed: 0, unrouted: 0 };
+  const totals = { delivered: 0, pending: 0, failed: 0, unrouted: 0, replaced: 0 };
   const loaded = await loadNasSyncConfig(options.root, options.env);
   if (loaded.state !== 'enabled') return { configured: false, reason: loaded.reason, rows: [], totals };
   const receipts = ReceiptStore.open({ file: receiptsFile(resolvePaths(options.root).root), readonly: true });
@@ -78,11 +122,17 @@ export async function getSyncStatus(options: {
       routes: loaded.config.routes,
       remoteRoots: loaded.config.remoteRoots,
       backends: loaded.config.backends,
+      conflict: loaded.config.conflict,
       logger: options.logger,
       env: options.env,
     });
     const plan = await engine.plan({ jobId: options.jobId });
-    const rows = plan.transfers.map(rowOf);
+    const holders = new Map(
+      [...(receipts?.all().values() ?? [])]
+        .filter((receipt) => receipt.status === 'delivered' && receipt.replacedBy === undefined)
+        .map((receipt) => [`${receipt.backend}\u0000${receipt.remotePath}`, receipt] as const),
+    );
+    const rows = plan.transfers.map((transfer) => rowOf(transfer, holders));
     const failedUnrouted = new Map(
       [...(receipts?.all().values() ?? [])]
         .filter((receipt) => receipt.destination === '(unrouted)')

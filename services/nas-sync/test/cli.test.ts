@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifa
   expect(once.stdout).toMatch(/nas-sync: 1 delivered, 0 already delivered, 1 failed/);
 
   const status = JSON.parse((await imk('sync', 'status', '--json')).stdout) as SyncStatus;
-  expect(status.totals).toEqual({ delivered: 1, pending: 0, failed: 1, unrouted: 0 });
+  expect(status.totals).toEqual({ delivered: 1, pending: 0, failed: 1, unrouted: 0, replaced: 0 });
   expect(status.rows.find((row) => row.job_id === 'damaged')).toMatchObject({
     state: 'failed',
     error_code: 'LOCAL_MISMATCH',
@@ -64,7 +64,39 @@ it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifa
     damaged.get('files/audio/a.m4a'),
   );
   const after = JSON.parse((await imk('sync', 'status', '--json')).stdout) as SyncStatus;
-  expect(after.totals).toEqual({ delivered: 2, pending: 0, failed: 0, unrouted: 0 });
+  expect(after.totals).toEqual({ delivered: 2, pending: 0, failed: 0, unrouted: 0, replaced: 0 });
+});
+
+it('imk sync: two songs with the same tags both arrive, status says conflict; verify finds a deleted copy, retry sends it', async () => {
+  await writeConfig(t.root, localConfig(t.nas));
+  const tags = { artist: 'Same', title: 'Song' };
+  await writeJob(t.outputs, { jobId: 'one', ...tags, artifacts: [{ path: 'files/audio/a.m4a' }] });
+  const two = await writeJob(t.outputs, {
+    jobId: 'two',
+    ...tags,
+    artifacts: [{ path: 'files/audio/a.m4a' }],
+  });
+  expect((await imk('sync', '--once')).stdout).toMatch(/nas-sync: 2 delivered/);
+  const folder = join(t.nas, 'Music', 'Same');
+  const renamed = join(folder, 'Song (instrumental) (2).m4a');
+  expect(await readFile(renamed)).toEqual(two.get('files/audio/a.m4a'));
+  const table = (await imk('sync', 'status')).stdout;
+  expect(table).toMatch(
+    /^delivered +two\/files\/audio\/a\.m4a -> nas:.*Song \(instrumental\) \(2\)\.m4a.*conflict: .*Song \(instrumental\)\.m4a held one\/files\/audio\/a\.m4a/m,
+  );
+  expect(table).toMatch(/2 delivered, 0 pending, 0 failed, 0 unrouted, 1 conflict/);
+
+  await rm(renamed);
+  const verify = await imk('sync', 'verify');
+  expect(verify.exitCode).toBe(2);
+  expect(verify.stdout).toMatch(/^missing +two\/files\/audio\/a\.m4a -> nas:.*\(2\)\.m4a/m);
+  expect(verify.stdout).toMatch(/verify: 2 checked, 1 as delivered, 1 missing, 0 changed/);
+  const json = JSON.parse((await imk('sync', 'verify', '--json', '--job', 'one')).stdout) as { ok: number };
+  expect(json.ok).toBe(1);
+  const retry = await imk('sync', 'retry');
+  expect(retry.stdout).toMatch(/nas-sync: 1 delivered/);
+  expect(await readFile(renamed)).toEqual(two.get('files/audio/a.m4a'));
+  expect((await imk('sync', 'verify')).exitCode).toBe(0);
 });
 
 it('imk sync --once without configuration prints why and succeeds', async () => {

@@ -71,6 +71,16 @@ describe('nas-sync configuration', () => {
       NasSyncFileSchema.parse(parseYaml(block));
   });
 
+  it("loads the earlier project's routes (folders, a bare remote root) and reads them first-match", async () => {
+    const legacy = parseYaml(
+      await readFile(join(REPO, '..', 'shared', 'legacy-samples', 'nas-sync.legacy-routes.yaml'), 'utf8'),
+    ) as unknown;
+    const config = NasSyncFileSchema.parse(legacy).nasSync!;
+    expect(config.routes).toHaveLength(5);
+    expect(config.conflict).toBe('rename');
+    expect(config.routes.every((route) => route.continue === false)).toBe(true);
+  });
+
   it('names the file and the dotted field of a mistake', async () => {
     await writeConfig(
       t.root,

@@ -113,8 +113,11 @@ function renderOutputs(id, output, sync, syncEnabled) {
                 ? deliveries.map((d) =>
                     h(
                       'span',
-                      { class: `pill ${d.status}`, title: d.detail || '' },
-                      `${d.destination}: ${d.status}`,
+                      {
+                        class: `pill ${d.status}`,
+                        title: [d.conflict, d.detail].filter(Boolean).join('\n'),
+                      },
+                      `${d.destination}: ${d.status}${d.conflict ? ' (conflict)' : ''}`,
                     ),
                   )
                 : h('span', { class: 'pill' }, 'no route'),

@@ -3,10 +3,12 @@ import { createLogger } from '@imk/log';
 import {
   formatStatus,
   formatSummary,
+  formatVerify,
   getSyncStatus,
   resetFailedTransfers,
   runNasSyncOnce,
   startNasSync,
+  verifyNasSync,
 } from '@imk/nas-sync-service';
 import { contextFrom, print, withRoot } from '../context.ts';
 
@@ -81,10 +83,35 @@ export function registerSync(program: Command): void {
 
   withRoot(
     sync
+      .command('verify')
+      .option('--job <id>', 'only this job')
+      .option('--json', 'print JSON (totals and every copy checked)')
+      .description(
+        'check delivered copies against their receipts (size, then sha256); gone or altered ones are recorded, and imk sync retry sends them again (exit code 2 when any)',
+      ),
+  ).action(async (_options: unknown, command: Command) => {
+    const options = command.optsWithGlobals<{ root?: string; json?: boolean; job?: string }>();
+    const { paths } = contextFrom(options);
+    const result = await verifyNasSync({
+      root: paths.root,
+      logger: createLogger('nas-sync'),
+      jobId: options.job,
+      signal: stopOnSignals().signal,
+    });
+    if (result.state !== 'ran') {
+      print(options.json ? JSON.stringify({ state: result.state, reason: result.reason }) : result.reason);
+      return;
+    }
+    print(options.json ? JSON.stringify(result.report, null, 2) : formatVerify(result.report));
+    if (result.report.missing + result.report.changed > 0) process.exitCode = 2;
+  });
+
+  withRoot(
+    sync
       .command('retry')
       .argument('[job]', 'only this job')
       .description(
-        'try failed transfers again now (also those that failed for good, e.g. after fixing credentials)',
+        'try failed transfers again now (also those that failed for good, e.g. after fixing credentials, and copies imk sync verify found gone or altered)',
       ),
   ).action(async (job: string | undefined, _options: unknown, command: Command) => {
     const { paths } = contextFrom(command.optsWithGlobals<{ root?: string }>());

@@ -15,6 +15,15 @@ export const BackendBaseSchema = z.strictObject({
       'After a copy: sha256 = size and content hash (read-back or server hash); size = byte count only.',
     ),
   bandwidthLimit: BandwidthSchema.optional().describe('Bytes per second for this backend as a whole.'),
+  maxNameBytes: z
+    .number()
+    .int()
+    .min(64)
+    .max(255)
+    .default(255)
+    .describe(
+      'Longest file or folder name the destination stores, in UTF-8 bytes: longer names are cut (the title, never the variant suffix or extension). 143 for eCryptfs-encrypted shares (Synology encrypted folders).',
+    ),
   concurrency: z
     .number()
     .int()
@@ -64,4 +73,34 @@ export async function mismatchError(
       ? `${found.bytes} bytes instead of ${request.bytes}`
       : `sha256 ${found.sha256 ?? '?'} instead of ${request.sha256}`;
   return syncError('VERIFY_FAILED', `copy at ${where} has ${what}; it was removed and will be sent again`);
+}
+
+/** What a destination reports about the file at a path, for the no-overwrite check. */
+export interface ExistingLookup {
+  stat(): Promise<{ bytes: number } | undefined>;
+  hash(): Promise<string>;
+}
+
+/**
+ * The destination-time check every backend makes before a file goes under its final name (`existing:
+ * 'keep'`, the default): nothing there = go on; the same content (size, then sha256) = already delivered;
+ * anything else = `CONFLICT`, and the file there is left as it is. `replace` skips the check.
+ */
+export async function settleExisting(
+  request: PutRequest,
+  where: string,
+  lookup: ExistingLookup,
+): Promise<'absent' | 'same'> {
+  if (request.existing === 'replace') return 'absent';
+  const found = await lookup.stat();
+  if (!found) return 'absent';
+  if (found.bytes === request.bytes && (await lookup.hash()) === request.sha256) return 'same';
+  throw takenError(request, where);
+}
+
+/** The error for a destination path that holds a file with other content. */
+export function takenError(request: PutRequest, where: string): Error {
+  return syncError('CONFLICT', `${where} already holds a different file; it was not overwritten`, {
+    details: { remote_path: request.remotePath },
+  });
 }

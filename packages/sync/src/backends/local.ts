@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { constants, copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { constants, copyFile, link, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -9,7 +9,8 @@ import { fromFsError, syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
-import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
+import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
+import { assertNoLinkOut } from './local-links.ts';
 
 export const LOCAL_BACKEND = 'local';
 
@@ -26,7 +27,10 @@ export const LocalOptionsSchema = BackendBaseSchema.extend({
 });
 export type LocalOptions = z.input<typeof LocalOptionsSchema>;
 
-/** A folder on this host or a mounted share (NFS, SMB): temp name, fsync, rename. */
+// Errors of link() on filesystems without hard links (some SMB/FAT mounts): fall back to a check and rename.
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDEV', 'ENOSYS']);
+
+/** A folder on this host or a mounted share (NFS, SMB): temp name, fsync, then link (no overwrite) or rename. */
 export function createLocalBackend(input: LocalOptions, context: BackendContext): SyncBackend {
   const options = LocalOptionsSchema.parse(input);
   const throttle = options.bandwidthLimit ? createThrottle(options.bandwidthLimit) : undefined;
@@ -64,6 +68,29 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
     }
   }
 
+  /** Puts temp under the final name unless a file is there: link() refuses an existing name atomically. */
+  async function commitNoOverwrite(temp: string, target: string): Promise<'done' | 'taken'> {
+    try {
+      await link(temp, target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code === 'EEXIST') return 'taken';
+      if (!NO_HARD_LINKS.has(code)) throw error;
+      // No hard links here: look, then rename (a file made in between by another program is not seen).
+      if (
+        await stat(target).then(
+          () => true,
+          () => false,
+        )
+      )
+        return 'taken';
+      await rename(temp, target);
+      return 'done';
+    }
+    await rm(temp, { force: true });
+    return 'done';
+  }
+
   return {
     type: LOCAL_BACKEND,
     name: context.name,
@@ -71,9 +98,23 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
     async put(request: PutRequest): Promise<PutResult> {
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
+      const root = request.remoteRoot ? pathOf(request.remoteRoot) : resolve(options.root ?? '/');
+      const existing = {
+        stat: async () => {
+          const info = await stat(target).catch(() => undefined);
+          return info && { bytes: info.size };
+        },
+        hash: () => sha256File(target),
+      };
+      const verifiedBy = options.verify === 'sha256' ? 'read-back' : 'size';
       const temp = tempPathFor(target, request.sha256);
       try {
+        await assertNoLinkOut(root, target);
+        if ((await settleExisting(request, target, existing)) === 'same')
+          return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
         await mkdir(dirname(target), { recursive: true });
+        // mkdir follows a link made meanwhile: look again before writing anything.
+        await assertNoLinkOut(root, target);
         await copy(request, temp);
         if (options.fsync) await fsyncFile(temp);
         const bytes = (await stat(temp)).size;
@@ -82,9 +123,15 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
           await rm(temp, { force: true });
           throw await mismatchError(request, target, { bytes, sha256 });
         }
-        await rename(temp, target);
+        if (request.existing === 'replace') await rename(temp, target);
+        else if ((await commitNoOverwrite(temp, target)) === 'taken') {
+          await rm(temp, { force: true });
+          // Something appeared under the name while this copy was made: same content, or a conflict.
+          if ((await settleExisting(request, target, existing)) === 'same')
+            return { bytes, verifiedBy, alreadyThere: true };
+        }
         if (options.fsync) await fsyncDir(dirname(target));
-        return { bytes, verifiedBy: options.verify === 'sha256' ? 'read-back' : 'size' };
+        return { bytes, verifiedBy };
       } catch (error) {
         await rm(temp, { force: true }).catch(() => undefined);
         throw isImkError(error) ? error : fromFsError(error, target);

@@ -7,7 +7,7 @@ import { syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { tempPathFor } from '../util/remote-path.ts';
 import { runTool } from '../util/run-tool.ts';
-import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
+import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
 import { RcloneCallError, createRcloneDaemon } from './rclone-daemon.ts';
 import { NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
 
@@ -220,6 +220,23 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     return sha256 === request.sha256 ? { ok: true, by: 'read-back' } : { ok: false, found: { sha256 } };
   }
 
+  async function remoteHash(remotePath: string): Promise<string> {
+    const native = (await features()).hash;
+    if (native === 'sha256' && options.hashMethod !== 'read-back') {
+      const sha256 = (await statItem(remotePath, 'sha256'))?.Hashes?.sha256;
+      if (sha256) return sha256;
+    }
+    return readBack(remotePath);
+  }
+
+  const existingAt = (remotePath: string) => ({
+    stat: async () => {
+      const item = await statItem(remotePath);
+      return item && { bytes: item.Size };
+    },
+    hash: () => remoteHash(remotePath),
+  });
+
   return {
     type: RCLONE_BACKEND,
     name: context.name,
@@ -228,6 +245,11 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       await checkLocalFile(request);
       const remoteFeatures = await features(request.signal);
       const final = request.remotePath;
+      const where = `${options.remote}${final}`;
+      // rclone has no move that refuses an existing name: the check is a look before the copy and again
+      // before the move into place (a file written in between by another client is not seen).
+      if ((await settleExisting(request, where, existingAt(final))) === 'same')
+        return { bytes: request.bytes, verifiedBy: 'remote-hash', alreadyThere: true };
       const rename = options.rename === 'auto' ? remoteFeatures.move : options.rename;
       const upload = rename ? tempPathFor(final, request.sha256) : final;
       const native =
@@ -261,6 +283,16 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
         throw await mismatchError(request, `${options.remote}${final}`, verdict.found);
       }
       if (rename) {
+        if (
+          request.existing !== 'replace' &&
+          (await settleExisting(request, where, existingAt(final)).catch(async (error: unknown) => {
+            await daemon.call('operations/deletefile', destination).catch(() => undefined);
+            throw error;
+          })) === 'same'
+        ) {
+          await daemon.call('operations/deletefile', destination).catch(() => undefined);
+          return { bytes: request.bytes, verifiedBy: verdict.by, alreadyThere: true };
+        }
         const to = address(final);
         await call(
           'operations/movefile',
@@ -277,14 +309,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       return item && { bytes: item.Size };
     },
 
-    async hash(remotePath) {
-      const native = (await features()).hash;
-      if (native === 'sha256' && options.hashMethod !== 'read-back') {
-        const sha256 = (await statItem(remotePath, 'sha256'))?.Hashes?.sha256;
-        if (sha256) return sha256;
-      }
-      return readBack(remotePath);
-    },
+    hash: remoteHash,
 
     async list(remoteDir) {
       try {

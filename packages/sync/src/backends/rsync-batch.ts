@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rename, rm, stat, symlink } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, rename, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { fsyncDir, sha256File } from '@imk/fs-safe';
@@ -6,7 +6,7 @@ import { isImkError, type ImkError } from '@imk/errors';
 import { fromFsError } from '../errors.ts';
 import type { PutRequest, PutResult } from '../types.ts';
 import type { ToolResult } from '../util/run-tool.ts';
-import { mismatchError } from './common.ts';
+import { mismatchError, settleExisting, takenError } from './common.ts';
 import { PARTIAL_EXIT_CODES } from './rsync-failure.ts';
 
 /** One file of a batch: where it goes and the temporary name it is written under. */
@@ -31,17 +31,28 @@ export interface BatchDeps {
   onCopied?(): void;
 }
 
-// Runs on the server for every file of a batch: size and sha256 of the temporary copy, then rename into place
-// when both match the manifest, else remove it. Prints "OK|BAD <size> <sha256>" per file, in order.
-// Arguments: mode, then (temp target bytes sha256) per file.
+// Runs on the server for every file of a batch: size and sha256 of the temporary copy, then, when both match
+// the manifest, into place: with "keep", by a hard link, which refuses an existing name (a file with the same
+// content there = SAME, another = TAKEN, left as it is); with "replace", by mv -f. A bad copy is removed.
+// Prints "OK|SAME|TAKEN|BAD <size> <sha256>" per file, in order.
+// Arguments: mode, then (temp target bytes sha256 keep|replace) per file.
 const VERIFY_AND_COMMIT = [
   'mode=$1; shift',
-  'while [ $# -ge 4 ]; do',
-  '  f=$1; d=$2; want_size=$3; want_hash=$4; shift 4',
+  'sum() { h=$( (openssl dgst -sha256 -r || sha256sum || shasum -a 256) < "$1" 2>/dev/null); echo "${h%% *}"; }',
+  'while [ $# -ge 5 ]; do',
+  '  f=$1; d=$2; want_size=$3; want_hash=$4; existing=$5; shift 5',
   '  if [ -f "$f" ]; then size=$(wc -c < "$f" | tr -d " "); else size=-1; fi',
   '  h=$want_hash',
-  '  if [ "$mode" = sha256 ] && [ "$size" = "$want_size" ]; then h=$( (openssl dgst -sha256 -r || sha256sum || shasum -a 256) < "$f" 2>/dev/null); h=${h%% *}; fi',
-  '  if [ "$size" = "$want_size" ] && [ "$h" = "$want_hash" ] && mv -f -- "$f" "$d"; then echo "OK $size $h"; else rm -f -- "$f"; echo "BAD $size $h"; fi',
+  '  if [ "$mode" = sha256 ] && [ "$size" = "$want_size" ]; then h=$(sum "$f"); fi',
+  '  if [ "$size" != "$want_size" ] || [ "$h" != "$want_hash" ]; then rm -f -- "$f"; echo "BAD $size $h"',
+  '  elif [ "$existing" = replace ]; then if mv -f -- "$f" "$d"; then echo "OK $size $h"; else rm -f -- "$f"; echo "BAD $size $h"; fi',
+  '  elif ln -- "$f" "$d" 2>/dev/null; then rm -f -- "$f"; echo "OK $size $h"',
+  '  elif [ -e "$d" ] || [ -L "$d" ]; then rm -f -- "$f"; ds=$(wc -c < "$d" | tr -d " "); dh=-',
+  '    if [ "$ds" = "$want_size" ]; then dh=$(sum "$d"); fi',
+  '    if [ "$dh" = "$want_hash" ]; then echo "SAME $ds $dh"; else echo "TAKEN $ds $dh"; fi',
+  // No hard links on this filesystem: look, then rename.
+  '  elif mv -f -- "$f" "$d"; then echo "OK $size $h"',
+  '  else rm -f -- "$f"; echo "BAD $size $h"; fi',
   'done',
 ].join('\n');
 
@@ -108,6 +119,7 @@ async function verifyRemote(
     item.target,
     String(item.request.bytes),
     item.request.sha256,
+    item.request.existing ?? 'keep',
   ]);
   const result = await deps.remoteRun(
     ['sh', '-c', VERIFY_AND_COMMIT, 'verify', deps.verify, ...args],
@@ -125,6 +137,12 @@ async function verifyRemote(
         ' ',
       );
       if (verdict === 'OK') return { ok: true, result: { bytes: item.request.bytes, verifiedBy } };
+      if (verdict === 'SAME')
+        return {
+          ok: true,
+          result: { bytes: item.request.bytes, verifiedBy: 'remote-hash', alreadyThere: true },
+        };
+      if (verdict === 'TAKEN') return { ok: false, error: takenError(item.request, item.target) };
       if (copyError && size === '-1') return { ok: false, error: copyError };
       return {
         ok: false,
@@ -162,15 +180,50 @@ async function verifyLocal(
         });
         continue;
       }
-      await rename(item.temp, item.target);
+      const verifiedBy = deps.verify === 'sha256' ? 'read-back' : 'size';
+      if ((await commitLocal(item)) === 'same') {
+        outcomes.push({ ok: true, result: { bytes, verifiedBy: 'read-back', alreadyThere: true } });
+        continue;
+      }
       if (deps.fsync) await fsyncDir(dirname(item.target));
-      outcomes.push({
-        ok: true,
-        result: { bytes, verifiedBy: deps.verify === 'sha256' ? 'read-back' : 'size' },
-      });
+      outcomes.push({ ok: true, result: { bytes, verifiedBy } });
     } catch (error) {
       outcomes.push({ ok: false, error: isImkError(error) ? error : fromFsError(error, item.target) });
     }
   }
   return outcomes;
+}
+
+/** Into place without overwriting a different file (hard link), as the local backend does. */
+async function commitLocal(item: BatchItem): Promise<'done' | 'same'> {
+  if (item.request.existing === 'replace') {
+    await rename(item.temp, item.target);
+    return 'done';
+  }
+  try {
+    await link(item.temp, item.target);
+    await rm(item.temp, { force: true });
+    return 'done';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      // No hard links on this filesystem: look, then rename.
+      if (
+        !(await stat(item.target).then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        await rename(item.temp, item.target);
+        return 'done';
+      }
+    }
+    await rm(item.temp, { force: true });
+    const existing = {
+      stat: () => stat(item.target).then((info) => ({ bytes: info.size })),
+      hash: () => sha256File(item.target),
+    };
+    // Throws CONFLICT unless the same content is there.
+    await settleExisting(item.request, item.target, existing);
+    return 'same';
+  }
 }

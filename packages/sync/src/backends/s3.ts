@@ -10,7 +10,7 @@ import { createUploadTap, hashStream, type UploadDigests } from '../util/hashing
 import { joinRemote } from '../util/remote-path.ts';
 import { SecretSchema, readOptionalSecret } from '../util/secrets.ts';
 import { syncError } from '../errors.ts';
-import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
+import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
 import { classifyS3Error, isNotFound } from './s3-errors.ts';
 
 export const S3_BACKEND = 's3';
@@ -160,6 +160,9 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
     return throttle ? tapped.pipe(throttledStream(throttle, request.signal)) : tapped;
   }
 
+  // Cleared when the server answers a conditional PUT with 501 Not Implemented.
+  let conditionalWrites = true;
+
   const isMultipart = (bytes: number): boolean => bytes >= options.multipartThreshold;
 
   /** Uploads and returns the digests of the bytes sent. */
@@ -176,6 +179,8 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
       await s3.send(
         new PutObjectCommand({
           ...common,
+          // A conditional write: the server refuses to overwrite an object that appeared since the HEAD.
+          ...(request.existing !== 'replace' && conditionalWrites && { IfNoneMatch: '*' }),
           Body: body(request, tap),
           ContentLength: request.bytes,
           ChecksumSHA256: options.serverChecksum
@@ -247,7 +252,40 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
       await checkLocalFile(request);
       const key = keyOf(request.remotePath);
       return run(`upload ${key}`, async (s3) => {
-        const sent = await upload(s3, request, key);
+        const where = `s3://${options.bucket}/${key}`;
+        const existing = {
+          stat: async () => {
+            let found;
+            try {
+              found = await head(s3, key);
+            } catch (error) {
+              // A bodiless 403 cannot tell bad credentials from a write-only bucket policy: the upload
+              // (conditional, so it cannot overwrite either) then says which.
+              if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403)
+                return undefined;
+              throw error;
+            }
+            return found && { bytes: found.ContentLength ?? 0 };
+          },
+          hash: () => readBack(s3, key),
+        };
+        if ((await settleExisting(request, where, existing)) === 'same')
+          return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
+        let sent: UploadDigests;
+        try {
+          sent = await upload(s3, request, key);
+        } catch (error) {
+          const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+          if (status === 412 || status === 409) {
+            // The conditional write was refused: an object appeared under the key since the HEAD.
+            if ((await settleExisting(request, where, existing)) === 'same')
+              return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
+          }
+          if (status !== 501 || !conditionalWrites) throw error;
+          // A server without conditional writes: the HEAD above is the check.
+          conditionalWrites = false;
+          sent = await upload(s3, request, key);
+        }
         const found = await head(s3, key);
         const bytes = found?.ContentLength ?? -1;
         let sha256 = sent.sha256;

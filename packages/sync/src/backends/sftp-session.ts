@@ -32,6 +32,8 @@ export interface SftpSession {
   commandHash(path: string): Promise<string | undefined>;
   /** Rename over an existing file: posix-rename@openssh.com when offered (atomic), else remove and rename. */
   rename(from: string, to: string): Promise<void>;
+  /** Plain SFTP rename, which the server refuses when `to` exists. Returns false then (`from` is kept). */
+  renameNoReplace(from: string, to: string): Promise<boolean>;
   remove(path: string): Promise<void>;
   list(dir: string): Promise<string[]>;
   end(): Promise<void>;
@@ -243,6 +245,17 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
       // SFTPv3 rename fails when the target exists: remove it first (a short window without the file).
       if (await statOrUndefined(to)) await call((cb) => sftp.unlink(to, cb));
       await call((cb) => sftp.rename(from, to, cb));
+    },
+
+    async renameNoReplace(from, to) {
+      try {
+        await call((cb) => sftp.rename(from, to, cb));
+        return true;
+      } catch (error) {
+        // SSH_FX_FAILURE says little: an existing target is the usual reason; anything else is re-thrown.
+        if (await statOrUndefined(to)) return false;
+        throw error;
+      }
     },
 
     async remove(path) {

@@ -12,7 +12,7 @@ import { checkHostKey, rememberHostKey } from '../util/known-hosts.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { SecretSchema, readOptionalSecret, readSecret } from '../util/secrets.ts';
 import { SshConnectionSchema, defaultKnownHosts } from '../util/ssh-options.ts';
-import { BackendBaseSchema, checkLocalFile, mismatchError } from './common.ts';
+import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
 import { classifySftpError, openSession, type SftpSession } from './sftp-session.ts';
 
 export const SFTP_BACKEND = 'sftp';
@@ -181,6 +181,12 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
       const target = pathOf(request.remotePath);
       const temp = tempPathFor(target, request.sha256);
       return withSession(`copy to ${target}`, async (s) => {
+        const existing = {
+          stat: () => s.stat(target),
+          hash: async () => (await remoteHash(s, target)).sha256,
+        };
+        if ((await settleExisting(request, target, existing)) === 'same')
+          return { bytes: request.bytes, verifiedBy: 'remote-hash', alreadyThere: true };
         await s.mkdirp(posix.dirname(target));
         const sent = await upload(s, request, temp);
         if (sent !== undefined && sent !== request.sha256) {
@@ -200,7 +206,13 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
           await s.remove(temp);
           throw await mismatchError(request, target, { bytes, sha256 });
         }
-        await s.rename(temp, target);
+        if (request.existing === 'replace') await s.rename(temp, target);
+        else if (!(await s.renameNoReplace(temp, target))) {
+          // The SFTP rename refused an existing name: something appeared there while this copy was made.
+          await s.remove(temp);
+          if ((await settleExisting(request, target, existing)) === 'same')
+            return { bytes, verifiedBy, alreadyThere: true };
+        }
         return { bytes, verifiedBy };
       });
     },

@@ -1,7 +1,7 @@
 import type { ImkPaths } from '@imk/config';
 import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { getSyncStatus, loadNasSyncConfig, type StatusRow } from '@imk/nas-sync-service';
+import { describeConflict, getSyncStatus, loadNasSyncConfig, type StatusRow } from '@imk/nas-sync-service';
 
 /** Delivery of one artifact to one destination, from nas-sync's receipts and routes. */
 export interface SyncEntry {
@@ -12,6 +12,8 @@ export interface SyncEntry {
   status: StatusRow['state'];
   /** Remote path when delivered or pending; the error when failed. */
   detail?: string;
+  /** Set when the route's path held another file: what the conflict policy did (renamed, failed, replaced). */
+  conflict?: string;
   at?: string;
 }
 
@@ -26,7 +28,9 @@ export interface SyncView {
 const COUNTS_TTL_MS = 10_000;
 
 function entryOf(row: StatusRow): SyncEntry {
+  const conflict = describeConflict(row);
   return {
+    ...(conflict !== undefined && { conflict }),
     path: row.artifact,
     destination: row.backend,
     status: row.state,

@@ -1,0 +1,132 @@
+import { posix } from 'node:path';
+import type { PlannedTransfer } from './plan.ts';
+import type { Receipt } from './receipts.ts';
+import { fitName } from './routes.ts';
+
+/**
+ * What happens when a destination path already holds a different file: `rename` delivers as
+ * `Title (2).m4a`, `(3)`…; `fail` stops that transfer with an error naming both jobs; `replace` overwrites
+ * (the old copy's receipt is marked replaced). The same content is never a conflict.
+ */
+export const CONFLICT_POLICIES = ['rename', 'fail', 'replace'] as const;
+export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+
+/** Who holds a path on a backend, by receipt or earlier in this pass. */
+export interface PathHolder {
+  jobId: string;
+  artifactPath: string;
+  sha256: string;
+}
+
+/** `name (n).ext` beside `path`, kept within 255 bytes (the title is cut, the variant suffix and extension kept). */
+export function numberedPath(path: string, n: number, maxBytes = 255): string {
+  const dir = posix.dirname(path);
+  const number = ` (${n})`;
+  const fitted = fitName(posix.basename(path), maxBytes - Buffer.byteLength(number));
+  const ext = posix.extname(fitted);
+  const name = `${ext ? fitted.slice(0, -ext.length) : fitted}${number}${ext}`;
+  return dir === '.' ? name : posix.join(dir, name);
+}
+
+/** The paths a backend's delivered copies hold: from every receipt, then claimed as the plan goes. */
+export class DestinationIndex {
+  private readonly held = new Map<string, PathHolder>();
+
+  constructor(receipts: Iterable<Receipt>) {
+    for (const receipt of receipts)
+      if (receipt.status === 'delivered' && receipt.replacedBy === undefined)
+        this.held.set(key(receipt.backend, receipt.remotePath), receipt);
+  }
+
+  holder(backend: string, path: string): PathHolder | undefined {
+    return this.held.get(key(backend, path));
+  }
+
+  claim(backend: string, path: string, holder: PathHolder): void {
+    this.held.set(key(backend, path), holder);
+  }
+
+  /** The first `name (n).ext` that no receipt and no transfer of this pass holds. */
+  freeNumbered(backend: string, path: string, maxNameBytes = 255): string {
+    for (let n = 2; ; n++) {
+      const candidate = numberedPath(path, n, maxNameBytes);
+      if (!this.held.has(key(backend, candidate))) return candidate;
+    }
+  }
+}
+
+function key(backend: string, path: string): string {
+  return `${backend}\u0000${path}`;
+}
+
+const same = (a: PathHolder, b: PathHolder): boolean =>
+  a.jobId === b.jobId && a.artifactPath === b.artifactPath;
+
+export interface ConflictDecision {
+  transfer: PlannedTransfer;
+  /** Set when the path was taken by another artifact with other content. */
+  conflict?: { holder: PathHolder; path: string; resolution: 'renamed' | 'failed' | 'replaced' };
+}
+
+/**
+ * Checks every destination path of a pass against the pass itself and the receipts of everything
+ * delivered to that backend, before anything is copied. A transfer already delivered keeps the path its
+ * receipt records (a renamed copy stays renamed). Returns each transfer with its final path.
+ */
+export function resolveDestinations(
+  transfers: readonly PlannedTransfer[],
+  receipts: Iterable<Receipt>,
+  policy: ConflictPolicy,
+  nameBytesOf: (backend: string) => number = () => 255,
+): ConflictDecision[] {
+  const index = new DestinationIndex(receipts);
+  const decisions: ConflictDecision[] = [];
+  for (const planned of transfers) {
+    const transfer = { ...planned };
+    const me: PathHolder = {
+      jobId: transfer.jobId,
+      artifactPath: transfer.artifact.path,
+      sha256: transfer.sha256,
+    };
+    const own = transfer.receipt;
+    if (own?.status === 'delivered' && own.replacedBy === undefined) transfer.remotePath = own.remotePath;
+    if (transfer.state === 'delivered') {
+      // Nothing to send: it keeps its path (its receipt already holds it), or it was replaced by another.
+      decisions.push({ transfer });
+      continue;
+    }
+    const holder = index.holder(transfer.backend, transfer.remotePath);
+    if (!holder || holder.sha256 === transfer.sha256 || (same(holder, me) && policy === 'replace')) {
+      index.claim(transfer.backend, transfer.remotePath, me);
+      decisions.push({ transfer });
+      continue;
+    }
+    const path = transfer.remotePath;
+    if (policy === 'rename') {
+      transfer.remotePath = index.freeNumbered(transfer.backend, path, nameBytesOf(transfer.backend));
+      index.claim(transfer.backend, transfer.remotePath, me);
+      decisions.push({ transfer, conflict: { holder, path, resolution: 'renamed' } });
+    } else if (policy === 'replace') {
+      index.claim(transfer.backend, path, me);
+      decisions.push({ transfer, conflict: { holder, path, resolution: 'replaced' } });
+    } else {
+      decisions.push({
+        transfer: { ...transfer, state: 'failed' },
+        conflict: { holder, path, resolution: 'failed' },
+      });
+    }
+  }
+  return decisions;
+}
+
+/** The message a `fail` conflict records: both jobs and the path. */
+export function conflictMessage(transfer: PlannedTransfer, holder: PathHolder, path: string): string {
+  const held = same(holder, {
+    jobId: transfer.jobId,
+    artifactPath: transfer.artifact.path,
+    sha256: transfer.sha256,
+  })
+    ? 'an earlier version of this artifact, delivered before it changed'
+    : `${holder.artifactPath} of job ${holder.jobId}`;
+  return `${transfer.backend}:${path} already holds a different file (${held}); ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). Rename one of them, add {job_id} to the route, or set conflict: rename`;
+}
