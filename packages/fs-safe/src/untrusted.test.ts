@@ -80,8 +80,8 @@ describe('readUntrustedFile', async () => {
       process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
     if (process.getuid?.() === 0) await chown(dir, 0, 0);
     await chmod(dir, 0o755);
-    const [command, ...args] = [...asUser, TSX, probe];
-    const { stdout } = await execa(command!, args, { cwd: fileURLToPath(new URL('.', import.meta.url)) });
+    const [command = TSX, ...args] = [...asUser, TSX, probe];
+    const { stdout } = await execa(command, args, { cwd: fileURLToPath(new URL('.', import.meta.url)) });
     expect(stdout).toMatch(/secret\.wav cannot be read: permission denied \(EACCES\).*retryable: false/);
   });
 });

@@ -52,7 +52,7 @@ export function describeKind(info: Stats): string {
 /** Turns an errno error on `name` into an UntrustedFileError naming it. */
 export function untrustedErrnoError(error: unknown, name: string): UntrustedFileError {
   if (error instanceof UntrustedFileError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown';
   switch (code) {
     case 'ENOENT':
       return new UntrustedFileError('FILE_MISSING', `${name} does not exist`, name, error);
@@ -84,7 +84,7 @@ export function untrustedErrnoError(error: unknown, name: string): UntrustedFile
     default:
       return new UntrustedFileError(
         'FILE_READ_FAILED',
-        `${name} could not be read (${code ?? (error as Error | undefined)?.message ?? 'unknown error'})`,
+        `${name} could not be read (${code === 'unknown' ? String((error as Error | undefined)?.message) : code})`,
         name,
         error,
       );
