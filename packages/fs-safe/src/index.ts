@@ -17,3 +17,4 @@ export type { UntrustedJsonOptions } from './untrusted-json.ts';
 export { assertRealFolder, openInside, resolveInside } from './contain.ts';
 export type { ContainOptions } from './contain.ts';
 export { DEFAULT_TEXT_CAP, capText } from './cap.ts';
+export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';

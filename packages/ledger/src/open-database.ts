@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
-import { isCorruptDatabase, moveCorruptAside } from './corrupt.ts';
+import { isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
 import { migrate } from './schema.ts';
 
 export const LEDGER_FILE_NAME = 'ledger.sqlite';
