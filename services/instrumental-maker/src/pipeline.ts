@@ -58,8 +58,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     const sidecar = await readSidecar(claim.dir, inputName);
     const resolved = resolveOptions(ctx.config, job, sidecar);
     // Before any scratch is written: a 10-hour file is refused here, not after gigabytes of decoding.
-    probedInput = await probeMedia(inputFile, { signal });
-    checkDuration(probedInput, inputName, ctx.config.maxDurationSec);
+    // A file ffprobe cannot read fails in the decode stage, as before (that stage probes again and says why).
+    probedInput = await probeMedia(inputFile, { signal }).catch(() => undefined);
+    if (probedInput) checkDuration(probedInput, inputName, ctx.config.maxDurationSec);
     const notes = sidecar?.unknownKeys.length
       ? [`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`]
       : [];
