@@ -3,6 +3,11 @@ export interface ImkErrorOptions {
   cause?: unknown;
   /** Extra structured facts (file, field, job id) that a log or an error file can show. */
   details?: Record<string, unknown>;
+  /**
+   * Whether another attempt can succeed. False for conditions of the input itself (a FIFO, a symlink, no
+   * permission, too large, too deep); true for passing trouble. Undefined: the code's usual policy decides.
+   */
+  retryable?: boolean;
 }
 
 /**
@@ -12,12 +17,14 @@ export interface ImkErrorOptions {
 export class ImkError extends Error {
   readonly code: string;
   readonly details: Record<string, unknown>;
+  readonly retryable: boolean | undefined;
 
   constructor(code: string, message: string, options: ImkErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ImkError';
     this.code = code;
     this.details = options.details ?? {};
+    this.retryable = options.retryable;
   }
 }
 
@@ -35,4 +42,14 @@ export function errorMessage(error: unknown): string {
     cause = cause.cause;
   }
   return message;
+}
+
+/** The error's own word on retrying (see ImkErrorOptions.retryable), found on it or on a cause; else undefined. */
+export function retryableOf(error: unknown): boolean | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 4; depth++) {
+    if (current instanceof ImkError && current.retryable !== undefined) return current.retryable;
+    current = current.cause;
+  }
+  return undefined;
 }

@@ -1,2 +1,2 @@
-export { ImkError, errorMessage, isImkError } from './imk-error.ts';
+export { ImkError, errorMessage, isImkError, retryableOf } from './imk-error.ts';
 export type { ImkErrorOptions } from './imk-error.ts';

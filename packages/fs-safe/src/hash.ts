@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
+import { openUntrusted, type UntrustedOpenOptions } from './untrusted.ts';
 
 // Files up to this size are hashed in one read: a 1 MiB stream buffer per small file costs more in
 // allocation and garbage collection than the hashing itself (queue consumers hash thousands of them).
@@ -8,9 +9,14 @@ const WHOLE_FILE_LIMIT = 1 << 20;
 /** Read size for large files: one buffer per call, reused for every read (no garbage per chunk). */
 const CHUNK = 4 << 20;
 
+export interface DigestOptions {
+  /** Someone else wrote the file: open it the safe way (regular files only, no links, a size cap). */
+  untrusted?: UntrustedOpenOptions;
+}
+
 /** SHA-256 of a file, streamed (constant memory) when large, lowercase hex. */
-export async function sha256File(path: string): Promise<string> {
-  return (await digestFile(path, ['sha256'])).sha256;
+export async function sha256File(path: string, options: DigestOptions = {}): Promise<string> {
+  return (await digestFile(path, ['sha256'], options)).sha256;
 }
 
 /**
@@ -20,9 +26,12 @@ export async function sha256File(path: string): Promise<string> {
 export async function digestFile<A extends string>(
   path: string,
   algorithms: readonly A[],
+  options: DigestOptions = {},
 ): Promise<Record<A, string>> {
   const hashes = algorithms.map((name) => [name, createHash(name)] as const);
-  const file = await open(path, 'r');
+  const file: FileHandle = options.untrusted
+    ? (await openUntrusted(path, options.untrusted)).handle
+    : await open(path, 'r');
   try {
     const { size } = await file.stat();
     if (size <= WHOLE_FILE_LIMIT) {

@@ -1,4 +1,20 @@
 export { fsyncDir, fsyncFile, fsyncTree, writeFileAtomic, writeJsonAtomic } from './atomic.ts';
 export { digestFile, sha256File, sha256Buffer } from './hash.ts';
+export type { DigestOptions } from './hash.ts';
 export { safeFileName } from './file-name.ts';
 export { pathExists } from './exists.ts';
+export {
+  UntrustedFileError,
+  describeKind,
+  openUntrusted,
+  readUntrustedFile,
+  readUntrustedText,
+  untrustedErrnoError,
+} from './untrusted.ts';
+export type { UntrustedFileCode, UntrustedOpenOptions } from './untrusted.ts';
+export { MAX_JSON_DEPTH, jsonDepth, parseUntrustedJson, readUntrustedJson } from './untrusted-json.ts';
+export type { UntrustedJsonOptions } from './untrusted-json.ts';
+export { assertRealFolder, openInside, resolveInside } from './contain.ts';
+export type { ContainOptions } from './contain.ts';
+export { DEFAULT_TEXT_CAP, capText } from './cap.ts';
+export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '@imk/fs-safe';
+import { readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
 import { STATE_FILE } from './names.ts';
 
 /**
@@ -18,9 +17,16 @@ export interface BundleState {
   token?: string;
 }
 
+/** Largest imk-*.json file read back (they are a few hundred bytes). */
+export const CONTROL_FILE_MAX_BYTES = 256 * 1024;
+
 export async function readBundleState(dir: string): Promise<BundleState> {
   try {
-    const json = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as Partial<BundleState>;
+    // A producer could have put anything under this name: read it the untrusted way, small.
+    const json = (await readUntrustedJson(join(dir, STATE_FILE), {
+      name: STATE_FILE,
+      maxBytes: CONTROL_FILE_MAX_BYTES,
+    })) as Partial<BundleState>;
     const attempts = typeof json.attempts === 'number' && json.attempts >= 0 ? Math.floor(json.attempts) : 0;
     return { ...json, attempts };
   } catch {

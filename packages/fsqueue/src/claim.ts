@@ -1,4 +1,4 @@
-import { rm, utimes, writeFile } from 'node:fs/promises';
+import { rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { fsyncDir } from '@imk/fs-safe';
@@ -176,7 +176,7 @@ export class HeldClaim implements Claim {
       // Not fsynced: the job's state is the folder it is in (made durable by the archive rename and the
       // fsync of succeeded/); after a power cut this file may be empty, the job is still succeeded.
       // Error and rejection files, the only record of why, are fsynced.
-      await writeFile(join(this.dir, RESULT_FILE), `${JSON.stringify(doc, null, 2)}\n`);
+      await writeJsonSynced(join(this.dir, RESULT_FILE), doc, false);
       return archiveFolder(
         this.dir,
         join(this.ctx.queueDir, SUCCEEDED_DIR),

@@ -1,5 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readUntrustedText } from '@imk/fs-safe';
 import { LEASE_FILE } from './names.ts';
 
 // Fixed width, so that rewriting in place never leaves a longer old value behind.
@@ -18,8 +19,11 @@ function leaseText(counter: number): string {
  * lost. Returns false when lost.
  */
 export async function beatLease(claimDir: string, counter: number, first: boolean): Promise<boolean> {
+  const file = join(claimDir, LEASE_FILE);
   try {
-    await writeFile(join(claimDir, LEASE_FILE), leaseText(counter), { flag: first ? 'w' : 'r+' });
+    // Whatever a producer left under this name (a link, a FIFO) is removed, never written through.
+    if (first) await rm(file, { force: true });
+    await writeFile(file, leaseText(counter), { flag: first ? 'wx' : 'r+' });
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -31,7 +35,7 @@ export async function beatLease(claimDir: string, counter: number, first: boolea
 /** The lease file's content as an opaque value: observers only compare it with what they saw before. */
 export async function readLease(claimDir: string): Promise<string> {
   try {
-    return await readFile(join(claimDir, LEASE_FILE), 'utf8');
+    return await readUntrustedText(join(claimDir, LEASE_FILE), { maxBytes: 4096, name: LEASE_FILE });
   } catch {
     return NO_LEASE;
   }

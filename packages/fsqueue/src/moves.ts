@@ -1,14 +1,14 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
-import { fsyncDir, pathExists } from '@imk/fs-safe';
+import { fsyncDir, pathExists, readUntrustedJson } from '@imk/fs-safe';
 import { readyName, tokenName } from './names.ts';
 
 /** The `token` field of a JSON file the queue wrote (state, result, error, rejection), or undefined. */
 export async function tokenIn(path: string): Promise<string | undefined> {
   try {
-    const json = JSON.parse(await readFile(path, 'utf8')) as { token?: unknown };
-    return typeof json.token === 'string' ? json.token : undefined;
+    const json = (await readUntrustedJson(path, { maxBytes: 256 * 1024 })) as { token?: unknown } | null;
+    return typeof json?.token === 'string' ? json.token : undefined;
   } catch {
     return undefined;
   }
@@ -106,11 +106,13 @@ async function ensureDir(dir: string): Promise<void> {
 }
 
 /** Writes a file that only this claim writes, and fsyncs it (no temp file: nobody reads it before the rename). */
-export async function writeJsonSynced(path: string, value: unknown): Promise<void> {
-  const handle = await open(path, 'w');
+export async function writeJsonSynced(path: string, value: unknown, sync = true): Promise<void> {
+  // A link or a FIFO a producer put under this name is removed first, never written through or blocked on.
+  await rm(path, { force: true });
+  const handle = await open(path, 'wx');
   try {
     await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-    await handle.sync();
+    if (sync) await handle.sync();
   } finally {
     await handle.close();
   }

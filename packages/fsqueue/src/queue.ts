@@ -1,10 +1,11 @@
-import { mkdir, rename } from 'node:fs/promises';
+import { lstat, mkdir, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { ImkError, errorMessage } from '@imk/errors';
 import { readBundle } from '@imk/protocol';
 import { readBundleState } from './bundle-state.ts';
-import { HeldClaim, giveBack, rejectFolder, returnToReady } from './claim.ts';
+import { HeldClaim, giveBack, rejectFolder } from './claim.ts';
+import { rejectInvalidEntries, settleClaimError } from './claim-trouble.ts';
 import { checkConsumerId, defaultConsumerId, tokenFactory, type QueueContext } from './context.ts';
 import { countJobs, listQueueJobs } from './inspect.ts';
 import { pathExists } from '@imk/fs-safe';
@@ -19,6 +20,7 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_TMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_POLL_MS = 1000;
 const SWEEP_EVERY_MS = 60_000;
+
 /** Above this many remembered ready jobs the watcher is stopped (see refresh). */
 const WATCH_MAX_BACKLOG = 200;
 
@@ -46,6 +48,8 @@ class FsQueue implements Queue {
   private polling = false;
   private maintaining = false;
   private lastSweep = Number.NEGATIVE_INFINITY;
+  /** Entries that could not be moved to rejected/ (said once in the log, tried again each listing). */
+  private readonly stuck = new Set<string>();
 
   constructor(private readonly options: QueueOptions) {
     this.queueDir = options.queueDir;
@@ -153,9 +157,14 @@ class FsQueue implements Queue {
   private async refresh(): Promise<void> {
     await mkdir(join(this.queueDir, CLAIMED_DIR), { recursive: true });
     await this.index.refresh();
+    await this.rejectInvalid();
     // chokidar re-reads and lstat()s the whole folder on every change: with a long backlog that costs
     // far more than it helps (a busy consumer needs no hint), so the watcher rests until we are idle again.
     if (this.watcher && this.index.size() > WATCH_MAX_BACKLOG) await this.stopWatcher();
+  }
+
+  private async rejectInvalid(): Promise<void> {
+    await rejectInvalidEntries(this.ctx, this.index.takeInvalid(), this.stuck);
   }
 
   private async tryClaim(candidate: Candidate): Promise<HeldClaim | undefined> {
@@ -174,9 +183,17 @@ class FsQueue implements Queue {
         return undefined;
       }
     }
+    let attempt = 1;
     try {
+      // The entry was a real folder when listed; a link swapped in since is moved aside, never written through.
+      const info = await lstat(dir);
+      if (!info.isDirectory()) {
+        const problem = `${candidate.name} is not a real bundle folder (a link or a file); links are not followed`;
+        await rejectInvalidEntries(this.ctx, new Map([[candidate.name, problem]]), this.stuck, dir);
+        return undefined;
+      }
       const state = await readBundleState(dir);
-      const attempt = state.attempts + 1;
+      attempt = state.attempts + 1;
       const mtimeMs = candidate.publishedMs;
       if (state.retry_delay_ms !== undefined && state.retry_delay_ms > 0) {
         const since = this.index.noteRetryDelay(candidate.jobId, state.attempts, state.retry_delay_ms);
@@ -207,13 +224,7 @@ class FsQueue implements Queue {
       this.ctx.logger?.debug({ job_id: candidate.jobId, attempt }, 'claimed');
       return claim;
     } catch (error) {
-      // Something unexpected (I/O error): give the job back untouched rather than sit on it until its lease expires.
-      this.ctx.logger?.error(
-        { job_id: candidate.jobId, error: errorMessage(error) },
-        'claim failed; returning the job',
-      );
-      const state = await readBundleState(dir);
-      await returnToReady(this.ctx, dir, candidate.jobId, { ...state, token }).catch(() => false);
+      await settleClaimError(this.ctx, this.index, { jobId: candidate.jobId, dir, token, attempt }, error);
       return undefined;
     }
   }

@@ -1,8 +1,10 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { describeKind, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
 import { JOB_FILE } from '@imk/protocol';
 import { parseReadyName } from './names.ts';
+import { badReadyName } from './quarantine.ts';
 
 /** What a consumer remembers of one ready bundle. A ready bundle's job.json never changes, so it is read once. */
 export interface Candidate {
@@ -39,6 +41,8 @@ export class ReadyIndex {
   private listedAt = Number.NEGATIVE_INFINITY;
   private readonly hints = new Set<string>();
   private readonly delays = new Map<string, { attempts: number; delayMs: number; firstSeen: number }>();
+  /** Entries that look like bundles but cannot be claimed (bad name, a link, not a folder), with why. */
+  private readonly invalid = new Map<string, string>();
 
   constructor(private readonly queueDir: string) {}
 
@@ -71,6 +75,8 @@ export class ReadyIndex {
     const present = new Set<string>();
     const fresh: string[] = [];
     for (const name of names) {
+      const bad = badReadyName(name);
+      if (bad !== undefined) this.invalid.set(name, bad);
       if (parseReadyName(name) === undefined) continue;
       present.add(name);
       if (!this.byName.has(name)) fresh.push(name);
@@ -91,6 +97,17 @@ export class ReadyIndex {
     this.hints.clear();
     const added = await this.addAll(names);
     for (const candidate of added) this.insertSorted(candidate);
+  }
+
+  noteInvalid(name: string, problem: string): void {
+    this.invalid.set(name, problem);
+  }
+
+  /** Takes the entries found since the last call that cannot be bundles, with the reason for each. */
+  takeInvalid(): Map<string, string> {
+    const found = new Map(this.invalid);
+    this.invalid.clear();
+    return found;
   }
 
   /** Candidates in claim order (a snapshot; entries dropped meanwhile are skipped by the caller). */
@@ -167,8 +184,18 @@ export class ReadyIndex {
     const jobId = parseReadyName(name);
     if (jobId === undefined) return undefined;
     const dir = join(this.queueDir, name);
-    const info = await stat(dir).catch(() => undefined);
-    if (!info?.isDirectory()) return undefined;
+    // lstat: a bundle folder that is a link is never followed (the worker would write into its target).
+    const info = await lstat(dir).catch(() => undefined);
+    if (!info) return undefined;
+    if (!info.isDirectory()) {
+      this.invalid.set(
+        name,
+        info.isSymbolicLink()
+          ? `${name} is a symbolic link, not a bundle folder; links are not followed`
+          : `${name} is ${describeKind(info)}, not a bundle folder`,
+      );
+      return undefined;
+    }
     // imk-state.json is not read here (one file per job per consumer would cost more than the claim);
     // a retry delay is learned after claiming, and the job given back until it is due.
     const delay = this.delays.get(jobId);
@@ -184,29 +211,21 @@ export class ReadyIndex {
   }
 }
 
+/** Largest job.json read for its priority (the claim reads it again with the bundle's own limit). */
+const PRIORITY_READ_MAX = 1 << 20;
+
 /** options.priority from job.json; 0 when absent or unreadable (an invalid bundle is rejected on claim). */
 async function readPriority(dir: string): Promise<number> {
   try {
-    const job = JSON.parse(await readSmallFile(join(dir, JOB_FILE))) as { options?: { priority?: unknown } };
-    const priority = job.options?.priority;
+    // The untrusted-file door: a FIFO or a link to /dev/zero as job.json is refused, never read.
+    const text = await readUntrustedText(join(dir, JOB_FILE), {
+      maxBytes: PRIORITY_READ_MAX,
+      name: JOB_FILE,
+    });
+    const job = parseUntrustedJson(text, { name: JOB_FILE }) as { options?: { priority?: unknown } } | null;
+    const priority = job?.options?.priority;
     return typeof priority === 'number' && Number.isFinite(priority) ? priority : 0;
   } catch {
     return 0;
-  }
-}
-
-// Below 4 KiB, Buffer.allocUnsafe takes from Node's shared pool: no allocation per file.
-const SMALL_READ = 4095;
-
-/** Reads a usually small text file with one read (open, pread, close) instead of readFile's four calls. */
-async function readSmallFile(path: string): Promise<string> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(SMALL_READ);
-    const { bytesRead } = await handle.read(buffer, 0, SMALL_READ, 0);
-    if (bytesRead < SMALL_READ) return buffer.toString('utf8', 0, bytesRead);
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
   }
 }

@@ -5,7 +5,7 @@ export type { ProgressUpdate } from './progress-writer.ts';
 export type { ListJobsOptions } from './queries.ts';
 export { readProgress, subscribeProgress } from './subscribe.ts';
 export type { ProgressReaderOptions, SubscribeProgressOptions } from './subscribe.ts';
-export { rebuildLedger } from './rebuild.ts';
+export { openLedgerRecovering, rebuildLedger } from './rebuild.ts';
 export type { RebuildLedgerOptions, RebuildResult } from './rebuild.ts';
 export { LEDGER_SCHEMA_VERSION } from './schema.ts';
 export { LEDGER_STATES } from './types.ts';

@@ -20,6 +20,10 @@ export interface OpenLedgerOptions {
   file?: string;
   /** @default 5000 */
   busyTimeoutMs?: number;
+  /** A corrupt file: throw LEDGER_CORRUPT naming it, or move it aside and start anew. @default 'throw' */
+  onCorrupt?: 'throw' | 'move-aside';
+  /** Told where a corrupt file was moved. */
+  onMovedAside?: (movedTo: string) => void;
   /** A job's progress is written at most this often (stage changes and 100 % always are). @default 500 */
   progressIntervalMs?: number;
 }
@@ -53,7 +57,12 @@ const TERMINAL_FOR_PROGRESS = new Set(['succeeded', 'failed', 'rejected', 'retry
 
 export function openLedger(options: OpenLedgerOptions): Ledger {
   const file = options.file ?? ledgerFile(options.root ?? process.cwd());
-  const db = openDatabase({ file, busyTimeoutMs: options.busyTimeoutMs });
+  const db = openDatabase({
+    file,
+    busyTimeoutMs: options.busyTimeoutMs,
+    onCorrupt: options.onCorrupt,
+    onMovedAside: options.onMovedAside,
+  });
   const now = () => new Date().toISOString();
 
   const upsert: Statement = db.prepare(`

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import { ImkError } from '@imk/errors';
+import { ImkError, errorMessage } from '@imk/errors';
+import { isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
 import { migrate } from './schema.ts';
 
 export const LEDGER_FILE_NAME = 'ledger.sqlite';
@@ -16,6 +17,14 @@ export interface OpenDatabaseOptions {
   file: string;
   /** How long a writer waits for another process's write lock before failing. @default 5000 */
   busyTimeoutMs?: number;
+  /**
+   * What to do with a file that is not a database (or is damaged): 'throw' an ImkError LEDGER_CORRUPT
+   * naming it, or 'move-aside' to `<file>.corrupt-<time>` and start a new one (the caller then rebuilds
+   * it from the folders). @default 'throw'
+   */
+  onCorrupt?: 'throw' | 'move-aside';
+  /** Told where a corrupt file was moved. */
+  onMovedAside?: (movedTo: string) => void;
 }
 
 /**
@@ -23,6 +32,23 @@ export interface OpenDatabaseOptions {
  * workers and several worker processes on one host can write, each waiting up to busy_timeout for the lock.
  */
 export function openDatabase(options: OpenDatabaseOptions): Database {
+  try {
+    return openOnce(options);
+  } catch (error) {
+    if (!isCorruptDatabase(error)) throw error;
+    if (options.onCorrupt !== 'move-aside')
+      throw new ImkError(
+        'LEDGER_CORRUPT',
+        `the job ledger ${options.file} is corrupt (${errorMessage(error)}); run \`imk ledger rebuild\` to move it aside and rebuild it from queues/ and outputs/`,
+        { cause: error, details: { file: options.file }, retryable: false },
+      );
+    const movedTo = moveCorruptAside(options.file);
+    options.onMovedAside?.(movedTo);
+    return openOnce(options);
+  }
+}
+
+function openOnce(options: OpenDatabaseOptions): Database {
   mkdirSync(dirname(options.file), { recursive: true });
   let db: Database;
   try {
@@ -37,10 +63,15 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
       },
     );
   }
-  db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode: a power cut may lose the last transactions but never corrupts; the folders are the truth.
-  db.pragma('synchronous = NORMAL');
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  migrate(db);
+  try {
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a power cut may lose the last transactions but never corrupts; the folders are the truth.
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
 }

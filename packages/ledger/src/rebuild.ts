@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { isImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
 import { openLedger, type Ledger } from './ledger.ts';
 import { scanOutputs, scanQueues, type SeenFolder, type SeenManifest } from './scan-folders.ts';
 import { JOB_TABLES } from './schema.ts';
@@ -23,6 +25,8 @@ export interface RebuildResult {
   artifacts: number;
   /** Manifests that did not validate (skipped, each with its reason). */
   problems: string[];
+  /** Where a corrupt ledger file was moved (`<file>.corrupt-<time>`) before this rebuild, if it was. */
+  movedAside?: string;
 }
 
 function text(value: unknown): string | undefined {
@@ -127,7 +131,14 @@ export async function rebuildLedger(options: RebuildLedgerOptions): Promise<Rebu
   const folders = await scanQueues(options.queues ?? join(options.root, 'queues'));
   const { manifests, problems } = await scanOutputs(options.outputs ?? join(options.root, 'outputs'));
   folders.sort((a, b) => a.at.localeCompare(b.at));
-  const ledger = openLedger({ root: options.root, file: options.file });
+  let movedAside: string | undefined;
+  // Rebuilding is the cure for a corrupt ledger: it is moved aside (kept) and a new one made.
+  const ledger = openLedger({
+    root: options.root,
+    file: options.file,
+    onCorrupt: 'move-aside',
+    onMovedAside: (to) => (movedAside = to),
+  });
   try {
     let artifacts = 0;
     ledger.db.transaction(() => {
@@ -147,8 +158,31 @@ export async function rebuildLedger(options: RebuildLedgerOptions): Promise<Rebu
       manifests: manifests.length,
       artifacts,
       problems,
+      ...(movedAside !== undefined && { movedAside }),
     };
   } finally {
     ledger.close();
+  }
+}
+
+/**
+ * Opens the ledger; a corrupt one is named in the log, moved aside to `<file>.corrupt-<time>` and rebuilt
+ * from the folders first, so a worker carries on instead of stopping on "file is not a database".
+ */
+export async function openLedgerRecovering(options: {
+  root: string;
+  file?: string;
+  logger?: Logger;
+}): Promise<Ledger> {
+  try {
+    return openLedger({ root: options.root, file: options.file });
+  } catch (error) {
+    if (!isImkError(error, 'LEDGER_CORRUPT')) throw error;
+    const result = await rebuildLedger({ root: options.root, file: options.file });
+    options.logger?.warn(
+      { file: result.file, moved_to: result.movedAside, jobs: result.jobs },
+      `the job ledger ${result.file} was corrupt: kept as ${result.movedAside ?? '(moved aside)'} and rebuilt from queues/ and outputs/ (${result.jobs} jobs)`,
+    );
+    return openLedger({ root: options.root, file: options.file });
   }
 }

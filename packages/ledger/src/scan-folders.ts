@@ -1,4 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { readUntrustedJson } from '@imk/fs-safe';
 import { join } from 'node:path';
 import {
   ARCHIVE_DIRS,
@@ -48,7 +49,8 @@ async function names(dir: string): Promise<string[]> {
 
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
   try {
-    const value = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    // Bundles and outputs are untrusted: a FIFO or a link to /dev/zero would hang or fill the rebuild.
+    const value = await readUntrustedJson(path, { maxBytes: 16 << 20 });
     return typeof value === 'object' && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
       : undefined;

@@ -1,3 +1,4 @@
+import { inputArgs } from './input-args.ts';
 import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
 import type { PcmChannels } from './types.ts';
@@ -39,8 +40,7 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
   );
   const args = [
     ...FFMPEG_BASE_ARGS,
-    '-i',
-    file,
+    ...inputArgs(file),
     '-map',
     '0:a:0',
     '-vn',

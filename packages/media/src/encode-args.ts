@@ -1,3 +1,4 @@
+import { inputArgs } from './input-args.ts';
 import { ImkError, isImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
 
@@ -59,5 +60,5 @@ export async function coverArgs(cover: string, format: string, inputIndex: numbe
   // ID3 readers look for these two fields on the picture frame.
   if (format === 'mp3')
     codecArgs.push('-metadata:s:v:0', 'title=Album cover', '-metadata:s:v:0', 'comment=Cover (front)');
-  return { inputArgs: ['-i', cover], mapArgs: ['-map', `${inputIndex}:v:0`], codecArgs };
+  return { inputArgs: inputArgs(cover), mapArgs: ['-map', `${inputIndex}:v:0`], codecArgs };
 }

@@ -1,3 +1,4 @@
+import { inputArgs } from './input-args.ts';
 import { ImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
 import { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
@@ -73,7 +74,7 @@ export async function encodeAudio(options: EncodeOptions): Promise<EncodeResult>
   const measure = options.measureLoudness === true;
   let loudness: LoudnessMeasurement | undefined;
   await withTempOutput(output, async (temp) => {
-    const args = ['-i', input, ...(cover?.inputArgs ?? [])];
+    const args = [...inputArgs(input), ...(cover?.inputArgs ?? [])];
     if (measure) {
       // The sample format is fixed before the split, so that the encoder and ebur128 get the very same
       // samples (dithered in aresample for 16 bit), and ffmpeg converts only the measuring branch.

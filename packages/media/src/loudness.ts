@@ -1,3 +1,4 @@
+import { inputArgs } from './input-args.ts';
 import { ImkError, isImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
 import { runFfmpeg } from './ffmpeg-run.ts';
@@ -51,8 +52,7 @@ export async function measureLoudness(
         '-nostats',
         '-loglevel',
         'info',
-        '-i',
-        file,
+        ...inputArgs(file),
         '-map',
         '0:a:0',
         '-af',

@@ -1,3 +1,4 @@
+import { UNTRUSTED_INPUT_OPTIONS, isListDemuxer, refusedDemuxer } from './input-args.ts';
 import { stat } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
@@ -72,9 +73,33 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     );
   }
   const ffprobe = await resolveTool('ffprobe');
-  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file];
+  const args = [
+    '-v',
+    'error',
+    '-print_format',
+    'json',
+    '-show_format',
+    '-show_streams',
+    ...UNTRUSTED_INPUT_OPTIONS,
+    file,
+  ];
   const result = await execa(ffprobe, args, { reject: false, cancelSignal: options.signal, stdin: 'ignore' });
   if (result.isCanceled) throw new ImkError('ABORTED', `aborted while probing ${file}`);
+  const refused = refusedDemuxer(result.stderr);
+  if (result.exitCode !== 0 && refused !== undefined) {
+    if (isListDemuxer(refused))
+      throw new ImkError(
+        'MEDIA_REFUSED',
+        `refused media file ${file}: it is a ${refused} playlist or list of other files, which could make ffmpeg read other files; give a self-contained audio or video file`,
+        { details: { file, format: refused }, retryable: false },
+      );
+    // Anything else outside the accepted formats (a text file read as "tty", …) is simply not media.
+    throw new ImkError(
+      options.requireAudio === false ? 'MEDIA_UNREADABLE' : 'MEDIA_NO_AUDIO',
+      `media file ${file} is not an accepted audio or video format (ffprobe sees "${refused}")`,
+      { details: { file, format: refused } },
+    );
+  }
   if (result.exitCode !== 0) {
     throw new ImkError(
       'MEDIA_UNREADABLE',
@@ -120,7 +145,7 @@ async function hasNoAudioPackets(
     '-show_entries',
     'packet=pts',
   ];
-  const result = await execa(ffprobe, [...args, '-of', 'csv', file], {
+  const result = await execa(ffprobe, [...args, '-of', 'csv', ...UNTRUSTED_INPUT_OPTIONS, file], {
     reject: false,
     cancelSignal: signal,
     stdin: 'ignore',

@@ -1,3 +1,4 @@
+import { inputArgs } from './input-args.ts';
 import { ImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
 import { runFfmpeg } from './ffmpeg-run.ts';
@@ -30,7 +31,7 @@ export async function replaceVideoAudio(options: ReplaceVideoAudioOptions): Prom
   }
   const audioInfo = await probeMedia(audio, { signal });
   await withTempOutput(output, async (temp) => {
-    const args = ['-i', video, '-i', audio];
+    const args = [...inputArgs(video), ...inputArgs(audio)];
     // 0:V (capital) skips attached pictures; only the real picture stream is kept.
     args.push('-map', '0:V:0', '-map', '1:a:0', '-map_metadata', '0', '-map_chapters', '-1');
     args.push('-c:v', 'copy', '-c:a', 'aac', '-b:a', options.bitrate ?? DEFAULT_BITRATE.m4a);

@@ -1,11 +1,14 @@
-import { lstat, readFile, realpath, stat } from 'node:fs/promises';
-import { join, relative, sep, isAbsolute } from 'node:path';
-import { sha256File } from '@imk/fs-safe';
+import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isImkError } from '@imk/errors';
+import { openUntrusted, readUntrustedJson, resolveInside, sha256File } from '@imk/fs-safe';
 import type { Job } from './job.ts';
 import { formatIssues, type ValidationProblem } from './validate.ts';
 import { JobSchema } from './job.ts';
 
 export const JOB_FILE = 'job.json';
+/** Largest job.json accepted: the document is a few KiB; anything near this is not a job. */
+export const JOB_FILE_MAX_BYTES = 1 << 20;
 
 export type BundleResult = { ok: true; job: Job } | { ok: false; problems: ValidationProblem[] };
 
@@ -20,23 +23,15 @@ export interface ReadBundleOptions {
  * sizes match. Returns every problem found, each with the field it concerns.
  */
 export async function readBundle(dir: string, options: ReadBundleOptions = {}): Promise<BundleResult> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, JOB_FILE), 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const message =
-      code === 'ENOENT' ? 'job.json is missing from the bundle' : `cannot read job.json (${code})`;
-    return { ok: false, problems: [{ path: JOB_FILE, message }] };
-  }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // The one way to open untrusted files: a FIFO, a device or a link as job.json is refused, not read.
+    json = await readUntrustedJson(join(dir, JOB_FILE), { name: JOB_FILE, maxBytes: JOB_FILE_MAX_BYTES });
   } catch (error) {
-    return {
-      ok: false,
-      problems: [{ path: JOB_FILE, message: `not valid JSON: ${(error as Error).message}` }],
-    };
+    const message = isImkError(error, 'FILE_MISSING')
+      ? 'job.json is missing from the bundle'
+      : (error as Error).message;
+    return { ok: false, problems: [{ path: JOB_FILE, message }] };
   }
   const parsed = JobSchema.safeParse(json);
   if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
@@ -51,18 +46,27 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
     ...(job.files ?? []).map((file, index): [string, string] => [`files.${index}.path`, file.path]),
   ];
   // audio_path is usually listed in files[] too: check each distinct path on disk once.
-  const checked = new Map<string, Promise<string | undefined>>();
+  const checked = new Map<string, Promise<FileCheck>>();
   for (const [field, path] of named) {
     if (path === undefined) continue;
     let check = checked.get(path);
-    if (!check) checked.set(path, (check = fileProblem(root, path)));
-    const problem = await check;
+    if (!check) checked.set(path, (check = checkFile(root, path)));
+    const { problem } = await check;
     if (problem) problems.push({ path: field, message: problem });
   }
   if (problems.length === 0 && options.verifyHashes !== false) {
     for (const [index, file] of (job.files ?? []).entries()) {
-      const full = join(root, file.path);
-      const { size } = await stat(full);
+      const full = (await checked.get(file.path))?.real;
+      if (full === undefined) continue;
+      let actual: string;
+      let size: number;
+      try {
+        ({ size } = await statUntrusted(full, file.path));
+        actual = size === file.bytes ? await sha256File(full, { untrusted: { name: file.path } }) : '';
+      } catch (error) {
+        problems.push({ path: `files.${index}.path`, message: (error as Error).message });
+        continue;
+      }
       if (size !== file.bytes) {
         problems.push({
           path: `files.${index}.bytes`,
@@ -70,7 +74,6 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
         });
         continue;
       }
-      const actual = await sha256File(full);
       if (actual !== file.sha256)
         problems.push({
           path: `files.${index}.sha256`,
@@ -81,23 +84,33 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
   return problems.length > 0 ? { ok: false, problems } : { ok: true, job };
 }
 
-async function fileProblem(root: string, path: string): Promise<string | undefined> {
-  const full = join(root, path);
+interface FileCheck {
+  /** The file's real path, inside the bundle. */
+  real?: string;
+  problem?: string;
+}
+
+/**
+ * A named file must resolve, through every path component, to a regular file inside the bundle that this
+ * process may open (a FIFO, a device, a link leaving the bundle, no permission: each is a problem).
+ */
+async function checkFile(root: string, path: string): Promise<FileCheck> {
   try {
-    const link = await lstat(full);
-    if (link.isSymbolicLink()) {
-      const target = await realpath(full);
-      const rel = relative(root, target);
-      if (rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel))
-        return `${path} is a symbolic link that leaves the bundle (to ${target})`;
-    }
-    const info = await stat(full);
-    if (!info.isFile()) return `${path} is not a regular file`;
-    return undefined;
+    const real = await resolveInside(root, path, { rootName: 'the bundle' });
+    const { handle } = await openUntrusted(real, { name: path });
+    await handle.close();
+    return { real };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT'
-      ? `${path} is named in job.json but missing from the bundle`
-      : `${path}: cannot read (${code})`;
+    return {
+      problem: isImkError(error, 'FILE_MISSING')
+        ? `${path} is named in job.json but missing from the bundle`
+        : (error as Error).message,
+    };
   }
+}
+
+async function statUntrusted(path: string, name: string): Promise<{ size: number }> {
+  const { handle, size } = await openUntrusted(path, { name });
+  await handle.close();
+  return { size };
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ImkError } from '@imk/errors';
+import { parseUntrustedJson } from '@imk/fs-safe';
 import { JobSchema, type Job } from './job.ts';
 import { LegacyManifestSchema, ManifestSchema, type LegacyManifest, type Manifest } from './manifest.ts';
 
@@ -47,14 +47,10 @@ export function validateManifest(json: unknown): Validated<AnyManifest> {
     : { ok: false, problems: formatIssues(result.error.issues) };
 }
 
-/** Parses JSON text, naming the file and position on failure. */
+/**
+ * Parses JSON text, naming the file and position on failure; a document nested deeper than
+ * MAX_JSON_DEPTH is refused (JSON_TOO_DEEP) before it can overflow a recursive reader.
+ */
 export function parseJsonText(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new ImkError('INVALID_JSON', `${file} is not valid JSON (${(error as Error).message})`, {
-      cause: error,
-      details: { file },
-    });
-  }
+  return parseUntrustedJson(text, { name: file });
 }

@@ -1,7 +1,7 @@
-import { appendFile, mkdir, readFile, readdir, rename } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, rename } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import { pathExists, writeFileAtomic } from '@imk/fs-safe';
+import { capText, pathExists, readUntrustedText, writeFileAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
 import { createStabilityTracker, listFiles } from './stable-files.ts';
@@ -59,6 +59,8 @@ export interface RequestFolder {
 }
 
 const WORKING = '.working';
+/** Largest request file read: a list of links, not a document. */
+export const REQUEST_MAX_BYTES = 1 << 20;
 
 /**
  * A folder of request files (`.txt` URLs, `.deezer` links, …). Each stable file is handled once and then
@@ -79,7 +81,13 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       throw error;
     }
     tracker.forget(original);
-    const text = await readFile(working, 'utf8');
+    let text: string;
+    try {
+      // fs-safe: a link (to /etc/passwd or anywhere), a FIFO or an oversized file is refused, never read.
+      text = await readUntrustedText(working, { name, maxBytes: REQUEST_MAX_BYTES });
+    } catch (error) {
+      return settle(name, working, { notes: [], failure: errorMessage(error) });
+    }
     const lines = text
       .split(/\r?\n/)
       .map((line) => line.trim())
@@ -91,23 +99,31 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       const code = isImkError(error) ? ` [${error.code}]` : '';
       result = { notes: [], failure: `${errorMessage(error)}${code}` };
     }
+    return settle(name, working, result);
+  }
+
+  async function settle(name: string, working: string, result: RequestResult): Promise<HandledRequest> {
     const stem = basename(name, extname(name));
     const stamp = new Date().toISOString();
     if (result.failure === undefined) {
       const done = await freeName(dir, stem, '.done');
       await rename(working, done);
-      await appendFile(done, `\n# imk ${stamp}: done\n${result.notes.map((n) => `# ${n}\n`).join('')}`);
-      logger.info({ request: name, notes: result.notes }, 'request done');
+      const notes = result.notes.map((note) => capText(note));
+      await appendFile(done, `\n# imk ${stamp}: done\n${notes.map((n) => `# ${n}\n`).join('')}`);
+      logger.info({ request: name, notes }, 'request done');
       return { name, outcome: 'done', path: done, notes: result.notes };
     }
     const failed = await freeName(dir, stem, '.fail');
     const reasonPath = `${failed}.reason`;
+    // Capped: a reason quoting a 10 MB line must not become a 10 MB reason file or log line.
+    const failure = capText(result.failure);
+    const notes = result.notes.map((note) => capText(note));
     await writeFileAtomic(
       reasonPath,
-      `${result.failure}\n${result.notes.length > 0 ? `\n${result.notes.join('\n')}\n` : ''}\n(${stamp}; fix the cause and drop the request again)\n`,
+      `${failure}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}\n(${stamp}; fix the cause and drop the request again)\n`,
     );
     await rename(working, failed);
-    logger.warn({ request: name, reason: result.failure }, 'request failed');
+    logger.warn({ request: name, reason: failure }, 'request failed');
     return { name, outcome: 'fail', path: failed, reasonPath, notes: result.notes };
   }
 

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface FileSnapshot {
@@ -43,7 +43,11 @@ export function createStabilityTracker(checks = 2): StabilityTracker {
   };
 }
 
-/** Regular files directly in `dir` (not hidden, not in sub-folders); an absent folder lists as empty. */
+/**
+ * Entries directly in `dir` that are not folders (not hidden, not in sub-folders); an absent folder lists
+ * as empty. lstat, not stat: a symbolic link, a FIFO or a device is listed as itself, so that the reader
+ * (which opens it through fs-safe) refuses it with a reason instead of following or blocking on it.
+ */
 export async function listFiles(
   dir: string,
   filter: (name: string) => boolean = () => true,
@@ -60,8 +64,8 @@ export async function listFiles(
     if (name.startsWith('.') || !filter(name)) continue;
     const path = join(dir, name);
     try {
-      const info = await stat(path);
-      if (info.isFile()) files.push({ path, name, size: info.size, mtimeMs: info.mtimeMs });
+      const info = await lstat(path);
+      if (!info.isDirectory()) files.push({ path, name, size: info.size, mtimeMs: info.mtimeMs });
     } catch {
       // Gone between readdir and stat: someone else took it.
     }

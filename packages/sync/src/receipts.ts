@@ -4,7 +4,8 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
-import { ImkError } from '@imk/errors';
+import { ImkError, errorMessage } from '@imk/errors';
+import { isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
 import { RECEIPTS_SCHEMA, RECEIPTS_SCHEMA_VERSION } from './receipts-schema.ts';
 
 export const RECEIPTS_FILE_NAME = 'nas-sync.sqlite';
@@ -111,6 +112,8 @@ export interface OpenReceiptStoreOptions {
   file: string;
   /** Open an existing file for reading only (status, dry runs); never creates it. */
   readonly?: boolean;
+  /** Told where a corrupt file was moved (`<file>.corrupt-<time>`) before a new one was made. */
+  onMovedAside?: (movedTo: string) => void;
 }
 
 /** The durable memory of what was delivered where: one row per (job, artifact, destination). */
@@ -155,34 +158,25 @@ export class ReceiptStore {
   /** Opens (creating when needed) the receipts database in WAL mode. Returns undefined for a missing read-only file. */
   static open(options: OpenReceiptStoreOptions): ReceiptStore | undefined {
     if (options.readonly && !existsSync(options.file)) return undefined;
-    let db: Database;
     try {
-      if (!options.readonly) mkdirSync(dirname(options.file), { recursive: true });
-      db = new BetterSqlite3(options.file, { readonly: options.readonly ?? false, timeout: 5000 });
-      if (!options.readonly) {
-        db.pragma('journal_mode = WAL');
-        // NORMAL in WAL mode: a commit survives a crash or kill of this process at once, and a power cut may
-        // lose only the last receipts, whose files are then checked and sent again (harmless). FULL would
-        // fsync on every receipt, which on ext4 also waits for the data of files just copied.
-        db.pragma('synchronous = NORMAL');
-        db.exec(RECEIPTS_SCHEMA);
-        // Files made before conflict policies lack the column; adding it keeps their receipts.
-        const columns = db.pragma('table_info(receipts)') as { name: string }[];
-        if (!columns.some((column) => column.name === 'replaced_by'))
-          db.exec('ALTER TABLE receipts ADD COLUMN replaced_by TEXT');
-        db.pragma(`user_version = ${RECEIPTS_SCHEMA_VERSION}`);
-      }
+      return new ReceiptStore(options.file, openReceiptsDb(options));
     } catch (error) {
-      throw new ImkError(
-        'RECEIPTS_OPEN_FAILED',
-        `cannot open the sync receipts ${options.file}: ${(error as Error).message}`,
-        {
-          cause: error,
-          details: { file: options.file },
-        },
-      );
+      if (!isCorruptDatabase(error)) throw openFailed(options.file, error);
+      if (options.readonly)
+        throw new ImkError(
+          'RECEIPTS_CORRUPT',
+          `the sync receipts ${options.file} are corrupt (${errorMessage(error)}); the next nas-sync pass moves the file aside and checks every delivery again`,
+          { cause: error, details: { file: options.file }, retryable: false },
+        );
+      // Receipts only save work: without them every artifact is checked at its destination again.
+      const movedTo = moveCorruptAside(options.file);
+      options.onMovedAside?.(movedTo);
+      try {
+        return new ReceiptStore(options.file, openReceiptsDb(options));
+      } catch (again) {
+        throw openFailed(options.file, again);
+      }
     }
-    return new ReceiptStore(options.file, db);
   }
 
   /** Every receipt, by receiptKey(). One query: a pass with nothing to do stays fast. */
@@ -298,4 +292,42 @@ function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function openReceiptsDb(options: OpenReceiptStoreOptions): Database {
+  if (!options.readonly) mkdirSync(dirname(options.file), { recursive: true });
+  const db = new BetterSqlite3(options.file, { readonly: options.readonly ?? false, timeout: 5000 });
+  try {
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a commit survives a crash or kill of this process at once, and a power cut may
+      // lose only the last receipts, whose files are then checked and sent again (harmless). FULL would
+      // fsync on every receipt, which on ext4 also waits for the data of files just copied.
+      db.pragma('synchronous = NORMAL');
+      db.exec(RECEIPTS_SCHEMA);
+      // Files made before conflict policies lack the column; adding it keeps their receipts.
+      const columns = db.pragma('table_info(receipts)') as { name: string }[];
+      if (!columns.some((column) => column.name === 'replaced_by'))
+        db.exec('ALTER TABLE receipts ADD COLUMN replaced_by TEXT');
+      db.pragma(`user_version = ${RECEIPTS_SCHEMA_VERSION}`);
+    } else {
+      // A read-only open reads nothing yet: ask once, so a corrupt file is found here.
+      db.pragma('user_version');
+    }
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+function openFailed(file: string, error: unknown): ImkError {
+  return new ImkError(
+    'RECEIPTS_OPEN_FAILED',
+    `cannot open the sync receipts ${file}: ${errorMessage(error)}`,
+    {
+      cause: error,
+      details: { file },
+    },
+  );
 }

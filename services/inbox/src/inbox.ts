@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { errorMessage, isImkError } from '@imk/errors';
-import { pathExists, sha256File, writeFileAtomic } from '@imk/fs-safe';
+import { errorMessage, isImkError, retryableOf } from '@imk/errors';
+import { capText, openUntrusted, pathExists, sha256File, writeFileAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { createBundle, createStabilityTracker, extractCover, listFiles, makeJobId } from '@imk/retriever-sdk';
@@ -49,6 +49,9 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       );
     let info;
     try {
+      // fs-safe first: a link (to a file outside the inbox), a FIFO or a device is refused, never followed.
+      const { handle } = await openUntrusted(file, { name });
+      await handle.close();
       info = await probeMedia(file, { signal });
     } catch (error) {
       if (isImkError(error, 'ABORTED')) throw error;
@@ -103,8 +106,9 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
 
   async function reject(name: string, reason: string): Promise<InboxOutcome> {
     const movedTo = await moveTo(name, REJECTED_DIR);
-    await writeFileAtomic(`${movedTo}.reason.txt`, `${name}: ${reason}\n(${new Date().toISOString()})\n`);
-    logger.warn({ file: name, reason }, 'rejected');
+    const capped = capText(reason);
+    await writeFileAtomic(`${movedTo}.reason.txt`, `${name}: ${capped}\n(${new Date().toISOString()})\n`);
+    logger.warn({ file: name, reason: capped }, 'rejected');
     return { name, outcome: 'rejected', movedTo, reason };
   }
 
@@ -134,6 +138,11 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
           outcomes.push(await take(file.name, signal));
         } catch (error) {
           if (isImkError(error, 'ABORTED')) break;
+          // A condition of the file itself (it says it is not retryable): rejected with the reason, not retried.
+          if (retryableOf(error) === false) {
+            outcomes.push(await reject(file.name, errorMessage(error)));
+            continue;
+          }
           // Not the file's fault (disk full, queue unwritable): leave it in place and try again next pass.
           logger.error({ file: file.name, err: errorMessage(error) }, 'could not queue; will try again');
         }

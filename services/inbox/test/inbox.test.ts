@@ -1,4 +1,14 @@
-import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -208,3 +218,24 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promi
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+describe('hostile inbox files', () => {
+  it('refuses a link to a file outside the inbox and a FIFO, with the reason; nothing is queued', async () => {
+    const { settings, inbox } = await setup();
+    await symlink(join(media, 'tagged.mp3'), join(settings.dir, 'linked.mp3'));
+    await execa('mkfifo', [join(settings.dir, 'pipe.wav')]);
+    await inbox.scan();
+    const outcomes = await inbox.scan();
+    expect(outcomes.map((o) => [o.name, o.outcome]).sort()).toEqual([
+      ['linked.mp3', 'rejected'],
+      ['pipe.wav', 'rejected'],
+    ]);
+    const rejected = join(settings.dir, '.rejected');
+    expect(await readFile(join(rejected, 'linked.mp3.reason.txt'), 'utf8')).toMatch(
+      /linked\.mp3 is a symbolic link/,
+    );
+    expect(await readFile(join(rejected, 'pipe.wav.reason.txt'), 'utf8')).toMatch(/pipe\.wav is a FIFO/);
+    expect((await lstat(join(rejected, 'linked.mp3'))).isSymbolicLink()).toBe(true);
+    expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
+  });
+});

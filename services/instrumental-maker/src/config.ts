@@ -258,6 +258,13 @@ export const InstrumentalMakerConfigSchema = z
       .default(30_000)
       .describe('On SIGTERM, running jobs get this long to finish before they are released.'),
     workDir: z.string().optional().describe('Scratch space. @default <root>/state/tmp/instrumental-maker'),
+    maxDurationSec: z
+      .number()
+      .positive()
+      .default(7200)
+      .describe(
+        'Longest input accepted, in seconds (read with ffprobe before anything is decoded); a longer one is failed at once with the reason.',
+      ),
   })
   .describe('The instrumental-maker worker.');
 export type InstrumentalMakerConfig = z.infer<typeof InstrumentalMakerConfigSchema>;

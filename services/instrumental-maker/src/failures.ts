@@ -1,4 +1,5 @@
-import { errorMessage, isImkError } from '@imk/errors';
+import { errorMessage, isImkError, retryableOf } from '@imk/errors';
+import { capText } from '@imk/fs-safe';
 
 /**
  * Errors that another attempt cannot fix: the input or the options are wrong, or a tool is missing.
@@ -34,7 +35,15 @@ const PERMANENT_CODES = new Set([
   'MODEL_UNSUPPORTED',
 ]);
 
+/** Conditions of a file that another attempt will find the same (no permission, a link loop, not a file). */
+const PERMANENT_ERRNO = new Set(['EACCES', 'EPERM', 'ELOOP', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG']);
+
 export function isRetryable(error: unknown): boolean {
+  // An error that says so itself (fs-safe's refusals, MEDIA_REFUSED, JSON_TOO_DEEP, …) decides.
+  const own = retryableOf(error);
+  if (own !== undefined) return own;
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (errno !== undefined && PERMANENT_ERRNO.has(errno)) return false;
   return !(isImkError(error) && PERMANENT_CODES.has(error.code));
 }
 
@@ -48,6 +57,7 @@ export function describeFailure(error: unknown): { message: string; code: string
   const code = isImkError(error)
     ? error.code
     : ((error as NodeJS.ErrnoException | undefined)?.code ?? undefined);
-  const message = errorMessage(error);
+  // Capped: an error quoting untrusted input (a 10 MB line) must not become a 10 MB error file or log line.
+  const message = capText(errorMessage(error));
   return { message: code ? `${message} [${code}]` : message, code };
 }

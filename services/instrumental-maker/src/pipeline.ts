@@ -4,6 +4,7 @@ import { ImkError } from '@imk/errors';
 import { sha256Buffer, sha256File } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia, type MediaInfo } from '@imk/media';
+import { checkDuration } from './input-limits.ts';
 import type { Claim } from '@imk/fsqueue';
 import type { Manifest } from '@imk/protocol';
 import { mixVariants, nullResidualDb, type SeparationEngine, type SeparationResult } from '@imk/separation';
@@ -52,9 +53,14 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const inputName = job.audio_path ?? job.video_path!;
   const inputFile = join(claim.dir, inputName);
 
+  let probedInput: MediaInfo | undefined;
   const { options, engine, warnings } = await stages.run('options', async (): Promise<Prepared> => {
     const sidecar = await readSidecar(claim.dir, inputName);
     const resolved = resolveOptions(ctx.config, job, sidecar);
+    // Before any scratch is written: a 10-hour file is refused here, not after gigabytes of decoding.
+    // A file ffprobe cannot read fails in the decode stage, as before (that stage probes again and says why).
+    probedInput = await probeMedia(inputFile, { signal }).catch(() => undefined);
+    if (probedInput) checkDuration(probedInput, inputName, ctx.config.maxDurationSec);
     const notes = sidecar?.unknownKeys.length
       ? [`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`]
       : [];
@@ -121,7 +127,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const decoded = separation === undefined;
 
   const info: MediaInfo = await stages.run('decode', async (progress) => {
-    const probed = await probeMedia(inputFile, { signal });
+    const probed = probedInput ?? (await probeMedia(inputFile, { signal }));
     if (!decoded) return probed;
     await decodeToWav(inputFile, mixture, probed, signal, progress);
     return probed;

@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { loadServiceConfig, resolvePaths } from '@imk/config';
 import { errorMessage } from '@imk/errors';
 import { createQueue, type Queue } from '@imk/fsqueue';
-import { openLedger } from '@imk/ledger';
+import { openLedgerRecovering, type Ledger } from '@imk/ledger';
 import type { Logger } from '@imk/log';
 import { openDiskGuard } from '@imk/ops';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +20,7 @@ import { createEngineProvider } from './engines.ts';
 import type { JobOutcome } from './process-job.ts';
 import { createSafeLedger } from './safe-ledger.ts';
 import { createStemCache } from './stem-cache.ts';
+import { whenSpace } from './start-up.ts';
 import { runWorkerLoop, type WorkerQueue } from './worker.ts';
 
 export interface StartInstrumentalMakerOptions {
@@ -76,28 +77,45 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
   const local = (dir: string | undefined, fallback: string) =>
     dir === undefined ? fallback : isAbsolute(dir) ? dir : resolve(paths.root, dir);
   const workRoot = local(config.workDir, join(paths.state, 'tmp', SERVICE_NAME));
-  await mkdir(workRoot, { recursive: true });
-  await mkdir(paths.outputs, { recursive: true });
   const cacheDir = local(config.stemCache.dir, join(paths.state, 'cache', 'stems'));
-  if (config.stemCache.enabled) await mkdir(cacheDir, { recursive: true });
-
-  const ledger = openLedger({ root: paths.root });
   const stopGuard = new AbortController();
-  const queues: WorkerQueue[] = config.queues.map(({ name, weight }) => ({
-    name,
-    weight,
-    queue: createQueue({
-      queueDir: join(paths.queues, name),
-      consumerId,
-      leaseMs: config.leaseMs,
-      maxAttempts: config.retry.maxAttempts,
-      pollMs: config.pollMs,
-      logger,
-    }),
-  }));
-  const rejectedBefore = await countRejected(queues.map((q) => q.queue));
+  // The guard comes first: on a full disk the steps below wait for space instead of failing for good.
+  const guard = await openDiskGuard({ root: paths.root, logger, signal: stopGuard.signal });
+  let ledger: Ledger | undefined;
+  const queues: WorkerQueue[] = [];
   try {
-    const guard = await openDiskGuard({ root: paths.root, logger, signal: stopGuard.signal });
+    await whenSpace(
+      'creating the work folders',
+      async () => {
+        await mkdir(workRoot, { recursive: true });
+        await mkdir(paths.outputs, { recursive: true });
+        if (config.stemCache.enabled) await mkdir(cacheDir, { recursive: true });
+      },
+      guard,
+      logger,
+      options.signal,
+    );
+    ledger = await whenSpace(
+      'opening the ledger',
+      () => openLedgerRecovering({ root: paths.root, logger }),
+      guard,
+      logger,
+      options.signal,
+    );
+    for (const { name, weight } of config.queues)
+      queues.push({
+        name,
+        weight,
+        queue: createQueue({
+          queueDir: join(paths.queues, name),
+          consumerId,
+          leaseMs: config.leaseMs,
+          maxAttempts: config.retry.maxAttempts,
+          pollMs: config.pollMs,
+          logger,
+        }),
+      });
+    const rejectedBefore = await countRejected(queues.map((q) => q.queue));
     const ctx: WorkerContext = {
       paths,
       config,
@@ -144,7 +162,7 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
           .catch((e: unknown) => logger.warn({ err: errorMessage(e) }, 'closing a queue failed')),
       ),
     );
-    ledger.close();
+    ledger?.close();
   }
 }
 

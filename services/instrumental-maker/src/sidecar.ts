@@ -1,5 +1,6 @@
-import { lstat, readFile, realpath } from 'node:fs/promises';
-import { extname, join, relative, sep, isAbsolute } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { MAX_JSON_DEPTH, jsonDepth, readUntrustedText, resolveInside } from '@imk/fs-safe';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ImkError } from '@imk/errors';
@@ -103,6 +104,16 @@ function stemsFrom(file: string, field: string, value: z.infer<typeof StemsSchem
 /** Parses the text of a sidecar file; errors name the file and the field. Pure (no file access). */
 export function parseSidecar(file: string, text: string): SidecarOptions {
   let raw: unknown;
+  // Flow-style nesting ([[[…) is counted like JSON's: a sidecar is flat, 64 levels is plenty.
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    throw new ImkError(
+      'SIDECAR_INVALID',
+      `per-song options ${file} nests more than ${MAX_JSON_DEPTH} levels deep`,
+      {
+        details: { file },
+        retryable: false,
+      },
+    );
   try {
     raw = parseYaml(text) ?? {};
   } catch (error) {
@@ -152,20 +163,35 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
   return options;
 }
 
-/** Finds and parses the sidecar of `inputPath` inside the bundle `dir`, or undefined when there is none. */
+/** Largest sidecar accepted: a few lines of YAML. */
+export const SIDECAR_MAX_BYTES = 64 * 1024;
+
+/**
+ * Finds and parses the sidecar of `inputPath` inside the bundle `dir`, or undefined when there is none.
+ * Read through fs-safe: every path component stays inside the bundle, and a FIFO, a device, a link to
+ * one or an oversized file is refused with a reason naming it (never blocks, never retried).
+ */
 export async function readSidecar(dir: string, inputPath: string): Promise<SidecarOptions | undefined> {
   for (const candidate of sidecarCandidates(inputPath)) {
-    const full = join(dir, candidate);
     try {
-      await lstat(full);
+      await lstat(join(dir, candidate));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
       throw error;
     }
-    const inside = relative(await realpath(dir), await realpath(full));
-    if (inside.startsWith(`..${sep}`) || inside === '..' || isAbsolute(inside))
-      throw invalid(candidate, '(file)', 'is a link that leaves the bundle');
-    return parseSidecar(candidate, await readFile(full, 'utf8'));
+    let text: string;
+    try {
+      const real = await resolveInside(dir, candidate, { rootName: 'the bundle' });
+      text = await readUntrustedText(real, { name: candidate, maxBytes: SIDECAR_MAX_BYTES });
+    } catch (error) {
+      throw new ImkError('SIDECAR_INVALID', `sidecar ${(error as Error).message}`, {
+        cause: error,
+        details: { file: candidate },
+        retryable: false,
+      });
+    }
+    return parseSidecar(candidate, text);
   }
   return undefined;
 }

@@ -13,6 +13,8 @@ export function registerLedger(program: Command): void {
     const { paths } = contextFrom(options);
     const result = await rebuildLedger({ root: paths.root, queues: paths.queues, outputs: paths.outputs });
     if (options.json) return print(JSON.stringify(result, null, 2));
+    if (result.movedAside !== undefined)
+      print(`the ledger was corrupt: kept as ${result.movedAside}, and a new one built`);
     print(
       `rebuilt ${result.file}: ${result.jobs} jobs from ${result.folders} queue folders and ${result.manifests} manifests (${result.artifacts} artifacts)`,
     );

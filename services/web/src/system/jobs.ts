@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImkPaths } from '@imk/config';
 import { errorMessage } from '@imk/errors';
+import { readUntrustedJson } from '@imk/fs-safe';
+import { JOB_FILE_MAX_BYTES } from '@imk/protocol';
 import { openLedger, type JobDetail, type JobRow, type Ledger, type ProgressRow } from '@imk/ledger';
 import type { Logger } from '@imk/log';
 import { findFolderJob, listFolderJobs, queueNames, type FolderJob } from './queue-folders.ts';
@@ -27,6 +28,8 @@ export interface JobView {
   ledger: Omit<JobDetail, 'job'> | undefined;
   /** imk-error.json or imk-rejection.json of an archived job. */
   folderError: unknown;
+  /** Why job.json could not be shown (a FIFO, a link, too large, too deep). */
+  jobProblem?: string;
 }
 
 export interface JobsView {
@@ -129,11 +132,18 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
       const latest = folders.at(-1);
       if (!ledgerDetail && !latest) return undefined;
       let job: Record<string, unknown> | undefined;
+      let jobProblem: string | undefined;
       if (latest) {
         try {
-          job = JSON.parse(await readFile(join(latest.dir, 'job.json'), 'utf8')) as Record<string, unknown>;
-        } catch {
+          // fs-safe: a FIFO or link is refused, a 200k-deep document is refused before it is parsed (it
+          // would overflow the stack when the answer is serialized: a 500 instead of the job).
+          job = (await readUntrustedJson(join(latest.dir, 'job.json'), {
+            name: 'job.json',
+            maxBytes: JOB_FILE_MAX_BYTES,
+          })) as Record<string, unknown>;
+        } catch (error) {
           job = undefined;
+          jobProblem = errorMessage(error);
         }
       }
       let summary: JobSummary;
@@ -148,6 +158,7 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
       return {
         summary,
         job,
+        ...(jobProblem !== undefined && { jobProblem }),
         folders: folders.map((f) => ({ queue: f.queue, state: f.state, dir: f.dir })),
         ledger: ledgerDetail ? (rest as Omit<JobDetail, 'job'>) : undefined,
         folderError: latest?.error,

@@ -1,4 +1,6 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
+import { errorMessage, isImkError } from '@imk/errors';
+import { assertRealFolder, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
 import { join } from 'node:path';
 import { validateManifest, type AnyManifest } from '@imk/protocol';
 import { isJobId } from './safe-path.ts';
@@ -34,26 +36,36 @@ export interface OutputDetail {
   problems: string[] | undefined;
 }
 
+/** Largest manifest.json read (thousands of artifacts fit in a few MiB). */
+const MANIFEST_MAX_BYTES = 16 << 20;
+
+function problem(jobId: string, message: string): OutputDetail {
+  return { job_id: jobId, manifest: {}, legacy: false, artifacts: [], problems: [message] };
+}
+
 /** Reads `outputs/<job_id>/manifest.json`; undefined when the job has no published output (yet). */
 export async function readOutput(outputsDir: string, jobId: string): Promise<OutputDetail | undefined> {
   if (!isJobId(jobId)) return undefined;
+  const dir = join(outputsDir, jobId);
   let text: string;
   try {
-    text = await readFile(join(outputsDir, jobId, 'manifest.json'), 'utf8');
-  } catch {
-    return undefined;
+    // outputs/<id> must be a real folder (a link to one is not served), manifest.json a regular file.
+    await assertRealFolder(dir);
+    text = await readUntrustedText(join(dir, 'manifest.json'), {
+      name: 'manifest.json',
+      maxBytes: MANIFEST_MAX_BYTES,
+    });
+  } catch (error) {
+    // Not there, or not a real folder (a link to one elsewhere is not served): no output of this job here.
+    if (['FILE_MISSING', 'FOLDER_IS_SYMLINK', 'NOT_A_FOLDER'].some((code) => isImkError(error, code)))
+      return undefined;
+    return problem(jobId, errorMessage(error));
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseUntrustedJson(text, { name: 'manifest.json' });
   } catch (error) {
-    return {
-      job_id: jobId,
-      manifest: {},
-      legacy: false,
-      artifacts: [],
-      problems: [`manifest.json is not valid JSON: ${(error as Error).message}`],
-    };
+    return problem(jobId, errorMessage(error));
   }
   const checked = validateManifest(json);
   const manifest = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
@@ -94,8 +106,11 @@ export async function listOutputs(outputsDir: string, limit = 200): Promise<Outp
   }
   const dated: { name: string; mtime: number }[] = [];
   for (const name of names) {
-    const info = await stat(join(outputsDir, name, 'manifest.json')).catch(() => undefined);
-    if (info) dated.push({ name, mtime: info.mtimeMs });
+    // lstat: an outputs/<id> that is a link to a folder elsewhere is not listed (nor served).
+    const folder = await lstat(join(outputsDir, name)).catch(() => undefined);
+    if (!folder?.isDirectory()) continue;
+    const info = await lstat(join(outputsDir, name, 'manifest.json')).catch(() => undefined);
+    if (info?.isFile()) dated.push({ name, mtime: info.mtimeMs });
   }
   dated.sort((a, b) => b.mtime - a.mtime);
   const result: OutputSummary[] = [];

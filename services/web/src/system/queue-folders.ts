@@ -1,4 +1,4 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '@imk/config';
 import {
@@ -16,6 +16,8 @@ import {
   type JobState,
   type QueueEntry,
 } from '@imk/fsqueue';
+import { readUntrustedJson } from '@imk/fs-safe';
+import { JOB_FILE_MAX_BYTES } from '@imk/protocol';
 
 /** One job folder in a queue, with the facts its job.json and the queue's own files hold. */
 export interface FolderJob {
@@ -52,9 +54,16 @@ async function names(dir: string): Promise<string[]> {
   }
 }
 
+/** Largest job.json or imk-*.json the dashboard reads (the queue's own limit for job.json). */
+const DOCUMENT_MAX_BYTES = JOB_FILE_MAX_BYTES;
+
+/**
+ * A JSON document of a bundle, read through fs-safe: a FIFO, a link, an oversized or too deeply nested
+ * file is never read or parsed (it would block a thread or overflow the stack); undefined then.
+ */
 async function readJson(path: string): Promise<unknown> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return await readUntrustedJson(path, { maxBytes: DOCUMENT_MAX_BYTES });
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
 import { realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { assertRealFolder, resolveInside as resolveInsideRoot } from '@imk/fs-safe';
 import { JobIdSchema } from '@imk/protocol';
 
 /** A job id that can name a folder: the protocol's id rules (no `/`, no leading `.`). */
@@ -8,28 +8,18 @@ export function isJobId(value: string): boolean {
 }
 
 /**
- * Resolves `relativePath` inside `base`, or undefined when it would leave it: absolute paths, `..`
- * segments, NUL bytes, and symbolic links pointing outside `base` are all refused.
+ * Resolves `relativePath` inside `base` (an outputs/<job_id> folder), or undefined when it would leave it.
+ * `base` must be a real folder, not a link to one; then fs-safe checks every component: absolute paths,
+ * `..` segments, NUL bytes, and a link anywhere along the way that points outside `base` are refused.
  */
 export async function resolveInside(base: string, relativePath: string): Promise<string | undefined> {
-  if (
-    relativePath === '' ||
-    relativePath.includes('\0') ||
-    isAbsolute(relativePath) ||
-    /^[a-zA-Z]:/.test(relativePath)
-  )
-    return undefined;
-  const segments = relativePath.split(/[\\/]+/);
-  if (segments.some((s) => s === '..' || s === '.')) return undefined;
-  let realBase: string;
-  let real: string;
+  if (relativePath === '' || relativePath.includes('\0') || /^[a-zA-Z]:/.test(relativePath)) return undefined;
+  if (relativePath.split(/[\\/]+/).some((s) => s === '..' || s === '.')) return undefined;
   try {
-    realBase = await realpath(base);
-    real = await realpath(join(base, ...segments));
+    await assertRealFolder(base);
+    const real = await resolveInsideRoot(base, relativePath);
+    return real === (await realpath(base)) ? undefined : real;
   } catch {
     return undefined;
   }
-  const rel = relative(realBase, real);
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
-  return real;
 }

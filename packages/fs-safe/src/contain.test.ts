@@ -1,0 +1,72 @@
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { assertRealFolder, openInside, resolveInside } from './contain.ts';
+import { capText } from './cap.ts';
+import { jsonDepth, parseUntrustedJson } from './untrusted-json.ts';
+
+describe('resolveInside', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'imk-contain-'));
+  const bundle = join(base, 'bundle');
+  const outside = join(base, 'outside');
+  await mkdir(join(bundle, 'real'), { recursive: true });
+  await mkdir(outside);
+  await writeFile(join(outside, 'x.wav'), 'outside audio');
+  await writeFile(join(bundle, 'real', 'a.wav'), 'inside audio');
+  await symlink(outside, join(bundle, 'sub'));
+  await symlink('/etc', join(bundle, 'c'));
+  await symlink('real', join(bundle, 'alias'));
+  await symlink(join(bundle, 'real', 'a.wav'), join(bundle, 'a-link.wav'));
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it('refuses a folder link in the middle that leaves the root, naming the component', async () => {
+    await expect(resolveInside(bundle, 'sub/x.wav', { rootName: 'the bundle' })).rejects.toThrow(
+      /sub\/x\.wav: sub is a symbolic link that leaves the bundle/,
+    );
+    await expect(resolveInside(bundle, 'c/passwd')).rejects.toThrow(/c is a symbolic link that leaves/);
+  });
+
+  it('refuses "..", absolute paths and empty paths', async () => {
+    for (const bad of ['../outside/x.wav', '/etc/passwd', 'real/../../outside/x.wav', ''])
+      await expect(resolveInside(bundle, bad)).rejects.toThrow(/plain relative path/);
+  });
+
+  it('follows links that stay inside, to the real file', async () => {
+    expect(await resolveInside(bundle, 'alias/a.wav')).toBe(join(bundle, 'real', 'a.wav'));
+    const { handle } = await openInside(bundle, 'a-link.wav');
+    expect(await handle.readFile('utf8')).toBe('inside audio');
+    await handle.close();
+  });
+
+  it('names a missing file', async () => {
+    await expect(resolveInside(bundle, 'real/none.wav')).rejects.toThrow(/real\/none\.wav does not exist/);
+  });
+
+  it('tells a real folder from a link to one', async () => {
+    await assertRealFolder(join(bundle, 'real'));
+    await expect(assertRealFolder(join(bundle, 'sub'), 'job_x')).rejects.toThrow(/job_x is a symbolic link/);
+    await expect(assertRealFolder(join(outside, 'x.wav'), 'job_y')).rejects.toThrow(
+      /job_y is a regular file/,
+    );
+    expect(await readFile(join(outside, 'x.wav'), 'utf8')).toBe('outside audio');
+  });
+});
+
+describe('untrusted JSON', () => {
+  it('refuses a document nested deeper than the limit before parsing it', () => {
+    const deep = `{"options":{"engine_params":${'['.repeat(200_000)}${']'.repeat(200_000)}}}`;
+    expect(() => parseUntrustedJson(deep, { name: 'job.json' })).toThrow(/job\.json nests .* more than 64/);
+    expect(jsonDepth('{"a":"[[[[{{{{"}')).toBe(1);
+    expect(jsonDepth('{"a":"\\"[["}')).toBe(1);
+    expect(parseUntrustedJson('{"a":[[1]]}', { name: 'x' })).toEqual({ a: [[1]] });
+  });
+});
+
+describe('capText', () => {
+  it('cuts a 10 MB line to a readable length and says so', () => {
+    const capped = capText('u'.repeat(10_000_000), 100);
+    expect(capped.length).toBeLessThan(200);
+    expect(capped).toMatch(/9999900 more characters left out/);
+  });
+});

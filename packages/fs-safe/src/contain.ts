@@ -1,0 +1,105 @@
+import { lstat, realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { ImkError } from '@imk/errors';
+import { describeKind, openUntrusted, untrustedErrnoError, type UntrustedOpenOptions } from './untrusted.ts';
+
+export interface ContainOptions {
+  /** What the root is, for messages: "the bundle", "the request folder", "the inbox", "the outputs folder". */
+  rootName?: string;
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+function outside(message: string, path: string): ImkError {
+  return new ImkError('PATH_OUTSIDE', message, { details: { path }, retryable: false });
+}
+
+/**
+ * The real path of `rel` (a plain relative path) inside `root`, checking EVERY component: `..`, an
+ * absolute path, or a symbolic link anywhere along the way (a folder link in the middle too) that leads
+ * outside `root` is refused with an ImkError PATH_OUTSIDE naming the component. Links that stay inside are
+ * followed. Missing or unreadable components give an UntrustedFileError (FILE_MISSING, FILE_UNREADABLE…).
+ */
+export async function resolveInside(
+  root: string,
+  rel: string,
+  options: ContainOptions = {},
+): Promise<string> {
+  const where = options.rootName ?? 'the folder';
+  const parts = rel.split(/[\\/]+/).filter((part) => part !== '' && part !== '.');
+  if (isAbsolute(rel) || parts.length === 0 || parts.includes('..'))
+    throw outside(`${rel} must be a plain relative path inside ${where} (no "/" at the start, no "..")`, rel);
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+  } catch (error) {
+    throw untrustedErrnoError(error, root);
+  }
+  let current = realRoot;
+  for (let index = 0; index < parts.length; index++) {
+    const shown = parts.slice(0, index + 1).join('/');
+    const next = join(current, parts[index]!);
+    let info;
+    try {
+      info = await lstat(next);
+    } catch (error) {
+      throw untrustedErrnoError(error, shown === rel ? rel : `${rel} (at ${shown})`);
+    }
+    if (info.isSymbolicLink()) {
+      let target: string;
+      try {
+        target = await realpath(next);
+      } catch (error) {
+        throw untrustedErrnoError(error, `${rel} (the link ${shown})`);
+      }
+      if (!isInside(realRoot, target))
+        throw outside(`${rel}: ${shown} is a symbolic link that leaves ${where} (to ${target})`, rel);
+      current = target;
+    } else {
+      if (index < parts.length - 1 && !info.isDirectory())
+        throw outside(`${rel}: ${shown} is ${describeKind(info)}, not a folder`, rel);
+      current = next;
+    }
+  }
+  return current;
+}
+
+/** Opens `rel` inside `root` as an untrusted file: containment of every component, then openUntrusted. */
+export async function openInside(
+  root: string,
+  rel: string,
+  options: UntrustedOpenOptions & ContainOptions = {},
+): ReturnType<typeof openUntrusted> {
+  const real = await resolveInside(root, rel, options);
+  return openUntrusted(real, { ...options, name: options.name ?? rel });
+}
+
+/**
+ * Checks that `path` is a real folder, not a symbolic link to one (a bundle folder, an output folder, an
+ * inbox or a request folder someone else can write to). Throws an ImkError naming it otherwise.
+ */
+export async function assertRealFolder(path: string, name = path): Promise<void> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch (error) {
+    throw untrustedErrnoError(error, name);
+  }
+  if (info.isSymbolicLink())
+    throw new ImkError(
+      'FOLDER_IS_SYMLINK',
+      `${name} is a symbolic link to a folder; refused (links are not followed)`,
+      {
+        details: { path },
+        retryable: false,
+      },
+    );
+  if (!info.isDirectory())
+    throw new ImkError('NOT_A_FOLDER', `${name} is ${describeKind(info)}, not a folder`, {
+      details: { path },
+      retryable: false,
+    });
+}

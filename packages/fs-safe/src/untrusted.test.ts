@@ -1,0 +1,87 @@
+import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { retryableOf } from '@imk/errors';
+import { digestFile } from './hash.ts';
+import { readUntrustedFile, readUntrustedText } from './untrusted.ts';
+
+const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+
+describe('readUntrustedFile', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'imk-untrusted-'));
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('reads a regular file', async () => {
+    await writeFile(join(dir, 'job.json'), '{"a":1}');
+    expect(await readUntrustedText(join(dir, 'job.json'), { maxBytes: 100 })).toBe('{"a":1}');
+  });
+
+  it('refuses a FIFO at once, naming it, without blocking (and never as retryable)', async () => {
+    const fifo = join(dir, 'fifo.json');
+    await execa('mkfifo', [fifo]);
+    const started = Date.now();
+    const error = await readUntrustedFile(fifo, { maxBytes: 100, name: 'job.json' }).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/job\.json is a FIFO \(named pipe\), not a regular file/);
+    expect(retryableOf(error)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1000);
+    // Hashing goes through the same door.
+    await expect(digestFile(fifo, ['sha256'], { untrusted: { name: 'audio.wav' } })).rejects.toThrow(
+      /audio\.wav is a FIFO/,
+    );
+  });
+
+  it('refuses a symbolic link, even to /dev/zero or to a regular file', async () => {
+    await symlink('/dev/zero', join(dir, 'zero.json'));
+    await writeFile(join(dir, 'real.json'), '{}');
+    await symlink(join(dir, 'real.json'), join(dir, 'link.json'));
+    await expect(readUntrustedFile(join(dir, 'zero.json'), { maxBytes: 100 })).rejects.toThrow(
+      /zero\.json is a symbolic link/,
+    );
+    await expect(readUntrustedFile(join(dir, 'link.json'), { maxBytes: 100 })).rejects.toThrow(
+      /link\.json is a symbolic link/,
+    );
+  });
+
+  it('refuses a device, a socket and a folder', async () => {
+    await expect(readUntrustedFile('/dev/zero', { maxBytes: 100 })).rejects.toThrow(/character device/);
+    const socketPath = join(dir, 'sock');
+    const server = createServer().listen(socketPath);
+    await new Promise((resolve) => server.once('listening', resolve));
+    await expect(readUntrustedFile(socketPath, { maxBytes: 100 })).rejects.toThrow(/sock is a socket/);
+    server.close();
+    await mkdir(join(dir, 'folder'));
+    await expect(readUntrustedFile(join(dir, 'folder'), { maxBytes: 100 })).rejects.toThrow(/is a folder/);
+  });
+
+  it('refuses a file over the cap of its use', async () => {
+    await writeFile(join(dir, 'big'), Buffer.alloc(2000));
+    const error = await readUntrustedFile(join(dir, 'big'), { maxBytes: 1000, name: 'request.txt' }).catch(
+      (e: unknown) => e,
+    );
+    expect(String(error)).toMatch(/request\.txt is too large \(2000 bytes; at most 1000/);
+    expect(retryableOf(error)).toBe(false);
+  });
+
+  it('says "permission denied" for a file it may not read, as a permanent condition', async () => {
+    const file = join(dir, 'secret.wav');
+    await writeFile(file, 'x');
+    await chmod(file, 0o000);
+    const script = `import { readUntrustedFile } from ${JSON.stringify(fileURLToPath(new URL('./untrusted.ts', import.meta.url)))};
+      try { await readUntrustedFile(${JSON.stringify(file)}, { maxBytes: 10 }); console.log('read'); }
+      catch (e) { console.log(e.message, '| retryable:', e.retryable); }`;
+    const probe = join(dir, 'probe.mts');
+    await writeFile(probe, script);
+    // root reads anything: run the reader as "nobody" then (the file stays root's, mode 000).
+    const asUser =
+      process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    if (process.getuid?.() === 0) await chown(dir, 0, 0);
+    await chmod(dir, 0o755);
+    const [command = TSX, ...args] = [...asUser, TSX, probe];
+    const { stdout } = await execa(command, args, { cwd: fileURLToPath(new URL('.', import.meta.url)) });
+    expect(stdout).toMatch(/secret\.wav cannot be read: permission denied \(EACCES\).*retryable: false/);
+  });
+});

@@ -1,0 +1,181 @@
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
+import { ImkError } from '@imk/errors';
+
+/**
+ * The one way to open a file someone else wrote (a bundle's job.json and media, a sidecar, a request file,
+ * an inbox file, a manifest the dashboard shows): lstat first and accept only a regular file (a FIFO or a
+ * device would block a libuv thread forever, /dev/zero would fill memory), open it with O_NOFOLLOW and
+ * O_NONBLOCK, then fstat the handle and check it is still the same regular file.
+ */
+export interface UntrustedOpenOptions {
+  /** Largest size accepted, in bytes (a cap per use: job.json, sidecar, request file are small). */
+  maxBytes?: number;
+  /** How the file is named in messages (e.g. "job.json" or "queues/other/job_x/job.json"); default its path. */
+  name?: string;
+}
+
+export type UntrustedFileCode =
+  | 'FILE_MISSING'
+  | 'FILE_NOT_REGULAR'
+  | 'FILE_IS_SYMLINK'
+  | 'FILE_TOO_LARGE'
+  | 'FILE_UNREADABLE'
+  | 'FILE_CHANGED'
+  | 'FILE_READ_FAILED';
+
+/** Refused or unreadable untrusted file; `retryable` says whether another attempt could succeed. */
+export class UntrustedFileError extends ImkError {
+  declare readonly code: UntrustedFileCode;
+  constructor(code: UntrustedFileCode, message: string, file: string, cause?: unknown) {
+    super(code, message, {
+      cause,
+      details: { file },
+      // Only an I/O error or a file swapped while opening may go away; the rest are facts about the input.
+      retryable: code === 'FILE_READ_FAILED' || code === 'FILE_CHANGED',
+    });
+  }
+}
+
+/** What kind of thing this is, for a message ("a FIFO (named pipe)"). */
+export function describeKind(info: Stats): string {
+  if (info.isFile()) return 'a regular file';
+  if (info.isDirectory()) return 'a folder';
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  if (info.isFIFO()) return 'a FIFO (named pipe)';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/** Turns an errno error on `name` into an UntrustedFileError naming it. */
+export function untrustedErrnoError(error: unknown, name: string): UntrustedFileError {
+  if (error instanceof UntrustedFileError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown';
+  switch (code) {
+    case 'ENOENT':
+      return new UntrustedFileError('FILE_MISSING', `${name} does not exist`, name, error);
+    case 'EACCES':
+    case 'EPERM':
+      return new UntrustedFileError(
+        'FILE_UNREADABLE',
+        `${name} cannot be read: permission denied (${code}); fix its permissions and publish it again`,
+        name,
+        error,
+      );
+    case 'ELOOP':
+      return new UntrustedFileError(
+        'FILE_IS_SYMLINK',
+        `${name} is a symbolic link (or a loop of links); links are not followed (ELOOP)`,
+        name,
+        error,
+      );
+    case 'ENOTDIR':
+    case 'EISDIR':
+    case 'ENXIO':
+    case 'ENAMETOOLONG':
+      return new UntrustedFileError(
+        'FILE_NOT_REGULAR',
+        `${name} is not a regular file (${code})`,
+        name,
+        error,
+      );
+    default:
+      return new UntrustedFileError(
+        'FILE_READ_FAILED',
+        `${name} could not be read (${code === 'unknown' ? String((error as Error | undefined)?.message) : code})`,
+        name,
+        error,
+      );
+  }
+}
+
+function refuseKind(info: Stats, name: string): UntrustedFileError {
+  const kind = describeKind(info);
+  return info.isSymbolicLink()
+    ? new UntrustedFileError('FILE_IS_SYMLINK', `${name} is a symbolic link; links are not followed`, name)
+    : new UntrustedFileError(
+        'FILE_NOT_REGULAR',
+        `${name} is ${kind}, not a regular file; refused (reading it could block or never end)`,
+        name,
+      );
+}
+
+function tooLarge(name: string, size: number, maxBytes: number): UntrustedFileError {
+  return new UntrustedFileError(
+    'FILE_TOO_LARGE',
+    `${name} is too large (${size} bytes; at most ${maxBytes} are accepted here)`,
+    name,
+  );
+}
+
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** Opens an untrusted regular file (see the module comment). The caller closes the handle. */
+export async function openUntrusted(
+  path: string,
+  options: UntrustedOpenOptions = {},
+): Promise<{ handle: FileHandle; size: number }> {
+  const name = options.name ?? path;
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  let before: Stats;
+  try {
+    before = await lstat(path);
+  } catch (error) {
+    throw untrustedErrnoError(error, name);
+  }
+  if (!before.isFile()) throw refuseKind(before, name);
+  if (before.size > maxBytes) throw tooLarge(name, before.size, maxBytes);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, OPEN_FLAGS);
+  } catch (error) {
+    throw untrustedErrnoError(error, name);
+  }
+  try {
+    const after = await handle.stat();
+    if (!after.isFile()) throw refuseKind(after, name);
+    if (after.dev !== before.dev || after.ino !== before.ino)
+      throw new UntrustedFileError('FILE_CHANGED', `${name} was replaced while it was being opened`, name);
+    if (after.size > maxBytes) throw tooLarge(name, after.size, maxBytes);
+    return { handle, size: after.size };
+  } catch (error) {
+    await handle.close();
+    throw untrustedErrnoError(error, name);
+  }
+}
+
+/** The whole content of an untrusted regular file of at most `maxBytes` (it may not grow past it either). */
+export async function readUntrustedFile(
+  path: string,
+  options: UntrustedOpenOptions & { maxBytes: number },
+): Promise<Buffer> {
+  const name = options.name ?? path;
+  const { handle, size } = await openUntrusted(path, options);
+  try {
+    // One byte more than allowed tells a file that grew since fstat from one that did not.
+    const buffer = Buffer.allocUnsafe(Math.min(options.maxBytes, Math.max(size, 0)) + 1);
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, total, buffer.length - total, total);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > options.maxBytes) throw tooLarge(name, total, options.maxBytes);
+      if (total === buffer.length)
+        throw new UntrustedFileError('FILE_CHANGED', `${name} grew while it was being read`, name);
+    }
+    return buffer.subarray(0, total);
+  } catch (error) {
+    throw untrustedErrnoError(error, name);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readUntrustedText(
+  path: string,
+  options: UntrustedOpenOptions & { maxBytes: number },
+): Promise<string> {
+  return (await readUntrustedFile(path, options)).toString('utf8');
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { publishBundle } from '@imk/fsqueue';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ledgerFile, openLedger, openLedgerRecovering } from './index.ts';
+
+const IMK = fileURLToPath(new URL('../../../node_modules/.bin/imk', import.meta.url));
+let root: string;
+let garbage: Buffer;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'imk-corrupt-'));
+  await publishBundle({
+    queueDir: join(root, 'queues', 'other'),
+    job: { job_id: 'waiting', source_type: 'local', title: 'Waiting', audio_path: 'a.m4a' },
+    files: [{ name: 'a.m4a', data: 'sound' }],
+  });
+  await mkdir(join(root, 'state'), { recursive: true });
+  garbage = randomBytes(8192);
+  await writeFile(ledgerFile(root), garbage);
+});
+afterEach(() => rm(root, { recursive: true, force: true }));
+
+async function corruptCopies(): Promise<string[]> {
+  return (await readdir(join(root, 'state'))).filter((name) => /^ledger\.sqlite\.corrupt-/.test(name));
+}
+
+describe('a corrupt ledger', () => {
+  it('is named in the error of a plain open, with the fix', () => {
+    expect(() => openLedger({ root })).toThrow(
+      new RegExp(`the job ledger ${ledgerFile(root).replace(/[.]/g, '\\.')} is corrupt .*imk ledger rebuild`),
+    );
+  });
+
+  it('is moved aside, kept whole, and rebuilt from the folders when a worker opens it', async () => {
+    const ledger = await openLedgerRecovering({ root });
+    try {
+      expect(ledger.getJob('waiting')?.job.state).toBe('ready');
+    } finally {
+      ledger.close();
+    }
+    const [copy] = await corruptCopies();
+    expect(copy).toBeDefined();
+    expect(await readFile(join(root, 'state', copy!))).toEqual(garbage);
+  });
+
+  it('is repaired by `imk ledger rebuild`, which says where the old file went', async () => {
+    const result = await execa(IMK, ['ledger', 'rebuild', '--root', root], { reject: false, all: true });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toMatch(/the ledger was corrupt: kept as .*ledger\.sqlite\.corrupt-/);
+    expect(result.stdout).toMatch(/1 jobs/);
+    expect(await corruptCopies()).toHaveLength(1);
+  });
+});
