@@ -125,7 +125,7 @@ describe('bundles written by the earlier version', () => {
     ]);
   });
 
-  it('rejects an audio_files entry that leaves the bundle, naming the field', async () => {
+  it('rejects an audio_files entry that leaves the bundle, naming the field', () => {
     const result = validateJob({ job_id: 'x2', source_type: 'deemix', audio_files: ['../a.m4a'] });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems[0]?.path).toBe('audio_files.0');

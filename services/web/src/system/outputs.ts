@@ -47,7 +47,7 @@ export async function readOutput(outputsDir: string, jobId: string): Promise<Out
     const { manifest } = result;
     return {
       job_id: jobId,
-      manifest: manifest.document.manifest as Record<string, unknown>,
+      manifest: manifest.document.manifest,
       legacy: manifest.legacy,
       artifacts: manifest.artifacts.map((a, index): OutputArtifact => ({ index, ...a })),
       problems: undefined,
