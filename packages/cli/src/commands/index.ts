@@ -15,6 +15,7 @@ import { registerHealthcheck } from './healthcheck.ts';
 import { registerSync } from './sync.ts';
 import { registerFetch } from './fetch.ts';
 import { registerDoctor } from './doctor.ts';
+import { registerMigrate } from './migrate.ts';
 
 /** Each verb lives in its own file and registers itself here. */
 export const COMMANDS: ((program: Command) => void)[] = [
@@ -34,4 +35,5 @@ export const COMMANDS: ((program: Command) => void)[] = [
   registerSync,
   registerFetch,
   registerDoctor,
+  registerMigrate,
 ];
