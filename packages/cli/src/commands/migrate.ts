@@ -44,12 +44,14 @@ async function writeConfigs(configDir: string, lines: MigrateLine[], dryRun: boo
   for (const [file, changes] of byFile) {
     const path = join(configDir, `${file}.yaml`);
     const existing = await readText(path);
-    const doc = parseDocument(existing ?? '{}');
+    const doc = parseDocument(existing ?? '');
     if (doc.errors.length > 0)
       throw new ImkError(
         'CONFIG_INVALID',
         `${path} is not valid YAML (${doc.errors[0]!.message}); fix it first`,
       );
+    // Block style, as a person writes config (an empty document would otherwise become a flow map).
+    if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
     if (existing === undefined) doc.commentBefore = HEADER(file);
     apply(doc, changes);
     if (!dryRun) {

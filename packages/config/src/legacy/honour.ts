@@ -78,7 +78,7 @@ export function applyLegacyEnv(
     if (!entry.identical || entry.convert === undefined || value === undefined) continue;
     const changes = entry.convert(value, found);
     if (typeof changes === 'string') continue;
-    for (const change of changes as LegacyChange[]) {
+    for (const change of changes) {
       if (change.file !== service || isSet(config, change.path)) continue;
       setPath(config, change.path, change.value);
       used.push(entry.key);

@@ -182,6 +182,7 @@ export const SERVICE_KEYS: LegacyKey[] = [
   ),
   ...['MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY'].map((key): LegacyKey => ({
     key,
+    secret: true,
     ours: `config/nas-sync.yaml: backends.minio reads it from the environment ({ env: ${key} }); never written to a file`,
   })),
   {
