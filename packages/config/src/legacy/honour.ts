@@ -1,6 +1,5 @@
 import { pickLegacy } from './env-file.ts';
 import { LEGACY_KEYS } from './table.ts';
-import type { LegacyChange } from './types.ts';
 
 /** Something with a `warn(object, message)` method: a pino logger. */
 export interface WarnLogger {
