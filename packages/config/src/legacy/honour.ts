@@ -7,6 +7,17 @@ export interface WarnLogger {
 }
 
 const ALL_KEYS = LEGACY_KEYS.map((entry) => entry.key);
+/**
+ * Names its retrievers read that many other programs set too: `imk migrate` converts them from its .env,
+ * but finding them in an environment says nothing about the earlier version, so start-up does not warn.
+ */
+const TOO_GENERIC_TO_WARN = new Set([
+  'LOG_LEVEL',
+  'WORKING_DIR',
+  'WATCH_INTERVAL',
+  'SKIP_ON_ERROR',
+  'MAX_RETRIES',
+]);
 const warned = new Set<string>();
 
 /** The earlier version's variables present in `env`, cleaned as it cleaned them. */
@@ -17,7 +28,8 @@ export function legacyVariablesIn(env: NodeJS.ProcessEnv = process.env): Record<
 /** One line per legacy variable: what it is here, honoured or not. */
 export function legacyEnvWarnings(env: NodeJS.ProcessEnv = process.env): { key: string; message: string }[] {
   const found = legacyVariablesIn(env);
-  return LEGACY_KEYS.filter((entry) => found[entry.key] !== undefined).map((entry) => {
+  const present = LEGACY_KEYS.filter((e) => found[e.key] !== undefined && !TOO_GENERIC_TO_WARN.has(e.key));
+  return present.map((entry) => {
     const what = entry.identical
       ? `honoured as ${entry.ours} (same meaning; the config file and IMK_* variables win over it)`
       : entry.ours !== undefined
