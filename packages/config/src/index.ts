@@ -8,3 +8,18 @@ export { findUnknownKeys } from './schema-walk.ts';
 export type { UnknownKey } from './schema-walk.ts';
 export { PATHS_CONFIG, PathsConfigSchema, QUEUE_NAMES, resolvePaths } from './paths.ts';
 export type { ImkPaths, PathsConfig } from './paths.ts';
+export {
+  LEGACY_KEYS,
+  LEGACY_QUEUE_KEYS,
+  applyLegacyEnv,
+  cleanLegacyValue,
+  legacyBool,
+  legacyEnvWarnings,
+  legacyKey,
+  legacyQueuesDir,
+  legacyVariablesIn,
+  parseLegacyEnv,
+  pickLegacy,
+  warnLegacyEnv,
+} from './legacy/index.ts';
+export type { LegacyChange, LegacyEnv, LegacyKey, WarnLogger } from './legacy/index.ts';

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ImkError } from '@imk/errors';
 import { isSecretName, REDACTED, redactText } from '@imk/log';
+import { applyLegacyEnv } from './legacy/index.ts';
 import { applyEnvOverrides } from './env-overrides.ts';
 import { validateConfig } from './validate-config.ts';
 
@@ -75,6 +76,8 @@ export function checkServiceConfig<S extends z.ZodType>(
     throw new ImkError('CONFIG_INVALID', `${file}: expected a mapping of settings at the top level`, {
       details: { file },
     });
+  // The earlier version's variables that mean exactly one of ours count where the file says nothing.
+  applyLegacyEnv(options.service, raw as Record<string, unknown>, options.env ?? process.env);
   const overrides = applyEnvOverrides(
     options.service,
     options.schema,

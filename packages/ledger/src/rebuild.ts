@@ -77,7 +77,7 @@ function recordFolder(ledger: Ledger, folder: SeenFolder): void {
     });
 }
 
-function recordManifest(ledger: Ledger, seen: SeenManifest, known: boolean): number {
+export function recordManifest(ledger: Ledger, seen: SeenManifest, known: boolean): number {
   const { manifest } = seen;
   const m = manifest.manifest;
   const facts: JobFacts = {

@@ -11,7 +11,7 @@ import {
   parseReadyName,
   parseTokenName,
 } from '@imk/fsqueue';
-import { validateManifest, type AnyManifest } from '@imk/protocol';
+import { describeProblems, readOutputManifest, type AnyManifest } from '@imk/protocol';
 import type { LedgerState } from './types.ts';
 
 /** One job folder seen in a queue. */
@@ -111,7 +111,10 @@ export async function scanQueues(queuesDir: string): Promise<SeenFolder[]> {
   return found;
 }
 
-/** Every `outputs/<job_id>/manifest.json` that validates (folders starting with "." are in progress). */
+/**
+ * Every `outputs/<job_id>/manifest.json` that validates, v1 or the earlier version's (with its nulls), read
+ * through the one outputs reader of @imk/protocol (folders starting with "." are in progress).
+ */
 export async function scanOutputs(
   outputsDir: string,
 ): Promise<{ manifests: SeenManifest[]; problems: string[] }> {
@@ -120,19 +123,17 @@ export async function scanOutputs(
   for (const name of await names(outputsDir)) {
     if (name.startsWith('.')) continue;
     const dir = join(outputsDir, name);
-    const file = join(dir, 'manifest.json');
-    const json = await readJson(file);
-    if (!json) continue;
-    const result = validateManifest(json);
+    const result = await readOutputManifest(dir);
+    if (result === undefined) continue;
     if (!result.ok) {
-      problems.push(`${file}: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+      problems.push(`${result.file}: ${describeProblems(result.problems)}`);
       continue;
     }
     manifests.push({
-      jobId: result.value.manifest.job_id,
+      jobId: result.manifest.jobId,
       dir,
-      manifest: result.value,
-      at: (await stat(file)).mtime.toISOString(),
+      manifest: result.manifest.document,
+      at: (await stat(join(dir, 'manifest.json'))).mtime.toISOString(),
     });
   }
   return { manifests, problems };

@@ -5,6 +5,7 @@ import { openUntrusted, readUntrustedJson, resolveInside, sha256File } from '@im
 import type { Job } from './job.ts';
 import { formatIssues, type ValidationProblem } from './validate.ts';
 import { JobSchema } from './job.ts';
+import { audioFilePath, resolveCover } from './songs.ts';
 
 export const JOB_FILE = 'job.json';
 /** Largest job.json accepted: the document is a few KiB; anything near this is not a job. */
@@ -39,10 +40,19 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
 
   const problems: ValidationProblem[] = [];
   const root = await realpath(dir);
+  // A cover that is not there is no reason to refuse the job (the earlier version went on without it):
+  // bundleSongs says so in the manifest. One that is there is checked like every other file.
+  const { cover } = await resolveCover(root, job);
   const named: [string, string | undefined][] = [
     ['audio_path', job.audio_path],
     ['video_path', job.video_path],
-    ['cover_path', job.cover_path],
+    ['cover_path', cover],
+    ...(await Promise.all(
+      (job.audio_files ?? []).map(async (name, index): Promise<[string, string]> => [
+        `audio_files.${index}`,
+        await audioFilePath(root, name),
+      ]),
+    )),
     ...(job.files ?? []).map((file, index): [string, string] => [`files.${index}.path`, file.path]),
   ];
   // audio_path is usually listed in files[] too: check each distinct path on disk once.

@@ -13,8 +13,19 @@ export {
   bundlePathProblem,
 } from './common.ts';
 export type { AudioFormat, StemName } from './common.ts';
-export { JobSchema, JobOptionsSchema, JobFileSchema, VariantNameSchema } from './job.ts';
-export type { Job, JobOptions, JobFile } from './job.ts';
+export { JobSchema, JobOptionsSchema, JobFileSchema, TrackSchema, VariantNameSchema } from './job.ts';
+export type { Job, JobOptions, JobFile, Track } from './job.ts';
+export { LEGACY_FILES_DIR, audioFilePath, bundleSongs, resolveCover } from './songs.ts';
+export type { BundleSong } from './songs.ts';
+export {
+  MANIFEST_FILE,
+  describeOutputProblem,
+  listOutputFolders,
+  outputManifestOf,
+  parseOutputManifest,
+  readOutputManifest,
+} from './outputs.ts';
+export type { OutputArtifact, OutputFolder, OutputManifest, ReadOutputResult } from './outputs.ts';
 export {
   ARTIFACT_KINDS,
   ArtifactSchema,

@@ -56,6 +56,16 @@ export const JobFileSchema = z.looseObject({
 });
 export type JobFile = z.infer<typeof JobFileSchema>;
 
+/** One entry of a legacy Deezer bundle's `tracks[]`: the tags of one file of `audio_files`. */
+export const TrackSchema = z.looseObject({
+  title: z.string().nullable().optional().describe('Title tag.'),
+  artist: z.string().nullable().optional().describe('Artist tag.'),
+  album: z.string().nullable().optional().describe('Album tag.'),
+  duration_sec: z.number().nullable().optional().describe('Length the source reported, in seconds.'),
+  filename: z.string().nullable().optional().describe('The audio_files entry these tags belong to.'),
+});
+export type Track = z.infer<typeof TrackSchema>;
+
 /**
  * `job.json`: a superset of the earlier Python project's document. Unknown fields are kept
  * (new fields are added, never renamed).
@@ -76,8 +86,19 @@ export const JobSchema = z
     audio_path: BundlePathSchema.optional(),
     video_path: BundlePathSchema.optional(),
     cover_path: BundlePathSchema.optional(),
-    youtube: YoutubeInfoSchema.optional(),
-    validation: ValidationSchema.optional(),
+    // The earlier version's producers wrote null for these when they had nothing to say.
+    youtube: YoutubeInfoSchema.nullable().optional(),
+    validation: ValidationSchema.nullable().optional(),
+    audio_files: z
+      .array(BundlePathSchema)
+      .optional()
+      .describe(
+        'Legacy (its Deezer retriever): audio file names under files/, one song each; used when audio_path is absent.',
+      ),
+    tracks: z
+      .array(TrackSchema)
+      .optional()
+      .describe('Legacy (its Deezer retriever): tags of each file in audio_files, matched by filename.'),
     created_at: z.iso.datetime({ offset: true }).optional().describe('When the bundle was made (ISO 8601).'),
     producer: ProducerSchema.optional(),
     files: z
@@ -87,8 +108,12 @@ export const JobSchema = z
     options: JobOptionsSchema.optional(),
   })
   .superRefine((job, ctx) => {
-    if (!job.audio_path && !job.video_path)
-      ctx.addIssue({ code: 'custom', path: ['audio_path'], message: 'a job needs audio_path or video_path' });
+    if (!job.audio_path && !job.video_path && !job.audio_files?.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['audio_path'],
+        message: 'a job needs audio_path, video_path or audio_files',
+      });
   })
   .describe('job.json: one job bundle published into a queue folder.');
 export type Job = z.infer<typeof JobSchema>;

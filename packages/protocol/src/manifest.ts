@@ -88,19 +88,23 @@ export const ManifestSchema = z
   .describe('manifest.json: what a job produced, in outputs/<job_id>/.');
 export type Manifest = z.infer<typeof ManifestSchema>;
 
-/** The earlier Python project's manifest: read, never written. `sha256` was declared but left empty. */
+/**
+ * The earlier Python project's manifest: read, never written. It wrote `null` for every optional value it
+ * lacked: `youtube`, `validation`, an artifact's `sha256` (declared, never filled), `codec`, `duration_sec`,
+ * and the tags of a bundle without them.
+ */
 export const LegacyManifestSchema = z.looseObject({
   job_id: z.string().min(1),
-  source_type: z.string().optional(),
-  artist: z.string().optional(),
-  album: z.string().optional(),
-  title: z.string().optional(),
-  processed_at: z.string().optional(),
+  source_type: z.string().nullable().optional(),
+  artist: z.string().nullable().optional(),
+  album: z.string().nullable().optional(),
+  title: z.string().nullable().optional(),
+  processed_at: z.string().nullable().optional(),
   artifacts: z.array(
     z.looseObject({
       kind: z.string(),
-      variant: z.string().optional(),
-      label: z.string().optional(),
+      variant: z.string().nullable().optional(),
+      label: z.string().nullable().optional(),
       path: BundlePathSchema,
       codec: z.string().nullable().optional(),
       container: z.string().nullable().optional(),
@@ -108,9 +112,9 @@ export const LegacyManifestSchema = z.looseObject({
       sha256: z.string().nullable().optional(),
     }),
   ),
-  youtube: YoutubeInfoSchema.optional(),
-  validation: ValidationSchema.optional(),
-  stems_generated: z.boolean().optional(),
-  stems_preserved: z.boolean().optional(),
+  youtube: YoutubeInfoSchema.nullable().optional(),
+  validation: ValidationSchema.nullable().optional(),
+  stems_generated: z.boolean().nullable().optional(),
+  stems_preserved: z.boolean().nullable().optional(),
 });
 export type LegacyManifest = z.infer<typeof LegacyManifestSchema>;

@@ -123,8 +123,14 @@ export const InstrumentalMakerConfigSchema = z
           ),
 
         ...MDX_ENGINE_KEYS,
+        fallback: z
+          .boolean()
+          .default(true)
+          .describe(
+            "When the engine a job, its sidecar or this file names is not installed (e.g. a legacy sidecar's htdemucs without demucs): use builtin, with a warning in the manifest and the log. false: the job fails at once.",
+          ),
       })
-      .default({ name: 'builtin', params: {} })
+      .default({ name: 'builtin', params: {}, fallback: true })
       .describe("The separation engine that splits each song into stems; a job's engine option wins."),
     variants: z
       .array(z.string().min(1))
@@ -186,8 +192,20 @@ export const InstrumentalMakerConfigSchema = z
           .string()
           .default('instrumental')
           .describe('The variant put under the picture of a video job.'),
+        instrumental: z
+          .boolean()
+          .default(true)
+          .describe(
+            'Publish the video with the variant as its sound (kind: video, variant: the variant), files/video/Artist - Title.mp4.',
+          ),
+        source: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Publish the bundle's video as it came, a bit-identical copy (kind: video, variant: source, as the earlier version did), files/video/Artist - Title (source).mp4.",
+          ),
       })
-      .default({ variant: 'instrumental' })
+      .default({ variant: 'instrumental', instrumental: true, source: true })
       .describe('Video jobs: the picture is copied as it is and the sound replaced by a variant.'),
     loudness: LoudnessSchema,
     stemCache: z

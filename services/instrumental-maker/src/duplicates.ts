@@ -1,22 +1,16 @@
-import { copyFile, link, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, link, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Job, JobOptions } from '@imk/protocol';
-import { validateManifest, type Manifest } from '@imk/protocol';
+import { readOutputManifest, type Manifest } from '@imk/protocol';
 import type { WorkerContext } from './context.ts';
 import { buildManifest } from './manifest.ts';
 import type { StageRunner } from './stage-runner.ts';
-import { MANIFEST_FILE } from './publish-outputs.ts';
 
 /** The v1 manifest published in `dir`, or undefined (missing, legacy or invalid). */
 export async function readPublishedManifest(dir: string): Promise<Manifest | undefined> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8'));
-  } catch {
-    return undefined;
-  }
-  const result = validateManifest(json);
-  return result.ok && !result.value.legacy ? result.value.manifest : undefined;
+  const result = await readOutputManifest(dir);
+  const document = result?.ok ? result.manifest.document : undefined;
+  return document && !document.legacy ? document.manifest : undefined;
 }
 
 /** True when `manifest` describes outputs made from this input with these engine and options. */

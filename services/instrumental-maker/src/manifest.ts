@@ -68,8 +68,8 @@ export function buildManifest(input: ManifestInput): Manifest {
     options: input.options,
     output_key: input.outputKey,
   };
-  if (job.youtube !== undefined) manifest.youtube = job.youtube;
-  if (job.validation !== undefined) manifest.validation = job.validation;
+  if (job.youtube != null) manifest.youtube = job.youtube;
+  if (job.validation != null) manifest.validation = job.validation;
   const residual = finiteOrNull(input.nullResidualDb);
   if (residual !== undefined) manifest.null_residual_db = residual;
   if (input.duplicateOf !== undefined) manifest.duplicate_of = input.duplicateOf;

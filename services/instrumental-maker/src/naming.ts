@@ -51,6 +51,12 @@ export function videoPath(job: Job): string {
   return `files/video/${safeFileName(displayName(job), '.mp4', job.job_id)}`;
 }
 
+/** `files/video/Artist - Title (source).mp4`: the bundle's video as it came (its own extension kept). */
+export function sourceVideoPath(job: Job, extension: string): string {
+  const ext = /^\.[A-Za-z0-9]{1,8}$/.test(extension) ? extension.toLowerCase() : '.mp4';
+  return `files/video/${safeFileName(displayName(job), ` (source)${ext}`, job.job_id)}`;
+}
+
 /** The title tag of a variant file: the song's title with the variant's suffix. */
 export function variantTitle(job: Job, variant: string): string {
   return `${job.title ?? job.job_id}${variantSuffix(variant)}`;

@@ -60,7 +60,13 @@ export function resolveOptions(
   if (sidecar?.variants !== undefined) [variants, variantsFrom] = [sidecar.variants, sidecar.file];
   if (variants.length === 0) throw optionsError(variantsFrom, 'variants', 'name at least one variant');
   const recipes: VariantRecipes = {};
+  if (sidecar?.instrumentalStems !== undefined) {
+    // A legacy sidecar's keep_stems defines what the instrumental is made of.
+    recipes.instrumental = { stems: sidecar.instrumentalStems, label: 'Instrumental' };
+    if (!variants.includes('instrumental')) variants = ['instrumental', ...variants];
+  }
   for (const name of variants) {
+    if (recipes[name] !== undefined) continue;
     const recipe = config.recipes[name];
     if (recipe === undefined)
       throw optionsError(

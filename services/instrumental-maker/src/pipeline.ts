@@ -6,11 +6,12 @@ import type { Logger } from '@imk/log';
 import { probeMedia, type MediaInfo } from '@imk/media';
 import { checkDuration } from './input-limits.ts';
 import type { Claim } from '@imk/fsqueue';
-import type { Manifest } from '@imk/protocol';
+import type { BundleSong, Manifest } from '@imk/protocol';
 import { mixVariants, nullResidualDb, type SeparationEngine, type SeparationResult } from '@imk/separation';
 import type { WorkerContext } from './context.ts';
 import { duplicateManifest, findDuplicate, readPublishedManifest, sameOutputs } from './duplicates.ts';
 import { decodeToWav } from './decode-input.ts';
+import { chooseEngine } from './engine-choice.ts';
 import { buildManifest, inputFacts } from './manifest.ts';
 import { manifestOptions, outputFingerprint, resolveOptions, type ResolvedOptions } from './options.ts';
 import { publishOutputs, startOutputs } from './publish-outputs.ts';
@@ -39,6 +40,11 @@ export interface PipelineInput {
   logger: Logger;
   /** This job's scratch folder (empty, removed by the caller). */
   work: string;
+  /**
+   * The song of the bundle to make (a legacy `audio_files` bundle holds several, each published under its
+   * own id). @default the bundle's one song, as `bundleSongs` gives it
+   */
+  song: BundleSong;
 }
 
 interface Prepared {
@@ -49,7 +55,8 @@ interface Prepared {
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
   const { ctx, claim, stages, signal, work } = input;
-  const { job } = claim;
+  const { job } = input.song;
+  const jobId = job.job_id;
   const inputName = job.audio_path ?? job.video_path!;
   const inputFile = join(claim.dir, inputName);
 
@@ -61,10 +68,12 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     // A file ffprobe cannot read fails in the decode stage, as before (that stage probes again and says why).
     probedInput = await probeMedia(inputFile, { signal }).catch(() => undefined);
     if (probedInput) checkDuration(probedInput, inputName, ctx.config.maxDurationSec);
-    const notes = sidecar?.unknownKeys.length
-      ? [`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`]
-      : [];
-    return { options: resolved, engine: await ctx.engines.get(resolved.engine), warnings: notes };
+    const notes = [...input.song.warnings];
+    if (sidecar?.unknownKeys.length)
+      notes.push(`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`);
+    const chosen = await chooseEngine(ctx, resolved, input.logger);
+    if (chosen.warning !== undefined) notes.push(chosen.warning);
+    return { options: chosen.options, engine: chosen.engine, warnings: notes };
   });
   const engineFacts = { name: engine.name, version: engine.version, params: engine.params };
 
@@ -77,19 +86,19 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const outputsDir = ctx.paths.outputs;
 
   // An earlier attempt may have published and then died before archiving the claim: nothing to redo.
-  const published = await readPublishedManifest(join(outputsDir, claim.jobId));
-  if (sameOutputs(published, inputSha256, outputKey) && published!.job_id === claim.jobId) {
+  const published = await readPublishedManifest(join(outputsDir, jobId));
+  if (sameOutputs(published, inputSha256, outputKey) && published!.job_id === jobId) {
     input.logger.info('outputs of this job were already published by an earlier attempt; completing');
-    return { kind: 'resumed', dir: join(outputsDir, claim.jobId), manifest: published!, inputSha256 };
+    return { kind: 'resumed', dir: join(outputsDir, jobId), manifest: published!, inputSha256 };
   }
 
-  const partialDir = await startOutputs(outputsDir, claim.jobId, ctx.consumerId, input.logger);
+  const partialDir = await startOutputs(outputsDir, jobId, ctx.consumerId, input.logger);
   const publish = async (manifest: Manifest) => {
-    if (signal.aborted) throw new ImkError('ABORTED', `job ${claim.jobId} was stopped before publishing`);
+    if (signal.aborted) throw new ImkError('ABORTED', `job ${jobId} was stopped before publishing`);
     const out = await stages.run('publish', () =>
       publishOutputs({
         outputsDir,
-        jobId: claim.jobId,
+        jobId,
         partialDir,
         manifest,
         stillHeld: () => claim.confirm(),
@@ -100,9 +109,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   };
 
   const duplicate =
-    ctx.config.duplicates === 'skip'
-      ? await findDuplicate(ctx, claim.jobId, inputSha256, outputKey)
-      : undefined;
+    ctx.config.duplicates === 'skip' ? await findDuplicate(ctx, jobId, inputSha256, outputKey) : undefined;
   if (duplicate) {
     const manifest = await stages.run('manifest', () =>
       duplicateManifest({
@@ -172,7 +179,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     const outDir = join(work, 'variants');
     await mkdir(outDir, { recursive: true });
     const recipes = { ...options.recipes };
-    if (job.video_path !== undefined && recipes[videoVariant] === undefined)
+    if (job.video_path !== undefined && ctx.config.video.instrumental && recipes[videoVariant] === undefined)
       recipes[videoVariant] = ctx.config.recipes[videoVariant]!;
     // The decoded mixture is the input exactly as the engine saw it: no second decode.
     return mixVariants({ stems, mixture: decoded ? mixture : inputFile, recipes, outDir, signal });
@@ -187,7 +194,14 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       variants: variantWavs,
       stems,
       mixture: inputFile,
-      video: job.video_path === undefined ? undefined : join(claim.dir, job.video_path),
+      video:
+        job.video_path === undefined || !ctx.config.video.instrumental
+          ? undefined
+          : join(claim.dir, job.video_path),
+      sourceVideo:
+        job.video_path === undefined || !ctx.config.video.source
+          ? undefined
+          : join(claim.dir, job.video_path),
       videoVariant,
       cover: job.cover_path === undefined ? undefined : join(claim.dir, job.cover_path),
       signal,

@@ -1,11 +1,12 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { isImkError } from '@imk/errors';
+import { ImkError, isImkError } from '@imk/errors';
+import { bundleSongs } from '@imk/protocol';
 import type { Claim } from '@imk/fsqueue';
 import type { JobFacts } from '@imk/ledger';
 import type { WorkerContext } from './context.ts';
 import { backoffMs, describeFailure, isRetryable } from './failures.ts';
-import { runPipeline } from './pipeline.ts';
+import { runPipeline, type PipelineResult } from './pipeline.ts';
 import { StageRunner } from './stage-runner.ts';
 
 export type JobStatus = 'succeeded' | 'duplicate' | 'resumed' | 'retry' | 'failed' | 'released' | 'lost';
@@ -51,7 +52,7 @@ export async function processClaim(
     album: job.album,
     title: job.title,
   };
-  const stages = new StageRunner(ctx.ledger, jobId, attempt, consumer);
+  let stages = new StageRunner(ctx.ledger, jobId, attempt, consumer);
   const base = { jobId, queue, attempt };
   ctx.ledger.recordState(
     jobId,
@@ -70,11 +71,46 @@ export async function processClaim(
     if (claim.isLost()) job_.abort(new Error(`the claim on job ${jobId} was lost`));
   }, LOST_CHECK_MS);
   try {
-    const result = await runPipeline({ ctx, claim, stages, signal: job_.signal, logger, work });
+    // A legacy audio_files bundle is several songs: each is published under its own id (<id>, <id>-2, …).
+    const songs = await bundleSongs(claim.dir, job);
+    let result: PipelineResult | undefined;
+    for (const song of songs) {
+      const songId = song.job.job_id;
+      if (song.index > 1) {
+        stages = new StageRunner(ctx.ledger, songId, attempt, consumer);
+        ctx.ledger.recordState(
+          songId,
+          { state: 'running', attempt, consumer, message: `song ${song.index} of job ${jobId}` },
+          { ...facts, artist: song.job.artist, album: song.job.album, title: song.job.title },
+        );
+      }
+      const songWork = songs.length === 1 ? work : join(work, `song-${song.index}`);
+      await mkdir(songWork, { recursive: true });
+      const made = await runPipeline({
+        ctx,
+        claim,
+        song,
+        stages,
+        signal: job_.signal,
+        logger,
+        work: songWork,
+      });
+      if (song.index > 1) {
+        ctx.ledger.recordArtifacts(songId, made.manifest.artifacts);
+        ctx.ledger.recordState(
+          songId,
+          { state: 'succeeded', attempt, consumer, message: `outputs published in ${made.dir}` },
+          { inputSha256: made.inputSha256, outputDir: made.dir },
+        );
+      }
+      result ??= made;
+    }
+    if (result === undefined) throw new ImkError('INVALID_INPUT', `job ${jobId} names no audio to process`);
     await claim.complete({
       output_dir: result.dir,
       kind: result.kind,
       duplicate_of: result.manifest.duplicate_of,
+      ...(songs.length > 1 && { songs: songs.map((song) => song.job.job_id) }),
     });
     ctx.ledger.recordArtifacts(jobId, result.manifest.artifacts);
     const message =

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { fsyncDir, fsyncTree, pathExists, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
-import type { Manifest } from '@imk/protocol';
+import { MANIFEST_FILE, type Manifest } from '@imk/protocol';
 
 /** Earlier outputs of a job id that a new run replaces are moved here, never deleted. */
 export const REPLACED_DIR = '.replaced';
-export const MANIFEST_FILE = 'manifest.json';
+export { MANIFEST_FILE };
 
 /** `outputs/.<job_id>.partial-<consumer>/`: hidden from readers, unique to this worker. */
 export function partialDirName(jobId: string, consumerId: string): string {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { legacySample } from '@imk/media/legacy-samples';
 import { parseSidecar, sidecarCandidates } from './sidecar.ts';
 
 describe('per-song sidecar (legacy shape)', () => {
@@ -20,7 +22,8 @@ describe('per-song sidecar (legacy shape)', () => {
     });
     expect(parseSidecar('s.yaml', 'stems: [vocals, O]').keepStems).toEqual(['vocals', 'other']);
     expect(parseSidecar('s.yaml', 'stems: true').keepStems).toEqual(['vocals', 'drums', 'bass', 'other']);
-    expect(parseSidecar('s.yaml', 'keep_stems: ""\ncolour: blue').keepStems).toEqual([]);
+    expect(parseSidecar('s.yaml', 'stems: ""\ncolour: blue').keepStems).toEqual([]);
+    expect(parseSidecar('s.yaml', 'stems: { keep: [D] }').keepStems).toEqual(['drums']);
     expect(parseSidecar('s.yaml', 'colour: blue').unknownKeys).toEqual(['colour']);
   });
 
@@ -42,12 +45,36 @@ describe('per-song sidecar (legacy shape)', () => {
     expect(() => parseSidecar('a.yml', '- just a list')).toThrow(/a\.yml: \(top level\): expected a mapping/);
   });
 
-  it('looks beside the audio: song.m4a.yaml, song.m4a.yml, song.yaml, song.yml', () => {
+  it('looks beside the audio: song.m4a.yaml, song.m4a.yml, song.yaml, song.yml, song.stems.yml', () => {
     expect(sidecarCandidates('dir/song.m4a')).toEqual([
       'dir/song.m4a.yaml',
       'dir/song.m4a.yml',
       'dir/song.yaml',
       'dir/song.yml',
+      'dir/song.stems.yml',
+      'dir/song.stems.yaml',
     ]);
+  });
+
+  it("reads the earlier version's example: keep_stems makes the instrumental, mix: sets loudness", async () => {
+    const file = legacySample('My Song.stems.yml');
+    const options = parseSidecar('My Song.stems.yml', await readFile(file, 'utf8'));
+    expect(options).toMatchObject({
+      model: 'htdemucs',
+      instrumentalStems: ['drums', 'bass', 'other'],
+      format: 'flac',
+      sampleRate: 44100,
+      bitDepth: 16,
+      targetLufs: -14,
+      truePeak: -1,
+      twoPass: true,
+      unknownKeys: [],
+    });
+    expect(options.keepStems).toBeUndefined();
+    expect(parseSidecar('s.yml', 'keep_stems: [V, B]').instrumentalStems).toEqual(['vocals', 'bass']);
+    expect(() => parseSidecar('s.yml', 'keep_stems: []')).toThrow(/s\.yml: keep_stems: name the stems/);
+    expect(() => parseSidecar('s.yml', 'mix: { target_lufs: -40 }')).toThrow(
+      /s\.yml: mix\.target_lufs: must be between -30 and -5 LUFS/,
+    );
   });
 });

@@ -6,12 +6,21 @@ import { z } from 'zod';
 import { ImkError } from '@imk/errors';
 import type { AudioFormat, StemName } from '@imk/protocol';
 
-/** The legacy per-song options file: `song.m4a.yaml` or `song.yaml` (also `.yml`) beside the audio. */
+/**
+ * The per-song options file beside the audio: `song.m4a.yaml`, `song.yaml`, or the earlier version's
+ * `song.stems.yml` (each also `.yml` / `.yaml`).
+ */
 export interface SidecarOptions {
   /** The file read, relative to the bundle. */
   file: string;
   model?: string;
+  /** Stem files to keep (our `stems:` key). */
   keepStems?: StemName[];
+  /**
+   * The earlier version's `keep_stems: [D, B, O]`: the stems that make the instrumental (summed), not stem
+   * files to keep.
+   */
+  instrumentalStems?: StemName[];
   format?: AudioFormat;
   sampleRate?: number;
   bitDepth?: 16 | 24 | 32;
@@ -42,17 +51,7 @@ const StemsSchema = z.union([
   z.array(z.string()),
 ]);
 
-const SidecarSchema = z.looseObject({
-  model: z.string().min(1).optional(),
-  engine: z.string().min(1).optional(),
-  stems: StemsSchema.optional(),
-  keep_stems: StemsSchema.optional(),
-  codec: z.string().optional(),
-  format: z.string().optional(),
-  sample_rate: z.number().int().min(8000).max(192000).optional(),
-  bit_depth: z
-    .union([z.literal(16), z.literal(24), z.literal(32)], { error: 'expected 16, 24 or 32' })
-    .optional(),
+const LOUDNESS = {
   target_lufs: z
     .number()
     .min(-30, 'must be between -30 and -5 LUFS')
@@ -63,6 +62,22 @@ const SidecarSchema = z.looseObject({
     .min(-6, 'must be between -6 and 0 dBTP')
     .max(0, 'must be between -6 and 0 dBTP')
     .optional(),
+};
+
+const SidecarSchema = z.looseObject({
+  model: z.string().min(1).optional(),
+  engine: z.string().min(1).optional(),
+  stems: z.union([StemsSchema, z.looseObject({ keep: StemsSchema })]).optional(),
+  keep_stems: StemsSchema.optional(),
+  codec: z.string().optional(),
+  format: z.string().optional(),
+  sample_rate: z.number().int().min(8000).max(192000).optional(),
+  bit_depth: z
+    .union([z.literal(16), z.literal(24), z.literal(32)], { error: 'expected 16, 24 or 32' })
+    .optional(),
+  ...LOUDNESS,
+  // The earlier version's example nests loudness under mix:.
+  mix: z.looseObject({ ...LOUDNESS, dual_pass_loudnorm: z.boolean().optional() }).optional(),
   two_pass: z.boolean().optional(),
   two_pass_loudnorm: z.boolean().optional(),
   loudnorm_two_pass: z.boolean().optional(),
@@ -70,10 +85,20 @@ const SidecarSchema = z.looseObject({
 });
 const KNOWN_KEYS = new Set(Object.keys(SidecarSchema.shape));
 
-/** Names the sidecar may have, for an input `song.m4a`: song.m4a.yaml, song.m4a.yml, song.yaml, song.yml. */
+/**
+ * Names the sidecar may have, for an input `song.m4a`: song.m4a.yaml, song.m4a.yml, song.yaml, song.yml,
+ * and the earlier version's song.stems.yml, song.stems.yaml. The first that exists is read.
+ */
 export function sidecarCandidates(inputPath: string): string[] {
   const stem = inputPath.slice(0, inputPath.length - extname(inputPath).length);
-  return [`${inputPath}.yaml`, `${inputPath}.yml`, `${stem}.yaml`, `${stem}.yml`];
+  return [
+    `${inputPath}.yaml`,
+    `${inputPath}.yml`,
+    `${stem}.yaml`,
+    `${stem}.yml`,
+    `${stem}.stems.yml`,
+    `${stem}.stems.yaml`,
+  ];
 }
 
 function invalid(file: string, field: string, message: string, found?: unknown): ImkError {
@@ -138,9 +163,24 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
   const options: SidecarOptions = { file, unknownKeys: Object.keys(s).filter((key) => !KNOWN_KEYS.has(key)) };
   const model = s.model ?? s.engine;
   if (model !== undefined) options.model = model;
-  const stems = s.keep_stems ?? s.stems;
-  if (stems !== undefined)
-    options.keepStems = stemsFrom(file, s.keep_stems === undefined ? 'stems' : 'keep_stems', stems);
+  if (s.stems !== undefined) {
+    const nested = typeof s.stems === 'object' && !Array.isArray(s.stems);
+    options.keepStems = nested
+      ? stemsFrom(file, 'stems.keep', (s.stems as { keep: z.infer<typeof StemsSchema> }).keep)
+      : stemsFrom(file, 'stems', s.stems as z.infer<typeof StemsSchema>);
+  }
+  if (s.keep_stems !== undefined) {
+    // The earlier version's meaning: these stems make the output ("[D, B, O]: drop vocals").
+    const stems = stemsFrom(file, 'keep_stems', s.keep_stems);
+    if (stems.length === 0)
+      throw invalid(
+        file,
+        'keep_stems',
+        'name the stems that make the instrumental, e.g. [D, B, O]',
+        s.keep_stems,
+      );
+    options.instrumentalStems = stems;
+  }
   const codec = s.codec ?? s.format;
   if (codec !== undefined) {
     const format = CODECS[codec.toLowerCase()];
@@ -155,9 +195,11 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
   }
   if (s.sample_rate !== undefined) options.sampleRate = s.sample_rate;
   if (s.bit_depth !== undefined) options.bitDepth = s.bit_depth;
-  if (s.target_lufs !== undefined) options.targetLufs = s.target_lufs;
-  if (s.true_peak !== undefined) options.truePeak = s.true_peak;
-  const twoPass = s.two_pass ?? s.two_pass_loudnorm ?? s.loudnorm_two_pass;
+  const targetLufs = s.mix?.target_lufs ?? s.target_lufs;
+  if (targetLufs !== undefined) options.targetLufs = targetLufs;
+  const truePeak = s.mix?.true_peak ?? s.true_peak;
+  if (truePeak !== undefined) options.truePeak = truePeak;
+  const twoPass = s.mix?.dual_pass_loudnorm ?? s.two_pass ?? s.two_pass_loudnorm ?? s.loudnorm_two_pass;
   if (twoPass !== undefined) options.twoPass = twoPass;
   if (s.variants !== undefined) options.variants = s.variants;
   return options;

@@ -1,5 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
 import {
   encodeAudio,
   replaceVideoAudio,
@@ -13,6 +13,7 @@ import { describeArtifact, type PlannedArtifact } from './artifacts.ts';
 import {
   audioPath,
   displayName,
+  sourceVideoPath,
   stemMp4Path,
   stemPath,
   variantLabel,
@@ -35,6 +36,8 @@ export interface WriteOutputsInput {
   mixture: string;
   /** The bundle's video, when the job has one. */
   video?: string;
+  /** The bundle's video, published as it came (kind video, variant source), when config says so. */
+  sourceVideo?: string;
   /** The variant put under the video's picture. */
   videoVariant: string;
   cover?: string;
@@ -152,6 +155,22 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
         return undefined;
       },
       heavy: true,
+    });
+  }
+  if (input.sourceVideo !== undefined) {
+    const from = input.sourceVideo;
+    tasks.push({
+      // The earlier version delivered the source video itself; its routes (video/source) expect it.
+      artifact: {
+        kind: 'video',
+        variant: 'source',
+        label: 'Source video',
+        path: sourceVideoPath(job, extname(from)),
+      },
+      run: async (output) => {
+        await copyFile(from, output);
+        return undefined;
+      },
     });
   }
   const artifacts: Artifact[] = new Array<Artifact>(tasks.length);

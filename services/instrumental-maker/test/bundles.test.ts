@@ -254,7 +254,7 @@ describe('imk run --once over legacy, v1, sidecar, video and corrupt bundles', (
   it('notes a rejected bundle in the ledger with the reason', async () => {
     const detail = await jobDetail(root, 'no_media');
     expect(detail.job).toMatchObject({ state: 'rejected', queue: 'other' });
-    expect(detail.job.last_error).toMatch(/audio_path: a job needs audio_path or video_path/);
+    expect(detail.job.last_error).toMatch(/audio_path: a job needs audio_path, video_path or audio_files/);
   });
 
   it('leaves no partial output folder, and `imk retry` puts the failed job back to ready', async () => {

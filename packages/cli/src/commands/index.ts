@@ -16,6 +16,7 @@ import { registerSync } from './sync.ts';
 import { registerFetch } from './fetch.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerModels } from './models.ts';
+import { registerMigrate } from './migrate.ts';
 
 /** Each verb lives in its own file and registers itself here. */
 export const COMMANDS: ((program: Command) => void)[] = [
@@ -36,4 +37,5 @@ export const COMMANDS: ((program: Command) => void)[] = [
   registerFetch,
   registerDoctor,
   registerModels,
+  registerMigrate,
 ];

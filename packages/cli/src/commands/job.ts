@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ImkError } from '@imk/errors';
 import { findJob, type QueueEntry } from '@imk/fsqueue';
-import { openLedger, type JobDetail } from '@imk/ledger';
+import { adoptOutputs, openLedger, type JobDetail } from '@imk/ledger';
 import { readdir } from 'node:fs/promises';
 import { contextFrom, print, withRoot } from '../context.ts';
 
@@ -74,6 +74,8 @@ export function registerJob(program: Command): void {
   ).action(async (id: string, options: { root?: string; json?: boolean }) => {
     const { paths } = contextFrom(options);
     const ledger = openLedger({ root: paths.root });
+    // A finished output the ledger does not know (e.g. written by the earlier version) is shown too.
+    await adoptOutputs(ledger, paths.outputs).catch(() => undefined);
     try {
       const detail = ledger.getJob(id);
       const folder = await locateJob(paths.queues, id);

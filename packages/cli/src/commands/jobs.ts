@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ImkError } from '@imk/errors';
-import { LEDGER_STATES, openLedger, type JobRow, type LedgerState } from '@imk/ledger';
+import { LEDGER_STATES, adoptOutputs, openLedger, type JobRow, type LedgerState } from '@imk/ledger';
 import { contextFrom, print, withRoot } from '../context.ts';
 
 interface JobsOptions {
@@ -51,7 +51,7 @@ export function registerJobs(program: Command): void {
       .option('--json', 'print JSON')
       .option('--limit <n>', 'at most this many, newest first', '200')
       .description('list jobs from the job ledger (newest first)'),
-  ).action((options: JobsOptions) => {
+  ).action(async (options: JobsOptions) => {
     if (options.status !== undefined && !(LEDGER_STATES as readonly string[]).includes(options.status))
       throw new ImkError(
         'INVALID_ARGUMENT',
@@ -63,6 +63,8 @@ export function registerJobs(program: Command): void {
     const { paths } = contextFrom(options);
     const ledger = openLedger({ root: paths.root });
     try {
+      // Finished outputs the ledger does not know (the earlier version's, another host's) are listed too.
+      await adoptOutputs(ledger, paths.outputs);
       const jobs = ledger.listJobs({ state: options.status as LedgerState | undefined, limit });
       if (options.json) return print(JSON.stringify(jobs, null, 2));
       if (jobs.length === 0)

@@ -6,6 +6,7 @@ import { startHeartbeat } from '@imk/ops';
 import { contextFrom, print, withRoot } from '../context.ts';
 import { SERVICE_NAMES } from '../services.ts';
 import { runRegisteredService } from '../supervisor.ts';
+import { warnLegacyEnv } from '@imk/config';
 
 export interface RunServiceOptions {
   root: string;
@@ -72,6 +73,8 @@ export function registerRun(program: Command): void {
       );
     const { paths } = contextFrom(options);
     const logger = createLogger(service);
+    // Settings of the earlier Python version in the environment: one warning each, naming ours.
+    warnLegacyEnv(logger);
     const controller = new AbortController();
     let signals = 0;
     const onSignal = (name: NodeJS.Signals) => {

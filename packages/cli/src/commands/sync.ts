@@ -11,6 +11,7 @@ import {
   verifyNasSync,
 } from '@imk/nas-sync-service';
 import { contextFrom, print, withRoot } from '../context.ts';
+import { warnLegacyEnv } from '@imk/config';
 
 interface SyncOptions {
   root?: string;
@@ -44,6 +45,7 @@ export function registerSync(program: Command): void {
     const { paths } = contextFrom(options);
     const logger = createLogger('nas-sync');
     if (!options.once && !options.dryRun) {
+      warnLegacyEnv(logger);
       await startNasSync({ root: paths.root, logger, signal: stopOnSignals().signal });
       return;
     }

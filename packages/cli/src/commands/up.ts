@@ -5,6 +5,7 @@ import { contextFrom, print, withRoot } from '../context.ts';
 import { SERVICE_NAMES } from '../services.ts';
 import { exitIfStuck, shutdownSignal } from '../shutdown.ts';
 import { runServices } from '../supervisor.ts';
+import { warnLegacyEnv } from '@imk/config';
 
 interface UpOptions {
   root?: string;
@@ -57,6 +58,8 @@ export function registerUp(program: Command): void {
       throw new ImkError('INVALID_PORT', `--port ${options.port}: expected a TCP port number (0-65535)`);
 
     const logger = createLogger('imk-up');
+    // Settings of the earlier Python version in the environment: one warning each, naming ours.
+    warnLegacyEnv(logger);
     const shutdown = shutdownSignal(logger);
     try {
       const web = {

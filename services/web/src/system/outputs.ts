@@ -1,8 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
-import { errorMessage, isImkError } from '@imk/errors';
-import { assertRealFolder, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
 import { join } from 'node:path';
-import { validateManifest, type AnyManifest } from '@imk/protocol';
+import { readOutputManifest } from '@imk/protocol';
 import { isJobId } from './safe-path.ts';
 
 export interface OutputArtifact {
@@ -36,63 +34,46 @@ export interface OutputDetail {
   problems: string[] | undefined;
 }
 
-/** Largest manifest.json read (thousands of artifacts fit in a few MiB). */
-const MANIFEST_MAX_BYTES = 16 << 20;
-
-function problem(jobId: string, message: string): OutputDetail {
-  return { job_id: jobId, manifest: {}, legacy: false, artifacts: [], problems: [message] };
-}
-
-/** Reads `outputs/<job_id>/manifest.json`; undefined when the job has no published output (yet). */
+/**
+ * Reads `outputs/<job_id>/manifest.json` through the one outputs reader of @imk/protocol (v1, or the
+ * earlier version's with its nulls); undefined when the job has no published output (yet). A manifest that
+ * does not validate is shown with its problems rather than hidden.
+ */
 export async function readOutput(outputsDir: string, jobId: string): Promise<OutputDetail | undefined> {
   if (!isJobId(jobId)) return undefined;
-  const dir = join(outputsDir, jobId);
-  let text: string;
-  try {
-    // outputs/<id> must be a real folder (a link to one is not served), manifest.json a regular file.
-    await assertRealFolder(dir);
-    text = await readUntrustedText(join(dir, 'manifest.json'), {
-      name: 'manifest.json',
-      maxBytes: MANIFEST_MAX_BYTES,
-    });
-  } catch (error) {
-    // Not there, or not a real folder (a link to one elsewhere is not served): no output of this job here.
-    if (['FILE_MISSING', 'FOLDER_IS_SYMLINK', 'NOT_A_FOLDER'].some((code) => isImkError(error, code)))
-      return undefined;
-    return problem(jobId, errorMessage(error));
+  const result = await readOutputManifest(join(outputsDir, jobId));
+  if (result === undefined) return undefined;
+  if (result.ok) {
+    const { manifest } = result;
+    return {
+      job_id: jobId,
+      manifest: manifest.document.manifest,
+      legacy: manifest.legacy,
+      artifacts: manifest.artifacts.map((a, index): OutputArtifact => ({ index, ...a })),
+      problems: undefined,
+    };
   }
-  let json: unknown;
-  try {
-    json = parseUntrustedJson(text, { name: 'manifest.json' });
-  } catch (error) {
-    return problem(jobId, errorMessage(error));
-  }
-  const checked = validateManifest(json);
+  const json = result.json;
   const manifest = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
-  const value: AnyManifest | undefined = checked.ok ? checked.value : undefined;
-  const raw: Record<string, unknown>[] = value
-    ? value.manifest.artifacts
-    : Array.isArray(manifest.artifacts)
-      ? (manifest.artifacts as Record<string, unknown>[])
-      : [];
+  const raw = Array.isArray(manifest.artifacts) ? (manifest.artifacts as Record<string, unknown>[]) : [];
   const artifacts = raw.map((a, index): OutputArtifact => ({
     index,
     kind: typeof a.kind === 'string' ? a.kind : '',
     variant: typeof a.variant === 'string' ? a.variant : undefined,
     label: typeof a.label === 'string' ? a.label : undefined,
     path: typeof a.path === 'string' ? a.path : '',
-    codec: a.codec as string | undefined,
-    container: a.container as string | undefined,
-    duration_sec: a.duration_sec as number | undefined,
-    sha256: a.sha256 as string | undefined,
+    codec: typeof a.codec === 'string' ? a.codec : undefined,
+    container: typeof a.container === 'string' ? a.container : undefined,
+    duration_sec: typeof a.duration_sec === 'number' ? a.duration_sec : undefined,
+    sha256: typeof a.sha256 === 'string' ? a.sha256 : undefined,
     bytes: typeof a.bytes === 'number' ? a.bytes : undefined,
   }));
   return {
     job_id: jobId,
     manifest,
-    legacy: value?.legacy ?? !('schema_version' in manifest),
+    legacy: !('schema_version' in manifest),
     artifacts,
-    problems: checked.ok ? undefined : checked.problems.map((p) => `${p.path}: ${p.message}`),
+    problems: result.problems.map((p) => `${p.path}: ${p.message}`),
   };
 }
 

@@ -1,0 +1,66 @@
+import { LEGACY_KEYS, type LegacyChange, type LegacyEnv } from '@imk/config';
+
+/** What `imk migrate` does with one variable. */
+export interface MigrateLine {
+  key: string;
+  value: string | undefined;
+  /** converted: written; covered: another variable's change covers it; none: no equivalent (why). */
+  outcome: 'converted' | 'covered' | 'none' | 'skipped';
+  text: string;
+  changes: LegacyChange[];
+}
+
+export interface MigratePlan {
+  lines: MigrateLine[];
+  /** Variables in the file that the earlier version did not read (left alone). */
+  unknown: string[];
+}
+
+/** Variables whose conversion runs even when unset, once any NAS_* variable says NAS sync was used. */
+const NAS_IMPLIED = ['NAS_SYNC_METHOD', 'NAS_SYNC_ROUTES'];
+
+function shown(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * What `imk migrate` converts from the earlier version's variables, what has no equivalent and why: pure,
+ * from the one table of legacy variables (@imk/config LEGACY_KEYS).
+ */
+export function planMigration(env: LegacyEnv, fileKeys: readonly string[] = Object.keys(env)): MigratePlan {
+  const known = new Set(LEGACY_KEYS.map((entry) => entry.key));
+  const nasUsed = Object.keys(env).some((key) => key.startsWith('NAS_'));
+  const lines: MigrateLine[] = [];
+  for (const entry of LEGACY_KEYS) {
+    const value = env[entry.key];
+    const implied = value === undefined && nasUsed && NAS_IMPLIED.includes(entry.key);
+    if (value === undefined && !implied) continue;
+    // A secret's value is never shown (its variable is named instead).
+    const base = {
+      key: entry.key,
+      value: entry.secret && value ? '(secret, not shown)' : value,
+      changes: [] as LegacyChange[],
+    };
+    if (entry.convert) {
+      const result = entry.convert(value ?? '', env);
+      if (typeof result === 'string') {
+        lines.push({ ...base, outcome: result.includes('covered by') ? 'covered' : 'skipped', text: result });
+        continue;
+      }
+      const text = result
+        .map((c) => `config/${c.file}.yaml: ${c.path.join('.')} = ${shown(c.value)}  # ${c.comment}`)
+        .join('\n    ');
+      lines.push({
+        ...base,
+        outcome: 'converted',
+        text: implied ? `(not set: the earlier default) ${text}` : text,
+        changes: result,
+      });
+    } else if (entry.ours !== undefined) {
+      lines.push({ ...base, outcome: 'covered', text: `covered by ${entry.ours}` });
+    } else {
+      lines.push({ ...base, outcome: 'none', text: `no equivalent: ${entry.none ?? ''}` });
+    }
+  }
+  return { lines, unknown: fileKeys.filter((key) => !known.has(key)) };
+}

@@ -1,0 +1,200 @@
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import {
+  LEGACY_KEYS,
+  PathsConfigSchema,
+  checkServiceConfig,
+  parseLegacyEnv,
+  resolvePaths,
+} from '@imk/config';
+import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
+import { SERVICES } from '../services.ts';
+
+const IMK = fileURLToPath(new URL('../../../../node_modules/.bin/imk', import.meta.url));
+const imk = (args: string[], env: Record<string, string> = {}) =>
+  execa(IMK, args, { reject: false, all: true, env: { IMK_LOG_LEVEL: 'warn', ...env } });
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'imk-migrate-'));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+/**
+ * Each written config file validates against its service's own schema. nas-sync.yaml is checked by its
+ * routes below instead: routes whose `to` is a folder (the legacy shape) are accepted by the nas-sync
+ * routing change made beside this one (issue 13), not by this branch alone.
+ */
+async function expectValidConfigs(dir: string): Promise<string[]> {
+  const files = (await readdir(join(dir, 'config'))).filter((f) => f.endsWith('.yaml'));
+  for (const file of files) {
+    if (file === 'nas-sync.yaml') continue;
+    const name = file.replace(/\.yaml$/, '');
+    const text = await readFile(join(dir, 'config', file), 'utf8');
+    const schema =
+      name === 'paths'
+        ? PathsConfigSchema
+        : (await SERVICES.find((s) => s.name === name)!.load()).configSchema;
+    expect(() => checkServiceConfig({ service: name, schema, root: dir, env: {} }, text), file).not.toThrow();
+  }
+  return files;
+}
+
+describe('imk migrate', () => {
+  it('covers every key of the earlier .env.example: converted with a comment, or said to have no equivalent and why', async () => {
+    const dir = join(root, 'example');
+    const envFile = legacySample('legacy.env.example');
+    const result = await imk(['migrate', '--env', envFile, '--root', dir, '--json']);
+    expect(result.exitCode, String(result.all)).toBe(0);
+    const report = JSON.parse(String(result.stdout)) as {
+      lines: { key: string; outcome: string; text: string }[];
+      unknown: string[];
+    };
+    // Every variable the file sets, and the two it shows commented out, has a line in the one table.
+    const text = await readFile(envFile, 'utf8');
+    const keys = [...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!);
+    expect(keys.length).toBeGreaterThan(60);
+    const table = new Set(LEGACY_KEYS.map((k) => k.key));
+    expect(keys.filter((k) => !table.has(k))).toEqual([]);
+    const set = Object.keys(parseLegacyEnv(text));
+    expect(report.lines.map((l) => l.key).sort()).toEqual([...set].sort());
+    expect(report.unknown).toEqual([]);
+    for (const line of report.lines) expect(line.text.length, line.key).toBeGreaterThan(10);
+    // The secret values never appear, in the report or in a file.
+    expect(String(result.all)).not.toContain('minioadmin');
+    expect(String(result.all)).not.toContain('change-me-in-production');
+
+    const written = await expectValidConfigs(dir);
+    expect(written.sort()).toEqual(['inbox.yaml', 'instrumental-maker.yaml']);
+    const im = await readFile(join(dir, 'config', 'instrumental-maker.yaml'), 'utf8');
+    expect(im).toContain('targetLufs: -14 # from TARGET_LUFS=-14');
+    expect(im).toMatch(/model: htdemucs # without demucs installed, builtin is used/);
+    expect(parseYaml(im)).toMatchObject({
+      engine: { name: 'demucs', params: { model: 'htdemucs', device: 'cpu' } },
+      recipes: { instrumental: { stems: ['drums', 'bass', 'other'] } },
+      output: { format: 'mp3', sampleRate: 44100, bitDepth: 16 },
+      loudness: { enabled: true, targetLufs: -14, truePeak: -1, twoPass: true },
+    });
+  });
+
+  it('keeps an existing layout in place and writes NAS sync routes in the legacy shape; --dry-run writes nothing', async () => {
+    const dir = join(root, 'layout');
+    const routes = (
+      parseYaml(await readFile(legacySample('nas-sync.legacy-routes.yaml'), 'utf8')) as {
+        nasSync: { routes: unknown[] };
+      }
+    ).nasSync.routes;
+    const envFile = join(root, 'layout.env');
+    await writeFile(
+      envFile,
+      [
+        'QUEUE_YOUTUBE_AUDIO=/srv/old/queues/youtube_audio',
+        'QUEUE_YOUTUBE_VIDEO=/srv/old/queues/youtube_video',
+        'QUEUE_OTHER=/srv/old/queues/other/',
+        'OUTPUTS_DIR=/srv/old/outputs  # its outputs',
+        'GENERATE_NO_DRUMS_VARIANT=true',
+        'GENERATE_DRUMS_ONLY_VARIANT=false',
+        'PRESERVE_STEMS=true',
+        'YTDL_MODE=both',
+        'NAS_SYNC_METHOD=local',
+        'NAS_REMOTE_ROOT_AUDIO=/mnt/nas/audio',
+        'NAS_REMOTE_ROOT_VIDEO=/mnt/nas/video',
+        'NAS_REMOTE_ROOT_STEMS=/mnt/nas/stems',
+        `NAS_SYNC_ROUTES=${JSON.stringify(routes)}`,
+        'NAS_SKIP_ON_MISSING_REMOTE=true',
+        'NAS_DRY_RUN=false',
+        '',
+      ].join('\n'),
+    );
+    const dry = await imk(['migrate', '--env', envFile, '--root', dir, '--dry-run']);
+    expect(dry.exitCode, String(dry.all)).toBe(0);
+    expect(String(dry.stdout)).toContain('config/paths.yaml: queues = /srv/old/queues');
+    expect(String(dry.stdout)).toMatch(/NAS_DRY_RUN=false\n\s+no equivalent: a dry run is a command/);
+    await expect(readdir(join(dir, 'config'))).rejects.toThrow();
+
+    const result = await imk(['migrate', '--env', envFile, '--root', dir]);
+    expect(result.exitCode, String(result.all)).toBe(0);
+    await expectValidConfigs(dir);
+    expect(resolvePaths(dir, {})).toMatchObject({ queues: '/srv/old/queues', outputs: '/srv/old/outputs' });
+    const nas = parseYaml(await readFile(join(dir, 'config', 'nas-sync.yaml'), 'utf8')) as {
+      nasSync: Record<string, unknown>;
+    };
+    expect(nas.nasSync).toMatchObject({
+      enabled: true,
+      unrouted: 'warn',
+      remoteRoots: { audio: '/mnt/nas/audio', video: '/mnt/nas/video', stems: '/mnt/nas/stems' },
+      routes,
+    });
+    const im = await readFile(join(dir, 'config', 'instrumental-maker.yaml'), 'utf8');
+    expect(parseYaml(im)).toMatchObject({ variants: ['instrumental', 'no_drums'], stems: { keep: true } });
+    expect(im).toContain('our no_drums is bass + other');
+    expect(parseYaml(await readFile(join(dir, 'config', 'youtube-retriever.yaml'), 'utf8'))).toEqual({
+      defaultMode: 'both',
+    });
+  });
+});
+
+describe('the earlier version at start-up and in imk jobs', () => {
+  it('honours QUEUE_* and OUTPUTS_DIR in place, with one warning per variable naming our setting', async () => {
+    const dir = join(root, 'startup');
+    const old = join(root, 'old-layout');
+    await materializeLegacySample('bundles/job_leg_wav_001', join(old, 'queues', 'other', 'job_leg_wav_001'));
+    await mkdir(join(dir, 'config'), { recursive: true });
+    await writeFile(join(dir, 'config', 'operations.yaml'), 'diskGuard: { enabled: false }\n');
+    const env = {
+      QUEUE_YOUTUBE_AUDIO: join(old, 'queues', 'youtube_audio'),
+      QUEUE_YOUTUBE_VIDEO: join(old, 'queues', 'youtube_video'),
+      QUEUE_OTHER: join(old, 'queues', 'other'),
+      OUTPUTS_DIR: join(old, 'outputs'),
+      TARGET_LUFS: '-14',
+    };
+    const run = await imk(['run', 'instrumental-maker', '--once', '--root', dir], env);
+    expect(run.exitCode, String(run.all)).toBe(0);
+    const manifest = JSON.parse(
+      await readFile(join(old, 'outputs', 'leg_wav_001', 'manifest.json'), 'utf8'),
+    ) as { job_id: string };
+    expect(manifest.job_id).toBe('leg_wav_001');
+    const warnings = String(run.all)
+      .split('\n')
+      .filter((line) => line.includes('legacy_variable'));
+    const byKey = warnings
+      .map((line) => (JSON.parse(line) as { legacy_variable: string }).legacy_variable)
+      .sort();
+    expect(byKey).toEqual([
+      'OUTPUTS_DIR',
+      'QUEUE_OTHER',
+      'QUEUE_YOUTUBE_AUDIO',
+      'QUEUE_YOUTUBE_VIDEO',
+      'TARGET_LUFS',
+    ]);
+    expect(warnings.find((l) => l.includes('"OUTPUTS_DIR"'))).toContain(
+      'honoured as config/paths.yaml: outputs',
+    );
+    expect(warnings.find((l) => l.includes('"TARGET_LUFS"'))).toContain(
+      'not read here; our setting is config/instrumental-maker.yaml: loudness.targetLufs',
+    );
+  }, 180_000);
+
+  it('imk jobs and imk job show outputs the earlier version wrote', async () => {
+    const dir = join(root, 'jobs');
+    for (const id of ['pyout_audio_001', 'pyout_video_002', 'pyout_inst_003'])
+      await materializeLegacySample(`outputs/${id}`, join(dir, 'outputs', id));
+    const jobs = await imk(['jobs', '--root', dir]);
+    expect(jobs.exitCode, String(jobs.all)).toBe(0);
+    for (const id of ['pyout_audio_001', 'pyout_video_002', 'pyout_inst_003'])
+      expect(String(jobs.stdout)).toContain(id);
+    expect(String(jobs.stdout)).toContain('Py Artist - Py Song');
+    const job = await imk(['job', 'pyout_video_002', '--root', dir, '--json']);
+    const detail = JSON.parse(String(job.stdout)) as {
+      job: { state: string };
+      artifacts: { kind: string; variant: string }[];
+    };
+    expect(detail.job.state).toBe('succeeded');
+    expect(detail.artifacts).toMatchObject([{ kind: 'video', variant: 'source' }]);
+  }, 60_000);
+});

@@ -1,0 +1,99 @@
+import { pickLegacy } from './env-file.ts';
+import { LEGACY_KEYS } from './table.ts';
+
+/** Something with a `warn(object, message)` method: a pino logger. */
+export interface WarnLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+const ALL_KEYS = LEGACY_KEYS.map((entry) => entry.key);
+/**
+ * Names its retrievers read that many other programs set too: `imk migrate` converts them from its .env,
+ * but finding them in an environment says nothing about the earlier version, so start-up does not warn.
+ */
+const TOO_GENERIC_TO_WARN = new Set([
+  'LOG_LEVEL',
+  'WORKING_DIR',
+  'WATCH_INTERVAL',
+  'SKIP_ON_ERROR',
+  'MAX_RETRIES',
+]);
+const warned = new Set<string>();
+
+/** The earlier version's variables present in `env`, cleaned as it cleaned them. */
+export function legacyVariablesIn(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return { ...pickLegacy(env, ALL_KEYS) };
+}
+
+/** One line per legacy variable: what it is here, honoured or not. */
+export function legacyEnvWarnings(env: NodeJS.ProcessEnv = process.env): { key: string; message: string }[] {
+  const found = legacyVariablesIn(env);
+  const present = LEGACY_KEYS.filter((e) => found[e.key] !== undefined && !TOO_GENERIC_TO_WARN.has(e.key));
+  return present.map((entry) => {
+    const what = entry.identical
+      ? `honoured as ${entry.ours} (same meaning; the config file and IMK_* variables win over it)`
+      : entry.ours !== undefined
+        ? `not read here; our setting is ${entry.ours}`
+        : `not read here and has no equivalent: ${entry.none ?? ''}`;
+    return {
+      key: entry.key,
+      message: `${entry.key} is a variable of the earlier instrumental-maker: ${what}. \`imk migrate --env <its .env>\` writes our config from it (docs/migration.md).`,
+    };
+  });
+}
+
+/**
+ * Warns once per process for each variable of the earlier version present in the environment (services
+ * started together by `imk up` share the process: still one warning per variable).
+ */
+export function warnLegacyEnv(logger: WarnLogger, env: NodeJS.ProcessEnv = process.env): void {
+  for (const { key, message } of legacyEnvWarnings(env)) {
+    if (warned.has(key)) continue;
+    warned.add(key);
+    logger.warn({ legacy_variable: key }, message);
+  }
+}
+
+function isSet(config: Record<string, unknown>, path: (string | number)[]): boolean {
+  let node: unknown = config;
+  for (const part of path) {
+    if (typeof node !== 'object' || node === null) return false;
+    node = (node as Record<string | number, unknown>)[part];
+  }
+  return node !== undefined;
+}
+
+function setPath(config: Record<string, unknown>, path: (string | number)[], value: unknown): void {
+  let node = config;
+  for (const part of path.slice(0, -1)) {
+    const next = node[part];
+    node = typeof next === 'object' && next !== null ? (next as Record<string, unknown>) : (node[part] = {});
+  }
+  node[path.at(-1)!] = value;
+}
+
+/**
+ * Honours the earlier version's variables whose meaning is exactly one of our settings (QUEUE_*,
+ * OUTPUTS_DIR, YTDL_MODE, …) for the config file `service`, where that file does not set it. Applied
+ * before the IMK_* overrides, which win. Returns the variables used.
+ */
+export function applyLegacyEnv(
+  service: string,
+  config: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  const found = legacyVariablesIn(env);
+  const used: string[] = [];
+  for (const entry of LEGACY_KEYS) {
+    const value = found[entry.key];
+    if (!entry.identical || entry.convert === undefined || value === undefined) continue;
+    const changes = entry.convert(value, found);
+    if (typeof changes === 'string') continue;
+    for (const change of changes) {
+      if (change.file !== service || isSet(config, change.path)) continue;
+      setPath(config, change.path, change.value);
+      used.push(entry.key);
+    }
+  }
+  return used;
+}

@@ -1,0 +1,174 @@
+import { legacyBool } from './env-file.ts';
+import type { LegacyChange, LegacyEnv, LegacyKey } from './types.ts';
+
+const FILE = 'nas-sync';
+const ROOTS = {
+  NAS_REMOTE_ROOT_AUDIO: 'audio',
+  NAS_REMOTE_ROOT_VIDEO: 'video',
+  NAS_REMOTE_ROOT_STEMS: 'stems',
+} as const;
+/** The earlier version's default when NAS_SYNC_ROUTES was not set. */
+const DEFAULT_ROUTES = [{ kind: 'audio', variant: 'instrumental', to: '${remoteRoots.audio}/Instrumental' }];
+const BACKEND = 'nas';
+
+const set = (path: (string | number)[], value: unknown, comment: string): LegacyChange => ({
+  file: FILE,
+  path: ['nasSync', ...path],
+  value,
+  comment,
+});
+
+/** The backend the earlier NAS_SYNC_METHOD meant, or undefined for plain local copies. */
+function backendOf(env: LegacyEnv): Record<string, unknown> | string | undefined {
+  const method = (env.NAS_SYNC_METHOD ?? 'rsync').toLowerCase();
+  switch (method) {
+    case 'local':
+      return undefined;
+    case 'rsync': {
+      const backend: Record<string, unknown> = { type: 'rsync' };
+      const extra: string[] = [];
+      if (env.NAS_RSYNC_COMPRESS === undefined || legacyBool(env.NAS_RSYNC_COMPRESS))
+        extra.push('--compress');
+      if (extra.length > 0) backend.extraArgs = extra;
+      const kb = Number(env.NAS_RSYNC_BW_LIMIT ?? '0');
+      if (Number.isFinite(kb) && kb > 0) backend.bandwidthLimit = `${kb}K`;
+      return backend;
+    }
+    case 's3': {
+      if (!env.NAS_S3_BUCKET) return 'NAS_SYNC_METHOD=s3 but NAS_S3_BUCKET is not set';
+      const backend: Record<string, unknown> = {
+        type: 's3',
+        bucket: env.NAS_S3_BUCKET,
+        prefix: env.NAS_S3_PREFIX ?? 'instrumental-maker',
+        region: env.NAS_S3_REGION || 'us-east-1',
+      };
+      if (env.NAS_S3_ENDPOINT) {
+        backend.endpoint = env.NAS_S3_ENDPOINT;
+        backend.forcePathStyle = true;
+      }
+      return backend;
+    }
+    case 'scp': {
+      if (!env.NAS_SCP_HOST || !env.NAS_SCP_USER)
+        return 'NAS_SYNC_METHOD=scp needs NAS_SCP_HOST and NAS_SCP_USER';
+      return {
+        type: 'sftp',
+        host: env.NAS_SCP_HOST,
+        username: env.NAS_SCP_USER,
+        privateKeyFile: env.NAS_SCP_KEY ?? '/home/user/.ssh/id_rsa',
+      };
+    }
+    default:
+      return `NAS_SYNC_METHOD=${method} is not one the earlier version knew (rsync, s3, scp, local)`;
+  }
+}
+
+function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: string } | string {
+  let list: unknown = DEFAULT_ROUTES;
+  let note = 'the earlier default (NAS_SYNC_ROUTES not set)';
+  if (env.NAS_SYNC_ROUTES) {
+    try {
+      list = JSON.parse(env.NAS_SYNC_ROUTES);
+      note = 'from NAS_SYNC_ROUTES';
+    } catch (error) {
+      return `NAS_SYNC_ROUTES is not valid JSON (${(error as Error).message}); the earlier version ignored it too`;
+    }
+  }
+  if (!Array.isArray(list)) return 'NAS_SYNC_ROUTES is not a JSON list of routes';
+  const backend = backendOf(env);
+  const out = list
+    .filter(
+      (r): r is Record<string, unknown> =>
+        typeof r === 'object' && r !== null && typeof (r as { to?: unknown }).to === 'string',
+    )
+    .map((r) => {
+      // The legacy shape as it was: kind, variant, and `to` a folder the file keeps its name in.
+      const route: Record<string, unknown> = {};
+      if (typeof r.kind === 'string') route.kind = r.kind;
+      if (typeof r.variant === 'string') route.variant = r.variant;
+      route.to = r.to;
+      if (typeof backend === 'object') route.backend = BACKEND;
+      return route;
+    });
+  return { routes: out, note };
+}
+
+/** The NAS sync service's variables (services/nas_sync_service/config.py), into config/nas-sync.yaml. */
+export const NAS_KEYS: LegacyKey[] = [
+  {
+    key: 'NAS_SYNC_METHOD',
+    ours: 'config/nas-sync.yaml: backends.nas (rsync, s3; scp becomes sftp; local needs no backend)',
+    convert: (_v, env) => {
+      const backend = backendOf(env);
+      const enabled = set(['enabled'], true, 'the earlier NAS sync service ran whenever it was deployed');
+      if (typeof backend === 'string') return backend;
+      if (backend === undefined) return [enabled];
+      return [
+        enabled,
+        set(
+          ['backends', BACKEND],
+          backend,
+          `from NAS_SYNC_METHOD=${env.NAS_SYNC_METHOD ?? 'rsync'} and its NAS_* options`,
+        ),
+      ];
+    },
+  },
+  ...Object.entries(ROOTS).map(([key, root]): LegacyKey => ({
+    key,
+    ours: `config/nas-sync.yaml: remoteRoots.${root}`,
+    convert: (v) => (v ? [set(['remoteRoots', root], v, `from ${key}`)] : `${key}: empty`),
+  })),
+  {
+    key: 'NAS_SYNC_ROUTES',
+    ours: 'config/nas-sync.yaml: routes (same shape: kind, variant, to a folder)',
+    convert: (_v, env) => {
+      const found = routes(env);
+      return typeof found === 'string' ? found : [set(['routes'], found.routes, found.note)];
+    },
+  },
+  {
+    key: 'NAS_SKIP_ON_MISSING_REMOTE',
+    ours: 'config/nas-sync.yaml: unrouted (warn or fail)',
+    convert: (v) => [
+      set(['unrouted'], legacyBool(v) ? 'warn' : 'fail', `from NAS_SKIP_ON_MISSING_REMOTE=${v}`),
+    ],
+  },
+  {
+    key: 'NAS_POLL_INTERVAL_SEC',
+    ours: 'config/nas-sync.yaml: pollIntervalSec',
+    identical: true,
+    convert: (v) => {
+      const n = Number(v);
+      return Number.isFinite(n) && n > 0
+        ? [set(['pollIntervalSec'], n, `from NAS_POLL_INTERVAL_SEC=${v}`)]
+        : `NAS_POLL_INTERVAL_SEC=${v} is not a number`;
+    },
+  },
+  {
+    key: 'NAS_DRY_RUN',
+    none: 'a dry run is a command, not a setting: imk sync --dry-run prints what would go where',
+  },
+  ...['NAS_RSYNC_BW_LIMIT', 'NAS_RSYNC_COMPRESS'].map((key): LegacyKey => ({
+    key,
+    ours: 'config/nas-sync.yaml: backends.nas (bandwidthLimit, extraArgs --compress)',
+  })),
+  ...['NAS_S3_BUCKET', 'NAS_S3_PREFIX', 'NAS_S3_REGION', 'NAS_S3_ENDPOINT'].map((key): LegacyKey => ({
+    key,
+    ours: 'config/nas-sync.yaml: backends.nas (type s3: bucket, prefix, region, endpoint)',
+  })),
+  ...['NAS_SCP_HOST', 'NAS_SCP_USER', 'NAS_SCP_KEY'].map((key): LegacyKey => ({
+    key,
+    ours: 'config/nas-sync.yaml: backends.nas (type sftp: host, username, privateKeyFile)',
+  })),
+  {
+    key: 'NAS_SYNC_WORK_DIR',
+    none: 'nas-sync needs no work folder; what it sent is in state/ (receipts), so a restart does not send everything again',
+  },
+  { key: 'NAS_SYNC_LOG_FILE', none: 'services log JSON lines to stdout' },
+  { key: 'NAS_LOG_LEVEL', none: 'set IMK_LOG_LEVEL' },
+  {
+    key: 'NAS_WATCH_PATTERN',
+    none: 'nas-sync reads outputs/<job_id>/manifest.json, written last when a job is complete',
+  },
+  { key: 'NAS_DAEMON_MODE', none: 'imk run nas-sync runs continuously; imk sync --once does one pass' },
+];

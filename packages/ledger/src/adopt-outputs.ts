@@ -1,0 +1,29 @@
+import { listOutputFolders, readOutputManifest } from '@imk/protocol';
+import type { Ledger } from './ledger.ts';
+import { recordManifest } from './rebuild.ts';
+
+/**
+ * Records in the ledger every finished job of `outputs/` that it does not know yet: outputs written by
+ * the earlier Python version (or by a host whose ledger this is not) appear in `imk jobs` and `imk job`
+ * as succeeded, with their artifacts. Only unknown folders' manifests are read. Returns the ids added.
+ */
+export async function adoptOutputs(ledger: Ledger, outputsDir: string): Promise<string[]> {
+  const added: string[] = [];
+  for (const folder of await listOutputFolders(outputsDir)) {
+    if (ledger.getJob(folder.jobId) !== undefined) continue;
+    const result = await readOutputManifest(folder.dir);
+    if (!result?.ok || result.manifest.jobId !== folder.jobId) continue;
+    recordManifest(
+      ledger,
+      {
+        jobId: folder.jobId,
+        dir: folder.dir,
+        manifest: result.manifest.document,
+        at: new Date(folder.writtenMs).toISOString(),
+      },
+      false,
+    );
+    added.push(folder.jobId);
+  }
+  return added;
+}

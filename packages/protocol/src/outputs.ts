@@ -1,0 +1,166 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage, isImkError } from '@imk/errors';
+import { assertRealFolder, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
+import { describeProblems, validateManifest, type AnyManifest, type ValidationProblem } from './validate.ts';
+
+/** The document every finished job folder holds, written last: its presence means the job is complete. */
+export const MANIFEST_FILE = 'manifest.json';
+
+/**
+ * One artifact as every reader sees it, whoever wrote the manifest: the earlier version's `null`s
+ * (`codec`, `duration_sec`, `sha256` never filled in, …) become `undefined`.
+ */
+export interface OutputArtifact {
+  kind: string;
+  variant: string | undefined;
+  label: string | undefined;
+  /** Relative to `outputs/<job_id>/`. */
+  path: string;
+  codec: string | undefined;
+  container: string | undefined;
+  duration_sec: number | undefined;
+  /** Only a well-formed lowercase hex digest; the earlier version left it null. */
+  sha256: string | undefined;
+  bytes: number | undefined;
+}
+
+/** A validated manifest (v1 or the earlier version's), with the fields readers use in one shape. */
+export interface OutputManifest {
+  jobId: string;
+  legacy: boolean;
+  source_type: string | undefined;
+  artist: string | undefined;
+  album: string | undefined;
+  title: string | undefined;
+  processed_at: string | undefined;
+  artifacts: OutputArtifact[];
+  /** The document as validated (unknown fields kept). */
+  document: AnyManifest;
+}
+
+export type ReadOutputResult =
+  | { ok: true; manifest: OutputManifest }
+  | { ok: false; file: string; problems: ValidationProblem[]; json: unknown };
+
+const SHA256 = /^[0-9a-f]{64}$/;
+/** Largest manifest.json read (thousands of artifacts fit in a few MiB). */
+const MANIFEST_MAX_BYTES = 16 << 20;
+/** What fs-safe says of a folder that holds no finished job: nothing to read, not a problem. */
+const NOT_A_JOB = ['FILE_MISSING', 'FOLDER_IS_SYMLINK', 'NOT_A_FOLDER'];
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** The reader's view of a parsed, validated manifest (pure). */
+export function outputManifestOf(document: AnyManifest): OutputManifest {
+  const m = document.manifest;
+  return {
+    jobId: m.job_id,
+    legacy: document.legacy,
+    source_type: text(m.source_type),
+    artist: text(m.artist),
+    album: text(m.album),
+    title: text(m.title),
+    processed_at: text(m.processed_at),
+    artifacts: m.artifacts.map((a) => ({
+      kind: a.kind,
+      variant: text(a.variant),
+      label: text(a.label),
+      path: a.path,
+      codec: text(a.codec),
+      container: text(a.container),
+      duration_sec: num(a.duration_sec),
+      sha256: typeof a.sha256 === 'string' && SHA256.test(a.sha256) ? a.sha256 : undefined,
+      bytes: num((a as { bytes?: unknown }).bytes),
+    })),
+    document,
+  };
+}
+
+/** Validates parsed JSON as a manifest (v1 or legacy) into the reader's view. Pure. */
+export function parseOutputManifest(json: unknown, file = MANIFEST_FILE): ReadOutputResult {
+  const result = validateManifest(json);
+  return result.ok
+    ? { ok: true, manifest: outputManifestOf(result.value) }
+    : { ok: false, file, problems: result.problems, json };
+}
+
+/**
+ * Reads `<dir>/manifest.json`: undefined when there is none (the job is not finished, or the folder is
+ * not a job); otherwise the manifest or what is wrong with it, naming the file.
+ */
+export async function readOutputManifest(dir: string): Promise<ReadOutputResult | undefined> {
+  const file = join(dir, MANIFEST_FILE);
+  let json: unknown;
+  try {
+    // The job folder must be a real folder (a link to one elsewhere is no job here), manifest.json a
+    // regular file of bounded size and depth: outputs/ may be shared with other hosts and programs.
+    await assertRealFolder(dir);
+    const textContent = await readUntrustedText(file, { name: MANIFEST_FILE, maxBytes: MANIFEST_MAX_BYTES });
+    json = parseUntrustedJson(textContent, { name: MANIFEST_FILE });
+  } catch (error) {
+    if (NOT_A_JOB.some((code) => isImkError(error, code))) return undefined;
+    return { ok: false, file, problems: [{ path: '(file)', message: errorMessage(error) }], json: {} };
+  }
+  return parseOutputManifest(json, file);
+}
+
+/** One line naming the file and everything wrong with it. */
+export function describeOutputProblem(result: Extract<ReadOutputResult, { ok: false }>): string {
+  return `${result.file} is not a valid manifest: ${describeProblems(result.problems)}`;
+}
+
+/** A job folder in outputs/ that holds a manifest (finished), with the manifest's mtime. */
+export interface OutputFolder {
+  jobId: string;
+  dir: string;
+  manifestPath: string;
+  /** ino:size:mtime of the manifest: changes whenever it is rewritten. */
+  version: string;
+  writtenMs: number;
+}
+
+/**
+ * Finished job folders in outputs/, by name: folders not starting with "." (those are being written or
+ * replaced) that hold a manifest.json. A missing outputs folder is an empty list.
+ */
+export async function listOutputFolders(outputsDir: string): Promise<OutputFolder[]> {
+  let names: string[];
+  try {
+    names = (await readdir(outputsDir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+      .map((entry) => entry.name);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw error;
+  }
+  names.sort();
+  const found = await Promise.all(
+    names.map(async (jobId): Promise<OutputFolder | undefined> => {
+      const dir = join(outputsDir, jobId);
+      const manifestPath = join(dir, MANIFEST_FILE);
+      try {
+        // lstat: a manifest.json that is a link is no finished job.
+        const info = await lstat(manifestPath);
+        if (!info.isFile()) return undefined;
+        return {
+          jobId,
+          dir,
+          manifestPath,
+          version: `${info.ino}:${info.size}:${info.mtimeMs}`,
+          writtenMs: info.mtimeMs,
+        };
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return found.filter((folder): folder is OutputFolder => folder !== undefined);
+}

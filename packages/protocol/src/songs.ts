@@ -1,0 +1,103 @@
+import { lstat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type { Job, Track } from './job.ts';
+
+/** Where the earlier version's Deezer retriever put the files of `audio_files` (and their cover). */
+export const LEGACY_FILES_DIR = 'files';
+
+/**
+ * One song of a bundle, as a job of its own: most bundles are one song (`audio_path`, or a video); a
+ * legacy `audio_files` bundle is one song per file. The first song keeps the bundle's `job_id`; the
+ * others are `<job_id>-2`, `<job_id>-3`, … (their outputs go to `outputs/<that id>/`).
+ */
+export interface BundleSong {
+  /** 1-based position in the bundle. */
+  index: number;
+  /** The job with this song's id, audio, tags and (existing) cover. */
+  job: Job;
+  /** What the user should know about this song's bundle entry (e.g. a missing cover). */
+  warnings: string[];
+}
+
+async function isPresent(dir: string, path: string): Promise<boolean> {
+  try {
+    await lstat(join(dir, path));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function trackFor(job: Job, file: string, index: number): Track | undefined {
+  const tracks = job.tracks ?? [];
+  return (
+    tracks.find((track) => track.filename === file) ?? (tracks.length > index ? tracks[index] : undefined)
+  );
+}
+
+function tag(value: string | null | undefined): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/**
+ * A legacy `audio_files` entry is a name under `files/` (where its Deezer retriever wrote them); a name
+ * that exists at the bundle's top level is taken from there. Pure of opening: only `lstat`.
+ */
+export async function audioFilePath(dir: string, name: string): Promise<string> {
+  const under = `${LEGACY_FILES_DIR}/${name}`;
+  if (await isPresent(dir, under)) return under;
+  return (await isPresent(dir, name)) ? name : under;
+}
+
+/**
+ * The cover a bundle names, where it is: beside job.json, or under `files/` in a legacy Deezer bundle.
+ * Undefined (with a warning) when it names a file that is not there: the earlier version went on without
+ * a cover, and so do we.
+ */
+export async function resolveCover(
+  dir: string,
+  job: Job,
+): Promise<{ cover: string | undefined; warnings: string[] }> {
+  if (job.cover_path === undefined) return { cover: undefined, warnings: [] };
+  const candidates = [job.cover_path];
+  if (job.audio_files !== undefined) candidates.push(`${LEGACY_FILES_DIR}/${job.cover_path}`);
+  for (const candidate of candidates)
+    if (await isPresent(dir, candidate)) return { cover: candidate, warnings: [] };
+  return {
+    cover: undefined,
+    warnings: [
+      `cover_path "${job.cover_path}" names a file missing from the bundle; the outputs have no cover`,
+    ],
+  };
+}
+
+/** The songs of a bundle, each a job of its own (see `BundleSong`). */
+export async function bundleSongs(dir: string, job: Job): Promise<BundleSong[]> {
+  const { cover, warnings } = await resolveCover(dir, job);
+  const withCover = (j: Job): Job => {
+    const out: Job = { ...j };
+    if (cover === undefined) delete out.cover_path;
+    else out.cover_path = cover;
+    return out;
+  };
+  if (job.audio_path !== undefined || job.video_path !== undefined || !job.audio_files?.length)
+    return [{ index: 1, job: withCover(job), warnings }];
+  const songs: BundleSong[] = [];
+  for (const [i, name] of job.audio_files.entries()) {
+    const track = trackFor(job, name, i);
+    const song: Job = {
+      ...job,
+      job_id: i === 0 ? job.job_id : `${job.job_id}-${i + 1}`,
+      audio_path: await audioFilePath(dir, name),
+      artist: tag(track?.artist) ?? job.artist,
+      album: tag(track?.album) ?? job.album,
+      title: tag(track?.title) ?? (job.audio_files.length === 1 ? job.title : undefined) ?? fileTitle(name),
+    };
+    songs.push({ index: i + 1, job: withCover(song), warnings: [...warnings] });
+  }
+  return songs;
+}
+
+function fileTitle(name: string): string {
+  return basename(name, extname(name)).replace(/^\d{2}_/, '');
+}

@@ -1,0 +1,133 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
+import { bundleSongs, listOutputFolders, readBundle, readOutputManifest, validateJob } from '../src/index.ts';
+
+// What the earlier Python version wrote (../shared/legacy-samples), read by the one reader of outputs/ and
+// of bundles: every reader (sync, ledger, dashboard, CLI, worker) goes through these functions.
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'imk-legacy-protocol-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('outputs written by the earlier version', () => {
+  it('reads every legacy manifest, nulls included, with its artifacts and tags', async () => {
+    const outputs = join(root, 'outputs');
+    for (const id of ['pyout_audio_001', 'pyout_video_002', 'pyout_inst_003'])
+      await materializeLegacySample(`outputs/${id}`, join(outputs, id));
+    const folders = await listOutputFolders(outputs);
+    expect(folders.map((f) => f.jobId)).toEqual(['pyout_audio_001', 'pyout_inst_003', 'pyout_video_002']);
+
+    const audio = await readOutputManifest(join(outputs, 'pyout_audio_001'));
+    expect(audio?.ok).toBe(true);
+    if (!audio?.ok) return;
+    expect(audio.manifest).toMatchObject({ jobId: 'pyout_audio_001', legacy: true, artist: 'Py Artist' });
+    expect(audio.manifest.artifacts).toHaveLength(7);
+    expect(audio.manifest.artifacts[3]).toEqual({
+      kind: 'stems',
+      variant: 'bass',
+      label: 'Bass stem',
+      path: 'files/stems/bass.wav',
+      codec: 'pcm',
+      container: 'wav',
+      duration_sec: undefined,
+      sha256: undefined,
+      bytes: undefined,
+    });
+    const video = await readOutputManifest(join(outputs, 'pyout_video_002'));
+    expect(video?.ok && video.manifest.artifacts[0]).toMatchObject({
+      kind: 'video',
+      variant: 'source',
+      codec: undefined,
+    });
+  });
+
+  it('still names the file and field of a manifest that is really wrong', async () => {
+    const text = await readFile(legacySample('outputs/pyout_inst_003/manifest.json'), 'utf8');
+    const broken = JSON.parse(text) as { artifacts: { path: string }[] };
+    broken.artifacts[0]!.path = '../escape.m4a';
+    const { writeFile, mkdir } = await import('node:fs/promises');
+    const dir = join(root, 'broken', 'bad_job');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(broken));
+    const result = await readOutputManifest(dir);
+    expect(result?.ok).toBe(false);
+    if (result && !result.ok) expect(result.problems[0]?.path).toBe('artifacts.0.path');
+  });
+});
+
+describe('bundles written by the earlier version', () => {
+  it.each(['job_leg_wav_001', 'job_leg_m4a_002', 'job_yt_LEGACYvid01_audio', 'job_yt_LEGACYvid01_video'])(
+    '%s is accepted',
+    async (name) => {
+      const dir = join(root, 'queues', name);
+      await materializeLegacySample(`bundles/${name}`, dir);
+      const result = await readBundle(dir);
+      expect(result).toMatchObject({ ok: true });
+    },
+  );
+
+  it('accepts youtube: null and validation: null in job.json', () => {
+    const result = validateJob({
+      job_id: 'x1',
+      source_type: 'custom',
+      audio_path: 'a.wav',
+      youtube: null,
+      validation: null,
+    });
+    expect(result.ok).toBe(true);
+  });
+
+  it('a missing cover is no rejection: the song goes on without it, with a warning', async () => {
+    const dir = join(root, 'queues', 'job_leg_missing_cover_006');
+    await materializeLegacySample('bundles/job_leg_missing_cover_006', dir);
+    const result = await readBundle(dir);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const [song] = await bundleSongs(dir, result.job);
+    expect(song!.job.cover_path).toBeUndefined();
+    expect(song!.warnings).toEqual([
+      'cover_path "nonexistent.jpg" names a file missing from the bundle; the outputs have no cover',
+    ]);
+  });
+
+  it('a Deezer bundle (audio_files under files/, tracks[]) is one song per file', async () => {
+    const dir = join(root, 'queues', 'job_dz_12345_deemix');
+    await materializeLegacySample('bundles/job_dz_12345_deemix', dir);
+    const result = await readBundle(dir);
+    expect(result).toMatchObject({ ok: true });
+    if (!result.ok) return;
+    const songs = await bundleSongs(dir, result.job);
+    expect(songs.map((s) => [s.job.job_id, s.job.audio_path, s.job.title, s.job.cover_path])).toEqual([
+      ['dz_12345_deemix', 'files/Track One.m4a', 'Track One', 'files/cover.jpg'],
+    ]);
+
+    // Several files: the first keeps the id, the others are <id>-2, <id>-3, tags from tracks[].
+    const many = {
+      ...result.job,
+      audio_files: ['01_A.m4a', '02_B.m4a', '03_C.m4a'],
+      tracks: [
+        { title: 'Song A', artist: 'X', album: 'Al', filename: '01_A.m4a' },
+        { title: 'Song C', artist: 'Z', album: 'Al', filename: '03_C.m4a' },
+        { title: 'Song B', artist: 'Y', album: 'Al', filename: '02_B.m4a' },
+      ],
+    };
+    const three = await bundleSongs(dir, many);
+    expect(three.map((s) => [s.job.job_id, s.job.audio_path, s.job.artist, s.job.title])).toEqual([
+      ['dz_12345_deemix', 'files/01_A.m4a', 'X', 'Song A'],
+      ['dz_12345_deemix-2', 'files/02_B.m4a', 'Y', 'Song B'],
+      ['dz_12345_deemix-3', 'files/03_C.m4a', 'Z', 'Song C'],
+    ]);
+  });
+
+  it('rejects an audio_files entry that leaves the bundle, naming the field', () => {
+    const result = validateJob({ job_id: 'x2', source_type: 'deemix', audio_files: ['../a.m4a'] });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems[0]?.path).toBe('audio_files.0');
+  });
+});

@@ -1,0 +1,69 @@
+import { access, constants } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { ImkError, isImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import { resolveTool } from '@imk/media';
+import type { SeparationEngine } from '@imk/separation';
+import type { WorkerContext } from './context.ts';
+import type { ResolvedOptions } from './options.ts';
+
+export interface EngineChoice {
+  options: ResolvedOptions;
+  engine: SeparationEngine;
+  /** Set when the engine asked for is not installed and builtin was used instead. */
+  warning?: string;
+}
+
+/** Why the engine `spec` cannot run on this machine, or undefined when it can. */
+async function unavailable(ctx: WorkerContext, spec: ResolvedOptions['engine']): Promise<string | undefined> {
+  try {
+    await ctx.engines.get(spec);
+  } catch (error) {
+    if (isImkError(error, 'UNKNOWN_ENGINE') || isImkError(error, 'ENGINE_UNAVAILABLE')) return error.message;
+    throw error;
+  }
+  const custom = ctx.config.engine.module !== undefined && spec.name === ctx.config.engine.name;
+  if (spec.name !== 'demucs' || custom) return undefined;
+  // demucs only looks for its command when it runs; a job should not wait for that to learn it is missing.
+  const command = typeof spec.params.command === 'string' ? spec.params.command : 'demucs';
+  try {
+    if (basename(command) === command) await resolveTool(command);
+    else await access(command, constants.X_OK);
+    return undefined;
+  } catch {
+    return `the "${command}" command is not installed (pip install demucs, or set IMK_DEMUCS)`;
+  }
+}
+
+function describe(spec: ResolvedOptions['engine']): string {
+  const model = typeof spec.params.model === 'string' ? ` (model ${spec.params.model})` : '';
+  return `"${spec.name}"${model}`;
+}
+
+/**
+ * The engine a job asked for (config, job.json or its sidecar), or builtin when that one is not installed
+ * here: the earlier version's sidecars and settings name `htdemucs`, which most machines do not have. The
+ * fallback is said in the manifest and the log; with `engine.fallback: false` the job fails at once
+ * instead (not retried: another attempt on this machine would find the same).
+ */
+export async function chooseEngine(
+  ctx: WorkerContext,
+  options: ResolvedOptions,
+  logger: Logger,
+): Promise<EngineChoice> {
+  const wanted = options.engine;
+  const reason = wanted.name === 'builtin' ? undefined : await unavailable(ctx, wanted);
+  if (reason === undefined) return { options, engine: await ctx.engines.get(wanted) };
+  const from = options.sources.at(-1) ?? 'config';
+  if (!ctx.config.engine.fallback)
+    throw new ImkError(
+      'ENGINE_UNAVAILABLE',
+      `the separation engine ${describe(wanted)} named by ${from} is not available: ${reason}; install it, or name another engine, or set engine.fallback: true in config/instrumental-maker.yaml to use builtin instead`,
+      { details: { engine: wanted.name, source: from } },
+    );
+  const params = ctx.config.engine.name === 'builtin' ? { ...ctx.config.engine.params } : {};
+  const builtin = { name: 'builtin', params };
+  const warning = `the separation engine ${describe(wanted)} named by ${from} is not available (${reason}); the builtin engine was used instead (engine.fallback: false in config/instrumental-maker.yaml makes this an error)`;
+  logger.warn({ engine: wanted.name, source: from }, warning);
+  return { options: { ...options, engine: builtin }, engine: await ctx.engines.get(builtin), warning };
+}

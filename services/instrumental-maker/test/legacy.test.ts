@@ -1,0 +1,167 @@
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256File } from '@imk/fs-safe';
+import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
+import { imk, jobDetail, makeRoot, makeSong, readManifest, removeRoot } from './helpers.ts';
+
+// The earlier Python version's own bundles (../shared/legacy-samples, media regenerated) and its example
+// sidecar, processed by one `imk run --once`, as a user moving over would.
+let root: string;
+let run: { exitCode?: number; stdout: unknown; all?: unknown };
+// demucs is never installed by tests; a path that does not exist makes sure of it on any machine.
+const env = { IMK_DEMUCS: '/nonexistent/demucs' };
+
+async function bundle(queue: string, name: string): Promise<string> {
+  const dir = join(root, 'queues', queue, name);
+  await materializeLegacySample(`bundles/${name}`, dir);
+  return dir;
+}
+
+beforeAll(async () => {
+  root = await makeRoot({ concurrency: 2, pollMs: 100, retry: { maxAttempts: 3, backoffMs: 100 } });
+  await bundle('other', 'job_leg_wav_001');
+  await bundle('youtube_audio', 'job_leg_m4a_002');
+  await bundle('youtube_video', 'job_yt_LEGACYvid01_video');
+  await bundle('other', 'job_leg_missing_cover_006');
+  await bundle('other', 'job_dz_12345_deemix');
+  // Its Deezer retriever's album shape: several files under files/, tags in tracks[].
+  const album = join(root, 'queues', 'other', 'job_dz_album_deemix');
+  await materializeLegacySample('bundles/job_dz_12345_deemix', album);
+  await makeSong(join(album, 'files', '01_First.m4a'), 3, 1);
+  await makeSong(join(album, 'files', '02_Second.m4a'), 3, 2);
+  const job = JSON.parse(await readFile(join(album, 'job.json'), 'utf8')) as Record<string, unknown>;
+  await writeFile(
+    join(album, 'job.json'),
+    JSON.stringify({
+      ...job,
+      job_id: 'dz_album_deemix',
+      title: 'The Album',
+      audio_files: ['01_First.m4a', '02_Second.m4a'],
+      tracks: [
+        {
+          title: 'First',
+          artist: 'Deezer Artist',
+          album: 'The Album',
+          duration_sec: 3,
+          filename: '01_First.m4a',
+        },
+        { title: 'Second', artist: 'Guest', album: 'The Album', duration_sec: 3, filename: '02_Second.m4a' },
+      ],
+    }),
+  );
+  // Its example sidecar beside "My Song.m4a": model htdemucs (not installed), keep_stems [D, B, O], mix.
+  const song = join(root, 'queues', 'other', 'job_my_song');
+  await materializeLegacySample('bundles/job_leg_m4a_002', song);
+  await copyFile(join(song, 'b.m4a'), join(song, 'My Song.m4a'));
+  await copyFile(legacySample('My Song.stems.yml'), join(song, 'My Song.stems.yml'));
+  await writeFile(
+    join(song, 'job.json'),
+    JSON.stringify({
+      job_id: 'my_song',
+      source_type: 'custom',
+      artist: 'Me',
+      title: 'My Song',
+      audio_path: 'My Song.m4a',
+    }),
+  );
+  run = await imk(['run', '--once', '--root', root], { env });
+}, 400_000);
+
+afterAll(() => removeRoot(root));
+
+describe('bundles and sidecars of the earlier version', () => {
+  it('processes every one of them', () => {
+    expect(run.exitCode, String(run.all)).toBe(0);
+    expect(JSON.parse(String(run.stdout))).toMatchObject({ ok: true, failed: 0, rejected: 0 });
+  });
+
+  it('a missing cover is a warning in the manifest, and the job goes on', async () => {
+    const manifest = await readManifest(root, 'leg_missing_cover_006');
+    expect(manifest.warnings).toContain(
+      'cover_path "nonexistent.jpg" names a file missing from the bundle; the outputs have no cover',
+    );
+    expect(manifest.artifacts.some((a) => a.kind === 'audio' && a.variant === 'instrumental')).toBe(true);
+  });
+
+  it('a video bundle publishes the source video bit-identical (video/source) and the instrumental video', async () => {
+    const manifest = await readManifest(root, 'yt_LEGACYvid01_video');
+    const source = manifest.artifacts.find((a) => a.kind === 'video' && a.variant === 'source')!;
+    expect(source).toMatchObject({
+      label: 'Source video',
+      path: 'files/video/Legacy Channel - Legacy Video Title (source).mp4',
+    });
+    const archived = join(root, 'queues', 'youtube_video', 'succeeded');
+    const { readdir } = await import('node:fs/promises');
+    const [folder] = await readdir(archived);
+    const original = await sha256File(join(archived, folder!, 'video.mp4'));
+    expect(source.sha256).toBe(original);
+    expect(await sha256File(join(root, 'outputs', 'yt_LEGACYvid01_video', source.path))).toBe(original);
+    expect(manifest.artifacts.some((a) => a.kind === 'video' && a.variant === 'instrumental')).toBe(true);
+  });
+
+  it('a Deezer bundle is one song per file: <id>, then <id>-2, tagged from tracks[]', async () => {
+    const one = await readManifest(root, 'dz_12345_deemix');
+    expect(one).toMatchObject({ artist: 'Deezer Artist', album: 'Deezer Album', title: 'Track One' });
+    expect(one.input.path).toBe('files/Track One.m4a');
+    const first = await readManifest(root, 'dz_album_deemix');
+    const second = await readManifest(root, 'dz_album_deemix-2');
+    expect([first.title, first.artist, first.input.path]).toEqual([
+      'First',
+      'Deezer Artist',
+      'files/01_First.m4a',
+    ]);
+    expect([second.title, second.artist, second.input.path]).toEqual([
+      'Second',
+      'Guest',
+      'files/02_Second.m4a',
+    ]);
+    expect(second.artifacts[0]!.path).toBe('files/audio/Guest - Second.m4a');
+    expect((await jobDetail(root, 'dz_album_deemix-2')).job.state).toBe('succeeded');
+  });
+
+  it('its example sidecar: builtin instead of the missing htdemucs (said), mix loudness, keep_stems as the instrumental', async () => {
+    const manifest = await readManifest(root, 'my_song');
+    expect(manifest.engine.name).toBe('builtin');
+    expect(manifest.warnings.join('\n')).toMatch(
+      /separation engine "demucs" \(model htdemucs\) named by My Song\.stems\.yml is not available .*builtin engine was used instead/,
+    );
+    expect(manifest.options).toMatchObject({
+      target_lufs: -14,
+      true_peak: -1,
+      two_pass_loudness: true,
+      output_format: 'flac',
+      keep_stems: [],
+    });
+    const instrumental = manifest.artifacts.find((a) => a.variant === 'instrumental')!;
+    expect(instrumental.path).toBe('files/audio/Me - My Song.flac');
+    expect(instrumental.loudness?.integrated_lufs).toBeCloseTo(-14, 0);
+    expect(manifest.artifacts.some((a) => a.kind === 'stems')).toBe(false);
+    expect(String(run.all)).toMatch(/builtin engine was used instead/);
+  });
+});
+
+describe('engine.fallback: false', () => {
+  it('fails the job at once with a clear reason, not retried', async () => {
+    const strict = await makeRoot({
+      pollMs: 100,
+      engine: { fallback: false },
+      retry: { maxAttempts: 3, backoffMs: 100 },
+    });
+    try {
+      const dir = join(strict, 'queues', 'other', 'job_leg_wav_001');
+      await materializeLegacySample('bundles/job_leg_wav_001', dir);
+      await copyFile(legacySample('My Song.stems.yml'), join(dir, 'a.stems.yml'));
+      const result = await imk(['run', '--once', '--root', strict], { env });
+      expect(JSON.parse(String(result.stdout))).toMatchObject({ failed: 1 });
+      const detail = await jobDetail(strict, 'leg_wav_001');
+      expect(detail.job.state).toBe('failed');
+      expect(detail.job.attempts).toBe(1);
+      expect(detail.errors[0]!.message).toMatch(
+        /"demucs" \(model htdemucs\) named by a\.stems\.yml is not available/,
+      );
+    } finally {
+      await removeRoot(strict);
+    }
+  }, 120_000);
+});
