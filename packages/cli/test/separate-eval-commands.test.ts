@@ -61,7 +61,7 @@ describe('imk separate and imk eval', () => {
   });
 
   it('eval --json: one report with both sets, saying where the real excerpt was looked for when absent', async () => {
-    const { stdout } = await execa(process.execPath, [IMK, 'eval', '--json', '--items', '1'], {
+    const { stdout } = await execa(process.execPath, [IMK, 'eval', '--json', '--items', '1', '--split', 'all'], {
       env: { IMK_EVAL_DIR: join(dir, 'no-eval-here') },
     });
     const report = JSON.parse(stdout) as {

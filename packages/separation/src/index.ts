@@ -43,12 +43,15 @@ export {
   MUSDB_SAMPLE_FOLDER,
 } from './eval/eval-sets.ts';
 export type { EvalSet, EvalTrack } from './eval/eval-sets.ts';
-export { centreCancelEstimates, floorEstimates } from './eval/baselines.ts';
+export { centreCancelEstimates, floorEstimates, repetSimEstimates } from './eval/baselines.ts';
+export { REPET_SIM_DEFAULTS, repetSimSeparate } from './eval/repet-sim-baseline.ts';
+export { musdbFolderSet } from './eval/folder-set.ts';
 export { formatEvalTable } from './eval/report.ts';
 export { EVAL_METHODS, EVAL_STEMS, METRIC_DESCRIPTION } from './eval/scores.ts';
 export type {
   EvalMethod,
   EvalReport,
+  EvalSplit,
   EvalStem,
   MethodScores,
   SetScores,
