@@ -6,8 +6,8 @@ import {
   evaluateEngine,
   formatEvalTable,
   musdbFolderSet,
+  gmCorpusSets,
   musdbSampleSet,
-  syntheticSet,
   type EvalSet,
   type EvalSplit,
 } from '@imk/separation';
@@ -36,13 +36,13 @@ export function registerEval(program: Command): void {
       .option('--engine <name>', `engine to measure: ${ENGINE_NAMES.join(' or ')}`, 'builtin')
       .option('--split <which>', 'songs to evaluate: test (held out), tune or all', 'test')
       .option('--dir <folder>', 'evaluate the songs of a folder in MUSDB layout instead (a test set)')
-      .option('--items <n>', 'use only the first n songs of each synthetic set')
+      .option('--items <n>', 'use only the first n songs of each General MIDI set (tune, test)')
       .option(
         '--corpus-dir <dir>',
         'where the synthetic corpus is cached (default: $IMK_CORPUS_DIR or the temp folder)',
       )
       .description(
-        'measure separation quality (SDR, museval v4) against the floor, centre cancellation and REPET-SIM, on the held-out test songs (the real MUSDB18 excerpt and the synthetic test songs), or on a MUSDB-layout folder',
+        'measure separation quality (SDR, museval v4) against the floor, centre cancellation and REPET-SIM, on the held-out test songs (the real MUSDB18 excerpt and the General MIDI test songs), or on a MUSDB-layout folder',
       ),
   ).action((options: EvalOptions) => runEval(options));
 }
@@ -63,13 +63,14 @@ async function runEval(options: EvalOptions): Promise<void> {
     if (options.dir !== undefined) {
       sets = [musdbFolderSet(options.dir)];
     } else {
-      say('preparing the real excerpt and the synthetic corpus (generated once, then cached)...');
+      say('preparing the real excerpt and the General MIDI songs (rendered once, then cached)...');
       sets = [
         await musdbSampleSet(work, { root: paths.root }),
-        await syntheticSet({
+        ...(await gmCorpusSets({
+          splits,
           ...(options.corpusDir === undefined ? {} : { cacheDir: options.corpusDir }),
           ...(limit === undefined ? {} : { limit }),
-        }),
+        })),
       ].filter((set) => splits.includes(set.split));
     }
     const shown = options.dir === undefined ? splits : (['test'] as EvalSplit[]);
