@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system programs instrumental-maker runs (ffmpeg, yt-dlp, rsync, sshd, rclone, espeak-ng, sshfs,
-# chromium) when they are missing. As root on Debian/Ubuntu it installs them with apt-get; otherwise it
+# chromium, fluidsynth and a General MIDI soundfont for the eval corpus) when they are missing. As root on
+# Debian/Ubuntu it installs them with apt-get; otherwise it
 # prints the command to run. Set IMK_SKIP_SYSTEM_DEPS=1 to skip (e.g. in a container that has them).
 set -euo pipefail
 [ "${IMK_SKIP_SYSTEM_DEPS:-0}" = "1" ] && exit 0
@@ -9,7 +10,7 @@ set -euo pipefail
 declare -A PKG=(
   [ffmpeg]=ffmpeg [ffprobe]=ffmpeg [yt-dlp]=yt-dlp [rsync]=rsync [ssh]=openssh-client
   [sshd]=openssh-server [ssh-keygen]=openssh-client [rclone]=rclone [espeak-ng]=espeak-ng
-  [chromium]=chromium [sqlite3]=sqlite3 [sox]=sox [sshfs]=sshfs [fusermount3]=fuse3
+  [chromium]=chromium [sqlite3]=sqlite3 [sox]=sox [sshfs]=sshfs [fusermount3]=fuse3 [fluidsynth]=fluidsynth
 )
 missing=()
 for bin in "${!PKG[@]}"; do
@@ -17,6 +18,11 @@ for bin in "${!PKG[@]}"; do
     missing+=("${PKG[$bin]}")
   fi
 done
+# The General MIDI soundfont `imk eval` renders its songs with (a file, not a program).
+if [ ! -e /usr/share/sounds/sf2/FluidR3_GM.sf2 ] && [ ! -e /usr/share/sounds/sf2/default-GM.sf2 ] \
+  && [ ! -e /usr/share/sounds/sf3/default-GM.sf3 ]; then
+  missing+=(fluid-soundfont-gm)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 mapfile -t pkgs < <(printf '%s\n' "${missing[@]}" | sort -u)
 

@@ -43,12 +43,20 @@ export {
   MUSDB_SAMPLE_FOLDER,
 } from './eval/eval-sets.ts';
 export type { EvalSet, EvalTrack } from './eval/eval-sets.ts';
-export { centreCancelEstimates, floorEstimates } from './eval/baselines.ts';
+export { centreCancelEstimates, floorEstimates, repetSimEstimates } from './eval/baselines.ts';
+export { REPET_SIM_DEFAULTS, repetSimSeparate } from './eval/repet-sim-baseline.ts';
+export { musdbFolderSet } from './eval/folder-set.ts';
+export { GM_CORPUS_VERSION, ensureGmCorpus, gmCorpusSets } from './gm-corpus/corpus.ts';
+export type { EnsureGmCorpusOptions, GmCorpusItem } from './gm-corpus/corpus.ts';
+export { GM_SONGS, GM_SPLIT_SEED } from './gm-corpus/songs.ts';
+export type { GmSongSpec } from './gm-corpus/songs.ts';
+export { findSoundfont } from './gm-corpus/fluidsynth.ts';
 export { formatEvalTable } from './eval/report.ts';
 export { EVAL_METHODS, EVAL_STEMS, METRIC_DESCRIPTION } from './eval/scores.ts';
 export type {
   EvalMethod,
   EvalReport,
+  EvalSplit,
   EvalStem,
   MethodScores,
   SetScores,

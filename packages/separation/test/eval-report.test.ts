@@ -5,7 +5,9 @@ import { formatEvalTable } from '../src/eval/report.ts';
 import { EVAL_STEMS, aggregate, median, type EvalReport, type StemScores } from '../src/eval/scores.ts';
 
 const scores = (engine: number): StemScores =>
-  Object.fromEntries(EVAL_STEMS.map((s) => [s, { engine, floor: 1, centre_cancel: 0.5 }])) as StemScores;
+  Object.fromEntries(
+    EVAL_STEMS.map((s) => [s, { engine, floor: 1, centre_cancel: 0.5, repet_sim: 2 }]),
+  ) as StemScores;
 
 describe('eval baselines and report', () => {
   it('centre cancellation: vocals = mid on both channels, and vocals + accompaniment = the mixture', () => {
@@ -41,13 +43,15 @@ describe('eval baselines and report', () => {
         {
           id: 'musdb18-sample',
           title: 'MUSDB18 7-s sample',
+          split: 'test',
           missing: 'real excerpt not found: ...; set IMK_EVAL_DIR',
           stems: null,
           tracks: [],
         },
         {
-          id: 'synthetic',
+          id: 'synthetic-test',
           title: 'synthetic corpus',
+          split: 'test',
           stems: scores(4.5),
           tracks: [{ name: 'x', engine_seconds: 1, stems: scores(4.5) }],
         },
@@ -55,8 +59,17 @@ describe('eval baselines and report', () => {
     };
     const table = formatEvalTable(report);
     for (const stem of EVAL_STEMS)
-      expect(table).toMatch(new RegExp(`${stem}\\s+4\\.50\\s+1\\.00\\s+0\\.50\\s+\\+3\\.50`));
+      expect(table).toMatch(
+        new RegExp(`${stem}\\s+4\\.50\\s+1\\.00\\s+0\\.50\\s+2\\.00\\s+\\+3\\.50\\s+\\+2\\.50`),
+      );
     expect(table).toContain('MUSDB18 7-s sample: real excerpt not found');
+    // Songs used for tuning are not in the default table; asked for, they are labelled as such.
+    const tune = {
+      ...report,
+      sets: [{ ...report.sets[1]!, id: 'synthetic-tune', title: 'tuning songs', split: 'tune' as const }],
+    };
+    expect(formatEvalTable(tune)).not.toContain('tuning songs');
+    expect(formatEvalTable(tune, ['tune'])).toContain('tuning songs [tune] (1)');
     expect(table).toContain('not evaluated');
   });
 

@@ -1,16 +1,16 @@
 import { ImkError } from '@imk/errors';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
-export const BUILTIN_VERSION = '1.1.0';
+export const BUILTIN_VERSION = '1.2.0';
 
 /**
  * Parameters of the builtin weight-free separator. Times are in seconds and frequencies in Hz so that they
  * mean the same at any sample rate; lengths of median filters are in STFT frames or bins (odd numbers).
  */
 export interface BuiltinParams {
-  /** STFT frame length in samples (a multiple of 32 with no prime factor above 5). @default 8192 */
+  /** STFT frame length in samples (a multiple of 32 with no prime factor above 5). @default 4096 */
   fftSize: number;
-  /** STFT hop in samples; must divide fftSize. @default 2048 */
+  /** STFT hop in samples; must divide fftSize. @default 1024 */
   hop: number;
   /** HPSS: median across time (frames, odd) that estimates the harmonic part. @default 17 */
   harmonicMedian: number;
@@ -18,19 +18,19 @@ export interface BuiltinParams {
   percussiveMedian: number;
   /** Exponent of the soft HPSS masks, H^p / (H^p + P^p); 2 is the Wiener-like mask. @default 2 */
   maskPower: number;
-  /** REPET-SIM: frames are compared with frames up to this far before and after them. @default 3 */
+  /** REPET-SIM: frames are compared with frames up to this far before and after them. @default 12 */
   repetWindowSec: number;
-  /** REPET-SIM: how many of the most similar frames the repeating background is the median of. @default 20 */
+  /** REPET-SIM: how many of the most similar frames the repeating background is the median of. @default 60 */
   repetNeighbours: number;
-  /** REPET-SIM: chosen frames are at least this far apart (so one held note does not fill the set). @default 0.25 */
+  /** REPET-SIM: chosen frames are at least this far apart (so one held note does not fill the set). @default 0.75 */
   repetMinSpacingSec: number;
   /** REPET-SIM: frames less similar than this (cosine, 0..1) are never chosen. @default 0 */
   repetMinSimilarity: number;
-  /** REPET-SIM: number of mel-spaced bands the similarity is computed on. @default 64 */
+  /** REPET-SIM: number of mel-spaced bands the similarity is computed on. @default 128 */
   repetBands: number;
-  /** REPET-SIM: highest frequency the similarity looks at. @default 8000 */
+  /** REPET-SIM: highest frequency the similarity looks at. @default 11000 */
   repetMaxHz: number;
-  /** Exponent on the non-repeating fraction when it becomes the vocal mask. @default 1 */
+  /** Exponent on the non-repeating fraction when it becomes the vocal mask. @default 1.5 */
   vocalRepetExponent: number;
   /** Vocals: nothing below this frequency is vocal (kick and bass live there). @default 200 */
   vocalLowCutHz: number;
@@ -40,7 +40,7 @@ export interface BuiltinParams {
   vocalHighCutHz: number;
   /**
    * Vocals: exponent of the stereo centre cue (per-bin left/right correlation, 1 for a centred source);
-   * 0 disables it. @default 3
+   * 0 disables it. @default 1
    */
   centreExponent: number;
   /**
@@ -53,6 +53,17 @@ export interface BuiltinParams {
   secondHarmonicMedian: number;
   /** Second HPSS pass: median across frequency (bins, odd). @default 17 */
   secondPercussiveMedian: number;
+  /**
+   * Vocals: how much of the vocal estimate survives where the stereo centre cue says "not centred":
+   * vocal *= centreFloor + (1 − centreFloor)·centre^γ, so an off-centre voice is weakened, not erased.
+   * 0 is the plain product. @default 0.7
+   */
+  centreFloor: number;
+  /**
+   * Vocals: Wiener-style sharpening of the vocal mask m against the rest: m^p / (m^p + (1 − m)^p);
+   * 1 leaves it as it is, above 1 pushes bins towards all-vocal or no-vocal. @default 1
+   */
+  vocalMaskPower: number;
   /** Bass: the harmonic accompaniment below this frequency is bass. @default 200 */
   bassCutoffHz: number;
   /** Bass: width of the crossover ramp centred on bassCutoffHz. @default 0 */
@@ -60,25 +71,27 @@ export interface BuiltinParams {
 }
 
 export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
-  fftSize: 8192,
-  hop: 2048,
+  fftSize: 4096,
+  hop: 1024,
   harmonicMedian: 17,
   percussiveMedian: 13,
   maskPower: 2,
-  repetWindowSec: 3,
-  repetNeighbours: 20,
-  repetMinSpacingSec: 0.25,
+  repetWindowSec: 12,
+  repetNeighbours: 60,
+  repetMinSpacingSec: 0.75,
   repetMinSimilarity: 0,
-  repetBands: 64,
-  repetMaxHz: 8000,
-  vocalRepetExponent: 1,
+  repetBands: 128,
+  repetMaxHz: 11000,
+  vocalRepetExponent: 1.5,
   vocalLowCutHz: 200,
   vocalLowRampHz: 0,
   vocalHighCutHz: 12000,
-  centreExponent: 3,
+  centreExponent: 1,
   vocalHarmonicExponent: 0,
   secondHarmonicMedian: 5,
   secondPercussiveMedian: 17,
+  centreFloor: 0.7,
+  vocalMaskPower: 1,
   bassCutoffHz: 200,
   bassRampHz: 0,
 });
@@ -114,6 +127,8 @@ export function resolveBuiltinParams(overrides: Partial<BuiltinParams> = {}): Bu
   for (const key of ['centreExponent', 'vocalHarmonicExponent', 'vocalLowRampHz', 'bassRampHz'] as const) {
     if (p[key] < 0) fail(key, 'must be >= 0');
   }
+  if (p.centreFloor < 0 || p.centreFloor > 1) fail('centreFloor', 'must be between 0 and 1');
+  if (p.vocalMaskPower <= 0) fail('vocalMaskPower', 'must be > 0');
   return p;
 }
 

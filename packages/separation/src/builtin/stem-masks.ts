@@ -30,7 +30,8 @@ export interface MaskShape {
 
 /**
  * Combines the cues into soft masks:
- *   vocals = band · (1 − repeating)^a · centre^γ · secondHarmonic^β
+ *   vocals = band · (1 − repeating)^a · (c0 + (1 − c0)·centre^γ) · secondHarmonic^β, then optionally
+ *            sharpened Wiener-style: m^p / (m^p + (1 − m)^p)
  *   drums  = (1 − vocals) · (1 − harmonic)
  *   bass   = (1 − vocals) · harmonic · lowPass
  *   other  = (1 − vocals) · harmonic · (1 − lowPass)        (implicit)
@@ -48,6 +49,8 @@ export function computeStemMasks(
   const a = params.vocalRepetExponent;
   const gamma = params.centreExponent;
   const beta = params.vocalHarmonicExponent;
+  const floor = params.centreFloor;
+  const sharpen = params.vocalMaskPower;
   for (let k = 0; k < bins; k++) {
     let vocal = 0;
     const band = vocalBand[k]!;
@@ -55,8 +58,13 @@ export function computeStemMasks(
     if (band > 0 && mag > 0) {
       const foreground = 1 - Math.min(background[k]!, mag) / mag;
       vocal = band * power(foreground, a);
-      if (centre !== undefined) vocal *= power(centre[k]!, gamma);
+      if (centre !== undefined) vocal *= floor + (1 - floor) * power(centre[k]!, gamma);
       if (secondHarmonic !== undefined) vocal *= power(secondHarmonic[k]!, beta);
+      if (sharpen !== 1) {
+        const v = power(vocal, sharpen);
+        const r = power(1 - vocal, sharpen);
+        vocal = v + r > 0 ? band * (v / (v + r)) : 0;
+      }
     }
     const rest = 1 - vocal;
     const h = harmonic[k]!;

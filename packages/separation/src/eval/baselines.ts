@@ -1,4 +1,5 @@
 import type { PcmChannels } from '../engine.ts';
+import { repetSimSeparate } from './repet-sim-baseline.ts';
 import type { EvalStem } from './scores.ts';
 
 /** The floor: the unprocessed mixture used as the estimate of every stem. */
@@ -32,4 +33,10 @@ export function centreCancelEstimates(mixture: PcmChannels): Record<EvalStem, Pc
     other: accompaniment,
     accompaniment,
   };
+}
+
+/** REPET-SIM with nussl's defaults (see repet-sim-baseline.ts); drums, bass and other get the accompaniment. */
+export function repetSimEstimates(mixture: PcmChannels, sampleRate: number): Record<EvalStem, PcmChannels> {
+  const { vocals, accompaniment } = repetSimSeparate(mixture, sampleRate);
+  return { vocals, drums: accompaniment, bass: accompaniment, other: accompaniment, accompaniment };
 }

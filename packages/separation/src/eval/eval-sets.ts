@@ -6,17 +6,25 @@ import { STEM_NAMES, type StemName } from '@imk/protocol';
 import type { StemFiles } from '../engine.ts';
 import { ensureCorpus, type EnsureCorpusOptions } from '../corpus/corpus.ts';
 import { CORPUS_ITEMS } from '../corpus/items.ts';
+import type { EvalSplit } from './scores.ts';
 
 /** One song with known stems; every file float WAV at 44.1 kHz stereo. */
 export interface EvalTrack {
   name: string;
   mixture: string;
   stems: StemFiles;
+  /**
+   * Tracks of a user's folder are converted when their turn comes (a whole MUSDB18 track is ~400 MB as float
+   * WAV): `load` writes the float WAVs into `workDir` (removed after the track) and returns their paths.
+   */
+  load?: (workDir: string, signal?: AbortSignal) => Promise<{ mixture: string; stems: StemFiles }>;
 }
 
 export interface EvalSet {
   id: string;
   title: string;
+  /** `tune` songs may guide parameter choices; `test` songs are held out and are what is reported. */
+  split: EvalSplit;
   tracks: EvalTrack[];
   /** Why the set is empty (e.g. the real excerpt was not found, and where it was looked for). */
   missing?: string;
@@ -66,10 +74,22 @@ export async function musdbSampleSet(
     return {
       id: MUSDB_SAMPLE_FOLDER,
       title,
+      split: 'test',
       tracks: [],
       missing: `real excerpt not found: no ${MUSDB_SAMPLE_FOLDER}/*.stem.mp4 in ${found.searched.join(', ') || '(nowhere to look)'}; set IMK_EVAL_DIR to the folder holding ${MUSDB_SAMPLE_FOLDER}/`,
     };
   }
+  const track = await extractStemMp4(found.file, workDir, options.signal);
+  const name = found.file.replace(/^.*\//, '').replace(/\.stem\.mp4$/, '');
+  return { id: MUSDB_SAMPLE_FOLDER, title, split: 'test', tracks: [{ name, ...track }] };
+}
+
+/** The five streams of a MUSDB18 `.stem.mp4` as float WAVs (44.1 kHz stereo) in `workDir`. */
+export async function extractStemMp4(
+  file: string,
+  workDir: string,
+  signal?: AbortSignal,
+): Promise<{ mixture: string; stems: StemFiles }> {
   const out = (name: string) => join(workDir, `${name}.wav`);
   const outputs = ['mixture', ...STEM_MP4_ORDER].flatMap((name, n) => [
     '-map',
@@ -82,13 +102,9 @@ export async function musdbSampleSet(
     'pcm_f32le',
     out(name),
   ]);
-  await runFfmpeg(['-i', found.file, ...outputs], {
-    what: `extracting the stems of ${found.file}`,
-    signal: options.signal,
-  });
+  await runFfmpeg(['-i', file, ...outputs], { what: `extracting the stems of ${file}`, signal });
   const stems = Object.fromEntries(STEM_NAMES.map((stem) => [stem, out(stem)])) as StemFiles;
-  const name = found.file.replace(/^.*\//, '').replace(/\.stem\.mp4$/, '');
-  return { id: MUSDB_SAMPLE_FOLDER, title, tracks: [{ name, mixture: out('mixture'), stems }] };
+  return { mixture: out('mixture'), stems };
 }
 
 /** The synthetic corpus (or the first `limit` items) as an eval set. */
@@ -97,7 +113,7 @@ export async function syntheticSet(options: EnsureCorpusOptions & { limit?: numb
   const specs = (rest.items ?? CORPUS_ITEMS).slice(0, limit);
   const items = await ensureCorpus({ ...rest, items: specs });
   const tracks = items.map((item) => ({ name: item.id, mixture: item.mixture, stems: item.stems }));
-  return { id: 'synthetic', title: 'synthetic corpus', tracks };
+  return { id: 'synthetic', title: 'synthetic corpus', split: 'tune', tracks };
 }
 
 function findRepoRoot(from: string): string | undefined {

@@ -6,9 +6,10 @@ import { readWavFile } from '@imk/media';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
 import type { PcmChannels, SeparationEngine, StemFiles } from '../engine.ts';
 import { sdr } from '../builtin/index.ts';
-import { centreCancelEstimates, floorEstimates } from './baselines.ts';
+import { centreCancelEstimates, floorEstimates, repetSimEstimates } from './baselines.ts';
 import type { EvalSet, EvalTrack } from './eval-sets.ts';
 import {
+  EVAL_METHODS,
   EVAL_STEMS,
   METRIC_DESCRIPTION,
   aggregate,
@@ -47,6 +48,7 @@ export async function evaluateEngine(options: EvaluateOptions): Promise<EvalRepo
       sets.push({
         id: set.id,
         title: set.title,
+        split: set.split,
         ...(set.missing === undefined ? {} : { missing: set.missing }),
         stems: aggregate(tracks),
         tracks,
@@ -68,17 +70,23 @@ async function evaluateTrack(
   workDir: string,
   options: EvaluateOptions,
 ): Promise<TrackScores> {
+  let files: { mixture: string; stems: StemFiles } = track;
+  if (track.load !== undefined) {
+    const sourceDir = join(workDir, 'source');
+    await mkdir(sourceDir);
+    files = await track.load(sourceDir, options.signal);
+  }
   const started = performance.now();
   const result = await engine.separate({
-    input: track.mixture,
+    input: files.mixture,
     workDir,
     signal: options.signal,
     logger: options.logger,
   });
   const engineSeconds = (performance.now() - started) / 1000;
-  const references = await readStems(track.stems);
+  const references = await readStems(files.stems);
   const estimates = await readStems(result.stems);
-  const mixture = (await readWavFile(track.mixture)).channels;
+  const mixture = (await readWavFile(files.mixture)).channels;
   // The real excerpt's stems are separate AAC streams and may differ from the mixture by a few samples.
   const frames = Math.min(
     mixture[0]?.length ?? 0,
@@ -90,15 +98,17 @@ async function evaluateTrack(
     engine: withAccompaniment(estimates, cut),
     floor: floorEstimates(cut(mixture)),
     centre_cancel: centreCancelEstimates(cut(mixture)),
+    repet_sim: repetSimEstimates(cut(mixture), SAMPLE_RATE),
   };
   const stems = Object.fromEntries(
     EVAL_STEMS.map((stem) => [
       stem,
-      {
-        engine: finiteOrNull(sdr(reference[stem], methods.engine[stem], SAMPLE_RATE)),
-        floor: finiteOrNull(sdr(reference[stem], methods.floor[stem], SAMPLE_RATE)),
-        centre_cancel: finiteOrNull(sdr(reference[stem], methods.centre_cancel[stem], SAMPLE_RATE)),
-      },
+      Object.fromEntries(
+        EVAL_METHODS.map((method) => [
+          method,
+          finiteOrNull(sdr(reference[stem], methods[method][stem], SAMPLE_RATE)),
+        ]),
+      ),
     ]),
   ) as StemScores;
   options.logger?.info({ track: track.name, engine_seconds: engineSeconds }, 'evaluated track');

@@ -1,25 +1,49 @@
-import { EVAL_STEMS, type EvalReport } from './scores.ts';
+import { EVAL_STEMS, type EvalReport, type EvalSplit } from './scores.ts';
 
-const CENTRE_CANCEL_NOTE =
-  'centre-cancel: vocals = (L+R)/2 on both channels, accompaniment = mixture − vocals = ((L−R)/2, (R−L)/2); drums, bass and other get the accompaniment estimate.';
+const NOTES = [
+  'floor: the unprocessed mixture used as every estimate.',
+  'centre-cancel: vocals = (L+R)/2 on both channels, accompaniment = mixture − vocals = ((L−R)/2, (R−L)/2).',
+  "REPET-SIM: nussl's defaults (whole-song cosine similarity, ≤100 frames ≥1 s apart, median, soft mask, <100 Hz kept in the accompaniment).",
+  'The baselines make no drums/bass/other: those rows score their accompaniment estimate.',
+];
 
-/** The one table `imk eval` prints: per set and stem, the engine's SDR, the floor, centre cancellation. */
-export function formatEvalTable(report: EvalReport): string {
+/**
+ * The table `imk eval` prints: per set and stem, the engine's SDR beside the floor, centre cancellation
+ * and REPET-SIM. Only the sets of `splits` are shown (by default the held-out `test` sets).
+ */
+export function formatEvalTable(report: EvalReport, splits: readonly EvalSplit[] = ['test']): string {
   const engine = report.engine.name;
-  const header = ['set', 'stem', engine, 'floor', 'centre-cancel', `${engine}−floor`];
+  const header = [
+    'set',
+    'stem',
+    engine,
+    'floor',
+    'centre-cancel',
+    'REPET-SIM',
+    `${engine}−floor`,
+    `${engine}−REPET`,
+  ];
   const rows: string[][] = [];
   const notes: string[] = [];
-  for (const set of report.sets) {
-    const label = `${set.title} (${set.tracks.length})`;
+  for (const set of report.sets.filter((s) => splits.includes(s.split))) {
+    const label = `${set.title} [${set.split}] (${set.tracks.length})`;
     if (set.stems === null) {
-      rows.push([set.title, '—', 'not evaluated', '', '', '']);
+      rows.push([label, '—', 'not evaluated', '', '', '', '', '']);
       notes.push(`${set.title}: ${set.missing ?? 'no tracks'}`);
       continue;
     }
     for (const [n, stem] of EVAL_STEMS.entries()) {
       const s = set.stems[stem];
-      const gain = s.engine === null || s.floor === null ? null : s.engine - s.floor;
-      rows.push([n === 0 ? label : '', stem, db(s.engine), db(s.floor), db(s.centre_cancel), db(gain, true)]);
+      rows.push([
+        n === 0 ? label : '',
+        stem,
+        db(s.engine),
+        db(s.floor),
+        db(s.centre_cancel),
+        db(s.repet_sim),
+        db(diff(s.engine, s.floor), true),
+        db(diff(s.engine, s.repet_sim), true),
+      ]);
     }
   }
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
@@ -29,16 +53,19 @@ export function formatEvalTable(report: EvalReport): string {
       .join('  ')
       .trimEnd();
   return [
-    `engine ${engine} ${report.engine.version}: SDR in dB (museval v4: median over 1-s windows, then median over tracks; higher is better)`,
+    `engine ${engine} ${report.engine.version}: SDR in dB (museval v4: median over 1-s windows, then median over songs; higher is better); sets shown: ${splits.join(', ')}`,
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     '',
-    'floor: the unprocessed mixture used as every estimate.',
-    CENTRE_CANCEL_NOTE,
+    ...NOTES,
     ...notes,
   ].join('\n');
+}
+
+function diff(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : a - b;
 }
 
 function db(value: number | null, signed = false): string {

@@ -3,7 +3,7 @@ export const EVAL_STEMS = ['vocals', 'drums', 'bass', 'other', 'accompaniment'] 
 export type EvalStem = (typeof EVAL_STEMS)[number];
 
 /** The methods compared in one table. */
-export const EVAL_METHODS = ['engine', 'floor', 'centre_cancel'] as const;
+export const EVAL_METHODS = ['engine', 'floor', 'centre_cancel', 'repet_sim'] as const;
 export type EvalMethod = (typeof EVAL_METHODS)[number];
 
 /** SDR in dB per method; null when it is undefined (every window silent). */
@@ -17,9 +17,13 @@ export interface TrackScores {
   stems: StemScores;
 }
 
+/** `tune`: songs parameters may be chosen on; `test`: held out, the figures that are reported. */
+export type EvalSplit = 'tune' | 'test';
+
 export interface SetScores {
   id: string;
   title: string;
+  split: EvalSplit;
   /** Present when the set could not be evaluated (e.g. the real excerpt is absent). */
   missing?: string;
   /** Median over tracks of each track's SDR (itself the median over 1-second windows), as museval/SiSEC report. */

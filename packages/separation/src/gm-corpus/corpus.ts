@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '@imk/log';
+import { createWavWriter } from '@imk/media';
+import { STEM_NAMES } from '@imk/protocol';
+import type { PcmChannels, StemFiles } from '../engine.ts';
+import { defaultCorpusDir } from '../corpus/corpus.ts';
+import { espeakVersion } from '../corpus/speech-voice.ts';
+import type { EvalSet } from '../eval/eval-sets.ts';
+import type { EvalSplit } from '../eval/scores.ts';
+import { findSoundfont, fluidsynthVersion } from './fluidsynth.ts';
+import { GM_SAMPLE_RATE, renderGmSong, type GmSongDetails } from './render-song.ts';
+import { GM_SONGS, type GmSongSpec } from './songs.ts';
+
+/** Bump when the generator's output changes: cached songs of other versions are then ignored. */
+export const GM_CORPUS_VERSION = 1;
+
+/** One rendered song on disk: float32 WAVs, 44.1 kHz stereo; the stems sum exactly to the mixture. */
+export interface GmCorpusItem {
+  id: string;
+  spec: GmSongSpec;
+  mixture: string;
+  stems: StemFiles;
+  frames: number;
+  details: GmSongDetails;
+}
+
+export interface EnsureGmCorpusOptions {
+  /** Where rendered songs are cached. @default $IMK_CORPUS_DIR, else <os tmpdir>/imk-corpus */
+  cacheDir?: string;
+  /** Which songs. @default GM_SONGS */
+  songs?: readonly GmSongSpec[];
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+interface ItemFile {
+  id: string;
+  frames: number;
+  spec: GmSongSpec;
+  details: GmSongDetails;
+}
+
+/**
+ * Returns the General MIDI songs, rendering those not cached yet. The cache folder is keyed by the
+ * generator version, FluidSynth's version, the soundfont (path, size) and espeak-ng's version; each song
+ * is written under a temporary name and renamed into place, so concurrent callers never see half a song.
+ */
+export async function ensureGmCorpus(options: EnsureGmCorpusOptions = {}): Promise<GmCorpusItem[]> {
+  const soundfont = findSoundfont(options.env);
+  const espeak = await espeakVersion();
+  const key = [
+    await fluidsynthVersion(),
+    soundfont,
+    (await stat(soundfont)).size,
+    espeak ?? 'no-espeak',
+  ].join('|');
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 10);
+  const versionDir = join(
+    options.cacheDir ?? defaultCorpusDir(options.env),
+    `gm-v${GM_CORPUS_VERSION}-${hash}`,
+  );
+  await mkdir(versionDir, { recursive: true });
+  const items: GmCorpusItem[] = [];
+  for (const spec of options.songs ?? GM_SONGS) {
+    const dir = join(versionDir, spec.id);
+    let item = await readItem(dir, spec);
+    if (item === undefined) {
+      options.logger?.info({ song: spec.id, dir }, 'rendering General MIDI corpus song');
+      await generate(versionDir, spec, soundfont, espeak !== undefined);
+      item = await readItem(dir, spec);
+      if (item === undefined) throw new Error(`corpus song ${spec.id} missing after rendering in ${dir}`);
+    }
+    items.push(item);
+  }
+  return items;
+}
+
+async function readItem(dir: string, spec: GmSongSpec): Promise<GmCorpusItem | undefined> {
+  let file: ItemFile;
+  try {
+    file = JSON.parse(await readFile(join(dir, 'item.json'), 'utf8')) as ItemFile;
+  } catch {
+    return undefined;
+  }
+  if (JSON.stringify(file.spec) !== JSON.stringify(spec)) return undefined;
+  const stems = Object.fromEntries(STEM_NAMES.map((name) => [name, join(dir, `${name}.wav`)])) as StemFiles;
+  return {
+    id: spec.id,
+    spec,
+    mixture: join(dir, 'mixture.wav'),
+    stems,
+    frames: file.frames,
+    details: file.details,
+  };
+}
+
+async function generate(
+  versionDir: string,
+  spec: GmSongSpec,
+  soundfont: string,
+  speech: boolean,
+): Promise<void> {
+  const tmp = await mkdtemp(join(versionDir, `${spec.id}.tmp-`));
+  try {
+    const scratch = join(tmp, 'scratch');
+    await mkdir(scratch);
+    const song = await renderGmSong(spec, soundfont, scratch, speech);
+    await rm(scratch, { recursive: true, force: true });
+    await writeFloatWav(join(tmp, 'mixture.wav'), song.mixture);
+    for (const name of STEM_NAMES) await writeFloatWav(join(tmp, `${name}.wav`), song.stems[name]);
+    const meta: ItemFile = { id: spec.id, frames: song.frames, spec, details: song.details };
+    await writeFile(join(tmp, 'item.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    const dir = join(versionDir, spec.id);
+    try {
+      await rename(tmp, dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      if ((await readItem(dir, spec)) !== undefined) return;
+      await rm(dir, { recursive: true, force: true });
+      await rename(tmp, dir);
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function writeFloatWav(path: string, pcm: PcmChannels): Promise<void> {
+  const writer = createWavWriter(path, { sampleRate: GM_SAMPLE_RATE, channels: pcm.length });
+  await writer.write(pcm);
+  await writer.close();
+}
+
+/**
+ * The General MIDI songs as eval sets, one per split, `test` first (the first `limit` songs of each when
+ * given): songs are rendered (and cached) only for the splits asked for.
+ */
+export async function gmCorpusSets(
+  options: EnsureGmCorpusOptions & { limit?: number; splits?: readonly EvalSplit[] } = {},
+): Promise<EvalSet[]> {
+  const { limit, splits = ['test', 'tune'], ...rest } = options;
+  const sets: EvalSet[] = [];
+  for (const split of (['test', 'tune'] as const).filter((s) => splits.includes(s))) {
+    const songs = (rest.songs ?? GM_SONGS).filter((s) => s.split === split).slice(0, limit);
+    const items = await ensureGmCorpus({ ...rest, songs });
+    const tracks = items.map((item) => ({ name: item.id, mixture: item.mixture, stems: item.stems }));
+    sets.push({ id: `gm-${split}`, title: `General MIDI songs`, split, tracks });
+  }
+  return sets;
+}
