@@ -1,7 +1,8 @@
+import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImkError } from '@imk/errors';
-import { createEngine, type SeparationEngine } from '@imk/separation';
+import { createEngine, modelDataSidecarPath, type SeparationEngine } from '@imk/separation';
 import type { InstrumentalMakerConfig } from './config.ts';
 import { canonicalJson } from './stem-cache.ts';
 
@@ -11,12 +12,15 @@ export interface EngineModule {
 }
 
 /**
- * Engines by name and parameters, made once and reused across jobs. The configured `engine.module`, when
+ * Engines by name and parameters, made once and reused across jobs. An engine that reads a model file
+ * (mdx) is made again when that file or its `<model>.json` changes (size, mtime or inode): the model's hash
+ * is taken when the engine is made and is part of the stem-cache key, so a model replaced in place while the
+ * worker runs must not keep the old hash (the old model's cached stems would be reused). The configured `engine.module`, when
  * set, provides the engine named `engine.name` (a model runner of one's own, or a test's counting engine);
  * every other name goes to the separation package's registry (builtin, demucs).
  */
 export function createEngineProvider(root: string, config: InstrumentalMakerConfig) {
-  const made = new Map<string, Promise<SeparationEngine>>();
+  const made = new Map<string, { engine: Promise<SeparationEngine>; files: string }>();
 
   async function fromModule(params: Record<string, unknown>): Promise<SeparationEngine> {
     const file = config.engine.module!;
@@ -40,18 +44,22 @@ export function createEngineProvider(root: string, config: InstrumentalMakerConf
   }
 
   return {
-    get(spec: { name: string; params: Record<string, unknown> }): Promise<SeparationEngine> {
+    async get(spec: { name: string; params: Record<string, unknown> }): Promise<SeparationEngine> {
       const key = canonicalJson(spec);
-      let engine = made.get(key);
-      if (engine === undefined) {
-        const custom = config.engine.module !== undefined && spec.name === config.engine.name;
-        engine = custom
-          ? fromModule(spec.params)
-          : Promise.resolve().then(() => createEngine(spec.name, withRootPaths(root, spec)));
-        made.set(key, engine);
-        // A failed creation is not remembered: a fixed install works on the next job.
-        engine.catch(() => made.delete(key));
-      }
+      const custom = config.engine.module !== undefined && spec.name === config.engine.name;
+      const params = custom ? spec.params : withRootPaths(root, spec);
+      const files = custom ? '' : await modelFilesStamp(spec.name, params);
+      const cached = made.get(key);
+      if (cached !== undefined && cached.files === files) return cached.engine;
+      const engine = custom
+        ? fromModule(params)
+        : Promise.resolve().then(() => createEngine(spec.name, params));
+      const entry = { engine, files };
+      made.set(key, entry);
+      // A failed creation is not remembered: a fixed install works on the next job.
+      engine.catch(() => {
+        if (made.get(key) === entry) made.delete(key);
+      });
       return engine;
     },
   };
@@ -63,4 +71,20 @@ function withRootPaths(root: string, spec: { name: string; params: Record<string
   const model = spec.params.model;
   if (spec.name !== 'mdx' || typeof model !== 'string' || isAbsolute(model)) return spec.params;
   return { ...spec.params, model: resolve(root, model) };
+}
+
+/** Size, mtime and inode of an mdx engine's model file and its `<model>.json` ('' for other engines). */
+async function modelFilesStamp(name: string, params: Record<string, unknown>): Promise<string> {
+  const model = params.model;
+  if (name !== 'mdx' || typeof model !== 'string') return '';
+  const stamp = async (file: string): Promise<string> => {
+    try {
+      const s = await stat(file, { bigint: true });
+      return `${s.size}:${s.mtimeNs}:${s.ino}`;
+    } catch {
+      return 'absent';
+    }
+  };
+  const files = [resolve(model), modelDataSidecarPath(resolve(model))];
+  return (await Promise.all(files.map(stamp))).join('|');
 }

@@ -1,8 +1,19 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { identityGraph, writeModel } from '@imk/separation/testing';
+import { mdxModelHash } from '@imk/separation';
+import { gainGraph, identityGraph, writeModel } from '@imk/separation/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imk, makeRoot, makeSong, publishV1, readManifest, removeRoot } from './helpers.ts';
+import {
+  folderNames,
+  imk,
+  jobDetail,
+  makeRoot,
+  makeSong,
+  publishV1,
+  readManifest,
+  removeRoot,
+  waitFor,
+} from './helpers.ts';
 
 // The worker with engine: { name: mdx, model: models/<file>.onnx } in config (a path relative to the root,
 // while the worker runs in the repository), and a job asking for a model of its own through job.json.
@@ -65,4 +76,33 @@ describe('instrumental-maker with the mdx engine', () => {
     expect(text).toContain('MODEL_INVALID');
     expect(text).toMatch(/"state": "failed"/);
   }, 120_000);
+
+  it('notices a model file replaced while the worker runs: the next job uses the new model, not cached stems', async () => {
+    const model = join(root, 'models', 'vocal-identity.onnx');
+    const oldHash = mdxModelHash(model);
+    const song = { 'a.m4a': join(root, 'media', 'a.m4a') };
+    const worker = imk(['run', '--root', root]);
+    const done = async (id: string) => (await folderNames(join(root, 'outputs'))).includes(id);
+    try {
+      await publishV1(root, 'other', { job_id: 'swap1', source_type: 'local', audio_path: 'a.m4a' }, song);
+      await waitFor(() => done('swap1'), 90_000, 'the first job');
+      // Another model put in place of the first (a new file renamed over it, as a copy tool does).
+      const next = join(root, 'models', 'next.onnx.tmp');
+      await writeModel(next, gainGraph(SHAPE, 0.5));
+      await rename(next, model);
+      await publishV1(root, 'other', { job_id: 'swap2', source_type: 'local', audio_path: 'a.m4a' }, song);
+      await waitFor(() => done('swap2'), 90_000, 'the second job');
+    } finally {
+      worker.kill('SIGTERM');
+      await worker;
+    }
+    const first = await readManifest(root, 'swap1');
+    const second = await readManifest(root, 'swap2');
+    const newHash = mdxModelHash(model);
+    expect(newHash).not.toBe(oldHash);
+    expect(first.engine.params.model_hash).toBe(oldHash);
+    expect(second.engine.params.model_hash).toBe(newHash);
+    const separate = (await jobDetail(root, 'swap2')).stages.find((s) => s.stage === 'separate');
+    expect(separate?.outcome).not.toBe('cache_hit');
+  }, 240_000);
 });
