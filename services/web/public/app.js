@@ -1,6 +1,6 @@
 // The dashboard: plain JavaScript modules, no build step. Live data arrives as server-sent events
 // (/api/events); the job page (job-page.js) fetches /api/jobs/<id> when the snapshot says it changed.
-import { $, ago, api, badge, duration, h, progressBar } from './lib.js';
+import { $, ago, api, badge, duration, engineText, h, progressBar } from './lib.js';
 import { jobSnapshot, openJob } from './job-page.js';
 
 function renderQueues(queues) {
@@ -51,6 +51,7 @@ function renderJobs(jobs) {
                 (job.last_error ? h('span', { class: 'note error' }, job.last_error.slice(0, 80)) : ''),
         ),
         h('td', {}, job.queue || ''),
+        h('td', { class: 'engine', title: engineText(job.engine, { hash: true }) }, engineText(job.engine)),
         h('td', { title: job.updated_at }, ago(job.updated_at)),
       ),
     ),

@@ -1,6 +1,6 @@
 // The job page (#/job/<id>): summary, live progress, history, errors, retry, and the outputs with a
 // player, a preview image, a download link and the sync status per artifact.
-import { $, ago, api, badge, bytes, h, setProgress } from './lib.js';
+import { $, ago, api, badge, bytes, engineText, h, setProgress } from './lib.js';
 
 let currentJob = null;
 let lastJobKey = '';
@@ -35,6 +35,9 @@ async function loadJob(id) {
   ]
     .filter(Boolean)
     .join(' · ');
+  const engine = engineText(detail.engine ?? s.engine, { hash: true });
+  $('#job-engine').textContent = engine && `engine ${engine}`;
+  $('#job-engine').hidden = !engine;
   const bar = $('#job-progress');
   bar.hidden = !s.progress;
   if (s.progress) setProgress(bar, s.progress);

@@ -82,3 +82,18 @@ export function setProgress(el, progress) {
   el.querySelector('.bar').style.width = `${percent}%`;
   el.querySelector('.label').textContent = `${progress.stage} ${percent}%`;
 }
+
+/**
+ * "mdx 1 · model Inst_HQ_3.onnx" (with `hash`: "… · hash 55657dd7…") for a job's engine facts from
+ * /api/jobs; '' for a job with none (not separated yet, or an earlier version's manifest).
+ */
+export function engineText(engine, { hash = false } = {}) {
+  if (!engine?.name) return '';
+  return [
+    engine.version ? `${engine.name} ${engine.version}` : engine.name,
+    engine.model && `model ${engine.model}`,
+    hash && engine.model_hash && `hash ${engine.model_hash}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}

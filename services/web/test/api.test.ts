@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '@imk/ledger';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
-import { makeAudio, makeFailedJob, makeOutput, quietLogger, tempRoot } from './helpers.ts';
+import { MDX_ENGINE, makeAudio, makeFailedJob, makeOutput, quietLogger, tempRoot } from './helpers.ts';
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -208,6 +208,41 @@ describe('web API', () => {
       state: 'running',
       progress: { stage: 'separate', percent: 42 },
     });
+  });
+
+  it('says which engine and model made each job, and nothing for a manifest without engine facts', async () => {
+    await makeOutput(root, 'job_mdx', { artist: 'Model Band', title: 'Model Song' }, MDX_ENGINE);
+    const ledger = openLedger({ root });
+    ledger.recordState(
+      'job_mdx',
+      { state: 'succeeded', attempt: 1 },
+      { queue: 'other', title: 'Model Song' },
+    );
+    ledger.recordState(
+      'job_done',
+      { state: 'succeeded', attempt: 1 },
+      { queue: 'other', title: 'Sine Song' },
+    );
+    ledger.close();
+    const mdx = {
+      name: 'mdx',
+      version: '1',
+      model: 'UVR-MDX-NET-Inst_HQ_3.onnx',
+      model_hash: '55657dd70583b0fedfba5f67df11d711',
+    };
+    const jobs = (await (await get('/api/jobs')).json()) as { job_id: string; engine: unknown }[];
+    expect(jobs.find((j) => j.job_id === 'job_mdx')?.engine).toEqual(mdx);
+    expect(jobs.find((j) => j.job_id === 'job_done')?.engine).toEqual({
+      name: 'builtin',
+      version: '1',
+      model: null,
+      model_hash: null,
+    });
+    expect(jobs.find((j) => j.job_id === 'job_live')?.engine).toBeNull(); // not separated yet
+    const detail = (await (await get('/api/jobs/job_mdx')).json()) as { engine: unknown };
+    expect(detail.engine).toEqual(mdx);
+    const legacy = (await (await get('/api/jobs/yt_legacy_audio')).json()) as { engine: unknown };
+    expect(legacy.engine).toBeNull();
   });
 
   it('streams a snapshot over server-sent events', async () => {

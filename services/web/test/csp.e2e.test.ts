@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLedger } from '@imk/ledger';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
-import { makeAudio, makeOutput, quietLogger, tempRoot } from './helpers.ts';
+import { MDX_ENGINE, makeAudio, makeOutput, quietLogger, tempRoot } from './helpers.ts';
 
 const TOKEN = 'csp-test-token-0123456789abcdef';
 let web: RunningWeb;
@@ -23,7 +24,15 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   ({ root, cleanup } = await tempRoot('imk-web-csp-'));
-  await makeOutput(root, 'yt_csp_song');
+  // A job separated by an MDX-Net model: its engine and model are shown in the job list and on its page.
+  await makeOutput(root, 'yt_csp_song', { artist: 'Test Artist', title: 'Sine Song' }, MDX_ENGINE);
+  const ledger = openLedger({ root });
+  ledger.recordState(
+    'yt_csp_song',
+    { state: 'succeeded', attempt: 1 },
+    { queue: 'youtube', title: 'Sine Song' },
+  );
+  ledger.close();
   stop = new AbortController();
   web = await listenWeb({
     root,
@@ -81,6 +90,11 @@ describe('the dashboard under its Content-Security-Policy', () => {
     // The degraded service says why, in words, not only in a colour.
     await page.locator('.pill.degraded[data-service="deemix-retriever"]').waitFor();
     expect(await page.textContent('#service-banner')).toMatch(/deemix-retriever is degraded: .*not found/);
+    // The job list says which engine and model made the job.
+    const row = page.locator('#jobs-table tr[data-job-id="yt_csp_song"]');
+    await expect
+      .poll(() => row.locator('td.engine').textContent(), { timeout: 30_000 })
+      .toBe('mdx 1 · model UVR-MDX-NET-Inst_HQ_3.onnx');
 
     // The page's own upload works with a cookie session: it sends the CSRF token.
     const song = join(root, 'Upload Band - Upload Song.wav');
@@ -93,6 +107,11 @@ describe('the dashboard under its Content-Security-Policy', () => {
     // A job page: players and server-rendered previews load under the policy.
     await page.goto(`${web.url}/#/job/yt_csp_song`);
     await page.locator('#variants .variant audio').first().waitFor({ timeout: 30_000 });
+    // The engine, its model and the model's hash, visible on the job page.
+    await page.locator('#job-engine').waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await page.locator('#job-engine').innerText()).toBe(
+      'engine mdx 1 · model UVR-MDX-NET-Inst_HQ_3.onnx · hash 55657dd70583b0fedfba5f67df11d711',
+    );
     await expect
       .poll(
         () =>

@@ -60,6 +60,11 @@ export async function makeOutput(
   root: string,
   jobId: string,
   names = { artist: 'Test Artist', title: 'Sine Song' },
+  engine: { name: string; version: string; params: Record<string, unknown> } = {
+    name: 'builtin',
+    version: '1',
+    params: {},
+  },
 ): Promise<string> {
   const dir = join(root, 'outputs', jobId);
   const variants = [
@@ -96,7 +101,7 @@ export async function makeOutput(
     stems_generated: true,
     stems_preserved: false,
     input: { sha256: 'a'.repeat(64), duration_sec: 3 },
-    engine: { name: 'builtin', version: '1', params: {} },
+    engine,
     timings_sec: { decode: 0.1 },
     warnings: [],
   };
@@ -125,3 +130,20 @@ export async function makeFailedJob(root: string, jobId: string, queue = 'other'
   );
   return dir;
 }
+
+/** The engine facts an mdx job's manifest records (as packages/separation's mdx engine writes them). */
+export const MDX_ENGINE = {
+  name: 'mdx',
+  version: '1',
+  params: {
+    model: 'UVR-MDX-NET-Inst_HQ_3.onnx',
+    model_hash: '55657dd70583b0fedfba5f67df11d711',
+    n_fft: 6144,
+    dim_f: 3072,
+    dim_t: 256,
+    compensate: 1.022,
+    primary_stem: 'Instrumental',
+    overlap: 'default',
+    denoise: false,
+  },
+};

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { errorMessage, isImkError } from '@imk/errors';
 import type { WebContext } from '../context.ts';
 import { takeSnapshot } from '../snapshot.ts';
+import { engineFacts } from '../system/engine-facts.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
 
@@ -27,6 +28,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
     return {
       ...detail,
       output,
+      engine: engineFacts(output?.manifest),
       sync: await ctx.sync.forJob(id),
       syncEnabled: await ctx.sync.enabled(),
       canRetry: ctx.retry !== undefined && detail?.summary.state === 'failed',

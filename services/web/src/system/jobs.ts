@@ -5,6 +5,7 @@ import { readUntrustedJson } from '@imk/fs-safe';
 import { JOB_FILE_MAX_BYTES } from '@imk/protocol';
 import { openLedger, type JobDetail, type JobRow, type Ledger, type ProgressRow } from '@imk/ledger';
 import type { Logger } from '@imk/log';
+import { createEngineFactsReader, type EngineFacts } from './engine-facts.ts';
 import { findFolderJob, listFolderJobs, queueNames, type FolderJob } from './queue-folders.ts';
 
 export interface JobSummary {
@@ -19,6 +20,8 @@ export interface JobSummary {
   updated_at: string;
   progress: { stage: string; percent: number } | null;
   last_error: string | null;
+  /** The engine (and model) that made the job's stems, from its manifest; null before it has one. */
+  engine: EngineFacts | null;
 }
 
 export interface JobView {
@@ -55,6 +58,7 @@ function fromLedger(row: JobRow, p: ProgressRow | undefined): JobSummary {
     updated_at: row.updated_at,
     progress: p ? { stage: p.stage, percent: p.percent } : null,
     last_error: row.last_error,
+    engine: null,
   };
 }
 
@@ -73,6 +77,7 @@ function fromFolder(job: FolderJob): JobSummary {
     progress: null,
     last_error:
       typeof error?.message === 'string' ? error.message : error ? JSON.stringify(error).slice(0, 300) : null,
+    engine: null,
   };
 }
 
@@ -84,6 +89,7 @@ function fromFolder(job: FolderJob): JobSummary {
 export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
   let ledger: Ledger | undefined;
   let warned = false;
+  const readEngine = createEngineFactsReader(paths.outputs);
   const getLedger = (): Ledger | undefined => {
     if (ledger) return ledger;
     try {
@@ -123,7 +129,9 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
       }
       let jobs = [...byId.values()];
       if (options.state) jobs = jobs.filter((j) => j.state === options.state);
-      return jobs.sort((a, b) => b.updated_at.localeCompare(a.updated_at)).slice(0, limit);
+      jobs = jobs.sort((a, b) => b.updated_at.localeCompare(a.updated_at)).slice(0, limit);
+      for (const job of jobs) job.engine = await readEngine(job.job_id);
+      return jobs;
     },
 
     async detail(jobId) {
@@ -154,6 +162,7 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
       } else {
         summary = fromFolder(latest as FolderJob);
       }
+      summary.engine = await readEngine(jobId);
       const { job: _row, ...rest } = ledgerDetail ?? { job: undefined };
       return {
         summary,

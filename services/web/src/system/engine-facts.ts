@@ -1,0 +1,57 @@
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readOutput } from './outputs.ts';
+import { isJobId } from './safe-path.ts';
+
+/** Which engine (and, for a model runner such as mdx, which model) made a job's stems. */
+export interface EngineFacts {
+  name: string;
+  version: string | null;
+  /** The model's file name (mdx: `params.model`), or null for an engine without one (builtin). */
+  model: string | null;
+  /** The model's hash (mdx: UVR's MD5, `params.model_hash`). */
+  model_hash: string | null;
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+/**
+ * The engine facts of a manifest (`engine: { name, version, params }`), or null when it has none: the earlier
+ * version's manifests and a manifest that does not validate show nothing rather than "undefined".
+ */
+export function engineFacts(manifest: Record<string, unknown> | undefined): EngineFacts | null {
+  const engine = manifest?.engine;
+  if (typeof engine !== 'object' || engine === null) return null;
+  const { name, version, params } = engine as Record<string, unknown>;
+  if (text(name) === null) return null;
+  const p = typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
+  return {
+    name: name as string,
+    version: text(version) ?? (typeof version === 'number' ? String(version) : null),
+    model: text(p.model),
+    model_hash: text(p.model_hash),
+  };
+}
+
+/**
+ * Engine facts of `outputs/<job_id>/manifest.json`, read once per version of the file (size, mtime, inode):
+ * the job list asks for every listed job on each snapshot, and a published manifest rarely changes.
+ */
+export function createEngineFactsReader(outputsDir: string) {
+  const known = new Map<string, { stamp: string; facts: EngineFacts | null }>();
+  return async (jobId: string): Promise<EngineFacts | null> => {
+    if (!isJobId(jobId)) return null;
+    const info = await lstat(join(outputsDir, jobId, 'manifest.json')).catch(() => undefined);
+    if (!info?.isFile()) {
+      known.delete(jobId);
+      return null;
+    }
+    const stamp = `${info.size}:${info.mtimeMs}:${info.ino}`;
+    const cached = known.get(jobId);
+    if (cached?.stamp === stamp) return cached.facts;
+    const facts = engineFacts((await readOutput(outputsDir, jobId))?.manifest);
+    if (known.size >= 10_000) known.clear(); // bounded: a long-running dashboard over years of jobs
+    known.set(jobId, { stamp, facts });
+    return facts;
+  };
+}
