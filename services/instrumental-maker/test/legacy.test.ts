@@ -141,6 +141,64 @@ describe('bundles and sidecars of the earlier version', () => {
   });
 });
 
+/**
+ * What the earlier project's NAS sync (svidal-nlive/instrumental-maker @80b742a,
+ * services/nas_sync_service/manifest_processor.py + syncer.py) relies on in our outputs: it globs
+ * `<outputs>/<job>/manifest.json`, json.loads it, and for each entry of `artifacts` takes the first route whose
+ * `kind` and `variant` (when the route names them) equal the artifact's; it logs `label`, copies
+ * `<job dir>/<path>` and, LocalBackend/rsync alike, keeps the file's own name inside the route's folder.
+ * Routes below are its shipped shape (legacy-samples/nas-sync.legacy-routes.yaml).
+ */
+const LEGACY_ROUTES = [
+  { kind: 'audio', variant: 'instrumental', to: 'audio/Instrumental' },
+  { kind: 'audio', variant: 'no_drums', to: 'audio/NoDrums' },
+  { kind: 'audio', variant: 'drums_only', to: 'audio/DrumsOnly' },
+  { kind: 'video', variant: 'source', to: 'video/YouTube' },
+  { kind: 'stems', to: 'stems' },
+];
+
+describe("the earlier project's NAS sync reading our outputs", () => {
+  it('finds every artifact by kind/variant/label/path, and each file keeps a name of its own in its folder', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const jobs = (await readdir(join(root, 'outputs'))).filter((n) => !n.startsWith('.'));
+    expect(jobs.length).toBeGreaterThanOrEqual(7);
+    const destinations = new Map<string, { from: string; sha: string }>();
+    let video = 0;
+    for (const job of jobs) {
+      const manifest = JSON.parse(await readFile(join(root, 'outputs', job, 'manifest.json'), 'utf8')) as {
+        job_id: string;
+        artifacts: Record<string, unknown>[];
+      };
+      expect(manifest.job_id).toBe(job);
+      for (const artifact of manifest.artifacts) {
+        const { kind, variant, label, path } = artifact as Record<
+          'kind' | 'variant' | 'label' | 'path',
+          string
+        >;
+        for (const value of [kind, variant, label, path])
+          expect(typeof value, `${job}: ${path}`).toBe('string');
+        expect(['audio', 'video', 'stems']).toContain(kind);
+        expect(path).toMatch(/^files\/(audio|video|stems)\/[^/]+$/);
+        const sha = await sha256File(join(root, 'outputs', job, path));
+        const route = LEGACY_ROUTES.find((r) => r.kind === kind && (!r.variant || r.variant === variant));
+        // Its routes never named our instrumental video (the earlier version made none): skipped, with a warning.
+        if (!route) {
+          expect([kind, variant]).toEqual(['video', 'instrumental']);
+          continue;
+        }
+        if (kind === 'video') video++;
+        const to = join(route.to, path.split('/').pop()!);
+        // Two files meet under one name only as a duplicate job's linked outputs: the same bytes.
+        const other = destinations.get(to);
+        expect(other?.sha ?? sha, `${job}: ${path} and ${other?.from} both go to ${to}`).toBe(sha);
+        destinations.set(to, { from: `${job}: ${path}`, sha });
+      }
+    }
+    expect(video).toBe(1);
+    expect([...destinations.keys()].some((k) => k.startsWith('audio/Instrumental/'))).toBe(true);
+  });
+});
+
 describe('engine.fallback: false', () => {
   it('fails the job at once with a clear reason, not retried', async () => {
     const strict = await makeRoot({

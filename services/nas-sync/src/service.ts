@@ -11,6 +11,7 @@ import {
   type VerifyReport,
 } from '@imk/sync';
 import { loadNasSyncConfig, type NasSyncConfig } from './config.ts';
+import { openWritableReceipts } from './receipts.ts';
 
 export interface NasSyncOptions {
   /** The folder holding config/, outputs/ and state/. */
@@ -52,8 +53,8 @@ function openEngine(
 }
 
 /** Opens the receipts and takes this host's single-runner lock; two nas-sync processes never copy the same file. */
-function openAsRunner(root: string): ReceiptStore {
-  const receipts = ReceiptStore.open({ file: receiptsFile(resolvePaths(root).root) });
+function openAsRunner(root: string, logger: Logger): ReceiptStore {
+  const receipts = openWritableReceipts(root, logger);
   if (!receipts) throw new ImkError('RECEIPTS_OPEN_FAILED', 'cannot open the sync receipts');
   const holder = receipts.acquireRunner();
   if (holder !== undefined) {
@@ -75,7 +76,7 @@ export async function runNasSyncOnce(options: RunOnceOptions): Promise<RunOnceRe
   }
   const receipts = options.dryRun
     ? ReceiptStore.open({ file: receiptsFile(resolvePaths(options.root).root), readonly: true })
-    : openAsRunner(options.root);
+    : openAsRunner(options.root, options.logger);
   const engine = openEngine(loaded.config, options, receipts);
   try {
     const summary = await engine.runPass({
@@ -106,7 +107,7 @@ export async function verifyNasSync(options: RunOnceOptions): Promise<VerifyResu
   const existing = ReceiptStore.open({ file, readonly: true });
   if (!existing) return { state: 'never-synced', reason: 'nothing has been delivered yet (no receipts)' };
   existing.close();
-  const receipts = ReceiptStore.open({ file });
+  const receipts = openWritableReceipts(options.root, options.logger);
   const engine = openEngine(loaded.config, options, receipts);
   try {
     return { state: 'ran', report: await engine.verify({ jobId: options.jobId, signal: options.signal }) };
@@ -146,7 +147,7 @@ export async function startNasSync(options: NasSyncOptions): Promise<void> {
     return;
   }
   const { config } = loaded;
-  const receipts = openAsRunner(options.root);
+  const receipts = openAsRunner(options.root, options.logger);
   const engine = openEngine(config, options, receipts);
   const hint: { wake?: () => void } = {};
   let watcher: FSWatcher | undefined;

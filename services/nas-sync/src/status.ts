@@ -2,6 +2,7 @@ import { resolvePaths } from '@imk/config';
 import type { Logger } from '@imk/log';
 import { ReceiptStore, createSyncEngine, receiptsFile, type PlannedTransfer, type Receipt } from '@imk/sync';
 import { loadNasSyncConfig } from './config.ts';
+import { openWritableReceipts } from './receipts.ts';
 
 /** One artifact at one destination, as `imk sync status` shows it. */
 export interface StatusRow {
@@ -177,14 +178,14 @@ export async function getSyncStatus(options: {
 }
 
 /** Makes failed transfers (all, or one job's) due again. Returns how many; the caller runs a pass if no service does. */
-export function resetFailedTransfers(options: { root: string; jobId?: string }): {
+export function resetFailedTransfers(options: { root: string; jobId?: string; logger?: Logger }): {
   reset: number;
   runnerPid: number | undefined;
 } {
   const receipts = ReceiptStore.open({ file: receiptsFile(resolvePaths(options.root).root), readonly: true });
   if (!receipts) return { reset: 0, runnerPid: undefined };
   receipts.close();
-  const writable = ReceiptStore.open({ file: receiptsFile(resolvePaths(options.root).root) });
+  const writable = openWritableReceipts(options.root, options.logger);
   try {
     return { reset: writable?.resetFailures(options.jobId) ?? 0, runnerPid: writable?.runnerPid() };
   } finally {

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { isImkError } from '@imk/errors';
+import { receiptsFile } from '@imk/sync';
 import { writeJob, audioJob } from '@imk/sync/testing';
 import { NasSyncFileSchema, loadNasSyncConfig, runNasSyncOnce, startNasSync } from '../src/index.ts';
 import { capturingLogger, localConfig, tempRoot, writeConfig } from './helpers.ts';
@@ -128,5 +130,26 @@ describe('the nas-sync service', () => {
     await service;
     const after = await runNasSyncOnce({ root: t.root, logger });
     expect(after).toMatchObject({ state: 'ran', summary: { delivered: 0, alreadyDelivered: 2 } });
+  });
+
+  it('moves corrupt receipts aside with a warning naming the file and where it went, then delivers again', async () => {
+    await writeConfig(t.root, localConfig(t.nas));
+    await writeJob(t.outputs, audioJob('job1'));
+    const file = receiptsFile(t.root);
+    await mkdir(dirname(file), { recursive: true });
+    const garbage = randomBytes(8192);
+    await writeFile(file, garbage);
+    const { logger, lines } = capturingLogger();
+    const result = await runNasSyncOnce({ root: t.root, logger });
+    expect(result).toMatchObject({ state: 'ran', summary: { delivered: 1, failed: 0 } });
+    const warning = lines().find((l) => String(l.msg).includes('were corrupt'));
+    expect(warning, JSON.stringify(lines())).toMatchObject({ level: 40, file });
+    const movedTo = String(warning!.movedTo);
+    expect(movedTo).toMatch(/\.corrupt-/);
+    expect(String(warning!.msg)).toContain(file);
+    expect(String(warning!.msg)).toContain(movedTo);
+    // Kept as it was, for the user to look at.
+    expect(await readFile(movedTo)).toEqual(garbage);
+    expect(await readdir(join(t.nas, 'Music', 'Artist'))).toContain('Title job1 (instrumental).m4a');
   });
 });

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,15 +25,10 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-/**
- * Each written config file validates against its service's own schema. nas-sync.yaml is checked by its
- * routes below instead: routes whose `to` is a folder (the legacy shape) are accepted by the nas-sync
- * routing change made beside this one (issue 13), not by this branch alone.
- */
+/** Each written config file, nas-sync.yaml with its folder-shaped legacy routes included, validates against its service's own schema. */
 async function expectValidConfigs(dir: string): Promise<string[]> {
   const files = (await readdir(join(dir, 'config'))).filter((f) => f.endsWith('.yaml'));
   for (const file of files) {
-    if (file === 'nas-sync.yaml') continue;
     const name = file.replace(/\.yaml$/, '');
     const text = await readFile(join(dir, 'config', file), 'utf8');
     const schema =
@@ -137,6 +132,56 @@ describe('imk migrate', () => {
       defaultMode: 'both',
     });
   });
+  it('its NAS routes, migrated, deliver the outputs the earlier version wrote, each under its own name in its folder', async () => {
+    const dir = join(root, 'routes');
+    const nas = join(root, 'routes-nas');
+    const routes = (
+      parseYaml(await readFile(legacySample('nas-sync.legacy-routes.yaml'), 'utf8')) as {
+        nasSync: { routes: unknown[] };
+      }
+    ).nasSync.routes;
+    const envFile = join(root, 'routes.env');
+    await writeFile(
+      envFile,
+      [
+        `OUTPUTS_DIR=${join(dir, 'outputs')}`,
+        'NAS_SYNC_METHOD=local',
+        `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
+        `NAS_REMOTE_ROOT_VIDEO=${join(nas, 'video')}`,
+        `NAS_REMOTE_ROOT_STEMS=${join(nas, 'stems')}`,
+        `NAS_SYNC_ROUTES=${JSON.stringify(routes)}`,
+        '',
+      ].join('\n'),
+    );
+    const migrated = await imk(['migrate', '--env', envFile, '--root', dir]);
+    expect(migrated.exitCode, String(migrated.all)).toBe(0);
+    await expectValidConfigs(dir);
+    for (const id of ['pyout_audio_001', 'pyout_video_002'])
+      await materializeLegacySample(`outputs/${id}`, join(dir, 'outputs', id));
+    // Where the earlier NAS sync put them: the route's folder, then the artifact's own file name.
+    const expected = [
+      'audio/Instrumental/Py Artist - Py Song.m4a',
+      'audio/NoDrums/Py Artist - Py Song (no drums).m4a',
+      'audio/DrumsOnly/Py Artist - Py Song (drums only).m4a',
+      'stems/bass.wav',
+      'stems/drums.wav',
+      'stems/other.wav',
+      'stems/vocals.wav',
+      'video/YouTube/video.mp4',
+    ];
+    const dry = await imk(['sync', '--once', '--dry-run', '--root', dir]);
+    expect(dry.exitCode, String(dry.all)).toBe(0);
+    for (const file of expected) expect(String(dry.all), file).toContain(join(nas, file));
+    await expect(readdir(nas)).rejects.toThrow();
+
+    const once = await imk(['sync', '--once', '--root', dir]);
+    expect(once.exitCode, String(once.all)).toBe(0);
+    const delivered = (await readdir(nas, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => relative(nas, join(e.parentPath, e.name)))
+      .sort();
+    expect(delivered).toEqual([...expected].sort());
+  }, 120_000);
 });
 
 describe('the earlier version at start-up and in imk jobs', () => {

@@ -117,7 +117,11 @@ export function registerSync(program: Command): void {
       ),
   ).action(async (job: string | undefined, _options: unknown, command: Command) => {
     const { paths } = contextFrom(command.optsWithGlobals<{ root?: string }>());
-    const { reset, runnerPid } = resetFailedTransfers({ root: paths.root, jobId: job });
+    const { reset, runnerPid } = resetFailedTransfers({
+      root: paths.root,
+      jobId: job,
+      logger: createLogger('nas-sync'),
+    });
     print(`${reset} failed transfer${reset === 1 ? '' : 's'} marked for retry${job ? ` (job ${job})` : ''}`);
     if (reset === 0) return;
     if (runnerPid !== undefined) {
