@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@imk/log';
-import { createWavWriter } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
-import type { PcmChannels, StemFiles } from '../engine.ts';
+import { publishCacheItem, writeFloatWav } from './cache-item.ts';
+import type { StemFiles } from '../engine.ts';
 import { CORPUS_ITEMS, type CorpusItemSpec } from './items.ts';
 import { CORPUS_SAMPLE_RATE, renderItem } from './render.ts';
 import { espeakVersion } from './speech-voice.ts';
@@ -100,8 +100,9 @@ async function generateItem(versionDir: string, spec: CorpusItemSpec, useSpeech:
     await mkdir(speechDir);
     const item = await renderItem(spec, speechDir, useSpeech);
     await rm(speechDir, { recursive: true, force: true });
-    await writeFloatWav(join(tmp, 'mixture.wav'), item.mixture);
-    for (const name of STEM_NAMES) await writeFloatWav(join(tmp, `${name}.wav`), item.stems[name]);
+    await writeFloatWav(join(tmp, 'mixture.wav'), item.mixture, CORPUS_SAMPLE_RATE);
+    for (const name of STEM_NAMES)
+      await writeFloatWav(join(tmp, `${name}.wav`), item.stems[name], CORPUS_SAMPLE_RATE);
     const meta: ItemFile = {
       id: spec.id,
       frames: item.frames,
@@ -111,24 +112,8 @@ async function generateItem(versionDir: string, spec: CorpusItemSpec, useSpeech:
     };
     await writeFile(join(tmp, 'item.json'), `${JSON.stringify(meta, null, 2)}\n`);
     const dir = join(versionDir, spec.id);
-    try {
-      await rename(tmp, dir);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-      // Another process finished the same item first (theirs is as good as ours), or a stale item
-      // from an edited spec is in the way and is replaced.
-      if ((await readItem(dir, spec)) !== undefined) return;
-      await rm(dir, { recursive: true, force: true });
-      await rename(tmp, dir);
-    }
+    await publishCacheItem(tmp, dir, async () => (await readItem(dir, spec)) !== undefined);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-}
-
-async function writeFloatWav(path: string, pcm: PcmChannels): Promise<void> {
-  const writer = createWavWriter(path, { sampleRate: CORPUS_SAMPLE_RATE, channels: pcm.length });
-  await writer.write(pcm);
-  await writer.close();
 }

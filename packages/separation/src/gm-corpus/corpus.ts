@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@imk/log';
-import { createWavWriter } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
-import type { PcmChannels, StemFiles } from '../engine.ts';
+import { publishCacheItem, writeFloatWav } from '../corpus/cache-item.ts';
+import type { StemFiles } from '../engine.ts';
 import { defaultCorpusDir } from '../corpus/corpus.ts';
 import { espeakVersion } from '../corpus/speech-voice.ts';
 import type { EvalSet } from '../eval/eval-sets.ts';
@@ -108,29 +108,16 @@ async function generate(
     await mkdir(scratch);
     const song = await renderGmSong(spec, soundfont, scratch, speech);
     await rm(scratch, { recursive: true, force: true });
-    await writeFloatWav(join(tmp, 'mixture.wav'), song.mixture);
-    for (const name of STEM_NAMES) await writeFloatWav(join(tmp, `${name}.wav`), song.stems[name]);
+    await writeFloatWav(join(tmp, 'mixture.wav'), song.mixture, GM_SAMPLE_RATE);
+    for (const name of STEM_NAMES)
+      await writeFloatWav(join(tmp, `${name}.wav`), song.stems[name], GM_SAMPLE_RATE);
     const meta: ItemFile = { id: spec.id, frames: song.frames, spec, details: song.details };
     await writeFile(join(tmp, 'item.json'), `${JSON.stringify(meta, null, 2)}\n`);
     const dir = join(versionDir, spec.id);
-    try {
-      await rename(tmp, dir);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-      if ((await readItem(dir, spec)) !== undefined) return;
-      await rm(dir, { recursive: true, force: true });
-      await rename(tmp, dir);
-    }
+    await publishCacheItem(tmp, dir, async () => (await readItem(dir, spec)) !== undefined);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-}
-
-async function writeFloatWav(path: string, pcm: PcmChannels): Promise<void> {
-  const writer = createWavWriter(path, { sampleRate: GM_SAMPLE_RATE, channels: pcm.length });
-  await writer.write(pcm);
-  await writer.close();
 }
 
 /**
