@@ -13,8 +13,9 @@ import {
   type RoutingProblem,
   type UnroutedArtifact,
 } from './plan.ts';
-import { conflictMessage, resolveDestinations, type ConflictPolicy } from './conflicts.ts';
-import type { ReceiptStore } from './receipts.ts';
+import { resolveDestinations, type ConflictPolicy } from './conflicts.ts';
+import { createPlanFindings } from './plan-findings.ts';
+import type { ReceiptStore, ReceiptWrite } from './receipts.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { DEFAULT_BACKEND, type Route } from './routes.ts';
 import { runTransfers, type TransferOutcome } from './run-transfers.ts';
@@ -85,8 +86,6 @@ export interface SyncEngine {
   close(): Promise<void>;
 }
 
-const UNROUTED_DESTINATION = '(unrouted)';
-
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const logger = options.logger;
   const now = options.now ?? Date.now;
@@ -118,14 +117,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     string,
     { version: string; manifest?: JobManifest; routed?: RoutedJob; problem?: string }
   >();
-  const warnedOnce = new Set<string>();
+  const findings = createPlanFindings({
+    logger,
+    receipts: options.receipts,
+    unrouted: options.unrouted ?? 'warn',
+    writeOf,
+  });
   let live = new Map<string, SyncBackend>();
-
-  const warnOnce = (key: string, fields: Record<string, unknown>, message: string): void => {
-    if (warnedOnce.has(key)) return;
-    warnedOnce.add(key);
-    logger.warn(fields, message);
-  };
 
   async function plan(planOptions: { jobId?: string } = {}): Promise<SyncPlan> {
     const jobs = (await listCompleteJobs(options.outputsDir)).filter(
@@ -205,7 +203,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     return Math.min(concurrency, backendOptions[name]?.concurrency ?? concurrency);
   }
 
-  function writeOf(transfer: PlannedTransfer) {
+  function writeOf(transfer: PlannedTransfer): ReceiptWrite {
     return {
       jobId: transfer.jobId,
       artifactPath: transfer.artifact.path,
@@ -218,104 +216,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     };
   }
 
-  /** Says what the plan found that will not be sent as planned: unrouted artifacts, conflicts, routing problems. */
-  function recordPlanFindings(syncPlan: SyncPlan, dryRun: boolean): void {
-    for (const { jobId, artifact } of syncPlan.unrouted) {
-      const key = `unrouted:${jobId}:${artifact.path}`;
-      const fields = {
-        job_id: jobId,
-        artifact: artifact.path,
-        kind: artifact.kind,
-        variant: artifact.variant,
-      };
-      if (options.unrouted !== 'fail' || dryRun) {
-        warnOnce(key, fields, 'no route matches this artifact; it is not synced');
-        continue;
-      }
-      if (warnedOnce.has(key)) continue;
-      warnedOnce.add(key);
-      logger.error(fields, 'no route matches this artifact (unrouted: fail)');
-      options.receipts?.record(
-        {
-          jobId,
-          artifactPath: artifact.path,
-          destination: UNROUTED_DESTINATION,
-          backend: UNROUTED_DESTINATION,
-          remotePath: '',
-          sha256: artifact.sha256 ?? '',
-          bytes: artifact.bytes ?? 0,
-          backendFingerprint: '',
-        },
-        {
-          status: 'failed',
-          final: true,
-          errorCode: 'UNROUTED',
-          errorMessage: 'no route matches this artifact',
-          nextAttemptAt: undefined,
-        },
-        0,
-      );
-    }
-    for (const transfer of syncPlan.transfers) {
-      const conflict = transfer.conflict;
-      if (!conflict || transfer.state === 'delivered') continue;
-      const fields = {
-        job_id: transfer.jobId,
-        artifact: transfer.artifact.path,
-        backend: transfer.backend,
-        remote_path: conflict.path,
-        other_job_id: conflict.holder.jobId,
-        other_artifact: conflict.holder.artifactPath,
-      };
-      if (conflict.resolution === 'renamed')
-        warnOnce(
-          `conflict:${transfer.destination}:${transfer.jobId}:${transfer.artifact.path}`,
-          { ...fields, delivered_as: transfer.remotePath },
-          `conflict: ${conflict.path} holds a different file of job ${conflict.holder.jobId}; delivering as ${transfer.remotePath}`,
-        );
-      else if (conflict.resolution === 'replaced')
-        warnOnce(
-          `conflict:${transfer.destination}:${transfer.jobId}:${transfer.artifact.path}`,
-          fields,
-          `conflict: replacing ${conflict.path}, which held a different file of job ${conflict.holder.jobId} (conflict: replace)`,
-        );
-      else if (!dryRun && transfer.receipt?.errorCode !== 'CONFLICT') {
-        const message = conflictMessage(transfer, conflict.holder, conflict.path);
-        logger.error(fields, message);
-        options.receipts?.record(
-          writeOf(transfer),
-          {
-            status: 'failed',
-            final: true,
-            errorCode: 'CONFLICT',
-            errorMessage: message,
-            nextAttemptAt: undefined,
-          },
-          transfer.receipt?.attempts ?? 0,
-        );
-      }
-    }
-    for (const problem of syncPlan.problems)
-      warnOnce(
-        `problem:${problem.jobId}:${problem.artifact.path}:${problem.routeName}`,
-        { job_id: problem.jobId, route: problem.routeName },
-        problem.message,
-      );
-    for (const invalid of syncPlan.invalidManifests)
-      warnOnce(
-        `invalid:${invalid.jobId}`,
-        { job_id: invalid.jobId },
-        `${invalid.problem}; the job is not synced`,
-      );
-  }
-
   return {
     plan,
 
     async runPass(passOptions = {}) {
       const syncPlan = await plan({ jobId: passOptions.jobId });
       const dryRun = passOptions.dryRun ?? false;
-      recordPlanFindings(syncPlan, dryRun);
+      findings.record(syncPlan, dryRun);
       const due = syncPlan.transfers.filter((transfer) => transfer.state === 'due');
       let outcomes: TransferOutcome[] = [];
       if (!dryRun && due.length > 0) {
