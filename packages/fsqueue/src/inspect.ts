@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readAttempts } from './bundle-state.ts';
-import { listNames, type QueueEntry } from './find-job.ts';
+import { listNamesOrEmpty } from '@imk/fs-safe';
+import type { QueueEntry } from './find-job.ts';
 import {
   ARCHIVE_DIRS,
   CLAIMED_DIR,
@@ -16,7 +17,7 @@ import type { QueueCounts } from './types.ts';
 /** Folder names per state (no file reads), shared by counts and listJobs. */
 async function folders(queueDir: string): Promise<{ state: JobState; jobId: string; dir: string }[]> {
   const found: { state: JobState; jobId: string; dir: string }[] = [];
-  for (const name of await listNames(queueDir)) {
+  for (const name of await listNamesOrEmpty(queueDir)) {
     const jobId = parseReadyName(name);
     if (jobId !== undefined) found.push({ state: 'ready', jobId, dir: join(queueDir, name) });
     else if (name.startsWith(READY_PREFIX) && name.endsWith(TMP_SUFFIX))
@@ -31,7 +32,7 @@ async function folders(queueDir: string): Promise<{ state: JobState; jobId: stri
     string,
   ][];
   for (const [state, folder] of sub) {
-    for (const name of await listNames(join(queueDir, folder))) {
+    for (const name of await listNamesOrEmpty(join(queueDir, folder))) {
       const jobId = parseReadyName(name) ?? parseTokenName(name)?.jobId;
       if (jobId !== undefined) found.push({ state, jobId, dir: join(queueDir, folder, name) });
     }
