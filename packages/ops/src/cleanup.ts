@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUEUE_NAMES, resolvePaths } from '@imk/config';
+import { ARCHIVE_DIRS } from '@imk/fsqueue';
 import type { Logger } from '@imk/log';
 import { bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
 import { formatBytes } from './disk-guard.ts';
@@ -14,8 +15,8 @@ import {
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-/** Sub-folders of a queue that hold archived jobs (see packages/fsqueue names.ts). */
-export const ARCHIVE_SUBDIRS = ['succeeded', 'failed', 'rejected'] as const;
+/** Sub-folders of a queue that hold archived jobs (fsqueue owns the queue layout). */
+export const ARCHIVE_SUBDIRS = Object.values(ARCHIVE_DIRS);
 /** Rebuildable caches live in `state/cache/<component>/`, one child per cached item. */
 export const CACHE_DIR = 'cache';
 /** Scratch space of any service: `state/tmp/`. */

@@ -18,6 +18,7 @@ import {
 import type { WorkerContext } from './context.ts';
 import { createEngineProvider } from './engines.ts';
 import type { JobOutcome } from './process-job.ts';
+import { createRejectionRecorder } from './rejections.ts';
 import { createSafeLedger } from './safe-ledger.ts';
 import { createStemCache } from './stem-cache.ts';
 import { whenSpace } from './start-up.ts';
@@ -102,24 +103,31 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
       logger,
       options.signal,
     );
-    for (const { name, weight } of config.queues)
+    const safeLedger = createSafeLedger(ledger, logger);
+    const rejections = createRejectionRecorder(() => safeLedger, logger);
+    for (const { name, weight } of config.queues) {
+      const queueDir = join(paths.queues, name);
+      // Bundles rejected while no worker of this ledger ran; from now on the queue tells (onReject).
+      await rejections.catchUp(name, queueDir);
       queues.push({
         name,
         weight,
         queue: createQueue({
-          queueDir: join(paths.queues, name),
+          queueDir,
           consumerId,
           leaseMs: config.leaseMs,
           maxAttempts: config.retry.maxAttempts,
           pollMs: config.pollMs,
+          onReject: (rejection) => rejections.note(name, rejection),
           logger,
         }),
       });
+    }
     const rejectedBefore = await countRejected(queues.map((q) => q.queue));
     const ctx: WorkerContext = {
       paths,
       config,
-      ledger: createSafeLedger(ledger, logger),
+      ledger: safeLedger,
       cache: config.stemCache.enabled ? createStemCache({ dir: cacheDir, logger }) : undefined,
       engines: createEngineProvider(paths.root, config),
       consumerId,
