@@ -31,6 +31,7 @@ export {
   STATE_FILE,
   SUCCEEDED_DIR,
   TMP_SUFFIX,
+  isProducerTempName,
   parseReadyName,
   parseTokenName,
   readyName,

@@ -9,6 +9,7 @@ import {
   JOB_STATES,
   READY_PREFIX,
   TMP_SUFFIX,
+  isProducerTempName,
   parseReadyName,
   parseTokenName,
   type JobState,
@@ -25,7 +26,7 @@ const STATE_FOLDERS: readonly [JobState, string][] = [
 function topEntry(name: string): { state: JobState; jobId: string } | undefined {
   const jobId = parseReadyName(name);
   if (jobId !== undefined) return { state: 'ready', jobId };
-  if (name.startsWith(READY_PREFIX) && name.endsWith(TMP_SUFFIX))
+  if (isProducerTempName(name))
     return { state: 'tmp', jobId: name.slice(READY_PREFIX.length, -TMP_SUFFIX.length) };
   return undefined;
 }

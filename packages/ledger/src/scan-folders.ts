@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { listNamesOrEmpty, readUntrustedJson } from '@imk/fs-safe';
+import { readUntrustedJson } from '@imk/fs-safe';
 import { join } from 'node:path';
 import {
   ERROR_FILE,
@@ -9,7 +9,13 @@ import {
   listQueueNames,
   type QueueEntry,
 } from '@imk/fsqueue';
-import { JOB_FILE, describeProblems, readOutputManifest, type AnyManifest } from '@imk/protocol';
+import {
+  JOB_FILE,
+  describeOutputProblem,
+  listOutputs,
+  readOutputManifest,
+  type AnyManifest,
+} from '@imk/protocol';
 import type { LedgerState } from './types.ts';
 
 /** One job folder seen in a queue. */
@@ -81,28 +87,27 @@ export async function scanQueues(queuesDir: string): Promise<SeenFolder[]> {
 }
 
 /**
- * Every `outputs/<job_id>/manifest.json` that validates, v1 or the earlier version's (with its nulls), read
- * through the one outputs reader of @imk/protocol (folders starting with "." are in progress).
+ * Every finished output that validates, v1 or the earlier version's (with its nulls), listed and read
+ * through the one outputs reader of @imk/protocol: the same folders, ids and problems as sync and the
+ * dashboard see.
  */
 export async function scanOutputs(
   outputsDir: string,
 ): Promise<{ manifests: SeenManifest[]; problems: string[] }> {
   const manifests: SeenManifest[] = [];
   const problems: string[] = [];
-  for (const name of await listNamesOrEmpty(outputsDir)) {
-    if (name.startsWith('.')) continue;
-    const dir = join(outputsDir, name);
-    const result = await readOutputManifest(dir);
+  for (const folder of await listOutputs(outputsDir)) {
+    const result = await readOutputManifest(folder.dir);
     if (result === undefined) continue;
     if (!result.ok) {
-      problems.push(`${result.file}: ${describeProblems(result.problems)}`);
+      problems.push(describeOutputProblem(result));
       continue;
     }
     manifests.push({
-      jobId: result.manifest.jobId,
-      dir,
+      jobId: folder.jobId,
+      dir: folder.dir,
       manifest: result.manifest.document,
-      at: (await stat(join(dir, 'manifest.json'))).mtime.toISOString(),
+      at: new Date(folder.writtenMs).toISOString(),
     });
   }
   return { manifests, problems };

@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUEUE_NAMES, resolvePaths } from '@imk/config';
-import { ARCHIVE_DIRS } from '@imk/fsqueue';
+import { ARCHIVE_DIRS, isProducerTempName } from '@imk/fsqueue';
+import { REPLACED_DIR, isPartialName } from '@imk/protocol';
 import type { Logger } from '@imk/log';
 import { bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
 import { formatBytes } from './disk-guard.ts';
@@ -23,12 +24,14 @@ export const CACHE_DIR = 'cache';
 export const TEMP_DIR = 'tmp';
 
 /**
- * Temp names: a producer's `job_<id>.tmp/`, atomic-write leftovers `.<name>.<pid>.<hex>.tmp`, a worker's
- * unfinished `outputs/.<job_id>.partial-<consumer>/`, a cache's `.tmp-<key>-<hex>/`.
+ * Temp names: a producer's unfinished bundle and a worker's unfinished output folder (their layouts say
+ * which: fsqueue, @imk/protocol), atomic-write leftovers `.<name>.<pid>.<hex>.tmp`, a cache's
+ * `.tmp-<key>-<hex>/`.
  */
-const isTempName = (name: string): boolean => /\.tmp$|\.tmp-|^\.tmp-|\.partial$|\.partial-/.test(name);
-/** Outputs replaced by a re-run are kept aside here (see services/instrumental-maker publish-outputs.ts). */
-export const REPLACED_OUTPUTS_DIR = '.replaced';
+const isTempName = (name: string): boolean =>
+  isProducerTempName(name) || isPartialName(name) || /\.tmp$|\.tmp-|^\.tmp-|\.partial$/.test(name);
+/** Outputs replaced by a re-run are kept aside here (the outputs layout of @imk/protocol). */
+export const REPLACED_OUTPUTS_DIR = REPLACED_DIR;
 
 async function childDirs(dir: string): Promise<string[]> {
   try {

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
-import { bundleSongs } from '@imk/protocol';
+import { bundleSongs, partialDirName } from '@imk/protocol';
 import type { Claim } from '@imk/fsqueue';
 import type { JobFacts } from '@imk/ledger';
 import type { WorkerContext } from './context.ts';
@@ -147,7 +147,7 @@ async function settleFailure(
   const queue = claim.queue;
   const base = { jobId, queue, attempt, stage: stages.current };
   const consumer = ctx.consumerId;
-  const partial = join(ctx.paths.outputs, `.${jobId}.partial-${consumer}`);
+  const partial = join(ctx.paths.outputs, partialDirName(jobId, consumer));
   await rm(partial, { recursive: true, force: true }).catch(() => undefined);
 
   if (claim.isLost() || isImkError(error, 'CLAIM_LOST')) {
