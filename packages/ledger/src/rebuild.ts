@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolvePaths } from '@imk/config';
 import { isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { openLedger, type Ledger } from './ledger.ts';
@@ -124,8 +124,10 @@ export function recordManifest(ledger: Ledger, seen: SeenManifest, known: boolea
  * so readers see the old ledger or the new one.
  */
 export async function rebuildLedger(options: RebuildLedgerOptions): Promise<RebuildResult> {
-  const folders = await scanQueues(options.queues ?? join(options.root, 'queues'));
-  const { manifests, problems } = await scanOutputs(options.outputs ?? join(options.root, 'outputs'));
+  // Unset: where config/paths.yaml (or IMK_PATHS__*) puts them, as every service reads them.
+  const paths = resolvePaths(options.root);
+  const folders = await scanQueues(options.queues ?? paths.queues);
+  const { manifests, problems } = await scanOutputs(options.outputs ?? paths.outputs);
   folders.sort((a, b) => a.at.localeCompare(b.at));
   let movedAside: string | undefined;
   // Rebuilding is the cure for a corrupt ledger: it is moved aside (kept) and a new one made.

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { QUEUE_NAMES, resolvePaths } from '@imk/config';
+import { QUEUE_NAMES, STATE_LAYOUT, resolvePaths } from '@imk/config';
 import { ARCHIVE_DIRS, isProducerTempName } from '@imk/fsqueue';
 import { REPLACED_DIR, isPartialName } from '@imk/protocol';
 import type { Logger } from '@imk/log';
@@ -18,10 +18,10 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** Sub-folders of a queue that hold archived jobs (fsqueue owns the queue layout). */
 export const ARCHIVE_SUBDIRS = Object.values(ARCHIVE_DIRS);
-/** Rebuildable caches live in `state/cache/<component>/`, one child per cached item. */
-export const CACHE_DIR = 'cache';
-/** Scratch space of any service: `state/tmp/`. */
-export const TEMP_DIR = 'tmp';
+/** Rebuildable caches live in `state/cache/<component>/`, one child per cached item (ImkPaths.cache). */
+export const CACHE_DIR = STATE_LAYOUT.cache;
+/** Scratch space of any service: `state/tmp/` (ImkPaths.tmp). */
+export const TEMP_DIR = STATE_LAYOUT.tmp;
 
 /**
  * Temp names: a producer's unfinished bundle and a worker's unfinished output folder (their layouts say
@@ -56,10 +56,7 @@ export async function retentionTargets(root: string, retention: RetentionConfig)
     ...new Set([...QUEUE_NAMES.map((q) => join(paths.queues, q)), ...(await childDirs(paths.queues))]),
   ];
   const serviceStateDirs = (await childDirs(paths.state)).filter((d) => !/[/\\](cache|tmp)$/.test(d));
-  const cacheDirs = [
-    ...(await childDirs(join(paths.state, CACHE_DIR))),
-    ...serviceStateDirs.map((d) => join(d, CACHE_DIR)),
-  ];
+  const cacheDirs = [...(await childDirs(paths.cache)), ...serviceStateDirs.map((d) => join(d, CACHE_DIR))];
   const limit = (value: number, unit: number): number | undefined => (value > 0 ? value * unit : undefined);
   const tempAge = retention.temp.maxAgeHours * HOUR_MS;
   return [
@@ -87,10 +84,7 @@ export async function retentionTargets(root: string, retention: RetentionConfig)
     },
     {
       name: 'temp',
-      dirs: [
-        ...(await childDirs(join(paths.state, TEMP_DIR))),
-        ...serviceStateDirs.map((d) => join(d, 'work')),
-      ],
+      dirs: [...(await childDirs(paths.tmp)), ...serviceStateDirs.map((d) => join(d, 'work'))],
       maxAgeMs: tempAge,
     },
   ];

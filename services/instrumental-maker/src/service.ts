@@ -77,8 +77,8 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
   const logger = options.logger.child({ component: SERVICE_NAME, consumer: consumerId });
   const local = (dir: string | undefined, fallback: string) =>
     dir === undefined ? fallback : isAbsolute(dir) ? dir : resolve(paths.root, dir);
-  const workRoot = local(config.workDir, join(paths.state, 'tmp', SERVICE_NAME));
-  const cacheDir = local(config.stemCache.dir, join(paths.state, 'cache', 'stems'));
+  const workRoot = local(config.workDir, join(paths.tmp, SERVICE_NAME));
+  const cacheDir = local(config.stemCache.dir, join(paths.cache, 'stems'));
   const stopGuard = new AbortController();
   // The guard comes first: on a full disk the steps below wait for space instead of failing for good.
   const guard = await openDiskGuard({ root: paths.root, logger, signal: stopGuard.signal });
