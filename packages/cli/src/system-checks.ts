@@ -1,6 +1,5 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { loadServiceConfig } from '@imk/config';
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
@@ -73,7 +72,7 @@ const ledgerCheck: DoctorCheck = {
       const ledger = openLedger({ root: paths.root });
       const { jobs } = ledger.db.prepare('SELECT count(*) AS jobs FROM jobs').get() as { jobs: number };
       ledger.close();
-      return Promise.resolve(ok(`${join(paths.state, 'ledger.sqlite')}: ${jobs} jobs`));
+      return Promise.resolve(ok(`${paths.ledger}: ${jobs} jobs`));
     } catch (error) {
       return Promise.resolve(
         fail(

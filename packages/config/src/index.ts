@@ -6,8 +6,15 @@ export { applyEnvOverrides } from './env-overrides.ts';
 export type { EnvOverride } from './env-overrides.ts';
 export { findUnknownKeys } from './schema-walk.ts';
 export type { UnknownKey } from './schema-walk.ts';
-export { PATHS_CONFIG, PathsConfigSchema, QUEUE_NAMES, resolvePaths } from './paths.ts';
-export type { ImkPaths, PathsConfig } from './paths.ts';
+export {
+  PATHS_CONFIG,
+  PathsConfigSchema,
+  QUEUE_NAMES,
+  STATE_LAYOUT,
+  resolvePaths,
+  statePaths,
+} from './paths.ts';
+export type { ImkPaths, PathsConfig, StatePaths } from './paths.ts';
 export {
   LEGACY_KEYS,
   LEGACY_QUEUE_KEYS,

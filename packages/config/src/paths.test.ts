@@ -20,6 +20,10 @@ describe('resolvePaths', () => {
       outputs: join(root, 'outputs'),
       config: join(root, 'config'),
       state: join(root, 'state'),
+      ledger: join(root, 'state', 'ledger.sqlite'),
+      receipts: join(root, 'state', 'nas-sync.sqlite'),
+      cache: join(root, 'state', 'cache'),
+      tmp: join(root, 'state', 'tmp'),
     });
   });
 

@@ -23,13 +23,45 @@ export const PathsConfigSchema = z.object({
 });
 export type PathsConfig = z.output<typeof PathsConfigSchema>;
 
-export interface ImkPaths {
+/** What `state/` holds (local to this host): the one place these names are written. */
+export const STATE_LAYOUT = {
+  /** The jobs ledger (SQLite), rebuildable from the folders. */
+  ledger: 'ledger.sqlite',
+  /** nas-sync's receipts (SQLite): what was delivered where. */
+  receipts: 'nas-sync.sqlite',
+  /** Rebuildable caches, one folder per component (`state/cache/<component>/`). */
+  cache: 'cache',
+  /** Scratch space, one folder per owner (`state/tmp/<owner>/`). */
+  tmp: 'tmp',
+} as const;
+
+/** Every path under `state/`. */
+export interface StatePaths {
+  /** Ledger database, sync receipts, caches: state that can be rebuilt or is local to this host. */
+  state: string;
+  ledger: string;
+  receipts: string;
+  cache: string;
+  tmp: string;
+}
+
+export interface ImkPaths extends StatePaths {
   root: string;
   queues: string;
   outputs: string;
   config: string;
-  /** Ledger database, sync receipts, caches: state that can be rebuilt or is local to this host. */
-  state: string;
+}
+
+/** The paths under `<root>/state/` (pure: reads no file; `state/` is never moved by config/paths.yaml). */
+export function statePaths(root: string): StatePaths {
+  const state = join(root, 'state');
+  return {
+    state,
+    ledger: join(state, STATE_LAYOUT.ledger),
+    receipts: join(state, STATE_LAYOUT.receipts),
+    cache: join(state, STATE_LAYOUT.cache),
+    tmp: join(state, STATE_LAYOUT.tmp),
+  };
 }
 
 /**
@@ -49,7 +81,7 @@ export function resolvePaths(root?: string, env: NodeJS.ProcessEnv = process.env
     queues: resolve(base, config.queues ?? 'queues'),
     outputs: resolve(base, config.outputs ?? 'outputs'),
     config: join(base, 'config'),
-    state: join(base, 'state'),
+    ...statePaths(base),
   };
 }
 

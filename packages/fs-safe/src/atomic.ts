@@ -27,13 +27,18 @@ export async function fsyncDir(path: string): Promise<void> {
   }
 }
 
+export interface FsyncTreeOptions {
+  /** Also fsync the files (false when they were synced as they were written: only the folders then). @default true */
+  files?: boolean;
+}
+
 /** fsync every file and folder below `root`, deepest first, then `root` itself. */
-export async function fsyncTree(root: string): Promise<void> {
+export async function fsyncTree(root: string, options: FsyncTreeOptions = {}): Promise<void> {
   const entries = await readdir(root, { withFileTypes: true });
   for (const entry of entries) {
     const path = join(root, entry.name);
-    if (entry.isDirectory()) await fsyncTree(path);
-    else if (entry.isFile()) await fsyncFile(path);
+    if (entry.isDirectory()) await fsyncTree(path, options);
+    else if (entry.isFile() && options.files !== false) await fsyncFile(path);
   }
   await fsyncDir(root);
 }

@@ -1,8 +1,10 @@
 export { fsyncDir, fsyncFile, fsyncTree, writeFileAtomic, writeJsonAtomic } from './atomic.ts';
+export type { FsyncTreeOptions } from './atomic.ts';
 export { digestFile, sha256File, sha256Buffer } from './hash.ts';
 export type { DigestOptions } from './hash.ts';
 export { safeFileName } from './file-name.ts';
 export { pathExists } from './exists.ts';
+export { listNamesOrEmpty } from './list-names.ts';
 export {
   UntrustedFileError,
   describeKind,

@@ -1,6 +1,6 @@
 import { rm, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ImkError } from '@imk/errors';
+import { basename, join } from 'node:path';
+import { ImkError, errorMessage } from '@imk/errors';
 import { fsyncDir } from '@imk/fs-safe';
 import type { Job } from '@imk/protocol';
 import { writeBundleState, type BundleState } from './bundle-state.ts';
@@ -18,6 +18,7 @@ import {
   SUCCEEDED_DIR,
   readyName,
 } from './names.ts';
+import type { Rejection } from './rejected.ts';
 import type { Claim, FailInfo, RejectProblem } from './types.ts';
 
 /** Writes one of the queue's own files into a folder this claim holds: file fsynced, then the folder. */
@@ -29,6 +30,15 @@ export async function writeControlFile(dir: string, file: string, doc: unknown):
 function isGone(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Tells the queue's owner of a rejection; the hook's own trouble is logged, never raised. */
+async function notifyRejected(ctx: QueueContext, rejection: Rejection): Promise<void> {
+  try {
+    await ctx.onReject?.(rejection);
+  } catch (error) {
+    ctx.logger?.error({ job_id: rejection.jobId, error: errorMessage(error) }, 'the onReject hook failed');
+  }
 }
 
 /** Archives a held folder as rejected, with imk-rejection.json listing the problems. */
@@ -56,7 +66,10 @@ export async function rejectFolder(
     throw error;
   }
   const archived = await archiveFolder(dir, join(ctx.queueDir, REJECTED_DIR), jobId, token, REJECTION_FILE);
-  if (archived) ctx.logger?.warn({ job_id: jobId, problems, dir: archived }, 'bundle rejected');
+  if (archived) {
+    ctx.logger?.warn({ job_id: jobId, problems, dir: archived }, 'bundle rejected');
+    await notifyRejected(ctx, { jobId, dir: archived, problems });
+  }
   return archived;
 }
 
@@ -116,6 +129,7 @@ export interface HeldClaimInit {
 /** A claim this process holds: heartbeats its lease and settles it exactly once. */
 export class HeldClaim implements Claim {
   readonly jobId: string;
+  readonly queue: string;
   readonly job: Job;
   readonly dir: string;
   readonly attempt: number;
@@ -132,6 +146,7 @@ export class HeldClaim implements Claim {
     private readonly onSettled: (claim: HeldClaim) => void,
   ) {
     this.jobId = init.jobId;
+    this.queue = basename(ctx.queueDir);
     this.job = init.job;
     this.dir = init.dir;
     this.attempt = init.attempt;

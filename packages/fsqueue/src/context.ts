@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { isSafeId } from './names.ts';
+import type { Rejection } from './rejected.ts';
 
 /** What claims, recovery and the queue share. */
 export interface QueueContext {
@@ -14,6 +15,8 @@ export interface QueueContext {
   newToken(): string;
   /** Tells this consumer's index that a job now waits `delayMs` before its next attempt. */
   noteRetryDelay(jobId: string, attempts: number, delayMs: number): void;
+  /** Called once this consumer has archived a bundle as rejected. */
+  onReject: ((rejection: Rejection) => void | Promise<void>) | undefined;
 }
 
 const MAX_CONSUMER_ID = 64;

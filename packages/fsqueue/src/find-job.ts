@@ -1,6 +1,5 @@
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathExists } from '@imk/fs-safe';
+import { listNamesOrEmpty, pathExists } from '@imk/fs-safe';
 import { readAttempts } from './bundle-state.ts';
 import {
   ARCHIVE_DIRS,
@@ -25,15 +24,6 @@ export interface QueueEntry {
 export type ArchiveState = keyof typeof ARCHIVE_DIRS;
 const ARCHIVE_STATES = Object.keys(ARCHIVE_DIRS) as ArchiveState[];
 
-export async function listNames(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
-
 /**
  * Every folder of one job id in a queue, in state order: tmp, ready, claimed, succeeded, failed, rejected.
  * Cheap: fixed names are checked with lstat; only `claimed/` (in-flight jobs) and archives with a
@@ -49,7 +39,7 @@ export async function findJobFolders(
   if (await pathExists(tmp)) found.push({ state: 'tmp', dir: tmp });
   const ready = join(queueDir, readyName(jobId));
   if (await pathExists(ready)) found.push({ state: 'ready', dir: ready });
-  for (const name of await listNames(join(queueDir, CLAIMED_DIR))) {
+  for (const name of await listNamesOrEmpty(join(queueDir, CLAIMED_DIR))) {
     if (parseTokenName(name)?.jobId === jobId)
       found.push({ state: 'claimed', dir: join(queueDir, CLAIMED_DIR, name) });
   }
@@ -58,7 +48,7 @@ export async function findJobFolders(
     const plain = join(archive, readyName(jobId));
     if (await pathExists(plain)) found.push({ state, dir: plain });
     if (!thorough) continue;
-    for (const name of await listNames(archive)) {
+    for (const name of await listNamesOrEmpty(archive)) {
       if (parseTokenName(name)?.jobId === jobId) found.push({ state, dir: join(archive, name) });
     }
   }

@@ -11,7 +11,10 @@ export type { Claim, FailInfo, Queue, QueueCounts, QueueOptions, RejectProblem }
 export { findJob, findJobFolders } from './find-job.ts';
 export type { QueueEntry } from './find-job.ts';
 export { retryFailed, PREVIOUS_ERROR_FILE } from './retry-failed.ts';
-export { countJobs, listQueueJobs } from './inspect.ts';
+export { archivedJobId, countJobs, listQueueJobs, listQueueNames } from './inspect.ts';
+export type { ListQueueJobsOptions } from './inspect.ts';
+export { listRejected, readRejection } from './rejected.ts';
+export type { RejectedFolder, Rejection } from './rejected.ts';
 export { readBundleState } from './bundle-state.ts';
 export type { BundleState } from './bundle-state.ts';
 export {
@@ -28,6 +31,7 @@ export {
   STATE_FILE,
   SUCCEEDED_DIR,
   TMP_SUFFIX,
+  isProducerTempName,
   parseReadyName,
   parseTokenName,
   readyName,

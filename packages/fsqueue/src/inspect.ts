@@ -1,38 +1,59 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readAttempts } from './bundle-state.ts';
-import { listNames, type QueueEntry } from './find-job.ts';
+import { listNamesOrEmpty } from '@imk/fs-safe';
+import type { QueueEntry } from './find-job.ts';
 import {
   ARCHIVE_DIRS,
   CLAIMED_DIR,
+  JOB_STATES,
   READY_PREFIX,
   TMP_SUFFIX,
+  isProducerTempName,
   parseReadyName,
   parseTokenName,
   type JobState,
 } from './names.ts';
 import type { QueueCounts } from './types.ts';
 
-/** Folder names per state (no file reads), shared by counts and listJobs. */
-async function folders(queueDir: string): Promise<{ state: JobState; jobId: string; dir: string }[]> {
+/** Which of a queue's folders hold each state: the queue folder itself, or one of its sub-folders. */
+const STATE_FOLDERS: readonly [JobState, string][] = [
+  ['claimed', CLAIMED_DIR],
+  ...(Object.entries(ARCHIVE_DIRS) as [JobState, string][]),
+];
+
+/** A folder name at the top of a queue as a job: ready `job_<id>`, a producer's `job_<id>.tmp`, or neither. */
+function topEntry(name: string): { state: JobState; jobId: string } | undefined {
+  const jobId = parseReadyName(name);
+  if (jobId !== undefined) return { state: 'ready', jobId };
+  if (isProducerTempName(name))
+    return { state: 'tmp', jobId: name.slice(READY_PREFIX.length, -TMP_SUFFIX.length) };
+  return undefined;
+}
+
+/** The job id of a name in claimed/ or an archive: `job_<id>@<token>`, or a plain `job_<id>`. */
+export function archivedJobId(name: string): string | undefined {
+  return parseTokenName(name)?.jobId ?? parseReadyName(name);
+}
+
+/**
+ * Folder names per state (no file reads), shared by counts and listings. Only the folders holding the
+ * wanted states are listed: asking for the jobs in progress never lists the (large) archives.
+ */
+async function folders(
+  queueDir: string,
+  states: readonly JobState[] = JOB_STATES,
+): Promise<{ state: JobState; jobId: string; dir: string }[]> {
   const found: { state: JobState; jobId: string; dir: string }[] = [];
-  for (const name of await listNames(queueDir)) {
-    const jobId = parseReadyName(name);
-    if (jobId !== undefined) found.push({ state: 'ready', jobId, dir: join(queueDir, name) });
-    else if (name.startsWith(READY_PREFIX) && name.endsWith(TMP_SUFFIX))
-      found.push({
-        state: 'tmp',
-        jobId: name.slice(READY_PREFIX.length, -TMP_SUFFIX.length),
-        dir: join(queueDir, name),
-      });
-  }
-  const sub: [JobState, string][] = [['claimed', CLAIMED_DIR], ...Object.entries(ARCHIVE_DIRS)] as [
-    JobState,
-    string,
-  ][];
-  for (const [state, folder] of sub) {
-    for (const name of await listNames(join(queueDir, folder))) {
-      const jobId = parseReadyName(name) ?? parseTokenName(name)?.jobId;
+  if (states.includes('ready') || states.includes('tmp'))
+    for (const name of await listNamesOrEmpty(queueDir)) {
+      const entry = topEntry(name);
+      if (entry && states.includes(entry.state)) found.push({ ...entry, dir: join(queueDir, name) });
+    }
+  for (const [state, folder] of STATE_FOLDERS) {
+    if (!states.includes(state)) continue;
+    for (const name of await listNamesOrEmpty(join(queueDir, folder))) {
+      const jobId = archivedJobId(name);
       if (jobId !== undefined) found.push({ state, jobId, dir: join(queueDir, folder, name) });
     }
   }
@@ -64,10 +85,35 @@ export async function countJobs(queueDir: string): Promise<QueueCounts> {
   return counts;
 }
 
-export async function listQueueJobs(queueDir: string, state?: JobState): Promise<QueueEntry[]> {
-  const entries = (await folders(queueDir)).filter((entry) => state === undefined || entry.state === state);
+export interface ListQueueJobsOptions {
+  /** Only these states (only their folders are listed). @default every state */
+  states?: readonly JobState[];
+}
+
+/**
+ * The job folders of one queue: `job_<id>.tmp/` and `job_<id>/` at its top, `claimed/` and the archives,
+ * each with the attempts its imk-state.json counts (0 for `.tmp`, which is the producer's).
+ */
+export async function listQueueJobs(
+  queueDir: string,
+  options: ListQueueJobsOptions = {},
+): Promise<QueueEntry[]> {
   const result: QueueEntry[] = [];
-  for (const entry of entries)
+  for (const entry of await folders(queueDir, options.states))
     result.push({ ...entry, attempts: entry.state === 'tmp' ? 0 : await readAttempts(entry.dir) });
   return result;
+}
+
+/**
+ * The queue folders under a `queues/` folder: its sub-folders not starting with "." (links to folders are
+ * followed, as the queues themselves are opened through them). A missing `queues/` has none.
+ */
+export async function listQueueNames(queuesDir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of await listNamesOrEmpty(queuesDir)) {
+    if (name.startsWith('.')) continue;
+    const info = await stat(join(queuesDir, name)).catch(() => undefined);
+    if (info?.isDirectory()) found.push(name);
+  }
+  return found;
 }

@@ -41,6 +41,11 @@ export function tmpName(jobId: string): string {
   return `${READY_PREFIX}${jobId}${TMP_SUFFIX}`;
 }
 
+/** Whether a name in a queue folder is a producer's unfinished bundle (`job_<id>.tmp`). */
+export function isProducerTempName(name: string): boolean {
+  return name.startsWith(READY_PREFIX) && name.endsWith(TMP_SUFFIX);
+}
+
 /** Name of a claimed or archived folder: unique to one claim. */
 export function tokenName(jobId: string, token: string): string {
   return `${READY_PREFIX}${jobId}${TOKEN_SEPARATOR}${token}`;

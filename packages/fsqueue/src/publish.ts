@@ -1,7 +1,7 @@
-import { copyFile, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { fsyncDir, fsyncFile, sha256Buffer, sha256File } from '@imk/fs-safe';
+import { fsyncDir, fsyncFile, fsyncTree, pathExists, sha256Buffer, sha256File } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import {
   JOB_FILE,
@@ -13,7 +13,6 @@ import {
 } from '@imk/protocol';
 import type { ValidationProblem } from '@imk/protocol';
 import { findJobFolders } from './find-job.ts';
-import { pathExists } from '@imk/fs-safe';
 import { readyName, tmpName } from './names.ts';
 
 /** A file to put in the bundle: copied (or moved) from `source`, or written from `data`. */
@@ -75,8 +74,8 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
     job.files = [...declared.filter((entry) => !named.has(entry.path as string)), ...entries];
     validate(job);
     await writeSynced(join(tmp, JOB_FILE), `${JSON.stringify(job, null, 2)}\n`);
-    // Every file was fsynced as it was written; now the folders that name them.
-    await fsyncDirs(tmp);
+    // The files were synced as they were written: only the folders are left.
+    await fsyncTree(tmp, { files: false });
     const ready = join(queueDir, readyName(jobId));
     // rename() over an existing empty folder would replace it: refuse any existing target first.
     if (await pathExists(ready)) throw jobExists(queueDir, jobId, 'ready', ready);
@@ -177,11 +176,4 @@ async function writeSynced(path: string, data: string | Uint8Array): Promise<voi
   } finally {
     await handle.close();
   }
-}
-
-/** fsync a folder and every folder below it (the files were synced as they were written). */
-async function fsyncDirs(dir: string): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true }))
-    if (entry.isDirectory()) await fsyncDirs(join(dir, entry.name));
-  await fsyncDir(dir);
 }

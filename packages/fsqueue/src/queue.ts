@@ -73,6 +73,7 @@ class FsQueue implements Queue {
       logger,
       newToken: tokenFactory(this.consumerId),
       noteRetryDelay: (jobId, attempts, delayMs) => void this.index.noteRetryDelay(jobId, attempts, delayMs),
+      onReject: options.onReject,
     };
     this.index = new ReadyIndex(this.queueDir);
     this.observer = new LeaseObserver(this.ctx, this.leaseMs);
@@ -133,7 +134,7 @@ class FsQueue implements Queue {
   }
 
   listJobs(state?: Parameters<Queue['listJobs']>[0]): ReturnType<Queue['listJobs']> {
-    return listQueueJobs(this.queueDir, state);
+    return listQueueJobs(this.queueDir, state === undefined ? {} : { states: [state] });
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { describeKind, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
+import { describeKind, listNamesOrEmpty, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
 import { JOB_FILE } from '@imk/protocol';
 import { parseReadyName } from './names.ts';
 import { badReadyName } from './quarantine.ts';
@@ -66,10 +66,7 @@ export class ReadyIndex {
 
   /** Lists the queue folder and brings the index in line with it. */
   async refresh(): Promise<void> {
-    const names = await readdir(this.queueDir).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [] as string[];
-      throw error;
-    });
+    const names = await listNamesOrEmpty(this.queueDir);
     this.listedAt = performance.now();
     this.hints.clear();
     const present = new Set<string>();

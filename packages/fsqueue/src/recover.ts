@@ -5,9 +5,8 @@ import { ImkError } from '@imk/errors';
 import { readBundleState, writeBundleState } from './bundle-state.ts';
 import { returnToReady, writeControlFile } from './claim.ts';
 import { consumerOfToken, type QueueContext } from './context.ts';
-import { listNames } from './find-job.ts';
 import { NO_LEASE, readLease } from './lease.ts';
-import { pathExists } from '@imk/fs-safe';
+import { listNamesOrEmpty, pathExists } from '@imk/fs-safe';
 import { archiveFolder, moveOwned } from './moves.ts';
 import {
   CLAIMED_DIR,
@@ -36,7 +35,7 @@ export class LeaseObserver {
   /** Expired claims go back to ready with attempt + 1, or to failed after maxAttempts. */
   async recoverExpired(held: ReadonlySet<string>): Promise<number> {
     const claimedDir = join(this.ctx.queueDir, CLAIMED_DIR);
-    const names = await listNames(claimedDir);
+    const names = await listNamesOrEmpty(claimedDir);
     const present = new Set(names);
     for (const name of this.seen.keys()) if (!present.has(name)) this.seen.delete(name);
     let recovered = 0;

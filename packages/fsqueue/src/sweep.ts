@@ -2,7 +2,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '@imk/log';
-import { listNames } from './find-job.ts';
+import { listNamesOrEmpty } from '@imk/fs-safe';
 import { READY_PREFIX, TMP_SUFFIX } from './names.ts';
 
 /**
@@ -21,7 +21,7 @@ export class TmpSweeper {
   ) {}
 
   async sweep(): Promise<number> {
-    const names = (await listNames(this.queueDir)).filter(
+    const names = (await listNamesOrEmpty(this.queueDir)).filter(
       (name) => name.startsWith(READY_PREFIX) && name.endsWith(TMP_SUFFIX),
     );
     const present = new Set(names);

@@ -2,6 +2,7 @@ import type { Logger } from '@imk/log';
 import type { Job } from '@imk/protocol';
 import type { QueueEntry } from './find-job.ts';
 import type { JobState } from './names.ts';
+import type { Rejection } from './rejected.ts';
 
 export interface QueueOptions {
   /** The queue folder, e.g. `<root>/queues/youtube_audio`; created if missing. */
@@ -30,6 +31,12 @@ export interface QueueOptions {
    * @default true
    */
   maintenance?: boolean;
+  /**
+   * Called each time this consumer archives a bundle as rejected (invalid job.json, a hash mismatch, an
+   * entry that cannot be a bundle), with the reasons written to imk-rejection.json. An error it throws
+   * is logged, never raised into claim().
+   */
+  onReject?: (rejection: Rejection) => void | Promise<void>;
   logger?: Logger;
 }
 
@@ -82,6 +89,8 @@ export interface RejectProblem {
 
 export interface Claim {
   readonly jobId: string;
+  /** The name of the queue folder it was claimed from (e.g. `other`). */
+  readonly queue: string;
   readonly job: Job;
   /** The claimed folder; the bundle's files are readable there while the claim is held. */
   readonly dir: string;

@@ -1,4 +1,4 @@
-import { listOutputFolders, readOutputManifest } from '@imk/protocol';
+import { listOutputs, readOutputManifest } from '@imk/protocol';
 import type { Ledger } from './ledger.ts';
 import { recordManifest } from './rebuild.ts';
 
@@ -9,10 +9,11 @@ import { recordManifest } from './rebuild.ts';
  */
 export async function adoptOutputs(ledger: Ledger, outputsDir: string): Promise<string[]> {
   const added: string[] = [];
-  for (const folder of await listOutputFolders(outputsDir)) {
+  for (const folder of await listOutputs(outputsDir)) {
     if (ledger.getJob(folder.jobId) !== undefined) continue;
     const result = await readOutputManifest(folder.dir);
-    if (!result?.ok || result.manifest.jobId !== folder.jobId) continue;
+    // The folder name is the output's id for every reader (the one outputs reader of @imk/protocol).
+    if (!result?.ok) continue;
     recordManifest(
       ledger,
       {

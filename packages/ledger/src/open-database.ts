@@ -1,16 +1,17 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { STATE_LAYOUT, statePaths } from '@imk/config';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
 import { isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
 import { migrate } from './schema.ts';
 
-export const LEDGER_FILE_NAME = 'ledger.sqlite';
+export const LEDGER_FILE_NAME = STATE_LAYOUT.ledger;
 
-/** `<root>/state/ledger.sqlite`: state local to this host, rebuildable from the folders. */
+/** `<root>/state/ledger.sqlite` (ImkPaths.ledger): state local to this host, rebuildable from the folders. */
 export function ledgerFile(root: string): string {
-  return join(root, 'state', LEDGER_FILE_NAME);
+  return statePaths(root).ledger;
 }
 
 export interface OpenDatabaseOptions {

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolvePaths } from '@imk/config';
 import { isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { openLedger, type Ledger } from './ledger.ts';
@@ -78,7 +78,7 @@ function recordFolder(ledger: Ledger, folder: SeenFolder): void {
 }
 
 export function recordManifest(ledger: Ledger, seen: SeenManifest, known: boolean): number {
-  const { manifest } = seen;
+  const { manifest, jobId } = seen;
   const m = manifest.manifest;
   const facts: JobFacts = {
     sourceType: m.source_type ?? undefined,
@@ -89,16 +89,12 @@ export function recordManifest(ledger: Ledger, seen: SeenManifest, known: boolea
     inputSha256: manifest.legacy ? undefined : manifest.manifest.input.sha256,
     duplicateOf: manifest.legacy ? undefined : manifest.manifest.duplicate_of,
   };
-  if (known) ledger.upsertJob(m.job_id, facts);
+  if (known) ledger.upsertJob(jobId, facts);
   else
-    ledger.recordState(
-      m.job_id,
-      { state: 'succeeded', at: seen.at, message: `outputs in ${seen.dir}` },
-      facts,
-    );
+    ledger.recordState(jobId, { state: 'succeeded', at: seen.at, message: `outputs in ${seen.dir}` }, facts);
   if (!manifest.legacy) {
     for (const [stage, seconds] of Object.entries(manifest.manifest.timings_sec))
-      ledger.recordStage(m.job_id, {
+      ledger.recordStage(jobId, {
         stage,
         startedAt: manifest.manifest.processed_at,
         durationSec: seconds,
@@ -116,7 +112,7 @@ export function recordManifest(ledger: Ledger, seen: SeenManifest, known: boolea
     codec: a.codec ?? undefined,
     container: a.container ?? undefined,
   }));
-  ledger.recordArtifacts(m.job_id, artifacts);
+  ledger.recordArtifacts(jobId, artifacts);
   return artifacts.length;
 }
 
@@ -128,8 +124,10 @@ export function recordManifest(ledger: Ledger, seen: SeenManifest, known: boolea
  * so readers see the old ledger or the new one.
  */
 export async function rebuildLedger(options: RebuildLedgerOptions): Promise<RebuildResult> {
-  const folders = await scanQueues(options.queues ?? join(options.root, 'queues'));
-  const { manifests, problems } = await scanOutputs(options.outputs ?? join(options.root, 'outputs'));
+  // Unset: where config/paths.yaml (or IMK_PATHS__*) puts them, as every service reads them.
+  const paths = resolvePaths(options.root);
+  const folders = await scanQueues(options.queues ?? paths.queues);
+  const { manifests, problems } = await scanOutputs(options.outputs ?? paths.outputs);
   folders.sort((a, b) => a.at.localeCompare(b.at));
   let movedAside: string | undefined;
   // Rebuilding is the cure for a corrupt ledger: it is moved aside (kept) and a new one made.

@@ -1,17 +1,21 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { readUntrustedJson } from '@imk/fs-safe';
 import { join } from 'node:path';
 import {
-  ARCHIVE_DIRS,
-  CLAIMED_DIR,
   ERROR_FILE,
   REJECTION_FILE,
   RESULT_FILE,
-  STATE_FILE,
-  parseReadyName,
-  parseTokenName,
+  listQueueJobs,
+  listQueueNames,
+  type QueueEntry,
 } from '@imk/fsqueue';
-import { describeProblems, readOutputManifest, type AnyManifest } from '@imk/protocol';
+import {
+  JOB_FILE,
+  describeOutputProblem,
+  listOutputs,
+  readOutputManifest,
+  type AnyManifest,
+} from '@imk/protocol';
 import type { LedgerState } from './types.ts';
 
 /** One job folder seen in a queue. */
@@ -34,19 +38,6 @@ export interface SeenManifest {
   at: string;
 }
 
-async function names(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if (
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ||
-      (error as NodeJS.ErrnoException).code === 'ENOTDIR'
-    )
-      return [];
-    throw error;
-  }
-}
-
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
   try {
     // Bundles and outputs are untrusted: a FIFO or a link to /dev/zero would hang or fill the rebuild.
@@ -59,9 +50,9 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
   }
 }
 
-async function seen(queue: string, state: LedgerState, jobId: string, dir: string): Promise<SeenFolder> {
+async function seen(queue: string, entry: QueueEntry, state: LedgerState): Promise<SeenFolder> {
+  const { dir } = entry;
   const info = await stat(dir);
-  const bundleState = await readJson(join(dir, STATE_FILE));
   const errorFile = state === 'failed' ? ERROR_FILE : state === 'rejected' ? REJECTION_FILE : undefined;
   const outcome = errorFile
     ? await readJson(join(dir, errorFile))
@@ -69,71 +60,54 @@ async function seen(queue: string, state: LedgerState, jobId: string, dir: strin
       ? await readJson(join(dir, RESULT_FILE))
       : undefined;
   // imk-state.json counts attempts started; the outcome file names the attempt that ended the job.
-  const attempts = Math.max(
-    typeof bundleState?.attempts === 'number' ? bundleState.attempts : 0,
-    typeof outcome?.attempt === 'number' ? outcome.attempt : 0,
-  );
+  const attempts = Math.max(entry.attempts, typeof outcome?.attempt === 'number' ? outcome.attempt : 0);
   return {
-    jobId,
+    jobId: entry.jobId,
     queue,
     state,
     dir,
     at: info.mtime.toISOString(),
-    job: await readJson(join(dir, 'job.json')),
+    job: await readJson(join(dir, JOB_FILE)),
     attempts,
     error: errorFile ? outcome : undefined,
   };
 }
 
-/** Every job folder in every queue under `queuesDir`: ready, claimed and archived (`.tmp` is skipped). */
+/** The states the folders alone can tell (a producer's `.tmp` folder is not a job yet). */
+const FOLDER_STATES = ['ready', 'claimed', 'succeeded', 'failed', 'rejected'] as const;
+
+/** Every job folder in every queue under `queuesDir`: ready, claimed and archived, listed by fsqueue. */
 export async function scanQueues(queuesDir: string): Promise<SeenFolder[]> {
   const found: SeenFolder[] = [];
-  for (const queue of await names(queuesDir)) {
-    const queueDir = join(queuesDir, queue);
-    if (queue.startsWith('.') || !(await stat(queueDir)).isDirectory()) continue;
-    for (const name of await names(queueDir)) {
-      const jobId = parseReadyName(name);
-      if (jobId) found.push(await seen(queue, 'ready', jobId, join(queueDir, name)));
-    }
-    const sub: [LedgerState, string][] = [
-      ['claimed', CLAIMED_DIR],
-      ['succeeded', ARCHIVE_DIRS.succeeded],
-      ['failed', ARCHIVE_DIRS.failed],
-      ['rejected', ARCHIVE_DIRS.rejected],
-    ];
-    for (const [state, folder] of sub) {
-      for (const name of await names(join(queueDir, folder))) {
-        const jobId = parseTokenName(name)?.jobId ?? parseReadyName(name);
-        if (jobId) found.push(await seen(queue, state, jobId, join(queueDir, folder, name)));
-      }
-    }
+  for (const queue of await listQueueNames(queuesDir)) {
+    for (const entry of await listQueueJobs(join(queuesDir, queue), { states: FOLDER_STATES }))
+      if (entry.state !== 'tmp') found.push(await seen(queue, entry, entry.state));
   }
   return found;
 }
 
 /**
- * Every `outputs/<job_id>/manifest.json` that validates, v1 or the earlier version's (with its nulls), read
- * through the one outputs reader of @imk/protocol (folders starting with "." are in progress).
+ * Every finished output that validates, v1 or the earlier version's (with its nulls), listed and read
+ * through the one outputs reader of @imk/protocol: the same folders, ids and problems as sync and the
+ * dashboard see.
  */
 export async function scanOutputs(
   outputsDir: string,
 ): Promise<{ manifests: SeenManifest[]; problems: string[] }> {
   const manifests: SeenManifest[] = [];
   const problems: string[] = [];
-  for (const name of await names(outputsDir)) {
-    if (name.startsWith('.')) continue;
-    const dir = join(outputsDir, name);
-    const result = await readOutputManifest(dir);
+  for (const folder of await listOutputs(outputsDir)) {
+    const result = await readOutputManifest(folder.dir);
     if (result === undefined) continue;
     if (!result.ok) {
-      problems.push(`${result.file}: ${describeProblems(result.problems)}`);
+      problems.push(describeOutputProblem(result));
       continue;
     }
     manifests.push({
-      jobId: result.manifest.jobId,
-      dir,
+      jobId: folder.jobId,
+      dir: folder.dir,
       manifest: result.manifest.document,
-      at: (await stat(join(dir, 'manifest.json'))).mtime.toISOString(),
+      at: new Date(folder.writtenMs).toISOString(),
     });
   }
   return { manifests, problems };

@@ -1,6 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { QUEUE_NAMES, resolvePaths } from '@imk/config';
+import { QUEUE_NAMES, STATE_LAYOUT, resolvePaths } from '@imk/config';
+import { ARCHIVE_DIRS, isProducerTempName } from '@imk/fsqueue';
+import { REPLACED_DIR, isPartialName } from '@imk/protocol';
 import type { Logger } from '@imk/log';
 import { bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
 import { formatBytes } from './disk-guard.ts';
@@ -14,20 +16,22 @@ import {
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-/** Sub-folders of a queue that hold archived jobs (see packages/fsqueue names.ts). */
-export const ARCHIVE_SUBDIRS = ['succeeded', 'failed', 'rejected'] as const;
-/** Rebuildable caches live in `state/cache/<component>/`, one child per cached item. */
-export const CACHE_DIR = 'cache';
-/** Scratch space of any service: `state/tmp/`. */
-export const TEMP_DIR = 'tmp';
+/** Sub-folders of a queue that hold archived jobs (fsqueue owns the queue layout). */
+export const ARCHIVE_SUBDIRS = Object.values(ARCHIVE_DIRS);
+/** Rebuildable caches live in `state/cache/<component>/`, one child per cached item (ImkPaths.cache). */
+export const CACHE_DIR = STATE_LAYOUT.cache;
+/** Scratch space of any service: `state/tmp/` (ImkPaths.tmp). */
+export const TEMP_DIR = STATE_LAYOUT.tmp;
 
 /**
- * Temp names: a producer's `job_<id>.tmp/`, atomic-write leftovers `.<name>.<pid>.<hex>.tmp`, a worker's
- * unfinished `outputs/.<job_id>.partial-<consumer>/`, a cache's `.tmp-<key>-<hex>/`.
+ * Temp names: a producer's unfinished bundle and a worker's unfinished output folder (their layouts say
+ * which: fsqueue, @imk/protocol), atomic-write leftovers `.<name>.<pid>.<hex>.tmp`, a cache's
+ * `.tmp-<key>-<hex>/`.
  */
-const isTempName = (name: string): boolean => /\.tmp$|\.tmp-|^\.tmp-|\.partial$|\.partial-/.test(name);
-/** Outputs replaced by a re-run are kept aside here (see services/instrumental-maker publish-outputs.ts). */
-export const REPLACED_OUTPUTS_DIR = '.replaced';
+const isTempName = (name: string): boolean =>
+  isProducerTempName(name) || isPartialName(name) || /\.tmp$|\.tmp-|^\.tmp-|\.partial$/.test(name);
+/** Outputs replaced by a re-run are kept aside here (the outputs layout of @imk/protocol). */
+export const REPLACED_OUTPUTS_DIR = REPLACED_DIR;
 
 async function childDirs(dir: string): Promise<string[]> {
   try {
@@ -52,10 +56,7 @@ export async function retentionTargets(root: string, retention: RetentionConfig)
     ...new Set([...QUEUE_NAMES.map((q) => join(paths.queues, q)), ...(await childDirs(paths.queues))]),
   ];
   const serviceStateDirs = (await childDirs(paths.state)).filter((d) => !/[/\\](cache|tmp)$/.test(d));
-  const cacheDirs = [
-    ...(await childDirs(join(paths.state, CACHE_DIR))),
-    ...serviceStateDirs.map((d) => join(d, CACHE_DIR)),
-  ];
+  const cacheDirs = [...(await childDirs(paths.cache)), ...serviceStateDirs.map((d) => join(d, CACHE_DIR))];
   const limit = (value: number, unit: number): number | undefined => (value > 0 ? value * unit : undefined);
   const tempAge = retention.temp.maxAgeHours * HOUR_MS;
   return [
@@ -83,10 +84,7 @@ export async function retentionTargets(root: string, retention: RetentionConfig)
     },
     {
       name: 'temp',
-      dirs: [
-        ...(await childDirs(join(paths.state, TEMP_DIR))),
-        ...serviceStateDirs.map((d) => join(d, 'work')),
-      ],
+      dirs: [...(await childDirs(paths.tmp)), ...serviceStateDirs.map((d) => join(d, 'work'))],
       maxAgeMs: tempAge,
     },
   ];

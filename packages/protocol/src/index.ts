@@ -19,8 +19,16 @@ export { LEGACY_FILES_DIR, audioFilePath, bundleSongs, resolveCover } from './so
 export type { BundleSong } from './songs.ts';
 export {
   MANIFEST_FILE,
+  REPLACED_DIR,
+  isOutputFolderName,
+  isPartialName,
+  partialDirName,
+  partialPrefix,
+  replacedName,
+} from './outputs-layout.ts';
+export {
   describeOutputProblem,
-  listOutputFolders,
+  listOutputs,
   outputManifestOf,
   parseOutputManifest,
   readOutputManifest,

@@ -2,10 +2,8 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
 import { assertRealFolder, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
+import { MANIFEST_FILE, isOutputFolderName } from './outputs-layout.ts';
 import { describeProblems, validateManifest, type AnyManifest, type ValidationProblem } from './validate.ts';
-
-/** The document every finished job folder holds, written last: its presence means the job is complete. */
-export const MANIFEST_FILE = 'manifest.json';
 
 /**
  * One artifact as every reader sees it, whoever wrote the manifest: the earlier version's `null`s
@@ -127,14 +125,16 @@ export interface OutputFolder {
 }
 
 /**
- * Finished job folders in outputs/, by name: folders not starting with "." (those are being written or
- * replaced) that hold a manifest.json. A missing outputs folder is an empty list.
+ * The finished job folders in outputs/, by name: real folders (not links) named by a job id (so never a
+ * partial or `.replaced` folder) that hold a manifest.json (a regular file). The folder name is the
+ * output's job id for every reader (its address: dashboard links, sync receipts, the ledger). A missing
+ * outputs folder is an empty list. Nothing is read: see readOutputManifest.
  */
-export async function listOutputFolders(outputsDir: string): Promise<OutputFolder[]> {
+export async function listOutputs(outputsDir: string): Promise<OutputFolder[]> {
   let names: string[];
   try {
     names = (await readdir(outputsDir, { withFileTypes: true }))
-      .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+      .filter((entry) => entry.isDirectory() && isOutputFolderName(entry.name))
       .map((entry) => entry.name);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
-import { bundleSongs, listOutputFolders, readBundle, readOutputManifest, validateJob } from '../src/index.ts';
+import { bundleSongs, listOutputs, readBundle, readOutputManifest, validateJob } from '../src/index.ts';
 
 // What the earlier Python version wrote (../shared/legacy-samples), read by the one reader of outputs/ and
 // of bundles: every reader (sync, ledger, dashboard, CLI, worker) goes through these functions.
@@ -20,7 +20,7 @@ describe('outputs written by the earlier version', () => {
     const outputs = join(root, 'outputs');
     for (const id of ['pyout_audio_001', 'pyout_video_002', 'pyout_inst_003'])
       await materializeLegacySample(`outputs/${id}`, join(outputs, id));
-    const folders = await listOutputFolders(outputs);
+    const folders = await listOutputs(outputs);
     expect(folders.map((f) => f.jobId)).toEqual(['pyout_audio_001', 'pyout_inst_003', 'pyout_video_002']);
 
     const audio = await readOutputManifest(join(outputs, 'pyout_audio_001'));

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import {
   MANIFEST_FILE,
   describeOutputProblem,
-  listOutputFolders,
+  listOutputs,
   readOutputManifest,
   type OutputFolder,
 } from '@imk/protocol';
@@ -48,7 +48,7 @@ export type ReadManifestResult = { ok: true; manifest: JobManifest } | { ok: fal
  * manifest.json. A missing outputs folder is an empty list. (The outputs reader of @imk/protocol.)
  */
 export async function listCompleteJobs(outputsDir: string): Promise<CompleteJob[]> {
-  return listOutputFolders(outputsDir);
+  return listOutputs(outputsDir);
 }
 
 /**

@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
+import { STATE_LAYOUT, statePaths } from '@imk/config';
 import { isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
 import { RECEIPTS_SCHEMA, RECEIPTS_SCHEMA_VERSION } from './receipts-schema.ts';
 
-export const RECEIPTS_FILE_NAME = 'nas-sync.sqlite';
+export const RECEIPTS_FILE_NAME = STATE_LAYOUT.receipts;
 
-/** `<root>/state/nas-sync.sqlite`. */
+/** `<root>/state/nas-sync.sqlite` (ImkPaths.receipts). */
 export function receiptsFile(root: string): string {
-  return join(root, 'state', RECEIPTS_FILE_NAME);
+  return statePaths(root).receipts;
 }
 
 export interface ReceiptKey {

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
-import { bundleSongs } from '@imk/protocol';
+import { bundleSongs, partialDirName } from '@imk/protocol';
 import type { Claim } from '@imk/fsqueue';
 import type { JobFacts } from '@imk/ledger';
 import type { WorkerContext } from './context.ts';
@@ -25,11 +25,6 @@ export interface JobOutcome {
 /** How often a running job looks whether its claim was lost (then its work stops and is discarded). */
 const LOST_CHECK_MS = 1000;
 
-/** The queue folder name of a claimed folder (`queues/<queue>/claimed/job_…`). */
-function queueOf(claim: Claim): string {
-  return basename(dirname(dirname(claim.dir)));
-}
-
 /**
  * Processes one claimed job to the end: runs the pipeline, publishes, archives the claim, and records
  * every step in the ledger. Never throws for a job's own failure: it is retried (with backoff) or failed
@@ -42,7 +37,7 @@ export async function processClaim(
   signal: AbortSignal,
 ): Promise<JobOutcome> {
   const { jobId, attempt, job } = claim;
-  const queue = queueOf(claim);
+  const queue = claim.queue;
   const logger = ctx.logger.child({ job_id: jobId, attempt, queue });
   const consumer = ctx.consumerId;
   const facts: JobFacts = {
@@ -149,10 +144,10 @@ async function settleFailure(
   logger: WorkerContext['logger'],
 ): Promise<JobOutcome> {
   const { jobId, attempt } = claim;
-  const queue = queueOf(claim);
+  const queue = claim.queue;
   const base = { jobId, queue, attempt, stage: stages.current };
   const consumer = ctx.consumerId;
-  const partial = join(ctx.paths.outputs, `.${jobId}.partial-${consumer}`);
+  const partial = join(ctx.paths.outputs, partialDirName(jobId, consumer));
   await rm(partial, { recursive: true, force: true }).catch(() => undefined);
 
   if (claim.isLost() || isImkError(error, 'CLAIM_LOST')) {

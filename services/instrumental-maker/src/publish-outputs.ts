@@ -3,16 +3,17 @@ import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { fsyncDir, fsyncTree, pathExists, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
-import { MANIFEST_FILE, type Manifest } from '@imk/protocol';
+import {
+  MANIFEST_FILE,
+  REPLACED_DIR,
+  partialDirName,
+  partialPrefix,
+  replacedName,
+  type Manifest,
+} from '@imk/protocol';
 
-/** Earlier outputs of a job id that a new run replaces are moved here, never deleted. */
-export const REPLACED_DIR = '.replaced';
-export { MANIFEST_FILE };
-
-/** `outputs/.<job_id>.partial-<consumer>/`: hidden from readers, unique to this worker. */
-export function partialDirName(jobId: string, consumerId: string): string {
-  return `.${jobId}.partial-${consumerId}`;
-}
+// The outputs layout is @imk/protocol's (outputs-layout.ts); re-exported for this package's users.
+export { MANIFEST_FILE, REPLACED_DIR, partialDirName };
 
 /**
  * Makes an empty folder to build a job's outputs in. Partial folders other workers left for this job
@@ -25,7 +26,7 @@ export async function startOutputs(
   logger?: Logger,
 ): Promise<string> {
   await mkdir(outputsDir, { recursive: true });
-  const prefix = `.${jobId}.partial-`;
+  const prefix = partialPrefix(jobId);
   for (const name of await readdir(outputsDir)) {
     if (!name.startsWith(prefix)) continue;
     logger?.info({ dir: name }, 'removing an unfinished output folder left by an earlier attempt');
@@ -83,7 +84,7 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
   if (await pathExists(final)) {
     const aside = join(outputsDir, REPLACED_DIR);
     await mkdir(aside, { recursive: true });
-    replaced = join(aside, `${jobId}@${stamp()}`);
+    replaced = join(aside, replacedName(jobId, stamp()));
     await rename(final, replaced);
     await fsyncDir(aside);
     options.logger?.warn(

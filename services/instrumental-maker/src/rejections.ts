@@ -1,54 +1,44 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { errorMessage } from '@imk/errors';
-import { REJECTED_DIR, REJECTION_FILE, parseReadyName, parseTokenName } from '@imk/fsqueue';
-import type { WorkerContext } from './context.ts';
-import type { WorkerQueue } from './worker.ts';
+import { listRejected, readRejection, type Rejection } from '@imk/fsqueue';
+import type { Ledger } from '@imk/ledger';
+import type { Logger } from '@imk/log';
+
+/** One message from the problems imk-rejection.json lists. */
+function messageOf(rejection: Rejection): string {
+  return rejection.problems.length
+    ? rejection.problems.map((p) => `${p.path}: ${p.message}`).join('; ')
+    : 'the bundle is invalid';
+}
 
 /**
- * The queue rejects invalid bundles inside claim(), so the worker never holds them. This notes each newly
+ * The queue rejects invalid bundles inside claim(), so the worker never holds them. This notes each
  * rejected bundle in the ledger (state `rejected`, with the problems from imk-rejection.json) so that
- * `imk jobs` and the dashboard show it. Folders already known at start-up are only noted if the ledger
- * has never heard of them.
+ * `imk jobs` and the dashboard show it: `note` is each queue's `onReject` hook, and `catchUp` notes, at
+ * start-up, bundles rejected while no worker of this ledger ran.
  */
-export function createRejectionRecorder(ctx: WorkerContext, queues: WorkerQueue[]) {
-  const seen = new Set<string>();
-  return async function recordRejections(): Promise<void> {
-    for (const { name, queue } of queues) {
-      const dir = join(queue.queueDir, REJECTED_DIR);
-      let names: string[];
-      try {
-        // Names only: cheap even when the archive is large; only new names are read.
-        names = await readdir(dir);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-          ctx.logger.debug({ queue: name, err: errorMessage(error) }, 'cannot list rejected bundles');
-        continue;
+export function createRejectionRecorder(ledger: () => Ledger | undefined, logger: Logger) {
+  function note(queue: string, rejection: Rejection): void {
+    const target = ledger();
+    if (target === undefined) return;
+    const message = messageOf(rejection);
+    target.recordState(rejection.jobId, { state: 'rejected', stage: 'validate', message }, { queue });
+    target.recordError(rejection.jobId, { stage: 'validate', message, code: 'BUNDLE_REJECTED' });
+  }
+
+  async function catchUp(queue: string, queueDir: string): Promise<void> {
+    const target = ledger();
+    if (target === undefined) return;
+    try {
+      for (const folder of await listRejected(queueDir)) {
+        if (target.getJob(folder.jobId)?.job.state === 'rejected') continue;
+        note(queue, await readRejection(folder));
       }
-      for (const folder of names) {
-        if (seen.has(`${name}/${folder}`)) continue;
-        seen.add(`${name}/${folder}`);
-        const jobId = parseTokenName(folder)?.jobId ?? parseReadyName(folder);
-        if (jobId === undefined) continue;
-        const entry = { jobId, dir: join(dir, folder) };
-        const known = ctx.ledger.getJob(entry.jobId)?.job;
-        if (known?.state === 'rejected') continue;
-        let message = 'the bundle is invalid';
-        try {
-          const doc = JSON.parse(await readFile(join(entry.dir, REJECTION_FILE), 'utf8')) as {
-            problems?: { path: string; message: string }[];
-          };
-          if (doc.problems?.length) message = doc.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-        } catch {
-          // No readable reasons file: the generic message stands.
-        }
-        ctx.ledger.recordState(
-          entry.jobId,
-          { state: 'rejected', stage: 'validate', message },
-          { queue: name },
-        );
-        ctx.ledger.recordError(entry.jobId, { stage: 'validate', message, code: 'BUNDLE_REJECTED' });
-      }
+    } catch (error) {
+      logger.warn({ queue, err: errorMessage(error) }, 'noting rejected bundles in the ledger failed');
     }
-  };
+  }
+
+  return { note, catchUp };
 }
+
+export type RejectionRecorder = ReturnType<typeof createRejectionRecorder>;

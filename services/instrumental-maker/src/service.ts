@@ -18,6 +18,7 @@ import {
 import type { WorkerContext } from './context.ts';
 import { createEngineProvider } from './engines.ts';
 import type { JobOutcome } from './process-job.ts';
+import { createRejectionRecorder } from './rejections.ts';
 import { createSafeLedger } from './safe-ledger.ts';
 import { createStemCache } from './stem-cache.ts';
 import { whenSpace } from './start-up.ts';
@@ -76,8 +77,8 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
   const logger = options.logger.child({ component: SERVICE_NAME, consumer: consumerId });
   const local = (dir: string | undefined, fallback: string) =>
     dir === undefined ? fallback : isAbsolute(dir) ? dir : resolve(paths.root, dir);
-  const workRoot = local(config.workDir, join(paths.state, 'tmp', SERVICE_NAME));
-  const cacheDir = local(config.stemCache.dir, join(paths.state, 'cache', 'stems'));
+  const workRoot = local(config.workDir, join(paths.tmp, SERVICE_NAME));
+  const cacheDir = local(config.stemCache.dir, join(paths.cache, 'stems'));
   const stopGuard = new AbortController();
   // The guard comes first: on a full disk the steps below wait for space instead of failing for good.
   const guard = await openDiskGuard({ root: paths.root, logger, signal: stopGuard.signal });
@@ -102,24 +103,31 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
       logger,
       options.signal,
     );
-    for (const { name, weight } of config.queues)
+    const safeLedger = createSafeLedger(ledger, logger);
+    const rejections = createRejectionRecorder(() => safeLedger, logger);
+    for (const { name, weight } of config.queues) {
+      const queueDir = join(paths.queues, name);
+      // Bundles rejected while no worker of this ledger ran; from now on the queue tells (onReject).
+      await rejections.catchUp(name, queueDir);
       queues.push({
         name,
         weight,
         queue: createQueue({
-          queueDir: join(paths.queues, name),
+          queueDir,
           consumerId,
           leaseMs: config.leaseMs,
           maxAttempts: config.retry.maxAttempts,
           pollMs: config.pollMs,
+          onReject: (rejection) => rejections.note(name, rejection),
           logger,
         }),
       });
+    }
     const rejectedBefore = await countRejected(queues.map((q) => q.queue));
     const ctx: WorkerContext = {
       paths,
       config,
-      ledger: createSafeLedger(ledger, logger),
+      ledger: safeLedger,
       cache: config.stemCache.enabled ? createStemCache({ dir: cacheDir, logger }) : undefined,
       engines: createEngineProvider(paths.root, config),
       consumerId,

@@ -3,7 +3,6 @@ import { errorMessage } from '@imk/errors';
 import type { WorkerContext } from './context.ts';
 import { processClaim, type JobOutcome } from './process-job.ts';
 import { createQueueOrder } from './queue-order.ts';
-import { createRejectionRecorder } from './rejections.ts';
 
 export interface WorkerQueue {
   name: string;
@@ -35,7 +34,6 @@ const IDLE_RECHECK_MS = 5000;
 export async function runWorkerLoop(options: WorkerLoopOptions): Promise<JobOutcome[]> {
   const { ctx, queues, signal } = options;
   const order = createQueueOrder(queues);
-  const recordRejections = createRejectionRecorder(ctx, queues);
   const outcomes: JobOutcome[] = [];
   const active = new Set<Promise<void>>();
   const jobsAbort = new AbortController();
@@ -107,9 +105,6 @@ export async function runWorkerLoop(options: WorkerLoopOptions): Promise<JobOutc
         start(claim);
       }
       if (signal.aborted) break;
-      await recordRejections().catch((error: unknown) =>
-        ctx.logger.warn({ err: errorMessage(error) }, 'noting rejected bundles in the ledger failed'),
-      );
       if (options.once && active.size === 0 && !claimedAny && (await queuesEmpty())) break;
       // A job that ended while we were claiming frees a slot: look again before sleeping.
       if (ended) continue;

@@ -5,7 +5,6 @@ import type { Logger } from '@imk/log';
 import {
   ReceiptStore,
   createSyncEngine,
-  receiptsFile,
   type PassSummary,
   type SyncEngine,
   type VerifyReport,
@@ -75,7 +74,7 @@ export async function runNasSyncOnce(options: RunOnceOptions): Promise<RunOnceRe
     return { state: loaded.state, reason: loaded.reason };
   }
   const receipts = options.dryRun
-    ? ReceiptStore.open({ file: receiptsFile(resolvePaths(options.root).root), readonly: true })
+    ? ReceiptStore.open({ file: resolvePaths(options.root).receipts, readonly: true })
     : openAsRunner(options.root, options.logger);
   const engine = openEngine(loaded.config, options, receipts);
   try {
@@ -103,7 +102,7 @@ export type VerifyResult =
 export async function verifyNasSync(options: RunOnceOptions): Promise<VerifyResult> {
   const loaded = await loadNasSyncConfig(options.root, options.env);
   if (loaded.state !== 'enabled') return { state: loaded.state, reason: loaded.reason };
-  const file = receiptsFile(resolvePaths(options.root).root);
+  const file = resolvePaths(options.root).receipts;
   const existing = ReceiptStore.open({ file, readonly: true });
   if (!existing) return { state: 'never-synced', reason: 'nothing has been delivered yet (no receipts)' };
   existing.close();

@@ -1,6 +1,6 @@
 import { resolvePaths } from '@imk/config';
 import type { Logger } from '@imk/log';
-import { ReceiptStore, createSyncEngine, receiptsFile, type PlannedTransfer, type Receipt } from '@imk/sync';
+import { ReceiptStore, createSyncEngine, type PlannedTransfer, type Receipt } from '@imk/sync';
 import { loadNasSyncConfig } from './config.ts';
 import { openWritableReceipts } from './receipts.ts';
 
@@ -115,7 +115,7 @@ export async function getSyncStatus(options: {
   const totals = { delivered: 0, pending: 0, failed: 0, unrouted: 0, replaced: 0 };
   const loaded = await loadNasSyncConfig(options.root, options.env);
   if (loaded.state !== 'enabled') return { configured: false, reason: loaded.reason, rows: [], totals };
-  const receipts = ReceiptStore.open({ file: receiptsFile(resolvePaths(options.root).root), readonly: true });
+  const receipts = ReceiptStore.open({ file: resolvePaths(options.root).receipts, readonly: true });
   try {
     const engine = createSyncEngine({
       outputsDir: resolvePaths(options.root).outputs,
@@ -182,7 +182,7 @@ export function resetFailedTransfers(options: { root: string; jobId?: string; lo
   reset: number;
   runnerPid: number | undefined;
 } {
-  const receipts = ReceiptStore.open({ file: receiptsFile(resolvePaths(options.root).root), readonly: true });
+  const receipts = ReceiptStore.open({ file: resolvePaths(options.root).receipts, readonly: true });
   if (!receipts) return { reset: 0, runnerPid: undefined };
   receipts.close();
   const writable = openWritableReceipts(options.root, options.logger);

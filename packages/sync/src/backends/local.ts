@@ -1,10 +1,10 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { constants, copyFile, link, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { constants, copyFile, link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
-import { fsyncDir, sha256File } from '@imk/fs-safe';
+import { fsyncDir, fsyncFile, sha256File } from '@imk/fs-safe';
 import { fromFsError, syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
@@ -57,15 +57,6 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       createWriteStream(temp),
       { signal: request.signal },
     );
-  }
-
-  async function fsyncFile(path: string): Promise<void> {
-    const handle = await open(path, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
   }
 
   /** Puts temp under the final name unless a file is there: link() refuses an existing name atomically. */

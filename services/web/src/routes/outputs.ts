@@ -2,7 +2,6 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '@imk/errors';
-import { CACHE_DIR } from '@imk/ops';
 import type { WebContext } from '../context.ts';
 import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
 import { listOutputs, readOutput } from '../system/outputs.ts';
@@ -10,7 +9,7 @@ import { isJobId, resolveInside } from '../system/safe-path.ts';
 
 /** Browsing outputs/<job_id>: manifest, files (with HTTP ranges for the audio player), preview images. */
 export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): void {
-  const previewDir = join(ctx.paths.state, CACHE_DIR, 'previews');
+  const previewDir = join(ctx.paths.cache, 'previews');
 
   app.get('/api/outputs', async () => listOutputs(ctx.paths.outputs));
 

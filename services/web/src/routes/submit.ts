@@ -5,7 +5,6 @@ import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { errorMessage, isImkError } from '@imk/errors';
-import { TEMP_DIR } from '@imk/ops';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
 import type { WebContext } from '../context.ts';
 
@@ -46,12 +45,7 @@ export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): voi
         message: `${part.filename}: expected one of ${UPLOAD_EXTENSIONS.join(', ')}`,
       });
     }
-    const tmpDir = join(
-      ctx.paths.state,
-      TEMP_DIR,
-      'web',
-      `upload-${Date.now()}-${randomBytes(4).toString('hex')}`,
-    );
+    const tmpDir = join(ctx.paths.tmp, 'web', `upload-${Date.now()}-${randomBytes(4).toString('hex')}`);
     await mkdir(tmpDir, { recursive: true });
     try {
       const file = join(tmpDir, `upload${ext}`);

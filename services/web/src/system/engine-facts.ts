@@ -1,5 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MANIFEST_FILE } from '@imk/protocol';
 import { readOutput } from './outputs.ts';
 import { isJobId } from './safe-path.ts';
 
@@ -41,7 +42,7 @@ export function createEngineFactsReader(outputsDir: string) {
   const known = new Map<string, { stamp: string; facts: EngineFacts | null }>();
   return async (jobId: string): Promise<EngineFacts | null> => {
     if (!isJobId(jobId)) return null;
-    const info = await lstat(join(outputsDir, jobId, 'manifest.json')).catch(() => undefined);
+    const info = await lstat(join(outputsDir, jobId, MANIFEST_FILE)).catch(() => undefined);
     if (!info?.isFile()) {
       known.delete(jobId);
       return null;

@@ -1,6 +1,5 @@
-import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readOutputManifest } from '@imk/protocol';
+import { listOutputs as listOutputFolders, readOutputManifest } from '@imk/protocol';
 import { isJobId } from './safe-path.ts';
 
 export interface OutputArtifact {
@@ -23,6 +22,8 @@ export interface OutputSummary {
   processed_at: string | undefined;
   artifacts: number;
   legacy: boolean;
+  /** Set when manifest.json does not validate (sync and the ledger refuse it for these reasons). */
+  problems: string[] | undefined;
 }
 
 export interface OutputDetail {
@@ -77,34 +78,25 @@ export async function readOutput(outputsDir: string, jobId: string): Promise<Out
   };
 }
 
-/** Published outputs, newest first (by the manifest's mtime), at most `limit`. */
+/**
+ * Published outputs, newest first (by the manifest's mtime), at most `limit`: the folders the one outputs
+ * reader of @imk/protocol lists, as sync and the ledger see them. One whose manifest does not validate is
+ * listed with its problems (sync and the ledger refuse it with the same words), not hidden.
+ */
 export async function listOutputs(outputsDir: string, limit = 200): Promise<OutputSummary[]> {
-  let names: string[];
-  try {
-    names = (await readdir(outputsDir)).filter(isJobId);
-  } catch {
-    return [];
-  }
-  const dated: { name: string; mtime: number }[] = [];
-  for (const name of names) {
-    // lstat: an outputs/<id> that is a link to a folder elsewhere is not listed (nor served).
-    const folder = await lstat(join(outputsDir, name)).catch(() => undefined);
-    if (!folder?.isDirectory()) continue;
-    const info = await lstat(join(outputsDir, name, 'manifest.json')).catch(() => undefined);
-    if (info?.isFile()) dated.push({ name, mtime: info.mtimeMs });
-  }
-  dated.sort((a, b) => b.mtime - a.mtime);
+  const folders = (await listOutputFolders(outputsDir)).sort((a, b) => b.writtenMs - a.writtenMs);
   const result: OutputSummary[] = [];
-  for (const { name } of dated.slice(0, limit)) {
-    const detail = await readOutput(outputsDir, name);
+  for (const { jobId } of folders.slice(0, limit)) {
+    const detail = await readOutput(outputsDir, jobId);
     if (!detail) continue;
     result.push({
-      job_id: name,
+      job_id: jobId,
       artist: detail.manifest.artist as string | undefined,
       title: detail.manifest.title as string | undefined,
       processed_at: detail.manifest.processed_at as string | undefined,
       artifacts: detail.artifacts.length,
       legacy: detail.legacy,
+      problems: detail.problems,
     });
   }
   return result;

@@ -1,23 +1,19 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '@imk/config';
 import {
-  CLAIMED_DIR,
   ERROR_FILE,
-  READY_PREFIX,
   REJECTION_FILE,
-  TMP_SUFFIX,
-  parseReadyName,
-  parseTokenName,
   countJobs,
   findJobFolders,
   listQueueJobs,
+  listQueueNames,
   readBundleState,
   type JobState,
   type QueueEntry,
 } from '@imk/fsqueue';
 import { readUntrustedJson } from '@imk/fs-safe';
-import { JOB_FILE_MAX_BYTES } from '@imk/protocol';
+import { JOB_FILE, JOB_FILE_MAX_BYTES } from '@imk/protocol';
 
 /** One job folder in a queue, with the facts its job.json and the queue's own files hold. */
 export interface FolderJob {
@@ -46,14 +42,6 @@ export interface QueueCountsView {
   oldestReadyAgeSec: number | null;
 }
 
-async function names(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch {
-    return [];
-  }
-}
-
 /** Largest job.json or imk-*.json the dashboard reads (the queue's own limit for job.json). */
 const DOCUMENT_MAX_BYTES = JOB_FILE_MAX_BYTES;
 
@@ -71,12 +59,7 @@ async function readJson(path: string): Promise<unknown> {
 
 /** Queue folders present under queues/ (the three standard ones always). */
 export async function queueNames(queuesDir: string): Promise<string[]> {
-  const found = new Set<string>(QUEUE_NAMES);
-  for (const name of await names(queuesDir)) {
-    const info = await stat(join(queuesDir, name)).catch(() => undefined);
-    if (info?.isDirectory() && !name.startsWith('.')) found.add(name);
-  }
-  return [...found];
+  return [...new Set<string>([...QUEUE_NAMES, ...(await listQueueNames(queuesDir))])];
 }
 
 export async function countQueue(queuesDir: string, queue: string): Promise<QueueCountsView> {
@@ -100,7 +83,7 @@ async function describe(queue: string, entry: QueueEntry): Promise<FolderJob | u
     attempts: entry.attempts,
   };
   if (entry.state !== 'tmp') {
-    const doc = (await readJson(join(entry.dir, 'job.json'))) as Record<string, unknown> | undefined;
+    const doc = (await readJson(join(entry.dir, JOB_FILE))) as Record<string, unknown> | undefined;
     if (typeof doc?.artist === 'string') job.artist = doc.artist;
     if (typeof doc?.title === 'string') job.title = doc.title;
     if (typeof doc?.source_type === 'string') job.source_type = doc.source_type;
@@ -112,52 +95,15 @@ async function describe(queue: string, entry: QueueEntry): Promise<FolderJob | u
   return job;
 }
 
-/**
- * The jobs waiting or in progress in a queue: `job_<id>.tmp/` and `job_<id>/` at its top, `claimed/*`.
- * The archives (thousands of folders on a busy system) are not listed: live updates ask for this every
- * second, and archived jobs come from the ledger.
- */
-async function activeEntries(queueDir: string): Promise<QueueEntry[]> {
-  const entries: QueueEntry[] = [];
-  for (const name of await names(queueDir)) {
-    const id = parseReadyName(name);
-    if (id !== undefined) entries.push({ jobId: id, state: 'ready', dir: join(queueDir, name), attempts: 0 });
-    else if (name.startsWith(READY_PREFIX) && name.endsWith(TMP_SUFFIX))
-      entries.push({
-        jobId: name.slice(READY_PREFIX.length, -TMP_SUFFIX.length),
-        state: 'tmp',
-        dir: join(queueDir, name),
-        attempts: 0,
-      });
-  }
-  for (const name of await names(join(queueDir, CLAIMED_DIR))) {
-    const claimed = parseTokenName(name);
-    if (claimed)
-      entries.push({
-        jobId: claimed.jobId,
-        state: 'claimed',
-        dir: join(queueDir, CLAIMED_DIR, name),
-        attempts: 0,
-      });
-  }
-  for (const entry of entries)
-    if (entry.state !== 'tmp') entry.attempts = (await readBundleState(entry.dir)).attempts;
-  return entries;
-}
-
-const ACTIVE: readonly JobState[] = ['tmp', 'ready', 'claimed'];
-
 /** Jobs in a queue's folders, optionally only some states. Reads each job.json once (cached by change time). */
 export async function listFolderJobs(
   queuesDir: string,
   queue: string,
   states?: readonly JobState[],
 ): Promise<FolderJob[]> {
-  const dir = join(queuesDir, queue);
-  const entries =
-    states && states.every((state) => ACTIVE.includes(state))
-      ? (await activeEntries(dir)).filter((entry) => states.includes(entry.state))
-      : (await listQueueJobs(dir)).filter((entry) => !states || states.includes(entry.state));
+  // Only the folders of the states asked for are listed: the jobs in progress, asked for every second by
+  // live updates, never list the archives (thousands of folders on a busy system; they come from the ledger).
+  const entries = await listQueueJobs(join(queuesDir, queue), states ? { states } : {});
   const result: FolderJob[] = [];
   for (const entry of entries) {
     const job = await describe(queue, entry);

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { listNamesOrEmpty, readUntrustedJson } from '@imk/fs-safe';
+import { CONTROL_FILE_MAX_BYTES } from './bundle-state.ts';
+import { archivedJobId } from './inspect.ts';
+import { REJECTED_DIR, REJECTION_FILE } from './names.ts';
+import type { RejectProblem } from './types.ts';
+
+/** A bundle archived in `rejected/`, as the `onReject` hook and listRejected give it. */
+export interface Rejection {
+  jobId: string;
+  /** The archived folder (`rejected/job_<id>@<token>/`), imk-rejection.json inside. */
+  dir: string;
+  /** What was wrong with it (empty when imk-rejection.json cannot be read). */
+  problems: RejectProblem[];
+}
+
+/** One folder of `rejected/` (names only, nothing read: cheap even when the archive is large). */
+export interface RejectedFolder {
+  jobId: string;
+  dir: string;
+}
+
+/** The bundles archived as rejected in one queue. A queue without a `rejected/` folder has none. */
+export async function listRejected(queueDir: string): Promise<RejectedFolder[]> {
+  const dir = join(queueDir, REJECTED_DIR);
+  const found: RejectedFolder[] = [];
+  for (const name of (await listNamesOrEmpty(dir)).sort()) {
+    const jobId = archivedJobId(name);
+    if (jobId !== undefined) found.push({ jobId, dir: join(dir, name) });
+  }
+  return found;
+}
+
+/** The problems a rejected folder's imk-rejection.json lists; none when it is missing or unreadable. */
+export async function readRejection(folder: RejectedFolder): Promise<Rejection> {
+  let problems: RejectProblem[] = [];
+  try {
+    // Inside a bundle a producer wrote: read the untrusted way, small.
+    const doc = (await readUntrustedJson(join(folder.dir, REJECTION_FILE), {
+      name: REJECTION_FILE,
+      maxBytes: CONTROL_FILE_MAX_BYTES,
+    })) as { problems?: unknown };
+    if (Array.isArray(doc.problems))
+      problems = doc.problems
+        .filter((p): p is RejectProblem => typeof p === 'object' && p !== null)
+        .map((p) => ({ path: String(p.path), message: String(p.message) }));
+  } catch {
+    // No readable reasons file: no problems to give.
+  }
+  return { ...folder, problems };
+}

@@ -1,0 +1,46 @@
+import { JobIdSchema } from './common.ts';
+
+/**
+ * The outputs folder, the product's other API (every reader goes through this module and outputs.ts):
+ *
+ *   outputs/<job_id>/manifest.json                    a finished job: the manifest is written last
+ *   outputs/<job_id>/files/{audio,video,stems}/…      its artifacts, paths relative to outputs/<job_id>/
+ *   outputs/.<job_id>.partial-<consumer>/             being built by one worker (hidden from readers)
+ *   outputs/.replaced/<job_id>@<time>/                an earlier output a re-run replaced (kept, never read)
+ */
+
+/** The document every finished job folder holds, written last: its presence means the job is complete. */
+export const MANIFEST_FILE = 'manifest.json';
+
+/** Earlier outputs of a job id that a new run replaces are moved here, never deleted. */
+export const REPLACED_DIR = '.replaced';
+
+const PARTIAL_MARKER = '.partial-';
+
+/** `.<job_id>.partial-<consumer>`: the folder one worker builds a job's outputs in. */
+export function partialDirName(jobId: string, consumerId: string): string {
+  return `${partialPrefix(jobId)}${consumerId}`;
+}
+
+/** What every partial folder of one job id starts with (any worker's). */
+export function partialPrefix(jobId: string): string {
+  return `.${jobId}${PARTIAL_MARKER}`;
+}
+
+/** Whether a name in outputs/ is a partial folder (of any job): unfinished work that cleanup may remove. */
+export function isPartialName(name: string): boolean {
+  return name.startsWith('.') && name.includes(PARTIAL_MARKER);
+}
+
+/** The name an earlier output is kept under in `.replaced/`. */
+export function replacedName(jobId: string, stamp: string): string {
+  return `${jobId}@${stamp}`;
+}
+
+/**
+ * Whether a name in outputs/ can be a finished job folder: a job id (the protocol's id rule, the same as
+ * for `job_<id>` bundles), so never a hidden folder (partial, `.replaced`) nor a name no job could have.
+ */
+export function isOutputFolderName(name: string): boolean {
+  return JobIdSchema.safeParse(name).success;
+}

@@ -1,0 +1,93 @@
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLedger, rebuildLedger } from '@imk/ledger';
+import { listCompleteJobs, readJobManifest } from '@imk/sync';
+import { writeJob } from '../../../packages/sync/test/fixtures.ts';
+import { listOutputs, readOutput } from '../src/system/outputs.ts';
+
+// One outputs folder as a user who migrated has it: the earlier version's manifests beside ours, and the
+// odd cases a shared folder collects. The dashboard, nas-sync and the ledger must see the same outputs.
+const LEGACY = '/work/shared/legacy-samples/outputs';
+let root: string;
+let outputs: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'imk-outputs-readers-'));
+  outputs = join(root, 'outputs');
+  await mkdir(outputs);
+  // The earlier version's manifest (nulls, no schema_version) and ours (v1).
+  await cp(join(LEGACY, 'pyout_inst_003'), join(outputs, 'pyout_inst_003'), { recursive: true });
+  await writeJob(outputs, {
+    jobId: 'v1_job',
+    artifacts: [{ path: 'files/audio/Artist - v1_job.m4a', variant: 'instrumental', size: 100 }],
+  });
+  // An earlier output moved to another name: its folder name is the id every reader uses.
+  await cp(join(LEGACY, 'pyout_audio_001'), join(outputs, 'renamed_copy'), { recursive: true });
+  const legacy = JSON.parse(
+    await readFile(join(LEGACY, 'pyout_video_002', 'manifest.json'), 'utf8'),
+  ) as object;
+  // A manifest that does not validate: refused by sync and the ledger, shown with the same problem.
+  await mkdir(join(outputs, 'broken'));
+  await writeFile(
+    join(outputs, 'broken', 'manifest.json'),
+    JSON.stringify({ ...legacy, job_id: 'broken', artifacts: [{ kind: 'audio', path: null }] }),
+  );
+  // Never an output: a name no job can have, a link to a folder, a partial and a replaced folder.
+  for (const name of ['My Song', '.v1_job.partial-host-1', '.replaced'])
+    await mkdir(join(outputs, name, 'x'), { recursive: true });
+  await writeFile(
+    join(outputs, 'My Song', 'manifest.json'),
+    JSON.stringify({ ...legacy, job_id: 'My Song' }),
+  );
+  await writeFile(join(outputs, '.v1_job.partial-host-1', 'manifest.json'), JSON.stringify(legacy));
+  await symlink(join(outputs, 'v1_job'), join(outputs, 'linked'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('outputs/ seen by the dashboard, nas-sync and the ledger', () => {
+  it("lists the same outputs, the earlier version's included, and refuses the same one", async () => {
+    const valid = ['pyout_inst_003', 'renamed_copy', 'v1_job'];
+
+    const dashboard = await listOutputs(outputs);
+    expect(dashboard.map((o) => o.job_id).sort()).toEqual([...valid, 'broken'].sort());
+    expect(
+      dashboard
+        .filter((o) => o.problems === undefined)
+        .map((o) => o.job_id)
+        .sort(),
+    ).toEqual(valid);
+    expect(dashboard.find((o) => o.job_id === 'pyout_inst_003')).toMatchObject({
+      legacy: true,
+      artifacts: 1,
+    });
+    expect(dashboard.find((o) => o.job_id === 'v1_job')).toMatchObject({ legacy: false, artifacts: 1 });
+
+    const synced: string[] = [];
+    const syncProblems: string[] = [];
+    for (const job of await listCompleteJobs(outputs)) {
+      const read = await readJobManifest(job);
+      if (read.ok) synced.push(`${read.manifest.jobId}:${read.manifest.legacy ? 'legacy' : 'v1'}`);
+      else syncProblems.push(read.problem);
+    }
+    expect(synced.sort()).toEqual(['pyout_inst_003:legacy', 'renamed_copy:legacy', 'v1_job:v1']);
+
+    const rebuilt = await rebuildLedger({ root });
+    const ledger = openLedger({ file: rebuilt.file });
+    try {
+      const jobs = ledger.listJobs({});
+      expect(jobs.map((j) => `${j.job_id}:${j.state}`).sort()).toEqual(valid.map((id) => `${id}:succeeded`));
+    } finally {
+      ledger.close();
+    }
+
+    // The one refused output: the same words from all three.
+    expect(syncProblems).toHaveLength(1);
+    expect(rebuilt.problems).toEqual(syncProblems);
+    const detail = await readOutput(outputs, 'broken');
+    for (const problem of detail!.problems!) expect(syncProblems[0]).toContain(problem);
+  });
+});
