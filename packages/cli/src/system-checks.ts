@@ -5,7 +5,7 @@ import { loadServiceConfig } from '@imk/config';
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { openLedger } from '@imk/ledger';
-import { resolveTool } from '@imk/media';
+import { resolveTool } from '@imk/tools';
 import { bytesFromMb, formatBytes, loadOperationsConfig, measureDiskSpace } from '@imk/ops';
 import { configFiles } from './config-reference.ts';
 import { mdxEngineCheck, modelsCheck } from './model-checks.ts';
@@ -110,35 +110,6 @@ const engineCheck: DoctorCheck = {
   },
 };
 
-const syncToolsCheck: DoctorCheck = {
-  id: 'sync-tools',
-  title: 'NAS sync programs',
-  group: 'sync',
-  required: true,
-  async run({ paths, env }) {
-    const loaded = await serviceConfig('nas-sync', paths.root, env);
-    if (!loaded) return invalid('nas-sync');
-    const file = loaded.nasSync as
-      { enabled?: boolean; backends?: Record<string, { type?: string }> } | undefined;
-    if (!file?.enabled) return { status: 'skip', summary: 'nas-sync is not enabled (config/nas-sync.yaml)' };
-    const types = new Set(Object.values(file.backends ?? {}).map((b) => b.type));
-    const tools = [
-      ...(types.has('rsync') ? ['rsync', 'ssh'] : []),
-      ...(types.has('rclone') ? ['rclone'] : []),
-    ];
-    const missing: string[] = [];
-    for (const tool of tools) await resolveTool(tool, { env, fresh: true }).catch(() => missing.push(tool));
-    if (missing.length > 0)
-      return fail(
-        `backends need ${missing.join(', ')}, not found`,
-        `sudo apt-get install -y ${missing.join(' ').replace('ssh', 'openssh-client')}`,
-      );
-    return ok(
-      `backends: ${[...types].join(', ') || 'local only'}${tools.length ? `; ${tools.join(', ')} found` : ''}`,
-    );
-  },
-};
-
 const webAccessCheck: DoctorCheck = {
   id: 'web-access',
   title: 'dashboard address and token',
@@ -200,13 +171,5 @@ const diskGuardCheck: DoctorCheck = {
 
 /** Checks for the worker, NAS sync, the dashboard, configuration and operations (`imk doctor`). */
 export async function operationsChecks(): Promise<DoctorCheck[]> {
-  return [
-    ...(await configChecks()),
-    ledgerCheck,
-    engineCheck,
-    modelsCheck,
-    syncToolsCheck,
-    webAccessCheck,
-    diskGuardCheck,
-  ];
+  return [...(await configChecks()), ledgerCheck, engineCheck, modelsCheck, webAccessCheck, diskGuardCheck];
 }
