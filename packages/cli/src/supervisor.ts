@@ -1,6 +1,7 @@
 import { ImkError, errorMessage } from '@imk/errors';
 import { createLogger, type Logger } from '@imk/log';
 import { startHeartbeat } from '@imk/ops';
+import { compositionFor } from './compose/index.ts';
 import { healthChecksOf, watchServiceHealth } from './service-health.ts';
 import { loadService, type LoadedService } from './services.ts';
 
@@ -98,7 +99,12 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
         }
       },
     });
-    const extra: Record<string, unknown> = { ...options.extras?.[name] };
+    const serviceLogger = options.serviceLogger?.(name) ?? createLogger(name);
+    // What the CLI composes for a service (URL retrievers, sync status), then the command's own extras.
+    const extra: Record<string, unknown> = {
+      ...compositionFor(name, options.root, serviceLogger),
+      ...options.extras?.[name],
+    };
     if (name === 'web') {
       extra.services = snapshot;
       extra.onListening = (url: string) => {
@@ -107,7 +113,6 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       };
     } else set('running');
     try {
-      const serviceLogger = options.serviceLogger?.(name) ?? createLogger(name);
       await service.start({ root: options.root, logger: serviceLogger, signal: stop.signal, ...extra });
       set('stopped');
       if (!stop.signal.aborted) logger.info({ service: name }, `${name} has nothing more to do and stopped`);

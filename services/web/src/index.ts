@@ -6,6 +6,7 @@ export type { CreateWebServerOptions } from './server.ts';
 export { listenWeb, startWeb } from './start-web.ts';
 export type { RunningWeb, StartWebOptions } from './start-web.ts';
 export type { RetryJob, ServiceState } from './context.ts';
-export type { SyncEntry, SyncView } from './system/sync-status.ts';
+export { NO_SYNC_STATUS } from './system/sync-status.ts';
+export type { SyncEntry, SyncStatusSource, SyncView } from './system/sync-status.ts';
 export { renderPreview } from './previews.ts';
 export type { PreviewKind } from './previews.ts';

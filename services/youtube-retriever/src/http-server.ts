@@ -9,7 +9,8 @@ import {
   sameSecret,
 } from '@imk/http-guard';
 import type { Logger } from '@imk/log';
-import { retrieverRoutes } from './http-routes.ts';
+import { retrieverRoutes, type UrlRetriever } from '@imk/retriever-sdk';
+import { youtubeRetriever } from './youtube-retriever.ts';
 
 /** Env variable holding the API's bearer token. */
 export const API_TOKEN_ENV = 'IMK_API_TOKEN';
@@ -25,6 +26,8 @@ export interface StartRetrieverHttpOptions {
   /** Bearer token; required when `host` is not loopback. @default $IMK_API_TOKEN, else the content of tokenFile */
   token?: string;
   tokenFile?: string;
+  /** The URL retrievers the API serves (the CLI passes every retriever). @default YouTube (yt-dlp) only */
+  retrievers?: readonly UrlRetriever[];
   /** Further Host names the API answers to (a reverse proxy's name); see web.allowedHosts. */
   allowedHosts?: readonly string[];
 }
@@ -68,7 +71,11 @@ export async function startRetrieverHttp(options: StartRetrieverHttpOptions): Pr
       });
     });
   }
-  await app.register(retrieverRoutes, { root: options.root, logger: options.logger });
+  await app.register(retrieverRoutes, {
+    root: options.root,
+    logger: options.logger,
+    retrievers: options.retrievers ?? [youtubeRetriever],
+  });
   const url = await app.listen({ host, port: options.port ?? 8790 });
   options.logger.info({ url, auth: token !== undefined }, 'retriever API listening');
   options.signal.addEventListener('abort', () => void app.close(), { once: true });
