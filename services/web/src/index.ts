@@ -10,3 +10,4 @@ export { NO_SYNC_STATUS } from './system/sync-status.ts';
 export type { SyncEntry, SyncStatusSource, SyncView } from './system/sync-status.ts';
 export { renderPreview } from './previews.ts';
 export type { PreviewKind } from './previews.ts';
+export { webService as service, webService, webAccessCheck } from './definition.ts';

@@ -20,3 +20,5 @@ export {
   ytDlpReleaseDate,
   YT_DLP_MAX_AGE_DAYS,
 } from './doctor-checks.ts';
+export { youtubeRetrieverService as service, youtubeRetrieverService } from './definition.ts';
+export type { YoutubeServiceOptions } from './definition.ts';
