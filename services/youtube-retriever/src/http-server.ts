@@ -1,13 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ImkError } from '@imk/errors';
-import {
-  bearerToken,
-  createLoginThrottle,
-  isLoopbackHost,
-  registerHttpGuard,
-  sameSecret,
-} from '@imk/http-guard';
+import { isLoopbackHost, registerBearerAuth, registerHttpGuard } from '@imk/http-guard';
 import type { Logger } from '@imk/log';
 import { retrieverRoutes, type UrlRetriever } from '@imk/retriever-sdk';
 import { youtubeRetriever } from './youtube-retriever.ts';
@@ -50,27 +44,12 @@ export async function startRetrieverHttp(options: StartRetrieverHttpOptions): Pr
   const token = await resolveToken(options, host);
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   registerHttpGuard(app, { bindHost: host, allowedHosts: options.allowedHosts ?? [] });
-  if (token !== undefined) {
-    const throttle = createLoginThrottle();
-    app.addHook('onRequest', async (request, reply) => {
-      const wait = throttle.retryAfterSec(request.ip);
-      if (wait > 0)
-        return reply
-          .code(429)
-          .header('retry-after', String(wait))
-          .send({
-            error: 'TOO_MANY_ATTEMPTS',
-            message: `too many wrong tokens from this address; try again in ${wait} s`,
-          });
-      const given = bearerToken(request.headers.authorization);
-      if (given !== undefined && sameSecret(given, token)) return throttle.succeeded(request.ip);
-      if (given !== undefined) throttle.failed(request.ip);
-      return reply.code(401).header('www-authenticate', 'Bearer realm="instrumental-maker"').send({
-        error: 'UNAUTHORIZED',
-        message: 'send "Authorization: Bearer <token>" (the token in IMK_API_TOKEN or http.tokenFile)',
-      });
+  if (token !== undefined)
+    registerBearerAuth(app, {
+      token,
+      unauthorizedMessage:
+        'send "Authorization: Bearer <token>" (the token in IMK_API_TOKEN or http.tokenFile)',
     });
-  }
   await app.register(retrieverRoutes, {
     root: options.root,
     logger: options.logger,
