@@ -95,7 +95,10 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   registerEventRoutes(app, ctx);
   registerOutputRoutes(app, ctx);
   registerSubmitRoutes(app, ctx);
-  await app.register(options.requestsPlugin ?? createRetrieverRoutes({ root: paths.root, logger, retrievers: options.urlRetrievers ?? [] }));
+  await app.register(
+    options.requestsPlugin ??
+      createRetrieverRoutes({ root: paths.root, logger, retrievers: options.urlRetrievers ?? [] }),
+  );
   return app;
 }
 
