@@ -2,7 +2,7 @@ import { format, resolveConfig } from 'prettier';
 import { z } from 'zod';
 import { OPERATIONS_SERVICE, OperationsConfigSchema } from '@imk/ops';
 import { PATHS_CONFIG, PathsConfigSchema } from '@imk/config';
-import { SERVICES, loadService } from './services.ts';
+import { SERVICE_NAMES, loadService } from './services.ts';
 
 /** One config file: `config/<service>.yaml`, with `IMK_<SERVICE>__…` env overrides. */
 export interface ConfigFile {
@@ -15,9 +15,9 @@ export interface ConfigFile {
 /** Every config file of the system: each service's, then `operations` (cleanup and disk guard). */
 export async function configFiles(): Promise<ConfigFile[]> {
   const files: ConfigFile[] = [];
-  for (const entry of SERVICES) {
-    const { configSchema } = await loadService(entry.name);
-    files.push({ service: entry.name, description: entry.description, schema: configSchema });
+  for (const name of SERVICE_NAMES) {
+    const { description, configSchema } = await loadService(name);
+    files.push({ service: name, description, schema: configSchema });
   }
   files.push({
     service: PATHS_CONFIG,

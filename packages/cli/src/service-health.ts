@@ -6,13 +6,12 @@ import { redactText } from '@imk/log';
 /** How often a running service's health checks are run again (installing deemix clears "degraded"). */
 export const HEALTH_INTERVAL_MS = 60_000;
 
-/**
- * The checks that tell whether a running service can do its work: the module's `healthChecks`, else its
- * `doctorChecks`. A service without either is never degraded.
- */
-export function healthChecksOf(module: Record<string, unknown>): DoctorCheck[] {
-  const checks = module.healthChecks ?? module.doctorChecks;
-  return Array.isArray(checks) ? (checks as DoctorCheck[]) : [];
+/** The checks that tell whether a running service can do its work: its `healthChecks`, else its `doctorChecks`. */
+export function healthChecksOf(service: {
+  healthChecks?: readonly DoctorCheck[];
+  doctorChecks: readonly DoctorCheck[];
+}): readonly DoctorCheck[] {
+  return service.healthChecks ?? service.doctorChecks;
 }
 
 /** The reasons a service runs but cannot do (all of) its work: one line per failing check. */

@@ -1,129 +1,54 @@
-import type { z } from 'zod';
 import { ImkError, errorMessage } from '@imk/errors';
-import type { Logger } from '@imk/log';
+import type { ServiceDefinition, ServiceStartOptions } from '@imk/service';
 
-/** What every service's start function takes; it resolves once the service has stopped. */
-export interface ServiceStartOptions {
-  root: string;
-  logger: Logger;
-  signal: AbortSignal;
-}
-
+/** What the CLI passes to any service's start: the common options plus what it composes for that service. */
 export type ServiceStart = (options: ServiceStartOptions & Record<string, unknown>) => Promise<unknown>;
 
-/** What loading a service's package gives. */
-export interface ServiceExports {
-  module: Record<string, unknown>;
-  start: ServiceStart;
-  configSchema: z.ZodType;
-}
-
-/** One long-running service and how to load its package. */
-export interface ServiceEntry {
-  /** Name used by `imk run <name>`, docker-compose and config/<name>.yaml. */
-  name: string;
-  description: string;
-  /** Workspace package. */
-  packageName: string;
-  /** Imports the package (static specifiers: the type checker sees each export). */
-  load(): Promise<ServiceExports>;
-}
-
-// A start function takes its own options type (with its own `overrides`); the registry calls them all alike.
-const asStart = (start: (options: never) => Promise<unknown>): ServiceStart => start as ServiceStart;
+/** A service's definition as the CLI runs it: every service's start called alike. */
+export type LoadedService = ServiceDefinition<ServiceStartOptions & Record<string, unknown>>;
 
 /**
- * Every service of the system, in start order (producers first, the dashboard last). Services are loaded
- * lazily, so `imk` starts fast and loads only what a verb needs.
+ * The service packages, in start order (producers first, the dashboard last), each loaded lazily so `imk`
+ * starts fast. Each package declares itself once (`service = defineService({ … })`); the key here only
+ * finds the package, and loadService checks that it matches the definition's name.
  */
-export const SERVICES: readonly ServiceEntry[] = [
-  {
-    name: 'youtube-retriever',
-    description:
-      'YouTube (and any yt-dlp site): request files and the HTTP API -> queues youtube_audio/youtube_video',
+const SERVICE_PACKAGES: Readonly<Record<string, { packageName: string; load: () => Promise<unknown> }>> = {
+  'youtube-retriever': {
     packageName: '@imk/youtube-retriever-service',
-    load: async () => {
-      const module = await import('@imk/youtube-retriever-service');
-      return {
-        module,
-        start: asStart(module.startYoutubeRetriever),
-        configSchema: module.YoutubeConfigSchema,
-      };
-    },
+    load: async () => (await import('@imk/youtube-retriever-service')).service,
   },
-  {
-    name: 'deemix-retriever',
-    description: 'Deezer links through the deemix command line -> queue other',
+  'deemix-retriever': {
     packageName: '@imk/deemix-retriever-service',
-    load: async () => {
-      const module = await import('@imk/deemix-retriever-service');
-      return { module, start: asStart(module.startDeemixRetriever), configSchema: module.DeemixConfigSchema };
-    },
+    load: async () => (await import('@imk/deemix-retriever-service')).service,
   },
-  {
-    name: 'inbox',
-    description: 'drop-folder inbox: media files dropped in a folder -> queue other',
+  inbox: {
     packageName: '@imk/inbox-service',
-    load: async () => {
-      const module = await import('@imk/inbox-service');
-      return { module, start: asStart(module.startInbox), configSchema: module.InboxConfigSchema };
-    },
+    load: async () => (await import('@imk/inbox-service')).service,
   },
-  {
-    name: 'instrumental-maker',
-    description: 'the worker: separates, mixes variants, encodes, writes outputs/<job_id>/ and manifest.json',
+  'instrumental-maker': {
     packageName: '@imk/instrumental-maker-service',
-    load: async () => {
-      const module = await import('@imk/instrumental-maker-service');
-      return {
-        module,
-        start: asStart(module.startInstrumentalMaker),
-        configSchema: module.InstrumentalMakerConfigSchema,
-      };
-    },
+    load: async () => (await import('@imk/instrumental-maker-service')).service,
   },
-  {
-    name: 'nas-sync',
-    description: 'delivers artifacts from manifests to local, rsync, SFTP, S3 and rclone destinations',
+  'nas-sync': {
     packageName: '@imk/nas-sync-service',
-    load: async () => {
-      const module = await import('@imk/nas-sync-service');
-      return { module, start: asStart(module.startNasSync), configSchema: module.NasSyncFileSchema };
-    },
+    load: async () => (await import('@imk/nas-sync-service')).service,
   },
-  {
-    name: 'web',
-    description:
-      'the dashboard and HTTP API, health checks and metrics; runs retention cleanup on its schedule',
-    packageName: '@imk/web-service',
-    load: async () => {
-      const module = await import('@imk/web-service');
-      return { module, start: asStart(module.startWeb), configSchema: module.WebConfigSchema };
-    },
-  },
-];
+  web: { packageName: '@imk/web-service', load: async () => (await import('@imk/web-service')).service },
+};
 
-export const SERVICE_NAMES: readonly string[] = SERVICES.map((s) => s.name);
+export const SERVICE_NAMES: readonly string[] = Object.keys(SERVICE_PACKAGES);
 
-export interface LoadedService extends ServiceExports {
-  entry: ServiceEntry;
-}
-
-export function serviceEntry(name: string): ServiceEntry {
-  const entry = SERVICES.find((s) => s.name === name);
+/** Imports a service's package; ImkError SERVICE_UNAVAILABLE (saying why) when it cannot be loaded. */
+export async function loadService(name: string): Promise<LoadedService> {
+  const entry = SERVICE_PACKAGES[name];
   if (!entry)
     throw new ImkError(
       'UNKNOWN_SERVICE',
       `there is no service "${name}"; services: ${SERVICE_NAMES.join(', ')}`,
     );
-  return entry;
-}
-
-/** Imports a service's package; ImkError SERVICE_UNAVAILABLE (saying why) when it cannot be loaded. */
-export async function loadService(name: string): Promise<LoadedService> {
-  const entry = serviceEntry(name);
+  let definition: LoadedService;
   try {
-    return { entry, ...(await entry.load()) };
+    definition = (await entry.load()) as LoadedService;
   } catch (error) {
     throw new ImkError(
       'SERVICE_UNAVAILABLE',
@@ -131,4 +56,24 @@ export async function loadService(name: string): Promise<LoadedService> {
       { cause: error },
     );
   }
+  if (definition.name !== name)
+    throw new ImkError(
+      'SERVICE_MISMATCH',
+      `${entry.packageName} defines the service "${definition.name}", not "${name}"`,
+    );
+  return definition;
+}
+
+/** Every service's definition, in start order (the config reference and doctor list them all). */
+export async function loadAllServices(): Promise<{ services: LoadedService[]; unavailable: string[] }> {
+  const services: LoadedService[] = [];
+  const unavailable: string[] = [];
+  for (const name of SERVICE_NAMES) {
+    try {
+      services.push(await loadService(name));
+    } catch (error) {
+      unavailable.push(`${name}: ${errorMessage(error)}`);
+    }
+  }
+  return { services, unavailable };
 }

@@ -1,16 +1,12 @@
 import { ImkError, errorMessage } from '@imk/errors';
 import { createLogger, type Logger } from '@imk/log';
 import { startHeartbeat } from '@imk/ops';
+import type { ServiceState } from '@imk/service';
+import { compositionFor } from './compose/index.ts';
 import { healthChecksOf, watchServiceHealth } from './service-health.ts';
 import { loadService, type LoadedService } from './services.ts';
 
-export interface ServiceState {
-  name: string;
-  /** degraded: running, but cannot do (all of) its work; `reasons` says why (deemix missing, no ARL…). */
-  state: 'starting' | 'running' | 'degraded' | 'stopped' | 'failed' | 'unavailable';
-  detail?: string;
-  reasons?: string[];
-}
+export type { ServiceState } from '@imk/service';
 
 export interface RunServicesOptions {
   root: string;
@@ -32,6 +28,8 @@ export interface RunServicesResult {
   /** False when a service failed (threw) rather than stopping when asked. */
   ok: boolean;
   states: ServiceState[];
+  /** What each service's start resolved with (the worker: its run summary). */
+  results: Map<string, unknown>;
 }
 
 /**
@@ -62,9 +60,10 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
     throw new ImkError('NO_SERVICES', `none of the services could be loaded: ${options.names.join(', ')}`);
   const snapshot = (): ServiceState[] => [...states.values()].map((s) => ({ ...s }));
   let ok = true;
+  const results = new Map<string, unknown>();
 
   const runs = loaded.map(async (service) => {
-    const name = service.entry.name;
+    const name = service.name;
     const beating = new AbortController();
     // The container health check (`imk healthcheck <name>`) reads this; the last beat records the end state.
     const heartbeat = await startHeartbeat({
@@ -86,7 +85,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
     // While it runs, the service's own checks say whether it can do its work (running vs degraded).
     watchServiceHealth({
       root: options.root,
-      checks: healthChecksOf(service.module),
+      checks: healthChecksOf(service),
       signal: beating.signal,
       report: (reasons) => {
         const now = states.get(name);
@@ -98,7 +97,12 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
         }
       },
     });
-    const extra: Record<string, unknown> = { ...options.extras?.[name] };
+    const serviceLogger = options.serviceLogger?.(name) ?? createLogger(name);
+    // What the CLI composes for a service (URL retrievers, sync status), then the command's own extras.
+    const extra: Record<string, unknown> = {
+      ...compositionFor(name, options.root, serviceLogger),
+      ...options.extras?.[name],
+    };
     if (name === 'web') {
       extra.services = snapshot;
       extra.onListening = (url: string) => {
@@ -107,8 +111,13 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       };
     } else set('running');
     try {
-      const serviceLogger = options.serviceLogger?.(name) ?? createLogger(name);
-      await service.start({ root: options.root, logger: serviceLogger, signal: stop.signal, ...extra });
+      const result = await service.start({
+        root: options.root,
+        logger: serviceLogger,
+        signal: stop.signal,
+        ...extra,
+      });
+      results.set(name, result);
       set('stopped');
       if (!stop.signal.aborted) logger.info({ service: name }, `${name} has nothing more to do and stopped`);
     } catch (error) {
@@ -129,20 +138,22 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
   });
   await Promise.all(runs);
   options.signal.removeEventListener('abort', forward);
-  return { ok, states: snapshot() };
+  return { ok, states: snapshot(), results };
 }
 
 /**
- * Runs one registered service alone until the signal aborts (what `imk run <service>` does for every
- * service but the worker, whose command has its own options).
+ * Runs one service alone until the signal aborts (`imk run <service>`), with the same heartbeat and health
+ * watch as `imk up`. Not ok when it failed, or when its start said some of its work failed (the worker's
+ * run summary: a job failed).
  */
-export async function runRegisteredService(
+export async function runOneService(
   name: string,
-  options: { root: string; logger: Logger; signal: AbortSignal },
+  options: { root: string; logger: Logger; signal: AbortSignal; extras?: Record<string, unknown> },
 ): Promise<{ ok: boolean; summary?: unknown }> {
-  const result = await runServices({ ...options, names: [name] });
-  const state = result.states[0];
-  return { ok: result.ok, summary: state };
+  const { extras, ...rest } = options;
+  const result = await runServices({ ...rest, names: [name], ...(extras && { extras: { [name]: extras } }) });
+  const outcome = result.results.get(name) as { ok?: unknown } | undefined;
+  return { ok: result.ok && outcome?.ok !== false, summary: result.states[0] };
 }
 
 function isAbort(error: unknown): boolean {

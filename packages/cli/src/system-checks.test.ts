@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolvePaths } from '@imk/config';
-import { operationsChecks } from './system-checks.ts';
+import { collectDoctorChecks } from './commands/doctor.ts';
+
+// The whole-system checks and those of the worker, sync and dashboard (the system and retriever groups
+// need installed tools and are tested with them).
+const GROUPS = new Set(['config', 'worker', 'sync', 'web', 'operations']);
 
 const roots: string[] = [];
 afterEach(async () => {
@@ -16,7 +20,7 @@ async function run(files: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
   await mkdir(join(root, 'config'));
   for (const [name, text] of Object.entries(files)) await writeFile(join(root, 'config', name), text);
   const results = new Map<string, { status: string; summary: string; fix?: string }>();
-  for (const check of await operationsChecks())
+  for (const check of (await collectDoctorChecks()).checks.filter((c) => GROUPS.has(c.group)))
     results.set(check.id, await check.run({ paths: resolvePaths(root), env, now: new Date() }));
   return results;
 }

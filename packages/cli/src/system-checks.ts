@@ -3,12 +3,8 @@ import { access, mkdir } from 'node:fs/promises';
 import { loadServiceConfig } from '@imk/config';
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
-import { openLedger } from '@imk/ledger';
-import { resolveTool } from '@imk/media';
 import { bytesFromMb, formatBytes, loadOperationsConfig, measureDiskSpace } from '@imk/ops';
 import { configFiles } from './config-reference.ts';
-import { mdxEngineCheck, modelsCheck } from './model-checks.ts';
-import { loadService } from './services.ts';
 
 const ok = (summary: string): CheckResult => ({ status: 'ok', summary });
 const fail = (summary: string, fix: string): CheckResult => ({ status: 'fail', summary, fix });
@@ -40,128 +36,10 @@ async function configChecks(): Promise<DoctorCheck[]> {
   }));
 }
 
-/** A service's config, or undefined when it does not validate (its config check reports why). */
-async function serviceConfig(
-  service: string,
-  root: string,
-  env: NodeJS.ProcessEnv,
-): Promise<Record<string, unknown> | undefined> {
-  const { configSchema } = await loadService(service);
-  try {
-    return (await loadServiceConfig({ service, schema: configSchema, root, env })).config as Record<
-      string,
-      unknown
-    >;
-  } catch {
-    return undefined;
-  }
-}
-
-const invalid = (service: string): CheckResult => ({
+const invalid = (what: string): CheckResult => ({
   status: 'skip',
-  summary: `config/${service}.yaml is invalid (see its config check)`,
+  summary: `config/${what}.yaml is invalid (see its config check)`,
 });
-
-const ledgerCheck: DoctorCheck = {
-  id: 'ledger',
-  title: 'job ledger (SQLite)',
-  group: 'worker',
-  required: true,
-  run({ paths }) {
-    try {
-      const ledger = openLedger({ root: paths.root });
-      const { jobs } = ledger.db.prepare('SELECT count(*) AS jobs FROM jobs').get() as { jobs: number };
-      ledger.close();
-      return Promise.resolve(ok(`${paths.ledger}: ${jobs} jobs`));
-    } catch (error) {
-      return Promise.resolve(
-        fail(
-          errorMessage(error),
-          /bindings|NODE_MODULE_VERSION|better_sqlite3/i.test(errorMessage(error))
-            ? 'npm rebuild better-sqlite3 (its native addon was built for another Node version)'
-            : `check that ${paths.state} is writable; the ledger can be rebuilt from the folders: imk ledger rebuild`,
-        ),
-      );
-    }
-  },
-};
-
-const engineCheck: DoctorCheck = {
-  id: 'separation-engine',
-  title: 'separation engine',
-  group: 'worker',
-  required: true,
-  async run({ paths, env }) {
-    const config = await serviceConfig('instrumental-maker', paths.root, env);
-    if (!config) return invalid('instrumental-maker');
-    const engine = config.engine as { name?: string; params?: Record<string, unknown> } | undefined;
-    const name = engine?.name ?? 'builtin';
-    if (name === 'mdx') return mdxEngineCheck(engine?.params ?? {}, paths);
-    if (name !== 'demucs') return ok(`${name} (needs no model download)`);
-    try {
-      return ok(`demucs at ${await resolveTool('demucs', { env, fresh: true })}`);
-    } catch (error) {
-      return fail(
-        errorMessage(error),
-        'pip install demucs (or use the builtin engine: engine.name: builtin)',
-      );
-    }
-  },
-};
-
-const syncToolsCheck: DoctorCheck = {
-  id: 'sync-tools',
-  title: 'NAS sync programs',
-  group: 'sync',
-  required: true,
-  async run({ paths, env }) {
-    const loaded = await serviceConfig('nas-sync', paths.root, env);
-    if (!loaded) return invalid('nas-sync');
-    const file = loaded.nasSync as
-      { enabled?: boolean; backends?: Record<string, { type?: string }> } | undefined;
-    if (!file?.enabled) return { status: 'skip', summary: 'nas-sync is not enabled (config/nas-sync.yaml)' };
-    const types = new Set(Object.values(file.backends ?? {}).map((b) => b.type));
-    const tools = [
-      ...(types.has('rsync') ? ['rsync', 'ssh'] : []),
-      ...(types.has('rclone') ? ['rclone'] : []),
-    ];
-    const missing: string[] = [];
-    for (const tool of tools) await resolveTool(tool, { env, fresh: true }).catch(() => missing.push(tool));
-    if (missing.length > 0)
-      return fail(
-        `backends need ${missing.join(', ')}, not found`,
-        `sudo apt-get install -y ${missing.join(' ').replace('ssh', 'openssh-client')}`,
-      );
-    return ok(
-      `backends: ${[...types].join(', ') || 'local only'}${tools.length ? `; ${tools.join(', ')} found` : ''}`,
-    );
-  },
-};
-
-const webAccessCheck: DoctorCheck = {
-  id: 'web-access',
-  title: 'dashboard address and token',
-  group: 'web',
-  required: true,
-  async run({ paths, env }) {
-    const { resolveToken } = (await loadService('web')).module as {
-      resolveToken: (c: unknown, root: string) => Promise<string | undefined>;
-    };
-    const config = await serviceConfig('web', paths.root, env);
-    if (!config) return invalid('web');
-    try {
-      const token = await resolveToken(config, paths.root);
-      return ok(
-        `http://${String(config.host)}:${String(config.port)} (${token ? 'token required' : 'open, loopback only'})`,
-      );
-    } catch (error) {
-      return fail(
-        errorMessage(error),
-        'export IMK_WEB__TOKEN=$(openssl rand -hex 24), or set web.host to 127.0.0.1',
-      );
-    }
-  },
-};
 
 const diskGuardCheck: DoctorCheck = {
   id: 'disk-guard',
@@ -197,15 +75,10 @@ const diskGuardCheck: DoctorCheck = {
   },
 };
 
-/** Checks for the worker, NAS sync, the dashboard, configuration and operations (`imk doctor`). */
+/**
+ * Checks of the system as a whole (`imk doctor`): every config file, and the disk guard. Each service's own
+ * checks are in its definition (defineService's doctorChecks).
+ */
 export async function operationsChecks(): Promise<DoctorCheck[]> {
-  return [
-    ...(await configChecks()),
-    ledgerCheck,
-    engineCheck,
-    modelsCheck,
-    syncToolsCheck,
-    webAccessCheck,
-    diskGuardCheck,
-  ];
+  return [...(await configChecks()), diskGuardCheck];
 }

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { readAudio, resolveTool } from '../src/index.ts';
+import { readAudio } from '../src/index.ts';
+import { resolveTool } from '@imk/tools';
 
 const { values } = parseArgs({ options: { bitrate: { type: 'string', default: '256k' } } });
 // The real excerpt: $IMK_EVAL_DIR, else ../shared/eval beside the repository (as `imk eval` looks).

@@ -5,7 +5,7 @@ import type { PcmChannels } from './types.ts';
 import { assertLittleEndian } from './endian.ts';
 import { probeMedia } from './probe.ts';
 import { FFMPEG_BASE_ARGS, ffmpegHasSoxr, lastLines } from './ffmpeg-run.ts';
-import { resolveTool } from './tool-resolver.ts';
+import { resolveTool } from '@imk/tools';
 import { DEFAULT_BLOCK_FRAMES } from './wav-reader.ts';
 
 export interface DecodeOptions {

@@ -1,6 +1,6 @@
 import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
-import { resolveTool } from './tool-resolver.ts';
+import { resolveTool } from '@imk/tools';
 
 /** The last non-empty lines of a tool's stderr, joined, for error messages. */
 export function lastLines(text: string | undefined, count: number): string {

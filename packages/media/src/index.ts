@@ -1,6 +1,4 @@
 export type { AbortableOptions, PcmChannels } from './types.ts';
-export { KNOWN_TOOLS, clearToolCache, defaultEnvVar, resolveTool } from './tool-resolver.ts';
-export type { ResolveToolOptions, ToolSpec } from './tool-resolver.ts';
 export { parseProbeJson, probeMedia } from './probe.ts';
 export type { MediaInfo, MediaStream, ProbeOptions } from './probe.ts';
 export { DEFAULT_SAMPLE_RATE, decodeAudio, readAudio } from './decode.ts';

@@ -2,7 +2,7 @@ import { UNTRUSTED_INPUT_OPTIONS, isListDemuxer, refusedDemuxer } from './input-
 import { stat } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
-import { resolveTool } from './tool-resolver.ts';
+import { resolveTool } from '@imk/tools';
 import { lastLines } from './ffmpeg-run.ts';
 
 export interface MediaStream {

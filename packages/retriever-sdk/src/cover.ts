@@ -1,7 +1,8 @@
 import { extname } from 'node:path';
 import { execa } from 'execa';
 import { ImkError } from '@imk/errors';
-import { resolveTool, type MediaInfo } from '@imk/media';
+import { type MediaInfo } from '@imk/media';
+import { resolveTool } from '@imk/tools';
 
 /**
  * Writes the picture embedded in a media file (its attached cover) to `targetBase` + `.jpg` (or `.png`

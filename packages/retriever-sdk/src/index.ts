@@ -15,7 +15,14 @@ export type {
   RequestFolderOptions,
   RequestResult,
 } from './request-folder.ts';
-export { FETCH_MODES, describeResult, emptyResult, parseHttpUrl, pickRetriever } from './url-retriever.ts';
+export {
+  FETCH_MODES,
+  describeResult,
+  emptyResult,
+  fetchUrl,
+  parseHttpUrl,
+  pickRetriever,
+} from './url-retriever.ts';
 export type {
   FetchFailure,
   FetchMode,
@@ -23,8 +30,12 @@ export type {
   FetchResult,
   FetchSkip,
   FetchedJob,
+  UrlRequestFolderSpec,
   UrlRetriever,
 } from './url-retriever.ts';
+export { writeUrlRequestFile } from './url-request-file.ts';
+export { createRetrieverRoutes, retrieverRoutes } from './http-routes.ts';
+export type { RetrieverRoutesOptions } from './http-routes.ts';
 export type { PublishedBundle } from '@imk/fsqueue';
 export { createUrlRequestFolder } from './url-request-folder.ts';
 export type { UrlRequestFolderOptions } from './url-request-folder.ts';

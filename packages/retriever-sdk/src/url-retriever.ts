@@ -51,6 +51,27 @@ export interface UrlRetriever {
   /** Whether this retriever takes the URL (checked in order; the first that matches wins). */
   matches(url: URL): boolean;
   fetch(url: string, options: FetchOptions): Promise<FetchResult>;
+  /** Where request files for this retriever go (POST /api/requests with `wait: false` writes one there). */
+  requestFolder(root: string): Promise<UrlRequestFolderSpec>;
+}
+
+/** A retriever's request folder: URL files (see url-request-folder.ts) with its own extension. */
+export interface UrlRequestFolderSpec {
+  dir: string;
+  /** `.txt` for YouTube, `.deezer` for Deezer. */
+  extension: string;
+  /** Whether a `mode: audio|video|both` line is understood (Deezer gives audio only). */
+  modes: boolean;
+}
+
+/** Fetches a URL with the first retriever that takes it (`imk fetch`, POST /api/requests). */
+export async function fetchUrl(
+  url: string,
+  options: FetchOptions,
+  retrievers: readonly UrlRetriever[],
+): Promise<FetchResult> {
+  const picked = pickRetriever(retrievers, url);
+  return picked.retriever.fetch(picked.url.href, options);
 }
 
 /** Parses a URL given by a user, accepting only http(s): nothing else may reach a downloader. */

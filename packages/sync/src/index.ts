@@ -52,3 +52,5 @@ export type { CompleteJob, JobManifest, SyncArtifact } from './manifests.ts';
 export { BandwidthSchema, parseBandwidth } from './util/bandwidth.ts';
 export { SecretSchema, SecretPathSchema } from './util/secrets.ts';
 export type { Secret, SecretPath } from './util/secrets.ts';
+export { backendPrograms } from './util/programs.ts';
+export type { BackendProgram } from './util/programs.ts';

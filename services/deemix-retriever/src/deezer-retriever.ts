@@ -1,4 +1,5 @@
 import type { UrlRetriever } from '@imk/retriever-sdk';
+import { loadDeemixSettings } from './config.ts';
 import { isDeezerUrl } from './deezer-url.ts';
 import { fetchDeezer, RETRIEVER_NAME } from './fetch-deezer.ts';
 
@@ -8,4 +9,10 @@ export const deezerRetriever: UrlRetriever = {
   accepts: 'Deezer track, album and playlist links',
   matches: isDeezerUrl,
   fetch: (url, options) => fetchDeezer(url, options),
+  // Deezer gives audio only: its request files carry no mode line.
+  requestFolder: async (root) => ({
+    dir: (await loadDeemixSettings(root)).requestsDir,
+    extension: '.deezer',
+    modes: false,
+  }),
 };

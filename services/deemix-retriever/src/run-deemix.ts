@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { resolveTool } from '@imk/media';
+import { resolveTool } from '@imk/tools';
 import { ARL_ENV_VARS, ARL_FILE_ENV, deemixConfigFolder } from './arl.ts';
 import type { Bitrate } from './config.ts';
 
@@ -20,10 +20,10 @@ export interface RunDeemixOptions {
 
 export async function resolveDeemix(configured?: string): Promise<string> {
   try {
-    return await resolveTool(
-      'deemix',
-      configured === undefined ? {} : { env: { ...process.env, IMK_DEEMIX: configured }, fresh: true },
-    );
+    return await resolveTool('deemix', {
+      configured,
+      configuredIn: 'deemixPath in config/deemix-retriever.yaml',
+    });
   } catch (error) {
     throw new ImkError(
       'TOOL_MISSING',

@@ -5,3 +5,4 @@ export type { Inbox, InboxOutcome } from './inbox.ts';
 export { InboxConfigSchema, loadInboxSettings, MEDIA_EXTENSIONS, SERVICE_NAME } from './config.ts';
 export type { InboxConfig, InboxSettings } from './config.ts';
 export { parseFileName, tagsFor } from './file-tags.ts';
+export { inboxService as service, inboxService } from './definition.ts';

@@ -2,7 +2,7 @@ import { access, constants } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { resolveTool } from '@imk/media';
+import { resolveTool } from '@imk/tools';
 import type { SeparationEngine } from '@imk/separation';
 import type { WorkerContext } from './context.ts';
 import type { ResolvedOptions } from './options.ts';

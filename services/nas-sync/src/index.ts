@@ -6,3 +6,5 @@ export { getSyncStatus, resetFailedTransfers } from './status.ts';
 export type { RowConflict, StatusRow, SyncStatus } from './status.ts';
 export { describeConflict, formatStatus, formatSummary, formatVerify } from './format.ts';
 export { healthChecks } from './health.ts';
+export { doctorChecks, syncToolsCheck } from './doctor-checks.ts';
+export { nasSyncService as service, nasSyncService } from './definition.ts';

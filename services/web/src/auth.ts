@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   bearerToken,
   changesState,
   createLoginThrottle,
+  registerBearerAuth,
   safeRedirectPath,
   sameSecret,
   type LoginThrottle,
@@ -53,18 +54,14 @@ export function registerAuth(app: FastifyInstance, token: string | undefined, lo
     return value !== undefined && sameSecret(value, session) ? 'cookie' : undefined;
   };
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?')[0] ?? '/';
-    if (PUBLIC_PATHS.has(path)) return;
-    const wait = throttle.retryAfterSec(request.ip);
-    const given = bearerToken(request.headers.authorization);
-    if (given !== undefined && wait > 0) return tooMany(reply, wait);
-    const how = access(request);
-    if (how === 'bearer') {
-      throttle.succeeded(request.ip);
-      return;
-    }
-    if (how === 'cookie') {
+  registerBearerAuth(app, {
+    token,
+    throttle,
+    publicPaths: PUBLIC_PATHS,
+    // The page and its cookie session work while a client that sent wrong tokens waits.
+    throttleScope: 'bearer',
+    otherwise: (request, reply) => {
+      if (access(request) !== 'cookie') return 'anonymous';
       // A session from before the CSRF cookie existed gets one now.
       if (readCookie(request, CSRF_COOKIE) !== csrf)
         void reply.header('set-cookie', cookieHeader(CSRF_COOKIE, csrf, request, false));
@@ -77,27 +74,15 @@ export function registerAuth(app: FastifyInstance, token: string | undefined, lo
             message: `send the ${CSRF_HEADER} header (the value of the ${CSRF_COOKIE} cookie) with uploads made with a login session, or use "Authorization: Bearer <token>"`,
           });
       }
-      return;
-    }
-    if (given !== undefined) throttle.failed(request.ip);
-    if (wantsHtml(request))
-      return reply.redirect(`/login?next=${encodeURIComponent(safeRedirectPath(request.url))}`);
-    return reply.code(401).header('www-authenticate', 'Bearer realm="instrumental-maker"').send({
-      error: 'UNAUTHORIZED',
-      message: 'a token is required: send "Authorization: Bearer <token>" or log in at /login',
-    });
+      return 'allowed';
+    },
+    onAnonymous: (request, reply) =>
+      wantsHtml(request)
+        ? reply.redirect(`/login?next=${encodeURIComponent(safeRedirectPath(request.url))}`)
+        : undefined,
+    unauthorizedMessage: 'a token is required: send "Authorization: Bearer <token>" or log in at /login',
   });
 
   registerLoginRoutes(app, { token, session, csrf, loginPage, throttle });
   return { access, throttle };
-}
-
-export function tooMany(reply: FastifyReply, waitSec: number): FastifyReply {
-  return reply
-    .code(429)
-    .header('retry-after', String(waitSec))
-    .send({
-      error: 'TOO_MANY_ATTEMPTS',
-      message: `too many wrong tokens from this address; try again in ${waitSec} s`,
-    });
 }

@@ -2,20 +2,13 @@ import type { ImkPaths } from '@imk/config';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from '@imk/log';
 import type { DiskGuard } from '@imk/ops';
+import type { ServiceState } from '@imk/service';
+
+export type { ServiceState } from '@imk/service';
 import type { Access } from './auth.ts';
 import type { WebConfig } from './config.ts';
 import type { JobsView } from './system/jobs.ts';
 import type { SyncView } from './system/sync-status.ts';
-
-/** How a service of this process is doing, for the dashboard and /readyz. */
-export interface ServiceState {
-  name: string;
-  /** degraded: running, but cannot do (all of) its work (deemix missing, no ARL, no route configured). */
-  state: 'starting' | 'running' | 'degraded' | 'stopped' | 'failed' | 'unavailable';
-  detail?: string;
-  /** Why it is degraded, one line each. */
-  reasons?: string[];
-}
 
 /** Puts a failed job back into its queue; returns where it went. */
 export type RetryJob = (jobId: string) => Promise<{ queue: string; state: string }>;

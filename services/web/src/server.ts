@@ -8,7 +8,7 @@ import { errorMessage, isImkError } from '@imk/errors';
 import { redactText, type Logger } from '@imk/log';
 import type { DiskGuard } from '@imk/ops';
 import { registerHttpGuard } from '@imk/http-guard';
-import { createRetrieverRoutes } from '@imk/youtube-retriever-service';
+import { createRetrieverRoutes, type UrlRetriever } from '@imk/retriever-sdk';
 import { registerAuth } from './auth.ts';
 import type { WebConfig } from './config.ts';
 import type { RetryJob, ServiceState, WebContext } from './context.ts';
@@ -20,7 +20,7 @@ import { registerOutputRoutes } from './routes/outputs.ts';
 import { registerSubmitRoutes } from './routes/submit.ts';
 import { createJobsView } from './system/jobs.ts';
 import { createRetry } from './system/retry.ts';
-import { createSyncView, type SyncView } from './system/sync-status.ts';
+import { NO_SYNC_STATUS, createSyncView, type SyncStatusSource } from './system/sync-status.ts';
 
 /** The static page: plain HTML, JS and CSS shipped with the service (no front-end build). */
 export const PUBLIC_DIR = join(import.meta.dirname, '..', 'public');
@@ -37,9 +37,12 @@ export interface CreateWebServerOptions {
   services?: () => ServiceState[];
   /** Puts a failed job back into its queue. @default fsqueue's retryFailed plus a ledger record */
   retry?: RetryJob;
-  /** The retrievers' HTTP routes (POST /api/requests). @default the YouTube/Deezer retrievers' routes */
+  /** The retrievers' HTTP routes (POST /api/requests). @default the routes over `urlRetrievers` */
   requestsPlugin?: FastifyPluginAsync;
-  sync?: SyncView;
+  /** URL retrievers for POST /api/requests, in order (the CLI composes them). @default none */
+  urlRetrievers?: readonly UrlRetriever[];
+  /** Where sync status comes from (the CLI passes nas-sync's). @default no sync shown */
+  syncStatus?: SyncStatusSource;
   /** Ends live event streams when aborted. */
   signal: AbortSignal;
 }
@@ -58,7 +61,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     config: options.config,
     logger,
     jobs,
-    sync: options.sync ?? createSyncView(paths, logger),
+    sync: createSyncView(options.syncStatus ?? NO_SYNC_STATUS, logger),
     diskGuard: options.diskGuard,
     // Details of services are error texts: credentials in them (a URL with a password) never leave.
     services: () => (options.services?.() ?? [{ name: 'web', state: 'running' }]).map(redactState),
@@ -92,7 +95,10 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   registerEventRoutes(app, ctx);
   registerOutputRoutes(app, ctx);
   registerSubmitRoutes(app, ctx);
-  await app.register(options.requestsPlugin ?? createRetrieverRoutes({ root: paths.root, logger }));
+  await app.register(
+    options.requestsPlugin ??
+      createRetrieverRoutes({ root: paths.root, logger, retrievers: options.urlRetrievers ?? [] }),
+  );
   return app;
 }
 

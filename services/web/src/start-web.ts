@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { UrlRetriever } from '@imk/retriever-sdk';
 import { loadServiceConfig, resolvePaths } from '@imk/config';
 import { ImkError, errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
@@ -7,7 +8,7 @@ import { resolveToken } from './auth.ts';
 import { WEB_SERVICE, WebConfigSchema, type WebConfig } from './config.ts';
 import type { RetryJob, ServiceState } from './context.ts';
 import { createWebServer } from './server.ts';
-import type { SyncView } from './system/sync-status.ts';
+import type { SyncStatusSource } from './system/sync-status.ts';
 
 export interface StartWebOptions {
   /** Folder holding queues/, outputs/, config/ and state/. */
@@ -23,7 +24,10 @@ export interface StartWebOptions {
   services?: () => ServiceState[];
   retry?: RetryJob;
   requestsPlugin?: FastifyPluginAsync;
-  sync?: SyncView;
+  /** URL retrievers for POST /api/requests (the CLI composes them). @default none */
+  urlRetrievers?: readonly UrlRetriever[];
+  /** Sync status shown on the dashboard (the CLI passes nas-sync's). @default none */
+  syncStatus?: SyncStatusSource;
   /** Run retention cleanup on its schedule (config/operations.yaml). @default true */
   cleanupSchedule?: boolean;
 }
@@ -59,7 +63,8 @@ export async function listenWeb(options: StartWebOptions): Promise<RunningWeb> {
     services: options.services,
     retry: options.retry,
     requestsPlugin: options.requestsPlugin,
-    sync: options.sync,
+    urlRetrievers: options.urlRetrievers,
+    syncStatus: options.syncStatus,
     signal: options.signal,
   });
   try {

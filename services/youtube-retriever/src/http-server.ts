@@ -1,15 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ImkError } from '@imk/errors';
-import {
-  bearerToken,
-  createLoginThrottle,
-  isLoopbackHost,
-  registerHttpGuard,
-  sameSecret,
-} from '@imk/http-guard';
+import { isLoopbackHost, registerBearerAuth, registerHttpGuard } from '@imk/http-guard';
 import type { Logger } from '@imk/log';
-import { retrieverRoutes } from './http-routes.ts';
+import { retrieverRoutes, type UrlRetriever } from '@imk/retriever-sdk';
+import { youtubeRetriever } from './youtube-retriever.ts';
 
 /** Env variable holding the API's bearer token. */
 export const API_TOKEN_ENV = 'IMK_API_TOKEN';
@@ -25,6 +20,8 @@ export interface StartRetrieverHttpOptions {
   /** Bearer token; required when `host` is not loopback. @default $IMK_API_TOKEN, else the content of tokenFile */
   token?: string;
   tokenFile?: string;
+  /** The URL retrievers the API serves (the CLI passes every retriever). @default YouTube (yt-dlp) only */
+  retrievers?: readonly UrlRetriever[];
   /** Further Host names the API answers to (a reverse proxy's name); see web.allowedHosts. */
   allowedHosts?: readonly string[];
 }
@@ -47,28 +44,17 @@ export async function startRetrieverHttp(options: StartRetrieverHttpOptions): Pr
   const token = await resolveToken(options, host);
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   registerHttpGuard(app, { bindHost: host, allowedHosts: options.allowedHosts ?? [] });
-  if (token !== undefined) {
-    const throttle = createLoginThrottle();
-    app.addHook('onRequest', async (request, reply) => {
-      const wait = throttle.retryAfterSec(request.ip);
-      if (wait > 0)
-        return reply
-          .code(429)
-          .header('retry-after', String(wait))
-          .send({
-            error: 'TOO_MANY_ATTEMPTS',
-            message: `too many wrong tokens from this address; try again in ${wait} s`,
-          });
-      const given = bearerToken(request.headers.authorization);
-      if (given !== undefined && sameSecret(given, token)) return throttle.succeeded(request.ip);
-      if (given !== undefined) throttle.failed(request.ip);
-      return reply.code(401).header('www-authenticate', 'Bearer realm="instrumental-maker"').send({
-        error: 'UNAUTHORIZED',
-        message: 'send "Authorization: Bearer <token>" (the token in IMK_API_TOKEN or http.tokenFile)',
-      });
+  if (token !== undefined)
+    registerBearerAuth(app, {
+      token,
+      unauthorizedMessage:
+        'send "Authorization: Bearer <token>" (the token in IMK_API_TOKEN or http.tokenFile)',
     });
-  }
-  await app.register(retrieverRoutes, { root: options.root, logger: options.logger });
+  await app.register(retrieverRoutes, {
+    root: options.root,
+    logger: options.logger,
+    retrievers: options.retrievers ?? [youtubeRetriever],
+  });
   const url = await app.listen({ host, port: options.port ?? 8790 });
   options.logger.info({ url, auth: token !== undefined }, 'retriever API listening');
   options.signal.addEventListener('abort', () => void app.close(), { once: true });

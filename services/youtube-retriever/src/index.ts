@@ -11,11 +11,8 @@ export { mapYtDlpError, isRetryableYtDlpError } from './yt-dlp-errors.ts';
 export { checkDuration } from './duration.ts';
 export { mapTags } from './tags.ts';
 export { listEntries } from './info.ts';
-export { retrieverRoutes, createRetrieverRoutes } from './http-routes.ts';
-export type { RetrieverRoutesOptions } from './http-routes.ts';
 export { startRetrieverHttp, API_TOKEN_ENV } from './http-server.ts';
 export type { RetrieverHttp, StartRetrieverHttpOptions } from './http-server.ts';
-export { URL_RETRIEVERS, fetchUrl } from './url-retrievers.ts';
 export {
   doctorChecks,
   ytDlpCheck,
@@ -23,3 +20,5 @@ export {
   ytDlpReleaseDate,
   YT_DLP_MAX_AGE_DAYS,
 } from './doctor-checks.ts';
+export { youtubeRetrieverService as service, youtubeRetrieverService } from './definition.ts';
+export type { YoutubeServiceOptions } from './definition.ts';

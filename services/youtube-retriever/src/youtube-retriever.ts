@@ -1,4 +1,5 @@
 import type { UrlRetriever } from '@imk/retriever-sdk';
+import { loadYoutubeSettings } from './config.ts';
 import { fetchYoutube, RETRIEVER_NAME } from './fetch-youtube.ts';
 
 /**
@@ -10,4 +11,9 @@ export const youtubeRetriever: UrlRetriever = {
   accepts: 'YouTube links (and other http(s) video pages yt-dlp supports)',
   matches: (url) => url.protocol === 'http:' || url.protocol === 'https:',
   fetch: (url, options) => fetchYoutube(url, options),
+  requestFolder: async (root) => ({
+    dir: (await loadYoutubeSettings(root)).requestsDir,
+    extension: '.txt',
+    modes: true,
+  }),
 };

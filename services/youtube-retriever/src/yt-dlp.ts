@@ -1,9 +1,8 @@
-import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type YTDlpWrapModule from 'yt-dlp-wrap';
 import { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { resolveTool } from '@imk/media';
+import { resolveTool } from '@imk/tools';
 import { mapYtDlpError } from './yt-dlp-errors.ts';
 
 // yt-dlp-wrap is CommonJS with `exports.default`. An ESM default import of it differs between Node and
@@ -53,20 +52,9 @@ export async function createYtDlp(options: YtDlpOptions): Promise<YtDlp> {
   };
 }
 
-export async function resolveYtDlp(configured?: string): Promise<string> {
-  if (configured !== undefined) {
-    try {
-      await access(configured, 1 /* X_OK */);
-      return configured;
-    } catch (error) {
-      throw new ImkError(
-        'TOOL_MISSING',
-        `yt-dlp was configured as ${configured} (ytDlpPath in config/youtube-retriever.yaml) but that is not an executable file; fix the path or remove the setting to use the one on PATH`,
-        { cause: error },
-      );
-    }
-  }
-  return resolveTool('yt-dlp');
+/** yt-dlp through the one tool resolver: ytDlpPath from config, else $IMK_YT_DLP, else PATH. */
+export function resolveYtDlp(configured?: string): Promise<string> {
+  return resolveTool('yt-dlp', { configured, configuredIn: 'ytDlpPath in config/youtube-retriever.yaml' });
 }
 
 function ytDlpEnv(): NodeJS.ProcessEnv {

@@ -1,25 +1,17 @@
 import type { Command } from 'commander';
 import { createDoctor, formatReport, systemChecks, type DoctorCheck } from '@imk/doctor';
-import { errorMessage } from '@imk/errors';
 import { contextFrom, print, withRoot } from '../context.ts';
-import { SERVICES } from '../services.ts';
+import { loadAllServices } from '../services.ts';
 import { operationsChecks } from '../system-checks.ts';
 
 /**
- * Every check: the system ones (ffmpeg, queues, disk) plus the `doctorChecks` each service package
- * exports, so a service adds checks without touching this file.
+ * Every check: the system ones (ffmpeg, queues, disk) plus the `doctorChecks` of each service's definition
+ * (defineService), so a service adds checks without touching this file.
  */
 export async function collectDoctorChecks(): Promise<{ checks: DoctorCheck[]; unavailable: string[] }> {
   const checks = systemChecks();
-  const unavailable: string[] = [];
-  for (const entry of SERVICES) {
-    try {
-      const { module } = await entry.load();
-      if (Array.isArray(module.doctorChecks)) checks.push(...(module.doctorChecks as DoctorCheck[]));
-    } catch (error) {
-      unavailable.push(`${entry.name}: ${errorMessage(error)}`);
-    }
-  }
+  const { services, unavailable } = await loadAllServices();
+  for (const service of services) checks.push(...service.doctorChecks);
   // Configuration, worker, sync, dashboard and disk checks of the system as a whole.
   checks.push(...(await operationsChecks()));
   return { checks, unavailable };

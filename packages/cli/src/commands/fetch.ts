@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { createLogger } from '@imk/log';
 import { FETCH_MODES, describeResult, type FetchMode, type FetchResult } from '@imk/retriever-sdk';
-import { fetchUrl } from '@imk/youtube-retriever-service';
+import { fetchUrl } from '@imk/retriever-sdk';
+import { URL_RETRIEVERS } from '../compose/url-retrievers.ts';
 import { contextFrom, print, withRoot } from '../context.ts';
 
 export function registerFetch(program: Command): void {
@@ -23,7 +24,7 @@ export function registerFetch(program: Command): void {
     const logger = createLogger('imk-fetch', { level: process.env.IMK_LOG_LEVEL ?? 'warn' });
     const results: FetchResult[] = [];
     for (const url of urls) {
-      const result = await fetchUrl(url, { root: paths.root, logger, mode: options.mode });
+      const result = await fetchUrl(url, { root: paths.root, logger, mode: options.mode }, URL_RETRIEVERS);
       results.push(result);
       if (options.json) continue;
       for (const job of result.jobs) print(job.jobId);

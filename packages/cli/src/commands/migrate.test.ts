@@ -13,7 +13,7 @@ import {
   resolvePaths,
 } from '@imk/config';
 import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
-import { SERVICES } from '../services.ts';
+import { loadService } from '../services.ts';
 
 const IMK = fileURLToPath(new URL('../../../../node_modules/.bin/imk', import.meta.url));
 const imk = (args: string[], env: Record<string, string> = {}) =>
@@ -31,10 +31,7 @@ async function expectValidConfigs(dir: string): Promise<string[]> {
   for (const file of files) {
     const name = file.replace(/\.yaml$/, '');
     const text = await readFile(join(dir, 'config', file), 'utf8');
-    const schema =
-      name === 'paths'
-        ? PathsConfigSchema
-        : (await SERVICES.find((s) => s.name === name)!.load()).configSchema;
+    const schema = name === 'paths' ? PathsConfigSchema : (await loadService(name)).configSchema;
     expect(() => checkServiceConfig({ service: name, schema, root: dir, env: {} }, text), file).not.toThrow();
   }
   return files;

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ImkError } from '@imk/errors';
+import { createLogger } from '@imk/log';
 import { AUDIO_FORMATS, encodeAudio, probeMedia, type AudioFormat } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import { ENGINE_NAMES, createEngine, mixVariants, nullResidualDb, parseVariantList } from '@imk/separation';
 import { print, withRoot } from '../context.ts';
 import { createProgress } from '../progress.ts';
+import { shutdownSignal } from '../shutdown.ts';
 
 interface SeparateOptions {
   out: string;
@@ -54,16 +56,13 @@ async function separate(input: string, options: SeparateOptions): Promise<void> 
   const outDir = resolve(options.out);
   await mkdir(outDir, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), 'imk-separate-'));
-  const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const shutdown = shutdownSignal(createLogger('separate'));
   try {
     const progress = createProgress(`separating (${engine.name})`);
     const result = await engine.separate({
       input,
       workDir: work,
-      signal: controller.signal,
+      signal: shutdown.signal,
       onProgress: (f) => progress.update(f),
     });
     progress.done();
@@ -72,7 +71,7 @@ async function separate(input: string, options: SeparateOptions): Promise<void> 
       mixture: input,
       recipes,
       outDir: work,
-      signal: controller.signal,
+      signal: shutdown.signal,
     });
     const base = basename(input, extname(input));
     const tags = { artist: info.tags.artist, album: info.tags.album };
@@ -101,19 +100,18 @@ async function separate(input: string, options: SeparateOptions): Promise<void> 
         output: job.output,
         format,
         tags: { ...tags, title: job.title },
-        signal: controller.signal,
+        signal: shutdown.signal,
       });
       written.push(job.output);
     }
     encoding.done();
-    const residual = await nullResidualDb(input, result.stems, { signal: controller.signal });
+    const residual = await nullResidualDb(input, result.stems, { signal: shutdown.signal });
     for (const file of written) print(file);
     process.stderr.write(
       `${written.length} files in ${outDir}; ${(result.frames / result.sampleRate).toFixed(1)} s of audio; null residual (mixture minus the sum of the stems) ${residual.toFixed(1)} dB\n`,
     );
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    shutdown.dispose();
     await rm(work, { recursive: true, force: true });
   }
 }

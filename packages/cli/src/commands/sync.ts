@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createLogger } from '@imk/log';
+import { createLogger, type Logger } from '@imk/log';
 import {
   formatStatus,
   formatSummary,
@@ -11,6 +11,7 @@ import {
   verifyNasSync,
 } from '@imk/nas-sync-service';
 import { contextFrom, print, withRoot } from '../context.ts';
+import { shutdownSignal } from '../shutdown.ts';
 import { warnLegacyEnv } from '@imk/config';
 
 interface SyncOptions {
@@ -20,17 +21,14 @@ interface SyncOptions {
   job?: string;
 }
 
-/** Runs until SIGINT/SIGTERM; a second signal exits at once. */
-function stopOnSignals(): AbortController {
-  const controller = new AbortController();
-  let count = 0;
-  const onSignal = (name: NodeJS.Signals) => {
-    if (++count > 1) process.exit(130);
-    controller.abort(new Error(`received ${name}`));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return controller;
+/** Runs `work` until SIGINT/SIGTERM (the one shutdown handler: a second signal exits at once). */
+async function untilSignal<T>(logger: Logger, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const shutdown = shutdownSignal(logger);
+  try {
+    return await work(shutdown.signal);
+  } finally {
+    shutdown.dispose();
+  }
 }
 
 export function registerSync(program: Command): void {
@@ -46,17 +44,12 @@ export function registerSync(program: Command): void {
     const logger = createLogger('nas-sync');
     if (!options.once && !options.dryRun) {
       warnLegacyEnv(logger);
-      await startNasSync({ root: paths.root, logger, signal: stopOnSignals().signal });
+      await untilSignal(logger, (signal) => startNasSync({ root: paths.root, logger, signal }));
       return;
     }
-    const controller = stopOnSignals();
-    const result = await runNasSyncOnce({
-      root: paths.root,
-      logger,
-      dryRun: options.dryRun,
-      jobId: options.job,
-      signal: controller.signal,
-    });
+    const result = await untilSignal(logger, (signal) =>
+      runNasSyncOnce({ root: paths.root, logger, dryRun: options.dryRun, jobId: options.job, signal }),
+    );
     if (result.state !== 'ran') {
       print(result.reason);
       return;
@@ -94,12 +87,10 @@ export function registerSync(program: Command): void {
   ).action(async (_options: unknown, command: Command) => {
     const options = command.optsWithGlobals<{ root?: string; json?: boolean; job?: string }>();
     const { paths } = contextFrom(options);
-    const result = await verifyNasSync({
-      root: paths.root,
-      logger: createLogger('nas-sync'),
-      jobId: options.job,
-      signal: stopOnSignals().signal,
-    });
+    const logger = createLogger('nas-sync');
+    const result = await untilSignal(logger, (signal) =>
+      verifyNasSync({ root: paths.root, logger, jobId: options.job, signal }),
+    );
     if (result.state !== 'ran') {
       print(options.json ? JSON.stringify({ state: result.state, reason: result.reason }) : result.reason);
       return;

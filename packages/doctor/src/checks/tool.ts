@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { errorMessage } from '@imk/errors';
-import { resolveTool } from '@imk/media';
+import { resolveTool } from '@imk/tools';
 import type { CheckResult, DoctorCheck } from '../types.ts';
 
 export interface ToolCheckOptions {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { readAudio, resolveTool } from '@imk/media';
+import { readAudio } from '@imk/media';
+import { resolveTool } from '@imk/tools';
 import { execa } from 'execa';
 import type { CorpusItemSpec } from './items.ts';
 import type { Prng } from './prng.ts';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ImkError } from '@imk/errors';
-import { resolveTool } from '@imk/media';
+import { resolveTool } from '@imk/tools';
 import { execa } from 'execa';
 
 /** Where Debian's General MIDI soundfonts live (fluid-soundfont-gm, musescore-general-soundfont-small). */

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readAudio, resolveTool } from '@imk/media';
+import { readAudio } from '@imk/media';
+import { resolveTool } from '@imk/tools';
 import type { StemName } from '@imk/protocol';
 import { execa } from 'execa';
 import type { PcmChannels, StemPcm } from '../engine.ts';

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { freePort } from '../util/free-port.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
+import type { Program } from '../util/programs.ts';
 import { syncError } from '../errors.ts';
 
 /** An error answer of the rclone remote control API. */
@@ -30,7 +31,7 @@ export interface RcloneDaemon {
 }
 
 export interface RcloneDaemonOptions {
-  binary: string;
+  binary: Program;
   /** Global flags: --config, --retries, --bwlimit, the user's flags. */
   flags: readonly string[];
   env?: NodeJS.ProcessEnv;
@@ -46,10 +47,11 @@ export function createRcloneDaemon(options: RcloneDaemonOptions): RcloneDaemon {
     const port = await freePort();
     const user = randomBytes(8).toString('hex');
     const pass = randomBytes(16).toString('hex');
+    const binary = await options.binary();
     const args = ['rcd', '--rc-addr', `127.0.0.1:${port}`, ...options.flags];
     const [command, commandArgs] = SETPRIV
-      ? [SETPRIV, ['--pdeathsig', 'TERM', '--', options.binary, ...args]]
-      : [options.binary, args];
+      ? [SETPRIV, ['--pdeathsig', 'TERM', '--', binary, ...args]]
+      : [binary, args];
     // The login goes through the environment, not the command line, so `ps` does not show it.
     const proc = execa(command, commandArgs, {
       env: { ...(options.env ?? process.env), RCLONE_RC_USER: user, RCLONE_RC_PASS: pass },
@@ -71,10 +73,7 @@ export function createRcloneDaemon(options: RcloneDaemonOptions): RcloneDaemon {
         const result = await proc;
         const stderr = typeof result.stderr === 'string' ? result.stderr : '';
         if ((result as { code?: string }).code === 'ENOENT')
-          throw syncError(
-            'TOOL_MISSING',
-            `${options.binary} is not installed or not on PATH; apt-get install rclone`,
-          );
+          throw syncError('TOOL_MISSING', `${binary} could not be run; apt-get install rclone`);
         throw syncError(
           'BACKEND_CONFIG_INVALID',
           `rclone rcd did not start: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,

@@ -6,6 +6,7 @@ import { digestFile, sha256File } from '@imk/fs-safe';
 import { syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { tempPathFor } from '../util/remote-path.ts';
+import { syncProgram } from '../util/programs.ts';
 import { runTool } from '../util/run-tool.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
 import { RcloneCallError, createRcloneDaemon } from './rclone-daemon.ts';
@@ -77,8 +78,9 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
   const common = [...config, '--retries', '1', '--low-level-retries', '2', ...options.flags];
   // One daemon carries every transfer of the backend, so the limit applies to the backend as a whole.
   const bwlimit = options.bandwidthLimit ? ['--bwlimit', `${Math.max(1, options.bandwidthLimit)}B`] : [];
+  const rcloneBinary = syncProgram('rclone', options.rcloneBinary, `${where}: rcloneBinary`, context.env);
   const daemon = createRcloneDaemon({
-    binary: options.rcloneBinary,
+    binary: rcloneBinary,
     flags: [...common, ...bwlimit, '--log-level', 'ERROR'],
     env: context.env,
   });
@@ -171,7 +173,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
   async function readBack(path: string, signal?: AbortSignal): Promise<string> {
     const target = address(path);
     const result = await runTool(
-      options.rcloneBinary,
+      await rcloneBinary(),
       [
         'hashsum',
         'sha256',

@@ -5,6 +5,7 @@ import { sha256File } from '@imk/fs-safe';
 import { fromFsError, syncError } from '../errors.ts';
 import type { BackendContext, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { readSecret } from '../util/secrets.ts';
+import { syncProgram } from '../util/programs.ts';
 import { runTool, type ToolResult } from '../util/run-tool.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { SshConnectionSchema, openSshArgs, rsyncEQuote } from '../util/ssh-options.ts';
@@ -71,15 +72,17 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     connectTimeoutSec: options.connectTimeoutSec,
   });
   const destination = options.username ? `${options.username}@${options.host ?? ''}` : (options.host ?? '');
-  const master = createSshMaster({ sshBinary: options.sshBinary, sshArgs, destination, sensitive });
-  const shell = createRemoteShell({
-    sshBinary: options.sshBinary,
-    sshArgs: [...sshArgs, ...master.args, '--', destination],
-    sensitive,
-  });
   const where = remote
     ? `rsync backend "${context.name}" (${options.host ?? ''})`
     : `rsync backend "${context.name}"`;
+  const rsyncBinary = syncProgram('rsync', options.rsyncBinary, `${where}: rsyncBinary`, context.env);
+  const sshBinary = syncProgram('ssh', options.sshBinary, `${where}: sshBinary`, context.env);
+  const master = createSshMaster({ sshBinary, sshArgs, destination, sensitive });
+  const shell = createRemoteShell({
+    sshBinary,
+    sshArgs: [...sshArgs, ...master.args, '--', destination],
+    sensitive,
+  });
 
   const pathOf = (remotePath: string): string => {
     const full = joinRemote(options.root, remotePath);
@@ -107,7 +110,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     return result.stdout;
   }
 
-  function rsyncArgs(): string[] {
+  async function rsyncArgs(): Promise<string[]> {
     const args = [
       '--recursive',
       '--copy-links',
@@ -121,7 +124,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     if (options.bandwidthLimit)
       args.push(`--bwlimit=${Math.max(1, Math.floor(options.bandwidthLimit / RSYNC_RUNS / 1024))}`);
     if (remote) {
-      args.push('--mkpath', '-e', [options.sshBinary, ...sshArgs, ...master.args].map(rsyncEQuote).join(' '));
+      args.push('--mkpath', '-e', [await sshBinary(), ...sshArgs, ...master.args].map(rsyncEQuote).join(' '));
       if (options.rsyncPath) args.push(`--rsync-path=${options.rsyncPath}`);
     }
     return [...args, ...options.extraArgs];
@@ -210,10 +213,10 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
           remote,
           verify: options.verify,
           fsync: options.fsync,
-          rsync: (source, dest, abort) =>
+          rsync: async (source, dest, abort) =>
             runTool(
-              options.rsyncBinary,
-              [...rsyncArgs(), '--', source, remote ? `${destination}:${dest}` : dest],
+              await rsyncBinary(),
+              [...(await rsyncArgs()), '--', source, remote ? `${destination}:${dest}` : dest],
               {
                 signal: abort,
                 sensitive,

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { execa } from 'execa';
+import type { Program } from './programs.ts';
 import { redactText } from './secrets.ts';
 import type { ToolResult } from './run-tool.ts';
 import { shellQuote } from './ssh-options.ts';
@@ -124,7 +125,7 @@ export function createShellOver(
 }
 
 export interface RemoteShellOptions {
-  sshBinary: string;
+  sshBinary: Program;
   /** ssh options and the destination, ending with `--`, `user@host`. */
   sshArgs: readonly string[];
   sensitive: readonly (string | undefined)[];
@@ -132,20 +133,21 @@ export interface RemoteShellOptions {
 
 /** A remote shell through the `ssh` program. */
 export function createRemoteShell(options: RemoteShellOptions): RemoteShell {
-  return createShellOver(() => {
-    const proc = execa(options.sshBinary, [...options.sshArgs, 'exec sh'], {
+  return createShellOver(async () => {
+    const proc = execa(await options.sshBinary(), [...options.sshArgs, 'exec sh'], {
       stdin: 'pipe',
       stdout: 'pipe',
       stderr: 'pipe',
       buffer: false,
       reject: false,
     });
-    return Promise.resolve({
+    return {
       stdin: proc.stdin,
       stdout: proc.stdout,
       stderr: proc.stderr,
-      onExit: (callback) => void proc.then((result) => callback(result.exitCode ?? 255)),
+      onExit: (callback: (code: number) => void) =>
+        void proc.then((result) => callback(result.exitCode ?? 255)),
       kill: () => proc.kill('SIGTERM'),
-    });
+    };
   }, options.sensitive);
 }

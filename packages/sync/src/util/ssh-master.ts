@@ -3,6 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import type { Program } from './programs.ts';
 import { syncError } from '../errors.ts';
 import { redactText } from './secrets.ts';
 import type { ToolResult } from './run-tool.ts';
@@ -21,7 +22,7 @@ export interface SshMaster {
 }
 
 export interface SshMasterOptions {
-  sshBinary: string;
+  sshBinary: Program;
   sshArgs: readonly string[];
   destination: string;
   sensitive: readonly (string | undefined)[];
@@ -36,7 +37,7 @@ export function createSshMaster(options: SshMasterOptions): SshMaster {
   async function start(signal?: AbortSignal): Promise<ToolResult | undefined> {
     // -f: background after login; its stderr goes to a file, so nothing waits on a pipe the master keeps open.
     const result = await execa(
-      options.sshBinary,
+      await options.sshBinary(),
       [
         ...options.sshArgs,
         '-o',
@@ -62,7 +63,7 @@ export function createSshMaster(options: SshMasterOptions): SshMaster {
     if ((result as { code?: string }).code === 'ENOENT')
       throw syncError(
         'TOOL_MISSING',
-        `${options.sshBinary} is not installed or not on PATH; apt-get install openssh-client`,
+        `${await options.sshBinary()} could not be run; apt-get install openssh-client`,
       );
     if (result.exitCode === 0) return undefined;
     const stderr = redactText(await readFile(log, 'utf8').catch(() => ''), options.sensitive);
@@ -84,12 +85,16 @@ export function createSshMaster(options: SshMasterOptions): SshMaster {
         return;
       }
       opened = undefined;
-      await execa(options.sshBinary, ['-o', `ControlPath=${socket}`, '-O', 'exit', options.destination], {
-        reject: false,
-        stdin: 'ignore',
-        stdout: 'ignore',
-        stderr: 'ignore',
-      });
+      await execa(
+        await options.sshBinary(),
+        ['-o', `ControlPath=${socket}`, '-O', 'exit', options.destination],
+        {
+          reject: false,
+          stdin: 'ignore',
+          stdout: 'ignore',
+          stderr: 'ignore',
+        },
+      );
       await rm(log, { force: true });
     },
   };

@@ -1,7 +1,5 @@
-import type { ImkPaths } from '@imk/config';
 import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { describeConflict, getSyncStatus, loadNasSyncConfig, type StatusRow } from '@imk/nas-sync-service';
 
 /** Delivery of one artifact to one destination, from nas-sync's receipts and routes. */
 export interface SyncEntry {
@@ -9,12 +7,23 @@ export interface SyncEntry {
   path: string;
   /** Backend name, or "(unrouted)". */
   destination: string;
-  status: StatusRow['state'];
+  status: 'delivered' | 'pending' | 'failed' | 'unrouted' | 'replaced';
   /** Remote path when delivered or pending; the error when failed. */
   detail?: string;
   /** Set when the route's path held another file: what the conflict policy did (renamed, failed, replaced). */
   conflict?: string;
   at?: string;
+}
+
+/**
+ * Where the dashboard reads sync status from. The web service imports no other service: the CLI passes one
+ * built on nas-sync's status (read-only); without it the dashboard says nothing about sync.
+ */
+export interface SyncStatusSource {
+  /** Whether nas-sync is configured and enabled. */
+  enabled(): Promise<boolean>;
+  /** One entry per artifact and destination, of one job or of all. */
+  entries(jobId?: string): Promise<SyncEntry[]>;
 }
 
 export interface SyncView {
@@ -27,46 +36,37 @@ export interface SyncView {
 
 const COUNTS_TTL_MS = 10_000;
 
-function entryOf(row: StatusRow): SyncEntry {
-  const conflict = describeConflict(row);
-  return {
-    ...(conflict !== undefined && { conflict }),
-    path: row.artifact,
-    destination: row.backend,
-    status: row.state,
-    ...((row.error ?? row.remote_path) && { detail: row.error ?? row.remote_path }),
-    ...(row.delivered_at !== undefined && { at: row.delivered_at }),
-  };
-}
+/** No sync in this process: nothing to show. */
+export const NO_SYNC_STATUS: SyncStatusSource = {
+  enabled: () => Promise.resolve(false),
+  entries: () => Promise.resolve([]),
+};
 
-/** Sync status per artifact and destination, read from nas-sync's receipts (read-only). */
-export function createSyncView(paths: ImkPaths, logger: Logger): SyncView {
+/** Sync status per artifact and destination, for the routes (counts cached for a few seconds). */
+export function createSyncView(source: SyncStatusSource, logger: Logger): SyncView {
   let cached: { at: number; counts: { destination: string; status: string; count: number }[] } | undefined;
-  const status = async (jobId?: string) => {
+  const entries = async (jobId?: string): Promise<SyncEntry[]> => {
     try {
-      return await getSyncStatus({ root: paths.root, logger, ...(jobId !== undefined && { jobId }) });
+      return await source.entries(jobId);
     } catch (error) {
       logger.warn({ err: errorMessage(error) }, 'sync status unavailable');
-      return undefined;
+      return [];
     }
   };
   return {
     async enabled() {
       try {
-        return (await loadNasSyncConfig(paths.root)).state === 'enabled';
+        return await source.enabled();
       } catch {
         return false;
       }
     },
-    async forJob(jobId) {
-      return (await status(jobId))?.rows.map(entryOf) ?? [];
-    },
+    forJob: (jobId) => entries(jobId),
     async counts() {
       if (cached && Date.now() - cached.at < COUNTS_TTL_MS) return cached.counts;
-      const rows = (await status())?.rows ?? [];
       const tally = new Map<string, number>();
-      for (const row of rows) {
-        const key = `${row.backend}\u0000${row.state}`;
+      for (const entry of await entries()) {
+        const key = `${entry.destination}\u0000${entry.status}`;
         tally.set(key, (tally.get(key) ?? 0) + 1);
       }
       const counts = [...tally].map(([key, count]) => {

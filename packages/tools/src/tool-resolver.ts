@@ -22,6 +22,14 @@ export interface ToolSpec {
 }
 
 export interface ResolveToolOptions extends ToolSpec {
+  /**
+   * The program as a config file names it (`ytDlpPath`, a sync backend's `rsyncBinary`, ...): a path, which
+   * must be an executable file, or a name looked up like the tool itself. It wins over the env variable,
+   * except when it is the tool's own name (the usual default), which means "find it as usual".
+   */
+  configured?: string | undefined;
+  /** Where `configured` was set, for the error message (e.g. `ytDlpPath in config/youtube-retriever.yaml`). */
+  configuredIn?: string;
   /** Environment to read PATH and the env variable from. @default process.env */
   env?: NodeJS.ProcessEnv;
   /** Folder the npm fallback package is resolved from. @default this package's folder */
@@ -58,6 +66,8 @@ export function defaultEnvVar(name: string): string {
  * ImkError('TOOL_MISSING') saying what is missing and how to install it. Results are cached per name.
  */
 export function resolveTool(name: string, options: ResolveToolOptions = {}): Promise<string> {
+  const configured = options.configured === name ? undefined : options.configured;
+  if (configured !== undefined && configured !== '') return configuredTool(name, configured, options);
   const useCache =
     options.fresh !== true && options.env === undefined && options.npmResolveFrom === undefined;
   if (useCache) {
@@ -78,11 +88,11 @@ export function clearToolCache(): void {
   cache.clear();
 }
 
-async function findTool(name: string, options: ResolveToolOptions): Promise<string> {
+async function findTool(name: string, options: ResolveToolOptions, readEnvVar = true): Promise<string> {
   const spec: ToolSpec = { ...KNOWN_TOOLS[name], ...definedOnly(options) };
   const env = options.env ?? process.env;
   const envVar = spec.envVar ?? defaultEnvVar(name);
-  const fromEnv = env[envVar];
+  const fromEnv = readEnvVar ? env[envVar] : undefined;
   if (fromEnv !== undefined && fromEnv !== '') {
     if (await isExecutable(fromEnv)) return fromEnv;
     throw new ImkError(
@@ -114,6 +124,25 @@ async function findTool(name: string, options: ResolveToolOptions): Promise<stri
       `install it with ${install}${npmHint}, or set ${envVar} to its path`,
     { details: { tool: name, envVar, debianPackage: debian } },
   );
+}
+
+/** A program named in config: a path must be executable; a bare name is searched like a tool of that name. */
+async function configuredTool(
+  name: string,
+  configured: string,
+  options: ResolveToolOptions,
+): Promise<string> {
+  const where = options.configuredIn === undefined ? '' : ` (${options.configuredIn})`;
+  if (configured.includes(path.sep)) {
+    if (await isExecutable(configured)) return configured;
+    throw new ImkError(
+      'TOOL_MISSING',
+      `${name} was configured as ${configured}${where} but that is not an executable file; fix the path or remove the setting to use the one on PATH`,
+      { details: { tool: name, configured } },
+    );
+  }
+  // A bare name other than the tool's: searched on PATH (and the extra folders); no env variable applies.
+  return findTool(configured, options, false);
 }
 
 async function fromNpmPackage(pkg: string, resolveFrom: string | undefined): Promise<string | undefined> {

@@ -1,21 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { errorMessage, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { FETCH_MODES, pickRetriever, type FetchResult, type UrlRetriever } from '@imk/retriever-sdk';
-import { loadDeemixSettings } from '@imk/deemix-retriever-service';
-import { loadYoutubeSettings } from './config.ts';
-import { URL_RETRIEVERS } from './url-retrievers.ts';
+import { writeUrlRequestFile } from './url-request-file.ts';
+import { FETCH_MODES, pickRetriever, type FetchResult, type UrlRetriever } from './url-retriever.ts';
 
 export interface RetrieverRoutesOptions {
   /** Folder holding queues/, config/, state/, requests/. */
   root: string;
   logger: Logger;
-  /** @default Deezer, then YouTube (yt-dlp) */
-  retrievers?: readonly UrlRetriever[];
+  /** The URL retrievers, in order (the first that takes a URL wins); the CLI composes the list. */
+  retrievers: readonly UrlRetriever[];
 }
 
 const RequestBodySchema = z.object({
@@ -38,7 +33,7 @@ const BAD_GATEWAY = /^(?:NETWORK|RATE_LIMITED|DEEMIX_TIMEOUT)$/;
  * With `wait: false` it answers 202 and leaves a request file for the running retriever instead.
  */
 export const retrieverRoutes: FastifyPluginAsync<RetrieverRoutesOptions> = (app, options) => {
-  const retrievers = options.retrievers ?? URL_RETRIEVERS;
+  const { retrievers } = options;
   app.post('/api/requests', async (request, reply) => {
     const parsed = RequestBodySchema.safeParse(request.body ?? {});
     if (!parsed.success)
@@ -56,7 +51,8 @@ export const retrieverRoutes: FastifyPluginAsync<RetrieverRoutesOptions> = (app,
       return sendError(reply, 400, isImkError(error) ? error.code : 'INVALID_URL', errorMessage(error));
     }
     if (!wait) {
-      const file = await writeRequestFile(options.root, picked.retriever.name, picked.url.href, mode);
+      const folder = await picked.retriever.requestFolder(options.root);
+      const file = await writeUrlRequestFile(folder, picked.url.href, mode);
       return reply.code(202).send({ accepted: true, retriever: picked.retriever.name, request_file: file });
     }
     try {
@@ -104,22 +100,4 @@ function toResponse(result: FetchResult) {
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string) {
   return reply.code(status).send({ error: code, message });
-}
-
-async function writeRequestFile(
-  root: string,
-  retriever: string,
-  url: string,
-  mode: string | undefined,
-): Promise<string> {
-  const deezer = retriever === 'deezer';
-  const dir = deezer
-    ? (await loadDeemixSettings(root)).requestsDir
-    : (await loadYoutubeSettings(root)).requestsDir;
-  const name = `api-${Date.now()}-${randomBytes(3).toString('hex')}${deezer ? '.deezer' : '.txt'}`;
-  await mkdir(dir, { recursive: true });
-  // A hidden temp name first: the retriever never reads half a request.
-  await writeFile(join(dir, `.${name}.tmp`), `${url}\n${mode && !deezer ? `mode: ${mode}\n` : ''}`);
-  await rename(join(dir, `.${name}.tmp`), join(dir, name));
-  return join(dir, name);
 }

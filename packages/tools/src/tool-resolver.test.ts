@@ -1,15 +1,16 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
 import { resolveTool } from './tool-resolver.ts';
-import { makeTempDir } from '../test/helpers.ts';
 
 let dir = '';
 let cleanup: () => Promise<void> = async () => {};
 let emptyPath = '';
 beforeAll(async () => {
-  ({ dir, cleanup } = await makeTempDir());
+  dir = await mkdtemp(path.join(tmpdir(), 'imk-tools-'));
+  cleanup = () => rm(dir, { recursive: true, force: true });
   emptyPath = path.join(dir, 'empty-bin');
   await mkdir(emptyPath);
 });
@@ -82,5 +83,23 @@ describe('resolveTool', () => {
     const demucs = await failure(resolveTool('demucs', { env: { PATH: emptyPath }, extraDirs: [] }));
     expect(demucs.message).toContain('pipx install demucs');
     expect(demucs.message).not.toContain('apt-get');
+  });
+
+  it('takes the program a config file names: its path wins over the env variable; its own name means as usual', async () => {
+    const custom = path.join(dir, 'configured-rsync');
+    await writeFile(custom, '#!/bin/sh\nexit 0\n');
+    await chmod(custom, 0o755);
+    const env = { PATH: process.env.PATH, IMK_RSYNC: path.join(dir, 'not-this-one') };
+    expect(await resolveTool('rsync', { env, configured: custom })).toBe(custom);
+    const usual = await failure(resolveTool('rsync', { env, configured: 'rsync' }));
+    expect(usual.message).toContain('IMK_RSYNC');
+    const missing = await failure(
+      resolveTool('rsync', {
+        configured: path.join(dir, 'gone'),
+        configuredIn: 'rsyncBinary in nas-sync.yaml',
+      }),
+    );
+    expect(isImkError(missing, 'TOOL_MISSING')).toBe(true);
+    expect(missing.message).toContain('rsyncBinary in nas-sync.yaml');
   });
 });

@@ -1,0 +1,28 @@
+import type { Logger } from '@imk/log';
+import { describeConflict, getSyncStatus, loadNasSyncConfig, type StatusRow } from '@imk/nas-sync-service';
+import type { SyncEntry, SyncStatusSource } from '@imk/web-service';
+
+function entryOf(row: StatusRow): SyncEntry {
+  const conflict = describeConflict(row);
+  return {
+    ...(conflict !== undefined && { conflict }),
+    path: row.artifact,
+    destination: row.backend,
+    status: row.state,
+    ...((row.error ?? row.remote_path) && { detail: row.error ?? row.remote_path }),
+    ...(row.delivered_at !== undefined && { at: row.delivered_at }),
+  };
+}
+
+/** nas-sync's status (its receipts and routes, read-only) as the dashboard reads it. */
+export function nasSyncStatusSource(root: string, logger: Logger): SyncStatusSource {
+  return {
+    async enabled() {
+      return (await loadNasSyncConfig(root)).state === 'enabled';
+    },
+    async entries(jobId) {
+      const status = await getSyncStatus({ root, logger, ...(jobId !== undefined && { jobId }) });
+      return status.rows.map(entryOf);
+    },
+  };
+}

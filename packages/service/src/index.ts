@@ -1,0 +1,2 @@
+export { defineService } from './define-service.ts';
+export type { ServiceDefinition, ServiceStartOptions, ServiceState } from './define-service.ts';

@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { loadServiceConfig } from '@imk/config';
+import type { CheckResult, DoctorCheck } from '@imk/doctor';
+import { errorMessage } from '@imk/errors';
+import { openLedger } from '@imk/ledger';
+import { resolveTool } from '@imk/tools';
+import { InstrumentalMakerConfigSchema, SERVICE_NAME } from './config.ts';
+import { mdxEngineCheck, modelsCheck } from './model-checks.ts';
+
+const ok = (summary: string): CheckResult => ({ status: 'ok', summary });
+const fail = (summary: string, fix: string): CheckResult => ({ status: 'fail', summary, fix });
+
+export const ledgerCheck: DoctorCheck = {
+  id: 'ledger',
+  title: 'job ledger (SQLite)',
+  group: 'worker',
+  required: true,
+  run({ paths }) {
+    try {
+      const ledger = openLedger({ root: paths.root });
+      const { jobs } = ledger.db.prepare('SELECT count(*) AS jobs FROM jobs').get() as { jobs: number };
+      ledger.close();
+      return Promise.resolve(ok(`${paths.ledger}: ${jobs} jobs`));
+    } catch (error) {
+      return Promise.resolve(
+        fail(
+          errorMessage(error),
+          /bindings|NODE_MODULE_VERSION|better_sqlite3/i.test(errorMessage(error))
+            ? 'npm rebuild better-sqlite3 (its native addon was built for another Node version)'
+            : `check that ${paths.state} is writable; the ledger can be rebuilt from the folders: imk ledger rebuild`,
+        ),
+      );
+    }
+  },
+};
+
+export const engineCheck: DoctorCheck = {
+  id: 'separation-engine',
+  title: 'separation engine',
+  group: 'worker',
+  required: true,
+  async run({ paths, env }) {
+    let engine;
+    try {
+      ({ engine } = (
+        await loadServiceConfig({
+          service: SERVICE_NAME,
+          schema: InstrumentalMakerConfigSchema,
+          root: paths.root,
+          env,
+        })
+      ).config);
+    } catch {
+      return { status: 'skip', summary: `config/${SERVICE_NAME}.yaml is invalid (see its config check)` };
+    }
+    const { name, params } = engine as { name?: string; params?: Record<string, unknown> };
+    if (name === 'mdx') return mdxEngineCheck(params ?? {}, paths);
+    if (name !== 'demucs') return ok(`${name ?? 'builtin'} (needs no model download)`);
+    try {
+      return ok(`demucs at ${await resolveTool('demucs', { env, fresh: true })}`);
+    } catch (error) {
+      return fail(
+        errorMessage(error),
+        'pip install demucs (or use the builtin engine: engine.name: builtin)',
+      );
+    }
+  },
+};
+
+/** What `imk doctor` checks for the worker. */
+export const doctorChecks: DoctorCheck[] = [ledgerCheck, engineCheck, modelsCheck];

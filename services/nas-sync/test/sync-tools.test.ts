@@ -1,0 +1,71 @@
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { resolvePaths } from '@imk/config';
+import { audioJob, writeJob } from '@imk/sync/testing';
+import { resolveTool } from '@imk/tools';
+import { getSyncStatus, runNasSyncOnce, syncToolsCheck } from '../src/index.ts';
+import { capturingLogger, tempRoot, writeConfig } from './helpers.ts';
+
+let t: Awaited<ReturnType<typeof tempRoot>>;
+beforeEach(async () => {
+  t = await tempRoot();
+});
+afterEach(async () => {
+  await t.remove();
+});
+
+/** An rsync backend to a local folder whose program is the given setting. */
+function rsyncConfig(rsyncBinary: string): string {
+  return `nasSync:
+  enabled: true
+  backends:
+    nas:
+      type: rsync
+      root: ${t.nas}
+      rsyncBinary: ${rsyncBinary}
+  routes:
+    - match: { kind: audio }
+      to: "{artist}/{title} ({variant}).{ext}"
+      backend: nas
+`;
+}
+
+const doctor = () => syncToolsCheck.run({ paths: resolvePaths(t.root), env: process.env, now: new Date() });
+
+it('a configured rsync path is the program the sync runs and the one doctor checks', async () => {
+  // A wrapper that notes each run, then hands over to the real rsync.
+  const calls = join(t.root, 'rsync-calls.log');
+  const wrapper = join(t.root, 'my-rsync');
+  const real = await resolveTool('rsync');
+  await writeFile(wrapper, `#!/bin/sh\necho run >> "${calls}"\nexec "${real}" "$@"\n`);
+  await chmod(wrapper, 0o755);
+  await writeConfig(t.root, rsyncConfig(wrapper));
+  await writeJob(t.outputs, audioJob('job1'));
+
+  expect(await doctor()).toMatchObject({
+    status: 'ok',
+    summary: expect.stringContaining(`rsync ${wrapper}`),
+  });
+  const result = await runNasSyncOnce({ root: t.root, logger: capturingLogger().logger });
+  expect(result.state === 'ran' && result.summary.failed).toBe(0);
+  expect((await readFile(calls, 'utf8')).trim().split('\n').length).toBeGreaterThan(0);
+});
+
+it('a configured rsync path that is not there fails doctor and the sync alike, naming the setting', async () => {
+  const missing = join(t.root, 'no-such-rsync');
+  await writeConfig(t.root, rsyncConfig(missing));
+  await writeJob(t.outputs, audioJob('job1'));
+
+  const check = await doctor();
+  expect(check.status).toBe('fail');
+  expect(check.summary).toContain(missing);
+  expect(check.summary).toContain('backends.nas.rsyncBinary');
+
+  const logger = capturingLogger().logger;
+  const result = await runNasSyncOnce({ root: t.root, logger });
+  expect(result.state === 'ran' && result.summary.failed).toBe(1);
+  const status = await getSyncStatus({ root: t.root, logger });
+  expect(status.rows[0]).toMatchObject({ state: 'failed', error_code: 'TOOL_MISSING' });
+  expect(JSON.stringify(status.rows[0])).toContain(missing);
+});

@@ -1,0 +1,51 @@
+import { loadServiceConfig } from '@imk/config';
+import type { DoctorCheck } from '@imk/doctor';
+import { errorMessage } from '@imk/errors';
+import { defineService } from '@imk/service';
+import { resolveToken } from './auth.ts';
+import { WEB_SERVICE, WebConfigSchema } from './config.ts';
+import { startWeb } from './start-web.ts';
+
+export const webAccessCheck: DoctorCheck = {
+  id: 'web-access',
+  title: 'dashboard address and token',
+  group: 'web',
+  required: true,
+  async run({ paths, env }) {
+    let config;
+    try {
+      ({ config } = await loadServiceConfig({
+        service: WEB_SERVICE,
+        schema: WebConfigSchema,
+        root: paths.root,
+        env,
+      }));
+    } catch {
+      return { status: 'skip', summary: `config/${WEB_SERVICE}.yaml is invalid (see its config check)` };
+    }
+    try {
+      const token = await resolveToken(config, paths.root);
+      return {
+        status: 'ok',
+        summary: `http://${config.host}:${String(config.port)} (${token ? 'token required' : 'open, loopback only'})`,
+      };
+    } catch (error) {
+      return {
+        status: 'fail',
+        summary: errorMessage(error),
+        fix: 'export IMK_WEB__TOKEN=$(openssl rand -hex 24), or set web.host to 127.0.0.1',
+      };
+    }
+  },
+};
+
+export const webService = defineService({
+  name: WEB_SERVICE,
+  description:
+    'the dashboard and HTTP API, health checks and metrics; runs retention cleanup on its schedule',
+  configSchema: WebConfigSchema,
+  start: startWeb,
+  doctorChecks: [webAccessCheck],
+  // As before: the dashboard is never marked degraded by its own checks.
+  healthChecks: [],
+});

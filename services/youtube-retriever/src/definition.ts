@@ -1,0 +1,40 @@
+import type { UrlRetriever } from '@imk/retriever-sdk';
+import { defineService } from '@imk/service';
+import { SERVICE_NAME, YoutubeConfigSchema, loadYoutubeSettings } from './config.ts';
+import { doctorChecks } from './doctor-checks.ts';
+import { startRetrieverHttp } from './http-server.ts';
+import { startYoutubeRetriever, type StartYoutubeRetrieverOptions } from './start.ts';
+
+export interface YoutubeServiceOptions extends StartYoutubeRetrieverOptions {
+  /** Also serve POST /api/requests when `http.enabled` (`imk run youtube-retriever`; `imk up` mounts the routes in web). */
+  serveHttp?: boolean;
+  /** The URL retrievers the HTTP API serves (composed by the CLI). @default YouTube only */
+  retrievers?: readonly UrlRetriever[];
+}
+
+async function startYoutubeService(options: YoutubeServiceOptions): Promise<void> {
+  if (options.serveHttp) {
+    const { http } = await loadYoutubeSettings(options.root, options.overrides);
+    if (http.enabled)
+      await startRetrieverHttp({
+        root: options.root,
+        logger: options.logger,
+        signal: options.signal,
+        host: http.host,
+        port: http.port,
+        allowedHosts: http.allowedHosts,
+        ...(http.tokenFile !== undefined && { tokenFile: http.tokenFile }),
+        ...(options.retrievers !== undefined && { retrievers: options.retrievers }),
+      });
+  }
+  await startYoutubeRetriever(options);
+}
+
+export const youtubeRetrieverService = defineService({
+  name: SERVICE_NAME,
+  description:
+    'YouTube (and any yt-dlp site): request files and the HTTP API -> queues youtube_audio/youtube_video',
+  configSchema: YoutubeConfigSchema,
+  start: startYoutubeService,
+  doctorChecks,
+});
