@@ -23,3 +23,4 @@ export {
   warnLegacyEnv,
 } from './legacy/index.ts';
 export type { LegacyChange, LegacyEnv, LegacyKey, WarnLogger } from './legacy/index.ts';
+export { CONFIG_ERRORS } from './errors.ts';

@@ -98,3 +98,4 @@ export { MDX_INPUT_NAME, openMdxSession } from './mdx/model-session.ts';
 export type { MdxSession, MdxSessionOptions } from './mdx/model-session.ts';
 export { inspectMdxModel, listMdxModelFiles, modelsDir, MODELS_FOLDER } from './mdx/inspect.ts';
 export type { MdxModelReport } from './mdx/inspect.ts';
+export { SEPARATION_ERRORS } from './errors.ts';

@@ -11,3 +11,4 @@ export { isDeezerUrl, parseDeezerUrl, DEEZER_KINDS } from './deezer-url.ts';
 export type { DeezerKind, DeezerLink } from './deezer-url.ts';
 export { resolveDeemix } from './run-deemix.ts';
 export { doctorChecks, deemixCheck, deezerArlCheck } from './doctor-checks.ts';
+export { DEEMIX_ERRORS } from './errors.ts';

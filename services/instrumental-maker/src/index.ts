@@ -13,3 +13,4 @@ export { createStemCache, stemCacheKey } from './stem-cache.ts';
 export type { CachedStems, StemCache } from './stem-cache.ts';
 export { MANIFEST_FILE, REPLACED_DIR, partialDirName, publishOutputs } from './publish-outputs.ts';
 export { STAGES } from './stage-runner.ts';
+export { IM_ERRORS } from './errors.ts';

@@ -6,3 +6,4 @@ export { getSyncStatus, resetFailedTransfers } from './status.ts';
 export type { RowConflict, StatusRow, SyncStatus } from './status.ts';
 export { describeConflict, formatStatus, formatSummary, formatVerify } from './format.ts';
 export { healthChecks } from './health.ts';
+export { NAS_SYNC_ERRORS } from './errors.ts';

@@ -9,3 +9,4 @@ export type { RetryJob, ServiceState } from './context.ts';
 export type { SyncEntry, SyncView } from './system/sync-status.ts';
 export { renderPreview } from './previews.ts';
 export type { PreviewKind } from './previews.ts';
+export { WEB_ERRORS } from './errors.ts';

@@ -23,3 +23,4 @@ export {
   ytDlpReleaseDate,
   YT_DLP_MAX_AGE_DAYS,
 } from './doctor-checks.ts';
+export { YOUTUBE_ERRORS } from './errors.ts';
