@@ -18,7 +18,6 @@ export { conformStems, createStemWriters, stemPaths } from './engines/stem-outpu
 export type { StemWriters } from './engines/stem-output.ts';
 export {
   DEFAULT_VARIANT_RECIPES,
-  VariantNameSchema,
   VariantRecipeSchema,
   VariantRecipesSchema,
   parseVariantList,
