@@ -1,2 +1,3 @@
 export { createProgram, main } from './main.ts';
 export type { CommandContext } from './context.ts';
+export { CLI_ERRORS } from './errors.ts';

@@ -30,3 +30,4 @@ export {
   warnLegacyEnv,
 } from './legacy/index.ts';
 export type { LegacyChange, LegacyEnv, LegacyKey, WarnLogger } from './legacy/index.ts';
+export { CONFIG_ERRORS } from './errors.ts';

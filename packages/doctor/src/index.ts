@@ -6,3 +6,4 @@ export type { ToolCheckOptions } from './checks/tool.ts';
 export { freeDiskCheck, queuesWritableCheck } from './checks/queues.ts';
 export type { DiskCheckOptions } from './checks/queues.ts';
 export { systemChecks } from './checks/system.ts';
+export { DOCTOR_ERRORS } from './errors.ts';

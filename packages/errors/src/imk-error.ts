@@ -1,10 +1,12 @@
+import { policyOfCode, type ErrorPolicy } from './policy-registry.ts';
+
 export interface ImkErrorOptions {
   /** What caused this error, kept for logs and debugging. */
   cause?: unknown;
   /** Extra structured facts (file, field, job id) that a log or an error file can show. */
   details?: Record<string, unknown>;
   /**
-   * Whether another attempt can succeed. False for conditions of the input itself (a FIFO, a symlink, no
+   * Whether this one error can be tried again, overriding its code's catalogue policy. False for conditions of the input itself (a FIFO, a symlink, no
    * permission, too large, too deep); true for passing trouble. Undefined: the code's usual policy decides.
    */
   retryable?: boolean;
@@ -25,6 +27,11 @@ export class ImkError extends Error {
     this.code = code;
     this.details = options.details ?? {};
     this.retryable = options.retryable;
+  }
+
+  /** The code's policy from its package's catalogue (see defineErrors): retryable, HTTP status. */
+  get policy(): ErrorPolicy | undefined {
+    return policyOfCode(this.code);
   }
 }
 
@@ -52,4 +59,17 @@ export function retryableOf(error: unknown): boolean | undefined {
     current = current.cause;
   }
   return undefined;
+}
+
+/**
+ * Whether another attempt may succeed: the error's own word (on it or a cause) first, then its code's
+ * catalogue policy; undefined when neither says (an error of unknown code, or not an ImkError).
+ */
+export function isRetryableError(error: unknown): boolean | undefined {
+  return retryableOf(error) ?? (error instanceof ImkError ? error.policy?.retryable : undefined);
+}
+
+/** The HTTP status for an error from its code's catalogue policy; undefined when no catalogue names it. */
+export function httpStatusOf(error: unknown): number | undefined {
+  return error instanceof ImkError ? error.policy?.httpStatus : undefined;
 }

@@ -1,2 +1,14 @@
-export { ImkError, errorMessage, isImkError, retryableOf } from './imk-error.ts';
+export {
+  ImkError,
+  errorMessage,
+  httpStatusOf,
+  isImkError,
+  isRetryableError,
+  retryableOf,
+} from './imk-error.ts';
 export type { ImkErrorOptions } from './imk-error.ts';
+export { catalogueOf, defineErrors } from './catalogue.ts';
+export type { ErrorCatalogue } from './catalogue.ts';
+export { POLICY, policyOfCode } from './policy-registry.ts';
+export type { ErrorPolicy } from './policy-registry.ts';
+export { ERRORS_ERRORS } from './errors.ts';

@@ -20,3 +20,4 @@ export { assertRealFolder, openInside, resolveInside } from './contain.ts';
 export type { ContainOptions } from './contain.ts';
 export { DEFAULT_TEXT_CAP, capText } from './cap.ts';
 export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';
+export { FS_SAFE_ERRORS } from './errors.ts';

@@ -38,3 +38,4 @@ export {
   tmpName,
 } from './names.ts';
 export type { JobState } from './names.ts';
+export { FSQUEUE_ERRORS } from './errors.ts';

@@ -25,3 +25,4 @@ export type {
   StageRow,
   StateChange,
 } from './types.ts';
+export { LEDGER_ERRORS } from './errors.ts';

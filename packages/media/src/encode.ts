@@ -1,5 +1,6 @@
 import { inputArgs } from './input-args.ts';
 import { ImkError } from '@imk/errors';
+import { AUDIO_FORMATS, type AudioFormat } from '@imk/protocol';
 import { probeMedia } from './probe.ts';
 import { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
 import { EBUR128_FILTER, loudnormFilter, measureLoudness, parseEbur128Summary } from './loudness.ts';
@@ -9,8 +10,8 @@ import { withTempOutput } from './temp-output.ts';
 import { coverArgs, metadataArgs } from './encode-args.ts';
 import type { AudioTags } from './encode-args.ts';
 
-export type AudioFormat = 'm4a' | 'mp3' | 'flac' | 'wav';
-export const AUDIO_FORMATS: readonly AudioFormat[] = ['m4a', 'mp3', 'flac', 'wav'];
+// The formats are part of the job document (options.output_format): protocol owns the list.
+export { AUDIO_FORMATS, type AudioFormat } from '@imk/protocol';
 
 export interface EncodeOptions {
   /** Any audio file ffmpeg reads (usually one of our float WAVs). */

@@ -34,3 +34,4 @@ export {
 export type { StemManifest, StemManifestStem, StemMp4Stem } from './stem-mp4/stem-manifest.ts';
 export { putUdtaBox, readUdtaBox } from './stem-mp4/udta-box.ts';
 export { withTempOutput } from './temp-output.ts';
+export { MEDIA_ERRORS } from './errors.ts';

@@ -10,9 +10,16 @@ import {
   YoutubeInfoSchema,
 } from './common.ts';
 
+/**
+ * A variant recipe's name, in config and in a job's `options.variants`: it becomes part of file names, so
+ * lower-case letters, digits, `_` and `-` only.
+ */
 export const VariantNameSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a lowercase name such as "instrumental" or "no_drums"');
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,63}$/,
+    'expected a name such as "instrumental", "no_drums" or "no-vocals" (a-z, 0-9, "_" and "-", at most 64)',
+  );
 
 /** Per-job processing options; every field is optional and config supplies the defaults. */
 export const JobOptionsSchema = z

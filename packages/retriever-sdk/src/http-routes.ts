@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { errorMessage, isImkError } from '@imk/errors';
+import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { writeUrlRequestFile } from './url-request-file.ts';
 import { FETCH_MODES, pickRetriever, type FetchResult, type UrlRetriever } from './url-retriever.ts';
@@ -19,12 +19,6 @@ const RequestBodySchema = z.object({
   /** false: answer 202 at once and leave the URL as a request file for the running retriever. @default true */
   wait: z.boolean().default(true),
 });
-
-// What the user can fix in the request vs. what the server or the network must fix.
-const UNPROCESSABLE =
-  /^(?:INVALID_URL|UNSUPPORTED_URL|NOT_FOUND|ACCESS_DENIED|YT_(?!DLP_FAILED)\w+|DEEZER_UNAVAILABLE|DURATION_MISMATCH|EMPTY_PLAYLIST|FORMAT_UNAVAILABLE)$/;
-const UNAVAILABLE = /^(?:TOOL_MISSING|DEEMIX_ARL_\w+|COOKIES_MISSING)$/;
-const BAD_GATEWAY = /^(?:NETWORK|RATE_LIMITED|DEEMIX_TIMEOUT)$/;
 
 /**
  * POST /api/requests `{ url, mode?: "audio"|"video"|"both", wait?: boolean }`: fetches the URL with the
@@ -64,13 +58,8 @@ export const retrieverRoutes: FastifyPluginAsync<RetrieverRoutesOptions> = (app,
       return reply.code(200).send(toResponse(result));
     } catch (error) {
       const code = isImkError(error) ? error.code : 'FETCH_FAILED';
-      const status = UNPROCESSABLE.test(code)
-        ? 422
-        : UNAVAILABLE.test(code)
-          ? 503
-          : BAD_GATEWAY.test(code)
-            ? 502
-            : 500;
+      // The code's catalogue says whose fault it is: the link (422), a missing tool or secret (503), the network (502).
+      const status = httpStatusOf(error) ?? 500;
       if (status >= 500)
         options.logger.error({ url: picked.url.href, err: errorMessage(error) }, 'fetch failed');
       return sendError(reply, status, code, errorMessage(error));

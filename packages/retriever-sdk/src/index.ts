@@ -42,3 +42,4 @@ export type { UrlRequestFolderOptions } from './url-request-folder.ts';
 export { extractCover, imageAsJpeg } from './cover.ts';
 export { loadRetrieverSettings, requestFolderFields } from './settings.ts';
 export type { RetrieverSettingsBase } from './settings.ts';
+export { RETRIEVER_ERRORS } from './errors.ts';

@@ -18,7 +18,6 @@ export { conformStems, createStemWriters, stemPaths } from './engines/stem-outpu
 export type { StemWriters } from './engines/stem-output.ts';
 export {
   DEFAULT_VARIANT_RECIPES,
-  VariantNameSchema,
   VariantRecipeSchema,
   VariantRecipesSchema,
   parseVariantList,
@@ -98,3 +97,4 @@ export { MDX_INPUT_NAME, openMdxSession } from './mdx/model-session.ts';
 export type { MdxSession, MdxSessionOptions } from './mdx/model-session.ts';
 export { inspectMdxModel, listMdxModelFiles, modelsDir, MODELS_FOLDER } from './mdx/inspect.ts';
 export type { MdxModelReport } from './mdx/inspect.ts';
+export { SEPARATION_ERRORS } from './errors.ts';

@@ -1,5 +1,5 @@
 import { ImkError } from '@imk/errors';
-import { STEM_NAMES, StemNameSchema, type StemName } from '@imk/protocol';
+import { STEM_NAMES, StemNameSchema, VariantNameSchema, type StemName } from '@imk/protocol';
 import { z } from 'zod';
 
 /**
@@ -17,10 +17,6 @@ export const VariantRecipeSchema = z
   });
 export type VariantRecipe = z.infer<typeof VariantRecipeSchema>;
 
-/** Variant names become file names: lower-case letters, digits, `_` and `-`. */
-export const VariantNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'use a-z, 0-9, "_" and "-" (at most 64)');
 export const VariantRecipesSchema = z.record(VariantNameSchema, VariantRecipeSchema);
 export type VariantRecipes = z.infer<typeof VariantRecipesSchema>;
 

@@ -1,30 +1,35 @@
-import { ImkError, isImkError } from '@imk/errors';
+import { ImkError, POLICY, defineErrors, isImkError, type ErrorPolicy } from '@imk/errors';
 
 /**
- * Stable codes of sync errors. `final` ones need a person (credentials, permissions, configuration) and
- * are not retried until the configuration changes or `imk sync retry`; the others are retried with backoff.
+ * Every code sync throws, with its policy. Permanent ones need a person (credentials, permissions,
+ * configuration) and are not retried until the configuration changes or `imk sync retry`; the others are
+ * retried with backoff.
  */
-export const SYNC_ERROR_CODES = {
-  AUTH_FAILED: 'final',
-  HOST_KEY_REJECTED: 'final',
-  PERMISSION_DENIED: 'final',
-  BACKEND_CONFIG_INVALID: 'final',
-  SECRET_MISSING: 'final',
-  TOOL_MISSING: 'final',
-  LOCAL_MISMATCH: 'final',
-  UNROUTED: 'final',
-  CONFLICT: 'final',
-  DESTINATION_UNSAFE: 'final',
-  REMOTE_MISSING: 'final',
-  REMOTE_CHANGED: 'final',
-  UNREACHABLE: 'retryable',
-  TRANSFER_FAILED: 'retryable',
-  VERIFY_FAILED: 'retryable',
-  REMOTE_FULL: 'retryable',
-  ABORTED: 'retryable',
-} as const;
+export const SYNC_ERRORS = defineErrors('@imk/sync', {
+  AUTH_FAILED: POLICY.unavailable,
+  HOST_KEY_REJECTED: POLICY.unavailable,
+  PERMISSION_DENIED: POLICY.unavailable,
+  BACKEND_CONFIG_INVALID: POLICY.unavailable,
+  SECRET_MISSING: POLICY.unavailable,
+  TOOL_MISSING: POLICY.unavailable,
+  LOCAL_MISMATCH: POLICY.internal,
+  UNROUTED: POLICY.internal,
+  CONFLICT: POLICY.conflict,
+  DESTINATION_UNSAFE: POLICY.unavailable,
+  REMOTE_MISSING: POLICY.internal,
+  REMOTE_CHANGED: POLICY.conflict,
+  UNREACHABLE: POLICY.upstream,
+  TRANSFER_FAILED: POLICY.upstream,
+  VERIFY_FAILED: POLICY.upstream,
+  REMOTE_FULL: POLICY.upstream,
+  ABORTED: POLICY.transient,
+  CONFIG_INVALID: POLICY.unavailable,
+  RECEIPTS_CORRUPT: POLICY.unavailable,
+  RECEIPTS_MISSING: POLICY.unavailable,
+  RECEIPTS_OPEN_FAILED: POLICY.unavailable,
+});
 
-export type SyncErrorCode = keyof typeof SYNC_ERROR_CODES;
+export type SyncErrorCode = keyof typeof SYNC_ERRORS;
 
 export interface SyncErrorOptions {
   cause?: unknown;
@@ -32,11 +37,11 @@ export interface SyncErrorOptions {
   details?: Record<string, unknown>;
 }
 
-/** An ImkError whose code is one of SYNC_ERROR_CODES, so callers know whether to retry. */
+/** An ImkError whose code is one of SYNC_ERRORS, so callers know whether to retry. */
 export function syncError(code: SyncErrorCode, message: string, options: SyncErrorOptions = {}): ImkError {
   return new ImkError(code, message, {
     cause: options.cause,
-    details: { ...options.details, final: SYNC_ERROR_CODES[code] === 'final' },
+    details: { ...options.details, final: !SYNC_ERRORS[code].retryable },
   });
 }
 
@@ -58,8 +63,9 @@ const NETWORK_ERRNO = new Set([
 /** True when retrying later may succeed; false when a person has to act first. */
 export function isRetryable(error: unknown): boolean {
   if (isImkError(error)) {
-    if (error.code in SYNC_ERROR_CODES) return SYNC_ERROR_CODES[error.code as SyncErrorCode] === 'retryable';
-    return error.details.final !== true;
+    // Sync's own codes by their policy; another package's error passing through is retried unless marked final.
+    const policy = (SYNC_ERRORS as Partial<Record<string, ErrorPolicy>>)[error.code];
+    return policy?.retryable ?? error.details.final !== true;
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   // Unknown failures are retried (with backoff): giving up on a transient fault would lose a delivery.

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
 export const RetryPolicySchema = z.object({
-  /** @default 3 */
   attemptsPerPass: z
     .number()
     .int()
@@ -10,13 +9,11 @@ export const RetryPolicySchema = z.object({
     .describe(
       'Tries of one transfer within a pass for passing faults (a dropped connection waits for the next pass).',
     ),
-  /** @default 2 */
   initialDelaySec: z
     .number()
     .nonnegative()
     .default(2)
     .describe('First backoff delay; doubles with each failed attempt.'),
-  /** @default 600 */
   maxDelaySec: z.number().positive().default(600).describe('Longest wait between attempts.'),
 });
 export type RetryPolicy = z.infer<typeof RetryPolicySchema>;

@@ -12,3 +12,4 @@ export type { DeezerKind, DeezerLink } from './deezer-url.ts';
 export { resolveDeemix } from './run-deemix.ts';
 export { doctorChecks, deemixCheck, deezerArlCheck } from './doctor-checks.ts';
 export { deemixRetrieverService as service, deemixRetrieverService } from './definition.ts';
+export { DEEMIX_ERRORS } from './errors.ts';

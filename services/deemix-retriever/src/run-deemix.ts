@@ -4,6 +4,7 @@ import type { Logger } from '@imk/log';
 import { resolveTool } from '@imk/tools';
 import { ARL_ENV_VARS, ARL_FILE_ENV, deemixConfigFolder } from './arl.ts';
 import type { Bitrate } from './config.ts';
+import type { DEEMIX_ERRORS } from './errors.ts';
 
 export interface RunDeemixOptions {
   binary: string;
@@ -34,7 +35,7 @@ export async function resolveDeemix(configured?: string): Promise<string> {
 }
 
 // deemix's own words for the situations a user can fix.
-const PROBLEMS: [RegExp, string, (url: string) => string][] = [
+const PROBLEMS: [RegExp, keyof typeof DEEMIX_ERRORS, (url: string) => string][] = [
   [
     /Paste here your arl|EOFError|arl.*(?:not valid|invalid|expired)|Not logged in|login failed/i,
     'DEEMIX_ARL_REFUSED',

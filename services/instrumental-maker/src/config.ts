@@ -17,7 +17,6 @@ const QueueEntrySchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'a queue folder name under queues/')
     .describe('A queue folder name under queues/.'),
-  /** @default 1 */
   weight: z
     .number()
     .int()
@@ -29,7 +28,6 @@ const QueueEntrySchema = z.object({
 
 const LoudnessSchema = z
   .object({
-    /** @default false */
     enabled: z
       .boolean()
       .default(false)
@@ -55,7 +53,7 @@ const LoudnessSchema = z
         "Measure the audio first, then normalise with what was measured (more exact than one pass); a job's two_pass_loudness wins.",
       ),
   })
-  .default({ enabled: false, targetLufs: -14, truePeak: -1, twoPass: true })
+  .prefault({})
   .describe('Loudness normalisation (EBU R128) of the variant audio files.');
 
 // The mdx engine's settings may sit directly under `engine:` (they join engine.params, which wins).
@@ -170,7 +168,7 @@ export const InstrumentalMakerConfigSchema = z
             'AAC / mp3 bitrate, e.g. "192k"; unset = 256k for m4a, 320k for mp3. Also the AAC bitrate of a video job\'s sound.',
           ),
       })
-      .default({ format: 'm4a' })
+      .prefault({})
       .describe('How the variant audio files are encoded.'),
     stems: z
       .object({
@@ -184,7 +182,7 @@ export const InstrumentalMakerConfigSchema = z
           .default(true)
           .describe('Also write a Native Instruments .stem.mp4 when stems are kept.'),
       })
-      .default({ keep: false, format: 'flac', stemMp4: true })
+      .prefault({})
       .describe('The separated stems (vocals, drums, bass, other), written as files only when kept.'),
     video: z
       .object({
@@ -205,7 +203,7 @@ export const InstrumentalMakerConfigSchema = z
             "Publish the bundle's video as it came, a bit-identical copy (kind: video, variant: source, as the earlier version did), files/video/Artist - Title (source).mp4.",
           ),
       })
-      .default({ variant: 'instrumental', instrumental: true, source: true })
+      .prefault({})
       .describe('Video jobs: the picture is copied as it is and the sound replaced by a variant.'),
     loudness: LoudnessSchema,
     stemCache: z
@@ -223,7 +221,7 @@ export const InstrumentalMakerConfigSchema = z
             '@default <root>/state/cache/stems (pruned by age and size by `imk cleanup`, config/operations.yaml)',
           ),
       })
-      .default({ enabled: true })
+      .prefault({})
       .describe('Stems kept by input sha256 and engine, so that the same song is not separated twice.'),
     duplicates: z
       .enum(['skip', 'process'])
@@ -253,7 +251,7 @@ export const InstrumentalMakerConfigSchema = z
           .default(300_000)
           .describe('Longest wait before a retry, in milliseconds.'),
       })
-      .default({ maxAttempts: 3, backoffMs: 5000, maxBackoffMs: 300_000 })
+      .prefault({})
       .describe('Retries of failed jobs (only failures worth another try; others fail at once).'),
     leaseMs: z
       .number()

@@ -1,51 +1,21 @@
-import { errorMessage, isImkError, retryableOf } from '@imk/errors';
+import { errorMessage, isImkError, isRetryableError } from '@imk/errors';
 import { capText } from '@imk/fs-safe';
-
-/**
- * Errors that another attempt cannot fix: the input or the options are wrong, or a tool is missing.
- * Everything else (ffmpeg crashed, disk full, an engine failure, a bug) is worth another try.
- */
-const PERMANENT_CODES = new Set([
-  'MEDIA_UNREADABLE',
-  'MEDIA_EMPTY',
-  'MEDIA_NO_AUDIO',
-  'MEDIA_NO_VIDEO',
-  'INVALID_INPUT',
-  'SIDECAR_INVALID',
-  'OPTIONS_INVALID',
-  'UNKNOWN_ENGINE',
-  'ENGINE_UNAVAILABLE',
-  'UNKNOWN_VARIANT',
-  'INVALID_VARIANT',
-  'INVALID_PARAMS',
-  'INVALID_ENGINE_OPTIONS',
-  'ENGINE_MODULE_INVALID',
-  'COVER_UNREADABLE',
-  'ENCODE_INVALID_OPTIONS',
-  'WAV_UNSUPPORTED',
-  'WAV_TOO_LARGE',
-  'TOOL_MISSING',
-  'PLATFORM_UNSUPPORTED',
-  'VARIANT_NEEDS_MIXTURE',
-  // The mdx engine's model: missing, unknown, malformed, corrupt or of the wrong shape.
-  'MODEL_MISSING',
-  'MODEL_UNKNOWN',
-  'MODEL_DATA_INVALID',
-  'MODEL_INVALID',
-  'MODEL_SHAPE_MISMATCH',
-  'MODEL_UNSUPPORTED',
-]);
+// The worker's own codes (SIDECAR_INVALID, …) must be known here even when index.ts is not loaded.
+import './errors.ts';
 
 /** Conditions of a file that another attempt will find the same (no permission, a link loop, not a file). */
 const PERMANENT_ERRNO = new Set(['EACCES', 'EPERM', 'ELOOP', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG']);
 
+/**
+ * Whether another attempt can fix this failure. The error says so itself: its own word (fs-safe's refusals,
+ * MEDIA_REFUSED, …) or its code's policy in its package's catalogue (MEDIA_UNREADABLE, MODEL_MISSING and
+ * TOOL_MISSING are not; an ffmpeg crash or an engine failure is). Everything unknown (a bug) gets another try.
+ */
 export function isRetryable(error: unknown): boolean {
-  // An error that says so itself (fs-safe's refusals, MEDIA_REFUSED, JSON_TOO_DEEP, …) decides.
-  const own = retryableOf(error);
-  if (own !== undefined) return own;
+  const said = isRetryableError(error);
+  if (said !== undefined) return said;
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (errno !== undefined && PERMANENT_ERRNO.has(errno)) return false;
-  return !(isImkError(error) && PERMANENT_CODES.has(error.code));
+  return !(errno !== undefined && PERMANENT_ERRNO.has(errno));
 }
 
 /** Exponential backoff: base · 2^(attempt−1), capped. */

@@ -14,3 +14,4 @@ export type { CachedStems, StemCache } from './stem-cache.ts';
 export { MANIFEST_FILE, REPLACED_DIR, partialDirName, publishOutputs } from './publish-outputs.ts';
 export { STAGES } from './stage-runner.ts';
 export { instrumentalMakerService as service, instrumentalMakerService } from './definition.ts';
+export { IM_ERRORS } from './errors.ts';

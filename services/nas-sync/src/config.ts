@@ -14,20 +14,16 @@ export const SERVICE_NAME = 'nas-sync';
 /** The `nasSync` section of config/nas-sync.yaml. */
 export const NasSyncSchema = z
   .strictObject({
-    /** @default false */
     enabled: z.boolean().default(false).describe('Nothing is synced until this is true.'),
-    /** @default 5 */
     pollIntervalSec: z
       .number()
       .positive()
       .default(5)
       .describe('Seconds between listings of outputs/ (the truth; a watcher only hints).'),
-    /** @default true */
     watch: z
       .boolean()
       .default(true)
       .describe('Also react at once to new folders in outputs/ (no effect on NFS/SMB).'),
-    /** @default 'warn' */
     unrouted: z
       .enum(['warn', 'fail'])
       .default('warn')
@@ -40,7 +36,6 @@ export const NasSyncSchema = z
       .describe(
         'A destination path that already holds a different file (another job\'s, or one no receipt of this host wrote) is never overwritten silently: rename = deliver as "Title (2).m4a", "(3)"… (the final path is in the receipt); fail = a final error naming both jobs and the path; replace = overwrite (the old copy\'s receipt is marked replaced). The same content is never a conflict.',
       ),
-    /** @default 4 */
     concurrency: z
       .number()
       .int()

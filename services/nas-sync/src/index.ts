@@ -8,3 +8,4 @@ export { describeConflict, formatStatus, formatSummary, formatVerify } from './f
 export { healthChecks } from './health.ts';
 export { doctorChecks, syncToolsCheck } from './doctor-checks.ts';
 export { nasSyncService as service, nasSyncService } from './definition.ts';
+export { NAS_SYNC_ERRORS } from './errors.ts';

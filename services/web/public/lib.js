@@ -1,14 +1,29 @@
+// @ts-check
 // Small helpers shared by the dashboard's modules: DOM building, formatting, the JSON API.
+// Type-checked without a build step (services/web/public/tsconfig.json, part of `npm run typecheck`).
 
+/** @typedef {import('../src/system/engine-facts.ts').EngineFacts} EngineFacts */
+/** @typedef {{ stage: string, percent: number }} StageProgress */
+/** @typedef {Node | string | number | boolean | null | undefined} Child */
+
+/** @param {string} selector @returns {HTMLElement | null} */
 export const $ = (selector) => document.querySelector(selector);
 
-/** Builds an element; strings become text nodes (never HTML), so names from metadata cannot inject markup. */
+/**
+ * Builds an element; strings become text nodes (never HTML), so names from metadata cannot inject markup.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, string | number | boolean | null | undefined | EventListener>} [attrs] `class`,
+ *   `on<event>` listeners, other attributes
+ * @param {...(Child | Child[])} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') el.className = value;
-    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    if (typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else if (key === 'class') el.className = String(value);
     else el.setAttribute(key, value === true ? '' : String(value));
   }
   for (const child of children.flat()) {
@@ -18,6 +33,7 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** @param {string | null | undefined} iso */
 export function ago(iso) {
   if (!iso) return '';
   const sec = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
@@ -27,6 +43,7 @@ export function ago(iso) {
   return new Date(iso).toLocaleDateString();
 }
 
+/** @param {number | null | undefined} sec */
 export function duration(sec) {
   if (sec === null || sec === undefined) return '';
   if (sec < 60) return `${sec}s`;
@@ -34,6 +51,7 @@ export function duration(sec) {
   return `${(sec / 3600).toFixed(1)} h`;
 }
 
+/** @param {unknown} n */
 export function bytes(n) {
   if (typeof n !== 'number') return '';
   const units = ['B', 'KB', 'MB', 'GB'];
@@ -48,9 +66,16 @@ export function bytes(n) {
 /** The CSRF token of a login session (cookie imk_csrf), sent back with every change the page makes. */
 function csrfToken() {
   const match = /(?:^|;\s*)imk_csrf=([^;]*)/.exec(document.cookie);
-  return match ? decodeURIComponent(match[1]) : undefined;
+  return match?.[1] !== undefined ? decodeURIComponent(match[1]) : undefined;
 }
 
+/**
+ * The JSON API: the parsed body, or an Error with the server's message; a 401 goes to the login page.
+ * @param {string} path
+ * @param {RequestInit} [options]
+ * @template [T=unknown] the route's response type (a typedef of the server's type)
+ * @returns {Promise<T>}
+ */
 export async function api(path, options = {}) {
   const headers = new Headers(options.headers);
   const token = csrfToken();
@@ -60,33 +85,41 @@ export async function api(path, options = {}) {
     location.href = `/login?next=${encodeURIComponent(location.pathname + location.hash)}`;
     throw new Error('not signed in');
   }
+  /** @type {unknown} */
   const body = response.headers.get('content-type')?.includes('json')
     ? await response.json()
     : await response.text();
-  if (!response.ok) throw new Error(body?.message ?? `HTTP ${response.status}`);
-  return body;
+  if (!response.ok)
+    throw new Error(/** @type {{ message?: string } | null} */ (body)?.message ?? `HTTP ${response.status}`);
+  return /** @type {T} */ (body);
 }
 
+/** @param {string} state */
 export function badge(state) {
   return h('span', { class: `state-badge ${state}` }, state);
 }
 
+/** @param {StageProgress} progress */
 export function progressBar(progress) {
   const el = h('div', { class: 'progress' }, h('div', { class: 'bar' }), h('span', { class: 'label' }));
   setProgress(el, progress);
   return el;
 }
 
+/** @param {HTMLElement} el @param {StageProgress} progress */
 export function setProgress(el, progress) {
   const percent = Math.max(0, Math.min(100, Math.round(progress.percent)));
-  el.querySelector('.bar').style.width = `${percent}%`;
-  el.querySelector('.label').textContent = `${progress.stage} ${percent}%`;
+  const bar = /** @type {HTMLElement | null} */ (el.querySelector('.bar'));
+  if (bar) bar.style.width = `${percent}%`;
+  const label = el.querySelector('.label');
+  if (label) label.textContent = `${progress.stage} ${percent}%`;
 }
 
 /**
  * "mdx 1 · model Inst_HQ_3.onnx" (with `hash`: "… · hash 55657dd7…") for a job's engine facts from
  * /api/jobs; '' for a job with none (not separated yet, or an earlier version's manifest).
  */
+/** @param {EngineFacts | null | undefined} engine @param {{ hash?: boolean }} [options] */
 export function engineText(engine, { hash = false } = {}) {
   if (!engine?.name) return '';
   return [

@@ -11,3 +11,4 @@ export type { SyncEntry, SyncStatusSource, SyncView } from './system/sync-status
 export { renderPreview } from './previews.ts';
 export type { PreviewKind } from './previews.ts';
 export { webService as service, webService, webAccessCheck } from './definition.ts';
+export { WEB_ERRORS } from './errors.ts';

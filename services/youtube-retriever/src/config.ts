@@ -43,7 +43,7 @@ export const YoutubeConfigSchema = z.object({
         'yt-dlp fields tried in order for the title; the first with a value wins, `=text` is literal text. None = the video id.',
       ),
     })
-    .default({ artist: ['channel', 'uploader'], album: ['=YTDL'], title: ['title'] })
+    .prefault({})
     .describe("How artist, album and title tags are filled from yt-dlp's metadata."),
   durationCheck: z
     .object({
@@ -64,7 +64,7 @@ export const YoutubeConfigSchema = z.object({
         .default('fail')
         .describe('fail: the entry is not published; warn: published with validation "fail" recorded.'),
     })
-    .default({ toleranceSec: 2, tolerancePercent: 1, onMismatch: 'fail' })
+    .prefault({})
     .describe(
       'Compares the downloaded duration with the one the site reports, to catch downloads cut short (skipped when the site reports none).',
     ),
@@ -81,7 +81,7 @@ export const YoutubeConfigSchema = z.object({
         .default(200)
         .describe('At most this many entries of a playlist are fetched (the first ones).'),
     })
-    .default({ expand: true, maxEntries: 200 })
+    .prefault({})
     .describe('Playlist URLs.'),
   downloadArchive: z
     .object({
@@ -96,7 +96,7 @@ export const YoutubeConfigSchema = z.object({
           'Folder of the archive files (download-archive-audio.txt, download-archive-video.txt). @default <root>/state/youtube-retriever',
         ),
     })
-    .default({ enabled: true })
+    .prefault({})
     .describe(
       'Remember what was fetched (yt-dlp archive format, one file per mode) so it is not fetched twice.',
     ),
@@ -133,7 +133,7 @@ export const YoutubeConfigSchema = z.object({
         .default(5)
         .describe("yt-dlp's own retries inside one run (it resumes a broken download)."),
     })
-    .default({ attempts: 3, backoffMs: 5000, maxBackoffMs: 60_000, ytDlpRetries: 5 })
+    .prefault({})
     .describe('Retries of yt-dlp runs that fail on network trouble (not, say, a private video).'),
   socketTimeoutSec: z
     .number()
@@ -175,7 +175,7 @@ export const YoutubeConfigSchema = z.object({
           "Further host names the API answers to (the Host header), e.g. a reverse proxy's name; the address it listens on, `localhost`, `127.0.0.1` and `[::1]` are always allowed.",
         ),
     })
-    .default({ enabled: false, host: '127.0.0.1', port: 8790, allowedHosts: [] })
+    .prefault({})
     .describe(
       'Standalone HTTP API (POST /api/requests). `imk up` mounts the same routes in the web service instead.',
     ),

@@ -22,3 +22,4 @@ export {
 } from './doctor-checks.ts';
 export { youtubeRetrieverService as service, youtubeRetrieverService } from './definition.ts';
 export type { YoutubeServiceOptions } from './definition.ts';
+export { YOUTUBE_ERRORS } from './errors.ts';

@@ -1,10 +1,10 @@
 import { ImkError } from '@imk/errors';
+import type { YOUTUBE_ERRORS } from './errors.ts';
 
 interface Rule {
-  code: string;
+  /** Its policy (a property of the video, or passing trouble worth another attempt) is in YOUTUBE_ERRORS. */
+  code: keyof typeof YOUTUBE_ERRORS;
   pattern: RegExp;
-  /** Worth another attempt later (network trouble), as opposed to a property of the video. */
-  retryable: boolean;
   explain: (url: string) => string;
 }
 
@@ -20,42 +20,36 @@ const RULES: Rule[] = [
   {
     code: 'YT_BOT_CHECK',
     pattern: /confirm you.?re not a bot|not a bot|bot detection/i,
-    retryable: false,
     explain: (url) =>
       `YouTube asked for a sign-in to prove this is not a bot (${url}); it does this to servers and VPN addresses. Use a cookies file: ${COOKIES_HINT}; also ${UPDATE_HINT}`,
   },
   {
     code: 'YT_AGE_RESTRICTED',
     pattern: /confirm your age|age[- ]restricted|inappropriate for some users|age-gate/i,
-    retryable: false,
     explain: (url) =>
       `the video is age-restricted (${url}); YouTube requires a signed-in adult account: ${COOKIES_HINT}`,
   },
   {
     code: 'YT_PRIVATE',
     pattern: /private video|video is private/i,
-    retryable: false,
     explain: (url) =>
       `the video is private (${url}); only accounts it is shared with can fetch it. If yours is one: ${COOKIES_HINT}`,
   },
   {
     code: 'YT_MEMBERS_ONLY',
     pattern: /members[- ]only|join this channel/i,
-    retryable: false,
     explain: (url) =>
       `the video is for channel members only (${url}); a member account's cookies are needed: ${COOKIES_HINT}`,
   },
   {
     code: 'YT_GEO_BLOCKED',
     pattern: /available (?:in|from) your (?:country|location)|geo.?restrict|blocked it in your country/i,
-    retryable: false,
     explain: (url) =>
       `the video is not available in this server's country (${url}); it can only be fetched through a connection elsewhere (e.g. extraArgs: ["--proxy", "socks5://…"])`,
   },
   {
     code: 'YT_NOT_LIVE_YET',
     pattern: /premieres in|live event will begin|this live event|is_upcoming|Premiere will begin/i,
-    retryable: false,
     explain: (url) =>
       `the video is a premiere or live stream that has not finished yet (${url}); request it again once it can be watched`,
   },
@@ -63,7 +57,6 @@ const RULES: Rule[] = [
     code: 'YT_UNAVAILABLE',
     pattern:
       /video unavailable|video is unavailable|has been removed|no longer available|account .* terminated|does not exist/i,
-    retryable: false,
     explain: (url) =>
       `the video is unavailable (${url}): removed, made private, or the link is wrong; check it in a browser`,
   },
@@ -71,41 +64,35 @@ const RULES: Rule[] = [
     code: 'YT_DLP_OUTDATED',
     pattern:
       /nsig extraction failed|signature extraction failed|Unable to extract (?:initial|yt|player|video)|Failed to extract any player response|please report this issue.*(?:youtube|Youtube)/i,
-    retryable: false,
     explain: (url) =>
       `yt-dlp could not read the page (${url}); this usually means the installed yt-dlp is too old for the site's current layout: ${UPDATE_HINT}`,
   },
   {
     code: 'UNSUPPORTED_URL',
     pattern: /Unsupported URL/i,
-    retryable: false,
     explain: (url) =>
       `yt-dlp does not know how to fetch ${url}; give the link of a video page (e.g. https://www.youtube.com/watch?v=…)`,
   },
   {
     code: 'FORMAT_UNAVAILABLE',
     pattern: /Requested format is not available|No video formats found/i,
-    retryable: false,
     explain: (url) =>
       `the requested format is not offered for ${url}; try another mode (audio/video) or audioFormat "best"`,
   },
   {
     code: 'RATE_LIMITED',
     pattern: /HTTP Error 429|Too Many Requests/i,
-    retryable: true,
     explain: (url) =>
       `the site is rate-limiting this address (HTTP 429) for ${url}; wait a while, fetch fewer at once, or use a cookies file: ${COOKIES_HINT}`,
   },
   {
     code: 'NOT_FOUND',
     pattern: /HTTP Error 404|404: Not Found/i,
-    retryable: false,
     explain: (url) => `nothing was found at ${url} (HTTP 404); check the link`,
   },
   {
     code: 'ACCESS_DENIED',
     pattern: /HTTP Error 40[13]/i,
-    retryable: false,
     explain: (url) =>
       `the site refused access to ${url} (HTTP 401/403); on YouTube this usually means yt-dlp is too old or needs cookies: ${UPDATE_HINT}; or ${COOKIES_HINT}`,
   },
@@ -113,7 +100,6 @@ const RULES: Rule[] = [
     code: 'NETWORK',
     pattern:
       /HTTP Error 5\d\d|timed out|Connection (?:refused|reset|aborted)|Remote end closed|IncompleteRead|Name or service not known|Temporary failure in name resolution|No route to host|Network is unreachable|ContentTooShort|content too short|Downloaded \d+ bytes, expected \d+ bytes|\[download\] Got error|did not (?:receive|get) (?:any|all) data|SSL: |EOF occurred|Unable to download (?:webpage|video data|JSON)/i,
-    retryable: true,
     explain: (url) =>
       `network trouble while fetching ${url}; check the connection (and any proxy), then try again`,
   },
@@ -129,7 +115,7 @@ export function errorLines(stderr: string): string[] {
 
 /**
  * Turns yt-dlp's failure into an ImkError with a stable code and a message saying what happened and what to
- * do; `details.retryable` tells whether another attempt may help. yt-dlp's own line is kept in the message.
+ * do; its code's policy (YOUTUBE_ERRORS) tells whether another attempt may help. yt-dlp's own line is kept in the message.
  */
 export function mapYtDlpError(stderr: string, url: string, exitCode?: number | null): ImkError {
   const lines = errorLines(stderr);
@@ -138,15 +124,16 @@ export function mapYtDlpError(stderr: string, url: string, exitCode?: number | n
   const said = lines.at(-1) ?? lastLine(stderr) ?? `exit code ${exitCode ?? 'unknown'}`;
   if (!rule)
     return new ImkError('YT_DLP_FAILED', `yt-dlp failed for ${url}: ${said}`, {
-      details: { url, retryable: false, stderr: tail(stderr) },
+      details: { url, stderr: tail(stderr) },
     });
   return new ImkError(rule.code, `${rule.explain(url)} (yt-dlp said: ${said})`, {
-    details: { url, retryable: rule.retryable, stderr: tail(stderr) },
+    details: { url, stderr: tail(stderr) },
   });
 }
 
 export function isRetryableYtDlpError(error: unknown): boolean {
-  return error instanceof ImkError && error.details.retryable === true;
+  // An aborted fetch stops, whatever ABORTED means to a queue worker.
+  return error instanceof ImkError && error.policy?.retryable === true && error.code !== 'ABORTED';
 }
 
 function lastLine(text: string): string | undefined {

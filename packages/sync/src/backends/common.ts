@@ -7,7 +7,6 @@ import { BandwidthSchema } from '../util/bandwidth.ts';
 
 /** Options every backend takes. */
 export const BackendBaseSchema = z.strictObject({
-  /** @default 'sha256' */
   verify: z
     .enum(['sha256', 'size'])
     .default('sha256')

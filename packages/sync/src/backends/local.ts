@@ -22,7 +22,6 @@ export const LocalOptionsSchema = BackendBaseSchema.extend({
     .describe(
       'Folder that route paths are relative to (a NAS mount, say). @default "/" (route paths are absolute)',
     ),
-  /** @default true */
   fsync: z.boolean().default(true).describe('fsync each file and its folder so a power cut cannot lose it.'),
 });
 export type LocalOptions = z.input<typeof LocalOptionsSchema>;

@@ -26,14 +26,12 @@ export const RcloneOptionsSchema = BackendBaseSchema.extend({
     .string()
     .optional()
     .describe("rclone.conf to use. @default rclone's own (~/.config/rclone/rclone.conf)"),
-  /** @default 'auto' */
   rename: z
     .union([z.boolean(), z.literal('auto')])
     .default('auto')
     .describe(
       'Upload to a temporary name and move it into place; auto = when the remote moves files itself (not object stores, whose uploads are atomic anyway).',
     ),
-  /** @default 'auto' */
   hashMethod: z
     .enum(['auto', 'server', 'read-back'])
     .default('auto')
@@ -41,7 +39,6 @@ export const RcloneOptionsSchema = BackendBaseSchema.extend({
       "server: the remote's own hash of the copy (sha256, else md5/sha1 compared with the same hash of the local file); read-back: download and hash; auto: server when the remote has a hash, else read-back.",
     ),
   flags: z.array(z.string()).default([]).describe('More rclone flags, e.g. ["--sftp-set-modtime=false"].'),
-  /** @default 'rclone' */
   rcloneBinary: z
     .string()
     .default('rclone')

@@ -30,7 +30,6 @@ export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.s
   type: z.literal(RSYNC_BACKEND).describe('rsync to a folder on this host, or over ssh when host is set.'),
   host: z.string().min(1).optional().describe('Server to reach over ssh; absent = a folder on this host.'),
   root: z.string().optional().describe('Folder that route paths are relative to.'),
-  /** @default '.imk-partial' */
   partialDir: z
     .string()
     .regex(/^[^/]+$/, 'a folder name (it is created beside each file)')
@@ -38,19 +37,16 @@ export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.s
     .describe(
       "rsync's --partial-dir: an interrupted transfer resumes from here and never sits under the final name.",
     ),
-  /** @default false */
   fsync: z.boolean().default(false).describe('Pass --fsync (rsync >= 3.2.4 on both ends).'),
   rsyncPath: z
     .string()
     .optional()
     .describe('Remote rsync program (--rsync-path), e.g. /usr/local/bin/rsync.'),
   extraArgs: z.array(z.string()).default([]).describe('More rsync arguments, e.g. ["--chmod=F644"].'),
-  /** @default 'rsync' */
   rsyncBinary: z
     .string()
     .default('rsync')
     .describe('The rsync program on this host: a name on PATH, or a path.'),
-  /** @default 'ssh' */
   sshBinary: z.string().default('ssh').describe('The ssh program on this host: a name on PATH, or a path.'),
 });
 export type RsyncOptions = z.input<typeof RsyncOptionsSchema>;

@@ -21,7 +21,6 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
   type: z.literal(S3_BACKEND).describe('An S3 bucket, on AWS or an S3-compatible server.'),
   bucket: z.string().min(1).describe('The bucket the files go to.'),
   prefix: z.string().default('').describe('Key prefix that route paths are relative to, e.g. "music/".'),
-  /** @default 'us-east-1' */
   region: z
     .string()
     .default('us-east-1')
@@ -30,7 +29,6 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
     .url()
     .optional()
     .describe('For S3-compatible servers (MinIO, Garage, a NAS): e.g. http://nas:9000.'),
-  /** @default false */
   forcePathStyle: z
     .boolean()
     .default(false)
@@ -40,57 +38,49 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
   ),
   secretAccessKey: SecretSchema.optional(),
   sessionToken: SecretSchema.optional(),
-  /** @default 'WHEN_REQUIRED' */
   requestChecksumCalculation: z
     .enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED'])
     .default('WHEN_REQUIRED')
     .describe(
       'WHEN_SUPPORTED adds CRC trailers that several S3-compatible servers store as part of the object.',
     ),
-  /** @default 'WHEN_REQUIRED' */
   responseChecksumValidation: z
     .enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED'])
     .default('WHEN_REQUIRED')
     .describe(
       'AWS SDK setting: WHEN_SUPPORTED checks the checksums a server sends with every response; WHEN_REQUIRED only where an operation requires it.',
     ),
-  /** @default false */
   serverChecksum: z
     .boolean()
     .default(false)
     .describe(
       'Send the manifest sha256 as x-amz-checksum-sha256 so the server checks it on upload (AWS S3 does).',
     ),
-  /** @default 104857600 (100 MiB, as AWS advises; rclone's cutoff is 200 MiB) */
+  // 100 MiB, as AWS advises (rclone's cutoff is 200 MiB).
   multipartThreshold: z
     .number()
     .int()
     .positive()
     .default(100 * MiB)
     .describe('Files this large or larger go up in parts.'),
-  /** @default 16777216 (16 MiB) */
   partSize: z
     .number()
     .int()
     .min(5 * MiB)
     .default(16 * MiB)
     .describe('Bytes per part of a multipart upload (at least 5 MiB).'),
-  /** @default 4 */
   queueSize: z.number().int().positive().default(4).describe('Parts in flight per file.'),
   storageClass: z
     .string()
     .optional()
     .describe("Storage class of the uploaded objects, e.g. STANDARD_IA; unset = the server's default."),
-  /** @default 'auto' */
   hashMethod: z
     .enum(['auto', 'server', 'read-back'])
     .default('auto')
     .describe(
       "How sha256 is checked: the server's checksum or MD5 ETag of what it stored against the bytes sent (server), reading the object back (read-back), or server with read-back when the ETag is not an MD5 (auto).",
     ),
-  /** @default 3 */
   maxAttempts: z.number().int().positive().default(3).describe('Attempts per request inside the AWS SDK.'),
-  /** @default 10 */
   connectTimeoutSec: z
     .number()
     .positive()

@@ -22,14 +22,12 @@ export const SftpOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.sh
   passphrase: SecretSchema.optional().describe('Passphrase of the private key.'),
   password: SecretSchema.optional().describe('Password login, when the server allows it (a key is better).'),
   root: z.string().optional().describe('Folder that route paths are relative to. @default the login folder'),
-  /** @default 'put' */
   transfer: z
     .enum(['put', 'fastPut'])
     .default('put')
     .describe(
       'put streams in order (works with every server); fastPut writes chunks in parallel (faster, some servers mishandle it).',
     ),
-  /** @default 32 */
   requestsInFlight: z
     .number()
     .int()
@@ -37,7 +35,6 @@ export const SftpOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.sh
     .max(256)
     .default(32)
     .describe('put: write requests outstanding at once (1 waits for each reply; OpenSSH sftp uses 64).'),
-  /** @default 'auto' */
   hashMethod: z
     .enum(['auto', 'command', 'read-back'])
     .default('auto')

@@ -7,7 +7,6 @@ import type { HostKeyCheck } from './known-hosts.ts';
 /** Connection settings shared by the SSH-based backends (rsync over ssh, SFTP). */
 export const SshConnectionSchema = z.object({
   host: z.string().min(1).describe('Server name or address.'),
-  /** @default 22 */
   port: z.number().int().min(1).max(65535).default(22).describe("The server's SSH port."),
   username: z.string().min(1).optional().describe('Login name. @default the current user'),
   privateKeyFile: SecretPathSchema.optional().describe(
@@ -17,14 +16,12 @@ export const SshConnectionSchema = z.object({
     .string()
     .optional()
     .describe('known_hosts file to check the server key. @default ~/.ssh/known_hosts'),
-  /** @default 'strict' */
   hostKeyCheck: z
     .enum(['strict', 'accept-new', 'off'])
     .default('strict')
     .describe(
       'strict: the key must be in known_hosts; accept-new: remember unknown hosts; off: do not check.',
     ),
-  /** @default 10 */
   connectTimeoutSec: z
     .number()
     .positive()

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { errorMessage, isImkError } from '@imk/errors';
+import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
 import type { WebContext } from '../context.ts';
 import { takeSnapshot } from '../snapshot.ts';
 import { engineFacts } from '../system/engine-facts.ts';
@@ -50,7 +50,8 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
       return { ok: true, job_id: id, ...result };
     } catch (error) {
       const code = isImkError(error) ? error.code : 'RETRY_FAILED';
-      const status = code.includes('NOT_FOUND') ? 404 : isImkError(error) ? 409 : 500;
+      // The code's catalogue policy (JOB_NOT_FOUND 404, a job still running 409); another ImkError: 409.
+      const status = httpStatusOf(error) ?? (isImkError(error) ? 409 : 500);
       return reply.code(status).send({ error: code, message: errorMessage(error) });
     }
   });

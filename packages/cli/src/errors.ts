@@ -1,0 +1,18 @@
+import { POLICY, defineErrors } from '@imk/errors';
+
+/** Every code @imk/cli throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */
+export const CLI_ERRORS = defineErrors('@imk/cli', {
+  CONFIG_INVALID: POLICY.unavailable,
+  INVALID_ARGUMENT: POLICY.badRequest,
+  INVALID_FORMAT: POLICY.badRequest,
+  INVALID_JOB_ID: POLICY.badRequest,
+  INVALID_OPTION: POLICY.badRequest,
+  INVALID_PORT: POLICY.badRequest,
+  JOB_NOT_FOUND: POLICY.notFound,
+  NO_SERVICES: POLICY.badRequest,
+  OPTIONS_INVALID: POLICY.badRequest,
+  SERVICE_UNAVAILABLE: { retryable: true, httpStatus: 503 },
+  UNHEALTHY: POLICY.unavailable,
+  UNKNOWN_DOCUMENT: POLICY.badRequest,
+  UNKNOWN_SERVICE: POLICY.badRequest,
+});

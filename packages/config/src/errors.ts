@@ -1,0 +1,6 @@
+import { POLICY, defineErrors } from '@imk/errors';
+
+/** Every code @imk/config throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */
+export const CONFIG_ERRORS = defineErrors('@imk/config', {
+  CONFIG_INVALID: POLICY.unavailable,
+});

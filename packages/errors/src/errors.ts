@@ -1,0 +1,7 @@
+import { defineErrors } from './catalogue.ts';
+import { POLICY } from './policy-registry.ts';
+
+/** The codes @imk/errors itself throws. */
+export const ERRORS_ERRORS = defineErrors('@imk/errors', {
+  ERROR_CATALOGUE_CONFLICT: POLICY.internal,
+});

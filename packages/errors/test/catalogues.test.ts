@@ -1,0 +1,68 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { catalogueOf, policyOfCode } from '@imk/errors';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+// A code written where an error is made: `new ImkError('X'`, `new UntrustedFileError('X'`, `syncError('X'`.
+// Codes picked from a table (yt-dlp's and deemix's messages) are typed as catalogue keys instead.
+const THROWN = /(?:new (?:ImkError|UntrustedFileError)|syncError)\(\s*'([A-Z][A-Z0-9_]*)'/g;
+
+interface Workspace {
+  name: string;
+  dir: string;
+  codes: Map<string, string>;
+}
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+async function workspaces(): Promise<Workspace[]> {
+  const found: Workspace[] = [];
+  for (const group of ['packages', 'services']) {
+    for (const entry of await readdir(join(ROOT, group), { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const dir = join(ROOT, group, entry.name);
+      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name: string };
+      const codes = new Map<string, string>();
+      for (const file of await sourceFiles(join(dir, 'src'))) {
+        for (const match of (await readFile(file, 'utf8')).matchAll(THROWN))
+          codes.set(match[1] ?? '', relative(ROOT, file));
+      }
+      found.push({ name: pkg.name, dir, codes });
+    }
+  }
+  return found;
+}
+
+describe('error catalogues', () => {
+  it('name every code each package throws, with one policy per code across packages', async () => {
+    const missing: string[] = [];
+    for (const workspace of await workspaces()) {
+      if (workspace.codes.size === 0) continue;
+      // Importing the catalogue registers it; two packages giving one code different policies throw here.
+      await import(join(workspace.dir, 'src/errors.ts'));
+      const catalogue = catalogueOf(workspace.name);
+      for (const [code, file] of workspace.codes)
+        if (!catalogue || !(code in catalogue))
+          missing.push(`${code} (thrown in ${file}, not in ${workspace.name}'s catalogue)`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('give the policies the worker and the HTTP API act on', async () => {
+    for (const dir of ['packages/media', 'packages/separation', 'services/youtube-retriever'])
+      await import(join(ROOT, dir, 'src/errors.ts'));
+    expect(policyOfCode('MEDIA_UNREADABLE')).toEqual({ retryable: false, httpStatus: 422 });
+    expect(policyOfCode('FFMPEG_FAILED')).toEqual({ retryable: true, httpStatus: 500 });
+    expect(policyOfCode('MODEL_MISSING')).toEqual({ retryable: false, httpStatus: 503 });
+    expect(policyOfCode('TOOL_MISSING')).toEqual({ retryable: false, httpStatus: 503 });
+    expect(policyOfCode('NETWORK')).toEqual({ retryable: true, httpStatus: 502 });
+    expect(policyOfCode('NO_SUCH_CODE')).toBeUndefined();
+  });
+});

@@ -1,0 +1,15 @@
+import { POLICY, defineErrors } from '@imk/errors';
+
+/** Every code @imk/deemix-retriever-service throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */
+export const DEEMIX_ERRORS = defineErrors('@imk/deemix-retriever-service', {
+  ABORTED: POLICY.transient,
+  DEEMIX_ARL_INVALID: POLICY.unavailable,
+  DEEMIX_ARL_MISSING: POLICY.unavailable,
+  DEEMIX_ARL_REFUSED: POLICY.unavailable,
+  DEEMIX_FAILED: POLICY.internal,
+  DEEMIX_NOTHING: POLICY.internal,
+  DEEMIX_TIMEOUT: POLICY.upstream,
+  DEEZER_UNAVAILABLE: POLICY.unprocessable,
+  TOOL_MISSING: POLICY.unavailable,
+  UNSUPPORTED_URL: POLICY.unprocessable,
+});

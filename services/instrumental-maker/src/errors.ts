@@ -1,0 +1,15 @@
+import { POLICY, defineErrors } from '@imk/errors';
+
+/** Every code @imk/instrumental-maker-service throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */
+export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
+  ABORTED: POLICY.transient,
+  CLAIM_LOST: POLICY.transient,
+  CONFIG_INVALID: POLICY.unavailable,
+  ENGINE_MODULE_INVALID: POLICY.unavailable,
+  ENGINE_UNAVAILABLE: POLICY.unavailable,
+  INPUT_TOO_LONG: POLICY.unprocessable,
+  INVALID_INPUT: POLICY.unprocessable,
+  MANIFEST_INVALID: POLICY.transient,
+  OPTIONS_INVALID: POLICY.badRequest,
+  SIDECAR_INVALID: POLICY.unprocessable,
+});

@@ -1,0 +1,32 @@
+import { POLICY, defineErrors } from '@imk/errors';
+
+/** Every code @imk/youtube-retriever-service throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */
+export const YOUTUBE_ERRORS = defineErrors('@imk/youtube-retriever-service', {
+  ABORTED: POLICY.transient,
+  API_TOKEN_FILE: POLICY.unavailable,
+  API_TOKEN_REQUIRED: POLICY.unavailable,
+  API_TOKEN_WEAK: POLICY.unavailable,
+  COOKIES_MISSING: POLICY.unavailable,
+  DOWNLOAD_MISSING: POLICY.internal,
+  DURATION_MISMATCH: POLICY.unprocessable,
+  EMPTY_PLAYLIST: POLICY.unprocessable,
+  FETCH_FAILED: POLICY.internal,
+  TOOL_MISSING: POLICY.unavailable,
+  YT_DLP_FAILED: POLICY.internal,
+  // What yt-dlp said, sorted by mapYtDlpError: the video or link itself…
+  YT_BOT_CHECK: POLICY.unprocessable,
+  YT_AGE_RESTRICTED: POLICY.unprocessable,
+  YT_PRIVATE: POLICY.unprocessable,
+  YT_MEMBERS_ONLY: POLICY.unprocessable,
+  YT_GEO_BLOCKED: POLICY.unprocessable,
+  YT_NOT_LIVE_YET: POLICY.unprocessable,
+  YT_UNAVAILABLE: POLICY.unprocessable,
+  YT_DLP_OUTDATED: POLICY.unprocessable,
+  UNSUPPORTED_URL: POLICY.unprocessable,
+  FORMAT_UNAVAILABLE: POLICY.unprocessable,
+  NOT_FOUND: POLICY.unprocessable,
+  ACCESS_DENIED: POLICY.unprocessable,
+  // …or passing trouble on the way.
+  RATE_LIMITED: POLICY.upstream,
+  NETWORK: POLICY.upstream,
+});
