@@ -5,7 +5,7 @@ import { fsyncDir, pathExists } from '@imk/fs-safe';
 import type { Job } from '@imk/protocol';
 import { writeBundleState, type BundleState } from './bundle-state.ts';
 import type { QueueContext } from './context.ts';
-import { archiveCancelled } from './cancel-archive.ts';
+import { archiveCancelled, readCancelRequest, type CancelRequest } from './cancel-archive.ts';
 import { beatLease } from './lease.ts';
 import { archiveFolder, claimLost, moveOwned, tokenIn, writeJsonSynced } from './moves.ts';
 import {
@@ -126,6 +126,7 @@ export class HeldClaim implements Claim {
   private counter = 0;
   private lost = false;
   private cancelAsked = false;
+  private cancelRequest: CancelRequest | undefined;
   private settling = false;
   private settled = false;
 
@@ -178,12 +179,17 @@ export class HeldClaim implements Claim {
     if (this.cancelAsked || this.lost || this.settling || this.settled) return this.cancelAsked;
     if (await pathExists(join(this.dir, CANCEL_REQUEST_FILE))) {
       this.cancelAsked = true;
-      this.ctx.logger?.info({ job_id: this.jobId }, 'cancel requested; the job stops');
+      this.cancelRequest = await readCancelRequest(this.dir);
+      this.ctx.logger?.info(
+        { job_id: this.jobId, by: this.cancelRequest?.requested_by, reason: this.cancelRequest?.reason },
+        'cancel requested; the job stops',
+      );
     }
     return this.cancelAsked;
   }
 
-  async cancel(stage?: string): Promise<void> {
+  async cancel(stage?: string): Promise<CancelRequest | undefined> {
+    const request = this.cancelRequest ?? (await readCancelRequest(this.dir).catch(() => undefined));
     await this.settle(() =>
       archiveCancelled(this.ctx.queueDir, this.dir, this.jobId, this.token, {
         was: 'running',
@@ -192,6 +198,7 @@ export class HeldClaim implements Claim {
         consumer: this.ctx.consumerId,
       }),
     );
+    return request;
   }
 
   async complete(info: Record<string, unknown> = {}): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Logger } from '@imk/log';
 import type { Job } from '@imk/protocol';
+import type { CancelRequest } from './cancel-archive.ts';
 import type { QueueEntry } from './find-job.ts';
 import type { JobState } from './names.ts';
 
@@ -108,6 +109,9 @@ export interface Claim {
    * the claim folder, noticed within about a second): stop the work, publish nothing, then call cancel().
    */
   cancelRequested(): boolean;
-  /** Archive as cancelled with imk-cancel.json (the request's reason, `stage` it was stopped in). */
-  cancel(stage?: string): Promise<void>;
+  /**
+   * Archive as cancelled with imk-cancel.json (the request's reason, `stage` it was stopped in). Returns
+   * the request it honoured (who asked and why), for the caller's own records.
+   */
+  cancel(stage?: string): Promise<CancelRequest | undefined>;
 }

@@ -3,6 +3,7 @@ import { readUntrustedJson } from '@imk/fs-safe';
 import { join } from 'node:path';
 import {
   ARCHIVE_DIRS,
+  CANCEL_FILE,
   CLAIMED_DIR,
   ERROR_FILE,
   REJECTION_FILE,
@@ -59,10 +60,17 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
   }
 }
 
+/** The file beside an archived bundle that says why it ended there. */
+const REASON_FILES: Partial<Record<LedgerState, string>> = {
+  failed: ERROR_FILE,
+  rejected: REJECTION_FILE,
+  cancelled: CANCEL_FILE,
+};
+
 async function seen(queue: string, state: LedgerState, jobId: string, dir: string): Promise<SeenFolder> {
   const info = await stat(dir);
   const bundleState = await readJson(join(dir, STATE_FILE));
-  const errorFile = state === 'failed' ? ERROR_FILE : state === 'rejected' ? REJECTION_FILE : undefined;
+  const errorFile = REASON_FILES[state];
   const outcome = errorFile
     ? await readJson(join(dir, errorFile))
     : state === 'succeeded'
@@ -100,6 +108,7 @@ export async function scanQueues(queuesDir: string): Promise<SeenFolder[]> {
       ['succeeded', ARCHIVE_DIRS.succeeded],
       ['failed', ARCHIVE_DIRS.failed],
       ['rejected', ARCHIVE_DIRS.rejected],
+      ['cancelled', ARCHIVE_DIRS.cancelled],
     ];
     for (const [state, folder] of sub) {
       for (const name of await names(join(queueDir, folder))) {
