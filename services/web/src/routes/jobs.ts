@@ -6,7 +6,7 @@ import { engineFacts } from '../system/engine-facts.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
 
-/** JSON API: overview, job list, job detail, retry. */
+/** JSON API: overview, job list, job detail, retry, cancel. */
 export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/api/status', async () => takeSnapshot(ctx));
 
@@ -31,7 +31,12 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
       engine: engineFacts(output?.manifest),
       sync: await ctx.sync.forJob(id),
       syncEnabled: await ctx.sync.enabled(),
-      canRetry: ctx.retry !== undefined && detail?.summary.state === 'failed',
+      canRetry:
+        ctx.retry !== undefined &&
+        (detail?.summary.state === 'failed' || detail?.summary.state === 'cancelled'),
+      canCancel:
+        ctx.cancel !== undefined &&
+        (detail?.folders.some((f) => f.state === 'ready' || f.state === 'claimed') ?? false),
     };
   });
 
@@ -54,4 +59,32 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
       return reply.code(status).send({ error: code, message: errorMessage(error) });
     }
   });
+
+  app.post<{ Params: { id: string }; Body: { reason?: unknown } | undefined }>(
+    '/api/jobs/:id/cancel',
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!isJobId(id))
+        return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+      if (!ctx.cancel)
+        return reply.code(503).send({
+          error: 'CANCEL_UNAVAILABLE',
+          message: 'cancel is not available: the queue service is not installed',
+        });
+      const reason = request.body?.reason;
+      if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500))
+        return reply
+          .code(400)
+          .send({ error: 'INVALID_REQUEST', message: 'reason must be a text of at most 500 characters' });
+      try {
+        const result = await ctx.cancel(id, reason);
+        ctx.logger.info({ job_id: id, ...result }, 'job cancelled from the dashboard');
+        return reply.code(result.state === 'cancelled' ? 200 : 202).send({ ok: true, job_id: id, ...result });
+      } catch (error) {
+        const code = isImkError(error) ? error.code : 'CANCEL_FAILED';
+        const status = code.includes('NOT_FOUND') ? 404 : isImkError(error) ? 409 : 500;
+        return reply.code(status).send({ error: code, message: errorMessage(error) });
+      }
+    },
+  );
 }
