@@ -159,40 +159,30 @@ function previewImage(id, artifact) {
   return img;
 }
 
-async function retry() {
-  const button = $('#retry-button');
+/** Runs an action on the open job (retry, cancel) with its button disabled meanwhile, then shows the job again. */
+async function act(button, label, path, init) {
   button.disabled = true;
   try {
-    await api(`/api/jobs/${encodeURIComponent(currentJob)}/retry`, { method: 'POST' });
+    await api(`/api/jobs/${encodeURIComponent(currentJob)}/${path}`, { method: 'POST', ...init });
     lastJobKey = '';
     await loadJob(currentJob);
   } catch (error) {
     $('#job-error').hidden = false;
-    $('#job-error').textContent = `Retry failed: ${error.message}`;
+    $('#job-error').textContent = `${label} failed: ${error.message}`;
   } finally {
     button.disabled = false;
   }
 }
 
+const retry = () => act($('#retry-button'), 'Retry', 'retry');
+
 async function cancel() {
-  const button = $('#cancel-button');
-  button.disabled = true;
-  try {
-    const reason = $('#cancel-reason').value.trim();
-    await api(`/api/jobs/${encodeURIComponent(currentJob)}/cancel`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(reason ? { reason } : {}),
-    });
-    $('#cancel-reason').value = '';
-    lastJobKey = '';
-    await loadJob(currentJob);
-  } catch (error) {
-    $('#job-error').hidden = false;
-    $('#job-error').textContent = `Cancel failed: ${error.message}`;
-  } finally {
-    button.disabled = false;
-  }
+  const reason = $('#cancel-reason').value.trim();
+  await act($('#cancel-button'), 'Cancel', 'cancel', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(reason ? { reason } : {}),
+  });
+  $('#cancel-reason').value = '';
 }
 
 /** Shows the page of job `id` (or hides it when id is null). */

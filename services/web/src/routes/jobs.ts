@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorMessage, isImkError } from '@imk/errors';
 import type { WebContext } from '../context.ts';
 import { takeSnapshot } from '../snapshot.ts';
@@ -54,9 +54,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
       ctx.logger.info({ job_id: id, ...result }, 'job put back into its queue from the dashboard');
       return { ok: true, job_id: id, ...result };
     } catch (error) {
-      const code = isImkError(error) ? error.code : 'RETRY_FAILED';
-      const status = code.includes('NOT_FOUND') ? 404 : isImkError(error) ? 409 : 500;
-      return reply.code(status).send({ error: code, message: errorMessage(error) });
+      return refused(reply, error, 'RETRY_FAILED');
     }
   });
 
@@ -81,10 +79,15 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
         ctx.logger.info({ job_id: id, ...result }, 'job cancelled from the dashboard');
         return reply.code(result.state === 'cancelled' ? 200 : 202).send({ ok: true, job_id: id, ...result });
       } catch (error) {
-        const code = isImkError(error) ? error.code : 'CANCEL_FAILED';
-        const status = code.includes('NOT_FOUND') ? 404 : isImkError(error) ? 409 : 500;
-        return reply.code(status).send({ error: code, message: errorMessage(error) });
+        return refused(reply, error, 'CANCEL_FAILED');
       }
     },
   );
+}
+
+/** An action on a job that the queue refused: 404 for an unknown job, 409 for one in the wrong state. */
+function refused(reply: FastifyReply, error: unknown, fallback: string): FastifyReply {
+  const code = isImkError(error) ? error.code : fallback;
+  const status = code.includes('NOT_FOUND') ? 404 : isImkError(error) ? 409 : 500;
+  return reply.code(status).send({ error: code, message: errorMessage(error) });
 }
