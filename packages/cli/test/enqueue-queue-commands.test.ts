@@ -64,9 +64,9 @@ describe('imk enqueue and imk queue ls', () => {
     }
     const table = await imk('queue', 'ls', '--root', root);
     expect(table.stdout).toMatch(
-      /^QUEUE\s+READY\s+CLAIMED\s+SUCCEEDED\s+FAILED\s+REJECTED\s+TMP\s+OLDEST READY$/m,
+      /^QUEUE\s+READY\s+CLAIMED\s+SUCCEEDED\s+FAILED\s+REJECTED\s+CANCELLED\s+TMP\s+OLDEST READY$/m,
     );
-    expect(table.stdout).toMatch(/^other\s+0\s+0\s+1\s+0\s+0\s+0\s+-$/m);
+    expect(table.stdout).toMatch(/^other\s+0\s+0\s+1\s+0\s+0\s+0\s+0\s+-$/m);
   });
 
   it('takes tags, queue and job id from options, and refuses an existing id or a non-audio file', async () => {

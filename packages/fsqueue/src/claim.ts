@@ -1,13 +1,15 @@
 import { rm, utimes } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ImkError, errorMessage } from '@imk/errors';
-import { fsyncDir } from '@imk/fs-safe';
+import { fsyncDir, pathExists } from '@imk/fs-safe';
 import type { Job } from '@imk/protocol';
 import { writeBundleState, type BundleState } from './bundle-state.ts';
 import type { QueueContext } from './context.ts';
+import { archiveCancelled, readCancelRequest, type CancelRequest } from './cancel-archive.ts';
 import { beatLease } from './lease.ts';
 import { archiveFolder, claimLost, moveOwned, tokenIn, writeJsonSynced } from './moves.ts';
 import {
+  CANCEL_REQUEST_FILE,
   ERROR_FILE,
   FAILED_DIR,
   LEASE_FILE,
@@ -137,6 +139,8 @@ export class HeldClaim implements Claim {
   private readonly publishedMs: number;
   private counter = 0;
   private lost = false;
+  private cancelAsked = false;
+  private cancelRequest: CancelRequest | undefined;
   private settling = false;
   private settled = false;
 
@@ -170,11 +174,46 @@ export class HeldClaim implements Claim {
   /**
    * Beats the lease now and says whether the claim is still ours on disk, not only as last seen: a holder
    * that was stopped (SIGSTOP, a VM pause, a hung mount) past its lease learns here, before it makes
-   * anything visible, that an observer took the job back.
+   * anything visible, that an observer took the job back. A job whose cancel was asked for is not to be
+   * made visible either: false then too.
    */
   async confirm(): Promise<boolean> {
-    if (!this.lost && !this.settling && !this.settled) await this.heartbeat();
-    return !this.lost;
+    if (!this.lost && !this.settling && !this.settled) {
+      await this.heartbeat();
+      await this.checkCancel();
+    }
+    return !this.lost && !this.cancelAsked;
+  }
+
+  cancelRequested(): boolean {
+    return this.cancelAsked;
+  }
+
+  /** Looks for a cancel request in the claim folder (one lstat); the queue does this about every second. */
+  async checkCancel(): Promise<boolean> {
+    if (this.cancelAsked || this.lost || this.settling || this.settled) return this.cancelAsked;
+    if (await pathExists(join(this.dir, CANCEL_REQUEST_FILE))) {
+      this.cancelAsked = true;
+      this.cancelRequest = await readCancelRequest(this.dir);
+      this.ctx.logger?.info(
+        { job_id: this.jobId, by: this.cancelRequest?.requested_by, reason: this.cancelRequest?.reason },
+        'cancel requested; the job stops',
+      );
+    }
+    return this.cancelAsked;
+  }
+
+  async cancel(stage?: string): Promise<CancelRequest | undefined> {
+    const request = this.cancelRequest ?? (await readCancelRequest(this.dir).catch(() => undefined));
+    await this.settle(() =>
+      archiveCancelled(this.ctx.queueDir, this.dir, this.jobId, this.token, {
+        was: 'running',
+        ...(stage !== undefined && { stage }),
+        attempt: this.attempt,
+        consumer: this.ctx.consumerId,
+      }),
+    );
+    return request;
   }
 
   async complete(info: Record<string, unknown> = {}): Promise<void> {

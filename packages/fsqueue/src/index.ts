@@ -10,7 +10,10 @@ export {
 export type { Claim, FailInfo, Queue, QueueCounts, QueueOptions, RejectProblem } from './types.ts';
 export { findJob, findJobFolders } from './find-job.ts';
 export type { QueueEntry } from './find-job.ts';
-export { retryFailed, PREVIOUS_ERROR_FILE } from './retry-failed.ts';
+export { retryFailed, PREVIOUS_CANCEL_FILE, PREVIOUS_ERROR_FILE } from './retry-failed.ts';
+export { cancelJob, waitForCancel } from './cancel.ts';
+export type { CancelJobOptions, CancelOutcome } from './cancel.ts';
+export type { CancelRequest } from './cancel-archive.ts';
 export { archivedJobId, countJobs, listQueueJobs, listQueueNames } from './inspect.ts';
 export type { ListQueueJobsOptions } from './inspect.ts';
 export { listRejected, readRejection } from './rejected.ts';
@@ -19,6 +22,9 @@ export { readBundleState } from './bundle-state.ts';
 export type { BundleState } from './bundle-state.ts';
 export {
   ARCHIVE_DIRS,
+  CANCEL_FILE,
+  CANCEL_REQUEST_FILE,
+  CANCELLED_DIR,
   CLAIMED_DIR,
   ERROR_FILE,
   FAILED_DIR,

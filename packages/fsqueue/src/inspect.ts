@@ -67,6 +67,7 @@ export async function countJobs(queueDir: string): Promise<QueueCounts> {
     succeeded: 0,
     failed: 0,
     rejected: 0,
+    cancelled: 0,
     tmp: 0,
     oldestReadyAgeSec: null,
   };

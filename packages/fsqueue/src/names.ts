@@ -8,6 +8,7 @@
  *   succeeded/job_<id>@<token>/            archived: done (imk-result.json inside)
  *   failed/job_<id>@<token>/               archived: failed (imk-error.json inside)
  *   rejected/job_<id>@<token>/             archived: invalid bundle (imk-rejection.json inside)
+ *   cancelled/job_<id>@<token>/            archived: cancelled by an operator (imk-cancel.json inside)
  *
  * `@` can appear neither in a job id nor in a consumer id, so the job id is everything between `job_`
  * and the first `@`.
@@ -18,7 +19,13 @@ export const CLAIMED_DIR = 'claimed';
 export const SUCCEEDED_DIR = 'succeeded';
 export const FAILED_DIR = 'failed';
 export const REJECTED_DIR = 'rejected';
-export const ARCHIVE_DIRS = { succeeded: SUCCEEDED_DIR, failed: FAILED_DIR, rejected: REJECTED_DIR } as const;
+export const CANCELLED_DIR = 'cancelled';
+export const ARCHIVE_DIRS = {
+  succeeded: SUCCEEDED_DIR,
+  failed: FAILED_DIR,
+  rejected: REJECTED_DIR,
+  cancelled: CANCELLED_DIR,
+} as const;
 
 /** Files the queue itself writes inside a bundle (never listed in `files[]`). */
 export const LEASE_FILE = 'imk-lease';
@@ -26,9 +33,21 @@ export const STATE_FILE = 'imk-state.json';
 export const RESULT_FILE = 'imk-result.json';
 export const ERROR_FILE = 'imk-error.json';
 export const REJECTION_FILE = 'imk-rejection.json';
+/** Why and when a job was cancelled, beside the bundle in cancelled/. */
+export const CANCEL_FILE = 'imk-cancel.json';
+/** Put into a claimed folder by `imk cancel` (any host): its holder stops the job and archives it as cancelled. */
+export const CANCEL_REQUEST_FILE = 'imk-cancel-request.json';
 
-export type JobState = 'tmp' | 'ready' | 'claimed' | 'succeeded' | 'failed' | 'rejected';
-export const JOB_STATES: readonly JobState[] = ['tmp', 'ready', 'claimed', 'succeeded', 'failed', 'rejected'];
+export type JobState = 'tmp' | 'ready' | 'claimed' | 'succeeded' | 'failed' | 'rejected' | 'cancelled';
+export const JOB_STATES: readonly JobState[] = [
+  'tmp',
+  'ready',
+  'claimed',
+  'succeeded',
+  'failed',
+  'rejected',
+  'cancelled',
+];
 
 const TOKEN_SEPARATOR = '@';
 const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;

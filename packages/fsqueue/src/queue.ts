@@ -4,12 +4,13 @@ import { watch, type FSWatcher } from 'chokidar';
 import { ImkError, errorMessage } from '@imk/errors';
 import { readBundle } from '@imk/protocol';
 import { readBundleState } from './bundle-state.ts';
+import { archiveCancelled } from './cancel-archive.ts';
 import { HeldClaim, giveBack, rejectFolder } from './claim.ts';
 import { rejectInvalidEntries, settleClaimError } from './claim-trouble.ts';
 import { checkConsumerId, defaultConsumerId, tokenFactory, type QueueContext } from './context.ts';
 import { countJobs, listQueueJobs } from './inspect.ts';
 import { pathExists } from '@imk/fs-safe';
-import { CLAIMED_DIR, parseReadyName, tokenName } from './names.ts';
+import { CANCEL_REQUEST_FILE, CLAIMED_DIR, parseReadyName, tokenName } from './names.ts';
 import { ReadyIndex, type Candidate } from './ready-index.ts';
 import { LeaseObserver } from './recover.ts';
 import { TmpSweeper } from './sweep.ts';
@@ -20,6 +21,8 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_TMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_POLL_MS = 1000;
 const SWEEP_EVERY_MS = 60_000;
+/** How often held claims look for a cancel request (one lstat each). */
+const CANCEL_CHECK_MS = 1000;
 
 /** Above this many remembered ready jobs the watcher is stopped (see refresh). */
 const WATCH_MAX_BACKLOG = 200;
@@ -195,6 +198,15 @@ class FsQueue implements Queue {
       }
       const state = await readBundleState(dir);
       attempt = state.attempts + 1;
+      // A cancel asked for while the job was between two claims (released, retried): honoured here.
+      if (await pathExists(join(dir, CANCEL_REQUEST_FILE))) {
+        await archiveCancelled(this.queueDir, dir, candidate.jobId, token, {
+          was: 'ready',
+          attempt: state.attempts,
+          consumer: this.consumerId,
+        });
+        return undefined;
+      }
       const mtimeMs = candidate.publishedMs;
       if (state.retry_delay_ms !== undefined && state.retry_delay_ms > 0) {
         const since = this.index.noteRetryDelay(candidate.jobId, state.attempts, state.retry_delay_ms);
@@ -234,6 +246,7 @@ class FsQueue implements Queue {
     if (this.started) return;
     this.started = true;
     this.every(this.heartbeatMs, () => this.heartbeat());
+    this.every(Math.min(this.heartbeatMs, CANCEL_CHECK_MS), () => this.checkCancels());
     this.every(this.pollMs, () => this.poll());
     if (this.options.maintenance !== false)
       this.every(Math.max(50, Math.floor(this.leaseMs / 4)), () => this.maintain());
@@ -250,6 +263,10 @@ class FsQueue implements Queue {
 
   private async heartbeat(): Promise<void> {
     await Promise.all([...this.held.values()].map((claim) => claim.heartbeat()));
+  }
+
+  private async checkCancels(): Promise<void> {
+    await Promise.all([...this.held.values()].map((claim) => claim.checkCancel()));
   }
 
   /** The periodic listing: the source of truth for waiters, whatever the watcher says. */

@@ -7,8 +7,10 @@ import { returnToReady, writeControlFile } from './claim.ts';
 import { consumerOfToken, type QueueContext } from './context.ts';
 import { NO_LEASE, readLease } from './lease.ts';
 import { listNamesOrEmpty, pathExists } from '@imk/fs-safe';
+import { archiveCancelled } from './cancel-archive.ts';
 import { archiveFolder, moveOwned } from './moves.ts';
 import {
+  CANCEL_REQUEST_FILE,
   CLAIMED_DIR,
   ERROR_FILE,
   FAILED_DIR,
@@ -66,6 +68,20 @@ export class LeaseObserver {
 
     const state = await readBundleState(held);
     const attempt = state.attempts + 1;
+    // A job cancelled while its holder was gone (crashed, cut off): the cancel is honoured, not retried.
+    if (await pathExists(join(held, CANCEL_REQUEST_FILE))) {
+      await rm(join(held, LEASE_FILE), { force: true });
+      const archived = await archiveCancelled(this.ctx.queueDir, held, jobId, token, {
+        was: 'running',
+        attempt,
+        consumer: this.ctx.consumerId,
+      });
+      this.ctx.logger?.warn(
+        { job_id: jobId, dir: archived },
+        'expired claim with a cancel request archived as cancelled',
+      );
+      return archived !== undefined;
+    }
     // Control files the old holder may have left; the bundle's own files are untouched.
     for (const file of [LEASE_FILE, RESULT_FILE, ERROR_FILE, REJECTION_FILE])
       await rm(join(held, file), { force: true });

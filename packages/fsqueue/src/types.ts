@@ -1,5 +1,6 @@
 import type { Logger } from '@imk/log';
 import type { Job } from '@imk/protocol';
+import type { CancelRequest } from './cancel-archive.ts';
 import type { QueueEntry } from './find-job.ts';
 import type { JobState } from './names.ts';
 import type { Rejection } from './rejected.ts';
@@ -46,6 +47,7 @@ export interface QueueCounts {
   succeeded: number;
   failed: number;
   rejected: number;
+  cancelled: number;
   tmp: number;
   /** Age of the oldest ready bundle (by its folder's mtime), or null when none is ready. */
   oldestReadyAgeSec: number | null;
@@ -111,4 +113,14 @@ export interface Claim {
   release(): Promise<void>;
   /** Archive as rejected: the bundle itself is invalid; imk-rejection.json lists the problems. */
   reject(problems: RejectProblem[]): Promise<void>;
+  /**
+   * True once a cancel was asked for (`imk cancel`, the dashboard; from any host, through a request file in
+   * the claim folder, noticed within about a second): stop the work, publish nothing, then call cancel().
+   */
+  cancelRequested(): boolean;
+  /**
+   * Archive as cancelled with imk-cancel.json (the request's reason, `stage` it was stopped in). Returns
+   * the request it honoured (who asked and why), for the caller's own records.
+   */
+  cancel(stage?: string): Promise<CancelRequest | undefined>;
 }

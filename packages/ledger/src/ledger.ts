@@ -53,7 +53,15 @@ export interface Ledger {
   close(): void;
 }
 
-const TERMINAL_FOR_PROGRESS = new Set(['succeeded', 'failed', 'rejected', 'retrying', 'released', 'ready']);
+const TERMINAL_FOR_PROGRESS = new Set([
+  'succeeded',
+  'failed',
+  'rejected',
+  'cancelled',
+  'retrying',
+  'released',
+  'ready',
+]);
 
 export function openLedger(options: OpenLedgerOptions): Ledger {
   const file = options.file ?? ledgerFile(options.root ?? process.cwd());

@@ -136,3 +136,37 @@ describe('rebuildLedger', () => {
     expect(await rebuildLedger({ root })).toMatchObject({ jobs: 4, artifacts: 1 });
   });
 });
+
+describe('rebuildLedger and cancelled jobs', () => {
+  it('shows a cancelled job as cancelled, with who cancelled it and why', async () => {
+    await archived(
+      'cancelled',
+      'stopped',
+      {
+        'imk-cancel.json': {
+          job_id: 'stopped',
+          status: 'cancelled',
+          reason: 'wrong song',
+          requested_by: 'imk cancel',
+          was: 'running',
+          stage: 'separate',
+          message: 'cancelled by imk cancel while running (stage separate): wrong song',
+          attempt: 1,
+        },
+      },
+      new Date('2026-01-02T03:04:05Z'),
+    );
+    await rebuildLedger({ root });
+    const ledger = openLedger({ root });
+    try {
+      const detail = ledger.getJob('stopped')!;
+      expect(detail.job).toMatchObject({ state: 'cancelled', stage: 'separate', attempts: 1 });
+      expect(detail.events.at(-1)?.message).toBe(
+        'cancelled by imk cancel while running (stage separate): wrong song',
+      );
+      expect(ledger.listJobs({ state: 'cancelled' }).map((j) => j.job_id)).toEqual(['stopped']);
+    } finally {
+      ledger.close();
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { readUntrustedJson } from '@imk/fs-safe';
 import { join } from 'node:path';
 import {
+  CANCEL_FILE,
   ERROR_FILE,
   REJECTION_FILE,
   RESULT_FILE,
@@ -50,10 +51,17 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
   }
 }
 
+/** The file beside an archived bundle that says why it ended there. */
+const REASON_FILES: Partial<Record<LedgerState, string>> = {
+  failed: ERROR_FILE,
+  rejected: REJECTION_FILE,
+  cancelled: CANCEL_FILE,
+};
+
 async function seen(queue: string, entry: QueueEntry, state: LedgerState): Promise<SeenFolder> {
   const { dir } = entry;
   const info = await stat(dir);
-  const errorFile = state === 'failed' ? ERROR_FILE : state === 'rejected' ? REJECTION_FILE : undefined;
+  const errorFile = REASON_FILES[state];
   const outcome = errorFile
     ? await readJson(join(dir, errorFile))
     : state === 'succeeded'
@@ -74,7 +82,7 @@ async function seen(queue: string, entry: QueueEntry, state: LedgerState): Promi
 }
 
 /** The states the folders alone can tell (a producer's `.tmp` folder is not a job yet). */
-const FOLDER_STATES = ['ready', 'claimed', 'succeeded', 'failed', 'rejected'] as const;
+const FOLDER_STATES = ['ready', 'claimed', 'succeeded', 'failed', 'rejected', 'cancelled'] as const;
 
 /** Every job folder in every queue under `queuesDir`: ready, claimed and archived, listed by fsqueue. */
 export async function scanQueues(queuesDir: string): Promise<SeenFolder[]> {

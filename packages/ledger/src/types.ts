@@ -1,6 +1,7 @@
 /**
- * A job's state as the ledger tracks it. The queue folders hold ready/claimed/succeeded/failed/rejected;
- * the ledger adds what happens inside a claim (`running`) and why a claim ended (`retrying`, `released`).
+ * A job's state as the ledger tracks it. The queue folders hold ready/claimed/succeeded/failed/rejected/
+ * cancelled; the ledger adds what happens inside a claim (`running`) and why a claim ended (`retrying`,
+ * `released`).
  */
 export const LEDGER_STATES = [
   'ready',
@@ -11,6 +12,7 @@ export const LEDGER_STATES = [
   'succeeded',
   'failed',
   'rejected',
+  'cancelled',
 ] as const;
 export type LedgerState = (typeof LEDGER_STATES)[number];
 

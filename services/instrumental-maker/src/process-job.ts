@@ -5,11 +5,13 @@ import { bundleSongs, partialDirName } from '@imk/protocol';
 import type { Claim } from '@imk/fsqueue';
 import type { JobFacts } from '@imk/ledger';
 import type { WorkerContext } from './context.ts';
+import { cancelClaim } from './cancel-claim.ts';
 import { backoffMs, describeFailure, isRetryable } from './failures.ts';
 import { runPipeline, type PipelineResult } from './pipeline.ts';
 import { StageRunner } from './stage-runner.ts';
 
-export type JobStatus = 'succeeded' | 'duplicate' | 'resumed' | 'retry' | 'failed' | 'released' | 'lost';
+export type JobStatus =
+  'succeeded' | 'duplicate' | 'resumed' | 'retry' | 'failed' | 'released' | 'lost' | 'cancelled';
 
 export interface JobOutcome {
   jobId: string;
@@ -58,12 +60,13 @@ export async function processClaim(
   const work = join(ctx.workRoot, `${jobId}-${consumer}`);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
-  // The job's own signal: shutdown (after the grace period) or a lost claim stop its work early.
+  // The job's own signal: shutdown (after the grace period), a lost claim or a cancel stop its work early.
   const job_ = new AbortController();
   const onShutdown = () => job_.abort(signal.reason);
   signal.addEventListener('abort', onShutdown, { once: true });
   const lostWatch = setInterval(() => {
     if (claim.isLost()) job_.abort(new Error(`the claim on job ${jobId} was lost`));
+    else if (claim.cancelRequested()) job_.abort(new ImkError('CANCELLED', `job ${jobId} was cancelled`));
   }, LOST_CHECK_MS);
   try {
     // A legacy audio_files bundle is several songs: each is published under its own id (<id>, <id>-2, …).
@@ -150,8 +153,21 @@ async function settleFailure(
   const partial = join(ctx.paths.outputs, partialDirName(jobId, consumer));
   await rm(partial, { recursive: true, force: true }).catch(() => undefined);
 
-  if (claim.isLost() || isImkError(error, 'CLAIM_LOST')) {
+  if (claim.isLost()) {
     logger.warn('claim lost (lease expired or the job was moved); work discarded');
+    ctx.ledger.recordState(jobId, {
+      state: 'released',
+      attempt,
+      consumer,
+      stage: stages.current,
+      message: 'claim lost; work discarded',
+    });
+    return { ...base, status: 'lost', message: 'claim lost' };
+  }
+  // Asked to stop (imk cancel, the dashboard): partial outputs are gone (above), nothing was published.
+  if (claim.cancelRequested()) return cancelClaim(ctx, claim, stages, logger);
+  if (isImkError(error, 'CLAIM_LOST')) {
+    logger.warn('claim lost (the job was moved); work discarded');
     ctx.ledger.recordState(jobId, {
       state: 'released',
       attempt,

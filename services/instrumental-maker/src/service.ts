@@ -48,6 +48,8 @@ export interface RunResult {
   retried: number;
   /** Bundles the queue rejected as invalid while this run claimed. */
   rejected: number;
+  /** Jobs stopped by a cancel (`imk cancel`, the dashboard) while this run held them. */
+  cancelled: number;
   outcomes: JobOutcome[];
 }
 
@@ -157,6 +159,7 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
       failed: count('failed'),
       retried: count('retry'),
       rejected,
+      cancelled: count('cancelled'),
       outcomes,
     };
     logger.info({ ...result, outcomes: undefined }, 'instrumental-maker stopped');

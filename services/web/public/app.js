@@ -16,6 +16,7 @@ function renderQueues(queues) {
         h('td', {}, q.succeeded),
         h('td', {}, q.failed),
         h('td', {}, q.rejected),
+        h('td', {}, q.cancelled),
         h('td', {}, duration(q.oldestReadyAgeSec)),
       ),
     ),

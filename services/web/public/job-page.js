@@ -1,4 +1,4 @@
-// The job page (#/job/<id>): summary, live progress, history, errors, retry, and the outputs with a
+// The job page (#/job/<id>): summary, live progress, history, errors, retry, cancel, and the outputs with a
 // player, a preview image, a download link and the sync status per artifact.
 import { $, ago, api, badge, bytes, engineText, h, setProgress } from './lib.js';
 
@@ -47,7 +47,14 @@ async function loadJob(id) {
   const errorBox = $('#job-error');
   errorBox.hidden = !(lastError && ['failed', 'rejected', 'retrying'].includes(s.state));
   errorBox.textContent = lastError ?? '';
+  if (s.state === 'cancelled') {
+    // Who cancelled it and why (imk-cancel.json beside the bundle, or the ledger's last word).
+    errorBox.hidden = false;
+    errorBox.textContent =
+      detail.folderError?.message ?? detail.ledger?.events?.at(-1)?.message ?? 'cancelled';
+  }
   $('#retry-button').hidden = !detail.canRetry;
+  $('#cancel-box').hidden = !detail.canCancel;
 
   $('#history-table tbody').replaceChildren(
     ...(detail.ledger?.events ?? []).map((e) =>
@@ -152,19 +159,30 @@ function previewImage(id, artifact) {
   return img;
 }
 
-async function retry() {
-  const button = $('#retry-button');
+/** Runs an action on the open job (retry, cancel) with its button disabled meanwhile, then shows the job again. */
+async function act(button, label, path, init) {
   button.disabled = true;
   try {
-    await api(`/api/jobs/${encodeURIComponent(currentJob)}/retry`, { method: 'POST' });
+    await api(`/api/jobs/${encodeURIComponent(currentJob)}/${path}`, { method: 'POST', ...init });
     lastJobKey = '';
     await loadJob(currentJob);
   } catch (error) {
     $('#job-error').hidden = false;
-    $('#job-error').textContent = `Retry failed: ${error.message}`;
+    $('#job-error').textContent = `${label} failed: ${error.message}`;
   } finally {
     button.disabled = false;
   }
+}
+
+const retry = () => act($('#retry-button'), 'Retry', 'retry');
+
+async function cancel() {
+  const reason = $('#cancel-reason').value.trim();
+  await act($('#cancel-button'), 'Cancel', 'cancel', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(reason ? { reason } : {}),
+  });
+  $('#cancel-reason').value = '';
 }
 
 /** Shows the page of job `id` (or hides it when id is null). */
@@ -195,3 +213,4 @@ setInterval(() => {
 }, 4000);
 
 $('#retry-button').addEventListener('click', retry);
+$('#cancel-button').addEventListener('click', cancel);

@@ -13,6 +13,12 @@ import type { SyncView } from './system/sync-status.ts';
 /** Puts a failed job back into its queue; returns where it went. */
 export type RetryJob = (jobId: string) => Promise<{ queue: string; state: string }>;
 
+/** Cancels a queued or running job; says whether it is cancelled already or its worker was asked. */
+export type CancelJob = (
+  jobId: string,
+  reason: string | undefined,
+) => Promise<{ queue: string; state: 'cancelled' | 'cancel-requested' }>;
+
 /** Everything the routes need, built once by createWebServer. */
 export interface WebContext {
   paths: ImkPaths;
@@ -24,6 +30,7 @@ export interface WebContext {
   /** The services running in this process (`imk up`), or just `web`. */
   services: () => ServiceState[];
   retry: RetryJob | undefined;
+  cancel: CancelJob | undefined;
   /** Closed when the server shuts down: live event streams end. */
   signal: AbortSignal;
   /** How a request is authorized (undefined: it is not; /readyz then answers with booleans only). */

@@ -26,7 +26,7 @@ export interface MetricsSources {
   diskGuard(): DiskGuardStatus | undefined;
 }
 
-const QUEUE_STATES = ['ready', 'claimed', 'succeeded', 'failed', 'rejected', 'tmp'] as const;
+const QUEUE_STATES = ['ready', 'claimed', 'succeeded', 'failed', 'rejected', 'cancelled', 'tmp'] as const;
 
 /** A Prometheus registry for the whole system (its own, never prom-client's global one). */
 export function createMetrics(sources: MetricsSources): Registry {
@@ -35,7 +35,7 @@ export function createMetrics(sources: MetricsSources): Registry {
 
   new Gauge({
     name: 'imk_queue_jobs',
-    help: 'Job folders per queue and folder state (ready, claimed, succeeded, failed, rejected, tmp).',
+    help: 'Job folders per queue and folder state (ready, claimed, succeeded, failed, rejected, cancelled, tmp).',
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
@@ -56,7 +56,7 @@ export function createMetrics(sources: MetricsSources): Registry {
   });
   new Gauge({
     name: 'imk_jobs',
-    help: 'Jobs in the ledger by state (ready, claimed, running, retrying, released, succeeded, failed, rejected).',
+    help: 'Jobs in the ledger by state (ready, claimed, running, retrying, released, succeeded, failed, rejected, cancelled).',
     labelNames: ['state'],
     registers: [registry],
     collect() {

@@ -11,7 +11,7 @@ import { registerHttpGuard } from '@imk/http-guard';
 import { createRetrieverRoutes, type UrlRetriever } from '@imk/retriever-sdk';
 import { registerAuth } from './auth.ts';
 import type { WebConfig } from './config.ts';
-import type { RetryJob, ServiceState, WebContext } from './context.ts';
+import type { CancelJob, RetryJob, ServiceState, WebContext } from './context.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
@@ -19,6 +19,7 @@ import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerOutputRoutes } from './routes/outputs.ts';
 import { registerSubmitRoutes } from './routes/submit.ts';
 import { createJobsView } from './system/jobs.ts';
+import { createCancel } from './system/cancel.ts';
 import { createRetry } from './system/retry.ts';
 import { NO_SYNC_STATUS, createSyncView, type SyncStatusSource } from './system/sync-status.ts';
 
@@ -37,6 +38,8 @@ export interface CreateWebServerOptions {
   services?: () => ServiceState[];
   /** Puts a failed job back into its queue. @default fsqueue's retryFailed plus a ledger record */
   retry?: RetryJob;
+  /** Cancels a queued or running job. @default fsqueue's cancelJob plus a ledger record */
+  cancel?: CancelJob;
   /** The retrievers' HTTP routes (POST /api/requests). @default the routes over `urlRetrievers` */
   requestsPlugin?: FastifyPluginAsync;
   /** URL retrievers for POST /api/requests, in order (the CLI composes them). @default none */
@@ -66,6 +69,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     // Details of services are error texts: credentials in them (a URL with a password) never leave.
     services: () => (options.services?.() ?? [{ name: 'web', state: 'running' }]).map(redactState),
     retry: options.retry ?? createRetry(paths, () => jobs.ledger()),
+    cancel: options.cancel ?? createCancel(paths, () => jobs.ledger()),
     signal: options.signal,
     access: auth.access,
   };

@@ -3,6 +3,7 @@ import { registerJob } from './job.ts';
 import { registerJobs } from './jobs.ts';
 import { registerLedger } from './ledger.ts';
 import { registerRetry } from './retry.ts';
+import { registerCancel } from './cancel.ts';
 import { registerRun } from './run.ts';
 import { registerEval } from './eval.ts';
 import { registerSchema } from './schema.ts';
@@ -29,6 +30,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   registerJobs,
   registerJob,
   registerRetry,
+  registerCancel,
   registerLedger,
   registerUp,
   registerCleanup,

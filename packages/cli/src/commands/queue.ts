@@ -11,7 +11,7 @@ export function registerQueue(program: Command): void {
     queue
       .command('ls')
       .description(
-        'per queue: ready, claimed, succeeded, failed, rejected and in-progress (.tmp) jobs, and the age of the oldest ready job',
+        'per queue: ready, claimed, succeeded, failed, rejected, cancelled and in-progress (.tmp) jobs, and the age of the oldest ready job',
       )
       .option('--json', 'print JSON instead of a table'),
   ).action(async (options: { root?: string; json?: boolean }) => {
@@ -23,10 +23,22 @@ export function registerQueue(program: Command): void {
       print(JSON.stringify(rows, null, 2));
       return;
     }
-    const header = ['QUEUE', 'READY', 'CLAIMED', 'SUCCEEDED', 'FAILED', 'REJECTED', 'TMP', 'OLDEST READY'];
+    const header = [
+      'QUEUE',
+      'READY',
+      'CLAIMED',
+      'SUCCEEDED',
+      'FAILED',
+      'REJECTED',
+      'CANCELLED',
+      'TMP',
+      'OLDEST READY',
+    ];
     const table = rows.map((row) => [
       row.queue,
-      ...[row.ready, row.claimed, row.succeeded, row.failed, row.rejected, row.tmp].map(String),
+      ...[row.ready, row.claimed, row.succeeded, row.failed, row.rejected, row.cancelled, row.tmp].map(
+        String,
+      ),
       row.oldestReadyAgeSec === null ? '-' : formatAge(row.oldestReadyAgeSec),
     ]);
     const widths = header.map((title, column) =>

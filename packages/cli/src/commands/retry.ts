@@ -10,8 +10,10 @@ export function registerRetry(program: Command): void {
   withRoot(
     program
       .command('retry')
-      .argument('<id>', 'id of a failed job')
-      .description('move a failed job back to ready, with a fresh attempt count (its last error is kept)'),
+      .argument('<id>', 'id of a failed or cancelled job')
+      .description(
+        'move a failed or cancelled job back to ready, with a fresh attempt count (its last error or cancel reason is kept)',
+      ),
   ).action(async (id: string, options: { root?: string }) => {
     const { paths } = contextFrom(options);
     const found = await locateJob(paths.queues, id);

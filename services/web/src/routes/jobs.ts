@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
 import type { WebContext } from '../context.ts';
 import { takeSnapshot } from '../snapshot.ts';
@@ -6,7 +6,7 @@ import { engineFacts } from '../system/engine-facts.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
 
-/** JSON API: overview, job list, job detail, retry. */
+/** JSON API: overview, job list, job detail, retry, cancel. */
 export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/api/status', async () => takeSnapshot(ctx));
 
@@ -31,7 +31,12 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
       engine: engineFacts(output?.manifest),
       sync: await ctx.sync.forJob(id),
       syncEnabled: await ctx.sync.enabled(),
-      canRetry: ctx.retry !== undefined && detail?.summary.state === 'failed',
+      canRetry:
+        ctx.retry !== undefined &&
+        (detail?.summary.state === 'failed' || detail?.summary.state === 'cancelled'),
+      canCancel:
+        ctx.cancel !== undefined &&
+        (detail?.folders.some((f) => f.state === 'ready' || f.state === 'claimed') ?? false),
     };
   });
 
@@ -49,10 +54,43 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
       ctx.logger.info({ job_id: id, ...result }, 'job put back into its queue from the dashboard');
       return { ok: true, job_id: id, ...result };
     } catch (error) {
-      const code = isImkError(error) ? error.code : 'RETRY_FAILED';
-      // The code's catalogue policy (JOB_NOT_FOUND 404, a job still running 409); another ImkError: 409.
-      const status = httpStatusOf(error) ?? (isImkError(error) ? 409 : 500);
-      return reply.code(status).send({ error: code, message: errorMessage(error) });
+      return refused(reply, error, 'RETRY_FAILED');
     }
   });
+
+  app.post<{ Params: { id: string }; Body: { reason?: unknown } | undefined }>(
+    '/api/jobs/:id/cancel',
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!isJobId(id))
+        return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+      if (!ctx.cancel)
+        return reply.code(503).send({
+          error: 'CANCEL_UNAVAILABLE',
+          message: 'cancel is not available: the queue service is not installed',
+        });
+      const reason = request.body?.reason;
+      if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500))
+        return reply
+          .code(400)
+          .send({ error: 'INVALID_REQUEST', message: 'reason must be a text of at most 500 characters' });
+      try {
+        const result = await ctx.cancel(id, reason);
+        ctx.logger.info({ job_id: id, ...result }, 'job cancelled from the dashboard');
+        return reply.code(result.state === 'cancelled' ? 200 : 202).send({ ok: true, job_id: id, ...result });
+      } catch (error) {
+        return refused(reply, error, 'CANCEL_FAILED');
+      }
+    },
+  );
+}
+
+/**
+ * An action on a job that the queue refused, with the status its code's catalogue gives (JOB_NOT_FOUND 404,
+ * a job in the wrong state 409); another ImkError: 409.
+ */
+function refused(reply: FastifyReply, error: unknown, fallback: string): FastifyReply {
+  const code = isImkError(error) ? error.code : fallback;
+  const status = httpStatusOf(error) ?? (isImkError(error) ? 409 : 500);
+  return reply.code(status).send({ error: code, message: errorMessage(error) });
 }

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '@imk/config';
 import {
+  CANCEL_FILE,
   ERROR_FILE,
   REJECTION_FILE,
   countJobs,
@@ -27,7 +28,7 @@ export interface FolderJob {
   title?: string;
   source_type?: string;
   attempts: number;
-  /** imk-error.json / imk-rejection.json when archived as failed or rejected. */
+  /** imk-error.json / imk-rejection.json / imk-cancel.json when archived as failed, rejected or cancelled. */
   error?: unknown;
 }
 
@@ -38,6 +39,7 @@ export interface QueueCountsView {
   succeeded: number;
   failed: number;
   rejected: number;
+  cancelled: number;
   tmp: number;
   oldestReadyAgeSec: number | null;
 }
@@ -89,6 +91,7 @@ async function describe(queue: string, entry: QueueEntry): Promise<FolderJob | u
     if (typeof doc?.source_type === 'string') job.source_type = doc.source_type;
     if (entry.state === 'failed') job.error = await readJson(join(entry.dir, ERROR_FILE));
     if (entry.state === 'rejected') job.error = await readJson(join(entry.dir, REJECTION_FILE));
+    if (entry.state === 'cancelled') job.error = await readJson(join(entry.dir, CANCEL_FILE));
   }
   if (metaCache.size > 20_000) metaCache.clear();
   metaCache.set(entry.dir, { changed, job });
