@@ -15,4 +15,6 @@ export const CLI_ERRORS = defineErrors('@imk/cli', {
   UNHEALTHY: POLICY.unavailable,
   UNKNOWN_DOCUMENT: POLICY.badRequest,
   UNKNOWN_SERVICE: POLICY.badRequest,
+  CANCEL_TOO_LATE: POLICY.conflict,
+  SERVICE_MISMATCH: POLICY.internal,
 });

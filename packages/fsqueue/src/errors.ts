@@ -17,4 +17,8 @@ export const FSQUEUE_ERRORS = defineErrors('@imk/fsqueue', {
   SOURCE_MISSING: POLICY.conflict,
   SOURCE_NOT_FILE: POLICY.badRequest,
   TARGET_EXISTS: POLICY.conflict,
+  JOB_MOVING: POLICY.conflict,
+  JOB_NOT_CANCELLABLE: POLICY.conflict,
+  JOB_NOT_FOUND: POLICY.notFound,
+  NOT_A_CLAIM: POLICY.badRequest,
 });

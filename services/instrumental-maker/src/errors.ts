@@ -12,4 +12,5 @@ export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
   MANIFEST_INVALID: POLICY.transient,
   OPTIONS_INVALID: POLICY.badRequest,
   SIDECAR_INVALID: POLICY.unprocessable,
+  CANCELLED: POLICY.conflict,
 });
