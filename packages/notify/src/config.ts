@@ -87,16 +87,17 @@ export type NotifyRetry = z.output<typeof NotifyRetrySchema>;
 
 const on = (what: string) => z.boolean().default(true).describe(`Send a notification when ${what}.`);
 
+const NotifyEventsSchema = z.strictObject({
+  jobSucceeded: on('a job succeeded'),
+  jobFailed: on('a job failed for good (no retry left)'),
+  syncDelivered: on('a sync pass delivered files'),
+  syncFailed: on('files failed to sync for good'),
+});
+
 export const NotifyConfigSchema = z.strictObject({
-  events: z
-    .strictObject({
-      jobSucceeded: on('a job succeeded'),
-      jobFailed: on('a job failed for good (no retry left)'),
-      syncDelivered: on('a sync pass delivered files'),
-      syncFailed: on('files failed to sync for good'),
-    })
-    .default({ jobSucceeded: true, jobFailed: true, syncDelivered: true, syncFailed: true })
-    .describe('Which events are sent; each can be turned off.'),
+  events: NotifyEventsSchema.default(NotifyEventsSchema.parse({})).describe(
+    'Which events are sent; each can be turned off.',
+  ),
   targets: z
     .array(NotifyTargetSchema)
     .default([])

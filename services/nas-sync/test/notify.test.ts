@@ -1,11 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { readNotifyResults } from '@imk/notify';
+import { parse as parseYaml, stringify } from 'yaml';
+import { NotifyConfigSchema, readNotifyResults } from '@imk/notify';
 import { audioJob, writeJob } from '@imk/sync/testing';
 import { startReceiver } from '../../../packages/notify/test/receiver.ts';
-import { runNasSyncOnce } from '../src/index.ts';
+import { NasSyncFileSchema, runNasSyncOnce } from '../src/index.ts';
 import { capturingLogger, tempRoot, writeConfig } from './helpers.ts';
 
 // A real pass of the local backend. The webhook receiver and the Jellyfin server are loopback
@@ -102,5 +102,26 @@ describe('nas-sync notifications and media-server refresh', () => {
     await expect(runNasSyncOnce({ root: t.root, logger })).rejects.toThrow(
       /routes\.0\.refresh\.0: no media server named "plex"/,
     );
+  });
+});
+
+describe('the examples in docs/notifications.md and the README', () => {
+  it('parse as written', async () => {
+    const repo = join(import.meta.dirname, '..', '..', '..');
+    const blocks = [
+      await readFile(join(repo, 'docs', 'notifications.md'), 'utf8'),
+      await readFile(join(repo, 'README.md'), 'utf8'),
+    ].flatMap((text) => [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? ''));
+    const notify = blocks.filter((b) => b.startsWith('# config/notify.yaml'));
+    const nasSync = blocks.filter(
+      (b) => b.startsWith('# config/nas-sync.yaml') && b.includes('mediaServers'),
+    );
+    expect(notify).toHaveLength(2);
+    expect(nasSync).toHaveLength(1);
+    for (const block of notify)
+      expect(NotifyConfigSchema.parse(parseYaml(block)).targets.length).toBeGreaterThan(0);
+    const parsed = NasSyncFileSchema.parse(parseYaml(nasSync[0] ?? '')).nasSync;
+    expect(Object.keys(parsed?.mediaServers ?? {})).toEqual(['jellyfin', 'plex', 'navidrome']);
+    expect(parsed?.routes[0]?.refresh).toEqual(['jellyfin', 'plex', 'navidrome']);
   });
 });
