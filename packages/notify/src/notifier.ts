@@ -75,6 +75,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = true;
+  // Emits still writing their outbox file: a stop waits for them, so its last pass sees every event.
+  const writing = new Set<Promise<void>>();
 
   const deliver = async (entry: OutboxEntry): Promise<void> => {
     const at = now();
@@ -185,26 +187,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   return {
     enabled: senders.size > 0,
-    async emit(input) {
-      const targets = wants(input);
-      if (targets.length === 0) return;
-      const at = now();
-      const event: NotifyEvent = {
-        ...input,
-        id: newEventId(at),
-        at: new Date(at).toISOString(),
-        host: hostname(),
-      };
-      try {
-        await putEntry(stateDir, {
-          event,
-          deliveries: targets.map(({ name }) => ({ target: name, attempts: 0, next_at: at })),
-        });
-      } catch (error) {
-        logger.error({ event: input.type, err: errorMessage(error) }, 'could not queue a notification');
-        return;
-      }
-      if (!stopped) schedule(0);
+    emit(input) {
+      const write = emitEvent(input);
+      writing.add(write);
+      return write.finally(() => writing.delete(write));
     },
     drain,
     start() {
@@ -215,7 +201,30 @@ export function createNotifier(options: NotifierOptions): Notifier {
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      await Promise.all(writing);
       if (senders.size > 0) await drain();
     },
   };
+
+  async function emitEvent(input: NotifyEventInput): Promise<void> {
+    const targets = wants(input);
+    if (targets.length === 0) return;
+    const at = now();
+    const event: NotifyEvent = {
+      ...input,
+      id: newEventId(at),
+      at: new Date(at).toISOString(),
+      host: hostname(),
+    };
+    try {
+      await putEntry(stateDir, {
+        event,
+        deliveries: targets.map(({ name }) => ({ target: name, attempts: 0, next_at: at })),
+      });
+    } catch (error) {
+      logger.error({ event: input.type, err: errorMessage(error) }, 'could not queue a notification');
+      return;
+    }
+    if (!stopped) schedule(0);
+  }
 }
