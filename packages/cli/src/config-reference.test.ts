@@ -14,9 +14,9 @@ describe('configuration reference', () => {
     expect(committed, 'docs/configuration.md is out of date: run `npm run docs:config`').toBe(fresh);
   });
 
-  it('covers the config file of every service, of paths and of operations', async () => {
+  it('covers the config file of every service, of paths, of notify and of operations', async () => {
     const files = (await configFiles()).map((f) => f.service);
-    expect(files).toEqual([...SERVICE_NAMES, 'paths', 'operations']);
+    expect(files).toEqual([...SERVICE_NAMES, 'paths', 'notify', 'operations']);
     const doc = await readFile(DOC, 'utf8');
     for (const service of files) expect(doc).toContain(`## ${service}`);
   });

@@ -2,6 +2,7 @@ import { format, resolveConfig } from 'prettier';
 import { z } from 'zod';
 import { OPERATIONS_SERVICE, OperationsConfigSchema } from '@imk/ops';
 import { PATHS_CONFIG, PathsConfigSchema } from '@imk/config';
+import { NOTIFY_CONFIG, NotifyConfigSchema } from '@imk/notify';
 import { SERVICE_NAMES, loadService } from './services.ts';
 
 /** One config file: `config/<service>.yaml`, with `IMK_<SERVICE>__…` env overrides. */
@@ -24,6 +25,12 @@ export async function configFiles(): Promise<ConfigFile[]> {
     description:
       'where `queues/` and `outputs/` live, when not under the root (a shared mount for several hosts, or an existing layout kept in place)',
     schema: PathsConfigSchema,
+  });
+  files.push({
+    service: NOTIFY_CONFIG,
+    description:
+      'notifications (job succeeded or failed, files synced or not) to a signed webhook, ntfy or Apprise; read by every process that sends (docs/notifications.md)',
+    schema: NotifyConfigSchema,
   });
   files.push({
     service: OPERATIONS_SERVICE,

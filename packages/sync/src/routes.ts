@@ -68,6 +68,13 @@ export const RouteSchema = z
         `Where the artifact goes. A folder (e.g. "\${remoteRoots.audio}/Instrumental", "Vol.1", or a bare "\${remoteRoots.stems}"): the artifact keeps its own file name inside it. A file name when the last part contains {filename}, or ends in .{ext} or a known extension (${FILE_EXTENSIONS.map((e) => '.' + e).join(' ')}), e.g. "\${remoteRoots.audio}/{artist}/{title} ({variant}).{ext}". A trailing / always means a folder. Every part is cut to 255 bytes (the title, never the variant suffix or extension).`,
       ),
     backend: z.string().min(1).optional().describe(`A name under backends. @default "${DEFAULT_BACKEND}"`),
+    refresh: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        'Media servers (names under mediaServers) asked to look for new files after a pass delivered some through this route.',
+      ),
     continue: z
       .boolean()
       .default(false)
@@ -88,6 +95,7 @@ export const RouteSchema = z
     to: route.to,
     backend: route.backend ?? DEFAULT_BACKEND,
     continue: route.continue,
+    ...(route.refresh && { refresh: route.refresh }),
   }));
 /** A checked route; `continue` may be left out by code that builds routes itself (it is false then). */
 export type Route = Omit<z.output<typeof RouteSchema>, 'continue'> & { continue?: boolean };

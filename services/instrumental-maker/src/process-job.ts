@@ -22,6 +22,11 @@ export interface JobOutcome {
   message?: string;
   outputDir?: string;
   timings?: Record<string, number>;
+  /** From job.json, for messages about the job (notifications). */
+  artist?: string;
+  title?: string;
+  /** The error's code when the job failed. */
+  errorCode?: string;
 }
 
 /** How often a running job looks whether its claim was lost (then its work stops and is discarded). */
@@ -50,7 +55,7 @@ export async function processClaim(
     title: job.title,
   };
   let stages = new StageRunner(ctx.ledger, jobId, attempt, consumer);
-  const base = { jobId, queue, attempt };
+  const base = { jobId, queue, attempt, artist: job.artist ?? undefined, title: job.title ?? undefined };
   ctx.ledger.recordState(
     jobId,
     { state: 'running', attempt, consumer, message: `claimed from ${queue}` },
@@ -148,7 +153,14 @@ async function settleFailure(
 ): Promise<JobOutcome> {
   const { jobId, attempt } = claim;
   const queue = claim.queue;
-  const base = { jobId, queue, attempt, stage: stages.current };
+  const base = {
+    jobId,
+    queue,
+    attempt,
+    stage: stages.current,
+    artist: claim.job.artist ?? undefined,
+    title: claim.job.title ?? undefined,
+  };
   const consumer = ctx.consumerId;
   const partial = join(ctx.paths.outputs, partialDirName(jobId, consumer));
   await rm(partial, { recursive: true, force: true }).catch(() => undefined);
@@ -215,7 +227,8 @@ async function settleFailure(
       { stage: stages.current, err: message, retryable, outcome },
       outcome === 'retry' ? 'job failed; will retry' : 'job failed',
     );
-    return { ...base, status: outcome === 'retry' ? 'retry' : 'failed', message };
+    const status = outcome === 'retry' ? 'retry' : 'failed';
+    return { ...base, status, message, errorCode: code };
   } catch (failError) {
     const why = describeFailure(failError).message;
     ctx.ledger.recordState(jobId, {

@@ -6,6 +6,7 @@ import { errorMessage } from '@imk/errors';
 import { createQueue, type Queue } from '@imk/fsqueue';
 import { openLedgerRecovering, type Ledger } from '@imk/ledger';
 import type { Logger } from '@imk/log';
+import { openNotifier, type NotifierHandle } from '@imk/notify';
 import { openDiskGuard } from '@imk/ops';
 import { randomBytes } from 'node:crypto';
 import { ImkError } from '@imk/errors';
@@ -20,6 +21,7 @@ import { createEngineProvider } from './engines.ts';
 import type { JobOutcome } from './process-job.ts';
 import { createRejectionRecorder } from './rejections.ts';
 import { createSafeLedger } from './safe-ledger.ts';
+import { notifyOutcome } from './notify-outcome.ts';
 import { createStemCache } from './stem-cache.ts';
 import { whenSpace } from './start-up.ts';
 import { runWorkerLoop, type WorkerQueue } from './worker.ts';
@@ -85,8 +87,10 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
   // The guard comes first: on a full disk the steps below wait for space instead of failing for good.
   const guard = await openDiskGuard({ root: paths.root, logger, signal: stopGuard.signal });
   let ledger: Ledger | undefined;
+  let notifier: NotifierHandle | undefined;
   const queues: WorkerQueue[] = [];
   try {
+    notifier = await openNotifier({ root: paths.root, logger });
     await whenSpace(
       'creating the work folders',
       async () => {
@@ -148,7 +152,10 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
       once,
       gracePeriodMs: config.gracePeriodMs,
       mayClaim: () => guard.shouldClaim(),
-      onOutcome: options.onOutcome,
+      onOutcome: (outcome) => {
+        if (notifier) notifyOutcome(notifier, outcome);
+        options.onOutcome?.(outcome);
+      },
     });
     const rejected = Math.max(0, (await countRejected(queues.map((q) => q.queue))) - rejectedBefore);
     const count = (status: JobOutcome['status']) => outcomes.filter((o) => o.status === status).length;
@@ -174,6 +181,8 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
       ),
     );
     ledger?.close();
+    // The last service of the process to let go sends what is still due (`imk run` exits after this).
+    await notifier?.close();
   }
 }
 

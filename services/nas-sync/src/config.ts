@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadServiceConfig } from '@imk/config';
+import { MediaServerSchema } from '@imk/notify';
 import {
   BackendOptionsSchema,
   CONFLICT_POLICIES,
@@ -55,6 +56,12 @@ export const NasSyncSchema = z
       .describe(
         'Named destinations; a route without backend uses "local" (a plain local folder unless defined here).',
       ),
+    mediaServers: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'), MediaServerSchema)
+      .default({})
+      .describe(
+        'Jellyfin, Plex or Navidrome/Subsonic servers that a route names in refresh: asked to pick up new files after a pass delivered some (docs/notifications.md).',
+      ),
     routes: z
       .array(RouteSchema)
       .default([])
@@ -73,6 +80,14 @@ export const NasSyncSchema = z
           path: ['routes', index, 'backend'],
           message: `no backend named "${route.backend}" under backends (known: ${Object.keys(config.backends).join(', ') || 'none'})`,
         });
+      route.refresh?.forEach((server, at) => {
+        if (!(server in config.mediaServers))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', index, 'refresh', at],
+            message: `no media server named "${server}" under mediaServers (known: ${Object.keys(config.mediaServers).join(', ') || 'none'})`,
+          });
+      });
     });
   });
 export type NasSyncConfig = z.output<typeof NasSyncSchema>;

@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { resolvePaths } from '@imk/config';
 import { ImkError, errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
+import { openNotifier } from '@imk/notify';
 import {
   ReceiptStore,
   createSyncEngine,
@@ -9,6 +10,7 @@ import {
   type SyncEngine,
   type VerifyReport,
 } from '@imk/sync';
+import { afterPass } from './after-pass.ts';
 import { loadNasSyncConfig, type NasSyncConfig } from './config.ts';
 import { openWritableReceipts } from './receipts.ts';
 
@@ -77,17 +79,25 @@ export async function runNasSyncOnce(options: RunOnceOptions): Promise<RunOnceRe
     ? ReceiptStore.open({ file: resolvePaths(options.root).receipts, readonly: true })
     : openAsRunner(options.root, options.logger);
   const engine = openEngine(loaded.config, options, receipts);
+  const notifier = options.dryRun ? undefined : await openNotifier(options);
   try {
     const summary = await engine.runPass({
       dryRun: options.dryRun,
       jobId: options.jobId,
       signal: options.signal,
     });
+    if (notifier)
+      await afterPass(summary, loaded.config, {
+        ...options,
+        notifier,
+        stateDir: resolvePaths(options.root).state,
+      });
     return { state: 'ran', summary };
   } finally {
     await engine.close();
     if (!options.dryRun) receipts?.releaseRunner();
     receipts?.close();
+    await notifier?.close();
   }
 }
 
@@ -148,6 +158,8 @@ export async function startNasSync(options: NasSyncOptions): Promise<void> {
   const { config } = loaded;
   const receipts = openAsRunner(options.root, options.logger);
   const engine = openEngine(config, options, receipts);
+  const notifier = await openNotifier(options);
+  const stateDir = resolvePaths(options.root).state;
   const hint: { wake?: () => void } = {};
   let watcher: FSWatcher | undefined;
   if (config.watch) {
@@ -176,6 +188,7 @@ export async function startNasSync(options: NasSyncOptions): Promise<void> {
             },
             'sync pass done',
           );
+        await afterPass(summary, config, { ...options, notifier, stateDir });
       } catch (error) {
         // A pass that cannot even list outputs/ is logged and tried again next time; the service stays up.
         logger.error({ code: (error as { code?: string }).code }, `sync pass failed: ${errorMessage(error)}`);
@@ -188,6 +201,7 @@ export async function startNasSync(options: NasSyncOptions): Promise<void> {
     await engine.close();
     receipts.releaseRunner();
     receipts.close();
+    await notifier.close();
     logger.info('nas-sync stopped');
   }
 }

@@ -126,8 +126,39 @@ async function refreshLibrary(snap) {
   );
 }
 
+// The last notification and media-server refresh results (state/notify/results.jsonl), at most every 10 s.
+let notificationsAt = 0;
+async function refreshNotifications() {
+  if (Date.now() - notificationsAt < 10_000) return;
+  notificationsAt = Date.now();
+  const { results } = await api('/api/notifications');
+  $('#notifications').hidden = results.length === 0;
+  $('#notifications-table tbody').replaceChildren(
+    ...results.map((r) =>
+      h(
+        'tr',
+        { 'data-notification': r.event },
+        h('td', {}, r.event, h('small', {}, r.title || '')),
+        h('td', {}, r.target),
+        h(
+          'td',
+          { class: r.ok ? 'notify-ok' : 'notify-failed' },
+          r.ok
+            ? 'sent'
+            : r.final
+              ? `gave up after ${r.attempt} tries`
+              : `failed (try ${r.attempt}), will retry`,
+          r.error ? h('small', {}, r.error) : '',
+        ),
+        h('td', { title: r.at }, ago(r.at)),
+      ),
+    ),
+  );
+}
+
 function onSnapshot(snap) {
   void refreshLibrary(snap).catch(() => (libraryKey = null));
+  void refreshNotifications().catch(() => (notificationsAt = 0));
   renderHeader(snap);
   renderQueues(snap.queues);
   renderJobs(snap.jobs);

@@ -16,6 +16,7 @@ import { registerEventRoutes } from './routes/events.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
+import { registerNotificationRoutes } from './routes/notifications.ts';
 import { registerOutputRoutes } from './routes/outputs.ts';
 import { registerSubmitRoutes } from './routes/submit.ts';
 import { createJobsView } from './system/jobs.ts';
@@ -98,6 +99,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   registerJobRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerOutputRoutes(app, ctx);
+  registerNotificationRoutes(app, ctx);
   registerSubmitRoutes(app, ctx);
   await app.register(
     options.requestsPlugin ??

@@ -1,0 +1,37 @@
+export {
+  AppriseTargetSchema,
+  NOTIFY_CONFIG,
+  NotifyConfigSchema,
+  NotifyRetrySchema,
+  NotifyTargetSchema,
+  NtfyTargetSchema,
+  WebhookTargetSchema,
+  eventEnabled,
+  loadNotifyConfig,
+  targetName,
+} from './config.ts';
+export type { NotifyConfig, NotifyRetry, NotifyTarget } from './config.ts';
+export { EVENT_KEYS, NOTIFY_EVENTS, NotifyEventSchema, jobEvent, syncEvent } from './events.ts';
+export type { JobEventFacts, NotifyEvent, NotifyEventInput, NotifyEventType, SyncedFile } from './events.ts';
+export { createNotifier, retryDelayMs } from './notifier.ts';
+export type { Notifier, NotifierOptions } from './notifier.ts';
+export { openNotifier } from './open.ts';
+export type { NotifierHandle } from './open.ts';
+export { NotifyResultSchema, readNotifyResults, recordResult } from './results.ts';
+export type { NotifyResult } from './results.ts';
+export { NotifySecretSchema } from './secrets.ts';
+export type { NotifySecret } from './secrets.ts';
+export { SIGNATURE_HEADER, signBody } from './senders/webhook.ts';
+export { appriseUrls } from './senders/apprise.ts';
+export { notifyDir } from './store.ts';
+export {
+  JellyfinServerSchema,
+  MediaServerSchema,
+  PlexServerSchema,
+  SubsonicServerSchema,
+} from './media/schema.ts';
+export type { MediaServer } from './media/schema.ts';
+export { refreshMediaServer, serverPath } from './media/refresh.ts';
+export type { RefreshOptions } from './media/refresh.ts';
+export { runRefreshes } from './media/run-refreshes.ts';
+export type { RunRefreshesOptions } from './media/run-refreshes.ts';

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '@imk/log';
+import { startReceiver } from '../../test/receiver.ts';
+import { readNotifyResults } from '../results.ts';
+import { refreshMediaServer } from './refresh.ts';
+import { runRefreshes } from './run-refreshes.ts';
+import { MediaServerSchema } from './schema.ts';
+
+// Jellyfin, Plex and Navidrome cannot be installed here. Each test runs a loopback STAND-IN: a plain HTTP
+// server that answers like the real one and checks the exact request its API documents (method, path,
+// query, auth header). It proves we send the documented request, not that a real server accepts it.
+const env = { JF_KEY: 'jf-api-key', PLEX_TOKEN: 'plex-tok', ND_PASS: 'sesame' };
+const options = { env, timeoutMs: 5000 };
+
+describe('media-server refresh (loopback stand-ins for Jellyfin, Plex, Navidrome/Subsonic)', () => {
+  it('Jellyfin: POST /Library/Media/Updated with the new paths (mapped) and the MediaBrowser token header', async () => {
+    const jellyfin = await startReceiver(() => ({ status: 204 }));
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'jellyfin',
+        url: `${jellyfin.url}/`,
+        token: { env: 'JF_KEY' },
+        pathMap: { from: '/mnt/nas/music', to: '/data/music' },
+      });
+      await refreshMediaServer(server, 'jf', ['/mnt/nas/music/A/a.m4a', '/mnt/nas/music/A/b.m4a'], options);
+      const [request] = jellyfin.requests;
+      expect(request?.method).toBe('POST');
+      expect(request?.url).toBe('/Library/Media/Updated');
+      expect(request?.headers.authorization).toBe('MediaBrowser Token="jf-api-key"');
+      expect(JSON.parse(request?.body ?? '{}')).toEqual({
+        Updates: [
+          { Path: '/data/music/A/a.m4a', UpdateType: 'Created' },
+          { Path: '/data/music/A/b.m4a', UpdateType: 'Created' },
+        ],
+      });
+    } finally {
+      await jellyfin.close();
+    }
+  });
+
+  it('Jellyfin mode library: POST /Library/Refresh', async () => {
+    const jellyfin = await startReceiver(() => ({ status: 204 }));
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'jellyfin',
+        mode: 'library',
+        url: jellyfin.url,
+        token: { env: 'JF_KEY' },
+      });
+      await refreshMediaServer(server, 'jf', ['/x/a.m4a'], options);
+      expect(jellyfin.requests.map((r) => `${r.method} ${r.url} ${r.headers.authorization ?? ''}`)).toEqual([
+        'POST /Library/Refresh MediaBrowser Token="jf-api-key"',
+      ]);
+    } finally {
+      await jellyfin.close();
+    }
+  });
+
+  it('Plex: GET /library/sections/<id>/refresh?path=<folder> once per new folder, X-Plex-Token header', async () => {
+    const plex = await startReceiver(() => ({ status: 200 }));
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'plex',
+        url: plex.url,
+        token: { env: 'PLEX_TOKEN' },
+        section: 3,
+      });
+      await refreshMediaServer(
+        server,
+        'plex',
+        ['/music/Ab C/x.m4a', '/music/Ab C/y.m4a', '/music/D/z.m4a'],
+        options,
+      );
+      expect(plex.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+        'GET /library/sections/3/refresh?path=%2Fmusic%2FAb%20C',
+        'GET /library/sections/3/refresh?path=%2Fmusic%2FD',
+      ]);
+      expect(plex.requests.every((r) => r.headers['x-plex-token'] === 'plex-tok')).toBe(true);
+    } finally {
+      await plex.close();
+    }
+  });
+
+  it('Navidrome/Subsonic: GET /rest/startScan with u, t = md5(password + s), s, v, c, f=json; a status "failed" body is an error', async () => {
+    let answer = 'ok';
+    const navidrome = await startReceiver(() => ({
+      status: 200,
+      body: JSON.stringify({
+        'subsonic-response':
+          answer === 'ok'
+            ? { status: 'ok', version: '1.16.1' }
+            : { status: 'failed', error: { code: 40, message: 'Wrong username or password' } },
+      }),
+    }));
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'navidrome',
+        url: navidrome.url,
+        user: 'admin',
+        password: { env: 'ND_PASS' },
+      });
+      await refreshMediaServer(server, 'nd', ['/m/a.m4a'], options);
+      const [request] = navidrome.requests;
+      const url = new URL(request?.url ?? '', navidrome.url);
+      expect(request?.method).toBe('GET');
+      expect(url.pathname).toBe('/rest/startScan');
+      const q = Object.fromEntries(url.searchParams);
+      expect(q).toMatchObject({ u: 'admin', v: '1.16.1', c: 'instrumental-maker', f: 'json' });
+      expect(q.s?.length).toBeGreaterThanOrEqual(6);
+      expect(q.t).toBe(
+        createHash('md5')
+          .update(`sesame${q.s ?? ''}`)
+          .digest('hex'),
+      );
+      expect(request?.url).not.toContain('sesame');
+      answer = 'failed';
+      await expect(refreshMediaServer(server, 'nd', ['/m/a.m4a'], options)).rejects.toThrow(
+        /error 40: Wrong username or password/,
+      );
+    } finally {
+      await navidrome.close();
+    }
+  });
+
+  it('a server that fails is retried with backoff and recorded; it stops nothing', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'imk-refresh-'));
+    const jellyfin = await startReceiver((_, i) => ({ status: i === 0 ? 502 : 204 }));
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'jellyfin',
+        url: jellyfin.url,
+        token: { env: 'JF_KEY' },
+      });
+      await runRefreshes({
+        servers: { jf: server },
+        delivered: new Map([['jf', ['/m/a.m4a']]]),
+        stateDir: state,
+        logger: createLogger('t', { level: 'silent' }),
+        env,
+        firstDelayMs: 50,
+      });
+      expect(jellyfin.requests).toHaveLength(2);
+      const results = (await readNotifyResults(state)).reverse();
+      expect(results.map((r) => [r.event, r.target, r.attempt, r.ok])).toEqual([
+        ['refresh', 'jf', 1, false],
+        ['refresh', 'jf', 2, true],
+      ]);
+      expect(results[0]?.error).toContain('HTTP 502');
+    } finally {
+      await jellyfin.close();
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { errorMessage } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import { eventEnabled, targetName, type NotifyConfig, type NotifyRetry } from './config.ts';
+import type { NotifyEvent, NotifyEventInput } from './events.ts';
+import {
+  claimEntry,
+  listEntries,
+  putEntry,
+  recoverStaleClaims,
+  releaseEntry,
+  setAside,
+  type OutboxEntry,
+} from './outbox.ts';
+import { recordResult } from './results.ts';
+import { createSender, type NotifySender } from './senders/index.ts';
+import { scratchDir } from './store.ts';
+
+export interface NotifierOptions {
+  /** ImkPaths.state: the outbox and the results live in `<state>/notify/`. */
+  stateDir: string;
+  config: NotifyConfig;
+  logger: Logger;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/** Sends events to the configured targets through the outbox; nothing here ever throws at a caller. */
+export interface Notifier {
+  /** Puts the event in the outbox for every target that wants it (none: nothing is written). */
+  emit(event: NotifyEventInput): Promise<void>;
+  /** One pass over the outbox: sends what is due, schedules or gives up what failed. */
+  drain(): Promise<void>;
+  /** Drains every pollIntervalSec and soon after an emit, until `stop()`. */
+  start(): void;
+  /** Stops the loop after a last pass (so `imk run` sends what its jobs emitted). */
+  stop(): Promise<void>;
+  readonly enabled: boolean;
+}
+
+/** The wait after the n-th failed try (n ≥ 1): firstDelay doubling each time, at most maxDelay. */
+export function retryDelayMs(retry: NotifyRetry, attempts: number): number {
+  return Math.min(retry.maxDelaySec, retry.firstDelaySec * 2 ** Math.max(0, attempts - 1)) * 1000;
+}
+
+function newEventId(now: number): string {
+  return `${new Date(now).toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+}
+
+export function createNotifier(options: NotifierOptions): Notifier {
+  const { config, stateDir } = options;
+  const now = options.now ?? Date.now;
+  const logger = options.logger.child({ component: 'notify' });
+  const ctx = {
+    env: options.env ?? process.env,
+    timeoutMs: config.timeoutSec * 1000,
+    scratchDir: scratchDir(stateDir),
+  };
+  const senders = new Map<string, NotifySender>();
+  config.targets.forEach((target, index) => {
+    const name = targetName(target, index);
+    senders.set(name, createSender(target, name, ctx));
+  });
+  const wants = (event: NotifyEventInput) =>
+    config.targets
+      .map((target, index) => ({ target, name: targetName(target, index) }))
+      .filter(
+        ({ target }) => eventEnabled(config, event.type) && (target.events?.includes(event.type) ?? true),
+      );
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = true;
+  // Emits still writing their outbox file: a stop waits for them, so its last pass sees every event.
+  const writing = new Set<Promise<void>>();
+
+  const deliver = async (entry: OutboxEntry): Promise<void> => {
+    const at = now();
+    const left: OutboxEntry['deliveries'] = [];
+    for (const delivery of entry.deliveries) {
+      if (delivery.next_at > at) {
+        left.push(delivery);
+        continue;
+      }
+      const attempt = delivery.attempts + 1;
+      const base = {
+        event: entry.event.type,
+        event_id: entry.event.id,
+        target: delivery.target,
+        attempt,
+        title: entry.event.title,
+      };
+      const sender = senders.get(delivery.target);
+      if (!sender) {
+        const error = `target ${delivery.target} is no longer configured (config/notify.yaml)`;
+        logger.warn({ target: delivery.target, event: entry.event.type }, `notification dropped: ${error}`);
+        await recordResult(stateDir, {
+          ...base,
+          at: new Date(at).toISOString(),
+          ok: false,
+          final: true,
+          error,
+        });
+        continue;
+      }
+      try {
+        await sender.send(entry.event);
+        logger.info({ target: sender.name, event: entry.event.type, attempt }, 'notification sent');
+        await recordResult(stateDir, { ...base, at: new Date(now()).toISOString(), ok: true, final: true });
+      } catch (error) {
+        const message = errorMessage(error);
+        const final = attempt >= config.retry.attempts;
+        const nextAt = now() + retryDelayMs(config.retry, attempt);
+        if (final)
+          logger.error(
+            { target: sender.name, event: entry.event.type, attempt },
+            `notification given up: ${message}`,
+          );
+        else
+          logger.warn(
+            { target: sender.name, event: entry.event.type, attempt, retry_in_ms: nextAt - now() },
+            `notification failed; will retry: ${message}`,
+          );
+        await recordResult(stateDir, {
+          ...base,
+          at: new Date(now()).toISOString(),
+          ok: false,
+          final,
+          error: message,
+        });
+        if (!final) left.push({ ...delivery, attempts: attempt, next_at: nextAt });
+      }
+    }
+    entry.deliveries = left;
+  };
+
+  const drainOnce = async (): Promise<void> => {
+    await recoverStaleClaims(stateDir, now());
+    for (const { name, entry, problem } of await listEntries(stateDir)) {
+      if (!entry) {
+        logger.error(
+          { file: name },
+          `outbox entry is not readable, set aside as ${name}.invalid: ${problem ?? ''}`,
+        );
+        await setAside(stateDir, name);
+        continue;
+      }
+      if (!entry.deliveries.some((d) => d.next_at <= now())) continue;
+      const claimed = await claimEntry(stateDir, name);
+      if (!claimed) continue;
+      try {
+        await deliver(entry);
+      } finally {
+        await releaseEntry(stateDir, claimed, entry);
+      }
+    }
+  };
+
+  const drain = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await drainOnce();
+        } catch (error) {
+          logger.error({ err: errorMessage(error) }, 'notification outbox pass failed; trying again later');
+        }
+      } while (again);
+    })().finally(() => (running = undefined));
+    return running;
+  };
+
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void drain().then(() => schedule(config.pollIntervalSec * 1000)), ms);
+    timer.unref();
+  };
+
+  return {
+    enabled: senders.size > 0,
+    emit(input) {
+      const write = emitEvent(input);
+      writing.add(write);
+      return write.finally(() => writing.delete(write));
+    },
+    drain,
+    start() {
+      if (senders.size === 0 || !stopped) return;
+      stopped = false;
+      schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await Promise.all(writing);
+      if (senders.size > 0) await drain();
+    },
+  };
+
+  async function emitEvent(input: NotifyEventInput): Promise<void> {
+    const targets = wants(input);
+    if (targets.length === 0) return;
+    const at = now();
+    const event: NotifyEvent = {
+      ...input,
+      id: newEventId(at),
+      at: new Date(at).toISOString(),
+      host: hostname(),
+    };
+    try {
+      await putEntry(stateDir, {
+        event,
+        deliveries: targets.map(({ name }) => ({ target: name, attempts: 0, next_at: at })),
+      });
+    } catch (error) {
+      logger.error({ event: input.type, err: errorMessage(error) }, 'could not queue a notification');
+      return;
+    }
+    if (!stopped) schedule(0);
+  }
+}

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeJsonAtomic } from '@imk/fs-safe';
+import { NotifyEventSchema, type NotifyEvent } from './events.ts';
+import { outboxDir, sendingDir } from './store.ts';
+
+/** One event still to be delivered, and to which targets (a delivered or given-up target is removed). */
+export const OutboxEntrySchema = z.object({
+  event: NotifyEventSchema,
+  deliveries: z.array(
+    z.object({
+      target: z.string(),
+      /** Tries so far. */
+      attempts: z.number().int().min(0),
+      /** Not before this time (ms since the epoch, this host's clock: the outbox is local to it). */
+      next_at: z.number(),
+    }),
+  ),
+});
+export type OutboxEntry = z.infer<typeof OutboxEntrySchema>;
+
+/** A claim older than this belongs to a process that died mid-send: the entry goes back to the outbox. */
+export const STALE_CLAIM_MS = 10 * 60_000;
+
+const fileOf = (event: NotifyEvent): string => `${event.id}.json`;
+
+/** Puts an entry in the outbox, whole or not at all (temp file, fsync, rename). */
+export async function putEntry(stateDir: string, entry: OutboxEntry): Promise<void> {
+  await mkdir(outboxDir(stateDir), { recursive: true });
+  await writeJsonAtomic(join(outboxDir(stateDir), fileOf(entry.event)), entry);
+}
+
+/** The outbox's entries by file name, oldest first (ids start with the time). Unreadable ones are returned as errors. */
+export async function listEntries(
+  stateDir: string,
+): Promise<{ name: string; entry?: OutboxEntry; problem?: string }[]> {
+  let names: string[];
+  try {
+    names = (await readdir(outboxDir(stateDir))).filter((n) => n.endsWith('.json')).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const out: { name: string; entry?: OutboxEntry; problem?: string }[] = [];
+  for (const name of names) {
+    try {
+      const parsed = OutboxEntrySchema.safeParse(
+        JSON.parse(await readFile(join(outboxDir(stateDir), name), 'utf8')),
+      );
+      out.push(parsed.success ? { name, entry: parsed.data } : { name, problem: parsed.error.message });
+    } catch (error) {
+      // Taken by another process between the listing and the read: not ours to report.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      out.push({ name, problem: (error as Error).message });
+    }
+  }
+  return out;
+}
+
+/**
+ * Takes an entry for sending by renaming it into `sending/` under a name unique to this process. Returns
+ * the claimed path, or undefined when another process took it first.
+ */
+export async function claimEntry(stateDir: string, name: string): Promise<string | undefined> {
+  await mkdir(sendingDir(stateDir), { recursive: true });
+  const claimed = join(
+    sendingDir(stateDir),
+    `${name.replace(/\.json$/, '')}.${process.pid}-${randomBytes(3).toString('hex')}.claim`,
+  );
+  try {
+    await rename(join(outboxDir(stateDir), name), claimed);
+    return claimed;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Ends a claim: what is left to deliver goes back to the outbox, then the claim is removed. */
+export async function releaseEntry(stateDir: string, claimed: string, entry: OutboxEntry): Promise<void> {
+  if (entry.deliveries.length > 0) await putEntry(stateDir, entry);
+  await unlink(claimed);
+}
+
+/** Moves an outbox file that is not an entry aside (`.invalid`), so it is reported once, not every pass. */
+export async function setAside(stateDir: string, name: string): Promise<void> {
+  await rename(join(outboxDir(stateDir), name), join(outboxDir(stateDir), `${name}.invalid`)).catch(
+    () => undefined,
+  );
+}
+
+/** Returns claims left by a process that died mid-send to the outbox; they are sent again. */
+export async function recoverStaleClaims(stateDir: string, now: number): Promise<number> {
+  let names: string[];
+  try {
+    names = (await readdir(sendingDir(stateDir))).filter((n) => n.endsWith('.claim'));
+  } catch {
+    return 0;
+  }
+  let recovered = 0;
+  for (const name of names) {
+    const path = join(sendingDir(stateDir), name);
+    const age = await stat(path).then(
+      (s) => now - s.mtimeMs,
+      () => 0,
+    );
+    if (age < STALE_CLAIM_MS) continue;
+    const id = name.replace(/\.[^.]+\.claim$/, '');
+    await rename(path, join(outboxDir(stateDir), `${id}.json`)).then(
+      () => recovered++,
+      () => undefined,
+    );
+  }
+  return recovered;
+}

@@ -1,0 +1,79 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@imk/log';
+import { startReceiver } from '../../test/receiver.ts';
+import { NotifyConfigSchema } from '../config.ts';
+import { jobEvent } from '../events.ts';
+import { createNotifier } from '../notifier.ts';
+import { readNotifyResults } from '../results.ts';
+
+// Real Debian apprise (scripts/system-deps.sh installs it), pointed at a loopback json:// URL.
+const logger = createLogger('notify-test', { level: 'silent' });
+let state: string;
+beforeAll(async () => {
+  state = await mkdtemp(join(tmpdir(), 'imk-apprise-'));
+});
+afterAll(async () => {
+  await rm(state, { recursive: true, force: true });
+});
+
+describe('apprise sender (real apprise)', () => {
+  it('delivers through apprise to a json:// URL taken from an env variable, never from its command line', async () => {
+    const receiver = await startReceiver();
+    try {
+      const port = new URL(receiver.url).port;
+      const config = NotifyConfigSchema.parse({
+        targets: [{ type: 'apprise', name: 'apprise', urls: { env: 'APPRISE_TARGETS' } }],
+      });
+      const notifier = createNotifier({
+        stateDir: state,
+        config,
+        logger,
+        env: { ...process.env, APPRISE_TARGETS: `json://127.0.0.1:${port}/apprise-in` },
+      });
+      await notifier.emit(jobEvent('job.failed', { jobId: 'job_z', title: 'Song', reason: 'decode failed' }));
+      await notifier.drain();
+      expect(receiver.requests).toHaveLength(1);
+      const [request] = receiver.requests;
+      expect(request?.method).toBe('POST');
+      expect(request?.url).toBe('/apprise-in');
+      const body = JSON.parse(request?.body ?? '{}') as { title: string; message: string; type: string };
+      expect(body.title).toBe('Job failed: Song');
+      expect(body.message).toContain('decode failed');
+      expect(body.type).toBe('failure');
+      const [result] = await readNotifyResults(state);
+      expect(result).toMatchObject({ target: 'apprise', ok: true });
+      // The private URL file is gone once apprise ran.
+      expect(await readdir(join(state, 'notify', 'tmp'))).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('records a failure when apprise cannot deliver (receiver answers 500) and keeps the event for a retry', async () => {
+    const receiver = await startReceiver(() => ({ status: 500 }));
+    try {
+      const port = new URL(receiver.url).port;
+      const config = NotifyConfigSchema.parse({
+        targets: [{ type: 'apprise', name: 'apprise-down', urls: { env: 'APPRISE_TARGETS' } }],
+      });
+      const notifier = createNotifier({
+        stateDir: state,
+        config,
+        logger,
+        env: { ...process.env, APPRISE_TARGETS: `json://127.0.0.1:${port}/x` },
+      });
+      await notifier.emit(jobEvent('job.succeeded', { jobId: 'job_y' }));
+      await notifier.drain();
+      expect(receiver.requests.length).toBeGreaterThanOrEqual(1);
+      const [result] = await readNotifyResults(state);
+      expect(result).toMatchObject({ target: 'apprise-down', ok: false, final: false });
+      expect(result?.error).toContain('apprise apprise-down: exit');
+      expect(await readdir(join(state, 'notify', 'outbox'))).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+});

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import type { z } from 'zod';
+import { ImkError } from '@imk/errors';
+import { redactText } from '@imk/log';
+import { resolveTool } from '@imk/media';
+import type { AppriseTargetSchema } from '../config.ts';
+import { readNotifySecret } from '../secrets.ts';
+import type { NotifySender, SenderContext } from './types.ts';
+
+const APPRISE_TYPE = {
+  'job.succeeded': 'success',
+  'job.failed': 'failure',
+  'sync.delivered': 'info',
+  'sync.failed': 'warning',
+} as const;
+
+/** Each URL of an Apprise URL list (one per line or separated by spaces/commas; # comments skipped). */
+export function appriseUrls(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('#'))
+    .flatMap((line) => line.split(/[\s,]+/))
+    .filter((url) => url.includes('://'));
+}
+
+/**
+ * Runs Debian's `apprise` with an argument array. URLs hold tokens, so they never reach its command line
+ * (visible in `ps` and in logs): they go into a config file readable only by this user, removed after.
+ */
+export function createAppriseSender(
+  target: z.output<typeof AppriseTargetSchema>,
+  name: string,
+  ctx: SenderContext,
+): NotifySender {
+  return {
+    name,
+    type: 'apprise',
+    async send(event, signal) {
+      const apprise = await resolveTool('apprise', {
+        debianPackage: 'apprise',
+      }).catch((error: unknown) => {
+        throw new ImkError(
+          'NOTIFY_APPRISE_MISSING',
+          `${name}: apprise is not installed (apt-get install apprise)`,
+          {
+            cause: error,
+            retryable: true,
+          },
+        );
+      });
+      const urls = target.urls ? appriseUrls(readNotifySecret(target.urls, `${name}.urls`, ctx.env)) : [];
+      if (target.urls && urls.length === 0)
+        throw new ImkError('NOTIFY_CONFIG_INVALID', `${name}.urls holds no URL (expected scheme://…)`, {
+          retryable: false,
+        });
+      const configs = target.configFile ? [target.configFile] : [];
+      let urlFile: string | undefined;
+      try {
+        if (urls.length > 0) {
+          await mkdir(ctx.scratchDir, { recursive: true, mode: 0o700 });
+          urlFile = join(ctx.scratchDir, `apprise-${randomBytes(6).toString('hex')}.txt`);
+          await writeFile(urlFile, `${urls.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
+          configs.push(urlFile);
+        }
+        const args = [
+          '--title',
+          event.title,
+          '--body',
+          event.message,
+          '--notification-type',
+          APPRISE_TYPE[event.type],
+        ];
+        for (const config of configs) args.push('--config', config);
+        // Without a tag apprise skips URLs that carry one; `all` sends to every URL of the files.
+        args.push('--tag', target.tag ?? 'all');
+        const result = await execa(apprise, args, {
+          reject: false,
+          timeout: ctx.timeoutMs,
+          cancelSignal: signal,
+          stdin: 'ignore',
+          env: { ...ctx.env, APPRISE_URLS: '' },
+          extendEnv: false,
+        });
+        if (result.exitCode !== 0) {
+          let output = `${result.stderr}\n${result.stdout}`.trim().split('\n').slice(-3).join(' ');
+          for (const url of urls) output = output.split(url).join('[redacted]');
+          throw new ImkError(
+            'NOTIFY_SEND_FAILED',
+            `apprise ${name}: ${result.timedOut ? `no answer within ${ctx.timeoutMs} ms` : `exit ${result.exitCode ?? 'signal'}`}${output ? ` (${redactText(output).slice(0, 300)})` : ''}`,
+            { retryable: true },
+          );
+        }
+      } finally {
+        if (urlFile) await rm(urlFile, { force: true });
+      }
+    },
+  };
+}

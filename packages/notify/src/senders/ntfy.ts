@@ -1,0 +1,53 @@
+import type { z } from 'zod';
+import type { NtfyTargetSchema } from '../config.ts';
+import type { NotifyEventType } from '../events.ts';
+import { httpRequest, safeUrl } from '../http.ts';
+import { readNotifySecret } from '../secrets.ts';
+import type { NotifySender, SenderContext } from './types.ts';
+
+const PRIORITY = { min: 1, low: 2, default: 3, high: 4, max: 5 } as const;
+/** ntfy shows these tag names as emoji. */
+const TAGS: Record<NotifyEventType, string[]> = {
+  'job.succeeded': ['white_check_mark', 'musical_note'],
+  'job.failed': ['x', 'musical_note'],
+  'sync.delivered': ['package'],
+  'sync.failed': ['warning', 'package'],
+};
+
+/**
+ * Publishes through ntfy's JSON form (POST to the server's root with `topic` in the body), which carries
+ * titles in any script; HTTP header values (the other form) are limited to Latin-1.
+ */
+export function createNtfySender(
+  target: z.output<typeof NtfyTargetSchema>,
+  name: string,
+  ctx: SenderContext,
+): NotifySender {
+  const url = target.server.replace(/\/+$/, '') + '/';
+  return {
+    name,
+    type: 'ntfy',
+    async send(event, signal) {
+      const failed = event.type.endsWith('.failed');
+      const priority = PRIORITY[target.priority ?? (failed ? 'high' : 'default')];
+      const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+      if (target.token)
+        headers.Authorization = `Bearer ${readNotifySecret(target.token, `${name}.token`, ctx.env)}`;
+      await httpRequest({
+        method: 'POST',
+        url,
+        headers,
+        body: JSON.stringify({
+          topic: target.topic,
+          title: event.title,
+          message: event.message,
+          tags: TAGS[event.type],
+          priority,
+        }),
+        timeoutMs: ctx.timeoutMs,
+        signal,
+        what: `ntfy ${name} (${safeUrl(url)}, topic ${target.topic})`,
+      });
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { join } from 'node:path';
+
+/**
+ * The notifier's folder under `state/` (ImkPaths.state): `outbox/` holds one JSON file per event still to be
+ * sent (written atomically, claimed by rename), `results.jsonl` the outcome of every try, newest last.
+ */
+export function notifyDir(stateDir: string): string {
+  return join(stateDir, 'notify');
+}
+export const outboxDir = (stateDir: string): string => join(notifyDir(stateDir), 'outbox');
+export const sendingDir = (stateDir: string): string => join(notifyDir(stateDir), 'sending');
+export const resultsFile = (stateDir: string): string => join(notifyDir(stateDir), 'results.jsonl');
+export const scratchDir = (stateDir: string): string => join(notifyDir(stateDir), 'tmp');

@@ -1,0 +1,45 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedRequest {
+  method: string;
+  /** Path and query, as sent. */
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/**
+ * A real HTTP server on 127.0.0.1 and a free port that keeps every request. `reply` decides the status
+ * and body of each one (default 200, empty), so a test can fail the first tries of a sender.
+ */
+export async function startReceiver(
+  reply: (request: ReceivedRequest, index: number) => { status: number; body?: string } = () => ({
+    status: 200,
+  }),
+): Promise<{ url: string; requests: ReceivedRequest[]; close(): Promise<void> }> {
+  const requests: ReceivedRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const request = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      requests.push(request);
+      const answer = reply(request, requests.length - 1);
+      res.writeHead(answer.status, { 'Content-Type': 'application/json' });
+      res.end(answer.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,32 @@
+import { jobEvent, type NotifierHandle } from '@imk/notify';
+import type { JobOutcome } from './process-job.ts';
+
+/**
+ * Tells the notifier how a job ended: succeeded (also as a duplicate or resumed), or failed for good. A
+ * retry, a release or a lost claim is not news. Emitting only writes to the outbox and never throws, so a
+ * notification can never fail a job.
+ */
+export function notifyOutcome(notifier: NotifierHandle, outcome: JobOutcome): void {
+  const facts = { jobId: outcome.jobId, artist: outcome.artist, title: outcome.title };
+  switch (outcome.status) {
+    case 'succeeded':
+    case 'duplicate':
+    case 'resumed':
+      void notifier.emit(jobEvent('job.succeeded', facts));
+      return;
+    case 'failed':
+      void notifier.emit(
+        jobEvent('job.failed', {
+          ...facts,
+          reason: outcome.message,
+          stage: outcome.stage,
+          errorCode: outcome.errorCode,
+        }),
+      );
+      return;
+    case 'retry':
+    case 'released':
+    case 'lost':
+      return;
+  }
+}

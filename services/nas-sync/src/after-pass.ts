@@ -1,0 +1,74 @@
+import type { Logger } from '@imk/log';
+import { runRefreshes, syncEvent, type NotifierHandle, type SyncedFile } from '@imk/notify';
+import type { PassSummary } from '@imk/sync';
+import type { NasSyncConfig } from './config.ts';
+
+export interface AfterPassContext {
+  notifier: NotifierHandle;
+  /** ImkPaths.state (refresh results are recorded beside the notifications). */
+  stateDir: string;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+/** Route name (as transfers carry it: `name`, else `routes.<index>`) → the media servers it refreshes. */
+function refreshesByRoute(config: NasSyncConfig): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  config.routes.forEach((route, index) => {
+    if (!route.refresh) return;
+    const name = route.name ?? `routes.${index}`;
+    map.set(name, [...new Set([...(map.get(name) ?? []), ...route.refresh])]);
+  });
+  return map;
+}
+
+/**
+ * What a pass tells people and media servers: `sync.delivered` for the files it delivered, `sync.failed`
+ * for those that failed for good, and a refresh of each media server a delivering route names. Nothing
+ * here throws: notifications go through the outbox, and a refresh that fails is logged and recorded.
+ */
+export async function afterPass(
+  summary: PassSummary,
+  config: NasSyncConfig,
+  ctx: AfterPassContext,
+): Promise<void> {
+  if (summary.dryRun) return;
+  const delivered = summary.outcomes.filter((o) => o.status === 'delivered');
+  const failedForGood = summary.outcomes.filter((o) => o.status === 'failed' && o.final);
+  if (delivered.length > 0)
+    await ctx.notifier.emit(
+      syncEvent(
+        'sync.delivered',
+        delivered.map((o): SyncedFile => ({
+          jobId: o.transfer.jobId,
+          path: `${o.transfer.backend}:${o.transfer.remotePath}`,
+        })),
+      ),
+    );
+  if (failedForGood.length > 0)
+    await ctx.notifier.emit(
+      syncEvent(
+        'sync.failed',
+        failedForGood.map((o): SyncedFile => ({
+          jobId: o.transfer.jobId,
+          path: `${o.transfer.artifact.path} → ${o.transfer.destination}`,
+          error: o.error ?? o.errorCode ?? 'failed',
+        })),
+      ),
+    );
+  const routes = refreshesByRoute(config);
+  const byServer = new Map<string, string[]>();
+  for (const outcome of delivered)
+    for (const server of routes.get(outcome.transfer.routeName) ?? [])
+      byServer.set(server, [...(byServer.get(server) ?? []), outcome.transfer.remotePath]);
+  if (byServer.size > 0)
+    await runRefreshes({
+      servers: config.mediaServers,
+      delivered: byServer,
+      stateDir: ctx.stateDir,
+      logger: ctx.logger,
+      env: ctx.env,
+      signal: ctx.signal,
+    });
+}
