@@ -35,3 +35,4 @@ export { refreshMediaServer, serverPath } from './media/refresh.ts';
 export type { RefreshOptions } from './media/refresh.ts';
 export { runRefreshes } from './media/run-refreshes.ts';
 export type { RunRefreshesOptions } from './media/run-refreshes.ts';
+export { NOTIFY_ERRORS } from './errors.ts';

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import type { z } from 'zod';
 import { ImkError } from '@imk/errors';
 import { redactText } from '@imk/log';
-import { resolveTool } from '@imk/media';
+import { resolveTool } from '@imk/tools';
 import type { AppriseTargetSchema } from '../config.ts';
 import { readNotifySecret } from '../secrets.ts';
 import type { NotifySender, SenderContext } from './types.ts';
