@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '@imk/log';
 import { runOnce, startInstrumentalMaker } from '@imk/instrumental-maker-service';
 import { startHeartbeat } from '@imk/ops';
 import { contextFrom, print, withRoot } from '../context.ts';
+import { logFormatOption } from '../log-format.ts';
 import { SERVICE_NAMES } from '../services.ts';
 import { runRegisteredService } from '../supervisor.ts';
 import { warnLegacyEnv } from '@imk/config';
@@ -48,6 +49,7 @@ export function registerRun(program: Command): void {
     program
       .command('run')
       .argument('[service]', `service to run: ${SERVICE_NAMES.join(', ')}`, DEFAULT_RUN_SERVICE)
+      .addOption(logFormatOption())
       .option('--once', 'process until the queues are empty, then exit (non-zero if any job failed)')
       .addOption(
         new Option('--concurrency <n>', 'jobs at once (default: config, else one per core)').argParser(
