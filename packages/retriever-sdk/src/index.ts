@@ -31,3 +31,17 @@ export type { UrlRequestFolderOptions } from './url-request-folder.ts';
 export { extractCover, imageAsJpeg } from './cover.ts';
 export { loadRetrieverSettings, requestFolderFields } from './settings.ts';
 export type { RetrieverSettingsBase } from './settings.ts';
+export {
+  MIN_EVERY_MS,
+  SubscriptionSchema,
+  SubscriptionStatusSchema,
+  addDashboardSubscription,
+  listSubscriptionStatuses,
+  parseEvery,
+  readDashboardSubscriptions,
+  readSubscriptionStatus,
+  subscriptionId,
+  subscriptionPaths,
+  writeSubscriptionStatus,
+} from './subscriptions.ts';
+export type { Subscription, SubscriptionInput, SubscriptionStatus } from './subscriptions.ts';

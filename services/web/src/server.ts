@@ -18,6 +18,7 @@ import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerOutputRoutes } from './routes/outputs.ts';
 import { registerSubmitRoutes } from './routes/submit.ts';
+import { registerSubscriptionRoutes } from './routes/subscriptions.ts';
 import { createJobsView } from './system/jobs.ts';
 import { createRetry } from './system/retry.ts';
 import { createSyncView, type SyncView } from './system/sync-status.ts';
@@ -92,6 +93,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   registerEventRoutes(app, ctx);
   registerOutputRoutes(app, ctx);
   registerSubmitRoutes(app, ctx);
+  registerSubscriptionRoutes(app, ctx);
   await app.register(options.requestsPlugin ?? createRetrieverRoutes({ root: paths.root, logger }));
   return app;
 }

@@ -23,3 +23,5 @@ export {
   ytDlpReleaseDate,
   YT_DLP_MAX_AGE_DAYS,
 } from './doctor-checks.ts';
+export { isDue, listSubscriptions, runDueSubscriptions, serveSubscriptions } from './subscriptions.ts';
+export type { ListedSubscription, RunSubscriptionsOptions } from './subscriptions.ts';
