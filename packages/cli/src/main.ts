@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage, isImkError } from '@imk/errors';
 import { COMMANDS } from './commands/index.ts';
+import { applyLogFormatFlag } from './log-format.ts';
 
 export function createProgram(): Command {
   const program = new Command('imk')
@@ -9,6 +10,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   for (const register of COMMANDS) register(program);
+  applyLogFormatFlag(program);
   return program;
 }
 

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { chooseLogFormat, prettyDestination, wantsColor, type LogFormat } from './format.ts';
 import { redactValue } from './redact.ts';
 
 export type { Logger };
@@ -24,6 +25,10 @@ export interface CreateLoggerOptions {
   level?: string;
   /** Where JSON lines go. @default stderr, so that stdout stays for a command's own output */
   destination?: NodeJS.WritableStream;
+  /**
+   * json or pretty. Unset: for stderr, $IMK_LOG_FORMAT, else pretty on a terminal, else json; for a given destination, json.
+   */
+  format?: LogFormat;
 }
 
 /**
@@ -37,6 +42,15 @@ function redactArgs(args: unknown[]): unknown[] {
 /** The one root logger of a service; libraries get `logger.child({ component })` and never make their own. */
 export function createLogger(service: string, options: CreateLoggerOptions = {}): Logger {
   const level = options.level ?? process.env.IMK_LOG_LEVEL ?? 'info';
+  const destination = options.destination ?? pino.destination(2);
+  // A destination handed in by code (a test's stream) gets JSON unless the code asks otherwise; the
+  // environment and the terminal choose only for stderr.
+  const isTty = options.destination === undefined && process.stderr.isTTY === true;
+  const choice =
+    options.destination === undefined
+      ? chooseLogFormat(options.format, isTty)
+      : { format: options.format ?? 'json', invalidEnv: undefined };
+  const sink = choice.format === 'pretty' ? prettyDestination(destination, wantsColor(isTty)) : destination;
   const logger = pino(
     {
       name: service,
@@ -48,7 +62,7 @@ export function createLogger(service: string, options: CreateLoggerOptions = {})
         },
       },
     },
-    (options.destination as pino.DestinationStream | undefined) ?? pino.destination(2),
+    sink,
   );
   // A child's bindings (logger.child({ url })) are redacted when the child is made. Children are created
   // from their parent's prototype, so this one override serves every descendant.
@@ -60,5 +74,9 @@ export function createLogger(service: string, options: CreateLoggerOptions = {})
     return child.call(this, redactValue(bindings) as pino.Bindings, childOptions);
   };
   logger.child = redacting as unknown as Logger['child'];
+  if (choice.invalidEnv !== undefined)
+    logger.warn(
+      `IMK_LOG_FORMAT=${choice.invalidEnv} is neither json nor pretty; ignored (${choice.format} chosen)`,
+    );
   return logger;
 }

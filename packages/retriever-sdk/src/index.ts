@@ -43,3 +43,17 @@ export { extractCover, imageAsJpeg } from './cover.ts';
 export { loadRetrieverSettings, requestFolderFields } from './settings.ts';
 export type { RetrieverSettingsBase } from './settings.ts';
 export { RETRIEVER_ERRORS } from './errors.ts';
+export {
+  MIN_EVERY_MS,
+  SubscriptionSchema,
+  SubscriptionStatusSchema,
+  addDashboardSubscription,
+  listSubscriptionStatuses,
+  parseEvery,
+  readDashboardSubscriptions,
+  readSubscriptionStatus,
+  subscriptionId,
+  subscriptionPaths,
+  writeSubscriptionStatus,
+} from './subscriptions.ts';
+export type { Subscription, SubscriptionInput, SubscriptionStatus } from './subscriptions.ts';

@@ -2,6 +2,7 @@
 // (/api/events); the job page (job-page.js) fetches /api/jobs/<id> when the snapshot says it changed.
 import { $, ago, api, badge, duration, engineText, h, progressBar } from './lib.js';
 import { jobSnapshot, openJob } from './job-page.js';
+import { startSubscriptions } from './subscriptions.js';
 
 function renderQueues(queues) {
   const body = $('#queues-table tbody');
@@ -244,3 +245,4 @@ $('#upload-input').addEventListener('change', upload);
 window.addEventListener('hashchange', route);
 route();
 connect();
+startSubscriptions();

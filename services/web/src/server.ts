@@ -19,6 +19,7 @@ import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerNotificationRoutes } from './routes/notifications.ts';
 import { registerOutputRoutes } from './routes/outputs.ts';
 import { registerSubmitRoutes } from './routes/submit.ts';
+import { registerSubscriptionRoutes } from './routes/subscriptions.ts';
 import { createJobsView } from './system/jobs.ts';
 import { createCancel } from './system/cancel.ts';
 import { createRetry } from './system/retry.ts';
@@ -101,6 +102,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   registerOutputRoutes(app, ctx);
   registerNotificationRoutes(app, ctx);
   registerSubmitRoutes(app, ctx);
+  registerSubscriptionRoutes(app, ctx);
   await app.register(
     options.requestsPlugin ??
       createRetrieverRoutes({ root: paths.root, logger, retrievers: options.urlRetrievers ?? [] }),

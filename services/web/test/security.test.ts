@@ -94,6 +94,7 @@ describe('state-changing requests from another origin', () => {
     for (const headers of hostile)
       for (const [method, path] of [
         ['POST', '/api/requests'],
+        ['POST', '/api/subscriptions'],
         ['POST', '/api/jobs/job_x/retry'],
         ['POST', '/api/upload'],
         ['PUT', '/api/jobs/job_x'],

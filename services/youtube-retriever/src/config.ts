@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { FETCH_MODES, loadRetrieverSettings, requestFolderFields } from '@imk/retriever-sdk';
+import {
+  FETCH_MODES,
+  SubscriptionSchema,
+  loadRetrieverSettings,
+  requestFolderFields,
+} from '@imk/retriever-sdk';
 
 export const SERVICE_NAME = 'youtube-retriever';
 
@@ -148,6 +153,12 @@ export const YoutubeConfigSchema = z.object({
     .string()
     .optional()
     .describe('Scratch folder for downloads. @default <root>/state/youtube-retriever/work'),
+  subscriptions: z
+    .array(SubscriptionSchema)
+    .default([])
+    .describe(
+      'Channels and playlists fetched as they grow: every `every`, the list is read (yt-dlp --flat-playlist) and at most `limit` entries not fetched before become jobs. The dashboard can add more (kept in state/youtube-retriever/subscriptions.json).',
+    ),
   http: z
     .object({
       enabled: z.boolean().default(false).describe('Start the HTTP API when the service runs on its own.'),
@@ -185,6 +196,8 @@ export type YoutubeConfig = z.infer<typeof YoutubeConfigSchema>;
 /** Config with every folder resolved against the root. */
 export interface YoutubeSettings extends YoutubeConfig {
   root: string;
+  /** `<root>/state`: subscriptions keep their files under it (see subscriptionPaths). */
+  stateDir: string;
   queuesDir: string;
   requestsDir: string;
   workDir: string;
@@ -205,6 +218,7 @@ export async function loadYoutubeSettings(
   return {
     ...config,
     root: paths.root,
+    stateDir: paths.state,
     queuesDir: paths.queues,
     requestsDir: fromRoot(config.requestsDir, join('requests', 'youtube')),
     workDir: fromRoot(config.workDir, join(stateDir, 'work')),

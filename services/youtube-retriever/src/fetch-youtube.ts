@@ -30,6 +30,8 @@ export interface FetchYoutubeOptions extends FetchOptions {
   /** Settings already loaded (a running service passes its own). @default read from config/youtube-retriever.yaml */
   settings?: YoutubeSettings;
   ytDlp?: YtDlp;
+  /** At most this many entries not in the archive are fetched; the others wait for the next call. */
+  limit?: number;
 }
 
 /** yt-dlp arguments every call gets: no user config, no update check, timeouts, retries, cookies. */
@@ -87,7 +89,16 @@ export async function fetchYoutube(url: string, options: FetchYoutubeOptions): P
 
   const archive = settings.downloadArchive.enabled ? createDownloadArchive(settings.archiveDir) : undefined;
   const errors: unknown[] = [];
+  let started = 0;
+  let held = 0;
   for (const entry of entries) {
+    if (options.limit !== undefined && (await isNew(archive, kinds, entry))) {
+      if (started >= options.limit) {
+        held += 1;
+        continue;
+      }
+      started += 1;
+    }
     for (const kind of kinds) {
       if (options.signal?.aborted) throw new ImkError('ABORTED', `fetch of ${parsed.href} aborted`);
       const jobId = makeJobId('yt', entry.id, kind);
@@ -124,6 +135,11 @@ export async function fetchYoutube(url: string, options: FetchYoutubeOptions): P
       }
     }
   }
+  if (held > 0)
+    logger.info(
+      { url: parsed.href, limit: options.limit, held },
+      'limit reached; the other new entries wait for the next run',
+    );
   if (result.jobs.length === 0 && result.skipped.length === 0 && errors.length > 0) {
     if (errors.length === 1) throw errors[0];
     throw new ImkError(
@@ -228,6 +244,16 @@ function youtubeBlock(entry: YtEntry, info: YtEntry['info'], online: number | nu
     album: info.album ?? undefined,
   };
   return Object.fromEntries(Object.entries(block).filter(([, value]) => value !== undefined));
+}
+
+async function isNew(
+  archive: DownloadArchive | undefined,
+  kinds: JobKind[],
+  entry: YtEntry,
+): Promise<boolean> {
+  if (!archive) return true;
+  for (const kind of kinds) if (!(await archive.has(kind, entry.extractor, entry.id))) return true;
+  return false;
 }
 
 function retryOptions(settings: YoutubeSettings): RetryOptions {

@@ -23,3 +23,5 @@ export {
 export { youtubeRetrieverService as service, youtubeRetrieverService } from './definition.ts';
 export type { YoutubeServiceOptions } from './definition.ts';
 export { YOUTUBE_ERRORS } from './errors.ts';
+export { isDue, listSubscriptions, runDueSubscriptions, serveSubscriptions } from './subscriptions.ts';
+export type { ListedSubscription, RunSubscriptionsOptions } from './subscriptions.ts';

@@ -3,7 +3,10 @@ import type { Logger } from '@imk/log';
 import { createUrlRequestFolder } from '@imk/retriever-sdk';
 import { loadYoutubeSettings, type YoutubeConfig } from './config.ts';
 import { fetchYoutube } from './fetch-youtube.ts';
+import { serveSubscriptions } from './subscriptions.ts';
 import { resolveYtDlp } from './yt-dlp.ts';
+
+const SUBSCRIPTION_TICK_MS = 30_000;
 
 export interface StartYoutubeRetrieverOptions {
   /** Folder holding queues/, config/, state/ and (by default) requests/youtube/. */
@@ -17,7 +20,7 @@ export interface StartYoutubeRetrieverOptions {
 
 /**
  * Runs the YouTube retriever until `signal` aborts: polls the requests folder (default
- * `<root>/requests/youtube`) for `.txt` files of URLs and fetches them.
+ * `<root>/requests/youtube`) for `.txt` files of URLs and fetches them, and runs the subscriptions.
  */
 export async function startYoutubeRetriever(options: StartYoutubeRetrieverOptions): Promise<void> {
   const settings = await loadYoutubeSettings(options.root, options.overrides);
@@ -34,6 +37,10 @@ export async function startYoutubeRetriever(options: StartYoutubeRetrieverOption
     logger,
     fetch: (url, mode, signal) => fetchYoutube(url, { root: settings.root, mode, logger, signal, settings }),
   });
-  await folder.serve({ intervalMs: settings.pollIntervalMs, signal: options.signal });
+  await Promise.all([
+    folder.serve({ intervalMs: settings.pollIntervalMs, signal: options.signal }),
+    // Subscriptions (config and dashboard) are looked at twice a minute; each runs when its `every` is up.
+    serveSubscriptions({ settings, logger, signal: options.signal, tickMs: SUBSCRIPTION_TICK_MS }),
+  ]);
   logger.info('youtube retriever stopped');
 }

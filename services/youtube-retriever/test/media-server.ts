@@ -58,6 +58,8 @@ export interface MediaServer {
   ranges: Map<string, string[]>;
   /** Cookie headers seen per path. */
   cookies: Map<string, string[]>;
+  /** Serves `html` at `path` from now on (a page that changes, like a channel that grows). */
+  setPage(path: string, html: string): void;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
   const hits = new Map<string, number>();
   const ranges = new Map<string, string[]>();
   const cookies = new Map<string, string[]>();
+  const extraPages = new Map<string, string>();
   let port = 0;
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -99,7 +102,7 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
       hits.set(path, count);
       if (req.headers.range) ranges.set(path, [...(ranges.get(path) ?? []), req.headers.range]);
       if (req.headers.cookie) cookies.set(path, [...(cookies.get(path) ?? []), req.headers.cookie]);
-      const page = pages(port)[path];
+      const page = extraPages.get(path) ?? pages(port)[path];
       if (page !== undefined) {
         res.writeHead(200, { 'content-type': TYPES[path.slice(path.lastIndexOf('.'))] ?? 'text/plain' });
         res.end(page);
@@ -151,6 +154,7 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
     hits,
     ranges,
     cookies,
+    setPage: (path, html) => extraPages.set(`/${path.replace(/^\//, '')}`, html),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

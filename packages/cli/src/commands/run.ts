@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ImkError } from '@imk/errors';
 import { createLogger } from '@imk/log';
+import { logFormatOption } from '../log-format.ts';
 import { warnLegacyEnv } from '@imk/config';
 import { contextFrom, print, withRoot } from '../context.ts';
 import { SERVICE_NAMES, loadService } from '../services.ts';
@@ -27,6 +28,7 @@ export function registerRun(program: Command): void {
     program
       .command('run')
       .argument('[service]', `service to run: ${SERVICE_NAMES.join(', ')}`, DEFAULT_RUN_SERVICE)
+      .addOption(logFormatOption())
       .option('--once', 'process until the queues are empty, then exit (non-zero if any job failed)')
       .addOption(
         new Option('--concurrency <n>', 'jobs at once (default: config, else one per core)').argParser(

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { ImkError } from '@imk/errors';
 import { createLogger } from '@imk/log';
 import { contextFrom, print, withRoot } from '../context.ts';
+import { logFormatOption } from '../log-format.ts';
 import { SERVICE_NAMES } from '../services.ts';
 import { exitIfStuck, shutdownSignal } from '../shutdown.ts';
 import { runServices } from '../supervisor.ts';
@@ -47,6 +48,7 @@ export function registerUp(program: Command): void {
       .addOption(
         new Option('--only <names>', `comma-separated services to run (of: ${SERVICE_NAMES.join(', ')})`),
       )
+      .addOption(logFormatOption())
       .addOption(new Option('--without <names>', 'comma-separated services to leave out')),
   ).action(async (options: UpOptions) => {
     const { paths } = contextFrom(options);

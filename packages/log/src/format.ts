@@ -1,0 +1,68 @@
+import pinoPretty from 'pino-pretty';
+
+/** json: one JSON object per line (machines, containers, files); pretty: one human line per event. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Chooses the log format when no `--log-format` flag does; the same convention as IMK_LOG_LEVEL. */
+export const LOG_FORMAT_ENV = 'IMK_LOG_FORMAT';
+
+export function isLogFormat(value: string | undefined): value is LogFormat {
+  return (LOG_FORMATS as readonly string[]).includes(value ?? '');
+}
+
+export interface LogFormatChoice {
+  format: LogFormat;
+  /** Set when $IMK_LOG_FORMAT held something else than json or pretty (it is then ignored). */
+  invalidEnv?: string | undefined;
+}
+
+/**
+ * The format asked for (a flag passes it; else $IMK_LOG_FORMAT), else pretty when the logs go to a
+ * terminal, else JSON. Containers get JSON from the image (`ENV IMK_LOG_FORMAT=json`), not by sniffing
+ * /.dockerenv: a developer's terminal inside a dev container still gets readable lines. The destination's own TTY-ness decides (logs go to stderr, so
+ * `imk up | tee out.txt` in a terminal still gets readable logs, and `imk up 2>log.json` gets JSON).
+ */
+export function chooseLogFormat(
+  explicit: string | undefined,
+  destinationIsTty: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): LogFormatChoice {
+  if (isLogFormat(explicit)) return { format: explicit };
+  const fromEnv = env[LOG_FORMAT_ENV]?.trim().toLowerCase();
+  if (isLogFormat(fromEnv)) return { format: fromEnv };
+  const format: LogFormat = destinationIsTty ? 'pretty' : 'json';
+  return fromEnv ? { format, invalidEnv: env[LOG_FORMAT_ENV] } : { format };
+}
+
+/** What pino writes to: anything with `write(line)` (a file descriptor stream, a test's PassThrough). */
+export interface LineSink {
+  write(chunk: string): unknown;
+}
+
+/**
+ * A pino destination that turns each JSON line into one human line with pino-pretty:
+ * `[12:03:04.567] INFO: youtube-retriever [yt_abc_audio] fetching {"url":"…"}`. pino-pretty's formatter is
+ * called synchronously in this thread (not as a worker transport) so that nothing logged just before an
+ * exit or a crash is lost, as with the JSON destination.
+ */
+export function prettyDestination(sink: LineSink, colorize: boolean): LineSink {
+  const prettify = pinoPretty.prettyFactory({
+    colorize,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,name,service,job_id',
+    messageFormat: '{service}{if job_id} [{job_id}]{end} {msg}',
+    singleLine: true,
+  });
+  return {
+    write(chunk) {
+      // pino hands over whole lines, one per event.
+      return sink.write(prettify(chunk));
+    },
+  };
+}
+
+/** Colours only on a terminal that wants them (https://no-color.org, TERM=dumb). */
+export function wantsColor(destinationIsTty: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  return destinationIsTty && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+}

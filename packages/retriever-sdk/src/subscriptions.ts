@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { ImkError, isImkError } from '@imk/errors';
+import { readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
+import { FETCH_MODES } from './url-retriever.ts';
+
+// A subscription is a channel or playlist fetched again and again as it grows. Its on-disk homes (this
+// module is the only one that spells them), all under `<state>/youtube-retriever/`:
+//   subscriptions.json            the ones added from the dashboard (those from config live in the YAML)
+//   subscriptions/<id>/status.json  the last run: when, what it fetched, what failed
+//   subscriptions/<id>/download-archive-<kind>.txt  what this subscription already fetched
+
+const UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const EVERY_PATTERN = /^(\d+[smhd])+$/;
+/** Shortest interval between two runs of one subscription: sites rate-limit listings. */
+export const MIN_EVERY_MS = 60_000;
+
+/** "6h", "30m", "1d", "1h30m" -> milliseconds; undefined when the text is not such a duration. */
+export function parseEvery(text: string): number | undefined {
+  const compact = text.replaceAll(' ', '').toLowerCase();
+  if (!EVERY_PATTERN.test(compact)) return undefined;
+  let total = 0;
+  for (const [, count, unit] of compact.matchAll(/(\d+)([smhd])/g))
+    total += Number(count) * UNITS_MS[unit as keyof typeof UNITS_MS];
+  return total;
+}
+
+export const SubscriptionSchema = z.object({
+  url: z
+    .string()
+    .regex(/^https?:\/\//i, 'only http(s) links can be subscribed to')
+    .describe('The channel or playlist page (any http(s) page yt-dlp lists, e.g. a /videos tab).'),
+  mode: z
+    .enum(FETCH_MODES)
+    .optional()
+    .describe('What to fetch of each new entry: audio, video or both; unset = defaultMode.'),
+  every: z
+    .string()
+    .default('6h')
+    .refine((text) => (parseEvery(text) ?? 0) >= MIN_EVERY_MS, {
+      message: 'expected a duration of at least 1m such as 30m, 6h, 1d or 1h30m',
+    })
+    .describe('How often the list is looked at: s, m, h, d, combined (1h30m); at least 1m.'),
+  limit: z
+    .number()
+    .int()
+    .positive()
+    .default(10)
+    .describe('At most this many new entries are fetched per run; the rest wait for the next runs.'),
+});
+export type Subscription = z.output<typeof SubscriptionSchema>;
+export type SubscriptionInput = z.input<typeof SubscriptionSchema>;
+
+const DashboardFileSchema = z.object({
+  schema_version: z.literal(1),
+  subscriptions: z.array(SubscriptionSchema.extend({ added_at: z.string() })),
+});
+
+export const SubscriptionStatusSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  /** ISO time the last run started; the next run is due `every` after it (also after a restart). */
+  last_run_at: z.string(),
+  ok: z.boolean(),
+  fetched: z.array(z.string()),
+  failed: z.array(z.object({ id: z.string(), code: z.string(), message: z.string() })),
+  /** Why the whole run failed (the list could not be read, …). */
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type SubscriptionStatus = z.infer<typeof SubscriptionStatusSchema>;
+
+/** Where one installation keeps its subscriptions' files, from `<root>/state`. */
+export function subscriptionPaths(stateDir: string) {
+  const base = join(stateDir, 'youtube-retriever');
+  return {
+    dashboardFile: join(base, 'subscriptions.json'),
+    dir: (id: string) => join(base, 'subscriptions', id),
+    statusFile: (id: string) => join(base, 'subscriptions', id, 'status.json'),
+  };
+}
+
+/** A stable name for a subscription (its archive and status folder), the same in config and dashboard. */
+export function subscriptionId(subscription: { url: string; mode?: string | undefined }): string {
+  const hash = createHash('sha256').update(`${subscription.url}\n${subscription.mode ?? ''}`);
+  return hash.digest('hex').slice(0, 12);
+}
+
+const MAX_FILE_BYTES = 1024 * 1024;
+
+async function readJsonIfPresent(file: string): Promise<unknown> {
+  try {
+    return await readUntrustedJson(file, { maxBytes: MAX_FILE_BYTES });
+  } catch (error) {
+    if (isImkError(error, 'FILE_MISSING')) return undefined;
+    throw error;
+  }
+}
+
+async function readDashboardFile(stateDir: string): Promise<z.output<typeof DashboardFileSchema>> {
+  const file = subscriptionPaths(stateDir).dashboardFile;
+  const json = await readJsonIfPresent(file);
+  if (json === undefined) return { schema_version: 1, subscriptions: [] };
+  const parsed = DashboardFileSchema.safeParse(json);
+  if (!parsed.success)
+    throw new ImkError(
+      'INVALID_SUBSCRIPTIONS_FILE',
+      `${file} is not a valid subscriptions file (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); fix or remove it`,
+    );
+  return parsed.data;
+}
+
+/** The subscriptions added from the dashboard (none when the file does not exist). */
+export async function readDashboardSubscriptions(stateDir: string): Promise<Subscription[]> {
+  const { subscriptions } = await readDashboardFile(stateDir);
+  return subscriptions.map(({ added_at: _added, ...subscription }) => subscription);
+}
+
+/**
+ * Adds a subscription to the dashboard's file (written whole to a temp file and renamed), or says it is
+ * already there. Callers in one process must not call it concurrently (the web service serialises).
+ */
+export async function addDashboardSubscription(
+  stateDir: string,
+  input: SubscriptionInput,
+  now = new Date(),
+): Promise<{ id: string; added: boolean; subscription: Subscription }> {
+  const subscription = SubscriptionSchema.parse(input);
+  const id = subscriptionId(subscription);
+  const document = await readDashboardFile(stateDir);
+  if (document.subscriptions.some((s) => subscriptionId(s) === id)) return { id, added: false, subscription };
+  document.subscriptions.push({ ...subscription, added_at: now.toISOString() });
+  const file = subscriptionPaths(stateDir).dashboardFile;
+  await mkdir(dirname(file), { recursive: true });
+  await writeJsonAtomic(file, document);
+  return { id, added: true, subscription };
+}
+
+export async function readSubscriptionStatus(
+  stateDir: string,
+  id: string,
+): Promise<SubscriptionStatus | undefined> {
+  // A status file that cannot be read is as good as none: the subscription runs again and writes a new one.
+  const json = await readJsonIfPresent(subscriptionPaths(stateDir).statusFile(id)).catch(() => undefined);
+  const parsed = SubscriptionStatusSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+export async function writeSubscriptionStatus(stateDir: string, status: SubscriptionStatus): Promise<void> {
+  const file = subscriptionPaths(stateDir).statusFile(status.id);
+  await mkdir(dirname(file), { recursive: true });
+  await writeJsonAtomic(file, status);
+}
+
+/** The status of every subscription that has run (config or dashboard), by id. */
+export async function listSubscriptionStatuses(stateDir: string): Promise<Map<string, SubscriptionStatus>> {
+  const statuses = new Map<string, SubscriptionStatus>();
+  let ids: string[];
+  try {
+    ids = await readdir(join(subscriptionPaths(stateDir).dir('')));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return statuses;
+    throw error;
+  }
+  for (const id of ids) {
+    if (!/^[0-9a-f]{12}$/.test(id)) continue;
+    const status = await readSubscriptionStatus(stateDir, id);
+    if (status) statuses.set(id, status);
+  }
+  return statuses;
+}

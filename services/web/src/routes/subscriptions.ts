@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { errorMessage, isImkError } from '@imk/errors';
+import {
+  SubscriptionSchema,
+  addDashboardSubscription,
+  listSubscriptionStatuses,
+  readDashboardSubscriptions,
+  subscriptionId,
+  type Subscription,
+  type SubscriptionStatus,
+} from '@imk/retriever-sdk';
+import type { WebContext } from '../context.ts';
+
+/** One row of the dashboard's list; subscriptions from config are known by their status (url, last run). */
+type SubscriptionRow = { id: string; source: 'config' | 'dashboard'; status: SubscriptionStatus | null } & (
+  Subscription | { url: string }
+);
+
+/**
+ * GET /api/subscriptions: every subscription that has run (from config or the dashboard) and those added
+ * here, each with its last run. POST /api/subscriptions `{ url, mode?, every?, limit? }` adds one.
+ *
+ * The dashboard does not reach into the YouTube retriever: it appends to
+ * `state/youtube-retriever/subscriptions.json` (written whole, then renamed), which the retriever reads
+ * before each look at its subscriptions, and reads back the status files the retriever writes. A request
+ * file would be consumed once; a subscription is standing state that both sides must see.
+ */
+export function registerSubscriptionRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const stateDir = ctx.paths.state;
+  // One writer at a time in this process: two adds must not each rewrite the file from the same old copy.
+  let writing: Promise<unknown> = Promise.resolve();
+
+  app.get('/api/subscriptions', async () => {
+    const [added, statuses] = await Promise.all([
+      readDashboardSubscriptions(stateDir),
+      listSubscriptionStatuses(stateDir),
+    ]);
+    const rows: SubscriptionRow[] = added.map((subscription) => {
+      const id = subscriptionId(subscription);
+      return { id, source: 'dashboard', ...subscription, status: statuses.get(id) ?? null };
+    });
+    const known = new Set(rows.map((row) => row.id));
+    for (const [id, status] of statuses)
+      if (!known.has(id)) rows.push({ id, source: 'config', url: status.url, status });
+    return { subscriptions: rows };
+  });
+
+  app.post('/api/subscriptions', async (request, reply) => {
+    const parsed = SubscriptionSchema.safeParse(request.body);
+    if (!parsed.success)
+      return reply.code(400).send({
+        error: 'INVALID_SUBSCRIPTION',
+        message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+      });
+    const adding = writing.then(() => addDashboardSubscription(stateDir, parsed.data));
+    writing = adding.catch(() => undefined);
+    try {
+      const { id, added, subscription } = await adding;
+      if (added) ctx.logger.info({ subscription: id, url: subscription.url }, 'subscription added');
+      return reply.code(added ? 201 : 200).send({ id, added, subscription });
+    } catch (error) {
+      return reply.code(isImkError(error) ? 409 : 500).send({
+        error: isImkError(error) ? error.code : 'SUBSCRIPTION_NOT_SAVED',
+        message: errorMessage(error),
+      });
+    }
+  });
+}

@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDashboardSubscriptions, writeSubscriptionStatus } from '@imk/retriever-sdk';
+import { listenWeb, type RunningWeb } from '../src/index.ts';
+import { quietLogger, tempRoot } from './helpers.ts';
+
+// Adding a subscription from the dashboard: an authenticated JSON route that writes the file the YouTube
+// retriever reads (state/youtube-retriever/subscriptions.json); the list shows each one's last run.
+const TOKEN = 'test-token-0123456789abcdef';
+let root: string;
+let cleanup: () => Promise<void>;
+let web: RunningWeb;
+const stop = new AbortController();
+
+beforeAll(async () => {
+  ({ root, cleanup } = await tempRoot());
+  web = await listenWeb({
+    root,
+    logger: quietLogger(),
+    signal: stop.signal,
+    overrides: { port: 0, host: '127.0.0.1', token: TOKEN },
+  });
+});
+afterAll(async () => {
+  stop.abort();
+  await web.closed;
+  await cleanup();
+});
+
+const post = (body: unknown, auth = true) =>
+  fetch(`${web.url}/api/subscriptions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(auth && { authorization: `Bearer ${TOKEN}` }),
+    },
+    body: JSON.stringify(body),
+  });
+
+describe('subscriptions from the dashboard', () => {
+  it('adds one (token required, bad input named), once, and lists it with the last runs', async () => {
+    const url = 'https://www.youtube.com/@somechannel/videos';
+    expect((await post({ url }, false)).status).toBe(401);
+
+    const bad = await post({ url: 'ftp://example.com/list', every: '5s', limit: 0 });
+    expect(bad.status).toBe(400);
+    const why = ((await bad.json()) as { message: string }).message;
+    expect(why).toMatch(/url: only http\(s\) links/);
+    expect(why).toMatch(/every: expected a duration of at least 1m/);
+    expect(why).toMatch(/limit:/);
+
+    const added = await post({ url, mode: 'audio', every: '12h', limit: 3 });
+    expect(added.status).toBe(201);
+    const { id } = (await added.json()) as { id: string };
+    expect((await post({ url, mode: 'audio', every: '12h', limit: 3 })).status).toBe(200); // already there
+    expect(await readDashboardSubscriptions(join(root, 'state'))).toEqual([
+      { url, mode: 'audio', every: '12h', limit: 3 },
+    ]);
+
+    // A subscription from config that ran and failed: the retriever wrote its status file.
+    await writeSubscriptionStatus(join(root, 'state'), {
+      id: '0123456789ab',
+      url: 'https://example.com/playlist',
+      last_run_at: '2026-01-01T00:00:00.000Z',
+      ok: false,
+      fetched: [],
+      failed: [],
+      error: { code: 'NOT_FOUND', message: 'https://example.com/playlist: HTTP 404' },
+    });
+    const list = await fetch(`${web.url}/api/subscriptions`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(await list.json()).toEqual({
+      subscriptions: [
+        { id, source: 'dashboard', url, mode: 'audio', every: '12h', limit: 3, status: null },
+        expect.objectContaining({
+          id: '0123456789ab',
+          source: 'config',
+          status: expect.objectContaining({
+            ok: false,
+            error: expect.objectContaining({ code: 'NOT_FOUND' }),
+          }),
+        }),
+      ],
+    });
+  });
+});

@@ -1,0 +1,133 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage, isImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import {
+  parseEvery,
+  readDashboardSubscriptions,
+  readSubscriptionStatus,
+  subscriptionId,
+  subscriptionPaths,
+  writeSubscriptionStatus,
+  type FetchResult,
+  type Subscription,
+  type SubscriptionStatus,
+} from '@imk/retriever-sdk';
+import type { YoutubeSettings } from './config.ts';
+import { fetchYoutube, type FetchYoutubeOptions } from './fetch-youtube.ts';
+
+export interface ListedSubscription {
+  id: string;
+  source: 'config' | 'dashboard';
+  subscription: Subscription;
+}
+
+/** The subscriptions of config/youtube-retriever.yaml, then those added from the dashboard (one per id). */
+export async function listSubscriptions(settings: YoutubeSettings): Promise<ListedSubscription[]> {
+  const listed = new Map<string, ListedSubscription>();
+  const add = (source: ListedSubscription['source']) => (subscription: Subscription) => {
+    const id = subscriptionId(subscription);
+    if (!listed.has(id)) listed.set(id, { id, source, subscription });
+  };
+  settings.subscriptions.forEach(add('config'));
+  (await readDashboardSubscriptions(settings.stateDir)).forEach(add('dashboard'));
+  return [...listed.values()];
+}
+
+/** Due when never run, when `every` has passed since the recorded start, or when the clock went back. */
+export function isDue(
+  subscription: Subscription,
+  status: SubscriptionStatus | undefined,
+  now: Date,
+): boolean {
+  if (!status) return true;
+  const last = Date.parse(status.last_run_at);
+  const every = parseEvery(subscription.every) ?? 0;
+  if (!Number.isFinite(last) || last > now.getTime()) return true;
+  return now.getTime() - last >= every;
+}
+
+export interface RunSubscriptionsOptions {
+  settings: YoutubeSettings;
+  logger: Logger;
+  signal?: AbortSignal | undefined;
+  /** @default new Date() */
+  now?: Date;
+  /** @default fetchYoutube */
+  fetch?: (url: string, options: FetchYoutubeOptions) => Promise<FetchResult>;
+}
+
+/**
+ * Runs every subscription that is due, one after another: lists its page, fetches at most `limit` entries
+ * not in its own download archive, and records the run in its status file (the start time, so the
+ * schedule survives restarts). A subscription that fails is recorded with its error; the others still run.
+ */
+export async function runDueSubscriptions(options: RunSubscriptionsOptions): Promise<SubscriptionStatus[]> {
+  const { settings, signal } = options;
+  const logger = options.logger.child({ component: 'subscriptions' });
+  const fetch = options.fetch ?? fetchYoutube;
+  const ran: SubscriptionStatus[] = [];
+  for (const { id, subscription } of await listSubscriptions(settings)) {
+    if (signal?.aborted) break;
+    const now = options.now ?? new Date();
+    if (!isDue(subscription, await readSubscriptionStatus(settings.stateDir, id), now)) continue;
+    const status: SubscriptionStatus = {
+      id,
+      url: subscription.url,
+      last_run_at: now.toISOString(),
+      ok: true,
+      fetched: [],
+      failed: [],
+    };
+    try {
+      const result = await fetch(subscription.url, {
+        root: settings.root,
+        logger: logger.child({ subscription: id }),
+        signal,
+        mode: subscription.mode ?? settings.defaultMode,
+        limit: subscription.limit,
+        settings: {
+          ...settings,
+          archiveDir: subscriptionPaths(settings.stateDir).dir(id),
+          downloadArchive: { ...settings.downloadArchive, enabled: true },
+          playlist: { ...settings.playlist, expand: true },
+        },
+      });
+      status.fetched = result.jobs.map((job) => job.jobId);
+      status.failed = result.failures.map(({ id: jobId, code, message }) => ({
+        id: jobId ?? subscription.url,
+        code,
+        message,
+      }));
+      status.ok = status.failed.length === 0;
+    } catch (error) {
+      // Stopping is not a failed run: no status, so it runs again after the restart.
+      if (signal?.aborted || isImkError(error, 'ABORTED')) break;
+      status.ok = false;
+      status.error = { code: isImkError(error) ? error.code : 'FAILED', message: errorMessage(error) };
+    }
+    await writeSubscriptionStatus(settings.stateDir, status);
+    const summary = { subscription: id, url: subscription.url, fetched: status.fetched.length };
+    if (status.ok) logger.info(summary, 'subscription checked');
+    else
+      logger.warn(
+        { ...summary, failed: status.failed.length, err: status.error?.message },
+        'subscription run had failures',
+      );
+    ran.push(status);
+  }
+  return ran;
+}
+
+/** Looks for due subscriptions every `tickMs` until the signal aborts; a failing tick is logged, not fatal. */
+export async function serveSubscriptions(
+  options: RunSubscriptionsOptions & { signal: AbortSignal; tickMs: number },
+): Promise<void> {
+  while (!options.signal.aborted) {
+    try {
+      await runDueSubscriptions(options);
+    } catch (error) {
+      options.logger.error({ err: errorMessage(error) }, 'subscriptions could not be checked');
+    }
+    await sleep(options.tickMs, undefined, { signal: options.signal }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,84 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@imk/log';
+import { readSubscriptionStatus, subscriptionId, type Subscription } from '@imk/retriever-sdk';
+import { loadYoutubeSettings, runDueSubscriptions } from '../src/index.ts';
+import { generateMedia, startMediaServer, type MediaServer } from './media-server.ts';
+
+// Subscriptions with the real yt-dlp against a loopback "channel": a page whose media yt-dlp's generic
+// extractor lists as a playlist (entries channel-1, channel-2, … in page order), which grows between runs.
+const logger = createLogger('test', { level: 'silent' });
+let mediaDir: string;
+let root: string;
+let server: MediaServer;
+
+beforeAll(async () => {
+  mediaDir = await mkdtemp(join(tmpdir(), 'imk-subs-media-'));
+  root = await mkdtemp(join(tmpdir(), 'imk-subs-root-'));
+  await generateMedia(mediaDir);
+  server = await startMediaServer(mediaDir);
+});
+afterAll(async () => {
+  await server.close();
+  await Promise.all([mediaDir, root].map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+const channel = (files: string[]) =>
+  `<!doctype html><html><head><title>My Channel</title></head><body>${files
+    .map((file) => `<audio src="${file}" controls></audio>`)
+    .join('')}</body></html>`;
+const HOUR = 3_600_000;
+
+describe('subscriptions with the real yt-dlp', () => {
+  it('fetches at most limit new entries per run, only new ones, on schedule; a broken one is recorded, not fatal', async () => {
+    server.setPage('channel.html', channel(['audio.m4a', 'two.m4a', 'song.m4a']));
+    const good: Subscription = { url: server.url('channel.html'), mode: 'audio', every: '6h', limit: 2 };
+    const broken: Subscription = { url: server.url('gone.html'), every: '6h', limit: 5 };
+    const load = () =>
+      loadYoutubeSettings(root, {
+        subscriptions: [broken, good],
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      });
+    const t0 = Date.parse('2026-01-01T00:00:00Z');
+    const run = async (at: number) =>
+      // Settings loaded again each time, as after a restart: the schedule lives in the status files.
+      runDueSubscriptions({ settings: await load(), logger, now: new Date(at) });
+
+    const first = await run(t0);
+    expect(first.map((s) => s.url)).toEqual([broken.url, good.url]);
+    expect(first[0]).toMatchObject({ ok: false, fetched: [], error: { code: 'NOT_FOUND' } });
+    expect(first[1]).toMatchObject({ ok: true, fetched: ['yt_channel-1_audio', 'yt_channel-2_audio'] });
+
+    // Not due yet: nothing runs, nothing is listed.
+    const hits = server.hits.get('/channel.html');
+    expect(await run(t0 + HOUR)).toEqual([]);
+    expect(server.hits.get('/channel.html')).toBe(hits);
+
+    // Due: the entry the limit held back, and only it.
+    const second = await run(t0 + 6 * HOUR);
+    expect(second[1]).toMatchObject({ ok: true, fetched: ['yt_channel-3_audio'] });
+
+    // The channel grows by one: exactly that one is fetched.
+    server.setPage('channel.html', channel(['audio.m4a', 'two.m4a', 'song.m4a', 'audio.m4a']));
+    const third = await run(t0 + 12 * HOUR);
+    expect(third[1]).toMatchObject({ ok: true, fetched: ['yt_channel-4_audio'], failed: [] });
+
+    expect((await readdir(join(root, 'queues', 'youtube_audio'))).sort()).toEqual([
+      'job_yt_channel-1_audio',
+      'job_yt_channel-2_audio',
+      'job_yt_channel-3_audio',
+      'job_yt_channel-4_audio',
+    ]);
+    const settings = await load();
+    expect(await readSubscriptionStatus(settings.stateDir, subscriptionId(good))).toMatchObject({
+      last_run_at: new Date(t0 + 12 * HOUR).toISOString(),
+      fetched: ['yt_channel-4_audio'],
+    });
+    expect(await readSubscriptionStatus(settings.stateDir, subscriptionId(broken))).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: expect.stringContaining('gone.html') },
+    });
+  });
+});
