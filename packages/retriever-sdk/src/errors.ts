@@ -9,4 +9,5 @@ export const RETRIEVER_ERRORS = defineErrors('@imk/retriever-sdk', {
   INVALID_REQUEST: POLICY.badRequest,
   INVALID_URL: POLICY.unprocessable,
   UNSUPPORTED_URL: POLICY.unprocessable,
+  INVALID_SUBSCRIPTIONS_FILE: POLICY.unavailable,
 });
