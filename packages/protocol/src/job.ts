@@ -10,9 +10,13 @@ import {
   YoutubeInfoSchema,
 } from './common.ts';
 
+/** A variant by name, optionally transposed (`@-2`, semitones) and/or stretched (`@0.8x`, pitch kept). */
 export const VariantNameSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a lowercase name such as "instrumental" or "no_drums"');
+  .regex(
+    /^[a-z][a-z0-9_]{0,63}(@([+-]?\d{1,2}(\.\d+)?|\d(\.\d+)?x)){0,2}$/,
+    'expected a lowercase name such as "instrumental" or "no_drums", optionally with @-2 (semitones) and/or @0.8x (tempo)',
+  );
 
 /** Per-job processing options; every field is optional and config supplies the defaults. */
 export const JobOptionsSchema = z
@@ -21,8 +25,20 @@ export const JobOptionsSchema = z
       .array(VariantNameSchema)
       .optional()
       .describe(
-        'Variant recipes to produce, by name (default from config: instrumental, no_drums, drums_only).',
+        'Variant recipes to produce, by name (default from config: instrumental, no_drums, drums_only; also vocals), e.g. "instrumental@-2" two semitones down or "no_drums@0.8x" at 80 % tempo.',
       ),
+    pitch: z
+      .number()
+      .min(-12)
+      .max(12)
+      .optional()
+      .describe("Transpose every variant by this many semitones (-12 to +12); a variant's own @-2 wins."),
+    tempo: z
+      .number()
+      .min(0.5)
+      .max(2)
+      .optional()
+      .describe("Speed factor of every variant (0.5 to 2.0, pitch kept); a variant's own @0.8x wins."),
     keep_stems: z
       .union([z.boolean(), z.array(StemNameSchema)])
       .optional()
