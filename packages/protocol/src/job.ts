@@ -83,6 +83,27 @@ export const TrackSchema = z.looseObject({
 export type Track = z.infer<typeof TrackSchema>;
 
 /**
+ * A mix of an earlier job's stems, saved from the page's mixer: the worker reads the stems from its stem
+ * cache (no new separation) and adds the variant to that job's outputs, under a new manifest.
+ */
+export const RemixSchema = z
+  .looseObject({
+    of: JobIdSchema.describe('The job whose cached stems are mixed; the variant joins its outputs.'),
+    variant: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a lowercase name such as "my_mix"')
+      .describe('Name of the new variant (the file is "Artist - Title (<name>).<format>").'),
+    stems: z
+      .partialRecord(StemNameSchema, z.number().min(0).max(4))
+      .describe('Level of each stem (0 to 4; 1 = as separated; a stem not named is silent).'),
+    pitch: z.number().min(-12).max(12).optional().describe('Semitones to transpose by, after the mix.'),
+    tempo: z.number().min(0.5).max(2).optional().describe('Speed factor (pitch kept), after the mix.'),
+    label: z.string().min(1).max(200).optional().describe('Human text for the variant.'),
+  })
+  .describe('Remix jobs (source_type "remix"): what to mix from which job.');
+export type Remix = z.infer<typeof RemixSchema>;
+
+/**
  * `job.json`: a superset of the earlier Python project's document. Unknown fields are kept
  * (new fields are added, never renamed).
  */
@@ -122,13 +143,14 @@ export const JobSchema = z
       .optional()
       .describe('sha256 and size of files in the bundle, verified on claim.'),
     options: JobOptionsSchema.optional(),
+    remix: RemixSchema.optional(),
   })
   .superRefine((job, ctx) => {
-    if (!job.audio_path && !job.video_path && !job.audio_files?.length)
+    if (!job.audio_path && !job.video_path && !job.audio_files?.length && job.remix === undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['audio_path'],
-        message: 'a job needs audio_path, video_path or audio_files',
+        message: 'a job needs audio_path, video_path or audio_files (or remix)',
       });
   })
   .describe('job.json: one job bundle published into a queue folder.');

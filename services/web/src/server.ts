@@ -17,6 +17,7 @@ import { registerHealthRoutes } from './routes/health.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerOutputRoutes } from './routes/outputs.ts';
+import { registerMixerRoutes } from './routes/mixer.ts';
 import { registerSubmitRoutes } from './routes/submit.ts';
 import { createJobsView } from './system/jobs.ts';
 import { createRetry } from './system/retry.ts';
@@ -40,6 +41,8 @@ export interface CreateWebServerOptions {
   /** The retrievers' HTTP routes (POST /api/requests). @default the YouTube/Deezer retrievers' routes */
   requestsPlugin?: FastifyPluginAsync;
   sync?: SyncView;
+  /** The worker's stem cache (its `stemCache.dir`), read by the page's mixer. @default <root>/state/cache/stems */
+  stemCacheDir?: string;
   /** Ends live event streams when aborted. */
   signal: AbortSignal;
 }
@@ -64,6 +67,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     services: () => (options.services?.() ?? [{ name: 'web', state: 'running' }]).map(redactState),
     retry: options.retry ?? createRetry(paths, () => jobs.ledger()),
     signal: options.signal,
+    stemCacheDir: options.stemCacheDir ?? join(paths.state, 'cache', 'stems'),
     access: auth.access,
   };
   app.addHook('onClose', (_instance, done) => {
@@ -92,6 +96,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   registerEventRoutes(app, ctx);
   registerOutputRoutes(app, ctx);
   registerSubmitRoutes(app, ctx);
+  registerMixerRoutes(app, ctx);
   await app.register(options.requestsPlugin ?? createRetrieverRoutes({ root: paths.root, logger }));
   return app;
 }
