@@ -21,6 +21,8 @@ export {
   parseLoudnormJson,
 } from './loudness.ts';
 export type { LoudnessMeasurement, LoudnessTarget } from './loudness.ts';
+export { PITCH_RANGE, TEMPO_RANGE, changeKeyTempo, keyTempoFilter } from './key-tempo.ts';
+export type { ChangeKeyTempoOptions } from './key-tempo.ts';
 export { replaceVideoAudio } from './video.ts';
 export type { ReplaceVideoAudioOptions } from './video.ts';
 export { STEM_BOX_TYPE, readStemManifest, writeStemMp4 } from './stem-mp4/write-stem-mp4.ts';

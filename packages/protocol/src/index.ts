@@ -13,8 +13,16 @@ export {
   bundlePathProblem,
 } from './common.ts';
 export type { AudioFormat, StemName } from './common.ts';
-export { JobSchema, JobOptionsSchema, JobFileSchema, TrackSchema, VariantNameSchema } from './job.ts';
-export type { Job, JobOptions, JobFile, Track } from './job.ts';
+export {
+  JobSchema,
+  JobOptionsSchema,
+  JobFileSchema,
+  RemixSchema,
+  TrackSchema,
+  VariantNameSchema,
+  VariantRequestSchema,
+} from './job.ts';
+export type { Job, JobOptions, JobFile, Remix, Track } from './job.ts';
 export { LEGACY_FILES_DIR, audioFilePath, bundleSongs, resolveCover } from './songs.ts';
 export type { BundleSong } from './songs.ts';
 export {
@@ -49,4 +57,12 @@ export type { DocumentName } from './json-schema.ts';
 export { readBundle, JOB_FILE, JOB_FILE_MAX_BYTES } from './bundle.ts';
 export type { BundleResult } from './bundle.ts';
 export { producerInfo } from './producer.ts';
+export {
+  STEM_CACHE_META_FILE,
+  canonicalJson,
+  findCachedStems,
+  stemCacheEntry,
+  stemCacheKey,
+} from './stem-cache.ts';
+export type { StemCacheKeyInput } from './stem-cache.ts';
 export { documentFieldTable, replaceFieldTables } from './field-table.ts';

@@ -21,15 +21,38 @@ export const VariantNameSchema = z
     'expected a name such as "instrumental", "no_drums" or "no-vocals" (a-z, 0-9, "_" and "-", at most 64)',
   );
 
+/**
+ * A variant asked for by a job: a recipe name (as VariantNameSchema), optionally transposed (`@-2`,
+ * semitones) and/or stretched (`@0.8x`, pitch kept).
+ */
+export const VariantRequestSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,63}(@([+-]?\d{1,2}(\.\d+)?|\d(\.\d+)?x)){0,2}$/,
+    'expected a name such as "instrumental", "no_drums" or "no-vocals" (a-z, 0-9, "_" and "-"), optionally with @-2 (semitones) and/or @0.8x (tempo)',
+  );
+
 /** Per-job processing options; every field is optional and config supplies the defaults. */
 export const JobOptionsSchema = z
   .looseObject({
     variants: z
-      .array(VariantNameSchema)
+      .array(VariantRequestSchema)
       .optional()
       .describe(
-        'Variant recipes to produce, by name (default from config: instrumental, no_drums, drums_only).',
+        'Variant recipes to produce, by name (default from config: instrumental, no_drums, drums_only; also vocals), e.g. "instrumental@-2" two semitones down or "no_drums@0.8x" at 80 % tempo.',
       ),
+    pitch: z
+      .number()
+      .min(-12)
+      .max(12)
+      .optional()
+      .describe("Transpose every variant by this many semitones (-12 to +12); a variant's own @-2 wins."),
+    tempo: z
+      .number()
+      .min(0.5)
+      .max(2)
+      .optional()
+      .describe("Speed factor of every variant (0.5 to 2.0, pitch kept); a variant's own @0.8x wins."),
     keep_stems: z
       .union([z.boolean(), z.array(StemNameSchema)])
       .optional()
@@ -74,6 +97,27 @@ export const TrackSchema = z.looseObject({
 export type Track = z.infer<typeof TrackSchema>;
 
 /**
+ * A mix of an earlier job's stems, saved from the page's mixer: the worker reads the stems from its stem
+ * cache (no new separation) and adds the variant to that job's outputs, under a new manifest.
+ */
+export const RemixSchema = z
+  .looseObject({
+    of: JobIdSchema.describe('The job whose cached stems are mixed; the variant joins its outputs.'),
+    variant: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a lowercase name such as "my_mix"')
+      .describe('Name of the new variant (the file is "Artist - Title (<name>).<format>").'),
+    stems: z
+      .partialRecord(StemNameSchema, z.number().min(0).max(4))
+      .describe('Level of each stem (0 to 4; 1 = as separated; a stem not named is silent).'),
+    pitch: z.number().min(-12).max(12).optional().describe('Semitones to transpose by, after the mix.'),
+    tempo: z.number().min(0.5).max(2).optional().describe('Speed factor (pitch kept), after the mix.'),
+    label: z.string().min(1).max(200).optional().describe('Human text for the variant.'),
+  })
+  .describe('Remix jobs (source_type "remix"): what to mix from which job.');
+export type Remix = z.infer<typeof RemixSchema>;
+
+/**
  * `job.json`: a superset of the earlier Python project's document. Unknown fields are kept
  * (new fields are added, never renamed).
  */
@@ -113,13 +157,14 @@ export const JobSchema = z
       .optional()
       .describe('sha256 and size of files in the bundle, verified on claim.'),
     options: JobOptionsSchema.optional(),
+    remix: RemixSchema.optional(),
   })
   .superRefine((job, ctx) => {
-    if (!job.audio_path && !job.video_path && !job.audio_files?.length)
+    if (!job.audio_path && !job.video_path && !job.audio_files?.length && job.remix === undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['audio_path'],
-        message: 'a job needs audio_path, video_path or audio_files',
+        message: 'a job needs audio_path, video_path or audio_files (or remix)',
       });
   })
   .describe('job.json: one job bundle published into a queue folder.');

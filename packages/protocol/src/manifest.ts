@@ -4,6 +4,7 @@ import {
   JobIdSchema,
   ProducerSchema,
   Sha256Schema,
+  StemNameSchema,
   ValidationSchema,
   YoutubeInfoSchema,
 } from './common.ts';
@@ -34,6 +35,22 @@ export const ArtifactSchema = z
       .array(z.string())
       .optional()
       .describe('For multi-stream files (.stem.mp4): what each stream holds.'),
+    stem_gains: z
+      .partialRecord(StemNameSchema, z.number().nonnegative())
+      .optional()
+      .describe("A mix (e.g. saved from the page's mixer): the level of each stem, 1 = as separated."),
+    pitch: z
+      .number()
+      .min(-12)
+      .max(12)
+      .optional()
+      .describe('Semitones the variant was transposed by (absent: key kept).'),
+    tempo: z
+      .number()
+      .min(0.5)
+      .max(2)
+      .optional()
+      .describe('Speed factor of the variant, pitch kept (absent: 1).'),
   })
   .describe('One output file.');
 export type Artifact = z.infer<typeof ArtifactSchema>;

@@ -20,11 +20,14 @@ export {
   DEFAULT_VARIANT_RECIPES,
   VariantRecipeSchema,
   VariantRecipesSchema,
+  StemGainSchema,
   parseVariantList,
   validateVariantRecipes,
   variantTerms,
 } from './variants.ts';
 export type { VariantRecipe, VariantRecipes, VariantTerms } from './variants.ts';
+export { PitchSchema, TempoSchema, applyVariantRef, formatVariantRef, parseVariantRef } from './variant-ref.ts';
+export type { VariantRef } from './variant-ref.ts';
 export { mixVariants, nullResidualDb } from './variant-mix.ts';
 export type { MixVariantsOptions, NullResidualOptions } from './variant-mix.ts';
 export { CORPUS_VERSION, defaultCorpusDir, ensureCorpus } from './corpus/corpus.ts';

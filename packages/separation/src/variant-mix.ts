@@ -1,5 +1,6 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createWavWriter, type WavWriter } from '@imk/media';
+import { changeKeyTempo, createWavWriter, type WavWriter } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import { ImkError } from '@imk/errors';
 import type { StemFiles } from './engine.ts';
@@ -12,17 +13,36 @@ export interface MixVariantsOptions {
   /** The mixture, needed by `mixture_minus` recipes (any format; decoded to 44.1 kHz stereo). */
   mixture?: string;
   recipes: VariantRecipes;
-  /** Folder the variant WAVs are written to, as `<name>.wav`. */
+  /** Folder the variant WAVs are written to, as `variant-<name>.wav` (never a stem's name: `vocals` is both). */
   outDir: string;
   signal?: AbortSignal;
 }
 
 /**
- * Writes one float32 WAV per recipe, summing the stems sample by sample in double precision and rounding
- * once to float32 (never ffmpeg's amix, which rescales its inputs). Streams in blocks: memory does not
- * grow with the song. Returns the path of each variant by name.
+ * Writes one float32 WAV per recipe, summing the stems (times their levels) sample by sample in double
+ * precision and rounding once to float32 (never ffmpeg's amix, which rescales its inputs). Streams in
+ * blocks: memory does not grow with the song. A recipe's `pitch`/`tempo` is then applied to its mix with
+ * ffmpeg's rubberband filter. Returns the path of each variant by name.
  */
 export async function mixVariants(options: MixVariantsOptions): Promise<Record<string, string>> {
+  const mixed = await sumVariants(options);
+  for (const [name, recipe] of Object.entries(options.recipes)) {
+    if ((recipe.pitch ?? 0) === 0 && (recipe.tempo ?? 1) === 1) continue;
+    const changed = join(options.outDir, `variant-${name}.key-tempo.wav`);
+    await changeKeyTempo({
+      input: mixed[name]!,
+      output: changed,
+      pitch: recipe.pitch,
+      tempo: recipe.tempo,
+      signal: options.signal,
+    });
+    await rm(mixed[name]!, { force: true });
+    mixed[name] = changed;
+  }
+  return mixed;
+}
+
+async function sumVariants(options: MixVariantsOptions): Promise<Record<string, string>> {
   const terms = Object.entries(options.recipes).map(
     ([name, recipe]) => [name, variantTerms(recipe)] as const,
   );
@@ -45,7 +65,7 @@ export async function mixVariants(options: MixVariantsOptions): Promise<Record<s
     if (needsMixture && options.mixture !== undefined)
       readers.mixture = await openAudio(options.mixture, options.signal);
     for (const [name, t] of terms) {
-      outputs[name] = join(options.outDir, `${name}.wav`);
+      outputs[name] = join(options.outDir, `variant-${name}.wav`);
       writers.push([name, t, createWavWriter(outputs[name], { sampleRate: STEM_SAMPLE_RATE, channels: 2 })]);
     }
     for (;;) {

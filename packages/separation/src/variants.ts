@@ -1,30 +1,55 @@
 import { ImkError } from '@imk/errors';
 import { STEM_NAMES, StemNameSchema, VariantNameSchema, type StemName } from '@imk/protocol';
 import { z } from 'zod';
+import {
+  PitchSchema,
+  TempoSchema,
+  applyVariantRef,
+  formatVariantRef,
+  parseVariantRef,
+} from './variant-ref.ts';
+
+/** A stem's level in a mix (1: as separated, 0: silent). */
+export const StemGainSchema = z.number().min(0).max(4);
 
 /**
- * How one variant is made from the stems: either the sum of `stems`, or the mixture minus `mixture_minus`
- * (e.g. instrumental as "mixture minus vocals", which keeps whatever the engine left in no stem).
+ * How one variant is made from the stems: either the sum of `stems` (a list, or levels by stem name), or the
+ * mixture minus `mixture_minus` (e.g. instrumental as "mixture minus vocals", which keeps whatever the engine
+ * left in no stem); then transposed by `pitch` and stretched by `tempo`.
  */
 export const VariantRecipeSchema = z
   .strictObject({
-    stems: z.array(StemNameSchema).min(1).optional().describe('Stems summed into the variant.'),
+    stems: z
+      .union([z.array(StemNameSchema).min(1), z.partialRecord(StemNameSchema, StemGainSchema)])
+      .optional()
+      .describe(
+        'Stems summed into the variant: a list, or a level per stem (0…4), e.g. {bass: 1, vocals: 0.2}.',
+      ),
     mixture_minus: z.array(StemNameSchema).min(1).optional().describe('Stems subtracted from the mixture.'),
+    pitch: PitchSchema.optional().describe('Transpose by this many semitones (-12…+12), after the mix.'),
+    tempo: TempoSchema.optional().describe('Speed factor (0.5…2.0, the pitch is kept), after the mix.'),
     label: z.string().min(1).optional().describe('Human text, e.g. "Instrumental (no drum)".'),
   })
   .refine((r) => (r.stems === undefined) !== (r.mixture_minus === undefined), {
     message: 'give exactly one of "stems" (a sum of stems) or "mixture_minus" (the mixture minus stems)',
+  })
+  .refine((r) => r.stems === undefined || Array.isArray(r.stems) || Object.keys(r.stems).length > 0, {
+    message: 'give at least one stem level',
   });
 export type VariantRecipe = z.infer<typeof VariantRecipeSchema>;
 
 export const VariantRecipesSchema = z.record(VariantNameSchema, VariantRecipeSchema);
 export type VariantRecipes = z.infer<typeof VariantRecipesSchema>;
 
-/** The configured set when config names none: the earlier instrumental-maker's three variants. */
+/**
+ * The recipes known when config names none: the earlier instrumental-maker's three variants (the default
+ * set made for every job) and `vocals`, the a cappella, made when asked for by name.
+ */
 export const DEFAULT_VARIANT_RECIPES: Readonly<VariantRecipes> = {
   instrumental: { stems: ['drums', 'bass', 'other'], label: 'Instrumental' },
   no_drums: { stems: ['bass', 'other'], label: 'Instrumental (no drum)' },
   drums_only: { stems: ['drums'], label: 'Instrumental (drums only)' },
+  vocals: { stems: ['vocals'], label: 'Vocals (a cappella)' },
 };
 
 /** Pure check of recipes read from config: the recipes, or errors with dotted paths (`variants.x.stems.0`). */
@@ -35,13 +60,26 @@ export function validateVariantRecipes(
   const result = VariantRecipesSchema.safeParse(json);
   if (result.success) return { recipes: result.data, errors: [] };
   return {
-    errors: result.error.issues.map(
-      (issue) => `${[path, ...issue.path.map(String)].join('.')}: ${issue.message}`,
-    ),
+    errors: result.error.issues
+      .flatMap((issue) => unionDetail(issue))
+      .map((issue) => `${[path, ...issue.path.map(String)].join('.')}: ${issue.message}`),
   };
 }
 
-/** A variant as coefficients: `mixture · m + Σ stems[s] · s`, each coefficient -1, 0 or 1. */
+/**
+ * A list-or-levels `stems` that fits neither says only "Invalid input": report the issues of the branch the
+ * value was meant for (the one whose type it has), with their full paths.
+ */
+function unionDetail(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string }[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const branch =
+    issue.errors.find(
+      (branchIssues) => !branchIssues.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+    ) ?? issue.errors[0]!;
+  return branch.map((i) => ({ ...i, path: [...issue.path, ...i.path] }));
+}
+
+/** A variant as coefficients: `mixture · m + Σ stems[s] · s` (a stem's level, or -1 when subtracted). */
 export interface VariantTerms {
   mixture: number;
   stems: Record<StemName, number>;
@@ -49,14 +87,16 @@ export interface VariantTerms {
 
 export function variantTerms(recipe: VariantRecipe): VariantTerms {
   const stems = Object.fromEntries(STEM_NAMES.map((name) => [name, 0])) as Record<StemName, number>;
-  for (const name of recipe.stems ?? []) stems[name] = 1;
+  if (Array.isArray(recipe.stems)) for (const name of recipe.stems) stems[name] = 1;
+  else for (const [name, gain] of Object.entries(recipe.stems ?? {})) stems[name as StemName] = gain;
   for (const name of recipe.mixture_minus ?? []) stems[name] = -1;
   return { mixture: recipe.mixture_minus === undefined ? 0 : 1, stems };
 }
 
 /**
  * Picks variants for a command line: `instrumental,no_drums` names known recipes; `name=bass+other` sums
- * stems; `name=mixture-vocals` (or `mixture-vocals-drums`) subtracts stems from the mixture.
+ * stems; `name=mixture-vocals` (or `mixture-vocals-drums`) subtracts stems from the mixture. Any item may end
+ * in key/tempo changes: `instrumental@-2` (two semitones down), `no_drums@0.8x` (80 % tempo, pitch kept).
  */
 export function parseVariantList(
   list: string,
@@ -67,7 +107,10 @@ export function parseVariantList(
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const [name = '', formula] = item.split('=', 2);
+    const at = item.indexOf('@');
+    const ref = parseVariantRef(at < 0 ? item : `x${item.slice(at)}`);
+    const [name = '', formula] = (at < 0 ? item : item.slice(0, at)).split('=', 2);
+    const key = formatVariantRef({ ...ref, base: name });
     if (formula === undefined) {
       const recipe = known[name];
       if (recipe === undefined)
@@ -75,7 +118,7 @@ export function parseVariantList(
           'UNKNOWN_VARIANT',
           `unknown variant "${name}"; known: ${Object.keys(known).join(', ')}, or define one as name=bass+other or name=mixture-vocals`,
         );
-      recipes[name] = recipe;
+      recipes[key] = applyVariantRef(recipe, ref);
       continue;
     }
     const parts = formula.startsWith('mixture-')
@@ -83,12 +126,12 @@ export function parseVariantList(
       : formula.split('+');
     const raw = formula.startsWith('mixture-') ? { mixture_minus: parts } : { stems: parts };
     const checked = validateVariantRecipes({ [name]: raw }, '--variants');
-    if (checked.recipes === undefined)
+    if (checked.recipes?.[name] === undefined)
       throw new ImkError(
         'INVALID_VARIANT',
         `invalid variant "${item}": ${checked.errors.join('; ')} (stems: ${STEM_NAMES.join(', ')})`,
       );
-    Object.assign(recipes, checked.recipes);
+    recipes[key] = applyVariantRef(checked.recipes[name], ref);
   }
   if (Object.keys(recipes).length === 0) throw new ImkError('INVALID_VARIANT', 'no variants given');
   return recipes;

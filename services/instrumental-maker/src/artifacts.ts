@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sha256File } from '@imk/fs-safe';
 import { measureLoudness, probeMedia, type LoudnessMeasurement } from '@imk/media';
 import type { Artifact } from '@imk/protocol';
+import type { VariantRecipe } from '@imk/separation';
 
 /** A file written into the output folder, before it is measured for the manifest. */
 export interface PlannedArtifact {
@@ -13,6 +14,23 @@ export interface PlannedArtifact {
   path: string;
   /** For multi-stream files (.stem.mp4): what each stream holds. */
   streams?: string[];
+  /** A mix's level per stem, when its recipe gave levels. */
+  stem_gains?: Artifact['stem_gains'];
+  /** Semitones the variant was transposed by. */
+  pitch?: number;
+  /** Its speed factor (pitch kept). */
+  tempo?: number;
+}
+
+/** What the manifest records of a variant's recipe: its stem levels, key and tempo changes. */
+export function recipeFacts(
+  recipe: VariantRecipe | undefined,
+): Pick<PlannedArtifact, 'stem_gains' | 'pitch' | 'tempo'> {
+  const out: Pick<PlannedArtifact, 'stem_gains' | 'pitch' | 'tempo'> = {};
+  if (recipe?.stems !== undefined && !Array.isArray(recipe.stems)) out.stem_gains = { ...recipe.stems };
+  if (recipe?.pitch !== undefined && recipe.pitch !== 0) out.pitch = recipe.pitch;
+  if (recipe?.tempo !== undefined && recipe.tempo !== 1) out.tempo = recipe.tempo;
+  return out;
 }
 
 function containerOf(path: string): string {
@@ -62,5 +80,8 @@ export async function describeArtifact(
   if (info.audio?.sample_rate !== undefined) artifact.sample_rate = info.audio.sample_rate;
   if (info.audio?.channels !== undefined) artifact.channels = info.audio.channels;
   if (planned.streams !== undefined) artifact.streams = planned.streams;
+  if (planned.stem_gains !== undefined) artifact.stem_gains = planned.stem_gains;
+  if (planned.pitch !== undefined) artifact.pitch = planned.pitch;
+  if (planned.tempo !== undefined) artifact.tempo = planned.tempo;
   return artifact;
 }

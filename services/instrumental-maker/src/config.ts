@@ -138,7 +138,7 @@ export const InstrumentalMakerConfigSchema = z
     recipes: VariantRecipesSchema.default({})
       .transform((recipes) => ({ ...DEFAULT_VARIANT_RECIPES, ...recipes }))
       .describe(
-        'Variant recipes by name; added to (and overriding) the defaults instrumental, no_drums, drums_only.',
+        'Variant recipes by name; added to (and overriding) the defaults instrumental, no_drums, drums_only and vocals (the a cappella). A recipe sums stems (a list, or a level per stem) or subtracts them from the mixture, then may change key (pitch, semitones) and tempo.',
       ),
     output: z
       .object({

@@ -22,6 +22,17 @@ describe('names users know', () => {
     expect(stemMp4Path(job)).toBe('files/stems/AC_DC - Back in Black_.stem.mp4');
     expect(videoPath({ ...job, artist: undefined, title: undefined })).toBe('files/video/x1.mp4');
   });
+
+  it('says a key or tempo change in the file name, and names the a cappella', () => {
+    const inst = { stems: ['drums', 'bass', 'other'] } as const;
+    expect(audioPath(job, 'instrumental@-2', 'm4a', { stems: [...inst.stems], pitch: -2 })).toBe(
+      'files/audio/AC_DC - Back in Black_ (-2 semitones).m4a',
+    );
+    expect(audioPath(job, 'no_drums@+1@0.8x', 'wav', { stems: ['bass'], pitch: 1, tempo: 0.8 })).toBe(
+      'files/audio/AC_DC - Back in Black_ (no drum) (+1 semitone) (80% tempo).wav',
+    );
+    expect(audioPath(job, 'vocals', 'm4a')).toBe('files/audio/AC_DC - Back in Black_ (a cappella).m4a');
+  });
 });
 
 describe('queue order', () => {

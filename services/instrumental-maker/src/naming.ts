@@ -7,12 +7,14 @@ const KNOWN_SUFFIXES: Record<string, string> = {
   instrumental: '',
   no_drums: ' (no drum)',
   drums_only: ' (drums only)',
+  vocals: ' (a cappella)',
 };
 
 const DEFAULT_LABELS: Record<string, string> = {
   instrumental: 'Instrumental',
   no_drums: 'Instrumental (no drum)',
   drums_only: 'Instrumental (drums only)',
+  vocals: 'Vocals (a cappella)',
 };
 
 /** "Artist - Title", or whichever of the two the job has, or its id. */
@@ -23,17 +25,35 @@ export function displayName(job: Job): string {
   return title || artist || job.job_id;
 }
 
-export function variantSuffix(variant: string): string {
-  return KNOWN_SUFFIXES[variant] ?? ` (${variant.replace(/[_-]+/g, ' ')})`;
+/** `instrumental@-2` names the recipe `instrumental` with its key changed: the name before any `@`. */
+function baseName(variant: string): string {
+  return variant.split('@', 1)[0] ?? variant;
+}
+
+/** ` (-2 semitones)`, ` (80% tempo)`, both, or nothing when the recipe keeps key and tempo. */
+export function keyTempoSuffix(recipe: Pick<VariantRecipe, 'pitch' | 'tempo'> | undefined): string {
+  let out = '';
+  const pitch = recipe?.pitch ?? 0;
+  const tempo = recipe?.tempo ?? 1;
+  if (pitch !== 0)
+    out += ` (${pitch > 0 ? '+' : ''}${pitch} ${Math.abs(pitch) === 1 ? 'semitone' : 'semitones'})`;
+  if (tempo !== 1) out += ` (${Math.round(tempo * 1000) / 10}% tempo)`;
+  return out;
+}
+
+export function variantSuffix(variant: string, recipe?: VariantRecipe): string {
+  const base = baseName(variant);
+  return (KNOWN_SUFFIXES[base] ?? ` (${base.replace(/[_-]+/g, ' ')})`) + keyTempoSuffix(recipe);
 }
 
 export function variantLabel(variant: string, recipe: VariantRecipe | undefined): string {
-  return recipe?.label ?? DEFAULT_LABELS[variant] ?? variant.replace(/[_-]+/g, ' ');
+  const base = baseName(variant);
+  return (recipe?.label ?? DEFAULT_LABELS[base] ?? base.replace(/[_-]+/g, ' ')) + keyTempoSuffix(recipe);
 }
 
-/** `files/audio/Artist - Title (no drum).m4a`, safe on ext4, NTFS and SMB. */
-export function audioPath(job: Job, variant: string, format: AudioFormat): string {
-  return `files/audio/${safeFileName(displayName(job), `${variantSuffix(variant)}.${format}`, job.job_id)}`;
+/** `files/audio/Artist - Title (no drum).m4a`, `… (-2 semitones).m4a`, safe on ext4, NTFS and SMB. */
+export function audioPath(job: Job, variant: string, format: AudioFormat, recipe?: VariantRecipe): string {
+  return `files/audio/${safeFileName(displayName(job), `${variantSuffix(variant, recipe)}.${format}`, job.job_id)}`;
 }
 
 /** `files/stems/Artist - Title (vocals).flac` */
@@ -58,6 +78,6 @@ export function sourceVideoPath(job: Job, extension: string): string {
 }
 
 /** The title tag of a variant file: the song's title with the variant's suffix. */
-export function variantTitle(job: Job, variant: string): string {
-  return `${job.title ?? job.job_id}${variantSuffix(variant)}`;
+export function variantTitle(job: Job, variant: string, recipe?: VariantRecipe): string {
+  return `${job.title ?? job.job_id}${variantSuffix(variant, recipe)}`;
 }

@@ -62,12 +62,46 @@ describe('resolveOptions: config < job.json < sidecar', () => {
 });
 
 describe('config recipes', () => {
-  it('adds configured recipes to the three defaults', () => {
+  it('adds configured recipes to the three defaults and vocals', () => {
     const parsed = InstrumentalMakerConfigSchema.parse({ recipes: { bass_only: { stems: ['bass'] } } });
-    expect(Object.keys(parsed.recipes)).toEqual(['instrumental', 'no_drums', 'drums_only', 'bass_only']);
+    expect(Object.keys(parsed.recipes)).toEqual([
+      'instrumental',
+      'no_drums',
+      'drums_only',
+      'vocals',
+      'bass_only',
+    ]);
     expect(resolveOptions(parsed, job({ variants: ['bass_only'] }), undefined).recipes).toEqual({
       bass_only: { stems: ['bass'] },
     });
+    // The a cappella by name; not in the default set.
+    expect(resolveOptions(parsed, job({ variants: ['vocals'] }), undefined).recipes).toEqual({
+      vocals: { stems: ['vocals'], label: 'Vocals (a cappella)' },
+    });
+    expect(parsed.variants).not.toContain('vocals');
+  });
+
+  it('takes key and tempo from a variant name, job options, or a recipe of its own', () => {
+    const parsed = InstrumentalMakerConfigSchema.parse({
+      recipes: { low_karaoke: { stems: ['bass', 'other'], pitch: -3 } },
+    });
+    const resolved = resolveOptions(
+      parsed,
+      job({ variants: ['instrumental@-2', 'no_drums', 'low_karaoke', 'vocals@+1@1.5x'], tempo: 0.8 }),
+      undefined,
+    );
+    expect(resolved.variants).toEqual([
+      'instrumental@-2@0.8x',
+      'no_drums@0.8x',
+      'low_karaoke@0.8x',
+      'vocals@+1@1.5x',
+    ]);
+    expect(resolved.recipes['instrumental@-2@0.8x']).toMatchObject({ pitch: -2, tempo: 0.8 });
+    expect(resolved.recipes['low_karaoke@0.8x']).toMatchObject({ pitch: -3, tempo: 0.8 });
+    expect(resolved.recipes['vocals@+1@1.5x']).toMatchObject({ pitch: 1, tempo: 1.5 });
+    expect(() => resolveOptions(parsed, job({ variants: ['instrumental@-20'] }), undefined)).toThrow(
+      /job.json options: variants: variant "instrumental@-20": pitch -20 is outside/,
+    );
   });
 });
 

@@ -1,6 +1,13 @@
 import { ImkError } from '@imk/errors';
 import { STEM_NAMES, type AudioFormat, type Job, type JobOptions, type StemName } from '@imk/protocol';
-import { isEngineName, type VariantRecipes } from '@imk/separation';
+import {
+  applyVariantRef,
+  formatVariantRef,
+  isEngineName,
+  parseVariantRef,
+  type VariantRecipes,
+  type VariantRef,
+} from '@imk/separation';
 import type { InstrumentalMakerConfig } from './config.ts';
 import type { SidecarOptions } from './sidecar.ts';
 
@@ -65,17 +72,32 @@ export function resolveOptions(
     recipes.instrumental = { stems: sidecar.instrumentalStems, label: 'Instrumental' };
     if (!variants.includes('instrumental')) variants = ['instrumental', ...variants];
   }
+  // Key and tempo for every variant: the sidecar's, else job.json's; a variant's own @-2 / @0.8x wins.
+  const pitch = sidecar?.pitch ?? o.pitch;
+  const tempo = sidecar?.tempo ?? o.tempo;
+  const named: string[] = [];
   for (const name of variants) {
-    if (recipes[name] !== undefined) continue;
-    const recipe = config.recipes[name];
+    let ref: VariantRef;
+    try {
+      ref = parseVariantRef(name);
+    } catch (error) {
+      throw optionsError(variantsFrom, 'variants', (error as Error).message);
+    }
+    const recipe = recipes[ref.base] ?? config.recipes[ref.base];
     if (recipe === undefined)
       throw optionsError(
         variantsFrom,
         'variants',
-        `unknown variant "${name}"; known: ${Object.keys(config.recipes).join(', ')} (define more under "recipes" in config/instrumental-maker.yaml)`,
+        `unknown variant "${ref.base}"; known: ${Object.keys(config.recipes).join(', ')} (define more under "recipes" in config/instrumental-maker.yaml)`,
       );
-    recipes[name] = recipe;
+    // A recipe's own pitch/tempo (from config) stays in it, not in the name.
+    if (recipe.pitch === undefined) ref.pitch ??= pitch;
+    if (recipe.tempo === undefined) ref.tempo ??= tempo;
+    const key = formatVariantRef(ref);
+    if (!named.includes(key)) named.push(key);
+    recipes[key] = applyVariantRef(recipe, ref);
   }
+  for (const name of Object.keys(recipes)) if (!named.includes(name)) delete recipes[name];
 
   // Parameters in config belong to the configured engine; another engine starts from its own defaults.
   const { model: mdxModel, overlap, batchSize, threads, denoise, executionProviders } = config.engine;
@@ -108,7 +130,7 @@ export function resolveOptions(
   const twoPass = sidecar?.twoPass ?? o.two_pass_loudness;
   const loudnessAsked = config.loudness.enabled || targetLufs !== undefined || truePeak !== undefined;
   return {
-    variants: [...variants],
+    variants: named,
     recipes,
     keepStems: keep,
     stemFormat: config.stems.format,

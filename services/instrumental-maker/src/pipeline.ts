@@ -214,7 +214,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     for (const artifact of artifacts) {
       if (
         artifact.kind === 'audio' &&
-        Math.abs(artifact.duration_sec - facts.duration_sec) > LENGTH_TOLERANCE_SEC
+        // A tempo change makes a variant longer or shorter on purpose: 0.8x lasts 1.25 times the input.
+        Math.abs(artifact.duration_sec - facts.duration_sec / (artifact.tempo ?? 1)) > LENGTH_TOLERANCE_SEC
       )
         warnings.push(
           `${artifact.path} lasts ${artifact.duration_sec} s but the input ${facts.duration_sec} s`,

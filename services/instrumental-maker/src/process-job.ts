@@ -8,6 +8,7 @@ import type { WorkerContext } from './context.ts';
 import { cancelClaim } from './cancel-claim.ts';
 import { backoffMs, describeFailure, isRetryable } from './failures.ts';
 import { runPipeline, type PipelineResult } from './pipeline.ts';
+import { runRemix } from './remix.ts';
 import { StageRunner } from './stage-runner.ts';
 
 export type JobStatus =
@@ -75,7 +76,8 @@ export async function processClaim(
   }, LOST_CHECK_MS);
   try {
     // A legacy audio_files bundle is several songs: each is published under its own id (<id>, <id>-2, …).
-    const songs = await bundleSongs(claim.dir, job);
+    // A remix (a mix saved from the page's mixer) has no audio of its own: one "song", made from cached stems.
+    const songs = job.remix ? [{ index: 1, job, warnings: [] }] : await bundleSongs(claim.dir, job);
     let result: PipelineResult | undefined;
     for (const song of songs) {
       const songId = song.job.job_id;
@@ -89,15 +91,8 @@ export async function processClaim(
       }
       const songWork = songs.length === 1 ? work : join(work, `song-${song.index}`);
       await mkdir(songWork, { recursive: true });
-      const made = await runPipeline({
-        ctx,
-        claim,
-        song,
-        stages,
-        signal: job_.signal,
-        logger,
-        work: songWork,
-      });
+      const run = { ctx, claim, stages, signal: job_.signal, logger, work: songWork };
+      const made = job.remix ? await runRemix(run, job.remix) : await runPipeline({ ...run, song });
       if (song.index > 1) {
         ctx.ledger.recordArtifacts(songId, made.manifest.artifacts);
         ctx.ledger.recordState(

@@ -28,6 +28,10 @@ export interface SidecarOptions {
   truePeak?: number;
   twoPass?: boolean;
   variants?: string[];
+  /** Semitones every variant is transposed by. */
+  pitch?: number;
+  /** Speed factor of every variant (pitch kept). */
+  tempo?: number;
   /** Keys the file has that mean nothing here (kept as a warning, not an error). */
   unknownKeys: string[];
 }
@@ -82,6 +86,12 @@ const SidecarSchema = z.looseObject({
   two_pass_loudnorm: z.boolean().optional(),
   loudnorm_two_pass: z.boolean().optional(),
   variants: z.array(z.string()).optional(),
+  pitch: z
+    .number()
+    .min(-12, 'expected -12 to +12 semitones')
+    .max(12, 'expected -12 to +12 semitones')
+    .optional(),
+  tempo: z.number().min(0.5, 'expected 0.5 to 2.0').max(2, 'expected 0.5 to 2.0').optional(),
 });
 const KNOWN_KEYS = new Set(Object.keys(SidecarSchema.shape));
 
@@ -202,6 +212,8 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
   const twoPass = s.mix?.dual_pass_loudnorm ?? s.two_pass ?? s.two_pass_loudnorm ?? s.loudnorm_two_pass;
   if (twoPass !== undefined) options.twoPass = twoPass;
   if (s.variants !== undefined) options.variants = s.variants;
+  if (s.pitch !== undefined) options.pitch = s.pitch;
+  if (s.tempo !== undefined) options.tempo = s.tempo;
   return options;
 }
 

@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncTree, sha256Buffer, writeJsonAtomic } from '@imk/fs-safe';
+import { fsyncTree, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
-import { STEM_NAMES } from '@imk/protocol';
+import {
+  STEM_CACHE_META_FILE,
+  STEM_NAMES,
+  canonicalJson,
+  stemCacheKey,
+  type StemCacheKeyInput,
+} from '@imk/protocol';
 import type { SeparationResult, StemFiles } from '@imk/separation';
 
-/** What decides the stems: the input's bytes and the engine that separated them. */
-export interface StemCacheKeyInput {
-  inputSha256: string;
-  engine: { name: string; version: string; params: Record<string, unknown> };
-}
+export { canonicalJson, stemCacheKey, type StemCacheKeyInput };
 
 export interface CachedStems extends SeparationResult {
   key: string;
@@ -31,23 +33,7 @@ interface CacheMeta {
   created_at: string;
 }
 
-const META_FILE = 'meta.json';
-
-/** JSON with object keys sorted at every level, so equal parameters give equal text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function stemCacheKey(input: StemCacheKeyInput): string {
-  return sha256Buffer(canonicalJson({ input: input.inputSha256, engine: input.engine }));
-}
+const META_FILE = STEM_CACHE_META_FILE;
 
 export interface StemCache {
   readonly dir: string;

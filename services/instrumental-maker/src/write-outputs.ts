@@ -9,7 +9,7 @@ import {
 } from '@imk/media';
 import type { Artifact, Job } from '@imk/protocol';
 import type { StemFiles } from '@imk/separation';
-import { describeArtifact, type PlannedArtifact } from './artifacts.ts';
+import { describeArtifact, recipeFacts, type PlannedArtifact } from './artifacts.ts';
 import {
   audioPath,
   displayName,
@@ -70,9 +70,16 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
   const baseTags: AudioTags = { artist: job.artist, album: job.album };
   const tasks: Task[] = [];
   for (const variant of options.variants) {
-    const label = variantLabel(variant, options.recipes[variant]);
+    const recipe = options.recipes[variant];
+    const label = variantLabel(variant, recipe);
     tasks.push({
-      artifact: { kind: 'audio', variant, label, path: audioPath(job, variant, options.format) },
+      artifact: {
+        kind: 'audio',
+        variant,
+        label,
+        path: audioPath(job, variant, options.format, recipe),
+        ...recipeFacts(recipe),
+      },
       run: async (output) =>
         (
           await encodeAudio({
@@ -82,7 +89,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
             sampleRate: options.sampleRate,
             bitDepth: options.bitDepth,
             bitrate: options.bitrate,
-            tags: { ...baseTags, title: variantTitle(job, variant), comment: label },
+            tags: { ...baseTags, title: variantTitle(job, variant, recipe), comment: label },
             cover: input.cover,
             loudness: options.loudness,
             measureLoudness: LOSSLESS.has(options.format),

@@ -1,6 +1,7 @@
 // The job page (#/job/<id>): summary, live progress, history, errors, retry, cancel, and the outputs with a
 // player, a preview image, a download link and the sync status per artifact.
 import { $, ago, api, badge, bytes, engineText, h, setProgress } from './lib.js';
+import { mountMixer, unmountMixer } from './mixer.js';
 
 let currentJob = null;
 let lastJobKey = '';
@@ -70,6 +71,7 @@ async function loadJob(id) {
     ...errors.map((e) => cells([new Date(e.at).toLocaleString(), e.stage, e.attempt, e.code, e.message])),
   );
   renderOutputs(id, detail.output, detail.sync ?? [], detail.syncEnabled);
+  if (detail.output && !detail.output.legacy) void mountMixer(id, $('#mixer')).catch(() => undefined);
 }
 
 function fileUrl(id, path) {
@@ -188,6 +190,7 @@ async function cancel() {
 /** Shows the page of job `id` (or hides it when id is null). */
 export function openJob(id) {
   currentJob = id;
+  if (!id) unmountMixer($('#mixer'));
   outputsKey = '';
   lastJobKey = '';
   if (id) {

@@ -31,6 +31,8 @@ export interface WebContext {
   services: () => ServiceState[];
   retry: RetryJob | undefined;
   cancel: CancelJob | undefined;
+  /** The worker's stem cache, where the page's mixer reads a job's stems. */
+  stemCacheDir: string;
   /** Closed when the server shuts down: live event streams end. */
   signal: AbortSignal;
   /** How a request is authorized (undefined: it is not; /readyz then answers with booleans only). */

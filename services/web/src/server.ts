@@ -18,6 +18,7 @@ import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerNotificationRoutes } from './routes/notifications.ts';
 import { registerOutputRoutes } from './routes/outputs.ts';
+import { registerMixerRoutes } from './routes/mixer.ts';
 import { registerSubmitRoutes } from './routes/submit.ts';
 import { registerSubscriptionRoutes } from './routes/subscriptions.ts';
 import { createJobsView } from './system/jobs.ts';
@@ -48,6 +49,8 @@ export interface CreateWebServerOptions {
   urlRetrievers?: readonly UrlRetriever[];
   /** Where sync status comes from (the CLI passes nas-sync's). @default no sync shown */
   syncStatus?: SyncStatusSource;
+  /** The worker's stem cache (its `stemCache.dir`), read by the page's mixer. @default <root>/state/cache/stems */
+  stemCacheDir?: string;
   /** Ends live event streams when aborted. */
   signal: AbortSignal;
 }
@@ -73,6 +76,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     retry: options.retry ?? createRetry(paths, () => jobs.ledger()),
     cancel: options.cancel ?? createCancel(paths, () => jobs.ledger()),
     signal: options.signal,
+    stemCacheDir: options.stemCacheDir ?? join(paths.state, 'cache', 'stems'),
     access: auth.access,
   };
   app.addHook('onClose', (_instance, done) => {
@@ -102,6 +106,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   registerOutputRoutes(app, ctx);
   registerNotificationRoutes(app, ctx);
   registerSubmitRoutes(app, ctx);
+  registerMixerRoutes(app, ctx);
   registerSubscriptionRoutes(app, ctx);
   await app.register(
     options.requestsPlugin ??

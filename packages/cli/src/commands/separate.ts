@@ -31,7 +31,7 @@ export function registerSeparate(program: Command): void {
       .option('--stems', 'also write the four stems (vocals, drums, bass, other)')
       .option(
         '--variants <list>',
-        'variants to write: names (instrumental, no_drums, drums_only) or recipes such as karaoke=bass+other or inst=mixture-vocals',
+        'variants to write: names (instrumental, no_drums, drums_only, vocals) or recipes such as karaoke=bass+other or inst=mixture-vocals; add @-2 to transpose (semitones) and @0.8x to change the tempo, e.g. instrumental@-2',
         'instrumental,no_drums,drums_only',
       )
       .option('--format <format>', `output format: ${AUDIO_FORMATS.join(', ')}`, 'm4a')

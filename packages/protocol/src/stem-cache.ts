@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { lstat, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { STEM_NAMES, type StemName } from './common.ts';
+
+/**
+ * The stem cache's layout, shared by the worker (which writes it) and the web page's mixer (which reads
+ * it): `<dir>/<key>/{vocals,drums,bass,other}.wav` plus `meta.json`, written last. The key is the sha256
+ * of the input's sha256 and the engine (name, version, params), so a job's manifest names its entry.
+ */
+export const STEM_CACHE_META_FILE = 'meta.json';
+
+/** What decides the stems: the input's bytes and the engine that separated them. */
+export interface StemCacheKeyInput {
+  inputSha256: string;
+  engine: { name: string; version: string; params: Record<string, unknown> };
+}
+
+/** JSON with object keys sorted at every level, so equal parameters give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function stemCacheKey(input: StemCacheKeyInput): string {
+  return createHash('sha256')
+    .update(canonicalJson({ input: input.inputSha256, engine: input.engine }))
+    .digest('hex');
+}
+
+/** The files of one cache entry. */
+export function stemCacheEntry(
+  dir: string,
+  key: string,
+): { dir: string; meta: string; stems: Record<StemName, string> } {
+  const entry = join(dir, key);
+  return {
+    dir: entry,
+    meta: join(entry, STEM_CACHE_META_FILE),
+    stems: Object.fromEntries(STEM_NAMES.map((stem) => [stem, join(entry, `${stem}.wav`)])) as Record<
+      StemName,
+      string
+    >,
+  };
+}
+
+/**
+ * The stem files of a published manifest's input and engine, when its cache entry is complete (meta.json
+ * and every stem a regular file of the size it records); undefined when the entry was cleaned up.
+ */
+export async function findCachedStems(
+  dir: string,
+  manifest: { input: { sha256: string }; engine?: StemCacheKeyInput['engine'] },
+): Promise<Record<StemName, string> | undefined> {
+  if (manifest.engine === undefined) return undefined;
+  const entry = stemCacheEntry(
+    dir,
+    stemCacheKey({ inputSha256: manifest.input.sha256, engine: manifest.engine }),
+  );
+  let bytes: Record<string, number>;
+  try {
+    bytes = (JSON.parse(await readFile(entry.meta, 'utf8')) as { bytes: Record<string, number> }).bytes;
+  } catch {
+    return undefined;
+  }
+  for (const stem of STEM_NAMES) {
+    const info = await lstat(entry.stems[stem]).catch(() => undefined);
+    if (!info?.isFile() || info.size !== bytes[stem]) return undefined;
+  }
+  return entry.stems;
+}

@@ -1,0 +1,58 @@
+import { ImkError } from '@imk/errors';
+import { z } from 'zod';
+import type { VariantRecipe } from './variants.ts';
+
+/** Semitones a variant is transposed by (0: the key is kept). */
+export const PitchSchema = z.number().min(-12).max(12);
+/** Speed factor of a variant, pitch kept (0.8: 1.25× as long). */
+export const TempoSchema = z.number().min(0.5).max(2);
+
+/** A variant asked for by name with key/tempo changes: `instrumental@-2`, `no_drums@0.8x`, `vocals@+3@1.1x`. */
+export interface VariantRef {
+  base: string;
+  pitch?: number;
+  tempo?: number;
+}
+
+const PITCH = /^[+-]?\d{1,2}(\.\d+)?$/;
+const TEMPO = /^\d(\.\d+)?x$/;
+
+/** Splits `name@-2@0.8x` into its name and modifiers; a clear error names a modifier it cannot read. */
+export function parseVariantRef(ref: string): VariantRef {
+  const [base = '', ...mods] = ref.split('@');
+  const out: VariantRef = { base };
+  for (const mod of mods) {
+    if (PITCH.test(mod) && out.pitch === undefined) {
+      const pitch = PitchSchema.safeParse(Number(mod));
+      if (!pitch.success) throw refError(ref, `pitch ${mod} is outside -12…+12 semitones`);
+      out.pitch = pitch.data;
+    } else if (TEMPO.test(mod) && out.tempo === undefined) {
+      const tempo = TempoSchema.safeParse(Number(mod.slice(0, -1)));
+      if (!tempo.success) throw refError(ref, `tempo ${mod} is outside 0.5x…2.0x`);
+      out.tempo = tempo.data;
+    } else
+      throw refError(ref, `"@${mod}" is neither a pitch (@-2, @+3) nor a tempo (@0.8x), each at most once`);
+  }
+  return out;
+}
+
+function refError(ref: string, why: string): ImkError {
+  return new ImkError('INVALID_VARIANT', `variant "${ref}": ${why}`);
+}
+
+/** The one spelling of a reference: `name`, then `@±pitch` and `@tempox` when they change anything. */
+export function formatVariantRef(ref: VariantRef): string {
+  let out = ref.base;
+  if (ref.pitch !== undefined && ref.pitch !== 0) out += `@${ref.pitch > 0 ? '+' : ''}${ref.pitch}`;
+  if (ref.tempo !== undefined && ref.tempo !== 1) out += `@${ref.tempo}x`;
+  return out;
+}
+
+/** The recipe with the reference's key/tempo changes on top (a modifier wins over the recipe's own). */
+export function applyVariantRef(recipe: VariantRecipe, ref: VariantRef): VariantRecipe {
+  return {
+    ...recipe,
+    ...(ref.pitch !== undefined && { pitch: ref.pitch }),
+    ...(ref.tempo !== undefined && { tempo: ref.tempo }),
+  };
+}

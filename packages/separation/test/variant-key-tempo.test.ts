@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import { createWavWriter, readWavFile } from '@imk/media';
+import { STEM_NAMES } from '@imk/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StemFiles } from '../src/engine.ts';
+import { mixVariants } from '../src/variant-mix.ts';
+import { parseVariantList } from '../src/variants.ts';
+import { makeTempDir } from './audio-fixtures.ts';
+
+const RATE = 44100;
+const SECONDS = 2;
+const TONE_HZ = 440;
+
+/** Frequency of a steady tone from its zero crossings (interpolated), away from the file's edges. */
+function fundamentalHz(samples: Float32Array): number {
+  const from = Math.floor(samples.length * 0.2);
+  const to = Math.floor(samples.length * 0.8);
+  const crossings: number[] = [];
+  for (let i = from; i < to; i++) {
+    const a = samples[i]!;
+    const b = samples[i + 1]!;
+    if (a <= 0 && b > 0) crossings.push(i + a / (a - b));
+  }
+  const periods = crossings.length - 1;
+  return (periods * RATE) / (crossings[periods]! - crossings[0]!);
+}
+
+describe('variant key and tempo (rubberband after the mix)', () => {
+  let dir = '';
+  let cleanup: () => Promise<void> = () => Promise.resolve();
+  const stems = {} as StemFiles;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await makeTempDir());
+    const frames = RATE * SECONDS;
+    for (const stem of STEM_NAMES) {
+      stems[stem] = join(dir, `${stem}.wav`);
+      const writer = createWavWriter(stems[stem], { sampleRate: RATE, channels: 2 });
+      // A 440 Hz test tone in "other"; the other stems are silent.
+      const tone = Float32Array.from({ length: frames }, (_, i) =>
+        stem === 'other' ? 0.4 * Math.sin((2 * Math.PI * TONE_HZ * i) / RATE) : 0,
+      );
+      await writer.write([tone, tone]);
+      await writer.close();
+    }
+  });
+  afterAll(() => cleanup());
+
+  it('pitch -2 puts the fundamental two semitones lower; tempo 0.8 makes it 1.25x as long', async () => {
+    const recipes = parseVariantList('no_drums@-2,no_drums@0.8x');
+    expect(recipes['no_drums@-2']).toMatchObject({ stems: ['bass', 'other'], pitch: -2 });
+    expect(recipes['no_drums@0.8x']).toMatchObject({ tempo: 0.8 });
+    const out = await mixVariants({ stems, recipes, outDir: dir });
+
+    const lower = await readWavFile(out['no_drums@-2']!);
+    const expected = TONE_HZ * 2 ** (-2 / 12); // 392.0 Hz
+    const measured = fundamentalHz(lower.channels[0]!);
+    expect(Math.abs(12 * Math.log2(measured / TONE_HZ) - -2)).toBeLessThan(0.05);
+    expect(Math.abs(measured - expected)).toBeLessThan(2);
+    expect(lower.frames / RATE).toBeCloseTo(SECONDS, 1);
+
+    const slower = await readWavFile(out['no_drums@0.8x']!);
+    const ratio = slower.frames / (RATE * SECONDS);
+    expect(Math.abs(ratio - 1.25) / 1.25).toBeLessThan(0.01);
+    // Pitch kept.
+    expect(Math.abs(fundamentalHz(slower.channels[0]!) - TONE_HZ)).toBeLessThan(1);
+  });
+
+  it('mixes stems at the levels a recipe gives, and names bad modifiers', async () => {
+    const out = await mixVariants({
+      stems,
+      recipes: { quiet: { stems: { other: 0.25, vocals: 1 } } },
+      outDir: dir,
+    });
+    const quiet = await readWavFile(out.quiet!);
+    const i = 1000;
+    expect(quiet.channels[0]![i]).toBe(
+      Math.fround(0.25 * Math.fround(0.4 * Math.sin((2 * Math.PI * TONE_HZ * i) / RATE))),
+    );
+    expect(() => parseVariantList('instrumental@-13')).toThrow(/outside -12/);
+    expect(() => parseVariantList('instrumental@3x')).toThrow(/outside 0.5x/);
+    expect(() => parseVariantList('instrumental@loud')).toThrow(/neither a pitch/);
+    expect(parseVariantList('vocals').vocals).toMatchObject({ stems: ['vocals'] });
+  });
+});

@@ -1,0 +1,304 @@
+// @ts-check
+// The stem mixer on the job page: every stem of the song plays in sync through Web Audio (one
+// AudioContext, one AudioBufferSourceNode per stem, all started at the same context time), each through
+// its own GainNode (level, mute, solo) into a master GainNode and an analyser. "Save this mix" asks the
+// server to render the same levels (plus key and tempo) from the cached stems as a new variant.
+import { api, h } from './lib.js';
+
+/**
+ * @typedef {{ name: string, url: string }} StemInfo
+ * @typedef {{ available: boolean, message?: string, stems: StemInfo[] }} MixerInfo
+ * @typedef {{ name: string, gain: GainNode, analyser: AnalyserNode, level: number, muted: boolean,
+ *   soloed: boolean, buffer: AudioBuffer, source?: AudioBufferSourceNode }} Channel
+ */
+
+/** What the page (and its tests) can read of the mixer that is open. */
+export const mixerState = {
+  /** @type {AudioContext | undefined} */
+  context: undefined,
+  /** @type {Channel[]} */
+  channels: [],
+  /** @type {GainNode | undefined} */
+  master: undefined,
+  /** @type {AnalyserNode | undefined} */
+  analyser: undefined,
+  /** The context time all stems were started at (undefined: stopped). */
+  /** @type {number | undefined} */
+  startedAt: undefined,
+  /** The offset into the song at that time, in seconds. */
+  offset: 0,
+};
+
+/** @type {string | undefined} */
+let mountedJob;
+
+/** The level a stem plays at now: 0 when muted, or when another stem is soloed and it is not. */
+function effectiveLevel(/** @type {Channel} */ channel) {
+  const anySolo = mixerState.channels.some((c) => c.soloed);
+  if (channel.muted || (anySolo && !channel.soloed)) return 0;
+  return channel.level;
+}
+
+function applyLevels() {
+  const context = mixerState.context;
+  if (!context) return;
+  for (const channel of mixerState.channels)
+    channel.gain.gain.setValueAtTime(effectiveLevel(channel), context.currentTime);
+}
+
+/** Where each stem is in the song, in seconds (the same for all: they were started together). */
+export function positions() {
+  const { context, startedAt, offset } = mixerState;
+  return Object.fromEntries(
+    mixerState.channels.map((c) => [
+      c.name,
+      context && startedAt !== undefined && c.source ? offset + context.currentTime - startedAt : offset,
+    ]),
+  );
+}
+
+/**
+ * The master output's level (dB) at each frequency, from its analyser: what is heard now.
+ * @param {number[]} frequencies
+ */
+export function levelsAt(frequencies) {
+  const { analyser, context } = mixerState;
+  if (!analyser || !context) return [];
+  const data = new Float32Array(analyser.frequencyBinCount);
+  analyser.getFloatFrequencyData(data);
+  const binHz = context.sampleRate / analyser.fftSize;
+  return frequencies.map((f) => {
+    const at = Math.round(f / binHz);
+    let best = -Infinity;
+    for (let i = Math.max(0, at - 2); i <= Math.min(data.length - 1, at + 2); i++)
+      best = Math.max(best, data[i] ?? -Infinity);
+    return best;
+  });
+}
+
+function stop() {
+  const { context } = mixerState;
+  if (context && mixerState.startedAt !== undefined)
+    mixerState.offset += context.currentTime - mixerState.startedAt;
+  for (const channel of mixerState.channels) {
+    channel.source?.stop();
+    channel.source?.disconnect();
+    channel.source = undefined;
+  }
+  mixerState.startedAt = undefined;
+}
+
+/** Starts every stem at one context time, a little ahead, so they are sample-aligned. */
+async function play() {
+  const context = mixerState.context;
+  if (!context) return;
+  await context.resume();
+  stop();
+  const duration = Math.min(...mixerState.channels.map((c) => c.buffer.duration));
+  if (mixerState.offset >= duration) mixerState.offset = 0;
+  const when = context.currentTime + 0.05;
+  for (const channel of mixerState.channels) {
+    const source = new AudioBufferSourceNode(context, { buffer: channel.buffer });
+    source.connect(channel.gain);
+    source.start(when, mixerState.offset);
+    channel.source = source;
+  }
+  mixerState.startedAt = when;
+}
+
+/**
+ * @param {string} label
+ * @param {number} min
+ * @param {number} max
+ * @param {number} step
+ * @param {number} value
+ * @param {(value: number) => void} onInput
+ */
+function slider(label, min, max, step, value, onInput) {
+  const input = /** @type {HTMLInputElement} */ (
+    h('input', { type: 'range', min, max, step, value, 'aria-label': label })
+  );
+  input.addEventListener('input', () => onInput(Number(input.value)));
+  return input;
+}
+
+/**
+ * @param {string} jobId
+ * @param {HTMLElement} box
+ * @param {Channel[]} channels
+ */
+function renderControls(jobId, box, channels) {
+  const status = h('p', { class: 'note mixer-status' });
+  const rows = channels.map((channel) => {
+    const mute = h('button', { type: 'button', class: 'mute', 'aria-pressed': 'false' }, 'mute');
+    const solo = h('button', { type: 'button', class: 'solo', 'aria-pressed': 'false' }, 'solo');
+    mute.addEventListener('click', () => {
+      channel.muted = !channel.muted;
+      mute.setAttribute('aria-pressed', String(channel.muted));
+      applyLevels();
+    });
+    solo.addEventListener('click', () => {
+      channel.soloed = !channel.soloed;
+      solo.setAttribute('aria-pressed', String(channel.soloed));
+      applyLevels();
+    });
+    return h(
+      'div',
+      { class: 'mixer-stem', 'data-stem': channel.name },
+      h('span', { class: 'name' }, channel.name),
+      slider(`${channel.name} level`, 0, 2, 0.01, 1, (v) => {
+        channel.level = v;
+        applyLevels();
+      }),
+      mute,
+      solo,
+    );
+  });
+  const master = slider('master level', 0, 2, 0.01, 1, (v) => {
+    if (mixerState.master && mixerState.context)
+      mixerState.master.gain.setValueAtTime(v, mixerState.context.currentTime);
+  });
+  const name = /** @type {HTMLInputElement} */ (
+    h('input', {
+      type: 'text',
+      class: 'mix-name',
+      value: 'my_mix',
+      'aria-label': 'name of the mix',
+      pattern: '[a-z][a-z0-9_]*',
+    })
+  );
+  const pitch = /** @type {HTMLInputElement} */ (
+    h('input', {
+      type: 'number',
+      class: 'mix-pitch',
+      min: -12,
+      max: 12,
+      step: 1,
+      value: 0,
+      'aria-label': 'key change in semitones',
+    })
+  );
+  const tempo = /** @type {HTMLInputElement} */ (
+    h('input', {
+      type: 'number',
+      class: 'mix-tempo',
+      min: 0.5,
+      max: 2,
+      step: 0.05,
+      value: 1,
+      'aria-label': 'tempo factor',
+    })
+  );
+  const save = h('button', { type: 'button', class: 'mix-save' }, 'Save this mix');
+  save.addEventListener('click', async () => {
+    const stems = Object.fromEntries(channels.map((c) => [c.name, effectiveLevel(c)]));
+    /** @type {Record<string, unknown>} */
+    const body = { variant: name.value.trim(), stems };
+    if (Number(pitch.value) !== 0) body.pitch = Number(pitch.value);
+    if (Number(tempo.value) !== 1) body.tempo = Number(tempo.value);
+    status.textContent = 'saving…';
+    try {
+      const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      status.textContent = `Saved: job ${queued.job_id} renders it; it joins the outputs above when done.`;
+      status.dataset.job = queued.job_id;
+    } catch (error) {
+      status.textContent = `Could not save: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  });
+  const playButton = h('button', { type: 'button', class: 'mix-play' }, 'Play');
+  playButton.addEventListener('click', () => void play());
+  const stopButton = h('button', { type: 'button', class: 'mix-stop' }, 'Stop');
+  stopButton.addEventListener('click', stop);
+  box.replaceChildren(
+    h('h2', {}, 'Mixer'),
+    h('div', { class: 'mixer-transport' }, playButton, stopButton, h('label', {}, 'master ', master)),
+    ...rows,
+    h(
+      'div',
+      { class: 'mixer-save' },
+      h('label', {}, 'name ', name),
+      h('label', {}, 'key (semitones) ', pitch),
+      h('label', {}, 'tempo ', tempo),
+      save,
+    ),
+    h('p', { class: 'note' }, 'Key and tempo are applied when the mix is saved.'),
+    status,
+  );
+}
+
+/**
+ * Opens the mixer of job `jobId` in `box` (once per job): loads the cached stems, or says why there are
+ * none (the stem cache was cleaned up).
+ * @param {string} jobId
+ * @param {HTMLElement} box
+ */
+export async function mountMixer(jobId, box) {
+  if (mountedJob === jobId) return;
+  unmountMixer(box);
+  mountedJob = jobId;
+  box.hidden = false;
+  box.replaceChildren(h('h2', {}, 'Mixer'), h('p', { class: 'note' }, 'loading the stems…'));
+  /** @type {MixerInfo} */
+  const info = await api(`/api/jobs/${encodeURIComponent(jobId)}/mixer`);
+  if (mountedJob !== jobId) return;
+  if (!info.available) {
+    box.replaceChildren(
+      h('h2', {}, 'Mixer'),
+      h('p', { class: 'note mixer-missing' }, info.message ?? 'the stems are not available'),
+    );
+    return;
+  }
+  const context = new AudioContext();
+  const master = new GainNode(context, { gain: 1 });
+  const analyser = new AnalyserNode(context, { fftSize: 8192, smoothingTimeConstant: 0 });
+  master.connect(analyser);
+  analyser.connect(context.destination);
+  const channels = await Promise.all(
+    info.stems.map(async (stem) => {
+      const response = await fetch(stem.url, { credentials: 'same-origin' });
+      if (!response.ok) throw new Error(`${stem.name}: HTTP ${response.status}`);
+      const buffer = await context.decodeAudioData(await response.arrayBuffer());
+      const gain = new GainNode(context, { gain: 1 });
+      const stemAnalyser = new AnalyserNode(context, { fftSize: 2048 });
+      gain.connect(stemAnalyser);
+      gain.connect(master);
+      /** @type {Channel} */
+      const channel = {
+        name: stem.name,
+        gain,
+        analyser: stemAnalyser,
+        level: 1,
+        muted: false,
+        soloed: false,
+        buffer,
+      };
+      return channel;
+    }),
+  );
+  if (mountedJob !== jobId) {
+    void context.close();
+    return;
+  }
+  Object.assign(mixerState, { context, channels, master, analyser, startedAt: undefined, offset: 0 });
+  renderControls(jobId, box, channels);
+}
+
+/** Stops and closes the mixer (another job's page, or none). */
+export function unmountMixer(/** @type {HTMLElement} */ box) {
+  stop();
+  void mixerState.context?.close();
+  Object.assign(mixerState, {
+    context: undefined,
+    channels: [],
+    master: undefined,
+    analyser: undefined,
+    offset: 0,
+  });
+  mountedJob = undefined;
+  box.hidden = true;
+  box.replaceChildren();
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { dirname, basename } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { errorMessage, isImkError } from '@imk/errors';
+import { ManifestSchema, RemixSchema, STEM_NAMES, StemNameSchema, findCachedStems } from '@imk/protocol';
+import { createBundle, makeJobId } from '@imk/retriever-sdk';
+import type { WebContext } from '../context.ts';
+import { readOutput } from '../system/outputs.ts';
+import { isJobId } from '../system/safe-path.ts';
+
+/** The cached stems of a published job, or why there are none. */
+async function cachedStemsOf(ctx: WebContext, id: string) {
+  const output = await readOutput(ctx.paths.outputs, id);
+  const parsed = ManifestSchema.safeParse(output?.manifest);
+  if (!parsed.success) return { reason: `job ${id} has no (current) manifest in outputs/` } as const;
+  const stems = await findCachedStems(ctx.stemCacheDir, parsed.data);
+  if (stems === undefined)
+    return {
+      manifest: parsed.data,
+      reason: `the stems of this song are no longer in the stem cache (${ctx.stemCacheDir}); separate it again to mix it`,
+    } as const;
+  return { manifest: parsed.data, stems } as const;
+}
+
+/**
+ * The job page's stem mixer: which stems can be played (read from the worker's stem cache, even when the
+ * job kept no stem files), the stems themselves, and "Save this mix", which queues a remix job: the worker
+ * mixes the cached stems at these levels (no new separation) and adds the variant to the job's outputs.
+ */
+export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void {
+  app.get<{ Params: { id: string } }>('/api/jobs/:id/mixer', async (request, reply) => {
+    const { id } = request.params;
+    if (!isJobId(id))
+      return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+    const found = await cachedStemsOf(ctx, id);
+    if (found.stems === undefined) return { available: false, message: found.reason, stems: [] };
+    return {
+      available: true,
+      stems: STEM_NAMES.map((name) => ({
+        name,
+        url: `/api/jobs/${encodeURIComponent(id)}/stems/${name}.wav`,
+      })),
+    };
+  });
+
+  app.get<{ Params: { id: string; stem: string } }>('/api/jobs/:id/stems/:stem', async (request, reply) => {
+    const { id } = request.params;
+    const stem = StemNameSchema.safeParse(request.params.stem.replace(/\.wav$/, ''));
+    if (!isJobId(id) || !stem.success)
+      return reply.code(404).send({ error: 'STEM_NOT_FOUND', message: `no stem ${request.params.stem}` });
+    const found = await cachedStemsOf(ctx, id);
+    if (found.stems === undefined)
+      return reply.code(410).send({ error: 'STEMS_NOT_CACHED', message: found.reason });
+    const file = found.stems[stem.data];
+    reply.header('content-type', 'audio/wav');
+    return reply.sendFile(basename(file), dirname(file), { cacheControl: false });
+  });
+
+  app.post<{ Params: { id: string }; Body: unknown }>('/api/jobs/:id/mix', async (request, reply) => {
+    const { id } = request.params;
+    if (!isJobId(id))
+      return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+    const body = typeof request.body === 'object' && request.body !== null ? request.body : {};
+    const remix = RemixSchema.safeParse({ ...body, of: id });
+    if (!remix.success)
+      return reply.code(400).send({
+        error: 'INVALID_MIX',
+        message: remix.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+      });
+    const found = await cachedStemsOf(ctx, id);
+    if (found.stems === undefined)
+      return reply.code(410).send({ error: 'STEMS_NOT_CACHED', message: found.reason });
+    try {
+      const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+      const bundle = createBundle({
+        jobId: makeJobId('remix', stamp, randomBytes(3).toString('hex'), remix.data.variant),
+        sourceType: 'remix',
+        queue: 'other',
+        root: ctx.paths.root,
+        producer: 'web-mixer',
+        logger: ctx.logger,
+      });
+      bundle.setTags({
+        artist: found.manifest.artist,
+        album: found.manifest.album,
+        title: found.manifest.title,
+      });
+      bundle.set('remix', remix.data);
+      const published = await bundle.publish();
+      ctx.logger.info({ job_id: published.jobId, of: id }, 'mix saved from the page: remix job queued');
+      return reply.code(202).send({ job_id: published.jobId, queue: 'other' });
+    } catch (error) {
+      return reply
+        .code(isImkError(error) ? 400 : 500)
+        .send({ error: isImkError(error) ? error.code : 'MIX_FAILED', message: errorMessage(error) });
+    }
+  });
+}

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenWeb, type RunningWeb } from '../src/index.ts';
+import { makeOutput, quietLogger, tempRoot } from './helpers.ts';
+
+let cleanup: () => Promise<void>;
+let web: RunningWeb;
+const stop = new AbortController();
+
+beforeAll(async () => {
+  let root: string;
+  ({ root, cleanup } = await tempRoot());
+  // A published job whose stems are not (any more) in the stem cache.
+  await makeOutput(root, 'job_done');
+  web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
+});
+
+afterAll(async () => {
+  stop.abort();
+  await web.closed;
+  await cleanup();
+});
+
+const post = (path: string, body: unknown) =>
+  fetch(`${web.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('the mixer API when the stems were cleaned up', () => {
+  it('says the stems are gone, refuses to save a mix, and checks what a mix asks for', async () => {
+    const info = (await (await fetch(`${web.url}/api/jobs/job_done/mixer`)).json()) as {
+      available: boolean;
+      message: string;
+    };
+    expect(info.available).toBe(false);
+    expect(info.message).toMatch(/no longer in the stem cache.*separate it again/);
+    expect((await fetch(`${web.url}/api/jobs/job_done/stems/vocals.wav`)).status).toBe(410);
+    expect((await fetch(`${web.url}/api/jobs/job_done/stems/kazoo.wav`)).status).toBe(404);
+
+    const gone = await post('/api/jobs/job_done/mix', { variant: 'my_mix', stems: { bass: 1 } });
+    expect(gone.status).toBe(410);
+    expect(((await gone.json()) as { error: string }).error).toBe('STEMS_NOT_CACHED');
+
+    const bad = await post('/api/jobs/job_done/mix', { variant: 'My Mix', stems: { kazoo: 1 }, pitch: 13 });
+    expect(bad.status).toBe(400);
+    const message = ((await bad.json()) as { message: string }).message;
+    expect(message).toMatch(/variant/);
+    expect(message).toMatch(/pitch/);
+  });
+});

@@ -1,0 +1,207 @@
+// The stem mixer on the job page, in real headless Chromium against `imk up` (the worker and the web
+// service in a real child process): the stems of a published job sit in the worker's stem cache (four test
+// tones at distinct frequencies), the page plays them through Web Audio, solo changes what the master
+// analyser hears, and "Save this mix" makes the worker render the mix from the cache into the job's outputs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createWavWriter, readWavFile } from '@imk/media';
+import { STEM_NAMES, stemCacheKey, type StemName } from '@imk/protocol';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeOutput } from './helpers.ts';
+
+const REPO = join(import.meta.dirname, '..', '..', '..');
+const ARTIFACTS = join(REPO, 'test-artifacts', 'web-e2e');
+const IMK = join(REPO, 'node_modules', '.bin', 'imk');
+const RATE = 44100;
+const SECONDS = 3;
+const JOB = 'mixer_job_1';
+/** One pure tone per stem: what the master analyser hears tells which stems are playing. */
+const TONES: Record<StemName, number> = { vocals: 1090, drums: 310, bass: 130, other: 570 };
+const ENGINE = { name: 'builtin', version: '1', params: {} };
+
+let root: string;
+let profile: string;
+let up: ChildProcess;
+let upExit: Promise<number | null>;
+let url: string;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+const stemPcm = {} as Record<StemName, Float32Array>;
+
+async function startImkUp(): Promise<string> {
+  up = spawn(
+    process.execPath,
+    [IMK, 'up', '--root', root, '--port', '0', '--only', 'instrumental-maker,web'],
+    {
+      env: { ...process.env, IMK_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  up.stderr!.pipe(createWriteStream(join(ARTIFACTS, 'imk-up-mixer.log')));
+  upExit = new Promise((resolve) => up.once('exit', (code) => resolve(code)));
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    up.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /open (http:\/\/\S+)/.exec(out);
+      if (match?.[1]) resolve(match[1]);
+    });
+    void upExit.then((code) => reject(new Error(`imk up exited (${code}); see imk-up-mixer.log`)));
+  });
+}
+
+/** The stems of job JOB, stored in the stem cache the way the worker stores them (meta.json last). */
+async function cacheStems(): Promise<void> {
+  const key = stemCacheKey({ inputSha256: 'a'.repeat(64), engine: ENGINE });
+  const dir = join(root, 'state', 'cache', 'stems', key);
+  await mkdir(dir, { recursive: true });
+  const bytes: Record<string, number> = {};
+  for (const stem of STEM_NAMES) {
+    stemPcm[stem] = Float32Array.from(
+      { length: RATE * SECONDS },
+      (_, i) => 0.2 * Math.sin((2 * Math.PI * TONES[stem] * i) / RATE),
+    );
+    const writer = createWavWriter(join(dir, `${stem}.wav`), { sampleRate: RATE, channels: 2 });
+    await writer.write([stemPcm[stem], stemPcm[stem]]);
+    await writer.close();
+    bytes[stem] = (await stat(join(dir, `${stem}.wav`))).size;
+  }
+  const meta = {
+    key,
+    input_sha256: 'a'.repeat(64),
+    engine: ENGINE,
+    sample_rate: RATE,
+    frames: RATE * SECONDS,
+    bytes,
+  };
+  await writeFile(join(dir, 'meta.json'), JSON.stringify(meta));
+}
+
+function sdrDb(reference: Float32Array, estimate: Float32Array): number {
+  let signal = 0;
+  let noise = 0;
+  for (let i = 0; i < reference.length; i++) {
+    signal += reference[i]! ** 2;
+    noise += (reference[i]! - (estimate[i] ?? 0)) ** 2;
+  }
+  return 10 * Math.log10(signal / noise);
+}
+
+beforeAll(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  root = await mkdtemp(join(tmpdir(), 'imk-mixer-root-'));
+  profile = await mkdtemp(join(tmpdir(), 'imk-mixer-chromium-'));
+  await mkdir(join(root, 'config'), { recursive: true });
+  await writeFile(join(root, 'config', 'instrumental-maker.yaml'), 'output:\n  format: wav\n');
+  await makeOutput(root, JOB, { artist: 'Test Artist', title: 'Tone Song' }, ENGINE);
+  await cacheStems();
+  url = await startImkUp();
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--autoplay-policy=no-user-gesture-required',
+      '--mute-audio',
+    ],
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  if (up && up.exitCode === null) {
+    up.kill('SIGKILL');
+    await upExit;
+  }
+  await rm(root, { recursive: true, force: true });
+  await rm(profile, { recursive: true, force: true });
+});
+
+// A string, not a function: vitest would rewrite a dynamic import() inside a function.
+const positions = () =>
+  page.evaluate<Record<string, number>>("import('/static/mixer.js').then((m) => m.positions())");
+const levels = () =>
+  page.evaluate<number[]>(
+    `import('/static/mixer.js').then((m) => m.levelsAt(${JSON.stringify(Object.values(TONES))}))`,
+  );
+
+describe('the stem mixer in headless Chromium', () => {
+  it('plays the stems together, solo changes what is heard, and "Save this mix" renders it from the cache', async () => {
+    await page.goto(`${url}#/job/${JOB}`);
+    await page.locator('.mixer-stem').nth(3).waitFor({ timeout: 30_000 });
+
+    // Plays: every stem's position advances, and all stems are at the same place.
+    await page.locator('.mix-play').click();
+    await page.waitForTimeout(400);
+    const first = await positions();
+    await page.waitForTimeout(400);
+    const second = await positions();
+    expect(Object.keys(second).sort()).toEqual([...STEM_NAMES].sort());
+    for (const stem of STEM_NAMES) {
+      expect(second[stem]! - first[stem]!).toBeGreaterThan(0.2);
+      expect(second[stem]).toBe(second.vocals);
+    }
+
+    // Solo bass: the master analyser hears the bass tone only (the others at least 40 dB below).
+    const all = await levels();
+    for (const level of all) expect(level).toBeGreaterThan(-50);
+    await page.locator('.mixer-stem[data-stem="bass"] .solo').click();
+    await page.waitForTimeout(300);
+    const soloLevels = await levels();
+    const at = (stem: StemName) => soloLevels[Object.keys(TONES).indexOf(stem)]!;
+    expect(at('bass')).toBeGreaterThan(-50);
+    for (const stem of ['vocals', 'drums', 'other'] as const) expect(at(stem)).toBeLessThan(at('bass') - 40);
+    await page.locator('.mixer-stem[data-stem="bass"] .solo').click();
+
+    // Save: vocals at 0.2, drums muted, the rest as separated.
+    await page.locator('.mixer-stem[data-stem="vocals"] input[type=range]').fill('0.2');
+    await page.locator('.mixer-stem[data-stem="drums"] .mute').click();
+    await page.locator('.mix-name').fill('practice');
+    await page.locator('.mix-save').click();
+    await page.locator('.mixer-status[data-job]').waitFor({ timeout: 10_000 });
+    await page.locator('.mix-stop').click();
+
+    interface Saved {
+      path: string;
+      variant: string;
+      stem_gains?: Record<string, number>;
+    }
+    let artifact: Saved | undefined;
+    const deadline = Date.now() + 60_000;
+    while (!artifact && Date.now() < deadline) {
+      const manifest = JSON.parse(await readFile(join(root, 'outputs', JOB, 'manifest.json'), 'utf8')) as {
+        artifacts: Saved[];
+      };
+      artifact = manifest.artifacts.find((a) => a.variant === 'practice');
+      if (!artifact) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(artifact, 'the saved mix joins the outputs').toBeDefined();
+    expect(artifact!.path).toBe('files/audio/Test Artist - Tone Song (practice).wav');
+    expect(artifact!.stem_gains).toEqual({ vocals: 0.2, drums: 0, bass: 1, other: 1 });
+    const manifest = JSON.parse(await readFile(join(root, 'outputs', JOB, 'manifest.json'), 'utf8')) as {
+      artifacts: { variant: string }[];
+    };
+    // The job's earlier files are still there, beside the new one.
+    expect(manifest.artifacts.map((a) => a.variant)).toEqual(['instrumental', 'no_drums', 'practice']);
+
+    const saved = await readWavFile(join(root, 'outputs', JOB, artifact!.path));
+    const expected = Float32Array.from(
+      { length: RATE * SECONDS },
+      (_, i) => 0.2 * stemPcm.vocals[i]! + stemPcm.bass[i]! + stemPcm.other[i]!,
+    );
+    const sdr = sdrDb(expected, saved.channels[0]!);
+    expect(sdr).toBeGreaterThanOrEqual(60);
+    await page.screenshot({ path: join(ARTIFACTS, 'mixer.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});
