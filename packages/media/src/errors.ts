@@ -24,4 +24,5 @@ export const MEDIA_ERRORS = defineErrors('@imk/media', {
   WAV_INVALID_OPTIONS: POLICY.transient,
   WAV_TOO_LARGE: POLICY.unprocessable,
   WAV_UNSUPPORTED: POLICY.unprocessable,
+  OPTIONS_INVALID: POLICY.badRequest,
 });

@@ -13,4 +13,6 @@ export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
   OPTIONS_INVALID: POLICY.badRequest,
   SIDECAR_INVALID: POLICY.unprocessable,
   CANCELLED: POLICY.conflict,
+  REMIX_SOURCE_MISSING: POLICY.unprocessable,
+  STEMS_NOT_CACHED: POLICY.unprocessable,
 });
