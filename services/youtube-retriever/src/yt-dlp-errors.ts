@@ -1,4 +1,6 @@
 import { ImkError } from '@imk/errors';
+// Loads the catalogue, so an error made here knows its policy even when the package index is not imported.
+import './errors.ts';
 import type { YOUTUBE_ERRORS } from './errors.ts';
 
 interface Rule {
