@@ -162,8 +162,21 @@ export class HeldClaim implements Claim {
     return this.lost;
   }
 
-  /** One heartbeat; marks the claim lost when its folder is no longer where we put it. */
-  async heartbeat(): Promise<void> {
+  /**
+   * One heartbeat; marks the claim lost when its folder is no longer where we put it. Beats never overlap:
+   * the first one creates the lease file (remove, then create) and a second beat running beside it (the
+   * timer's and confirm()'s) would find no file for a moment and take the claim for lost.
+   */
+  heartbeat(): Promise<void> {
+    this.beating ??= this.beat().finally(() => {
+      this.beating = undefined;
+    });
+    return this.beating;
+  }
+
+  private beating: Promise<void> | undefined;
+
+  private async beat(): Promise<void> {
     if (this.lost || this.settling || this.settled) return;
     // The lease file is created by the first beat: a claim settled within one heartbeat interval never
     // needs one, and observers treat "no lease file" as one more value that must change in time.
