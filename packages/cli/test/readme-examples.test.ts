@@ -18,7 +18,7 @@ describe('configuration examples in the README and docs/', () => {
   it('are valid for the config file they name, as written', async () => {
     const schemas = new Map((await configFiles()).map((file) => [file.service, file.schema]));
     const readme = await configExamples('README.md');
-    expect(readme.map((e) => e.service)).toEqual(['instrumental-maker', 'nas-sync']);
+    expect(readme.map((e) => e.service)).toEqual(['instrumental-maker', 'nas-sync', 'notify']);
     const docs = (await readdir(join(repo, 'docs'))).filter((name) => name.endsWith('.md')).sort();
     const examples = [...readme.map((e) => ({ ...e, file: 'README.md' }))];
     for (const name of docs)
