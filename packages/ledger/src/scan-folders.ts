@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   CANCEL_FILE,
   ERROR_FILE,
+  JOB_STATES,
   REJECTION_FILE,
   RESULT_FILE,
   listQueueJobs,
@@ -82,7 +83,7 @@ async function seen(queue: string, entry: QueueEntry, state: LedgerState): Promi
 }
 
 /** The states the folders alone can tell (a producer's `.tmp` folder is not a job yet). */
-const FOLDER_STATES = ['ready', 'claimed', 'succeeded', 'failed', 'rejected', 'cancelled'] as const;
+const FOLDER_STATES = JOB_STATES.filter((state) => state !== 'tmp');
 
 /** Every job folder in every queue under `queuesDir`: ready, claimed and archived, listed by fsqueue. */
 export async function scanQueues(queuesDir: string): Promise<SeenFolder[]> {

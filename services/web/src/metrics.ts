@@ -1,4 +1,5 @@
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { JOB_STATES } from '@imk/fsqueue';
 import type { DiskGuardStatus } from '@imk/ops';
 import type { QueueCountsView } from './system/queue-folders.ts';
 
@@ -26,8 +27,6 @@ export interface MetricsSources {
   diskGuard(): DiskGuardStatus | undefined;
 }
 
-const QUEUE_STATES = ['ready', 'claimed', 'succeeded', 'failed', 'rejected', 'cancelled', 'tmp'] as const;
-
 /** A Prometheus registry for the whole system (its own, never prom-client's global one). */
 export function createMetrics(sources: MetricsSources): Registry {
   const registry = new Registry();
@@ -41,7 +40,7 @@ export function createMetrics(sources: MetricsSources): Registry {
     async collect() {
       this.reset();
       for (const q of await sources.queues())
-        for (const state of QUEUE_STATES) this.set({ queue: q.queue, state }, q[state]);
+        for (const state of JOB_STATES) this.set({ queue: q.queue, state }, q[state]);
     },
   });
   new Gauge({
