@@ -1,4 +1,48 @@
+import { relative } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The longest test files (seconds on CI, 2 cores), longest first. Vitest starts the files it has timed
+ * before longest first (its cache, in node_modules/.vite); on a machine without that cache it goes by file
+ * size, and a long file that starts near the end runs alone and lengthens the whole run.
+ */
+const LONGEST_FIRST = [
+  'services/instrumental-maker/test/multi-host.test.ts', // 156
+  'services/web/test/dashboard.e2e.test.ts', // 69
+  'services/youtube-retriever/test/fetch-youtube.test.ts', // 64
+  'packages/cli/test/separate-eval-commands.test.ts', // 61
+  'packages/sync/test/delivery.test.ts', // 59
+  'services/instrumental-maker/test/bundles.test.ts', // 51
+  'services/instrumental-maker/test/legacy.test.ts', // 49
+  'packages/separation/test/mdx-engine.test.ts', // 46
+  'packages/sync/test/backends-ssh.test.ts', // 46
+  'services/nas-sync/test/cli.test.ts', // 45
+  'services/instrumental-maker/test/scale.test.ts', // 44
+  'packages/cli/src/commands/migrate.test.ts', // 40
+  'packages/separation/test/eval-sdr.test.ts', // 37
+  'services/instrumental-maker/test/crash.test.ts', // 36
+  'packages/fsqueue/test/race.test.ts', // 35
+];
+
+class LongestFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const root = this.ctx.config.root;
+    const key = (file: TestSpecification) => relative(root, file.moduleId);
+    // Every file timed before: the cache's order (failed first, then longest first) is the better one.
+    if (sorted.every((file) => this.ctx.cache.getFileTestResults(`${file.project.name}:${key(file)}`)))
+      return sorted;
+    const rank = (file: TestSpecification) => {
+      const index = LONGEST_FIRST.indexOf(key(file));
+      return index === -1 ? LONGEST_FIRST.length : index;
+    };
+    return sorted
+      .map((file, order) => ({ file, order }))
+      .sort((a, b) => rank(a.file) - rank(b.file) || a.order - b.order)
+      .map(({ file }) => file);
+  }
+}
 
 // Integration tests start real programs (ffmpeg, sshd, an S3 server, yt-dlp, Chromium):
 // generous timeouts, and no more workers than this 2-core machine has.
@@ -15,5 +59,6 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    sequence: { sequencer: LongestFirstSequencer },
   },
 });

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { LOG_FORMAT_ENV, LOG_FORMATS } from '@imk/log';
+import { LOG_FORMAT_ENV, LOG_FORMATS } from './commands/choices.ts';
 
 /** `--log-format json|pretty`, for the commands that run services (`imk up`, `imk run`). */
 export function logFormatOption(): Option {

@@ -100,7 +100,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
     const serviceLogger = options.serviceLogger?.(name) ?? createLogger(name);
     // What the CLI composes for a service (URL retrievers, sync status), then the command's own extras.
     const extra: Record<string, unknown> = {
-      ...compositionFor(name, options.root, serviceLogger),
+      ...(await compositionFor(name, options.root, serviceLogger)),
       ...options.extras?.[name],
     };
     if (name === 'web') {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolvePaths } from '@imk/config';
-import { collectDoctorChecks } from './commands/doctor.ts';
+import { collectDoctorChecks } from './actions/doctor.ts';
 
 // The whole-system checks and those of the worker, sync and dashboard (the system and retriever groups
 // need installed tools and are tested with them).

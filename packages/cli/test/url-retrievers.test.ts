@@ -5,7 +5,7 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { retrieverRoutes } from '@imk/retriever-sdk';
-import { URL_RETRIEVERS } from '../src/compose/index.ts';
+import { URL_RETRIEVERS } from '../src/compose/url-retrievers.ts';
 
 // POST /api/requests over the retrievers the CLI composes (Deezer first, then yt-dlp for any other link).
 const logger = createLogger('test', { level: 'silent' });

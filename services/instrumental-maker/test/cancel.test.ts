@@ -67,10 +67,10 @@ describe('imk cancel with a real worker', () => {
         60_000,
         'the engine to start on running_one',
       );
-      const [queued, running] = await Promise.all([
-        imk(['cancel', 'queued_one', '--reason', 'queued by mistake', '--root', root]),
-        imk(['cancel', 'running_one', '--reason', 'wrong song', '--root', root]),
-      ]);
+      // The queued job first: once running_one stops, the free worker claims the next ready job, so a
+      // cancel of queued_one that started at the same time could find it running (seen on a loaded machine).
+      const queued = await imk(['cancel', 'queued_one', '--reason', 'queued by mistake', '--root', root]);
+      const running = await imk(['cancel', 'running_one', '--reason', 'wrong song', '--root', root]);
       expect(queued.exitCode, String(queued.all)).toBe(0);
       expect(queued.stdout).toMatch(/job queued_one was queued; it is cancelled and kept in .*cancelled/);
       expect(running.exitCode, String(running.all)).toBe(0);

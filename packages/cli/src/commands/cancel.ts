@@ -1,16 +1,6 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ImkError } from '@imk/errors';
-import { cancelJob, waitForCancel, type CancelOutcome } from '@imk/fsqueue';
-import { openLedger } from '@imk/ledger';
-import { contextFrom, print, withRoot } from '../context.ts';
-import { locateJob } from './job.ts';
-
-interface CancelOptions {
-  root?: string;
-  reason?: string;
-  wait: string;
-}
+import { lazyAction } from './lazy-action.ts';
+import { withRoot } from './root-option.ts';
 
 export function registerCancel(program: Command): void {
   withRoot(
@@ -22,52 +12,5 @@ export function registerCancel(program: Command): void {
       .description(
         'cancel a job: a queued one is archived in cancelled/ at once; a running one is stopped by its worker (on any host), its partial outputs removed and nothing published; `imk retry` brings it back',
       ),
-  ).action(async (id: string, options: CancelOptions) => {
-    const { paths } = contextFrom(options);
-    const waitSec = Number(options.wait);
-    if (!Number.isFinite(waitSec) || waitSec < 0)
-      throw new ImkError('INVALID_ARGUMENT', `--wait must be a number of seconds, got "${options.wait}"`);
-    const found = await locateJob(paths.queues, id);
-    if (!found) throw new ImkError('JOB_NOT_FOUND', `no job "${id}" in any queue under ${paths.queues}`);
-    const queueDir = join(paths.queues, found.queue);
-    const outcomes = await cancelJob(queueDir, id, { reason: options.reason, by: 'imk cancel' });
-    for (const outcome of outcomes)
-      print(await settle(queueDir, outcome, waitSec * 1000, paths.root, found.queue));
-  });
-}
-
-/** Says what became of one cancelled folder; a ready job's cancel goes into the ledger here (a worker records its own). */
-async function settle(
-  queueDir: string,
-  outcome: CancelOutcome,
-  waitMs: number,
-  root: string,
-  queue: string,
-): Promise<string> {
-  const { jobId } = outcome;
-  if (outcome.state === 'cancelled') {
-    const ledger = openLedger({ root });
-    try {
-      ledger.recordState(
-        jobId,
-        { state: 'cancelled', message: `cancelled by imk cancel before it started (${outcome.dir})` },
-        { queue },
-      );
-    } finally {
-      ledger.close();
-    }
-    return `job ${jobId} was queued; it is cancelled and kept in ${outcome.dir}`;
-  }
-  if (waitMs === 0)
-    return `job ${jobId} is running; its worker was asked to stop it (it notices within about a second)`;
-  const where = await waitForCancel(queueDir, outcome.dir, waitMs);
-  if (where.state === 'cancelled')
-    return `job ${jobId} was running; it is stopped, nothing was published, and it is kept in ${where.dir}`;
-  if (where.state === 'requested')
-    return `job ${jobId}: cancel requested (${where.dir}); its worker has not stopped it yet, it will when it next looks`;
-  throw new ImkError(
-    'CANCEL_TOO_LATE',
-    `job ${jobId} ended as ${where.state} before its worker saw the cancel (${where.dir})`,
-    { details: { job_id: jobId, state: where.state, dir: where.dir } },
-  );
+  ).action(lazyAction(async () => (await import('../actions/cancel.ts')).cancelCommand));
 }

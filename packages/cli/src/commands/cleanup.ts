@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { createLogger } from '@imk/log';
-import { describeReason, formatBytes, runCleanup } from '@imk/ops';
-import { contextFrom, print, withRoot } from '../context.ts';
+import { lazyAction } from './lazy-action.ts';
+import { withRoot } from './root-option.ts';
 
 export function registerCleanup(program: Command): void {
   withRoot(
@@ -12,36 +11,5 @@ export function registerCleanup(program: Command): void {
       )
       .option('--dry-run', 'only list what would be removed')
       .option('--json', 'print the report as JSON'),
-  ).action(async (options: { root?: string; dryRun?: boolean; json?: boolean }) => {
-    const { paths } = contextFrom(options);
-    // The report goes to stdout; the per-entry log lines are for services, so keep them quiet here.
-    const logger = createLogger('imk-cleanup', { level: 'warn' });
-    const report = await runCleanup({ root: paths.root, logger, dryRun: options.dryRun === true });
-    if (options.json) {
-      print(JSON.stringify(report, null, 2));
-      return;
-    }
-    const entries = report.dryRun ? report.plan.remove : report.removed;
-    const verb = report.dryRun ? 'would remove' : 'removed';
-    for (const entry of entries)
-      print(
-        `${verb} ${entry.target.padEnd(8)} ${formatBytes(entry.bytes).padStart(9)}  ${entry.path}  (${describeReason(entry)})`,
-      );
-    const totals = new Map<string, { entries: number; bytes: number; kept: number }>();
-    for (const t of report.plan.targets) {
-      const sum = totals.get(t.name) ?? { entries: 0, bytes: 0, kept: 0 };
-      totals.set(t.name, {
-        entries: sum.entries + t.entries,
-        bytes: sum.bytes + t.bytes,
-        kept: sum.kept + t.keptBytes,
-      });
-    }
-    for (const [name, t] of totals)
-      print(
-        `${name.padEnd(8)} ${String(t.entries).padStart(6)} entries, ${formatBytes(t.bytes)} in all, ${formatBytes(t.kept)} kept`,
-      );
-    print(
-      `${report.dryRun ? 'dry run: would free' : 'freed'} ${formatBytes(report.freedBytes)} in ${entries.length} entries`,
-    );
-  });
+  ).action(lazyAction(async () => (await import('../actions/cleanup.ts')).cleanupCommand));
 }

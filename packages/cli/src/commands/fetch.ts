@@ -1,9 +1,7 @@
 import { Option, type Command } from 'commander';
-import { createLogger } from '@imk/log';
-import { FETCH_MODES, describeResult, type FetchMode, type FetchResult } from '@imk/retriever-sdk';
-import { fetchUrl } from '@imk/retriever-sdk';
-import { URL_RETRIEVERS } from '../compose/url-retrievers.ts';
-import { contextFrom, print, withRoot } from '../context.ts';
+import { FETCH_MODES } from './choices.ts';
+import { lazyAction } from './lazy-action.ts';
+import { withRoot } from './root-option.ts';
 
 export function registerFetch(program: Command): void {
   withRoot(
@@ -18,19 +16,5 @@ export function registerFetch(program: Command): void {
         ).choices(FETCH_MODES),
       )
       .option('--json', 'print the full result of each URL as JSON'),
-  ).action(async (urls: string[], options: { root?: string; mode?: FetchMode; json?: boolean }) => {
-    const { paths } = contextFrom(options);
-    // stdout carries the job ids; progress and warnings go to stderr.
-    const logger = createLogger('imk-fetch', { level: process.env.IMK_LOG_LEVEL ?? 'warn' });
-    const results: FetchResult[] = [];
-    for (const url of urls) {
-      const result = await fetchUrl(url, { root: paths.root, logger, mode: options.mode }, URL_RETRIEVERS);
-      results.push(result);
-      if (options.json) continue;
-      for (const job of result.jobs) print(job.jobId);
-      for (const line of describeResult({ ...result, jobs: [] })) process.stderr.write(`${line}\n`);
-    }
-    if (options.json) print(JSON.stringify(results, null, 2));
-    if (results.some((result) => result.failures.length > 0)) process.exitCode = 1;
-  });
+  ).action(lazyAction(async () => (await import('../actions/fetch.ts')).fetchCommand));
 }

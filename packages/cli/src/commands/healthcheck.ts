@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { loadServiceConfig } from '@imk/config';
-import { ImkError } from '@imk/errors';
-import { readHeartbeat } from '@imk/ops';
-import { contextFrom, print, withRoot } from '../context.ts';
-import { SERVICE_NAMES, loadService } from '../services.ts';
+import { SERVICE_NAMES } from '../services.ts';
+import { lazyAction } from './lazy-action.ts';
+import { withRoot } from './root-option.ts';
 
 /**
  * For container health checks: exit 0 when the service's heartbeat on this host is fresh and says
@@ -18,43 +16,5 @@ export function registerHealthcheck(program: Command): void {
       .description(
         'exit 0 if the service runs on this host (its heartbeat is fresh), else 1: for Docker health checks',
       ),
-  ).action(async (service: string, options: { root?: string; maxAge: string }) => {
-    if (!SERVICE_NAMES.includes(service))
-      throw new ImkError(
-        'UNKNOWN_SERVICE',
-        `unknown service "${service}"; services: ${SERVICE_NAMES.join(', ')}`,
-      );
-    const { paths } = contextFrom(options);
-    const beat = await readHeartbeat(paths.root, service);
-    const maxAge = Number(options.maxAge);
-    if (!beat)
-      throw new ImkError('UNHEALTHY', `${service}: no heartbeat on this host yet (is it running here?)`);
-    // Degraded (deemix missing, no route) is alive: restarting the container would not fix it.
-    if (beat.state !== 'running' && beat.state !== 'degraded')
-      throw new ImkError('UNHEALTHY', `${service}: ${beat.state} (heartbeat of pid ${beat.pid})`);
-    if (beat.ageSec > maxAge)
-      throw new ImkError(
-        'UNHEALTHY',
-        `${service}: last heartbeat ${Math.round(beat.ageSec)} s ago (more than ${maxAge} s): hung or stopped`,
-      );
-    if (service === 'web') {
-      const { configSchema } = await loadService('web');
-      const { config } = await loadServiceConfig({
-        service: 'web',
-        schema: configSchema,
-        root: paths.root,
-      });
-      const port = (config as { port?: number }).port ?? 8080;
-      const response = await fetch(`http://127.0.0.1:${port}/healthz`, {
-        signal: AbortSignal.timeout(5000),
-      }).catch((error: unknown) => {
-        throw new ImkError(
-          'UNHEALTHY',
-          `web: /healthz on port ${port} does not answer (${(error as Error).message})`,
-        );
-      });
-      if (!response.ok) throw new ImkError('UNHEALTHY', `web: /healthz answered ${response.status}`);
-    }
-    print(`${service}: healthy (heartbeat ${Math.round(beat.ageSec)} s ago, pid ${beat.pid})`);
-  });
+  ).action(lazyAction(async () => (await import('../actions/healthcheck.ts')).healthcheckCommand));
 }

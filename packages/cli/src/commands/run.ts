@@ -1,20 +1,11 @@
 import { Option, type Command } from 'commander';
 import { ImkError } from '@imk/errors';
-import { createLogger } from '@imk/log';
 import { logFormatOption } from '../log-format.ts';
-import { warnLegacyEnv } from '@imk/config';
-import { contextFrom, print, withRoot } from '../context.ts';
-import { SERVICE_NAMES, loadService } from '../services.ts';
-import { shutdownSignal } from '../shutdown.ts';
-import { runOneService } from '../supervisor.ts';
+import { SERVICE_NAMES } from '../services.ts';
+import { lazyAction } from './lazy-action.ts';
+import { withRoot } from './root-option.ts';
 
 export const DEFAULT_RUN_SERVICE = 'instrumental-maker';
-
-interface RunOptions {
-  root?: string;
-  once?: boolean;
-  concurrency?: number;
-}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -38,32 +29,5 @@ export function registerRun(program: Command): void {
       .description(
         'run a service in the foreground; SIGTERM or Ctrl-C stops claiming and lets running jobs finish',
       ),
-  ).action(async (service: string, options: RunOptions) => {
-    if (!SERVICE_NAMES.includes(service))
-      throw new ImkError(
-        'UNKNOWN_SERVICE',
-        `unknown service "${service}"; choose one of: ${SERVICE_NAMES.join(', ')}`,
-      );
-    const { paths } = contextFrom(options);
-    const logger = createLogger(service);
-    // Settings of the earlier Python version in the environment: one warning each, naming ours.
-    warnLegacyEnv(logger);
-    const shutdown = shutdownSignal(logger);
-    // Options of `imk run` a service may take: the worker's concurrency; alone, the YouTube API of its own.
-    const extras = {
-      ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
-      serveHttp: true,
-    };
-    try {
-      const definition = await loadService(service);
-      const result =
-        options.once && definition.runOnce
-          ? await definition.runOnce({ root: paths.root, logger, signal: shutdown.signal, ...extras })
-          : await runOneService(service, { root: paths.root, logger, signal: shutdown.signal, extras });
-      if (options.once) print(JSON.stringify(result.summary ?? { ok: result.ok }));
-      if (!result.ok) process.exitCode = 1;
-    } finally {
-      shutdown.dispose();
-    }
-  });
+  ).action(lazyAction(async () => (await import('../actions/run.ts')).runCommand));
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { DOCUMENT_SCHEMAS, documentJsonSchemaText, type DocumentName } from '@imk/protocol';
-import { ImkError } from '@imk/errors';
-import { print, withRoot } from '../context.ts';
+import { lazyAction } from './lazy-action.ts';
+import { withRoot } from './root-option.ts';
 
 export function registerSchema(program: Command): void {
   withRoot(
@@ -9,12 +8,5 @@ export function registerSchema(program: Command): void {
       .command('schema')
       .argument('<document>', `job, manifest or manifest-legacy`)
       .description('print the JSON Schema of job.json or manifest.json'),
-  ).action((document: string) => {
-    if (!(document in DOCUMENT_SCHEMAS))
-      throw new ImkError(
-        'UNKNOWN_DOCUMENT',
-        `unknown document "${document}"; expected one of: ${Object.keys(DOCUMENT_SCHEMAS).join(', ')}`,
-      );
-    print(documentJsonSchemaText(document as DocumentName));
-  });
+  ).action(lazyAction(async () => (await import('../actions/schema.ts')).schemaCommand));
 }

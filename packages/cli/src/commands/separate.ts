@@ -1,24 +1,7 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ImkError } from '@imk/errors';
-import { createLogger } from '@imk/log';
-import { AUDIO_FORMATS, encodeAudio, probeMedia, type AudioFormat } from '@imk/media';
-import { STEM_NAMES } from '@imk/protocol';
-import { ENGINE_NAMES, createEngine, mixVariants, nullResidualDb, parseVariantList } from '@imk/separation';
-import { print, withRoot } from '../context.ts';
-import { createProgress } from '../progress.ts';
-import { shutdownSignal } from '../shutdown.ts';
-
-interface SeparateOptions {
-  out: string;
-  engine: string;
-  model?: string;
-  stems?: boolean;
-  variants: string;
-  format: string;
-}
+import { AUDIO_FORMATS, ENGINE_NAMES } from './choices.ts';
+import { lazyAction } from './lazy-action.ts';
+import { withRoot } from './root-option.ts';
 
 export function registerSeparate(program: Command): void {
   withRoot(
@@ -36,82 +19,5 @@ export function registerSeparate(program: Command): void {
       )
       .option('--format <format>', `output format: ${AUDIO_FORMATS.join(', ')}`, 'm4a')
       .description('separate one file into stems and write its instrumental variants, without the queue'),
-  ).action((input: string, options: SeparateOptions) => separate(input, options));
-}
-
-async function separate(input: string, options: SeparateOptions): Promise<void> {
-  const format = options.format as AudioFormat;
-  if (!AUDIO_FORMATS.includes(format))
-    throw new ImkError(
-      'INVALID_FORMAT',
-      `unknown --format "${options.format}"; choose one of: ${AUDIO_FORMATS.join(', ')}`,
-    );
-  const recipes = parseVariantList(options.variants);
-  if (options.model !== undefined && options.engine !== 'mdx')
-    throw new ImkError('OPTIONS_INVALID', `--model is for --engine mdx, not --engine ${options.engine}`);
-  if (options.engine === 'mdx' && options.model === undefined)
-    throw new ImkError('OPTIONS_INVALID', '--engine mdx needs --model <file.onnx> (a UVR MDX-Net model)');
-  const engine = createEngine(options.engine, options.model === undefined ? {} : { model: options.model });
-  const info = await probeMedia(input);
-  const outDir = resolve(options.out);
-  await mkdir(outDir, { recursive: true });
-  const work = await mkdtemp(join(tmpdir(), 'imk-separate-'));
-  const shutdown = shutdownSignal(createLogger('separate'));
-  try {
-    const progress = createProgress(`separating (${engine.name})`);
-    const result = await engine.separate({
-      input,
-      workDir: work,
-      signal: shutdown.signal,
-      onProgress: (f) => progress.update(f),
-    });
-    progress.done();
-    const mixes = await mixVariants({
-      stems: result.stems,
-      mixture: input,
-      recipes,
-      outDir: work,
-      signal: shutdown.signal,
-    });
-    const base = basename(input, extname(input));
-    const tags = { artist: info.tags.artist, album: info.tags.album };
-    const title = info.tags.title ?? base;
-    const written: string[] = [];
-    const encoding = createProgress('encoding');
-    const jobs = [
-      ...Object.entries(mixes).map(([name, wav]) => ({
-        wav,
-        output: join(outDir, `${base} - ${name}.${format}`),
-        title: `${title} (${recipes[name]?.label ?? name})`,
-      })),
-      ...(options.stems === true
-        ? STEM_NAMES.map((stem) => ({
-            wav: result.stems[stem],
-            output: join(outDir, 'stems', `${base} - ${stem}.${format}`),
-            title: `${title} (${stem})`,
-          }))
-        : []),
-    ];
-    if (options.stems === true) await mkdir(join(outDir, 'stems'), { recursive: true });
-    for (const [n, job] of jobs.entries()) {
-      encoding.update(n / jobs.length);
-      await encodeAudio({
-        input: job.wav,
-        output: job.output,
-        format,
-        tags: { ...tags, title: job.title },
-        signal: shutdown.signal,
-      });
-      written.push(job.output);
-    }
-    encoding.done();
-    const residual = await nullResidualDb(input, result.stems, { signal: shutdown.signal });
-    for (const file of written) print(file);
-    process.stderr.write(
-      `${written.length} files in ${outDir}; ${(result.frames / result.sampleRate).toFixed(1)} s of audio; null residual (mixture minus the sum of the stems) ${residual.toFixed(1)} dB\n`,
-    );
-  } finally {
-    shutdown.dispose();
-    await rm(work, { recursive: true, force: true });
-  }
+  ).action(lazyAction(async () => (await import('../actions/separate.ts')).separateCommand));
 }

@@ -1,35 +1,8 @@
 import { Option, type Command } from 'commander';
-import { ImkError } from '@imk/errors';
-import { createLogger } from '@imk/log';
-import { contextFrom, print, withRoot } from '../context.ts';
 import { logFormatOption } from '../log-format.ts';
 import { SERVICE_NAMES } from '../services.ts';
-import { exitIfStuck, shutdownSignal } from '../shutdown.ts';
-import { runServices } from '../supervisor.ts';
-import { warnLegacyEnv } from '@imk/config';
-
-interface UpOptions {
-  root?: string;
-  port?: string;
-  host?: string;
-  only?: string;
-  without?: string;
-}
-
-function parseList(text: string | undefined, flag: string): string[] | undefined {
-  if (text === undefined) return undefined;
-  const names = text
-    .split(',')
-    .map((n) => n.trim())
-    .filter(Boolean);
-  const unknown = names.filter((n) => !SERVICE_NAMES.includes(n));
-  if (unknown.length > 0)
-    throw new ImkError(
-      'UNKNOWN_SERVICE',
-      `${flag}: unknown service ${unknown.join(', ')}; services: ${SERVICE_NAMES.join(', ')}`,
-    );
-  return names;
-}
+import { lazyAction } from './lazy-action.ts';
+import { withRoot } from './root-option.ts';
 
 export function registerUp(program: Command): void {
   withRoot(
@@ -50,41 +23,5 @@ export function registerUp(program: Command): void {
       )
       .addOption(logFormatOption())
       .addOption(new Option('--without <names>', 'comma-separated services to leave out')),
-  ).action(async (options: UpOptions) => {
-    const { paths } = contextFrom(options);
-    const only = parseList(options.only, '--only');
-    const without = parseList(options.without, '--without') ?? [];
-    const names = (only ?? SERVICE_NAMES).filter((n) => !without.includes(n));
-    const port = options.port === undefined ? undefined : Number(options.port);
-    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
-      throw new ImkError('INVALID_PORT', `--port ${options.port}: expected a TCP port number (0-65535)`);
-
-    const logger = createLogger('imk-up');
-    // Settings of the earlier Python version in the environment: one warning each, naming ours.
-    warnLegacyEnv(logger);
-    const shutdown = shutdownSignal(logger);
-    try {
-      const web = {
-        overrides: {
-          ...(port !== undefined && { port }),
-          ...(options.host !== undefined && { host: options.host }),
-        },
-      };
-      const result = await runServices({
-        root: paths.root,
-        logger,
-        names,
-        signal: shutdown.signal,
-        extras: { web },
-        onListening: (url) => print(`instrumental-maker is running: open ${url} (Ctrl+C stops it)`),
-      });
-      const missing = result.states.filter((s) => s.state === 'unavailable').map((s) => s.name);
-      if (missing.length > 0) logger.warn(`not available in this installation: ${missing.join(', ')}`);
-      logger.info({ services: result.states }, 'all services stopped');
-      if (!result.ok) process.exitCode = 1;
-    } finally {
-      shutdown.dispose();
-    }
-    exitIfStuck(logger);
-  });
+  ).action(lazyAction(async () => (await import('../actions/up.ts')).upCommand));
 }

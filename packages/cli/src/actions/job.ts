@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { ImkError } from '@imk/errors';
+import { findJob, type QueueEntry } from '@imk/fsqueue';
+import { adoptOutputs, openLedger, type JobDetail } from '@imk/ledger';
+import { readdir } from 'node:fs/promises';
+import { contextFrom, print } from '../context.ts';
+
+/** Where the job's folder is now, in any queue (the folders are the truth). */
+export async function locateJob(
+  queuesDir: string,
+  jobId: string,
+): Promise<(QueueEntry & { queue: string }) | undefined> {
+  let queues: string[] = [];
+  try {
+    queues = (await readdir(queuesDir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  } catch {
+    return undefined;
+  }
+  for (const queue of queues) {
+    const found = await findJob(join(queuesDir, queue), jobId);
+    if (found) return { ...found, queue };
+  }
+  return undefined;
+}
+
+function formatDetail(detail: JobDetail, folder: string): string {
+  const { job } = detail;
+  const lines = [
+    `job ${job.job_id}: ${job.state}${job.stage ? ` (stage ${job.stage})` : ''}, ${job.attempts} attempt(s)`,
+    `  song:    ${[job.artist, job.title].filter(Boolean).join(' - ') || '(no tags)'}`,
+    `  queue:   ${job.queue ?? '?'}   folder: ${folder}`,
+  ];
+  if (job.input_sha256) lines.push(`  input:   sha256 ${job.input_sha256}`);
+  if (job.duplicate_of) lines.push(`  duplicate of: ${job.duplicate_of}`);
+  if (job.output_dir) lines.push(`  outputs: ${job.output_dir}`);
+  if (detail.progress) lines.push(`  now:     ${detail.progress.stage} ${detail.progress.percent}%`);
+  lines.push('history:');
+  for (const e of detail.events)
+    lines.push(
+      `  ${e.at}  ${e.state.padEnd(9)} ${e.attempt ? `#${e.attempt} ` : ''}${e.stage ? `[${e.stage}] ` : ''}${e.message ?? ''}`,
+    );
+  if (detail.stages.length > 0) {
+    lines.push('stages:');
+    for (const s of detail.stages)
+      lines.push(
+        `  #${s.attempt ?? '?'} ${s.stage.padEnd(9)} ${s.duration_sec.toFixed(2).padStart(7)} s  ${s.outcome}`,
+      );
+  }
+  if (detail.errors.length > 0) {
+    lines.push('errors:');
+    for (const e of detail.errors)
+      lines.push(`  #${e.attempt ?? '?'} [${e.stage}] ${e.message}${e.retryable ? ' (retryable)' : ''}`);
+  }
+  if (detail.artifacts.length > 0) {
+    lines.push('artifacts:');
+    for (const a of detail.artifacts)
+      lines.push(
+        `  ${a.kind.padEnd(6)} ${(a.variant ?? '').padEnd(13)} ${a.path}${a.bytes !== undefined ? `  (${a.bytes} bytes)` : ''}`,
+      );
+  }
+  return lines.join('\n');
+}
+
+/** `imk job <id>` */
+export async function jobCommand(id: string, options: { root?: string; json?: boolean }): Promise<void> {
+  const { paths } = contextFrom(options);
+  const ledger = openLedger({ root: paths.root });
+  // A finished output the ledger does not know (e.g. written by the earlier version) is shown too.
+  await adoptOutputs(ledger, paths.outputs).catch(() => undefined);
+  try {
+    const detail = ledger.getJob(id);
+    const folder = await locateJob(paths.queues, id);
+    if (!detail && !folder)
+      throw new ImkError(
+        'JOB_NOT_FOUND',
+        `no job "${id}" in the ledger or in ${paths.queues} (try \`imk jobs\`, or \`imk ledger rebuild\`)`,
+      );
+    if (options.json) return print(JSON.stringify({ ...detail, folder: folder ?? null }, null, 2));
+    const where = folder ? `${folder.state} in ${folder.dir}` : 'not in any queue folder';
+    if (!detail) return print(`job ${id}: not in the ledger yet; ${where}`);
+    print(formatDetail(detail, where));
+  } finally {
+    ledger.close();
+  }
+}

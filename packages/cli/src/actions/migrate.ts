@@ -1,0 +1,108 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isCollection, isScalar, parseDocument, type Document } from 'yaml';
+import { ImkError } from '@imk/errors';
+import { LEGACY_KEYS, parseLegacyEnv, pickLegacy, type LegacyChange } from '@imk/config';
+import { contextFrom, print } from '../context.ts';
+import { planMigration, type MigrateLine } from './migrate-plan.ts';
+
+interface MigrateOptions {
+  root?: string;
+  env?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Sets each change in the YAML document (keeping what the file already says elsewhere) with its comment. */
+function apply(doc: Document, changes: LegacyChange[]): void {
+  for (const change of changes) {
+    doc.setIn(change.path, doc.createNode(change.value));
+    const node = doc.getIn(change.path, true);
+    if (isScalar(node)) node.comment = ` ${change.comment}`;
+    else if (isCollection(node)) node.commentBefore = ` ${change.comment}`;
+  }
+}
+
+const HEADER = (file: string) =>
+  ` config/${file}.yaml, written by \`imk migrate\` from the earlier instrumental-maker's settings.\n Each converted value says where it came from; docs/migration.md lists every legacy setting.`;
+
+async function writeConfigs(configDir: string, lines: MigrateLine[], dryRun: boolean): Promise<string[]> {
+  const byFile = new Map<string, LegacyChange[]>();
+  for (const line of lines)
+    for (const change of line.changes) byFile.set(change.file, [...(byFile.get(change.file) ?? []), change]);
+  const written: string[] = [];
+  for (const [file, changes] of byFile) {
+    const path = join(configDir, `${file}.yaml`);
+    const existing = await readText(path);
+    const doc = parseDocument(existing ?? '');
+    if (doc.errors.length > 0)
+      throw new ImkError(
+        'CONFIG_INVALID',
+        `${path} is not valid YAML (${doc.errors[0]!.message}); fix it first`,
+      );
+    // Block style, as a person writes config (an empty document would otherwise become a flow map).
+    if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
+    if (existing === undefined) doc.commentBefore = HEADER(file);
+    apply(doc, changes);
+    if (!dryRun) {
+      await mkdir(configDir, { recursive: true });
+      await writeFile(path, String(doc));
+    }
+    written.push(path);
+  }
+  return written;
+}
+
+/** `imk migrate` */
+export async function migrateCommand(options: MigrateOptions): Promise<void> {
+  const { paths } = contextFrom(options);
+  let env: Record<string, string>;
+  let fileKeys: string[];
+  if (options.env !== undefined) {
+    const text = await readText(options.env);
+    if (text === undefined) throw new ImkError('INVALID_ARGUMENT', `--env ${options.env}: no such file`);
+    env = parseLegacyEnv(text);
+    fileKeys = Object.keys(env);
+  } else {
+    env = {
+      ...pickLegacy(
+        process.env,
+        LEGACY_KEYS.map((entry) => entry.key),
+      ),
+    };
+    fileKeys = Object.keys(env);
+  }
+  const plan = planMigration(env, fileKeys);
+  const written = await writeConfigs(paths.config, plan.lines, options.dryRun === true);
+  if (options.json)
+    return print(JSON.stringify({ dryRun: options.dryRun === true, written, ...plan }, null, 2));
+  const source = options.env ?? 'the environment';
+  if (plan.lines.length === 0) return print(`no setting of the earlier instrumental-maker in ${source}`);
+  const section = (title: string, outcome: MigrateLine['outcome'][]) => {
+    const chosen = plan.lines.filter((line) => outcome.includes(line.outcome));
+    if (chosen.length === 0) return;
+    print(`${title} (${chosen.length}):`);
+    for (const line of chosen)
+      print(`  ${line.key}${line.value === undefined ? '' : `=${line.value}`}\n    ${line.text}`);
+  };
+  section('converted', ['converted']);
+  section('covered by another setting', ['covered']);
+  section('not converted (value not usable)', ['skipped']);
+  section('no equivalent', ['none']);
+  if (plan.unknown.length > 0)
+    print(`not settings of the earlier version (left alone): ${plan.unknown.join(', ')}`);
+  print(
+    options.dryRun
+      ? `dry run: would write ${written.join(', ') || 'nothing'}`
+      : `wrote ${written.join(', ') || 'nothing'}; see docs/migration.md`,
+  );
+}

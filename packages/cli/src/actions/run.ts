@@ -1,0 +1,43 @@
+import { ImkError } from '@imk/errors';
+import { createLogger } from '@imk/log';
+import { warnLegacyEnv } from '@imk/config';
+import { contextFrom, print } from '../context.ts';
+import { SERVICE_NAMES, loadService } from '../services.ts';
+import { shutdownSignal } from '../shutdown.ts';
+import { runOneService } from '../supervisor.ts';
+
+interface RunOptions {
+  root?: string;
+  once?: boolean;
+  concurrency?: number;
+}
+
+/** `imk run [service]` */
+export async function runCommand(service: string, options: RunOptions): Promise<void> {
+  if (!SERVICE_NAMES.includes(service))
+    throw new ImkError(
+      'UNKNOWN_SERVICE',
+      `unknown service "${service}"; choose one of: ${SERVICE_NAMES.join(', ')}`,
+    );
+  const { paths } = contextFrom(options);
+  const logger = createLogger(service);
+  // Settings of the earlier Python version in the environment: one warning each, naming ours.
+  warnLegacyEnv(logger);
+  const shutdown = shutdownSignal(logger);
+  // Options of `imk run` a service may take: the worker's concurrency; alone, the YouTube API of its own.
+  const extras = {
+    ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+    serveHttp: true,
+  };
+  try {
+    const definition = await loadService(service);
+    const result =
+      options.once && definition.runOnce
+        ? await definition.runOnce({ root: paths.root, logger, signal: shutdown.signal, ...extras })
+        : await runOneService(service, { root: paths.root, logger, signal: shutdown.signal, extras });
+    if (options.once) print(JSON.stringify(result.summary ?? { ok: result.ok }));
+    if (!result.ok) process.exitCode = 1;
+  } finally {
+    shutdown.dispose();
+  }
+}

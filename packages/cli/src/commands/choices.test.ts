@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { QUEUE_NAMES } from '@imk/config';
+import { LEDGER_STATES } from '@imk/ledger';
+import { LOG_FORMAT_ENV, LOG_FORMATS } from '@imk/log';
+import { AUDIO_FORMATS } from '@imk/media';
+import { FETCH_MODES } from '@imk/retriever-sdk';
+import { ENGINE_NAMES } from '@imk/separation';
+import * as choices from './choices.ts';
+
+// The command line offers these values before it loads any package; they must be the packages' own.
+describe('the choices the commands offer', () => {
+  it('are the lists of the packages that own them', () => {
+    expect(choices.QUEUE_NAMES).toEqual(QUEUE_NAMES);
+    expect(choices.ENGINE_NAMES).toEqual(ENGINE_NAMES);
+    expect(choices.AUDIO_FORMATS).toEqual(AUDIO_FORMATS);
+    expect(choices.FETCH_MODES).toEqual(FETCH_MODES);
+    expect(choices.LOG_FORMATS).toEqual(LOG_FORMATS);
+    expect(choices.LOG_FORMAT_ENV).toBe(LOG_FORMAT_ENV);
+    expect(choices.LEDGER_STATES).toEqual(LEDGER_STATES);
+  });
+});
