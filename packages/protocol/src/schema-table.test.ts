@@ -11,7 +11,7 @@ describe('schemaFields', () => {
     const fields = fieldsOf(
       z.object({
         name: z.string().describe('The name.'),
-        retry: z.object({ attempts: z.number().int().default(3) }).default({ attempts: 3 }),
+        retry: z.object({ attempts: z.number().int().default(3) }).prefault({}),
         stems: z.record(z.string(), z.number()).optional(),
         kind: z.enum(['audio', 'video']),
       }),
@@ -26,7 +26,7 @@ describe('schemaFields', () => {
     expect(fields.retry).toMatchObject({
       type: 'object',
       required: false,
-      default: { attempts: 3 },
+      default: {},
       object: true,
     });
     expect(fields['retry.attempts']).toMatchObject({
