@@ -5,33 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isImkError, isRetryableError } from '@imk/errors';
 import { decodeAudio } from './decode.ts';
 import './errors.ts';
+import { ffmpeg, writeUndecodableWav } from '../test/helpers.ts';
 
 // ffmpeg through a wrapper (IMK_FFMPEG) that runs the real one, or kills itself with SIGKILL while
 // decoding when IMK_TEST_KILL_DECODE is set: what the OOM killer does to a decode.
 let dir: string;
 let oddWav: string;
 let song: string;
-
-/** A WAV whose header ffprobe reads (2 channels, 44.1 kHz) but whose codec (tag 0x1234) no decoder knows. */
-function undecodableWav(): Buffer {
-  const data = Buffer.alloc(8000);
-  const fmt = Buffer.alloc(16);
-  fmt.writeUInt16LE(0x1234, 0);
-  fmt.writeUInt16LE(2, 2);
-  fmt.writeUInt32LE(44100, 4);
-  fmt.writeUInt32LE(44100 * 4, 8);
-  fmt.writeUInt16LE(4, 12);
-  fmt.writeUInt16LE(16, 14);
-  const chunk = (id: string, body: Buffer) => {
-    const size = Buffer.alloc(4);
-    size.writeUInt32LE(body.length);
-    return Buffer.concat([Buffer.from(id, 'latin1'), size, body]);
-  };
-  return chunk(
-    'RIFF',
-    Buffer.concat([Buffer.from('WAVE', 'latin1'), chunk('fmt ', fmt), chunk('data', data)]),
-  );
-}
 
 async function failure(file: string): Promise<unknown> {
   try {
@@ -47,10 +27,9 @@ async function failure(file: string): Promise<unknown> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'imk-decode-failures-'));
   oddWav = join(dir, 'odd.wav');
-  await writeFile(oddWav, undecodableWav());
+  await writeUndecodableWav(oddWav);
   song = join(dir, 'tone.wav');
-  const { execa } = await import('execa');
-  await execa('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', song]);
+  await ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', song);
   const wrapper = join(dir, 'ffmpeg');
   await writeFile(
     wrapper,

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imk, jobDetail, makeRoot, publishV1, removeRoot, writeUndecodableWav } from './helpers.ts';
+import { writeUndecodableWav } from '@imk/media/testing';
+import { imk, jobDetail, makeRoot, publishV1, removeRoot } from './helpers.ts';
 
 let root: string;
 
