@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Buffer, sha256File } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
+import type { Manifest } from '@imk/protocol';
 import { mixVariants, nullResidualDb } from '@imk/separation';
 import { duplicateManifest, findDuplicate, readPublishedManifest, sameOutputs } from './duplicates.ts';
 import { decodeToWav } from './decode-input.ts';
@@ -232,25 +233,41 @@ const manifest: Steps['manifest'] = {
 
 /** The partial folder renamed into outputs/<job_id>/ while the claim is still held; the job's result. */
 const publish: Steps['publish'] = {
-  async run(s) {
-    const manifest = s.manifest!;
-    const out = await publishOutputs({
-      outputsDir: s.ctx.paths.outputs,
+  run: (s) =>
+    publishJob(s, {
       jobId: s.jobId,
       partialDir: s.partialDir!,
-      manifest,
-      stillHeld: () => s.claim.confirm(),
-      logger: s.logger,
-    });
-    return {
+      manifest: s.manifest!,
       kind: s.duplicate ? 'duplicate' : 'processed',
-      dir: out.dir,
-      manifest,
       inputSha256: s.inputSha256!,
-      ...(out.replaced !== undefined && { replaced: out.replaced }),
-    };
-  },
+    }),
 };
+
+/** Publishes a job's partial folder as outputs/<jobId>/ while its claim is still held: the job's result. */
+export async function publishJob(
+  s: Pick<PipelineState, 'ctx' | 'claim' | 'logger'>,
+  made: { jobId: string; partialDir: string; manifest: Manifest } & Pick<
+    PipelineResult,
+    'kind' | 'inputSha256'
+  >,
+): Promise<PipelineResult> {
+  const out = await publishOutputs({
+    outputsDir: s.ctx.paths.outputs,
+    jobId: made.jobId,
+    partialDir: made.partialDir,
+    manifest: made.manifest,
+    stillHeld: () => s.claim.confirm(),
+    logger: s.logger,
+  });
+  const { kind, manifest, inputSha256 } = made;
+  return {
+    kind,
+    dir: out.dir,
+    manifest,
+    inputSha256,
+    ...(out.replaced !== undefined && { replaced: out.replaced }),
+  };
+}
 
 /** One step per stage of STAGES (a missing one is a type error here, and refused by runStages). */
 export const PIPELINE_STEPS: Steps = { options, hash, decode, separate, mix, encode, manifest, publish };

@@ -7,7 +7,8 @@ import { linkArtifacts, readPublishedManifest } from './duplicates.ts';
 import { buildManifest } from './manifest.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
 import type { PipelineInput, PipelineResult } from './pipeline.ts';
-import { publishOutputs, startOutputs } from './publish-outputs.ts';
+import { publishJob } from './pipeline-steps.ts';
+import { startOutputs } from './publish-outputs.ts';
 import { runStages, type StageSteps } from './stage-runner.ts';
 import { stemCacheKey } from './stem-cache.ts';
 import { writeOutputs } from './write-outputs.ts';
@@ -130,24 +131,14 @@ const STEPS: Steps = {
     },
   },
   publish: {
-    async run(s) {
-      const manifest = s.manifest!;
-      const out = await publishOutputs({
-        outputsDir: s.ctx.paths.outputs,
+    run: (s) =>
+      publishJob(s, {
         jobId: s.target,
         partialDir: s.partialDir!,
-        manifest,
-        stillHeld: () => s.claim.confirm(),
-        logger: s.logger,
-      });
-      return {
+        manifest: s.manifest!,
         kind: 'processed',
-        dir: out.dir,
-        manifest,
         inputSha256: s.source!.input.sha256,
-        ...(out.replaced !== undefined && { replaced: out.replaced }),
-      };
-    },
+      }),
   },
 };
 
