@@ -1,8 +1,9 @@
 import { format, resolveConfig } from 'prettier';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { OPERATIONS_SERVICE, OperationsConfigSchema } from '@imk/ops';
 import { PATHS_CONFIG, PathsConfigSchema } from '@imk/config';
 import { NOTIFY_CONFIG, NotifyConfigSchema } from '@imk/notify';
+import { deref, jsonSchemaOf, markdownCell, schemaFields, type JsonSchemaNode } from '@imk/protocol';
 import { SERVICE_NAMES, loadService } from './services.ts';
 
 /** One config file: `config/<service>.yaml`, with `IMK_<SERVICE>__…` env overrides. */
@@ -46,35 +47,6 @@ export function envPrefix(service: string): string {
   return `IMK_${service.replace(/[^a-z0-9]/gi, '_').toUpperCase()}__`;
 }
 
-type JsonSchema = {
-  type?: string | string[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  additionalProperties?: JsonSchema | boolean;
-  items?: JsonSchema;
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  enum?: unknown[];
-  const?: unknown;
-  default?: unknown;
-  description?: string;
-  $ref?: string;
-  $defs?: Record<string, JsonSchema>;
-};
-
-export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
-  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-}
-
-function deref(node: JsonSchema, root: JsonSchema): JsonSchema {
-  let current = node;
-  for (let i = 0; i < 10 && current.$ref; i++) {
-    const name = current.$ref.replace(/^#\/\$defs\//, '');
-    current = { ...root.$defs?.[name], ...(current.description && { description: current.description }) };
-  }
-  return current;
-}
-
 const normalize = (key: string): string => key.replace(/[^a-z0-9]/gi, '').toLowerCase();
 
 /**
@@ -84,9 +56,9 @@ const normalize = (key: string): string => key.replace(/[^a-z0-9]/gi, '').toLowe
 export function resolveConfigField(schema: z.ZodType, segments: string[]): string | undefined {
   const root = jsonSchemaOf(schema);
   const path: string[] = [];
-  let nodes: JsonSchema[] = [root];
+  let nodes: JsonSchemaNode[] = [root];
   for (const segment of segments) {
-    const next: JsonSchema[] = [];
+    const next: JsonSchemaNode[] = [];
     let key: string | undefined;
     for (const raw of nodes) {
       const node = deref(raw, root);
@@ -109,79 +81,11 @@ export function resolveConfigField(schema: z.ZodType, segments: string[]): strin
   return path.join('.');
 }
 
-interface Row {
-  path: string;
-  type: string;
-  default: string;
-  description: string;
-  env: string;
-}
-
-function typeOf(node: JsonSchema, root: JsonSchema): string {
-  const n = deref(node, root);
-  if (n.const !== undefined) return `\`${JSON.stringify(n.const)}\``;
-  if (n.enum) return n.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' | ');
-  const union = n.anyOf ?? n.oneOf;
-  if (union) return [...new Set(union.map((v) => typeOf(v, root)))].join(' | ');
-  if (n.type === 'array') return `list of ${n.items ? typeOf(n.items, root) : 'values'}`;
-  if (n.type === 'object' && !n.properties && typeof n.additionalProperties === 'object')
-    return `map of ${typeOf(n.additionalProperties, root)}`;
-  if (Array.isArray(n.type)) return n.type.join(' | ');
-  return n.type ?? 'any';
-}
-
-function hasFields(node: JsonSchema, root: JsonSchema): boolean {
-  const n = deref(node, root);
+/** `IMK_WEB__DISK_GUARD__MIN_FREE_MB` for web's `diskGuard.minFreeMb`. */
+function envName(service: string, keys: string[]): string {
   return (
-    n.properties !== undefined ||
-    (n.anyOf ?? n.oneOf ?? []).some((v) => deref(v, root).properties !== undefined)
+    envPrefix(service) + keys.map((k) => k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__')
   );
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
-}
-
-function walk(
-  node: JsonSchema,
-  root: JsonSchema,
-  path: string,
-  env: string | undefined,
-  note: string,
-  rows: Row[],
-): void {
-  const n = deref(node, root);
-  const union = (n.anyOf ?? n.oneOf)?.map((v) => deref(v, root));
-  if (union?.some((v) => v.properties)) {
-    for (const variant of union) {
-      const tag = Object.entries(variant.properties ?? {}).find(([, p]) => p.const !== undefined);
-      const when = tag ? `(with ${tag[0]}: ${JSON.stringify(tag[1].const)}) ` : `${note}(either) `;
-      walk(variant, root, path, undefined, when, rows);
-    }
-    return;
-  }
-  for (const [key, raw] of Object.entries(n.properties ?? {})) {
-    const child = deref(raw, root);
-    const childPath = path ? `${path}.${key}` : key;
-    const childEnv =
-      env === undefined
-        ? undefined
-        : `${env}${env.endsWith('__') ? '' : '__'}${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
-    const required = n.required?.includes(key) && child.default === undefined;
-    rows.push({
-      path: childPath,
-      type: typeOf(child, root),
-      default:
-        child.default !== undefined ? `\`${JSON.stringify(child.default)}\`` : required ? '*required*' : '',
-      description: `${note}${child.description ?? ''}`,
-      env: childEnv && !child.properties ? `\`${childEnv}\`` : '',
-    });
-    if (child.properties || child.anyOf || child.oneOf) walk(child, root, childPath, childEnv, note, rows);
-    else if (child.type === 'array' && child.items && deref(child.items, root).properties)
-      walk(child.items, root, `${childPath}[]`, undefined, note, rows);
-    else if (typeof child.additionalProperties === 'object' && hasFields(child.additionalProperties, root))
-      walk(child.additionalProperties, root, `${childPath}.<name>`, undefined, note, rows);
-  }
 }
 
 /** docs/configuration.md, generated from the zod schemas (`npm run docs:config`). */
@@ -205,15 +109,17 @@ export function renderConfigReference(files: ConfigFile[]): string {
   ];
   for (const file of files) {
     const root = jsonSchemaOf(file.schema);
-    const rows: Row[] = [];
-    walk(root, root, '', envPrefix(file.service), '', rows);
     out.push(`## ${file.service}`, '', `\`config/${file.service}.yaml\`: ${file.description}.`, '');
-    if (root.description) out.push(cell(root.description), '');
+    if (root.description) out.push(markdownCell(root.description), '');
     out.push('| field | type | default | description | environment |', '| --- | --- | --- | --- | --- |');
-    for (const row of rows)
+    for (const field of schemaFields(root)) {
+      const fallback = field.required ? '*required*' : '';
+      const value = field.default !== undefined ? `\`${JSON.stringify(field.default)}\`` : fallback;
+      const env = field.keys && !field.object ? `\`${envName(file.service, field.keys)}\`` : '';
       out.push(
-        `| \`${row.path}\` | ${cell(row.type)} | ${cell(row.default)} | ${cell(row.description)} | ${row.env} |`,
+        `| \`${field.path}\` | ${markdownCell(field.type)} | ${markdownCell(value)} | ${markdownCell(field.description)} | ${env} |`,
       );
+    }
     out.push('');
   }
   return `${out.join('\n').trimEnd()}\n`;

@@ -88,6 +88,16 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
     const result = await subprocess;
     if (result.isCanceled)
       throw new ImkError('ABORTED', `aborted while decoding ${file}`, { cause: options.signal?.reason });
+    if (result.signal !== undefined)
+      // Killed (the OOM killer, a person): not the file's fault, so worth another attempt.
+      throw new ImkError(
+        'MEDIA_DECODE_FAILED',
+        `ffmpeg was killed (${result.signal}) while decoding ${file}`,
+        {
+          retryable: true,
+          details: { file },
+        },
+      );
     if (result.exitCode !== 0) {
       throw new ImkError(
         'MEDIA_DECODE_FAILED',

@@ -7,21 +7,25 @@ export const MEDIA_ERRORS = defineErrors('@imk/media', {
   ENCODE_INVALID_OPTIONS: POLICY.badRequest,
   FFMPEG_FAILED: POLICY.transient,
   LOUDNESS_FAILED: POLICY.transient,
-  MEDIA_DECODE_FAILED: POLICY.transient,
+  // ffmpeg read the file's header but could not decode it: the same bytes fail the same way every time.
+  // (ffmpeg killed by a signal, e.g. the OOM killer, is a passing trouble: that error says retryable itself.)
+  MEDIA_DECODE_FAILED: POLICY.unprocessable,
   MEDIA_EMPTY: POLICY.unprocessable,
   MEDIA_NO_AUDIO: POLICY.unprocessable,
   MEDIA_NO_VIDEO: POLICY.unprocessable,
   MEDIA_REFUSED: POLICY.unprocessable,
   MEDIA_UNREADABLE: POLICY.unprocessable,
-  // The stem MP4 writer's own checks; a retry re-encodes the file from scratch.
-  MP4_BOX_TOO_LARGE: POLICY.transient,
-  MP4_CORRUPT: POLICY.transient,
+  // The stem MP4 writer's checks of the file ffmpeg just wrote: ffmpeg writes the same boxes for the same
+  // input on every attempt, so a retry meets the same box again.
+  MP4_BOX_TOO_LARGE: POLICY.internal,
+  MP4_CORRUPT: POLICY.internal,
   PLATFORM_UNSUPPORTED: POLICY.unavailable,
   STEM_MANIFEST_INVALID: POLICY.transient,
   TOOL_MISSING: POLICY.unavailable,
   WAV_CLOSED: POLICY.transient,
   WAV_INVALID_BLOCK: POLICY.transient,
-  WAV_INVALID_OPTIONS: POLICY.transient,
+  // A channel count or sample rate that is not a positive integer: the same on every attempt.
+  WAV_INVALID_OPTIONS: POLICY.internal,
   WAV_TOO_LARGE: POLICY.unprocessable,
   WAV_UNSUPPORTED: POLICY.unprocessable,
   OPTIONS_INVALID: POLICY.badRequest,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -57,4 +57,22 @@ export async function liveChildren(name: string): Promise<number[]> {
       pids.push(Number(entry));
   }
   return pids;
+}
+
+/** A WAV whose header ffprobe reads (2 channels, 44.1 kHz) but whose codec (tag 0x1234) no decoder knows. */
+export async function writeUndecodableWav(file: string): Promise<void> {
+  const fmt = Buffer.alloc(16);
+  fmt.writeUInt16LE(0x1234, 0);
+  fmt.writeUInt16LE(2, 2);
+  fmt.writeUInt32LE(44100, 4);
+  fmt.writeUInt32LE(44100 * 4, 8);
+  fmt.writeUInt16LE(4, 12);
+  fmt.writeUInt16LE(16, 14);
+  const chunk = (id: string, body: Buffer) => {
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(body.length);
+    return Buffer.concat([Buffer.from(id, 'latin1'), size, body]);
+  };
+  const wave = [Buffer.from('WAVE', 'latin1'), chunk('fmt ', fmt), chunk('data', Buffer.alloc(8000))];
+  await writeFile(file, chunk('RIFF', Buffer.concat(wave)));
 }

@@ -66,3 +66,5 @@ export {
 } from './stem-cache.ts';
 export type { StemCacheKeyInput } from './stem-cache.ts';
 export { documentFieldTable, replaceFieldTables } from './field-table.ts';
+export { deref, jsonSchemaOf, markdownCell, schemaFields, typeOf } from './schema-table.ts';
+export type { JsonSchemaNode, SchemaField } from './schema-table.ts';

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { JobSchema } from './job.ts';
 import { LegacyManifestSchema, ManifestSchema } from './manifest.ts';
+import { jsonSchemaOf } from './schema-table.ts';
 
 export const DOCUMENT_SCHEMAS = {
   job: { schema: JobSchema, file: 'job.schema.json', title: 'instrumental-maker job.json' },
@@ -20,9 +20,8 @@ export type DocumentName = keyof typeof DOCUMENT_SCHEMAS;
 /** JSON Schema (draft 2020-12) generated from the zod schema, which stays the single source. */
 export function documentJsonSchema(name: DocumentName): Record<string, unknown> {
   const { schema, title } = DOCUMENT_SCHEMAS[name];
-  // 'input' describes what a producer may write (defaults and transforms not yet applied).
-  const generated = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-  return { ...generated, title };
+  // The input side: what a producer may write (defaults and transforms not yet applied).
+  return { ...jsonSchemaOf(schema), title };
 }
 
 export function documentJsonSchemaText(name: DocumentName): string {

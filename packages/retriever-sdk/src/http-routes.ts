@@ -16,7 +16,7 @@ export interface RetrieverRoutesOptions {
 const RequestBodySchema = z.object({
   url: z.string().min(1),
   mode: z.enum(FETCH_MODES).optional(),
-  /** false: answer 202 at once and leave the URL as a request file for the running retriever. @default true */
+  /** false: answer 202 at once and leave the URL as a request file for the running retriever. */
   wait: z.boolean().default(true),
 });
 

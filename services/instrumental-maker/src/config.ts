@@ -128,7 +128,7 @@ export const InstrumentalMakerConfigSchema = z
             "When the engine a job, its sidecar or this file names is not installed (e.g. a legacy sidecar's htdemucs without demucs): use builtin, with a warning in the manifest and the log. false: the job fails at once.",
           ),
       })
-      .default({ name: 'builtin', params: {}, fallback: true })
+      .prefault({})
       .describe("The separation engine that splits each song into stems; a job's engine option wins."),
     variants: z
       .array(z.string().min(1))

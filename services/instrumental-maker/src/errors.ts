@@ -15,4 +15,6 @@ export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
   CANCELLED: POLICY.conflict,
   REMIX_SOURCE_MISSING: POLICY.unprocessable,
   STEMS_NOT_CACHED: POLICY.unprocessable,
+  // A programming error (the stage steps and STAGES disagree): retrying runs the same code again.
+  STAGES_INVALID: POLICY.internal,
 });

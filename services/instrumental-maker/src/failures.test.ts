@@ -1,6 +1,10 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ImkError } from '@imk/errors';
-import '@imk/media';
+import { publishBundle } from '@imk/fsqueue';
+import { createWavWriter, readStemManifest } from '@imk/media';
 import '@imk/separation';
 import './errors.ts';
 import { isRetryable } from './failures.ts';
@@ -26,5 +30,66 @@ describe('isRetryable', () => {
     expect(isRetryable(new ImkError('SOMETHING_NEW', 'x'))).toBe(true);
     expect(isRetryable(Object.assign(new Error('denied'), { code: 'EACCES' }))).toBe(false);
     expect(isRetryable(Object.assign(new Error('gone'), { code: 'ENOENT' }))).toBe(true);
+  });
+});
+
+/** The error a call throws (synchronously or not). */
+async function thrown(call: () => unknown): Promise<unknown> {
+  try {
+    await call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('it did not throw');
+}
+
+// Failures another attempt meets again: the worker fails the job at once instead of retrying it.
+describe('isRetryable: failures that are the same on every attempt', () => {
+  it('WAV_INVALID_OPTIONS (a channel count or rate that is not a positive integer)', async () => {
+    const error = await thrown(() =>
+      createWavWriter(join(tmpdir(), 'never.wav'), { channels: 0, sampleRate: 44100 }),
+    );
+    expect((error as ImkError).code).toBe('WAV_INVALID_OPTIONS');
+    expect(isRetryable(error)).toBe(false);
+  });
+
+  it('MP4_CORRUPT and MP4_BOX_TOO_LARGE (boxes of the file ffmpeg wrote: it writes the same ones again)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'imk-failures-'));
+    try {
+      const file = join(dir, 'cut.stem.mp4');
+      const header = Buffer.alloc(64);
+      header.writeUInt32BE(1000, 0); // an ftyp box claiming more bytes than the file has
+      header.write('ftyp', 4, 'latin1');
+      await writeFile(file, header);
+      const error = await thrown(() => readStemManifest(file));
+      expect((error as ImkError).code).toBe('MP4_CORRUPT');
+      expect(isRetryable(error)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(isRetryable(new ImkError('MP4_BOX_TOO_LARGE', "box 'moov' would exceed 4 GiB"))).toBe(false);
+  });
+
+  it('MEDIA_DECODE_FAILED when ffmpeg could not decode the file, not when it was killed', () => {
+    expect(isRetryable(new ImkError('MEDIA_DECODE_FAILED', 'ffmpeg could not decode a.m4a'))).toBe(false);
+    const killed = new ImkError('MEDIA_DECODE_FAILED', 'ffmpeg was killed (SIGKILL)', { retryable: true });
+    expect(isRetryable(killed)).toBe(true);
+  });
+
+  it('SOURCE_MISSING (a bundle file whose source is not there)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'imk-failures-'));
+    try {
+      const error = await thrown(() =>
+        publishBundle({
+          queueDir: join(dir, 'queues', 'other'),
+          job: { job_id: 'x', source_type: 'local', audio_path: 'a.m4a' },
+          files: [{ name: 'a.m4a', source: join(dir, 'gone.m4a') }],
+        }),
+      );
+      expect((error as ImkError).code).toBe('SOURCE_MISSING');
+      expect(isRetryable(error)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

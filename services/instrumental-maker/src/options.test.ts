@@ -61,6 +61,20 @@ describe('resolveOptions: config < job.json < sidecar', () => {
   });
 });
 
+describe('config defaults', () => {
+  it("fills the engine from its fields' own defaults when config names no engine", () => {
+    expect(InstrumentalMakerConfigSchema.parse({}).engine).toMatchObject({
+      name: 'builtin',
+      params: {},
+      fallback: true,
+    });
+    expect(InstrumentalMakerConfigSchema.parse({ engine: { params: { hop: 1 } } }).engine).toMatchObject({
+      name: 'builtin',
+      fallback: true,
+    });
+  });
+});
+
 describe('config recipes', () => {
   it('adds configured recipes to the three defaults and vocals', () => {
     const parsed = InstrumentalMakerConfigSchema.parse({ recipes: { bass_only: { stems: ['bass'] } } });

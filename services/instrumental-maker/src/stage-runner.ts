@@ -1,3 +1,4 @@
+import { ImkError } from '@imk/errors';
 import type { Ledger, StageOutcome } from '@imk/ledger';
 
 /** The stages a job goes through, in order; timings and failures are reported under these names. */
@@ -77,4 +78,49 @@ export class StageRunner {
       throw error;
     }
   }
+}
+
+/** What one stage does to a job's state; a result ends the job there (e.g. outputs already published). */
+export interface StageStep<S, R> {
+  /** True when this job has nothing to do in this stage (not run, timed or recorded). */
+  skip?: (state: S) => boolean;
+  run: (state: S, progress: ReportProgress) => Promise<R | undefined>;
+}
+
+/** One function per stage of STAGES: a stage without one is a type error, and refused by runStages. */
+export type StageSteps<S, R> = Record<Stage, StageStep<S, R>>;
+
+/**
+ * Runs the steps in STAGES order, each through the runner (timed, recorded, its failures reported under its
+ * name), until one returns the job's result. A stop asked between two stages is honoured before the next.
+ */
+export async function runStages<S, R>(
+  runner: StageRunner,
+  steps: StageSteps<S, R>,
+  state: S,
+  signal: AbortSignal,
+  jobId: string,
+): Promise<R> {
+  checkSteps(steps);
+  for (const stage of STAGES) {
+    const step = steps[stage];
+    if (step.skip?.(state)) continue;
+    if (signal.aborted) throw new ImkError('ABORTED', `job ${jobId} was stopped before its ${stage} stage`);
+    const result = await runner.run(stage, (progress) => step.run(state, progress));
+    if (result !== undefined) return result;
+  }
+  throw new ImkError('STAGES_INVALID', `job ${jobId}: the ${STAGES.at(-1)} stage gave no result`);
+}
+
+/** The steps name exactly the stages of STAGES (a JavaScript caller, or a cast, could get this wrong). */
+export function checkSteps(steps: Partial<Record<string, unknown>>): void {
+  const missing = STAGES.filter((stage) => typeof steps[stage] !== 'object' || steps[stage] === null);
+  const unknown = Object.keys(steps).filter((name) => !(STAGES as readonly string[]).includes(name));
+  if (missing.length > 0 || unknown.length > 0)
+    throw new ImkError(
+      'STAGES_INVALID',
+      `the stage steps do not match STAGES (${STAGES.join(', ')}):` +
+        (missing.length > 0 ? ` no step for ${missing.join(', ')};` : '') +
+        (unknown.length > 0 ? ` not a stage: ${unknown.join(', ')};` : ''),
+    );
 }

@@ -12,6 +12,8 @@ import {
   readManifest,
   removeRoot,
 } from './helpers.ts';
+import { validateManifest } from '@imk/protocol';
+import { STAGES } from '../src/stage-runner.ts';
 
 // The engine is a counting wrapper around the builtin one, loaded through config `engine.module`: every
 // separate() call adds a line to a file, so "the engine was not called" is counted, not inferred.
@@ -108,6 +110,28 @@ describe('no work twice', () => {
     ]);
     expect(b.ino).toBe(a.ino);
     expect((await detailOf('dup')).job.duplicate_of).toBe('first');
+  });
+
+  it("builds a duplicate's manifest as a normal one's: valid, the same fields plus duplicate_of, the same files", async () => {
+    const raw = (id: string) =>
+      readFile(join(root, 'outputs', id, 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as object);
+    const [dup, first] = await Promise.all([raw('dup'), raw('first')]);
+    expect(validateManifest(dup)).toMatchObject({ ok: true });
+    expect(Object.keys(dup).sort()).toEqual([...Object.keys(first), 'duplicate_of'].sort());
+    const [dupManifest, firstManifest] = await Promise.all([
+      readManifest(root, 'dup'),
+      readManifest(root, 'first'),
+    ]);
+    expect(dupManifest.artifacts).toEqual(firstManifest.artifacts);
+    expect(dupManifest.input).toEqual({ ...firstManifest.input, path: 'song.m4a' });
+    expect(dupManifest.engine).toEqual(firstManifest.engine);
+    expect(dupManifest.output_key).toBe(firstManifest.output_key);
+  });
+
+  it('records the stages of each job in STAGES order: all of them, or those a duplicate runs', async () => {
+    const stagesOf = async (id: string) => (await detailOf(id)).stages.map((s) => s.stage);
+    expect(await stagesOf('first')).toEqual([...STAGES]);
+    expect(await stagesOf('dup')).toEqual(['options', 'hash', 'manifest', 'publish']);
   });
 
   it('retries a failing stage with backoff and records the failed attempt', async () => {

@@ -15,20 +15,20 @@ export const DEMUCS_ENGINE_NAME = 'demucs';
 export const DEMUCS_ADAPTER_VERSION = '1';
 
 export const DemucsEngineOptionsSchema = z.strictObject({
-  /** Program to run: a name on PATH or a path. @default 'demucs' (or $IMK_DEMUCS) */
+  /** Program to run: a path, or a name found through $IMK_DEMUCS, then PATH. */
   command: z.string().min(1).default('demucs'),
-  /** Pretrained model name (`-n`). @default 'htdemucs' */
+  /** Pretrained model name (`-n`). */
   model: z
     .string()
     .regex(/^[\w.-]+$/, 'a model name such as htdemucs')
     .default('htdemucs'),
-  /** `-d`. @default 'cpu' */
+  /** `-d`. */
   device: z.enum(['cpu', 'cuda']).default('cpu'),
   /** Seconds per chunk (`--segment`); smaller uses less memory. @default the model's own */
   segment: z.number().positive().optional(),
   /** Random shifts averaged (`--shifts`); more is better and slower. @default demucs's own (1) */
   shifts: z.number().int().min(0).optional(),
-  /** More arguments, before the input file. They must not change the output layout or format. @default [] */
+  /** More arguments, before the input file. They must not change the output layout or format. */
   extraArgs: z.array(z.string()).default([]),
 });
 export type DemucsEngineOptions = z.input<typeof DemucsEngineOptionsSchema>;

@@ -1,0 +1,273 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256Buffer, sha256File } from '@imk/fs-safe';
+import { probeMedia } from '@imk/media';
+import type { Manifest } from '@imk/protocol';
+import { mixVariants, nullResidualDb } from '@imk/separation';
+import { duplicateManifest, findDuplicate, readPublishedManifest, sameOutputs } from './duplicates.ts';
+import { decodeToWav } from './decode-input.ts';
+import { chooseEngine } from './engine-choice.ts';
+import { checkDuration } from './input-limits.ts';
+import { buildManifest, inputFacts } from './manifest.ts';
+import { manifestOptions, outputFingerprint, resolveOptions } from './options.ts';
+import type { PipelineResult, PipelineState } from './pipeline.ts';
+import { publishOutputs, startOutputs } from './publish-outputs.ts';
+import { readSidecar } from './sidecar.ts';
+import { canonicalJson, stemCacheKey } from './stem-cache.ts';
+import type { StageSteps } from './stage-runner.ts';
+import { writeOutputs } from './write-outputs.ts';
+
+/** Variants whose length differs from the input's by more than this get a warning in the manifest. */
+const LENGTH_TOLERANCE_SEC = 0.05;
+
+type Steps = StageSteps<PipelineState, PipelineResult>;
+/** A duplicate job links the earlier job's files: it decodes, separates, mixes and encodes nothing. */
+const isDuplicate = (s: PipelineState): boolean => s.duplicate !== undefined;
+
+/** Sidecar, config and job options resolved; the engine chosen; a too-long input refused. */
+const options: Steps['options'] = {
+  async run(s) {
+    const { ctx, job, inputFile, inputName } = s;
+    const sidecar = await readSidecar(s.claim.dir, inputName);
+    const resolved = resolveOptions(ctx.config, job, sidecar);
+    // Before any scratch is written: a 10-hour file is refused here, not after gigabytes of decoding.
+    // A file ffprobe cannot read fails in the decode stage, as before (that stage probes again and says why).
+    s.probedInput = await probeMedia(inputFile, { signal: s.signal }).catch(() => undefined);
+    if (s.probedInput) checkDuration(s.probedInput, inputName, ctx.config.maxDurationSec);
+    s.warnings = [...s.song.warnings];
+    if (sidecar?.unknownKeys.length)
+      s.warnings.push(`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`);
+    const chosen = await chooseEngine(ctx, resolved, s.logger);
+    if (chosen.warning !== undefined) s.warnings.push(chosen.warning);
+    s.options = chosen.options;
+    s.engine = chosen.engine;
+    s.engineFacts = {
+      name: chosen.engine.name,
+      version: chosen.engine.version,
+      params: chosen.engine.params,
+    };
+    return undefined;
+  },
+};
+
+/**
+ * The input's sha256, then what is known of it already: outputs an earlier attempt published (the job
+ * ends here), a duplicate job to link from, stems in the cache.
+ */
+const hash: Steps['hash'] = {
+  async run(s) {
+    const { ctx, jobId, inputFile } = s;
+    const declared = s.job.files?.find((file) => file.path === s.inputName)?.sha256;
+    // fsqueue verified declared hashes when it claimed the bundle.
+    const inputSha256 = declared ?? (await sha256File(inputFile));
+    const engine = s.engineFacts!;
+    const outputKey = sha256Buffer(canonicalJson({ engine, outputs: outputFingerprint(s.options!) }));
+    s.inputSha256 = inputSha256;
+    s.outputKey = outputKey;
+    // An earlier attempt may have published and then died before archiving the claim: nothing to redo.
+    const dir = join(ctx.paths.outputs, jobId);
+    const published = await readPublishedManifest(dir);
+    if (sameOutputs(published, inputSha256, outputKey) && published!.job_id === jobId) {
+      s.logger.info('outputs of this job were already published by an earlier attempt; completing');
+      return { kind: 'resumed', dir, manifest: published!, inputSha256 };
+    }
+    s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
+    if (ctx.config.duplicates === 'skip')
+      s.duplicate = await findDuplicate(ctx, jobId, inputSha256, outputKey);
+    if (s.duplicate) return undefined;
+    s.cacheKey = stemCacheKey({ inputSha256, engine });
+    s.separation = await ctx.cache?.lookup(s.cacheKey);
+    return undefined;
+  },
+};
+
+/** The input decoded to the float WAV the engine reads (not needed when the stems came from the cache). */
+const decode: Steps['decode'] = {
+  skip: isDuplicate,
+  async run(s, progress) {
+    const probed = s.probedInput ?? (await probeMedia(s.inputFile, { signal: s.signal }));
+    s.info = probed;
+    // Stems from the cache need no decoded mixture; variants that need one then decode the input themselves.
+    s.decoded = s.separation === undefined;
+    if (s.decoded) await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress);
+    return undefined;
+  },
+};
+
+/** Stems from the engine (stored in the cache), or from the cache as found by hash. */
+const separate: Steps['separate'] = {
+  skip: isDuplicate,
+  async run(s, progress) {
+    const { ctx, stages } = s;
+    const cacheKey = s.cacheKey!;
+    if (s.separation !== undefined) {
+      stages.mark('cache_hit');
+      s.logger.info({ key: cacheKey }, 'stems found in the cache; the engine is not run');
+      return undefined;
+    }
+    const engine = s.engine!;
+    const engineDir = ctx.cache ? await ctx.cache.workDir(cacheKey) : join(s.work, 'stems');
+    await mkdir(engineDir, { recursive: true });
+    try {
+      const result = await engine.separate({
+        input: s.mixture,
+        workDir: engineDir,
+        signal: s.signal,
+        onProgress: progress,
+        logger: s.logger.child({ component: 'engine', engine: engine.name }),
+      });
+      const residual = await nullResidualDb(s.mixture, result.stems, { signal: s.signal });
+      s.separation = ctx.cache
+        ? await ctx.cache.store(
+            cacheKey,
+            { inputSha256: s.inputSha256!, engine: s.engineFacts! },
+            result,
+            engineDir,
+            residual,
+          )
+        : { ...result, nullResidualDb: residual };
+      return undefined;
+    } catch (error) {
+      if (ctx.cache) await ctx.cache.discard(engineDir);
+      throw error;
+    }
+  },
+};
+
+/** Each variant's WAV, mixed from the stems (and the mixture), then re-keyed or re-timed. */
+const mix: Steps['mix'] = {
+  skip: isDuplicate,
+  async run(s) {
+    const { ctx, job } = s;
+    const options = s.options!;
+    const videoVariant = options.recipes[ctx.config.video.variant]
+      ? ctx.config.video.variant
+      : options.variants[0]!;
+    s.videoVariant = videoVariant;
+    const outDir = join(s.work, 'variants');
+    await mkdir(outDir, { recursive: true });
+    const recipes = { ...options.recipes };
+    if (job.video_path !== undefined && ctx.config.video.instrumental && recipes[videoVariant] === undefined)
+      recipes[videoVariant] = ctx.config.recipes[videoVariant]!;
+    // The decoded mixture is the input exactly as the engine saw it: no second decode.
+    const mixture = s.decoded ? s.mixture : s.inputFile;
+    s.variantWavs = await mixVariants({
+      stems: s.separation!.stems,
+      mixture,
+      recipes,
+      outDir,
+      signal: s.signal,
+    });
+    return undefined;
+  },
+};
+
+/** The files of the outputs folder, each described (sha256, probe, loudness) as soon as it is written. */
+const encode: Steps['encode'] = {
+  skip: isDuplicate,
+  async run(s, progress) {
+    const { ctx, job, claim } = s;
+    const video = job.video_path === undefined ? undefined : join(claim.dir, job.video_path);
+    s.artifacts = await writeOutputs({
+      job,
+      options: s.options!,
+      outDir: s.partialDir!,
+      variants: s.variantWavs!,
+      stems: s.separation!.stems,
+      mixture: s.inputFile,
+      video: ctx.config.video.instrumental ? video : undefined,
+      sourceVideo: ctx.config.video.source ? video : undefined,
+      videoVariant: s.videoVariant!,
+      cover: job.cover_path === undefined ? undefined : join(claim.dir, job.cover_path),
+      signal: s.signal,
+      progress,
+    });
+    return undefined;
+  },
+};
+
+/** The manifest, from the one builder: of the files made, or (a duplicate) of the earlier job's files linked. */
+const manifest: Steps['manifest'] = {
+  async run(s) {
+    const { stages } = s;
+    if (s.duplicate) {
+      s.manifest = await duplicateManifest({
+        job: s.job,
+        inputName: s.inputName,
+        duplicate: s.duplicate,
+        partialDir: s.partialDir!,
+        outputKey: s.outputKey!,
+        warnings: s.warnings,
+        stages,
+        options: manifestOptions(s.options!),
+      });
+      return undefined;
+    }
+    const separation = s.separation!;
+    const facts = await inputFacts(s.inputFile, s.inputName, s.inputSha256!, s.info!, separation);
+    for (const artifact of s.artifacts!) {
+      if (
+        artifact.kind === 'audio' &&
+        // A tempo change makes a variant longer or shorter on purpose: 0.8x lasts 1.25 times the input.
+        Math.abs(artifact.duration_sec - facts.duration_sec / (artifact.tempo ?? 1)) > LENGTH_TOLERANCE_SEC
+      )
+        s.warnings.push(
+          `${artifact.path} lasts ${artifact.duration_sec} s but the input ${facts.duration_sec} s`,
+        );
+    }
+    s.manifest = buildManifest({
+      job: s.job,
+      artifacts: s.artifacts!,
+      input: facts,
+      engine: s.engineFacts!,
+      options: manifestOptions(s.options!),
+      timings: { ...stages.timings, manifest: stages.elapsedSec() },
+      warnings: s.warnings,
+      stemsGenerated: true,
+      nullResidualDb: separation.nullResidualDb,
+      outputKey: s.outputKey!,
+    });
+    return undefined;
+  },
+};
+
+/** The partial folder renamed into outputs/<job_id>/ while the claim is still held; the job's result. */
+const publish: Steps['publish'] = {
+  run: (s) =>
+    publishJob(s, {
+      jobId: s.jobId,
+      partialDir: s.partialDir!,
+      manifest: s.manifest!,
+      kind: s.duplicate ? 'duplicate' : 'processed',
+      inputSha256: s.inputSha256!,
+    }),
+};
+
+/** Publishes a job's partial folder as outputs/<jobId>/ while its claim is still held: the job's result. */
+export async function publishJob(
+  s: Pick<PipelineState, 'ctx' | 'claim' | 'logger'>,
+  made: { jobId: string; partialDir: string; manifest: Manifest } & Pick<
+    PipelineResult,
+    'kind' | 'inputSha256'
+  >,
+): Promise<PipelineResult> {
+  const out = await publishOutputs({
+    outputsDir: s.ctx.paths.outputs,
+    jobId: made.jobId,
+    partialDir: made.partialDir,
+    manifest: made.manifest,
+    stillHeld: () => s.claim.confirm(),
+    logger: s.logger,
+  });
+  const { kind, manifest, inputSha256 } = made;
+  return {
+    kind,
+    dir: out.dir,
+    manifest,
+    inputSha256,
+    ...(out.replaced !== undefined && { replaced: out.replaced }),
+  };
+}
+
+/** One step per stage of STAGES (a missing one is a type error here, and refused by runStages). */
+export const PIPELINE_STEPS: Steps = { options, hash, decode, separate, mix, encode, manifest, publish };
