@@ -22,9 +22,16 @@ function cells(values) {
   return h('tr', {}, ...values.map((v) => h('td', {}, v ?? '')));
 }
 
-/** A text field of a manifest or an archived job's error file, which the page shows as it is. */
+/** A text field of a manifest, which the page shows as it is. */
 function text(/** @type {unknown} */ value) {
   return typeof value === 'string' ? value : undefined;
+}
+
+/** The message of an archived job's imk-error.json, imk-rejection.json or imk-cancel.json, if it has one. */
+function folderMessage(/** @type {unknown} */ folderError) {
+  return typeof folderError === 'object' && folderError !== null && 'message' in folderError
+    ? text(folderError.message)
+    : undefined;
 }
 
 /** @param {string} id */
@@ -43,7 +50,6 @@ async function loadJob(id) {
   /** @type {Partial<JobSummary> & Pick<JobSummary, 'job_id' | 'state'>} */
   const s = detail.summary ?? { job_id: id, state: detail.output ? 'succeeded' : 'unknown' };
   const manifest = detail.output?.manifest ?? {};
-  const folderError = /** @type {{ message?: unknown } | null | undefined} */ (detail.folderError);
   $('#job-title').textContent = s.title || text(manifest.title) || id;
   const state = $('#job-state');
   state.className = `state-badge ${s.state}`;
@@ -65,14 +71,15 @@ async function loadJob(id) {
   if (s.progress) setProgress(bar, s.progress);
 
   const errors = detail.ledger?.errors ?? [];
-  const lastError = s.last_error || errors.at(-1)?.message || text(folderError?.message);
+  const lastError = s.last_error || errors.at(-1)?.message || folderMessage(detail.folderError);
   const errorBox = $('#job-error');
   errorBox.hidden = !(lastError && ['failed', 'rejected', 'retrying'].includes(s.state));
   errorBox.textContent = lastError ?? '';
   if (s.state === 'cancelled') {
     // Who cancelled it and why (imk-cancel.json beside the bundle, or the ledger's last word).
     errorBox.hidden = false;
-    errorBox.textContent = text(folderError?.message) ?? detail.ledger?.events.at(-1)?.message ?? 'cancelled';
+    errorBox.textContent =
+      folderMessage(detail.folderError) ?? detail.ledger?.events.at(-1)?.message ?? 'cancelled';
   }
   $('#retry-button').hidden = !detail.canRetry;
   $('#cancel-box').hidden = !detail.canCancel;
@@ -167,8 +174,11 @@ function renderOutputs(id, output, sync, syncEnabled) {
   );
 }
 
-/** The server-rendered waveform; a click switches between waveform and spectrogram. */
-/** @param {string} id @param {OutputArtifact} artifact */
+/**
+ * The server-rendered waveform; a click switches between waveform and spectrogram.
+ * @param {string} id
+ * @param {OutputArtifact} artifact
+ */
 function previewImage(id, artifact) {
   const base = `/api/outputs/${encodeURIComponent(id)}/artifacts/${artifact.index}`;
   const name = artifact.label || artifact.path;
@@ -189,8 +199,8 @@ function previewImage(id, artifact) {
   return img;
 }
 
-/** Runs an action on the open job (retry, cancel) with its button disabled meanwhile, then shows the job again. */
 /**
+ * Runs an action on the open job (retry, cancel) with its button disabled meanwhile, then shows the job again.
  * @param {HTMLButtonElement} button
  * @param {string} label
  * @param {string} path

@@ -139,8 +139,9 @@ export function setProgress(el, progress) {
 /**
  * "mdx 1 · model Inst_HQ_3.onnx" (with `hash`: "… · hash 55657dd7…") for a job's engine facts from
  * /api/jobs; '' for a job with none (not separated yet, or an earlier version's manifest).
+ * @param {EngineFacts | null | undefined} engine
+ * @param {{ hash?: boolean }} [options]
  */
-/** @param {EngineFacts | null | undefined} engine @param {{ hash?: boolean }} [options] */
 export function engineText(engine, { hash = false } = {}) {
   if (!engine?.name) return '';
   return [
