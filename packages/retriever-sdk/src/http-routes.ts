@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { writeUrlRequestFile } from './url-request-file.ts';
-import { FETCH_MODES, pickRetriever, type FetchResult, type UrlRetriever } from './url-retriever.ts';
+import {
+  FETCH_MODES,
+  pickRetriever,
+  type FetchFailure,
+  type FetchResult,
+  type FetchSkip,
+  type UrlRetriever,
+} from './url-retriever.ts';
 
 export interface RetrieverRoutesOptions {
   /** Folder holding queues/, config/, state/, requests/. */
@@ -11,6 +18,24 @@ export interface RetrieverRoutesOptions {
   logger: Logger;
   /** The URL retrievers, in order (the first that takes a URL wins); the CLI composes the list. */
   retrievers: readonly UrlRetriever[];
+}
+
+/** POST /api/requests, 200: what was fetched (the dashboard's page reads it: services/web/src/api-types.ts). */
+export interface UrlRequestResponse {
+  retriever: string;
+  url: string;
+  job_ids: string[];
+  jobs: { job_id: string; queue: string; title: string | undefined }[];
+  skipped: FetchSkip[];
+  failures: FetchFailure[];
+  warnings: string[];
+}
+
+/** POST /api/requests with `wait: false`, 202: the URL was left as a request file for the running retriever. */
+export interface UrlRequestAcceptedResponse {
+  accepted: true;
+  retriever: string;
+  request_file: string;
 }
 
 const RequestBodySchema = z.object({
@@ -47,7 +72,11 @@ export const retrieverRoutes: FastifyPluginAsync<RetrieverRoutesOptions> = (app,
     if (!wait) {
       const folder = await picked.retriever.requestFolder(options.root);
       const file = await writeUrlRequestFile(folder, picked.url.href, mode);
-      return reply.code(202).send({ accepted: true, retriever: picked.retriever.name, request_file: file });
+      return reply.code(202).send({
+        accepted: true,
+        retriever: picked.retriever.name,
+        request_file: file,
+      } satisfies UrlRequestAcceptedResponse);
     }
     try {
       const result = await picked.retriever.fetch(picked.url.href, {
@@ -75,7 +104,7 @@ export function createRetrieverRoutes(options: RetrieverRoutesOptions): FastifyP
   };
 }
 
-function toResponse(result: FetchResult) {
+function toResponse(result: FetchResult): UrlRequestResponse {
   return {
     retriever: result.retriever,
     url: result.url,

@@ -35,7 +35,11 @@ export type {
 } from './url-retriever.ts';
 export { writeUrlRequestFile } from './url-request-file.ts';
 export { createRetrieverRoutes, retrieverRoutes } from './http-routes.ts';
-export type { RetrieverRoutesOptions } from './http-routes.ts';
+export type {
+  RetrieverRoutesOptions,
+  UrlRequestAcceptedResponse,
+  UrlRequestResponse,
+} from './http-routes.ts';
 export type { PublishedBundle } from '@imk/fsqueue';
 export { createUrlRequestFolder } from './url-request-folder.ts';
 export type { UrlRequestFolderOptions } from './url-request-folder.ts';

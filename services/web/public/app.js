@@ -1,9 +1,19 @@
+// @ts-check
 // The dashboard: plain JavaScript modules, no build step. Live data arrives as server-sent events
 // (/api/events); the job page (job-page.js) fetches /api/jobs/<id> when the snapshot says it changed.
-import { $, ago, api, badge, duration, engineText, h, progressBar } from './lib.js';
+import { $, ago, api, badge, duration, engineText, errorText, h, progressBar } from './lib.js';
 import { jobSnapshot, openJob } from './job-page.js';
 import { startSubscriptions } from './subscriptions.js';
 
+/** @typedef {import('../src/api-types.ts').JobSummary} JobSummary */
+/** @typedef {import('../src/api-types.ts').NotificationsResponse} NotificationsResponse */
+/** @typedef {import('../src/api-types.ts').OutputListResponse} OutputListResponse */
+/** @typedef {import('../src/api-types.ts').QueueCountsView} QueueCountsView */
+/** @typedef {import('../src/api-types.ts').RequestResponse} RequestResponse */
+/** @typedef {import('../src/api-types.ts').StatusResponse} StatusResponse */
+/** @typedef {import('../src/api-types.ts').UploadResponse} UploadResponse */
+
+/** @param {QueueCountsView[]} queues */
 function renderQueues(queues) {
   const body = $('#queues-table tbody');
   body.replaceChildren(
@@ -24,6 +34,7 @@ function renderQueues(queues) {
   );
 }
 
+/** @param {JobSummary[]} jobs */
 function renderJobs(jobs) {
   const body = $('#jobs-table tbody');
   $('#jobs-empty').hidden = jobs.length > 0;
@@ -60,6 +71,7 @@ function renderJobs(jobs) {
   );
 }
 
+/** @param {StatusResponse} snap */
 function renderHeader(snap) {
   const banner = $('#disk-banner');
   const guard = snap.diskGuard;
@@ -98,11 +110,14 @@ function renderHeader(snap) {
 }
 
 // The library (outputs/, including those of the earlier Python version) changes only when a job ends.
+/** @type {string | null} */
 let libraryKey = null;
+/** @param {StatusResponse} snap */
 async function refreshLibrary(snap) {
   const key = snap.queues.map((q) => q.succeeded).join(',');
   if (key === libraryKey) return;
   libraryKey = key;
+  /** @type {OutputListResponse} */
   const outputs = await api('/api/outputs');
   $('#outputs-empty').hidden = outputs.length > 0;
   $('#outputs-table tbody').replaceChildren(
@@ -132,6 +147,7 @@ let notificationsAt = 0;
 async function refreshNotifications() {
   if (Date.now() - notificationsAt < 10_000) return;
   notificationsAt = Date.now();
+  /** @type {NotificationsResponse} */
   const { results } = await api('/api/notifications');
   $('#notifications').hidden = results.length === 0;
   $('#notifications-table tbody').replaceChildren(
@@ -157,6 +173,7 @@ async function refreshNotifications() {
   );
 }
 
+/** @param {StatusResponse} snap */
 function onSnapshot(snap) {
   void refreshLibrary(snap).catch(() => (libraryKey = null));
   void refreshNotifications().catch(() => (notificationsAt = 0));
@@ -169,7 +186,11 @@ function onSnapshot(snap) {
 function connect() {
   const live = $('#live');
   const source = new EventSource('/api/events');
-  source.addEventListener('snapshot', (event) => onSnapshot(JSON.parse(event.data)));
+  source.addEventListener('snapshot', (event) => {
+    /** @type {unknown} */
+    const data = JSON.parse(String(event.data));
+    onSnapshot(/** @type {StatusResponse} */ (data));
+  });
   source.onopen = () => {
     live.textContent = 'live';
     live.classList.add('on');
@@ -182,49 +203,57 @@ function connect() {
 
 // ---- submitting ----
 
+/** @param {string} text */
 function say(text, isError = false) {
   const el = $('#submit-result');
   el.textContent = text;
   el.classList.toggle('error', isError);
 }
 
+/** @param {SubmitEvent} event */
 async function submitUrl(event) {
   event.preventDefault();
-  const button = $('#submit-url');
+  const button = $('#submit-url', HTMLButtonElement);
   button.disabled = true;
   say('Fetching…');
   try {
+    /** @type {RequestResponse} */
     const result = await api('/api/requests', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ url: $('#url-input').value, mode: $('#mode-select').value }),
+      body: JSON.stringify({
+        url: $('#url-input', HTMLInputElement).value,
+        mode: $('#mode-select', HTMLSelectElement).value,
+      }),
     });
-    const ids = result.job_ids ?? result.jobs?.map((j) => j.job_id ?? j) ?? [];
+    // A fetch answers with its job ids; a request left for the running retriever (202) has none yet.
+    const ids = 'job_ids' in result ? result.job_ids : [];
     say(
       ids.length > 0
         ? `Queued: ${ids.join(', ')}`
         : 'Request accepted; the job appears below once downloaded.',
     );
-    $('#url-input').value = '';
+    $('#url-input', HTMLInputElement).value = '';
   } catch (error) {
-    say(error.message, true);
+    say(errorText(error), true);
   } finally {
     button.disabled = false;
   }
 }
 
 async function upload() {
-  const input = $('#upload-input');
+  const input = $('#upload-input', HTMLInputElement);
   const file = input.files?.[0];
   if (!file) return;
   const form = new FormData();
   form.append('file', file);
   say(`Uploading ${file.name}…`);
   try {
+    /** @type {UploadResponse} */
     const result = await api('/api/upload', { method: 'POST', body: form });
     say(`Queued: ${result.job_ids.join(', ')}`);
   } catch (error) {
-    say(error.message, true);
+    say(errorText(error), true);
   } finally {
     input.value = '';
   }
@@ -234,14 +263,14 @@ async function upload() {
 
 function route() {
   const match = /^#\/job\/(.+)$/.exec(location.hash);
-  const id = match ? decodeURIComponent(match[1]) : null;
+  const id = match?.[1] !== undefined ? decodeURIComponent(match[1]) : null;
   $('#overview').hidden = id !== null;
   $('#job-detail').hidden = id === null;
   openJob(id);
 }
 
-$('#url-form').addEventListener('submit', submitUrl);
-$('#upload-input').addEventListener('change', upload);
+$('#url-form').addEventListener('submit', (event) => void submitUrl(event));
+$('#upload-input').addEventListener('change', () => void upload());
 window.addEventListener('hashchange', route);
 route();
 connect();

@@ -1,34 +1,61 @@
+// @ts-check
 // The job page (#/job/<id>): summary, live progress, history, errors, retry, cancel, and the outputs with a
 // player, a preview image, a download link and the sync status per artifact.
-import { $, ago, api, badge, bytes, engineText, h, setProgress } from './lib.js';
+import { $, ago, api, badge, bytes, engineText, errorText, h, setProgress } from './lib.js';
 import { mountMixer, unmountMixer } from './mixer.js';
 
+/** @typedef {import('./lib.js').Child} Child */
+/** @typedef {import('../src/api-types.ts').JobDetailResponse} JobDetailResponse */
+/** @typedef {import('../src/api-types.ts').JobSummary} JobSummary */
+/** @typedef {import('../src/api-types.ts').OutputArtifact} OutputArtifact */
+/** @typedef {import('../src/api-types.ts').OutputDetail} OutputDetail */
+/** @typedef {import('../src/api-types.ts').StatusResponse} StatusResponse */
+/** @typedef {import('../src/api-types.ts').SyncEntry} SyncEntry */
+
+/** @type {string | null} */
 let currentJob = null;
 let lastJobKey = '';
 let outputsKey = '';
 
+/** @param {Child[]} values */
 function cells(values) {
   return h('tr', {}, ...values.map((v) => h('td', {}, v ?? '')));
 }
 
+/** A text field of a manifest, which the page shows as it is. */
+function text(/** @type {unknown} */ value) {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The message of an archived job's imk-error.json, imk-rejection.json or imk-cancel.json, if it has one. */
+function folderMessage(/** @type {unknown} */ folderError) {
+  return typeof folderError === 'object' && folderError !== null && 'message' in folderError
+    ? text(folderError.message)
+    : undefined;
+}
+
+/** @param {string} id */
 async function loadJob(id) {
+  /** @type {JobDetailResponse} */
   let detail;
   try {
     detail = await api(`/api/jobs/${encodeURIComponent(id)}`);
   } catch (error) {
     $('#job-title').textContent = id;
-    $('#job-meta').textContent = error.message;
+    $('#job-meta').textContent = errorText(error);
     return;
   }
   if (currentJob !== id) return;
+  // A job known only by its outputs (no ledger row, no queue folder) has no summary.
+  /** @type {Partial<JobSummary> & Pick<JobSummary, 'job_id' | 'state'>} */
   const s = detail.summary ?? { job_id: id, state: detail.output ? 'succeeded' : 'unknown' };
   const manifest = detail.output?.manifest ?? {};
-  $('#job-title').textContent = s.title || manifest.title || id;
+  $('#job-title').textContent = s.title || text(manifest.title) || id;
   const state = $('#job-state');
   state.className = `state-badge ${s.state}`;
   state.textContent = s.state;
   $('#job-meta').textContent = [
-    s.artist || manifest.artist,
+    s.artist || text(manifest.artist),
     id,
     s.queue && `queue ${s.queue}`,
     s.attempts ? `attempt ${s.attempts}` : '',
@@ -44,7 +71,7 @@ async function loadJob(id) {
   if (s.progress) setProgress(bar, s.progress);
 
   const errors = detail.ledger?.errors ?? [];
-  const lastError = s.last_error || errors.at(-1)?.message || detail.folderError?.message;
+  const lastError = s.last_error || errors.at(-1)?.message || folderMessage(detail.folderError);
   const errorBox = $('#job-error');
   errorBox.hidden = !(lastError && ['failed', 'rejected', 'retrying'].includes(s.state));
   errorBox.textContent = lastError ?? '';
@@ -52,7 +79,7 @@ async function loadJob(id) {
     // Who cancelled it and why (imk-cancel.json beside the bundle, or the ledger's last word).
     errorBox.hidden = false;
     errorBox.textContent =
-      detail.folderError?.message ?? detail.ledger?.events?.at(-1)?.message ?? 'cancelled';
+      folderMessage(detail.folderError) ?? detail.ledger?.events.at(-1)?.message ?? 'cancelled';
   }
   $('#retry-button').hidden = !detail.canRetry;
   $('#cancel-box').hidden = !detail.canCancel;
@@ -74,10 +101,17 @@ async function loadJob(id) {
   if (detail.output && !detail.output.legacy) void mountMixer(id, $('#mixer')).catch(() => undefined);
 }
 
+/** @param {string} id @param {string} path */
 function fileUrl(id, path) {
   return `/outputs/${encodeURIComponent(id)}/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
+/**
+ * @param {string} id
+ * @param {OutputDetail | undefined} output
+ * @param {SyncEntry[]} sync
+ * @param {boolean} syncEnabled
+ */
 function renderOutputs(id, output, sync, syncEnabled) {
   const box = $('#outputs');
   box.hidden = !output;
@@ -140,7 +174,11 @@ function renderOutputs(id, output, sync, syncEnabled) {
   );
 }
 
-/** The server-rendered waveform; a click switches between waveform and spectrogram. */
+/**
+ * The server-rendered waveform; a click switches between waveform and spectrogram.
+ * @param {string} id
+ * @param {OutputArtifact} artifact
+ */
 function previewImage(id, artifact) {
   const base = `/api/outputs/${encodeURIComponent(id)}/artifacts/${artifact.index}`;
   const name = artifact.label || artifact.path;
@@ -161,33 +199,41 @@ function previewImage(id, artifact) {
   return img;
 }
 
-/** Runs an action on the open job (retry, cancel) with its button disabled meanwhile, then shows the job again. */
+/**
+ * Runs an action on the open job (retry, cancel) with its button disabled meanwhile, then shows the job again.
+ * @param {HTMLButtonElement} button
+ * @param {string} label
+ * @param {string} path
+ * @param {RequestInit} [init]
+ */
 async function act(button, label, path, init) {
+  const id = currentJob;
+  if (!id) return;
   button.disabled = true;
   try {
-    await api(`/api/jobs/${encodeURIComponent(currentJob)}/${path}`, { method: 'POST', ...init });
+    await api(`/api/jobs/${encodeURIComponent(id)}/${path}`, { method: 'POST', ...init });
     lastJobKey = '';
-    await loadJob(currentJob);
+    await loadJob(id);
   } catch (error) {
     $('#job-error').hidden = false;
-    $('#job-error').textContent = `${label} failed: ${error.message}`;
+    $('#job-error').textContent = `${label} failed: ${errorText(error)}`;
   } finally {
     button.disabled = false;
   }
 }
 
-const retry = () => act($('#retry-button'), 'Retry', 'retry');
+const retry = () => act($('#retry-button', HTMLButtonElement), 'Retry', 'retry');
 
 async function cancel() {
-  const reason = $('#cancel-reason').value.trim();
-  await act($('#cancel-button'), 'Cancel', 'cancel', {
+  const reason = $('#cancel-reason', HTMLInputElement).value.trim();
+  await act($('#cancel-button', HTMLButtonElement), 'Cancel', 'cancel', {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(reason ? { reason } : {}),
   });
-  $('#cancel-reason').value = '';
+  $('#cancel-reason', HTMLInputElement).value = '';
 }
 
-/** Shows the page of job `id` (or hides it when id is null). */
+/** Shows the page of job `id` (or hides it when id is null). @param {string | null} id */
 export function openJob(id) {
   currentJob = id;
   if (!id) unmountMixer($('#mixer'));
@@ -199,7 +245,7 @@ export function openJob(id) {
   }
 }
 
-/** Called with every live snapshot: reloads the open job when its state or progress changed. */
+/** Called with every live snapshot: reloads the open job when its state or progress changed. @param {StatusResponse} snap */
 export function jobSnapshot(snap) {
   if (!currentJob) return;
   const seen = snap.jobs.find((j) => j.job_id === currentJob);
@@ -215,5 +261,5 @@ setInterval(() => {
   if (currentJob && !document.hidden) void loadJob(currentJob);
 }, 4000);
 
-$('#retry-button').addEventListener('click', retry);
-$('#cancel-button').addEventListener('click', cancel);
+$('#retry-button').addEventListener('click', () => void retry());
+$('#cancel-button').addEventListener('click', () => void cancel());

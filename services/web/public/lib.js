@@ -2,12 +2,33 @@
 // Small helpers shared by the dashboard's modules: DOM building, formatting, the JSON API.
 // Type-checked without a build step (services/web/public/tsconfig.json, part of `npm run typecheck`).
 
-/** @typedef {import('../src/system/engine-facts.ts').EngineFacts} EngineFacts */
-/** @typedef {{ stage: string, percent: number }} StageProgress */
+// The JSON bodies come from the server's own types (services/web/src/api-types.ts): a change there fails
+// this check too.
+
+/** @typedef {import('../src/api-types.ts').ApiError} ApiError */
+/** @typedef {import('../src/api-types.ts').EngineFacts} EngineFacts */
+/** @typedef {NonNullable<import('../src/api-types.ts').JobSummary['progress']>} StageProgress */
 /** @typedef {Node | string | number | boolean | null | undefined} Child */
 
-/** @param {string} selector @returns {HTMLElement | null} */
-export const $ = (selector) => document.querySelector(selector);
+/**
+ * The page's element `selector` (index.html holds every one the modules use), as an instance of `type`
+ * (`HTMLInputElement`, …; default HTMLElement); a clear error naming the selector when it is missing.
+ * @template {Element} [E=HTMLElement]
+ * @param {string} selector
+ * @param {{ new (): E, prototype: E }} [type]
+ * @returns {E}
+ */
+export function $(selector, type) {
+  const el = document.querySelector(selector);
+  const expected = type ?? HTMLElement;
+  if (!(el instanceof expected)) throw new Error(`the page has no ${expected.name} ${selector}`);
+  return /** @type {E} */ (el);
+}
+
+/** The words of a thrown value (an Error's message). @param {unknown} error */
+export function errorText(error) {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /**
  * Builds an element; strings become text nodes (never HTML), so names from metadata cannot inject markup.
@@ -90,7 +111,7 @@ export async function api(path, options = {}) {
     ? await response.json()
     : await response.text();
   if (!response.ok)
-    throw new Error(/** @type {{ message?: string } | null} */ (body)?.message ?? `HTTP ${response.status}`);
+    throw new Error(/** @type {Partial<ApiError> | null} */ (body)?.message ?? `HTTP ${response.status}`);
   return /** @type {T} */ (body);
 }
 
@@ -118,8 +139,9 @@ export function setProgress(el, progress) {
 /**
  * "mdx 1 · model Inst_HQ_3.onnx" (with `hash`: "… · hash 55657dd7…") for a job's engine facts from
  * /api/jobs; '' for a job with none (not separated yet, or an earlier version's manifest).
+ * @param {EngineFacts | null | undefined} engine
+ * @param {{ hash?: boolean }} [options]
  */
-/** @param {EngineFacts | null | undefined} engine @param {{ hash?: boolean }} [options] */
 export function engineText(engine, { hash = false } = {}) {
   if (!engine?.name) return '';
   return [

@@ -3,11 +3,11 @@
 // AudioContext, one AudioBufferSourceNode per stem, all started at the same context time), each through
 // its own GainNode (level, mute, solo) into a master GainNode and an analyser. "Save this mix" asks the
 // server to render the same levels (plus key and tempo) from the cached stems as a new variant.
-import { api, h } from './lib.js';
+import { api, errorText, h } from './lib.js';
 
 /**
- * @typedef {{ name: string, url: string }} StemInfo
- * @typedef {{ available: boolean, message?: string, stems: StemInfo[] }} MixerInfo
+ * @typedef {import('../src/api-types.ts').MixerResponse} MixerResponse
+ * @typedef {import('../src/api-types.ts').MixQueuedResponse} MixQueuedResponse
  * @typedef {{ name: string, gain: GainNode, analyser: AnalyserNode, level: number, muted: boolean,
  *   soloed: boolean, buffer: AudioBuffer, source?: AudioBufferSourceNode }} Channel
  */
@@ -190,7 +190,7 @@ function renderControls(jobId, box, channels) {
     })
   );
   const save = h('button', { type: 'button', class: 'mix-save' }, 'Save this mix');
-  save.addEventListener('click', async () => {
+  const saveMix = async () => {
     const stems = Object.fromEntries(channels.map((c) => [c.name, effectiveLevel(c)]));
     /** @type {Record<string, unknown>} */
     const body = { variant: name.value.trim(), stems };
@@ -198,6 +198,7 @@ function renderControls(jobId, box, channels) {
     if (Number(tempo.value) !== 1) body.tempo = Number(tempo.value);
     status.textContent = 'saving…';
     try {
+      /** @type {MixQueuedResponse} */
       const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -206,9 +207,10 @@ function renderControls(jobId, box, channels) {
       status.textContent = `Saved: job ${queued.job_id} renders it; it joins the outputs above when done.`;
       status.dataset.job = queued.job_id;
     } catch (error) {
-      status.textContent = `Could not save: ${error instanceof Error ? error.message : String(error)}`;
+      status.textContent = `Could not save: ${errorText(error)}`;
     }
-  });
+  };
+  save.addEventListener('click', () => void saveMix());
   const playButton = h('button', { type: 'button', class: 'mix-play' }, 'Play');
   playButton.addEventListener('click', () => void play());
   const stopButton = h('button', { type: 'button', class: 'mix-stop' }, 'Stop');
@@ -242,7 +244,7 @@ export async function mountMixer(jobId, box) {
   mountedJob = jobId;
   box.hidden = false;
   box.replaceChildren(h('h2', {}, 'Mixer'), h('p', { class: 'note' }, 'loading the stems…'));
-  /** @type {MixerInfo} */
+  /** @type {MixerResponse} */
   const info = await api(`/api/jobs/${encodeURIComponent(jobId)}/mixer`);
   if (mountedJob !== jobId) return;
   if (!info.available) {

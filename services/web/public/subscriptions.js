@@ -1,14 +1,21 @@
+// @ts-check
 // Subscriptions card: channels and playlists the YouTube retriever fetches as they grow. Added here they go
 // to state/youtube-retriever/subscriptions.json (POST /api/subscriptions); config ones show once they ran.
-import { $, ago, api, h } from './lib.js';
+import { $, ago, api, errorText, h } from './lib.js';
 
+/** @typedef {import('../src/api-types.ts').SubscriptionAddedResponse} SubscriptionAddedResponse */
+/** @typedef {import('../src/api-types.ts').SubscriptionRow} SubscriptionRow */
+/** @typedef {import('../src/api-types.ts').SubscriptionsResponse} SubscriptionsResponse */
+
+/** @param {SubscriptionRow[]} rows */
 function render(rows) {
   $('#subscriptions-empty').hidden = rows.length > 0;
   $('#subscriptions-table tbody').replaceChildren(
     ...rows.map((row) => {
       const status = row.status;
-      const problem =
-        status?.error?.message ?? status?.failed?.map((f) => `${f.id}: ${f.message}`).join('; ');
+      // A subscription from config is known by its status only (no mode, every or limit here).
+      const settings = 'every' in row ? row : undefined;
+      const problem = status?.error?.message ?? status?.failed.map((f) => `${f.id}: ${f.message}`).join('; ');
       return h(
         'tr',
         { 'data-subscription': row.id },
@@ -16,9 +23,9 @@ function render(rows) {
           'td',
           { class: 'song' },
           row.url,
-          h('small', {}, [row.source, row.mode].filter(Boolean).join(' · ')),
+          h('small', {}, [row.source, settings?.mode].filter(Boolean).join(' · ')),
         ),
-        h('td', {}, row.every ? `${row.every}, ≤ ${row.limit}` : ''),
+        h('td', {}, settings?.every ? `${settings.every}, ≤ ${settings.limit}` : ''),
         h('td', { title: status?.last_run_at ?? '' }, status ? ago(status.last_run_at) : 'not yet'),
         h('td', {}, status ? status.fetched.length : ''),
         h('td', {}, problem ? h('span', { class: 'note error' }, problem.slice(0, 120)) : ''),
@@ -29,22 +36,26 @@ function render(rows) {
 
 async function refresh() {
   try {
-    render((await api('/api/subscriptions')).subscriptions);
+    /** @type {SubscriptionsResponse} */
+    const { subscriptions } = await api('/api/subscriptions');
+    render(subscriptions);
   } catch {
     // The next refresh tries again; the rest of the page does not depend on this card.
   }
 }
 
+/** @param {SubmitEvent} event */
 async function subscribe(event) {
   event.preventDefault();
   const result = $('#subscription-result');
   try {
     const body = {
-      url: $('#subscription-url').value,
-      mode: $('#subscription-mode').value,
-      every: $('#subscription-every').value,
-      limit: Number($('#subscription-limit').value),
+      url: $('#subscription-url', HTMLInputElement).value,
+      mode: $('#subscription-mode', HTMLSelectElement).value,
+      every: $('#subscription-every', HTMLInputElement).value,
+      limit: Number($('#subscription-limit', HTMLInputElement).value),
     };
+    /** @type {SubscriptionAddedResponse} */
     const added = await api('/api/subscriptions', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -54,16 +65,16 @@ async function subscribe(event) {
       ? 'Subscribed; the first run starts within a minute.'
       : 'Already subscribed.';
     result.classList.remove('error');
-    $('#subscription-url').value = '';
+    $('#subscription-url', HTMLInputElement).value = '';
     await refresh();
   } catch (error) {
-    result.textContent = error.message;
+    result.textContent = errorText(error);
     result.classList.add('error');
   }
 }
 
 export function startSubscriptions() {
-  $('#subscription-form').addEventListener('submit', subscribe);
+  $('#subscription-form').addEventListener('submit', (event) => void subscribe(event));
   void refresh();
   setInterval(() => void refresh(), 30_000);
 }

@@ -1,3 +1,4 @@
+import type { ServiceState } from '@imk/service';
 import type { WebContext } from './context.ts';
 import { countQueue, queueNames, type QueueCountsView } from './system/queue-folders.ts';
 import type { JobSummary } from './system/jobs.ts';
@@ -13,7 +14,7 @@ export interface Snapshot {
         path: string | undefined;
       }
     | undefined;
-  services: ReturnType<WebContext['services']>;
+  services: ServiceState[];
 }
 
 /** What the dashboard's overview shows; sent on load and through server-sent events when it changes. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '@imk/errors';
+import type { StatusResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { takeSnapshot } from '../snapshot.ts';
 
@@ -15,7 +16,8 @@ function createSnapshotHub(ctx: WebContext) {
     if (busy) return;
     busy = true;
     try {
-      const text = JSON.stringify(await takeSnapshot(ctx));
+      const snapshot: StatusResponse = await takeSnapshot(ctx);
+      const text = JSON.stringify(snapshot);
       if (text !== last) {
         last = text;
         for (const listener of listeners) listener(text);

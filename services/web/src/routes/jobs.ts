@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
+import type { JobActionResponse, JobDetailResponse, JobListResponse, StatusResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { takeSnapshot } from '../snapshot.ts';
 import { engineFacts } from '../system/engine-facts.ts';
@@ -8,12 +9,15 @@ import { isJobId } from '../system/safe-path.ts';
 
 /** JSON API: overview, job list, job detail, retry, cancel. */
 export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
-  app.get('/api/status', async () => takeSnapshot(ctx));
+  app.get('/api/status', async (): Promise<StatusResponse> => takeSnapshot(ctx));
 
-  app.get<{ Querystring: { state?: string; limit?: string } }>('/api/jobs', async (request) => {
-    const limit = Math.min(Math.max(Number(request.query.limit ?? 300) || 300, 1), 5000);
-    return ctx.jobs.list({ state: request.query.state, limit });
-  });
+  app.get<{ Querystring: { state?: string; limit?: string } }>(
+    '/api/jobs',
+    async (request): Promise<JobListResponse> => {
+      const limit = Math.min(Math.max(Number(request.query.limit ?? 300) || 300, 1), 5000);
+      return ctx.jobs.list({ state: request.query.state, limit });
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id', async (request, reply) => {
     const { id } = request.params;
@@ -37,7 +41,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
       canCancel:
         ctx.cancel !== undefined &&
         (detail?.folders.some((f) => f.state === 'ready' || f.state === 'claimed') ?? false),
-    };
+    } satisfies JobDetailResponse;
   });
 
   app.post<{ Params: { id: string } }>('/api/jobs/:id/retry', async (request, reply) => {
@@ -52,7 +56,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
     try {
       const result = await ctx.retry(id);
       ctx.logger.info({ job_id: id, ...result }, 'job put back into its queue from the dashboard');
-      return { ok: true, job_id: id, ...result };
+      return { ok: true, job_id: id, ...result } satisfies JobActionResponse;
     } catch (error) {
       return refused(reply, error, 'RETRY_FAILED');
     }
@@ -77,7 +81,9 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
       try {
         const result = await ctx.cancel(id, reason);
         ctx.logger.info({ job_id: id, ...result }, 'job cancelled from the dashboard');
-        return reply.code(result.state === 'cancelled' ? 200 : 202).send({ ok: true, job_id: id, ...result });
+        return reply
+          .code(result.state === 'cancelled' ? 200 : 202)
+          .send({ ok: true, job_id: id, ...result } satisfies JobActionResponse);
       } catch (error) {
         return refused(reply, error, 'CANCEL_FAILED');
       }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { errorMessage, isImkError } from '@imk/errors';
 import { ManifestSchema, RemixSchema, STEM_NAMES, StemNameSchema, findCachedStems } from '@imk/protocol';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
+import type { MixQueuedResponse, MixerResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
@@ -33,14 +34,15 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     if (!isJobId(id))
       return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
     const found = await cachedStemsOf(ctx, id);
-    if (found.stems === undefined) return { available: false, message: found.reason, stems: [] };
+    if (found.stems === undefined)
+      return { available: false, message: found.reason, stems: [] } satisfies MixerResponse;
     return {
       available: true,
       stems: STEM_NAMES.map((name) => ({
         name,
         url: `/api/jobs/${encodeURIComponent(id)}/stems/${name}.wav`,
       })),
-    };
+    } satisfies MixerResponse;
   });
 
   app.get<{ Params: { id: string; stem: string } }>('/api/jobs/:id/stems/:stem', async (request, reply) => {
@@ -88,7 +90,7 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       bundle.set('remix', remix.data);
       const published = await bundle.publish();
       ctx.logger.info({ job_id: published.jobId, of: id }, 'mix saved from the page: remix job queued');
-      return reply.code(202).send({ job_id: published.jobId, queue: 'other' });
+      return reply.code(202).send({ job_id: published.jobId, queue: 'other' } satisfies MixQueuedResponse);
     } catch (error) {
       return reply
         .code(isImkError(error) ? 400 : 500)

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { readNotifyResults } from '@imk/notify';
+import type { NotificationsResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 
 /**
@@ -7,5 +8,7 @@ import type { WebContext } from '../context.ts';
  * whichever process sent them: the web service imports no other service).
  */
 export function registerNotificationRoutes(app: FastifyInstance, ctx: WebContext): void {
-  app.get('/api/notifications', async () => ({ results: await readNotifyResults(ctx.paths.state, 20) }));
+  app.get('/api/notifications', async (): Promise<NotificationsResponse> => ({
+    results: await readNotifyResults(ctx.paths.state, 20),
+  }));
 }

@@ -2,6 +2,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '@imk/errors';
+import type { OutputDetailResponse, OutputListResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
 import { listOutputs, readOutput } from '../system/outputs.ts';
@@ -11,7 +12,7 @@ import { isJobId, resolveInside } from '../system/safe-path.ts';
 export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): void {
   const previewDir = join(ctx.paths.cache, 'previews');
 
-  app.get('/api/outputs', async () => listOutputs(ctx.paths.outputs));
+  app.get('/api/outputs', async (): Promise<OutputListResponse> => listOutputs(ctx.paths.outputs));
 
   app.get<{ Params: { id: string } }>('/api/outputs/:id', async (request, reply) => {
     const output = await readOutput(ctx.paths.outputs, request.params.id);
@@ -19,7 +20,7 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
       return reply
         .code(404)
         .send({ error: 'OUTPUT_NOT_FOUND', message: `no outputs/${request.params.id}/manifest.json` });
-    return { ...output, sync: await ctx.sync.forJob(request.params.id) };
+    return { ...output, sync: await ctx.sync.forJob(request.params.id) } satisfies OutputDetailResponse;
   });
 
   // Files: only what is inside outputs/<job_id>/ (no `..`, no absolute paths, no links leading out).

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { errorMessage, isImkError } from '@imk/errors';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
+import type { UploadResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 
 export const UPLOAD_EXTENSIONS = [
@@ -77,7 +78,7 @@ export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): voi
       else bundle.addAudio(file, { move: true });
       const published = await bundle.publish();
       ctx.logger.info({ job_id: published.jobId, file: part.filename }, 'upload published into queue other');
-      return reply.code(201).send({ job_ids: [published.jobId], queue: 'other' });
+      return reply.code(201).send({ job_ids: [published.jobId], queue: 'other' } satisfies UploadResponse);
     } catch (error) {
       return reply
         .code(isImkError(error) ? 400 : 500)

@@ -6,15 +6,9 @@ import {
   listSubscriptionStatuses,
   readDashboardSubscriptions,
   subscriptionId,
-  type Subscription,
-  type SubscriptionStatus,
 } from '@imk/retriever-sdk';
+import type { SubscriptionAddedResponse, SubscriptionRow, SubscriptionsResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
-
-/** One row of the dashboard's list; subscriptions from config are known by their status (url, last run). */
-type SubscriptionRow = { id: string; source: 'config' | 'dashboard'; status: SubscriptionStatus | null } & (
-  Subscription | { url: string }
-);
 
 /**
  * GET /api/subscriptions: every subscription that has run (from config or the dashboard) and those added
@@ -30,7 +24,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: WebContext
   // One writer at a time in this process: two adds must not each rewrite the file from the same old copy.
   let writing: Promise<unknown> = Promise.resolve();
 
-  app.get('/api/subscriptions', async () => {
+  app.get('/api/subscriptions', async (): Promise<SubscriptionsResponse> => {
     const [added, statuses] = await Promise.all([
       readDashboardSubscriptions(stateDir),
       listSubscriptionStatuses(stateDir),
@@ -57,7 +51,9 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: WebContext
     try {
       const { id, added, subscription } = await adding;
       if (added) ctx.logger.info({ subscription: id, url: subscription.url }, 'subscription added');
-      return reply.code(added ? 201 : 200).send({ id, added, subscription });
+      return reply
+        .code(added ? 201 : 200)
+        .send({ id, added, subscription } satisfies SubscriptionAddedResponse);
     } catch (error) {
       return reply.code(isImkError(error) ? 409 : 500).send({
         error: isImkError(error) ? error.code : 'SUBSCRIPTION_NOT_SAVED',
