@@ -108,8 +108,11 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     return { dir: out.dir, ...(out.replaced !== undefined && { replaced: out.replaced }) };
   };
 
+  // The job's own option wins over config: the dashboard's "Separate again" asks for "process".
   const duplicate =
-    ctx.config.duplicates === 'skip' ? await findDuplicate(ctx, jobId, inputSha256, outputKey) : undefined;
+    (job.options?.duplicates ?? ctx.config.duplicates) === 'skip'
+      ? await findDuplicate(ctx, jobId, inputSha256, outputKey)
+      : undefined;
   if (duplicate) {
     const manifest = await stages.run('manifest', () =>
       duplicateManifest({
