@@ -4,10 +4,11 @@
 // its own GainNode (level, mute, solo) into a master GainNode and an analyser. "Save this mix" asks the
 // server to render the same levels (plus key and tempo) from the cached stems as a new variant.
 import { api, h } from './lib.js';
+import { renderMissing } from './mixer-missing.js';
 
 /**
  * @typedef {{ name: string, url: string }} StemInfo
- * @typedef {{ available: boolean, message?: string, stems: StemInfo[] }} MixerInfo
+ * @typedef {import('./mixer-missing.js').MissingInfo & { stems: StemInfo[] }} MixerInfo
  * @typedef {{ name: string, gain: GainNode, analyser: AnalyserNode, level: number, muted: boolean,
  *   soloed: boolean, buffer: AudioBuffer, source?: AudioBufferSourceNode }} Channel
  */
@@ -198,6 +199,7 @@ function renderControls(jobId, box, channels) {
     if (Number(tempo.value) !== 1) body.tempo = Number(tempo.value);
     status.textContent = 'saving…';
     try {
+      /** @type {{ job_id: string }} */
       const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -246,10 +248,11 @@ export async function mountMixer(jobId, box) {
   const info = await api(`/api/jobs/${encodeURIComponent(jobId)}/mixer`);
   if (mountedJob !== jobId) return;
   if (!info.available) {
-    box.replaceChildren(
-      h('h2', {}, 'Mixer'),
-      h('p', { class: 'note mixer-missing' }, info.message ?? 'the stems are not available'),
-    );
+    const remount = () => {
+      mountedJob = undefined;
+      void mountMixer(jobId, box).catch(() => undefined);
+    };
+    renderMissing(jobId, box, info, () => mountedJob === jobId, remount);
     return;
   }
   const context = new AudioContext();
