@@ -7,7 +7,7 @@
 // and "Separate again" brings them back through a real separation by the worker.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createWavWriter, readWavFile } from '@imk/media';
@@ -288,6 +288,8 @@ describe('the stem mixer in headless Chromium', () => {
     await page.locator('.mixer-missing').waitFor({ timeout: 30_000 });
     expect(await page.locator('.mixer-missing').textContent()).toContain('no longer in the stem cache');
     expect(await page.locator('.mixer-stem').count()).toBe(0);
+    // A finished job cannot be cancelled: the page offers no cancel.
+    expect(await page.locator('#cancel-box').isVisible()).toBe(false);
 
     await page.locator('.mix-separate-again').click();
     await page.locator('.mixer-again-status[data-job]').waitFor({ timeout: 10_000 });
@@ -310,4 +312,39 @@ describe('the stem mixer in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'mixer-separate-again.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   }, 240_000);
+
+  it('cancels a queued job from its page, keeps it with the reason, and Retry brings it back', async () => {
+    // Queue "held" is not one the worker claims from: the job waits there, as a job queued by mistake would.
+    const song = join(root, 'media', 'held.wav');
+    await makeSong(song, 1);
+    await createBundle({ jobId: 'held_job', sourceType: 'local', root, queue: 'held' })
+      .setTags({ artist: 'Test Artist', title: 'Queued By Mistake' })
+      .addAudio(song)
+      .publish();
+    await page.goto(`${url}#/job/held_job`);
+    await page.locator('#cancel-box').waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await page.locator('#job-state').textContent()).toBe('ready');
+    await page.locator('#cancel-reason').fill('wrong song');
+    await page.locator('#cancel-button').click();
+    await page.locator('#job-state.cancelled').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#cancel-box').isVisible()).toBe(false);
+    expect(await page.locator('#job-error').textContent()).toContain('wrong song');
+    // Kept in the cancelled archive with why and when; nothing is left among the queue's waiting jobs.
+    const kept = join(root, 'queues', 'held', 'cancelled', 'job_held_job');
+    const record = JSON.parse(await readFile(join(kept, 'imk-cancel.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(record).toMatchObject({ reason: 'wrong song', was: 'ready' });
+    expect(Object.values(record).some((v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)))).toBe(
+      true,
+    );
+    expect(await readdir(join(root, 'queues', 'held'))).not.toContain('job_held_job');
+    expect(await readdir(join(root, 'queues', 'held', 'claimed')).catch(() => [])).toEqual([]);
+
+    await page.locator('#retry-button').click();
+    await page.locator('#job-state.ready').waitFor({ timeout: 30_000 });
+    expect(await readdir(join(root, 'queues', 'held'))).toContain('job_held_job');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });
