@@ -7,7 +7,7 @@ import { createBundle, makeJobId } from '@imk/retriever-sdk';
 import type { WebContext } from '../context.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
-import { pendingAgain, separateAgain } from '../system/separate-again.ts';
+import { archivedBundle, pendingAgain, separateAgain, sourceGone } from '../system/separate-again.ts';
 
 /** The cached stems of a published job, or why there are none. */
 async function cachedStemsOf(ctx: WebContext, id: string) {
@@ -37,11 +37,15 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     if (found.stems === undefined) {
       // A "Separate again" job on its way: the page waits for it rather than offering another.
       const again = found.manifest ? await pendingAgain(ctx, id) : undefined;
+      const source = found.manifest && !again ? await archivedBundle(ctx, id) : undefined;
+      const gone = found.manifest !== undefined && !again && !source;
       return {
         available: false,
-        message: found.reason,
+        message: gone
+          ? `the stems of this song are no longer in the stem cache (${ctx.stemCacheDir}), and ${sourceGone(id)}`
+          : found.reason,
         stems: [],
-        canSeparateAgain: found.manifest !== undefined,
+        canSeparateAgain: source !== undefined,
         ...(again && { again }),
       };
     }

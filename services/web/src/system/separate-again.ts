@@ -6,7 +6,7 @@ import { readUntrustedJson } from '@imk/fs-safe';
 import { JOB_FILE, JOB_FILE_MAX_BYTES, JobSchema, type Manifest } from '@imk/protocol';
 import { createBundle } from '@imk/retriever-sdk';
 import type { WebContext } from '../context.ts';
-import { findFolderJob, listFolderJobs, queueNames } from './queue-folders.ts';
+import { findFolderJob, listFolderJobs, queueNames, type FolderJob } from './queue-folders.ts';
 
 /** Fields of the earlier job.json the new bundle does not take over (publishing writes its own). */
 const NOT_COPIED = new Set(['job_id', 'files', 'created_at', 'producer', 'options']);
@@ -29,6 +29,16 @@ export async function pendingAgain(
     if (found) return { job_id: found.job_id, queue };
   }
   return undefined;
+}
+
+/** The job's bundle in a queue's succeeded archive (what "Separate again" is made from), if still there. */
+export async function archivedBundle(ctx: WebContext, jobId: string): Promise<FolderJob | undefined> {
+  return (await findFolderJob(ctx.paths.queues, jobId)).filter((f) => f.state === 'succeeded').at(-1);
+}
+
+/** Why a job cannot be separated again from its bundle. */
+export function sourceGone(jobId: string): string {
+  return `the song of job ${jobId} is no longer in a queue's succeeded archive either (cleaned up by retention, queues/<queue>/succeeded/); add the song again to mix it`;
 }
 
 /** Every regular file of a bundle folder but job.json and the queue's own `imk-*` files. */
@@ -54,14 +64,8 @@ export async function separateAgain(
 ): Promise<{ job_id: string; queue: string; pending: boolean }> {
   const pending = await pendingAgain(ctx, jobId);
   if (pending) return { ...pending, pending: true };
-  const archived = (await findFolderJob(ctx.paths.queues, jobId))
-    .filter((f) => f.state === 'succeeded')
-    .at(-1);
-  if (!archived)
-    throw new ImkError(
-      'SOURCE_GONE',
-      `the song of job ${jobId} is no longer in a queue's succeeded archive (cleaned up by retention, queues/<queue>/succeeded/); add the song again to mix it`,
-    );
+  const archived = await archivedBundle(ctx, jobId);
+  if (!archived) throw new ImkError('SOURCE_GONE', sourceGone(jobId));
   const parsed = JobSchema.safeParse(
     await readUntrustedJson(join(archived.dir, JOB_FILE), { maxBytes: JOB_FILE_MAX_BYTES }).catch(
       () => undefined,
