@@ -6,7 +6,14 @@ import { ImkError } from '@imk/errors';
 import { createLogger } from '@imk/log';
 import { AUDIO_FORMATS, encodeAudio, probeMedia, type AudioFormat } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
-import { ENGINE_NAMES, createEngine, mixVariants, nullResidualDb, parseVariantList } from '@imk/separation';
+import {
+  ENGINE_NAMES,
+  createEngine,
+  keyTempoSuffix,
+  mixVariants,
+  nullResidualDb,
+  parseVariantList,
+} from '@imk/separation';
 import { print, withRoot } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { shutdownSignal } from '../shutdown.ts';
@@ -81,8 +88,9 @@ async function separate(input: string, options: SeparateOptions): Promise<void> 
     const jobs = [
       ...Object.entries(mixes).map(([name, wav]) => ({
         wav,
-        output: join(outDir, `${base} - ${name}.${format}`),
-        title: `${title} (${recipes[name]?.label ?? name})`,
+        // `instrumental@-2` is written as "… - instrumental (-2 semitones)", as the worker names it.
+        output: join(outDir, `${base} - ${name.split('@', 1)[0]}${keyTempoSuffix(recipes[name])}.${format}`),
+        title: `${title} (${recipes[name]?.label ?? name.split('@', 1)[0]})${keyTempoSuffix(recipes[name])}`,
       })),
       ...(options.stems === true
         ? STEM_NAMES.map((stem) => ({
