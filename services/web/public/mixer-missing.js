@@ -48,6 +48,23 @@ async function waitForStems(jobId, again, status, stillOpen, remount) {
       /** @type {JobDetail} */
       const detail = await api(`/api/jobs/${encodeURIComponent(again.job_id)}`);
       const state = detail.summary?.state;
+      if (state === 'succeeded') {
+        // Done: its stems were stored before it published, so they should be found now.
+        /** @type {MissingInfo} */
+        const after = await api(`/api/jobs/${encodeURIComponent(jobId)}/mixer`);
+        if (after.available) {
+          if (stillOpen()) remount();
+          return;
+        }
+        status.replaceChildren(
+          'Job ',
+          jobLink(again.job_id),
+          ' is done, but the stems are still not in the stem cache: is stemCache.enabled off in' +
+            ' config/instrumental-maker.yaml? Or its engine settings changed: then its own page has a mixer.',
+        );
+        status.classList.add('error');
+        return;
+      }
       if (state && DEAD_STATES.has(state)) {
         status.replaceChildren(
           'Job ',
