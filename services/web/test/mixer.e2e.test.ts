@@ -4,7 +4,8 @@
 // analyser hears, and "Save this mix" makes the worker render the mix from the cache into the job's outputs,
 // at its levels and in another key. The stem cache is configured away from its default folder (stemCache.dir),
 // as a user with a big disk would: the dashboard must look there. A job whose stems were cleaned up says so,
-// and "Separate again" brings them back through a real separation by the worker.
+// and "Separate again" brings them back through a real separation by the worker. The same page cancels a
+// queued job and a running one (issue 17's "cancel from the dashboard", in Chromium).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -347,4 +348,32 @@ describe('the stem mixer in headless Chromium', () => {
     expect(await readdir(join(root, 'queues', 'held'))).toContain('job_held_job');
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it('stops a running job from its page: nothing published, no partial outputs, no stems half-stored', async () => {
+    const cacheBefore = (await readdir(join(root, STEM_DIR))).sort();
+    const song = join(root, 'media', 'long.wav');
+    await makeSong(song, 60);
+    await createBundle({ jobId: 'long_job', sourceType: 'local', root, queue: 'other' })
+      .setTags({ artist: 'Test Artist', title: 'Long Song' })
+      .addAudio(song)
+      .publish();
+    await page.goto(`${url}#/job/long_job`);
+    await page.locator('#job-state.running').waitFor({ timeout: 60_000 });
+    await page.locator('#cancel-box').waitFor({ state: 'visible', timeout: 10_000 });
+    await page.locator('#cancel-reason').fill('wrong take');
+    await page.locator('#cancel-button').click();
+    await page.locator('#job-state.cancelled').waitFor({ timeout: 60_000 });
+    expect(await page.locator('#job-error').textContent()).toContain('wrong take');
+
+    const queue = join(root, 'queues', 'other');
+    const record = JSON.parse(
+      await readFile(join(queue, 'cancelled', 'job_long_job', 'imk-cancel.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(record).toMatchObject({ reason: 'wrong take', was: 'running' });
+    expect(await readdir(join(queue, 'claimed'))).toEqual([]);
+    const outputs = await readdir(join(root, 'outputs'));
+    expect(outputs.filter((name) => name.includes('long_job'))).toEqual([]);
+    expect((await readdir(join(root, STEM_DIR))).sort()).toEqual(cacheBefore);
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
 });
