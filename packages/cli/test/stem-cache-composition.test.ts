@@ -61,6 +61,13 @@ describe("the web service gets the worker's stem cache folder", () => {
     const elsewhere = join(root, 'elsewhere');
     await writeFile(join(root, 'config', 'instrumental-maker.yaml'), `stemCache:\n  dir: ${elsewhere}\n`);
     expect(await dirOf()).toBe(elsewhere);
+    // The variable wins over the file, in the dashboard's process as in the worker's (one process: imk up).
+    process.env.IMK_INSTRUMENTAL_MAKER__STEM_CACHE__DIR = join(root, 'from-env');
+    try {
+      expect(await dirOf()).toBe(join(root, 'from-env'));
+    } finally {
+      delete process.env.IMK_INSTRUMENTAL_MAKER__STEM_CACHE__DIR;
+    }
   });
 
   it('the mixer of `imk run web` finds the stems in the configured folder', async () => {
