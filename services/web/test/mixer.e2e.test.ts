@@ -4,23 +4,18 @@
 // analyser hears, and "Save this mix" makes the worker render the mix from the cache into the job's outputs,
 // at its levels and in another key. The stem cache is configured away from its default folder (stemCache.dir),
 // as a user with a big disk would: the dashboard must look there. A job whose stems were cleaned up says so,
-// and "Separate again" brings them back through a real separation by the worker. The same page cancels a
-// queued job and a running one (issue 17's "cancel from the dashboard", in Chromium).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+// and "Separate again" brings them back through a real separation by the worker.
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createWavWriter, readWavFile } from '@imk/media';
 import { STEM_NAMES, findCachedStems, stemCacheKey, type StemName } from '@imk/protocol';
 import { createBundle } from '@imk/retriever-sdk';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeOutput, makeSong } from './helpers.ts';
+import { ARTIFACTS, startImkUpPage, type ImkUpPage } from './imk-up-page.ts';
 
-const REPO = join(import.meta.dirname, '..', '..', '..');
-const ARTIFACTS = join(REPO, 'test-artifacts', 'web-e2e');
-const IMK = join(REPO, 'node_modules', '.bin', 'imk');
 const RATE = 44100;
 const SECONDS = 3;
 const JOB = 'mixer_job_1';
@@ -31,36 +26,11 @@ const ENGINE = { name: 'builtin', version: '1', params: {} };
 const STEM_DIR = 'stem-store';
 
 let root: string;
-let profile: string;
-let up: ChildProcess;
-let upExit: Promise<number | null>;
+let browser: ImkUpPage;
 let url: string;
-let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 const stemPcm = {} as Record<StemName, Float32Array>;
-
-async function startImkUp(): Promise<string> {
-  up = spawn(
-    process.execPath,
-    [IMK, 'up', '--root', root, '--port', '0', '--only', 'instrumental-maker,web'],
-    {
-      env: { ...process.env, IMK_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  up.stderr!.pipe(createWriteStream(join(ARTIFACTS, 'imk-up-mixer.log')));
-  upExit = new Promise((resolve) => up.once('exit', (code) => resolve(code)));
-  return new Promise<string>((resolve, reject) => {
-    let out = '';
-    up.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /open (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    void upExit.then((code) => reject(new Error(`imk up exited (${code}); see imk-up-mixer.log`)));
-  });
-}
 
 /** The stems of job JOB, stored in the stem cache the way the worker stores them (meta.json last). */
 async function cacheStems(): Promise<void> {
@@ -144,9 +114,7 @@ function toneHz(samples: Float32Array, rate: number): number {
 }
 
 beforeAll(async () => {
-  await mkdir(ARTIFACTS, { recursive: true });
   root = await mkdtemp(join(tmpdir(), 'imk-mixer-root-'));
-  profile = await mkdtemp(join(tmpdir(), 'imk-mixer-chromium-'));
   await mkdir(join(root, 'config'), { recursive: true });
   await writeFile(
     join(root, 'config', 'instrumental-maker.yaml'),
@@ -154,31 +122,13 @@ beforeAll(async () => {
   );
   await makeOutput(root, JOB, { artist: 'Test Artist', title: 'Tone Song' }, ENGINE);
   await cacheStems();
-  url = await startImkUp();
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--autoplay-policy=no-user-gesture-required',
-      '--mute-audio',
-    ],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  browser = await startImkUpPage(root, 'instrumental-maker,web', 'imk-up-mixer.log');
+  ({ url, page, pageErrors } = browser);
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (up && up.exitCode === null) {
-    up.kill('SIGKILL');
-    await upExit;
-  }
+  await browser?.close();
   await rm(root, { recursive: true, force: true });
-  await rm(profile, { recursive: true, force: true });
 });
 
 // A string, not a function: vitest would rewrite a dynamic import() inside a function.
@@ -313,67 +263,4 @@ describe('the stem mixer in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'mixer-separate-again.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   }, 240_000);
-
-  it('cancels a queued job from its page, keeps it with the reason, and Retry brings it back', async () => {
-    // Queue "held" is not one the worker claims from: the job waits there, as a job queued by mistake would.
-    const song = join(root, 'media', 'held.wav');
-    await makeSong(song, 1);
-    await createBundle({ jobId: 'held_job', sourceType: 'local', root, queue: 'held' })
-      .setTags({ artist: 'Test Artist', title: 'Queued By Mistake' })
-      .addAudio(song)
-      .publish();
-    await page.goto(`${url}#/job/held_job`);
-    await page.locator('#cancel-box').waitFor({ state: 'visible', timeout: 30_000 });
-    expect(await page.locator('#job-state').textContent()).toBe('ready');
-    await page.locator('#cancel-reason').fill('wrong song');
-    await page.locator('#cancel-button').click();
-    await page.locator('#job-state.cancelled').waitFor({ timeout: 30_000 });
-    expect(await page.locator('#cancel-box').isVisible()).toBe(false);
-    expect(await page.locator('#job-error').textContent()).toContain('wrong song');
-    // Kept in the cancelled archive with why and when; nothing is left among the queue's waiting jobs.
-    const kept = join(root, 'queues', 'held', 'cancelled', 'job_held_job');
-    const record = JSON.parse(await readFile(join(kept, 'imk-cancel.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    expect(record).toMatchObject({ reason: 'wrong song', was: 'ready' });
-    expect(Object.values(record).some((v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)))).toBe(
-      true,
-    );
-    expect(await readdir(join(root, 'queues', 'held'))).not.toContain('job_held_job');
-    expect(await readdir(join(root, 'queues', 'held', 'claimed')).catch(() => [])).toEqual([]);
-
-    await page.locator('#retry-button').click();
-    await page.locator('#job-state.ready').waitFor({ timeout: 30_000 });
-    expect(await readdir(join(root, 'queues', 'held'))).toContain('job_held_job');
-    expect(pageErrors).toEqual([]);
-  }, 120_000);
-
-  it('stops a running job from its page: nothing published, no partial outputs, no stems half-stored', async () => {
-    const cacheBefore = (await readdir(join(root, STEM_DIR))).sort();
-    const song = join(root, 'media', 'long.wav');
-    await makeSong(song, 60);
-    await createBundle({ jobId: 'long_job', sourceType: 'local', root, queue: 'other' })
-      .setTags({ artist: 'Test Artist', title: 'Long Song' })
-      .addAudio(song)
-      .publish();
-    await page.goto(`${url}#/job/long_job`);
-    await page.locator('#job-state.running').waitFor({ timeout: 60_000 });
-    await page.locator('#cancel-box').waitFor({ state: 'visible', timeout: 10_000 });
-    await page.locator('#cancel-reason').fill('wrong take');
-    await page.locator('#cancel-button').click();
-    await page.locator('#job-state.cancelled').waitFor({ timeout: 60_000 });
-    expect(await page.locator('#job-error').textContent()).toContain('wrong take');
-
-    const queue = join(root, 'queues', 'other');
-    const record = JSON.parse(
-      await readFile(join(queue, 'cancelled', 'job_long_job', 'imk-cancel.json'), 'utf8'),
-    ) as Record<string, unknown>;
-    expect(record).toMatchObject({ reason: 'wrong take', was: 'running' });
-    expect(await readdir(join(queue, 'claimed'))).toEqual([]);
-    const outputs = await readdir(join(root, 'outputs'));
-    expect(outputs.filter((name) => name.includes('long_job'))).toEqual([]);
-    expect((await readdir(join(root, STEM_DIR))).sort()).toEqual(cacheBefore);
-    expect(pageErrors).toEqual([]);
-  }, 180_000);
 });
