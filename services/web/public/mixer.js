@@ -192,7 +192,11 @@ function renderControls(jobId, box, channels) {
   );
   const save = h('button', { type: 'button', class: 'mix-save' }, 'Save this mix');
   save.addEventListener('click', async () => {
-    const stems = Object.fromEntries(channels.map((c) => [c.name, effectiveLevel(c)]));
+    // What is heard: each stem's level times the master level (the server takes 0…4 per stem).
+    const masterLevel = Number(master.value);
+    const stems = Object.fromEntries(
+      channels.map((c) => [c.name, Math.min(4, Math.round(effectiveLevel(c) * masterLevel * 1e4) / 1e4)]),
+    );
     /** @type {Record<string, unknown>} */
     const body = { variant: name.value.trim(), stems };
     if (Number(pitch.value) !== 0) body.pitch = Number(pitch.value);

@@ -200,6 +200,7 @@ describe('the stem mixer in headless Chromium', () => {
     await page.locator('.mixer-stem[data-stem="other"] .solo').click();
     await page.locator('.mix-name').fill('lower');
     await page.locator('.mix-pitch').fill('-2');
+    await page.locator('input[aria-label="master level"]').fill('0.5');
     await page.locator('.mix-save').click();
     await expect
       .poll(() => page.locator('.mixer-status').getAttribute('data-job'), { timeout: 10_000 })
@@ -207,7 +208,8 @@ describe('the stem mixer in headless Chromium', () => {
     const lower = await savedArtifact('lower');
     expect(lower.path).toBe('files/audio/Test Artist - Tone Song (lower) (-2 semitones).wav');
     expect(lower.pitch).toBe(-2);
-    expect(lower.stem_gains).toEqual({ vocals: 0, drums: 0, bass: 0, other: 1 });
+    // Solo "other", at half the level by the master slider.
+    expect(lower.stem_gains).toEqual({ vocals: 0, drums: 0, bass: 0, other: 0.5 });
     const transposed = await readWavFile(join(root, 'outputs', JOB, lower.path));
     const hz = toneHz(transposed.channels[0]!, transposed.sampleRate);
     expect(Math.abs(12 * Math.log2(hz / TONES.other) - -2)).toBeLessThan(0.05);
