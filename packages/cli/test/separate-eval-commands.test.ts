@@ -48,6 +48,31 @@ describe('imk separate and imk eval', () => {
     expect(stderr).not.toContain('\r');
   });
 
+  it('separate --variants instrumental@-2,vocals@0.8x: key and tempo, named as the worker names them', async () => {
+    const input = join(dir, 'Tone.wav');
+    await ffmpeg('-f', 'lavfi', '-i', 'aevalsrc=0.3*sin(2*PI*440*t)|0.3*sin(2*PI*440*t):s=44100:d=4', input);
+    const out = join(dir, 'keyed');
+    const { stdout } = await execa(process.execPath, [
+      IMK,
+      'separate',
+      input,
+      '--out',
+      out,
+      '--format',
+      'wav',
+      '--variants',
+      'instrumental@-2,vocals@0.8x',
+    ]);
+    const files = stdout.trim().split('\n');
+    expect(files).toEqual([
+      join(out, 'Tone - instrumental (-2 semitones).wav'),
+      join(out, 'Tone - vocals (80% tempo).wav'),
+    ]);
+    expect((await probeMedia(files[0]!)).duration_sec).toBeCloseTo(4, 1);
+    // Tempo 0.8: 1.25 times as long.
+    expect(Math.abs((await probeMedia(files[1]!)).duration_sec! / 4 - 1.25)).toBeLessThan(0.0125);
+  });
+
   it('separate: a clear error for an unknown engine or variant', async () => {
     const run = (...args: string[]) =>
       execa(process.execPath, [IMK, 'separate', join(dir, 'x.wav'), '--out', dir, ...args], {

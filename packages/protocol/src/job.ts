@@ -75,6 +75,12 @@ export const JobOptionsSchema = z
       .max(100)
       .optional()
       .describe('Higher runs first; FIFO by publish time within one priority (default 0).'),
+    duplicates: z
+      .enum(['skip', 'process'])
+      .optional()
+      .describe(
+        'When a succeeded job had the same input and outputs: "skip" links its files, "process" separates again (default from config: duplicates).',
+      ),
   })
   .describe('Per-job options.');
 export type JobOptions = z.infer<typeof JobOptionsSchema>;

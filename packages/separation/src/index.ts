@@ -26,7 +26,14 @@ export {
   variantTerms,
 } from './variants.ts';
 export type { VariantRecipe, VariantRecipes, VariantTerms } from './variants.ts';
-export { PitchSchema, TempoSchema, applyVariantRef, formatVariantRef, parseVariantRef } from './variant-ref.ts';
+export {
+  PitchSchema,
+  TempoSchema,
+  applyVariantRef,
+  formatVariantRef,
+  keyTempoSuffix,
+  parseVariantRef,
+} from './variant-ref.ts';
 export type { VariantRef } from './variant-ref.ts';
 export { mixVariants, nullResidualDb } from './variant-mix.ts';
 export type { MixVariantsOptions, NullResidualOptions } from './variant-mix.ts';

@@ -56,3 +56,17 @@ export function applyVariantRef(recipe: VariantRecipe, ref: VariantRef): Variant
     ...(ref.tempo !== undefined && { tempo: ref.tempo }),
   };
 }
+
+/**
+ * What file names add for a key/tempo change: ` (-2 semitones)`, ` (80% tempo)`, both, or nothing when the
+ * recipe keeps key and tempo (the worker's outputs and `imk separate` alike).
+ */
+export function keyTempoSuffix(recipe: Pick<VariantRecipe, 'pitch' | 'tempo'> | undefined): string {
+  let out = '';
+  const pitch = recipe?.pitch ?? 0;
+  const tempo = recipe?.tempo ?? 1;
+  if (pitch !== 0)
+    out += ` (${pitch > 0 ? '+' : ''}${pitch} ${Math.abs(pitch) === 1 ? 'semitone' : 'semitones'})`;
+  if (tempo !== 1) out += ` (${Math.round(tempo * 1000) / 10}% tempo)`;
+  return out;
+}

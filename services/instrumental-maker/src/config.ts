@@ -218,7 +218,7 @@ export const InstrumentalMakerConfigSchema = z
           .string()
           .optional()
           .describe(
-            '@default <root>/state/cache/stems (pruned by age and size by `imk cleanup`, config/operations.yaml)',
+            "@default <root>/state/cache/stems (pruned by age and size by `imk cleanup`, config/operations.yaml). The dashboard's mixer reads the stems here too (imk up / imk run web read this file).",
           ),
       })
       .prefault({})

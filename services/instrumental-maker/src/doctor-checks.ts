@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { loadServiceConfig } from '@imk/config';
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';

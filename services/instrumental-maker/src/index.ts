@@ -10,6 +10,7 @@ export { resolveOptions, manifestOptions } from './options.ts';
 export type { ResolvedOptions } from './options.ts';
 export { audioPath, displayName, stemMp4Path, stemPath, videoPath } from './naming.ts';
 export { createStemCache, stemCacheKey } from './stem-cache.ts';
+export { loadStemCacheDir, stemCacheDirOf } from './stem-cache-dir.ts';
 export type { CachedStems, StemCache } from './stem-cache.ts';
 export { MANIFEST_FILE, REPLACED_DIR, partialDirName, publishOutputs } from './publish-outputs.ts';
 export { STAGES } from './stage-runner.ts';

@@ -1,6 +1,8 @@
 import { safeFileName } from '@imk/fs-safe';
 import type { AudioFormat, Job, StemName } from '@imk/protocol';
-import type { VariantRecipe } from '@imk/separation';
+import { keyTempoSuffix, type VariantRecipe } from '@imk/separation';
+
+export { keyTempoSuffix };
 
 /** The suffixes users of the earlier instrumental-maker know; other variants get their name in brackets. */
 const KNOWN_SUFFIXES: Record<string, string> = {
@@ -28,17 +30,6 @@ export function displayName(job: Job): string {
 /** `instrumental@-2` names the recipe `instrumental` with its key changed: the name before any `@`. */
 function baseName(variant: string): string {
   return variant.split('@', 1)[0] ?? variant;
-}
-
-/** ` (-2 semitones)`, ` (80% tempo)`, both, or nothing when the recipe keeps key and tempo. */
-export function keyTempoSuffix(recipe: Pick<VariantRecipe, 'pitch' | 'tempo'> | undefined): string {
-  let out = '';
-  const pitch = recipe?.pitch ?? 0;
-  const tempo = recipe?.tempo ?? 1;
-  if (pitch !== 0)
-    out += ` (${pitch > 0 ? '+' : ''}${pitch} ${Math.abs(pitch) === 1 ? 'semitone' : 'semitones'})`;
-  if (tempo !== 1) out += ` (${Math.round(tempo * 1000) / 10}% tempo)`;
-  return out;
 }
 
 export function variantSuffix(variant: string, recipe?: VariantRecipe): string {

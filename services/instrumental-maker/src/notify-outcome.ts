@@ -3,7 +3,7 @@ import type { JobOutcome } from './process-job.ts';
 
 /**
  * Tells the notifier how a job ended: succeeded (also as a duplicate or resumed), or failed for good. A
- * retry, a release or a lost claim is not news. Emitting only writes to the outbox and never throws, so a
+ * retry, a release, a lost claim or a cancel (the user asked for it) is not news. Emitting only writes to the outbox and never throws, so a
  * notification can never fail a job.
  */
 export function notifyOutcome(notifier: NotifierHandle, outcome: JobOutcome): void {
@@ -27,6 +27,7 @@ export function notifyOutcome(notifier: NotifierHandle, outcome: JobOutcome): vo
     case 'retry':
     case 'released':
     case 'lost':
+    case 'cancelled':
       return;
   }
 }

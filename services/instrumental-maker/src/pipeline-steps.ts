@@ -72,7 +72,8 @@ const hash: Steps['hash'] = {
       return { kind: 'resumed', dir, manifest: published!, inputSha256 };
     }
     s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
-    if (ctx.config.duplicates === 'skip')
+    // The job's own option wins over config: the dashboard's "Separate again" asks for "process".
+    if ((s.job.options?.duplicates ?? ctx.config.duplicates) === 'skip')
       s.duplicate = await findDuplicate(ctx, jobId, inputSha256, outputKey);
     if (s.duplicate) return undefined;
     s.cacheKey = stemCacheKey({ inputSha256, engine });

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadServiceConfig, resolvePaths } from '@imk/config';
 import { errorMessage } from '@imk/errors';
 import { createQueue, type Queue } from '@imk/fsqueue';
@@ -23,6 +23,7 @@ import { createRejectionRecorder } from './rejections.ts';
 import { createSafeLedger } from './safe-ledger.ts';
 import { notifyOutcome } from './notify-outcome.ts';
 import { createStemCache } from './stem-cache.ts';
+import { configuredDir, stemCacheDirOf } from './stem-cache-dir.ts';
 import { whenSpace } from './start-up.ts';
 import { runWorkerLoop, type WorkerQueue } from './worker.ts';
 
@@ -79,10 +80,8 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
   const concurrency = options.concurrency ?? config.concurrency ?? defaultConcurrency();
   const consumerId = `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const logger = options.logger.child({ component: SERVICE_NAME, consumer: consumerId });
-  const local = (dir: string | undefined, fallback: string) =>
-    dir === undefined ? fallback : isAbsolute(dir) ? dir : resolve(paths.root, dir);
-  const workRoot = local(config.workDir, join(paths.tmp, SERVICE_NAME));
-  const cacheDir = local(config.stemCache.dir, join(paths.cache, 'stems'));
+  const workRoot = configuredDir(paths, config.workDir, join(paths.tmp, SERVICE_NAME));
+  const cacheDir = stemCacheDirOf(config, paths);
   const stopGuard = new AbortController();
   // The guard comes first: on a full disk the steps below wait for space instead of failing for good.
   const guard = await openDiskGuard({ root: paths.root, logger, signal: stopGuard.signal });

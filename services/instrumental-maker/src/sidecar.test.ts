@@ -27,6 +27,14 @@ describe('per-song sidecar (legacy shape)', () => {
     expect(parseSidecar('s.yaml', 'colour: blue').unknownKeys).toEqual(['colour']);
   });
 
+  it('reads key and tempo, for every variant of the song', () => {
+    expect(parseSidecar('song.yaml', 'pitch: -2\ntempo: 0.8\n')).toMatchObject({ pitch: -2, tempo: 0.8 });
+    expect(() => parseSidecar('song.yaml', 'pitch: 13')).toThrow(
+      /song\.yaml: pitch: .*-12 to \+12 semitones/,
+    );
+    expect(() => parseSidecar('song.yaml', 'tempo: 3')).toThrow(/song\.yaml: tempo: .*0\.5 to 2\.0/);
+  });
+
   it('names the file, the field, the allowed range and what it found', () => {
     expect(() => parseSidecar('My Song.yaml', 'target_lufs: -3')).toThrow(
       /My Song\.yaml: target_lufs: must be between -30 and -5 LUFS \(found -3\)/,

@@ -134,6 +134,28 @@ describe('no work twice', () => {
     expect(await stagesOf('dup')).toEqual(['options', 'hash', 'manifest', 'publish']);
   });
 
+  it('processes such a job again when its options say duplicates: process (the mixer\'s "Separate again")', async () => {
+    await publishV1(
+      root,
+      'other',
+      {
+        job_id: 'redo',
+        source_type: 'local',
+        artist: 'A',
+        title: 'One',
+        audio_path: 'song.m4a',
+        options: { duplicates: 'process' },
+      },
+      { 'song.m4a': join(root, 'media', 'a.m4a') },
+    );
+    expect(await runOnce()).toMatchObject({ ok: true, succeeded: 1, duplicates: 0 });
+    const manifest = await readManifest(root, 'redo');
+    expect(manifest.duplicate_of).toBeUndefined();
+    expect(manifest.artifacts.map((a) => a.variant)).toEqual(['instrumental']);
+    const detail = await detailOf('redo');
+    expect(detail.stages.find((s) => s.stage === 'separate')?.outcome).toBe('cache_hit');
+  });
+
   it('retries a failing stage with backoff and records the failed attempt', async () => {
     await publishV1(
       root,

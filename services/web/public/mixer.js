@@ -4,6 +4,7 @@
 // its own GainNode (level, mute, solo) into a master GainNode and an analyser. "Save this mix" asks the
 // server to render the same levels (plus key and tempo) from the cached stems as a new variant.
 import { api, errorText, h } from './lib.js';
+import { renderMissing } from './mixer-missing.js';
 
 /**
  * @typedef {import('../src/api-types.ts').MixerResponse} MixerResponse
@@ -191,7 +192,11 @@ function renderControls(jobId, box, channels) {
   );
   const save = h('button', { type: 'button', class: 'mix-save' }, 'Save this mix');
   const saveMix = async () => {
-    const stems = Object.fromEntries(channels.map((c) => [c.name, effectiveLevel(c)]));
+    // What is heard: each stem's level times the master level (the server takes 0…4 per stem).
+    const masterLevel = Number(master.value);
+    const stems = Object.fromEntries(
+      channels.map((c) => [c.name, Math.min(4, Math.round(effectiveLevel(c) * masterLevel * 1e4) / 1e4)]),
+    );
     /** @type {Record<string, unknown>} */
     const body = { variant: name.value.trim(), stems };
     if (Number(pitch.value) !== 0) body.pitch = Number(pitch.value);
@@ -248,10 +253,11 @@ export async function mountMixer(jobId, box) {
   const info = await api(`/api/jobs/${encodeURIComponent(jobId)}/mixer`);
   if (mountedJob !== jobId) return;
   if (!info.available) {
-    box.replaceChildren(
-      h('h2', {}, 'Mixer'),
-      h('p', { class: 'note mixer-missing' }, info.message ?? 'the stems are not available'),
-    );
+    const remount = () => {
+      mountedJob = undefined;
+      void mountMixer(jobId, box).catch(() => undefined);
+    };
+    renderMissing(jobId, box, info, () => mountedJob === jobId, remount);
     return;
   }
   const context = new AudioContext();

@@ -105,6 +105,10 @@ export interface MixerResponse {
   available: boolean;
   message?: string;
   stems: MixerStem[];
+  /** The stems left the cache, and the song's bundle is archived: the page offers "Separate again". */
+  canSeparateAgain?: boolean;
+  /** A "Separate again" job on its way (waiting or running): the page follows it. */
+  again?: { job_id: string; queue: string };
 }
 
 /** POST /api/jobs/<id>/mix, 202: the remix job that renders the saved mix. */

@@ -30,6 +30,11 @@ export interface StartWebOptions {
   syncStatus?: SyncStatusSource;
   /** Run retention cleanup on its schedule (config/operations.yaml). @default true */
   cleanupSchedule?: boolean;
+  /**
+   * The worker's stem cache folder (its `stemCache.dir`), where the mixer reads a job's stems; the CLI
+   * passes a function reading the worker's config. @default <root>/state/cache/stems
+   */
+  stemCacheDir?: string | (() => Promise<string>);
 }
 
 export interface RunningWeb {
@@ -37,6 +42,23 @@ export interface RunningWeb {
   app: FastifyInstance;
   /** Resolves when the server has closed (after the signal aborted). */
   closed: Promise<void>;
+}
+
+/** The stem cache folder handed over; undefined (the default folder) when the worker's config cannot say. */
+async function resolveStemCacheDir(
+  given: StartWebOptions['stemCacheDir'],
+  logger: Logger,
+): Promise<string | undefined> {
+  if (typeof given !== 'function') return given;
+  try {
+    return await given();
+  } catch (error) {
+    logger.warn(
+      { err: errorMessage(error) },
+      `the worker's stem cache folder is unknown (${errorMessage(error)}); the mixer looks in state/cache/stems`,
+    );
+    return undefined;
+  }
 }
 
 /** Loads config, checks the token rule, and listens. Resolves once listening. */
@@ -54,8 +76,10 @@ export async function listenWeb(options: StartWebOptions): Promise<RunningWeb> {
     options.diskGuard ?? (await openDiskGuard({ root: paths.root, logger, signal: options.signal }));
   if (options.cleanupSchedule !== false)
     await startCleanupSchedule({ root: paths.root, logger, signal: options.signal });
+  const stemCacheDir = await resolveStemCacheDir(options.stemCacheDir, logger);
   const app = await createWebServer({
     root: paths.root,
+    ...(stemCacheDir !== undefined && { stemCacheDir }),
     config,
     logger,
     token,

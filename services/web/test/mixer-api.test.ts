@@ -34,13 +34,23 @@ describe('the mixer API when the stems were cleaned up', () => {
       message: string;
     };
     expect(info.available).toBe(false);
-    expect(info.message).toMatch(/no longer in the stem cache.*separate it again/);
+    expect(info.message).toMatch(/no longer in the stem cache/);
     expect((await fetch(`${web.url}/api/jobs/job_done/stems/vocals.wav`)).status).toBe(410);
     expect((await fetch(`${web.url}/api/jobs/job_done/stems/kazoo.wav`)).status).toBe(404);
 
     const gone = await post('/api/jobs/job_done/mix', { variant: 'my_mix', stems: { bass: 1 } });
     expect(gone.status).toBe(410);
     expect(((await gone.json()) as { error: string }).error).toBe('STEMS_NOT_CACHED');
+
+    // "Separate again" needs the song's archived bundle: here it is gone too, and the answers say so.
+    expect(info).toMatchObject({ canSeparateAgain: false });
+    expect(info.message).toMatch(/succeeded archive either.*add the song again/);
+    const again = await post('/api/jobs/job_done/separate-again', {});
+    expect(again.status).toBe(410);
+    const refused = (await again.json()) as { error: string; message: string };
+    expect(refused.error).toBe('SOURCE_GONE');
+    expect(refused.message).toMatch(/job_done.*succeeded archive.*add the song again/);
+    expect((await post('/api/jobs/no_such_job/separate-again', {})).status).toBe(404);
 
     const bad = await post('/api/jobs/job_done/mix', { variant: 'My Mix', stems: { kazoo: 1 }, pitch: 13 });
     expect(bad.status).toBe(400);

@@ -1,64 +1,41 @@
 // The stem mixer on the job page, in real headless Chromium against `imk up` (the worker and the web
 // service in a real child process): the stems of a published job sit in the worker's stem cache (four test
 // tones at distinct frequencies), the page plays them through Web Audio, solo changes what the master
-// analyser hears, and "Save this mix" makes the worker render the mix from the cache into the job's outputs.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+// analyser hears, and "Save this mix" makes the worker render the mix from the cache into the job's outputs,
+// at its levels and in another key. The stem cache is configured away from its default folder (stemCache.dir),
+// as a user with a big disk would: the dashboard must look there. A job whose stems were cleaned up says so,
+// and "Separate again" brings them back through a real separation by the worker.
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createWavWriter, readWavFile } from '@imk/media';
-import { STEM_NAMES, stemCacheKey, type StemName } from '@imk/protocol';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { STEM_NAMES, findCachedStems, stemCacheKey, type StemName } from '@imk/protocol';
+import { createBundle } from '@imk/retriever-sdk';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeOutput } from './helpers.ts';
+import { makeOutput, makeSong } from './helpers.ts';
+import { ARTIFACTS, startImkUpPage, type ImkUpPage } from './imk-up-page.ts';
 
-const REPO = join(import.meta.dirname, '..', '..', '..');
-const ARTIFACTS = join(REPO, 'test-artifacts', 'web-e2e');
-const IMK = join(REPO, 'node_modules', '.bin', 'imk');
 const RATE = 44100;
 const SECONDS = 3;
 const JOB = 'mixer_job_1';
 /** One pure tone per stem: what the master analyser hears tells which stems are playing. */
 const TONES: Record<StemName, number> = { vocals: 1090, drums: 310, bass: 130, other: 570 };
 const ENGINE = { name: 'builtin', version: '1', params: {} };
+/** Where config/instrumental-maker.yaml puts the stem cache (relative to the root). */
+const STEM_DIR = 'stem-store';
 
 let root: string;
-let profile: string;
-let up: ChildProcess;
-let upExit: Promise<number | null>;
+let browser: ImkUpPage;
 let url: string;
-let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 const stemPcm = {} as Record<StemName, Float32Array>;
-
-async function startImkUp(): Promise<string> {
-  up = spawn(
-    process.execPath,
-    [IMK, 'up', '--root', root, '--port', '0', '--only', 'instrumental-maker,web'],
-    {
-      env: { ...process.env, IMK_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  up.stderr!.pipe(createWriteStream(join(ARTIFACTS, 'imk-up-mixer.log')));
-  upExit = new Promise((resolve) => up.once('exit', (code) => resolve(code)));
-  return new Promise<string>((resolve, reject) => {
-    let out = '';
-    up.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /open (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    void upExit.then((code) => reject(new Error(`imk up exited (${code}); see imk-up-mixer.log`)));
-  });
-}
 
 /** The stems of job JOB, stored in the stem cache the way the worker stores them (meta.json last). */
 async function cacheStems(): Promise<void> {
   const key = stemCacheKey({ inputSha256: 'a'.repeat(64), engine: ENGINE });
-  const dir = join(root, 'state', 'cache', 'stems', key);
+  const dir = join(root, STEM_DIR, key);
   await mkdir(dir, { recursive: true });
   const bytes: Record<string, number> = {};
   for (const stem of STEM_NAMES) {
@@ -92,39 +69,66 @@ function sdrDb(reference: Float32Array, estimate: Float32Array): number {
   return 10 * Math.log10(signal / noise);
 }
 
+interface Saved {
+  path: string;
+  variant: string;
+  pitch?: number;
+  stem_gains?: Record<string, number>;
+}
+
+async function readManifest(jobId: string): Promise<{ artifacts: Saved[] } | undefined> {
+  const text = await readFile(join(root, 'outputs', jobId, 'manifest.json'), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as { artifacts: Saved[] });
+}
+
+/** The artifact of the mix saved as `name`, once the worker has added it to the job's outputs. */
+async function savedArtifact(name: string): Promise<Saved> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const artifact = (await readManifest(JOB))?.artifacts.find(
+      (a) => a.variant === name || a.variant.startsWith(`${name}@`),
+    );
+    if (artifact) return artifact;
+    if (Date.now() > deadline) throw new Error(`the mix "${name}" did not join the outputs of ${JOB}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** The frequency of a pure tone, from its rising zero crossings (the first and last 0.3 s left out). */
+function toneHz(samples: Float32Array, rate: number): number {
+  const from = Math.round(0.3 * rate);
+  const to = samples.length - from;
+  let first = -1;
+  let last = -1;
+  let crossings = 0;
+  for (let i = from + 1; i < to; i++) {
+    if (samples[i - 1]! < 0 && samples[i]! >= 0) {
+      // The crossing's position between the two samples, for sub-sample precision.
+      const at = i - 1 + samples[i - 1]! / (samples[i - 1]! - samples[i]!);
+      if (first < 0) first = at;
+      else crossings++;
+      last = at;
+    }
+  }
+  return (crossings * rate) / (last - first);
+}
+
 beforeAll(async () => {
-  await mkdir(ARTIFACTS, { recursive: true });
   root = await mkdtemp(join(tmpdir(), 'imk-mixer-root-'));
-  profile = await mkdtemp(join(tmpdir(), 'imk-mixer-chromium-'));
   await mkdir(join(root, 'config'), { recursive: true });
-  await writeFile(join(root, 'config', 'instrumental-maker.yaml'), 'output:\n  format: wav\n');
+  await writeFile(
+    join(root, 'config', 'instrumental-maker.yaml'),
+    `output:\n  format: wav\nstemCache:\n  dir: ${STEM_DIR}\n`,
+  );
   await makeOutput(root, JOB, { artist: 'Test Artist', title: 'Tone Song' }, ENGINE);
   await cacheStems();
-  url = await startImkUp();
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--autoplay-policy=no-user-gesture-required',
-      '--mute-audio',
-    ],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (error) => pageErrors.push(error.message));
+  browser = await startImkUpPage(root, 'instrumental-maker,web', 'imk-up-mixer.log');
+  ({ url, page, pageErrors } = browser);
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (up && up.exitCode === null) {
-    up.kill('SIGKILL');
-    await upExit;
-  }
+  await browser?.close();
   await rm(root, { recursive: true, force: true });
-  await rm(profile, { recursive: true, force: true });
 });
 
 // A string, not a function: vitest would rewrite a dynamic import() inside a function.
@@ -171,37 +175,94 @@ describe('the stem mixer in headless Chromium', () => {
     await page.locator('.mixer-status[data-job]').waitFor({ timeout: 10_000 });
     await page.locator('.mix-stop').click();
 
-    interface Saved {
-      path: string;
-      variant: string;
-      stem_gains?: Record<string, number>;
-    }
-    let artifact: Saved | undefined;
-    const deadline = Date.now() + 60_000;
-    while (!artifact && Date.now() < deadline) {
-      const manifest = JSON.parse(await readFile(join(root, 'outputs', JOB, 'manifest.json'), 'utf8')) as {
-        artifacts: Saved[];
-      };
-      artifact = manifest.artifacts.find((a) => a.variant === 'practice');
-      if (!artifact) await new Promise((r) => setTimeout(r, 500));
-    }
+    const firstSave = await page.locator('.mixer-status').getAttribute('data-job');
+    const artifact = await savedArtifact('practice');
     expect(artifact, 'the saved mix joins the outputs').toBeDefined();
-    expect(artifact!.path).toBe('files/audio/Test Artist - Tone Song (practice).wav');
-    expect(artifact!.stem_gains).toEqual({ vocals: 0.2, drums: 0, bass: 1, other: 1 });
+    expect(artifact.path).toBe('files/audio/Test Artist - Tone Song (practice).wav');
+    expect(artifact.stem_gains).toEqual({ vocals: 0.2, drums: 0, bass: 1, other: 1 });
     const manifest = JSON.parse(await readFile(join(root, 'outputs', JOB, 'manifest.json'), 'utf8')) as {
       artifacts: { variant: string }[];
     };
     // The job's earlier files are still there, beside the new one.
     expect(manifest.artifacts.map((a) => a.variant)).toEqual(['instrumental', 'no_drums', 'practice']);
 
-    const saved = await readWavFile(join(root, 'outputs', JOB, artifact!.path));
+    const saved = await readWavFile(join(root, 'outputs', JOB, artifact.path));
     const expected = Float32Array.from(
       { length: RATE * SECONDS },
       (_, i) => 0.2 * stemPcm.vocals[i]! + stemPcm.bass[i]! + stemPcm.other[i]!,
     );
     const sdr = sdrDb(expected, saved.channels[0]!);
     expect(sdr).toBeGreaterThanOrEqual(60);
+
+    // In another key: "other" (570 Hz) alone, two semitones down. The file name and the manifest say so,
+    // and the tone in the file is two semitones lower (570 Hz × 2^(-2/12) ≈ 507.8 Hz).
+    await page.locator('.mixer-stem[data-stem="drums"] .mute').click();
+    await page.locator('.mixer-stem[data-stem="other"] .solo').click();
+    await page.locator('.mix-name').fill('lower');
+    await page.locator('.mix-pitch').fill('-2');
+    await page.locator('input[aria-label="master level"]').fill('0.5');
+    await page.locator('.mix-save').click();
+    await expect
+      .poll(() => page.locator('.mixer-status').getAttribute('data-job'), { timeout: 10_000 })
+      .not.toBe(firstSave);
+    const lower = await savedArtifact('lower');
+    expect(lower.path).toBe('files/audio/Test Artist - Tone Song (lower) (-2 semitones).wav');
+    expect(lower.pitch).toBe(-2);
+    // Solo "other", at half the level by the master slider.
+    expect(lower.stem_gains).toEqual({ vocals: 0, drums: 0, bass: 0, other: 0.5 });
+    const transposed = await readWavFile(join(root, 'outputs', JOB, lower.path));
+    const hz = toneHz(transposed.channels[0]!, transposed.sampleRate);
+    expect(Math.abs(12 * Math.log2(hz / TONES.other) - -2)).toBeLessThan(0.05);
+    expect(transposed.frames / transposed.sampleRate).toBeCloseTo(SECONDS, 1);
     await page.screenshot({ path: join(ARTIFACTS, 'mixer.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
-  }, 120_000);
+  }, 180_000);
+
+  it('says when the stems were cleaned up, and "Separate again" brings the mixer back', async () => {
+    // A real song, separated by the worker (builtin engine) into the configured stem cache.
+    const song = join(root, 'media', 'song.wav');
+    await makeSong(song, 4);
+    await createBundle({ jobId: 'real_song', sourceType: 'local', root, queue: 'other' })
+      .setTags({ artist: 'Test Artist', album: 'Tests', title: 'Real Song' })
+      .addAudio(song)
+      .publish();
+    await expect
+      .poll(async () => (await readManifest('real_song')) !== undefined, { timeout: 90_000 })
+      .toBe(true);
+    const manifest = JSON.parse(
+      await readFile(join(root, 'outputs', 'real_song', 'manifest.json'), 'utf8'),
+    ) as Parameters<typeof findCachedStems>[1];
+    const stems = await findCachedStems(join(root, STEM_DIR), manifest);
+    expect(stems, 'the worker left the stems in the configured stem cache').toBeDefined();
+
+    // Retention cleans the cache entry up.
+    await rm(dirname(stems!.vocals), { recursive: true });
+    await page.goto(`${url}#/job/real_song`);
+    await page.locator('.mixer-missing').waitFor({ timeout: 30_000 });
+    expect(await page.locator('.mixer-missing').textContent()).toContain('no longer in the stem cache');
+    expect(await page.locator('.mixer-stem').count()).toBe(0);
+    // A finished job cannot be cancelled: the page offers no cancel.
+    expect(await page.locator('#cancel-box').isVisible()).toBe(false);
+
+    await page.locator('.mix-separate-again').click();
+    await page.locator('.mixer-again-status[data-job]').waitFor({ timeout: 10_000 });
+    const again = (await page.locator('.mixer-again-status').getAttribute('data-job'))!;
+    expect(again).toMatch(/^real_song_again_/);
+    expect(await page.locator('.mixer-again-status').textContent()).toContain(again);
+
+    // The worker separates the song again (not linked as a duplicate); the mixer opens by itself and plays.
+    await page.locator('.mixer-stem').nth(3).waitFor({ timeout: 120_000 });
+    const redone = (await readManifest(again)) as { duplicate_of?: string } | undefined;
+    expect(redone?.duplicate_of).toBeUndefined();
+    expect(await findCachedStems(join(root, STEM_DIR), manifest)).toBeDefined();
+    await page.locator('.mix-play').click();
+    await page.waitForTimeout(400);
+    const first = await positions();
+    await page.waitForTimeout(400);
+    const second = await positions();
+    for (const stem of STEM_NAMES) expect(second[stem]! - first[stem]!).toBeGreaterThan(0.2);
+    await page.locator('.mix-stop').click();
+    await page.screenshot({ path: join(ARTIFACTS, 'mixer-separate-again.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 240_000);
 });

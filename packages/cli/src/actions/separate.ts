@@ -5,7 +5,7 @@ import { ImkError } from '@imk/errors';
 import { createLogger } from '@imk/log';
 import { AUDIO_FORMATS, encodeAudio, probeMedia, type AudioFormat } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
-import { createEngine, mixVariants, nullResidualDb, parseVariantList } from '@imk/separation';
+import { createEngine, keyTempoSuffix, mixVariants, nullResidualDb, parseVariantList } from '@imk/separation';
 import { print } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { shutdownSignal } from '../shutdown.ts';
@@ -62,8 +62,9 @@ export async function separateCommand(input: string, options: SeparateOptions): 
     const jobs = [
       ...Object.entries(mixes).map(([name, wav]) => ({
         wav,
-        output: join(outDir, `${base} - ${name}.${format}`),
-        title: `${title} (${recipes[name]?.label ?? name})`,
+        // `instrumental@-2` is written as "… - instrumental (-2 semitones)", as the worker names it.
+        output: join(outDir, `${base} - ${name.split('@', 1)[0]}${keyTempoSuffix(recipes[name])}.${format}`),
+        title: `${title} (${recipes[name]?.label ?? name.split('@', 1)[0]})${keyTempoSuffix(recipes[name])}`,
       })),
       ...(options.stems === true
         ? STEM_NAMES.map((stem) => ({

@@ -8,6 +8,7 @@ import type { MixQueuedResponse, MixerResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
+import { archivedBundle, pendingAgain, separateAgain, sourceGone } from '../system/separate-again.ts';
 
 /** The cached stems of a published job, or why there are none. */
 async function cachedStemsOf(ctx: WebContext, id: string) {
@@ -34,8 +35,21 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     if (!isJobId(id))
       return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
     const found = await cachedStemsOf(ctx, id);
-    if (found.stems === undefined)
-      return { available: false, message: found.reason, stems: [] } satisfies MixerResponse;
+    if (found.stems === undefined) {
+      // A "Separate again" job on its way: the page waits for it rather than offering another.
+      const again = found.manifest ? await pendingAgain(ctx, id) : undefined;
+      const source = found.manifest && !again ? await archivedBundle(ctx, id) : undefined;
+      const gone = found.manifest !== undefined && !again && !source;
+      return {
+        available: false,
+        message: gone
+          ? `the stems of this song are no longer in the stem cache (${ctx.stemCacheDir}), and ${sourceGone(id)}`
+          : found.reason,
+        stems: [],
+        canSeparateAgain: source !== undefined,
+        ...(again && { again }),
+      } satisfies MixerResponse;
+    }
     return {
       available: true,
       stems: STEM_NAMES.map((name) => ({
@@ -56,6 +70,30 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     const file = found.stems[stem.data];
     reply.header('content-type', 'audio/wav');
     return reply.sendFile(basename(file), dirname(file), { cacheControl: false });
+  });
+
+  app.post<{ Params: { id: string } }>('/api/jobs/:id/separate-again', async (request, reply) => {
+    const { id } = request.params;
+    if (!isJobId(id))
+      return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+    const found = await cachedStemsOf(ctx, id);
+    if (found.manifest === undefined)
+      return reply.code(404).send({ error: 'JOB_NOT_FOUND', message: found.reason });
+    if (found.stems !== undefined)
+      return reply
+        .code(409)
+        .send({ error: 'STEMS_CACHED', message: `the stems of job ${id} are in the stem cache: mix away` });
+    try {
+      const queued = await separateAgain(ctx, id, found.manifest);
+      if (!queued.pending)
+        ctx.logger.info({ job_id: queued.job_id, of: id }, 'separate again asked from the mixer: job queued');
+      return reply.code(202).send(queued);
+    } catch (error) {
+      const code = isImkError(error) ? error.code : 'SEPARATE_AGAIN_FAILED';
+      return reply
+        .code(code === 'SOURCE_GONE' ? 410 : isImkError(error) ? 400 : 500)
+        .send({ error: code, message: errorMessage(error) });
+    }
   });
 
   app.post<{ Params: { id: string }; Body: unknown }>('/api/jobs/:id/mix', async (request, reply) => {

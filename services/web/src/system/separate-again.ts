@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { ImkError } from '@imk/errors';
+import { readUntrustedJson } from '@imk/fs-safe';
+import { JOB_FILE, JOB_FILE_MAX_BYTES, JobSchema, type Manifest } from '@imk/protocol';
+import { createBundle } from '@imk/retriever-sdk';
+import type { WebContext } from '../context.ts';
+import { findFolderJob, listFolderJobs, queueNames, type FolderJob } from './queue-folders.ts';
+
+/** Fields of the earlier job.json the new bundle does not take over (publishing writes its own). */
+const NOT_COPIED = new Set(['job_id', 'files', 'created_at', 'producer', 'options']);
+
+/** Job ids of "Separate again" jobs for `jobId`: `<jobId>_again_<time><random>` (the prefix cut to fit). */
+function againPrefix(jobId: string): string {
+  return `${jobId.slice(0, 170)}_again_`;
+}
+
+/** A "Separate again" job for `jobId` still waiting or running, if any (its id and queue). */
+export async function pendingAgain(
+  ctx: WebContext,
+  jobId: string,
+): Promise<{ job_id: string; queue: string } | undefined> {
+  const prefix = againPrefix(jobId);
+  for (const queue of await queueNames(ctx.paths.queues)) {
+    const found = (await listFolderJobs(ctx.paths.queues, queue, ['tmp', 'ready', 'claimed'])).find((f) =>
+      f.job_id.startsWith(prefix),
+    );
+    if (found) return { job_id: found.job_id, queue };
+  }
+  return undefined;
+}
+
+/** The job's bundle in a queue's succeeded archive (what "Separate again" is made from), if still there. */
+export async function archivedBundle(ctx: WebContext, jobId: string): Promise<FolderJob | undefined> {
+  return (await findFolderJob(ctx.paths.queues, jobId)).filter((f) => f.state === 'succeeded').at(-1);
+}
+
+/** Why a job cannot be separated again from its bundle. */
+export function sourceGone(jobId: string): string {
+  return `the song of job ${jobId} is no longer in a queue's succeeded archive either (cleaned up by retention, queues/<queue>/succeeded/); add the song again to mix it`;
+}
+
+/** Every regular file of a bundle folder but job.json and the queue's own `imk-*` files. */
+async function bundleFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .filter((path) => path !== JOB_FILE && !path.startsWith('imk-'));
+}
+
+/**
+ * "Separate again", for a published job whose stems left the stem cache: its bundle, still in the queue's
+ * succeeded archive, is published again as a new job in the same queue, with the same files, tags and
+ * options, the engine (and parameters) its manifest records, and `duplicates: process` so that it is not
+ * linked to the earlier job's files. The worker separates the song, which puts its stems back in the cache
+ * under the same key: the mixer of the earlier job works again.
+ */
+export async function separateAgain(
+  ctx: WebContext,
+  jobId: string,
+  manifest: Manifest,
+): Promise<{ job_id: string; queue: string; pending: boolean }> {
+  const pending = await pendingAgain(ctx, jobId);
+  if (pending) return { ...pending, pending: true };
+  const archived = await archivedBundle(ctx, jobId);
+  if (!archived) throw new ImkError('SOURCE_GONE', sourceGone(jobId));
+  const parsed = JobSchema.safeParse(
+    await readUntrustedJson(join(archived.dir, JOB_FILE), { maxBytes: JOB_FILE_MAX_BYTES }).catch(
+      () => undefined,
+    ),
+  );
+  if (!parsed.success)
+    throw new ImkError(
+      'SOURCE_GONE',
+      `the archived bundle of job ${jobId} (${archived.dir}) has no readable job.json; add the song again to mix it`,
+    );
+  const job = parsed.data;
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  const bundle = createBundle({
+    jobId: `${againPrefix(jobId)}${stamp}${randomBytes(2).toString('hex')}`,
+    sourceType: job.source_type,
+    queue: archived.queue,
+    root: ctx.paths.root,
+    producer: 'web-mixer',
+    logger: ctx.logger,
+  });
+  for (const [field, value] of Object.entries(job)) if (!NOT_COPIED.has(field)) bundle.set(field, value);
+  const used = manifest.options;
+  bundle.set('options', {
+    ...job.options,
+    engine: used?.engine ?? manifest.engine.name,
+    ...(used?.engine_params !== undefined && { engine_params: used.engine_params }),
+    duplicates: 'process',
+  });
+  bundle.set('separate_again_of', jobId);
+  for (const path of await bundleFiles(archived.dir)) bundle.addFile(path, join(archived.dir, path));
+  const published = await bundle.publish();
+  return { job_id: published.jobId, queue: archived.queue, pending: false };
+}
