@@ -5,6 +5,7 @@ import { hannWindow, overlapAddGain } from '../dsp/stft-window.ts';
 import { createFrameRing } from './frame-ring.ts';
 import { createHpssPass } from './hpss.ts';
 import { resolveBuiltinParams, type BuiltinParams } from './params.ts';
+import type { RepetIndex } from './repet-index.ts';
 import { createRepetSim } from './repet-sim.ts';
 import { createSampleFifo, type SampleFifo } from './sample-fifo.ts';
 import { addMagnitudes, bandWeights, centreCue, lowPassWeights } from './spectrum.ts';
@@ -34,9 +35,15 @@ export interface BlockSeparator {
  * resynthesised from their masks; "other" is the mixture minus those three, so the stems sum back to the
  * input to float precision.
  */
+export interface BlockSeparatorOptions {
+  /** Whole-song REPET-SIM index from a first pass over the same input (createRepetIndexer). */
+  index?: RepetIndex | undefined;
+}
+
 export function createBlockSeparator(
   sampleRate: number,
   overrides: Partial<BuiltinParams> = {},
+  options: BlockSeparatorOptions = {},
 ): BlockSeparator {
   if (!Number.isFinite(sampleRate) || sampleRate < 8000) {
     throw new ImkError(
@@ -95,6 +102,8 @@ export function createBlockSeparator(
     bands: p.repetBands,
     maxHz: p.repetMaxHz,
     ringSize,
+    index: options.index,
+    globalCandidates: p.repetGlobalCandidates,
   });
 
   const vocalBand = bandWeights(bins, binHz, p.vocalLowCutHz, p.vocalLowRampHz, p.vocalHighCutHz);

@@ -30,6 +30,15 @@ export interface BuiltinParams {
   repetBands: number;
   /** REPET-SIM: highest frequency the similarity looks at. @default 11000 */
   repetMaxHz: number;
+  /**
+   * REPET-SIM over the whole song: a first pass indexes every frame (similarity feature and 8-bit
+   * vocal-band magnitudes, about 1.7 kB a frame), so frames outside the window can be chosen too. The
+   * index holds at most this many seconds of frames; a longer song keeps every 2nd (4th…) frame, so
+   * memory stays bounded. 0 disables the first pass (the window alone). @default 600
+   */
+  repetIndexMaxSec: number;
+  /** REPET-SIM over the whole song: at most this many frames outside the window are compared per frame. @default 1024 */
+  repetGlobalCandidates: number;
   /** Exponent on the non-repeating fraction when it becomes the vocal mask. @default 1.5 */
   vocalRepetExponent: number;
   /** Vocals: nothing below this frequency is vocal (kick and bass live there). @default 200 */
@@ -82,6 +91,8 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   repetMinSimilarity: 0,
   repetBands: 128,
   repetMaxHz: 11000,
+  repetIndexMaxSec: 600,
+  repetGlobalCandidates: 1024,
   vocalRepetExponent: 1.5,
   vocalLowCutHz: 200,
   vocalLowRampHz: 0,
@@ -121,6 +132,14 @@ export function resolveBuiltinParams(overrides: Partial<BuiltinParams> = {}): Bu
   if (!Number.isInteger(p.repetNeighbours) || p.repetNeighbours < 0)
     fail('repetNeighbours', 'must be an integer >= 0');
   if (!Number.isInteger(p.repetBands) || p.repetBands < 1) fail('repetBands', 'must be an integer >= 1');
+  if (p.repetIndexMaxSec < 0 || p.repetIndexMaxSec > 3600)
+    fail('repetIndexMaxSec', 'must be between 0 and 3600');
+  if (
+    !Number.isInteger(p.repetGlobalCandidates) ||
+    p.repetGlobalCandidates < 1 ||
+    p.repetGlobalCandidates > 65536
+  )
+    fail('repetGlobalCandidates', 'must be an integer between 1 and 65536');
   for (const key of ['repetWindowSec', 'repetMinSpacingSec', 'maskPower', 'vocalRepetExponent'] as const) {
     if (p[key] < 0) fail(key, 'must be >= 0');
   }
