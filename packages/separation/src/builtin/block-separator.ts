@@ -8,7 +8,8 @@ import { resolveBuiltinParams, type BuiltinParams } from './params.ts';
 import type { RepetIndex } from './repet-index.ts';
 import { createRepetSim } from './repet-sim.ts';
 import { createSampleFifo, type SampleFifo } from './sample-fifo.ts';
-import { addMagnitudes, bandWeights, centreCue, lowPassWeights } from './spectrum.ts';
+import { azimuthCue, stereoPosition } from './azimuth.ts';
+import { addMagnitudes, bandWeights, lowPassWeights } from './spectrum.ts';
 import { createStemOutput } from './stem-output.ts';
 import { computeStemMasks, type FrameCues, type StemMasks } from './stem-masks.ts';
 
@@ -116,6 +117,8 @@ export function createBlockSeparator(
   const frame = new Float32Array(N);
   const background = new Float32Array(bins);
   const centre = new Float32Array(bins);
+  const pan = new Float32Array(bins);
+  const coherence = new Float32Array(bins);
   const masks: StemMasks = {
     vocals: new Float32Array(bins),
     drums: new Float32Array(bins),
@@ -169,9 +172,13 @@ export function createBlockSeparator(
     const spectrum = spectra[c % spectrumSlots]!;
     repet.background(c, Math.min(lastFrame, c + repetWindow), magnitudeRow, binLo, binHi, background);
     const useCentre = p.centreExponent > 0 && channels === 2;
-    if (useCentre) centreCue(spectrum[0]!, spectrum[1]!, centre, bins);
+    const mags = magnitudes.row(c);
+    if (useCentre) {
+      stereoPosition(spectrum[0]!, spectrum[1]!, pan, coherence, bins);
+      azimuthCue(pan, coherence, 0, p.azimuthWidth, centre, bins);
+    }
     const cues: FrameCues = {
-      magnitudes: magnitudes.row(c),
+      magnitudes: mags,
       harmonic: harmonic.row(c),
       background,
       centre: useCentre ? centre : undefined,

@@ -1,7 +1,7 @@
 import { ImkError } from '@imk/errors';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
-export const BUILTIN_VERSION = '1.2.0';
+export const BUILTIN_VERSION = '1.3.0';
 
 /**
  * Parameters of the builtin weight-free separator. Times are in seconds and frequencies in Hz so that they
@@ -18,7 +18,7 @@ export interface BuiltinParams {
   percussiveMedian: number;
   /** Exponent of the soft HPSS masks, H^p / (H^p + P^p); 2 is the Wiener-like mask. @default 2 */
   maskPower: number;
-  /** REPET-SIM: frames are compared with frames up to this far before and after them. @default 12 */
+  /** REPET-SIM: frames are compared with frames up to this far before and after them (exactly; the whole-song index adds the rest). @default 6 */
   repetWindowSec: number;
   /** REPET-SIM: how many of the most similar frames the repeating background is the median of. @default 60 */
   repetNeighbours: number;
@@ -39,7 +39,7 @@ export interface BuiltinParams {
   repetIndexMaxSec: number;
   /** REPET-SIM over the whole song: at most this many frames outside the window are compared per frame. @default 1024 */
   repetGlobalCandidates: number;
-  /** Exponent on the non-repeating fraction when it becomes the vocal mask. @default 1.5 */
+  /** Exponent on the non-repeating fraction when it becomes the vocal mask. @default 2 */
   vocalRepetExponent: number;
   /** Vocals: nothing below this frequency is vocal (kick and bass live there). @default 200 */
   vocalLowCutHz: number;
@@ -53,6 +53,11 @@ export interface BuiltinParams {
    */
   centreExponent: number;
   /**
+   * Vocals: width of the stereo centre cue in pan units, pan = (|R|² − |L|²)/(|L|² + |R|²): the cue is
+   * max(0, coherence)·√(1 − min(1, |pan|/width)²); 1 is 2·Re(L·R*)/(|L|² + |R|²), smaller is narrower. @default 0.5
+   */
+  azimuthWidth: number;
+  /**
    * Vocals: exponent of the two-pass HPSS cue, the harmonic fraction of a second, short-median HPSS run on
    * the percussive part of the first (vocals are harmonic at short time scales, drums are not); 0 disables
    * it. @default 0
@@ -65,7 +70,7 @@ export interface BuiltinParams {
   /**
    * Vocals: how much of the vocal estimate survives where the stereo centre cue says "not centred":
    * vocal *= centreFloor + (1 − centreFloor)·centre^γ, so an off-centre voice is weakened, not erased.
-   * 0 is the plain product. @default 0.7
+   * 0 is the plain product. @default 0.9
    */
   centreFloor: number;
   /**
@@ -85,7 +90,7 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   harmonicMedian: 17,
   percussiveMedian: 13,
   maskPower: 2,
-  repetWindowSec: 12,
+  repetWindowSec: 6,
   repetNeighbours: 60,
   repetMinSpacingSec: 0.75,
   repetMinSimilarity: 0,
@@ -93,15 +98,16 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   repetMaxHz: 11000,
   repetIndexMaxSec: 600,
   repetGlobalCandidates: 1024,
-  vocalRepetExponent: 1.5,
+  vocalRepetExponent: 2,
   vocalLowCutHz: 200,
   vocalLowRampHz: 0,
   vocalHighCutHz: 12000,
   centreExponent: 1,
+  azimuthWidth: 0.5,
   vocalHarmonicExponent: 0,
   secondHarmonicMedian: 5,
   secondPercussiveMedian: 17,
-  centreFloor: 0.7,
+  centreFloor: 0.9,
   vocalMaskPower: 1,
   bassCutoffHz: 200,
   bassRampHz: 0,
@@ -146,6 +152,7 @@ export function resolveBuiltinParams(overrides: Partial<BuiltinParams> = {}): Bu
   for (const key of ['centreExponent', 'vocalHarmonicExponent', 'vocalLowRampHz', 'bassRampHz'] as const) {
     if (p[key] < 0) fail(key, 'must be >= 0');
   }
+  if (p.azimuthWidth <= 0) fail('azimuthWidth', 'must be > 0');
   if (p.centreFloor < 0 || p.centreFloor > 1) fail('centreFloor', 'must be between 0 and 1');
   if (p.vocalMaskPower <= 0) fail('vocalMaskPower', 'must be > 0');
   return p;

@@ -119,7 +119,7 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
           const other = index.feature(e);
           let dot = 0;
           for (let b = 0; b < bands; b++) dot += feat[b]! * other[b]!;
-          keys[n++] = key(dot, span + e);
+          keys[n++] = key(dot > -2 ? dot : 0, span + e); // NaN (non-finite input) counts as dissimilar
         }
       }
       keys.subarray(0, n).sort();
