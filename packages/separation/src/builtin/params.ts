@@ -37,7 +37,7 @@ export interface BuiltinParams {
    * memory stays bounded. 0 disables the first pass (the window alone). @default 600
    */
   repetIndexMaxSec: number;
-  /** REPET-SIM over the whole song: at most this many frames outside the window are compared per frame. @default 1024 */
+  /** REPET-SIM over the whole song: at most this many frames outside the window are compared per frame. @default 256 */
   repetGlobalCandidates: number;
   /** Exponent on the non-repeating fraction when it becomes the vocal mask. @default 2 */
   vocalRepetExponent: number;
@@ -97,7 +97,7 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   repetBands: 128,
   repetMaxHz: 11000,
   repetIndexMaxSec: 600,
-  repetGlobalCandidates: 1024,
+  repetGlobalCandidates: 256,
   vocalRepetExponent: 2,
   vocalLowCutHz: 200,
   vocalLowRampHz: 0,

@@ -28,6 +28,10 @@ export interface RepetIndex {
   readonly binHi: number;
   /** STFT frame number of entry e (increasing with e). */
   frame(e: number): number;
+  /** Frame numbers of the entries, [0, count) used. */
+  readonly frames: Int32Array;
+  /** Band features of the entries, entry e at [e·bands, (e + 1)·bands). */
+  readonly features: Float32Array;
   /** Normalised band feature of entry e (a view: do not modify). */
   feature(e: number): Float32Array;
   /** Writes entry e's (dequantised) magnitudes for bins [binLo, binHi) into out. */
@@ -154,6 +158,8 @@ export function createRepetIndexer(sampleRate: number, overrides: Partial<Builti
         binLo,
         binHi,
         frame: (e) => frames[e]!,
+        frames,
+        features,
         feature: view,
         magnitudes(e, out) {
           const q = quantised.subarray(e * width, (e + 1) * width);

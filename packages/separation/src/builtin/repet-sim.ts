@@ -61,7 +61,7 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
     throw new RangeError(`REPET-SIM window of ${options.window} frames exceeds ${MAX_REPET_WINDOW}`);
   }
   const { bins, window, neighbours, spacing, minSimilarity, bands, ringSize, index } = options;
-  const globalMax = index === undefined ? 0 : Math.max(1, options.globalCandidates ?? 1024);
+  const globalMax = index === undefined ? 0 : Math.max(1, options.globalCandidates ?? 256);
   const bandOf = bandIndexPerBin(bins, options.sampleRate, options.fftSize, bands, options.maxHz);
   const features = createFrameRing(ringSize, bands);
   // sims.row(f)[d] = similarity of frames f and f - d, d in 1..window.
@@ -70,7 +70,9 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
   if (span + globalMax + 1 > INDEX_SCALE) throw new RangeError('too many REPET-SIM candidates');
   const keys = new Float64Array(span + globalMax + 1);
   const chosen = new Int32Array(Math.max(neighbours, 1));
-  const chosenFrames = new Int32Array(Math.max(neighbours, 1));
+  const blocked = new Uint8Array(span);
+  const marks = new Int32Array(index === undefined ? 0 : index.capacity);
+  let stamp = 0;
   const scratch = Array.from(
     { length: index === undefined ? 0 : Math.max(neighbours, 1) },
     () => new Float32Array(bins),
@@ -111,31 +113,38 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
         const inside = Math.ceil((hi - lo + 1) / index.stride);
         const outside = Math.max(0, index.count - inside);
         const step = Math.max(1, Math.ceil(outside / globalMax));
+        const frames = index.frames;
+        const all = index.features;
         let seen = 0;
         for (let e = 0; e < index.count; e++) {
-          const f = index.frame(e);
+          const f = frames[e]!;
           if (f >= lo && f <= hi) continue;
           if (seen++ % step !== 0) continue;
-          const other = index.feature(e);
           let dot = 0;
-          for (let b = 0; b < bands; b++) dot += feat[b]! * other[b]!;
+          for (let b = 0, at = e * bands; b < bands; b++, at++) dot += feat[b]! * all[at]!;
           keys[n++] = key(dot > -2 ? dot : 0, span + e); // NaN (non-finite input) counts as dissimilar
         }
       }
       keys.subarray(0, n).sort();
       // Greedy: most similar first, never two chosen frames closer than `spacing`. The frame itself
       // (similarity 1) is normally the first pick, as in REPET-SIM.
+      stamp++;
+      blocked.fill(0);
       let count = 0;
       for (let r = 0; r < n && count < neighbours; r++) {
         const k = keys[r]!;
         const j = k % INDEX_SCALE;
+        if (j < span ? blocked[j] !== 0 : marks[j - span] === stamp) continue;
         if (count > 0 && 2 - Math.floor(k / INDEX_SCALE) / SIM_SCALE < minSimilarity) break;
-        const f = j < span ? base + j : index!.frame(j - span);
-        let free = true;
-        for (let c = 0; c < count && free; c++) free = Math.abs(chosenFrames[c]! - f) >= spacing;
-        if (!free) continue;
-        chosen[count] = j;
-        chosenFrames[count++] = f;
+        const f = j < span ? base + j : index!.frames[j - span]!;
+        chosen[count++] = j;
+        // Block everything closer than `spacing` to f: window positions, and index entries.
+        blocked.fill(1, Math.max(0, f - base - spacing + 1), Math.max(0, Math.min(span, f - base + spacing)));
+        if (index !== undefined) {
+          const frames = index.frames;
+          let e = lowerBound(frames, index.count, f - spacing + 1);
+          for (; e < index.count && frames[e]! < f + spacing; e++) marks[e] = stamp;
+        }
       }
       rows.length = 0;
       let g = 0;
@@ -151,4 +160,16 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
       rowMedian.median(rows, binLo, binHi, out);
     },
   };
+}
+
+/** First e in [0, count) with sorted[e] >= value (count when none). */
+function lowerBound(sorted: Int32Array, count: number, value: number): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
