@@ -1,7 +1,7 @@
 // Tuning on the General MIDI `tune` songs ONLY (never the test songs, never the real excerpt): for each
 // set of parameter overrides, the builtin engine's SDR per song beside REPET-SIM and the floor, and the
 // margins the issue-15 target asks for (vocals >= REPET-SIM + 1 dB, accompaniment >= REPET-SIM + 0.5 dB).
-//   node --import tsx packages/separation/bench/tune-gm.ts '[{}, {"repetWindowSec": 8}]' [--songs 4]
+//   node --import tsx packages/separation/bench/tune-gm.ts '[{}, {"repetWindowSec": 8}]' [--songs 4] [--only gm-pop-4,…]
 // Baseline scores are cached beside the corpus (they do not depend on the engine's parameters).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,7 +20,11 @@ const RATE = 44100;
 const args = process.argv.slice(2);
 const sets = JSON.parse(args[0] ?? '[{}]') as Partial<BuiltinParams>[];
 const limit = args.includes('--songs') ? Number(args[args.indexOf('--songs') + 1]) : undefined;
-const songs = GM_SONGS.filter((s) => s.split === 'tune').slice(0, limit);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
+const songs = GM_SONGS.filter((s) => s.split === 'tune' && (only === undefined || only.includes(s.id))).slice(
+  0,
+  limit,
+);
 const items = await ensureGmCorpus({ songs });
 const cacheFile = join(defaultCorpusDir(), 'tune-baselines.json');
 type Scores = { vocals: number; accompaniment: number };

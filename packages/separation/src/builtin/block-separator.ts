@@ -5,9 +5,11 @@ import { hannWindow, overlapAddGain } from '../dsp/stft-window.ts';
 import { createFrameRing } from './frame-ring.ts';
 import { createHpssPass } from './hpss.ts';
 import { resolveBuiltinParams, type BuiltinParams } from './params.ts';
+import type { RepetIndex } from './repet-index.ts';
 import { createRepetSim } from './repet-sim.ts';
 import { createSampleFifo, type SampleFifo } from './sample-fifo.ts';
-import { addMagnitudes, bandWeights, centreCue, lowPassWeights } from './spectrum.ts';
+import { azimuthCue, stereoPosition } from './azimuth.ts';
+import { addMagnitudes, bandWeights, lowPassWeights } from './spectrum.ts';
 import { createStemOutput } from './stem-output.ts';
 import { computeStemMasks, type FrameCues, type StemMasks } from './stem-masks.ts';
 
@@ -34,9 +36,15 @@ export interface BlockSeparator {
  * resynthesised from their masks; "other" is the mixture minus those three, so the stems sum back to the
  * input to float precision.
  */
+export interface BlockSeparatorOptions {
+  /** Whole-song REPET-SIM index from a first pass over the same input (createRepetIndexer). */
+  index?: RepetIndex | undefined;
+}
+
 export function createBlockSeparator(
   sampleRate: number,
   overrides: Partial<BuiltinParams> = {},
+  options: BlockSeparatorOptions = {},
 ): BlockSeparator {
   if (!Number.isFinite(sampleRate) || sampleRate < 8000) {
     throw new ImkError(
@@ -95,6 +103,8 @@ export function createBlockSeparator(
     bands: p.repetBands,
     maxHz: p.repetMaxHz,
     ringSize,
+    index: options.index,
+    globalCandidates: p.repetGlobalCandidates,
   });
 
   const vocalBand = bandWeights(bins, binHz, p.vocalLowCutHz, p.vocalLowRampHz, p.vocalHighCutHz);
@@ -107,6 +117,8 @@ export function createBlockSeparator(
   const frame = new Float32Array(N);
   const background = new Float32Array(bins);
   const centre = new Float32Array(bins);
+  const pan = new Float32Array(bins);
+  const coherence = new Float32Array(bins);
   const masks: StemMasks = {
     vocals: new Float32Array(bins),
     drums: new Float32Array(bins),
@@ -160,9 +172,13 @@ export function createBlockSeparator(
     const spectrum = spectra[c % spectrumSlots]!;
     repet.background(c, Math.min(lastFrame, c + repetWindow), magnitudeRow, binLo, binHi, background);
     const useCentre = p.centreExponent > 0 && channels === 2;
-    if (useCentre) centreCue(spectrum[0]!, spectrum[1]!, centre, bins);
+    const mags = magnitudes.row(c);
+    if (useCentre) {
+      stereoPosition(spectrum[0]!, spectrum[1]!, pan, coherence, bins);
+      azimuthCue(pan, coherence, 0, p.azimuthWidth, centre, bins);
+    }
     const cues: FrameCues = {
-      magnitudes: magnitudes.row(c),
+      magnitudes: mags,
       harmonic: harmonic.row(c),
       background,
       centre: useCentre ? centre : undefined,

@@ -4,3 +4,6 @@ export { BUILTIN_VERSION, DEFAULT_BUILTIN_PARAMS, resolveBuiltinParams } from '.
 export type { BuiltinParams } from './params.ts';
 export { separatePcm } from './separate-pcm.ts';
 export { sdr } from '../dsp/sdr.ts';
+export { createRepetIndexer } from './repet-index.ts';
+export type { RepetIndex, RepetIndexer } from './repet-index.ts';
+export type { BlockSeparatorOptions } from './block-separator.ts';

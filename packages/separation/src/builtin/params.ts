@@ -1,7 +1,7 @@
 import { ImkError } from '@imk/errors';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
-export const BUILTIN_VERSION = '1.2.0';
+export const BUILTIN_VERSION = '1.3.0';
 
 /**
  * Parameters of the builtin weight-free separator. Times are in seconds and frequencies in Hz so that they
@@ -18,7 +18,7 @@ export interface BuiltinParams {
   percussiveMedian: number;
   /** Exponent of the soft HPSS masks, H^p / (H^p + P^p); 2 is the Wiener-like mask. @default 2 */
   maskPower: number;
-  /** REPET-SIM: frames are compared with frames up to this far before and after them. @default 12 */
+  /** REPET-SIM: frames are compared with frames up to this far before and after them (exactly; the whole-song index adds the rest). @default 6 */
   repetWindowSec: number;
   /** REPET-SIM: how many of the most similar frames the repeating background is the median of. @default 60 */
   repetNeighbours: number;
@@ -30,7 +30,16 @@ export interface BuiltinParams {
   repetBands: number;
   /** REPET-SIM: highest frequency the similarity looks at. @default 11000 */
   repetMaxHz: number;
-  /** Exponent on the non-repeating fraction when it becomes the vocal mask. @default 1.5 */
+  /**
+   * REPET-SIM over the whole song: a first pass indexes every frame (similarity feature and 8-bit
+   * vocal-band magnitudes, about 1.7 kB a frame), so frames outside the window can be chosen too. The
+   * index holds at most this many seconds of frames; a longer song keeps every 2nd (4th…) frame, so
+   * memory stays bounded. 0 disables the first pass (the window alone). @default 600
+   */
+  repetIndexMaxSec: number;
+  /** REPET-SIM over the whole song: at most this many frames outside the window are compared per frame. @default 256 */
+  repetGlobalCandidates: number;
+  /** Exponent on the non-repeating fraction when it becomes the vocal mask. @default 2 */
   vocalRepetExponent: number;
   /** Vocals: nothing below this frequency is vocal (kick and bass live there). @default 200 */
   vocalLowCutHz: number;
@@ -44,6 +53,11 @@ export interface BuiltinParams {
    */
   centreExponent: number;
   /**
+   * Vocals: width of the stereo centre cue in pan units, pan = (|R|² − |L|²)/(|L|² + |R|²): the cue is
+   * max(0, coherence)·√(1 − min(1, |pan|/width)²); 1 is 2·Re(L·R*)/(|L|² + |R|²), smaller is narrower. @default 0.5
+   */
+  azimuthWidth: number;
+  /**
    * Vocals: exponent of the two-pass HPSS cue, the harmonic fraction of a second, short-median HPSS run on
    * the percussive part of the first (vocals are harmonic at short time scales, drums are not); 0 disables
    * it. @default 0
@@ -56,7 +70,7 @@ export interface BuiltinParams {
   /**
    * Vocals: how much of the vocal estimate survives where the stereo centre cue says "not centred":
    * vocal *= centreFloor + (1 − centreFloor)·centre^γ, so an off-centre voice is weakened, not erased.
-   * 0 is the plain product. @default 0.7
+   * 0 is the plain product. @default 0.9
    */
   centreFloor: number;
   /**
@@ -76,21 +90,24 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   harmonicMedian: 17,
   percussiveMedian: 13,
   maskPower: 2,
-  repetWindowSec: 12,
+  repetWindowSec: 6,
   repetNeighbours: 60,
   repetMinSpacingSec: 0.75,
   repetMinSimilarity: 0,
   repetBands: 128,
   repetMaxHz: 11000,
-  vocalRepetExponent: 1.5,
+  repetIndexMaxSec: 600,
+  repetGlobalCandidates: 256,
+  vocalRepetExponent: 2,
   vocalLowCutHz: 200,
   vocalLowRampHz: 0,
   vocalHighCutHz: 12000,
   centreExponent: 1,
+  azimuthWidth: 0.5,
   vocalHarmonicExponent: 0,
   secondHarmonicMedian: 5,
   secondPercussiveMedian: 17,
-  centreFloor: 0.7,
+  centreFloor: 0.9,
   vocalMaskPower: 1,
   bassCutoffHz: 200,
   bassRampHz: 0,
@@ -121,12 +138,21 @@ export function resolveBuiltinParams(overrides: Partial<BuiltinParams> = {}): Bu
   if (!Number.isInteger(p.repetNeighbours) || p.repetNeighbours < 0)
     fail('repetNeighbours', 'must be an integer >= 0');
   if (!Number.isInteger(p.repetBands) || p.repetBands < 1) fail('repetBands', 'must be an integer >= 1');
+  if (p.repetIndexMaxSec < 0 || p.repetIndexMaxSec > 3600)
+    fail('repetIndexMaxSec', 'must be between 0 and 3600');
+  if (
+    !Number.isInteger(p.repetGlobalCandidates) ||
+    p.repetGlobalCandidates < 1 ||
+    p.repetGlobalCandidates > 65536
+  )
+    fail('repetGlobalCandidates', 'must be an integer between 1 and 65536');
   for (const key of ['repetWindowSec', 'repetMinSpacingSec', 'maskPower', 'vocalRepetExponent'] as const) {
     if (p[key] < 0) fail(key, 'must be >= 0');
   }
   for (const key of ['centreExponent', 'vocalHarmonicExponent', 'vocalLowRampHz', 'bassRampHz'] as const) {
     if (p[key] < 0) fail(key, 'must be >= 0');
   }
+  if (p.azimuthWidth <= 0) fail('azimuthWidth', 'must be > 0');
   if (p.centreFloor < 0 || p.centreFloor > 1) fail('centreFloor', 'must be between 0 and 1');
   if (p.vocalMaskPower <= 0) fail('vocalMaskPower', 'must be > 0');
   return p;

@@ -1,9 +1,12 @@
 import { createRowMedian } from '../dsp/median-network.ts';
 import { createFrameRing } from './frame-ring.ts';
+import { bandFeature, bandIndexPerBin } from './repet-features.ts';
+import type { RepetIndex } from './repet-index.ts';
 
 /**
  * REPET-SIM (Rafii & Pardo 2012) over a bounded window: each frame's repeating background is the per-bin
- * median of the frames most similar to it within ±window frames. Similarity is the cosine between frames
+ * median of the frames most similar to it within ±window frames, and, given a whole-song index, from
+ * anywhere in the song. Similarity is the cosine between frames
  * pooled into a few mel-spaced bands, computed once per pair as frames arrive, so memory and time per frame
  * stay fixed however long the song is.
  */
@@ -40,26 +43,40 @@ export interface RepetSimOptions {
   maxHz: number;
   /** Frames the caller keeps magnitudes for (ring size); the similarity ring uses the same. */
   ringSize: number;
+  /**
+   * Whole-song index from a first pass: frames outside the window are candidates too (at most
+   * `globalCandidates` of them per frame, evenly spread over the song), their magnitudes read from it.
+   */
+  index?: RepetIndex | undefined;
+  globalCandidates?: number;
 }
 
 /** Largest window (frames each side) the candidate keys can index. */
 export const MAX_REPET_WINDOW = 2047;
-const INDEX_SCALE = 4096;
+const INDEX_SCALE = 2 ** 17;
 const SIM_SCALE = 2 ** 30;
 
 export function createRepetSim(options: RepetSimOptions): RepetSim {
   if (options.window > MAX_REPET_WINDOW) {
     throw new RangeError(`REPET-SIM window of ${options.window} frames exceeds ${MAX_REPET_WINDOW}`);
   }
-  const { bins, window, neighbours, spacing, minSimilarity, bands, ringSize } = options;
-  const bandOf = bandIndexPerBin(options);
+  const { bins, window, neighbours, spacing, minSimilarity, bands, ringSize, index } = options;
+  const globalMax = index === undefined ? 0 : Math.max(1, options.globalCandidates ?? 256);
+  const bandOf = bandIndexPerBin(bins, options.sampleRate, options.fftSize, bands, options.maxHz);
   const features = createFrameRing(ringSize, bands);
   // sims.row(f)[d] = similarity of frames f and f - d, d in 1..window.
   const sims = createFrameRing(ringSize, window + 1);
   const span = 2 * window + 1;
-  const keys = new Float64Array(span);
-  const blocked = new Uint8Array(span);
+  if (span + globalMax + 1 > INDEX_SCALE) throw new RangeError('too many REPET-SIM candidates');
+  const keys = new Float64Array(span + globalMax + 1);
   const chosen = new Int32Array(Math.max(neighbours, 1));
+  const blocked = new Uint8Array(span);
+  const marks = new Int32Array(index === undefined ? 0 : index.capacity);
+  let stamp = 0;
+  const scratch = Array.from(
+    { length: index === undefined ? 0 : Math.max(neighbours, 1) },
+    () => new Float32Array(bins),
+  );
   const rows: Float32Array[] = [];
   const rowMedian = createRowMedian(Math.max(neighbours, 1), bins);
 
@@ -67,17 +84,7 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
     window,
     ingest(frame, magnitudes) {
       const feat = features.row(frame);
-      feat.fill(0);
-      for (let k = 0; k < bins; k++) {
-        const b = bandOf[k]!;
-        if (b >= 0) feat[b] = feat[b]! + magnitudes[k]!;
-      }
-      let norm = 0;
-      for (let b = 0; b < bands; b++) norm += feat[b]! * feat[b]!;
-      if (norm > 0) {
-        const inv = 1 / Math.sqrt(norm);
-        for (let b = 0; b < bands; b++) feat[b] = feat[b]! * inv;
-      }
+      const norm = bandFeature(magnitudes, bandOf, bands, feat);
       const sim = sims.row(frame);
       sim[0] = norm > 0 ? 1 : 0;
       const reach = Math.min(window, frame);
@@ -94,42 +101,75 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
       const base = center - window;
       const centerSims = sims.row(center);
       let n = 0;
+      const key = (s: number, j: number): number => Math.round((2 - s) * SIM_SCALE) * INDEX_SCALE + j;
       for (let i = lo; i <= hi; i++) {
         const s = i <= center ? centerSims[center - i]! : sims.row(i)[i - center]!;
-        // One sortable number per candidate: most similar first, ties by frame (deterministic).
-        keys[n++] = Math.round((2 - s) * SIM_SCALE) * INDEX_SCALE + (i - base);
-        blocked[i - base] = 0;
+        // One sortable number per candidate: most similar first, ties by position (deterministic).
+        keys[n++] = key(s, i - base);
+      }
+      if (index !== undefined && centerSims[0] !== 0) {
+        // Frames of the whole song outside the window, evenly thinned to at most globalMax.
+        const feat = features.row(center);
+        const inside = Math.ceil((hi - lo + 1) / index.stride);
+        const outside = Math.max(0, index.count - inside);
+        const step = Math.max(1, Math.ceil(outside / globalMax));
+        const frames = index.frames;
+        const all = index.features;
+        let seen = 0;
+        for (let e = 0; e < index.count; e++) {
+          const f = frames[e]!;
+          if (f >= lo && f <= hi) continue;
+          if (seen++ % step !== 0) continue;
+          let dot = 0;
+          for (let b = 0, at = e * bands; b < bands; b++, at++) dot += feat[b]! * all[at]!;
+          keys[n++] = key(dot > -2 ? dot : 0, span + e); // NaN (non-finite input) counts as dissimilar
+        }
       }
       keys.subarray(0, n).sort();
       // Greedy: most similar first, never two chosen frames closer than `spacing`. The frame itself
       // (similarity 1) is normally the first pick, as in REPET-SIM.
+      stamp++;
+      blocked.fill(0);
       let count = 0;
       for (let r = 0; r < n && count < neighbours; r++) {
-        const key = keys[r]!;
-        const j = key % INDEX_SCALE;
-        if (blocked[j] !== 0) continue;
-        if (count > 0 && 2 - Math.floor(key / INDEX_SCALE) / SIM_SCALE < minSimilarity) break;
-        chosen[count++] = base + j;
-        const from = Math.max(0, j - spacing + 1);
-        const to = Math.min(span - 1, j + spacing - 1);
-        blocked.fill(1, from, to + 1);
+        const k = keys[r]!;
+        const j = k % INDEX_SCALE;
+        if (j < span ? blocked[j] !== 0 : marks[j - span] === stamp) continue;
+        if (count > 0 && 2 - Math.floor(k / INDEX_SCALE) / SIM_SCALE < minSimilarity) break;
+        const f = j < span ? base + j : index!.frames[j - span]!;
+        chosen[count++] = j;
+        // Block everything closer than `spacing` to f: window positions, and index entries.
+        blocked.fill(1, Math.max(0, f - base - spacing + 1), Math.max(0, Math.min(span, f - base + spacing)));
+        if (index !== undefined) {
+          const frames = index.frames;
+          let e = lowerBound(frames, index.count, f - spacing + 1);
+          for (; e < index.count && frames[e]! < f + spacing; e++) marks[e] = stamp;
+        }
       }
       rows.length = 0;
-      for (let j = 0; j < count; j++) rows.push(row(chosen[j]!));
+      let g = 0;
+      for (let c = 0; c < count; c++) {
+        const j = chosen[c]!;
+        if (j < span) rows.push(row(base + j));
+        else {
+          const r = scratch[g++]!;
+          index!.magnitudes(j - span, r);
+          rows.push(r);
+        }
+      }
       rowMedian.median(rows, binLo, binHi, out);
     },
   };
 }
 
-/** Band index (0..bands-1) of every bin, -1 above maxHz; bands are equally spaced on the mel scale. */
-function bandIndexPerBin(options: RepetSimOptions): Int16Array {
-  const { bins, sampleRate, fftSize, bands, maxHz } = options;
-  const mel = (hz: number): number => 2595 * Math.log10(1 + hz / 700);
-  const top = mel(Math.min(maxHz, sampleRate / 2));
-  const index = new Int16Array(bins);
-  for (let k = 0; k < bins; k++) {
-    const m = mel((k * sampleRate) / fftSize);
-    index[k] = m >= top ? -1 : Math.min(bands - 1, Math.floor((m / top) * bands));
+/** First e in [0, count) with sorted[e] >= value (count when none). */
+function lowerBound(sorted: Int32Array, count: number, value: number): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
   }
-  return index;
+  return lo;
 }

@@ -1,21 +1,31 @@
 import type { PcmChannels, StemPcm } from '../engine.ts';
 import { createBlockSeparator } from './block-separator.ts';
-import type { BuiltinParams } from './params.ts';
+import { resolveBuiltinParams, type BuiltinParams } from './params.ts';
+import { createRepetIndexer, type RepetIndex } from './repet-index.ts';
 
 /** Block size separatePcm feeds the streaming separator with; the result does not depend on it. */
 const FEED_FRAMES = 1 << 16;
 
 /**
  * Separates a whole signal held in memory (planar float32) into the four stems, each exactly as long as
- * the input. A convenience over createBlockSeparator for tests, tuning and short clips.
+ * the input, in two passes as the engine does (the whole-song REPET-SIM index, then the separator). A
+ * convenience over createBlockSeparator for tests, tuning and short clips.
  */
 export function separatePcm(
   channels: PcmChannels,
   sampleRate: number,
   params: Partial<BuiltinParams> = {},
 ): StemPcm {
-  const separator = createBlockSeparator(sampleRate, params);
   const total = channels[0]?.length ?? 0;
+  let index: RepetIndex | undefined;
+  if (resolveBuiltinParams(params).repetIndexMaxSec > 0 && total > 0) {
+    const indexer = createRepetIndexer(sampleRate, params);
+    for (let at = 0; at < total; at += FEED_FRAMES) {
+      indexer.push(channels.map((ch) => ch.subarray(at, Math.min(total, at + FEED_FRAMES))));
+    }
+    index = indexer.finish();
+  }
+  const separator = createBlockSeparator(sampleRate, params, { index });
   const parts: StemPcm[] = [];
   for (let at = 0; at < total; at += FEED_FRAMES) {
     const end = Math.min(total, at + FEED_FRAMES);

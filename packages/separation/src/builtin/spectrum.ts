@@ -12,25 +12,6 @@ export function addMagnitudes(spec: Float32Array, acc: Float32Array, bins: numbe
 }
 
 /**
- * Stereo centre cue per bin: the normalised real cross-spectrum 2·Re(L·R*) / (|L|² + |R|²), clamped to
- * [0, 1]. It is 1 for a source panned to the centre, 0 for one panned hard or out of phase, and 1 where both
- * channels are silent (no evidence against the centre).
- */
-export function centreCue(left: Float32Array, right: Float32Array, out: Float32Array, bins: number): void {
-  const cue = (lr: number, power: number): number =>
-    power > 0 ? Math.min(1, Math.max(0, (2 * lr) / power)) : 1;
-  out[0] = cue(left[0]! * right[0]!, left[0]! * left[0]! + right[0]! * right[0]!);
-  out[bins - 1] = cue(left[1]! * right[1]!, left[1]! * left[1]! + right[1]! * right[1]!);
-  for (let k = 1; k < bins - 1; k++) {
-    const lr = left[2 * k]!;
-    const li = left[2 * k + 1]!;
-    const rr = right[2 * k]!;
-    const ri = right[2 * k + 1]!;
-    out[k] = cue(lr * rr + li * ri, lr * lr + li * li + rr * rr + ri * ri);
-  }
-}
-
-/**
  * Weight per bin of a band between lowHz and highHz: 0 below lowHz, rising linearly over `rampHz` (a step
  * when 0), 1 up to highHz, 0 from highHz on.
  */

@@ -8,7 +8,7 @@ export interface FrameCues {
   harmonic: Float32Array;
   /** REPET-SIM repeating background (same scale as magnitudes); read only inside the vocal band. */
   background: Float32Array;
-  /** Stereo centre cue 0..1, or undefined when unused (mono, or centreExponent 0). */
+  /** Stereo azimuth cue 0..1 (azimuth.ts: 1 for a centred, coherent bin), or undefined when unused (mono, or centreExponent 0). */
   centre: Float32Array | undefined;
   /** Second HPSS pass: harmonic fraction 0..1, or undefined when unused. */
   secondHarmonic: Float32Array | undefined;

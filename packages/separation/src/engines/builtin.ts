@@ -5,7 +5,9 @@ import { BLOCK_FRAMES, STEM_SAMPLE_RATE } from '../pcm-source.ts';
 import {
   BUILTIN_VERSION,
   createBlockSeparator,
+  createRepetIndexer,
   resolveBuiltinParams,
+  type RepetIndex,
   type BuiltinParams,
 } from '../builtin/index.ts';
 import { createStemWriters } from './stem-output.ts';
@@ -16,8 +18,9 @@ export const BUILTIN_ENGINE_NAME = 'builtin';
 export type BuiltinEngineOptions = Partial<BuiltinParams>;
 
 /**
- * The weight-free engine: decodes the input to 44.1 kHz stereo in blocks, runs the streaming block
- * separator, and writes four float WAV stems as blocks come out, so memory does not grow with the song.
+ * The weight-free engine: decodes the input to 44.1 kHz stereo in blocks twice, first for the whole-song
+ * REPET-SIM index (bounded), then through the streaming block separator, writing four float WAV stems as
+ * blocks come out, so memory does not grow with the song.
  */
 export function createBuiltinEngine(options: BuiltinEngineOptions = {}): SeparationEngine {
   // Checked up front: a bad value in config fails at start-up, not on the first song.
@@ -34,23 +37,40 @@ async function separateBuiltin(params: BuiltinParams, request: SeparateRequest):
   const { input, workDir, signal, onProgress, logger } = request;
   const info = await probeMedia(input, { signal });
   const expected = info.duration_sec === null ? undefined : info.duration_sec * STEM_SAMPLE_RATE;
-  const separator = createBlockSeparator(STEM_SAMPLE_RATE, params);
+  const decode = () =>
+    decodeAudio(input, { sampleRate: STEM_SAMPLE_RATE, channels: 2, blockFrames: BLOCK_FRAMES, signal });
+  const twoPass = params.repetIndexMaxSec > 0;
+  // Share of the progress bar the first pass (decode + one forward STFT) takes.
+  const firstShare = twoPass ? 0.2 : 0;
+  const progress = (done: number, share: number, from: number): void => {
+    if (expected !== undefined && expected > 0) onProgress?.(from + share * Math.min(0.99, done / expected));
+  };
+  onProgress?.(0);
+  let index: RepetIndex | undefined;
+  if (twoPass) {
+    // First pass: the whole-song REPET-SIM index (bounded by repetIndexMaxSec, not by the song).
+    const indexer = createRepetIndexer(STEM_SAMPLE_RATE, params);
+    let seen = 0;
+    for await (const block of decode()) {
+      if (signal?.aborted === true) throw aborted(input, signal);
+      indexer.push(block);
+      seen += block[0]?.length ?? 0;
+      progress(seen, firstShare, 0);
+    }
+    if (signal?.aborted === true) throw aborted(input, signal);
+    index = indexer.finish();
+  }
+  const separator = createBlockSeparator(STEM_SAMPLE_RATE, params, { index });
   const writers = createStemWriters(workDir);
   let frames = 0;
   let ok = false;
   try {
-    onProgress?.(0);
-    for await (const block of decodeAudio(input, {
-      sampleRate: STEM_SAMPLE_RATE,
-      channels: 2,
-      blockFrames: BLOCK_FRAMES,
-      signal,
-    })) {
+    for await (const block of decode()) {
       if (signal?.aborted === true) throw aborted(input, signal);
       frames += block[0]?.length ?? 0;
       const stems = separator.push(block);
       if (stems !== undefined) await writers.write(stems);
-      if (expected !== undefined && expected > 0) onProgress?.(Math.min(0.99, frames / expected));
+      progress(frames, 0.99 - firstShare, firstShare);
     }
     if (signal?.aborted === true) throw aborted(input, signal);
     await writers.write(separator.flush());

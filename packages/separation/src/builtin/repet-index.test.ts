@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { sdr } from '../dsp/sdr.ts';
+import { createRepetIndexer } from './repet-index.ts';
+import { separatePcm } from './separate-pcm.ts';
+
+const SR = 22050;
+
+/** Random chords (3 tones) changing every 0.25 s: frames of different chord runs are dissimilar. */
+function chords(seconds: number, seed: number): Float32Array {
+  let s = seed;
+  const rand = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+  const out = new Float32Array(Math.round(seconds * SR));
+  const step = Math.round(SR / 4);
+  for (let at = 0; at < out.length; at += step) {
+    const freqs = [0, 1, 2].map(() => 250 * 2 ** (rand() * 4));
+    for (let i = at; i < Math.min(out.length, at + step); i++) {
+      let v = 0;
+      for (const f of freqs) v += Math.sin((2 * Math.PI * f * i) / SR);
+      out[i] = 0.1 * v;
+    }
+  }
+  return out;
+}
+
+describe('whole-song REPET-SIM index', () => {
+  it('finds a passage that recurs 30 s later, which a ±6 s window cannot', () => {
+    // A 3-s passage at 1 s recurs at 31 s with a quiet voice over it; everything else never repeats. With
+    // three neighbours, the background of a frame at 31–34 s is right only if its copy is among them.
+    const passage = chords(3, 7);
+    const accompaniment = chords(36, 99);
+    accompaniment.set(passage, 1 * SR);
+    accompaniment.set(passage, 31 * SR);
+    const voice = new Float32Array(accompaniment.length);
+    for (let i = 31 * SR; i < 34 * SR; i++) {
+      const t = i / SR;
+      voice[i] = 0.05 * Math.sin(2 * Math.PI * (440 + 30 * Math.sin(2 * Math.PI * 5 * t)) * t);
+    }
+    const mixture = [accompaniment.map((v, i) => v + voice[i]!)];
+    const region = (x: Float32Array): Float32Array[] => [x.subarray(31 * SR, 34 * SR)];
+    const score = (repetIndexMaxSec: number, repetGlobalCandidates = 1024): number => {
+      const est = separatePcm(mixture, SR, {
+        repetWindowSec: 6,
+        repetNeighbours: 3,
+        repetIndexMaxSec,
+        repetGlobalCandidates, // 1024: every frame of this 36-s song
+        centreExponent: 0,
+      });
+      return sdr(region(voice), region(est.vocals[0]!), SR);
+    };
+    const windowOnly = score(0);
+    const wholeSong = score(600);
+    expect(
+      wholeSong,
+      `whole song ${wholeSong.toFixed(2)} dB, window ${windowOnly.toFixed(2)} dB`,
+    ).toBeGreaterThan(windowOnly + 6);
+    expect(wholeSong).toBeGreaterThan(2);
+    // Thinned to 256 candidates per frame (the default: every 3rd frame here), the copy is still found.
+    expect(score(600, 256)).toBeGreaterThan(windowOnly + 6);
+  });
+
+  it('keeps its memory bounded by its capacity: a long song keeps every 2nd, 4th… frame', () => {
+    const indexer = (seconds: number) => {
+      const ix = createRepetIndexer(SR, { repetIndexMaxSec: 4 });
+      const block = chords(1, 3);
+      for (let t = 0; t < seconds; t++) ix.push([block, block]);
+      return ix.finish();
+    };
+    const short = indexer(3);
+    const long = indexer(60);
+    expect(short.stride).toBe(1);
+    expect(long.bytes).toBe(short.bytes);
+    expect(long.count).toBeLessThanOrEqual(long.capacity);
+    expect(long.stride).toBeGreaterThanOrEqual(16);
+    // Still spread over the whole song.
+    const hop = 1024;
+    expect(long.frame(long.count - 1) * hop).toBeGreaterThan(55 * SR);
+    expect(long.frame(1) - long.frame(0)).toBe(long.stride);
+  });
+});
