@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { QUEUE_NAMES, STATE_LAYOUT, resolvePaths } from '@imk/config';
 import { ARCHIVE_DIRS, isProducerTempName } from '@imk/fsqueue';
 import { REPLACED_DIR, isPartialName } from '@imk/protocol';
@@ -50,13 +50,23 @@ async function childDirs(dir: string): Promise<string[]> {
  * - temp: leftovers by name in queues, outputs and caches, and everything in `state/tmp/<owner>/*` and
  *   `state/<service>/work/*` (per-owner folders themselves are kept, since running services hold them).
  */
-export async function retentionTargets(root: string, retention: RetentionConfig): Promise<RetentionTarget[]> {
+export async function retentionTargets(
+  root: string,
+  retention: RetentionConfig,
+  extraCacheDirs: readonly string[] = [],
+): Promise<RetentionTarget[]> {
   const paths = resolvePaths(root);
   const queueDirs = [
     ...new Set([...QUEUE_NAMES.map((q) => join(paths.queues, q)), ...(await childDirs(paths.queues))]),
   ];
   const serviceStateDirs = (await childDirs(paths.state)).filter((d) => !/[/\\](cache|tmp)$/.test(d));
-  const cacheDirs = [...(await childDirs(paths.cache)), ...serviceStateDirs.map((d) => join(d, CACHE_DIR))];
+  const cacheDirs = [
+    ...new Set([
+      ...(await childDirs(paths.cache)),
+      ...serviceStateDirs.map((d) => join(d, CACHE_DIR)),
+      ...extraCacheDirs.map((d) => resolve(d)),
+    ]),
+  ];
   const limit = (value: number, unit: number): number | undefined => (value > 0 ? value * unit : undefined);
   const tempAge = retention.temp.maxAgeHours * HOUR_MS;
   return [
@@ -97,6 +107,11 @@ export interface CleanupOptions {
   dryRun?: boolean;
   /** @default read from config/operations.yaml */
   retention?: RetentionConfig;
+  /**
+   * Cache folders configured outside `state/cache/` (the worker's `stemCache.dir`): pruned under the same
+   * `caches` limits. The CLI, which composes services, reads them from their configs.
+   */
+  extraCacheDirs?: readonly string[];
   /** @default Date.now() */
   now?: number;
 }
@@ -111,7 +126,10 @@ export interface CleanupReport {
 /** One retention pass: plans, then (unless dry-run) deletes, logging every removal with its reason. */
 export async function runCleanup(options: CleanupOptions): Promise<CleanupReport> {
   const retention = options.retention ?? (await loadOperationsConfig(options.root)).retention;
-  const plan = await planCleanup(await retentionTargets(options.root, retention), options.now);
+  const plan = await planCleanup(
+    await retentionTargets(options.root, retention, options.extraCacheDirs),
+    options.now,
+  );
   const dryRun = options.dryRun ?? false;
   const removed = dryRun ? [] : await applyCleanup(plan);
   for (const entry of dryRun ? plan.remove : removed)

@@ -1,5 +1,6 @@
 import { createLogger } from '@imk/log';
 import { describeReason, formatBytes, runCleanup } from '@imk/ops';
+import { stemCacheDirSource } from '../compose/stem-cache.ts';
 import { contextFrom, print } from '../context.ts';
 
 /** `imk cleanup` */
@@ -11,7 +12,14 @@ export async function cleanupCommand(options: {
   const { paths } = contextFrom(options);
   // The report goes to stdout; the per-entry log lines are for services, so keep them quiet here.
   const logger = createLogger('imk-cleanup', { level: 'warn' });
-  const report = await runCleanup({ root: paths.root, logger, dryRun: options.dryRun === true });
+  // A stem cache moved by the worker's stemCache.dir is pruned under the same limits as state/cache/.
+  const stemCacheDir = await stemCacheDirSource(paths.root)();
+  const report = await runCleanup({
+    root: paths.root,
+    logger,
+    dryRun: options.dryRun === true,
+    extraCacheDirs: [stemCacheDir],
+  });
   if (options.json) {
     print(JSON.stringify(report, null, 2));
     return;

@@ -49,4 +49,25 @@ describe('imk cleanup', () => {
     expect(real).toMatch(/removed caches +2\.0 KB {2}.*stems\/older/);
     expect(await readdir(stems)).toEqual(['newer']);
   });
+
+  it("prunes a stem cache moved by the worker's stemCache.dir, under the same limits", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'imk-cleanup-cli-'));
+    roots.push(root);
+    const stems = join(root, 'big-disk', 'stems');
+    for (const key of ['older', 'newer']) {
+      await mkdir(join(stems, key), { recursive: true });
+      await writeFile(join(stems, key, 'vocals.wav'), Buffer.alloc(2048));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await mkdir(join(root, 'config'));
+    await writeFile(
+      join(root, 'config', 'operations.yaml'),
+      'retention:\n  caches:\n    maxTotalMb: 0.003\n',
+    );
+    await writeFile(join(root, 'config', 'instrumental-maker.yaml'), 'stemCache:\n  dir: big-disk/stems\n');
+
+    const real = await imk('cleanup', '--root', root);
+    expect(real).toMatch(/removed caches +2\.0 KB {2}.*big-disk\/stems\/older/);
+    expect(await readdir(stems)).toEqual(['newer']);
+  });
 });
