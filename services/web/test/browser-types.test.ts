@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -39,13 +40,9 @@ describe('the page shares the server response types', () => {
   it('checks every module of the page', () => {
     const config = ts.readConfigFile(join(publicDir, 'tsconfig.json'), (path) => ts.sys.readFile(path));
     const files = ts.parseJsonConfigFileContent(config.config, ts.sys, publicDir).fileNames;
-    expect(files.map((f) => f.slice(f.lastIndexOf('/') + 1)).sort()).toEqual([
-      'app.js',
-      'job-page.js',
-      'lib.js',
-      'mixer.js',
-      'subscriptions.js',
-    ]);
+    const modules = readdirSync(publicDir).filter((name) => name.endsWith('.js'));
+    expect(modules).toEqual(expect.arrayContaining(['app.js', 'job-page.js', 'lib.js', 'mixer.js']));
+    expect(files.map((f) => f.slice(f.lastIndexOf('/') + 1)).sort()).toEqual(modules.sort());
   });
 
   // One program for the three changes (each check of the page takes some 20 s on a busy machine);
