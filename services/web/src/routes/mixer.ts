@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { errorMessage, isImkError } from '@imk/errors';
+import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
 import { ManifestSchema, RemixSchema, STEM_NAMES, StemNameSchema, findCachedStems } from '@imk/protocol';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
 import type { MixQueuedResponse, MixerResponse } from '../api-types.ts';
@@ -91,7 +91,7 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     } catch (error) {
       const code = isImkError(error) ? error.code : 'SEPARATE_AGAIN_FAILED';
       return reply
-        .code(code === 'SOURCE_GONE' ? 410 : isImkError(error) ? 400 : 500)
+        .code(httpStatusOf(error) ?? (isImkError(error) ? 400 : 500))
         .send({ error: code, message: errorMessage(error) });
     }
   });

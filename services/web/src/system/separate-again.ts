@@ -5,6 +5,8 @@ import { ImkError } from '@imk/errors';
 import { readUntrustedJson } from '@imk/fs-safe';
 import { JOB_FILE, JOB_FILE_MAX_BYTES, JobSchema, type Manifest } from '@imk/protocol';
 import { createBundle } from '@imk/retriever-sdk';
+// SOURCE_GONE's policy (410) comes from the web catalogue, loaded here so the route can ask the error.
+import '../errors.ts';
 import type { WebContext } from '../context.ts';
 import { findFolderJob, listFolderJobs, queueNames, type FolderJob } from './queue-folders.ts';
 
