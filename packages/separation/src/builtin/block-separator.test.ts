@@ -108,7 +108,7 @@ describe('createBlockSeparator', () => {
   it('keeps a mono source (identical channels) identical in every stem', () => {
     const mono = mix.mixture[0]!.map((v, i) => 0.5 * (v + mix.mixture[1]![i]!));
     const input = [mono, mono.slice()];
-    const stems = separatePcm(input, SR, { ...QUICK, centreExponent: 1 });
+    const stems = separatePcm(input, SR, { ...QUICK, centreExponent: 1, centreFloor: 0.5 });
     expectShape(stems, 2, mono.length);
     const swapped = Object.fromEntries(STEMS.map((n) => [n, [stems[n][1]!, stems[n][0]!]])) as StemPcm;
     expect(firstDifference(stems, swapped)).toBe('');
@@ -143,6 +143,25 @@ describe('createBlockSeparator', () => {
       for (const ch of stems[name]) expect(ch.every((v) => Number.isFinite(v))).toBe(true);
     }
     expect(stems.other[1]!.filter((v) => !Number.isFinite(v))).toHaveLength(1);
+  });
+
+  it('keeps its guarantees with the stereo Wiener post-filter on and off', () => {
+    for (const spatialWienerSec of [0, 10]) {
+      const params = { ...QUICK, spatialWienerSec };
+      // Stems sum back to the mixture, whatever the block sizes.
+      const whole = runInBlocks(mix.mixture, 1 << 20, params);
+      expect(maxSumError(mix.mixture, whole)).toBeLessThan(1e-5);
+      expect(firstDifference(runInBlocks(mix.mixture, 1000, params), whole)).toBe('');
+      // A mono source stays identical in both channels.
+      const mono = mix.mixture[0]!.map((v, i) => 0.5 * (v + mix.mixture[1]![i]!));
+      const stems = separatePcm([mono, mono.slice()], SR, params);
+      const swapped = Object.fromEntries(STEMS.map((n) => [n, [stems[n][1]!, stems[n][0]!]])) as StemPcm;
+      expect(firstDifference(stems, swapped)).toBe('');
+    }
+    // On, it changes the vocals of a stereo mix (and only through the filter: off is the plain mask).
+    const on = separatePcm(mix.mixture, SR, { ...QUICK, spatialWienerSec: 10 });
+    const off = separatePcm(mix.mixture, SR, { ...QUICK, spatialWienerSec: 0 });
+    expect(firstDifference(on, off)).toMatch(/^vocals/);
   });
 
   it('rejects bad parameters and inconsistent blocks with clear errors', () => {

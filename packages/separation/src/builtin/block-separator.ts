@@ -10,6 +10,7 @@ import { createRepetSim } from './repet-sim.ts';
 import { createSampleFifo, type SampleFifo } from './sample-fifo.ts';
 import { azimuthCue, stereoPosition } from './azimuth.ts';
 import { addMagnitudes, bandWeights, lowPassWeights } from './spectrum.ts';
+import { createSpatialWiener, type SpatialWiener } from './spatial-wiener.ts';
 import { createStemOutput } from './stem-output.ts';
 import { computeStemMasks, type FrameCues, type StemMasks } from './stem-masks.ts';
 
@@ -125,6 +126,15 @@ export function createBlockSeparator(
     bass: new Float32Array(bins),
   };
 
+  // Wiener post-filter (stereo only): the vocals' spectra per channel, the accompaniment's, and the masks
+  // that split the accompaniment into drums and bass.
+  let wiener: SpatialWiener | undefined;
+  let vocalSpectra: Float32Array[] = [];
+  let restSpectra: Float32Array[] = [];
+  const ones = new Float32Array(bins).fill(1);
+  const drumsOfRest = new Float32Array(bins);
+  const bassOfRest = new Float32Array(bins);
+
   let channels = 0;
   let fifo: SampleFifo | undefined;
   let spectra: Float32Array[][] = [];
@@ -171,7 +181,8 @@ export function createBlockSeparator(
   const synthesise = (c: number): void => {
     const spectrum = spectra[c % spectrumSlots]!;
     repet.background(c, Math.min(lastFrame, c + repetWindow), magnitudeRow, binLo, binHi, background);
-    const useCentre = p.centreExponent > 0 && channels === 2;
+    // centreFloor 1 keeps every vocal estimate whatever the cue says: no need to compute it.
+    const useCentre = p.centreExponent > 0 && p.centreFloor < 1 && channels === 2;
     const mags = magnitudes.row(c);
     if (useCentre) {
       stereoPosition(spectrum[0]!, spectrum[1]!, pan, coherence, bins);
@@ -186,10 +197,41 @@ export function createBlockSeparator(
     };
     computeStemMasks(cues, { vocalBand, bassBand }, p, masks, bins);
     const out = output!;
-    const stems = [masks.vocals, masks.drums, masks.bass] as const;
-    for (let s = 0; s < stems.length; s++) {
+    if (wiener !== undefined) {
+      // Vocals = W·x; drums and bass are shares of what is left, x − vocals.
+      wiener.apply(
+        spectrum[0]!,
+        spectrum[1]!,
+        masks.vocals,
+        binLo,
+        binHi,
+        vocalSpectra[0]!,
+        vocalSpectra[1]!,
+      );
+      const h = cues.harmonic;
+      for (let k = 0; k < bins; k++) {
+        drumsOfRest[k] = 1 - h[k]!;
+        bassOfRest[k] = h[k]! * bassBand[k]!;
+      }
       for (let c = 0; c < channels; c++) {
-        fft.inverseMaskedAdd(spectrum[c]!, stems[s]!, synthesisWindow, out.accumulator(s, c));
+        const x = spectrum[c]!;
+        const v = vocalSpectra[c]!;
+        const rest = restSpectra[c]!;
+        // Outside the vocal band the vocals are 0·x: only the band needs subtracting.
+        rest.set(x);
+        rest[0] = x[0]! - v[0]!;
+        rest[1] = x[1]! - v[1]!;
+        for (let i = 2 * Math.max(1, binLo); i < 2 * Math.min(bins - 1, binHi); i++) rest[i] = x[i]! - v[i]!;
+        fft.inverseMaskedAdd(v, ones, synthesisWindow, out.accumulator(0, c));
+        fft.inverseMaskedAdd(rest, drumsOfRest, synthesisWindow, out.accumulator(1, c));
+        fft.inverseMaskedAdd(rest, bassOfRest, synthesisWindow, out.accumulator(2, c));
+      }
+    } else {
+      const stems = [masks.vocals, masks.drums, masks.bass] as const;
+      for (let s = 0; s < stems.length; s++) {
+        for (let c = 0; c < channels; c++) {
+          fft.inverseMaskedAdd(spectrum[c]!, stems[s]!, synthesisWindow, out.accumulator(s, c));
+        }
       }
     }
     const block = c - overlap + 1;
@@ -219,6 +261,18 @@ export function createBlockSeparator(
       Array.from({ length: count }, () => new Float32Array(N)),
     );
     output = createStemOutput(count, N, H);
+    if (count === 2 && p.spatialWienerSec > 0) {
+      const frameRate = sampleRate / H;
+      wiener = createSpatialWiener({
+        bins,
+        frameRate,
+        seconds: p.spatialWienerSec,
+        power: p.spatialWienerPower,
+        priorFrames: p.spatialWienerPriorSec * frameRate,
+      });
+      vocalSpectra = [new Float32Array(N), new Float32Array(N)];
+      restSpectra = [new Float32Array(N), new Float32Array(N)];
+    }
   };
 
   return {

@@ -1,7 +1,7 @@
 import { ImkError } from '@imk/errors';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
-export const BUILTIN_VERSION = '1.3.0';
+export const BUILTIN_VERSION = '1.4.0';
 
 /**
  * Parameters of the builtin weight-free separator. Times are in seconds and frequencies in Hz so that they
@@ -18,7 +18,7 @@ export interface BuiltinParams {
   percussiveMedian: number;
   /** Exponent of the soft HPSS masks, H^p / (H^p + P^p); 2 is the Wiener-like mask. @default 2 */
   maskPower: number;
-  /** REPET-SIM: frames are compared with frames up to this far before and after them (exactly; the whole-song index adds the rest). @default 6 */
+  /** REPET-SIM: frames are compared with frames up to this far before and after them (exactly; the whole-song index adds the rest). @default 7.5 */
   repetWindowSec: number;
   /** REPET-SIM: how many of the most similar frames the repeating background is the median of. @default 60 */
   repetNeighbours: number;
@@ -70,14 +70,24 @@ export interface BuiltinParams {
   /**
    * Vocals: how much of the vocal estimate survives where the stereo centre cue says "not centred":
    * vocal *= centreFloor + (1 − centreFloor)·centre^γ, so an off-centre voice is weakened, not erased.
-   * 0 is the plain product. @default 0.9
+   * 0 is the plain product; 1 turns the cue off (the Wiener post-filter places the voice instead). @default 1
    */
   centreFloor: number;
   /**
    * Vocals: Wiener-style sharpening of the vocal mask m against the rest: m^p / (m^p + (1 − m)^p);
-   * 1 leaves it as it is, above 1 pushes bins towards all-vocal or no-vocal. @default 1
+   * 1 leaves it as it is, above 1 pushes bins towards all-vocal or no-vocal, below 1 softens. @default 0.8
    */
   vocalMaskPower: number;
+  /**
+   * Stereo input: time constant (seconds) of the multichannel Wiener post-filter's spatial averages
+   * (spatial-wiener.ts): the vocals become W·x, a 2×2 filter per bin built from where in the stereo field
+   * the vocals and the accompaniment have been, instead of the mask times x. 0 disables it. @default 30
+   */
+  spatialWienerSec: number;
+  /** Wiener post-filter: exponent on the vocal mask for the sources' powers (v_v ∝ m^q, v_a ∝ (1 − m)^q). @default 1 */
+  spatialWienerPower: number;
+  /** Wiener post-filter: weight of the prior (vocals centred, accompaniment where the mixture is), in seconds of frames. @default 1 */
+  spatialWienerPriorSec: number;
   /** Bass: the harmonic accompaniment below this frequency is bass. @default 200 */
   bassCutoffHz: number;
   /** Bass: width of the crossover ramp centred on bassCutoffHz. @default 0 */
@@ -90,7 +100,7 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   harmonicMedian: 17,
   percussiveMedian: 13,
   maskPower: 2,
-  repetWindowSec: 6,
+  repetWindowSec: 7.5,
   repetNeighbours: 60,
   repetMinSpacingSec: 0.75,
   repetMinSimilarity: 0,
@@ -107,8 +117,11 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   vocalHarmonicExponent: 0,
   secondHarmonicMedian: 5,
   secondPercussiveMedian: 17,
-  centreFloor: 0.9,
-  vocalMaskPower: 1,
+  centreFloor: 1,
+  vocalMaskPower: 0.8,
+  spatialWienerSec: 30,
+  spatialWienerPower: 1,
+  spatialWienerPriorSec: 1,
   bassCutoffHz: 200,
   bassRampHz: 0,
 });
@@ -155,6 +168,9 @@ export function resolveBuiltinParams(overrides: Partial<BuiltinParams> = {}): Bu
   if (p.azimuthWidth <= 0) fail('azimuthWidth', 'must be > 0');
   if (p.centreFloor < 0 || p.centreFloor > 1) fail('centreFloor', 'must be between 0 and 1');
   if (p.vocalMaskPower <= 0) fail('vocalMaskPower', 'must be > 0');
+  if (p.spatialWienerSec < 0) fail('spatialWienerSec', 'must be >= 0');
+  if (p.spatialWienerPower <= 0) fail('spatialWienerPower', 'must be > 0');
+  if (p.spatialWienerPriorSec < 0) fail('spatialWienerPriorSec', 'must be >= 0');
   return p;
 }
 

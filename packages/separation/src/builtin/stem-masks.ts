@@ -60,10 +60,9 @@ export function computeStemMasks(
       vocal = band * power(foreground, a);
       if (centre !== undefined) vocal *= floor + (1 - floor) * power(centre[k]!, gamma);
       if (secondHarmonic !== undefined) vocal *= power(secondHarmonic[k]!, beta);
-      if (sharpen !== 1) {
-        const v = power(vocal, sharpen);
-        const r = power(1 - vocal, sharpen);
-        vocal = v + r > 0 ? band * (v / (v + r)) : 0;
+      if (sharpen !== 1 && vocal > 0) {
+        // m^p / (m^p + (1 − m)^p) = 1 / (1 + ((1 − m)/m)^p): one power per bin instead of two.
+        vocal = band / (1 + power((1 - vocal) / vocal, sharpen));
       }
     }
     const rest = 1 - vocal;

@@ -4,7 +4,7 @@ import { decodeAudio, probeMedia } from '@imk/media';
 import { z } from 'zod';
 import type { PcmChannels, SeparateRequest, SeparationEngine, SeparationResult } from '../engine.ts';
 import { BLOCK_FRAMES, STEM_SAMPLE_RATE } from '../pcm-source.ts';
-import { createBlockSeparator } from '../builtin/index.ts';
+import { BUILTIN_VERSION, createBlockSeparator } from '../builtin/index.ts';
 import { createSampleFifo } from '../builtin/sample-fifo.ts';
 import { createChunkSpectrogram } from '../mdx/chunk-spectrogram.ts';
 import { createMdxDemixer } from '../mdx/demixer.ts';
@@ -13,8 +13,12 @@ import { openMdxSession } from '../mdx/model-session.ts';
 import { createStemWriters } from './stem-output.ts';
 
 export const MDX_ENGINE_NAME = 'mdx';
-/** Version of this engine's arithmetic (STFT, chunking, stems); part of the stem cache key. */
-export const MDX_ENGINE_VERSION = '1';
+/**
+ * Version of this engine's arithmetic (STFT, chunking, stems); part of the stem cache key. Drums and bass
+ * come from the builtin engine's split of the instrumental, so its version is part of this one: a new
+ * builtin release must not serve mdx stems cached from the old split.
+ */
+export const MDX_ENGINE_VERSION = `1+builtin.${BUILTIN_VERSION}`;
 
 export const MdxEngineOptionsSchema = z.strictObject({
   /** Path of the UVR MDX-Net `.onnx` model (relative to the working directory here; to the root in config). */
