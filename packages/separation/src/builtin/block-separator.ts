@@ -120,6 +120,7 @@ export function createBlockSeparator(
   const centre = new Float32Array(bins);
   const pan = new Float32Array(bins);
   const coherence = new Float32Array(bins);
+  const maskScratch = new Float32Array(bins);
   const masks: StemMasks = {
     vocals: new Float32Array(bins),
     drums: new Float32Array(bins),
@@ -195,7 +196,7 @@ export function createBlockSeparator(
       centre: useCentre ? centre : undefined,
       secondHarmonic: secondHarmonic?.row(c),
     };
-    computeStemMasks(cues, { vocalBand, bassBand }, p, masks, bins);
+    computeStemMasks(cues, { vocalBand, bassBand }, p, masks, bins, maskScratch);
     const out = output!;
     if (wiener !== undefined) {
       // Vocals = W·x; drums and bass are shares of what is left, x − vocals.

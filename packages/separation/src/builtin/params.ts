@@ -18,7 +18,7 @@ export interface BuiltinParams {
   percussiveMedian: number;
   /** Exponent of the soft HPSS masks, H^p / (H^p + P^p); 2 is the Wiener-like mask. @default 2 */
   maskPower: number;
-  /** REPET-SIM: frames are compared with frames up to this far before and after them (exactly; the whole-song index adds the rest). @default 7.5 */
+  /** REPET-SIM: frames are compared with frames up to this far before and after them (exactly; the whole-song index adds the rest). @default 6 */
   repetWindowSec: number;
   /** REPET-SIM: how many of the most similar frames the repeating background is the median of. @default 60 */
   repetNeighbours: number;
@@ -39,7 +39,7 @@ export interface BuiltinParams {
   repetIndexMaxSec: number;
   /** REPET-SIM over the whole song: at most this many frames outside the window are compared per frame. @default 256 */
   repetGlobalCandidates: number;
-  /** Exponent on the non-repeating fraction when it becomes the vocal mask. @default 2 */
+  /** Exponent on the non-repeating fraction when it becomes the vocal mask. @default 1.5 */
   vocalRepetExponent: number;
   /** Vocals: nothing below this frequency is vocal (kick and bass live there). @default 200 */
   vocalLowCutHz: number;
@@ -75,7 +75,7 @@ export interface BuiltinParams {
   centreFloor: number;
   /**
    * Vocals: Wiener-style sharpening of the vocal mask m against the rest: m^p / (m^p + (1 − m)^p);
-   * 1 leaves it as it is, above 1 pushes bins towards all-vocal or no-vocal, below 1 softens. @default 0.8
+   * 1 leaves it as it is, above 1 pushes bins towards all-vocal or no-vocal, below 1 softens. @default 1.2
    */
   vocalMaskPower: number;
   /**
@@ -88,6 +88,12 @@ export interface BuiltinParams {
   spatialWienerPower: number;
   /** Wiener post-filter: weight of the prior (vocals centred, accompaniment where the mixture is), in seconds of frames. @default 1 */
   spatialWienerPriorSec: number;
+  /**
+   * Vocals: the vocal mask is averaged over ±this many bins (inside the vocal band) before it is used: a
+   * single bin's repetition estimate is noisy, and its neighbours agree on where the voice is. 0 turns it
+   * off. @default 1
+   */
+  vocalMaskSmoothBins: number;
   /** Bass: the harmonic accompaniment below this frequency is bass. @default 200 */
   bassCutoffHz: number;
   /** Bass: width of the crossover ramp centred on bassCutoffHz. @default 0 */
@@ -100,7 +106,7 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   harmonicMedian: 17,
   percussiveMedian: 13,
   maskPower: 2,
-  repetWindowSec: 7.5,
+  repetWindowSec: 6,
   repetNeighbours: 60,
   repetMinSpacingSec: 0.75,
   repetMinSimilarity: 0,
@@ -108,7 +114,7 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   repetMaxHz: 11000,
   repetIndexMaxSec: 600,
   repetGlobalCandidates: 256,
-  vocalRepetExponent: 2,
+  vocalRepetExponent: 1.5,
   vocalLowCutHz: 200,
   vocalLowRampHz: 0,
   vocalHighCutHz: 12000,
@@ -118,7 +124,8 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   secondHarmonicMedian: 5,
   secondPercussiveMedian: 17,
   centreFloor: 1,
-  vocalMaskPower: 0.8,
+  vocalMaskPower: 1.2,
+  vocalMaskSmoothBins: 1,
   spatialWienerSec: 30,
   spatialWienerPower: 1,
   spatialWienerPriorSec: 1,
@@ -168,6 +175,8 @@ export function resolveBuiltinParams(overrides: Partial<BuiltinParams> = {}): Bu
   if (p.azimuthWidth <= 0) fail('azimuthWidth', 'must be > 0');
   if (p.centreFloor < 0 || p.centreFloor > 1) fail('centreFloor', 'must be between 0 and 1');
   if (p.vocalMaskPower <= 0) fail('vocalMaskPower', 'must be > 0');
+  if (!Number.isInteger(p.vocalMaskSmoothBins) || p.vocalMaskSmoothBins < 0 || p.vocalMaskSmoothBins > 64)
+    fail('vocalMaskSmoothBins', 'must be an integer between 0 and 64');
   if (p.spatialWienerSec < 0) fail('spatialWienerSec', 'must be >= 0');
   if (p.spatialWienerPower <= 0) fail('spatialWienerPower', 'must be > 0');
   if (p.spatialWienerPriorSec < 0) fail('spatialWienerPriorSec', 'must be >= 0');

@@ -31,11 +31,11 @@ export interface MaskShape {
 /**
  * Combines the cues into soft masks:
  *   vocals = band · (1 − repeating)^a · (c0 + (1 − c0)·centre^γ) · secondHarmonic^β, then optionally
- *            sharpened Wiener-style: m^p / (m^p + (1 − m)^p)
+ *            sharpened Wiener-style: m^p / (m^p + (1 − m)^p), then averaged over ±n bins of the vocal band
  *   drums  = (1 − vocals) · (1 − harmonic)
  *   bass   = (1 − vocals) · harmonic · lowPass
  *   other  = (1 − vocals) · harmonic · (1 − lowPass)        (implicit)
- * where repeating = min(background, |X|) / |X| is REPET-SIM's soft mask.
+ * where repeating = min(background, |X|) / |X| is REPET-SIM's soft mask. `scratch` is `bins` long.
  */
 export function computeStemMasks(
   cues: FrameCues,
@@ -43,6 +43,7 @@ export function computeStemMasks(
   params: BuiltinParams,
   out: StemMasks,
   bins: number,
+  scratch: Float32Array,
 ): void {
   const { magnitudes, harmonic, background, centre, secondHarmonic } = cues;
   const { vocalBand, bassBand } = shape;
@@ -51,6 +52,7 @@ export function computeStemMasks(
   const beta = params.vocalHarmonicExponent;
   const floor = params.centreFloor;
   const sharpen = params.vocalMaskPower;
+  const vocals = params.vocalMaskSmoothBins > 0 ? scratch : out.vocals;
   for (let k = 0; k < bins; k++) {
     let vocal = 0;
     const band = vocalBand[k]!;
@@ -65,19 +67,58 @@ export function computeStemMasks(
         vocal = band / (1 + power((1 - vocal) / vocal, sharpen));
       }
     }
-    const rest = 1 - vocal;
+    vocals[k] = vocal;
+  }
+  if (vocals !== out.vocals) smoothInBand(vocals, vocalBand, params.vocalMaskSmoothBins, out.vocals, bins);
+  for (let k = 0; k < bins; k++) {
+    const rest = 1 - out.vocals[k]!;
     const h = harmonic[k]!;
-    out.vocals[k] = vocal;
     out.drums[k] = rest * (1 - h);
     out.bass[k] = rest * h * bassBand[k]!;
   }
 }
 
-/** x^e for x in [0, 1]; small integer exponents by multiplication (Math.pow per bin was a hot spot). */
+/**
+ * Moving average over ±n bins (a running sum), only among the bins where `band` > 0 and only inside them:
+ * one bin's REPET estimate is noisy, its neighbours' agree on where the voice is. 0 outside the band.
+ */
+function smoothInBand(
+  input: Float32Array,
+  band: Float32Array,
+  n: number,
+  out: Float32Array,
+  bins: number,
+): void {
+  let k = 0;
+  while (k < bins) {
+    if (band[k]! <= 0) {
+      out[k] = 0;
+      k++;
+      continue;
+    }
+    let end = k; // [k, end) is one run of in-band bins
+    while (end < bins && band[end]! > 0) end++;
+    let sum = 0;
+    let lo = k; // window [lo, hi) around bin i
+    let hi = k;
+    for (let i = k; i < end; i++) {
+      const wantHi = Math.min(end, i + n + 1);
+      while (hi < wantHi) sum += input[hi++]!;
+      const wantLo = Math.max(k, i - n);
+      while (lo < wantLo) sum -= input[lo++]!;
+      out[i] = sum / (hi - lo);
+    }
+    k = end;
+  }
+}
+
+/** x^e for x ≥ 0; common exponents by multiplication and a square root (Math.pow per bin was a hot spot). */
 function power(x: number, e: number): number {
   switch (e) {
     case 1:
       return x;
+    case 1.5:
+      return x * Math.sqrt(x);
     case 2:
       return x * x;
     case 3:
