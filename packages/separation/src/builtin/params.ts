@@ -75,7 +75,7 @@ export interface BuiltinParams {
   centreFloor: number;
   /**
    * Vocals: Wiener-style sharpening of the vocal mask m against the rest: m^p / (m^p + (1 − m)^p);
-   * 1 leaves it as it is, above 1 pushes bins towards all-vocal or no-vocal, below 1 softens. @default 1.2
+   * 1 leaves it as it is, above 1 pushes bins towards all-vocal or no-vocal, below 1 softens. @default 1
    */
   vocalMaskPower: number;
   /**
@@ -124,7 +124,7 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   secondHarmonicMedian: 5,
   secondPercussiveMedian: 17,
   centreFloor: 1,
-  vocalMaskPower: 1.2,
+  vocalMaskPower: 1,
   vocalMaskSmoothBins: 1,
   spatialWienerSec: 30,
   spatialWienerPower: 1,
