@@ -31,6 +31,9 @@ function runInBlocks(mixture: PcmChannels, blockSize: number, params = QUICK): S
   return { vocals: stems('vocals'), drums: stems('drums'), bass: stems('bass'), other: stems('other') };
 }
 
+/** The mid channel (L + R) / 2 of a stereo signal. */
+const monoOf = (stereo: PcmChannels): Float32Array => stereo[0]!.map((v, i) => 0.5 * (v + stereo[1]![i]!));
+
 /** Where two stem sets first differ ("" when bit-identical); vitest's toEqual is slow on long arrays. */
 function firstDifference(a: StemPcm, b: StemPcm): string {
   for (const name of STEMS) {
@@ -106,7 +109,7 @@ describe('createBlockSeparator', () => {
   });
 
   it('keeps a mono source (identical channels) identical in every stem', () => {
-    const mono = mix.mixture[0]!.map((v, i) => 0.5 * (v + mix.mixture[1]![i]!));
+    const mono = monoOf(mix.mixture);
     const input = [mono, mono.slice()];
     const stems = separatePcm(input, SR, { ...QUICK, centreExponent: 1, centreFloor: 0.5 });
     expectShape(stems, 2, mono.length);
@@ -153,7 +156,7 @@ describe('createBlockSeparator', () => {
       expect(maxSumError(mix.mixture, whole)).toBeLessThan(1e-5);
       expect(firstDifference(runInBlocks(mix.mixture, 1000, params), whole)).toBe('');
       // A mono source stays identical in both channels.
-      const mono = mix.mixture[0]!.map((v, i) => 0.5 * (v + mix.mixture[1]![i]!));
+      const mono = monoOf(mix.mixture);
       const stems = separatePcm([mono, mono.slice()], SR, params);
       const swapped = Object.fromEntries(STEMS.map((n) => [n, [stems[n][1]!, stems[n][0]!]])) as StemPcm;
       expect(firstDifference(stems, swapped)).toBe('');

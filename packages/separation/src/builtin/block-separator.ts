@@ -12,7 +12,13 @@ import { azimuthCue, stereoPosition } from './azimuth.ts';
 import { addMagnitudes, bandWeights, lowPassWeights } from './spectrum.ts';
 import { createSpatialWiener, type SpatialWiener } from './spatial-wiener.ts';
 import { createStemOutput } from './stem-output.ts';
-import { computeStemMasks, type FrameCues, type StemMasks } from './stem-masks.ts';
+import {
+  computeStemMasks,
+  computeVocalMask,
+  splitRest,
+  type FrameCues,
+  type StemMasks,
+} from './stem-masks.ts';
 
 export interface BlockSeparator {
   /**
@@ -127,14 +133,11 @@ export function createBlockSeparator(
     bass: new Float32Array(bins),
   };
 
-  // Wiener post-filter (stereo only): the vocals' spectra per channel, the accompaniment's, and the masks
-  // that split the accompaniment into drums and bass.
+  // Wiener post-filter (stereo only): the vocals' spectra per channel, and the accompaniment's.
   let wiener: SpatialWiener | undefined;
   let vocalSpectra: Float32Array[] = [];
   let restSpectra: Float32Array[] = [];
   const ones = new Float32Array(bins).fill(1);
-  const drumsOfRest = new Float32Array(bins);
-  const bassOfRest = new Float32Array(bins);
 
   let channels = 0;
   let fifo: SampleFifo | undefined;
@@ -196,10 +199,11 @@ export function createBlockSeparator(
       centre: useCentre ? centre : undefined,
       secondHarmonic: secondHarmonic?.row(c),
     };
-    computeStemMasks(cues, { vocalBand, bassBand }, p, masks, bins, maskScratch);
     const out = output!;
     if (wiener !== undefined) {
       // Vocals = W·x; drums and bass are shares of what is left, x − vocals.
+      computeVocalMask(cues, vocalBand, p, masks.vocals, bins, maskScratch);
+      splitRest(cues.harmonic, bassBand, undefined, masks, bins);
       wiener.apply(
         spectrum[0]!,
         spectrum[1]!,
@@ -209,25 +213,17 @@ export function createBlockSeparator(
         vocalSpectra[0]!,
         vocalSpectra[1]!,
       );
-      const h = cues.harmonic;
-      for (let k = 0; k < bins; k++) {
-        drumsOfRest[k] = 1 - h[k]!;
-        bassOfRest[k] = h[k]! * bassBand[k]!;
-      }
       for (let c = 0; c < channels; c++) {
         const x = spectrum[c]!;
         const v = vocalSpectra[c]!;
         const rest = restSpectra[c]!;
-        // Outside the vocal band the vocals are 0·x: only the band needs subtracting.
-        rest.set(x);
-        rest[0] = x[0]! - v[0]!;
-        rest[1] = x[1]! - v[1]!;
-        for (let i = 2 * Math.max(1, binLo); i < 2 * Math.min(bins - 1, binHi); i++) rest[i] = x[i]! - v[i]!;
+        for (let i = 0; i < N; i++) rest[i] = x[i]! - v[i]!;
         fft.inverseMaskedAdd(v, ones, synthesisWindow, out.accumulator(0, c));
-        fft.inverseMaskedAdd(rest, drumsOfRest, synthesisWindow, out.accumulator(1, c));
-        fft.inverseMaskedAdd(rest, bassOfRest, synthesisWindow, out.accumulator(2, c));
+        fft.inverseMaskedAdd(rest, masks.drums, synthesisWindow, out.accumulator(1, c));
+        fft.inverseMaskedAdd(rest, masks.bass, synthesisWindow, out.accumulator(2, c));
       }
     } else {
+      computeStemMasks(cues, { vocalBand, bassBand }, p, masks, bins, maskScratch);
       const stems = [masks.vocals, masks.drums, masks.bass] as const;
       for (let s = 0; s < stems.length; s++) {
         for (let c = 0; c < channels; c++) {

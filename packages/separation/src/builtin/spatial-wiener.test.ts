@@ -26,13 +26,20 @@ function spectrum(rand: () => number, scale = 1): Float32Array {
 
 const power = (x: Float32Array, k: number): number => x[2 * k]! ** 2 + x[2 * k + 1]! ** 2;
 
+/** A filter, a seeded noise source, a mask and the two output spectra. */
+function setup(seed: number) {
+  return {
+    wiener: createSpatialWiener(OPTIONS),
+    rand: noise(seed),
+    mask: new Float32Array(BINS),
+    left: new Float32Array(N),
+    right: new Float32Array(N),
+  };
+}
+
 describe('spatial Wiener post-filter', () => {
   it('is the plain mask when both channels are the same (nothing to tell the sources apart)', () => {
-    const wiener = createSpatialWiener(OPTIONS);
-    const rand = noise(1);
-    const mask = new Float32Array(BINS);
-    const left = new Float32Array(N);
-    const right = new Float32Array(N);
+    const { wiener, rand, mask, left, right } = setup(1);
     for (let frame = 0; frame < 200; frame++) {
       const x = spectrum(rand);
       for (let k = 0; k < BINS; k++) mask[k] = 0.5 + 0.5 * rand();
@@ -46,11 +53,7 @@ describe('spatial Wiener post-filter', () => {
   });
 
   it('removes an accompaniment panned away from a centred voice better than the mask does', () => {
-    const wiener = createSpatialWiener(OPTIONS);
-    const rand = noise(2);
-    const mask = new Float32Array(BINS);
-    const left = new Float32Array(N);
-    const right = new Float32Array(N);
+    const { wiener, rand, mask, left, right } = setup(2);
     let maskError = 0;
     let wienerError = 0;
     for (let frame = 0; frame < 400; frame++) {
@@ -75,13 +78,10 @@ describe('spatial Wiener post-filter', () => {
   });
 
   it('passes bins outside the band through the mask, and zero input stays zero', () => {
-    const wiener = createSpatialWiener(OPTIONS);
-    const rand = noise(3);
+    const { wiener, rand, mask, left, right } = setup(3);
+    mask.fill(0.25);
     const x = spectrum(rand);
     const y = spectrum(rand);
-    const mask = new Float32Array(BINS).fill(0.25);
-    const left = new Float32Array(N);
-    const right = new Float32Array(N);
     wiener.apply(x, y, mask, 10, 20, left, right);
     expect(left[2 * 5]).toBeCloseTo(0.25 * x[2 * 5]!, 6);
     expect(right[2 * 30 + 1]).toBeCloseTo(0.25 * y[2 * 30 + 1]!, 6);

@@ -40,43 +40,58 @@ export interface SpatialWienerOptions {
 /** Diagonal loading of the mixture model, relative to its trace, so it always inverts. */
 const LOADING = 1e-3;
 
+/** A decayed Σ y·yᴴ per bin (2×2 Hermitian): the diagonal, and the real and imaginary parts of (1,2). */
+interface Covariances {
+  s11: Float64Array;
+  s22: Float64Array;
+  s12r: Float64Array;
+  s12i: Float64Array;
+}
+
+const covariances = (bins: number): Covariances => ({
+  s11: new Float64Array(bins),
+  s22: new Float64Array(bins),
+  s12r: new Float64Array(bins),
+  s12i: new Float64Array(bins),
+});
+
 export function createSpatialWiener(options: SpatialWienerOptions): SpatialWiener {
   const { bins, power: q, priorFrames } = options;
   const decay = Math.exp(-1 / (options.seconds * options.frameRate));
-  // Decayed Σ y·yᴴ per bin, for the vocals (v) and the accompaniment (a): diagonal and the (1,2) entry.
-  const v11 = new Float64Array(bins);
-  const v22 = new Float64Array(bins);
-  const v12r = new Float64Array(bins);
-  const v12i = new Float64Array(bins);
-  const a11 = new Float64Array(bins);
-  const a22 = new Float64Array(bins);
-  const a12r = new Float64Array(bins);
-  const a12i = new Float64Array(bins);
-  const x11 = new Float64Array(bins);
-  const x22 = new Float64Array(bins);
-  const x12r = new Float64Array(bins);
-  const x12i = new Float64Array(bins);
+  // The vocals' (m·x), the accompaniment's ((1 − m)·x) and the mixture's (x).
+  const vs = covariances(bins);
+  const as = covariances(bins);
+  const xs = covariances(bins);
   let frames = 0; // decayed count of frames seen
   let priorWeight = priorFrames; // the prior counts as frames seen before the first, and fades like them
 
+  // Adds g·(x·xᴴ) to c at bin k, after decaying it; p1, p2, cr, ci are x·xᴴ's entries.
   const accumulate = (
-    s11: Float64Array,
-    s22: Float64Array,
-    s12r: Float64Array,
-    s12i: Float64Array,
+    c: Covariances,
     k: number,
+    g: number,
     p1: number,
     p2: number,
     cr: number,
     ci: number,
-  ): void => {
-    s11[k] = decay * s11[k]! + p1;
-    s22[k] = decay * s22[k]! + p2;
-    s12r[k] = decay * s12r[k]! + cr;
-    s12i[k] = decay * s12i[k]! + ci;
+  ) => {
+    c.s11[k] = decay * c.s11[k]! + g * p1;
+    c.s22[k] = decay * c.s22[k]! + g * p2;
+    c.s12r[k] = decay * c.s12r[k]! + g * cr;
+    c.s12i[k] = decay * c.s12i[k]! + g * ci;
   };
+
   return {
     apply(left, right, mask, binLo, binHi, outLeft, outRight) {
+      const write = (k: number, lr: number, li: number, rr: number, ri: number): void => {
+        outLeft[2 * k] = lr;
+        outLeft[2 * k + 1] = li;
+        outRight[2 * k] = rr;
+        outRight[2 * k + 1] = ri;
+      };
+      const { s11: v11, s22: v22, s12r: v12r, s12i: v12i } = vs;
+      const { s11: a11, s22: a22, s12r: a12r, s12i: a12i } = as;
+      const { s11: x11, s22: x22, s12r: x12r, s12i: x12i } = xs;
       frames = decay * frames + 1;
       priorWeight *= decay;
       const seen = frames / (frames + priorWeight);
@@ -95,10 +110,7 @@ export function createSpatialWiener(options: SpatialWienerOptions): SpatialWiene
         const ri = right[2 * k + 1]!;
         const m = mask[k]!;
         if (k < lo || k >= hi) {
-          outLeft[2 * k] = lr * m;
-          outLeft[2 * k + 1] = li * m;
-          outRight[2 * k] = rr * m;
-          outRight[2 * k + 1] = ri * m;
+          write(k, lr * m, li * m, rr * m, ri * m);
           continue;
         }
         // Statistics from the masked mixture, y_v = m·x and y_a = (1 − m)·x. (From the filter's own outputs,
@@ -108,16 +120,11 @@ export function createSpatialWiener(options: SpatialWienerOptions): SpatialWiene
         const pr = rr * rr + ri * ri;
         const cr = lr * rr + li * ri;
         const ci = li * rr - lr * ri;
-        accumulate(x11, x22, x12r, x12i, k, pl, pr, cr, ci);
-        const gv = m * m;
-        const ga = (1 - m) * (1 - m);
-        accumulate(v11, v22, v12r, v12i, k, gv * pl, gv * pr, gv * cr, gv * ci);
-        accumulate(a11, a22, a12r, a12i, k, ga * pl, ga * pr, ga * cr, ga * ci);
+        accumulate(xs, k, 1, pl, pr, cr, ci);
+        accumulate(vs, k, m * m, pl, pr, cr, ci);
+        accumulate(as, k, (1 - m) * (1 - m), pl, pr, cr, ci);
         if (m <= 0) {
-          outLeft[2 * k] = 0;
-          outLeft[2 * k + 1] = 0;
-          outRight[2 * k] = 0;
-          outRight[2 * k + 1] = 0;
+          write(k, 0, 0, 0, 0);
           continue;
         }
         // Spatial covariances, trace 2, blended with the priors: the vocals centred and coherent
@@ -150,10 +157,7 @@ export function createSpatialWiener(options: SpatialWienerOptions): SpatialWiene
         const c12i = a * rv12i + b * ra12i;
         const det = c11 * c22 - (c12r * c12r + c12i * c12i);
         if (!(det > 0)) {
-          outLeft[2 * k] = lr * m;
-          outLeft[2 * k + 1] = li * m;
-          outRight[2 * k] = rr * m;
-          outRight[2 * k + 1] = ri * m;
+          write(k, lr * m, li * m, rr * m, ri * m);
           continue;
         }
         // z = C⁻¹·x, then vocals = a·R_v·z.
@@ -164,10 +168,13 @@ export function createSpatialWiener(options: SpatialWienerOptions): SpatialWiene
         const zrr = (c11 * rr - (c12r * lr + c12i * li)) * inv;
         const zri = (c11 * ri - (c12r * li - c12i * lr)) * inv;
         // R_v·z with R_v = [[rv11, rv12], [rv12*, rv22]]
-        outLeft[2 * k] = a * (rv11 * zlr + (rv12r * zrr - rv12i * zri));
-        outLeft[2 * k + 1] = a * (rv11 * zli + (rv12r * zri + rv12i * zrr));
-        outRight[2 * k] = a * (rv22 * zrr + (rv12r * zlr + rv12i * zli));
-        outRight[2 * k + 1] = a * (rv22 * zri + (rv12r * zli - rv12i * zlr));
+        write(
+          k,
+          a * (rv11 * zlr + (rv12r * zrr - rv12i * zri)),
+          a * (rv11 * zli + (rv12r * zri + rv12i * zrr)),
+          a * (rv22 * zrr + (rv12r * zlr + rv12i * zli)),
+          a * (rv22 * zri + (rv12r * zli - rv12i * zlr)),
+        );
       }
     },
   };

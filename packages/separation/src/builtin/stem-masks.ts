@@ -45,14 +45,26 @@ export function computeStemMasks(
   bins: number,
   scratch: Float32Array,
 ): void {
-  const { magnitudes, harmonic, background, centre, secondHarmonic } = cues;
-  const { vocalBand, bassBand } = shape;
+  computeVocalMask(cues, shape.vocalBand, params, out.vocals, bins, scratch);
+  splitRest(cues.harmonic, shape.bassBand, out.vocals, out, bins);
+}
+
+/** The vocal mask alone (the first line of computeStemMasks), into `vocals`. */
+export function computeVocalMask(
+  cues: FrameCues,
+  vocalBand: Float32Array,
+  params: BuiltinParams,
+  vocals: Float32Array,
+  bins: number,
+  scratch: Float32Array,
+): void {
+  const { magnitudes, background, centre, secondHarmonic } = cues;
   const a = params.vocalRepetExponent;
   const gamma = params.centreExponent;
   const beta = params.vocalHarmonicExponent;
   const floor = params.centreFloor;
   const sharpen = params.vocalMaskPower;
-  const vocals = params.vocalMaskSmoothBins > 0 ? scratch : out.vocals;
+  const raw = params.vocalMaskSmoothBins > 0 ? scratch : vocals;
   for (let k = 0; k < bins; k++) {
     let vocal = 0;
     const band = vocalBand[k]!;
@@ -67,11 +79,24 @@ export function computeStemMasks(
         vocal = band / (1 + power((1 - vocal) / vocal, sharpen));
       }
     }
-    vocals[k] = vocal;
+    raw[k] = vocal;
   }
-  if (vocals !== out.vocals) smoothInBand(vocals, vocalBand, params.vocalMaskSmoothBins, out.vocals, bins);
+  if (raw !== vocals) smoothInBand(raw, vocalBand, params.vocalMaskSmoothBins, vocals, bins);
+}
+
+/**
+ * Drums and bass as shares of what the vocals leave: drums = rest · (1 − harmonic), bass = rest · harmonic ·
+ * lowPass, with rest = 1 − vocals, or 1 when `vocals` is undefined (the masks then apply to x − vocals).
+ */
+export function splitRest(
+  harmonic: Float32Array,
+  bassBand: Float32Array,
+  vocals: Float32Array | undefined,
+  out: { drums: Float32Array; bass: Float32Array },
+  bins: number,
+): void {
   for (let k = 0; k < bins; k++) {
-    const rest = 1 - out.vocals[k]!;
+    const rest = vocals === undefined ? 1 : 1 - vocals[k]!;
     const h = harmonic[k]!;
     out.drums[k] = rest * (1 - h);
     out.bass[k] = rest * h * bassBand[k]!;
