@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBuiltinEngine } from '../src/engines/builtin.ts';
@@ -74,7 +75,7 @@ describe('imk eval --dir: a folder in MUSDB layout', () => {
         'amix=inputs=2:normalize=0',
         join(track, 'mixture.wav'),
       );
-      const set = musdbFolderSet(dir);
+      const set = await musdbFolderSet(dir);
       expect(set.split).toBe('test');
       expect(set.tracks.map((t) => t.name)).toEqual(['Artist - Song']);
       const report = await evaluateEngine({ engine: createBuiltinEngine(), sets: [set] });
@@ -83,13 +84,39 @@ describe('imk eval --dir: a folder in MUSDB layout', () => {
       expect(scores.vocals.repet_sim).not.toBeNull();
       expect(scores.accompaniment.floor).not.toBeNull();
 
+      // A folder of links into a MUSDB copy elsewhere works: it is the user's own folder.
+      const links = join(dir, 'links');
+      await mkdir(links);
+      await symlink(track, join(links, 'Linked Song'));
+      expect((await musdbFolderSet(links)).tracks.map((t) => t.name)).toEqual(['Linked Song']);
+
       const broken = join(dir, 'Broken');
       await mkdir(broken);
       await writeFile(join(broken, 'mixture.wav'), '');
-      expect(() => musdbFolderSet(dir)).toThrow(
+      await expect(musdbFolderSet(dir)).rejects.toThrow(
         /Broken: missing vocals\.wav, drums\.wav, bass\.wav, other\.wav/,
       );
-      expect(() => musdbFolderSet(join(dir, 'nope'))).toThrow(/not a folder/);
+      await expect(musdbFolderSet(join(dir, 'nope'))).rejects.toThrow(/not a folder/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('refuses a FIFO or a device in place of a song, naming it, instead of hanging ffmpeg', async () => {
+    const { dir, cleanup } = await makeTempDir('imk-eval-dir-');
+    try {
+      const { mkdir } = await import('node:fs/promises');
+      execFileSync('mkfifo', [join(dir, 'Pipe.stem.mp4')]);
+      await expect(musdbFolderSet(dir)).rejects.toThrow(/Pipe\.stem\.mp4 is a FIFO \(named pipe\)/);
+      await rm(join(dir, 'Pipe.stem.mp4'));
+
+      // A link to a device inside a track folder: followed, then refused for what it is.
+      const track = join(dir, 'Song');
+      await mkdir(track);
+      for (const name of ['mixture', 'vocals', 'drums', 'bass'])
+        await ffmpeg('-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo:d=1', join(track, `${name}.wav`));
+      await symlink('/dev/zero', join(track, 'other.wav'));
+      await expect(musdbFolderSet(dir)).rejects.toThrow(/other\.wav is a character device/);
     } finally {
       await cleanup();
     }

@@ -41,7 +41,7 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
     const say = (line: string) => process.stderr.write(`${line}\n`);
     let sets: EvalSet[];
     if (options.dir !== undefined) {
-      sets = [musdbFolderSet(options.dir)];
+      sets = [await musdbFolderSet(options.dir)];
     } else {
       say('preparing the real excerpt and the General MIDI songs (rendered once, then cached)...');
       sets = [

@@ -6,6 +6,7 @@ import { STEM_NAMES, type StemName } from '@imk/protocol';
 import type { StemFiles } from '../engine.ts';
 import { ensureCorpus, type EnsureCorpusOptions } from '../corpus/corpus.ts';
 import { CORPUS_ITEMS } from '../corpus/items.ts';
+import { regularFile } from './regular-file.ts';
 import type { EvalSplit } from './scores.ts';
 
 /** One song with known stems; every file float WAV at 44.1 kHz stereo. */
@@ -102,7 +103,8 @@ export async function extractStemMp4(
     'pcm_f32le',
     out(name),
   ]);
-  await runFfmpeg(['-i', file, ...outputs], { what: `extracting the stems of ${file}`, signal });
+  const real = await regularFile(file);
+  await runFfmpeg(['-i', real, ...outputs], { what: `extracting the stems of ${file}`, signal });
   const stems = Object.fromEntries(STEM_NAMES.map((stem) => [stem, out(stem)])) as StemFiles;
   return { mixture: out('mixture'), stems };
 }

@@ -1,45 +1,51 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { runFfmpeg } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import type { StemFiles } from '../engine.ts';
 import { extractStemMp4, type EvalSet, type EvalTrack } from './eval-sets.ts';
+import { kindOf, regularFile } from './regular-file.ts';
 
 const SOURCES = ['mixture', ...STEM_NAMES] as const;
 
 /**
  * A folder of songs in MUSDB18 layout as a `test` set: `<track>/{mixture,vocals,drums,bass,other}.wav`
  * (MUSDB18-HQ) or `<track>.stem.mp4` (MUSDB18). Each track is converted to float WAV only when its turn
- * comes. Throws ImkError('EVAL_DIR_INVALID') naming the folder when it holds no track, or a track folder
- * that lacks a file.
+ * comes. It is the user's own folder, so symbolic links are followed (a folder of links into a MUSDB
+ * copy works), but every file must turn out to be a regular file before ffmpeg is given it: a FIFO named
+ * `x.stem.mp4` would block it forever. Throws ImkError('EVAL_DIR_INVALID') naming the folder when it holds
+ * no track, and naming the file when a track folder lacks one or one is not a regular file.
  */
-export function musdbFolderSet(dir: string): EvalSet {
+export async function musdbFolderSet(dir: string): Promise<EvalSet> {
   const root = resolve(dir);
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
+  if (!(await kindOf(root))?.isDirectory()) {
     throw new ImkError('EVAL_DIR_INVALID', `--dir ${root}: not a folder`);
   }
   const tracks: EvalTrack[] = [];
-  for (const entry of readdirSync(root).sort()) {
+  for (const entry of (await readdir(root)).sort()) {
     const path = join(root, entry);
     if (entry.endsWith('.stem.mp4')) {
+      const file = await regularFile(path);
       tracks.push(
-        lazyTrack(entry.slice(0, -'.stem.mp4'.length), (work, signal) => extractStemMp4(path, work, signal)),
+        lazyTrack(entry.slice(0, -'.stem.mp4'.length), (work, signal) => extractStemMp4(file, work, signal)),
       );
       continue;
     }
-    if (!statSync(path).isDirectory()) continue;
-    const files = SOURCES.map((name) => join(path, `${name}.wav`));
-    const present = files.filter((file) => existsSync(file));
-    if (present.length === 0) continue;
-    if (present.length < files.length) {
-      const missing = SOURCES.filter((_, n) => !existsSync(files[n]!));
+    if (!(await kindOf(path))?.isDirectory()) continue;
+    const present = await Promise.all(
+      SOURCES.map(async (name) => (await kindOf(join(path, `${name}.wav`))) !== undefined),
+    );
+    if (!present.includes(true)) continue;
+    if (present.includes(false)) {
+      const missing = SOURCES.filter((_, n) => !present[n]);
       throw new ImkError(
         'EVAL_DIR_INVALID',
         `${path}: missing ${missing.map((m) => `${m}.wav`).join(', ')} (MUSDB layout needs mixture, vocals, drums, bass, other)`,
       );
     }
-    tracks.push(lazyTrack(entry, (work, signal) => convertWavs(path, work, signal)));
+    const files = await Promise.all(SOURCES.map((name) => regularFile(join(path, `${name}.wav`))));
+    tracks.push(lazyTrack(entry, (work, signal) => convertWavs(path, files, work, signal)));
   }
   if (tracks.length === 0) {
     throw new ImkError(
@@ -55,13 +61,15 @@ function lazyTrack(name: string, load: NonNullable<EvalTrack['load']>): EvalTrac
   return { name, mixture: '', stems, load };
 }
 
+/** `files` are the real paths of the folder's mixture, vocals, drums, bass and other WAVs, in that order. */
 async function convertWavs(
   folder: string,
+  files: readonly string[],
   workDir: string,
   signal?: AbortSignal,
 ): Promise<{ mixture: string; stems: StemFiles }> {
   const out = (name: string) => join(workDir, `${name}.wav`);
-  const args = SOURCES.flatMap((name) => ['-i', join(folder, `${name}.wav`)]);
+  const args = files.flatMap((file) => ['-i', file]);
   const maps = SOURCES.flatMap((name, n) => [
     '-map',
     `${n}:a:0`,
