@@ -113,13 +113,13 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
         const inside = Math.ceil((hi - lo + 1) / index.stride);
         const outside = Math.max(0, index.count - inside);
         const step = Math.max(1, Math.ceil(outside / globalMax));
-        const frames = index.frames;
         const all = index.features;
-        let seen = 0;
-        for (let e = 0; e < index.count; e++) {
-          const f = frames[e]!;
-          if (f >= lo && f <= hi) continue;
-          if (seen++ % step !== 0) continue;
+        // Every step-th of the entries outside [lo, hi], visited directly (the entries are in frame
+        // order): entries [eLo, eHi) are inside the window, and the s-th outside entry is s, or s + eHi − eLo.
+        const eLo = lowerBound(index.frames, index.count, lo);
+        const eHi = lowerBound(index.frames, index.count, hi + 1);
+        for (let s = 0; s < index.count - (eHi - eLo); s += step) {
+          const e = s < eLo ? s : s + eHi - eLo;
           let dot = 0;
           for (let b = 0, at = e * bands; b < bands; b++, at++) dot += feat[b]! * all[at]!;
           keys[n++] = key(dot > -2 ? dot : 0, span + e); // NaN (non-finite input) counts as dissimilar
