@@ -8,21 +8,21 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * size, and a long file that starts near the end runs alone and lengthens the whole run.
  */
 const LONGEST_FIRST = [
-  'services/instrumental-maker/test/multi-host.test.ts', // 156
-  'services/web/test/dashboard.e2e.test.ts', // 69
-  'services/youtube-retriever/test/fetch-youtube.test.ts', // 64
-  'packages/cli/test/separate-eval-commands.test.ts', // 61
-  'packages/sync/test/delivery.test.ts', // 59
-  'services/instrumental-maker/test/bundles.test.ts', // 51
-  'services/instrumental-maker/test/legacy.test.ts', // 49
-  'packages/separation/test/mdx-engine.test.ts', // 46
-  'packages/sync/test/backends-ssh.test.ts', // 46
-  'services/nas-sync/test/cli.test.ts', // 45
-  'services/instrumental-maker/test/scale.test.ts', // 44
-  'packages/cli/src/commands/migrate.test.ts', // 40
-  'packages/separation/test/eval-sdr.test.ts', // 37
-  'services/instrumental-maker/test/crash.test.ts', // 36
-  'packages/fsqueue/test/race.test.ts', // 35
+  'services/instrumental-maker/test/multi-host.test.ts', // 133
+  'services/youtube-retriever/test/fetch-youtube.test.ts', // 105
+  'services/nas-sync/test/cli.test.ts', // 66
+  'services/instrumental-maker/test/crash.test.ts', // 63
+  'services/instrumental-maker/test/scale.test.ts', // 61
+  'packages/cli/test/separate-eval-commands.test.ts', // 60
+  'packages/fsqueue/test/race.test.ts', // 54
+  'services/youtube-retriever/test/cli.test.ts', // 53
+  'packages/separation/test/inputs.test.ts', // 52
+  'services/web/test/dashboard.e2e.test.ts', // 49
+  'services/instrumental-maker/test/cache.test.ts', // 49
+  'services/instrumental-maker/test/bundles.test.ts', // 46
+  'packages/sync/test/delivery.test.ts', // 46
+  'packages/cli/src/commands/migrate.test.ts', // 41
+  'packages/separation/test/mdx-engine.test.ts', // 38
 ];
 
 class LongestFirstSequencer extends BaseSequencer {

@@ -3,7 +3,7 @@ import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
 import type { PcmChannels } from './types.ts';
 import { assertLittleEndian } from './endian.ts';
-import { probeMedia } from './probe.ts';
+import { probeMedia, type MediaInfo } from './probe.ts';
 import { FFMPEG_BASE_ARGS, ffmpegHasSoxr, lastLines } from './ffmpeg-run.ts';
 import { resolveTool } from '@imk/tools';
 import { DEFAULT_BLOCK_FRAMES } from './wav-reader.ts';
@@ -17,21 +17,23 @@ export interface DecodeOptions {
   blockFrames?: number;
   /** Stops ffmpeg and rejects with ImkError('ABORTED'). */
   signal?: AbortSignal;
+  /** What probeMedia said of this file, when the caller has it already: saves running ffprobe again. */
+  info?: MediaInfo;
 }
 
 export const DEFAULT_SAMPLE_RATE = 44100;
 
 /**
  * Decodes the first audio stream of any file ffmpeg reads into planar float32 blocks, streamed from an
- * ffmpeg pipe so memory stays bounded. Probes first, so bad input fails with MEDIA_UNREADABLE, MEDIA_EMPTY
- * or MEDIA_NO_AUDIO naming the file. Stopping the iteration early stops ffmpeg.
+ * ffmpeg pipe so memory stays bounded. Probes first (unless given `info`), so bad input fails with
+ * MEDIA_UNREADABLE, MEDIA_EMPTY or MEDIA_NO_AUDIO naming the file. Stopping the iteration early stops ffmpeg.
  */
 export async function* decodeAudio(file: string, options: DecodeOptions = {}): AsyncGenerator<PcmChannels> {
   assertLittleEndian();
   const sampleRate = options.sampleRate ?? DEFAULT_SAMPLE_RATE;
   const channels = options.channels ?? 2;
   const blockFrames = Math.max(1, Math.floor(options.blockFrames ?? DEFAULT_BLOCK_FRAMES));
-  const info = await probeMedia(file, { signal: options.signal });
+  const info = options.info ?? (await probeMedia(file, { signal: options.signal }));
   const filters: string[] = [];
   // ffmpeg's own mono->stereo upmix lowers each side by 3 dB; copy the channel instead so L = R = mono.
   if (channels === 2 && info.audio?.channels === 1) filters.push('pan=stereo|c0=c0|c1=c0');

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { decodeAudio, readWav, readWavHeader } from '@imk/media';
+import { decodeAudio, probeMedia, readWav, readWavHeader, type WavHeader } from '@imk/media';
 import type { PcmChannels } from './engine.ts';
 import { createFrameReader, type FrameReader } from './frame-reader.ts';
 
@@ -20,16 +20,54 @@ export async function openStem(file: string, signal?: AbortSignal): Promise<Fram
   return createFrameReader(readWav(file, { blockFrames: BLOCK_FRAMES, signal }));
 }
 
+/** An engine's input, opened once and readable as often as the engine needs (two-pass engines read it twice). */
+export interface MixtureSource {
+  /** Sample frames the blocks will hold, as far as known before reading (for progress). */
+  expectedFrames: number | undefined;
+  /** The input as 44.1 kHz stereo blocks of BLOCK_FRAMES, from the start. */
+  blocks(): AsyncGenerator<PcmChannels>;
+}
+
+/** The header of a WAV already in the stems' shape (44.1 kHz stereo), which is read without ffmpeg. */
+async function stemShapedWav(file: string): Promise<WavHeader | undefined> {
+  if (extname(file).toLowerCase() !== '.wav') return undefined;
+  const header = await readWavHeader(file).catch(() => undefined);
+  return header?.sampleRate === STEM_SAMPLE_RATE && header.channels === 2 ? header : undefined;
+}
+
+/**
+ * An engine's input as 44.1 kHz stereo: a WAV already in that shape (the decoded mixture the worker writes)
+ * is read directly, bit-exact and without ffmpeg; anything else (and an empty WAV, which ffmpeg reports as
+ * MEDIA_EMPTY) is probed once, so bad input fails here with the media error, and decoded by ffmpeg.
+ */
+export async function openMixture(file: string, signal?: AbortSignal): Promise<MixtureSource> {
+  const header = await stemShapedWav(file);
+  if (header !== undefined && header.frames > 0)
+    return {
+      expectedFrames: header.frames,
+      blocks: () => readWav(file, { blockFrames: BLOCK_FRAMES, signal }),
+    };
+  const info = await probeMedia(file, { signal });
+  const options = {
+    sampleRate: STEM_SAMPLE_RATE,
+    channels: 2,
+    blockFrames: BLOCK_FRAMES,
+    signal,
+    info,
+  } as const;
+  return {
+    expectedFrames: info.duration_sec === null ? undefined : info.duration_sec * STEM_SAMPLE_RATE,
+    blocks: () => decodeAudio(file, options),
+  };
+}
+
 /**
  * Any audio as 44.1 kHz stereo: a WAV already in that shape is read directly (bit-exact, no ffmpeg);
  * anything else is decoded, resampled and up-mixed by ffmpeg exactly as the engines decode it.
  */
 export async function openAudio(file: string, signal?: AbortSignal): Promise<FrameReader> {
-  if (extname(file).toLowerCase() === '.wav') {
-    const header = await readWavHeader(file).catch(() => undefined);
-    if (header?.sampleRate === STEM_SAMPLE_RATE && header.channels === 2)
-      return createFrameReader(readWav(file, { blockFrames: BLOCK_FRAMES, signal }));
-  }
+  if ((await stemShapedWav(file)) !== undefined)
+    return createFrameReader(readWav(file, { blockFrames: BLOCK_FRAMES, signal }));
   return createFrameReader(
     decodeAudio(file, { sampleRate: STEM_SAMPLE_RATE, channels: 2, blockFrames: BLOCK_FRAMES, signal }),
   );

@@ -18,7 +18,12 @@ export async function decodeToWav(
   const expected = (probed.duration_sec ?? 0) * STEM_SAMPLE_RATE;
   const writer = createWavWriter(output, { sampleRate: STEM_SAMPLE_RATE, channels: 2 });
   try {
-    for await (const block of decodeAudio(input, { sampleRate: STEM_SAMPLE_RATE, channels: 2, signal })) {
+    for await (const block of decodeAudio(input, {
+      sampleRate: STEM_SAMPLE_RATE,
+      channels: 2,
+      signal,
+      info: probed,
+    })) {
       await writer.write(block);
       if (expected > 0) progress(Math.min(1, writer.frames / expected));
     }

@@ -1,7 +1,6 @@
-import { decodeAudio, probeMedia } from '@imk/media';
 import { ImkError } from '@imk/errors';
 import type { SeparateRequest, SeparationEngine, SeparationResult } from '../engine.ts';
-import { BLOCK_FRAMES, STEM_SAMPLE_RATE } from '../pcm-source.ts';
+import { STEM_SAMPLE_RATE, openMixture } from '../pcm-source.ts';
 import {
   BUILTIN_VERSION,
   createBlockSeparator,
@@ -18,7 +17,7 @@ export const BUILTIN_ENGINE_NAME = 'builtin';
 export type BuiltinEngineOptions = Partial<BuiltinParams>;
 
 /**
- * The weight-free engine: decodes the input to 44.1 kHz stereo in blocks twice, first for the whole-song
+ * The weight-free engine: reads the input as 44.1 kHz stereo in blocks twice, first for the whole-song
  * REPET-SIM index (bounded), then through the streaming block separator, writing four float WAV stems as
  * blocks come out, so memory does not grow with the song.
  */
@@ -35,10 +34,10 @@ export function createBuiltinEngine(options: BuiltinEngineOptions = {}): Separat
 
 async function separateBuiltin(params: BuiltinParams, request: SeparateRequest): Promise<SeparationResult> {
   const { input, workDir, signal, onProgress, logger } = request;
-  const info = await probeMedia(input, { signal });
-  const expected = info.duration_sec === null ? undefined : info.duration_sec * STEM_SAMPLE_RATE;
-  const decode = () =>
-    decodeAudio(input, { sampleRate: STEM_SAMPLE_RATE, channels: 2, blockFrames: BLOCK_FRAMES, signal });
+  // Opened once for both passes: the worker's float WAV mixture is read without ffmpeg or ffprobe.
+  const mixture = await openMixture(input, signal);
+  const expected = mixture.expectedFrames;
+  const decode = () => mixture.blocks();
   const twoPass = params.repetIndexMaxSec > 0;
   // Share of the progress bar the first pass (decode + one forward STFT) takes.
   const firstShare = twoPass ? 0.2 : 0;

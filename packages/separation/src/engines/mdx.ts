@@ -1,9 +1,8 @@
 import { basename, resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { decodeAudio, probeMedia } from '@imk/media';
 import { z } from 'zod';
 import type { PcmChannels, SeparateRequest, SeparationEngine, SeparationResult } from '../engine.ts';
-import { BLOCK_FRAMES, STEM_SAMPLE_RATE } from '../pcm-source.ts';
+import { STEM_SAMPLE_RATE, openMixture } from '../pcm-source.ts';
 import { BUILTIN_VERSION, createBlockSeparator } from '../builtin/index.ts';
 import { createSampleFifo } from '../builtin/sample-fifo.ts';
 import { createChunkSpectrogram } from '../mdx/chunk-spectrogram.ts';
@@ -95,8 +94,8 @@ async function separateMdx(
     executionProviders: config.executionProviders,
   });
   const batchSize = session.dynamicBatch ? config.batchSize : 1;
-  const info = await probeMedia(input, { signal });
-  const expected = info.duration_sec === null ? undefined : info.duration_sec * STEM_SAMPLE_RATE;
+  const mixtureSource = await openMixture(input, signal);
+  const expected = mixtureSource.expectedFrames;
   const demixer = createMdxDemixer({
     spectrogram: createChunkSpectrogram(model.nFft, MDX_HOP, model.dimF, model.dimT),
     run: (tensor, batch) => session.run(tensor, batch),
@@ -148,12 +147,7 @@ async function separateMdx(
 
   try {
     onProgress?.(0);
-    for await (const block of decodeAudio(input, {
-      sampleRate: STEM_SAMPLE_RATE,
-      channels: 2,
-      blockFrames: BLOCK_FRAMES,
-      signal,
-    })) {
+    for await (const block of mixtureSource.blocks()) {
       signal?.throwIfAborted();
       const l = block[0] ?? new Float32Array(0);
       const stereo = [l, block[1] ?? l];
