@@ -1,5 +1,7 @@
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
+import { describeKind } from '@imk/fs-safe';
 
 /** WAVE_FORMAT_PCM, WAVE_FORMAT_IEEE_FLOAT and WAVE_FORMAT_EXTENSIBLE format tags. */
 const FORMAT_PCM = 1;
@@ -53,16 +55,36 @@ export function buildFloatWavHeader(channels: number, sampleRate: number, frames
 }
 
 /**
+ * Opens a WAV file for reading, once it is known to be a regular file: opened without blocking (a FIFO's
+ * open() would wait for a writer forever) and checked with fstat. Links are followed, as ffprobe follows
+ * them. Throws ImkError('MEDIA_UNREADABLE') naming the file otherwise.
+ */
+export async function openWavFile(file: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (cause) {
+    throw new ImkError('MEDIA_UNREADABLE', `cannot open WAV file ${file}`, { cause, details: { file } });
+  }
+  const info = await handle.stat().catch(async (cause: unknown) => {
+    await handle.close();
+    throw new ImkError('MEDIA_UNREADABLE', `cannot read WAV file ${file}`, { cause, details: { file } });
+  });
+  if (!info.isFile()) {
+    await handle.close();
+    throw new ImkError('MEDIA_UNREADABLE', `cannot read WAV file ${file}: it is ${describeKind(info)}`, {
+      details: { file },
+    });
+  }
+  return handle;
+}
+
+/**
  * Reads the header of a WAV file: float32, or 16/24/32-bit integer PCM (plain or WAVE_FORMAT_EXTENSIBLE).
  * Throws ImkError('WAV_UNSUPPORTED') for anything else, naming the file and what it found.
  */
 export async function readWavHeader(file: string): Promise<WavHeader> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (cause) {
-    throw new ImkError('MEDIA_UNREADABLE', `cannot open WAV file ${file}`, { cause, details: { file } });
-  }
+  const handle = await openWavFile(file);
   try {
     const { size } = await handle.stat();
     const head = Buffer.alloc(12);

@@ -1,7 +1,6 @@
-import { open } from 'node:fs/promises';
 import type { PcmChannels } from './types.ts';
 import { assertLittleEndian } from './endian.ts';
-import { readWavHeader } from './wav-header.ts';
+import { openWavFile, readWavHeader } from './wav-header.ts';
 import type { WavHeader } from './wav-header.ts';
 import { throwIfAborted } from './abort.ts';
 
@@ -21,7 +20,7 @@ export async function* readWav(file: string, options: ReadWavOptions = {}): Asyn
   assertLittleEndian();
   const header = await readWavHeader(file);
   const blockFrames = Math.max(1, Math.floor(options.blockFrames ?? DEFAULT_BLOCK_FRAMES));
-  const handle = await open(file, 'r');
+  const handle = await openWavFile(file);
   try {
     // An ArrayBuffer-backed buffer at offset 0 so that Float32Array views over it are aligned.
     const buffer = Buffer.from(new ArrayBuffer(blockFrames * header.blockAlign));

@@ -1,4 +1,5 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
@@ -88,6 +89,23 @@ describe('float WAV writer and reader', () => {
       const error = await readWavHeader(file).catch((e: unknown) => e);
       expect(isImkError(error, 'WAV_UNSUPPORTED')).toBe(true);
       expect((error as Error).message).toContain(file);
+    }
+  });
+
+  it('refuses a FIFO or a folder named .wav at once instead of blocking in open()', async () => {
+    const fifo = path.join(dir, 'pipe.wav');
+    execFileSync('mkfifo', [fifo]);
+    const folder = path.join(dir, 'folder.wav');
+    await mkdir(folder);
+    for (const [file, kind] of [
+      [fifo, 'a FIFO (named pipe)'],
+      [folder, 'a folder'],
+    ] as const) {
+      for (const read of [() => readWavHeader(file), () => readWav(file).next()]) {
+        const error = await read().catch((e: unknown) => e);
+        expect(isImkError(error, 'MEDIA_UNREADABLE')).toBe(true);
+        expect((error as Error).message).toContain(`${file}: it is ${kind}`);
+      }
     }
   });
 

@@ -62,4 +62,13 @@ describe('openMixture', () => {
       message: expect.stringContaining(text),
     });
   });
+
+  it('refuses a FIFO named .wav, naming it, instead of blocking in open() before any check', async () => {
+    const fifo = join(dir, 'pipe.wav');
+    await execa('mkfifo', [fifo]);
+    await expect(openMixture(fifo)).rejects.toMatchObject({
+      code: 'MEDIA_UNREADABLE',
+      message: expect.stringMatching(/pipe\.wav.*not a regular file/),
+    });
+  });
 });
