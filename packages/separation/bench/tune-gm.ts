@@ -5,6 +5,9 @@
 //   node --import tsx packages/separation/bench/tune-gm.ts '[{start}]' --search '{"centreFloor": [0.8, 1], …}'
 // The second form is a coordinate search from {start}; its objective is the total shortfall against the
 // target over the tune songs (see `shortfall` below).
+// `--seconds S` renders the same tune songs about S seconds long instead (same seeds, more verses and
+// choruses): give it its own IMK_CORPUS_DIR, since the cache is keyed by song id. REPET-SIM's baseline
+// takes minutes per song at 120 s.
 // Baseline scores are cached beside the corpus (they do not depend on the engine's parameters).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,10 +27,10 @@ const args = process.argv.slice(2);
 const sets = JSON.parse(args[0] ?? '[{}]') as Partial<BuiltinParams>[];
 const limit = args.includes('--songs') ? Number(args[args.indexOf('--songs') + 1]) : undefined;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
-const songs = GM_SONGS.filter((s) => s.split === 'tune' && (only === undefined || only.includes(s.id))).slice(
-  0,
-  limit,
-);
+const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : undefined;
+const songs = GM_SONGS.filter((s) => s.split === 'tune' && (only === undefined || only.includes(s.id)))
+  .slice(0, limit)
+  .map((s) => (seconds === undefined ? s : { ...s, seconds }));
 const items = await ensureGmCorpus({ songs });
 const cacheFile = join(defaultCorpusDir(), 'tune-baselines.json');
 type Scores = { vocals: number; accompaniment: number };
