@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
@@ -50,12 +50,16 @@ describe('runServices (imk up, imk run <service>)', () => {
       ['web', 'stopped'],
     ]);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
-    await expect
-      .poll(
-        async () =>
-          (JSON.parse(await readFile(heartbeatFile(root, 'web'), 'utf8')) as { state: string }).state,
-      )
-      .toBe('stopped');
+    // The last beats are on disk when runServices returns, and no write is still in flight (a caller
+    // that removes the folder next, as a test's cleanup does, must not race one).
+    for (const name of ['inbox', 'web']) {
+      const last = JSON.parse(await readFile(heartbeatFile(root, name), 'utf8')) as { state: string };
+      expect(last.state, name).toBe('stopped');
+    }
+    const healthDir = dirname(heartbeatFile(root, 'web'));
+    expect((await readdir(healthDir)).sort()).toEqual(
+      ['inbox', 'web'].map((name) => basename(heartbeatFile(root, name))).sort(),
+    );
   });
 
   it('refuses to start when no service can be loaded', async () => {

@@ -134,6 +134,8 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       }
     } finally {
       beating.abort();
+      // The last beat records the end state: on disk before runServices returns.
+      await heartbeat.stop();
     }
   });
   await Promise.all(runs);

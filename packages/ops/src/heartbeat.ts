@@ -40,9 +40,9 @@ export interface HeartbeatOptions {
  * Writes the service's heartbeat every interval while it runs, so that a container health check
  * (`imk healthcheck <service>`) can tell a live service from a hung or dead one.
  */
-export async function startHeartbeat(options: HeartbeatOptions): Promise<{ beat: () => Promise<void> }> {
+export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbeats> {
   const file = heartbeatFile(options.root, options.service);
-  const beat = async (): Promise<void> => {
+  const write = async (): Promise<void> => {
     const heartbeat: Heartbeat = {
       service: options.service,
       host: hostname(),
@@ -57,19 +57,33 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<{ beat:
       options.logger.warn({ err: (error as Error).message, file }, 'cannot write the health heartbeat');
     }
   };
+  // One write at a time, in order: two overlapping writes could land out of order and leave "running"
+  // on disk after "stopped". `writing` is the last one queued.
+  let writing: Promise<void> = Promise.resolve();
+  const beat = (): Promise<void> => (writing = writing.then(write));
   const timer = setInterval(() => void beat(), options.intervalMs ?? 15_000);
   timer.unref();
-  options.signal.addEventListener(
-    'abort',
-    () => {
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    if (stopped === undefined) {
       clearInterval(timer);
-      void beat();
-    },
-    { once: true },
-  );
+      stopped = beat();
+    }
+    return stopped;
+  };
+  options.signal.addEventListener('abort', () => void stop(), { once: true });
   await beat();
-  // Call beat() when the state changes, so a health check sees it at once.
-  return { beat };
+  return { beat, stop };
+}
+
+export interface Heartbeats {
+  /** Writes a beat now (call it when the state changes, so a health check sees it at once). */
+  beat(): Promise<void>;
+  /**
+   * Stops the timer and writes the last beat (the end state); resolves once every write is on disk, so a
+   * caller that removes the folder or exits next does not race a write.
+   */
+  stop(): Promise<void>;
 }
 
 /** This host's last heartbeat of a service with its age (by the file's mtime, on this host's clock). */

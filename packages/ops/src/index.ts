@@ -24,4 +24,4 @@ export {
 } from './cleanup.ts';
 export type { CleanupOptions, CleanupReport, CleanupScheduleOptions } from './cleanup.ts';
 export { HEALTH_DIR, heartbeatFile, readHeartbeat, startHeartbeat } from './heartbeat.ts';
-export type { Heartbeat, HeartbeatOptions } from './heartbeat.ts';
+export type { Heartbeat, HeartbeatOptions, Heartbeats } from './heartbeat.ts';
