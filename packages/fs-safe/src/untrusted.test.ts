@@ -46,6 +46,17 @@ describe('readUntrustedFile', async () => {
     );
   });
 
+  it('with followLinks, follows a link to a regular file but still refuses one to a device', async () => {
+    await writeFile(join(dir, 'target.json'), '{"b":2}');
+    await symlink(join(dir, 'target.json'), join(dir, 'followed.json'));
+    await symlink('/dev/zero', join(dir, 'zero-followed.json'));
+    const options = { maxBytes: 100, followLinks: true };
+    expect(await readUntrustedText(join(dir, 'followed.json'), options)).toBe('{"b":2}');
+    const error = await readUntrustedFile(join(dir, 'zero-followed.json'), options).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/zero-followed\.json is a character device, not a regular file/);
+    expect((error as { details: { kind?: string } }).details.kind).toBe('a character device');
+  });
+
   it('refuses a device, a socket and a folder', async () => {
     await expect(readUntrustedFile('/dev/zero', { maxBytes: 100 })).rejects.toThrow(/character device/);
     const socketPath = join(dir, 'sock');

@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { lstat, open, type FileHandle } from 'node:fs/promises';
+import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
 
 /**
@@ -13,6 +13,11 @@ export interface UntrustedOpenOptions {
   maxBytes?: number;
   /** How the file is named in messages (e.g. "job.json" or "queues/other/job_x/job.json"); default its path. */
   name?: string;
+  /**
+   * Follow symbolic links: for a file the user named themselves (`imk separate song.wav`), where a link is
+   * theirs to make. What the link leads to must still be a regular file. @default false
+   */
+  followLinks?: boolean;
 }
 
 export type UntrustedFileCode =
@@ -27,10 +32,11 @@ export type UntrustedFileCode =
 /** Refused or unreadable untrusted file; `retryable` says whether another attempt could succeed. */
 export class UntrustedFileError extends ImkError {
   declare readonly code: UntrustedFileCode;
-  constructor(code: UntrustedFileCode, message: string, file: string, cause?: unknown) {
+  /** `kind`: what the file turned out to be ("a FIFO (named pipe)"), when it was refused for that. */
+  constructor(code: UntrustedFileCode, message: string, file: string, cause?: unknown, kind?: string) {
     super(code, message, {
       cause,
-      details: { file },
+      details: kind === undefined ? { file } : { file, kind },
       // Only an I/O error or a file swapped while opening may go away; the rest are facts about the input.
       retryable: code === 'FILE_READ_FAILED' || code === 'FILE_CHANGED',
     });
@@ -99,6 +105,8 @@ function refuseKind(info: Stats, name: string): UntrustedFileError {
         'FILE_NOT_REGULAR',
         `${name} is ${kind}, not a regular file; refused (reading it could block or never end)`,
         name,
+        undefined,
+        kind,
       );
 }
 
@@ -111,6 +119,7 @@ function tooLarge(name: string, size: number, maxBytes: number): UntrustedFileEr
 }
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const OPEN_FLAGS_FOLLOWING = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /** Opens an untrusted regular file (see the module comment). The caller closes the handle. */
 export async function openUntrusted(
@@ -121,7 +130,7 @@ export async function openUntrusted(
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   let before: Stats;
   try {
-    before = await lstat(path);
+    before = await (options.followLinks === true ? stat(path) : lstat(path));
   } catch (error) {
     throw untrustedErrnoError(error, name);
   }
@@ -129,7 +138,7 @@ export async function openUntrusted(
   if (before.size > maxBytes) throw tooLarge(name, before.size, maxBytes);
   let handle: FileHandle;
   try {
-    handle = await open(path, OPEN_FLAGS);
+    handle = await open(path, options.followLinks === true ? OPEN_FLAGS_FOLLOWING : OPEN_FLAGS);
   } catch (error) {
     throw untrustedErrnoError(error, name);
   }

@@ -1,7 +1,6 @@
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
-import { describeKind } from '@imk/fs-safe';
+import { openUntrusted, type UntrustedFileError } from '@imk/fs-safe';
 
 /** WAVE_FORMAT_PCM, WAVE_FORMAT_IEEE_FLOAT and WAVE_FORMAT_EXTENSIBLE format tags. */
 const FORMAT_PCM = 1;
@@ -55,28 +54,23 @@ export function buildFloatWavHeader(channels: number, sampleRate: number, frames
 }
 
 /**
- * Opens a WAV file for reading, once it is known to be a regular file: opened without blocking (a FIFO's
- * open() would wait for a writer forever) and checked with fstat. Links are followed, as ffprobe follows
- * them. Throws ImkError('MEDIA_UNREADABLE') naming the file otherwise.
+ * Opens a WAV file for reading, once it is known to be a regular file (fs-safe's openUntrusted: without
+ * blocking, as a FIFO's open() would wait for a writer forever, then checked with fstat). Links are
+ * followed, as ffprobe follows them. Throws ImkError('MEDIA_UNREADABLE') naming the file otherwise.
  */
 export async function openWavFile(file: string): Promise<FileHandle> {
-  let handle: FileHandle;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    return (await openUntrusted(file, { followLinks: true })).handle;
   } catch (cause) {
-    throw new ImkError('MEDIA_UNREADABLE', `cannot open WAV file ${file}`, { cause, details: { file } });
+    const kind = (cause as UntrustedFileError).details?.kind;
+    throw new ImkError(
+      'MEDIA_UNREADABLE',
+      typeof kind === 'string'
+        ? `cannot read WAV file ${file}: it is ${kind}`
+        : `cannot open WAV file ${file}`,
+      { cause, details: { file } },
+    );
   }
-  const info = await handle.stat().catch(async (cause: unknown) => {
-    await handle.close();
-    throw new ImkError('MEDIA_UNREADABLE', `cannot read WAV file ${file}`, { cause, details: { file } });
-  });
-  if (!info.isFile()) {
-    await handle.close();
-    throw new ImkError('MEDIA_UNREADABLE', `cannot read WAV file ${file}: it is ${describeKind(info)}`, {
-      details: { file },
-    });
-  }
-  return handle;
 }
 
 /**
