@@ -1,7 +1,7 @@
 import { ImkError } from '@imk/errors';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
-export const BUILTIN_VERSION = '1.4.0';
+export const BUILTIN_VERSION = '1.4.1';
 
 /**
  * Parameters of the builtin weight-free separator. Times are in seconds and frequencies in Hz so that they
