@@ -21,6 +21,7 @@ import { repetSimSeparate } from '../src/eval/repet-sim-baseline.ts';
 import { ensureGmCorpus } from '../src/gm-corpus/corpus.ts';
 import { GM_SONGS } from '../src/gm-corpus/songs.ts';
 import { sumChannels } from './score.ts';
+import type { FusionWeights } from '../src/builtin/vocal-fusion.ts';
 
 const RATE = 44100;
 const args = process.argv.slice(2);
@@ -28,6 +29,12 @@ const sets = JSON.parse(args[0] ?? '[{}]') as Partial<BuiltinParams>[];
 const limit = args.includes('--songs') ? Number(args[args.indexOf('--songs') + 1]) : undefined;
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
 const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : undefined;
+// `--fusion '[w…]'`: the soft vocal fusion with these weights (bench/fit-fusion.ts prints them).
+// A plain list is used for both stereo and mono frames; `{"stereo": […], "mono": […]}` gives both.
+const fusionArg = args.includes('--fusion')
+  ? (JSON.parse(args[args.indexOf('--fusion') + 1]!) as number[] | FusionWeights)
+  : undefined;
+const fusionWeights = Array.isArray(fusionArg) ? { stereo: fusionArg, mono: fusionArg } : fusionArg;
 const songs = GM_SONGS.filter((s) => s.split === 'tune' && (only === undefined || only.includes(s.id)))
   .slice(0, limit)
   .map((s) => (seconds === undefined ? s : { ...s, seconds }));
@@ -70,7 +77,11 @@ const evaluate = (overrides: Partial<BuiltinParams>) => {
   const rows = [];
   const started = performance.now();
   for (const t of tracks) {
-    const est = separatePcm(t.mixture, RATE, overrides);
+    const params =
+      fusionWeights !== undefined && overrides.vocalFusion === undefined
+        ? { ...overrides, vocalFusion: 1 }
+        : overrides;
+    const est = separatePcm(t.mixture, RATE, params, { fusionWeights });
     const v = sdr(t.truth.vocals, est.vocals, RATE);
     const a = sdr(t.accompaniment, sumChannels(est.drums, est.bass, est.other), RATE);
     const base = cache[t.id]!;

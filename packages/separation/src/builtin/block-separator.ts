@@ -13,12 +13,16 @@ import { addMagnitudes, bandWeights, lowPassWeights } from './spectrum.ts';
 import { createSpatialWiener, type SpatialWiener } from './spatial-wiener.ts';
 import { createStemOutput } from './stem-output.ts';
 import {
-  computeStemMasks,
-  computeVocalMask,
-  splitRest,
-  type FrameCues,
-  type StemMasks,
-} from './stem-masks.ts';
+  FUSION_FEATURE_COUNT,
+  FUSION_WEIGHTS,
+  fusionFeatures,
+  fusionMask,
+  hasStereoImage,
+  type FusionShape,
+  type FusionWeights,
+  type StereoCues,
+} from './vocal-fusion.ts';
+import { computeVocalMask, splitRest, type FrameCues, type StemMasks } from './stem-masks.ts';
 
 export interface BlockSeparator {
   /**
@@ -46,7 +50,22 @@ export interface BlockSeparator {
 export interface BlockSeparatorOptions {
   /** Whole-song REPET-SIM index from a first pass over the same input (createRepetIndexer). */
   index?: RepetIndex | undefined;
+  /** The soft vocal fusion with these weights instead of FUSION_WEIGHTS (fitting and tuning only). */
+  fusionWeights?: FusionWeights | undefined;
+  /**
+   * Called for every synthesised frame with the fusion's features of bins [binLo, binHi)
+   * (FUSION_FEATURE_COUNT per bin) and the frame's magnitudes: bench/fit-fusion.ts fits the weights on them.
+   */
+  observe?: FusionObserver | undefined;
 }
+
+export type FusionObserver = (
+  frame: number,
+  features: Float32Array,
+  magnitudes: Float32Array,
+  binLo: number,
+  binHi: number,
+) => void;
 
 export function createBlockSeparator(
   sampleRate: number,
@@ -121,6 +140,12 @@ export function createBlockSeparator(
   let binHi = bins;
   while (binHi > binLo && vocalBand[binHi - 1] === 0) binHi--;
 
+  const fusionWeights = p.vocalFusion > 0 ? (options.fusionWeights ?? FUSION_WEIGHTS) : undefined;
+  const useFusion = fusionWeights !== undefined || options.observe !== undefined;
+  const productMask = new Float32Array(p.vocalFusion > 0 && p.vocalFusion < 1 ? bins : 0);
+  const fusionShape: FusionShape = { binLo, binHi, binHz, near: p.vocalMaskSmoothBins };
+  const features = new Float32Array(useFusion ? FUSION_FEATURE_COUNT * (binHi - binLo) : 0);
+
   const frame = new Float32Array(N);
   const background = new Float32Array(bins);
   const centre = new Float32Array(bins);
@@ -186,7 +211,7 @@ export function createBlockSeparator(
     const spectrum = spectra[c % spectrumSlots]!;
     repet.background(c, Math.min(lastFrame, c + repetWindow), magnitudeRow, binLo, binHi, background);
     // centreFloor 1 keeps every vocal estimate whatever the cue says: no need to compute it.
-    const useCentre = p.centreExponent > 0 && p.centreFloor < 1 && channels === 2;
+    const useCentre = (useFusion || (p.centreExponent > 0 && p.centreFloor < 1)) && channels === 2;
     const mags = magnitudes.row(c);
     if (useCentre) {
       stereoPosition(spectrum[0]!, spectrum[1]!, pan, coherence, bins);
@@ -200,9 +225,39 @@ export function createBlockSeparator(
       secondHarmonic: secondHarmonic?.row(c),
     };
     const out = output!;
+    let stereo: StereoCues | undefined;
+    if (useFusion) {
+      // Mono input, or a frame whose channels are the same (a mono song made stereo): no stereo cues, and
+      // the weights fitted without them.
+      stereo =
+        useCentre && hasStereoImage(pan, coherence, binLo, binHi) ? { pan, coherence, centre } : undefined;
+      fusionFeatures(cues, stereo, fusionShape, features, maskScratch);
+      options.observe?.(c, features, mags, binLo, binHi);
+    }
+    const vocalMask = (): void => {
+      if (fusionWeights === undefined) {
+        computeVocalMask(cues, vocalBand, p, masks.vocals, bins, maskScratch);
+        return;
+      }
+      const m = masks.vocals;
+      fusionMask(
+        features,
+        stereo ? fusionWeights.stereo : fusionWeights.mono,
+        vocalBand,
+        fusionShape,
+        m,
+        bins,
+      );
+      if (productMask.length > 0) {
+        // A blend of the two masks: vocalFusion · fusion + (1 − vocalFusion) · product of powers.
+        computeVocalMask(cues, vocalBand, p, productMask, bins, maskScratch);
+        const b = p.vocalFusion;
+        for (let k = binLo; k < binHi; k++) m[k] = b * m[k]! + (1 - b) * productMask[k]!;
+      }
+    };
     if (wiener !== undefined) {
       // Vocals = W·x; drums and bass are shares of what is left, x − vocals.
-      computeVocalMask(cues, vocalBand, p, masks.vocals, bins, maskScratch);
+      vocalMask();
       splitRest(cues.harmonic, bassBand, undefined, masks, bins);
       wiener.apply(
         spectrum[0]!,
@@ -223,7 +278,8 @@ export function createBlockSeparator(
         fft.inverseMaskedAdd(rest, masks.bass, synthesisWindow, out.accumulator(2, c));
       }
     } else {
-      computeStemMasks(cues, { vocalBand, bassBand }, p, masks, bins, maskScratch);
+      vocalMask();
+      splitRest(cues.harmonic, bassBand, masks.vocals, masks, bins);
       const stems = [masks.vocals, masks.drums, masks.bass] as const;
       for (let s = 0; s < stems.length; s++) {
         for (let c = 0; c < channels; c++) {

@@ -1,7 +1,7 @@
 import { ImkError } from '@imk/errors';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
-export const BUILTIN_VERSION = '1.4.1';
+export const BUILTIN_VERSION = '1.5.0';
 
 /**
  * Parameters of the builtin weight-free separator. Times are in seconds and frequencies in Hz so that they
@@ -94,6 +94,13 @@ export interface BuiltinParams {
    * off. @default 1
    */
   vocalMaskSmoothBins: number;
+  /**
+   * Vocals: how much of the vocal mask is the soft fusion of the cues (vocal-fusion.ts: a logistic function
+   * of the REPET-SIM foreground, harmonicity, stereo position and frequency, weights fitted on the tune
+   * songs) rather than the product of powers above: 0 is the product alone, 1 the fusion alone, and in
+   * between a blend of the two. vocalMaskSmoothBins is also the fusion's neighbourhood. @default 0.4
+   */
+  vocalFusion: number;
   /** Bass: the harmonic accompaniment below this frequency is bass. @default 200 */
   bassCutoffHz: number;
   /** Bass: width of the crossover ramp centred on bassCutoffHz. @default 0 */
@@ -129,6 +136,7 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   spatialWienerSec: 30,
   spatialWienerPower: 1,
   spatialWienerPriorSec: 1,
+  vocalFusion: 0.4,
   bassCutoffHz: 200,
   bassRampHz: 0,
 });
@@ -177,6 +185,7 @@ export function resolveBuiltinParams(overrides: Partial<BuiltinParams> = {}): Bu
   if (p.vocalMaskPower <= 0) fail('vocalMaskPower', 'must be > 0');
   if (!Number.isInteger(p.vocalMaskSmoothBins) || p.vocalMaskSmoothBins < 0 || p.vocalMaskSmoothBins > 64)
     fail('vocalMaskSmoothBins', 'must be an integer between 0 and 64');
+  if (p.vocalFusion < 0 || p.vocalFusion > 1) fail('vocalFusion', 'must be between 0 and 1');
   if (p.spatialWienerSec < 0) fail('spatialWienerSec', 'must be >= 0');
   if (p.spatialWienerPower <= 0) fail('spatialWienerPower', 'must be > 0');
   if (p.spatialWienerPriorSec < 0) fail('spatialWienerPriorSec', 'must be >= 0');

@@ -1,5 +1,5 @@
 import type { PcmChannels, StemPcm } from '../engine.ts';
-import { createBlockSeparator } from './block-separator.ts';
+import { createBlockSeparator, type BlockSeparatorOptions } from './block-separator.ts';
 import { resolveBuiltinParams, type BuiltinParams } from './params.ts';
 import { createRepetIndexer, type RepetIndex } from './repet-index.ts';
 
@@ -15,6 +15,7 @@ export function separatePcm(
   channels: PcmChannels,
   sampleRate: number,
   params: Partial<BuiltinParams> = {},
+  options: Pick<BlockSeparatorOptions, 'fusionWeights' | 'observe'> = {},
 ): StemPcm {
   const total = channels[0]?.length ?? 0;
   let index: RepetIndex | undefined;
@@ -25,7 +26,7 @@ export function separatePcm(
     }
     index = indexer.finish();
   }
-  const separator = createBlockSeparator(sampleRate, params, { index });
+  const separator = createBlockSeparator(sampleRate, params, { ...options, index });
   const parts: StemPcm[] = [];
   for (let at = 0; at < total; at += FEED_FRAMES) {
     const end = Math.min(total, at + FEED_FRAMES);

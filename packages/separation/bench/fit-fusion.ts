@@ -1,0 +1,194 @@
+// Fits the weights of the soft vocal fusion (src/builtin/vocal-fusion.ts) on General MIDI `tune` songs
+// ONLY: the engine runs each song with the given parameters, and for every observed frame and vocal-band
+// bin the fusion's features are paired with the ideal ratio |V| / (|V| + |A|) taken from the true stems in
+// the same STFT frame. A weighted logistic regression (Newton's method, a little L2) then fits
+// σ(w · φ) to that ratio, each bin weighted by the mixture's magnitude there.
+//   IMK_CORPUS_DIR=/tmp/builtin-corpus node --import tsx packages/separation/bench/fit-fusion.ts \
+//     [--params '{…}'] [--only gm-pop-4,…] [--exclude gm-pop-4,…] [--seconds S] [--weight mag|power|flat]
+// Prints the weights as JSON (one number per FUSION_FEATURES entry, in order).
+import { readWavFile } from '@imk/media';
+import { STEM_NAMES } from '@imk/protocol';
+import { separatePcm, type BuiltinParams } from '../src/builtin/index.ts';
+import { FUSION_FEATURE_COUNT, FUSION_FEATURES } from '../src/builtin/vocal-fusion.ts';
+import { createRealFft } from '../src/dsp/fft.ts';
+import { hannWindow } from '../src/dsp/stft-window.ts';
+import { addMagnitudes } from '../src/builtin/spectrum.ts';
+import type { PcmChannels } from '../src/engine.ts';
+import { ensureGmCorpus } from '../src/gm-corpus/corpus.ts';
+import { GM_STYLES } from '../src/gm-corpus/plan.ts';
+import { GM_SONGS, type GmSongSpec } from '../src/gm-corpus/songs.ts';
+import { resolveBuiltinParams } from '../src/builtin/params.ts';
+import { sumChannels } from './score.ts';
+
+const RATE = 44100;
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined =>
+  args.includes(name) ? args[args.indexOf(name) + 1] : undefined;
+const params = JSON.parse(option('--params') ?? '{}') as Partial<BuiltinParams>;
+const only = option('--only')?.split(',');
+const exclude = option('--exclude')?.split(',') ?? [];
+const seconds = option('--seconds') === undefined ? undefined : Number(option('--seconds'));
+const weighting = option('--weight') ?? 'mag';
+// `--target power`: fit to |V|² / (|V|² + |A|²) instead of |V| / (|V| + |A|).
+const target = option('--target') ?? 'mag';
+const frameStep = Number(option('--frame-step') ?? 2);
+// `--drop a,b`: leave these features out (their weights stay 0).
+const dropped = new Set(
+  (option('--drop')?.split(',') ?? []).map((name) => FUSION_FEATURES.indexOf(name as never)),
+);
+// `--fit-songs N`: fit on N fresh songs per style instead, drawn from seeds no corpus song uses (20000 +
+// 100·style + n), so that the 10 `tune` songs stay out of the fit and can check it (`--only` still filters).
+const fitSongs = Number(option('--fit-songs') ?? 0);
+const pool: GmSongSpec[] =
+  fitSongs > 0
+    ? GM_STYLES.flatMap((style, s) =>
+        Array.from({ length: fitSongs }, (_, n) => ({
+          id: `gm-fit-${style}-${n + 1}`,
+          seed: 20_000 + 100 * s + n,
+          style,
+          seconds: 24,
+          split: 'tune' as const,
+        })),
+      )
+    : GM_SONGS.filter((s) => s.split === 'tune');
+const songs = pool
+  .filter((s) => (only === undefined || only.includes(s.id)) && !exclude.includes(s.id))
+  .map((s) => (seconds === undefined ? s : { ...s, seconds }));
+const items = await ensureGmCorpus({ songs });
+
+const p = resolveBuiltinParams(params);
+const N = p.fftSize;
+const H = p.hop;
+const overlap = N / H;
+const bins = N / 2 + 1;
+const fft = createRealFft(N);
+const window = hannWindow(N);
+const F = FUSION_FEATURE_COUNT;
+
+const X: number[][] = [];
+const targets: number[] = [];
+const weights: number[] = [];
+
+/** Σ over channels of |STFT| of `signal` in frame f (frame f covers [(f − overlap + 1)·H, (f + 1)·H)). */
+const frameMagnitudes = (signal: PcmChannels, f: number, out: Float32Array): void => {
+  out.fill(0);
+  const from = (f - overlap + 1) * H;
+  const frame = new Float32Array(N);
+  const spectrum = new Float32Array(N);
+  for (const ch of signal) {
+    for (let i = 0; i < N; i++) {
+      const at = from + i;
+      frame[i] = at >= 0 && at < ch.length ? ch[at]! : 0;
+    }
+    fft.forwardWindowed(frame, window, spectrum);
+    addMagnitudes(spectrum, out, bins);
+  }
+};
+
+for (const item of items) {
+  const read = async (path: string): Promise<PcmChannels> => (await readWavFile(path)).channels;
+  const truth = Object.fromEntries(
+    await Promise.all(STEM_NAMES.map(async (n) => [n, await read(item.stems[n])] as const)),
+  ) as Record<(typeof STEM_NAMES)[number], PcmChannels>;
+  const mixture = await read(item.mixture);
+  const accompaniment = sumChannels(truth.drums, truth.bass, truth.other);
+  const v = new Float32Array(bins);
+  const a = new Float32Array(bins);
+  let count = 0;
+  separatePcm(mixture, RATE, params, {
+    observe(frame, features, magnitudes, binLo, binHi) {
+      if (frame % frameStep !== 0) return;
+      frameMagnitudes(truth.vocals, frame, v);
+      frameMagnitudes(accompaniment, frame, a);
+      for (let k = binLo, at = 0; k < binHi; k++, at += F) {
+        const vk = target === 'power' ? v[k]! * v[k]! : v[k]!;
+        const total = vk + (target === 'power' ? a[k]! * a[k]! : a[k]!);
+        const mag = magnitudes[k]!;
+        if (total <= 0 || mag <= 0) continue;
+        X.push(Array.from(features.subarray(at, at + F), (x, i) => (dropped.has(i) ? 0 : x)));
+        targets.push(vk / total);
+        weights.push(
+          weighting === 'cube'
+            ? mag * mag * mag
+            : weighting === 'power'
+              ? mag * mag
+              : weighting === 'flat'
+                ? 1
+                : mag,
+        );
+        count++;
+      }
+    },
+  });
+  console.error(`${item.id}: ${count} bins`);
+}
+
+// Normalise the sample weights to sum to the number of samples (so the L2 term means the same at any scale).
+const total = weights.reduce((s, w) => s + w, 0);
+for (let i = 0; i < weights.length; i++) weights[i] = (weights[i]! * weights.length) / total;
+
+const w = new Array<number>(F).fill(0);
+const lambda = 1e-3 * weights.length;
+for (let iter = 0; iter < 25; iter++) {
+  const grad = new Array<number>(F).fill(0);
+  const hess = Array.from({ length: F }, () => new Array<number>(F).fill(0));
+  let loss = 0;
+  for (let n = 0; n < X.length; n++) {
+    const x = X[n]!;
+    let z = 0;
+    for (let i = 0; i < F; i++) z += w[i]! * x[i]!;
+    const q = 1 / (1 + Math.exp(-z));
+    const t = targets[n]!;
+    const sw = weights[n]!;
+    loss -= sw * (t * Math.log(q + 1e-12) + (1 - t) * Math.log(1 - q + 1e-12));
+    const r = sw * (q - t);
+    const c = sw * q * (1 - q);
+    for (let i = 0; i < F; i++) {
+      grad[i] = grad[i]! + r * x[i]!;
+      const row = hess[i]!;
+      const ci = c * x[i]!;
+      for (let j = 0; j <= i; j++) row[j] = row[j]! + ci * x[j]!;
+    }
+  }
+  for (let i = 0; i < F; i++) {
+    for (let j = 0; j < i; j++) hess[j]![i] = hess[i]![j]!;
+    if (i > 0) {
+      grad[i] = grad[i]! + lambda * w[i]!;
+      hess[i]![i] = hess[i]![i]! + lambda;
+    }
+  }
+  const step = solve(hess, grad);
+  let size = 0;
+  for (let i = 0; i < F; i++) {
+    w[i] = w[i]! - step[i]!;
+    size = Math.max(size, Math.abs(step[i]!));
+  }
+  console.error(
+    `iteration ${iter}: loss per sample ${(loss / X.length).toFixed(5)}, step ${size.toExponential(2)}`,
+  );
+  if (size < 1e-5) break;
+}
+console.error(Object.fromEntries(FUSION_FEATURES.map((name, i) => [name, Math.round(w[i]! * 1e4) / 1e4])));
+console.log(JSON.stringify(w.map((x) => Math.round(x * 1e5) / 1e5)));
+
+/** Solves A x = b by Gaussian elimination with partial pivoting (A is small and positive definite). */
+function solve(A: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = A.map((row, i) => [...row, b[i]!]);
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[pivot]![c]!)) pivot = r;
+    [m[c], m[pivot]] = [m[pivot]!, m[c]!];
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r]![c]! / m[c]![c]!;
+      for (let k = c; k <= n; k++) m[r]![k] = m[r]![k]! - f * m[c]![k]!;
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = m[r]![n]!;
+    for (let k = r + 1; k < n; k++) s -= m[r]![k]! * x[k]!;
+    x[r] = s / m[r]![r]!;
+  }
+  return x;
+}
