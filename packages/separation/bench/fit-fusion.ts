@@ -1,11 +1,16 @@
-// Fits the weights of the soft vocal fusion (src/builtin/vocal-fusion.ts) on General MIDI `tune` songs
-// ONLY: the engine runs each song with the given parameters, and for every observed frame and vocal-band
-// bin the fusion's features are paired with the ideal ratio |V| / (|V| + |A|) taken from the true stems in
-// the same STFT frame. A weighted logistic regression (Newton's method, a little L2) then fits
-// σ(w · φ) to that ratio, each bin weighted by the mixture's magnitude there.
+// Fits the weights of the soft vocal fusion (src/builtin/vocal-fusion.ts). The engine runs each song with
+// the given parameters, and for every 2nd frame and every vocal-band bin the fusion's features are paired
+// with the ideal ratio from the true stems in the same STFT frame. A weighted logistic regression (Newton's
+// method, a little L2) then fits σ(w · φ) to that ratio.
 //   IMK_CORPUS_DIR=/tmp/builtin-corpus node --import tsx packages/separation/bench/fit-fusion.ts \
-//     [--params '{…}'] [--only gm-pop-4,…] [--exclude gm-pop-4,…] [--seconds S] [--weight mag|power|flat]
-// Prints the weights as JSON (one number per FUSION_FEATURES entry, in order).
+//     [--fit-songs N] [--only id,…] [--exclude id,…] [--drop feature,…] [--params '{…}'] [--seconds S] \
+//     [--weight power|cube|mag|flat] [--target power|mag] [--frame-step 2]
+// Songs: the General MIDI `tune` songs, or with `--fit-songs N` N fresh songs per style from seeds no corpus
+// song uses (the shipped weights: `--fit-songs 4`, so that the tune songs can check the fit). Never a test
+// song. Each bin is weighted by the mixture's power there (`--weight`), and the target is
+// |V|² / (|V|² + |A|²) (`--target mag`: |V| / (|V| + |A|)).
+// Prints the weights as JSON (one number per FUSION_FEATURES entry, in order); `--drop centre,coherence,
+// absPan,foregroundCentre` gives the weights for frames without a stereo image.
 import { readWavFile } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import { separatePcm, type BuiltinParams } from '../src/builtin/index.ts';
@@ -28,9 +33,8 @@ const params = JSON.parse(option('--params') ?? '{}') as Partial<BuiltinParams>;
 const only = option('--only')?.split(',');
 const exclude = option('--exclude')?.split(',') ?? [];
 const seconds = option('--seconds') === undefined ? undefined : Number(option('--seconds'));
-const weighting = option('--weight') ?? 'mag';
-// `--target power`: fit to |V|² / (|V|² + |A|²) instead of |V| / (|V| + |A|).
-const target = option('--target') ?? 'mag';
+const weighting = option('--weight') ?? 'power';
+const target = option('--target') ?? 'power';
 const frameStep = Number(option('--frame-step') ?? 2);
 // `--drop a,b`: leave these features out (their weights stay 0).
 const dropped = new Set(

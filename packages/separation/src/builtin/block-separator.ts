@@ -13,12 +13,9 @@ import { addMagnitudes, bandWeights, lowPassWeights } from './spectrum.ts';
 import { createSpatialWiener, type SpatialWiener } from './spatial-wiener.ts';
 import { createStemOutput } from './stem-output.ts';
 import {
-  FUSION_FEATURE_COUNT,
   FUSION_WEIGHTS,
-  fusionFeatures,
-  fusionMask,
+  createVocalFusion,
   hasStereoImage,
-  type FusionShape,
   type FusionWeights,
   type StereoCues,
 } from './vocal-fusion.ts';
@@ -141,16 +138,18 @@ export function createBlockSeparator(
   while (binHi > binLo && vocalBand[binHi - 1] === 0) binHi--;
 
   const fusionWeights = p.vocalFusion > 0 ? (options.fusionWeights ?? FUSION_WEIGHTS) : undefined;
-  const useFusion = fusionWeights !== undefined || options.observe !== undefined;
+  const fusion =
+    fusionWeights !== undefined || options.observe !== undefined
+      ? createVocalFusion({ binLo, binHi, binHz, near: p.vocalMaskSmoothBins }, bins)
+      : undefined;
   const productMask = new Float32Array(p.vocalFusion > 0 && p.vocalFusion < 1 ? bins : 0);
-  const fusionShape: FusionShape = { binLo, binHi, binHz, near: p.vocalMaskSmoothBins };
-  const features = new Float32Array(useFusion ? FUSION_FEATURE_COUNT * (binHi - binLo) : 0);
 
   const frame = new Float32Array(N);
   const background = new Float32Array(bins);
   const centre = new Float32Array(bins);
   const pan = new Float32Array(bins);
   const coherence = new Float32Array(bins);
+  const stereoCues: StereoCues = { pan, coherence, centre };
   const maskScratch = new Float32Array(bins);
   const masks: StemMasks = {
     vocals: new Float32Array(bins),
@@ -211,7 +210,7 @@ export function createBlockSeparator(
     const spectrum = spectra[c % spectrumSlots]!;
     repet.background(c, Math.min(lastFrame, c + repetWindow), magnitudeRow, binLo, binHi, background);
     // centreFloor 1 keeps every vocal estimate whatever the cue says: no need to compute it.
-    const useCentre = (useFusion || (p.centreExponent > 0 && p.centreFloor < 1)) && channels === 2;
+    const useCentre = (fusion !== undefined || (p.centreExponent > 0 && p.centreFloor < 1)) && channels === 2;
     const mags = magnitudes.row(c);
     if (useCentre) {
       stereoPosition(spectrum[0]!, spectrum[1]!, pan, coherence, bins);
@@ -225,39 +224,26 @@ export function createBlockSeparator(
       secondHarmonic: secondHarmonic?.row(c),
     };
     const out = output!;
-    let stereo: StereoCues | undefined;
-    if (useFusion) {
+    if (fusion !== undefined) {
       // Mono input, or a frame whose channels are the same (a mono song made stereo): no stereo cues, and
       // the weights fitted without them.
-      stereo =
-        useCentre && hasStereoImage(pan, coherence, binLo, binHi) ? { pan, coherence, centre } : undefined;
-      fusionFeatures(cues, stereo, fusionShape, features, maskScratch);
-      options.observe?.(c, features, mags, binLo, binHi);
+      const stereo = useCentre && hasStereoImage(pan, coherence, binLo, binHi) ? stereoCues : undefined;
+      fusion.compute(cues, stereo);
+      options.observe?.(c, fusion.features, mags, binLo, binHi);
+      if (fusionWeights !== undefined) {
+        const m = masks.vocals;
+        fusion.mask(stereo ? fusionWeights.stereo : fusionWeights.mono, vocalBand, m);
+        if (productMask.length > 0) {
+          // A blend of the two masks: vocalFusion · fusion + (1 − vocalFusion) · product of powers.
+          computeVocalMask(cues, vocalBand, p, productMask, bins, maskScratch);
+          const b = p.vocalFusion;
+          for (let k = binLo; k < binHi; k++) m[k] = b * m[k]! + (1 - b) * productMask[k]!;
+        }
+      }
     }
-    const vocalMask = (): void => {
-      if (fusionWeights === undefined) {
-        computeVocalMask(cues, vocalBand, p, masks.vocals, bins, maskScratch);
-        return;
-      }
-      const m = masks.vocals;
-      fusionMask(
-        features,
-        stereo ? fusionWeights.stereo : fusionWeights.mono,
-        vocalBand,
-        fusionShape,
-        m,
-        bins,
-      );
-      if (productMask.length > 0) {
-        // A blend of the two masks: vocalFusion · fusion + (1 − vocalFusion) · product of powers.
-        computeVocalMask(cues, vocalBand, p, productMask, bins, maskScratch);
-        const b = p.vocalFusion;
-        for (let k = binLo; k < binHi; k++) m[k] = b * m[k]! + (1 - b) * productMask[k]!;
-      }
-    };
+    if (fusionWeights === undefined) computeVocalMask(cues, vocalBand, p, masks.vocals, bins, maskScratch);
     if (wiener !== undefined) {
       // Vocals = W·x; drums and bass are shares of what is left, x − vocals.
-      vocalMask();
       splitRest(cues.harmonic, bassBand, undefined, masks, bins);
       wiener.apply(
         spectrum[0]!,
@@ -278,7 +264,6 @@ export function createBlockSeparator(
         fft.inverseMaskedAdd(rest, masks.bass, synthesisWindow, out.accumulator(2, c));
       }
     } else {
-      vocalMask();
       splitRest(cues.harmonic, bassBand, masks.vocals, masks, bins);
       const stems = [masks.vocals, masks.drums, masks.bass] as const;
       for (let s = 0; s < stems.length; s++) {

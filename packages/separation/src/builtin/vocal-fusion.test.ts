@@ -6,8 +6,7 @@ import {
   FUSION_FEATURE_COUNT,
   FUSION_FEATURES,
   FUSION_WEIGHTS,
-  fusionFeatures,
-  fusionMask,
+  createVocalFusion,
   hasStereoImage,
   type FusionShape,
 } from './vocal-fusion.ts';
@@ -30,11 +29,11 @@ function maskFor(repeating: number, stereo: boolean): Float32Array {
     coherence: new Float32Array(BINS).fill(0.99),
     centre: new Float32Array(BINS).fill(0.99),
   };
-  const features = new Float32Array(FUSION_FEATURE_COUNT * (shape.binHi - shape.binLo));
-  fusionFeatures(cues, stereo ? centred : undefined, shape, features, new Float32Array(BINS));
+  const fusion = createVocalFusion(shape, BINS);
+  fusion.compute(cues, stereo ? centred : undefined);
+  expect(fusion.features).toHaveLength(FUSION_FEATURE_COUNT * (shape.binHi - shape.binLo));
   const out = new Float32Array(BINS).fill(-1);
-  const weights = stereo ? FUSION_WEIGHTS.stereo : FUSION_WEIGHTS.mono;
-  fusionMask(features, weights, new Float32Array(BINS).fill(1), shape, out, BINS);
+  fusion.mask(stereo ? FUSION_WEIGHTS.stereo : FUSION_WEIGHTS.mono, new Float32Array(BINS).fill(1), out);
   return out;
 }
 

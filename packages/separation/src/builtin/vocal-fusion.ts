@@ -1,11 +1,13 @@
 import type { FrameCues } from './stem-masks.ts';
 
 /**
- * Soft fusion of the vocal cues (issue 15): instead of a product of powers, the vocal mask is a logistic
- * function of a few per-bin features, m = σ(w · φ), with weights w fitted on the `tune` songs only
- * (bench/fit-fusion.ts). The features are the REPET-SIM foreground, its log ratio and its average over the
- * neighbouring bins, the HPSS harmonic fraction, where the bin sits in the stereo field, and where it
- * sits in frequency, plus the products a product of powers could express.
+ * Soft fusion of the vocal cues (issue 15): besides the product of powers in stem-masks.ts, the vocal mask
+ * can be a logistic function of per-bin features, m = σ(w · φ), with weights w fitted by
+ * bench/fit-fusion.ts on General MIDI songs drawn for fitting only (neither tune nor test songs). The
+ * features are the REPET-SIM foreground, its average over the neighbouring bins and its logarithm, the log
+ * ratio of magnitude to background, the HPSS harmonic fraction, where the bin sits in the stereo field and
+ * in frequency, its level against the frame's, the frame's non-repeating share, and a few products.
+ * The engine blends the two masks (BuiltinParams.vocalFusion).
  */
 export const FUSION_FEATURES = [
   'bias',
@@ -46,86 +48,92 @@ export interface FusionShape {
   near: number;
 }
 
-/**
- * Writes the features of bins [binLo, binHi) into `out`, FUSION_FEATURE_COUNT per bin, bin binLo first.
- * `scratch` is at least `bins` long.
- */
-export function fusionFeatures(
-  cues: FrameCues,
-  stereo: StereoCues | undefined,
-  shape: FusionShape,
-  out: Float32Array,
-  scratch: Float32Array,
-): void {
-  const { magnitudes, background, harmonic } = cues;
+/** The fusion for one band shape: per-bin tables computed once, and the last frame's features. */
+export interface VocalFusion {
+  /** Features of bins [binLo, binHi) of the last frame given to compute(), FUSION_FEATURE_COUNT per bin, binLo first. */
+  readonly features: Float32Array;
+  /** Computes one frame's features from its cues; `stereo` undefined for a frame without a stereo image. */
+  compute(cues: FrameCues, stereo: StereoCues | undefined): void;
+  /** m[k] = band[k] · σ(w · φ_k) for bins [binLo, binHi) of the last frame, 0 elsewhere (`out` is `bins` long). */
+  mask(weights: ArrayLike<number>, band: Float32Array, out: Float32Array): void;
+}
+
+export function createVocalFusion(shape: FusionShape, bins: number): VocalFusion {
   const { binLo, binHi, binHz, near } = shape;
-  const fg = scratch;
-  let energy = 0;
-  let foreground = 0;
-  let logSum = 0;
-  for (let k = binLo; k < binHi; k++) {
-    const mag = magnitudes[k]!;
-    fg[k] = mag > 0 ? 1 - Math.min(background[k]!, mag) / mag : 0;
-    energy += mag;
-    foreground += mag * fg[k]!;
-    logSum += Math.log(mag + 1e-9);
-  }
-  const frameForeground = energy > 0 ? foreground / energy : 0;
-  const meanLog = logSum / Math.max(1, binHi - binLo);
-  let sum = 0;
-  let lo = binLo;
-  let hi = binLo;
   const F = FUSION_FEATURE_COUNT;
-  for (let k = binLo, at = 0; k < binHi; k++, at += F) {
-    const wantHi = Math.min(binHi, k + near + 1);
-    while (hi < wantHi) sum += fg[hi++]!;
-    const wantLo = Math.max(binLo, k - near);
-    while (lo < wantLo) sum -= fg[lo++]!;
-    const mag = magnitudes[k]!;
-    const f = fg[k]!;
-    const h = harmonic[k]!;
-    const octave = Math.log2(Math.max(k * binHz, 1) / 200) / 6;
-    const centre = stereo === undefined ? 1 : stereo.centre[k]!;
-    out[at] = 1;
-    out[at + 1] = f;
-    out[at + 2] = sum / (hi - lo);
-    out[at + 3] = clamp(Math.log((mag + 1e-9) / (background[k]! + 1e-9)), -3, 3);
-    out[at + 4] = h;
-    out[at + 5] = centre;
-    out[at + 6] = stereo === undefined ? 1 : stereo.coherence[k]!;
-    out[at + 7] = stereo === undefined ? 0 : Math.abs(stereo.pan[k]!);
-    out[at + 8] = frameForeground;
-    out[at + 9] = octave;
-    out[at + 10] = octave * octave;
-    out[at + 11] = f * octave;
-    out[at + 12] = f * h;
-    out[at + 13] = f * centre;
-    out[at + 14] = clamp((Math.log(mag + 1e-9) - meanLog) / 4, -2, 2);
-    out[at + 15] = Math.max(Math.log(out[at + 2]!), -6);
-  }
-}
+  const features = new Float32Array(F * Math.max(0, binHi - binLo));
+  const fg = new Float32Array(bins);
+  const logMagnitude = new Float64Array(bins);
+  const octave = new Float64Array(bins);
+  for (let k = 0; k < bins; k++) octave[k] = Math.log2(Math.max(k * binHz, 1) / 200) / 6;
+  // Weights as doubles in a typed array (read 16 times a bin): converted once per weight set.
+  let lastWeights: ArrayLike<number> | undefined;
+  const w = new Float64Array(F);
 
-/** m[k] = band[k] · σ(w · φ_k) for bins [binLo, binHi), 0 elsewhere; `features` as fusionFeatures wrote them. */
-export function fusionMask(
-  features: Float32Array,
-  weights: ArrayLike<number>,
-  band: Float32Array,
-  shape: FusionShape,
-  out: Float32Array,
-  bins: number,
-): void {
-  const F = FUSION_FEATURE_COUNT;
-  out.fill(0, 0, shape.binLo);
-  out.fill(0, shape.binHi, bins);
-  for (let k = shape.binLo, at = 0; k < shape.binHi; k++, at += F) {
-    let z = 0;
-    for (let i = 0; i < F; i++) z += weights[i]! * features[at + i]!;
-    out[k] = band[k]! / (1 + Math.exp(-z));
-  }
-}
-
-function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
+  return {
+    features,
+    compute(cues, stereo) {
+      const { magnitudes, background, harmonic } = cues;
+      let energy = 0;
+      let foreground = 0;
+      let logSum = 0;
+      for (let k = binLo; k < binHi; k++) {
+        const mag = magnitudes[k]!;
+        fg[k] = mag > 0 ? 1 - Math.min(background[k]!, mag) / mag : 0;
+        energy += mag;
+        foreground += mag * fg[k]!;
+        const logMag = Math.log(mag + 1e-9);
+        logMagnitude[k] = logMag;
+        logSum += logMag;
+      }
+      const frameForeground = energy > 0 ? foreground / energy : 0;
+      const meanLog = logSum / Math.max(1, binHi - binLo);
+      let sum = 0;
+      let lo = binLo;
+      let hi = binLo;
+      for (let k = binLo, at = 0; k < binHi; k++, at += F) {
+        const wantHi = Math.min(binHi, k + near + 1);
+        while (hi < wantHi) sum += fg[hi++]!;
+        const wantLo = Math.max(binLo, k - near);
+        while (lo < wantLo) sum -= fg[lo++]!;
+        const f = fg[k]!;
+        const h = harmonic[k]!;
+        const oct = octave[k]!;
+        const logMag = logMagnitude[k]!;
+        const mag = magnitudes[k]!;
+        const centre = stereo === undefined ? 1 : stereo.centre[k]!;
+        features[at] = 1;
+        features[at + 1] = f;
+        features[at + 2] = sum / (hi - lo);
+        features[at + 3] = clamp(Math.log((mag + 1e-9) / (background[k]! + 1e-9)), -3, 3);
+        features[at + 4] = h;
+        features[at + 5] = centre;
+        features[at + 6] = stereo === undefined ? 1 : stereo.coherence[k]!;
+        features[at + 7] = stereo === undefined ? 0 : Math.abs(stereo.pan[k]!);
+        features[at + 8] = frameForeground;
+        features[at + 9] = oct;
+        features[at + 10] = oct * oct;
+        features[at + 11] = f * oct;
+        features[at + 12] = f * h;
+        features[at + 13] = f * centre;
+        features[at + 14] = clamp((logMag - meanLog) / 4, -2, 2);
+        features[at + 15] = Math.max(Math.log(features[at + 2]!), -6);
+      }
+    },
+    mask(weights, band, out) {
+      if (weights !== lastWeights) {
+        for (let i = 0; i < F; i++) w[i] = weights[i]!;
+        lastWeights = weights;
+      }
+      out.fill(0, 0, binLo);
+      out.fill(0, binHi, bins);
+      for (let k = binLo, at = 0; k < binHi; k++, at += F) {
+        let z = 0;
+        for (let i = 0; i < F; i++) z += w[i]! * features[at + i]!;
+        out[k] = band[k]! / (1 + Math.exp(-z));
+      }
+    },
+  };
 }
 
 /**
@@ -155,7 +163,7 @@ export interface FusionWeights {
  * (bench/fit-fusion.ts, see docs/separation.md); mono leaves out the four stereo features.
  */
 export const FUSION_WEIGHTS: Readonly<FusionWeights> = Object.freeze({
-  // IMK_CORPUS_DIR=… node --import tsx packages/separation/bench/fit-fusion.ts --fit-songs 4 --weight power --target power
+  // IMK_CORPUS_DIR=… node --import tsx packages/separation/bench/fit-fusion.ts --fit-songs 4
   stereo: Object.freeze([
     -1.50966, 0.13786, 2.38304, 0.01257, -0.93803, -0.66751, -1.16589, 0.53105, -0.05522, 0.89399, -3.16445,
     -0.56808, -0.64982, 1.45126, 1.69261, 0.31465,
@@ -166,3 +174,7 @@ export const FUSION_WEIGHTS: Readonly<FusionWeights> = Object.freeze({
     1.63271, 0.44797,
   ]),
 });
+
+function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}
