@@ -96,8 +96,8 @@ export interface BuiltinParams {
   vocalMaskSmoothBins: number;
   /**
    * Vocals: how much of the vocal mask is the soft fusion of the cues (vocal-fusion.ts: a logistic function
-   * of the REPET-SIM foreground, harmonicity, stereo position and frequency, weights fitted on the tune
-   * songs) rather than the product of powers above: 0 is the product alone, 1 the fusion alone, and in
+   * of the REPET-SIM foreground, harmonicity, stereo position and frequency, weights fitted on General MIDI
+   * songs drawn for fitting only) rather than the product of powers above: 0 is the product alone, 1 the fusion alone, and in
    * between a blend of the two. vocalMaskSmoothBins is also the fusion's neighbourhood. @default 0.4
    */
   vocalFusion: number;
