@@ -69,9 +69,22 @@ const fft = createRealFft(N);
 const window = hannWindow(N);
 const F = FUSION_FEATURE_COUNT;
 
-const X: number[][] = [];
-const targets: number[] = [];
-const weights: number[] = [];
+// Samples in flat typed arrays that double as they fill (tens of millions of bins: arrays of arrays ran out
+// of heap at 40 songs): features as the engine computed them (float32), targets and weights as doubles.
+let X = new Float32Array(F << 16);
+let targets = new Float64Array(1 << 16);
+let weights = new Float64Array(1 << 16);
+let samples = 0;
+const grow = (): void => {
+  const bigger = <T extends Float32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+    const b = make(a.length * 2);
+    b.set(a);
+    return b;
+  };
+  X = bigger(X, (n) => new Float32Array(n));
+  targets = bigger(targets, (n) => new Float64Array(n));
+  weights = bigger(weights, (n) => new Float64Array(n));
+};
 
 /** Σ over channels of |STFT| of `signal` in frame f (frame f covers [(f − overlap + 1)·H, (f + 1)·H)). */
 const frameMagnitudes = (signal: PcmChannels, f: number, out: Float32Array): void => {
@@ -109,17 +122,18 @@ for (const item of items) {
         const total = vk + (target === 'power' ? a[k]! * a[k]! : a[k]!);
         const mag = magnitudes[k]!;
         if (total <= 0 || mag <= 0) continue;
-        X.push(Array.from(features.subarray(at, at + F), (x, i) => (dropped.has(i) ? 0 : x)));
-        targets.push(vk / total);
-        weights.push(
+        if (samples === targets.length) grow();
+        for (let i = 0; i < F; i++) X[samples * F + i] = dropped.has(i) ? 0 : features[at + i]!;
+        targets[samples] = vk / total;
+        weights[samples] =
           weighting === 'cube'
             ? mag * mag * mag
             : weighting === 'power'
               ? mag * mag
               : weighting === 'flat'
                 ? 1
-                : mag,
-        );
+                : mag;
+        samples++;
         count++;
       }
     },
@@ -128,19 +142,20 @@ for (const item of items) {
 }
 
 // Normalise the sample weights to sum to the number of samples (so the L2 term means the same at any scale).
-const total = weights.reduce((s, w) => s + w, 0);
-for (let i = 0; i < weights.length; i++) weights[i] = (weights[i]! * weights.length) / total;
+let total = 0;
+for (let n = 0; n < samples; n++) total += weights[n]!;
+for (let n = 0; n < samples; n++) weights[n] = (weights[n]! * samples) / total;
 
 const w = new Array<number>(F).fill(0);
-const lambda = 1e-3 * weights.length;
+const lambda = 1e-3 * samples;
 for (let iter = 0; iter < 25; iter++) {
   const grad = new Array<number>(F).fill(0);
   const hess = Array.from({ length: F }, () => new Array<number>(F).fill(0));
   let loss = 0;
-  for (let n = 0; n < X.length; n++) {
-    const x = X[n]!;
+  for (let n = 0; n < samples; n++) {
+    const base = n * F;
     let z = 0;
-    for (let i = 0; i < F; i++) z += w[i]! * x[i]!;
+    for (let i = 0; i < F; i++) z += w[i]! * X[base + i]!;
     const q = 1 / (1 + Math.exp(-z));
     const t = targets[n]!;
     const sw = weights[n]!;
@@ -148,10 +163,10 @@ for (let iter = 0; iter < 25; iter++) {
     const r = sw * (q - t);
     const c = sw * q * (1 - q);
     for (let i = 0; i < F; i++) {
-      grad[i] = grad[i]! + r * x[i]!;
+      grad[i] = grad[i]! + r * X[base + i]!;
       const row = hess[i]!;
-      const ci = c * x[i]!;
-      for (let j = 0; j <= i; j++) row[j] = row[j]! + ci * x[j]!;
+      const ci = c * X[base + i]!;
+      for (let j = 0; j <= i; j++) row[j] = row[j]! + ci * X[base + j]!;
     }
   }
   for (let i = 0; i < F; i++) {
@@ -168,7 +183,7 @@ for (let iter = 0; iter < 25; iter++) {
     size = Math.max(size, Math.abs(step[i]!));
   }
   console.error(
-    `iteration ${iter}: loss per sample ${(loss / X.length).toFixed(5)}, step ${size.toExponential(2)}`,
+    `iteration ${iter}: loss per sample ${(loss / samples).toFixed(5)}, step ${size.toExponential(2)}`,
   );
   if (size < 1e-5) break;
 }

@@ -98,7 +98,7 @@ export interface BuiltinParams {
    * Vocals: how much of the vocal mask is the soft fusion of the cues (vocal-fusion.ts: a logistic function
    * of the REPET-SIM foreground, harmonicity, stereo position and frequency, weights fitted on General MIDI
    * songs drawn for fitting only) rather than the product of powers above: 0 is the product alone, 1 the fusion alone, and in
-   * between a blend of the two. vocalMaskSmoothBins is also the fusion's neighbourhood. @default 0.4
+   * between a blend of the two. vocalMaskSmoothBins is also the fusion's neighbourhood. @default 0.75
    */
   vocalFusion: number;
   /** Bass: the harmonic accompaniment below this frequency is bass. @default 200 */
@@ -136,7 +136,7 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   spatialWienerSec: 30,
   spatialWienerPower: 1,
   spatialWienerPriorSec: 1,
-  vocalFusion: 0.4,
+  vocalFusion: 0.75,
   bassCutoffHz: 200,
   bassRampHz: 0,
 });

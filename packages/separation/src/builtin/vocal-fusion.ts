@@ -163,15 +163,15 @@ export interface FusionWeights {
  * (bench/fit-fusion.ts, see docs/separation.md); mono leaves out the four stereo features.
  */
 export const FUSION_WEIGHTS: Readonly<FusionWeights> = Object.freeze({
-  // IMK_CORPUS_DIR=… node --import tsx packages/separation/bench/fit-fusion.ts --fit-songs 4
+  // IMK_CORPUS_DIR=… node --import tsx packages/separation/bench/fit-fusion.ts --fit-songs 8
   stereo: Object.freeze([
-    -1.50966, 0.13786, 2.38304, 0.01257, -0.93803, -0.66751, -1.16589, 0.53105, -0.05522, 0.89399, -3.16445,
-    -0.56808, -0.64982, 1.45126, 1.69261, 0.31465,
+    -2.03391, 0.19169, 2.32865, -0.05353, -0.77975, -0.64182, -1.07384, 0.68716, 0.22862, 0.83936, -3.28835,
+    -0.55463, -0.44426, 1.71335, 1.79729, 0.25214,
   ]),
   // The same with --drop centre,coherence,absPan,foregroundCentre
   mono: Object.freeze([
-    -2.45833, 0.27207, 2.65531, 0.02124, -0.61031, 0, 0, 0, 0.01875, 1.45387, -3.48021, -0.64843, -0.82771, 0,
-    1.63271, 0.44797,
+    -2.78688, 0.40254, 2.55903, 0.02446, -0.50176, 0, 0, 0, 0.2626, 1.25557, -3.4779, -0.69505, -0.60692, 0,
+    1.71686, 0.36649,
   ]),
 });
 
