@@ -86,12 +86,12 @@ const grow = (): void => {
   weights = bigger(weights, (n) => new Float64Array(n));
 };
 
+const frame = new Float32Array(N);
+const spectrum = new Float32Array(N);
 /** Σ over channels of |STFT| of `signal` in frame f (frame f covers [(f − overlap + 1)·H, (f + 1)·H)). */
 const frameMagnitudes = (signal: PcmChannels, f: number, out: Float32Array): void => {
   out.fill(0);
   const from = (f - overlap + 1) * H;
-  const frame = new Float32Array(N);
-  const spectrum = new Float32Array(N);
   for (const ch of signal) {
     for (let i = 0; i < N; i++) {
       const at = from + i;

@@ -209,8 +209,10 @@ export function createBlockSeparator(
   const synthesise = (c: number): void => {
     const spectrum = spectra[c % spectrumSlots]!;
     repet.background(c, Math.min(lastFrame, c + repetWindow), magnitudeRow, binLo, binHi, background);
-    // centreFloor 1 keeps every vocal estimate whatever the cue says: no need to compute it.
-    const useCentre = (fusion !== undefined || (p.centreExponent > 0 && p.centreFloor < 1)) && channels === 2;
+    // centreFloor 1 keeps every vocal estimate whatever the cue says: the product of powers then needs no
+    // centre cue, and the stereo position is computed only when the fusion reads it.
+    const centreCue = p.centreExponent > 0 && p.centreFloor < 1 && channels === 2;
+    const useCentre = centreCue || (fusion !== undefined && channels === 2);
     const mags = magnitudes.row(c);
     if (useCentre) {
       stereoPosition(spectrum[0]!, spectrum[1]!, pan, coherence, bins);
@@ -220,7 +222,7 @@ export function createBlockSeparator(
       magnitudes: mags,
       harmonic: harmonic.row(c),
       background,
-      centre: useCentre ? centre : undefined,
+      centre: centreCue ? centre : undefined,
       secondHarmonic: secondHarmonic?.row(c),
     };
     const out = output!;
