@@ -3,12 +3,15 @@
 // with the ideal ratio from the true stems in the same STFT frame. A weighted logistic regression (Newton's
 // method, a little L2) then fits σ(w · φ) to that ratio.
 //   IMK_CORPUS_DIR=/tmp/builtin-corpus node --import tsx packages/separation/bench/fit-fusion.ts \
-//     [--fit-songs N] [--only id,…] [--exclude id,…] [--drop feature,…] [--params '{…}'] [--seconds S] \
-//     [--weight power|cube|mag|flat] [--target power|mag] [--frame-step 2]
+//     [--fit-songs N] [--fit-procedural N] [--per-song] [--only id,…] [--exclude id,…] [--drop feature,…] \
+//     [--params '{…}'] [--seconds S] [--weight power|cube|mag|flat] [--target power|mag] [--frame-step 2]
 // Songs: the General MIDI `tune` songs, or with `--fit-songs N` N fresh songs per style from seeds no corpus
-// song uses (the shipped weights: `--fit-songs 4`, so that the tune songs can check the fit). Never a test
-// song. Each bin is weighted by the mixture's power there (`--weight`), and the target is
-// |V|² / (|V|² + |A|²) (`--target mag`: |V| / (|V| + |A|)).
+// song uses, so that the tune songs can check the fit; `--fit-procedural N` adds N songs of the older
+// procedural generator (src/corpus) from seeds its 6 corpus songs do not use. Never a test song. The
+// shipped weights: `--fit-songs 8 --fit-procedural 20 --per-song`. Each bin is weighted by the mixture's
+// power there (`--weight`; `--per-song` then scales each song's weights to the same total per bin, so a loud
+// song counts no more than a quiet one), and the target is |V|² / (|V|² + |A|²) (`--target mag`:
+// |V| / (|V| + |A|)).
 // Prints the weights as JSON (one number per FUSION_FEATURES entry, in order); `--drop centre,coherence,
 // absPan,foregroundCentre` gives the weights for frames without a stereo image.
 import { readWavFile } from '@imk/media';
@@ -22,6 +25,9 @@ import type { PcmChannels } from '../src/engine.ts';
 import { ensureGmCorpus } from '../src/gm-corpus/corpus.ts';
 import { GM_STYLES } from '../src/gm-corpus/plan.ts';
 import { GM_SONGS, type GmSongSpec } from '../src/gm-corpus/songs.ts';
+import { ensureCorpus } from '../src/corpus/corpus.ts';
+import type { CorpusItemSpec } from '../src/corpus/items.ts';
+import { createPrng, pick } from '../src/corpus/prng.ts';
 import { resolveBuiltinParams } from '../src/builtin/params.ts';
 import { sumChannels } from './score.ts';
 
@@ -36,6 +42,7 @@ const seconds = option('--seconds') === undefined ? undefined : Number(option('-
 const weighting = option('--weight') ?? 'power';
 const target = option('--target') ?? 'power';
 const frameStep = Number(option('--frame-step') ?? 2);
+const perSong = args.includes('--per-song');
 // `--drop a,b`: leave these features out (their weights stay 0).
 const dropped = new Set(
   (option('--drop')?.split(',') ?? []).map((name) => FUSION_FEATURES.indexOf(name as never)),
@@ -58,7 +65,46 @@ const pool: GmSongSpec[] =
 const songs = pool
   .filter((s) => (only === undefined || only.includes(s.id)) && !exclude.includes(s.id))
   .map((s) => (seconds === undefined ? s : { ...s, seconds }));
-const items = await ensureGmCorpus({ songs });
+// `--fit-procedural N`: also N songs of the older procedural generator (src/corpus: formant or espeak-ng
+// voices, synthesised drums, pad and arpeggio), their specs drawn from seeds 30000 + n, so that the fit
+// sees two generators and leans less on what only one of them does. The corpus's own 6 items stay out.
+const LYRICS = [
+  'Under the city lights we run. Nothing is lost, nothing is done. Hold on to me until the morning sun.',
+  'Slowly the river turns to gold. Every story waits to be told. I will be there when the night is cold.',
+  'We are the echo of the crowd. Sing it again and sing it loud. Dancing alone beneath a cloud.',
+  'Call my name across the water. Every wave is running shorter. Take me home and hold me closer.',
+];
+const procedural: CorpusItemSpec[] = Array.from(
+  { length: Number(option('--fit-procedural') ?? 0) },
+  (_, n) => {
+    const rng = createPrng(30_000 + n);
+    const mode = rng() < 0.5 ? 'major' : 'minor';
+    const side = () => (rng() < 0.5 ? -1 : 1);
+    const voice = rng() < 0.5 ? 'speech' : 'sung';
+    return {
+      id: `fit-procedural-${n + 1}`,
+      seed: 30_000 + n,
+      tonic: 52 + Math.floor(rng() * 14),
+      mode,
+      bpm: Math.round(80 + 60 * rng()),
+      seconds: 16,
+      pan: {
+        hats: side() * (0.2 + 0.3 * rng()),
+        bass: side() * 0.1 * rng(),
+        otherCentre: side() * 0.35 * rng(),
+        otherWidth: 0.4 + 0.5 * rng(),
+      },
+      voice,
+      arpeggio: rng() < 0.5,
+      hats: rng() < 0.5 ? 8 : 16,
+      lyrics: voice === 'speech' ? pick(rng, LYRICS) : '',
+    } satisfies CorpusItemSpec;
+  },
+);
+const items = [
+  ...(await ensureGmCorpus({ songs })),
+  ...(procedural.length > 0 ? await ensureCorpus({ items: procedural }) : []),
+];
 
 const p = resolveBuiltinParams(params);
 const N = p.fftSize;
@@ -138,6 +184,12 @@ for (const item of items) {
       }
     },
   });
+  if (perSong && count > 0) {
+    // `--per-song`: each song's weights sum to its number of bins, so a loud song counts no more than a quiet one.
+    let sum = 0;
+    for (let n = samples - count; n < samples; n++) sum += weights[n]!;
+    for (let n = samples - count; n < samples; n++) weights[n] = (weights[n]! * count) / sum;
+  }
   console.error(`${item.id}: ${count} bins`);
 }
 

@@ -3,7 +3,7 @@ import type { FrameCues } from './stem-masks.ts';
 /**
  * Soft fusion of the vocal cues (issue 15): besides the product of powers in stem-masks.ts, the vocal mask
  * can be a logistic function of per-bin features, m = σ(w · φ), with weights w fitted by
- * bench/fit-fusion.ts on General MIDI songs drawn for fitting only (neither tune nor test songs). The
+ * bench/fit-fusion.ts on songs drawn for fitting only (neither tune nor test songs) from two generators. The
  * features are the REPET-SIM foreground, its average over the neighbouring bins and its logarithm, the log
  * ratio of magnitude to background, the HPSS harmonic fraction, where the bin sits in the stereo field and
  * in frequency, its level against the frame's, the frame's non-repeating share, and a few products.
@@ -159,19 +159,21 @@ export interface FusionWeights {
 }
 
 /**
- * Fitted on General MIDI songs that are neither tune nor test songs, and checked on the tune songs
- * (bench/fit-fusion.ts, see docs/separation.md); mono leaves out the four stereo features.
+ * Fitted on songs of two generators that are neither tune nor test songs (40 General MIDI songs and 20 of
+ * the older procedural generator, each song weighted alike), and checked on the General MIDI tune songs and
+ * the procedural corpus's own 6 songs (bench/fit-fusion.ts and bench/tune-gm.ts, see docs/separation.md);
+ * mono leaves out the four stereo features.
  */
 export const FUSION_WEIGHTS: Readonly<FusionWeights> = Object.freeze({
-  // IMK_CORPUS_DIR=… node --import tsx packages/separation/bench/fit-fusion.ts --fit-songs 8
+  // IMK_CORPUS_DIR=… node --import tsx packages/separation/bench/fit-fusion.ts --fit-songs 8 --fit-procedural 20 --per-song
   stereo: Object.freeze([
-    -2.03391, 0.19169, 2.32865, -0.05353, -0.77975, -0.64182, -1.07384, 0.68716, 0.22862, 0.83936, -3.28835,
-    -0.55463, -0.44426, 1.71335, 1.79729, 0.25214,
+    -2.42441, 0.09147, 2.30284, -0.08636, -0.93298, -0.17492, -1.19748, 0.21397, 0.84645, 0.88392, -2.6851,
+    -0.63774, -0.2209, 1.44879, 2.14459, 0.30244,
   ]),
   // The same with --drop centre,coherence,absPan,foregroundCentre
   mono: Object.freeze([
-    -2.78688, 0.40254, 2.55903, 0.02446, -0.50176, 0, 0, 0, 0.2626, 1.25557, -3.4779, -0.69505, -0.60692, 0,
-    1.71686, 0.36649,
+    -3.18698, 0.3367, 2.47183, 0.01864, -0.85314, 0, 0, 0, 0.90418, 1.036, -2.72117, -0.79735, -0.31345, 0,
+    2.12195, 0.38326,
   ]),
 });
 
