@@ -3,8 +3,9 @@
 // with the ideal ratio from the true stems in the same STFT frame. A weighted logistic regression (Newton's
 // method, a little L2) then fits σ(w · φ) to that ratio.
 //   IMK_CORPUS_DIR=/tmp/builtin-corpus node --import tsx packages/separation/bench/fit-fusion.ts \
-//     [--fit-songs N] [--fit-procedural N] [--per-song] [--only id,…] [--exclude id,…] [--drop feature,…] \
-//     [--params '{…}'] [--seconds S] [--weight power|cube|mag|flat] [--target power|mag] [--frame-step 2]
+//     [--fit-songs N] [--fit-procedural N] [--per-song] [--alt-soundfont PATH --alt-songs N] [--only id,…] \
+//     [--exclude id,…] [--drop feature,…] [--params '{…}'] [--seconds S] [--weight power|cube|mag|flat] \
+//     [--target power|mag] [--frame-step 2]
 // Songs: the General MIDI `tune` songs, or with `--fit-songs N` N fresh songs per style from seeds no corpus
 // song uses, so that the tune songs can check the fit; `--fit-procedural N` adds N songs of the older
 // procedural generator (src/corpus) from seeds its 6 corpus songs do not use. Never a test song. The
@@ -101,8 +102,23 @@ const procedural: CorpusItemSpec[] = Array.from(
     } satisfies CorpusItemSpec;
   },
 );
+// `--alt-soundfont PATH --alt-songs N`: also N General MIDI songs per style rendered with another
+// soundfont (other instruments' samples), from seeds 20050 + 100·style + n.
+const altSoundfont = option('--alt-soundfont');
+const altSongs: GmSongSpec[] = GM_STYLES.flatMap((style, s) =>
+  Array.from({ length: Number(option('--alt-songs') ?? 0) }, (_, n) => ({
+    id: `gm-fit-alt-${style}-${n + 1}`,
+    seed: 20_050 + 100 * s + n,
+    style,
+    seconds: 24,
+    split: 'tune' as const,
+  })),
+);
 const items = [
   ...(await ensureGmCorpus({ songs })),
+  ...(altSongs.length > 0
+    ? await ensureGmCorpus({ songs: altSongs, env: { ...process.env, IMK_SOUNDFONT: altSoundfont } })
+    : []),
   ...(procedural.length > 0 ? await ensureCorpus({ items: procedural }) : []),
 ];
 
