@@ -105,6 +105,9 @@ const procedural: CorpusItemSpec[] = Array.from(
 // `--alt-soundfont PATH --alt-songs N`: also N General MIDI songs per style rendered with another
 // soundfont (other instruments' samples), from seeds 20050 + 100·style + n.
 const altSoundfont = option('--alt-soundfont');
+if (option('--alt-songs') !== undefined && altSoundfont === undefined) {
+  throw new Error('--alt-songs needs --alt-soundfont <path of a soundfont>');
+}
 const altSongs: GmSongSpec[] = GM_STYLES.flatMap((style, s) =>
   Array.from({ length: Number(option('--alt-songs') ?? 0) }, (_, n) => ({
     id: `gm-fit-alt-${style}-${n + 1}`,
