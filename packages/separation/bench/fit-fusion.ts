@@ -218,7 +218,8 @@ for (let n = 0; n < samples; n++) total += weights[n]!;
 for (let n = 0; n < samples; n++) weights[n] = (weights[n]! * samples) / total;
 
 const w = new Array<number>(F).fill(0);
-const lambda = 1e-3 * samples;
+// `--l2 X`: the L2 penalty per sample (default 1e-3).
+const lambda = Number(option('--l2') ?? 1e-3) * samples;
 for (let iter = 0; iter < 25; iter++) {
   const grad = new Array<number>(F).fill(0);
   const hess = Array.from({ length: F }, () => new Array<number>(F).fill(0));
