@@ -27,7 +27,7 @@ import { ensureGmCorpus } from '../src/gm-corpus/corpus.ts';
 import { GM_STYLES } from '../src/gm-corpus/plan.ts';
 import { GM_SONGS, type GmSongSpec } from '../src/gm-corpus/songs.ts';
 import { ensureCorpus } from '../src/corpus/corpus.ts';
-import type { CorpusItemSpec } from '../src/corpus/items.ts';
+import { CORPUS_ITEMS, type CorpusItemSpec } from '../src/corpus/items.ts';
 import { createPrng, pick } from '../src/corpus/prng.ts';
 import { resolveBuiltinParams } from '../src/builtin/params.ts';
 import { sumChannels } from './score.ts';
@@ -48,31 +48,31 @@ const perSong = args.includes('--per-song');
 const dropped = new Set(
   (option('--drop')?.split(',') ?? []).map((name) => FUSION_FEATURES.indexOf(name as never)),
 );
+/** N General MIDI songs per style for fitting, `<prefix>-<style>-<n>` from seed base + 100·style + n. */
+const fitSongSpecs = (prefix: string, seedBase: number, perStyle: number): GmSongSpec[] =>
+  GM_STYLES.flatMap((style, s) =>
+    Array.from({ length: perStyle }, (_, n) => ({
+      id: `${prefix}-${style}-${n + 1}`,
+      seed: seedBase + 100 * s + n,
+      style,
+      seconds: 24,
+      split: 'tune' as const,
+    })),
+  );
 // `--fit-songs N`: fit on N fresh songs per style instead, drawn from seeds no corpus song uses (20000 +
 // 100·style + n), so that the 10 `tune` songs stay out of the fit and can check it (`--only` still filters).
 const fitSongs = Number(option('--fit-songs') ?? 0);
 const pool: GmSongSpec[] =
-  fitSongs > 0
-    ? GM_STYLES.flatMap((style, s) =>
-        Array.from({ length: fitSongs }, (_, n) => ({
-          id: `gm-fit-${style}-${n + 1}`,
-          seed: 20_000 + 100 * s + n,
-          style,
-          seconds: 24,
-          split: 'tune' as const,
-        })),
-      )
-    : GM_SONGS.filter((s) => s.split === 'tune');
+  fitSongs > 0 ? fitSongSpecs('gm-fit', 20_000, fitSongs) : GM_SONGS.filter((s) => s.split === 'tune');
 const songs = pool
   .filter((s) => (only === undefined || only.includes(s.id)) && !exclude.includes(s.id))
   .map((s) => (seconds === undefined ? s : { ...s, seconds }));
 // `--fit-procedural N`: also N songs of the older procedural generator (src/corpus: formant or espeak-ng
 // voices, synthesised drums, pad and arpeggio), their specs drawn from seeds 30000 + n, so that the fit
 // sees two generators and leans less on what only one of them does. The corpus's own 6 items stay out.
+// What the spoken fit songs say: the corpus songs' lyrics (so three of the four are the check songs'), and one more.
 const LYRICS = [
-  'Under the city lights we run. Nothing is lost, nothing is done. Hold on to me until the morning sun.',
-  'Slowly the river turns to gold. Every story waits to be told. I will be there when the night is cold.',
-  'We are the echo of the crowd. Sing it again and sing it loud. Dancing alone beneath a cloud.',
+  ...CORPUS_ITEMS.map((item) => item.lyrics).filter((lyrics) => lyrics !== ''),
   'Call my name across the water. Every wave is running shorter. Take me home and hold me closer.',
 ];
 const procedural: CorpusItemSpec[] = Array.from(
@@ -108,15 +108,7 @@ const altSoundfont = option('--alt-soundfont');
 if (option('--alt-songs') !== undefined && altSoundfont === undefined) {
   throw new Error('--alt-songs needs --alt-soundfont <path of a soundfont>');
 }
-const altSongs: GmSongSpec[] = GM_STYLES.flatMap((style, s) =>
-  Array.from({ length: Number(option('--alt-songs') ?? 0) }, (_, n) => ({
-    id: `gm-fit-alt-${style}-${n + 1}`,
-    seed: 20_050 + 100 * s + n,
-    style,
-    seconds: 24,
-    split: 'tune' as const,
-  })),
-);
+const altSongs = fitSongSpecs('gm-fit-alt', 20_050, Number(option('--alt-songs') ?? 0));
 const items = [
   ...(await ensureGmCorpus({ songs })),
   ...(altSongs.length > 0
