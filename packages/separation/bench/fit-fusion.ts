@@ -61,9 +61,12 @@ const fitSongSpecs = (prefix: string, seedBase: number, perStyle: number): GmSon
   );
 // `--fit-songs N`: fit on N fresh songs per style instead, drawn from seeds no corpus song uses (20000 +
 // 100·style + n), so that the 10 `tune` songs stay out of the fit and can check it (`--only` still filters).
-const fitSongs = Number(option('--fit-songs') ?? 0);
+// `--fit-songs 0`: no General MIDI song (with `--fit-procedural`, a fit on the procedural generator alone).
+const fitSongs = option('--fit-songs');
 const pool: GmSongSpec[] =
-  fitSongs > 0 ? fitSongSpecs('gm-fit', 20_000, fitSongs) : GM_SONGS.filter((s) => s.split === 'tune');
+  fitSongs === undefined
+    ? GM_SONGS.filter((s) => s.split === 'tune')
+    : fitSongSpecs('gm-fit', 20_000, Number(fitSongs));
 const songs = pool
   .filter((s) => (only === undefined || only.includes(s.id)) && !exclude.includes(s.id))
   .map((s) => (seconds === undefined ? s : { ...s, seconds }));

@@ -16,6 +16,7 @@ import {
   FUSION_WEIGHTS,
   createVocalFusion,
   hasStereoImage,
+  needsStereoImage,
   type FusionWeights,
   type StereoCues,
 } from './vocal-fusion.ts';
@@ -142,6 +143,10 @@ export function createBlockSeparator(
     fusionWeights !== undefined || options.observe !== undefined
       ? createVocalFusion({ binLo, binHi, binHz, near: p.vocalMaskSmoothBins }, bins)
       : undefined;
+  // Where each bin sits in the stereo field is worked out for the fusion only when its weights read it
+  // (1.7.0's do not: the Wiener post-filter places the voice) or a fit observes the features.
+  const fusionReadsStereo =
+    options.observe !== undefined || (fusionWeights !== undefined && needsStereoImage(fusionWeights));
   const productMask = new Float32Array(p.vocalFusion > 0 && p.vocalFusion < 1 ? bins : 0);
 
   const frame = new Float32Array(N);
@@ -212,7 +217,7 @@ export function createBlockSeparator(
     // centreFloor 1 keeps every vocal estimate whatever the cue says: the product of powers then needs no
     // centre cue, and the stereo position is computed only when the fusion reads it.
     const centreCue = p.centreExponent > 0 && p.centreFloor < 1 && channels === 2;
-    const useCentre = centreCue || (fusion !== undefined && channels === 2);
+    const useCentre = centreCue || (fusionReadsStereo && channels === 2);
     const mags = magnitudes.row(c);
     if (useCentre) {
       stereoPosition(spectrum[0]!, spectrum[1]!, pan, coherence, bins);

@@ -1,7 +1,7 @@
 import { ImkError } from '@imk/errors';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
-export const BUILTIN_VERSION = '1.6.0';
+export const BUILTIN_VERSION = '1.7.0';
 
 /**
  * Parameters of the builtin weight-free separator. Times are in seconds and frequencies in Hz so that they
@@ -96,9 +96,10 @@ export interface BuiltinParams {
   vocalMaskSmoothBins: number;
   /**
    * Vocals: how much of the vocal mask is the soft fusion of the cues (vocal-fusion.ts: a logistic function
-   * of the REPET-SIM foreground, harmonicity, stereo position and frequency, weights fitted on General MIDI
-   * and procedural songs drawn for fitting only) rather than the product of powers above: 0 is the product alone, 1 the fusion alone, and in
-   * between a blend of the two. vocalMaskSmoothBins is also the fusion's neighbourhood. @default 0.75
+   * of the REPET-SIM foreground, harmonicity and the bin's level, weights fitted on General MIDI and
+   * procedural songs drawn for fitting only) rather than the product of powers above: 0 is the product
+   * alone, 1 the fusion alone, and in between a blend of the two. vocalMaskSmoothBins is also the fusion's
+   * neighbourhood. @default 0.75
    */
   vocalFusion: number;
   /** Bass: the harmonic accompaniment below this frequency is bass. @default 200 */

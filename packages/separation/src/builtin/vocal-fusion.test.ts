@@ -6,8 +6,10 @@ import {
   FUSION_FEATURE_COUNT,
   FUSION_FEATURES,
   FUSION_WEIGHTS,
+  STEREO_FEATURES,
   createVocalFusion,
   hasStereoImage,
+  needsStereoImage,
   type FusionShape,
 } from './vocal-fusion.ts';
 
@@ -45,8 +47,35 @@ describe('the soft vocal fusion', () => {
       expect(weights.some((w) => w !== 0)).toBe(true);
     }
     // Mono frames have no stereo image: their weights ignore the stereo features.
-    for (const name of ['centre', 'coherence', 'absPan', 'foregroundCentre'] as const) {
+    for (const name of STEREO_FEATURES) {
       expect(FUSION_WEIGHTS.mono[FUSION_FEATURES.indexOf(name)]).toBe(0);
+    }
+  });
+
+  it('works out the stereo image only when the weights read it, and the mask is the same either way', () => {
+    const reads = [...FUSION_WEIGHTS.mono];
+    reads[FUSION_FEATURES.indexOf('absPan')] = -1;
+    expect(needsStereoImage({ stereo: reads, mono: FUSION_WEIGHTS.mono })).toBe(true);
+    const other = FUSION_WEIGHTS.mono.map((w, i) => (i === 0 ? w - 1 : w));
+    expect(needsStereoImage({ stereo: other, mono: FUSION_WEIGHTS.mono })).toBe(true);
+    expect(needsStereoImage({ stereo: FUSION_WEIGHTS.mono, mono: FUSION_WEIGHTS.mono })).toBe(false);
+    // 1.7.0's weights place nothing by the stereo image (the Wiener post-filter does): a stereo song
+    // separates bit for bit as it does when every frame's stereo image is worked out (as a fit does).
+    const mix = createTinyMix({ seconds: 6, seed: 5 });
+    const plain = separatePcm(mix.mixture, mix.sampleRate);
+    let observed = 0;
+    const full = separatePcm(mix.mixture, mix.sampleRate, {}, { observe: () => void observed++ });
+    expect(observed).toBeGreaterThan(0);
+    for (const stem of ['vocals', 'drums', 'bass', 'other'] as const) {
+      for (let ch = 0; ch < 2; ch++) {
+        const a = full[stem][ch]!;
+        const b = plain[stem][ch]!;
+        expect(a.length).toBe(b.length);
+        expect(
+          a.findIndex((x, i) => x !== b[i]),
+          `${stem} channel ${ch}`,
+        ).toBe(-1);
+      }
     }
   });
 

@@ -6,7 +6,8 @@ import type { FrameCues } from './stem-masks.ts';
  * bench/fit-fusion.ts on songs drawn for fitting only (neither tune nor test songs) from two generators. The
  * features are the REPET-SIM foreground, its average over the neighbouring bins and its logarithm, the log
  * ratio of magnitude to background, the HPSS harmonic fraction, where the bin sits in the stereo field and
- * in frequency, its level against the frame's, the frame's non-repeating share, and a few products.
+ * in frequency, its level against the frame's, the frame's non-repeating share, and a few products (the
+ * shipped weights read only some of them, see FUSION_WEIGHTS).
  * The engine blends the two masks (BuiltinParams.vocalFusion).
  */
 export const FUSION_FEATURES = [
@@ -29,6 +30,19 @@ export const FUSION_FEATURES = [
 ] as const;
 
 export const FUSION_FEATURE_COUNT = FUSION_FEATURES.length;
+
+/** The features that read the stereo image: 0 for a frame without one (fitted without them for such frames). */
+export const STEREO_FEATURES = ['centre', 'coherence', 'absPan', 'foregroundCentre'] as const;
+
+/**
+ * True when the stereo image changes the fusion's mask: the stereo weights read a stereo feature or differ
+ * from the mono ones. When it does not, the engine need not work out where each bin sits.
+ */
+export function needsStereoImage(weights: FusionWeights): boolean {
+  return weights.stereo.some(
+    (w, i) => w !== weights.mono[i] || (w !== 0 && STEREO_FEATURES.includes(FUSION_FEATURES[i] as never)),
+  );
+}
 
 /** Stereo position of one frame's bins (azimuth.ts), or undefined for mono. */
 export interface StereoCues {
@@ -160,22 +174,18 @@ export interface FusionWeights {
 
 /**
  * Fitted on songs of two generators that are neither tune nor test songs (40 General MIDI songs and 20 of
- * the older procedural generator, each song weighted alike), and checked on the General MIDI tune songs and
- * the procedural corpus's own 6 songs (bench/fit-fusion.ts and bench/tune-gm.ts, see docs/separation.md);
- * mono leaves out the four stereo features.
+ * the older procedural generator, each song weighted alike) with eight features left out: where the bin
+ * sits in the stereo field and in frequency, and the frame's non-repeating share. Those were chosen by
+ * fitting on one generator and scoring on the other (bench/fit-fusion.ts and bench/tune-gm.ts, see
+ * docs/separation.md): they are habits of one generator's mixes and did not carry over, and the rest did.
+ * So the stereo and mono frames share one set, and the stereo image is left to the Wiener post-filter.
  */
-export const FUSION_WEIGHTS: Readonly<FusionWeights> = Object.freeze({
-  // IMK_CORPUS_DIR=… node --import tsx packages/separation/bench/fit-fusion.ts --fit-songs 8 --fit-procedural 20 --per-song
-  stereo: Object.freeze([
-    -2.42441, 0.09147, 2.30284, -0.08636, -0.93298, -0.17492, -1.19748, 0.21397, 0.84645, 0.88392, -2.6851,
-    -0.63774, -0.2209, 1.44879, 2.14459, 0.30244,
-  ]),
-  // The same with --drop centre,coherence,absPan,foregroundCentre
-  mono: Object.freeze([
-    -3.18698, 0.3367, 2.47183, 0.01864, -0.85314, 0, 0, 0, 0.90418, 1.036, -2.72117, -0.79735, -0.31345, 0,
-    2.12195, 0.38326,
-  ]),
-});
+// IMK_CORPUS_DIR=… node --import tsx packages/separation/bench/fit-fusion.ts --fit-songs 8 --fit-procedural 20 \
+//   --per-song --drop octave,octave2,foregroundOctave,centre,coherence,absPan,foregroundCentre,frameForeground
+const WEIGHTS = Object.freeze([
+  -3.29883, 0.2936, 2.35307, -0.02181, -0.92605, 0, 0, 0, 0, 0, 0, 0, -0.28656, 0, 2.65665, 0.39395,
+]);
+export const FUSION_WEIGHTS: Readonly<FusionWeights> = Object.freeze({ stereo: WEIGHTS, mono: WEIGHTS });
 
 function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
