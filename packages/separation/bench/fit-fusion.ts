@@ -8,13 +8,14 @@
 //     [--target power|mag] [--frame-step 2]
 // Songs: the General MIDI `tune` songs, or with `--fit-songs N` N fresh songs per style from seeds no corpus
 // song uses, so that the tune songs can check the fit; `--fit-procedural N` adds N songs of the older
-// procedural generator (src/corpus) from seeds its 6 corpus songs do not use. Never a test song. The
-// shipped weights: `--fit-songs 8 --fit-procedural 20 --per-song`. Each bin is weighted by the mixture's
+// procedural generator (src/corpus) from seeds its 6 corpus songs do not use (`--fit-songs 0 --fit-procedural
+// N`: those alone, to check a fit on the other generator). Never a test song. The shipped weights (1.7.0):
+// `--fit-songs 8 --fit-procedural 20 --per-song --drop octave,octave2,foregroundOctave,centre,coherence,
+// absPan,foregroundCentre,frameForeground`. Each bin is weighted by the mixture's
 // power there (`--weight`; `--per-song` then scales each song's weights to the same total per bin, so a loud
 // song counts no more than a quiet one), and the target is |V|² / (|V|² + |A|²) (`--target mag`:
 // |V| / (|V| + |A|)).
-// Prints the weights as JSON (one number per FUSION_FEATURES entry, in order); `--drop centre,coherence,
-// absPan,foregroundCentre` gives the weights for frames without a stereo image.
+// Prints the weights as JSON (one number per FUSION_FEATURES entry, in order; a dropped feature's is 0).
 import { readWavFile } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import { separatePcm, type BuiltinParams } from '../src/builtin/index.ts';
