@@ -52,7 +52,7 @@ describe('the soft vocal fusion', () => {
     }
   });
 
-  it('works out the stereo image only when the weights read it, and the mask is the same either way', () => {
+  it('needs the stereo image only when the weights read it, and separates a stereo song the same either way', () => {
     const reads = [...FUSION_WEIGHTS.mono];
     reads[FUSION_FEATURES.indexOf('absPan')] = -1;
     expect(needsStereoImage({ stereo: reads, mono: FUSION_WEIGHTS.mono })).toBe(true);
