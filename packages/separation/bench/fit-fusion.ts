@@ -45,9 +45,14 @@ const weighting = option('--weight') ?? 'power';
 const target = option('--target') ?? 'power';
 const frameStep = Number(option('--frame-step') ?? 2);
 const perSong = args.includes('--per-song');
-// `--drop a,b`: leave these features out (their weights stay 0).
+// `--drop a,b`: leave these features out (their weights stay 0). A name that is not a feature is an error,
+// not a fit that silently keeps the feature.
 const dropped = new Set(
-  (option('--drop')?.split(',') ?? []).map((name) => FUSION_FEATURES.indexOf(name as never)),
+  (option('--drop')?.split(',') ?? []).map((name) => {
+    const index = FUSION_FEATURES.indexOf(name as never);
+    if (index < 0) throw new Error(`--drop: no feature "${name}" (features: ${FUSION_FEATURES.join(', ')})`);
+    return index;
+  }),
 );
 /** N General MIDI songs per style for fitting, `<prefix>-<style>-<n>` from seed base + 100·style + n. */
 const fitSongSpecs = (prefix: string, seedBase: number, perStyle: number): GmSongSpec[] =>
