@@ -106,6 +106,10 @@ function fileUrl(id, path) {
   return `/outputs/${encodeURIComponent(id)}/${path.split('/').map(encodeURIComponent).join('/')}`;
 }
 
+/** The sync box of each artifact, by path, while the variant list stands. @type {Map<string, HTMLElement>} */
+const syncBoxes = new Map();
+let syncKey = '';
+
 /**
  * @param {string} id
  * @param {OutputDetail | undefined} output
@@ -116,61 +120,71 @@ function renderOutputs(id, output, sync, syncEnabled) {
   const box = $('#outputs');
   box.hidden = !output;
   if (!output) return;
-  // Rebuilt only when the artifacts change, so a playing <audio> is not interrupted by live updates.
-  const key = JSON.stringify([id, output.artifacts.map((a) => a.sha256 ?? a.path), sync]);
-  if (key === outputsKey) return;
-  outputsKey = key;
-  $('#manifest').textContent = JSON.stringify(output.manifest, null, 2);
-  const list = $('#variants');
-  list.replaceChildren(
-    ...output.artifacts.map((a) => {
-      const url = fileUrl(id, a.path);
-      const playable = a.kind === 'audio' || a.kind === 'stems';
-      const media =
-        a.kind === 'video'
-          ? h('video', { controls: true, preload: 'metadata', src: url })
-          : playable
-            ? h('audio', { controls: true, preload: 'metadata', src: url })
-            : null;
-      const deliveries = sync.filter((e) => e.path === a.path);
-      return h(
-        'div',
-        { class: 'variant', 'data-variant': a.variant ?? a.kind, 'data-kind': a.kind },
-        h(
-          'div',
-          { class: 'head' },
-          h('span', { class: 'name' }, a.label || a.variant || a.path),
-          h('a', { href: `${url}?download=1`, download: '' }, 'download'),
-        ),
-        h(
-          'div',
-          { class: 'facts' },
-          [a.path, a.codec, a.duration_sec ? `${a.duration_sec.toFixed(1)} s` : '', bytes(a.bytes)]
-            .filter(Boolean)
-            .join(' · '),
-        ),
-        media,
-        previewImage(id, a),
-        syncEnabled
-          ? h(
-              'div',
-              { class: 'sync' },
-              deliveries.length
-                ? deliveries.map((d) =>
-                    h(
-                      'span',
-                      {
-                        class: `pill ${d.status}`,
-                        title: [d.conflict, d.detail].filter(Boolean).join('\n'),
-                      },
-                      `${d.destination}: ${d.status}${d.conflict ? ' (conflict)' : ''}`,
-                    ),
-                  )
-                : h('span', { class: 'pill' }, 'no route'),
-            )
-          : null,
-      );
-    }),
+  // The list is rebuilt only when the artifacts change, so live updates never interrupt a playing <audio> or
+  // switch a preview back: a change of sync status is written into each artifact's sync box in place.
+  const key = JSON.stringify([id, output.artifacts.map((a) => a.sha256 ?? a.path), syncEnabled]);
+  if (key !== outputsKey) {
+    outputsKey = key;
+    syncKey = '';
+    syncBoxes.clear();
+    $('#manifest').textContent = JSON.stringify(output.manifest, null, 2);
+    $('#variants').replaceChildren(...output.artifacts.map((a) => variantBox(id, a, syncEnabled)));
+  }
+  const nextSyncKey = JSON.stringify(sync);
+  if (nextSyncKey === syncKey) return;
+  syncKey = nextSyncKey;
+  for (const [path, syncBox] of syncBoxes) syncBox.replaceChildren(...syncPills(sync, path));
+}
+
+/**
+ * One artifact: name, download link, facts, player, preview, and an empty sync box (filled by renderOutputs).
+ * @param {string} id
+ * @param {OutputArtifact} a
+ * @param {boolean} syncEnabled
+ */
+function variantBox(id, a, syncEnabled) {
+  const url = fileUrl(id, a.path);
+  const playable = a.kind === 'audio' || a.kind === 'stems';
+  const media =
+    a.kind === 'video'
+      ? h('video', { controls: true, preload: 'metadata', src: url })
+      : playable
+        ? h('audio', { controls: true, preload: 'metadata', src: url })
+        : null;
+  const syncBox = syncEnabled ? h('div', { class: 'sync' }) : null;
+  if (syncBox) syncBoxes.set(a.path, syncBox);
+  return h(
+    'div',
+    { class: 'variant', 'data-variant': a.variant ?? a.kind, 'data-kind': a.kind },
+    h(
+      'div',
+      { class: 'head' },
+      h('span', { class: 'name' }, a.label || a.variant || a.path),
+      h('a', { href: `${url}?download=1`, download: '' }, 'download'),
+    ),
+    h(
+      'div',
+      { class: 'facts' },
+      [a.path, a.codec, a.duration_sec ? `${a.duration_sec.toFixed(1)} s` : '', bytes(a.bytes)]
+        .filter(Boolean)
+        .join(' · '),
+    ),
+    media,
+    previewImage(id, a),
+    syncBox,
+  );
+}
+
+/** The delivery pills of one artifact. @param {SyncEntry[]} sync @param {string} path */
+function syncPills(sync, path) {
+  const deliveries = sync.filter((e) => e.path === path);
+  if (!deliveries.length) return [h('span', { class: 'pill' }, 'no route')];
+  return deliveries.map((d) =>
+    h(
+      'span',
+      { class: `pill ${d.status}`, title: [d.conflict, d.detail].filter(Boolean).join('\n') },
+      `${d.destination}: ${d.status}${d.conflict ? ' (conflict)' : ''}`,
+    ),
   );
 }
 

@@ -50,10 +50,12 @@ function applyLevels() {
 /** Where each stem is in the song, in seconds (the same for all: they were started together). */
 export function positions() {
   const { context, startedAt, offset } = mixerState;
+  // One reading of the clock for all: the audio thread moves context.currentTime on between two reads.
+  const now = context?.currentTime;
   return Object.fromEntries(
     mixerState.channels.map((c) => [
       c.name,
-      context && startedAt !== undefined && c.source ? offset + context.currentTime - startedAt : offset,
+      now !== undefined && startedAt !== undefined && c.source ? offset + now - startedAt : offset,
     ]),
   );
 }

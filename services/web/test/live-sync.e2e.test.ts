@@ -1,0 +1,93 @@
+// Live updates on the job page must not interrupt the user: in real headless Chromium against `imk up`
+// (the web service in a real child process), a variant is playing and its preview shows the spectrogram
+// when `imk sync --once` delivers the job's files; the page shows the new sync status of each artifact,
+// and the same <audio> element keeps playing and the preview stays as the user left it. (Before, any change
+// of sync status rebuilt the whole variant list and stopped the player mid-song.)
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeOutput } from './helpers.ts';
+import { startImkUpPage, type ImkUpPage } from './imk-up-page.ts';
+
+const REPO = join(import.meta.dirname, '..', '..', '..');
+const IMK = join(REPO, 'node_modules', '.bin', 'imk');
+const JOB = 'live_sync_job';
+
+let root: string;
+let browser: ImkUpPage;
+let url: string;
+let page: Page;
+let pageErrors: string[];
+
+// The page's elements, as far as the test reads them (this project's TypeScript has no DOM library).
+interface MediaLike {
+  currentTime: number;
+  paused: boolean;
+  loop: boolean;
+  isConnected: boolean;
+  dataset: Record<string, string>;
+  play(): Promise<void>;
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'imk-live-sync-'));
+  await makeOutput(root, JOB, { artist: 'Test Artist', title: 'Live Song' });
+  await mkdir(join(root, 'config'), { recursive: true });
+  // Sync is configured but its service is not running: the page shows "pending" until `imk sync --once`.
+  await writeFile(
+    join(root, 'config', 'nas-sync.yaml'),
+    `nasSync:\n  enabled: true\n  routes:\n    - match: { kind: audio }\n      to: '${join(root, 'nas')}/{title} ({variant}).{ext}'\n`,
+  );
+  browser = await startImkUpPage(root, 'web', 'imk-up-live-sync.log');
+  ({ url, page, pageErrors } = browser);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('job page live updates in headless Chromium', () => {
+  it('keeps a variant playing and its preview as it was while the sync status changes under it', async () => {
+    await page.goto(`${url}#/job/${JOB}`);
+    await expect.poll(() => page.locator('.sync .pill.pending').count(), { timeout: 30_000 }).toBe(2);
+
+    // The user plays the first variant (looped: the test song is 3 s long) and switches its preview.
+    const audio = page.locator('.variant audio').first();
+    await audio.evaluate((a) => {
+      const media = a as unknown as MediaLike;
+      media.dataset.probe = 'the element the user started';
+      media.loop = true;
+      return media.play();
+    });
+    await expect
+      .poll(() => audio.evaluate((a) => (a as MediaLike).currentTime), { timeout: 20_000 })
+      .toBeGreaterThan(0.2);
+    const preview = page.locator('img.preview').first();
+    await preview.click();
+    await expect.poll(() => preview.getAttribute('data-kind')).toBe('spectrogram');
+    const probe = await audio.elementHandle();
+
+    // Sync delivers the files; the page shows it (its job poll picks the change up within seconds).
+    const sync = await promisify(execFile)(process.execPath, [IMK, 'sync', '--once', '--root', root]);
+    expect(sync.stderr).not.toMatch(/error/i);
+    expect((await readdir(join(root, 'nas'))).length).toBe(2);
+    await expect.poll(() => page.locator('.sync .pill.delivered').count(), { timeout: 30_000 }).toBe(2);
+    expect(await page.locator('.sync .pill.pending').count()).toBe(0);
+
+    // The same element is still in the page, still playing, and its time still moves on.
+    expect(await probe.evaluate((a) => (a as unknown as MediaLike).isConnected)).toBe(true);
+    expect(await page.locator('.variant audio[data-probe]').count()).toBe(1);
+    expect(await probe.evaluate((a) => (a as unknown as MediaLike).paused)).toBe(false);
+    const before = await probe.evaluate((a) => (a as unknown as MediaLike).currentTime);
+    await expect
+      .poll(() => probe.evaluate((a) => (a as unknown as MediaLike).currentTime), { timeout: 10_000 })
+      .not.toBe(before);
+    expect(await page.locator('img.preview').first().getAttribute('data-kind')).toBe('spectrogram');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});
