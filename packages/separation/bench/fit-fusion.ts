@@ -31,24 +31,39 @@ import { ensureCorpus } from '../src/corpus/corpus.ts';
 import { CORPUS_ITEMS, type CorpusItemSpec } from '../src/corpus/items.ts';
 import { createPrng, pick } from '../src/corpus/prng.ts';
 import { resolveBuiltinParams } from '../src/builtin/params.ts';
+import { jsonOption, oneOf, positiveNumber, readOptions, wholeNumber } from './cli-options.ts';
 import { sumChannels } from './score.ts';
 
 const RATE = 44100;
-const args = process.argv.slice(2);
-const option = (name: string): string | undefined =>
-  args.includes(name) ? args[args.indexOf(name) + 1] : undefined;
-const params = JSON.parse(option('--params') ?? '{}') as Partial<BuiltinParams>;
-const only = option('--only')?.split(',');
-const exclude = option('--exclude')?.split(',') ?? [];
-const seconds = option('--seconds') === undefined ? undefined : Number(option('--seconds'));
-const weighting = option('--weight') ?? 'power';
-const target = option('--target') ?? 'power';
-const frameStep = Number(option('--frame-step') ?? 2);
-const perSong = args.includes('--per-song');
+const { values: opts } = readOptions({
+  params: { type: 'string' },
+  only: { type: 'string' },
+  exclude: { type: 'string' },
+  seconds: { type: 'string' },
+  weight: { type: 'string' },
+  target: { type: 'string' },
+  'frame-step': { type: 'string' },
+  'per-song': { type: 'boolean' },
+  drop: { type: 'string' },
+  'fit-songs': { type: 'string' },
+  'fit-procedural': { type: 'string' },
+  'alt-soundfont': { type: 'string' },
+  'alt-songs': { type: 'string' },
+  l2: { type: 'string' },
+});
+const params = jsonOption<Partial<BuiltinParams>>('params', opts.params) ?? {};
+const only = opts.only?.split(',');
+const exclude = opts.exclude?.split(',') ?? [];
+const seconds = positiveNumber('seconds', opts.seconds);
+const weighting = oneOf('weight', opts.weight, ['power', 'cube', 'mag', 'flat'], 'power');
+const target = oneOf('target', opts.target, ['power', 'mag'], 'power');
+const frameStep = wholeNumber('frame-step', opts['frame-step'], 2);
+if (frameStep < 1) throw new Error('--frame-step: at least 1');
+const perSong = opts['per-song'] === true;
 // `--drop a,b`: leave these features out (their weights stay 0). A name that is not a feature is an error,
 // not a fit that silently keeps the feature.
 const dropped = new Set(
-  (option('--drop')?.split(',') ?? []).map((name) => {
+  (opts.drop?.split(',') ?? []).map((name) => {
     const index = FUSION_FEATURES.indexOf(name as never);
     if (index < 0) throw new Error(`--drop: no feature "${name}" (features: ${FUSION_FEATURES.join(', ')})`);
     return index;
@@ -68,11 +83,11 @@ const fitSongSpecs = (prefix: string, seedBase: number, perStyle: number): GmSon
 // `--fit-songs N`: fit on N fresh songs per style instead, drawn from seeds no corpus song uses (20000 +
 // 100·style + n), so that the 10 `tune` songs stay out of the fit and can check it (`--only` still filters).
 // `--fit-songs 0`: no General MIDI song (with `--fit-procedural`, a fit on the procedural generator alone).
-const fitSongs = option('--fit-songs');
+const fitSongs = wholeNumber('fit-songs', opts['fit-songs']);
 const pool: GmSongSpec[] =
   fitSongs === undefined
     ? GM_SONGS.filter((s) => s.split === 'tune')
-    : fitSongSpecs('gm-fit', 20_000, Number(fitSongs));
+    : fitSongSpecs('gm-fit', 20_000, fitSongs);
 const songs = pool
   .filter((s) => (only === undefined || only.includes(s.id)) && !exclude.includes(s.id))
   .map((s) => (seconds === undefined ? s : { ...s, seconds }));
@@ -85,7 +100,7 @@ const LYRICS = [
   'Call my name across the water. Every wave is running shorter. Take me home and hold me closer.',
 ];
 const procedural: CorpusItemSpec[] = Array.from(
-  { length: Number(option('--fit-procedural') ?? 0) },
+  { length: wholeNumber('fit-procedural', opts['fit-procedural'], 0) },
   (_, n) => {
     const rng = createPrng(30_000 + n);
     const mode = rng() < 0.5 ? 'major' : 'minor';
@@ -113,11 +128,11 @@ const procedural: CorpusItemSpec[] = Array.from(
 );
 // `--alt-soundfont PATH --alt-songs N`: also N General MIDI songs per style rendered with another
 // soundfont (other instruments' samples), from seeds 20050 + 100·style + n.
-const altSoundfont = option('--alt-soundfont');
-if (option('--alt-songs') !== undefined && altSoundfont === undefined) {
+const altSoundfont = opts['alt-soundfont'];
+if (opts['alt-songs'] !== undefined && altSoundfont === undefined) {
   throw new Error('--alt-songs needs --alt-soundfont <path of a soundfont>');
 }
-const altSongs = fitSongSpecs('gm-fit-alt', 20_050, Number(option('--alt-songs') ?? 0));
+const altSongs = fitSongSpecs('gm-fit-alt', 20_050, wholeNumber('alt-songs', opts['alt-songs'], 0));
 const items = [
   ...(await ensureGmCorpus({ songs })),
   ...(altSongs.length > 0
@@ -220,7 +235,7 @@ for (let n = 0; n < samples; n++) weights[n] = (weights[n]! * samples) / total;
 
 const w = new Array<number>(F).fill(0);
 // `--l2 X`: the L2 penalty per sample (default 1e-3).
-const lambda = Number(option('--l2') ?? 1e-3) * samples;
+const lambda = positiveNumber('l2', opts.l2, 1e-3) * samples;
 for (let iter = 0; iter < 25; iter++) {
   const grad = new Array<number>(F).fill(0);
   const hess = Array.from({ length: F }, () => new Array<number>(F).fill(0));

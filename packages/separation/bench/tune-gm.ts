@@ -15,32 +15,54 @@ import { readWavFile } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import { separatePcm, type BuiltinParams } from '../src/builtin/index.ts';
 import { defaultCorpusDir, ensureCorpus } from '../src/corpus/corpus.ts';
+import { CORPUS_ITEMS } from '../src/corpus/items.ts';
 import { sdr } from '../src/dsp/sdr.ts';
 import type { PcmChannels, StemPcm } from '../src/engine.ts';
 import { repetSimSeparate } from '../src/eval/repet-sim-baseline.ts';
 import { ensureGmCorpus } from '../src/gm-corpus/corpus.ts';
 import { GM_SONGS } from '../src/gm-corpus/songs.ts';
+import { jsonOption, positiveNumber, readOptions, wholeNumber } from './cli-options.ts';
 import { sumChannels } from './score.ts';
 import type { FusionWeights } from '../src/builtin/vocal-fusion.ts';
 
 const RATE = 44100;
-const args = process.argv.slice(2);
-const sets = JSON.parse(args[0] ?? '[{}]') as Partial<BuiltinParams>[];
-const limit = args.includes('--songs') ? Number(args[args.indexOf('--songs') + 1]) : undefined;
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
-const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : undefined;
+const { values: opts, positionals } = readOptions(
+  {
+    songs: { type: 'string' },
+    only: { type: 'string' },
+    seconds: { type: 'string' },
+    fusion: { type: 'string' },
+    procedural: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+    search: { type: 'string' },
+  },
+  1,
+);
+const sets = jsonOption<Partial<BuiltinParams>[]>('the parameter sets', positionals[0]) ?? [{}];
+const limit = wholeNumber('songs', opts.songs);
+const only = opts.only?.split(',');
+const seconds = positiveNumber('seconds', opts.seconds);
 // `--fusion '[w…]'`: the soft vocal fusion with these weights (bench/fit-fusion.ts prints them).
 // A plain list is used for both stereo and mono frames; `{"stereo": […], "mono": […]}` gives both.
-const fusionArg = args.includes('--fusion')
-  ? (JSON.parse(args[args.indexOf('--fusion') + 1]!) as number[] | FusionWeights)
-  : undefined;
+const fusionArg = jsonOption<number[] | FusionWeights>('fusion', opts.fusion);
 const fusionWeights = Array.isArray(fusionArg) ? { stereo: fusionArg, mono: fusionArg } : fusionArg;
-const songs = GM_SONGS.filter((s) => s.split === 'tune' && (only === undefined || only.includes(s.id)))
-  .slice(0, limit)
-  .map((s) => (seconds === undefined ? s : { ...s, seconds }));
+const picked = <T extends { id: string }>(all: readonly T[]): T[] => {
+  const chosen = all.filter((s) => only === undefined || only.includes(s.id)).slice(0, limit);
+  if (chosen.length === 0) throw new Error(`no song matches --only ${only?.join(',')}`);
+  return chosen;
+};
 // `--procedural`: the 6 songs of the older procedural corpus (src/corpus) instead of the General MIDI tune
 // songs: a second generator to check a change on (the fusion's fit uses other songs of that generator).
-const items = args.includes('--procedural') ? await ensureCorpus({}) : await ensureGmCorpus({ songs });
+// `--only`, `--songs` and `--seconds` apply to either.
+const items = opts.procedural
+  ? await ensureCorpus({
+      items: picked(CORPUS_ITEMS).map((s) => (seconds === undefined ? s : { ...s, seconds })),
+    })
+  : await ensureGmCorpus({
+      songs: picked(GM_SONGS.filter((s) => s.split === 'tune')).map((s) =>
+        seconds === undefined ? s : { ...s, seconds },
+      ),
+    });
 const cacheFile = join(defaultCorpusDir(), 'tune-baselines.json');
 type Scores = { vocals: number; accompaniment: number };
 const cache = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '{}')) as Record<
@@ -107,14 +129,14 @@ const evaluate = (overrides: Partial<BuiltinParams>) => {
     // Total shortfall against the target over the songs (0 when every song meets it): the search's objective.
     shortfall: r2(rows.reduce((n, r) => n + Math.min(0, r.dv) + Math.min(0, r.da), 0)),
     seconds: r2(seconds),
-    songs: args.includes('--verbose') ? rows : undefined,
+    songs: opts.verbose ? rows : undefined,
   };
 };
 
-if (args.includes('--search')) {
+if (opts.search !== undefined) {
   // Coordinate search from the first set: `--search '{"param": [values…], …}'` tries each value of each
   // parameter in turn, keeps a change when the shortfall shrinks, and repeats until a round changes nothing.
-  const grid = JSON.parse(args[args.indexOf('--search') + 1]!) as Record<string, number[]>;
+  const grid = jsonOption<Record<string, number[]>>('search', opts.search)!;
   let best = evaluate(sets[0] ?? {});
   console.log(JSON.stringify({ start: best }));
   for (let round = 0, changed = true; changed && round < 4; round++) {
