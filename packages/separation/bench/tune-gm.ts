@@ -46,23 +46,17 @@ const seconds = positiveNumber('seconds', opts.seconds);
 // A plain list is used for both stereo and mono frames; `{"stereo": […], "mono": […]}` gives both.
 const fusionArg = jsonOption<number[] | FusionWeights>('fusion', opts.fusion);
 const fusionWeights = Array.isArray(fusionArg) ? { stereo: fusionArg, mono: fusionArg } : fusionArg;
-const picked = <T extends { id: string }>(all: readonly T[]): T[] => {
+const picked = <T extends { id: string; seconds: number }>(all: readonly T[]): T[] => {
   const chosen = all.filter((s) => only === undefined || only.includes(s.id)).slice(0, limit);
   if (chosen.length === 0) throw new Error(`no song matches --only ${only?.join(',')}`);
-  return chosen;
+  return chosen.map((s) => (seconds === undefined ? s : { ...s, seconds }));
 };
 // `--procedural`: the 6 songs of the older procedural corpus (src/corpus) instead of the General MIDI tune
 // songs: a second generator to check a change on (the fusion's fit uses other songs of that generator).
 // `--only`, `--songs` and `--seconds` apply to either.
 const items = opts.procedural
-  ? await ensureCorpus({
-      items: picked(CORPUS_ITEMS).map((s) => (seconds === undefined ? s : { ...s, seconds })),
-    })
-  : await ensureGmCorpus({
-      songs: picked(GM_SONGS.filter((s) => s.split === 'tune')).map((s) =>
-        seconds === undefined ? s : { ...s, seconds },
-      ),
-    });
+  ? await ensureCorpus({ items: picked(CORPUS_ITEMS) })
+  : await ensureGmCorpus({ songs: picked(GM_SONGS.filter((s) => s.split === 'tune')) });
 const cacheFile = join(defaultCorpusDir(), 'tune-baselines.json');
 type Scores = { vocals: number; accompaniment: number };
 const cache = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '{}')) as Record<

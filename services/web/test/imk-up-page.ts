@@ -9,7 +9,8 @@ import { chromium, type Page } from 'playwright-core';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
 export const ARTIFACTS = join(REPO, 'test-artifacts', 'web-e2e');
-const IMK = join(REPO, 'node_modules', '.bin', 'imk');
+/** The `imk` command of this checkout. */
+export const IMK = join(REPO, 'node_modules', '.bin', 'imk');
 
 export interface ImkUpPage {
   url: string;

@@ -11,10 +11,8 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeOutput } from './helpers.ts';
-import { startImkUpPage, type ImkUpPage } from './imk-up-page.ts';
+import { IMK, startImkUpPage, type ImkUpPage } from './imk-up-page.ts';
 
-const REPO = join(import.meta.dirname, '..', '..', '..');
-const IMK = join(REPO, 'node_modules', '.bin', 'imk');
 const JOB = 'live_sync_job';
 
 let root: string;
