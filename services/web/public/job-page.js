@@ -120,6 +120,10 @@ function renderOutputs(id, output, sync, syncEnabled) {
   const box = $('#outputs');
   box.hidden = !output;
   if (!output) return;
+  // The manifest can change without its artifacts (a warning added); it is rewritten only when it did, so a
+  // selection in it survives the page's polls.
+  const manifestText = JSON.stringify(output.manifest, null, 2);
+  if ($('#manifest').textContent !== manifestText) $('#manifest').textContent = manifestText;
   // The list is rebuilt only when the artifacts change, so live updates never interrupt a playing <audio> or
   // switch a preview back: a change of sync status is written into each artifact's sync box in place.
   const key = JSON.stringify([id, output.artifacts.map((a) => a.sha256 ?? a.path), syncEnabled]);
@@ -127,7 +131,6 @@ function renderOutputs(id, output, sync, syncEnabled) {
     outputsKey = key;
     syncKey = '';
     syncBoxes.clear();
-    $('#manifest').textContent = JSON.stringify(output.manifest, null, 2);
     $('#variants').replaceChildren(...output.artifacts.map((a) => variantBox(id, a, syncEnabled)));
   }
   const nextSyncKey = JSON.stringify(sync);

@@ -2,9 +2,10 @@
 // (the web service in a real child process), a variant is playing and its preview shows the spectrogram
 // when `imk sync --once` delivers the job's files; the page shows the new sync status of each artifact,
 // and the same <audio> element keeps playing and the preview stays as the user left it. (Before, any change
-// of sync status rebuilt the whole variant list and stopped the player mid-song.)
+// of sync status rebuilt the whole variant list and stopped the player mid-song.) A warning added to the
+// manifest shows in the manifest view the same way (before, that view changed only with the artifacts).
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,4 +89,21 @@ describe('job page live updates in headless Chromium', () => {
     expect(await page.locator('img.preview').first().getAttribute('data-kind')).toBe('spectrogram');
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it('shows a warning added to the manifest (same artifacts) without stopping the player', async () => {
+    const audio = page.locator('.variant audio[data-probe]');
+    expect(await audio.evaluate((a) => (a as unknown as MediaLike).paused)).toBe(false);
+    const file = join(root, 'outputs', JOB, 'manifest.json');
+    const manifest = JSON.parse(await readFile(file, 'utf8')) as { warnings: string[] };
+    manifest.warnings.push('duration check: the variant is 0.4 s shorter than the input');
+    await writeFile(file, JSON.stringify(manifest, null, 2));
+
+    await expect
+      .poll(() => page.locator('#manifest').textContent(), { timeout: 20_000 })
+      .toContain('0.4 s shorter than the input');
+    expect(await audio.count()).toBe(1);
+    expect(await audio.evaluate((a) => (a as unknown as MediaLike).paused)).toBe(false);
+    expect(await page.locator('img.preview').first().getAttribute('data-kind')).toBe('spectrogram');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });
