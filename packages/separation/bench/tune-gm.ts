@@ -8,6 +8,8 @@
 // `--seconds S` renders the same tune songs about S seconds long instead (same seeds, more verses and
 // choruses): give it its own IMK_CORPUS_DIR, since the cache is keyed by song id. REPET-SIM's baseline
 // takes minutes per song at 120 s.
+// `--excerpt S` scores an S-second excerpt from the middle of each song instead of the whole song, as
+// MUSDB18's 7-second samples are excerpts from within their songs (the engine sees only the excerpt).
 // Baseline scores are cached beside the corpus (they do not depend on the engine's parameters).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,6 +33,7 @@ const { values: opts, positionals } = readOptions(
     songs: { type: 'string' },
     only: { type: 'string' },
     seconds: { type: 'string' },
+    excerpt: { type: 'string' },
     fusion: { type: 'string' },
     procedural: { type: 'boolean' },
     verbose: { type: 'boolean' },
@@ -42,6 +45,7 @@ const sets = jsonOption<Partial<BuiltinParams>[]>('the parameter sets', position
 const limit = wholeNumber('songs', opts.songs);
 const only = opts.only?.split(',');
 const seconds = positiveNumber('seconds', opts.seconds);
+const excerpt = positiveNumber('excerpt', opts.excerpt);
 // `--fusion '[w…]'`: the soft vocal fusion with these weights (bench/fit-fusion.ts prints them).
 // A plain list is used for both stereo and mono frames; `{"stereo": […], "mono": […]}` gives both.
 const fusionArg = jsonOption<number[] | FusionWeights>('fusion', opts.fusion);
@@ -64,9 +68,18 @@ const cache = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '{}')) as
   { floor: Scores; repet: Scores }
 >;
 
-const read = async (path: string): Promise<PcmChannels> => (await readWavFile(path)).channels;
+// The whole song, or with --excerpt the same S seconds of every file from the middle of the song.
+const cut = (channels: PcmChannels): PcmChannels => {
+  if (excerpt === undefined) return channels;
+  const frames = channels[0]!.length;
+  const length = Math.min(frames, Math.round(excerpt * RATE));
+  const start = Math.floor((frames - length) / 2);
+  return channels.map((c) => c.slice(start, start + length));
+};
+const read = async (path: string): Promise<PcmChannels> => cut((await readWavFile(path)).channels);
 const tracks: { id: string; mixture: PcmChannels; truth: StemPcm; accompaniment: PcmChannels }[] = [];
-for (const item of items) {
+for (const song of items) {
+  const item = excerpt === undefined ? song : { ...song, id: `${song.id}@excerpt-${excerpt}s` };
   const truth = Object.fromEntries(
     await Promise.all(STEM_NAMES.map(async (n) => [n, await read(item.stems[n])] as const)),
   ) as StemPcm;

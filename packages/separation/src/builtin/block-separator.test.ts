@@ -171,6 +171,7 @@ describe('createBlockSeparator', () => {
     expect(() => createBlockSeparator(SR, { fftSize: 1000 })).toThrow(/hop|fftSize|not supported/);
     expect(() => createBlockSeparator(SR, { harmonicMedian: 4 })).toThrow(/harmonicMedian must be an odd/);
     expect(() => createBlockSeparator(SR, { hop: 3000 })).toThrow(/hop must divide/);
+    expect(() => createBlockSeparator(SR, { repetMinChoices: -1 })).toThrow(/repetMinChoices must be >= 0/);
     expect(() => createBlockSeparator(100)).toThrow(/sample rate/);
     const separator = createBlockSeparator(SR);
     separator.push([new Float32Array(10), new Float32Array(10)]);

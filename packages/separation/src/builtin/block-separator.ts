@@ -122,7 +122,7 @@ export function createBlockSeparator(
     fftSize: N,
     window: repetWindow,
     neighbours: p.repetNeighbours,
-    spacing: Math.max(1, Math.round((p.repetMinSpacingSec * sampleRate) / H)),
+    spacing: Math.max(1, Math.round((repetSpacingSec(p, options.index, H / sampleRate) * sampleRate) / H)),
     minSimilarity: p.repetMinSimilarity,
     bands: p.repetBands,
     maxHz: p.repetMaxHz,
@@ -351,4 +351,16 @@ function checkBlock(block: PcmChannels, channels: number): void {
   for (const ch of block) {
     if (ch.length !== n) throw new ImkError('INVALID_INPUT', 'the channels of a block differ in length');
   }
+}
+
+/**
+ * The REPET-SIM spacing in seconds: `repetMinSpacingSec`, shrunk on a song too short to offer
+ * `repetMinChoices` frames that far apart. The song's length is known from the whole-song index (its last
+ * entry is the song's last frame); without an index (streaming with the window alone) it is not, and the
+ * spacing is kept.
+ */
+function repetSpacingSec(p: BuiltinParams, index: RepetIndex | undefined, frameSec: number): number {
+  if (p.repetMinChoices === 0 || index === undefined || index.count === 0) return p.repetMinSpacingSec;
+  const songSec = (index.frame(index.count - 1) + 1) * frameSec;
+  return Math.min(p.repetMinSpacingSec, songSec / p.repetMinChoices);
 }

@@ -1,7 +1,7 @@
 import { ImkError } from '@imk/errors';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
-export const BUILTIN_VERSION = '1.7.0';
+export const BUILTIN_VERSION = '1.8.0';
 
 /**
  * Parameters of the builtin weight-free separator. Times are in seconds and frequencies in Hz so that they
@@ -24,6 +24,12 @@ export interface BuiltinParams {
   repetNeighbours: number;
   /** REPET-SIM: chosen frames are at least this far apart (so one held note does not fill the set). @default 0.75 */
   repetMinSpacingSec: number;
+  /**
+   * REPET-SIM, short songs: with the whole-song index, the spacing shrinks to (song length) / this, when
+   * that is less than `repetMinSpacingSec`, so that a short excerpt still has this many frames to choose
+   * from (at 0.75 s a 7-second excerpt would have only 9). 0 keeps the spacing whatever the length. @default 14
+   */
+  repetMinChoices: number;
   /** REPET-SIM: frames less similar than this (cosine, 0..1) are never chosen. @default 0 */
   repetMinSimilarity: number;
   /** REPET-SIM: number of mel-spaced bands the similarity is computed on. @default 128 */
@@ -117,6 +123,7 @@ export const DEFAULT_BUILTIN_PARAMS: Readonly<BuiltinParams> = Object.freeze({
   repetWindowSec: 6,
   repetNeighbours: 60,
   repetMinSpacingSec: 0.75,
+  repetMinChoices: 14,
   repetMinSimilarity: 0,
   repetBands: 128,
   repetMaxHz: 11000,
@@ -175,7 +182,13 @@ export function resolveBuiltinParams(overrides: Partial<BuiltinParams> = {}): Bu
     p.repetGlobalCandidates > 65536
   )
     fail('repetGlobalCandidates', 'must be an integer between 1 and 65536');
-  for (const key of ['repetWindowSec', 'repetMinSpacingSec', 'maskPower', 'vocalRepetExponent'] as const) {
+  for (const key of [
+    'repetWindowSec',
+    'repetMinSpacingSec',
+    'repetMinChoices',
+    'maskPower',
+    'vocalRepetExponent',
+  ] as const) {
     if (p[key] < 0) fail(key, 'must be >= 0');
   }
   for (const key of ['centreExponent', 'vocalHarmonicExponent', 'vocalLowRampHz', 'bassRampHz'] as const) {
