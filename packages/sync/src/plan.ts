@@ -1,6 +1,5 @@
-import { stat } from 'node:fs/promises';
 import { extname, join, posix } from 'node:path';
-import { sha256File } from '@imk/fs-safe';
+import { openUntrusted, resolveInside, sha256File } from '@imk/fs-safe';
 import { errorMessage } from '@imk/errors';
 import type { JobManifest, SyncArtifact } from './manifests.ts';
 import type { PathHolder } from './conflicts.ts';
@@ -95,21 +94,27 @@ export function templateValues(manifest: JobManifest, artifact: SyncArtifact): T
 
 /**
  * The sha256 and size a transfer must deliver: from the manifest (v1 always has them), else computed from
- * the file once and cached in the receipts database by size and mtime (legacy manifests).
+ * the file once and cached in the receipts database by size and mtime (legacy manifests). A file that has
+ * to be read is first checked to be a regular file inside its job folder (`resolveInside`, then opened the
+ * untrusted way): a FIFO or a device named by a legacy manifest would otherwise block the hash forever.
  */
 export async function artifactIdentity(
-  localPath: string,
+  jobDir: string,
   artifact: SyncArtifact,
   receipts: ReceiptStore | undefined,
 ): Promise<{ sha256: string; bytes: number }> {
   if (artifact.sha256 !== undefined && artifact.bytes !== undefined)
     return { sha256: artifact.sha256, bytes: artifact.bytes };
-  const info = await stat(localPath);
+  const localPath = join(jobDir, artifact.path);
+  const real = await resolveInside(jobDir, artifact.path, { rootName: 'its job folder' });
+  const untrusted = { name: localPath };
+  const { handle } = await openUntrusted(real, untrusted);
+  const info = await handle.stat().finally(() => handle.close());
   const bytes = artifact.bytes ?? info.size;
   if (artifact.sha256 !== undefined) return { sha256: artifact.sha256, bytes };
   const cached = receipts?.localHash(localPath, info.size, info.mtimeMs);
   if (cached) return { sha256: cached, bytes };
-  const sha256 = await sha256File(localPath);
+  const sha256 = await sha256File(real, { untrusted });
   receipts?.saveLocalHash(localPath, info.size, info.mtimeMs, sha256);
   return { sha256, bytes };
 }
@@ -162,7 +167,7 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
     const localPath = join(manifest.dir, artifact.path);
     let identity: { sha256: string; bytes: number };
     try {
-      identity = await artifactIdentity(localPath, artifact, input.receipts);
+      identity = await artifactIdentity(manifest.dir, artifact, input.receipts);
     } catch (error) {
       for (const compiled of matching)
         routed.problems.push({

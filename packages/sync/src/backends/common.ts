@@ -1,6 +1,5 @@
-import { stat } from 'node:fs/promises';
 import { z } from 'zod';
-import { sha256File } from '@imk/fs-safe';
+import { openUntrusted, sha256File } from '@imk/fs-safe';
 import { syncError } from '../errors.ts';
 import type { PutRequest } from '../types.ts';
 import { BandwidthSchema } from '../util/bandwidth.ts';
@@ -31,18 +30,23 @@ export const BackendBaseSchema = z.strictObject({
     .describe('Transfers at once on this backend. @default nasSync.concurrency'),
 });
 
-/** Checks the local artifact against the manifest before sending anything. */
+/**
+ * Checks the local artifact against the manifest before sending anything: it must be a regular file (a
+ * FIFO or a device in an output folder would block the copy forever, whatever size the manifest gives),
+ * opened the untrusted way, and as large as the manifest says. Links are followed here: the run has
+ * already checked that the artifact stays inside its job folder.
+ */
 export async function checkLocalFile(request: PutRequest): Promise<void> {
   let size: number;
   try {
-    size = (await stat(request.localPath)).size;
+    const opened = await openUntrusted(request.localPath, { followLinks: true });
+    size = opened.size;
+    await opened.handle.close();
   } catch (error) {
     throw syncError(
       'LOCAL_MISMATCH',
-      `artifact ${request.localPath} cannot be read: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      `artifact ${request.localPath} cannot be sent: ${(error as Error).message}`,
+      { cause: error },
     );
   }
   if (size !== request.bytes)
