@@ -28,26 +28,37 @@ export async function digestFile<A extends string>(
   algorithms: readonly A[],
   options: DigestOptions = {},
 ): Promise<Record<A, string>> {
-  const hashes = algorithms.map((name) => [name, createHash(name)] as const);
   const file: FileHandle = options.untrusted
     ? (await openUntrusted(path, options.untrusted)).handle
     : await open(path, 'r');
   try {
-    const { size } = await file.stat();
-    if (size <= WHOLE_FILE_LIMIT) {
-      const data = await file.readFile();
-      for (const [, hash] of hashes) hash.update(data);
-    } else {
-      const buffer = Buffer.allocUnsafeSlow(CHUNK);
-      for (;;) {
-        const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
-        if (bytesRead === 0) break;
-        const chunk = buffer.subarray(0, bytesRead);
-        for (const [, hash] of hashes) hash.update(chunk);
-      }
-    }
+    return await digestHandle(file, algorithms);
   } finally {
     await file.close();
+  }
+}
+
+/**
+ * Digests (lowercase hex) of what an open handle reads from its current position to the end: for a file
+ * already opened the untrusted way, so the bytes hashed are those of the very file that was checked.
+ */
+export async function digestHandle<A extends string>(
+  file: FileHandle,
+  algorithms: readonly A[],
+): Promise<Record<A, string>> {
+  const hashes = algorithms.map((name) => [name, createHash(name)] as const);
+  const { size } = await file.stat();
+  if (size <= WHOLE_FILE_LIMIT) {
+    const data = await file.readFile();
+    for (const [, hash] of hashes) hash.update(data);
+  } else {
+    const buffer = Buffer.allocUnsafeSlow(CHUNK);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      for (const [, hash] of hashes) hash.update(chunk);
+    }
   }
   return Object.fromEntries(hashes.map(([name, hash]) => [name, hash.digest('hex')])) as Record<A, string>;
 }

@@ -1,6 +1,6 @@
 export { fsyncDir, fsyncFile, fsyncTree, writeFileAtomic, writeJsonAtomic } from './atomic.ts';
 export type { FsyncTreeOptions } from './atomic.ts';
-export { digestFile, sha256File, sha256Buffer } from './hash.ts';
+export { digestFile, digestHandle, sha256File, sha256Buffer } from './hash.ts';
 export type { DigestOptions } from './hash.ts';
 export { safeFileName } from './file-name.ts';
 export { pathExists } from './exists.ts';

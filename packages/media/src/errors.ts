@@ -6,6 +6,8 @@ export const MEDIA_ERRORS = defineErrors('@imk/media', {
   COVER_UNREADABLE: POLICY.unprocessable,
   ENCODE_INVALID_OPTIONS: POLICY.badRequest,
   FFMPEG_FAILED: POLICY.transient,
+  // Past its time limit: a slow or busy machine may do better another time.
+  FFMPEG_TIMED_OUT: POLICY.transient,
   LOUDNESS_FAILED: POLICY.transient,
   // ffmpeg read the file's header but could not decode it: the same bytes fail the same way every time.
   // (ffmpeg killed by a signal, e.g. the OOM killer, is a passing trouble: that error says retryable itself.)

@@ -19,6 +19,12 @@ export interface RunFfmpegOptions {
   signal?: AbortSignal;
   /** Names the step and file in errors, e.g. `encoding song.wav to song.m4a`. */
   what: string;
+  /**
+   * Longest run accepted, in milliseconds; then ffmpeg is stopped (SIGTERM, SIGKILL if it does not go) and
+   * the run fails with FFMPEG_TIMED_OUT. For work a request waits on (a preview), where input someone else
+   * wrote (a huge sparse file) must not hold a process for ever. No limit when unset.
+   */
+  timeoutMs?: number;
 }
 
 /** Runs ffmpeg to completion; ImkError('FFMPEG_FAILED') with its last stderr lines, or 'ABORTED'. */
@@ -33,7 +39,14 @@ export async function runFfmpeg(
     cancelSignal: options.signal,
     stdin: 'ignore',
     maxBuffer: 64 * 1024 * 1024,
+    ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
   });
+  if (result.timedOut)
+    throw new ImkError(
+      'FFMPEG_TIMED_OUT',
+      `ffmpeg took longer than ${String(options.timeoutMs)} ms ${options.what}; it was stopped`,
+      { details: { timeoutMs: options.timeoutMs } },
+    );
   if (result.isCanceled)
     throw new ImkError('ABORTED', `aborted while ${options.what}`, { cause: options.signal?.reason });
   if (result.exitCode !== 0) {

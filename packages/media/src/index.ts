@@ -10,6 +10,7 @@ export type { ReadWavOptions } from './wav-reader.ts';
 export { readWavHeader } from './wav-header.ts';
 export type { WavHeader } from './wav-header.ts';
 export { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
+export { inputArgs } from './input-args.ts';
 export { AUDIO_FORMATS, DEFAULT_BITRATE, encodeAudio } from './encode.ts';
 export type { AudioFormat, EncodeOptions, EncodeResult } from './encode.ts';
 export type { AudioTags } from './encode-args.ts';

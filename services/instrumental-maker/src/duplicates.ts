@@ -1,8 +1,11 @@
-import { copyFile, link, mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage, isImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
 import type { Job, JobOptions } from '@imk/protocol';
 import { readOutputManifest, type Manifest } from '@imk/protocol';
 import type { WorkerContext } from './context.ts';
+import { linkArtifacts } from './link-artifacts.ts';
 import { buildManifest } from './manifest.ts';
 import type { StageRunner } from './stage-runner.ts';
 
@@ -18,46 +21,45 @@ export function sameOutputs(manifest: Manifest | undefined, inputSha256: string,
   return manifest !== undefined && manifest.input.sha256 === inputSha256 && manifest.output_key === outputKey;
 }
 
-/**
- * Puts the earlier job's files into `outDir` under the same relative paths: hard links (no space used,
- * and they stay valid whatever happens to the earlier folder), or copies where links are refused.
- */
-export async function linkArtifacts(fromDir: string, manifest: Manifest, outDir: string): Promise<void> {
-  for (const artifact of manifest.artifacts) {
-    const from = join(fromDir, artifact.path);
-    const to = join(outDir, artifact.path);
-    await mkdir(dirname(to), { recursive: true });
-    try {
-      await link(from, to);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw error;
-      await copyFile(from, to);
-    }
-  }
-}
-
 export interface Duplicate {
   jobId: string;
   dir: string;
   manifest: Manifest;
 }
 
-/** A succeeded job with the same input and the same outputs asked, whose published manifest says so. */
+/**
+ * A succeeded job with the same input and the same outputs asked, whose published manifest says so, with
+ * its files already linked into `partialDir`. An earlier job whose files cannot be reused as they are (a
+ * link leading out of its folder, a FIFO, other content than its manifest's sha256) is passed over with a
+ * warning naming the job and the file: the job is then processed normally, nothing foreign is published.
+ */
 export async function findDuplicate(
   ctx: WorkerContext,
-  jobId: string,
-  inputSha256: string,
-  outputKey: string,
-): Promise<Duplicate | undefined> {
+  search: { jobId: string; inputSha256: string; outputKey: string; partialDir: string; logger: Logger },
+): Promise<{ duplicate?: Duplicate; warnings: string[] }> {
+  const { jobId, inputSha256, outputKey, partialDir, logger } = search;
+  const warnings: string[] = [];
   for (const earlier of ctx.ledger.listSucceededByInput(inputSha256, jobId)) {
     const dir = join(ctx.paths.outputs, earlier.job_id);
     const manifest = await readPublishedManifest(dir);
     // The folders are the truth: the ledger only says where to look.
-    if (sameOutputs(manifest, inputSha256, outputKey) && manifest!.duplicate_of === undefined)
-      return { jobId: earlier.job_id, dir, manifest: manifest! };
+    if (!sameOutputs(manifest, inputSha256, outputKey) || manifest!.duplicate_of !== undefined) continue;
+    try {
+      await linkArtifacts({ jobId: earlier.job_id, dir }, manifest!, partialDir);
+      return { duplicate: { jobId: earlier.job_id, dir, manifest: manifest! }, warnings };
+    } catch (error) {
+      if (!isImkError(error, 'LINKED_ARTIFACT_INVALID')) throw error;
+      logger.warn(
+        { earlier_job_id: earlier.job_id, file: error.details.file, err: errorMessage(error) },
+        'the outputs of an earlier job with the same input were not reused; processing this job normally',
+      );
+      warnings.push(`${errorMessage(error)}; this job was processed instead of linking them`);
+      // Whatever was linked before the refused file goes: the job starts again from an empty folder.
+      await rm(partialDir, { recursive: true, force: true });
+      await mkdir(partialDir, { recursive: true });
+    }
   }
-  return undefined;
+  return { warnings };
 }
 
 export interface DuplicateManifestInput {
@@ -71,10 +73,10 @@ export interface DuplicateManifestInput {
   options: JobOptions;
 }
 
-/** Links the earlier job's files into the partial folder and describes them under this job's id. */
-export async function duplicateManifest(input: DuplicateManifestInput): Promise<Manifest> {
+/** Describes the earlier job's files, linked into the partial folder, under this job's id. */
+export function duplicateManifest(input: DuplicateManifestInput): Manifest {
+  // findDuplicate linked (and checked) the earlier job's files already.
   const { duplicate: earlier } = input;
-  await linkArtifacts(earlier.dir, earlier.manifest, input.partialDir);
   return buildManifest({
     job: input.job,
     artifacts: earlier.manifest.artifacts,

@@ -9,6 +9,8 @@ export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
   ENGINE_UNAVAILABLE: POLICY.unavailable,
   INPUT_TOO_LONG: POLICY.unprocessable,
   INVALID_INPUT: POLICY.unprocessable,
+  // An earlier job's file is not what its manifest says (a link out, a FIFO, other content): never linked.
+  LINKED_ARTIFACT_INVALID: POLICY.unprocessable,
   MANIFEST_INVALID: POLICY.transient,
   OPTIONS_INVALID: POLICY.badRequest,
   SIDECAR_INVALID: POLICY.unprocessable,

@@ -73,8 +73,17 @@ const hash: Steps['hash'] = {
     }
     s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
     // The job's own option wins over config: the dashboard's "Separate again" asks for "process".
-    if ((s.job.options?.duplicates ?? ctx.config.duplicates) === 'skip')
-      s.duplicate = await findDuplicate(ctx, jobId, inputSha256, outputKey);
+    if ((s.job.options?.duplicates ?? ctx.config.duplicates) === 'skip') {
+      const found = await findDuplicate(ctx, {
+        jobId,
+        inputSha256,
+        outputKey,
+        partialDir: s.partialDir,
+        logger: s.logger,
+      });
+      s.duplicate = found.duplicate;
+      s.warnings.push(...found.warnings);
+    }
     if (s.duplicate) return undefined;
     s.cacheKey = stemCacheKey({ inputSha256, engine });
     s.separation = await ctx.cache?.lookup(s.cacheKey);
@@ -192,7 +201,7 @@ const manifest: Steps['manifest'] = {
   async run(s) {
     const { stages } = s;
     if (s.duplicate) {
-      s.manifest = await duplicateManifest({
+      s.manifest = duplicateManifest({
         job: s.job,
         inputName: s.inputName,
         duplicate: s.duplicate,

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
 import type { Artifact, Job, Manifest, Remix } from '@imk/protocol';
 import { formatVariantRef, mixVariants, type SeparationResult, type VariantRecipe } from '@imk/separation';
-import { linkArtifacts, readPublishedManifest } from './duplicates.ts';
+import { readPublishedManifest } from './duplicates.ts';
+import { linkArtifacts } from './link-artifacts.ts';
 import { buildManifest } from './manifest.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
 import type { PipelineInput, PipelineResult } from './pipeline.ts';
@@ -102,7 +103,7 @@ const STEPS: Steps = {
         progress,
       });
       const kept = source.artifacts.filter((a) => a.path !== made!.path);
-      await linkArtifacts(s.sourceDir, { ...source, artifacts: kept }, partialDir);
+      await linkArtifacts({ jobId: s.target, dir: s.sourceDir }, { ...source, artifacts: kept }, partialDir);
       Object.assign(s, { job, partialDir, made, kept });
       return undefined;
     },

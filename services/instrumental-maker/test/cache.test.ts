@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -190,4 +190,66 @@ describe('no work twice', () => {
     const nextStart = Date.parse(detail.events[2]!.at);
     expect(nextStart - failedAt).toBeGreaterThanOrEqual(300);
   });
+});
+
+// An earlier job's folder is someone else's to change: its files must not be linked unless they are
+// regular files inside it with the content its manifest names. Otherwise the job is processed normally.
+describe("reusing an earlier job's files", () => {
+  const song = (id: string, file = 'c.m4a') =>
+    publishV1(
+      root,
+      'other',
+      { job_id: id, source_type: 'local', artist: 'C', title: 'Three', audio_path: 'song.m4a' },
+      { 'song.m4a': join(root, 'media', file) },
+    );
+
+  it("processes the job instead of linking files an earlier job's folder leads out to", async () => {
+    await makeSong(join(root, 'media', 'c.m4a'), 3, 6);
+    await song('orig');
+    expect(await runOnce()).toMatchObject({ ok: true, succeeded: 1 });
+    const orig = await readManifest(root, 'orig');
+    const path = orig.artifacts[0]!.path;
+    // outputs/orig/files becomes a link to a folder outside outputs/ with other bytes under the same names.
+    const secret = join(root, 'outside_secret');
+    await cp(join(root, 'outputs', 'orig', 'files'), secret, { recursive: true });
+    await writeFile(join(secret, path.replace(/^files\//, '')), 'SECRET DATA OUTSIDE OUTPUTS');
+    await rename(join(root, 'outputs', 'orig', 'files'), join(root, 'orig_files'));
+    await symlink(secret, join(root, 'outputs', 'orig', 'files'));
+
+    await song('copycat');
+    expect(await runOnce()).toMatchObject({ ok: true, succeeded: 1, duplicates: 0 });
+    const manifest = await readManifest(root, 'copycat');
+    expect(manifest.duplicate_of).toBeUndefined();
+    expect(manifest.warnings.join(' ')).toMatch(/job orig's files\/.* cannot be reused: .*symbolic link/);
+    const published = await readFile(join(root, 'outputs', 'copycat', manifest.artifacts[0]!.path));
+    expect(published.toString('latin1')).not.toContain('SECRET');
+    const [mine, outside] = await Promise.all([
+      stat(join(root, 'outputs', 'copycat', manifest.artifacts[0]!.path)),
+      stat(join(secret, path.replace(/^files\//, ''))),
+    ]);
+    expect(mine.ino).not.toBe(outside.ino);
+  }, 120_000);
+
+  it('processes the job instead of linking a file whose content is not what its manifest says', async () => {
+    // Both earlier jobs with this input now hold other bytes (of the same size) under their artifacts' names.
+    await rm(join(root, 'outputs', 'orig', 'files'));
+    await rename(join(root, 'orig_files'), join(root, 'outputs', 'orig', 'files'));
+    for (const id of ['orig', 'copycat']) {
+      const { artifacts } = await readManifest(root, id);
+      for (const artifact of artifacts) {
+        const file = join(root, 'outputs', id, artifact.path);
+        await rm(file);
+        await writeFile(file, Buffer.alloc(artifact.bytes, 0x41));
+      }
+    }
+    await song('copycat2');
+    expect(await runOnce()).toMatchObject({ ok: true, succeeded: 1, duplicates: 0 });
+    const manifest = await readManifest(root, 'copycat2');
+    expect(manifest.duplicate_of).toBeUndefined();
+    expect(manifest.warnings.join(' ')).toMatch(
+      /cannot be reused: its content is not what its manifest says/,
+    );
+    const published = await readFile(join(root, 'outputs', 'copycat2', manifest.artifacts[0]!.path));
+    expect(published.equals(Buffer.alloc(published.length, 0x41))).toBe(false);
+  }, 120_000);
 });

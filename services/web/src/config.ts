@@ -46,6 +46,15 @@ export const WebConfigSchema = z
       .max(4000)
       .default(900)
       .describe('Width of waveform/spectrogram images.'),
+    previewTimeoutSec: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe(
+        'Longest time ffmpeg may take to draw one waveform/spectrogram image; then it is stopped and the request answers 500 PREVIEW_FAILED.',
+      ),
   })
   .describe('The web dashboard and HTTP API (`imk run web`, part of `imk up`).');
 export type WebConfig = z.infer<typeof WebConfigSchema>;

@@ -1,20 +1,26 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runFfmpeg } from '@imk/media';
+import { inputArgs, runFfmpeg } from '@imk/media';
 
 export type PreviewKind = 'waveform' | 'spectrogram';
 export const PREVIEW_KINDS: readonly PreviewKind[] = ['waveform', 'spectrogram'];
 const PREVIEW_VERSION = 2;
 
 export interface PreviewOptions {
-  /** The audio (or video) file. */
+  /** The audio (or video) file, already known to be a regular file inside its job folder. */
   input: string;
   kind: PreviewKind;
   /** Cache folder, e.g. `<state>/cache/previews`. */
   cacheDir: string;
-  /** Identifies the content: the artifact's sha256 when known, else its size and mtime. */
+  /**
+   * Identifies the file itself (device, inode, size, mtime, as found when it was checked), never a value
+   * from the manifest: a sha256 the manifest claims would make a different file share this render.
+   */
   key: string;
   width: number;
+  /** ffmpeg is stopped past this time and the render fails (FFMPEG_TIMED_OUT). */
+  timeoutMs: number;
+  /** Aborted when the server closes: a running ffmpeg is stopped, not left behind. */
   signal?: AbortSignal;
 }
 
@@ -52,15 +58,20 @@ export async function renderPreview(options: PreviewOptions): Promise<string> {
     try {
       await runFfmpeg(
         [
-          '-i',
-          options.input,
+          // The file and pipe protocols and self-contained formats only: an HLS playlist or an ffconcat
+          // list named like an artifact would make ffmpeg read files outside outputs/.
+          ...inputArgs(options.input),
           '-filter_complex',
           filterFor(options.kind, options.width),
           '-frames:v',
           '1',
           temp,
         ],
-        { what: `drawing the ${options.kind} of ${options.input}`, signal: options.signal },
+        {
+          what: `drawing the ${options.kind} of ${options.input}`,
+          signal: options.signal,
+          timeoutMs: options.timeoutMs,
+        },
       );
       await rename(temp, file);
     } finally {

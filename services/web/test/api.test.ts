@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '@imk/ledger';
@@ -153,11 +153,14 @@ describe('web API', () => {
           .toString(),
       ).toBe('PNG');
     }
-    // Cached under the artifact's sha256: one PNG per kind, and asking again renders nothing new.
-    const output = (await (await get('/api/outputs/job_done')).json()) as { artifacts: { sha256: string }[] };
+    // Cached under the file's own identity (device, inode, size, mtime; never the manifest's sha256): one
+    // PNG per kind, and asking again renders nothing new.
+    const output = (await (await get('/api/outputs/job_done')).json()) as { artifacts: { path: string }[] };
+    const info = await stat(join(root, 'outputs', 'job_done', output.artifacts[1]!.path), { bigint: true });
+    const identity = `${info.dev}-${info.ino}-${info.size}-${info.mtimeNs}`;
     const mine = async () =>
       (await readdir(join(root, 'state', 'cache', 'previews'))).filter(
-        (n) => n.startsWith(output.artifacts[1]!.sha256) && n.endsWith('.png'),
+        (n) => n.startsWith(identity) && n.endsWith('.png'),
       );
     expect(await mine()).toHaveLength(2);
     await get('/api/outputs/job_done/artifacts/1/waveform.png');

@@ -1,12 +1,12 @@
 import { realpath, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { errorMessage } from '@imk/errors';
+import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
 import type { OutputDetailResponse, OutputListResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
 import { listOutputs, readOutput } from '../system/outputs.ts';
-import { isJobId, resolveInside } from '../system/safe-path.ts';
+import { checkArtifact, isJobId, resolveInside } from '../system/safe-path.ts';
 
 /** Browsing outputs/<job_id>: manifest, files (with HTTP ranges for the audio player), preview images. */
 export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): void {
@@ -52,19 +52,29 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
           .send({ error: 'BAD_PREVIEW', message: `preview must be one of ${PREVIEW_KINDS.join(', ')}` });
       const output = await readOutput(ctx.paths.outputs, id);
       const artifact = output?.artifacts[Number(index)];
-      const file = artifact ? await resolveInside(join(ctx.paths.outputs, id), artifact.path) : undefined;
-      if (!artifact || !file)
+      if (!artifact)
         return reply
           .code(404)
           .send({ error: 'ARTIFACT_NOT_FOUND', message: `no artifact ${index} in outputs/${id}` });
-      const info = await stat(file);
+      // Before ffmpeg sees it: a FIFO would hang it, a link or `..` would preview a file from elsewhere.
+      let checked;
+      try {
+        checked = await checkArtifact(join(ctx.paths.outputs, id), id, artifact.path);
+      } catch (error) {
+        return reply.code(httpStatusOf(error) ?? 422).send({
+          error: isImkError(error) ? error.code : 'ARTIFACT_UNREADABLE',
+          message: `artifact ${index} of outputs/${id} (${artifact.path}) cannot be previewed: ${errorMessage(error)}`,
+        });
+      }
       try {
         const png = await renderPreview({
-          input: file,
+          input: checked.file,
           kind: kind as PreviewKind,
           cacheDir: previewDir,
-          key: artifact.sha256 ?? `${id}-${index}-${info.size}-${Math.round(info.mtimeMs)}`,
+          key: checked.identity,
           width: ctx.config.previewWidth,
+          timeoutMs: ctx.config.previewTimeoutSec * 1000,
+          signal: ctx.signal,
         });
         return reply.header('cache-control', 'private, max-age=86400').sendFile(basename(png), previewDir);
       } catch (error) {

@@ -1,5 +1,5 @@
 import { realpath } from 'node:fs/promises';
-import { assertRealFolder, resolveInside as resolveInsideRoot } from '@imk/fs-safe';
+import { assertRealFolder, openUntrusted, resolveInside as resolveInsideRoot } from '@imk/fs-safe';
 import { JobIdSchema } from '@imk/protocol';
 
 /** A job id that can name a folder: the protocol's id rules (no `/`, no leading `.`). */
@@ -21,5 +21,34 @@ export async function resolveInside(base: string, relativePath: string): Promise
     return real === (await realpath(base)) ? undefined : real;
   } catch {
     return undefined;
+  }
+}
+
+/** An artifact checked before anything opens it: its real path, and what identifies that very file. */
+export interface CheckedArtifact {
+  file: string;
+  /** Device, inode, size and mtime (ns) of the file as opened: a cache key no manifest value can fake. */
+  identity: string;
+}
+
+/**
+ * Checks that `artifactPath` is a regular file inside `outputs/<jobId>` (a real folder; no `..`, no link
+ * leading out; not a FIFO, device or folder) by opening it the untrusted way, and says which file it is.
+ * Throws fs-safe's errors (PATH_OUTSIDE, FILE_NOT_REGULAR, FILE_MISSING…) naming the artifact.
+ */
+export async function checkArtifact(
+  jobDir: string,
+  jobId: string,
+  artifactPath: string,
+): Promise<CheckedArtifact> {
+  const where = `outputs/${jobId}`;
+  await assertRealFolder(jobDir, where);
+  const file = await resolveInsideRoot(jobDir, artifactPath, { rootName: where });
+  const { handle } = await openUntrusted(file, { name: `${where}/${artifactPath}` });
+  try {
+    const info = await handle.stat({ bigint: true });
+    return { file, identity: `${info.dev}-${info.ino}-${info.size}-${info.mtimeNs}` };
+  } finally {
+    await handle.close();
   }
 }
