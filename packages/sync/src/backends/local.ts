@@ -97,7 +97,7 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
         hash: () => sha256File(target),
       };
       const verifiedBy = options.verify === 'sha256' ? 'read-back' : 'size';
-      const temp = tempPathFor(target, request.sha256);
+      const temp = tempPathFor(target, request.sha256, options.maxNameBytes);
       try {
         await assertNoLinkOut(root, target);
         if ((await settleExisting(request, target, existing)) === 'same')
