@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalBackend, createRsyncBackend, fitName, type SyncBackend } from '../src/index.ts';
+import { tempPathFor } from '../src/util/remote-path.ts';
 import { tempDir, testLogger } from './helpers.ts';
 
 const context = (name: string) => ({ name, logger: testLogger() });
@@ -10,6 +11,7 @@ const sha256 = (data: Buffer): string => createHash('sha256').update(data).diges
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let nas: string;
+let local: LocalArtifact;
 interface LocalArtifact {
   path: string;
   bytes: number;
@@ -27,14 +29,48 @@ beforeEach(async () => {
   dir = await tempDir('imk-temp-names-');
   nas = join(dir.path, 'nas');
   await mkdir(nas);
+  local = await localFile(randomBytes(20_000));
 });
 afterEach(() => dir.remove());
 
-const request = (remotePath: string, artifact: LocalArtifact) => ({
+const request = (remotePath: string, artifact = local) => ({
   localPath: artifact.path,
   remotePath,
   bytes: artifact.bytes,
   sha256: artifact.sha256,
+});
+
+describe('local backend: no temporary name is left beside a delivered file', () => {
+  const backend = () => createLocalBackend({ type: 'local' }, context('nas'));
+
+  it('removes a temp left linked to the delivered file by a crash after link() (same content found there)', async () => {
+    const target = join(nas, 'Art - Song.m4a');
+    await writeFile(target, local.data);
+    const temp = tempPathFor(target, local.sha256, 255);
+    await link(target, temp);
+    const result = await backend().put(request(target));
+    expect(result.alreadyThere).toBe(true);
+    expect(await readdir(nas)).toEqual(['Art - Song.m4a']);
+    expect((await stat(target)).nlink).toBe(1);
+  });
+
+  it('removes a partial temp of the same content left by a crash, and delivers whole', async () => {
+    const target = join(nas, 'Art - Song.m4a');
+    await writeFile(tempPathFor(target, local.sha256, 255), local.data.subarray(0, 100));
+    await backend().put(request(target));
+    expect(await readdir(nas)).toEqual(['Art - Song.m4a']);
+  });
+
+  it('removes its temp when the name turns out to hold a different file (conflict)', async () => {
+    const target = join(nas, 'Art - Song.m4a');
+    await writeFile(target, randomBytes(20_000));
+    const temp = tempPathFor(target, local.sha256, 255);
+    await writeFile(temp, local.data);
+    await expect(backend().put(request(target))).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    expect(await readdir(nas)).toEqual(['Art - Song.m4a']);
+  });
 });
 
 /** Every name that appears in `folder` while `work` runs (listed every few milliseconds). */
