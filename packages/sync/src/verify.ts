@@ -98,17 +98,13 @@ export async function verifyDeliveries(input: VerifyInput): Promise<VerifyReport
       },
       message,
     );
-    input.receipts.record(
-      receipt,
-      {
-        status: 'failed',
-        final: true,
-        errorCode: missing ? 'REMOTE_MISSING' : 'REMOTE_CHANGED',
-        errorMessage: message,
-        nextAttemptAt: undefined,
-      },
-      receipt.attempts,
-    );
+    input.receipts.recordCheck(receipt, {
+      status: 'failed',
+      final: true,
+      errorCode: missing ? 'REMOTE_MISSING' : 'REMOTE_CHANGED',
+      errorMessage: message,
+      nextAttemptAt: undefined,
+    });
     return copy;
   }
 

@@ -87,19 +87,85 @@ describe('sync engine', () => {
     expect(await readFile(join(nas, 'Stems', 'job1', 'drums (2).flac'))).toEqual(
       changed.get('files/stems/drums.flac'),
     );
-    const receipt = [...receipts.all().values()].find((r) => r.jobId === 'job1');
-    expect(receipt?.remotePath).toBe(join(nas, 'Stems', 'job1', 'drums (2).flac'));
+    // Each delivered version keeps its receipt.
+    const paths = () =>
+      [...receipts.all().values()]
+        .filter((r) => r.jobId === 'job1' && r.status === 'delivered')
+        .map((r) => r.remotePath)
+        .sort();
+    expect(paths()).toEqual([
+      join(nas, 'Stems', 'job1', 'drums (2).flac'),
+      join(nas, 'Stems', 'job1', 'drums.flac'),
+    ]);
     expect(await createSyncEngine(engineOptions()).runPass()).toMatchObject({
       delivered: 0,
       alreadyDelivered: 1,
     });
 
-    // replace, when asked for: the copy is overwritten.
+    // replace, when asked for: the latest copy (2) is overwritten and its receipt goes; the first stays.
     const third = await writeJob(outputs, job);
     await createSyncEngine(engineOptions({ conflict: 'replace' })).runPass();
     expect(await readFile(join(nas, 'Stems', 'job1', 'drums (2).flac'))).toEqual(
       third.get('files/stems/drums.flac'),
     );
+    expect(await readFile(join(nas, 'Stems', 'job1', 'drums.flac'))).toEqual(
+      first.get('files/stems/drums.flac'),
+    );
+    expect(paths()).toEqual([
+      join(nas, 'Stems', 'job1', 'drums (2).flac'),
+      join(nas, 'Stems', 'job1', 'drums.flac'),
+    ]);
+    expect((await createSyncEngine(engineOptions()).verify()).ok).toBe(2);
+  });
+
+  it('keeps the receipt of every delivered version of a re-processed artifact: numbered from the route path, and verified', async () => {
+    const job = {
+      jobId: 'job1',
+      artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems' as const, variant: 'drums' }],
+    };
+    const folder = join(nas, 'Stems', 'job1');
+    const versions = [];
+    for (let i = 0; i < 3; i++) {
+      versions.push((await writeJob(outputs, job)).get('files/stems/drums.flac'));
+      expect(await createSyncEngine(engineOptions()).runPass()).toMatchObject({ delivered: 1, failed: 0 });
+    }
+    // (2) then (3), never "(2) (2)".
+    expect((await readdir(folder)).sort()).toEqual(['drums (2).flac', 'drums (3).flac', 'drums.flac']);
+    expect(await readFile(join(folder, 'drums.flac'))).toEqual(versions[0]);
+    expect(await readFile(join(folder, 'drums (2).flac'))).toEqual(versions[1]);
+    expect(await readFile(join(folder, 'drums (3).flac'))).toEqual(versions[2]);
+    expect([...receipts.all().values()].filter((r) => r.status === 'delivered')).toHaveLength(3);
+
+    // The first copy disappears: verify notices it, though later versions were delivered since.
+    await rm(join(folder, 'drums.flac'));
+    const report = await createSyncEngine(engineOptions()).verify();
+    expect(report).toMatchObject({ checked: 3, ok: 2, missing: 1 });
+    expect(report.copies.find((c) => c.state === 'missing')?.remotePath).toBe(join(folder, 'drums.flac'));
+  });
+
+  it('conflict: fail on a re-processed artifact records the failure beside the delivered copy, not over it', async () => {
+    const job = {
+      jobId: 'job1',
+      artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems' as const, variant: 'drums' }],
+    };
+    const first = await writeJob(outputs, job);
+    await createSyncEngine(engineOptions({ conflict: 'fail' })).runPass();
+    await writeJob(outputs, job);
+    const second = await createSyncEngine(engineOptions({ conflict: 'fail' })).runPass();
+    expect(second).toMatchObject({ delivered: 0, failedFinal: 1 });
+    const rows = [...receipts.all().values()];
+    expect(rows.map((r) => [r.status, r.errorCode ?? '']).sort()).toEqual([
+      ['delivered', ''],
+      ['failed', 'CONFLICT'],
+    ]);
+    expect(rows.find((r) => r.status === 'failed')?.errorMessage).toMatch(
+      /an earlier version of this artifact/,
+    );
+    expect(await readFile(join(nas, 'Stems', 'job1', 'drums.flac'))).toEqual(
+      first.get('files/stems/drums.flac'),
+    );
+    // The delivered copy is still checked.
+    expect(await createSyncEngine(engineOptions()).verify()).toMatchObject({ checked: 1, ok: 1 });
   });
 
   it('looks only at complete jobs: no manifest or a dot folder means still being written', async () => {

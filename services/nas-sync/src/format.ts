@@ -52,7 +52,9 @@ export function summaryExitCode(summary: PassSummary): 0 | 2 {
 export function describeConflict(row: StatusRow): string | undefined {
   const c = row.conflict;
   if (!c) return undefined;
-  const by = c.held_by ?? 'a file no receipt of this host wrote';
+  const by = c.earlier_version
+    ? 'an earlier version of this artifact'
+    : (c.held_by ?? 'a file no receipt of this host wrote');
   switch (c.resolution) {
     case 'renamed':
       return `conflict: ${c.path} held ${by}; delivered as ${row.remote_path}`;
