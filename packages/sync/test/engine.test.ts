@@ -168,6 +168,39 @@ describe('sync engine', () => {
     expect(await createSyncEngine(engineOptions()).verify()).toMatchObject({ checked: 1, ok: 1 });
   });
 
+  it('after the receipts are lost, finds copies already on the destination at any number instead of sending duplicates', async () => {
+    const song = (jobId: string) => ({ jobId, title: 'Song', artifacts: [{ path: 'files/audio/i.m4a' }] });
+    const a = (await writeJob(outputs, song('jobA'))).get('files/audio/i.m4a');
+    const b = (await writeJob(outputs, song('jobB'))).get('files/audio/i.m4a');
+    await createSyncEngine(engineOptions()).runPass();
+    const folder = join(nas, 'Music', 'Artist');
+    const before = (await readdir(folder)).sort();
+    expect(before).toEqual(['Song (instrumental) (2).m4a', 'Song (instrumental).m4a']);
+
+    // The state folder is lost, and a new job with the same tags sorts first: the plan numbers it all anew.
+    receipts.close();
+    await rm(join(dir.path, 'state'), { recursive: true, force: true });
+    receipts = reopen();
+    const zero = (await writeJob(outputs, song('job0'))).get('files/audio/i.m4a');
+    expect(await createSyncEngine(engineOptions()).runPass()).toMatchObject({ delivered: 3, failed: 0 });
+
+    const files = (await readdir(folder)).sort();
+    const contents = await Promise.all(files.map((name) => readFile(join(folder, name))));
+    // Nothing sent twice: three files, three contents; the first two where they were.
+    expect(files).toHaveLength(3);
+    expect(new Set(contents.map((c) => c.toString('hex'))).size).toBe(3);
+    expect(await readFile(join(folder, 'Song (instrumental).m4a'))).toEqual(a);
+    expect(await readFile(join(folder, 'Song (instrumental) (2).m4a'))).toEqual(b);
+    expect(contents).toContainEqual(zero);
+    const at = (jobId: string) => [...receipts.all().values()].find((r) => r.jobId === jobId)?.remotePath;
+    expect(at('jobA')).toBe(join(folder, 'Song (instrumental).m4a'));
+    expect(at('jobB')).toBe(join(folder, 'Song (instrumental) (2).m4a'));
+    expect(await createSyncEngine(engineOptions()).runPass()).toMatchObject({
+      delivered: 0,
+      alreadyDelivered: 3,
+    });
+  });
+
   it('looks only at complete jobs: no manifest or a dot folder means still being written', async () => {
     await writeJob(outputs, audioJob('.job_tmp'));
     await mkdir(join(outputs, 'job_partial', 'files'), { recursive: true });
