@@ -91,7 +91,9 @@ export function resolveDestinations(
       sha256: transfer.sha256,
     };
     const own = transfer.receipt;
-    if (own?.status === 'delivered' && own.replacedBy === undefined) transfer.remotePath = own.remotePath;
+    // A delivered copy keeps its path; one verify found gone returns under it.
+    if ((own?.status === 'delivered' || own?.errorCode === 'REMOTE_MISSING') && own.replacedBy === undefined)
+      transfer.remotePath = own.remotePath;
     // A new version under `replace` overwrites this artifact's latest copy, not whatever holds the route's path.
     const earlier = own
       ? undefined

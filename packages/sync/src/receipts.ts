@@ -254,6 +254,15 @@ export class ReceiptStore {
     return row;
   }
 
+  /** Drops one receipt (a copy of an earlier version that verify found gone or altered: nothing can re-send it). */
+  forget(key: ReceiptKey): void {
+    this.db
+      .prepare(
+        'DELETE FROM receipts WHERE job_id = ? AND artifact_path = ? AND destination = ? AND sha256 = ?',
+      )
+      .run(key.jobId, key.artifactPath, key.destination, key.sha256);
+  }
+
   /** Marks the delivered copies at a path as replaced by another artifact (conflict: replace). */
   markReplaced(backend: string, remotePath: string, by: { jobId: string; artifactPath: string }): void {
     this.statements.replaced?.run(

@@ -183,7 +183,8 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
    * receipts were lost is found where it is, not sent again under a new number.
    */
   async function putSettled(backend: SyncBackend, transfer: PlannedTransfer, log: Logger) {
-    const original = transfer.conflict?.path ?? transfer.remotePath;
+    // Numbers count from the route's path (the destination), wherever the plan put this copy.
+    const original = transfer.destination.slice(transfer.backend.length + 1);
     let n = 1;
     if (policy === 'rename' && transfer.remotePath !== original) {
       // Renamed by the plan: the route's path and the numbers below this one may hold this very content.

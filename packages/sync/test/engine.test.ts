@@ -136,11 +136,23 @@ describe('sync engine', () => {
     expect(await readFile(join(folder, 'drums (3).flac'))).toEqual(versions[2]);
     expect([...receipts.all().values()].filter((r) => r.status === 'delivered')).toHaveLength(3);
 
-    // The first copy disappears: verify notices it, though later versions were delivered since.
+    // The first copy disappears: verify notices it, though later versions were delivered since. Nothing
+    // can send that version again, so it is reported once and its receipt dropped, not left for retry.
     await rm(join(folder, 'drums.flac'));
     const report = await createSyncEngine(engineOptions()).verify();
     expect(report).toMatchObject({ checked: 3, ok: 2, missing: 1 });
-    expect(report.copies.find((c) => c.state === 'missing')?.remotePath).toBe(join(folder, 'drums.flac'));
+    expect(report.copies.find((c) => c.state === 'missing')).toMatchObject({
+      remotePath: join(folder, 'drums.flac'),
+      earlierVersion: true,
+    });
+    expect(receipts.resetFailures()).toBe(0);
+    expect(await createSyncEngine(engineOptions()).verify()).toMatchObject({ checked: 2, ok: 2, missing: 0 });
+    // The current version's copy gone: recorded for retry, which sends it back under its path.
+    await rm(join(folder, 'drums (3).flac'));
+    expect(await createSyncEngine(engineOptions()).verify()).toMatchObject({ missing: 1 });
+    expect(receipts.resetFailures()).toBe(1);
+    await createSyncEngine(engineOptions()).runPass();
+    expect(await readFile(join(folder, 'drums (3).flac'))).toEqual(versions[2]);
   });
 
   it('conflict: fail on a re-processed artifact records the failure beside the delivered copy, not over it', async () => {
@@ -199,6 +211,29 @@ describe('sync engine', () => {
       delivered: 0,
       alreadyDelivered: 3,
     });
+  });
+
+  it('a renamed copy found gone returns under its number; when a foreign file took it, the next number counts from the route path', async () => {
+    const song = (jobId: string) => ({ jobId, title: 'Song', artifacts: [{ path: 'files/audio/i.m4a' }] });
+    await writeJob(outputs, song('jobA'));
+    const b = (await writeJob(outputs, song('jobB'))).get('files/audio/i.m4a');
+    await createSyncEngine(engineOptions()).runPass();
+    const folder = join(nas, 'Music', 'Artist');
+    const second = join(folder, 'Song (instrumental) (2).m4a');
+    for (const foreign of [false, true]) {
+      await rm(second);
+      expect(await createSyncEngine(engineOptions()).verify()).toMatchObject({ missing: 1 });
+      if (foreign) await writeFile(second, 'a file nas-sync did not write');
+      expect(receipts.resetFailures()).toBe(1);
+      expect(await createSyncEngine(engineOptions()).runPass()).toMatchObject({ delivered: 1, failed: 0 });
+    }
+    expect((await readdir(folder)).sort()).toEqual([
+      'Song (instrumental) (2).m4a',
+      'Song (instrumental) (3).m4a',
+      'Song (instrumental).m4a',
+    ]);
+    expect(await readFile(join(folder, 'Song (instrumental) (3).m4a'))).toEqual(b);
+    expect(await readFile(second, 'utf8')).toBe('a file nas-sync did not write');
   });
 
   it('looks only at complete jobs: no manifest or a dot folder means still being written', async () => {

@@ -96,11 +96,17 @@ export function formatVerify(report: VerifyReport): string {
     .filter((copy) => copy.state !== 'ok')
     .map(
       (copy) =>
-        `${copy.state.padEnd(9)} ${copy.jobId}/${copy.artifactPath} -> ${copy.backend}:${copy.remotePath}${copy.detail ? `  ${copy.detail}` : ''}`,
+        `${copy.state.padEnd(9)} ${copy.jobId}/${copy.artifactPath} -> ${copy.backend}:${copy.remotePath}${copy.detail ? `  ${copy.detail}` : ''}` +
+        (copy.earlierVersion
+          ? '  (an earlier version of this artifact: it cannot be sent again; its receipt was dropped)'
+          : ''),
     );
+  const resendable = report.copies.filter(
+    (copy) => (copy.state === 'missing' || copy.state === 'changed') && !copy.earlierVersion,
+  ).length;
   lines.push(
     `verify: ${report.checked} checked, ${report.ok} as delivered, ${report.missing} missing, ${report.changed} changed, ${report.unchecked} not checked` +
-      (report.missing + report.changed > 0 ? ' (imk sync retry sends them again)' : ''),
+      (resendable > 0 ? ' (imk sync retry sends them again)' : ''),
   );
   return lines.join('\n');
 }
