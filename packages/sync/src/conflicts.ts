@@ -79,7 +79,9 @@ export function resolveDestinations(
   policy: ConflictPolicy,
   nameBytesOf: (backend: string) => number = () => 255,
 ): ConflictDecision[] {
-  const index = new DestinationIndex(receipts);
+  const all = [...receipts];
+  const index = new DestinationIndex(all);
+  const latest = policy === 'replace' ? latestDeliveredVersions(all) : new Map<string, Receipt>();
   const decisions: ConflictDecision[] = [];
   for (const planned of transfers) {
     const transfer = { ...planned };
@@ -89,7 +91,14 @@ export function resolveDestinations(
       sha256: transfer.sha256,
     };
     const own = transfer.receipt;
-    if (own?.status === 'delivered' && own.replacedBy === undefined) transfer.remotePath = own.remotePath;
+    // A delivered copy keeps its path; one verify found gone returns under it.
+    if ((own?.status === 'delivered' || own?.errorCode === 'REMOTE_MISSING') && own.replacedBy === undefined)
+      transfer.remotePath = own.remotePath;
+    // A new version under `replace` overwrites this artifact's latest copy, not whatever holds the route's path.
+    const earlier = own
+      ? undefined
+      : latest.get(versionKey(transfer.jobId, transfer.artifact.path, transfer.destination));
+    if (earlier) transfer.remotePath = earlier.remotePath;
     if (transfer.state === 'delivered') {
       // Nothing to send: it keeps its path (its receipt already holds it), or it was replaced by another.
       decisions.push({ transfer });
@@ -117,6 +126,21 @@ export function resolveDestinations(
     }
   }
   return decisions;
+}
+
+const versionKey = (jobId: string, artifactPath: string, destination: string): string =>
+  `${jobId}\u0000${artifactPath}\u0000${destination}`;
+
+/** The most recently delivered copy of each (job, artifact, destination) that nothing replaced. */
+function latestDeliveredVersions(receipts: readonly Receipt[]): Map<string, Receipt> {
+  const latest = new Map<string, Receipt>();
+  for (const receipt of receipts) {
+    if (receipt.status !== 'delivered' || receipt.replacedBy !== undefined) continue;
+    const key = versionKey(receipt.jobId, receipt.artifactPath, receipt.destination);
+    const known = latest.get(key);
+    if (!known || (receipt.deliveredAt ?? '') > (known.deliveredAt ?? '')) latest.set(key, receipt);
+  }
+  return latest;
 }
 
 /** The message a `fail` conflict records: both jobs and the path. */

@@ -278,8 +278,18 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
     async verify(verifyOptions = {}) {
       if (!options.receipts) throw new ImkError('RECEIPTS_MISSING', 'verify needs the receipts database');
+      // The versions the manifests list now, by (job, artifact, destination): any other was superseded.
+      const current = new Map<string, string>();
+      // Without the manifests (outputs/ unreadable), every receipt counts as current: retry may re-send it.
+      const planned = await plan({ jobId: verifyOptions.jobId }).catch(() => undefined);
+      for (const transfer of planned?.transfers ?? [])
+        current.set(versionOf(transfer.jobId, transfer.artifact.path, transfer.destination), transfer.sha256);
       try {
         return await verifyDeliveries({
+          isEarlierVersion: (receipt) => {
+            const sha256 = current.get(versionOf(receipt.jobId, receipt.artifactPath, receipt.destination));
+            return sha256 !== undefined && sha256 !== receipt.sha256;
+          },
           receipts: options.receipts,
           backendFor,
           concurrency,
@@ -300,3 +310,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     await Promise.all([...current.values()].map((backend) => backend.close().catch(() => undefined)));
   }
 }
+
+const versionOf = (jobId: string, artifactPath: string, destination: string): string =>
+  `${jobId}\u0000${artifactPath}\u0000${destination}`;

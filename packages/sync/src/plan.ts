@@ -223,9 +223,11 @@ export function transferState(
       jobId: transfer.jobId,
       artifactPath: transfer.artifact.path,
       destination: transfer.destination,
+      sha256: transfer.sha256,
     }),
   );
-  if (!receipt || receipt.sha256 !== transfer.sha256) return { state: 'due', receipt };
+  // Receipts of earlier versions (the job was processed again) stay theirs: this version is sent.
+  if (!receipt) return { state: 'due', receipt };
   if (receipt.status === 'delivered') return { state: 'delivered', receipt };
   // A final failure stands until the backend's configuration changes or `imk sync retry`.
   if (receipt.final)

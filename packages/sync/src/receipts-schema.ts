@@ -1,8 +1,14 @@
-/** Bumped when the tables change; CREATE ... IF NOT EXISTS keeps older files readable. */
-export const RECEIPTS_SCHEMA_VERSION = 1;
+import type { Database } from 'better-sqlite3';
 
-export const RECEIPTS_SCHEMA = `
-CREATE TABLE IF NOT EXISTS receipts (
+/**
+ * Bumped when the tables change; migrateReceipts brings older files up to it, keeping their receipts.
+ * 2: the receipt key holds the sha256, so every delivered version of an artifact keeps its receipt.
+ */
+export const RECEIPTS_SCHEMA_VERSION = 2;
+
+// One receipt per delivered version: a re-processed artifact's new copy must not forget the earlier one.
+const RECEIPTS_TABLE = (name: string) => `
+CREATE TABLE IF NOT EXISTS ${name} (
   job_id TEXT NOT NULL,
   artifact_path TEXT NOT NULL,
   destination TEXT NOT NULL,
@@ -21,8 +27,10 @@ CREATE TABLE IF NOT EXISTS receipts (
   delivered_at TEXT,
   updated_at TEXT NOT NULL,
   replaced_by TEXT,
-  PRIMARY KEY (job_id, artifact_path, destination)
-) WITHOUT ROWID;
+  PRIMARY KEY (job_id, artifact_path, destination, sha256)
+) WITHOUT ROWID;`;
+
+export const RECEIPTS_SCHEMA = `${RECEIPTS_TABLE('receipts')}
 CREATE INDEX IF NOT EXISTS receipts_status ON receipts (status);
 CREATE INDEX IF NOT EXISTS receipts_remote ON receipts (backend, remote_path);
 CREATE TABLE IF NOT EXISTS local_hashes (
@@ -39,3 +47,46 @@ CREATE TABLE IF NOT EXISTS runner (
   started_at TEXT NOT NULL
 );
 `;
+
+/**
+ * Brings a receipts file made by an earlier version up to RECEIPTS_SCHEMA_VERSION, in one transaction:
+ * adds `replaced_by` (files made before conflict policies), then re-keys the table by sha256 (version 1
+ * kept one receipt per artifact and destination; every row carries over).
+ */
+export function migrateReceipts(db: Database): void {
+  db.transaction(() => {
+    const columns = db.pragma('table_info(receipts)') as { name: string; pk: number }[];
+    if (!columns.some((column) => column.name === 'replaced_by'))
+      db.exec('ALTER TABLE receipts ADD COLUMN replaced_by TEXT');
+    if (!columns.some((column) => column.name === 'sha256' && column.pk > 0)) {
+      db.exec(RECEIPTS_TABLE('receipts_v2'));
+      const names = RECEIPT_COLUMNS.join(', ');
+      db.exec(`INSERT INTO receipts_v2 (${names}) SELECT ${names} FROM receipts`);
+      db.exec('DROP TABLE receipts');
+      db.exec('ALTER TABLE receipts_v2 RENAME TO receipts');
+      db.exec(RECEIPTS_SCHEMA);
+    }
+    db.pragma(`user_version = ${RECEIPTS_SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+const RECEIPT_COLUMNS = [
+  'job_id',
+  'artifact_path',
+  'destination',
+  'backend',
+  'remote_path',
+  'sha256',
+  'bytes',
+  'status',
+  'final',
+  'attempts',
+  'error_code',
+  'error_message',
+  'next_attempt_at',
+  'backend_fingerprint',
+  'verified_by',
+  'delivered_at',
+  'updated_at',
+  'replaced_by',
+];

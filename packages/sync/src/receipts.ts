@@ -7,7 +7,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
 import { STATE_LAYOUT, statePaths } from '@imk/config';
 import { isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
-import { RECEIPTS_SCHEMA, RECEIPTS_SCHEMA_VERSION } from './receipts-schema.ts';
+import { RECEIPTS_SCHEMA, migrateReceipts } from './receipts-schema.ts';
 
 export const RECEIPTS_FILE_NAME = STATE_LAYOUT.receipts;
 
@@ -16,17 +16,18 @@ export function receiptsFile(root: string): string {
   return statePaths(root).receipts;
 }
 
+/** A receipt is one delivered (or failed) version of an artifact at a destination: each version keeps its own. */
 export interface ReceiptKey {
   jobId: string;
   artifactPath: string;
-  /** `<backend name>:<remote path>`. */
+  /** `<backend name>:<remote path>`: the path the route gives (the copy may sit at a numbered one). */
   destination: string;
+  sha256: string;
 }
 
 export interface Receipt extends ReceiptKey {
   backend: string;
   remotePath: string;
-  sha256: string;
   bytes: number;
   status: 'delivered' | 'failed';
   final: boolean;
@@ -56,7 +57,6 @@ export type ReceiptOutcome =
 export interface ReceiptWrite extends ReceiptKey {
   backend: string;
   remotePath: string;
-  sha256: string;
   bytes: number;
   backendFingerprint: string;
 }
@@ -83,7 +83,7 @@ interface Row {
 }
 
 export function receiptKey(key: ReceiptKey): string {
-  return `${key.jobId}\u0000${key.artifactPath}\u0000${key.destination}`;
+  return `${key.jobId}\u0000${key.artifactPath}\u0000${key.destination}\u0000${key.sha256}`;
 }
 
 function fromRow(row: Row): Receipt {
@@ -117,7 +117,7 @@ export interface OpenReceiptStoreOptions {
   onMovedAside?: (movedTo: string) => void;
 }
 
-/** The durable memory of what was delivered where: one row per (job, artifact, destination). */
+/** The durable memory of what was delivered where: one row per (job, artifact, destination, sha256). */
 export class ReceiptStore {
   readonly file: string;
   private readonly db: Database;
@@ -136,13 +136,19 @@ export class ReceiptStore {
               attempts, error_code, error_message, next_attempt_at, backend_fingerprint, verified_by, delivered_at, updated_at)
             VALUES (@job_id, @artifact_path, @destination, @backend, @remote_path, @sha256, @bytes, @status, @final,
               @attempts, @error_code, @error_message, @next_attempt_at, @backend_fingerprint, @verified_by, @delivered_at, @updated_at)
-            ON CONFLICT (job_id, artifact_path, destination) DO UPDATE SET
-              backend = excluded.backend, remote_path = excluded.remote_path, sha256 = excluded.sha256,
+            ON CONFLICT (job_id, artifact_path, destination, sha256) DO UPDATE SET
+              backend = excluded.backend, remote_path = excluded.remote_path,
               bytes = excluded.bytes, status = excluded.status, final = excluded.final, attempts = excluded.attempts,
               error_code = excluded.error_code, error_message = excluded.error_message,
               next_attempt_at = excluded.next_attempt_at, backend_fingerprint = excluded.backend_fingerprint,
               verified_by = excluded.verified_by, delivered_at = excluded.delivered_at, updated_at = excluded.updated_at,
               replaced_by = NULL`),
+          // What a new outcome of one version makes moot: failed attempts at other versions, and (once
+          // delivered) a receipt of another version at the very path this copy now holds (conflict: replace).
+          supersede: db.prepare(
+            `DELETE FROM receipts WHERE job_id = @job_id AND artifact_path = @artifact_path AND destination = @destination
+              AND sha256 != @sha256 AND (status = 'failed' OR (@status = 'delivered' AND backend = @backend AND remote_path = @remote_path))`,
+          ),
           replaced: db.prepare(
             `UPDATE receipts SET replaced_by = ?, updated_at = ? WHERE backend = ? AND remote_path = ? AND status = 'delivered'
               AND NOT (job_id = ? AND artifact_path = ?)`,
@@ -188,15 +194,44 @@ export class ReceiptStore {
     const rows = this.db.prepare('SELECT * FROM receipts').all() as Row[];
     return new Map(
       rows.map((row) => [
-        receiptKey({ jobId: row.job_id, artifactPath: row.artifact_path, destination: row.destination }),
+        receiptKey({
+          jobId: row.job_id,
+          artifactPath: row.artifact_path,
+          destination: row.destination,
+          sha256: row.sha256,
+        }),
         fromRow(row),
       ]),
     );
   }
 
+  /**
+   * Records the outcome of a transfer of this version of the artifact. Receipts of other delivered versions
+   * stay (their copies are still on the destination), except one whose path this copy now holds.
+   */
   record(write: ReceiptWrite, outcome: ReceiptOutcome, previousAttempts: number): void {
+    this.db.transaction(() => {
+      const row = this.write(write, outcome, previousAttempts);
+      this.statements.supersede?.run({
+        job_id: row.job_id,
+        artifact_path: row.artifact_path,
+        destination: row.destination,
+        sha256: row.sha256,
+        status: row.status,
+        backend: row.backend,
+        remote_path: row.remote_path,
+      });
+    })();
+  }
+
+  /** Records what `verify` found of one delivered copy (gone or altered), touching no other receipt. */
+  recordCheck(receipt: Receipt, outcome: ReceiptOutcome): void {
+    this.write(receipt, outcome, receipt.attempts);
+  }
+
+  private write(write: ReceiptWrite, outcome: ReceiptOutcome, previousAttempts: number) {
     const now = new Date().toISOString();
-    this.statements.upsert?.run({
+    const row = {
       job_id: write.jobId,
       artifact_path: write.artifactPath,
       destination: write.destination,
@@ -214,7 +249,18 @@ export class ReceiptStore {
       verified_by: outcome.status === 'delivered' ? outcome.verifiedBy : null,
       delivered_at: outcome.status === 'delivered' ? now : null,
       updated_at: now,
-    });
+    };
+    this.statements.upsert?.run(row);
+    return row;
+  }
+
+  /** Drops one receipt (a copy of an earlier version that verify found gone or altered: nothing can re-send it). */
+  forget(key: ReceiptKey): void {
+    this.db
+      .prepare(
+        'DELETE FROM receipts WHERE job_id = ? AND artifact_path = ? AND destination = ? AND sha256 = ?',
+      )
+      .run(key.jobId, key.artifactPath, key.destination, key.sha256);
   }
 
   /** Marks the delivered copies at a path as replaced by another artifact (conflict: replace). */
@@ -306,11 +352,7 @@ function openReceiptsDb(options: OpenReceiptStoreOptions): Database {
       // fsync on every receipt, which on ext4 also waits for the data of files just copied.
       db.pragma('synchronous = NORMAL');
       db.exec(RECEIPTS_SCHEMA);
-      // Files made before conflict policies lack the column; adding it keeps their receipts.
-      const columns = db.pragma('table_info(receipts)') as { name: string }[];
-      if (!columns.some((column) => column.name === 'replaced_by'))
-        db.exec('ALTER TABLE receipts ADD COLUMN replaced_by TEXT');
-      db.pragma(`user_version = ${RECEIPTS_SCHEMA_VERSION}`);
+      migrateReceipts(db);
     } else {
       // A read-only open reads nothing yet: ask once, so a corrupt file is found here.
       db.pragma('user_version');

@@ -8,7 +8,7 @@ import { numberedPath, type ConflictPolicy } from './conflicts.ts';
 import type { PlannedTransfer } from './plan.ts';
 import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
-import type { SyncBackend } from './types.ts';
+import type { PutResult, SyncBackend } from './types.ts';
 import { createLimiter, type Limiter } from './util/limiter.ts';
 
 export interface TransferOutcome {
@@ -69,6 +69,15 @@ async function assertInsideJob(transfer: PlannedTransfer): Promise<void> {
     );
 }
 
+const NO_HOLDER = { jobId: '', artifactPath: '', sha256: '' };
+
+// Found by the destination's own hash of the file (backend.hash: a server-side hash, or read back).
+const foundThere = (transfer: PlannedTransfer): PutResult => ({
+  bytes: transfer.bytes,
+  verifiedBy: 'remote-hash',
+  alreadyThere: true,
+});
+
 /** How many numbered names (`Title (2).m4a` … ) a renamed copy tries before giving up. */
 const MAX_NUMBERED = 99;
 
@@ -97,15 +106,8 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
     ...(input.heldPaths ?? []),
     ...input.transfers.map((t) => pathKey(t.backend, t.remotePath)),
   ]);
-  /** The next `name (n).ext` that no receipt and no transfer of this pass holds, claimed at once. */
-  const nextFree = (transfer: PlannedTransfer, original: string, from: number): [string, number] => {
-    for (let n = from; ; n++) {
-      const candidate = numberedPath(original, n, input.nameBytesOf?.(transfer.backend));
-      if (claimed.has(pathKey(transfer.backend, candidate))) continue;
-      claimed.add(pathKey(transfer.backend, candidate));
-      return [candidate, n];
-    }
-  };
+  const numbered = (transfer: PlannedTransfer, original: string, n: number): string =>
+    n === 1 ? original : numberedPath(original, n, input.nameBytesOf?.(transfer.backend));
   // The backend checks at the destination; only an explicit `replace` lets it overwrite a different file.
   const existing = policy === 'replace' ? 'replace' : 'keep';
   // Two transfers onto one path (the same content from two jobs) run one after the other, never racing.
@@ -161,14 +163,40 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
     ms: Math.round(performance.now() - started),
   });
 
+  /** True when `path` already holds this transfer's content (size, then sha256). */
+  async function holdsSame(backend: SyncBackend, transfer: PlannedTransfer, path: string): Promise<boolean> {
+    const found = await backend.stat(path);
+    return found?.bytes === transfer.bytes && (await backend.hash(path)) === transfer.sha256;
+  }
+
+  /** Records that the copy was found at `path` (the route's path, or a numbered one beside it). */
+  function settleAt(transfer: PlannedTransfer, original: string, path: string): void {
+    transfer.remotePath = path;
+    if (path === original) delete transfer.conflict;
+    else transfer.conflict ??= { holder: NO_HOLDER, path: original, resolution: 'renamed' };
+  }
+
   /**
    * Puts a file; when the backend finds a different file at the path, settles it by the policy: `rename`
    * tries `Title (2).m4a`, `(3)`… (each checked by the backend again), `fail` is a final error naming the
-   * path and the job. Same content is `alreadyThere`.
+   * path and the job. Same content is `alreadyThere`, at any of these names: a copy delivered before the
+   * receipts were lost is found where it is, not sent again under a new number.
    */
   async function putSettled(backend: SyncBackend, transfer: PlannedTransfer, log: Logger) {
-    const original = transfer.conflict?.path ?? transfer.remotePath;
+    // Numbers count from the route's path (the destination), wherever the plan put this copy.
+    const original = transfer.destination.slice(transfer.backend.length + 1);
     let n = 1;
+    if (policy === 'rename' && transfer.remotePath !== original) {
+      // Renamed by the plan: the route's path and the numbers below this one may hold this very content.
+      while (n <= MAX_NUMBERED && numbered(transfer, original, n) !== transfer.remotePath) {
+        const below = numbered(transfer, original, n);
+        if (await holdsSame(backend, transfer, below)) {
+          settleAt(transfer, original, below);
+          return foundThere(transfer);
+        }
+        n++;
+      }
+    }
     for (;;) {
       try {
         return await backend.put({
@@ -185,13 +213,21 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
         if (!isImkError(error, 'CONFLICT')) throw error;
         if (policy !== 'rename') throw destinationConflict(transfer, transfer.remotePath, error);
         const taken = transfer.remotePath;
-        [transfer.remotePath, n] = nextFree(transfer, original, n + 1);
-        if (n > MAX_NUMBERED + 1) throw destinationConflict(transfer, original, error);
-        transfer.conflict = {
-          holder: { jobId: '', artifactPath: '', sha256: '' },
-          path: original,
-          resolution: 'renamed',
-        };
+        // The next number no receipt and no transfer of this pass holds; a held one may hold this content.
+        for (;;) {
+          if (++n > MAX_NUMBERED + 1) throw destinationConflict(transfer, original, error);
+          const candidate = numbered(transfer, original, n);
+          if (!claimed.has(pathKey(transfer.backend, candidate))) {
+            claimed.add(pathKey(transfer.backend, candidate));
+            transfer.remotePath = candidate;
+            break;
+          }
+          if (await holdsSame(backend, transfer, candidate)) {
+            settleAt(transfer, original, candidate);
+            return foundThere(transfer);
+          }
+        }
+        transfer.conflict = { holder: NO_HOLDER, path: original, resolution: 'renamed' };
         log.warn(
           { remote_path: taken, delivered_as: transfer.remotePath },
           `conflict: ${transfer.backend}:${taken} holds a different file that no receipt of this host wrote; delivering as ${transfer.remotePath}`,

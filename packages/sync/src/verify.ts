@@ -15,6 +15,11 @@ export interface VerifiedCopy {
   state: 'ok' | 'missing' | 'changed' | 'unchecked';
   /** What the destination holds instead, when changed; or why the copy could not be checked. */
   detail?: string;
+  /**
+   * Set for a copy of an earlier version of the artifact (the job was processed again since): when it is
+   * gone or altered, nothing can send it again, so it is reported once and its receipt dropped.
+   */
+  earlierVersion?: true;
 }
 
 export interface VerifyReport {
@@ -34,6 +39,8 @@ export interface VerifyInput {
   logger: Logger;
   jobId?: string;
   signal?: AbortSignal;
+  /** True for a receipt of a version the job's manifest no longer lists. @default every receipt is current */
+  isEarlierVersion?(receipt: Receipt): boolean;
 }
 
 /**
@@ -86,6 +93,19 @@ export async function verifyDeliveries(input: VerifyInput): Promise<VerifyReport
 
   function record(receipt: Receipt, copy: VerifiedCopy): VerifiedCopy {
     const missing = copy.state === 'missing';
+    if (input.isEarlierVersion?.(receipt)) {
+      input.logger.warn(
+        {
+          job_id: receipt.jobId,
+          artifact: receipt.artifactPath,
+          backend: receipt.backend,
+          remote_path: receipt.remotePath,
+        },
+        `the delivered copy of an earlier version of this artifact at ${receipt.backend}:${receipt.remotePath} ${missing ? 'is gone' : `was altered (${copy.detail ?? ''})`}; the job was processed again since, so it cannot be sent again and its receipt is dropped`,
+      );
+      input.receipts.forget(receipt);
+      return { ...copy, earlierVersion: true };
+    }
     const message = missing
       ? `the delivered copy at ${receipt.backend}:${receipt.remotePath} is gone; imk sync retry sends it again`
       : `the delivered copy at ${receipt.backend}:${receipt.remotePath} was altered (${copy.detail ?? ''}); imk sync retry sends it again (the altered file is kept: conflict policy)`;
@@ -98,17 +118,13 @@ export async function verifyDeliveries(input: VerifyInput): Promise<VerifyReport
       },
       message,
     );
-    input.receipts.record(
-      receipt,
-      {
-        status: 'failed',
-        final: true,
-        errorCode: missing ? 'REMOTE_MISSING' : 'REMOTE_CHANGED',
-        errorMessage: message,
-        nextAttemptAt: undefined,
-      },
-      receipt.attempts,
-    );
+    input.receipts.recordCheck(receipt, {
+      status: 'failed',
+      final: true,
+      errorCode: missing ? 'REMOTE_MISSING' : 'REMOTE_CHANGED',
+      errorMessage: message,
+      nextAttemptAt: undefined,
+    });
     return copy;
   }
 

@@ -38,11 +38,23 @@ export function formatSummary(summary: PassSummary): string {
   ].join('\n');
 }
 
+/**
+ * The exit code of a pass run from the command line: 2 while a transfer failed, in this pass or for good
+ * (a final failure found at planning time, such as a `conflict: fail`, or one recorded by an earlier pass and
+ * not yet retried), else 0. A dry run copies nothing, so it fails nothing.
+ */
+export function summaryExitCode(summary: PassSummary): 0 | 2 {
+  if (summary.dryRun) return 0;
+  return summary.failed + summary.failedFinal > 0 ? 2 : 0;
+}
+
 /** One line about a conflict, for `imk sync status`, the log and the dashboard. */
 export function describeConflict(row: StatusRow): string | undefined {
   const c = row.conflict;
   if (!c) return undefined;
-  const by = c.held_by ?? 'a file no receipt of this host wrote';
+  const by = c.earlier_version
+    ? 'an earlier version of this artifact'
+    : (c.held_by ?? 'a file no receipt of this host wrote');
   switch (c.resolution) {
     case 'renamed':
       return `conflict: ${c.path} held ${by}; delivered as ${row.remote_path}`;
@@ -84,11 +96,17 @@ export function formatVerify(report: VerifyReport): string {
     .filter((copy) => copy.state !== 'ok')
     .map(
       (copy) =>
-        `${copy.state.padEnd(9)} ${copy.jobId}/${copy.artifactPath} -> ${copy.backend}:${copy.remotePath}${copy.detail ? `  ${copy.detail}` : ''}`,
+        `${copy.state.padEnd(9)} ${copy.jobId}/${copy.artifactPath} -> ${copy.backend}:${copy.remotePath}${copy.detail ? `  ${copy.detail}` : ''}` +
+        (copy.earlierVersion
+          ? '  (an earlier version of this artifact: it cannot be sent again; its receipt was dropped)'
+          : ''),
     );
+  const resendable = report.copies.filter(
+    (copy) => (copy.state === 'missing' || copy.state === 'changed') && !copy.earlierVersion,
+  ).length;
   lines.push(
     `verify: ${report.checked} checked, ${report.ok} as delivered, ${report.missing} missing, ${report.changed} changed, ${report.unchecked} not checked` +
-      (report.missing + report.changed > 0 ? ' (imk sync retry sends them again)' : ''),
+      (resendable > 0 ? ' (imk sync retry sends them again)' : ''),
   );
   return lines.join('\n');
 }

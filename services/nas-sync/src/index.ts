@@ -4,7 +4,7 @@ export { NasSyncSchema, NasSyncFileSchema, SERVICE_NAME, loadNasSyncConfig } fro
 export type { LoadedNasSync, NasSyncConfig } from './config.ts';
 export { getSyncStatus, resetFailedTransfers } from './status.ts';
 export type { RowConflict, StatusRow, SyncStatus } from './status.ts';
-export { describeConflict, formatStatus, formatSummary, formatVerify } from './format.ts';
+export { describeConflict, formatStatus, formatSummary, formatVerify, summaryExitCode } from './format.ts';
 export { healthChecks } from './health.ts';
 export { doctorChecks, syncToolsCheck } from './doctor-checks.ts';
 export { nasSyncService as service, nasSyncService } from './definition.ts';

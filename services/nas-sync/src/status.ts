@@ -33,6 +33,8 @@ export interface RowConflict {
   path: string;
   /** Who held it (`<job id>/<artifact>`), or undefined for a file no receipt of this host wrote. */
   held_by?: string;
+  /** Set when it was held by an earlier delivered version of this same artifact (the job was processed again). */
+  earlier_version?: true;
 }
 
 export interface SyncStatus {
@@ -44,6 +46,9 @@ export interface SyncStatus {
   totals: Record<StatusRow['state'], number>;
 }
 
+/** What `imk sync verify` records for a delivered copy gone or altered: the copy was there once. */
+const VERIFY_FAILURES = new Set(['REMOTE_MISSING', 'REMOTE_CHANGED']);
+
 /** Delivered copies by `<backend>\u0000<remote path>`: who holds a path. */
 type Holders = ReadonlyMap<string, Receipt>;
 
@@ -51,13 +56,16 @@ function conflictOf(transfer: PlannedTransfer, receipt: Receipt | undefined, hol
   const planned = transfer.destination.slice(transfer.backend.length + 1);
   const holder = (path: string, resolution: RowConflict['resolution']): RowConflict => {
     const held = holders.get(`${transfer.backend}\u0000${path}`);
-    return {
-      resolution,
-      path,
-      ...(held && !(held.jobId === transfer.jobId && held.artifactPath === transfer.artifact.path)
-        ? { held_by: `${held.jobId}/${held.artifactPath}` }
-        : {}),
-    };
+    return { resolution, path, ...(held && heldBy(held)) };
+  };
+  const heldBy = (by: {
+    jobId: string;
+    artifactPath: string;
+  }): Pick<RowConflict, 'held_by' | 'earlier_version'> => {
+    if (!by.jobId) return {};
+    if (by.jobId === transfer.jobId && by.artifactPath === transfer.artifact.path)
+      return { earlier_version: true };
+    return { held_by: `${by.jobId}/${by.artifactPath}` };
   };
   if (receipt?.status === 'delivered' && receipt.replacedBy !== undefined)
     return {
@@ -68,7 +76,7 @@ function conflictOf(transfer: PlannedTransfer, receipt: Receipt | undefined, hol
   if (receipt?.status === 'failed' && receipt.errorCode === 'CONFLICT') return holder(planned, 'failed');
   if (transfer.conflict) {
     const { holder: by, path, resolution } = transfer.conflict;
-    return { resolution, path, ...(by.jobId ? { held_by: `${by.jobId}/${by.artifactPath}` } : {}) };
+    return { resolution, path, ...heldBy(by) };
   }
   if (receipt?.status === 'delivered' && receipt.remotePath !== planned) return holder(planned, 'renamed');
   return undefined;
@@ -128,9 +136,15 @@ export async function getSyncStatus(options: {
       env: options.env,
     });
     const plan = await engine.plan({ jobId: options.jobId });
+    // Who holds (or held: a copy verify found gone or altered) each path; a delivered copy wins.
     const holders = new Map(
       [...(receipts?.all().values() ?? [])]
-        .filter((receipt) => receipt.status === 'delivered' && receipt.replacedBy === undefined)
+        .filter(
+          (receipt) =>
+            receipt.replacedBy === undefined &&
+            (receipt.status === 'delivered' || VERIFY_FAILURES.has(receipt.errorCode ?? '')),
+        )
+        .sort((a, b) => Number(a.status === 'delivered') - Number(b.status === 'delivered'))
         .map((receipt) => [`${receipt.backend}\u0000${receipt.remotePath}`, receipt] as const),
     );
     const rows = plan.transfers.map((transfer) => rowOf(transfer, holders));

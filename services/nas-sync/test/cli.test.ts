@@ -51,10 +51,12 @@ it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifa
   expect(table).toMatch(/^delivered +good\/files\/audio\/a\.m4a -> nas:/m);
   expect(table).toMatch(/^failed +damaged\/files\/audio\/a\.m4a -> nas:.*\[LOCAL_MISMATCH\]/m);
 
-  // A final failure stays failed on the next pass, until the file is restored and retried.
-  expect((await imk('sync', '--once')).stdout).toMatch(
+  // A final failure stays failed on the next pass (and the exit code says so), until the file is restored and retried.
+  const again = await imk('sync', '--once');
+  expect(again.stdout).toMatch(
     /0 delivered, 1 already delivered, 0 failed, 0 waiting to retry, 1 failed for good/,
   );
+  expect(again.exitCode).toBe(2);
   await writeFile(damagedFile, damaged.get('files/audio/a.m4a')!);
   const retry = await imk('sync', 'retry', 'damaged');
   expect(retry.exitCode).toBe(0);
@@ -97,6 +99,36 @@ it('imk sync: two songs with the same tags both arrive, status says conflict; ve
   expect(retry.stdout).toMatch(/nas-sync: 1 delivered/);
   expect(await readFile(renamed)).toEqual(two.get('files/audio/a.m4a'));
   expect((await imk('sync', 'verify')).exitCode).toBe(0);
+});
+
+it('imk sync --once exits 2 when conflict: fail stops a transfer at planning time (two jobs, one name, one pass)', async () => {
+  await writeConfig(
+    t.root,
+    localConfig(t.nas).replace('enabled: true\n', 'enabled: true\n  conflict: fail\n'),
+  );
+  const tags = { artist: 'Same', title: 'Song' };
+  const one = await writeJob(t.outputs, {
+    jobId: 'one',
+    ...tags,
+    artifacts: [{ path: 'files/audio/a.m4a' }],
+  });
+  await writeJob(t.outputs, { jobId: 'two', ...tags, artifacts: [{ path: 'files/audio/a.m4a' }] });
+
+  const once = await imk('sync', '--once');
+  expect(once.stdout).toMatch(
+    /nas-sync: 1 delivered, 0 already delivered, 0 failed, 0 waiting to retry, 1 failed for good/,
+  );
+  expect(once.stderr).toMatch(
+    /already holds a different file \(files\/audio\/a\.m4a of job one\); files\/audio\/a\.m4a of job two is not sent \(conflict: fail\)/,
+  );
+  expect(once.exitCode).toBe(2);
+  expect(await readFile(join(t.nas, 'Music', 'Same', 'Song (instrumental).m4a'))).toEqual(
+    one.get('files/audio/a.m4a'),
+  );
+  // The failure stands on the next pass, and so does the exit code.
+  expect((await imk('sync', '--once')).exitCode).toBe(2);
+  // A dry run sends nothing and fails nothing.
+  expect((await imk('sync', '--dry-run')).exitCode).toBe(0);
 });
 
 it('imk sync --once without configuration prints why and succeeds', async () => {

@@ -8,7 +8,14 @@ import { parse as parseYaml } from 'yaml';
 import { isImkError } from '@imk/errors';
 import { receiptsFile } from '@imk/sync';
 import { writeJob, audioJob } from '@imk/sync/testing';
-import { NasSyncFileSchema, loadNasSyncConfig, runNasSyncOnce, startNasSync } from '../src/index.ts';
+import {
+  NasSyncFileSchema,
+  formatStatus,
+  getSyncStatus,
+  loadNasSyncConfig,
+  runNasSyncOnce,
+  startNasSync,
+} from '../src/index.ts';
 import { capturingLogger, localConfig, tempRoot, writeConfig } from './helpers.ts';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
@@ -151,5 +158,25 @@ describe('the nas-sync service', () => {
     // Kept as it was, for the user to look at.
     expect(await readFile(movedTo)).toEqual(garbage);
     expect(await readdir(join(t.nas, 'Music', 'Artist'))).toContain('Title job1 (instrumental).m4a');
+  });
+
+  it('status says a re-processed copy was renamed because of an earlier version of the same artifact', async () => {
+    await writeConfig(t.root, localConfig(t.nas));
+    const { logger } = capturingLogger();
+    for (let version = 1; version <= 3; version++) {
+      await writeJob(t.outputs, audioJob('job1'));
+      expect(await runNasSyncOnce({ root: t.root, logger })).toMatchObject({ summary: { delivered: 1 } });
+    }
+    const status = await getSyncStatus({ root: t.root, logger });
+    const first = join(t.nas, 'Music', 'Artist', 'Title job1 (instrumental).m4a');
+    expect(status.rows).toHaveLength(1);
+    expect(status.rows[0]).toMatchObject({
+      remote_path: join(t.nas, 'Music', 'Artist', 'Title job1 (instrumental) (3).m4a'),
+      conflict: { resolution: 'renamed', path: first, earlier_version: true },
+    });
+    expect(formatStatus(status)).toContain(
+      `conflict: ${first} held an earlier version of this artifact; delivered as`,
+    );
+    expect(formatStatus(status)).not.toContain('no receipt of this host wrote');
   });
 });

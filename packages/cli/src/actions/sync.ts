@@ -8,6 +8,7 @@ import {
   resetFailedTransfers,
   runNasSyncOnce,
   startNasSync,
+  summaryExitCode,
   verifyNasSync,
 } from '@imk/nas-sync-service';
 import { contextFrom, print } from '../context.ts';
@@ -48,7 +49,8 @@ export async function syncCommand(options: SyncOptions): Promise<void> {
     return;
   }
   print(formatSummary(result.summary));
-  if (!result.summary.dryRun && result.summary.failed > 0) process.exitCode = 2;
+  const exitCode = summaryExitCode(result.summary);
+  if (exitCode !== 0) process.exitCode = exitCode;
 }
 
 /** `imk sync status` */
@@ -101,6 +103,7 @@ export async function syncRetryCommand(
   const result = await runNasSyncOnce({ root: paths.root, logger: createLogger('nas-sync'), jobId: job });
   if (result.state === 'ran') {
     print(formatSummary(result.summary));
-    if (result.summary.failed > 0) process.exitCode = 2;
+    const exitCode = summaryExitCode(result.summary);
+    if (exitCode !== 0) process.exitCode = exitCode;
   } else print(result.reason);
 }

@@ -97,25 +97,27 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
         hash: () => sha256File(target),
       };
       const verifiedBy = options.verify === 'sha256' ? 'read-back' : 'size';
-      const temp = tempPathFor(target, request.sha256);
+      const temp = tempPathFor(target, request.sha256, options.maxNameBytes);
+      // Set while the temp's folder is known to stay inside the root: only then is the temp removed.
+      let tempInsideRoot = false;
       try {
         await assertNoLinkOut(root, target);
+        tempInsideRoot = true;
         if ((await settleExisting(request, target, existing)) === 'same')
           return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
         await mkdir(dirname(target), { recursive: true });
         // mkdir follows a link made meanwhile: look again before writing anything.
+        tempInsideRoot = false;
         await assertNoLinkOut(root, target);
+        tempInsideRoot = true;
         await copy(request, temp);
         if (options.fsync) await fsyncFile(temp);
         const bytes = (await stat(temp)).size;
         const sha256 = options.verify === 'sha256' ? await sha256File(temp) : request.sha256;
-        if (bytes !== request.bytes || sha256 !== request.sha256) {
-          await rm(temp, { force: true });
+        if (bytes !== request.bytes || sha256 !== request.sha256)
           throw await mismatchError(request, target, { bytes, sha256 });
-        }
         if (request.existing === 'replace') await rename(temp, target);
         else if ((await commitNoOverwrite(temp, target)) === 'taken') {
-          await rm(temp, { force: true });
           // Something appeared under the name while this copy was made: same content, or a conflict.
           if ((await settleExisting(request, target, existing)) === 'same')
             return { bytes, verifiedBy, alreadyThere: true };
@@ -123,8 +125,11 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
         if (options.fsync) await fsyncDir(dirname(target));
         return { bytes, verifiedBy };
       } catch (error) {
-        await rm(temp, { force: true }).catch(() => undefined);
         throw isImkError(error) ? error : fromFsError(error, target);
+      } finally {
+        // On every way out: the temp name is this content's under this name, so whatever is there is ours
+        // (a partial copy, or a link to the delivered file left by a crash after link() and before rm()).
+        if (tempInsideRoot) await rm(temp, { force: true }).catch(() => undefined);
       }
     },
 

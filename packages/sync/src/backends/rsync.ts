@@ -19,6 +19,8 @@ export const RSYNC_BACKEND = 'rsync';
 
 /** rsync runs copying at once per backend (the checks of earlier batches go on beside them). */
 const RSYNC_RUNS = 2;
+// rsync writes each file as `.<name>.XXXXXX` before renaming it to <name> (our temp name): 8 bytes more.
+const RSYNC_OWN_TEMP_BYTES = 8;
 /**
  * To a local folder, a batch takes no more files once it holds this many bytes: large files go one per run,
  * two runs in parallel (two local rsyncs move about twice what one does). Over ssh every run pays for a
@@ -245,7 +247,11 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     async put(request) {
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
-      const item: BatchItem = { request, target, temp: tempPathFor(target, request.sha256) };
+      const item: BatchItem = {
+        request,
+        target,
+        temp: tempPathFor(target, request.sha256, options.maxNameBytes - RSYNC_OWN_TEMP_BYTES),
+      };
       return new Promise<PutResult>((resolve, reject) => {
         waiting.push({ item, resolve, reject });
         schedule();

@@ -176,7 +176,7 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     async put(request): Promise<PutResult> {
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
-      const temp = tempPathFor(target, request.sha256);
+      const temp = tempPathFor(target, request.sha256, options.maxNameBytes);
       return withSession(`copy to ${target}`, async (s) => {
         const existing = {
           stat: () => s.stat(target),

@@ -1,20 +1,26 @@
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-
-const MAX_NAME_BYTES = 255;
 
 /**
  * The temporary name a backend writes before renaming into place: hidden, beside the final file (so the
- * rename never crosses a filesystem), and the same for the same content, so a retry after a crash
- * overwrites the earlier partial instead of leaving it behind.
+ * rename never crosses a filesystem), and the same for the same content and final name, so a retry after a
+ * crash overwrites the earlier partial instead of leaving it behind. It fits in `maxNameBytes` (the
+ * backend's limit: 143 on eCryptfs shares), like the final name: when the name has to be cut, a short hash
+ * of the whole final name keeps two long names that differ only at the end apart.
  */
-export function tempPathFor(finalPath: string, sha256: string): string {
+export function tempPathFor(finalPath: string, sha256: string, maxNameBytes: number): string {
   const dir = posix.dirname(finalPath);
   const base = posix.basename(finalPath);
   const suffix = `.${sha256.slice(0, 12)}.imk-tmp`;
-  let head = `.${base}`;
-  // Keep the whole name within 255 bytes, cutting on a character boundary.
-  while (Buffer.byteLength(head + suffix) > MAX_NAME_BYTES) head = [...head].slice(0, -1).join('');
-  return dir === '.' ? head + suffix : posix.join(dir, head + suffix);
+  let name = `.${base}${suffix}`;
+  if (Buffer.byteLength(name) > maxNameBytes) {
+    const tail = `~${createHash('sha256').update(base).digest('hex').slice(0, 8)}${suffix}`;
+    let head = `.${base}`;
+    // Cut on a character boundary.
+    while (Buffer.byteLength(head + tail) > maxNameBytes) head = [...head].slice(0, -1).join('');
+    name = head + tail;
+  }
+  return dir === '.' ? name : posix.join(dir, name);
 }
 
 /** True for names a backend leaves only while a transfer runs. */
