@@ -1,5 +1,5 @@
 import { extname, join, posix } from 'node:path';
-import { openUntrusted, resolveInside, sha256File } from '@imk/fs-safe';
+import { digestHandle, openUntrusted, resolveInside } from '@imk/fs-safe';
 import { errorMessage } from '@imk/errors';
 import type { JobManifest, SyncArtifact } from './manifests.ts';
 import type { PathHolder } from './conflicts.ts';
@@ -107,16 +107,20 @@ export async function artifactIdentity(
     return { sha256: artifact.sha256, bytes: artifact.bytes };
   const localPath = join(jobDir, artifact.path);
   const real = await resolveInside(jobDir, artifact.path, { rootName: 'its job folder' });
-  const untrusted = { name: localPath };
-  const { handle } = await openUntrusted(real, untrusted);
-  const info = await handle.stat().finally(() => handle.close());
-  const bytes = artifact.bytes ?? info.size;
-  if (artifact.sha256 !== undefined) return { sha256: artifact.sha256, bytes };
-  const cached = receipts?.localHash(localPath, info.size, info.mtimeMs);
-  if (cached) return { sha256: cached, bytes };
-  const sha256 = await sha256File(real, { untrusted });
-  receipts?.saveLocalHash(localPath, info.size, info.mtimeMs, sha256);
-  return { sha256, bytes };
+  // Opened once: stat and hash read the same file, so nothing can be swapped in between.
+  const { handle } = await openUntrusted(real, { name: localPath });
+  try {
+    const info = await handle.stat();
+    const bytes = artifact.bytes ?? info.size;
+    if (artifact.sha256 !== undefined) return { sha256: artifact.sha256, bytes };
+    const cached = receipts?.localHash(localPath, info.size, info.mtimeMs);
+    if (cached) return { sha256: cached, bytes };
+    const { sha256 } = await digestHandle(handle, ['sha256']);
+    receipts?.saveLocalHash(localPath, info.size, info.mtimeMs, sha256);
+    return { sha256, bytes };
+  } finally {
+    await handle.close();
+  }
 }
 
 export interface RouteJobInput {
