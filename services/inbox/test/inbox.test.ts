@@ -10,7 +10,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
@@ -181,6 +181,42 @@ describe('inbox', () => {
     );
     expect((await readdir(settings.dir)).sort()).toEqual(['.rejected', 'song.mp3.crdownload']);
     expect(await readdir(join(root, 'queues')).catch(() => [])).toEqual([]);
+  });
+
+  it('never replaces a file already in .rejected: the file and its reason take the next free name together', async () => {
+    const { settings, inbox } = await setup();
+    const rejected = join(settings.dir, '.rejected');
+    await mkdir(rejected);
+    // The user's own files: one named like the reason a rejected notes.txt would get, one like the file.
+    await writeFile(join(rejected, 'notes.txt.reason.txt'), 'MY PRECIOUS NOTES');
+    await writeFile(join(rejected, 'song (2).txt'), 'mine too');
+    await writeFile(join(settings.dir, 'notes.txt'), 'some text');
+    await writeFile(join(settings.dir, 'song.txt'), 'more text');
+    await writeFile(join(rejected, 'song.txt'), 'an earlier song.txt');
+    await inbox.scan();
+    const outcomes = await inbox.scan();
+    expect(outcomes.map((o) => [o.name, o.outcome, basename(o.movedTo)]).sort()).toEqual([
+      ['notes.txt', 'rejected', 'notes (2).txt'],
+      ['song.txt', 'rejected', 'song (3).txt'],
+    ]);
+    expect(await readFile(join(rejected, 'notes.txt.reason.txt'), 'utf8')).toBe('MY PRECIOUS NOTES');
+    expect(await readFile(join(rejected, 'song (2).txt'), 'utf8')).toBe('mine too');
+    expect(await readFile(join(rejected, 'song.txt'), 'utf8')).toBe('an earlier song.txt');
+    expect(await readFile(join(rejected, 'notes (2).txt'), 'utf8')).toBe('some text');
+    expect(await readFile(join(rejected, 'notes (2).txt.reason.txt'), 'utf8')).toMatch(
+      /^notes\.txt \(kept as notes \(2\)\.txt\): not a media file/,
+    );
+    expect(await readFile(join(rejected, 'song (3).txt.reason.txt'), 'utf8')).toMatch(/^song\.txt \(kept as/);
+    // No stray temp or half pair left behind.
+    expect((await readdir(rejected)).sort()).toEqual([
+      'notes (2).txt',
+      'notes (2).txt.reason.txt',
+      'notes.txt.reason.txt',
+      'song (2).txt',
+      'song (3).txt',
+      'song (3).txt.reason.txt',
+      'song.txt',
+    ]);
   });
 
   it('runs as a service until aborted; the same file dropped twice is one job', async () => {
