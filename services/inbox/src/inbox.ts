@@ -54,7 +54,8 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       // fs-safe first: a link (to a file outside the inbox), a FIFO or a device is refused, never followed.
       const { handle } = await openUntrusted(file, { name });
       await handle.close();
-      info = await probeMedia(file, { signal });
+      // Bounded: a file ffprobe would read for minutes (20 GB of zeros) is rejected, and the scan goes on.
+      info = await probeMedia(file, { signal, timeoutMs: settings.probeTimeoutSec * 1000 });
     } catch (error) {
       if (isImkError(error, 'ABORTED')) throw error;
       return reject(name, errorMessage(error));
