@@ -4,6 +4,8 @@ export { digestFile, digestHandle, sha256File, sha256Buffer } from './hash.ts';
 export type { DigestOptions } from './hash.ts';
 export { safeFileName } from './file-name.ts';
 export { pathExists } from './exists.ts';
+export { moveNoClobber, moveToFreeName, writeFileNoClobber } from './no-clobber.ts';
+export type { MoveToFreeNameOptions } from './no-clobber.ts';
 export { listNamesOrEmpty } from './list-names.ts';
 export {
   UntrustedFileError,

@@ -1,6 +1,7 @@
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
 import { isImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
 import { decodeAudio } from './decode.ts';
@@ -121,6 +122,25 @@ describe('bad input gets a clear error naming the file', () => {
       expect((error as Error).message).toContain(file);
     }
   });
+});
+
+describe('a file ffprobe would read for minutes', () => {
+  it('is refused once probeTimeoutSec has passed, with MEDIA_PROBE_TIMEOUT naming it, and ffprobe is stopped', async () => {
+    // 20 GB of zeros named .mp3 (sparse: no disk used): ffprobe scans all of it for an MP3 frame.
+    const file = path.join(dir, 'sparse.mp3');
+    await writeFile(file, '');
+    await truncate(file, 20 * 1024 ** 3);
+    const started = performance.now();
+    const error = await probeMedia(file, { timeoutMs: 500 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(performance.now() - started).toBeLessThan(8000);
+    expect(isImkError(error, 'MEDIA_PROBE_TIMEOUT'), `got ${String(error)}`).toBe(true);
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toMatch(/still reading it after 0\.5 s.*probeTimeoutSec/);
+    expect(await execa('pgrep', ['-f', file], { reject: false })).toMatchObject({ exitCode: 1 });
+  }, 20_000);
 });
 
 async function first(blocks: AsyncGenerator<Float32Array[]>): Promise<void> {

@@ -4,6 +4,7 @@ import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
 import { resolveTool } from '@imk/tools';
 import { lastLines } from './ffmpeg-run.ts';
+import { DEFAULT_PROBE_TIMEOUT_MS } from './probe-timeout.ts';
 
 export interface MediaStream {
   index: number;
@@ -44,6 +45,11 @@ export interface ProbeOptions {
   /** Throw MEDIA_NO_AUDIO when the file has no audio stream. @default true */
   requireAudio?: boolean;
   signal?: AbortSignal;
+  /**
+   * Milliseconds each ffprobe run may take before it is killed and MEDIA_PROBE_TIMEOUT thrown (services
+   * pass their configured `probeTimeoutSec`; the default is that setting's default).
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -83,8 +89,16 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     ...UNTRUSTED_INPUT_OPTIONS,
     file,
   ];
-  const result = await execa(ffprobe, args, { reject: false, cancelSignal: options.signal, stdin: 'ignore' });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  const result = await execa(ffprobe, args, {
+    reject: false,
+    cancelSignal: options.signal,
+    stdin: 'ignore',
+    timeout: timeoutMs,
+    forceKillAfterDelay: 2000,
+  });
   if (result.isCanceled) throw new ImkError('ABORTED', `aborted while probing ${file}`);
+  if (result.timedOut) throw probeTimeout(file, size, timeoutMs);
   const refused = refusedDemuxer(result.stderr);
   if (result.exitCode !== 0 && refused !== undefined) {
     if (isListDemuxer(refused))
@@ -118,7 +132,7 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
       },
     );
   }
-  if (info.audio !== undefined && (await hasNoAudioPackets(ffprobe, file, info, options.signal))) {
+  if (info.audio !== undefined && (await hasNoAudioPackets(ffprobe, file, info, options.signal, timeoutMs))) {
     throw new ImkError('MEDIA_EMPTY', `media file ${file} has an audio stream with no samples`, {
       details: { file },
     });
@@ -132,6 +146,7 @@ async function hasNoAudioPackets(
   file: string,
   info: MediaInfo,
   signal: AbortSignal | undefined,
+  timeoutMs: number,
 ): Promise<boolean> {
   const duration = info.audio?.duration_sec ?? info.duration_sec;
   if (duration !== null && duration !== undefined) return duration === 0;
@@ -149,8 +164,21 @@ async function hasNoAudioPackets(
     reject: false,
     cancelSignal: signal,
     stdin: 'ignore',
+    timeout: timeoutMs,
+    forceKillAfterDelay: 2000,
   });
+  if (result.isCanceled) throw new ImkError('ABORTED', `aborted while probing ${file}`);
+  if (result.timedOut) throw probeTimeout(file, info.size_bytes, timeoutMs);
   return result.exitCode === 0 && !result.stdout.includes('packet');
+}
+
+/** ffprobe was stopped: the same file takes as long next time, so it is refused (not retried). */
+function probeTimeout(file: string, size: number, timeoutMs: number): ImkError {
+  return new ImkError(
+    'MEDIA_PROBE_TIMEOUT',
+    `cannot read media file ${file}: ffprobe was still reading it after ${timeoutMs / 1000} s (${size} bytes) and was stopped; it is probably not a real media file (a huge sparse or damaged file); if it is, raise probeTimeoutSec in config/inbox.yaml or config/instrumental-maker.yaml`,
+    { details: { file, size_bytes: size, timeout_ms: timeoutMs } },
+  );
 }
 
 interface RawStream {

@@ -1,7 +1,7 @@
-import { appendFile, mkdir, readdir, rename } from 'node:fs/promises';
+import { appendFile, mkdir, readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import { capText, pathExists, readUntrustedText, writeFileAtomic } from '@imk/fs-safe';
+import { capText, moveNoClobber, moveToFreeName, readUntrustedText } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
 import { createStabilityTracker, listFiles } from './stable-files.ts';
@@ -59,6 +59,7 @@ export interface RequestFolder {
 }
 
 const WORKING = '.working';
+const REASON_SUFFIX = '.reason';
 /** Largest request file read: a list of links, not a document. */
 export const REQUEST_MAX_BYTES = 1 << 20;
 
@@ -70,12 +71,14 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
   const { dir, logger } = options;
   const extensions = options.extensions.map((ext) => ext.toLowerCase());
   const tracker = createStabilityTracker(options.stableChecks ?? 2);
+  const numbered = numberedIn(dir);
 
   async function handleOne(name: string, signal?: AbortSignal): Promise<HandledRequest | undefined> {
     const original = join(dir, name);
     const working = join(dir, `.${name}${WORKING}`);
     try {
-      await rename(original, working);
+      // Never over a `.working` file another run is still handling: this request then waits its turn.
+      if (!(await moveNoClobber(original, working))) return undefined;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // taken by someone else
       throw error;
@@ -106,23 +109,22 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
     const stem = basename(name, extname(name));
     const stamp = new Date().toISOString();
     if (result.failure === undefined) {
-      const done = await freeName(dir, stem, '.done');
-      await rename(working, done);
+      const done = await moveToFreeName(working, { candidate: numbered(stem, '.done') });
       const notes = result.notes.map((note) => capText(note));
       await appendFile(done, `\n# imk ${stamp}: done\n${notes.map((n) => `# ${n}\n`).join('')}`);
       logger.info({ request: name, notes }, 'request done');
       return { name, outcome: 'done', path: done, notes: result.notes };
     }
-    const failed = await freeName(dir, stem, '.fail');
-    const reasonPath = `${failed}.reason`;
     // Capped: a reason quoting a 10 MB line must not become a 10 MB reason file or log line.
     const failure = capText(result.failure);
     const notes = result.notes.map((note) => capText(note));
-    await writeFileAtomic(
-      reasonPath,
-      `${failure}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}\n(${stamp}; fix the cause and drop the request again)\n`,
-    );
-    await rename(working, failed);
+    const text = `${failure}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}\n(${stamp}; fix the cause and drop the request again)\n`;
+    // The request and its reason take a name together, never over a file already there.
+    const failed = await moveToFreeName(working, {
+      candidate: numbered(stem, '.fail'),
+      companion: { suffix: REASON_SUFFIX, text: () => text },
+    });
+    const reasonPath = `${failed}${REASON_SUFFIX}`;
     logger.warn({ request: name, reason: failure }, 'request failed');
     return { name, outcome: 'fail', path: failed, reasonPath, notes: result.notes };
   }
@@ -151,12 +153,16 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
         if (!name.startsWith('.') || !name.endsWith(WORKING)) continue;
         const original = name.slice(1, -WORKING.length);
         if (!extensions.includes(extname(original).toLowerCase())) continue;
-        await rename(join(dir, name), join(dir, original));
+        // A request dropped since under the same name is kept too: the recovered one takes `<stem>-2<ext>`.
+        const ext = extname(original);
+        const back = await moveToFreeName(join(dir, name), {
+          candidate: numbered(basename(original, ext), ext),
+        });
         logger.warn(
-          { request: original },
+          { request: original, restored_as: basename(back) },
           'request left unfinished by an earlier run; it will be handled again',
         );
-        restored.push(original);
+        restored.push(basename(back));
       }
       return restored;
     },
@@ -177,10 +183,8 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
   return folder;
 }
 
-/** `<stem><ext>`, or `<stem>-2<ext>`, `<stem>-3<ext>`… when that name (or its reason file) is taken. */
-async function freeName(dir: string, stem: string, ext: string): Promise<string> {
-  for (let n = 1; ; n++) {
-    const candidate = join(dir, n === 1 ? `${stem}${ext}` : `${stem}-${n}${ext}`);
-    if (!(await pathExists(candidate)) && !(await pathExists(`${candidate}.reason`))) return candidate;
-  }
+/** `<stem><ext>`, then `<stem>-2<ext>`, `<stem>-3<ext>`…, in `dir`. */
+function numberedIn(dir: string) {
+  return (stem: string, ext: string) => (n: number) =>
+    join(dir, n === 1 ? `${stem}${ext}` : `${stem}-${n}${ext}`);
 }

@@ -74,6 +74,67 @@ describe('createRequestFolder', () => {
     expect(await folder.recover()).toEqual(['song.txt']);
     expect(await readdir(dir)).toEqual(['song.txt']);
   });
+
+  it('keeps a request dropped since under the same name: the recovered one takes the next free name', async () => {
+    await writeFile(join(dir, '.song.txt.working'), '# A, left by a crashed run\nhttps://example.com/a');
+    await writeFile(join(dir, 'song.txt'), '# B, dropped since\nhttps://example.com/b');
+    await writeFile(join(dir, 'song-2.txt'), '# C, another of the user');
+    const folder = createRequestFolder({
+      dir,
+      extensions: ['.txt'],
+      logger,
+      handle: () => Promise.resolve({ notes: [] }),
+    });
+    expect(await folder.recover()).toEqual(['song-3.txt']);
+    expect((await readdir(dir)).sort()).toEqual(['song-2.txt', 'song-3.txt', 'song.txt']);
+    expect(await readFile(join(dir, 'song.txt'), 'utf8')).toMatch(/# B/);
+    expect(await readFile(join(dir, 'song-2.txt'), 'utf8')).toMatch(/# C/);
+    expect(await readFile(join(dir, 'song-3.txt'), 'utf8')).toMatch(/# A/);
+  });
+
+  it('leaves a request waiting while another run handles one of the same name (its .working file is kept)', async () => {
+    await writeFile(join(dir, '.song.txt.working'), 'handled by another run');
+    await writeFile(join(dir, 'song.txt'), 'https://example.com/new');
+    const folder = createRequestFolder({
+      dir,
+      extensions: ['.txt'],
+      logger,
+      stableChecks: 1,
+      handle: () => Promise.resolve({ notes: [] }),
+    });
+    expect(await folder.scan()).toEqual([]);
+    expect(await readFile(join(dir, '.song.txt.working'), 'utf8')).toBe('handled by another run');
+    expect(await readFile(join(dir, 'song.txt'), 'utf8')).toBe('https://example.com/new');
+  });
+
+  it('never replaces a file of the user named like a result: a failure and its reason move on together', async () => {
+    await writeFile(join(dir, 'song.fail.reason'), 'MY NOTES');
+    await writeFile(join(dir, 'song.done'), 'an earlier request');
+    const folder = createRequestFolder({
+      dir,
+      extensions: ['.txt'],
+      logger,
+      stableChecks: 1,
+      handle: (request) =>
+        request.lines[0] === 'fail'
+          ? Promise.reject(new ImkError('YT_PRIVATE', 'the video is private'))
+          : Promise.resolve({ notes: [] }),
+    });
+    await writeFile(join(dir, 'song.txt'), 'fail');
+    expect(await folder.scan()).toMatchObject([{ outcome: 'fail', path: join(dir, 'song-2.fail') }]);
+    await writeFile(join(dir, 'song.txt'), 'ok');
+    expect(await folder.scan()).toMatchObject([{ outcome: 'done', path: join(dir, 'song-2.done') }]);
+    expect(await readFile(join(dir, 'song.fail.reason'), 'utf8')).toBe('MY NOTES');
+    expect(await readFile(join(dir, 'song.done'), 'utf8')).toBe('an earlier request');
+    expect(await readFile(join(dir, 'song-2.fail.reason'), 'utf8')).toMatch(/the video is private/);
+    expect((await readdir(dir)).sort()).toEqual([
+      'song-2.done',
+      'song-2.fail',
+      'song-2.fail.reason',
+      'song.done',
+      'song.fail.reason',
+    ]);
+  });
 });
 
 describe('RequestFolder.serve', () => {

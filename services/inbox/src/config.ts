@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadServiceConfig, resolvePaths } from '@imk/config';
+import { ProbeTimeoutSecSchema } from '@imk/media';
 
 export const SERVICE_NAME = 'inbox';
 
@@ -28,6 +29,7 @@ export const InboxConfigSchema = z.object({
     .array(z.string().regex(/^[a-z0-9]+$/))
     .default([...MEDIA_EXTENSIONS])
     .describe('Extensions taken (without the dot); anything else is moved to .rejected/ with a reason.'),
+  probeTimeoutSec: ProbeTimeoutSecSchema,
 });
 export type InboxConfig = z.infer<typeof InboxConfigSchema>;
 

@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, retryableOf } from '@imk/errors';
-import { capText, openUntrusted, pathExists, sha256File, writeFileAtomic } from '@imk/fs-safe';
+import { capText, moveToFreeName, openUntrusted, sha256File } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { createBundle, createStabilityTracker, extractCover, listFiles, makeJobId } from '@imk/retriever-sdk';
@@ -10,6 +10,8 @@ import { tagsFor } from './file-tags.ts';
 
 export const PROCESSED_DIR = '.processed';
 export const REJECTED_DIR = '.rejected';
+/** Written beside a rejected file: `<name>.reason.txt`. */
+const REASON_SUFFIX = '.reason.txt';
 
 // Names browsers and copy tools give files still being written; they are renamed when complete.
 const IN_PROGRESS = /\.(?:part|crdownload|download|partial|tmp|temp|!qb|opdownload)$|~$/i;
@@ -52,7 +54,8 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       // fs-safe first: a link (to a file outside the inbox), a FIFO or a device is refused, never followed.
       const { handle } = await openUntrusted(file, { name });
       await handle.close();
-      info = await probeMedia(file, { signal });
+      // Bounded: a file ffprobe would read for minutes (20 GB of zeros) is rejected, and the scan goes on.
+      info = await probeMedia(file, { signal, timeoutMs: settings.probeTimeoutSec * 1000 });
     } catch (error) {
       if (isImkError(error, 'ABORTED')) throw error;
       return reject(name, errorMessage(error));
@@ -105,25 +108,33 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   }
 
   async function reject(name: string, reason: string): Promise<InboxOutcome> {
-    const movedTo = await moveTo(name, REJECTED_DIR);
     const capped = capText(reason);
-    await writeFileAtomic(`${movedTo}.reason.txt`, `${name}: ${capped}\n(${new Date().toISOString()})\n`);
-    logger.warn({ file: name, reason: capped }, 'rejected');
+    const stamp = new Date().toISOString();
+    const movedTo = await moveTo(name, REJECTED_DIR, (placedAt) => {
+      const kept = basename(placedAt) === name ? '' : ` (kept as ${basename(placedAt)})`;
+      return `${name}${kept}: ${capped}\n(${stamp})\n`;
+    });
+    logger.warn({ file: name, reason: capped, moved_to: movedTo }, 'rejected');
     return { name, outcome: 'rejected', movedTo, reason };
   }
 
-  /** Moves a file into `.processed/` or `.rejected/`, never over an earlier one of the same name. */
-  async function moveTo(name: string, folder: string): Promise<string> {
+  /**
+   * Moves a file into `.processed/` or `.rejected/` under the first free name (`name`, `stem (2).ext`, …),
+   * with `<name>.reason.txt` beside it when a reason is given: the pair never replaces a file already there.
+   */
+  async function moveTo(
+    name: string,
+    folder: string,
+    reason?: (placedAt: string) => string,
+  ): Promise<string> {
     const dir = join(settings.dir, folder);
     await mkdir(dir, { recursive: true });
     const ext = extname(name);
     const stem = name.slice(0, name.length - ext.length);
-    for (let n = 1; ; n++) {
-      const target = join(dir, n === 1 ? name : `${stem} (${n})${ext}`);
-      if (await pathExists(target)) continue;
-      await rename(join(settings.dir, name), target);
-      return target;
-    }
+    return moveToFreeName(join(settings.dir, name), {
+      candidate: (n) => join(dir, n === 1 ? name : `${stem} (${n})${ext}`),
+      ...(reason !== undefined && { companion: { suffix: REASON_SUFFIX, text: reason } }),
+    });
   }
 
   return {

@@ -7,10 +7,11 @@ import {
   readdir,
   rm,
   symlink,
+  truncate,
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
@@ -183,6 +184,42 @@ describe('inbox', () => {
     expect(await readdir(join(root, 'queues')).catch(() => [])).toEqual([]);
   });
 
+  it('never replaces a file already in .rejected: the file and its reason take the next free name together', async () => {
+    const { settings, inbox } = await setup();
+    const rejected = join(settings.dir, '.rejected');
+    await mkdir(rejected);
+    // The user's own files: one named like the reason a rejected notes.txt would get, one like the file.
+    await writeFile(join(rejected, 'notes.txt.reason.txt'), 'MY PRECIOUS NOTES');
+    await writeFile(join(rejected, 'song (2).txt'), 'mine too');
+    await writeFile(join(settings.dir, 'notes.txt'), 'some text');
+    await writeFile(join(settings.dir, 'song.txt'), 'more text');
+    await writeFile(join(rejected, 'song.txt'), 'an earlier song.txt');
+    await inbox.scan();
+    const outcomes = await inbox.scan();
+    expect(outcomes.map((o) => [o.name, o.outcome, basename(o.movedTo)]).sort()).toEqual([
+      ['notes.txt', 'rejected', 'notes (2).txt'],
+      ['song.txt', 'rejected', 'song (3).txt'],
+    ]);
+    expect(await readFile(join(rejected, 'notes.txt.reason.txt'), 'utf8')).toBe('MY PRECIOUS NOTES');
+    expect(await readFile(join(rejected, 'song (2).txt'), 'utf8')).toBe('mine too');
+    expect(await readFile(join(rejected, 'song.txt'), 'utf8')).toBe('an earlier song.txt');
+    expect(await readFile(join(rejected, 'notes (2).txt'), 'utf8')).toBe('some text');
+    expect(await readFile(join(rejected, 'notes (2).txt.reason.txt'), 'utf8')).toMatch(
+      /^notes\.txt \(kept as notes \(2\)\.txt\): not a media file/,
+    );
+    expect(await readFile(join(rejected, 'song (3).txt.reason.txt'), 'utf8')).toMatch(/^song\.txt \(kept as/);
+    // No stray temp or half pair left behind.
+    expect((await readdir(rejected)).sort()).toEqual([
+      'notes (2).txt',
+      'notes (2).txt.reason.txt',
+      'notes.txt.reason.txt',
+      'song (2).txt',
+      'song (3).txt',
+      'song (3).txt.reason.txt',
+      'song.txt',
+    ]);
+  });
+
   it('runs as a service until aborted; the same file dropped twice is one job', async () => {
     const { root, settings } = await setup();
     const controller = new AbortController();
@@ -238,4 +275,27 @@ describe('hostile inbox files', () => {
     expect((await lstat(join(rejected, 'linked.mp3'))).isSymbolicLink()).toBe(true);
     expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
   });
+
+  it('rejects a file ffprobe would read for minutes once probeTimeoutSec has passed, and goes on with the next', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'imk-inbox-'));
+    roots.push(root);
+    // 3 s: far less than the minutes the sparse file takes, and room for the good file on a busy machine.
+    const settings = await loadInboxSettings(root, { stableChecks: 1, probeTimeoutSec: 3 });
+    await mkdir(settings.dir, { recursive: true });
+    const inbox = createInbox(settings, logger);
+    // 20 GB of zeros named .mp3 (sparse: no disk used), listed before the good file.
+    await writeFile(join(settings.dir, 'a sparse.mp3'), '');
+    await truncate(join(settings.dir, 'a sparse.mp3'), 20 * 1024 ** 3);
+    await writeFile(join(settings.dir, 'b good.mp3'), await readFile(join(media, 'tagged.mp3')));
+    const started = performance.now();
+    const outcomes = await inbox.scan();
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(outcomes.map((o) => [o.name, o.outcome])).toEqual([
+      ['a sparse.mp3', 'rejected'],
+      ['b good.mp3', 'queued'],
+    ]);
+    expect(await readFile(join(settings.dir, '.rejected', 'a sparse.mp3.reason.txt'), 'utf8')).toMatch(
+      /^a sparse\.mp3: .*a sparse\.mp3: ffprobe was still reading it after 3 s/,
+    );
+  }, 30_000);
 });

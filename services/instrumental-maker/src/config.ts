@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { QUEUE_NAMES } from '@imk/config';
 import { AudioFormatSchema, StemNameSchema } from '@imk/protocol';
+import { ProbeTimeoutSecSchema } from '@imk/media';
 import { DEFAULT_VARIANT_RECIPES, VariantRecipesSchema } from '@imk/separation';
 
 /** The config file `config/instrumental-maker.yaml` and env prefix `IMK_INSTRUMENTAL_MAKER__`. */
@@ -281,6 +282,7 @@ export const InstrumentalMakerConfigSchema = z
       .describe(
         'Longest input accepted, in seconds (read with ffprobe before anything is decoded); a longer one is failed at once with the reason.',
       ),
+    probeTimeoutSec: ProbeTimeoutSecSchema,
   })
   .describe('The instrumental-maker worker.');
 export type InstrumentalMakerConfig = z.infer<typeof InstrumentalMakerConfigSchema>;

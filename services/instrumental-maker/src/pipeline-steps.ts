@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isImkError } from '@imk/errors';
 import { sha256Buffer, sha256File } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
 import type { Manifest } from '@imk/protocol';
@@ -32,7 +33,12 @@ const options: Steps['options'] = {
     const resolved = resolveOptions(ctx.config, job, sidecar);
     // Before any scratch is written: a 10-hour file is refused here, not after gigabytes of decoding.
     // A file ffprobe cannot read fails in the decode stage, as before (that stage probes again and says why).
-    s.probedInput = await probeMedia(inputFile, { signal: s.signal }).catch(() => undefined);
+    // A probe that timed out is not tried again there: it would take as long, and fails the job now.
+    const timeoutMs = ctx.config.probeTimeoutSec * 1000;
+    s.probedInput = await probeMedia(inputFile, { signal: s.signal, timeoutMs }).catch((error: unknown) => {
+      if (isImkError(error, 'MEDIA_PROBE_TIMEOUT')) throw error;
+      return undefined;
+    });
     if (s.probedInput) checkDuration(s.probedInput, inputName, ctx.config.maxDurationSec);
     s.warnings = [...s.song.warnings];
     if (sidecar?.unknownKeys.length)
@@ -95,7 +101,8 @@ const hash: Steps['hash'] = {
 const decode: Steps['decode'] = {
   skip: isDuplicate,
   async run(s, progress) {
-    const probed = s.probedInput ?? (await probeMedia(s.inputFile, { signal: s.signal }));
+    const timeoutMs = s.ctx.config.probeTimeoutSec * 1000;
+    const probed = s.probedInput ?? (await probeMedia(s.inputFile, { signal: s.signal, timeoutMs }));
     s.info = probed;
     // Stems from the cache need no decoded mixture; variants that need one then decode the input themselves.
     s.decoded = s.separation === undefined;

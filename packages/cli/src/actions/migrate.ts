@@ -1,7 +1,8 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCollection, isScalar, parseDocument, type Document } from 'yaml';
-import { ImkError } from '@imk/errors';
+import { ImkError, isImkError } from '@imk/errors';
+import { readUntrustedText } from '@imk/fs-safe';
 import { LEGACY_KEYS, parseLegacyEnv, pickLegacy, type LegacyChange } from '@imk/config';
 import { contextFrom, print } from '../context.ts';
 import { planMigration, type MigrateLine } from './migrate-plan.ts';
@@ -13,11 +14,19 @@ interface MigrateOptions {
   json?: boolean;
 }
 
-async function readText(file: string): Promise<string | undefined> {
+/** Largest env or config file read: settings, not a document. */
+const MAX_SETTINGS_BYTES = 1 << 20;
+
+/**
+ * A file the user named (`--env`) or their config file, or undefined when there is none. fs-safe's
+ * regular-file check first, as `imk enqueue` has it: a FIFO or a device is refused at once with a message
+ * naming it, not read forever. A link is the user's to make and is followed.
+ */
+async function readText(file: string, name: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readUntrustedText(file, { name, maxBytes: MAX_SETTINGS_BYTES, followLinks: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isImkError(error, 'FILE_MISSING')) return undefined;
     throw error;
   }
 }
@@ -42,7 +51,7 @@ async function writeConfigs(configDir: string, lines: MigrateLine[], dryRun: boo
   const written: string[] = [];
   for (const [file, changes] of byFile) {
     const path = join(configDir, `${file}.yaml`);
-    const existing = await readText(path);
+    const existing = await readText(path, path);
     const doc = parseDocument(existing ?? '');
     if (doc.errors.length > 0)
       throw new ImkError(
@@ -68,7 +77,7 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
   let env: Record<string, string>;
   let fileKeys: string[];
   if (options.env !== undefined) {
-    const text = await readText(options.env);
+    const text = await readText(options.env, `--env ${options.env}`);
     if (text === undefined) throw new ImkError('INVALID_ARGUMENT', `--env ${options.env}: no such file`);
     env = parseLegacyEnv(text);
     fileKeys = Object.keys(env);

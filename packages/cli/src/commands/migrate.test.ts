@@ -16,8 +16,13 @@ import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples
 import { loadService } from '../services.ts';
 
 const IMK = fileURLToPath(new URL('../../../../node_modules/.bin/imk', import.meta.url));
-const imk = (args: string[], env: Record<string, string> = {}) =>
-  execa(IMK, args, { reject: false, all: true, env: { IMK_LOG_LEVEL: 'warn', ...env } });
+const imk = (args: string[], env: Record<string, string> = {}, timeout?: number) =>
+  execa(IMK, args, {
+    reject: false,
+    all: true,
+    env: { IMK_LOG_LEVEL: 'warn', ...env },
+    ...(timeout !== undefined && { timeout, forceKillAfterDelay: 1000 }),
+  });
 
 let root: string;
 beforeAll(async () => {
@@ -129,6 +134,30 @@ describe('imk migrate', () => {
       defaultMode: 'both',
     });
   });
+  it('refuses an --env that is a FIFO or a device at once, naming it; a config file that is a FIFO too', async () => {
+    const dir = join(root, 'fifo');
+    await mkdir(join(dir, 'config'), { recursive: true });
+    const fifo = join(root, 'fifo.env');
+    await execa('mkfifo', [fifo]);
+    for (const env of [fifo, '/dev/zero']) {
+      const result = await imk(['migrate', '--env', env, '--root', dir, '--dry-run'], {}, 15_000);
+      expect(result.timedOut, `imk migrate --env ${env} hung`).toBe(false);
+      expect(result.exitCode).not.toBe(0);
+      expect(String(result.all)).toMatch(
+        new RegExp(`--env ${env} is a (FIFO \\(named pipe\\)|character device), not a regular file`),
+      );
+    }
+    // The config file migrate would update, as a FIFO: refused the same way, not read forever.
+    const envFile = join(root, 'fifo-ok.env');
+    await writeFile(envFile, 'YTDL_MODE=both\n');
+    await execa('mkfifo', [join(dir, 'config', 'youtube-retriever.yaml')]);
+    const result = await imk(['migrate', '--env', envFile, '--root', dir, '--dry-run'], {}, 15_000);
+    expect(result.timedOut, 'imk migrate hung on a FIFO config file').toBe(false);
+    expect(String(result.all)).toMatch(
+      /config\/youtube-retriever\.yaml is a FIFO \(named pipe\), not a regular file/,
+    );
+  }, 45_000);
+
   it('its NAS routes, migrated, deliver the outputs the earlier version wrote, each under its own name in its folder', async () => {
     const dir = join(root, 'routes');
     const nas = join(root, 'routes-nas');
