@@ -1,7 +1,7 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadServiceConfig } from './load-config.ts';
 import { validateConfig } from './validate-config.ts';
@@ -12,8 +12,14 @@ const Schema = z.object({
   queues: z.array(z.string()).default(['youtube_audio']),
 });
 
+const roots: string[] = [];
+afterAll(async () => {
+  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
+});
+
 async function rootWith(yaml?: string): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'imk-config-'));
+  roots.push(root);
   await mkdir(join(root, 'config'));
   if (yaml !== undefined) await writeFile(join(root, 'config', 'demo-service.yaml'), yaml);
   return root;

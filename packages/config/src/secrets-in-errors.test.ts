@@ -1,7 +1,7 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadServiceConfig } from './load-config.ts';
 
@@ -24,8 +24,14 @@ const Schema = z.strictObject({
   deezer: z.strictObject({ arl: SecretRef.optional() }).default({}),
 });
 
+const roots: string[] = [];
+afterAll(async () => {
+  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
+});
+
 async function errorFor(yaml: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'imk-config-secret-'));
+  roots.push(root);
   await mkdir(join(root, 'config'));
   await writeFile(join(root, 'config', 'demo.yaml'), yaml);
   const error = await loadServiceConfig({ service: 'demo', schema: Schema, root, env }).then(
