@@ -1,11 +1,17 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resolvePaths } from './paths.ts';
+
+const roots: string[] = [];
+afterAll(async () => {
+  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
+});
 
 async function rootWith(pathsYaml?: string): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'imk-paths-'));
+  roots.push(root);
   await mkdir(join(root, 'config'));
   if (pathsYaml !== undefined) await writeFile(join(root, 'config', 'paths.yaml'), pathsYaml);
   return root;
