@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { execa } from 'execa';
 import { ImkError } from '@imk/errors';
-import { type MediaInfo } from '@imk/media';
+import { inputArgs, type MediaInfo } from '@imk/media';
 import { resolveTool } from '@imk/tools';
 
 /**
@@ -19,7 +19,7 @@ export async function extractCover(
   const target = `${targetBase}${stream.codec === 'png' ? '.png' : '.jpg'}`;
   const copy = stream.codec === 'mjpeg' || stream.codec === 'png';
   await ffmpeg(
-    ['-i', file, '-map', `0:${stream.index}`, ...(copy ? ['-c', 'copy'] : []), '-frames:v', '1', target],
+    [...inputArgs(file), '-map', `0:${stream.index}`, ...(copy ? ['-c', 'copy'] : []), '-frames:v', '1', target],
     file,
     signal,
   );
@@ -33,7 +33,7 @@ export async function extractCover(
 export async function imageAsJpeg(source: string, target: string, signal?: AbortSignal): Promise<string> {
   const ext = extname(source).toLowerCase();
   if (ext === '.jpg' || ext === '.jpeg') return source;
-  await ffmpeg(['-i', source, '-frames:v', '1', '-q:v', '2', target], source, signal);
+  await ffmpeg([...inputArgs(source), '-frames:v', '1', '-q:v', '2', target], source, signal);
   return target;
 }
 
