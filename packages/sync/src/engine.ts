@@ -63,6 +63,8 @@ export interface PassSummary {
   /** Waiting for their backoff. */
   waiting: number;
   unrouted: number;
+  /** Unrouted artifacts under `unrouted: fail`: each is a failure, recorded as such (0 under `warn`). */
+  unroutedFailed: number;
   invalidManifests: number;
   outcomes: TransferOutcome[];
   dryRun: boolean;
@@ -268,6 +270,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         failedFinal: count('failed') + failedNow.filter((outcome) => outcome.final).length,
         waiting: count('waiting'),
         unrouted: syncPlan.unrouted.length,
+        unroutedFailed: (options.unrouted ?? 'warn') === 'fail' ? syncPlan.unrouted.length : 0,
         invalidManifests: syncPlan.invalidManifests.length,
         outcomes: dryRun
           ? due.map((transfer) => ({ transfer, status: 'skipped', final: false, ms: 0 }))

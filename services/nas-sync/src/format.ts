@@ -41,11 +41,12 @@ export function formatSummary(summary: PassSummary): string {
 /**
  * The exit code of a pass run from the command line: 2 while a transfer failed, in this pass or for good
  * (a final failure found at planning time, such as a `conflict: fail`, or one recorded by an earlier pass and
- * not yet retried), else 0. A dry run copies nothing, so it fails nothing.
+ * not yet retried), or while an artifact matches no route under `unrouted: fail`; else 0. A dry run copies
+ * nothing, so it fails nothing.
  */
 export function summaryExitCode(summary: PassSummary): 0 | 2 {
   if (summary.dryRun) return 0;
-  return summary.failed + summary.failedFinal > 0 ? 2 : 0;
+  return summary.failed + summary.failedFinal + summary.unroutedFailed > 0 ? 2 : 0;
 }
 
 /** One line about a conflict, for `imk sync status`, the log and the dashboard. */

@@ -131,6 +131,33 @@ it('imk sync --once exits 2 when conflict: fail stops a transfer at planning tim
   expect((await imk('sync', '--dry-run')).exitCode).toBe(0);
 });
 
+it('imk sync --once exits 2 while an artifact matches no route under unrouted: fail, and 0 under warn', async () => {
+  await writeJob(t.outputs, {
+    jobId: 'clip',
+    artist: 'Band',
+    title: 'Live',
+    artifacts: [
+      { path: 'files/audio/a.m4a' },
+      { path: 'files/video/clip.mp4', kind: 'video', variant: 'source' },
+    ],
+  });
+  await writeConfig(t.root, localConfig(t.nas));
+  const warned = await imk('sync', '--once');
+  expect(warned.stdout).toMatch(/1 delivered, .* 1 unrouted/);
+  expect(warned.exitCode).toBe(0);
+
+  await writeConfig(
+    t.root,
+    localConfig(t.nas).replace('enabled: true\n', 'enabled: true\n  unrouted: fail\n'),
+  );
+  const failed = await imk('sync', '--once');
+  expect(failed.stderr).toMatch(/files\/video\/clip\.mp4/);
+  expect(failed.exitCode).toBe(2);
+  // It stands on the next pass; a dry run fails nothing.
+  expect((await imk('sync', '--once')).exitCode).toBe(2);
+  expect((await imk('sync', '--dry-run')).exitCode).toBe(0);
+});
+
 it('imk sync --once without configuration prints why and succeeds', async () => {
   const result = await imk('sync', '--once');
   expect(result.exitCode).toBe(0);
