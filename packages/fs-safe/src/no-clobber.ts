@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { link, open, rename, rm, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { fsyncDir } from './atomic.ts';
+import { link, rename, rm, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fsyncDir, writeSyncedTemp } from './atomic.ts';
 import { pathExists } from './exists.ts';
 
 // Errors of link() where it cannot be used (a filesystem without hard links, some SMB/FAT mounts; a folder;
@@ -35,17 +34,7 @@ export async function moveNoClobber(from: string, to: string): Promise<boolean> 
  */
 export async function writeFileNoClobber(path: string, data: string | Uint8Array): Promise<boolean> {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
+  const temp = await writeSyncedTemp(path, data);
   try {
     if (!(await moveNoClobber(temp, path))) return false;
   } finally {
