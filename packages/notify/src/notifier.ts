@@ -5,9 +5,11 @@ import type { Logger } from '@imk/log';
 import { eventEnabled, targetName, type NotifyConfig, type NotifyRetry } from './config.ts';
 import type { NotifyEvent, NotifyEventInput } from './events.ts';
 import {
+  checkpointEntry,
   claimEntry,
   listEntries,
   putEntry,
+  readClaim,
   recoverStaleClaims,
   releaseEntry,
   setAside,
@@ -78,10 +80,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
   // Emits still writing their outbox file: a stop waits for them, so its last pass sees every event.
   const writing = new Set<Promise<void>>();
 
-  const deliver = async (entry: OutboxEntry): Promise<void> => {
+  const deliver = async (entry: OutboxEntry, claimed: string): Promise<void> => {
     const at = now();
     const left: OutboxEntry['deliveries'] = [];
-    for (const delivery of entry.deliveries) {
+    const checkpoint = (index: number) =>
+      checkpointEntry(claimed, { ...entry, deliveries: [...left, ...entry.deliveries.slice(index + 1)] });
+    for (const [index, delivery] of entry.deliveries.entries()) {
+      if (index > 0) await checkpoint(index - 1);
       if (delivery.next_at > at) {
         left.push(delivery);
         continue;
@@ -152,10 +157,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
       if (!entry.deliveries.some((d) => d.next_at <= now())) continue;
       const claimed = await claimEntry(stateDir, name);
       if (!claimed) continue;
+      const current = await readClaim(claimed);
       try {
-        await deliver(entry);
+        await deliver(current, claimed);
       } finally {
-        await releaseEntry(stateDir, claimed, entry);
+        await releaseEntry(stateDir, claimed, current);
       }
     }
   };
