@@ -8,6 +8,8 @@ export const CLI_ERRORS = defineErrors('@imk/cli', {
   INVALID_JOB_ID: POLICY.badRequest,
   INVALID_OPTION: POLICY.badRequest,
   INVALID_PORT: POLICY.badRequest,
+  // imk separate: two variants that would be written under one file name.
+  INVALID_VARIANT: POLICY.badRequest,
   JOB_NOT_FOUND: POLICY.notFound,
   NO_SERVICES: POLICY.badRequest,
   OPTIONS_INVALID: POLICY.badRequest,

@@ -85,6 +85,31 @@ describe('imk separate and imk eval', () => {
     expect(variant.stderr).toContain('unknown variant "karaoke"');
   });
 
+  it('separate: two variants that would share one file name are refused before any work, naming both', async () => {
+    const input = join(dir, 'Twice.wav');
+    await ffmpeg('-f', 'lavfi', '-i', 'aevalsrc=0.3*sin(2*PI*440*t)|0.3*sin(2*PI*440*t):s=44100:d=1', input);
+    const out = join(dir, 'twice');
+    const result = await execa(
+      process.execPath,
+      [
+        IMK,
+        'separate',
+        input,
+        '--out',
+        out,
+        '--format',
+        'wav',
+        '--variants',
+        'instrumental@0.833x,instrumental@0.8334x',
+      ],
+      { reject: false },
+    );
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(join(out, 'Twice - instrumental (83.3% tempo).wav'));
+    expect(result.stderr).toMatch(/"instrumental@0\.833x" and "instrumental@0\.8334x"/);
+    expect(result.stderr).not.toContain('separating');
+  });
+
   it('eval --json: one report with both sets, saying where the real excerpt was looked for when absent', async () => {
     const { stdout } = await execa(process.execPath, [IMK, 'eval', '--json', '--items', '1'], {
       env: { IMK_EVAL_DIR: join(dir, 'no-eval-here') },

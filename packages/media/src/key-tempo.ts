@@ -1,7 +1,9 @@
 import { ImkError } from '@imk/errors';
 import { runFfmpeg } from './ffmpeg-run.ts';
 import { inputArgs } from './input-args.ts';
+import { probeMedia } from './probe.ts';
 import { withTempOutput } from './temp-output.ts';
+import { readWavHeader } from './wav-header.ts';
 
 /** Transposition limits, in semitones. */
 export const PITCH_RANGE = { min: -12, max: 12 } as const;
@@ -32,11 +34,37 @@ export function keyTempoFilter(pitch = 0, tempo = 1): string {
 }
 
 /**
+ * Sample frames of the input: exact from a WAV's header, else ffprobe's duration times the rate. Undefined
+ * when neither says.
+ */
+async function inputFrames(input: string, signal: AbortSignal | undefined): Promise<number | undefined> {
+  try {
+    return (await readWavHeader(input)).frames;
+  } catch {
+    const info = await probeMedia(input, { signal });
+    const rate = info.audio?.sample_rate;
+    const seconds = info.audio?.duration_sec ?? info.duration_sec;
+    return rate !== undefined && seconds !== null && seconds !== undefined
+      ? Math.round(seconds * rate)
+      : undefined;
+  }
+}
+
+/**
  * Transposes and/or time-stretches `input` with ffmpeg's rubberband filter (Debian's ffmpeg is built with
- * librubberband), writing a float WAV at the input's rate and channel count.
+ * librubberband), writing a float WAV at the input's rate and channel count, exactly `frames / tempo`
+ * frames long.
  */
 export async function changeKeyTempo(options: ChangeKeyTempoOptions): Promise<void> {
-  const filter = keyTempoFilter(options.pitch, options.tempo);
+  const tempo = options.tempo ?? 1;
+  let filter = keyTempoFilter(options.pitch, tempo);
+  const frames = await inputFrames(options.input, options.signal);
+  // ffmpeg's rubberband filter does not flush the stretcher's last block at the end of the input: up to
+  // ~0.1 s of the song's end was lost (more with a higher key and a slower tempo), and an input shorter
+  // than one block (~10 ms) made ffmpeg fail. A second of silence after the input pushes every real
+  // sample out; the result is then cut to the length the tempo asks for.
+  if (frames !== undefined)
+    filter = `apad=pad_dur=1,${filter},atrim=end_sample=${Math.round(frames / tempo)}`;
   await withTempOutput(options.output, async (temp) => {
     const args = [...inputArgs(options.input), '-af', filter, '-c:a', 'pcm_f32le', '-f', 'wav', temp];
     await runFfmpeg(args, {

@@ -89,7 +89,7 @@ const on = (what: string) => z.boolean().default(true).describe(`Send a notifica
 
 const NotifyEventsSchema = z.strictObject({
   jobSucceeded: on('a job succeeded'),
-  jobFailed: on('a job failed for good (no retry left)'),
+  jobFailed: on('a job failed for good (no retry left), or its bundle was rejected as invalid'),
   syncDelivered: on('a sync pass delivered files'),
   syncFailed: on('files failed to sync for good'),
 });

@@ -10,6 +10,32 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** Said in the error instead of the URL (which may hold a token in its query). */
   what: string;
+  /** The caller reads the answer (at most MAX_BODY_BYTES of it); otherwise a 2xx body is not waited for. */
+  readBody?: boolean;
+}
+
+/** The most of an answer that is read: a receiver that streams without end must not fill the memory. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Up to `max` bytes of a body, then the rest is dropped (the connection closed). A cut body is kept as cut. */
+async function readCapped(response: Response, max: number): Promise<string> {
+  if (!response.body) return '';
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // Cut short or timed out: what arrived is all there is.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
 
 /**
@@ -37,8 +63,13 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
       { retryable: true },
     );
   }
-  const text = await response.text().catch(() => '');
-  if (response.status < 200 || response.status > 299)
+  const ok = response.status >= 200 && response.status <= 299;
+  // The status is the answer: a body nobody reads is not waited for (an endless one would hold the send
+  // until the timeout and fill the memory); an error's is read only for the first lines of its message.
+  let text = '';
+  if (ok && !request.readBody) await response.body?.cancel().catch(() => undefined);
+  else text = await readCapped(response, ok ? MAX_BODY_BYTES : 4096);
+  if (!ok)
     throw new ImkError(
       'NOTIFY_SEND_FAILED',
       `${request.what}: HTTP ${response.status}${text ? ` (${redactText(text.slice(0, 200).trim())})` : ''}`,

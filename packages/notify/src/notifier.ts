@@ -5,9 +5,11 @@ import type { Logger } from '@imk/log';
 import { eventEnabled, targetName, type NotifyConfig, type NotifyRetry } from './config.ts';
 import type { NotifyEvent, NotifyEventInput } from './events.ts';
 import {
+  checkpointEntry,
   claimEntry,
   listEntries,
   putEntry,
+  readClaim,
   recoverStaleClaims,
   releaseEntry,
   setAside,
@@ -78,11 +80,19 @@ export function createNotifier(options: NotifierOptions): Notifier {
   // Emits still writing their outbox file: a stop waits for them, so its last pass sees every event.
   const writing = new Set<Promise<void>>();
 
-  const deliver = async (entry: OutboxEntry): Promise<void> => {
+  /**
+   * One pass's sends. `down` holds the targets that failed in this pass: their other events are not tried
+   * until the next pass (no try is counted), so a receiver that never answers costs one timeout a pass,
+   * not one per waiting event (a stop, which makes a last pass, would wait out all of them).
+   */
+  const deliver = async (entry: OutboxEntry, claimed: string, down: Set<string>): Promise<void> => {
     const at = now();
     const left: OutboxEntry['deliveries'] = [];
-    for (const delivery of entry.deliveries) {
-      if (delivery.next_at > at) {
+    const checkpoint = (index: number) =>
+      checkpointEntry(claimed, { ...entry, deliveries: [...left, ...entry.deliveries.slice(index + 1)] });
+    for (const [index, delivery] of entry.deliveries.entries()) {
+      if (index > 0) await checkpoint(index - 1);
+      if (delivery.next_at > at || down.has(delivery.target)) {
         left.push(delivery);
         continue;
       }
@@ -112,6 +122,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         logger.info({ target: sender.name, event: entry.event.type, attempt }, 'notification sent');
         await recordResult(stateDir, { ...base, at: new Date(now()).toISOString(), ok: true, final: true });
       } catch (error) {
+        down.add(delivery.target);
         const message = errorMessage(error);
         const final = attempt >= config.retry.attempts;
         const nextAt = now() + retryDelayMs(config.retry, attempt);
@@ -140,6 +151,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   const drainOnce = async (): Promise<void> => {
     await recoverStaleClaims(stateDir, now());
+    const down = new Set<string>();
     for (const { name, entry, problem } of await listEntries(stateDir)) {
       if (!entry) {
         logger.error(
@@ -149,13 +161,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
         await setAside(stateDir, name);
         continue;
       }
-      if (!entry.deliveries.some((d) => d.next_at <= now())) continue;
+      if (!entry.deliveries.some((d) => d.next_at <= now() && !down.has(d.target))) continue;
       const claimed = await claimEntry(stateDir, name);
       if (!claimed) continue;
+      const current = await readClaim(claimed);
       try {
-        await deliver(entry);
+        await deliver(current, claimed, down);
       } finally {
-        await releaseEntry(stateDir, claimed, entry);
+        await releaseEntry(stateDir, claimed, current);
       }
     }
   };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeJsonAtomic } from '@imk/fs-safe';
@@ -69,8 +69,13 @@ export async function claimEntry(stateDir: string, name: string): Promise<string
     sendingDir(stateDir),
     `${name.replace(/\.json$/, '')}.${process.pid}-${randomBytes(3).toString('hex')}.claim`,
   );
+  const from = join(outboxDir(stateDir), name);
   try {
-    await rename(join(outboxDir(stateDir), name), claimed);
+    // A rename keeps the file's mtime, which is when the entry was written (maybe hours ago, a retry
+    // waiting its turn): the claim's age, which tells others it was abandoned, must start now.
+    const now = new Date();
+    await utimes(from, now, now);
+    await rename(from, claimed);
     return claimed;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -78,10 +83,29 @@ export async function claimEntry(stateDir: string, name: string): Promise<string
   }
 }
 
+/**
+ * The entry as claimed. It is read again after the claim: between the listing and the claim another
+ * process may have sent it and put back what was left, and the listing's copy would send those again.
+ */
+export async function readClaim(claimed: string): Promise<OutboxEntry> {
+  return OutboxEntrySchema.parse(JSON.parse(await readFile(claimed, 'utf8')));
+}
+
+/**
+ * Records, in the claim itself, what is still to be delivered after each target was tried: a process that
+ * dies mid-entry leaves a claim that is taken up again for the targets not yet reached only, and the
+ * rewrite keeps the claim fresh while a long entry is sent.
+ */
+export async function checkpointEntry(claimed: string, entry: OutboxEntry): Promise<void> {
+  await writeJsonAtomic(claimed, entry);
+}
+
 /** Ends a claim: what is left to deliver goes back to the outbox, then the claim is removed. */
 export async function releaseEntry(stateDir: string, claimed: string, entry: OutboxEntry): Promise<void> {
   if (entry.deliveries.length > 0) await putEntry(stateDir, entry);
-  await unlink(claimed);
+  await unlink(claimed).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  });
 }
 
 /** Moves an outbox file that is not an entry aside (`.invalid`), so it is reported once, not every pass. */

@@ -11,10 +11,14 @@ export interface ReceivedRequest {
 
 /**
  * A real HTTP server on 127.0.0.1 and a free port that keeps every request. `reply` decides the status
- * and body of each one (default 200, empty), so a test can fail the first tries of a sender.
+ * and body of each one (default 200, empty) and how long it waits before answering, so a test can fail
+ * or slow down the tries of a sender.
  */
 export async function startReceiver(
-  reply: (request: ReceivedRequest, index: number) => { status: number; body?: string } = () => ({
+  reply: (
+    request: ReceivedRequest,
+    index: number,
+  ) => { status: number; body?: string; delayMs?: number } = () => ({
     status: 200,
   }),
 ): Promise<{ url: string; requests: ReceivedRequest[]; close(): Promise<void> }> {
@@ -31,8 +35,12 @@ export async function startReceiver(
       };
       requests.push(request);
       const answer = reply(request, requests.length - 1);
-      res.writeHead(answer.status, { 'Content-Type': 'application/json' });
-      res.end(answer.body ?? '');
+      // A slow server answers late (a reply that never comes: a delay longer than the test).
+      setTimeout(() => {
+        if (res.destroyed) return;
+        res.writeHead(answer.status, { 'Content-Type': 'application/json' });
+        res.end(answer.body ?? '');
+      }, answer.delayMs ?? 0).unref();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,6 +48,10 @@ export async function startReceiver(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -16,6 +16,8 @@ export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
   SIDECAR_INVALID: POLICY.unprocessable,
   CANCELLED: POLICY.conflict,
   REMIX_SOURCE_MISSING: POLICY.unprocessable,
+  // A mix's name would replace a file the job made (its instrumental, another variant): never done.
+  REMIX_NAME_TAKEN: POLICY.unprocessable,
   STEMS_NOT_CACHED: POLICY.unprocessable,
   // A programming error (the stage steps and STAGES disagree): retrying runs the same code again.
   STAGES_INVALID: POLICY.internal,

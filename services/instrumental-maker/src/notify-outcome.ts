@@ -31,3 +31,18 @@ export function notifyOutcome(notifier: NotifierHandle, outcome: JobOutcome): vo
       return;
   }
 }
+
+/**
+ * A bundle the queue rejected as invalid never runs: for the person who asked for the song it is a job
+ * that failed for good, said once (when the ledger first notes the rejection).
+ */
+export function notifyRejected(notifier: NotifierHandle, jobId: string, problems: string): void {
+  void notifier.emit(
+    jobEvent('job.failed', {
+      jobId,
+      stage: 'validate',
+      errorCode: 'BUNDLE_REJECTED',
+      reason: `the bundle is invalid and was set aside in rejected/: ${problems}`,
+    }),
+  );
+}

@@ -9,6 +9,7 @@ import {
   type VariantRef,
 } from '@imk/separation';
 import type { InstrumentalMakerConfig } from './config.ts';
+import { audioPath } from './naming.ts';
 import type { SidecarOptions } from './sidecar.ts';
 
 export interface LoudnessOptions {
@@ -39,6 +40,32 @@ function optionsError(where: string, field: string, message: string): ImkError {
   return new ImkError('OPTIONS_INVALID', `${where}: ${field}: ${message}`, {
     details: { file: where, field },
   });
+}
+
+/**
+ * Two variants of one job must not be written under one file name (the second would replace the first
+ * while the manifest lists both): names that differ can still meet there, `drums-only` and `drums_only`
+ * both as "(drums only)", tempos 0.833x and 0.8334x both as "(83.3% tempo)".
+ */
+function refuseSharedFileNames(
+  job: Job,
+  format: AudioFormat,
+  variants: string[],
+  recipes: VariantRecipes,
+  where: string,
+): void {
+  const byPath = new Map<string, string>();
+  for (const variant of variants) {
+    const path = audioPath(job, variant, format, recipes[variant]);
+    const other = byPath.get(path);
+    if (other !== undefined)
+      throw optionsError(
+        where,
+        'variants',
+        `variants "${other}" and "${variant}" would both be written as ${path}; ask for one of them, or name a recipe differently`,
+      );
+    byPath.set(path, variant);
+  }
 }
 
 function stemsOf(value: boolean | StemName[]): StemName[] {
@@ -98,6 +125,8 @@ export function resolveOptions(
     recipes[key] = applyVariantRef(recipe, ref);
   }
   for (const name of Object.keys(recipes)) if (!named.includes(name)) delete recipes[name];
+  const format = sidecar?.format ?? o.output_format ?? config.output.format;
+  refuseSharedFileNames(job, format, named, recipes, variantsFrom);
 
   // Parameters in config belong to the configured engine; another engine starts from its own defaults.
   const { model: mdxModel, overlap, batchSize, threads, denoise, executionProviders } = config.engine;
@@ -135,7 +164,7 @@ export function resolveOptions(
     keepStems: keep,
     stemFormat: config.stems.format,
     stemMp4: config.stems.stemMp4,
-    format: sidecar?.format ?? o.output_format ?? config.output.format,
+    format,
     sampleRate: sidecar?.sampleRate ?? o.sample_rate ?? config.output.sampleRate,
     bitDepth: sidecar?.bitDepth ?? o.bit_depth ?? config.output.bitDepth,
     bitrate: config.output.bitrate,

@@ -16,6 +16,7 @@ import { publishOutputs, startOutputs } from './publish-outputs.ts';
 import { readSidecar } from './sidecar.ts';
 import { canonicalJson, stemCacheKey } from './stem-cache.ts';
 import type { StageSteps } from './stage-runner.ts';
+import { chooseVideoVariant } from './video-variant.ts';
 import { writeOutputs } from './write-outputs.ts';
 
 /** Variants whose length differs from the input's by more than this get a warning in the manifest. */
@@ -156,16 +157,12 @@ const mix: Steps['mix'] = {
   skip: isDuplicate,
   async run(s) {
     const { ctx, job } = s;
-    const options = s.options!;
-    const videoVariant = options.recipes[ctx.config.video.variant]
-      ? ctx.config.video.variant
-      : options.variants[0]!;
-    s.videoVariant = videoVariant;
+    const video = chooseVideoVariant(s.options!, ctx.config, job.video_path !== undefined);
+    s.videoVariant = video.name;
+    s.videoRecipe = video.recipe;
     const outDir = join(s.work, 'variants');
     await mkdir(outDir, { recursive: true });
-    const recipes = { ...options.recipes };
-    if (job.video_path !== undefined && ctx.config.video.instrumental && recipes[videoVariant] === undefined)
-      recipes[videoVariant] = ctx.config.recipes[videoVariant]!;
+    const recipes = video.recipes;
     // The decoded mixture is the input exactly as the engine saw it: no second decode.
     const mixture = s.decoded ? s.mixture : s.inputFile;
     s.variantWavs = await mixVariants({
@@ -195,6 +192,7 @@ const encode: Steps['encode'] = {
       video: ctx.config.video.instrumental ? video : undefined,
       sourceVideo: ctx.config.video.source ? video : undefined,
       videoVariant: s.videoVariant!,
+      videoRecipe: s.videoRecipe,
       cover: job.cover_path === undefined ? undefined : join(claim.dir, job.cover_path),
       signal: s.signal,
       progress,

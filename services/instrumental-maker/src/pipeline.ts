@@ -3,7 +3,7 @@ import type { Logger } from '@imk/log';
 import type { MediaInfo } from '@imk/media';
 import type { Claim } from '@imk/fsqueue';
 import type { Artifact, BundleSong, Job, Manifest } from '@imk/protocol';
-import type { SeparationEngine, SeparationResult } from '@imk/separation';
+import type { SeparationEngine, SeparationResult, VariantRecipe } from '@imk/separation';
 import type { WorkerContext } from './context.ts';
 import type { Duplicate } from './duplicates.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -64,6 +64,8 @@ export interface PipelineState extends PipelineInput {
   info?: MediaInfo;
   // mix, encode, manifest
   videoVariant?: string;
+  /** The video variant's recipe (tempo 1: the picture keeps its timing). */
+  videoRecipe?: VariantRecipe;
   variantWavs?: Record<string, string>;
   artifacts?: Artifact[];
   manifest?: Manifest;

@@ -14,15 +14,22 @@ function messageOf(rejection: Rejection): string {
  * The queue rejects invalid bundles inside claim(), so the worker never holds them. This notes each
  * rejected bundle in the ledger (state `rejected`, with the problems from imk-rejection.json) so that
  * `imk jobs` and the dashboard show it: `note` is each queue's `onReject` hook, and `catchUp` notes, at
- * start-up, bundles rejected while no worker of this ledger ran.
+ * start-up, bundles rejected while no worker of this ledger ran. A rejected bundle is a job that failed
+ * for good, so `onRejected` hears of each one once.
  */
-export function createRejectionRecorder(ledger: () => Ledger | undefined, logger: Logger) {
+export function createRejectionRecorder(
+  ledger: () => Ledger | undefined,
+  logger: Logger,
+  /** Told once per rejected bundle, when the ledger first notes it (the worker sends `job.failed`). */
+  onRejected?: (rejection: Rejection, message: string) => void,
+) {
   function note(queue: string, rejection: Rejection): void {
     const target = ledger();
     if (target === undefined) return;
     const message = messageOf(rejection);
     target.recordState(rejection.jobId, { state: 'rejected', stage: 'validate', message }, { queue });
     target.recordError(rejection.jobId, { stage: 'validate', message, code: 'BUNDLE_REJECTED' });
+    onRejected?.(rejection, message);
   }
 
   async function catchUp(queue: string, queueDir: string): Promise<void> {

@@ -6,6 +6,7 @@ import { formatVariantRef, mixVariants, type SeparationResult, type VariantRecip
 import { readPublishedManifest } from './duplicates.ts';
 import { linkArtifacts } from './link-artifacts.ts';
 import { buildManifest } from './manifest.ts';
+import { audioPath } from './naming.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
 import type { PipelineInput, PipelineResult } from './pipeline.ts';
 import { publishJob } from './pipeline-steps.ts';
@@ -33,6 +34,28 @@ interface RemixState extends Omit<PipelineInput, 'song'> {
 }
 
 type Steps = StageSteps<RemixState, PipelineResult>;
+
+/**
+ * A mix replaces only an earlier save of itself (same name, a mix: not one of the variants the job made).
+ * Any other file already at its path (the job's instrumental for a mix named "instrumental", its no_drums
+ * for "no_drum", which is written under the same name) is the job's own and is never replaced.
+ */
+function refuseTakenName(s: RemixState, source: Manifest, path: string): void {
+  const taken = source.artifacts.find((a) => a.path === path);
+  if (taken === undefined) return;
+  const ownVariants = new Set(source.options?.variants ?? []);
+  const earlierSave =
+    taken.kind === 'audio' &&
+    taken.variant === s.name &&
+    taken.stem_gains !== undefined &&
+    !ownVariants.has(taken.variant);
+  if (earlierSave) return;
+  throw new ImkError(
+    'REMIX_NAME_TAKEN',
+    `remix ${s.claim.jobId}: the mix "${s.name}" would be written as ${path}, which is job ${s.target}'s ${taken.label} (${taken.variant}); save the mix under another name`,
+    { retryable: false, details: { job_id: s.target, path } },
+  );
+}
 /** A remix has its input (cached stems) already: nothing to hash or decode. */
 const nothing = { skip: () => true, run: () => Promise.resolve(undefined) };
 
@@ -90,6 +113,7 @@ const STEPS: Steps = {
         audio_path: source.input.path ?? 'input',
       };
       const options = manifestOptionsToResolved(s.ctx.config, source, s.name, s.recipe);
+      refuseTakenName(s, source, audioPath(job, s.name, options.format, s.recipe));
       const partialDir = await startOutputs(s.ctx.paths.outputs, s.target, s.ctx.consumerId, s.logger);
       const [made] = await writeOutputs({
         job,

@@ -21,7 +21,7 @@ import { createEngineProvider } from './engines.ts';
 import type { JobOutcome } from './process-job.ts';
 import { createRejectionRecorder } from './rejections.ts';
 import { createSafeLedger } from './safe-ledger.ts';
-import { notifyOutcome } from './notify-outcome.ts';
+import { notifyOutcome, notifyRejected } from './notify-outcome.ts';
 import { createStemCache } from './stem-cache.ts';
 import { configuredDir, stemCacheDirOf } from './stem-cache-dir.ts';
 import { whenSpace } from './start-up.ts';
@@ -109,7 +109,12 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
       options.signal,
     );
     const safeLedger = createSafeLedger(ledger, logger);
-    const rejections = createRejectionRecorder(() => safeLedger, logger);
+    const told = notifier;
+    const rejections = createRejectionRecorder(
+      () => safeLedger,
+      logger,
+      (rejection, message) => notifyRejected(told, rejection.jobId, message),
+    );
     for (const { name, weight } of config.queues) {
       const queueDir = join(paths.queues, name);
       // Bundles rejected while no worker of this ledger ran; from now on the queue tells (onReject).

@@ -8,7 +8,7 @@ import {
   type LoudnessMeasurement,
 } from '@imk/media';
 import type { Artifact, Job } from '@imk/protocol';
-import type { StemFiles } from '@imk/separation';
+import type { StemFiles, VariantRecipe } from '@imk/separation';
 import { describeArtifact, recipeFacts, type PlannedArtifact } from './artifacts.ts';
 import {
   audioPath,
@@ -40,6 +40,8 @@ export interface WriteOutputsInput {
   sourceVideo?: string;
   /** The variant put under the video's picture. */
   videoVariant: string;
+  /** Its recipe, when it is not one of `options.recipes` (the job's variant at tempo 1). */
+  videoRecipe?: VariantRecipe;
   cover?: string;
   signal?: AbortSignal;
   progress?: ReportProgress;
@@ -144,12 +146,14 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
   }
   if (input.video !== undefined) {
     const variant = input.videoVariant;
+    const recipe = input.videoRecipe ?? options.recipes[variant];
     tasks.push({
       artifact: {
         kind: 'video',
         variant,
-        label: `Video: ${variantLabel(variant, options.recipes[variant])}`,
+        label: `Video: ${variantLabel(variant, recipe)}`,
         path: videoPath(job),
+        ...recipeFacts(recipe),
       },
       run: async (output) => {
         await replaceVideoAudio({

@@ -6,7 +6,7 @@ import { createLogger } from '@imk/log';
 import { NotifyConfigSchema, createNotifier, readNotifyResults } from '@imk/notify';
 import { startReceiver } from '../../../packages/notify/test/receiver.ts';
 import { runOnce } from '../src/service.ts';
-import { makeRoot, makeSong, publishV1, removeRoot } from './helpers.ts';
+import { makeRoot, makeSong, publishLegacy, publishV1, removeRoot } from './helpers.ts';
 
 // A real worker run (builtin engine, real ffmpeg) with config/notify.yaml pointing at a loopback webhook
 // receiver that refuses the first tries: the jobs' results do not depend on it.
@@ -80,6 +80,38 @@ describe('notifications from the worker', () => {
       ]);
       expect(sent.find((e) => e.type === 'job.failed')?.message).toMatch(/failed for good/);
       expect(await readdir(join(root, 'state', 'notify', 'outbox'))).toEqual([]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('a bundle rejected as invalid is a job that failed for good: job.failed is sent, once', async () => {
+    const hook = await startReceiver();
+    try {
+      await writeFile(
+        join(root, 'config', 'notify.yaml'),
+        stringify({ targets: [{ type: 'webhook', name: 'rejections', url: hook.url }] }),
+      );
+      // Its job.json names an audio file the bundle does not hold.
+      await publishLegacy(
+        root,
+        'other',
+        { job_id: 'rej1', source_type: 'local', artist: 'A', title: 'Never Came', audio_path: 'missing.m4a' },
+        {},
+      );
+      const result = await runOnce({ root, logger, concurrency: 1 });
+      expect(result.rejected).toBe(1);
+      const sent = hook.requests.map(
+        (r) => JSON.parse(r.body) as { type: string; job_id: string; error_code?: string; message: string },
+      );
+      expect(sent.map((e) => `${e.type} ${e.job_id} ${e.error_code ?? ''}`)).toEqual([
+        'job.failed rej1 BUNDLE_REJECTED',
+      ]);
+      expect(sent[0]?.message).toContain('missing.m4a');
+
+      // A later run (its start-up looks at rejected/ again) does not tell it twice.
+      await runOnce({ root, logger, concurrency: 1 });
+      expect(hook.requests).toHaveLength(1);
     } finally {
       await hook.close();
     }

@@ -240,35 +240,15 @@ function renderControls(jobId, box, channels) {
 }
 
 /**
- * Opens the mixer of job `jobId` in `box` (once per job): loads the cached stems, or says why there are
- * none (the stem cache was cleaned up).
- * @param {string} jobId
- * @param {HTMLElement} box
+ * Fetches and decodes every stem, each through its own gain into `master`; throws when one cannot be had.
+ * @param {AudioContext} context
+ * @param {GainNode} master
+ * @param {MixerResponse['stems']} stems
+ * @returns {Promise<Channel[]>}
  */
-export async function mountMixer(jobId, box) {
-  if (mountedJob === jobId) return;
-  unmountMixer(box);
-  mountedJob = jobId;
-  box.hidden = false;
-  box.replaceChildren(h('h2', {}, 'Mixer'), h('p', { class: 'note' }, 'loading the stems…'));
-  /** @type {MixerResponse} */
-  const info = await api(`/api/jobs/${encodeURIComponent(jobId)}/mixer`);
-  if (mountedJob !== jobId) return;
-  if (!info.available) {
-    const remount = () => {
-      mountedJob = undefined;
-      void mountMixer(jobId, box).catch(() => undefined);
-    };
-    renderMissing(jobId, box, info, () => mountedJob === jobId, remount);
-    return;
-  }
-  const context = new AudioContext();
-  const master = new GainNode(context, { gain: 1 });
-  const analyser = new AnalyserNode(context, { fftSize: 8192, smoothingTimeConstant: 0 });
-  master.connect(analyser);
-  analyser.connect(context.destination);
-  const channels = await Promise.all(
-    info.stems.map(async (stem) => {
+function loadChannels(context, master, stems) {
+  return Promise.all(
+    stems.map(async (stem) => {
       const response = await fetch(stem.url, { credentials: 'same-origin' });
       if (!response.ok) throw new Error(`${stem.name}: HTTP ${response.status}`);
       const buffer = await context.decodeAudioData(await response.arrayBuffer());
@@ -289,6 +269,80 @@ export async function mountMixer(jobId, box) {
       return channel;
     }),
   );
+}
+
+/**
+ * Says that the stems could not be loaded (the server did not answer, a stem did not decode), with a
+ * button to try again: never "loading the stems…" for ever.
+ * @param {HTMLElement} box
+ * @param {unknown} error
+ * @param {() => void} retry
+ */
+function renderLoadFailed(box, error, retry) {
+  const button = h('button', { type: 'button', class: 'mixer-retry' }, 'Try again');
+  button.addEventListener('click', retry);
+  box.replaceChildren(
+    h('h2', {}, 'Mixer'),
+    h('p', { class: 'note error mixer-load-failed' }, `The stems could not be loaded: ${errorText(error)}`),
+    button,
+  );
+}
+
+/**
+ * Opens the mixer of job `jobId` in `box` (once per job): loads the cached stems, or says why there are
+ * none (the stem cache was cleaned up).
+ * @param {string} jobId
+ * @param {HTMLElement} box
+ */
+export async function mountMixer(jobId, box) {
+  if (mountedJob === jobId) return;
+  unmountMixer(box);
+  mountedJob = jobId;
+  box.hidden = false;
+  box.replaceChildren(h('h2', {}, 'Mixer'), h('p', { class: 'note' }, 'loading the stems…'));
+  const remount = () => {
+    mountedJob = undefined;
+    void mountMixer(jobId, box).catch(() => undefined);
+  };
+  /** @type {MixerResponse} */
+  let info;
+  try {
+    info = await api(`/api/jobs/${encodeURIComponent(jobId)}/mixer`);
+  } catch (error) {
+    if (mountedJob === jobId) renderLoadFailed(box, error, remount);
+    return;
+  }
+  if (mountedJob !== jobId) return;
+  if (!info.available) {
+    renderMissing(jobId, box, info, () => mountedJob === jobId, remount);
+    return;
+  }
+  const context = new AudioContext();
+  const master = new GainNode(context, { gain: 1 });
+  const analyser = new AnalyserNode(context, { fftSize: 8192, smoothingTimeConstant: 0 });
+  master.connect(analyser);
+  analyser.connect(context.destination);
+  /** @type {Channel[]} */
+  let channels;
+  try {
+    channels = await loadChannels(context, master, info.stems);
+  } catch (error) {
+    void context.close();
+    if (mountedJob !== jobId) return;
+    // The stems may have left the cache since the answer above (retention cleaned it up): ask again, so
+    // the page says so and offers to separate again rather than waiting for ever.
+    /** @type {MixerResponse | undefined} */
+    let now;
+    try {
+      now = await api(`/api/jobs/${encodeURIComponent(jobId)}/mixer`);
+    } catch {
+      now = undefined;
+    }
+    if (mountedJob !== jobId) return;
+    if (now && !now.available) renderMissing(jobId, box, now, () => mountedJob === jobId, remount);
+    else renderLoadFailed(box, error, remount);
+    return;
+  }
   if (mountedJob !== jobId) {
     void context.close();
     return;

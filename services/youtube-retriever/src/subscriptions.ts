@@ -21,15 +21,38 @@ export interface ListedSubscription {
   subscription: Subscription;
 }
 
-/** The subscriptions of config/youtube-retriever.yaml, then those added from the dashboard (one per id). */
-export async function listSubscriptions(settings: YoutubeSettings): Promise<ListedSubscription[]> {
+/** The last problem said of the dashboard's file: said again only when it changes, not every tick. */
+let saidDashboardProblem: string | undefined;
+
+/**
+ * The subscriptions of config/youtube-retriever.yaml, then those added from the dashboard (one per id).
+ * The dashboard's file may be edited by hand (that is how one is removed): when it cannot be read, that
+ * is said in the log (with the file and what is wrong) and the YAML's subscriptions still run.
+ */
+export async function listSubscriptions(
+  settings: YoutubeSettings,
+  logger?: Logger,
+): Promise<ListedSubscription[]> {
   const listed = new Map<string, ListedSubscription>();
   const add = (source: ListedSubscription['source']) => (subscription: Subscription) => {
     const id = subscriptionId(subscription);
     if (!listed.has(id)) listed.set(id, { id, source, subscription });
   };
   settings.subscriptions.forEach(add('config'));
-  (await readDashboardSubscriptions(settings.stateDir)).forEach(add('dashboard'));
+  let dashboard: Subscription[] = [];
+  try {
+    dashboard = await readDashboardSubscriptions(settings.stateDir);
+    saidDashboardProblem = undefined;
+  } catch (error) {
+    const problem = errorMessage(error);
+    if (problem !== saidDashboardProblem)
+      logger?.error(
+        { code: isImkError(error) ? error.code : undefined },
+        `subscriptions added from the dashboard are skipped until their file is fixed: ${problem}`,
+      );
+    saidDashboardProblem = problem;
+  }
+  dashboard.forEach(add('dashboard'));
   return [...listed.values()];
 }
 
@@ -66,7 +89,7 @@ export async function runDueSubscriptions(options: RunSubscriptionsOptions): Pro
   const logger = options.logger.child({ component: 'subscriptions' });
   const fetch = options.fetch ?? fetchYoutube;
   const ran: SubscriptionStatus[] = [];
-  for (const { id, subscription } of await listSubscriptions(settings)) {
+  for (const { id, subscription } of await listSubscriptions(settings, logger)) {
     if (signal?.aborted) break;
     const now = options.now ?? new Date();
     if (!isDue(subscription, await readSubscriptionStatus(settings.stateDir, id), now)) continue;

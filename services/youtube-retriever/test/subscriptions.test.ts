@@ -1,9 +1,15 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
-import { readSubscriptionStatus, subscriptionId, type Subscription } from '@imk/retriever-sdk';
+import {
+  readSubscriptionStatus,
+  subscriptionId,
+  subscriptionPaths,
+  type Subscription,
+} from '@imk/retriever-sdk';
 import { loadYoutubeSettings, runDueSubscriptions } from '../src/index.ts';
 import { generateMedia, startMediaServer, type MediaServer } from './media-server.ts';
 
@@ -80,5 +86,40 @@ describe('subscriptions with the real yt-dlp', () => {
       ok: false,
       error: { code: 'NOT_FOUND', message: expect.stringContaining('gone.html') },
     });
+  });
+
+  it('a subscriptions.json broken by a hand edit does not stop the subscriptions of the YAML; it is said in the log', async () => {
+    // docs/retrievers.md: "to remove a subscription, delete it from the YAML or from subscriptions.json".
+    const other = await mkdtemp(join(tmpdir(), 'imk-subs-root2-'));
+    try {
+      server.setPage('list2.html', channel(['song.m4a']));
+      const settings = await loadYoutubeSettings(other, {
+        subscriptions: [{ url: server.url('list2.html'), mode: 'audio', every: '1h', limit: 5 }],
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      });
+      const file = subscriptionPaths(settings.stateDir).dashboardFile;
+      await mkdir(dirname(file), { recursive: true });
+      // A subscription removed by hand, leaving a trailing comma: not JSON any more.
+      await writeFile(
+        file,
+        '{"schema_version":1,"subscriptions":[{"url":"https://a.example/list","every":"6h","limit":10,"added_at":"2026-01-01T00:00:00Z"},]}',
+      );
+      const lines: string[] = [];
+      const log = createLogger('test', {
+        level: 'info',
+        destination: new Writable({
+          write(chunk: Buffer, _, done) {
+            lines.push(chunk.toString());
+            done();
+          },
+        }),
+      });
+      const ran = await runDueSubscriptions({ settings, logger: log });
+      expect(ran).toHaveLength(1);
+      expect(ran[0]).toMatchObject({ ok: true, fetched: ['yt_list2-1_audio'] });
+      expect(lines.join('')).toContain(file);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,14 @@ import { ImkError } from '@imk/errors';
 import { createLogger } from '@imk/log';
 import { AUDIO_FORMATS, encodeAudio, probeMedia, type AudioFormat } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
-import { createEngine, keyTempoSuffix, mixVariants, nullResidualDb, parseVariantList } from '@imk/separation';
+import {
+  createEngine,
+  keyTempoSuffix,
+  mixVariants,
+  nullResidualDb,
+  parseVariantList,
+  type VariantRecipe,
+} from '@imk/separation';
 import { print } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { shutdownSignal } from '../shutdown.ts';
@@ -19,6 +26,17 @@ interface SeparateOptions {
   format: string;
 }
 
+/** `out/song - instrumental (-2 semitones).m4a`: `instrumental@-2` is named as the worker names it. */
+function variantFile(
+  outDir: string,
+  base: string,
+  name: string,
+  recipe: VariantRecipe | undefined,
+  format: AudioFormat,
+): string {
+  return join(outDir, `${base} - ${name.split('@', 1)[0]}${keyTempoSuffix(recipe)}.${format}`);
+}
+
 /** `imk separate <input>` */
 export async function separateCommand(input: string, options: SeparateOptions): Promise<void> {
   const format = options.format as AudioFormat;
@@ -28,13 +46,27 @@ export async function separateCommand(input: string, options: SeparateOptions): 
       `unknown --format "${options.format}"; choose one of: ${AUDIO_FORMATS.join(', ')}`,
     );
   const recipes = parseVariantList(options.variants);
+  const base = basename(input, extname(input));
+  const outDir = resolve(options.out);
+  // Two variants whose names differ can still meet in one file name (tempos 0.833x and 0.8334x are both
+  // "83.3% tempo"): the second would replace the first. Said before any work is done.
+  const outputs = new Map<string, string>();
+  for (const name of Object.keys(recipes)) {
+    const file = variantFile(outDir, base, name, recipes[name], format);
+    const other = outputs.get(file);
+    if (other !== undefined)
+      throw new ImkError(
+        'INVALID_VARIANT',
+        `variants "${other}" and "${name}" would both be written as ${file}; ask for one of them`,
+      );
+    outputs.set(file, name);
+  }
   if (options.model !== undefined && options.engine !== 'mdx')
     throw new ImkError('OPTIONS_INVALID', `--model is for --engine mdx, not --engine ${options.engine}`);
   if (options.engine === 'mdx' && options.model === undefined)
     throw new ImkError('OPTIONS_INVALID', '--engine mdx needs --model <file.onnx> (a UVR MDX-Net model)');
   const engine = createEngine(options.engine, options.model === undefined ? {} : { model: options.model });
   const info = await probeMedia(input);
-  const outDir = resolve(options.out);
   await mkdir(outDir, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), 'imk-separate-'));
   const shutdown = shutdownSignal(createLogger('separate'));
@@ -54,7 +86,6 @@ export async function separateCommand(input: string, options: SeparateOptions): 
       outDir: work,
       signal: shutdown.signal,
     });
-    const base = basename(input, extname(input));
     const tags = { artist: info.tags.artist, album: info.tags.album };
     const title = info.tags.title ?? base;
     const written: string[] = [];
@@ -63,7 +94,7 @@ export async function separateCommand(input: string, options: SeparateOptions): 
       ...Object.entries(mixes).map(([name, wav]) => ({
         wav,
         // `instrumental@-2` is written as "… - instrumental (-2 semitones)", as the worker names it.
-        output: join(outDir, `${base} - ${name.split('@', 1)[0]}${keyTempoSuffix(recipes[name])}.${format}`),
+        output: variantFile(outDir, base, name, recipes[name], format),
         title: `${title} (${recipes[name]?.label ?? name.split('@', 1)[0]})${keyTempoSuffix(recipes[name])}`,
       })),
       ...(options.stems === true

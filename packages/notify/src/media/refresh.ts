@@ -104,6 +104,7 @@ export async function refreshMediaServer(
         method: 'GET',
         url: `${base(server.url)}/rest/startScan?${query.toString()}`,
         what,
+        readBody: true,
       });
       // Subsonic answers errors (a wrong password too) with HTTP 200 and status "failed" in the body.
       let reply: { 'subsonic-response'?: { status?: string; error?: { code?: number; message?: string } } };

@@ -52,6 +52,28 @@ describe('apprise sender (real apprise)', () => {
     }
   });
 
+  it('keeps commas that belong to a URL (a header, a list of recipients); splits only between URLs', async () => {
+    const receiver = await startReceiver();
+    try {
+      const base = `json://127.0.0.1:${new URL(receiver.url).port}`;
+      const config = NotifyConfigSchema.parse({
+        targets: [{ type: 'apprise', name: 'team', urls: { env: 'APPRISE_TARGETS' } }],
+      });
+      const notifier = createNotifier({
+        stateDir: state,
+        config,
+        logger,
+        env: { ...process.env, APPRISE_TARGETS: `${base}/one?+X-Team=bass,drums,${base}/two ${base}/three` },
+      });
+      await notifier.emit(jobEvent('job.succeeded', { jobId: 'job_c' }));
+      await notifier.drain();
+      const byPath = Object.fromEntries(receiver.requests.map((r) => [r.url, r.headers['x-team'] ?? '']));
+      expect(byPath).toEqual({ '/one': 'bass,drums', '/two': '', '/three': '' });
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('records a failure when apprise cannot deliver (receiver answers 500) and keeps the event for a retry', async () => {
     const receiver = await startReceiver(() => ({ status: 500 }));
     try {

@@ -17,12 +17,18 @@ const APPRISE_TYPE = {
   'sync.failed': 'warning',
 } as const;
 
-/** Each URL of an Apprise URL list (one per line or separated by spaces/commas; # comments skipped). */
+/**
+ * Each URL of an Apprise URL list: one per line, or separated by spaces or commas (# lines skipped). A
+ * comma splits only where another `scheme://` follows, as Apprise reads such a list itself: commas inside
+ * a URL are its own (`mailto://…?to=a@x.org,b@x.org`, a header `+X-Team=a,b`).
+ */
 export function appriseUrls(text: string): string[] {
   return text
     .split('\n')
     .filter((line) => !line.trim().startsWith('#'))
-    .flatMap((line) => line.split(/[\s,]+/))
+    .flatMap((line) => line.split(/\s+/))
+    .flatMap((word) => word.split(/,(?=[a-z0-9+.-]{1,32}:\/\/)/i))
+    .map((url) => url.replace(/^,+|,+$/g, ''))
     .filter((url) => url.includes('://'));
 }
 

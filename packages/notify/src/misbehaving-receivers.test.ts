@@ -1,0 +1,121 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startReceiver } from '../test/receiver.ts';
+import { createLogger } from '@imk/log';
+import { NotifyConfigSchema } from './config.ts';
+import { jobEvent } from './events.ts';
+import { createNotifier } from './notifier.ts';
+import { readNotifyResults } from './results.ts';
+import { outboxDir } from './store.ts';
+
+// Real loopback servers that answer badly: a body without end, a huge error page. A notification must
+// not wait for a body it does not need, nor hold more than a little of one in memory.
+const logger = createLogger('notify-test', { level: 'silent' });
+let state: string;
+let server: Server | undefined;
+beforeEach(async () => {
+  state = await mkdtemp(join(tmpdir(), 'imk-notify-bad-'));
+});
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+  await rm(state, { recursive: true, force: true });
+});
+
+/** Answers `status`, then writes 1 MiB chunks for as long as the client reads (`totalMiB`: then ends). */
+async function streamingServer(status: number, totalMiB = Infinity): Promise<string> {
+  server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(status, { 'Content-Type': 'text/plain' });
+      const chunk = Buffer.alloc(1 << 20, 'x');
+      let sent = 0;
+      const write = () => {
+        while (sent < totalMiB) {
+          sent++;
+          if (!res.write(chunk)) return;
+        }
+        res.end();
+      };
+      res.on('drain', write);
+      res.on('error', () => undefined);
+      write();
+    });
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('receivers that answer with too much', () => {
+  it('a webhook that answers 200 and then streams without end: sent at once, memory stays small', async () => {
+    const url = await streamingServer(200);
+    const config = NotifyConfigSchema.parse({
+      targets: [{ type: 'webhook', name: 'stream', url }],
+      timeoutSec: 10,
+    });
+    const notifier = createNotifier({ stateDir: state, config, logger });
+    await notifier.emit(jobEvent('job.succeeded', { jobId: 'job_s' }));
+    const rss = process.memoryUsage().rss;
+    const started = Date.now();
+    await notifier.drain();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(100 * 1024 * 1024);
+    const [result] = await readNotifyResults(state);
+    expect(result).toMatchObject({ target: 'stream', ok: true, final: true });
+  });
+
+  it('an ntfy server that answers 500 with a 200 MiB page: one short error recorded, quickly', async () => {
+    const url = await streamingServer(500, 200);
+    const config = NotifyConfigSchema.parse({
+      targets: [{ type: 'ntfy', name: 'big', server: url, topic: 'imk' }],
+      timeoutSec: 10,
+    });
+    const notifier = createNotifier({ stateDir: state, config, logger });
+    await notifier.emit(jobEvent('job.failed', { jobId: 'job_b', reason: 'boom' }));
+    const rss = process.memoryUsage().rss;
+    const started = Date.now();
+    await notifier.drain();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(100 * 1024 * 1024);
+    const [result] = await readNotifyResults(state);
+    expect(result).toMatchObject({ target: 'big', ok: false, final: false });
+    expect(result?.error).toMatch(
+      /^ntfy big \(http:\/\/127\.0\.0\.1:\d+\/, topic imk\): HTTP 500 \(x{200}\)$/,
+    );
+  });
+
+  it('a receiver that never answers holds a pass up once, not once per waiting event', async () => {
+    // Home Assistant down while ten jobs finished: each event waits for it. A pass (and so a stop, which
+    // makes a last pass) waits out one timeout for that target; its other events wait for the next pass.
+    let answering = false;
+    const hook = await startReceiver(() => ({ status: 200, delayMs: answering ? 0 : 600_000 }));
+    try {
+      const config = NotifyConfigSchema.parse({
+        targets: [{ type: 'webhook', name: 'hanging', url: hook.url }],
+        timeoutSec: 1,
+      });
+      const notifier = createNotifier({ stateDir: state, config, logger });
+      for (let i = 0; i < 6; i++) await notifier.emit(jobEvent('job.succeeded', { jobId: `job_${i}` }));
+      const started = Date.now();
+      await notifier.drain();
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(hook.requests).toHaveLength(1);
+      const results = await readNotifyResults(state);
+      expect(results.map((r) => [r.target, r.ok, r.attempt])).toEqual([['hanging', false, 1]]);
+      expect(results[0]?.error).toContain('no answer within 1000 ms');
+
+      // Back up: the next pass sends every one of them (the one that failed once its retry is due).
+      answering = true;
+      await createNotifier({ stateDir: state, config, logger, now: () => Date.now() + 60_000 }).drain();
+      const sent = hook.requests.slice(1).map((r) => (JSON.parse(r.body) as { job_id: string }).job_id);
+      expect(sent.sort()).toEqual(['job_0', 'job_1', 'job_2', 'job_3', 'job_4', 'job_5']);
+      expect(await readdir(outboxDir(state))).toEqual([]);
+    } finally {
+      await hook.close();
+    }
+  });
+});

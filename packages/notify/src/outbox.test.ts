@@ -1,0 +1,141 @@
+import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '@imk/log';
+import { startReceiver } from '../test/receiver.ts';
+import { NotifyConfigSchema } from './config.ts';
+import { jobEvent } from './events.ts';
+import { createNotifier } from './notifier.ts';
+import { STALE_CLAIM_MS } from './outbox.ts';
+import { outboxDir } from './store.ts';
+
+// The outbox is shared by every process that sends (worker, nas-sync, `imk run`): each event must reach
+// each target once, whatever the timing between them, and a process that dies mid-send must not make
+// the others send again what it already delivered. Real processes, real loopback receivers.
+const logger = createLogger('notify-test', { level: 'silent' });
+const CHILD = fileURLToPath(new URL('../test/drain-child.ts', import.meta.url));
+let state: string;
+beforeEach(async () => {
+  state = await mkdtemp(join(tmpdir(), 'imk-outbox-'));
+});
+afterEach(async () => {
+  await rm(state, { recursive: true, force: true });
+});
+
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+const jobsOf = (requests: { body: string }[]) =>
+  requests.map((r) => (JSON.parse(r.body) as { job_id: string }).job_id);
+
+describe('the notification outbox between processes', () => {
+  it('an event that waited in the outbox for an hour is sent once, though a second notifier drains during a slow send', async () => {
+    const hook = await startReceiver(() => ({ status: 200, delayMs: 1500 }));
+    try {
+      const config = NotifyConfigSchema.parse({ targets: [{ type: 'webhook', url: hook.url }] });
+      const a = createNotifier({ stateDir: state, config, logger });
+      const b = createNotifier({ stateDir: state, config, logger });
+      await a.emit(jobEvent('job.succeeded', { jobId: 'job_old' }));
+      // Written an hour ago (e.g. by an `imk run` whose receiver was down): the file's time says so.
+      const [file] = await readdir(outboxDir(state));
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      await utimes(join(outboxDir(state), file!), hourAgo, hourAgo);
+
+      const first = a.drain();
+      await until(() => hook.requests.length > 0, 'the first send');
+      await b.drain();
+      await first;
+      await sleep(200);
+      expect(jobsOf(hook.requests)).toEqual(['job_old']);
+      expect(await readdir(outboxDir(state))).toEqual([]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('a target reached by one notifier is not sent again by another that listed the event before', async () => {
+    // A is busy with job_1 (a slow answer) while B sends job_2: reached "fast", "down" refused and due
+    // later. A then takes job_2 from the outbox: only "down" is left, and it is not due yet.
+    const fast = await startReceiver((r) => ({
+      status: 200,
+      delayMs: r.body.includes('job_1') ? 1500 : 0,
+    }));
+    const down = await startReceiver(() => ({ status: 503 }));
+    try {
+      const config = NotifyConfigSchema.parse({
+        targets: [
+          { type: 'webhook', name: 'fast', url: fast.url },
+          { type: 'webhook', name: 'down', url: down.url, events: ['job.failed'] },
+        ],
+      });
+      const a = createNotifier({ stateDir: state, config, logger });
+      const b = createNotifier({ stateDir: state, config, logger });
+      await a.emit(jobEvent('job.succeeded', { jobId: 'job_1' }));
+      await sleep(5); // event ids start with the time: job_1 is listed first
+      await a.emit(jobEvent('job.failed', { jobId: 'job_2', reason: 'boom' }));
+
+      const first = a.drain();
+      await until(() => fast.requests.length > 0, 'the send of job_1');
+      await b.drain();
+      await first;
+      expect(jobsOf(fast.requests).sort()).toEqual(['job_1', 'job_2']);
+      expect(jobsOf(down.requests)).toEqual(['job_2']);
+      expect(await readdir(outboxDir(state))).toHaveLength(1); // job_2 for "down", retried later
+    } finally {
+      await fast.close();
+      await down.close();
+    }
+  });
+
+  it('after a process died mid-event, the event is taken up again for the targets it had not reached only', async () => {
+    const reached = await startReceiver();
+    // The first try never gets an answer: the process is killed while it waits.
+    const hangs = await startReceiver((_, i) => ({ status: 200, delayMs: i === 0 ? 600_000 : 0 }));
+    try {
+      const raw = {
+        targets: [
+          { type: 'webhook', name: 'reached', url: reached.url },
+          { type: 'webhook', name: 'hangs', url: hangs.url },
+        ],
+      };
+      const config = NotifyConfigSchema.parse(raw);
+      const emitter = createNotifier({ stateDir: state, config, logger });
+      await emitter.emit(jobEvent('job.succeeded', { jobId: 'job_crash' }));
+
+      const child = execa(
+        process.execPath,
+        ['--import', 'tsx', CHILD, JSON.stringify({ stateDir: state, config: raw })],
+        {
+          reject: false,
+        },
+      );
+      await until(() => hangs.requests.length > 0, 'the child to reach the second target', 30_000);
+      child.kill('SIGKILL');
+      await child;
+
+      // Ten minutes later another process (or the restarted one) takes the abandoned event up again.
+      const later = createNotifier({
+        stateDir: state,
+        config,
+        logger,
+        now: () => Date.now() + STALE_CLAIM_MS + 60_000,
+      });
+      await later.drain();
+      expect(jobsOf(reached.requests)).toEqual(['job_crash']);
+      expect(jobsOf(hangs.requests)).toEqual(['job_crash', 'job_crash']);
+      expect(await readdir(outboxDir(state))).toEqual([]);
+    } finally {
+      await reached.close();
+      await hangs.close();
+    }
+  });
+});

@@ -1,0 +1,105 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imk, jobDetail, makeRoot, makeSong, publishV1, readManifest, removeRoot } from './helpers.ts';
+
+// A mix saved from the page's mixer (a remix job, as the web service queues it) joins the job's outputs.
+// Re-saving a mix under its name replaces that mix; it must never replace a file the job itself made
+// (its instrumental, its other variants), whatever name the mix was given. Real `imk run` workers.
+let root: string;
+
+const sha256 = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+
+beforeAll(async () => {
+  root = await makeRoot({ pollMs: 100, variants: ['instrumental', 'no_drums'], output: { format: 'flac' } });
+  await makeSong(join(root, 'song.m4a'), 2, 1);
+  await publishV1(
+    root,
+    'other',
+    { job_id: 'song', source_type: 'local', artist: 'A', title: 'Song', audio_path: 'song.m4a' },
+    { 'song.m4a': join(root, 'song.m4a') },
+  );
+  const result = await imk(['run', '--once', '--root', root]);
+  expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 1 });
+}, 120_000);
+afterAll(() => removeRoot(root));
+
+let n = 0;
+async function saveMix(variant: string, stems: Record<string, number>, extra: Record<string, unknown> = {}) {
+  const id = `remix_${++n}_${variant}`;
+  await publishV1(
+    root,
+    'other',
+    {
+      job_id: id,
+      source_type: 'remix',
+      artist: 'A',
+      title: 'Song',
+      remix: { of: 'song', variant, stems, ...extra },
+    },
+    {},
+  );
+  const result = await imk(['run', '--once', '--root', root]);
+  return {
+    id,
+    summary: JSON.parse(String(result.stdout)) as Record<string, unknown>,
+    all: String(result.all),
+  };
+}
+
+describe('a saved mix never replaces a file the job made', () => {
+  it.each([
+    ['instrumental', {}, 'A - Song.flac'],
+    ['no_drums', {}, 'A - Song (no drum).flac'],
+    // Another name that is written under the same file name as the job's no_drums.
+    ['no_drum', {}, 'A - Song (no drum).flac'],
+  ])(
+    'a mix named "%s" %o is refused: %s stays as the job made it',
+    async (variant, extra, file) => {
+      const before = await readManifest(root, 'song');
+      const path = join(root, 'outputs', 'song', 'files', 'audio', file);
+      const hash = await sha256(path);
+      const { id, summary, all } = await saveMix(variant, { vocals: 1 }, extra);
+      expect(summary, all).toMatchObject({ failed: 1 });
+      const detail = await jobDetail(root, id);
+      expect(detail.errors[0]).toMatchObject({ retryable: false });
+      expect(detail.errors[0]!.message).toMatch(/REMIX_NAME_TAKEN/);
+      expect(detail.errors[0]!.message).toContain(file);
+      expect(await sha256(path)).toBe(hash);
+      expect((await readManifest(root, 'song')).artifacts).toEqual(before.artifacts);
+    },
+    120_000,
+  );
+
+  it('a mix of its own name is added, and saving it again replaces it (and only it)', async () => {
+    const first = await saveMix('my_mix', { vocals: 1 });
+    expect(first.summary, first.all).toMatchObject({ succeeded: 1 });
+    const again = await saveMix('my_mix', { bass: 1, vocals: 0.5 });
+    expect(again.summary, again.all).toMatchObject({ succeeded: 1 });
+    const manifest = await readManifest(root, 'song');
+    const mixes = manifest.artifacts.filter((a) => a.variant === 'my_mix');
+    expect(mixes).toHaveLength(1);
+    expect(mixes[0]).toMatchObject({
+      path: 'files/audio/A - Song (my mix).flac',
+      stem_gains: { bass: 1, vocals: 0.5 },
+    });
+    expect(manifest.artifacts.map((a) => a.variant).sort()).toEqual(['instrumental', 'my_mix', 'no_drums']);
+  }, 120_000);
+
+  it("a mix named like the job's variant but at another key is a file of its own", async () => {
+    const { summary, all } = await saveMix('instrumental', { drums: 1, bass: 1, other: 1 }, { pitch: -2 });
+    expect(summary, all).toMatchObject({ succeeded: 1 });
+    const manifest = await readManifest(root, 'song');
+    expect(manifest.artifacts.find((a) => a.variant === 'instrumental@-2')).toMatchObject({
+      path: 'files/audio/A - Song (-2 semitones).flac',
+      pitch: -2,
+    });
+    expect(manifest.artifacts.find((a) => a.variant === 'instrumental')?.path).toBe(
+      'files/audio/A - Song.flac',
+    );
+  }, 120_000);
+});
