@@ -43,15 +43,28 @@ export async function fsyncTree(root: string, options: FsyncTreeOptions = {}): P
   await fsyncDir(root);
 }
 
+export interface WriteFileAtomicOptions {
+  /**
+   * Permission bits of the new file (umask not applied), e.g. those of the file it replaces, so that a
+   * user's private file (0600) does not become readable by all. @default 0o666 less the umask
+   */
+  mode?: number;
+}
+
 /**
  * Writes a file so that a reader sees the old content or the new, never a part: a temp file beside it,
  * fsynced, renamed over the target, and the folder fsynced.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: WriteFileAtomicOptions = {},
+): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx');
+  const handle = await open(temp, 'wx', options.mode ?? 0o666);
   try {
+    if (options.mode !== undefined) await handle.chmod(options.mode);
     await handle.writeFile(data);
     await handle.sync();
   } catch (error) {

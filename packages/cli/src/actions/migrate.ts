@@ -1,8 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCollection, isScalar, parseDocument, type Document } from 'yaml';
 import { ImkError, isImkError } from '@imk/errors';
-import { readUntrustedText } from '@imk/fs-safe';
+import { readUntrustedText, writeFileAtomic } from '@imk/fs-safe';
 import { LEGACY_KEYS, parseLegacyEnv, pickLegacy, type LegacyChange } from '@imk/config';
 import { contextFrom, print } from '../context.ts';
 import { planMigration, type MigrateLine } from './migrate-plan.ts';
@@ -41,6 +41,27 @@ function apply(doc: Document, changes: LegacyChange[]): void {
   }
 }
 
+/**
+ * Replaces a config file whole (a temp file beside it, fsynced, renamed over it): a run cut short by a full
+ * disk, a file-size limit or a kill leaves the user's file as it was, never a truncated half. A config
+ * file that is a link (the user's to make) keeps its link: the file it points to is replaced, and it keeps
+ * its permissions (a private 0600 file stays private).
+ */
+async function writeConfig(configDir: string, path: string, text: string, exists: boolean): Promise<void> {
+  try {
+    await mkdir(configDir, { recursive: true });
+    if (!exists) return await writeFileAtomic(path, text);
+    const target = await realpath(path);
+    await writeFileAtomic(target, text, { mode: (await stat(target)).mode & 0o7777 });
+  } catch (error) {
+    throw new ImkError(
+      'CONFIG_WRITE_FAILED',
+      `could not write ${path} (${(error as Error).message}); ${exists ? 'it is unchanged' : 'nothing was written there'}, fix this and run imk migrate again`,
+      { cause: error },
+    );
+  }
+}
+
 const HEADER = (file: string) =>
   ` config/${file}.yaml, written by \`imk migrate\` from the earlier instrumental-maker's settings.\n Each converted value says where it came from; docs/migration.md lists every legacy setting.`;
 
@@ -62,10 +83,7 @@ async function writeConfigs(configDir: string, lines: MigrateLine[], dryRun: boo
     if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
     if (existing === undefined) doc.commentBefore = HEADER(file);
     apply(doc, changes);
-    if (!dryRun) {
-      await mkdir(configDir, { recursive: true });
-      await writeFile(path, String(doc));
-    }
+    if (!dryRun) await writeConfig(configDir, path, String(doc), existing !== undefined);
     written.push(path);
   }
   return written;

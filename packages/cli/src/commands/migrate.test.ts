@@ -1,4 +1,15 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,6 +168,56 @@ describe('imk migrate', () => {
       /config\/youtube-retriever\.yaml is a FIFO \(named pipe\), not a regular file/,
     );
   }, 45_000);
+
+  it('a run cut short while writing (disk full, file-size limit) leaves the user config file whole, naming it', async () => {
+    const dir = join(root, 'cut-short');
+    const file = join(dir, 'config', 'instrumental-maker.yaml');
+    await mkdir(join(dir, 'config'), { recursive: true });
+    // The user's own file: ~3 KiB of settings and notes, which migrate's additions take past 3 KiB.
+    const mine = [
+      '# my settings',
+      'concurrency: 2',
+      ...Array.from({ length: 60 }, (_, i) => `# note ${i}: ${'x'.repeat(40)}`),
+      '',
+    ].join('\n');
+    await writeFile(file, mine);
+    await chmod(file, 0o600);
+    // A file-size limit of 3 KiB stands for a full disk: the write fails part-way.
+    const cut = await execa(
+      'bash',
+      [
+        '-c',
+        `ulimit -f 3; exec "$0" "$@"`,
+        IMK,
+        'migrate',
+        '--env',
+        legacySample('legacy.env.example'),
+        '--root',
+        dir,
+      ],
+      { reject: false, all: true, env: { IMK_LOG_LEVEL: 'warn' } },
+    );
+    expect(cut.exitCode, String(cut.all)).not.toBe(0);
+    expect(String(cut.all)).toContain(`could not write ${file}`);
+    expect(String(cut.all)).toContain('it is unchanged');
+    expect(await readFile(file, 'utf8')).toBe(mine);
+    expect((await readdir(join(dir, 'config'))).sort()).toEqual(['instrumental-maker.yaml']);
+
+    // Without the limit it is written, keeping its permissions; a config file that is a link stays a link.
+    await mkdir(join(dir, 'elsewhere'));
+    await writeFile(join(dir, 'elsewhere', 'inbox.yaml'), 'stableChecks: 3\n');
+    await symlink('../elsewhere/inbox.yaml', join(dir, 'config', 'inbox.yaml'));
+    const result = await imk(['migrate', '--env', legacySample('legacy.env.example'), '--root', dir]);
+    expect(result.exitCode, String(result.all)).toBe(0);
+    expect(await readFile(file, 'utf8')).toContain('# note 59');
+    expect(parseYaml(await readFile(file, 'utf8'))).toMatchObject({ concurrency: 1 });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await lstat(join(dir, 'config', 'inbox.yaml'))).isSymbolicLink()).toBe(true);
+    expect(parseYaml(await readFile(join(dir, 'elsewhere', 'inbox.yaml'), 'utf8'))).toMatchObject({
+      stableChecks: 2,
+    });
+    expect((await readdir(join(dir, 'config'))).sort()).toEqual(['inbox.yaml', 'instrumental-maker.yaml']);
+  }, 60_000);
 
   it('its NAS routes, migrated, deliver the outputs the earlier version wrote, each under its own name in its folder', async () => {
     const dir = join(root, 'routes');
