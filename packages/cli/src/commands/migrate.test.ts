@@ -145,6 +145,85 @@ describe('imk migrate', () => {
       defaultMode: 'both',
     });
   });
+  it('never writes a config file its service would refuse: an unusable value is reported with the field, the rest converted', async () => {
+    const dir = join(root, 'refused');
+    const nas = join(root, 'refused-nas');
+    const envFile = join(root, 'refused.env');
+    await writeFile(
+      envFile,
+      [
+        'TARGET_LUFS=-3', // our range is -30 to -5
+        'TRUE_PEAK_DBFS=-1.0',
+        'SAMPLE_RATE=1000',
+        'BIT_DEPTH=24',
+        'RETRY_BACKOFF_SEC=-2',
+        'STABILITY_PASSES=2',
+        'NAS_SYNC_METHOD=local',
+        // Its routes name the audio root, which this .env never set (the earlier version sent to "/Instrumental").
+        `NAS_REMOTE_ROOT_VIDEO=${nas}`,
+        '',
+      ].join('\n'),
+    );
+    const result = await imk(['migrate', '--env', envFile, '--root', dir, '--json']);
+    expect(result.exitCode, String(result.all)).toBe(0);
+    const report = JSON.parse(String(result.stdout)) as {
+      lines: { key: string; outcome: string; text: string; changes: unknown[] }[];
+    };
+    const line = (key: string) => report.lines.find((l) => l.key === key)!;
+    for (const [key, field] of [
+      ['TARGET_LUFS', 'loudness.targetLufs'],
+      ['SAMPLE_RATE', 'output.sampleRate'],
+      ['RETRY_BACKOFF_SEC', 'retry.backoffMs'],
+      ['NAS_SYNC_ROUTES', 'nasSync.routes.0.to'],
+    ] as const) {
+      expect(line(key), key).toMatchObject({ outcome: 'skipped', changes: [] });
+      expect(line(key).text, key).toContain(`not written: config/`);
+      expect(line(key).text, key).toContain(field);
+    }
+    expect(line('NAS_SYNC_ROUTES').text).toContain('remoteRoots has no "audio"');
+    for (const key of ['TRUE_PEAK_DBFS', 'BIT_DEPTH', 'STABILITY_PASSES', 'NAS_REMOTE_ROOT_VIDEO'])
+      expect(line(key).outcome, key).toBe('converted');
+    await expectValidConfigs(dir);
+    const im = parseYaml(await readFile(join(dir, 'config', 'instrumental-maker.yaml'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    // TARGET_LUFS is dropped whole: loudness is not switched on without its target.
+    expect(im).toMatchObject({ loudness: { truePeak: -1 }, output: { bitDepth: 24 } });
+    expect(im).not.toHaveProperty('loudness.enabled');
+    expect(im).not.toHaveProperty('output.sampleRate');
+    // The services start on what was written.
+    const sync = await imk(['sync', '--once', '--dry-run', '--root', dir]);
+    expect(sync.exitCode, String(sync.all)).toBe(0);
+  }, 60_000);
+
+  it('whatever value each variable of the earlier version holds, every file migrate writes loads', async () => {
+    const convertible = LEGACY_KEYS.filter((entry) => entry.convert !== undefined).map((entry) => entry.key);
+    const odd = [
+      '',
+      '0',
+      '-1',
+      '1.5',
+      'abc',
+      '1e3',
+      '99999999999',
+      'no',
+      '.',
+      '-',
+      '[{"kind":"audio","to":"${remoteRoots.audio}/X"}]',
+    ];
+    for (const [index, value] of odd.entries()) {
+      const dir = join(root, `odd-${index}`);
+      const envFile = join(root, `odd-${index}.env`);
+      await writeFile(envFile, convertible.map((key) => `${key}=${value}`).join('\n'));
+      const result = await imk(['migrate', '--env', envFile, '--root', dir]);
+      expect(result.exitCode, `${value}: ${String(result.all)}`).toBe(0);
+      await expectValidConfigs(dir).catch((error: unknown) => {
+        throw new Error(`every variable = ${JSON.stringify(value)}: ${(error as Error).message}`);
+      });
+    }
+  }, 120_000);
+
   it('refuses an --env that is a FIFO or a device at once, naming it; a config file that is a FIFO too', async () => {
     const dir = join(root, 'fifo');
     await mkdir(join(dir, 'config'), { recursive: true });
