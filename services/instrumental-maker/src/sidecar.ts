@@ -1,7 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { MAX_JSON_DEPTH, jsonDepth, readUntrustedText, resolveInside } from '@imk/fs-safe';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, type ScalarTag } from 'yaml';
 import { z } from 'zod';
 import { ImkError } from '@imk/errors';
 import type { AudioFormat, StemName } from '@imk/protocol';
@@ -45,6 +45,19 @@ const CODECS: Record<string, AudioFormat> = {
   flac: 'flac',
   wav: 'wav',
   pcm: 'wav',
+};
+
+/**
+ * The earlier version read sidecars with PyYAML (YAML 1.1), where yes/no and on/off (lower, Capital or
+ * UPPER case) are booleans: its users wrote `dual_pass_loudnorm: yes`, which YAML 1.2 reads as text.
+ * Only those words: PyYAML does not take y/n as booleans, and a quoted "yes" stays text.
+ */
+const PYYAML_BOOL: ScalarTag = {
+  tag: 'tag:yaml.org,2002:bool',
+  default: true,
+  identify: (value) => typeof value === 'boolean',
+  test: /^(?:yes|Yes|YES|on|On|ON|no|No|NO|off|Off|OFF)$/,
+  resolve: (text) => /^(?:yes|on)$/i.test(text),
 };
 
 const StemsSchema = z.union([
@@ -150,7 +163,7 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
       },
     );
   try {
-    raw = parseYaml(text) ?? {};
+    raw = parseYaml(text, { customTags: (tags) => [...tags, PYYAML_BOOL] }) ?? {};
   } catch (error) {
     throw new ImkError(
       'SIDECAR_INVALID',
