@@ -350,6 +350,44 @@ describe('imk migrate', () => {
   }, 120_000);
 });
 
+describe('imk doctor after imk migrate', () => {
+  it('its MODEL=htdemucs without demucs installed is a warning (jobs run on builtin), not a failed required check', async () => {
+    const dir = join(root, 'doctor');
+    const result = await imk(['migrate', '--env', legacySample('legacy.env.example'), '--root', dir]);
+    expect(result.exitCode, String(result.all)).toBe(0);
+    // A PATH with node and nothing else: no demucs on it, whatever this machine has installed.
+    const bin = join(root, 'doctor-bin');
+    await mkdir(bin);
+    await symlink(process.execPath, join(bin, 'node'));
+    const doctor = async () => {
+      const run = await imk(['doctor', '--group', 'worker', '--json', '--root', dir], { PATH: bin });
+      const report = JSON.parse(String(run.stdout)) as {
+        checks: { id: string; status: string; summary: string }[];
+      };
+      return { exitCode: run.exitCode, check: report.checks.find((c) => c.id === 'separation-engine')! };
+    };
+    const fallback = await doctor();
+    expect(fallback.check.status).toBe('warn');
+    expect(fallback.check.summary).toContain('demucs was not found');
+    expect(fallback.check.summary).toContain('builtin engine instead');
+    expect(fallback.exitCode).toBe(0);
+
+    const file = join(dir, 'config', 'instrumental-maker.yaml');
+    const config = await readFile(file, 'utf8');
+    await writeFile(file, config.replace('engine:\n', 'engine:\n  fallback: false\n'));
+    const strict = await doctor();
+    expect(strict.check.status).toBe('fail');
+    expect(strict.exitCode).not.toBe(0);
+
+    // engine.params.command is the demucs the worker runs: doctor looks there too.
+    const standIn = join(root, 'doctor-demucs-standin');
+    await writeFile(standIn, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    await writeFile(file, config.replace('  params:\n', `  params:\n    command: ${standIn}\n`));
+    const configured = await doctor();
+    expect(configured.check).toMatchObject({ status: 'ok', summary: `demucs at ${standIn}` });
+  }, 60_000);
+});
+
 describe('the earlier version at start-up and in imk jobs', () => {
   it('honours QUEUE_* and OUTPUTS_DIR in place, with one warning per variable naming our setting', async () => {
     const dir = join(root, 'startup');
