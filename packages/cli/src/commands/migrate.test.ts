@@ -429,6 +429,47 @@ describe('the earlier version at start-up and in imk jobs', () => {
     );
   }, 180_000);
 
+  it('a variable it cannot honour says so and why, never "honoured": QUEUE_* not in the usual folders, an empty OUTPUTS_DIR', async () => {
+    const dir = join(root, 'startup-not-honoured');
+    const old = join(root, 'old-odd-layout');
+    // Its queues under names of the user's own choosing: our queue folder names are fixed.
+    await materializeLegacySample('bundles/job_leg_wav_001', join(old, 'q', 'audio', 'job_leg_wav_001'));
+    await mkdir(join(dir, 'config'), { recursive: true });
+    await writeFile(join(dir, 'config', 'operations.yaml'), 'diskGuard: { enabled: false }\n');
+    const env = {
+      QUEUE_YOUTUBE_AUDIO: join(old, 'q', 'audio'),
+      QUEUE_OTHER: join(old, 'q', 'other'),
+      // A compose file's OUTPUTS_DIR: ${OUTPUTS_DIR} with the variable unset: empty, as good as not set.
+      OUTPUTS_DIR: '',
+    };
+    const run = await imk(['run', 'instrumental-maker', '--once', '--root', dir], env);
+    expect(run.exitCode, String(run.all)).toBe(0);
+    const warnings = new Map(
+      String(run.all)
+        .split('\n')
+        .filter((line) => line.includes('legacy_variable'))
+        .map((line) => JSON.parse(line) as { legacy_variable: string; msg: string })
+        .map((w) => [w.legacy_variable, w.msg]),
+    );
+    expect([...warnings.keys()].sort()).toEqual(['OUTPUTS_DIR', 'QUEUE_OTHER', 'QUEUE_YOUTUBE_AUDIO']);
+    for (const key of ['QUEUE_YOUTUBE_AUDIO', 'QUEUE_OTHER']) {
+      expect(warnings.get(key), key).toContain('not honoured');
+      expect(warnings.get(key), key).toContain(
+        `QUEUE_YOUTUBE_AUDIO=${join(old, 'q', 'audio')} is not a folder named youtube_audio`,
+      );
+      expect(warnings.get(key), key).toContain('set config/paths.yaml: queues');
+    }
+    expect(warnings.get('OUTPUTS_DIR')).toContain('not honoured (OUTPUTS_DIR is empty)');
+    for (const message of warnings.values()) expect(message).not.toContain('honoured as');
+    // The defaults are used, as said: outputs/ and queues/ under the root; its bundle is left where it is.
+    const jobs = await imk(['jobs', '--root', dir], env);
+    expect(jobs.exitCode, String(jobs.all)).toBe(0);
+    await expect(readdir(join(old, 'q', 'audio'))).resolves.toEqual(['job_leg_wav_001']);
+    await expect(readdir(join(dir, 'queues'))).resolves.toEqual(
+      expect.arrayContaining(['youtube_audio', 'youtube_video', 'other']),
+    );
+  }, 60_000);
+
   it('imk jobs and imk job show outputs the earlier version wrote', async () => {
     const dir = join(root, 'jobs');
     for (const id of ['pyout_audio_001', 'pyout_video_002', 'pyout_inst_003'])
