@@ -5,6 +5,7 @@ export {
   AudioFormatSchema,
   BundlePathSchema,
   JobIdSchema,
+  LegacyPathSchema,
   ProducerSchema,
   Sha256Schema,
   StemNameSchema,
@@ -12,7 +13,7 @@ export {
   YoutubeInfoSchema,
   bundlePathProblem,
 } from './common.ts';
-export type { AudioFormat, StemName } from './common.ts';
+export type { AudioFormat, BundlePathOptions, StemName } from './common.ts';
 export {
   JobSchema,
   JobOptionsSchema,

@@ -350,6 +350,43 @@ describe('imk migrate', () => {
   }, 120_000);
 });
 
+describe('an output of the earlier version whose title had a backslash (kept in its file name on Linux)', () => {
+  it('is listed by imk jobs and delivered by its route (not refused as a "path with a backslash")', async () => {
+    const dir = join(root, 'backslash');
+    const nas = join(root, 'backslash-nas');
+    const id = 'pyout_inst_003';
+    const out = join(dir, 'outputs', id);
+    await materializeLegacySample(`outputs/${id}`, out);
+    const name = 'AC\\DC - Only Inst.m4a';
+    const { rename } = await import('node:fs/promises');
+    await rename(join(out, 'files', 'audio', 'Py Deezer - Only Inst.m4a'), join(out, 'files', 'audio', name));
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as {
+      artist: string;
+      artifacts: { path: string }[];
+    };
+    manifest.artist = 'AC\\DC';
+    manifest.artifacts[0]!.path = `files/audio/${name}`;
+    await writeFile(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
+    const envFile = join(root, 'backslash.env');
+    await writeFile(
+      envFile,
+      ['NAS_SYNC_METHOD=local', `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`, ''].join('\n'),
+    );
+    expect((await imk(['migrate', '--env', envFile, '--root', dir])).exitCode).toBe(0);
+
+    const jobs = await imk(['jobs', '--root', dir, '--json']);
+    expect(jobs.exitCode, String(jobs.all)).toBe(0);
+    expect(String(jobs.stdout)).toContain(id);
+    const once = await imk(['sync', '--once', '--root', dir]);
+    expect(once.exitCode, String(once.all)).toBe(0);
+    // Delivered, the backslash made safe for a NAS share (NTFS, SMB) as every delivered name is.
+    await expect(readdir(join(nas, 'audio', 'Instrumental'))).resolves.toEqual(['AC_DC - Only Inst.m4a']);
+    expect(await readFile(join(nas, 'audio', 'Instrumental', 'AC_DC - Only Inst.m4a'))).toEqual(
+      await readFile(join(out, 'files', 'audio', name)),
+    );
+  }, 60_000);
+});
+
 describe('imk doctor after imk migrate', () => {
   it('its MODEL=htdemucs without demucs installed is a warning (jobs run on builtin), not a failed required check', async () => {
     const dir = join(root, 'doctor');
