@@ -145,6 +145,37 @@ describe('bundles written by the earlier version', () => {
     expect(result.ok).toBe(true);
   });
 
+  it('a null tag or path (an empty path too) is no tag or path, as its consumer read them; not with schema_version', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const dir = join(root, 'queues', 'job_leg_wav_nulls');
+    await materializeLegacySample('bundles/job_leg_wav_001', dir);
+    // Its JobBundle written whole (dataclasses.asdict): every Optional it lacked is null.
+    const job = {
+      job_id: 'leg_wav_001',
+      source_type: 'custom',
+      artist: null,
+      album: null,
+      title: 'Sine A',
+      audio_path: 'a.wav',
+      video_path: null,
+      cover_path: '',
+      youtube: null,
+      validation: null,
+    };
+    await writeFile(join(dir, 'job.json'), JSON.stringify(job));
+    const result = await readBundle(dir);
+    expect(result).toMatchObject({ ok: true, job: { audio_path: 'a.wav', title: 'Sine A' } });
+    if (result.ok)
+      for (const key of ['artist', 'album', 'video_path', 'cover_path'])
+        expect(result.job, key).not.toHaveProperty(key);
+    expect(validateJob({ ...job, cover_path: null }).ok).toBe(true);
+    // Ours (schema_version) say what they mean: a null there is a mistake, named.
+    const v1 = validateJob({ ...job, schema_version: 1, cover_path: null });
+    expect(v1.ok).toBe(false);
+    if (!v1.ok)
+      expect(v1.problems.map((p) => p.path)).toEqual(['artist', 'album', 'video_path', 'cover_path']);
+  });
+
   it('a missing cover is no rejection: the song goes on without it, with a warning', async () => {
     const dir = join(root, 'queues', 'job_leg_missing_cover_006');
     await materializeLegacySample('bundles/job_leg_missing_cover_006', dir);
