@@ -1,10 +1,10 @@
 import { lstat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { MAX_JSON_DEPTH, jsonDepth, readUntrustedText, resolveInside } from '@imk/fs-safe';
 import { parse as parseYaml, type ScalarTag } from 'yaml';
 import { z } from 'zod';
 import { ImkError } from '@imk/errors';
-import type { AudioFormat, StemName } from '@imk/protocol';
+import { sidecarCandidates, type AudioFormat, type StemName } from '@imk/protocol';
 
 /**
  * The per-song options file beside the audio: `song.m4a.yaml`, `song.yaml`, or the earlier version's
@@ -108,21 +108,8 @@ const SidecarSchema = z.looseObject({
 });
 const KNOWN_KEYS = new Set(Object.keys(SidecarSchema.shape));
 
-/**
- * Names the sidecar may have, for an input `song.m4a`: song.m4a.yaml, song.m4a.yml, song.yaml, song.yml,
- * and the earlier version's song.stems.yml, song.stems.yaml. The first that exists is read.
- */
-export function sidecarCandidates(inputPath: string): string[] {
-  const stem = inputPath.slice(0, inputPath.length - extname(inputPath).length);
-  return [
-    `${inputPath}.yaml`,
-    `${inputPath}.yml`,
-    `${stem}.yaml`,
-    `${stem}.yml`,
-    `${stem}.stems.yml`,
-    `${stem}.stems.yaml`,
-  ];
-}
+// The names a sidecar may have are a contract of the protocol (the inbox looks for them too).
+export { sidecarCandidates };
 
 function invalid(file: string, field: string, message: string, found?: unknown): ImkError {
   const shown = found === undefined ? '' : ` (found ${JSON.stringify(found)})`;
