@@ -3,6 +3,8 @@ import { POLICY, defineErrors } from '@imk/errors';
 /** Every code @imk/cli throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */
 export const CLI_ERRORS = defineErrors('@imk/cli', {
   CONFIG_INVALID: POLICY.unavailable,
+  /** `imk migrate` could not replace a config file (disk full, no permission): the file is left as it was. */
+  CONFIG_WRITE_FAILED: POLICY.unavailable,
   INVALID_ARGUMENT: POLICY.badRequest,
   INVALID_FORMAT: POLICY.badRequest,
   INVALID_JOB_ID: POLICY.badRequest,

@@ -29,5 +29,5 @@ export {
   pickLegacy,
   warnLegacyEnv,
 } from './legacy/index.ts';
-export type { LegacyChange, LegacyEnv, LegacyKey, WarnLogger } from './legacy/index.ts';
+export type { LegacyChange, LegacyEnv, LegacyKey, LegacyOverride, WarnLogger } from './legacy/index.ts';
 export { CONFIG_ERRORS } from './errors.ts';

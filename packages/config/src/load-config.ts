@@ -77,7 +77,7 @@ export function checkServiceConfig<S extends z.ZodType>(
       details: { file },
     });
   // The earlier version's variables that mean exactly one of ours count where the file says nothing.
-  applyLegacyEnv(options.service, raw as Record<string, unknown>, options.env ?? process.env);
+  const legacy = applyLegacyEnv(options.service, raw as Record<string, unknown>, options.env ?? process.env);
   const overrides = applyEnvOverrides(
     options.service,
     options.schema,
@@ -87,11 +87,16 @@ export function checkServiceConfig<S extends z.ZodType>(
   const envOverrides = overrides.map((override) => override.name);
   const result = validateConfig(options.schema, raw);
   if (!result.ok) {
-    const where = found ?? `${file} (not present; from environment overrides ${envOverrides.join(', ')})`;
-    // A value set by a variable is fixed there, not in the file: say which variable.
+    const variables = [...envOverrides, ...legacy.map((l) => `${l.name} (of the earlier version)`)];
+    const where = found ?? `${file} (not present; from environment variables ${variables.join(', ')})`;
+    // A value set by a variable is fixed there, not in the file: say which variable (IMK_* win over the
+    // earlier version's, as they were applied after).
+    const under = (path: string) => (o: { path: string }) => path === o.path || path.startsWith(`${o.path}.`);
     const setBy = (path: string): string => {
-      const override = overrides.find((o) => path === o.path || path.startsWith(`${o.path}.`));
-      return override ? `, set by ${override.name}` : '';
+      const override = overrides.find(under(path));
+      if (override) return `, set by ${override.name}`;
+      const old = legacy.find(under(path));
+      return old ? `, set by ${old.name}, a variable of the earlier instrumental-maker` : '';
     };
     const lines = result.problems.map((p) => `  ${p.path}: ${p.message} (found ${p.found}${setBy(p.path)})`);
     throw new ImkError('CONFIG_INVALID', `invalid configuration in ${where}:\n${lines.join('\n')}`, {

@@ -43,13 +43,25 @@ export async function fsyncTree(root: string, options: FsyncTreeOptions = {}): P
   await fsyncDir(root);
 }
 
+export interface WriteFileAtomicOptions {
+  /**
+   * Permission bits of the new file (umask not applied), e.g. those of the file it replaces, so that a
+   * user's private file (0600) does not become readable by all. @default 0o666 less the umask
+   */
+  mode?: number;
+}
+
 /**
  * Writes a file so that a reader sees the old content or the new, never a part: a temp file beside it,
  * fsynced, renamed over the target, and the folder fsynced.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: WriteFileAtomicOptions = {},
+): Promise<void> {
   const dir = dirname(path);
-  const temp = await writeSyncedTemp(path, data);
+  const temp = await writeSyncedTemp(path, data, options.mode);
   try {
     await rename(temp, path);
   } catch (error) {
@@ -65,12 +77,18 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
 
 /**
  * Writes `data` to a new temp file beside `path` (a hidden name with the pid and random bytes), fsynced and
- * closed, and returns its path; on a failure nothing is left behind. The caller moves it into place.
+ * closed, with `mode` when given (exactly: chmod, not masked by the umask), and returns its path; on a
+ * failure nothing is left behind. The caller moves it into place.
  */
-export async function writeSyncedTemp(path: string, data: string | Uint8Array): Promise<string> {
+export async function writeSyncedTemp(
+  path: string,
+  data: string | Uint8Array,
+  mode?: number,
+): Promise<string> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx');
+  const handle = await open(temp, 'wx', mode ?? 0o666);
   try {
+    if (mode !== undefined) await handle.chmod(mode);
     await handle.writeFile(data);
     await handle.sync();
   } catch (error) {

@@ -29,7 +29,9 @@ export async function resolveInside(
   options: ContainOptions = {},
 ): Promise<string> {
   const where = options.rootName ?? 'the folder';
-  const parts = rel.split(/[\\/]+/).filter((part) => part !== '' && part !== '.');
+  // On Linux a backslash is a character of a name (the earlier version kept it from titles: "AC\DC"), not
+  // a separator: "..\x" is one name inside the root. Where it is a separator (Windows), it splits too.
+  const parts = rel.split(sep === '\\' ? /[\\/]+/ : /\/+/).filter((part) => part !== '' && part !== '.');
   if (isAbsolute(rel) || parts.length === 0 || parts.includes('..'))
     throw outside(`${rel} must be a plain relative path inside ${where} (no "/" at the start, no "..")`, rel);
   let realRoot: string;

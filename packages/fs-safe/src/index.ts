@@ -1,4 +1,5 @@
 export { fsyncDir, fsyncFile, fsyncTree, writeFileAtomic, writeJsonAtomic } from './atomic.ts';
+export type { WriteFileAtomicOptions } from './atomic.ts';
 export type { FsyncTreeOptions } from './atomic.ts';
 export { digestFile, digestHandle, sha256File, sha256Buffer } from './hash.ts';
 export type { DigestOptions } from './hash.ts';

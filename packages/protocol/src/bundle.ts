@@ -5,6 +5,7 @@ import { openUntrusted, readUntrustedJson, resolveInside, sha256File } from '@im
 import type { Job } from './job.ts';
 import { formatIssues, type ValidationProblem } from './validate.ts';
 import { JobSchema } from './job.ts';
+import { readAsLegacyJob } from './legacy-job.ts';
 import { audioFilePath, resolveCover } from './songs.ts';
 
 export const JOB_FILE = 'job.json';
@@ -34,7 +35,7 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
       : (error as Error).message;
     return { ok: false, problems: [{ path: JOB_FILE, message }] };
   }
-  const parsed = JobSchema.safeParse(json);
+  const parsed = JobSchema.safeParse(readAsLegacyJob(json));
   if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
   const job = parsed.data;
 

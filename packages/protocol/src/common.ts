@@ -19,11 +19,36 @@ export const BundlePathSchema = z
   })
   .describe('A file name inside the bundle (relative, no "..", not absolute).');
 
-export function bundlePathProblem(value: string): string | undefined {
+/**
+ * A path in a document of the earlier version (no `schema_version`): as BundlePathSchema, except that a
+ * backslash is a character of a name, as it is on Linux where that version wrote them (a title such as
+ * "AC\DC" or "¯\_(ツ)_/¯" kept it in the file name). Documents with `schema_version` use "/" only.
+ */
+export const LegacyPathSchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .superRefine((value, ctx) => {
+    const problem = bundlePathProblem(value, { legacy: true });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .describe('A file name inside the bundle (relative, no "..", not absolute).');
+
+export interface BundlePathOptions {
+  /**
+   * The earlier version's documents: it ran on Linux and kept every character of a title but "/" in the
+   * names it wrote (`sanitize_filename`), so a backslash is part of a name there ("AC\DC - …"), not a
+   * separator. @default false
+   */
+  legacy?: boolean;
+}
+
+export function bundlePathProblem(value: string, options: BundlePathOptions = {}): string | undefined {
   if (value.includes('\0')) return 'contains a NUL byte';
-  if (value.startsWith('/') || value.startsWith('\\') || WINDOWS_DRIVE.test(value))
+  if (value.startsWith('/') || (!options.legacy && value.startsWith('\\')) || WINDOWS_DRIVE.test(value))
     return `"${value}" is an absolute path; name a file inside the bundle instead`;
-  if (value.includes('\\')) return `"${value}" contains a backslash; use "/" between folders`;
+  if (!options.legacy && value.includes('\\'))
+    return `"${value}" contains a backslash; use "/" between folders`;
   const segments = value.split('/');
   if (segments.includes('..')) return `"${value}" contains ".." and could leave the bundle`;
   if (segments.some((segment) => segment === '' || segment === '.'))

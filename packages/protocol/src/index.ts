@@ -5,6 +5,7 @@ export {
   AudioFormatSchema,
   BundlePathSchema,
   JobIdSchema,
+  LegacyPathSchema,
   ProducerSchema,
   Sha256Schema,
   StemNameSchema,
@@ -12,7 +13,7 @@ export {
   YoutubeInfoSchema,
   bundlePathProblem,
 } from './common.ts';
-export type { AudioFormat, StemName } from './common.ts';
+export type { AudioFormat, BundlePathOptions, StemName } from './common.ts';
 export {
   JobSchema,
   JobOptionsSchema,
@@ -24,6 +25,7 @@ export {
 } from './job.ts';
 export type { Job, JobOptions, JobFile, Remix, Track } from './job.ts';
 export { LEGACY_FILES_DIR, audioFilePath, bundleSongs, resolveCover } from './songs.ts';
+export { isSidecarName, sidecarCandidates } from './sidecar-names.ts';
 export type { BundleSong } from './songs.ts';
 export {
   MANIFEST_FILE,

@@ -3,11 +3,13 @@ import {
   AudioFormatSchema,
   BundlePathSchema,
   JobIdSchema,
+  LegacyPathSchema,
   ProducerSchema,
   Sha256Schema,
   StemNameSchema,
   ValidationSchema,
   YoutubeInfoSchema,
+  bundlePathProblem,
 } from './common.ts';
 
 /**
@@ -140,14 +142,15 @@ export const JobSchema = z
     artist: z.string().optional().describe('Tag. YouTube: the channel.'),
     album: z.string().optional().describe('Tag. YouTube: "YTDL".'),
     title: z.string().optional().describe('Tag. YouTube: the video title.'),
-    audio_path: BundlePathSchema.optional(),
-    video_path: BundlePathSchema.optional(),
-    cover_path: BundlePathSchema.optional(),
+    // The earlier version's names may hold a backslash; with schema_version, "/" only (checked below).
+    audio_path: LegacyPathSchema.optional(),
+    video_path: LegacyPathSchema.optional(),
+    cover_path: LegacyPathSchema.optional(),
     // The earlier version's producers wrote null for these when they had nothing to say.
     youtube: YoutubeInfoSchema.nullable().optional(),
     validation: ValidationSchema.nullable().optional(),
     audio_files: z
-      .array(BundlePathSchema)
+      .array(LegacyPathSchema)
       .optional()
       .describe(
         'Legacy (its Deezer retriever): audio file names under files/, one song each; used when audio_path is absent.',
@@ -166,6 +169,21 @@ export const JobSchema = z
     remix: RemixSchema.optional(),
   })
   .superRefine((job, ctx) => {
+    if (job.schema_version !== undefined) {
+      const named: [(string | number)[], string | undefined][] = [
+        [['audio_path'], job.audio_path],
+        [['video_path'], job.video_path],
+        [['cover_path'], job.cover_path],
+        ...(job.audio_files ?? []).map((name, i): [(string | number)[], string] => [
+          ['audio_files', i],
+          name,
+        ]),
+      ];
+      for (const [path, value] of named) {
+        const problem = value === undefined ? undefined : bundlePathProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', path, message: problem });
+      }
+    }
     if (!job.audio_path && !job.video_path && !job.audio_files?.length && job.remix === undefined)
       ctx.addIssue({
         code: 'custom',

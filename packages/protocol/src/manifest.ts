@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   BundlePathSchema,
   JobIdSchema,
+  LegacyPathSchema,
   ProducerSchema,
   Sha256Schema,
   StemNameSchema,
@@ -122,7 +123,7 @@ export const LegacyManifestSchema = z.looseObject({
       kind: z.string(),
       variant: z.string().nullable().optional(),
       label: z.string().nullable().optional(),
-      path: BundlePathSchema,
+      path: LegacyPathSchema,
       codec: z.string().nullable().optional(),
       container: z.string().nullable().optional(),
       duration_sec: z.number().nullable().optional(),

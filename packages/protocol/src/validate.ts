@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { parseUntrustedJson } from '@imk/fs-safe';
 import { JobSchema, type Job } from './job.ts';
+import { readAsLegacyJob } from './legacy-job.ts';
 import { LegacyManifestSchema, ManifestSchema, type LegacyManifest, type Manifest } from './manifest.ts';
 
 /** One thing wrong with a document: the dotted field path and what was wrong there. */
@@ -22,9 +23,9 @@ export function describeProblems(problems: readonly ValidationProblem[]): string
   return problems.map((p) => `${p.path}: ${p.message}`).join('; ');
 }
 
-/** Validates a parsed `job.json` (legacy or v1). Pure: no file access. */
+/** Validates a parsed `job.json` (legacy, its nulls read as absent, or v1). Pure: no file access. */
 export function validateJob(json: unknown): Validated<Job> {
-  const result = JobSchema.safeParse(json);
+  const result = JobSchema.safeParse(readAsLegacyJob(json));
   return result.success
     ? { ok: true, value: result.data }
     : { ok: false, problems: formatIssues(result.error.issues) };

@@ -61,6 +61,68 @@ describe('outputs written by the earlier version', () => {
   });
 });
 
+describe('names with a backslash, which the earlier version kept from titles (it ran on Linux)', () => {
+  it('a legacy manifest and a legacy job.json naming one are read; with schema_version, "/" only', async () => {
+    const { cp, rename, writeFile } = await import('node:fs/promises');
+    const text = await readFile(legacySample('outputs/pyout_inst_003/manifest.json'), 'utf8');
+    const dir = join(root, 'backslash', 'outputs', 'pyout_inst_003');
+    await materializeLegacySample('outputs/pyout_inst_003', dir);
+    // Its sanitize_filename dropped only "/" and NUL: a title "AC\DC" stayed in the name.
+    const name = 'files/audio/AC\\DC - Only Inst.m4a';
+    await rename(join(dir, 'files/audio/Py Deezer - Only Inst.m4a'), join(dir, name));
+    const legacy = JSON.parse(text) as { artist: string; artifacts: { path: string }[] };
+    legacy.artist = 'AC\\DC';
+    legacy.artifacts[0]!.path = name;
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(legacy));
+    const read = await readOutputManifest(dir);
+    expect(read?.ok && read.manifest.artifacts.map((a) => a.path)).toEqual([name]);
+
+    const v1 = join(root, 'backslash', 'outputs', 'v1_job');
+    await cp(dir, v1, { recursive: true });
+    await writeFile(
+      join(v1, 'manifest.json'),
+      JSON.stringify({ ...legacy, schema_version: 1, job_id: 'v1_job' }),
+    );
+    const refused = await readOutputManifest(v1);
+    expect(refused?.ok).toBe(false);
+    if (refused && !refused.ok)
+      expect(refused.problems).toContainEqual({
+        path: 'artifacts.0.path',
+        message: `"${name}" contains a backslash; use "/" between folders`,
+      });
+
+    const bundle = join(root, 'backslash', 'job_leg_wav_001');
+    await materializeLegacySample('bundles/job_leg_wav_001', bundle);
+    await rename(join(bundle, 'a.wav'), join(bundle, 'AC\\DC - Sine A.wav'));
+    const job = {
+      job_id: 'leg_wav_001',
+      source_type: 'custom',
+      artist: 'AC\\DC',
+      audio_path: 'AC\\DC - Sine A.wav',
+    };
+    await writeFile(join(bundle, 'job.json'), JSON.stringify(job));
+    expect(await readBundle(bundle)).toMatchObject({ ok: true, job: { audio_path: 'AC\\DC - Sine A.wav' } });
+    // A backslash is no way out of the bundle: "..\x" is a name inside it, looked up as such.
+    await writeFile(join(bundle, 'job.json'), JSON.stringify({ ...job, audio_path: '..\\a.wav' }));
+    expect(await readBundle(bundle)).toMatchObject({
+      ok: false,
+      problems: [
+        { path: 'audio_path', message: '..\\a.wav is named in job.json but missing from the bundle' },
+      ],
+    });
+    await writeFile(join(bundle, 'job.json'), JSON.stringify({ ...job, schema_version: 1 }));
+    expect(await readBundle(bundle)).toMatchObject({
+      ok: false,
+      problems: [
+        {
+          path: 'audio_path',
+          message: '"AC\\DC - Sine A.wav" contains a backslash; use "/" between folders',
+        },
+      ],
+    });
+  });
+});
+
 describe('bundles written by the earlier version', () => {
   it.each(['job_leg_wav_001', 'job_leg_m4a_002', 'job_yt_LEGACYvid01_audio', 'job_yt_LEGACYvid01_video'])(
     '%s is accepted',
@@ -81,6 +143,37 @@ describe('bundles written by the earlier version', () => {
       validation: null,
     });
     expect(result.ok).toBe(true);
+  });
+
+  it('a null tag or path (an empty path too) is no tag or path, as its consumer read them; not with schema_version', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const dir = join(root, 'queues', 'job_leg_wav_nulls');
+    await materializeLegacySample('bundles/job_leg_wav_001', dir);
+    // Its JobBundle written whole (dataclasses.asdict): every Optional it lacked is null.
+    const job = {
+      job_id: 'leg_wav_001',
+      source_type: 'custom',
+      artist: null,
+      album: null,
+      title: 'Sine A',
+      audio_path: 'a.wav',
+      video_path: null,
+      cover_path: '',
+      youtube: null,
+      validation: null,
+    };
+    await writeFile(join(dir, 'job.json'), JSON.stringify(job));
+    const result = await readBundle(dir);
+    expect(result).toMatchObject({ ok: true, job: { audio_path: 'a.wav', title: 'Sine A' } });
+    if (result.ok)
+      for (const key of ['artist', 'album', 'video_path', 'cover_path'])
+        expect(result.job, key).not.toHaveProperty(key);
+    expect(validateJob({ ...job, cover_path: null }).ok).toBe(true);
+    // Ours (schema_version) say what they mean: a null there is a mistake, named.
+    const v1 = validateJob({ ...job, schema_version: 1, cover_path: null });
+    expect(v1.ok).toBe(false);
+    if (!v1.ok)
+      expect(v1.problems.map((p) => p.path)).toEqual(['artist', 'album', 'video_path', 'cover_path']);
   });
 
   it('a missing cover is no rejection: the song goes on without it, with a warning', async () => {

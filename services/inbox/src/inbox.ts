@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, retryableOf } from '@imk/errors';
 import { capText, moveToFreeName, openUntrusted, sha256File } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
+import { isSidecarName, sidecarCandidates } from '@imk/protocol';
 import { createBundle, createStabilityTracker, extractCover, listFiles, makeJobId } from '@imk/retriever-sdk';
 import type { InboxSettings } from './config.ts';
 import { tagsFor } from './file-tags.ts';
@@ -61,6 +62,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       return reject(name, errorMessage(error));
     }
     const tags = tagsFor(file, info);
+    const sidecar = await sidecarOf(name);
     // Readable (the file name) and unique to the content (a hash): the same file dropped twice is one job.
     const jobId = makeJobId(
       'local',
@@ -79,8 +81,12 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       })
         .setTags(tags)
         .set('local', { original_name: name, bytes: info.size_bytes, tags_from: tags.from });
-      if (isVideo) bundle.addVideo(file, { name: `video${ext}` });
-      else bundle.addAudio(file, { name: `audio${ext}` });
+      const inputName = isVideo ? `video${ext}` : `audio${ext}`;
+      if (isVideo) bundle.addVideo(file, { name: inputName });
+      else bundle.addAudio(file, { name: inputName });
+      // Its per-song options (the earlier version's "My Song.stems.yml" beside "My Song.m4a") go with it,
+      // under the name the worker looks for beside the bundle's input.
+      if (sidecar !== undefined) bundle.addFile(`${inputName}.yaml`, join(settings.dir, sidecar));
       if (info.has_cover) {
         const cover = await extractCover(file, info, join(scratch, 'cover'), signal).catch(
           (error: unknown) => {
@@ -97,14 +103,28 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     } catch (error) {
       if (!isImkError(error, 'JOB_EXISTS')) throw error;
       const movedTo = await moveTo(name, PROCESSED_DIR);
+      if (sidecar !== undefined) await moveTo(sidecar, PROCESSED_DIR);
       logger.info({ file: name, job_id: jobId }, 'same file already queued; original moved to .processed');
       return { name, outcome: 'duplicate', jobId, movedTo };
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
     const movedTo = await moveTo(name, PROCESSED_DIR);
-    logger.info({ file: name, job_id: jobId, artist: tags.artist, title: tags.title }, 'queued');
+    if (sidecar !== undefined) await moveTo(sidecar, PROCESSED_DIR);
+    logger.info(
+      { file: name, job_id: jobId, artist: tags.artist, title: tags.title, ...(sidecar && { sidecar }) },
+      'queued',
+    );
     return { name, outcome: 'queued', jobId, movedTo };
+  }
+
+  /** The per-song options file beside a dropped song (a regular file), if there is one. */
+  async function sidecarOf(name: string): Promise<string | undefined> {
+    for (const candidate of sidecarCandidates(name)) {
+      const info = await lstat(join(settings.dir, candidate)).catch(() => undefined);
+      if (info?.isFile()) return candidate;
+    }
+    return undefined;
   }
 
   async function reject(name: string, reason: string): Promise<InboxOutcome> {
@@ -140,11 +160,28 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   return {
     async scan(signal) {
       await mkdir(settings.dir, { recursive: true });
-      const files = await listFiles(settings.dir, (name) => !IN_PROGRESS.test(name));
+      const listed = await listFiles(settings.dir);
+      const files = listed.filter((file) => !IN_PROGRESS.test(file.name));
       const outcomes: InboxOutcome[] = [];
+      // A song still downloading ("My Song.m4a.part") keeps its options waiting too.
+      const names = listed.map((file) => file.name.replace(IN_PROGRESS, ''));
       for (const file of tracker.update(files)) {
         if (signal?.aborted) break;
         tracker.forget(file.path);
+        if (isSidecarName(file.name)) {
+          // A song's options wait for their song, which takes them; alone, they are set aside with the reason.
+          const song = names.find(
+            (other) => other !== file.name && sidecarCandidates(other).includes(file.name),
+          );
+          if (song === undefined)
+            outcomes.push(
+              await reject(
+                file.name,
+                `per-song options with no song beside them (for "My Song.m4a": My Song.stems.yml, My Song.yaml or My Song.m4a.yaml); drop the song and its options together`,
+              ),
+            );
+          continue;
+        }
         try {
           outcomes.push(await take(file.name, signal));
         } catch (error) {

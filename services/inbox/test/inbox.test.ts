@@ -15,7 +15,8 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
-import { JobSchema, readBundle } from '@imk/protocol';
+import { JobSchema, readBundle, sidecarCandidates } from '@imk/protocol';
+import { legacySample } from '@imk/media/legacy-samples';
 import { createInbox, loadInboxSettings, startInbox } from '../src/index.ts';
 
 const logger = createLogger('test', { level: 'silent' });
@@ -120,6 +121,34 @@ describe('inbox', () => {
     expect(outcome!.jobId).toMatch(/^local_whatever_name_[0-9a-f]{12}$/);
     expect(await readdir(settings.dir)).toEqual(['.processed']);
     expect(await readdir(join(settings.dir, '.processed'))).toEqual(['whatever name.mp3']);
+  });
+
+  it("carries a song's per-song options (the earlier version's My Song.stems.yml) into its bundle; options alone are set aside with the reason", async () => {
+    const { root, settings, inbox } = await setup();
+    const options = await readFile(legacySample('My Song.stems.yml'), 'utf8');
+    await writeFile(join(settings.dir, 'My Song.wav'), await readFile(join(media, 'plain.wav')));
+    await writeFile(join(settings.dir, 'My Song.stems.yml'), options);
+    await writeFile(join(settings.dir, 'Other Song.yaml'), 'stems: VD\n');
+    await inbox.scan();
+    const outcomes = await inbox.scan();
+    expect(outcomes.map((o) => `${o.name}:${o.outcome}`).sort()).toEqual([
+      'My Song.wav:queued',
+      'Other Song.yaml:rejected',
+    ]);
+    const dir = join(root, 'queues', 'other', `job_${outcomes.find((o) => o.outcome === 'queued')!.jobId}`);
+    expect(await readBundle(dir)).toMatchObject({ ok: true });
+    const job = await jobIn(dir);
+    // Under the first name the worker looks for beside the bundle's input: the song's options are read.
+    const sidecar = sidecarCandidates(job.audio_path!)[0]!;
+    expect(await readFile(join(dir, sidecar), 'utf8')).toBe(options);
+    expect((await readdir(join(settings.dir, '.processed'))).sort()).toEqual([
+      'My Song.stems.yml',
+      'My Song.wav',
+    ]);
+    expect(await readFile(join(settings.dir, '.rejected', 'Other Song.yaml.reason.txt'), 'utf8')).toMatch(
+      /Other Song\.yaml: per-song options with no song beside them/,
+    );
+    expect(await readdir(settings.dir)).toEqual(['.processed', '.rejected']);
   });
 
   it('takes "Artist - Title" from the file name when the file has no tags', async () => {

@@ -52,16 +52,33 @@ export const engineCheck: DoctorCheck = {
     } catch {
       return { status: 'skip', summary: `config/${SERVICE_NAME}.yaml is invalid (see its config check)` };
     }
-    const { name, params } = engine as { name?: string; params?: Record<string, unknown> };
+    const { name, params, fallback } = engine as {
+      name?: string;
+      params?: Record<string, unknown>;
+      fallback?: boolean;
+    };
     if (name === 'mdx') return mdxEngineCheck(params ?? {}, paths);
     if (name !== 'demucs') return ok(`${name ?? 'builtin'} (needs no model download)`);
+    // The command the worker runs: engine.params.command when set, else demucs found like any tool.
+    const command = typeof params?.command === 'string' ? params.command : undefined;
     try {
-      return ok(`demucs at ${await resolveTool('demucs', { env, fresh: true })}`);
+      const found = await resolveTool('demucs', {
+        env,
+        fresh: true,
+        configured: command,
+        configuredIn: `engine.params.command in config/${SERVICE_NAME}.yaml`,
+      });
+      return ok(`demucs at ${found}`);
     } catch (error) {
-      return fail(
-        errorMessage(error),
-        'pip install demucs (or use the builtin engine: engine.name: builtin)',
-      );
+      const fix = 'pip install demucs (or use the builtin engine: engine.name: builtin)';
+      // With engine.fallback (the default) the worker runs every job on builtin instead: nothing is broken.
+      if (fallback !== false)
+        return {
+          status: 'warn',
+          summary: `${errorMessage(error)}; jobs run on the builtin engine instead (engine.fallback), each with a warning in its manifest`,
+          fix,
+        };
+      return fail(`${errorMessage(error)}; with engine.fallback: false every job fails`, fix);
     }
   },
 };

@@ -85,4 +85,20 @@ describe('per-song sidecar (legacy shape)', () => {
       /s\.yml: mix\.target_lufs: must be between -30 and -5 LUFS/,
     );
   });
+
+  it('reads yes/no and on/off as booleans, as the earlier version did (PyYAML, YAML 1.1)', async () => {
+    // Its example, as its users edited it: "true" written "yes", or "on"; each was true there.
+    const example = await readFile(legacySample('My Song.stems.yml'), 'utf8');
+    for (const word of ['yes', 'Yes', 'YES', 'on', 'On', 'ON']) {
+      const text = example.replace('dual_pass_loudnorm: true', `dual_pass_loudnorm: ${word}`);
+      expect(text).toContain(word);
+      expect(parseSidecar('My Song.stems.yml', text), word).toMatchObject({ twoPass: true, targetLufs: -14 });
+    }
+    for (const word of ['no', 'No', 'NO', 'off', 'Off', 'OFF'])
+      expect(parseSidecar('s.stems.yml', `two_pass: ${word}`).twoPass, word).toBe(false);
+    expect(parseSidecar('s.yml', 'stems: yes').keepStems).toEqual(['vocals', 'drums', 'bass', 'other']);
+    // Only those words: y/n were text to PyYAML too, and a quoted "yes" is text.
+    expect(parseSidecar('s.yml', 'model: n').model).toBe('n');
+    expect(() => parseSidecar('s.yml', 'two_pass: "yes"')).toThrow(/s\.yml: two_pass: .*expected boolean/);
+  });
 });

@@ -1,10 +1,10 @@
 import { lstat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { MAX_JSON_DEPTH, jsonDepth, readUntrustedText, resolveInside } from '@imk/fs-safe';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, type ScalarTag } from 'yaml';
 import { z } from 'zod';
 import { ImkError } from '@imk/errors';
-import type { AudioFormat, StemName } from '@imk/protocol';
+import { sidecarCandidates, type AudioFormat, type StemName } from '@imk/protocol';
 
 /**
  * The per-song options file beside the audio: `song.m4a.yaml`, `song.yaml`, or the earlier version's
@@ -45,6 +45,19 @@ const CODECS: Record<string, AudioFormat> = {
   flac: 'flac',
   wav: 'wav',
   pcm: 'wav',
+};
+
+/**
+ * The earlier version read sidecars with PyYAML (YAML 1.1), where yes/no and on/off (lower, Capital or
+ * UPPER case) are booleans: its users wrote `dual_pass_loudnorm: yes`, which YAML 1.2 reads as text.
+ * Only those words: PyYAML does not take y/n as booleans, and a quoted "yes" stays text.
+ */
+const PYYAML_BOOL: ScalarTag = {
+  tag: 'tag:yaml.org,2002:bool',
+  default: true,
+  identify: (value) => typeof value === 'boolean',
+  test: /^(?:yes|Yes|YES|on|On|ON|no|No|NO|off|Off|OFF)$/,
+  resolve: (text) => /^(?:yes|on)$/i.test(text),
 };
 
 const StemsSchema = z.union([
@@ -95,21 +108,8 @@ const SidecarSchema = z.looseObject({
 });
 const KNOWN_KEYS = new Set(Object.keys(SidecarSchema.shape));
 
-/**
- * Names the sidecar may have, for an input `song.m4a`: song.m4a.yaml, song.m4a.yml, song.yaml, song.yml,
- * and the earlier version's song.stems.yml, song.stems.yaml. The first that exists is read.
- */
-export function sidecarCandidates(inputPath: string): string[] {
-  const stem = inputPath.slice(0, inputPath.length - extname(inputPath).length);
-  return [
-    `${inputPath}.yaml`,
-    `${inputPath}.yml`,
-    `${stem}.yaml`,
-    `${stem}.yml`,
-    `${stem}.stems.yml`,
-    `${stem}.stems.yaml`,
-  ];
-}
+// The names a sidecar may have are a contract of the protocol (the inbox looks for them too).
+export { sidecarCandidates };
 
 function invalid(file: string, field: string, message: string, found?: unknown): ImkError {
   const shown = found === undefined ? '' : ` (found ${JSON.stringify(found)})`;
@@ -150,7 +150,7 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
       },
     );
   try {
-    raw = parseYaml(text) ?? {};
+    raw = parseYaml(text, { customTags: (tags) => [...tags, PYYAML_BOOL] }) ?? {};
   } catch (error) {
     throw new ImkError(
       'SIDECAR_INVALID',

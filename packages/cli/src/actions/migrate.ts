@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isCollection, isScalar, parseDocument, type Document } from 'yaml';
+import { isCollection, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { ImkError, isImkError } from '@imk/errors';
-import { readUntrustedText } from '@imk/fs-safe';
+import { readUntrustedText, writeFileAtomic } from '@imk/fs-safe';
 import { LEGACY_KEYS, parseLegacyEnv, pickLegacy, type LegacyChange } from '@imk/config';
 import { contextFrom, print } from '../context.ts';
+import { withoutRefusedChanges } from './migrate-check.ts';
 import { planMigration, type MigrateLine } from './migrate-plan.ts';
 
 interface MigrateOptions {
@@ -41,34 +42,92 @@ function apply(doc: Document, changes: LegacyChange[]): void {
   }
 }
 
+/**
+ * Replaces a config file whole (a temp file beside it, fsynced, renamed over it): a run cut short by a full
+ * disk, a file-size limit or a kill leaves the user's file as it was, never a truncated half. A config
+ * file that is a link (the user's to make) keeps its link: the file it points to is replaced, and it keeps
+ * its permissions (a private 0600 file stays private).
+ */
+async function writeConfig(configDir: string, path: string, text: string, exists: boolean): Promise<void> {
+  try {
+    await mkdir(configDir, { recursive: true });
+    if (!exists) return await writeFileAtomic(path, text);
+    const target = await realpath(path);
+    await writeFileAtomic(target, text, { mode: (await stat(target)).mode & 0o7777 });
+  } catch (error) {
+    throw new ImkError(
+      'CONFIG_WRITE_FAILED',
+      `could not write ${path} (${(error as Error).message}); ${exists ? 'it is unchanged' : 'nothing was written there'}, fix this and run imk migrate again`,
+      { cause: error },
+    );
+  }
+}
+
 const HEADER = (file: string) =>
   ` config/${file}.yaml, written by \`imk migrate\` from the earlier instrumental-maker's settings.\n Each converted value says where it came from; docs/migration.md lists every legacy setting.`;
 
-async function writeConfigs(configDir: string, lines: MigrateLine[], dryRun: boolean): Promise<string[]> {
-  const byFile = new Map<string, LegacyChange[]>();
+/** The config files the plan changes, as they are now (undefined: not there yet). */
+async function readConfigs(
+  configDir: string,
+  lines: MigrateLine[],
+): Promise<Map<string, string | undefined>> {
+  const texts = new Map<string, string | undefined>();
   for (const line of lines)
+    for (const { file } of line.changes) {
+      if (texts.has(file)) continue;
+      const path = join(configDir, `${file}.yaml`);
+      texts.set(file, await readText(path, path));
+    }
+  return texts;
+}
+
+/** One config file's YAML document with the changes set, the rest of the file as it was. */
+function renderConfig(
+  path: string,
+  file: string,
+  existing: string | undefined,
+  changes: LegacyChange[],
+): Document {
+  const doc = parseDocument(existing ?? '');
+  if (doc.errors.length > 0)
+    throw new ImkError(
+      'CONFIG_INVALID',
+      `${path} is not valid YAML (${doc.errors[0]!.message}); fix it first`,
+    );
+  // Block style, as a person writes config (an empty document would otherwise become a flow map).
+  if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
+  if (!isMap(doc.contents))
+    throw new ImkError(
+      'CONFIG_INVALID',
+      `${path}: expected a mapping of settings at the top level; fix it first`,
+    );
+  if (existing === undefined) doc.commentBefore = HEADER(file);
+  apply(doc, changes);
+  return doc;
+}
+
+async function writeConfigs(
+  configDir: string,
+  lines: MigrateLine[],
+  dryRun: boolean,
+): Promise<{ lines: MigrateLine[]; written: string[] }> {
+  const texts = await readConfigs(configDir, lines);
+  const pathOf = (file: string) => join(configDir, `${file}.yaml`);
+  const render = (file: string, changes: LegacyChange[]) =>
+    renderConfig(pathOf(file), file, texts.get(file), changes);
+  // Nothing its service would refuse is written: such a variable is reported, not converted.
+  const kept = await withoutRefusedChanges(lines, render);
+  const byFile = new Map<string, LegacyChange[]>();
+  for (const line of kept)
     for (const change of line.changes) byFile.set(change.file, [...(byFile.get(change.file) ?? []), change]);
   const written: string[] = [];
   for (const [file, changes] of byFile) {
-    const path = join(configDir, `${file}.yaml`);
-    const existing = await readText(path, path);
-    const doc = parseDocument(existing ?? '');
-    if (doc.errors.length > 0)
-      throw new ImkError(
-        'CONFIG_INVALID',
-        `${path} is not valid YAML (${doc.errors[0]!.message}); fix it first`,
-      );
-    // Block style, as a person writes config (an empty document would otherwise become a flow map).
-    if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
-    if (existing === undefined) doc.commentBefore = HEADER(file);
-    apply(doc, changes);
-    if (!dryRun) {
-      await mkdir(configDir, { recursive: true });
-      await writeFile(path, String(doc));
-    }
+    const path = pathOf(file);
+    if (!dryRun)
+      await writeConfig(configDir, path, String(render(file, changes)), texts.get(file) !== undefined);
     written.push(path);
   }
-  return written;
+  return { lines: kept, written };
 }
 
 /** `imk migrate` */
@@ -90,8 +149,9 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
     };
     fileKeys = Object.keys(env);
   }
-  const plan = planMigration(env, fileKeys);
-  const written = await writeConfigs(paths.config, plan.lines, options.dryRun === true);
+  const planned = planMigration(env, fileKeys);
+  const { lines, written } = await writeConfigs(paths.config, planned.lines, options.dryRun === true);
+  const plan = { ...planned, lines };
   if (options.json)
     return print(JSON.stringify({ dryRun: options.dryRun === true, written, ...plan }, null, 2));
   const source = options.env ?? 'the environment';

@@ -1,4 +1,15 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,6 +145,85 @@ describe('imk migrate', () => {
       defaultMode: 'both',
     });
   });
+  it('never writes a config file its service would refuse: an unusable value is reported with the field, the rest converted', async () => {
+    const dir = join(root, 'refused');
+    const nas = join(root, 'refused-nas');
+    const envFile = join(root, 'refused.env');
+    await writeFile(
+      envFile,
+      [
+        'TARGET_LUFS=-3', // our range is -30 to -5
+        'TRUE_PEAK_DBFS=-1.0',
+        'SAMPLE_RATE=1000',
+        'BIT_DEPTH=24',
+        'RETRY_BACKOFF_SEC=-2',
+        'STABILITY_PASSES=2',
+        'NAS_SYNC_METHOD=local',
+        // Its routes name the audio root, which this .env never set (the earlier version sent to "/Instrumental").
+        `NAS_REMOTE_ROOT_VIDEO=${nas}`,
+        '',
+      ].join('\n'),
+    );
+    const result = await imk(['migrate', '--env', envFile, '--root', dir, '--json']);
+    expect(result.exitCode, String(result.all)).toBe(0);
+    const report = JSON.parse(String(result.stdout)) as {
+      lines: { key: string; outcome: string; text: string; changes: unknown[] }[];
+    };
+    const line = (key: string) => report.lines.find((l) => l.key === key)!;
+    for (const [key, field] of [
+      ['TARGET_LUFS', 'loudness.targetLufs'],
+      ['SAMPLE_RATE', 'output.sampleRate'],
+      ['RETRY_BACKOFF_SEC', 'retry.backoffMs'],
+      ['NAS_SYNC_ROUTES', 'nasSync.routes.0.to'],
+    ] as const) {
+      expect(line(key), key).toMatchObject({ outcome: 'skipped', changes: [] });
+      expect(line(key).text, key).toContain(`not written: config/`);
+      expect(line(key).text, key).toContain(field);
+    }
+    expect(line('NAS_SYNC_ROUTES').text).toContain('remoteRoots has no "audio"');
+    for (const key of ['TRUE_PEAK_DBFS', 'BIT_DEPTH', 'STABILITY_PASSES', 'NAS_REMOTE_ROOT_VIDEO'])
+      expect(line(key).outcome, key).toBe('converted');
+    await expectValidConfigs(dir);
+    const im = parseYaml(await readFile(join(dir, 'config', 'instrumental-maker.yaml'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    // TARGET_LUFS is dropped whole: loudness is not switched on without its target.
+    expect(im).toMatchObject({ loudness: { truePeak: -1 }, output: { bitDepth: 24 } });
+    expect(im).not.toHaveProperty('loudness.enabled');
+    expect(im).not.toHaveProperty('output.sampleRate');
+    // The services start on what was written.
+    const sync = await imk(['sync', '--once', '--dry-run', '--root', dir]);
+    expect(sync.exitCode, String(sync.all)).toBe(0);
+  }, 60_000);
+
+  it('whatever value each variable of the earlier version holds, every file migrate writes loads', async () => {
+    const convertible = LEGACY_KEYS.filter((entry) => entry.convert !== undefined).map((entry) => entry.key);
+    const odd = [
+      '',
+      '0',
+      '-1',
+      '1.5',
+      'abc',
+      '1e3',
+      '99999999999',
+      'no',
+      '.',
+      '-',
+      '[{"kind":"audio","to":"${remoteRoots.audio}/X"}]',
+    ];
+    for (const [index, value] of odd.entries()) {
+      const dir = join(root, `odd-${index}`);
+      const envFile = join(root, `odd-${index}.env`);
+      await writeFile(envFile, convertible.map((key) => `${key}=${value}`).join('\n'));
+      const result = await imk(['migrate', '--env', envFile, '--root', dir]);
+      expect(result.exitCode, `${value}: ${String(result.all)}`).toBe(0);
+      await expectValidConfigs(dir).catch((error: unknown) => {
+        throw new Error(`every variable = ${JSON.stringify(value)}: ${(error as Error).message}`);
+      });
+    }
+  }, 120_000);
+
   it('refuses an --env that is a FIFO or a device at once, naming it; a config file that is a FIFO too', async () => {
     const dir = join(root, 'fifo');
     await mkdir(join(dir, 'config'), { recursive: true });
@@ -157,6 +247,56 @@ describe('imk migrate', () => {
       /config\/youtube-retriever\.yaml is a FIFO \(named pipe\), not a regular file/,
     );
   }, 45_000);
+
+  it('a run cut short while writing (disk full, file-size limit) leaves the user config file whole, naming it', async () => {
+    const dir = join(root, 'cut-short');
+    const file = join(dir, 'config', 'instrumental-maker.yaml');
+    await mkdir(join(dir, 'config'), { recursive: true });
+    // The user's own file: ~3 KiB of settings and notes, which migrate's additions take past 3 KiB.
+    const mine = [
+      '# my settings',
+      'concurrency: 2',
+      ...Array.from({ length: 60 }, (_, i) => `# note ${i}: ${'x'.repeat(40)}`),
+      '',
+    ].join('\n');
+    await writeFile(file, mine);
+    await chmod(file, 0o600);
+    // A file-size limit of 3 KiB stands for a full disk: the write fails part-way.
+    const cut = await execa(
+      'bash',
+      [
+        '-c',
+        `ulimit -f 3; exec "$0" "$@"`,
+        IMK,
+        'migrate',
+        '--env',
+        legacySample('legacy.env.example'),
+        '--root',
+        dir,
+      ],
+      { reject: false, all: true, env: { IMK_LOG_LEVEL: 'warn' } },
+    );
+    expect(cut.exitCode, String(cut.all)).not.toBe(0);
+    expect(String(cut.all)).toContain(`could not write ${file}`);
+    expect(String(cut.all)).toContain('it is unchanged');
+    expect(await readFile(file, 'utf8')).toBe(mine);
+    expect((await readdir(join(dir, 'config'))).sort()).toEqual(['instrumental-maker.yaml']);
+
+    // Without the limit it is written, keeping its permissions; a config file that is a link stays a link.
+    await mkdir(join(dir, 'elsewhere'));
+    await writeFile(join(dir, 'elsewhere', 'inbox.yaml'), 'stableChecks: 3\n');
+    await symlink('../elsewhere/inbox.yaml', join(dir, 'config', 'inbox.yaml'));
+    const result = await imk(['migrate', '--env', legacySample('legacy.env.example'), '--root', dir]);
+    expect(result.exitCode, String(result.all)).toBe(0);
+    expect(await readFile(file, 'utf8')).toContain('# note 59');
+    expect(parseYaml(await readFile(file, 'utf8'))).toMatchObject({ concurrency: 1 });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await lstat(join(dir, 'config', 'inbox.yaml'))).isSymbolicLink()).toBe(true);
+    expect(parseYaml(await readFile(join(dir, 'elsewhere', 'inbox.yaml'), 'utf8'))).toMatchObject({
+      stableChecks: 2,
+    });
+    expect((await readdir(join(dir, 'config'))).sort()).toEqual(['inbox.yaml', 'instrumental-maker.yaml']);
+  }, 60_000);
 
   it('its NAS routes, migrated, deliver the outputs the earlier version wrote, each under its own name in its folder', async () => {
     const dir = join(root, 'routes');

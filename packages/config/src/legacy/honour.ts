@@ -1,5 +1,6 @@
 import { pickLegacy } from './env-file.ts';
 import { LEGACY_KEYS } from './table.ts';
+import type { LegacyChange, LegacyEnv, LegacyKey } from './types.ts';
 
 /** Something with a `warn(object, message)` method: a pino logger. */
 export interface WarnLogger {
@@ -25,16 +26,35 @@ export function legacyVariablesIn(env: NodeJS.ProcessEnv = process.env): Record<
   return { ...pickLegacy(env, ALL_KEYS) };
 }
 
+/**
+ * What start-up does with a variable whose meaning is exactly one of our settings: the changes it makes, or
+ * why it is not honoured. An empty value is not honoured (the earlier version read an empty variable as
+ * unset: `_env_clean(...) or default`), nor one that does not mean our setting (QUEUE_* folders not named
+ * youtube_audio, youtube_video, other under one parent, …).
+ */
+function honoured(entry: LegacyKey, found: LegacyEnv): LegacyChange[] | string {
+  const value = found[entry.key] ?? '';
+  if (value.trim() === '') return `${entry.key} is empty`;
+  const changes = entry.convert?.(value, found) ?? [];
+  if (typeof changes !== 'string') return changes;
+  // A variable another one of the set covers (QUEUE_OTHER beside QUEUE_YOUTUBE_AUDIO) is honoured through it.
+  return changes.includes('covered by') ? [] : changes;
+}
+
 /** One line per legacy variable: what it is here, honoured or not. */
 export function legacyEnvWarnings(env: NodeJS.ProcessEnv = process.env): { key: string; message: string }[] {
   const found = legacyVariablesIn(env);
   const present = LEGACY_KEYS.filter((e) => found[e.key] !== undefined && !TOO_GENERIC_TO_WARN.has(e.key));
   return present.map((entry) => {
-    const what = entry.identical
-      ? `honoured as ${entry.ours} (same meaning; the config file and IMK_* variables win over it)`
-      : entry.ours !== undefined
-        ? `not read here; our setting is ${entry.ours}`
-        : `not read here and has no equivalent: ${entry.none ?? ''}`;
+    const honour = entry.identical ? honoured(entry, found) : undefined;
+    const what =
+      typeof honour === 'string'
+        ? `not honoured (${honour}); set ${entry.ours} instead`
+        : entry.identical
+          ? `honoured as ${entry.ours} (same meaning; the config file and IMK_* variables win over it)`
+          : entry.ours !== undefined
+            ? `not read here; our setting is ${entry.ours}`
+            : `not read here and has no equivalent: ${entry.none ?? ''}`;
     return {
       key: entry.key,
       message: `${entry.key} is a variable of the earlier instrumental-maker: ${what}. \`imk migrate --env <its .env>\` writes our config from it (docs/migration.md).`,
@@ -72,27 +92,35 @@ function setPath(config: Record<string, unknown>, path: (string | number)[], val
   node[path.at(-1)!] = value;
 }
 
+/** A config value set by a variable of the earlier version at start-up. */
+export interface LegacyOverride {
+  /** The variable, e.g. OUTPUTS_DIR. */
+  name: string;
+  /** The dotted config path it set, e.g. "outputs". */
+  path: string;
+}
+
 /**
  * Honours the earlier version's variables whose meaning is exactly one of our settings (QUEUE_*,
  * OUTPUTS_DIR, YTDL_MODE, …) for the config file `service`, where that file does not set it. Applied
- * before the IMK_* overrides, which win. Returns the variables used.
+ * before the IMK_* overrides, which win. Returns each variable used with the path it set, so that an error
+ * about that value names the variable.
  */
 export function applyLegacyEnv(
   service: string,
   config: Record<string, unknown>,
   env: NodeJS.ProcessEnv = process.env,
-): string[] {
+): LegacyOverride[] {
   const found = legacyVariablesIn(env);
-  const used: string[] = [];
+  const used: LegacyOverride[] = [];
   for (const entry of LEGACY_KEYS) {
-    const value = found[entry.key];
-    if (!entry.identical || entry.convert === undefined || value === undefined) continue;
-    const changes = entry.convert(value, found);
+    if (!entry.identical || found[entry.key] === undefined) continue;
+    const changes = honoured(entry, found);
     if (typeof changes === 'string') continue;
     for (const change of changes) {
       if (change.file !== service || isSet(config, change.path)) continue;
       setPath(config, change.path, change.value);
-      used.push(entry.key);
+      used.push({ name: entry.key, path: change.path.join('.') });
     }
   }
   return used;

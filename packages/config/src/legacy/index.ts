@@ -3,4 +3,4 @@ export { cleanLegacyValue, legacyBool, parseLegacyEnv, pickLegacy } from './env-
 export { LEGACY_QUEUE_KEYS, legacyQueuesDir } from './layout-keys.ts';
 export { LEGACY_KEYS, legacyKey } from './table.ts';
 export { applyLegacyEnv, legacyEnvWarnings, legacyVariablesIn, warnLegacyEnv } from './honour.ts';
-export type { WarnLogger } from './honour.ts';
+export type { LegacyOverride, WarnLogger } from './honour.ts';
