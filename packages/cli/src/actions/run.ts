@@ -31,6 +31,7 @@ export async function runCommand(service: string, options: RunOptions): Promise<
   };
   try {
     const definition = await loadService(service);
+    if (options.once && definition.runOnce === undefined) throw noOnePassMode(service);
     const result =
       options.once && definition.runOnce
         ? await definition.runOnce({ root: paths.root, logger, signal: shutdown.signal, ...extras })
@@ -40,4 +41,16 @@ export async function runCommand(service: string, options: RunOptions): Promise<
   } finally {
     shutdown.dispose();
   }
+}
+
+/**
+ * `--once` on a service that has no one-pass mode: said at once, not ignored (the service would run until
+ * stopped, which a script waiting for it to exit cannot tell from a hang).
+ */
+function noOnePassMode(service: string): ImkError {
+  const instead = service === 'nas-sync' ? ' (for one sync pass: imk sync --once)' : '';
+  return new ImkError(
+    'INVALID_ARGUMENT',
+    `--once: the ${service} service has no one-pass mode${instead}; only instrumental-maker has one. Run it without --once (it runs until stopped).`,
+  );
 }
