@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { QUEUE_NAMES, STATE_LAYOUT, resolvePaths } from '@imk/config';
 import { ARCHIVE_DIRS, isProducerTempName } from '@imk/fsqueue';
-import { REPLACED_DIR, isPartialName } from '@imk/protocol';
+import { REPLACED_DIR, isPartialName, isStemCacheEntryName, isStemCacheTempName } from '@imk/protocol';
 import type { Logger } from '@imk/log';
 import { bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
 import { formatBytes } from './disk-guard.ts';
@@ -24,12 +24,20 @@ export const CACHE_DIR = STATE_LAYOUT.cache;
 export const TEMP_DIR = STATE_LAYOUT.tmp;
 
 /**
- * Temp names: a producer's unfinished bundle and a worker's unfinished output folder (their layouts say
- * which: fsqueue, @imk/protocol), atomic-write leftovers `.<name>.<pid>.<hex>.tmp`, a cache's
- * `.tmp-<key>-<hex>/`.
+ * Leftovers that can sit beside anything: atomic-write temps `.<name>.<pid>.<hex>.tmp`, temp outputs
+ * `.<name>.tmp-<pid>-<hex>.<ext>`, a cache's `.tmp-<key>-<hex>/`. Always hidden names, which no job folder
+ * (`job_<id>`, `outputs/<job_id>`: ids never start with a dot) and no cache entry can have.
  */
-const isTempName = (name: string): boolean =>
-  isProducerTempName(name) || isPartialName(name) || /\.tmp$|\.tmp-|^\.tmp-|\.partial$/.test(name);
+const isHiddenTempName = (name: string): boolean =>
+  name.startsWith('.') && /\.tmp$|\.tmp-|\.partial$/.test(name);
+/**
+ * Temp names by place, each from the layout that owns the folder: a producer's unfinished bundle in a
+ * queue folder (fsqueue), a worker's unfinished output folder in outputs/ (@imk/protocol). A job id may
+ * contain `.tmp` or end in `.partial`, so a name rule that ignored the place would take a ready job or a
+ * published output for a leftover.
+ */
+const isQueueTempName = (name: string): boolean => isProducerTempName(name) || isHiddenTempName(name);
+const isOutputsTempName = (name: string): boolean => isPartialName(name) || isHiddenTempName(name);
 /** Outputs replaced by a re-run are kept aside here (the outputs layout of @imk/protocol). */
 export const REPLACED_OUTPUTS_DIR = REPLACED_DIR;
 
@@ -46,8 +54,9 @@ async function childDirs(dir: string): Promise<string[]> {
 /**
  * The retention targets of a root, following the layout conventions:
  * - archives: `queues/<q>/{succeeded,failed,rejected}/*` and `outputs/.replaced/*`;
- * - caches: `state/cache/<component>/*` and `state/<service>/cache/*` (rebuildable);
- * - temp: leftovers by name in queues, outputs and caches, and everything in `state/tmp/<owner>/*` and
+ * - caches: `state/cache/<component>/*` and `state/<service>/cache/*` (rebuildable), and the stem
+ *   cache's own entries in a folder `stemCache.dir` moved it to (`extraCacheDirs`);
+ * - temp: leftovers by name and place in queues, outputs and caches, and everything in `state/tmp/<owner>/*` and
  *   `state/<service>/work/*` (per-owner folders themselves are kept, since running services hold them).
  */
 export async function retentionTargets(
@@ -60,13 +69,29 @@ export async function retentionTargets(
     ...new Set([...QUEUE_NAMES.map((q) => join(paths.queues, q)), ...(await childDirs(paths.queues))]),
   ];
   const serviceStateDirs = (await childDirs(paths.state)).filter((d) => !/[/\\](cache|tmp)$/.test(d));
-  const cacheDirs = [
-    ...new Set([
-      ...(await childDirs(paths.cache)),
-      ...serviceStateDirs.map((d) => join(d, CACHE_DIR)),
-      ...extraCacheDirs.map((d) => resolve(d)),
-    ]),
+  // Folders under state/ belong to the product: every child is a cache entry or a leftover.
+  const ownedCacheDirs = [
+    ...(await childDirs(paths.cache)),
+    ...serviceStateDirs.map((d) => join(d, CACHE_DIR)),
   ];
+  // A folder moved by config (stemCache.dir) may hold anything else the user keeps there: only what the
+  // stem cache's layout names (its entries and scratch folders) is ever counted or removed.
+  // A cache pointed at one of the product's own folders (outputs/, a queue, state/) is not pruned there.
+  const productDirs = [
+    paths.root,
+    paths.outputs,
+    paths.queues,
+    paths.state,
+    paths.cache,
+    paths.tmp,
+    ...queueDirs,
+  ];
+  const foreignCacheDirs = new Set(
+    extraCacheDirs
+      .map((d) => resolve(d))
+      .filter((d) => !ownedCacheDirs.includes(d) && !productDirs.includes(d)),
+  );
+  const cacheDirs = [...new Set([...ownedCacheDirs, ...foreignCacheDirs])];
   const limit = (value: number, unit: number): number | undefined => (value > 0 ? value * unit : undefined);
   const tempAge = retention.temp.maxAgeHours * HOUR_MS;
   return [
@@ -82,14 +107,22 @@ export async function retentionTargets(
     {
       name: 'caches',
       dirs: cacheDirs,
-      include: (name) => !isTempName(name),
+      include: (name, dir) =>
+        foreignCacheDirs.has(dir) ? isStemCacheEntryName(name) : !isHiddenTempName(name),
       maxAgeMs: limit(retention.caches.maxAgeDays, DAY_MS),
       maxTotalBytes: limit(bytesFromMb(retention.caches.maxTotalMb), 1),
     },
     {
       name: 'temp',
       dirs: [...queueDirs, paths.outputs, ...cacheDirs],
-      include: isTempName,
+      include: (name, dir) =>
+        dir === paths.outputs
+          ? isOutputsTempName(name)
+          : foreignCacheDirs.has(dir)
+            ? isStemCacheTempName(name)
+            : queueDirs.includes(dir)
+              ? isQueueTempName(name)
+              : isHiddenTempName(name),
       maxAgeMs: tempAge,
     },
     {

@@ -7,8 +7,8 @@ export interface RetentionTarget {
   name: string;
   /** Folders whose direct children are the entries. Missing folders are skipped. */
   dirs: string[];
-  /** Which children count (e.g. names ending in `.tmp`). @default every child */
-  include?: (name: string) => boolean;
+  /** Which children of `dir` count (e.g. names ending in `.tmp`). @default every child */
+  include?: (name: string, dir: string) => boolean;
   /** Entries older than this are removed. @default no age limit */
   maxAgeMs?: number;
   /** Then the oldest entries are removed until the rest fit in this many bytes. @default no size limit */
@@ -83,7 +83,7 @@ async function listEntries(target: RetentionTarget, now: number): Promise<Entry[
       throw error;
     }
     for (const name of names) {
-      if (target.include && !target.include(name)) continue;
+      if (target.include && !target.include(name, dir)) continue;
       const path = join(dir, name);
       try {
         const info = await lstat(path);
