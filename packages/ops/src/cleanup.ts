@@ -186,6 +186,8 @@ export interface CleanupScheduleOptions {
   root: string;
   logger: Logger;
   signal: AbortSignal;
+  /** As for `runCleanup`: the worker's `stemCache.dir`, so the schedule prunes what `imk cleanup` prunes. */
+  extraCacheDirs?: readonly string[];
 }
 
 /**
@@ -200,7 +202,7 @@ export async function startCleanupSchedule(options: CleanupScheduleOptions): Pro
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    runCleanup({ root: options.root, logger, retention })
+    runCleanup({ root: options.root, logger, retention, extraCacheDirs: options.extraCacheDirs })
       .then((report) => {
         if (report.removed.length > 0)
           logger.info(
