@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -86,11 +87,8 @@ async function listEntries(target: RetentionTarget, now: number): Promise<Entry[
       if (target.include && !target.include(name, dir)) continue;
       const path = join(dir, name);
       try {
-        const info = await lstat(path);
-        // ctime moves when an entry is renamed into place (archived), mtime when its content changes:
-        // the newer of the two is when the entry last became what it is.
-        const changed = Math.max(info.mtimeMs, info.ctimeMs);
-        entries.push({ path, bytes: await treeBytes(path), ageMs: Math.max(0, now - changed) });
+        const tree = await describeTree(path, now);
+        entries.push({ path, bytes: tree.bytes, ageMs: Math.max(0, now - tree.changedMs) });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
@@ -99,11 +97,27 @@ async function listEntries(target: RetentionTarget, now: number): Promise<Entry[
   return entries;
 }
 
-/** Bytes used by a file or a folder tree, without following symbolic links. */
-export async function treeBytes(path: string): Promise<number> {
+/**
+ * When an inode last changed, as far as this host can tell: the newer of its modification and change
+ * times (ctime moves when an entry is renamed into place, i.e. archived; mtime when content changes). A
+ * modification time in the future (a file copied with the times of a host whose clock was ahead, or set
+ * by hand) is not trusted, since it would keep the entry forever: the change time, which only the kernel
+ * sets, counts instead.
+ */
+function changedAt(info: Stats, now: number): number {
+  return info.mtimeMs <= now ? Math.max(info.mtimeMs, info.ctimeMs) : info.ctimeMs;
+}
+
+/**
+ * Bytes used by a file or folder tree and the last change anywhere in it, without following symbolic
+ * links. An entry's age counts from that last change: a folder whose files are still being written (a
+ * running job's unfinished output or scratch folder, deep inside) is young, whatever its own times say.
+ */
+async function describeTree(path: string, now: number): Promise<{ bytes: number; changedMs: number }> {
   const info = await lstat(path);
-  if (!info.isDirectory()) return info.size;
-  let total = 0;
+  let changedMs = changedAt(info, now);
+  if (!info.isDirectory()) return { bytes: info.size, changedMs };
+  let bytes = 0;
   let names: string[] = [];
   try {
     names = await readdir(path);
@@ -112,10 +126,17 @@ export async function treeBytes(path: string): Promise<number> {
   }
   for (const name of names) {
     try {
-      total += await treeBytes(join(path, name));
+      const child = await describeTree(join(path, name), now);
+      bytes += child.bytes;
+      changedMs = Math.max(changedMs, child.changedMs);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   }
-  return total;
+  return { bytes, changedMs };
+}
+
+/** Bytes used by a file or a folder tree, without following symbolic links. */
+export async function treeBytes(path: string): Promise<number> {
+  return (await describeTree(path, Date.now())).bytes;
 }
