@@ -11,6 +11,7 @@ import {
   planCleanup,
   type CleanupEntry,
   type CleanupPlan,
+  type CleanupProblem,
   type RetentionTarget,
 } from './retention.ts';
 
@@ -154,6 +155,11 @@ export interface CleanupReport {
   plan: CleanupPlan;
   removed: CleanupEntry[];
   freedBytes: number;
+  /**
+   * What could not be read (so was not judged) or not removed, each kept as it is; the rest of the pass
+   * went on. Usually another user's files: fix their owner or permissions.
+   */
+  problems: CleanupProblem[];
 }
 
 /** One retention pass: plans, then (unless dry-run) deletes, logging every removal with its reason. */
@@ -164,15 +170,26 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
     options.now,
   );
   const dryRun = options.dryRun ?? false;
-  const removed = dryRun ? [] : await applyCleanup(plan);
+  const applied = dryRun ? { removed: [], problems: [] } : await applyCleanup(plan);
+  const { removed } = applied;
+  const problems = [...plan.problems, ...applied.problems];
+  for (const problem of problems)
+    options.logger.warn(
+      { path: problem.path, target: problem.target, err: problem.message },
+      `cleanup: kept ${problem.target} ${problem.path}: ${problem.message} (${PROBLEM_FIX})`,
+    );
   for (const entry of dryRun ? plan.remove : removed)
     options.logger.info(
       { path: entry.path, bytes: entry.bytes, reason: entry.reason, target: entry.target, dryRun },
       `cleanup: ${dryRun ? 'would remove' : 'removed'} ${entry.target} ${entry.path} (${formatBytes(entry.bytes)}, ${describeReason(entry)})`,
     );
   const freedBytes = (dryRun ? plan.remove : removed).reduce((sum, e) => sum + e.bytes, 0);
-  return { dryRun, plan, removed, freedBytes };
+  return { dryRun, plan, removed, freedBytes, problems };
 }
+
+/** What to do about an entry cleanup could not read or remove. */
+export const PROBLEM_FIX =
+  'check its owner and permissions: the user cleanup runs as must be able to read and delete everything in it';
 
 export function describeReason(entry: CleanupEntry): string {
   const days = entry.ageMs / DAY_MS;

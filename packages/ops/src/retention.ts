@@ -24,8 +24,18 @@ export interface CleanupEntry {
   reason: 'age' | 'size';
 }
 
+/** An entry or folder cleanup could not read or remove (kept as it is; the rest of the pass goes on). */
+export interface CleanupProblem {
+  target: string;
+  path: string;
+  /** What went wrong, e.g. `EACCES: permission denied, scandir '…'`. */
+  message: string;
+}
+
 export interface CleanupPlan {
   remove: CleanupEntry[];
+  /** Folders and entries that could not be read, so were neither measured nor planned. */
+  problems: CleanupProblem[];
   /** Per target: entries and bytes seen, and what remains after the plan. */
   targets: { name: string; entries: number; bytes: number; keptBytes: number }[];
 }
@@ -38,9 +48,9 @@ interface Entry {
 
 /** Decides what to delete; reads but never deletes, so `--dry-run` shows exactly what a real run does. */
 export async function planCleanup(targets: RetentionTarget[], now = Date.now()): Promise<CleanupPlan> {
-  const plan: CleanupPlan = { remove: [], targets: [] };
+  const plan: CleanupPlan = { remove: [], problems: [], targets: [] };
   for (const target of targets) {
-    const entries = await listEntries(target, now);
+    const entries = await listEntries(target, now, plan.problems);
     const total = entries.reduce((sum, e) => sum + e.bytes, 0);
     const keep: Entry[] = [];
     for (const entry of entries) {
@@ -62,26 +72,46 @@ export async function planCleanup(targets: RetentionTarget[], now = Date.now()):
   return plan;
 }
 
-/** Deletes what the plan names; returns the entries it removed (an entry already gone counts as removed). */
-export async function applyCleanup(plan: CleanupPlan): Promise<CleanupEntry[]> {
+/**
+ * Deletes what the plan names. Returns the entries it removed (an entry already gone counts as removed)
+ * and those it could not remove entirely (e.g. a folder inside owned by another user), after trying
+ * every one: one such entry never stops the others from going.
+ */
+export async function applyCleanup(
+  plan: CleanupPlan,
+): Promise<{ removed: CleanupEntry[]; problems: CleanupProblem[] }> {
   const removed: CleanupEntry[] = [];
+  const problems: CleanupProblem[] = [];
   for (const entry of plan.remove) {
-    // rm does not follow symbolic links: a link is removed, never what it points to.
-    await rm(entry.path, { recursive: true, force: true });
-    removed.push(entry);
+    try {
+      // rm does not follow symbolic links: a link is removed, never what it points to.
+      await rm(entry.path, { recursive: true, force: true });
+      removed.push(entry);
+    } catch (error) {
+      problems.push({ target: entry.target, path: entry.path, message: messageOf(error) });
+    }
   }
-  return removed;
+  return { removed, problems };
 }
 
-async function listEntries(target: RetentionTarget, now: number): Promise<Entry[]> {
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** ENOENT: removed meanwhile (by its owner, or another cleanup), which is no problem. */
+const isGone = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
+
+async function listEntries(
+  target: RetentionTarget,
+  now: number,
+  problems: CleanupProblem[],
+): Promise<Entry[]> {
   const entries: Entry[] = [];
   for (const dir of target.dirs) {
     let names: string[];
     try {
       names = await readdir(dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
+      if (!isGone(error)) problems.push({ target: target.name, path: dir, message: messageOf(error) });
+      continue;
     }
     for (const name of names) {
       if (target.include && !target.include(name, dir)) continue;
@@ -90,7 +120,8 @@ async function listEntries(target: RetentionTarget, now: number): Promise<Entry[
         const tree = await describeTree(path, now);
         entries.push({ path, bytes: tree.bytes, ageMs: Math.max(0, now - tree.changedMs) });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        // Unreadable somewhere inside: neither its size nor its age is known, so it is kept.
+        if (!isGone(error)) problems.push({ target: target.name, path, message: messageOf(error) });
       }
     }
   }
@@ -122,7 +153,7 @@ async function describeTree(path: string, now: number): Promise<{ bytes: number;
   try {
     names = await readdir(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (!isGone(error)) throw error;
   }
   for (const name of names) {
     try {
@@ -130,7 +161,7 @@ async function describeTree(path: string, now: number): Promise<{ bytes: number;
       bytes += child.bytes;
       changedMs = Math.max(changedMs, child.changedMs);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (!isGone(error)) throw error;
     }
   }
   return { bytes, changedMs };
