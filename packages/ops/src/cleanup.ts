@@ -93,6 +93,12 @@ export async function retentionTargets(
       .filter((d) => !ownedCacheDirs.includes(d) && !productDirs.includes(d)),
   );
   const cacheDirs = [...new Set([...ownedCacheDirs, ...foreignCacheDirs])];
+  // Folders the user may have placed elsewhere with a link (a legacy queue folder, outputs/, a moved stem
+  // cache): only product-named leftovers or the cache's own entries are ever taken from them. A link in
+  // place of a folder whose every expired child goes (an archive folder, outputs/.replaced, a cache or
+  // scratch folder under state/) is not followed.
+  const configuredDirs = new Set([paths.outputs, ...queueDirs, ...foreignCacheDirs]);
+  const mayBeLink = (dir: string): boolean => configuredDirs.has(dir);
   const limit = (value: number, unit: number): number | undefined => (value > 0 ? value * unit : undefined);
   const tempAge = retention.temp.maxAgeHours * HOUR_MS;
   return [
@@ -110,6 +116,7 @@ export async function retentionTargets(
       dirs: cacheDirs,
       include: (name, dir) =>
         foreignCacheDirs.has(dir) ? isStemCacheEntryName(name) : !isHiddenTempName(name),
+      mayBeLink,
       maxAgeMs: limit(retention.caches.maxAgeDays, DAY_MS),
       maxTotalBytes: limit(bytesFromMb(retention.caches.maxTotalMb), 1),
     },
@@ -124,6 +131,7 @@ export async function retentionTargets(
             : queueDirs.includes(dir)
               ? isQueueTempName(name)
               : isHiddenTempName(name),
+      mayBeLink,
       maxAgeMs: tempAge,
     },
     {

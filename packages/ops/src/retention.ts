@@ -10,6 +10,12 @@ export interface RetentionTarget {
   dirs: string[];
   /** Which children of `dir` count (e.g. names ending in `.tmp`). @default every child */
   include?: (name: string, dir: string) => boolean;
+  /**
+   * Which of `dirs` may be symbolic links (folders the user configured, e.g. a stem cache moved by
+   * config). Any other one that is a link is not read: cleanup never deletes through a link it did not
+   * choose (it is reported as a problem instead). @default none
+   */
+  mayBeLink?: (dir: string) => boolean;
   /** Entries older than this are removed. @default no age limit */
   maxAgeMs?: number;
   /** Then the oldest entries are removed until the rest fit in this many bytes. @default no size limit */
@@ -50,7 +56,11 @@ interface Entry {
 export async function planCleanup(targets: RetentionTarget[], now = Date.now()): Promise<CleanupPlan> {
   const plan: CleanupPlan = { remove: [], problems: [], targets: [] };
   for (const target of targets) {
-    const entries = await listEntries(target, now, plan.problems);
+    const problems: CleanupProblem[] = [];
+    const entries = await listEntries(target, now, problems);
+    // A folder read by two targets (caches and their temp leftovers) is reported once.
+    for (const problem of problems)
+      if (!plan.problems.some((p) => p.path === problem.path)) plan.problems.push(problem);
     const total = entries.reduce((sum, e) => sum + e.bytes, 0);
     const keep: Entry[] = [];
     for (const entry of entries) {
@@ -94,6 +104,9 @@ export async function applyCleanup(
   return { removed, problems };
 }
 
+const LINKED_DIR =
+  'is a symbolic link, not followed: cleanup never deletes through a link (make it a real folder, or remove the link)';
+
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** ENOENT: removed meanwhile (by its owner, or another cleanup), which is no problem. */
@@ -108,6 +121,10 @@ async function listEntries(
   for (const dir of target.dirs) {
     let names: string[];
     try {
+      if (!target.mayBeLink?.(dir) && (await lstat(dir)).isSymbolicLink()) {
+        problems.push({ target: target.name, path: dir, message: LINKED_DIR });
+        continue;
+      }
       names = await readdir(dir);
     } catch (error) {
       if (!isGone(error)) problems.push({ target: target.name, path: dir, message: messageOf(error) });
