@@ -157,34 +157,50 @@ function changedAt(info: Stats, now: number): number {
 }
 
 /**
- * Bytes used by a file or folder tree and the last change anywhere in it, without following symbolic
- * links. An entry's age counts from that last change: a folder whose files are still being written (a
- * running job's unfinished output or scratch folder, deep inside) is young, whatever its own times say.
+ * Bytes that removing a file or folder tree frees, and the last change anywhere in it, without following
+ * symbolic links. An entry's age counts from that last change: a folder whose files are still being
+ * written (a running job's unfinished output or scratch folder, deep inside) is young, whatever its own
+ * times say. A file with several hard links (a duplicate job's outputs link to the earlier job's) frees
+ * its bytes only when every link is inside the tree; otherwise it counts for nothing, so the size limit
+ * and the report never count bytes that removing the entry would not free.
  */
 async function describeTree(path: string, now: number): Promise<{ bytes: number; changedMs: number }> {
-  const info = await lstat(path);
-  let changedMs = changedAt(info, now);
-  if (!info.isDirectory()) return { bytes: info.size, changedMs };
-  let bytes = 0;
-  let names: string[] = [];
-  try {
-    names = await readdir(path);
-  } catch (error) {
-    if (!isGone(error)) throw error;
-  }
-  for (const name of names) {
+  const linked = new Map<string, { size: number; links: number; seen: number }>();
+  const walk = async (at: string): Promise<{ bytes: number; changedMs: number }> => {
+    const info = await lstat(at);
+    let changedMs = changedAt(info, now);
+    if (!info.isDirectory()) {
+      if (info.nlink <= 1) return { bytes: info.size, changedMs };
+      const key = `${info.dev}:${info.ino}`;
+      const inode = linked.get(key) ?? { size: info.size, links: info.nlink, seen: 0 };
+      inode.seen++;
+      linked.set(key, inode);
+      return { bytes: 0, changedMs };
+    }
+    let bytes = 0;
+    let names: string[] = [];
     try {
-      const child = await describeTree(join(path, name), now);
-      bytes += child.bytes;
-      changedMs = Math.max(changedMs, child.changedMs);
+      names = await readdir(at);
     } catch (error) {
       if (!isGone(error)) throw error;
     }
-  }
-  return { bytes, changedMs };
+    for (const name of names) {
+      try {
+        const child = await walk(join(at, name));
+        bytes += child.bytes;
+        changedMs = Math.max(changedMs, child.changedMs);
+      } catch (error) {
+        if (!isGone(error)) throw error;
+      }
+    }
+    return { bytes, changedMs };
+  };
+  const tree = await walk(path);
+  for (const inode of linked.values()) if (inode.seen >= inode.links) tree.bytes += inode.size;
+  return tree;
 }
 
-/** Bytes used by a file or a folder tree, without following symbolic links. */
+/** Bytes that removing a file or folder tree frees, without following symbolic links. */
 export async function treeBytes(path: string): Promise<number> {
   return (await describeTree(path, Date.now())).bytes;
 }
