@@ -18,9 +18,16 @@ export async function healthcheckCommand(
       'UNKNOWN_SERVICE',
       `unknown service "${service}"; services: ${SERVICE_NAMES.join(', ')}`,
     );
+  // Checked first: a value that is not a number ("60s") made every heartbeat fresh enough (NaN compares
+  // false), so a hung service passed its health check forever.
+  const maxAge = Number(options.maxAge);
+  if (options.maxAge.trim() === '' || !Number.isFinite(maxAge) || maxAge <= 0)
+    throw new ImkError(
+      'INVALID_OPTION',
+      `--max-age is a number of seconds greater than 0, e.g. --max-age 60; got "${options.maxAge}"`,
+    );
   const { paths } = contextFrom(options);
   const beat = await readHeartbeat(paths.root, service);
-  const maxAge = Number(options.maxAge);
   if (!beat)
     throw new ImkError('UNHEALTHY', `${service}: no heartbeat on this host yet (is it running here?)`);
   // Degraded (deemix missing, no route) is alive: restarting the container would not fix it.
