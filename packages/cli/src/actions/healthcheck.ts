@@ -39,20 +39,21 @@ export async function healthcheckCommand(
       `${service}: last heartbeat ${Math.round(beat.ageSec)} s ago (more than ${maxAge} s): hung or stopped`,
     );
   if (service === 'web') {
-    const { configSchema } = await loadService('web');
-    const { config } = await loadServiceConfig({
-      service: 'web',
-      schema: configSchema,
-      root: paths.root,
-    });
-    const port = (config as { port?: number }).port ?? 8080;
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`, {
+    // Where it listens, as its heartbeat says (`imk up --port N`, `port: 0`); else the configured port.
+    let base = beat.url;
+    if (base === undefined) {
+      const { configSchema } = await loadService('web');
+      const { config } = await loadServiceConfig({
+        service: 'web',
+        schema: configSchema,
+        root: paths.root,
+      });
+      base = `http://127.0.0.1:${(config as { port?: number }).port ?? 8080}`;
+    }
+    const response = await fetch(`${base}/healthz`, {
       signal: AbortSignal.timeout(5000),
     }).catch((error: unknown) => {
-      throw new ImkError(
-        'UNHEALTHY',
-        `web: /healthz on port ${port} does not answer (${(error as Error).message})`,
-      );
+      throw new ImkError('UNHEALTHY', `web: ${base}/healthz does not answer (${(error as Error).message})`);
     });
     if (!response.ok) throw new ImkError('UNHEALTHY', `web: /healthz answered ${response.status}`);
   }
