@@ -84,9 +84,14 @@ export const DiskGuardConfigSchema = z
       .describe('Seconds between free-space checks (at most 2147483, about 24 days).'),
   })
   .prefault({})
-  .refine((guard) => guard.resumeFreeMb >= guard.minFreeMb, {
-    message: 'resumeFreeMb must be at least minFreeMb',
-    path: ['resumeFreeMb'],
+  .superRefine((guard, ctx) => {
+    // Says both values: raising minFreeMb alone above the default resumeFreeMb is the usual way here.
+    if (guard.resumeFreeMb < guard.minFreeMb)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['resumeFreeMb'],
+        message: `resumeFreeMb (${guard.resumeFreeMb} MB) must be at least minFreeMb (${guard.minFreeMb} MB), so that claiming resumes above the point where it paused; set diskGuard.resumeFreeMb as well, e.g. ${guard.minFreeMb * 2}`,
+      });
   });
 export type DiskGuardConfig = z.infer<typeof DiskGuardConfigSchema>;
 

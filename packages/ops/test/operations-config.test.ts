@@ -49,6 +49,14 @@ describe('config/operations.yaml intervals', () => {
     expect(message).toContain('at most 2147483 seconds');
   });
 
+  it('says both values and what to do when only minFreeMb is raised above the resume threshold', async () => {
+    const root = await rootWith('diskGuard:\n  minFreeMb: 5000\n');
+    const message = await messageOf(loadOperationsConfig(root, {}));
+    expect(message).toContain('diskGuard.resumeFreeMb');
+    expect(message).toContain('resumeFreeMb (4096 MB) must be at least minFreeMb (5000 MB)');
+    expect(message).toContain('set diskGuard.resumeFreeMb as well, e.g. 10000');
+  });
+
   it('takes the longest interval that can be timed', async () => {
     const root = await rootWith(
       'retention:\n  intervalMinutes: 35791\ndiskGuard:\n  checkIntervalSeconds: 2147483\n',
