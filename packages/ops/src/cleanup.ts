@@ -1,8 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { QUEUE_NAMES, STATE_LAYOUT, resolvePaths } from '@imk/config';
-import { ARCHIVE_DIRS, isProducerTempName } from '@imk/fsqueue';
-import { REPLACED_DIR, isPartialName, isStemCacheEntryName, isStemCacheTempName } from '@imk/protocol';
+import { ARCHIVE_DIRS, isProducerTempName, listClaimHolders } from '@imk/fsqueue';
+import {
+  REPLACED_DIR,
+  isPartialName,
+  isStemCacheEntryName,
+  isStemCacheTempName,
+  partialDirName,
+} from '@imk/protocol';
 import type { Logger } from '@imk/log';
 import { bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
 import { formatBytes } from './disk-guard.ts';
@@ -101,6 +107,13 @@ export async function retentionTargets(
   const mayBeLink = (dir: string): boolean => configuredDirs.has(dir);
   const limit = (value: number, unit: number): number | undefined => (value > 0 ? value * unit : undefined);
   const tempAge = retention.temp.maxAgeHours * HOUR_MS;
+  // A claimed job is being worked on: its unfinished output folder and its scratch folders (named after
+  // the job and the worker holding it) are kept whatever their age, like the claim itself. A long step
+  // (a separation for hours) writes nothing into them for a while.
+  const holders = (await Promise.all(queueDirs.map((dir) => listClaimHolders(dir)))).flat();
+  const heldPartials = new Set(holders.map((h) => partialDirName(h.jobId, h.consumer)));
+  const isHeld = (name: string): boolean =>
+    heldPartials.has(name) || holders.some((h) => name.includes(h.jobId) && name.includes(h.consumer));
   return [
     {
       name: 'archives',
@@ -125,7 +138,7 @@ export async function retentionTargets(
       dirs: [...queueDirs, paths.outputs, ...cacheDirs],
       include: (name, dir) =>
         dir === paths.outputs
-          ? isOutputsTempName(name)
+          ? isOutputsTempName(name) && !isHeld(name)
           : foreignCacheDirs.has(dir)
             ? isStemCacheTempName(name)
             : queueDirs.includes(dir)
@@ -137,6 +150,7 @@ export async function retentionTargets(
     {
       name: 'temp',
       dirs: [...(await childDirs(paths.tmp)), ...serviceStateDirs.map((d) => join(d, 'work'))],
+      include: (name) => !isHeld(name),
       maxAgeMs: tempAge,
     },
   ];
