@@ -65,13 +65,16 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
   const runs = loaded.map(async (service) => {
     const name = service.name;
     const beating = new AbortController();
-    // The container health check (`imk healthcheck <name>`) reads this; the last beat records the end state.
+    let listeningUrl: string | undefined;
+    // The container health check (`imk healthcheck <name>`) reads this; the last beat records the end state,
+    // and the dashboard's beat its address (whatever port it got), which the check asks /healthz at.
     const heartbeat = await startHeartbeat({
       root: options.root,
       service: name,
       logger,
       signal: beating.signal,
       state: () => states.get(name)?.state ?? 'unknown',
+      url: () => listeningUrl,
     });
     const set = (state: ServiceState['state'], detail?: string, reasons?: string[]): void => {
       states.set(name, {
@@ -106,6 +109,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
     if (name === 'web') {
       extra.services = snapshot;
       extra.onListening = (url: string) => {
+        listeningUrl = url;
         set('running', url);
         options.onListening?.(url);
       };

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { loadServiceConfig } from '@imk/config';
-import type { CheckResult, DoctorCheck } from '@imk/doctor';
+import { nearestExisting, type CheckResult, type DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { bytesFromMb, formatBytes, loadOperationsConfig, measureDiskSpace } from '@imk/ops';
 import { configFiles } from './config-reference.ts';
@@ -51,21 +51,34 @@ const diskGuardCheck: DoctorCheck = {
     if (!loaded) return invalid('operations');
     const { diskGuard } = loaded;
     const problems: string[] = [];
+    const missing: string[] = [];
+    // Looked at, never created: doctor changes nothing, and a folder made here on an unmounted share's
+    // mount point would hide the problem (and then the outputs written under it).
     for (const dir of [paths.outputs, paths.state]) {
+      const existing = await nearestExisting(dir);
+      if (existing !== dir) missing.push(dir);
       try {
-        await mkdir(dir, { recursive: true });
-        await access(dir, constants.W_OK);
+        await access(existing, constants.W_OK);
       } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
         problems.push(
-          `${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`,
+          existing === dir
+            ? `${dir} is not writable (${code})`
+            : `${dir} is missing and ${existing} is not writable (${code})`,
         );
       }
     }
     if (problems.length > 0)
       return fail(problems.join('; '), `sudo chown -R "$(id -u):$(id -g)" ${paths.outputs} ${paths.state}`);
-    const space = await measureDiskSpace(paths.outputs);
+    const measured = await nearestExisting(paths.outputs);
+    const space = await measureDiskSpace(measured);
     const min = bytesFromMb(diskGuard.minFreeMb);
-    const text = `${formatBytes(space.freeBytes)} free for outputs/ (claiming pauses below ${formatBytes(min)})`;
+    const where = measured === paths.outputs ? 'outputs/' : `outputs/ (on the filesystem of ${measured})`;
+    const note =
+      missing.length > 0
+        ? `; ${missing.join(' and ')} missing: created on first use (if it belongs on a mounted share, mount it first)`
+        : '';
+    const text = `${formatBytes(space.freeBytes)} free for ${where} (claiming pauses below ${formatBytes(min)})${note}`;
     if (diskGuard.enabled && space.freeBytes < min)
       return fail(
         `${text}: workers are not claiming new jobs`,

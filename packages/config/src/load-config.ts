@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -6,6 +5,7 @@ import { ImkError } from '@imk/errors';
 import { isSecretName, REDACTED, redactText } from '@imk/log';
 import { applyLegacyEnv } from './legacy/index.ts';
 import { applyEnvOverrides } from './env-overrides.ts';
+import { readConfigFile } from './read-config-file.ts';
 import { validateConfig } from './validate-config.ts';
 
 export interface LoadConfigOptions<S extends z.ZodType> {
@@ -29,17 +29,17 @@ export interface LoadedConfig<T> {
  * Reads `config/<service>.yaml` (optional: missing means defaults), applies env overrides and validates.
  * Errors name the file, each dotted field path, what was found and what was expected.
  */
-export async function loadServiceConfig<S extends z.ZodType>(
+export function loadServiceConfig<S extends z.ZodType>(
   options: LoadConfigOptions<S>,
 ): Promise<LoadedConfig<z.output<S>>> {
-  const file = configFile(options.root, options.service);
-  let text: string | undefined;
+  // Config files are small: read at once, and any error is a rejection, as callers expect.
   try {
-    text = await readFile(file, 'utf8');
+    return Promise.resolve(
+      checkServiceConfig(options, readConfigFile(configFile(options.root, options.service))),
+    );
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
-  return checkServiceConfig(options, text);
 }
 
 /** `config/<service>.yaml` under the root. */

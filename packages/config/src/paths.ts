@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
 import { checkServiceConfig, configFile } from './load-config.ts';
+import { readConfigFile } from './read-config-file.ts';
 
 export const QUEUE_NAMES = ['youtube_audio', 'youtube_video', 'other'] as const;
 
@@ -74,7 +74,7 @@ export function resolvePaths(root?: string, env: NodeJS.ProcessEnv = process.env
   const base = resolve(root ?? env.IMK_ROOT ?? process.cwd());
   const { config } = checkServiceConfig(
     { service: PATHS_CONFIG, schema: PathsConfigSchema, root: base, env },
-    readIfPresent(configFile(base, PATHS_CONFIG)),
+    readConfigFile(configFile(base, PATHS_CONFIG)),
   );
   return {
     root: base,
@@ -83,13 +83,4 @@ export function resolvePaths(root?: string, env: NodeJS.ProcessEnv = process.env
     config: join(base, 'config'),
     ...statePaths(base),
   };
-}
-
-function readIfPresent(file: string): string | undefined {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }

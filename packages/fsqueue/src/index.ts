@@ -14,7 +14,7 @@ export { retryFailed, PREVIOUS_CANCEL_FILE, PREVIOUS_ERROR_FILE } from './retry-
 export { cancelJob, waitForCancel } from './cancel.ts';
 export type { CancelJobOptions, CancelOutcome } from './cancel.ts';
 export type { CancelRequest } from './cancel-archive.ts';
-export { archivedJobId, countJobs, listQueueJobs, listQueueNames } from './inspect.ts';
+export { archivedJobId, countJobs, listClaimHolders, listQueueJobs, listQueueNames } from './inspect.ts';
 export type { ListQueueJobsOptions } from './inspect.ts';
 export { listRejected, readRejection } from './rejected.ts';
 export type { RejectedFolder, Rejection } from './rejected.ts';

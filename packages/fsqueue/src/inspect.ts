@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readAttempts } from './bundle-state.ts';
+import { consumerOfToken } from './context.ts';
 import { listNamesOrEmpty } from '@imk/fs-safe';
 import type { QueueEntry } from './find-job.ts';
 import {
@@ -117,4 +118,17 @@ export async function listQueueNames(queuesDir: string): Promise<string[]> {
     if (info?.isDirectory()) found.push(name);
   }
   return found;
+}
+
+/**
+ * Who holds each claimed job of one queue (job id and consumer id, from the claim folder's name): the
+ * jobs being worked on now, whose unfinished outputs and scratch folders must not be taken for leftovers.
+ */
+export async function listClaimHolders(queueDir: string): Promise<{ jobId: string; consumer: string }[]> {
+  const holders: { jobId: string; consumer: string }[] = [];
+  for (const entry of await folders(queueDir, ['claimed'])) {
+    const parsed = parseTokenName(basename(entry.dir));
+    if (parsed) holders.push({ jobId: parsed.jobId, consumer: consumerOfToken(parsed.token) });
+  }
+  return holders;
 }

@@ -53,6 +53,13 @@ const NAMED_VALUE =
 const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g;
 
 /**
+ * `TOKEN=$(openssl rand -hex 24)`: an instruction telling the user how to make a secret, not a secret
+ * (a value cannot start with `$(` without being a command to run). Redacting it left a broken command
+ * (`export IMK_WEB__TOKEN=[redacted] rand -hex 24)`) in the very message that says what to do.
+ */
+const isShellSubstitution = (value: string): boolean => value.startsWith('$(');
+
+/**
  * Removes credentials from free text (an error message, a log line, a doctor summary): the user:password
  * of URLs, secret-named query parameters, `"secretName": "value"` / `SECRET=value` pairs, and bearer or
  * basic credentials. What remains still says what went wrong and where.
@@ -66,7 +73,7 @@ export function redactText(text: string): string {
     .replace(
       NAMED_VALUE,
       (all, quote: string, name: string, s1: string, op: string, s2: string, value: string) =>
-        isSecretName(name) && !/^"?\[redacted/.test(value)
+        isSecretName(name) && !/^"?\[redacted/.test(value) && !isShellSubstitution(value)
           ? `${quote}${name}${quote}${s1}${op}${s2}${value.startsWith('"') ? `"${REDACTED}"` : REDACTED}`
           : all,
     )

@@ -1,8 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { QUEUE_NAMES, STATE_LAYOUT, resolvePaths } from '@imk/config';
-import { ARCHIVE_DIRS, isProducerTempName } from '@imk/fsqueue';
-import { REPLACED_DIR, isPartialName } from '@imk/protocol';
+import { ARCHIVE_DIRS, isProducerTempName, listClaimHolders } from '@imk/fsqueue';
+import {
+  REPLACED_DIR,
+  isPartialName,
+  isStemCacheEntryName,
+  isStemCacheTempName,
+  partialDirName,
+} from '@imk/protocol';
 import type { Logger } from '@imk/log';
 import { bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
 import { formatBytes } from './disk-guard.ts';
@@ -11,6 +17,7 @@ import {
   planCleanup,
   type CleanupEntry,
   type CleanupPlan,
+  type CleanupProblem,
   type RetentionTarget,
 } from './retention.ts';
 
@@ -24,12 +31,20 @@ export const CACHE_DIR = STATE_LAYOUT.cache;
 export const TEMP_DIR = STATE_LAYOUT.tmp;
 
 /**
- * Temp names: a producer's unfinished bundle and a worker's unfinished output folder (their layouts say
- * which: fsqueue, @imk/protocol), atomic-write leftovers `.<name>.<pid>.<hex>.tmp`, a cache's
- * `.tmp-<key>-<hex>/`.
+ * Leftovers that can sit beside anything: atomic-write temps `.<name>.<pid>.<hex>.tmp`, temp outputs
+ * `.<name>.tmp-<pid>-<hex>.<ext>`, a cache's `.tmp-<key>-<hex>/`. Always hidden names, which no job folder
+ * (`job_<id>`, `outputs/<job_id>`: ids never start with a dot) and no cache entry can have.
  */
-const isTempName = (name: string): boolean =>
-  isProducerTempName(name) || isPartialName(name) || /\.tmp$|\.tmp-|^\.tmp-|\.partial$/.test(name);
+const isHiddenTempName = (name: string): boolean =>
+  name.startsWith('.') && /\.tmp$|\.tmp-|\.partial$/.test(name);
+/**
+ * Temp names by place, each from the layout that owns the folder: a producer's unfinished bundle in a
+ * queue folder (fsqueue), a worker's unfinished output folder in outputs/ (@imk/protocol). A job id may
+ * contain `.tmp` or end in `.partial`, so a name rule that ignored the place would take a ready job or a
+ * published output for a leftover.
+ */
+const isQueueTempName = (name: string): boolean => isProducerTempName(name) || isHiddenTempName(name);
+const isOutputsTempName = (name: string): boolean => isPartialName(name) || isHiddenTempName(name);
 /** Outputs replaced by a re-run are kept aside here (the outputs layout of @imk/protocol). */
 export const REPLACED_OUTPUTS_DIR = REPLACED_DIR;
 
@@ -46,8 +61,9 @@ async function childDirs(dir: string): Promise<string[]> {
 /**
  * The retention targets of a root, following the layout conventions:
  * - archives: `queues/<q>/{succeeded,failed,rejected}/*` and `outputs/.replaced/*`;
- * - caches: `state/cache/<component>/*` and `state/<service>/cache/*` (rebuildable);
- * - temp: leftovers by name in queues, outputs and caches, and everything in `state/tmp/<owner>/*` and
+ * - caches: `state/cache/<component>/*` and `state/<service>/cache/*` (rebuildable), and the stem
+ *   cache's own entries in a folder `stemCache.dir` moved it to (`extraCacheDirs`);
+ * - temp: leftovers by name and place in queues, outputs and caches, and everything in `state/tmp/<owner>/*` and
  *   `state/<service>/work/*` (per-owner folders themselves are kept, since running services hold them).
  */
 export async function retentionTargets(
@@ -60,15 +76,44 @@ export async function retentionTargets(
     ...new Set([...QUEUE_NAMES.map((q) => join(paths.queues, q)), ...(await childDirs(paths.queues))]),
   ];
   const serviceStateDirs = (await childDirs(paths.state)).filter((d) => !/[/\\](cache|tmp)$/.test(d));
-  const cacheDirs = [
-    ...new Set([
-      ...(await childDirs(paths.cache)),
-      ...serviceStateDirs.map((d) => join(d, CACHE_DIR)),
-      ...extraCacheDirs.map((d) => resolve(d)),
-    ]),
+  // Folders under state/ belong to the product: every child is a cache entry or a leftover.
+  const ownedCacheDirs = [
+    ...(await childDirs(paths.cache)),
+    ...serviceStateDirs.map((d) => join(d, CACHE_DIR)),
   ];
+  // A folder moved by config (stemCache.dir) may hold anything else the user keeps there: only what the
+  // stem cache's layout names (its entries and scratch folders) is ever counted or removed.
+  // A cache pointed at one of the product's own folders (outputs/, a queue, state/) is not pruned there.
+  const productDirs = [
+    paths.root,
+    paths.outputs,
+    paths.queues,
+    paths.state,
+    paths.cache,
+    paths.tmp,
+    ...queueDirs,
+  ];
+  const foreignCacheDirs = new Set(
+    extraCacheDirs
+      .map((d) => resolve(d))
+      .filter((d) => !ownedCacheDirs.includes(d) && !productDirs.includes(d)),
+  );
+  const cacheDirs = [...new Set([...ownedCacheDirs, ...foreignCacheDirs])];
+  // Folders the user may have placed elsewhere with a link (a legacy queue folder, outputs/, a moved stem
+  // cache): only product-named leftovers or the cache's own entries are ever taken from them. A link in
+  // place of a folder whose every expired child goes (an archive folder, outputs/.replaced, a cache or
+  // scratch folder under state/) is not followed.
+  const configuredDirs = new Set([paths.outputs, ...queueDirs, ...foreignCacheDirs]);
+  const mayBeLink = (dir: string): boolean => configuredDirs.has(dir);
   const limit = (value: number, unit: number): number | undefined => (value > 0 ? value * unit : undefined);
   const tempAge = retention.temp.maxAgeHours * HOUR_MS;
+  // A claimed job is being worked on: its unfinished output folder and its scratch folders (named after
+  // the job and the worker holding it) are kept whatever their age, like the claim itself. A long step
+  // (a separation for hours) writes nothing into them for a while.
+  const holders = (await Promise.all(queueDirs.map((dir) => listClaimHolders(dir)))).flat();
+  const heldPartials = new Set(holders.map((h) => partialDirName(h.jobId, h.consumer)));
+  const isHeld = (name: string): boolean =>
+    heldPartials.has(name) || holders.some((h) => name.includes(h.jobId) && name.includes(h.consumer));
   return [
     {
       name: 'archives',
@@ -82,19 +127,30 @@ export async function retentionTargets(
     {
       name: 'caches',
       dirs: cacheDirs,
-      include: (name) => !isTempName(name),
+      include: (name, dir) =>
+        foreignCacheDirs.has(dir) ? isStemCacheEntryName(name) : !isHiddenTempName(name),
+      mayBeLink,
       maxAgeMs: limit(retention.caches.maxAgeDays, DAY_MS),
       maxTotalBytes: limit(bytesFromMb(retention.caches.maxTotalMb), 1),
     },
     {
       name: 'temp',
       dirs: [...queueDirs, paths.outputs, ...cacheDirs],
-      include: isTempName,
+      include: (name, dir) =>
+        dir === paths.outputs
+          ? isOutputsTempName(name) && !isHeld(name)
+          : foreignCacheDirs.has(dir)
+            ? isStemCacheTempName(name)
+            : queueDirs.includes(dir)
+              ? isQueueTempName(name)
+              : isHiddenTempName(name),
+      mayBeLink,
       maxAgeMs: tempAge,
     },
     {
       name: 'temp',
       dirs: [...(await childDirs(paths.tmp)), ...serviceStateDirs.map((d) => join(d, 'work'))],
+      include: (name) => !isHeld(name),
       maxAgeMs: tempAge,
     },
   ];
@@ -121,6 +177,11 @@ export interface CleanupReport {
   plan: CleanupPlan;
   removed: CleanupEntry[];
   freedBytes: number;
+  /**
+   * What could not be read (so was not judged) or not removed, each kept as it is; the rest of the pass
+   * went on. Usually another user's files: fix their owner or permissions.
+   */
+  problems: CleanupProblem[];
 }
 
 /** One retention pass: plans, then (unless dry-run) deletes, logging every removal with its reason. */
@@ -131,15 +192,26 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
     options.now,
   );
   const dryRun = options.dryRun ?? false;
-  const removed = dryRun ? [] : await applyCleanup(plan);
+  const applied = dryRun ? { removed: [], problems: [] } : await applyCleanup(plan);
+  const { removed } = applied;
+  const problems = [...plan.problems, ...applied.problems];
+  for (const problem of problems)
+    options.logger.warn(
+      { path: problem.path, target: problem.target, err: problem.message },
+      `cleanup: kept ${problem.target} ${problem.path}: ${problem.message} (${PROBLEM_FIX})`,
+    );
   for (const entry of dryRun ? plan.remove : removed)
     options.logger.info(
       { path: entry.path, bytes: entry.bytes, reason: entry.reason, target: entry.target, dryRun },
       `cleanup: ${dryRun ? 'would remove' : 'removed'} ${entry.target} ${entry.path} (${formatBytes(entry.bytes)}, ${describeReason(entry)})`,
     );
   const freedBytes = (dryRun ? plan.remove : removed).reduce((sum, e) => sum + e.bytes, 0);
-  return { dryRun, plan, removed, freedBytes };
+  return { dryRun, plan, removed, freedBytes, problems };
 }
+
+/** What to do about an entry cleanup could not read or remove. */
+export const PROBLEM_FIX =
+  'check its owner and permissions: the user cleanup runs as must be able to read and delete everything in it';
 
 export function describeReason(entry: CleanupEntry): string {
   const days = entry.ageMs / DAY_MS;
@@ -153,6 +225,8 @@ export interface CleanupScheduleOptions {
   root: string;
   logger: Logger;
   signal: AbortSignal;
+  /** As for `runCleanup`: the worker's `stemCache.dir`, so the schedule prunes what `imk cleanup` prunes. */
+  extraCacheDirs?: readonly string[];
 }
 
 /**
@@ -167,7 +241,7 @@ export async function startCleanupSchedule(options: CleanupScheduleOptions): Pro
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    runCleanup({ root: options.root, logger, retention })
+    runCleanup({ root: options.root, logger, retention, extraCacheDirs: options.extraCacheDirs })
       .then((report) => {
         if (report.removed.length > 0)
           logger.info(

@@ -5,6 +5,13 @@ import { loadServiceConfig } from '@imk/config';
 export const OPERATIONS_SERVICE = 'operations';
 
 const MB = 1024 * 1024;
+/**
+ * The longest a Node.js timer waits (2^31 - 1 ms, about 24.8 days). A longer interval is not refused by
+ * Node: it warns and fires after 1 ms, so a "monthly" cleanup would run back to back.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const timerLimit = (unitMs: number, unit: string): string =>
+  `at most ${Math.floor(MAX_TIMER_MS / unitMs)} ${unit} (about 24 days): a longer interval cannot be timed`;
 
 const RetentionRuleSchema = (days: number, maxTotalMb: number) =>
   z
@@ -30,7 +37,12 @@ export const RetentionConfigSchema = z
       .boolean()
       .default(true)
       .describe('Run cleanup on a schedule inside `imk up` and the web service.'),
-    intervalMinutes: z.number().positive().default(60).describe('Minutes between scheduled cleanups.'),
+    intervalMinutes: z
+      .number()
+      .positive()
+      .max(MAX_TIMER_MS / 60_000, timerLimit(60_000, 'minutes'))
+      .default(60)
+      .describe('Minutes between scheduled cleanups (at most 35791, about 24 days).'),
     archives: RetentionRuleSchema(30, 0).describe(
       'Archived jobs in queues/<queue>/ (succeeded, failed, rejected): the bundles kept after processing.',
     ),
@@ -64,12 +76,22 @@ export const DiskGuardConfigSchema = z
       .nonnegative()
       .default(4096)
       .describe('Resume claiming once free space is back above this many MB (at least minFreeMb).'),
-    checkIntervalSeconds: z.number().positive().default(30).describe('Seconds between free-space checks.'),
+    checkIntervalSeconds: z
+      .number()
+      .positive()
+      .max(MAX_TIMER_MS / 1000, timerLimit(1000, 'seconds'))
+      .default(30)
+      .describe('Seconds between free-space checks (at most 2147483, about 24 days).'),
   })
   .prefault({})
-  .refine((guard) => guard.resumeFreeMb >= guard.minFreeMb, {
-    message: 'resumeFreeMb must be at least minFreeMb',
-    path: ['resumeFreeMb'],
+  .superRefine((guard, ctx) => {
+    // Says both values: raising minFreeMb alone above the default resumeFreeMb is the usual way here.
+    if (guard.resumeFreeMb < guard.minFreeMb)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['resumeFreeMb'],
+        message: `resumeFreeMb (${guard.resumeFreeMb} MB) must be at least minFreeMb (${guard.minFreeMb} MB), so that claiming resumes above the point where it paused; set diskGuard.resumeFreeMb as well, e.g. ${guard.minFreeMb * 2}`,
+      });
   });
 export type DiskGuardConfig = z.infer<typeof DiskGuardConfigSchema>;
 

@@ -15,6 +15,8 @@ export interface Heartbeat {
   /** The service's state as its supervisor sees it (running, stopped, failed, …). */
   state: string;
   at: string;
+  /** Where the service answers HTTP (the dashboard), as it listens: `imk up --port`, `port: 0` included. */
+  url?: string;
 }
 
 export function heartbeatFile(root: string, service: string, host = hostname()): string {
@@ -32,6 +34,8 @@ export interface HeartbeatOptions {
   /** Stops the heartbeat (a last beat records the final state). */
   signal: AbortSignal;
   state: () => string;
+  /** The service's HTTP address once it listens (the dashboard), recorded for `imk healthcheck`. */
+  url?: () => string | undefined;
   /** @default 15_000 */
   intervalMs?: number;
 }
@@ -43,12 +47,14 @@ export interface HeartbeatOptions {
 export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbeats> {
   const file = heartbeatFile(options.root, options.service);
   const write = async (): Promise<void> => {
+    const url = options.url?.();
     const heartbeat: Heartbeat = {
       service: options.service,
       host: hostname(),
       pid: process.pid,
       state: options.state(),
       at: new Date().toISOString(),
+      ...(url !== undefined && { url }),
     };
     try {
       await mkdir(join(file, '..'), { recursive: true });

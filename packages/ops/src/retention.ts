@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -7,8 +8,14 @@ export interface RetentionTarget {
   name: string;
   /** Folders whose direct children are the entries. Missing folders are skipped. */
   dirs: string[];
-  /** Which children count (e.g. names ending in `.tmp`). @default every child */
-  include?: (name: string) => boolean;
+  /** Which children of `dir` count (e.g. names ending in `.tmp`). @default every child */
+  include?: (name: string, dir: string) => boolean;
+  /**
+   * Which of `dirs` may be symbolic links (folders the user configured, e.g. a stem cache moved by
+   * config). Any other one that is a link is not read: cleanup never deletes through a link it did not
+   * choose (it is reported as a problem instead). @default none
+   */
+  mayBeLink?: (dir: string) => boolean;
   /** Entries older than this are removed. @default no age limit */
   maxAgeMs?: number;
   /** Then the oldest entries are removed until the rest fit in this many bytes. @default no size limit */
@@ -23,8 +30,18 @@ export interface CleanupEntry {
   reason: 'age' | 'size';
 }
 
+/** An entry or folder cleanup could not read or remove (kept as it is; the rest of the pass goes on). */
+export interface CleanupProblem {
+  target: string;
+  path: string;
+  /** What went wrong, e.g. `EACCES: permission denied, scandir '…'`. */
+  message: string;
+}
+
 export interface CleanupPlan {
   remove: CleanupEntry[];
+  /** Folders and entries that could not be read, so were neither measured nor planned. */
+  problems: CleanupProblem[];
   /** Per target: entries and bytes seen, and what remains after the plan. */
   targets: { name: string; entries: number; bytes: number; keptBytes: number }[];
 }
@@ -37,9 +54,13 @@ interface Entry {
 
 /** Decides what to delete; reads but never deletes, so `--dry-run` shows exactly what a real run does. */
 export async function planCleanup(targets: RetentionTarget[], now = Date.now()): Promise<CleanupPlan> {
-  const plan: CleanupPlan = { remove: [], targets: [] };
+  const plan: CleanupPlan = { remove: [], problems: [], targets: [] };
   for (const target of targets) {
-    const entries = await listEntries(target, now);
+    const problems: CleanupProblem[] = [];
+    const entries = await listEntries(target, now, problems);
+    // A folder read by two targets (caches and their temp leftovers) is reported once.
+    for (const problem of problems)
+      if (!plan.problems.some((p) => p.path === problem.path)) plan.problems.push(problem);
     const total = entries.reduce((sum, e) => sum + e.bytes, 0);
     const keep: Entry[] = [];
     for (const entry of entries) {
@@ -61,61 +82,125 @@ export async function planCleanup(targets: RetentionTarget[], now = Date.now()):
   return plan;
 }
 
-/** Deletes what the plan names; returns the entries it removed (an entry already gone counts as removed). */
-export async function applyCleanup(plan: CleanupPlan): Promise<CleanupEntry[]> {
+/**
+ * Deletes what the plan names. Returns the entries it removed (an entry already gone counts as removed)
+ * and those it could not remove entirely (e.g. a folder inside owned by another user), after trying
+ * every one: one such entry never stops the others from going.
+ */
+export async function applyCleanup(
+  plan: CleanupPlan,
+): Promise<{ removed: CleanupEntry[]; problems: CleanupProblem[] }> {
   const removed: CleanupEntry[] = [];
+  const problems: CleanupProblem[] = [];
   for (const entry of plan.remove) {
-    // rm does not follow symbolic links: a link is removed, never what it points to.
-    await rm(entry.path, { recursive: true, force: true });
-    removed.push(entry);
+    try {
+      // rm does not follow symbolic links: a link is removed, never what it points to.
+      await rm(entry.path, { recursive: true, force: true });
+      removed.push(entry);
+    } catch (error) {
+      problems.push({ target: entry.target, path: entry.path, message: messageOf(error) });
+    }
   }
-  return removed;
+  return { removed, problems };
 }
 
-async function listEntries(target: RetentionTarget, now: number): Promise<Entry[]> {
+const LINKED_DIR =
+  'is a symbolic link, not followed: cleanup never deletes through a link (make it a real folder, or remove the link)';
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** ENOENT: removed meanwhile (by its owner, or another cleanup), which is no problem. */
+const isGone = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
+
+async function listEntries(
+  target: RetentionTarget,
+  now: number,
+  problems: CleanupProblem[],
+): Promise<Entry[]> {
   const entries: Entry[] = [];
   for (const dir of target.dirs) {
     let names: string[];
     try {
+      if (!target.mayBeLink?.(dir) && (await lstat(dir)).isSymbolicLink()) {
+        problems.push({ target: target.name, path: dir, message: LINKED_DIR });
+        continue;
+      }
       names = await readdir(dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
+      if (!isGone(error)) problems.push({ target: target.name, path: dir, message: messageOf(error) });
+      continue;
     }
     for (const name of names) {
-      if (target.include && !target.include(name)) continue;
+      if (target.include && !target.include(name, dir)) continue;
       const path = join(dir, name);
       try {
-        const info = await lstat(path);
-        // ctime moves when an entry is renamed into place (archived), mtime when its content changes:
-        // the newer of the two is when the entry last became what it is.
-        const changed = Math.max(info.mtimeMs, info.ctimeMs);
-        entries.push({ path, bytes: await treeBytes(path), ageMs: Math.max(0, now - changed) });
+        const tree = await describeTree(path, now);
+        entries.push({ path, bytes: tree.bytes, ageMs: Math.max(0, now - tree.changedMs) });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        // Unreadable somewhere inside: neither its size nor its age is known, so it is kept.
+        if (!isGone(error)) problems.push({ target: target.name, path, message: messageOf(error) });
       }
     }
   }
   return entries;
 }
 
-/** Bytes used by a file or a folder tree, without following symbolic links. */
-export async function treeBytes(path: string): Promise<number> {
-  const info = await lstat(path);
-  if (!info.isDirectory()) return info.size;
-  let total = 0;
-  let names: string[] = [];
-  try {
-    names = await readdir(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  for (const name of names) {
-    try {
-      total += await treeBytes(join(path, name));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+/**
+ * When an inode last changed, as far as this host can tell: the newer of its modification and change
+ * times (ctime moves when an entry is renamed into place, i.e. archived; mtime when content changes). A
+ * modification time in the future (a file copied with the times of a host whose clock was ahead, or set
+ * by hand) is not trusted, since it would keep the entry forever: the change time, which only the kernel
+ * sets, counts instead.
+ */
+function changedAt(info: Stats, now: number): number {
+  return info.mtimeMs <= now ? Math.max(info.mtimeMs, info.ctimeMs) : info.ctimeMs;
+}
+
+/**
+ * Bytes that removing a file or folder tree frees, and the last change anywhere in it, without following
+ * symbolic links. An entry's age counts from that last change: a folder whose files are still being
+ * written (a running job's unfinished output or scratch folder, deep inside) is young, whatever its own
+ * times say. A file with several hard links (a duplicate job's outputs link to the earlier job's) frees
+ * its bytes only when every link is inside the tree; otherwise it counts for nothing, so the size limit
+ * and the report never count bytes that removing the entry would not free.
+ */
+async function describeTree(path: string, now: number): Promise<{ bytes: number; changedMs: number }> {
+  const linked = new Map<string, { size: number; links: number; seen: number }>();
+  const walk = async (at: string): Promise<{ bytes: number; changedMs: number }> => {
+    const info = await lstat(at);
+    let changedMs = changedAt(info, now);
+    if (!info.isDirectory()) {
+      if (info.nlink <= 1) return { bytes: info.size, changedMs };
+      const key = `${info.dev}:${info.ino}`;
+      const inode = linked.get(key) ?? { size: info.size, links: info.nlink, seen: 0 };
+      inode.seen++;
+      linked.set(key, inode);
+      return { bytes: 0, changedMs };
     }
-  }
-  return total;
+    let bytes = 0;
+    let names: string[] = [];
+    try {
+      names = await readdir(at);
+    } catch (error) {
+      if (!isGone(error)) throw error;
+    }
+    for (const name of names) {
+      try {
+        const child = await walk(join(at, name));
+        bytes += child.bytes;
+        changedMs = Math.max(changedMs, child.changedMs);
+      } catch (error) {
+        if (!isGone(error)) throw error;
+      }
+    }
+    return { bytes, changedMs };
+  };
+  const tree = await walk(path);
+  for (const inode of linked.values()) if (inode.seen >= inode.links) tree.bytes += inode.size;
+  return tree;
+}
+
+/** Bytes that removing a file or folder tree frees, without following symbolic links. */
+export async function treeBytes(path: string): Promise<number> {
+  return (await describeTree(path, Date.now())).bytes;
 }

@@ -63,8 +63,12 @@ export {
   STEM_CACHE_META_FILE,
   canonicalJson,
   findCachedStems,
+  isStemCacheEntryName,
+  isStemCacheTempName,
+  stemCacheDoomedName,
   stemCacheEntry,
   stemCacheKey,
+  stemCacheWorkName,
 } from './stem-cache.ts';
 export type { StemCacheKeyInput } from './stem-cache.ts';
 export { documentFieldTable, replaceFieldTables } from './field-table.ts';

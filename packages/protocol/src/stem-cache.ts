@@ -10,6 +10,29 @@ import { STEM_NAMES, type StemName } from './common.ts';
  */
 export const STEM_CACHE_META_FILE = 'meta.json';
 
+/** What every scratch folder of the cache starts with: an engine's work folder, an entry being removed. */
+const STEM_CACHE_TEMP_PREFIX = '.tmp-';
+
+/** An engine's work folder inside the cache (so the final rename stays on one filesystem). */
+export function stemCacheWorkName(key: string, nonce: string): string {
+  return `${STEM_CACHE_TEMP_PREFIX}${key.slice(0, 16)}-${nonce}`;
+}
+
+/** The name a damaged entry is renamed to before it is removed, so no reader sees it half-deleted. */
+export function stemCacheDoomedName(nonce: string): string {
+  return `${STEM_CACHE_TEMP_PREFIX}removed-${nonce}`;
+}
+
+/** Whether a name in the cache folder is one of its entries (a key: 64 lowercase hex characters). */
+export function isStemCacheEntryName(name: string): boolean {
+  return /^[0-9a-f]{64}$/.test(name);
+}
+
+/** Whether a name in the cache folder is one of its scratch folders (work or removal in progress). */
+export function isStemCacheTempName(name: string): boolean {
+  return /^\.tmp-(removed-[0-9a-f]+|[0-9a-f]{1,16}-[0-9a-f]+)$/.test(name);
+}
+
 /** What decides the stems: the input's bytes and the engine that separated them. */
 export interface StemCacheKeyInput {
   inputSha256: string;

@@ -1,5 +1,6 @@
-import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { chmod, mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileReadProblem, readRegularFile } from '@imk/config';
 import { ImkError } from '@imk/errors';
 import { fsyncDir } from '@imk/fs-safe';
 
@@ -30,11 +31,11 @@ export async function findArl(
   if (file === undefined) return undefined;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readRegularFile(file);
   } catch (error) {
     throw new ImkError(
       'DEEMIX_ARL_MISSING',
-      `the ARL file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); create it with the ARL on one line, readable only by you (chmod 600)`,
+      `the ARL file ${file} cannot be read (${fileReadProblem(error)}); create it with the ARL on one line, readable only by you (chmod 600)`,
       { cause: error },
     );
   }

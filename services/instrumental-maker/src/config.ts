@@ -219,7 +219,7 @@ export const InstrumentalMakerConfigSchema = z
           .string()
           .optional()
           .describe(
-            "@default <root>/state/cache/stems (pruned by age and size by `imk cleanup`, config/operations.yaml). The dashboard's mixer reads the stems here too (imk up / imk run web read this file).",
+            "@default <root>/state/cache/stems (pruned by age and size by `imk cleanup`, config/operations.yaml; in a folder of your own only the cache's entries, named by 64-hex keys, and its .tmp- scratch folders are ever removed). The dashboard's mixer reads the stems here too (imk up / imk run web read this file).",
           ),
       })
       .prefault({})

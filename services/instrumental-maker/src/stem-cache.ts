@@ -7,7 +7,9 @@ import {
   STEM_CACHE_META_FILE,
   STEM_NAMES,
   canonicalJson,
+  stemCacheDoomedName,
   stemCacheKey,
+  stemCacheWorkName,
   type StemCacheKeyInput,
 } from '@imk/protocol';
 import type { SeparationResult, StemFiles } from '@imk/separation';
@@ -98,7 +100,7 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
 
   async function remove(entry: string): Promise<void> {
     // Renamed first so a reader never sees a half-deleted entry.
-    const doomed = join(dir, `.tmp-removed-${randomBytes(4).toString('hex')}`);
+    const doomed = join(dir, stemCacheDoomedName(randomBytes(4).toString('hex')));
     await rename(entry, doomed).catch(() => undefined);
     await rm(doomed, { recursive: true, force: true });
   }
@@ -107,7 +109,7 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
     dir,
     lookup,
     async workDir(key) {
-      const work = join(dir, `.tmp-${key.slice(0, 16)}-${randomBytes(4).toString('hex')}`);
+      const work = join(dir, stemCacheWorkName(key, randomBytes(4).toString('hex')));
       await mkdir(work, { recursive: true });
       return work;
     },

@@ -74,9 +74,15 @@ export async function listenWeb(options: StartWebOptions): Promise<RunningWeb> {
   const token = await resolveToken(config, paths.root);
   const diskGuard =
     options.diskGuard ?? (await openDiskGuard({ root: paths.root, logger, signal: options.signal }));
-  if (options.cleanupSchedule !== false)
-    await startCleanupSchedule({ root: paths.root, logger, signal: options.signal });
   const stemCacheDir = await resolveStemCacheDir(options.stemCacheDir, logger);
+  // The same cleanup as `imk cleanup`: a stem cache moved by stemCache.dir is pruned too.
+  if (options.cleanupSchedule !== false)
+    await startCleanupSchedule({
+      root: paths.root,
+      logger,
+      signal: options.signal,
+      ...(stemCacheDir !== undefined && { extraCacheDirs: [stemCacheDir] }),
+    });
   const app = await createWebServer({
     root: paths.root,
     ...(stemCacheDir !== undefined && { stemCacheDir }),

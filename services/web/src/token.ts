@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { fileReadProblem, readRegularFile } from '@imk/config';
 import { resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { isLoopbackHost } from '@imk/http-guard';
@@ -13,11 +13,11 @@ export async function resolveToken(config: WebConfig, root: string): Promise<str
   let token = config.token;
   if (token === undefined && config.tokenFile !== undefined) {
     try {
-      token = (await readFile(resolve(root, config.tokenFile), 'utf8')).trim();
+      token = (await readRegularFile(resolve(root, config.tokenFile))).trim();
     } catch (error) {
       throw new ImkError(
         'WEB_TOKEN_FILE',
-        `cannot read the web token file ${config.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        `cannot read the web token file ${config.tokenFile}: ${fileReadProblem(error)}`,
         { cause: error },
       );
     }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { fileReadProblem, readRegularFile } from '@imk/config';
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { createLogger } from '@imk/log';
@@ -80,11 +80,11 @@ export const youtubeCookiesCheck: DoctorCheck = {
       };
     let text: string;
     try {
-      text = await readFile(settings.cookiesFile, 'utf8');
+      text = await readRegularFile(settings.cookiesFile);
     } catch (error) {
       return {
         status: 'fail',
-        summary: `cookiesFile ${settings.cookiesFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        summary: `cookiesFile ${settings.cookiesFile} cannot be read (${fileReadProblem(error)})`,
         fix: 'export the cookies of a browser signed in to YouTube again (see docs/retrievers.md, "Bot checks and cookies")',
       };
     }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { fileReadProblem, readRegularFile } from '@imk/config';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ImkError } from '@imk/errors';
 import { isLoopbackHost, registerBearerAuth, registerHttpGuard } from '@imk/http-guard';
@@ -65,11 +65,11 @@ async function resolveToken(options: StartRetrieverHttpOptions, host: string): P
   let token = options.token ?? process.env[API_TOKEN_ENV]?.trim();
   if (!token && options.tokenFile !== undefined) {
     try {
-      token = (await readFile(options.tokenFile, 'utf8')).trim();
+      token = (await readRegularFile(options.tokenFile)).trim();
     } catch (error) {
       throw new ImkError(
         'API_TOKEN_FILE',
-        `cannot read the API token file ${options.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        `cannot read the API token file ${options.tokenFile}: ${fileReadProblem(error)}`,
         { cause: error },
       );
     }

@@ -1,5 +1,5 @@
 import { createLogger } from '@imk/log';
-import { describeReason, formatBytes, runCleanup } from '@imk/ops';
+import { PROBLEM_FIX, describeReason, formatBytes, runCleanup } from '@imk/ops';
 import { stemCacheDirSource } from '../compose/stem-cache.ts';
 import { contextFrom, print } from '../context.ts';
 
@@ -10,8 +10,9 @@ export async function cleanupCommand(options: {
   json?: boolean;
 }): Promise<void> {
   const { paths } = contextFrom(options);
-  // The report goes to stdout; the per-entry log lines are for services, so keep them quiet here.
-  const logger = createLogger('imk-cleanup', { level: 'warn' });
+  // The report goes to stdout and problems to stderr, below; the per-entry log lines (removals, problems)
+  // are for services, so keep them quiet here.
+  const logger = createLogger('imk-cleanup', { level: 'error' });
   // A stem cache moved by the worker's stemCache.dir is pruned under the same limits as state/cache/.
   const stemCacheDir = await stemCacheDirSource(paths.root)();
   const report = await runCleanup({
@@ -20,6 +21,11 @@ export async function cleanupCommand(options: {
     dryRun: options.dryRun === true,
     extraCacheDirs: [stemCacheDir],
   });
+  // Something kept because it could not be read or removed: said on stderr, and the exit code is 1.
+  if (report.problems.length > 0) process.exitCode = 1;
+  for (const problem of report.problems)
+    process.stderr.write(`imk cleanup: kept ${problem.target} ${problem.path}: ${problem.message}\n`);
+  if (report.problems.length > 0) process.stderr.write(`imk cleanup: ${PROBLEM_FIX}\n`);
   if (options.json) {
     print(JSON.stringify(report, null, 2));
     return;

@@ -18,9 +18,16 @@ export async function healthcheckCommand(
       'UNKNOWN_SERVICE',
       `unknown service "${service}"; services: ${SERVICE_NAMES.join(', ')}`,
     );
+  // Checked first: a value that is not a number ("60s") made every heartbeat fresh enough (NaN compares
+  // false), so a hung service passed its health check forever.
+  const maxAge = Number(options.maxAge);
+  if (options.maxAge.trim() === '' || !Number.isFinite(maxAge) || maxAge <= 0)
+    throw new ImkError(
+      'INVALID_OPTION',
+      `--max-age is a number of seconds greater than 0, e.g. --max-age 60; got "${options.maxAge}"`,
+    );
   const { paths } = contextFrom(options);
   const beat = await readHeartbeat(paths.root, service);
-  const maxAge = Number(options.maxAge);
   if (!beat)
     throw new ImkError('UNHEALTHY', `${service}: no heartbeat on this host yet (is it running here?)`);
   // Degraded (deemix missing, no route) is alive: restarting the container would not fix it.
@@ -32,20 +39,21 @@ export async function healthcheckCommand(
       `${service}: last heartbeat ${Math.round(beat.ageSec)} s ago (more than ${maxAge} s): hung or stopped`,
     );
   if (service === 'web') {
-    const { configSchema } = await loadService('web');
-    const { config } = await loadServiceConfig({
-      service: 'web',
-      schema: configSchema,
-      root: paths.root,
-    });
-    const port = (config as { port?: number }).port ?? 8080;
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`, {
+    // Where it listens, as its heartbeat says (`imk up --port N`, `port: 0`); else the configured port.
+    let base = beat.url;
+    if (base === undefined) {
+      const { configSchema } = await loadService('web');
+      const { config } = await loadServiceConfig({
+        service: 'web',
+        schema: configSchema,
+        root: paths.root,
+      });
+      base = `http://127.0.0.1:${(config as { port?: number }).port ?? 8080}`;
+    }
+    const response = await fetch(`${base}/healthz`, {
       signal: AbortSignal.timeout(5000),
     }).catch((error: unknown) => {
-      throw new ImkError(
-        'UNHEALTHY',
-        `web: /healthz on port ${port} does not answer (${(error as Error).message})`,
-      );
+      throw new ImkError('UNHEALTHY', `web: ${base}/healthz does not answer (${(error as Error).message})`);
     });
     if (!response.ok) throw new ImkError('UNHEALTHY', `web: /healthz answered ${response.status}`);
   }

@@ -97,7 +97,8 @@ async function writable(path: string): Promise<boolean> {
   }
 }
 
-async function nearestExisting(path: string): Promise<string> {
+/** The path itself when it exists, else its nearest existing ancestor (where it would be created). */
+export async function nearestExisting(path: string): Promise<string> {
   let current = path;
   while (!(await exists(current))) {
     const parent = dirname(current);

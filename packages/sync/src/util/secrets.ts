@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { fileReadProblem, readRegularFileSync } from '@imk/config';
 import { z } from 'zod';
 import { syncError } from '../errors.ts';
 
@@ -37,11 +37,11 @@ export function readSecret(
     return value;
   }
   try {
-    return readFileSync(secret.file, 'utf8').trim();
+    return readRegularFileSync(secret.file).trim();
   } catch (error) {
     throw syncError(
       'SECRET_MISSING',
-      `${field}: cannot read secret file ${secret.file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      `${field}: cannot read secret file ${secret.file} (${fileReadProblem(error)})`,
     );
   }
 }

@@ -43,7 +43,9 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext): voi
       checks.push({
         name: 'ledger',
         ok: ctx.jobs.ledger() !== undefined,
-        detail: ctx.jobs.ledger() ? undefined : 'the job ledger could not be opened',
+        detail: ctx.jobs.ledger()
+          ? undefined
+          : `the job ledger could not be opened: ${ctx.jobs.ledgerProblem() ?? 'unknown error'}`,
       });
     } catch (error) {
       checks.push({ name: 'ledger', ok: false, detail: errorMessage(error) });

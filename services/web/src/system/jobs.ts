@@ -41,6 +41,8 @@ export interface JobsView {
   progress(): ProgressRow[];
   /** The ledger, when it could be opened (metrics read stage timings from it). */
   ledger(): Ledger | undefined;
+  /** Why the ledger could not be opened (e.g. corrupt, with the command that repairs it); undefined when open. */
+  ledgerProblem(): string | undefined;
   close(): void;
 }
 
@@ -88,13 +90,16 @@ function fromFolder(job: FolderJob): JobSummary {
  */
 export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
   let ledger: Ledger | undefined;
+  let problem: string | undefined;
   let warned = false;
   const readEngine = createEngineFactsReader(paths.outputs);
   const getLedger = (): Ledger | undefined => {
     if (ledger) return ledger;
     try {
       ledger = openLedger({ root: paths.root });
+      problem = undefined;
     } catch (error) {
+      problem = errorMessage(error);
       if (!warned)
         logger.warn({ err: errorMessage(error) }, 'job ledger unavailable; showing queue folders only');
       warned = true;
@@ -110,6 +115,7 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
     );
 
   return {
+    ledgerProblem: () => (getLedger() ? undefined : problem),
     async list(options = {}) {
       const limit = options.limit ?? 300;
       const byId = new Map<string, JobSummary>();

@@ -1,0 +1,45 @@
+// `imk healthcheck <service> --max-age <seconds>` is what a container health check runs. A value that is
+// not a number (`--max-age 60s`, as Docker writes its own intervals) became NaN, and no heartbeat is ever
+// older than NaN: a hung service passed its health check forever. Such a value is now refused.
+import { mkdir, mkdtemp, rm, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeJsonAtomic } from '@imk/fs-safe';
+import { heartbeatFile } from '@imk/ops';
+
+const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
+const imk = (...args: string[]) => execa(process.execPath, [IMK, ...args], { reject: false });
+
+let root = '';
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'imk-healthcheck-'));
+  // The heartbeat of a worker that hung ten minutes ago, still saying "running".
+  const file = heartbeatFile(root, 'instrumental-maker');
+  await mkdir(join(file, '..'), { recursive: true });
+  await writeJsonAtomic(file, { service: 'instrumental-maker', host: 'h', pid: 1, state: 'running', at: '' });
+  const tenMinutesAgo = new Date(Date.now() - 600_000);
+  await utimes(file, tenMinutesAgo, tenMinutesAgo);
+});
+afterEach(() => rm(root, { recursive: true, force: true }));
+
+describe('imk healthcheck --max-age', () => {
+  it('reports a stale heartbeat as unhealthy', async () => {
+    const result = await imk('healthcheck', 'instrumental-maker', '--max-age', '60', '--root', root);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('hung or stopped');
+  });
+
+  it('refuses a value that is not a number of seconds instead of passing every heartbeat', async () => {
+    for (const value of ['60s', 'abc', '0', '-5', '']) {
+      const result = await imk('healthcheck', 'instrumental-maker', '--max-age', value, '--root', root);
+      expect(result.exitCode).toBe(1);
+      expect(result.stdout).not.toContain('healthy');
+      expect(result.stderr).toContain(
+        `--max-age is a number of seconds greater than 0, e.g. --max-age 60; got "${value}"`,
+      );
+    }
+  });
+});

@@ -1,0 +1,55 @@
+// A claimed job is never touched, and that includes what the worker holding it is building: its
+// unfinished output folder (outputs/.<id>.partial-<consumer>/) and its scratch folder
+// (state/tmp/instrumental-maker/<id>-<consumer>/). A long step (hours of separation) writes nothing into
+// them for a while; once past temp.maxAgeHours they were removed under the running job.
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '@imk/log';
+import { RetentionConfigSchema, runCleanup } from '../src/index.ts';
+
+const DAY = 86_400_000;
+const quiet = createLogger('test', { destination: new Writable({ write: (_c, _e, done) => done() }) });
+const roots: string[] = [];
+afterEach(async () => {
+  for (const root of roots.splice(0)) await rm(root, { recursive: true, force: true });
+});
+
+async function put(path: string): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, 'x');
+}
+
+describe('cleanup and claimed jobs', () => {
+  it("keeps the unfinished output and scratch folders of a claimed job, and removes an abandoned one's", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'imk-cleanup-claims-'));
+    roots.push(root);
+    // Held by worker "host-1-ab" (claim token = <consumer>.<nonce>).
+    await put(join(root, 'queues/other/claimed/job_long.concert@host-1-ab.3f9a0b1c/job.json'));
+    await put(join(root, 'outputs/.long.concert.partial-host-1-ab/files/audio/a.m4a'));
+    await put(join(root, 'state/tmp/instrumental-maker/long.concert-host-1-ab/input.wav'));
+    // A worker that crashed long ago: its claim went back to the queue, its folders are leftovers.
+    await put(join(root, 'outputs/.gone.partial-host-2-cd/files/audio/a.m4a'));
+    await put(join(root, 'state/tmp/instrumental-maker/gone-host-2-cd/input.wav'));
+
+    const report = await runCleanup({
+      root,
+      logger: quiet,
+      retention: RetentionConfigSchema.parse({}),
+      now: Date.now() + 2 * DAY,
+    });
+
+    expect(report.removed.map((e) => e.path).sort()).toEqual(
+      ['outputs/.gone.partial-host-2-cd', 'state/tmp/instrumental-maker/gone-host-2-cd']
+        .map((p) => join(root, p))
+        .sort(),
+    );
+    expect(await readdir(join(root, 'outputs'))).toEqual(['.long.concert.partial-host-1-ab']);
+    expect(await readdir(join(root, 'state/tmp/instrumental-maker'))).toEqual(['long.concert-host-1-ab']);
+    expect(await readdir(join(root, 'queues/other/claimed'))).toEqual([
+      'job_long.concert@host-1-ab.3f9a0b1c',
+    ]);
+  });
+});

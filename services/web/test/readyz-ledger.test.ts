@@ -1,0 +1,40 @@
+// /readyz is what an operator (or a container health check's log) reads when the system is not ready.
+// With a corrupt job ledger it said only "the job ledger could not be opened", while the reason and the
+// repair (`imk ledger rebuild`) went to the service log once. The check now carries them.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listenWeb, type RunningWeb } from '../src/index.ts';
+import { quietLogger, tempRoot } from './helpers.ts';
+
+let root: string;
+let cleanup: () => Promise<void>;
+let web: RunningWeb | undefined;
+const stop = new AbortController();
+
+beforeEach(async () => {
+  ({ root, cleanup } = await tempRoot());
+});
+afterEach(async () => {
+  stop.abort();
+  await web?.closed;
+  await cleanup();
+});
+
+describe('/readyz with a corrupt job ledger', () => {
+  it('answers 503 and says why and how to repair it', async () => {
+    await mkdir(join(root, 'state'), { recursive: true });
+    await writeFile(join(root, 'state', 'ledger.sqlite'), 'this is not a SQLite database, just text');
+    web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
+
+    const response = await fetch(`${web.url}/readyz`);
+
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { checks: { name: string; ok: boolean; detail?: string }[] };
+    const ledger = body.checks.find((c) => c.name === 'ledger');
+    expect(ledger?.ok).toBe(false);
+    expect(ledger?.detail).toContain(join(root, 'state', 'ledger.sqlite'));
+    expect(ledger?.detail).toContain('corrupt');
+    expect(ledger?.detail).toContain('imk ledger rebuild');
+  });
+});
