@@ -54,7 +54,11 @@ describe('imk cleanup', () => {
     const root = await mkdtemp(join(tmpdir(), 'imk-cleanup-cli-'));
     roots.push(root);
     const stems = join(root, 'big-disk', 'stems');
-    for (const key of ['older', 'newer']) {
+    // Entries named as the worker names them (the sha256 of what was separated): in a folder of the user's
+    // choosing, cleanup takes only those, never the user's own files beside them.
+    const older = 'a'.repeat(64);
+    const newer = 'b'.repeat(64);
+    for (const key of [older, newer]) {
       await mkdir(join(stems, key), { recursive: true });
       await writeFile(join(stems, key, 'vocals.wav'), Buffer.alloc(2048));
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -66,8 +70,10 @@ describe('imk cleanup', () => {
     );
     await writeFile(join(root, 'config', 'instrumental-maker.yaml'), 'stemCache:\n  dir: big-disk/stems\n');
 
+    await writeFile(join(stems, 'notes.txt'), Buffer.alloc(4096));
+
     const real = await imk('cleanup', '--root', root);
-    expect(real).toMatch(/removed caches +2\.0 KB {2}.*big-disk\/stems\/older/);
-    expect(await readdir(stems)).toEqual(['newer']);
+    expect(real).toMatch(new RegExp(`removed caches +2\\.0 KB {2}.*big-disk/stems/${older}`));
+    expect((await readdir(stems)).sort()).toEqual([newer, 'notes.txt']);
   });
 });
