@@ -227,18 +227,22 @@ export interface CleanupScheduleOptions {
   signal: AbortSignal;
   /** As for `runCleanup`: the worker's `stemCache.dir`, so the schedule prunes what `imk cleanup` prunes. */
   extraCacheDirs?: readonly string[];
+  /** Milliseconds from start to the first run, when less than the interval. @default 60000 */
+  firstRunAfterMs?: number;
 }
 
 /**
- * Runs cleanup every `retention.intervalMinutes` until the signal aborts (first run after one interval,
- * so that start-up stays quick). Does nothing when `retention.enabled` is false.
+ * Runs cleanup a minute after start (so that start-up stays quick), then every
+ * `retention.intervalMinutes`, until the signal aborts. Waiting a whole interval first meant a web service
+ * restarted more often than that (a nightly container restart with a daily interval) never cleaned.
+ * Does nothing when `retention.enabled` is false.
  */
 export async function startCleanupSchedule(options: CleanupScheduleOptions): Promise<{ stop: () => void }> {
   const { retention } = await loadOperationsConfig(options.root);
   const logger = options.logger.child({ component: 'cleanup' });
   if (!retention.enabled || options.signal.aborted) return { stop: () => undefined };
   let running = false;
-  const timer = setInterval(() => {
+  const run = (): void => {
     if (running) return;
     running = true;
     runCleanup({ root: options.root, logger, retention, extraCacheDirs: options.extraCacheDirs })
@@ -251,9 +255,16 @@ export async function startCleanupSchedule(options: CleanupScheduleOptions): Pro
       })
       .catch((error: unknown) => logger.error({ err: error }, 'cleanup failed'))
       .finally(() => (running = false));
-  }, retention.intervalMinutes * 60_000);
+  };
+  const intervalMs = retention.intervalMinutes * 60_000;
+  const first = setTimeout(run, Math.min(options.firstRunAfterMs ?? 60_000, intervalMs));
+  const timer = setInterval(run, intervalMs);
+  first.unref();
   timer.unref();
-  const stop = (): void => clearInterval(timer);
+  const stop = (): void => {
+    clearTimeout(first);
+    clearInterval(timer);
+  };
   options.signal.addEventListener('abort', stop, { once: true });
   return { stop };
 }

@@ -42,7 +42,7 @@ export const RetentionConfigSchema = z
       .positive()
       .max(MAX_TIMER_MS / 60_000, timerLimit(60_000, 'minutes'))
       .default(60)
-      .describe('Minutes between scheduled cleanups (at most 35791, about 24 days).'),
+      .describe('Minutes between scheduled cleanups (at most 35791, about 24 days); the first runs a minute after the web service starts.'),
     archives: RetentionRuleSchema(30, 0).describe(
       'Archived jobs in queues/<queue>/ (succeeded, failed, rejected): the bundles kept after processing.',
     ),
