@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +94,17 @@ describe('imk enqueue and imk queue ls', () => {
     const notAudio = await imk('enqueue', join(root, 'missing.wav'), '--root', root);
     expect(notAudio.exitCode).not.toBe(0);
     expect(notAudio.stderr).toContain('missing.wav');
+  });
+
+  it('refuses a job id ending in .tmp, which the queue would take for a bundle still being written', async () => {
+    // Before: published as job_song.tmp/, never claimed, and swept as a producer's leftover a day later.
+    const audio = join(root, 'Some Band - Nice Song.wav');
+    const result = await imk('enqueue', audio, '--job-id', 'song.tmp', '--root', root);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('song.tmp');
+    expect(result.stderr).toContain('must not end in ".tmp"');
+    const queued = await readdir(join(root, 'queues'), { recursive: true });
+    expect(queued.filter((name) => name.includes('song.tmp'))).toEqual([]);
   });
 
   it('has --help on both verbs', async () => {

@@ -68,6 +68,9 @@ export const JobIdSchema = z
     /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/,
     'expected 1-200 characters of letters, digits, ".", "_" or "-", not starting with "."',
   )
+  // `job_<id>.tmp` is the name of a bundle its producer is still writing (fsqueue's names.ts): a ready
+  // bundle of such an id would never be claimed, and the temp sweeper would remove it.
+  .refine((id) => !id.endsWith('.tmp'), 'must not end in ".tmp" (the queue\'s name for an unfinished bundle)')
   .describe('Unique job id; also the suffix of the bundle folder `job_<id>`.');
 
 export const ProducerSchema = z
