@@ -1,10 +1,4 @@
 export { checkServiceConfig, configFile, loadServiceConfig } from './load-config.ts';
-export {
-  NOT_REGULAR_FILE,
-  fileReadProblem,
-  readRegularFile,
-  readRegularFileSync,
-} from './read-config-file.ts';
 export type { LoadConfigOptions, LoadedConfig } from './load-config.ts';
 export { validateConfig } from './validate-config.ts';
 export type { ConfigProblem, ConfigResult } from './validate-config.ts';

@@ -24,3 +24,4 @@ export type { ContainOptions } from './contain.ts';
 export { DEFAULT_TEXT_CAP, capText } from './cap.ts';
 export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';
 export { FS_SAFE_ERRORS } from './errors.ts';
+export { NOT_REGULAR_FILE, fileReadProblem, readRegularFile, readRegularFileSync } from './regular-file.ts';

@@ -7,6 +7,7 @@ import {
   isPartialName,
   isStemCacheEntryName,
   isStemCacheTempName,
+  jobWorkDirName,
   partialDirName,
 } from '@imk/protocol';
 import type { Logger } from '@imk/log';
@@ -111,9 +112,10 @@ export async function retentionTargets(
   // the job and the worker holding it) are kept whatever their age, like the claim itself. A long step
   // (a separation for hours) writes nothing into them for a while.
   const holders = (await Promise.all(queueDirs.map((dir) => listClaimHolders(dir)))).flat();
-  const heldPartials = new Set(holders.map((h) => partialDirName(h.jobId, h.consumer)));
-  const isHeld = (name: string): boolean =>
-    heldPartials.has(name) || holders.some((h) => name.includes(h.jobId) && name.includes(h.consumer));
+  const held = new Set(
+    holders.flatMap((h) => [partialDirName(h.jobId, h.consumer), jobWorkDirName(h.jobId, h.consumer)]),
+  );
+  const isHeld = (name: string): boolean => held.has(name);
   return [
     {
       name: 'archives',

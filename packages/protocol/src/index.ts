@@ -33,6 +33,7 @@ export {
   isOutputFolderName,
   isPartialName,
   partialDirName,
+  jobWorkDirName,
   partialPrefix,
   replacedName,
 } from './outputs-layout.ts';

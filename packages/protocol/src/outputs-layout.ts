@@ -22,6 +22,14 @@ export function partialDirName(jobId: string, consumerId: string): string {
   return `${partialPrefix(jobId)}${consumerId}`;
 }
 
+/**
+ * `<job_id>-<consumer>`: the scratch folder one worker uses for a job under its work folder
+ * (`state/tmp/instrumental-maker/` by default); cleanup keeps it while that worker holds the claim.
+ */
+export function jobWorkDirName(jobId: string, consumerId: string): string {
+  return `${jobId}-${consumerId}`;
+}
+
 /** What every partial folder of one job id starts with (any worker's). */
 export function partialPrefix(jobId: string): string {
   return `.${jobId}${PARTIAL_MARKER}`;

@@ -22,6 +22,7 @@ export {
   VariantRecipesSchema,
   StemGainSchema,
   parseVariantList,
+  sharedVariantFile,
   validateVariantRecipes,
   variantTerms,
 } from './variants.ts';

@@ -136,3 +136,22 @@ export function parseVariantList(
   if (Object.keys(recipes).length === 0) throw new ImkError('INVALID_VARIANT', 'no variants given');
   return recipes;
 }
+
+/**
+ * The first two variants that would be written under one file name, or undefined when every name is its
+ * own. Names that differ can still meet there: recipes `drums-only` and `drums_only` both as "(drums
+ * only)", tempos 0.833x and 0.8334x both as "(83.3% tempo)"; the second file would replace the first.
+ */
+export function sharedVariantFile(
+  variants: readonly string[],
+  fileOf: (variant: string) => string,
+): { first: string; second: string; file: string } | undefined {
+  const byFile = new Map<string, string>();
+  for (const variant of variants) {
+    const file = fileOf(variant);
+    const first = byFile.get(file);
+    if (first !== undefined) return { first, second: variant, file };
+    byFile.set(file, variant);
+  }
+  return undefined;
+}

@@ -1,6 +1,6 @@
 import { chmod, mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileReadProblem, readRegularFile } from '@imk/config';
+import { fileReadProblem, readRegularFile } from '@imk/fs-safe';
 import { ImkError } from '@imk/errors';
 import { fsyncDir } from '@imk/fs-safe';
 

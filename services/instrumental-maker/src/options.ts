@@ -5,6 +5,7 @@ import {
   formatVariantRef,
   isEngineName,
   parseVariantRef,
+  sharedVariantFile,
   type VariantRecipes,
   type VariantRef,
 } from '@imk/separation';
@@ -40,32 +41,6 @@ function optionsError(where: string, field: string, message: string): ImkError {
   return new ImkError('OPTIONS_INVALID', `${where}: ${field}: ${message}`, {
     details: { file: where, field },
   });
-}
-
-/**
- * Two variants of one job must not be written under one file name (the second would replace the first
- * while the manifest lists both): names that differ can still meet there, `drums-only` and `drums_only`
- * both as "(drums only)", tempos 0.833x and 0.8334x both as "(83.3% tempo)".
- */
-function refuseSharedFileNames(
-  job: Job,
-  format: AudioFormat,
-  variants: string[],
-  recipes: VariantRecipes,
-  where: string,
-): void {
-  const byPath = new Map<string, string>();
-  for (const variant of variants) {
-    const path = audioPath(job, variant, format, recipes[variant]);
-    const other = byPath.get(path);
-    if (other !== undefined)
-      throw optionsError(
-        where,
-        'variants',
-        `variants "${other}" and "${variant}" would both be written as ${path}; ask for one of them, or name a recipe differently`,
-      );
-    byPath.set(path, variant);
-  }
 }
 
 function stemsOf(value: boolean | StemName[]): StemName[] {
@@ -126,7 +101,13 @@ export function resolveOptions(
   }
   for (const name of Object.keys(recipes)) if (!named.includes(name)) delete recipes[name];
   const format = sidecar?.format ?? o.output_format ?? config.output.format;
-  refuseSharedFileNames(job, format, named, recipes, variantsFrom);
+  const shared = sharedVariantFile(named, (variant) => audioPath(job, variant, format, recipes[variant]));
+  if (shared !== undefined)
+    throw optionsError(
+      variantsFrom,
+      'variants',
+      `variants "${shared.first}" and "${shared.second}" would both be written as ${shared.file}; ask for one of them, or name a recipe differently`,
+    );
 
   // Parameters in config belong to the configured engine; another engine starts from its own defaults.
   const { model: mdxModel, overlap, batchSize, threads, denoise, executionProviders } = config.engine;

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
-import { bundleSongs, partialDirName } from '@imk/protocol';
+import { bundleSongs, jobWorkDirName, partialDirName } from '@imk/protocol';
 import type { Claim } from '@imk/fsqueue';
 import type { JobFacts } from '@imk/ledger';
 import type { WorkerContext } from './context.ts';
@@ -63,7 +63,7 @@ export async function processClaim(
     facts,
   );
   logger.info('job started');
-  const work = join(ctx.workRoot, `${jobId}-${consumer}`);
+  const work = join(ctx.workRoot, jobWorkDirName(jobId, consumer));
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   // The job's own signal: shutdown (after the grace period), a lost claim or a cancel stop its work early.

@@ -1,4 +1,4 @@
-import { fileReadProblem, readRegularFile } from '@imk/config';
+import { fileReadProblem, readRegularFile } from '@imk/fs-safe';
 import { resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { isLoopbackHost } from '@imk/http-guard';

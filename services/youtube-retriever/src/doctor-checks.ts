@@ -1,4 +1,4 @@
-import { fileReadProblem, readRegularFile } from '@imk/config';
+import { fileReadProblem, readRegularFile } from '@imk/fs-safe';
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { createLogger } from '@imk/log';

@@ -1,4 +1,4 @@
-import { fileReadProblem, readRegularFile } from '@imk/config';
+import { fileReadProblem, readRegularFile } from '@imk/fs-safe';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ImkError } from '@imk/errors';
 import { isLoopbackHost, registerBearerAuth, registerHttpGuard } from '@imk/http-guard';

@@ -11,6 +11,7 @@ import {
   mixVariants,
   nullResidualDb,
   parseVariantList,
+  sharedVariantFile,
   type VariantRecipe,
 } from '@imk/separation';
 import { print } from '../context.ts';
@@ -48,19 +49,15 @@ export async function separateCommand(input: string, options: SeparateOptions): 
   const recipes = parseVariantList(options.variants);
   const base = basename(input, extname(input));
   const outDir = resolve(options.out);
-  // Two variants whose names differ can still meet in one file name (tempos 0.833x and 0.8334x are both
-  // "83.3% tempo"): the second would replace the first. Said before any work is done.
-  const outputs = new Map<string, string>();
-  for (const name of Object.keys(recipes)) {
-    const file = variantFile(outDir, base, name, recipes[name], format);
-    const other = outputs.get(file);
-    if (other !== undefined)
-      throw new ImkError(
-        'INVALID_VARIANT',
-        `variants "${other}" and "${name}" would both be written as ${file}; ask for one of them`,
-      );
-    outputs.set(file, name);
-  }
+  // Said before any work is done: the second of two variants sharing a file name would replace the first.
+  const shared = sharedVariantFile(Object.keys(recipes), (name) =>
+    variantFile(outDir, base, name, recipes[name], format),
+  );
+  if (shared !== undefined)
+    throw new ImkError(
+      'INVALID_VARIANT',
+      `variants "${shared.first}" and "${shared.second}" would both be written as ${shared.file}; ask for one of them`,
+    );
   if (options.model !== undefined && options.engine !== 'mdx')
     throw new ImkError('OPTIONS_INVALID', `--model is for --engine mdx, not --engine ${options.engine}`);
   if (options.engine === 'mdx' && options.model === undefined)

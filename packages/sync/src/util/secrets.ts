@@ -1,4 +1,4 @@
-import { fileReadProblem, readRegularFileSync } from '@imk/config';
+import { fileReadProblem, readRegularFileSync } from '@imk/fs-safe';
 import { z } from 'zod';
 import { syncError } from '../errors.ts';
 

@@ -1,0 +1,63 @@
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
+
+/**
+ * What a file that is not a regular file is, for these messages. (untrusted.ts's describeKind says "a
+ * FIFO (named pipe)" for what this calls "a named pipe (FIFO)": both spellings are in messages users see.)
+ */
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/** The error of {@link readRegularFile} for a file that is not a regular file (BSD's "wrong file type"). */
+export const NOT_REGULAR_FILE = 'EFTYPE';
+
+/**
+ * The text of a file the user's own configuration names (a config file, a token, an ARL, a cookies file, a
+ * secret): untrusted.ts is for files someone else wrote, and refuses links and caps the size.
+ * Opened without blocking and checked with fstat before anything is read: reading a named pipe or a
+ * device waits forever for a writer, which would hang a service or `imk doctor` without a word. A link to
+ * a regular file is fine (mounted secrets and ConfigMaps are links). Throws the usual errno errors
+ * (ENOENT, EACCES…), and one with code {@link NOT_REGULAR_FILE} whose message says what the file is.
+ */
+export async function readRegularFile(file: string): Promise<string> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    requireRegular(file, await handle.stat());
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** {@link readRegularFile}, synchronously (config files and secrets read before anything async runs). */
+export function readRegularFileSync(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    requireRegular(file, fstatSync(fd));
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function requireRegular(file: string, stats: Stats): void {
+  if (!stats.isFile())
+    throw Object.assign(new Error(`${file} is ${kindOf(stats)}, not a regular file`), {
+      code: NOT_REGULAR_FILE,
+    });
+}
+
+/**
+ * Why a file named by the configuration could not be read, in a few words for a message: its errno code
+ * (ENOENT, EACCES…), or what it is when it is not a regular file.
+ */
+export function fileReadProblem(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code === NOT_REGULAR_FILE) return message.slice(message.lastIndexOf(' is ') + 4);
+  return code ?? 'error';
+}
