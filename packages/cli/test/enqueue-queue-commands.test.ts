@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueue } from '@imk/fsqueue';
 import { pngFile, sineFile } from '@imk/media/testing';
+import { makeJobId } from '../src/actions/enqueue.ts';
 
 const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const imk = (...args: string[]) => execa(process.execPath, [IMK, ...args], { reject: false });
@@ -110,5 +111,13 @@ describe('imk enqueue and imk queue ls', () => {
   it('has --help on both verbs', async () => {
     expect((await imk('enqueue', '--help')).stdout).toContain('--job-id');
     expect((await imk('queue', 'ls', '--help')).stdout).toContain('--json');
+  });
+});
+
+describe('imk enqueue job ids', () => {
+  it('spells the artist and title in readable Latin letters, whatever their script', () => {
+    expect(makeJobId('Björk', 'Jóga')).toMatch(/^bjork-joga-[0-9a-f]{6}$/);
+    expect(makeJobId('Кино', 'Кукушка')).toMatch(/^kino-kukushka-[0-9a-f]{6}$/);
+    expect(makeJobId('東京事変', undefined)).toMatch(/^job-[0-9a-f]{6}$/);
   });
 });

@@ -62,11 +62,14 @@ export const Sha256Schema = z
   .describe('SHA-256 of the file, lowercase hex.');
 
 /** Job ids are folder suffixes too: letters, digits, ".", "_" and "-", not starting with a dot. */
+/** The longest job id, in characters (the bundle folder `job_<id>` and the output folder must fit in 255 bytes). */
+export const JOB_ID_MAX_LENGTH = 200;
+
 export const JobIdSchema = z
   .string()
   .regex(
-    /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/,
-    'expected 1-200 characters of letters, digits, ".", "_" or "-", not starting with "."',
+    new RegExp(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,${JOB_ID_MAX_LENGTH - 1}}$`),
+    `expected 1-${JOB_ID_MAX_LENGTH} characters of letters, digits, ".", "_" or "-", not starting with "."`,
   )
   // `job_<id>.tmp` is the name of a bundle its producer is still writing (fsqueue's names.ts): a ready
   // bundle of such an id would never be claimed, and the temp sweeper would remove it.

@@ -4,6 +4,7 @@ export {
   STEM_NAMES,
   AudioFormatSchema,
   BundlePathSchema,
+  JOB_ID_MAX_LENGTH,
   JobIdSchema,
   LegacyPathSchema,
   ProducerSchema,

@@ -19,7 +19,15 @@ export async function extractCover(
   const target = `${targetBase}${stream.codec === 'png' ? '.png' : '.jpg'}`;
   const copy = stream.codec === 'mjpeg' || stream.codec === 'png';
   await ffmpeg(
-    [...inputArgs(file), '-map', `0:${stream.index}`, ...(copy ? ['-c', 'copy'] : []), '-frames:v', '1', target],
+    [
+      ...inputArgs(file),
+      '-map',
+      `0:${stream.index}`,
+      ...(copy ? ['-c', 'copy'] : []),
+      '-frames:v',
+      '1',
+      target,
+    ],
     file,
     signal,
   );

@@ -1,6 +1,6 @@
 export { createBundle } from './bundle.ts';
 export type { AddFileOptions, Bundle, CreateBundleOptions, Tags } from './bundle.ts';
-export { jobIdPart, makeJobId } from './job-id.ts';
+export { jobIdPart, makeJobId, readableName } from './job-id.ts';
 export { runPollLoop, sleep } from './poll.ts';
 export type { PollLoopOptions } from './poll.ts';
 export { withRetry } from './retry.ts';

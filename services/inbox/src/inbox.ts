@@ -5,7 +5,14 @@ import { capText, moveToFreeName, openUntrusted, sha256File } from '@imk/fs-safe
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
-import { createBundle, createStabilityTracker, extractCover, listFiles, makeJobId } from '@imk/retriever-sdk';
+import {
+  createBundle,
+  createStabilityTracker,
+  extractCover,
+  listFiles,
+  makeJobId,
+  readableName,
+} from '@imk/retriever-sdk';
 import type { InboxSettings } from './config.ts';
 import { tagsFor } from './file-tags.ts';
 
@@ -201,11 +208,5 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
 }
 
 function readablePart(stem: string): string {
-  const safe = stem
-    .normalize('NFKD')
-    .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .replace(/^[._]+/, '')
-    .slice(0, 40)
-    .replace(/[._]+$/, '');
-  return safe || 'file';
+  return readableName(stem, 40) || 'file';
 }

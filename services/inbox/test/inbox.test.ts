@@ -123,6 +123,19 @@ describe('inbox', () => {
     expect(await readdir(join(settings.dir, '.processed'))).toEqual(['whatever name.mp3']);
   });
 
+  it('names the job after the file in readable Latin letters, whatever its script', async () => {
+    const { settings, inbox } = await setup();
+    const names = ['Björk – Jóga.mp3', 'Кино - Кукушка.mp3', '東京事変.mp3'];
+    for (const name of names)
+      await writeFile(join(settings.dir, name), await readFile(join(media, 'tagged.mp3')));
+    await inbox.scan();
+    const ids = (await inbox.scan()).map((o) => o.jobId).sort();
+    expect(ids).toHaveLength(3);
+    expect(ids[0]).toMatch(/^local_Bjork_-_Joga_[0-9a-f]{12}$/);
+    expect(ids[1]).toMatch(/^local_Kino_-_Kukushka_[0-9a-f]{12}$/);
+    expect(ids[2]).toMatch(/^local_file_[0-9a-f]{12}$/);
+  });
+
   it("carries a song's per-song options (the earlier version's My Song.stems.yml) into its bundle; options alone are set aside with the reason", async () => {
     const { root, settings, inbox } = await setup();
     const options = await readFile(legacySample('My Song.stems.yml'), 'utf8');

@@ -4,6 +4,7 @@ import { ImkError, isImkError } from '@imk/errors';
 import { publishBundle, type BundleFileInput } from '@imk/fsqueue';
 import { probeMedia } from '@imk/media';
 import { JobIdSchema, producerInfo } from '@imk/protocol';
+import { readableName } from '@imk/retriever-sdk';
 import { contextFrom, print } from '../context.ts';
 
 interface EnqueueOptions {
@@ -84,11 +85,8 @@ async function resolveTags(audioFile: string, options: EnqueueOptions): Promise<
 
 /** A readable id: ascii slug of "artist title", then 6 random hex characters. */
 export function makeJobId(artist: string | undefined, title: string | undefined): string {
-  const slug = [artist, title]
-    .filter(Boolean)
-    .join(' ')
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+  const text = [artist, title].filter(Boolean).join(' ');
+  const slug = readableName(text, Infinity)
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
