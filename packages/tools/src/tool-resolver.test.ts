@@ -83,6 +83,24 @@ describe('resolveTool', () => {
     const demucs = await failure(resolveTool('demucs', { env: { PATH: emptyPath }, extraDirs: [] }));
     expect(demucs.message).toContain('pipx install demucs');
     expect(demucs.message).not.toContain('apt-get');
+    // One message, one install hint: deemix is not a Debian package.
+    const deemix = await failure(resolveTool('deemix', { env: { PATH: emptyPath }, extraDirs: [] }));
+    expect(deemix.message).toMatch(
+      /^deemix was not found \(not in IMK_DEEMIX, not on PATH\); install it with `pipx install deemix`/,
+    );
+    expect(deemix.message).not.toContain('apt-get');
+    // A program configured by another name is still that tool: the hint is the tool's.
+    const renamed = await failure(
+      resolveTool('demucs', {
+        configured: 'demucs-nightly',
+        env: { PATH: emptyPath },
+        extraDirs: [],
+        fresh: true,
+      }),
+    );
+    expect(renamed.message).toContain('demucs-nightly was not found');
+    expect(renamed.message).toContain('pipx install demucs');
+    expect(renamed.message).not.toContain('apt-get');
   });
 
   it('takes the program a config file names: its path wins over the env variable; its own name means as usual', async () => {

@@ -50,6 +50,10 @@ export const KNOWN_TOOLS: Readonly<Record<string, ToolSpec>> = {
   'espeak-ng': { envVar: 'IMK_ESPEAK_NG', debianPackage: 'espeak-ng' },
   sox: { envVar: 'IMK_SOX', debianPackage: 'sox' },
   demucs: { envVar: 'IMK_DEMUCS', installHint: '`pipx install demucs` (or `pip install demucs`)' },
+  deemix: {
+    envVar: 'IMK_DEEMIX',
+    installHint: '`pipx install deemix` (or `python3 -m pip install --user deemix`)',
+  },
 };
 
 const DEFAULT_EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -142,7 +146,12 @@ async function configuredTool(
     );
   }
   // A bare name other than the tool's: searched on PATH (and the extra folders); no env variable applies.
-  return findTool(configured, options, false);
+  // It stands for the same tool, so a miss says how to install that tool.
+  const known = KNOWN_TOOLS[name];
+  const hints: ResolveToolOptions = {};
+  if (known?.installHint !== undefined) hints.installHint = known.installHint;
+  if (known?.debianPackage !== undefined) hints.debianPackage = known.debianPackage;
+  return findTool(configured, { ...hints, ...options }, false);
 }
 
 async function fromNpmPackage(pkg: string, resolveFrom: string | undefined): Promise<string | undefined> {

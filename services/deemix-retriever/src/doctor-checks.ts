@@ -1,5 +1,6 @@
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
+import { KNOWN_TOOLS } from '@imk/tools';
 import { findArl } from './arl.ts';
 import { loadDeemixSettings } from './config.ts';
 import { resolveDeemix } from './run-deemix.ts';
@@ -18,7 +19,7 @@ export const deemixCheck: DoctorCheck = {
       return {
         status: 'fail',
         summary: `${errorMessage(error).split(';')[0] ?? 'deemix not found'} (needed only for Deezer links)`,
-        fix: '`pipx install deemix` (or `python3 -m pip install --user deemix`), or set deemixPath / IMK_DEEMIX',
+        fix: `${KNOWN_TOOLS.deemix!.installHint}, or set deemixPath / IMK_DEEMIX`,
       };
     }
   },

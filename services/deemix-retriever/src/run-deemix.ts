@@ -19,19 +19,8 @@ export interface RunDeemixOptions {
   signal?: AbortSignal | undefined;
 }
 
-export async function resolveDeemix(configured?: string): Promise<string> {
-  try {
-    return await resolveTool('deemix', {
-      configured,
-      configuredIn: 'deemixPath in config/deemix-retriever.yaml',
-    });
-  } catch (error) {
-    throw new ImkError(
-      'TOOL_MISSING',
-      `deemix was not found${configured === undefined ? ' (not in $IMK_DEEMIX, not on PATH)' : ` at ${configured} (deemixPath in config/deemix-retriever.yaml)`}; install it with \`pipx install deemix\` (or \`python3 -m pip install --user deemix\`), or set deemixPath / IMK_DEEMIX to its path`,
-      { cause: error },
-    );
-  }
+export function resolveDeemix(configured?: string): Promise<string> {
+  return resolveTool('deemix', { configured, configuredIn: 'deemixPath in config/deemix-retriever.yaml' });
 }
 
 // deemix's own words for the situations a user can fix.
