@@ -3,7 +3,8 @@ import { access } from 'node:fs/promises';
 import { loadServiceConfig } from '@imk/config';
 import { nearestExisting, type CheckResult, type DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
-import { bytesFromMb, formatBytes, loadOperationsConfig, measureDiskSpace } from '@imk/ops';
+import { formatBytes } from '@imk/log';
+import { bytesFromMb, loadOperationsConfig, measureDiskSpace } from '@imk/ops';
 import { configFiles } from './config-reference.ts';
 
 const ok = (summary: string): CheckResult => ({ status: 'ok', summary });

@@ -33,4 +33,15 @@ describe('imk doctor with outputs/ on a share that is not mounted', () => {
     expect(result.stdout).toContain(`${outputs} missing: created on first use`);
     expect(await readdir(mountPoint)).toEqual([]);
   });
+
+  it('shows the free space of one disk as the same figure, in the same unit, on every line', async () => {
+    const root = join(base, 'root');
+    await mkdir(root, { recursive: true });
+    const result = await execa(process.execPath, [IMK, 'doctor', '--root', root], { reject: false });
+    // Before, "free disk" said 75.9 GiB and "disk guard" 75.9 GB for the same bytes.
+    const free = /free disk +(\S+ \S+) free on the filesystem/.exec(result.stdout)?.[1];
+    const guard = /disk guard +(\S+ \S+) free for outputs/.exec(result.stdout)?.[1];
+    expect(free).toMatch(/^[\d.]+ (B|KiB|MiB|GiB|TiB)$/);
+    expect(guard).toBe(free);
+  });
 });

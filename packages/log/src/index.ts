@@ -3,3 +3,4 @@ export type { Logger, CreateLoggerOptions } from './logger.ts';
 export { isSecretName, isSecretPath, REDACTED, redactText, redactValue } from './redact.ts';
 export { chooseLogFormat, isLogFormat, LOG_FORMATS, LOG_FORMAT_ENV } from './format.ts';
 export type { LogFormat } from './format.ts';
+export { formatBytes } from './bytes.ts';

@@ -10,9 +10,8 @@ import {
   jobWorkDirName,
   partialDirName,
 } from '@imk/protocol';
-import type { Logger } from '@imk/log';
+import { formatBytes, type Logger } from '@imk/log';
 import { bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
-import { formatBytes } from './disk-guard.ts';
 import {
   applyCleanup,
   planCleanup,

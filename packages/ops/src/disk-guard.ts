@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import type { Logger } from '@imk/log';
+import { formatBytes, type Logger } from '@imk/log';
 
 export interface DiskSpace {
   path: string;
@@ -139,15 +139,4 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
       timer = undefined;
     },
   };
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value >= 100 || unit === 0 ? 0 : 1)} ${units[unit] ?? 'B'}`;
 }

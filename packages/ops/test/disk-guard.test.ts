@@ -39,7 +39,7 @@ describe('disk guard', () => {
     free = 900 * MB;
     const low = await guard.check();
     expect(guard.shouldClaim()).toBe(false);
-    expect(low.reason).toMatch(/only 900 MB free on \/data \(below 1000 MB\)/);
+    expect(low.reason).toMatch(/only 900 MiB free on \/data \(below 1000 MiB\)/);
     expect(lines.join('\n')).toMatch(/claiming paused/);
 
     free = 1500 * MB; // above the minimum but below the resume level: still paused (no flapping)

@@ -1,17 +1,9 @@
+import { formatBytes } from '@imk/log';
 import type { PassSummary, VerifyReport } from '@imk/sync';
 import type { StatusRow, SyncStatus } from './status.ts';
 
 function size(bytes: number | undefined): string {
-  if (bytes === undefined) return '?';
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit] ?? 'TiB'}`;
+  return bytes === undefined ? '?' : formatBytes(bytes);
 }
 
 /** One line per pass, for `imk sync --once`. */

@@ -1,5 +1,5 @@
-import { createLogger } from '@imk/log';
-import { PROBLEM_FIX, describeReason, formatBytes, runCleanup } from '@imk/ops';
+import { createLogger, formatBytes } from '@imk/log';
+import { PROBLEM_FIX, describeReason, runCleanup } from '@imk/ops';
 import { stemCacheDirSource } from '../compose/stem-cache.ts';
 import { contextFrom, print } from '../context.ts';
 

@@ -40,13 +40,13 @@ describe('imk cleanup', () => {
 
     const dry = await imk('cleanup', '--dry-run', '--root', root);
     expect(dry).toMatch(
-      /would remove caches +2\.0 KB {2}.*stems\/older {2}\(over the size limit, oldest first/,
+      /would remove caches +2 KiB {2}.*stems\/older {2}\(over the size limit, oldest first/,
     );
-    expect(dry).toMatch(/dry run: would free 2\.0 KB in 1 entries/);
+    expect(dry).toMatch(/dry run: would free 2 KiB in 1 entries/);
     expect((await readdir(stems)).sort()).toEqual(['newer', 'older']);
 
     const real = await imk('cleanup', '--root', root);
-    expect(real).toMatch(/removed caches +2\.0 KB {2}.*stems\/older/);
+    expect(real).toMatch(/removed caches +2 KiB {2}.*stems\/older/);
     expect(await readdir(stems)).toEqual(['newer']);
   });
 
@@ -73,7 +73,7 @@ describe('imk cleanup', () => {
     await writeFile(join(stems, 'notes.txt'), Buffer.alloc(4096));
 
     const real = await imk('cleanup', '--root', root);
-    expect(real).toMatch(new RegExp(`removed caches +2\\.0 KB {2}.*big-disk/stems/${older}`));
+    expect(real).toMatch(new RegExp(`removed caches +2 KiB {2}.*big-disk/stems/${older}`));
     expect((await readdir(stems)).sort()).toEqual([newer, 'notes.txt']);
   });
 });

@@ -1,6 +1,7 @@
 import { access, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { QUEUE_NAMES } from '@imk/config';
+import { formatBytes } from '@imk/log';
 import type { CheckResult, DoctorCheck } from '../types.ts';
 
 /** Each queue folder exists (or can be created) and takes a file: written, then removed. */
@@ -63,21 +64,20 @@ export function freeDiskCheck(options: DiskCheckOptions = {}): DoctorCheck {
       const where = await nearestExisting(paths.root);
       const info = await statfs(where);
       const free = info.bavail * info.bsize;
-      const text = `${gib(free)} free on the filesystem of ${where}`;
+      const text = `${formatBytes(free)} free on the filesystem of ${where}`;
       const fix = `free space: \`imk cleanup\` removes old archives, caches and temp files; or move the root to a bigger disk`;
       if (free < failBelow)
         return {
           status: 'fail',
-          summary: `${text}; below ${gib(failBelow)}, downloads and separation will fail`,
+          summary: `${text}; below ${formatBytes(failBelow)}, downloads and separation will fail`,
           fix,
         };
-      if (free < warnBelow) return { status: 'warn', summary: `${text}; below ${gib(warnBelow)}`, fix };
+      if (free < warnBelow)
+        return { status: 'warn', summary: `${text}; below ${formatBytes(warnBelow)}`, fix };
       return { status: 'ok', summary: text };
     },
   };
 }
-
-const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 
 async function exists(path: string): Promise<boolean> {
   try {
