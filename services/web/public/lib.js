@@ -75,7 +75,7 @@ export function duration(sec) {
 /** @param {unknown} n */
 export function bytes(n) {
   if (typeof n !== 'number') return '';
-  const units = ['B', 'KB', 'MB', 'GB'];
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']; // as formatBytes in @imk/log says them
   let i = 0;
   while (n >= 1024 && i < units.length - 1) {
     n /= 1024;

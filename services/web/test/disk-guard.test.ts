@@ -41,7 +41,7 @@ describe('disk guard on the dashboard', () => {
     };
     expect(status.diskGuard.claiming).toBe(false);
     expect(status.diskGuard.reason).toMatch(
-      /only 50\.0 MB free on \/data\/outputs .*claiming paused until 200 MB are free/,
+      /only 50 MiB free on \/data\/outputs .*claiming paused until 200 MiB are free/,
     );
     expect(await (await fetch(`${web.url}/metrics`)).text()).toContain('imk_disk_guard_claiming 0');
     const ready = (await (await fetch(`${web.url}/readyz`)).json()) as {
