@@ -15,6 +15,8 @@ export const CLI_ERRORS = defineErrors('@imk/cli', {
   JOB_NOT_FOUND: POLICY.notFound,
   NO_SERVICES: POLICY.badRequest,
   OPTIONS_INVALID: POLICY.badRequest,
+  // imk separate: a file it would write is already in --out (kept; --overwrite replaces it).
+  OUTPUT_EXISTS: POLICY.conflict,
   SERVICE_UNAVAILABLE: { retryable: true, httpStatus: 503 },
   UNHEALTHY: POLICY.unavailable,
   UNKNOWN_DOCUMENT: POLICY.badRequest,

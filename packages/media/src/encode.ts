@@ -18,6 +18,11 @@ export interface EncodeOptions {
   input: string;
   /** Final path; written under a temp name beside it and renamed when ffmpeg succeeded. */
   output: string;
+  /**
+   * false: a file already at `output` is kept, and ImkError('OUTPUT_EXISTS') names it (checked again at
+   * the final rename, so a file that appears meanwhile is kept too). @default true
+   */
+  replace?: boolean;
   format: AudioFormat;
   /** Output sample rate. @default the input's */
   sampleRate?: number;
@@ -74,25 +79,29 @@ export async function encodeAudio(options: EncodeOptions): Promise<EncodeResult>
 
   const measure = options.measureLoudness === true;
   let loudness: LoudnessMeasurement | undefined;
-  await withTempOutput(output, async (temp) => {
-    const args = [...inputArgs(input), ...(cover?.inputArgs ?? [])];
-    if (measure) {
-      // The sample format is fixed before the split, so that the encoder and ebur128 get the very same
-      // samples (dithered in aresample for 16 bit), and ffmpeg converts only the measuring branch.
-      const graph = `[0:a:0]${filters.join(',')},aformat=sample_fmts=${codecArgs.sampleFormat},asplit=2[encode][measure];[measure]${EBUR128_FILTER},anullsink`;
-      args.push('-nostats', '-loglevel', 'info', '-filter_complex', graph, '-map', '[encode]');
-    } else {
-      args.push('-map', '0:a:0', '-af', filters.join(','));
-    }
-    args.push(...(cover?.mapArgs ?? []));
-    args.push('-map_metadata', '-1', '-map_chapters', '-1', ...metadataArgs(options.tags));
-    // -ac pins the channel layout: WAVs without a channel mask have none, which fails after loudnorm.
-    const channels = String(info.channels);
-    args.push('-ar', String(sampleRate), '-ac', channels, ...codecArgs.args, ...(cover?.codecArgs ?? []));
-    args.push('-f', codecArgs.muxer, temp);
-    const { stderr } = await runFfmpeg(args, { signal, what: `encoding ${input} to ${output}` });
-    if (measure) loudness = parseEbur128Summary(stderr, input);
-  });
+  await withTempOutput(
+    output,
+    async (temp) => {
+      const args = [...inputArgs(input), ...(cover?.inputArgs ?? [])];
+      if (measure) {
+        // The sample format is fixed before the split, so that the encoder and ebur128 get the very same
+        // samples (dithered in aresample for 16 bit), and ffmpeg converts only the measuring branch.
+        const graph = `[0:a:0]${filters.join(',')},aformat=sample_fmts=${codecArgs.sampleFormat},asplit=2[encode][measure];[measure]${EBUR128_FILTER},anullsink`;
+        args.push('-nostats', '-loglevel', 'info', '-filter_complex', graph, '-map', '[encode]');
+      } else {
+        args.push('-map', '0:a:0', '-af', filters.join(','));
+      }
+      args.push(...(cover?.mapArgs ?? []));
+      args.push('-map_metadata', '-1', '-map_chapters', '-1', ...metadataArgs(options.tags));
+      // -ac pins the channel layout: WAVs without a channel mask have none, which fails after loudnorm.
+      const channels = String(info.channels);
+      args.push('-ar', String(sampleRate), '-ac', channels, ...codecArgs.args, ...(cover?.codecArgs ?? []));
+      args.push('-f', codecArgs.muxer, temp);
+      const { stderr } = await runFfmpeg(args, { signal, what: `encoding ${input} to ${output}` });
+      if (measure) loudness = parseEbur128Summary(stderr, input);
+    },
+    { replace: options.replace !== false },
+  );
   return loudness === undefined ? {} : { loudness };
 }
 

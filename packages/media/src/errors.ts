@@ -33,4 +33,6 @@ export const MEDIA_ERRORS = defineErrors('@imk/media', {
   WAV_TOO_LARGE: POLICY.unprocessable,
   WAV_UNSUPPORTED: POLICY.unprocessable,
   OPTIONS_INVALID: POLICY.badRequest,
+  // A file is already where an output was asked not to replace one (withTempOutput's replace: false).
+  OUTPUT_EXISTS: POLICY.conflict,
 });

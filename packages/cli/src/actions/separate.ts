@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
@@ -25,6 +25,7 @@ interface SeparateOptions {
   stems?: boolean;
   variants: string;
   format: string;
+  overwrite?: boolean;
 }
 
 /** `out/song - instrumental (-2 semitones).m4a`: `instrumental@-2` is named as the worker names it. */
@@ -36,6 +37,30 @@ function variantFile(
   format: AudioFormat,
 ): string {
   return join(outDir, `${base} - ${name.split('@', 1)[0]}${keyTempoSuffix(recipe)}.${format}`);
+}
+
+function stemFile(outDir: string, base: string, stem: string, format: AudioFormat): string {
+  return join(outDir, 'stems', `${base} - ${stem}.${format}`);
+}
+
+async function refuseExisting(targets: string[]): Promise<void> {
+  const existing: string[] = [];
+  for (const target of targets) {
+    const found = await lstat(target).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false;
+        throw error;
+      },
+    );
+    if (found) existing.push(target);
+  }
+  if (existing.length === 0) return;
+  throw new ImkError(
+    'OUTPUT_EXISTS',
+    `${existing.length === 1 ? 'a file' : `${existing.length} files`} this would write already ${existing.length === 1 ? 'exists' : 'exist'}, and ${existing.length === 1 ? 'is' : 'are'} kept: ${existing.join(', ')}; choose another --out, move them away, or add --overwrite to replace them`,
+    { details: { files: existing } },
+  );
 }
 
 /** `imk separate <input>` */
@@ -64,6 +89,13 @@ export async function separateCommand(input: string, options: SeparateOptions): 
     throw new ImkError('OPTIONS_INVALID', '--engine mdx needs --model <file.onnx> (a UVR MDX-Net model)');
   const engine = createEngine(options.engine, options.model === undefined ? {} : { model: options.model });
   const info = await probeMedia(input);
+  const targets = [
+    ...Object.keys(recipes).map((name) => variantFile(outDir, base, name, recipes[name], format)),
+    ...(options.stems === true ? STEM_NAMES.map((stem) => stemFile(outDir, base, stem, format)) : []),
+  ];
+  const replace = options.overwrite === true;
+  // Said before the separation, not after it: a user's file of the same name is never replaced unasked.
+  if (!replace) await refuseExisting(targets);
   await mkdir(outDir, { recursive: true });
   const work = await mkdtemp(join(tmpdir(), 'imk-separate-'));
   const shutdown = shutdownSignal(createLogger('separate'));
@@ -97,7 +129,7 @@ export async function separateCommand(input: string, options: SeparateOptions): 
       ...(options.stems === true
         ? STEM_NAMES.map((stem) => ({
             wav: result.stems[stem],
-            output: join(outDir, 'stems', `${base} - ${stem}.${format}`),
+            output: stemFile(outDir, base, stem, format),
             title: `${title} (${stem})`,
           }))
         : []),
@@ -110,6 +142,7 @@ export async function separateCommand(input: string, options: SeparateOptions): 
         output: job.output,
         format,
         tags: { ...tags, title: job.title },
+        replace,
         signal: shutdown.signal,
       });
       written.push(job.output);

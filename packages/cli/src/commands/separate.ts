@@ -18,6 +18,10 @@ export function registerSeparate(program: Command): void {
         'instrumental,no_drums,drums_only',
       )
       .option('--format <format>', `output format: ${AUDIO_FORMATS.join(', ')}`, 'm4a')
+      .option(
+        '--overwrite',
+        'replace files of the same names in --out (without it, they are kept and nothing is written)',
+      )
       .description('separate one file into stems and write its instrumental variants, without the queue'),
   ).action(lazyAction(async () => (await import('../actions/separate.ts')).separateCommand));
 }

@@ -1,0 +1,54 @@
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ffmpeg } from '@imk/media/testing';
+
+const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
+
+describe('imk separate never replaces a file unasked', () => {
+  let dir = '';
+  let input = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'imk-cli-separate-keep-'));
+    input = join(dir, 'Song.wav');
+    await ffmpeg('-f', 'lavfi', '-i', 'aevalsrc=0.3*sin(2*PI*220*t)|0.3*sin(2*PI*330*t):s=44100:d=1', input);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const separate = (out: string, ...args: string[]) =>
+    execa(process.execPath, [IMK, 'separate', input, '--out', out, '--format', 'wav', ...args], {
+      reject: false,
+    });
+
+  it('refuses before separating when a file it would write is there, names it, and writes nothing', async () => {
+    const out = join(dir, 'taken');
+    await mkdir(join(out, 'stems'), { recursive: true });
+    // The user's own files, under names this run would write (a variant and a stem).
+    await writeFile(join(out, 'Song - no_drums.wav'), 'my edit');
+    await writeFile(join(out, 'stems', 'Song - vocals.wav'), 'my vocal take');
+    const result = await separate(out, '--stems');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(join(out, 'Song - no_drums.wav'));
+    expect(result.stderr).toContain(join(out, 'stems', 'Song - vocals.wav'));
+    expect(result.stderr).toContain('--overwrite');
+    expect(result.stderr).not.toContain('separating');
+    expect(await readFile(join(out, 'Song - no_drums.wav'), 'utf8')).toBe('my edit');
+    expect(await readFile(join(out, 'stems', 'Song - vocals.wav'), 'utf8')).toBe('my vocal take');
+    expect((await readdir(out)).sort()).toEqual(['Song - no_drums.wav', 'stems']);
+  });
+
+  it('runs twice into one folder only with --overwrite, which replaces the files', async () => {
+    const out = join(dir, 'again');
+    expect((await separate(out)).exitCode).toBe(0);
+    const second = await separate(out);
+    expect(second.exitCode).not.toBe(0);
+    expect(second.stderr).toMatch(/3 files this would write already exist, and are kept/);
+    await writeFile(join(out, 'Song - instrumental.wav'), 'stale');
+    const replaced = await separate(out, '--overwrite');
+    expect(replaced.exitCode).toBe(0);
+    expect((await readFile(join(out, 'Song - instrumental.wav'))).subarray(0, 4).toString()).toBe('RIFF');
+  });
+});
