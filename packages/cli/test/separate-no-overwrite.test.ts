@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeMedia } from '@imk/media';
 import { ffmpeg } from '@imk/media/testing';
 
 const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
@@ -50,5 +51,37 @@ describe('imk separate never replaces a file unasked', () => {
     const replaced = await separate(out, '--overwrite');
     expect(replaced.exitCode).toBe(0);
     expect((await readFile(join(out, 'Song - instrumental.wav'))).subarray(0, 4).toString()).toBe('RIFF');
+  });
+});
+
+describe('imk separate keeps the input sample rate', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'imk-cli-separate-rate-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("writes a 48 kHz song's files at 48 kHz, or at --sample-rate, and refuses a rate that is none", async () => {
+    const input = join(dir, 'Session.wav');
+    await ffmpeg('-f', 'lavfi', '-i', 'aevalsrc=0.3*sin(2*PI*220*t)|0.3*sin(2*PI*330*t):s=48000:d=1', input);
+    const run = (out: string, ...args: string[]) =>
+      execa(
+        process.execPath,
+        [IMK, 'separate', input, '--out', join(dir, out), '--format', 'wav', '--stems', ...args],
+        {
+          reject: false,
+        },
+      );
+    const same = await run('same');
+    expect(same.exitCode).toBe(0);
+    for (const file of same.stdout.trim().split('\n'))
+      expect((await probeMedia(file)).audio?.sample_rate).toBe(48000);
+    const asked = await run('asked', '--sample-rate', '44100', '--variants', 'instrumental');
+    expect(asked.exitCode).toBe(0);
+    for (const file of asked.stdout.trim().split('\n'))
+      expect((await probeMedia(file)).audio?.sample_rate).toBe(44100);
+    const bad = await run('bad', '--sample-rate', '44.1k');
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stderr).toContain('--sample-rate "44.1k" is not a sample rate');
   });
 });

@@ -26,6 +26,7 @@ interface SeparateOptions {
   variants: string;
   format: string;
   overwrite?: boolean;
+  sampleRate?: string;
 }
 
 /** `out/song - instrumental (-2 semitones).m4a`: `instrumental@-2` is named as the worker names it. */
@@ -71,6 +72,15 @@ export async function separateCommand(input: string, options: SeparateOptions): 
       'INVALID_FORMAT',
       `unknown --format "${options.format}"; choose one of: ${AUDIO_FORMATS.join(', ')}`,
     );
+  const requestedRate = options.sampleRate === undefined ? undefined : Number(options.sampleRate);
+  if (
+    requestedRate !== undefined &&
+    (!Number.isInteger(requestedRate) || requestedRate < 8000 || requestedRate > 192000)
+  )
+    throw new ImkError(
+      'INVALID_OPTION',
+      `--sample-rate "${options.sampleRate}" is not a sample rate: give a whole number of Hz from 8000 to 192000`,
+    );
   const recipes = parseVariantList(options.variants);
   const base = basename(input, extname(input));
   const outDir = resolve(options.out);
@@ -94,6 +104,8 @@ export async function separateCommand(input: string, options: SeparateOptions): 
     ...(options.stems === true ? STEM_NAMES.map((stem) => stemFile(outDir, base, stem, format)) : []),
   ];
   const replace = options.overwrite === true;
+  // The separation runs at 44.1 kHz; the files come back at the input's rate unless asked otherwise.
+  const sampleRate = requestedRate ?? info.audio?.sample_rate;
   // Said before the separation, not after it: a user's file of the same name is never replaced unasked.
   if (!replace) await refuseExisting(targets);
   await mkdir(outDir, { recursive: true });
@@ -143,6 +155,7 @@ export async function separateCommand(input: string, options: SeparateOptions): 
         format,
         tags: { ...tags, title: job.title },
         replace,
+        ...(sampleRate === undefined ? {} : { sampleRate }),
         signal: shutdown.signal,
       });
       written.push(job.output);

@@ -19,6 +19,10 @@ export function registerSeparate(program: Command): void {
       )
       .option('--format <format>', `output format: ${AUDIO_FORMATS.join(', ')}`, 'm4a')
       .option(
+        '--sample-rate <hz>',
+        "sample rate of the files written, 8000 to 192000 (default: the input's, so they line up in the same session)",
+      )
+      .option(
         '--overwrite',
         'replace files of the same names in --out (without it, they are kept and nothing is written)',
       )
