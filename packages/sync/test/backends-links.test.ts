@@ -1,9 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
-import { createLocalBackend, createRsyncBackend, createSftpBackend } from '../src/index.ts';
+import {
+  createLocalBackend,
+  createRcloneBackend,
+  createRsyncBackend,
+  createSftpBackend,
+} from '../src/index.ts';
 import type { SyncBackend } from '../src/types.ts';
 import { tempDir, testLogger } from './helpers.ts';
 import { startSshd, type SshdServer } from './servers/index.ts';
@@ -36,6 +42,14 @@ const backends: [string, () => SyncBackend][] = [
   ['rsync to a folder on this host', () => createRsyncBackend({ type: 'rsync' }, context('nas'))],
   ['rsync over ssh', () => createRsyncBackend({ type: 'rsync', ...ssh() }, context('nas'))],
   ['sftp', () => createSftpBackend({ type: 'sftp', ...ssh() }, context('nas'))],
+  [
+    'rclone to a local remote',
+    () => {
+      const configFile = join(dir.path, 'rclone.conf');
+      writeFileSync(configFile, '[imklocal]\ntype = local\n');
+      return createRcloneBackend({ type: 'rclone', remote: 'imklocal:', configFile }, context('nas'));
+    },
+  ],
 ];
 
 describe.each(backends)('%s: no writing through a link that leads outside the root', (_label, make) => {
