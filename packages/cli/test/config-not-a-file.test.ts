@@ -28,7 +28,7 @@ describe('a config file that is not a regular file', () => {
     expect(result.timedOut).toBe(false);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain(
-      `${join(root, 'config', 'operations.yaml')} is a named pipe (FIFO), not a regular file`,
+      `${join(root, 'config', 'operations.yaml')} is a FIFO (named pipe), not a regular file`,
     );
   });
 
@@ -37,7 +37,7 @@ describe('a config file that is not a regular file', () => {
     const result = await imk('cleanup', '--dry-run', '--root', root);
     expect(result.timedOut).toBe(false);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(`${join(root, 'config', 'paths.yaml')} is a named pipe (FIFO)`);
+    expect(result.stderr).toContain(`${join(root, 'config', 'paths.yaml')} is a FIFO (named pipe)`);
   });
 
   it('a folder in place of a config file is named as one', async () => {

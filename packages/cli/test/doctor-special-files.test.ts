@@ -36,13 +36,13 @@ describe('imk doctor with named pipes where files are configured', () => {
     expect(result.timedOut).toBe(false);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(
-      /YouTube cookies .*cookies\.txt cannot be read \(a named pipe \(FIFO\), not a regular file\)/,
+      /YouTube cookies .*cookies\.txt cannot be read \(a FIFO \(named pipe\), not a regular file\)/,
     );
     expect(result.stdout).toMatch(
-      /Deezer ARL .*arl\.txt cannot be read \(a named pipe \(FIFO\), not a regular file\)/,
+      /Deezer ARL .*arl\.txt cannot be read \(a FIFO \(named pipe\), not a regular file\)/,
     );
     expect(result.stdout).toMatch(
-      /dashboard address and token .*token file token\.txt: a named pipe \(FIFO\)/,
+      /dashboard address and token .*token file token\.txt: a FIFO \(named pipe\)/,
     );
   });
 });

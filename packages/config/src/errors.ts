@@ -3,4 +3,6 @@ import { POLICY, defineErrors } from '@imk/errors';
 /** Every code @imk/config throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */
 export const CONFIG_ERRORS = defineErrors('@imk/config', {
   CONFIG_INVALID: POLICY.unavailable,
+  /** A data folder config/paths.yaml places is missing (an unmounted share?), not a folder or not writable. */
+  DATA_FOLDER_UNUSABLE: POLICY.unavailable,
 });

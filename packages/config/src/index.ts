@@ -14,7 +14,8 @@ export {
   resolvePaths,
   statePaths,
 } from './paths.ts';
-export type { ImkPaths, PathsConfig, StatePaths } from './paths.ts';
+export type { DataFolder, ImkPaths, PathsConfig, StatePaths } from './paths.ts';
+export { dataFolderProblem, ensureDataFolder } from './data-folders.ts';
 export {
   LEGACY_KEYS,
   LEGACY_QUEUE_KEYS,

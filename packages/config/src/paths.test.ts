@@ -30,6 +30,7 @@ describe('resolvePaths', () => {
       receipts: join(root, 'state', 'nas-sync.sqlite'),
       cache: join(root, 'state', 'cache'),
       tmp: join(root, 'state', 'tmp'),
+      placed: {},
     });
   });
 
@@ -39,6 +40,7 @@ describe('resolvePaths', () => {
     expect(paths.queues).toBe('/queues');
     expect(paths.outputs).toBe('/data/outputs');
     expect(paths.state).toBe(join(root, 'state'));
+    expect(paths.placed).toEqual({ queues: true, outputs: true });
   });
 
   it('reads a relative location against the root, and env overrides win over the file', async () => {

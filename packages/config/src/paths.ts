@@ -50,7 +50,15 @@ export interface ImkPaths extends StatePaths {
   queues: string;
   outputs: string;
   config: string;
+  /**
+   * Set for the data folders config/paths.yaml (or IMK_PATHS__…) places somewhere; the others are the
+   * default layout under the root. A placed folder is never created: see ensureDataFolder.
+   */
+  placed?: Readonly<Partial<Record<DataFolder, true>>>;
 }
+
+/** The folders config/paths.yaml may place outside the root. */
+export type DataFolder = 'queues' | 'outputs';
 
 /** The paths under `<root>/state/` (pure: reads no file; `state/` is never moved by config/paths.yaml). */
 export function statePaths(root: string): StatePaths {
@@ -82,5 +90,9 @@ export function resolvePaths(root?: string, env: NodeJS.ProcessEnv = process.env
     outputs: resolve(base, config.outputs ?? 'outputs'),
     config: join(base, 'config'),
     ...statePaths(base),
+    placed: {
+      ...(config.queues !== undefined && { queues: true }),
+      ...(config.outputs !== undefined && { outputs: true }),
+    },
   };
 }

@@ -1,7 +1,8 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { describeKind, openUntrusted, untrustedErrnoError, type UntrustedOpenOptions } from './untrusted.ts';
+import { describeKind } from './file-kind.ts';
+import { openUntrusted, untrustedErrnoError, type UntrustedOpenOptions } from './untrusted.ts';
 
 export interface ContainOptions {
   /** What the root is, for messages: "the bundle", "the request folder", "the inbox", "the outputs folder". */

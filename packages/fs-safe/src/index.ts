@@ -10,7 +10,6 @@ export type { MoveToFreeNameOptions } from './no-clobber.ts';
 export { listNamesOrEmpty } from './list-names.ts';
 export {
   UntrustedFileError,
-  describeKind,
   openUntrusted,
   readUntrustedFile,
   readUntrustedText,
@@ -24,4 +23,5 @@ export type { ContainOptions } from './contain.ts';
 export { DEFAULT_TEXT_CAP, capText } from './cap.ts';
 export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';
 export { FS_SAFE_ERRORS } from './errors.ts';
+export { describeKind } from './file-kind.ts';
 export { NOT_REGULAR_FILE, fileReadProblem, readRegularFile, readRegularFileSync } from './regular-file.ts';

@@ -1,17 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
-
-/**
- * What a file that is not a regular file is, for these messages. (untrusted.ts's describeKind says "a
- * FIFO (named pipe)" for what this calls "a named pipe (FIFO)": both spellings are in messages users see.)
- */
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return 'a folder';
-  if (stats.isFIFO()) return 'a named pipe (FIFO)';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  return 'not a regular file';
-}
+import { describeKind } from './file-kind.ts';
 
 /** The error of {@link readRegularFile} for a file that is not a regular file (BSD's "wrong file type"). */
 export const NOT_REGULAR_FILE = 'EFTYPE';
@@ -47,7 +36,7 @@ export function readRegularFileSync(file: string): string {
 
 function requireRegular(file: string, stats: Stats): void {
   if (!stats.isFile())
-    throw Object.assign(new Error(`${file} is ${kindOf(stats)}, not a regular file`), {
+    throw Object.assign(new Error(`${file} is ${describeKind(stats)}, not a regular file`), {
       code: NOT_REGULAR_FILE,
     });
 }

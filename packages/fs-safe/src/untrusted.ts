@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
+import { describeKind } from './file-kind.ts';
 
 /**
  * The one way to open a file someone else wrote (a bundle's job.json and media, a sidecar, a request file,
@@ -41,18 +42,6 @@ export class UntrustedFileError extends ImkError {
       retryable: code === 'FILE_READ_FAILED' || code === 'FILE_CHANGED',
     });
   }
-}
-
-/** What kind of thing this is, for a message ("a FIFO (named pipe)"). */
-export function describeKind(info: Stats): string {
-  if (info.isFile()) return 'a regular file';
-  if (info.isDirectory()) return 'a folder';
-  if (info.isSymbolicLink()) return 'a symbolic link';
-  if (info.isFIFO()) return 'a FIFO (named pipe)';
-  if (info.isSocket()) return 'a socket';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
 }
 
 /** Turns an errno error on `name` into an UntrustedFileError naming it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretName, redactText, redactValue } from './redact.ts';
+import { isSecretName, redactText, redactValue, urlForLog } from './redact.ts';
 
 describe('isSecretName', () => {
   it('knows secrets by their name, whatever the spelling', () => {
@@ -49,6 +49,57 @@ describe('redactText', () => {
     );
     expect(redactText('token: use at least 16 characters')).toBe('token: use at least 16 characters');
     expect(redactText('Authorization: Bearer abcdef123456')).toBe('Authorization: Bearer [redacted]');
+  });
+});
+
+describe('URLs of webhooks, notification and media servers, and remotes', () => {
+  // Each holds a secret in its user info, its path or its query, in the form the service documents.
+  const secrets: [url: string, secret: string][] = [
+    [
+      'https://discord.com/api/webhooks/1187654321098765432/Xy7_kQ2mZpL9vR4tWb8nC1dF6gH3jK5sA0eU-iO7yT2qB9xN4cV6mP1zL8wS3rE5uJ0a',
+      'Xy7_kQ2mZpL9vR4tWb8nC1dF6gH3jK5sA0eU-iO7yT2qB9xN4cV6mP1zL8wS3rE5uJ0a',
+    ],
+    [
+      'https://hooks.slack.com/services/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',
+      'lcvL9MWvWgjWJCJL1kKaJl5K',
+    ],
+    ['https://maker.ifttt.com/trigger/song_done/with/key/dQw4w9WgXcQ2aZk8LmN0pR', 'dQw4w9WgXcQ2aZk8LmN0pR'],
+    ['https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage', 'AAHdqTcv'],
+    ['https://gotify.lan/message?token=AbCdEf.123-_x', 'AbCdEf.123'],
+    ['https://ntfy.sh/alerts?auth=QmFzaWMgZEdWemREcDBaWE4w', 'QmFzaWMg'],
+    ['http://jellyfin.lan:8096/Library/Refresh?api_key=0123abcd', '0123abcd'],
+    ['http://plex.lan:32400/library/sections/1/refresh?X-Plex-Token=zzPlexTok', 'zzPlexTok'],
+    ['https://hass.lan/api/webhook/8f14e45fceea167a5a36dedd4bea2543', '8f14e45fceea167a5a36dedd4bea2543'],
+    ['sftp://me:pa55word@nas.lan:22/music', 'pa55word'],
+    ['s3://AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI@minio.lan:9000/bucket', 'wJalrXUtnFEMI'],
+    ['https://user:tok@example.org/x', 'tok@'],
+  ];
+  it('redactText keeps no credential of any of them, in prose or in a JSON log line', () => {
+    for (const [url, secret] of secrets) {
+      expect(redactText(`send to ${url} failed: HTTP 500`), url).not.toContain(secret);
+      expect(redactText(JSON.stringify({ msg: `POST ${url}` })), url).not.toContain(secret);
+    }
+  });
+  it('an rclone connection string loses its keys and password', () => {
+    const text = redactText(
+      'rclone backend "nas" (:sftp,host=nas.lan,user=me,pass=Obscur3dPass:music): copy failed; :s3,access_key_id=AKIAX,secret_access_key=wJalr:b',
+    );
+    expect(text).not.toMatch(/Obscur3dPass|AKIAX|wJalr/);
+    expect(text).toContain('host=nas.lan');
+  });
+  it('keeps what names a place: hosts, short ids, ordinary and file names', () => {
+    for (const url of [
+      'https://www.youtube.com/watch?v=dQw4w9WgXcQ',
+      'https://soundcloud.com/some-artist/a-very-long-song-title-2023-remaster',
+      'http://nas.local:9000/bucket/Artist/Album/01-track-name-2023-version.flac',
+      'https://discord.com/api/webhooks/1187654321098765432',
+    ])
+      expect(redactText(url), url).toBe(url);
+  });
+  it('urlForLog tells scheme, host and port only', () => {
+    for (const [url] of secrets) expect(urlForLog(url)).toMatch(/^[a-z0-9]+:\/\/[^/@?#]+$/);
+    expect(urlForLog('http://plex.lan:32400/library?X-Plex-Token=z')).toBe('http://plex.lan:32400');
+    expect(urlForLog('not a url')).toBe('(invalid URL)');
   });
 });
 

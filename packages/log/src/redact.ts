@@ -33,6 +33,8 @@ export function isSecretName(name: string): boolean {
   if (SECRET_WORDS.some((word) => n.includes(word))) return true;
   if (n === 'arl' || n.startsWith('arl') || n.endsWith('arl')) return true;
   if (n === 'sig' || n.startsWith('xamz')) return true;
+  // rclone's `pass=` (sftp, ftp, smb connection strings), ntfy's `?auth=`, `pwd`.
+  if (n === 'pass' || n === 'auth' || n === 'pwd') return true;
   return n.endsWith('key') && !PUBLIC_KEYS.has(n);
 }
 
@@ -51,6 +53,29 @@ const QUERY_PARAM = /([?&;])([^=&#\s"'<>]+)=([^&#\s"'<>]*)/g;
 const NAMED_VALUE =
   /(["']?)([A-Za-z_][\w.-]*)\1(\s*)(:|=)(\s*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|(?<==\s*)[^\s,;&}\])"']+)/g;
 const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g;
+// The path of a URL (after scheme://host), up to its query, fragment or the end of the word.
+const URL_PATH = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#"'<>]+)(\/[^\s?#"'<>]*)/gi;
+
+/**
+ * A path segment that is a key rather than a name: webhook services put the token in the path
+ * (discord.com/api/webhooks/<id>/<token>, hooks.slack.com/services/T…/B…/<secret>, IFTTT's key,
+ * Telegram's bot<id>:<token>). At least 20 characters of letters, digits and `-_~:.` with a digit and
+ * a letter, and either both cases, a colon, or 32 or more hex digits. A slug (`a-long-title-2023`) or a
+ * file name (`take2.flac`) is not one.
+ */
+function isTokenLike(segment: string): boolean {
+  if (segment.length < 20 || !/^[A-Za-z0-9._~:-]+$/.test(segment)) return false;
+  if (!/[0-9]/.test(segment) || !/[A-Za-z]/.test(segment)) return false;
+  if (/\.[A-Za-z0-9]{2,5}$/.test(segment) && !segment.includes(':')) return false;
+  if (/[a-z]/.test(segment) && /[A-Z]/.test(segment)) return true;
+  return segment.includes(':') || /^[0-9a-f]{32,}$/i.test(segment);
+}
+
+const redactPath = (path: string): string =>
+  path
+    .split('/')
+    .map((segment) => (isTokenLike(segment) ? REDACTED : segment))
+    .join('/');
 
 /**
  * `TOKEN=$(openssl rand -hex 24)`: an instruction telling the user how to make a secret, not a secret
@@ -67,6 +92,7 @@ const isShellSubstitution = (value: string): boolean => value.startsWith('$(');
 export function redactText(text: string): string {
   return text
     .replace(URL_USERINFO, `$1${REDACTED}@`)
+    .replace(URL_PATH, (_all, origin: string, path: string) => `${origin}${redactPath(path)}`)
     .replace(QUERY_PARAM, (all, sep: string, name: string) =>
       isSecretName(decodeSafe(name)) ? `${sep}${name}=${REDACTED}` : all,
     )
@@ -78,6 +104,20 @@ export function redactText(text: string): string {
           : all,
     )
     .replace(AUTH_HEADER, `$1 ${REDACTED}`);
+}
+
+/**
+ * A URL of the user's own configuration (a webhook, a notification server, a media server, a remote) as a
+ * log line or an error message shows it: scheme, host and port only. Its path and query are where such
+ * services keep tokens (a Discord webhook's, a Plex token, a topic that is its own password).
+ */
+export function urlForLog(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.host === '' ? `${parsed.protocol}//${REDACTED}` : `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    return '(invalid URL)';
+  }
 }
 
 function decodeSafe(text: string): string {

@@ -78,13 +78,3 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
     );
   return { status: response.status, text };
 }
-
-/** The origin and path of a URL, without user info or query: safe for a log line. */
-export function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}

@@ -1,8 +1,8 @@
 import { realpath } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '@imk/log';
 import { errorMessage, isImkError } from '@imk/errors';
+import { redactText, type Logger } from '@imk/log';
 import { errorCode, isDestinationDown, isRetryable, syncError } from './errors.ts';
 import { numberedPath, type ConflictPolicy } from './conflicts.ts';
 import type { PlannedTransfer } from './plan.ts';
@@ -159,7 +159,9 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
     status: 'failed',
     final: !isRetryable(error),
     errorCode: errorCode(error),
-    error: errorMessage(error),
+    // Kept in the receipts, shown by imk sync status and the dashboard, sent in sync.failed notifications:
+    // a backend's message may hold a remote's credentials (rclone's :sftp,pass=…, a signed S3 URL).
+    error: redactText(errorMessage(error)),
     ms: Math.round(performance.now() - started),
   });
 

@@ -393,3 +393,29 @@ describe('sync engine', () => {
     expect(seconds).toBeLessThan(2);
   });
 });
+
+describe('a failed delivery whose backend message holds a credential', () => {
+  it('keeps the receipt (imk sync status, the dashboard, sync.failed) free of it', async () => {
+    await writeJob(outputs, audioJob('job1', ['instrumental']));
+    // A real rclone, given an on-the-fly remote with its password in the connection string; nothing listens.
+    const secret = 'Sup3rS3cretPassw0rd';
+    const engine = createSyncEngine(
+      engineOptions({
+        backends: {
+          nas: {
+            type: 'rclone',
+            remote: `:sftp,host=127.0.0.1,port=1,user=me,pass=${secret}:`,
+            rename: false,
+            hashMethod: 'read-back',
+          },
+        },
+      }),
+    );
+    const pass = await engine.runPass();
+    expect(pass).toMatchObject({ failed: 1 });
+    const [receipt] = [...receipts.all().values()];
+    expect(receipt?.errorMessage).toBeTruthy();
+    expect(receipt?.errorMessage).not.toContain(secret);
+    expect(receipt?.errorMessage).toContain('host=127.0.0.1');
+  });
+});

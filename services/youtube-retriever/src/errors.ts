@@ -9,7 +9,6 @@ export const YOUTUBE_ERRORS = defineErrors('@imk/youtube-retriever-service', {
   COOKIES_MISSING: POLICY.unavailable,
   DOWNLOAD_MISSING: POLICY.internal,
   DURATION_MISMATCH: POLICY.unprocessable,
-  EMPTY_PLAYLIST: POLICY.unprocessable,
   FETCH_FAILED: POLICY.internal,
   TOOL_MISSING: POLICY.unavailable,
   YT_DLP_FAILED: POLICY.internal,

@@ -83,8 +83,13 @@ export async function fetchYoutube(url: string, options: FetchYoutubeOptions): P
     { ...retryOptions(settings), signal: options.signal, logger, what: 'yt-dlp metadata' },
   );
   const entries = listEntries(parseInfo(listing, parsed.href), parsed.href);
-  if (entries.length === 0)
-    throw new ImkError('EMPTY_PLAYLIST', `${parsed.href} is a playlist with no videos that can be fetched`);
+  // An empty playlist (a new one, a subscription with nothing yet, only private videos) is nothing to do,
+  // not a failure: the request is done, and the warning says why nothing came.
+  if (entries.length === 0) {
+    result.warnings.push(`${parsed.href} is a playlist with no videos that can be fetched (yet)`);
+    logger.info({ url: parsed.href }, 'empty playlist: nothing to fetch');
+    return result;
+  }
   logger.info({ url: parsed.href, entries: entries.length, mode }, 'fetching');
 
   const archive = settings.downloadArchive.enabled ? createDownloadArchive(settings.archiveDir) : undefined;

@@ -175,6 +175,20 @@ describe('fetchYoutube with the real yt-dlp', () => {
     expect(probed.duration_sec).toBeCloseTo(3, 0);
   });
 
+  it('an empty playlist is nothing to do, not a failure: no job, no failure, a warning naming it', async () => {
+    const { root, settings } = await setup();
+    server.setPage(
+      '/empty.xspf',
+      '<?xml version="1.0" encoding="UTF-8"?>\n<playlist version="1" xmlns="http://xspf.org/ns/0/"><trackList></trackList></playlist>',
+    );
+    const result = await fetchYoutube(server.url('empty.xspf'), { root, logger, settings });
+    expect(result.jobs).toEqual([]);
+    expect(result.failures).toEqual([]);
+    expect(result.warnings).toEqual([
+      `${server.url('empty.xspf')} is a playlist with no videos that can be fetched (yet)`,
+    ]);
+  });
+
   it('validates the duration when the source gives one: pass, fail, or warn and publish', async () => {
     const { root, settings } = await setup();
     const ok = await fetchYoutube(server.url('dur-ok.xspf'), { root, logger, settings });

@@ -1,8 +1,8 @@
 import type { LegacyEnv } from './types.ts';
 
 /**
- * Reads the text of a `.env` file as the earlier version read its variables: `KEY=value` lines, blank and
- * `#` lines skipped, an inline `# comment` stripped from the value, whitespace and quotes trimmed.
+ * Reads the text of a `.env` file as docker compose gave the earlier version its variables: `KEY=value`
+ * lines (`export ` allowed), blank and `#` lines skipped, each value cleaned by cleanLegacyValue.
  */
 export function parseLegacyEnv(text: string): Record<string, string> {
   const env: Record<string, string> = {};
@@ -16,14 +16,24 @@ export function parseLegacyEnv(text: string): Record<string, string> {
   return env;
 }
 
-/** The earlier version's `_env_clean`: text after `#` dropped, whitespace and surrounding quotes trimmed. */
+/**
+ * One value as the earlier version's users meant it (docker compose's and python-dotenv's rule): a `#`
+ * starts a comment only at the start of the value or after whitespace (`true   # note` is `true`), so
+ * one inside a value is kept (a password `pa#ss`, a URL's `#fragment`). A value in quotes is taken as
+ * quoted, `#` included (`"a # b"`), and a comment after the closing quote is dropped; `\"` and `\\`
+ * inside double quotes are one character. (The earlier Python code also cut at any `#`, which made
+ * such passwords unusable there; the value the user wrote is what is carried over.)
+ */
 export function cleanLegacyValue(value: string): string {
-  let s = value;
-  const hash = s.indexOf('#');
-  if (hash >= 0) s = s.slice(0, hash);
-  s = s.trim();
-  if (s.length >= 2 && (s[0] === '"' || s[0] === "'") && s.at(-1) === s[0]) s = s.slice(1, -1);
-  return s;
+  const s = value.trim();
+  const quote = s[0];
+  if (quote === '"' || quote === "'") {
+    const quoted = quote === '"' ? /^"((?:[^"\\]|\\.)*)"(?:\s+#.*|\s*)$/s : /^'([^']*)'(?:\s+#.*|\s*)$/s;
+    const match = quoted.exec(s);
+    if (match) return quote === '"' ? match[1]!.replace(/\\(["\\])/g, '$1') : match[1]!;
+  }
+  const comment = /(?:^|\s)#/.exec(s);
+  return (comment ? s.slice(0, comment.index) : s).trim();
 }
 
 /** The earlier version's `env_bool`: 1, true, yes, on (any case) are true. */

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { httpRequest, safeUrl } from '../http.ts';
+import { urlForLog } from '@imk/log';
+import { httpRequest } from '../http.ts';
 import { readNotifySecret } from '../secrets.ts';
 import type { MediaServer } from './schema.ts';
 
@@ -51,7 +52,7 @@ export async function refreshMediaServer(
           method: 'POST',
           url: `${base(server.url)}/Library/Refresh`,
           headers,
-          what: `jellyfin ${name} (${safeUrl(server.url)})`,
+          what: `jellyfin ${name} (${urlForLog(server.url)})`,
         });
         return 'library refresh started';
       }
@@ -61,7 +62,7 @@ export async function refreshMediaServer(
         url: `${base(server.url)}/Library/Media/Updated`,
         headers,
         body: JSON.stringify({ Updates: paths.map((Path) => ({ Path, UpdateType: 'Created' })) }),
-        what: `jellyfin ${name} (${safeUrl(server.url)})`,
+        what: `jellyfin ${name} (${urlForLog(server.url)})`,
       });
       return `reported ${paths.length} new file${paths.length === 1 ? '' : 's'}`;
     }
@@ -77,7 +78,7 @@ export async function refreshMediaServer(
           url: `${base(server.url)}/library/sections/${server.section}/refresh${query}`,
           // Plex takes the token as a header too: it stays out of URLs that proxies and logs keep.
           headers: { 'X-Plex-Token': token, Accept: 'application/json' },
-          what: `plex ${name} (${safeUrl(server.url)}, section ${server.section})`,
+          what: `plex ${name} (${urlForLog(server.url)}, section ${server.section})`,
         });
       }
       return folders.length > PLEX_MAX_FOLDERS
@@ -98,7 +99,7 @@ export async function refreshMediaServer(
         c: server.client,
         f: 'json',
       });
-      const what = `${server.type} ${name} (${safeUrl(server.url)})`;
+      const what = `${server.type} ${name} (${urlForLog(server.url)})`;
       const { text } = await httpRequest({
         ...request,
         method: 'GET',

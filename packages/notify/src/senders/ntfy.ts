@@ -1,7 +1,8 @@
 import type { z } from 'zod';
+import { urlForLog } from '@imk/log';
 import type { NtfyTargetSchema } from '../config.ts';
 import type { NotifyEventType } from '../events.ts';
-import { httpRequest, safeUrl } from '../http.ts';
+import { httpRequest } from '../http.ts';
 import { readNotifySecret } from '../secrets.ts';
 import type { NotifySender, SenderContext } from './types.ts';
 
@@ -13,6 +14,28 @@ const TAGS: Record<NotifyEventType, string[]> = {
   'sync.delivered': ['package'],
   'sync.failed': ['warning', 'package'],
 };
+
+/** ntfy's default message-size-limit: a longer message arrives as an attachment file, not as text. */
+export const NTFY_MAX_MESSAGE_BYTES = 4096;
+const CUT_MARK = ' […]';
+
+/**
+ * The message as ntfy shows it: at most NTFY_MAX_MESSAGE_BYTES of UTF-8, cut at a character (never inside
+ * one) with a mark saying so. Other targets and the log get the whole text.
+ */
+export function fitNtfyMessage(message: string): string {
+  if (Buffer.byteLength(message, 'utf8') <= NTFY_MAX_MESSAGE_BYTES) return message;
+  const room = NTFY_MAX_MESSAGE_BYTES - Buffer.byteLength(CUT_MARK, 'utf8');
+  let out = '';
+  let bytes = 0;
+  for (const char of message) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (bytes + size > room) break;
+    out += char;
+    bytes += size;
+  }
+  return out.trimEnd() + CUT_MARK;
+}
 
 /**
  * Publishes through ntfy's JSON form (POST to the server's root with `topic` in the body), which carries
@@ -40,13 +63,13 @@ export function createNtfySender(
         body: JSON.stringify({
           topic: target.topic,
           title: event.title,
-          message: event.message,
+          message: fitNtfyMessage(event.message),
           tags: TAGS[event.type],
           priority,
         }),
         timeoutMs: ctx.timeoutMs,
         signal,
-        what: `ntfy ${name} (${safeUrl(url)}, topic ${target.topic})`,
+        what: `ntfy ${name} (${urlForLog(url)})`,
       });
     },
   };

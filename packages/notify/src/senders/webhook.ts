@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { z } from 'zod';
+import { urlForLog } from '@imk/log';
 import type { WebhookTargetSchema } from '../config.ts';
-import { httpRequest, safeUrl } from '../http.ts';
+import { httpRequest } from '../http.ts';
 import { readNotifySecret } from '../secrets.ts';
 import type { NotifySender, SenderContext } from './types.ts';
 
@@ -41,7 +42,7 @@ export function createWebhookSender(
         body,
         timeoutMs: ctx.timeoutMs,
         signal,
-        what: `webhook ${name} (${safeUrl(target.url)})`,
+        what: `webhook ${name} (${urlForLog(target.url)})`,
       });
     },
   };

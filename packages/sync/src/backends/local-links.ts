@@ -32,11 +32,41 @@ export async function assertNoLinkOut(root: string, target: string): Promise<voi
     }
     if (!isLink) continue;
     const leads = await realpath(path).catch(() => undefined);
-    if (leads === undefined || !inside(leads, realRoot))
-      throw syncError(
-        'DESTINATION_UNSAFE',
-        `${path} is a symlink leading ${leads ? `to ${leads}, ` : ''}outside the remote root ${root}; nothing is written through it. Replace the link with a folder, or point the route at the real folder`,
-        { details: { link: path, root } },
-      );
+    if (leads === undefined || !inside(leads, realRoot)) throw linkOutError(path, leads, root);
   }
+}
+
+/** DESTINATION_UNSAFE for a link below the root that leads out of it (or nowhere), naming the link. */
+export function linkOutError(link: string, leads: string | undefined, root: string): Error {
+  return syncError(
+    'DESTINATION_UNSAFE',
+    `${link} is a symlink leading ${leads ? `to ${leads}, ` : ''}outside the remote root ${root}; nothing is written through it. Replace the link with a folder, or point the route at the real folder`,
+    { details: { link, root } },
+  );
+}
+
+/**
+ * assertNoLinkOut for a server reached over ssh (rsync): a POSIX sh script, arguments root and the path
+ * below it. Prints `OK`, or `LINK`, the link and where it leads (empty when nowhere), one per line.
+ */
+export const NO_LINK_OUT_SCRIPT = [
+  'root=$1; rel=$2',
+  'r=$(cd -P -- "$root" 2>/dev/null && pwd -P) || { echo OK; exit 0; }',
+  '[ "$r" = / ] && { echo OK; exit 0; }',
+  'set -f; IFS=/; p=${root%/}',
+  'for part in $rel; do',
+  '  [ -z "$part" ] && continue',
+  '  p=$p/$part',
+  '  if [ -L "$p" ]; then',
+  '    if [ -d "$p" ]; then l=$(cd -P -- "$p" 2>/dev/null && pwd -P); else l=$(readlink -f -- "$p" 2>/dev/null); fi',
+  '    case "$l" in "$r"|"$r"/*) ;; *) printf \'LINK\n%s\n%s\n\' "$p" "$l"; exit 0;; esac',
+  '  elif [ ! -e "$p" ]; then break; fi',
+  'done',
+  'echo OK',
+].join('\n');
+
+/** Throws linkOutError when NO_LINK_OUT_SCRIPT's output names a link. */
+export function checkNoLinkOutOutput(stdout: string, root: string): void {
+  const [verdict, link, leads] = stdout.split('\n');
+  if (verdict === 'LINK' && link !== undefined) throw linkOutError(link, leads || undefined, root);
 }

@@ -9,6 +9,7 @@ import { tempPathFor } from '../util/remote-path.ts';
 import { syncProgram } from '../util/programs.ts';
 import { runTool } from '../util/run-tool.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
+import { assertNoLinkOut } from './local-links.ts';
 import { RcloneCallError, createRcloneDaemon } from './rclone-daemon.ts';
 import { NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
 
@@ -245,6 +246,12 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       const remoteFeatures = await features(request.signal);
       const final = request.remotePath;
       const where = `${options.remote}${final}`;
+      // A remote on this host writes through a link below the route's root as the local backend would:
+      // refused the same way. (Other remotes follow their server's rules; see docs/nas-sync.md.)
+      if (remoteFeatures.local && request.remoteRoot !== undefined) {
+        const root = dirname(await localPathOf(posix.join(request.remoteRoot, '_'), request.signal));
+        await assertNoLinkOut(root, await localPathOf(final, request.signal));
+      }
       // rclone has no move that refuses an existing name: the check is a look before the copy and again
       // before the move into place (a file written in between by another client is not seen).
       if ((await settleExisting(request, where, existingAt(final))) === 'same')

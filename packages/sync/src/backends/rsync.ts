@@ -1,9 +1,9 @@
 import { readdir, rm, stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, posix, resolve } from 'node:path';
 import { z } from 'zod';
 import { sha256File } from '@imk/fs-safe';
 import { fromFsError, syncError } from '../errors.ts';
-import type { BackendContext, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
+import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { readSecret } from '../util/secrets.ts';
 import { syncProgram } from '../util/programs.ts';
 import { runTool, type ToolResult } from '../util/run-tool.ts';
@@ -12,6 +12,7 @@ import { SshConnectionSchema, openSshArgs, rsyncEQuote } from '../util/ssh-optio
 import { createRemoteShell } from '../util/remote-shell.ts';
 import { createSshMaster } from '../util/ssh-master.ts';
 import { BackendBaseSchema, checkLocalFile } from './common.ts';
+import { assertNoLinkOut, checkNoLinkOutOutput, NO_LINK_OUT_SCRIPT } from './local-links.ts';
 import { sendBatch, type BatchItem } from './rsync-batch.ts';
 import { classifyRsyncFailure } from './rsync-failure.ts';
 
@@ -155,6 +156,28 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     return hash[0];
   }
 
+  /**
+   * Refuses a target below the route's root reached through a symlink that leads outside it (a link on
+   * the NAS must not make a sync write elsewhere), here or on the server; rsync and ln follow such links.
+   */
+  async function assertTargetInsideRoot(request: PutRequest, target: string): Promise<void> {
+    const root =
+      request.remoteRoot !== undefined
+        ? pathOf(request.remoteRoot)
+        : remote
+          ? (options.root ?? '.')
+          : pathOf('/');
+    if (!remote) return assertNoLinkOut(root, target);
+    const rel = posix.relative(root, target);
+    if (rel === '' || rel.startsWith('..')) return;
+    const out = await sshChecked(
+      ['sh', '-c', NO_LINK_OUT_SCRIPT, 'links', root, rel],
+      `look for links below ${root}`,
+      request.signal,
+    );
+    checkNoLinkOutOutput(out, root);
+  }
+
   // Transfers that become due together go in one rsync run (one connection, one start-up); each file is
   // still checked and committed on its own. Two runs copy at once; a run's slot is free as soon as its copy
   // is over, so batches are checked while the next ones are on their way.
@@ -247,6 +270,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     async put(request) {
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
+      await assertTargetInsideRoot(request, target);
       const item: BatchItem = {
         request,
         target,

@@ -36,6 +36,11 @@ export interface SftpSession {
   renameNoReplace(from: string, to: string): Promise<boolean>;
   remove(path: string): Promise<void>;
   list(dir: string): Promise<string[]>;
+  /**
+   * The first symlink on the way from `root` down to `target` that leads outside root (or nowhere), and
+   * where it leads; undefined when there is none (or root does not exist yet: mkdir makes plain folders).
+   */
+  linkOut(root: string, target: string): Promise<{ link: string; leads?: string } | undefined>;
   end(): Promise<void>;
 }
 
@@ -147,6 +152,32 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
     }
   }
 
+  async function linkOut(
+    root: string,
+    target: string,
+  ): Promise<{ link: string; leads?: string } | undefined> {
+    const rel = posix.relative(root, target);
+    if (rel === '' || rel.startsWith('..')) return undefined;
+    const realRoot = await call<string>((cb) => sftp.realpath(root, cb)).catch(() => undefined);
+    if (realRoot === undefined || realRoot === '/') return undefined;
+    let path = root.replace(/\/+$/, '');
+    for (const part of rel.split('/')) {
+      path = `${path}/${part}`;
+      let isLink: boolean;
+      try {
+        isLink = (await call<{ isSymbolicLink(): boolean }>((cb) => sftp.lstat(path, cb))).isSymbolicLink();
+      } catch (error) {
+        if ((error as { code?: unknown }).code === NO_SUCH_FILE) return undefined;
+        throw error;
+      }
+      if (!isLink) continue;
+      const leads = await call<string>((cb) => sftp.realpath(path, cb)).catch(() => undefined);
+      if (leads === undefined || (leads !== realRoot && !leads.startsWith(`${realRoot}/`)))
+        return { link: path, ...(leads !== undefined && { leads }) };
+    }
+    return undefined;
+  }
+
   async function mkdirp(dir: string): Promise<void> {
     if (dir === '/' || dir === '.' || dir === '') return;
     const found = await statOrUndefined(dir);
@@ -185,6 +216,7 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
   return {
     client,
     mkdirp,
+    linkOut,
 
     async writeFile(path, stages, inFlight, signal) {
       const handle = await call<Buffer>((cb) => sftp.open(path, 'w', cb));

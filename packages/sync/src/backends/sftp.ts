@@ -13,6 +13,7 @@ import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { SecretSchema, readOptionalSecret, readSecret } from '../util/secrets.ts';
 import { SshConnectionSchema, defaultKnownHosts } from '../util/ssh-options.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
+import { linkOutError } from './local-links.ts';
 import { classifySftpError, openSession, type SftpSession } from './sftp-session.ts';
 
 export const SFTP_BACKEND = 'sftp';
@@ -177,7 +178,14 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
       const temp = tempPathFor(target, request.sha256, options.maxNameBytes);
+      const root = request.remoteRoot !== undefined ? pathOf(request.remoteRoot) : (options.root ?? '.');
+      // A symlink on the server below the route's root that leads out of it is not written through.
+      const assertInsideRoot = async (s: SftpSession): Promise<void> => {
+        const out = await s.linkOut(root, target);
+        if (out) throw linkOutError(out.link, out.leads, root);
+      };
       return withSession(`copy to ${target}`, async (s) => {
+        await assertInsideRoot(s);
         const existing = {
           stat: () => s.stat(target),
           hash: async () => (await remoteHash(s, target)).sha256,
@@ -185,6 +193,8 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
         if ((await settleExisting(request, target, existing)) === 'same')
           return { bytes: request.bytes, verifiedBy: 'remote-hash', alreadyThere: true };
         await s.mkdirp(posix.dirname(target));
+        // mkdir follows a link made meanwhile: look again before writing anything.
+        await assertInsideRoot(s);
         const sent = await upload(s, request, temp);
         if (sent !== undefined && sent !== request.sha256) {
           // The local file is not what its manifest says: no need to look at the copy.

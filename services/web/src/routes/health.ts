@@ -1,6 +1,8 @@
 import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { dataFolderProblem, type DataFolder } from '@imk/config';
 import { errorMessage } from '@imk/errors';
 import { redactText } from '@imk/log';
 import type { WebContext } from '../context.ts';
@@ -14,18 +16,31 @@ interface Check {
   reasons?: string[];
 }
 
-async function writable(name: string, dir: string): Promise<Check> {
-  try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
-    return { name, ok: true };
-  } catch (error) {
-    return { name, ok: false, detail: `${dir} is not writable: ${errorMessage(error)}` };
+/** A probe creates nothing: a missing data folder is reported (see dataFolderProblem), not made. */
+async function dataFolder(ctx: WebContext, which: DataFolder): Promise<Check> {
+  const problem = await dataFolderProblem(ctx.paths, which);
+  return problem === undefined ? { name: which, ok: true } : { name: which, ok: false, detail: problem };
+}
+
+/** state/ is this host's own (never a share): fine when it, or the folder it will be made in, is writable. */
+async function stateWritable(dir: string): Promise<Check> {
+  let at = dir;
+  for (;;) {
+    try {
+      await access(at, constants.W_OK);
+      return { name: 'state', ok: true };
+    } catch (error) {
+      const parent = dirname(at);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || parent === at)
+        return { name: 'state', ok: false, detail: `${dir} is not writable: ${errorMessage(error)}` };
+      at = parent;
+    }
   }
 }
 
 /**
- * /healthz: the process answers. /readyz: folders writable, ledger readable, no service failed; a degraded
+ * /healthz: the process answers. /readyz: folders writable (and none created: a placed folder that is
+ * missing, such as an unmounted share, is a failed check naming it), ledger readable, no service failed; a degraded
  * service (running, but missing deemix, an ARL, a route…) is still ready and is reported as degraded with
  * its reasons. A caller without the token (when one is set) gets booleans only: texts may name paths and
  * settings, and they are not for anyone who can reach the port.
@@ -34,9 +49,9 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext): voi
   app.get('/healthz', () => Promise.resolve({ ok: true }));
   app.get('/readyz', async (request, reply) => {
     const checks: Check[] = [
-      await writable('queues', ctx.paths.queues),
-      await writable('outputs', ctx.paths.outputs),
-      await writable('state', ctx.paths.state),
+      await dataFolder(ctx, 'queues'),
+      await dataFolder(ctx, 'outputs'),
+      await stateWritable(ctx.paths.state),
     ];
     try {
       ctx.jobs.ledger()?.listJobs({ limit: 1 });

@@ -1,0 +1,106 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isImkError } from '@imk/errors';
+import {
+  createLocalBackend,
+  createRcloneBackend,
+  createRsyncBackend,
+  createSftpBackend,
+} from '../src/index.ts';
+import type { SyncBackend } from '../src/types.ts';
+import { tempDir, testLogger } from './helpers.ts';
+import { startSshd, type SshdServer } from './servers/index.ts';
+
+// A folder symlink at the destination that leads outside the route's root must not carry a sync
+// somewhere else (a link on the NAS pointing at /etc, at a home folder): every backend that writes to a
+// filesystem refuses it, naming the link, and writes nothing there. Links that stay inside are fine.
+let sshd: SshdServer;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  sshd = await startSshd();
+  dir = await tempDir('imk-links-');
+});
+afterAll(async () => {
+  await sshd?.stop();
+  await dir?.remove();
+});
+
+const ssh = () => ({
+  host: sshd.host,
+  port: sshd.port,
+  username: 'root',
+  privateKeyFile: sshd.clientKey,
+  knownHostsFile: sshd.knownHosts,
+});
+const context = (name: string) => ({ name, logger: testLogger() });
+
+const backends: [string, () => SyncBackend][] = [
+  ['local', () => createLocalBackend({ type: 'local' }, context('nas'))],
+  ['rsync to a folder on this host', () => createRsyncBackend({ type: 'rsync' }, context('nas'))],
+  ['rsync over ssh', () => createRsyncBackend({ type: 'rsync', ...ssh() }, context('nas'))],
+  ['sftp', () => createSftpBackend({ type: 'sftp', ...ssh() }, context('nas'))],
+  [
+    'rclone to a local remote',
+    () => {
+      const configFile = join(dir.path, 'rclone.conf');
+      writeFileSync(configFile, '[imklocal]\ntype = local\n');
+      return createRcloneBackend({ type: 'rclone', remote: 'imklocal:', configFile }, context('nas'));
+    },
+  ],
+];
+
+describe.each(backends)('%s: no writing through a link that leads outside the root', (_label, make) => {
+  let root: string;
+  let elsewhere: string;
+  let local: { path: string; bytes: number; sha256: string };
+  let n = 0;
+
+  beforeEach(async () => {
+    const base = join(sshd.dataDir, `case-${_label.replace(/\W+/g, '-')}-${n++}`);
+    root = join(base, 'nas', 'audio');
+    elsewhere = join(base, 'home', 'user');
+    await mkdir(root, { recursive: true });
+    await mkdir(elsewhere, { recursive: true });
+    const data = randomBytes(3000);
+    local = {
+      path: join(dir.path, `song-${n}.m4a`),
+      bytes: data.length,
+      sha256: createHash('sha256').update(data).digest('hex'),
+    };
+    await writeFile(local.path, data);
+  });
+
+  const put = async (remotePath: string) => {
+    const backend = make();
+    try {
+      return await backend.put({ ...local, localPath: local.path, remotePath, remoteRoot: root });
+    } finally {
+      await backend.close();
+    }
+  };
+
+  it('refuses a folder link leading outside, naming it, and leaves the other folder untouched', async () => {
+    await symlink(elsewhere, join(root, 'Instrumental'));
+    const error = await put(join(root, 'Instrumental', 'Deep', 'song.m4a')).catch((e: unknown) => e);
+    expect(isImkError(error, 'DESTINATION_UNSAFE'), String(error)).toBe(true);
+    expect((error as Error).message).toContain(join(root, 'Instrumental'));
+    expect(await readdir(elsewhere)).toEqual([]);
+  });
+
+  it('refuses a link that leads nowhere (it could be made to lead anywhere)', async () => {
+    await symlink(join(elsewhere, 'gone'), join(root, 'Instrumental'));
+    const error = await put(join(root, 'Instrumental', 'song.m4a')).catch((e: unknown) => e);
+    expect(isImkError(error, 'DESTINATION_UNSAFE'), String(error)).toBe(true);
+    expect(await readdir(elsewhere)).toEqual([]);
+  });
+
+  it('delivers through a link that stays inside the root', async () => {
+    await mkdir(join(root, 'Real'));
+    await symlink(join(root, 'Real'), join(root, 'Alias'));
+    await put(join(root, 'Alias', 'song.m4a'));
+    expect(await readdir(join(root, 'Real'))).toEqual(['song.m4a']);
+  });
+});
