@@ -39,7 +39,11 @@ export interface Inbox {
  */
 export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbox {
   const logger = parentLogger.child({ component: 'inbox' });
-  const tracker = createStabilityTracker(settings.stableChecks);
+  // The looks must be pollIntervalMs apart, as configured: the folder watcher starts passes early (any
+  // change in the folder does), and two of them between two writes of a slow copy saw the same size.
+  const tracker = createStabilityTracker(settings.stableChecks, {
+    minQuietMs: (settings.stableChecks - 1) * settings.pollIntervalMs,
+  });
   const accepted = new Set(settings.extensions.map((ext) => `.${ext.toLowerCase()}`));
 
   async function take(name: string, signal?: AbortSignal): Promise<InboxOutcome> {
