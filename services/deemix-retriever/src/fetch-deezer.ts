@@ -71,8 +71,7 @@ export async function fetchDeezer(url: string, options: FetchDeezerOptions): Pro
         const published = await bundle.publish();
         result.jobs.push({ jobId, queue: settings.queue, dir: published.dir, title: track.title });
       } catch (error) {
-        if (isImkError(error, 'JOB_EXISTS'))
-          result.skipped.push({ id: jobId, reason: 'already in the queue' });
+        if (isImkError(error, 'JOB_EXISTS')) result.skipped.push({ id: jobId, reason: errorMessage(error) });
         else
           result.failures.push({
             id: jobId,

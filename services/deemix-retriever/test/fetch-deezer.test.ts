@@ -128,6 +128,10 @@ describe('fetchDeezer (deemix stand-in)', () => {
     });
     expect(second.jobs).toEqual([]);
     expect(second.skipped.map((skip) => skip.id)).toEqual(['dz_QZSTP2299501', 'dz_QZSTP2299502']);
+    // The reason says where the first one is, not a bare "already in the queue".
+    expect(second.skipped[0]!.reason).toMatch(
+      /^job dz_QZSTP2299501 is already queued and waits for a worker: \//,
+    );
   });
 
   it('says what to do when no ARL is configured, without running deemix', async () => {

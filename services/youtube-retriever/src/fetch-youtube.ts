@@ -222,7 +222,7 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
     } catch (error) {
       if (!isImkError(error, 'JOB_EXISTS')) throw error;
       await job.archive?.add(kind, entry.extractor, entry.id);
-      return { skipped: `already in the queue (${errorMessage(error)})` };
+      return { skipped: errorMessage(error) };
     }
   } finally {
     await rm(workDir, { recursive: true, force: true });
