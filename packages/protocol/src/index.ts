@@ -32,6 +32,7 @@ export {
   REPLACED_DIR,
   isOutputFolderName,
   isPartialName,
+  consumerPart,
   partialDirName,
   jobWorkDirName,
   partialPrefix,
