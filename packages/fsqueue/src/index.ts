@@ -8,6 +8,7 @@ export {
   DEFAULT_TMP_MAX_AGE_MS,
 } from './queue.ts';
 export type { Claim, FailInfo, Queue, QueueCounts, QueueOptions, RejectProblem } from './types.ts';
+export { defaultConsumerId } from './context.ts';
 export { findJob, findJobFolders } from './find-job.ts';
 export type { QueueEntry } from './find-job.ts';
 export { retryFailed, PREVIOUS_CANCEL_FILE, PREVIOUS_ERROR_FILE } from './retry-failed.ts';
