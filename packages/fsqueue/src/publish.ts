@@ -99,8 +99,8 @@ const writing = new Set<string>();
 /**
  * Makes `job_<id>.tmp/` (the caller writes PRODUCER_FILE into it at once). One left by a producer of this host that is no longer
  * running (killed mid-publish, the machine or container restarted) is removed and made again: refusing it
- * (as before) refused that job id until the sweeper removed the folder a day later, so a song dropped into
- * the inbox went to .rejected and a YouTube video failed on every try.
+ * (as before) refused that job id until the sweeper removed the folder a day later: a song dropped into
+ * the inbox waited unprocessed and a YouTube video failed on every try.
  */
 async function startTmp(tmp: string, jobId: string, logger: Logger | undefined): Promise<void> {
   for (let attempt = 0; ; attempt++) {
