@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { MAX_NAME_BYTES, fitBytes } from './file-name.ts';
 
 /** fsync one file so its bytes survive a power cut. */
 export async function fsyncFile(path: string): Promise<void> {
@@ -85,7 +86,10 @@ export async function writeSyncedTemp(
   data: string | Uint8Array,
   mode?: number,
 ): Promise<string> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tail = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  // Cut so that the temp name fits where `path` fits: a 250-byte name must not fail as ENAMETOOLONG here.
+  const base = fitBytes(basename(path), MAX_NAME_BYTES - 1 - Buffer.byteLength(tail));
+  const temp = join(dirname(path), `.${base}${tail}`);
   const handle = await open(temp, 'wx', mode ?? 0o666);
   try {
     if (mode !== undefined) await handle.chmod(mode);

@@ -2,7 +2,20 @@
 // eslint-disable-next-line no-control-regex
 const RESERVED = /[<>:"/\\|?*\u0000-\u001f\u007f]/g;
 const WINDOWS_RESERVED_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
-const MAX_BYTES = 255;
+/** The longest file name (one path component) ext4, XFS, btrfs, NTFS and SMB take, in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 255;
+const MAX_BYTES = MAX_NAME_BYTES;
+
+/** `text` cut to at most `maxBytes` UTF-8 bytes on a character boundary (unchanged when it fits). */
+export function fitBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let cut = '';
+  for (const char of text) {
+    if (Buffer.byteLength(cut + char) > maxBytes) break;
+    cut += char;
+  }
+  return cut;
+}
 
 /**
  * A file name built from metadata that is safe on ext4, NTFS and SMB shares: reserved characters become
@@ -15,13 +28,6 @@ export function safeFileName(name: string, suffix = '', fallback = 'untitled'): 
   if (base === '' || /^_+$/.test(base)) base = fallback;
   if (WINDOWS_RESERVED_NAMES.test(base)) base = `_${base}`;
   const budget = MAX_BYTES - Buffer.byteLength(suffix);
-  if (Buffer.byteLength(base) > budget) {
-    let cut = '';
-    for (const char of base) {
-      if (Buffer.byteLength(cut + char) > budget) break;
-      cut += char;
-    }
-    base = cut.replace(/[. ]+$/, '');
-  }
+  if (Buffer.byteLength(base) > budget) base = fitBytes(base, budget).replace(/[. ]+$/, '');
   return base + suffix;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { moveNoClobber, moveToFreeName, writeFileNoClobber } from './no-clobber.ts';
+import { writeJsonAtomic } from './atomic.ts';
 
 describe('no-clobber moves and writes', async () => {
   const root = await mkdtemp(join(tmpdir(), 'imk-no-clobber-'));
@@ -71,5 +72,21 @@ describe('no-clobber moves and writes', async () => {
       }),
     ).rejects.toThrow(/ENOENT/);
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('names at the 255-byte limit', () => {
+  it('are written whole and atomically: the temp file beside them is named to fit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'imk-long-'));
+    try {
+      const name = `${'é'.repeat(125)}.json`; // 255 bytes
+      expect(Buffer.byteLength(name)).toBe(255);
+      await writeJsonAtomic(join(dir, name), { ok: true });
+      expect(await writeFileNoClobber(join(dir, `${'b'.repeat(250)}.txt`), 'x')).toBe(true);
+      expect((await readdir(dir)).sort()).toEqual([`${'b'.repeat(250)}.txt`, name]);
+      expect(JSON.parse(await readFile(join(dir, name), 'utf8'))).toEqual({ ok: true });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

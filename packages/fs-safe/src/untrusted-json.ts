@@ -37,8 +37,13 @@ export function jsonDepth(text: string, limit = Number.POSITIVE_INFINITY): numbe
   return deepest;
 }
 
-/** JSON.parse for untrusted text: too deep or invalid is an ImkError naming the document (never retried). */
-export function parseUntrustedJson(text: string, options: UntrustedJsonOptions): unknown {
+/**
+ * JSON.parse for untrusted text: too deep or invalid is an ImkError naming the document (never retried).
+ * A leading byte order mark is skipped (RFC 8259 allows it): Windows editors and PowerShell's
+ * `Out-File -Encoding utf8` write one, and the document is otherwise valid.
+ */
+export function parseUntrustedJson(input: string, options: UntrustedJsonOptions): unknown {
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
   if (jsonDepth(text, maxDepth) > maxDepth)
     throw new ImkError(

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
+import { consumerPart } from '@imk/protocol';
 import { isSafeId } from './names.ts';
 import type { Rejection } from './rejected.ts';
 
@@ -11,8 +12,11 @@ export interface QueueContext {
   consumerId: string;
   maxAttempts: number;
   logger: Logger | undefined;
-  /** A claim token unique to this consumer and this claim: `<consumerId>.<nonce>`. */
-  newToken(): string;
+  /**
+   * A claim token unique to this consumer and this claim: `<consumerId>.<nonce>`, the consumer id shortened
+   * when `job_<jobId>@<token>` would pass the 255-byte limit of a folder name.
+   */
+  newToken(jobId: string): string;
   /** Tells this consumer's index that a job now waits `delayMs` before its next attempt. */
   noteRetryDelay(jobId: string, attempts: number, delayMs: number): void;
   /** Called once this consumer has archived a bundle as rejected. */
@@ -38,11 +42,16 @@ export function checkConsumerId(consumerId: string): string {
   return consumerId;
 }
 
-export function tokenFactory(consumerId: string): () => string {
+export function tokenFactory(consumerId: string): (jobId: string) => string {
   let counter = 0;
   const prefix = randomBytes(2).toString('hex');
   // The nonce has no ".", so the consumer id is everything before the token's last ".".
-  return () => `${consumerId}.${prefix}${(counter++).toString(36)}${randomBytes(2).toString('hex')}`;
+  return (jobId) => {
+    const nonce = `${prefix}${(counter++).toString(36)}${randomBytes(2).toString('hex')}`;
+    // The consumer id in a token only names the holder (and its partial folders); the nonce keeps the token
+    // unique, so the consumer id is the part shortened when the claim name would be too long.
+    return `${consumerPart(jobId, consumerId)}.${nonce}`;
+  };
 }
 
 /** The consumer id inside a claim token. */

@@ -8,6 +8,7 @@ export {
   DEFAULT_TMP_MAX_AGE_MS,
 } from './queue.ts';
 export type { Claim, FailInfo, Queue, QueueCounts, QueueOptions, RejectProblem } from './types.ts';
+export { defaultConsumerId } from './context.ts';
 export { findJob, findJobFolders } from './find-job.ts';
 export type { QueueEntry } from './find-job.ts';
 export { retryFailed, PREVIOUS_CANCEL_FILE, PREVIOUS_ERROR_FILE } from './retry-failed.ts';
@@ -24,6 +25,7 @@ export {
   ARCHIVE_DIRS,
   CANCEL_FILE,
   CANCEL_REQUEST_FILE,
+  PRODUCER_FILE,
   CANCELLED_DIR,
   CLAIMED_DIR,
   ERROR_FILE,

@@ -35,6 +35,11 @@ export const ERROR_FILE = 'imk-error.json';
 export const REJECTION_FILE = 'imk-rejection.json';
 /** Why and when a job was cancelled, beside the bundle in cancelled/. */
 export const CANCEL_FILE = 'imk-cancel.json';
+/**
+ * Inside a `job_<id>.tmp/` folder while its producer writes it: `{"host", "pid"}`. A producer that finds the
+ * folder left by a dead process of its own host takes it over; removed before the folder is renamed ready.
+ */
+export const PRODUCER_FILE = 'imk-producer.json';
 /** Put into a claimed folder by `imk cancel` (any host): its holder stops the job and archives it as cancelled. */
 export const CANCEL_REQUEST_FILE = 'imk-cancel-request.json';
 

@@ -1,7 +1,16 @@
 import { copyFile, lstat, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { fsyncDir, fsyncFile, fsyncTree, pathExists, sha256Buffer, sha256File } from '@imk/fs-safe';
+import {
+  fsyncDir,
+  fsyncFile,
+  fsyncTree,
+  pathExists,
+  readUntrustedJson,
+  sha256Buffer,
+  sha256File,
+} from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import {
   JOB_FILE,
@@ -13,7 +22,7 @@ import {
 } from '@imk/protocol';
 import type { ValidationProblem } from '@imk/protocol';
 import { findJobFolders } from './find-job.ts';
-import { readyName, tmpName } from './names.ts';
+import { PRODUCER_FILE, readyName, tmpName, type JobState } from './names.ts';
 
 /** A file to put in the bundle: copied (or moved) from `source`, or written from `data`. */
 export type BundleFileInput =
@@ -54,19 +63,11 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
   await mkdir(queueDir, { recursive: true });
   await ensureNew(queueDir, jobId);
   const tmp = join(queueDir, tmpName(jobId));
-  try {
-    await mkdir(tmp);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
-      throw new ImkError(
-        'JOB_IN_PROGRESS',
-        `job ${jobId} is already being published in ${tmp}; wait for that producer, or remove the folder if no producer is writing it`,
-        { cause: error, details: { job_id: jobId, dir: tmp } },
-      );
-    throw error;
-  }
+  await startTmp(tmp, jobId, options.logger);
 
   try {
+    writing.add(tmp);
+    await writeSynced(join(tmp, PRODUCER_FILE), JSON.stringify({ host: hostname(), pid: process.pid }));
     const entries = [];
     for (const file of files) entries.push(await addFile(tmp, file));
     const named = new Set(entries.map((entry) => entry.path));
@@ -74,6 +75,7 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
     job.files = [...declared.filter((entry) => !named.has(entry.path as string)), ...entries];
     validate(job);
     await writeSynced(join(tmp, JOB_FILE), `${JSON.stringify(job, null, 2)}\n`);
+    await unlink(join(tmp, PRODUCER_FILE));
     // The files were synced as they were written: only the folders are left.
     await fsyncTree(tmp, { files: false });
     const ready = join(queueDir, readyName(jobId));
@@ -86,6 +88,69 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
     throw error;
+  } finally {
+    writing.delete(tmp);
+  }
+}
+
+/** The `.tmp` folders this process is writing now. */
+const writing = new Set<string>();
+
+/**
+ * Makes `job_<id>.tmp/` (the caller writes PRODUCER_FILE into it at once). One left by a producer of this host that is no longer
+ * running (killed mid-publish, the machine or container restarted) is removed and made again: refusing it
+ * (as before) refused that job id until the sweeper removed the folder a day later: a song dropped into
+ * the inbox waited unprocessed and a YouTube video failed on every try.
+ */
+async function startTmp(tmp: string, jobId: string, logger: Logger | undefined): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await mkdir(tmp);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = await readProducer(tmp);
+      if (attempt === 0 && owner !== undefined && isAbandoned(tmp, owner)) {
+        logger?.warn(
+          { job_id: jobId, dir: tmp, pid: owner.pid },
+          'removing a bundle its producer left unfinished (that process is gone)',
+        );
+        await rm(tmp, { recursive: true, force: true });
+        continue;
+      }
+      const who = owner === undefined ? '' : ` by process ${owner.pid} on ${owner.host}`;
+      throw new ImkError(
+        'JOB_IN_PROGRESS',
+        `job ${jobId} is already being published${who} in ${tmp}; wait for that producer, or remove the folder if no producer is writing it`,
+        { cause: error, details: { job_id: jobId, dir: tmp } },
+      );
+    }
+  }
+}
+
+async function readProducer(tmp: string): Promise<{ host: string; pid: number } | undefined> {
+  try {
+    const json = (await readUntrustedJson(join(tmp, PRODUCER_FILE), { maxBytes: 4096 })) as {
+      host?: unknown;
+      pid?: unknown;
+    } | null;
+    if (typeof json?.host === 'string' && Number.isInteger(json.pid))
+      return { host: json.host, pid: json.pid as number };
+  } catch {
+    // No marker (an older producer, a shell script, a folder being made this instant): not ours to judge.
+  }
+  return undefined;
+}
+
+/** Only a folder of this host can be judged: its process is gone (or is this one, not writing it now). */
+function isAbandoned(tmp: string, owner: { host: string; pid: number }): boolean {
+  if (owner.host !== hostname()) return false;
+  if (owner.pid === process.pid) return !writing.has(tmp);
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 
@@ -95,8 +160,8 @@ function checkInputs(job: Record<string, unknown>, files: BundleFileInput[]): vo
   for (const [index, file] of files.entries()) {
     const problem = bundlePathProblem(file.name);
     if (problem) problems.push({ path: `files.${index}.name`, message: problem });
-    if (file.name === JOB_FILE)
-      problems.push({ path: `files.${index}.name`, message: 'job.json is written by publishBundle' });
+    if (file.name === JOB_FILE || file.name === PRODUCER_FILE)
+      problems.push({ path: `files.${index}.name`, message: `${file.name} is written by publishBundle` });
     if (seen.has(file.name))
       problems.push({ path: `files.${index}.name`, message: `"${file.name}" is given twice` });
     seen.add(file.name);
@@ -123,12 +188,33 @@ async function ensureNew(queueDir: string, jobId: string): Promise<void> {
   if (first) throw jobExists(queueDir, jobId, first.state, first.dir);
 }
 
-function jobExists(queueDir: string, jobId: string, state: string, dir: string): ImkError {
-  return new ImkError(
-    'JOB_EXISTS',
-    `job ${jobId} already exists in ${queueDir} (${state}: ${dir}); choose another job id or use imk retry`,
-    { details: { job_id: jobId, state, dir } },
-  );
+function jobExists(queueDir: string, jobId: string, state: JobState, dir: string): ImkError {
+  return new ImkError('JOB_EXISTS', `job ${jobId} ${existing(state, jobId)}: ${dir}`, {
+    details: { job_id: jobId, state, dir, queue: queueDir },
+  });
+}
+
+/**
+ * What the folder already there means, and what the user can do: `imk retry` takes only failed and
+ * cancelled jobs (suggesting it for the others sent users to a command that refused).
+ */
+function existing(state: JobState, jobId: string): string {
+  switch (state) {
+    case 'tmp':
+      return 'is being published by another producer';
+    case 'ready':
+      return 'is already queued and waits for a worker';
+    case 'claimed':
+      return 'is being processed now';
+    case 'succeeded':
+      return `was already processed (its outputs are in outputs/${jobId}); to process it again, choose another job id`;
+    case 'failed':
+      return `failed earlier (the reason is in imk-error.json); \`imk retry ${jobId}\` runs it again`;
+    case 'cancelled':
+      return `was cancelled; \`imk retry ${jobId}\` runs it again`;
+    case 'rejected':
+      return 'was rejected as invalid (the reason is in imk-rejection.json); fix it and choose another job id';
+  }
 }
 
 async function addFile(

@@ -38,7 +38,7 @@ export async function quarantineEntry(
   path = join(ctx.queueDir, name),
 ): Promise<string | undefined> {
   const jobId = quarantineId(name);
-  const token = ctx.newToken();
+  const token = ctx.newToken(jobId);
   const holder = join(ctx.queueDir, CLAIMED_DIR, tokenName(jobId, token));
   await mkdir(holder, { recursive: true });
   try {

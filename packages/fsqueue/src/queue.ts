@@ -172,7 +172,7 @@ class FsQueue implements Queue {
   }
 
   private async tryClaim(candidate: Candidate): Promise<HeldClaim | undefined> {
-    const token = this.ctx.newToken();
+    const token = this.ctx.newToken(candidate.jobId);
     const name = tokenName(candidate.jobId, token);
     const dir = join(this.queueDir, CLAIMED_DIR, name);
     try {

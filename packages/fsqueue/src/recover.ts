@@ -62,7 +62,7 @@ export class LeaseObserver {
   private async expire(dir: string, jobId: string, oldToken: string, noLease: boolean): Promise<boolean> {
     // First take the folder for ourselves (one rename to a name unique to us): from here on the old holder's
     // heartbeat and archive rename fail, so it discards its work, and no other observer can act on it.
-    const token = this.ctx.newToken();
+    const token = this.ctx.newToken(jobId);
     const held = join(this.ctx.queueDir, CLAIMED_DIR, tokenName(jobId, token));
     if (!(await moveOwned(dir, held, pathExists))) return false;
 

@@ -1,8 +1,10 @@
-import { mkdir, open, readdir } from 'node:fs/promises';
+import { mkdir, open, readdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createQueue } from '../src/index.ts';
+import { isImkError } from '@imk/errors';
+import { PRODUCER_FILE, createQueue, publishBundle } from '../src/index.ts';
 import { sleep, tempRoot } from './helpers.ts';
 import { PRODUCER_SCRIPT, waitFor } from './processes.ts';
 
@@ -58,6 +60,58 @@ describe('a producer killed mid-publish', () => {
       await queue.close();
     }
   }, 60_000);
+
+  it('is run again (a restarted inbox, a retried download) and publishes the job: its leftover is taken over', async () => {
+    const queueDir = join(root, 'queues', 'other');
+    const source = join(root, 'big.wav');
+    await bigFile(source, 192);
+    const run = () =>
+      execa(
+        'node',
+        ['--import', 'tsx', PRODUCER_SCRIPT, JSON.stringify({ queueDir, jobId: 'again', source })],
+        {
+          reject: false,
+        },
+      );
+    const first = run();
+    const started = async (): Promise<boolean> =>
+      (await readdir(join(queueDir, 'job_again.tmp')).catch((): string[] => [])).includes('audio.wav');
+    await waitFor('the producer to start copying', started, 30_000);
+    first.kill('SIGKILL');
+    expect((await first).signal).toBe('SIGKILL');
+    expect(await readdir(queueDir)).toEqual(['job_again.tmp']);
+
+    // The same producer started again: before, JOB_IN_PROGRESS until the sweeper removed the folder (24 h).
+    const second = await run();
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toContain('published');
+    expect(await readdir(queueDir)).toEqual(['job_again']);
+    expect((await readdir(join(queueDir, 'job_again'))).sort()).toEqual(['audio.wav', 'job.json']);
+  }, 60_000);
+
+  it('is not mistaken for a live one: a folder another running producer is writing is still refused', async () => {
+    const queueDir = join(root, 'q');
+    const tmp = join(queueDir, 'job_busy.tmp');
+    await mkdir(tmp, { recursive: true });
+    // The parent of this test process is alive: its folder is being written.
+    await writeFile(join(tmp, PRODUCER_FILE), JSON.stringify({ host: hostname(), pid: process.ppid }));
+    const error: unknown = await publishBundle({
+      queueDir,
+      job: { job_id: 'busy', source_type: 'local', audio_path: 'a.wav' },
+      files: [{ name: 'a.wav', data: 'x' }],
+    }).catch((e: unknown) => e);
+    expect(isImkError(error, 'JOB_IN_PROGRESS')).toBe(true);
+    expect((error as Error).message).toContain(`by process ${process.ppid} on ${hostname()}`);
+    // Another host's folder cannot be judged from here, whatever its pid.
+    await writeFile(join(tmp, PRODUCER_FILE), JSON.stringify({ host: 'other-host', pid: 999_999_999 }));
+    const other: unknown = await publishBundle({
+      queueDir,
+      job: { job_id: 'busy', source_type: 'local', audio_path: 'a.wav' },
+      files: [{ name: 'a.wav', data: 'x' }],
+    }).catch((e: unknown) => e);
+    expect(isImkError(other, 'JOB_IN_PROGRESS')).toBe(true);
+    expect(await readdir(tmp)).toEqual([PRODUCER_FILE]);
+  });
 
   it('does not sweep a .tmp folder that is still changing', async () => {
     const queueDir = join(root, 'q');

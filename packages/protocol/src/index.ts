@@ -33,6 +33,7 @@ export {
   REPLACED_DIR,
   isOutputFolderName,
   isPartialName,
+  consumerPart,
   partialDirName,
   jobWorkDirName,
   partialPrefix,

@@ -1,3 +1,4 @@
+import { MAX_NAME_BYTES, fitBytes } from '@imk/fs-safe';
 import { JobIdSchema } from './common.ts';
 
 /**
@@ -17,9 +18,23 @@ export const REPLACED_DIR = '.replaced';
 
 const PARTIAL_MARKER = '.partial-';
 
+/** Bytes kept for a claim token's nonce (fsqueue's are about 10). */
+const NONCE_ROOM = 24;
+
+/**
+ * The consumer id as it appears in every name made for one job: claim tokens (`job_<id>@<consumer>.<nonce>`),
+ * partial and scratch folders. Cut, the same way everywhere, when a 200-character job id and a long host
+ * name would pass the 255-byte limit of a name (a claim then failed as ENAMETOOLONG on every pass).
+ */
+export function consumerPart(jobId: string, consumerId: string): string {
+  // "job_" + "@" + "." around the job id and the nonce of a claim name.
+  const room = MAX_NAME_BYTES - Buffer.byteLength(jobId) - 6 - NONCE_ROOM;
+  return fitBytes(consumerId, Math.max(1, room));
+}
+
 /** `.<job_id>.partial-<consumer>`: the folder one worker builds a job's outputs in. */
 export function partialDirName(jobId: string, consumerId: string): string {
-  return `${partialPrefix(jobId)}${consumerId}`;
+  return `${partialPrefix(jobId)}${consumerPart(jobId, consumerId)}`;
 }
 
 /**
@@ -27,7 +42,7 @@ export function partialDirName(jobId: string, consumerId: string): string {
  * (`state/tmp/instrumental-maker/` by default); cleanup keeps it while that worker holds the claim.
  */
 export function jobWorkDirName(jobId: string, consumerId: string): string {
-  return `${jobId}-${consumerId}`;
+  return `${jobId}-${consumerPart(jobId, consumerId)}`;
 }
 
 /** What every partial folder of one job id starts with (any worker's). */

@@ -6,7 +6,7 @@ export type { PollLoopOptions } from './poll.ts';
 export { withRetry } from './retry.ts';
 export type { RetryOptions } from './retry.ts';
 export { createStabilityTracker, listFiles } from './stable-files.ts';
-export type { FileSnapshot, StabilityTracker } from './stable-files.ts';
+export type { FileSnapshot, StabilityOptions, StabilityTracker } from './stable-files.ts';
 export { createRequestFolder } from './request-folder.ts';
 export type {
   HandledRequest,

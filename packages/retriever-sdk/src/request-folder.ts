@@ -1,7 +1,14 @@
 import { appendFile, mkdir, readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import { capText, moveNoClobber, moveToFreeName, readUntrustedText } from '@imk/fs-safe';
+import {
+  MAX_NAME_BYTES,
+  capText,
+  fitBytes,
+  moveNoClobber,
+  moveToFreeName,
+  readUntrustedText,
+} from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
 import { createStabilityTracker, listFiles } from './stable-files.ts';
@@ -75,7 +82,7 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
 
   async function handleOne(name: string, signal?: AbortSignal): Promise<HandledRequest | undefined> {
     const original = join(dir, name);
-    const working = join(dir, `.${name}${WORKING}`);
+    const working = join(dir, workingName(name));
     try {
       // Never over a `.working` file another run is still handling: this request then waits its turn.
       if (!(await moveNoClobber(original, working))) return undefined;
@@ -121,7 +128,7 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
     const text = `${failure}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}\n(${stamp}; fix the cause and drop the request again)\n`;
     // The request and its reason take a name together, never over a file already there.
     const failed = await moveToFreeName(working, {
-      candidate: numbered(stem, '.fail'),
+      candidate: numbered(stem, '.fail', Buffer.byteLength(REASON_SUFFIX)),
       companion: { suffix: REASON_SUFFIX, text: () => text },
     });
     const reasonPath = `${failed}${REASON_SUFFIX}`;
@@ -136,8 +143,17 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       const handled: HandledRequest[] = [];
       for (const file of tracker.update(files)) {
         if (signal?.aborted) break;
-        const outcome = await handleOne(file.name, signal);
-        if (outcome) handled.push(outcome);
+        try {
+          const outcome = await handleOne(file.name, signal);
+          if (outcome) handled.push(outcome);
+        } catch (error) {
+          // One request that cannot be moved (its folder went read-only, …) must not hold up the others.
+          tracker.forget(file.path);
+          logger.error(
+            { request: file.name, err: errorMessage(error) },
+            'request not handled; will try again',
+          );
+        }
       }
       return handled;
     },
@@ -183,8 +199,22 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
   return folder;
 }
 
-/** `<stem><ext>`, then `<stem>-2<ext>`, `<stem>-3<ext>`…, in `dir`. */
+/**
+ * `<stem><ext>`, then `<stem>-2<ext>`, `<stem>-3<ext>`…, in `dir`; the stem shortened when the name (and
+ * `reserve` bytes more, for a companion's suffix) would pass the 255-byte limit of a file name.
+ */
 function numberedIn(dir: string) {
-  return (stem: string, ext: string) => (n: number) =>
-    join(dir, n === 1 ? `${stem}${ext}` : `${stem}-${n}${ext}`);
+  return (stem: string, ext: string, reserve = 0) =>
+    (n: number) => {
+      const tail = `${n === 1 ? '' : `-${n}`}${ext}`;
+      return join(dir, `${fitBytes(stem, MAX_NAME_BYTES - reserve - Buffer.byteLength(tail))}${tail}`);
+    };
+}
+
+/** The hidden name a request has while it is handled, `.<name>.working`, shortened (not its extension) to fit. */
+function workingName(name: string): string {
+  const ext = extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  const tail = `${ext}${WORKING}`;
+  return `.${fitBytes(stem, MAX_NAME_BYTES - 1 - Buffer.byteLength(tail))}${tail}`;
 }

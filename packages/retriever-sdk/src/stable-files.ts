@@ -10,7 +10,9 @@ export interface FileSnapshot {
 
 /**
  * Tells when dropped files have stopped changing: a file is stable once its size and mtime were the same
- * in `checks` consecutive looks (a copy over SMB can pause for a while, so one look is not enough).
+ * in `checks` consecutive looks spanning at least `minQuietMs` on this process's monotonic clock (a copy
+ * over SMB can pause for a while, so one look is not enough, and looks started early by a file watcher
+ * can come milliseconds apart, so a count of looks alone is not either).
  */
 export interface StabilityTracker {
   /** Feeds one listing; returns the files that are now stable. Files no longer listed are forgotten. */
@@ -19,20 +21,34 @@ export interface StabilityTracker {
   forget(path: string): void;
 }
 
+export interface StabilityOptions {
+  /**
+   * Least time, on this process's monotonic clock, between the first and the last of the identical looks.
+   * A caller that looks every `intervalMs` passes `(checks - 1) * intervalMs`. @default 0
+   */
+  minQuietMs?: number;
+  /** The monotonic clock in milliseconds. @default performance.now */
+  now?: () => number;
+}
+
 /** @param checks consecutive identical looks needed. @default 2 */
-export function createStabilityTracker(checks = 2): StabilityTracker {
-  const seen = new Map<string, { size: number; mtimeMs: number; count: number }>();
+export function createStabilityTracker(checks = 2, options: StabilityOptions = {}): StabilityTracker {
+  const minQuietMs = options.minQuietMs ?? 0;
+  const now = options.now ?? (() => performance.now());
+  const seen = new Map<string, { size: number; mtimeMs: number; count: number; since: number }>();
   return {
     update(files) {
       const stable: FileSnapshot[] = [];
       const present = new Set<string>();
+      const at = now();
       for (const file of files) {
         present.add(file.path);
         const last = seen.get(file.path);
         const same = last !== undefined && last.size === file.size && last.mtimeMs === file.mtimeMs;
         const count = same ? last.count + 1 : 1;
-        seen.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, count });
-        if (count >= checks) stable.push(file);
+        const since = same ? last.since : at;
+        seen.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, count, since });
+        if (count >= checks && at - since >= minQuietMs) stable.push(file);
       }
       for (const path of seen.keys()) if (!present.has(path)) seen.delete(path);
       return stable;

@@ -71,8 +71,9 @@ export async function fetchDeezer(url: string, options: FetchDeezerOptions): Pro
         const published = await bundle.publish();
         result.jobs.push({ jobId, queue: settings.queue, dir: published.dir, title: track.title });
       } catch (error) {
-        if (isImkError(error, 'JOB_EXISTS'))
-          result.skipped.push({ id: jobId, reason: 'already in the queue' });
+        // Already queued, or being published by another request this moment: one job, not a failure.
+        if (isImkError(error, 'JOB_EXISTS') || isImkError(error, 'JOB_IN_PROGRESS'))
+          result.skipped.push({ id: jobId, reason: errorMessage(error) });
         else
           result.failures.push({
             id: jobId,

@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -128,6 +128,30 @@ describe('fetchDeezer (deemix stand-in)', () => {
     });
     expect(second.jobs).toEqual([]);
     expect(second.skipped.map((skip) => skip.id)).toEqual(['dz_QZSTP2299501', 'dz_QZSTP2299502']);
+    // The reason says where the first one is, not a bare "already in the queue".
+    expect(second.skipped[0]!.reason).toMatch(
+      /^job dz_QZSTP2299501 is already queued and waits for a worker: \//,
+    );
+  });
+
+  it('reports a track another request is publishing this moment as skipped, not failed', async () => {
+    const { root, settings, env } = await setup({ bitrate: '128' });
+    const { logger } = capturingLogger();
+    // The other request's bundle of the first track, being written by a live process (this test's parent).
+    const tmp = join(settings.queueDir, 'job_dz_QZSTP2299501.tmp');
+    await mkdir(tmp, { recursive: true });
+    await writeFile(join(tmp, 'imk-producer.json'), JSON.stringify({ host: hostname(), pid: process.ppid }));
+    const result = await fetchDeezer('https://www.deezer.com/playlist/908622995', {
+      root,
+      logger,
+      settings,
+      env,
+    });
+    expect(result.failures).toEqual([]);
+    expect(result.jobs.map((job) => job.jobId)).toEqual(['dz_QZSTP2299502']);
+    expect(result.skipped).toEqual([
+      { id: 'dz_QZSTP2299501', reason: expect.stringContaining('is already being published by process') },
+    ]);
   });
 
   it('says what to do when no ARL is configured, without running deemix', async () => {

@@ -23,7 +23,9 @@ export const InboxConfigSchema = z.object({
     .int()
     .min(1)
     .default(2)
-    .describe('Consecutive looks with the same size and mtime before a file counts as completely copied.'),
+    .describe(
+      'Consecutive looks, pollIntervalMs apart, with the same size and mtime before a file counts as completely copied.',
+    ),
   queue: z.string().default('other').describe('Queue (a folder under queues/) the bundles go to.'),
   extensions: z
     .array(z.string().regex(/^[a-z0-9]+$/))

@@ -1,7 +1,7 @@
 import { lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, retryableOf } from '@imk/errors';
-import { capText, moveToFreeName, openUntrusted, sha256File } from '@imk/fs-safe';
+import { MAX_NAME_BYTES, capText, fitBytes, moveToFreeName, openUntrusted, sha256File } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
@@ -23,6 +23,8 @@ const REASON_SUFFIX = '.reason.txt';
 
 // Names browsers and copy tools give files still being written; they are renamed when complete.
 const IN_PROGRESS = /\.(?:part|crdownload|download|partial|tmp|temp|!qb|opdownload)$|~$/i;
+/** A longer "extension" is part of the name: it is not kept whole when the name must be shortened. */
+const MAX_EXT_BYTES = 16;
 const VIDEO_CONTAINERS = new Set(['.mp4', '.mkv', '.webm']);
 
 export interface InboxOutcome {
@@ -46,7 +48,11 @@ export interface Inbox {
  */
 export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbox {
   const logger = parentLogger.child({ component: 'inbox' });
-  const tracker = createStabilityTracker(settings.stableChecks);
+  // The looks must be pollIntervalMs apart, as configured: the folder watcher starts passes early (any
+  // change in the folder does), and two of them between two writes of a slow copy saw the same size.
+  const tracker = createStabilityTracker(settings.stableChecks, {
+    minQuietMs: (settings.stableChecks - 1) * settings.pollIntervalMs,
+  });
   const accepted = new Set(settings.extensions.map((ext) => `.${ext.toLowerCase()}`));
 
   async function take(name: string, signal?: AbortSignal): Promise<InboxOutcome> {
@@ -156,10 +162,15 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   ): Promise<string> {
     const dir = join(settings.dir, folder);
     await mkdir(dir, { recursive: true });
-    const ext = extname(name);
+    // A name near the 255-byte limit is shortened (its stem) so that " (2)" and ".reason.txt" still fit:
+    // before, such a file was never moved (ENAMETOOLONG) and failed again on every pass.
+    const dotted = extname(name);
+    const ext = Buffer.byteLength(dotted) <= MAX_EXT_BYTES ? dotted : '';
     const stem = name.slice(0, name.length - ext.length);
+    const budget = MAX_NAME_BYTES - (reason === undefined ? 0 : Buffer.byteLength(REASON_SUFFIX));
+    const fit = (tail: string) => `${fitBytes(stem, budget - Buffer.byteLength(tail + ext))}${tail}${ext}`;
     return moveToFreeName(join(settings.dir, name), {
-      candidate: (n) => join(dir, n === 1 ? name : `${stem} (${n})${ext}`),
+      candidate: (n) => join(dir, fit(n === 1 ? '' : ` (${n})`)),
       ...(reason !== undefined && { companion: { suffix: REASON_SUFFIX, text: reason } }),
     });
   }

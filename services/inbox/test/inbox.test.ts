@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { JobSchema, readBundle, sidecarCandidates } from '@imk/protocol';
 import { legacySample } from '@imk/media/legacy-samples';
-import { createInbox, loadInboxSettings, startInbox } from '../src/index.ts';
+import { createInbox, loadInboxSettings, startInbox, type Inbox } from '../src/index.ts';
 
 const logger = createLogger('test', { level: 'silent' });
 let media: string;
@@ -92,9 +92,16 @@ afterAll(async () => {
 async function setup() {
   const root = await mkdtemp(join(tmpdir(), 'imk-inbox-'));
   roots.push(root);
-  const settings = await loadInboxSettings(root, { stableChecks: 2 });
+  const settings = await loadInboxSettings(root, { stableChecks: 2, pollIntervalMs: 50 });
   await mkdir(settings.dir, { recursive: true });
-  return { root, settings, inbox: createInbox(settings, logger) };
+  const inbox = createInbox(settings, logger);
+  // As the service does: one look every pollIntervalMs (a file counts as copied once the looks span that).
+  const scan: Inbox['scan'] = async (signal) => {
+    // (+10: a timer may fire a little before its time on the monotonic clock)
+    await new Promise((resolve) => setTimeout(resolve, settings.pollIntervalMs + 10));
+    return inbox.scan(signal);
+  };
+  return { root, settings, inbox: { scan } };
 }
 
 async function jobIn(dir: string) {

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
 import { bundleSongs, jobWorkDirName, partialDirName } from '@imk/protocol';
@@ -205,7 +205,8 @@ async function settleFailure(
     }
   }
 
-  const { message, code } = describeFailure(error);
+  const bundleDirs = [claim.dir, await realpath(claim.dir).catch(() => claim.dir)];
+  const { message, code } = describeFailure(error, bundleDirs);
   const retryable = isRetryable(error);
   const { backoffMs: base_, maxBackoffMs } = ctx.config.retry;
   ctx.ledger.recordError(jobId, { stage: stages.current, message, attempt, code, retryable });

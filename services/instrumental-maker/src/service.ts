@@ -1,14 +1,12 @@
 import { mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadServiceConfig, resolvePaths } from '@imk/config';
 import { errorMessage } from '@imk/errors';
-import { createQueue, type Queue } from '@imk/fsqueue';
+import { createQueue, defaultConsumerId, type Queue } from '@imk/fsqueue';
 import { openLedgerRecovering, type Ledger } from '@imk/ledger';
 import type { Logger } from '@imk/log';
 import { openNotifier, type NotifierHandle } from '@imk/notify';
 import { openDiskGuard } from '@imk/ops';
-import { randomBytes } from 'node:crypto';
 import { ImkError } from '@imk/errors';
 import {
   InstrumentalMakerConfigSchema,
@@ -78,7 +76,9 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
     ).config;
   checkConfig(config);
   const concurrency = options.concurrency ?? config.concurrency ?? defaultConcurrency();
-  const consumerId = `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // fsqueue's own (host name cut to fit): a host name of 50 characters or more made an id past the
+  // 64-character limit, and the worker refused to start (INVALID_CONSUMER_ID).
+  const consumerId = defaultConsumerId();
   const logger = options.logger.child({ component: SERVICE_NAME, consumer: consumerId });
   const workRoot = configuredDir(paths, config.workDir, join(paths.tmp, SERVICE_NAME));
   const cacheDir = stemCacheDirOf(config, paths);

@@ -225,9 +225,12 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
       await job.archive?.add(kind, entry.extractor, entry.id);
       return { dir: published.dir, title: tags.title, warning };
     } catch (error) {
+      // Another request for the same video is publishing it this moment (a double-clicked Fetch button):
+      // one job, as for a job already queued, not a failure of this request.
+      if (isImkError(error, 'JOB_IN_PROGRESS')) return { skipped: errorMessage(error) };
       if (!isImkError(error, 'JOB_EXISTS')) throw error;
       await job.archive?.add(kind, entry.extractor, entry.id);
-      return { skipped: `already in the queue (${errorMessage(error)})` };
+      return { skipped: errorMessage(error) };
     }
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +161,21 @@ describe('fetchYoutube with the real yt-dlp', () => {
       'generic two\n',
     );
     expect(server.hits.get('/two.m4a') ?? 0).toBeLessThanOrEqual(hitsBefore + 1); // metadata only, no download
+  });
+
+  it('reports a video another request is publishing this moment as skipped, not failed', async () => {
+    const PRODUCER_FILE = 'imk-producer.json'; // docs/protocol.md: the producer of a .tmp bundle
+    const { root, settings } = await setup({ downloadArchive: { enabled: false } });
+    // The other request's bundle, being written by a live process (this test's parent).
+    const tmp = join(root, 'queues', 'youtube_audio', 'job_yt_two_audio.tmp');
+    await mkdir(tmp, { recursive: true });
+    await writeFile(join(tmp, PRODUCER_FILE), JSON.stringify({ host: hostname(), pid: process.ppid }));
+    const result = await fetchYoutube(server.url('two.m4a'), { root, logger, settings });
+    expect(result.failures).toEqual([]);
+    expect(result.skipped).toEqual([
+      { id: 'yt_two_audio', reason: expect.stringContaining('is already being published by process') },
+    ]);
+    expect(await readdir(tmp)).toEqual([PRODUCER_FILE]);
   });
 
   it('expands a page with several media into one job per entry', async () => {

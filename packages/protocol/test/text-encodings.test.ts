@@ -1,0 +1,63 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBundle, readOutputManifest } from '../src/index.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'imk-encodings-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const job = {
+  job_id: 'enc_1',
+  source_type: 'custom',
+  artist: 'Sigur Rós',
+  album: 'Ágætis byrjun',
+  title: 'Svefn-g-englar',
+  audio_path: 'a.wav',
+};
+const manifest = {
+  job_id: 'enc_1',
+  source_type: 'custom',
+  artist: 'Sigur Rós',
+  album: 'Ágætis byrjun',
+  title: 'Svefn-g-englar',
+  artifacts: [{ kind: 'instrumental', label: 'instrumental', path: 'files/a.wav' }],
+};
+
+// What Notepad, PowerShell 5 (Out-File -Encoding utf8) and many Windows tools save: a BOM, CRLF lines.
+const windowsText = (value: unknown) => `\uFEFF${JSON.stringify(value, null, 2).replace(/\n/g, '\r\n')}\r\n`;
+
+describe('documents saved by Windows editors (a UTF-8 byte order mark, CRLF line ends)', () => {
+  it('a job.json is read as the same job', async () => {
+    const bundle = join(dir, 'job_enc_1');
+    await mkdir(bundle);
+    await writeFile(join(bundle, 'a.wav'), 'x');
+    await writeFile(join(bundle, 'job.json'), windowsText(job));
+    const result = await readBundle(bundle);
+    expect(result).toMatchObject({ ok: true, job: { title: 'Svefn-g-englar', artist: 'Sigur Rós' } });
+  });
+
+  it('a manifest.json is read as the same manifest', async () => {
+    const out = join(dir, 'outputs', 'enc_1');
+    await mkdir(join(out, 'files'), { recursive: true });
+    await writeFile(join(out, 'files', 'a.wav'), 'x');
+    await writeFile(join(out, 'manifest.json'), windowsText(manifest));
+    const result = await readOutputManifest(out);
+    expect(result).toMatchObject({ ok: true });
+  });
+
+  it('a BOM anywhere but the start is still invalid JSON, naming the file', async () => {
+    const bundle = join(dir, 'job_enc_2');
+    await mkdir(bundle);
+    await writeFile(join(bundle, 'a.wav'), 'x');
+    await writeFile(join(bundle, 'job.json'), `{"job_id":\uFEFF"enc_2"}`);
+    const result = await readBundle(bundle);
+    expect(result).toMatchObject({ ok: false, problems: [{ path: 'job.json' }] });
+    if (!result.ok) expect(result.problems[0]?.message).toContain('job.json is not valid JSON');
+  });
+});

@@ -1,0 +1,63 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeUndecodableWav } from '@imk/media/testing';
+import { imk, jobDetail, makeRoot, publishLegacy, removeRoot } from './helpers.ts';
+
+let root: string;
+
+beforeAll(async () => {
+  root = await makeRoot({ pollMs: 100, variants: ['instrumental'], retry: { maxAttempts: 1 } });
+  const media = join(root, 'media');
+  await execa('mkdir', [media]);
+  // ffprobe cannot read it: an m4a's ftyp box and then filler, no moov.
+  await writeFile(
+    join(media, 'corrupt.m4a'),
+    Buffer.concat([Buffer.from('000000186674797069736f6d', 'hex'), Buffer.alloc(50_000, 0x5a)]),
+  );
+  await writeUndecodableWav(join(media, 'odd.wav')); // ffprobe reads it, ffmpeg cannot decode it
+  await execa('ffmpeg', [
+    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5:duration=2'],
+    ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', join(media, 'silent-film.mp4')],
+  ]);
+  const job = (id: string, key: string, name: string) => ({
+    job_id: id,
+    source_type: 'custom',
+    title: id,
+    [key]: name,
+  });
+  await publishLegacy(root, 'other', job('corrupt', 'audio_path', 'My Song.m4a'), {
+    'My Song.m4a': join(media, 'corrupt.m4a'),
+  });
+  await publishLegacy(root, 'other', job('odd', 'audio_path', 'odd.wav'), {
+    'odd.wav': join(media, 'odd.wav'),
+  });
+  await publishLegacy(root, 'other', job('film', 'video_path', 'video.mp4'), {
+    'video.mp4': join(media, 'silent-film.mp4'),
+  });
+}, 60_000);
+afterAll(() => removeRoot(root));
+
+describe('the error file of a job whose input cannot be used', () => {
+  it('names the file as it is in the archived bundle beside it, not the claim folder that is gone', async () => {
+    const result = await imk(['run', '--once', '--root', root]);
+    expect(JSON.parse(String(result.stdout))).toMatchObject({ failed: 3 });
+    for (const [id, file, code] of [
+      ['corrupt', 'My Song.m4a', 'MEDIA_UNREADABLE'],
+      ['odd', 'odd.wav', 'MEDIA_DECODE_FAILED'],
+      ['film', 'video.mp4', 'MEDIA_NO_AUDIO'],
+    ] as const) {
+      const failed = join(root, 'queues', 'other', 'failed', `job_${id}`);
+      const error = JSON.parse(await readFile(join(failed, 'imk-error.json'), 'utf8')) as { message: string };
+      expect(error.message).toContain(file);
+      expect(error.message).toContain(`[${code}]`);
+      // The claimed folder (claimed/job_<id>@<token>/) no longer exists once the job is archived.
+      expect(error.message).not.toContain('claimed');
+      expect(error.message).not.toContain(root);
+      // The file named is there, beside the error file.
+      await expect(readFile(join(failed, file))).resolves.toBeDefined();
+      expect((await jobDetail(root, id)).errors[0]!.message).toBe(error.message);
+    }
+  }, 180_000);
+});
