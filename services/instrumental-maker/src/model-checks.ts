@@ -6,6 +6,17 @@ import { inspectMdxModel, listMdxModelFiles, modelsDir, type MdxModelReport } fr
 const MODEL_FIX =
   'give the model a <model>.json beside it with its UVR model-data entry (keys: compensate, mdx_dim_f_set, mdx_dim_t_set, mdx_n_fft_scale_set, primary_stem), or copy the file again from UVR (docs/separation.md)';
 
+/** What to do about a model's problem: about the model file, unless ONNX Runtime itself is missing. */
+function fixFor(reports: MdxModelReport[]): string {
+  const runtime = reports.some((r) => r.problem?.code === 'ENGINE_UNAVAILABLE');
+  const model = reports.some((r) => r.problem !== null && r.problem.code !== 'ENGINE_UNAVAILABLE');
+  const fixes = [
+    ...(runtime ? ['install ONNX Runtime again (npm ci), or use engine.name: builtin'] : []),
+    ...(model ? [MODEL_FIX] : []),
+  ];
+  return fixes.join('; ');
+}
+
 function describe(report: MdxModelReport): string {
   const p = report.params;
   return p === null
@@ -24,7 +35,8 @@ export async function mdxEngineCheck(params: Record<string, unknown>, paths: Imk
     };
   const file = isAbsolute(model) ? model : resolve(paths.root, model);
   const report = await inspectMdxModel(file, { open: true });
-  if (report.problem !== null) return { status: 'fail', summary: report.problem.message, fix: MODEL_FIX };
+  if (report.problem !== null)
+    return { status: 'fail', summary: report.problem.message, fix: fixFor([report]) };
   return { status: 'ok', summary: `mdx: ${describe(report)}` };
 }
 
@@ -44,7 +56,7 @@ export const modelsCheck: DoctorCheck = {
       return {
         status: 'warn',
         summary: bad.map((r) => `${basename(r.file)}: ${r.problem!.message}`).join('; '),
-        fix: MODEL_FIX,
+        fix: fixFor(bad),
       };
     return { status: 'ok', summary: reports.map(describe).join('; ') };
   },

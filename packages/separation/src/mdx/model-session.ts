@@ -61,7 +61,7 @@ async function createSession(
   threads: number,
   executionProviders: string[],
 ): Promise<MdxSession> {
-  ort ??= import('onnxruntime-node');
+  ort ??= loadOrt();
   const { InferenceSession, Tensor } = await ort;
   let session: InferenceSession;
   try {
@@ -102,6 +102,24 @@ async function createSession(
       return output.data as Float32Array;
     },
   };
+}
+
+/**
+ * onnxruntime-node, or ImkError('ENGINE_UNAVAILABLE') saying what to do: the package may be absent (an install
+ * without it) or its native library unloadable (no prebuilt library for this platform, a musl system such
+ * as Alpine); Node's own "Cannot find module … Require stack" told the user nothing about either.
+ */
+async function loadOrt(): Promise<Ort> {
+  try {
+    return await import('onnxruntime-node');
+  } catch (cause) {
+    const reason = ((cause as Error).message || String(cause)).split('\n')[0];
+    throw new ImkError(
+      'ENGINE_UNAVAILABLE',
+      `the mdx engine needs ONNX Runtime (the onnxruntime-node package), which could not be loaded on this ${process.platform}-${process.arch} system: ${reason}; run npm ci again where instrumental-maker is installed (ONNX Runtime ships prebuilt libraries for glibc Linux x64/arm64, macOS and Windows), or use the builtin engine`,
+      { cause },
+    );
+  }
 }
 
 function checkShape(
