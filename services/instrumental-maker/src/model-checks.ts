@@ -30,8 +30,8 @@ export async function mdxEngineCheck(params: Record<string, unknown>, paths: Imk
   if (model === undefined)
     return {
       status: 'fail',
-      summary: 'engine.name is mdx but engine.params.model names no model',
-      fix: 'set engine.params.model: models/<file>.onnx in config/instrumental-maker.yaml',
+      summary: 'engine.name is mdx but no model is configured (engine.model)',
+      fix: 'set engine.model: models/<file>.onnx in config/instrumental-maker.yaml',
     };
   const file = isAbsolute(model) ? model : resolve(paths.root, model);
   const report = await inspectMdxModel(file, { open: true });

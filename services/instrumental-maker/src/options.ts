@@ -9,7 +9,7 @@ import {
   type VariantRecipes,
   type VariantRef,
 } from '@imk/separation';
-import type { InstrumentalMakerConfig } from './config.ts';
+import { configuredEngineParams, type InstrumentalMakerConfig } from './config.ts';
 import { audioPath } from './naming.ts';
 import type { SidecarOptions } from './sidecar.ts';
 
@@ -110,14 +110,8 @@ export function resolveOptions(
     );
 
   // Parameters in config belong to the configured engine; another engine starts from its own defaults.
-  const { model: mdxModel, overlap, batchSize, threads, denoise, executionProviders } = config.engine;
-  const shortcuts = Object.fromEntries(
-    Object.entries({ model: mdxModel, overlap, batchSize, threads, denoise, executionProviders }).filter(
-      ([, v]) => v !== undefined,
-    ),
-  );
   const paramsFor = (name: string) =>
-    name === config.engine.name ? { ...shortcuts, ...config.engine.params } : {};
+    name === config.engine.name ? configuredEngineParams(config.engine) : {};
   let engine = { name: config.engine.name, params: paramsFor(config.engine.name) };
   if (o.engine !== undefined && o.engine !== engine.name)
     engine = { name: o.engine, params: paramsFor(o.engine) };
