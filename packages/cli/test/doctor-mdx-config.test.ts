@@ -1,7 +1,8 @@
 // docs/separation.md configures the mdx engine as `engine: { name: mdx, model: models/<file>.onnx }`, and
 // the worker runs that model; but `imk doctor` read only engine.params.model, so with the documented config
 // it failed "engine.name is mdx but engine.params.model names no model", and never checked the model the
-// worker would run. Doctor now reads the engine's parameters as the worker does.
+// worker would run. Doctor now reads the engine's parameters as the worker does, and opens the model with
+// the configured execution providers (it used the CPU alone, so `[cuda]` without CUDA libraries passed).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,14 @@ describe('imk doctor with the mdx engine configured as the docs show', () => {
     );
     expect(await doctorWith('engine:\n  name: mdx\n  model: models/absent.onnx\n')).toMatch(
       /FAIL +separation engine +MDX model .*absent\.onnx cannot be read: it does not exist/,
+    );
+    // The providers configured, not the CPU alone: a model that opens on the CPU may not with these.
+    expect(
+      await doctorWith(
+        'engine:\n  name: mdx\n  model: models/vocals.onnx\n  executionProviders: [warp-drive]\n',
+      ),
+    ).toMatch(
+      /FAIL +separation engine +ONNX Runtime cannot run MDX model .*vocals\.onnx with the execution providers warp-drive/,
     );
     expect(await doctorWith('engine:\n  name: mdx\n')).toMatch(
       /FAIL +separation engine +engine\.name is mdx but no model is configured \(engine\.model\)/,

@@ -11,7 +11,11 @@ function fixFor(reports: MdxModelReport[]): string {
   const runtime = reports.some((r) => r.problem?.code === 'ENGINE_UNAVAILABLE');
   const model = reports.some((r) => r.problem !== null && r.problem.code !== 'ENGINE_UNAVAILABLE');
   const fixes = [
-    ...(runtime ? ['install ONNX Runtime again (npm ci), or use engine.name: builtin'] : []),
+    ...(runtime
+      ? [
+          'install ONNX Runtime again (npm ci, with install scripts on for GPU providers), or use engine.executionProviders: [cpu] or engine.name: builtin',
+        ]
+      : []),
     ...(model ? [MODEL_FIX] : []),
   ];
   return fixes.join('; ');
@@ -34,7 +38,13 @@ export async function mdxEngineCheck(params: Record<string, unknown>, paths: Imk
       fix: 'set engine.model: models/<file>.onnx in config/instrumental-maker.yaml',
     };
   const file = isAbsolute(model) ? model : resolve(paths.root, model);
-  const report = await inspectMdxModel(file, { open: true });
+  const providers = params.executionProviders;
+  const report = await inspectMdxModel(file, {
+    open: true,
+    ...(Array.isArray(providers) && providers.every((p) => typeof p === 'string')
+      ? { executionProviders: providers }
+      : {}),
+  });
   if (report.problem !== null)
     return { status: 'fail', summary: report.problem.message, fix: fixFor([report]) };
   return { status: 'ok', summary: `mdx: ${describe(report)}` };
