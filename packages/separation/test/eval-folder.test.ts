@@ -129,4 +129,23 @@ describe('imk eval --dir on a folder as users have them', () => {
       await cleanup();
     }
   }, 180_000);
+
+  it('says which folder to give when --dir names one song (its folder, or its .stem.mp4)', async () => {
+    const { dir, cleanup } = await makeTempDir('imk-eval-folder-');
+    try {
+      const song = join(dir, 'My Song');
+      await track(song, { seconds: 1 });
+      await expect(musdbFolderSet(song)).rejects.toThrow(
+        `--dir ${song} is a track folder itself (it holds mixture.wav); give the folder that holds the track folders: --dir ${dir}`,
+      );
+      const stem = join(dir, 'Other.stem.mp4');
+      await writeFile(stem, 'x');
+      await expect(musdbFolderSet(stem)).rejects.toThrow(
+        `--dir ${stem}: not a folder; give the folder that holds it: --dir ${dir}`,
+      );
+      await expect(musdbFolderSet(join(dir, 'absent'))).rejects.toThrow(/absent: not a folder$/);
+    } finally {
+      await cleanup();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { inputArgs, probeMedia, runFfmpeg } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
@@ -20,8 +20,11 @@ const SOURCES = ['mixture', ...STEM_NAMES] as const;
  */
 export async function musdbFolderSet(dir: string): Promise<EvalSet> {
   const root = resolve(dir);
-  if (!(await kindOf(root))?.isDirectory()) {
-    throw new ImkError('EVAL_DIR_INVALID', `--dir ${root}: not a folder`);
+  const kind = await kindOf(root);
+  if (!kind?.isDirectory()) {
+    // A song given where its folder was meant: say which folder to give.
+    const hint = kind?.isFile() === true ? `; give the folder that holds it: --dir ${dirname(root)}` : '';
+    throw new ImkError('EVAL_DIR_INVALID', `--dir ${root}: not a folder${hint}`);
   }
   const tracks: EvalTrack[] = [];
   for (const entry of (await readdir(root)).sort()) {
@@ -52,6 +55,11 @@ export async function musdbFolderSet(dir: string): Promise<EvalSet> {
     tracks.push(lazyTrack(entry, (work, signal) => convertWavs(path, files, work, signal)));
   }
   if (tracks.length === 0) {
+    if ((await kindOf(join(root, 'mixture.wav'))) !== undefined)
+      throw new ImkError(
+        'EVAL_DIR_INVALID',
+        `--dir ${root} is a track folder itself (it holds mixture.wav); give the folder that holds the track folders: --dir ${dirname(root)}`,
+      );
     throw new ImkError(
       'EVAL_DIR_INVALID',
       `--dir ${root}: no songs in MUSDB layout (<track>/mixture.wav + vocals/drums/bass/other.wav, or <track>.stem.mp4)`,
