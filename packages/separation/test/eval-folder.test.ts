@@ -8,7 +8,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isImkError } from '@imk/errors';
 import { createBuiltinEngine } from '../src/engines/builtin.ts';
+import { createDemucsEngine } from '../src/engines/demucs.ts';
 import { evaluateEngine } from '../src/eval/evaluate.ts';
 import { musdbFolderSet } from '../src/eval/folder-set.ts';
 import { formatEvalTable } from '../src/eval/report.ts';
@@ -144,6 +146,21 @@ describe('imk eval --dir on a folder as users have them', () => {
         `--dir ${stem}: not a folder; give the folder that holds it: --dir ${dir}`,
       );
       await expect(musdbFolderSet(join(dir, 'absent'))).rejects.toThrow(/absent: not a folder$/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('stops at once, saying why, when the engine cannot run at all (not once per song)', async () => {
+    const { dir, cleanup } = await makeTempDir('imk-eval-folder-');
+    try {
+      await track(join(dir, 'One'), { seconds: 1 });
+      await track(join(dir, 'Two'), { seconds: 1 });
+      const engine = createDemucsEngine({ command: join(dir, 'no-demucs-here') });
+      const error = await evaluateEngine({ engine, sets: [await musdbFolderSet(dir)] }).catch(
+        (e: unknown) => e,
+      );
+      expect(isImkError(error, 'ENGINE_UNAVAILABLE'), String(error)).toBe(true);
     } finally {
       await cleanup();
     }
