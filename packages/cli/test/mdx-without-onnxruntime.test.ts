@@ -3,7 +3,7 @@
 // printed Node's "Cannot find module … Require stack" with no code (a worker took it for a passing fault),
 // and `imk doctor` told the user to give the model a .json. Now it is ENGINE_UNAVAILABLE, saying what is
 // missing and what to do, and doctor's fix says the same.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,9 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
-const WITHOUT_ORT = fileURLToPath(new URL('./fixtures/without-onnxruntime.mjs', import.meta.url));
+const WITHOUT_ORT = fileURLToPath(
+  new URL('../../separation/test/fixtures/without-onnxruntime.mjs', import.meta.url),
+);
 const SHAPE = { nFft: 2048, dimF: 1024, dimT: 16 };
 
 let root = '';
@@ -64,5 +66,19 @@ describe('the mdx engine where ONNX Runtime cannot be loaded', () => {
     expect(doctor.stdout).toMatch(/MDX-Net models .*vocals\.onnx: the mdx engine needs ONNX Runtime/);
     expect(doctor.stdout).toContain('install ONNX Runtime again (npm ci');
     expect(doctor.stdout).not.toContain('give the model a <model>.json');
+  });
+
+  it('imk doctor with engine mdx configured: a warning, as the worker then runs builtin (engine.fallback)', async () => {
+    await mkdir(join(root, 'config'), { recursive: true });
+    const config = join(root, 'config', 'instrumental-maker.yaml');
+    await writeFile(config, 'engine:\n  name: mdx\n  model: models/vocals.onnx\n');
+    const doctor = await imk(['doctor', '--root', root]);
+    expect(doctor.stdout).toMatch(
+      /WARN +separation engine +the mdx engine needs ONNX Runtime .*; jobs run on the builtin engine instead \(engine\.fallback\)/,
+    );
+    await writeFile(config, 'engine:\n  name: mdx\n  model: models/vocals.onnx\n  fallback: false\n');
+    expect((await imk(['doctor', '--root', root])).stdout).toMatch(
+      /FAIL +separation engine +the mdx engine needs ONNX Runtime .*; with engine\.fallback: false every job fails/,
+    );
   });
 });

@@ -1,7 +1,14 @@
 import { basename, isAbsolute, resolve } from 'node:path';
 import type { ImkPaths } from '@imk/config';
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
-import { inspectMdxModel, listMdxModelFiles, modelsDir, type MdxModelReport } from '@imk/separation';
+import { errorMessage } from '@imk/errors';
+import {
+  checkMdxRuntime,
+  inspectMdxModel,
+  listMdxModelFiles,
+  modelsDir,
+  type MdxModelReport,
+} from '@imk/separation';
 
 const MODEL_FIX =
   'give the model a <model>.json beside it with its UVR model-data entry (keys: compensate, mdx_dim_f_set, mdx_dim_t_set, mdx_n_fft_scale_set, primary_stem), or copy the file again from UVR (docs/separation.md)';
@@ -29,7 +36,25 @@ function describe(report: MdxModelReport): string {
 }
 
 /** The configured mdx engine's model: present, known, opened by ONNX Runtime, shape as its parameters say. */
-export async function mdxEngineCheck(params: Record<string, unknown>, paths: ImkPaths): Promise<CheckResult> {
+export async function mdxEngineCheck(
+  params: Record<string, unknown>,
+  paths: ImkPaths,
+  fallback = true,
+): Promise<CheckResult> {
+  // As the worker chooses: without ONNX Runtime the mdx engine is not installed here, and with
+  // engine.fallback jobs run on builtin (said in each manifest); nothing else about the model matters then.
+  const runtime = await checkMdxRuntime().then(
+    () => undefined,
+    (error: unknown) => errorMessage(error),
+  );
+  if (runtime !== undefined)
+    return {
+      status: fallback ? 'warn' : 'fail',
+      summary: fallback
+        ? `${runtime}; jobs run on the builtin engine instead (engine.fallback), each with a warning in its manifest`
+        : `${runtime}; with engine.fallback: false every job fails`,
+      fix: 'install ONNX Runtime again (npm ci), or use engine.name: builtin',
+    };
   const model = typeof params.model === 'string' ? params.model : undefined;
   if (model === undefined)
     return {

@@ -50,6 +50,15 @@ export function openMdxSession(
   return session;
 }
 
+/**
+ * Loads ONNX Runtime now, or throws ImkError('ENGINE_UNAVAILABLE') saying why it cannot be: for a caller
+ * that must know whether the mdx engine can run here before it runs (the worker's engine.fallback).
+ */
+export async function checkMdxRuntime(): Promise<void> {
+  ort ??= loadOrt();
+  await ort;
+}
+
 /** How many sessions are open (one per model and options); for tests. */
 export function openMdxSessionCount(): number {
   return sessions.size;
