@@ -1,9 +1,11 @@
+import { posix } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { STEM_NAMES, type AudioFormat, type Job, type JobOptions, type StemName } from '@imk/protocol';
 import {
   applyVariantRef,
   formatVariantRef,
   isEngineName,
+  MODELS_FOLDER,
   parseVariantRef,
   sharedVariantFile,
   type VariantRecipes,
@@ -41,6 +43,13 @@ function optionsError(where: string, field: string, message: string): ImkError {
   return new ImkError('OPTIONS_INVALID', `${where}: ${field}: ${message}`, {
     details: { file: where, field },
   });
+}
+
+/** `models/<file>.onnx` (or deeper inside models/), relative, with no `..` and no backslash. */
+function isModelsPath(value: unknown): boolean {
+  if (typeof value !== 'string' || value.includes('\\') || posix.isAbsolute(value)) return false;
+  const parts = posix.normalize(value).split('/');
+  return parts.length > 1 && parts[0] === MODELS_FOLDER && !parts.includes('..');
 }
 
 function stemsOf(value: boolean | StemName[]): StemName[] {
@@ -116,6 +125,15 @@ export function resolveOptions(
   if (o.engine !== undefined && o.engine !== engine.name)
     engine = { name: o.engine, params: paramsFor(o.engine) };
   if (o.engine_params !== undefined) engine.params = { ...engine.params, ...o.engine_params };
+  // A job is written by a producer, not by whoever runs the worker: its mdx model must be one of the
+  // root's models/, never any file on this machine (the worker opens it, and an error names its hash).
+  const jobModel = o.engine_params?.model;
+  if (engine.name === 'mdx' && jobModel !== undefined && !isModelsPath(jobModel))
+    throw optionsError(
+      'job.json options',
+      'engine_params.model',
+      `${JSON.stringify(jobModel)} is not a model in the models/ folder; name one as models/<file>.onnx`,
+    );
   const model = sidecar?.model;
   if (model !== undefined) {
     // The legacy "model" named a demucs model (htdemucs, mdx_extra...); here it may also name an engine.
