@@ -24,4 +24,10 @@ export { DEFAULT_TEXT_CAP, capText } from './cap.ts';
 export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';
 export { FS_SAFE_ERRORS } from './errors.ts';
 export { describeKind } from './file-kind.ts';
-export { NOT_REGULAR_FILE, fileReadProblem, readRegularFile, readRegularFileSync } from './regular-file.ts';
+export {
+  NOT_REGULAR_FILE,
+  fileReadProblem,
+  openRegularFileSync,
+  readRegularFile,
+  readRegularFileSync,
+} from './regular-file.ts';

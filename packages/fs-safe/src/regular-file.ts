@@ -25,12 +25,28 @@ export async function readRegularFile(file: string): Promise<string> {
 
 /** {@link readRegularFile}, synchronously (config files and secrets read before anything async runs). */
 export function readRegularFileSync(file: string): string {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  const { fd } = openRegularFileSync(file);
   try {
-    requireRegular(file, fstatSync(fd));
     return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * A file descriptor of `file` for reading, and its size, once fstat says it is a regular file: opened
+ * without blocking (as {@link readRegularFile}), for a caller that reads part of a large file (a model's
+ * tail). The caller closes it. Throws as {@link readRegularFile}.
+ */
+export function openRegularFileSync(file: string): { fd: number; size: number } {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    requireRegular(file, stats);
+    return { fd, size: stats.size };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
   }
 }
 

@@ -47,6 +47,7 @@ describe('eval baselines and report', () => {
           missing: 'real excerpt not found: ...; set IMK_EVAL_DIR',
           stems: null,
           tracks: [],
+          failed: [],
         },
         {
           id: 'synthetic-test',
@@ -54,6 +55,7 @@ describe('eval baselines and report', () => {
           split: 'test',
           stems: scores(4.5),
           tracks: [{ name: 'x', engine_seconds: 1, stems: scores(4.5) }],
+          failed: [],
         },
       ],
     };

@@ -286,3 +286,17 @@ export const InstrumentalMakerConfigSchema = z
   })
   .describe('The instrumental-maker worker.');
 export type InstrumentalMakerConfig = z.infer<typeof InstrumentalMakerConfigSchema>;
+
+/**
+ * The parameters of the configured engine: engine.params, over the mdx settings written directly under
+ * `engine:` (model, overlap, …; the form the docs show). The worker and `imk doctor` both read them here, so
+ * doctor checks the model the worker will run.
+ */
+export function configuredEngineParams(engine: InstrumentalMakerConfig['engine']): Record<string, unknown> {
+  const shortcuts = Object.fromEntries(
+    Object.keys(MDX_ENGINE_KEYS)
+      .map((key) => [key, engine[key as keyof typeof MDX_ENGINE_KEYS]] as const)
+      .filter(([, value]) => value !== undefined),
+  );
+  return { ...shortcuts, ...engine.params };
+}

@@ -3,7 +3,7 @@ import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { openLedger } from '@imk/ledger';
 import { resolveTool } from '@imk/tools';
-import { InstrumentalMakerConfigSchema, SERVICE_NAME } from './config.ts';
+import { InstrumentalMakerConfigSchema, SERVICE_NAME, configuredEngineParams } from './config.ts';
 import { mdxEngineCheck, modelsCheck } from './model-checks.ts';
 
 const ok = (summary: string): CheckResult => ({ status: 'ok', summary });
@@ -52,15 +52,13 @@ export const engineCheck: DoctorCheck = {
     } catch {
       return { status: 'skip', summary: `config/${SERVICE_NAME}.yaml is invalid (see its config check)` };
     }
-    const { name, params, fallback } = engine as {
-      name?: string;
-      params?: Record<string, unknown>;
-      fallback?: boolean;
-    };
-    if (name === 'mdx') return mdxEngineCheck(params ?? {}, paths);
+    const { name, fallback } = engine;
+    // The parameters the worker runs with: engine.params over engine.model, engine.overlap, ….
+    const params = configuredEngineParams(engine);
+    if (name === 'mdx') return mdxEngineCheck(params, paths, fallback);
     if (name !== 'demucs') return ok(`${name ?? 'builtin'} (needs no model download)`);
     // The command the worker runs: engine.params.command when set, else demucs found like any tool.
-    const command = typeof params?.command === 'string' ? params.command : undefined;
+    const command = typeof params.command === 'string' ? params.command : undefined;
     try {
       const found = await resolveTool('demucs', {
         env,

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { resolveTool } from '@imk/tools';
-import type { SeparationEngine } from '@imk/separation';
+import { checkMdxRuntime, type SeparationEngine } from '@imk/separation';
 import type { WorkerContext } from './context.ts';
 import type { ResolvedOptions } from './options.ts';
 
@@ -16,13 +16,16 @@ export interface EngineChoice {
 
 /** Why the engine `spec` cannot run on this machine, or undefined when it can. */
 async function unavailable(ctx: WorkerContext, spec: ResolvedOptions['engine']): Promise<string | undefined> {
+  const custom = ctx.config.engine.module !== undefined && spec.name === ctx.config.engine.name;
   try {
     await ctx.engines.get(spec);
+    // The mdx engine loads ONNX Runtime only when it first runs; a missing runtime is an engine not
+    // installed here, as a missing demucs is.
+    if (spec.name === 'mdx' && !custom) await checkMdxRuntime();
   } catch (error) {
     if (isImkError(error, 'UNKNOWN_ENGINE') || isImkError(error, 'ENGINE_UNAVAILABLE')) return error.message;
     throw error;
   }
-  const custom = ctx.config.engine.module !== undefined && spec.name === ctx.config.engine.name;
   if (spec.name !== 'demucs' || custom) return undefined;
   // demucs only looks for its command when it runs; a job should not wait for that to learn it is missing.
   const command = typeof spec.params.command === 'string' ? spec.params.command : 'demucs';

@@ -1,10 +1,32 @@
 import { basename, isAbsolute, resolve } from 'node:path';
 import type { ImkPaths } from '@imk/config';
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
-import { inspectMdxModel, listMdxModelFiles, modelsDir, type MdxModelReport } from '@imk/separation';
+import { errorMessage } from '@imk/errors';
+import {
+  checkMdxRuntime,
+  inspectMdxModel,
+  listMdxModelFiles,
+  modelsDir,
+  type MdxModelReport,
+} from '@imk/separation';
 
 const MODEL_FIX =
   'give the model a <model>.json beside it with its UVR model-data entry (keys: compensate, mdx_dim_f_set, mdx_dim_t_set, mdx_n_fft_scale_set, primary_stem), or copy the file again from UVR (docs/separation.md)';
+
+/** What to do about a model's problem: about the model file, unless ONNX Runtime itself is missing. */
+function fixFor(reports: MdxModelReport[]): string {
+  const runtime = reports.some((r) => r.problem?.code === 'ENGINE_UNAVAILABLE');
+  const model = reports.some((r) => r.problem !== null && r.problem.code !== 'ENGINE_UNAVAILABLE');
+  const fixes = [
+    ...(runtime
+      ? [
+          'install ONNX Runtime again (npm ci, with install scripts on for GPU providers), or use engine.executionProviders: [cpu] or engine.name: builtin',
+        ]
+      : []),
+    ...(model ? [MODEL_FIX] : []),
+  ];
+  return fixes.join('; ');
+}
 
 function describe(report: MdxModelReport): string {
   const p = report.params;
@@ -14,17 +36,42 @@ function describe(report: MdxModelReport): string {
 }
 
 /** The configured mdx engine's model: present, known, opened by ONNX Runtime, shape as its parameters say. */
-export async function mdxEngineCheck(params: Record<string, unknown>, paths: ImkPaths): Promise<CheckResult> {
+export async function mdxEngineCheck(
+  params: Record<string, unknown>,
+  paths: ImkPaths,
+  fallback = true,
+): Promise<CheckResult> {
+  // As the worker chooses: without ONNX Runtime the mdx engine is not installed here, and with
+  // engine.fallback jobs run on builtin (said in each manifest); nothing else about the model matters then.
+  const runtime = await checkMdxRuntime().then(
+    () => undefined,
+    (error: unknown) => errorMessage(error),
+  );
+  if (runtime !== undefined)
+    return {
+      status: fallback ? 'warn' : 'fail',
+      summary: fallback
+        ? `${runtime}; jobs run on the builtin engine instead (engine.fallback), each with a warning in its manifest`
+        : `${runtime}; with engine.fallback: false every job fails`,
+      fix: 'install ONNX Runtime again (npm ci), or use engine.name: builtin',
+    };
   const model = typeof params.model === 'string' ? params.model : undefined;
   if (model === undefined)
     return {
       status: 'fail',
-      summary: 'engine.name is mdx but engine.params.model names no model',
-      fix: 'set engine.params.model: models/<file>.onnx in config/instrumental-maker.yaml',
+      summary: 'engine.name is mdx but no model is configured (engine.model)',
+      fix: 'set engine.model: models/<file>.onnx in config/instrumental-maker.yaml',
     };
   const file = isAbsolute(model) ? model : resolve(paths.root, model);
-  const report = await inspectMdxModel(file, { open: true });
-  if (report.problem !== null) return { status: 'fail', summary: report.problem.message, fix: MODEL_FIX };
+  const providers = params.executionProviders;
+  const report = await inspectMdxModel(file, {
+    open: true,
+    ...(Array.isArray(providers) && providers.every((p) => typeof p === 'string')
+      ? { executionProviders: providers }
+      : {}),
+  });
+  if (report.problem !== null)
+    return { status: 'fail', summary: report.problem.message, fix: fixFor([report]) };
   return { status: 'ok', summary: `mdx: ${describe(report)}` };
 }
 
@@ -44,7 +91,7 @@ export const modelsCheck: DoctorCheck = {
       return {
         status: 'warn',
         summary: bad.map((r) => `${basename(r.file)}: ${r.problem!.message}`).join('; '),
-        fix: MODEL_FIX,
+        fix: fixFor(bad),
       };
     return { status: 'ok', summary: reports.map(describe).join('; ') };
   },

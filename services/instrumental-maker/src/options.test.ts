@@ -54,6 +54,27 @@ describe('resolveOptions: config < job.json < sidecar', () => {
     });
   });
 
+  it("keeps a job's mdx model inside the root's models/ folder", () => {
+    const mdx = (model: unknown) =>
+      resolveOptions(config, job({ engine: 'mdx', engine_params: { model } }), undefined);
+    expect(mdx('models/Kim_Vocal_2.onnx').engine).toEqual({
+      name: 'mdx',
+      params: { model: 'models/Kim_Vocal_2.onnx' },
+    });
+    expect(mdx('models/uvr/Kim_Vocal_2.onnx').engine.params.model).toBe('models/uvr/Kim_Vocal_2.onnx');
+    for (const model of ['/etc/shadow', '../secret.onnx', 'models/../../x.onnx', 'other/x.onnx', 'models', 7])
+      expect(() => mdx(model), String(model)).toThrow(
+        /job\.json options: engine_params\.model: .* is not a model in the models\/ folder; name one as models\/<file>\.onnx/,
+      );
+    // Another engine's "model" is its own business (demucs: a model name such as htdemucs).
+    const demucs = resolveOptions(
+      config,
+      job({ engine: 'demucs', engine_params: { model: 'htdemucs' } }),
+      undefined,
+    );
+    expect(demucs.engine.params.model).toBe('htdemucs');
+  });
+
   it('refuses an unknown variant, naming where it came from and the known ones', () => {
     expect(() => resolveOptions(config, job({ variants: ['karaoke'] }), undefined)).toThrow(
       /job\.json options: variants: unknown variant "karaoke"; known: instrumental, no_drums, drums_only/,

@@ -1,15 +1,17 @@
+import { posix } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { STEM_NAMES, type AudioFormat, type Job, type JobOptions, type StemName } from '@imk/protocol';
 import {
   applyVariantRef,
   formatVariantRef,
   isEngineName,
+  MODELS_FOLDER,
   parseVariantRef,
   sharedVariantFile,
   type VariantRecipes,
   type VariantRef,
 } from '@imk/separation';
-import type { InstrumentalMakerConfig } from './config.ts';
+import { configuredEngineParams, type InstrumentalMakerConfig } from './config.ts';
 import { audioPath } from './naming.ts';
 import type { SidecarOptions } from './sidecar.ts';
 
@@ -41,6 +43,13 @@ function optionsError(where: string, field: string, message: string): ImkError {
   return new ImkError('OPTIONS_INVALID', `${where}: ${field}: ${message}`, {
     details: { file: where, field },
   });
+}
+
+/** `models/<file>.onnx` (or deeper inside models/), relative, with no `..` and no backslash. */
+function isModelsPath(value: unknown): boolean {
+  if (typeof value !== 'string' || value.includes('\\') || posix.isAbsolute(value)) return false;
+  const parts = posix.normalize(value).split('/');
+  return parts.length > 1 && parts[0] === MODELS_FOLDER && !parts.includes('..');
 }
 
 function stemsOf(value: boolean | StemName[]): StemName[] {
@@ -110,18 +119,21 @@ export function resolveOptions(
     );
 
   // Parameters in config belong to the configured engine; another engine starts from its own defaults.
-  const { model: mdxModel, overlap, batchSize, threads, denoise, executionProviders } = config.engine;
-  const shortcuts = Object.fromEntries(
-    Object.entries({ model: mdxModel, overlap, batchSize, threads, denoise, executionProviders }).filter(
-      ([, v]) => v !== undefined,
-    ),
-  );
   const paramsFor = (name: string) =>
-    name === config.engine.name ? { ...shortcuts, ...config.engine.params } : {};
+    name === config.engine.name ? configuredEngineParams(config.engine) : {};
   let engine = { name: config.engine.name, params: paramsFor(config.engine.name) };
   if (o.engine !== undefined && o.engine !== engine.name)
     engine = { name: o.engine, params: paramsFor(o.engine) };
   if (o.engine_params !== undefined) engine.params = { ...engine.params, ...o.engine_params };
+  // A job is written by a producer, not by whoever runs the worker: its mdx model must be one of the
+  // root's models/, never any file on this machine (the worker opens it, and an error names its hash).
+  const jobModel = o.engine_params?.model;
+  if (engine.name === 'mdx' && jobModel !== undefined && !isModelsPath(jobModel))
+    throw optionsError(
+      'job.json options',
+      'engine_params.model',
+      `${JSON.stringify(jobModel)} is not a model in the models/ folder; name one as models/<file>.onnx`,
+    );
   const model = sidecar?.model;
   if (model !== undefined) {
     // The legacy "model" named a demucs model (htdemucs, mdx_extra...); here it may also name an engine.

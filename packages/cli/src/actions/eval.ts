@@ -1,6 +1,5 @@
 import { ImkError } from '@imk/errors';
 import {
-  createEngine,
   evaluateEngine,
   formatEvalTable,
   musdbFolderSet,
@@ -13,10 +12,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contextFrom, print } from '../context.ts';
+import { engineFromOptions } from '../engine-option.ts';
 
 interface EvalOptions {
   json?: boolean;
   engine: string;
+  model?: string;
   items?: string;
   split: string;
   dir?: string;
@@ -34,7 +35,7 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
   const splits = SPLITS[options.split];
   if (splits === undefined)
     throw new ImkError('INVALID_OPTION', `--split must be test, tune or all, got "${options.split}"`);
-  const engine = createEngine(options.engine);
+  const engine = engineFromOptions(options);
   const { paths } = contextFrom(options);
   const work = await mkdtemp(join(tmpdir(), 'imk-eval-cli-'));
   try {
@@ -58,6 +59,16 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
     say(`separating ${tracks} songs with the ${engine.name} engine...`);
     const report = await evaluateEngine({ engine, sets });
     print(options.json === true ? JSON.stringify(report, null, 2) : formatEvalTable(report, shown));
+    const failed = report.sets.flatMap((set) => set.failed.map((f) => `${f.name}: ${f.message} [${f.code}]`));
+    if (failed.length > 0) {
+      // The figures of the other songs are printed above; the exit status says not every song was scored.
+      say(
+        options.json === true
+          ? `${failed.length} of ${tracks} songs could not be evaluated (in "failed" above):\n  ${failed.join('\n  ')}`
+          : `${failed.length} of ${tracks} songs could not be evaluated (named in the notes above)`,
+      );
+      process.exitCode = 1;
+    }
   } finally {
     await rm(work, { recursive: true, force: true });
   }

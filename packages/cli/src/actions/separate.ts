@@ -6,7 +6,6 @@ import { createLogger } from '@imk/log';
 import { AUDIO_FORMATS, encodeAudio, probeMedia, type AudioFormat } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import {
-  createEngine,
   keyTempoSuffix,
   mixVariants,
   nullResidualDb,
@@ -15,6 +14,7 @@ import {
   type VariantRecipe,
 } from '@imk/separation';
 import { print } from '../context.ts';
+import { engineFromOptions } from '../engine-option.ts';
 import { createProgress } from '../progress.ts';
 import { shutdownSignal } from '../shutdown.ts';
 
@@ -93,11 +93,7 @@ export async function separateCommand(input: string, options: SeparateOptions): 
       'INVALID_VARIANT',
       `variants "${shared.first}" and "${shared.second}" would both be written as ${shared.file}; ask for one of them`,
     );
-  if (options.model !== undefined && options.engine !== 'mdx')
-    throw new ImkError('OPTIONS_INVALID', `--model is for --engine mdx, not --engine ${options.engine}`);
-  if (options.engine === 'mdx' && options.model === undefined)
-    throw new ImkError('OPTIONS_INVALID', '--engine mdx needs --model <file.onnx> (a UVR MDX-Net model)');
-  const engine = createEngine(options.engine, options.model === undefined ? {} : { model: options.model });
+  const engine = engineFromOptions(options);
   const info = await probeMedia(input);
   const targets = [
     ...Object.keys(recipes).map((name) => variantFile(outDir, base, name, recipes[name], format)),

@@ -9,6 +9,7 @@ export function registerEval(program: Command): void {
       .command('eval')
       .option('--json', 'print the results as JSON (figures per song) instead of a table')
       .option('--engine <name>', `engine to measure: ${ENGINE_NAMES.join(' or ')}`, 'builtin')
+      .option('--model <file.onnx>', 'the MDX-Net model for --engine mdx (a UVR .onnx file)')
       .option('--split <which>', 'songs to evaluate: test (held out), tune or all', 'test')
       .option('--dir <folder>', 'evaluate the songs of a folder in MUSDB layout instead (a test set)')
       .option('--items <n>', 'use only the first n songs of each General MIDI set (tune, test)')

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runFfmpeg } from '@imk/media';
+import { ImkError } from '@imk/errors';
+import { inputArgs, probeMedia, runFfmpeg } from '@imk/media';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
 import type { StemFiles } from '../engine.ts';
 import { ensureCorpus, type EnsureCorpusOptions } from '../corpus/corpus.ts';
@@ -104,7 +105,15 @@ export async function extractStemMp4(
     out(name),
   ]);
   const real = await regularFile(file);
-  await runFfmpeg(['-i', real, ...outputs], { what: `extracting the stems of ${file}`, signal });
+  // Said plainly, before ffmpeg's "Stream map '0:a:3' matches no streams … add a trailing '?'".
+  const streams = (await probeMedia(real, { signal })).streams.filter((s) => s.type === 'audio').length;
+  if (streams < STEM_MP4_ORDER.length + 1)
+    throw new ImkError(
+      'EVAL_DIR_INVALID',
+      `${file} has ${streams} audio stream${streams === 1 ? '' : 's'}; a MUSDB18 .stem.mp4 has ${STEM_MP4_ORDER.length + 1} (mixture, ${STEM_MP4_ORDER.join(', ')}, in that order)`,
+      { details: { file, streams } },
+    );
+  await runFfmpeg([...inputArgs(real), ...outputs], { what: `extracting the stems of ${file}`, signal });
   const stems = Object.fromEntries(STEM_NAMES.map((stem) => [stem, out(stem)])) as StemFiles;
   return { mixture: out('mixture'), stems };
 }

@@ -1,11 +1,15 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { POLICY, errorMessage, httpStatusOf, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { readWavFile } from '@imk/media';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
 import type { PcmChannels, SeparationEngine, StemFiles } from '../engine.ts';
 import { sdr } from '../builtin/index.ts';
+// The policies below are read from the catalogues: this one's must be registered even when the package's
+// index is not loaded (a test importing this file alone).
+import '../errors.ts';
 import { centreCancelEstimates, floorEstimates, repetSimEstimates } from './baselines.ts';
 import type { EvalSet, EvalTrack } from './eval-sets.ts';
 import {
@@ -17,6 +21,7 @@ import {
   type EvalStem,
   type SetScores,
   type StemScores,
+  type TrackFailure,
   type TrackScores,
 } from './scores.ts';
 
@@ -31,7 +36,12 @@ export interface EvaluateOptions {
   logger?: Logger;
 }
 
-/** Runs the engine on every track of every set and scores it, the floor and centre cancellation. */
+/**
+ * Runs the engine on every track of every set and scores it, the floor, centre cancellation and REPET-SIM.
+ * A track that fails (unreadable files, the engine's error) is listed in its set's `failed` with the error,
+ * and the others are scored. An abort stops the whole evaluation, and so does an error a person must act on
+ * first (its catalogue policy "unavailable": the engine or its model missing or wrong, a tool absent).
+ */
 export async function evaluateEngine(options: EvaluateOptions): Promise<EvalReport> {
   const { engine } = options;
   const base = await mkdtemp(join(options.workDir ?? tmpdir(), 'imk-eval-'));
@@ -39,11 +49,29 @@ export async function evaluateEngine(options: EvaluateOptions): Promise<EvalRepo
     const sets: SetScores[] = [];
     for (const set of options.sets) {
       const tracks: TrackScores[] = [];
+      const failed: TrackFailure[] = [];
       for (const [n, track] of set.tracks.entries()) {
         const workDir = join(base, `${set.id}-${n}`);
         await mkdir(workDir);
-        tracks.push(await evaluateTrack(engine, track, workDir, options));
-        await rm(workDir, { recursive: true, force: true });
+        try {
+          tracks.push(await evaluateTrack(engine, track, workDir, options));
+        } catch (error) {
+          // One unreadable song must not cost the figures of the others (a folder of 50 songs is hours of
+          // work); it is reported beside them. Stopping (Ctrl-C) still stops.
+          if (options.signal?.aborted === true || isImkError(error, 'ABORTED')) throw error;
+          // Something a person must set right first (the engine or its model missing or wrong, ffmpeg
+          // absent: the catalogue's "unavailable") would fail every song the same way: said once, at once.
+          if (httpStatusOf(error) === POLICY.unavailable.httpStatus) throw error;
+          const failure = {
+            name: track.name,
+            code: isImkError(error) ? error.code : 'EVAL_FAILED',
+            message: errorMessage(error),
+          };
+          failed.push(failure);
+          options.logger?.warn({ track: track.name, err: error }, 'could not evaluate track');
+        } finally {
+          await rm(workDir, { recursive: true, force: true });
+        }
       }
       sets.push({
         id: set.id,
@@ -52,6 +80,7 @@ export async function evaluateEngine(options: EvaluateOptions): Promise<EvalRepo
         ...(set.missing === undefined ? {} : { missing: set.missing }),
         stems: aggregate(tracks),
         tracks,
+        failed,
       });
     }
     return {

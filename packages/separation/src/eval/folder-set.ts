@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { runFfmpeg } from '@imk/media';
+import { inputArgs, probeMedia, runFfmpeg } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import type { StemFiles } from '../engine.ts';
 import { extractStemMp4, type EvalSet, type EvalTrack } from './eval-sets.ts';
@@ -14,16 +14,23 @@ const SOURCES = ['mixture', ...STEM_NAMES] as const;
  * (MUSDB18-HQ) or `<track>.stem.mp4` (MUSDB18). Each track is converted to float WAV only when its turn
  * comes. It is the user's own folder, so symbolic links are followed (a folder of links into a MUSDB
  * copy works), but every file must turn out to be a regular file before ffmpeg is given it: a FIFO named
- * `x.stem.mp4` would block it forever. Throws ImkError('EVAL_DIR_INVALID') naming the folder when it holds
- * no track, and naming the file when a track folder lacks one or one is not a regular file.
+ * `x.stem.mp4` would block it forever. Hidden entries (`.name`, such as macOS's `._Song.stem.mp4`) are not
+ * songs. Throws ImkError('EVAL_DIR_INVALID') naming the folder when it holds no track, and naming the file
+ * when a track folder lacks one or one is not a regular file.
  */
 export async function musdbFolderSet(dir: string): Promise<EvalSet> {
   const root = resolve(dir);
-  if (!(await kindOf(root))?.isDirectory()) {
-    throw new ImkError('EVAL_DIR_INVALID', `--dir ${root}: not a folder`);
+  const kind = await kindOf(root);
+  if (!kind?.isDirectory()) {
+    // A song given where its folder was meant: say which folder to give.
+    const hint = kind?.isFile() === true ? `; give the folder that holds it: --dir ${dirname(root)}` : '';
+    throw new ImkError('EVAL_DIR_INVALID', `--dir ${root}: not a folder${hint}`);
   }
   const tracks: EvalTrack[] = [];
   for (const entry of (await readdir(root)).sort()) {
+    // Hidden entries are never songs: macOS writes `._<name>` beside every file it copies to a NAS or a
+    // FAT/exFAT disk (so `._Song.stem.mp4` is 4 kB of metadata), and `.Trash-1000`, `.git`… are folders.
+    if (entry.startsWith('.')) continue;
     const path = join(root, entry);
     if (entry.endsWith('.stem.mp4')) {
       const file = await regularFile(path);
@@ -48,6 +55,11 @@ export async function musdbFolderSet(dir: string): Promise<EvalSet> {
     tracks.push(lazyTrack(entry, (work, signal) => convertWavs(path, files, work, signal)));
   }
   if (tracks.length === 0) {
+    if ((await kindOf(join(root, 'mixture.wav'))) !== undefined)
+      throw new ImkError(
+        'EVAL_DIR_INVALID',
+        `--dir ${root} is a track folder itself (it holds mixture.wav); give the folder that holds the track folders: --dir ${dirname(root)}`,
+      );
     throw new ImkError(
       'EVAL_DIR_INVALID',
       `--dir ${root}: no songs in MUSDB layout (<track>/mixture.wav + vocals/drums/bass/other.wav, or <track>.stem.mp4)`,
@@ -69,7 +81,12 @@ async function convertWavs(
   signal?: AbortSignal,
 ): Promise<{ mixture: string; stems: StemFiles }> {
   const out = (name: string) => join(workDir, `${name}.wav`);
-  const args = files.flatMap((file) => ['-i', file]);
+  // Each file probed first, so a damaged, empty or playlist "wav" is named in media's plain words
+  // (MEDIA_UNREADABLE, MEDIA_EMPTY, MEDIA_REFUSED) rather than in ffmpeg's.
+  for (const file of files) await probeMedia(file, { signal });
+  // The user's own files, but read as any untrusted input is: a "mixture.wav" that is really a playlist
+  // or an ffconcat list must not make ffmpeg read other files or URLs.
+  const args = files.flatMap((file) => inputArgs(file));
   const maps = SOURCES.flatMap((name, n) => [
     '-map',
     `${n}:a:0`,

@@ -6,6 +6,8 @@ const NOTES = [
   "REPET-SIM: nussl's defaults (whole-song cosine similarity, ≤100 frames ≥1 s apart, median, soft mask, <100 Hz kept in the accompaniment).",
   'The baselines make no drums/bass/other: those rows score their accompaniment estimate.',
 ];
+const UNDEFINED_NOTE =
+  '–: SDR undefined: no whole 1-s window where the reference and the estimate are both non-silent (a silent stem, or a song shorter than 1 s); a median leaves such songs out.';
 
 /**
  * The table `imk eval` prints: per set and stem, the engine's SDR beside the floor, centre cancellation
@@ -26,10 +28,16 @@ export function formatEvalTable(report: EvalReport, splits: readonly EvalSplit[]
   const rows: string[][] = [];
   const notes: string[] = [];
   for (const set of report.sets.filter((s) => splits.includes(s.split))) {
-    const label = `${set.title} [${set.split}] (${set.tracks.length})`;
+    const failed = set.failed;
+    const count =
+      failed.length === 0
+        ? `${set.tracks.length}`
+        : `${set.tracks.length} of ${set.tracks.length + failed.length}`;
+    const label = `${set.title} [${set.split}] (${count})`;
+    for (const f of failed) notes.push(`${set.title}: ${f.name} not scored: ${f.message} [${f.code}]`);
     if (set.stems === null) {
       rows.push([label, '—', 'not evaluated', '', '', '', '', '']);
-      notes.push(`${set.title}: ${set.missing ?? 'no tracks'}`);
+      if (failed.length === 0) notes.push(`${set.title}: ${set.missing ?? 'no tracks'}`);
       continue;
     }
     for (const [n, stem] of EVAL_STEMS.entries()) {
@@ -60,6 +68,7 @@ export function formatEvalTable(report: EvalReport, splits: readonly EvalSplit[]
     ...rows.map(line),
     '',
     ...NOTES,
+    ...(rows.some((r) => r.slice(2).includes('–')) ? [UNDEFINED_NOTE] : []),
     ...notes,
   ].join('\n');
 }

@@ -6,7 +6,10 @@ export type EvalStem = (typeof EVAL_STEMS)[number];
 export const EVAL_METHODS = ['engine', 'floor', 'centre_cancel', 'repet_sim'] as const;
 export type EvalMethod = (typeof EVAL_METHODS)[number];
 
-/** SDR in dB per method; null when it is undefined (every window silent). */
+/**
+ * SDR in dB per method; null when it is undefined: no whole 1-second window where the reference and the
+ * estimate are both non-silent (a silent stem, or a song shorter than 1 s).
+ */
 export type MethodScores = Record<EvalMethod, number | null>;
 export type StemScores = Record<EvalStem, MethodScores>;
 
@@ -15,6 +18,13 @@ export interface TrackScores {
   /** Seconds the engine took on this track (wall clock). */
   engine_seconds: number;
   stems: StemScores;
+}
+
+/** A song that could not be scored (unreadable, the wrong layout, the engine failed on it), and why. */
+export interface TrackFailure {
+  name: string;
+  code: string;
+  message: string;
 }
 
 /** `tune`: songs parameters may be chosen on; `test`: held out, the figures that are reported. */
@@ -29,6 +39,8 @@ export interface SetScores {
   /** Median over tracks of each track's SDR (itself the median over 1-second windows), as museval/SiSEC report. */
   stems: StemScores | null;
   tracks: TrackScores[];
+  /** Songs that could not be scored; the others are scored all the same (and the medians are over them). */
+  failed: TrackFailure[];
 }
 
 export interface EvalReport {

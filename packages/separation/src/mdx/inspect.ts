@@ -23,19 +23,23 @@ export interface MdxModelReport {
 }
 
 /**
- * Reports on one model: its UVR hash and parameters and, with `open`, whether ONNX Runtime opens it and its
- * input shape agrees with dim_f / dim_t.
+ * Reports on one model: its UVR hash and parameters and, with `open`, whether ONNX Runtime opens it (with
+ * `executionProviders`, default the CPU) and its input shape agrees with dim_f / dim_t.
  */
 export async function inspectMdxModel(
   file: string,
-  options: { open?: boolean } = {},
+  options: { open?: boolean; executionProviders?: string[]; threads?: number } = {},
 ): Promise<MdxModelReport> {
   const report: MdxModelReport = { file, hash: null, params: null, inputShape: null, problem: null };
   try {
     report.params = resolveMdxModelParams(file);
     report.hash = report.params.hash;
     if (options.open === true) {
-      const session = await openMdxSession(file, report.params, { threads: 1, executionProviders: ['cpu'] });
+      // With the providers the engine is configured with: a model that opens on the CPU may not with cuda.
+      const session = await openMdxSession(file, report.params, {
+        threads: options.threads ?? 1,
+        executionProviders: options.executionProviders ?? ['cpu'],
+      });
       report.inputShape = [...session.inputShape];
     }
   } catch (error) {

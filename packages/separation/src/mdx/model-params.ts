@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { ImkError } from '@imk/errors';
+import { fileReadProblem, openRegularFileSync, readRegularFileSync } from '@imk/fs-safe';
 import { z } from 'zod';
 import { KNOWN_MDX_MODELS } from './known-models.ts';
 
@@ -51,9 +52,10 @@ export interface MdxModelParams {
  * it is read once when an engine is made (about 10 MB), so the hash can be part of the engine's parameters.
  */
 export function mdxModelHash(file: string): string {
-  const fd = openSync(file, 'r');
+  // Opened without blocking and checked to be a regular file first: a named pipe given as the model (in
+  // config, on the command line, in a job's engine_params) would otherwise block this thread for ever.
+  const { fd, size } = openRegularFileSync(file);
   try {
-    const { size } = fstatSync(fd);
     const length = Math.min(size, MDX_HASH_TAIL_BYTES);
     const buffer = Buffer.alloc(length);
     let read = 0;
@@ -83,8 +85,9 @@ export function resolveMdxModelParams(file: string): MdxModelParams {
   try {
     hash = mdxModelHash(file);
   } catch (cause) {
-    throw new ImkError('MODEL_MISSING', `MDX model ${file} cannot be read: ${(cause as Error).message}`, {
+    throw new ImkError('MODEL_MISSING', `MDX model ${file} cannot be read: ${readProblem(cause)}`, {
       cause,
+      details: { file },
     });
   }
   const sidecar = modelDataSidecarPath(file);
@@ -137,11 +140,19 @@ function toParams(
 
 function readSidecar(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return readRegularFileSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ImkError('MODEL_DATA_INVALID', `${path} cannot be read: ${(error as Error).message}`, {
+    throw new ImkError('MODEL_DATA_INVALID', `${path} cannot be read: ${readProblem(error)}`, {
       cause: error,
     });
   }
+}
+
+/** Why a model file or its .json could not be read: "it does not exist", "it is a folder, …", "EACCES". */
+function readProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'it does not exist';
+  const problem = fileReadProblem(error);
+  return problem === code ? `${code} (${(error as Error).message})` : `it is ${problem}`;
 }

@@ -50,6 +50,15 @@ export function openMdxSession(
   return session;
 }
 
+/**
+ * Loads ONNX Runtime now, or throws ImkError('ENGINE_UNAVAILABLE') saying why it cannot be: for a caller
+ * that must know whether the mdx engine can run here before it runs (the worker's engine.fallback).
+ */
+export async function checkMdxRuntime(): Promise<void> {
+  ort ??= loadOrt();
+  await ort;
+}
+
 /** How many sessions are open (one per model and options); for tests. */
 export function openMdxSessionCount(): number {
   return sessions.size;
@@ -61,7 +70,7 @@ async function createSession(
   threads: number,
   executionProviders: string[],
 ): Promise<MdxSession> {
-  ort ??= import('onnxruntime-node');
+  ort ??= loadOrt();
   const { InferenceSession, Tensor } = await ort;
   let session: InferenceSession;
   try {
@@ -72,6 +81,12 @@ async function createSession(
       graphOptimizationLevel: 'all',
     });
   } catch (cause) {
+    if (await opensOnCpu(InferenceSession, file, executionProviders))
+      throw new ImkError(
+        'ENGINE_UNAVAILABLE',
+        `ONNX Runtime cannot run MDX model ${file} with the execution providers ${executionProviders.join(', ')} here (the model itself opens on the CPU): ${firstLine(cause)}; a GPU provider such as cuda needs onnxruntime-node's GPU libraries (its install script downloads them; they are missing when npm install scripts are off) and the GPU's runtime, or set executionProviders: [cpu]`,
+        { cause, details: { file, executionProviders } },
+      );
     throw new ImkError(
       'MODEL_INVALID',
       `MDX model ${file} could not be opened by ONNX Runtime (a corrupt or truncated file, or not an ONNX model; providers ${executionProviders.join(', ')}): ${(cause as Error).message.split('\n')[0]}`,
@@ -104,6 +119,50 @@ async function createSession(
   };
 }
 
+/**
+ * Whether `file` opens with the CPU provider alone, when other providers were asked for and failed: tells an
+ * unusable provider (no CUDA libraries) from a corrupt model, which would fail on the CPU as well.
+ */
+async function opensOnCpu(
+  InferenceSession: Ort['InferenceSession'],
+  file: string,
+  executionProviders: string[],
+): Promise<boolean> {
+  if (executionProviders.length === 1 && executionProviders[0] === 'cpu') return false;
+  try {
+    const session = await InferenceSession.create(file, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: 1,
+    });
+    await session.release();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(error: unknown): string {
+  return ((error as Error).message || String(error)).split('\n')[0] ?? '';
+}
+
+/**
+ * onnxruntime-node, or ImkError('ENGINE_UNAVAILABLE') saying what to do: the package may be absent (an install
+ * without it) or its native library unloadable (no prebuilt library for this platform, a musl system such
+ * as Alpine); Node's own "Cannot find module … Require stack" told the user nothing about either.
+ */
+async function loadOrt(): Promise<Ort> {
+  try {
+    return await import('onnxruntime-node');
+  } catch (cause) {
+    const reason = firstLine(cause);
+    throw new ImkError(
+      'ENGINE_UNAVAILABLE',
+      `the mdx engine needs ONNX Runtime (the onnxruntime-node package), which could not be loaded on this ${process.platform}-${process.arch} system: ${reason}; run npm ci again where instrumental-maker is installed (ONNX Runtime ships prebuilt libraries for glibc Linux x64/arm64, macOS and Windows), or use the builtin engine`,
+      { cause },
+    );
+  }
+}
+
 function checkShape(
   file: string,
   params: MdxModelParams,
@@ -116,6 +175,13 @@ function checkShape(
     name !== undefined &&
     shape.length === 4 &&
     given.every((d, i) => typeof d !== 'number' || d === expected[i] || d < 0);
+  // Not 4-D, or not 4 spectrogram channels: not an MDX-Net model at all, whatever its .json says.
+  if (name !== undefined && (shape.length !== 4 || (typeof shape[1] === 'number' && shape[1] !== 4)))
+    throw new ImkError(
+      'MODEL_SHAPE_MISMATCH',
+      `MDX model ${file} takes input ${name} of shape [${shape.join(', ')}]; an MDX-Net model takes [batch, 4, dim_f, dim_t] (left and right spectrograms, real and imaginary), so this is a model of another kind (UVR's VR, Demucs or MDX23C models are not MDX-Net .onnx models) and the mdx engine cannot run it`,
+      { details: { file, hash: params.hash, shape: [...shape] } },
+    );
   if (!fits)
     throw new ImkError(
       'MODEL_SHAPE_MISMATCH',
