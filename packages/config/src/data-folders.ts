@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
-import { ImkError, errorMessage } from '@imk/errors';
+import { access, stat } from 'node:fs/promises';
+import { errorMessage } from '@imk/errors';
 import type { DataFolder, ImkPaths } from './paths.ts';
 
 /** Where a placed data folder is set, for messages. */
@@ -37,17 +37,4 @@ export async function dataFolderProblem(paths: ImkPaths, which: DataFolder): Pro
 function missingPlaced(paths: ImkPaths, which: DataFolder): string {
   const dir = paths[which];
   return `the ${which} folder ${dir} (set by ${SETTING[which]}) does not exist; nothing is created there, as it may be a share that is not mounted (files would land on the local disk under the mount point). Mount the share, or create the folder (mkdir -p '${dir}') if this is its first use`;
-}
-
-/**
- * A data folder ready for writing, made when it is the default layout's (the first start), refused with
- * DATA_FOLDER_UNUSABLE (naming the folder and the setting) when config/paths.yaml places it and it is
- * missing, not a folder or not writable.
- */
-export async function ensureDataFolder(paths: ImkPaths, which: DataFolder): Promise<string> {
-  if (!paths.placed?.[which]) await mkdir(paths[which], { recursive: true });
-  const problem = await dataFolderProblem(paths, which);
-  if (problem !== undefined)
-    throw new ImkError('DATA_FOLDER_UNUSABLE', problem, { details: { folder: paths[which] } });
-  return paths[which];
 }

@@ -4,5 +4,4 @@ import { POLICY, defineErrors } from '@imk/errors';
 export const CONFIG_ERRORS = defineErrors('@imk/config', {
   CONFIG_INVALID: POLICY.unavailable,
   /** A data folder config/paths.yaml places is missing (an unmounted share?), not a folder or not writable. */
-  DATA_FOLDER_UNUSABLE: POLICY.unavailable,
 });

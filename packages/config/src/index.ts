@@ -15,7 +15,7 @@ export {
   statePaths,
 } from './paths.ts';
 export type { DataFolder, ImkPaths, PathsConfig, StatePaths } from './paths.ts';
-export { dataFolderProblem, ensureDataFolder } from './data-folders.ts';
+export { dataFolderProblem } from './data-folders.ts';
 export {
   LEGACY_KEYS,
   LEGACY_QUEUE_KEYS,

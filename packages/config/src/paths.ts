@@ -52,7 +52,8 @@ export interface ImkPaths extends StatePaths {
   config: string;
   /**
    * Set for the data folders config/paths.yaml (or IMK_PATHS__…) places somewhere; the others are the
-   * default layout under the root. A placed folder is never created: see ensureDataFolder.
+   * default layout under the root. /readyz and doctor create no folder (see dataFolderProblem); the
+   * worker makes a missing outputs folder on its first start, placed or not.
    */
   placed?: Readonly<Partial<Record<DataFolder, true>>>;
 }

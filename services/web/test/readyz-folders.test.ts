@@ -5,8 +5,6 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureDataFolder, resolvePaths } from '@imk/config';
-import { isImkError } from '@imk/errors';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { quietLogger, tempRoot } from './helpers.ts';
 
@@ -59,23 +57,5 @@ describe('/readyz and a data folder on a share that is not mounted', () => {
     // (state/ is this host's own: the ledger is opened there when it is first asked for.)
     const made = (await readdir(root)).filter((name) => !before.includes(name));
     expect(made.filter((name) => name !== 'state')).toEqual([]);
-  });
-});
-
-describe('ensureDataFolder (what a service calls at start-up)', () => {
-  it('makes the default layout on the first start, refuses a placed folder that is missing', async () => {
-    expect(await ensureDataFolder(resolvePaths(root, {}), 'outputs')).toBe(join(root, 'outputs'));
-    expect(await readdir(root)).toContain('outputs');
-
-    const share = join(root, 'share');
-    await mkdir(share);
-    const placed = resolvePaths(root, { IMK_PATHS__OUTPUTS: join(share, 'outputs') });
-    const error = await ensureDataFolder(placed, 'outputs').catch((e: unknown) => e);
-    expect(isImkError(error, 'DATA_FOLDER_UNUSABLE')).toBe(true);
-    expect((error as Error).message).toContain('IMK_PATHS__OUTPUTS');
-    expect(await readdir(share)).toEqual([]);
-
-    await mkdir(join(share, 'outputs'));
-    expect(await ensureDataFolder(placed, 'outputs')).toBe(join(share, 'outputs'));
   });
 });
