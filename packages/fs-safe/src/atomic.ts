@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { MAX_NAME_BYTES, fitBytes } from './file-name.ts';
+import { fitName } from './file-name.ts';
 
 /** fsync one file so its bytes survive a power cut. */
 export async function fsyncFile(path: string): Promise<void> {
@@ -88,8 +88,7 @@ export async function writeSyncedTemp(
 ): Promise<string> {
   const tail = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   // Cut so that the temp name fits where `path` fits: a 250-byte name must not fail as ENAMETOOLONG here.
-  const base = fitBytes(basename(path), MAX_NAME_BYTES - 1 - Buffer.byteLength(tail));
-  const temp = join(dirname(path), `.${base}${tail}`);
+  const temp = join(dirname(path), `.${fitName(basename(path), tail, 1)}`);
   const handle = await open(temp, 'wx', mode ?? 0o666);
   try {
     if (mode !== undefined) await handle.chmod(mode);

@@ -4,17 +4,27 @@ const RESERVED = /[<>:"/\\|?*\u0000-\u001f\u007f]/g;
 const WINDOWS_RESERVED_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 /** The longest file name (one path component) ext4, XFS, btrfs, NTFS and SMB take, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 255;
-const MAX_BYTES = MAX_NAME_BYTES;
 
 /** `text` cut to at most `maxBytes` UTF-8 bytes on a character boundary (unchanged when it fits). */
 export function fitBytes(text: string, maxBytes: number): string {
   if (Buffer.byteLength(text) <= maxBytes) return text;
-  let cut = '';
+  let bytes = 0;
+  let end = 0;
   for (const char of text) {
-    if (Buffer.byteLength(cut + char) > maxBytes) break;
-    cut += char;
+    bytes += Buffer.byteLength(char);
+    if (bytes > maxBytes) break;
+    end += char.length;
   }
-  return cut;
+  return text.slice(0, end);
+}
+
+/**
+ * A file name `stem` + `tail` (a suffix that must stay whole: an extension, " (2)", ".tmp-…"), the stem
+ * cut so that the name, and `reserve` bytes more (a leading ".", a companion's ".reason.txt"), fit in
+ * MAX_NAME_BYTES.
+ */
+export function fitName(stem: string, tail: string, reserve = 0): string {
+  return `${fitBytes(stem, MAX_NAME_BYTES - reserve - Buffer.byteLength(tail))}${tail}`;
 }
 
 /**
@@ -27,7 +37,7 @@ export function safeFileName(name: string, suffix = '', fallback = 'untitled'): 
   base = base.replace(/[. ]+$/, '').replace(/^\.+/, '');
   if (base === '' || /^_+$/.test(base)) base = fallback;
   if (WINDOWS_RESERVED_NAMES.test(base)) base = `_${base}`;
-  const budget = MAX_BYTES - Buffer.byteLength(suffix);
+  const budget = MAX_NAME_BYTES - Buffer.byteLength(suffix);
   if (Buffer.byteLength(base) > budget) base = fitBytes(base, budget).replace(/[. ]+$/, '');
   return base + suffix;
 }

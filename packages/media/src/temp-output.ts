@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ImkError } from '@imk/errors';
-import { MAX_NAME_BYTES, fitBytes, fsyncDir, fsyncFile, moveNoClobber } from '@imk/fs-safe';
+import { fitName, fsyncDir, fsyncFile, moveNoClobber } from '@imk/fs-safe';
 
 /**
  * Runs `produce` on a temp name beside `output` (same folder, so the rename never crosses a mount), then
@@ -22,8 +22,7 @@ export async function withTempOutput<T>(
   const tail = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}${ext}`;
   // Cut so the temp name fits wherever the output's does: an output named from a long title (at the
   // 255-byte limit) failed here as ENAMETOOLONG, and the job with it.
-  const stem = fitBytes(path.basename(output, ext), MAX_NAME_BYTES - 1 - Buffer.byteLength(tail));
-  const temp = path.join(dir, `.${stem}${tail}`);
+  const temp = path.join(dir, `.${fitName(path.basename(output, ext), tail, 1)}`);
   try {
     const result = await produce(temp);
     await fsyncFile(temp);

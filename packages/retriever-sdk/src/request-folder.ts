@@ -1,14 +1,7 @@
 import { appendFile, mkdir, readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import {
-  MAX_NAME_BYTES,
-  capText,
-  fitBytes,
-  moveNoClobber,
-  moveToFreeName,
-  readUntrustedText,
-} from '@imk/fs-safe';
+import { capText, fitName, moveNoClobber, moveToFreeName, readUntrustedText } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
 import { createStabilityTracker, listFiles } from './stable-files.ts';
@@ -207,7 +200,7 @@ function numberedIn(dir: string) {
   return (stem: string, ext: string, reserve = 0) =>
     (n: number) => {
       const tail = `${n === 1 ? '' : `-${n}`}${ext}`;
-      return join(dir, `${fitBytes(stem, MAX_NAME_BYTES - reserve - Buffer.byteLength(tail))}${tail}`);
+      return join(dir, fitName(stem, tail, reserve));
     };
 }
 
@@ -216,5 +209,5 @@ function workingName(name: string): string {
   const ext = extname(name);
   const stem = name.slice(0, name.length - ext.length);
   const tail = `${ext}${WORKING}`;
-  return `.${fitBytes(stem, MAX_NAME_BYTES - 1 - Buffer.byteLength(tail))}${tail}`;
+  return `.${fitName(stem, tail, 1)}`;
 }

@@ -1,7 +1,7 @@
 import { lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, retryableOf } from '@imk/errors';
-import { MAX_NAME_BYTES, capText, fitBytes, moveToFreeName, openUntrusted, sha256File } from '@imk/fs-safe';
+import { capText, fitName, moveToFreeName, openUntrusted, sha256File } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
@@ -167,8 +167,8 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     const dotted = extname(name);
     const ext = Buffer.byteLength(dotted) <= MAX_EXT_BYTES ? dotted : '';
     const stem = name.slice(0, name.length - ext.length);
-    const budget = MAX_NAME_BYTES - (reason === undefined ? 0 : Buffer.byteLength(REASON_SUFFIX));
-    const fit = (tail: string) => `${fitBytes(stem, budget - Buffer.byteLength(tail + ext))}${tail}${ext}`;
+    const reserve = reason === undefined ? 0 : Buffer.byteLength(REASON_SUFFIX);
+    const fit = (tail: string) => fitName(stem, `${tail}${ext}`, reserve);
     return moveToFreeName(join(settings.dir, name), {
       candidate: (n) => join(dir, fit(n === 1 ? '' : ` (${n})`)),
       ...(reason !== undefined && { companion: { suffix: REASON_SUFFIX, text: reason } }),

@@ -13,19 +13,15 @@ import {
 const MODEL_FIX =
   'give the model a <model>.json beside it with its UVR model-data entry (keys: compensate, mdx_dim_f_set, mdx_dim_t_set, mdx_n_fft_scale_set, primary_stem), or copy the file again from UVR (docs/separation.md)';
 
+/** What to do when ONNX Runtime itself is missing or cannot use the providers asked for. */
+const RUNTIME_FIX =
+  'install ONNX Runtime again (npm ci, with install scripts on for GPU providers), or use engine.executionProviders: [cpu] or engine.name: builtin';
+
 /** What to do about a model's problem: about the model file, unless ONNX Runtime itself is missing. */
 function fixFor(reports: MdxModelReport[]): string {
   const runtime = reports.some((r) => r.problem?.code === 'ENGINE_UNAVAILABLE');
   const model = reports.some((r) => r.problem !== null && r.problem.code !== 'ENGINE_UNAVAILABLE');
-  const fixes = [
-    ...(runtime
-      ? [
-          'install ONNX Runtime again (npm ci, with install scripts on for GPU providers), or use engine.executionProviders: [cpu] or engine.name: builtin',
-        ]
-      : []),
-    ...(model ? [MODEL_FIX] : []),
-  ];
-  return fixes.join('; ');
+  return [...(runtime ? [RUNTIME_FIX] : []), ...(model ? [MODEL_FIX] : [])].join('; ');
 }
 
 function describe(report: MdxModelReport): string {

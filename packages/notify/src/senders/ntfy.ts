@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { fitBytes } from '@imk/fs-safe';
 import { urlForLog } from '@imk/log';
 import type { NtfyTargetSchema } from '../config.ts';
 import type { NotifyEventType } from '../events.ts';
@@ -25,16 +26,7 @@ const CUT_MARK = ' […]';
  */
 export function fitNtfyMessage(message: string): string {
   if (Buffer.byteLength(message, 'utf8') <= NTFY_MAX_MESSAGE_BYTES) return message;
-  const room = NTFY_MAX_MESSAGE_BYTES - Buffer.byteLength(CUT_MARK, 'utf8');
-  let out = '';
-  let bytes = 0;
-  for (const char of message) {
-    const size = Buffer.byteLength(char, 'utf8');
-    if (bytes + size > room) break;
-    out += char;
-    bytes += size;
-  }
-  return out.trimEnd() + CUT_MARK;
+  return fitBytes(message, NTFY_MAX_MESSAGE_BYTES - Buffer.byteLength(CUT_MARK, 'utf8')).trimEnd() + CUT_MARK;
 }
 
 /**

@@ -89,7 +89,7 @@ async function createSession(
       );
     throw new ImkError(
       'MODEL_INVALID',
-      `MDX model ${file} could not be opened by ONNX Runtime (a corrupt or truncated file, or not an ONNX model; providers ${executionProviders.join(', ')}): ${(cause as Error).message.split('\n')[0]}`,
+      `MDX model ${file} could not be opened by ONNX Runtime (a corrupt or truncated file, or not an ONNX model; providers ${executionProviders.join(', ')}): ${firstLine(cause)}`,
       { cause, details: { file, hash: params.hash } },
     );
   }
