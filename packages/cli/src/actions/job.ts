@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { findJob, type QueueEntry } from '@imk/fsqueue';
 import { adoptOutputs, openLedger, type JobDetail } from '@imk/ledger';
+import { formatBytes } from '@imk/log';
 import { readdir } from 'node:fs/promises';
 import { contextFrom, print } from '../context.ts';
 
@@ -57,7 +58,7 @@ function formatDetail(detail: JobDetail, folder: string): string {
     lines.push('artifacts:');
     for (const a of detail.artifacts)
       lines.push(
-        `  ${a.kind.padEnd(6)} ${(a.variant ?? '').padEnd(13)} ${a.path}${a.bytes !== undefined ? `  (${a.bytes} bytes)` : ''}`,
+        `  ${a.kind.padEnd(6)} ${(a.variant ?? '').padEnd(13)} ${a.path}${a.bytes !== undefined ? `  (${formatBytes(a.bytes)})` : ''}`,
       );
   }
   return lines.join('\n');
