@@ -61,7 +61,7 @@ export type { EnsureGmCorpusOptions, GmCorpusItem } from './gm-corpus/corpus.ts'
 export { GM_SONGS, GM_SPLIT_SEED } from './gm-corpus/songs.ts';
 export type { GmSongSpec } from './gm-corpus/songs.ts';
 export { findSoundfont } from './gm-corpus/fluidsynth.ts';
-export { formatEvalTable } from './eval/report.ts';
+export { evalReportJson, formatEvalTable } from './eval/report.ts';
 export { EVAL_METHODS, EVAL_STEMS, METRIC_DESCRIPTION } from './eval/scores.ts';
 export type {
   EvalMethod,
