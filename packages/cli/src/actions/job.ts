@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { findJob, type QueueEntry } from '@imk/fsqueue';
+import { findJob, listQueueNames, type QueueEntry } from '@imk/fsqueue';
 import { adoptOutputs, openLedger, type JobDetail } from '@imk/ledger';
 import { formatBytes } from '@imk/log';
-import { readdir } from 'node:fs/promises';
 import { contextFrom, print } from '../context.ts';
 
 /** Where the job's folder is now, in any queue (the folders are the truth). */
@@ -11,15 +10,7 @@ export async function locateJob(
   queuesDir: string,
   jobId: string,
 ): Promise<(QueueEntry & { queue: string }) | undefined> {
-  let queues: string[] = [];
-  try {
-    queues = (await readdir(queuesDir, { withFileTypes: true }))
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name);
-  } catch {
-    return undefined;
-  }
-  for (const queue of queues) {
+  for (const queue of await listQueueNames(queuesDir)) {
     const found = await findJob(join(queuesDir, queue), jobId);
     if (found) return { ...found, queue };
   }
