@@ -51,6 +51,13 @@ describe('imk doctor with the mdx engine configured as the docs show', () => {
     ).toMatch(
       /FAIL +separation engine +ONNX Runtime cannot run MDX model .*vocals\.onnx with the execution providers warp-drive/,
     );
+    // A GPU first and the CPU after it: the first that works runs the model (here the CPU: no CUDA), and
+    // doctor says so, and why, instead of failing.
+    expect(
+      await doctorWith(
+        'engine:\n  name: mdx\n  model: models/vocals.onnx\n  executionProviders: [cuda, cpu]\n',
+      ),
+    ).toMatch(/WARN +separation engine +mdx: vocals\.onnx .* runs on cpu; could not use cuda \(.+\)/);
     expect(await doctorWith('engine:\n  name: mdx\n')).toMatch(
       /FAIL +separation engine +engine\.name is mdx but no model is configured \(engine\.model\)/,
     );

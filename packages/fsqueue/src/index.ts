@@ -7,7 +7,15 @@ export {
   DEFAULT_POLL_MS,
   DEFAULT_TMP_MAX_AGE_MS,
 } from './queue.ts';
-export type { Claim, FailInfo, Queue, QueueCounts, QueueOptions, RejectProblem } from './types.ts';
+export type {
+  Claim,
+  FailInfo,
+  NamedQueueCounts,
+  Queue,
+  QueueCounts,
+  QueueOptions,
+  RejectProblem,
+} from './types.ts';
 export { defaultConsumerId } from './context.ts';
 export { findJob, findJobFolders } from './find-job.ts';
 export type { QueueEntry } from './find-job.ts';
@@ -15,7 +23,14 @@ export { retryFailed, PREVIOUS_CANCEL_FILE, PREVIOUS_ERROR_FILE } from './retry-
 export { cancelJob, waitForCancel } from './cancel.ts';
 export type { CancelJobOptions, CancelOutcome } from './cancel.ts';
 export type { CancelRequest } from './cancel-archive.ts';
-export { archivedJobId, countJobs, listClaimHolders, listQueueJobs, listQueueNames } from './inspect.ts';
+export {
+  archivedJobId,
+  countJobs,
+  countQueues,
+  listClaimHolders,
+  listQueueJobs,
+  listQueueNames,
+} from './inspect.ts';
 export type { ListQueueJobsOptions } from './inspect.ts';
 export { listRejected, readRejection } from './rejected.ts';
 export type { RejectedFolder, Rejection } from './rejected.ts';

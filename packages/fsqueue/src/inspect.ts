@@ -15,7 +15,7 @@ import {
   parseTokenName,
   type JobState,
 } from './names.ts';
-import type { QueueCounts } from './types.ts';
+import type { NamedQueueCounts, QueueCounts } from './types.ts';
 
 /** Which of a queue's folders hold each state: the queue folder itself, or one of its sub-folders. */
 const STATE_FOLDERS: readonly [JobState, string][] = [
@@ -108,16 +108,26 @@ export async function listQueueJobs(
 
 /**
  * The queue folders under a `queues/` folder: its sub-folders not starting with "." (links to folders are
- * followed, as the queues themselves are opened through them). A missing `queues/` has none.
+ * followed, as the queues themselves are opened through them). A missing `queues/` has none. The names in
+ * `always` (the standard queues) come first, whether their folders exist yet or not.
  */
-export async function listQueueNames(queuesDir: string): Promise<string[]> {
-  const found: string[] = [];
+export async function listQueueNames(queuesDir: string, always: readonly string[] = []): Promise<string[]> {
+  const found = new Set<string>(always);
   for (const name of await listNamesOrEmpty(queuesDir)) {
-    if (name.startsWith('.')) continue;
+    if (name.startsWith('.') || found.has(name)) continue;
     const info = await stat(join(queuesDir, name)).catch(() => undefined);
-    if (info?.isDirectory()) found.push(name);
+    if (info?.isDirectory()) found.add(name);
   }
-  return found;
+  return [...found];
+}
+
+/** The counts of every queue `listQueueNames(queuesDir, always)` names, in that order. */
+export async function countQueues(
+  queuesDir: string,
+  always: readonly string[] = [],
+): Promise<NamedQueueCounts[]> {
+  const names = await listQueueNames(queuesDir, always);
+  return Promise.all(names.map(async (queue) => ({ queue, ...(await countJobs(join(queuesDir, queue))) })));
 }
 
 /**

@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { publishTiny, tempRoot } from '../test/helpers.ts';
 import {
+  countQueues,
   createQueue,
   listQueueJobs,
   listQueueNames,
@@ -100,5 +101,21 @@ describe('the queue layout, read through fsqueue', () => {
     await writeFile(join(queuesDir, 'notes.txt'), 'x');
     expect(await listQueueNames(queuesDir)).toEqual(['other']);
     expect(await listQueueNames(join(root, 'nothing'))).toEqual([]);
+  });
+
+  it('names the standard queues first, then linked and other queue folders, and counts each', async () => {
+    const queuesDir = join(root, 'queues-linked');
+    const elsewhere = join(root, 'elsewhere', 'karaoke');
+    await mkdir(join(queuesDir, 'other'), { recursive: true });
+    await mkdir(join(elsewhere, 'job_k1'), { recursive: true });
+    await symlink(elsewhere, join(queuesDir, 'karaoke'));
+    const standard = ['youtube_audio', 'other'];
+    expect(await listQueueNames(queuesDir, standard)).toEqual(['youtube_audio', 'other', 'karaoke']);
+    const counts = await countQueues(queuesDir, standard);
+    expect(counts.map((c) => [c.queue, c.ready])).toEqual([
+      ['youtube_audio', 0],
+      ['other', 0],
+      ['karaoke', 1],
+    ]);
   });
 });

@@ -53,6 +53,11 @@ export interface QueueCounts {
   oldestReadyAgeSec: number | null;
 }
 
+/** One queue's counts with its name (a folder under `queues/`), as `imk queue ls` and the dashboard show them. */
+export interface NamedQueueCounts extends QueueCounts {
+  queue: string;
+}
+
 export interface Queue {
   readonly queueDir: string;
   readonly consumerId: string;

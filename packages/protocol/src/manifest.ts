@@ -84,8 +84,12 @@ export const ManifestSchema = z
     engine: z
       .looseObject({
         name: z.string().describe('"builtin", "demucs", …'),
-        version: z.string().describe('Engine version (and model, for demucs).'),
-        params: z.record(z.string(), z.unknown()).describe('Parameters that shaped the stems.'),
+        version: z.string().describe("Version of the engine's own code; the model it ran is in params."),
+        params: z
+          .record(z.string(), z.unknown())
+          .describe(
+            "Parameters that shaped the stems. mdx: model (the .onnx file name), model_hash (UVR's model hash: MD5 of the file's last 10,240,000 bytes, the key of UVR's model_data.json), n_fft, dim_f, dim_t, compensate, primary_stem, overlap, denoise. demucs: model (e.g. htdemucs), segment, shifts, extra_args.",
+          ),
       })
       .describe('The separation engine and its parameters.'),
     timings_sec: z

@@ -61,7 +61,7 @@ export type { EnsureGmCorpusOptions, GmCorpusItem } from './gm-corpus/corpus.ts'
 export { GM_SONGS, GM_SPLIT_SEED } from './gm-corpus/songs.ts';
 export type { GmSongSpec } from './gm-corpus/songs.ts';
 export { findSoundfont } from './gm-corpus/fluidsynth.ts';
-export { formatEvalTable } from './eval/report.ts';
+export { evalReportJson, formatEvalTable } from './eval/report.ts';
 export { EVAL_METHODS, EVAL_STEMS, METRIC_DESCRIPTION } from './eval/scores.ts';
 export type {
   EvalMethod,
@@ -105,7 +105,7 @@ export type { MdxModelData, MdxModelParams } from './mdx/model-params.ts';
 export { KNOWN_MDX_MODELS } from './mdx/known-models.ts';
 export type { KnownMdxModel } from './mdx/known-models.ts';
 export { MDX_INPUT_NAME, checkMdxRuntime, openMdxSession } from './mdx/model-session.ts';
-export type { MdxSession, MdxSessionOptions } from './mdx/model-session.ts';
+export type { MdxSession, MdxSessionOptions, UnusedProvider } from './mdx/model-session.ts';
 export { inspectMdxModel, listMdxModelFiles, modelsDir, MODELS_FOLDER } from './mdx/inspect.ts';
 export type { MdxModelReport } from './mdx/inspect.ts';
 export { SEPARATION_ERRORS } from './errors.ts';

@@ -35,6 +35,12 @@ describe('eval baselines and report', () => {
     expect(agg?.vocals.engine).toBe(3);
   });
 
+  it('counts a perfect score (+Infinity) as the highest in a median, not as undefined', () => {
+    expect(median([1, Number.POSITIVE_INFINITY, 2])).toBe(2);
+    expect(median([Number.POSITIVE_INFINITY, null])).toBe(Number.POSITIVE_INFINITY);
+    expect(median([Number.NaN, 3])).toBe(3);
+  });
+
   it('prints one table with every stem per set, and says clearly when the real excerpt is absent', () => {
     const report: EvalReport = {
       engine: { name: 'builtin', version: '1', params: {} },

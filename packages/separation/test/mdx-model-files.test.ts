@@ -4,13 +4,19 @@
 // - executionProviders: [cuda] without onnxruntime-node's GPU libraries (npm install scripts off) was
 //   MODEL_INVALID, "a corrupt or truncated file, or not an ONNX model": the model was blamed for the
 //   install. It is now ENGINE_UNAVAILABLE naming the providers; a corrupt model is still MODEL_INVALID.
+// - executionProviders: [cuda, cpu] failed every job where CUDA could not be loaded (this machine: no GPU,
+//   no CUDA provider library), with the same ENGINE_UNAVAILABLE: ORT fails the whole session when any
+//   provider fails. The list now means "the first that works", and the log says which one ran and why
+//   the ones before it could not.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { isImkError } from '@imk/errors';
+import { createLogger } from '@imk/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMdxEngine } from '../src/engines/mdx.ts';
 import type { MdxEngineOptions } from '../src/engines/mdx.ts';
-import { makeTempDir } from './audio-fixtures.ts';
+import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
 import { identityGraph, identityWithDims, writeModel } from './mdx-graphs.ts';
 
 const SHAPE = { nFft: 2048, dimF: 1024, dimT: 16 };
@@ -60,5 +66,52 @@ describe('mdx engine: the model file and its settings', () => {
     expect(
       isImkError(await errorOf({ model: corrupt, executionProviders: ['warp-drive'] }), 'MODEL_INVALID'),
     ).toBe(true);
+  });
+
+  it('runs on the first provider that works: [cuda, cpu] runs on the CPU here, and the log says why', async () => {
+    const model = await writeModel(join(dir, 'fallback.onnx'), identityGraph(SHAPE), {
+      ...SHAPE,
+      primaryStem: 'Vocals',
+    });
+    const song = join(dir, 'song.wav');
+    await musicLikeFile(song, { seconds: 2 });
+    for (const [providers, unused] of [
+      [['cuda', 'cpu'], 'cuda'],
+      [['warp-drive', 'cpu'], 'warp-drive'],
+    ] as const) {
+      const lines: Record<string, unknown>[] = [];
+      const logger = createLogger('test', {
+        level: 'info',
+        destination: new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            for (const line of chunk.toString().split('\n').filter(Boolean))
+              lines.push(JSON.parse(line) as Record<string, unknown>);
+            done();
+          },
+        }),
+      });
+      const workDir = join(dir, `work-${unused}`);
+      await mkdir(workDir);
+      const result = await createMdxEngine({ model, executionProviders: [...providers] }).separate({
+        input: song,
+        workDir,
+        logger,
+      });
+      expect(result.frames).toBe(88200);
+      const said = lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('mdx: running on'));
+      expect(said, JSON.stringify(lines)).toMatchObject({
+        level: 40,
+        execution_providers: ['cpu'],
+        unused_providers: [{ provider: unused, reason: expect.any(String) }],
+      });
+      expect(said?.msg).toMatch(new RegExp(`^mdx: running on cpu; could not use ${unused} \\(.+\\)$`));
+    }
+  }, 120_000);
+
+  it('still blames a corrupt model, not the GPU, when every provider in the list fails', async () => {
+    const corrupt = await writeModel(join(dir, 'corrupt2.onnx'), identityGraph(SHAPE).subarray(0, 40), SHAPE);
+    const error = await errorOf({ model: corrupt, executionProviders: ['cuda', 'cpu'] });
+    expect(isImkError(error, 'MODEL_INVALID'), String(error)).toBe(true);
+    expect((error as Error).message).not.toContain('Cuda');
   });
 });

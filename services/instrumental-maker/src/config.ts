@@ -86,7 +86,9 @@ const MDX_ENGINE_KEYS = {
     .array(z.string().min(1))
     .min(1)
     .optional()
-    .describe('mdx: ONNX Runtime execution providers in order, e.g. [cuda, cpu]. Default: [cpu].'),
+    .describe(
+      'mdx: ONNX Runtime execution providers in order of preference, e.g. [cuda, cpu]: the first that works runs the model (the log and imk doctor say which, and why the ones before it could not). Default: [cpu].',
+    ),
 };
 
 export const InstrumentalMakerConfigSchema = z

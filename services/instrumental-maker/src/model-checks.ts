@@ -17,6 +17,10 @@ const MODEL_FIX =
 const RUNTIME_FIX =
   'install ONNX Runtime again (npm ci, with install scripts on for GPU providers), or use engine.executionProviders: [cpu] or engine.name: builtin';
 
+/** What to do when a provider listed first (a GPU) cannot be used and the next one runs the model. */
+const RUNTIME_GPU_FIX =
+  "for cuda: install onnxruntime-node's CUDA provider (docs/separation.md, CUDA) and the CUDA 12 runtime; or list only the providers that work here, e.g. executionProviders: [cpu]";
+
 /** What to do about a model's problem: about the model file, unless ONNX Runtime itself is missing. */
 function fixFor(reports: MdxModelReport[]): string {
   const runtime = reports.some((r) => r.problem?.code === 'ENGINE_UNAVAILABLE');
@@ -68,7 +72,14 @@ export async function mdxEngineCheck(
   });
   if (report.problem !== null)
     return { status: 'fail', summary: report.problem.message, fix: fixFor([report]) };
-  return { status: 'ok', summary: `mdx: ${describe(report)}` };
+  const used = report.executionProviders?.[0] ?? 'cpu';
+  if (report.unusedProviders.length > 0)
+    return {
+      status: 'warn',
+      summary: `mdx: ${describe(report)} runs on ${used}; could not use ${report.unusedProviders.map((u) => `${u.provider} (${u.reason})`).join('; ')}`,
+      fix: RUNTIME_GPU_FIX,
+    };
+  return { status: 'ok', summary: `mdx: ${describe(report)} on ${used}` };
 }
 
 /** Every model in <root>/models/ opens and has the input shape its parameters say. */

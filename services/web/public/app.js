@@ -8,12 +8,12 @@ import { startSubscriptions } from './subscriptions.js';
 /** @typedef {import('../src/api-types.ts').JobSummary} JobSummary */
 /** @typedef {import('../src/api-types.ts').NotificationsResponse} NotificationsResponse */
 /** @typedef {import('../src/api-types.ts').OutputListResponse} OutputListResponse */
-/** @typedef {import('../src/api-types.ts').QueueCountsView} QueueCountsView */
+/** @typedef {import('../src/api-types.ts').NamedQueueCounts} NamedQueueCounts */
 /** @typedef {import('../src/api-types.ts').RequestResponse} RequestResponse */
 /** @typedef {import('../src/api-types.ts').StatusResponse} StatusResponse */
 /** @typedef {import('../src/api-types.ts').UploadResponse} UploadResponse */
 
-/** @param {QueueCountsView[]} queues */
+/** @param {NamedQueueCounts[]} queues */
 function renderQueues(queues) {
   const body = $('#queues-table tbody');
   body.replaceChildren(

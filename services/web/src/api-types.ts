@@ -15,21 +15,12 @@ import type { Snapshot } from './snapshot.ts';
 import type { EngineFacts } from './system/engine-facts.ts';
 import type { JobSummary, JobView } from './system/jobs.ts';
 import type { OutputArtifact, OutputDetail, OutputSummary } from './system/outputs.ts';
-import type { QueueCountsView } from './system/queue-folders.ts';
 import type { SyncEntry } from './system/sync-status.ts';
 
+export type { NamedQueueCounts } from '@imk/fsqueue';
 export type { ServiceState } from '@imk/service';
 export type { UrlRequestAcceptedResponse, UrlRequestResponse } from '@imk/retriever-sdk';
-export type {
-  EngineFacts,
-  JobSummary,
-  OutputArtifact,
-  OutputDetail,
-  OutputSummary,
-  QueueCountsView,
-  Snapshot,
-  SyncEntry,
-};
+export type { EngineFacts, JobSummary, OutputArtifact, OutputDetail, OutputSummary, Snapshot, SyncEntry };
 
 /** Every refused request: `{ error: CODE, message }` with a 4xx/5xx status. */
 export interface ApiError {

@@ -1,7 +1,7 @@
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { JOB_STATES } from '@imk/fsqueue';
 import type { DiskGuardStatus } from '@imk/ops';
-import type { QueueCountsView } from './system/queue-folders.ts';
+import type { NamedQueueCounts } from '@imk/fsqueue';
 
 export interface StageTiming {
   stage: string;
@@ -17,7 +17,7 @@ export interface SyncCount {
 
 /** Where the numbers come from; each is read at scrape time. */
 export interface MetricsSources {
-  queues(): Promise<QueueCountsView[]>;
+  queues(): Promise<NamedQueueCounts[]>;
   /** Jobs per ledger state. */
   jobsByState(): Record<string, number>;
   /** Stage timings recorded since the previous call (each observed once into the histogram). */

@@ -1,10 +1,11 @@
 import type { ServiceState } from '@imk/service';
 import type { WebContext } from './context.ts';
-import { countQueue, queueNames, type QueueCountsView } from './system/queue-folders.ts';
+import type { NamedQueueCounts } from '@imk/fsqueue';
+import { countAllQueues } from './system/queue-folders.ts';
 import type { JobSummary } from './system/jobs.ts';
 
 export interface Snapshot {
-  queues: QueueCountsView[];
+  queues: NamedQueueCounts[];
   jobs: JobSummary[];
   diskGuard:
     | {
@@ -19,10 +20,9 @@ export interface Snapshot {
 
 /** What the dashboard's overview shows; sent on load and through server-sent events when it changes. */
 export async function takeSnapshot(ctx: WebContext, limit = 100): Promise<Snapshot> {
-  const names = await queueNames(ctx.paths.queues);
   const guard = ctx.diskGuard?.status();
   return {
-    queues: await Promise.all(names.map((q) => countQueue(ctx.paths.queues, q))),
+    queues: await countAllQueues(ctx.paths.queues),
     jobs: await ctx.jobs.list({ limit }),
     diskGuard: guard && {
       claiming: guard.claiming,

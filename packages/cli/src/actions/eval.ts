@@ -1,5 +1,6 @@
 import { ImkError } from '@imk/errors';
 import {
+  evalReportJson,
   evaluateEngine,
   formatEvalTable,
   musdbFolderSet,
@@ -58,7 +59,7 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
     const tracks = sets.reduce((n, s) => n + s.tracks.length, 0);
     say(`separating ${tracks} songs with the ${engine.name} engine...`);
     const report = await evaluateEngine({ engine, sets });
-    print(options.json === true ? JSON.stringify(report, null, 2) : formatEvalTable(report, shown));
+    print(options.json === true ? evalReportJson(report) : formatEvalTable(report, shown));
     const failed = report.sets.flatMap((set) => set.failed.map((f) => `${f.name}: ${f.message} [${f.code}]`));
     if (failed.length > 0) {
       // The figures of the other songs are printed above; the exit status says not every song was scored.

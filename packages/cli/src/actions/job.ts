@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { findJob, type QueueEntry } from '@imk/fsqueue';
+import { findJob, listQueueNames, type QueueEntry } from '@imk/fsqueue';
 import { adoptOutputs, openLedger, type JobDetail } from '@imk/ledger';
-import { readdir } from 'node:fs/promises';
+import { formatBytes } from '@imk/log';
 import { contextFrom, print } from '../context.ts';
 
 /** Where the job's folder is now, in any queue (the folders are the truth). */
@@ -10,15 +10,7 @@ export async function locateJob(
   queuesDir: string,
   jobId: string,
 ): Promise<(QueueEntry & { queue: string }) | undefined> {
-  let queues: string[] = [];
-  try {
-    queues = (await readdir(queuesDir, { withFileTypes: true }))
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name);
-  } catch {
-    return undefined;
-  }
-  for (const queue of queues) {
+  for (const queue of await listQueueNames(queuesDir)) {
     const found = await findJob(join(queuesDir, queue), jobId);
     if (found) return { ...found, queue };
   }
@@ -57,7 +49,7 @@ function formatDetail(detail: JobDetail, folder: string): string {
     lines.push('artifacts:');
     for (const a of detail.artifacts)
       lines.push(
-        `  ${a.kind.padEnd(6)} ${(a.variant ?? '').padEnd(13)} ${a.path}${a.bytes !== undefined ? `  (${a.bytes} bytes)` : ''}`,
+        `  ${a.kind.padEnd(6)} ${(a.variant ?? '').padEnd(13)} ${a.path}${a.bytes !== undefined ? `  (${formatBytes(a.bytes)})` : ''}`,
       );
   }
   return lines.join('\n');

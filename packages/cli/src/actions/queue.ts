@@ -1,15 +1,11 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { QUEUE_NAMES } from '@imk/config';
-import { countJobs, type QueueCounts } from '@imk/fsqueue';
+import { countQueues } from '@imk/fsqueue';
 import { contextFrom, print } from '../context.ts';
 
 /** `imk queue ls` */
 export async function queueLsCommand(options: { root?: string; json?: boolean }): Promise<void> {
   const { paths } = contextFrom(options);
-  const rows: (QueueCounts & { queue: string })[] = [];
-  for (const name of await queueNames(paths.queues))
-    rows.push({ queue: name, ...(await countJobs(join(paths.queues, name))) });
+  const rows = await countQueues(paths.queues, QUEUE_NAMES);
   if (options.json) {
     print(JSON.stringify(rows, null, 2));
     return;
@@ -40,16 +36,6 @@ export async function queueLsCommand(options: { root?: string; json?: boolean })
         .join('  ')
         .trimEnd(),
     );
-}
-
-/** The three standard queues, plus any other folder found under queues/. */
-async function queueNames(queuesDir: string): Promise<string[]> {
-  const names: string[] = [...QUEUE_NAMES];
-  const entries = await readdir(queuesDir, { withFileTypes: true }).catch(() => []);
-  for (const entry of entries)
-    if (entry.isDirectory() && !names.includes(entry.name) && !entry.name.startsWith('.'))
-      names.push(entry.name);
-  return names;
 }
 
 export function formatAge(seconds: number): string {

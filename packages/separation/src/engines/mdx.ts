@@ -1,5 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
 import { z } from 'zod';
 import type { PcmChannels, SeparateRequest, SeparationEngine, SeparationResult } from '../engine.ts';
 import { STEM_SAMPLE_RATE, openMixture } from '../pcm-source.ts';
@@ -8,7 +9,7 @@ import { createSampleFifo } from '../builtin/sample-fifo.ts';
 import { createChunkSpectrogram } from '../mdx/chunk-spectrogram.ts';
 import { createMdxDemixer } from '../mdx/demixer.ts';
 import { MDX_HOP, resolveMdxModelParams, type MdxModelParams } from '../mdx/model-params.ts';
-import { openMdxSession } from '../mdx/model-session.ts';
+import { openMdxSession, type MdxSession } from '../mdx/model-session.ts';
 import { createStemWriters } from './stem-output.ts';
 
 export const MDX_ENGINE_NAME = 'mdx';
@@ -30,7 +31,10 @@ export const MdxEngineOptionsSchema = z.strictObject({
   threads: z.number().int().min(1).max(256).optional(),
   /** UVR's "denoise": average f(X) and −f(−X); twice the model time. */
   denoise: z.boolean().default(false),
-  /** ONNX Runtime execution providers in order, e.g. ['cuda', 'cpu'] with a CUDA build of onnxruntime. */
+  /**
+   * ONNX Runtime execution providers in order of preference, e.g. ['cuda', 'cpu']: the first that works is
+   * used (said in the log), so ['cuda', 'cpu'] runs on the CPU where CUDA cannot be loaded.
+   */
   executionProviders: z.array(z.string().min(1)).min(1).default(['cpu']),
 });
 export type MdxEngineOptions = z.input<typeof MdxEngineOptionsSchema>;
@@ -93,6 +97,7 @@ async function separateMdx(
     threads: config.threads,
     executionProviders: config.executionProviders,
   });
+  logProviders(logger, session, file);
   const batchSize = session.dynamicBatch ? config.batchSize : 1;
   const mixtureSource = await openMixture(input, signal);
   const expected = mixtureSource.expectedFrames;
@@ -176,4 +181,19 @@ async function separateMdx(
   } finally {
     if (!ok) await writers.abort();
   }
+}
+
+/** Says which execution provider runs the model, and why any asked for before it could not be used. */
+function logProviders(logger: Logger | undefined, session: MdxSession, file: string): void {
+  const [used = 'none'] = session.executionProviders;
+  const facts = { model: basename(file), execution_providers: session.executionProviders };
+  if (session.unusedProviders.length === 0) {
+    logger?.info(facts, `mdx: running on ${used}`);
+    return;
+  }
+  const unused = session.unusedProviders.map((u) => `${u.provider} (${u.reason})`).join('; ');
+  logger?.warn(
+    { ...facts, unused_providers: session.unusedProviders },
+    `mdx: running on ${used}; could not use ${unused}`,
+  );
 }

@@ -135,7 +135,7 @@ async function evaluateTrack(
       Object.fromEntries(
         EVAL_METHODS.map((method) => [
           method,
-          finiteOrNull(sdr(reference[stem], methods[method][stem], SAMPLE_RATE)),
+          definedOrNull(sdr(reference[stem], methods[method][stem], SAMPLE_RATE)),
         ]),
       ),
     ]),
@@ -167,6 +167,7 @@ function withAccompaniment(
   return { vocals: cut(stems.vocals), drums, bass, other, accompaniment };
 }
 
-function finiteOrNull(value: number): number | null {
-  return Number.isFinite(value) ? value : null;
+// NaN (no window counted) is "undefined"; +Infinity (a perfect estimate) is a real score and stays one.
+function definedOrNull(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
 }

@@ -8,6 +8,8 @@ const NOTES = [
 ];
 const UNDEFINED_NOTE =
   '–: SDR undefined: no whole 1-s window where the reference and the estimate are both non-silent (a silent stem, or a song shorter than 1 s); a median leaves such songs out.';
+const INFINITE_NOTE =
+  '+∞: a perfect estimate: equal to the reference sample for sample in most counted 1-s windows (nothing left to subtract); a median counts it as the highest score. −∞ in a difference: the other method was perfect.';
 
 /**
  * The table `imk eval` prints: per set and stem, the engine's SDR beside the floor, centre cancellation
@@ -69,15 +71,38 @@ export function formatEvalTable(report: EvalReport, splits: readonly EvalSplit[]
     '',
     ...NOTES,
     ...(rows.some((r) => r.slice(2).includes('–')) ? [UNDEFINED_NOTE] : []),
+    ...(rows.some((r) => r.slice(2).some((cell) => cell.endsWith('∞'))) ? [INFINITE_NOTE] : []),
     ...notes,
   ].join('\n');
 }
 
 function diff(a: number | null, b: number | null): number | null {
-  return a === null || b === null ? null : a - b;
+  if (a === null || b === null) return null;
+  // Both perfect: no difference (∞ − ∞ would be NaN).
+  return a === b ? 0 : a - b;
 }
 
 function db(value: number | null, signed = false): string {
   if (value === null) return '–';
+  if (value === Number.POSITIVE_INFINITY) return '+∞';
+  if (value === Number.NEGATIVE_INFINITY) return '−∞';
   return `${signed && value >= 0 ? '+' : ''}${value.toFixed(2)}`;
+}
+
+/**
+ * The report as `imk eval --json` writes it: valid JSON, where a perfect score (+Infinity, which JSON
+ * cannot hold and `JSON.stringify` would turn into null, the "undefined" of a silent stem) is the string
+ * "Infinity"; `Number()` in JavaScript and `float()` in Python read it back.
+ */
+export function evalReportJson(report: EvalReport): string {
+  return JSON.stringify(
+    report,
+    (_key, value: unknown) =>
+      value === Number.POSITIVE_INFINITY
+        ? 'Infinity'
+        : value === Number.NEGATIVE_INFINITY
+          ? '-Infinity'
+          : value,
+    2,
+  );
 }

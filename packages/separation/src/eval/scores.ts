@@ -8,7 +8,9 @@ export type EvalMethod = (typeof EVAL_METHODS)[number];
 
 /**
  * SDR in dB per method; null when it is undefined: no whole 1-second window where the reference and the
- * estimate are both non-silent (a silent stem, or a song shorter than 1 s).
+ * estimate are both non-silent (a silent stem, or a song shorter than 1 s). `Infinity` when the estimate is
+ * perfect (equal to the reference, sample for sample, in most counted windows); `evalReportJson` writes it
+ * as the string "Infinity", JSON having no such number.
  */
 export type MethodScores = Record<EvalMethod, number | null>;
 export type StemScores = Record<EvalStem, MethodScores>;
@@ -52,12 +54,17 @@ export interface EvalReport {
 export const METRIC_DESCRIPTION =
   'SDR in dB as museval v4 computes it: per 1-second window 10·log10(Σ s² / Σ (s − ŝ)²) over both channels, silent windows skipped, median over windows; then median over tracks';
 
-/** Median of the finite values, or null if there are none. */
+/**
+ * Median of the defined values (null and NaN left out; a perfect +Infinity counts, as the highest), or null
+ * if there are none.
+ */
 export function median(values: readonly (number | null)[]): number | null {
-  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
-  if (finite.length === 0) return null;
-  const mid = finite.length >> 1;
-  return finite.length % 2 === 1 ? (finite[mid] ?? null) : ((finite[mid - 1] ?? 0) + (finite[mid] ?? 0)) / 2;
+  const defined = values.filter((v): v is number => v !== null && !Number.isNaN(v)).sort((a, b) => a - b);
+  if (defined.length === 0) return null;
+  const mid = defined.length >> 1;
+  return defined.length % 2 === 1
+    ? (defined[mid] ?? null)
+    : ((defined[mid - 1] ?? 0) + (defined[mid] ?? 0)) / 2;
 }
 
 /** Per-stem, per-method median over tracks. */

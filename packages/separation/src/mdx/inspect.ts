@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
 import { resolveMdxModelParams, type MdxModelParams } from './model-params.ts';
-import { openMdxSession } from './model-session.ts';
+import { openMdxSession, type UnusedProvider } from './model-session.ts';
 
 /** Where a root keeps its models: `<root>/models/`. */
 export const MODELS_FOLDER = 'models';
@@ -18,6 +18,10 @@ export interface MdxModelReport {
   params: MdxModelParams | null;
   /** The input shape ONNX Runtime reports, when the model was opened. */
   inputShape: (number | string)[] | null;
+  /** The execution providers it opened with, the one doing the work first; null when not opened. */
+  executionProviders: string[] | null;
+  /** Providers asked for that could not be used (the next in the list was), each with the reason. */
+  unusedProviders: UnusedProvider[];
   /** What is wrong, in words (and its error code); null when nothing is. */
   problem: { code: string; message: string } | null;
 }
@@ -30,7 +34,15 @@ export async function inspectMdxModel(
   file: string,
   options: { open?: boolean; executionProviders?: string[]; threads?: number } = {},
 ): Promise<MdxModelReport> {
-  const report: MdxModelReport = { file, hash: null, params: null, inputShape: null, problem: null };
+  const report: MdxModelReport = {
+    file,
+    hash: null,
+    params: null,
+    inputShape: null,
+    executionProviders: null,
+    unusedProviders: [],
+    problem: null,
+  };
   try {
     report.params = resolveMdxModelParams(file);
     report.hash = report.params.hash;
@@ -41,6 +53,8 @@ export async function inspectMdxModel(
         executionProviders: options.executionProviders ?? ['cpu'],
       });
       report.inputShape = [...session.inputShape];
+      report.executionProviders = [...session.executionProviders];
+      report.unusedProviders = [...session.unusedProviders];
     }
   } catch (error) {
     report.problem = { code: isImkError(error) ? error.code : 'MODEL_INVALID', message: errorMessage(error) };

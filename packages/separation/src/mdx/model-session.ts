@@ -10,8 +10,17 @@ export const MDX_INPUT_NAME = 'input';
 export interface MdxSessionOptions {
   /** ORT intra-op threads; default the core count. */
   threads?: number;
-  /** ORT execution providers, in order of preference. */
+  /**
+   * ORT execution providers, in order of preference: the first that works is used (`[cuda, cpu]` runs on the
+   * CPU where CUDA cannot be loaded), and the ones after it stay ORT's fallback for operators it lacks.
+   */
   executionProviders: string[];
+}
+
+/** A provider asked for that could not be used, and ONNX Runtime's reason. */
+export interface UnusedProvider {
+  provider: string;
+  reason: string;
 }
 
 /** An open model: runs [batch, 4, dim_f, dim_t] spectrograms. */
@@ -22,6 +31,10 @@ export interface MdxSession {
   readonly inputShape: ReadonlyArray<number | string>;
   /** Whether the model accepts more than one chunk per run. */
   readonly dynamicBatch: boolean;
+  /** The providers the session runs with, the one doing the work first (e.g. [cpu] when cuda failed). */
+  readonly executionProviders: readonly string[];
+  /** Providers asked for before those that could not be used, each with the reason (empty when none). */
+  readonly unusedProviders: readonly UnusedProvider[];
   run(input: Float32Array, batch: number): Promise<Float32Array>;
 }
 
@@ -71,20 +84,33 @@ async function createSession(
   executionProviders: string[],
 ): Promise<MdxSession> {
   ort ??= loadOrt();
-  const { InferenceSession, Tensor } = await ort;
-  let session: InferenceSession;
-  try {
-    session = await InferenceSession.create(file, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionProviders,
-      graphOptimizationLevel: 'all',
-    });
-  } catch (cause) {
+  const { InferenceSession, Tensor, listSupportedBackends } = await ort;
+  let opened: { session: InferenceSession; providers: string[] } | undefined;
+  const unusedProviders: UnusedProvider[] = [];
+  let cause: unknown;
+  // The list means "the first that works": ORT fails the whole session when one provider cannot be loaded
+  // (cuda without its libraries or a GPU), so each shorter tail of the list is tried in turn.
+  for (let i = 0; i < executionProviders.length && opened === undefined; i++) {
+    const providers = executionProviders.slice(i);
+    try {
+      const session = await InferenceSession.create(file, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionProviders: providers,
+        graphOptimizationLevel: 'all',
+      });
+      opened = { session, providers };
+    } catch (error) {
+      // The last failure is the one to report: the CPU's, when the model itself is at fault.
+      cause = error;
+      unusedProviders.push({ provider: executionProviders[i]!, reason: firstLine(error) });
+    }
+  }
+  if (opened === undefined) {
     if (await opensOnCpu(InferenceSession, file, executionProviders))
       throw new ImkError(
         'ENGINE_UNAVAILABLE',
-        `ONNX Runtime cannot run MDX model ${file} with the execution providers ${executionProviders.join(', ')} here (the model itself opens on the CPU): ${firstLine(cause)}; a GPU provider such as cuda needs onnxruntime-node's GPU libraries (its install script downloads them; they are missing when npm install scripts are off) and the GPU's runtime, or set executionProviders: [cpu]`,
+        `ONNX Runtime cannot run MDX model ${file} with the execution providers ${executionProviders.join(', ')} here (the model itself opens on the CPU): ${firstLine(cause)}; a GPU provider such as cuda needs onnxruntime-node's GPU libraries (its install script downloads them; they are missing when npm install scripts are off) and the GPU's runtime, or set executionProviders: [cpu] (or [cuda, cpu]: the first that works is used)`,
         { cause, details: { file, executionProviders } },
       );
     throw new ImkError(
@@ -93,6 +119,15 @@ async function createSession(
       { cause, details: { file, hash: params.hash } },
     );
   }
+  const { session } = opened;
+  // ORT drops, without failing, a name it has no backend for ("warp-drive"): not counted as used.
+  const known = listSupportedBackends().map((b) => b.name);
+  const used = opened.providers.filter((p) => known.includes(p));
+  for (const provider of opened.providers.filter((p) => !known.includes(p)))
+    unusedProviders.push({
+      provider,
+      reason: `this ONNX Runtime has no provider of that name (it has ${known.join(', ')})`,
+    });
   const meta = session.inputMetadata.find((m) => m.name === MDX_INPUT_NAME) ?? session.inputMetadata[0];
   const shape = meta?.isTensor === true ? meta.shape : [];
   checkShape(file, params, meta?.name, shape);
@@ -104,6 +139,8 @@ async function createSession(
     outputName,
     inputShape: shape,
     dynamicBatch: typeof shape[0] !== 'number',
+    executionProviders: used.length > 0 ? used : opened.providers,
+    unusedProviders,
     async run(input, batch) {
       const tensor = new Tensor('float32', input, [batch, ...expected]);
       const result = await session.run({ [inputName]: tensor });

@@ -2,16 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '@imk/errors';
 import type { WebContext } from '../context.ts';
 import { createMetrics, type StageTiming } from '../metrics.ts';
-import { countQueue, queueNames } from '../system/queue-folders.ts';
+import { countAllQueues } from '../system/queue-folders.ts';
 
 /** Prometheus /metrics: jobs by state, stage durations, queue depth, sync deliveries and failures, disk. */
 export function registerMetricsRoute(app: FastifyInstance, ctx: WebContext): void {
   let lastStageId = 0;
   const registry = createMetrics({
-    async queues() {
-      const names = await queueNames(ctx.paths.queues);
-      return Promise.all(names.map((q) => countQueue(ctx.paths.queues, q)));
-    },
+    queues: () => countAllQueues(ctx.paths.queues),
     jobsByState() {
       const db = ctx.jobs.ledger()?.db;
       if (!db) return {};

@@ -5,12 +5,13 @@ import {
   CANCEL_FILE,
   ERROR_FILE,
   REJECTION_FILE,
-  countJobs,
+  countQueues,
   findJobFolders,
   listQueueJobs,
   listQueueNames,
   readBundleState,
   type JobState,
+  type NamedQueueCounts,
   type QueueEntry,
 } from '@imk/fsqueue';
 import { readUntrustedJson } from '@imk/fs-safe';
@@ -32,18 +33,6 @@ export interface FolderJob {
   error?: unknown;
 }
 
-export interface QueueCountsView {
-  queue: string;
-  ready: number;
-  claimed: number;
-  succeeded: number;
-  failed: number;
-  rejected: number;
-  cancelled: number;
-  tmp: number;
-  oldestReadyAgeSec: number | null;
-}
-
 /** Largest job.json or imk-*.json the dashboard reads (the queue's own limit for job.json). */
 const DOCUMENT_MAX_BYTES = JOB_FILE_MAX_BYTES;
 
@@ -61,11 +50,12 @@ async function readJson(path: string): Promise<unknown> {
 
 /** Queue folders present under queues/ (the three standard ones always). */
 export async function queueNames(queuesDir: string): Promise<string[]> {
-  return [...new Set<string>([...QUEUE_NAMES, ...(await listQueueNames(queuesDir))])];
+  return listQueueNames(queuesDir, QUEUE_NAMES);
 }
 
-export async function countQueue(queuesDir: string, queue: string): Promise<QueueCountsView> {
-  return { queue, ...(await countJobs(join(queuesDir, queue))) };
+/** Every queue's counts (the three standard ones always), through fsqueue. */
+export async function countAllQueues(queuesDir: string): Promise<NamedQueueCounts[]> {
+  return countQueues(queuesDir, QUEUE_NAMES);
 }
 
 const metaCache = new Map<string, { changed: number; job: FolderJob }>();

@@ -1,0 +1,46 @@
+// A queue folder that is a link to a folder elsewhere (a queue on another disk, `ln -s /mnt/big/karaoke
+// queues/karaoke`): the worker opens it and the dashboard lists it, through fsqueue. `imk queue ls` and
+// `imk job` kept their own listing of queues/, which did not follow the link: the queue and its jobs were
+// missing from both ("no job … in the ledger or in …/queues") while the dashboard showed them.
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishBundle } from '@imk/fsqueue';
+
+const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
+const imk = (...args: string[]) => execa(process.execPath, [IMK, ...args], { reject: false });
+
+describe('imk queue ls and imk job with a queue folder that is a link', () => {
+  let root = '';
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'imk-cli-linked-queue-'));
+    const elsewhere = join(root, 'big-disk', 'karaoke');
+    await mkdir(elsewhere, { recursive: true });
+    await mkdir(join(root, 'queues'), { recursive: true });
+    await symlink(elsewhere, join(root, 'queues', 'karaoke'));
+    await writeFile(join(root, 'song.wav'), Buffer.alloc(64));
+    await publishBundle({
+      queueDir: elsewhere,
+      job: { job_id: 'linked_001', source_type: 'local', audio_path: 'song.wav' },
+      files: [{ name: 'song.wav', source: join(root, 'song.wav') }],
+    });
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('lists the linked queue with its ready job, as the dashboard does', async () => {
+    const listed = await imk('queue', 'ls', '--json', '--root', root);
+    expect(listed.exitCode, listed.stderr).toBe(0);
+    const rows = JSON.parse(listed.stdout) as { queue: string; ready: number }[];
+    expect(rows.map((r) => r.queue)).toEqual(['youtube_audio', 'youtube_video', 'other', 'karaoke']);
+    expect(rows.find((r) => r.queue === 'karaoke')).toMatchObject({ ready: 1 });
+  });
+
+  it('finds a job in the linked queue', async () => {
+    const job = await imk('job', 'linked_001', '--root', root);
+    expect(job.exitCode, job.stderr).toBe(0);
+    expect(job.stdout).toContain(`ready in ${join(root, 'queues', 'karaoke', 'job_linked_001')}`);
+  });
+});

@@ -1,0 +1,90 @@
+// rsync over ssh with many files in one pass: one ssh login for the whole pass, however many files. The
+// destination check (no symlink below the remote root may lead out of it) runs for every file, as commands
+// in the one shell kept open on the server (util/remote-shell.ts), and every rsync run rides the same
+// connection (util/ssh-master.ts). Counted with a wrapper as the ssh program, which logs each ssh started.
+import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReceiptStore, createSyncEngine } from '../src/index.ts';
+import { writeJob } from './fixtures.ts';
+import { tempDir, testLogger } from './helpers.ts';
+import { startSshd, type SshdServer } from './servers/index.ts';
+
+const FILES = 100;
+
+let sshd: SshdServer;
+let dir: { path: string; remove(): Promise<void> };
+beforeAll(async () => {
+  sshd = await startSshd();
+  dir = await tempDir('imk-ssh-count-');
+});
+afterAll(async () => {
+  await dir?.remove();
+  await sshd?.stop();
+});
+
+describe('rsync over ssh: ssh connections per pass', () => {
+  it(`delivers ${FILES} files over one ssh login, and still checks every destination for links out`, async () => {
+    const log = join(dir.path, 'ssh-calls.log');
+    const wrapper = join(dir.path, 'ssh-wrapper.sh');
+    await writeFile(wrapper, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec ssh "$@"\n`);
+    await chmod(wrapper, 0o755);
+    for (let i = 0; i < FILES; i++)
+      await writeJob(join(dir.path, 'outputs'), {
+        jobId: `many${i}`,
+        title: `Song ${i}`,
+        artifacts: [{ path: 'files/audio/x.m4a', size: 300 }],
+      });
+    const dest = join(sshd.dataDir, 'many');
+    const outside = join(sshd.dataDir, 'outside');
+    await mkdir(dest, { recursive: true });
+    await mkdir(outside, { recursive: true });
+    // One song's folder on the server is a link out of the destination: that file alone is refused.
+    await symlink(outside, join(dest, 'Song 7'));
+
+    const receipts = ReceiptStore.open({ file: join(dir.path, 'state', 'nas-sync.sqlite') })!;
+    try {
+      const engine = createSyncEngine({
+        outputsDir: join(dir.path, 'outputs'),
+        receipts,
+        remoteRoots: { audio: dest },
+        backends: {
+          nas: {
+            type: 'rsync',
+            host: sshd.host,
+            port: sshd.port,
+            username: 'root',
+            privateKeyFile: sshd.clientKey,
+            knownHostsFile: sshd.knownHosts,
+            sshBinary: wrapper,
+          },
+        },
+        routes: [
+          {
+            name: 'audio',
+            match: { kind: 'audio' },
+            to: '${remoteRoots.audio}/{title}/{variant}.{ext}',
+            backend: 'nas',
+          },
+        ],
+        logger: testLogger(),
+      });
+      const result = await engine.runPass();
+      expect(result).toMatchObject({ delivered: FILES - 1, failed: 1 });
+      const refused = result.outcomes.find((o) => o.errorCode !== undefined);
+      expect(refused).toMatchObject({ errorCode: 'DESTINATION_UNSAFE', final: true });
+      expect(refused?.error).toContain(`${join(dest, 'Song 7')} is a symlink leading to ${outside}`);
+    } finally {
+      receipts.close();
+    }
+
+    const calls = (await readFile(log, 'utf8')).split('\n').filter(Boolean);
+    // One login: the shared connection. Everything else rides it (ControlMaster=no), or closes it.
+    expect(calls.filter((c) => c.includes('ControlMaster=yes'))).toHaveLength(1);
+    for (const call of calls.filter((c) => !c.includes('ControlMaster=yes')))
+      expect(call).toMatch(/ControlMaster=no|-O exit/);
+    // The checks, hashes and renames of the whole pass go through one remote shell, not one ssh each.
+    expect(calls.filter((c) => c.endsWith(' exec sh'))).toHaveLength(1);
+    expect(calls.filter((c) => !/ rsync --server /.test(c)).length).toBeLessThanOrEqual(3);
+  }, 300_000);
+});
