@@ -1,4 +1,4 @@
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { describeKind } from './file-kind.ts';
@@ -23,6 +23,8 @@ function outside(message: string, path: string): ImkError {
  * absolute path, or a symbolic link anywhere along the way (a folder link in the middle too) that leads
  * outside `root` is refused with an ImkError PATH_OUTSIDE naming the component. Links that stay inside are
  * followed. Missing or unreadable components give an UntrustedFileError (FILE_MISSING, FILE_UNREADABLE…).
+ * A component spelt in another Unicode normalisation than on disk (macOS writes "Bjo\u0308rk", a script
+ * "Björk") is found under its spelling on disk (see equivalentName).
  */
 export async function resolveInside(
   root: string,
@@ -44,12 +46,23 @@ export async function resolveInside(
   let current = realRoot;
   for (let index = 0; index < parts.length; index++) {
     const shown = parts.slice(0, index + 1).join('/');
-    const next = join(current, parts[index]!);
+    let next = join(current, parts[index]!);
     let info;
     try {
       info = await lstat(next);
     } catch (error) {
-      throw untrustedErrnoError(error, shown === rel ? rel : `${rel} (at ${shown})`);
+      // `current` is inside the root already (checked above), so this only ever lists a folder of the root.
+      const spelt =
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? await equivalentName(current, parts[index]!)
+          : undefined;
+      if (spelt === undefined) throw untrustedErrnoError(error, shown === rel ? rel : `${rel} (at ${shown})`);
+      next = join(current, spelt);
+      try {
+        info = await lstat(next);
+      } catch (again) {
+        throw untrustedErrnoError(again, shown === rel ? rel : `${rel} (at ${shown})`);
+      }
     }
     if (info.isSymbolicLink()) {
       let target: string;
@@ -68,6 +81,24 @@ export async function resolveInside(
     }
   }
   return current;
+}
+
+/**
+ * The one entry of `dir` whose name equals `name` after NFC normalisation but is spelt otherwise (NFD from
+ * macOS, or NFC where `name` is NFD); undefined when there is none, or more than one (then neither is
+ * guessed). Only lists `dir`.
+ */
+export async function equivalentName(dir: string, name: string): Promise<string | undefined> {
+  const wanted = name.normalize('NFC');
+  if (wanted === name && name.normalize('NFD') === name) return undefined; // no other spelling exists
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return undefined;
+  }
+  const found = names.filter((entry) => entry !== name && entry.normalize('NFC') === wanted);
+  return found.length === 1 ? found[0] : undefined;
 }
 
 /** Opens `rel` inside `root` as an untrusted file: containment of every component, then openUntrusted. */
