@@ -1,5 +1,6 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import type { Stats } from 'node:fs';
 import { ImkError } from '@imk/errors';
 import { describeKind } from './file-kind.ts';
 import { openUntrusted, untrustedErrnoError, type UntrustedOpenOptions } from './untrusted.ts';
@@ -99,6 +100,34 @@ export async function equivalentName(dir: string, name: string): Promise<string 
   }
   const found = names.filter((entry) => entry !== name && entry.normalize('NFC') === wanted);
   return found.length === 1 ? found[0] : undefined;
+}
+
+/**
+ * `lstat` of `rel` under `dir`, also under the other Unicode normalisation of its file name (equivalentName
+ * in its own folder): the spelling found on disk and its stats, or undefined when neither is there. Errors
+ * other than "not there" are thrown. For a file looked for beside another (a song's options file).
+ */
+export async function lstatAnySpelling(
+  dir: string,
+  rel: string,
+): Promise<{ path: string; stats: Stats } | undefined> {
+  const tryLstat = async (path: string) => {
+    try {
+      return await lstat(join(dir, path));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw error;
+    }
+  };
+  const exact = await tryLstat(rel);
+  if (exact) return { path: rel, stats: exact };
+  const folder = dirname(rel);
+  const spelt = await equivalentName(join(dir, folder), basename(rel));
+  if (spelt === undefined) return undefined;
+  const path = folder === '.' ? spelt : `${folder}/${spelt}`;
+  const stats = await tryLstat(path);
+  return stats ? { path, stats } : undefined;
 }
 
 /** Opens `rel` inside `root` as an untrusted file: containment of every component, then openUntrusted. */
