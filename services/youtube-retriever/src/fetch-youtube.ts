@@ -183,7 +183,7 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
         what: `yt-dlp download of ${entry.url}`,
       },
     );
-    const info = { ...entry.info, ...downloaded.info };
+    const info = { ...entry.info, ...downloaded.info, ...transparentFields(entry.info) };
     const probed = await probeMedia(downloaded.media, { signal });
     const online = entry.info.duration ?? downloaded.info.duration ?? null;
     const validation = checkDuration(online, probed.duration_sec, settings.durationCheck);
@@ -235,6 +235,19 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What a `url_transparent` entry says of itself (an RSS item's title, duration, thumbnail): yt-dlp lets these
+ * override what the page it points to gives (an enclosure's file name as title), and so do we.
+ */
+function transparentFields(info: YtEntry['info']): Partial<YtEntry['info']> {
+  if (info._type !== 'url_transparent') return {};
+  const own = Object.entries(info).filter(
+    ([key, value]) =>
+      value !== null && value !== undefined && !['_type', 'url', 'ie_key', 'id'].includes(key),
+  );
+  return Object.fromEntries(own) as Partial<YtEntry['info']>;
 }
 
 function youtubeBlock(entry: YtEntry, info: YtEntry['info'], online: number | null): Record<string, unknown> {

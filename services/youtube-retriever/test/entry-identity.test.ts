@@ -120,7 +120,7 @@ describe('one job per song, whatever id yt-dlp gives', () => {
     expect(wednesday.skipped).toHaveLength(1);
   });
 
-  it('entries with no id (an RSS feed) are one job each, named after their file', async () => {
+  it('entries with no id (an RSS feed) are one job each, keyed by their link, titled as the feed says', async () => {
     const { root, settings } = await setup();
     const enclosures = [server.url('song.m4a'), server.url('other/song.m4a'), server.url('two.m4a')];
     server.setPage(
@@ -141,5 +141,7 @@ describe('one job per song, whatever id yt-dlp gives', () => {
       linkJobId('generic', 'song', enclosures[1]!, 'audio'),
       linkJobId('generic', 'two', enclosures[2]!, 'audio'),
     ]);
+    // Each is named as the feed names it, not after its file.
+    expect(result.jobs.map((job) => job.title)).toEqual(['Episode 1', 'Episode 2', 'Episode 3']);
   });
 });
