@@ -247,7 +247,7 @@ function transparentFields(info: YtEntry['info']): Partial<YtEntry['info']> {
     ([key, value]) =>
       value !== null && value !== undefined && !['_type', 'url', 'ie_key', 'id'].includes(key),
   );
-  return Object.fromEntries(own) as Partial<YtEntry['info']>;
+  return Object.fromEntries(own);
 }
 
 function youtubeBlock(entry: YtEntry, info: YtEntry['info'], online: number | null): Record<string, unknown> {
