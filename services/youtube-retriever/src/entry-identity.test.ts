@@ -38,6 +38,13 @@ describe('entry identity', () => {
     expect(identify(b, b.url)).toEqual([
       { archive: 'generic song-e6a7c669a4', job: 'yt_generic.song-e6a7c669a4_audio' },
     ]);
+    // The link asked for, not the address it redirects to (signed, new on every visit).
+    const redirected = {
+      ...a,
+      url: 'https://cdn.example/x/song.mp3?sig=123',
+      webpage_url: 'https://cdn.example/x',
+    };
+    expect(identify(redirected, a.url)).toEqual(identify(a, a.url));
     // One link spelt two ways (host case, default port, fragment) is one song.
     const spelt = { ...a, url: 'http://A.EXAMPLE:80/song.mp3#t=10' };
     expect(identify(spelt, spelt.url)).toEqual(identify(a, a.url));

@@ -19,8 +19,9 @@ const LINK_HASH_LENGTH = 10;
 /**
  * What identifies one entry, in the download archive (`<extractor> <key>`, yt-dlp's line format) and in its
  * job id (see entryJobId). The site's own id where it is unique on that site; otherwise (yt-dlp's generic
- * extractors, or no id at all) `<name>-<hash>`, where the hash is of the entry's canonical link: the media
- * link the listing names, else the entry's own page, else the page it is in and its position there.
+ * extractors, or no id at all) `<name>-<hash>`, where the hash is of the entry's canonical link: the link
+ * asked for (a file link) or the entry's own link (a feed item); for the media of a page, the media links
+ * the listing names, else the page and the entry's position there.
  */
 export function entryKey(
   extractor: string,
@@ -30,7 +31,7 @@ export function entryKey(
 ): string {
   const id = info.id ?? undefined;
   if (id !== undefined && id !== '' && !ID_FROM_LINK_NAME.has(extractor)) return id;
-  const link = canonicalLink(info, url, playlistItem);
+  const link = canonicalLink(extractor, info, url, playlistItem);
   const hash = createHash('sha256').update(link).digest('hex').slice(0, LINK_HASH_LENGTH);
   return `${id || linkName(link)}-${hash}`;
 }
@@ -49,7 +50,15 @@ export function entryJobId(
   return makeJobId('yt', `${entry.extractor}.${entry.key}`, kind);
 }
 
-function canonicalLink(info: YtInfo, url: string, playlistItem: number | undefined): string {
+function canonicalLink(
+  extractor: string,
+  info: YtInfo,
+  url: string,
+  playlistItem: number | undefined,
+): string {
+  // A link the user gave (or a feed item's own link) to a file: that link, not the one it redirects to
+  // (often a signed address that changes on every visit).
+  if (extractor === 'generic' && playlistItem === undefined) return canonicalUrl(url) ?? url;
   const media = [info.url, ...(info.formats ?? []).map((format) => format.url)].flatMap((link) => {
     const canonical = link ? canonicalUrl(link) : undefined;
     return canonical ? [canonical] : [];
