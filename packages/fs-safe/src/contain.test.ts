@@ -70,3 +70,32 @@ describe('capText', () => {
     expect(capped).toMatch(/9999900 more characters left out/);
   });
 });
+
+describe('resolveInside with names in another Unicode normalisation', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'imk-contain-nfd-'));
+  const bundle = join(base, 'bundle');
+  const outside = join(base, 'outside');
+  const nfd = (text: string) => text.normalize('NFD');
+  await mkdir(join(bundle, nfd('Sigur Rós')), { recursive: true });
+  await mkdir(outside);
+  await writeFile(join(bundle, nfd('Sigur Rós'), nfd('Björk.wav')), 'inside');
+  await writeFile(join(outside, nfd('Björk.wav')), 'outside');
+  await symlink(outside, join(bundle, 'away'));
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it('finds "Sigur Rós/Björk.wav" (NFC) spelt decomposed on disk, and returns the path as on disk', async () => {
+    const real = await resolveInside(bundle, 'Sigur Rós/Björk.wav'.normalize('NFC'));
+    expect(real).toBe(join(bundle, nfd('Sigur Rós'), nfd('Björk.wav')));
+    expect(await readFile(real, 'utf8')).toBe('inside');
+  });
+
+  it('still refuses a link leaving the root, whatever the spelling behind it', async () => {
+    await expect(resolveInside(bundle, 'away/Björk.wav'.normalize('NFC'))).rejects.toThrow(
+      /away is a symbolic link that leaves/,
+    );
+  });
+
+  it('a name in no spelling is missing, as before', async () => {
+    await expect(resolveInside(bundle, 'Sigur Rós/Bjork.wav')).rejects.toThrow(/does not exist/);
+  });
+});

@@ -1,5 +1,6 @@
-import { lstat, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { lstat, readdir, realpath } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import type { Stats } from 'node:fs';
 import { ImkError } from '@imk/errors';
 import { describeKind } from './file-kind.ts';
 import { openUntrusted, untrustedErrnoError, type UntrustedOpenOptions } from './untrusted.ts';
@@ -23,6 +24,8 @@ function outside(message: string, path: string): ImkError {
  * absolute path, or a symbolic link anywhere along the way (a folder link in the middle too) that leads
  * outside `root` is refused with an ImkError PATH_OUTSIDE naming the component. Links that stay inside are
  * followed. Missing or unreadable components give an UntrustedFileError (FILE_MISSING, FILE_UNREADABLE…).
+ * A component spelt in another Unicode normalisation than on disk (macOS writes "Bjo\u0308rk", a script
+ * "Björk") is found under its spelling on disk (see equivalentName).
  */
 export async function resolveInside(
   root: string,
@@ -44,12 +47,23 @@ export async function resolveInside(
   let current = realRoot;
   for (let index = 0; index < parts.length; index++) {
     const shown = parts.slice(0, index + 1).join('/');
-    const next = join(current, parts[index]!);
+    let next = join(current, parts[index]!);
     let info;
     try {
       info = await lstat(next);
     } catch (error) {
-      throw untrustedErrnoError(error, shown === rel ? rel : `${rel} (at ${shown})`);
+      // `current` is inside the root already (checked above), so this only ever lists a folder of the root.
+      const spelt =
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? await equivalentName(current, parts[index]!)
+          : undefined;
+      if (spelt === undefined) throw untrustedErrnoError(error, shown === rel ? rel : `${rel} (at ${shown})`);
+      next = join(current, spelt);
+      try {
+        info = await lstat(next);
+      } catch (again) {
+        throw untrustedErrnoError(again, shown === rel ? rel : `${rel} (at ${shown})`);
+      }
     }
     if (info.isSymbolicLink()) {
       let target: string;
@@ -68,6 +82,52 @@ export async function resolveInside(
     }
   }
   return current;
+}
+
+/**
+ * The one entry of `dir` whose name equals `name` after NFC normalisation but is spelt otherwise (NFD from
+ * macOS, or NFC where `name` is NFD); undefined when there is none, or more than one (then neither is
+ * guessed). Only lists `dir`.
+ */
+export async function equivalentName(dir: string, name: string): Promise<string | undefined> {
+  const wanted = name.normalize('NFC');
+  if (wanted === name && name.normalize('NFD') === name) return undefined; // no other spelling exists
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return undefined;
+  }
+  const found = names.filter((entry) => entry !== name && entry.normalize('NFC') === wanted);
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/**
+ * `lstat` of `rel` under `dir`, also under the other Unicode normalisation of its file name (equivalentName
+ * in its own folder): the spelling found on disk and its stats, or undefined when neither is there. Errors
+ * other than "not there" are thrown. For a file looked for beside another (a song's options file).
+ */
+export async function lstatAnySpelling(
+  dir: string,
+  rel: string,
+): Promise<{ path: string; stats: Stats } | undefined> {
+  const tryLstat = async (path: string) => {
+    try {
+      return await lstat(join(dir, path));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw error;
+    }
+  };
+  const exact = await tryLstat(rel);
+  if (exact) return { path: rel, stats: exact };
+  const folder = dirname(rel);
+  const spelt = await equivalentName(join(dir, folder), basename(rel));
+  if (spelt === undefined) return undefined;
+  const path = folder === '.' ? spelt : `${folder}/${spelt}`;
+  const stats = await tryLstat(path);
+  return stats ? { path, stats } : undefined;
 }
 
 /** Opens `rel` inside `root` as an untrusted file: containment of every component, then openUntrusted. */

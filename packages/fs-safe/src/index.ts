@@ -18,7 +18,7 @@ export {
 export type { UntrustedFileCode, UntrustedOpenOptions } from './untrusted.ts';
 export { MAX_JSON_DEPTH, jsonDepth, parseUntrustedJson, readUntrustedJson } from './untrusted-json.ts';
 export type { UntrustedJsonOptions } from './untrusted-json.ts';
-export { assertRealFolder, openInside, resolveInside } from './contain.ts';
+export { assertRealFolder, equivalentName, lstatAnySpelling, openInside, resolveInside } from './contain.ts';
 export type { ContainOptions } from './contain.ts';
 export { DEFAULT_TEXT_CAP, capText } from './cap.ts';
 export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';

@@ -6,7 +6,7 @@ import type { Job } from './job.ts';
 import { formatIssues, type ValidationProblem } from './validate.ts';
 import { JobSchema } from './job.ts';
 import { readAsLegacyJob } from './legacy-job.ts';
-import { audioFilePath, resolveCover } from './songs.ts';
+import { audioFilePath, resolveCover, spellAsOnDisk } from './songs.ts';
 
 export const JOB_FILE = 'job.json';
 /** Largest job.json accepted: the document is a few KiB; anything near this is not a job. */
@@ -22,7 +22,8 @@ export interface ReadBundleOptions {
 /**
  * Reads and checks a bundle folder: `job.json` parses and validates, every file it names is a regular
  * file inside the bundle (no absolute paths, no `..`, no symlink leaving it), and declared sha256s and
- * sizes match. Returns every problem found, each with the field it concerns.
+ * sizes match. Returns every problem found, each with the field it concerns. A name spelt in another Unicode
+ * normalisation than the file's (NFC / NFD) is accepted, and the returned job spells it as on disk.
  */
 export async function readBundle(dir: string, options: ReadBundleOptions = {}): Promise<BundleResult> {
   let json: unknown;
@@ -37,10 +38,11 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
   }
   const parsed = JobSchema.safeParse(readAsLegacyJob(json));
   if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
-  const job = parsed.data;
-
   const problems: ValidationProblem[] = [];
   const root = await realpath(dir);
+  // The names as spelt on disk (NFC in job.json, NFD from macOS on disk, or the other way round), so that
+  // the checks below and every consumer of the returned job open the files it names.
+  const job = await spellAsOnDisk(root, parsed.data);
   // A cover that is not there is no reason to refuse the job (the earlier version went on without it):
   // bundleSongs says so in the manifest. One that is there is checked like every other file.
   const { cover } = await resolveCover(root, job);

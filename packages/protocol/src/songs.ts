@@ -1,5 +1,6 @@
-import { lstat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { lstat, realpath } from 'node:fs/promises';
+import { basename, extname, join, relative, sep } from 'node:path';
+import { resolveInside } from '@imk/fs-safe';
 import type { Job, Track } from './job.ts';
 
 /** Where the earlier version's Deezer retriever put the files of `audio_files` (and their cover). */
@@ -19,13 +20,42 @@ export interface BundleSong {
   warnings: string[];
 }
 
-async function isPresent(dir: string, path: string): Promise<boolean> {
+/**
+ * `path` as it is spelt inside the bundle `dir`: itself when it is there, else the same name in its other
+ * Unicode normalisation (macOS writes "Bjo\u0308rk.wav" where job.json says "Björk.wav"), found only
+ * inside `dir`; undefined when neither is there.
+ */
+async function presentAs(dir: string, path: string): Promise<string | undefined> {
   try {
     await lstat(join(dir, path));
-    return true;
+    return path;
   } catch {
-    return false;
+    // not there as spelt: perhaps in the other normalisation
   }
+  try {
+    const spelt = relative(await realpath(dir), await resolveInside(dir, path))
+      .split(sep)
+      .join('/');
+    return spelt !== path && spelt.normalize('NFC') === path.normalize('NFC') ? spelt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The job with each file it names (audio_path, video_path, cover_path, files[].path) spelt as on disk, so
+ * that every reader that joins them to the bundle folder opens the file, whatever normalisation job.json
+ * used. Names that are not there stay as they are (the bundle's checks name them).
+ */
+export async function spellAsOnDisk(dir: string, job: Job): Promise<Job> {
+  const spell = async (path: string) => (await presentAs(dir, path)) ?? path;
+  const out: Job = { ...job };
+  if (job.audio_path !== undefined) out.audio_path = await spell(job.audio_path);
+  if (job.video_path !== undefined) out.video_path = await spell(job.video_path);
+  if (job.cover_path !== undefined) out.cover_path = await spell(job.cover_path);
+  if (job.files !== undefined)
+    out.files = await Promise.all(job.files.map(async (file) => ({ ...file, path: await spell(file.path) })));
+  return out;
 }
 
 function trackFor(job: Job, file: string, index: number): Track | undefined {
@@ -41,12 +71,12 @@ function tag(value: string | null | undefined): string | undefined {
 
 /**
  * A legacy `audio_files` entry is a name under `files/` (where its Deezer retriever wrote them); a name
- * that exists at the bundle's top level is taken from there. Pure of opening: only `lstat`.
+ * that exists at the bundle's top level is taken from there (spelt as on disk). Pure of opening: only
+ * `lstat` and listing folders of the bundle.
  */
 export async function audioFilePath(dir: string, name: string): Promise<string> {
   const under = `${LEGACY_FILES_DIR}/${name}`;
-  if (await isPresent(dir, under)) return under;
-  return (await isPresent(dir, name)) ? name : under;
+  return (await presentAs(dir, under)) ?? (await presentAs(dir, name)) ?? under;
 }
 
 /**
@@ -61,8 +91,10 @@ export async function resolveCover(
   if (job.cover_path === undefined) return { cover: undefined, warnings: [] };
   const candidates = [job.cover_path];
   if (job.audio_files !== undefined) candidates.push(`${LEGACY_FILES_DIR}/${job.cover_path}`);
-  for (const candidate of candidates)
-    if (await isPresent(dir, candidate)) return { cover: candidate, warnings: [] };
+  for (const candidate of candidates) {
+    const spelt = await presentAs(dir, candidate);
+    if (spelt !== undefined) return { cover: spelt, warnings: [] };
+  }
   return {
     cover: undefined,
     warnings: [

@@ -88,10 +88,17 @@ export async function fetchDeezer(url: string, options: FetchDeezerOptions): Pro
   return result;
 }
 
-/** `dz_<ISRC>` (the same recording gets the same id, so a second fetch is refused as JOB_EXISTS), else a hash of the tags. */
-export function trackJobId(track: Pick<DownloadedTrack, 'isrc' | 'artist' | 'album' | 'title'>): string {
+/**
+ * `dz_<ISRC>` (the same recording gets the same id, so a second fetch is refused as JOB_EXISTS), else a hash
+ * of the tags with the track number: an album may hold two tracks of one title (two "Interlude"s).
+ */
+export function trackJobId(
+  track: Pick<DownloadedTrack, 'isrc' | 'artist' | 'album' | 'title' | 'trackNumber'>,
+): string {
   if (track.isrc && /^[A-Za-z0-9]{12}$/.test(track.isrc)) return makeJobId('dz', track.isrc.toUpperCase());
-  const key = [track.artist, track.album, track.title].map((part) => part ?? '').join('\u0000');
+  const key = [track.artist, track.album, track.title, track.trackNumber]
+    .map((part) => part ?? '')
+    .join('\u0000');
   return makeJobId('dz', createHash('sha256').update(key).digest('hex').slice(0, 16));
 }
 

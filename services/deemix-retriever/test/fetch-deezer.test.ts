@@ -107,6 +107,21 @@ describe('fetchDeezer (deemix stand-in)', () => {
     expect((await probeMedia(join(result.jobs[1]!.dir, 'audio.flac'))).audio?.codec).toBe('flac');
   });
 
+  it('two tracks of one album with the same title and no ISRC are two jobs, neither skipped', async () => {
+    const { root, settings, env } = await setup({ bitrate: '128' });
+    const { logger } = capturingLogger();
+    const result = await fetchDeezer('https://www.deezer.com/album/777', { root, logger, settings, env });
+    expect(result.skipped).toEqual([]);
+    expect(result.jobs.map((job) => job.title)).toEqual(['Interlude', 'Interlude']);
+    expect(new Set(result.jobs.map((job) => job.jobId)).size).toBe(2);
+    const numbers = await Promise.all(result.jobs.map(async (job) => (await jobOf(job.dir)).deezer));
+    expect(numbers).toMatchObject([{ track_number: '1' }, { track_number: '2' }]);
+    // Fetched again, each is found as itself.
+    const again = await fetchDeezer('https://www.deezer.com/album/777', { root, logger, settings, env });
+    expect(again.jobs).toEqual([]);
+    expect(again.skipped.map((skip) => skip.id)).toEqual(result.jobs.map((job) => job.jobId));
+  });
+
   it('makes one bundle per track of a playlist; a second fetch publishes nothing new', async () => {
     const { root, settings, env } = await setup({ bitrate: '128' });
     const { logger } = capturingLogger();

@@ -1,7 +1,7 @@
-import { lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, retryableOf } from '@imk/errors';
-import { capText, fitName, moveToFreeName, openUntrusted, sha256File } from '@imk/fs-safe';
+import { capText, fitName, lstatAnySpelling, moveToFreeName, openUntrusted, sha256File } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
@@ -134,8 +134,9 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   /** The per-song options file beside a dropped song (a regular file), if there is one. */
   async function sidecarOf(name: string): Promise<string | undefined> {
     for (const candidate of sidecarCandidates(name)) {
-      const info = await lstat(join(settings.dir, candidate)).catch(() => undefined);
-      if (info?.isFile()) return candidate;
+      // Its name may be spelt in the other Unicode normalisation (NFC typed, NFD from a Mac's Finder).
+      const found = await lstatAnySpelling(settings.dir, candidate).catch(() => undefined);
+      if (found?.stats.isFile()) return found.path;
     }
     return undefined;
   }
@@ -189,7 +190,9 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
         if (isSidecarName(file.name)) {
           // A song's options wait for their song, which takes them; alone, they are set aside with the reason.
           const song = names.find(
-            (other) => other !== file.name && sidecarCandidates(other).includes(file.name),
+            (other) =>
+              other !== file.name &&
+              sidecarCandidates(other).some((name) => name.normalize('NFC') === file.name.normalize('NFC')),
           );
           if (song === undefined)
             outcomes.push(

@@ -171,6 +171,23 @@ describe('inbox', () => {
     expect(await readdir(settings.dir)).toEqual(['.processed', '.rejected']);
   });
 
+  it('pairs a song and its options whose names differ only in Unicode normalisation (NFD from a Mac, NFC typed)', async () => {
+    const { root, settings, inbox } = await setup();
+    const options = await readFile(legacySample('My Song.stems.yml'), 'utf8');
+    const song = 'Björk - Jóga.wav'.normalize('NFD');
+    const sidecar = 'Björk - Jóga.stems.yml'.normalize('NFC');
+    await writeFile(join(settings.dir, song), await readFile(join(media, 'plain.wav')));
+    await writeFile(join(settings.dir, sidecar), options);
+    await inbox.scan();
+    const outcomes = await inbox.scan();
+    expect(outcomes.map((o) => `${o.name}:${o.outcome}`)).toEqual([`${song}:queued`]);
+    const dir = join(root, 'queues', 'other', `job_${outcomes[0]!.jobId!}`);
+    const job = await jobIn(dir);
+    expect(await readFile(join(dir, sidecarCandidates(job.audio_path!)[0]!), 'utf8')).toBe(options);
+    expect((await readdir(join(settings.dir, '.processed'))).sort()).toEqual([song, sidecar].sort());
+    expect(await readdir(settings.dir)).toEqual(['.processed']);
+  });
+
   it('takes "Artist - Title" from the file name when the file has no tags', async () => {
     const { root, settings, inbox } = await setup();
     await writeFile(

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { legacySample } from '@imk/media/legacy-samples';
-import { parseSidecar, sidecarCandidates } from './sidecar.ts';
+import { parseSidecar, readSidecar, sidecarCandidates } from './sidecar.ts';
 
 describe('per-song sidecar (legacy shape)', () => {
   it('reads stem letters, codec, sample rate, bit depth and loudness', () => {
@@ -100,5 +102,23 @@ describe('per-song sidecar (legacy shape)', () => {
     // Only those words: y/n were text to PyYAML too, and a quoted "yes" is text.
     expect(parseSidecar('s.yml', 'model: n').model).toBe('n');
     expect(() => parseSidecar('s.yml', 'two_pass: "yes"')).toThrow(/s\.yml: two_pass: .*expected boolean/);
+  });
+});
+
+describe('readSidecar', () => {
+  it('reads the options file of a song whose name it spells in the other Unicode normalisation', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'imk-sidecar-nfd-'));
+    try {
+      // The song from a Mac's Finder (NFD), its options typed by hand (NFC): one song and its options.
+      const text = await readFile(legacySample('My Song.stems.yml'), 'utf8');
+      const optionsFile = 'Björk - Jóga.stems.yml'.normalize('NFC');
+      await writeFile(join(dir, 'Björk - Jóga.wav'.normalize('NFD')), 'audio');
+      await writeFile(join(dir, optionsFile), text);
+      expect(await readSidecar(dir, 'Björk - Jóga.wav'.normalize('NFD'))).toEqual(
+        parseSidecar(optionsFile, text),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

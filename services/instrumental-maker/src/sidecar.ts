@@ -1,6 +1,4 @@
-import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { MAX_JSON_DEPTH, jsonDepth, readUntrustedText, resolveInside } from '@imk/fs-safe';
+import { MAX_JSON_DEPTH, jsonDepth, lstatAnySpelling, readUntrustedText, resolveInside } from '@imk/fs-safe';
 import { parse as parseYaml, type ScalarTag } from 'yaml';
 import { z } from 'zod';
 import { ImkError } from '@imk/errors';
@@ -226,14 +224,10 @@ export const SIDECAR_MAX_BYTES = 64 * 1024;
  * one or an oversized file is refused with a reason naming it (never blocks, never retried).
  */
 export async function readSidecar(dir: string, inputPath: string): Promise<SidecarOptions | undefined> {
-  for (const candidate of sidecarCandidates(inputPath)) {
-    try {
-      await lstat(join(dir, candidate));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
-      throw error;
-    }
+  for (const name of sidecarCandidates(inputPath)) {
+    // "Björk.stems.yml" typed in NFC beside "Bjo\u0308rk.wav" copied from a Mac is still its options file.
+    const candidate = (await lstatAnySpelling(dir, name))?.path;
+    if (candidate === undefined) continue;
     let text: string;
     try {
       const real = await resolveInside(dir, candidate, { rootName: 'the bundle' });

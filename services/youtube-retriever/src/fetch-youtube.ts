@@ -6,7 +6,6 @@ import { probeMedia } from '@imk/media';
 import {
   createBundle,
   emptyResult,
-  makeJobId,
   parseHttpUrl,
   withRetry,
   type RetryOptions,
@@ -18,6 +17,7 @@ import { loadYoutubeSettings, type YoutubeSettings } from './config.ts';
 import { coverAsJpeg } from './cover.ts';
 import { downloadEntry, type JobKind } from './download.ts';
 import { checkDuration } from './duration.ts';
+import { entryJobId } from './entry-identity.ts';
 import { listEntries, parseInfo, type YtEntry } from './info.ts';
 import { mapTags } from './tags.ts';
 import { isRetryableYtDlpError } from './yt-dlp-errors.ts';
@@ -59,8 +59,8 @@ export function baseArgs(settings: YoutubeSettings): string[] {
 
 /**
  * Fetches a URL (a video or a playlist) with yt-dlp and publishes one bundle per video and kind into
- * `youtube_audio` / `youtube_video`, with ids `yt_<videoId>_audio` / `yt_<videoId>_video`. Videos in the
- * download archive are skipped. Throws when the URL itself cannot be read, or when every video failed;
+ * `youtube_audio` / `youtube_video`, with ids `yt_<videoId>_audio` / `yt_<videoId>_video` (other sites:
+ * see entryJobId). Videos in the download archive are skipped. Throws when the URL itself cannot be read, or when every video failed;
  * otherwise returns what was published, skipped and failed.
  */
 export async function fetchYoutube(url: string, options: FetchYoutubeOptions): Promise<FetchResult> {
@@ -106,9 +106,9 @@ export async function fetchYoutube(url: string, options: FetchYoutubeOptions): P
     }
     for (const kind of kinds) {
       if (options.signal?.aborted) throw new ImkError('ABORTED', `fetch of ${parsed.href} aborted`);
-      const jobId = makeJobId('yt', entry.id, kind);
+      const jobId = entryJobId(entry, kind);
       try {
-        if (archive && (await archive.has(kind, entry.extractor, entry.id))) {
+        if (archive && (await archive.has(kind, entry.extractor, entry.key))) {
           result.skipped.push({ id: jobId, reason: `already fetched (in ${archive.file(kind)})` });
           continue;
         }
@@ -183,7 +183,7 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
         what: `yt-dlp download of ${entry.url}`,
       },
     );
-    const info = { ...entry.info, ...downloaded.info };
+    const info = { ...entry.info, ...downloaded.info, ...transparentFields(entry.info) };
     const probed = await probeMedia(downloaded.media, { signal });
     const online = entry.info.duration ?? downloaded.info.duration ?? null;
     const validation = checkDuration(online, probed.duration_sec, settings.durationCheck);
@@ -222,19 +222,32 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
     bundle.set('youtube', youtubeBlock(entry, info, online)).set('validation', validation);
     try {
       const published = await bundle.publish();
-      await job.archive?.add(kind, entry.extractor, entry.id);
+      await job.archive?.add(kind, entry.extractor, entry.key);
       return { dir: published.dir, title: tags.title, warning };
     } catch (error) {
       // Another request for the same video is publishing it this moment (a double-clicked Fetch button):
       // one job, as for a job already queued, not a failure of this request.
       if (isImkError(error, 'JOB_IN_PROGRESS')) return { skipped: errorMessage(error) };
       if (!isImkError(error, 'JOB_EXISTS')) throw error;
-      await job.archive?.add(kind, entry.extractor, entry.id);
+      await job.archive?.add(kind, entry.extractor, entry.key);
       return { skipped: errorMessage(error) };
     }
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What a `url_transparent` entry says of itself (an RSS item's title, duration, thumbnail): yt-dlp lets these
+ * override what the page it points to gives (an enclosure's file name as title), and so do we.
+ */
+function transparentFields(info: YtEntry['info']): Partial<YtEntry['info']> {
+  if (info._type !== 'url_transparent') return {};
+  const own = Object.entries(info).filter(
+    ([key, value]) =>
+      value !== null && value !== undefined && !['_type', 'url', 'ie_key', 'id'].includes(key),
+  );
+  return Object.fromEntries(own);
 }
 
 function youtubeBlock(entry: YtEntry, info: YtEntry['info'], online: number | null): Record<string, unknown> {
@@ -260,7 +273,7 @@ async function isNew(
   entry: YtEntry,
 ): Promise<boolean> {
   if (!archive) return true;
-  for (const kind of kinds) if (!(await archive.has(kind, entry.extractor, entry.id))) return true;
+  for (const kind of kinds) if (!(await archive.has(kind, entry.extractor, entry.key))) return true;
   return false;
 }
 

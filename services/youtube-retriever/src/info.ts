@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { ImkError } from '@imk/errors';
+import { entryKey } from './entry-identity.ts';
 
 /** The fields of yt-dlp's info JSON that we use (it has many more). */
 export const YtInfoSchema = z.looseObject({
   _type: z.string().optional(),
-  id: z.string().optional(),
+  // null in the entries of an RSS feed (yt-dlp lists them with no id)
+  id: z.string().nullish(),
   title: z.string().nullish(),
   channel: z.string().nullish(),
   uploader: z.string().nullish(),
@@ -23,16 +25,19 @@ export const YtInfoSchema = z.looseObject({
   playlist_index: z.number().nullish(),
   // Entries have the same shape; they are parsed one by one by `entriesOf` (zod cannot infer a self-reference here).
   entries: z.array(z.unknown()).nullish(),
+  formats: z.array(z.looseObject({ url: z.string().nullish() })).nullish(),
   requested_downloads: z.array(z.looseObject({ filepath: z.string().nullish() })).nullish(),
 });
 export type YtInfo = z.infer<typeof YtInfoSchema>;
 
 /** One video to fetch, from a single-video URL or one entry of a playlist. */
 export interface YtEntry {
-  /** The video id (YouTube's 11 characters, or what another site uses). */
-  id: string;
+  /** The site's own id of the video (YouTube's 11 characters, or what another site uses), when it has one. */
+  id: string | undefined;
   /** yt-dlp's extractor key lower-cased, as in its download-archive lines ("youtube", "generic", …). */
   extractor: string;
+  /** What identifies the entry in the download archive and its job id; see entryKey. */
+  key: string;
   /** What to hand yt-dlp to download this entry. */
   url: string;
   /** For entries that only exist inside the playlist page: the 1-based item to pick from `url`. */
@@ -72,8 +77,9 @@ export function listEntries(info: YtInfo, requestedUrl: string): YtEntry[] {
 function entryOf(info: YtInfo, url: string, playlistItem: number | undefined): YtEntry {
   const extractor = (info.extractor_key ?? info.ie_key ?? 'generic').toLowerCase();
   return {
-    id: info.id ?? 'unknown',
+    id: info.id || undefined,
     extractor,
+    key: entryKey(extractor, info, url, playlistItem),
     url: info.webpage_url && !playlistItem ? info.webpage_url : url,
     playlistItem,
     info,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkJobId } from './expected-ids.ts';
 import { generateMedia, startMediaServer, type MediaServer } from './media-server.ts';
 
 // `imk fetch` and `imk doctor` as a user runs them: the real CLI in a child process.
@@ -34,7 +35,10 @@ describe('imk fetch', () => {
     const result = await imk(['fetch', server.url('video.mp4'), '--mode', 'both']);
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
-    expect(result.stdout.split('\n')).toEqual(['yt_video_audio', 'yt_video_video']);
+    expect(result.stdout.split('\n')).toEqual([
+      linkJobId('generic', 'video', server.url('video.mp4'), 'audio'),
+      linkJobId('generic', 'video', server.url('video.mp4'), 'video'),
+    ]);
   });
 
   it('says clearly which links it takes', async () => {

@@ -12,6 +12,7 @@ import {
   startYoutubeRetriever,
   type YoutubeConfig,
 } from '../src/index.ts';
+import { linkJobId, linkKey } from './expected-ids.ts';
 import { generateMedia, startMediaServer, type MediaServer } from './media-server.ts';
 
 // The real yt-dlp (Debian's package) against a loopback server; its generic extractor reports no duration.
@@ -48,8 +49,10 @@ describe('fetchYoutube with the real yt-dlp', () => {
   it('fetches an audio file into youtube_audio, records the duration check as skipped', async () => {
     const { root, settings } = await setup();
     const result = await fetchYoutube(server.url('audio.m4a'), { root, logger, settings, mode: 'audio' });
-    expect(result.jobs.map((job) => job.jobId)).toEqual(['yt_audio_audio']);
-    const dir = join(root, 'queues', 'youtube_audio', 'job_yt_audio_audio');
+    // A direct file link: yt-dlp's generic extractor names it after the file, so its link is hashed in.
+    const jobId = linkJobId('generic', 'audio', server.url('audio.m4a'), 'audio');
+    expect(result.jobs.map((job) => job.jobId)).toEqual([jobId]);
+    const dir = join(root, 'queues', 'youtube_audio', `job_${jobId}`);
     expect(await readBundle(dir)).toMatchObject({ ok: true });
     const job = await readJob(dir);
     expect(job).toMatchObject({
@@ -67,12 +70,14 @@ describe('fetchYoutube with the real yt-dlp', () => {
   it('mode both makes an audio job and a video job, with the WebP poster converted to cover.jpg', async () => {
     const { root, settings } = await setup();
     const result = await fetchYoutube(server.url('single.html'), { root, logger, settings, mode: 'both' });
+    // The media of a page: yt-dlp's html5 extractor names it after the page, hashed with the media's link.
+    const jobId = (kind: string) => linkJobId('html5mediaembed', 'single-1', server.url('video.mp4'), kind);
     expect(result.jobs.map((job) => `${job.queue}/${job.jobId}`)).toEqual([
-      'youtube_audio/yt_single-1_audio',
-      'youtube_video/yt_single-1_video',
+      `youtube_audio/${jobId('audio')}`,
+      `youtube_video/${jobId('video')}`,
     ]);
-    const audioDir = join(root, 'queues', 'youtube_audio', 'job_yt_single-1_audio');
-    const videoDir = join(root, 'queues', 'youtube_video', 'job_yt_single-1_video');
+    const audioDir = join(root, 'queues', 'youtube_audio', `job_${jobId('audio')}`);
+    const videoDir = join(root, 'queues', 'youtube_video', `job_${jobId('video')}`);
     expect((await readdir(audioDir)).sort()).toEqual(['audio.m4a', 'cover.jpg', 'job.json']);
     expect((await readdir(videoDir)).sort()).toEqual(['cover.jpg', 'job.json', 'video.mp4']);
     const cover = await readFile(join(videoDir, 'cover.jpg'));
@@ -149,16 +154,15 @@ describe('fetchYoutube with the real yt-dlp', () => {
     const first = await fetchYoutube(server.url('two.m4a'), { root, logger, settings });
     expect(first.jobs).toHaveLength(1);
     // The consumer took the bundle away; the archive still remembers the video.
-    await rm(join(root, 'queues', 'youtube_audio', 'job_yt_two_audio'), { recursive: true });
+    const jobId = linkJobId('generic', 'two', server.url('two.m4a'), 'audio');
+    await rm(join(root, 'queues', 'youtube_audio', `job_${jobId}`), { recursive: true });
     const hitsBefore = server.hits.get('/two.m4a') ?? 0;
     const second = await fetchYoutube(server.url('two.m4a'), { root, logger, settings });
     expect(second.jobs).toEqual([]);
-    expect(second.skipped).toEqual([
-      { id: 'yt_two_audio', reason: expect.stringContaining('already fetched') },
-    ]);
+    expect(second.skipped).toEqual([{ id: jobId, reason: expect.stringContaining('already fetched') }]);
     expect(await readdir(join(root, 'queues', 'youtube_audio'))).toEqual([]);
     expect(await readFile(join(settings.archiveDir, 'download-archive-audio.txt'), 'utf8')).toBe(
-      'generic two\n',
+      `generic ${linkKey('two', server.url('two.m4a'))}\n`,
     );
     expect(server.hits.get('/two.m4a') ?? 0).toBeLessThanOrEqual(hitsBefore + 1); // metadata only, no download
   });
@@ -167,13 +171,14 @@ describe('fetchYoutube with the real yt-dlp', () => {
     const PRODUCER_FILE = 'imk-producer.json'; // docs/protocol.md: the producer of a .tmp bundle
     const { root, settings } = await setup({ downloadArchive: { enabled: false } });
     // The other request's bundle, being written by a live process (this test's parent).
-    const tmp = join(root, 'queues', 'youtube_audio', 'job_yt_two_audio.tmp');
+    const jobId = linkJobId('generic', 'two', server.url('two.m4a'), 'audio');
+    const tmp = join(root, 'queues', 'youtube_audio', `job_${jobId}.tmp`);
     await mkdir(tmp, { recursive: true });
     await writeFile(join(tmp, PRODUCER_FILE), JSON.stringify({ host: hostname(), pid: process.ppid }));
     const result = await fetchYoutube(server.url('two.m4a'), { root, logger, settings });
     expect(result.failures).toEqual([]);
     expect(result.skipped).toEqual([
-      { id: 'yt_two_audio', reason: expect.stringContaining('is already being published by process') },
+      { id: jobId, reason: expect.stringContaining('is already being published by process') },
     ]);
     expect(await readdir(tmp)).toEqual([PRODUCER_FILE]);
   });
@@ -181,12 +186,14 @@ describe('fetchYoutube with the real yt-dlp', () => {
   it('expands a page with several media into one job per entry', async () => {
     const { root, settings } = await setup();
     const result = await fetchYoutube(server.url('page.html'), { root, logger, settings });
-    expect(result.jobs.map((job) => job.jobId)).toEqual(['yt_page-1_audio', 'yt_page-2_audio']);
-    const second = await readJob(join(root, 'queues', 'youtube_audio', 'job_yt_page-2_audio'));
+    const ids = [
+      linkJobId('html5mediaembed', 'page-1', server.url('audio.m4a'), 'audio'),
+      linkJobId('html5mediaembed', 'page-2', server.url('two.m4a'), 'audio'),
+    ];
+    expect(result.jobs.map((job) => job.jobId)).toEqual(ids);
+    const second = await readJob(join(root, 'queues', 'youtube_audio', `job_${ids[1]!}`));
     expect(second.title).toBe('My Mix (2)');
-    const probed = await probeMedia(
-      join(root, 'queues', 'youtube_audio', 'job_yt_page-2_audio', 'audio.m4a'),
-    );
+    const probed = await probeMedia(join(root, 'queues', 'youtube_audio', `job_${ids[1]!}`, 'audio.m4a'));
     expect(probed.duration_sec).toBeCloseTo(3, 0);
   });
 
@@ -257,13 +264,14 @@ describe('fetchYoutube with the real yt-dlp', () => {
     }
     const done = await readFile(join(requests, 'song.done'), 'utf8');
     expect(done).toContain(server.url('video.mp4'));
-    expect(done).toMatch(/# job yt_video_audio -> youtube_audio/);
-    expect(done).toMatch(/# job yt_video_video -> youtube_video/);
+    const jobId = (kind: string) => linkJobId('generic', 'video', server.url('video.mp4'), kind);
+    expect(done).toContain(`# job ${jobId('audio')} -> youtube_audio`);
+    expect(done).toContain(`# job ${jobId('video')} -> youtube_video`);
     expect(await readFile(join(requests, 'gone.fail.reason'), 'utf8')).toMatch(/HTTP 404.*\[NOT_FOUND\]/);
     expect(await readFile(join(requests, 'weird.fail.reason'), 'utf8')).toMatch(
       /only http\(s\) links.*\[INVALID_URL\]/,
     );
-    expect(await readdir(join(root, 'queues', 'youtube_video'))).toEqual(['job_yt_video_video']);
+    expect(await readdir(join(root, 'queues', 'youtube_video'))).toEqual([`job_${jobId('video')}`]);
   });
 
   it('sends the cookies of the configured cookies file, and says so when the file is missing', async () => {

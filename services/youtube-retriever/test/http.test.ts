@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { retrieverRoutes } from '@imk/retriever-sdk';
 import { startRetrieverHttp, youtubeRetriever } from '../src/index.ts';
+import { linkJobId } from './expected-ids.ts';
 import { generateMedia, startMediaServer, type MediaServer } from './media-server.ts';
 
 const logger = createLogger('test', { level: 'silent' });
@@ -34,10 +35,11 @@ describe('POST /api/requests', () => {
   it('fetches a URL and answers with the job ids', async () => {
     const response = await post({ url: server.url('audio.m4a'), mode: 'audio' });
     expect(response.statusCode).toBe(200);
+    const jobId = linkJobId('generic', 'audio', server.url('audio.m4a'), 'audio');
     expect(response.json()).toMatchObject({
       retriever: 'youtube',
-      job_ids: ['yt_audio_audio'],
-      jobs: [{ job_id: 'yt_audio_audio', queue: 'youtube_audio' }],
+      job_ids: [jobId],
+      jobs: [{ job_id: jobId, queue: 'youtube_audio' }],
     });
   });
 

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { execa } from 'execa';
@@ -21,7 +21,10 @@ export async function generateMedia(dir: string): Promise<void> {
     ]);
   const picture = ['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=3'];
   const sound = ['-f', 'lavfi', '-i', 'sine=frequency=550:duration=3'];
+  // Two different songs with the same file name in two folders (yt-dlp's generic extractor names both "song").
+  await mkdir(join(dir, 'other'), { recursive: true });
   await Promise.all([
+    tone(880, 3, 'other/song.m4a'),
     tone(440, 3, 'audio.m4a'),
     tone(660, 3, 'two.m4a'),
     tone(770, 3, 'song.m4a'),
@@ -52,6 +55,8 @@ const TYPES: Record<string, string> = {
 
 export interface MediaServer {
   url(path: string): string;
+  /** The same server by another host name (`localhost` instead of `127.0.0.1`). */
+  otherHostUrl(path: string): string;
   /** GET requests seen per path. */
   hits: Map<string, number>;
   /** Range headers seen per path (a resumed download asks for the rest). */
@@ -112,7 +117,7 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
       const file = flaky ? 'long.m4a' : path.slice(1);
       let body: Buffer;
       try {
-        if (!/^[a-z0-9]+\.[a-z0-9]+$/.test(file)) throw new Error('bad name');
+        if (!/^([a-z0-9]+\/)?[a-z0-9]+\.[a-z0-9]+$/.test(file)) throw new Error('bad name');
         body = await readFile(join(dir, file));
       } catch {
         res.writeHead(404, { 'content-type': 'text/plain' });
@@ -151,6 +156,7 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
   port = (server.address() as AddressInfo).port;
   return {
     url: (path) => `http://127.0.0.1:${port}/${path.replace(/^\//, '')}`,
+    otherHostUrl: (path) => `http://localhost:${port}/${path.replace(/^\//, '')}`,
     hits,
     ranges,
     cookies,

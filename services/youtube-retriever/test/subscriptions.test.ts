@@ -11,6 +11,7 @@ import {
   type Subscription,
 } from '@imk/retriever-sdk';
 import { loadYoutubeSettings, runDueSubscriptions } from '../src/index.ts';
+import { linkJobId } from './expected-ids.ts';
 import { generateMedia, startMediaServer, type MediaServer } from './media-server.ts';
 
 // Subscriptions with the real yt-dlp against a loopback "channel": a page whose media yt-dlp's generic
@@ -36,6 +37,9 @@ const channel = (files: string[]) =>
     .map((file) => `<audio src="${file}" controls></audio>`)
     .join('')}</body></html>`;
 const HOUR = 3_600_000;
+/** The job id of the n-th media of a page (yt-dlp's html5 extractor), hashed with the media's link. */
+const entryId = (page: string, n: number, file: string) =>
+  linkJobId('html5mediaembed', `${page}-${String(n)}`, server.url(file), 'audio');
 
 describe('subscriptions with the real yt-dlp', () => {
   it('fetches at most limit new entries per run, only new ones, on schedule; a broken one is recorded, not fatal', async () => {
@@ -55,7 +59,10 @@ describe('subscriptions with the real yt-dlp', () => {
     const first = await run(t0);
     expect(first.map((s) => s.url)).toEqual([broken.url, good.url]);
     expect(first[0]).toMatchObject({ ok: false, fetched: [], error: { code: 'NOT_FOUND' } });
-    expect(first[1]).toMatchObject({ ok: true, fetched: ['yt_channel-1_audio', 'yt_channel-2_audio'] });
+    expect(first[1]).toMatchObject({
+      ok: true,
+      fetched: [entryId('channel', 1, 'audio.m4a'), entryId('channel', 2, 'two.m4a')],
+    });
 
     // Not due yet: nothing runs, nothing is listed.
     const hits = server.hits.get('/channel.html');
@@ -64,23 +71,27 @@ describe('subscriptions with the real yt-dlp', () => {
 
     // Due: the entry the limit held back, and only it.
     const second = await run(t0 + 6 * HOUR);
-    expect(second[1]).toMatchObject({ ok: true, fetched: ['yt_channel-3_audio'] });
+    expect(second[1]).toMatchObject({ ok: true, fetched: [entryId('channel', 3, 'song.m4a')] });
 
     // The channel grows by one: exactly that one is fetched.
     server.setPage('channel.html', channel(['audio.m4a', 'two.m4a', 'song.m4a', 'audio.m4a']));
     const third = await run(t0 + 12 * HOUR);
-    expect(third[1]).toMatchObject({ ok: true, fetched: ['yt_channel-4_audio'], failed: [] });
+    expect(third[1]).toMatchObject({ ok: true, fetched: [entryId('channel', 4, 'audio.m4a')], failed: [] });
 
     expect((await readdir(join(root, 'queues', 'youtube_audio'))).sort()).toEqual([
-      'job_yt_channel-1_audio',
-      'job_yt_channel-2_audio',
-      'job_yt_channel-3_audio',
-      'job_yt_channel-4_audio',
+      ...[
+        entryId('channel', 1, 'audio.m4a'),
+        entryId('channel', 2, 'two.m4a'),
+        entryId('channel', 3, 'song.m4a'),
+        entryId('channel', 4, 'audio.m4a'),
+      ]
+        .map((id) => `job_${id}`)
+        .sort(),
     ]);
     const settings = await load();
     expect(await readSubscriptionStatus(settings.stateDir, subscriptionId(good))).toMatchObject({
       last_run_at: new Date(t0 + 12 * HOUR).toISOString(),
-      fetched: ['yt_channel-4_audio'],
+      fetched: [entryId('channel', 4, 'audio.m4a')],
     });
     expect(await readSubscriptionStatus(settings.stateDir, subscriptionId(broken))).toMatchObject({
       ok: false,
@@ -116,7 +127,7 @@ describe('subscriptions with the real yt-dlp', () => {
       });
       const ran = await runDueSubscriptions({ settings, logger: log });
       expect(ran).toHaveLength(1);
-      expect(ran[0]).toMatchObject({ ok: true, fetched: ['yt_list2-1_audio'] });
+      expect(ran[0]).toMatchObject({ ok: true, fetched: [entryId('list2', 1, 'song.m4a')] });
       expect(lines.join('')).toContain(file);
     } finally {
       await rm(other, { recursive: true, force: true });
