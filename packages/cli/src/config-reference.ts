@@ -1,4 +1,3 @@
-import { format, resolveConfig } from 'prettier';
 import type { z } from 'zod';
 import { OPERATIONS_SERVICE, OperationsConfigSchema } from '@imk/ops';
 import { PATHS_CONFIG, PathsConfigSchema } from '@imk/config';
@@ -127,6 +126,9 @@ export function renderConfigReference(files: ConfigFile[]): string {
 
 /** The reference as committed: rendered, then formatted by Prettier with the repository's settings. */
 export async function formattedConfigReference(file: string): Promise<string> {
+  // Prettier is a devDependency (the docs are generated in a checkout): imported here, not at the top, so
+  // that `imk doctor`, which lists the config files, runs where `npm ci --omit=dev` left it out (the image).
+  const { format, resolveConfig } = await import('prettier');
   const options = (await resolveConfig(file)) ?? {};
   return format(renderConfigReference(await configFiles()), { ...options, filepath: file });
 }

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeJsonAtomic } from '@imk/fs-safe';
 import { heartbeatFile } from '@imk/ops';
+import { healthcheckCommand } from '../src/actions/healthcheck.ts';
 
 const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const imk = (...args: string[]) => execa(process.execPath, [IMK, ...args], { reject: false });
@@ -33,13 +34,25 @@ describe('imk healthcheck --max-age', () => {
   });
 
   it('refuses a value that is not a number of seconds instead of passing every heartbeat', async () => {
-    for (const value of ['60s', 'abc', '0', '-5', '']) {
-      const result = await imk('healthcheck', 'instrumental-maker', '--max-age', value, '--root', root);
-      expect(result.exitCode).toBe(1);
-      expect(result.stdout).not.toContain('healthy');
-      expect(result.stderr).toContain(
-        `--max-age is a number of seconds greater than 0, e.g. --max-age 60; got "${value}"`,
-      );
+    const refusal = (value: string) =>
+      `--max-age is a number of seconds greater than 0, e.g. --max-age 60; got "${value}"`;
+    // The command as a container runs it, with the value Docker writes its own intervals in.
+    const result = await imk('healthcheck', 'instrumental-maker', '--max-age', '60s', '--root', root);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).not.toContain('healthy');
+    expect(result.stderr).toContain(refusal('60s'));
+    // The other values through the command's function (the same check, without a process each).
+    const printed = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      for (const value of ['60s', 'abc', '0', '-5', '']) {
+        await expect(
+          healthcheckCommand('instrumental-maker', { root, maxAge: value }),
+          value,
+        ).rejects.toMatchObject({ message: refusal(value) });
+        expect(printed).not.toHaveBeenCalled();
+      }
+    } finally {
+      printed.mockRestore();
     }
   });
 });

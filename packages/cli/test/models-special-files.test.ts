@@ -65,6 +65,7 @@ describe('MDX models that are not regular files', () => {
   });
 
   it('imk separate --model <pipe> fails at once, naming it', async () => {
+    const stderr = new Map<string, string>();
     for (const model of ['b-pipe.onnx', 'd-pipe-json.onnx', 'no-such.onnx']) {
       const result = await run([
         'separate',
@@ -78,18 +79,9 @@ describe('MDX models that are not regular files', () => {
       ]);
       expect(result.timedOut, model).toBe(false);
       expect(result.exitCode, model).not.toBe(0);
+      stderr.set(model, result.stderr);
     }
-    const missing = await run([
-      'separate',
-      join(root, 'song.wav'),
-      '--out',
-      join(root, 'out'),
-      '--engine',
-      'mdx',
-      '--model',
-      join(root, 'models', 'no-such.onnx'),
-    ]);
-    expect(missing.stderr).toContain(
+    expect(stderr.get('no-such.onnx')).toContain(
       `MDX model ${join(root, 'models', 'no-such.onnx')} cannot be read: it does not exist`,
     );
   });
