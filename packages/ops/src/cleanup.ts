@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { QUEUE_NAMES, STATE_LAYOUT, resolvePaths } from '@imk/config';
-import { ARCHIVE_DIRS, isProducerTempName, listClaimHolders } from '@imk/fsqueue';
+import { ARCHIVE_DIRS, isProducerTempName, listClaimHolders, listQueueNames } from '@imk/fsqueue';
 import {
   REPLACED_DIR,
   isPartialName,
@@ -72,9 +72,8 @@ export async function retentionTargets(
   extraCacheDirs: readonly string[] = [],
 ): Promise<RetentionTarget[]> {
   const paths = resolvePaths(root);
-  const queueDirs = [
-    ...new Set([...QUEUE_NAMES.map((q) => join(paths.queues, q)), ...(await childDirs(paths.queues))]),
-  ];
+  // The queues as the worker and the CLI see them: a queue folder placed elsewhere with a link counts.
+  const queueDirs = (await listQueueNames(paths.queues, QUEUE_NAMES)).map((q) => join(paths.queues, q));
   const serviceStateDirs = (await childDirs(paths.state)).filter((d) => !/[/\\](cache|tmp)$/.test(d));
   // Folders under state/ belong to the product: every child is a cache entry or a leftover.
   const ownedCacheDirs = [

@@ -58,6 +58,34 @@ describe('cleanup and symbolic links', () => {
     expect(report.problems[0]?.message).toContain('symbolic link, not followed');
   });
 
+  it('prunes the archives of a queue folder placed on another disk with a link, standard or custom', async () => {
+    // The worker and the CLI open queues through such links (fsqueue's listQueueNames follows them); the
+    // cleanup must too, or a custom queue kept on a NAS share grows forever.
+    const root = await temp('imk-cleanup-links-');
+    const share = await temp('imk-cleanup-share-');
+    await mkdir(join(root, 'queues'), { recursive: true });
+    for (const queue of ['other', 'karaoke']) {
+      await put(join(share, queue, 'failed/job_old@w1.a/audio.wav'));
+      await put(join(share, queue, 'pending/job_new/job.json'), '{}');
+      await symlink(join(share, queue), join(root, 'queues', queue));
+    }
+
+    const report = await runCleanup({
+      root,
+      logger: quiet,
+      retention: RetentionConfigSchema.parse({}),
+      now: Date.now() + 40 * DAY,
+    });
+
+    expect(report.removed.map((e) => e.path).sort()).toEqual(
+      ['karaoke', 'other'].map((queue) => join(root, 'queues', queue, 'failed/job_old@w1.a')),
+    );
+    for (const queue of ['other', 'karaoke']) {
+      expect(await readdir(join(share, queue, 'failed'))).toEqual([]);
+      expect(await readdir(join(share, queue, 'pending'))).toEqual(['job_new']);
+    }
+  });
+
   it('removes links, FIFOs and oddly named entries inside archives, never what a link points at', async () => {
     const root = await temp('imk-cleanup-links-');
     const mine = await temp('imk-cleanup-mine-');
