@@ -96,6 +96,23 @@ describe('URLs of webhooks, notification and media servers, and remotes', () => 
     ])
       expect(redactText(url), url).toBe(url);
   });
+  it('keeps the long public ids of media sites: the channel or playlist a user asked for stays readable', () => {
+    for (const url of [
+      'https://www.youtube.com/channel/UCuAXFkgsw1L7xaCfnd5JJOw/videos',
+      'https://m.youtube.com/channel/UC-lHJZR3Gqxm24_Vd_AJ5Yw',
+      'https://music.youtube.com/browse/MPREb_4pL8gzRtw1p',
+      'https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC',
+      'https://www.deezer.com/en/playlist/1313621735',
+      'https://artist.bandcamp.com/album/a-long-album-title-2023',
+    ])
+      expect(redactText(`fetching ${url} failed: HTTP 429`), url).toBe(`fetching ${url} failed: HTTP 429`);
+    // ...but their secrets still go, and a look-alike host is not one of them.
+    expect(redactText('https://me:pw@www.youtube.com/channel/UCuAXFkgsw1L7xaCfnd5JJOw')).not.toContain('pw@');
+    expect(redactText('https://youtube.com.evil.example/hook/Xy7kQ2mZpL9vR4tWb8nC1dF6gH3')).toContain(
+      '[redacted]',
+    );
+    expect(redactText('https://notyoutube.com/hook/Xy7kQ2mZpL9vR4tWb8nC1dF6gH3')).toContain('[redacted]');
+  });
   it('urlForLog tells scheme, host and port only', () => {
     for (const [url] of secrets) expect(urlForLog(url)).toMatch(/^[a-z0-9]+:\/\/[^/@?#]+$/);
     expect(urlForLog('http://plex.lan:32400/library?X-Plex-Token=z')).toBe('http://plex.lan:32400');

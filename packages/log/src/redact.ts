@@ -78,6 +78,33 @@ const redactPath = (path: string): string =>
     .join('/');
 
 /**
+ * Sites whose links name public things by long ids in the path (a YouTube channel `UC…`, a Spotify track,
+ * a Deezer playlist): the songs and channels a user asked for, which a log must still show. A secret in
+ * their user info or a secret-named query parameter is still removed.
+ */
+const PUBLIC_MEDIA_HOSTS = [
+  'youtube.com',
+  'youtu.be',
+  'youtube-nocookie.com',
+  'spotify.com',
+  'deezer.com',
+  'soundcloud.com',
+  'bandcamp.com',
+  'vimeo.com',
+  'dailymotion.com',
+  'mixcloud.com',
+];
+
+function isPublicMediaOrigin(origin: string): boolean {
+  const host = origin
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/^.*@/, '')
+    .replace(/:\d+$/, '')
+    .toLowerCase();
+  return PUBLIC_MEDIA_HOSTS.some((site) => host === site || host.endsWith(`.${site}`));
+}
+
+/**
  * `TOKEN=$(openssl rand -hex 24)`: an instruction telling the user how to make a secret, not a secret
  * (a value cannot start with `$(` without being a command to run). Redacting it left a broken command
  * (`export IMK_WEB__TOKEN=[redacted] rand -hex 24)`) in the very message that says what to do.
@@ -92,7 +119,9 @@ const isShellSubstitution = (value: string): boolean => value.startsWith('$(');
 export function redactText(text: string): string {
   return text
     .replace(URL_USERINFO, `$1${REDACTED}@`)
-    .replace(URL_PATH, (_all, origin: string, path: string) => `${origin}${redactPath(path)}`)
+    .replace(URL_PATH, (all, origin: string, path: string) =>
+      isPublicMediaOrigin(origin) ? all : `${origin}${redactPath(path)}`,
+    )
     .replace(QUERY_PARAM, (all, sep: string, name: string) =>
       isSecretName(decodeSafe(name)) ? `${sep}${name}=${REDACTED}` : all,
     )
