@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { writeJob } from '@imk/sync/testing';
-import { main } from '../../../packages/cli/src/main.ts';
+import { imkInProcess } from '../../../packages/cli/test/in-process.ts';
 import type { SyncStatus } from '../src/index.ts';
 import { localConfig, tempRoot, writeConfig } from './helpers.ts';
 
@@ -21,30 +21,8 @@ afterEach(async () => {
 const imk = (...args: string[]) =>
   execa('node', [IMK, ...args, '--root', t.root], { reject: false, env: { IMK_LOG_LEVEL: 'error' } });
 
-/**
- * The same command line run by the CLI's main() in this process: its stdout and the exit code it sets.
- * Each behaviour that depends on the process (an exit code, stderr) is also checked through a real `imk`
- * run above it; these are the further passes, statuses and verifications, without a process (~2.5 s CPU) each.
- */
-async function imkHere(...args: string[]): Promise<{ stdout: string; exitCode: number }> {
-  const chunks: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(chunk.toString());
-    return true;
-  });
-  const level = process.env.IMK_LOG_LEVEL;
-  process.env.IMK_LOG_LEVEL = 'error';
-  process.exitCode = undefined;
-  try {
-    await main(['node', 'imk', ...args, '--root', t.root]);
-    return { stdout: chunks.join('').replace(/\n$/, ''), exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    stdout.mockRestore();
-    process.exitCode = undefined;
-    if (level === undefined) delete process.env.IMK_LOG_LEVEL;
-    else process.env.IMK_LOG_LEVEL = level;
-  }
-}
+/** The same command line through the CLI's main() in this process (see imkInProcess). */
+const imkHere = (...args: string[]) => imkInProcess(...args, '--root', t.root);
 
 it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifact', async () => {
   await writeConfig(t.root, localConfig(t.nas));
