@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sineFile } from '@imk/media/testing';
+import { imkInProcess } from './in-process.ts';
 
 const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const imk = (...args: string[]) => execa(process.execPath, [IMK, ...args], { reject: false });
@@ -42,13 +43,16 @@ interface Report {
   removed: { path: string }[];
 }
 
-/** Dry run, then the real run: both must name the same entries. Returns them, sorted. */
+/**
+ * Dry run (an `imk` process: nothing on stderr), then the real run (the same command line through main() in
+ * this process, a process fewer): both must name the same entries. Returns them, sorted.
+ */
 async function cleanupTwice(): Promise<string[]> {
   const dry = await imk('cleanup', '--dry-run', '--json', '--root', root);
   expect(dry.stderr).toBe('');
   expect(dry.exitCode).toBe(0);
   const planned = (JSON.parse(dry.stdout) as Report).plan.remove.map((e) => e.path).sort();
-  const real = await imk('cleanup', '--json', '--root', root);
+  const real = await imkInProcess('cleanup', '--json', '--root', root);
   expect(real.exitCode).toBe(0);
   const removed = (JSON.parse(real.stdout) as Report).removed.map((e) => e.path).sort();
   expect(removed).toEqual(planned);
@@ -58,8 +62,9 @@ async function cleanupTwice(): Promise<string[]> {
 describe('imk cleanup removes only what it owns', () => {
   it('keeps ready jobs and published outputs whose ids look like temporary names', async () => {
     await sineFile(join(root, 'song.wav'), { channels: 1 });
+    // (through main() in this process: enqueue's own process is tested in enqueue-queue-commands.test.ts)
     for (const id of ['song.partial', 'take.tmp-2', 'demo.tmp-']) {
-      const published = await imk('enqueue', join(root, 'song.wav'), '--job-id', id, '--root', root);
+      const published = await imkInProcess('enqueue', join(root, 'song.wav'), '--job-id', id, '--root', root);
       expect(published.exitCode).toBe(0);
     }
     for (const id of ['song.partial', 'mix.tmp-1', 'live.partial'])

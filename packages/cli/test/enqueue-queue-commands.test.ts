@@ -7,9 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueue } from '@imk/fsqueue';
 import { pngFile, sineFile } from '@imk/media/testing';
 import { makeJobId } from '../src/actions/enqueue.ts';
+import { imkInProcess } from './in-process.ts';
 
 const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const imk = (...args: string[]) => execa(process.execPath, [IMK, ...args], { reject: false });
+// Where only stdout is checked, the same command line through main() in this process (a process fewer);
+// each check of an exit code or of stderr runs `imk` as a process.
+const imkHere = imkInProcess;
 
 describe('imk enqueue and imk queue ls', () => {
   let root = '';
@@ -33,7 +37,7 @@ describe('imk enqueue and imk queue ls', () => {
     const jobId = result.stdout.trim();
     expect(jobId).toMatch(/^some-band-nice-song-[0-9a-f]{6}$/);
 
-    const listed = await imk('queue', 'ls', '--json', '--root', root);
+    const listed = await imkHere('queue', 'ls', '--json', '--root', root);
     const rows = JSON.parse(listed.stdout) as {
       queue: string;
       ready: number;
@@ -63,7 +67,7 @@ describe('imk enqueue and imk queue ls', () => {
     } finally {
       await queue.close();
     }
-    const table = await imk('queue', 'ls', '--root', root);
+    const table = await imkHere('queue', 'ls', '--root', root);
     expect(table.stdout).toMatch(
       /^QUEUE\s+READY\s+CLAIMED\s+SUCCEEDED\s+FAILED\s+REJECTED\s+CANCELLED\s+TMP\s+OLDEST READY$/m,
     );
@@ -84,7 +88,7 @@ describe('imk enqueue and imk queue ls', () => {
       '--root',
       root,
     ];
-    expect((await imk('enqueue', audio, ...args)).stdout.trim()).toBe('my_job');
+    expect((await imkHere('enqueue', audio, ...args)).stdout.trim()).toBe('my_job');
     const job = JSON.parse(
       await readFile(join(root, 'queues', 'youtube_audio', 'job_my_job', 'job.json'), 'utf8'),
     );
@@ -109,8 +113,8 @@ describe('imk enqueue and imk queue ls', () => {
   });
 
   it('has --help on both verbs', async () => {
-    expect((await imk('enqueue', '--help')).stdout).toContain('--job-id');
-    expect((await imk('queue', 'ls', '--help')).stdout).toContain('--json');
+    expect((await imkHere('enqueue', '--help')).stdout).toContain('--job-id');
+    expect((await imkHere('queue', 'ls', '--help')).stdout).toContain('--json');
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256File } from '@imk/fs-safe';
 import { probeMedia, readStemManifest } from '@imk/media';
+import { imkInProcess } from '../../../packages/cli/test/in-process.ts';
 import {
   decodedDuration,
   folderNames,
@@ -247,10 +248,12 @@ describe('imk run --once over legacy, v1, sidecar, video and corrupt bundles', (
     expect(error).toMatchObject({ stage: 'decode', retryable: false, attempt: 1 });
     expect(error.message).toMatch(/audio\.m4a/);
     expect(error.message).toMatch(/MEDIA_UNREADABLE/);
-    const shown = await imk(['job', 'bad_audio', '--root', root]);
+    // The CLI's views of it (through main() in this process: imk job --json below, run as a process, and the
+    // run itself are the processes of this file).
+    const shown = await imkInProcess('job', 'bad_audio', '--root', root);
     expect(shown.stdout).toMatch(/failed/);
     expect(shown.stdout).toMatch(/\[decode\].*MEDIA_UNREADABLE/);
-    const list = await imk(['jobs', '--status', 'failed', '--json', '--root', root]);
+    const list = await imkInProcess('jobs', '--status', 'failed', '--json', '--root', root);
     expect((JSON.parse(String(list.stdout)) as { job_id: string }[]).map((j) => j.job_id)).toEqual([
       'bad_audio',
     ]);
@@ -265,8 +268,8 @@ describe('imk run --once over legacy, v1, sidecar, video and corrupt bundles', (
 
   it('leaves no partial output folder, and `imk retry` puts the failed job back to ready', async () => {
     expect((await folderNames(join(root, 'outputs'))).filter((n) => n.startsWith('.'))).toEqual([]);
-    const retry = await imk(['retry', 'bad_audio', '--root', root]);
-    expect(retry.exitCode, String(retry.all)).toBe(0);
+    const retry = await imkInProcess('retry', 'bad_audio', '--root', root);
+    expect(retry.exitCode, retry.stdout).toBe(0);
     expect(await folderNames(join(root, 'queues', 'other'))).toContain('job_bad_audio');
     const detail = await jobDetail(root, 'bad_audio');
     expect(detail.job.state).toBe('ready');
@@ -279,7 +282,7 @@ describe('imk run --once over legacy, v1, sidecar, video and corrupt bundles', (
     expect(before.stages.map((s: { stage: string }) => s.stage)).toEqual(
       expect.arrayContaining(['decode', 'separate', 'mix', 'encode', 'manifest', 'publish']),
     );
-    const rebuilt = await imk(['ledger', 'rebuild', '--json', '--root', root]);
+    const rebuilt = await imkInProcess('ledger', 'rebuild', '--json', '--root', root);
     expect(JSON.parse(String(rebuilt.stdout))).toMatchObject({ jobs: 6, manifests: 4 });
     const after = await jobDetail(root, 'v1_stems');
     expect(after.job).toMatchObject({ state: 'succeeded', input_sha256: before.job.input_sha256 });

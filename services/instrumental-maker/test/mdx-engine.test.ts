@@ -14,6 +14,7 @@ import {
   removeRoot,
   waitFor,
 } from './helpers.ts';
+import { imkInProcess } from '../../../packages/cli/test/in-process.ts';
 
 // The worker with engine: { name: mdx, model: models/<file>.onnx } in config (a path relative to the root,
 // while the worker runs in the repository), and a job asking for a model of its own through job.json.
@@ -70,7 +71,8 @@ describe('instrumental-maker with the mdx engine', () => {
       { 'a.m4a': join(root, 'media', 'a.m4a') },
     );
     const result = await imk(['run', '--once', '--root', root]);
-    const detail = await imk(['job', 'mdx2', '--root', root, '--json']);
+    // The ledger's view through `imk job --json`, run by main() in this process (a process fewer).
+    const detail = await imkInProcess('job', 'mdx2', '--root', root, '--json');
     const text = String(detail.stdout);
     expect(text, String(result.all)).toContain('broken.onnx');
     expect(text).toContain('MODEL_INVALID');

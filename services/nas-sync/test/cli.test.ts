@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { writeJob } from '@imk/sync/testing';
+import { imkInProcess } from '../../../packages/cli/test/in-process.ts';
 import type { SyncStatus } from '../src/index.ts';
 import { localConfig, tempRoot, writeConfig } from './helpers.ts';
 
@@ -19,6 +20,9 @@ afterEach(async () => {
 
 const imk = (...args: string[]) =>
   execa('node', [IMK, ...args, '--root', t.root], { reject: false, env: { IMK_LOG_LEVEL: 'error' } });
+
+/** The same command line through the CLI's main() in this process (see imkInProcess). */
+const imkHere = (...args: string[]) => imkInProcess(...args, '--root', t.root);
 
 it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifact', async () => {
   await writeConfig(t.root, localConfig(t.nas));
@@ -40,19 +44,19 @@ it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifa
   expect(once.stdout).toMatch(/failed damaged\/files\/audio\/a\.m4a -> nas: \[LOCAL_MISMATCH\]/);
   expect(once.stdout).toMatch(/nas-sync: 1 delivered, 0 already delivered, 1 failed/);
 
-  const status = JSON.parse((await imk('sync', 'status', '--json')).stdout) as SyncStatus;
+  const status = JSON.parse((await imkHere('sync', 'status', '--json')).stdout) as SyncStatus;
   expect(status.totals).toEqual({ delivered: 1, pending: 0, failed: 1, unrouted: 0, replaced: 0 });
   expect(status.rows.find((row) => row.job_id === 'damaged')).toMatchObject({
     state: 'failed',
     error_code: 'LOCAL_MISMATCH',
     backend: 'nas',
   });
-  const table = (await imk('sync', 'status')).stdout;
+  const table = (await imkHere('sync', 'status')).stdout;
   expect(table).toMatch(/^delivered +good\/files\/audio\/a\.m4a -> nas:/m);
   expect(table).toMatch(/^failed +damaged\/files\/audio\/a\.m4a -> nas:.*\[LOCAL_MISMATCH\]/m);
 
   // A final failure stays failed on the next pass (and the exit code says so), until the file is restored and retried.
-  const again = await imk('sync', '--once');
+  const again = await imkHere('sync', '--once');
   expect(again.stdout).toMatch(
     /0 delivered, 1 already delivered, 0 failed, 0 waiting to retry, 1 failed for good/,
   );
@@ -65,7 +69,7 @@ it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifa
   expect(await readFile(join(t.nas, 'Music', 'Artist', 'Title damaged (instrumental).m4a'))).toEqual(
     damaged.get('files/audio/a.m4a'),
   );
-  const after = JSON.parse((await imk('sync', 'status', '--json')).stdout) as SyncStatus;
+  const after = JSON.parse((await imkHere('sync', 'status', '--json')).stdout) as SyncStatus;
   expect(after.totals).toEqual({ delivered: 2, pending: 0, failed: 0, unrouted: 0, replaced: 0 });
 });
 
@@ -78,11 +82,11 @@ it('imk sync: two songs with the same tags both arrive, status says conflict; ve
     ...tags,
     artifacts: [{ path: 'files/audio/a.m4a' }],
   });
-  expect((await imk('sync', '--once')).stdout).toMatch(/nas-sync: 2 delivered/);
+  expect((await imkHere('sync', '--once')).stdout).toMatch(/nas-sync: 2 delivered/);
   const folder = join(t.nas, 'Music', 'Same');
   const renamed = join(folder, 'Song (instrumental) (2).m4a');
   expect(await readFile(renamed)).toEqual(two.get('files/audio/a.m4a'));
-  const table = (await imk('sync', 'status')).stdout;
+  const table = (await imkHere('sync', 'status')).stdout;
   expect(table).toMatch(
     /^delivered +two\/files\/audio\/a\.m4a -> nas:.*Song \(instrumental\) \(2\)\.m4a.*conflict: .*Song \(instrumental\)\.m4a held one\/files\/audio\/a\.m4a/m,
   );
@@ -93,12 +97,14 @@ it('imk sync: two songs with the same tags both arrive, status says conflict; ve
   expect(verify.exitCode).toBe(2);
   expect(verify.stdout).toMatch(/^missing +two\/files\/audio\/a\.m4a -> nas:.*\(2\)\.m4a/m);
   expect(verify.stdout).toMatch(/verify: 2 checked, 1 as delivered, 1 missing, 0 changed/);
-  const json = JSON.parse((await imk('sync', 'verify', '--json', '--job', 'one')).stdout) as { ok: number };
+  const json = JSON.parse((await imkHere('sync', 'verify', '--json', '--job', 'one')).stdout) as {
+    ok: number;
+  };
   expect(json.ok).toBe(1);
-  const retry = await imk('sync', 'retry');
+  const retry = await imkHere('sync', 'retry');
   expect(retry.stdout).toMatch(/nas-sync: 1 delivered/);
   expect(await readFile(renamed)).toEqual(two.get('files/audio/a.m4a'));
-  expect((await imk('sync', 'verify')).exitCode).toBe(0);
+  expect((await imkHere('sync', 'verify')).exitCode).toBe(0);
 });
 
 it('imk sync --once exits 2 when conflict: fail stops a transfer at planning time (two jobs, one name, one pass)', async () => {
@@ -126,9 +132,9 @@ it('imk sync --once exits 2 when conflict: fail stops a transfer at planning tim
     one.get('files/audio/a.m4a'),
   );
   // The failure stands on the next pass, and so does the exit code.
-  expect((await imk('sync', '--once')).exitCode).toBe(2);
+  expect((await imkHere('sync', '--once')).exitCode).toBe(2);
   // A dry run sends nothing and fails nothing.
-  expect((await imk('sync', '--dry-run')).exitCode).toBe(0);
+  expect((await imkHere('sync', '--dry-run')).exitCode).toBe(0);
 });
 
 it('imk sync --once exits 2 while an artifact matches no route under unrouted: fail, and 0 under warn', async () => {
@@ -154,8 +160,8 @@ it('imk sync --once exits 2 while an artifact matches no route under unrouted: f
   expect(failed.stderr).toMatch(/files\/video\/clip\.mp4/);
   expect(failed.exitCode).toBe(2);
   // It stands on the next pass; a dry run fails nothing.
-  expect((await imk('sync', '--once')).exitCode).toBe(2);
-  expect((await imk('sync', '--dry-run')).exitCode).toBe(0);
+  expect((await imkHere('sync', '--once')).exitCode).toBe(2);
+  expect((await imkHere('sync', '--dry-run')).exitCode).toBe(0);
 });
 
 it('imk sync --once without configuration prints why and succeeds', async () => {
