@@ -189,7 +189,13 @@ function firstLine(error: unknown): string {
  */
 async function loadOrt(): Promise<Ort> {
   try {
-    return await import('onnxruntime-node');
+    const ort = await import('onnxruntime-node');
+    // ONNX Runtime's own log (set before its first session, when it starts) keeps to fatal errors: every
+    // failure it meets reaches us as an exception and the user as our message, naming the model and what
+    // to do. Left at its default it printed a red "[E:onnxruntime…] Failed to load library …" line on the
+    // terminal whenever `[cuda, cpu]` fell back to the CPU, before every job, above our one-line warning.
+    ort.env.logLevel = 'fatal';
+    return ort;
   } catch (cause) {
     const reason = firstLine(cause);
     throw new ImkError(
