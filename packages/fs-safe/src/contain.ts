@@ -47,6 +47,7 @@ export async function resolveInside(
   let current = realRoot;
   for (let index = 0; index < parts.length; index++) {
     const shown = parts.slice(0, index + 1).join('/');
+    const missing = shown === rel ? rel : `${rel} (at ${shown})`;
     let next = join(current, parts[index]!);
     let info;
     try {
@@ -57,12 +58,12 @@ export async function resolveInside(
         (error as NodeJS.ErrnoException).code === 'ENOENT'
           ? await equivalentName(current, parts[index]!)
           : undefined;
-      if (spelt === undefined) throw untrustedErrnoError(error, shown === rel ? rel : `${rel} (at ${shown})`);
+      if (spelt === undefined) throw untrustedErrnoError(error, missing);
       next = join(current, spelt);
       try {
         info = await lstat(next);
       } catch (again) {
-        throw untrustedErrnoError(again, shown === rel ? rel : `${rel} (at ${shown})`);
+        throw untrustedErrnoError(again, missing);
       }
     }
     if (info.isSymbolicLink()) {

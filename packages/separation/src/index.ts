@@ -104,7 +104,12 @@ export {
 export type { MdxModelData, MdxModelParams } from './mdx/model-params.ts';
 export { KNOWN_MDX_MODELS } from './mdx/known-models.ts';
 export type { KnownMdxModel } from './mdx/known-models.ts';
-export { MDX_INPUT_NAME, checkMdxRuntime, openMdxSession } from './mdx/model-session.ts';
+export {
+  MDX_INPUT_NAME,
+  checkMdxRuntime,
+  describeUnusedProviders,
+  openMdxSession,
+} from './mdx/model-session.ts';
 export type { MdxSession, MdxSessionOptions, UnusedProvider } from './mdx/model-session.ts';
 export { inspectMdxModel, listMdxModelFiles, modelsDir, MODELS_FOLDER } from './mdx/inspect.ts';
 export type { MdxModelReport } from './mdx/inspect.ts';

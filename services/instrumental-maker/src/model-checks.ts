@@ -7,6 +7,7 @@ import {
   inspectMdxModel,
   listMdxModelFiles,
   modelsDir,
+  describeUnusedProviders,
   type MdxModelReport,
 } from '@imk/separation';
 
@@ -76,7 +77,7 @@ export async function mdxEngineCheck(
   if (report.unusedProviders.length > 0)
     return {
       status: 'warn',
-      summary: `mdx: ${describe(report)} runs on ${used}; could not use ${report.unusedProviders.map((u) => `${u.provider} (${u.reason})`).join('; ')}`,
+      summary: `mdx: ${describe(report)} runs on ${used}; could not use ${describeUnusedProviders(report.unusedProviders)}`,
       fix: RUNTIME_GPU_FIX,
     };
   return { status: 'ok', summary: `mdx: ${describe(report)} on ${used}` };

@@ -9,7 +9,7 @@ import { createSampleFifo } from '../builtin/sample-fifo.ts';
 import { createChunkSpectrogram } from '../mdx/chunk-spectrogram.ts';
 import { createMdxDemixer } from '../mdx/demixer.ts';
 import { MDX_HOP, resolveMdxModelParams, type MdxModelParams } from '../mdx/model-params.ts';
-import { openMdxSession, type MdxSession } from '../mdx/model-session.ts';
+import { describeUnusedProviders, openMdxSession, type MdxSession } from '../mdx/model-session.ts';
 import { createStemWriters } from './stem-output.ts';
 
 export const MDX_ENGINE_NAME = 'mdx';
@@ -191,9 +191,8 @@ function logProviders(logger: Logger | undefined, session: MdxSession, file: str
     logger?.info(facts, `mdx: running on ${used}`);
     return;
   }
-  const unused = session.unusedProviders.map((u) => `${u.provider} (${u.reason})`).join('; ');
   logger?.warn(
     { ...facts, unused_providers: session.unusedProviders },
-    `mdx: running on ${used}; could not use ${unused}`,
+    `mdx: running on ${used}; could not use ${describeUnusedProviders(session.unusedProviders)}`,
   );
 }

@@ -23,6 +23,11 @@ export interface UnusedProvider {
   reason: string;
 }
 
+/** "cuda (reason); rocm (reason)": the providers that could not be used, as the log and doctor say it. */
+export function describeUnusedProviders(unused: readonly UnusedProvider[]): string {
+  return unused.map((u) => `${u.provider} (${u.reason})`).join('; ');
+}
+
 /** An open model: runs [batch, 4, dim_f, dim_t] spectrograms. */
 export interface MdxSession {
   readonly inputName: string;
