@@ -231,8 +231,14 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
 
   const existingAt = (remotePath: string) => ({
     stat: async () => {
+      // A remote on this host: what is there, seen directly (rclone does not list a FIFO or a device, and
+      // writing over one never ends). Anything but a regular file is never the same content.
+      if ((await features()).local) {
+        const info = await stat(await localPathOf(remotePath)).catch(() => undefined);
+        if (info && !info.isFile()) return { bytes: info.size, regular: false };
+      }
       const item = await statItem(remotePath);
-      return item && { bytes: item.Size };
+      return item && { bytes: item.Size, regular: !item.IsDir };
     },
     hash: () => remoteHash(remotePath),
   });

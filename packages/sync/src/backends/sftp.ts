@@ -224,7 +224,11 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
       });
     },
 
-    stat: (remotePath) => withSession('stat', (s) => s.stat(pathOf(remotePath))),
+    stat: (remotePath) =>
+      withSession('stat', async (s) => {
+        const found = await s.stat(pathOf(remotePath));
+        return found && { bytes: found.bytes };
+      }),
 
     hash: (remotePath) => withSession('hash', async (s) => (await remoteHash(s, pathOf(remotePath))).sha256),
 
