@@ -245,6 +245,34 @@ describe('imk migrate', () => {
     await expectValidConfigs(dir);
   }, 60_000);
 
+  it('names each line of the .env it could not read (by line number and name, never the value)', async () => {
+    const dir = join(root, 'odd-env');
+    const envFile = join(root, 'odd-env.env');
+    await writeFile(
+      envFile,
+      [
+        'TARGET_LUFS=-14',
+        'MINIO_SECRET_KEY: s3cr3t-value', // YAML habit: not KEY=value
+        'NAS REMOTE_ROOT_AUDIO=/mnt/nas', // a space in the name
+        '  # a comment',
+        '',
+        'STEMS=D,B,O',
+      ].join('\r\n'),
+    );
+    const result = await imkInProcess('migrate', '--env', envFile, '--root', dir);
+    expect(result.exitCode, result.stdout).toBe(0);
+    // Before: both lines vanished without a word.
+    expect(result.stdout).toContain('line 2');
+    expect(result.stdout).toContain('MINIO_SECRET_KEY');
+    expect(result.stdout).toContain('line 3');
+    expect(result.stdout).not.toContain('s3cr3t');
+    expect(result.stdout).not.toMatch(/line (1|4|5|6)\b/);
+    const json = await imkInProcess('migrate', '--env', envFile, '--root', dir, '--dry-run', '--json');
+    const report = JSON.parse(json.stdout) as { unread: { line: number; text: string }[] };
+    expect(report.unread.map((u) => u.line)).toEqual([2, 3]);
+    expect(JSON.stringify(report)).not.toContain('s3cr3t');
+  }, 60_000);
+
   it('whatever value each variable of the earlier version holds, every file migrate writes loads', async () => {
     const convertible = LEGACY_KEYS.filter((entry) => entry.convert !== undefined).map((entry) => entry.key);
     const odd = [
