@@ -139,6 +139,17 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
       }
       expect(await readdir(t.serverPath(folder))).toEqual([]);
       expect((await lstat(t.serverPath(pipe))).isFIFO()).toBe(true);
+      // Its hash (imk sync verify, a numbered name looked at for this content) is refused, never waited for.
+      for (const remote of t.hidesSpecialFiles ? [folder] : [folder, pipe]) {
+        const hashed = await Promise.race([
+          t.backend.hash(remote).then(
+            (sha256) => `hashed: ${sha256}`,
+            (e: unknown) => e,
+          ),
+          sleep(20_000).then(() => 'still waiting after 20 s'),
+        ]);
+        expect(hashed, `hash of ${remote}`).toBeInstanceOf(Error);
+      }
     }, 90_000);
 
     it('replaces an earlier copy only when asked to (conflict: replace)', async () => {

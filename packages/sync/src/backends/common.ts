@@ -115,3 +115,15 @@ export function takenError(request: PutRequest, where: string, what = 'a differe
     details: { remote_path: request.remotePath },
   });
 }
+
+/**
+ * The error for a hash asked of something at a remote path that is not a regular file (a folder, a FIFO,
+ * a device): it is not read (a FIFO's read never ends), and it is not the delivered copy.
+ */
+export function notRegularError(where: string): Error {
+  return syncError(
+    'REMOTE_CHANGED',
+    `${where} is not a regular file (a folder, a FIFO or a device); it was not read`,
+    { details: { remote_path: where } },
+  );
+}

@@ -8,7 +8,13 @@ import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } 
 import { tempPathFor } from '../util/remote-path.ts';
 import { syncProgram } from '../util/programs.ts';
 import { runTool } from '../util/run-tool.ts';
-import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
+import {
+  BackendBaseSchema,
+  checkLocalFile,
+  mismatchError,
+  notRegularError,
+  settleExisting,
+} from './common.ts';
 import { assertNoLinkOut } from './local-links.ts';
 import { RcloneCallError, createRcloneDaemon } from './rclone-daemon.ts';
 import { NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
@@ -321,7 +327,12 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       return item && { bytes: item.Size };
     },
 
-    hash: remoteHash,
+    async hash(remotePath) {
+      // Only a regular file is read: a folder would hash as nothing, a FIFO's read never ends.
+      if ((await existingAt(remotePath).stat())?.regular === false)
+        throw notRegularError(`${options.remote}${remotePath}`);
+      return remoteHash(remotePath);
+    },
 
     async list(remoteDir) {
       try {
