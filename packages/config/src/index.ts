@@ -28,7 +28,15 @@ export {
   legacyVariablesIn,
   parseLegacyEnv,
   pickLegacy,
+  readLegacyEnv,
   warnLegacyEnv,
 } from './legacy/index.ts';
-export type { LegacyChange, LegacyEnv, LegacyKey, LegacyOverride, WarnLogger } from './legacy/index.ts';
+export type {
+  LegacyChange,
+  LegacyEnv,
+  LegacyKey,
+  LegacyOverride,
+  UnreadLine,
+  WarnLogger,
+} from './legacy/index.ts';
 export { CONFIG_ERRORS } from './errors.ts';

@@ -1,6 +1,9 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
 import { readBundle } from '@imk/protocol';
@@ -92,4 +95,34 @@ describe('publishBundle', () => {
     expect(isImkError(missing, 'SOURCE_MISSING')).toBe(true);
     expect(await readdir(queueDir)).toEqual(['job_dup']);
   });
+
+  it('refuses a source that is a link to a FIFO or a device at once, naming it, and leaves nothing behind', async () => {
+    // `imk enqueue song.wav --cover pic.jpg` where pic.jpg is a link: followed (the user's to make), but
+    // only to a regular file. Before, a link to a FIFO blocked the copy forever; one to /dev/zero filled the disk.
+    const queueDir = join(root, 'q');
+    const fifo = join(root, 'pipe');
+    await promisify(execFile)('mkfifo', [fifo]);
+    await symlink(fifo, join(root, 'cover-to-fifo.jpg'));
+    await symlink('/dev/zero', join(root, 'cover-to-zero.jpg'));
+    for (const [id, name] of [
+      ['to_fifo', 'cover-to-fifo.jpg'],
+      ['to_zero', 'cover-to-zero.jpg'],
+      ['fifo', 'pipe'],
+    ] as const) {
+      const outcome: unknown = await Promise.race([
+        publishBundle({
+          queueDir,
+          job: { job_id: id, source_type: 'local', audio_path: 'a.m4a', cover_path: 'cover.jpg' },
+          files: [
+            { name: 'a.m4a', data: 'a' },
+            { name: 'cover.jpg', source: join(root, name) },
+          ],
+        }).catch((e: unknown) => e),
+        sleep(10_000).then(() => 'still copying after 10 s'),
+      ]);
+      expect(isImkError(outcome, 'SOURCE_NOT_FILE'), `${name}: ${String(outcome)}`).toBe(true);
+      expect((outcome as Error).message).toContain(name);
+    }
+    expect(await readdir(queueDir).catch(() => [])).toEqual([]);
+  }, 40_000);
 });

@@ -1,11 +1,12 @@
 import { copyFile, lstat, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ImkError } from '@imk/errors';
+import { ImkError, errorMessage, isImkError } from '@imk/errors';
 import {
   fsyncDir,
   fsyncFile,
   fsyncTree,
+  openUntrusted,
   pathExists,
   readUntrustedJson,
   sha256Buffer,
@@ -228,6 +229,8 @@ async function addFile(
     const bytes = typeof file.data === 'string' ? Buffer.byteLength(file.data) : file.data.byteLength;
     return { path: file.name, sha256: sha256Buffer(file.data), bytes };
   }
+  // A link is followed (the producer's or the user's to make: `imk enqueue song.wav --cover pic.jpg`), but
+  // only to a regular file, checked without blocking: a FIFO or a device would block or never end the copy.
   const info = await lstat(file.source).catch((error: unknown) => {
     throw new ImkError('SOURCE_MISSING', `cannot read ${file.source} for bundle file ${file.name}`, {
       cause: error,
@@ -235,6 +238,17 @@ async function addFile(
   });
   if (!info.isFile() && !info.isSymbolicLink())
     throw new ImkError('SOURCE_NOT_FILE', `${file.source} is not a regular file (bundle file ${file.name})`);
+  if (info.isSymbolicLink())
+    await openUntrusted(file.source, { followLinks: true }).then(
+      ({ handle }) => handle.close(),
+      (error: unknown) => {
+        throw new ImkError(
+          isImkError(error, 'FILE_MISSING') ? 'SOURCE_MISSING' : 'SOURCE_NOT_FILE',
+          `${file.source} (bundle file ${file.name}) leads to no regular file: ${errorMessage(error)}`,
+          { cause: error },
+        );
+      },
+    );
   if (file.move) await moveFile(file.source, target);
   else await copyFile(file.source, target, 1 /* COPYFILE_EXCL */);
   await fsyncFile(target);

@@ -86,10 +86,11 @@ export const ProducerSchema = z
 
 export const YoutubeInfoSchema = z
   .looseObject({
-    video_id: z.string().optional().describe('YouTube video id.'),
-    url: z.string().optional().describe('The page URL that was fetched.'),
-    channel: z.string().optional().describe('Channel name.'),
-    title: z.string().optional().describe('Video title.'),
+    // null where the site gave none (the earlier version wrote yt-dlp's null uploader as it was).
+    video_id: z.string().nullable().optional().describe('YouTube video id (null: none given).'),
+    url: z.string().nullable().optional().describe('The page URL that was fetched (null: none given).'),
+    channel: z.string().nullable().optional().describe('Channel name (null: the site gave none).'),
+    title: z.string().nullable().optional().describe('Video title (null: the site gave none).'),
     online_duration_sec: z
       .number()
       .nullable()
@@ -102,9 +103,16 @@ export const ValidationSchema = z
   .looseObject({
     duration_checks: z
       .enum(['pass', 'fail', 'skipped'])
+      .nullable()
       .optional()
-      .describe('Downloaded vs online duration (tolerance 2 s or 1 %); skipped when the site gives none.'),
-    details: z.record(z.string(), z.unknown()).optional().describe('Figures behind the checks.'),
+      .describe(
+        'Downloaded vs online duration (tolerance 2 s or 1 %); skipped when the site gives none (null: not recorded).',
+      ),
+    details: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .optional()
+      .describe('Figures behind the checks (null: none recorded).'),
   })
   .describe('Checks the retriever made (legacy field, copied into the manifest).');
 

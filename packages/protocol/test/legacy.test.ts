@@ -145,6 +145,35 @@ describe('bundles written by the earlier version', () => {
     expect(result.ok).toBe(true);
   });
 
+  it('accepts null facts inside youtube and validation, in job.json and in its manifests (a video yt-dlp gives no uploader)', async () => {
+    // Its retriever wrote `channel = metadata.get('uploader', 'Unknown')`: null when yt-dlp says null,
+    // and its dataclasses let any of these be None. Before, the bundle was rejected and the finished
+    // output refused by every reader (not listed, never synced) for a fact that is only copied.
+    const facts: Record<string, Record<string, unknown>> = {
+      youtube: { video_id: null, url: null, channel: null, title: null, online_duration_sec: null },
+      validation: { duration_checks: null, details: null },
+    };
+    for (const [object, fields] of Object.entries(facts))
+      for (const field of Object.keys(fields)) {
+        const job = JSON.parse(
+          await readFile(legacySample('bundles/job_leg_m4a_002/job.json'), 'utf8'),
+        ) as Record<string, Record<string, unknown>>;
+        job[object] = { ...(job[object] ?? {}), [field]: null };
+        expect(validateJob(job), `job.json ${object}.${field}: null`).toMatchObject({ ok: true });
+
+        const manifest = JSON.parse(
+          await readFile(legacySample('outputs/pyout_video_002/manifest.json'), 'utf8'),
+        ) as Record<string, unknown>;
+        manifest[object] = { ...(job[object] ?? {}), [field]: null };
+        const dir = join(root, 'null-facts', `${object}_${field}`);
+        const { writeFile, mkdir } = await import('node:fs/promises');
+        await mkdir(dir, { recursive: true });
+        await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+        const read = await readOutputManifest(dir);
+        expect(read?.ok, `manifest ${object}.${field}: null: ${JSON.stringify(read)}`).toBe(true);
+      }
+  });
+
   it('a null tag or path (an empty path too) is no tag or path, as its consumer read them; not with schema_version', async () => {
     const { writeFile } = await import('node:fs/promises');
     const dir = join(root, 'queues', 'job_leg_wav_nulls');

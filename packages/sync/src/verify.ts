@@ -1,5 +1,5 @@
 import type { Logger } from '@imk/log';
-import { errorMessage } from '@imk/errors';
+import { errorMessage, isImkError } from '@imk/errors';
 import { errorCode } from './errors.ts';
 import type { Receipt, ReceiptStore } from './receipts.ts';
 import type { SyncBackend } from './types.ts';
@@ -87,6 +87,9 @@ export async function verifyDeliveries(input: VerifyInput): Promise<VerifyReport
         });
       return copy;
     } catch (error) {
+      // Something other than a regular file is there now (a folder, a FIFO): not the delivered copy.
+      if (isImkError(error, 'REMOTE_CHANGED') || isImkError(error, 'FILE_NOT_REGULAR'))
+        return record(receipt, { ...copy, state: 'changed', detail: 'not a regular file any more' });
       return { ...copy, state: 'unchecked', detail: `[${errorCode(error)}] ${errorMessage(error)}` };
     }
   }

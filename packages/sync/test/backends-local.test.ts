@@ -13,6 +13,7 @@ testBackend('local folder', async () => {
     throttled: createLocalBackend({ type: 'local', bandwidthLimit: '1M' }, context('slow')),
     base: join(dir.path, 'music'),
     readRemote: readServerFile,
+    serverPath: (path) => path,
     teardown: dir.remove,
   };
 });
@@ -24,6 +25,7 @@ testBackend('rsync to a local folder', async () => {
     throttled: createRsyncBackend({ type: 'rsync', root: dir.path, bandwidthLimit: '1M' }, context('slow')),
     base: 'music',
     readRemote: (path) => readServerFile(join(dir.path, path)),
+    serverPath: (path) => join(dir.path, path),
     teardown: dir.remove,
   };
 });
@@ -41,6 +43,7 @@ testBackend('rclone to a local remote', async () => {
     ),
     base: 'music',
     readRemote: (path) => readServerFile(join(dir.path, path)),
+    serverPath: (path) => join(dir.path, path),
     teardown: dir.remove,
   };
 });

@@ -26,6 +26,8 @@ testBackend('rclone to `rclone serve sftp`', () => {
     throttled: createRcloneBackend({ ...common, bandwidthLimit: '1M' }, context('slow')),
     base: 'music',
     readRemote: (path: string) => readServerFile(join(servers.servedDir, path)),
+    serverPath: (path: string) => join(servers.servedDir, path),
+    hidesSpecialFiles: true,
     teardown: () => Promise.resolve(),
   });
 });

@@ -33,6 +33,7 @@ testBackend('rsync over ssh', () => {
     throttled: createRsyncBackend({ ...common, bandwidthLimit: '1M' }, context('slow')),
     base: 'music',
     readRemote: (path: string) => readServerFile(join(sshd.dataDir, 'rsync', path)),
+    serverPath: (path: string) => join(sshd.dataDir, 'rsync', path),
     teardown: () => Promise.resolve(),
   });
 });
@@ -52,6 +53,7 @@ testBackend('sftp (ssh2-sftp-client, put)', () => {
     throttled: createSftpBackend({ ...common, bandwidthLimit: '1M' }, context('slow')),
     base: 'music',
     readRemote: (path: string) => readServerFile(join(sshd.dataDir, 'sftp', path)),
+    serverPath: (path: string) => join(sshd.dataDir, 'sftp', path),
     teardown: () => Promise.resolve(),
   });
 });

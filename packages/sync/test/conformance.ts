@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
 import { fitName, numberedPath, type SyncBackend } from '../src/index.ts';
@@ -20,6 +23,16 @@ export interface BackendUnderTest {
   nameBytes?: number;
   /** Reads a delivered file from the server's side, not through the backend. */
   readRemote(remotePath: string): Promise<Buffer>;
+  /**
+   * Where a remote path is on this host's filesystem, for a server that stores files in one (not an object
+   * store): lets a test put a folder or a FIFO under a name before the backend comes.
+   */
+  serverPath?(remotePath: string): string;
+  /**
+   * The server shows no FIFO or device to its clients (`rclone serve sftp` lists only files and folders),
+   * so a backend cannot see one there: the FIFO case is not asked of it.
+   */
+  hidesSpecialFiles?: boolean;
   teardown(): Promise<void>;
 }
 
@@ -99,6 +112,45 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
       expect(sha256(await t.readRemote(remote))).toBe(first.sha256);
       expect(await t.backend.list(posix.join(t.base, 'taken'))).toEqual(['track.m4a']);
     });
+
+    it('never writes into a folder or reads a FIFO that has the name: a conflict, the folder left as it was, nothing hangs', async () => {
+      if (!t.serverPath) return;
+      const folder = posix.join(t.base, 'occupied', 'track.m4a');
+      await mkdir(t.serverPath(folder), { recursive: true });
+      const pipe = posix.join(t.base, 'occupied', 'pipe.m4a');
+      await promisify(execFile)('mkfifo', [t.serverPath(pipe)]);
+      // 4,096 bytes: the size a folder reports on most filesystems, so a size check alone does not settle it.
+      const attempts: [string, LocalArtifact][] = [[folder, await artifact('a.m4a', randomBytes(4_096))]];
+      if (!t.hidesSpecialFiles)
+        attempts.push(
+          [pipe, await artifact('b.m4a', randomBytes(4_096))],
+          // A FIFO's size is 0: an empty artifact "matches" it by size, and a hash of it never ends.
+          [pipe, await artifact('c.m4a', Buffer.alloc(0))],
+        );
+      for (const [remote, local] of attempts) {
+        const error = await Promise.race([
+          put(local, remote).then(
+            (result) => result,
+            (e: unknown) => e,
+          ),
+          sleep(20_000).then(() => 'still waiting after 20 s'),
+        ]);
+        expect(isImkError(error, 'CONFLICT'), `${remote}: ${String(error)}`).toBe(true);
+      }
+      expect(await readdir(t.serverPath(folder))).toEqual([]);
+      expect((await lstat(t.serverPath(pipe))).isFIFO()).toBe(true);
+      // Its hash (imk sync verify, a numbered name looked at for this content) is refused, never waited for.
+      for (const remote of t.hidesSpecialFiles ? [folder] : [folder, pipe]) {
+        const hashed = await Promise.race([
+          t.backend.hash(remote).then(
+            (sha256) => `hashed: ${sha256}`,
+            (e: unknown) => e,
+          ),
+          sleep(20_000).then(() => 'still waiting after 20 s'),
+        ]);
+        expect(hashed, `hash of ${remote}`).toBeInstanceOf(Error);
+      }
+    }, 90_000);
 
     it('replaces an earlier copy only when asked to (conflict: replace)', async () => {
       const remote = posix.join(t.base, 'replace', 'track.flac');

@@ -419,3 +419,19 @@ describe('a failed delivery whose backend message holds a credential', () => {
     expect(receipt?.errorMessage).toContain('host=127.0.0.1');
   });
 });
+
+describe('imk sync verify', () => {
+  it('a delivered copy replaced by a folder of the same size is "changed", and never read', async () => {
+    // 4,096 bytes: what a folder reports on ext4, so the size check alone does not tell them apart.
+    await writeJob(outputs, audioJob('job1', ['instrumental', 'no_drums'], 4096));
+    const engine = createSyncEngine(engineOptions());
+    expect(await engine.runPass()).toMatchObject({ delivered: 2 });
+    const folder = join(nas, 'Music', 'Artist', 'Title job1 (instrumental).m4a');
+    await rm(folder);
+    await mkdir(folder);
+    const report = await engine.verify();
+    // Before: "unchecked" with EISDIR, and imk sync retry had nothing to send again.
+    expect(report).toMatchObject({ checked: 2, ok: 1, changed: 1, unchecked: 0 });
+    expect(report.copies.find((c) => c.state === 'changed')?.detail).toContain('not a regular file');
+  });
+});

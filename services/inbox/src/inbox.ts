@@ -75,7 +75,17 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       return reject(name, errorMessage(error));
     }
     const tags = tagsFor(file, info);
-    const sidecar = await sidecarOf(name);
+    const found = await sidecarOf(name);
+    if (found?.problem !== undefined) {
+      // The song's options are there but cannot be read (a FIFO, a link, a device): processed without them,
+      // the song would come out other than asked. Both are set aside, each with the reason.
+      await reject(found.path, found.problem);
+      return reject(
+        name,
+        `its per-song options ${found.path} cannot be used (${found.problem}); the song is set aside with them, not processed without them: drop the song with its options as a regular file`,
+      );
+    }
+    const sidecar = found?.path;
     // Readable (the file name) and unique to the content (a hash): the same file dropped twice is one job.
     const jobId = makeJobId(
       'local',
@@ -131,12 +141,25 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     return { name, outcome: 'queued', jobId, movedTo };
   }
 
-  /** The per-song options file beside a dropped song (a regular file), if there is one. */
-  async function sidecarOf(name: string): Promise<string | undefined> {
+  /**
+   * The per-song options file beside a dropped song, if there is one: its name, and why it cannot be used
+   * when it is not a regular file (fs-safe's refusal: a FIFO, a link, a device), never opened then.
+   */
+  async function sidecarOf(name: string): Promise<{ path: string; problem?: string } | undefined> {
     for (const candidate of sidecarCandidates(name)) {
       // Its name may be spelt in the other Unicode normalisation (NFC typed, NFD from a Mac's Finder).
       const found = await lstatAnySpelling(settings.dir, candidate).catch(() => undefined);
-      if (found?.stats.isFile()) return found.path;
+      if (found === undefined) continue;
+      if (found.stats.isFile()) return { path: found.path };
+      // Refused on lstat, before any open: the message says what the file is.
+      const problem = await openUntrusted(join(settings.dir, found.path), { name: found.path }).then(
+        async ({ handle }) => {
+          await handle.close();
+          return `${found.path} is not a regular file`;
+        },
+        (error: unknown) => errorMessage(error),
+      );
+      return { path: found.path, problem };
     }
     return undefined;
   }

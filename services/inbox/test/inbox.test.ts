@@ -342,6 +342,42 @@ describe('hostile inbox files', () => {
     expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
   });
 
+  it('never queues a song without its options: options that are a FIFO or a link set both aside, each with the reason naming the options file', async () => {
+    const { settings, inbox } = await setup();
+    const options = await readFile(legacySample('My Song.stems.yml'), 'utf8');
+    await writeFile(join(media, 'outside.stems.yml'), options);
+    const kinds: [string, (path: string) => Promise<unknown>, RegExp][] = [
+      ['Fifo Song', (path) => execa('mkfifo', [path]), /is a FIFO/],
+      ['Linked Song', (path) => symlink(join(media, 'outside.stems.yml'), path), /is a symbolic link/],
+    ];
+    for (const [song, make] of kinds) {
+      await writeFile(join(settings.dir, `${song}.wav`), await readFile(join(media, 'plain.wav')));
+      await make(join(settings.dir, `${song}.stems.yml`));
+    }
+    await inbox.scan();
+    const outcomes = await inbox.scan();
+    // Before: each song was queued with the default options (its own silently dropped), and its options
+    // were set aside a pass later as "per-song options with no song beside them".
+    expect(outcomes.map((o) => [o.name, o.outcome]).sort()).toEqual([
+      ['Fifo Song.wav', 'rejected'],
+      ['Linked Song.wav', 'rejected'],
+    ]);
+    expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
+    const rejected = join(settings.dir, '.rejected');
+    for (const [song, , said] of kinds) {
+      const songReason = await readFile(join(rejected, `${song}.wav.reason.txt`), 'utf8');
+      expect(songReason).toContain(`${song}.stems.yml`);
+      expect(songReason).toMatch(said);
+      const optionsReason = await readFile(join(rejected, `${song}.stems.yml.reason.txt`), 'utf8');
+      expect(optionsReason).toMatch(new RegExp(`^${song}\\.stems\\.yml: .*${said.source}`));
+    }
+    expect((await lstat(join(rejected, 'Linked Song.stems.yml'))).isSymbolicLink()).toBe(true);
+    expect((await lstat(join(rejected, 'Fifo Song.stems.yml'))).isFIFO()).toBe(true);
+    expect(await readdir(settings.dir)).toEqual(['.rejected']);
+    // A later pass finds nothing left to set aside.
+    expect(await inbox.scan()).toEqual([]);
+  });
+
   it('rejects a file ffprobe would read for minutes once probeTimeoutSec has passed, and goes on with the next', async () => {
     const root = await mkdtemp(join(tmpdir(), 'imk-inbox-'));
     roots.push(root);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isCollection, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { ImkError, isImkError } from '@imk/errors';
 import { readUntrustedText, writeFileAtomic } from '@imk/fs-safe';
-import { LEGACY_KEYS, parseLegacyEnv, pickLegacy, type LegacyChange } from '@imk/config';
+import { LEGACY_KEYS, pickLegacy, readLegacyEnv, type LegacyChange, type UnreadLine } from '@imk/config';
 import { contextFrom, print } from '../context.ts';
 import { withoutRefusedChanges } from './migrate-check.ts';
 import { planMigration, type MigrateLine } from './migrate-plan.ts';
@@ -135,10 +135,12 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
   const { paths } = contextFrom(options);
   let env: Record<string, string>;
   let fileKeys: string[];
+  // Lines of the --env file that are not KEY=value: said, by number and name, never dropped silently.
+  let unread: UnreadLine[] = [];
   if (options.env !== undefined) {
     const text = await readText(options.env, `--env ${options.env}`);
     if (text === undefined) throw new ImkError('INVALID_ARGUMENT', `--env ${options.env}: no such file`);
-    env = parseLegacyEnv(text);
+    ({ env, unread } = readLegacyEnv(text));
     fileKeys = Object.keys(env);
   } else {
     env = {
@@ -153,8 +155,12 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
   const { lines, written } = await writeConfigs(paths.config, planned.lines, options.dryRun === true);
   const plan = { ...planned, lines };
   if (options.json)
-    return print(JSON.stringify({ dryRun: options.dryRun === true, written, ...plan }, null, 2));
+    return print(JSON.stringify({ dryRun: options.dryRun === true, written, ...plan, unread }, null, 2));
   const source = options.env ?? 'the environment';
+  const unreadText = unread.map(
+    (u) => `  line ${u.line}${u.text === '' ? '' : ` (${u.text}…)`}: not KEY=value, not read`,
+  );
+  if (unreadText.length > 0) print(`not read from ${source} (${unread.length}):\n${unreadText.join('\n')}`);
   if (plan.lines.length === 0) return print(`no setting of the earlier instrumental-maker in ${source}`);
   const section = (title: string, outcome: MigrateLine['outcome'][]) => {
     const chosen = plan.lines.filter((line) => outcome.includes(line.outcome));

@@ -201,6 +201,78 @@ describe('imk migrate', () => {
     expect(sync.exitCode, sync.stdout).toBe(0);
   }, 60_000);
 
+  it('names every NAS_SYNC_ROUTES entry it leaves out, and why; a route the earlier version never matched is never made to match everything', async () => {
+    const dir = join(root, 'odd-routes');
+    const envFile = join(root, 'odd-routes.env');
+    const routes = [
+      { kind: 'video' }, // no "to": the earlier version skipped what it matched
+      'junk',
+      { kind: ['audio', 'video'], to: '${remoteRoots.audio}/Both' }, // never equal to a kind: never matched
+      { kind: 'audio', variant: 'no_drums', to: '' },
+      { kind: 'audio', variant: null, to: '${remoteRoots.audio}/All' },
+    ];
+    await writeFile(
+      envFile,
+      [
+        'NAS_SYNC_METHOD=local',
+        `NAS_REMOTE_ROOT_AUDIO=${join(root, 'odd-routes-nas')}`,
+        `NAS_SYNC_ROUTES=${JSON.stringify(routes)}`,
+        '',
+      ].join('\n'),
+    );
+    const result = await imkInProcess('migrate', '--env', envFile, '--root', dir, '--json');
+    expect(result.exitCode, result.stdout).toBe(0);
+    const report = JSON.parse(result.stdout) as { lines: { key: string; outcome: string; text: string }[] };
+    const line = report.lines.find((l) => l.key === 'NAS_SYNC_ROUTES')!;
+    expect(line.outcome).toBe('converted');
+    // Before: entries 0 to 3 vanished without a word, and entry 2 became a route taking every artifact.
+    for (const [index, why] of [
+      [0, 'no "to"'],
+      [1, 'not a route'],
+      [2, 'kind'],
+      [3, 'no "to"'],
+    ] as const) {
+      expect(line.text).toContain(`NAS_SYNC_ROUTES[${index}]`);
+      expect(line.text).toContain(why);
+    }
+    expect(line.text).not.toContain('NAS_SYNC_ROUTES[4]');
+    const written = parseYaml(await readFile(join(dir, 'config', 'nas-sync.yaml'), 'utf8')) as {
+      nasSync: { routes: unknown[] };
+    };
+    expect(written.nasSync.routes).toEqual([{ kind: 'audio', to: '${remoteRoots.audio}/All' }]);
+    // The file says so too, beside the routes.
+    expect(await readFile(join(dir, 'config', 'nas-sync.yaml'), 'utf8')).toContain('NAS_SYNC_ROUTES[1]');
+    await expectValidConfigs(dir);
+  }, 60_000);
+
+  it('names each line of the .env it could not read (by line number and name, never the value)', async () => {
+    const dir = join(root, 'odd-env');
+    const envFile = join(root, 'odd-env.env');
+    await writeFile(
+      envFile,
+      [
+        'TARGET_LUFS=-14',
+        'MINIO_SECRET_KEY: s3cr3t-value', // YAML habit: not KEY=value
+        'NAS REMOTE_ROOT_AUDIO=/mnt/nas', // a space in the name
+        '  # a comment',
+        '',
+        'STEMS=D,B,O',
+      ].join('\r\n'),
+    );
+    const result = await imkInProcess('migrate', '--env', envFile, '--root', dir);
+    expect(result.exitCode, result.stdout).toBe(0);
+    // Before: both lines vanished without a word.
+    expect(result.stdout).toContain('line 2');
+    expect(result.stdout).toContain('MINIO_SECRET_KEY');
+    expect(result.stdout).toContain('line 3');
+    expect(result.stdout).not.toContain('s3cr3t');
+    expect(result.stdout).not.toMatch(/line (1|4|5|6)\b/);
+    const json = await imkInProcess('migrate', '--env', envFile, '--root', dir, '--dry-run', '--json');
+    const report = JSON.parse(json.stdout) as { unread: { line: number; text: string }[] };
+    expect(report.unread.map((u) => u.line)).toEqual([2, 3]);
+    expect(JSON.stringify(report)).not.toContain('s3cr3t');
+  }, 60_000);
+
   it('whatever value each variable of the earlier version holds, every file migrate writes loads', async () => {
     const convertible = LEGACY_KEYS.filter((entry) => entry.convert !== undefined).map((entry) => entry.key);
     const odd = [

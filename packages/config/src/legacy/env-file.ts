@@ -5,15 +5,32 @@ import type { LegacyEnv } from './types.ts';
  * lines (`export ` allowed), blank and `#` lines skipped, each value cleaned by cleanLegacyValue.
  */
 export function parseLegacyEnv(text: string): Record<string, string> {
+  return readLegacyEnv(text).env;
+}
+
+/** A line of a `.env` file that is not `KEY=value`, a comment or blank. */
+export interface UnreadLine {
+  /** 1-based line number. */
+  line: number;
+  /** Its start, up to the first "=", ":" or space (at most 40 characters): never a value, which may be a secret. */
+  text: string;
+}
+
+/** {@link parseLegacyEnv}, with the lines it could not read (so that none is dropped without a word). */
+export function readLegacyEnv(text: string): { env: Record<string, string>; unread: UnreadLine[] } {
   const env: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
+  const unread: UnreadLine[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
+    if (line === '' || line.startsWith('#')) return;
     const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(line);
-    if (!match) continue;
+    if (!match) {
+      unread.push({ line: index + 1, text: (/^[^=:\s]{1,40}/.exec(line) ?? [''])[0] });
+      return;
+    }
     env[match[1]!] = cleanLegacyValue(match[2]!);
-  }
-  return env;
+  });
+  return { env, unread };
 }
 
 /**

@@ -63,6 +63,13 @@ function backendOf(env: LegacyEnv): Record<string, unknown> | string | undefined
   }
 }
 
+/** False in the earlier version's Python: None, False, 0, "", [] and {}. */
+function pythonFalsy(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '') return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === 'object' && Object.keys(value).length === 0;
+}
+
 function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: string } | string {
   let list: unknown = DEFAULT_ROUTES;
   let note = 'the earlier default (NAS_SYNC_ROUTES not set)';
@@ -76,20 +83,43 @@ function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: stri
   }
   if (!Array.isArray(list)) return 'NAS_SYNC_ROUTES is not a JSON list of routes';
   const backend = backendOf(env);
-  const out = list
-    .filter(
-      (r): r is Record<string, unknown> =>
-        typeof r === 'object' && r !== null && typeof (r as { to?: unknown }).to === 'string',
-    )
-    .map((r) => {
-      // The legacy shape as it was: kind, variant, and `to` a folder the file keeps its name in.
-      const route: Record<string, unknown> = {};
-      if (typeof r.kind === 'string') route.kind = r.kind;
-      if (typeof r.variant === 'string') route.variant = r.variant;
-      route.to = r.to;
-      if (typeof backend === 'object') route.backend = BACKEND;
-      return route;
-    });
+  const out: Record<string, unknown>[] = [];
+  // Every entry not converted is named with the reason: none vanishes without a word.
+  const left: string[] = [];
+  list.forEach((entry: unknown, index) => {
+    const at = `NAS_SYNC_ROUTES[${index}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      left.push(`${at} (${JSON.stringify(entry)?.slice(0, 60)}) is not a route`);
+      return;
+    }
+    const r = entry as Record<string, unknown>;
+    if (typeof r.to !== 'string' || r.to === '') {
+      left.push(`${at} has no "to" (the earlier version sent nothing for what it matched)`);
+      return;
+    }
+    // The legacy shape as it was: kind, variant, and `to` a folder the file keeps its name in. Its code
+    // (`if route_kind and artifact_kind != route_kind`) took a missing or falsy kind/variant as "any"; any
+    // other value that is not text never equalled an artifact's, so that route never matched: dropping the
+    // field would make it match everything.
+    const route: Record<string, unknown> = {};
+    for (const field of ['kind', 'variant'] as const) {
+      const value = r[field];
+      if (typeof value === 'string' && value !== '') route[field] = value;
+      else if (!pythonFalsy(value)) {
+        left.push(
+          `${at} has a ${field} that is not text (${JSON.stringify(value)?.slice(0, 60)}); the earlier version never matched it`,
+        );
+        return;
+      }
+    }
+    route.to = r.to;
+    if (typeof backend === 'object') route.backend = BACKEND;
+    out.push(route);
+  });
+  if (left.length > 0) {
+    if (out.length === 0) return `NAS_SYNC_ROUTES has no usable route: ${left.join('; ')}`;
+    note = `${note}; left out: ${left.join('; ')}`;
+  }
   return { routes: out, note };
 }
 

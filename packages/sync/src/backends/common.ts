@@ -80,7 +80,11 @@ export async function mismatchError(
 
 /** What a destination reports about the file at a path, for the no-overwrite check. */
 export interface ExistingLookup {
-  stat(): Promise<{ bytes: number } | undefined>;
+  /**
+   * What is at the path: its size, and `regular: false` when it is not a regular file (a folder, a FIFO, a
+   * device): never the same content, and never read (a FIFO's read never ends, a folder's fails).
+   */
+  stat(): Promise<{ bytes: number; regular?: boolean } | undefined>;
   hash(): Promise<string>;
 }
 
@@ -97,13 +101,29 @@ export async function settleExisting(
   if (request.existing === 'replace') return 'absent';
   const found = await lookup.stat();
   if (!found) return 'absent';
+  if (found.regular === false) throw takenError(request, where, 'something that is not a regular file');
   if (found.bytes === request.bytes && (await lookup.hash()) === request.sha256) return 'same';
   throw takenError(request, where);
 }
 
-/** The error for a destination path that holds a file with other content. */
-export function takenError(request: PutRequest, where: string): Error {
-  return syncError('CONFLICT', `${where} already holds a different file; it was not overwritten`, {
+/**
+ * The error for a destination path that holds a file with other content (or, `what`, something else: a
+ * folder, a FIFO).
+ */
+export function takenError(request: PutRequest, where: string, what = 'a different file'): Error {
+  return syncError('CONFLICT', `${where} already holds ${what}; it was not overwritten`, {
     details: { remote_path: request.remotePath },
   });
+}
+
+/**
+ * The error for a hash asked of something at a remote path that is not a regular file (a folder, a FIFO,
+ * a device): it is not read (a FIFO's read never ends), and it is not the delivered copy.
+ */
+export function notRegularError(where: string): Error {
+  return syncError(
+    'REMOTE_CHANGED',
+    `${where} is not a regular file (a folder, a FIFO or a device); it was not read`,
+    { details: { remote_path: where } },
+  );
 }

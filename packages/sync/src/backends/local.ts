@@ -92,9 +92,10 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       const existing = {
         stat: async () => {
           const info = await stat(target).catch(() => undefined);
-          return info && { bytes: info.size };
+          return info && { bytes: info.size, regular: info.isFile() };
         },
-        hash: () => sha256File(target),
+        // Opened the untrusted way (regular files only, without blocking): the NAS is not ours alone.
+        hash: () => sha256File(target, { untrusted: { followLinks: true } }),
       };
       const verifiedBy = options.verify === 'sha256' ? 'read-back' : 'size';
       const temp = tempPathFor(target, request.sha256, options.maxNameBytes);
@@ -142,7 +143,8 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       }
     },
 
-    hash: (remotePath) => sha256File(pathOf(remotePath)),
+    // Opened the untrusted way: a FIFO or a folder there is refused at once, never read.
+    hash: (remotePath) => sha256File(pathOf(remotePath), { untrusted: { followLinks: true } }),
 
     async list(remoteDir) {
       try {

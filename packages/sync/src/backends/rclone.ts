@@ -8,7 +8,13 @@ import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } 
 import { tempPathFor } from '../util/remote-path.ts';
 import { syncProgram } from '../util/programs.ts';
 import { runTool } from '../util/run-tool.ts';
-import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
+import {
+  BackendBaseSchema,
+  checkLocalFile,
+  mismatchError,
+  notRegularError,
+  settleExisting,
+} from './common.ts';
 import { assertNoLinkOut } from './local-links.ts';
 import { RcloneCallError, createRcloneDaemon } from './rclone-daemon.ts';
 import { NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
@@ -231,8 +237,14 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
 
   const existingAt = (remotePath: string) => ({
     stat: async () => {
+      // A remote on this host: what is there, seen directly (rclone does not list a FIFO or a device, and
+      // writing over one never ends). Anything but a regular file is never the same content.
+      if ((await features()).local) {
+        const info = await stat(await localPathOf(remotePath)).catch(() => undefined);
+        if (info && !info.isFile()) return { bytes: info.size, regular: false };
+      }
       const item = await statItem(remotePath);
-      return item && { bytes: item.Size };
+      return item && { bytes: item.Size, regular: !item.IsDir };
     },
     hash: () => remoteHash(remotePath),
   });
@@ -315,7 +327,12 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       return item && { bytes: item.Size };
     },
 
-    hash: remoteHash,
+    async hash(remotePath) {
+      // Only a regular file is read: a folder would hash as nothing, a FIFO's read never ends.
+      if ((await existingAt(remotePath).stat())?.regular === false)
+        throw notRegularError(`${options.remote}${remotePath}`);
+      return remoteHash(remotePath);
+    },
 
     async list(remoteDir) {
       try {

@@ -45,9 +45,13 @@ const VERIFY_AND_COMMIT = [
   '  h=$want_hash',
   '  if [ "$mode" = sha256 ] && [ "$size" = "$want_size" ]; then h=$(sum "$f"); fi',
   '  if [ "$size" != "$want_size" ] || [ "$h" != "$want_hash" ]; then rm -f -- "$f"; echo "BAD $size $h"',
+  // A folder under the name: ln and mv would put the file inside it. Never a place to deliver to.
+  '  elif [ -d "$d" ]; then rm -f -- "$f"; echo "TAKEN - -"',
   '  elif [ "$existing" = replace ]; then if mv -f -- "$f" "$d"; then echo "OK $size $h"; else rm -f -- "$f"; echo "BAD $size $h"; fi',
   '  elif ln -- "$f" "$d" 2>/dev/null; then rm -f -- "$f"; echo "OK $size $h"',
-  '  elif [ -e "$d" ] || [ -L "$d" ]; then rm -f -- "$f"; ds=$(wc -c < "$d" | tr -d " "); dh=-',
+  // Only a regular file is read (a FIFO would never end the read); anything else is taken.
+  '  elif [ -e "$d" ] || [ -L "$d" ]; then rm -f -- "$f"; ds=-; dh=-',
+  '    if [ -f "$d" ]; then ds=$(wc -c < "$d" | tr -d " "); fi',
   '    if [ "$ds" = "$want_size" ]; then dh=$(sum "$d"); fi',
   '    if [ "$dh" = "$want_hash" ]; then echo "SAME $ds $dh"; else echo "TAKEN $ds $dh"; fi',
   // No hard links on this filesystem: look, then rename.
@@ -219,8 +223,8 @@ async function commitLocal(item: BatchItem): Promise<'done' | 'same'> {
     }
     await rm(item.temp, { force: true });
     const existing = {
-      stat: () => stat(item.target).then((info) => ({ bytes: info.size })),
-      hash: () => sha256File(item.target),
+      stat: () => stat(item.target).then((info) => ({ bytes: info.size, regular: info.isFile() })),
+      hash: () => sha256File(item.target, { untrusted: { followLinks: true } }),
     };
     // Throws CONFLICT unless the same content is there.
     await settleExisting(item.request, item.target, existing);

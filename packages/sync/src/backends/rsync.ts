@@ -11,7 +11,7 @@ import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { SshConnectionSchema, openSshArgs, rsyncEQuote } from '../util/ssh-options.ts';
 import { createRemoteShell } from '../util/remote-shell.ts';
 import { createSshMaster } from '../util/ssh-master.ts';
-import { BackendBaseSchema, checkLocalFile } from './common.ts';
+import { BackendBaseSchema, checkLocalFile, notRegularError } from './common.ts';
 import { assertNoLinkOut, checkNoLinkOutOutput, NO_LINK_OUT_SCRIPT } from './local-links.ts';
 import { sendBatch, type BatchItem } from './rsync-batch.ts';
 import { classifyRsyncFailure } from './rsync-failure.ts';
@@ -144,13 +144,15 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       [
         'sh',
         '-c',
-        'openssl dgst -sha256 -r < "$1" 2>/dev/null || sha256sum < "$1" 2>/dev/null || shasum -a 256 < "$1"',
+        // Only a regular file is read: a FIFO's read never ends.
+        '[ -f "$1" ] || { echo NOTFILE; exit 0; }; openssl dgst -sha256 -r < "$1" 2>/dev/null || sha256sum < "$1" 2>/dev/null || shasum -a 256 < "$1"',
         'hash',
         path,
       ],
       `sha256 of ${path}`,
       signal,
     );
+    if (out.trim() === 'NOTFILE') throw notRegularError(`${where}:${path}`);
     const hash = /^[0-9a-f]{64}/.exec(out.trim());
     if (!hash) throw syncError('TRANSFER_FAILED', `${where}: the server printed no sha256 for ${path}`);
     return hash[0];
@@ -293,7 +295,10 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       }
     },
 
-    hash: (remotePath) => (remote ? remoteHash(pathOf(remotePath)) : sha256File(pathOf(remotePath))),
+    hash: (remotePath) =>
+      remote
+        ? remoteHash(pathOf(remotePath))
+        : sha256File(pathOf(remotePath), { untrusted: { followLinks: true } }),
 
     async list(remoteDir) {
       const path = pathOf(remoteDir);

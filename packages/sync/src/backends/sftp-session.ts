@@ -26,7 +26,8 @@ export interface SftpSession {
     inFlight: number,
     signal?: AbortSignal,
   ): Promise<void>;
-  stat(path: string): Promise<RemoteEntry | undefined>;
+  /** Size of what is at `path`, and whether it is a regular file (not a folder, a FIFO, a device). */
+  stat(path: string): Promise<(RemoteEntry & { regular: boolean }) | undefined>;
   readStream(path: string): Readable;
   /** sha256 computed by the server (`sha256sum` over an exec channel), or undefined when it cannot run it. */
   commandHash(path: string): Promise<string | undefined>;
@@ -142,10 +143,14 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
   const extensions = (sftp as unknown as { _extensions: Record<string, string> })._extensions ?? {};
   let execWorks: boolean | undefined;
 
-  async function statOrUndefined(path: string): Promise<(RemoteEntry & { dir: boolean }) | undefined> {
+  async function statOrUndefined(
+    path: string,
+  ): Promise<(RemoteEntry & { dir: boolean; regular: boolean }) | undefined> {
     try {
-      const stats = await call<{ size: number; isDirectory(): boolean }>((cb) => sftp.stat(path, cb));
-      return { bytes: stats.size, dir: stats.isDirectory() };
+      const stats = await call<{ size: number; isDirectory(): boolean; isFile(): boolean }>((cb) =>
+        sftp.stat(path, cb),
+      );
+      return { bytes: stats.size, dir: stats.isDirectory(), regular: stats.isFile() };
     } catch (error) {
       if ((error as { code?: unknown }).code === NO_SUCH_FILE) return undefined;
       throw error;
@@ -236,7 +241,7 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
 
     stat: async (path) => {
       const found = await statOrUndefined(path);
-      return found && { bytes: found.bytes };
+      return found && { bytes: found.bytes, regular: found.regular };
     },
 
     readStream(path) {

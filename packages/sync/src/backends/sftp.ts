@@ -12,7 +12,13 @@ import { checkHostKey, rememberHostKey } from '../util/known-hosts.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { SecretSchema, readOptionalSecret, readSecret } from '../util/secrets.ts';
 import { SshConnectionSchema, defaultKnownHosts } from '../util/ssh-options.ts';
-import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
+import {
+  BackendBaseSchema,
+  checkLocalFile,
+  mismatchError,
+  notRegularError,
+  settleExisting,
+} from './common.ts';
 import { linkOutError } from './local-links.ts';
 import { classifySftpError, openSession, type SftpSession } from './sftp-session.ts';
 
@@ -224,9 +230,19 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
       });
     },
 
-    stat: (remotePath) => withSession('stat', (s) => s.stat(pathOf(remotePath))),
+    stat: (remotePath) =>
+      withSession('stat', async (s) => {
+        const found = await s.stat(pathOf(remotePath));
+        return found && { bytes: found.bytes };
+      }),
 
-    hash: (remotePath) => withSession('hash', async (s) => (await remoteHash(s, pathOf(remotePath))).sha256),
+    hash: (remotePath) =>
+      withSession('hash', async (s) => {
+        const path = pathOf(remotePath);
+        // Only a regular file is read: a FIFO's read never ends.
+        if ((await s.stat(path))?.regular === false) throw notRegularError(path);
+        return (await remoteHash(s, path)).sha256;
+      }),
 
     list: (remoteDir) => withSession('list', (s) => s.list(pathOf(remoteDir))),
 
