@@ -189,5 +189,39 @@ export async function runRemix(input: Omit<PipelineInput, 'song'>, remix: Remix)
     name,
     recipe,
   };
-  return runStages(input.stages, STEPS, state, input.signal, input.claim.jobId);
+  return oneMixAtATime(remix.of, input.signal, () =>
+    runStages(input.stages, STEPS, state, input.signal, input.claim.jobId),
+  );
+}
+
+/** Per target job, the remixes of it that this worker is running or that wait their turn. */
+const mixing = new Map<string, Promise<void>>();
+
+/**
+ * Runs the remixes of one job one after another (the worker runs jobs side by side: two mixes saved in a
+ * row ran at once). Each reads the job's manifest, builds its outputs in the job's one partial folder and
+ * publishes a manifest of the files it saw plus its own: side by side, the second removed the first's
+ * partial folder mid-write (both failed) or published over it (the first mix was lost). A remix waiting
+ * for its turn still stops at its signal (a cancel, a shutdown).
+ */
+async function oneMixAtATime<T>(target: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  const before = mixing.get(target) ?? Promise.resolve();
+  let finished!: () => void;
+  const mine = before.then(() => new Promise<void>((resolve) => (finished = resolve)));
+  mixing.set(target, mine);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const stop = () => reject(signal.reason as Error);
+      if (signal.aborted) return stop();
+      signal.addEventListener('abort', stop, { once: true });
+      void before.then(() => {
+        signal.removeEventListener('abort', stop);
+        resolve();
+      });
+    });
+    return await work();
+  } finally {
+    void before.then(() => finished());
+    if (mixing.get(target) === mine) mixing.delete(target);
+  }
 }
