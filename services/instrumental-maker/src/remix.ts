@@ -10,7 +10,7 @@ import { audioPath } from './naming.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
 import type { PipelineInput, PipelineResult } from './pipeline.ts';
 import { publishJob } from './pipeline-steps.ts';
-import { startOutputs } from './publish-outputs.ts';
+import { discardOutputs, startOutputs } from './publish-outputs.ts';
 import { runStages, type StageSteps } from './stage-runner.ts';
 import { stemCacheKey } from './stem-cache.ts';
 import { writeOutputs } from './write-outputs.ts';
@@ -115,6 +115,7 @@ const STEPS: Steps = {
       const options = manifestOptionsToResolved(s.ctx.config, source, s.name, s.recipe);
       refuseTakenName(s, source, audioPath(job, s.name, options.format, s.recipe));
       const partialDir = await startOutputs(s.ctx.paths.outputs, s.target, s.ctx.consumerId, s.logger);
+      s.partialDir = partialDir; // known at once: removed if what follows fails
       const [made] = await writeOutputs({
         job,
         options,
@@ -128,7 +129,7 @@ const STEPS: Steps = {
       });
       const kept = source.artifacts.filter((a) => a.path !== made!.path);
       await linkArtifacts({ jobId: s.target, dir: s.sourceDir }, { ...source, artifacts: kept }, partialDir);
-      Object.assign(s, { job, partialDir, made, kept });
+      Object.assign(s, { job, made, kept });
       return undefined;
     },
   },
@@ -189,9 +190,16 @@ export async function runRemix(input: Omit<PipelineInput, 'song'>, remix: Remix)
     name,
     recipe,
   };
-  return oneMixAtATime(remix.of, input.signal, () =>
-    runStages(input.stages, STEPS, state, input.signal, input.claim.jobId),
-  );
+  return oneMixAtATime(remix.of, input.signal, async () => {
+    try {
+      return await runStages(input.stages, STEPS, state, input.signal, input.claim.jobId);
+    } catch (error) {
+      // Its partial folder is the target job's (.<of>.partial-…), not the remix's: removed here, before
+      // the next mix of that job starts its own.
+      await discardOutputs(state.partialDir);
+      throw error;
+    }
+  });
 }
 
 /** Per target job, the remixes of it that this worker is running or that wait their turn. */

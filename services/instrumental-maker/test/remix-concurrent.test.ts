@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { readdir } from 'node:fs/promises';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imk, makeRoot, makeSong, publishV1, readManifest, removeRoot } from './helpers.ts';
+import { imk, jobDetail, makeRoot, makeSong, publishV1, readManifest, removeRoot } from './helpers.ts';
 
 // A musician saves several mixes of one song from the page in a row ("Save this mix" twice, under two
 // names). The worker runs jobs side by side (concurrency 2 here), so both remixes of the same job run at
@@ -59,4 +59,38 @@ describe('mixes of one job saved at the same time', () => {
       (await readdir(join(root, 'outputs'))).filter((n) => n.startsWith('.') && n !== '.replaced'),
     ).toEqual([]);
   }, 180_000);
+});
+
+describe('a mix that fails', () => {
+  it('leaves nothing behind in outputs/: no half-made folder, the job as it was', async () => {
+    // One of the job's own files was changed on disk (a tagger, a hand edit): the mix cannot link it and
+    // fails (LINKED_ARTIFACT_INVALID) after it began building the job's new outputs folder.
+    const before = await readManifest(root, 'song');
+    const file = join(root, 'outputs', 'song', 'files', 'audio', 'A - Song.wav');
+    const original = await readFile(file);
+    await appendFile(file, 'x');
+    try {
+      await publishV1(
+        root,
+        'other',
+        {
+          job_id: 'remix_failing',
+          source_type: 'remix',
+          artist: 'A',
+          title: 'Song',
+          remix: { of: 'song', variant: 'late_mix', stems: { vocals: 1 } },
+        },
+        {},
+      );
+      const result = await imk(['run', '--once', '--root', root]);
+      expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ failed: 1 });
+      expect((await jobDetail(root, 'remix_failing')).errors[0]?.message).toMatch(/LINKED_ARTIFACT_INVALID/);
+      expect(
+        (await readdir(join(root, 'outputs'))).filter((n) => n.startsWith('.') && n !== '.replaced'),
+      ).toEqual([]);
+      expect((await readManifest(root, 'song')).artifacts).toEqual(before.artifacts);
+    } finally {
+      await writeFile(file, original);
+    }
+  }, 120_000);
 });
