@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -10,6 +10,7 @@ import { NotifyConfigSchema } from './config.ts';
 import { jobEvent, syncEvent } from './events.ts';
 import { createNotifier } from './notifier.ts';
 import { readNotifyResults } from './results.ts';
+import { outboxDir, resultsFile } from './store.ts';
 
 const logger = createLogger('notify-test', { level: 'silent' });
 let state: string;
@@ -198,6 +199,23 @@ describe('notifier (webhook and ntfy against loopback receivers)', () => {
       await Promise.all([a.drain(), b.drain()]);
       const ids = hook.requests.map((r) => (JSON.parse(r.body) as { job_id: string }).job_id).sort();
       expect(ids).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `job_${i}`));
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('a sent event is sent once, even when its result cannot be recorded (state file not writable)', async () => {
+    // results.jsonl left unwritable (here: a folder in its place; in a home lab, a file made by a run as
+    // root). The receiver got the event: it must not get it again at every pass.
+    const hook = await startReceiver();
+    try {
+      await mkdir(resultsFile(state), { recursive: true });
+      const config = NotifyConfigSchema.parse({ targets: [{ type: 'webhook', url: hook.url }] });
+      const notifier = createNotifier({ stateDir: state, config, logger });
+      await notifier.emit(done);
+      for (let pass = 0; pass < 3; pass++) await notifier.drain();
+      expect(hook.requests).toHaveLength(1);
+      expect(await readdir(outboxDir(state))).toEqual([]);
     } finally {
       await hook.close();
     }
