@@ -57,6 +57,13 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
   } catch (error) {
     const cause =
       error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : '';
+    // fetch refuses a header it cannot send by quoting it whole, and headers carry the tokens.
+    if (error instanceof TypeError && error.cause === undefined && /header/i.test(error.message))
+      throw new ImkError(
+        'NOTIFY_SEND_FAILED',
+        `${request.what}: the request was not sent: a header holds a character HTTP does not allow (a line break or a non-Latin-1 character in a token or key?)`,
+        { retryable: true },
+      );
     throw new ImkError(
       'NOTIFY_SEND_FAILED',
       `${request.what}: ${timeout.aborted ? `no answer within ${request.timeoutMs} ms` : redactText(cause)}`,

@@ -42,6 +42,45 @@ describe('media-server refresh (loopback stand-ins for Jellyfin, Plex, Navidrome
     }
   });
 
+  it('a token read from the environment with a trailing newline (a Kubernetes secret made from a file) is used without it', async () => {
+    const jellyfin = await startReceiver(() => ({ status: 204 }));
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'jellyfin',
+        url: jellyfin.url,
+        token: { env: 'JF_KEY' },
+      });
+      await refreshMediaServer(server, 'jf', ['/x/a.m4a'], { ...options, env: { JF_KEY: 'jf-api-key\n' } });
+      expect(jellyfin.requests.map((r) => r.headers.authorization)).toEqual([
+        'MediaBrowser Token="jf-api-key"',
+      ]);
+    } finally {
+      await jellyfin.close();
+    }
+  });
+
+  it('a token HTTP cannot carry (a line break inside) fails with a message that does not hold it', async () => {
+    const jellyfin = await startReceiver(() => ({ status: 204 }));
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'jellyfin',
+        url: jellyfin.url,
+        token: { env: 'JF_KEY' },
+      });
+      const failure = await refreshMediaServer(server, 'jf', ['/x/a.m4a'], {
+        ...options,
+        env: { JF_KEY: 'first-half-of-key\nsecond-half-of-key' },
+      }).catch((error: unknown) => error as Error);
+      expect(failure).toBeInstanceOf(Error);
+      const message = (failure as Error).message;
+      expect(message).toContain('jellyfin jf');
+      expect(message).not.toMatch(/half-of-key/);
+      expect(jellyfin.requests).toEqual([]);
+    } finally {
+      await jellyfin.close();
+    }
+  });
+
   it('Jellyfin mode library: POST /Library/Refresh', async () => {
     const jellyfin = await startReceiver(() => ({ status: 204 }));
     try {
