@@ -220,4 +220,30 @@ describe('notifier (webhook and ntfy against loopback receivers)', () => {
       await hook.close();
     }
   });
+
+  it('a receiver URL with a user and password (basic auth, e.g. n8n or an ntfy server) is sent the login as a header', async () => {
+    // fetch refuses a URL that holds credentials: every send failed, for ever. As curl does, the user
+    // info becomes an `Authorization: Basic` header (decoded: %40 is "@").
+    const hook = await startReceiver();
+    const ntfy = await startReceiver();
+    try {
+      const withLogin = (url: string) => url.replace('http://', 'http://hook:p%40ss%20w@');
+      const config = NotifyConfigSchema.parse({
+        targets: [
+          { type: 'webhook', name: 'n8n', url: `${withLogin(hook.url)}/webhook/x` },
+          { type: 'ntfy', name: 'phone', server: withLogin(ntfy.url), topic: 'imk' },
+        ],
+      });
+      const notifier = createNotifier({ stateDir: state, config, logger });
+      await notifier.emit(done);
+      await notifier.drain();
+      const basic = `Basic ${Buffer.from('hook:p@ss w').toString('base64')}`;
+      expect(hook.requests.map((r) => [r.url, r.headers.authorization])).toEqual([['/webhook/x', basic]]);
+      expect(ntfy.requests.map((r) => [r.url, r.headers.authorization])).toEqual([['/', basic]]);
+      expect((await readNotifyResults(state)).map((r) => r.ok)).toEqual([true, true]);
+    } finally {
+      await hook.close();
+      await ntfy.close();
+    }
+  });
 });
