@@ -213,6 +213,7 @@ describe('media-server refresh (loopback stand-ins for Jellyfin, Plex, Navidrome
           logger: createLogger('t', { level: 'silent' }),
           env,
           firstDelayMs: 1,
+          owedRetryMs: 1,
         });
       const reported = () =>
         jellyfin.requests.map((r) =>
@@ -254,8 +255,10 @@ describe('media-server refresh (loopback stand-ins for Jellyfin, Plex, Navidrome
           logger: createLogger('t', { level: 'silent' }),
           env,
           firstDelayMs: 1,
+          owedRetryMs: 1,
         });
       await pass(['/music/Artist/song.flac']);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the wait before asking again (1 ms here)
       down = false;
       const before = plex.requests.length;
       await pass([]);
@@ -266,6 +269,34 @@ describe('media-server refresh (loopback stand-ins for Jellyfin, Plex, Navidrome
       expect(plex.requests).toHaveLength(before + 1);
     } finally {
       await plex.close();
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+
+  it('a server that stays down is not asked again at every pass that delivers nothing to it', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'imk-refresh-'));
+    const jellyfin = await startReceiver(() => ({ status: 401 })); // a wrong API key, say
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'jellyfin',
+        url: jellyfin.url,
+        token: { env: 'JF_KEY' },
+      });
+      const pass = (delivered: string[]) =>
+        runRefreshes({
+          servers: { jf: server },
+          delivered: new Map(delivered.length > 0 ? [['jf', delivered]] : []),
+          stateDir: state,
+          logger: createLogger('t', { level: 'silent' }),
+          env,
+          firstDelayMs: 1,
+        });
+      await pass(['/m/a.m4a']);
+      expect(jellyfin.requests).toHaveLength(3);
+      for (let i = 0; i < 5; i++) await pass([]);
+      expect(jellyfin.requests).toHaveLength(3);
+    } finally {
+      await jellyfin.close();
       await rm(state, { recursive: true, force: true });
     }
   });

@@ -24,30 +24,48 @@ export interface RunRefreshesOptions {
   firstDelayMs?: number;
   /** @default 15000 */
   timeoutMs?: number;
+  /**
+   * A server owed files it missed is asked again by a pass that delivers nothing to it no sooner than
+   * this after its last try, doubled after each failed one (at most an hour). @default 60000
+   */
+  owedRetryMs?: number;
+}
+
+interface Owed {
+  paths: string[];
+  /** Failed tries so far. */
+  tries: number;
+  /** Not asked again by a pass without deliveries before this time (ms since the epoch). */
+  next_at: number;
 }
 
 /** The most paths a server is owed; past that, the oldest are dropped (a Plex scan of >10 folders is one of the section anyway). */
 const MAX_OWED = 5000;
 
-/** `state/notify/refresh-owed/<server>.json`: the paths a server missed while it was down. */
+/** `state/notify/refresh-owed/<server>.json`: the paths a server missed while it was down, and when to ask again. */
 function owedFile(stateDir: string, name: string): string {
   return join(refreshOwedDir(stateDir), `${encodeURIComponent(name)}.json`);
 }
 
-async function readOwed(stateDir: string, name: string): Promise<string[]> {
+async function readOwed(stateDir: string, name: string): Promise<Owed> {
   try {
-    const json = JSON.parse(await readFile(owedFile(stateDir, name), 'utf8')) as unknown;
-    return Array.isArray(json) ? json.filter((p): p is string => typeof p === 'string') : [];
+    const json = JSON.parse(await readFile(owedFile(stateDir, name), 'utf8')) as Partial<Owed>;
+    return {
+      paths: Array.isArray(json.paths) ? json.paths.filter((p): p is string => typeof p === 'string') : [],
+      tries: typeof json.tries === 'number' ? json.tries : 0,
+      next_at: typeof json.next_at === 'number' ? json.next_at : 0,
+    };
   } catch {
-    return [];
+    return { paths: [], tries: 0, next_at: 0 };
   }
 }
 
 /**
  * Asks each media server to pick up what a pass delivered, retrying with backoff. A server that stays
  * down is logged and recorded; it never fails the pass. What it missed is kept in the state folder and
- * asked again with the next refresh of that server, or once in each later pass that delivers nothing to
- * it, until the server answers: files delivered while it restarted are not left unscanned.
+ * asked again with the next refresh of that server, or by a later pass that delivers nothing to it (once,
+ * after a wait that doubles), until the server answers: files delivered while it restarted are not left
+ * unscanned.
  */
 export async function runRefreshes(options: RunRefreshesOptions): Promise<void> {
   const logger = options.logger.child({ component: 'media-refresh' });
@@ -56,18 +74,26 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
       const server = options.servers[name]!;
       const fresh = options.delivered.get(name) ?? [];
       const owed = await readOwed(options.stateDir, name);
-      const paths = [...new Set([...owed, ...fresh])];
+      const paths = [...new Set([...owed.paths, ...fresh])];
       if (paths.length === 0) return;
-      // A pass that owes only earlier files tries once: the next pass tries again.
+      // A pass that owes only earlier files tries once, and only when that server's wait is over (a
+      // server that stays down, or a wrong token, is not asked, logged and recorded at every pass).
+      if (fresh.length === 0 && Date.now() < owed.next_at) return;
       const attempts = fresh.length > 0 ? (options.attempts ?? 3) : 1;
       const settle = async (ok: boolean) => {
         const file = owedFile(options.stateDir, name);
         if (ok) {
-          if (owed.length > 0) await rm(file, { force: true });
+          if (owed.paths.length > 0) await rm(file, { force: true });
           return;
         }
+        const tries = owed.tries + 1;
+        const wait = Math.min(3_600_000, (options.owedRetryMs ?? 60_000) * 2 ** (tries - 1));
         await mkdir(refreshOwedDir(options.stateDir), { recursive: true });
-        await writeJsonAtomic(file, paths.slice(-MAX_OWED));
+        await writeJsonAtomic(file, {
+          paths: paths.slice(-MAX_OWED),
+          tries,
+          next_at: Date.now() + wait,
+        } satisfies Owed);
       };
       for (let attempt = 1; attempt <= attempts; attempt++) {
         const at = () => new Date().toISOString();
