@@ -48,6 +48,8 @@ export interface JobEventFacts {
   errorCode?: string;
   reason?: string;
   stage?: string;
+  /** The outputs folder the job published (its name under outputs/): a mix joins another job's. */
+  outputFolder?: string;
 }
 
 /** `job.succeeded` / `job.failed` (failed for good: no retry is left). */
@@ -59,7 +61,9 @@ export function jobEvent(type: 'job.succeeded' | 'job.failed', facts: JobEventFa
     title: failed ? `Job failed: ${name}` : `Done: ${name}`,
     message: failed
       ? `Job ${facts.jobId} failed for good${facts.stage ? ` at ${facts.stage}` : ''}: ${facts.reason ?? 'unknown error'}`
-      : `Job ${facts.jobId}: instrumental and stems are ready in outputs/${facts.jobId}/`,
+      : facts.outputFolder !== undefined && facts.outputFolder !== facts.jobId
+        ? `Job ${facts.jobId}: its outputs were added to outputs/${facts.outputFolder}/`
+        : `Job ${facts.jobId}: instrumental and stems are ready in outputs/${facts.jobId}/`,
     job_id: facts.jobId,
     ...(facts.artist !== undefined && { artist: facts.artist }),
     ...(facts.title !== undefined && { song_title: facts.title }),

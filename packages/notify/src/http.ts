@@ -39,6 +39,41 @@ async function readCapped(response: Response, max: number): Promise<string> {
 }
 
 /**
+ * A URL with a login in it (`https://user:pass@host/…`, how basic auth is usually written) as fetch takes
+ * it: fetch refuses such a URL, so the login moves into an `Authorization: Basic` header, as curl does
+ * (an Authorization the sender set itself, e.g. ntfy's token, wins).
+ */
+function withLoginAsHeader(
+  url: string,
+  headers: Record<string, string> | undefined,
+): { url: string; headers: Record<string, string> | undefined } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url, headers };
+  }
+  if (parsed.username === '' && parsed.password === '') return { url, headers };
+  const decode = (text: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      return text; // a stray "%": taken as written
+    }
+  };
+  const login = `${decode(parsed.username)}:${decode(parsed.password)}`;
+  parsed.username = '';
+  parsed.password = '';
+  const own = Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'authorization');
+  return {
+    url: parsed.href,
+    headers: own
+      ? headers
+      : { ...headers, Authorization: `Basic ${Buffer.from(login, 'utf8').toString('base64')}` },
+  };
+}
+
+/**
  * One HTTP request; a status outside 2xx, a timeout or a refused connection is an ImkError with code
  * NOTIFY_SEND_FAILED whose message never holds the URL's query, a header or the body.
  */
@@ -46,10 +81,11 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
   const timeout = AbortSignal.timeout(request.timeoutMs);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
   let response: Response;
+  const target = withLoginAsHeader(request.url, request.headers);
   try {
-    response = await fetch(request.url, {
+    response = await fetch(target.url, {
       method: request.method,
-      headers: request.headers,
+      headers: target.headers,
       body: request.body,
       signal,
       redirect: 'manual',
@@ -57,6 +93,13 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
   } catch (error) {
     const cause =
       error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : '';
+    // fetch refuses a header it cannot send by quoting it whole, and headers carry the tokens.
+    if (error instanceof TypeError && error.cause === undefined && /header/i.test(error.message))
+      throw new ImkError(
+        'NOTIFY_SEND_FAILED',
+        `${request.what}: the request was not sent: a header holds a character HTTP does not allow (a line break or a non-Latin-1 character in a token or key?)`,
+        { retryable: true },
+      );
     throw new ImkError(
       'NOTIFY_SEND_FAILED',
       `${request.what}: ${timeout.aborted ? `no answer within ${request.timeoutMs} ms` : redactText(cause)}`,

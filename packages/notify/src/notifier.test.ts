@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -10,6 +10,7 @@ import { NotifyConfigSchema } from './config.ts';
 import { jobEvent, syncEvent } from './events.ts';
 import { createNotifier } from './notifier.ts';
 import { readNotifyResults } from './results.ts';
+import { outboxDir, resultsFile } from './store.ts';
 
 const logger = createLogger('notify-test', { level: 'silent' });
 let state: string;
@@ -200,6 +201,49 @@ describe('notifier (webhook and ntfy against loopback receivers)', () => {
       expect(ids).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `job_${i}`));
     } finally {
       await hook.close();
+    }
+  });
+
+  it('a sent event is sent once, even when its result cannot be recorded (state file not writable)', async () => {
+    // results.jsonl left unwritable (here: a folder in its place; in a home lab, a file made by a run as
+    // root). The receiver got the event: it must not get it again at every pass.
+    const hook = await startReceiver();
+    try {
+      await mkdir(resultsFile(state), { recursive: true });
+      const config = NotifyConfigSchema.parse({ targets: [{ type: 'webhook', url: hook.url }] });
+      const notifier = createNotifier({ stateDir: state, config, logger });
+      await notifier.emit(done);
+      for (let pass = 0; pass < 3; pass++) await notifier.drain();
+      expect(hook.requests).toHaveLength(1);
+      expect(await readdir(outboxDir(state))).toEqual([]);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('a receiver URL with a user and password (basic auth, e.g. n8n or an ntfy server) is sent the login as a header', async () => {
+    // fetch refuses a URL that holds credentials: every send failed, for ever. As curl does, the user
+    // info becomes an `Authorization: Basic` header (decoded: %40 is "@").
+    const hook = await startReceiver();
+    const ntfy = await startReceiver();
+    try {
+      const withLogin = (url: string) => url.replace('http://', 'http://hook:p%40ss%20w@');
+      const config = NotifyConfigSchema.parse({
+        targets: [
+          { type: 'webhook', name: 'n8n', url: `${withLogin(hook.url)}/webhook/x` },
+          { type: 'ntfy', name: 'phone', server: withLogin(ntfy.url), topic: 'imk' },
+        ],
+      });
+      const notifier = createNotifier({ stateDir: state, config, logger });
+      await notifier.emit(done);
+      await notifier.drain();
+      const basic = `Basic ${Buffer.from('hook:p@ss w').toString('base64')}`;
+      expect(hook.requests.map((r) => [r.url, r.headers.authorization])).toEqual([['/webhook/x', basic]]);
+      expect(ntfy.requests.map((r) => [r.url, r.headers.authorization])).toEqual([['/', basic]]);
+      expect((await readNotifyResults(state)).map((r) => r.ok)).toEqual([true, true]);
+    } finally {
+      await hook.close();
+      await ntfy.close();
     }
   });
 });

@@ -15,9 +15,9 @@ import {
   setAside,
   type OutboxEntry,
 } from './outbox.ts';
-import { recordResult } from './results.ts';
+import { recordResult, type NotifyResult } from './results.ts';
 import { createSender, type NotifySender } from './senders/index.ts';
-import { scratchDir } from './store.ts';
+import { resultsFile, scratchDir } from './store.ts';
 
 export interface NotifierOptions {
   /** ImkPaths.state: the outbox and the results live in `<state>/notify/`. */
@@ -61,6 +61,18 @@ export function createNotifier(options: NotifierOptions): Notifier {
     timeoutMs: config.timeoutSec * 1000,
     scratchDir: scratchDir(stateDir),
   };
+  /**
+   * Records one try. A result that cannot be written (the state folder full, results.jsonl owned by
+   * another user) is said in the log and changes nothing else: a sent event counted as failed was sent
+   * again at every pass, for ever.
+   */
+  const record = (result: NotifyResult): Promise<void> =>
+    recordResult(stateDir, result).catch((error: unknown) => {
+      logger.warn(
+        { target: result.target, event: result.event, err: errorMessage(error) },
+        `could not record a notification result in ${resultsFile(stateDir)}`,
+      );
+    });
   const senders = new Map<string, NotifySender>();
   config.targets.forEach((target, index) => {
     const name = targetName(target, index);
@@ -108,7 +120,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       if (!sender) {
         const error = `target ${delivery.target} is no longer configured (config/notify.yaml)`;
         logger.warn({ target: delivery.target, event: entry.event.type }, `notification dropped: ${error}`);
-        await recordResult(stateDir, {
+        await record({
           ...base,
           at: new Date(at).toISOString(),
           ok: false,
@@ -120,7 +132,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       try {
         await sender.send(entry.event);
         logger.info({ target: sender.name, event: entry.event.type, attempt }, 'notification sent');
-        await recordResult(stateDir, { ...base, at: new Date(now()).toISOString(), ok: true, final: true });
+        await record({ ...base, at: new Date(now()).toISOString(), ok: true, final: true });
       } catch (error) {
         down.add(delivery.target);
         const message = errorMessage(error);
@@ -136,7 +148,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
             { target: sender.name, event: entry.event.type, attempt, retry_in_ms: nextAt - now() },
             `notification failed; will retry: ${message}`,
           );
-        await recordResult(stateDir, {
+        await record({
           ...base,
           at: new Date(now()).toISOString(),
           ok: false,

@@ -23,8 +23,17 @@ export type NotifyResult = z.infer<typeof NotifyResultSchema>;
 const MAX_BYTES = 256 * 1024;
 const KEEP_LINES = 500;
 
+/** This process's results are written one after another: a cut-back must not drop a line appended meanwhile. */
+let writing: Promise<void> = Promise.resolve();
+
 /** Appends one result (one short line: appends from several processes do not interleave). */
-export async function recordResult(stateDir: string, result: NotifyResult): Promise<void> {
+export function recordResult(stateDir: string, result: NotifyResult): Promise<void> {
+  const done = writing.then(() => appendResult(stateDir, result));
+  writing = done.catch(() => undefined);
+  return done;
+}
+
+async function appendResult(stateDir: string, result: NotifyResult): Promise<void> {
   const file = resultsFile(stateDir);
   await mkdir(dirname(file), { recursive: true });
   await appendFile(file, `${JSON.stringify(result)}\n`);

@@ -19,7 +19,9 @@ export type NotifySecret = z.infer<typeof NotifySecretSchema>;
 /** Reads a secret when it is used; the error names the variable or file and the field, never a value. */
 export function readNotifySecret(secret: NotifySecret, field: string, env: NodeJS.ProcessEnv): string {
   if ('env' in secret) {
-    const value = env[secret.env];
+    // Trimmed as a file's is: a value set from a file (a Kubernetes secret, `$(cat key)` in some shells)
+    // may end in a line break, which no token holds.
+    const value = env[secret.env]?.trim();
     if (value === undefined || value === '')
       throw new ImkError('NOTIFY_SECRET_MISSING', `${field}: environment variable ${secret.env} is not set`, {
         retryable: false,

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 
 /**
  * The notifier's folder under `state/` (ImkPaths.state): `outbox/` holds one JSON file per event still to be
- * sent (written atomically, claimed by rename), `results.jsonl` the outcome of every try, newest last.
+ * sent (written atomically, claimed by rename), `results.jsonl` the outcome of every try, newest last,
+ * `refresh-owed/<server>.json` the paths a media server missed while it was down.
  */
 export function notifyDir(stateDir: string): string {
   return join(stateDir, 'notify');
@@ -11,3 +12,4 @@ export const outboxDir = (stateDir: string): string => join(notifyDir(stateDir),
 export const sendingDir = (stateDir: string): string => join(notifyDir(stateDir), 'sending');
 export const resultsFile = (stateDir: string): string => join(notifyDir(stateDir), 'results.jsonl');
 export const scratchDir = (stateDir: string): string => join(notifyDir(stateDir), 'tmp');
+export const refreshOwedDir = (stateDir: string): string => join(notifyDir(stateDir), 'refresh-owed');

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { jobEvent, type NotifierHandle } from '@imk/notify';
 import type { JobOutcome } from './process-job.ts';
 
@@ -12,7 +13,13 @@ export function notifyOutcome(notifier: NotifierHandle, outcome: JobOutcome): vo
     case 'succeeded':
     case 'duplicate':
     case 'resumed':
-      void notifier.emit(jobEvent('job.succeeded', facts));
+      // A mix saved from the page is published into the folder of the job it was made from.
+      void notifier.emit(
+        jobEvent('job.succeeded', {
+          ...facts,
+          ...(outcome.outputDir !== undefined && { outputFolder: basename(outcome.outputDir) }),
+        }),
+      );
       return;
     case 'failed':
       void notifier.emit(

@@ -8,6 +8,7 @@ import type { WorkerContext } from './context.ts';
 import type { Duplicate } from './duplicates.ts';
 import type { ResolvedOptions } from './options.ts';
 import { PIPELINE_STEPS } from './pipeline-steps.ts';
+import { discardOutputs } from './publish-outputs.ts';
 import { runStages, type StageRunner } from './stage-runner.ts';
 
 export interface PipelineResult {
@@ -84,5 +85,10 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     mixture: join(input.work, 'mixture.wav'),
     warnings: [],
   };
-  return runStages(input.stages, PIPELINE_STEPS, state, input.signal, job.job_id);
+  try {
+    return await runStages(input.stages, PIPELINE_STEPS, state, input.signal, job.job_id);
+  } catch (error) {
+    await discardOutputs(state.partialDir);
+    throw error;
+  }
 }

@@ -37,6 +37,15 @@ export async function startOutputs(
   return partial;
 }
 
+/**
+ * Removes the partial folder a job's stages had started when they failed or were stopped (cancel,
+ * shutdown): nothing half-made stays in outputs/. Called by whoever started it, which knows its name (a
+ * remix builds under the job it adds to, the songs of a bundle each under their own id).
+ */
+export async function discardOutputs(partialDir: string | undefined): Promise<void> {
+  if (partialDir !== undefined) await rm(partialDir, { recursive: true, force: true }).catch(() => undefined);
+}
+
 export interface PublishOutputsOptions {
   outputsDir: string;
   jobId: string;

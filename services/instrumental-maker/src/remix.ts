@@ -10,7 +10,7 @@ import { audioPath } from './naming.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
 import type { PipelineInput, PipelineResult } from './pipeline.ts';
 import { publishJob } from './pipeline-steps.ts';
-import { startOutputs } from './publish-outputs.ts';
+import { discardOutputs, startOutputs } from './publish-outputs.ts';
 import { runStages, type StageSteps } from './stage-runner.ts';
 import { stemCacheKey } from './stem-cache.ts';
 import { writeOutputs } from './write-outputs.ts';
@@ -115,6 +115,7 @@ const STEPS: Steps = {
       const options = manifestOptionsToResolved(s.ctx.config, source, s.name, s.recipe);
       refuseTakenName(s, source, audioPath(job, s.name, options.format, s.recipe));
       const partialDir = await startOutputs(s.ctx.paths.outputs, s.target, s.ctx.consumerId, s.logger);
+      s.partialDir = partialDir; // known at once: removed if what follows fails
       const [made] = await writeOutputs({
         job,
         options,
@@ -128,7 +129,7 @@ const STEPS: Steps = {
       });
       const kept = source.artifacts.filter((a) => a.path !== made!.path);
       await linkArtifacts({ jobId: s.target, dir: s.sourceDir }, { ...source, artifacts: kept }, partialDir);
-      Object.assign(s, { job, partialDir, made, kept });
+      Object.assign(s, { job, made, kept });
       return undefined;
     },
   },
@@ -189,5 +190,46 @@ export async function runRemix(input: Omit<PipelineInput, 'song'>, remix: Remix)
     name,
     recipe,
   };
-  return runStages(input.stages, STEPS, state, input.signal, input.claim.jobId);
+  return oneMixAtATime(remix.of, input.signal, async () => {
+    try {
+      return await runStages(input.stages, STEPS, state, input.signal, input.claim.jobId);
+    } catch (error) {
+      // Its partial folder is the target job's (.<of>.partial-…), not the remix's: removed here, before
+      // the next mix of that job starts its own.
+      await discardOutputs(state.partialDir);
+      throw error;
+    }
+  });
+}
+
+/** Per target job, the remixes of it that this worker is running or that wait their turn. */
+const mixing = new Map<string, Promise<void>>();
+
+/**
+ * Runs the remixes of one job one after another (the worker runs jobs side by side: two mixes saved in a
+ * row ran at once). Each reads the job's manifest, builds its outputs in the job's one partial folder and
+ * publishes a manifest of the files it saw plus its own: side by side, the second removed the first's
+ * partial folder mid-write (both failed) or published over it (the first mix was lost). A remix waiting
+ * for its turn still stops at its signal (a cancel, a shutdown).
+ */
+async function oneMixAtATime<T>(target: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+  const before = mixing.get(target) ?? Promise.resolve();
+  let finished!: () => void;
+  const mine = before.then(() => new Promise<void>((resolve) => (finished = resolve)));
+  mixing.set(target, mine);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const stop = () => reject(signal.reason as Error);
+      if (signal.aborted) return stop();
+      signal.addEventListener('abort', stop, { once: true });
+      void before.then(() => {
+        signal.removeEventListener('abort', stop);
+        resolve();
+      });
+    });
+    return await work();
+  } finally {
+    void before.then(() => finished());
+    if (mixing.get(target) === mine) mixing.delete(target);
+  }
 }

@@ -116,4 +116,35 @@ describe('notifications from the worker', () => {
       await hook.close();
     }
   });
+
+  it('a mix saved from the page says where it went: the folder of the job it joined', async () => {
+    // ok1 was published by the first test; its stems are in the stem cache.
+    const hook = await startReceiver();
+    try {
+      await writeFile(
+        join(root, 'config', 'notify.yaml'),
+        stringify({ targets: [{ type: 'webhook', name: 'mixes', url: hook.url }] }),
+      );
+      await publishV1(
+        root,
+        'other',
+        {
+          job_id: 'remix_ok1_karaoke',
+          source_type: 'remix',
+          artist: 'A',
+          title: 'Good',
+          remix: { of: 'ok1', variant: 'karaoke', stems: { bass: 1, other: 1, vocals: 0.2 } },
+        },
+        {},
+      );
+      const result = await runOnce({ root, logger, concurrency: 1 });
+      expect(result.succeeded).toBe(1);
+      const sent = hook.requests.map((r) => JSON.parse(r.body) as { type: string; message: string });
+      expect(sent.map((e) => e.type)).toEqual(['job.succeeded']);
+      expect(sent[0]?.message).toContain('outputs/ok1/');
+      expect(sent[0]?.message).not.toContain('outputs/remix_ok1_karaoke');
+    } finally {
+      await hook.close();
+    }
+  });
 });

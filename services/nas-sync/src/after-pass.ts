@@ -62,7 +62,8 @@ export async function afterPass(
   for (const outcome of delivered)
     for (const server of routes.get(outcome.transfer.routeName) ?? [])
       byServer.set(server, [...(byServer.get(server) ?? []), outcome.transfer.remotePath]);
-  if (byServer.size > 0)
+  // Also when nothing new was delivered: a server that was down is owed the files it missed.
+  if (Object.keys(config.mediaServers).length > 0)
     await runRefreshes({
       servers: config.mediaServers,
       delivered: byServer,

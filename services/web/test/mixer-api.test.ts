@@ -1,13 +1,15 @@
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { makeOutput, quietLogger, tempRoot } from './helpers.ts';
 
 let cleanup: () => Promise<void>;
+let root: string;
 let web: RunningWeb;
 const stop = new AbortController();
 
 beforeAll(async () => {
-  let root: string;
   ({ root, cleanup } = await tempRoot());
   // A published job whose stems are not (any more) in the stem cache.
   await makeOutput(root, 'job_done');
@@ -57,5 +59,39 @@ describe('the mixer API when the stems were cleaned up', () => {
     const message = ((await bad.json()) as { message: string }).message;
     expect(message).toMatch(/variant/);
     expect(message).toMatch(/pitch/);
+  });
+});
+
+describe('"Separate again" asked twice at once (a double click, two tabs)', () => {
+  it('queues one job: every answer names it', async () => {
+    // A published job whose song is still in the queue's succeeded archive.
+    await makeOutput(root, 'job_twice');
+    const archived = join(root, 'queues', 'other', 'succeeded', 'job_job_twice');
+    await mkdir(archived, { recursive: true });
+    await cp(
+      join(root, 'outputs', 'job_twice', 'files', 'audio', 'Test Artist - Sine Song.m4a'),
+      join(archived, 'song.m4a'),
+    );
+    await writeFile(
+      join(archived, 'job.json'),
+      JSON.stringify({
+        job_id: 'job_twice',
+        source_type: 'local',
+        title: 'Sine Song',
+        audio_path: 'song.m4a',
+      }),
+    );
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => post('/api/jobs/job_twice/separate-again', {})),
+    );
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
+    const ids = new Set(
+      await Promise.all(answers.map(async (a) => ((await a.json()) as { job_id: string }).job_id)),
+    );
+    expect(ids.size).toBe(1);
+    const queued = (await readdir(join(root, 'queues', 'other'))).filter((n) =>
+      n.includes('job_twice_again_'),
+    );
+    expect(queued).toHaveLength(1);
   });
 });

@@ -97,13 +97,14 @@ export async function fetchYoutube(url: string, options: FetchYoutubeOptions): P
   let started = 0;
   let held = 0;
   for (const entry of entries) {
-    if (options.limit !== undefined && (await isNew(archive, kinds, entry))) {
-      if (started >= options.limit) {
-        held += 1;
-        continue;
-      }
-      started += 1;
+    // An entry counts against the limit once it is fetched. One that fails (a removed episode, a private
+    // video) does not: counted, it failed again at every run and held back every entry after it for ever.
+    const counted = options.limit !== undefined && (await isNew(archive, kinds, entry));
+    if (counted && started >= (options.limit ?? Infinity)) {
+      held += 1;
+      continue;
     }
+    const failuresBefore = result.failures.length;
     for (const kind of kinds) {
       if (options.signal?.aborted) throw new ImkError('ABORTED', `fetch of ${parsed.href} aborted`);
       const jobId = entryJobId(entry, kind);
@@ -139,6 +140,7 @@ export async function fetchYoutube(url: string, options: FetchYoutubeOptions): P
         logger.warn({ job_id: jobId, err: errorMessage(error) }, 'entry failed');
       }
     }
+    if (counted && result.failures.length - failuresBefore < kinds.length) started += 1;
   }
   if (held > 0)
     logger.info(

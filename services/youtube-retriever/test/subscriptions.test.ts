@@ -99,6 +99,52 @@ describe('subscriptions with the real yt-dlp', () => {
     });
   });
 
+  it('an entry that always fails does not use up the limit: the entries after it are still fetched, one run after another', async () => {
+    // A feed whose newest item points to a file that is gone (a removed episode, a private video): it fails
+    // every run. With limit 1 it must not hold back every other entry for ever.
+    const other = await mkdtemp(join(tmpdir(), 'imk-subs-root3-'));
+    try {
+      const links = [server.url('gone-episode.m4a'), server.url('song.m4a'), server.url('two.m4a')];
+      server.setPage(
+        'podcast.xml',
+        `<?xml version="1.0"?><rss version="2.0"><channel><title>My Podcast</title>${links
+          .map(
+            (link, index) =>
+              `<item><title>Episode ${String(index + 1)}</title><enclosure url="${link}" type="audio/mp4"/></item>`,
+          )
+          .join('')}</channel></rss>`,
+      );
+      const subscription: Subscription = {
+        url: server.url('podcast.xml'),
+        mode: 'audio',
+        every: '1h',
+        limit: 1,
+      };
+      const load = () =>
+        loadYoutubeSettings(other, {
+          subscriptions: [subscription],
+          retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+        });
+      const t0 = Date.parse('2026-02-01T00:00:00Z');
+      const run = async (at: number) =>
+        (await runDueSubscriptions({ settings: await load(), logger, now: new Date(at) }))[0];
+      const song = linkJobId('generic', 'song', links[1]!, 'audio');
+      const two = linkJobId('generic', 'two', links[2]!, 'audio');
+
+      const first = await run(t0);
+      expect(first?.fetched).toEqual([song]);
+      expect(first?.failed).toHaveLength(1);
+      expect(first?.failed[0]?.message).toContain('gone-episode');
+      const second = await run(t0 + 2 * HOUR);
+      expect(second?.fetched).toEqual([two]);
+      expect((await readdir(join(other, 'queues', 'youtube_audio'))).sort()).toEqual(
+        [song, two].map((id) => `job_${id}`).sort(),
+      );
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   it('a subscriptions.json broken by a hand edit does not stop the subscriptions of the YAML; it is said in the log', async () => {
     // docs/retrievers.md: "to remove a subscription, delete it from the YAML or from subscriptions.json".
     const other = await mkdtemp(join(tmpdir(), 'imk-subs-root2-'));

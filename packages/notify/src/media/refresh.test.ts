@@ -42,6 +42,45 @@ describe('media-server refresh (loopback stand-ins for Jellyfin, Plex, Navidrome
     }
   });
 
+  it('a token read from the environment with a trailing newline (a Kubernetes secret made from a file) is used without it', async () => {
+    const jellyfin = await startReceiver(() => ({ status: 204 }));
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'jellyfin',
+        url: jellyfin.url,
+        token: { env: 'JF_KEY' },
+      });
+      await refreshMediaServer(server, 'jf', ['/x/a.m4a'], { ...options, env: { JF_KEY: 'jf-api-key\n' } });
+      expect(jellyfin.requests.map((r) => r.headers.authorization)).toEqual([
+        'MediaBrowser Token="jf-api-key"',
+      ]);
+    } finally {
+      await jellyfin.close();
+    }
+  });
+
+  it('a token HTTP cannot carry (a line break inside) fails with a message that does not hold it', async () => {
+    const jellyfin = await startReceiver(() => ({ status: 204 }));
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'jellyfin',
+        url: jellyfin.url,
+        token: { env: 'JF_KEY' },
+      });
+      const failure = await refreshMediaServer(server, 'jf', ['/x/a.m4a'], {
+        ...options,
+        env: { JF_KEY: 'first-half-of-key\nsecond-half-of-key' },
+      }).catch((error: unknown) => error as Error);
+      expect(failure).toBeInstanceOf(Error);
+      const message = (failure as Error).message;
+      expect(message).toContain('jellyfin jf');
+      expect(message).not.toMatch(/half-of-key/);
+      expect(jellyfin.requests).toEqual([]);
+    } finally {
+      await jellyfin.close();
+    }
+  });
+
   it('Jellyfin mode library: POST /Library/Refresh', async () => {
     const jellyfin = await startReceiver(() => ({ status: 204 }));
     try {
@@ -150,6 +189,112 @@ describe('media-server refresh (loopback stand-ins for Jellyfin, Plex, Navidrome
         ['refresh', 'jf', 2, true],
       ]);
       expect(results[0]?.error).toContain('HTTP 502');
+    } finally {
+      await jellyfin.close();
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+
+  it('files delivered while the server was down are reported once it is back, and only once', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'imk-refresh-'));
+    let down = true;
+    const jellyfin = await startReceiver(() => ({ status: down ? 503 : 204 }));
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'jellyfin',
+        url: jellyfin.url,
+        token: { env: 'JF_KEY' },
+      });
+      const pass = (delivered: string[]) =>
+        runRefreshes({
+          servers: { jf: server },
+          delivered: new Map(delivered.length > 0 ? [['jf', delivered]] : []),
+          stateDir: state,
+          logger: createLogger('t', { level: 'silent' }),
+          env,
+          firstDelayMs: 1,
+          owedRetryMs: 1,
+        });
+      const reported = () =>
+        jellyfin.requests.map((r) =>
+          (JSON.parse(r.body) as { Updates: { Path: string }[] }).Updates.map((u) => u.Path),
+        );
+      // Jellyfin restarting: every try of this pass fails.
+      await pass(['/m/A/one.m4a']);
+      expect(reported()).toEqual([['/m/A/one.m4a'], ['/m/A/one.m4a'], ['/m/A/one.m4a']]);
+      // Back up. The next pass that delivers reports its file and the one Jellyfin missed.
+      down = false;
+      await pass(['/m/B/two.m4a']);
+      expect(reported().at(-1)).toEqual(['/m/A/one.m4a', '/m/B/two.m4a']);
+      // Then nothing is owed: a pass that delivers nothing asks nothing.
+      const asked = jellyfin.requests.length;
+      await pass([]);
+      expect(jellyfin.requests).toHaveLength(asked);
+    } finally {
+      await jellyfin.close();
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+
+  it('a pass that delivers nothing asks a server again for the files it missed while it was down', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'imk-refresh-'));
+    let down = true;
+    const plex = await startReceiver(() => ({ status: down ? 503 : 200 }));
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'plex',
+        url: plex.url,
+        token: { env: 'PLEX_TOKEN' },
+        section: 2,
+      });
+      const pass = (delivered: string[]) =>
+        runRefreshes({
+          servers: { px: server },
+          delivered: new Map(delivered.length > 0 ? [['px', delivered]] : []),
+          stateDir: state,
+          logger: createLogger('t', { level: 'silent' }),
+          env,
+          firstDelayMs: 1,
+          owedRetryMs: 1,
+        });
+      await pass(['/music/Artist/song.flac']);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the wait before asking again (1 ms here)
+      down = false;
+      const before = plex.requests.length;
+      await pass([]);
+      expect(plex.requests.slice(before).map((r) => r.url)).toEqual([
+        `/library/sections/2/refresh?path=${encodeURIComponent('/music/Artist')}`,
+      ]);
+      await pass([]);
+      expect(plex.requests).toHaveLength(before + 1);
+    } finally {
+      await plex.close();
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+
+  it('a server that stays down is not asked again at every pass that delivers nothing to it', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'imk-refresh-'));
+    const jellyfin = await startReceiver(() => ({ status: 401 })); // a wrong API key, say
+    try {
+      const server = MediaServerSchema.parse({
+        type: 'jellyfin',
+        url: jellyfin.url,
+        token: { env: 'JF_KEY' },
+      });
+      const pass = (delivered: string[]) =>
+        runRefreshes({
+          servers: { jf: server },
+          delivered: new Map(delivered.length > 0 ? [['jf', delivered]] : []),
+          stateDir: state,
+          logger: createLogger('t', { level: 'silent' }),
+          env,
+          firstDelayMs: 1,
+        });
+      await pass(['/m/a.m4a']);
+      expect(jellyfin.requests).toHaveLength(3);
+      for (let i = 0; i < 5; i++) await pass([]);
+      expect(jellyfin.requests).toHaveLength(3);
     } finally {
       await jellyfin.close();
       await rm(state, { recursive: true, force: true });

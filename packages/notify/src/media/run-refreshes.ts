@@ -1,7 +1,11 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '@imk/errors';
+import { writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { recordResult } from '../results.ts';
+import { refreshOwedDir } from '../store.ts';
 import { refreshMediaServer } from './refresh.ts';
 import type { MediaServer } from './schema.ts';
 
@@ -20,19 +24,77 @@ export interface RunRefreshesOptions {
   firstDelayMs?: number;
   /** @default 15000 */
   timeoutMs?: number;
+  /**
+   * A server owed files it missed is asked again by a pass that delivers nothing to it no sooner than
+   * this after its last try, doubled after each failed one (at most an hour). @default 60000
+   */
+  owedRetryMs?: number;
+}
+
+interface Owed {
+  paths: string[];
+  /** Failed tries so far. */
+  tries: number;
+  /** Not asked again by a pass without deliveries before this time (ms since the epoch). */
+  next_at: number;
+}
+
+/** The most paths a server is owed; past that, the oldest are dropped (a Plex scan of >10 folders is one of the section anyway). */
+const MAX_OWED = 5000;
+
+/** `state/notify/refresh-owed/<server>.json`: the paths a server missed while it was down, and when to ask again. */
+function owedFile(stateDir: string, name: string): string {
+  return join(refreshOwedDir(stateDir), `${encodeURIComponent(name)}.json`);
+}
+
+async function readOwed(stateDir: string, name: string): Promise<Owed> {
+  try {
+    const json = JSON.parse(await readFile(owedFile(stateDir, name), 'utf8')) as Partial<Owed>;
+    return {
+      paths: Array.isArray(json.paths) ? json.paths.filter((p): p is string => typeof p === 'string') : [],
+      tries: typeof json.tries === 'number' ? json.tries : 0,
+      next_at: typeof json.next_at === 'number' ? json.next_at : 0,
+    };
+  } catch {
+    return { paths: [], tries: 0, next_at: 0 };
+  }
 }
 
 /**
  * Asks each media server to pick up what a pass delivered, retrying with backoff. A server that stays
- * down is logged and recorded; it never fails the pass (the next delivery asks again).
+ * down is logged and recorded; it never fails the pass. What it missed is kept in the state folder and
+ * asked again with the next refresh of that server, or by a later pass that delivers nothing to it (once,
+ * after a wait that doubles), until the server answers: files delivered while it restarted are not left
+ * unscanned.
  */
 export async function runRefreshes(options: RunRefreshesOptions): Promise<void> {
-  const attempts = options.attempts ?? 3;
   const logger = options.logger.child({ component: 'media-refresh' });
   await Promise.all(
-    [...options.delivered].map(async ([name, paths]) => {
-      const server = options.servers[name];
-      if (!server || paths.length === 0) return;
+    Object.keys(options.servers).map(async (name) => {
+      const server = options.servers[name]!;
+      const fresh = options.delivered.get(name) ?? [];
+      const owed = await readOwed(options.stateDir, name);
+      const paths = [...new Set([...owed.paths, ...fresh])];
+      if (paths.length === 0) return;
+      // A pass that owes only earlier files tries once, and only when that server's wait is over (a
+      // server that stays down, or a wrong token, is not asked, logged and recorded at every pass).
+      if (fresh.length === 0 && Date.now() < owed.next_at) return;
+      const attempts = fresh.length > 0 ? (options.attempts ?? 3) : 1;
+      const settle = async (ok: boolean) => {
+        const file = owedFile(options.stateDir, name);
+        if (ok) {
+          if (owed.paths.length > 0) await rm(file, { force: true });
+          return;
+        }
+        const tries = owed.tries + 1;
+        const wait = Math.min(3_600_000, (options.owedRetryMs ?? 60_000) * 2 ** (tries - 1));
+        await mkdir(refreshOwedDir(options.stateDir), { recursive: true });
+        await writeJsonAtomic(file, {
+          paths: paths.slice(-MAX_OWED),
+          tries,
+          next_at: Date.now() + wait,
+        } satisfies Owed);
+      };
       for (let attempt = 1; attempt <= attempts; attempt++) {
         const at = () => new Date().toISOString();
         const base = {
@@ -51,6 +113,7 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
           await recordResult(options.stateDir, { ...base, at: at(), ok: true, final: true }).catch(
             () => undefined,
           );
+          await settle(true).catch(() => undefined);
           return;
         } catch (error) {
           const final = attempt >= attempts || options.signal?.aborted === true;
@@ -62,7 +125,15 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
           await recordResult(options.stateDir, { ...base, at: at(), ok: false, final, error: message }).catch(
             () => undefined,
           );
-          if (final) return;
+          if (final) {
+            await settle(false).catch((error: unknown) =>
+              logger.warn(
+                { server: name, err: errorMessage(error) },
+                'could not keep the files still to report',
+              ),
+            );
+            return;
+          }
           await sleep((options.firstDelayMs ?? 2000) * 2 ** (attempt - 1), undefined, {
             signal: options.signal,
           }).catch(() => undefined);

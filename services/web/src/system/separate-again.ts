@@ -59,7 +59,30 @@ async function bundleFiles(dir: string): Promise<string[]> {
  * linked to the earlier job's files. The worker separates the song, which puts its stems back in the cache
  * under the same key: the mixer of the earlier job works again.
  */
-export async function separateAgain(
+export function separateAgain(
+  ctx: WebContext,
+  jobId: string,
+  manifest: Manifest,
+): Promise<{ job_id: string; queue: string; pending: boolean }> {
+  // One request for a job at a time: side by side (a double click, two tabs), each found none waiting
+  // and each queued a whole separation of the song. The next one now finds the first one's job.
+  const before = asking.get(jobId) ?? Promise.resolve();
+  const mine = before.then(() => queueAgain(ctx, jobId, manifest));
+  const settled = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  asking.set(jobId, settled);
+  void settled.then(() => {
+    if (asking.get(jobId) === settled) asking.delete(jobId);
+  });
+  return mine;
+}
+
+/** Per job id, the "Separate again" request being handled (the later ones wait for it). */
+const asking = new Map<string, Promise<void>>();
+
+async function queueAgain(
   ctx: WebContext,
   jobId: string,
   manifest: Manifest,
