@@ -22,6 +22,13 @@ export function wholeNumber(name: string, text: string | undefined, fallback?: n
   return Number(text);
 }
 
+/** A whole number, negative or not (semitones), or undefined when the option was not given. */
+export function integer(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[-+]?\d+$/.test(text)) throw new Error(`--${name}: "${text}" is not a whole number`);
+  return Number(text);
+}
+
 /** A number > 0 (seconds, a penalty), or `fallback` when the option was not given. */
 export function positiveNumber(name: string, text: string | undefined, fallback: number): number;
 export function positiveNumber(name: string, text: string | undefined): number | undefined;

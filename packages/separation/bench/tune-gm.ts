@@ -8,6 +8,9 @@
 // `--seconds S` renders the same tune songs about S seconds long instead (same seeds, more verses and
 // choruses): give it its own IMK_CORPUS_DIR, since the cache is keyed by song id. REPET-SIM's baseline
 // takes minutes per song at 120 s.
+// `--vocal-shift=N` sings each tune song's melody N semitones higher (−12: an octave lower, a baritone's
+// range, below 200 Hz much of the time, which no corpus song does); the rest of the song is unchanged.
+// The shifted songs are cached beside the others under their own ids (`gm-rock-3-v-12`).
 // `--excerpt S` scores an S-second excerpt from the middle of each song instead of the whole song, as
 // MUSDB18's 7-second samples are excerpts from within their songs (the engine sees only the excerpt).
 // Baseline scores are cached beside the corpus (they do not depend on the engine's parameters).
@@ -23,7 +26,7 @@ import type { PcmChannels, StemPcm } from '../src/engine.ts';
 import { repetSimSeparate } from '../src/eval/repet-sim-baseline.ts';
 import { ensureGmCorpus } from '../src/gm-corpus/corpus.ts';
 import { GM_SONGS } from '../src/gm-corpus/songs.ts';
-import { jsonOption, positiveNumber, readOptions, wholeNumber } from './cli-options.ts';
+import { integer, jsonOption, positiveNumber, readOptions, wholeNumber } from './cli-options.ts';
 import { sumChannels } from './score.ts';
 import type { FusionWeights } from '../src/builtin/vocal-fusion.ts';
 
@@ -34,6 +37,7 @@ const { values: opts, positionals } = readOptions(
     only: { type: 'string' },
     seconds: { type: 'string' },
     excerpt: { type: 'string' },
+    'vocal-shift': { type: 'string' },
     fusion: { type: 'string' },
     procedural: { type: 'boolean' },
     verbose: { type: 'boolean' },
@@ -46,6 +50,9 @@ const limit = wholeNumber('songs', opts.songs);
 const only = opts.only?.split(',');
 const seconds = positiveNumber('seconds', opts.seconds);
 const excerpt = positiveNumber('excerpt', opts.excerpt);
+const vocalShift = integer('vocal-shift', opts['vocal-shift']);
+if (vocalShift !== undefined && opts.procedural)
+  throw new Error('--vocal-shift: the procedural songs have no General MIDI voice to shift');
 // `--fusion '[w…]'`: the soft vocal fusion with these weights (bench/fit-fusion.ts prints them).
 // A plain list is used for both stereo and mono frames; `{"stereo": […], "mono": […]}` gives both.
 const fusionArg = jsonOption<number[] | FusionWeights>('fusion', opts.fusion);
@@ -60,7 +67,11 @@ const picked = <T extends { id: string; seconds: number }>(all: readonly T[]): T
 // `--only`, `--songs` and `--seconds` apply to either.
 const items = opts.procedural
   ? await ensureCorpus({ items: picked(CORPUS_ITEMS) })
-  : await ensureGmCorpus({ songs: picked(GM_SONGS.filter((s) => s.split === 'tune')) });
+  : await ensureGmCorpus({
+      songs: picked(GM_SONGS.filter((s) => s.split === 'tune')).map((s) =>
+        vocalShift === undefined || vocalShift === 0 ? s : { ...s, id: `${s.id}-v${vocalShift}`, vocalShift },
+      ),
+    });
 const cacheFile = join(defaultCorpusDir(), 'tune-baselines.json');
 type Scores = { vocals: number; accompaniment: number };
 const cache = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '{}')) as Record<

@@ -72,6 +72,24 @@ describe('General MIDI corpus', () => {
     expect(plans.some((p) => p.vocalPan !== 0)).toBe(true);
   });
 
+  it('sings a check song an octave lower with vocalShift −12, the same melody and the rest unchanged', () => {
+    let below200Hz = 0;
+    for (const spec of GM_SONGS) {
+      const plan = planSong(spec.style, createPrng(spec.seed * 8 + 1), spec.seconds);
+      const keys = (shift?: number) =>
+        vocalPart(plan, createPrng(spec.seed * 8 + 4), shift)
+          .part.events.filter((e) => (e.bytes[0]! & 0xf0) === 0x90)
+          .map((e) => ({ at: e.tick, key: e.bytes[1]! }));
+      const sung = keys();
+      const low = keys(-12);
+      expect(low).toEqual(sung.map((n) => ({ ...n, key: n.key - 12 })));
+      expect(Math.min(...sung.map((n) => n.key))).toBeGreaterThanOrEqual(55);
+      if (Math.min(...low.map((n) => n.key)) < 55) below200Hz++; // MIDI 55 is 196 Hz
+    }
+    // Most melodies then go below 200 Hz, as a baritone's does; the corpus songs' voices never do.
+    expect(below200Hz).toBeGreaterThan(GM_SONGS.length / 2);
+  });
+
   it('renders with FluidSynth deterministically, and the stems sum exactly to the mixture', async () => {
     const song: GmSongSpec = { id: 'short', seed: 7, style: 'pop', seconds: 5, split: 'test' };
     const [a, b] = await Promise.all([

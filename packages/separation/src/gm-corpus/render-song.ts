@@ -52,7 +52,7 @@ export async function renderGmSong(
   const plan = planSong(spec.style, createPrng(seed + 1), spec.seconds);
   const drums = drumPart(plan, createPrng(seed + 2));
   const harmony = harmonyParts(plan, createPrng(seed + 3));
-  const voice = vocalPart(plan, createPrng(seed + 4));
+  const voice = vocalPart(plan, createPrng(seed + 4), spec.vocalShift);
   const frames = Math.round((plan.seconds + TAIL_SEC) * GM_SAMPLE_RATE);
   const parts: Record<StemName, MidiPart> = {
     vocals: voice.part,

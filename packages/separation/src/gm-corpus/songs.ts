@@ -9,6 +9,13 @@ export interface GmSongSpec {
   /** About this long (whole bars). */
   seconds: number;
   split: EvalSplit;
+  /**
+   * Semitones added to the lead voice's melody, the rest of the song unchanged (same seed, same notes).
+   * −12 sings it an octave lower, in a baritone's range (about A2 to F4, so the voice often goes below
+   * 200 Hz), which no corpus song does: a check set for tuning (`tune-gm.ts --vocal-shift`), not a song
+   * of the corpus. @default 0
+   */
+  vocalShift?: number;
 }
 
 /** Songs per style; of each style's songs, TUNE_PER_STYLE are for tuning, the rest are held out. */

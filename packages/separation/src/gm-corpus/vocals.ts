@@ -42,11 +42,13 @@ const WORDS = [
 /**
  * The lead voice: a melody per verse and chorus (choruses may repeat theirs, as songs do), sung by a
  * sampled choir or "ooh" voice, with glides between notes and scoops (pitch bend) and a delayed vibrato on
- * held notes; plus a few words for espeak-ng in the gaps between phrases.
+ * held notes; plus a few words for espeak-ng in the gaps between phrases. `shift` moves the melody by
+ * that many semitones (GmSongSpec.vocalShift).
  */
 export function vocalPart(
   plan: SongPlan,
   rng: Prng,
+  shift = 0,
 ): { part: MidiPart; program: number; words: SpokenWord[] } {
   const part = createMidiPart();
   const program = VOICE_PROGRAMS[rng() < 0.5 ? 0 : 1];
@@ -60,7 +62,7 @@ export function vocalPart(
   const vibratoRate = 4.8 + 1.6 * rng();
   const vibratoDepth = 0.2 + 0.3 * rng();
   const scale = scaleOf(plan);
-  const home = plan.tonic + 24 + (rng() < 0.5 ? 0 : 5); // around A3..D4 + a fourth
+  const home = plan.tonic + 24 + (rng() < 0.5 ? 0 : 5) + shift; // around D4..A4, + a fourth
   const words: SpokenWord[] = [];
   let chorusMelody: { beat: number; beats: number; key: number }[] | undefined;
   let previous: number | undefined;
