@@ -13,7 +13,6 @@ export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const IMK = join(REPO, 'node_modules', '.bin', 'imk');
 export const COUNTING_ENGINE = fileURLToPath(new URL('./fixtures/counting-engine.ts', import.meta.url));
 
-/** A fresh root (queues/, outputs/, config/, state/) in the temp folder, with this worker config. */
 /** The counting engine's call log in a root made by makeRoot (one line per separation). */
 export const engineCalls = (root: string): string => join(root, 'engine-calls.txt');
 
@@ -135,6 +134,25 @@ export async function publishV1(
     job,
     files: Object.entries(files).map(([name, source]) => ({ name, source })),
   });
+}
+
+/**
+ * A fresh root whose worker (this config) has separated one 2-second song, job `song` (A – Song), in a
+ * real `imk run --once`: where the tests of mixes added to a finished job start.
+ */
+export async function rootWithSeparatedSong(config: Record<string, unknown>): Promise<string> {
+  const root = await makeRoot(config);
+  await makeSong(join(root, 'song.m4a'), 2, 1);
+  await publishV1(
+    root,
+    'other',
+    { job_id: 'song', source_type: 'local', artist: 'A', title: 'Song', audio_path: 'song.m4a' },
+    { 'song.m4a': join(root, 'song.m4a') },
+  );
+  const result = await imk(['run', '--once', '--root', root]);
+  const summary = JSON.parse(String(result.stdout || '{}')) as { succeeded?: number };
+  if (summary.succeeded !== 1) throw new Error(`the song was not separated:\n${String(result.all)}`);
+  return root;
 }
 
 /** Publishes a bundle exactly as the earlier Python retrievers did: legacy job.json, `.tmp` folder, one rename. */

@@ -5,11 +5,10 @@ import { pathExists } from '@imk/fs-safe';
 import {
   folderNames,
   imk,
-  makeRoot,
-  makeSong,
   publishV1,
   readManifest,
   removeRoot,
+  rootWithSeparatedSong,
   waitFor,
 } from './helpers.ts';
 
@@ -20,21 +19,12 @@ import {
 let root: string;
 
 beforeAll(async () => {
-  root = await makeRoot({
+  root = await rootWithSeparatedSong({
     pollMs: 100,
     concurrency: 2,
     variants: ['instrumental'],
     output: { format: 'wav' },
   });
-  await makeSong(join(root, 'song.m4a'), 2, 1);
-  await publishV1(
-    root,
-    'other',
-    { job_id: 'song', source_type: 'local', artist: 'A', title: 'Song', audio_path: 'song.m4a' },
-    { 'song.m4a': join(root, 'song.m4a') },
-  );
-  const result = await imk(['run', '--once', '--root', root]);
-  expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 1 });
 }, 120_000);
 afterAll(() => removeRoot(root));
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imk, jobDetail, makeRoot, makeSong, publishV1, readManifest, removeRoot } from './helpers.ts';
+import { imk, jobDetail, publishV1, readManifest, removeRoot, rootWithSeparatedSong } from './helpers.ts';
 
 // A musician saves several mixes of one song from the page in a row ("Save this mix" twice, under two
 // names). The worker runs jobs side by side (concurrency 2 here), so both remixes of the same job run at
@@ -9,21 +9,12 @@ import { imk, jobDetail, makeRoot, makeSong, publishV1, readManifest, removeRoot
 let root: string;
 
 beforeAll(async () => {
-  root = await makeRoot({
+  root = await rootWithSeparatedSong({
     pollMs: 100,
     concurrency: 3,
     variants: ['instrumental'],
     output: { format: 'wav' },
   });
-  await makeSong(join(root, 'song.m4a'), 2, 1);
-  await publishV1(
-    root,
-    'other',
-    { job_id: 'song', source_type: 'local', artist: 'A', title: 'Song', audio_path: 'song.m4a' },
-    { 'song.m4a': join(root, 'song.m4a') },
-  );
-  const result = await imk(['run', '--once', '--root', root]);
-  expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 1 });
 }, 120_000);
 afterAll(() => removeRoot(root));
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imk, jobDetail, makeRoot, makeSong, publishV1, readManifest, removeRoot } from './helpers.ts';
+import { imk, jobDetail, publishV1, readManifest, removeRoot, rootWithSeparatedSong } from './helpers.ts';
 
 // A mix saved from the page's mixer (a remix job, as the web service queues it) joins the job's outputs.
 // Re-saving a mix under its name replaces that mix; it must never replace a file the job itself made
@@ -15,16 +15,11 @@ const sha256 = async (file: string) =>
     .digest('hex');
 
 beforeAll(async () => {
-  root = await makeRoot({ pollMs: 100, variants: ['instrumental', 'no_drums'], output: { format: 'flac' } });
-  await makeSong(join(root, 'song.m4a'), 2, 1);
-  await publishV1(
-    root,
-    'other',
-    { job_id: 'song', source_type: 'local', artist: 'A', title: 'Song', audio_path: 'song.m4a' },
-    { 'song.m4a': join(root, 'song.m4a') },
-  );
-  const result = await imk(['run', '--once', '--root', root]);
-  expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 1 });
+  root = await rootWithSeparatedSong({
+    pollMs: 100,
+    variants: ['instrumental', 'no_drums'],
+    output: { format: 'flac' },
+  });
 }, 120_000);
 afterAll(() => removeRoot(root));
 
