@@ -1,11 +1,12 @@
 import { defineService } from '@imk/service';
 import { InboxConfigSchema, SERVICE_NAME } from './config.ts';
-import { startInbox } from './start.ts';
+import type { StartInboxOptions } from './start.ts';
 
 export const inboxService = defineService({
   name: SERVICE_NAME,
   description: 'drop-folder inbox: media files dropped in a folder -> queue other',
   configSchema: InboxConfigSchema,
-  start: startInbox,
+  // Loaded only when it runs (doctor and the config reference need only the schema).
+  start: async (options: StartInboxOptions) => (await import('./start.ts')).startInbox(options),
   doctorChecks: [],
 });

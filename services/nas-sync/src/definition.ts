@@ -2,13 +2,14 @@ import { defineService } from '@imk/service';
 import { NasSyncFileSchema, SERVICE_NAME } from './config.ts';
 import { doctorChecks } from './doctor-checks.ts';
 import { healthChecks } from './health.ts';
-import { startNasSync } from './service.ts';
+import type { NasSyncOptions } from './service.ts';
 
 export const nasSyncService = defineService({
   name: SERVICE_NAME,
   description: 'delivers artifacts from manifests to local, rsync, SFTP, S3 and rclone destinations',
   configSchema: NasSyncFileSchema,
-  start: startNasSync,
+  // Loaded only when it runs (doctor and the config reference need only the schema and checks).
+  start: async (options: NasSyncOptions) => (await import('./service.ts')).startNasSync(options),
   doctorChecks,
   healthChecks,
 });

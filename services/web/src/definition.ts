@@ -2,9 +2,9 @@ import { loadServiceConfig } from '@imk/config';
 import type { DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { defineService } from '@imk/service';
-import { resolveToken } from './auth.ts';
 import { WEB_SERVICE, WebConfigSchema } from './config.ts';
-import { startWeb } from './start-web.ts';
+import type { StartWebOptions } from './start-web.ts';
+import { resolveToken } from './token.ts';
 
 export const webAccessCheck: DoctorCheck = {
   id: 'web-access',
@@ -44,7 +44,8 @@ export const webService = defineService({
   description:
     'the dashboard and HTTP API, health checks and metrics; runs retention cleanup on its schedule',
   configSchema: WebConfigSchema,
-  start: startWeb,
+  // The server (fastify and the routes) is loaded only when it runs: doctor and healthcheck need only the schema.
+  start: async (options: StartWebOptions) => (await import('./start-web.ts')).startWeb(options),
   doctorChecks: [webAccessCheck],
   // As before: the dashboard is never marked degraded by its own checks.
   healthChecks: [],

@@ -2,8 +2,7 @@ import type { UrlRetriever } from '@imk/retriever-sdk';
 import { defineService } from '@imk/service';
 import { SERVICE_NAME, YoutubeConfigSchema, loadYoutubeSettings } from './config.ts';
 import { doctorChecks } from './doctor-checks.ts';
-import { startRetrieverHttp } from './http-server.ts';
-import { startYoutubeRetriever, type StartYoutubeRetrieverOptions } from './start.ts';
+import type { StartYoutubeRetrieverOptions } from './start.ts';
 
 export interface YoutubeServiceOptions extends StartYoutubeRetrieverOptions {
   /** Also serve POST /api/requests when `http.enabled` (`imk run youtube-retriever`; `imk up` mounts the routes in web). */
@@ -12,10 +11,12 @@ export interface YoutubeServiceOptions extends StartYoutubeRetrieverOptions {
   retrievers?: readonly UrlRetriever[];
 }
 
+/** The retriever's code (and the HTTP server's) is loaded only when it runs: doctor needs only the schema and checks. */
 async function startYoutubeService(options: YoutubeServiceOptions): Promise<void> {
   if (options.serveHttp) {
     const { http } = await loadYoutubeSettings(options.root, options.overrides);
-    if (http.enabled)
+    if (http.enabled) {
+      const { startRetrieverHttp } = await import('./http-server.ts');
       await startRetrieverHttp({
         root: options.root,
         logger: options.logger,
@@ -26,8 +27,9 @@ async function startYoutubeService(options: YoutubeServiceOptions): Promise<void
         ...(http.tokenFile !== undefined && { tokenFile: http.tokenFile }),
         ...(options.retrievers !== undefined && { retrievers: options.retrievers }),
       });
+    }
   }
-  await startYoutubeRetriever(options);
+  await (await import('./start.ts')).startYoutubeRetriever(options);
 }
 
 export const youtubeRetrieverService = defineService({
