@@ -42,8 +42,11 @@ const SERVICE_PACKAGES: Readonly<Record<string, { packageName: string; load: () 
 
 export const SERVICE_NAMES: readonly string[] = Object.keys(SERVICE_PACKAGES);
 
-/** Imports a service's package; ImkError SERVICE_UNAVAILABLE (saying why) when it cannot be loaded. */
-export async function loadService(name: string): Promise<LoadedService> {
+/**
+ * Imports a service's definition, and with `code` (to run it) the service's code too; ImkError
+ * SERVICE_UNAVAILABLE (saying why) when either cannot be loaded.
+ */
+export async function loadService(name: string, options: { code?: boolean } = {}): Promise<LoadedService> {
   const entry = SERVICE_PACKAGES[name];
   if (!entry)
     throw new ImkError(
@@ -53,6 +56,7 @@ export async function loadService(name: string): Promise<LoadedService> {
   let definition: LoadedService;
   try {
     definition = (await entry.load()) as LoadedService;
+    if (options.code) await definition.load?.();
   } catch (error) {
     throw new ImkError(
       'SERVICE_UNAVAILABLE',

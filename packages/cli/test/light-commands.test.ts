@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const RECORDER = fileURLToPath(new URL('./fixtures/record-modules.mjs', import.meta.url));
+const WITHOUT_FASTIFY = fileURLToPath(new URL('./fixtures/without-fastify.mjs', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 let base = '';
@@ -76,5 +77,24 @@ describe('what a command loads', () => {
     expect(result.exitCode).toBe(0);
     expect(files).toContain('services/instrumental-maker/src/stem-cache-dir.ts');
     expect(files.filter((f) => SERVICE_CODE.includes(f))).toEqual([]);
+  });
+
+  it('imk doctor works without the dashboard code; imk run web then says the service is not available', async () => {
+    const imk = (...args: string[]) =>
+      execa(process.execPath, ['--import', WITHOUT_FASTIFY, IMK, ...args, '--root', base], {
+        reject: false,
+        env: { IMK_LOG_LEVEL: 'error' },
+      });
+    const doctor = await imk('doctor', '--json', '--group', 'web');
+    const report = JSON.parse(doctor.stdout) as { checks: { id: string }[]; unavailable_services: string[] };
+    expect(report.unavailable_services).toEqual([]);
+    expect(report.checks.map((c) => c.id)).toContain('web-access');
+    // Loaded before it starts, so the code that is missing is said as such (not a failure while running).
+    const run = await imk('run', 'web');
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(
+      /service web is not available: @imk\/web-service could not be loaded \(.*fastify/,
+    );
+    expect(run.stderr).toContain('[SERVICE_UNAVAILABLE]');
   });
 });

@@ -3,12 +3,14 @@ import { DeemixConfigSchema, SERVICE_NAME } from './config.ts';
 import { doctorChecks } from './doctor-checks.ts';
 import type { StartDeemixRetrieverOptions } from './start.ts';
 
+/** The retriever's code, loaded only when it runs (doctor and the config reference need only the schema and checks). */
+const code = () => import('./start.ts');
+
 export const deemixRetrieverService = defineService({
   name: SERVICE_NAME,
   description: 'Deezer links through the deemix command line -> queue other',
   configSchema: DeemixConfigSchema,
-  // Loaded only when it runs (doctor and the config reference need only the schema and checks).
-  start: async (options: StartDeemixRetrieverOptions) =>
-    (await import('./start.ts')).startDeemixRetriever(options),
+  load: code,
+  start: async (options: StartDeemixRetrieverOptions) => (await code()).startDeemixRetriever(options),
   doctorChecks,
 });

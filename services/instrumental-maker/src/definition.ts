@@ -10,6 +10,7 @@ export const instrumentalMakerService = defineService({
   name: SERVICE_NAME,
   description: 'the worker: separates, mixes variants, encodes, writes outputs/<job_id>/ and manifest.json',
   configSchema: InstrumentalMakerConfigSchema,
+  load: worker,
   start: async (options: StartInstrumentalMakerOptions) => (await worker()).startInstrumentalMaker(options),
   async runOnce(options) {
     const { outcomes: _outcomes, ...summary } = await (await worker()).runOnce(options);

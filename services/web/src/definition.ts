@@ -39,13 +39,16 @@ export const webAccessCheck: DoctorCheck = {
   },
 };
 
+/** The server (fastify and the routes), loaded only when it runs: doctor and healthcheck need only the schema. */
+const code = () => import('./start-web.ts');
+
 export const webService = defineService({
   name: WEB_SERVICE,
   description:
     'the dashboard and HTTP API, health checks and metrics; runs retention cleanup on its schedule',
   configSchema: WebConfigSchema,
-  // The server (fastify and the routes) is loaded only when it runs: doctor and healthcheck need only the schema.
-  start: async (options: StartWebOptions) => (await import('./start-web.ts')).startWeb(options),
+  load: code,
+  start: async (options: StartWebOptions) => (await code()).startWeb(options),
   doctorChecks: [webAccessCheck],
   // As before: the dashboard is never marked degraded by its own checks.
   healthChecks: [],

@@ -11,12 +11,14 @@ export interface YoutubeServiceOptions extends StartYoutubeRetrieverOptions {
   retrievers?: readonly UrlRetriever[];
 }
 
-/** The retriever's code (and the HTTP server's) is loaded only when it runs: doctor needs only the schema and checks. */
+/** The retriever's code and its HTTP API's, loaded only when it runs: doctor needs only the schema and checks. */
+const code = () => Promise.all([import('./start.ts'), import('./http-server.ts')]);
+
 async function startYoutubeService(options: YoutubeServiceOptions): Promise<void> {
+  const [{ startYoutubeRetriever }, { startRetrieverHttp }] = await code();
   if (options.serveHttp) {
     const { http } = await loadYoutubeSettings(options.root, options.overrides);
-    if (http.enabled) {
-      const { startRetrieverHttp } = await import('./http-server.ts');
+    if (http.enabled)
       await startRetrieverHttp({
         root: options.root,
         logger: options.logger,
@@ -27,9 +29,8 @@ async function startYoutubeService(options: YoutubeServiceOptions): Promise<void
         ...(http.tokenFile !== undefined && { tokenFile: http.tokenFile }),
         ...(options.retrievers !== undefined && { retrievers: options.retrievers }),
       });
-    }
   }
-  await (await import('./start.ts')).startYoutubeRetriever(options);
+  await startYoutubeRetriever(options);
 }
 
 export const youtubeRetrieverService = defineService({
@@ -37,6 +38,7 @@ export const youtubeRetrieverService = defineService({
   description:
     'YouTube (and any yt-dlp site): request files and the HTTP API -> queues youtube_audio/youtube_video',
   configSchema: YoutubeConfigSchema,
+  load: code,
   start: startYoutubeService,
   doctorChecks,
 });
