@@ -46,6 +46,8 @@ const SERVICE_CODE = [
   'services/youtube-retriever/src/http-server.ts',
   'services/deemix-retriever/src/start.ts',
   'services/inbox/src/start.ts',
+  'packages/retriever-sdk/src/request-folder.ts',
+  'packages/media/src/index.ts',
   'packages/separation/src/index.ts',
   'packages/separation/src/engines/builtin.ts',
   'node_modules/fastify/fastify.js',
