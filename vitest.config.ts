@@ -21,8 +21,8 @@ const LONGEST_FIRST = [
   'services/instrumental-maker/test/cache.test.ts', // 49
   'services/instrumental-maker/test/bundles.test.ts', // 46
   'packages/sync/test/delivery.test.ts', // 46
-  'packages/cli/src/commands/migrate.test.ts', // 41
   'packages/separation/test/mdx-engine.test.ts', // 38
+  'packages/cli/src/commands/migrate.test.ts', // 41 before the light service definitions; ~29 estimated since
 ];
 
 class LongestFirstSequencer extends BaseSequencer {

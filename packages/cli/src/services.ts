@@ -9,37 +9,44 @@ export type LoadedService = ServiceDefinition<ServiceStartOptions & Record<strin
 
 /**
  * The service packages, in start order (producers first, the dashboard last), each loaded lazily so `imk`
- * starts fast. Each package declares itself once (`service = defineService({ … })`); the key here only
- * finds the package, and loadService checks that it matches the definition's name.
+ * starts fast. Each package declares itself once (`defineService({ … })` in its `definition` export, which
+ * holds the config schema and checks and loads the service's own code only when it starts); the key here
+ * only finds the package, and loadService checks that it matches the definition's name.
  */
 const SERVICE_PACKAGES: Readonly<Record<string, { packageName: string; load: () => Promise<unknown> }>> = {
   'youtube-retriever': {
     packageName: '@imk/youtube-retriever-service',
-    load: async () => (await import('@imk/youtube-retriever-service')).service,
+    load: async () => (await import('@imk/youtube-retriever-service/definition')).youtubeRetrieverService,
   },
   'deemix-retriever': {
     packageName: '@imk/deemix-retriever-service',
-    load: async () => (await import('@imk/deemix-retriever-service')).service,
+    load: async () => (await import('@imk/deemix-retriever-service/definition')).deemixRetrieverService,
   },
   inbox: {
     packageName: '@imk/inbox-service',
-    load: async () => (await import('@imk/inbox-service')).service,
+    load: async () => (await import('@imk/inbox-service/definition')).inboxService,
   },
   'instrumental-maker': {
     packageName: '@imk/instrumental-maker-service',
-    load: async () => (await import('@imk/instrumental-maker-service')).service,
+    load: async () => (await import('@imk/instrumental-maker-service/definition')).instrumentalMakerService,
   },
   'nas-sync': {
     packageName: '@imk/nas-sync-service',
-    load: async () => (await import('@imk/nas-sync-service')).service,
+    load: async () => (await import('@imk/nas-sync-service/definition')).nasSyncService,
   },
-  web: { packageName: '@imk/web-service', load: async () => (await import('@imk/web-service')).service },
+  web: {
+    packageName: '@imk/web-service',
+    load: async () => (await import('@imk/web-service/definition')).webService,
+  },
 };
 
 export const SERVICE_NAMES: readonly string[] = Object.keys(SERVICE_PACKAGES);
 
-/** Imports a service's package; ImkError SERVICE_UNAVAILABLE (saying why) when it cannot be loaded. */
-export async function loadService(name: string): Promise<LoadedService> {
+/**
+ * Imports a service's definition, and with `code` (to run it) the service's code too; ImkError
+ * SERVICE_UNAVAILABLE (saying why) when either cannot be loaded.
+ */
+export async function loadService(name: string, options: { code?: boolean } = {}): Promise<LoadedService> {
   const entry = SERVICE_PACKAGES[name];
   if (!entry)
     throw new ImkError(
@@ -49,6 +56,7 @@ export async function loadService(name: string): Promise<LoadedService> {
   let definition: LoadedService;
   try {
     definition = (await entry.load()) as LoadedService;
+    if (options.code) await definition.load?.();
   } catch (error) {
     throw new ImkError(
       'SERVICE_UNAVAILABLE',

@@ -49,7 +49,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
   const loaded: LoadedService[] = [];
   for (const name of options.names) {
     try {
-      loaded.push(await loadService(name));
+      loaded.push(await loadService(name, { code: true }));
       states.set(name, { name, state: 'starting' });
     } catch (error) {
       states.set(name, { name, state: 'unavailable', detail: errorMessage(error) });

@@ -77,4 +77,37 @@ describe('doctor', () => {
       summary: expect.stringContaining('kaput'),
     });
   });
+
+  it('runs the checks at the same time (as long as the slowest, not the sum) and reports them in order', async () => {
+    // "slow" finishes only once "late" has started: run one after the other, it gives up after 10 s.
+    let lateStarted!: () => void;
+    const started = new Promise<void>((resolve) => (lateStarted = resolve));
+    const slow: DoctorCheck = {
+      ...fixed('slow', true, 'ok'),
+      run: async () => {
+        const met = await Promise.race([
+          started.then(() => true),
+          new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000)),
+        ]);
+        return met
+          ? { status: 'ok', summary: 'slow ran beside late' }
+          : { status: 'fail', summary: 'late did not start while slow ran' };
+      },
+    };
+    const late: DoctorCheck = {
+      ...fixed('late', true, 'ok'),
+      run: () => {
+        lateStarted();
+        return Promise.resolve({ status: 'ok', summary: 'late is ok' });
+      },
+    };
+    const report = await createDoctor([slow, fixed('middle', false, 'warn'), late]).run(await context());
+    expect(report.outcomes.map((o) => `${o.check.id}:${o.result.status}`)).toEqual([
+      'slow:ok',
+      'middle:warn',
+      'late:ok',
+    ]);
+    expect(report.outcomes[0]?.result.summary).toBe('slow ran beside late');
+    expect(report.ok).toBe(true);
+  });
 });

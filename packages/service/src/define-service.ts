@@ -33,6 +33,12 @@ export interface ServiceDefinition<Options extends ServiceStartOptions = Service
   configSchema: z.ZodType;
   /** Runs the service until `signal` aborts. Extra options come from the CLI's composition (URL retrievers, …). */
   start(options: Options): Promise<unknown>;
+  /**
+   * Loads the service's code, which `start` imports when it runs (the definition itself holds only the
+   * schema and checks, so `imk doctor` loads no service). `imk up` and `imk run` call it first: a service
+   * whose code cannot be loaded is reported unavailable, not failed.
+   */
+  load?(): Promise<unknown>;
   /** What `imk doctor` checks for this service. */
   doctorChecks: readonly DoctorCheck[];
   /** What tells running from degraded while it runs. @default doctorChecks */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { loadRetrieverSettings, requestFolderFields } from '@imk/retriever-sdk';
+import { loadRetrieverSettings, requestFolderFields } from '@imk/retriever-sdk/config-schema';
 
 export const SERVICE_NAME = 'deemix-retriever';
 

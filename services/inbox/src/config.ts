@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadServiceConfig, resolvePaths } from '@imk/config';
-import { ProbeTimeoutSecSchema } from '@imk/media';
+import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
 
 export const SERVICE_NAME = 'inbox';
 

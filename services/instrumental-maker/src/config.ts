@@ -2,8 +2,8 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { QUEUE_NAMES } from '@imk/config';
 import { AudioFormatSchema, StemNameSchema } from '@imk/protocol';
-import { ProbeTimeoutSecSchema } from '@imk/media';
-import { DEFAULT_VARIANT_RECIPES, VariantRecipesSchema } from '@imk/separation';
+import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
+import { DEFAULT_VARIANT_RECIPES, VariantRecipesSchema } from '@imk/separation/variants';
 
 /** The config file `config/instrumental-maker.yaml` and env prefix `IMK_INSTRUMENTAL_MAKER__`. */
 export const SERVICE_NAME = 'instrumental-maker';

@@ -1,15 +1,19 @@
 import { defineService } from '@imk/service';
 import { InstrumentalMakerConfigSchema, SERVICE_NAME } from './config.ts';
 import { doctorChecks } from './doctor-checks.ts';
-import { runOnce, startInstrumentalMaker } from './service.ts';
+import type { StartInstrumentalMakerOptions } from './service.ts';
+
+/** The worker's code, loaded only when it runs: `imk doctor`, `imk cleanup` and the config reference need only the schema and checks. */
+const worker = () => import('./service.ts');
 
 export const instrumentalMakerService = defineService({
   name: SERVICE_NAME,
   description: 'the worker: separates, mixes variants, encodes, writes outputs/<job_id>/ and manifest.json',
   configSchema: InstrumentalMakerConfigSchema,
-  start: startInstrumentalMaker,
+  load: worker,
+  start: async (options: StartInstrumentalMakerOptions) => (await worker()).startInstrumentalMaker(options),
   async runOnce(options) {
-    const { outcomes: _outcomes, ...summary } = await runOnce(options);
+    const { outcomes: _outcomes, ...summary } = await (await worker()).runOnce(options);
     return { ok: summary.ok, summary };
   },
   doctorChecks,

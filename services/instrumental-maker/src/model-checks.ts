@@ -9,7 +9,7 @@ import {
   modelsDir,
   describeUnusedProviders,
   type MdxModelReport,
-} from '@imk/separation';
+} from '@imk/separation/models';
 
 const MODEL_FIX =
   'give the model a <model>.json beside it with its UVR model-data entry (keys: compensate, mdx_dim_f_set, mdx_dim_t_set, mdx_n_fft_scale_set, primary_stem), or copy the file again from UVR (docs/separation.md)';

@@ -2,9 +2,9 @@ import { loadServiceConfig } from '@imk/config';
 import type { DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { defineService } from '@imk/service';
-import { resolveToken } from './auth.ts';
 import { WEB_SERVICE, WebConfigSchema } from './config.ts';
-import { startWeb } from './start-web.ts';
+import type { StartWebOptions } from './start-web.ts';
+import { resolveToken } from './token.ts';
 
 export const webAccessCheck: DoctorCheck = {
   id: 'web-access',
@@ -39,12 +39,16 @@ export const webAccessCheck: DoctorCheck = {
   },
 };
 
+/** The server (fastify and the routes), loaded only when it runs: doctor and healthcheck need only the schema. */
+const code = () => import('./start-web.ts');
+
 export const webService = defineService({
   name: WEB_SERVICE,
   description:
     'the dashboard and HTTP API, health checks and metrics; runs retention cleanup on its schedule',
   configSchema: WebConfigSchema,
-  start: startWeb,
+  load: code,
+  start: async (options: StartWebOptions) => (await code()).startWeb(options),
   doctorChecks: [webAccessCheck],
   // As before: the dashboard is never marked degraded by its own checks.
   healthChecks: [],

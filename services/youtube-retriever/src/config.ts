@@ -5,7 +5,7 @@ import {
   SubscriptionSchema,
   loadRetrieverSettings,
   requestFolderFields,
-} from '@imk/retriever-sdk';
+} from '@imk/retriever-sdk/config-schema';
 
 export const SERVICE_NAME = 'youtube-retriever';
 

@@ -2,8 +2,7 @@ import type { UrlRetriever } from '@imk/retriever-sdk';
 import { defineService } from '@imk/service';
 import { SERVICE_NAME, YoutubeConfigSchema, loadYoutubeSettings } from './config.ts';
 import { doctorChecks } from './doctor-checks.ts';
-import { startRetrieverHttp } from './http-server.ts';
-import { startYoutubeRetriever, type StartYoutubeRetrieverOptions } from './start.ts';
+import type { StartYoutubeRetrieverOptions } from './start.ts';
 
 export interface YoutubeServiceOptions extends StartYoutubeRetrieverOptions {
   /** Also serve POST /api/requests when `http.enabled` (`imk run youtube-retriever`; `imk up` mounts the routes in web). */
@@ -12,7 +11,11 @@ export interface YoutubeServiceOptions extends StartYoutubeRetrieverOptions {
   retrievers?: readonly UrlRetriever[];
 }
 
+/** The retriever's code and its HTTP API's, loaded only when it runs: doctor needs only the schema and checks. */
+const code = () => Promise.all([import('./start.ts'), import('./http-server.ts')]);
+
 async function startYoutubeService(options: YoutubeServiceOptions): Promise<void> {
+  const [{ startYoutubeRetriever }, { startRetrieverHttp }] = await code();
   if (options.serveHttp) {
     const { http } = await loadYoutubeSettings(options.root, options.overrides);
     if (http.enabled)
@@ -35,6 +38,7 @@ export const youtubeRetrieverService = defineService({
   description:
     'YouTube (and any yt-dlp site): request files and the HTTP API -> queues youtube_audio/youtube_video',
   configSchema: YoutubeConfigSchema,
+  load: code,
   start: startYoutubeService,
   doctorChecks,
 });

@@ -30,7 +30,7 @@ export async function runCommand(service: string, options: RunOptions): Promise<
     serveHttp: true,
   };
   try {
-    const definition = await loadService(service);
+    const definition = await loadService(service, { code: true });
     if (options.once && definition.runOnce === undefined) throw noOnePassMode(service);
     const result =
       options.once && definition.runOnce

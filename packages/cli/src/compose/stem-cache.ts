@@ -1,7 +1,8 @@
 /**
  * The worker's stem cache folder, for the dashboard's mixer: read from the worker's config when the web
- * service starts (services import no services; the worker's package is loaded only then).
+ * service starts or `imk cleanup` runs (services import no services). Only the worker's config module is
+ * loaded, not its code.
  */
 export function stemCacheDirSource(root: string): () => Promise<string> {
-  return async () => (await import('@imk/instrumental-maker-service')).loadStemCacheDir(root);
+  return async () => (await import('@imk/instrumental-maker-service/stem-cache-dir')).loadStemCacheDir(root);
 }

@@ -1,0 +1,6 @@
+// What a retriever's config schema needs (`@imk/retriever-sdk/config-schema`), without the request folder,
+// the queue or ffmpeg: `imk doctor` and the config reference read every retriever's schema.
+export { loadRetrieverSettings, requestFolderFields } from './settings.ts';
+export type { RetrieverSettingsBase } from './settings.ts';
+export { FETCH_MODES } from './url-retriever.ts';
+export { SubscriptionSchema } from './subscriptions.ts';
