@@ -1,5 +1,6 @@
 import { defineService } from '@imk/service';
 import { InboxConfigSchema, SERVICE_NAME } from './config.ts';
+import { inboxFoldersCheck } from './doctor-checks.ts';
 import { startInbox } from './start.ts';
 
 export const inboxService = defineService({
@@ -7,5 +8,7 @@ export const inboxService = defineService({
   description: 'drop-folder inbox: media files dropped in a folder -> queue other',
   configSchema: InboxConfigSchema,
   start: startInbox,
-  doctorChecks: [],
+  doctorChecks: [inboxFoldersCheck],
+  // A folder in the inbox is the user's to move; the inbox itself works (doctor warns, the log says it once).
+  healthChecks: [],
 });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, retryableOf } from '@imk/errors';
 import { capText, fitName, lstatAnySpelling, moveToFreeName, openUntrusted, sha256File } from '@imk/fs-safe';
@@ -27,6 +27,25 @@ const IN_PROGRESS = /\.(?:part|crdownload|download|partial|tmp|temp|!qb|opdownlo
 const MAX_EXT_BYTES = 16;
 const VIDEO_CONTAINERS = new Set(['.mp4', '.mkv', '.webm']);
 
+/**
+ * The folders dropped into the inbox (hidden ones, `.processed/` and `.rejected/`, are its own). The inbox
+ * takes files: a folder (an album, as the earlier version's ALBUMS_ENABLED read them) is never read.
+ */
+export async function inboxFolders(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  return entries
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/** What to do with a folder in the inbox, for the log and `imk doctor`. */
+export const FOLDER_ADVICE =
+  'the inbox takes media files, not folders: move the songs out of the folder into the inbox itself (each becomes its own job, its album tag read from the file), or send an album as a Deezer album link';
+
 export interface InboxOutcome {
   name: string;
   outcome: 'queued' | 'duplicate' | 'rejected';
@@ -54,6 +73,21 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     minQuietMs: (settings.stableChecks - 1) * settings.pollIntervalMs,
   });
   const accepted = new Set(settings.extensions.map((ext) => `.${ext.toLowerCase()}`));
+  // Folders already told about, so that one left there is said once, not at every look.
+  const toldFolders = new Set<string>();
+
+  async function tellFolders(): Promise<void> {
+    const folders = await inboxFolders(settings.dir);
+    for (const name of toldFolders) if (!folders.includes(name)) toldFolders.delete(name);
+    for (const name of folders) {
+      if (toldFolders.has(name)) continue;
+      toldFolders.add(name);
+      logger.warn(
+        { folder: name },
+        `folder "${name}" in the inbox is not read and stays as it is: ${FOLDER_ADVICE}`,
+      );
+    }
+  }
 
   async function take(name: string, signal?: AbortSignal): Promise<InboxOutcome> {
     const file = join(settings.dir, name);
@@ -202,6 +236,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   return {
     async scan(signal) {
       await mkdir(settings.dir, { recursive: true });
+      await tellFolders();
       const listed = await listFiles(settings.dir);
       const files = listed.filter((file) => !IN_PROGRESS.test(file.name));
       const outcomes: InboxOutcome[] = [];

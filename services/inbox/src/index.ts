@@ -1,6 +1,7 @@
 export { startInbox } from './start.ts';
 export type { StartInboxOptions } from './start.ts';
-export { createInbox, PROCESSED_DIR, REJECTED_DIR } from './inbox.ts';
+export { createInbox, FOLDER_ADVICE, inboxFolders, PROCESSED_DIR, REJECTED_DIR } from './inbox.ts';
+export { inboxFoldersCheck } from './doctor-checks.ts';
 export type { Inbox, InboxOutcome } from './inbox.ts';
 export { InboxConfigSchema, loadInboxSettings, MEDIA_EXTENSIONS, SERVICE_NAME } from './config.ts';
 export type { InboxConfig, InboxSettings } from './config.ts';
