@@ -49,4 +49,4 @@ export {
   readSecretRef,
   secretText,
 } from './secrets.ts';
-export type { SecretRef } from './secrets.ts';
+export type { SecretLines, SecretRef } from './secrets.ts';

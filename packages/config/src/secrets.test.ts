@@ -20,6 +20,8 @@ describe('reading a secret', () => {
         expect(readSecretRef({ file: join(dir, 'link') }, {})).toBe('k3y');
       }
       expect(envSecret({ KEY: '\n' }, 'KEY')).toBeUndefined();
+      // The one secret that is a list (Apprise URLs, one per line) keeps its lines, trimmed around.
+      expect(envSecret({ URLS: 'a://x\nb://y\n' }, 'URLS', 'many')).toBe('a://x\nb://y');
       expect(envSecret({}, 'KEY')).toBeUndefined();
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { SecretRefSchema, isSecretProblem, readSecretRef } from '@imk/config';
+import { SecretRefSchema, isSecretProblem, readSecretRef, type SecretLines } from '@imk/config';
 import { ImkError } from '@imk/errors';
 import type { z } from 'zod';
 
@@ -13,9 +13,14 @@ export type NotifySecret = z.infer<typeof NotifySecretSchema>;
  * Reads a secret when it is used, by @imk/config's one rule (trimmed; a line break inside is an error); the
  * error names the variable or file and the field, never a value.
  */
-export function readNotifySecret(secret: NotifySecret, field: string, env: NodeJS.ProcessEnv): string {
+export function readNotifySecret(
+  secret: NotifySecret,
+  field: string,
+  env: NodeJS.ProcessEnv,
+  lines: SecretLines = 'one',
+): string {
   try {
-    return readSecretRef(secret, env);
+    return readSecretRef(secret, env, lines);
   } catch (error) {
     if (!isSecretProblem(error)) throw error;
     throw new ImkError('NOTIFY_SECRET_MISSING', `${field}: ${error.message}`, {
