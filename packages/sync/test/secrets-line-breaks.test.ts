@@ -76,6 +76,15 @@ describe('secrets with a line break, against real servers', () => {
     expect((await readS3('nl/a.m4a')).equals(song.data)).toBe(true);
   });
 
+  it("s3 with no keys in the config: the SDK chain's AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY ending in a line break deliver", async () => {
+    const backend = createS3Backend(
+      { type: 's3', forcePathStyle: true, bucket: s3.bucket, endpoint: s3.endpoint },
+      context({ AWS_ACCESS_KEY_ID: `${s3.accessKeyId}\n`, AWS_SECRET_ACCESS_KEY: `${s3.secretAccessKey}\n` }),
+    );
+    await deliver(backend, 'chain/a.m4a');
+    expect((await readS3('chain/a.m4a')).equals(song.data)).toBe(true);
+  });
+
   it('s3: a line break inside the secret key is an error naming the variable, never the value', () => {
     let failure: unknown;
     try {
