@@ -40,3 +40,13 @@ export type {
   WarnLogger,
 } from './legacy/index.ts';
 export { CONFIG_ERRORS } from './errors.ts';
+export {
+  SecretRefSchema,
+  envSecret,
+  fileSecret,
+  fileSecretSync,
+  isSecretProblem,
+  readSecretRef,
+  secretText,
+} from './secrets.ts';
+export type { SecretLines, SecretRef } from './secrets.ts';

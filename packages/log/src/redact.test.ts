@@ -120,6 +120,69 @@ describe('URLs of webhooks, notification and media servers, and remotes', () => 
   });
 });
 
+describe('apprise URLs (as apprise documents them), in a config error or a notify failure', () => {
+  const say = (url: string) => redactText(`apprise phone: cannot send to ${url}: exit 1`);
+  it('any scheme://user:password@ loses its user info, even a password holding an @', () => {
+    for (const [url, secret] of [
+      ['mailto://me:p@ssw0rd@gmail.com', 'ssw0rd'],
+      ['mailtos://me:hunter2@smtp.example.org:465/?to=you@example.org', 'hunter2'],
+      ['json://user:hunter2@nas.lan:8080/hook', 'hunter2'],
+      ['ntfys://user:hunter2@ntfy.example.org/alerts', 'hunter2'],
+      ['matrixs://bot:syt_dG9rZW4@matrix.org/!room', 'syt_dG9rZW4'],
+      ['rocket://incomingHookId@chat.example.org/#general', 'incomingHookId'],
+      ['twilio://AC1234:authtok3n@15551234567/15557654321', 'authtok3n'],
+      ['toots://mastodonAccessTok@mastodon.social', 'mastodonAccessTok'],
+    ]) {
+      expect(say(url!), url).not.toContain(secret);
+      expect(say(url!), url).toContain('[redacted]@');
+    }
+    expect(say('json://user:hunter2@nas.lan:8080/hook')).toContain('json://[redacted]@nas.lan:8080/hook');
+  });
+  it('a scheme whose host is a token (Telegram, Pushbullet, Pushover, Join, Discord, Slack, SendGrid, Mailgun…) shows the scheme only', () => {
+    for (const [url, secret] of [
+      ['tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-1001234567890', 'AAHdqTcv'],
+      ['tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/', '123456789'],
+      ['pbul://o.gn5kj6nfhv736I7jC3cj3QLRiyhgl98b', 'gn5kj6'],
+      ['pover://uQiRzpo4DXghDmr9QzzfQu27cmVRsG@azGDORePK8gMaC0QOYAMyEEuzJnyUi', 'azGDORe'],
+      ['join://abcdef0123456789abcdef0123456789/group.phone', 'abcdef0123456789'],
+      ['discord://1187654321098765432/Xy7_kQ2mZpL9vR4tWb8nC1dF6gH3jK5sA0eU', 'Xy7_kQ2'],
+      ['slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general', 'TIiajkdn'],
+      ['slack://mybot@xoxb-1234-1234-4ddbc191d40ee098cbaae6f3523ada2d/#general', 'xoxb-1234'],
+      ['sendgrid://SG.abcdef.ghijkl:noreply@example.org/you@example.org', 'SG.abcdef'],
+      ['mailgun://noreply@example.org:key-3ax6xnjp29jd6fds4gc373sgvjxteol0/', 'key-3ax6'],
+      ['prowl://abc123def456ghi789/providerkey42', 'abc123def'],
+      ['ifttt://b9jPq1x4e8Ls/song_done', 'b9jPq1x4e8Ls'],
+      ['opsgenie://0123abcd-0123-abcd-0123-0123abcd4567', '0123abcd'],
+    ]) {
+      const said = say(url!);
+      expect(said, url).not.toContain(secret);
+      expect(said, url).toContain(`${url!.split('://')[0]}://[redacted]`);
+    }
+  });
+  it('a scheme whose path holds the token (Gotify, Mattermost, Apprise API, Zulip, ntfy) keeps the server, not the token', () => {
+    expect(say('gotify://gotify.lan/AbCdEf.123-_x')).toContain('gotify://gotify.lan/[redacted]:');
+    expect(say('mmosts://chat.example.org/3ccdd113474722377935511fc85d3dd4')).toContain(
+      'mmosts://chat.example.org/[redacted]:',
+    );
+    expect(say('apprise://apprise.lan:8000/mykey')).toContain('apprise://apprise.lan:8000/[redacted]:');
+    expect(say('zulip://bot@example.zulipchat.com/abcdefghijklmn')).not.toContain('abcdefghijklmn');
+    expect(say('ntfy://ntfy.sh/my-private-topic')).toContain('ntfy://ntfy.sh/[redacted]:');
+    expect(say('ntfy://my-private-topic')).toContain('ntfy://[redacted]:');
+  });
+  it('a scheme not listed still loses a host that is a key: a port that is no number, a token-shaped host', () => {
+    expect(say('newsvc://123456789:notaport/x')).not.toContain('notaport');
+    expect(say('newsvc://Zq8Xw2Lk9Pm4Rt7Vb1Nc5Hd3/x')).not.toContain('Zq8Xw2');
+    // ...and a plain server keeps its name and port, and so do sentences around it.
+    expect(redactText('(see http://nas.lan:8080/status).')).toBe('(see http://nas.lan:8080/status).');
+  });
+  it('redacting twice changes nothing more, and urlForLog never shows a host that is a token', () => {
+    const once = say('tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-100123');
+    expect(redactText(once)).toBe(once);
+    expect(urlForLog('pbul://o.gn5kj6nfhv736I7jC3cj3QLRiyhgl98b')).toBe('pbul://[redacted]');
+    expect(urlForLog('gotify://gotify.lan/AbCdEf')).toBe('gotify://gotify.lan');
+  });
+});
+
 describe('redactValue', () => {
   it('hides secret-named values at any depth and cleans strings and errors', () => {
     const error = new Error('connect to http://u:pw@h failed');

@@ -1,5 +1,6 @@
-/** What a hidden value is replaced with, in logs, config errors, doctor reports and /readyz. */
-export const REDACTED = '[redacted]';
+import { REDACTED, redactUrl } from './redact-url.ts';
+
+export { REDACTED, urlForLog } from './redact-url.ts';
 
 // Names compared without case or separators: `secret_access_key`, `secretAccessKey` and `SECRET-ACCESS-KEY`
 // are one name. A name is secret when it contains one of these words...
@@ -44,8 +45,6 @@ export function isSecretPath(path: readonly PropertyKey[] | string): boolean {
   return segments.some(isSecretName);
 }
 
-// scheme://userinfo@ — the userinfo (user:password, or a bare token) goes, the host stays.
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
 // ?token=…, &api_key=…, ;sig=… — values of secret-named query parameters.
 const QUERY_PARAM = /([?&;])([^=&#\s"'<>]+)=([^&#\s"'<>]*)/g;
 // "password": "…", password='…', PASSWORD=value — quoted values after : or =, bare values after = only
@@ -53,56 +52,8 @@ const QUERY_PARAM = /([?&;])([^=&#\s"'<>]+)=([^&#\s"'<>]*)/g;
 const NAMED_VALUE =
   /(["']?)([A-Za-z_][\w.-]*)\1(\s*)(:|=)(\s*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|(?<==\s*)[^\s,;&}\])"']+)/g;
 const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g;
-// The path of a URL (after scheme://host), up to its query, fragment or the end of the word.
-const URL_PATH = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#"'<>]+)(\/[^\s?#"'<>]*)/gi;
-
-/**
- * A path segment that is a key rather than a name: webhook services put the token in the path
- * (discord.com/api/webhooks/<id>/<token>, hooks.slack.com/services/T…/B…/<secret>, IFTTT's key,
- * Telegram's bot<id>:<token>). At least 20 characters of letters, digits and `-_~:.` with a digit and
- * a letter, and either both cases, a colon, or 32 or more hex digits. A slug (`a-long-title-2023`) or a
- * file name (`take2.flac`) is not one.
- */
-function isTokenLike(segment: string): boolean {
-  if (segment.length < 20 || !/^[A-Za-z0-9._~:-]+$/.test(segment)) return false;
-  if (!/[0-9]/.test(segment) || !/[A-Za-z]/.test(segment)) return false;
-  if (/\.[A-Za-z0-9]{2,5}$/.test(segment) && !segment.includes(':')) return false;
-  if (/[a-z]/.test(segment) && /[A-Z]/.test(segment)) return true;
-  return segment.includes(':') || /^[0-9a-f]{32,}$/i.test(segment);
-}
-
-const redactPath = (path: string): string =>
-  path
-    .split('/')
-    .map((segment) => (isTokenLike(segment) ? REDACTED : segment))
-    .join('/');
-
-/**
- * Sites whose links name public things by long ids in the path (a YouTube channel `UC…`, a Spotify track,
- * a Deezer playlist): the songs and channels a user asked for, which a log must still show. A secret in
- * their user info or a secret-named query parameter is still removed.
- */
-const PUBLIC_MEDIA_HOSTS = [
-  'youtube.com',
-  'youtu.be',
-  'youtube-nocookie.com',
-  'spotify.com',
-  'deezer.com',
-  'soundcloud.com',
-  'bandcamp.com',
-  'vimeo.com',
-  'dailymotion.com',
-  'mixcloud.com',
-];
-
-function isPublicMediaOrigin(origin: string): boolean {
-  const host = origin
-    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
-    .replace(/^.*@/, '')
-    .replace(/:\d+$/, '')
-    .toLowerCase();
-  return PUBLIC_MEDIA_HOSTS.some((site) => host === site || host.endsWith(`.${site}`));
-}
+// A whole URL, scheme://…, up to a space, a quote or an angle bracket.
+const URL_ANY = /\b([a-z][a-z0-9+.-]*):\/\/([^\s"'<>]*)/gi;
 
 /**
  * `TOKEN=$(openssl rand -hex 24)`: an instruction telling the user how to make a secret, not a secret
@@ -112,16 +63,13 @@ function isPublicMediaOrigin(origin: string): boolean {
 const isShellSubstitution = (value: string): boolean => value.startsWith('$(');
 
 /**
- * Removes credentials from free text (an error message, a log line, a doctor summary): the user:password
- * of URLs, secret-named query parameters, `"secretName": "value"` / `SECRET=value` pairs, and bearer or
+ * Removes credentials from free text (an error message, a log line, a doctor summary): the credentials
+ * of URLs (see redactUrl), secret-named query parameters, `"secretName": "value"` / `SECRET=value` pairs, and bearer or
  * basic credentials. What remains still says what went wrong and where.
  */
 export function redactText(text: string): string {
   return text
-    .replace(URL_USERINFO, `$1${REDACTED}@`)
-    .replace(URL_PATH, (all, origin: string, path: string) =>
-      isPublicMediaOrigin(origin) ? all : `${origin}${redactPath(path)}`,
-    )
+    .replace(URL_ANY, (_all, scheme: string, rest: string) => redactUrl(scheme, rest))
     .replace(QUERY_PARAM, (all, sep: string, name: string) =>
       isSecretName(decodeSafe(name)) ? `${sep}${name}=${REDACTED}` : all,
     )
@@ -133,20 +81,6 @@ export function redactText(text: string): string {
           : all,
     )
     .replace(AUTH_HEADER, `$1 ${REDACTED}`);
-}
-
-/**
- * A URL of the user's own configuration (a webhook, a notification server, a media server, a remote) as a
- * log line or an error message shows it: scheme, host and port only. Its path and query are where such
- * services keep tokens (a Discord webhook's, a Plex token, a topic that is its own password).
- */
-export function urlForLog(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return parsed.host === '' ? `${parsed.protocol}//${REDACTED}` : `${parsed.protocol}//${parsed.host}`;
-  } catch {
-    return '(invalid URL)';
-  }
 }
 
 function decodeSafe(text: string): string {

@@ -11,6 +11,7 @@ export const SYNC_ERRORS = defineErrors('@imk/sync', {
   PERMISSION_DENIED: POLICY.unavailable,
   BACKEND_CONFIG_INVALID: POLICY.unavailable,
   SECRET_MISSING: POLICY.unavailable,
+  SECRET_INVALID: POLICY.unavailable,
   TOOL_MISSING: POLICY.unavailable,
   LOCAL_MISMATCH: POLICY.internal,
   UNROUTED: POLICY.internal,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { secretText } from '@imk/config';
 
 /**
  * A hash of a backend's options, with each secret reference replaced by a hash of its current value. When
@@ -24,7 +25,7 @@ function resolveRefs(value: unknown, env: NodeJS.ProcessEnv): unknown {
   const keys = Object.keys(value);
   if (keys.length !== 1) return value;
   const ref = value as { env?: unknown; file?: unknown };
-  if (typeof ref.env === 'string') return { env: ref.env, value: digest(env[ref.env] ?? '') };
+  if (typeof ref.env === 'string') return { env: ref.env, value: digest(asRead(env[ref.env] ?? '')) };
   if (typeof ref.file === 'string') {
     let content = '';
     try {
@@ -32,9 +33,19 @@ function resolveRefs(value: unknown, env: NodeJS.ProcessEnv): unknown {
     } catch {
       content = '(unreadable)';
     }
-    return { file: ref.file, value: digest(content) };
+    return { file: ref.file, value: digest(asRead(content)) };
   }
   return value;
+}
+
+// The value as the backend will use it (trimmed), so a secret that failed with a line break at its end
+// before that was trimmed counts as changed, and its transfers are tried again.
+function asRead(raw: string): string {
+  try {
+    return secretText(raw, 'secret');
+  } catch {
+    return raw;
+  }
 }
 
 function digest(text: string): string {

@@ -81,11 +81,29 @@ const foundThere = (transfer: PlannedTransfer): PutResult => ({
 /** How many numbered names (`Title (2).m4a` … ) a renamed copy tries before giving up. */
 const MAX_NUMBERED = 99;
 
-/** The final error of a `fail` conflict found at the destination: a file no receipt of ours holds. */
-function destinationConflict(transfer: PlannedTransfer, path: string, cause: unknown): Error {
+/**
+ * The final error of a conflict found at the destination that is not settled by a numbered name: a file no
+ * receipt of ours holds under `conflict: fail`, or a folder, a FIFO or a device under the name, which no
+ * policy replaces (nor does `rename` once every numbered name is taken).
+ */
+function destinationConflict(
+  transfer: PlannedTransfer,
+  path: string,
+  policy: ConflictPolicy,
+  cause: unknown,
+): Error {
+  const notRegular = isImkError(cause) && cause.details.not_regular === true;
+  const what = notRegular
+    ? 'something that is not a regular file (a folder, a FIFO or a device), which no conflict policy replaces'
+    : 'a different file that no receipt of this host wrote';
+  const fix = notRegular
+    ? 'Move or rename it on the destination, or change the route'
+    : policy === 'fail'
+      ? 'Move that file away, or set conflict: rename or replace'
+      : 'Move that file away';
   return syncError(
     'CONFLICT',
-    `${transfer.backend}:${path} already holds a different file that no receipt of this host wrote; ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). Move that file away, or set conflict: rename or replace`,
+    `${transfer.backend}:${path} already holds ${what}; ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: ${policy}). ${fix}`,
     { cause, details: { remote_path: path, job_id: transfer.jobId } },
   );
 }
@@ -213,11 +231,11 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
         });
       } catch (error) {
         if (!isImkError(error, 'CONFLICT')) throw error;
-        if (policy !== 'rename') throw destinationConflict(transfer, transfer.remotePath, error);
+        if (policy !== 'rename') throw destinationConflict(transfer, transfer.remotePath, policy, error);
         const taken = transfer.remotePath;
         // The next number no receipt and no transfer of this pass holds; a held one may hold this content.
         for (;;) {
-          if (++n > MAX_NUMBERED + 1) throw destinationConflict(transfer, original, error);
+          if (++n > MAX_NUMBERED + 1) throw destinationConflict(transfer, original, policy, error);
           const candidate = numbered(transfer, original, n);
           if (!claimed.has(pathKey(transfer.backend, candidate))) {
             claimed.add(pathKey(transfer.backend, candidate));

@@ -161,6 +161,31 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
       expect(await t.backend.list(posix.join(t.base, 'replace'))).toEqual(['track.flac']);
     });
 
+    it('conflict: replace replaces a file, never a folder or a FIFO under the name: the same named conflict', async () => {
+      if (!t.serverPath) return;
+      const folder = posix.join(t.base, 'replace-occupied', 'track.m4a');
+      await mkdir(t.serverPath(posix.join(folder, 'keep')), { recursive: true });
+      const pipe = posix.join(t.base, 'replace-occupied', 'pipe.m4a');
+      await promisify(execFile)('mkfifo', [t.serverPath(pipe)]);
+      const targets = t.hidesSpecialFiles ? [folder] : [folder, pipe];
+      for (const remote of targets) {
+        const local = await artifact('r.m4a', randomBytes(4_096));
+        const error = await Promise.race([
+          t.backend.put({ ...request(local, remote), existing: 'replace' }).then(
+            (result) => result,
+            (e: unknown) => e,
+          ),
+          sleep(20_000).then(() => 'still waiting after 20 s'),
+        ]);
+        expect(isImkError(error, 'CONFLICT'), `${remote}: ${String(error)}`).toBe(true);
+        expect((error as Error).message, remote).toMatch(
+          /already holds something that is not a regular file/,
+        );
+      }
+      expect(await readdir(t.serverPath(folder))).toEqual(['keep']);
+      expect((await lstat(t.serverPath(pipe))).isFIFO()).toBe(true);
+    }, 60_000);
+
     it('delivers a 99-character CJK title cut to 255 bytes, variant suffix and extension kept', async () => {
       const max = t.nameBytes ?? 255;
       const title = `${'夜'.repeat(99)} (instrumental).m4a`;

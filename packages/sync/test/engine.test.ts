@@ -155,6 +155,24 @@ describe('sync engine', () => {
     expect(await readFile(join(folder, 'drums (3).flac'))).toEqual(versions[2]);
   });
 
+  it('conflict: replace over a folder under the destination name: a named conflict that says what is there, the folder untouched', async () => {
+    const job = {
+      jobId: 'job1',
+      artifacts: [{ path: 'files/stems/drums.flac', kind: 'stems' as const, variant: 'drums' }],
+    };
+    await writeJob(outputs, job);
+    // An album folder of the user's that has the file's name.
+    await mkdir(join(nas, 'Stems', 'job1', 'drums.flac', 'disc 1'), { recursive: true });
+    const pass = await createSyncEngine(engineOptions({ conflict: 'replace' })).runPass();
+    expect(pass).toMatchObject({ delivered: 0, failedFinal: 1 });
+    const failed = [...receipts.all().values()].find((r) => r.status === 'failed');
+    expect(failed?.errorCode).toBe('CONFLICT');
+    expect(failed?.errorMessage).toContain(`nas:${join(nas, 'Stems', 'job1', 'drums.flac')} already holds`);
+    expect(failed?.errorMessage).toMatch(/not a regular file \(a folder.*\(conflict: replace\)/);
+    expect(failed?.errorMessage).not.toMatch(/EISDIR|set conflict: rename or replace/);
+    expect(await readdir(join(nas, 'Stems', 'job1', 'drums.flac'))).toEqual(['disc 1']);
+  });
+
   it('conflict: fail on a re-processed artifact records the failure beside the delivered copy, not over it', async () => {
     const job = {
       jobId: 'job1',

@@ -1,6 +1,7 @@
 import { chmod, mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileReadProblem, readRegularFile } from '@imk/fs-safe';
+import { envSecret, fileSecret, isSecretProblem } from '@imk/config';
+import { fileReadProblem } from '@imk/fs-safe';
 import { ImkError } from '@imk/errors';
 import { fsyncDir } from '@imk/fs-safe';
 
@@ -24,22 +25,22 @@ export async function findArl(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ArlSource | undefined> {
   for (const name of ARL_ENV_VARS) {
-    const value = env[name]?.trim();
+    const value = envSecret(env, name);
     if (value) return { arl: checked(value, `$${name}`), from: `$${name}` };
   }
-  const file = env[ARL_FILE_ENV]?.trim() || arlFile;
+  const file = envSecret(env, ARL_FILE_ENV) ?? arlFile;
   if (file === undefined) return undefined;
-  let text: string;
+  let value: string;
   try {
-    text = await readRegularFile(file);
+    value = await fileSecret(file);
   } catch (error) {
+    if (!isSecretProblem(error) || error.code !== 'SECRET_MISSING') throw error;
     throw new ImkError(
       'DEEMIX_ARL_MISSING',
-      `the ARL file ${file} cannot be read (${fileReadProblem(error)}); create it with the ARL on one line, readable only by you (chmod 600)`,
+      `the ARL file ${file} cannot be read (${fileReadProblem(error.cause)}); create it with the ARL on one line, readable only by you (chmod 600)`,
       { cause: error },
     );
   }
-  const value = text.trim();
   if (!value)
     throw new ImkError(
       'DEEMIX_ARL_MISSING',

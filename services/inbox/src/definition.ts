@@ -1,5 +1,6 @@
 import { defineService } from '@imk/service';
 import { InboxConfigSchema, SERVICE_NAME } from './config.ts';
+import { inboxFoldersCheck } from './doctor-checks.ts';
 import type { StartInboxOptions } from './start.ts';
 
 /** The inbox's code, loaded only when it runs (doctor and the config reference need only the schema). */
@@ -11,5 +12,7 @@ export const inboxService = defineService({
   configSchema: InboxConfigSchema,
   load: code,
   start: async (options: StartInboxOptions) => (await code()).startInbox(options),
-  doctorChecks: [],
+  doctorChecks: [inboxFoldersCheck],
+  // A folder in the inbox is the user's to move; the inbox itself works (doctor warns, the log says it once).
+  healthChecks: [],
 });

@@ -14,6 +14,7 @@ import {
   readableName,
 } from '@imk/retriever-sdk';
 import type { InboxSettings } from './config.ts';
+import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
 import { tagsFor } from './file-tags.ts';
 
 export const PROCESSED_DIR = '.processed';
@@ -54,6 +55,21 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     minQuietMs: (settings.stableChecks - 1) * settings.pollIntervalMs,
   });
   const accepted = new Set(settings.extensions.map((ext) => `.${ext.toLowerCase()}`));
+  // Folders already told about, so that one left there is said once, not at every look.
+  const toldFolders = new Set<string>();
+
+  async function tellFolders(): Promise<void> {
+    const folders = await inboxFolders(settings.dir);
+    for (const name of toldFolders) if (!folders.includes(name)) toldFolders.delete(name);
+    for (const name of folders) {
+      if (toldFolders.has(name)) continue;
+      toldFolders.add(name);
+      logger.warn(
+        { folder: name },
+        `folder "${name}" in the inbox is not read and stays as it is: ${FOLDER_ADVICE}`,
+      );
+    }
+  }
 
   async function take(name: string, signal?: AbortSignal): Promise<InboxOutcome> {
     const file = join(settings.dir, name);
@@ -202,6 +218,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   return {
     async scan(signal) {
       await mkdir(settings.dir, { recursive: true });
+      await tellFolders();
       const listed = await listFiles(settings.dir);
       const files = listed.filter((file) => !IN_PROGRESS.test(file.name));
       const outcomes: InboxOutcome[] = [];

@@ -1,6 +1,8 @@
 export { startInbox } from './start.ts';
 export type { StartInboxOptions } from './start.ts';
 export { createInbox, PROCESSED_DIR, REJECTED_DIR } from './inbox.ts';
+export { FOLDER_ADVICE, inboxFolders } from './folders.ts';
+export { inboxFoldersCheck } from './doctor-checks.ts';
 export type { Inbox, InboxOutcome } from './inbox.ts';
 export { InboxConfigSchema, loadInboxSettings, MEDIA_EXTENSIONS, SERVICE_NAME } from './config.ts';
 export type { InboxConfig, InboxSettings } from './config.ts';

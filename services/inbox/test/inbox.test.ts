@@ -17,7 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { JobSchema, readBundle, sidecarCandidates } from '@imk/protocol';
 import { legacySample } from '@imk/media/legacy-samples';
-import { createInbox, loadInboxSettings, startInbox, type Inbox } from '../src/index.ts';
+import { PassThrough } from 'node:stream';
+import { resolvePaths } from '@imk/config';
+import { createInbox, inboxFoldersCheck, loadInboxSettings, startInbox, type Inbox } from '../src/index.ts';
 
 const logger = createLogger('test', { level: 'silent' });
 let media: string;
@@ -109,6 +111,49 @@ async function jobIn(dir: string) {
 }
 
 describe('inbox', () => {
+  it('a folder dropped into the inbox (an album) is said once at warn, naming it and what to do, listed by imk doctor, and left as it is', async () => {
+    const { root, settings } = await setup();
+    const out = new PassThrough();
+    const lines: Record<string, unknown>[] = [];
+    out.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    const inbox = createInbox(settings, createLogger('test', { destination: out, level: 'debug' }));
+    const album = join(settings.dir, 'Some Artist - Some Album');
+    await mkdir(album);
+    await writeFile(join(album, '01 - Tagged.mp3'), await readFile(join(media, 'tagged.mp3')));
+    await writeFile(join(settings.dir, 'plain.wav'), await readFile(join(media, 'plain.wav')));
+    for (let look = 0; look < 4; look++) {
+      await new Promise((resolve) => setTimeout(resolve, settings.pollIntervalMs + 10));
+      await inbox.scan();
+    }
+    const told = lines.filter((line) => line.folder === 'Some Artist - Some Album');
+    expect(told).toHaveLength(1);
+    expect(told[0]!.level).toBe(40);
+    expect(told[0]!.msg).toMatch(
+      /folder "Some Artist - Some Album" in the inbox is not read.*move the songs/,
+    );
+    // The folder is left as it is; the file beside it is queued as ever.
+    expect(await readdir(album)).toEqual(['01 - Tagged.mp3']);
+    expect(await readdir(join(settings.dir, '.processed'))).toEqual(['plain.wav']);
+    const report = await inboxFoldersCheck.run({ paths: resolvePaths(root), env: {}, now: new Date() });
+    expect(report.status).toBe('warn');
+    expect(report.summary).toContain('"Some Artist - Some Album"');
+    expect(report.fix).toMatch(/move the songs out of the folder into the inbox itself/);
+    // Taken away and dropped again: said again, once.
+    await rm(album, { recursive: true });
+    await inbox.scan();
+    await mkdir(album);
+    await inbox.scan();
+    await inbox.scan();
+    expect(lines.filter((line) => line.folder === 'Some Artist - Some Album')).toHaveLength(2);
+    await rm(album, { recursive: true });
+    expect(
+      (await inboxFoldersCheck.run({ paths: resolvePaths(root), env: {}, now: new Date() })).status,
+    ).toBe('ok');
+  });
+
   it('queues a tagged file once it is stable, with its tags and cover, and moves the original to .processed', async () => {
     const { root, settings, inbox } = await setup();
     await writeFile(join(settings.dir, 'whatever name.mp3'), await readFile(join(media, 'tagged.mp3')));

@@ -1,4 +1,5 @@
-import { fileReadProblem, readRegularFile } from '@imk/fs-safe';
+import { fileSecret, isSecretProblem, secretText } from '@imk/config';
+import { fileReadProblem } from '@imk/fs-safe';
 import { resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { isLoopbackHost } from '@imk/http-guard';
@@ -10,14 +11,17 @@ import type { WebConfig } from './config.ts';
  * never exposed to a network unprotected. Errors never show the token, even a too-short one.
  */
 export async function resolveToken(config: WebConfig, root: string): Promise<string | undefined> {
-  let token = config.token;
+  // web.token is mostly set as IMK_WEB__TOKEN, often from a file (a Kubernetes secret): the one secret rule
+  // drops its final line break, without which nobody could ever type the token that matches.
+  let token = config.token === undefined ? undefined : secretText(config.token, 'web.token (IMK_WEB__TOKEN)');
   if (token === undefined && config.tokenFile !== undefined) {
     try {
-      token = (await readRegularFile(resolve(root, config.tokenFile))).trim();
+      token = await fileSecret(resolve(root, config.tokenFile));
     } catch (error) {
+      if (!isSecretProblem(error) || error.code !== 'SECRET_MISSING') throw error;
       throw new ImkError(
         'WEB_TOKEN_FILE',
-        `cannot read the web token file ${config.tokenFile}: ${fileReadProblem(error)}`,
+        `cannot read the web token file ${config.tokenFile}: ${fileReadProblem(error.cause)}`,
         { cause: error },
       );
     }

@@ -55,6 +55,24 @@ describe('web access control', () => {
     expect(authorized.status).toBe(200);
   });
 
+  it('IMK_WEB__TOKEN made from a file (ending in a line break) is the token without it; two lines are refused unquoted', async () => {
+    process.env.IMK_WEB__TOKEN = `${TOKEN}\n`;
+    try {
+      const web = await start({ host: '0.0.0.0' });
+      const authorized = await fetch(`${web.url}/api/status`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(authorized.status).toBe(200);
+      process.env.IMK_WEB__TOKEN = 'first-half-0123456789\nsecond-half-0123456789';
+      const refused = await start({ host: '0.0.0.0' }).catch((error: unknown) => error as Error);
+      expect(refused).toBeInstanceOf(Error);
+      expect((refused as Error).message).toMatch(/IMK_WEB__TOKEN.*line break/);
+      expect((refused as Error).message).not.toMatch(/half/);
+    } finally {
+      delete process.env.IMK_WEB__TOKEN;
+    }
+  });
+
   it('is open on loopback when no token is set', async () => {
     const web = await start({});
     expect((await fetch(`${web.url}/api/status`)).status).toBe(200);

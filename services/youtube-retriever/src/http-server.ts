@@ -1,4 +1,5 @@
-import { fileReadProblem, readRegularFile } from '@imk/fs-safe';
+import { envSecret, fileSecret, isSecretProblem } from '@imk/config';
+import { fileReadProblem } from '@imk/fs-safe';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ImkError } from '@imk/errors';
 import { isLoopbackHost, registerBearerAuth, registerHttpGuard } from '@imk/http-guard';
@@ -62,14 +63,15 @@ export async function startRetrieverHttp(options: StartRetrieverHttpOptions): Pr
 }
 
 async function resolveToken(options: StartRetrieverHttpOptions, host: string): Promise<string | undefined> {
-  let token = options.token ?? process.env[API_TOKEN_ENV]?.trim();
+  let token = options.token ?? envSecret(process.env, API_TOKEN_ENV);
   if (!token && options.tokenFile !== undefined) {
     try {
-      token = (await readRegularFile(options.tokenFile)).trim();
+      token = await fileSecret(options.tokenFile);
     } catch (error) {
+      if (!isSecretProblem(error) || error.code !== 'SECRET_MISSING') throw error;
       throw new ImkError(
         'API_TOKEN_FILE',
-        `cannot read the API token file ${options.tokenFile}: ${fileReadProblem(error)}`,
+        `cannot read the API token file ${options.tokenFile}: ${fileReadProblem(error.cause)}`,
         { cause: error },
       );
     }

@@ -209,7 +209,7 @@ export const PROCESSING_KEYS: LegacyKey[] = [
   },
   {
     key: 'ALBUMS_ENABLED',
-    none: 'the inbox takes files; an album is several bundles (or a Deezer album link)',
+    none: 'the inbox takes files; a folder in it is not read (said once in the log, listed by imk doctor): move its songs into the inbox, one job each (or a Deezer album link)',
   },
   {
     key: 'AUDIO_EXTS',

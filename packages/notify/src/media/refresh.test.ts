@@ -73,7 +73,10 @@ describe('media-server refresh (loopback stand-ins for Jellyfin, Plex, Navidrome
       }).catch((error: unknown) => error as Error);
       expect(failure).toBeInstanceOf(Error);
       const message = (failure as Error).message;
-      expect(message).toContain('jellyfin jf');
+      // The one secret rule (@imk/config): the field and the variable are named, the value never.
+      expect(message).toContain('mediaServers.jf.token');
+      expect(message).toContain('JF_KEY');
+      expect(message).toMatch(/line break/);
       expect(message).not.toMatch(/half-of-key/);
       expect(jellyfin.requests).toEqual([]);
     } finally {

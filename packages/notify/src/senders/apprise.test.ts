@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,24 @@ describe('apprise sender (real apprise)', () => {
       await notifier.drain();
       const byPath = Object.fromEntries(receiver.requests.map((r) => [r.url, r.headers['x-team'] ?? '']));
       expect(byPath).toEqual({ '/one': 'bass,drums', '/two': '', '/three': '' });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a URL list from a file, one per line (a # line skipped), reaches every URL: a list is no one-line secret', async () => {
+    const receiver = await startReceiver();
+    try {
+      const base = `json://127.0.0.1:${new URL(receiver.url).port}`;
+      const file = join(state, 'apprise-urls.txt');
+      await writeFile(file, `# the band\n${base}/one\r\n${base}/two\n`);
+      const config = NotifyConfigSchema.parse({
+        targets: [{ type: 'apprise', name: 'band', urls: { file } }],
+      });
+      const notifier = createNotifier({ stateDir: state, config, logger, env: process.env });
+      await notifier.emit(jobEvent('job.succeeded', { jobId: 'job_l' }));
+      await notifier.drain();
+      expect(receiver.requests.map((r) => r.url).sort()).toEqual(['/one', '/two']);
     } finally {
       await receiver.close();
     }

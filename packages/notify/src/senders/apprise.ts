@@ -57,7 +57,9 @@ export function createAppriseSender(
           },
         );
       });
-      const urls = target.urls ? appriseUrls(readNotifySecret(target.urls, `${name}.urls`, ctx.env)) : [];
+      const urls = target.urls
+        ? appriseUrls(readNotifySecret(target.urls, `${name}.urls`, ctx.env, 'many'))
+        : [];
       if (target.urls && urls.length === 0)
         throw new ImkError('NOTIFY_CONFIG_INVALID', `${name}.urls holds no URL (expected scheme://…)`, {
           retryable: false,

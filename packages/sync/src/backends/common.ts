@@ -91,20 +91,25 @@ export interface ExistingLookup {
 /**
  * The destination-time check every backend makes before a file goes under its final name (`existing:
  * 'keep'`, the default): nothing there = go on; the same content (size, then sha256) = already delivered;
- * anything else = `CONFLICT`, and the file there is left as it is. `replace` skips the check.
+ * anything else = `CONFLICT`, and the file there is left as it is. `replace` replaces a file (nothing is
+ * read), but never a folder, a FIFO or a device: those are the same `CONFLICT` whatever the policy (a
+ * rename over a folder fails with EISDIR or a bare SFTP 'Failure', and some tools would write into it).
  */
 export async function settleExisting(
   request: PutRequest,
   where: string,
   lookup: ExistingLookup,
 ): Promise<'absent' | 'same'> {
-  if (request.existing === 'replace') return 'absent';
   const found = await lookup.stat();
   if (!found) return 'absent';
-  if (found.regular === false) throw takenError(request, where, 'something that is not a regular file');
+  if (found.regular === false) throw takenError(request, where, NOT_REGULAR);
+  if (request.existing === 'replace') return 'absent';
   if (found.bytes === request.bytes && (await lookup.hash()) === request.sha256) return 'same';
   throw takenError(request, where);
 }
+
+/** What a CONFLICT says is under a destination name that is a folder, a FIFO or a device. */
+export const NOT_REGULAR = 'something that is not a regular file';
 
 /**
  * The error for a destination path that holds a file with other content (or, `what`, something else: a
@@ -112,7 +117,7 @@ export async function settleExisting(
  */
 export function takenError(request: PutRequest, where: string, what = 'a different file'): Error {
   return syncError('CONFLICT', `${where} already holds ${what}; it was not overwritten`, {
-    details: { remote_path: request.remotePath },
+    details: { remote_path: request.remotePath, ...(what === NOT_REGULAR && { not_regular: true }) },
   });
 }
 

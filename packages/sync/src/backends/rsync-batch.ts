@@ -6,7 +6,7 @@ import { isImkError, type ImkError } from '@imk/errors';
 import { fromFsError } from '../errors.ts';
 import type { PutRequest, PutResult } from '../types.ts';
 import type { ToolResult } from '../util/run-tool.ts';
-import { mismatchError, settleExisting, takenError } from './common.ts';
+import { NOT_REGULAR, mismatchError, settleExisting, takenError } from './common.ts';
 import { PARTIAL_EXIT_CODES } from './rsync-failure.ts';
 
 /** One file of a batch: where it goes and the temporary name it is written under. */
@@ -47,7 +47,8 @@ const VERIFY_AND_COMMIT = [
   '  if [ "$size" != "$want_size" ] || [ "$h" != "$want_hash" ]; then rm -f -- "$f"; echo "BAD $size $h"',
   // A folder under the name: ln and mv would put the file inside it. Never a place to deliver to.
   '  elif [ -d "$d" ]; then rm -f -- "$f"; echo "TAKEN - -"',
-  '  elif [ "$existing" = replace ]; then if mv -f -- "$f" "$d"; then echo "OK $size $h"; else rm -f -- "$f"; echo "BAD $size $h"; fi',
+  // replace: over a regular file (or nothing) only; a FIFO or a device goes on to TAKEN below.
+  '  elif [ "$existing" = replace ] && { [ -f "$d" ] || ! { [ -e "$d" ] || [ -L "$d" ]; }; }; then if mv -f -- "$f" "$d"; then echo "OK $size $h"; else rm -f -- "$f"; echo "BAD $size $h"; fi',
   '  elif ln -- "$f" "$d" 2>/dev/null; then rm -f -- "$f"; echo "OK $size $h"',
   // Only a regular file is read (a FIFO would never end the read); anything else is taken.
   '  elif [ -e "$d" ] || [ -L "$d" ]; then rm -f -- "$f"; ds=-; dh=-',
@@ -146,7 +147,12 @@ async function verifyRemote(
           ok: true,
           result: { bytes: item.request.bytes, verifiedBy: 'remote-hash', alreadyThere: true },
         };
-      if (verdict === 'TAKEN') return { ok: false, error: takenError(item.request, item.target) };
+      // The script gives no size for what is not a regular file (a folder, a FIFO).
+      if (verdict === 'TAKEN')
+        return {
+          ok: false,
+          error: takenError(item.request, item.target, size === '-' ? NOT_REGULAR : undefined),
+        };
       if (copyError && size === '-1') return { ok: false, error: copyError };
       return {
         ok: false,
@@ -200,7 +206,20 @@ async function verifyLocal(
 
 /** Into place without overwriting a different file (hard link), as the local backend does. */
 async function commitLocal(item: BatchItem): Promise<'done' | 'same'> {
+  const existing = {
+    stat: () =>
+      stat(item.target).then(
+        (info) => ({ bytes: info.size, regular: info.isFile() }),
+        () => undefined,
+      ),
+    hash: () => sha256File(item.target, { untrusted: { followLinks: true } }),
+  };
   if (item.request.existing === 'replace') {
+    // A folder or a FIFO under the name is a conflict, never renamed over (EISDIR).
+    await settleExisting(item.request, item.target, existing).catch(async (error: unknown) => {
+      await rm(item.temp, { force: true });
+      throw error;
+    });
     await rename(item.temp, item.target);
     return 'done';
   }
@@ -222,10 +241,6 @@ async function commitLocal(item: BatchItem): Promise<'done' | 'same'> {
       }
     }
     await rm(item.temp, { force: true });
-    const existing = {
-      stat: () => stat(item.target).then((info) => ({ bytes: info.size, regular: info.isFile() })),
-      hash: () => sha256File(item.target, { untrusted: { followLinks: true } }),
-    };
     // Throws CONFLICT unless the same content is there.
     await settleExisting(item.request, item.target, existing);
     return 'same';

@@ -8,7 +8,7 @@ import type { BackendContext, PutRequest, PutResult, SyncBackend } from '../type
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { createUploadTap, hashStream, type UploadDigests } from '../util/hashing.ts';
 import { joinRemote } from '../util/remote-path.ts';
-import { SecretSchema, readOptionalSecret } from '../util/secrets.ts';
+import { SecretSchema, readOptionalSecret, readSecret } from '../util/secrets.ts';
 import { syncError } from '../errors.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
 import { classifyS3Error, isNotFound } from './s3-errors.ts';
@@ -95,14 +95,28 @@ type UploadTap = ReturnType<typeof createUploadTap>;
 export function createS3Backend(input: S3Options, context: BackendContext): SyncBackend {
   const options = S3OptionsSchema.parse(input);
   const env = context.env ?? process.env;
-  const accessKeyId = readOptionalSecret(options.accessKeyId, 'accessKeyId', env);
-  const secretAccessKey = readOptionalSecret(options.secretAccessKey, 'secretAccessKey', env);
-  const sessionToken = readOptionalSecret(options.sessionToken, 'sessionToken', env);
+  let accessKeyId = readOptionalSecret(options.accessKeyId, 'accessKeyId', env);
+  let secretAccessKey = readOptionalSecret(options.secretAccessKey, 'secretAccessKey', env);
+  let sessionToken = readOptionalSecret(options.sessionToken, 'sessionToken', env);
   if ((accessKeyId === undefined) !== (secretAccessKey === undefined))
     throw syncError(
       'BACKEND_CONFIG_INVALID',
       `s3 backend "${context.name}": give both accessKeyId and secretAccessKey, or neither`,
     );
+  // Neither given: the AWS SDK's chain would take AWS_ACCESS_KEY_ID… first, as they are (a variable made
+  // from a file ends in a line break, and every request is then refused). Read by the one secret rule
+  // instead; the rest of the chain (profile, role) is unchanged.
+  if (accessKeyId === undefined && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    accessKeyId = readSecret({ env: 'AWS_ACCESS_KEY_ID' }, 'accessKeyId (from the SDK chain)', env);
+    secretAccessKey = readSecret(
+      { env: 'AWS_SECRET_ACCESS_KEY' },
+      'secretAccessKey (from the SDK chain)',
+      env,
+    );
+    sessionToken = env.AWS_SESSION_TOKEN
+      ? readSecret({ env: 'AWS_SESSION_TOKEN' }, 'sessionToken (from the SDK chain)', env)
+      : undefined;
+  }
   const throttle = options.bandwidthLimit ? createThrottle(options.bandwidthLimit) : undefined;
   const where = `s3 backend "${context.name}" (bucket ${options.bucket})`;
   let client: Promise<S3Client> | undefined;

@@ -68,6 +68,8 @@ export async function startRcloneSftp(): Promise<RcloneServers> {
       'imk',
       '--config',
       configFile,
+      '--dir-cache-time',
+      '0s',
     ],
     { stdio: 'ignore' },
   );
