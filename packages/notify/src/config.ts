@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { loadServiceConfig } from '@imk/config';
+import { SecretRefSchema, loadServiceConfig } from '@imk/config';
 import { EVENT_KEYS, NOTIFY_EVENTS, type NotifyEventType } from './events.ts';
-import { NotifySecretSchema } from './secrets.ts';
 
 /** The config file `config/notify.yaml` (env overrides `IMK_NOTIFY__…`), read by every process that sends. */
 export const NOTIFY_CONFIG = 'notify';
@@ -24,7 +23,7 @@ export const WebhookTargetSchema = z.strictObject({
   name,
   events: only,
   url: z.url({ protocol: /^https?$/ }).describe('Receives a POST with the event as a JSON body.'),
-  secret: NotifySecretSchema.optional().describe(
+  secret: SecretRefSchema.optional().describe(
     'HMAC-SHA256 key: the body is signed and the signature sent as `X-Imk-Signature: sha256=<hex>`.',
   ),
 });
@@ -38,7 +37,7 @@ export const NtfyTargetSchema = z.strictObject({
     .default('https://ntfy.sh')
     .describe('The ntfy server.'),
   topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'ntfy topics are letters, digits, _ and -, at most 64'),
-  token: NotifySecretSchema.optional().describe('Access token (sent as `Authorization: Bearer …`).'),
+  token: SecretRefSchema.optional().describe('Access token (sent as `Authorization: Bearer …`).'),
   priority: z.enum(['min', 'low', 'default', 'high', 'max']).optional().describe('ntfy message priority.'),
 });
 
@@ -47,7 +46,7 @@ export const AppriseTargetSchema = z
     type: z.literal('apprise'),
     name,
     events: only,
-    urls: NotifySecretSchema.optional().describe(
+    urls: SecretRefSchema.optional().describe(
       'Apprise URLs (one per line or space-separated; they hold tokens, so they come from env or a file). Passed to apprise in a private config file, never on its command line.',
     ),
     configFile: z

@@ -19,8 +19,6 @@ export { openNotifier } from './open.ts';
 export type { NotifierHandle } from './open.ts';
 export { NotifyResultSchema, readNotifyResults, recordResult } from './results.ts';
 export type { NotifyResult } from './results.ts';
-export { NotifySecretSchema } from './secrets.ts';
-export type { NotifySecret } from './secrets.ts';
 export { SIGNATURE_HEADER, signBody } from './senders/webhook.ts';
 export { appriseUrls } from './senders/apprise.ts';
 export { notifyDir } from './store.ts';

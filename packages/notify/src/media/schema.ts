@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotifySecretSchema } from '../secrets.ts';
+import { SecretRefSchema } from '@imk/config';
 
 const url = z
   .url({ protocol: /^https?$/ })
@@ -20,7 +20,7 @@ const pathMap = z
 export const JellyfinServerSchema = z.strictObject({
   type: z.literal('jellyfin'),
   url,
-  token: NotifySecretSchema.describe('A Jellyfin API key (Dashboard → API Keys).'),
+  token: SecretRefSchema.describe('A Jellyfin API key (Dashboard → API Keys).'),
   mode: z
     .enum(['paths', 'library'])
     .default('paths')
@@ -33,7 +33,7 @@ export const JellyfinServerSchema = z.strictObject({
 export const PlexServerSchema = z.strictObject({
   type: z.literal('plex'),
   url,
-  token: NotifySecretSchema.describe('An X-Plex-Token.'),
+  token: SecretRefSchema.describe('An X-Plex-Token.'),
   section: z
     .union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)])
     .describe('The library section id (the number in /library/sections/<id>).'),
@@ -44,7 +44,7 @@ export const SubsonicServerSchema = z.strictObject({
   type: z.enum(['subsonic', 'navidrome']),
   url,
   user: z.string().min(1).describe('The user (an admin: startScan needs one on Navidrome).'),
-  password: NotifySecretSchema.describe('The password; sent only as md5(password + salt) with a fresh salt.'),
+  password: SecretRefSchema.describe('The password; sent only as md5(password + salt) with a fresh salt.'),
   client: z.string().min(1).default('instrumental-maker').describe('The `c` parameter: who is asking.'),
   apiVersion: z
     .string()

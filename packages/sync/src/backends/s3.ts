@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
+import { SecretRefSchema } from '@imk/config';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
@@ -8,7 +9,7 @@ import type { BackendContext, PutRequest, PutResult, SyncBackend } from '../type
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { createUploadTap, hashStream, type UploadDigests } from '../util/hashing.ts';
 import { joinRemote } from '../util/remote-path.ts';
-import { SecretSchema, readOptionalSecret, readSecret } from '../util/secrets.ts';
+import { readOptionalSecret, readSecret } from '../util/secrets.ts';
 import { syncError } from '../errors.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
 import { classifyS3Error, isNotFound } from './s3-errors.ts';
@@ -33,11 +34,11 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
     .boolean()
     .default(false)
     .describe('Address buckets as endpoint/bucket (most S3-compatible servers need true).'),
-  accessKeyId: SecretSchema.optional().describe(
+  accessKeyId: SecretRefSchema.optional().describe(
     '@default the AWS SDK chain (AWS_ACCESS_KEY_ID, profiles, roles)',
   ),
-  secretAccessKey: SecretSchema.optional(),
-  sessionToken: SecretSchema.optional(),
+  secretAccessKey: SecretRefSchema.optional(),
+  sessionToken: SecretRefSchema.optional(),
   requestChecksumCalculation: z
     .enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED'])
     .default('WHEN_REQUIRED')

@@ -2,6 +2,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { posix } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
+import { SecretRefSchema } from '@imk/config';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
 import { syncError } from '../errors.ts';
@@ -10,7 +11,7 @@ import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { createHashTap, hashStream } from '../util/hashing.ts';
 import { checkHostKey, rememberHostKey } from '../util/known-hosts.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
-import { SecretSchema, readOptionalSecret, readSecret } from '../util/secrets.ts';
+import { readOptionalSecret, readSecret } from '../util/secrets.ts';
 import { SshConnectionSchema, defaultKnownHosts } from '../util/ssh-options.ts';
 import {
   BackendBaseSchema,
@@ -26,8 +27,10 @@ export const SFTP_BACKEND = 'sftp';
 
 export const SftpOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
   type: z.literal(SFTP_BACKEND).describe('SFTP over SSH (no program needed on this host).'),
-  passphrase: SecretSchema.optional().describe('Passphrase of the private key.'),
-  password: SecretSchema.optional().describe('Password login, when the server allows it (a key is better).'),
+  passphrase: SecretRefSchema.optional().describe('Passphrase of the private key.'),
+  password: SecretRefSchema.optional().describe(
+    'Password login, when the server allows it (a key is better).',
+  ),
   root: z.string().optional().describe('Folder that route paths are relative to. @default the login folder'),
   transfer: z
     .enum(['put', 'fastPut'])

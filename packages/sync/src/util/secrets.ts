@@ -1,21 +1,14 @@
-import { SecretRefSchema, isSecretProblem, readSecretRef } from '@imk/config';
+import { SecretRefSchema, isSecretProblem, readSecretRef, type SecretRef } from '@imk/config';
 import { z } from 'zod';
 import { syncError } from '../errors.ts';
 
-/**
- * A secret is never written in the config itself: it names an environment variable or a file (for
- * example a Docker or systemd secret). The value is read when the backend is created and never logged.
- */
-export const SecretSchema = SecretRefSchema;
-export type Secret = z.infer<typeof SecretSchema>;
-
 /** A path that is itself sensitive (an SSH key): a plain path, or `{ env }` / `{ file }` holding the path. */
-export const SecretPathSchema = z.union([z.string().min(1), SecretSchema]);
+export const SecretPathSchema = z.union([z.string().min(1), SecretRefSchema]);
 export type SecretPath = z.infer<typeof SecretPathSchema>;
 
 /** Reads a secret (@imk/config's one rule); the error names the variable or file and the field, never a value. */
 export function readSecret(
-  secret: Secret | string,
+  secret: SecretRef | string,
   field: string,
   env: NodeJS.ProcessEnv = process.env,
 ): string {
@@ -32,7 +25,7 @@ export function readSecret(
 
 /** Reads an optional secret. */
 export function readOptionalSecret(
-  secret: Secret | string | undefined,
+  secret: SecretRef | string | undefined,
   field: string,
   env?: NodeJS.ProcessEnv,
 ): string | undefined {
