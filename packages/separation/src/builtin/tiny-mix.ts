@@ -21,6 +21,11 @@ export interface TinyMixOptions {
   seed?: number;
   /** Tempo in beats per minute. @default 110 */
   bpm?: number;
+  /**
+   * Semitones the voice sings above its usual range (A3 to A5); −12 is a baritone's, from A2 (110 Hz),
+   * whose fundamental lies below 200 Hz much of the time. @default 0
+   */
+  voiceShift?: number;
 }
 
 const CHORDS = [
@@ -39,7 +44,7 @@ export function createTinyMix(options: TinyMixOptions = {}): TinyMix {
   const stem = (): PcmChannels => [new Float32Array(frames), new Float32Array(frames)];
   const stems: StemPcm = { vocals: stem(), drums: stem(), bass: stem(), other: stem() };
 
-  renderVoice(stems.vocals, sr, beat, rand);
+  renderVoice(stems.vocals, sr, beat, rand, options.voiceShift ?? 0);
   renderChords(stems.other, sr, beat);
   renderBass(stems.bass, sr, beat);
   renderDrums(stems.drums, sr, beat, rand);
@@ -57,14 +62,14 @@ export function createTinyMix(options: TinyMixOptions = {}): TinyMix {
 
 const hz = (midi: number): number => 440 * 2 ** ((midi - 69) / 12);
 
-function renderVoice(out: PcmChannels, sr: number, beat: number, rand: () => number): void {
+function renderVoice(out: PcmChannels, sr: number, beat: number, rand: () => number, shift: number): void {
   const n = out[0]!.length;
   let t = 0.3 * beat;
   let degree = 4;
   while (t < n / sr) {
     const length = beat * (1 + Math.floor(rand() * 3)) * 0.5;
     degree = Math.min(13, Math.max(0, degree + Math.floor(rand() * 5) - 2));
-    const midi = 69 + SCALE[degree % 7]! + 12 * Math.floor(degree / 7) - 12;
+    const midi = 69 + SCALE[degree % 7]! + 12 * Math.floor(degree / 7) - 12 + shift;
     const f0 = hz(midi);
     const start = Math.round(t * sr);
     const end = Math.min(n, Math.round((t + length * 0.9) * sr));
