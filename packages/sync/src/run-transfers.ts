@@ -301,11 +301,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
         if (input.signal?.aborted)
           return record(transfer, failed(transfer, syncError('ABORTED', 'stopped by shutdown'), started));
         const outcome = failed(transfer, error, started);
-        if (
-          isDestinationDown(error) ||
-          (isImkError(error) &&
-            ['BACKEND_CONFIG_INVALID', 'SECRET_MISSING', 'TOOL_MISSING'].includes(error.code))
-        ) {
+        if (isDestinationDown(error)) {
           // Said once per destination and pass; its other transfers are recorded without trying.
           if (!down.has(transfer.backend)) {
             down.set(transfer.backend, error as Error);

@@ -1,6 +1,12 @@
 import { resolvePaths } from '@imk/config';
 import type { Logger } from '@imk/log';
-import { ReceiptStore, createSyncEngine, type PlannedTransfer, type Receipt } from '@imk/sync';
+import {
+  ReceiptStore,
+  createSyncEngine,
+  isVerifyFinding,
+  type PlannedTransfer,
+  type Receipt,
+} from '@imk/sync';
 import { loadNasSyncConfig } from './config.ts';
 import { openWritableReceipts } from './receipts.ts';
 
@@ -45,9 +51,6 @@ export interface SyncStatus {
   rows: StatusRow[];
   totals: Record<StatusRow['state'], number>;
 }
-
-/** What `imk sync verify` records for a delivered copy gone or altered: the copy was there once. */
-const VERIFY_FAILURES = new Set(['REMOTE_MISSING', 'REMOTE_CHANGED']);
 
 /** Delivered copies by `<backend>\u0000<remote path>`: who holds a path. */
 type Holders = ReadonlyMap<string, Receipt>;
@@ -142,7 +145,7 @@ export async function getSyncStatus(options: {
         .filter(
           (receipt) =>
             receipt.replacedBy === undefined &&
-            (receipt.status === 'delivered' || VERIFY_FAILURES.has(receipt.errorCode ?? '')),
+            (receipt.status === 'delivered' || isVerifyFinding(receipt.errorCode)),
         )
         .sort((a, b) => Number(a.status === 'delivered') - Number(b.status === 'delivered'))
         .map((receipt) => [`${receipt.backend}\u0000${receipt.remotePath}`, receipt] as const),
