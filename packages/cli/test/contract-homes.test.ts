@@ -67,7 +67,36 @@ function code(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 }
 
+/**
+ * Each folder under `state/` and the module that names it (STYLE 13: paths from one ImkPaths). The rest of
+ * the code takes them from there: config's paths.ts gives ledger.sqlite, nas-sync.sqlite, cache/, tmp/,
+ * cache/stems (the worker's stem cache, which the dashboard's mixer reads too) and `state/<service>/` with
+ * its work/ and cache/ (which `imk cleanup` prunes by these names).
+ */
+const STATE_HOMES: Record<string, RegExp> = {
+  'packages/config/src/paths.ts': /.*/,
+  'packages/notify/src/store.ts': /^notify$/, // state/notify/{outbox,sending,tmp,refresh-owed}, results.jsonl
+  'packages/retriever-sdk/src/subscriptions.ts': /^youtube-retriever$/, // its subscriptions/ and dashboard file
+  'services/deemix-retriever/src/config.ts': /^config$/, // deemix's XDG config home, in its own state folder
+  'services/web/src/routes/outputs.ts': /^previews$/, // the dashboard's cover previews, state/cache/previews
+  'services/web/src/routes/submit.ts': /^web$/, // uploads being received, state/tmp/web
+};
+// `join(paths.state, 'x')`, `join(ctx.paths.cache, 'x')`, `join(stateDir, 'x')`: a name put under state/.
+const STATE_JOIN =
+  /join\(\s*((?:[\w.]*\.)?paths\.(?:state|cache|tmp)|stateDir|state)\s*,\s*['"`]([^'"`]*)['"`]/g;
+
 describe('one home per on-disk contract', () => {
+  it('every folder under state/ is named by one module', async () => {
+    const found: string[] = [];
+    for (const file of await sourceFiles()) {
+      const path = relative(REPO, file);
+      const allowed = STATE_HOMES[path];
+      for (const match of code(await readFile(file, 'utf8')).matchAll(STATE_JOIN))
+        if (!allowed?.test(match[2] ?? '')) found.push(`${path}: ${match[0]}`);
+    }
+    expect(found).toEqual([]);
+  });
+
   it.each(CONTRACTS)('$what', async (contract) => {
     const found: string[] = [];
     for (const file of await sourceFiles()) {

@@ -10,8 +10,10 @@ export {
   PATHS_CONFIG,
   PathsConfigSchema,
   QUEUE_NAMES,
+  SERVICE_STATE_LAYOUT,
   STATE_LAYOUT,
   resolvePaths,
+  serviceStatePaths,
   statePaths,
 } from './paths.ts';
 export type { DataFolder, ImkPaths, PathsConfig, StatePaths } from './paths.ts';

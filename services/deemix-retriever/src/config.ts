@@ -62,7 +62,7 @@ export async function loadDeemixSettings(
   root: string,
   overrides: Partial<DeemixConfig> = {},
 ): Promise<DeemixSettings> {
-  const { config, paths, stateDir, fromRoot } = await loadRetrieverSettings(
+  const { config, paths, stateDir, defaultWorkDir, fromRoot } = await loadRetrieverSettings(
     SERVICE_NAME,
     DeemixConfigSchema,
     root,
@@ -74,7 +74,7 @@ export async function loadDeemixSettings(
     queueDir: join(paths.queues, config.queue),
     requestsDir: fromRoot(config.requestsDir, join('requests', 'deezer')),
     configHome: fromRoot(config.configHome, join(stateDir, 'config')),
-    workDir: fromRoot(config.workDir, join(stateDir, 'work')),
+    workDir: fromRoot(config.workDir, defaultWorkDir),
     ...(config.arlFile !== undefined && { arlFile: fromRoot(config.arlFile, config.arlFile) }),
   };
 }

@@ -209,7 +209,7 @@ export async function loadYoutubeSettings(
   root: string,
   overrides: Partial<YoutubeConfig> = {},
 ): Promise<YoutubeSettings> {
-  const { config, paths, stateDir, fromRoot } = await loadRetrieverSettings(
+  const { config, paths, stateDir, defaultWorkDir, cacheDir, fromRoot } = await loadRetrieverSettings(
     SERVICE_NAME,
     YoutubeConfigSchema,
     root,
@@ -221,7 +221,7 @@ export async function loadYoutubeSettings(
     stateDir: paths.state,
     queuesDir: paths.queues,
     requestsDir: fromRoot(config.requestsDir, join('requests', 'youtube')),
-    workDir: fromRoot(config.workDir, join(stateDir, 'work')),
+    workDir: fromRoot(config.workDir, defaultWorkDir),
     archiveDir: fromRoot(config.downloadArchive.dir, stateDir),
     ...(config.cookiesFile !== undefined && {
       cookiesFile: fromRoot(config.cookiesFile, config.cookiesFile),
@@ -229,6 +229,6 @@ export async function loadYoutubeSettings(
     ...(config.http.tokenFile !== undefined && {
       http: { ...config.http, tokenFile: fromRoot(config.http.tokenFile, config.http.tokenFile) },
     }),
-    cacheDir: join(stateDir, 'cache'),
+    cacheDir,
   };
 }
