@@ -7,6 +7,7 @@ export type { EnvOverride } from './env-overrides.ts';
 export { findUnknownKeys } from './schema-walk.ts';
 export type { UnknownKey } from './schema-walk.ts';
 export {
+  DEFAULT_QUEUE,
   PATHS_CONFIG,
   PathsConfigSchema,
   QUEUE_NAMES,

@@ -5,6 +5,9 @@ import { readConfigFile } from './read-config-file.ts';
 
 export const QUEUE_NAMES = ['youtube_audio', 'youtube_video', 'other'] as const;
 
+/** The queue a retriever publishes into when its config names none. */
+export const DEFAULT_QUEUE: (typeof QUEUE_NAMES)[number] = 'other';
+
 /** The config file `config/paths.yaml` (env overrides `IMK_PATHS__QUEUES`, `IMK_PATHS__OUTPUTS`). */
 export const PATHS_CONFIG = 'paths';
 

@@ -2,6 +2,12 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { loadServiceConfig, resolvePaths, serviceStatePaths, type ImkPaths } from '@imk/config';
 
+/** withRetry's defaults, also those of a retriever's config that does not choose its own. */
+export const RETRY_DEFAULTS = { attempts: 3, backoffMs: 2000, maxBackoffMs: 60_000 } as const;
+
+/** Looks, a poll apart, with the same size and mtime before a dropped file counts as completely copied. */
+export const DEFAULT_STABLE_CHECKS = 2;
+
 export interface RetrieverSettingsBase<C> {
   /** config/<service>.yaml (with env overrides) and then the caller's overrides. */
   config: C;

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { MAX_NAME_BYTES } from '@imk/fs-safe';
 import type { PlannedTransfer } from './plan.ts';
 import type { Receipt } from './receipts.ts';
 import { fitName } from './routes.ts';
@@ -47,7 +48,7 @@ export class DestinationIndex {
   }
 
   /** The first `name (n).ext` that no receipt and no transfer of this pass holds. */
-  freeNumbered(backend: string, path: string, maxNameBytes = 255): string {
+  freeNumbered(backend: string, path: string, maxNameBytes = MAX_NAME_BYTES): string {
     for (let n = 2; ; n++) {
       const candidate = numberedPath(path, n, maxNameBytes);
       if (!this.held.has(key(backend, candidate))) return candidate;

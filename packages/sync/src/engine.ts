@@ -1,5 +1,6 @@
 import type { Logger } from '@imk/log';
 import { ImkError } from '@imk/errors';
+import { MAX_NAME_BYTES } from '@imk/fs-safe';
 import { createBackend as defaultCreateBackend, type BackendOptions } from './backends/index.ts';
 import { backendFingerprint } from './fingerprint.ts';
 import { listCompleteJobs, readJobManifest, type JobManifest } from './manifests.ts';
@@ -14,6 +15,7 @@ import {
   type UnroutedArtifact,
 } from './plan.ts';
 import { resolveDestinations, type ConflictPolicy } from './conflicts.ts';
+import { SYNC_DEFAULTS } from './defaults.ts';
 import { createPlanFindings } from './plan-findings.ts';
 import type { ReceiptStore, ReceiptWrite } from './receipts.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
@@ -91,8 +93,8 @@ export interface SyncEngine {
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const logger = options.logger;
   const now = options.now ?? Date.now;
-  const concurrency = options.concurrency ?? 4;
-  const conflictPolicy = options.conflict ?? 'rename';
+  const concurrency = options.concurrency ?? SYNC_DEFAULTS.concurrency;
+  const conflictPolicy = options.conflict ?? SYNC_DEFAULTS.conflict;
   const backendOptions: Record<string, BackendOptions> = {
     [DEFAULT_BACKEND]: { type: 'local' },
     ...options.backends,
@@ -122,7 +124,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const findings = createPlanFindings({
     logger,
     receipts: options.receipts,
-    unrouted: options.unrouted ?? 'warn',
+    unrouted: options.unrouted ?? SYNC_DEFAULTS.unrouted,
     writeOf,
   });
   let live = new Map<string, SyncBackend>();
@@ -198,7 +200,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   function nameBytesOf(name: string): number {
-    return backendOptions[name]?.maxNameBytes ?? 255;
+    return backendOptions[name]?.maxNameBytes ?? MAX_NAME_BYTES;
   }
 
   function concurrencyOf(name: string): number {
@@ -270,7 +272,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         failedFinal: count('failed') + failedNow.filter((outcome) => outcome.final).length,
         waiting: count('waiting'),
         unrouted: syncPlan.unrouted.length,
-        unroutedFailed: (options.unrouted ?? 'warn') === 'fail' ? syncPlan.unrouted.length : 0,
+        unroutedFailed:
+          (options.unrouted ?? SYNC_DEFAULTS.unrouted) === 'fail' ? syncPlan.unrouted.length : 0,
         invalidManifests: syncPlan.invalidManifests.length,
         outcomes: dryRun
           ? due.map((transfer) => ({ transfer, status: 'skipped', final: false, ms: 0 }))

@@ -5,6 +5,7 @@ import { errorMessage, isImkError } from '@imk/errors';
 import { redactText, type Logger } from '@imk/log';
 import { errorCode, isDestinationDown, isRetryable, syncError } from './errors.ts';
 import { numberedPath, type ConflictPolicy } from './conflicts.ts';
+import { SYNC_DEFAULTS } from './defaults.ts';
 import type { PlannedTransfer } from './plan.ts';
 import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
@@ -118,7 +119,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
   const backendLimits = new Map<string, Limiter>();
   const down = new Map<string, Error>();
   const outcomes: TransferOutcome[] = [];
-  const policy = input.conflict ?? 'rename';
+  const policy = input.conflict ?? SYNC_DEFAULTS.conflict;
   const pathKey = (backend: string, path: string) => `${backend}\u0000${path}`;
   const claimed = new Set([
     ...(input.heldPaths ?? []),
