@@ -14,7 +14,7 @@ import {
   type RoutingProblem,
   type UnroutedArtifact,
 } from './plan.ts';
-import { resolveDestinations, type ConflictPolicy } from './conflicts.ts';
+import { destinationKey, resolveDestinations, versionKey, type ConflictPolicy } from './conflicts.ts';
 import { SYNC_DEFAULTS } from './defaults.ts';
 import { createPlanFindings } from './plan-findings.ts';
 import type { ReceiptStore, ReceiptWrite } from './receipts.ts';
@@ -248,7 +248,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           heldPaths: new Set(
             [...options.receipts.all().values()]
               .filter((receipt) => receipt.status === 'delivered' && receipt.replacedBy === undefined)
-              .map((receipt) => `${receipt.backend}\u0000${receipt.remotePath}`),
+              .map((receipt) => destinationKey(receipt.backend, receipt.remotePath)),
           ),
         });
         for (const outcome of outcomes)
@@ -289,11 +289,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       // Without the manifests (outputs/ unreadable), every receipt counts as current: retry may re-send it.
       const planned = await plan({ jobId: verifyOptions.jobId }).catch(() => undefined);
       for (const transfer of planned?.transfers ?? [])
-        current.set(versionOf(transfer.jobId, transfer.artifact.path, transfer.destination), transfer.sha256);
+        current.set(
+          versionKey(transfer.jobId, transfer.artifact.path, transfer.destination),
+          transfer.sha256,
+        );
       try {
         return await verifyDeliveries({
           isEarlierVersion: (receipt) => {
-            const sha256 = current.get(versionOf(receipt.jobId, receipt.artifactPath, receipt.destination));
+            const sha256 = current.get(versionKey(receipt.jobId, receipt.artifactPath, receipt.destination));
             return sha256 !== undefined && sha256 !== receipt.sha256;
           },
           receipts: options.receipts,
@@ -316,6 +319,3 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     await Promise.all([...current.values()].map((backend) => backend.close().catch(() => undefined)));
   }
 }
-
-const versionOf = (jobId: string, artifactPath: string, destination: string): string =>
-  `${jobId}\u0000${artifactPath}\u0000${destination}`;

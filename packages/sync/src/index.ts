@@ -36,7 +36,7 @@ export {
 } from './routes.ts';
 export type { CompiledTemplate, Route, RouteMatch, TemplateField, TemplateValues } from './routes.ts';
 export { compileRoutes } from './plan.ts';
-export { CONFLICT_POLICIES, numberedPath } from './conflicts.ts';
+export { CONFLICT_POLICIES, destinationKey, numberedPath } from './conflicts.ts';
 export type { ConflictPolicy, PathHolder } from './conflicts.ts';
 export type { PlannedTransfer, TransferState, UnroutedArtifact, RoutingProblem } from './plan.ts';
 export { ReceiptStore, RECEIPTS_FILE_NAME, receiptsFile, receiptKey } from './receipts.ts';
