@@ -67,13 +67,15 @@ export {
   canonicalJson,
   findCachedStems,
   isStemCacheEntryName,
+  readStemCacheEntry,
   isStemCacheTempName,
   stemCacheDoomedName,
   stemCacheEntry,
+  stemCacheFileName,
   stemCacheKey,
   stemCacheWorkName,
 } from './stem-cache.ts';
-export type { StemCacheKeyInput } from './stem-cache.ts';
+export type { StemCacheKeyInput, StemCacheMeta, StemCacheRead } from './stem-cache.ts';
 export { documentFieldTable, replaceFieldTables } from './field-table.ts';
 export { deref, jsonSchemaOf, markdownCell, schemaFields, typeOf } from './schema-table.ts';
 export type { JsonSchemaNode, SchemaField } from './schema-table.ts';
