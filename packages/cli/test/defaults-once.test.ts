@@ -54,4 +54,24 @@ describe('defaults written once', () => {
       }
     expect(found).toEqual([]);
   });
+
+  it('no constant is defined again, under the same name and value, in another file', async () => {
+    // choices.ts copies what `imk --help` shows so that imk starts without loading the packages;
+    // commands/choices.test.ts pins each copy to its package.
+    const ALLOWED = 'packages/cli/src/commands/choices.ts';
+    const seen = new Map<string, string>();
+    const found: string[] = [];
+    for (const file of await sourceFiles()) {
+      const text = code(await readFile(file, 'utf8'));
+      for (const m of text.matchAll(/^(?:export )?const ([A-Z][A-Z0-9_]+) = (\d[\d_]*|'[^']*');/gm)) {
+        const key = `${m[1]} = ${m[2]}`;
+        const where = relative(REPO, file);
+        if (where === ALLOWED) continue;
+        const first = seen.get(key);
+        if (first !== undefined && first !== where) found.push(`${key}: ${first} and ${where}`);
+        else seen.set(key, where);
+      }
+    }
+    expect(found).toEqual([]);
+  });
 });

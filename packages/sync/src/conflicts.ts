@@ -20,7 +20,7 @@ export interface PathHolder {
 }
 
 /** `name (n).ext` beside `path`, kept within 255 bytes (the title is cut, the variant suffix and extension kept). */
-export function numberedPath(path: string, n: number, maxBytes = 255): string {
+export function numberedPath(path: string, n: number, maxBytes = MAX_NAME_BYTES): string {
   const dir = posix.dirname(path);
   const number = ` (${n})`;
   const fitted = fitName(posix.basename(path), maxBytes - Buffer.byteLength(number));
