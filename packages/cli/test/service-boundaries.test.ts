@@ -67,4 +67,29 @@ describe('service boundaries', () => {
     expect(services.length).toBeGreaterThan(3);
     expect(problems).toEqual([]);
   });
+
+  it('no library (packages/* but the CLI, which composes them) depends on or imports a service, tests included', async () => {
+    const names = new Set((await servicePackages()).map((s) => s.name));
+    const PACKAGES = join(REPO, 'packages');
+    const problems: string[] = [];
+    for (const dir of (await readdir(PACKAGES, { withFileTypes: true })).filter((d) => d.isDirectory())) {
+      if (dir.name === 'cli') continue;
+      const root = join(PACKAGES, dir.name);
+      const json = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      };
+      for (const dep of Object.keys({ ...json.dependencies, ...json.devDependencies }))
+        if (names.has(dep)) problems.push(`${relative(REPO, root)}/package.json depends on ${dep}`);
+      for (const file of await sourceFiles(root)) {
+        for (const match of (await readFile(file, 'utf8')).matchAll(SPECIFIERS)) {
+          const specifier = match[1] ?? '';
+          const service = [...names].some((n) => specifier === n || specifier.startsWith(`${n}/`));
+          const climbs = /^\.\.?\//.test(specifier) && join(file, '..', specifier).startsWith(SERVICES + '/');
+          if (service || climbs) problems.push(`${relative(REPO, file)} imports ${specifier}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });

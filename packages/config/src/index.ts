@@ -7,11 +7,14 @@ export type { EnvOverride } from './env-overrides.ts';
 export { findUnknownKeys } from './schema-walk.ts';
 export type { UnknownKey } from './schema-walk.ts';
 export {
+  DEFAULT_QUEUE,
   PATHS_CONFIG,
   PathsConfigSchema,
   QUEUE_NAMES,
+  SERVICE_STATE_LAYOUT,
   STATE_LAYOUT,
   resolvePaths,
+  serviceStatePaths,
   statePaths,
 } from './paths.ts';
 export type { DataFolder, ImkPaths, PathsConfig, StatePaths } from './paths.ts';

@@ -30,6 +30,7 @@ describe('resolvePaths', () => {
       receipts: join(root, 'state', 'nas-sync.sqlite'),
       cache: join(root, 'state', 'cache'),
       tmp: join(root, 'state', 'tmp'),
+      stemCache: join(root, 'state', 'cache', 'stems'),
       placed: {},
     });
   });

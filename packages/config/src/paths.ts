@@ -5,6 +5,9 @@ import { readConfigFile } from './read-config-file.ts';
 
 export const QUEUE_NAMES = ['youtube_audio', 'youtube_video', 'other'] as const;
 
+/** The queue a retriever publishes into when its config names none. */
+export const DEFAULT_QUEUE: (typeof QUEUE_NAMES)[number] = 'other';
+
 /** The config file `config/paths.yaml` (env overrides `IMK_PATHS__QUEUES`, `IMK_PATHS__OUTPUTS`). */
 export const PATHS_CONFIG = 'paths';
 
@@ -33,7 +36,24 @@ export const STATE_LAYOUT = {
   cache: 'cache',
   /** Scratch space, one folder per owner (`state/tmp/<owner>/`). */
   tmp: 'tmp',
+  /** The worker's stem cache, in `state/cache/` (unless its `stemCache.dir` moves it): the mixer reads it. */
+  stemCache: 'stems',
 } as const;
+
+/**
+ * A service's own folder, `state/<service>/` (a retriever's archives, subscriptions, deemix's config): its
+ * scratch space is `work/`, its rebuildable cache `cache/`. `imk cleanup` prunes both by these names.
+ */
+export const SERVICE_STATE_LAYOUT = { work: 'work', cache: 'cache' } as const;
+
+/** `state/<service>/` and its scratch and cache folders (pure). */
+export function serviceStatePaths(
+  stateDir: string,
+  service: string,
+): { dir: string; work: string; cache: string } {
+  const dir = join(stateDir, service);
+  return { dir, work: join(dir, SERVICE_STATE_LAYOUT.work), cache: join(dir, SERVICE_STATE_LAYOUT.cache) };
+}
 
 /** Every path under `state/`. */
 export interface StatePaths {
@@ -43,6 +63,8 @@ export interface StatePaths {
   receipts: string;
   cache: string;
   tmp: string;
+  /** The worker's stem cache when its config does not move it: `state/cache/stems`. */
+  stemCache: string;
 }
 
 export interface ImkPaths extends StatePaths {
@@ -70,6 +92,7 @@ export function statePaths(root: string): StatePaths {
     receipts: join(state, STATE_LAYOUT.receipts),
     cache: join(state, STATE_LAYOUT.cache),
     tmp: join(state, STATE_LAYOUT.tmp),
+    stemCache: join(state, STATE_LAYOUT.cache, STATE_LAYOUT.stemCache),
   };
 }
 

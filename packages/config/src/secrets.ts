@@ -1,6 +1,7 @@
 import { fileReadProblem, readRegularFile, readRegularFileSync } from '@imk/fs-safe';
 import { ImkError } from '@imk/errors';
 import { z } from 'zod';
+import { SECRET_ERRORS } from './errors.ts';
 
 /**
  * Where a secret comes from, everywhere in this project: `{ env: NAME }` or `{ file: /run/secrets/x }`
@@ -94,11 +95,9 @@ export function readSecretRef(ref: SecretRef, env: NodeJS.ProcessEnv, lines: Sec
   return value;
 }
 
-/** Whether `error` is one {@link readSecretRef} throws (SECRET_MISSING or SECRET_INVALID). */
-export function isSecretProblem(
-  error: unknown,
-): error is ImkError & { code: 'SECRET_MISSING' | 'SECRET_INVALID' } {
-  return error instanceof ImkError && (error.code === 'SECRET_MISSING' || error.code === 'SECRET_INVALID');
+/** Whether `error` is one {@link readSecretRef} throws (a code of SECRET_ERRORS). */
+export function isSecretProblem(error: unknown): error is ImkError & { code: keyof typeof SECRET_ERRORS } {
+  return error instanceof ImkError && Object.hasOwn(SECRET_ERRORS, error.code);
 }
 
 function fileMissing(file: string, error: unknown): ImkError {

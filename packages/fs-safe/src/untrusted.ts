@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
+import { FS_SAFE_ERRORS } from './errors.ts';
 import { describeKind } from './file-kind.ts';
 
 /**
@@ -38,8 +39,9 @@ export class UntrustedFileError extends ImkError {
     super(code, message, {
       cause,
       details: kind === undefined ? { file } : { file, kind },
-      // Only an I/O error or a file swapped while opening may go away; the rest are facts about the input.
-      retryable: code === 'FILE_READ_FAILED' || code === 'FILE_CHANGED',
+      // The code's catalogue policy, said on the error itself so that it outlives a wrapping error: only an
+      // I/O error or a file swapped while opening may go away; the rest are facts about the input.
+      retryable: FS_SAFE_ERRORS[code].retryable,
     });
   }
 }

@@ -33,6 +33,8 @@ export {
 } from './inspect.ts';
 export type { ListQueueJobsOptions } from './inspect.ts';
 export { listRejected, readRejection } from './rejected.ts';
+export { readArchiveOutcome } from './outcome.ts';
+export type { ArchiveOutcome } from './outcome.ts';
 export type { RejectedFolder, Rejection } from './rejected.ts';
 export { readBundleState } from './bundle-state.ts';
 export type { BundleState } from './bundle-state.ts';
@@ -55,6 +57,7 @@ export {
   SUCCEEDED_DIR,
   TMP_SUFFIX,
   isProducerTempName,
+  isQueueFileName,
   parseReadyName,
   parseTokenName,
   readyName,

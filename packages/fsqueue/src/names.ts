@@ -27,6 +27,14 @@ export const ARCHIVE_DIRS = {
   cancelled: CANCELLED_DIR,
 } as const;
 
+/** What the name of every file the queue itself writes inside a bundle starts with. */
+const QUEUE_FILE_PREFIX = 'imk-';
+
+/** Whether a name at the top of a bundle is one of the queue's own files (never a file of the job). */
+export function isQueueFileName(name: string): boolean {
+  return name.startsWith(QUEUE_FILE_PREFIX);
+}
+
 /** Files the queue itself writes inside a bundle (never listed in `files[]`). */
 export const LEASE_FILE = 'imk-lease';
 export const STATE_FILE = 'imk-state.json';

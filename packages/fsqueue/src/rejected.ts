@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { listNamesOrEmpty, readUntrustedJson } from '@imk/fs-safe';
-import { CONTROL_FILE_MAX_BYTES } from './bundle-state.ts';
+import { listNamesOrEmpty } from '@imk/fs-safe';
 import { archivedJobId } from './inspect.ts';
-import { REJECTED_DIR, REJECTION_FILE } from './names.ts';
+import { REJECTED_DIR } from './names.ts';
+import { readArchiveOutcome } from './outcome.ts';
 import type { RejectProblem } from './types.ts';
 
 /** A bundle archived in `rejected/`, as the `onReject` hook and listRejected give it. */
@@ -33,19 +33,11 @@ export async function listRejected(queueDir: string): Promise<RejectedFolder[]> 
 
 /** The problems a rejected folder's imk-rejection.json lists; none when it is missing or unreadable. */
 export async function readRejection(folder: RejectedFolder): Promise<Rejection> {
-  let problems: RejectProblem[] = [];
-  try {
-    // Inside a bundle a producer wrote: read the untrusted way, small.
-    const doc = (await readUntrustedJson(join(folder.dir, REJECTION_FILE), {
-      name: REJECTION_FILE,
-      maxBytes: CONTROL_FILE_MAX_BYTES,
-    })) as { problems?: unknown };
-    if (Array.isArray(doc.problems))
-      problems = doc.problems
+  const { reason } = await readArchiveOutcome({ state: 'rejected', dir: folder.dir });
+  const problems = Array.isArray(reason?.problems)
+    ? reason.problems
         .filter((p): p is RejectProblem => typeof p === 'object' && p !== null)
-        .map((p) => ({ path: String(p.path), message: String(p.message) }));
-  } catch {
-    // No readable reasons file: no problems to give.
-  }
+        .map((p) => ({ path: String(p.path), message: String(p.message) }))
+    : [];
   return { ...folder, problems };
 }

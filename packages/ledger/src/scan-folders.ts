@@ -1,19 +1,9 @@
 import { stat } from 'node:fs/promises';
-import { readUntrustedJson } from '@imk/fs-safe';
 import { join } from 'node:path';
+import { JOB_STATES, listQueueJobs, listQueueNames, readArchiveOutcome, type QueueEntry } from '@imk/fsqueue';
 import {
-  CANCEL_FILE,
-  ERROR_FILE,
-  JOB_STATES,
-  REJECTION_FILE,
-  RESULT_FILE,
-  listQueueJobs,
-  listQueueNames,
-  type QueueEntry,
-} from '@imk/fsqueue';
-import {
-  JOB_FILE,
   describeOutputProblem,
+  readJobJson,
   listOutputs,
   readOutputManifest,
   type AnyManifest,
@@ -40,45 +30,30 @@ export interface SeenManifest {
   at: string;
 }
 
-async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    // Bundles and outputs are untrusted: a FIFO or a link to /dev/zero would hang or fill the rebuild.
-    const value = await readUntrustedJson(path, { maxBytes: 16 << 20 });
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+/** A JSON object, else undefined (a producer may have written anything as job.json). */
+function objectOf(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
-
-/** The file beside an archived bundle that says why it ended there. */
-const REASON_FILES: Partial<Record<LedgerState, string>> = {
-  failed: ERROR_FILE,
-  rejected: REJECTION_FILE,
-  cancelled: CANCEL_FILE,
-};
 
 async function seen(queue: string, entry: QueueEntry, state: LedgerState): Promise<SeenFolder> {
   const { dir } = entry;
   const info = await stat(dir);
-  const errorFile = REASON_FILES[state];
-  const outcome = errorFile
-    ? await readJson(join(dir, errorFile))
-    : state === 'succeeded'
-      ? await readJson(join(dir, RESULT_FILE))
-      : undefined;
+  // Bundles are untrusted: job.json and the queue's outcome files are read through their owners, which
+  // refuse a FIFO or a link to /dev/zero (it would hang or fill the rebuild).
+  const outcome = await readArchiveOutcome(entry);
   // imk-state.json counts attempts started; the outcome file names the attempt that ended the job.
-  const attempts = Math.max(entry.attempts, typeof outcome?.attempt === 'number' ? outcome.attempt : 0);
+  const attempts = Math.max(entry.attempts, outcome.attempt ?? 0);
   return {
     jobId: entry.jobId,
     queue,
     state,
     dir,
     at: info.mtime.toISOString(),
-    job: await readJson(join(dir, JOB_FILE)),
+    job: objectOf(await readJobJson(dir).catch(() => undefined)),
     attempts,
-    error: errorFile ? outcome : undefined,
+    error: outcome.reason,
   };
 }
 

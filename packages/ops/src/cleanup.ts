@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { QUEUE_NAMES, STATE_LAYOUT, resolvePaths } from '@imk/config';
+import { basename, join, resolve } from 'node:path';
+import { QUEUE_NAMES, STATE_LAYOUT, resolvePaths, serviceStatePaths } from '@imk/config';
 import { ARCHIVE_DIRS, isProducerTempName, listClaimHolders, listQueueNames } from '@imk/fsqueue';
 import {
   REPLACED_DIR,
@@ -74,12 +74,12 @@ export async function retentionTargets(
   const paths = resolvePaths(root);
   // The queues as the worker and the CLI see them: a queue folder placed elsewhere with a link counts.
   const queueDirs = (await listQueueNames(paths.queues, QUEUE_NAMES)).map((q) => join(paths.queues, q));
-  const serviceStateDirs = (await childDirs(paths.state)).filter((d) => !/[/\\](cache|tmp)$/.test(d));
+  // Every other folder of state/ is a service's own (config's serviceStatePaths: its work/ and cache/).
+  const services = (await childDirs(paths.state))
+    .filter((d) => d !== paths.cache && d !== paths.tmp)
+    .map((d) => serviceStatePaths(paths.state, basename(d)));
   // Folders under state/ belong to the product: every child is a cache entry or a leftover.
-  const ownedCacheDirs = [
-    ...(await childDirs(paths.cache)),
-    ...serviceStateDirs.map((d) => join(d, CACHE_DIR)),
-  ];
+  const ownedCacheDirs = [...(await childDirs(paths.cache)), ...services.map((s) => s.cache)];
   // A folder moved by config (stemCache.dir) may hold anything else the user keeps there: only what the
   // stem cache's layout names (its entries and scratch folders) is ever counted or removed.
   // A cache pointed at one of the product's own folders (outputs/, a queue, state/) is not pruned there.
@@ -149,7 +149,7 @@ export async function retentionTargets(
     },
     {
       name: 'temp',
-      dirs: [...(await childDirs(paths.tmp)), ...serviceStateDirs.map((d) => join(d, 'work'))],
+      dirs: [...(await childDirs(paths.tmp)), ...services.map((s) => s.work)],
       include: (name) => !isHeld(name),
       maxAgeMs: tempAge,
     },

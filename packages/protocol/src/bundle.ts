@@ -20,6 +20,15 @@ export interface ReadBundleOptions {
 }
 
 /**
+ * A bundle's job.json as its producer wrote it, parsed but not validated (what the dashboard shows, what the
+ * ledger's rebuild takes its facts from): the one way to open it, so a FIFO, a device or a link is refused,
+ * not read, and every reader has the queue's size limit. Throws fs-safe's error, naming job.json.
+ */
+export async function readJobJson(dir: string): Promise<unknown> {
+  return readUntrustedJson(join(dir, JOB_FILE), { name: JOB_FILE, maxBytes: JOB_FILE_MAX_BYTES });
+}
+
+/**
  * Reads and checks a bundle folder: `job.json` parses and validates, every file it names is a regular
  * file inside the bundle (no absolute paths, no `..`, no symlink leaving it), and declared sha256s and
  * sizes match. Returns every problem found, each with the field it concerns. A name spelt in another Unicode
@@ -28,8 +37,7 @@ export interface ReadBundleOptions {
 export async function readBundle(dir: string, options: ReadBundleOptions = {}): Promise<BundleResult> {
   let json: unknown;
   try {
-    // The one way to open untrusted files: a FIFO, a device or a link as job.json is refused, not read.
-    json = await readUntrustedJson(join(dir, JOB_FILE), { name: JOB_FILE, maxBytes: JOB_FILE_MAX_BYTES });
+    json = await readJobJson(dir);
   } catch (error) {
     const message = isImkError(error, 'FILE_MISSING')
       ? 'job.json is missing from the bundle'

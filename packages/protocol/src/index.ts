@@ -59,7 +59,7 @@ export { describeProblems, formatIssues, parseJsonText, validateJob, validateMan
 export type { AnyManifest, Validated, ValidationProblem } from './validate.ts';
 export { DOCUMENT_SCHEMAS, documentJsonSchema, documentJsonSchemaText } from './json-schema.ts';
 export type { DocumentName } from './json-schema.ts';
-export { readBundle, JOB_FILE, JOB_FILE_MAX_BYTES } from './bundle.ts';
+export { readBundle, readJobJson, JOB_FILE, JOB_FILE_MAX_BYTES } from './bundle.ts';
 export type { BundleResult } from './bundle.ts';
 export { producerInfo } from './producer.ts';
 export {
@@ -67,13 +67,15 @@ export {
   canonicalJson,
   findCachedStems,
   isStemCacheEntryName,
+  readStemCacheEntry,
   isStemCacheTempName,
   stemCacheDoomedName,
   stemCacheEntry,
+  stemCacheFileName,
   stemCacheKey,
   stemCacheWorkName,
 } from './stem-cache.ts';
-export type { StemCacheKeyInput } from './stem-cache.ts';
+export type { StemCacheKeyInput, StemCacheMeta, StemCacheRead } from './stem-cache.ts';
 export { documentFieldTable, replaceFieldTables } from './field-table.ts';
 export { deref, jsonSchemaOf, markdownCell, schemaFields, typeOf } from './schema-table.ts';
 export type { JsonSchemaNode, SchemaField } from './schema-table.ts';

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { errorMessage, isImkError } from '@imk/errors';
+import { readUntrustedJson } from '@imk/fs-safe';
 import { STEM_NAMES, type StemName } from './common.ts';
 
 /**
@@ -57,6 +60,11 @@ export function stemCacheKey(input: StemCacheKeyInput): string {
     .digest('hex');
 }
 
+/** The file one stem is kept in, inside an entry (and an engine's work folder before it is stored). */
+export function stemCacheFileName(stem: StemName): string {
+  return `${stem}.wav`;
+}
+
 /** The files of one cache entry. */
 export function stemCacheEntry(
   dir: string,
@@ -66,11 +74,55 @@ export function stemCacheEntry(
   return {
     dir: entry,
     meta: join(entry, STEM_CACHE_META_FILE),
-    stems: Object.fromEntries(STEM_NAMES.map((stem) => [stem, join(entry, `${stem}.wav`)])) as Record<
-      StemName,
-      string
-    >,
+    stems: Object.fromEntries(
+      STEM_NAMES.map((stem) => [stem, join(entry, stemCacheFileName(stem))]),
+    ) as Record<StemName, string>,
   };
+}
+
+/** What meta.json records of an entry (written last, by the worker): what a reader needs of it. */
+const StemCacheMetaSchema = z.looseObject({
+  sample_rate: z.number().int().positive(),
+  frames: z.number().int().nonnegative(),
+  bytes: z.record(z.string(), z.number()),
+  /** null stands for -Infinity (a perfect null), which JSON cannot hold. */
+  null_residual_db: z.number().nullable().optional(),
+});
+export type StemCacheMeta = z.infer<typeof StemCacheMetaSchema>;
+
+/** Largest meta.json read (a few hundred bytes when the worker wrote it). */
+const META_MAX_BYTES = 64 * 1024;
+
+export type StemCacheRead =
+  | { ok: true; dir: string; meta: StemCacheMeta; stems: Record<StemName, string> }
+  /** No entry (never stored, or removed): `problem` is unset. Damaged: it says what is wrong. */
+  | { ok: false; dir: string; problem?: string };
+
+/**
+ * One entry of the stem cache, the one way every reader (the worker, the dashboard's mixer) opens it:
+ * complete when meta.json is the cache's and every stem is a regular file of the size it records.
+ */
+export async function readStemCacheEntry(dir: string, key: string): Promise<StemCacheRead> {
+  const entry = stemCacheEntry(dir, key);
+  let json: unknown;
+  try {
+    json = await readUntrustedJson(entry.meta, { name: STEM_CACHE_META_FILE, maxBytes: META_MAX_BYTES });
+  } catch (error) {
+    if (isImkError(error, 'FILE_MISSING')) return { ok: false, dir: entry.dir };
+    return { ok: false, dir: entry.dir, problem: `meta.json cannot be read (${errorMessage(error)})` };
+  }
+  const parsed = StemCacheMetaSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, dir: entry.dir, problem: "meta.json is not a stem cache entry's" };
+  for (const stem of STEM_NAMES) {
+    const info = await lstat(entry.stems[stem]).catch(() => undefined);
+    if (!info?.isFile() || info.size !== parsed.data.bytes[stem])
+      return {
+        ok: false,
+        dir: entry.dir,
+        problem: `${stem}.wav is missing or not the size meta.json records`,
+      };
+  }
+  return { ok: true, dir: entry.dir, meta: parsed.data, stems: entry.stems };
 }
 
 /**
@@ -82,19 +134,9 @@ export async function findCachedStems(
   manifest: { input: { sha256: string }; engine?: StemCacheKeyInput['engine'] },
 ): Promise<Record<StemName, string> | undefined> {
   if (manifest.engine === undefined) return undefined;
-  const entry = stemCacheEntry(
+  const read = await readStemCacheEntry(
     dir,
     stemCacheKey({ inputSha256: manifest.input.sha256, engine: manifest.engine }),
   );
-  let bytes: Record<string, number>;
-  try {
-    bytes = (JSON.parse(await readFile(entry.meta, 'utf8')) as { bytes: Record<string, number> }).bytes;
-  } catch {
-    return undefined;
-  }
-  for (const stem of STEM_NAMES) {
-    const info = await lstat(entry.stems[stem]).catch(() => undefined);
-    if (!info?.isFile() || info.size !== bytes[stem]) return undefined;
-  }
-  return entry.stems;
+  return read.ok ? read.stems : undefined;
 }

@@ -1,6 +1,6 @@
 import { extname, join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { resolvePaths } from '@imk/config';
+import { DEFAULT_QUEUE, resolvePaths } from '@imk/config';
 import { publishBundle, type BundleFileInput, type PublishedBundle } from '@imk/fsqueue';
 import type { Logger } from '@imk/log';
 import { JobIdSchema, producerInfo } from '@imk/protocol';
@@ -69,7 +69,8 @@ export function createBundle(options: CreateBundleOptions): Bundle {
       'INVALID_JOB_ID',
       `job id "${options.jobId}" is not allowed: ${parsedId.error.issues[0]?.message ?? 'invalid'}; build one with makeJobId()`,
     );
-  const queueDir = options.queueDir ?? join(resolvePaths(options.root).queues, options.queue ?? 'other');
+  const queueDir =
+    options.queueDir ?? join(resolvePaths(options.root).queues, options.queue ?? DEFAULT_QUEUE);
   const job: Record<string, unknown> & { job_id: string } = {
     job_id: options.jobId,
     source_type: options.sourceType ?? 'custom',

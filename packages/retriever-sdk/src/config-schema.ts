@@ -1,6 +1,11 @@
 // What a retriever's config schema needs (`@imk/retriever-sdk/config-schema`), without the request folder,
 // the queue or ffmpeg: `imk doctor` and the config reference read every retriever's schema.
-export { loadRetrieverSettings, requestFolderFields } from './settings.ts';
+export {
+  DEFAULT_STABLE_CHECKS,
+  RETRY_DEFAULTS,
+  loadRetrieverSettings,
+  requestFolderFields,
+} from './settings.ts';
 export type { RetrieverSettingsBase } from './settings.ts';
 export { FETCH_MODES } from './url-retriever.ts';
 export { SubscriptionSchema } from './subscriptions.ts';

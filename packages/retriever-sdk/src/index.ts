@@ -44,7 +44,12 @@ export type { PublishedBundle } from '@imk/fsqueue';
 export { createUrlRequestFolder } from './url-request-folder.ts';
 export type { UrlRequestFolderOptions } from './url-request-folder.ts';
 export { extractCover, imageAsJpeg } from './cover.ts';
-export { loadRetrieverSettings, requestFolderFields } from './settings.ts';
+export {
+  DEFAULT_STABLE_CHECKS,
+  RETRY_DEFAULTS,
+  loadRetrieverSettings,
+  requestFolderFields,
+} from './settings.ts';
 export type { RetrieverSettingsBase } from './settings.ts';
 export { RETRIEVER_ERRORS } from './errors.ts';
 export {

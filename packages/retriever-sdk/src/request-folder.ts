@@ -4,6 +4,7 @@ import { errorMessage, isImkError } from '@imk/errors';
 import { capText, fitName, moveNoClobber, moveToFreeName, readUntrustedText } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
+import { DEFAULT_STABLE_CHECKS } from './settings.ts';
 import { createStabilityTracker, listFiles } from './stable-files.ts';
 
 /** One request file, read and ready to handle. */
@@ -70,7 +71,7 @@ export const REQUEST_MAX_BYTES = 1 << 20;
 export function createRequestFolder(options: RequestFolderOptions): RequestFolder {
   const { dir, logger } = options;
   const extensions = options.extensions.map((ext) => ext.toLowerCase());
-  const tracker = createStabilityTracker(options.stableChecks ?? 2);
+  const tracker = createStabilityTracker(options.stableChecks ?? DEFAULT_STABLE_CHECKS);
   const numbered = numberedIn(dir);
 
   async function handleOne(name: string, signal?: AbortSignal): Promise<HandledRequest | undefined> {

@@ -1,6 +1,7 @@
 import { ImkError, errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { sleep } from './poll.ts';
+import { RETRY_DEFAULTS } from './settings.ts';
 
 export interface RetryOptions {
   /** Total attempts, the first included. @default 3 */
@@ -22,8 +23,8 @@ export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
-  const attempts = Math.max(1, options.attempts ?? 3);
-  let wait = options.backoffMs ?? 2000;
+  const attempts = Math.max(1, options.attempts ?? RETRY_DEFAULTS.attempts);
+  let wait = options.backoffMs ?? RETRY_DEFAULTS.backoffMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt);
@@ -37,7 +38,7 @@ export async function withRetry<T>(
       await sleep(wait, options.signal);
       if (options.signal?.aborted)
         throw new ImkError('ABORTED', `${options.what ?? 'operation'} aborted`, { cause: error });
-      wait = Math.min(wait * 2, options.maxBackoffMs ?? 60_000);
+      wait = Math.min(wait * 2, options.maxBackoffMs ?? RETRY_DEFAULTS.maxBackoffMs);
     }
   }
 }

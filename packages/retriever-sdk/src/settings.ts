@@ -1,6 +1,12 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { z } from 'zod';
-import { loadServiceConfig, resolvePaths, type ImkPaths } from '@imk/config';
+import { loadServiceConfig, resolvePaths, serviceStatePaths, type ImkPaths } from '@imk/config';
+
+/** withRetry's defaults, also those of a retriever's config that does not choose its own. */
+export const RETRY_DEFAULTS = { attempts: 3, backoffMs: 2000, maxBackoffMs: 60_000 } as const;
+
+/** Looks, a poll apart, with the same size and mtime before a dropped file counts as completely copied. */
+export const DEFAULT_STABLE_CHECKS = 2;
 
 export interface RetrieverSettingsBase<C> {
   /** config/<service>.yaml (with env overrides) and then the caller's overrides. */
@@ -8,6 +14,10 @@ export interface RetrieverSettingsBase<C> {
   paths: ImkPaths;
   /** `<root>/state/<service>`: the retriever's own state (archives, work folders, caches). */
   stateDir: string;
+  /** Its scratch folder when the config names none (`state/<service>/work`, pruned by `imk cleanup`). */
+  defaultWorkDir: string;
+  /** Its rebuildable cache (`state/<service>/cache`, pruned by `imk cleanup`). */
+  cacheDir: string;
   /** A path from config, relative to the root; `fallback` (relative to the root too) when unset. */
   fromRoot: (path: string | undefined, fallback: string) => string;
 }
@@ -21,10 +31,13 @@ export async function loadRetrieverSettings<S extends z.ZodType<object>>(
 ): Promise<RetrieverSettingsBase<z.output<S>>> {
   const paths = resolvePaths(root);
   const { config } = await loadServiceConfig({ service, schema, root: paths.root });
+  const own = serviceStatePaths(paths.state, service);
   return {
     config: { ...config, ...overrides },
     paths,
-    stateDir: join(paths.state, service),
+    stateDir: own.dir,
+    defaultWorkDir: own.work,
+    cacheDir: own.cache,
     fromRoot: (path, fallback) => resolve(paths.root, path ?? fallback),
   };
 }

@@ -1,5 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_STABLE_CHECKS } from './settings.ts';
 
 export interface FileSnapshot {
   path: string;
@@ -32,7 +33,10 @@ export interface StabilityOptions {
 }
 
 /** @param checks consecutive identical looks needed. @default 2 */
-export function createStabilityTracker(checks = 2, options: StabilityOptions = {}): StabilityTracker {
+export function createStabilityTracker(
+  checks = DEFAULT_STABLE_CHECKS,
+  options: StabilityOptions = {},
+): StabilityTracker {
   const minQuietMs = options.minQuietMs ?? 0;
   const now = options.now ?? (() => performance.now());
   const seen = new Map<string, { size: number; mtimeMs: number; count: number; since: number }>();

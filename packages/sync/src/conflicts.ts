@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { MAX_NAME_BYTES } from '@imk/fs-safe';
 import type { PlannedTransfer } from './plan.ts';
 import type { Receipt } from './receipts.ts';
 import { fitName } from './routes.ts';
@@ -19,7 +20,7 @@ export interface PathHolder {
 }
 
 /** `name (n).ext` beside `path`, kept within 255 bytes (the title is cut, the variant suffix and extension kept). */
-export function numberedPath(path: string, n: number, maxBytes = 255): string {
+export function numberedPath(path: string, n: number, maxBytes = MAX_NAME_BYTES): string {
   const dir = posix.dirname(path);
   const number = ` (${n})`;
   const fitted = fitName(posix.basename(path), maxBytes - Buffer.byteLength(number));
@@ -35,28 +36,37 @@ export class DestinationIndex {
   constructor(receipts: Iterable<Receipt>) {
     for (const receipt of receipts)
       if (receipt.status === 'delivered' && receipt.replacedBy === undefined)
-        this.held.set(key(receipt.backend, receipt.remotePath), receipt);
+        this.held.set(destinationKey(receipt.backend, receipt.remotePath), receipt);
   }
 
   holder(backend: string, path: string): PathHolder | undefined {
-    return this.held.get(key(backend, path));
+    return this.held.get(destinationKey(backend, path));
   }
 
   claim(backend: string, path: string, holder: PathHolder): void {
-    this.held.set(key(backend, path), holder);
+    this.held.set(destinationKey(backend, path), holder);
   }
 
   /** The first `name (n).ext` that no receipt and no transfer of this pass holds. */
-  freeNumbered(backend: string, path: string, maxNameBytes = 255): string {
+  freeNumbered(backend: string, path: string, maxNameBytes = MAX_NAME_BYTES): string {
     for (let n = 2; ; n++) {
       const candidate = numberedPath(path, n, maxNameBytes);
-      if (!this.held.has(key(backend, candidate))) return candidate;
+      if (!this.held.has(destinationKey(backend, candidate))) return candidate;
     }
   }
 }
 
-function key(backend: string, path: string): string {
+/**
+ * One destination path of one backend, as a map key: what the plan, the transfers of a pass (one at a time
+ * per path, a renamed copy never taking a held one) and the status call the same path.
+ */
+export function destinationKey(backend: string, path: string): string {
   return `${backend}\u0000${path}`;
+}
+
+/** One (job, artifact, destination) as a map key: the versions of one artifact's copy. */
+export function versionKey(jobId: string, artifactPath: string, destination: string): string {
+  return `${jobId}\u0000${artifactPath}\u0000${destination}`;
 }
 
 const same = (a: PathHolder, b: PathHolder): boolean =>
@@ -127,9 +137,6 @@ export function resolveDestinations(
   }
   return decisions;
 }
-
-const versionKey = (jobId: string, artifactPath: string, destination: string): string =>
-  `${jobId}\u0000${artifactPath}\u0000${destination}`;
 
 /** The most recently delivered copy of each (job, artifact, destination) that nothing replaced. */
 function latestDeliveredVersions(receipts: readonly Receipt[]): Map<string, Receipt> {

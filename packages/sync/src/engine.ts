@@ -1,5 +1,6 @@
 import type { Logger } from '@imk/log';
 import { ImkError } from '@imk/errors';
+import { MAX_NAME_BYTES } from '@imk/fs-safe';
 import { createBackend as defaultCreateBackend, type BackendOptions } from './backends/index.ts';
 import { backendFingerprint } from './fingerprint.ts';
 import { listCompleteJobs, readJobManifest, type JobManifest } from './manifests.ts';
@@ -13,7 +14,8 @@ import {
   type RoutingProblem,
   type UnroutedArtifact,
 } from './plan.ts';
-import { resolveDestinations, type ConflictPolicy } from './conflicts.ts';
+import { destinationKey, resolveDestinations, versionKey, type ConflictPolicy } from './conflicts.ts';
+import { SYNC_DEFAULTS } from './defaults.ts';
 import { createPlanFindings } from './plan-findings.ts';
 import type { ReceiptStore, ReceiptWrite } from './receipts.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
@@ -91,8 +93,8 @@ export interface SyncEngine {
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const logger = options.logger;
   const now = options.now ?? Date.now;
-  const concurrency = options.concurrency ?? 4;
-  const conflictPolicy = options.conflict ?? 'rename';
+  const concurrency = options.concurrency ?? SYNC_DEFAULTS.concurrency;
+  const conflictPolicy = options.conflict ?? SYNC_DEFAULTS.conflict;
   const backendOptions: Record<string, BackendOptions> = {
     [DEFAULT_BACKEND]: { type: 'local' },
     ...options.backends,
@@ -122,7 +124,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const findings = createPlanFindings({
     logger,
     receipts: options.receipts,
-    unrouted: options.unrouted ?? 'warn',
+    unrouted: options.unrouted ?? SYNC_DEFAULTS.unrouted,
     writeOf,
   });
   let live = new Map<string, SyncBackend>();
@@ -198,7 +200,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   function nameBytesOf(name: string): number {
-    return backendOptions[name]?.maxNameBytes ?? 255;
+    return backendOptions[name]?.maxNameBytes ?? MAX_NAME_BYTES;
   }
 
   function concurrencyOf(name: string): number {
@@ -246,7 +248,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           heldPaths: new Set(
             [...options.receipts.all().values()]
               .filter((receipt) => receipt.status === 'delivered' && receipt.replacedBy === undefined)
-              .map((receipt) => `${receipt.backend}\u0000${receipt.remotePath}`),
+              .map((receipt) => destinationKey(receipt.backend, receipt.remotePath)),
           ),
         });
         for (const outcome of outcomes)
@@ -270,7 +272,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         failedFinal: count('failed') + failedNow.filter((outcome) => outcome.final).length,
         waiting: count('waiting'),
         unrouted: syncPlan.unrouted.length,
-        unroutedFailed: (options.unrouted ?? 'warn') === 'fail' ? syncPlan.unrouted.length : 0,
+        unroutedFailed:
+          (options.unrouted ?? SYNC_DEFAULTS.unrouted) === 'fail' ? syncPlan.unrouted.length : 0,
         invalidManifests: syncPlan.invalidManifests.length,
         outcomes: dryRun
           ? due.map((transfer) => ({ transfer, status: 'skipped', final: false, ms: 0 }))
@@ -286,11 +289,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       // Without the manifests (outputs/ unreadable), every receipt counts as current: retry may re-send it.
       const planned = await plan({ jobId: verifyOptions.jobId }).catch(() => undefined);
       for (const transfer of planned?.transfers ?? [])
-        current.set(versionOf(transfer.jobId, transfer.artifact.path, transfer.destination), transfer.sha256);
+        current.set(
+          versionKey(transfer.jobId, transfer.artifact.path, transfer.destination),
+          transfer.sha256,
+        );
       try {
         return await verifyDeliveries({
           isEarlierVersion: (receipt) => {
-            const sha256 = current.get(versionOf(receipt.jobId, receipt.artifactPath, receipt.destination));
+            const sha256 = current.get(versionKey(receipt.jobId, receipt.artifactPath, receipt.destination));
             return sha256 !== undefined && sha256 !== receipt.sha256;
           },
           receipts: options.receipts,
@@ -313,6 +319,3 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     await Promise.all([...current.values()].map((backend) => backend.close().catch(() => undefined)));
   }
 }
-
-const versionOf = (jobId: string, artifactPath: string, destination: string): string =>
-  `${jobId}\u0000${artifactPath}\u0000${destination}`;

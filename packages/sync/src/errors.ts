@@ -1,25 +1,39 @@
 import { ImkError, POLICY, defineErrors, isImkError, type ErrorPolicy } from '@imk/errors';
 
+/** What sync's catalogue says of a code, beyond retry and HTTP status. */
+export interface SyncErrorPolicy extends ErrorPolicy {
+  /**
+   * The whole destination cannot work (unreachable, refused login, a missing secret, program or setting):
+   * said once per destination and pass, and its other transfers are recorded without being tried.
+   */
+  readonly wholeDestination?: true;
+  /** What `imk sync verify` records for a delivered copy found gone or altered: the copy was there once. */
+  readonly verifyFinding?: true;
+}
+
+const WHOLE_DESTINATION = { wholeDestination: true } as const;
+const VERIFY_FINDING = { verifyFinding: true } as const;
+
 /**
  * Every code sync throws, with its policy. Permanent ones need a person (credentials, permissions,
  * configuration) and are not retried until the configuration changes or `imk sync retry`; the others are
  * retried with backoff.
  */
-export const SYNC_ERRORS = defineErrors('@imk/sync', {
-  AUTH_FAILED: POLICY.unavailable,
-  HOST_KEY_REJECTED: POLICY.unavailable,
+const SYNC_CATALOGUE = {
+  AUTH_FAILED: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
+  HOST_KEY_REJECTED: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
   PERMISSION_DENIED: POLICY.unavailable,
-  BACKEND_CONFIG_INVALID: POLICY.unavailable,
-  SECRET_MISSING: POLICY.unavailable,
-  SECRET_INVALID: POLICY.unavailable,
-  TOOL_MISSING: POLICY.unavailable,
+  BACKEND_CONFIG_INVALID: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
+  SECRET_MISSING: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
+  SECRET_INVALID: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
+  TOOL_MISSING: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
   LOCAL_MISMATCH: POLICY.internal,
   UNROUTED: POLICY.internal,
   CONFLICT: POLICY.conflict,
   DESTINATION_UNSAFE: POLICY.unavailable,
-  REMOTE_MISSING: POLICY.internal,
-  REMOTE_CHANGED: POLICY.conflict,
-  UNREACHABLE: POLICY.upstream,
+  REMOTE_MISSING: { ...POLICY.internal, ...VERIFY_FINDING },
+  REMOTE_CHANGED: { ...POLICY.conflict, ...VERIFY_FINDING },
+  UNREACHABLE: { ...POLICY.upstream, ...WHOLE_DESTINATION },
   TRANSFER_FAILED: POLICY.upstream,
   VERIFY_FAILED: POLICY.upstream,
   REMOTE_FULL: POLICY.upstream,
@@ -28,7 +42,16 @@ export const SYNC_ERRORS = defineErrors('@imk/sync', {
   RECEIPTS_CORRUPT: POLICY.unavailable,
   RECEIPTS_MISSING: POLICY.unavailable,
   RECEIPTS_OPEN_FAILED: POLICY.unavailable,
-});
+} satisfies Record<string, SyncErrorPolicy>;
+export const SYNC_ERRORS = defineErrors<keyof typeof SYNC_CATALOGUE, SyncErrorPolicy>(
+  '@imk/sync',
+  SYNC_CATALOGUE,
+);
+
+/** Sync's policy of a code (its own or one passing through), or undefined for a code it does not name. */
+function syncPolicyOf(code: string): SyncErrorPolicy | undefined {
+  return (SYNC_ERRORS as Partial<Record<string, SyncErrorPolicy>>)[code];
+}
 
 export type SyncErrorCode = keyof typeof SYNC_ERRORS;
 
@@ -65,8 +88,7 @@ const NETWORK_ERRNO = new Set([
 export function isRetryable(error: unknown): boolean {
   if (isImkError(error)) {
     // Sync's own codes by their policy; another package's error passing through is retried unless marked final.
-    const policy = (SYNC_ERRORS as Partial<Record<string, ErrorPolicy>>)[error.code];
-    return policy?.retryable ?? error.details.final !== true;
+    return syncPolicyOf(error.code)?.retryable ?? error.details.final !== true;
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   // Unknown failures are retried (with backoff): giving up on a transient fault would lose a delivery.
@@ -117,10 +139,12 @@ export function fromFsError(error: unknown, where: string): ImkError {
   }
 }
 
-/** Whether the error means the whole destination is down (skip its other transfers this pass). */
+/** Whether the error means the whole destination is down (skip its other transfers this pass): the catalogue's word. */
 export function isDestinationDown(error: unknown): boolean {
-  return (
-    isImkError(error) &&
-    (error.code === 'UNREACHABLE' || error.code === 'AUTH_FAILED' || error.code === 'HOST_KEY_REJECTED')
-  );
+  return isImkError(error) && syncPolicyOf(error.code)?.wholeDestination === true;
+}
+
+/** Whether a receipt's error code is what `imk sync verify` records for a copy that was delivered once. */
+export function isVerifyFinding(code: string | undefined): boolean {
+  return code !== undefined && syncPolicyOf(code)?.verifyFinding === true;
 }

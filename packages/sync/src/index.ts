@@ -8,8 +8,8 @@ export type {
   VerifiedBy,
   VerifyMode,
 } from './types.ts';
-export { SYNC_ERRORS, isRetryable, syncError } from './errors.ts';
-export type { SyncErrorCode } from './errors.ts';
+export { SYNC_ERRORS, isRetryable, isVerifyFinding, syncError } from './errors.ts';
+export type { SyncErrorCode, SyncErrorPolicy } from './errors.ts';
 export { BACKEND_TYPES, BackendOptionsSchema, createBackend } from './backends/index.ts';
 export type { BackendOptions, BackendType } from './backends/index.ts';
 export { LOCAL_BACKEND, LocalOptionsSchema, createLocalBackend } from './backends/local.ts';
@@ -36,7 +36,7 @@ export {
 } from './routes.ts';
 export type { CompiledTemplate, Route, RouteMatch, TemplateField, TemplateValues } from './routes.ts';
 export { compileRoutes } from './plan.ts';
-export { CONFLICT_POLICIES, numberedPath } from './conflicts.ts';
+export { CONFLICT_POLICIES, destinationKey, numberedPath } from './conflicts.ts';
 export type { ConflictPolicy, PathHolder } from './conflicts.ts';
 export type { PlannedTransfer, TransferState, UnroutedArtifact, RoutingProblem } from './plan.ts';
 export { ReceiptStore, RECEIPTS_FILE_NAME, receiptsFile, receiptKey } from './receipts.ts';
@@ -44,6 +44,7 @@ export type { Receipt, ReceiptKey } from './receipts.ts';
 export { RetryPolicySchema, DEFAULT_RETRY_POLICY, backoffMs } from './retry-policy.ts';
 export type { RetryPolicy } from './retry-policy.ts';
 export { createSyncEngine } from './engine.ts';
+export { SYNC_DEFAULTS } from './defaults.ts';
 export type { PassSummary, RunPassOptions, SyncEngine, SyncEngineOptions, SyncPlan } from './engine.ts';
 export type { TransferOutcome } from './run-transfers.ts';
 export type { VerifiedCopy, VerifyReport } from './verify.ts';

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { safeFileName } from '@imk/fs-safe';
+import { MAX_NAME_BYTES, safeFileName } from '@imk/fs-safe';
 import { syncError } from './errors.ts';
 
 /** The backend a route without `backend:` uses: `backends.local` when defined, else a plain local folder. */
@@ -196,8 +196,6 @@ export function renderTemplate(
   if (template.root === '') return normalized;
   return template.root === '/' ? `/${normalized}` : `${template.root}/${normalized}`;
 }
-
-const MAX_NAME_BYTES = 255;
 
 /**
  * Cuts one path part to 255 UTF-8 bytes, the limit of ext4, NTFS, SMB and most object-store tools: the

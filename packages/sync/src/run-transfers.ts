@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, isImkError } from '@imk/errors';
 import { redactText, type Logger } from '@imk/log';
 import { errorCode, isDestinationDown, isRetryable, syncError } from './errors.ts';
-import { numberedPath, type ConflictPolicy } from './conflicts.ts';
+import { destinationKey, numberedPath, type ConflictPolicy } from './conflicts.ts';
+import { SYNC_DEFAULTS } from './defaults.ts';
 import type { PlannedTransfer } from './plan.ts';
 import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
@@ -35,7 +36,7 @@ export interface RunTransfersInput {
   now(): number;
   /** What a destination holding a different file gets. @default 'rename' */
   conflict?: ConflictPolicy;
-  /** `<backend>\u0000<path>` of every path a receipt holds: a renamed copy never takes one. */
+  /** destinationKey of every path a receipt holds: a renamed copy never takes one. */
   heldPaths?: ReadonlySet<string>;
   /** The longest name a backend stores (its maxNameBytes). @default 255 */
   nameBytesOf?(name: string): number;
@@ -118,11 +119,10 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
   const backendLimits = new Map<string, Limiter>();
   const down = new Map<string, Error>();
   const outcomes: TransferOutcome[] = [];
-  const policy = input.conflict ?? 'rename';
-  const pathKey = (backend: string, path: string) => `${backend}\u0000${path}`;
+  const policy = input.conflict ?? SYNC_DEFAULTS.conflict;
   const claimed = new Set([
     ...(input.heldPaths ?? []),
-    ...input.transfers.map((t) => pathKey(t.backend, t.remotePath)),
+    ...input.transfers.map((t) => destinationKey(t.backend, t.remotePath)),
   ]);
   const numbered = (transfer: PlannedTransfer, original: string, n: number): string =>
     n === 1 ? original : numberedPath(original, n, input.nameBytesOf?.(transfer.backend));
@@ -131,7 +131,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
   // Two transfers onto one path (the same content from two jobs) run one after the other, never racing.
   const pathChains = new Map<string, Promise<void>>();
   const onePerPath = (transfer: PlannedTransfer, run: () => Promise<void>): Promise<void> => {
-    const key = `${transfer.backend}\u0000${transfer.remotePath}`;
+    const key = destinationKey(transfer.backend, transfer.remotePath);
     const next = (pathChains.get(key) ?? Promise.resolve()).then(run, run);
     pathChains.set(key, next);
     return next;
@@ -237,8 +237,8 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
         for (;;) {
           if (++n > MAX_NUMBERED + 1) throw destinationConflict(transfer, original, policy, error);
           const candidate = numbered(transfer, original, n);
-          if (!claimed.has(pathKey(transfer.backend, candidate))) {
-            claimed.add(pathKey(transfer.backend, candidate));
+          if (!claimed.has(destinationKey(transfer.backend, candidate))) {
+            claimed.add(destinationKey(transfer.backend, candidate));
             transfer.remotePath = candidate;
             break;
           }
@@ -301,11 +301,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
         if (input.signal?.aborted)
           return record(transfer, failed(transfer, syncError('ABORTED', 'stopped by shutdown'), started));
         const outcome = failed(transfer, error, started);
-        if (
-          isDestinationDown(error) ||
-          (isImkError(error) &&
-            ['BACKEND_CONFIG_INVALID', 'SECRET_MISSING', 'TOOL_MISSING'].includes(error.code))
-        ) {
+        if (isDestinationDown(error)) {
           // Said once per destination and pass; its other transfers are recorded without trying.
           if (!down.has(transfer.backend)) {
             down.set(transfer.backend, error as Error);

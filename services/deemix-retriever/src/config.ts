@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_QUEUE } from '@imk/config';
 import { loadRetrieverSettings, requestFolderFields } from '@imk/retriever-sdk/config-schema';
 
 export const SERVICE_NAME = 'deemix-retriever';
@@ -46,7 +47,7 @@ export const DeemixConfigSchema = z.object({
     .positive()
     .default(30 * 60_000)
     .describe('Longest one deemix run may take, in milliseconds (a long album at FLAC); then it is stopped.'),
-  queue: z.string().default('other').describe('Queue (a folder under queues/) the bundles go to.'),
+  queue: z.string().default(DEFAULT_QUEUE).describe('Queue (a folder under queues/) the bundles go to.'),
 });
 export type DeemixConfig = z.infer<typeof DeemixConfigSchema>;
 
@@ -62,7 +63,7 @@ export async function loadDeemixSettings(
   root: string,
   overrides: Partial<DeemixConfig> = {},
 ): Promise<DeemixSettings> {
-  const { config, paths, stateDir, fromRoot } = await loadRetrieverSettings(
+  const { config, paths, stateDir, defaultWorkDir, fromRoot } = await loadRetrieverSettings(
     SERVICE_NAME,
     DeemixConfigSchema,
     root,
@@ -74,7 +75,7 @@ export async function loadDeemixSettings(
     queueDir: join(paths.queues, config.queue),
     requestsDir: fromRoot(config.requestsDir, join('requests', 'deezer')),
     configHome: fromRoot(config.configHome, join(stateDir, 'config')),
-    workDir: fromRoot(config.workDir, join(stateDir, 'work')),
+    workDir: fromRoot(config.workDir, defaultWorkDir),
     ...(config.arlFile !== undefined && { arlFile: fromRoot(config.arlFile, config.arlFile) }),
   };
 }

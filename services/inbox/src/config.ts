@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { loadServiceConfig, resolvePaths } from '@imk/config';
+import { DEFAULT_QUEUE, loadServiceConfig, resolvePaths } from '@imk/config';
+import { DEFAULT_STABLE_CHECKS } from '@imk/retriever-sdk/config-schema';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
 
 export const SERVICE_NAME = 'inbox';
@@ -22,11 +23,11 @@ export const InboxConfigSchema = z.object({
     .number()
     .int()
     .min(1)
-    .default(2)
+    .default(DEFAULT_STABLE_CHECKS)
     .describe(
       'Consecutive looks, pollIntervalMs apart, with the same size and mtime before a file counts as completely copied.',
     ),
-  queue: z.string().default('other').describe('Queue (a folder under queues/) the bundles go to.'),
+  queue: z.string().default(DEFAULT_QUEUE).describe('Queue (a folder under queues/) the bundles go to.'),
   extensions: z
     .array(z.string().regex(/^[a-z0-9]+$/))
     .default([...MEDIA_EXTENSIONS])

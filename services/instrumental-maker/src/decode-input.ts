@@ -1,8 +1,6 @@
 import { createWavWriter, decodeAudio, type MediaInfo } from '@imk/media';
+import { STEM_SAMPLE_RATE } from '@imk/separation';
 import type { ReportProgress } from './stage-runner.ts';
-
-/** The rate every engine and every stem works at. */
-export const STEM_SAMPLE_RATE = 44100;
 
 /**
  * Decodes the input (any format ffmpeg reads, video included) to a float32 44.1 kHz stereo WAV: the

@@ -56,7 +56,7 @@ export const engineCheck: DoctorCheck = {
     // The parameters the worker runs with: engine.params over engine.model, engine.overlap, ….
     const params = configuredEngineParams(engine);
     if (name === 'mdx') return mdxEngineCheck(params, paths, fallback);
-    if (name !== 'demucs') return ok(`${name ?? 'builtin'} (needs no model download)`);
+    if (name !== 'demucs') return ok(`${name} (needs no model download)`);
     // The command the worker runs: engine.params.command when set, else demucs found like any tool.
     const command = typeof params.command === 'string' ? params.command : undefined;
     try {

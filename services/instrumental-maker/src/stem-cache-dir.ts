@@ -1,4 +1,4 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { loadServiceConfig, resolvePaths, type ImkPaths } from '@imk/config';
 import { InstrumentalMakerConfigSchema, SERVICE_NAME, type InstrumentalMakerConfig } from './config.ts';
 
@@ -9,7 +9,7 @@ export function configuredDir(paths: ImkPaths, dir: string | undefined, fallback
 
 /** The worker's stem cache folder: `stemCache.dir` (relative to the root), else <root>/state/cache/stems. */
 export function stemCacheDirOf(config: InstrumentalMakerConfig, paths: ImkPaths): string {
-  return configuredDir(paths, config.stemCache.dir, join(paths.cache, 'stems'));
+  return configuredDir(paths, config.stemCache.dir, paths.stemCache);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncTree, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
@@ -7,12 +7,14 @@ import {
   STEM_CACHE_META_FILE,
   STEM_NAMES,
   canonicalJson,
+  readStemCacheEntry,
+  stemCacheFileName,
   stemCacheDoomedName,
   stemCacheKey,
   stemCacheWorkName,
   type StemCacheKeyInput,
 } from '@imk/protocol';
-import type { SeparationResult, StemFiles } from '@imk/separation';
+import type { SeparationResult } from '@imk/separation';
 
 export { canonicalJson, stemCacheKey, type StemCacheKeyInput };
 
@@ -67,33 +69,24 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
   const { dir, logger } = options;
 
   async function lookup(key: string): Promise<CachedStems | undefined> {
-    const entry = join(dir, key);
-    let meta: CacheMeta;
-    try {
-      meta = JSON.parse(await readFile(join(entry, META_FILE), 'utf8')) as CacheMeta;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      logger?.warn({ key, err: (error as Error).message }, 'stem cache entry unreadable; separating again');
-      await remove(entry);
+    // The one reader of an entry (@imk/protocol), the mixer's too: a damaged entry is a miss for both.
+    const read = await readStemCacheEntry(dir, key);
+    if (!read.ok) {
+      if (read.problem === undefined) return undefined;
+      logger?.warn({ key, problem: read.problem }, 'stem cache entry damaged; separating again');
+      await remove(read.dir);
       return undefined;
     }
-    const stems = Object.fromEntries(
-      STEM_NAMES.map((stem) => [stem, join(entry, `${stem}.wav`)]),
-    ) as StemFiles;
-    for (const stem of STEM_NAMES) {
-      const size = await stat(stems[stem]).then(
-        (s) => s.size,
-        () => -1,
-      );
-      if (size !== meta.bytes[stem]) {
-        logger?.warn({ key, stem }, 'stem cache entry damaged; separating again');
-        await remove(entry);
-        return undefined;
-      }
-    }
+    const { meta, stems } = read;
     const now = new Date();
-    await utimes(entry, now, now).catch(() => undefined);
-    const found: CachedStems = { key, dir: entry, stems, sampleRate: meta.sample_rate, frames: meta.frames };
+    await utimes(read.dir, now, now).catch(() => undefined);
+    const found: CachedStems = {
+      key,
+      dir: read.dir,
+      stems,
+      sampleRate: meta.sample_rate,
+      frames: meta.frames,
+    };
     if (meta.null_residual_db !== undefined) found.nullResidualDb = meta.null_residual_db ?? -Infinity;
     return found;
   }
@@ -116,7 +109,7 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
     async store(key, input, result, workDir, nullResidualDb) {
       const bytes: Record<string, number> = {};
       for (const stem of STEM_NAMES) {
-        const target = join(workDir, `${stem}.wav`);
+        const target = join(workDir, stemCacheFileName(stem));
         if (result.stems[stem] !== target) await rename(result.stems[stem], target);
         bytes[stem] = (await stat(target)).size;
       }

@@ -6,6 +6,7 @@ import {
   CONFLICT_POLICIES,
   RetryPolicySchema,
   RouteSchema,
+  SYNC_DEFAULTS,
   compileRoutes,
   DEFAULT_BACKEND,
 } from '@imk/sync';
@@ -27,13 +28,13 @@ export const NasSyncSchema = z
       .describe('Also react at once to new folders in outputs/ (no effect on NFS/SMB).'),
     unrouted: z
       .enum(['warn', 'fail'])
-      .default('warn')
+      .default(SYNC_DEFAULTS.unrouted)
       .describe(
         'An artifact no route matches: warn once and skip it, or record it as failed (shown by imk sync status).',
       ),
     conflict: z
       .enum(CONFLICT_POLICIES)
-      .default('rename')
+      .default(SYNC_DEFAULTS.conflict)
       .describe(
         'A destination path that already holds a different file (another job\'s, or one no receipt of this host wrote) is never overwritten silently: rename = deliver as "Title (2).m4a", "(3)"… (the final path is in the receipt); fail = a final error naming both jobs and the path; replace = overwrite (the old copy\'s receipt is marked replaced). The same content is never a conflict.',
       ),
@@ -41,7 +42,7 @@ export const NasSyncSchema = z
       .number()
       .int()
       .positive()
-      .default(4)
+      .default(SYNC_DEFAULTS.concurrency)
       .describe('Transfers at once, over all backends (network copies wait on the network, not on the CPU).'),
     retry: RetryPolicySchema.default(RetryPolicySchema.parse({})).describe(
       'Retries of a failed transfer: tries within one pass, and the wait before a later pass tries it again.',

@@ -1,6 +1,13 @@
 import { resolvePaths } from '@imk/config';
 import type { Logger } from '@imk/log';
-import { ReceiptStore, createSyncEngine, type PlannedTransfer, type Receipt } from '@imk/sync';
+import {
+  ReceiptStore,
+  createSyncEngine,
+  destinationKey,
+  isVerifyFinding,
+  type PlannedTransfer,
+  type Receipt,
+} from '@imk/sync';
 import { loadNasSyncConfig } from './config.ts';
 import { openWritableReceipts } from './receipts.ts';
 
@@ -46,16 +53,13 @@ export interface SyncStatus {
   totals: Record<StatusRow['state'], number>;
 }
 
-/** What `imk sync verify` records for a delivered copy gone or altered: the copy was there once. */
-const VERIFY_FAILURES = new Set(['REMOTE_MISSING', 'REMOTE_CHANGED']);
-
-/** Delivered copies by `<backend>\u0000<remote path>`: who holds a path. */
+/** Delivered copies by destinationKey: who holds a path. */
 type Holders = ReadonlyMap<string, Receipt>;
 
 function conflictOf(transfer: PlannedTransfer, receipt: Receipt | undefined, holders: Holders) {
   const planned = transfer.destination.slice(transfer.backend.length + 1);
   const holder = (path: string, resolution: RowConflict['resolution']): RowConflict => {
-    const held = holders.get(`${transfer.backend}\u0000${path}`);
+    const held = holders.get(destinationKey(transfer.backend, path));
     return { resolution, path, ...(held && heldBy(held)) };
   };
   const heldBy = (by: {
@@ -142,10 +146,10 @@ export async function getSyncStatus(options: {
         .filter(
           (receipt) =>
             receipt.replacedBy === undefined &&
-            (receipt.status === 'delivered' || VERIFY_FAILURES.has(receipt.errorCode ?? '')),
+            (receipt.status === 'delivered' || isVerifyFinding(receipt.errorCode)),
         )
         .sort((a, b) => Number(a.status === 'delivered') - Number(b.status === 'delivered'))
-        .map((receipt) => [`${receipt.backend}\u0000${receipt.remotePath}`, receipt] as const),
+        .map((receipt) => [destinationKey(receipt.backend, receipt.remotePath), receipt] as const),
     );
     const rows = plan.transfers.map((transfer) => rowOf(transfer, holders));
     const failedUnrouted = new Map(

@@ -76,7 +76,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     retry: options.retry ?? createRetry(paths, () => jobs.ledger()),
     cancel: options.cancel ?? createCancel(paths, () => jobs.ledger()),
     signal: options.signal,
-    stemCacheDir: options.stemCacheDir ?? join(paths.state, 'cache', 'stems'),
+    stemCacheDir: options.stemCacheDir ?? paths.stemCache,
     access: auth.access,
   };
   app.addHook('onClose', (_instance, done) => {

@@ -1,4 +1,4 @@
-import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
@@ -93,5 +93,44 @@ describe('"Separate again" asked twice at once (a double click, two tabs)', () =
       n.includes('job_twice_again_'),
     );
     expect(queued).toHaveLength(1);
+  });
+});
+
+describe('"Separate again" of a song the earlier version queued', () => {
+  it("reads its job.json as the worker did (the earlier version's nulls are absent), and queues the song", async () => {
+    // A bundle the earlier Python project published: no schema_version, its dataclass written whole.
+    await makeOutput(root, 'job_legacy');
+    const archived = join(root, 'queues', 'other', 'succeeded', 'job_job_legacy');
+    await mkdir(archived, { recursive: true });
+    await cp(
+      join(root, 'outputs', 'job_legacy', 'files', 'audio', 'Test Artist - Sine Song.m4a'),
+      join(archived, 'song.m4a'),
+    );
+    await writeFile(
+      join(archived, 'job.json'),
+      JSON.stringify({
+        job_id: 'job_legacy',
+        source_type: 'local',
+        artist: 'Test Artist',
+        album: null,
+        title: 'Sine Song',
+        audio_path: 'song.m4a',
+        video_path: null,
+        cover_path: '',
+      }),
+    );
+    const answer = await post('/api/jobs/job_legacy/separate-again', {});
+    expect(answer.status).toBe(202);
+    const { job_id } = (await answer.json()) as { job_id: string };
+    const queued = JSON.parse(
+      await readFile(join(root, 'queues', 'other', `job_${job_id}`, 'job.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(queued).toMatchObject({
+      artist: 'Test Artist',
+      title: 'Sine Song',
+      separate_again_of: 'job_legacy',
+    });
+    expect(queued).not.toHaveProperty('album');
+    expect(queued).not.toHaveProperty('cover_path');
   });
 });

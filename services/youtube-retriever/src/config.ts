@@ -2,12 +2,16 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import {
   FETCH_MODES,
+  RETRY_DEFAULTS,
   SubscriptionSchema,
   loadRetrieverSettings,
   requestFolderFields,
 } from '@imk/retriever-sdk/config-schema';
 
 export const SERVICE_NAME = 'youtube-retriever';
+
+/** Where the retrievers' own HTTP API listens unless `http` says otherwise (and `startRetrieverHttp` too). */
+export const API_DEFAULTS = { host: '127.0.0.1', port: 8790 } as const;
 
 /** A tag comes from the first of these yt-dlp fields that has a value; `=text` is literal text. */
 const TagSourcesSchema = z.array(z.string().min(1)).min(1);
@@ -117,7 +121,7 @@ export const YoutubeConfigSchema = z.object({
         .number()
         .int()
         .min(1)
-        .default(3)
+        .default(RETRY_DEFAULTS.attempts)
         .describe('Attempts of one yt-dlp run when the network fails (the first included).'),
       backoffMs: z
         .number()
@@ -129,7 +133,7 @@ export const YoutubeConfigSchema = z.object({
         .number()
         .int()
         .nonnegative()
-        .default(60_000)
+        .default(RETRY_DEFAULTS.maxBackoffMs)
         .describe('Longest wait between two attempts, in milliseconds.'),
       ytDlpRetries: z
         .number()
@@ -164,14 +168,14 @@ export const YoutubeConfigSchema = z.object({
       enabled: z.boolean().default(false).describe('Start the HTTP API when the service runs on its own.'),
       host: z
         .string()
-        .default('127.0.0.1')
+        .default(API_DEFAULTS.host)
         .describe('Address the API listens on; anything but loopback needs a token.'),
       port: z
         .number()
         .int()
         .min(0)
         .max(65535)
-        .default(8790)
+        .default(API_DEFAULTS.port)
         .describe('TCP port of the API (0 picks a free one).'),
       tokenFile: z
         .string()
@@ -209,7 +213,7 @@ export async function loadYoutubeSettings(
   root: string,
   overrides: Partial<YoutubeConfig> = {},
 ): Promise<YoutubeSettings> {
-  const { config, paths, stateDir, fromRoot } = await loadRetrieverSettings(
+  const { config, paths, stateDir, defaultWorkDir, cacheDir, fromRoot } = await loadRetrieverSettings(
     SERVICE_NAME,
     YoutubeConfigSchema,
     root,
@@ -221,7 +225,7 @@ export async function loadYoutubeSettings(
     stateDir: paths.state,
     queuesDir: paths.queues,
     requestsDir: fromRoot(config.requestsDir, join('requests', 'youtube')),
-    workDir: fromRoot(config.workDir, join(stateDir, 'work')),
+    workDir: fromRoot(config.workDir, defaultWorkDir),
     archiveDir: fromRoot(config.downloadArchive.dir, stateDir),
     ...(config.cookiesFile !== undefined && {
       cookiesFile: fromRoot(config.cookiesFile, config.cookiesFile),
@@ -229,6 +233,6 @@ export async function loadYoutubeSettings(
     ...(config.http.tokenFile !== undefined && {
       http: { ...config.http, tokenFile: fromRoot(config.http.tokenFile, config.http.tokenFile) },
     }),
-    cacheDir: join(stateDir, 'cache'),
+    cacheDir,
   };
 }

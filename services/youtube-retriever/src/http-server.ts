@@ -6,6 +6,7 @@ import { isLoopbackHost, registerBearerAuth, registerHttpGuard } from '@imk/http
 import type { Logger } from '@imk/log';
 import { retrieverRoutes, type UrlRetriever } from '@imk/retriever-sdk';
 import { youtubeRetriever } from './youtube-retriever.ts';
+import { API_DEFAULTS } from './config.ts';
 
 /** Env variable holding the API's bearer token. */
 export const API_TOKEN_ENV = 'IMK_API_TOKEN';
@@ -14,9 +15,9 @@ export interface StartRetrieverHttpOptions {
   root: string;
   logger: Logger;
   signal: AbortSignal;
-  /** @default '127.0.0.1' */
+  /** @default API_DEFAULTS.host (loopback) */
   host?: string;
-  /** 0 picks a free port. @default 8790 */
+  /** 0 picks a free port. @default API_DEFAULTS.port */
   port?: number;
   /** Bearer token; required when `host` is not loopback. @default $IMK_API_TOKEN, else the content of tokenFile */
   token?: string;
@@ -41,7 +42,7 @@ export interface RetrieverHttp {
  * refused, security headers. Closes when `signal` aborts.
  */
 export async function startRetrieverHttp(options: StartRetrieverHttpOptions): Promise<RetrieverHttp> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? API_DEFAULTS.host;
   const token = await resolveToken(options, host);
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   registerHttpGuard(app, { bindHost: host, allowedHosts: options.allowedHosts ?? [] });
@@ -56,7 +57,7 @@ export async function startRetrieverHttp(options: StartRetrieverHttpOptions): Pr
     logger: options.logger,
     retrievers: options.retrievers ?? [youtubeRetriever],
   });
-  const url = await app.listen({ host, port: options.port ?? 8790 });
+  const url = await app.listen({ host, port: options.port ?? API_DEFAULTS.port });
   options.logger.info({ url, auth: token !== undefined }, 'retriever API listening');
   options.signal.addEventListener('abort', () => void app.close(), { once: true });
   return { app, url };

@@ -48,7 +48,7 @@ export async function healthcheckCommand(
         schema: configSchema,
         root: paths.root,
       });
-      base = `http://127.0.0.1:${(config as { port?: number }).port ?? 8080}`;
+      base = `http://127.0.0.1:${(config as { port: number }).port}`; // the schema's default when unset
     }
     const response = await fetch(`${base}/healthz`, {
       signal: AbortSignal.timeout(5000),

@@ -1,5 +1,6 @@
 import { basename, dirname } from 'node:path';
 import { legacyBool } from './env-file.ts';
+import { IM } from './processing-keys.ts';
 import type { LegacyChange, LegacyEnv, LegacyKey } from './types.ts';
 
 /** The earlier version's queue variables and the queue folder each names. */
@@ -47,8 +48,6 @@ function queues(key: string, env: LegacyEnv): LegacyChange[] | string {
     },
   ];
 }
-
-const IM = 'instrumental-maker';
 
 function variants(env: LegacyEnv): string[] {
   const list = ['instrumental'];

@@ -1,7 +1,8 @@
 import { legacyBool } from './env-file.ts';
 import type { LegacyChange, LegacyKey } from './types.ts';
 
-const IM = 'instrumental-maker';
+/** The worker's config file name (config/instrumental-maker.yaml), as the legacy keys name it. */
+export const IM = 'instrumental-maker';
 const at = (file: string, path: (string | number)[], value: unknown, comment: string): LegacyChange => ({
   file,
   path,

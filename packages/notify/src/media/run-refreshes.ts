@@ -9,6 +9,9 @@ import { refreshOwedDir } from '../store.ts';
 import { refreshMediaServer } from './refresh.ts';
 import type { MediaServer } from './schema.ts';
 
+/** Tries of a refresh that carries newly delivered files (one for a pass that only owes earlier ones). */
+const REFRESH_ATTEMPTS = 3;
+
 export interface RunRefreshesOptions {
   servers: Readonly<Record<string, MediaServer>>;
   /** Server name → the paths delivered for it in this pass. */
@@ -79,7 +82,7 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
       // A pass that owes only earlier files tries once, and only when that server's wait is over (a
       // server that stays down, or a wrong token, is not asked, logged and recorded at every pass).
       if (fresh.length === 0 && Date.now() < owed.next_at) return;
-      const attempts = fresh.length > 0 ? (options.attempts ?? 3) : 1;
+      const attempts = fresh.length > 0 ? (options.attempts ?? REFRESH_ATTEMPTS) : 1;
       const settle = async (ok: boolean) => {
         const file = owedFile(options.stateDir, name);
         if (ok) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { openUntrusted, sha256File } from '@imk/fs-safe';
+import { MAX_NAME_BYTES, openUntrusted, sha256File } from '@imk/fs-safe';
 import { syncError } from '../errors.ts';
 import type { PutRequest } from '../types.ts';
 import { BandwidthSchema } from '../util/bandwidth.ts';
@@ -17,8 +17,8 @@ export const BackendBaseSchema = z.strictObject({
     .number()
     .int()
     .min(64)
-    .max(255)
-    .default(255)
+    .max(MAX_NAME_BYTES)
+    .default(MAX_NAME_BYTES)
     .describe(
       'Longest file or folder name the destination stores, in UTF-8 bytes: longer names are cut (the title, never the variant suffix or extension). 143 for eCryptfs-encrypted shares (Synology encrypted folders).',
     ),

@@ -1,5 +1,7 @@
 import { errorMessage } from '@imk/errors';
 import { resolveTool } from '@imk/tools';
+import { RcloneOptionsSchema } from '../backends/rclone.ts';
+import { RsyncOptionsSchema } from '../backends/rsync.ts';
 import { syncError } from '../errors.ts';
 
 /** Gives the path of a program a backend runs (resolved once, on first use). */
@@ -40,7 +42,12 @@ export interface BackendProgram {
   field: string;
 }
 
-/** What a backend runs, with defaults applied: the same list the backend itself resolves. */
+const RSYNC = {
+  rsyncBinary: () => RsyncOptionsSchema.shape.rsyncBinary,
+  sshBinary: () => RsyncOptionsSchema.shape.sshBinary,
+};
+
+/** What a backend runs, with its schema's defaults applied: the same list the backend itself resolves. */
 export function backendPrograms(options: {
   type: string;
   host?: string | undefined;
@@ -50,12 +57,24 @@ export function backendPrograms(options: {
 }): BackendProgram[] {
   if (options.type === 'rsync')
     return [
-      { tool: 'rsync', configured: options.rsyncBinary ?? 'rsync', field: 'rsyncBinary' },
+      { tool: 'rsync', configured: RSYNC.rsyncBinary().parse(options.rsyncBinary), field: 'rsyncBinary' },
       ...(options.host === undefined
         ? []
-        : [{ tool: 'ssh' as const, configured: options.sshBinary ?? 'ssh', field: 'sshBinary' }]),
+        : [
+            {
+              tool: 'ssh' as const,
+              configured: RSYNC.sshBinary().parse(options.sshBinary),
+              field: 'sshBinary',
+            },
+          ]),
     ];
   if (options.type === 'rclone')
-    return [{ tool: 'rclone', configured: options.rcloneBinary ?? 'rclone', field: 'rcloneBinary' }];
+    return [
+      {
+        tool: 'rclone',
+        configured: RcloneOptionsSchema.shape.rcloneBinary.parse(options.rcloneBinary),
+        field: 'rcloneBinary',
+      },
+    ];
   return [];
 }

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
 import type { ImkPaths } from '@imk/config';
 import { errorMessage } from '@imk/errors';
-import { readUntrustedJson } from '@imk/fs-safe';
-import { JOB_FILE_MAX_BYTES } from '@imk/protocol';
+import { readJobJson } from '@imk/protocol';
 import { openLedger, type JobDetail, type JobRow, type Ledger, type ProgressRow } from '@imk/ledger';
 import type { Logger } from '@imk/log';
 import { createEngineFactsReader, type EngineFacts } from './engine-facts.ts';
@@ -149,12 +147,9 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
       let jobProblem: string | undefined;
       if (latest) {
         try {
-          // fs-safe: a FIFO or link is refused, a 200k-deep document is refused before it is parsed (it
+          // Through protocol's reader: a FIFO or link is refused, a 200k-deep document is refused before it is parsed (it
           // would overflow the stack when the answer is serialized: a 500 instead of the job).
-          job = (await readUntrustedJson(join(latest.dir, 'job.json'), {
-            name: 'job.json',
-            maxBytes: JOB_FILE_MAX_BYTES,
-          })) as Record<string, unknown>;
+          job = (await readJobJson(latest.dir)) as Record<string, unknown>;
         } catch (error) {
           job = undefined;
           jobProblem = errorMessage(error);

@@ -2,20 +2,17 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '@imk/config';
 import {
-  CANCEL_FILE,
-  ERROR_FILE,
-  REJECTION_FILE,
   countQueues,
   findJobFolders,
   listQueueJobs,
   listQueueNames,
+  readArchiveOutcome,
   readBundleState,
   type JobState,
   type NamedQueueCounts,
   type QueueEntry,
 } from '@imk/fsqueue';
-import { readUntrustedJson } from '@imk/fs-safe';
-import { JOB_FILE, JOB_FILE_MAX_BYTES } from '@imk/protocol';
+import { readJobJson } from '@imk/protocol';
 
 /** One job folder in a queue, with the facts its job.json and the queue's own files hold. */
 export interface FolderJob {
@@ -31,21 +28,6 @@ export interface FolderJob {
   attempts: number;
   /** imk-error.json / imk-rejection.json / imk-cancel.json when archived as failed, rejected or cancelled. */
   error?: unknown;
-}
-
-/** Largest job.json or imk-*.json the dashboard reads (the queue's own limit for job.json). */
-const DOCUMENT_MAX_BYTES = JOB_FILE_MAX_BYTES;
-
-/**
- * A JSON document of a bundle, read through fs-safe: a FIFO, a link, an oversized or too deeply nested
- * file is never read or parsed (it would block a thread or overflow the stack); undefined then.
- */
-async function readJson(path: string): Promise<unknown> {
-  try {
-    return await readUntrustedJson(path, { maxBytes: DOCUMENT_MAX_BYTES });
-  } catch {
-    return undefined;
-  }
 }
 
 /** Queue folders present under queues/ (the three standard ones always). */
@@ -75,13 +57,14 @@ async function describe(queue: string, entry: QueueEntry): Promise<FolderJob | u
     attempts: entry.attempts,
   };
   if (entry.state !== 'tmp') {
-    const doc = (await readJson(join(entry.dir, JOB_FILE))) as Record<string, unknown> | undefined;
+    // Through their owners: a FIFO, a link, an oversized or too deeply nested file is never read or parsed
+    // (it would block a thread or overflow the stack).
+    const doc = (await readJobJson(entry.dir).catch(() => undefined)) as Record<string, unknown> | undefined;
     if (typeof doc?.artist === 'string') job.artist = doc.artist;
     if (typeof doc?.title === 'string') job.title = doc.title;
     if (typeof doc?.source_type === 'string') job.source_type = doc.source_type;
-    if (entry.state === 'failed') job.error = await readJson(join(entry.dir, ERROR_FILE));
-    if (entry.state === 'rejected') job.error = await readJson(join(entry.dir, REJECTION_FILE));
-    if (entry.state === 'cancelled') job.error = await readJson(join(entry.dir, CANCEL_FILE));
+    const { reason } = await readArchiveOutcome(entry);
+    if (reason !== undefined) job.error = reason;
   }
   if (metaCache.size > 20_000) metaCache.clear();
   metaCache.set(entry.dir, { changed, job });

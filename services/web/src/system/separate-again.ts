@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { readUntrustedJson } from '@imk/fs-safe';
-import { JOB_FILE, JOB_FILE_MAX_BYTES, JobSchema, type Manifest } from '@imk/protocol';
+import { isQueueFileName } from '@imk/fsqueue';
+import { JOB_FILE, describeProblems, readBundle, type Manifest } from '@imk/protocol';
 import { createBundle } from '@imk/retriever-sdk';
 // SOURCE_GONE's policy (410) comes from the web catalogue, loaded here so the route can ask the error.
 import '../errors.ts';
@@ -43,13 +43,13 @@ export function sourceGone(jobId: string): string {
   return `the song of job ${jobId} is no longer in a queue's succeeded archive either (cleaned up by retention, queues/<queue>/succeeded/); add the song again to mix it`;
 }
 
-/** Every regular file of a bundle folder but job.json and the queue's own `imk-*` files. */
+/** Every regular file of a bundle folder but job.json and the queue's own files (`imk-*`). */
 async function bundleFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
     .filter((e) => e.isFile())
     .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .filter((path) => path !== JOB_FILE && !path.startsWith('imk-'));
+    .filter((path) => path !== JOB_FILE && !isQueueFileName(path));
 }
 
 /**
@@ -91,17 +91,14 @@ async function queueAgain(
   if (pending) return { ...pending, pending: true };
   const archived = await archivedBundle(ctx, jobId);
   if (!archived) throw new ImkError('SOURCE_GONE', sourceGone(jobId));
-  const parsed = JobSchema.safeParse(
-    await readUntrustedJson(join(archived.dir, JOB_FILE), { maxBytes: JOB_FILE_MAX_BYTES }).catch(
-      () => undefined,
-    ),
-  );
-  if (!parsed.success)
+  // Read as the worker read it (protocol's one bundle reader: the earlier version's nulls are absent).
+  const read = await readBundle(archived.dir);
+  if (!read.ok)
     throw new ImkError(
       'SOURCE_GONE',
-      `the archived bundle of job ${jobId} (${archived.dir}) has no readable job.json; add the song again to mix it`,
+      `the archived bundle of job ${jobId} (${archived.dir}) cannot be read again (${describeProblems(read.problems)}); add the song again to mix it`,
     );
-  const job = parsed.data;
+  const { job } = read;
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const bundle = createBundle({
     jobId: `${againPrefix(jobId)}${stamp}${randomBytes(2).toString('hex')}`,

@@ -1,0 +1,113 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// STYLE 13: every on-disk contract has one home, and every reader goes through it. Two readers of one file
+// drift apart: the dashboard read job.json with 1 MiB, the ledger's rebuild with 16 MiB, the queue with its
+// own rule; "Separate again" parsed an archived job.json without the earlier version's nulls, which the
+// worker reads as absent, and refused a song the worker had separated. This test fails when a source file
+// outside a contract's home spells one of its names (an identifier or a literal) in a way that builds or
+// reads its paths.
+const REPO = join(import.meta.dirname, '..', '..', '..');
+
+interface Contract {
+  what: string;
+  /** Folders (relative to the repository) whose files may spell it. */
+  homes: string[];
+  /** What a reader outside the homes must not write. */
+  spellings: RegExp;
+  /** An import (over several lines) that a file outside the homes must not have. */
+  imports?: RegExp;
+}
+
+const CONTRACTS: Contract[] = [
+  {
+    what: "the queue's own files inside a bundle (imk-state.json, imk-error.json, …): read with readArchiveOutcome, readBundleState, listRejected",
+    homes: ['packages/fsqueue/src/'],
+    spellings:
+      /\b(?:ERROR|REJECTION|CANCEL|RESULT|STATE|LEASE|PRODUCER|CANCEL_REQUEST|PREVIOUS_ERROR|PREVIOUS_CANCEL)_FILE\b|['"`]imk-(?:lease|[a-z.-]+\.json)['"`]|['"`]imk-['"`]/,
+  },
+  {
+    what: "a bundle's job.json: read with readBundle (validated) or readJobJson (as written)",
+    homes: ['packages/protocol/src/', 'packages/fsqueue/src/'],
+    spellings: /join\([^)]*(?:\bJOB_FILE\b|['"`]job\.json['"`])/,
+  },
+  {
+    what: "the queue's folder names (claimed/, succeeded/, failed/, rejected/, cancelled/, job_<id>, .tmp): fsqueue lists, finds and counts them",
+    homes: ['packages/fsqueue/src/'],
+    spellings:
+      /join\([^)]*['"`](?:claimed|succeeded|failed|rejected|cancelled)['"`]|`job_\$\{|['"`]job_['"`]|\b(?:CLAIMED|SUCCEEDED|FAILED|CANCELLED)_DIR\b|\bREADY_PREFIX\b|\bTMP_SUFFIX\b/,
+    // The inbox has a `.rejected/` of its own (REJECTED_DIR there): fsqueue's is caught where it is imported.
+    imports: /\bimport\s*(?:type\s*)?\{[^}]*\bREJECTED_DIR\b[^}]*\}\s*from\s*'@imk\/fsqueue'/,
+  },
+  {
+    what: "the outputs folder's manifest.json, .partial- and .replaced: @imk/protocol's outputs layout",
+    homes: ['packages/protocol/src/'],
+    spellings: /['"`](?:manifest\.json|\.replaced|\.partial-)['"`]|join\([^)]*['"`]manifest\.json['"`]/,
+  },
+];
+
+async function sourceFiles(): Promise<string[]> {
+  const files: string[] = [];
+  for (const group of ['packages', 'services'])
+    for (const pkg of await readdir(join(REPO, group), { withFileTypes: true })) {
+      if (!pkg.isDirectory()) continue;
+      for (const folder of ['src', 'public']) {
+        const dir = join(REPO, group, pkg.name, folder);
+        for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []))
+          if (entry.isFile() && /\.(?:ts|js|mjs)$/.test(entry.name) && !/\.test\.[jt]s$/.test(entry.name))
+            files.push(join(entry.parentPath, entry.name));
+      }
+    }
+  return files;
+}
+
+/** The code of a file without its comments (a comment may name a file to explain it). */
+function code(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+}
+
+/**
+ * Each folder under `state/` and the module that names it (STYLE 13: paths from one ImkPaths). The rest of
+ * the code takes them from there: config's paths.ts gives ledger.sqlite, nas-sync.sqlite, cache/, tmp/,
+ * cache/stems (the worker's stem cache, which the dashboard's mixer reads too) and `state/<service>/` with
+ * its work/ and cache/ (which `imk cleanup` prunes by these names).
+ */
+const STATE_HOMES: Record<string, RegExp> = {
+  'packages/config/src/paths.ts': /.*/,
+  'packages/notify/src/store.ts': /^notify$/, // state/notify/{outbox,sending,tmp,refresh-owed}, results.jsonl
+  'packages/retriever-sdk/src/subscriptions.ts': /^youtube-retriever$/, // its subscriptions/ and dashboard file
+  'services/deemix-retriever/src/config.ts': /^config$/, // deemix's XDG config home, in its own state folder
+  'services/web/src/routes/outputs.ts': /^previews$/, // the dashboard's cover previews, state/cache/previews
+  'services/web/src/routes/submit.ts': /^web$/, // uploads being received, state/tmp/web
+};
+// `join(paths.state, 'x')`, `join(ctx.paths.cache, 'x')`, `join(stateDir, 'x')`: a name put under state/.
+const STATE_JOIN =
+  /join\(\s*((?:[\w.]*\.)?paths\.(?:state|cache|tmp)|stateDir|state)\s*,\s*['"`]([^'"`]*)['"`]/g;
+
+describe('one home per on-disk contract', () => {
+  it('every folder under state/ is named by one module', async () => {
+    const found: string[] = [];
+    for (const file of await sourceFiles()) {
+      const path = relative(REPO, file);
+      const allowed = STATE_HOMES[path];
+      for (const match of code(await readFile(file, 'utf8')).matchAll(STATE_JOIN))
+        if (!allowed?.test(match[2] ?? '')) found.push(`${path}: ${match[0]}`);
+    }
+    expect(found).toEqual([]);
+  });
+
+  it.each(CONTRACTS)('$what', async (contract) => {
+    const found: string[] = [];
+    for (const file of await sourceFiles()) {
+      const path = relative(REPO, file);
+      if (contract.homes.some((home) => path.startsWith(home))) continue;
+      const text = code(await readFile(file, 'utf8'));
+      if (contract.imports?.test(text)) found.push(`${path}: ${contract.imports.exec(text)?.[0] ?? ''}`);
+      text.split('\n').forEach((line, i) => {
+        if (contract.spellings.test(line)) found.push(`${path}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(found).toEqual([]);
+  });
+});
