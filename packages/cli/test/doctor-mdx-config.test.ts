@@ -23,6 +23,16 @@ beforeAll(async () => {
     ...SHAPE,
     primaryStem: 'Vocals',
   });
+  await writeModel(join(root, 'models', 'dereverb.onnx'), identityGraph(SHAPE), {
+    ...SHAPE,
+    primaryStem: 'Reverb',
+  });
+  // Opens, and its input shape is what its .json says, but a chunk of 1024 × 7 samples is shorter than n_fft.
+  const tooShort = { nFft: 8192, dimF: 1024, dimT: 8 };
+  await writeModel(join(root, 'models', 'short-chunk.onnx'), identityGraph(tooShort), {
+    ...tooShort,
+    primaryStem: 'Vocals',
+  });
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -62,6 +72,14 @@ describe('imk doctor with the mdx engine configured as the docs show', () => {
     ).toMatch(/WARN +separation engine +mdx: vocals\.onnx .* runs on cpu; could not use cuda \(.+\)/);
     // ...in that one line: not also in ONNX Runtime's own "[E:onnxruntime…] Failed to load library" on stderr.
     expect(lastStderr).not.toMatch(/onnxruntime/i);
+    // Models every job would fail on (MODEL_UNSUPPORTED, MODEL_DATA_INVALID) passed: doctor opened them and
+    // compared the shape, but never asked whether the engine can run them.
+    expect(await doctorWith('engine:\n  name: mdx\n  model: models/dereverb.onnx\n')).toMatch(
+      /FAIL +separation engine +MDX model .*dereverb\.onnx \(hash [0-9a-f]{32}\) separates "Reverb"; the mdx engine needs a vocals or instrumental model[^\n]*\n.*primary stem is Vocals or Instrumental/,
+    );
+    expect(await doctorWith('engine:\n  name: mdx\n  model: models/short-chunk.onnx\n')).toMatch(
+      /FAIL +separation engine +.*short-chunk\.json: mdx_n_fft_scale_set 8192, mdx_dim_f_set 1024, mdx_dim_t_set 3 \(dim_t 8\) cannot be run: a chunk of 1024 × \(dim_t − 1\) = 7168 samples must be longer than n_fft 8192/,
+    );
     expect(await doctorWith('engine:\n  name: mdx\n')).toMatch(
       /FAIL +separation engine +engine\.name is mdx but no model is configured \(engine\.model\)/,
     );

@@ -16,6 +16,7 @@ import { createLogger } from '@imk/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMdxEngine } from '../src/engines/mdx.ts';
 import type { MdxEngineOptions } from '../src/engines/mdx.ts';
+import { inspectMdxModel } from '../src/mdx/inspect.ts';
 import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
 import { identityGraph, identityWithDims, writeModel } from './mdx-graphs.ts';
 
@@ -37,6 +38,58 @@ async function errorOf(options: MdxEngineOptions): Promise<unknown> {
 }
 
 describe('mdx engine: the model file and its settings', () => {
+  // imk models and imk doctor passed these (the model opens, its shape is what its .json says) while every
+  // job failed, with INVALID_PARAMS messages naming neither the model nor its .json. One check now serves
+  // the engine and the report, and names the .json and its keys.
+  it('refuses parameters it cannot run, in the engine and in the report imk models / doctor print', async () => {
+    const cases = [
+      ['reverb', { ...SHAPE, primaryStem: 'Reverb' }, 'MODEL_UNSUPPORTED', 'separates "Reverb"'],
+      [
+        'short-chunk',
+        { nFft: 8192, dimF: 1024, dimT: 8 },
+        'MODEL_DATA_INVALID',
+        '7168 samples must be longer than n_fft 8192',
+      ],
+      [
+        'fft-6000',
+        { nFft: 6000, dimF: 1024, dimT: 16 },
+        'MODEL_DATA_INVALID',
+        "n_fft 6000 is not a size this engine's FFT supports",
+      ],
+      [
+        'wide',
+        { nFft: 2048, dimF: 2000, dimT: 16 },
+        'MODEL_DATA_INVALID',
+        'dim_f must be at most n_fft/2 + 1 = 1025',
+      ],
+    ] as const;
+    for (const [name, data, code, says] of cases) {
+      const model = await writeModel(join(dir, `${name}.onnx`), identityGraph(data), {
+        primaryStem: 'Vocals',
+        ...data,
+      });
+      let error: unknown;
+      try {
+        createMdxEngine({ model });
+      } catch (e) {
+        error = e;
+      }
+      expect(isImkError(error, code), `${name}: ${String(error)}`).toBe(true);
+      expect((error as Error).message).toContain(says);
+      expect((error as Error).message).toContain(
+        code === 'MODEL_UNSUPPORTED' ? model : join(dir, `${name}.json`),
+      );
+      const report = await inspectMdxModel(model, { open: true });
+      expect(report.problem, name).toEqual({ code, message: (error as Error).message });
+    }
+    // Any case of UVR's stem names: "vocals" is the vocals.
+    const lower = await writeModel(join(dir, 'lower.onnx'), identityGraph(SHAPE), {
+      ...SHAPE,
+      primaryStem: 'vocals',
+    });
+    expect((await inspectMdxModel(lower, { open: true })).problem).toBeNull();
+  });
+
   it('says a model whose input is not [batch, 4, dim_f, dim_t] is not an MDX-Net model', async () => {
     for (const [name, dims] of [
       ['rank3', [4, 1024, 16]],

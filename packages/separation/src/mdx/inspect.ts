@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import { resolveMdxModelParams, type MdxModelParams } from './model-params.ts';
+import { assertMdxModelUsable, resolveMdxModelParams, type MdxModelParams } from './model-params.ts';
 import { openMdxSession, type UnusedProvider } from './model-session.ts';
 
 /** Where a root keeps its models: `<root>/models/`. */
@@ -27,7 +27,8 @@ export interface MdxModelReport {
 }
 
 /**
- * Reports on one model: its UVR hash and parameters and, with `open`, whether ONNX Runtime opens it (with
+ * Reports on one model: its UVR hash and parameters, whether the mdx engine can run a model with them (its
+ * primary stem, numbers that fit together) and, with `open`, whether ONNX Runtime opens it (with
  * `executionProviders`, default the CPU) and its input shape agrees with dim_f / dim_t.
  */
 export async function inspectMdxModel(
@@ -46,6 +47,8 @@ export async function inspectMdxModel(
   try {
     report.params = resolveMdxModelParams(file);
     report.hash = report.params.hash;
+    // What the engine would refuse (a Reverb model, numbers that do not fit) is a problem here too.
+    assertMdxModelUsable(file, report.params);
     if (options.open === true) {
       // With the providers the engine is configured with: a model that opens on the CPU may not with cuda.
       const session = await openMdxSession(file, report.params, {

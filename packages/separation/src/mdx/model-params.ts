@@ -3,6 +3,7 @@ import { closeSync, readSync } from 'node:fs';
 import { ImkError } from '@imk/errors';
 import { fileReadProblem, openRegularFileSync, readRegularFileSync } from '@imk/fs-safe';
 import { z } from 'zod';
+import { createChunkSpectrogram } from './chunk-spectrogram.ts';
 import { KNOWN_MDX_MODELS } from './known-models.ts';
 
 /** UVR hashes the last 10,000 KiB of a model file (`f.seek(-10000 * 1024, 2)`), or all of a smaller one. */
@@ -155,4 +156,46 @@ function readProblem(error: unknown): string {
   if (code === 'ENOENT') return 'it does not exist';
   const problem = fileReadProblem(error);
   return problem === code ? `${code} (${(error as Error).message})` : `it is ${problem}`;
+}
+
+/** UVR stem names the mdx engine can turn into the four stems: the model gives one, the mixture minus it the other. */
+export const MDX_TWO_STEM_PRIMARIES = ['Vocals', 'Instrumental'] as const;
+
+/** Whether the model's primary stem is the vocals (else the instrumental); UVR's spelling, any case. */
+export function mdxPrimaryIsVocals(params: MdxModelParams): boolean {
+  return params.primaryStem.toLowerCase() === 'vocals';
+}
+
+/**
+ * Throws what stops the mdx engine from running a model with these parameters, naming the file and where the
+ * parameters came from: a primary stem other than vocals or instrumental (MODEL_UNSUPPORTED), or numbers that
+ * do not fit together (MODEL_DATA_INVALID: dim_f above n_fft/2 + 1, an n_fft the FFT cannot do, a chunk of
+ * 1024 × (dim_t − 1) samples not longer than n_fft, which leaves UVR's chunking no step). The one check behind
+ * the engine, `imk models` and `imk doctor`, so what they pass is what a job can run.
+ */
+export function assertMdxModelUsable(file: string, params: MdxModelParams): void {
+  const stem = params.primaryStem.toLowerCase();
+  if (!MDX_TWO_STEM_PRIMARIES.some((s) => s.toLowerCase() === stem))
+    throw new ImkError(
+      'MODEL_UNSUPPORTED',
+      `MDX model ${file} (hash ${params.hash}) separates "${params.primaryStem}"; the mdx engine needs a vocals or instrumental model (primary_stem ${MDX_TWO_STEM_PRIMARIES.join(' or ')})`,
+      { details: { file, hash: params.hash, primary_stem: params.primaryStem } },
+    );
+  const where = params.source === 'sidecar' ? modelDataSidecarPath(file) : `UVR's model data for ${file}`;
+  const given = `mdx_n_fft_scale_set ${params.nFft}, mdx_dim_f_set ${params.dimF}, mdx_dim_t_set ${Math.log2(params.dimT)} (dim_t ${params.dimT})`;
+  let problem: string | undefined;
+  try {
+    createChunkSpectrogram(params.nFft, MDX_HOP, params.dimF, params.dimT);
+  } catch (error) {
+    problem = (error as Error).message;
+  }
+  const chunk = MDX_HOP * (params.dimT - 1);
+  if (problem === undefined && chunk <= params.nFft)
+    problem = `a chunk of ${MDX_HOP} × (dim_t − 1) = ${chunk} samples must be longer than n_fft ${params.nFft}`;
+  if (problem !== undefined)
+    throw new ImkError(
+      'MODEL_DATA_INVALID',
+      `${where}: ${given} cannot be run: ${problem}; fix mdx_n_fft_scale_set / mdx_dim_f_set / mdx_dim_t_set (UVR's model data for the model)`,
+      { details: { file, hash: params.hash } },
+    );
 }
