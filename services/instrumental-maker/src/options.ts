@@ -136,9 +136,21 @@ export function resolveOptions(
     );
   const model = sidecar?.model;
   if (model !== undefined) {
-    // The legacy "model" named a demucs model (htdemucs, mdx_extra...); here it may also name an engine.
+    // The legacy "model" named a demucs model (htdemucs, mdx_extra...); here it may also name an engine, or
+    // an MDX-Net model file, which selects the mdx engine (it was taken for a demucs model name).
     if (isEngineName(model) || model === config.engine.name) {
       if (model !== engine.name) engine = { name: model, params: paramsFor(model) };
+    } else if (/\.onnx$/i.test(model)) {
+      // Like a job's: one of the root's models/, named models/<file>.onnx or by its file name alone.
+      const path = model.includes('/') ? model : `${MODELS_FOLDER}/${model}`;
+      if (!isModelsPath(path))
+        throw optionsError(
+          sidecar!.file,
+          'model',
+          `${JSON.stringify(model)} is not a model in the models/ folder; name one as models/<file>.onnx or <file>.onnx`,
+        );
+      if (engine.name !== 'mdx') engine = { name: 'mdx', params: paramsFor('mdx') };
+      engine.params = { ...engine.params, model: path };
     } else {
       if (engine.name !== 'demucs') engine = { name: 'demucs', params: paramsFor('demucs') };
       engine.params.model = model;

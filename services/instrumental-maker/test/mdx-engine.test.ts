@@ -1,4 +1,4 @@
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mdxModelHash } from '@imk/separation';
 import { gainGraph, identityGraph, writeModel } from '@imk/separation/testing';
@@ -56,6 +56,30 @@ describe('instrumental-maker with the mdx engine', () => {
       params: { model: 'vocal-identity.onnx', n_fft: 2048, dim_f: 1024, dim_t: 16, primary_stem: 'Vocals' },
     });
     expect((manifest.engine.params as { model_hash: string }).model_hash).toMatch(/^[0-9a-f]{32}$/);
+  }, 120_000);
+
+  it("runs the model a song's sidecar names (model: <file>.onnx), not demucs", async () => {
+    // The sidecar's model: was read as a demucs model name, so the job ran on builtin (demucs is not
+    // installed here) with a warning, or on demucs asked for a model called "half-gain.onnx".
+    await writeModel(join(root, 'models', 'half-gain.onnx'), gainGraph(SHAPE, 0.5), {
+      ...SHAPE,
+      primaryStem: 'Vocals',
+    });
+    await writeFile(join(root, 'media', 'a.m4a.yaml'), 'model: half-gain.onnx\n');
+    await publishV1(
+      root,
+      'other',
+      { job_id: 'mdx-sidecar', source_type: 'local', artist: 'A', title: 'Side', audio_path: 'a.m4a' },
+      { 'a.m4a': join(root, 'media', 'a.m4a'), 'a.m4a.yaml': join(root, 'media', 'a.m4a.yaml') },
+    );
+    const result = await imk(['run', '--once', '--root', root]);
+    expect(result.exitCode, String(result.all)).toBe(0);
+    const manifest = await readManifest(root, 'mdx-sidecar');
+    expect(manifest.engine).toMatchObject({
+      name: 'mdx',
+      params: { model: 'half-gain.onnx', model_hash: mdxModelHash(join(root, 'models', 'half-gain.onnx')) },
+    });
+    expect(manifest.warnings ?? []).toEqual([]);
   }, 120_000);
 
   it('fails a job whose model is corrupt once, naming the file, without retrying', async () => {
