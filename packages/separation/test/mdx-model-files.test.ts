@@ -8,7 +8,7 @@
 //   no CUDA provider library), with the same ENGINE_UNAVAILABLE: ORT fails the whole session when any
 //   provider fails. The list now means "the first that works", and the log says which one ran and why
 //   the ones before it could not.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { isImkError } from '@imk/errors';
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMdxEngine } from '../src/engines/mdx.ts';
 import type { MdxEngineOptions } from '../src/engines/mdx.ts';
 import { inspectMdxModel } from '../src/mdx/inspect.ts';
+import { mdxModelHash } from '../src/mdx/model-params.ts';
 import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
 import { identityGraph, identityWithDims, writeModel } from './mdx-graphs.ts';
 
@@ -88,6 +89,71 @@ describe('mdx engine: the model file and its settings', () => {
       primaryStem: 'vocals',
     });
     expect((await inspectMdxModel(lower, { open: true })).problem).toBeNull();
+  });
+
+  // UVR keeps the parameters of a model in model_data/ beside its models: its table model_data.json (entries
+  // by hash) and <hash>.json for the ones a user entered for a model it did not know. A user who copied that
+  // folder, or pasted UVR's entry under its hash into <model>.json, got MODEL_UNKNOWN / MODEL_DATA_INVALID;
+  // and an empty .onnx (an interrupted copy) was told to write a .json.
+  it('reads the parameters where UVR keeps them: model_data/<hash>.json, model_data/model_data.json, or keyed by hash', async () => {
+    const entry = (dimT: number, stem = 'Vocals') => ({
+      compensate: 1.02,
+      mdx_dim_f_set: 1024,
+      mdx_dim_t_set: Math.log2(dimT),
+      mdx_n_fft_scale_set: 2048,
+      primary_stem: stem,
+    });
+    const uvr = join(dir, 'MDX_Net_Models');
+    await mkdir(join(uvr, 'model_data'), { recursive: true });
+    const bytes = (dimT: number) => identityGraph({ dimF: 1024, dimT });
+    // A model UVR was told the parameters of: model_data/<hash>.json.
+    const given = await writeModel(join(uvr, 'given.onnx'), bytes(16));
+    const givenData = join(uvr, 'model_data', `${mdxModelHash(given)}.json`);
+    await writeFile(givenData, JSON.stringify(entry(16)));
+    // Models in UVR's own table (its copy is newer than ours): model_data/model_data.json, keyed by hash.
+    const listed = await writeModel(join(uvr, 'listed.onnx'), bytes(32));
+    const table = join(uvr, 'model_data', 'model_data.json');
+    await writeFile(
+      table,
+      JSON.stringify({
+        '0ddfc0eb5792638ad5dc27850236c246': entry(8),
+        [mdxModelHash(listed)]: entry(32, 'Instrumental'),
+      }),
+    );
+    // UVR's entry pasted with its hash into <model>.json (it wins over model_data/).
+    const pasted = await writeModel(join(uvr, 'pasted.onnx'), bytes(64));
+    await writeFile(join(uvr, 'pasted.json'), JSON.stringify({ [mdxModelHash(pasted)]: entry(64) }));
+    await writeFile(join(uvr, 'model_data', `${mdxModelHash(pasted)}.json`), JSON.stringify(entry(16)));
+
+    for (const [model, dimT, from, stem] of [
+      [given, 16, givenData, 'Vocals'],
+      [listed, 32, table, 'Instrumental'],
+      [pasted, 64, join(uvr, 'pasted.json'), 'Vocals'],
+    ] as const) {
+      const report = await inspectMdxModel(model, { open: true });
+      expect(report.problem, model).toBeNull();
+      expect(report.params).toMatchObject({ dimT, dataFile: from, primaryStem: stem });
+      expect(createMdxEngine({ model }).params).toMatchObject({ dim_t: dimT, compensate: 1.02 });
+    }
+
+    // A copy of UVR's table as <model>.json without this model's entry says so.
+    const other = await writeModel(join(dir, 'other.onnx'), bytes(16));
+    await writeFile(
+      join(dir, 'other.json'),
+      JSON.stringify({ '0ddfc0eb5792638ad5dc27850236c246': entry(8) }),
+    );
+    const error = (await inspectMdxModel(other)).problem;
+    expect(error?.code).toBe('MODEL_DATA_INVALID');
+    expect(error?.message).toContain(
+      `it holds entries for other models' hashes, but none for this model's, ${mdxModelHash(other)}`,
+    );
+
+    const empty = join(dir, 'empty.onnx');
+    await writeFile(empty, '');
+    expect((await inspectMdxModel(empty)).problem).toEqual({
+      code: 'MODEL_INVALID',
+      message: `MDX model ${empty} is empty (0 bytes): an interrupted copy or download; copy the .onnx file again`,
+    });
   });
 
   it('says a model whose input is not [batch, 4, dim_f, dim_t] is not an MDX-Net model', async () => {

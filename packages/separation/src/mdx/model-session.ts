@@ -233,7 +233,7 @@ function checkShape(
   if (!fits)
     throw new ImkError(
       'MODEL_SHAPE_MISMATCH',
-      `MDX model ${file} takes input ${name ?? '(none)'} of shape [${shape.join(', ')}], but its parameters (${params.source === 'sidecar' ? 'from its .json' : 'UVR model data'}, hash ${params.hash}) say [batch, 4, ${params.dimF}, ${params.dimT}] (dim_f ${params.dimF}, dim_t 2^${Math.log2(params.dimT)}); fix mdx_dim_f_set / mdx_dim_t_set in the model's .json`,
+      `MDX model ${file} takes input ${name ?? '(none)'} of shape [${shape.join(', ')}], but its parameters (${params.dataFile === null ? 'UVR model data' : `from ${params.dataFile}`}, hash ${params.hash}) say [batch, 4, ${params.dimF}, ${params.dimT}] (dim_f ${params.dimF}, dim_t 2^${Math.log2(params.dimT)}); fix mdx_dim_f_set / mdx_dim_t_set in ${params.dataFile ?? "the model's .json"}`,
       { details: { file, hash: params.hash, shape: [...shape] } },
     );
 }
