@@ -197,6 +197,9 @@ describe('mdx engine: the model file and its settings', () => {
     for (const [providers, unused] of [
       [['cuda', 'cpu'], 'cuda'],
       [['warp-drive', 'cpu'], 'warp-drive'],
+      // ONNX Runtime's Python names, and any case, as UVR and python-audio-separator users write them.
+      [['CUDAExecutionProvider', 'CPUExecutionProvider'], 'cuda'],
+      [['CUDA', 'CPU'], 'cuda'],
     ] as const) {
       const lines: Record<string, unknown>[] = [];
       const logger = createLogger('test', {
@@ -209,7 +212,7 @@ describe('mdx engine: the model file and its settings', () => {
           },
         }),
       });
-      const workDir = join(dir, `work-${unused}`);
+      const workDir = join(dir, `work-${providers.join('-')}`);
       await mkdir(workDir);
       const result = await createMdxEngine({ model, executionProviders: [...providers] }).separate({
         input: song,

@@ -58,14 +58,28 @@ export function openMdxSession(
   options: MdxSessionOptions,
 ): Promise<MdxSession> {
   const threads = options.threads ?? availableParallelism();
-  const key = JSON.stringify([file, params.hash, threads, options.executionProviders]);
+  const providers = options.executionProviders.map(providerName);
+  const key = JSON.stringify([file, params.hash, threads, providers]);
   let session = sessions.get(key);
   if (session === undefined) {
-    session = createSession(file, params, threads, options.executionProviders);
+    session = createSession(file, params, threads, providers);
     sessions.set(key, session);
     session.catch(() => sessions.delete(key));
   }
   return session;
+}
+
+/**
+ * ONNX Runtime for Node's name of an execution provider (cpu, cuda, dml, coreml, tensorrt…), from any case and
+ * from the Python API's names that UVR and python-audio-separator users know (CUDAExecutionProvider,
+ * CPUExecutionProvider): `[CPU]` failed every job with "backend not found" and `[CUDAExecutionProvider,
+ * CPUExecutionProvider]` never ran at all, while `[cpu]` worked.
+ */
+export function providerName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/executionprovider$/, '');
 }
 
 /**
