@@ -19,7 +19,7 @@ import type { MdxEngineOptions } from '../src/engines/mdx.ts';
 import { inspectMdxModel } from '../src/mdx/inspect.ts';
 import { mdxModelHash } from '../src/mdx/model-params.ts';
 import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
-import { identityGraph, identityWithDims, writeModel } from './mdx-graphs.ts';
+import { float16Graph, identityGraph, identityWithDims, writeModel } from './mdx-graphs.ts';
 
 const SHAPE = { nFft: 2048, dimF: 1024, dimT: 16 };
 let dir = '';
@@ -169,6 +169,21 @@ describe('mdx engine: the model file and its settings', () => {
       );
       expect((error as Error).message).toContain('an MDX-Net model takes [batch, 4, dim_f, dim_t]');
       expect((error as Error).message).not.toContain('fix mdx_dim_f_set');
+    }
+  });
+
+  it('says a model converted to float16 cannot be run, before any audio is read and in imk doctor', async () => {
+    // It passed imk doctor and imk models --check, and every job failed with ONNX Runtime's bare
+    // "Unexpected input data type", no code, so it was retried as an unknown error.
+    for (const [which, what] of [
+      ['both', 'takes its input input as float16'],
+      ['output', 'returns its output output as float16'],
+    ] as const) {
+      const model = await writeModel(join(dir, `half-${which}.onnx`), float16Graph(SHAPE, which), SHAPE);
+      const error = await errorOf({ model });
+      expect(isImkError(error, 'MODEL_SHAPE_MISMATCH'), String(error)).toBe(true);
+      expect((error as Error).message).toContain(`half-${which}.onnx ${what}; an MDX-Net model`);
+      expect((await inspectMdxModel(model, { open: true })).problem?.message).toBe((error as Error).message);
     }
   });
 

@@ -152,6 +152,21 @@ async function createSession(
   checkShape(file, params, meta?.name, shape);
   const inputName = meta!.name;
   const outputName = session.outputNames[0]!;
+  // UVR feeds float32 and reads float32; a float16 (or other) conversion passed imk doctor and then failed
+  // every job with ONNX Runtime's bare "Unexpected input data type", retried as an unknown error.
+  const output = session.outputMetadata.find((m) => m.name === outputName);
+  for (const [what, name, value] of [
+    ['input', inputName, meta],
+    ['output', outputName, output],
+  ] as const) {
+    const type = value?.isTensor === true ? value.type : 'not a tensor';
+    if (type !== 'float32')
+      throw new ImkError(
+        'MODEL_SHAPE_MISMATCH',
+        `MDX model ${file} ${what === 'input' ? 'takes its input' : 'returns its output'} ${name} as ${type}; an MDX-Net model ${what === 'input' ? 'takes' : 'returns'} float32 spectrograms, as UVR runs it (a float16 or otherwise converted copy cannot be run: use the original .onnx)`,
+        { details: { file, hash: params.hash, [what]: type } },
+      );
+  }
   const expected = [4, params.dimF, params.dimT];
   return {
     inputName,
