@@ -127,6 +127,17 @@ export const float16Graph = (shape: GraphShape, which: 'both' | 'output') =>
         { input: FLOAT, output: FLOAT16 },
       );
 
+/**
+ * A model that opens, declares the MDX-Net shape, and fails when run: a Reshape to rows of `rows` values, as
+ * a model with symbolic dimensions fails on a dim_f / dim_t it was not made for.
+ */
+export const failsWhenRunGraph = (shape: GraphShape, rows = 7) =>
+  modelBytes(
+    shape,
+    [{ opType: 'Reshape', input: ['input', 'rows'], output: ['output'] }],
+    [{ name: 'rows', dataType: INT64, dims: [2], int64Data: [rows, -1] }],
+  );
+
 /** An identity whose declared input shape is `dims` (for the shape-mismatch error). */
 export const identityWithDims = (shape: GraphShape, dims: (number | string)[]) =>
   modelBytes(shape, [{ opType: 'Identity', input: ['input'], output: ['output'] }], [], dims);

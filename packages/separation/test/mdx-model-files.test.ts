@@ -19,7 +19,13 @@ import type { MdxEngineOptions } from '../src/engines/mdx.ts';
 import { inspectMdxModel } from '../src/mdx/inspect.ts';
 import { mdxModelHash } from '../src/mdx/model-params.ts';
 import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
-import { float16Graph, identityGraph, identityWithDims, writeModel } from './mdx-graphs.ts';
+import {
+  failsWhenRunGraph,
+  float16Graph,
+  identityGraph,
+  identityWithDims,
+  writeModel,
+} from './mdx-graphs.ts';
 
 const SHAPE = { nFft: 2048, dimF: 1024, dimT: 16 };
 let dir = '';
@@ -185,6 +191,25 @@ describe('mdx engine: the model file and its settings', () => {
       expect((error as Error).message).toContain(`half-${which}.onnx ${what}; an MDX-Net model`);
       expect((await inspectMdxModel(model, { open: true })).problem?.message).toBe((error as Error).message);
     }
+  });
+
+  it('says which model failed when ONNX Runtime cannot run it, not retried; imk doctor finds it with one chunk', async () => {
+    // ONNX Runtime's bare "Non-zero status code returned while running Reshape node" reached the job, with
+    // no model named and no code (so retried), and imk doctor passed the model.
+    const model = await writeModel(join(dir, 'fails.onnx'), failsWhenRunGraph(SHAPE), SHAPE);
+    const song = join(dir, 'fails-song.wav');
+    await musicLikeFile(song, { seconds: 1 });
+    const workDir = join(dir, 'work-fails');
+    await mkdir(workDir);
+    const error = await createMdxEngine({ model })
+      .separate({ input: song, workDir })
+      .catch((e: unknown) => e);
+    expect(isImkError(error, 'MODEL_INVALID'), String(error)).toBe(true);
+    expect((error as Error).message).toContain(
+      `ONNX Runtime could not run MDX model ${model} on an input of [1, 4, 1024, 16] (dim_f 1024, dim_t 16, from ${join(dir, 'fails.json')}): `,
+    );
+    expect((await inspectMdxModel(model, { open: true })).problem).toBeNull();
+    expect((await inspectMdxModel(model, { open: true, tryRun: true })).problem?.code).toBe('MODEL_INVALID');
   });
 
   it('blames an execution provider it cannot use, not a model that opens on the CPU', async () => {

@@ -75,6 +75,7 @@ export async function mdxEngineCheck(
   const providers = params.executionProviders;
   const report = await inspectMdxModel(file, {
     open: true,
+    tryRun: true,
     ...(Array.isArray(providers) && providers.every((p) => typeof p === 'string')
       ? { executionProviders: providers }
       : {}),

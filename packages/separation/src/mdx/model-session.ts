@@ -177,7 +177,12 @@ async function createSession(
     unusedProviders,
     async run(input, batch) {
       const tensor = new Tensor('float32', input, [batch, ...expected]);
-      const result = await session.run({ [inputName]: tensor });
+      let result: InferenceSession.ReturnType;
+      try {
+        result = await session.run({ [inputName]: tensor });
+      } catch (error) {
+        throw runFailure(file, params, [batch, ...expected], error);
+      }
       const output = result[outputName];
       if (output?.type !== 'float32' || output.data.length !== input.length)
         throw new ImkError(
@@ -210,6 +215,30 @@ async function opensOnCpu(
   } catch {
     return false;
   }
+}
+
+/**
+ * ONNX Runtime's failure to run the model on a chunk, as an error naming the model and what it was given. A
+ * model that fails on a tensor of the declared shape fails on every chunk of every song (typically a model
+ * with symbolic dimensions and a .json whose dim_f / dim_t are not the ones it was trained with): not retried.
+ * Running out of memory is another matter, and may pass: ENGINE_FAILED, retried.
+ */
+function runFailure(file: string, params: MdxModelParams, dims: number[], error: unknown): ImkError {
+  const reason = firstLine(error);
+  if (/alloc|out of memory/i.test(reason))
+    return new ImkError(
+      'ENGINE_FAILED',
+      `ONNX Runtime ran out of memory running MDX model ${file}: ${reason}`,
+      {
+        cause: error,
+        details: { file },
+      },
+    );
+  return new ImkError(
+    'MODEL_INVALID',
+    `ONNX Runtime could not run MDX model ${file} on an input of [${dims.join(', ')}] (dim_f ${params.dimF}, dim_t ${params.dimT}, from ${params.dataFile ?? 'UVR model data'}): ${reason}; check mdx_dim_f_set / mdx_dim_t_set against UVR's model data for this model, or copy the .onnx file again`,
+    { cause: error, details: { file, hash: params.hash } },
+  );
 }
 
 function firstLine(error: unknown): string {
