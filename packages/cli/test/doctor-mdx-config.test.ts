@@ -7,9 +7,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { identityGraph, writeModel } from '@imk/separation/testing';
+import { failsWhenRunGraph, identityGraph, writeModel } from '@imk/separation/testing';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imkInProcess } from './in-process.ts';
 
 const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const SHAPE = { nFft: 2048, dimF: 1024, dimT: 16 };
@@ -20,6 +21,20 @@ beforeAll(async () => {
   await mkdir(join(root, 'models'));
   await mkdir(join(root, 'config'));
   await writeModel(join(root, 'models', 'vocals.onnx'), identityGraph(SHAPE), {
+    ...SHAPE,
+    primaryStem: 'Vocals',
+  });
+  await writeModel(join(root, 'models', 'dereverb.onnx'), identityGraph(SHAPE), {
+    ...SHAPE,
+    primaryStem: 'Reverb',
+  });
+  // Opens, and its input shape is what its .json says, but a chunk of 1024 × 7 samples is shorter than n_fft.
+  const tooShort = { nFft: 8192, dimF: 1024, dimT: 8 };
+  await writeModel(join(root, 'models', 'short-chunk.onnx'), identityGraph(tooShort), {
+    ...tooShort,
+    primaryStem: 'Vocals',
+  });
+  await writeModel(join(root, 'models', 'fails.onnx'), failsWhenRunGraph(SHAPE), {
     ...SHAPE,
     primaryStem: 'Vocals',
   });
@@ -64,6 +79,24 @@ describe('imk doctor with the mdx engine configured as the docs show', () => {
     expect(lastStderr).not.toMatch(/onnxruntime/i);
     expect(await doctorWith('engine:\n  name: mdx\n')).toMatch(
       /FAIL +separation engine +engine\.name is mdx but no model is configured \(engine\.model\)/,
+    );
+  }, 120_000);
+
+  // Models every job would fail on passed: doctor opened them and compared the shape, but never asked
+  // whether the engine can run them (MODEL_UNSUPPORTED, MODEL_DATA_INVALID) or ran the model once.
+  it('fails a model the engine would refuse or ONNX Runtime cannot run, as every job would', async () => {
+    const doctor = async (config: string) => {
+      await writeFile(join(root, 'config', 'instrumental-maker.yaml'), config);
+      return (await imkInProcess('doctor', '--root', root)).stdout;
+    };
+    expect(await doctor('engine:\n  name: mdx\n  model: models/dereverb.onnx\n')).toMatch(
+      /FAIL +separation engine +MDX model .*dereverb\.onnx \(hash [0-9a-f]{32}\) separates "Reverb"; the mdx engine needs a vocals or instrumental model[^\n]*\n.*primary stem is Vocals or Instrumental/,
+    );
+    expect(await doctor('engine:\n  name: mdx\n  model: models/short-chunk.onnx\n')).toMatch(
+      /FAIL +separation engine +.*short-chunk\.json: mdx_n_fft_scale_set 8192, mdx_dim_f_set 1024, mdx_dim_t_set 3 \(dim_t 8\) cannot be run: a chunk of 1024 × \(dim_t − 1\) = 7168 samples must be longer than n_fft 8192/,
+    );
+    expect(await doctor('engine:\n  name: mdx\n  model: models/fails.onnx\n')).toMatch(
+      /FAIL +separation engine +ONNX Runtime could not run MDX model .*fails\.onnx on an input of \[1, 4, 1024, 16\]/,
     );
   }, 120_000);
 });

@@ -98,6 +98,7 @@ export {
   MDX_MODEL_DATA_KEYS,
   MdxModelDataSchema,
   mdxModelHash,
+  mdxModelDataFiles,
   modelDataSidecarPath,
   resolveMdxModelParams,
 } from './mdx/model-params.ts';

@@ -18,13 +18,18 @@ type Node = onnx.INodeProto;
 const FLOAT = proto.TensorProto.DataType.FLOAT;
 const INT64 = proto.TensorProto.DataType.INT64;
 
-function valueInfo(name: string, shape: GraphShape, dims?: (number | string)[]): onnx.IValueInfoProto {
+function valueInfo(
+  name: string,
+  shape: GraphShape,
+  dims?: (number | string)[],
+  elemType: number = FLOAT,
+): onnx.IValueInfoProto {
   const all = dims ?? [shape.batch ?? 'batch_size', 4, shape.dimF, shape.dimT];
   return {
     name,
     type: {
       tensorType: {
-        elemType: FLOAT,
+        elemType,
         shape: { dim: all.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },
@@ -36,6 +41,7 @@ function modelBytes(
   nodes: Node[],
   initializer: onnx.ITensorProto[] = [],
   inputDims?: (number | string)[],
+  types: { input: number; output: number } = { input: FLOAT, output: FLOAT },
 ): Uint8Array {
   const model = proto.ModelProto.create({
     irVersion: 8,
@@ -45,8 +51,8 @@ function modelBytes(
       name: 'mdx-test',
       node: nodes,
       initializer,
-      input: [valueInfo('input', shape, inputDims)],
-      output: [valueInfo('output', shape, inputDims)],
+      input: [valueInfo('input', shape, inputDims, types.input)],
+      output: [valueInfo('output', shape, inputDims, types.output)],
     },
   });
   return proto.ModelProto.encode(model).finish();
@@ -92,6 +98,44 @@ export const lowPassGraph = (shape: GraphShape, n: number) =>
         floatData: Array.from({ length: shape.dimF }, (_, f) => (f < n ? 1 : 0)),
       },
     ],
+  );
+
+const FLOAT16 = proto.TensorProto.DataType.FLOAT16;
+
+/**
+ * A model converted to float16: an identity on float16 tensors ('both'), or float32 in and float16 out
+ * ('output', a Cast), as a half-precision conversion of a UVR model takes or returns.
+ */
+export const float16Graph = (shape: GraphShape, which: 'both' | 'output') =>
+  which === 'both'
+    ? modelBytes(shape, [{ opType: 'Identity', input: ['input'], output: ['output'] }], [], undefined, {
+        input: FLOAT16,
+        output: FLOAT16,
+      })
+    : modelBytes(
+        shape,
+        [
+          {
+            opType: 'Cast',
+            input: ['input'],
+            output: ['output'],
+            attribute: [{ name: 'to', type: proto.AttributeProto.AttributeType.INT, i: FLOAT16 }],
+          },
+        ],
+        [],
+        undefined,
+        { input: FLOAT, output: FLOAT16 },
+      );
+
+/**
+ * A model that opens, declares the MDX-Net shape, and fails when run: a Reshape to rows of `rows` values, as
+ * a model with symbolic dimensions fails on a dim_f / dim_t it was not made for.
+ */
+export const failsWhenRunGraph = (shape: GraphShape, rows = 7) =>
+  modelBytes(
+    shape,
+    [{ opType: 'Reshape', input: ['input', 'rows'], output: ['output'] }],
+    [{ name: 'rows', dataType: INT64, dims: [2], int64Data: [rows, -1] }],
   );
 
 /** An identity whose declared input shape is `dims` (for the shape-mismatch error). */

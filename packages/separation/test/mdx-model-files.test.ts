@@ -8,7 +8,7 @@
 //   no CUDA provider library), with the same ENGINE_UNAVAILABLE: ORT fails the whole session when any
 //   provider fails. The list now means "the first that works", and the log says which one ran and why
 //   the ones before it could not.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { isImkError } from '@imk/errors';
@@ -16,8 +16,16 @@ import { createLogger } from '@imk/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMdxEngine } from '../src/engines/mdx.ts';
 import type { MdxEngineOptions } from '../src/engines/mdx.ts';
+import { inspectMdxModel } from '../src/mdx/inspect.ts';
+import { mdxModelHash } from '../src/mdx/model-params.ts';
 import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
-import { identityGraph, identityWithDims, writeModel } from './mdx-graphs.ts';
+import {
+  failsWhenRunGraph,
+  float16Graph,
+  identityGraph,
+  identityWithDims,
+  writeModel,
+} from './mdx-graphs.ts';
 
 const SHAPE = { nFft: 2048, dimF: 1024, dimT: 16 };
 let dir = '';
@@ -37,6 +45,123 @@ async function errorOf(options: MdxEngineOptions): Promise<unknown> {
 }
 
 describe('mdx engine: the model file and its settings', () => {
+  // imk models and imk doctor passed these (the model opens, its shape is what its .json says) while every
+  // job failed, with INVALID_PARAMS messages naming neither the model nor its .json. One check now serves
+  // the engine and the report, and names the .json and its keys.
+  it('refuses parameters it cannot run, in the engine and in the report imk models / doctor print', async () => {
+    const cases = [
+      ['reverb', { ...SHAPE, primaryStem: 'Reverb' }, 'MODEL_UNSUPPORTED', 'separates "Reverb"'],
+      [
+        'short-chunk',
+        { nFft: 8192, dimF: 1024, dimT: 8 },
+        'MODEL_DATA_INVALID',
+        '7168 samples must be longer than n_fft 8192',
+      ],
+      [
+        'fft-6000',
+        { nFft: 6000, dimF: 1024, dimT: 16 },
+        'MODEL_DATA_INVALID',
+        "n_fft 6000 is not a size this engine's FFT supports",
+      ],
+      [
+        'wide',
+        { nFft: 2048, dimF: 2000, dimT: 16 },
+        'MODEL_DATA_INVALID',
+        'dim_f must be at most n_fft/2 + 1 = 1025',
+      ],
+    ] as const;
+    for (const [name, data, code, says] of cases) {
+      const model = await writeModel(join(dir, `${name}.onnx`), identityGraph(data), {
+        primaryStem: 'Vocals',
+        ...data,
+      });
+      let error: unknown;
+      try {
+        createMdxEngine({ model });
+      } catch (e) {
+        error = e;
+      }
+      expect(isImkError(error, code), `${name}: ${String(error)}`).toBe(true);
+      expect((error as Error).message).toContain(says);
+      expect((error as Error).message).toContain(
+        code === 'MODEL_UNSUPPORTED' ? model : join(dir, `${name}.json`),
+      );
+      const report = await inspectMdxModel(model, { open: true });
+      expect(report.problem, name).toEqual({ code, message: (error as Error).message });
+    }
+    // Any case of UVR's stem names: "vocals" is the vocals.
+    const lower = await writeModel(join(dir, 'lower.onnx'), identityGraph(SHAPE), {
+      ...SHAPE,
+      primaryStem: 'vocals',
+    });
+    expect((await inspectMdxModel(lower, { open: true })).problem).toBeNull();
+  });
+
+  // UVR keeps the parameters of a model in model_data/ beside its models: its table model_data.json (entries
+  // by hash) and <hash>.json for the ones a user entered for a model it did not know. A user who copied that
+  // folder, or pasted UVR's entry under its hash into <model>.json, got MODEL_UNKNOWN / MODEL_DATA_INVALID;
+  // and an empty .onnx (an interrupted copy) was told to write a .json.
+  it('reads the parameters where UVR keeps them: model_data/<hash>.json, model_data/model_data.json, or keyed by hash', async () => {
+    const entry = (dimT: number, stem = 'Vocals') => ({
+      compensate: 1.02,
+      mdx_dim_f_set: 1024,
+      mdx_dim_t_set: Math.log2(dimT),
+      mdx_n_fft_scale_set: 2048,
+      primary_stem: stem,
+    });
+    const uvr = join(dir, 'MDX_Net_Models');
+    await mkdir(join(uvr, 'model_data'), { recursive: true });
+    const bytes = (dimT: number) => identityGraph({ dimF: 1024, dimT });
+    // A model UVR was told the parameters of: model_data/<hash>.json.
+    const given = await writeModel(join(uvr, 'given.onnx'), bytes(16));
+    const givenData = join(uvr, 'model_data', `${mdxModelHash(given)}.json`);
+    await writeFile(givenData, JSON.stringify(entry(16)));
+    // Models in UVR's own table (its copy is newer than ours): model_data/model_data.json, keyed by hash.
+    const listed = await writeModel(join(uvr, 'listed.onnx'), bytes(32));
+    const table = join(uvr, 'model_data', 'model_data.json');
+    await writeFile(
+      table,
+      JSON.stringify({
+        '0ddfc0eb5792638ad5dc27850236c246': entry(8),
+        [mdxModelHash(listed)]: entry(32, 'Instrumental'),
+      }),
+    );
+    // UVR's entry pasted with its hash into <model>.json (it wins over model_data/).
+    const pasted = await writeModel(join(uvr, 'pasted.onnx'), bytes(64));
+    await writeFile(join(uvr, 'pasted.json'), JSON.stringify({ [mdxModelHash(pasted)]: entry(64) }));
+    await writeFile(join(uvr, 'model_data', `${mdxModelHash(pasted)}.json`), JSON.stringify(entry(16)));
+
+    for (const [model, dimT, from, stem] of [
+      [given, 16, givenData, 'Vocals'],
+      [listed, 32, table, 'Instrumental'],
+      [pasted, 64, join(uvr, 'pasted.json'), 'Vocals'],
+    ] as const) {
+      const report = await inspectMdxModel(model, { open: true });
+      expect(report.problem, model).toBeNull();
+      expect(report.params).toMatchObject({ dimT, dataFile: from, primaryStem: stem });
+      expect(createMdxEngine({ model }).params).toMatchObject({ dim_t: dimT, compensate: 1.02 });
+    }
+
+    // A copy of UVR's table as <model>.json without this model's entry says so.
+    const other = await writeModel(join(dir, 'other.onnx'), bytes(16));
+    await writeFile(
+      join(dir, 'other.json'),
+      JSON.stringify({ '0ddfc0eb5792638ad5dc27850236c246': entry(8) }),
+    );
+    const error = (await inspectMdxModel(other)).problem;
+    expect(error?.code).toBe('MODEL_DATA_INVALID');
+    expect(error?.message).toContain(
+      `it holds entries for other models' hashes, but none for this model's, ${mdxModelHash(other)}`,
+    );
+
+    const empty = join(dir, 'empty.onnx');
+    await writeFile(empty, '');
+    expect((await inspectMdxModel(empty)).problem).toEqual({
+      code: 'MODEL_INVALID',
+      message: `MDX model ${empty} is empty (0 bytes): an interrupted copy or download; copy the .onnx file again`,
+    });
+  });
+
   it('says a model whose input is not [batch, 4, dim_f, dim_t] is not an MDX-Net model', async () => {
     for (const [name, dims] of [
       ['rank3', [4, 1024, 16]],
@@ -51,6 +176,40 @@ describe('mdx engine: the model file and its settings', () => {
       expect((error as Error).message).toContain('an MDX-Net model takes [batch, 4, dim_f, dim_t]');
       expect((error as Error).message).not.toContain('fix mdx_dim_f_set');
     }
+  });
+
+  it('says a model converted to float16 cannot be run, before any audio is read and in imk doctor', async () => {
+    // It passed imk doctor and imk models --check, and every job failed with ONNX Runtime's bare
+    // "Unexpected input data type", no code, so it was retried as an unknown error.
+    for (const [which, what] of [
+      ['both', 'takes its input input as float16'],
+      ['output', 'returns its output output as float16'],
+    ] as const) {
+      const model = await writeModel(join(dir, `half-${which}.onnx`), float16Graph(SHAPE, which), SHAPE);
+      const error = await errorOf({ model });
+      expect(isImkError(error, 'MODEL_SHAPE_MISMATCH'), String(error)).toBe(true);
+      expect((error as Error).message).toContain(`half-${which}.onnx ${what}; an MDX-Net model`);
+      expect((await inspectMdxModel(model, { open: true })).problem?.message).toBe((error as Error).message);
+    }
+  });
+
+  it('says which model failed when ONNX Runtime cannot run it, not retried; imk doctor finds it with one chunk', async () => {
+    // ONNX Runtime's bare "Non-zero status code returned while running Reshape node" reached the job, with
+    // no model named and no code (so retried), and imk doctor passed the model.
+    const model = await writeModel(join(dir, 'fails.onnx'), failsWhenRunGraph(SHAPE), SHAPE);
+    const song = join(dir, 'fails-song.wav');
+    await musicLikeFile(song, { seconds: 1 });
+    const workDir = join(dir, 'work-fails');
+    await mkdir(workDir);
+    const error = await createMdxEngine({ model })
+      .separate({ input: song, workDir })
+      .catch((e: unknown) => e);
+    expect(isImkError(error, 'MODEL_INVALID'), String(error)).toBe(true);
+    expect((error as Error).message).toContain(
+      `ONNX Runtime could not run MDX model ${model} on an input of [1, 4, 1024, 16] (dim_f 1024, dim_t 16, from ${join(dir, 'fails.json')}): `,
+    );
+    expect((await inspectMdxModel(model, { open: true })).problem).toBeNull();
+    expect((await inspectMdxModel(model, { open: true, tryRun: true })).problem?.code).toBe('MODEL_INVALID');
   });
 
   it('blames an execution provider it cannot use, not a model that opens on the CPU', async () => {
@@ -78,6 +237,9 @@ describe('mdx engine: the model file and its settings', () => {
     for (const [providers, unused] of [
       [['cuda', 'cpu'], 'cuda'],
       [['warp-drive', 'cpu'], 'warp-drive'],
+      // ONNX Runtime's Python names, and any case, as UVR and python-audio-separator users write them.
+      [['CUDAExecutionProvider', 'CPUExecutionProvider'], 'cuda'],
+      [['CUDA', 'CPU'], 'cuda'],
     ] as const) {
       const lines: Record<string, unknown>[] = [];
       const logger = createLogger('test', {
@@ -90,7 +252,7 @@ describe('mdx engine: the model file and its settings', () => {
           },
         }),
       });
-      const workDir = join(dir, `work-${unused}`);
+      const workDir = join(dir, `work-${providers.join('-')}`);
       await mkdir(workDir);
       const result = await createMdxEngine({ model, executionProviders: [...providers] }).separate({
         input: song,

@@ -38,6 +38,23 @@ async function unavailable(ctx: WorkerContext, spec: ResolvedOptions['engine']):
   }
 }
 
+/**
+ * An error about the engine's model (MODEL_MISSING, MODEL_UNKNOWN…) names the model's file; this adds the
+ * setting that named it ("config/instrumental-maker.yaml: engine.model: MDX model … does not exist"), so
+ * the job's error file says what to change. The code, and so the retry policy, stay the error's own.
+ */
+function namingModelField(options: ResolvedOptions): (error: unknown) => never {
+  return (error) => {
+    if (options.modelFrom === undefined || !isImkError(error) || !error.code.startsWith('MODEL_'))
+      throw error;
+    throw new ImkError(error.code, `${options.modelFrom}: ${error.message}`, {
+      cause: error,
+      details: { ...error.details, field: options.modelFrom },
+      ...(error.retryable === undefined ? {} : { retryable: error.retryable }),
+    });
+  };
+}
+
 function describe(spec: ResolvedOptions['engine']): string {
   const model = typeof spec.params.model === 'string' ? ` (model ${spec.params.model})` : '';
   return `"${spec.name}"${model}`;
@@ -55,8 +72,10 @@ export async function chooseEngine(
   logger: Logger,
 ): Promise<EngineChoice> {
   const wanted = options.engine;
-  const reason = wanted.name === 'builtin' ? undefined : await unavailable(ctx, wanted);
-  if (reason === undefined) return { options, engine: await ctx.engines.get(wanted) };
+  const reason =
+    wanted.name === 'builtin' ? undefined : await unavailable(ctx, wanted).catch(namingModelField(options));
+  if (reason === undefined)
+    return { options, engine: await ctx.engines.get(wanted).catch(namingModelField(options)) };
   const from = options.sources.at(-1) ?? 'config';
   if (!ctx.config.engine.fallback)
     throw new ImkError(

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImkError } from '@imk/errors';
-import { createEngine, modelDataSidecarPath, type SeparationEngine } from '@imk/separation';
+import { createEngine, mdxModelDataFiles, type SeparationEngine } from '@imk/separation';
 import type { InstrumentalMakerConfig } from './config.ts';
 import { canonicalJson } from './stem-cache.ts';
 
@@ -13,7 +13,7 @@ export interface EngineModule {
 
 /**
  * Engines by name and parameters, made once and reused across jobs. An engine that reads a model file
- * (mdx) is made again when that file or its `<model>.json` changes (size, mtime or inode): the model's hash
+ * (mdx) is made again when that file or its `<model>.json` (or UVR's model_data/ beside it) changes (size, mtime or inode): the model's hash
  * is taken when the engine is made and is part of the stem-cache key, so a model replaced in place while the
  * worker runs must not keep the old hash (the old model's cached stems would be reused). The configured `engine.module`, when
  * set, provides the engine named `engine.name` (a model runner of one's own, or a test's counting engine);
@@ -73,7 +73,7 @@ function withRootPaths(root: string, spec: { name: string; params: Record<string
   return { ...spec.params, model: resolve(root, model) };
 }
 
-/** Size, mtime and inode of an mdx engine's model file and its `<model>.json` ('' for other engines). */
+/** Size, mtime and inode of an mdx engine's model file and the files that may give its parameters ('' for other engines). */
 async function modelFilesStamp(name: string, params: Record<string, unknown>): Promise<string> {
   const model = params.model;
   if (name !== 'mdx' || typeof model !== 'string') return '';
@@ -85,6 +85,6 @@ async function modelFilesStamp(name: string, params: Record<string, unknown>): P
       return 'absent';
     }
   };
-  const files = [resolve(model), modelDataSidecarPath(resolve(model))];
+  const files = [resolve(model), ...mdxModelDataFiles(resolve(model))];
   return (await Promise.all(files.map(stamp))).join('|');
 }

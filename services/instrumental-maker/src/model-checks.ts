@@ -14,6 +14,10 @@ import {
 const MODEL_FIX =
   'give the model a <model>.json beside it with its UVR model-data entry (keys: compensate, mdx_dim_f_set, mdx_dim_t_set, mdx_n_fft_scale_set, primary_stem), or copy the file again from UVR (docs/separation.md)';
 
+/** What to do about a model the engine cannot use at all (a Reverb, Drums… model). */
+const STEM_FIX =
+  'use a model whose primary stem is Vocals or Instrumental (imk models lists each model with its primary stem)';
+
 /** What to do when ONNX Runtime itself is missing or cannot use the providers asked for. */
 const RUNTIME_FIX =
   'install ONNX Runtime again (npm ci, with install scripts on for GPU providers), or use engine.executionProviders: [cpu] or engine.name: builtin';
@@ -24,9 +28,13 @@ const RUNTIME_GPU_FIX =
 
 /** What to do about a model's problem: about the model file, unless ONNX Runtime itself is missing. */
 function fixFor(reports: MdxModelReport[]): string {
-  const runtime = reports.some((r) => r.problem?.code === 'ENGINE_UNAVAILABLE');
-  const model = reports.some((r) => r.problem !== null && r.problem.code !== 'ENGINE_UNAVAILABLE');
-  return [...(runtime ? [RUNTIME_FIX] : []), ...(model ? [MODEL_FIX] : [])].join('; ');
+  const codes = reports.map((r) => r.problem?.code);
+  const runtime = codes.includes('ENGINE_UNAVAILABLE');
+  const stem = codes.includes('MODEL_UNSUPPORTED');
+  const model = codes.some((c) => c !== undefined && c !== 'ENGINE_UNAVAILABLE' && c !== 'MODEL_UNSUPPORTED');
+  return [...(runtime ? [RUNTIME_FIX] : []), ...(stem ? [STEM_FIX] : []), ...(model ? [MODEL_FIX] : [])].join(
+    '; ',
+  );
 }
 
 function describe(report: MdxModelReport): string {
@@ -67,6 +75,7 @@ export async function mdxEngineCheck(
   const providers = params.executionProviders;
   const report = await inspectMdxModel(file, {
     open: true,
+    tryRun: true,
     ...(Array.isArray(providers) && providers.every((p) => typeof p === 'string')
       ? { executionProviders: providers }
       : {}),

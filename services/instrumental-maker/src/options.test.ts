@@ -75,6 +75,27 @@ describe('resolveOptions: config < job.json < sidecar', () => {
     expect(demucs.engine.params.model).toBe('htdemucs');
   });
 
+  it("takes a sidecar's model: <file>.onnx as an MDX-Net model in models/, not a demucs model name", () => {
+    const side = (text: string, c = config) => resolveOptions(c, job(), parseSidecar('song.yaml', text));
+    expect(side('model: Kim_Vocal_2.onnx').engine).toEqual({
+      name: 'mdx',
+      params: { model: 'models/Kim_Vocal_2.onnx' },
+    });
+    expect(side('model: models/uvr/Inst_HQ_3.ONNX').engine.params.model).toBe('models/uvr/Inst_HQ_3.ONNX');
+    // With mdx configured, its other settings stay; only the model is the song's.
+    const mdx = InstrumentalMakerConfigSchema.parse({
+      engine: { name: 'mdx', model: 'models/a.onnx', overlap: 0.5 },
+    });
+    expect(side('model: b.onnx', mdx).engine).toEqual({
+      name: 'mdx',
+      params: { model: 'models/b.onnx', overlap: 0.5 },
+    });
+    for (const model of ['/etc/x.onnx', '../x.onnx', 'models/../../x.onnx', 'other/x.onnx', 'a\\\\b.onnx'])
+      expect(() => side(`model: "${model}"`), model).toThrow(
+        /song\.yaml: model: .* is not a model in the models\/ folder; name one as models\/<file>\.onnx or <file>\.onnx/,
+      );
+  });
+
   it('refuses an unknown variant, naming where it came from and the known ones', () => {
     expect(() => resolveOptions(config, job({ variants: ['karaoke'] }), undefined)).toThrow(
       /job\.json options: variants: unknown variant "karaoke"; known: instrumental, no_drums, drums_only/,

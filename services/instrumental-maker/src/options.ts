@@ -37,6 +37,11 @@ export interface ResolvedOptions {
   engine: { name: string; params: Record<string, unknown> };
   /** Where settings came from, in order: "config", "job.json", the sidecar's file name. */
   sources: string[];
+  /**
+   * The file and field that named the engine's model, as "config/instrumental-maker.yaml: engine.model" or
+   * "song.yaml: model", for an error about that model; undefined when none did.
+   */
+  modelFrom?: string;
 }
 
 function optionsError(where: string, field: string, message: string): ImkError {
@@ -122,9 +127,14 @@ export function resolveOptions(
   const paramsFor = (name: string) =>
     name === config.engine.name ? configuredEngineParams(config.engine) : {};
   let engine = { name: config.engine.name, params: paramsFor(config.engine.name) };
-  if (o.engine !== undefined && o.engine !== engine.name)
+  const configModel = `config/instrumental-maker.yaml: engine.${config.engine.params.model === undefined ? '' : 'params.'}model`;
+  let modelFrom: string | undefined = engine.params.model === undefined ? undefined : configModel;
+  if (o.engine !== undefined && o.engine !== engine.name) {
     engine = { name: o.engine, params: paramsFor(o.engine) };
+    if (engine.params.model === undefined) modelFrom = undefined;
+  }
   if (o.engine_params !== undefined) engine.params = { ...engine.params, ...o.engine_params };
+  if (o.engine_params?.model !== undefined) modelFrom = 'job.json options: engine_params.model';
   // A job is written by a producer, not by whoever runs the worker: its mdx model must be one of the
   // root's models/, never any file on this machine (the worker opens it, and an error names its hash).
   const jobModel = o.engine_params?.model;
@@ -136,12 +146,29 @@ export function resolveOptions(
     );
   const model = sidecar?.model;
   if (model !== undefined) {
-    // The legacy "model" named a demucs model (htdemucs, mdx_extra...); here it may also name an engine.
+    // The legacy "model" named a demucs model (htdemucs, mdx_extra...); here it may also name an engine, or
+    // an MDX-Net model file, which selects the mdx engine (it was taken for a demucs model name).
     if (isEngineName(model) || model === config.engine.name) {
-      if (model !== engine.name) engine = { name: model, params: paramsFor(model) };
+      if (model !== engine.name) {
+        engine = { name: model, params: paramsFor(model) };
+        modelFrom = engine.params.model === undefined ? undefined : configModel;
+      }
+    } else if (/\.onnx$/i.test(model)) {
+      // Like a job's: one of the root's models/, named models/<file>.onnx or by its file name alone.
+      const path = model.includes('/') ? model : `${MODELS_FOLDER}/${model}`;
+      if (!isModelsPath(path))
+        throw optionsError(
+          sidecar!.file,
+          'model',
+          `${JSON.stringify(model)} is not a model in the models/ folder; name one as models/<file>.onnx or <file>.onnx`,
+        );
+      if (engine.name !== 'mdx') engine = { name: 'mdx', params: paramsFor('mdx') };
+      engine.params = { ...engine.params, model: path };
+      modelFrom = `${sidecar!.file}: model`;
     } else {
       if (engine.name !== 'demucs') engine = { name: 'demucs', params: paramsFor('demucs') };
       engine.params.model = model;
+      modelFrom = `${sidecar!.file}: model`;
     }
   }
 
@@ -170,6 +197,7 @@ export function resolveOptions(
       : undefined,
     engine,
     sources,
+    ...(modelFrom === undefined ? {} : { modelFrom }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mdxModelHash } from '@imk/separation';
 import { gainGraph, identityGraph, writeModel } from '@imk/separation/testing';
@@ -58,6 +58,30 @@ describe('instrumental-maker with the mdx engine', () => {
     expect((manifest.engine.params as { model_hash: string }).model_hash).toMatch(/^[0-9a-f]{32}$/);
   }, 120_000);
 
+  it("runs the model a song's sidecar names (model: <file>.onnx), not demucs", async () => {
+    // The sidecar's model: was read as a demucs model name, so the job ran on builtin (demucs is not
+    // installed here) with a warning, or on demucs asked for a model called "half-gain.onnx".
+    await writeModel(join(root, 'models', 'half-gain.onnx'), gainGraph(SHAPE, 0.5), {
+      ...SHAPE,
+      primaryStem: 'Vocals',
+    });
+    await writeFile(join(root, 'media', 'a.m4a.yaml'), 'model: half-gain.onnx\n');
+    await publishV1(
+      root,
+      'other',
+      { job_id: 'mdx-sidecar', source_type: 'local', artist: 'A', title: 'Side', audio_path: 'a.m4a' },
+      { 'a.m4a': join(root, 'media', 'a.m4a'), 'a.m4a.yaml': join(root, 'media', 'a.m4a.yaml') },
+    );
+    const result = await imk(['run', '--once', '--root', root]);
+    expect(result.exitCode, String(result.all)).toBe(0);
+    const manifest = await readManifest(root, 'mdx-sidecar');
+    expect(manifest.engine).toMatchObject({
+      name: 'mdx',
+      params: { model: 'half-gain.onnx', model_hash: mdxModelHash(join(root, 'models', 'half-gain.onnx')) },
+    });
+    expect(manifest.warnings ?? []).toEqual([]);
+  }, 120_000);
+
   it('fails a job whose model is corrupt once, naming the file, without retrying', async () => {
     await publishV1(
       root,
@@ -77,6 +101,68 @@ describe('instrumental-maker with the mdx engine', () => {
     expect(text, String(result.all)).toContain('broken.onnx');
     expect(text).toContain('MODEL_INVALID');
     expect(text).toMatch(/"state": "failed"/);
+  }, 120_000);
+
+  it('keeps a job whose model is missing in failed/, its error naming the file and the setting that named it', async () => {
+    // The error named the file but not where it was set: config's engine.model, a job's engine_params.model
+    // or a sidecar's model.
+    const other = await makeRoot(() => ({
+      pollMs: 100,
+      concurrency: 1,
+      variants: ['instrumental'],
+      engine: { name: 'mdx', model: 'models/absent.onnx', threads: 1 },
+    }));
+    try {
+      await writeFile(join(other, 'song.yaml'), 'model: gone.onnx\n');
+      const song = { 'a.m4a': join(root, 'media', 'a.m4a') };
+      await publishV1(other, 'other', { job_id: 'cfg', source_type: 'local', audio_path: 'a.m4a' }, song);
+      await publishV1(
+        other,
+        'other',
+        {
+          job_id: 'job',
+          source_type: 'local',
+          audio_path: 'a.m4a',
+          options: { engine_params: { model: 'models/lost.onnx' } },
+        },
+        song,
+      );
+      await publishV1(
+        other,
+        'other',
+        { job_id: 'side', source_type: 'local', audio_path: 'a.m4a' },
+        { ...song, 'a.m4a.yaml': join(other, 'song.yaml') },
+      );
+      await imk(['run', '--once', '--root', other]);
+      await imk(['run', '--once', '--root', other]);
+      await imk(['run', '--once', '--root', other]);
+      const failed = join(other, 'queues', 'other', 'failed');
+      const said: Record<string, { message: string; retryable: boolean }> = {};
+      for (const name of await readdir(failed)) {
+        const error = JSON.parse(await readFile(join(failed, name, 'imk-error.json'), 'utf8')) as {
+          job_id: string;
+          message: string;
+          retryable: boolean;
+        };
+        said[error.job_id] = error;
+      }
+      expect(Object.keys(said).sort()).toEqual(['cfg', 'job', 'side']);
+      const models = join(other, 'models');
+      expect(said.cfg).toMatchObject({
+        retryable: false,
+        message: expect.stringContaining(
+          `config/instrumental-maker.yaml: engine.model: MDX model ${join(models, 'absent.onnx')} cannot be read: it does not exist`,
+        ) as string,
+      });
+      expect(said.job!.message).toContain(
+        `job.json options: engine_params.model: MDX model ${join(models, 'lost.onnx')} cannot be read: it does not exist`,
+      );
+      expect(said.side!.message).toContain(
+        `a.m4a.yaml: model: MDX model ${join(models, 'gone.onnx')} cannot be read: it does not exist`,
+      );
+    } finally {
+      await removeRoot(other);
+    }
   }, 120_000);
 
   it('notices a model file replaced while the worker runs: the next job uses the new model, not cached stems', async () => {

@@ -31,7 +31,7 @@ export function formatModel(r: MdxModelReport): string {
   if (p === null) return `${head}\n  problem: ${r.problem?.message ?? 'unknown'}`;
   const lines = [
     head,
-    `  name: ${p.name ?? '(not in the table)'}; parameters from ${p.source === 'sidecar' ? 'its .json' : 'the table of UVR models'}`,
+    `  name: ${p.name ?? '(not in the table)'}; parameters from ${p.dataFile ?? 'the table of UVR models'}`,
     `  n_fft ${p.nFft}, dim_f ${p.dimF}, dim_t ${p.dimT}, compensate ${p.compensate}; primary stem ${p.primaryStem}`,
   ];
   if (r.inputShape !== null) lines.push(`  input shape [${r.inputShape.join(', ')}]: ok`);

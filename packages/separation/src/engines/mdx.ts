@@ -8,7 +8,13 @@ import { BUILTIN_VERSION, createBlockSeparator } from '../builtin/index.ts';
 import { createSampleFifo } from '../builtin/sample-fifo.ts';
 import { createChunkSpectrogram } from '../mdx/chunk-spectrogram.ts';
 import { createMdxDemixer } from '../mdx/demixer.ts';
-import { MDX_HOP, resolveMdxModelParams, type MdxModelParams } from '../mdx/model-params.ts';
+import {
+  MDX_HOP,
+  assertMdxModelUsable,
+  mdxPrimaryIsVocals,
+  resolveMdxModelParams,
+  type MdxModelParams,
+} from '../mdx/model-params.ts';
 import { describeUnusedProviders, openMdxSession, type MdxSession } from '../mdx/model-session.ts';
 import { createStemWriters } from './stem-output.ts';
 
@@ -40,9 +46,6 @@ export const MdxEngineOptionsSchema = z.strictObject({
 export type MdxEngineOptions = z.input<typeof MdxEngineOptionsSchema>;
 type MdxConfig = z.output<typeof MdxEngineOptionsSchema>;
 
-/** UVR stem names this engine can turn into the four stems. */
-const TWO_STEM_PRIMARIES = ['Vocals', 'Instrumental'] as const;
-
 /**
  * Runs a UVR MDX-Net ONNX model as UVR does (see ../mdx/) for vocals and instrumental: the model's primary
  * stem times `compensate`, and the mixture minus it. The builtin DSP then splits drums, bass and other out
@@ -60,13 +63,8 @@ export function createMdxEngine(options: MdxEngineOptions): SeparationEngine {
   const config = parsed.data;
   const file = resolve(config.model);
   const model = resolveMdxModelParams(file);
-  if (!(TWO_STEM_PRIMARIES as readonly string[]).includes(model.primaryStem))
-    throw new ImkError(
-      'MODEL_UNSUPPORTED',
-      `MDX model ${file} (hash ${model.hash}) separates "${model.primaryStem}"; the mdx engine needs a vocals or instrumental model (primary_stem ${TWO_STEM_PRIMARIES.join(' or ')})`,
-    );
-  // Check the numbers fit together now, not on the first song.
-  createChunkSpectrogram(model.nFft, MDX_HOP, model.dimF, model.dimT);
+  // Checked now, not on the first song (and as imk models and imk doctor check it).
+  assertMdxModelUsable(file, model);
   return {
     name: MDX_ENGINE_NAME,
     version: MDX_ENGINE_VERSION,
@@ -114,7 +112,7 @@ async function separateMdx(
   const mixture = createSampleFifo(2);
   const pending = createSampleFifo(4); // vocals L/R, instrumental L/R awaiting the builtin split
   const writers = createStemWriters(workDir);
-  const primaryIsVocals = model.primaryStem === 'Vocals';
+  const primaryIsVocals = mdxPrimaryIsVocals(model);
   let frames = 0;
   let demixed = 0;
   let ok = false;

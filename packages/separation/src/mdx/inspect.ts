@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import { resolveMdxModelParams, type MdxModelParams } from './model-params.ts';
+import { assertMdxModelUsable, resolveMdxModelParams, type MdxModelParams } from './model-params.ts';
 import { openMdxSession, type UnusedProvider } from './model-session.ts';
 
 /** Where a root keeps its models: `<root>/models/`. */
@@ -27,12 +27,14 @@ export interface MdxModelReport {
 }
 
 /**
- * Reports on one model: its UVR hash and parameters and, with `open`, whether ONNX Runtime opens it (with
- * `executionProviders`, default the CPU) and its input shape agrees with dim_f / dim_t.
+ * Reports on one model: its UVR hash and parameters, whether the mdx engine can run a model with them (its
+ * primary stem, numbers that fit together) and, with `open`, whether ONNX Runtime opens it (with
+ * `executionProviders`, default the CPU) and its input shape agrees with dim_f / dim_t, and with `tryRun`
+ * whether it runs on one chunk.
  */
 export async function inspectMdxModel(
   file: string,
-  options: { open?: boolean; executionProviders?: string[]; threads?: number } = {},
+  options: { open?: boolean; tryRun?: boolean; executionProviders?: string[]; threads?: number } = {},
 ): Promise<MdxModelReport> {
   const report: MdxModelReport = {
     file,
@@ -46,6 +48,8 @@ export async function inspectMdxModel(
   try {
     report.params = resolveMdxModelParams(file);
     report.hash = report.params.hash;
+    // What the engine would refuse (a Reverb model, numbers that do not fit) is a problem here too.
+    assertMdxModelUsable(file, report.params);
     if (options.open === true) {
       // With the providers the engine is configured with: a model that opens on the CPU may not with cuda.
       const session = await openMdxSession(file, report.params, {
@@ -55,6 +59,12 @@ export async function inspectMdxModel(
       report.inputShape = [...session.inputShape];
       report.executionProviders = [...session.executionProviders];
       report.unusedProviders = [...session.unusedProviders];
+      // One chunk of silence through the model: what fails on it fails on every song (a .json whose
+      // numbers a model with symbolic dimensions does not take, an output of another shape).
+      if (options.tryRun === true) {
+        const p = report.params;
+        await session.run(new Float32Array(4 * p.dimF * p.dimT), 1);
+      }
     }
   } catch (error) {
     report.problem = { code: isImkError(error) ? error.code : 'MODEL_INVALID', message: errorMessage(error) };

@@ -1,6 +1,6 @@
 // UVR's MDX-Net model data: the parameters of known models, keyed by the UVR hash of the model file (MD5 of its
 // last 10,240,000 bytes). Facts copied from UVR's models/MDX_Net_Models/model_data/model_data.json
-// (Anjok07/ultimatevocalremovergui) and, for Inst_HQ_5, python-audio-separator's model-data.json. MDX23C
+// (Anjok07/ultimatevocalremovergui, as of its Inst HQ 4 / Crowd HQ 1 / Inst HQ 5 entries). MDX23C
 // entries (config_yaml) are left out: they are another architecture. Names are the usual file names, where a
 // public list pairs them with the hash; the others are unnamed here.
 import type { MdxModelData } from './model-params.ts';
@@ -54,11 +54,13 @@ const ROWS: Row[] = [
   ['cc63408db3d80b4d85b0287d1d7c9632', "UVR-MDX-NET-Inst_HQ_2", 6144, 3072, 8, 1.033, 'Instrumental'],
   ['cd5b2989ad863f116c855db1dfe24e39', "Reverb_HQ_By_FoxJoy", 6144, 3072, 9, 1.035, 'Reverb'],
   ['55657dd70583b0fedfba5f67df11d711', "UVR-MDX-NET-Inst_HQ_3", 6144, 3072, 8, 1.022, 'Instrumental'],
-  ['b6bccda408a436db8500083ef3491e8b', "kim_ft_other", 7680, 3072, 8, 1.02, 'Instrumental'],
+  ['b6bccda408a436db8500083ef3491e8b', "Kim_Inst", 7680, 3072, 8, 1.02, 'Instrumental'],
   ['8a88db95c7fb5dbe6a095ff2ffb428b1', null, 5120, 2048, 8, 1.026, 'Instrumental'],
   ['b78da4afc6512f98e4756f5977f5c6b9', null, 7680, 3072, 8, 1.021, 'Instrumental'],
   ['77d07b2667ddf05b9e3175941b4454a0', "UVR-MDX-NET-Voc_FT", 7680, 3072, 8, 1.021, 'Vocals'],
+  ['0f2a6bc5b49d87d64728ee40e23bceb1', "UVR-MDX-NET-Inst_HQ_4", 5120, 2560, 8, 1.019, 'Instrumental'],
   ['cb790d0c913647ced70fc6b38f5bea1a', "UVR-MDX-NET-Inst_HQ_5", 5120, 2560, 8, 1.01, 'Instrumental'],
+  ['b02be2d198d4968a121030cf8950b492', "UVR-MDX-NET_Crowd_HQ_1", 5120, 2560, 8, 1.02, 'No Crowd'],
 ];
 
 /** A known model: its name (when known) and UVR's model-data entry. */

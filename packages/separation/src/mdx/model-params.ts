@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { closeSync, readSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { fileReadProblem, openRegularFileSync, readRegularFileSync } from '@imk/fs-safe';
 import { z } from 'zod';
+import { createChunkSpectrogram } from './chunk-spectrogram.ts';
 import { KNOWN_MDX_MODELS } from './known-models.ts';
 
 /** UVR hashes the last 10,000 KiB of a model file (`f.seek(-10000 * 1024, 2)`), or all of a smaller one. */
@@ -38,7 +40,10 @@ export interface MdxModelParams {
   hash: string;
   /** The usual file name of a known model, or null. */
   name: string | null;
+  /** 'sidecar': given for this model (its .json, or UVR's model_data/<hash>.json); 'table': a table's entry. */
   source: 'table' | 'sidecar';
+  /** The file the parameters were read from; null for this package's own table. */
+  dataFile: string | null;
   nFft: number;
   dimF: number;
   dimT: number;
@@ -52,6 +57,10 @@ export interface MdxModelParams {
  * it is read once when an engine is made (about 10 MB), so the hash can be part of the engine's parameters.
  */
 export function mdxModelHash(file: string): string {
+  return hashModelFile(file).hash;
+}
+
+function hashModelFile(file: string): { hash: string; size: number } {
   // Opened without blocking and checked to be a regular file first: a named pipe given as the model (in
   // config, on the command line, in a job's engine_params) would otherwise block this thread for ever.
   const { fd, size } = openRegularFileSync(file);
@@ -64,7 +73,7 @@ export function mdxModelHash(file: string): string {
       if (n === 0) break;
       read += n;
     }
-    return createHash('md5').update(buffer.subarray(0, read)).digest('hex');
+    return { hash: createHash('md5').update(buffer.subarray(0, read)).digest('hex'), size };
   } finally {
     closeSync(fd);
   }
@@ -75,49 +84,119 @@ export function modelDataSidecarPath(model: string): string {
   return model.replace(/\.onnx$/i, '') + '.json';
 }
 
+/** UVR's folder of model data beside its models: `MDX_Net_Models/model_data/`. */
+export const UVR_MODEL_DATA_FOLDER = 'model_data';
+
 /**
- * The parameters of the model at `file`: a `<model>.json` beside it wins, then the table of known models.
- * ImkError MODEL_MISSING when the file is absent, MODEL_UNKNOWN (naming the hash and the keys to give)
- * when neither knows it, MODEL_DATA_INVALID when the sidecar is malformed.
+ * The files besides the model itself that can give its parameters, by path: `<model>.json`, and UVR's
+ * `model_data/` folder beside it (its `<hash>.json` files and its table `model_data.json`). For whoever
+ * must notice when they change (the worker's engine cache): the folder is listed for the `<hash>.json`
+ * files that may be added to it.
+ */
+export function mdxModelDataFiles(model: string): string[] {
+  const folder = join(dirname(model), UVR_MODEL_DATA_FOLDER);
+  return [modelDataSidecarPath(model), folder, join(folder, 'model_data.json')];
+}
+
+/**
+ * The parameters of the model at `file`, from the first of these that has them (UVR's own order for the last
+ * three: its `<hash>.json`, then its table):
+ * 1. `<model>.json` beside it: UVR's entry for the model, as such (`{"compensate": …}`) or under its hash
+ *    (`{"<hash>": {"compensate": …}}`, so a copy of UVR's whole model_data.json serves too);
+ * 2. `model_data/<hash>.json` beside it, where UVR keeps the parameters a user gave for a model it did not know;
+ * 3. the table of known models;
+ * 4. `model_data/model_data.json` beside it, UVR's own table (newer models than ours), when UVR's
+ *    MDX_Net_Models folder is copied or linked as it is.
+ * ImkError MODEL_MISSING when the file is absent, MODEL_INVALID when it is empty, MODEL_UNKNOWN (naming the
+ * hash and the keys to give) when none knows it, MODEL_DATA_INVALID when a file that should say is malformed.
  */
 export function resolveMdxModelParams(file: string): MdxModelParams {
-  let hash: string;
+  let hashed: { hash: string; size: number };
   try {
-    hash = mdxModelHash(file);
+    hashed = hashModelFile(file);
   } catch (cause) {
     throw new ImkError('MODEL_MISSING', `MDX model ${file} cannot be read: ${readProblem(cause)}`, {
       cause,
       details: { file },
     });
   }
-  const sidecar = modelDataSidecarPath(file);
+  const { hash } = hashed;
+  if (hashed.size === 0)
+    throw new ImkError(
+      'MODEL_INVALID',
+      `MDX model ${file} is empty (0 bytes): an interrupted copy or download; copy the .onnx file again`,
+      { details: { file, hash } },
+    );
   const known = KNOWN_MDX_MODELS.get(hash);
-  const text = readSidecar(sidecar);
-  if (text !== undefined) {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (cause) {
-      throw new ImkError('MODEL_DATA_INVALID', `${sidecar} is not JSON: ${(cause as Error).message}`, {
-        cause,
-      });
-    }
-    const parsed = MdxModelDataSchema.safeParse(json);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
-      throw new ImkError(
-        'MODEL_DATA_INVALID',
-        `${sidecar} is not a UVR model-data entry (${problems.join('; ')}); it needs the keys ${MDX_MODEL_DATA_KEYS.join(', ')}`,
-      );
-    }
-    return toParams(hash, known?.name ?? null, 'sidecar', parsed.data);
-  }
-  if (known !== undefined) return toParams(hash, known.name, 'table', known.data);
+  const name = known?.name ?? null;
+  const sidecar = modelDataSidecarPath(file);
+  const [, folder, uvrTable] = mdxModelDataFiles(file);
+  const own = readModelData(sidecar, hash, 'either');
+  if (own !== undefined) return toParams(hash, name, 'sidecar', own, sidecar);
+  const given = join(folder!, `${hash}.json`);
+  const uvrGiven = readModelData(given, hash, 'entry');
+  if (uvrGiven !== undefined) return toParams(hash, name, 'sidecar', uvrGiven, given);
+  if (known !== undefined) return toParams(hash, known.name, 'table', known.data, null);
+  const uvrKnown = readModelData(uvrTable!, hash, 'table');
+  if (uvrKnown !== undefined) return toParams(hash, name, 'table', uvrKnown, uvrTable!);
   throw new ImkError(
     'MODEL_UNKNOWN',
-    `MDX model ${file} (UVR hash ${hash}) is not a known model and has no ${sidecar}: write that file with UVR's model-data entry for it, the keys ${MDX_MODEL_DATA_KEYS.join(', ')}, e.g. {"compensate": 1.035, "mdx_dim_f_set": 3072, "mdx_dim_t_set": 8, "mdx_n_fft_scale_set": 6144, "primary_stem": "Vocals"}`,
+    `MDX model ${file} (UVR hash ${hash}) is not a known model and has no ${sidecar}: write that file with UVR's model-data entry for it, the keys ${MDX_MODEL_DATA_KEYS.join(', ')}, e.g. {"compensate": 1.035, "mdx_dim_f_set": 3072, "mdx_dim_t_set": 8, "mdx_n_fft_scale_set": 6144, "primary_stem": "Vocals"} (if it is one of UVR's own models, the file may be incomplete: copy it again)`,
     { details: { file, hash } },
   );
+}
+
+/**
+ * UVR's model-data entry for `hash` in the JSON file at `path`, or undefined when there is no such file (or,
+ * for UVR's table, no entry for the hash). `form`: 'entry' (the entry itself), 'table' (entries by hash),
+ * 'either'. A file that is there but says nothing usable is MODEL_DATA_INVALID, naming it and the keys.
+ */
+function readModelData(
+  path: string,
+  hash: string,
+  form: 'entry' | 'table' | 'either',
+): MdxModelData | undefined {
+  const text = readSidecar(path);
+  if (text === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new ImkError('MODEL_DATA_INVALID', `${path} is not JSON: ${(cause as Error).message}`, {
+      cause,
+      details: { file: path },
+    });
+  }
+  const object =
+    typeof json === 'object' && json !== null && !Array.isArray(json)
+      ? (json as Record<string, unknown>)
+      : undefined;
+  // UVR looks an entry up by `hash in key`: the keys of its table are the hashes.
+  const keyed =
+    form !== 'entry' && object !== undefined && !('compensate' in object)
+      ? Object.entries(object).find(([key]) => key.includes(hash))
+      : undefined;
+  if (form === 'table' && keyed === undefined) return undefined;
+  const entry: unknown = keyed === undefined ? json : keyed[1];
+  const where = keyed === undefined ? path : `${path}, entry "${keyed[0]}"`;
+  const parsed = MdxModelDataSchema.safeParse(entry);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+    const hint =
+      form === 'either' &&
+      object !== undefined &&
+      keyed === undefined &&
+      Object.keys(object).length > 0 &&
+      Object.keys(object).every((k) => /^[0-9a-f]{32}$/.test(k))
+        ? ` (it holds entries for other models' hashes, but none for this model's, ${hash})`
+        : '';
+    throw new ImkError(
+      'MODEL_DATA_INVALID',
+      `${where} is not a UVR model-data entry${hint} (${problems.join('; ')}); it needs the keys ${MDX_MODEL_DATA_KEYS.join(', ')}`,
+      { details: { file: path } },
+    );
+  }
+  return parsed.data;
 }
 
 function toParams(
@@ -125,11 +204,13 @@ function toParams(
   name: string | null,
   source: MdxModelParams['source'],
   data: MdxModelData,
+  dataFile: string | null,
 ): MdxModelParams {
   return {
     hash,
     name,
     source,
+    dataFile,
     nFft: data.mdx_n_fft_scale_set,
     dimF: data.mdx_dim_f_set,
     dimT: 2 ** data.mdx_dim_t_set,
@@ -155,4 +236,46 @@ function readProblem(error: unknown): string {
   if (code === 'ENOENT') return 'it does not exist';
   const problem = fileReadProblem(error);
   return problem === code ? `${code} (${(error as Error).message})` : `it is ${problem}`;
+}
+
+/** UVR stem names the mdx engine can turn into the four stems: the model gives one, the mixture minus it the other. */
+export const MDX_TWO_STEM_PRIMARIES = ['Vocals', 'Instrumental'] as const;
+
+/** Whether the model's primary stem is the vocals (else the instrumental); UVR's spelling, any case. */
+export function mdxPrimaryIsVocals(params: MdxModelParams): boolean {
+  return params.primaryStem.toLowerCase() === 'vocals';
+}
+
+/**
+ * Throws what stops the mdx engine from running a model with these parameters, naming the file and where the
+ * parameters came from: a primary stem other than vocals or instrumental (MODEL_UNSUPPORTED), or numbers that
+ * do not fit together (MODEL_DATA_INVALID: dim_f above n_fft/2 + 1, an n_fft the FFT cannot do, a chunk of
+ * 1024 × (dim_t − 1) samples not longer than n_fft, which leaves UVR's chunking no step). The one check behind
+ * the engine, `imk models` and `imk doctor`, so what they pass is what a job can run.
+ */
+export function assertMdxModelUsable(file: string, params: MdxModelParams): void {
+  const stem = params.primaryStem.toLowerCase();
+  if (!MDX_TWO_STEM_PRIMARIES.some((s) => s.toLowerCase() === stem))
+    throw new ImkError(
+      'MODEL_UNSUPPORTED',
+      `MDX model ${file} (hash ${params.hash}) separates "${params.primaryStem}"; the mdx engine needs a vocals or instrumental model (primary_stem ${MDX_TWO_STEM_PRIMARIES.join(' or ')})`,
+      { details: { file, hash: params.hash, primary_stem: params.primaryStem } },
+    );
+  const where = params.source === 'sidecar' ? modelDataSidecarPath(file) : `UVR's model data for ${file}`;
+  const given = `mdx_n_fft_scale_set ${params.nFft}, mdx_dim_f_set ${params.dimF}, mdx_dim_t_set ${Math.log2(params.dimT)} (dim_t ${params.dimT})`;
+  let problem: string | undefined;
+  try {
+    createChunkSpectrogram(params.nFft, MDX_HOP, params.dimF, params.dimT);
+  } catch (error) {
+    problem = (error as Error).message;
+  }
+  const chunk = MDX_HOP * (params.dimT - 1);
+  if (problem === undefined && chunk <= params.nFft)
+    problem = `a chunk of ${MDX_HOP} × (dim_t − 1) = ${chunk} samples must be longer than n_fft ${params.nFft}`;
+  if (problem !== undefined)
+    throw new ImkError(
+      'MODEL_DATA_INVALID',
+      `${where}: ${given} cannot be run: ${problem}; fix mdx_n_fft_scale_set / mdx_dim_f_set / mdx_dim_t_set (UVR's model data for the model)`,
+      { details: { file, hash: params.hash } },
+    );
 }

@@ -58,14 +58,28 @@ export function openMdxSession(
   options: MdxSessionOptions,
 ): Promise<MdxSession> {
   const threads = options.threads ?? availableParallelism();
-  const key = JSON.stringify([file, params.hash, threads, options.executionProviders]);
+  const providers = options.executionProviders.map(providerName);
+  const key = JSON.stringify([file, params.hash, threads, providers]);
   let session = sessions.get(key);
   if (session === undefined) {
-    session = createSession(file, params, threads, options.executionProviders);
+    session = createSession(file, params, threads, providers);
     sessions.set(key, session);
     session.catch(() => sessions.delete(key));
   }
   return session;
+}
+
+/**
+ * ONNX Runtime for Node's name of an execution provider (cpu, cuda, dml, coreml, tensorrt…), from any case and
+ * from the Python API's names that UVR and python-audio-separator users know (CUDAExecutionProvider,
+ * CPUExecutionProvider): `[CPU]` failed every job with "backend not found" and `[CUDAExecutionProvider,
+ * CPUExecutionProvider]` never ran at all, while `[cpu]` worked.
+ */
+export function providerName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/executionprovider$/, '');
 }
 
 /**
@@ -138,6 +152,21 @@ async function createSession(
   checkShape(file, params, meta?.name, shape);
   const inputName = meta!.name;
   const outputName = session.outputNames[0]!;
+  // UVR feeds float32 and reads float32; a float16 (or other) conversion passed imk doctor and then failed
+  // every job with ONNX Runtime's bare "Unexpected input data type", retried as an unknown error.
+  const output = session.outputMetadata.find((m) => m.name === outputName);
+  for (const [what, name, value] of [
+    ['input', inputName, meta],
+    ['output', outputName, output],
+  ] as const) {
+    const type = value?.isTensor === true ? value.type : 'not a tensor';
+    if (type !== 'float32')
+      throw new ImkError(
+        'MODEL_SHAPE_MISMATCH',
+        `MDX model ${file} ${what === 'input' ? 'takes its input' : 'returns its output'} ${name} as ${type}; an MDX-Net model ${what === 'input' ? 'takes' : 'returns'} float32 spectrograms, as UVR runs it (a float16 or otherwise converted copy cannot be run: use the original .onnx)`,
+        { details: { file, hash: params.hash, [what]: type } },
+      );
+  }
   const expected = [4, params.dimF, params.dimT];
   return {
     inputName,
@@ -148,7 +177,12 @@ async function createSession(
     unusedProviders,
     async run(input, batch) {
       const tensor = new Tensor('float32', input, [batch, ...expected]);
-      const result = await session.run({ [inputName]: tensor });
+      let result: InferenceSession.ReturnType;
+      try {
+        result = await session.run({ [inputName]: tensor });
+      } catch (error) {
+        throw runFailure(file, params, [batch, ...expected], error);
+      }
       const output = result[outputName];
       if (output?.type !== 'float32' || output.data.length !== input.length)
         throw new ImkError(
@@ -181,6 +215,30 @@ async function opensOnCpu(
   } catch {
     return false;
   }
+}
+
+/**
+ * ONNX Runtime's failure to run the model on a chunk, as an error naming the model and what it was given. A
+ * model that fails on a tensor of the declared shape fails on every chunk of every song (typically a model
+ * with symbolic dimensions and a .json whose dim_f / dim_t are not the ones it was trained with): not retried.
+ * Running out of memory is another matter, and may pass: ENGINE_FAILED, retried.
+ */
+function runFailure(file: string, params: MdxModelParams, dims: number[], error: unknown): ImkError {
+  const reason = firstLine(error);
+  if (/alloc|out of memory/i.test(reason))
+    return new ImkError(
+      'ENGINE_FAILED',
+      `ONNX Runtime ran out of memory running MDX model ${file}: ${reason}`,
+      {
+        cause: error,
+        details: { file },
+      },
+    );
+  return new ImkError(
+    'MODEL_INVALID',
+    `ONNX Runtime could not run MDX model ${file} on an input of [${dims.join(', ')}] (dim_f ${params.dimF}, dim_t ${params.dimT}, from ${params.dataFile ?? 'UVR model data'}): ${reason}; check mdx_dim_f_set / mdx_dim_t_set against UVR's model data for this model, or copy the .onnx file again`,
+    { cause: error, details: { file, hash: params.hash } },
+  );
 }
 
 function firstLine(error: unknown): string {
@@ -233,7 +291,7 @@ function checkShape(
   if (!fits)
     throw new ImkError(
       'MODEL_SHAPE_MISMATCH',
-      `MDX model ${file} takes input ${name ?? '(none)'} of shape [${shape.join(', ')}], but its parameters (${params.source === 'sidecar' ? 'from its .json' : 'UVR model data'}, hash ${params.hash}) say [batch, 4, ${params.dimF}, ${params.dimT}] (dim_f ${params.dimF}, dim_t 2^${Math.log2(params.dimT)}); fix mdx_dim_f_set / mdx_dim_t_set in the model's .json`,
+      `MDX model ${file} takes input ${name ?? '(none)'} of shape [${shape.join(', ')}], but its parameters (${params.dataFile === null ? 'UVR model data' : `from ${params.dataFile}`}, hash ${params.hash}) say [batch, 4, ${params.dimF}, ${params.dimT}] (dim_f ${params.dimF}, dim_t 2^${Math.log2(params.dimT)}); fix mdx_dim_f_set / mdx_dim_t_set in ${params.dataFile ?? "the model's .json"}`,
       { details: { file, hash: params.hash, shape: [...shape] } },
     );
 }
