@@ -45,6 +45,11 @@ const CONTRACTS: Contract[] = [
     homes: ['packages/protocol/src/'],
     spellings: /['"`](?:manifest\.json|\.replaced|\.partial-)['"`]|join\([^)]*['"`]manifest\.json['"`]/,
   },
+  {
+    what: "a finished job's manifest.json: found with findOutput or listOutputs, read with readOutputManifest (the worker's publish-outputs.ts writes it)",
+    homes: ['packages/protocol/src/', 'services/instrumental-maker/src/publish-outputs.ts'],
+    spellings: /join\([^)]*\bMANIFEST_FILE\b/,
+  },
 ];
 
 async function sourceFiles(): Promise<string[]> {
