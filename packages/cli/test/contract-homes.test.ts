@@ -50,6 +50,11 @@ const CONTRACTS: Contract[] = [
     homes: ['packages/protocol/src/', 'services/instrumental-maker/src/publish-outputs.ts'],
     spellings: /join\([^)]*\bMANIFEST_FILE\b/,
   },
+  {
+    what: "a job's partial folder in outputs/: made, discarded and published by the worker's publish-outputs.ts (startOutputs, discardOutputs, publishOutputs)",
+    homes: ['packages/protocol/src/', 'services/instrumental-maker/src/publish-outputs.ts'],
+    spellings: /join\([^)]*\bpartialDirName\(/,
+  },
 ];
 
 async function sourceFiles(): Promise<string[]> {
