@@ -45,6 +45,16 @@ const CONTRACTS: Contract[] = [
     homes: ['packages/protocol/src/'],
     spellings: /['"`](?:manifest\.json|\.replaced|\.partial-)['"`]|join\([^)]*['"`]manifest\.json['"`]/,
   },
+  {
+    what: "a finished job's manifest.json: found with findOutput or listOutputs, read with readOutputManifest (the worker's publish-outputs.ts writes it)",
+    homes: ['packages/protocol/src/', 'services/instrumental-maker/src/publish-outputs.ts'],
+    spellings: /join\([^)]*\bMANIFEST_FILE\b/,
+  },
+  {
+    what: "a job's partial folder in outputs/: made, discarded and published by the worker's publish-outputs.ts (startOutputs, discardOutputs, publishOutputs)",
+    homes: ['packages/protocol/src/', 'services/instrumental-maker/src/publish-outputs.ts'],
+    spellings: /join\([^)]*\bpartialDirName\(/,
+  },
 ];
 
 async function sourceFiles(): Promise<string[]> {
@@ -76,7 +86,6 @@ function code(text: string): string {
 const STATE_HOMES: Record<string, RegExp> = {
   'packages/config/src/paths.ts': /.*/,
   'packages/notify/src/store.ts': /^notify$/, // state/notify/{outbox,sending,tmp,refresh-owed}, results.jsonl
-  'packages/retriever-sdk/src/subscriptions.ts': /^youtube-retriever$/, // its subscriptions/ and dashboard file
   'services/deemix-retriever/src/config.ts': /^config$/, // deemix's XDG config home, in its own state folder
   'services/web/src/routes/outputs.ts': /^previews$/, // the dashboard's cover previews, state/cache/previews
   'services/web/src/routes/submit.ts': /^web$/, // uploads being received, state/tmp/web
@@ -93,6 +102,29 @@ describe('one home per on-disk contract', () => {
       const allowed = STATE_HOMES[path];
       for (const match of code(await readFile(file, 'utf8')).matchAll(STATE_JOIN))
         if (!allowed?.test(match[2] ?? '')) found.push(`${path}: ${match[0]}`);
+    }
+    expect(found).toEqual([]);
+  });
+
+  it("no library spells a service's name: it comes from the service's definition, or from @imk/config", async () => {
+    // STYLE 14: a library imports no service, so a name it needs (the YouTube retriever's state folder,
+    // which retriever-sdk's subscriptions live in) is defined in @imk/config and the service takes it from
+    // there. instrumental-maker is left out: it is also the product's name (User-Agent, realm, client).
+    const services = (await readdir(join(REPO, 'services'), { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory() && entry.name !== 'instrumental-maker')
+      .map((entry) => entry.name);
+    expect(services).toContain('youtube-retriever');
+    // A string that is the name, in code (an argument, a value, a constant), not a name quoted in prose.
+    const literal = new RegExp(`(?:^|[(,=:[{?]|return)\\s*(['"\`])(?:${services.join('|')})\\1`);
+    const found: string[] = [];
+    for (const file of await sourceFiles()) {
+      const path = relative(REPO, file);
+      if (!path.startsWith('packages/') || /^packages\/(?:cli|config)\//.test(path)) continue;
+      code(await readFile(file, 'utf8'))
+        .split('\n')
+        .forEach((line, i) => {
+          if (literal.test(line)) found.push(`${path}:${i + 1}: ${line.trim()}`);
+        });
     }
     expect(found).toEqual([]);
   });

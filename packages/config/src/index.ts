@@ -19,6 +19,7 @@ export {
 } from './paths.ts';
 export type { DataFolder, ImkPaths, PathsConfig, StatePaths } from './paths.ts';
 export { dataFolderProblem } from './data-folders.ts';
+export { YOUTUBE_RETRIEVER } from './service-names.ts';
 export {
   LEGACY_KEYS,
   LEGACY_QUEUE_KEYS,

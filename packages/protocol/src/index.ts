@@ -41,6 +41,7 @@ export {
 } from './outputs-layout.ts';
 export {
   describeOutputProblem,
+  findOutput,
   listOutputs,
   outputManifestOf,
   parseOutputManifest,

@@ -142,25 +142,32 @@ export async function listOutputs(outputsDir: string): Promise<OutputFolder[]> {
     throw error;
   }
   names.sort();
-  const found = await Promise.all(
-    names.map(async (jobId): Promise<OutputFolder | undefined> => {
-      const dir = join(outputsDir, jobId);
-      const manifestPath = join(dir, MANIFEST_FILE);
-      try {
-        // lstat: a manifest.json that is a link is no finished job.
-        const info = await lstat(manifestPath);
-        if (!info.isFile()) return undefined;
-        return {
-          jobId,
-          dir,
-          manifestPath,
-          version: `${info.ino}:${info.size}:${info.mtimeMs}`,
-          writtenMs: info.mtimeMs,
-        };
-      } catch {
-        return undefined;
-      }
-    }),
-  );
+  const found = await Promise.all(names.map((jobId) => withManifest(outputsDir, jobId)));
   return found.filter((folder): folder is OutputFolder => folder !== undefined);
+}
+
+/** `outputs/<job_id>/` if it holds a regular manifest.json (lstat: a link is no finished job). */
+async function withManifest(outputsDir: string, jobId: string): Promise<OutputFolder | undefined> {
+  const dir = join(outputsDir, jobId);
+  const manifestPath = join(dir, MANIFEST_FILE);
+  const info = await lstat(manifestPath).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  return {
+    jobId,
+    dir,
+    manifestPath,
+    version: `${info.ino}:${info.size}:${info.mtimeMs}`,
+    writtenMs: info.mtimeMs,
+  };
+}
+
+/**
+ * The finished job folder `outputs/<job_id>/` as listOutputs would list it (a real folder named by a job id,
+ * holding a regular manifest.json), or undefined: a reader that wants one job asks here rather than
+ * stat-ing its manifest itself. Nothing is read: see readOutputManifest.
+ */
+export async function findOutput(outputsDir: string, jobId: string): Promise<OutputFolder | undefined> {
+  if (!isOutputFolderName(jobId)) return undefined;
+  const folder = await lstat(join(outputsDir, jobId)).catch(() => undefined);
+  return folder?.isDirectory() ? withManifest(outputsDir, jobId) : undefined;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { YOUTUBE_RETRIEVER, serviceStatePaths } from '@imk/config';
 import { ImkError, isImkError } from '@imk/errors';
 import { readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
 import { FETCH_MODES } from './url-retriever.ts';
@@ -73,7 +74,7 @@ export type SubscriptionStatus = z.infer<typeof SubscriptionStatusSchema>;
 
 /** Where one installation keeps its subscriptions' files, from `<root>/state`. */
 export function subscriptionPaths(stateDir: string) {
-  const base = join(stateDir, 'youtube-retriever');
+  const base = serviceStatePaths(stateDir, YOUTUBE_RETRIEVER).dir;
   return {
     dashboardFile: join(base, 'subscriptions.json'),
     dir: (id: string) => join(base, 'subscriptions', id),

@@ -1,13 +1,14 @@
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
-import { bundleSongs, jobWorkDirName, partialDirName } from '@imk/protocol';
+import { bundleSongs, jobWorkDirName } from '@imk/protocol';
 import type { Claim } from '@imk/fsqueue';
 import type { JobFacts } from '@imk/ledger';
 import type { WorkerContext } from './context.ts';
 import { cancelClaim } from './cancel-claim.ts';
 import { backoffMs, describeFailure, isRetryable } from './failures.ts';
 import { runPipeline, type PipelineResult } from './pipeline.ts';
+import { discardOutputs, partialOutputsDir } from './publish-outputs.ts';
 import { runRemix } from './remix.ts';
 import { StageRunner } from './stage-runner.ts';
 
@@ -157,8 +158,7 @@ async function settleFailure(
     title: claim.job.title ?? undefined,
   };
   const consumer = ctx.consumerId;
-  const partial = join(ctx.paths.outputs, partialDirName(jobId, consumer));
-  await rm(partial, { recursive: true, force: true }).catch(() => undefined);
+  await discardOutputs(partialOutputsDir(ctx.paths.outputs, jobId, consumer));
 
   if (claim.isLost()) {
     logger.warn('claim lost (lease expired or the job was moved); work discarded');

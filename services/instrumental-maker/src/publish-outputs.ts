@@ -15,6 +15,11 @@ import {
 // The outputs layout is @imk/protocol's (outputs-layout.ts); re-exported for this package's users.
 export { MANIFEST_FILE, REPLACED_DIR, partialDirName };
 
+/** `outputs/.<job_id>.partial-<consumer>/`: where this worker builds (startOutputs) or discards a job's outputs. */
+export function partialOutputsDir(outputsDir: string, jobId: string, consumerId: string): string {
+  return join(outputsDir, partialDirName(jobId, consumerId));
+}
+
 /**
  * Makes an empty folder to build a job's outputs in. Partial folders other workers left for this job
  * (they crashed, or lost the claim we now hold) were never visible to readers and are removed.
@@ -32,7 +37,7 @@ export async function startOutputs(
     logger?.info({ dir: name }, 'removing an unfinished output folder left by an earlier attempt');
     await rm(join(outputsDir, name), { recursive: true, force: true });
   }
-  const partial = join(outputsDir, partialDirName(jobId, consumerId));
+  const partial = partialOutputsDir(outputsDir, jobId, consumerId);
   await mkdir(partial, { recursive: true });
   return partial;
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { YOUTUBE_RETRIEVER } from '@imk/config';
 import {
   FETCH_MODES,
   RETRY_DEFAULTS,
@@ -8,7 +9,8 @@ import {
   requestFolderFields,
 } from '@imk/retriever-sdk/config-schema';
 
-export const SERVICE_NAME = 'youtube-retriever';
+/** config/youtube-retriever.yaml, state/youtube-retriever/, imk run youtube-retriever: @imk/config's one spelling. */
+export const SERVICE_NAME = YOUTUBE_RETRIEVER;
 
 /** Where the retrievers' own HTTP API listens unless `http` says otherwise (and `startRetrieverHttp` too). */
 export const API_DEFAULTS = { host: '127.0.0.1', port: 8790 } as const;

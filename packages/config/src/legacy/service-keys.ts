@@ -1,7 +1,8 @@
+import { YOUTUBE_RETRIEVER } from '../service-names.ts';
 import { legacyBool } from './env-file.ts';
 import type { LegacyChange, LegacyKey } from './types.ts';
 
-const YT = 'youtube-retriever';
+const YT = YOUTUBE_RETRIEVER;
 const DZ = 'deemix-retriever';
 const one = (file: string, path: (string | number)[], value: unknown, comment: string): LegacyChange[] => [
   { file, path, value, comment },

@@ -1,8 +1,5 @@
-import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { MANIFEST_FILE } from '@imk/protocol';
+import { findOutput } from '@imk/protocol';
 import { readOutput } from './outputs.ts';
-import { isJobId } from './safe-path.ts';
 
 /** Which engine (and, for a model runner such as mdx, which model) made a job's stems. */
 export interface EngineFacts {
@@ -35,19 +32,19 @@ export function engineFacts(manifest: Record<string, unknown> | undefined): Engi
 }
 
 /**
- * Engine facts of `outputs/<job_id>/manifest.json`, read once per version of the file (size, mtime, inode):
+ * Engine facts of `outputs/<job_id>/manifest.json`, read once per version of the file (@imk/protocol's
+ * findOutput: inode, size, mtime):
  * the job list asks for every listed job on each snapshot, and a published manifest rarely changes.
  */
 export function createEngineFactsReader(outputsDir: string) {
   const known = new Map<string, { stamp: string; facts: EngineFacts | null }>();
   return async (jobId: string): Promise<EngineFacts | null> => {
-    if (!isJobId(jobId)) return null;
-    const info = await lstat(join(outputsDir, jobId, MANIFEST_FILE)).catch(() => undefined);
-    if (!info?.isFile()) {
+    const output = await findOutput(outputsDir, jobId);
+    if (output === undefined) {
       known.delete(jobId);
       return null;
     }
-    const stamp = `${info.size}:${info.mtimeMs}:${info.ino}`;
+    const stamp = output.version;
     const cached = known.get(jobId);
     if (cached?.stamp === stamp) return cached.facts;
     const facts = engineFacts((await readOutput(outputsDir, jobId))?.manifest);
