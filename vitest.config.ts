@@ -59,6 +59,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // Builds `imk` once for the run, so a test's `imk` process starts without tsx (packages/cli/test/bundle).
+    globalSetup: ['packages/cli/test/global-setup.ts'],
     sequence: { sequencer: LongestFirstSequencer },
   },
 });

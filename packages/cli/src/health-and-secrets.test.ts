@@ -11,8 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { loadNasSyncConfig } from '@imk/nas-sync-service';
 import { runServices } from './supervisor.ts';
+import { IMK } from '../test/imk-bin.ts';
 
-const IMK = join(import.meta.dirname, '..', '..', '..', 'node_modules', '.bin', 'imk');
 const roots: string[] = [];
 afterEach(async () => {
   for (const root of roots.splice(0)) await rm(root, { recursive: true, force: true });

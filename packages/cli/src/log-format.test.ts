@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMK } from '../test/imk-bin.ts';
 
-const IMK = join(import.meta.dirname, '..', '..', '..', 'node_modules', '.bin', 'imk');
 let root: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'imk-logfmt-'));

@@ -6,13 +6,12 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sineFile } from '@imk/media/testing';
 import { imkInProcess } from './in-process.ts';
+import { IMK } from './imk-bin.ts';
 
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const imk = (...args: string[]) => execa(process.execPath, [IMK, ...args], { reject: false });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -6,11 +6,10 @@
 import { chmod, chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IMK } from './imk-bin.ts';
 
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 // Permissions do not stop root: as root, cleanup runs as `nobody` and the foreign folders belong to root.
 const asRoot = process.getuid?.() === 0;
 const NOBODY = 65_534;

@@ -5,11 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IMK } from './imk-bin.ts';
 
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 // Well above a normal run here (~5 s for doctor); a blocked read never ends.
 const imk = (...args: string[]) =>
   execa(process.execPath, [IMK, ...args], { reject: false, timeout: 60_000, stdin: 'ignore' });

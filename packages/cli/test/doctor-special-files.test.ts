@@ -6,11 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
+import { IMK } from './imk-bin.ts';
 
 let root = '';
 beforeEach(async () => {

@@ -1,15 +1,14 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueue } from '@imk/fsqueue';
 import { pngFile, sineFile } from '@imk/media/testing';
 import { makeJobId } from '../src/actions/enqueue.ts';
 import { imkInProcess } from './in-process.ts';
+import { IMK } from './imk-bin.ts';
 
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const imk = (...args: string[]) => execa(process.execPath, [IMK, ...args], { reject: false });
 // Where only stdout is checked, the same command line through main() in this process (a process fewer);
 // each check of an exit code or of stderr runs `imk` as a process.

@@ -5,12 +5,10 @@
 import { mkdir, mkdtemp, rm, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ffmpeg } from '@imk/media/testing';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
+import { IMK } from './imk-bin.ts';
 
 let dir = '';
 let songs = '';

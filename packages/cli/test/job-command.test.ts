@@ -1,13 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openLedger } from '@imk/ledger';
 import { formatBytes } from '@imk/log';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
+import { IMK } from './imk-bin.ts';
 
 describe('imk job <id>', () => {
   let root = '';

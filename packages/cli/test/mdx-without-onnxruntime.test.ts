@@ -11,8 +11,8 @@ import { ffmpeg } from '@imk/media/testing';
 import { identityGraph, writeModel } from '@imk/separation/testing';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMK } from './imk-bin.ts';
 
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const WITHOUT_ORT = fileURLToPath(
   new URL('../../separation/test/fixtures/without-onnxruntime.mjs', import.meta.url),
 );

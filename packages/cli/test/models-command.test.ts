@@ -1,13 +1,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ffmpeg } from '@imk/media/testing';
 import { identityGraph, identityWithDims, writeModel } from '@imk/separation/testing';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMK } from './imk-bin.ts';
 
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const SHAPE = { nFft: 2048, dimF: 1024, dimT: 16 };
 
 describe('imk models, imk doctor and imk separate --engine mdx', () => {

@@ -7,13 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ffmpeg } from '@imk/media/testing';
 import { identityGraph, writeModel } from '@imk/separation/testing';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMK } from './imk-bin.ts';
 
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const SHAPE = { nFft: 2048, dimF: 1024, dimT: 16 };
 
 let root = '';

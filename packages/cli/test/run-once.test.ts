@@ -1,11 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const IMK = fileURLToPath(new URL('../../../node_modules/.bin/imk', import.meta.url));
+import { IMK } from './imk-bin.ts';
 
 describe('imk run --once', async () => {
   const root = await mkdtemp(join(tmpdir(), 'imk-run-once-'));

@@ -1,13 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { probeMedia } from '@imk/media';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpeg } from '@imk/media/testing';
-
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
+import { IMK } from './imk-bin.ts';
 
 describe('imk separate and imk eval', () => {
   let dir = '';

@@ -1,13 +1,11 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMedia } from '@imk/media';
 import { ffmpeg } from '@imk/media/testing';
-
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
+import { IMK } from './imk-bin.ts';
 
 describe('imk separate never replaces a file unasked', () => {
   let dir = '';

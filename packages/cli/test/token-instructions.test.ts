@@ -5,12 +5,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redactText } from '@imk/log';
+import { IMK } from './imk-bin.ts';
 
-const IMK = fileURLToPath(new URL('../bin/imk.js', import.meta.url));
 const imk = (...args: string[]) =>
   execa(process.execPath, [IMK, ...args], { reject: false, timeout: 60_000, stdin: 'ignore' });
 const INSTRUCTION = 'export IMK_WEB__TOKEN=$(openssl rand -hex 24)';

@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { publishBundle } from '@imk/fsqueue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ledgerFile, openLedger, openLedgerRecovering } from './index.ts';
+import { IMK } from '../../cli/test/imk-bin.ts';
 
-const IMK = fileURLToPath(new URL('../../../node_modules/.bin/imk', import.meta.url));
 let root: string;
 let garbage: Buffer;
 

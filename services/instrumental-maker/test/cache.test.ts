@@ -34,7 +34,7 @@ async function calls(file: string): Promise<number> {
  */
 async function runOnce({ ownProcess = false } = {}): Promise<Record<string, unknown>> {
   const args = ['run', '--once', '--root', root];
-  const result = ownProcess ? await imk(args) : await imkInProcess(...args);
+  const result = ownProcess ? await imk(args, { tsEngine: true }) : await imkInProcess(...args);
   expect(result.exitCode, String('all' in result ? result.all : result.stdout)).toBe(0);
   return JSON.parse(String(result.stdout)) as Record<string, unknown>;
 }

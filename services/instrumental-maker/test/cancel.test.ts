@@ -60,7 +60,7 @@ describe('imk cancel with a real worker', () => {
     await publishV1(root, 'other', job('queued_one'), { 'a.m4a': join(media, 'b.m4a') });
     const queue = join(root, 'queues', 'other');
 
-    const worker = imk(['run', '--root', root]);
+    const worker = imk(['run', '--root', root], { tsEngine: true });
     try {
       await waitFor(
         async () => (await readFile(engineCalls(root!), 'utf8').catch(() => '')).length > 0,

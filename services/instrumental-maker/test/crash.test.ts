@@ -86,7 +86,7 @@ function watchOutputs(): { stop: () => Promise<string[]>; sawFolder: () => boole
 describe('SIGKILL during separation, then a restart', () => {
   it('completes the job exactly once and never shows a partial output folder', async () => {
     const watcher = watchOutputs();
-    const first = imk(['run', '--root', root], { detached: true });
+    const first = imk(['run', '--root', root], { detached: true, tsEngine: true });
     await waitFor(
       async () => (await readFile(counter, 'utf8').catch(() => '')).length > 0,
       60_000,
@@ -98,7 +98,7 @@ describe('SIGKILL during separation, then a restart', () => {
     expect(await folderNames(join(root, 'queues', 'other', 'claimed'))).toHaveLength(1);
     expect(await folderNames(join(root, 'outputs'))).not.toContain(JOB);
 
-    const second = await imk(['run', '--once', '--root', root]);
+    const second = await imk(['run', '--once', '--root', root], { tsEngine: true });
     const problems = await watcher.stop();
     expect(second.exitCode, String(second.all)).toBe(0);
     expect(JSON.parse(String(second.stdout))).toMatchObject({ ok: true, succeeded: 1, failed: 0 });
@@ -152,14 +152,14 @@ describe('a worker stopped past its lease (SIGSTOP), then resumed', () => {
         { 'song.m4a': join(other, 'media', 'song.m4a') },
       );
 
-      const stopped = imk(['run', '--root', other]);
+      const stopped = imk(['run', '--root', other], { tsEngine: true });
       await waitFor(
         async () => (await readFile(calls, 'utf8').catch(() => '')).length > 0,
         60_000,
         'the engine to start',
       );
       process.kill(stopped.pid!, 'SIGSTOP');
-      const taker = await imk(['run', '--once', '--root', other]);
+      const taker = await imk(['run', '--once', '--root', other], { tsEngine: true });
       expect(taker.exitCode, String(taker.all)).toBe(0);
       const takerResult = JSON.parse(String(taker.stdout)) as { succeeded: number };
       expect(takerResult.succeeded).toBe(1);

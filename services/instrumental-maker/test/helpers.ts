@@ -8,9 +8,12 @@ import { publishBundle } from '@imk/fsqueue';
 import { probeMedia } from '@imk/media';
 import { openLedger, type JobDetail } from '@imk/ledger';
 import { ManifestSchema, type Manifest } from '@imk/protocol';
+import { IMK, IMK_SOURCE } from '../../../packages/cli/test/imk-bin.ts';
+
+/** `imk` for a test's processes; IMK_SOURCE for a worker that imports the counting engine (TypeScript). */
+export { IMK, IMK_SOURCE };
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-export const IMK = join(REPO, 'node_modules', '.bin', 'imk');
 export const COUNTING_ENGINE = fileURLToPath(new URL('./fixtures/counting-engine.ts', import.meta.url));
 
 /** The counting engine's call log in a root made by makeRoot (one line per separation). */
@@ -186,9 +189,11 @@ export async function decodedDuration(file: string): Promise<number> {
 /** Runs the `imk` CLI as a child process (a real worker process). */
 export function imk(
   args: string[],
-  options: { env?: Record<string, string>; detached?: boolean } = {},
+  options: { env?: Record<string, string>; detached?: boolean; tsEngine?: boolean } = {},
 ): ResultPromise {
-  return execa(IMK, args, {
+  // A worker whose config names the counting engine (a .ts engine.module) imports TypeScript: bin/imk.js
+  // (through tsx) can, the test bundle cannot.
+  return execa(options.tsEngine === true ? IMK_SOURCE : IMK, args, {
     reject: false,
     env: { IMK_LOG_LEVEL: 'warn', ...options.env },
     detached: options.detached,

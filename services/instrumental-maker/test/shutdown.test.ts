@@ -52,7 +52,7 @@ describe('SIGTERM', () => {
   it('stops claiming, lets the running job finish within the grace period, and exits 0', async () => {
     const s = await setup(60_000, 1500, ['finish_me', 'leave_me']);
     root = s.root;
-    const worker = imk(['run', '--root', root]);
+    const worker = imk(['run', '--root', root], { tsEngine: true });
     await waitFor(started(s.counter), 60_000, 'the engine to start');
     worker.kill('SIGTERM');
     const result = await worker;
@@ -68,7 +68,7 @@ describe('SIGTERM', () => {
   it('releases a job still running when the grace period ends, without counting an attempt', async () => {
     const s = await setup(300, 30_000, ['slow_one']);
     root = s.root;
-    const worker = imk(['run', '--root', root]);
+    const worker = imk(['run', '--root', root], { tsEngine: true });
     await waitFor(started(s.counter), 60_000, 'the engine to start');
     const stopAt = Date.now();
     worker.kill('SIGTERM');

@@ -7,8 +7,7 @@ import { writeJob } from '@imk/sync/testing';
 import { imkInProcess } from '../../../packages/cli/test/in-process.ts';
 import type { SyncStatus } from '../src/index.ts';
 import { localConfig, tempRoot, writeConfig } from './helpers.ts';
-
-const IMK = join(import.meta.dirname, '..', '..', '..', 'packages', 'cli', 'bin', 'imk.js');
+import { IMK } from '../../../packages/cli/test/imk-bin.ts';
 
 let t: Awaited<ReturnType<typeof tempRoot>>;
 beforeEach(async () => {

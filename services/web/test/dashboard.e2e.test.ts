@@ -10,10 +10,10 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFailedJob, makeSong } from './helpers.ts';
 import { serveFolder } from './media-server.ts';
+import { IMK } from '../../../packages/cli/test/imk-bin.ts';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
 const ARTIFACTS = join(REPO, 'test-artifacts', 'web-e2e');
-const IMK = join(REPO, 'node_modules', '.bin', 'imk');
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

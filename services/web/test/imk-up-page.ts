@@ -6,11 +6,13 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { IMK } from '../../../packages/cli/test/imk-bin.ts';
+
+/** The `imk` command of this checkout. */
+export { IMK };
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
 export const ARTIFACTS = join(REPO, 'test-artifacts', 'web-e2e');
-/** The `imk` command of this checkout. */
-export const IMK = join(REPO, 'node_modules', '.bin', 'imk');
 
 export interface ImkUpPage {
   url: string;

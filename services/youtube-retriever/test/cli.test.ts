@@ -1,13 +1,13 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkJobId } from './expected-ids.ts';
 import { generateMedia, startMediaServer, type MediaServer } from './media-server.ts';
+import { IMK } from '../../../packages/cli/test/imk-bin.ts';
 
 // `imk fetch` and `imk doctor` as a user runs them: the real CLI in a child process.
-const IMK = resolve(import.meta.dirname, '..', '..', '..', 'node_modules', '.bin', 'imk');
 let mediaDir: string;
 let root: string;
 let server: MediaServer;

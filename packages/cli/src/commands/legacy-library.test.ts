@@ -1,14 +1,13 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
+import { IMK } from '../../test/imk-bin.ts';
 
 // The earlier version's settings and library after `imk migrate` (or without it): what start-up, imk doctor,
 // imk jobs and imk sync make of them. migrate.test.ts has the conversion itself.
-const IMK = fileURLToPath(new URL('../../../../node_modules/.bin/imk', import.meta.url));
 const imk = (args: string[], env: Record<string, string> = {}) =>
   execa(IMK, args, { reject: false, all: true, env: { IMK_LOG_LEVEL: 'warn', ...env } });
 

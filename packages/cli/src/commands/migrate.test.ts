@@ -12,7 +12,6 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -28,8 +27,8 @@ import { errorMessage } from '@imk/errors';
 import { migrateCommand } from '../actions/migrate.ts';
 import { loadService } from '../services.ts';
 import { imkInProcess } from '../../test/in-process.ts';
+import { IMK } from '../../test/imk-bin.ts';
 
-const IMK = fileURLToPath(new URL('../../../../node_modules/.bin/imk', import.meta.url));
 const imk = (args: string[], env: Record<string, string> = {}, timeout?: number) =>
   execa(IMK, args, {
     reject: false,
