@@ -142,6 +142,14 @@ describe('mdx engine: the model file and its settings', () => {
       expect(createMdxEngine({ model }).params).toMatchObject({ dim_t: dimT, compensate: 1.02 });
     }
 
+    // Numbers that cannot run are blamed on the file they came from (it named <model>.json, which was absent).
+    const unrunnable = await writeModel(join(uvr, 'unrunnable.onnx'), bytes(8));
+    const unrunnableData = join(uvr, 'model_data', `${mdxModelHash(unrunnable)}.json`);
+    await writeFile(unrunnableData, JSON.stringify({ ...entry(8), mdx_n_fft_scale_set: 8192 }));
+    const refused = (await inspectMdxModel(unrunnable)).problem;
+    expect(refused?.code).toBe('MODEL_DATA_INVALID');
+    expect(refused?.message.startsWith(`${unrunnableData}: mdx_n_fft_scale_set 8192`)).toBe(true);
+
     // A copy of UVR's table as <model>.json without this model's entry says so.
     const other = await writeModel(join(dir, 'other.onnx'), bytes(16));
     await writeFile(

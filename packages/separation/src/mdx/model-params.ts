@@ -261,7 +261,7 @@ export function assertMdxModelUsable(file: string, params: MdxModelParams): void
       `MDX model ${file} (hash ${params.hash}) separates "${params.primaryStem}"; the mdx engine needs a vocals or instrumental model (primary_stem ${MDX_TWO_STEM_PRIMARIES.join(' or ')})`,
       { details: { file, hash: params.hash, primary_stem: params.primaryStem } },
     );
-  const where = params.source === 'sidecar' ? modelDataSidecarPath(file) : `UVR's model data for ${file}`;
+  const where = params.dataFile ?? `UVR's model data for ${file}`;
   const given = `mdx_n_fft_scale_set ${params.nFft}, mdx_dim_f_set ${params.dimF}, mdx_dim_t_set ${Math.log2(params.dimT)} (dim_t ${params.dimT})`;
   let problem: string | undefined;
   try {
