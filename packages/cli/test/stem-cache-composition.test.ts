@@ -49,7 +49,9 @@ async function publishedJobWithStems(jobId: string, dir: string): Promise<void> 
     await writeFile(join(dir, key, `${stem}.wav`), 'RIFF');
     bytes[stem] = 4;
   }
-  await writeFile(join(dir, key, 'meta.json'), JSON.stringify({ key, bytes }));
+  // The meta.json the worker writes (protocol's readStemCacheEntry, the one reader, wants all of it).
+  const meta = { key, input_sha256: SHA, engine: ENGINE, sample_rate: 44100, frames: 0, bytes };
+  await writeFile(join(dir, key, 'meta.json'), JSON.stringify(meta));
 }
 
 describe("the web service gets the worker's stem cache folder", () => {
