@@ -33,7 +33,7 @@ export {
 } from './inspect.ts';
 export type { ListQueueJobsOptions } from './inspect.ts';
 export { listRejected, readRejection } from './rejected.ts';
-export { readArchiveOutcome } from './outcome.ts';
+export { readArchiveOutcome, readArchiveReason } from './outcome.ts';
 export type { ArchiveOutcome } from './outcome.ts';
 export type { RejectedFolder, Rejection } from './rejected.ts';
 export { readBundleState } from './bundle-state.ts';

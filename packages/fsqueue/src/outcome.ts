@@ -51,3 +51,15 @@ export async function readArchiveOutcome(entry: { state: JobState; dir: string }
     ...(attempt !== undefined && { attempt }),
   };
 }
+
+/**
+ * Why an archived bundle failed, was rejected or cancelled (its outcome file), or undefined; a succeeded
+ * bundle's imk-result.json is not read, since it holds no reason.
+ */
+export async function readArchiveReason(entry: {
+  state: JobState;
+  dir: string;
+}): Promise<Record<string, unknown> | undefined> {
+  if (OUTCOME_FILES[entry.state]?.reason !== true) return undefined;
+  return (await readArchiveOutcome(entry)).reason;
+}

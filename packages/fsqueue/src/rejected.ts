@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { listNamesOrEmpty } from '@imk/fs-safe';
 import { archivedJobId } from './inspect.ts';
 import { REJECTED_DIR } from './names.ts';
-import { readArchiveOutcome } from './outcome.ts';
+import { readArchiveReason } from './outcome.ts';
 import type { RejectProblem } from './types.ts';
 
 /** A bundle archived in `rejected/`, as the `onReject` hook and listRejected give it. */
@@ -33,7 +33,7 @@ export async function listRejected(queueDir: string): Promise<RejectedFolder[]> 
 
 /** The problems a rejected folder's imk-rejection.json lists; none when it is missing or unreadable. */
 export async function readRejection(folder: RejectedFolder): Promise<Rejection> {
-  const { reason } = await readArchiveOutcome({ state: 'rejected', dir: folder.dir });
+  const reason = await readArchiveReason({ state: 'rejected', dir: folder.dir });
   const problems = Array.isArray(reason?.problems)
     ? reason.problems
         .filter((p): p is RejectProblem => typeof p === 'object' && p !== null)

@@ -6,7 +6,7 @@ import {
   findJobFolders,
   listQueueJobs,
   listQueueNames,
-  readArchiveOutcome,
+  readArchiveReason,
   readBundleState,
   type JobState,
   type NamedQueueCounts,
@@ -63,7 +63,7 @@ async function describe(queue: string, entry: QueueEntry): Promise<FolderJob | u
     if (typeof doc?.artist === 'string') job.artist = doc.artist;
     if (typeof doc?.title === 'string') job.title = doc.title;
     if (typeof doc?.source_type === 'string') job.source_type = doc.source_type;
-    const { reason } = await readArchiveOutcome(entry);
+    const reason = await readArchiveReason(entry);
     if (reason !== undefined) job.error = reason;
   }
   if (metaCache.size > 20_000) metaCache.clear();

@@ -91,8 +91,9 @@ async function queueAgain(
   if (pending) return { ...pending, pending: true };
   const archived = await archivedBundle(ctx, jobId);
   if (!archived) throw new ImkError('SOURCE_GONE', sourceGone(jobId));
-  // Read as the worker read it (protocol's one bundle reader: the earlier version's nulls are absent).
-  const read = await readBundle(archived.dir);
+  // Read as the worker read it (protocol's one bundle reader: the earlier version's nulls are absent). The
+  // files are not hashed here: publishing the new bundle hashes them, and the worker checks those at claim.
+  const read = await readBundle(archived.dir, { verifyHashes: false });
   if (!read.ok)
     throw new ImkError(
       'SOURCE_GONE',
