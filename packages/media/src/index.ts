@@ -37,5 +37,6 @@ export {
 } from './stem-mp4/stem-manifest.ts';
 export type { StemManifest, StemManifestStem, StemMp4Stem } from './stem-mp4/stem-manifest.ts';
 export { putUdtaBox, readUdtaBox } from './stem-mp4/udta-box.ts';
+export { songFileName } from './file-name.ts';
 export { withTempOutput } from './temp-output.ts';
 export { MEDIA_ERRORS } from './errors.ts';

@@ -1,5 +1,4 @@
-import { basename, extname } from 'node:path';
-import type { MediaInfo } from '@imk/media';
+import { songFileName, type MediaInfo } from '@imk/media';
 
 export interface FileTags {
   artist: string;
@@ -19,7 +18,7 @@ export function tagsFor(file: string, info: MediaInfo): FileTags {
   const title = tag('title');
   const album = tag('album');
   if (artist && title) return { artist, title, album, from: 'tags' };
-  const parsed = parseFileName(basename(file, extname(file)));
+  const parsed = parseFileName(songFileName(file));
   return {
     artist: artist ?? parsed.artist ?? 'Unknown Artist',
     title: title ?? parsed.title,

@@ -246,6 +246,30 @@ describe('inbox', () => {
     expect(job.cover_path).toBeUndefined();
   });
 
+  it('names a DJ\'s Native Instruments stem file after the song, not after "<title>.stem"', async () => {
+    const { root, settings, inbox } = await setup();
+    // A .stem.mp4 without tags: the mixture and one stem as its first two audio streams.
+    await ffmpeg(
+      ...[
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:duration=2',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=330:duration=2',
+      ],
+      ...['-map', '0', '-map', '1', '-c:a', 'aac'],
+      join(settings.dir, 'Daft Punk - Around the World.stem.mp4'),
+    );
+    await inbox.scan();
+    const [outcome] = await inbox.scan();
+    expect(outcome).toMatchObject({ outcome: 'queued' });
+    const job = await jobIn(join(root, 'queues', 'other', `job_${outcome!.jobId}`));
+    expect(job).toMatchObject({ artist: 'Daft Punk', title: 'Around the World' });
+  });
+
   it('waits while a file is still growing', async () => {
     const { settings, inbox } = await setup();
     const wav = await readFile(join(media, 'plain.wav'));

@@ -1,9 +1,9 @@
 import { lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { createLogger } from '@imk/log';
-import { AUDIO_FORMATS, encodeAudio, probeMedia, type AudioFormat } from '@imk/media';
+import { AUDIO_FORMATS, encodeAudio, probeMedia, songFileName, type AudioFormat } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import {
   keyTempoSuffix,
@@ -82,7 +82,7 @@ export async function separateCommand(input: string, options: SeparateOptions): 
       `--sample-rate "${options.sampleRate}" is not a sample rate: give a whole number of Hz from 8000 to 192000`,
     );
   const recipes = parseVariantList(options.variants);
-  const base = basename(input, extname(input));
+  const base = songFileName(input);
   const outDir = resolve(options.out);
   // Said before any work is done: the second of two variants sharing a file name would replace the first.
   const shared = sharedVariantFile(Object.keys(recipes), (name) =>

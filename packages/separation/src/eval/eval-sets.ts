@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImkError } from '@imk/errors';
-import { inputArgs, probeMedia, runFfmpeg } from '@imk/media';
+import { inputArgs, probeMedia, runFfmpeg, songFileName } from '@imk/media';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
 import type { StemFiles } from '../engine.ts';
 import { ensureCorpus, type EnsureCorpusOptions } from '../corpus/corpus.ts';
@@ -82,7 +82,7 @@ export async function musdbSampleSet(
     };
   }
   const track = await extractStemMp4(found.file, workDir, options.signal);
-  const name = found.file.replace(/^.*\//, '').replace(/\.stem\.mp4$/, '');
+  const name = songFileName(found.file);
   return { id: MUSDB_SAMPLE_FOLDER, title, split: 'test', tracks: [{ name, ...track }] };
 }
 

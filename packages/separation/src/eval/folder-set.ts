@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { inputArgs, probeMedia, runFfmpeg } from '@imk/media';
+import { inputArgs, probeMedia, runFfmpeg, songFileName } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import type { StemFiles } from '../engine.ts';
 import { extractStemMp4, type EvalSet, type EvalTrack } from './eval-sets.ts';
@@ -34,9 +34,7 @@ export async function musdbFolderSet(dir: string): Promise<EvalSet> {
     const path = join(root, entry);
     if (entry.endsWith('.stem.mp4')) {
       const file = await regularFile(path);
-      tracks.push(
-        lazyTrack(entry.slice(0, -'.stem.mp4'.length), (work, signal) => extractStemMp4(file, work, signal)),
-      );
+      tracks.push(lazyTrack(songFileName(entry), (work, signal) => extractStemMp4(file, work, signal)));
       continue;
     }
     if (!(await kindOf(path))?.isDirectory()) continue;
