@@ -11,7 +11,7 @@ import { NotifyConfigSchema } from './config.ts';
 import { jobEvent } from './events.ts';
 import { createNotifier } from './notifier.ts';
 import { STALE_CLAIM_MS } from './outbox.ts';
-import { outboxDir } from './store.ts';
+import { outboxDir, sendingDir } from './store.ts';
 
 // The outbox is shared by every process that sends (worker, nas-sync, `imk run`): each event must reach
 // each target once, whatever the timing between them, and a process that dies mid-send must not make
@@ -173,7 +173,7 @@ describe('the notification outbox between processes', () => {
       );
       expect(jobsOf(first.requests), String(child.all)).toEqual(['job_full']);
       // What is left (the failing target's retry) could not be written: the claim is still there.
-      expect(await readdir(join(state, 'notify', 'sending'))).toHaveLength(1);
+      expect(await readdir(sendingDir(state))).toHaveLength(1);
 
       // Ten minutes later, with room again, another process (or the restarted one) takes the event up:
       // the failing target is tried again, the two reached ones are not sent it a second time.
@@ -188,7 +188,7 @@ describe('the notification outbox between processes', () => {
       expect(jobsOf(first.requests)).toEqual(['job_full']);
       expect(jobsOf(second.requests)).toEqual(['job_full']);
       expect(jobsOf(failing.requests)).toEqual(['job_full', 'job_full']);
-      expect(await readdir(join(state, 'notify', 'sending'))).toEqual([]);
+      expect(await readdir(sendingDir(state))).toEqual([]);
     } finally {
       await first.close();
       await second.close();

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { writeJsonAtomic } from '@imk/fs-safe';
+import { listNamesOrEmpty, writeJsonAtomic } from '@imk/fs-safe';
 import { NotifyEventSchema, type NotifyEvent } from './events.ts';
 import { outboxDir, sendingDir } from './store.ts';
 
@@ -36,13 +36,7 @@ export async function putEntry(stateDir: string, entry: OutboxEntry): Promise<vo
 export async function listEntries(
   stateDir: string,
 ): Promise<{ name: string; entry?: OutboxEntry; problem?: string }[]> {
-  let names: string[];
-  try {
-    names = (await readdir(outboxDir(stateDir))).filter((n) => n.endsWith('.json')).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = (await listNamesOrEmpty(outboxDir(stateDir))).filter((n) => n.endsWith('.json')).sort();
   const out: { name: string; entry?: OutboxEntry; problem?: string }[] = [];
   for (const name of names) {
     try {
@@ -160,12 +154,7 @@ export async function setAside(stateDir: string, name: string): Promise<void> {
  * cannot be written back now stays, and is tried again at the next pass.
  */
 export async function recoverStaleClaims(stateDir: string, now: number): Promise<number> {
-  let names: string[];
-  try {
-    names = (await readdir(sendingDir(stateDir))).filter((n) => n.endsWith('.claim'));
-  } catch {
-    return 0;
-  }
+  const names = (await listNamesOrEmpty(sendingDir(stateDir))).filter((n) => n.endsWith('.claim'));
   let recovered = 0;
   for (const name of names) {
     const path = join(sendingDir(stateDir), name);

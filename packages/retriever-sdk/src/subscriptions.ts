@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { YOUTUBE_RETRIEVER, serviceStatePaths } from '@imk/config';
 import { ImkError, isImkError } from '@imk/errors';
-import { readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
+import { listNamesOrEmpty, readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
 import { FETCH_MODES } from './url-retriever.ts';
 
 // A subscription is a channel or playlist fetched again and again as it grows. Its on-disk homes (this
@@ -195,14 +195,7 @@ export async function writeSubscriptionStatus(stateDir: string, status: Subscrip
 /** The status of every subscription that has run (config or dashboard), by id. */
 export async function listSubscriptionStatuses(stateDir: string): Promise<Map<string, SubscriptionStatus>> {
   const statuses = new Map<string, SubscriptionStatus>();
-  let ids: string[];
-  try {
-    ids = await readdir(join(subscriptionPaths(stateDir).dir('')));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return statuses;
-    throw error;
-  }
-  for (const id of ids) {
+  for (const id of await listNamesOrEmpty(subscriptionPaths(stateDir).dir(''))) {
     if (!/^[0-9a-f]{12}$/.test(id)) continue;
     const status = await readSubscriptionStatus(stateDir, id);
     if (status) statuses.set(id, status);
