@@ -150,9 +150,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
       }
       try {
         await sender.send(entry.event);
+        // Recorded as settled first: the shorter the time between the answer and the rename, the smaller
+        // the window in which a crash makes this target hear the event twice.
+        await settle(index);
         logger.info({ target: sender.name, event: entry.event.type, attempt }, 'notification sent');
         await record({ ...base, at: new Date(now()).toISOString(), ok: true, final: true });
-        await settle(index);
       } catch (error) {
         down.add(delivery.target);
         const message = errorMessage(error);
