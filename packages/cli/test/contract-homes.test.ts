@@ -129,6 +129,27 @@ describe('one home per on-disk contract', () => {
     expect(found).toEqual([]);
   });
 
+  it("a service names itself (a bundle's producer, its log component) by its one constant, not a literal", async () => {
+    // A bundle's `producer` is what the dashboard and the ledger show as where a job came from: a
+    // literal beside SERVICE_NAME drifts apart from it when one is renamed.
+    const services = (await readdir(join(REPO, 'services'), { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    const found: string[] = [];
+    for (const file of await sourceFiles()) {
+      const path = relative(REPO, file);
+      const service = /^services\/([^/]+)\//.exec(path)?.[1];
+      if (!service || !services.includes(service)) continue;
+      const literal = new RegExp(`\\b(?:producer|component|service)\\s*:\\s*(['"\`])${service}\\1`);
+      code(await readFile(file, 'utf8'))
+        .split('\n')
+        .forEach((line, i) => {
+          if (literal.test(line)) found.push(`${path}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(found).toEqual([]);
+  });
+
   it.each(CONTRACTS)('$what', async (contract) => {
     const found: string[] = [];
     for (const file of await sourceFiles()) {

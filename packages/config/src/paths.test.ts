@@ -31,6 +31,7 @@ describe('resolvePaths', () => {
       cache: join(root, 'state', 'cache'),
       tmp: join(root, 'state', 'tmp'),
       stemCache: join(root, 'state', 'cache', 'stems'),
+      migrate: join(root, 'state', 'migrate'),
       placed: {},
     });
   });

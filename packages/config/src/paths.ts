@@ -38,6 +38,8 @@ export const STATE_LAYOUT = {
   tmp: 'tmp',
   /** The worker's stem cache, in `state/cache/` (unless its `stemCache.dir` moves it): the mixer reads it. */
   stemCache: 'stems',
+  /** `imk migrate`'s record of the values it wrote, and the config files it replaced (`state/migrate/`). */
+  migrate: 'migrate',
 } as const;
 
 /**
@@ -65,6 +67,8 @@ export interface StatePaths {
   tmp: string;
   /** The worker's stem cache when its config does not move it: `state/cache/stems`. */
   stemCache: string;
+  /** `imk migrate`'s record of what it wrote and its copies of the config files it replaced. */
+  migrate: string;
 }
 
 export interface ImkPaths extends StatePaths {
@@ -93,6 +97,7 @@ export function statePaths(root: string): StatePaths {
     cache: join(state, STATE_LAYOUT.cache),
     tmp: join(state, STATE_LAYOUT.tmp),
     stemCache: join(state, STATE_LAYOUT.cache, STATE_LAYOUT.stemCache),
+    migrate: join(state, STATE_LAYOUT.migrate),
   };
 }
 

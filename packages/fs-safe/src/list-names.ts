@@ -1,4 +1,12 @@
 import { readdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+
+/** A folder that is not there (ENOENT) or is a file (ENOTDIR): listed as empty; anything else is thrown. */
+function emptyWhenAbsent<T>(error: unknown): T[] {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+  throw error;
+}
 
 /**
  * The names in a folder, or none when the folder is not there (ENOENT) or is a file (ENOTDIR): a queue,
@@ -6,11 +14,10 @@ import { readdir } from 'node:fs/promises';
  * is thrown, not taken for "empty".
  */
 export async function listNamesOrEmpty(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw error;
-  }
+  return readdir(dir).catch(emptyWhenAbsent<string>);
+}
+
+/** The entries of a folder with their kinds (`Dirent`s), or none, as listNamesOrEmpty says. */
+export async function listEntriesOrEmpty(dir: string): Promise<Dirent[]> {
+  return readdir(dir, { withFileTypes: true }).catch(emptyWhenAbsent<Dirent>);
 }

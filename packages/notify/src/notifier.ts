@@ -5,14 +5,15 @@ import type { Logger } from '@imk/log';
 import { eventEnabled, targetName, type NotifyConfig, type NotifyRetry } from './config.ts';
 import type { NotifyEvent, NotifyEventInput } from './events.ts';
 import {
-  checkpointEntry,
   claimEntry,
   listEntries,
+  markSettled,
   putEntry,
   readClaim,
   recoverStaleClaims,
   releaseEntry,
   setAside,
+  touchClaim,
   type OutboxEntry,
 } from './outbox.ts';
 import { recordResult, type NotifyResult } from './results.ts';
@@ -50,6 +51,11 @@ export function retryDelayMs(retry: NotifyRetry, attempts: number): number {
 
 function newEventId(now: number): string {
   return `${new Date(now).toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A claimed entry's file: its name changes as targets are settled (see markSettled). */
+interface Claim {
+  path: string;
 }
 
 export function createNotifier(options: NotifierOptions): Notifier {
@@ -97,17 +103,29 @@ export function createNotifier(options: NotifierOptions): Notifier {
    * until the next pass (no try is counted), so a receiver that never answers costs one timeout a pass,
    * not one per waiting event (a stop, which makes a last pass, would wait out all of them).
    */
-  const deliver = async (entry: OutboxEntry, claimed: string, down: Set<string>): Promise<void> => {
+  const deliver = async (entry: OutboxEntry, claim: Claim, down: Set<string>): Promise<void> => {
     const at = now();
     const left: OutboxEntry['deliveries'] = [];
-    const checkpoint = (index: number) =>
-      checkpointEntry(claimed, { ...entry, deliveries: [...left, ...entry.deliveries.slice(index + 1)] });
+    const settled = new Set<number>();
+    // What was settled is kept here first (the release writes what is left from it), and in the claim's name
+    // as each target is settled (for a process that dies, or cannot write, before its release).
+    const settle = async (index: number) => {
+      settled.add(index);
+      try {
+        claim.path = await markSettled(claim.path, settled);
+      } catch (error) {
+        logger.warn(
+          { event: entry.event.type, event_id: entry.event.id, err: errorMessage(error) },
+          `could not record a notification's progress in ${claim.path}; if this process stops before it puts back what is left, a target already reached may be sent this event again`,
+        );
+      }
+    };
     for (const [index, delivery] of entry.deliveries.entries()) {
-      if (index > 0) await checkpoint(index - 1);
       if (delivery.next_at > at || down.has(delivery.target)) {
         left.push(delivery);
         continue;
       }
+      await touchClaim(claim.path);
       const attempt = delivery.attempts + 1;
       const base = {
         event: entry.event.type,
@@ -127,10 +145,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
           final: true,
           error,
         });
+        await settle(index);
         continue;
       }
       try {
         await sender.send(entry.event);
+        // Recorded as settled first: the shorter the time between the answer and the rename, the smaller
+        // the window in which a crash makes this target hear the event twice.
+        await settle(index);
         logger.info({ target: sender.name, event: entry.event.type, attempt }, 'notification sent');
         await record({ ...base, at: new Date(now()).toISOString(), ok: true, final: true });
       } catch (error) {
@@ -155,7 +177,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
           final,
           error: message,
         });
-        if (!final) left.push({ ...delivery, attempts: attempt, next_at: nextAt });
+        if (final) await settle(index);
+        else left.push({ ...delivery, attempts: attempt, next_at: nextAt });
       }
     }
     entry.deliveries = left;
@@ -176,12 +199,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
       if (!entry.deliveries.some((d) => d.next_at <= now() && !down.has(d.target))) continue;
       const claimed = await claimEntry(stateDir, name);
       if (!claimed) continue;
+      const claim: Claim = { path: claimed };
       const current = await readClaim(claimed);
-      try {
-        await deliver(current, claimed, down);
-      } finally {
-        await releaseEntry(stateDir, claimed, current);
-      }
+      // Put back only what deliver left: should it fail part-way, the claim stays and is taken up again
+      // after STALE_CLAIM_MS without the targets its name says were settled (not with all of them).
+      await deliver(current, claim, down);
+      await releaseEntry(stateDir, claim.path, current);
     }
   };
 

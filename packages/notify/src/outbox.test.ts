@@ -11,7 +11,7 @@ import { NotifyConfigSchema } from './config.ts';
 import { jobEvent } from './events.ts';
 import { createNotifier } from './notifier.ts';
 import { STALE_CLAIM_MS } from './outbox.ts';
-import { outboxDir } from './store.ts';
+import { outboxDir, sendingDir } from './store.ts';
 
 // The outbox is shared by every process that sends (worker, nas-sync, `imk run`): each event must reach
 // each target once, whatever the timing between them, and a process that dies mid-send must not make
@@ -136,6 +136,63 @@ describe('the notification outbox between processes', () => {
     } finally {
       await reached.close();
       await hangs.close();
+    }
+  });
+
+  it('when a full disk stops a sender from writing what is left, the event is taken up again later for the targets it had not reached only', async () => {
+    const first = await startReceiver();
+    const second = await startReceiver();
+    const failing = await startReceiver(() => ({ status: 500 }));
+    try {
+      const raw = {
+        targets: [
+          { type: 'webhook', name: 'first', url: first.url },
+          { type: 'webhook', name: 'second', url: second.url },
+          { type: 'webhook', name: 'failing', url: failing.url },
+        ],
+      };
+      const config = NotifyConfigSchema.parse(raw);
+      const emitter = createNotifier({ stateDir: state, config, logger });
+      // An event of ~16 KiB (a long failure reason), so no copy of it fits under the child's limit.
+      await emitter.emit(jobEvent('job.failed', { jobId: 'job_full', reason: 'x'.repeat(16_000) }));
+
+      // The child sends with a file-size limit of 8 KiB, which stands for a full disk: every write of the
+      // event (the progress it records, what it puts back for the failing target) fails.
+      const child = await execa(
+        'bash',
+        [
+          '-c',
+          'ulimit -f 8; exec "$0" "$@"',
+          process.execPath,
+          '--import',
+          'tsx',
+          CHILD,
+          JSON.stringify({ stateDir: state, config: raw }),
+        ],
+        { reject: false, all: true },
+      );
+      expect(jobsOf(first.requests), String(child.all)).toEqual(['job_full']);
+      // What is left (the failing target's retry) could not be written: the claim is still there.
+      expect(await readdir(sendingDir(state))).toHaveLength(1);
+
+      // Ten minutes later, with room again, another process (or the restarted one) takes the event up:
+      // the failing target is tried again, the two reached ones are not sent it a second time.
+      const later = createNotifier({
+        stateDir: state,
+        config,
+        logger,
+        now: () => Date.now() + STALE_CLAIM_MS + 60_000,
+      });
+      await later.drain();
+      // Each reached target was sent the event once, over both processes; the failing one was tried again.
+      expect(jobsOf(first.requests)).toEqual(['job_full']);
+      expect(jobsOf(second.requests)).toEqual(['job_full']);
+      expect(jobsOf(failing.requests)).toEqual(['job_full', 'job_full']);
+      expect(await readdir(sendingDir(state))).toEqual([]);
+    } finally {
+      await first.close();
+      await second.close();
+      await failing.close();
     }
   });
 });

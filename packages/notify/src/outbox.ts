@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { writeJsonAtomic } from '@imk/fs-safe';
+import { listNamesOrEmpty, writeJsonAtomic } from '@imk/fs-safe';
 import { NotifyEventSchema, type NotifyEvent } from './events.ts';
 import { outboxDir, sendingDir } from './store.ts';
 
@@ -36,13 +36,7 @@ export async function putEntry(stateDir: string, entry: OutboxEntry): Promise<vo
 export async function listEntries(
   stateDir: string,
 ): Promise<{ name: string; entry?: OutboxEntry; problem?: string }[]> {
-  let names: string[];
-  try {
-    names = (await readdir(outboxDir(stateDir))).filter((n) => n.endsWith('.json')).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = (await listNamesOrEmpty(outboxDir(stateDir))).filter((n) => n.endsWith('.json')).sort();
   const out: { name: string; entry?: OutboxEntry; problem?: string }[] = [];
   for (const name of names) {
     try {
@@ -92,12 +86,51 @@ export async function readClaim(claimed: string): Promise<OutboxEntry> {
 }
 
 /**
- * Records, in the claim itself, what is still to be delivered after each target was tried: a process that
- * dies mid-entry leaves a claim that is taken up again for the targets not yet reached only, and the
- * rewrite keeps the claim fresh while a long entry is sent.
+ * A claim's file name is `<event id>.<holder>.claim`; once targets are settled (reached, given up or
+ * dropped) it becomes `<event id>.<holder>.s<hex>.claim`, bit i set for the claim's i-th delivery. Progress is
+ * recorded by renaming, not by writing the claim again: a rename needs no free space, so a full disk (the
+ * usual reason a write fails here) cannot stop it, and the claim's text stays as it was read.
  */
-export async function checkpointEntry(claimed: string, entry: OutboxEntry): Promise<void> {
-  await writeJsonAtomic(claimed, entry);
+const CLAIM_NAME = /^(?<id>[^.]+)\.(?<holder>[^.]+)(?:\.s(?<settled>[0-9a-f]+))?\.claim$/;
+
+function settledOf(name: string): { id: string; settled: Set<number> } | undefined {
+  const groups = CLAIM_NAME.exec(name)?.groups;
+  if (!groups?.id) return undefined;
+  const settled = new Set<number>();
+  let bits = BigInt(`0x${groups.settled ?? '0'}`);
+  for (let index = 0; bits > 0n; index += 1, bits >>= 1n) if (bits & 1n) settled.add(index);
+  return { id: groups.id, settled };
+}
+
+/**
+ * Records that the claim's deliveries at these indices are settled, in the claim's name (see CLAIM_NAME),
+ * and refreshes its age while a long entry is sent. Returns the claim's new path. A process that dies
+ * mid-entry, or cannot write what is left, leaves a claim that is taken up again for the unsettled
+ * targets only: a receiver it reached is never sent the event again.
+ */
+export async function markSettled(claimed: string, settled: ReadonlySet<number>): Promise<string> {
+  const match = CLAIM_NAME.exec(basename(claimed))?.groups;
+  if (!match?.id || !match.holder) throw new Error(`${claimed} is not a claim`);
+  let bits = 0n;
+  for (const index of settled) bits |= 1n << BigInt(index);
+  const next = join(dirname(claimed), `${match.id}.${match.holder}.s${bits.toString(16)}.claim`);
+  if (next !== claimed) await rename(claimed, next);
+  const now = new Date();
+  await utimes(next, now, now);
+  return next;
+}
+
+/** Keeps a claim fresh while a long entry is sent (a claim not touched for STALE_CLAIM_MS is taken over). */
+export async function touchClaim(claimed: string): Promise<void> {
+  const now = new Date();
+  await utimes(claimed, now, now).catch(() => undefined);
+}
+
+/** The claim's entry without the deliveries its name says are settled. */
+export async function readClaimLeft(claimed: string): Promise<OutboxEntry> {
+  const entry = await readClaim(claimed);
+  const settled = settledOf(basename(claimed))?.settled ?? new Set<number>();
+  return { ...entry, deliveries: entry.deliveries.filter((_, index) => !settled.has(index)) };
 }
 
 /** Ends a claim: what is left to deliver goes back to the outbox, then the claim is removed. */
@@ -115,14 +148,13 @@ export async function setAside(stateDir: string, name: string): Promise<void> {
   );
 }
 
-/** Returns claims left by a process that died mid-send to the outbox; they are sent again. */
+/**
+ * Returns claims left by a process that died mid-send (or could not write what was left, a full disk) to the
+ * outbox, without the targets they had settled; they are sent again to the others. A claim whose entry
+ * cannot be written back now stays, and is tried again at the next pass.
+ */
 export async function recoverStaleClaims(stateDir: string, now: number): Promise<number> {
-  let names: string[];
-  try {
-    names = (await readdir(sendingDir(stateDir))).filter((n) => n.endsWith('.claim'));
-  } catch {
-    return 0;
-  }
+  const names = (await listNamesOrEmpty(sendingDir(stateDir))).filter((n) => n.endsWith('.claim'));
   let recovered = 0;
   for (const name of names) {
     const path = join(sendingDir(stateDir), name);
@@ -131,11 +163,21 @@ export async function recoverStaleClaims(stateDir: string, now: number): Promise
       () => 0,
     );
     if (age < STALE_CLAIM_MS) continue;
-    const id = name.replace(/\.[^.]+\.claim$/, '');
-    await rename(path, join(outboxDir(stateDir), `${id}.json`)).then(
-      () => recovered++,
-      () => undefined,
-    );
+    const parsed = settledOf(name);
+    if (!parsed) continue;
+    const back = join(outboxDir(stateDir), `${parsed.id}.json`);
+    try {
+      // Nothing settled: the claim is the entry, put back by a rename (which a full disk does not stop).
+      if (parsed.settled.size === 0) await rename(path, back);
+      else {
+        const left = await readClaimLeft(path);
+        if (left.deliveries.length > 0) await putEntry(stateDir, left);
+        await unlink(path);
+      }
+      recovered++;
+    } catch {
+      // Taken by another process meanwhile, or no room to write it back yet: the next pass tries again.
+    }
   }
   return recovered;
 }

@@ -1,6 +1,6 @@
-import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { QUEUE_NAMES, STATE_LAYOUT, resolvePaths, serviceStatePaths } from '@imk/config';
+import { listEntriesOrEmpty } from '@imk/fs-safe';
 import { ARCHIVE_DIRS, isProducerTempName, listClaimHolders, listQueueNames } from '@imk/fsqueue';
 import {
   REPLACED_DIR,
@@ -49,13 +49,8 @@ const isOutputsTempName = (name: string): boolean => isPartialName(name) || isHi
 export const REPLACED_OUTPUTS_DIR = REPLACED_DIR;
 
 async function childDirs(dir: string): Promise<string[]> {
-  try {
-    const entries = await readdir(dir, { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const entries = await listEntriesOrEmpty(dir);
+  return entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
 }
 
 /**

@@ -1,7 +1,7 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import { assertRealFolder, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
+import { assertRealFolder, listEntriesOrEmpty, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
 import { MANIFEST_FILE, isOutputFolderName } from './outputs-layout.ts';
 import { describeProblems, validateManifest, type AnyManifest, type ValidationProblem } from './validate.ts';
 
@@ -131,17 +131,10 @@ export interface OutputFolder {
  * outputs folder is an empty list. Nothing is read: see readOutputManifest.
  */
 export async function listOutputs(outputsDir: string): Promise<OutputFolder[]> {
-  let names: string[];
-  try {
-    names = (await readdir(outputsDir, { withFileTypes: true }))
-      .filter((entry) => entry.isDirectory() && isOutputFolderName(entry.name))
-      .map((entry) => entry.name);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw error;
-  }
-  names.sort();
+  const names = (await listEntriesOrEmpty(outputsDir))
+    .filter((entry) => entry.isDirectory() && isOutputFolderName(entry.name))
+    .map((entry) => entry.name)
+    .sort();
   const found = await Promise.all(names.map((jobId) => withManifest(outputsDir, jobId)));
   return found.filter((folder): folder is OutputFolder => folder !== undefined);
 }

@@ -8,4 +8,4 @@ export {
 } from './settings.ts';
 export type { RetrieverSettingsBase } from './settings.ts';
 export { FETCH_MODES } from './url-retriever.ts';
-export { SubscriptionSchema } from './subscriptions.ts';
+export { MIN_EVERY_MS, SubscriptionSchema, parseEvery } from './subscriptions.ts';

@@ -1,5 +1,6 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { listNamesOrEmpty } from '@imk/fs-safe';
 import { DEFAULT_STABLE_CHECKS } from './settings.ts';
 
 export interface FileSnapshot {
@@ -72,13 +73,7 @@ export async function listFiles(
   dir: string,
   filter: (name: string) => boolean = () => true,
 ): Promise<FileSnapshot[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = await listNamesOrEmpty(dir);
   const files: FileSnapshot[] = [];
   for (const name of names.sort()) {
     if (name.startsWith('.') || !filter(name)) continue;

@@ -4,7 +4,10 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   addDashboardSubscription,
+  formatDuration,
+  nextRunAt,
   parseEvery,
+  retryDelayMs,
   readDashboardSubscriptions,
   subscriptionPaths,
 } from './subscriptions.ts';
@@ -15,6 +18,35 @@ describe('parseEvery', () => {
     expect(parseEvery('1h30m')).toBe(90 * 60_000);
     expect(parseEvery('1d')).toBe(86_400_000);
     for (const bad of ['', '6', 'h', '6 hours', '-1h', '1.5h']) expect(parseEvery(bad), bad).toBeUndefined();
+  });
+});
+
+describe('the retry wait after a run that failed whole', () => {
+  const MIN = 60_000;
+  it('starts at the first wait, doubles, is never longer than every, and after a success is every again', () => {
+    expect([1, 2, 3, 4, 5, 60].map((n) => retryDelayMs(60 * MIN, 5 * MIN, n) / MIN)).toEqual([
+      5, 10, 20, 40, 60, 60,
+    ]);
+    // A first wait longer than every: every.
+    expect(retryDelayMs(10 * MIN, 30 * MIN, 1)).toBe(10 * MIN);
+    const last = '2026-01-01T00:00:00.000Z';
+    const base = { id: 'x', url: 'u', last_run_at: last, fetched: [], failed: [] };
+    const failed = {
+      ...base,
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'gone' },
+      failures_in_a_row: 2,
+    };
+    expect(nextRunAt({ every: '6h' }, failed, 5 * MIN) - Date.parse(last)).toBe(10 * MIN);
+    expect(nextRunAt({ every: '6h' }, { ...base, ok: true }, 5 * MIN) - Date.parse(last)).toBe(360 * MIN);
+    // Entries that failed while the list was read: not a failed run, every as usual.
+    const partly = { ...base, ok: false, failed: [{ id: 'a', code: 'X', message: 'y' }] };
+    expect(nextRunAt({ every: '6h' }, partly, 5 * MIN) - Date.parse(last)).toBe(360 * MIN);
+  });
+
+  it('formatDuration reads back through parseEvery', () => {
+    for (const text of ['5m', '1h30m', '1d', '2d3h4m5s'])
+      expect(formatDuration(parseEvery(text)!)).toBe(text);
   });
 });
 

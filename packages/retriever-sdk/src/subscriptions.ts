@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { YOUTUBE_RETRIEVER, serviceStatePaths } from '@imk/config';
 import { ImkError, isImkError } from '@imk/errors';
-import { readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
+import { listNamesOrEmpty, readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
 import { FETCH_MODES } from './url-retriever.ts';
 
 // A subscription is a channel or playlist fetched again and again as it grows. Its on-disk homes (this
@@ -26,6 +26,18 @@ export function parseEvery(text: string): number | undefined {
   for (const [, count, unit] of compact.matchAll(/(\d+)([smhd])/g))
     total += Number(count) * UNITS_MS[unit as keyof typeof UNITS_MS];
   return total;
+}
+
+/** Milliseconds -> the shortest text parseEvery reads back ("5m", "1h30m"; under a second: "0s"). */
+export function formatDuration(ms: number): string {
+  let left = Math.max(0, Math.round(ms / 1000)) * 1000;
+  const parts: string[] = [];
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    const count = Math.floor(left / UNITS_MS[unit]);
+    if (count > 0) parts.push(`${String(count)}${unit}`);
+    left -= count * UNITS_MS[unit];
+  }
+  return parts.join('') || '0s';
 }
 
 export const SubscriptionSchema = z.object({
@@ -69,8 +81,34 @@ export const SubscriptionStatusSchema = z.object({
   failed: z.array(z.object({ id: z.string(), code: z.string(), message: z.string() })),
   /** Why the whole run failed (the list could not be read, …). */
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** Runs in a row that failed whole (with `error`); absent after a run that read the list. */
+  failures_in_a_row: z.number().int().positive().optional(),
+  /** ISO time a failed run is tried again (sooner than `every`, see retryDelayMs). */
+  retry_at: z.string().optional(),
 });
 export type SubscriptionStatus = z.infer<typeof SubscriptionStatusSchema>;
+
+/**
+ * How long after a run that failed whole (network down, yt-dlp could not read the list) the subscription is
+ * tried again: `firstRetryMs`, doubled for each further failure in a row, never longer than `every`. A run
+ * that reads the list puts it back on `every`.
+ */
+export function retryDelayMs(everyMs: number, firstRetryMs: number, failuresInARow: number): number {
+  const doublings = Math.min(Math.max(failuresInARow - 1, 0), 30);
+  return Math.min(everyMs, firstRetryMs * 2 ** doublings);
+}
+
+/** When a subscription runs next: `every` after the last run, sooner after a run that failed whole. */
+export function nextRunAt(
+  subscription: Pick<Subscription, 'every'>,
+  status: SubscriptionStatus,
+  firstRetryMs: number,
+): number {
+  const every = parseEvery(subscription.every) ?? 0;
+  const last = Date.parse(status.last_run_at);
+  if (status.error === undefined) return last + every;
+  return last + retryDelayMs(every, firstRetryMs, status.failures_in_a_row ?? 1);
+}
 
 /** Where one installation keeps its subscriptions' files, from `<root>/state`. */
 export function subscriptionPaths(stateDir: string) {
@@ -157,14 +195,7 @@ export async function writeSubscriptionStatus(stateDir: string, status: Subscrip
 /** The status of every subscription that has run (config or dashboard), by id. */
 export async function listSubscriptionStatuses(stateDir: string): Promise<Map<string, SubscriptionStatus>> {
   const statuses = new Map<string, SubscriptionStatus>();
-  let ids: string[];
-  try {
-    ids = await readdir(join(subscriptionPaths(stateDir).dir('')));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return statuses;
-    throw error;
-  }
-  for (const id of ids) {
+  for (const id of await listNamesOrEmpty(subscriptionPaths(stateDir).dir(''))) {
     if (!/^[0-9a-f]{12}$/.test(id)) continue;
     const status = await readSubscriptionStatus(stateDir, id);
     if (status) statuses.set(id, status);

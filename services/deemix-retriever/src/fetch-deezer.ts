@@ -11,7 +11,7 @@ import {
 } from '@imk/retriever-sdk';
 import { requireArl, writeArlFile } from './arl.ts';
 import { collectTracks, type DownloadedTrack } from './collect.ts';
-import { loadDeemixSettings, type DeemixSettings } from './config.ts';
+import { SERVICE_NAME, loadDeemixSettings, type DeemixSettings } from './config.ts';
 import { parseDeezerUrl } from './deezer-url.ts';
 import { explainNothingDownloaded, resolveDeemix, runDeemix } from './run-deemix.ts';
 
@@ -32,7 +32,7 @@ export interface FetchDeezerOptions extends FetchOptions {
 export async function fetchDeezer(url: string, options: FetchDeezerOptions): Promise<FetchResult> {
   const link = parseDeezerUrl(url);
   const settings = options.settings ?? (await loadDeemixSettings(options.root));
-  const logger = options.logger.child({ component: 'deemix-retriever' });
+  const logger = options.logger.child({ component: SERVICE_NAME });
   const arl = await requireArl(settings.arlFile, options.env);
   const binary = await resolveDeemix(settings.deemixPath);
   await writeArlFile(settings.configHome, arl.arl);
@@ -61,7 +61,7 @@ export async function fetchDeezer(url: string, options: FetchDeezerOptions): Pro
           queueDir: settings.queueDir,
           jobId,
           sourceType: 'deemix',
-          producer: 'deemix-retriever',
+          producer: SERVICE_NAME,
           logger,
         })
           .setTags({ artist: track.artist, album: track.album, title: track.title })

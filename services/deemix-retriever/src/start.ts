@@ -2,7 +2,7 @@ import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { createUrlRequestFolder } from '@imk/retriever-sdk';
 import { findArl } from './arl.ts';
-import { loadDeemixSettings, type DeemixConfig } from './config.ts';
+import { SERVICE_NAME, loadDeemixSettings, type DeemixConfig } from './config.ts';
 import { fetchDeezer } from './fetch-deezer.ts';
 import { resolveDeemix } from './run-deemix.ts';
 
@@ -18,7 +18,7 @@ export interface StartDeemixRetrieverOptions {
 /** Runs the Deezer retriever until `signal` aborts: polls the requests folder for `.deezer` files. */
 export async function startDeemixRetriever(options: StartDeemixRetrieverOptions): Promise<void> {
   const settings = await loadDeemixSettings(options.root, options.overrides);
-  const logger = options.logger.child({ component: 'deemix-retriever' });
+  const logger = options.logger.child({ component: SERVICE_NAME });
   // Missing pieces are reported now, but the service keeps running: each request fails with the same reason.
   await resolveDeemix(settings.deemixPath).catch((error: unknown) =>
     logger.error({ err: errorMessage(error) }, 'deemix is missing'),

@@ -1,16 +1,13 @@
 // Folders dropped into the inbox, which it never reads: named by the running inbox and by `imk doctor`
 // (a light module: doctor loads no inbox code).
-import { readdir } from 'node:fs/promises';
+import { listEntriesOrEmpty } from '@imk/fs-safe';
 
 /**
  * The folders dropped into the inbox (hidden ones, `.processed/` and `.rejected/`, are its own). The inbox
  * takes files: a folder (an album, as the earlier version's ALBUMS_ENABLED read them) is never read.
  */
 export async function inboxFolders(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw error;
-  });
+  const entries = await listEntriesOrEmpty(dir);
   return entries
     .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
     .map((entry) => entry.name)

@@ -13,7 +13,7 @@ import {
   makeJobId,
   readableName,
 } from '@imk/retriever-sdk';
-import type { InboxSettings } from './config.ts';
+import { SERVICE_NAME, type InboxSettings } from './config.ts';
 import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
 import { tagsFor } from './file-tags.ts';
 
@@ -48,7 +48,7 @@ export interface Inbox {
  * to `.rejected/` with `<name>.reason.txt` beside it. Nothing is deleted.
  */
 export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbox {
-  const logger = parentLogger.child({ component: 'inbox' });
+  const logger = parentLogger.child({ component: SERVICE_NAME });
   // The looks must be pollIntervalMs apart, as configured: the folder watcher starts passes early (any
   // change in the folder does), and two of them between two writes of a slow copy saw the same size.
   const tracker = createStabilityTracker(settings.stableChecks, {
@@ -115,7 +115,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
         queueDir: settings.queueDir,
         jobId,
         sourceType: 'local',
-        producer: 'inbox',
+        producer: SERVICE_NAME,
         logger,
       })
         .setTags(tags)

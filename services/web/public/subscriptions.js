@@ -15,7 +15,16 @@ function render(rows) {
       const status = row.status;
       // A subscription from config is known by its status only (no mode, every or limit here).
       const settings = 'every' in row ? row : undefined;
-      const problem = status?.error?.message ?? status?.failed.map((f) => `${f.id}: ${f.message}`).join('; ');
+      // A run that failed whole is tried again sooner than `every`: say when, so a blip does not look stuck.
+      const retry = status?.retry_at
+        ? ` (failed ${status.failures_in_a_row ?? 1}× in a row; trying again at ${new Date(status.retry_at).toLocaleTimeString()})`
+        : '';
+      const problem = status?.error
+        ? `${status.error.message.slice(0, 120)}${retry}`
+        : status?.failed
+            .map((f) => `${f.id}: ${f.message}`)
+            .join('; ')
+            .slice(0, 120);
       return h(
         'tr',
         { 'data-subscription': row.id },
@@ -28,7 +37,7 @@ function render(rows) {
         h('td', {}, settings?.every ? `${settings.every}, ≤ ${settings.limit}` : ''),
         h('td', { title: status?.last_run_at ?? '' }, status ? ago(status.last_run_at) : 'not yet'),
         h('td', {}, status ? status.fetched.length : ''),
-        h('td', {}, problem ? h('span', { class: 'note error' }, problem.slice(0, 120)) : ''),
+        h('td', {}, problem ? h('span', { class: 'note error' }, problem) : ''),
       );
     }),
   );

@@ -64,7 +64,7 @@ async function resolveStemCacheDir(
 /** Loads config, checks the token rule, and listens. Resolves once listening. */
 export async function listenWeb(options: StartWebOptions): Promise<RunningWeb> {
   const paths = resolvePaths(options.root);
-  const logger = options.logger.child({ component: 'web' });
+  const logger = options.logger.child({ component: WEB_SERVICE });
   const { config: fileConfig } = await loadServiceConfig({
     service: WEB_SERVICE,
     schema: WebConfigSchema,

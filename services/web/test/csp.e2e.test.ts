@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '@imk/ledger';
+import { writeSubscriptionStatus } from '@imk/retriever-sdk';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { MDX_ENGINE, makeAudio, makeOutput, quietLogger, tempRoot } from './helpers.ts';
 
@@ -33,6 +34,19 @@ beforeAll(async () => {
     { queue: 'youtube', title: 'Sine Song' },
   );
   ledger.close();
+  // A subscription whose list could not be read twice in a row: the retriever tries again sooner than
+  // its every, and the dashboard says why and when.
+  await writeSubscriptionStatus(join(root, 'state'), {
+    id: '0123456789ab',
+    url: 'https://example.com/channel/videos',
+    last_run_at: '2026-01-01T00:05:00.000Z',
+    ok: false,
+    fetched: [],
+    failed: [],
+    error: { code: 'NETWORK', message: 'https://example.com/channel/videos: connection refused' },
+    failures_in_a_row: 2,
+    retry_at: '2026-01-01T00:15:00.000Z',
+  });
   stop = new AbortController();
   web = await listenWeb({
     root,
@@ -95,6 +109,12 @@ describe('the dashboard under its Content-Security-Policy', () => {
     await expect
       .poll(() => row.locator('td.engine').textContent(), { timeout: 30_000 })
       .toBe('mdx 1 · model UVR-MDX-NET-Inst_HQ_3.onnx');
+
+    // A subscription that failed whole: the reason, how many times in a row, and when it is tried again.
+    const subscription = page.locator('#subscriptions-table tr[data-subscription="0123456789ab"]');
+    await expect
+      .poll(() => subscription.textContent(), { timeout: 30_000 })
+      .toMatch(/connection refused \(failed 2× in a row; trying again at .+\)/);
 
     // The page's own upload works with a cookie session: it sends the CSRF token.
     const song = join(root, 'Upload Band - Upload Song.wav');

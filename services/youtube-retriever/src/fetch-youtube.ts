@@ -13,7 +13,7 @@ import {
   type FetchResult,
 } from '@imk/retriever-sdk';
 import { createDownloadArchive, type DownloadArchive } from './archive.ts';
-import { loadYoutubeSettings, type YoutubeSettings } from './config.ts';
+import { SERVICE_NAME, loadYoutubeSettings, type YoutubeSettings } from './config.ts';
 import { coverAsJpeg } from './cover.ts';
 import { downloadEntry, type JobKind } from './download.ts';
 import { checkDuration } from './duration.ts';
@@ -66,7 +66,7 @@ export function baseArgs(settings: YoutubeSettings): string[] {
 export async function fetchYoutube(url: string, options: FetchYoutubeOptions): Promise<FetchResult> {
   const parsed = parseHttpUrl(url);
   const settings = options.settings ?? (await loadYoutubeSettings(options.root));
-  const logger = options.logger.child({ component: 'youtube-retriever' });
+  const logger = options.logger.child({ component: SERVICE_NAME });
   if (settings.cookiesFile !== undefined) await checkCookies(settings.cookiesFile);
   const ytDlp =
     options.ytDlp ??
@@ -214,7 +214,7 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
       queueDir: join(settings.queuesDir, QUEUE_OF[kind]),
       jobId,
       sourceType: 'youtube',
-      producer: 'youtube-retriever',
+      producer: SERVICE_NAME,
       logger,
     }).setTags(tags);
     const name = `${kind}${extname(downloaded.media).toLowerCase()}`;

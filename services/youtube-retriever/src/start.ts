@@ -1,7 +1,7 @@
 import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { createUrlRequestFolder } from '@imk/retriever-sdk';
-import { loadYoutubeSettings, type YoutubeConfig } from './config.ts';
+import { SERVICE_NAME, loadYoutubeSettings, type YoutubeConfig } from './config.ts';
 import { fetchYoutube } from './fetch-youtube.ts';
 import { serveSubscriptions } from './subscriptions.ts';
 import { resolveYtDlp } from './yt-dlp.ts';
@@ -24,7 +24,7 @@ export interface StartYoutubeRetrieverOptions {
  */
 export async function startYoutubeRetriever(options: StartYoutubeRetrieverOptions): Promise<void> {
   const settings = await loadYoutubeSettings(options.root, options.overrides);
-  const logger = options.logger.child({ component: 'youtube-retriever' });
+  const logger = options.logger.child({ component: SERVICE_NAME });
   try {
     await resolveYtDlp(settings.ytDlpPath);
   } catch (error) {

@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import {
+  formatDuration,
+  nextRunAt,
   parseEvery,
   readDashboardSubscriptions,
   readSubscriptionStatus,
@@ -11,6 +13,7 @@ import {
   type FetchResult,
   type Subscription,
   type SubscriptionStatus,
+  MIN_EVERY_MS,
 } from '@imk/retriever-sdk';
 import type { YoutubeSettings } from './config.ts';
 import { fetchYoutube, type FetchYoutubeOptions } from './fetch-youtube.ts';
@@ -56,17 +59,20 @@ export async function listSubscriptions(
   return [...listed.values()];
 }
 
-/** Due when never run, when `every` has passed since the recorded start, or when the clock went back. */
+/**
+ * Due when never run, when `every` has passed since the recorded start (after a run that failed whole: the
+ * shorter retry wait, see nextRunAt), or when the clock went back.
+ */
 export function isDue(
   subscription: Subscription,
   status: SubscriptionStatus | undefined,
   now: Date,
+  firstRetryMs: number,
 ): boolean {
   if (!status) return true;
   const last = Date.parse(status.last_run_at);
-  const every = parseEvery(subscription.every) ?? 0;
   if (!Number.isFinite(last) || last > now.getTime()) return true;
-  return now.getTime() - last >= every;
+  return now.getTime() >= nextRunAt(subscription, status, firstRetryMs);
 }
 
 export interface RunSubscriptionsOptions {
@@ -88,11 +94,13 @@ export async function runDueSubscriptions(options: RunSubscriptionsOptions): Pro
   const { settings, signal } = options;
   const logger = options.logger.child({ component: 'subscriptions' });
   const fetch = options.fetch ?? fetchYoutube;
+  const firstRetryMs = parseEvery(settings.subscriptionRetry) ?? MIN_EVERY_MS;
   const ran: SubscriptionStatus[] = [];
   for (const { id, subscription } of await listSubscriptions(settings, logger)) {
     if (signal?.aborted) break;
     const now = options.now ?? new Date();
-    if (!isDue(subscription, await readSubscriptionStatus(settings.stateDir, id), now)) continue;
+    const previous = await readSubscriptionStatus(settings.stateDir, id);
+    if (!isDue(subscription, previous, now, firstRetryMs)) continue;
     const status: SubscriptionStatus = {
       id,
       url: subscription.url,
@@ -127,10 +135,23 @@ export async function runDueSubscriptions(options: RunSubscriptionsOptions): Pro
       if (signal?.aborted || isImkError(error, 'ABORTED')) break;
       status.ok = false;
       status.error = { code: isImkError(error) ? error.code : 'FAILED', message: errorMessage(error) };
+      // Tried again sooner than `every` (a network blip must not cost a 6-hour wait), backing off.
+      status.failures_in_a_row = (previous?.error ? (previous.failures_in_a_row ?? 1) : 0) + 1;
+      status.retry_at = new Date(nextRunAt(subscription, status, firstRetryMs)).toISOString();
     }
     await writeSubscriptionStatus(settings.stateDir, status);
     const summary = { subscription: id, url: subscription.url, fetched: status.fetched.length };
     if (status.ok) logger.info(summary, 'subscription checked');
+    else if (status.error && status.retry_at)
+      logger.warn(
+        {
+          ...summary,
+          code: status.error.code,
+          failures_in_a_row: status.failures_in_a_row,
+          retry_at: status.retry_at,
+        },
+        `subscription run failed (${String(status.failures_in_a_row)} in a row); trying again in ${formatDuration(Date.parse(status.retry_at) - now.getTime())}: ${status.error.message}`,
+      );
     else
       logger.warn(
         { ...summary, failed: status.failed.length, err: status.error?.message },

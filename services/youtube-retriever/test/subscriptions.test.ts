@@ -64,9 +64,9 @@ describe('subscriptions with the real yt-dlp', () => {
       fetched: [entryId('channel', 1, 'audio.m4a'), entryId('channel', 2, 'two.m4a')],
     });
 
-    // Not due yet: nothing runs, nothing is listed.
+    // The good one is not due yet: it is not listed. The broken one is tried again sooner than every.
     const hits = server.hits.get('/channel.html');
-    expect(await run(t0 + HOUR)).toEqual([]);
+    expect((await run(t0 + HOUR)).map((s) => s.url)).toEqual([broken.url]);
     expect(server.hits.get('/channel.html')).toBe(hits);
 
     // Due: the entry the limit held back, and only it.
@@ -140,6 +140,76 @@ describe('subscriptions with the real yt-dlp', () => {
       expect((await readdir(join(other, 'queues', 'youtube_audio'))).sort()).toEqual(
         [song, two].map((id) => `job_${id}`).sort(),
       );
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it('a run whose list cannot be read is tried again after 5m, 10m, 20m (never longer than every), says why, and goes back to every once it works', async () => {
+    // The channel page is missing (yt-dlp: HTTP 404) for three runs, then it is there.
+    const other = await mkdtemp(join(tmpdir(), 'imk-subs-root4-'));
+    try {
+      const subscription: Subscription = {
+        url: server.url('flaky.html'),
+        mode: 'audio',
+        every: '6h',
+        limit: 5,
+      };
+      const lines: string[] = [];
+      const log = createLogger('test', {
+        level: 'info',
+        destination: new Writable({
+          write(chunk: Buffer, _, done) {
+            lines.push(chunk.toString());
+            done();
+          },
+        }),
+      });
+      const settings = await loadYoutubeSettings(other, {
+        subscriptions: [subscription],
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      });
+      const MIN = 60_000;
+      const t0 = Date.parse('2026-03-01T00:00:00Z');
+      const hits = () => server.hits.get('/flaky.html') ?? 0;
+      const run = async (minutes: number) =>
+        (await runDueSubscriptions({ settings, logger: log, now: new Date(t0 + minutes * MIN) }))[0];
+
+      const first = await run(0);
+      expect(first).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' },
+        failures_in_a_row: 1,
+        retry_at: new Date(t0 + 5 * MIN).toISOString(),
+      });
+      expect(lines.join('')).toContain('trying again in 5m');
+      expect(lines.join('')).toContain('flaky.html');
+      const seen = hits();
+      expect(await run(4)).toBeUndefined();
+      expect(hits()).toBe(seen);
+      expect(await run(5)).toMatchObject({
+        failures_in_a_row: 2,
+        retry_at: new Date(t0 + 15 * MIN).toISOString(),
+      });
+      expect(await run(14)).toBeUndefined();
+      expect(await run(15)).toMatchObject({
+        failures_in_a_row: 3,
+        retry_at: new Date(t0 + 35 * MIN).toISOString(),
+      });
+      expect(lines.join('')).toContain('trying again in 20m');
+
+      server.setPage('flaky.html', channel(['song.m4a']));
+      const recovered = await run(35);
+      expect(recovered).toMatchObject({ ok: true, fetched: [entryId('flaky', 1, 'song.m4a')] });
+      expect(recovered).not.toHaveProperty('failures_in_a_row');
+      expect(recovered).not.toHaveProperty('retry_at');
+      // Back on every (6h) after the success.
+      expect(await run(35 + 6 * 60 - 1)).toBeUndefined();
+      expect(await run(35 + 6 * 60)).toMatchObject({ ok: true, fetched: [] });
+      expect(await readSubscriptionStatus(settings.stateDir, subscriptionId(subscription))).toMatchObject({
+        ok: true,
+        last_run_at: new Date(t0 + (35 + 6 * 60) * MIN).toISOString(),
+      });
     } finally {
       await rm(other, { recursive: true, force: true });
     }

@@ -4,8 +4,11 @@ import { LEGACY_KEYS, type LegacyChange, type LegacyEnv } from '@imk/config';
 export interface MigrateLine {
   key: string;
   value: string | undefined;
-  /** converted: written; covered: another variable's change covers it; none: no equivalent (why). */
-  outcome: 'converted' | 'covered' | 'none' | 'skipped';
+  /**
+   * converted: written; covered: another variable's change covers it; none: no equivalent (why); skipped:
+   * its value is not usable; kept: the user changed its key since the last `imk migrate` (not replaced).
+   */
+  outcome: 'converted' | 'covered' | 'none' | 'skipped' | 'kept';
   text: string;
   changes: LegacyChange[];
 }

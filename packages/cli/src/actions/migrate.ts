@@ -6,6 +6,7 @@ import { readUntrustedText, writeFileAtomic } from '@imk/fs-safe';
 import { LEGACY_KEYS, pickLegacy, readLegacyEnv, type LegacyChange, type UnreadLine } from '@imk/config';
 import { contextFrom, print } from '../context.ts';
 import { withoutRefusedChanges } from './migrate-check.ts';
+import { backUpConfig, readMigrateRecord, withoutUserEdits, writeMigrateRecord } from './migrate-record.ts';
 import { planMigration, type MigrateLine } from './migrate-plan.ts';
 
 interface MigrateOptions {
@@ -13,6 +14,8 @@ interface MigrateOptions {
   env?: string;
   dryRun?: boolean;
   json?: boolean;
+  /** Also replace keys the user changed since the last run (the file is copied to state/migrate/ first). */
+  overwrite?: boolean;
 }
 
 /** Largest env or config file read: settings, not a document. */
@@ -46,18 +49,31 @@ function apply(doc: Document, changes: LegacyChange[]): void {
  * Replaces a config file whole (a temp file beside it, fsynced, renamed over it): a run cut short by a full
  * disk, a file-size limit or a kill leaves the user's file as it was, never a truncated half. A config
  * file that is a link (the user's to make) keeps its link: the file it points to is replaced, and it keeps
- * its permissions (a private 0600 file stays private).
+ * its permissions (a private 0600 file stays private). The file as it was is copied to `backupDir` first
+ * (returned), so a value migrate replaces is never lost.
  */
-async function writeConfig(configDir: string, path: string, text: string, exists: boolean): Promise<void> {
+async function writeConfig(
+  configDir: string,
+  path: string,
+  text: string,
+  existing: string | undefined,
+  backupDir: string,
+): Promise<string | undefined> {
   try {
     await mkdir(configDir, { recursive: true });
-    if (!exists) return await writeFileAtomic(path, text);
+    if (existing === undefined) {
+      await writeFileAtomic(path, text);
+      return undefined;
+    }
+    if (existing === text) return undefined;
     const target = await realpath(path);
+    const copy = await backUpConfig(backupDir, target, existing, new Date());
     await writeFileAtomic(target, text, { mode: (await stat(target)).mode & 0o7777 });
+    return copy;
   } catch (error) {
     throw new ImkError(
       'CONFIG_WRITE_FAILED',
-      `could not write ${path} (${(error as Error).message}); ${exists ? 'it is unchanged' : 'nothing was written there'}, fix this and run imk migrate again`,
+      `could not write ${path} (${(error as Error).message}); ${existing !== undefined ? 'it is unchanged' : 'nothing was written there'}, fix this and run imk migrate again`,
       { cause: error },
     );
   }
@@ -106,28 +122,48 @@ function renderConfig(
   return doc;
 }
 
+interface WriteOptions {
+  dryRun: boolean;
+  overwrite: boolean;
+  /** `state/migrate/`: the record of what migrate wrote, and copies of the files it replaced. */
+  stateDir: string;
+}
+
 async function writeConfigs(
   configDir: string,
-  lines: MigrateLine[],
-  dryRun: boolean,
-): Promise<{ lines: MigrateLine[]; written: string[] }> {
-  const texts = await readConfigs(configDir, lines);
+  planned: MigrateLine[],
+  options: WriteOptions,
+): Promise<{ lines: MigrateLine[]; written: string[]; backups: string[] }> {
+  const texts = await readConfigs(configDir, planned);
   const pathOf = (file: string) => join(configDir, `${file}.yaml`);
   const render = (file: string, changes: LegacyChange[]) =>
     renderConfig(pathOf(file), file, texts.get(file), changes);
+  const record = await readMigrateRecord(options.stateDir);
+  // A key the user changed since the last run is theirs: kept, and said (unless --overwrite).
+  const lines = options.overwrite ? planned : withoutUserEdits(planned, (file) => render(file, []), record);
   // Nothing its service would refuse is written: such a variable is reported, not converted.
   const kept = await withoutRefusedChanges(lines, render);
   const byFile = new Map<string, LegacyChange[]>();
   for (const line of kept)
     for (const change of line.changes) byFile.set(change.file, [...(byFile.get(change.file) ?? []), change]);
   const written: string[] = [];
+  const backups: string[] = [];
   for (const [file, changes] of byFile) {
     const path = pathOf(file);
-    if (!dryRun)
-      await writeConfig(configDir, path, String(render(file, changes)), texts.get(file) !== undefined);
+    if (!options.dryRun) {
+      const copy = await writeConfig(
+        configDir,
+        path,
+        String(render(file, changes)),
+        texts.get(file),
+        options.stateDir,
+      );
+      if (copy !== undefined) backups.push(copy);
+    }
     written.push(path);
   }
-  return { lines: kept, written };
+  if (!options.dryRun) await writeMigrateRecord(options.stateDir, record, [...byFile.values()].flat());
+  return { lines: kept, written, backups };
 }
 
 /** `imk migrate` */
@@ -152,10 +188,16 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
     fileKeys = Object.keys(env);
   }
   const planned = planMigration(env, fileKeys);
-  const { lines, written } = await writeConfigs(paths.config, planned.lines, options.dryRun === true);
+  const { lines, written, backups } = await writeConfigs(paths.config, planned.lines, {
+    dryRun: options.dryRun === true,
+    overwrite: options.overwrite === true,
+    stateDir: paths.migrate,
+  });
   const plan = { ...planned, lines };
   if (options.json)
-    return print(JSON.stringify({ dryRun: options.dryRun === true, written, ...plan, unread }, null, 2));
+    return print(
+      JSON.stringify({ dryRun: options.dryRun === true, written, backups, ...plan, unread }, null, 2),
+    );
   const source = options.env ?? 'the environment';
   const unreadText = unread.map(
     (u) => `  line ${u.line}${u.text === '' ? '' : ` (${u.text}…)`}: not KEY=value, not read`,
@@ -170,6 +212,7 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
       print(`  ${line.key}${line.value === undefined ? '' : `=${line.value}`}\n    ${line.text}`);
   };
   section('converted', ['converted']);
+  section('kept as you changed it (not replaced)', ['kept']);
   section('covered by another setting', ['covered']);
   section('not converted (value not usable)', ['skipped']);
   section('no equivalent', ['none']);
@@ -180,4 +223,5 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
       ? `dry run: would write ${written.join(', ') || 'nothing'}`
       : `wrote ${written.join(', ') || 'nothing'}; see docs/migration.md`,
   );
+  for (const copy of backups) print(`the file as it was before is kept as ${copy}`);
 }

@@ -380,6 +380,13 @@ describe('imk migrate', () => {
     expect(await readFile(file, 'utf8')).toContain('# note 59');
     expect(parseYaml(await readFile(file, 'utf8'))).toMatchObject({ concurrency: 1 });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+    // The user's own values it replaced (concurrency: 2) are not lost: the file as it was is kept, as private.
+    const copies = await readdir(join(dir, 'state', 'migrate'));
+    const copy = copies.find((f) => f.startsWith('instrumental-maker.yaml.'));
+    expect(copy, copies.join(', ')).toBeDefined();
+    expect(await readFile(join(dir, 'state', 'migrate', copy!), 'utf8')).toBe(mine);
+    expect((await stat(join(dir, 'state', 'migrate', copy!))).mode & 0o777).toBe(0o600);
+    expect(String(result.stdout)).toContain(join(dir, 'state', 'migrate', copy!));
     expect((await lstat(join(dir, 'config', 'inbox.yaml'))).isSymbolicLink()).toBe(true);
     expect(parseYaml(await readFile(join(dir, 'elsewhere', 'inbox.yaml'), 'utf8'))).toMatchObject({
       stableChecks: 2,
@@ -479,6 +486,89 @@ describe('the earlier version at start-up and in imk jobs', () => {
       'not read here; our setting is config/instrumental-maker.yaml: loudness.targetLufs',
     );
   }, 180_000);
+
+  it('run again, it keeps the values you changed or removed since the last run (and says which), updates the others, and keeps a copy of every file it replaces', async () => {
+    const dir = join(root, 'again');
+    const file = join(dir, 'config', 'instrumental-maker.yaml');
+    const sample = await readFile(legacySample('legacy.env.example'), 'utf8');
+    const envFile = join(root, 'again.env');
+    await writeFile(envFile, sample);
+    const first = await imk(['migrate', '--env', envFile, '--root', dir]);
+    expect(first.exitCode, String(first.all)).toBe(0);
+    expect(parseYaml(await readFile(file, 'utf8'))).toMatchObject({
+      output: { format: 'mp3', sampleRate: 44100 },
+      concurrency: 1,
+    });
+    // Nothing changed: a second run leaves the file as it is, and copies nothing.
+    const migrated = await readFile(file, 'utf8');
+    const same = await imk(['migrate', '--env', envFile, '--root', dir]);
+    expect(same.exitCode, String(same.all)).toBe(0);
+    expect(await readFile(file, 'utf8')).toBe(migrated);
+    const copiesOf = async () =>
+      (await readdir(join(dir, 'state', 'migrate')).catch(() => [])).filter((f) => f !== 'written.json');
+    expect(await copiesOf()).toEqual([]);
+
+    // The user changes the format and the loudness target, and removes concurrency (to take the default).
+    const edited = migrated
+      .replace('format: mp3', 'format: flac # I want lossless')
+      .replace('targetLufs: -14', 'targetLufs: -16')
+      .replace(/^concurrency: .*\n/m, '');
+    await writeFile(file, edited);
+    // Then the earlier .env changes (those three variables, and the sample rate) and migrate runs again.
+    await writeFile(
+      envFile,
+      sample
+        .replace(/^OUTPUT_FORMAT=.*$/m, 'OUTPUT_FORMAT=wav')
+        .replace(/^TARGET_LUFS=.*$/m, 'TARGET_LUFS=-12')
+        .replace(/^SAMPLE_RATE=.*$/m, 'SAMPLE_RATE=48000')
+        .replace(/^MAX_PARALLEL_JOBS=.*$/m, 'MAX_PARALLEL_JOBS=2'),
+    );
+    const again = await imk(['migrate', '--env', envFile, '--root', dir]);
+    expect(again.exitCode, String(again.all)).toBe(0);
+    const after = await readFile(file, 'utf8');
+    expect(parseYaml(after)).toMatchObject({
+      output: { format: 'flac', sampleRate: 48000 },
+      loudness: { targetLufs: -16 },
+    });
+    expect(parseYaml(after)).not.toHaveProperty('concurrency');
+    expect(after).toContain('# I want lossless');
+    const out = String(again.stdout);
+    expect(out).toContain('kept as you changed it (not replaced) (3):');
+    expect(out).toContain('config/instrumental-maker.yaml: output.format (changed)');
+    expect(out).toContain('config/instrumental-maker.yaml: loudness.targetLufs (changed)');
+    expect(out).toContain('config/instrumental-maker.yaml: concurrency (removed)');
+    expect(out).toContain('--overwrite');
+    // The file as it was before this run (with the user's edits) is kept in state/migrate/, said where.
+    const copies = await copiesOf();
+    expect(copies).toHaveLength(1);
+    expect(out).toContain(join(dir, 'state', 'migrate', copies[0]!));
+    expect(await readFile(join(dir, 'state', 'migrate', copies[0]!), 'utf8')).toBe(edited);
+    await expectValidConfigs(dir);
+
+    // A third run keeps them still (what migrate wrote is remembered, not re-learnt from the user's file).
+    const third = await imk(['migrate', '--env', envFile, '--root', dir, '--json']);
+    const report = JSON.parse(String(third.stdout)) as { lines: { key: string; outcome: string }[] };
+    expect(
+      report.lines
+        .filter((l) => l.outcome === 'kept')
+        .map((l) => l.key)
+        .sort(),
+    ).toEqual(['MAX_PARALLEL_JOBS', 'OUTPUT_FORMAT', 'TARGET_LUFS']);
+    expect(await readFile(file, 'utf8')).toBe(after);
+
+    // --overwrite takes the earlier version's values; the user's file is copied first.
+    const forced = await imk(['migrate', '--env', envFile, '--root', dir, '--overwrite']);
+    expect(forced.exitCode, String(forced.all)).toBe(0);
+    expect(parseYaml(await readFile(file, 'utf8'))).toMatchObject({
+      output: { format: 'wav' },
+      loudness: { targetLufs: -12 },
+      concurrency: 2,
+    });
+    const copiesAfter = await copiesOf();
+    expect(copiesAfter).toHaveLength(2);
+    const newest = copiesAfter.find((f) => !copies.includes(f))!;
+    expect(await readFile(join(dir, 'state', 'migrate', newest), 'utf8')).toBe(after);
+  }, 60_000);
 
   it('imk jobs and imk job show outputs the earlier version wrote', async () => {
     const dir = join(root, 'jobs');

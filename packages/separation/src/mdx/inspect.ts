@@ -1,6 +1,6 @@
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
+import { listNamesOrEmpty } from '@imk/fs-safe';
 import { assertMdxModelUsable, resolveMdxModelParams, type MdxModelParams } from './model-params.ts';
 import { openMdxSession, type UnusedProvider } from './model-session.ts';
 
@@ -76,10 +76,7 @@ export async function inspectMdxModel(
 
 /** The `.onnx` files in `dir` (none when it does not exist), by name. */
 export async function listMdxModelFiles(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [] as string[];
-    throw error;
-  });
+  const names = await listNamesOrEmpty(dir);
   return names
     .filter((n) => n.toLowerCase().endsWith('.onnx'))
     .sort()

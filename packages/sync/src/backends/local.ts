@@ -1,10 +1,10 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { constants, copyFile, link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { constants, copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
-import { fsyncDir, fsyncFile, sha256File } from '@imk/fs-safe';
+import { fsyncDir, fsyncFile, listNamesOrEmpty, sha256File } from '@imk/fs-safe';
 import { fromFsError, syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
@@ -148,9 +148,8 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
 
     async list(remoteDir) {
       try {
-        return await readdir(pathOf(remoteDir));
+        return await listNamesOrEmpty(pathOf(remoteDir));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
         throw fromFsError(error, remoteDir);
       }
     },

@@ -1,7 +1,7 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { isAbsolute, posix, resolve } from 'node:path';
 import { z } from 'zod';
-import { sha256File } from '@imk/fs-safe';
+import { listNamesOrEmpty, sha256File } from '@imk/fs-safe';
 import { fromFsError, syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { readSecret } from '../util/secrets.ts';
@@ -302,7 +302,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
 
     async list(remoteDir) {
       const path = pathOf(remoteDir);
-      if (!remote) return readdir(path).catch(() => []);
+      if (!remote) return listNamesOrEmpty(path);
       const out = await sshChecked(
         ['sh', '-c', '[ -d "$1" ] && ls -1A -- "$1" || true', 'list', path],
         `list ${path}`,
