@@ -182,4 +182,22 @@ describe('resolveOptions: the mdx engine configured under engine:', () => {
       params: {},
     });
   });
+  // UVR's Volume Compensation: set under engine: as overlap is, and a job's engine_params win. It could not
+  // be set at all (engine.compensate was an unknown key, and the engine refused it in engine_params).
+  it("passes compensate (auto or a number) like the other mdx keys, a job's engine_params winning", () => {
+    const mdx = InstrumentalMakerConfigSchema.parse({
+      engine: { name: 'mdx', model: 'models/a.onnx', compensate: 1.035 },
+    });
+    expect(resolveOptions(mdx, job(), undefined).engine.params).toEqual({
+      model: 'models/a.onnx',
+      compensate: 1.035,
+    });
+    expect(
+      resolveOptions(mdx, job({ engine_params: { compensate: 'auto' } }), undefined).engine.params.compensate,
+    ).toBe('auto');
+    for (const bad of [0, 'loud'])
+      expect(
+        InstrumentalMakerConfigSchema.safeParse({ engine: { name: 'mdx', compensate: bad } }).success,
+      ).toBe(false);
+  });
 });
