@@ -31,17 +31,26 @@ const RUNTIME_GPU_FIX =
 const OUTSIDE_FIX =
   'copy the model (or the folder of models) into models/ instead of linking to it from there; models/ itself may be a link';
 
-/** What to do about a model's problem: about the model file, unless ONNX Runtime itself is missing. */
+/** What to do about one model's problem: about the model file, unless it is ONNX Runtime's or the folder's. */
+function fixOf(code: string | undefined): string | undefined {
+  switch (code) {
+    case undefined:
+      return undefined;
+    case 'ENGINE_UNAVAILABLE':
+      return RUNTIME_FIX;
+    case 'MODEL_UNSUPPORTED':
+      return STEM_FIX;
+    case 'MODEL_OUTSIDE_FOLDER':
+      return OUTSIDE_FIX;
+    default:
+      return MODEL_FIX;
+  }
+}
+
+/** What to do about these models' problems, each fix once, in a fixed order. */
 function fixFor(reports: MdxModelReport[]): string {
-  const codes = reports.map((r) => r.problem?.code);
-  const special = ['ENGINE_UNAVAILABLE', 'MODEL_UNSUPPORTED', 'MODEL_OUTSIDE_FOLDER'];
-  const model = codes.some((c) => c !== undefined && !special.includes(c));
-  return [
-    ...(codes.includes('ENGINE_UNAVAILABLE') ? [RUNTIME_FIX] : []),
-    ...(codes.includes('MODEL_UNSUPPORTED') ? [STEM_FIX] : []),
-    ...(codes.includes('MODEL_OUTSIDE_FOLDER') ? [OUTSIDE_FIX] : []),
-    ...(model ? [MODEL_FIX] : []),
-  ].join('; ');
+  const wanted = new Set(reports.map((r) => fixOf(r.problem?.code)));
+  return [RUNTIME_FIX, STEM_FIX, OUTSIDE_FIX, MODEL_FIX].filter((fix) => wanted.has(fix)).join('; ');
 }
 
 /** A model's name as the report gives it: its path in models/ (models/UVR/x.onnx), else its file name. */
