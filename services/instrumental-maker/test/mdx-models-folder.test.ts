@@ -5,11 +5,13 @@
 // - a job may name a model in a subfolder of models/ (models/UVR/MDX_Net_Models/x.onnx, as imk models lists
 //   it) and give UVR's Volume Compensation (compensate) as it gives overlap or denoise;
 // - a job naming a model that leaves models/ through a symbolic link is refused, not retried, naming the
-//   link and the setting that named it.
+//   link and the setting that named it;
+// - a worker that stops lets go of its models' ONNX Runtime sessions (under `imk up` the process goes on).
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openMdxSessionCount } from '@imk/separation';
 import { identityGraph, writeModel } from '@imk/separation/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imkInProcess } from '../../../packages/cli/test/in-process.ts';
@@ -97,6 +99,8 @@ describe('mdx models in models/ through the worker', () => {
       song(),
     );
     await imkInProcess('run', '--once', '--root', root);
+    // The worker stopped (run --once, in this process): it let go of the model's ONNX Runtime session.
+    expect(openMdxSessionCount()).toBe(0);
     const manifest = await readManifest(root, 'sub');
     expect(manifest.engine).toMatchObject({
       name: 'mdx',
