@@ -88,4 +88,20 @@ describe('models in subfolders of models/', () => {
     expect(line).not.toContain('deep.onnx');
     expect(r.stdout + r.stderr).toContain('copy the model (or the folder of models) into models/');
   }, 60_000);
+
+  it('imk doctor fails a configured model that leaves models/, as the worker refuses it', async () => {
+    await mkdir(join(root, 'config'), { recursive: true });
+    await writeFile(
+      join(root, 'config', 'instrumental-maker.yaml'),
+      'engine:\n  name: mdx\n  model: models/linked-folder/outside.onnx\n',
+    );
+    try {
+      const r = await run(['doctor', '--root', root]);
+      expect(r.stdout + r.stderr).toMatch(
+        /FAIL +separation engine +MDX model .*models\/linked-folder is a symbolic link that leaves models\//,
+      );
+    } finally {
+      await rm(join(root, 'config'), { recursive: true, force: true });
+    }
+  }, 60_000);
 });

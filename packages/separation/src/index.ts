@@ -121,6 +121,7 @@ export { acquireMdxSession, openMdxSessionCount } from './mdx/session-pool.ts';
 export type { MdxSessionHandle } from './mdx/session-pool.ts';
 export { inspectMdxModel } from './mdx/inspect.ts';
 export {
+  configuredModelsPath,
   listMdxModelFiles,
   modelsDir,
   modelsFolderPath,

@@ -3,6 +3,7 @@ export { checkMdxRuntime, describeUnusedProviders } from './mdx/model-session.ts
 export type { UnusedProvider } from './mdx/model-session.ts';
 export { inspectMdxModel } from './mdx/inspect.ts';
 export {
+  configuredModelsPath,
   listMdxModelFiles,
   modelsDir,
   modelsFolderPath,

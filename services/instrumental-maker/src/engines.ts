@@ -5,7 +5,7 @@ import { ImkError } from '@imk/errors';
 import {
   createEngine,
   mdxModelDataFiles,
-  modelsFolderPath,
+  configuredModelsPath,
   resolveModelInFolder,
   type SeparationEngine,
 } from '@imk/separation';
@@ -97,7 +97,7 @@ export type EngineProvider = ReturnType<typeof createEngineProvider>;
 async function withRootPaths(root: string, spec: { name: string; params: Record<string, unknown> }) {
   const model = spec.params.model;
   if (spec.name !== 'mdx' || typeof model !== 'string' || isAbsolute(model)) return spec.params;
-  const inFolder = modelsFolderPath(model);
+  const inFolder = configuredModelsPath(model);
   const file = inFolder === undefined ? resolve(root, model) : await resolveModelInFolder(root, inFolder);
   return { ...spec.params, model: file };
 }

@@ -7,7 +7,7 @@ import {
   inspectMdxModel,
   listMdxModelFiles,
   modelsDir,
-  modelsFolderPath,
+  configuredModelsPath,
   describeUnusedProviders,
   type MdxModelReport,
 } from '@imk/separation/models';
@@ -100,9 +100,7 @@ export async function mdxEngineCheck(
     open: true,
     tryRun: true,
     // models/… is a model in the models folder, held to its rules as the worker holds it.
-    ...(!isAbsolute(model) && modelsFolderPath(model) !== undefined
-      ? { modelsFolder: modelsDir(paths.root) }
-      : {}),
+    ...(configuredModelsPath(model) === undefined ? {} : { modelsFolder: modelsDir(paths.root) }),
     ...(Array.isArray(providers) && providers.every((p) => typeof p === 'string')
       ? { executionProviders: providers }
       : {}),

@@ -62,7 +62,17 @@ describe('resolveOptions: config < job.json < sidecar', () => {
       params: { model: 'models/Kim_Vocal_2.onnx' },
     });
     expect(mdx('models/uvr/Kim_Vocal_2.onnx').engine.params.model).toBe('models/uvr/Kim_Vocal_2.onnx');
-    for (const model of ['/etc/shadow', '../secret.onnx', 'models/../../x.onnx', 'other/x.onnx', 'models', 7])
+    // As deep as imk models lists (8 subfolders), and no deeper.
+    expect(mdx('models/1/2/3/4/5/6/7/8/x.onnx').engine.params.model).toBe('models/1/2/3/4/5/6/7/8/x.onnx');
+    for (const model of [
+      '/etc/shadow',
+      '../secret.onnx',
+      'models/../../x.onnx',
+      'other/x.onnx',
+      'models',
+      7,
+      'models/1/2/3/4/5/6/7/8/9/x.onnx',
+    ])
       expect(() => mdx(model), String(model)).toThrow(
         /job\.json options: engine_params\.model: .* is not a model in the models\/ folder; name one as models\/<file>\.onnx/,
       );

@@ -21,7 +21,7 @@ const MAX_DEPTH = 8;
  * `models/<path>` for a model named relative to the root (`models/a.onnx`, `models/UVR/b.onnx`, as `imk
  * models` lists it), or with `impliedFolder` also by its bare file name (`a.onnx`, as a song's options file
  * may name it); undefined when the name is not a plain relative path inside models/ (absolute, `..`, a
- * backslash, or another folder).
+ * backslash, another folder, or deeper than `imk models` looks).
  */
 export function modelsFolderPath(
   value: string,
@@ -34,7 +34,19 @@ export function modelsFolderPath(
     .filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) return undefined;
   if (options.impliedFolder === true && parts.length === 1) parts = [MODELS_FOLDER, ...parts];
-  return parts.length > 1 && parts[0] === MODELS_FOLDER ? parts.join('/') : undefined;
+  // As deep as imk models looks, and no deeper: what it does not list, a job cannot name.
+  const fits = parts.length > 1 && parts.length <= MAX_DEPTH + 2 && parts[0] === MODELS_FOLDER;
+  return fits ? parts.join('/') : undefined;
+}
+
+/**
+ * `models/<path>` when a relative path from the config (any depth) is one in models/ (so held to its rules: no
+ * link out of it), else undefined: `models/x.onnx`, `./models/UVR/x.onnx`, but not `other/x.onnx`.
+ */
+export function configuredModelsPath(value: string): string | undefined {
+  if (posix.isAbsolute(value)) return undefined;
+  const rel = posix.normalize(value.split(sep).join('/'));
+  return rel.startsWith(`${MODELS_FOLDER}/`) ? rel : undefined;
 }
 
 /**
