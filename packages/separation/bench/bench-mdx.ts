@@ -13,7 +13,7 @@ import type { PcmChannels } from '../src/engine.ts';
 import { createChunkSpectrogram } from '../src/mdx/chunk-spectrogram.ts';
 import { createMdxDemixer } from '../src/mdx/demixer.ts';
 import { MDX_HOP, resolveMdxModelParams } from '../src/mdx/model-params.ts';
-import { openMdxSession } from '../src/mdx/model-session.ts';
+import { acquireMdxSession } from '../src/mdx/session-pool.ts';
 import { identityGraph, writeModel } from '../test/mdx-graphs.ts';
 
 const TARGET_REALTIME_FACTOR = 30;
@@ -60,7 +60,7 @@ try {
     primaryStem: 'Vocals',
   });
   const params = resolveMdxModelParams(model);
-  const session = await openMdxSession(model, params, { threads: 1, executionProviders: ['cpu'] });
+  const { session } = await acquireMdxSession(model, params, { threads: 1, executionProviders: ['cpu'] });
 
   let t = performance.now();
   const blocks: PcmChannels[] = [];

@@ -27,6 +27,8 @@ export interface SeparationResult {
   sampleRate: number;
   /** Length in sample frames of every stem. */
   frames: number;
+  /** What the user should know about how the stems were made (e.g. the GPU failed and the CPU finished). */
+  warnings?: string[];
 }
 
 /** A separation engine: one file per implementation, one conformance suite for all (STYLE.md). */
@@ -36,4 +38,10 @@ export interface SeparationEngine {
   /** Parameters that change the output; part of the stem cache key. */
   readonly params: Record<string, unknown>;
   separate(request: SeparateRequest): Promise<SeparationResult>;
+  /**
+   * Lets go of what the engine holds between songs (the mdx engine: its ONNX Runtime session), for an owner
+   * that replaces it (its model file changed) or shuts down. A song already running finishes; the engine is
+   * not used after.
+   */
+  close?(): Promise<void>;
 }

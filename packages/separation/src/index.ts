@@ -92,7 +92,7 @@ export {
   MDX_ENGINE_VERSION,
   MdxEngineOptionsSchema,
 } from './engines/mdx.ts';
-export type { MdxEngineOptions } from './engines/mdx.ts';
+export type { MdxEngineDeps, MdxEngineOptions } from './engines/mdx.ts';
 export {
   MDX_HASH_TAIL_BYTES,
   MDX_MODEL_DATA_KEYS,
@@ -107,11 +107,26 @@ export { KNOWN_MDX_MODELS } from './mdx/known-models.ts';
 export type { KnownMdxModel } from './mdx/known-models.ts';
 export {
   MDX_INPUT_NAME,
+  ORT_SESSIONS,
   checkMdxRuntime,
   describeUnusedProviders,
-  openMdxSession,
 } from './mdx/model-session.ts';
-export type { MdxSession, MdxSessionOptions, UnusedProvider } from './mdx/model-session.ts';
-export { inspectMdxModel, listMdxModelFiles, modelsDir, MODELS_FOLDER } from './mdx/inspect.ts';
+export type {
+  MdxSession,
+  MdxSessionFactory,
+  MdxSessionOptions,
+  UnusedProvider,
+} from './mdx/model-session.ts';
+export { acquireMdxSession, openMdxSessionCount } from './mdx/session-pool.ts';
+export type { MdxSessionHandle } from './mdx/session-pool.ts';
+export { inspectMdxModel } from './mdx/inspect.ts';
+export {
+  configuredModelsPath,
+  listMdxModelFiles,
+  modelsDir,
+  modelsFolderPath,
+  resolveModelInFolder,
+  MODELS_FOLDER,
+} from './mdx/models-folder.ts';
 export type { MdxModelReport } from './mdx/inspect.ts';
 export { SEPARATION_ERRORS } from './errors.ts';

@@ -11,7 +11,7 @@ import { hannWindow } from '../src/dsp/stft-window.ts';
 import { createMdxEngine } from '../src/engines/mdx.ts';
 import { createEngine } from '../src/engines/registry.ts';
 import { mdxModelHash, MDX_HASH_TAIL_BYTES } from '../src/mdx/model-params.ts';
-import { openMdxSessionCount } from '../src/mdx/model-session.ts';
+import { openMdxSessionCount } from '../src/mdx/session-pool.ts';
 import { nullResidualDb } from '../src/variant-mix.ts';
 import { ffmpeg, makeTempDir, musicLikeFile } from './audio-fixtures.ts';
 import { describeEngineConformance } from './engine-conformance.ts';

@@ -6,6 +6,10 @@ import onnxProto, { type onnx } from 'onnx-proto';
 // onnx-proto is CommonJS: its namespace arrives as the default export.
 const proto = onnxProto.onnx;
 
+// A stand-in GPU execution provider for tests on a machine without one (see gpu-sim.ts).
+export { GPU_SIM, gpuSimSessions } from './gpu-sim.ts';
+export type { GpuSimStats } from './gpu-sim.ts';
+
 export interface GraphShape {
   dimF: number;
   dimT: number;

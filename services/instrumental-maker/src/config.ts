@@ -82,12 +82,18 @@ const MDX_ENGINE_KEYS = {
     .boolean()
     .optional()
     .describe('mdx: average f(X) and −f(−X), as UVR\'s "denoise" (twice the model time).'),
+  compensate: z
+    .union([z.literal('auto'), z.number().positive().max(10)])
+    .optional()
+    .describe(
+      "mdx: UVR's Volume Compensation, the factor applied to the model's output: auto (the model's own compensate, from its UVR model data) or a number such as 1.035. Default: auto.",
+    ),
   executionProviders: z
     .array(z.string().min(1))
     .min(1)
     .optional()
     .describe(
-      'mdx: ONNX Runtime execution providers in order of preference, e.g. [cuda, cpu]: the first that works runs the model (the log and imk doctor say which, and why the ones before it could not). Default: [cpu].',
+      'mdx: ONNX Runtime execution providers in order of preference, e.g. [cuda, cpu]: the first that works runs the model (the log and imk doctor say which, and why the ones before it could not), and a run that fails on it mid-song (a GPU out of memory) goes on with the next, with a warning in the manifest. Default: [cpu].',
     ),
 };
 

@@ -2,7 +2,13 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImkError } from '@imk/errors';
-import { createEngine, mdxModelDataFiles, type SeparationEngine } from '@imk/separation';
+import {
+  createEngine,
+  mdxModelDataFiles,
+  configuredModelsPath,
+  resolveModelInFolder,
+  type SeparationEngine,
+} from '@imk/separation';
 import type { InstrumentalMakerConfig } from './config.ts';
 import { canonicalJson } from './stem-cache.ts';
 
@@ -47,10 +53,13 @@ export function createEngineProvider(root: string, config: InstrumentalMakerConf
     async get(spec: { name: string; params: Record<string, unknown> }): Promise<SeparationEngine> {
       const key = canonicalJson(spec);
       const custom = config.engine.module !== undefined && spec.name === config.engine.name;
-      const params = custom ? spec.params : withRootPaths(root, spec);
+      const params = custom ? spec.params : await withRootPaths(root, spec);
       const files = custom ? '' : await modelFilesStamp(spec.name, params);
       const cached = made.get(key);
       if (cached !== undefined && cached.files === files) return cached.engine;
+      // The engine of the old model lets go of its ONNX Runtime session (a job still running on it keeps it
+      // until it ends): each replacement of the model left one more session's native memory behind.
+      if (cached !== undefined) void closeEngine(cached.engine);
       const engine = custom
         ? fromModule(params)
         : Promise.resolve().then(() => createEngine(spec.name, params));
@@ -62,15 +71,35 @@ export function createEngineProvider(root: string, config: InstrumentalMakerConf
       });
       return engine;
     },
+    /** Lets go of every engine made (the worker is stopping). */
+    async close(): Promise<void> {
+      const engines = [...made.values()];
+      made.clear();
+      await Promise.all(engines.map((e) => closeEngine(e.engine)));
+    },
   };
+}
+
+async function closeEngine(engine: Promise<SeparationEngine>): Promise<void> {
+  try {
+    await (await engine).close?.();
+  } catch {
+    // An engine that failed to be made, or to close, holds nothing more to let go of.
+  }
 }
 export type EngineProvider = ReturnType<typeof createEngineProvider>;
 
-/** An mdx model named relative to the root (models/<file>.onnx) is found there, whatever the working folder. */
-function withRootPaths(root: string, spec: { name: string; params: Record<string, unknown> }) {
+/**
+ * An mdx model named relative to the root (models/<file>.onnx) is found there, whatever the working folder.
+ * One named models/… is a model in the models folder, held to what `imk models` lists and `imk doctor`
+ * checks there: a symbolic link out of models/ is refused (MODEL_OUTSIDE_FOLDER), whoever named it.
+ */
+async function withRootPaths(root: string, spec: { name: string; params: Record<string, unknown> }) {
   const model = spec.params.model;
   if (spec.name !== 'mdx' || typeof model !== 'string' || isAbsolute(model)) return spec.params;
-  return { ...spec.params, model: resolve(root, model) };
+  const inFolder = configuredModelsPath(model);
+  const file = inFolder === undefined ? resolve(root, model) : await resolveModelInFolder(root, inFolder);
+  return { ...spec.params, model: file };
 }
 
 /** Size, mtime and inode of an mdx engine's model file and the files that may give its parameters ('' for other engines). */

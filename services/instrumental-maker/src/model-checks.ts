@@ -1,4 +1,4 @@
-import { basename, isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { ImkPaths } from '@imk/config';
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
@@ -7,6 +7,7 @@ import {
   inspectMdxModel,
   listMdxModelFiles,
   modelsDir,
+  configuredModelsPath,
   describeUnusedProviders,
   type MdxModelReport,
 } from '@imk/separation/models';
@@ -26,22 +27,44 @@ const RUNTIME_FIX =
 const RUNTIME_GPU_FIX =
   "for cuda: install onnxruntime-node's CUDA provider (docs/separation.md, CUDA) and the CUDA 12 runtime; or list only the providers that work here, e.g. executionProviders: [cpu]";
 
-/** What to do about a model's problem: about the model file, unless ONNX Runtime itself is missing. */
-function fixFor(reports: MdxModelReport[]): string {
-  const codes = reports.map((r) => r.problem?.code);
-  const runtime = codes.includes('ENGINE_UNAVAILABLE');
-  const stem = codes.includes('MODEL_UNSUPPORTED');
-  const model = codes.some((c) => c !== undefined && c !== 'ENGINE_UNAVAILABLE' && c !== 'MODEL_UNSUPPORTED');
-  return [...(runtime ? [RUNTIME_FIX] : []), ...(stem ? [STEM_FIX] : []), ...(model ? [MODEL_FIX] : [])].join(
-    '; ',
-  );
+/** What to do about a model in models/ that is a link out of it. */
+const OUTSIDE_FIX =
+  'copy the model (or the folder of models) into models/ instead of linking to it from there; models/ itself may be a link';
+
+/** What to do about one model's problem: about the model file, unless it is ONNX Runtime's or the folder's. */
+function fixOf(code: string | undefined): string | undefined {
+  switch (code) {
+    case undefined:
+      return undefined;
+    case 'ENGINE_UNAVAILABLE':
+      return RUNTIME_FIX;
+    case 'MODEL_UNSUPPORTED':
+      return STEM_FIX;
+    case 'MODEL_OUTSIDE_FOLDER':
+      return OUTSIDE_FIX;
+    default:
+      return MODEL_FIX;
+  }
 }
 
-function describe(report: MdxModelReport): string {
+/** What to do about these models' problems, each fix once, in a fixed order. */
+function fixFor(reports: MdxModelReport[]): string {
+  const wanted = new Set(reports.map((r) => fixOf(r.problem?.code)));
+  return [RUNTIME_FIX, STEM_FIX, OUTSIDE_FIX, MODEL_FIX].filter((fix) => wanted.has(fix)).join('; ');
+}
+
+/** A model's name as the report gives it: its path in models/ (models/UVR/x.onnx), else its file name. */
+function nameOf(report: MdxModelReport, paths?: ImkPaths): string {
+  if (paths === undefined) return basename(report.file);
+  return relative(paths.root, report.file).split(sep).join('/');
+}
+
+function describe(report: MdxModelReport, paths?: ImkPaths): string {
   const p = report.params;
+  const name = nameOf(report, paths);
   return p === null
-    ? basename(report.file)
-    : `${basename(report.file)} (${p.name ?? 'unnamed'}, ${p.primaryStem}, n_fft ${p.nFft} / dim_f ${p.dimF} / dim_t ${p.dimT})`;
+    ? name
+    : `${name} (${p.name ?? 'unnamed'}, ${p.primaryStem}, n_fft ${p.nFft} / dim_f ${p.dimF} / dim_t ${p.dimT})`;
 }
 
 /** The configured mdx engine's model: present, known, opened by ONNX Runtime, shape as its parameters say. */
@@ -76,6 +99,8 @@ export async function mdxEngineCheck(
   const report = await inspectMdxModel(file, {
     open: true,
     tryRun: true,
+    // models/… is a model in the models folder, held to its rules as the worker holds it.
+    ...(configuredModelsPath(model) === undefined ? {} : { modelsFolder: modelsDir(paths.root) }),
     ...(Array.isArray(providers) && providers.every((p) => typeof p === 'string')
       ? { executionProviders: providers }
       : {}),
@@ -92,7 +117,7 @@ export async function mdxEngineCheck(
   return { status: 'ok', summary: `mdx: ${describe(report)} on ${used}` };
 }
 
-/** Every model in <root>/models/ opens and has the input shape its parameters say. */
+/** Every model in <root>/models/ (subfolders too) opens and has the input shape its parameters say. */
 export const modelsCheck: DoctorCheck = {
   id: 'mdx-models',
   title: 'MDX-Net models',
@@ -102,14 +127,16 @@ export const modelsCheck: DoctorCheck = {
     const dir = modelsDir(paths.root);
     const files = await listMdxModelFiles(dir);
     if (files.length === 0) return { status: 'skip', summary: `no .onnx models in ${dir}` };
-    const reports = await Promise.all(files.map((f) => inspectMdxModel(f, { open: true })));
+    const reports = await Promise.all(
+      files.map((f) => inspectMdxModel(f, { open: true, modelsFolder: dir })),
+    );
     const bad = reports.filter((r) => r.problem !== null);
     if (bad.length > 0)
       return {
         status: 'warn',
-        summary: bad.map((r) => `${basename(r.file)}: ${r.problem!.message}`).join('; '),
+        summary: bad.map((r) => `${nameOf(r, paths)}: ${r.problem!.message}`).join('; '),
         fix: fixFor(bad),
       };
-    return { status: 'ok', summary: reports.map(describe).join('; ') };
+    return { status: 'ok', summary: reports.map((r) => describe(r, paths)).join('; ') };
   },
 };

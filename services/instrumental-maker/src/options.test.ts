@@ -62,7 +62,17 @@ describe('resolveOptions: config < job.json < sidecar', () => {
       params: { model: 'models/Kim_Vocal_2.onnx' },
     });
     expect(mdx('models/uvr/Kim_Vocal_2.onnx').engine.params.model).toBe('models/uvr/Kim_Vocal_2.onnx');
-    for (const model of ['/etc/shadow', '../secret.onnx', 'models/../../x.onnx', 'other/x.onnx', 'models', 7])
+    // As deep as imk models lists (8 subfolders), and no deeper.
+    expect(mdx('models/1/2/3/4/5/6/7/8/x.onnx').engine.params.model).toBe('models/1/2/3/4/5/6/7/8/x.onnx');
+    for (const model of [
+      '/etc/shadow',
+      '../secret.onnx',
+      'models/../../x.onnx',
+      'other/x.onnx',
+      'models',
+      7,
+      'models/1/2/3/4/5/6/7/8/9/x.onnx',
+    ])
       expect(() => mdx(model), String(model)).toThrow(
         /job\.json options: engine_params\.model: .* is not a model in the models\/ folder; name one as models\/<file>\.onnx/,
       );
@@ -181,5 +191,23 @@ describe('resolveOptions: the mdx engine configured under engine:', () => {
       name: 'builtin',
       params: {},
     });
+  });
+  // UVR's Volume Compensation: set under engine: as overlap is, and a job's engine_params win. It could not
+  // be set at all (engine.compensate was an unknown key, and the engine refused it in engine_params).
+  it("passes compensate (auto or a number) like the other mdx keys, a job's engine_params winning", () => {
+    const mdx = InstrumentalMakerConfigSchema.parse({
+      engine: { name: 'mdx', model: 'models/a.onnx', compensate: 1.035 },
+    });
+    expect(resolveOptions(mdx, job(), undefined).engine.params).toEqual({
+      model: 'models/a.onnx',
+      compensate: 1.035,
+    });
+    expect(
+      resolveOptions(mdx, job({ engine_params: { compensate: 'auto' } }), undefined).engine.params.compensate,
+    ).toBe('auto');
+    for (const bad of [0, 'loud'])
+      expect(
+        InstrumentalMakerConfigSchema.safeParse({ engine: { name: 'mdx', compensate: bad } }).success,
+      ).toBe(false);
   });
 });

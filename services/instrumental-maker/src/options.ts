@@ -1,11 +1,10 @@
-import { posix } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { STEM_NAMES, type AudioFormat, type Job, type JobOptions, type StemName } from '@imk/protocol';
 import {
   applyVariantRef,
   formatVariantRef,
   isEngineName,
-  MODELS_FOLDER,
+  modelsFolderPath,
   parseVariantRef,
   sharedVariantFile,
   type VariantRecipes,
@@ -48,13 +47,6 @@ function optionsError(where: string, field: string, message: string): ImkError {
   return new ImkError('OPTIONS_INVALID', `${where}: ${field}: ${message}`, {
     details: { file: where, field },
   });
-}
-
-/** `models/<file>.onnx` (or deeper inside models/), relative, with no `..` and no backslash. */
-function isModelsPath(value: unknown): boolean {
-  if (typeof value !== 'string' || value.includes('\\') || posix.isAbsolute(value)) return false;
-  const parts = posix.normalize(value).split('/');
-  return parts.length > 1 && parts[0] === MODELS_FOLDER && !parts.includes('..');
 }
 
 function stemsOf(value: boolean | StemName[]): StemName[] {
@@ -138,7 +130,11 @@ export function resolveOptions(
   // A job is written by a producer, not by whoever runs the worker: its mdx model must be one of the
   // root's models/, never any file on this machine (the worker opens it, and an error names its hash).
   const jobModel = o.engine_params?.model;
-  if (engine.name === 'mdx' && jobModel !== undefined && !isModelsPath(jobModel))
+  if (
+    engine.name === 'mdx' &&
+    jobModel !== undefined &&
+    (typeof jobModel !== 'string' || modelsFolderPath(jobModel) === undefined)
+  )
     throw optionsError(
       'job.json options',
       'engine_params.model',
@@ -154,13 +150,14 @@ export function resolveOptions(
         modelFrom = engine.params.model === undefined ? undefined : configModel;
       }
     } else if (/\.onnx$/i.test(model)) {
-      // Like a job's: one of the root's models/, named models/<file>.onnx or by its file name alone.
-      const path = model.includes('/') ? model : `${MODELS_FOLDER}/${model}`;
-      if (!isModelsPath(path))
+      // Like a job's: one of the root's models/, named models/<file>.onnx (models/<subfolder>/<file>.onnx,
+      // as imk models lists it) or by its file name alone.
+      const path = modelsFolderPath(model, { impliedFolder: true });
+      if (path === undefined)
         throw optionsError(
           sidecar!.file,
           'model',
-          `${JSON.stringify(model)} is not a model in the models/ folder; name one as models/<file>.onnx or <file>.onnx`,
+          `${JSON.stringify(model)} is not a model in the models/ folder; name one as models/<file>.onnx or <file>.onnx (in a subfolder: models/<subfolder>/<file>.onnx, as imk models lists it)`,
         );
       if (engine.name !== 'mdx') engine = { name: 'mdx', params: paramsFor('mdx') };
       engine.params = { ...engine.params, model: path };

@@ -134,6 +134,8 @@ const separate: Steps['separate'] = {
         onProgress: progress,
         logger: s.logger.child({ component: 'engine', engine: engine.name }),
       });
+      // What the engine says about this run (the GPU failed and the CPU finished) goes in the manifest.
+      s.warnings.push(...(result.warnings ?? []));
       const residual = await nullResidualDb(s.mixture, result.stems, { signal: s.signal });
       s.separation = ctx.cache
         ? await ctx.cache.store(

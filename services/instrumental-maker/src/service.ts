@@ -15,7 +15,7 @@ import {
   type InstrumentalMakerConfig,
 } from './config.ts';
 import type { WorkerContext } from './context.ts';
-import { createEngineProvider } from './engines.ts';
+import { createEngineProvider, type EngineProvider } from './engines.ts';
 import type { JobOutcome } from './process-job.ts';
 import { createRejectionRecorder } from './rejections.ts';
 import { createSafeLedger } from './safe-ledger.ts';
@@ -87,6 +87,7 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
   const guard = await openDiskGuard({ root: paths.root, logger, signal: stopGuard.signal });
   let ledger: Ledger | undefined;
   let notifier: NotifierHandle | undefined;
+  let engines: EngineProvider | undefined;
   const queues: WorkerQueue[] = [];
   try {
     notifier = await openNotifier({ root: paths.root, logger });
@@ -139,7 +140,7 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
       config,
       ledger: safeLedger,
       cache: config.stemCache.enabled ? createStemCache({ dir: cacheDir, logger }) : undefined,
-      engines: createEngineProvider(paths.root, config),
+      engines: (engines = createEngineProvider(paths.root, config)),
       consumerId,
       workRoot,
       logger,
@@ -185,6 +186,9 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
       ),
     );
     ledger?.close();
+    // Every engine lets go of what it holds (the mdx engine's ONNX Runtime session): under `imk up` the
+    // process goes on running the other services.
+    await engines?.close();
     // The last service of the process to let go sends what is still due (`imk run` exits after this).
     await notifier?.close();
   }

@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { relative, sep } from 'node:path';
 import { inspectMdxModel, listMdxModelFiles, modelsDir, type MdxModelReport } from '@imk/separation';
 import { contextFrom, print } from '../context.ts';
 
@@ -12,7 +12,7 @@ export async function modelsCommand(options: {
   const dir = modelsDir(paths.root);
   const reports: MdxModelReport[] = [];
   for (const file of await listMdxModelFiles(dir))
-    reports.push(await inspectMdxModel(file, { open: options.check === true }));
+    reports.push(await inspectMdxModel(file, { open: options.check === true, modelsFolder: dir }));
   if (options.json) {
     print(JSON.stringify(reports, null, 2));
     return;
@@ -21,13 +21,14 @@ export async function modelsCommand(options: {
     print(`no .onnx models in ${dir} (copy UVR's MDX-Net models there; see docs/separation.md)`);
     return;
   }
-  for (const r of reports) print(formatModel(r));
+  for (const r of reports) print(formatModel(r, paths.root));
   if (reports.some((r) => r.problem !== null)) process.exitCode = 1;
 }
 
-export function formatModel(r: MdxModelReport): string {
+/** One model as `imk models` prints it, named as config, a job or a song's options file names it: models/…. */
+export function formatModel(r: MdxModelReport, root: string): string {
   const p = r.params;
-  const head = `${basename(r.file)}  ${r.hash ?? '(unreadable)'}`;
+  const head = `${relative(root, r.file).split(sep).join('/')}  ${r.hash ?? '(unreadable)'}`;
   if (p === null) return `${head}\n  problem: ${r.problem?.message ?? 'unknown'}`;
   const lines = [
     head,

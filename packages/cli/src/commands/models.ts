@@ -7,7 +7,7 @@ export function registerModels(program: Command): void {
     program
       .command('models')
       .description(
-        'list the MDX-Net .onnx models in <root>/models/: UVR hash, known name, parameters and primary stem',
+        'list the MDX-Net .onnx models in <root>/models/ and its subfolders: UVR hash, known name, parameters and primary stem',
       )
       .option('--check', 'also open each model with ONNX Runtime and check its input shape')
       .option('--json', 'print the list as JSON'),

@@ -15,7 +15,14 @@ import {
   resolveMdxModelParams,
   type MdxModelParams,
 } from '../mdx/model-params.ts';
-import { describeUnusedProviders, openMdxSession, type MdxSession } from '../mdx/model-session.ts';
+import {
+  describeUnusedProviders,
+  ORT_SESSIONS,
+  type MdxSession,
+  type MdxSessionFactory,
+} from '../mdx/model-session.ts';
+import { createProviderFallback, type ProviderFallback } from '../mdx/provider-fallback.ts';
+import { acquireMdxSession, type MdxSessionHandle } from '../mdx/session-pool.ts';
 import { createStemWriters } from './stem-output.ts';
 
 export const MDX_ENGINE_NAME = 'mdx';
@@ -38,13 +45,25 @@ export const MdxEngineOptionsSchema = z.strictObject({
   /** UVR's "denoise": average f(X) and −f(−X); twice the model time. */
   denoise: z.boolean().default(false),
   /**
+   * UVR's "Volume Compensation": the factor applied to the model's output. 'auto' = the model's own
+   * `compensate` (its UVR model data); a number overrides it.
+   */
+  compensate: z.union([z.literal('auto'), z.number().positive().max(10)]).default('auto'),
+  /**
    * ONNX Runtime execution providers in order of preference, e.g. ['cuda', 'cpu']: the first that works is
-   * used (said in the log), so ['cuda', 'cpu'] runs on the CPU where CUDA cannot be loaded.
+   * used (said in the log), so ['cuda', 'cpu'] runs on the CPU where CUDA cannot be loaded; a run that
+   * fails on one (a GPU out of memory) goes on with the next, with a warning.
    */
   executionProviders: z.array(z.string().min(1)).min(1).default(['cpu']),
 });
 export type MdxEngineOptions = z.input<typeof MdxEngineOptionsSchema>;
 type MdxConfig = z.output<typeof MdxEngineOptionsSchema>;
+
+/** What a caller can inject besides the options (tests: a provider this machine does not have). */
+export interface MdxEngineDeps {
+  /** How ONNX Runtime sessions are made; default ONNX Runtime's own. */
+  sessionFactory?: MdxSessionFactory;
+}
 
 /**
  * Runs a UVR MDX-Net ONNX model as UVR does (see ../mdx/) for vocals and instrumental: the model's primary
@@ -52,7 +71,7 @@ type MdxConfig = z.output<typeof MdxEngineOptionsSchema>;
  * of that instrumental, with "other" taking the rest, so drums + bass + other is exactly the model's
  * instrumental and vocals + instrumental is exactly the mixture.
  */
-export function createMdxEngine(options: MdxEngineOptions): SeparationEngine {
+export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps = {}): SeparationEngine {
   const parsed = MdxEngineOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const errors = parsed.error.issues.map(
@@ -62,9 +81,17 @@ export function createMdxEngine(options: MdxEngineOptions): SeparationEngine {
   }
   const config = parsed.data;
   const file = resolve(config.model);
-  const model = resolveMdxModelParams(file);
+  const found = resolveMdxModelParams(file);
   // Checked now, not on the first song (and as imk models and imk doctor check it).
-  assertMdxModelUsable(file, model);
+  assertMdxModelUsable(file, found);
+  const model = config.compensate === 'auto' ? found : { ...found, compensate: config.compensate };
+  const factory = deps.sessionFactory ?? ORT_SESSIONS;
+  const open = (executionProviders: string[]) =>
+    acquireMdxSession(file, model, { threads: config.threads, executionProviders }, factory);
+  // The engine keeps its model's session from its first song until close(), so songs reuse it; each song
+  // holds it too while it runs, so closing the engine (its model replaced) never pulls it from under one.
+  let kept: Promise<MdxSessionHandle> | undefined;
+  let closed = false;
   return {
     name: MDX_ENGINE_NAME,
     version: MDX_ENGINE_VERSION,
@@ -79,7 +106,20 @@ export function createMdxEngine(options: MdxEngineOptions): SeparationEngine {
       overlap: config.overlap,
       denoise: config.denoise,
     },
-    separate: (request) => separateMdx(file, model, config, request),
+    async separate(request) {
+      const first = await open(config.executionProviders);
+      if (!closed && kept === undefined) {
+        kept = open(config.executionProviders);
+        kept.catch(() => (kept = undefined));
+      }
+      return separateMdx(file, model, config, request, first, open);
+    },
+    async close() {
+      closed = true;
+      const held = kept;
+      kept = undefined;
+      await held?.then((h) => h.release()).catch(() => undefined);
+    },
   };
 }
 
@@ -88,20 +128,45 @@ async function separateMdx(
   model: MdxModelParams,
   config: MdxConfig,
   request: SeparateRequest,
+  // The model is opened (and its shape checked) before any audio is read.
+  first: MdxSessionHandle,
+  open: (executionProviders: string[]) => Promise<MdxSessionHandle>,
+): Promise<SeparationResult> {
+  const { signal, logger } = request;
+  const warnings: string[] = [];
+  const models = createProviderFallback({
+    first,
+    open,
+    signal,
+    onFallback(message, facts) {
+      logger?.warn({ model: basename(file), ...facts }, message);
+      warnings.push(message);
+    },
+  });
+  try {
+    return await separateWith(file, model, config, request, models, warnings);
+  } finally {
+    await models.release();
+  }
+}
+
+async function separateWith(
+  file: string,
+  model: MdxModelParams,
+  config: MdxConfig,
+  request: SeparateRequest,
+  models: ProviderFallback,
+  warnings: string[],
 ): Promise<SeparationResult> {
   const { input, workDir, signal, onProgress, logger } = request;
-  // The model is opened (and its shape checked) before any audio is read.
-  const session = await openMdxSession(file, model, {
-    threads: config.threads,
-    executionProviders: config.executionProviders,
-  });
+  const session = models.session;
   logProviders(logger, session, file);
   const batchSize = session.dynamicBatch ? config.batchSize : 1;
   const mixtureSource = await openMixture(input, signal);
   const expected = mixtureSource.expectedFrames;
   const demixer = createMdxDemixer({
     spectrogram: createChunkSpectrogram(model.nFft, MDX_HOP, model.dimF, model.dimT),
-    run: (tensor, batch) => session.run(tensor, batch),
+    run: models.run,
     overlap: config.overlap,
     batchSize,
     denoise: config.denoise,
@@ -171,7 +236,7 @@ async function separateMdx(
     ok = true;
     logger?.debug({ frames, model: basename(file), hash: model.hash }, 'mdx separation done');
     onProgress?.(1);
-    return { stems: writers.files, sampleRate: STEM_SAMPLE_RATE, frames };
+    return { stems: writers.files, sampleRate: STEM_SAMPLE_RATE, frames, warnings };
   } catch (error) {
     if (signal?.aborted === true)
       throw new ImkError('ABORTED', `aborted while separating ${input}`, { cause: signal.reason });

@@ -1,15 +1,8 @@
-import { join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import { listNamesOrEmpty } from '@imk/fs-safe';
 import { assertMdxModelUsable, resolveMdxModelParams, type MdxModelParams } from './model-params.ts';
-import { openMdxSession, type UnusedProvider } from './model-session.ts';
-
-/** Where a root keeps its models: `<root>/models/`. */
-export const MODELS_FOLDER = 'models';
-
-export function modelsDir(root: string): string {
-  return join(root, MODELS_FOLDER);
-}
+import type { UnusedProvider } from './model-session.ts';
+import { assertInsideModelsFolder } from './models-folder.ts';
+import { acquireMdxSession } from './session-pool.ts';
 
 /** What `imk models` and `imk doctor` say about one model file. */
 export interface MdxModelReport {
@@ -34,7 +27,14 @@ export interface MdxModelReport {
  */
 export async function inspectMdxModel(
   file: string,
-  options: { open?: boolean; tryRun?: boolean; executionProviders?: string[]; threads?: number } = {},
+  options: {
+    open?: boolean;
+    tryRun?: boolean;
+    executionProviders?: string[];
+    threads?: number;
+    /** The models folder `file` is in: a model there must not leave it (as a job naming it would find). */
+    modelsFolder?: string;
+  } = {},
 ): Promise<MdxModelReport> {
   const report: MdxModelReport = {
     file,
@@ -46,24 +46,31 @@ export async function inspectMdxModel(
     problem: null,
   };
   try {
+    if (options.modelsFolder !== undefined) await assertInsideModelsFolder(options.modelsFolder, file);
     report.params = resolveMdxModelParams(file);
     report.hash = report.params.hash;
     // What the engine would refuse (a Reverb model, numbers that do not fit) is a problem here too.
     assertMdxModelUsable(file, report.params);
     if (options.open === true) {
       // With the providers the engine is configured with: a model that opens on the CPU may not with cuda.
-      const session = await openMdxSession(file, report.params, {
+      const handle = await acquireMdxSession(file, report.params, {
         threads: options.threads ?? 1,
         executionProviders: options.executionProviders ?? ['cpu'],
       });
-      report.inputShape = [...session.inputShape];
-      report.executionProviders = [...session.executionProviders];
-      report.unusedProviders = [...session.unusedProviders];
-      // One chunk of silence through the model: what fails on it fails on every song (a .json whose
-      // numbers a model with symbolic dimensions does not take, an output of another shape).
-      if (options.tryRun === true) {
-        const p = report.params;
-        await session.run(new Float32Array(4 * p.dimF * p.dimT), 1);
+      try {
+        const { session } = handle;
+        report.inputShape = [...session.inputShape];
+        report.executionProviders = [...session.executionProviders];
+        report.unusedProviders = [...session.unusedProviders];
+        // One chunk of silence through the model: what fails on it fails on every song (a .json whose
+        // numbers a model with symbolic dimensions does not take, an output of another shape).
+        if (options.tryRun === true) {
+          const p = report.params;
+          await session.run(new Float32Array(4 * p.dimF * p.dimT), 1);
+        }
+      } finally {
+        // Closed unless a worker in this process has it open too.
+        await handle.release();
       }
     }
   } catch (error) {
@@ -72,13 +79,4 @@ export async function inspectMdxModel(
     if (report.hash === null && typeof details.hash === 'string') report.hash = details.hash;
   }
   return report;
-}
-
-/** The `.onnx` files in `dir` (none when it does not exist), by name. */
-export async function listMdxModelFiles(dir: string): Promise<string[]> {
-  const names = await listNamesOrEmpty(dir);
-  return names
-    .filter((n) => n.toLowerCase().endsWith('.onnx'))
-    .sort()
-    .map((n) => join(dir, n));
 }

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { ImkError } from '@imk/errors';
 import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
@@ -40,34 +39,41 @@ export interface MdxSession {
   readonly executionProviders: readonly string[];
   /** Providers asked for before those that could not be used, each with the reason (empty when none). */
   readonly unusedProviders: readonly UnusedProvider[];
+  /**
+   * Runs the model on `batch` spectrograms. A failure of ONNX Runtime's run is MODEL_INVALID, or
+   * ENGINE_FAILED when it ran out of memory, with `details.provider` the provider that ran it.
+   */
   run(input: Float32Array, batch: number): Promise<Float32Array>;
+  /** Lets go of ONNX Runtime's session (its native memory); the pool calls it when the last user is done. */
+  close(): Promise<void>;
 }
 
 // Loaded on first use: the native addon is not needed by anyone who never runs the mdx engine.
 type Ort = typeof OrtModule;
 let ort: Promise<Ort> | undefined;
 
-// Sessions are made once per model file and options and kept for the life of the process: ORT sessions are
-// not cheap and leak native memory when created over and over (one per job would).
-const sessions = new Map<string, Promise<MdxSession>>();
-
-/** The session for `file`, created on first use and reused; a failed creation is not remembered. */
-export function openMdxSession(
-  file: string,
-  params: MdxModelParams,
-  options: MdxSessionOptions,
-): Promise<MdxSession> {
-  const threads = options.threads ?? availableParallelism();
-  const providers = options.executionProviders.map(providerName);
-  const key = JSON.stringify([file, params.hash, threads, providers]);
-  let session = sessions.get(key);
-  if (session === undefined) {
-    session = createSession(file, params, threads, providers);
-    sessions.set(key, session);
-    session.catch(() => sessions.delete(key));
-  }
-  return session;
+/**
+ * How sessions are made: ONNX Runtime's own ({@link ORT_SESSIONS}), or a test's stand-in for a provider this
+ * machine does not have (a GPU that runs out of memory on a chunk).
+ */
+export interface MdxSessionFactory {
+  /** The execution providers it can make sessions with (ONNX Runtime: `listSupportedBackends()`). */
+  providers: () => Promise<readonly string[]>;
+  /** A session of the model at `file` (ONNX Runtime: `InferenceSession.create(file, options)`). */
+  create: (file: string, options: InferenceSession.SessionOptions) => Promise<InferenceSession>;
 }
+
+/** ONNX Runtime's sessions, loading onnxruntime-node on first use. */
+export const ORT_SESSIONS: MdxSessionFactory = {
+  async providers() {
+    ort ??= loadOrt();
+    return (await ort).listSupportedBackends().map((b) => b.name);
+  },
+  async create(file, options) {
+    ort ??= loadOrt();
+    return (await ort).InferenceSession.create(file, options);
+  },
+};
 
 /**
  * ONNX Runtime for Node's name of an execution provider (cpu, cuda, dml, coreml, tensorrt…), from any case and
@@ -91,28 +97,39 @@ export async function checkMdxRuntime(): Promise<void> {
   await ort;
 }
 
-/** How many sessions are open (one per model and options); for tests. */
-export function openMdxSessionCount(): number {
-  return sessions.size;
-}
-
-async function createSession(
+/**
+ * A new session of the model at `file` (use session-pool's acquireMdxSession, which shares them), on the
+ * first of `executionProviders` that works, its input and output checked against `params`.
+ */
+export async function createMdxSession(
   file: string,
   params: MdxModelParams,
   threads: number,
   executionProviders: string[],
+  factory: MdxSessionFactory,
 ): Promise<MdxSession> {
   ort ??= loadOrt();
-  const { InferenceSession, Tensor, listSupportedBackends } = await ort;
+  const { Tensor } = await ort;
   let opened: { session: InferenceSession; providers: string[] } | undefined;
   const unusedProviders: UnusedProvider[] = [];
   let cause: unknown;
+  // A name ONNX Runtime has no provider for ("warp-drive", "cdua") is set aside here, said in our own
+  // words, and never reaches ORT: given one, ORT printed its own "removing requested execution provider"
+  // line on the terminal, above our warning, and dropped it.
+  const known = await factory.providers();
+  const unknown = (p: string) => !known.includes(p);
   // The list means "the first that works": ORT fails the whole session when one provider cannot be loaded
   // (cuda without its libraries or a GPU), so each shorter tail of the list is tried in turn.
   for (let i = 0; i < executionProviders.length && opened === undefined; i++) {
-    const providers = executionProviders.slice(i);
+    const provider = executionProviders[i]!;
+    if (unknown(provider)) {
+      cause = new Error(`this ONNX Runtime has no provider of that name (it has ${known.join(', ')})`);
+      unusedProviders.push({ provider, reason: firstLine(cause) });
+      continue;
+    }
+    const providers = executionProviders.slice(i).filter((p) => !unknown(p));
     try {
-      const session = await InferenceSession.create(file, {
+      const session = await factory.create(file, {
         intraOpNumThreads: threads,
         interOpNumThreads: 1,
         executionProviders: providers,
@@ -122,14 +139,14 @@ async function createSession(
     } catch (error) {
       // The last failure is the one to report: the CPU's, when the model itself is at fault.
       cause = error;
-      unusedProviders.push({ provider: executionProviders[i]!, reason: firstLine(error) });
+      unusedProviders.push({ provider, reason: firstLine(error) });
     }
   }
   if (opened === undefined) {
-    if (await opensOnCpu(InferenceSession, file, executionProviders))
+    if (await opensOnCpu(factory, file, executionProviders))
       throw new ImkError(
         'ENGINE_UNAVAILABLE',
-        `ONNX Runtime cannot run MDX model ${file} with the execution providers ${executionProviders.join(', ')} here (the model itself opens on the CPU): ${firstLine(cause)}; a GPU provider such as cuda needs onnxruntime-node's GPU libraries (its install script downloads them; they are missing when npm install scripts are off) and the GPU's runtime, or set executionProviders: [cpu] (or [cuda, cpu]: the first that works is used)`,
+        `ONNX Runtime cannot run MDX model ${file} with the execution providers ${executionProviders.join(', ')} here (the model itself opens on the CPU): ${describeUnusedProviders(unusedProviders)}; a GPU provider such as cuda needs onnxruntime-node's GPU libraries (its install script downloads them; they are missing when npm install scripts are off) and the GPU's runtime, or set executionProviders: [cpu] (or [cuda, cpu]: the first that works is used)`,
         { cause, details: { file, executionProviders } },
       );
     throw new ImkError(
@@ -138,15 +155,25 @@ async function createSession(
       { cause, details: { file, hash: params.hash } },
     );
   }
-  const { session } = opened;
-  // ORT drops, without failing, a name it has no backend for ("warp-drive"): not counted as used.
-  const known = listSupportedBackends().map((b) => b.name);
-  const used = opened.providers.filter((p) => known.includes(p));
-  for (const provider of opened.providers.filter((p) => !known.includes(p)))
-    unusedProviders.push({
-      provider,
-      reason: `this ONNX Runtime has no provider of that name (it has ${known.join(', ')})`,
-    });
+  const { session, providers } = opened;
+  try {
+    return describeSession(file, params, session, providers, unusedProviders, Tensor);
+  } catch (error) {
+    // A model refused after it opened (its shape, its types) lets go of its session: each job that tried
+    // it again made one more.
+    await session.release();
+    throw error;
+  }
+}
+
+function describeSession(
+  file: string,
+  params: MdxModelParams,
+  session: InferenceSession,
+  providers: string[],
+  unusedProviders: UnusedProvider[],
+  Tensor: Ort['Tensor'],
+): MdxSession {
   const meta = session.inputMetadata.find((m) => m.name === MDX_INPUT_NAME) ?? session.inputMetadata[0];
   const shape = meta?.isTensor === true ? meta.shape : [];
   checkShape(file, params, meta?.name, shape);
@@ -168,12 +195,13 @@ async function createSession(
       );
   }
   const expected = [4, params.dimF, params.dimT];
+  let closed: Promise<void> | undefined;
   return {
     inputName,
     outputName,
     inputShape: shape,
     dynamicBatch: typeof shape[0] !== 'number',
-    executionProviders: used.length > 0 ? used : opened.providers,
+    executionProviders: providers,
     unusedProviders,
     async run(input, batch) {
       const tensor = new Tensor('float32', input, [batch, ...expected]);
@@ -181,7 +209,7 @@ async function createSession(
       try {
         result = await session.run({ [inputName]: tensor });
       } catch (error) {
-        throw runFailure(file, params, [batch, ...expected], error);
+        throw runFailure(file, params, [batch, ...expected], providers[0]!, error);
       }
       const output = result[outputName];
       if (output?.type !== 'float32' || output.data.length !== input.length)
@@ -192,6 +220,10 @@ async function createSession(
         );
       return output.data as Float32Array;
     },
+    close() {
+      closed ??= session.release();
+      return closed;
+    },
   };
 }
 
@@ -200,13 +232,13 @@ async function createSession(
  * unusable provider (no CUDA libraries) from a corrupt model, which would fail on the CPU as well.
  */
 async function opensOnCpu(
-  InferenceSession: Ort['InferenceSession'],
+  factory: MdxSessionFactory,
   file: string,
   executionProviders: string[],
 ): Promise<boolean> {
   if (executionProviders.length === 1 && executionProviders[0] === 'cpu') return false;
   try {
-    const session = await InferenceSession.create(file, {
+    const session = await factory.create(file, {
       executionProviders: ['cpu'],
       intraOpNumThreads: 1,
     });
@@ -223,21 +255,24 @@ async function opensOnCpu(
  * with symbolic dimensions and a .json whose dim_f / dim_t are not the ones it was trained with): not retried.
  * Running out of memory is another matter, and may pass: ENGINE_FAILED, retried.
  */
-function runFailure(file: string, params: MdxModelParams, dims: number[], error: unknown): ImkError {
+function runFailure(
+  file: string,
+  params: MdxModelParams,
+  dims: number[],
+  provider: string,
+  error: unknown,
+): ImkError {
   const reason = firstLine(error);
   if (/alloc|out of memory/i.test(reason))
     return new ImkError(
       'ENGINE_FAILED',
-      `ONNX Runtime ran out of memory running MDX model ${file}: ${reason}`,
-      {
-        cause: error,
-        details: { file },
-      },
+      `ONNX Runtime ran out of memory running MDX model ${file} on ${provider}: ${reason}`,
+      { cause: error, details: { file, provider } },
     );
   return new ImkError(
     'MODEL_INVALID',
     `ONNX Runtime could not run MDX model ${file} on an input of [${dims.join(', ')}] (dim_f ${params.dimF}, dim_t ${params.dimT}, from ${params.dataFile ?? 'UVR model data'}): ${reason}; check mdx_dim_f_set / mdx_dim_t_set against UVR's model data for this model, or copy the .onnx file again`,
-    { cause: error, details: { file, hash: params.hash } },
+    { cause: error, details: { file, hash: params.hash, provider } },
   );
 }
 

@@ -1,0 +1,134 @@
+import type { Dirent } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join, posix, relative, sep } from 'node:path';
+import { ImkError, isImkError } from '@imk/errors';
+import { resolveInside } from '@imk/fs-safe';
+
+// What "a model in models/" is, in one place: what `imk models` lists and `imk doctor` checks is what a job,
+// a song's options file or the config may name as models/…, and the same rules hold for all three.
+
+/** Where a root keeps its models: `<root>/models/`, subfolders included (UVR's `MDX_Net_Models/` copied in). */
+export const MODELS_FOLDER = 'models';
+
+export function modelsDir(root: string): string {
+  return join(root, MODELS_FOLDER);
+}
+
+/** How deep below models/ models are looked for (UVR's own layout is one level: MDX_Net_Models/). */
+const MAX_DEPTH = 8;
+
+/**
+ * `models/<path>` for a model named relative to the root (`models/a.onnx`, `models/UVR/b.onnx`, as `imk
+ * models` lists it), or with `impliedFolder` also by its bare file name (`a.onnx`, as a song's options file
+ * may name it); undefined when the name is not a plain relative path inside models/ (absolute, `..`, a
+ * backslash, another folder, or deeper than `imk models` looks).
+ */
+export function modelsFolderPath(
+  value: string,
+  options: { impliedFolder?: boolean } = {},
+): string | undefined {
+  if (value.includes('\\') || posix.isAbsolute(value)) return undefined;
+  let parts = posix
+    .normalize(value)
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
+  if (parts.includes('..')) return undefined;
+  if (options.impliedFolder === true && parts.length === 1) parts = [MODELS_FOLDER, ...parts];
+  // As deep as imk models looks, and no deeper: what it does not list, a job cannot name.
+  const fits = parts.length > 1 && parts.length <= MAX_DEPTH + 2 && parts[0] === MODELS_FOLDER;
+  return fits ? parts.join('/') : undefined;
+}
+
+/**
+ * `models/<path>` when a relative path from the config (any depth) is one in models/ (so held to its rules: no
+ * link out of it), else undefined: `models/x.onnx`, `./models/UVR/x.onnx`, but not `other/x.onnx`.
+ */
+export function configuredModelsPath(value: string): string | undefined {
+  if (posix.isAbsolute(value)) return undefined;
+  const rel = posix.normalize(value.split(sep).join('/'));
+  return rel.startsWith(`${MODELS_FOLDER}/`) ? rel : undefined;
+}
+
+/**
+ * Throws ImkError MODEL_OUTSIDE_FOLDER when the model at `file` (inside `dir`, the models folder, by its
+ * path) leaves it through a symbolic link (the file itself, or a folder on the way): models/ may itself be a
+ * link (to a NAS share), and links that stay inside it are followed. A missing file passes here: the engine
+ * says it is missing, and refuses what is not a regular file (a folder, a named pipe) without reading it.
+ */
+export async function assertInsideModelsFolder(dir: string, file: string): Promise<void> {
+  const rel = relative(dir, file);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || posix.isAbsolute(rel))
+    throw outside(file, `it is not inside ${MODELS_FOLDER}/`);
+  try {
+    await resolveInside(dir, rel, { rootName: `${MODELS_FOLDER}/` });
+  } catch (error) {
+    // resolveInside says "<rel>: <component> is a symbolic link that leaves models/ (to …)".
+    if (isImkError(error, 'PATH_OUTSIDE'))
+      throw outside(file, `${MODELS_FOLDER}/${error.message.slice(rel.length + 2)}`);
+  }
+}
+
+// The message says all of resolveInside's (which is not kept as the cause: it would be said twice).
+function outside(file: string, problem: string): ImkError {
+  return new ImkError(
+    'MODEL_OUTSIDE_FOLDER',
+    `MDX model ${file}: ${problem}; a model in ${MODELS_FOLDER}/ must be a file inside that folder (or its subfolders): copy the model there instead of linking to it`,
+    { details: { file } },
+  );
+}
+
+/**
+ * The absolute path of the model a config, job or options file names as `models/…` (see modelsFolderPath),
+ * once it is found not to leave models/ (assertInsideModelsFolder).
+ */
+export async function resolveModelInFolder(root: string, rel: string): Promise<string> {
+  const file = join(root, ...rel.split('/'));
+  await assertInsideModelsFolder(modelsDir(root), file);
+  return file;
+}
+
+/**
+ * What `imk models` and `imk doctor` look at, by path: every entry named `*.onnx` in `dir` and its subfolders
+ * (whatever it is, so that a folder or a named pipe of that name is named as such), and every symbolic link
+ * to a folder outside `dir` (its models would be refused). None when `dir` does not exist. Subfolders that
+ * cannot be read are passed over.
+ */
+export async function listMdxModelFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  let real: string;
+  try {
+    real = await realpath(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  async function walk(folder: string, depth: number): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      if (depth === 0) throw error;
+      return;
+    }
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      if (entry.name.toLowerCase().endsWith('.onnx')) found.push(path);
+      else if (entry.isDirectory()) {
+        if (depth < MAX_DEPTH) await walk(path, depth + 1);
+      } else if (entry.isSymbolicLink() && (await leavesAsFolder(real, path))) found.push(path);
+    }
+  }
+  await walk(dir, 0);
+  return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Whether the link at `path` leads to a folder outside `realDir`. */
+async function leavesAsFolder(realDir: string, path: string): Promise<boolean> {
+  try {
+    if (!(await stat(path)).isDirectory()) return false;
+    const rel = relative(realDir, await realpath(path));
+    return rel === '..' || rel.startsWith(`..${sep}`) || posix.isAbsolute(rel);
+  } catch {
+    return false;
+  }
+}
