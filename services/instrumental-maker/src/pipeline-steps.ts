@@ -196,6 +196,7 @@ const encode: Steps['encode'] = {
       cover: job.cover_path === undefined ? undefined : join(claim.dir, job.cover_path),
       signal: s.signal,
       progress,
+      logger: s.logger,
     });
     return undefined;
   },

@@ -126,6 +126,7 @@ const STEPS: Steps = {
         videoVariant: s.name,
         signal: s.signal,
         progress,
+        logger: s.logger,
       });
       const kept = source.artifacts.filter((a) => a.path !== made!.path);
       await linkArtifacts({ jobId: s.target, dir: s.sourceDir }, { ...source, artifacts: kept }, partialDir);
