@@ -266,13 +266,15 @@ export async function publishJob(
     PipelineResult,
     'kind' | 'inputSha256'
   >,
+  /** Another claim the publishing needs still held (a remix's claim on the job it adds to). */
+  alsoHeld?: () => Promise<boolean>,
 ): Promise<PipelineResult> {
   const out = await publishOutputs({
     outputsDir: s.ctx.paths.outputs,
     jobId: made.jobId,
     partialDir: made.partialDir,
     manifest: made.manifest,
-    stillHeld: () => s.claim.confirm(),
+    stillHeld: async () => (await s.claim.confirm()) && (alsoHeld === undefined || (await alsoHeld())),
     logger: s.logger,
   });
   const { kind, manifest, inputSha256 } = made;
