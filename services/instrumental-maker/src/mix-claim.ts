@@ -40,7 +40,10 @@ async function readClaim(dir: string): Promise<string | undefined> {
   try {
     names = (await readdir(dir)).sort();
   } catch (error) {
-    if (codeOf(error) === 'ENOENT' || codeOf(error) === 'ENOTDIR') return undefined;
+    if (codeOf(error) === 'ENOENT') return undefined;
+    // Something else under the claim's name (a file): judged as a claim that never moves, so it is taken
+    // away after the lease like a crashed holder's.
+    if (codeOf(error) === 'ENOTDIR') return 'not a folder';
     throw error;
   }
   const parts = await Promise.all(

@@ -80,4 +80,13 @@ describe('a mix of a job whose outputs another worker is changing', () => {
     expect(await mixes()).toEqual(['after_crash', 'instrumental', 'waiting_mix']);
     expect((await outputNames()).filter((n) => n.startsWith('.song.mixing'))).toEqual([]);
   }, 60_000);
+
+  it("takes away a file left under the claim's name after the lease, instead of spinning on it", async () => {
+    await writeFile(join(root, 'outputs', '.song.mixing'), 'not a claim');
+    await remix('remix_after_file', 'after_file');
+    const result = await imk(['run', '--once', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
+    expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 1, failed: 0 });
+    expect(await mixes()).toContain('after_file');
+    expect((await outputNames()).filter((n) => n.startsWith('.song.mixing'))).toEqual([]);
+  }, 60_000);
 });
