@@ -39,12 +39,42 @@ export function isImkError(error: unknown, code?: string): error is ImkError {
   return error instanceof ImkError && (code === undefined || error.code === code);
 }
 
-/** A one-line message for any thrown value, including the causes' messages where they add something. */
+/** Where an error keeps the words that messages wrapping it say it in (see markSaidAs). */
+const SAID_AS = Symbol.for('imk.error.saidAs');
+
+/**
+ * Notes that messages wrapping `error` say it in `words`, a summary such as "a folder, not a regular
+ * file" or "ENOENT: no such file or directory" (fs-safe's fileReadProblem notes what it returns). A
+ * message that contains those words has said that error: errorMessage does not append it (nor anything
+ * between, which wraps the same cause) after the message again.
+ */
+export function markSaidAs(error: unknown, words: string): void {
+  if (error instanceof Error && words !== '')
+    Object.defineProperty(error, SAID_AS, { value: words, configurable: true, enumerable: false });
+}
+
+/** Whether `message` already says `error` or what it wraps, in the words noted by markSaidAs. */
+function alreadySaid(message: string, error: Error): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 4; depth++) {
+    const words = (current as { [SAID_AS]?: unknown })[SAID_AS];
+    if (typeof words === 'string' && message.includes(words)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/**
+ * A one-line message for any thrown value, including the causes' messages where they add something: a
+ * cause whose message is already in it, or that it already says in the words noted by markSaidAs, is not
+ * repeated.
+ */
 export function errorMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   let message = error.message;
   let cause: unknown = error.cause;
   for (let depth = 0; cause instanceof Error && depth < 3; depth++) {
+    if (alreadySaid(message, cause)) break;
     if (!message.includes(cause.message)) message += `: ${cause.message}`;
     cause = cause.cause;
   }

@@ -4,6 +4,7 @@ export {
   httpStatusOf,
   isImkError,
   isRetryableError,
+  markSaidAs,
   retryableOf,
 } from './imk-error.ts';
 export type { ImkErrorOptions } from './imk-error.ts';

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { markSaidAs } from '@imk/errors';
 import { describeKind } from './file-kind.ts';
 
 /** The error of {@link readRegularFile} for a file that is not a regular file (BSD's "wrong file type"). */
@@ -58,11 +59,22 @@ function requireRegular(file: string, stats: Stats): void {
 }
 
 /**
- * Why a file named by the configuration could not be read, in a few words for a message: its errno code
- * (ENOENT, EACCES…), or what it is when it is not a regular file.
+ * Why a file named by the configuration could not be read, in a few words for a message: what it is when
+ * it is not a regular file ("a folder, not a regular file"), else its errno code and what the code means
+ * ("ENOENT: no such file or directory", without the path the message names already). The error is
+ * noted as said in those words (markSaidAs), so that errorMessage does not append it to a message that
+ * says it again.
  */
 export function fileReadProblem(error: unknown): string {
-  const { code, message } = error as NodeJS.ErrnoException;
-  if (code === NOT_REGULAR_FILE) return message.slice(message.lastIndexOf(' is ') + 4);
-  return code ?? 'error';
+  const { code, message, syscall } = error as NodeJS.ErrnoException;
+  let problem: string;
+  if (code === NOT_REGULAR_FILE) problem = message.slice(message.lastIndexOf(' is ') + 4);
+  else if (code === undefined) problem = 'error';
+  else {
+    // Node's errno messages: "ENOENT: no such file or directory, open '/path'".
+    const end = syscall === undefined ? -1 : message.lastIndexOf(`, ${syscall}`);
+    problem = message.startsWith(`${code}: `) && end > code.length ? message.slice(0, end) : code;
+  }
+  if (code !== undefined) markSaidAs(error, problem);
+  return problem;
 }

@@ -8,6 +8,7 @@ import type { LoudnessMeasurement, LoudnessTarget } from './loudness.ts';
 import { readWavHeader } from './wav-header.ts';
 import { withTempOutput } from './temp-output.ts';
 import { coverArgs, metadataArgs } from './encode-args.ts';
+import { encodeWithinCeiling, measureSamplePeak, type ClipGuard } from './clip-guard.ts';
 import type { AudioTags } from './encode-args.ts';
 
 // The formats are part of the job document (options.output_format): protocol owns the list.
@@ -42,12 +43,22 @@ export interface EncodeOptions {
    * files themselves with measureLoudness when the figure must describe the file. @default false
    */
   measureLoudness?: boolean;
+  /**
+   * Turn the whole file down by one constant gain, just enough, when its sample peak would go over what the
+   * format holds (0 dBFS for 16/24-bit flac and wav; −0.1 dBFS for m4a and mp3, whose decoded file is
+   * also checked). No limiter: a file that does not clip is written as it is, and 32-bit float WAV is left
+   * exact. Ignored with `loudness`, whose normaliser keeps the true peak under its own ceiling.
+   * @default false
+   */
+  avoidClipping?: boolean;
   signal?: AbortSignal;
 }
 
 export interface EncodeResult {
   /** Set when `measureLoudness` was asked. */
   loudness?: LoudnessMeasurement;
+  /** Set when `avoidClipping` turned the file down. */
+  clipGuard?: ClipGuard;
 }
 
 export const DEFAULT_BITRATE: Readonly<Record<'m4a' | 'mp3', string>> = { m4a: '256k', mp3: '320k' };
@@ -73,36 +84,47 @@ export async function encodeAudio(options: EncodeOptions): Promise<EncodeResult>
   // Always resample explicitly: loudnorm runs at 192 kHz, and soxr is the better resampler when present.
   const soxr = (await ffmpegHasSoxr()) ? ':resampler=soxr' : '';
   const dither = codecArgs.dither ? ':dither_method=triangular' : '';
-  filters.push(`aresample=${sampleRate}${soxr}${dither}`);
+  const resample = `aresample=${sampleRate}${soxr}`;
   const cover =
     options.cover !== undefined && format !== 'wav' ? await coverArgs(options.cover, format, 1) : undefined;
+  // The peak the encoder would get: after resampling (which can add peaks between the input's samples).
+  const guard = options.avoidClipping === true && options.loudness === undefined;
+  const peak = guard ? await measureSamplePeak(input, { filters: [resample], signal }) : 0;
 
   const measure = options.measureLoudness === true;
   let loudness: LoudnessMeasurement | undefined;
+  let clipGuard: ClipGuard | undefined;
   await withTempOutput(
     output,
     async (temp) => {
-      const args = [...inputArgs(input), ...(cover?.inputArgs ?? [])];
-      if (measure) {
-        // The sample format is fixed before the split, so that the encoder and ebur128 get the very same
-        // samples (dithered in aresample for 16 bit), and ffmpeg converts only the measuring branch.
-        const graph = `[0:a:0]${filters.join(',')},aformat=sample_fmts=${codecArgs.sampleFormat},asplit=2[encode][measure];[measure]${EBUR128_FILTER},anullsink`;
-        args.push('-nostats', '-loglevel', 'info', '-filter_complex', graph, '-map', '[encode]');
-      } else {
-        args.push('-map', '0:a:0', '-af', filters.join(','));
-      }
-      args.push(...(cover?.mapArgs ?? []));
-      args.push('-map_metadata', '-1', '-map_chapters', '-1', ...metadataArgs(options.tags));
-      // -ac pins the channel layout: WAVs without a channel mask have none, which fails after loudnorm.
-      const channels = String(info.channels);
-      args.push('-ar', String(sampleRate), '-ac', channels, ...codecArgs.args, ...(cover?.codecArgs ?? []));
-      args.push('-f', codecArgs.muxer, temp);
-      const { stderr } = await runFfmpeg(args, { signal, what: `encoding ${input} to ${output}` });
-      if (measure) loudness = parseEbur128Summary(stderr, input);
+      const run = async (gain: number | undefined): Promise<string> => {
+        // The gain comes first, so that dithering (in aresample) is the last thing before the encoder.
+        const chain = [...(gain === undefined ? [] : [`volume=${gain}`]), ...filters, `${resample}${dither}`];
+        const args = [...inputArgs(input), ...(cover?.inputArgs ?? [])];
+        if (measure) {
+          // The sample format is fixed before the split, so that the encoder and ebur128 get the very same
+          // samples (dithered in aresample for 16 bit), and ffmpeg converts only the measuring branch.
+          const graph = `[0:a:0]${chain.join(',')},aformat=sample_fmts=${codecArgs.sampleFormat},asplit=2[encode][measure];[measure]${EBUR128_FILTER},anullsink`;
+          args.push('-nostats', '-loglevel', 'info', '-filter_complex', graph, '-map', '[encode]');
+        } else {
+          args.push('-map', '0:a:0', '-af', chain.join(','));
+        }
+        args.push(...(cover?.mapArgs ?? []));
+        args.push('-map_metadata', '-1', '-map_chapters', '-1', ...metadataArgs(options.tags));
+        // -ac pins the channel layout: WAVs without a channel mask have none, which fails after loudnorm.
+        const channels = String(info.channels);
+        args.push('-ar', String(sampleRate), '-ac', channels, ...codecArgs.args, ...(cover?.codecArgs ?? []));
+        args.push('-f', codecArgs.muxer, temp);
+        const { stderr } = await runFfmpeg(args, { signal, what: `encoding ${input} to ${output}` });
+        if (measure) loudness = parseEbur128Summary(stderr, input);
+        return temp;
+      };
+      if (guard) clipGuard = await encodeWithinCeiling(peak, format, options.bitDepth, run, signal);
+      else await run(undefined);
     },
     { replace: options.replace !== false },
   );
-  return loudness === undefined ? {} : { loudness };
+  return { ...(loudness !== undefined && { loudness }), ...(clipGuard !== undefined && { clipGuard }) };
 }
 
 /**

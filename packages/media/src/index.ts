@@ -26,7 +26,9 @@ export type { LoudnessMeasurement, LoudnessTarget } from './loudness.ts';
 export { PITCH_RANGE, TEMPO_RANGE, changeKeyTempo, keyTempoFilter } from './key-tempo.ts';
 export type { ChangeKeyTempoOptions } from './key-tempo.ts';
 export { replaceVideoAudio } from './video.ts';
-export type { ReplaceVideoAudioOptions } from './video.ts';
+export type { ReplaceVideoAudioOptions, ReplaceVideoAudioResult } from './video.ts';
+export { LOSSY_CEILING_DBFS, clipCeiling, measureSamplePeak } from './clip-guard.ts';
+export type { ClipGuard } from './clip-guard.ts';
 export { STEM_BOX_TYPE, readStemManifest, writeStemMp4 } from './stem-mp4/write-stem-mp4.ts';
 export type { WriteStemMp4Options } from './stem-mp4/write-stem-mp4.ts';
 export {

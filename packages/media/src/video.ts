@@ -4,6 +4,7 @@ import { probeMedia } from './probe.ts';
 import { runFfmpeg } from './ffmpeg-run.ts';
 import { withTempOutput } from './temp-output.ts';
 import { DEFAULT_BITRATE } from './encode.ts';
+import { encodeWithinCeiling, measureSamplePeak, type ClipGuard } from './clip-guard.ts';
 
 export interface ReplaceVideoAudioOptions {
   /** The source video; its picture is copied as it is (never re-encoded). */
@@ -14,14 +15,21 @@ export interface ReplaceVideoAudioOptions {
   output: string;
   /** AAC bitrate of the new audio. @default '256k' */
   bitrate?: string;
+  /** Turn the sound down by one constant gain, just enough, when its peak would clip (as encodeAudio's). */
+  avoidClipping?: boolean;
   signal?: AbortSignal;
+}
+
+export interface ReplaceVideoAudioResult {
+  /** Set when `avoidClipping` turned the sound down. */
+  clipGuard?: ClipGuard;
 }
 
 /**
  * Writes `output` (mp4) with the first real video stream of `video` copied bit for bit and `audio` encoded to
  * AAC as its only sound track. The video's container tags are kept.
  */
-export async function replaceVideoAudio(options: ReplaceVideoAudioOptions): Promise<void> {
+export async function replaceVideoAudio(options: ReplaceVideoAudioOptions): Promise<ReplaceVideoAudioResult> {
   const { video, audio, output, signal } = options;
   const videoInfo = await probeMedia(video, { requireAudio: false, signal });
   if (videoInfo.video === undefined) {
@@ -30,12 +38,22 @@ export async function replaceVideoAudio(options: ReplaceVideoAudioOptions): Prom
     });
   }
   const audioInfo = await probeMedia(audio, { signal });
+  const peak = options.avoidClipping === true ? await measureSamplePeak(audio, { signal }) : 0;
+  let clipGuard: ClipGuard | undefined;
   await withTempOutput(output, async (temp) => {
-    const args = [...inputArgs(video), ...inputArgs(audio)];
-    // 0:V (capital) skips attached pictures; only the real picture stream is kept.
-    args.push('-map', '0:V:0', '-map', '1:a:0', '-map_metadata', '0', '-map_chapters', '-1');
-    args.push('-c:v', 'copy', '-c:a', 'aac', '-b:a', options.bitrate ?? DEFAULT_BITRATE.m4a);
-    args.push('-ac', String(audioInfo.audio?.channels ?? 2), '-movflags', '+faststart', '-f', 'mp4', temp);
-    await runFfmpeg(args, { signal, what: `putting the audio of ${audio} into ${video}` });
+    const run = async (gain: number | undefined): Promise<string> => {
+      const args = [...inputArgs(video), ...inputArgs(audio)];
+      // 0:V (capital) skips attached pictures; only the real picture stream is kept.
+      args.push('-map', '0:V:0', '-map', '1:a:0', '-map_metadata', '0', '-map_chapters', '-1');
+      if (gain !== undefined) args.push('-af', `volume=${gain}`);
+      args.push('-c:v', 'copy', '-c:a', 'aac', '-b:a', options.bitrate ?? DEFAULT_BITRATE.m4a);
+      args.push('-ac', String(audioInfo.audio?.channels ?? 2), '-movflags', '+faststart', '-f', 'mp4', temp);
+      await runFfmpeg(args, { signal, what: `putting the audio of ${audio} into ${video}` });
+      return temp;
+    };
+    if (options.avoidClipping === true)
+      clipGuard = await encodeWithinCeiling(peak, 'm4a', undefined, run, signal);
+    else await run(undefined);
   });
+  return clipGuard === undefined ? {} : { clipGuard };
 }

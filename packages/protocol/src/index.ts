@@ -38,6 +38,10 @@ export {
   jobWorkDirName,
   partialPrefix,
   replacedName,
+  mixClaimName,
+  mixLeaseName,
+  mixLeaseToken,
+  staleMixClaimName,
 } from './outputs-layout.ts';
 export {
   describeOutputProblem,

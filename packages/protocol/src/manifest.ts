@@ -52,6 +52,13 @@ export const ArtifactSchema = z
       .max(2)
       .optional()
       .describe('Speed factor of the variant, pitch kept (absent: 1).'),
+    gain_db: z
+      .number()
+      .max(0)
+      .optional()
+      .describe(
+        'A mix whose peak would have clipped in this format: the constant gain in dB (negative) the whole file was turned down by, just enough (absent: written at its level).',
+      ),
   })
   .describe('One output file.');
 export type Artifact = z.infer<typeof ArtifactSchema>;

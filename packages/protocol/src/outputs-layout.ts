@@ -8,6 +8,8 @@ import { JobIdSchema } from './common.ts';
  *   outputs/<job_id>/files/{audio,video,stems}/…      its artifacts, paths relative to outputs/<job_id>/
  *   outputs/.<job_id>.partial-<consumer>/             being built by one worker (hidden from readers)
  *   outputs/.replaced/<job_id>@<time>/                an earlier output a re-run replaced (kept, never read)
+ *   outputs/.<job_id>.mixing/<consumer>.<nonce>.lease the claim of the one worker (of any host) adding a mix
+ *                                                     to <job_id>'s outputs; its lease a heartbeat counter
  */
 
 /** The document every finished job folder holds, written last: its presence means the job is complete. */
@@ -53,6 +55,31 @@ export function partialPrefix(jobId: string): string {
 /** Whether a name in outputs/ is a partial folder (of any job): unfinished work that cleanup may remove. */
 export function isPartialName(name: string): boolean {
   return name.startsWith('.') && name.includes(PARTIAL_MARKER);
+}
+
+/**
+ * `.<job_id>.mixing`: the folder whose exclusive creation (mkdir) claims a job's outputs for one remix at a
+ * time, across every worker and host sharing outputs/. It holds the holder's lease file.
+ */
+export function mixClaimName(jobId: string): string {
+  return `.${jobId}.mixing`;
+}
+
+/** `<token>.lease`: the holder's heartbeat counter inside a mix claim folder. */
+export function mixLeaseName(token: string): string {
+  return `${token}${MIX_LEASE_SUFFIX}`;
+}
+
+/** The holder's token a mix claim's lease file is named after, or undefined for any other name. */
+export function mixLeaseToken(name: string): string | undefined {
+  return name.endsWith(MIX_LEASE_SUFFIX) ? name.slice(0, -MIX_LEASE_SUFFIX.length) : undefined;
+}
+
+const MIX_LEASE_SUFFIX = '.lease';
+
+/** `.<job_id>.mixing-stale-<nonce>`: a stale mix claim taken away (and then removed) by the worker that took it. */
+export function staleMixClaimName(jobId: string, nonce: string): string {
+  return `.${jobId}.mixing-stale-${nonce}`;
 }
 
 /** The name an earlier output is kept under in `.replaced/`. */

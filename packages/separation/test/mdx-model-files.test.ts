@@ -8,16 +8,17 @@
 //   no CUDA provider library), with the same ENGINE_UNAVAILABLE: ORT fails the whole session when any
 //   provider fails. The list now means "the first that works", and the log says which one ran and why
 //   the ones before it could not.
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { isImkError } from '@imk/errors';
+import { errorMessage, isImkError } from '@imk/errors';
 import { createLogger } from '@imk/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMdxEngine } from '../src/engines/mdx.ts';
 import type { MdxEngineOptions } from '../src/engines/mdx.ts';
 import { inspectMdxModel } from '../src/mdx/inspect.ts';
-import { mdxModelHash } from '../src/mdx/model-params.ts';
+import { mdxModelHash, resolveMdxModelParams } from '../src/mdx/model-params.ts';
 import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
 import {
   failsWhenRunGraph,
@@ -283,5 +284,34 @@ describe('mdx engine: the model file and its settings', () => {
     const error = await errorOf({ model: corrupt, executionProviders: ['cuda', 'cpu'] });
     expect(isImkError(error, 'MODEL_INVALID'), String(error)).toBe(true);
     expect((error as Error).message).not.toContain('Cuda');
+  });
+});
+
+describe('mdx model files that cannot be read', () => {
+  // "MDX model x.onnx cannot be read: it is a folder, not a regular file: x.onnx is a folder, not a regular
+  // file": errorMessage appended the cause the message had already put in words. Said once now.
+  it('say what is wrong once, in the message a user reads (errorMessage)', async () => {
+    await mkdir(join(dir, 'folder.onnx'));
+    execFileSync('mkfifo', [join(dir, 'pipe.onnx')]);
+    await writeModel(join(dir, 'json-folder.onnx'), identityGraph(SHAPE));
+    await mkdir(join(dir, 'json-folder.json'));
+    const cases = [
+      ['folder.onnx', 'it is a folder, not a regular file'],
+      ['pipe.onnx', 'it is a FIFO (named pipe), not a regular file'],
+      ['absent.onnx', 'it does not exist'],
+      ['json-folder.onnx', 'json-folder.json cannot be read: it is a folder, not a regular file'],
+    ] as const;
+    for (const [model, said] of cases) {
+      let error: unknown;
+      try {
+        resolveMdxModelParams(join(dir, model));
+      } catch (e) {
+        error = e;
+      }
+      const message = errorMessage(error);
+      expect(message, model).toContain(said);
+      expect(message, model).toBe((error as Error).message);
+      expect(message.split('not a regular file').length, message).toBeLessThanOrEqual(2);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '@imk/fs-safe';
-import { measureLoudness, probeMedia, type LoudnessMeasurement } from '@imk/media';
+import { measureLoudness, probeMedia, type ClipGuard, type LoudnessMeasurement } from '@imk/media';
 import type { Artifact } from '@imk/protocol';
 import type { VariantRecipe } from '@imk/separation';
 
@@ -46,6 +46,8 @@ export interface DescribeOptions {
    * (the encoder's input is then the file's audio). Otherwise the file is measured.
    */
   loudness?: LoudnessMeasurement;
+  /** How the file was turned down so that its peak does not clip, when it was. */
+  clipGuard?: ClipGuard;
 }
 
 /**
@@ -83,5 +85,6 @@ export async function describeArtifact(
   if (planned.stem_gains !== undefined) artifact.stem_gains = planned.stem_gains;
   if (planned.pitch !== undefined) artifact.pitch = planned.pitch;
   if (planned.tempo !== undefined) artifact.tempo = planned.tempo;
+  if (options.clipGuard !== undefined) artifact.gain_db = options.clipGuard.gainDb;
   return artifact;
 }

@@ -83,9 +83,12 @@ async function linkOne(
     await mkdir(dirname(to), { recursive: true });
     try {
       await link(real, to);
-      // The name could have been swapped between the check and link(): keep only the file hashed.
+      // The name could have been swapped between the check and link(): keep only the file hashed. Where
+      // the file system makes up inode numbers per path (sshfs, SMB mounted noserverino) a link never has
+      // the number of its source, so there the linked file's content is checked instead.
       const linked = await lstat(to);
-      if (linked.dev !== checked.dev || linked.ino !== checked.ino)
+      const same = linked.dev === checked.dev && linked.ino === checked.ino;
+      if (!same && (!linked.isFile() || (await sha256File(to)) !== artifact.sha256))
         throw unusable(source, artifact, 'it was replaced while it was being linked');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

@@ -198,6 +198,7 @@ const encode: Steps['encode'] = {
       cover: job.cover_path === undefined ? undefined : join(claim.dir, job.cover_path),
       signal: s.signal,
       progress,
+      logger: s.logger,
     });
     return undefined;
   },
@@ -267,13 +268,15 @@ export async function publishJob(
     PipelineResult,
     'kind' | 'inputSha256'
   >,
+  /** Another claim the publishing needs still held (a remix's claim on the job it adds to). */
+  alsoHeld?: () => Promise<boolean>,
 ): Promise<PipelineResult> {
   const out = await publishOutputs({
     outputsDir: s.ctx.paths.outputs,
     jobId: made.jobId,
     partialDir: made.partialDir,
     manifest: made.manifest,
-    stillHeld: () => s.claim.confirm(),
+    stillHeld: async () => (await s.claim.confirm()) && (alsoHeld === undefined || (await alsoHeld())),
     logger: s.logger,
   });
   const { kind, manifest, inputSha256 } = made;

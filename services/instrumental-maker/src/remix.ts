@@ -5,6 +5,7 @@ import type { Artifact, Job, Manifest, Remix } from '@imk/protocol';
 import { formatVariantRef, mixVariants, type SeparationResult, type VariantRecipe } from '@imk/separation';
 import { readPublishedManifest } from './duplicates.ts';
 import { linkArtifacts } from './link-artifacts.ts';
+import { claimMix, type MixClaim } from './mix-claim.ts';
 import { buildManifest } from './manifest.ts';
 import { audioPath } from './naming.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
@@ -31,6 +32,8 @@ interface RemixState extends Omit<PipelineInput, 'song'> {
   made?: Artifact;
   kept?: Artifact[];
   manifest?: Manifest;
+  /** This worker's claim on the target's outputs (no other worker, on any host, adds a mix meanwhile). */
+  mixClaim?: MixClaim;
 }
 
 type Steps = StageSteps<RemixState, PipelineResult>;
@@ -126,6 +129,7 @@ const STEPS: Steps = {
         videoVariant: s.name,
         signal: s.signal,
         progress,
+        logger: s.logger,
       });
       const kept = source.artifacts.filter((a) => a.path !== made!.path);
       await linkArtifacts({ jobId: s.target, dir: s.sourceDir }, { ...source, artifacts: kept }, partialDir);
@@ -158,13 +162,18 @@ const STEPS: Steps = {
   },
   publish: {
     run: (s) =>
-      publishJob(s, {
-        jobId: s.target,
-        partialDir: s.partialDir!,
-        manifest: s.manifest!,
-        kind: 'processed',
-        inputSha256: s.source!.input.sha256,
-      }),
+      publishJob(
+        s,
+        {
+          jobId: s.target,
+          partialDir: s.partialDir!,
+          manifest: s.manifest!,
+          kind: 'processed',
+          inputSha256: s.source!.input.sha256,
+        },
+        // A mix claim taken away while this worker was stopped: its outputs are another mix's now.
+        () => s.mixClaim?.confirm() ?? Promise.resolve(true),
+      ),
   },
 };
 
@@ -190,7 +199,19 @@ export async function runRemix(input: Omit<PipelineInput, 'song'>, remix: Remix)
     name,
     recipe,
   };
+  const { ctx } = input;
   return oneMixAtATime(remix.of, input.signal, async () => {
+    // Across workers and hosts sharing outputs/: one mix of a job at a time (oneMixAtATime only orders
+    // this worker's own).
+    state.mixClaim = await claimMix({
+      outputsDir: ctx.paths.outputs,
+      jobId: remix.of,
+      consumerId: ctx.consumerId,
+      leaseMs: ctx.config.leaseMs,
+      pollMs: ctx.config.pollMs,
+      signal: input.signal,
+      logger: input.logger,
+    });
     try {
       return await runStages(input.stages, STEPS, state, input.signal, input.claim.jobId);
     } catch (error) {
@@ -198,6 +219,8 @@ export async function runRemix(input: Omit<PipelineInput, 'song'>, remix: Remix)
       // the next mix of that job starts its own.
       await discardOutputs(state.partialDir);
       throw error;
+    } finally {
+      await state.mixClaim.release();
     }
   });
 }

@@ -5,8 +5,10 @@ import {
   replaceVideoAudio,
   writeStemMp4,
   type AudioTags,
+  type ClipGuard,
   type LoudnessMeasurement,
 } from '@imk/media';
+import type { Logger } from '@imk/log';
 import type { Artifact, Job } from '@imk/protocol';
 import type { StemFiles, VariantRecipe } from '@imk/separation';
 import { describeArtifact, recipeFacts, type PlannedArtifact } from './artifacts.ts';
@@ -45,14 +47,19 @@ export interface WriteOutputsInput {
   cover?: string;
   signal?: AbortSignal;
   progress?: ReportProgress;
+  /** The job's logger: says which mix was turned down so that it does not clip. */
+  logger?: Logger;
   /** ffmpeg processes at once for this job. @default one per core */
   parallel?: number;
 }
 
 interface Task {
   artifact: PlannedArtifact;
-  /** Writes the file; returns its loudness when it was measured while writing. */
-  run: (output: string) => Promise<LoudnessMeasurement | undefined>;
+  /**
+   * Writes the file; returns its loudness when it was measured while writing, and how it was turned down
+   * when its peak would have clipped.
+   */
+  run: (output: string) => Promise<{ loudness?: LoudnessMeasurement; clipGuard?: ClipGuard } | undefined>;
   /** Runs first: the longest tasks (several AAC streams, a video) should not start last. */
   heavy?: boolean;
 }
@@ -82,22 +89,22 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
         path: audioPath(job, variant, options.format, recipe),
         ...recipeFacts(recipe),
       },
-      run: async (output) =>
-        (
-          await encodeAudio({
-            input: input.variants[variant]!,
-            output,
-            format: options.format,
-            sampleRate: options.sampleRate,
-            bitDepth: options.bitDepth,
-            bitrate: options.bitrate,
-            tags: { ...baseTags, title: variantTitle(job, variant, recipe), comment: label },
-            cover: input.cover,
-            loudness: options.loudness,
-            measureLoudness: LOSSLESS.has(options.format),
-            signal,
-          })
-        ).loudness,
+      // A mix (stems summed, levels above 1) can go over full scale, where the stems never did.
+      run: (output) =>
+        encodeAudio({
+          input: input.variants[variant]!,
+          output,
+          format: options.format,
+          sampleRate: options.sampleRate,
+          bitDepth: options.bitDepth,
+          bitrate: options.bitrate,
+          tags: { ...baseTags, title: variantTitle(job, variant, recipe), comment: label },
+          cover: input.cover,
+          loudness: options.loudness,
+          measureLoudness: LOSSLESS.has(options.format),
+          avoidClipping: true,
+          signal,
+        }),
     });
   }
   for (const stem of options.keepStems) {
@@ -108,18 +115,16 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
         label: `Stem: ${stem}`,
         path: stemPath(job, stem, options.stemFormat),
       },
-      run: async (output) =>
-        (
-          await encodeAudio({
-            input: input.stems[stem],
-            output,
-            format: options.stemFormat,
-            bitDepth: options.bitDepth === 16 ? 16 : 24,
-            tags: { ...baseTags, title: `${job.title ?? job.job_id} (${stem})` },
-            measureLoudness: true,
-            signal,
-          })
-        ).loudness,
+      run: (output) =>
+        encodeAudio({
+          input: input.stems[stem],
+          output,
+          format: options.stemFormat,
+          bitDepth: options.bitDepth === 16 ? 16 : 24,
+          tags: { ...baseTags, title: `${job.title ?? job.job_id} (${stem})` },
+          measureLoudness: true,
+          signal,
+        }),
     });
   }
   if (options.keepStems.length > 0 && options.stemMp4) {
@@ -155,16 +160,15 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
         path: videoPath(job),
         ...recipeFacts(recipe),
       },
-      run: async (output) => {
-        await replaceVideoAudio({
+      run: (output) =>
+        replaceVideoAudio({
           video: input.video!,
           audio: input.variants[variant]!,
           output,
           bitrate: options.bitrate,
+          avoidClipping: true,
           signal,
-        });
-        return undefined;
-      },
+        }),
       heavy: true,
     });
   }
@@ -194,8 +198,13 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
       const task = tasks[i]!;
       const output = join(input.outDir, task.artifact.path);
       await mkdir(dirname(output), { recursive: true });
-      const loudness = await task.run(output);
-      artifacts[i] = await describeArtifact(input.outDir, task.artifact, { signal, loudness });
+      const { loudness, clipGuard } = (await task.run(output)) ?? {};
+      if (clipGuard !== undefined)
+        input.logger?.warn(
+          { path: task.artifact.path, gain_db: clipGuard.gainDb, peak_dbfs: clipGuard.peakDbfs },
+          `${task.artifact.path} turned down by ${-clipGuard.gainDb} dB: its peak (${clipGuard.peakDbfs > 0 ? '+' : ''}${clipGuard.peakDbfs} dBFS) would have clipped`,
+        );
+      artifacts[i] = await describeArtifact(input.outDir, task.artifact, { signal, loudness, clipGuard });
       input.progress?.(++done / tasks.length);
     }),
     input.parallel ?? defaultParallel(),

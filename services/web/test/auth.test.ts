@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { errorMessage } from '@imk/errors';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { quietLogger, tempRoot } from './helpers.ts';
 
@@ -53,6 +54,20 @@ describe('web access control', () => {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     expect(authorized.status).toBe(200);
+  });
+
+  it('a tokenFile that is a folder or missing is refused, saying so once', async () => {
+    // "cannot read the web token file secrets: a folder, not a regular file: cannot read secret file
+    // /…/secrets (a folder, not a regular file): /…/secrets is a folder, not a regular file" before.
+    for (const [tokenFile, said] of [
+      ['secrets', 'a folder, not a regular file'],
+      ['no-such-token', 'ENOENT: no such file or directory'],
+    ] as const) {
+      const error = await start({ host: '0.0.0.0', tokenFile }, (root) => mkdir(join(root, 'secrets'))).catch(
+        (e: unknown) => e,
+      );
+      expect(errorMessage(error)).toBe(`cannot read the web token file ${tokenFile}: ${said}`);
+    }
   });
 
   it('IMK_WEB__TOKEN made from a file (ending in a line break) is the token without it; two lines are refused unquoted', async () => {

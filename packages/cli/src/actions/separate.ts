@@ -133,12 +133,14 @@ export async function separateCommand(input: string, options: SeparateOptions): 
         // `instrumental@-2` is written as "… - instrumental (-2 semitones)", as the worker names it.
         output: variantFile(outDir, base, name, recipes[name], format),
         title: `${title} (${recipes[name]?.label ?? name.split('@', 1)[0]})${keyTempoSuffix(recipes[name])}`,
+        mix: true,
       })),
       ...(options.stems === true
         ? STEM_NAMES.map((stem) => ({
             wav: result.stems[stem],
             output: stemFile(outDir, base, stem, format),
             title: `${title} (${stem})`,
+            mix: false,
           }))
         : []),
     ];
@@ -151,6 +153,8 @@ export async function separateCommand(input: string, options: SeparateOptions): 
         format,
         tags: { ...tags, title: job.title },
         replace,
+        // A mix can go over full scale where its stems did not: turned down just enough, never clipped.
+        avoidClipping: job.mix,
         ...(sampleRate === undefined ? {} : { sampleRate }),
         signal: shutdown.signal,
       });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ImkError } from '@imk/errors';
-import { fileReadProblem, openRegularFileSync, readRegularFileSync } from '@imk/fs-safe';
+import { ImkError, markSaidAs } from '@imk/errors';
+import { NOT_REGULAR_FILE, fileReadProblem, openRegularFileSync, readRegularFileSync } from '@imk/fs-safe';
 import { z } from 'zod';
 import { createChunkSpectrogram } from './chunk-spectrogram.ts';
 import { KNOWN_MDX_MODELS } from './known-models.ts';
@@ -233,9 +233,12 @@ function readSidecar(path: string): string | undefined {
 /** Why a model file or its .json could not be read: "it does not exist", "it is a folder, …", "EACCES". */
 function readProblem(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'it does not exist';
+  if (code === 'ENOENT') {
+    markSaidAs(error, 'it does not exist');
+    return 'it does not exist';
+  }
   const problem = fileReadProblem(error);
-  return problem === code ? `${code} (${(error as Error).message})` : `it is ${problem}`;
+  return code === NOT_REGULAR_FILE ? `it is ${problem}` : problem;
 }
 
 /** UVR stem names the mdx engine can turn into the four stems: the model gives one, the mixture minus it the other. */

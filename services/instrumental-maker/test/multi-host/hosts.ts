@@ -62,6 +62,8 @@ export async function makeHost(
   exportDir: string,
   settings: HostSettings,
   netns: string | undefined,
+  /** Config keys set over the defaults below (e.g. a stem cache on the shared export). */
+  overrides: Record<string, unknown> = {},
 ): Promise<Host> {
   const root = await makeRoot((dir) => ({
     pollMs: settings.pollMs,
@@ -87,6 +89,7 @@ export async function makeHost(
         repetNeighbours: 5,
       },
     },
+    ...overrides,
   }));
   const mount = await mountSshfs(server, exportDir, join(root, 'mnt'));
   // Absolute paths into this host's own mount; config/ and state/ stay in the local root.

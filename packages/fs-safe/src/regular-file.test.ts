@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImkError, errorMessage } from '@imk/errors';
+import { fileReadProblem, readRegularFile, readRegularFileSync } from './regular-file.ts';
+
+// A token, secret, ARL, cookies or model file named by the user's configuration that is a folder, a named
+// pipe or missing: messages named the problem, then errorMessage appended the cause that said it again
+// ("… (a folder, not a regular file): /x is a folder, not a regular file"; through two wrappers, three
+// times). The summary fileReadProblem gives is now the only time a message says it.
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'imk-regular-'));
+  await mkdir(join(dir, 'folder'));
+  execFileSync('mkfifo', [join(dir, 'pipe')]);
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const count = (text: string, part: string) => text.split(part).length - 1;
+
+async function failure(read: () => unknown): Promise<unknown> {
+  try {
+    await read();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the read to fail');
+}
+
+describe('fileReadProblem and errorMessage', () => {
+  it.each([
+    ['folder', 'a folder, not a regular file'],
+    ['pipe', 'a FIFO (named pipe), not a regular file'],
+    ['missing', 'ENOENT: no such file or directory'],
+  ])('a %s is said once, however many messages wrap it', async (name, problem) => {
+    const file = join(dir, name);
+    for (const read of [() => readRegularFile(file), () => readRegularFileSync(file)]) {
+      const error = await failure(read);
+      expect(fileReadProblem(error)).toBe(problem);
+      // As the callers do: one wrapper that summarises it, another that summarises it again.
+      const inner = new ImkError(
+        'SECRET_MISSING',
+        `cannot read secret file ${file} (${fileReadProblem(error)})`,
+        {
+          cause: error,
+        },
+      );
+      const outer = new ImkError(
+        'WEB_TOKEN_FILE',
+        `cannot read the web token file ${name}: ${fileReadProblem(error)}`,
+        {
+          cause: inner,
+        },
+      );
+      for (const wrapped of [inner, outer]) {
+        const message = errorMessage(wrapped);
+        expect(message).toBe(wrapped.message);
+        expect(count(message, problem), message).toBe(1);
+        expect(count(message, file), message).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+});
