@@ -12,6 +12,7 @@ import {
   type PlannedTransfer,
   type RoutedJob,
   type RoutingProblem,
+  type SkippedArtifact,
   type UnroutedArtifact,
 } from './plan.ts';
 import { destinationKey, resolveDestinations, versionKey, type ConflictPolicy } from './conflicts.ts';
@@ -49,6 +50,8 @@ export interface SyncEngineOptions {
 export interface SyncPlan {
   transfers: PlannedTransfer[];
   unrouted: UnroutedArtifact[];
+  /** Artifacts a `skip: true` route took: sent nowhere, on purpose, and not unrouted. */
+  skipped: SkippedArtifact[];
   problems: RoutingProblem[];
   invalidManifests: { jobId: string; problem: string }[];
   jobs: number;
@@ -67,6 +70,8 @@ export interface PassSummary {
   unrouted: number;
   /** Unrouted artifacts under `unrouted: fail`: each is a failure, recorded as such (0 under `warn`). */
   unroutedFailed: number;
+  /** Artifacts a `skip: true` route took (sent nowhere, on purpose). */
+  skipped: number;
   invalidManifests: number;
   outcomes: TransferOutcome[];
   dryRun: boolean;
@@ -137,6 +142,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const result: SyncPlan = {
       transfers: [],
       unrouted: [],
+      skipped: [],
       problems: [],
       invalidManifests: [],
       jobs: jobs.length,
@@ -170,6 +176,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       for (const transfer of routed.transfers)
         planned.push({ ...transfer, ...transferState(transfer, receipts, fingerprints, at) });
       result.unrouted.push(...routed.unrouted);
+      result.skipped.push(...routed.skipped);
       result.problems.push(...routed.problems);
     }
     // Every destination path is checked against this pass and every receipt before anything is copied.
@@ -274,6 +281,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         unrouted: syncPlan.unrouted.length,
         unroutedFailed:
           (options.unrouted ?? SYNC_DEFAULTS.unrouted) === 'fail' ? syncPlan.unrouted.length : 0,
+        skipped: syncPlan.skipped.length,
         invalidManifests: syncPlan.invalidManifests.length,
         outcomes: dryRun
           ? due.map((transfer) => ({ transfer, status: 'skipped', final: false, ms: 0 }))

@@ -38,7 +38,13 @@ export type { CompiledTemplate, Route, RouteMatch, TemplateField, TemplateValues
 export { compileRoutes } from './plan.ts';
 export { CONFLICT_POLICIES, destinationKey, numberedPath } from './conflicts.ts';
 export type { ConflictPolicy, PathHolder } from './conflicts.ts';
-export type { PlannedTransfer, TransferState, UnroutedArtifact, RoutingProblem } from './plan.ts';
+export type {
+  PlannedTransfer,
+  TransferState,
+  UnroutedArtifact,
+  SkippedArtifact,
+  RoutingProblem,
+} from './plan.ts';
 export { ReceiptStore, RECEIPTS_FILE_NAME, receiptsFile, receiptKey } from './receipts.ts';
 export type { Receipt, ReceiptKey } from './receipts.ts';
 export { RetryPolicySchema, DEFAULT_RETRY_POLICY, backoffMs } from './retry-policy.ts';
