@@ -42,6 +42,8 @@ const SYNC_CATALOGUE = {
   REMOTE_MISSING: { ...POLICY.internal, ...VERIFY_FINDING },
   REMOTE_CHANGED: { ...POLICY.conflict, ...VERIFY_FINDING },
   UNREACHABLE: { ...POLICY.upstream, ...WHOLE_DESTINATION },
+  // A share /etc/fstab lists is not mounted: retried until it is (other routes of the backend carry on).
+  SHARE_NOT_MOUNTED: POLICY.upstream,
   TRANSFER_FAILED: POLICY.upstream,
   VERIFY_FAILED: POLICY.upstream,
   REMOTE_FULL: POLICY.upstream,

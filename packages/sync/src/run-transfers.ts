@@ -226,6 +226,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
           sha256: transfer.sha256,
           existing,
           remoteRoot: transfer.remoteRoot,
+          route: transfer.routeName,
           ...(transfer.recordedMs !== undefined && { recordedMs: transfer.recordedMs }),
           signal: input.signal,
         });

@@ -32,6 +32,8 @@ export interface PutRequest {
    * filesystem refuses to write through a symlink below it that leads outside it.
    */
   remoteRoot?: string;
+  /** The route that sent it (its name), for messages. */
+  route?: string;
   signal?: AbortSignal;
 }
 

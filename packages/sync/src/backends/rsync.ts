@@ -11,6 +11,7 @@ import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { SshConnectionSchema, openSshArgs, rsyncEQuote } from '../util/ssh-options.ts';
 import { createRemoteShell } from '../util/remote-shell.ts';
 import { createSshMaster } from '../util/ssh-master.ts';
+import { assertShareMounted, mountTables } from '../util/mounts.ts';
 import { BackendBaseSchema, checkLocalFile, notRegularError } from './common.ts';
 import { assertNoLinkOut, checkNoLinkOutOutput, NO_LINK_OUT_SCRIPT } from './local-links.ts';
 import { sendBatch, type BatchItem } from './rsync-batch.ts';
@@ -272,6 +273,11 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     async put(request) {
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
+      if (!remote)
+        await assertShareMounted(mountTables(context.env), target, {
+          backend: context.name,
+          route: request.route,
+        });
       await assertTargetInsideRoot(request, target);
       const item: BatchItem = {
         request,
