@@ -21,6 +21,7 @@ import { createPlanFindings } from './plan-findings.ts';
 import type { ReceiptStore, ReceiptWrite } from './receipts.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { DEFAULT_BACKEND, type Route } from './routes.ts';
+import { createLimiter } from './util/limiter.ts';
 import { runTransfers, type TransferOutcome } from './run-transfers.ts';
 import type { BackendContext, SyncBackend } from './types.ts';
 import { verifyDeliveries, type VerifyReport } from './verify.ts';
@@ -133,6 +134,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     writeOf,
   });
   let live = new Map<string, SyncBackend>();
+  // Transfers at once over all backends: each transfer takes one, a batching backend (rsync) one per run.
+  const slots = createLimiter(concurrency);
 
   async function plan(planOptions: { jobId?: string } = {}): Promise<SyncPlan> {
     const jobs = (await listCompleteJobs(options.outputsDir)).filter(
@@ -199,6 +202,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         logger: logger.child({ component: 'sync-backend', backend: name }),
         env: options.env,
         concurrency: concurrencyOf(name),
+        slots,
       };
       backend = (options.createBackend ?? defaultCreateBackend)(opts, context);
       live.set(name, backend);
@@ -247,6 +251,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           receipts: options.receipts,
           retry: options.retry ?? DEFAULT_RETRY_POLICY,
           concurrency,
+          slots,
           logger: logger.child({ component: 'sync-transfer' }),
           signal: passOptions.signal,
           now,

@@ -1,4 +1,5 @@
 import type { Logger } from '@imk/log';
+import type { Limiter } from './util/limiter.ts';
 
 /** How a delivered copy was checked against the manifest. */
 export type VerifiedBy = 'read-back' | 'remote-hash' | 'server-checksum' | 'size';
@@ -59,6 +60,12 @@ export interface SyncBackend {
   /** The name the user gave it in config (`backends.<name>`). */
   readonly name: string;
   /**
+   * How many puts the backend carries in one run of its tool (rsync), when more than one. The engine then
+   * gives it that many times its concurrency at once, and its puts take no slot of the overall limit each:
+   * the backend takes one per run from `BackendContext.slots`.
+   */
+  readonly batch?: number;
+  /**
    * Copies a file so that a partial copy never sits under the final name (a temporary name renamed into
    * place, or an object store's atomic PUT), then checks size and SHA-256. Unless `existing: 'replace'`, it
    * never overwrites a file with other content: it checks at the destination itself (atomically where the
@@ -90,6 +97,8 @@ export interface BackendContext {
    * limit by it so that the limit holds for the backend as a whole. @default 1
    */
   concurrency?: number;
+  /** The engine's limit on transfers at once over all backends; a batching backend takes one per run. */
+  slots?: Limiter;
 }
 
 export type BackendFactory<O> = (options: O, context: BackendContext) => SyncBackend;
