@@ -3,7 +3,7 @@ import { isAbsolute, posix, resolve } from 'node:path';
 import { z } from 'zod';
 import { sha256File } from '@imk/fs-safe';
 import { fromFsError, syncError } from '../errors.ts';
-import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
+import type { BackendContext, PutRequest, RemoteEntry, SyncBackend } from '../types.ts';
 import { readSecret } from '../util/secrets.ts';
 import { syncProgram } from '../util/programs.ts';
 import { runTool, type ToolResult } from '../util/run-tool.ts';
@@ -12,10 +12,10 @@ import { SshConnectionSchema, openSshArgs, rsyncEQuote } from '../util/ssh-optio
 import { createRemoteShell } from '../util/remote-shell.ts';
 import { createSshMaster } from '../util/ssh-master.ts';
 import { assertShareMounted, mountTables } from '../util/mounts.ts';
-import { takeSlot } from '../util/limiter.ts';
 import { BackendBaseSchema, checkLocalFile, notRegularError } from './common.ts';
 import { assertNoLinkOut, linkOutError, NO_LINK_OUT_SCRIPT } from './local-links.ts';
 import { sendBatch, type BatchItem } from './rsync-batch.ts';
+import { createRunQueue, type Waiting } from './rsync-runs.ts';
 import { classifyRsyncFailure } from './rsync-failure.ts';
 
 export const RSYNC_BACKEND = 'rsync';
@@ -27,10 +27,7 @@ const RSYNC_RUNS = 2;
  * login shell; the per-file check and commit on the server take five arguments per file.
  */
 export const RSYNC_BATCH_FILES = 64;
-// Transfers that become due together arrive one after the other (each is checked here first): a run waits
-// until none arrived for this long (at most GATHER_MAX_MS) so that they ride together.
-const GATHER_QUIET_MS = 15;
-const GATHER_MAX_MS = 250;
+
 // rsync writes each file as `.<name>.XXXXXX` before renaming it to <name> (our temp name): 8 bytes more.
 const RSYNC_OWN_TEMP_BYTES = 8;
 /**
@@ -229,65 +226,13 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
   // run carries; each file is still checked and committed on its own. Two runs copy at once; a run's slot
   // (and its slot of the engine's limit) is free as soon as its copy is over, so batches are checked while
   // the next ones are on their way.
-  type Waiting = { item: BatchItem; resolve(result: PutResult): void; reject(error: Error): void };
-  let waiting: Waiting[] = [];
-  let lastArrival = 0;
-  let running = 0;
-  const inFlight = new Set<string>();
-
-  /** Whether the files waiting make a full run (by count; to a local folder, also by bytes). */
-  function full(): boolean {
-    if (waiting.length >= RSYNC_BATCH_FILES) return true;
-    return !remote && waiting.reduce((sum, entry) => sum + entry.item.request.bytes, 0) >= LOCAL_BATCH_BYTES;
-  }
-
-  function schedule(): void {
-    if (running >= runs || waiting.length === 0) return;
-    running++;
-    const started = performance.now();
-    const gather = (): void => {
-      const now = performance.now();
-      const quiet = now - lastArrival;
-      if (!full() && quiet < GATHER_QUIET_MS && now - started < GATHER_MAX_MS)
-        setTimeout(gather, GATHER_QUIET_MS - quiet);
-      else void flush();
-    };
-    setTimeout(gather, GATHER_QUIET_MS);
-  }
-
-  async function flush(): Promise<void> {
-    // A slot of the engine's limit on transfers at once, for this run's copy.
-    const release = context.slots ? await takeSlot(context.slots) : undefined;
-    let batch: Waiting[] = [];
-    const later: Waiting[] = [];
-    // The same temporary name twice at once would collide: the second waits for a later batch.
-    let bytes = 0;
-    for (const entry of waiting) {
-      const free =
-        batch.length < RSYNC_BATCH_FILES &&
-        (remote || bytes < LOCAL_BATCH_BYTES) &&
-        !inFlight.has(entry.item.temp);
-      (free ? batch : later).push(entry);
-      if (!free) continue;
-      inFlight.add(entry.item.temp);
-      bytes += entry.item.request.bytes;
-    }
-    waiting = later;
-    let copying = true;
-    const copied = (): void => {
-      if (!copying) return;
-      copying = false;
-      release?.();
-      running--;
-      schedule();
-    };
-    if (batch.length === 0) {
-      copied();
-      return;
-    }
-    schedule();
-    const taken = batch;
-    try {
+  const queue = createRunQueue({
+    runs,
+    maxFiles: RSYNC_BATCH_FILES,
+    maxBytes: remote ? undefined : LOCAL_BATCH_BYTES,
+    slots: context.slots,
+    async send(taken, copied) {
+      let batch = taken;
       const signals = batch
         .map((entry) => entry.item.request.signal)
         .filter((s): s is AbortSignal => s !== undefined);
@@ -308,10 +253,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
             runTool(
               await rsyncBinary(),
               [...(await rsyncArgs()), '--', source, remote ? `${destination}:${dest}` : dest],
-              {
-                signal: abort,
-                sensitive,
-              },
+              { signal: abort, sensitive },
             ),
           remoteRun: ssh,
           classify: failure,
@@ -325,14 +267,8 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
         if (outcome.ok) entry.resolve(outcome.result);
         else entry.reject(outcome.error);
       });
-    } catch (error) {
-      // A promise settles once: entries already answered (a link refused) keep their answer.
-      for (const entry of batch) entry.reject(error as Error);
-    } finally {
-      for (const entry of taken) inFlight.delete(entry.item.temp);
-      copied();
-    }
-  }
+    },
+  });
 
   return {
     type: RSYNC_BACKEND,
@@ -354,11 +290,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
         target,
         temp: tempPathFor(target, request.sha256, options.maxNameBytes - RSYNC_OWN_TEMP_BYTES),
       };
-      return new Promise<PutResult>((resolve, reject) => {
-        waiting.push({ item, resolve, reject });
-        lastArrival = performance.now();
-        schedule();
-      });
+      return queue.put(item);
     },
 
     async stat(remotePath) {
