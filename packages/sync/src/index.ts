@@ -36,6 +36,8 @@ export {
 } from './routes.ts';
 export type { CompiledTemplate, Route, RouteMatch, TemplateField, TemplateValues } from './routes.ts';
 export { compileRoutes } from './plan.ts';
+export { assertShareMounted, mountTables } from './util/mounts.ts';
+export type { MountTables } from './util/mounts.ts';
 export { CONFLICT_POLICIES, destinationKey, numberedPath } from './conflicts.ts';
 export type { ConflictPolicy, PathHolder } from './conflicts.ts';
 export type {
