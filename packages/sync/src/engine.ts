@@ -12,6 +12,7 @@ import {
   type PlannedTransfer,
   type RoutedJob,
   type RoutingProblem,
+  type SkippedArtifact,
   type UnroutedArtifact,
 } from './plan.ts';
 import { destinationKey, resolveDestinations, versionKey, type ConflictPolicy } from './conflicts.ts';
@@ -20,6 +21,7 @@ import { createPlanFindings } from './plan-findings.ts';
 import type { ReceiptStore, ReceiptWrite } from './receipts.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { DEFAULT_BACKEND, type Route } from './routes.ts';
+import { createLimiter } from './util/limiter.ts';
 import { runTransfers, type TransferOutcome } from './run-transfers.ts';
 import type { BackendContext, SyncBackend } from './types.ts';
 import { verifyDeliveries, type VerifyReport } from './verify.ts';
@@ -49,6 +51,8 @@ export interface SyncEngineOptions {
 export interface SyncPlan {
   transfers: PlannedTransfer[];
   unrouted: UnroutedArtifact[];
+  /** Artifacts a `skip: true` route took: sent nowhere, on purpose, and not unrouted. */
+  skipped: SkippedArtifact[];
   problems: RoutingProblem[];
   invalidManifests: { jobId: string; problem: string }[];
   jobs: number;
@@ -67,6 +71,8 @@ export interface PassSummary {
   unrouted: number;
   /** Unrouted artifacts under `unrouted: fail`: each is a failure, recorded as such (0 under `warn`). */
   unroutedFailed: number;
+  /** Artifacts a `skip: true` route took (sent nowhere, on purpose). */
+  skipped: number;
   invalidManifests: number;
   outcomes: TransferOutcome[];
   dryRun: boolean;
@@ -128,6 +134,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     writeOf,
   });
   let live = new Map<string, SyncBackend>();
+  // Transfers at once over all backends: each transfer takes one, a batching backend (rsync) one per run.
+  const slots = createLimiter(concurrency);
 
   async function plan(planOptions: { jobId?: string } = {}): Promise<SyncPlan> {
     const jobs = (await listCompleteJobs(options.outputsDir)).filter(
@@ -137,6 +145,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const result: SyncPlan = {
       transfers: [],
       unrouted: [],
+      skipped: [],
       problems: [],
       invalidManifests: [],
       jobs: jobs.length,
@@ -170,6 +179,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       for (const transfer of routed.transfers)
         planned.push({ ...transfer, ...transferState(transfer, receipts, fingerprints, at) });
       result.unrouted.push(...routed.unrouted);
+      result.skipped.push(...routed.skipped);
       result.problems.push(...routed.problems);
     }
     // Every destination path is checked against this pass and every receipt before anything is copied.
@@ -192,6 +202,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         logger: logger.child({ component: 'sync-backend', backend: name }),
         env: options.env,
         concurrency: concurrencyOf(name),
+        slots,
       };
       backend = (options.createBackend ?? defaultCreateBackend)(opts, context);
       live.set(name, backend);
@@ -240,6 +251,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           receipts: options.receipts,
           retry: options.retry ?? DEFAULT_RETRY_POLICY,
           concurrency,
+          slots,
           logger: logger.child({ component: 'sync-transfer' }),
           signal: passOptions.signal,
           now,
@@ -274,6 +286,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         unrouted: syncPlan.unrouted.length,
         unroutedFailed:
           (options.unrouted ?? SYNC_DEFAULTS.unrouted) === 'fail' ? syncPlan.unrouted.length : 0,
+        skipped: syncPlan.skipped.length,
         invalidManifests: syncPlan.invalidManifests.length,
         outcomes: dryRun
           ? due.map((transfer) => ({ transfer, status: 'skipped', final: false, ms: 0 }))

@@ -1,4 +1,12 @@
-import { ImkError, POLICY, defineErrors, isImkError, type ErrorPolicy } from '@imk/errors';
+import {
+  ImkError,
+  POLICY,
+  defineErrors,
+  errnoRetryable,
+  isImkError,
+  isRetryableError,
+  type ErrorPolicy,
+} from '@imk/errors';
 
 /** What sync's catalogue says of a code, beyond retry and HTTP status. */
 export interface SyncErrorPolicy extends ErrorPolicy {
@@ -34,6 +42,8 @@ const SYNC_CATALOGUE = {
   REMOTE_MISSING: { ...POLICY.internal, ...VERIFY_FINDING },
   REMOTE_CHANGED: { ...POLICY.conflict, ...VERIFY_FINDING },
   UNREACHABLE: { ...POLICY.upstream, ...WHOLE_DESTINATION },
+  // A share /etc/fstab lists is not mounted: retried until it is (other routes of the backend carry on).
+  SHARE_NOT_MOUNTED: POLICY.upstream,
   TRANSFER_FAILED: POLICY.upstream,
   VERIFY_FAILED: POLICY.upstream,
   REMOTE_FULL: POLICY.upstream,
@@ -59,13 +69,16 @@ export interface SyncErrorOptions {
   cause?: unknown;
   /** Extra facts for logs and status (never secrets). */
   details?: Record<string, unknown>;
+  /** This one error's word on retrying, overriding the code's policy (see ImkErrorOptions.retryable). */
+  retryable?: boolean;
 }
 
 /** An ImkError whose code is one of SYNC_ERRORS, so callers know whether to retry. */
 export function syncError(code: SyncErrorCode, message: string, options: SyncErrorOptions = {}): ImkError {
   return new ImkError(code, message, {
     cause: options.cause,
-    details: { ...options.details, final: !SYNC_ERRORS[code].retryable },
+    details: { ...options.details, final: !(options.retryable ?? SYNC_ERRORS[code].retryable) },
+    ...(options.retryable !== undefined && { retryable: options.retryable }),
   });
 }
 
@@ -84,15 +97,14 @@ const NETWORK_ERRNO = new Set([
   'ESOCKETTIMEDOUT',
 ]);
 
-/** True when retrying later may succeed; false when a person has to act first. */
+/**
+ * True when retrying later may succeed; false when a person has to act first. The error says so itself
+ * (STYLE 15): its own word, on it or a cause (fs-safe's refusals, a backend's verdict), then its code's
+ * policy in whichever package's catalogue names it, then the project's one errno policy (@imk/errors).
+ */
 export function isRetryable(error: unknown): boolean {
-  if (isImkError(error)) {
-    // Sync's own codes by their policy; another package's error passing through is retried unless marked final.
-    return syncPolicyOf(error.code)?.retryable ?? error.details.final !== true;
-  }
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
   // Unknown failures are retried (with backoff): giving up on a transient fault would lose a delivery.
-  return !(code === 'EACCES' || code === 'EPERM' || code === 'EROFS');
+  return isRetryableError(error) ?? errnoRetryable(error) ?? true;
 }
 
 /** A socket-level errno: the destination did not answer or dropped the connection. */
@@ -126,7 +138,6 @@ export function fromFsError(error: unknown, where: string): ImkError {
     case 'EDQUOT':
       return syncError('REMOTE_FULL', `no space left writing ${where}: ${message}`, { cause: error });
     case 'ENOENT':
-    case 'ENOTDIR':
     case 'ENODEV':
     case 'ESTALE':
     case 'EIO':
@@ -135,7 +146,11 @@ export function fromFsError(error: unknown, where: string): ImkError {
     case 'ABORT_ERR':
       return syncError('ABORTED', `copy to ${where} was stopped`, { cause: error });
     default:
-      return syncError('TRANSFER_FAILED', `copy to ${where} failed: ${message}`, { cause: error });
+      // A link loop, a folder or a file in the way, a name too long: the errno policy says whether it lasts.
+      return syncError('TRANSFER_FAILED', `copy to ${where} failed: ${message}`, {
+        cause: error,
+        retryable: errnoRetryable(error),
+      });
   }
 }
 

@@ -36,9 +36,17 @@ export {
 } from './routes.ts';
 export type { CompiledTemplate, Route, RouteMatch, TemplateField, TemplateValues } from './routes.ts';
 export { compileRoutes } from './plan.ts';
+export { assertShareMounted, mountTables } from './util/mounts.ts';
+export type { MountTables } from './util/mounts.ts';
 export { CONFLICT_POLICIES, destinationKey, numberedPath } from './conflicts.ts';
 export type { ConflictPolicy, PathHolder } from './conflicts.ts';
-export type { PlannedTransfer, TransferState, UnroutedArtifact, RoutingProblem } from './plan.ts';
+export type {
+  PlannedTransfer,
+  TransferState,
+  UnroutedArtifact,
+  SkippedArtifact,
+  RoutingProblem,
+} from './plan.ts';
 export { ReceiptStore, RECEIPTS_FILE_NAME, receiptsFile, receiptKey } from './receipts.ts';
 export type { Receipt, ReceiptKey } from './receipts.ts';
 export { RetryPolicySchema, DEFAULT_RETRY_POLICY, backoffMs } from './retry-policy.ts';

@@ -14,11 +14,11 @@ import {
   type TemplateValues,
 } from './routes.ts';
 
-/** A route ready to use: its template checked and split at the remote root. */
+/** A route ready to use: its template checked and split at the remote root (none for a skip route). */
 export interface CompiledRoute {
   name: string;
   route: Route;
-  template: CompiledTemplate;
+  template: CompiledTemplate | undefined;
 }
 
 /** Compiles routes; throws nothing: problems come back with the route's index for the config error. */
@@ -29,9 +29,16 @@ export function compileRoutes(
   const compiled: CompiledRoute[] = [];
   const problems: { index: number; message: string }[] = [];
   routes.forEach((route, index) => {
+    const name = route.name ?? `routes.${index}`;
+    if (route.to === undefined) {
+      // Only a skip route has no `to` (the schema says so); one built in code without either is a mistake.
+      if (route.skip) compiled.push({ name, route, template: undefined });
+      else problems.push({ index, message: 'a route needs "to", or skip: true' });
+      return;
+    }
     const template = compileTemplate(route.to, remoteRoots);
     if (typeof template === 'string') problems.push({ index, message: template });
-    else compiled.push({ name: route.name ?? `routes.${index}`, route, template });
+    else compiled.push({ name, route, template });
   });
   return { routes: compiled, problems };
 }
@@ -131,15 +138,24 @@ export interface RouteJobInput {
   nameBytesOf?: (backend: string) => number;
 }
 
+/** An artifact a `skip: true` route took: sent nowhere, on purpose. */
+export interface SkippedArtifact {
+  jobId: string;
+  artifact: SyncArtifact;
+  routeName: string;
+}
+
 export interface RoutedJob {
   transfers: Omit<PlannedTransfer, 'state' | 'receipt'>[];
   unrouted: UnroutedArtifact[];
+  skipped: SkippedArtifact[];
   problems: RoutingProblem[];
 }
 
 /**
  * The routes an artifact takes: the first that matches, as in the earlier project, and after it the next
- * matching ones for as long as the route taken says `continue: true` (a second copy).
+ * matching ones for as long as the route taken says `continue: true` (a second copy). A `skip: true` route
+ * ends the list like any route without `continue`: no later route takes what it matched.
  */
 export function routesFor(
   routes: readonly CompiledRoute[],
@@ -157,17 +173,21 @@ export function routesFor(
 /** Every (artifact, route) pair of a job, with rendered destinations. An artifact listed twice is sent once. */
 export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
   const { manifest } = input;
-  const routed: RoutedJob = { transfers: [], unrouted: [], problems: [] };
+  const routed: RoutedJob = { transfers: [], unrouted: [], skipped: [], problems: [] };
   const seen = new Set<string>();
   for (const artifact of manifest.artifacts) {
     if (seen.has(artifact.path)) continue;
     seen.add(artifact.path);
     const facts = { kind: artifact.kind, variant: artifact.variant, source_type: manifest.sourceType };
-    const matching = routesFor(input.routes, facts);
-    if (matching.length === 0) {
+    const taken = routesFor(input.routes, facts);
+    if (taken.length === 0) {
       routed.unrouted.push({ jobId: manifest.jobId, artifact });
       continue;
     }
+    const matching = taken.filter((compiled) => compiled.template !== undefined);
+    const skip = taken.find((compiled) => compiled.template === undefined);
+    if (skip) routed.skipped.push({ jobId: manifest.jobId, artifact, routeName: skip.name });
+    if (matching.length === 0) continue;
     const localPath = join(manifest.dir, artifact.path);
     let identity: { sha256: string; bytes: number };
     try {
@@ -184,6 +204,7 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
     }
     const values = templateValues(manifest, artifact);
     for (const compiled of matching) {
+      if (!compiled.template) continue;
       try {
         const remotePath = renderTemplate(
           compiled.template,

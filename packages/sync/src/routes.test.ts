@@ -152,6 +152,24 @@ describe('route matching and shapes', () => {
     });
   });
 
+  it('reads skip: true as a route that sends nothing, and says what a route without "to" needs', () => {
+    expect(RouteSchema.parse({ kind: 'audio', variant: 'no_drums', skip: true })).toMatchObject({
+      match: { kind: 'audio', variant: 'no_drums' },
+      skip: true,
+      to: undefined,
+    });
+    const missing = RouteSchema.safeParse({ kind: 'audio' });
+    expect(missing.error?.issues[0]).toMatchObject({ path: ['to'] });
+    expect(missing.error?.issues[0]?.message).toContain('skip: true');
+    // A skip route sends nothing: a destination, a backend or continue beside it is a contradiction.
+    for (const extra of [{ to: '/x/' }, { backend: 'nas' }, { continue: true }, { refresh: ['jf'] }])
+      expect(
+        RouteSchema.safeParse({ kind: 'audio', skip: true, ...extra }).success,
+        JSON.stringify(extra),
+      ).toBe(false);
+    expect(RouteSchema.parse({ kind: 'audio', to: '/x/', skip: false })).not.toHaveProperty('skip');
+  });
+
   it('refuses a route mixing both shapes', () => {
     expect(RouteSchema.safeParse({ match: { kind: 'audio' }, kind: 'audio', to: '/x/' }).success).toBe(false);
   });

@@ -49,8 +49,9 @@ export const RouteMatchSchema = z.strictObject({
 export type RouteMatch = z.infer<typeof RouteMatchSchema>;
 
 /**
- * A route: which artifacts (`match`), where (`to`, a template) and through which backend. The earlier
- * project's shape `{kind, variant, to}` is accepted too and read as `match: {kind, variant}`.
+ * A route: which artifacts (`match`), where (`to`, a template) and through which backend; or, with
+ * `skip: true`, that the artifacts it matches are sent nowhere (the earlier project's route without `to`).
+ * The earlier project's shape `{kind, variant, to}` is accepted too and read as `match: {kind, variant}`.
  */
 export const RouteSchema = z
   .strictObject({
@@ -64,8 +65,15 @@ export const RouteSchema = z
     to: z
       .string()
       .min(1)
+      .optional()
       .describe(
-        `Where the artifact goes. A folder (e.g. "\${remoteRoots.audio}/Instrumental", "Vol.1", or a bare "\${remoteRoots.stems}"): the artifact keeps its own file name inside it. A file name when the last part contains {filename}, or ends in .{ext} or a known extension (${FILE_EXTENSIONS.map((e) => '.' + e).join(' ')}), e.g. "\${remoteRoots.audio}/{artist}/{title} ({variant}).{ext}". A trailing / always means a folder. Every part is cut to 255 bytes (the title, never the variant suffix or extension).`,
+        `Where the artifact goes (required unless skip: true). A folder (e.g. "\${remoteRoots.audio}/Instrumental", "Vol.1", or a bare "\${remoteRoots.stems}"): the artifact keeps its own file name inside it. A file name when the last part contains {filename}, or ends in .{ext} or a known extension (${FILE_EXTENSIONS.map((e) => '.' + e).join(' ')}), e.g. "\${remoteRoots.audio}/{artist}/{title} ({variant}).{ext}". A trailing / always means a folder. Every part is cut to 255 bytes (the title, never the variant suffix or extension).`,
+      ),
+    skip: z
+      .boolean()
+      .default(false)
+      .describe(
+        'true: the artifacts this route matches are sent nowhere, and no later route takes them (the earlier project\'s route without "to"). Such a route has no to, backend, refresh or continue.',
       ),
     backend: z.string().min(1).optional().describe(`A name under backends. @default "${DEFAULT_BACKEND}"`),
     refresh: z
@@ -88,13 +96,37 @@ export const RouteSchema = z
         code: 'custom',
         message: 'give either match: {…} or the legacy kind/variant keys, not both',
       });
+    if (!route.skip && route.to === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message:
+          'a route needs "to" (where its artifacts go), or skip: true to send the artifacts it matches nowhere',
+      });
+    if (route.skip)
+      for (const field of ['to', 'backend', 'refresh'] as const)
+        if (route[field] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `a route with skip: true sends nothing, so it takes no ${field}; remove one of them`,
+          });
+    if (route.skip && route.continue)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['continue'],
+        message:
+          'a route with skip: true keeps later routes from its artifacts; continue: true contradicts it',
+      });
   })
   .transform((route) => ({
     name: route.name,
     match: route.match ?? { kind: route.kind, variant: route.variant, source_type: route.source_type },
+    // Absent only on a skip route (checked above).
     to: route.to,
     backend: route.backend ?? DEFAULT_BACKEND,
     continue: route.continue,
+    ...(route.skip && { skip: true as const }),
     ...(route.refresh && { refresh: route.refresh }),
   }));
 /** A checked route; `continue` may be left out by code that builds routes itself (it is false then). */

@@ -31,6 +31,8 @@ export interface RunTransfersInput {
   receipts: ReceiptStore;
   retry: RetryPolicy;
   concurrency: number;
+  /** The limiter of `concurrency` shared with the backends (a batching backend takes one per run). */
+  slots?: Limiter;
   logger: Logger;
   signal?: AbortSignal;
   now(): number;
@@ -115,7 +117,7 @@ function destinationConflict(
  * of the pass (its transfers wait for their backoff); every other destination goes on.
  */
 export async function runTransfers(input: RunTransfersInput): Promise<TransferOutcome[]> {
-  const globalLimit = createLimiter(input.concurrency);
+  const globalLimit = input.slots ?? createLimiter(input.concurrency);
   const backendLimits = new Map<string, Limiter>();
   const down = new Map<string, Error>();
   const outcomes: TransferOutcome[] = [];
@@ -137,9 +139,23 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
     return next;
   };
 
+  const batches = new Map<string, number>();
+  /** Puts the backend carries in one run (rsync: many); 1 when it sends each on its own, or cannot start. */
+  const batchOf = (name: string): number => {
+    let batch = batches.get(name);
+    if (batch === undefined) {
+      try {
+        batch = Math.max(1, input.backendFor(name).batch ?? 1);
+      } catch {
+        batch = 1; // its first attempt records why
+      }
+      batches.set(name, batch);
+    }
+    return batch;
+  };
   const limitOf = (name: string): Limiter => {
     let limit = backendLimits.get(name);
-    if (!limit) backendLimits.set(name, (limit = createLimiter(input.concurrencyOf(name))));
+    if (!limit) backendLimits.set(name, (limit = createLimiter(input.concurrencyOf(name) * batchOf(name))));
     return limit;
   };
 
@@ -226,6 +242,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
           sha256: transfer.sha256,
           existing,
           remoteRoot: transfer.remoteRoot,
+          route: transfer.routeName,
           ...(transfer.recordedMs !== undefined && { recordedMs: transfer.recordedMs }),
           signal: input.signal,
         });
@@ -337,7 +354,12 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
 
   await Promise.all(
     interleave(input.transfers).map((transfer) =>
-      onePerPath(transfer, () => limitOf(transfer.backend)(() => globalLimit(() => attempt(transfer)))),
+      onePerPath(transfer, () =>
+        limitOf(transfer.backend)(() =>
+          // A batching backend's files all go to it at once: its runs, not its files, take overall slots.
+          batchOf(transfer.backend) > 1 ? attempt(transfer) : globalLimit(() => attempt(transfer)),
+        ),
+      ),
     ),
   );
   return outcomes;

@@ -1,4 +1,5 @@
 import type { Logger } from '@imk/log';
+import type { Limiter } from './util/limiter.ts';
 
 /** How a delivered copy was checked against the manifest. */
 export type VerifiedBy = 'read-back' | 'remote-hash' | 'server-checksum' | 'size';
@@ -32,6 +33,8 @@ export interface PutRequest {
    * filesystem refuses to write through a symlink below it that leads outside it.
    */
   remoteRoot?: string;
+  /** The route that sent it (its name), for messages. */
+  route?: string;
   signal?: AbortSignal;
 }
 
@@ -56,6 +59,12 @@ export interface SyncBackend {
   readonly type: string;
   /** The name the user gave it in config (`backends.<name>`). */
   readonly name: string;
+  /**
+   * How many puts the backend carries in one run of its tool (rsync), when more than one. The engine then
+   * gives it that many times its concurrency at once, and its puts take no slot of the overall limit each:
+   * the backend takes one per run from `BackendContext.slots`.
+   */
+  readonly batch?: number;
   /**
    * Copies a file so that a partial copy never sits under the final name (a temporary name renamed into
    * place, or an object store's atomic PUT), then checks size and SHA-256. Unless `existing: 'replace'`, it
@@ -88,6 +97,8 @@ export interface BackendContext {
    * limit by it so that the limit holds for the backend as a whole. @default 1
    */
   concurrency?: number;
+  /** The engine's limit on transfers at once over all backends; a batching backend takes one per run. */
+  slots?: Limiter;
 }
 
 export type BackendFactory<O> = (options: O, context: BackendContext) => SyncBackend;

@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ReceiptStore, createSyncEngine, type SyncEngineOptions } from '../src/index.ts';
+import { ReceiptStore, RouteSchema, createSyncEngine, type SyncEngineOptions } from '../src/index.ts';
 import { audioJob, writeJob } from './fixtures.ts';
 import { capturingLogger, tempDir, testLogger } from './helpers.ts';
 
@@ -47,6 +47,27 @@ afterEach(async () => {
 });
 
 describe('sync engine', () => {
+  it('a skip route sends nothing for what it matches, and no later route takes it (first match wins, as the earlier project did)', async () => {
+    await writeJob(outputs, audioJob('job1', ['instrumental', 'no_drums', 'drums_only']));
+    const { logger, lines } = capturingLogger();
+    // The earlier project's shape, as config/nas-sync.yaml holds it after imk migrate.
+    const routes = [
+      { kind: 'audio', variant: 'no_drums', skip: true },
+      { kind: 'audio', to: '${remoteRoots.audio}/All', backend: 'nas' },
+    ].map((route) => RouteSchema.parse(route));
+    const engine = createSyncEngine(engineOptions({ routes, logger }));
+    const plan = await engine.plan();
+    expect(plan.skipped.map((s) => [s.artifact.variant, s.routeName])).toEqual([['no_drums', 'routes.0']]);
+    const summary = await engine.runPass();
+    expect(summary).toMatchObject({ delivered: 2, unrouted: 0, skipped: 1, failed: 0 });
+    expect((await readdir(join(nas, 'Music', 'All'))).sort()).toEqual([
+      'Artist - job1 (drums_only).m4a',
+      'Artist - job1 (instrumental).m4a',
+    ]);
+    // Skipped on purpose: no "no route matches" warning.
+    expect(lines().some((line) => String(line.msg).includes('no route'))).toBe(false);
+  });
+
   it('delivers every routed artifact once, and nothing again after a restart', async () => {
     await writeJob(outputs, audioJob('job1', ['instrumental', 'no_drums']));
     await writeJob(outputs, {

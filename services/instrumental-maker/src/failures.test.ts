@@ -31,6 +31,14 @@ describe('isRetryable', () => {
     expect(isRetryable(Object.assign(new Error('denied'), { code: 'EACCES' }))).toBe(false);
     expect(isRetryable(Object.assign(new Error('gone'), { code: 'ENOENT' }))).toBe(true);
   });
+
+  it('reads an errno by the one errno policy nas-sync uses too (@imk/errors)', () => {
+    // A read-only outputs disk needs a person as much as a permission does; the worker used to retry it.
+    for (const code of ['EACCES', 'EPERM', 'EROFS', 'ELOOP', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG'])
+      expect(isRetryable(Object.assign(new Error(code), { code })), code).toBe(false);
+    for (const code of ['ENOENT', 'EIO', 'ENOSPC', 'EBUSY'])
+      expect(isRetryable(Object.assign(new Error(code), { code })), code).toBe(true);
+  });
 });
 
 /** The error a call throws (synchronously or not). */

@@ -1,22 +1,17 @@
-import { errorMessage, isImkError, isRetryableError } from '@imk/errors';
+import { errnoRetryable, errorMessage, isImkError, isRetryableError } from '@imk/errors';
 import { sep } from 'node:path';
 import { capText } from '@imk/fs-safe';
 // The worker's own codes (SIDECAR_INVALID, …) must be known here even when index.ts is not loaded.
 import './errors.ts';
 
-/** Conditions of a file that another attempt will find the same (no permission, a link loop, not a file). */
-const PERMANENT_ERRNO = new Set(['EACCES', 'EPERM', 'ELOOP', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG']);
-
 /**
  * Whether another attempt can fix this failure. The error says so itself: its own word (fs-safe's refusals,
  * MEDIA_REFUSED, …) or its code's policy in its package's catalogue (MEDIA_UNREADABLE, MODEL_MISSING and
- * TOOL_MISSING are not; an ffmpeg crash or an engine failure is). Everything unknown (a bug) gets another try.
+ * TOOL_MISSING are not; an ffmpeg crash or an engine failure is), else its errno by the project's one errno
+ * policy (no permission, a read-only disk, a link loop, not a file). Everything unknown (a bug) gets another try.
  */
 export function isRetryable(error: unknown): boolean {
-  const said = isRetryableError(error);
-  if (said !== undefined) return said;
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
-  return !(errno !== undefined && PERMANENT_ERRNO.has(errno));
+  return isRetryableError(error) ?? errnoRetryable(error) ?? true;
 }
 
 /** Exponential backoff: base · 2^(attempt−1), capped. */

@@ -43,7 +43,9 @@ export const NasSyncSchema = z
       .int()
       .positive()
       .default(SYNC_DEFAULTS.concurrency)
-      .describe('Transfers at once, over all backends (network copies wait on the network, not on the CPU).'),
+      .describe(
+        'Transfers at once, over all backends (network copies wait on the network, not on the CPU); an rsync run carrying many files counts as one.',
+      ),
     retry: RetryPolicySchema.default(RetryPolicySchema.parse({})).describe(
       'Retries of a failed transfer: tries within one pass, and the wait before a later pass tries it again.',
     ),

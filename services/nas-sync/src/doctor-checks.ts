@@ -1,6 +1,7 @@
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
-import { backendPrograms } from '@imk/sync';
+import { posix } from 'node:path';
+import { assertShareMounted, backendPrograms, compileRoutes, mountTables } from '@imk/sync';
 import { resolveTool } from '@imk/tools';
 import { loadNasSyncConfig } from './config.ts';
 
@@ -57,5 +58,54 @@ export const syncToolsCheck: DoctorCheck = {
   },
 };
 
+/**
+ * Routes that write to a folder on this host (`local`, `rsync` without host) whose folder is below a mount
+ * point /etc/fstab lists but that is not mounted: nas-sync refuses to write there (the files would land on
+ * this host's own disk), so doctor says so before the first pass does.
+ */
+export const sharesMountedCheck: DoctorCheck = {
+  id: 'sync-shares-mounted',
+  title: 'NAS shares of local routes are mounted',
+  group: 'sync',
+  required: false,
+  async run({ paths, env }): Promise<CheckResult> {
+    let loaded;
+    try {
+      loaded = await loadNasSyncConfig(paths.root, env);
+    } catch {
+      return { status: 'skip', summary: 'config/nas-sync.yaml is invalid (see its config check)' };
+    }
+    if (loaded.state !== 'enabled')
+      return { status: 'skip', summary: 'nas-sync is not enabled (config/nas-sync.yaml)' };
+    const { config } = loaded;
+    const tables = mountTables(env);
+    const problems: string[] = [];
+    let checked = 0;
+    for (const route of compileRoutes(config.routes, config.remoteRoots).routes) {
+      const options = config.backends[route.route.backend];
+      // A route without a defined backend writes to a plain local folder.
+      const here = !options || options.type === 'local' || (options.type === 'rsync' && !options.host);
+      if (!route.template || !here) continue;
+      const base = options && 'root' in options ? options.root : undefined;
+      const folder = base ? posix.join(base, route.template.root) : route.template.root;
+      if (!posix.isAbsolute(folder)) continue;
+      checked++;
+      await assertShareMounted(tables, folder, { backend: route.route.backend, route: route.name }).catch(
+        (error: unknown) => problems.push(errorMessage(error)),
+      );
+    }
+    if (problems.length > 0)
+      return {
+        status: 'warn',
+        summary: problems.join('; '),
+        fix: 'mount the share (mount <mount point>), or point the route at a folder that is there',
+      };
+    return {
+      status: 'ok',
+      summary: `${checked} route folder(s) on this host; none under an unmounted share`,
+    };
+  },
+};
+
 /** What `imk doctor` checks for nas-sync. */
-export const doctorChecks: DoctorCheck[] = [syncToolsCheck];
+export const doctorChecks: DoctorCheck[] = [syncToolsCheck, sharesMountedCheck];

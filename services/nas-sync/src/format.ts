@@ -6,6 +6,10 @@ function size(bytes: number | undefined): string {
   return bytes === undefined ? '?' : formatBytes(bytes);
 }
 
+// Said only when a route has skip: true, so the usual line stays as it was.
+const skippedText = (summary: PassSummary): string =>
+  summary.skipped > 0 ? `, ${summary.skipped} skipped by a skip route` : '';
+
 /** One line per pass, for `imk sync --once`. */
 export function formatSummary(summary: PassSummary): string {
   if (summary.dryRun) {
@@ -14,7 +18,7 @@ export function formatSummary(summary: PassSummary): string {
         `would send ${transfer.jobId}/${transfer.artifact.path} -> ${transfer.backend}:${transfer.remotePath} (${size(transfer.bytes)})`,
     );
     lines.push(
-      `dry run: ${summary.outcomes.length} to send, ${summary.alreadyDelivered} already delivered, ${summary.waiting} waiting to retry, ${summary.failedFinal} failed, ${summary.unrouted} unrouted`,
+      `dry run: ${summary.outcomes.length} to send, ${summary.alreadyDelivered} already delivered, ${summary.waiting} waiting to retry, ${summary.failedFinal} failed, ${summary.unrouted} unrouted${skippedText(summary)}`,
     );
     return lines.join('\n');
   }
@@ -26,7 +30,7 @@ export function formatSummary(summary: PassSummary): string {
     );
   return [
     ...failures,
-    `nas-sync: ${summary.delivered} delivered, ${summary.alreadyDelivered} already delivered, ${summary.failed} failed, ${summary.waiting} waiting to retry, ${summary.failedFinal} failed for good, ${summary.unrouted} unrouted (${summary.jobs} jobs)`,
+    `nas-sync: ${summary.delivered} delivered, ${summary.alreadyDelivered} already delivered, ${summary.failed} failed, ${summary.waiting} waiting to retry, ${summary.failedFinal} failed for good, ${summary.unrouted} unrouted${skippedText(summary)} (${summary.jobs} jobs)`,
   ].join('\n');
 }
 

@@ -6,6 +6,6 @@ export { getSyncStatus, resetFailedTransfers } from './status.ts';
 export type { RowConflict, StatusRow, SyncStatus } from './status.ts';
 export { describeConflict, formatStatus, formatSummary, formatVerify, summaryExitCode } from './format.ts';
 export { healthChecks } from './health.ts';
-export { doctorChecks, syncToolsCheck } from './doctor-checks.ts';
+export { doctorChecks, sharesMountedCheck, syncToolsCheck } from './doctor-checks.ts';
 export { nasSyncService as service, nasSyncService } from './definition.ts';
 export { NAS_SYNC_ERRORS } from './errors.ts';

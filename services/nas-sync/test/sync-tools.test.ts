@@ -1,10 +1,10 @@
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { resolvePaths } from '@imk/config';
 import { audioJob, writeJob } from '@imk/sync/testing';
 import { resolveTool } from '@imk/tools';
-import { getSyncStatus, runNasSyncOnce, syncToolsCheck } from '../src/index.ts';
+import { getSyncStatus, runNasSyncOnce, sharesMountedCheck, syncToolsCheck } from '../src/index.ts';
 import { capturingLogger, tempRoot, writeConfig } from './helpers.ts';
 
 let t: Awaited<ReturnType<typeof tempRoot>>;
@@ -68,4 +68,33 @@ it('a configured rsync path that is not there fails doctor and the sync alike, n
   const status = await getSyncStatus({ root: t.root, logger });
   expect(status.rows[0]).toMatchObject({ state: 'failed', error_code: 'TOOL_MISSING' });
   expect(JSON.stringify(status.rows[0])).toContain(missing);
+});
+
+it('imk doctor warns of a local route onto an fstab share that is not mounted, naming the route and the mount point', async () => {
+  const share = join(t.nas, 'mnt', 'share');
+  await mkdir(share, { recursive: true });
+  await writeConfig(
+    t.root,
+    `nasSync:
+  enabled: true
+  remoteRoots:
+    audio: ${share}/Music
+  routes:
+    - name: music
+      match: { kind: audio }
+      to: "\${remoteRoots.audio}/{artist}"
+`,
+  );
+  const fstab = join(t.root, 'fstab');
+  const mountinfo = join(t.root, 'mountinfo');
+  await writeFile(fstab, `//nas/music ${share} cifs noauto 0 0\n`);
+  await writeFile(mountinfo, '21 26 0:20 / /proc rw,relatime - proc proc rw\n');
+  const env = { ...process.env, IMK_SYNC_FSTAB: fstab, IMK_SYNC_MOUNTINFO: mountinfo };
+  const check = () => sharesMountedCheck.run({ paths: resolvePaths(t.root), env, now: new Date() });
+  const warned = await check();
+  expect(warned.status).toBe('warn');
+  expect(warned.summary).toContain('route "music"');
+  expect(warned.summary).toContain(`${share} is listed in ${fstab} but not mounted`);
+  await writeFile(mountinfo, `900 26 0:99 / ${share} rw - cifs //nas/music rw\n`);
+  expect(await check()).toMatchObject({ status: 'ok' });
 });

@@ -200,7 +200,7 @@ describe('imk migrate', () => {
     expect(sync.exitCode, sync.stdout).toBe(0);
   }, 60_000);
 
-  it('names every NAS_SYNC_ROUTES entry it leaves out, and why; a route the earlier version never matched is never made to match everything', async () => {
+  it('names every NAS_SYNC_ROUTES entry it does not convert as it was, and why; a route the earlier version never matched is never made to match everything', async () => {
     const dir = join(root, 'odd-routes');
     const envFile = join(root, 'odd-routes.env');
     const routes = [
@@ -238,7 +238,12 @@ describe('imk migrate', () => {
     const written = parseYaml(await readFile(join(dir, 'config', 'nas-sync.yaml'), 'utf8')) as {
       nasSync: { routes: unknown[] };
     };
-    expect(written.nasSync.routes).toEqual([{ kind: 'audio', to: '${remoteRoots.audio}/All' }]);
+    // Entries without "to" stay in their place as skip routes: what they matched is sent nowhere, as before.
+    expect(written.nasSync.routes).toEqual([
+      { kind: 'video', skip: true },
+      { kind: 'audio', variant: 'no_drums', skip: true },
+      { kind: 'audio', to: '${remoteRoots.audio}/All' },
+    ]);
     // The file says so too, beside the routes.
     expect(await readFile(join(dir, 'config', 'nas-sync.yaml'), 'utf8')).toContain('NAS_SYNC_ROUTES[1]');
     await expectValidConfigs(dir);
@@ -443,6 +448,44 @@ describe('imk migrate', () => {
       .map((e) => relative(nas, join(e.parentPath, e.name)))
       .sort();
     expect(delivered).toEqual([...expected].sort());
+  }, 120_000);
+
+  it('a NAS_SYNC_ROUTES entry without "to" still sends nothing for what it matches: no later route takes it', async () => {
+    const dir = join(root, 'skip-routes');
+    const nas = join(root, 'skip-routes-nas');
+    // The earlier version took the first matching route; this one has no "to", so it sent no "no drums" file.
+    const routes = [
+      { kind: 'audio', variant: 'no_drums' },
+      { kind: 'audio', to: '${remoteRoots.audio}/All' },
+    ];
+    const envFile = join(root, 'skip-routes.env');
+    await writeFile(
+      envFile,
+      [
+        `OUTPUTS_DIR=${join(dir, 'outputs')}`,
+        'NAS_SYNC_METHOD=local',
+        `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
+        `NAS_SYNC_ROUTES=${JSON.stringify(routes)}`,
+        '',
+      ].join('\n'),
+    );
+    const migrated = await imk(['migrate', '--env', envFile, '--root', dir, '--json']);
+    expect(migrated.exitCode, String(migrated.all)).toBe(0);
+    const report = JSON.parse(String(migrated.stdout)) as { lines: { key: string; text: string }[] };
+    expect(report.lines.find((l) => l.key === 'NAS_SYNC_ROUTES')?.text).toContain(
+      'NAS_SYNC_ROUTES[0] has no "to": written as skip: true',
+    );
+    await expectValidConfigs(dir);
+    await materializeLegacySample('outputs/pyout_audio_001', join(dir, 'outputs', 'pyout_audio_001'));
+
+    const once = await imk(['sync', '--once', '--root', dir]);
+    expect(once.exitCode, String(once.all)).toBe(0);
+    expect(String(once.all)).toContain('1 skipped by a skip route');
+    // Before: the "no drums" file was left to the next route and arrived in All.
+    expect((await readdir(join(nas, 'audio', 'All'))).sort()).toEqual([
+      'Py Artist - Py Song (drums only).m4a',
+      'Py Artist - Py Song.m4a',
+    ]);
   }, 120_000);
 });
 

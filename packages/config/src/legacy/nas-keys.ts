@@ -84,8 +84,9 @@ function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: stri
   if (!Array.isArray(list)) return 'NAS_SYNC_ROUTES is not a JSON list of routes';
   const backend = backendOf(env);
   const out: Record<string, unknown>[] = [];
-  // Every entry not converted is named with the reason: none vanishes without a word.
+  // Every entry not converted as it was is named with the reason: none vanishes without a word.
   const left: string[] = [];
+  const skips: string[] = [];
   list.forEach((entry: unknown, index) => {
     const at = `NAS_SYNC_ROUTES[${index}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
@@ -93,10 +94,6 @@ function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: stri
       return;
     }
     const r = entry as Record<string, unknown>;
-    if (typeof r.to !== 'string' || r.to === '') {
-      left.push(`${at} has no "to" (the earlier version sent nothing for what it matched)`);
-      return;
-    }
     // The legacy shape as it was: kind, variant, and `to` a folder the file keeps its name in. Its code
     // (`if route_kind and artifact_kind != route_kind`) took a missing or falsy kind/variant as "any"; any
     // other value that is not text never equalled an artifact's, so that route never matched: dropping the
@@ -112,14 +109,23 @@ function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: stri
         return;
       }
     }
+    if (typeof r.to !== 'string' || r.to === '') {
+      // The earlier version took the first matching route and, with no "to", sent nothing for it: a skip
+      // route keeps it so (left out, a later route would take those artifacts).
+      route.skip = true;
+      skips.push(
+        `${at} has no "to": written as skip: true (the earlier version sent nothing for what it matched)`,
+      );
+      out.push(route);
+      return;
+    }
     route.to = r.to;
     if (typeof backend === 'object') route.backend = BACKEND;
     out.push(route);
   });
-  if (left.length > 0) {
-    if (out.length === 0) return `NAS_SYNC_ROUTES has no usable route: ${left.join('; ')}`;
-    note = `${note}; left out: ${left.join('; ')}`;
-  }
+  if (out.length === 0 && left.length > 0) return `NAS_SYNC_ROUTES has no usable route: ${left.join('; ')}`;
+  if (skips.length > 0) note = `${note}; ${skips.join('; ')}`;
+  if (left.length > 0) note = `${note}; left out: ${left.join('; ')}`;
   return { routes: out, note };
 }
 

@@ -11,6 +11,7 @@ import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
 import { assertNoLinkOut } from './local-links.ts';
+import { assertShareMounted, mountTables } from '../util/mounts.ts';
 
 export const LOCAL_BACKEND = 'local';
 
@@ -33,6 +34,7 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDE
 export function createLocalBackend(input: LocalOptions, context: BackendContext): SyncBackend {
   const options = LocalOptionsSchema.parse(input);
   const throttle = options.bandwidthLimit ? createThrottle(options.bandwidthLimit) : undefined;
+  const mounts = mountTables(context.env);
 
   const pathOf = (remotePath: string): string => {
     const full = joinRemote(options.root, remotePath);
@@ -102,6 +104,7 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       // Set while the temp's folder is known to stay inside the root: only then is the temp removed.
       let tempInsideRoot = false;
       try {
+        await assertShareMounted(mounts, target, { backend: context.name, route: request.route });
         await assertNoLinkOut(root, target);
         tempInsideRoot = true;
         if ((await settleExisting(request, target, existing)) === 'same')

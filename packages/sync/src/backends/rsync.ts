@@ -3,7 +3,7 @@ import { isAbsolute, posix, resolve } from 'node:path';
 import { z } from 'zod';
 import { listNamesOrEmpty, sha256File } from '@imk/fs-safe';
 import { fromFsError, syncError } from '../errors.ts';
-import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
+import type { BackendContext, PutRequest, RemoteEntry, SyncBackend } from '../types.ts';
 import { readSecret } from '../util/secrets.ts';
 import { syncProgram } from '../util/programs.ts';
 import { runTool, type ToolResult } from '../util/run-tool.ts';
@@ -11,15 +11,23 @@ import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { SshConnectionSchema, openSshArgs, rsyncEQuote } from '../util/ssh-options.ts';
 import { createRemoteShell } from '../util/remote-shell.ts';
 import { createSshMaster } from '../util/ssh-master.ts';
+import { assertShareMounted, mountTables } from '../util/mounts.ts';
 import { BackendBaseSchema, checkLocalFile, notRegularError } from './common.ts';
-import { assertNoLinkOut, checkNoLinkOutOutput, NO_LINK_OUT_SCRIPT } from './local-links.ts';
+import { assertNoLinkOut, linkOutError, NO_LINK_OUT_SCRIPT } from './local-links.ts';
 import { sendBatch, type BatchItem } from './rsync-batch.ts';
+import { createRunQueue, type Waiting } from './rsync-runs.ts';
 import { classifyRsyncFailure } from './rsync-failure.ts';
 
 export const RSYNC_BACKEND = 'rsync';
 
 /** rsync runs copying at once per backend (the checks of earlier batches go on beside them). */
 const RSYNC_RUNS = 2;
+/**
+ * Files one rsync run carries at most. Every run costs a start-up and, over ssh, a channel and the server's
+ * login shell; the per-file check and commit on the server take five arguments per file.
+ */
+export const RSYNC_BATCH_FILES = 64;
+
 // rsync writes each file as `.<name>.XXXXXX` before renaming it to <name> (our temp name): 8 bytes more.
 const RSYNC_OWN_TEMP_BYTES = 8;
 /**
@@ -109,6 +117,9 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     return result.stdout;
   }
 
+  // Runs at once: the backend's own concurrency, if lower (each run also takes a slot of the engine's limit).
+  const runs = Math.max(1, Math.min(RSYNC_RUNS, context.concurrency ?? RSYNC_RUNS));
+
   async function rsyncArgs(): Promise<string[]> {
     const args = [
       '--recursive',
@@ -119,9 +130,9 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       `--partial-dir=${options.partialDir}`,
     ];
     if (options.fsync) args.push('--fsync');
-    // At most RSYNC_RUNS rsyncs run at once per backend (each carries a batch): they share the limit.
+    // At most `runs` rsyncs run at once per backend (each carries a batch): they share the limit.
     if (options.bandwidthLimit)
-      args.push(`--bwlimit=${Math.max(1, Math.floor(options.bandwidthLimit / RSYNC_RUNS / 1024))}`);
+      args.push(`--bwlimit=${Math.max(1, Math.floor(options.bandwidthLimit / runs / 1024))}`);
     if (remote) {
       args.push('--mkpath', '-e', [await sshBinary(), ...sshArgs, ...master.args].map(rsyncEQuote).join(' '));
       if (options.rsyncPath) args.push(`--rsync-path=${options.rsyncPath}`);
@@ -158,70 +169,70 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     return hash[0];
   }
 
+  /** The route's root on the destination, which no symlink below it may lead out of. */
+  function rootOf(request: PutRequest): string {
+    if (request.remoteRoot !== undefined) return pathOf(request.remoteRoot);
+    return remote ? (options.root ?? '.') : pathOf('/');
+  }
+
   /**
-   * Refuses a target below the route's root reached through a symlink that leads outside it (a link on
-   * the NAS must not make a sync write elsewhere), here or on the server; rsync and ln follow such links.
+   * Refuses targets below the route's root reached through a symlink that leads outside it (a link on the
+   * NAS must not make a sync write elsewhere); rsync and ln follow such links. Over ssh, the targets of a
+   * whole batch are checked by one command on the server, before its copy. Returns the entries that pass;
+   * the others are rejected with DESTINATION_UNSAFE naming the link.
    */
-  async function assertTargetInsideRoot(request: PutRequest, target: string): Promise<void> {
-    const root =
-      request.remoteRoot !== undefined
-        ? pathOf(request.remoteRoot)
-        : remote
-          ? (options.root ?? '.')
-          : pathOf('/');
-    if (!remote) return assertNoLinkOut(root, target);
-    const rel = posix.relative(root, target);
-    if (rel === '' || rel.startsWith('..')) return;
+  async function keepInsideRoot(batch: Waiting[], signal?: AbortSignal): Promise<Waiting[]> {
+    const checks = batch.map((entry) => {
+      const root = rootOf(entry.item.request);
+      const rel = posix.relative(root, entry.item.target);
+      return { entry, root, rel, skip: rel === '' || rel.startsWith('..') };
+    });
+    const asked = checks.filter((check) => !check.skip);
+    if (asked.length === 0) return batch;
     const out = await sshChecked(
-      ['sh', '-c', NO_LINK_OUT_SCRIPT, 'links', root, rel],
-      `look for links below ${root}`,
-      request.signal,
+      [
+        'sh',
+        '-c',
+        'script=$1; shift; while [ $# -ge 2 ]; do sh -c "$script" links "$1" "$2"; shift 2; done',
+        'links',
+        NO_LINK_OUT_SCRIPT,
+        ...asked.flatMap((check) => [check.root, check.rel]),
+      ],
+      `look for links below ${asked[0]?.root ?? ''}`,
+      signal,
     );
-    checkNoLinkOutOutput(out, root);
+    // Per target: "OK", or "LINK", the link and where it leads (three lines).
+    const lines = out.split('\n');
+    const passed = new Set<Waiting>(checks.filter((check) => check.skip).map((check) => check.entry));
+    let at = 0;
+    for (const check of asked) {
+      const verdict = lines[at];
+      if (verdict === 'LINK') {
+        check.entry.reject(linkOutError(lines[at + 1] ?? '', lines[at + 2] || undefined, check.root));
+        at += 3;
+      } else if (verdict === 'OK') {
+        passed.add(check.entry);
+        at += 1;
+      } else
+        throw syncError(
+          'TRANSFER_FAILED',
+          `${where}: the link check printed ${JSON.stringify(out.slice(0, 200))}`,
+        );
+    }
+    return batch.filter((entry) => passed.has(entry));
   }
 
-  // Transfers that become due together go in one rsync run (one connection, one start-up); each file is
-  // still checked and committed on its own. Two runs copy at once; a run's slot is free as soon as its copy
-  // is over, so batches are checked while the next ones are on their way.
-  let waiting: { item: BatchItem; resolve(result: PutResult): void; reject(error: Error): void }[] = [];
-  let running = 0;
-  const inFlight = new Set<string>();
-  const batchSize = Math.max(1, Math.ceil((context.concurrency ?? 1) / RSYNC_RUNS));
-
-  function schedule(): void {
-    if (running >= RSYNC_RUNS || waiting.length === 0) return;
-    running++;
-    // A short pause lets the other transfers the engine starts at the same moment join this batch.
-    setTimeout(() => void flush(), 15);
-  }
-
-  async function flush(): Promise<void> {
-    const batch: typeof waiting = [];
-    const later: typeof waiting = [];
-    // The same temporary name twice at once would collide: the second waits for a later batch.
-    let bytes = 0;
-    for (const entry of waiting) {
-      const free =
-        batch.length < batchSize && (remote || bytes < LOCAL_BATCH_BYTES) && !inFlight.has(entry.item.temp);
-      (free ? batch : later).push(entry);
-      if (!free) continue;
-      inFlight.add(entry.item.temp);
-      bytes += entry.item.request.bytes;
-    }
-    waiting = later;
-    if (batch.length === 0) {
-      running--;
-      return;
-    }
-    let copying = true;
-    const copied = (): void => {
-      if (!copying) return;
-      copying = false;
-      running--;
-      schedule();
-    };
-    schedule();
-    try {
+  // Transfers that become due together go in one rsync run (one connection, one start-up), as many as a
+  // run carries; each file is still checked and committed on its own. Two runs copy at once; a run's slot
+  // (and its slot of the engine's limit) is free as soon as its copy is over, so batches are checked while
+  // the next ones are on their way.
+  const queue = createRunQueue({
+    runs,
+    maxFiles: RSYNC_BATCH_FILES,
+    maxBytes: remote ? undefined : LOCAL_BATCH_BYTES,
+    slots: context.slots,
+    async send(taken, copied) {
+      let batch = taken;
       const signals = batch
         .map((entry) => entry.item.request.signal)
         .filter((s): s is AbortSignal => s !== undefined);
@@ -229,6 +240,8 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       if (remote) {
         const refused = await master.open(signal);
         if (refused) throw failure(refused, 'connect');
+        batch = await keepInsideRoot(batch, signal);
+        if (batch.length === 0) return;
       }
       const outcomes = await sendBatch(
         batch.map((entry) => entry.item),
@@ -240,10 +253,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
             runTool(
               await rsyncBinary(),
               [...(await rsyncArgs()), '--', source, remote ? `${destination}:${dest}` : dest],
-              {
-                signal: abort,
-                sensitive,
-              },
+              { signal: abort, sensitive },
             ),
           remoteRun: ssh,
           classify: failure,
@@ -257,31 +267,30 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
         if (outcome.ok) entry.resolve(outcome.result);
         else entry.reject(outcome.error);
       });
-    } catch (error) {
-      for (const entry of batch) entry.reject(error as Error);
-    } finally {
-      for (const entry of batch) inFlight.delete(entry.item.temp);
-      copied();
-    }
-  }
+    },
+  });
 
   return {
     type: RSYNC_BACKEND,
     name: context.name,
+    batch: RSYNC_BATCH_FILES,
 
     async put(request) {
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
-      await assertTargetInsideRoot(request, target);
+      if (!remote) {
+        await assertShareMounted(mountTables(context.env), target, {
+          backend: context.name,
+          route: request.route,
+        });
+        await assertNoLinkOut(rootOf(request), target);
+      }
       const item: BatchItem = {
         request,
         target,
         temp: tempPathFor(target, request.sha256, options.maxNameBytes - RSYNC_OWN_TEMP_BYTES),
       };
-      return new Promise<PutResult>((resolve, reject) => {
-        waiting.push({ item, resolve, reject });
-        schedule();
-      });
+      return queue.put(item);
     },
 
     async stat(remotePath) {

@@ -27,3 +27,10 @@ export function createLimiter(limit: number): Limiter {
       next();
     });
 }
+
+/** Takes one slot of a limiter and holds it until the function it resolves with is called. */
+export function takeSlot(limit: Limiter): Promise<() => void> {
+  return new Promise((resolve) => {
+    void limit(() => new Promise<void>((release) => resolve(release)));
+  });
+}

@@ -1,0 +1,24 @@
+/**
+ * The one errno policy of the project (STYLE 15): an operating-system error that reaches a retry decision
+ * without a code of ours says by its errno whether another attempt can succeed. Both the worker (reading
+ * a bundle, writing outputs) and nas-sync (writing a destination) ask here.
+ */
+
+// Conditions of the path itself that every attempt meets again until a person acts: no permission, a
+// read-only filesystem, a link loop, a folder where a file must be or a file where a folder must be, a
+// name too long for the filesystem.
+const PERMANENT_ERRNO: ReadonlySet<string> = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ELOOP',
+  'EISDIR',
+  'ENOTDIR',
+  'ENAMETOOLONG',
+]);
+
+/** False when the errno names a condition another attempt meets again; undefined when it says nothing. */
+export function errnoRetryable(error: unknown): false | undefined {
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof errno === 'string' && PERMANENT_ERRNO.has(errno) ? false : undefined;
+}
