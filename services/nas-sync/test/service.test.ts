@@ -103,6 +103,22 @@ describe('nas-sync configuration', () => {
     expect(message).toMatch(/nasSync\.routes\.1\.to: must not contain "\.\."/);
   });
 
+  it('answers a route written "to: null" (or empty) with its dotted path and the skip: true hint', async () => {
+    // What a user writes to mean "nowhere": YAML null (to:, to: ~, to: null) or an empty string.
+    for (const to of ['to:', 'to: ~', 'to: null', 'to: ""']) {
+      await writeConfig(
+        t.root,
+        `nasSync:\n  enabled: true\n  routes:\n    - kind: audio\n      to: /srv/\n    - kind: stems\n      ${to}\n`,
+      );
+      const message = await loadNasSyncConfig(t.root).then(
+        () => 'accepted',
+        (e: unknown) => (e as Error).message,
+      );
+      expect(message, to).toMatch(/nasSync\.routes\.1\.to: "to" is (null|empty).*write skip: true/);
+      expect(message, to).not.toContain('expected string');
+    }
+  });
+
   it('refuses secrets written into the file', async () => {
     await writeConfig(
       t.root,
