@@ -268,6 +268,16 @@ function valueMatches(expected: string | string[] | undefined, actual: string | 
   );
 }
 
+/** A route's match as a user wrote it, for status lines: `kind: audio, variant: [drums, bass]`, or `every artifact`. */
+export function describeMatch(match: RouteMatch): string {
+  const parts = (['kind', 'variant', 'source_type'] as const).flatMap((field) => {
+    const value = match[field];
+    if (value === undefined) return [];
+    return [`${field}: ${Array.isArray(value) ? `[${value.join(', ')}]` : value}`];
+  });
+  return parts.length > 0 ? parts.join(', ') : 'every artifact';
+}
+
 /** Whether a route takes an artifact. */
 export function routeMatches(
   match: RouteMatch,
