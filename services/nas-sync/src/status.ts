@@ -4,7 +4,7 @@ import {
   ReceiptStore,
   createSyncEngine,
   destinationKey,
-  isVerifyFinding,
+  pathHolders,
   type PlannedTransfer,
   type Receipt,
 } from '@imk/sync';
@@ -145,17 +145,8 @@ export async function getSyncStatus(options: {
       env: options.env,
     });
     const plan = await engine.plan({ jobId: options.jobId });
-    // Who holds (or held: a copy verify found gone or altered) each path; a delivered copy wins.
-    const holders = new Map(
-      [...(receipts?.all().values() ?? [])]
-        .filter(
-          (receipt) =>
-            receipt.replacedBy === undefined &&
-            (receipt.status === 'delivered' || isVerifyFinding(receipt.errorCode)),
-        )
-        .sort((a, b) => Number(a.status === 'delivered') - Number(b.status === 'delivered'))
-        .map((receipt) => [destinationKey(receipt.backend, receipt.remotePath), receipt] as const),
-    );
+    // Who holds each path: the one rule the plan and the transfers use too.
+    const holders = pathHolders(receipts?.all().values() ?? []);
     const rows = plan.transfers.map((transfer) => rowOf(transfer, holders));
     const failedUnrouted = new Map(
       [...(receipts?.all().values() ?? [])]
