@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { MAX_NAME_BYTES } from '@imk/fs-safe';
+import { isVerifyFinding } from './errors.ts';
 import type { PlannedTransfer } from './plan.ts';
 import type { Receipt } from './receipts.ts';
 import { fitName } from './routes.ts';
@@ -29,14 +30,40 @@ export function numberedPath(path: string, n: number, maxBytes = MAX_NAME_BYTES)
   return dir === '.' ? name : posix.join(dir, name);
 }
 
-/** The paths a backend's delivered copies hold: from every receipt, then claimed as the plan goes. */
+/**
+ * Whether a receipt holds its destination path: it delivered a copy there, and nothing took that back. A
+ * receipt holds while it is `delivered`, and also after `imk sync verify` recorded that copy as gone or
+ * altered (REMOTE_MISSING / REMOTE_CHANGED): an altered copy is a file the user kept there, and a gone one
+ * comes back under its own path. It stops holding once another artifact's copy replaced it (conflict:
+ * replace), or when its receipt is dropped. A failed attempt never delivered, so it holds nothing. Every
+ * reader of "who holds this path" (the plan, the transfers of a pass, `imk sync status`) asks this.
+ */
+export function holdsPath(receipt: Receipt): boolean {
+  return (
+    receipt.replacedBy === undefined && (receipt.status === 'delivered' || isVerifyFinding(receipt.errorCode))
+  );
+}
+
+/**
+ * Who holds each path (by destinationKey), by holdsPath. Where two receipts name one path (a copy found gone,
+ * then another artifact delivered there), the delivered one is what is there now.
+ */
+export function pathHolders(receipts: Iterable<Receipt>): Map<string, Receipt> {
+  const held = new Map<string, Receipt>();
+  for (const receipt of receipts) {
+    if (!holdsPath(receipt)) continue;
+    const key = destinationKey(receipt.backend, receipt.remotePath);
+    if (held.get(key)?.status !== 'delivered') held.set(key, receipt);
+  }
+  return held;
+}
+
+/** The paths a backend's delivered copies hold: from every receipt (pathHolders), then claimed as the plan goes. */
 export class DestinationIndex {
-  private readonly held = new Map<string, PathHolder>();
+  private readonly held: Map<string, PathHolder>;
 
   constructor(receipts: Iterable<Receipt>) {
-    for (const receipt of receipts)
-      if (receipt.status === 'delivered' && receipt.replacedBy === undefined)
-        this.held.set(destinationKey(receipt.backend, receipt.remotePath), receipt);
+    this.held = pathHolders(receipts);
   }
 
   holder(backend: string, path: string): PathHolder | undefined {

@@ -15,7 +15,7 @@ import {
   type SkippedArtifact,
   type UnroutedArtifact,
 } from './plan.ts';
-import { destinationKey, resolveDestinations, versionKey, type ConflictPolicy } from './conflicts.ts';
+import { pathHolders, resolveDestinations, versionKey, type ConflictPolicy } from './conflicts.ts';
 import { SYNC_DEFAULTS } from './defaults.ts';
 import { createPlanFindings } from './plan-findings.ts';
 import type { ReceiptStore, ReceiptWrite } from './receipts.ts';
@@ -257,11 +257,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           now,
           conflict: conflictPolicy,
           nameBytesOf,
-          heldPaths: new Set(
-            [...options.receipts.all().values()]
-              .filter((receipt) => receipt.status === 'delivered' && receipt.replacedBy === undefined)
-              .map((receipt) => destinationKey(receipt.backend, receipt.remotePath)),
-          ),
+          heldPaths: new Set(pathHolders(options.receipts.all().values()).keys()),
         });
         for (const outcome of outcomes)
           if (outcome.status === 'delivered' && outcome.transfer.conflict?.resolution === 'replaced')

@@ -159,6 +159,11 @@ export function isDestinationDown(error: unknown): boolean {
   return isImkError(error) && syncPolicyOf(error.code)?.wholeDestination === true;
 }
 
+/** The codes `imk sync verify` records for a delivered copy found gone or altered (isVerifyFinding). */
+export const VERIFY_FINDING_CODES: readonly string[] = Object.entries(SYNC_CATALOGUE)
+  .filter(([, policy]) => 'verifyFinding' in policy)
+  .map(([code]) => code);
+
 /** Whether a receipt's error code is what `imk sync verify` records for a copy that was delivered once. */
 export function isVerifyFinding(code: string | undefined): boolean {
   return code !== undefined && syncPolicyOf(code)?.verifyFinding === true;

@@ -7,6 +7,7 @@ import type { Receipt, ReceiptStore } from './receipts.ts';
 import { receiptKey } from './receipts.ts';
 import {
   compileTemplate,
+  describeMatch,
   renderTemplate,
   routeMatches,
   type CompiledTemplate,
@@ -143,6 +144,8 @@ export interface SkippedArtifact {
   jobId: string;
   artifact: SyncArtifact;
   routeName: string;
+  /** The skip route's match, as written (`kind: audio, variant: no_drums`): what status shows beside its name. */
+  match: string;
 }
 
 export interface RoutedJob {
@@ -186,7 +189,13 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
     }
     const matching = taken.filter((compiled) => compiled.template !== undefined);
     const skip = taken.find((compiled) => compiled.template === undefined);
-    if (skip) routed.skipped.push({ jobId: manifest.jobId, artifact, routeName: skip.name });
+    if (skip)
+      routed.skipped.push({
+        jobId: manifest.jobId,
+        artifact,
+        routeName: skip.name,
+        match: describeMatch(skip.route.match),
+      });
     if (matching.length === 0) continue;
     const localPath = join(manifest.dir, artifact.path);
     let identity: { sha256: string; bytes: number };

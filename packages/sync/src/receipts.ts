@@ -7,6 +7,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
 import { STATE_LAYOUT, statePaths } from '@imk/config';
 import { isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
+import { VERIFY_FINDING_CODES } from './errors.ts';
 import { RECEIPTS_SCHEMA, migrateReceipts } from './receipts-schema.ts';
 
 export const RECEIPTS_FILE_NAME = STATE_LAYOUT.receipts;
@@ -149,8 +150,10 @@ export class ReceiptStore {
             `DELETE FROM receipts WHERE job_id = @job_id AND artifact_path = @artifact_path AND destination = @destination
               AND sha256 != @sha256 AND (status = 'failed' OR (@status = 'delivered' AND backend = @backend AND remote_path = @remote_path))`,
           ),
+          // Every receipt that held the path (holdsPath: delivered, or a verify finding on a delivered copy).
           replaced: db.prepare(
-            `UPDATE receipts SET replaced_by = ?, updated_at = ? WHERE backend = ? AND remote_path = ? AND status = 'delivered'
+            `UPDATE receipts SET replaced_by = ?, updated_at = ? WHERE backend = ? AND remote_path = ?
+              AND (status = 'delivered' OR error_code IN (${VERIFY_FINDING_CODES.map((code) => `'${code}'`).join(', ')}))
               AND NOT (job_id = ? AND artifact_path = ?)`,
           ),
           localHashGet: db.prepare(

@@ -49,6 +49,13 @@ export const RouteMatchSchema = z.strictObject({
 export type RouteMatch = z.infer<typeof RouteMatchSchema>;
 
 /**
+ * The error for `to: null` or `to: ""`, what a user writes to mean "nowhere": the config error puts the
+ * route's dotted path (`nasSync.routes.N.to`) before it.
+ */
+const TO_NOWHERE = (what: 'null' | 'empty'): string =>
+  `"to" is ${what}, but a route needs a destination; to send the artifacts this route matches nowhere, remove "to" and write skip: true`;
+
+/**
  * A route: which artifacts (`match`), where (`to`, a template) and through which backend; or, with
  * `skip: true`, that the artifacts it matches are sent nowhere (the earlier project's route without `to`).
  * The earlier project's shape `{kind, variant, to}` is accepted too and read as `match: {kind, variant}`.
@@ -63,8 +70,8 @@ export const RouteSchema = z
     variant: MatchValueSchema.describe('Legacy shape: same as match.variant.'),
     source_type: MatchValueSchema.describe('Legacy shape: same as match.source_type.'),
     to: z
-      .string()
-      .min(1)
+      .string({ error: (issue) => (issue.input === null ? TO_NOWHERE('null') : undefined) })
+      .min(1, { error: TO_NOWHERE('empty') })
       .optional()
       .describe(
         `Where the artifact goes (required unless skip: true). A folder (e.g. "\${remoteRoots.audio}/Instrumental", "Vol.1", or a bare "\${remoteRoots.stems}"): the artifact keeps its own file name inside it. A file name when the last part contains {filename}, or ends in .{ext} or a known extension (${FILE_EXTENSIONS.map((e) => '.' + e).join(' ')}), e.g. "\${remoteRoots.audio}/{artist}/{title} ({variant}).{ext}". A trailing / always means a folder. Every part is cut to 255 bytes (the title, never the variant suffix or extension).`,
@@ -259,6 +266,16 @@ function valueMatches(expected: string | string[] | undefined, actual: string | 
   return list.some(
     (pattern) => pattern === '*' || (actual !== undefined && globToRegExp(pattern).test(actual)),
   );
+}
+
+/** A route's match as a user wrote it, for status lines: `kind: audio, variant: [drums, bass]`, or `every artifact`. */
+export function describeMatch(match: RouteMatch): string {
+  const parts = (['kind', 'variant', 'source_type'] as const).flatMap((field) => {
+    const value = match[field];
+    if (value === undefined) return [];
+    return [`${field}: ${Array.isArray(value) ? `[${value.join(', ')}]` : value}`];
+  });
+  return parts.length > 0 ? parts.join(', ') : 'every artifact';
 }
 
 /** Whether a route takes an artifact. */

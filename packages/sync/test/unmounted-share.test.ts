@@ -6,6 +6,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReceiptStore, RouteSchema, createSyncEngine, type BackendOptions } from '../src/index.ts';
+import { createShareCheck } from '../src/util/mounts.ts';
 import { writeJob } from './fixtures.ts';
 import { tempDir, testLogger } from './helpers.ts';
 
@@ -51,13 +52,37 @@ afterEach(async () => {
   await dir.remove();
 });
 
-const BACKENDS: [string, BackendOptions][] = [
-  ['local', { type: 'local', fsync: false }],
-  ['rsync to a folder here', { type: 'rsync' }],
+const BACKENDS: [string, () => Promise<BackendOptions>][] = [
+  ['local', () => Promise.resolve({ type: 'local', fsync: false })],
+  ['rsync to a folder here', () => Promise.resolve({ type: 'rsync' })],
+  [
+    'rclone to its `local` remote type (a folder on this host)',
+    async () => {
+      const configFile = join(dir.path, 'rclone.conf');
+      await writeFile(configFile, '[imklocal]\ntype = local\n');
+      return { type: 'rclone', remote: 'imklocal:', configFile };
+    },
+  ],
 ];
 
-describe.each(BACKENDS)('%s: a route onto an fstab share that is not mounted', (_label, backend) => {
+describe('the mount tables', () => {
+  it('are read once per check (one per pass), so a share mounted later is seen by the next one', async () => {
+    await writeTables(false);
+    const tables = { fstab, mountinfo };
+    const pass1 = createShareCheck(tables);
+    const what = { backend: 'nas' };
+    await expect(pass1.assertMounted(join(share, 'a.m4a'), what)).rejects.toThrow(/not mounted/);
+    await writeTables(true);
+    // The same pass does not read the tables again for its next file…
+    await expect(pass1.assertMounted(join(share, 'b.m4a'), what)).rejects.toThrow(/not mounted/);
+    // …the next pass does.
+    await expect(createShareCheck(tables).assertMounted(join(share, 'b.m4a'), what)).resolves.toBeUndefined();
+  });
+});
+
+describe.each(BACKENDS)('%s: a route onto an fstab share that is not mounted', (_label, makeBackend) => {
   it('is refused naming the route and the mount point, writes nothing there, and delivers once it is mounted', async () => {
+    const backend = await makeBackend();
     await writeJob(join(dir.path, 'outputs'), { jobId: 'job1', artifacts: [{ path: 'files/audio/a.m4a' }] });
     await writeTables(false);
     let clock = Date.parse('2026-12-05T00:00:00Z');
@@ -84,7 +109,9 @@ describe.each(BACKENDS)('%s: a route onto an fstab share that is not mounted', (
         now: () => clock,
       });
 
-    const first = await engine().runPass();
+    // One engine for both passes, as the service runs: each pass reads the mount tables again.
+    const sync = engine();
+    const first = await sync.runPass();
     expect(first, JSON.stringify(first.outcomes.map((o) => o.error))).toMatchObject({
       delivered: 1,
       failed: 1,
@@ -100,7 +127,7 @@ describe.each(BACKENDS)('%s: a route onto an fstab share that is not mounted', (
     // Mounted (a fresh, empty share): delivered at the next try.
     await writeTables(true);
     clock += 5_000;
-    const second = await engine().runPass();
+    const second = await sync.runPass();
     expect(second).toMatchObject({ delivered: 1, failed: 0 });
     expect(await readdir(join(share, 'Music', 'Artist'))).toEqual(['a.m4a']);
   }, 30_000);

@@ -67,20 +67,23 @@ export function formatStatus(status: SyncStatus): string {
   if (!status.configured) return status.reason ?? 'nas-sync is not configured';
   const lines = status.rows.map((row) => {
     const where = row.remote_path ? `${row.backend}:${row.remote_path}` : row.backend;
+    const arrow = row.state === 'skipped' ? '' : ` -> ${where}`;
     let detail = '';
     if (row.state === 'delivered' || row.state === 'replaced')
       detail = row.delivered_at ? `at ${row.delivered_at}` : '';
+    else if (row.skipped_by) detail = `skipped by route ${row.skipped_by}`;
     else if (row.error)
       detail = `[${row.error_code ?? ''}] ${row.error}${row.retry_at ? ` (retry at ${row.retry_at})` : ''}`;
     const conflict = row.state === 'failed' ? undefined : describeConflict(row);
     if (conflict) detail = detail ? `${detail}; ${conflict}` : conflict;
-    return `${row.state.padEnd(9)} ${row.job_id}/${row.artifact} -> ${where}${detail ? `  ${detail}` : ''}`;
+    return `${row.state.padEnd(9)} ${row.job_id}/${row.artifact}${arrow}${detail ? `  ${detail}` : ''}`;
   });
   const t = status.totals;
   const conflicts = status.rows.filter((row) => row.conflict).length;
   lines.push(
     `${t.delivered} delivered, ${t.pending} pending, ${t.failed} failed, ${t.unrouted} unrouted` +
       (t.replaced ? `, ${t.replaced} replaced` : '') +
+      (t.skipped ? `, ${t.skipped} skipped` : '') +
       (conflicts ? `, ${conflicts} conflict${conflicts === 1 ? '' : 's'}` : '') +
       (status.runner_pid ? ` (nas-sync running, pid ${status.runner_pid})` : ' (nas-sync not running)'),
   );

@@ -4,7 +4,7 @@ import {
   ReceiptStore,
   createSyncEngine,
   destinationKey,
-  isVerifyFinding,
+  pathHolders,
   type PlannedTransfer,
   type Receipt,
 } from '@imk/sync';
@@ -17,11 +17,14 @@ export interface StatusRow {
   artifact: string;
   kind: string;
   variant: string;
-  /** Backend name ("(unrouted)" for artifacts no route takes). */
+  /** Backend name ("(unrouted)" for artifacts no route takes, "(skipped)" for those a skip route takes). */
   backend: string;
   remote_path: string;
-  /** `replaced`: delivered, then overwritten by another artifact's copy (conflict: replace). */
-  state: 'delivered' | 'pending' | 'failed' | 'unrouted' | 'replaced';
+  /**
+   * `replaced`: delivered, then overwritten by another artifact's copy (conflict: replace). `skipped`: a route
+   * with skip: true took it, so it is sent nowhere on purpose (`skipped_by` says which).
+   */
+  state: 'delivered' | 'pending' | 'failed' | 'unrouted' | 'replaced' | 'skipped';
   bytes: number | undefined;
   attempts: number;
   error_code?: string;
@@ -32,6 +35,8 @@ export interface StatusRow {
   verified_by?: string;
   /** Set when the route's path held a different file: how the conflict policy settled it. */
   conflict?: RowConflict;
+  /** For a skipped artifact: the skip route that took it, `routes.2 (kind: audio, variant: no_drums)`. */
+  skipped_by?: string;
 }
 
 export interface RowConflict {
@@ -124,7 +129,7 @@ export async function getSyncStatus(options: {
   jobId?: string;
   env?: NodeJS.ProcessEnv;
 }): Promise<SyncStatus> {
-  const totals = { delivered: 0, pending: 0, failed: 0, unrouted: 0, replaced: 0 };
+  const totals = { delivered: 0, pending: 0, failed: 0, unrouted: 0, replaced: 0, skipped: 0 };
   const loaded = await loadNasSyncConfig(options.root, options.env);
   if (loaded.state !== 'enabled') return { configured: false, reason: loaded.reason, rows: [], totals };
   const receipts = ReceiptStore.open({ file: resolvePaths(options.root).receipts, readonly: true });
@@ -140,17 +145,8 @@ export async function getSyncStatus(options: {
       env: options.env,
     });
     const plan = await engine.plan({ jobId: options.jobId });
-    // Who holds (or held: a copy verify found gone or altered) each path; a delivered copy wins.
-    const holders = new Map(
-      [...(receipts?.all().values() ?? [])]
-        .filter(
-          (receipt) =>
-            receipt.replacedBy === undefined &&
-            (receipt.status === 'delivered' || isVerifyFinding(receipt.errorCode)),
-        )
-        .sort((a, b) => Number(a.status === 'delivered') - Number(b.status === 'delivered'))
-        .map((receipt) => [destinationKey(receipt.backend, receipt.remotePath), receipt] as const),
-    );
+    // Who holds each path: the one rule the plan and the transfers use too.
+    const holders = pathHolders(receipts?.all().values() ?? []);
     const rows = plan.transfers.map((transfer) => rowOf(transfer, holders));
     const failedUnrouted = new Map(
       [...(receipts?.all().values() ?? [])]
@@ -173,6 +169,19 @@ export async function getSyncStatus(options: {
         error: 'no route matches this artifact',
       });
     }
+    for (const { jobId, artifact, routeName, match } of plan.skipped)
+      rows.push({
+        job_id: jobId,
+        artifact: artifact.path,
+        kind: artifact.kind,
+        variant: artifact.variant,
+        backend: '(skipped)',
+        remote_path: '',
+        state: 'skipped',
+        bytes: artifact.bytes,
+        attempts: 0,
+        skipped_by: `${routeName} (${match})`,
+      });
     for (const problem of plan.problems)
       rows.push({
         job_id: problem.jobId,

@@ -44,7 +44,7 @@ it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifa
   expect(once.stdout).toMatch(/nas-sync: 1 delivered, 0 already delivered, 1 failed/);
 
   const status = JSON.parse((await imkHere('sync', 'status', '--json')).stdout) as SyncStatus;
-  expect(status.totals).toEqual({ delivered: 1, pending: 0, failed: 1, unrouted: 0, replaced: 0 });
+  expect(status.totals).toEqual({ delivered: 1, pending: 0, failed: 1, unrouted: 0, replaced: 0, skipped: 0 });
   expect(status.rows.find((row) => row.job_id === 'damaged')).toMatchObject({
     state: 'failed',
     error_code: 'LOCAL_MISMATCH',
@@ -69,7 +69,7 @@ it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifa
     damaged.get('files/audio/a.m4a'),
   );
   const after = JSON.parse((await imkHere('sync', 'status', '--json')).stdout) as SyncStatus;
-  expect(after.totals).toEqual({ delivered: 2, pending: 0, failed: 0, unrouted: 0, replaced: 0 });
+  expect(after.totals).toEqual({ delivered: 2, pending: 0, failed: 0, unrouted: 0, replaced: 0, skipped: 0 });
 });
 
 it('imk sync: two songs with the same tags both arrive, status says conflict; verify finds a deleted copy, retry sends it', async () => {

@@ -103,6 +103,22 @@ describe('nas-sync configuration', () => {
     expect(message).toMatch(/nasSync\.routes\.1\.to: must not contain "\.\."/);
   });
 
+  it('answers a route written "to: null" (or empty) with its dotted path and the skip: true hint', async () => {
+    // What a user writes to mean "nowhere": YAML null (to:, to: ~, to: null) or an empty string.
+    for (const to of ['to:', 'to: ~', 'to: null', 'to: ""']) {
+      await writeConfig(
+        t.root,
+        `nasSync:\n  enabled: true\n  routes:\n    - kind: audio\n      to: /srv/\n    - kind: stems\n      ${to}\n`,
+      );
+      const message = await loadNasSyncConfig(t.root).then(
+        () => 'accepted',
+        (e: unknown) => (e as Error).message,
+      );
+      expect(message, to).toMatch(/nasSync\.routes\.1\.to: "to" is (null|empty).*write skip: true/);
+      expect(message, to).not.toContain('expected string');
+    }
+  });
+
   it('refuses secrets written into the file', async () => {
     await writeConfig(
       t.root,
@@ -158,6 +174,32 @@ describe('the nas-sync service', () => {
     // Kept as it was, for the user to look at.
     expect(await readFile(movedTo)).toEqual(garbage);
     expect(await readdir(join(t.nas, 'Music', 'Artist'))).toContain('Title job1 (instrumental).m4a');
+  });
+
+  it('status lists an artifact a skip route took as skipped, naming the route and its match', async () => {
+    await writeConfig(
+      t.root,
+      localConfig(t.nas).replace(
+        '  routes:\n',
+        '  routes:\n    - match: { kind: audio, variant: [no_drums, drums_only] }\n      skip: true\n',
+      ),
+    );
+    await writeJob(t.outputs, audioJob('job1', ['instrumental', 'no_drums']));
+    const { logger } = capturingLogger();
+    expect(await runNasSyncOnce({ root: t.root, logger })).toMatchObject({
+      summary: { delivered: 1, skipped: 1 },
+    });
+    const status = await getSyncStatus({ root: t.root, logger });
+    expect(status.totals).toMatchObject({ delivered: 1, skipped: 1, unrouted: 0, pending: 0 });
+    expect(status.rows.find((row) => row.variant === 'no_drums')).toMatchObject({
+      state: 'skipped',
+      skipped_by: 'routes.0 (kind: audio, variant: [no_drums, drums_only])',
+    });
+    const text = formatStatus(status);
+    expect(text).toContain(
+      'skipped   job1/files/audio/Artist - job1 (no_drums).m4a  skipped by route routes.0 (kind: audio, variant: [no_drums, drums_only])',
+    );
+    expect(text).toContain('1 delivered, 0 pending, 0 failed, 0 unrouted, 1 skipped');
   });
 
   it('status says a re-processed copy was renamed because of an earlier version of the same artifact', async () => {

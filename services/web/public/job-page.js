@@ -183,11 +183,14 @@ function syncPills(sync, path) {
   const deliveries = sync.filter((e) => e.path === path);
   if (!deliveries.length) return [h('span', { class: 'pill' }, 'no route')];
   return deliveries.map((d) =>
-    h(
-      'span',
-      { class: `pill ${d.status}`, title: [d.conflict, d.detail].filter(Boolean).join('\n') },
-      `${d.destination}: ${d.status}${d.conflict ? ' (conflict)' : ''}`,
-    ),
+    // A skip route sends nowhere: the pill says which route, not a destination.
+    d.status === 'skipped'
+      ? h('span', { class: 'pill skipped', title: d.detail ?? '' }, d.detail ?? 'skipped')
+      : h(
+          'span',
+          { class: `pill ${d.status}`, title: [d.conflict, d.detail].filter(Boolean).join('\n') },
+          `${d.destination}: ${d.status}${d.conflict ? ' (conflict)' : ''}`,
+        ),
   );
 }
 

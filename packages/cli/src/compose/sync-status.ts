@@ -9,7 +9,9 @@ function entryOf(row: StatusRow): SyncEntry {
     path: row.artifact,
     destination: row.backend,
     status: row.state,
-    ...((row.error ?? row.remote_path) && { detail: row.error ?? row.remote_path }),
+    ...(row.skipped_by !== undefined && { detail: `skipped by route ${row.skipped_by}` }),
+    ...(row.skipped_by === undefined &&
+      (row.error ?? row.remote_path) && { detail: row.error ?? row.remote_path }),
     ...(row.delivered_at !== undefined && { at: row.delivered_at }),
   };
 }

@@ -11,7 +11,7 @@ import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
 import { assertNoLinkOut } from './local-links.ts';
-import { assertShareMounted, mountTables } from '../util/mounts.ts';
+import { createShareCheck, mountTables } from '../util/mounts.ts';
 
 export const LOCAL_BACKEND = 'local';
 
@@ -35,6 +35,8 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
   const options = LocalOptionsSchema.parse(input);
   const throttle = options.bandwidthLimit ? createThrottle(options.bandwidthLimit) : undefined;
   const mounts = mountTables(context.env);
+  // The mount tables, read once per pass (the engine closes its backends after each pass).
+  let shares = createShareCheck(mounts);
 
   const pathOf = (remotePath: string): string => {
     const full = joinRemote(options.root, remotePath);
@@ -104,7 +106,7 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       // Set while the temp's folder is known to stay inside the root: only then is the temp removed.
       let tempInsideRoot = false;
       try {
-        await assertShareMounted(mounts, target, { backend: context.name, route: request.route });
+        await shares.assertMounted(target, { backend: context.name, route: request.route });
         await assertNoLinkOut(root, target);
         tempInsideRoot = true;
         if ((await settleExisting(request, target, existing)) === 'same')
@@ -159,6 +161,9 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
 
     remove: (remotePath) => rm(pathOf(remotePath), { force: true }),
 
-    close: () => Promise.resolve(),
+    close: () => {
+      shares = createShareCheck(mounts);
+      return Promise.resolve();
+    },
   };
 }

@@ -15,6 +15,7 @@ import {
   notRegularError,
   settleExisting,
 } from './common.ts';
+import { createShareCheck, mountTables } from '../util/mounts.ts';
 import { assertNoLinkOut } from './local-links.ts';
 import { RcloneCallError, createRcloneDaemon } from './rclone-daemon.ts';
 import { NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
@@ -83,6 +84,8 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
   // One daemon carries every transfer of the backend, so the limit applies to the backend as a whole.
   const bwlimit = options.bandwidthLimit ? ['--bwlimit', `${Math.max(1, options.bandwidthLimit)}B`] : [];
   const rcloneBinary = syncProgram('rclone', options.rcloneBinary, `${where}: rcloneBinary`, context.env);
+  // A remote on this host: the mount tables, read once per pass (the engine closes its backends after each pass).
+  let shares = createShareCheck(mountTables(context.env));
   const daemon = createRcloneDaemon({
     binary: rcloneBinary,
     flags: [...common, ...bwlimit, '--log-level', 'ERROR'],
@@ -260,9 +263,14 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       const where = `${options.remote}${final}`;
       // A remote on this host writes through a link below the route's root as the local backend would:
       // refused the same way. (Other remotes follow their server's rules; see docs/nas-sync.md.)
-      if (remoteFeatures.local && request.remoteRoot !== undefined) {
-        const root = dirname(await localPathOf(posix.join(request.remoteRoot, '_'), request.signal));
-        await assertNoLinkOut(root, await localPathOf(final, request.signal));
+      // It also refuses, as they do, a folder under an fstab share that is not mounted.
+      if (remoteFeatures.local) {
+        const target = await localPathOf(final, request.signal);
+        await shares.assertMounted(target, { backend: context.name, route: request.route });
+        if (request.remoteRoot !== undefined) {
+          const root = dirname(await localPathOf(posix.join(request.remoteRoot, '_'), request.signal));
+          await assertNoLinkOut(root, target);
+        }
       }
       // rclone has no move that refuses an existing name: the check is a look before the copy and again
       // before the move into place (a file written in between by another client is not seen).
@@ -359,7 +367,10 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     },
 
     // Ends the daemon; the next pass starts a new one.
-    close: () => daemon.close(),
+    close: () => {
+      shares = createShareCheck(mountTables(context.env));
+      return daemon.close();
+    },
   };
 }
 

@@ -11,7 +11,7 @@ import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { SshConnectionSchema, openSshArgs, rsyncEQuote } from '../util/ssh-options.ts';
 import { createRemoteShell } from '../util/remote-shell.ts';
 import { createSshMaster } from '../util/ssh-master.ts';
-import { assertShareMounted, mountTables } from '../util/mounts.ts';
+import { createShareCheck, mountTables } from '../util/mounts.ts';
 import { BackendBaseSchema, checkLocalFile, notRegularError } from './common.ts';
 import { assertNoLinkOut, linkOutError, NO_LINK_OUT_SCRIPT } from './local-links.ts';
 import { sendBatch, type BatchItem } from './rsync-batch.ts';
@@ -70,6 +70,8 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       ? undefined
       : readSecret(options.privateKeyFile, 'privateKeyFile', context.env);
   const remote = options.host !== undefined;
+  // To a folder here: the mount tables, read once per pass (the engine closes its backends after each pass).
+  let shares = createShareCheck(mountTables(context.env));
   const sensitive = [keyPath];
   const sshArgs = openSshArgs({
     port: options.port,
@@ -279,10 +281,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
       if (!remote) {
-        await assertShareMounted(mountTables(context.env), target, {
-          backend: context.name,
-          route: request.route,
-        });
+        await shares.assertMounted(target, { backend: context.name, route: request.route });
         await assertNoLinkOut(rootOf(request), target);
       }
       const item: BatchItem = {
@@ -327,6 +326,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
 
     // Ends the shared connection; the next pass opens a new one.
     close: async () => {
+      shares = createShareCheck(mountTables(context.env));
       shell.close();
       await master.close();
     },

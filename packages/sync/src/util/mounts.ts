@@ -76,18 +76,46 @@ export async function assertShareMounted(
   path: string,
   what: { backend: string; route?: string },
 ): Promise<void> {
-  const fstab = await fstabMountPoints(tables.fstab);
-  if (fstab.length === 0) return;
-  const real = await realNearest(path);
-  const point = fstab.filter((p) => p !== sep && under(real, p)).sort((a, b) => b.length - a.length)[0];
-  if (point === undefined) return;
-  const mounted = await mountedPoints(tables.mountinfo);
-  if (mounted === undefined || mounted.has(point)) return;
+  await createShareCheck(tables).assertMounted(path, what);
+}
+
+/**
+ * assertShareMounted with both tables read once for as long as the check is kept: a backend keeps one for a
+ * pass (the engine closes its backends after each pass, and a backend makes a new check on close), so a pass
+ * of many files reads the tables once, and a share mounted later is noticed at the next pass.
+ */
+export interface ShareCheck {
+  assertMounted(path: string, what: { backend: string; route?: string }): Promise<void>;
+}
+
+export function createShareCheck(tables: MountTables): ShareCheck {
+  let fstabOnce: Promise<string[]> | undefined;
+  let mountedOnce: Promise<Set<string> | undefined> | undefined;
+  return {
+    async assertMounted(path, what) {
+      const fstab = await (fstabOnce ??= fstabMountPoints(tables.fstab));
+      if (fstab.length === 0) return;
+      const real = await realNearest(path);
+      const point = fstab.filter((p) => p !== sep && under(real, p)).sort((a, b) => b.length - a.length)[0];
+      if (point === undefined) return;
+      const mounted = await (mountedOnce ??= mountedPoints(tables.mountinfo));
+      if (mounted === undefined || mounted.has(point)) return;
+      throw notMounted(tables, point, path, what);
+    },
+  };
+}
+
+function notMounted(
+  tables: MountTables,
+  point: string,
+  path: string,
+  what: { backend: string; route?: string },
+): Error {
   const who =
     what.route === undefined
       ? `backend "${what.backend}"`
       : `route "${what.route}" (backend "${what.backend}")`;
-  throw syncError(
+  return syncError(
     'SHARE_NOT_MOUNTED',
     `${who}: ${point} is listed in ${tables.fstab} but not mounted, so nothing is written to ${path} (it would land on this host's own disk under the empty mount point). Mount it (mount ${point}); the files are sent once it is mounted`,
     { details: { mount_point: point, path } },

@@ -5,10 +5,11 @@ import type { Logger } from '@imk/log';
 export interface SyncEntry {
   /** Artifact path inside outputs/<job_id>/. */
   path: string;
-  /** Backend name, or "(unrouted)". */
+  /** Backend name, or "(unrouted)", or "(skipped)". */
   destination: string;
-  status: 'delivered' | 'pending' | 'failed' | 'unrouted' | 'replaced';
-  /** Remote path when delivered or pending; the error when failed. */
+  /** `skipped`: a route with skip: true took it (sent nowhere on purpose). */
+  status: 'delivered' | 'pending' | 'failed' | 'unrouted' | 'replaced' | 'skipped';
+  /** Remote path when delivered or pending; the error when failed; the skip route when skipped. */
   detail?: string;
   /** Set when the route's path held another file: what the conflict policy did (renamed, failed, replaced). */
   conflict?: string;

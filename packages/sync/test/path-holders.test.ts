@@ -1,0 +1,162 @@
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ReceiptStore,
+  createSyncEngine,
+  pathHolders,
+  type ConflictPolicy,
+  type Receipt,
+  type SyncEngineOptions,
+} from '../src/index.ts';
+import { audioJob, writeJob } from './fixtures.ts';
+import { tempDir, testLogger } from './helpers.ts';
+
+// Who holds a destination path: the plan, the transfers of a pass and `imk sync status` ask one rule
+// (pathHolders). These are the cases where they used to answer differently: a copy `imk sync verify`
+// found altered or gone held its path for status, but not for the plan or the transfers. It showed when that
+// job was not in the pass: `imk sync --once --job <other>`, or its outputs were removed by retention.
+
+let dir: { path: string; remove(): Promise<void> };
+let outputs: string;
+let nas: string;
+let receipts: ReceiptStore;
+const same = () => join(nas, 'Music', 'same.m4a');
+const numbered = () => join(nas, 'Music', 'same (2).m4a');
+
+function engineOptions(conflict: ConflictPolicy): SyncEngineOptions {
+  return {
+    outputsDir: outputs,
+    receipts,
+    remoteRoots: { audio: join(nas, 'Music') },
+    backends: { nas: { type: 'local', fsync: false } },
+    // Every job's audio onto one path: two jobs meet there.
+    routes: [
+      { name: 'one', match: { kind: 'audio' }, to: '${remoteRoots.audio}/same.{ext}', backend: 'nas' },
+    ],
+    conflict,
+    logger: testLogger(),
+    retry: { attemptsPerPass: 1, initialDelaySec: 60, maxDelaySec: 600 },
+  };
+}
+
+beforeEach(async () => {
+  dir = await tempDir('imk-holders-');
+  outputs = join(dir.path, 'outputs');
+  nas = join(dir.path, 'nas');
+  receipts = ReceiptStore.open({ file: join(dir.path, 'state', 'nas-sync.sqlite') })!;
+});
+afterEach(async () => {
+  receipts.close();
+  await dir.remove();
+});
+
+const receiptOf = (jobId: string): Receipt | undefined =>
+  [...receipts.all().values()].find((receipt) => receipt.jobId === jobId);
+
+/** Job A delivered to same.m4a, then the user edited that copy and `imk sync verify` noticed. */
+async function alteredCopyOfA(conflict: ConflictPolicy): Promise<void> {
+  await writeJob(outputs, audioJob('jobA'));
+  expect(await createSyncEngine(engineOptions(conflict)).runPass()).toMatchObject({ delivered: 1 });
+  await writeFile(same(), 'my own edit of this file');
+  expect(await createSyncEngine(engineOptions(conflict)).verify()).toMatchObject({ changed: 1 });
+  expect(receiptOf('jobA')).toMatchObject({ status: 'failed', errorCode: 'REMOTE_CHANGED' });
+  await writeJob(outputs, audioJob('jobB'));
+}
+
+describe('who holds a destination path', () => {
+  it('conflict: rename — a copy verify found altered still holds its path: the next job is renamed in the plan, naming the job that holds it', async () => {
+    await alteredCopyOfA('rename');
+    const engine = createSyncEngine(engineOptions('rename'));
+    const planned = (await engine.plan({ jobId: 'jobB' })).transfers[0];
+    expect(planned).toMatchObject({
+      remotePath: numbered(),
+      conflict: { resolution: 'renamed', path: same(), holder: { jobId: 'jobA' } },
+    });
+    expect(await engine.runPass({ jobId: 'jobB' })).toMatchObject({ delivered: 1 });
+    expect(await readFile(same(), 'utf8')).toBe('my own edit of this file');
+    expect(receiptOf('jobB')).toMatchObject({ status: 'delivered', remotePath: numbered() });
+  });
+
+  it('conflict: fail — the refusal names the job whose copy holds the path, not "a file no receipt wrote"', async () => {
+    await alteredCopyOfA('fail');
+    await createSyncEngine(engineOptions('fail')).runPass({ jobId: 'jobB' });
+    const refused = receiptOf('jobB');
+    expect(refused).toMatchObject({ status: 'failed', errorCode: 'CONFLICT', final: true });
+    expect(refused?.errorMessage).toContain('of job jobA');
+    expect(refused?.errorMessage).not.toContain('no receipt of this host wrote');
+    expect(await readFile(same(), 'utf8')).toBe('my own edit of this file');
+  });
+
+  it('conflict: replace — overwriting a copy verify found altered is a recorded conflict, never a silent write', async () => {
+    await alteredCopyOfA('replace');
+    // Retention removed job A's outputs: its copy on the NAS stays, and so does its receipt.
+    await rm(join(outputs, 'jobA'), { recursive: true });
+    const plan = await createSyncEngine(engineOptions('replace')).plan();
+    expect(plan.transfers).toHaveLength(1);
+    expect(plan.transfers[0]?.conflict).toMatchObject({
+      resolution: 'replaced',
+      holder: { jobId: 'jobA' },
+    });
+    // Once replaced, job A's receipt holds the path no more: job B's does.
+    await createSyncEngine(engineOptions('replace')).runPass();
+    expect(receiptOf('jobA')?.replacedBy).toBe('jobB:files/audio/Artist - jobB (instrumental).m4a');
+    expect(pathHolders(receipts.all().values()).get(`nas\u0000${same()}`)?.jobId).toBe('jobB');
+  });
+
+  it('a copy verify found gone keeps its path for its return; another job is renamed meanwhile', async () => {
+    const contents = await writeJob(outputs, audioJob('jobA'));
+    expect(await createSyncEngine(engineOptions('rename')).runPass()).toMatchObject({ delivered: 1 });
+    await rm(same());
+    expect(await createSyncEngine(engineOptions('rename')).verify()).toMatchObject({ missing: 1 });
+    await writeJob(outputs, audioJob('jobB'));
+    await createSyncEngine(engineOptions('rename')).runPass({ jobId: 'jobB' });
+    expect(receiptOf('jobB')).toMatchObject({ status: 'delivered', remotePath: numbered() });
+    receipts.resetFailures('jobA');
+    await createSyncEngine(engineOptions('rename')).runPass();
+    expect(receiptOf('jobA')).toMatchObject({ status: 'delivered', remotePath: same() });
+    expect(await readFile(same())).toEqual(contents.get(audioJob('jobA').artifacts[0]!.path));
+    expect((await readdir(join(nas, 'Music'))).sort()).toEqual(['same (2).m4a', 'same.m4a']);
+  });
+
+  it('holds: delivered copies (earlier versions too) and verify findings; not failed attempts, nor replaced copies', () => {
+    const base: Receipt = {
+      jobId: 'j',
+      artifactPath: 'a.m4a',
+      destination: 'nas:/p',
+      sha256: '1',
+      backend: 'nas',
+      remotePath: '/p',
+      bytes: 1,
+      status: 'delivered',
+      final: false,
+      attempts: 1,
+      errorCode: undefined,
+      errorMessage: undefined,
+      nextAttemptAt: undefined,
+      backendFingerprint: '',
+      verifiedBy: undefined,
+      deliveredAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+      replacedBy: undefined,
+    };
+    const at = (path: string, over: Partial<Receipt>): Receipt => ({ ...base, remotePath: path, ...over });
+    const held = pathHolders([
+      at('/delivered', {}),
+      at('/missing', { status: 'failed', errorCode: 'REMOTE_MISSING' }),
+      at('/changed', { status: 'failed', errorCode: 'REMOTE_CHANGED' }),
+      at('/failed', { status: 'failed', errorCode: 'HOST_DOWN' }),
+      at('/replaced', { replacedBy: 'k:b.m4a' }),
+      // A copy found gone, then another artifact delivered there: the delivered one is what is there now.
+      at('/both', { jobId: 'gone', status: 'failed', errorCode: 'REMOTE_MISSING' }),
+      at('/both', { jobId: 'now' }),
+    ]);
+    expect([...held.keys()].map((key) => key.split('\u0000')[1]).sort()).toEqual([
+      '/both',
+      '/changed',
+      '/delivered',
+      '/missing',
+    ]);
+    expect(held.get('nas\u0000/both')?.jobId).toBe('now');
+  });
+});
