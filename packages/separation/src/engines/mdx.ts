@@ -55,6 +55,12 @@ export const MdxEngineOptionsSchema = z.strictObject({
    * fails on one (a GPU out of memory) goes on with the next, with a warning.
    */
   executionProviders: z.array(z.string().min(1)).min(1).default(['cpu']),
+  /**
+   * How the manifest names the model (`engine.params.model`). The worker sets it to the model's path relative
+   * to models/ (`UVR/MDX_Net_Models/x.onnx`), whatever a job or the config wrote, so two models of one name
+   * in different subfolders are told apart; default (and for a model configured outside models/) its file name.
+   */
+  modelName: z.string().min(1).optional(),
 });
 export type MdxEngineOptions = z.input<typeof MdxEngineOptionsSchema>;
 type MdxConfig = z.output<typeof MdxEngineOptionsSchema>;
@@ -96,7 +102,7 @@ export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps =
     name: MDX_ENGINE_NAME,
     version: MDX_ENGINE_VERSION,
     params: {
-      model: basename(file),
+      model: config.modelName ?? basename(file),
       model_hash: model.hash,
       n_fft: model.nFft,
       dim_f: model.dimF,

@@ -50,6 +50,15 @@ export function configuredModelsPath(value: string): string | undefined {
 }
 
 /**
+ * How a manifest names a model in models/ (`engine.params.model`): its path relative to models/, for
+ * `models/UVR/MDX_Net_Models/x.onnx` (as modelsFolderPath / configuredModelsPath give it)
+ * `UVR/MDX_Net_Models/x.onnx`; for one directly in models/ its file name, as manifests always said.
+ */
+export function modelNameInFolder(rel: string): string {
+  return rel.slice(MODELS_FOLDER.length + 1);
+}
+
+/**
  * Throws ImkError MODEL_OUTSIDE_FOLDER when the model at `file` (inside `dir`, the models folder, by its
  * path) leaves it through a symbolic link (the file itself, or a folder on the way): models/ may itself be a
  * link (to a NAS share), and links that stay inside it are followed. A missing file passes here: the engine
