@@ -74,6 +74,16 @@ describe('imk doctor with the mdx engine configured as the docs show', () => {
         'engine:\n  name: mdx\n  model: models/vocals.onnx\n  executionProviders: [cuda, cpu]\n',
       ),
     ).toMatch(/WARN +separation engine +mdx: vocals\.onnx .* runs on cpu; could not use cuda \(.+\)/);
+    // A provider that works with another after it: a job that fails over from it mid-run (a GPU out of
+    // memory) makes the worker keep to the next one until it restarts, and doctor says how to try it again.
+    // ([cpu, cpu] here: this machine has no GPU, and a list with cuda after cpu fails to open at all.)
+    expect(
+      await doctorWith(
+        'engine:\n  name: mdx\n  model: models/vocals.onnx\n  executionProviders: [cpu, cpu]\n',
+      ),
+    ).toMatch(
+      /ok +separation engine +mdx: vocals\.onnx .* on cpu; if a job's warning says cpu failed mid-run, the worker keeps to the next provider for this model until it restarts: restart it to try cpu again/,
+    );
     // ...in that one line: not also in ONNX Runtime's own "[E:onnxruntime…] Failed to load library" on stderr.
     expect(lastStderr).not.toMatch(/onnxruntime/i);
     expect(await doctorWith('engine:\n  name: mdx\n')).toMatch(

@@ -104,4 +104,28 @@ describe('models in subfolders of models/', () => {
       await rm(join(root, 'config'), { recursive: true, force: true });
     }
   }, 60_000);
+
+  // models/top.onnx/x.onnx (a file where a folder should be) was told "copy the model there instead of linking
+  // to it", with the fix for links: there is no link. It is now told what is wrong with the name, and how to
+  // name the model.
+  it('says a model named through a file, as if it were a folder, is named wrongly (not linked)', async () => {
+    await mkdir(join(root, 'config'), { recursive: true });
+    await writeFile(
+      join(root, 'config', 'instrumental-maker.yaml'),
+      'engine:\n  name: mdx\n  model: models/top.onnx/x.onnx\n',
+    );
+    try {
+      const r = await run(['doctor', '--root', root]);
+      const out = r.stdout + r.stderr;
+      expect(out).toMatch(
+        /FAIL +separation engine +MDX model .*models\/top\.onnx\/x\.onnx: models\/top\.onnx is a regular file, not a folder, so nothing can be inside it; name the model by its path in models\/ as imk models lists it/,
+      );
+      expect(out).toContain(
+        'name the model by its path in models/ as imk models lists it (models/<subfolder>/<file>.onnx)',
+      );
+      expect(out).not.toMatch(/x\.onnx[^\n]*instead of linking/);
+    } finally {
+      await rm(join(root, 'config'), { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -18,6 +18,7 @@ export {
   statePaths,
 } from './paths.ts';
 export type { DataFolder, ImkPaths, PathsConfig, StatePaths } from './paths.ts';
+export { migrateCopyName, newestMigrateCopies, parseMigrateCopyName } from './migrate-copies.ts';
 export { dataFolderProblem } from './data-folders.ts';
 export { YOUTUBE_RETRIEVER } from './service-names.ts';
 export {

@@ -15,8 +15,18 @@ function isInside(root: string, target: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
-function outside(message: string, path: string): ImkError {
-  return new ImkError('PATH_OUTSIDE', message, { details: { path }, retryable: false });
+/**
+ * Why a path is refused, in `details.reason` (with `details.component`, the part of it at fault, for the last
+ * two): 'not-relative' (absolute or with `..`), 'link-leaves' (a symbolic link out of the root),
+ * 'not-a-folder' (a part before the last is a file or another non-folder).
+ */
+export type PathOutsideReason = 'not-relative' | 'link-leaves' | 'not-a-folder';
+
+function outside(message: string, path: string, reason: PathOutsideReason, component?: string): ImkError {
+  return new ImkError('PATH_OUTSIDE', message, {
+    details: { path, reason, ...(component === undefined ? {} : { component }) },
+    retryable: false,
+  });
 }
 
 /**
@@ -37,7 +47,11 @@ export async function resolveInside(
   // a separator: "..\x" is one name inside the root. Where it is a separator (Windows), it splits too.
   const parts = rel.split(sep === '\\' ? /[\\/]+/ : /\/+/).filter((part) => part !== '' && part !== '.');
   if (isAbsolute(rel) || parts.length === 0 || parts.includes('..'))
-    throw outside(`${rel} must be a plain relative path inside ${where} (no "/" at the start, no "..")`, rel);
+    throw outside(
+      `${rel} must be a plain relative path inside ${where} (no "/" at the start, no "..")`,
+      rel,
+      'not-relative',
+    );
   let realRoot: string;
   try {
     realRoot = await realpath(root);
@@ -74,11 +88,16 @@ export async function resolveInside(
         throw untrustedErrnoError(error, `${rel} (the link ${shown})`);
       }
       if (!isInside(realRoot, target))
-        throw outside(`${rel}: ${shown} is a symbolic link that leaves ${where} (to ${target})`, rel);
+        throw outside(
+          `${rel}: ${shown} is a symbolic link that leaves ${where} (to ${target})`,
+          rel,
+          'link-leaves',
+          shown,
+        );
       current = target;
     } else {
       if (index < parts.length - 1 && !info.isDirectory())
-        throw outside(`${rel}: ${shown} is ${describeKind(info)}, not a folder`, rel);
+        throw outside(`${rel}: ${shown} is ${describeKind(info)}, not a folder`, rel, 'not-a-folder', shown);
       current = next;
     }
   }

@@ -19,7 +19,7 @@ export type { UntrustedFileCode, UntrustedOpenOptions } from './untrusted.ts';
 export { MAX_JSON_DEPTH, jsonDepth, parseUntrustedJson, readUntrustedJson } from './untrusted-json.ts';
 export type { UntrustedJsonOptions } from './untrusted-json.ts';
 export { assertRealFolder, equivalentName, lstatAnySpelling, openInside, resolveInside } from './contain.ts';
-export type { ContainOptions } from './contain.ts';
+export type { ContainOptions, PathOutsideReason } from './contain.ts';
 export { DEFAULT_TEXT_CAP, capText } from './cap.ts';
 export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';
 export { FS_SAFE_ERRORS } from './errors.ts';

@@ -1,5 +1,12 @@
 import { basename, join, resolve } from 'node:path';
-import { QUEUE_NAMES, STATE_LAYOUT, resolvePaths, serviceStatePaths } from '@imk/config';
+import {
+  QUEUE_NAMES,
+  STATE_LAYOUT,
+  newestMigrateCopies,
+  parseMigrateCopyName,
+  resolvePaths,
+  serviceStatePaths,
+} from '@imk/config';
 import { listEntriesOrEmpty } from '@imk/fs-safe';
 import { ARCHIVE_DIRS, isProducerTempName, listClaimHolders, listQueueNames } from '@imk/fsqueue';
 import {
@@ -55,7 +62,8 @@ async function childDirs(dir: string): Promise<string[]> {
 
 /**
  * The retention targets of a root, following the layout conventions:
- * - archives: `queues/<q>/{succeeded,failed,rejected}/*` and `outputs/.replaced/*`;
+ * - archives: `queues/<q>/{succeeded,failed,rejected}/*`, `outputs/.replaced/*`, and imk migrate's copies
+ *   `state/migrate/<file>.<time>` (the newest copy of each file kept);
  * - caches: `state/cache/<component>/*` and `state/<service>/cache/*` (rebuildable), and the stem
  *   cache's own entries in a folder `stemCache.dir` moved it to (`extraCacheDirs`);
  * - temp: leftovers by name and place in queues, outputs and caches, and everything in `state/tmp/<owner>/*` and
@@ -71,7 +79,7 @@ export async function retentionTargets(
   const queueDirs = (await listQueueNames(paths.queues, QUEUE_NAMES)).map((q) => join(paths.queues, q));
   // Every other folder of state/ is a service's own (config's serviceStatePaths: its work/ and cache/).
   const services = (await childDirs(paths.state))
-    .filter((d) => d !== paths.cache && d !== paths.tmp)
+    .filter((d) => d !== paths.cache && d !== paths.tmp && d !== paths.migrate)
     .map((d) => serviceStatePaths(paths.state, basename(d)));
   // Folders under state/ belong to the product: every child is a cache entry or a leftover.
   const ownedCacheDirs = [...(await childDirs(paths.cache)), ...services.map((s) => s.cache)];
@@ -116,6 +124,16 @@ export async function retentionTargets(
         ...queueDirs.flatMap((q) => ARCHIVE_SUBDIRS.map((sub) => join(q, sub))),
         join(paths.outputs, REPLACED_OUTPUTS_DIR),
       ],
+      maxAgeMs: limit(retention.archives.maxAgeDays, DAY_MS),
+      maxTotalBytes: limit(bytesFromMb(retention.archives.maxTotalMb), 1),
+    },
+    {
+      // imk migrate's copies of the config files it replaced: kept aside like replaced outputs, and the
+      // newest copy of each file always stays (the last value before migrate's). Its record stays too.
+      name: 'archives',
+      dirs: [paths.migrate],
+      include: (name) => parseMigrateCopyName(name) !== undefined,
+      keep: (names) => newestMigrateCopies(names),
       maxAgeMs: limit(retention.archives.maxAgeDays, DAY_MS),
       maxTotalBytes: limit(bytesFromMb(retention.archives.maxTotalMb), 1),
     },

@@ -16,6 +16,11 @@ export interface RetentionTarget {
    * choose (it is reported as a problem instead). @default none
    */
   mayBeLink?: (dir: string) => boolean;
+  /**
+   * Which of the entries (by name) of `dir` are kept whatever their age and size (counted, never removed):
+   * e.g. the newest copy of each file. @default none
+   */
+  keep?: (names: string[], dir: string) => Set<string>;
   /** Entries older than this are removed. @default no age limit */
   maxAgeMs?: number;
   /** Then the oldest entries are removed until the rest fit in this many bytes. @default no size limit */
@@ -50,6 +55,8 @@ interface Entry {
   path: string;
   bytes: number;
   ageMs: number;
+  /** Named by the target's `keep`: never removed. */
+  kept?: boolean;
 }
 
 /** Decides what to delete; reads but never deletes, so `--dry-run` shows exactly what a real run does. */
@@ -63,9 +70,16 @@ export async function planCleanup(targets: RetentionTarget[], now = Date.now()):
       if (!plan.problems.some((p) => p.path === problem.path)) plan.problems.push(problem);
     const total = entries.reduce((sum, e) => sum + e.bytes, 0);
     const keep: Entry[] = [];
+    const removal = (entry: Entry, reason: CleanupEntry['reason']): CleanupEntry => ({
+      target: target.name,
+      path: entry.path,
+      bytes: entry.bytes,
+      ageMs: entry.ageMs,
+      reason,
+    });
     for (const entry of entries) {
-      if (target.maxAgeMs !== undefined && entry.ageMs > target.maxAgeMs)
-        plan.remove.push({ target: target.name, ...entry, reason: 'age' });
+      if (entry.kept !== true && target.maxAgeMs !== undefined && entry.ageMs > target.maxAgeMs)
+        plan.remove.push(removal(entry, 'age'));
       else keep.push(entry);
     }
     let kept = keep.reduce((sum, e) => sum + e.bytes, 0);
@@ -73,7 +87,8 @@ export async function planCleanup(targets: RetentionTarget[], now = Date.now()):
       // Oldest first, until what is left fits.
       for (const entry of [...keep].sort((a, b) => b.ageMs - a.ageMs)) {
         if (kept <= target.maxTotalBytes) break;
-        plan.remove.push({ target: target.name, ...entry, reason: 'size' });
+        if (entry.kept === true) continue;
+        plan.remove.push(removal(entry, 'size'));
         kept -= entry.bytes;
       }
     }
@@ -130,12 +145,18 @@ async function listEntries(
       if (!isGone(error)) problems.push({ target: target.name, path: dir, message: messageOf(error) });
       continue;
     }
-    for (const name of names) {
-      if (target.include && !target.include(name, dir)) continue;
+    const included = target.include ? names.filter((name) => target.include!(name, dir)) : names;
+    const keep = target.keep?.(included, dir) ?? new Set<string>();
+    for (const name of included) {
       const path = join(dir, name);
       try {
         const tree = await describeTree(path, now);
-        entries.push({ path, bytes: tree.bytes, ageMs: Math.max(0, now - tree.changedMs) });
+        entries.push({
+          path,
+          bytes: tree.bytes,
+          ageMs: Math.max(0, now - tree.changedMs),
+          ...(keep.has(name) ? { kept: true } : {}),
+        });
       } catch (error) {
         // Unreadable somewhere inside: neither its size nor its age is known, so it is kept.
         if (!isGone(error)) problems.push({ target: target.name, path, message: messageOf(error) });

@@ -8,6 +8,7 @@ export const RETRIEVER_ERRORS = defineErrors('@imk/retriever-sdk', {
   INVALID_JOB_ID: POLICY.badRequest,
   INVALID_REQUEST: POLICY.badRequest,
   INVALID_URL: POLICY.unprocessable,
+  REQUEST_FOLDER_UNREADABLE: POLICY.unavailable,
   UNSUPPORTED_URL: POLICY.unprocessable,
   INVALID_SUBSCRIPTIONS_FILE: POLICY.unavailable,
 });

@@ -1,7 +1,15 @@
-import { appendFile, mkdir, readdir } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { errorMessage, isImkError } from '@imk/errors';
-import { capText, fitName, moveNoClobber, moveToFreeName, readUntrustedText } from '@imk/fs-safe';
+import { ImkError, errorMessage, isImkError } from '@imk/errors';
+import {
+  capText,
+  fileReadProblem,
+  fitName,
+  listNamesOrEmpty,
+  moveNoClobber,
+  moveToFreeName,
+  readUntrustedText,
+} from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
 import { DEFAULT_STABLE_CHECKS } from './settings.ts';
@@ -154,9 +162,15 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
     async recover() {
       let names: string[];
       try {
-        names = await readdir(dir);
-      } catch {
-        return [];
+        // Only a folder that is not there has nothing to put back; one that cannot be listed (no permission,
+        // a link loop, I/O) is said, naming it: taken for empty, the requests left in it were lost silently.
+        names = await listNamesOrEmpty(dir);
+      } catch (error) {
+        throw new ImkError(
+          'REQUEST_FOLDER_UNREADABLE',
+          `cannot list the requests folder ${dir} to put back the requests an earlier run left unfinished: ${fileReadProblem(error)}; make it a folder the retriever's user can read and write`,
+          { cause: error, details: { folder: dir } },
+        );
       }
       const restored: string[] = [];
       for (const name of names) {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -73,6 +73,31 @@ describe('createRequestFolder', () => {
     });
     expect(await folder.recover()).toEqual(['song.txt']);
     expect(await readdir(dir)).toEqual(['song.txt']);
+  });
+
+  // Any error listing the folder was taken for an empty folder: a requests folder that could not be read
+  // (no permission, a link loop) lost the requests a crashed run left in it, without a word. Only a missing
+  // folder is empty now; any other error names the folder. (The tests run as root, whom permissions do not
+  // stop: a link loop is the real error used here.)
+  it('says, naming the folder, when it cannot list it to recover; only a missing folder has nothing to recover', async () => {
+    const make = (folder: string) =>
+      createRequestFolder({
+        dir: folder,
+        extensions: ['.txt'],
+        logger,
+        handle: () => Promise.resolve({ notes: [] }),
+      });
+    expect(await make(join(dir, 'absent')).recover()).toEqual([]);
+    const loop = join(dir, 'loop');
+    await symlink(loop, loop);
+    const error = await make(loop)
+      .recover()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImkError);
+    expect(error).toMatchObject({ code: 'REQUEST_FOLDER_UNREADABLE', details: { folder: loop } });
+    expect((error as Error).message).toBe(
+      `cannot list the requests folder ${loop} to put back the requests an earlier run left unfinished: ELOOP: too many symbolic links encountered; make it a folder the retriever's user can read and write`,
+    );
   });
 
   it('keeps a request dropped since under the same name: the recovered one takes the next free name', async () => {

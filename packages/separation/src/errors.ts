@@ -16,6 +16,7 @@ export const SEPARATION_ERRORS = defineErrors('@imk/separation', {
   MODEL_INVALID: POLICY.unavailable,
   MODEL_MISSING: POLICY.unavailable,
   MODEL_OUTSIDE_FOLDER: POLICY.unavailable,
+  MODEL_PATH_NOT_FOLDER: POLICY.unavailable,
   MODEL_SHAPE_MISMATCH: POLICY.unavailable,
   MODEL_UNKNOWN: POLICY.unavailable,
   MODEL_UNSUPPORTED: POLICY.unavailable,

@@ -122,6 +122,7 @@ export type { MdxSessionHandle } from './mdx/session-pool.ts';
 export { inspectMdxModel } from './mdx/inspect.ts';
 export {
   configuredModelsPath,
+  modelNameInFolder,
   listMdxModelFiles,
   modelsDir,
   modelsFolderPath,

@@ -9,7 +9,7 @@
 //   provider fails. The list now means "the first that works", and the log says which one ran and why
 //   the ones before it could not.
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { errorMessage, isImkError } from '@imk/errors';
@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMdxEngine } from '../src/engines/mdx.ts';
 import type { MdxEngineOptions } from '../src/engines/mdx.ts';
 import { inspectMdxModel } from '../src/mdx/inspect.ts';
-import { mdxModelHash, resolveMdxModelParams } from '../src/mdx/model-params.ts';
+import { mdxModelDataFiles, mdxModelHash, resolveMdxModelParams } from '../src/mdx/model-params.ts';
 import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
 import {
   failsWhenRunGraph,
@@ -169,6 +169,77 @@ describe('mdx engine: the model file and its settings', () => {
       code: 'MODEL_INVALID',
       message: `MDX model ${empty} is empty (0 bytes): an interrupted copy or download; copy the .onnx file again`,
     });
+  });
+
+  // A model linked into models/ from UVR's own folder had its parameters looked for beside the link only: a
+  // model UVR knows from its model_data/ failed with MODEL_UNKNOWN. They are now found beside the file the
+  // link leads to too, and those beside the link still win.
+  it('finds the parameters of a linked model beside the file it links to, and those beside the link first', async () => {
+    const entry = (dimT: number, stem = 'Vocals') => ({
+      compensate: 1.02,
+      mdx_dim_f_set: 1024,
+      mdx_dim_t_set: Math.log2(dimT),
+      mdx_n_fft_scale_set: 2048,
+      primary_stem: stem,
+    });
+    const models = join(dir, 'linked-root', 'models');
+    const uvr = join(models, 'UVR', 'MDX_Net_Models');
+    await mkdir(join(uvr, 'model_data'), { recursive: true });
+    const bytes = (dimT: number) => identityGraph({ dimF: 1024, dimT });
+    // UVR was given this model's parameters: model_data/<hash>.json beside the real file.
+    const given = await writeModel(join(uvr, 'given.onnx'), bytes(16));
+    const givenData = join(uvr, 'model_data', `${mdxModelHash(given)}.json`);
+    await writeFile(givenData, JSON.stringify(entry(16)));
+    // In UVR's own table beside the real file.
+    const listed = await writeModel(join(uvr, 'listed.onnx'), bytes(32));
+    const table = join(uvr, 'model_data', 'model_data.json');
+    await writeFile(table, JSON.stringify({ [mdxModelHash(listed)]: entry(32, 'Instrumental') }));
+    // <model>.json beside the real file.
+    const own = await writeModel(join(uvr, 'own.onnx'), bytes(64));
+    await writeFile(join(uvr, 'own.json'), JSON.stringify(entry(64)));
+
+    const cases = [
+      ['given-link.onnx', given, 16, givenData, 'Vocals'],
+      ['listed-link.onnx', listed, 32, table, 'Instrumental'],
+      ['own-link.onnx', own, 64, join(uvr, 'own.json'), 'Vocals'],
+    ] as const;
+    for (const [name, target, dimT, from, stem] of cases) {
+      const link = join(models, name);
+      await symlink(target, link);
+      expect(resolveMdxModelParams(link)).toMatchObject({ dimT, dataFile: from, primaryStem: stem });
+      const report = await inspectMdxModel(link, { open: true });
+      expect(report.problem, name).toBeNull();
+      expect(createMdxEngine({ model: link }).params).toMatchObject({ dim_t: dimT });
+      // The worker notices a change to the files beside the real model too.
+      expect(mdxModelDataFiles(link)).toEqual(
+        expect.arrayContaining([
+          join(uvr, `${name.replace('-link.onnx', '')}.json`),
+          join(uvr, 'model_data'),
+          table,
+        ]),
+      );
+    }
+
+    // The user's own <model>.json beside the link wins over what sits beside the real file, and so does a
+    // model_data/<hash>.json beside the link.
+    const mine = join(models, 'mine.onnx');
+    await symlink(given, mine);
+    await writeFile(join(models, 'mine.json'), JSON.stringify(entry(8)));
+    expect(resolveMdxModelParams(mine)).toMatchObject({ dimT: 8, dataFile: join(models, 'mine.json') });
+    await mkdir(join(models, 'model_data'));
+    const beside = join(models, 'model_data', `${mdxModelHash(own)}.json`);
+    await writeFile(beside, JSON.stringify(entry(8)));
+    expect(resolveMdxModelParams(join(models, 'own-link.onnx'))).toMatchObject({ dimT: 8, dataFile: beside });
+
+    // A link to a model nobody knows names both places a .json could go.
+    const unknown = await writeModel(join(uvr, 'unknown.onnx'), bytes(128));
+    const unknownLink = join(models, 'unknown-link.onnx');
+    await symlink(unknown, unknownLink);
+    const error = (await inspectMdxModel(unknownLink)).problem;
+    expect(error?.code).toBe('MODEL_UNKNOWN');
+    expect(error?.message).toContain(
+      `has no ${join(models, 'unknown-link.json')} (nor beside the file it links to, ${join(uvr, 'unknown.json')})`,
+    );
   });
 
   it('says a model whose input is not [batch, 4, dim_f, dim_t] is not an MDX-Net model', async () => {

@@ -6,6 +6,9 @@
 // - a GPU running out of memory on a chunk failed the job, though [cuda, cpu] lists the CPU after it: the
 //   rest of the job now runs on the next provider, said in the log and in the result's warnings (the
 //   manifest); with nothing after it, the job fails as before;
+// - after such a move, the next job started on the GPU again and failed over at the same point, costing time
+//   on every job; the engine (the worker's, for its life) now sets the provider aside, says so once in the
+//   log and in each job's warnings with how to try it again (restart the worker);
 // - a provider name ONNX Runtime does not have (warp-drive) reached ORT, which printed its own "removing
 //   requested execution provider" line on the terminal; it is now set aside by us, in our words;
 // - UVR's Volume Compensation (a number instead of the model's own compensate) could not be set.
@@ -124,7 +127,7 @@ describe('mdx engine: a provider failing mid-run', () => {
     for (const stem of ['vocals', 'drums', 'bass', 'other'] as const)
       expect((await readFile(result.stems[stem])).equals(await readFile(cpu.stems[stem])), stem).toBe(true);
     const said =
-      /^mdx: the gpu-sim execution provider failed after 2 model runs of this job \(ONNX Runtime ran out of memory running MDX model .*fallback\.onnx on gpu-sim: CUDA failure 2: out of memory.*\); the rest of the job ran on cpu$/;
+      /^mdx: the gpu-sim execution provider failed after 2 model runs of this job \(ONNX Runtime ran out of memory running MDX model .*fallback\.onnx on gpu-sim: CUDA failure 2: out of memory.*\); the rest of the job ran on cpu; later jobs on this model start on cpu until the worker restarts \(restart it to try gpu-sim again\)$/;
     expect(result.warnings).toHaveLength(1);
     expect(result.warnings![0]).toMatch(said);
     expect(lines.find((l) => typeof l.msg === 'string' && said.test(l.msg))).toMatchObject({
@@ -132,11 +135,34 @@ describe('mdx engine: a provider failing mid-run', () => {
       from: GPU_SIM,
       to: 'cpu',
     });
-    // The CPU session made for the rest of the job is let go of when it ends; the engine keeps its own.
+    // The sessions the job used are let go of when it ends, and the engine lets go of its own, which was
+    // on the provider that failed (holding the GPU's memory).
     expect(stats.providersAsked).toEqual([[GPU_SIM, 'cpu'], ['cpu']]);
-    expect(stats).toMatchObject({ created: 2, released: 1 });
-    await engine.close!();
     expect(stats).toMatchObject({ created: 2, released: 2 });
+
+    // The next jobs start on the CPU: no time lost failing over at the same point again, and the log says
+    // it once (the first job's warning), each manifest why it ran on the CPU and how to try the GPU again.
+    lines.length = 0;
+    for (let job = 0; job < 2; job++) {
+      const next = await engine.separate({ input: song, workDir: await workDir(), logger });
+      expect((await readFile(next.stems.vocals)).equals(await readFile(cpu.stems.vocals))).toBe(true);
+      expect(next.warnings).toEqual([
+        expect.stringMatching(
+          /^mdx: ran on cpu, not gpu-sim: gpu-sim failed mid-run in an earlier job of this worker \(ONNX Runtime ran out of memory .*\); restart the worker to try gpu-sim again$/,
+        ),
+      ]);
+    }
+    expect(stats.providersAsked).toEqual([[GPU_SIM, 'cpu'], ['cpu'], ['cpu']]);
+    expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
+    await engine.close!();
+    expect(stats).toMatchObject({ created: 3, released: 3 });
+
+    // A new engine (the worker restarted) tries the GPU again.
+    const again = createMdxEngine(options(model, [GPU_SIM, 'cpu']), { sessionFactory: factory });
+    const retried = await again.separate({ input: song, workDir: await workDir() });
+    expect(retried.warnings![0]).toMatch(said);
+    expect(stats.providersAsked[3]).toEqual([GPU_SIM, 'cpu']);
+    await again.close!();
   }, 120_000);
 
   it('fails as before when no provider comes after the one that failed', async () => {

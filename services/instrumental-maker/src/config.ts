@@ -93,7 +93,7 @@ const MDX_ENGINE_KEYS = {
     .min(1)
     .optional()
     .describe(
-      'mdx: ONNX Runtime execution providers in order of preference, e.g. [cuda, cpu]: the first that works runs the model (the log and imk doctor say which, and why the ones before it could not), and a run that fails on it mid-song (a GPU out of memory) goes on with the next, with a warning in the manifest. Default: [cpu].',
+      'mdx: ONNX Runtime execution providers in order of preference, e.g. [cuda, cpu]: the first that works runs the model (the log and imk doctor say which, and why the ones before it could not), and a run that fails on it mid-song (a GPU out of memory) goes on with the next, with a warning in the manifest; the worker then keeps to the next one for that model until it restarts. Default: [cpu].',
     ),
 };
 

@@ -1,11 +1,12 @@
 import { stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImkError } from '@imk/errors';
 import {
   createEngine,
   mdxModelDataFiles,
   configuredModelsPath,
+  modelNameInFolder,
   resolveModelInFolder,
   type SeparationEngine,
 } from '@imk/separation';
@@ -92,14 +93,18 @@ export type EngineProvider = ReturnType<typeof createEngineProvider>;
 /**
  * An mdx model named relative to the root (models/<file>.onnx) is found there, whatever the working folder.
  * One named models/… is a model in the models folder, held to what `imk models` lists and `imk doctor`
- * checks there: a symbolic link out of models/ is refused (MODEL_OUTSIDE_FOLDER), whoever named it.
+ * checks there: a symbolic link out of models/ is refused (MODEL_OUTSIDE_FOLDER), whoever named it. The
+ * manifest names it by its path in models/ (`UVR/x.onnx`), any other model by its file name: the engine's
+ * `modelName` is always set here, so a job's engine_params cannot name the model otherwise.
  */
 async function withRootPaths(root: string, spec: { name: string; params: Record<string, unknown> }) {
   const model = spec.params.model;
-  if (spec.name !== 'mdx' || typeof model !== 'string' || isAbsolute(model)) return spec.params;
-  const inFolder = configuredModelsPath(model);
-  const file = inFolder === undefined ? resolve(root, model) : await resolveModelInFolder(root, inFolder);
-  return { ...spec.params, model: file };
+  if (spec.name !== 'mdx' || typeof model !== 'string') return spec.params;
+  const inFolder = isAbsolute(model) ? undefined : configuredModelsPath(model);
+  if (inFolder === undefined)
+    return { ...spec.params, model: resolve(root, model), modelName: basename(model) };
+  const file = await resolveModelInFolder(root, inFolder);
+  return { ...spec.params, model: file, modelName: modelNameInFolder(inFolder) };
 }
 
 /** Size, mtime and inode of an mdx engine's model file and the files that may give its parameters ('' for other engines). */

@@ -31,6 +31,10 @@ const RUNTIME_GPU_FIX =
 const OUTSIDE_FIX =
   'copy the model (or the folder of models) into models/ instead of linking to it from there; models/ itself may be a link';
 
+/** What to do about a model named through a file, as if it were a folder (models/a.onnx/x.onnx). */
+const PATH_FIX =
+  'name the model by its path in models/ as imk models lists it (models/<subfolder>/<file>.onnx): a part before the file name is a file, not a folder';
+
 /** What to do about one model's problem: about the model file, unless it is ONNX Runtime's or the folder's. */
 function fixOf(code: string | undefined): string | undefined {
   switch (code) {
@@ -42,6 +46,8 @@ function fixOf(code: string | undefined): string | undefined {
       return STEM_FIX;
     case 'MODEL_OUTSIDE_FOLDER':
       return OUTSIDE_FIX;
+    case 'MODEL_PATH_NOT_FOLDER':
+      return PATH_FIX;
     default:
       return MODEL_FIX;
   }
@@ -50,7 +56,9 @@ function fixOf(code: string | undefined): string | undefined {
 /** What to do about these models' problems, each fix once, in a fixed order. */
 function fixFor(reports: MdxModelReport[]): string {
   const wanted = new Set(reports.map((r) => fixOf(r.problem?.code)));
-  return [RUNTIME_FIX, STEM_FIX, OUTSIDE_FIX, MODEL_FIX].filter((fix) => wanted.has(fix)).join('; ');
+  return [RUNTIME_FIX, STEM_FIX, OUTSIDE_FIX, PATH_FIX, MODEL_FIX]
+    .filter((fix) => wanted.has(fix))
+    .join('; ');
 }
 
 /** A model's name as the report gives it: its path in models/ (models/UVR/x.onnx), else its file name. */
@@ -114,7 +122,14 @@ export async function mdxEngineCheck(
       summary: `mdx: ${describe(report)} runs on ${used}; could not use ${describeUnusedProviders(report.unusedProviders)}`,
       fix: RUNTIME_GPU_FIX,
     };
-  return { status: 'ok', summary: `mdx: ${describe(report)} on ${used}` };
+  // A provider with another after it may fail mid-run (a GPU out of memory): the worker then keeps to the
+  // next one for this model while it runs, which this check (a process of its own) cannot see.
+  const listed = Array.isArray(providers) ? providers : [];
+  const later = listed.indexOf(used) >= 0 && listed.indexOf(used) < listed.length - 1;
+  const aside = later
+    ? `; if a job's warning says ${used} failed mid-run, the worker keeps to the next provider for this model until it restarts: restart it to try ${used} again`
+    : '';
+  return { status: 'ok', summary: `mdx: ${describe(report)} on ${used}${aside}` };
 }
 
 /** Every model in <root>/models/ (subfolders too) opens and has the input shape its parameters say. */

@@ -4,6 +4,8 @@
 //   stands in for one);
 // - a job may name a model in a subfolder of models/ (models/UVR/MDX_Net_Models/x.onnx, as imk models lists
 //   it) and give UVR's Volume Compensation (compensate) as it gives overlap or denoise;
+// - the manifest named such a model by its file name only, so two models of one name in different
+//   subfolders differed only by model_hash; it now records the path in models/ (UVR/MDX_Net_Models/x.onnx);
 // - a job naming a model that leaves models/ through a symbolic link is refused, not retried, naming the
 //   link and the setting that named it;
 // - a worker that stops lets go of its models' ONNX Runtime sessions (under `imk up` the process goes on).
@@ -48,6 +50,13 @@ beforeAll(async () => {
     primaryStem: 'Vocals',
   });
   await symlink(join(elsewhere, 'outside.onnx'), join(root, 'models', 'linked.onnx'));
+  // Another model of the same name in another subfolder.
+  await mkdir(join(root, 'models', 'Mine'));
+  const other = { ...SHAPE, dimT: 32 };
+  await writeModel(join(root, 'models', 'Mine', 'vocals.onnx'), identityGraph(other), {
+    ...other,
+    primaryStem: 'Vocals',
+  });
   await mkdir(join(root, 'media'));
   await makeSong(join(root, 'media', 'a.m4a'), 3, 4);
 }, 120_000);
@@ -67,7 +76,7 @@ describe('mdx models in models/ through the worker', () => {
     const manifest = await readManifest(root, 'gpu');
     expect(manifest.warnings).toContainEqual(
       expect.stringMatching(
-        /^mdx: the gpu-sim execution provider failed after 2 model runs of this job \(.*out of memory.*\); the rest of the job ran on cpu$/,
+        /^mdx: the gpu-sim execution provider failed after 2 model runs of this job \(.*out of memory.*\); the rest of the job ran on cpu; later jobs on this model start on cpu until the worker restarts \(restart it to try gpu-sim again\)$/,
       ),
     );
   }, 120_000);
@@ -91,6 +100,18 @@ describe('mdx models in models/ through the worker', () => {
       root,
       'other',
       {
+        job_id: 'mine',
+        source_type: 'local',
+        audio_path: 'a.m4a',
+        // A job cannot make the manifest name the model otherwise.
+        options: { engine: 'mdx', engine_params: { model: 'models/Mine/vocals.onnx', modelName: 'x.onnx' } },
+      },
+      song(),
+    );
+    await publishV1(
+      root,
+      'other',
+      {
         job_id: 'out',
         source_type: 'local',
         audio_path: 'a.m4a',
@@ -104,8 +125,11 @@ describe('mdx models in models/ through the worker', () => {
     const manifest = await readManifest(root, 'sub');
     expect(manifest.engine).toMatchObject({
       name: 'mdx',
-      params: { model: 'vocals.onnx', compensate: 1.08, primary_stem: 'Vocals' },
+      params: { model: 'UVR/MDX_Net_Models/vocals.onnx', compensate: 1.08, primary_stem: 'Vocals' },
     });
+    const mine = await readManifest(root, 'mine');
+    expect(mine.engine.params).toMatchObject({ model: 'Mine/vocals.onnx', dim_t: 32 });
+    expect(mine.engine.params.model_hash).not.toBe(manifest.engine.params.model_hash);
     const failed = join(root, 'queues', 'other', 'failed');
     const [folder] = await readdir(failed);
     const error = JSON.parse(await readFile(join(failed, folder!, 'imk-error.json'), 'utf8')) as {

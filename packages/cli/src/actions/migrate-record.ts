@@ -5,7 +5,7 @@ import type { Document } from 'yaml';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
 import { readUntrustedJson, writeFileAtomic, writeJsonAtomic } from '@imk/fs-safe';
-import type { LegacyChange } from '@imk/config';
+import { migrateCopyName, type LegacyChange } from '@imk/config';
 import type { MigrateLine } from './migrate-plan.ts';
 
 // `imk migrate` may be run again (the earlier .env changed, a variable was forgotten). What it wrote the
@@ -117,9 +117,8 @@ export function withoutUserEdits(
  */
 export async function backUpConfig(dir: string, path: string, text: string, now: Date): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const stamp = now.toISOString().replaceAll(':', '-');
-  let copy = join(dir, `${basename(path)}.${stamp}`);
-  for (let n = 2; await exists(copy); n += 1) copy = join(dir, `${basename(path)}.${stamp}-${String(n)}`);
+  let copy = join(dir, migrateCopyName(basename(path), now));
+  for (let n = 2; await exists(copy); n += 1) copy = join(dir, migrateCopyName(basename(path), now, n));
   const mode = (await stat(path)).mode & 0o7777;
   await writeFileAtomic(copy, text, { mode });
   return copy;

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { backUpConfig } from '../actions/migrate-record.ts';
 import { createProgram } from '../main.ts';
 
 const roots: string[] = [];
@@ -48,6 +49,53 @@ describe('imk cleanup', () => {
     const real = await imk('cleanup', '--root', root);
     expect(real).toMatch(/removed caches +2 KiB {2}.*stems\/older/);
     expect(await readdir(stems)).toEqual(['newer']);
+  });
+
+  // imk migrate keeps a copy of each config file it replaces in state/migrate/ (<file>.<time>), and no
+  // cleanup ever pruned them: a migrate run again and again filled the folder for good. They are archives
+  // now, pruned by the archives age limit, and the newest copy of each file always stays, as do the record
+  // (written.json) and whatever else is there.
+  it("prunes imk migrate's old copies of config files by the archives age, keeping each file's newest", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'imk-cleanup-cli-'));
+    roots.push(root);
+    await mkdir(join(root, 'config'));
+    const config = (name: string) => join(root, 'config', name);
+    await writeFile(config('instrumental-maker.yaml'), 'engine: { name: builtin }\n');
+    await writeFile(config('nas-sync.yaml'), 'routes: []\n');
+    const migrate = join(root, 'state', 'migrate');
+    const at = (day: number) => new Date(Date.UTC(2026, 10, day, 12, 0, 0));
+    const copy = async (file: string, when: Date) =>
+      (await backUpConfig(migrate, config(file), 'old\n', when)).slice(migrate.length + 1);
+    const first = await copy('instrumental-maker.yaml', at(1));
+    const second = await copy('instrumental-maker.yaml', at(2));
+    const sameTime = await copy('instrumental-maker.yaml', at(3));
+    const newest = await copy('instrumental-maker.yaml', at(3)); // made in the same millisecond: -2
+    const onlySync = await copy('nas-sync.yaml', at(1));
+    await writeFile(join(migrate, 'written.json'), '{}');
+    await writeFile(join(migrate, 'notes.txt'), 'mine');
+    expect(newest).toBe(`${sameTime}-2`);
+    // Everything there is older than the limit (a second) when cleanup runs.
+    await writeFile(
+      join(root, 'config', 'operations.yaml'),
+      `retention:\n  archives:\n    maxAgeDays: ${1 / 86_400}\n`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const gone = [first, second, sameTime];
+
+    const dry = await imk('cleanup', '--dry-run', '--root', root);
+    for (const name of gone)
+      expect(dry).toMatch(
+        new RegExp(
+          `would remove archives .*state/migrate/${name.replaceAll('.', '\\.')} {2}\\(older than the limit`,
+        ),
+      );
+    expect(dry).toMatch(/dry run: would free \d+ B in 3 entries/);
+    for (const kept of [newest, onlySync, 'written.json', 'notes.txt']) expect(dry).not.toContain(kept + ' ');
+    const all = [...gone, newest, onlySync, 'written.json', 'notes.txt'].sort();
+    expect((await readdir(migrate)).sort()).toEqual(all);
+
+    await imk('cleanup', '--root', root);
+    expect((await readdir(migrate)).sort()).toEqual([newest, onlySync, 'notes.txt', 'written.json'].sort());
   });
 
   it("prunes a stem cache moved by the worker's stemCache.dir, under the same limits", async () => {

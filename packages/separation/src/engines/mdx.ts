@@ -55,6 +55,12 @@ export const MdxEngineOptionsSchema = z.strictObject({
    * fails on one (a GPU out of memory) goes on with the next, with a warning.
    */
   executionProviders: z.array(z.string().min(1)).min(1).default(['cpu']),
+  /**
+   * How the manifest names the model (`engine.params.model`). The worker sets it to the model's path relative
+   * to models/ (`UVR/MDX_Net_Models/x.onnx`), whatever a job or the config wrote, so two models of one name
+   * in different subfolders are told apart; default (and for a model configured outside models/) its file name.
+   */
+  modelName: z.string().min(1).optional(),
 });
 export type MdxEngineOptions = z.input<typeof MdxEngineOptionsSchema>;
 type MdxConfig = z.output<typeof MdxEngineOptionsSchema>;
@@ -92,11 +98,22 @@ export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps =
   // holds it too while it runs, so closing the engine (its model replaced) never pulls it from under one.
   let kept: Promise<MdxSessionHandle> | undefined;
   let closed = false;
+  // A provider that failed mid-run (a GPU out of memory) is set aside for the engine's life (the worker's, or
+  // until its model is replaced): the next job would start on it again and fail over at the same point.
+  let setAside: SetAside | undefined;
+  const providers = () => setAside?.providers ?? config.executionProviders;
+  const remember = (facts: SetAside) => {
+    setAside = facts;
+    // The engine's own session is on the provider that failed (holding the GPU's memory): let it go.
+    const held = kept;
+    kept = undefined;
+    void held?.then((h) => h.release()).catch(() => undefined);
+  };
   return {
     name: MDX_ENGINE_NAME,
     version: MDX_ENGINE_VERSION,
     params: {
-      model: basename(file),
+      model: config.modelName ?? basename(file),
       model_hash: model.hash,
       n_fft: model.nFft,
       dim_f: model.dimF,
@@ -107,12 +124,13 @@ export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps =
       denoise: config.denoise,
     },
     async separate(request) {
-      const first = await open(config.executionProviders);
+      const asideNow = setAside;
+      const first = await open(providers());
       if (!closed && kept === undefined) {
-        kept = open(config.executionProviders);
+        kept = open(providers());
         kept.catch(() => (kept = undefined));
       }
-      return separateMdx(file, model, config, request, first, open);
+      return separateMdx(file, model, config, request, first, open, asideNow, remember);
     },
     async close() {
       closed = true;
@@ -131,16 +149,23 @@ async function separateMdx(
   // The model is opened (and its shape checked) before any audio is read.
   first: MdxSessionHandle,
   open: (executionProviders: string[]) => Promise<MdxSessionHandle>,
+  setAside: SetAside | undefined,
+  remember: (facts: SetAside) => void,
 ): Promise<SeparationResult> {
   const { signal, logger } = request;
   const warnings: string[] = [];
+  // Said in each job's warnings (the manifest), in the log once: when the provider failed.
+  if (setAside !== undefined) warnings.push(setAsideWarning(setAside));
   const models = createProviderFallback({
     first,
     open,
     signal,
+    afterFallback: (from, to) =>
+      `; later jobs on this model start on ${to} until the worker restarts (restart it to try ${from} again)`,
     onFallback(message, facts) {
       logger?.warn({ model: basename(file), ...facts }, message);
       warnings.push(message);
+      remember(facts);
     },
   });
   try {
@@ -244,6 +269,19 @@ async function separateWith(
   } finally {
     if (!ok) await writers.abort();
   }
+}
+
+/** A provider that failed mid-run in a job, set aside for later ones: the ones asked for instead, and why. */
+interface SetAside {
+  from: string;
+  reason: string;
+  /** The providers later jobs ask for (those after the one that failed). */
+  providers: string[];
+}
+
+function setAsideWarning(aside: SetAside): string {
+  const to = aside.providers[0] ?? '?';
+  return `mdx: ran on ${to}, not ${aside.from}: ${aside.from} failed mid-run in an earlier job of this worker (${aside.reason}); restart the worker to try ${aside.from} again`;
 }
 
 /** Says which execution provider runs the model, and why any asked for before it could not be used. */

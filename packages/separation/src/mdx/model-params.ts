@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync, readSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, readSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { ImkError, markSaidAs } from '@imk/errors';
 import { NOT_REGULAR_FILE, fileReadProblem, openRegularFileSync, readRegularFileSync } from '@imk/fs-safe';
 import { z } from 'zod';
@@ -88,14 +88,38 @@ export function modelDataSidecarPath(model: string): string {
 export const UVR_MODEL_DATA_FOLDER = 'model_data';
 
 /**
+ * Where a model's parameter files are looked for: beside the model as named, then, when that is a symbolic link
+ * (a model linked into models/ from a UVR install), beside the file it leads to, where UVR keeps them. Those
+ * beside the link come first, so a user's own `<model>.json` there wins.
+ */
+export function mdxModelDataPlaces(model: string): string[] {
+  let real: string;
+  try {
+    real = realpathSync(model);
+  } catch {
+    return [model];
+  }
+  // Only the file's own name counts: a folder on the way that is a link (models/ on a NAS) moves both alike.
+  let named: string;
+  try {
+    named = join(realpathSync(dirname(model)), basename(model));
+  } catch {
+    named = model;
+  }
+  return real === named ? [model] : [model, real];
+}
+
+/**
  * The files besides the model itself that can give its parameters, by path: `<model>.json`, and UVR's
- * `model_data/` folder beside it (its `<hash>.json` files and its table `model_data.json`). For whoever
- * must notice when they change (the worker's engine cache): the folder is listed for the `<hash>.json`
- * files that may be added to it.
+ * `model_data/` folder beside it (its `<hash>.json` files and its table `model_data.json`), beside the model
+ * and beside the file it links to (mdxModelDataPlaces). For whoever must notice when they change (the worker's
+ * engine cache): the folders are listed for the `<hash>.json` files that may be added to them.
  */
 export function mdxModelDataFiles(model: string): string[] {
-  const folder = join(dirname(model), UVR_MODEL_DATA_FOLDER);
-  return [modelDataSidecarPath(model), folder, join(folder, 'model_data.json')];
+  return mdxModelDataPlaces(model).flatMap((place) => {
+    const folder = join(dirname(place), UVR_MODEL_DATA_FOLDER);
+    return [modelDataSidecarPath(place), folder, join(folder, 'model_data.json')];
+  });
 }
 
 /**
@@ -107,6 +131,8 @@ export function mdxModelDataFiles(model: string): string[] {
  * 3. the table of known models;
  * 4. `model_data/model_data.json` beside it, UVR's own table (newer models than ours), when UVR's
  *    MDX_Net_Models folder is copied or linked as it is.
+ * When `file` is a symbolic link, "beside it" is beside the link, then beside the file it leads to (1 and 2
+ * there come before 3; 4 beside the link before 4 beside the file).
  * ImkError MODEL_MISSING when the file is absent, MODEL_INVALID when it is empty, MODEL_UNKNOWN (naming the
  * hash and the keys to give) when none knows it, MODEL_DATA_INVALID when a file that should say is malformed.
  */
@@ -129,19 +155,27 @@ export function resolveMdxModelParams(file: string): MdxModelParams {
     );
   const known = KNOWN_MDX_MODELS.get(hash);
   const name = known?.name ?? null;
-  const sidecar = modelDataSidecarPath(file);
-  const [, folder, uvrTable] = mdxModelDataFiles(file);
-  const own = readModelData(sidecar, hash, 'either');
-  if (own !== undefined) return toParams(hash, name, 'sidecar', own, sidecar);
-  const given = join(folder!, `${hash}.json`);
-  const uvrGiven = readModelData(given, hash, 'entry');
-  if (uvrGiven !== undefined) return toParams(hash, name, 'sidecar', uvrGiven, given);
+  const places = mdxModelDataPlaces(file);
+  for (const place of places) {
+    const sidecar = modelDataSidecarPath(place);
+    const own = readModelData(sidecar, hash, 'either');
+    if (own !== undefined) return toParams(hash, name, 'sidecar', own, sidecar);
+    const given = join(dirname(place), UVR_MODEL_DATA_FOLDER, `${hash}.json`);
+    const uvrGiven = readModelData(given, hash, 'entry');
+    if (uvrGiven !== undefined) return toParams(hash, name, 'sidecar', uvrGiven, given);
+  }
   if (known !== undefined) return toParams(hash, known.name, 'table', known.data, null);
-  const uvrKnown = readModelData(uvrTable!, hash, 'table');
-  if (uvrKnown !== undefined) return toParams(hash, name, 'table', uvrKnown, uvrTable!);
+  for (const place of places) {
+    const uvrTable = join(dirname(place), UVR_MODEL_DATA_FOLDER, 'model_data.json');
+    const uvrKnown = readModelData(uvrTable, hash, 'table');
+    if (uvrKnown !== undefined) return toParams(hash, name, 'table', uvrKnown, uvrTable);
+  }
+  const sidecar = modelDataSidecarPath(file);
+  const linked =
+    places.length > 1 ? ` (nor beside the file it links to, ${modelDataSidecarPath(places[1]!)})` : '';
   throw new ImkError(
     'MODEL_UNKNOWN',
-    `MDX model ${file} (UVR hash ${hash}) is not a known model and has no ${sidecar}: write that file with UVR's model-data entry for it, the keys ${MDX_MODEL_DATA_KEYS.join(', ')}, e.g. {"compensate": 1.035, "mdx_dim_f_set": 3072, "mdx_dim_t_set": 8, "mdx_n_fft_scale_set": 6144, "primary_stem": "Vocals"} (if it is one of UVR's own models, the file may be incomplete: copy it again)`,
+    `MDX model ${file} (UVR hash ${hash}) is not a known model and has no ${sidecar}${linked}: write that file with UVR's model-data entry for it, the keys ${MDX_MODEL_DATA_KEYS.join(', ')}, e.g. {"compensate": 1.035, "mdx_dim_f_set": 3072, "mdx_dim_t_set": 8, "mdx_n_fft_scale_set": 6144, "primary_stem": "Vocals"} (if it is one of UVR's own models, the file may be incomplete: copy it again)`,
     { details: { file, hash } },
   );
 }

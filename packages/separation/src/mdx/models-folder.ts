@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
-import { resolveInside } from '@imk/fs-safe';
+import { resolveInside, type PathOutsideReason } from '@imk/fs-safe';
 
 // What "a model in models/" is, in one place: what `imk models` lists and `imk doctor` checks is what a job,
 // a song's options file or the config may name as models/…, and the same rules hold for all three.
@@ -50,9 +50,19 @@ export function configuredModelsPath(value: string): string | undefined {
 }
 
 /**
+ * How a manifest names a model in models/ (`engine.params.model`): its path relative to models/, for
+ * `models/UVR/MDX_Net_Models/x.onnx` (as modelsFolderPath / configuredModelsPath give it)
+ * `UVR/MDX_Net_Models/x.onnx`; for one directly in models/ its file name, as manifests always said.
+ */
+export function modelNameInFolder(rel: string): string {
+  return rel.slice(MODELS_FOLDER.length + 1);
+}
+
+/**
  * Throws ImkError MODEL_OUTSIDE_FOLDER when the model at `file` (inside `dir`, the models folder, by its
  * path) leaves it through a symbolic link (the file itself, or a folder on the way): models/ may itself be a
- * link (to a NAS share), and links that stay inside it are followed. A missing file passes here: the engine
+ * link (to a NAS share), and links that stay inside it are followed. MODEL_PATH_NOT_FOLDER (same policy)
+ * when a part of its path before the file name is a file (`models/a.onnx/x.onnx`). A missing file passes here: the engine
  * says it is missing, and refuses what is not a regular file (a folder, a named pipe) without reading it.
  */
 export async function assertInsideModelsFolder(dir: string, file: string): Promise<void> {
@@ -62,10 +72,23 @@ export async function assertInsideModelsFolder(dir: string, file: string): Promi
   try {
     await resolveInside(dir, rel, { rootName: `${MODELS_FOLDER}/` });
   } catch (error) {
-    // resolveInside says "<rel>: <component> is a symbolic link that leaves models/ (to …)".
-    if (isImkError(error, 'PATH_OUTSIDE'))
-      throw outside(file, `${MODELS_FOLDER}/${error.message.slice(rel.length + 2)}`);
+    if (!isImkError(error, 'PATH_OUTSIDE')) return;
+    // resolveInside says "<rel>: <component> is a symbolic link that leaves models/ (to …)", or "<rel>:
+    // <component> is a file, not a folder".
+    const problem = `${MODELS_FOLDER}/${error.message.slice(rel.length + 2)}`;
+    const reason = error.details.reason as PathOutsideReason | undefined;
+    if (reason === 'not-a-folder') throw notAFolder(file, problem);
+    throw outside(file, problem);
   }
+}
+
+// models/a.onnx/x.onnx, where models/a.onnx is a file: no link, nothing to copy in; the name is wrong.
+function notAFolder(file: string, problem: string): ImkError {
+  return new ImkError(
+    'MODEL_PATH_NOT_FOLDER',
+    `MDX model ${file}: ${problem}, so nothing can be inside it; name the model by its path in ${MODELS_FOLDER}/ as imk models lists it`,
+    { details: { file } },
+  );
 }
 
 // The message says all of resolveInside's (which is not kept as the cause: it would be said twice).

@@ -9,7 +9,12 @@ export interface ProviderFallbackOptions {
   /** Opens the model with these providers: the ones after the provider that failed. */
   open: (executionProviders: string[]) => Promise<MdxSessionHandle>;
   /** Called once per move to another provider, with the sentence to say (log and manifest). */
-  onFallback: (message: string, facts: { from: string; to: string; reason: string }) => void;
+  onFallback: (
+    message: string,
+    facts: { from: string; to: string; reason: string; providers: string[] },
+  ) => void;
+  /** Appended to the sentence said on a move (what later jobs will do), given the providers moved from and to. */
+  afterFallback?: (from: string, to: string) => string;
   signal?: AbortSignal;
 }
 
@@ -33,6 +38,8 @@ export function createProviderFallback(options: ProviderFallbackOptions): Provid
   const handles = [options.first];
   let current = options.first;
   let runs = 0;
+  // The providers the session running now was asked for: what later jobs should ask for.
+  let asked: string[] | undefined;
   return {
     get session() {
       return current.session;
@@ -46,9 +53,10 @@ export function createProviderFallback(options: ProviderFallbackOptions): Provid
           if (failed !== undefined) {
             const to = current.session.executionProviders[0] ?? '?';
             const reason = errorMessage(failed.error);
+            const after = options.afterFallback?.(failed.from, to) ?? '';
             onFallback(
-              `mdx: the ${failed.from} execution provider failed after ${runs} model runs of this job (${reason}); the rest of the job ran on ${to}`,
-              { from: failed.from, to, reason },
+              `mdx: the ${failed.from} execution provider failed after ${runs} model runs of this job (${reason}); the rest of the job ran on ${to}${after}`,
+              { from: failed.from, to, reason, providers: asked ?? [...current.session.executionProviders] },
             );
           }
           runs++;
@@ -66,6 +74,7 @@ export function createProviderFallback(options: ProviderFallbackOptions): Provid
           }
           handles.push(next);
           current = next;
+          asked = rest;
           failed ??= { from, error };
         }
       }

@@ -5,7 +5,7 @@ import { readOutput } from './outputs.ts';
 export interface EngineFacts {
   name: string;
   version: string | null;
-  /** The model's file name (mdx: `params.model`), or null for an engine without one (builtin). */
+  /** The model (mdx: `params.model`, its path in models/, or its file name in older manifests), or null for an engine without one (builtin). */
   model: string | null;
   /** The model's hash (mdx: UVR's MD5, `params.model_hash`). */
   model_hash: string | null;
