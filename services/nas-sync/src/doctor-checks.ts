@@ -3,9 +3,25 @@ import { errorMessage } from '@imk/errors';
 import { posix } from 'node:path';
 import { assertShareMounted, backendPrograms, compileRoutes, mountTables } from '@imk/sync';
 import { resolveTool } from '@imk/tools';
-import { loadNasSyncConfig } from './config.ts';
+import { loadNasSyncConfig, type NasSyncConfig } from './config.ts';
 
 const INSTALL: Record<string, string> = { rsync: 'rsync', ssh: 'openssh-client', rclone: 'rclone' };
+
+/** The enabled configuration a check reads, or the skip that says why there is none (the config check says more). */
+async function enabledConfig(
+  root: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ config: NasSyncConfig } | { skip: CheckResult }> {
+  let loaded;
+  try {
+    loaded = await loadNasSyncConfig(root, env);
+  } catch {
+    return { skip: { status: 'skip', summary: 'config/nas-sync.yaml is invalid (see its config check)' } };
+  }
+  if (loaded.state !== 'enabled')
+    return { skip: { status: 'skip', summary: 'nas-sync is not enabled (config/nas-sync.yaml)' } };
+  return { config: loaded.config };
+}
 
 /**
  * The programs the configured backends run (rsyncBinary, sshBinary, rcloneBinary), found exactly as the
@@ -18,14 +34,8 @@ export const syncToolsCheck: DoctorCheck = {
   group: 'sync',
   required: true,
   async run({ paths, env }): Promise<CheckResult> {
-    let loaded;
-    try {
-      loaded = await loadNasSyncConfig(paths.root, env);
-    } catch {
-      return { status: 'skip', summary: 'config/nas-sync.yaml is invalid (see its config check)' };
-    }
-    if (loaded.state !== 'enabled')
-      return { status: 'skip', summary: 'nas-sync is not enabled (config/nas-sync.yaml)' };
+    const loaded = await enabledConfig(paths.root, env);
+    if ('skip' in loaded) return loaded.skip;
     const backends = Object.entries(loaded.config.backends);
     const found: string[] = [];
     const missing: { text: string; tool: string }[] = [];
@@ -69,14 +79,8 @@ export const sharesMountedCheck: DoctorCheck = {
   group: 'sync',
   required: false,
   async run({ paths, env }): Promise<CheckResult> {
-    let loaded;
-    try {
-      loaded = await loadNasSyncConfig(paths.root, env);
-    } catch {
-      return { status: 'skip', summary: 'config/nas-sync.yaml is invalid (see its config check)' };
-    }
-    if (loaded.state !== 'enabled')
-      return { status: 'skip', summary: 'nas-sync is not enabled (config/nas-sync.yaml)' };
+    const loaded = await enabledConfig(paths.root, env);
+    if ('skip' in loaded) return loaded.skip;
     const { config } = loaded;
     const tables = mountTables(env);
     const problems: string[] = [];
