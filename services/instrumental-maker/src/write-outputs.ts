@@ -237,7 +237,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
     files,
     async (gain) => {
       stemGuard = gain === undefined ? undefined : describeGuard(gain, Math.max(...files.map((f) => f.peak)));
-      const run = first ? tasks.map((_, i) => i) : stems;
+      const run = first ? tasks.map((_, i) => i) : [...stems];
       first = false;
       await pool(
         run.sort(heavyFirst).map((i) => async () => {
