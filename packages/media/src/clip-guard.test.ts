@@ -133,12 +133,18 @@ describe('encodeAudio avoidClipping', () => {
 
 // Stems must still sum to the mixture: when one would clip, all are turned down by one gain.
 describe('a set of files turned down alike (kept stems)', () => {
-  async function writeSet(format: AudioFormat, bitDepth: 16 | 24 | 32 | undefined, name: string) {
-    const inputs = [loud, quiet];
+  async function writeSet(
+    format: AudioFormat,
+    bitDepth: 16 | 24 | 32 | undefined,
+    name: string,
+    inputs = [loud, quiet],
+  ) {
     const outputs = inputs.map((_, i) => path.join(dir, `${name}-${i}.${format}`));
     const peaks = await Promise.all(inputs.map((input) => encoderInputPeak({ input })));
     const files = peaks.map((peak) => ({ peak, format, ...(bitDepth !== undefined && { bitDepth }) }));
+    let rounds = 0;
     const guard = await encodeGroupWithinCeiling(files, async (gain) => {
+      rounds++;
       await Promise.all(
         inputs.map((input, i) =>
           encodeAudio({
@@ -152,7 +158,7 @@ describe('a set of files turned down alike (kept stems)', () => {
       );
       return outputs;
     });
-    return { guard, outputs };
+    return { guard, outputs, rounds };
   }
 
   it('lossy (m4a): the quiet file is turned down as much as the loud one, and none decodes over 0 dBFS', async () => {
@@ -164,6 +170,21 @@ describe('a set of files turned down alike (kept stems)', () => {
     // The quiet file did not need it, and got it: the two keep their levels (0.4) to each other.
     expect(db(b!)).toBeLessThan(LOUD_PEAK_DB + db(0.4) + guard!.gainDb + 0.5);
     expect(db(b!) - db(a!)).toBeCloseTo(db(0.4), 0);
+  });
+
+  it('lossy, where AAC overshoots (a square wave): all are written again with the extra gain', async () => {
+    const square = path.join(dir, 'square.wav');
+    const quietSquare = path.join(dir, 'square-quiet.wav');
+    const expr = '1.5*(2*gt(mod(t*220\\,1)\\,0.5)-1)';
+    await ffmpeg('-f', 'lavfi', '-i', `aevalsrc=${expr}|${expr}:s=44100:d=1`, '-c:a', 'pcm_f32le', square);
+    await ffmpeg('-i', square, '-af', 'volume=0.5', '-c:a', 'pcm_f32le', quietSquare);
+    const { guard, outputs, rounds } = await writeSet('m4a', undefined, 'sq', [square, quietSquare]);
+    expect(rounds).toBeGreaterThan(1);
+    const [a, b] = await Promise.all(outputs.map((o) => measureSamplePeak(o)));
+    expect(a).toBeLessThanOrEqual(1);
+    // The gain went further than the input's peak asked (1.5 to -0.1 dBFS), for both files alike.
+    expect(guard!.gainDb).toBeLessThan(-db(1.5) - 0.1 - 0.05);
+    expect(db(b!) - db(a!)).toBeCloseTo(db(0.5), 0);
   });
 
   it('16-bit flac: turned down just enough, not clipped', async () => {

@@ -100,6 +100,44 @@ describe('kept stems of a song that goes over full scale', () => {
     expect(10 * Math.log10(error / power)).toBeLessThan(-40);
   });
 
+  it('a .stem.mp4 whose AAC still decodes over full scale: all stems are written again, further down', async () => {
+    // A square wave: AAC overshoots its input's peak by several dB, so the first gain is not enough.
+    const square = join(root, 'square.wav');
+    const expr = '1.5*(2*gt(mod(t*110\\,1)\\,0.5)-1)';
+    await execa('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `aevalsrc=${expr}|${expr}:s=44100:d=2`,
+      '-c:a',
+      'pcm_f32le',
+      square,
+    ]);
+    await publishV1(
+      root,
+      'other',
+      { job_id: 'square', source_type: 'local', artist: 'A', title: 'Square', audio_path: 'square.wav' },
+      { 'square.wav': square },
+    );
+    const result = await imk(['run', '--once', '--root', root]);
+    expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 1 });
+    const squared = await readManifest(root, 'square');
+    const gains = new Set(squared.artifacts.filter((a) => a.kind === 'stems').map((a) => a.gain_db));
+    expect(gains.size).toBe(1);
+    // Further than the input's peak alone asked (+3.5 dBFS to -0.1 dBFS).
+    expect([...gains][0]).toBeLessThan(-3.6);
+    const mp4 = join(
+      root,
+      'outputs',
+      'square',
+      squared.artifacts.find((a) => a.variant === 'stem_mp4')!.path,
+    );
+    for (const stream of [0, 1, 2, 3, 4])
+      expect(await measureSamplePeak(mp4, { stream }), `stream ${stream}`).toBeLessThanOrEqual(1);
+  }, 180_000);
+
   it('the job log names the common gain once', () => {
     expect(log).toContain(`kept stems turned down by ${-artifact('drums').gain_db!} dB`);
     expect(log.split('kept stems turned down').length - 1).toBe(1);
