@@ -84,3 +84,45 @@ describe('imk separate keeps the input sample rate', () => {
     expect(bad.stderr).toContain('--sample-rate "44.1k" is not a sample rate');
   });
 });
+
+describe('imk separate --stems of a song over full scale', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'imk-cli-separate-hot-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  /** 24-bit samples of the decoded file at full scale (cut flat). */
+  async function fullScaleSamples(file: string): Promise<number> {
+    const { stdout } = await execa('ffmpeg', ['-v', 'error', '-i', file, '-f', 's32le', '-'], {
+      encoding: 'buffer',
+    });
+    const buf = Buffer.from(stdout);
+    let count = 0;
+    for (let i = 0; i + 3 < buf.length; i += 4) if (Math.abs(buf.readInt32LE(i)) >= 0x7fffff00) count++;
+    return count;
+  }
+
+  it('writes the stems unclipped, turned down alike, and says so', async () => {
+    // A float WAV peaking at +6 dBFS, as a hot master decodes: its stems go over full scale too.
+    const input = join(dir, 'Hot.wav');
+    const expr = '1.2*sin(2*PI*220*t)+0.8*sin(2*PI*55*t)';
+    await ffmpeg('-f', 'lavfi', '-i', `aevalsrc=${expr}|${expr}:s=44100:d=1`, '-c:a', 'pcm_f32le', input);
+    const out = join(dir, 'out');
+    const result = await execa(
+      process.execPath,
+      [IMK, 'separate', input, '--out', out, '--format', 'flac', '--stems', '--variants', 'instrumental'],
+      { reject: false },
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(
+      /stems turned down by [\d.]+ dB, all alike so that they still sum to the mixture/,
+    );
+    const stems = result.stdout
+      .trim()
+      .split('\n')
+      .filter((f) => f.includes(join(out, 'stems')));
+    expect(stems).toHaveLength(4);
+    for (const stem of stems) expect(await fullScaleSamples(stem), stem).toBe(0);
+  }, 120_000);
+});

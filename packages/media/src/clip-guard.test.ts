@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeAudio, type AudioFormat } from './encode.ts';
-import { measureSamplePeak } from './clip-guard.ts';
+import { encodeAudio, encoderInputPeak, type AudioFormat } from './encode.ts';
+import { encodeGroupWithinCeiling, measureSamplePeak } from './clip-guard.ts';
 import { replaceVideoAudio } from './video.ts';
 import { ffmpeg, makeTempDir } from '../test/helpers.ts';
 
@@ -128,5 +128,75 @@ describe('encodeAudio avoidClipping', () => {
     const { clipGuard } = await replaceVideoAudio({ video, audio: loud, output, avoidClipping: true });
     expect(clipGuard?.gainDb).toBeLessThan(-LOUD_PEAK_DB);
     expect(db(await measureSamplePeak(output))).toBeLessThanOrEqual(0);
+  });
+});
+
+// Stems must still sum to the mixture: when one would clip, all are turned down by one gain.
+describe('a set of files turned down alike (kept stems)', () => {
+  async function writeSet(
+    format: AudioFormat,
+    bitDepth: 16 | 24 | 32 | undefined,
+    name: string,
+    inputs = [loud, quiet],
+  ) {
+    const outputs = inputs.map((_, i) => path.join(dir, `${name}-${i}.${format}`));
+    const peaks = await Promise.all(inputs.map((input) => encoderInputPeak({ input })));
+    const files = peaks.map((peak) => ({ peak, format, ...(bitDepth !== undefined && { bitDepth }) }));
+    let rounds = 0;
+    const guard = await encodeGroupWithinCeiling(files, async (gain) => {
+      rounds++;
+      await Promise.all(
+        inputs.map((input, i) =>
+          encodeAudio({
+            input,
+            output: outputs[i]!,
+            format,
+            ...(bitDepth !== undefined && { bitDepth }),
+            ...(gain !== undefined && { gain }),
+          }),
+        ),
+      );
+      return outputs;
+    });
+    return { guard, outputs, rounds };
+  }
+
+  it('lossy (m4a): the quiet file is turned down as much as the loud one, and none decodes over 0 dBFS', async () => {
+    const { guard, outputs } = await writeSet('m4a', undefined, 'set');
+    expect(guard?.file).toBe(0);
+    expect(guard?.gainDb).toBeLessThan(-LOUD_PEAK_DB);
+    const [a, b] = await Promise.all(outputs.map((o) => measureSamplePeak(o)));
+    expect(a).toBeLessThanOrEqual(1);
+    // The quiet file did not need it, and got it: the two keep their levels (0.4) to each other.
+    expect(db(b!)).toBeLessThan(LOUD_PEAK_DB + db(0.4) + guard!.gainDb + 0.5);
+    expect(db(b!) - db(a!)).toBeCloseTo(db(0.4), 0);
+  });
+
+  it('lossy, where AAC overshoots (a square wave): all are written again with the extra gain', async () => {
+    const square = path.join(dir, 'square.wav');
+    const quietSquare = path.join(dir, 'square-quiet.wav');
+    const expr = '1.5*(2*gt(mod(t*220\\,1)\\,0.5)-1)';
+    await ffmpeg('-f', 'lavfi', '-i', `aevalsrc=${expr}|${expr}:s=44100:d=1`, '-c:a', 'pcm_f32le', square);
+    await ffmpeg('-i', square, '-af', 'volume=0.5', '-c:a', 'pcm_f32le', quietSquare);
+    const { guard, outputs, rounds } = await writeSet('m4a', undefined, 'sq', [square, quietSquare]);
+    expect(rounds).toBeGreaterThan(1);
+    const [a, b] = await Promise.all(outputs.map((o) => measureSamplePeak(o)));
+    expect(a).toBeLessThanOrEqual(1);
+    // The gain went further than the input's peak asked (1.5 to -0.1 dBFS), for both files alike.
+    expect(guard!.gainDb).toBeLessThan(-db(1.5) - 0.1 - 0.05);
+    expect(db(b!) - db(a!)).toBeCloseTo(db(0.5), 0);
+  });
+
+  it('16-bit flac: turned down just enough, not clipped', async () => {
+    const { guard, outputs } = await writeSet('flac', 16, 'set16');
+    expect(await fullScaleSamples(outputs[0]!, 16)).toBe(0);
+    expect(db(await measureSamplePeak(outputs[0]!))).toBeGreaterThan(-0.05);
+    expect(db(await measureSamplePeak(outputs[1]!))).toBeCloseTo(LOUD_PEAK_DB + db(0.4) + guard!.gainDb, 1);
+  });
+
+  it('float stems (32-bit wav) are left exact', async () => {
+    const { guard, outputs } = await writeSet('wav', 32, 'setf');
+    expect(guard).toBeUndefined();
+    expect(db(await measureSamplePeak(outputs[0]!))).toBeCloseTo(LOUD_PEAK_DB, 3);
   });
 });

@@ -42,12 +42,17 @@ export function isLossy(format: AudioFormat): boolean {
 }
 
 /**
- * The sample peak (linear, 1 = 0 dBFS; 0 for digital silence) of a file's first audio stream, after
+ * The sample peak (linear, 1 = 0 dBFS; 0 for digital silence) of a file's audio stream (the first), after
  * `filters` (e.g. the resampling its encode will do), measured by ffmpeg's astats in double precision.
  */
 export async function measureSamplePeak(
   file: string,
-  options: { filters?: string[]; signal?: AbortSignal } = {},
+  options: {
+    filters?: string[];
+    signal?: AbortSignal;
+    /** Which audio stream (a .stem.mp4 has five). @default 0 */
+    stream?: number;
+  } = {},
 ): Promise<number> {
   // Pinned to double all the way: the null muxer's default encoder (16-bit) would otherwise have ffmpeg
   // convert (and clip) the samples before astats sees them.
@@ -64,7 +69,7 @@ export async function measureSamplePeak(
       'info',
       ...inputArgs(file),
       '-map',
-      '0:a:0',
+      `0:a:${options.stream ?? 0}`,
       '-af',
       filters.join(','),
       '-c:a',
@@ -95,6 +100,21 @@ export function describeGuard(gain: number, peak: number): ClipGuard {
   };
 }
 
+/** One file of a set that is written with one gain (stems that must still sum to the mixture). */
+export interface GuardedFile {
+  /** The sample peak its encoder will get (linear, 1 = 0 dBFS), before any gain. */
+  peak: number;
+  format: AudioFormat;
+  bitDepth?: 16 | 24 | 32;
+  /** Audio streams in the written file, each measured when it is lossy (a .stem.mp4 has 5). @default 1 */
+  streams?: number;
+}
+
+/** How a set of files was turned down, and which file's peak set the gain (its index). */
+export interface GroupClipGuard extends ClipGuard {
+  file: number;
+}
+
 /**
  * Encodes with `encode(gain)` (gain undefined: as it is) so that a file whose peak would clip is turned
  * down by one constant gain, just enough: `peak` is the input's sample peak as the encoder will get it.
@@ -108,17 +128,48 @@ export async function encodeWithinCeiling(
   encode: (gain: number | undefined) => Promise<string>,
   signal?: AbortSignal,
 ): Promise<ClipGuard | undefined> {
-  const ceiling = clipCeiling(format, bitDepth);
-  let gain = ceiling === undefined ? undefined : clipGain(peak, ceiling);
-  const written = await encode(gain);
-  if (gain === undefined || ceiling === undefined) return undefined;
-  if (isLossy(format)) {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const decoded = await measureSamplePeak(written, { signal });
-      if (decoded <= 1) break;
-      gain *= ceiling / decoded;
-      await encode(gain);
+  const file: GuardedFile = { peak, format, ...(bitDepth !== undefined && { bitDepth }) };
+  const guard = await encodeGroupWithinCeiling([file], async (gain) => [await encode(gain)], signal);
+  return guard === undefined ? undefined : { gainDb: guard.gainDb, peakDbfs: guard.peakDbfs };
+}
+
+/**
+ * The same for a set of files whose levels must stay as they are to each other (a job's kept stems and its
+ * .stem.mp4 sum to the mixture): when any of them would go over its format's ceiling, all are turned down
+ * by the one gain that brings the worst of them just under it. `encode(gain)` writes them all and returns
+ * their paths, in the order of `files`; it runs again (all of them, with the extra gain) while a lossy one
+ * still decodes over 0 dBFS. Files without a ceiling (32-bit float WAV) never set the gain, so a set of
+ * them is left exact.
+ */
+export async function encodeGroupWithinCeiling(
+  files: readonly GuardedFile[],
+  encode: (gain: number | undefined) => Promise<readonly string[]>,
+  signal?: AbortSignal,
+): Promise<GroupClipGuard | undefined> {
+  let gain: number | undefined;
+  let worst = -1;
+  for (const [i, file] of files.entries()) {
+    const ceiling = clipCeiling(file.format, file.bitDepth);
+    const needed = ceiling === undefined ? undefined : clipGain(file.peak, ceiling);
+    if (needed !== undefined && (gain === undefined || needed < gain)) {
+      gain = needed;
+      worst = i;
     }
   }
-  return describeGuard(gain, peak);
+  let written = await encode(gain);
+  if (gain === undefined) return undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let extra = 1;
+    for (const [i, file] of files.entries()) {
+      if (!isLossy(file.format)) continue;
+      for (let stream = 0; stream < (file.streams ?? 1); stream++) {
+        const decoded = await measureSamplePeak(written[i]!, { stream, signal });
+        if (decoded > 1) extra = Math.min(extra, 10 ** (LOSSY_CEILING_DBFS / 20) / decoded);
+      }
+    }
+    if (extra === 1) break;
+    gain *= extra;
+    written = await encode(gain);
+  }
+  return { ...describeGuard(gain, files[worst]!.peak), file: worst };
 }

@@ -7,6 +7,7 @@ import { probeMedia, type MediaInfo } from './probe.ts';
 import { FFMPEG_BASE_ARGS, ffmpegHasSoxr, lastLines } from './ffmpeg-run.ts';
 import { resolveTool } from '@imk/tools';
 import { DEFAULT_BLOCK_FRAMES } from './wav-reader.ts';
+import { missingFileReason } from './missing-file.ts';
 
 export interface DecodeOptions {
   /** Output sample rate; other rates are resampled (soxr when ffmpeg has it). @default 44100 */
@@ -101,6 +102,12 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
         },
       );
     if (result.exitCode !== 0) {
+      // Moved or deleted since it was probed: said as that, not as a file ffmpeg cannot decode.
+      const missing = await missingFileReason(file);
+      if (missing !== undefined)
+        throw new ImkError('MEDIA_UNREADABLE', `cannot read media file ${file}: ${missing}`, {
+          details: { file },
+        });
       throw new ImkError(
         'MEDIA_DECODE_FAILED',
         `ffmpeg could not decode ${file}: ${lastLines(result.stderr, 3) || `exit ${String(result.exitCode)}`}`,

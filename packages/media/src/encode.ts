@@ -51,6 +51,12 @@ export interface EncodeOptions {
    * @default false
    */
   avoidClipping?: boolean;
+  /**
+   * A constant gain (linear) applied before anything else, decided by a caller for several files at once
+   * (a job's kept stems, turned down alike by encodeGroupWithinCeiling so that they still sum to the
+   * mixture). Not with `avoidClipping`, which decides the gain itself.
+   */
+  gain?: number;
   signal?: AbortSignal;
 }
 
@@ -81,10 +87,8 @@ export async function encodeAudio(options: EncodeOptions): Promise<EncodeResult>
     const filter = loudnormFilter(options.loudness, measured);
     if (filter !== undefined) filters.push(filter);
   }
-  // Always resample explicitly: loudnorm runs at 192 kHz, and soxr is the better resampler when present.
-  const soxr = (await ffmpegHasSoxr()) ? ':resampler=soxr' : '';
   const dither = codecArgs.dither ? ':dither_method=triangular' : '';
-  const resample = `aresample=${sampleRate}${soxr}`;
+  const resample = await resampleFilter(sampleRate);
   const cover =
     options.cover !== undefined && format !== 'wav' ? await coverArgs(options.cover, format, 1) : undefined;
   // The peak the encoder would get: after resampling (which can add peaks between the input's samples).
@@ -120,11 +124,29 @@ export async function encodeAudio(options: EncodeOptions): Promise<EncodeResult>
         return temp;
       };
       if (guard) clipGuard = await encodeWithinCeiling(peak, format, options.bitDepth, run, signal);
-      else await run(undefined);
+      else await run(options.gain);
     },
     { replace: options.replace !== false },
   );
   return { ...(loudness !== undefined && { loudness }), ...(clipGuard !== undefined && { clipGuard }) };
+}
+
+// Always resample explicitly: loudnorm runs at 192 kHz, and soxr is the better resampler when present.
+async function resampleFilter(sampleRate: number): Promise<string> {
+  return `aresample=${sampleRate}${(await ffmpegHasSoxr()) ? ':resampler=soxr' : ''}`;
+}
+
+/**
+ * The sample peak (linear) encodeAudio would hand its encoder for `input` at `sampleRate` (unset: the
+ * input's), before any gain: resampling can add peaks between the input's samples. For a caller that
+ * decides one gain for several files (encodeGroupWithinCeiling).
+ */
+export async function encoderInputPeak(
+  options: Pick<EncodeOptions, 'input' | 'sampleRate' | 'signal'>,
+): Promise<number> {
+  const info = await inputShape(options.input, options.signal);
+  const resample = await resampleFilter(options.sampleRate ?? info.sampleRate);
+  return measureSamplePeak(options.input, { filters: [resample], signal: options.signal });
 }
 
 /**

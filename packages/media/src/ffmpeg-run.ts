@@ -1,6 +1,7 @@
 import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
 import { resolveTool } from '@imk/tools';
+import { missingInputs } from './missing-file.ts';
 
 /** The last non-empty lines of a tool's stderr, joined, for error messages. */
 export function lastLines(text: string | undefined, count: number): string {
@@ -50,9 +51,11 @@ export async function runFfmpeg(
   if (result.isCanceled)
     throw new ImkError('ABORTED', `aborted while ${options.what}`, { cause: options.signal?.reason });
   if (result.exitCode !== 0) {
+    // An input moved or deleted while the job ran: ffmpeg's "No such file or directory" said plainly.
+    const missing = await missingInputs(args);
     throw new ImkError(
       'FFMPEG_FAILED',
-      `ffmpeg failed ${options.what}: ${lastLines(result.stderr, 3) || `exit ${String(result.exitCode)}`}`,
+      `ffmpeg failed ${options.what}: ${missing.length > 0 ? missing.join('; ') : lastLines(result.stderr, 3) || `exit ${String(result.exitCode)}`}`,
       {
         details: { exitCode: result.exitCode, signal: result.signal },
       },

@@ -12,7 +12,7 @@ export { readWavHeader } from './wav-header.ts';
 export type { WavHeader } from './wav-header.ts';
 export { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
 export { inputArgs } from './input-args.ts';
-export { AUDIO_FORMATS, DEFAULT_BITRATE, encodeAudio } from './encode.ts';
+export { AUDIO_FORMATS, DEFAULT_BITRATE, encodeAudio, encoderInputPeak } from './encode.ts';
 export type { AudioFormat, EncodeOptions, EncodeResult } from './encode.ts';
 export type { AudioTags } from './encode-args.ts';
 export {
@@ -27,9 +27,21 @@ export { PITCH_RANGE, TEMPO_RANGE, changeKeyTempo, keyTempoFilter } from './key-
 export type { ChangeKeyTempoOptions } from './key-tempo.ts';
 export { replaceVideoAudio } from './video.ts';
 export type { ReplaceVideoAudioOptions, ReplaceVideoAudioResult } from './video.ts';
-export { LOSSY_CEILING_DBFS, clipCeiling, measureSamplePeak } from './clip-guard.ts';
-export type { ClipGuard } from './clip-guard.ts';
-export { STEM_BOX_TYPE, readStemManifest, writeStemMp4 } from './stem-mp4/write-stem-mp4.ts';
+export {
+  LOSSY_CEILING_DBFS,
+  clipCeiling,
+  describeGuard,
+  encodeGroupWithinCeiling,
+  measureSamplePeak,
+} from './clip-guard.ts';
+export type { ClipGuard, GroupClipGuard, GuardedFile } from './clip-guard.ts';
+export {
+  STEM_BOX_TYPE,
+  STEM_MP4_STREAMS,
+  readStemManifest,
+  stemMp4Peak,
+  writeStemMp4,
+} from './stem-mp4/write-stem-mp4.ts';
 export type { WriteStemMp4Options } from './stem-mp4/write-stem-mp4.ts';
 export {
   DEFAULT_STEM_LOOK,

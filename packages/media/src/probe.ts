@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { resolveTool } from '@imk/tools';
 import { lastLines } from './ffmpeg-run.ts';
 import { DEFAULT_PROBE_TIMEOUT_MS } from './probe-timeout.ts';
+import { missingFileReason } from './missing-file.ts';
 
 export interface MediaStream {
   index: number;
@@ -63,7 +64,7 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     if (!info.isFile()) throw new Error('it is not a regular file');
     size = info.size;
   } catch (cause) {
-    const why = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : errorText(cause);
+    const why = (await missingFileReason(file)) ?? errorText(cause);
     throw new ImkError('MEDIA_UNREADABLE', `cannot read media file ${file}: ${why}`, {
       cause,
       details: { file },
@@ -115,6 +116,12 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     );
   }
   if (result.exitCode !== 0) {
+    // Gone since the stat above (moved or deleted meanwhile): ffprobe's "No such file" is no corruption.
+    const missing = await missingFileReason(file);
+    if (missing !== undefined)
+      throw new ImkError('MEDIA_UNREADABLE', `cannot read media file ${file}: ${missing}`, {
+        details: { file },
+      });
     throw new ImkError(
       'MEDIA_UNREADABLE',
       `cannot read media file ${file}: it is corrupt or not a media format ffprobe knows (${lastLines(result.stderr, 2) || `exit ${result.exitCode}`})`,

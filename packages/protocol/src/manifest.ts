@@ -57,7 +57,7 @@ export const ArtifactSchema = z
       .max(0)
       .optional()
       .describe(
-        'A mix whose peak would have clipped in this format: the constant gain in dB (negative) the whole file was turned down by, just enough (absent: written at its level).',
+        "A mix whose peak would have clipped in this format: the constant gain in dB (negative) the whole file was turned down by, just enough (absent: written at its level). On kept stems and the .stem.mp4: the one gain all of the job's kept stems were turned down by, because one of them would have clipped (they still sum to the mixture at that gain).",
       ),
   })
   .describe('One output file.');

@@ -9,7 +9,8 @@ import { JobIdSchema } from './common.ts';
  *   outputs/.<job_id>.partial-<consumer>/             being built by one worker (hidden from readers)
  *   outputs/.replaced/<job_id>@<time>/                an earlier output a re-run replaced (kept, never read)
  *   outputs/.<job_id>.mixing/<consumer>.<nonce>.lease the claim of the one worker (of any host) adding a mix
- *                                                     to <job_id>'s outputs; its lease a heartbeat counter
+ *                                                     to <job_id>'s outputs or running it; its lease a
+ *                                                     heartbeat counter
  */
 
 /** The document every finished job folder holds, written last: its presence means the job is complete. */
@@ -58,8 +59,9 @@ export function isPartialName(name: string): boolean {
 }
 
 /**
- * `.<job_id>.mixing`: the folder whose exclusive creation (mkdir) claims a job's outputs for one remix at a
- * time, across every worker and host sharing outputs/. It holds the holder's lease file.
+ * `.<job_id>.mixing`: the folder whose exclusive creation (mkdir) claims a job's outputs for one remix, or
+ * one run of the job itself, at a time, across every worker and host sharing outputs/. It holds the
+ * holder's lease file.
  */
 export function mixClaimName(jobId: string): string {
   return `.${jobId}.mixing`;

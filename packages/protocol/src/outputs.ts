@@ -21,6 +21,8 @@ export interface OutputArtifact {
   /** Only a well-formed lowercase hex digest; the earlier version left it null. */
   sha256: string | undefined;
   bytes: number | undefined;
+  /** The gain (dB, negative) the file was turned down by so that it does not clip; undefined when it was not. */
+  gain_db: number | undefined;
 }
 
 /** A validated manifest (v1 or the earlier version's), with the fields readers use in one shape. */
@@ -76,6 +78,7 @@ export function outputManifestOf(document: AnyManifest): OutputManifest {
       duration_sec: num(a.duration_sec),
       sha256: typeof a.sha256 === 'string' && SHA256.test(a.sha256) ? a.sha256 : undefined,
       bytes: num((a as { bytes?: unknown }).bytes),
+      gain_db: num((a as { gain_db?: unknown }).gain_db),
     })),
     document,
   };

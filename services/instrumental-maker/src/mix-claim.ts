@@ -63,7 +63,8 @@ function holdersOf(value: string): string {
 }
 
 /**
- * Claims a job's outputs for one remix, across every worker and host sharing outputs/ (NFS, SMB): the
+ * Claims a job's outputs for one remix (or one run of the job itself, from its output folder to its
+ * publishing), across every worker and host sharing outputs/ (NFS, SMB): the
  * exclusive creation of `outputs/.<job_id>.mixing/` (mkdir fails when it exists, on every one of them),
  * holding a lease file that this worker heartbeats every leaseMs / 3. Another worker's mix of the same job
  * waits, polling, until the folder is gone; a claim whose lease has not moved for leaseMs on the waiting

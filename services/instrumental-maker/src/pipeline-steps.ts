@@ -10,6 +10,7 @@ import { decodeToWav } from './decode-input.ts';
 import { chooseEngine } from './engine-choice.ts';
 import { checkDuration } from './input-limits.ts';
 import { buildManifest, inputFacts } from './manifest.ts';
+import { claimMix } from './mix-claim.ts';
 import { manifestOptions, outputFingerprint, resolveOptions } from './options.ts';
 import type { PipelineResult, PipelineState } from './pipeline.ts';
 import { publishOutputs, startOutputs } from './publish-outputs.ts';
@@ -78,6 +79,19 @@ const hash: Steps['hash'] = {
       s.logger.info('outputs of this job were already published by an earlier attempt; completing');
       return { kind: 'resumed', dir, manifest: published!, inputSha256 };
     }
+    // A mix of this job saved from the mixer (on any worker or host) builds in outputs/.<job_id>.partial-…
+    // and publishes outputs/<job_id>/ too: this run of the job (published again after its archive was
+    // cleaned up, retried, or sent to another queue) waits for it, and a mix saved meanwhile waits for this
+    // run, through the same claim; held until the outputs are published or discarded (runPipeline).
+    s.mixClaim = await claimMix({
+      outputsDir: ctx.paths.outputs,
+      jobId,
+      consumerId: ctx.consumerId,
+      leaseMs: ctx.config.leaseMs,
+      pollMs: ctx.config.pollMs,
+      signal: s.signal,
+      logger: s.logger,
+    });
     s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
     // The job's own option wins over config: the dashboard's "Separate again" asks for "process".
     if ((s.job.options?.duplicates ?? ctx.config.duplicates) === 'skip') {
@@ -252,13 +266,17 @@ const manifest: Steps['manifest'] = {
 /** The partial folder renamed into outputs/<job_id>/ while the claim is still held; the job's result. */
 const publish: Steps['publish'] = {
   run: (s) =>
-    publishJob(s, {
-      jobId: s.jobId,
-      partialDir: s.partialDir!,
-      manifest: s.manifest!,
-      kind: s.duplicate ? 'duplicate' : 'processed',
-      inputSha256: s.inputSha256!,
-    }),
+    publishJob(
+      s,
+      {
+        jobId: s.jobId,
+        partialDir: s.partialDir!,
+        manifest: s.manifest!,
+        kind: s.duplicate ? 'duplicate' : 'processed',
+        inputSha256: s.inputSha256!,
+      },
+      () => s.mixClaim!.confirm(),
+    ),
 };
 
 /** Publishes a job's partial folder as outputs/<jobId>/ while its claim is still held: the job's result. */
@@ -268,7 +286,7 @@ export async function publishJob(
     PipelineResult,
     'kind' | 'inputSha256'
   >,
-  /** Another claim the publishing needs still held (a remix's claim on the job it adds to). */
+  /** Another claim the publishing needs still held (the claim on the job's outputs that mixes take too). */
   alsoHeld?: () => Promise<boolean>,
 ): Promise<PipelineResult> {
   const out = await publishOutputs({

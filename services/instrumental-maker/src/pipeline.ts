@@ -6,6 +6,7 @@ import type { Artifact, BundleSong, Job, Manifest } from '@imk/protocol';
 import type { SeparationEngine, SeparationResult, VariantRecipe } from '@imk/separation';
 import type { WorkerContext } from './context.ts';
 import type { Duplicate } from './duplicates.ts';
+import type { MixClaim } from './mix-claim.ts';
 import type { ResolvedOptions } from './options.ts';
 import { PIPELINE_STEPS } from './pipeline-steps.ts';
 import { discardOutputs } from './publish-outputs.ts';
@@ -56,6 +57,8 @@ export interface PipelineState extends PipelineInput {
   // hash
   inputSha256?: string;
   outputKey?: string;
+  /** The claim on outputs/<job_id>/ that mixes of this job take too: held from startOutputs to publish. */
+  mixClaim?: MixClaim;
   partialDir?: string;
   duplicate?: Duplicate;
   cacheKey?: string;
@@ -88,7 +91,10 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   try {
     return await runStages(input.stages, PIPELINE_STEPS, state, input.signal, job.job_id);
   } catch (error) {
+    // Still under the claim: a mix of this job waiting for it starts its own partial folder only after.
     await discardOutputs(state.partialDir);
     throw error;
+  } finally {
+    await state.mixClaim?.release();
   }
 }

@@ -8,7 +8,6 @@ import type { WorkerContext } from './context.ts';
 import { cancelClaim } from './cancel-claim.ts';
 import { backoffMs, describeFailure, isRetryable } from './failures.ts';
 import { runPipeline, type PipelineResult } from './pipeline.ts';
-import { discardOutputs, partialOutputsDir } from './publish-outputs.ts';
 import { runRemix } from './remix.ts';
 import { StageRunner } from './stage-runner.ts';
 
@@ -158,7 +157,9 @@ async function settleFailure(
     title: claim.job.title ?? undefined,
   };
   const consumer = ctx.consumerId;
-  await discardOutputs(partialOutputsDir(ctx.paths.outputs, jobId, consumer));
+  // A job's partial folder was already discarded by runPipeline or runRemix under the claim on that job's
+  // outputs; discarding it again here, by name, after the claim was released, could remove the folder of
+  // a mix of this job begun meanwhile on this worker (same name).
 
   if (claim.isLost()) {
     logger.warn('claim lost (lease expired or the job was moved); work discarded');

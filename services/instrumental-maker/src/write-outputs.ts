@@ -1,11 +1,17 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import {
+  STEM_MP4_STREAMS,
+  describeGuard,
   encodeAudio,
+  encodeGroupWithinCeiling,
+  encoderInputPeak,
   replaceVideoAudio,
+  stemMp4Peak,
   writeStemMp4,
   type AudioTags,
   type ClipGuard,
+  type GuardedFile,
   type LoudnessMeasurement,
 } from '@imk/media';
 import type { Logger } from '@imk/log';
@@ -56,12 +62,20 @@ export interface WriteOutputsInput {
 interface Task {
   artifact: PlannedArtifact;
   /**
-   * Writes the file; returns its loudness when it was measured while writing, and how it was turned down
-   * when its peak would have clipped.
+   * Writes the file (a kept stem: with the stems' common gain); returns its loudness when it was measured
+   * while writing, and how it was turned down when its peak would have clipped.
    */
-  run: (output: string) => Promise<{ loudness?: LoudnessMeasurement; clipGuard?: ClipGuard } | undefined>;
+  run: (
+    output: string,
+    gain?: number,
+  ) => Promise<{ loudness?: LoudnessMeasurement; clipGuard?: ClipGuard } | undefined>;
   /** Runs first: the longest tasks (several AAC streams, a video) should not start last. */
   heavy?: boolean;
+  /**
+   * A kept stem (or the .stem.mp4): the format it is written in and how to measure the peak its encoder
+   * gets. The kept stems are turned down alike when one would clip, so that they still sum to the mixture.
+   */
+  stem?: Omit<GuardedFile, 'peak'> & { peak: () => Promise<number> };
 }
 
 /** Formats whose encoder input is exactly the file's audio, so that it is measured while encoding. */
@@ -107,6 +121,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
         }),
     });
   }
+  const stemDepth = options.bitDepth === 16 ? 16 : 24;
   for (const stem of options.keepStems) {
     tasks.push({
       artifact: {
@@ -115,16 +130,22 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
         label: `Stem: ${stem}`,
         path: stemPath(job, stem, options.stemFormat),
       },
-      run: (output) =>
+      run: (output, gain) =>
         encodeAudio({
           input: input.stems[stem],
           output,
           format: options.stemFormat,
-          bitDepth: options.bitDepth === 16 ? 16 : 24,
+          bitDepth: stemDepth,
           tags: { ...baseTags, title: `${job.title ?? job.job_id} (${stem})` },
           measureLoudness: true,
+          ...(gain !== undefined && { gain }),
           signal,
         }),
+      stem: {
+        format: options.stemFormat,
+        bitDepth: stemDepth,
+        peak: () => encoderInputPeak({ input: input.stems[stem], signal }),
+      },
     });
   }
   if (options.keepStems.length > 0 && options.stemMp4) {
@@ -136,17 +157,23 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
         path: stemMp4Path(job),
         streams: ['mixture', 'drums', 'bass', 'other', 'vocals'],
       },
-      run: async (output) => {
+      run: async (output, gain) => {
         await writeStemMp4({
           output,
           streams: { mixture: input.mixture, ...input.stems },
           tags: { ...baseTags, title: job.title ?? displayName(job) },
           cover: input.cover,
+          ...(gain !== undefined && { gain }),
           signal,
         });
         return undefined;
       },
       heavy: true,
+      stem: {
+        format: 'm4a',
+        streams: STEM_MP4_STREAMS,
+        peak: () => stemMp4Peak({ mixture: input.mixture, ...input.stems }, signal),
+      },
     });
   }
   if (input.video !== undefined) {
@@ -189,25 +216,68 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
     });
   }
   const artifacts: Artifact[] = new Array<Artifact>(tasks.length);
+  const parallel = input.parallel ?? defaultParallel();
   let done = 0;
-  const order = tasks
-    .map((_, i) => i)
-    .sort((a, b) => Number(tasks[b]!.heavy ?? false) - Number(tasks[a]!.heavy ?? false));
+  const heavyFirst = (a: number, b: number) =>
+    Number(tasks[b]!.heavy ?? false) - Number(tasks[a]!.heavy ?? false);
+  const stems = tasks.flatMap((task, i) => (task.stem === undefined ? [] : [i]));
+  const peaks: number[] = new Array<number>(stems.length);
   await pool(
-    order.map((i) => async () => {
-      const task = tasks[i]!;
-      const output = join(input.outDir, task.artifact.path);
-      await mkdir(dirname(output), { recursive: true });
-      const { loudness, clipGuard } = (await task.run(output)) ?? {};
-      if (clipGuard !== undefined)
-        input.logger?.warn(
-          { path: task.artifact.path, gain_db: clipGuard.gainDb, peak_dbfs: clipGuard.peakDbfs },
-          `${task.artifact.path} turned down by ${-clipGuard.gainDb} dB: its peak (${clipGuard.peakDbfs > 0 ? '+' : ''}${clipGuard.peakDbfs} dBFS) would have clipped`,
-        );
-      artifacts[i] = await describeArtifact(input.outDir, task.artifact, { signal, loudness, clipGuard });
-      input.progress?.(++done / tasks.length);
+    stems.map((i, k) => async () => {
+      peaks[k] = await tasks[i]!.stem!.peak();
     }),
-    input.parallel ?? defaultParallel(),
+    parallel,
   );
+  const files: GuardedFile[] = stems.map((i, k) => ({ ...tasks[i]!.stem!, peak: peaks[k]! }));
+  let stemGuard: ClipGuard | undefined;
+  let first = true;
+  // Everything is written in one pool; the kept stems again (alone) only when a lossy one came out over
+  // full scale and the common gain has to go further down.
+  const guard = await encodeGroupWithinCeiling(
+    files,
+    async (gain) => {
+      stemGuard = gain === undefined ? undefined : describeGuard(gain, Math.max(...files.map((f) => f.peak)));
+      const run = first ? tasks.map((_, i) => i) : [...stems];
+      first = false;
+      await pool(
+        run.sort(heavyFirst).map((i) => async () => {
+          const task = tasks[i]!;
+          const output = join(input.outDir, task.artifact.path);
+          await mkdir(dirname(output), { recursive: true });
+          const written = await task.run(output, task.stem === undefined ? undefined : gain);
+          const clipGuard = task.stem === undefined ? written?.clipGuard : stemGuard;
+          if (clipGuard !== undefined && task.stem === undefined)
+            logTurnedDown(input.logger, task, clipGuard);
+          artifacts[i] = await describeArtifact(input.outDir, task.artifact, {
+            signal,
+            loudness: written?.loudness,
+            clipGuard,
+          });
+          input.progress?.(Math.min(1, ++done / tasks.length));
+        }),
+        parallel,
+      );
+      return stems.map((i) => join(input.outDir, tasks[i]!.artifact.path));
+    },
+    signal,
+  );
+  if (guard !== undefined) {
+    const worst = tasks[stems[guard.file]!]!.artifact.path;
+    input.logger?.warn(
+      { paths: stems.map((i) => tasks[i]!.artifact.path), gain_db: guard.gainDb, peak_dbfs: guard.peakDbfs },
+      `kept stems turned down by ${-guard.gainDb} dB, all alike so that they still sum to the mixture: ${worst}'s peak (${signed(guard.peakDbfs)} dBFS) would have clipped`,
+    );
+  }
   return artifacts;
+}
+
+function signed(db: number): string {
+  return `${db > 0 ? '+' : ''}${db}`;
+}
+
+function logTurnedDown(logger: Logger | undefined, task: Task, clipGuard: ClipGuard): void {
+  logger?.warn(
+    { path: task.artifact.path, gain_db: clipGuard.gainDb, peak_dbfs: clipGuard.peakDbfs },
+    `${task.artifact.path} turned down by ${-clipGuard.gainDb} dB: its peak (${signed(clipGuard.peakDbfs)} dBFS) would have clipped`,
+  );
 }

@@ -172,10 +172,23 @@ function variantBox(id, a, syncEnabled) {
         .filter(Boolean)
         .join(' · '),
     ),
+    turnedDown(a),
     media,
     previewImage(id, a),
     syncBox,
   );
+}
+
+/**
+ * Says that a file was turned down so that it does not clip (its manifest's gain_db), or null.
+ * @param {OutputArtifact} a
+ */
+function turnedDown(a) {
+  if (typeof a.gain_db !== 'number' || a.gain_db >= 0) return null;
+  const db = Math.abs(a.gain_db).toFixed(1);
+  // Kept stems are turned down together, so that they still add up to the song.
+  const alike = a.kind === 'stems' ? ' (all kept stems alike, so they still add up to the song)' : '';
+  return h('div', { class: 'note gain' }, `turned down ${db} dB to avoid clipping${alike}`);
 }
 
 /** The delivery pills of one artifact. @param {SyncEntry[]} sync @param {string} path */

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { createLogger } from '@imk/log';
-import { AUDIO_FORMATS, encodeAudio, probeMedia, songFileName, type AudioFormat } from '@imk/media';
+import {
+  AUDIO_FORMATS,
+  encodeAudio,
+  encodeGroupWithinCeiling,
+  encoderInputPeak,
+  probeMedia,
+  songFileName,
+  type AudioFormat,
+} from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import {
   keyTempoSuffix,
@@ -145,21 +153,52 @@ export async function separateCommand(input: string, options: SeparateOptions): 
         : []),
     ];
     if (options.stems === true) await mkdir(join(outDir, 'stems'), { recursive: true });
-    for (const [n, job] of jobs.entries()) {
-      encoding.update(n / jobs.length);
-      await encodeAudio({
+    let n = 0;
+    const encode = async (job: (typeof jobs)[number], gain?: number) => {
+      encoding.update(Math.min(1, n++ / jobs.length));
+      const result = await encodeAudio({
         input: job.wav,
         output: job.output,
         format,
         tags: { ...tags, title: job.title },
-        replace,
+        // A stem written again with a lower gain (a lossy one came out over full scale) replaces this run's own.
+        replace: replace || written.includes(job.output),
         // A mix can go over full scale where its stems did not: turned down just enough, never clipped.
         avoidClipping: job.mix,
+        ...(gain !== undefined && { gain }),
         ...(sampleRate === undefined ? {} : { sampleRate }),
         signal: shutdown.signal,
       });
-      written.push(job.output);
-    }
+      if (result.clipGuard !== undefined)
+        process.stderr.write(
+          `${job.output} turned down by ${-result.clipGuard.gainDb} dB: its peak would have clipped\n`,
+        );
+      if (!written.includes(job.output)) written.push(job.output);
+    };
+    for (const job of jobs.filter((j) => j.mix)) await encode(job);
+    // The stems are turned down alike when one would clip, so that they still sum to the mixture.
+    const stems = jobs.filter((j) => !j.mix);
+    const peaks: number[] = [];
+    for (const job of stems)
+      peaks.push(
+        await encoderInputPeak({
+          input: job.wav,
+          ...(sampleRate === undefined ? {} : { sampleRate }),
+          signal: shutdown.signal,
+        }),
+      );
+    const guard = await encodeGroupWithinCeiling(
+      peaks.map((peak) => ({ peak, format })),
+      async (gain) => {
+        for (const job of stems) await encode(job, gain);
+        return stems.map((job) => job.output);
+      },
+      shutdown.signal,
+    );
+    if (guard !== undefined)
+      process.stderr.write(
+        `stems turned down by ${-guard.gainDb} dB, all alike so that they still sum to the mixture: ${stems[guard.file]!.output}'s peak would have clipped\n`,
+      );
     encoding.done();
     const residual = await nullResidualDb(input, result.stems, { signal: shutdown.signal });
     for (const file of written) print(file);

@@ -4,6 +4,7 @@ import { withTempOutput } from '../temp-output.ts';
 import { coverArgs, metadataArgs } from '../encode-args.ts';
 import type { AudioTags } from '../encode-args.ts';
 import { DEFAULT_BITRATE } from '../encode.ts';
+import { measureSamplePeak } from '../clip-guard.ts';
 import {
   DEFAULT_STEM_LOOK,
   STEM_MP4_ORDER,
@@ -25,7 +26,30 @@ export interface WriteStemMp4Options {
   bitrate?: string;
   /** Names and colours shown by DJ software. @default Drums, Bass, Other, Vocals in Mixxx's colours */
   look?: Partial<Record<StemMp4Stem, StemManifestStem>>;
+  /**
+   * A constant gain (linear) applied to all five streams alike (so that the stems still sum to the
+   * mixture), decided with the job's other kept stems by encodeGroupWithinCeiling. @default none
+   */
+  gain?: number;
   signal?: AbortSignal;
+}
+
+/** The file is written at this rate. */
+const STEM_MP4_RATE = 44100;
+/** Audio streams in a stem file: the mixture and four stems. */
+export const STEM_MP4_STREAMS = 1 + STEM_MP4_ORDER.length;
+
+/** The highest sample peak (linear) writeStemMp4 would hand the AAC encoder for these streams, before any gain. */
+export async function stemMp4Peak(
+  streams: WriteStemMp4Options['streams'],
+  signal?: AbortSignal,
+): Promise<number> {
+  let peak = 0;
+  for (const name of ['mixture', ...STEM_MP4_ORDER] as const) {
+    const filters = [`aresample=${STEM_MP4_RATE}`];
+    peak = Math.max(peak, await measureSamplePeak(streams[name], { filters, signal }));
+  }
+  return peak;
 }
 
 export const STEM_BOX_TYPE = 'stem';
@@ -54,7 +78,10 @@ export async function writeStemMp4(options: WriteStemMp4Options): Promise<void> 
       '-1',
       ...metadataArgs(options.tags),
     );
-    args.push('-c:a', 'aac', '-b:a', options.bitrate ?? DEFAULT_BITRATE.m4a, '-ac', '2', '-ar', '44100');
+    // -af applies to each audio stream on its own: one gain for all five.
+    if (options.gain !== undefined) args.push('-af', `volume=${options.gain}`);
+    args.push('-c:a', 'aac', '-b:a', options.bitrate ?? DEFAULT_BITRATE.m4a, '-ac', '2');
+    args.push('-ar', String(STEM_MP4_RATE));
     order.forEach((name, i) => {
       args.push(
         `-disposition:a:${i}`,

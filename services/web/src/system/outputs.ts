@@ -13,6 +13,8 @@ export interface OutputArtifact {
   duration_sec: number | undefined | null;
   sha256: string | undefined | null;
   bytes: number | undefined;
+  /** Turned down by this many dB (negative) so that it does not clip; undefined when it was not. */
+  gain_db: number | undefined;
 }
 
 export interface OutputSummary {
@@ -68,6 +70,7 @@ export async function readOutput(outputsDir: string, jobId: string): Promise<Out
     duration_sec: typeof a.duration_sec === 'number' ? a.duration_sec : undefined,
     sha256: typeof a.sha256 === 'string' ? a.sha256 : undefined,
     bytes: typeof a.bytes === 'number' ? a.bytes : undefined,
+    gain_db: typeof a.gain_db === 'number' ? a.gain_db : undefined,
   }));
   return {
     job_id: jobId,
