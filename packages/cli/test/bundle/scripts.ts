@@ -17,6 +17,8 @@ export const TEST_SCRIPTS: Readonly<Record<string, string>> = {
   'notify-drain-child': 'packages/notify/test/drain-child.ts',
   'nas-sync-run-once': 'services/nas-sync/test/fixtures/run-once.ts',
   'separation-separate-child': 'packages/separation/bench/separate-child.ts',
+  // An engine.module that worker processes load: the bundled imk imports it, sharing its chunks.
+  'counting-engine': 'services/instrumental-maker/test/fixtures/counting-engine.ts',
 };
 
 /**
@@ -24,11 +26,16 @@ export const TEST_SCRIPTS: Readonly<Record<string, string>> = {
  * test run built the bundle (global-setup.ts), else the TypeScript through tsx (`--import tsx script`).
  */
 export function nodeScript(script: string): string[] {
+  const bundled = bundledScript(script);
+  return bundled === undefined ? ['--import', 'tsx', script] : [bundled];
+}
+
+/** The bundled copy of `script` (listed in TEST_SCRIPTS), or undefined when the run built no bundle. */
+export function bundledScript(script: string): string | undefined {
   const path = relative(REPO, script);
   const name = Object.keys(TEST_SCRIPTS).find((key) => TEST_SCRIPTS[key] === path);
   if (name === undefined)
     throw new Error(`${path} is not in TEST_SCRIPTS (packages/cli/test/bundle/scripts.ts): add it there`);
   const bin = process.env[IMK_BUNDLE_ENV];
-  if (bin === undefined || bin === 'off') return ['--import', 'tsx', script];
-  return [join(dirname(bin), `${name}.mjs`)];
+  return bin === undefined || bin === 'off' ? undefined : join(dirname(bin), `${name}.mjs`);
 }
