@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { nodeScript } from '../../cli/test/bundle/scripts.ts';
 
 export const CONSUMER_SCRIPT = fileURLToPath(new URL('./fixtures/consumer.ts', import.meta.url));
 export const PRODUCER_SCRIPT = fileURLToPath(new URL('./fixtures/producer.ts', import.meta.url));
@@ -34,10 +35,10 @@ export interface ConsumerEvent {
   at: number;
 }
 
-/** Starts the consumer fixture as a real child process: `node --import tsx consumer.ts <json>`. */
+/** Starts the consumer fixture as a real child process: `node consumer <json>` (see nodeScript). */
 export function startConsumer(logDir: string, args: ConsumerProcessArgs): ConsumerProcess {
   const log = join(logDir, `${args.consumerId}.log`);
-  const child = execa('node', ['--import', 'tsx', CONSUMER_SCRIPT, JSON.stringify({ ...args, log })], {
+  const child = execa('node', [...nodeScript(CONSUMER_SCRIPT), JSON.stringify({ ...args, log })], {
     reject: false,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { IMK_LOG_LEVEL: 'silent' },

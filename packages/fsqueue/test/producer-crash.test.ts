@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
+import { nodeScript } from '../../cli/test/bundle/scripts.ts';
 import { PRODUCER_FILE, createQueue, publishBundle } from '../src/index.ts';
 import { sleep, tempRoot } from './helpers.ts';
 import { PRODUCER_SCRIPT, waitFor } from './processes.ts';
@@ -32,7 +33,7 @@ describe('a producer killed mid-publish', () => {
     await bigFile(source, 192);
     const producer = execa(
       'node',
-      ['--import', 'tsx', PRODUCER_SCRIPT, JSON.stringify({ queueDir, jobId: 'half', source })],
+      [...nodeScript(PRODUCER_SCRIPT), JSON.stringify({ queueDir, jobId: 'half', source })],
       {
         reject: false,
       },
@@ -66,13 +67,9 @@ describe('a producer killed mid-publish', () => {
     const source = join(root, 'big.wav');
     await bigFile(source, 192);
     const run = () =>
-      execa(
-        'node',
-        ['--import', 'tsx', PRODUCER_SCRIPT, JSON.stringify({ queueDir, jobId: 'again', source })],
-        {
-          reject: false,
-        },
-      );
+      execa('node', [...nodeScript(PRODUCER_SCRIPT), JSON.stringify({ queueDir, jobId: 'again', source })], {
+        reject: false,
+      });
     const first = run();
     const started = async (): Promise<boolean> =>
       (await readdir(join(queueDir, 'job_again.tmp')).catch((): string[] => [])).includes('audio.wav');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { nodeScript } from '../../cli/test/bundle/scripts.ts';
 import { openLedger, subscribeProgress, type Ledger, type ProgressRow } from './index.ts';
 
 let dir: string;
@@ -80,7 +81,7 @@ describe('ledger', () => {
     const seen: ProgressRow[][] = [];
     const stop = subscribeProgress({ root: dir, intervalMs: 20 }, (rows) => seen.push(rows));
     const script = fileURLToPath(new URL('../test/write-progress.ts', import.meta.url));
-    await execa('node', ['--import', 'tsx', script, ledger.file, 'live1']);
+    await execa('node', [...nodeScript(script), ledger.file, 'live1']);
     await new Promise((resolve) => setTimeout(resolve, 100));
     stop();
     const percents = seen

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
+import { nodeScript } from '../../cli/test/bundle/scripts.ts';
 import { startReceiver } from '../test/receiver.ts';
 import { NotifyConfigSchema } from './config.ts';
 import { jobEvent } from './events.ts';
@@ -113,7 +114,7 @@ describe('the notification outbox between processes', () => {
 
       const child = execa(
         process.execPath,
-        ['--import', 'tsx', CHILD, JSON.stringify({ stateDir: state, config: raw })],
+        [...nodeScript(CHILD), JSON.stringify({ stateDir: state, config: raw })],
         {
           reject: false,
         },
@@ -164,9 +165,7 @@ describe('the notification outbox between processes', () => {
           '-c',
           'ulimit -f 8; exec "$0" "$@"',
           process.execPath,
-          '--import',
-          'tsx',
-          CHILD,
+          ...nodeScript(CHILD),
           JSON.stringify({ stateDir: state, config: raw }),
         ],
         { reject: false, all: true },

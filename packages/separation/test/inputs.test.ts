@@ -6,6 +6,7 @@ import { readWavFile } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeScript } from '../../cli/test/bundle/scripts.ts';
 import type { SeparationResult } from '../src/engine.ts';
 import { createBuiltinEngine } from '../src/engines/builtin.ts';
 import { nullResidualDb } from '../src/variant-mix.ts';
@@ -105,7 +106,7 @@ describe('builtin engine on awkward inputs', () => {
       await musicLikeFile(input, { seconds });
       const workDir = join(dir, `long-work-${seconds}`);
       await mkdir(workDir);
-      const { stdout } = await execa(process.execPath, ['--import', 'tsx', CHILD, input, workDir]);
+      const { stdout } = await execa(process.execPath, [...nodeScript(CHILD), input, workDir]);
       return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { peak_rss_mb: number; audio_seconds: number })
         .peak_rss_mb;
     };

@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  COUNTING_ENGINE,
+  PROCESS_COUNTING_ENGINE,
   engineCalls,
   folderNames,
   imk,
@@ -41,7 +41,7 @@ describe('imk cancel with a real worker', () => {
       // is surely running when it is cancelled. Later calls (after the retry) run at once.
       engine: {
         name: 'counting',
-        module: COUNTING_ENGINE,
+        module: PROCESS_COUNTING_ENGINE,
         params: { counterFile: engineCalls(dir), delayMs: 60_000, delayCalls: 1 },
       },
     }));
@@ -60,7 +60,7 @@ describe('imk cancel with a real worker', () => {
     await publishV1(root, 'other', job('queued_one'), { 'a.m4a': join(media, 'b.m4a') });
     const queue = join(root, 'queues', 'other');
 
-    const worker = imk(['run', '--root', root], { tsEngine: true });
+    const worker = imk(['run', '--root', root]);
     try {
       await waitFor(
         async () => (await readFile(engineCalls(root!), 'utf8').catch(() => '')).length > 0,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManifestSchema } from '@imk/protocol';
 import {
-  COUNTING_ENGINE,
+  PROCESS_COUNTING_ENGINE,
   engineCalls,
   folderNames,
   imk,
@@ -30,7 +30,7 @@ beforeAll(async () => {
     variants: ['instrumental', 'no_drums'],
     engine: {
       name: 'counting',
-      module: COUNTING_ENGINE,
+      module: PROCESS_COUNTING_ENGINE,
       params: { counterFile: engineCalls(dir), delayMs: 1500 },
     },
     retry: { maxAttempts: 3, backoffMs: 100 },
@@ -86,7 +86,7 @@ function watchOutputs(): { stop: () => Promise<string[]>; sawFolder: () => boole
 describe('SIGKILL during separation, then a restart', () => {
   it('completes the job exactly once and never shows a partial output folder', async () => {
     const watcher = watchOutputs();
-    const first = imk(['run', '--root', root], { detached: true, tsEngine: true });
+    const first = imk(['run', '--root', root], { detached: true });
     await waitFor(
       async () => (await readFile(counter, 'utf8').catch(() => '')).length > 0,
       60_000,
@@ -98,7 +98,7 @@ describe('SIGKILL during separation, then a restart', () => {
     expect(await folderNames(join(root, 'queues', 'other', 'claimed'))).toHaveLength(1);
     expect(await folderNames(join(root, 'outputs'))).not.toContain(JOB);
 
-    const second = await imk(['run', '--once', '--root', root], { tsEngine: true });
+    const second = await imk(['run', '--once', '--root', root]);
     const problems = await watcher.stop();
     expect(second.exitCode, String(second.all)).toBe(0);
     expect(JSON.parse(String(second.stdout))).toMatchObject({ ok: true, succeeded: 1, failed: 0 });
@@ -137,7 +137,7 @@ describe('a worker stopped past its lease (SIGSTOP), then resumed', () => {
       variants: ['instrumental'],
       engine: {
         name: 'counting',
-        module: COUNTING_ENGINE,
+        module: PROCESS_COUNTING_ENGINE,
         params: { counterFile: engineCalls(dir), delayMs: 2500 },
       },
     }));
@@ -152,14 +152,14 @@ describe('a worker stopped past its lease (SIGSTOP), then resumed', () => {
         { 'song.m4a': join(other, 'media', 'song.m4a') },
       );
 
-      const stopped = imk(['run', '--root', other], { tsEngine: true });
+      const stopped = imk(['run', '--root', other]);
       await waitFor(
         async () => (await readFile(calls, 'utf8').catch(() => '')).length > 0,
         60_000,
         'the engine to start',
       );
       process.kill(stopped.pid!, 'SIGSTOP');
-      const taker = await imk(['run', '--once', '--root', other], { tsEngine: true });
+      const taker = await imk(['run', '--once', '--root', other]);
       expect(taker.exitCode, String(taker.all)).toBe(0);
       const takerResult = JSON.parse(String(taker.stdout)) as { succeeded: number };
       expect(takerResult.succeeded).toBe(1);

@@ -8,6 +8,7 @@ import { publishBundle } from '@imk/fsqueue';
 import { probeMedia } from '@imk/media';
 import { openLedger, type JobDetail } from '@imk/ledger';
 import { ManifestSchema, type Manifest } from '@imk/protocol';
+import { bundledScript } from '../../../packages/cli/test/bundle/scripts.ts';
 import { IMK, IMK_SOURCE } from '../../../packages/cli/test/imk-bin.ts';
 
 /** `imk` for a test's processes; IMK_SOURCE for a worker that imports the counting engine (TypeScript). */
@@ -15,6 +16,13 @@ export { IMK, IMK_SOURCE };
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const COUNTING_ENGINE = fileURLToPath(new URL('./fixtures/counting-engine.ts', import.meta.url));
+/**
+ * The counting engine for a config that only worker processes load: its copy in the test bundle, which
+ * `IMK` (the bundled imk) imports without tsx; without the bundle, COUNTING_ENGINE (IMK is then bin/imk.js).
+ * A config this test process also runs (imkInProcess) names COUNTING_ENGINE, and its processes take
+ * `tsEngine: true`.
+ */
+export const PROCESS_COUNTING_ENGINE = bundledScript(COUNTING_ENGINE) ?? COUNTING_ENGINE;
 
 /** The counting engine's call log in a root made by makeRoot (one line per separation). */
 export const engineCalls = (root: string): string => join(root, 'engine-calls.txt');

@@ -6,7 +6,7 @@ import { publishBundle } from '@imk/fsqueue';
 import type { JobDetail } from '@imk/ledger';
 import { ManifestSchema } from '@imk/protocol';
 import { sshfsUsable, startSshd, type SshdServer } from '@imk/sync/testing';
-import { COUNTING_ENGINE, jobDetail, makeSong, removeRoot, waitFor } from './helpers.ts';
+import { PROCESS_COUNTING_ENGINE, jobDetail, makeSong, removeRoot, waitFor } from './helpers.ts';
 import { addNetns, claimsOf, deleteNetns, makeHost, netnsUsable, type Host } from './multi-host/hosts.ts';
 import { watchOutputs, type OutputsWatch } from './multi-host/watch-outputs.ts';
 
@@ -53,7 +53,12 @@ beforeAll(async () => {
       await addNetns(netns);
       namespaces.push(netns);
     }
-    const settings = { leaseMs: LEASE_MS, pollMs: 500, engineModule: COUNTING_ENGINE, engineDelayMs: 500 };
+    const settings = {
+      leaseMs: LEASE_MS,
+      pollMs: 500,
+      engineModule: PROCESS_COUNTING_ENGINE,
+      engineDelayMs: 500,
+    };
     hosts.push(await makeHost(name, server, exportDir, settings, netns));
   }
 }, 120_000);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishBundle } from '@imk/fsqueue';
 import { ManifestSchema, type Manifest } from '@imk/protocol';
 import { sshfsUsable, startSshd, type SshdServer } from '@imk/sync/testing';
-import { COUNTING_ENGINE, jobDetail, makeSong, removeRoot, waitFor } from './helpers.ts';
+import { PROCESS_COUNTING_ENGINE, jobDetail, makeSong, removeRoot, waitFor } from './helpers.ts';
 import { makeHost, type Host } from './multi-host/hosts.ts';
 
 // Two hosts share queues/, outputs/ and the stem cache on one export, each through its own sshfs mount of
@@ -37,7 +37,12 @@ beforeAll(async () => {
     files: [{ name: 'song.m4a', source: song }],
   });
   for (const name of ['a', 'b']) {
-    const settings = { leaseMs: LEASE_MS, pollMs: 200, engineModule: COUNTING_ENGINE, engineDelayMs: 0 };
+    const settings = {
+      leaseMs: LEASE_MS,
+      pollMs: 200,
+      engineModule: PROCESS_COUNTING_ENGINE,
+      engineDelayMs: 0,
+    };
     // The stem cache on the export (the host's mount is <root>/mnt): a mix is made from the cached stems.
     const overrides = { stemCache: { enabled: true, dir: 'mnt/cache' } };
     hosts.push(await makeHost(name, server, exportDir, settings, undefined, overrides));

@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  COUNTING_ENGINE,
+  PROCESS_COUNTING_ENGINE,
   engineCalls,
   folderNames,
   imk,
@@ -29,7 +29,7 @@ async function setup(
     variants: ['instrumental'],
     engine: {
       name: 'counting',
-      module: COUNTING_ENGINE,
+      module: PROCESS_COUNTING_ENGINE,
       params: { counterFile: engineCalls(root), delayMs },
     },
   }));
@@ -52,7 +52,7 @@ describe('SIGTERM', () => {
   it('stops claiming, lets the running job finish within the grace period, and exits 0', async () => {
     const s = await setup(60_000, 1500, ['finish_me', 'leave_me']);
     root = s.root;
-    const worker = imk(['run', '--root', root], { tsEngine: true });
+    const worker = imk(['run', '--root', root]);
     await waitFor(started(s.counter), 60_000, 'the engine to start');
     worker.kill('SIGTERM');
     const result = await worker;
@@ -68,7 +68,7 @@ describe('SIGTERM', () => {
   it('releases a job still running when the grace period ends, without counting an attempt', async () => {
     const s = await setup(300, 30_000, ['slow_one']);
     root = s.root;
-    const worker = imk(['run', '--root', root], { tsEngine: true });
+    const worker = imk(['run', '--root', root]);
     await waitFor(started(s.counter), 60_000, 'the engine to start');
     const stopAt = Date.now();
     worker.kill('SIGTERM');

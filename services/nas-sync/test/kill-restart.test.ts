@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ReceiptStore, receiptsFile } from '@imk/sync';
 import { writeJob } from '@imk/sync/testing';
+import { nodeScript } from '../../../packages/cli/test/bundle/scripts.ts';
 import { localConfig, tempRoot, writeConfig } from './helpers.ts';
 
 const RUN_ONCE = join(import.meta.dirname, 'fixtures', 'run-once.ts');
@@ -45,7 +46,7 @@ it('nas-sync SIGKILLed mid-run and restarted sends exactly the missing transfers
     contents.set(jobId, written.get('files/audio/a.m4a')!);
   }
 
-  const first = execa('node', ['--import', 'tsx', RUN_ONCE, t.root], { reject: false });
+  const first = execa('node', [...nodeScript(RUN_ONCE), t.root], { reject: false });
   try {
     const deadline = Date.now() + 60_000;
     while (deliveredCount(t.root) < 5 && Date.now() < deadline) await sleep(50);
@@ -63,7 +64,7 @@ it('nas-sync SIGKILLed mid-run and restarted sends exactly the missing transfers
     if (!name.startsWith('.')) mtimes.set(name, (await stat(join(music, name))).mtimeMs);
 
   // The restart takes over the dead process's lock and sends only what has no receipt.
-  const second = await execa('node', ['--import', 'tsx', RUN_ONCE, t.root]);
+  const second = await execa('node', [...nodeScript(RUN_ONCE), t.root]);
   const summary = JSON.parse(second.stdout) as {
     delivered: number;
     alreadyDelivered: number;

@@ -2,11 +2,13 @@ import { chmod, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { TEST_SCRIPTS } from './scripts.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /**
- * Builds the `imk` command once for a test run: the CLI and the workspace's @imk/* TypeScript bundled
+ * Builds the `imk` command once for a test run, with the scripts tests start as processes (scripts.ts,
+ * each `<name>.mjs` beside `imk.mjs`, sharing its chunks): the CLI and the workspace's @imk/* TypeScript bundled
  * with esbuild (each lazy import stays a chunk of its own, loaded when the command needs it), every npm
  * package external, so native modules (onnxruntime-node, better-sqlite3) and package files load from
  * node_modules as they do for bin/imk.js. A real `imk` process spends ~1 s CPU in tsx's loader under
@@ -24,7 +26,10 @@ export async function buildImkBundle(): Promise<{ dir: string; bin: string }> {
   // Readable by every user, as the checkout is: a test may run `imk` as another user (cleanup-problems).
   await chmod(dir, 0o755);
   await build({
-    entryPoints: { imk: fileURLToPath(new URL('./entry.ts', import.meta.url)) },
+    entryPoints: {
+      imk: fileURLToPath(new URL('./entry.ts', import.meta.url)),
+      ...Object.fromEntries(Object.entries(TEST_SCRIPTS).map(([name, path]) => [name, join(REPO, path)])),
+    },
     bundle: true,
     splitting: true,
     format: 'esm',

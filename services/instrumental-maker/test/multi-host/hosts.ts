@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
 import { mountSshfs, type SshdServer, type SshfsMount } from '@imk/sync/testing';
-import { IMK_SOURCE, makeRoot } from '../helpers.ts';
+import { IMK, makeRoot } from '../helpers.ts';
 
 /**
  * One "host" of the multi-host test: its own root with a local config/ and state/, its own sshfs mount of
@@ -127,8 +127,8 @@ export async function makeHost(
       // nsenter joins only the network namespace: the worker keeps this mount namespace, so it sees its
       // host's sshfs mount, while its network is a loopback of its own (it can reach no other host).
       const [file, argv] = netns
-        ? ['nsenter', [`--net=/run/netns/${netns}`, '--', IMK_SOURCE, ...args]]
-        : [IMK_SOURCE, args];
+        ? ['nsenter', [`--net=/run/netns/${netns}`, '--', IMK, ...args]]
+        : [IMK, args];
       host.worker = execa(file, argv, {
         reject: false,
         detached: true,
