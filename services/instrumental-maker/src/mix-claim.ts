@@ -102,7 +102,7 @@ export async function claimMix(options: ClaimMixOptions): Promise<MixClaim> {
       if (!waiting)
         logger?.warn(
           { job_id: jobId, holder: holdersOf(value) },
-          `another mix of job ${jobId} is being saved by ${holdersOf(value)}; waiting for it to finish`,
+          `the outputs of job ${jobId} are being written by ${holdersOf(value)} (a mix, or a run of the job); waiting for it to finish`,
         );
       waiting = true;
     } else if (now - seen.since >= leaseMs && (await takeStale(dir, jobId, value, nonce, outputsDir))) {

@@ -53,7 +53,7 @@ describe('a mix of a job whose outputs another worker is changing', () => {
     const worker = imk(['run', '--once', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
     let log = '';
     worker.all?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    await waitFor(() => log.includes('being saved by other-host-1-abc'), 20_000, 'the worker to wait');
+    await waitFor(() => log.includes('being written by other-host-1-abc'), 20_000, 'the worker to wait');
     // Held past several leases (heartbeating): the worker keeps waiting and publishes nothing.
     await new Promise((resolve) => setTimeout(resolve, LEASE_MS * 2.5));
     expect(await mixes()).toEqual(['instrumental']);

@@ -142,7 +142,7 @@ describe('two hosts saving mixes of one job', () => {
     const consumers = new Set(await Promise.all(ids.map(consumerOf)));
     expect(consumers.size).toBe(2);
     const logs = (await Promise.all(hosts.map((h) => h.logTail(10_000)))).join('\n');
-    expect(logs).toContain('another mix of job song is being saved by');
+    expect(logs).toContain('the outputs of job song are being written by');
     expect(
       (await list(join(exportDir, 'outputs'))).filter((n) => n.startsWith('.') && n !== '.replaced'),
     ).toEqual([]);

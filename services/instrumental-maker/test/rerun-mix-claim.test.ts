@@ -63,7 +63,7 @@ describe('a job run again while a mix of it is being saved', () => {
     const worker = imk(['run', '--once', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
     let log = '';
     worker.all?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    await waitFor(() => log.includes(`being saved by ${HOLDER}`), 60_000, 'the run to wait for the mix');
+    await waitFor(() => log.includes(`being written by ${HOLDER}`), 60_000, 'the run to wait for the mix');
     // Held past several leases (heartbeating): the run waits, publishes nothing, removes nothing.
     await new Promise((resolve) => setTimeout(resolve, LEASE_MS * 2.5));
     expect((await readManifest(root, 'song')).input.sha256).toBe(before);
