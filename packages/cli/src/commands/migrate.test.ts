@@ -318,6 +318,49 @@ describe('imk migrate', () => {
     expect(process.exitCode ?? 0).toBe(0);
   }, 120_000);
 
+  // INCOMING= wrote `inbox.dir: ''` (the root folder as the drop folder), AUDIO_EXTS= `extensions: []` (the
+  // inbox took no file at all), MODEL= a demucs model named '', WORKING= `workDir: ''`: each loaded, and
+  // meant nothing anyone set. An empty value now writes nothing, and is listed as such.
+  it('an empty value (or one that is only a comment, or only commas) never becomes an empty setting', async () => {
+    const convertible = LEGACY_KEYS.filter((entry) => entry.convert !== undefined).map((entry) => entry.key);
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((text) => {
+      printed.push(String(text));
+      return true;
+    });
+    const emptyIn = (value: unknown, at: string[]): string[] => {
+      if ((typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0))
+        return [at.join('.')];
+      if (typeof value === 'object' && value !== null)
+        return Object.entries(value).flatMap(([k, v]) => emptyIn(v, [...at, k]));
+      return [];
+    };
+    try {
+      for (const [index, value] of ['', '   # nothing here', ','].entries()) {
+        const dir = join(root, `empty-${index}`);
+        const envFile = join(root, `empty-${index}.env`);
+        await writeFile(envFile, convertible.map((key) => `${key}=${value}`).join('\n'));
+        printed.length = 0;
+        await migrateCommand({ env: envFile, root: dir, json: true });
+        const report = JSON.parse(printed.join('')) as {
+          lines: { key: string; outcome: string; text: string }[];
+        };
+        for (const file of await expectValidConfigs(dir)) {
+          const yaml = parseYaml(await readFile(join(dir, 'config', file), 'utf8')) as unknown;
+          expect(emptyIn(yaml, [file]), `every variable = ${JSON.stringify(value)}`).toEqual([]);
+        }
+        // ("," is a folder's name, or a model's, but no list of extensions.)
+        for (const key of value === ',' ? ['AUDIO_EXTS'] : ['INCOMING', 'WORKING', 'AUDIO_EXTS', 'MODEL'])
+          expect(report.lines.find((l) => l.key === key)).toMatchObject({
+            outcome: 'skipped',
+            text: expect.stringContaining('empty') as string,
+          });
+      }
+    } finally {
+      write.mockRestore();
+    }
+  }, 60_000);
+
   it('refuses an --env that is a FIFO or a device at once, naming it; a config file that is a FIFO too', async () => {
     const dir = join(root, 'fifo');
     await mkdir(join(dir, 'config'), { recursive: true });
