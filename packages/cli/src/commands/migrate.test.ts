@@ -442,6 +442,52 @@ describe('imk migrate', () => {
     expect((await readdir(join(dir, 'config'))).sort()).toEqual(['inbox.yaml', 'instrumental-maker.yaml']);
   }, 60_000);
 
+  // A run that wrote paths.yaml and then failed on the next file left no record of what it wrote there, so
+  // the run after it (the disk freed) replaced the value the user had set in paths.yaml meanwhile.
+  it('a run cut short after writing some files remembers what it wrote: the next run keeps what you set there since', async () => {
+    const dir = join(root, 'cut-after-one');
+    const mine = join(dir, 'config', 'instrumental-maker.yaml');
+    const paths = join(dir, 'config', 'paths.yaml');
+    await mkdir(join(dir, 'config'), { recursive: true });
+    await writeFile(
+      mine,
+      ['concurrency: 2', ...Array.from({ length: 60 }, (_, i) => `# note ${i}: ${'x'.repeat(40)}`), ''].join(
+        '\n',
+      ),
+    );
+    const envFile = join(root, 'cut-after-one.env');
+    await writeFile(
+      envFile,
+      `${await readFile(legacySample('legacy.env.example'), 'utf8')}\nOUTPUTS_DIR=/data/outputs\n`,
+    );
+    const cut = await execa(
+      'bash',
+      ['-c', `ulimit -f 3; exec "$0" "$@"`, IMK, 'migrate', '--env', envFile, '--root', dir],
+      {
+        reject: false,
+        all: true,
+        env: { IMK_LOG_LEVEL: 'warn' },
+      },
+    );
+    expect(cut.exitCode, String(cut.all)).not.toBe(0);
+    expect(String(cut.all)).toContain(`could not write ${mine}`);
+    // paths.yaml was written before the failure; the user then sets their own outputs folder there.
+    expect(parseYaml(await readFile(paths, 'utf8'))).toMatchObject({ outputs: '/data/outputs' });
+    await writeFile(
+      paths,
+      (await readFile(paths, 'utf8')).replace('outputs: /data/outputs', 'outputs: /srv/mine'),
+    );
+
+    const again = await imk(['migrate', '--env', envFile, '--root', dir]);
+    expect(again.exitCode, String(again.all)).toBe(0);
+    expect(parseYaml(await readFile(paths, 'utf8'))).toMatchObject({ outputs: '/srv/mine' });
+    expect(String(again.stdout)).toMatch(
+      /kept as you changed it[\s\S]*OUTPUTS_DIR=\/data\/outputs[\s\S]*config\/paths\.yaml: outputs \(changed\)/,
+    );
+    // The file that failed is written this time.
+    expect(parseYaml(await readFile(mine, 'utf8'))).toMatchObject({ concurrency: 1 });
+  }, 60_000);
+
   it('its NAS routes, migrated, deliver the outputs the earlier version wrote, each under its own name in its folder', async () => {
     const dir = join(root, 'routes');
     const nas = join(root, 'routes-nas');
