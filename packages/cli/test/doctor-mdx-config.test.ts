@@ -82,7 +82,7 @@ describe('imk doctor with the mdx engine configured as the docs show', () => {
         'engine:\n  name: mdx\n  model: models/vocals.onnx\n  executionProviders: [cpu, cpu]\n',
       ),
     ).toMatch(
-      /ok +separation engine +mdx: vocals\.onnx .* on cpu; if a job's warning says cpu failed mid-run, the worker keeps to the next provider for this model until it restarts: restart it to try cpu again/,
+      /ok +separation engine +mdx: vocals\.onnx .* on cpu; if a job's warning says cpu failed mid-run, the worker starts every model's jobs on the next provider until it restarts: restart it to try cpu again/,
     );
     // ...in that one line: not also in ONNX Runtime's own "[E:onnxruntime…] Failed to load library" on stderr.
     expect(lastStderr).not.toMatch(/onnxruntime/i);

@@ -11,6 +11,7 @@ import { listEntriesOrEmpty } from '@imk/fs-safe';
 import { ARCHIVE_DIRS, isProducerTempName, listClaimHolders, listQueueNames } from '@imk/fsqueue';
 import {
   REPLACED_DIR,
+  isEarlierVersionReplaced,
   isPartialName,
   isStemCacheEntryName,
   isStemCacheTempName,
@@ -124,6 +125,9 @@ export async function retentionTargets(
         ...queueDirs.flatMap((q) => ARCHIVE_SUBDIRS.map((sub) => join(q, sub))),
         join(paths.outputs, REPLACED_OUTPUTS_DIR),
       ],
+      // The earlier Python version's outputs a new job of the same id moved aside: the user's library, kept.
+      include: (name, dir) =>
+        dir !== join(paths.outputs, REPLACED_OUTPUTS_DIR) || !isEarlierVersionReplaced(name),
       maxAgeMs: limit(retention.archives.maxAgeDays, DAY_MS),
       maxTotalBytes: limit(bytesFromMb(retention.archives.maxTotalMb), 1),
     },

@@ -38,6 +38,7 @@ export {
   jobWorkDirName,
   partialPrefix,
   replacedName,
+  isEarlierVersionReplaced,
   mixClaimName,
   mixLeaseName,
   mixLeaseToken,

@@ -8,6 +8,8 @@ import { JobIdSchema } from './common.ts';
  *   outputs/<job_id>/files/{audio,video,stems}/…      its artifacts, paths relative to outputs/<job_id>/
  *   outputs/.<job_id>.partial-<consumer>/             being built by one worker (hidden from readers)
  *   outputs/.replaced/<job_id>@<time>/                an earlier output a re-run replaced (kept, never read)
+ *   outputs/.replaced/<job_id>@<time>.earlier-version/ the same, written by the earlier Python version (never
+ *                                                     removed by retention)
  *   outputs/.<job_id>.mixing/<consumer>.<nonce>.lease the claim of the one worker (of any host) adding a mix
  *                                                     to <job_id>'s outputs or running it; its lease a
  *                                                     heartbeat counter
@@ -84,9 +86,21 @@ export function staleMixClaimName(jobId: string, nonce: string): string {
   return `.${jobId}.mixing-stale-${nonce}`;
 }
 
-/** The name an earlier output is kept under in `.replaced/`. */
-export function replacedName(jobId: string, stamp: string): string {
-  return `${jobId}@${stamp}`;
+/** Ends the name in `.replaced/` of an output the earlier Python version wrote (kept for good, see below). */
+const EARLIER_VERSION_SUFFIX = '.earlier-version';
+
+/**
+ * The name an earlier output is kept under in `.replaced/`; `<job_id>@<time>.earlier-version` for one the
+ * earlier Python version wrote (its YouTube and Deezer ids are ours too, so fetching a song again replaces
+ * it), which retention never removes: it is the user's library, not a re-run of ours.
+ */
+export function replacedName(jobId: string, stamp: string, earlierVersion = false): string {
+  return `${jobId}@${stamp}${earlierVersion ? EARLIER_VERSION_SUFFIX : ''}`;
+}
+
+/** Whether a name in `.replaced/` holds an output of the earlier version (see replacedName): never cleaned up. */
+export function isEarlierVersionReplaced(name: string): boolean {
+  return name.endsWith(EARLIER_VERSION_SUFFIX);
 }
 
 /**

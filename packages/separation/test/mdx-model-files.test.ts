@@ -350,6 +350,71 @@ describe('mdx engine: the model file and its settings', () => {
     }
   }, 120_000);
 
+  // [cpu, cuda] did not open at all where CUDA cannot be loaded: ORT fails the whole session when any provider
+  // in it fails, and only the providers before the last were ever set aside (each shorter tail was tried).
+  it('sets aside any provider that cannot be opened, wherever it stands in the list, as long as one opens', async () => {
+    const model = await writeModel(join(dir, 'anywhere.onnx'), identityGraph(SHAPE), {
+      ...SHAPE,
+      primaryStem: 'Vocals',
+    });
+    const song = join(dir, 'song-anywhere.wav');
+    await musicLikeFile(song, { seconds: 1 });
+    for (const [providers, unused] of [
+      [['cpu', 'cuda'], ['cuda']],
+      [
+        ['cpu', 'cuda', 'tensorrt'],
+        ['cuda', 'tensorrt'],
+      ],
+      [
+        ['cuda', 'cpu', 'tensorrt'],
+        ['cuda', 'tensorrt'],
+      ],
+      [
+        ['tensorrt', 'cpu', 'cuda'],
+        ['tensorrt', 'cuda'],
+      ],
+    ] as const) {
+      const lines: Record<string, unknown>[] = [];
+      const logger = createLogger('test', {
+        level: 'info',
+        destination: new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            for (const line of chunk.toString().split('\n').filter(Boolean))
+              lines.push(JSON.parse(line) as Record<string, unknown>);
+            done();
+          },
+        }),
+      });
+      const workDir = join(dir, `work-anywhere-${providers.join('-')}`);
+      await mkdir(workDir);
+      const engine = createMdxEngine({ model, executionProviders: [...providers] });
+      const result = await engine.separate({ input: song, workDir, logger }).catch((e: unknown) => e);
+      await engine.close!();
+      expect(result, `${providers.join(', ')}: ${errorMessage(result)}`).toMatchObject({ frames: 44100 });
+      const warned = lines.filter((l) => (l.level as number) >= 40);
+      expect(warned, JSON.stringify(lines)).toHaveLength(1);
+      expect(warned[0]).toMatchObject({
+        execution_providers: ['cpu'],
+        unused_providers: unused.map((provider) => ({ provider, reason: expect.any(String) })),
+      });
+      expect(warned[0]!.msg).toMatch(
+        new RegExp(`^mdx: running on cpu; could not use ${unused.map((p) => `${p} \\(.+\\)`).join('; ')}$`),
+      );
+    }
+  }, 120_000);
+
+  it('names each provider and why it could not be opened when none opens', async () => {
+    const model = await writeModel(join(dir, 'none-opens.onnx'), identityGraph(SHAPE), SHAPE);
+    const error = await errorOf({ model, executionProviders: ['cuda', 'tensorrt', 'warp-drive'] });
+    expect(isImkError(error, 'ENGINE_UNAVAILABLE'), String(error)).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toContain('(the model itself opens on the CPU)');
+    // Each provider's own reason: cuda's and tensorrt's own libraries, warp-drive not a provider at all.
+    expect(message).toMatch(
+      /cuda \([^;]*cuda[^;]*\); tensorrt \([^;]*tensorrt[^;]*\); warp-drive \(this ONNX Runtime has no provider of that name/i,
+    );
+  });
+
   it('still blames a corrupt model, not the GPU, when every provider in the list fails', async () => {
     const corrupt = await writeModel(join(dir, 'corrupt2.onnx'), identityGraph(SHAPE).subarray(0, 40), SHAPE);
     const error = await errorOf({ model: corrupt, executionProviders: ['cuda', 'cpu'] });

@@ -127,7 +127,7 @@ describe('mdx engine: a provider failing mid-run', () => {
     for (const stem of ['vocals', 'drums', 'bass', 'other'] as const)
       expect((await readFile(result.stems[stem])).equals(await readFile(cpu.stems[stem])), stem).toBe(true);
     const said =
-      /^mdx: the gpu-sim execution provider failed after 2 model runs of this job \(ONNX Runtime ran out of memory running MDX model .*fallback\.onnx on gpu-sim: CUDA failure 2: out of memory.*\); the rest of the job ran on cpu; later jobs on this model start on cpu until the worker restarts \(restart it to try gpu-sim again\)$/;
+      /^mdx: the gpu-sim execution provider failed after 2 model runs of this job \(ONNX Runtime ran out of memory running MDX model .*fallback\.onnx on gpu-sim: CUDA failure 2: out of memory.*\); the rest of the job ran on cpu; later jobs of this worker \(any model\) do not start on gpu-sim until it restarts \(restart it to try gpu-sim again\)$/;
     expect(result.warnings).toHaveLength(1);
     expect(result.warnings![0]).toMatch(said);
     expect(lines.find((l) => typeof l.msg === 'string' && said.test(l.msg))).toMatchObject({
@@ -157,13 +157,76 @@ describe('mdx engine: a provider failing mid-run', () => {
     await engine.close!();
     expect(stats).toMatchObject({ created: 3, released: 3 });
 
-    // A new engine (the worker restarted) tries the GPU again.
-    const again = createMdxEngine(options(model, [GPU_SIM, 'cpu']), { sessionFactory: factory });
+    // A restarted worker (a new process: here a new session factory, as the set-aside is kept per factory)
+    // tries the GPU again.
+    const restarted = gpuSimSessions(3);
+    const again = createMdxEngine(options(model, [GPU_SIM, 'cpu']), { sessionFactory: restarted.factory });
     const retried = await again.separate({ input: song, workDir: await workDir() });
     expect(retried.warnings![0]).toMatch(said);
-    expect(stats.providersAsked[3]).toEqual([GPU_SIM, 'cpu']);
+    expect(restarted.stats.providersAsked[0]).toEqual([GPU_SIM, 'cpu']);
     await again.close!();
   }, 120_000);
+
+  // The set-aside was the engine's own: a job with other engine settings (another model, another overlap)
+  // got another engine, which started on the failing GPU again and failed over once more, each time.
+  it('sets the provider aside for the whole worker: jobs of other engines (other models, settings) skip it too', async () => {
+    const first = await vocalModel('aside-a');
+    const second = await vocalModel('aside-b');
+    const { factory, stats } = gpuSimSessions(3);
+    const { lines, logger } = captureLog();
+    // Opened before the failure, on a song short enough not to fail (2 model runs): its kept session is on
+    // the GPU.
+    const short = join(dir, 'short.wav');
+    await musicLikeFile(short, { seconds: 0.25, codec: ['-c:a', 'pcm_f32le'] });
+    const other = createMdxEngine(
+      { ...options(second, [GPU_SIM, 'cpu']), compensate: 1.05 },
+      { sessionFactory: factory },
+    );
+    expect((await other.separate({ input: short, workDir: await workDir(), logger })).warnings).toEqual([]);
+    expect(stats.providersAsked).toEqual([[GPU_SIM, 'cpu']]);
+    stats.providersAsked.length = 0;
+    // runs fail from the third on the GPU, whichever session: a new session of `other` would fail too.
+    const failing = createMdxEngine(options(first, [GPU_SIM, 'cpu']), { sessionFactory: factory });
+    const failed = await failing.separate({ input: song, workDir: await workDir(), logger });
+    expect(failed.warnings![0]).toMatch(
+      /the rest of the job ran on cpu; later jobs of this worker \(any model\) do not start on gpu-sim until it restarts \(restart it to try gpu-sim again\)$/,
+    );
+    expect(lines.filter((l) => (l.level as number) >= 40)).toHaveLength(1);
+    lines.length = 0;
+    stats.providersAsked.length = 0;
+
+    // The engine that was open before, one made after (another model, other settings), one listing more
+    // providers: all start on the CPU, each manifest says why, and the log does not say it again.
+    const later = [
+      other,
+      createMdxEngine({ ...options(second, [GPU_SIM, 'cpu']), denoise: true }, { sessionFactory: factory }),
+      createMdxEngine(options(second, ['GPU-SIM', 'warp-drive', 'cpu']), { sessionFactory: factory }),
+    ];
+    for (const engine of later) {
+      const result = await engine.separate({ input: song, workDir: await workDir(), logger });
+      expect(result.warnings).toContainEqual(
+        expect.stringMatching(
+          /^mdx: ran on cpu, not gpu-sim: gpu-sim failed mid-run in an earlier job of this worker \(ONNX Runtime ran out of memory .*\); restart the worker to try gpu-sim again$/,
+        ),
+      );
+      expect(result.warnings!.some((w) => w.includes('the rest of the job ran on'))).toBe(false);
+    }
+    expect(
+      stats.providersAsked.every((asked) => !asked.includes(GPU_SIM)),
+      JSON.stringify(stats.providersAsked),
+    ).toBe(true);
+    expect(
+      lines.filter((l) => (l.level as number) >= 40 && String(l.msg).includes('gpu-sim failed')),
+    ).toEqual([]);
+    // With nothing after it, a job still runs on it (and fails as it would alone, not with "no provider").
+    const gpuOnly = createMdxEngine(options(second, [GPU_SIM]), { sessionFactory: factory });
+    const alone = await gpuOnly.separate({ input: song, workDir: await workDir() }).catch((e: unknown) => e);
+    expect(isImkError(alone, 'ENGINE_FAILED'), String(alone)).toBe(true);
+    for (const engine of [failing, gpuOnly, ...later]) await engine.close!();
+    // The session `other` held on the GPU was let go of too.
+    expect(openMdxSessionCount(factory)).toBe(0);
+    expect(stats.released).toBe(stats.created);
+  }, 180_000);
 
   it('fails as before when no provider comes after the one that failed', async () => {
     const model = await vocalModel('no-fallback');

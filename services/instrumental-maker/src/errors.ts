@@ -16,6 +16,8 @@ export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
   SIDECAR_INVALID: POLICY.unprocessable,
   CANCELLED: POLICY.conflict,
   REMIX_SOURCE_MISSING: POLICY.unprocessable,
+  // The earlier Python version's outputs: listed like ours, but no stem cache of theirs to mix from.
+  REMIX_SOURCE_LEGACY: POLICY.unprocessable,
   // A mix's name would replace a file the job made (its instrumental, another variant): never done.
   REMIX_NAME_TAKEN: POLICY.unprocessable,
   STEMS_NOT_CACHED: POLICY.unprocessable,

@@ -123,11 +123,11 @@ export async function mdxEngineCheck(
       fix: RUNTIME_GPU_FIX,
     };
   // A provider with another after it may fail mid-run (a GPU out of memory): the worker then keeps to the
-  // next one for this model while it runs, which this check (a process of its own) cannot see.
+  // next one, for every model, while it runs, which this check (a process of its own) cannot see.
   const listed = Array.isArray(providers) ? providers : [];
   const later = listed.indexOf(used) >= 0 && listed.indexOf(used) < listed.length - 1;
   const aside = later
-    ? `; if a job's warning says ${used} failed mid-run, the worker keeps to the next provider for this model until it restarts: restart it to try ${used} again`
+    ? `; if a job's warning says ${used} failed mid-run, the worker starts every model's jobs on the next provider until it restarts: restart it to try ${used} again`
     : '';
   return { status: 'ok', summary: `mdx: ${describe(report)} on ${used}${aside}` };
 }

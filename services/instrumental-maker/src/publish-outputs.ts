@@ -1,5 +1,5 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { fsyncDir, fsyncTree, pathExists, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
@@ -8,6 +8,7 @@ import {
   REPLACED_DIR,
   partialDirName,
   partialPrefix,
+  readOutputManifest,
   replacedName,
   type Manifest,
 } from '@imk/protocol';
@@ -84,8 +85,25 @@ function stamp(date = new Date()): string {
  */
 export async function publishOutputs(options: PublishOutputsOptions): Promise<PublishedOutputs> {
   const { outputsDir, jobId, partialDir } = options;
+  const final = join(outputsDir, jobId);
+  // The earlier Python version's output of this id (its yt_<video>_audio and dz_<id> ids are ours too: a
+  // song fetched again) is the user's library, not a run of ours: it went to .replaced/ like a re-run's and
+  // imk cleanup removed it after retention.archives.maxAgeDays. It is now kept for good, and said.
+  const earlier = await readOutputManifest(final).catch(() => undefined);
+  const earlierVersion = earlier?.ok === true && earlier.manifest.legacy;
+  const aside = join(outputsDir, REPLACED_DIR);
+  const replacedPath = join(aside, replacedName(jobId, stamp(), earlierVersion));
+  const manifest: Manifest = earlierVersion
+    ? {
+        ...options.manifest,
+        warnings: [
+          ...(options.manifest.warnings ?? []),
+          `outputs/${jobId}/ held the earlier instrumental-maker's outputs of this job id; they are kept, never removed by imk cleanup, in outputs/${REPLACED_DIR}/${basename(replacedPath)}/`,
+        ],
+      }
+    : options.manifest;
   await fsyncTree(partialDir);
-  await writeJsonAtomic(join(partialDir, MANIFEST_FILE), options.manifest);
+  await writeJsonAtomic(join(partialDir, MANIFEST_FILE), manifest);
   if (!(await options.stillHeld())) {
     await rm(partialDir, { recursive: true, force: true });
     throw new ImkError(
@@ -93,17 +111,17 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
       `the claim on job ${jobId} was lost before its outputs were published; work discarded`,
     );
   }
-  const final = join(outputsDir, jobId);
   let replaced: string | undefined;
   if (await pathExists(final)) {
-    const aside = join(outputsDir, REPLACED_DIR);
     await mkdir(aside, { recursive: true });
-    replaced = join(aside, replacedName(jobId, stamp()));
+    replaced = replacedPath;
     await rename(final, replaced);
     await fsyncDir(aside);
     options.logger?.warn(
-      { dir: final, moved_to: replaced },
-      'an earlier output folder of this job was moved aside',
+      { dir: final, moved_to: replaced, earlier_version: earlierVersion },
+      earlierVersion
+        ? "the earlier instrumental-maker's output folder of this job id was moved aside, kept for good (imk cleanup never removes it)"
+        : 'an earlier output folder of this job was moved aside',
     );
   }
   await rename(partialDir, final);

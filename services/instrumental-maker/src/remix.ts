@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import type { Artifact, Job, Manifest, Remix } from '@imk/protocol';
+import { readOutputManifest, type Artifact, type Job, type Manifest, type Remix } from '@imk/protocol';
 import { formatVariantRef, mixVariants, type SeparationResult, type VariantRecipe } from '@imk/separation';
 import { readPublishedManifest } from './duplicates.ts';
 import { linkArtifacts } from './link-artifacts.ts';
@@ -66,6 +66,12 @@ const STEPS: Steps = {
   options: {
     async run(s) {
       const manifest = await readPublishedManifest(s.sourceDir);
+      if (manifest === undefined && (await readOutputManifest(s.sourceDir))?.ok === true)
+        throw new ImkError(
+          'REMIX_SOURCE_LEGACY',
+          `remix ${s.claim.jobId}: job ${s.target} was made by the earlier instrumental-maker (outputs/${s.target}/manifest.json has no schema_version), whose stems never were in the stem cache; add the song again to mix it`,
+          { retryable: false, details: { job_id: s.target } },
+        );
       if (manifest === undefined)
         throw new ImkError(
           'REMIX_SOURCE_MISSING',

@@ -1,7 +1,9 @@
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256File } from '@imk/fs-safe';
+import { createLogger } from '@imk/log';
+import { runCleanup } from '@imk/ops';
 import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
 import { imk, jobDetail, makeRoot, makeSong, readManifest, removeRoot } from './helpers.ts';
 
@@ -65,6 +67,16 @@ beforeAll(async () => {
       audio_path: 'My Song.m4a',
     }),
   );
+  // The earlier version made yt_LEGACYvid01_audio once (its output, as its ManifestGenerator wrote it); the
+  // user fetches the same video again: our YouTube ids are its ids, so the new job has that id too.
+  const earlier = join(root, 'outputs', 'yt_LEGACYvid01_audio');
+  await materializeLegacySample('outputs/pyout_inst_003', earlier);
+  const old = JSON.parse(await readFile(join(earlier, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  await writeFile(
+    join(earlier, 'manifest.json'),
+    JSON.stringify({ ...old, job_id: 'yt_LEGACYvid01_audio' }, null, 2),
+  );
+  await bundle('youtube_audio', 'job_yt_LEGACYvid01_audio');
   run = await imk(['run', '--once', '--root', root], { env });
 }, 400_000);
 
@@ -156,6 +168,37 @@ const LEGACY_ROUTES = [
   { kind: 'video', variant: 'source', to: 'video/YouTube' },
   { kind: 'stems', to: 'stems' },
 ];
+
+// A song the earlier version had made, fetched again under the same id: its output folder went to
+// outputs/.replaced/ like a re-run of ours, and imk cleanup deleted it after 30 days.
+describe('an output of the earlier version replaced by a new job of the same id', () => {
+  it('is kept for good, said in the new manifest, and imk cleanup never removes it', async () => {
+    const manifest = await readManifest(root, 'yt_LEGACYvid01_audio');
+    expect(manifest.schema_version).toBe(1);
+    const aside = join(root, 'outputs', '.replaced');
+    const kept = (await readdir(aside)).filter((name) => name.startsWith('yt_LEGACYvid01_audio@'));
+    expect(kept).toEqual([expect.stringMatching(/^yt_LEGACYvid01_audio@\d{8}T\d{6}Z\.earlier-version$/)]);
+    expect(manifest.warnings).toContain(
+      `outputs/yt_LEGACYvid01_audio/ held the earlier instrumental-maker's outputs of this job id; they are kept, never removed by imk cleanup, in outputs/.replaced/${kept[0]}/`,
+    );
+    const earlier = join(aside, kept[0]!);
+    expect(JSON.parse(await readFile(join(earlier, 'manifest.json'), 'utf8'))).toMatchObject({
+      job_id: 'yt_LEGACYvid01_audio',
+      youtube: null,
+    });
+    // Long past retention, beside a replaced output of ours as old: only ours goes.
+    const ours = join(aside, 'leg_wav_001@20200101T000000Z');
+    await mkdir(join(ours, 'files'), { recursive: true });
+    await writeFile(join(ours, 'manifest.json'), '{}');
+    // imk cleanup's own run, a year and more from now (ages are taken from ctime, which no test can set back).
+    const later = Date.now() + 400 * 24 * 3600 * 1000;
+    await runCleanup({ root, logger: createLogger('test', { level: 'silent' }), now: later });
+    expect(await readdir(aside)).toEqual(kept);
+    expect(await readFile(join(earlier, 'files', 'audio', 'Py Deezer - Only Inst.m4a'))).toBeInstanceOf(
+      Buffer,
+    );
+  });
+});
 
 describe("the earlier project's NAS sync reading our outputs", () => {
   it('finds every artifact by kind/variant/label/path, and each file keeps a name of its own in its folder', async () => {

@@ -76,7 +76,7 @@ describe('mdx models in models/ through the worker', () => {
     const manifest = await readManifest(root, 'gpu');
     expect(manifest.warnings).toContainEqual(
       expect.stringMatching(
-        /^mdx: the gpu-sim execution provider failed after 2 model runs of this job \(.*out of memory.*\); the rest of the job ran on cpu; later jobs on this model start on cpu until the worker restarts \(restart it to try gpu-sim again\)$/,
+        /^mdx: the gpu-sim execution provider failed after 2 model runs of this job \(.*out of memory.*\); the rest of the job ran on cpu; later jobs of this worker \(any model\) do not start on gpu-sim until it restarts \(restart it to try gpu-sim again\)$/,
       ),
     );
   }, 120_000);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { materializeLegacySample } from '@imk/media/legacy-samples';
 import { imk, jobDetail, publishV1, readManifest, removeRoot, rootWithSeparatedSong } from './helpers.ts';
 
 // A mix saved from the page's mixer (a remix job, as the web service queues it) joins the job's outputs.
@@ -96,5 +97,37 @@ describe('a saved mix never replaces a file the job made', () => {
     expect(manifest.artifacts.find((a) => a.variant === 'instrumental')?.path).toBe(
       'files/audio/A - Song.flac',
     );
+  }, 120_000);
+});
+
+// A remix of an output the earlier Python version wrote (listed like ours) failed as "job X has no published
+// outputs (outputs/X/manifest.json)", though that manifest was right there: it has no stems in the cache.
+describe('a mix of an output the earlier version wrote', () => {
+  it('fails at once saying the job was made by the earlier version and what to do, its outputs untouched', async () => {
+    const out = join(root, 'outputs', 'pyout_inst_003');
+    await materializeLegacySample('outputs/pyout_inst_003', out);
+    const manifest = await readFile(join(out, 'manifest.json'), 'utf8');
+    await publishV1(
+      root,
+      'other',
+      {
+        job_id: 'remix_legacy',
+        source_type: 'remix',
+        artist: 'Py Deezer',
+        title: 'Only Inst',
+        remix: { of: 'pyout_inst_003', variant: 'my_mix', stems: { vocals: 1 } },
+      },
+      {},
+    );
+    const result = await imk(['run', '--once', '--root', root]);
+    expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ failed: 1 });
+    const detail = await jobDetail(root, 'remix_legacy');
+    expect(detail.errors[0]).toMatchObject({ retryable: false });
+    expect(detail.errors[0]!.message).toMatch(/REMIX_SOURCE_LEGACY/);
+    expect(detail.errors[0]!.message).toContain(
+      'job pyout_inst_003 was made by the earlier instrumental-maker',
+    );
+    expect(detail.errors[0]!.message).toContain('add the song again to mix it');
+    expect(await readFile(join(out, 'manifest.json'), 'utf8')).toBe(manifest);
   }, 120_000);
 });

@@ -2,6 +2,7 @@ import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
+import { materializeLegacySample } from '@imk/media/legacy-samples';
 import { makeOutput, quietLogger, tempRoot } from './helpers.ts';
 
 let cleanup: () => Promise<void>;
@@ -132,5 +133,34 @@ describe('"Separate again" of a song the earlier version queued', () => {
     });
     expect(queued).not.toHaveProperty('album');
     expect(queued).not.toHaveProperty('cover_path');
+  });
+});
+
+// The dashboard lists the earlier Python version's outputs like ours; its mixer API said "job X has no
+// (current) manifest in outputs/" of them, though their manifest.json was right there.
+describe('the mixer API for an output the earlier version wrote', () => {
+  it('says the job was made by the earlier version and cannot be mixed here, on every route', async () => {
+    await materializeLegacySample('outputs/pyout_inst_003', join(root, 'outputs', 'pyout_inst_003'));
+    const said =
+      /job pyout_inst_003 was made by the earlier instrumental-maker.*add the song again to mix it/;
+    const info = (await (await fetch(`${web.url}/api/jobs/pyout_inst_003/mixer`)).json()) as {
+      available: boolean;
+      message: string;
+      canSeparateAgain: boolean;
+    };
+    expect(info).toMatchObject({ available: false, canSeparateAgain: false });
+    expect(info.message).toMatch(said);
+    const stem = await fetch(`${web.url}/api/jobs/pyout_inst_003/stems/vocals.wav`);
+    expect(stem.status).toBe(410);
+    expect(((await stem.json()) as { message: string }).message).toMatch(said);
+    const mix = await post('/api/jobs/pyout_inst_003/mix', { variant: 'my_mix', stems: { bass: 1 } });
+    expect(mix.status).toBe(410);
+    expect(((await mix.json()) as { message: string }).message).toMatch(said);
+    const again = await post('/api/jobs/pyout_inst_003/separate-again', {});
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({
+      error: 'LEGACY_OUTPUT',
+      message: expect.stringMatching(said),
+    });
   });
 });

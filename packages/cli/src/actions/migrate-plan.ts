@@ -22,6 +22,11 @@ export interface MigratePlan {
 /** Variables whose conversion runs even when unset, once any NAS_* variable says NAS sync was used. */
 const NAS_IMPLIED = ['NAS_SYNC_METHOD', 'NAS_SYNC_ROUTES'];
 
+/** An empty text or list: never a setting anyone meant. */
+function isEmptySetting(value: unknown): boolean {
+  return (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
+}
+
 function shown(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
@@ -48,6 +53,18 @@ export function planMigration(env: LegacyEnv, fileKeys: readonly string[] = Obje
       const result = entry.convert(value ?? '', env);
       if (typeof result === 'string') {
         lines.push({ ...base, outcome: result.includes('covered by') ? 'covered' : 'skipped', text: result });
+        continue;
+      }
+      // An empty value (`INCOMING=`, `MODEL=  # note`, `AUDIO_EXTS=,`) never becomes an empty setting: it
+      // wrote `inbox.dir: ''` (the root folder), `extensions: []` (no file taken) or a demucs model named ''.
+      // The whole variable is left out, as one the earlier version fell back to its default for.
+      const empty = result.find((c) => isEmptySetting(c.value));
+      if (empty !== undefined) {
+        lines.push({
+          ...base,
+          outcome: 'skipped',
+          text: `${entry.key}=${value ?? ''}: empty, so config/${empty.file}.yaml ${empty.path.join('.')} would be empty; nothing written (our default stays)`,
+        });
         continue;
       }
       const text = result

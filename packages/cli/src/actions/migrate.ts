@@ -148,21 +148,35 @@ async function writeConfigs(
     for (const change of line.changes) byFile.set(change.file, [...(byFile.get(change.file) ?? []), change]);
   const written: string[] = [];
   const backups: string[] = [];
-  for (const [file, changes] of byFile) {
-    const path = pathOf(file);
-    if (!options.dryRun) {
-      const copy = await writeConfig(
-        configDir,
-        path,
-        String(render(file, changes)),
-        texts.get(file),
-        options.stateDir,
-      );
-      if (copy !== undefined) backups.push(copy);
+  // What was written is recorded even when a later file fails (a full disk, a read-only file): else a run
+  // that wrote paths.yaml and then failed left no record of it, and the next run replaced the value the user
+  // had set there meanwhile, as if migrate had never written that key.
+  const done: LegacyChange[] = [];
+  let failure: Error | undefined;
+  try {
+    for (const [file, changes] of byFile) {
+      const path = pathOf(file);
+      if (!options.dryRun) {
+        const copy = await writeConfig(
+          configDir,
+          path,
+          String(render(file, changes)),
+          texts.get(file),
+          options.stateDir,
+        );
+        if (copy !== undefined) backups.push(copy);
+        done.push(...changes);
+      }
+      written.push(path);
     }
-    written.push(path);
+  } catch (error) {
+    failure = error as Error;
   }
-  if (!options.dryRun) await writeMigrateRecord(options.stateDir, record, [...byFile.values()].flat());
+  if (!options.dryRun && (failure === undefined || done.length > 0))
+    await writeMigrateRecord(options.stateDir, record, done).catch((error: unknown) => {
+      failure ??= error as Error;
+    });
+  if (failure !== undefined) throw failure;
   return { lines: kept, written, backups };
 }
 

@@ -318,6 +318,49 @@ describe('imk migrate', () => {
     expect(process.exitCode ?? 0).toBe(0);
   }, 120_000);
 
+  // INCOMING= wrote `inbox.dir: ''` (the root folder as the drop folder), AUDIO_EXTS= `extensions: []` (the
+  // inbox took no file at all), MODEL= a demucs model named '', WORKING= `workDir: ''`: each loaded, and
+  // meant nothing anyone set. An empty value now writes nothing, and is listed as such.
+  it('an empty value (or one that is only a comment, or only commas) never becomes an empty setting', async () => {
+    const convertible = LEGACY_KEYS.filter((entry) => entry.convert !== undefined).map((entry) => entry.key);
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((text) => {
+      printed.push(String(text));
+      return true;
+    });
+    const emptyIn = (value: unknown, at: string[]): string[] => {
+      if ((typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0))
+        return [at.join('.')];
+      if (typeof value === 'object' && value !== null)
+        return Object.entries(value).flatMap(([k, v]) => emptyIn(v, [...at, k]));
+      return [];
+    };
+    try {
+      for (const [index, value] of ['', '   # nothing here', ','].entries()) {
+        const dir = join(root, `empty-${index}`);
+        const envFile = join(root, `empty-${index}.env`);
+        await writeFile(envFile, convertible.map((key) => `${key}=${value}`).join('\n'));
+        printed.length = 0;
+        await migrateCommand({ env: envFile, root: dir, json: true });
+        const report = JSON.parse(printed.join('')) as {
+          lines: { key: string; outcome: string; text: string }[];
+        };
+        for (const file of await expectValidConfigs(dir)) {
+          const yaml = parseYaml(await readFile(join(dir, 'config', file), 'utf8')) as unknown;
+          expect(emptyIn(yaml, [file]), `every variable = ${JSON.stringify(value)}`).toEqual([]);
+        }
+        // ("," is a folder's name, or a model's, but no list of extensions.)
+        for (const key of value === ',' ? ['AUDIO_EXTS'] : ['INCOMING', 'WORKING', 'AUDIO_EXTS', 'MODEL'])
+          expect(report.lines.find((l) => l.key === key)).toMatchObject({
+            outcome: 'skipped',
+            text: expect.stringContaining('empty') as string,
+          });
+      }
+    } finally {
+      write.mockRestore();
+    }
+  }, 60_000);
+
   it('refuses an --env that is a FIFO or a device at once, naming it; a config file that is a FIFO too', async () => {
     const dir = join(root, 'fifo');
     await mkdir(join(dir, 'config'), { recursive: true });
@@ -397,6 +440,52 @@ describe('imk migrate', () => {
       stableChecks: 2,
     });
     expect((await readdir(join(dir, 'config'))).sort()).toEqual(['inbox.yaml', 'instrumental-maker.yaml']);
+  }, 60_000);
+
+  // A run that wrote paths.yaml and then failed on the next file left no record of what it wrote there, so
+  // the run after it (the disk freed) replaced the value the user had set in paths.yaml meanwhile.
+  it('a run cut short after writing some files remembers what it wrote: the next run keeps what you set there since', async () => {
+    const dir = join(root, 'cut-after-one');
+    const mine = join(dir, 'config', 'instrumental-maker.yaml');
+    const paths = join(dir, 'config', 'paths.yaml');
+    await mkdir(join(dir, 'config'), { recursive: true });
+    await writeFile(
+      mine,
+      ['concurrency: 2', ...Array.from({ length: 60 }, (_, i) => `# note ${i}: ${'x'.repeat(40)}`), ''].join(
+        '\n',
+      ),
+    );
+    const envFile = join(root, 'cut-after-one.env');
+    await writeFile(
+      envFile,
+      `${await readFile(legacySample('legacy.env.example'), 'utf8')}\nOUTPUTS_DIR=/data/outputs\n`,
+    );
+    const cut = await execa(
+      'bash',
+      ['-c', `ulimit -f 3; exec "$0" "$@"`, IMK, 'migrate', '--env', envFile, '--root', dir],
+      {
+        reject: false,
+        all: true,
+        env: { IMK_LOG_LEVEL: 'warn' },
+      },
+    );
+    expect(cut.exitCode, String(cut.all)).not.toBe(0);
+    expect(String(cut.all)).toContain(`could not write ${mine}`);
+    // paths.yaml was written before the failure; the user then sets their own outputs folder there.
+    expect(parseYaml(await readFile(paths, 'utf8'))).toMatchObject({ outputs: '/data/outputs' });
+    await writeFile(
+      paths,
+      (await readFile(paths, 'utf8')).replace('outputs: /data/outputs', 'outputs: /srv/mine'),
+    );
+
+    const again = await imk(['migrate', '--env', envFile, '--root', dir]);
+    expect(again.exitCode, String(again.all)).toBe(0);
+    expect(parseYaml(await readFile(paths, 'utf8'))).toMatchObject({ outputs: '/srv/mine' });
+    expect(String(again.stdout)).toMatch(
+      /kept as you changed it[\s\S]*OUTPUTS_DIR=\/data\/outputs[\s\S]*config\/paths\.yaml: outputs \(changed\)/,
+    );
+    // The file that failed is written this time.
+    expect(parseYaml(await readFile(mine, 'utf8'))).toMatchObject({ concurrency: 1 });
   }, 60_000);
 
   it('its NAS routes, migrated, deliver the outputs the earlier version wrote, each under its own name in its folder', async () => {

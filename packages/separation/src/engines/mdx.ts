@@ -18,6 +18,7 @@ import {
 import {
   describeUnusedProviders,
   ORT_SESSIONS,
+  providerName,
   type MdxSession,
   type MdxSessionFactory,
 } from '../mdx/model-session.ts';
@@ -96,18 +97,21 @@ export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps =
     acquireMdxSession(file, model, { threads: config.threads, executionProviders }, factory);
   // The engine keeps its model's session from its first song until close(), so songs reuse it; each song
   // holds it too while it runs, so closing the engine (its model replaced) never pulls it from under one.
-  let kept: Promise<MdxSessionHandle> | undefined;
+  let kept: { providers: string; handle: Promise<MdxSessionHandle> } | undefined;
   let closed = false;
-  // A provider that failed mid-run (a GPU out of memory) is set aside for the engine's life (the worker's, or
-  // until its model is replaced): the next job would start on it again and fail over at the same point.
-  let setAside: SetAside | undefined;
-  const providers = () => setAside?.providers ?? config.executionProviders;
-  const remember = (facts: SetAside) => {
-    setAside = facts;
-    // The engine's own session is on the provider that failed (holding the GPU's memory): let it go.
+  const letGo = () => {
     const held = kept;
     kept = undefined;
-    void held?.then((h) => h.release()).catch(() => undefined);
+    return held?.handle.then((h) => h.release()).catch(() => undefined);
+  };
+  // A provider that failed mid-run (a GPU out of memory) is set aside for the worker's life, for every engine
+  // of the process (see failedMidRun): the next job, whatever its model or engine settings, would start on it
+  // again and fail over at the same point.
+  const providers = () => providersLeft(factory, config.executionProviders);
+  const remember = (facts: SetAside) => {
+    failedMidRun(factory).set(facts.from, facts);
+    // The engine's own session is on the provider that failed (holding the GPU's memory): let it go.
+    void letGo();
   };
   return {
     name: MDX_ENGINE_NAME,
@@ -124,19 +128,23 @@ export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps =
       denoise: config.denoise,
     },
     async separate(request) {
-      const asideNow = setAside;
-      const first = await open(providers());
+      const asideNow = setAsideFor(factory, config.executionProviders);
+      const asking = providers();
+      // Its session was opened before a provider was set aside (by a job of another engine): let it go.
+      if (kept !== undefined && kept.providers !== asking.join()) void letGo();
+      const first = await open(asking);
       if (!closed && kept === undefined) {
-        kept = open(providers());
-        kept.catch(() => (kept = undefined));
+        const held = { providers: asking.join(), handle: open(asking) };
+        kept = held;
+        held.handle.catch(() => {
+          if (kept === held) kept = undefined;
+        });
       }
       return separateMdx(file, model, config, request, first, open, asideNow, remember);
     },
     async close() {
       closed = true;
-      const held = kept;
-      kept = undefined;
-      await held?.then((h) => h.release()).catch(() => undefined);
+      await letGo();
     },
   };
 }
@@ -149,19 +157,20 @@ async function separateMdx(
   // The model is opened (and its shape checked) before any audio is read.
   first: MdxSessionHandle,
   open: (executionProviders: string[]) => Promise<MdxSessionHandle>,
-  setAside: SetAside | undefined,
+  setAside: readonly SetAside[],
   remember: (facts: SetAside) => void,
 ): Promise<SeparationResult> {
   const { signal, logger } = request;
   const warnings: string[] = [];
   // Said in each job's warnings (the manifest), in the log once: when the provider failed.
-  if (setAside !== undefined) warnings.push(setAsideWarning(setAside));
+  const to = first.session.executionProviders[0] ?? '?';
+  for (const aside of setAside) warnings.push(setAsideWarning(aside, to));
   const models = createProviderFallback({
     first,
     open,
     signal,
-    afterFallback: (from, to) =>
-      `; later jobs on this model start on ${to} until the worker restarts (restart it to try ${from} again)`,
+    afterFallback: (from) =>
+      `; later jobs of this worker (any model) do not start on ${from} until it restarts (restart it to try ${from} again)`,
     onFallback(message, facts) {
       logger?.warn({ model: basename(file), ...facts }, message);
       warnings.push(message);
@@ -271,16 +280,44 @@ async function separateWith(
   }
 }
 
-/** A provider that failed mid-run in a job, set aside for later ones: the ones asked for instead, and why. */
+/** A provider that failed mid-run in a job, set aside for later ones, and why. */
 interface SetAside {
   from: string;
   reason: string;
-  /** The providers later jobs ask for (those after the one that failed). */
-  providers: string[];
 }
 
-function setAsideWarning(aside: SetAside): string {
-  const to = aside.providers[0] ?? '?';
+// The providers that failed mid-run in this process, by provider name: remembered per process, not per engine,
+// since the worker makes a new engine for a job with other engine settings (another model, overlap…), and
+// each such job started on the failing GPU again and failed over once more. Kept per session factory, as the
+// session pool is: ONNX Runtime's own for the worker, a test's stand-in for a GPU its own.
+const asideByFactory = new WeakMap<MdxSessionFactory, Map<string, SetAside>>();
+
+function failedMidRun(factory: MdxSessionFactory): Map<string, SetAside> {
+  let aside = asideByFactory.get(factory);
+  if (aside === undefined) asideByFactory.set(factory, (aside = new Map<string, SetAside>()));
+  return aside;
+}
+
+/** The providers of `listed` set aside in this process (in the list's order), never the last one listed. */
+function setAsideFor(factory: MdxSessionFactory, listed: readonly string[]): SetAside[] {
+  const aside = failedMidRun(factory);
+  const names = listed.map(providerName);
+  const out: SetAside[] = [];
+  for (const [i, name] of names.entries()) {
+    const facts = aside.get(name);
+    // The last provider is kept: with nothing after it, a job runs on it (and fails as it would alone).
+    if (facts !== undefined && i < names.length - 1 && !out.includes(facts)) out.push(facts);
+  }
+  return out;
+}
+
+/** The providers a job asks for: those listed, less the ones set aside in this process. */
+function providersLeft(factory: MdxSessionFactory, listed: readonly string[]): string[] {
+  const aside = new Set(setAsideFor(factory, listed).map((a) => a.from));
+  return listed.filter((p) => !aside.has(providerName(p)));
+}
+
+function setAsideWarning(aside: SetAside, to: string): string {
   return `mdx: ran on ${to}, not ${aside.from}: ${aside.from} failed mid-run in an earlier job of this worker (${aside.reason}); restart the worker to try ${aside.from} again`;
 }
 

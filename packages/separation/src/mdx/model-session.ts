@@ -113,35 +113,74 @@ export async function createMdxSession(
   let opened: { session: InferenceSession; providers: string[] } | undefined;
   const unusedProviders: UnusedProvider[] = [];
   let cause: unknown;
+  const create = (providers: string[]) =>
+    factory.create(file, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionProviders: providers,
+      graphOptimizationLevel: 'all',
+    });
   // A name ONNX Runtime has no provider for ("warp-drive", "cdua") is set aside here, said in our own
   // words, and never reaches ORT: given one, ORT printed its own "removing requested execution provider"
   // line on the terminal, above our warning, and dropped it.
   const known = await factory.providers();
-  const unknown = (p: string) => !known.includes(p);
-  // The list means "the first that works": ORT fails the whole session when one provider cannot be loaded
-  // (cuda without its libraries or a GPU), so each shorter tail of the list is tried in turn.
-  for (let i = 0; i < executionProviders.length && opened === undefined; i++) {
-    const provider = executionProviders[i]!;
-    if (unknown(provider)) {
+  const wanted: string[] = [];
+  for (const provider of executionProviders) {
+    if (known.includes(provider)) wanted.push(provider);
+    else {
       cause = new Error(`this ONNX Runtime has no provider of that name (it has ${known.join(', ')})`);
       unusedProviders.push({ provider, reason: firstLine(cause) });
-      continue;
-    }
-    const providers = executionProviders.slice(i).filter((p) => !unknown(p));
-    try {
-      const session = await factory.create(file, {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        executionProviders: providers,
-        graphOptimizationLevel: 'all',
-      });
-      opened = { session, providers };
-    } catch (error) {
-      // The last failure is the one to report: the CPU's, when the model itself is at fault.
-      cause = error;
-      unusedProviders.push({ provider, reason: firstLine(error) });
     }
   }
+  // The list means "the first that works", wherever in it a provider cannot be opened: ORT fails the whole
+  // session when any one of them cannot be loaded (cuda without its libraries or a GPU), so [cpu, cuda] did
+  // not open at all where CUDA is missing, though the CPU came first. When the whole list fails, each
+  // provider is tried alone, the ones that fail are set aside with their own reason, and the model is
+  // opened with those that work, in the order given.
+  if (wanted.length > 0) {
+    try {
+      opened = { session: await create(wanted), providers: wanted };
+    } catch (error) {
+      cause = error;
+      if (wanted.length === 1) unusedProviders.push({ provider: wanted[0]!, reason: firstLine(error) });
+    }
+  }
+  if (opened === undefined && wanted.length > 1) {
+    const working: string[] = [];
+    let cpuFailed: unknown;
+    for (const provider of wanted) {
+      try {
+        await (await create([provider])).release();
+        working.push(provider);
+      } catch (error) {
+        // The CPU's failure is the one to report when nothing opens: the model itself is at fault.
+        if (cpuFailed === undefined) cause = error;
+        if (provider === 'cpu') cpuFailed = cause = error;
+        unusedProviders.push({ provider, reason: firstLine(error) });
+      }
+    }
+    // Each alone opens, together they do not (not seen; ORT would be at fault): the first that works alone.
+    for (const providers of [working, working.slice(0, 1)]) {
+      if (opened !== undefined || providers.length === 0) continue;
+      try {
+        opened = { session: await create(providers), providers };
+      } catch (error) {
+        cause = error;
+      }
+    }
+    if (opened !== undefined) {
+      const used = opened.providers;
+      for (const provider of working)
+        if (!used.includes(provider))
+          unusedProviders.push({
+            provider,
+            reason: `opens alone, but not with ${used.join(', ')}: ${firstLine(cause)}`,
+          });
+    }
+  }
+  // Said in the order they were listed.
+  const order = (u: UnusedProvider) => executionProviders.indexOf(u.provider);
+  unusedProviders.sort((a, b) => order(a) - order(b));
   if (opened === undefined) {
     if (await opensOnCpu(factory, file, executionProviders))
       throw new ImkError(

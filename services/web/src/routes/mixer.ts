@@ -13,6 +13,13 @@ import { archivedBundle, pendingAgain, separateAgain, sourceGone } from '../syst
 /** The cached stems of a published job, or why there are none. */
 async function cachedStemsOf(ctx: WebContext, id: string) {
   const output = await readOutput(ctx.paths.outputs, id);
+  // The earlier Python version's outputs are listed like ours, but it kept no stem cache: said as such, not
+  // as "no (current) manifest", which its manifest.json, right there, contradicted.
+  if (output?.legacy === true)
+    return {
+      legacy: true,
+      reason: `job ${id} was made by the earlier instrumental-maker, whose stems never were in this stem cache, so it cannot be mixed here; add the song again to mix it`,
+    } as const;
   const parsed = ManifestSchema.safeParse(output?.manifest);
   if (!parsed.success) return { reason: `job ${id} has no (current) manifest in outputs/` } as const;
   const stems = await findCachedStems(ctx.stemCacheDir, parsed.data);
@@ -77,6 +84,7 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     if (!isJobId(id))
       return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
     const found = await cachedStemsOf(ctx, id);
+    if ('legacy' in found) return reply.code(409).send({ error: 'LEGACY_OUTPUT', message: found.reason });
     if (found.manifest === undefined)
       return reply.code(404).send({ error: 'JOB_NOT_FOUND', message: found.reason });
     if (found.stems !== undefined)
