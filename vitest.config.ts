@@ -59,8 +59,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
-    // Builds `imk` once for the run, so a test's `imk` process starts without tsx (packages/cli/test/bundle).
-    globalSetup: ['packages/cli/test/global-setup.ts'],
+    // Builds `imk` once for the run, so a test's `imk` process starts without tsx (packages/cli/test/bundle);
+    // a folder where the same generated media is encoded once for the run (packages/media/test/media-cache).
+    globalSetup: ['packages/cli/test/global-setup.ts', 'packages/media/test/media-cache-setup.ts'],
     sequence: { sequencer: LongestFirstSequencer },
   },
 });
