@@ -8,21 +8,31 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * size, and a long file that starts near the end runs alone and lengthens the whole run.
  */
 const LONGEST_FIRST = [
-  'services/instrumental-maker/test/multi-host.test.ts', // 133
-  'services/youtube-retriever/test/fetch-youtube.test.ts', // 105
-  'services/nas-sync/test/cli.test.ts', // 66
-  'services/instrumental-maker/test/crash.test.ts', // 63
-  'services/instrumental-maker/test/scale.test.ts', // 61
-  'packages/cli/test/separate-eval-commands.test.ts', // 60
-  'packages/fsqueue/test/race.test.ts', // 54
-  'services/youtube-retriever/test/cli.test.ts', // 53
-  'packages/separation/test/inputs.test.ts', // 52
-  'services/web/test/dashboard.e2e.test.ts', // 49
-  'services/instrumental-maker/test/cache.test.ts', // 49
-  'services/instrumental-maker/test/bundles.test.ts', // 46
-  'packages/sync/test/delivery.test.ts', // 46
-  'packages/separation/test/mdx-engine.test.ts', // 38
-  'packages/cli/src/commands/migrate.test.ts', // 41 before the light service definitions; ~29 estimated since
+  // Seconds in the clean-clone CI run of 2fa798b (the suite's own figures, 2 cores, 2 workers).
+  'services/instrumental-maker/test/multi-host.test.ts', // 96
+  'services/youtube-retriever/test/fetch-youtube.test.ts', // 85
+  'services/youtube-retriever/test/subscriptions.test.ts', // 50
+  'packages/cli/test/separate-eval-commands.test.ts', // 46
+  'services/instrumental-maker/test/stem-clipping.test.ts', // 39
+  'services/instrumental-maker/test/bundles.test.ts', // 37
+  'services/instrumental-maker/test/legacy.test.ts', // 35
+  'services/youtube-retriever/test/entry-identity.test.ts', // 35
+  'services/instrumental-maker/test/cache.test.ts', // 34
+  'packages/fsqueue/test/race.test.ts', // 33
+  'packages/sync/test/delivery.test.ts', // 32
+  'packages/sync/test/backends-ssh.test.ts', // 31
+  'services/instrumental-maker/test/crash.test.ts', // 30
+  'services/instrumental-maker/test/remix-multi-host.test.ts', // 30
+  'packages/cli/test/separate-outputs.test.ts', // 30
+  'packages/separation/test/inputs.test.ts', // 29
+  'services/instrumental-maker/test/scale.test.ts', // 28
+  'packages/separation/test/mdx-engine.test.ts', // 28
+  'packages/cli/src/commands/migrate.test.ts', // 28
+  'services/instrumental-maker/test/remix-cancel.test.ts', // 27
+  'packages/separation/test/eval-folder.test.ts', // 26
+  'services/web/test/dashboard.e2e.test.ts', // 26
+  'services/web/test/mixer.e2e.test.ts', // 24
+  'services/instrumental-maker/test/mdx-engine.test.ts', // 23
 ];
 
 class LongestFirstSequencer extends BaseSequencer {
@@ -59,8 +69,9 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
-    // Builds `imk` once for the run, so a test's `imk` process starts without tsx (packages/cli/test/bundle).
-    globalSetup: ['packages/cli/test/global-setup.ts'],
+    // Builds `imk` once for the run, so a test's `imk` process starts without tsx (packages/cli/test/bundle);
+    // a folder where the same generated media is encoded once for the run (packages/media/test/media-cache).
+    globalSetup: ['packages/cli/test/global-setup.ts', 'packages/media/test/media-cache-setup.ts'],
     sequence: { sequencer: LongestFirstSequencer },
   },
 });

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { cachedMedia } from './media-cache.ts';
 
 /** A temp folder removed by the returned cleanup. */
 export async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -12,6 +13,14 @@ export async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promi
 /** Runs the system ffmpeg (tests generate their own inputs with lavfi sources). */
 export async function ffmpeg(...args: string[]): Promise<void> {
   await execa('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
+}
+
+/**
+ * Writes `file` with ffmpeg from lavfi sources only (`args`: every argument but the output file); the same
+ * command in another test of the run gets a copy of the first one's file (media-cache.ts).
+ */
+export async function generate(file: string, ...args: string[]): Promise<void> {
+  await cachedMedia(args, file, (target) => ffmpeg(...args, target));
 }
 
 /** A sine tone file: `seconds` long, at `rate`, `channels`, amplitude `amplitude` (linear). */
@@ -29,19 +38,19 @@ export async function sineFile(
   const { seconds = 1, rate = 44100, channels = 2, frequency = 440, amplitude = 0.5 } = options;
   const expr = `${amplitude}*sin(2*PI*${frequency}*t)`;
   const layout = Array.from({ length: channels }, () => expr).join('|');
-  await ffmpeg(
+  await generate(
+    file,
     '-f',
     'lavfi',
     '-i',
     `aevalsrc=${layout}:s=${rate}:d=${seconds}`,
     ...(options.codec ?? []),
-    file,
   );
 }
 
 /** A small PNG picture (cover art). */
 export async function pngFile(file: string, size = '64x64', color = 'red'): Promise<void> {
-  await ffmpeg('-f', 'lavfi', '-i', `color=c=${color}:s=${size}:d=1`, '-frames:v', '1', file);
+  await generate(file, '-f', 'lavfi', '-i', `color=c=${color}:s=${size}:d=1`, '-frames:v', '1');
 }
 
 /** Child processes of this process named `name` that are still alive (Linux /proc). */

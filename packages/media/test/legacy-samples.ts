@@ -1,7 +1,7 @@
 import { cp, mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ffmpeg, sineFile } from './helpers.ts';
+import { generate, sineFile } from './helpers.ts';
 
 /**
  * The earlier Python project's documents (bundles, outputs, sidecar, .env, routes), kept beside the
@@ -22,9 +22,10 @@ async function makeMedia(file: string, frequency: number): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const ext = path.extname(file).toLowerCase();
   if (ext === '.jpg' || ext === '.jpeg' || ext === '.png') {
-    await ffmpeg('-f', 'lavfi', '-i', 'color=c=blue:s=64x64:d=1', '-frames:v', '1', file);
+    await generate(file, '-f', 'lavfi', '-i', 'color=c=blue:s=64x64:d=1', '-frames:v', '1');
   } else if (ext === '.mp4') {
-    await ffmpeg(
+    await generate(
+      file,
       '-f',
       'lavfi',
       '-i',
@@ -42,7 +43,6 @@ async function makeMedia(file: string, frequency: number): Promise<void> {
       '-c:a',
       'aac',
       '-shortest',
-      file,
     );
   } else {
     const codec = ext === '.m4a' ? ['-c:a', 'aac', '-b:a', '128k'] : [];

@@ -57,7 +57,9 @@ beforeAll(async () => {
       leaseMs: LEASE_MS,
       pollMs: 500,
       engineModule: PROCESS_COUNTING_ENGINE,
+      // Only the two separations the test interrupts wait: the other 60 run at once.
       engineDelayMs: 500,
+      engineDelayOnDemand: true,
     };
     hosts.push(await makeHost(name, server, exportDir, settings, netns));
   }
@@ -120,6 +122,8 @@ describe('three hosts sharing queues/ and outputs/ over sshfs', () => {
     const watches: OutputsWatch[] = hosts.map((h) =>
       watchOutputs(h.name, join(h.mount.path, 'outputs'), 250),
     );
+    // Host a's first separation waits, so that it is caught in the middle of its job.
+    await a.slowEngine(true);
     for (const host of hosts) host.start();
     // Each worker runs in its own network namespace (nsenter joins it before exec'ing the worker).
     if (useNetns)
@@ -132,6 +136,7 @@ describe('three hosts sharing queues/ and outputs/ over sshfs', () => {
     const killedPid = a.pid();
     a.signal('SIGKILL');
     await a.worker;
+    await a.slowEngine(false);
     await waitFor(
       async () => (await list(join(queueDir(), 'claimed'))).every((n) => !n.includes(`-${killedPid}-`)),
       LEASE_MS * 6 + 30_000,
@@ -143,9 +148,11 @@ describe('three hosts sharing queues/ and outputs/ over sshfs', () => {
     // job, long enough for its lease to expire and another host to take the job over and finish it;
     // then b resumes and must discard its work.
     await waitFor(async () => (await readyIds()).length <= 6, 900_000, 'the backlog to shrink');
+    await b.slowEngine(true);
     const stoppedJob = await midJob(b, await b.engineCalls());
     const stoppedPid = b.pid();
     b.signal('SIGSTOP');
+    await b.slowEngine(false);
     await waitFor(
       async () => (await succeededIds()).includes(stoppedJob),
       LEASE_MS * 6 + 60_000,

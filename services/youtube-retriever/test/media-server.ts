@@ -2,11 +2,14 @@ import { createServer, type Server } from 'node:http';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { execa } from 'execa';
+import { generate } from '@imk/media/testing';
 
-/** Media generated with ffmpeg for the tests: 3 s tones in m4a, a 3 s video, a WebP poster, a 20 s track. */
+/**
+ * Media generated with ffmpeg for the tests: 3 s tones in m4a, a 3 s video, a WebP poster, a 20 s track
+ * (encoded once per test run, copied into each test file's folder).
+ */
 export async function generateMedia(dir: string): Promise<void> {
-  const ff = (args: string[]) => execa('ffmpeg', ['-v', 'error', '-y', ...args], { stdin: 'ignore' });
+  const ff = (args: string[]) => generate(args.at(-1)!, ...args.slice(0, -1));
   const tone = (frequency: number, seconds: number, name: string, bitrate = '64k') =>
     ff([
       '-f',

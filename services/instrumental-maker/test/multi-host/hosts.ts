@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
@@ -23,6 +23,11 @@ export interface Host {
   logTail(lines?: number): Promise<string>;
   /** Lines the counting engine appended: one per separation this host started. */
   engineCalls(): Promise<number>;
+  /**
+   * With `engineDelayOnDemand`: from now on (true) the engine stays engineDelayMs in each separation it
+   * starts, long enough for a test to catch the worker in the middle of a job; false: it runs at once again.
+   */
+  slowEngine(slow: boolean): Promise<void>;
   start(): void;
   /** The worker runs in this host's network namespace (true), or namespaces are not used (undefined). */
   inOwnNetns(): Promise<boolean | undefined>;
@@ -35,6 +40,8 @@ export interface HostSettings {
   pollMs: number;
   engineModule: string;
   engineDelayMs: number;
+  /** The engine waits engineDelayMs only while the test asks for it (slowEngine); else in every separation. */
+  engineDelayOnDemand?: boolean;
 }
 
 /** Whether `ip netns` works here (root, iproute2, a kernel that allows it). */
@@ -83,6 +90,7 @@ export async function makeHost(
       params: {
         counterFile: join(dir, 'engine-calls.txt'),
         delayMs: settings.engineDelayMs,
+        ...(settings.engineDelayOnDemand ? { delayWhile: join(dir, 'engine-slow') } : {}),
         fftSize: 1024,
         hop: 256,
         repetWindowSec: 0.5,
@@ -116,6 +124,10 @@ export async function makeHost(
     async engineCalls() {
       const text = await readFile(join(root, 'engine-calls.txt'), 'utf8').catch(() => '');
       return text.split('\n').filter(Boolean).length;
+    },
+    async slowEngine(slow) {
+      if (slow) await writeFile(join(root, 'engine-slow'), '');
+      else await rm(join(root, 'engine-slow'), { force: true });
     },
     async inOwnNetns() {
       if (!netns) return undefined;
