@@ -179,3 +179,52 @@ export async function readUntrustedText(
 ): Promise<string> {
   return (await readUntrustedFile(path, options)).toString('utf8');
 }
+
+/**
+ * {@link readUntrustedText}, or undefined when the file is not there (FILE_MISSING): for a file a service
+ * keeps in its state folder or a shared folder (an outbox entry, a heartbeat, a lease, a download archive),
+ * which another process, a user or a restore may have replaced with a FIFO, a link or a huge file. Every
+ * other refusal is thrown, naming the file and why.
+ */
+export async function readUntrustedTextIfThere(
+  path: string,
+  options: UntrustedOpenOptions & { maxBytes: number },
+): Promise<string | undefined> {
+  try {
+    return await readUntrustedText(path, options);
+  } catch (error) {
+    if (error instanceof UntrustedFileError && error.code === 'FILE_MISSING') return undefined;
+    throw error;
+  }
+}
+
+const APPEND_FLAGS =
+  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Appends to a file kept in a state or shared folder (a results log, a download archive), creating it:
+ * never through a link (it would write outside), never waiting on a FIFO put in its place (opened without
+ * blocking, then fstat must say regular file). Refusals are UntrustedFileErrors naming the file.
+ */
+export async function appendUntrustedFile(
+  path: string,
+  data: string | Buffer,
+  options: { name?: string } = {},
+): Promise<void> {
+  const name = options.name ?? path;
+  let handle: FileHandle;
+  try {
+    handle = await open(path, APPEND_FLAGS, 0o666);
+  } catch (error) {
+    throw untrustedErrnoError(error, name);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw refuseKind(info, name);
+    await handle.appendFile(data);
+  } catch (error) {
+    throw untrustedErrnoError(error, name);
+  } finally {
+    await handle.close();
+  }
+}
