@@ -46,6 +46,8 @@ describe('readers of state and shared files, fed hostile files', async () => {
     'heartbeat (state/health)',
     'download archive (read)',
     'download archive (append)',
+    'job ledger (state/ledger.sqlite)',
+    'sync receipts (state/receipts.sqlite)',
     'sftp known_hosts (check, then accept-new)',
     'sync fingerprint of privateKeyFile',
   ];
@@ -70,7 +72,7 @@ describe('readers of state and shared files, fed hostile files', async () => {
         if (line!.error !== undefined) {
           expect(line!.error, `${reader} / ${kind}`).toContain(line!.path.split('/').pop()!);
           expect(line!.error).toMatch(
-            /FIFO|symbolic link|character device|folder|too large|not a regular file/,
+            /FIFO|symbolic link|character device|folder|too large|not a regular file|corrupt/,
           );
         }
       }

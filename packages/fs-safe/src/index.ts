@@ -11,6 +11,7 @@ export { listEntriesOrEmpty, listNamesOrEmpty } from './list-names.ts';
 export {
   UntrustedFileError,
   appendUntrustedFile,
+  assertRegularIfPresent,
   openUntrusted,
   readUntrustedFile,
   readUntrustedText,

@@ -1,4 +1,4 @@
-import { constants, type Stats } from 'node:fs';
+import { constants, lstatSync, type Stats } from 'node:fs';
 import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
 import { FS_SAFE_ERRORS } from './errors.ts';
@@ -227,4 +227,21 @@ export async function appendUntrustedFile(
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Refuses a file that is there but is not a regular file (a FIFO, a device, a folder, a symbolic link),
+ * naming it and what it is; a missing file is fine (it will be created). For a file opened by a library
+ * that takes a path (SQLite: the ledger, the receipts), which would fail with "disk I/O error" naming
+ * nothing, or write through a link.
+ */
+export function assertRegularIfPresent(path: string, name = path): void {
+  let info: Stats;
+  try {
+    info = lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw untrustedErrnoError(error, name);
+  }
+  if (!info.isFile()) throw refuseKind(info, name);
 }
