@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assertRealFolder, lstatAnySpelling, openInside, resolveInside } from './contain.ts';
 import { capText } from './cap.ts';
+import { readUntrustedText } from './untrusted.ts';
 import { jsonDepth, parseUntrustedJson } from './untrusted-json.ts';
 
 describe('resolveInside', async () => {
@@ -164,5 +165,33 @@ describe('lstatAnySpelling: the one way to find a name however its folder spells
     const found = await lstatAnySpelling(dir, asked);
     expect(await readFile(join(dir, found!.path), 'utf8')).toBe('second');
     expect(await readFile(await resolveInside(dir, asked), 'utf8')).toBe('second');
+  });
+});
+
+// resolveInside checks every component, then the file is opened by that path: a folder on the path swapped
+// for a link to a folder outside in between made the open read the outside file.
+describe('a folder on the path swapped for a link between the check and the open', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'imk-contain-swap-'));
+  const bundle = join(base, 'bundle');
+  const outside = join(base, 'outside');
+  await mkdir(join(bundle, 'sub'), { recursive: true });
+  await mkdir(outside);
+  await writeFile(join(bundle, 'sub', 'a.yaml'), 'inside');
+  await writeFile(join(outside, 'a.yaml'), 'outside');
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it('is refused on the opened descriptor, naming the file', async () => {
+    const real = await resolveInside(bundle, 'sub/a.yaml', { rootName: 'the bundle' });
+    await rename(join(bundle, 'sub'), join(bundle, 'sub.old'));
+    await symlink(outside, join(bundle, 'sub'));
+    await expect(
+      readUntrustedText(real, { name: 'sub/a.yaml', maxBytes: 100, within: bundle }),
+    ).rejects.toThrow(/sub\/a\.yaml was moved out of .*bundle while it was being opened/);
+    // The same file, still inside, opens.
+    await rm(join(bundle, 'sub'));
+    await rename(join(bundle, 'sub.old'), join(bundle, 'sub'));
+    expect(await readUntrustedText(real, { name: 'sub/a.yaml', maxBytes: 100, within: bundle })).toBe(
+      'inside',
+    );
   });
 });

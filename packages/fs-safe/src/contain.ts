@@ -190,7 +190,7 @@ export async function openInside(
   options: UntrustedOpenOptions & ContainOptions = {},
 ): ReturnType<typeof openUntrusted> {
   const real = await resolveInside(root, rel, options);
-  return openUntrusted(real, { ...options, name: options.name ?? rel });
+  return openUntrusted(real, { ...options, name: options.name ?? rel, within: root });
 }
 
 /**

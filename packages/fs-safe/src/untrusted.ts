@@ -1,5 +1,6 @@
 import { constants, lstatSync, type Stats } from 'node:fs';
-import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { isAbsolute, relative, sep } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { FS_SAFE_ERRORS } from './errors.ts';
 import { describeKind } from './file-kind.ts';
@@ -20,6 +21,12 @@ export interface UntrustedOpenOptions {
    * theirs to make. What the link leads to must still be a regular file. @default false
    */
   followLinks?: boolean;
+  /**
+   * The folder the file was found inside (resolveInside checked every component of its path): checked
+   * again on the open descriptor itself, where the system says what it is (Linux: /proc/self/fd), so that
+   * a folder on the path swapped for a link between that check and the open is refused (FILE_CHANGED).
+   */
+  within?: string;
 }
 
 export type UntrustedFileCode =
@@ -139,11 +146,30 @@ export async function openUntrusted(
     if (after.dev !== before.dev || after.ino !== before.ino)
       throw new UntrustedFileError('FILE_CHANGED', `${name} was replaced while it was being opened`, name);
     if (after.size > maxBytes) throw tooLarge(name, after.size, maxBytes);
+    if (options.within !== undefined) await assertOpenedWithin(handle, options.within, name);
     return { handle, size: after.size };
   } catch (error) {
     await handle.close();
     throw untrustedErrnoError(error, name);
   }
+}
+
+/** Refuses an opened file that is not inside `within` by the path the system gives its descriptor. */
+async function assertOpenedWithin(handle: FileHandle, within: string, name: string): Promise<void> {
+  let actual: string;
+  try {
+    actual = await readlink(`/proc/self/fd/${handle.fd}`);
+  } catch {
+    return; // no /proc (not Linux): the component check before the open is all there is
+  }
+  const root = await realpath(within);
+  const rel = relative(root, actual);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    throw new UntrustedFileError(
+      'FILE_CHANGED',
+      `${name} was moved out of ${within} while it was being opened (a folder on its path was replaced, by a link?)`,
+      name,
+    );
 }
 
 /** The whole content of an untrusted regular file of at most `maxBytes` (it may not grow past it either). */

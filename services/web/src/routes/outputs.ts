@@ -38,6 +38,7 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
       // Sent from the descriptor fs-safe opens (no link, no FIFO), never opened again by name.
       return sendCheckedFile(request, reply, real, {
         name: `outputs/${id}/${rel}`,
+        within: jobDir,
         ...(request.query.download !== undefined && { disposition: attachment(basename(real)) }),
       });
     },

@@ -60,11 +60,14 @@ export async function sendCheckedFile(
   request: FastifyRequest,
   reply: FastifyReply,
   file: string,
-  options: { name: string; contentType?: string; disposition?: string },
+  options: { name: string; within?: string; contentType?: string; disposition?: string },
 ): Promise<FastifyReply> {
   let opened;
   try {
-    opened = await openUntrusted(file, { name: options.name });
+    opened = await openUntrusted(file, {
+      name: options.name,
+      ...(options.within !== undefined && { within: options.within }),
+    });
   } catch (error) {
     return reply.code(404).send({ error: 'FILE_NOT_FOUND', message: errorMessage(error) });
   }
