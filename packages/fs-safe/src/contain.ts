@@ -1,5 +1,5 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import { ImkError } from '@imk/errors';
 import { describeKind } from './file-kind.ts';
@@ -43,10 +43,8 @@ export async function resolveInside(
   options: ContainOptions = {},
 ): Promise<string> {
   const where = options.rootName ?? 'the folder';
-  // On Linux a backslash is a character of a name (the earlier version kept it from titles: "AC\DC"), not
-  // a separator: "..\x" is one name inside the root. Where it is a separator (Windows), it splits too.
-  const parts = rel.split(sep === '\\' ? /[\\/]+/ : /\/+/).filter((part) => part !== '' && part !== '.');
-  if (isAbsolute(rel) || parts.length === 0 || parts.includes('..'))
+  const parts = plainParts(rel);
+  if (parts === undefined)
     throw outside(
       `${rel} must be a plain relative path inside ${where} (no "/" at the start, no "..")`,
       rel,
@@ -62,24 +60,17 @@ export async function resolveInside(
   for (let index = 0; index < parts.length; index++) {
     const shown = parts.slice(0, index + 1).join('/');
     const missing = shown === rel ? rel : `${rel} (at ${shown})`;
-    let next = join(current, parts[index]!);
-    let info;
+    // `current` is inside the root already (checked below), so this only ever lists a folder of the root.
+    let found;
     try {
-      info = await lstat(next);
+      found = await lstatSpelt(current, parts[index]!);
     } catch (error) {
-      // `current` is inside the root already (checked above), so this only ever lists a folder of the root.
-      const spelt =
-        (error as NodeJS.ErrnoException).code === 'ENOENT'
-          ? await equivalentName(current, parts[index]!)
-          : undefined;
-      if (spelt === undefined) throw untrustedErrnoError(error, missing);
-      next = join(current, spelt);
-      try {
-        info = await lstat(next);
-      } catch (again) {
-        throw untrustedErrnoError(again, missing);
-      }
+      throw untrustedErrnoError(error, missing);
     }
+    if (found === undefined)
+      throw untrustedErrnoError(Object.assign(new Error('ENOENT'), { code: 'ENOENT' }), missing);
+    const next = join(current, found.name);
+    const info = found.stats;
     if (info.isSymbolicLink()) {
       let target: string;
       try {
@@ -123,31 +114,73 @@ export async function equivalentName(dir: string, name: string): Promise<string 
 }
 
 /**
- * `lstat` of `rel` under `dir`, also under the other Unicode normalisation of its file name (equivalentName
- * in its own folder): the spelling found on disk and its stats, or undefined when neither is there. Errors
- * other than "not there" are thrown. For a file looked for beside another (a song's options file).
+ * `lstat` of `rel` (a plain relative path) under `dir`, as it is spelt there: `rel` itself when it is there
+ * as spelt, else the same path with any of its parts in the other Unicode normalisation (macOS writes
+ * "Bjo\u0308rk.wav" or a folder "Sigur Ro\u0301s" where job.json or a hand-typed options file says "Björk"),
+ * each part found by listing its own folder only (equivalentName). Returns the spelling found on disk, with
+ * '/' between parts, and its stats; undefined when it is in no spelling, or when `rel` is absolute or has
+ * "..". Other spellings are not looked for past a part that is a symbolic link or not a folder (only the
+ * path as spelt is tried there), so nothing beyond a link is listed. Errors other than "not there" are
+ * thrown. It only looks: whoever opens the file still goes through resolveInside/openUntrusted.
+ * The one way to find "this name, however the folder spells it": bundles (protocol's spellAsOnDisk,
+ * cover and legacy audio_files), a song's options file in a bundle and in the inbox.
  */
 export async function lstatAnySpelling(
   dir: string,
   rel: string,
 ): Promise<{ path: string; stats: Stats } | undefined> {
-  const tryLstat = async (path: string) => {
-    try {
-      return await lstat(join(dir, path));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-      throw error;
-    }
-  };
-  const exact = await tryLstat(rel);
+  const parts = plainParts(rel);
+  if (parts === undefined) return undefined;
+  const exact = await lstatIfThere(join(dir, ...parts));
   if (exact) return { path: rel, stats: exact };
-  const folder = dirname(rel);
-  const spelt = await equivalentName(join(dir, folder), basename(rel));
-  if (spelt === undefined) return undefined;
-  const path = folder === '.' ? spelt : `${folder}/${spelt}`;
-  const stats = await tryLstat(path);
-  return stats ? { path, stats } : undefined;
+  const spelt: string[] = [];
+  for (let index = 0; index < parts.length; index++) {
+    const folder = join(dir, ...spelt);
+    const found = await lstatSpelt(folder, parts[index]!);
+    if (found === undefined) return undefined;
+    spelt.push(found.name);
+    const last = index === parts.length - 1;
+    if (last) return { path: spelt.join('/'), stats: found.stats };
+    if (!found.stats.isDirectory()) {
+      // A link (or a file) in the middle: what is past it is only looked at as spelt.
+      const rest = parts.slice(index + 1);
+      const stats = await lstatIfThere(join(folder, found.name, ...rest));
+      return stats ? { path: [...spelt, ...rest].join('/'), stats } : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The parts of a plain relative path ('' and '.' dropped), or undefined if absolute, empty or with "..". */
+function plainParts(rel: string): string[] | undefined {
+  // On Linux a backslash is a character of a name (the earlier version kept it from titles: "AC\DC"), not
+  // a separator: "..\x" is one name inside the root. Where it is a separator (Windows), it splits too.
+  const parts = rel.split(sep === '\\' ? /[\\/]+/ : /\/+/).filter((part) => part !== '' && part !== '.');
+  return isAbsolute(rel) || parts.length === 0 || parts.includes('..') ? undefined : parts;
+}
+
+/** lstat, or undefined when the path is not there (ENOENT, or a part of it is not a folder). */
+async function lstatIfThere(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * One part of a path, in `folder`: `name` as spelt when it is there, else its one other spelling there
+ * (equivalentName); undefined when neither is. The step both resolveInside and lstatAnySpelling take.
+ */
+async function lstatSpelt(folder: string, name: string): Promise<{ name: string; stats: Stats } | undefined> {
+  const exact = await lstatIfThere(join(folder, name));
+  if (exact) return { name, stats: exact };
+  const other = await equivalentName(folder, name);
+  if (other === undefined) return undefined;
+  const stats = await lstatIfThere(join(folder, other));
+  return stats ? { name: other, stats } : undefined;
 }
 
 /** Opens `rel` inside `root` as an untrusted file: containment of every component, then openUntrusted. */
@@ -157,7 +190,7 @@ export async function openInside(
   options: UntrustedOpenOptions & ContainOptions = {},
 ): ReturnType<typeof openUntrusted> {
   const real = await resolveInside(root, rel, options);
-  return openUntrusted(real, { ...options, name: options.name ?? rel });
+  return openUntrusted(real, { ...options, name: options.name ?? rel, within: root });
 }
 
 /**

@@ -10,9 +10,12 @@ export type { MoveToFreeNameOptions } from './no-clobber.ts';
 export { listEntriesOrEmpty, listNamesOrEmpty } from './list-names.ts';
 export {
   UntrustedFileError,
+  appendUntrustedFile,
+  assertRegularIfPresent,
   openUntrusted,
   readUntrustedFile,
   readUntrustedText,
+  readUntrustedTextIfThere,
   untrustedErrnoError,
 } from './untrusted.ts';
 export type { UntrustedFileCode, UntrustedOpenOptions } from './untrusted.ts';
@@ -25,7 +28,9 @@ export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file
 export { FS_SAFE_ERRORS } from './errors.ts';
 export { describeKind } from './file-kind.ts';
 export {
+  FILE_TOO_BIG,
   NOT_REGULAR_FILE,
+  REGULAR_FILE_MAX_BYTES,
   fileReadProblem,
   openRegularFileSync,
   readRegularFile,

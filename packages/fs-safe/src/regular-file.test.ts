@@ -63,3 +63,19 @@ describe('fileReadProblem and errorMessage', () => {
     }
   });
 });
+
+// A config file, token or key named by mistake as a multi-gigabyte (sparse) file was read whole: the
+// synchronous read held the process for as long as it took (minutes, or until memory ran out).
+describe('a file the configuration names that is huge', () => {
+  it('is refused at once, naming the file and its size, before anything is read', async () => {
+    const huge = join(dir, 'secret.txt');
+    execFileSync('truncate', ['-s', '5G', huge]);
+    for (const read of [() => readRegularFileSync(huge), () => readRegularFile(huge)]) {
+      const started = Date.now();
+      const error = await failure(read);
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(fileReadProblem(error)).toBe('too large (5368709120 bytes; at most 16777216 are read here)');
+      expect((error as Error).message).toContain(huge);
+    }
+  });
+});

@@ -6,18 +6,28 @@ import { describeKind } from './file-kind.ts';
 /** The error of {@link readRegularFile} for a file that is not a regular file (BSD's "wrong file type"). */
 export const NOT_REGULAR_FILE = 'EFTYPE';
 
+/** The error of {@link readRegularFile} for a file larger than {@link REGULAR_FILE_MAX_BYTES}. */
+export const FILE_TOO_BIG = 'EFBIG';
+
+/**
+ * Largest file read whole by {@link readRegularFile}: config files, tokens, keys, cookies and known_hosts
+ * are kilobytes; a multi-gigabyte (sparse) file named by mistake would otherwise be loaded whole.
+ */
+export const REGULAR_FILE_MAX_BYTES = 16 * 1024 * 1024;
+
 /**
  * The text of a file the user's own configuration names (a config file, a token, an ARL, a cookies file, a
  * secret): untrusted.ts is for files someone else wrote, and refuses links and caps the size.
  * Opened without blocking and checked with fstat before anything is read: reading a named pipe or a
  * device waits forever for a writer, which would hang a service or `imk doctor` without a word. A link to
  * a regular file is fine (mounted secrets and ConfigMaps are links). Throws the usual errno errors
- * (ENOENT, EACCES…), and one with code {@link NOT_REGULAR_FILE} whose message says what the file is.
+ * (ENOENT, EACCES…), one with code {@link NOT_REGULAR_FILE} whose message says what the file is, and one
+ * with code {@link FILE_TOO_BIG} past {@link REGULAR_FILE_MAX_BYTES}.
  */
 export async function readRegularFile(file: string): Promise<string> {
   const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    requireRegular(file, await handle.stat());
+    requireRegular(file, await handle.stat(), REGULAR_FILE_MAX_BYTES);
     return await handle.readFile('utf8');
   } finally {
     await handle.close();
@@ -26,7 +36,7 @@ export async function readRegularFile(file: string): Promise<string> {
 
 /** {@link readRegularFile}, synchronously (config files and secrets read before anything async runs). */
 export function readRegularFileSync(file: string): string {
-  const { fd } = openRegularFileSync(file);
+  const { fd } = openRegularFileSync(file, REGULAR_FILE_MAX_BYTES);
   try {
     return readFileSync(fd, 'utf8');
   } finally {
@@ -39,11 +49,14 @@ export function readRegularFileSync(file: string): string {
  * without blocking (as {@link readRegularFile}), for a caller that reads part of a large file (a model's
  * tail). The caller closes it. Throws as {@link readRegularFile}.
  */
-export function openRegularFileSync(file: string): { fd: number; size: number } {
+export function openRegularFileSync(
+  file: string,
+  maxBytes = Number.POSITIVE_INFINITY,
+): { fd: number; size: number } {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stats = fstatSync(fd);
-    requireRegular(file, stats);
+    requireRegular(file, stats, maxBytes);
     return { fd, size: stats.size };
   } catch (error) {
     closeSync(fd);
@@ -51,11 +64,16 @@ export function openRegularFileSync(file: string): { fd: number; size: number } 
   }
 }
 
-function requireRegular(file: string, stats: Stats): void {
+function requireRegular(file: string, stats: Stats, maxBytes: number): void {
   if (!stats.isFile())
     throw Object.assign(new Error(`${file} is ${describeKind(stats)}, not a regular file`), {
       code: NOT_REGULAR_FILE,
     });
+  if (stats.size > maxBytes)
+    throw Object.assign(
+      new Error(`${file} is too large (${stats.size} bytes; at most ${maxBytes} are read here)`),
+      { code: FILE_TOO_BIG },
+    );
 }
 
 /**
@@ -68,7 +86,8 @@ function requireRegular(file: string, stats: Stats): void {
 export function fileReadProblem(error: unknown): string {
   const { code, message, syscall } = error as NodeJS.ErrnoException;
   let problem: string;
-  if (code === NOT_REGULAR_FILE) problem = message.slice(message.lastIndexOf(' is ') + 4);
+  if (code === NOT_REGULAR_FILE || code === FILE_TOO_BIG)
+    problem = message.slice(message.lastIndexOf(' is ') + 4);
   else if (code === undefined) problem = 'error';
   else {
     // Node's errno messages: "ENOENT: no such file or directory, open '/path'".

@@ -1,5 +1,6 @@
-import { constants, type Stats } from 'node:fs';
-import { lstat, open, stat, type FileHandle } from 'node:fs/promises';
+import { constants, lstatSync, type Stats } from 'node:fs';
+import { lstat, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { isAbsolute, relative, sep } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { FS_SAFE_ERRORS } from './errors.ts';
 import { describeKind } from './file-kind.ts';
@@ -20,6 +21,12 @@ export interface UntrustedOpenOptions {
    * theirs to make. What the link leads to must still be a regular file. @default false
    */
   followLinks?: boolean;
+  /**
+   * The folder the file was found inside (resolveInside checked every component of its path): checked
+   * again on the open descriptor itself, where the system says what it is (Linux: /proc/self/fd), so that
+   * a folder on the path swapped for a link between that check and the open is refused (FILE_CHANGED).
+   */
+  within?: string;
 }
 
 export type UntrustedFileCode =
@@ -139,11 +146,30 @@ export async function openUntrusted(
     if (after.dev !== before.dev || after.ino !== before.ino)
       throw new UntrustedFileError('FILE_CHANGED', `${name} was replaced while it was being opened`, name);
     if (after.size > maxBytes) throw tooLarge(name, after.size, maxBytes);
+    if (options.within !== undefined) await assertOpenedWithin(handle, options.within, name);
     return { handle, size: after.size };
   } catch (error) {
     await handle.close();
     throw untrustedErrnoError(error, name);
   }
+}
+
+/** Refuses an opened file that is not inside `within` by the path the system gives its descriptor. */
+async function assertOpenedWithin(handle: FileHandle, within: string, name: string): Promise<void> {
+  let actual: string;
+  try {
+    actual = await readlink(`/proc/self/fd/${handle.fd}`);
+  } catch {
+    return; // no /proc (not Linux): the component check before the open is all there is
+  }
+  const root = await realpath(within);
+  const rel = relative(root, actual);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    throw new UntrustedFileError(
+      'FILE_CHANGED',
+      `${name} was moved out of ${within} while it was being opened (a folder on its path was replaced, by a link?)`,
+      name,
+    );
 }
 
 /** The whole content of an untrusted regular file of at most `maxBytes` (it may not grow past it either). */
@@ -178,4 +204,70 @@ export async function readUntrustedText(
   options: UntrustedOpenOptions & { maxBytes: number },
 ): Promise<string> {
   return (await readUntrustedFile(path, options)).toString('utf8');
+}
+
+/**
+ * {@link readUntrustedText}, or undefined when the file is not there (FILE_MISSING): for a file a service
+ * keeps in its state folder or a shared folder (an outbox entry, a heartbeat, a lease, a download archive),
+ * which another process, a user or a restore may have replaced with a FIFO, a link or a huge file. Every
+ * other refusal is thrown, naming the file and why.
+ */
+export async function readUntrustedTextIfThere(
+  path: string,
+  options: UntrustedOpenOptions & { maxBytes: number },
+): Promise<string | undefined> {
+  try {
+    return await readUntrustedText(path, options);
+  } catch (error) {
+    if (error instanceof UntrustedFileError && error.code === 'FILE_MISSING') return undefined;
+    throw error;
+  }
+}
+
+const APPEND_FLAGS =
+  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Appends to a file kept in a state or shared folder (a results log, a download archive), creating it:
+ * never through a link (it would write outside), never waiting on a FIFO put in its place (opened without
+ * blocking, then fstat must say regular file). Refusals are UntrustedFileErrors naming the file.
+ */
+export async function appendUntrustedFile(
+  path: string,
+  data: string | Buffer,
+  options: { name?: string } = {},
+): Promise<void> {
+  const name = options.name ?? path;
+  let handle: FileHandle;
+  try {
+    handle = await open(path, APPEND_FLAGS, 0o666);
+  } catch (error) {
+    throw untrustedErrnoError(error, name);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw refuseKind(info, name);
+    await handle.appendFile(data);
+  } catch (error) {
+    throw untrustedErrnoError(error, name);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Refuses a file that is there but is not a regular file (a FIFO, a device, a folder, a symbolic link),
+ * naming it and what it is; a missing file is fine (it will be created). For a file opened by a library
+ * that takes a path (SQLite: the ledger, the receipts), which would fail with "disk I/O error" naming
+ * nothing, or write through a link.
+ */
+export function assertRegularIfPresent(path: string, name = path): void {
+  let info: Stats;
+  try {
+    info = lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw untrustedErrnoError(error, name);
+  }
+  if (!info.isFile()) throw refuseKind(info, name);
 }

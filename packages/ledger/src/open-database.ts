@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { STATE_LAYOUT, statePaths } from '@imk/config';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
-import { isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
+import { assertRegularIfPresent, isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
 import { migrate } from './schema.ts';
 
 export const LEDGER_FILE_NAME = STATE_LAYOUT.ledger;
@@ -53,6 +53,8 @@ function openOnce(options: OpenDatabaseOptions): Database {
   mkdirSync(dirname(options.file), { recursive: true });
   let db: Database;
   try {
+    // A FIFO, a device or a link in its place: SQLite says only "disk I/O error" (or writes through the link).
+    assertRegularIfPresent(options.file, basename(options.file));
     db = new BetterSqlite3(options.file, { timeout: options.busyTimeoutMs ?? 5000 });
   } catch (error) {
     throw new ImkError(

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { mkdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { listNamesOrEmpty, writeJsonAtomic } from '@imk/fs-safe';
+import { listNamesOrEmpty, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
 import { NotifyEventSchema, type NotifyEvent } from './events.ts';
 import { outboxDir, sendingDir } from './store.ts';
 
@@ -41,12 +41,12 @@ export async function listEntries(
   for (const name of names) {
     try {
       const parsed = OutboxEntrySchema.safeParse(
-        JSON.parse(await readFile(join(outboxDir(stateDir), name), 'utf8')),
+        JSON.parse(await readEntry(join(outboxDir(stateDir), name))),
       );
       out.push(parsed.success ? { name, entry: parsed.data } : { name, problem: parsed.error.message });
     } catch (error) {
       // Taken by another process between the listing and the read: not ours to report.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      if ((error as NodeJS.ErrnoException).code === 'FILE_MISSING') continue;
       out.push({ name, problem: (error as Error).message });
     }
   }
@@ -82,7 +82,19 @@ export async function claimEntry(stateDir: string, name: string): Promise<string
  * process may have sent it and put back what was left, and the listing's copy would send those again.
  */
 export async function readClaim(claimed: string): Promise<OutboxEntry> {
-  return OutboxEntrySchema.parse(JSON.parse(await readFile(claimed, 'utf8')));
+  return OutboxEntrySchema.parse(JSON.parse(await readEntry(claimed)));
+}
+
+/** Largest outbox entry read: an event and its deliveries are a few kilobytes. */
+const ENTRY_MAX_BYTES = 1024 * 1024;
+
+/**
+ * An entry's text, through fs-safe: the state folder may hold a FIFO, a link or a huge file in its place
+ * (a restore, another user, a mistake), which a plain read would wait on forever, follow or load whole.
+ * Refused with an error naming the file and why.
+ */
+function readEntry(file: string): Promise<string> {
+  return readUntrustedText(file, { maxBytes: ENTRY_MAX_BYTES, name: file });
 }
 
 /**

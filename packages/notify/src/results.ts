@@ -1,6 +1,7 @@
-import { appendFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { appendUntrustedFile, readUntrustedText, readUntrustedTextIfThere } from '@imk/fs-safe';
 import { resultsFile } from './store.ts';
 
 /** One try to deliver one event to one target (or one media-server refresh). */
@@ -22,6 +23,8 @@ export type NotifyResult = z.infer<typeof NotifyResultSchema>;
 /** The file is cut back to its newest lines when it grows past this. */
 const MAX_BYTES = 256 * 1024;
 const KEEP_LINES = 500;
+/** Largest results file read: it is cut back to KEEP_LINES past MAX_BYTES, so anything far larger is not ours. */
+const READ_MAX_BYTES = 16 * MAX_BYTES;
 
 /** This process's results are written one after another: a cut-back must not drop a line appended meanwhile. */
 let writing: Promise<void> = Promise.resolve();
@@ -36,13 +39,17 @@ export function recordResult(stateDir: string, result: NotifyResult): Promise<vo
 async function appendResult(stateDir: string, result: NotifyResult): Promise<void> {
   const file = resultsFile(stateDir);
   await mkdir(dirname(file), { recursive: true });
-  await appendFile(file, `${JSON.stringify(result)}\n`);
-  const size = await stat(file).then(
+  // Through fs-safe, as the read below: a FIFO, a link or a huge file in the state folder is refused, named.
+  await appendUntrustedFile(file, `${JSON.stringify(result)}\n`);
+  const size = await lstat(file).then(
     (s) => s.size,
     () => 0,
   );
   if (size > MAX_BYTES) {
-    const kept = (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-KEEP_LINES);
+    const kept = (await readUntrustedText(file, { maxBytes: READ_MAX_BYTES }))
+      .trimEnd()
+      .split('\n')
+      .slice(-KEEP_LINES);
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, `${kept.join('\n')}\n`);
     await rename(tmp, file);
@@ -51,13 +58,8 @@ async function appendResult(stateDir: string, result: NotifyResult): Promise<voi
 
 /** The newest results first (at most `limit`); lines that do not parse are skipped. No file: none. */
 export async function readNotifyResults(stateDir: string, limit = 20): Promise<NotifyResult[]> {
-  let text: string;
-  try {
-    text = await readFile(resultsFile(stateDir), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const text = await readUntrustedTextIfThere(resultsFile(stateDir), { maxBytes: READ_MAX_BYTES });
+  if (text === undefined) return [];
   const results: NotifyResult[] = [];
   const lines = text.trimEnd().split('\n');
   for (let i = lines.length - 1; i >= 0 && results.length < limit; i--) {

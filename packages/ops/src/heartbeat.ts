@@ -1,8 +1,8 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { lstat, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { resolvePaths } from '@imk/config';
-import { writeJsonAtomic } from '@imk/fs-safe';
+import { readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 
 /** Heartbeats live in `state/health/<service>@<host>.json`: one per service per host (container). */
@@ -99,7 +99,8 @@ export async function readHeartbeat(
 ): Promise<(Heartbeat & { ageSec: number }) | undefined> {
   const file = heartbeatFile(root, service);
   try {
-    const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    // Through fs-safe: a FIFO or a link in its place is no heartbeat, and never waited on.
+    const [text, info] = await Promise.all([readUntrustedText(file, { maxBytes: 64 * 1024 }), lstat(file)]);
     return { ...(JSON.parse(text) as Heartbeat), ageSec: (Date.now() - info.mtimeMs) / 1000 };
   } catch {
     return undefined;

@@ -118,7 +118,7 @@ interface FileCheck {
 async function checkFile(root: string, path: string): Promise<FileCheck> {
   try {
     const real = await resolveInside(root, path, { rootName: 'the bundle' });
-    const { handle } = await openUntrusted(real, { name: path });
+    const { handle } = await openUntrusted(real, { name: path, within: root });
     await handle.close();
     return { real };
   } catch (error) {

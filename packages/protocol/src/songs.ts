@@ -1,6 +1,5 @@
-import { lstat, realpath } from 'node:fs/promises';
-import { basename, extname, join, relative, sep } from 'node:path';
-import { resolveInside } from '@imk/fs-safe';
+import { basename, extname } from 'node:path';
+import { lstatAnySpelling } from '@imk/fs-safe';
 import type { Job, Track } from './job.ts';
 
 /** Where the earlier version's Deezer retriever put the files of `audio_files` (and their cover). */
@@ -21,25 +20,12 @@ export interface BundleSong {
 }
 
 /**
- * `path` as it is spelt inside the bundle `dir`: itself when it is there, else the same name in its other
- * Unicode normalisation (macOS writes "Bjo\u0308rk.wav" where job.json says "Björk.wav"), found only
- * inside `dir`; undefined when neither is there.
+ * `path` as it is spelt inside the bundle `dir` (fs-safe's lstatAnySpelling: itself, else any of its parts in
+ * the other Unicode normalisation; macOS writes "Bjo\u0308rk.wav" where job.json says "Björk.wav"); undefined
+ * when it is in no spelling or cannot be looked at (the bundle's checks then name it).
  */
 async function presentAs(dir: string, path: string): Promise<string | undefined> {
-  try {
-    await lstat(join(dir, path));
-    return path;
-  } catch {
-    // not there as spelt: perhaps in the other normalisation
-  }
-  try {
-    const spelt = relative(await realpath(dir), await resolveInside(dir, path))
-      .split(sep)
-      .join('/');
-    return spelt !== path && spelt.normalize('NFC') === path.normalize('NFC') ? spelt : undefined;
-  } catch {
-    return undefined;
-  }
+  return (await lstatAnySpelling(dir, path).catch(() => undefined))?.path;
 }
 
 /**

@@ -3,7 +3,7 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { errorMessage, isImkError } from '@imk/errors';
-import { readUntrustedJson } from '@imk/fs-safe';
+import { assertRealFolder, readUntrustedJson } from '@imk/fs-safe';
 import { STEM_NAMES, type StemName } from './common.ts';
 
 /**
@@ -100,12 +100,15 @@ export type StemCacheRead =
 
 /**
  * One entry of the stem cache, the one way every reader (the worker, the dashboard's mixer) opens it:
- * complete when meta.json is the cache's and every stem is a regular file of the size it records.
+ * complete when it is a real folder (not a link), meta.json is the cache's and every stem is a regular file of the size it records.
  */
 export async function readStemCacheEntry(dir: string, key: string): Promise<StemCacheRead> {
   const entry = stemCacheEntry(dir, key);
   let json: unknown;
   try {
+    // The entry is a folder the worker renamed in, never a link: a link would lead out of the cache (to
+    // stems anyone could have put anywhere), and meta.json and the stems are only checked below it.
+    await assertRealFolder(entry.dir, `stem cache entry ${key}`);
     json = await readUntrustedJson(entry.meta, { name: STEM_CACHE_META_FILE, maxBytes: META_MAX_BYTES });
   } catch (error) {
     if (isImkError(error, 'FILE_MISSING')) return { ok: false, dir: entry.dir };

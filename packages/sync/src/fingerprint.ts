@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readRegularFileSync } from '@imk/fs-safe';
 import { secretText } from '@imk/config';
 
 /**
@@ -29,7 +29,7 @@ function resolveRefs(value: unknown, env: NodeJS.ProcessEnv): unknown {
   if (typeof ref.file === 'string') {
     let content = '';
     try {
-      content = readFileSync(ref.file, 'utf8');
+      content = readRegularFileSync(ref.file);
     } catch {
       content = '(unreadable)';
     }

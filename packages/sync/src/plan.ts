@@ -116,7 +116,7 @@ export async function artifactIdentity(
   const localPath = join(jobDir, artifact.path);
   const real = await resolveInside(jobDir, artifact.path, { rootName: 'its job folder' });
   // Opened once: stat and hash read the same file, so nothing can be swapped in between.
-  const { handle } = await openUntrusted(real, { name: localPath });
+  const { handle } = await openUntrusted(real, { name: localPath, within: jobDir });
   try {
     const info = await handle.stat();
     const bytes = artifact.bytes ?? info.size;

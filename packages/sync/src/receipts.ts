@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
 import { STATE_LAYOUT, statePaths } from '@imk/config';
-import { isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
+import { assertRegularIfPresent, isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
 import { VERIFY_FINDING_CODES } from './errors.ts';
 import { RECEIPTS_SCHEMA, migrateReceipts } from './receipts-schema.ts';
 
@@ -346,6 +346,8 @@ function processAlive(pid: number): boolean {
 
 function openReceiptsDb(options: OpenReceiptStoreOptions): Database {
   if (!options.readonly) mkdirSync(dirname(options.file), { recursive: true });
+  // A FIFO, a device or a link in its place: SQLite says only "disk I/O error" (or writes through the link).
+  assertRegularIfPresent(options.file, basename(options.file));
   const db = new BetterSqlite3(options.file, { readonly: options.readonly ?? false, timeout: 5000 });
   try {
     if (!options.readonly) {

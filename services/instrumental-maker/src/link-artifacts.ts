@@ -67,7 +67,7 @@ async function linkOne(
   if (real !== plain) throw unusable(source, artifact, 'a symbolic link is on its path');
   let opened;
   try {
-    opened = await openUntrusted(real, { name: `${source.jobId}/${artifact.path}` });
+    opened = await openUntrusted(real, { name: `${source.jobId}/${artifact.path}`, within: source.dir });
   } catch (error) {
     throw unusable(source, artifact, errorMessage(error), error);
   }

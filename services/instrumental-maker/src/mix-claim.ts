@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readUntrustedText } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { consumerPart, mixClaimName, mixLeaseName, mixLeaseToken, staleMixClaimName } from '@imk/protocol';
 
@@ -46,10 +48,28 @@ async function readClaim(dir: string): Promise<string | undefined> {
     if (codeOf(error) === 'ENOTDIR') return 'not a folder';
     throw error;
   }
+  // Read through fs-safe: anyone who can write to outputs/ can put a FIFO or a link in here, and a plain
+  // read of a FIFO would wait forever for a writer (the mix, and the thread, never come back). A file
+  // refused stays as it is from one look to the next, so the claim is taken away after the lease.
   const parts = await Promise.all(
-    names.map(async (n) => `${n}=${(await readFile(join(dir, n), 'utf8').catch(() => '')).trim()}`),
+    names.map(async (n) => {
+      const text = await readUntrustedText(join(dir, n), { maxBytes: 4096, name: n }).catch(
+        (error: unknown) => `(${(error as { code?: string }).code ?? 'unreadable'})`,
+      );
+      return `${n}=${text.trim()}`;
+    }),
   );
   return parts.join(';');
+}
+
+const LEASE_WRITE_FLAGS = constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** Whether our lease file is still there as we wrote it: a regular file (looked at, never opened). */
+async function isOurLease(lease: string): Promise<boolean> {
+  return lstat(lease).then(
+    (info) => info.isFile(),
+    () => false,
+  );
 }
 
 /** The consumer ids named by a claim folder's lease files (the holder), for messages. */
@@ -151,10 +171,17 @@ function heldClaim(dir: string, lease: string, leaseMs: number): MixClaim {
   let beating: Promise<void> = Promise.resolve();
   const beat = async (): Promise<void> => {
     try {
-      // "r+" never creates the file: when the claim was taken away, the open fails and the claim is lost.
-      await writeFile(lease, leaseText(++counter), { flag: 'r+' });
+      // Never creates the file: when the claim was taken away, the open fails and the claim is lost. Nor
+      // follows a link or waits on a FIFO put in its place (outputs/ is shared): that lease is not ours.
+      const handle = await open(lease, LEASE_WRITE_FLAGS);
+      try {
+        if (!(await handle.stat()).isFile()) lost = true;
+        else await handle.write(leaseText(++counter), 0);
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
-      if (codeOf(error) === 'ENOENT' || codeOf(error) === 'ENOTDIR') lost = true;
+      if (['ENOENT', 'ENOTDIR', 'ELOOP', 'ENXIO'].includes(codeOf(error) ?? '')) lost = true;
     }
   };
   const timer = setInterval(
@@ -168,24 +195,13 @@ function heldClaim(dir: string, lease: string, leaseMs: number): MixClaim {
     async confirm() {
       await beating;
       if (lost) return false;
-      try {
-        await readFile(lease);
-        return true;
-      } catch {
-        return false;
-      }
+      return await isOurLease(lease);
     },
     async release() {
       clearInterval(timer);
       await beating;
       // Only our own claim is removed: one taken away from us is someone else's now.
-      if (
-        !lost &&
-        (await readFile(lease)
-          .then(() => true)
-          .catch(() => false))
-      )
-        await rm(dir, { recursive: true, force: true });
+      if (!lost && (await isOurLease(lease))) await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -231,7 +231,7 @@ export async function readSidecar(dir: string, inputPath: string): Promise<Sidec
     let text: string;
     try {
       const real = await resolveInside(dir, candidate, { rootName: 'the bundle' });
-      text = await readUntrustedText(real, { name: candidate, maxBytes: SIDECAR_MAX_BYTES });
+      text = await readUntrustedText(real, { name: candidate, maxBytes: SIDECAR_MAX_BYTES, within: dir });
     } catch (error) {
       throw new ImkError('SIDECAR_INVALID', `sidecar ${(error as Error).message}`, {
         cause: error,

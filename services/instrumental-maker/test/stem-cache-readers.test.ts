@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -58,5 +58,28 @@ describe('a stem cache entry, as the worker and the mixer read it', () => {
     await entryWithMeta(JSON.stringify({ key, bytes, sample_rate: 44100, frames: 25 }));
     expect(await findCachedStems(dir, manifest)).toBeUndefined();
     expect(await createStemCache({ dir }).lookup(key)).toBeUndefined();
+  });
+
+  // A cache shared between hosts is a folder others can write to: an entry that is a link to a folder
+  // elsewhere, holding a well-formed entry, was a hit, and the mixer and a remix read stems from outside.
+  it('an entry that is a link to a folder outside the cache is a miss for both; the folder is left alone', async () => {
+    const outside = join(dir, '..', `${dir.split('/').pop()!}-outside`);
+    await mkdir(outside, { recursive: true });
+    try {
+      const bytes = Object.fromEntries(STEM_NAMES.map((stem) => [stem, 100]));
+      for (const stem of STEM_NAMES) await writeFile(join(outside, `${stem}.wav`), Buffer.alloc(100));
+      await writeFile(
+        join(outside, 'meta.json'),
+        JSON.stringify({ key, bytes, sample_rate: 44100, frames: 25 }),
+      );
+      await symlink(outside, join(dir, key));
+      expect(await findCachedStems(dir, manifest)).toBeUndefined();
+      expect(await createStemCache({ dir }).lookup(key)).toBeUndefined();
+      expect((await readdir(outside)).sort()).toEqual(
+        [...STEM_NAMES.map((s) => `${s}.wav`), 'meta.json'].sort(),
+      );
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });

@@ -1,8 +1,8 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '@imk/errors';
-import { writeJsonAtomic } from '@imk/fs-safe';
+import { readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { recordResult } from '../results.ts';
 import { refreshOwedDir } from '../store.ts';
@@ -44,6 +44,8 @@ interface Owed {
 
 /** The most paths a server is owed; past that, the oldest are dropped (a Plex scan of >10 folders is one of the section anyway). */
 const MAX_OWED = 5000;
+/** Largest owed-paths file read (MAX_OWED paths of up to 4 KB each). */
+const OWED_MAX_BYTES = MAX_OWED * 4096;
 
 /** `state/notify/refresh-owed/<server>.json`: the paths a server missed while it was down, and when to ask again. */
 function owedFile(stateDir: string, name: string): string {
@@ -52,7 +54,9 @@ function owedFile(stateDir: string, name: string): string {
 
 async function readOwed(stateDir: string, name: string): Promise<Owed> {
   try {
-    const json = JSON.parse(await readFile(owedFile(stateDir, name), 'utf8')) as Partial<Owed>;
+    // Through fs-safe: a FIFO or a link in the state folder is refused (then nothing is owed), never waited on.
+    const text = await readUntrustedText(owedFile(stateDir, name), { maxBytes: OWED_MAX_BYTES });
+    const json = JSON.parse(text) as Partial<Owed>;
     return {
       paths: Array.isArray(json.paths) ? json.paths.filter((p): p is string => typeof p === 'string') : [],
       tries: typeof json.tries === 'number' ? json.tries : 0,

@@ -1,10 +1,11 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { closeSync, createReadStream, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { posix } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { SecretRefSchema } from '@imk/config';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
+import { REGULAR_FILE_MAX_BYTES, fileReadProblem, openRegularFileSync } from '@imk/fs-safe';
 import { syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
@@ -82,11 +83,11 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     }
     let privateKey: Buffer | undefined;
     try {
-      privateKey = keyPath ? readFileSync(keyPath) : undefined;
+      privateKey = keyPath ? readKeyFile(keyPath) : undefined;
     } catch (error) {
       throw syncError(
         'SECRET_MISSING',
-        `${where}: cannot read the private key file (${(error as NodeJS.ErrnoException).code})`,
+        `${where}: cannot read the private key file ${keyPath} (${fileReadProblem(error)})`,
       );
     }
     return openSession({
@@ -257,4 +258,17 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
       if (current) await (await current.catch(() => undefined))?.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * The private key file's bytes, once fstat says it is a regular file (fs-safe): a FIFO or a device named
+ * as the key would stop the whole process in a synchronous read.
+ */
+function readKeyFile(file: string): Buffer {
+  const { fd } = openRegularFileSync(file, REGULAR_FILE_MAX_BYTES);
+  try {
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, fstatSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { describeKind, readRegularFileSync } from '@imk/fs-safe';
 
 /** How strictly a server's host key is checked, as OpenSSH's StrictHostKeyChecking. */
 export type HostKeyCheck = 'strict' | 'accept-new' | 'off';
@@ -46,7 +47,8 @@ export type HostKeyVerdict = 'match' | 'mismatch' | 'unknown';
 export function checkHostKey(file: string, host: string, port: number, key: Buffer): HostKeyVerdict {
   let text = '';
   try {
-    text = readFileSync(file, 'utf8');
+    // A FIFO named here would stop the whole process (a synchronous read): regular files only.
+    text = readRegularFileSync(file);
   } catch {
     return 'unknown';
   }
@@ -61,5 +63,19 @@ export function rememberHostKey(file: string, host: string, port: number, key: B
   const typeLength = key.readUInt32BE(0);
   const keyType = key.subarray(4, 4 + typeLength).toString('latin1');
   mkdirSync(dirname(file), { recursive: true });
-  appendFileSync(file, `${knownHostsName(host, port)} ${keyType} ${key.toString('base64')}\n`);
+  // Opened without blocking and checked with fstat: a FIFO named as known_hosts would stop the process.
+  const before = statSync(file, { throwIfNoEntry: false });
+  if (before !== undefined && !before.isFile())
+    throw new Error(`${file} is ${describeKind(before)}, not a regular file`);
+  const fd = openSync(
+    file,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK,
+  );
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw new Error(`${file} is ${describeKind(info)}, not a regular file`);
+    appendFileSync(fd, `${knownHostsName(host, port)} ${keyType} ${key.toString('base64')}\n`);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { dirname, basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
 import { ManifestSchema, RemixSchema, STEM_NAMES, StemNameSchema, findCachedStems } from '@imk/protocol';
@@ -8,6 +7,7 @@ import type { MixQueuedResponse, MixerResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
+import { sendCheckedFile } from '../system/send-file.ts';
 import { archivedBundle, pendingAgain, separateAgain, sourceGone } from '../system/separate-again.ts';
 
 /** The cached stems of a published job, or why there are none. */
@@ -75,8 +75,10 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     if (found.stems === undefined)
       return reply.code(410).send({ error: 'STEMS_NOT_CACHED', message: found.reason });
     const file = found.stems[stem.data];
-    reply.header('content-type', 'audio/wav');
-    return reply.sendFile(basename(file), dirname(file), { cacheControl: false });
+    return sendCheckedFile(request, reply, file, {
+      name: `the cached ${stem.data} stem of ${id}`,
+      contentType: 'audio/wav',
+    });
   });
 
   app.post<{ Params: { id: string } }>('/api/jobs/:id/separate-again', async (request, reply) => {

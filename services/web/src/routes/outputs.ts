@@ -1,5 +1,5 @@
-import { realpath, stat } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
 import type { OutputDetailResponse, OutputListResponse } from '../api-types.ts';
@@ -7,6 +7,7 @@ import type { WebContext } from '../context.ts';
 import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
 import { listOutputs, readOutput } from '../system/outputs.ts';
 import { checkArtifact, isJobId, resolveInside } from '../system/safe-path.ts';
+import { sendCheckedFile } from '../system/send-file.ts';
 
 /** Browsing outputs/<job_id>: manifest, files (with HTTP ranges for the audio player), preview images. */
 export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): void {
@@ -34,11 +35,12 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
       const info = real ? await stat(real).catch(() => undefined) : undefined;
       if (!real || !info?.isFile())
         return reply.code(404).send({ error: 'FILE_NOT_FOUND', message: `no file ${rel} in outputs/${id}` });
-      const root = await realpath(jobDir);
-      const inside = relative(root, real);
-      if (request.query.download !== undefined)
-        reply.header('content-disposition', attachment(basename(real)));
-      return reply.sendFile(inside, root, { cacheControl: false });
+      // Sent from the descriptor fs-safe opens (no link, no FIFO), never opened again by name.
+      return sendCheckedFile(request, reply, real, {
+        name: `outputs/${id}/${rel}`,
+        within: jobDir,
+        ...(request.query.download !== undefined && { disposition: attachment(basename(real)) }),
+      });
     },
   );
 

@@ -44,7 +44,7 @@ export async function checkArtifact(
   const where = `outputs/${jobId}`;
   await assertRealFolder(jobDir, where);
   const file = await resolveInsideRoot(jobDir, artifactPath, { rootName: where });
-  const { handle } = await openUntrusted(file, { name: `${where}/${artifactPath}` });
+  const { handle } = await openUntrusted(file, { name: `${where}/${artifactPath}`, within: jobDir });
   try {
     const info = await handle.stat({ bigint: true });
     return { file, identity: `${info.dev}-${info.ino}-${info.size}-${info.mtimeNs}` };
