@@ -151,6 +151,8 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
     // Opened the untrusted way: a FIFO or a folder there is refused at once, never read.
     hash: (remotePath) => sha256File(pathOf(remotePath), { untrusted: { followLinks: true } }),
 
+    pathOnThisHost: (remotePath) => Promise.resolve(pathOf(remotePath)),
+
     async list(remoteDir) {
       try {
         return await listNamesOrEmpty(pathOf(remoteDir));

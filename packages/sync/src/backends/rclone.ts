@@ -152,6 +152,11 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     return join(await root, remote);
   }
 
+  /** The path on this host of a file, when rclone says the remote is a local one (IsLocal). */
+  async function pathOnThisHost(path: string, signal?: AbortSignal): Promise<string | undefined> {
+    return (await features(signal)).local ? localPathOf(path, signal) : undefined;
+  }
+
   async function statItem(
     path: string,
     hashType?: string,
@@ -256,6 +261,8 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     type: RCLONE_BACKEND,
     name: context.name,
 
+    pathOnThisHost,
+
     async put(request: PutRequest): Promise<PutResult> {
       await checkLocalFile(request);
       const remoteFeatures = await features(request.signal);
@@ -264,8 +271,8 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       // A remote on this host writes through a link below the route's root as the local backend would:
       // refused the same way. (Other remotes follow their server's rules; see docs/nas-sync.md.)
       // It also refuses, as they do, a folder under an fstab share that is not mounted.
-      if (remoteFeatures.local) {
-        const target = await localPathOf(final, request.signal);
+      const target = await pathOnThisHost(final, request.signal);
+      if (target !== undefined) {
         await shares.assertMounted(target, { backend: context.name, route: request.route });
         if (request.remoteRoot !== undefined) {
           const root = dirname(await localPathOf(posix.join(request.remoteRoot, '_'), request.signal));

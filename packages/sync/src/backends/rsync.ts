@@ -292,6 +292,8 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       return queue.put(item);
     },
 
+    pathOnThisHost: (remotePath) => Promise.resolve(remote ? undefined : pathOf(remotePath)),
+
     async stat(remotePath) {
       const path = pathOf(remotePath);
       if (remote) return remoteStat(path);
