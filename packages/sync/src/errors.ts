@@ -39,6 +39,8 @@ const SYNC_CATALOGUE = {
   UNROUTED: POLICY.internal,
   CONFLICT: POLICY.conflict,
   DESTINATION_UNSAFE: POLICY.unavailable,
+  // A file (or a FIFO, a device) stands where the route needs a folder: it stays until a person moves it.
+  PATH_NOT_FOLDER: POLICY.conflict,
   REMOTE_MISSING: { ...POLICY.internal, ...VERIFY_FINDING },
   REMOTE_CHANGED: { ...POLICY.conflict, ...VERIFY_FINDING },
   UNREACHABLE: { ...POLICY.upstream, ...WHOLE_DESTINATION },
@@ -152,6 +154,29 @@ export function fromFsError(error: unknown, where: string): ImkError {
         retryable: errnoRetryable(error),
       });
   }
+}
+
+/** Who writes, in messages: `route "music" (backend "nas")`, or `backend "nas"` outside a route. */
+export function writerLabel(what: { backend: string; route?: string | undefined }): string {
+  return what.route === undefined
+    ? `backend "${what.backend}"`
+    : `route "${what.route}" (backend "${what.backend}")`;
+}
+
+/**
+ * PATH_NOT_FOLDER (final): `path`, a folder `target` needs, is a file or something else that is not a folder.
+ * Names the route and the component, and leaves it alone.
+ */
+export function notAFolderError(
+  path: string,
+  target: string,
+  what: { backend: string; route?: string | undefined },
+): ImkError {
+  return syncError(
+    'PATH_NOT_FOLDER',
+    `${writerLabel(what)}: ${path} is a file, not a folder, and ${target} has to go inside it; nothing is written and that file is left as it is. Move or rename it on the destination, or change the route's "to"; then imk sync retry`,
+    { details: { path, target } },
+  );
 }
 
 /** Whether the error means the whole destination is down (skip its other transfers this pass): the catalogue's word. */

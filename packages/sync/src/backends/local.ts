@@ -10,7 +10,7 @@ import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } 
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
-import { assertNoLinkOut } from './local-links.ts';
+import { assertFoldersOnPath, assertNoLinkOut } from './local-links.ts';
 import { createShareCheck, mountTables } from '../util/mounts.ts';
 
 export const LOCAL_BACKEND = 'local';
@@ -108,6 +108,7 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       try {
         await shares.assertMounted(target, { backend: context.name, route: request.route });
         await assertNoLinkOut(root, target);
+        await assertFoldersOnPath(target, { backend: context.name, route: request.route });
         tempInsideRoot = true;
         if ((await settleExisting(request, target, existing)) === 'same')
           return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };

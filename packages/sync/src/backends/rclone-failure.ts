@@ -39,6 +39,8 @@ export function classifyRcloneFailure(
   )
     return syncError('UNREACHABLE', message);
   if (/no space left|quota/i.test(text)) return syncError('REMOTE_FULL', message);
+  // A file where the path needs a folder (rclone's words vary by remote); the backend names the file.
+  if (/is a file not a directory|not a directory/i.test(text)) return syncError('PATH_NOT_FOLDER', message);
   if (exitCode === 7) return syncError('BACKEND_CONFIG_INVALID', message);
   return syncError('TRANSFER_FAILED', message);
 }
