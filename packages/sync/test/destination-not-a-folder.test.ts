@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -105,8 +105,11 @@ describe.each(backends)('%s: a file where the route needs a folder', (label, mak
   it.each([
     ['a folder below the root', ['Artist'], ['Artist', 'Album', 'song.m4a']],
     ['the folder just above the file', ['Artist'], ['Artist', 'song.m4a']],
+    // The route's remote root itself cannot be made: `nas` (above `nas/audio`) is a file.
+    ['a folder above the remote root', ['..'], ['Artist', 'song.m4a']],
   ])('%s: final, naming the file in the way and the route; the file is kept', async (_case, file, path) => {
     const inTheWay = join(root, ...file);
+    await rm(here(inTheWay), { recursive: true, force: true });
     await writeFile(here(inTheWay), 'my notes');
     const error = await put(join(root, ...path)).catch((e: unknown) => e);
     expect(isImkError(error, 'PATH_NOT_FOLDER'), String(error)).toBe(true);
