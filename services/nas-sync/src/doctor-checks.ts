@@ -105,13 +105,14 @@ export const sharesMountedCheck: DoctorCheck = {
         // A route without a defined backend writes to a plain local folder, as in the engine.
         const options = config.backends[name] ?? (name === DEFAULT_BACKEND ? { type: 'local' } : undefined);
         if (!options) continue;
-        let backend = backends.get(name);
-        if (!backend) {
-          backend = createBackend(options, { name, logger, env });
-          backends.set(name, backend);
-        }
         let folder: string | undefined;
         try {
+          // Made inside the try: a backend whose secret is missing fails here, said by the other checks too.
+          let backend = backends.get(name);
+          if (!backend) {
+            backend = createBackend(options, { name, logger, env });
+            backends.set(name, backend);
+          }
           folder = await backend.pathOnThisHost?.(route.template.root);
         } catch (error) {
           unchecked.push(`route "${route.name}" (backend "${name}"): ${errorMessage(error)}`);
