@@ -1,6 +1,6 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
-import { notAFolderError, syncError } from '../errors.ts';
+import { isAbsentErrno, notAFolderError, syncError } from '../errors.ts';
 
 const inside = (path: string, root: string): boolean =>
   path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
@@ -46,9 +46,8 @@ export async function fileInTheWay(target: string): Promise<string | undefined> 
     try {
       return (await stat(dir)).isDirectory() ? undefined : dir;
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
       // Unreadable: the copy itself says why.
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') return undefined;
+      if (!isAbsentErrno(error)) return undefined;
     }
     const parent = dirname(dir);
     if (parent === dir) return undefined;

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
 import { fsyncDir, fsyncFile, listNamesOrEmpty, sha256File } from '@imk/fs-safe';
-import { fromFsError, syncError } from '../errors.ts';
+import { fromFsError, ignoreAbsent, isAbsentErrno, syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
@@ -144,7 +144,7 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       try {
         return { bytes: (await stat(pathOf(remotePath))).size };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        if (isAbsentErrno(error)) return undefined;
         throw fromFsError(error, remotePath);
       }
     },
@@ -162,7 +162,8 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       }
     },
 
-    remove: (remotePath) => rm(pathOf(remotePath), { force: true }),
+    // Already gone, also when a file stands where its folder was.
+    remove: (remotePath) => rm(pathOf(remotePath), { force: true }).catch(ignoreAbsent),
 
     close: () => {
       shares = createShareCheck(mounts);

@@ -18,7 +18,7 @@ import {
 import { createShareCheck, mountTables } from '../util/mounts.ts';
 import { assertFoldersOnPath, assertNoLinkOut } from './local-links.ts';
 import { RcloneCallError, createRcloneDaemon } from './rclone-daemon.ts';
-import { NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
+import { NOT_A_FOLDER, NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
 
 export const RCLONE_BACKEND = 'rclone';
 
@@ -191,7 +191,8 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     } catch (error) {
       if (
         error instanceof RcloneCallError &&
-        NOT_FOUND.test(error.message) &&
+        // A file where a folder of the path should be: nothing is at the path either.
+        (NOT_FOUND.test(error.message) || NOT_A_FOLDER.test(error.message)) &&
         !/connect|refused|authenticate/i.test(error.message)
       )
         return undefined;
@@ -401,7 +402,11 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       try {
         await daemon.call('operations/deletefile', address(remotePath));
       } catch (error) {
-        if (error instanceof RcloneCallError && NOT_FOUND.test(error.message)) return;
+        if (
+          error instanceof RcloneCallError &&
+          (NOT_FOUND.test(error.message) || NOT_A_FOLDER.test(error.message))
+        )
+          return;
         throw isImkError(error)
           ? error
           : classifyRcloneFailure((error as Error).message, `remove ${remotePath}`, where);

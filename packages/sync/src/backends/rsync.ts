@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import { isAbsolute, posix, resolve } from 'node:path';
 import { z } from 'zod';
 import { listNamesOrEmpty, sha256File } from '@imk/fs-safe';
-import { fromFsError, notAFolderError, syncError } from '../errors.ts';
+import { fromFsError, ignoreAbsent, isAbsentErrno, notAFolderError, syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, RemoteEntry, SyncBackend } from '../types.ts';
 import { readSecret } from '../util/secrets.ts';
 import { syncProgram } from '../util/programs.ts';
@@ -307,7 +307,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       try {
         return { bytes: (await stat(path)).size };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        if (isAbsentErrno(error)) return undefined;
         throw fromFsError(error, path);
       }
     },
@@ -330,7 +330,8 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     async remove(remotePath) {
       const path = pathOf(remotePath);
       if (remote) await sshChecked(['rm', '-f', '--', path], `remove ${path}`);
-      else await rm(path, { force: true });
+      // Already gone, also when a file stands where its folder was (rm -f says nothing then either).
+      else await rm(path, { force: true }).catch(ignoreAbsent);
     },
 
     // Ends the shared connection; the next pass opens a new one.
