@@ -31,16 +31,49 @@ export function numberedPath(path: string, n: number, maxBytes = MAX_NAME_BYTES)
 }
 
 /**
- * Whether a receipt holds its destination path: it delivered a copy there, and nothing took that back. A
- * receipt holds while it is `delivered`, and also after `imk sync verify` recorded that copy as gone or
- * altered (REMOTE_MISSING / REMOTE_CHANGED): an altered copy is a file the user kept there, and a gone one
- * comes back under its own path. It stops holding once another artifact's copy replaced it (conflict:
- * replace), or when its receipt is dropped. A failed attempt never delivered, so it holds nothing. Every
- * reader of "who holds this path" (the plan, the transfers of a pass, `imk sync status`) asks this.
+ * Whether a receipt's copy can still be sent again: the manifest of its job still lists that version of
+ * that artifact for that destination. The plan knows (engine.ts); without it, every source counts as there.
  */
-export function holdsPath(receipt: Receipt): boolean {
+export type CanResend = (receipt: Receipt) => boolean;
+
+const ALWAYS: CanResend = () => true;
+
+/**
+ * What `imk sync verify` last found of a delivered copy: REMOTE_MISSING (gone) or REMOTE_CHANGED (altered).
+ * The receipt keeps it through failed retries; a receipt from before it was kept says it in its error code.
+ */
+export function verifyFindingOf(receipt: Receipt): string | undefined {
+  return receipt.verifyFinding ?? (isVerifyFinding(receipt.errorCode) ? receipt.errorCode : undefined);
+}
+
+/**
+ * Whether a receipt holds its destination path. A receipt holds while it is `delivered`, and after
+ * `imk sync verify` found that copy altered (a file the user kept there). A copy found gone holds its path
+ * for as long as it can come back there (`canResend`: its job's manifest still lists that version); once its
+ * job's outputs are gone (retention, `imk cleanup`) or list another version, nothing can send it again and the
+ * path is free. A failed retry of a gone or altered copy changes none of this (the finding is kept). It stops
+ * holding once another artifact's copy replaced it (conflict: replace), or when its receipt is dropped. A
+ * failed attempt that never delivered holds nothing. Every reader of "who holds this path" (the plan, the
+ * transfers of a pass, `imk sync status`) asks this.
+ */
+export function holdsPath(receipt: Receipt, canResend: CanResend = ALWAYS): boolean {
+  if (receipt.replacedBy !== undefined) return false;
+  if (receipt.status === 'delivered') return true;
+  const finding = verifyFindingOf(receipt);
+  if (finding === 'REMOTE_CHANGED') return true;
+  return finding === 'REMOTE_MISSING' && canResend(receipt);
+}
+
+/**
+ * A copy verify found gone that can never be sent again (holdsPath releases its path): what
+ * `imk sync status` lists as released.
+ */
+export function isReleased(receipt: Receipt, canResend: CanResend): boolean {
   return (
-    receipt.replacedBy === undefined && (receipt.status === 'delivered' || isVerifyFinding(receipt.errorCode))
+    receipt.replacedBy === undefined &&
+    receipt.status === 'failed' &&
+    verifyFindingOf(receipt) === 'REMOTE_MISSING' &&
+    !canResend(receipt)
   );
 }
 
@@ -48,10 +81,13 @@ export function holdsPath(receipt: Receipt): boolean {
  * Who holds each path (by destinationKey), by holdsPath. Where two receipts name one path (a copy found gone,
  * then another artifact delivered there), the delivered one is what is there now.
  */
-export function pathHolders(receipts: Iterable<Receipt>): Map<string, Receipt> {
+export function pathHolders(
+  receipts: Iterable<Receipt>,
+  canResend: CanResend = ALWAYS,
+): Map<string, Receipt> {
   const held = new Map<string, Receipt>();
   for (const receipt of receipts) {
-    if (!holdsPath(receipt)) continue;
+    if (!holdsPath(receipt, canResend)) continue;
     const key = destinationKey(receipt.backend, receipt.remotePath);
     if (held.get(key)?.status !== 'delivered') held.set(key, receipt);
   }
@@ -62,8 +98,8 @@ export function pathHolders(receipts: Iterable<Receipt>): Map<string, Receipt> {
 export class DestinationIndex {
   private readonly held: Map<string, PathHolder>;
 
-  constructor(receipts: Iterable<Receipt>) {
-    this.held = pathHolders(receipts);
+  constructor(receipts: Iterable<Receipt>, canResend: CanResend = ALWAYS) {
+    this.held = pathHolders(receipts, canResend);
   }
 
   holder(backend: string, path: string): PathHolder | undefined {
@@ -115,9 +151,10 @@ export function resolveDestinations(
   receipts: Iterable<Receipt>,
   policy: ConflictPolicy,
   nameBytesOf: (backend: string) => number = () => 255,
+  canResend: CanResend = ALWAYS,
 ): ConflictDecision[] {
   const all = [...receipts];
-  const index = new DestinationIndex(all);
+  const index = new DestinationIndex(all, canResend);
   const latest = policy === 'replace' ? latestDeliveredVersions(all) : new Map<string, Receipt>();
   const decisions: ConflictDecision[] = [];
   for (const planned of transfers) {
@@ -128,8 +165,9 @@ export function resolveDestinations(
       sha256: transfer.sha256,
     };
     const own = transfer.receipt;
-    // A delivered copy keeps its path; one verify found gone returns under it.
-    if ((own?.status === 'delivered' || own?.errorCode === 'REMOTE_MISSING') && own.replacedBy === undefined)
+    // A delivered copy keeps its path; one verify found gone returns under it (also after a failed retry).
+    const gone = own !== undefined && verifyFindingOf(own) === 'REMOTE_MISSING';
+    if ((own?.status === 'delivered' || gone) && own.replacedBy === undefined)
       transfer.remotePath = own.remotePath;
     // A new version under `replace` overwrites this artifact's latest copy, not whatever holds the route's path.
     const earlier = own

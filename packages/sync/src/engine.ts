@@ -15,10 +15,17 @@ import {
   type SkippedArtifact,
   type UnroutedArtifact,
 } from './plan.ts';
-import { pathHolders, resolveDestinations, versionKey, type ConflictPolicy } from './conflicts.ts';
+import {
+  isReleased,
+  pathHolders,
+  resolveDestinations,
+  versionKey,
+  type CanResend,
+  type ConflictPolicy,
+} from './conflicts.ts';
 import { SYNC_DEFAULTS } from './defaults.ts';
 import { createPlanFindings } from './plan-findings.ts';
-import type { ReceiptStore, ReceiptWrite } from './receipts.ts';
+import { receiptKey, type Receipt, type ReceiptStore, type ReceiptWrite } from './receipts.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { DEFAULT_BACKEND, type Route } from './routes.ts';
 import { createLimiter } from './util/limiter.ts';
@@ -56,6 +63,13 @@ export interface SyncPlan {
   problems: RoutingProblem[];
   invalidManifests: { jobId: string; problem: string }[];
   jobs: number;
+  /** Who holds each destination path (by destinationKey): conflicts.ts holdsPath, knowing which sources are left. */
+  holders: Map<string, Receipt>;
+  /**
+   * Copies `imk sync verify` found gone that can never be sent again (their job's outputs were removed, or
+   * list another version or route now): their paths are free for other artifacts.
+   */
+  released: Receipt[];
 }
 
 export interface PassSummary {
@@ -138,10 +152,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const slots = createLimiter(concurrency);
 
   async function plan(planOptions: { jobId?: string } = {}): Promise<SyncPlan> {
-    const jobs = (await listCompleteJobs(options.outputsDir)).filter(
-      (job) => !planOptions.jobId || job.jobId === planOptions.jobId,
-    );
-    const receipts = options.receipts?.all() ?? new Map();
+    const listed = await listCompleteJobs(options.outputsDir);
+    const jobs = listed.filter((job) => !planOptions.jobId || job.jobId === planOptions.jobId);
+    const receipts = options.receipts?.all() ?? new Map<string, Receipt>();
     const result: SyncPlan = {
       transfers: [],
       unrouted: [],
@@ -149,6 +162,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       problems: [],
       invalidManifests: [],
       jobs: jobs.length,
+      holders: new Map(),
+      released: [],
     };
     const at = now();
     const planned: PlannedTransfer[] = [];
@@ -182,13 +197,22 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       result.skipped.push(...routed.skipped);
       result.problems.push(...routed.problems);
     }
+    const invalid = new Set(result.invalidManifests.map((job) => job.jobId));
+    const routedHere = jobs.filter((job) => !invalid.has(job.jobId));
+    const canResend = resendCheck(listed, routedHere, planned, result.problems);
+    result.holders = pathHolders(receipts.values(), canResend);
+    result.released = [...receipts.values()].filter((receipt) => isReleased(receipt, canResend));
     // Every destination path is checked against this pass and every receipt before anything is copied.
-    result.transfers = resolveDestinations(planned, receipts.values(), conflictPolicy, nameBytesOf).map(
-      (decision) => ({
-        ...decision.transfer,
-        ...(decision.conflict && { conflict: decision.conflict }),
-      }),
-    );
+    result.transfers = resolveDestinations(
+      planned,
+      receipts.values(),
+      conflictPolicy,
+      nameBytesOf,
+      canResend,
+    ).map((decision) => ({
+      ...decision.transfer,
+      ...(decision.conflict && { conflict: decision.conflict }),
+    }));
     return result;
   }
 
@@ -257,7 +281,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           now,
           conflict: conflictPolicy,
           nameBytesOf,
-          heldPaths: new Set(pathHolders(options.receipts.all().values()).keys()),
+          heldPaths: new Set(syncPlan.holders.keys()),
         });
         for (const outcome of outcomes)
           if (outcome.status === 'delivered' && outcome.transfer.conflict?.resolution === 'replaced')
@@ -327,4 +351,37 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     live = new Map();
     await Promise.all([...current.values()].map((backend) => backend.close().catch(() => undefined)));
   }
+}
+
+/**
+ * Whether a receipt's copy can be sent again: its job is still in outputs/ and, where this plan read its
+ * manifest, that manifest routes that version of that artifact to that destination. A job listed but not
+ * read here (a plan of one job), or read with a problem (an invalid manifest, an unreadable artifact), counts
+ * as able: that is unknown, and a path is released only when it is certain.
+ */
+function resendCheck(
+  listed: readonly { jobId: string }[],
+  read: readonly { jobId: string }[],
+  planned: readonly PlannedTransfer[],
+  problems: readonly RoutingProblem[],
+): CanResend {
+  const inOutputs = new Set(listed.map((job) => job.jobId));
+  const readHere = new Set(read.map((job) => job.jobId));
+  const unsure = new Set(problems.map((problem) => `${problem.jobId}\u0000${problem.artifact.path}`));
+  const versions = new Set(
+    planned.map((transfer) =>
+      receiptKey({
+        jobId: transfer.jobId,
+        artifactPath: transfer.artifact.path,
+        destination: transfer.destination,
+        sha256: transfer.sha256,
+      }),
+    ),
+  );
+  return (receipt) => {
+    if (!inOutputs.has(receipt.jobId)) return false;
+    if (!readHere.has(receipt.jobId) || unsure.has(`${receipt.jobId}\u0000${receipt.artifactPath}`))
+      return true;
+    return versions.has(receiptKey(receipt));
+  };
 }

@@ -39,6 +39,8 @@ const SYNC_CATALOGUE = {
   UNROUTED: POLICY.internal,
   CONFLICT: POLICY.conflict,
   DESTINATION_UNSAFE: POLICY.unavailable,
+  // A file (or a FIFO, a device) stands where the route needs a folder: it stays until a person moves it.
+  PATH_NOT_FOLDER: POLICY.conflict,
   REMOTE_MISSING: { ...POLICY.internal, ...VERIFY_FINDING },
   REMOTE_CHANGED: { ...POLICY.conflict, ...VERIFY_FINDING },
   UNREACHABLE: { ...POLICY.upstream, ...WHOLE_DESTINATION },
@@ -112,6 +114,20 @@ export function isNetworkErrno(code: unknown): boolean {
   return typeof code === 'string' && NETWORK_ERRNO.has(code);
 }
 
+/**
+ * Whether a file-system error says there is no file at the path: nothing by that name (ENOENT), or a file
+ * where one of its folders should be (ENOTDIR: whatever was below that folder is gone too).
+ */
+export function isAbsentErrno(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Rethrows a file-system error unless it says there is no file at the path (isAbsentErrno). */
+export function ignoreAbsent(error: unknown): void {
+  if (!isAbsentErrno(error)) throw error;
+}
+
 /** The stable code of any error, for receipts and status. */
 export function errorCode(error: unknown): string {
   if (isImkError(error)) return error.code;
@@ -152,6 +168,29 @@ export function fromFsError(error: unknown, where: string): ImkError {
         retryable: errnoRetryable(error),
       });
   }
+}
+
+/** Who writes, in messages: `route "music" (backend "nas")`, or `backend "nas"` outside a route. */
+export function writerLabel(what: { backend: string; route?: string | undefined }): string {
+  return what.route === undefined
+    ? `backend "${what.backend}"`
+    : `route "${what.route}" (backend "${what.backend}")`;
+}
+
+/**
+ * PATH_NOT_FOLDER (final): `path`, a folder `target` needs, is a file or something else that is not a folder.
+ * Names the route and the component, and leaves it alone.
+ */
+export function notAFolderError(
+  path: string,
+  target: string,
+  what: { backend: string; route?: string | undefined },
+): ImkError {
+  return syncError(
+    'PATH_NOT_FOLDER',
+    `${writerLabel(what)}: ${path} is a file, not a folder, and ${target} has to go inside it; nothing is written and that file is left as it is. Move or rename it on the destination, or change the route's "to"; then imk sync retry`,
+    { details: { path, target } },
+  );
 }
 
 /** Whether the error means the whole destination is down (skip its other transfers this pass): the catalogue's word. */

@@ -94,4 +94,35 @@ describe('sync receipts made by schema version 1', async () => {
     expect(again.all().size).toBe(2);
     again.close();
   });
+  it('keep what verify found of a copy through a failed retry: a receipt from before the column keeps it too', () => {
+    const file = join(dir, 'found-gone.sqlite');
+    const old = new BetterSqlite3(file);
+    old.exec(VERSION_1);
+    old
+      .prepare(
+        `INSERT INTO receipts (job_id, artifact_path, destination, backend, remote_path, sha256, bytes, status,
+          final, attempts, error_code, error_message, backend_fingerprint, updated_at)
+          VALUES ('job1', 'files/a.m4a', 'nas:/m/A.m4a', 'nas', '/m/A (2).m4a', ?, 10, 'failed', 1, 1,
+          'REMOTE_MISSING', 'gone', 'fp', '2026-01-01T00:00:00.000Z')`,
+      )
+      .run(SHA_V1);
+    old.close();
+    const store = ReceiptStore.open({ file })!;
+    const [gone] = [...store.all().values()];
+    expect(gone?.verifyFinding).toBe('REMOTE_MISSING');
+    // `imk sync retry` sends it again and the NAS is down: the error says so, the finding stays.
+    store.record(
+      { ...gone!, remotePath: '/m/A (2).m4a' },
+      { status: 'failed', final: false, errorCode: 'HOST_DOWN', errorMessage: 'down', nextAttemptAt: 1 },
+      gone!.attempts,
+    );
+    expect([...store.all().values()][0]).toMatchObject({
+      errorCode: 'HOST_DOWN',
+      verifyFinding: 'REMOTE_MISSING',
+      remotePath: '/m/A (2).m4a',
+    });
+    store.record(gone!, { status: 'delivered', verifiedBy: 'read-back' }, 2);
+    expect([...store.all().values()][0]).toMatchObject({ status: 'delivered', verifyFinding: undefined });
+    store.close();
+  });
 });

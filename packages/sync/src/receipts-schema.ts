@@ -1,10 +1,13 @@
 import type { Database } from 'better-sqlite3';
+import { VERIFY_FINDING_CODES } from './errors.ts';
 
 /**
  * Bumped when the tables change; migrateReceipts brings older files up to it, keeping their receipts.
  * 2: the receipt key holds the sha256, so every delivered version of an artifact keeps its receipt.
+ * 3: `verify_finding` keeps what `imk sync verify` found of a delivered copy (gone or altered) through failed
+ * retries, so the receipt goes on holding its path (conflicts.ts holdsPath).
  */
-export const RECEIPTS_SCHEMA_VERSION = 2;
+export const RECEIPTS_SCHEMA_VERSION = 3;
 
 // One receipt per delivered version: a re-processed artifact's new copy must not forget the earlier one.
 const RECEIPTS_TABLE = (name: string) => `
@@ -27,6 +30,7 @@ CREATE TABLE IF NOT EXISTS ${name} (
   delivered_at TEXT,
   updated_at TEXT NOT NULL,
   replaced_by TEXT,
+  verify_finding TEXT,
   PRIMARY KEY (job_id, artifact_path, destination, sha256)
 ) WITHOUT ROWID;`;
 
@@ -50,14 +54,21 @@ CREATE TABLE IF NOT EXISTS runner (
 
 /**
  * Brings a receipts file made by an earlier version up to RECEIPTS_SCHEMA_VERSION, in one transaction:
- * adds `replaced_by` (files made before conflict policies), then re-keys the table by sha256 (version 1
- * kept one receipt per artifact and destination; every row carries over).
+ * adds `replaced_by` (files made before conflict policies) and `verify_finding` (filled from the error code
+ * of a copy verify found gone or altered), then re-keys the table by sha256 (version 1 kept one receipt per
+ * artifact and destination; every row carries over).
  */
 export function migrateReceipts(db: Database): void {
   db.transaction(() => {
     const columns = db.pragma('table_info(receipts)') as { name: string; pk: number }[];
     if (!columns.some((column) => column.name === 'replaced_by'))
       db.exec('ALTER TABLE receipts ADD COLUMN replaced_by TEXT');
+    if (!columns.some((column) => column.name === 'verify_finding')) {
+      db.exec('ALTER TABLE receipts ADD COLUMN verify_finding TEXT');
+      db.exec(
+        `UPDATE receipts SET verify_finding = error_code WHERE error_code IN (${VERIFY_FINDING_CODES.map((code) => `'${code}'`).join(', ')})`,
+      );
+    }
     if (!columns.some((column) => column.name === 'sha256' && column.pk > 0)) {
       db.exec(RECEIPTS_TABLE('receipts_v2'));
       const names = RECEIPT_COLUMNS.join(', ');
@@ -89,4 +100,5 @@ const RECEIPT_COLUMNS = [
   'delivered_at',
   'updated_at',
   'replaced_by',
+  'verify_finding',
 ];

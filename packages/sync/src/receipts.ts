@@ -7,7 +7,6 @@ import type { Database, Statement } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
 import { STATE_LAYOUT, statePaths } from '@imk/config';
 import { assertRegularIfPresent, isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
-import { VERIFY_FINDING_CODES } from './errors.ts';
 import { RECEIPTS_SCHEMA, migrateReceipts } from './receipts-schema.ts';
 
 export const RECEIPTS_FILE_NAME = STATE_LAYOUT.receipts;
@@ -43,6 +42,11 @@ export interface Receipt extends ReceiptKey {
   updatedAt: string;
   /** Set when a later artifact replaced this copy (conflict: replace): `<job id>:<artifact path>`. */
   replacedBy: string | undefined;
+  /**
+   * What `imk sync verify` last found of this delivered copy (REMOTE_MISSING: gone, REMOTE_CHANGED: altered).
+   * Kept while retries fail for other reasons (the error code then says why), cleared once delivered again.
+   */
+  verifyFinding?: string | undefined;
 }
 
 export type ReceiptOutcome =
@@ -81,6 +85,7 @@ interface Row {
   delivered_at: string | null;
   updated_at: string;
   replaced_by: string | null;
+  verify_finding: string | null;
 }
 
 export function receiptKey(key: ReceiptKey): string {
@@ -107,6 +112,7 @@ function fromRow(row: Row): Receipt {
     deliveredAt: row.delivered_at ?? undefined,
     updatedAt: row.updated_at,
     replacedBy: row.replaced_by ?? undefined,
+    verifyFinding: row.verify_finding ?? undefined,
   };
 }
 
@@ -134,16 +140,21 @@ export class ReceiptStore {
       : {
           upsert: db.prepare(`
             INSERT INTO receipts (job_id, artifact_path, destination, backend, remote_path, sha256, bytes, status, final,
-              attempts, error_code, error_message, next_attempt_at, backend_fingerprint, verified_by, delivered_at, updated_at)
+              attempts, error_code, error_message, next_attempt_at, backend_fingerprint, verified_by, delivered_at, updated_at,
+              verify_finding)
             VALUES (@job_id, @artifact_path, @destination, @backend, @remote_path, @sha256, @bytes, @status, @final,
-              @attempts, @error_code, @error_message, @next_attempt_at, @backend_fingerprint, @verified_by, @delivered_at, @updated_at)
+              @attempts, @error_code, @error_message, @next_attempt_at, @backend_fingerprint, @verified_by, @delivered_at, @updated_at,
+              @verify_finding)
             ON CONFLICT (job_id, artifact_path, destination, sha256) DO UPDATE SET
               backend = excluded.backend, remote_path = excluded.remote_path,
               bytes = excluded.bytes, status = excluded.status, final = excluded.final, attempts = excluded.attempts,
               error_code = excluded.error_code, error_message = excluded.error_message,
               next_attempt_at = excluded.next_attempt_at, backend_fingerprint = excluded.backend_fingerprint,
               verified_by = excluded.verified_by, delivered_at = excluded.delivered_at, updated_at = excluded.updated_at,
-              replaced_by = NULL`),
+              replaced_by = NULL,
+              -- A failed retry of a copy verify found gone or altered keeps that finding (holdsPath reads it).
+              verify_finding = CASE WHEN excluded.status = 'delivered' THEN NULL
+                ELSE COALESCE(excluded.verify_finding, receipts.verify_finding) END`),
           // What a new outcome of one version makes moot: failed attempts at other versions, and (once
           // delivered) a receipt of another version at the very path this copy now holds (conflict: replace).
           supersede: db.prepare(
@@ -153,7 +164,7 @@ export class ReceiptStore {
           // Every receipt that held the path (holdsPath: delivered, or a verify finding on a delivered copy).
           replaced: db.prepare(
             `UPDATE receipts SET replaced_by = ?, updated_at = ? WHERE backend = ? AND remote_path = ?
-              AND (status = 'delivered' OR error_code IN (${VERIFY_FINDING_CODES.map((code) => `'${code}'`).join(', ')}))
+              AND (status = 'delivered' OR verify_finding IS NOT NULL)
               AND NOT (job_id = ? AND artifact_path = ?)`,
           ),
           localHashGet: db.prepare(
@@ -228,11 +239,16 @@ export class ReceiptStore {
   }
 
   /** Records what `verify` found of one delivered copy (gone or altered), touching no other receipt. */
-  recordCheck(receipt: Receipt, outcome: ReceiptOutcome): void {
-    this.write(receipt, outcome, receipt.attempts);
+  recordCheck(receipt: Receipt, outcome: ReceiptOutcome & { status: 'failed' }): void {
+    this.write(receipt, outcome, receipt.attempts, outcome.errorCode);
   }
 
-  private write(write: ReceiptWrite, outcome: ReceiptOutcome, previousAttempts: number) {
+  private write(
+    write: ReceiptWrite,
+    outcome: ReceiptOutcome,
+    previousAttempts: number,
+    verifyFinding?: string,
+  ) {
     const now = new Date().toISOString();
     const row = {
       job_id: write.jobId,
@@ -252,6 +268,7 @@ export class ReceiptStore {
       verified_by: outcome.status === 'delivered' ? outcome.verifiedBy : null,
       delivered_at: outcome.status === 'delivered' ? now : null,
       updated_at: now,
+      verify_finding: verifyFinding ?? null,
     };
     this.statements.upsert?.run(row);
     return row;

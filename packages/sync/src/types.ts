@@ -81,6 +81,13 @@ export interface SyncBackend {
   list(remoteDir: string): Promise<string[]>;
   /** Deletes a remote file; no error when it is already gone. */
   remove(remotePath: string): Promise<void>;
+  /**
+   * Where a remote path is on this host, when the backend writes to this host's file system (`local`, `rsync`
+   * without a host, `rclone` to a remote rclone says is local); undefined for another machine (absent: never
+   * this host). What the backend itself checks against the mount tables before writing (an fstab share that
+   * is not mounted), so `imk doctor` asks the same.
+   */
+  pathOnThisHost?(remotePath: string, signal?: AbortSignal): Promise<string | undefined>;
   /** Ends connections and helper processes. The backend may be used again afterwards (it reconnects). */
   close(): Promise<void>;
 }

@@ -271,6 +271,16 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
       await t.backend.remove(remote);
     });
 
+    it('reports a copy whose folder is now a file as absent (verify: missing), and removing it is no error', async () => {
+      // Someone replaced the folder `Artist` by a file of that name: the copy inside it is gone.
+      const folderNowFile = posix.join(t.base, 'was-a-folder', 'Artist');
+      await put(await artifact('notes.txt', randomBytes(100)), folderNowFile);
+      const copy = posix.join(folderNowFile, 'Song.m4a');
+      expect(await t.backend.stat(copy)).toBeUndefined();
+      await t.backend.remove(copy);
+      expect(await t.backend.stat(folderNowFile)).toEqual({ bytes: 100 });
+    });
+
     it('holds to the bandwidth limit (2 MiB at 1 MiB/s takes about 2 s)', async () => {
       const local = await artifact('slow.m4a', randomBytes(2 * 1024 * 1024));
       const started = performance.now();

@@ -119,6 +119,60 @@ describe('who holds a destination path', () => {
     expect((await readdir(join(nas, 'Music'))).sort()).toEqual(['same (2).m4a', 'same.m4a']);
   });
 
+  /** Job A delivered to same.m4a, then that copy was deleted on the NAS and `imk sync verify` noticed. */
+  async function goneCopyOfA(): Promise<Map<string, Buffer>> {
+    const contents = await writeJob(outputs, audioJob('jobA'));
+    expect(await createSyncEngine(engineOptions('rename')).runPass()).toMatchObject({ delivered: 1 });
+    await rm(same());
+    expect(await createSyncEngine(engineOptions('rename')).verify()).toMatchObject({ missing: 1 });
+    return contents;
+  }
+
+  it('a copy verify found gone, whose outputs retention removed, frees its path: the next job gets it, not (2)', async () => {
+    await goneCopyOfA();
+    await rm(join(outputs, 'jobA'), { recursive: true });
+    await writeJob(outputs, audioJob('jobB'));
+    const engine = createSyncEngine(engineOptions('rename'));
+    for (const plan of [await engine.plan(), await engine.plan({ jobId: 'jobB' })]) {
+      expect(plan.transfers[0]).toMatchObject({ jobId: 'jobB', remotePath: same() });
+      expect(plan.transfers[0]?.conflict).toBeUndefined();
+      expect(plan.released.map((receipt) => receipt.jobId)).toEqual(['jobA']);
+    }
+    expect(await engine.runPass()).toMatchObject({ delivered: 1 });
+    expect(receiptOf('jobB')).toMatchObject({ status: 'delivered', remotePath: same() });
+    expect(await readdir(join(nas, 'Music'))).toEqual(['same.m4a']);
+  });
+
+  it('a copy verify found gone frees its path once its job was processed again: the new version takes it, not (2)', async () => {
+    await goneCopyOfA();
+    const again = await writeJob(outputs, audioJob('jobA'));
+    expect(await createSyncEngine(engineOptions('rename')).runPass()).toMatchObject({ delivered: 1 });
+    expect(await readdir(join(nas, 'Music'))).toEqual(['same.m4a']);
+    expect(await readFile(same())).toEqual(again.get(audioJob('jobA').artifacts[0]!.path));
+  });
+
+  it('a copy verify found gone keeps its path while its retry fails for another reason, and returns there', async () => {
+    const contents = await goneCopyOfA();
+    const source = join(outputs, 'jobA', audioJob('jobA').artifacts[0]!.path);
+    await rm(source);
+    receipts.resetFailures('jobA');
+    expect(await createSyncEngine(engineOptions('rename')).runPass()).toMatchObject({ failed: 1 });
+    const failed = receiptOf('jobA');
+    expect(failed?.status).toBe('failed');
+    expect(failed?.errorCode).not.toBe('REMOTE_MISSING');
+    // Still held: another job is renamed, as while the copy was merely gone.
+    await writeJob(outputs, audioJob('jobB'));
+    await createSyncEngine(engineOptions('rename')).runPass({ jobId: 'jobB' });
+    expect(receiptOf('jobB')).toMatchObject({ status: 'delivered', remotePath: numbered() });
+    // The source is back: the retry sends it to its own path.
+    await writeFile(source, contents.get(audioJob('jobA').artifacts[0]!.path)!);
+    receipts.resetFailures('jobA');
+    await createSyncEngine(engineOptions('rename')).runPass();
+    expect(receiptOf('jobA')).toMatchObject({ status: 'delivered', remotePath: same() });
+    expect(await readFile(same())).toEqual(contents.get(audioJob('jobA').artifacts[0]!.path));
+    expect((await readdir(join(nas, 'Music'))).sort()).toEqual(['same (2).m4a', 'same.m4a']);
+  });
+
   it('holds: delivered copies (earlier versions too) and verify findings; not failed attempts, nor replaced copies', () => {
     const base: Receipt = {
       jobId: 'j',

@@ -1,7 +1,15 @@
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
-import { posix } from 'node:path';
-import { assertShareMounted, backendPrograms, compileRoutes, mountTables } from '@imk/sync';
+import { createLogger } from '@imk/log';
+import {
+  DEFAULT_BACKEND,
+  assertShareMounted,
+  backendPrograms,
+  compileRoutes,
+  createBackend,
+  mountTables,
+  type SyncBackend,
+} from '@imk/sync';
 import { resolveTool } from '@imk/tools';
 import { loadNasSyncConfig, type NasSyncConfig } from './config.ts';
 
@@ -69,9 +77,11 @@ export const syncToolsCheck: DoctorCheck = {
 };
 
 /**
- * Routes that write to a folder on this host (`local`, `rsync` without host) whose folder is below a mount
- * point /etc/fstab lists but that is not mounted: nas-sync refuses to write there (the files would land on
- * this host's own disk), so doctor says so before the first pass does.
+ * Routes that write to a folder on this host whose folder is below a mount point /etc/fstab lists but that is
+ * not mounted: nas-sync refuses to write there (the files would land on this host's own disk), so doctor says
+ * so before the first pass does. Which routes write to this host, and where, is asked of each backend
+ * (`pathOnThisHost`: `local`, `rsync` without a host, `rclone` to a remote rclone calls local), the same
+ * answer the backend checks before each copy.
  */
 export const sharesMountedCheck: DoctorCheck = {
   id: 'sync-shares-mounted',
@@ -83,30 +93,50 @@ export const sharesMountedCheck: DoctorCheck = {
     if ('skip' in loaded) return loaded.skip;
     const { config } = loaded;
     const tables = mountTables(env);
+    const logger = createLogger('nas-sync-doctor', { level: 'silent' });
+    const backends = new Map<string, SyncBackend>();
     const problems: string[] = [];
+    const unchecked: string[] = [];
     let checked = 0;
-    for (const route of compileRoutes(config.routes, config.remoteRoots).routes) {
-      const options = config.backends[route.route.backend];
-      // A route without a defined backend writes to a plain local folder.
-      const here = !options || options.type === 'local' || (options.type === 'rsync' && !options.host);
-      if (!route.template || !here) continue;
-      const base = options && 'root' in options ? options.root : undefined;
-      const folder = base ? posix.join(base, route.template.root) : route.template.root;
-      if (!posix.isAbsolute(folder)) continue;
-      checked++;
-      await assertShareMounted(tables, folder, { backend: route.route.backend, route: route.name }).catch(
-        (error: unknown) => problems.push(errorMessage(error)),
-      );
+    try {
+      for (const route of compileRoutes(config.routes, config.remoteRoots).routes) {
+        if (!route.template) continue;
+        const name = route.route.backend;
+        // A route without a defined backend writes to a plain local folder, as in the engine.
+        const options = config.backends[name] ?? (name === DEFAULT_BACKEND ? { type: 'local' } : undefined);
+        if (!options) continue;
+        let folder: string | undefined;
+        try {
+          // Made inside the try: a backend whose secret is missing fails here, said by the other checks too.
+          let backend = backends.get(name);
+          if (!backend) {
+            backend = createBackend(options, { name, logger, env });
+            backends.set(name, backend);
+          }
+          folder = await backend.pathOnThisHost?.(route.template.root);
+        } catch (error) {
+          unchecked.push(`route "${route.name}" (backend "${name}"): ${errorMessage(error)}`);
+          continue;
+        }
+        if (folder === undefined) continue;
+        checked++;
+        await assertShareMounted(tables, folder, { backend: name, route: route.name }).catch(
+          (error: unknown) => problems.push(errorMessage(error)),
+        );
+      }
+    } finally {
+      await Promise.all([...backends.values()].map((backend) => backend.close().catch(() => undefined)));
     }
+    const notChecked = unchecked.length > 0 ? `; not checked: ${unchecked.join('; ')}` : '';
     if (problems.length > 0)
       return {
         status: 'warn',
-        summary: problems.join('; '),
+        summary: problems.join('; ') + notChecked,
         fix: 'mount the share (mount <mount point>), or point the route at a folder that is there',
       };
     return {
       status: 'ok',
-      summary: `${checked} route folder(s) on this host; none under an unmounted share`,
+      summary: `${checked} route folder(s) on this host; none under an unmounted share${notChecked}`,
     };
   },
 };

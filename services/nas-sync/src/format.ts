@@ -78,12 +78,17 @@ export function formatStatus(status: SyncStatus): string {
     if (conflict) detail = detail ? `${detail}; ${conflict}` : conflict;
     return `${row.state.padEnd(9)} ${row.job_id}/${row.artifact}${arrow}${detail ? `  ${detail}` : ''}`;
   });
+  for (const copy of status.released)
+    lines.push(
+      `${'released'.padEnd(9)} ${copy.job_id}/${copy.artifact} -> ${copy.backend}:${copy.remote_path}  ${copy.reason}`,
+    );
   const t = status.totals;
   const conflicts = status.rows.filter((row) => row.conflict).length;
   lines.push(
     `${t.delivered} delivered, ${t.pending} pending, ${t.failed} failed, ${t.unrouted} unrouted` +
       (t.replaced ? `, ${t.replaced} replaced` : '') +
       (t.skipped ? `, ${t.skipped} skipped` : '') +
+      (status.released.length ? `, ${status.released.length} released` : '') +
       (conflicts ? `, ${conflicts} conflict${conflicts === 1 ? '' : 's'}` : '') +
       (status.runner_pid ? ` (nas-sync running, pid ${status.runner_pid})` : ' (nas-sync not running)'),
   );

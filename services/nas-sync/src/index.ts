@@ -3,7 +3,7 @@ export type { NasSyncOptions, RunOnceOptions, RunOnceResult, VerifyResult } from
 export { NasSyncSchema, NasSyncFileSchema, SERVICE_NAME, loadNasSyncConfig } from './config.ts';
 export type { LoadedNasSync, NasSyncConfig } from './config.ts';
 export { getSyncStatus, resetFailedTransfers } from './status.ts';
-export type { RowConflict, StatusRow, SyncStatus } from './status.ts';
+export type { ReleasedCopy, RowConflict, StatusRow, SyncStatus } from './status.ts';
 export { describeConflict, formatStatus, formatSummary, formatVerify, summaryExitCode } from './format.ts';
 export { healthChecks } from './health.ts';
 export { doctorChecks, sharesMountedCheck, syncToolsCheck } from './doctor-checks.ts';

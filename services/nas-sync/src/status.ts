@@ -4,7 +4,6 @@ import {
   ReceiptStore,
   createSyncEngine,
   destinationKey,
-  pathHolders,
   type PlannedTransfer,
   type Receipt,
 } from '@imk/sync';
@@ -49,6 +48,19 @@ export interface RowConflict {
   earlier_version?: true;
 }
 
+/**
+ * A delivered copy `imk sync verify` found gone that can never be sent again (its job's outputs were removed,
+ * or list another version or route now): its path is free for other artifacts.
+ */
+export interface ReleasedCopy {
+  job_id: string;
+  artifact: string;
+  backend: string;
+  remote_path: string;
+  /** Why it cannot come back. */
+  reason: string;
+}
+
 export interface SyncStatus {
   configured: boolean;
   reason?: string;
@@ -56,6 +68,8 @@ export interface SyncStatus {
   runner_pid?: number;
   rows: StatusRow[];
   totals: Record<StatusRow['state'], number>;
+  /** Copies found gone whose source is gone too: listed so the user knows the path was given up. */
+  released: ReleasedCopy[];
 }
 
 /** Delivered copies by destinationKey: who holds a path. */
@@ -131,7 +145,8 @@ export async function getSyncStatus(options: {
 }): Promise<SyncStatus> {
   const totals = { delivered: 0, pending: 0, failed: 0, unrouted: 0, replaced: 0, skipped: 0 };
   const loaded = await loadNasSyncConfig(options.root, options.env);
-  if (loaded.state !== 'enabled') return { configured: false, reason: loaded.reason, rows: [], totals };
+  if (loaded.state !== 'enabled')
+    return { configured: false, reason: loaded.reason, rows: [], totals, released: [] };
   const receipts = ReceiptStore.open({ file: resolvePaths(options.root).receipts, readonly: true });
   try {
     const engine = createSyncEngine({
@@ -145,8 +160,8 @@ export async function getSyncStatus(options: {
       env: options.env,
     });
     const plan = await engine.plan({ jobId: options.jobId });
-    // Who holds each path: the one rule the plan and the transfers use too.
-    const holders = pathHolders(receipts?.all().values() ?? []);
+    // Who holds each path: the one rule (conflicts.ts holdsPath) the plan and the transfers use too.
+    const holders = plan.holders;
     const rows = plan.transfers.map((transfer) => rowOf(transfer, holders));
     const failedUnrouted = new Map(
       [...(receipts?.all().values() ?? [])]
@@ -197,8 +212,26 @@ export async function getSyncStatus(options: {
         error: problem.message,
       });
     for (const row of rows) totals[row.state]++;
+    const jobs = new Set(plan.transfers.map((transfer) => transfer.jobId));
+    const released = plan.released
+      .filter((receipt) => options.jobId === undefined || receipt.jobId === options.jobId)
+      .map((receipt): ReleasedCopy => ({
+        job_id: receipt.jobId,
+        artifact: receipt.artifactPath,
+        backend: receipt.backend,
+        remote_path: receipt.remotePath,
+        reason: jobs.has(receipt.jobId)
+          ? 'found gone by imk sync verify, and the job was processed again or its route changed since: it cannot be sent again, so its path is free for other artifacts'
+          : "found gone by imk sync verify, and the job's outputs are gone (retention or imk cleanup): it cannot be sent again, so its path is free for other artifacts",
+      }));
     const runner = receipts?.runnerPid();
-    return { configured: true, ...(runner === undefined ? {} : { runner_pid: runner }), rows, totals };
+    return {
+      configured: true,
+      ...(runner === undefined ? {} : { runner_pid: runner }),
+      rows,
+      totals,
+      released,
+    };
   } finally {
     receipts?.close();
   }

@@ -44,7 +44,14 @@ it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifa
   expect(once.stdout).toMatch(/nas-sync: 1 delivered, 0 already delivered, 1 failed/);
 
   const status = JSON.parse((await imkHere('sync', 'status', '--json')).stdout) as SyncStatus;
-  expect(status.totals).toEqual({ delivered: 1, pending: 0, failed: 1, unrouted: 0, replaced: 0, skipped: 0 });
+  expect(status.totals).toEqual({
+    delivered: 1,
+    pending: 0,
+    failed: 1,
+    unrouted: 0,
+    replaced: 0,
+    skipped: 0,
+  });
   expect(status.rows.find((row) => row.job_id === 'damaged')).toMatchObject({
     state: 'failed',
     error_code: 'LOCAL_MISMATCH',
@@ -104,6 +111,34 @@ it('imk sync: two songs with the same tags both arrive, status says conflict; ve
   expect(retry.stdout).toMatch(/nas-sync: 1 delivered/);
   expect(await readFile(renamed)).toEqual(two.get('files/audio/a.m4a'));
   expect((await imkHere('sync', 'verify')).exitCode).toBe(0);
+});
+
+it('imk sync status lists a copy found gone whose outputs were removed as released, and the next song with those tags gets its path', async () => {
+  await writeConfig(t.root, localConfig(t.nas));
+  const tags = { artist: 'Same', title: 'Song' };
+  await writeJob(t.outputs, { jobId: 'one', ...tags, artifacts: [{ path: 'files/audio/a.m4a' }] });
+  expect((await imkHere('sync', '--once')).stdout).toMatch(/nas-sync: 1 delivered/);
+  const path = join(t.nas, 'Music', 'Same', 'Song (instrumental).m4a');
+  await rm(path);
+  expect((await imkHere('sync', 'verify')).stdout).toMatch(/1 missing/);
+  // Retention removed job one's outputs: its copy can never come back.
+  await rm(join(t.outputs, 'one'), { recursive: true });
+  const table = (await imkHere('sync', 'status')).stdout;
+  expect(table).toContain(
+    `released  one/files/audio/a.m4a -> nas:${path}  found gone by imk sync verify, and the job's outputs are gone`,
+  );
+  expect(table).toMatch(/0 delivered, 0 pending, 0 failed, 0 unrouted, 1 released/);
+  const json = JSON.parse((await imkHere('sync', 'status', '--json')).stdout) as SyncStatus;
+  expect(json.released).toMatchObject([{ job_id: 'one', backend: 'nas', remote_path: path }]);
+
+  const two = await writeJob(t.outputs, {
+    jobId: 'two',
+    ...tags,
+    artifacts: [{ path: 'files/audio/a.m4a' }],
+  });
+  expect((await imkHere('sync', '--once')).stdout).toMatch(/nas-sync: 1 delivered/);
+  expect(await readFile(path)).toEqual(two.get('files/audio/a.m4a'));
+  expect(existsSync(join(t.nas, 'Music', 'Same', 'Song (instrumental) (2).m4a'))).toBe(false);
 });
 
 it('imk sync --once exits 2 when conflict: fail stops a transfer at planning time (two jobs, one name, one pass)', async () => {

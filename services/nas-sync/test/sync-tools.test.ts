@@ -98,3 +98,84 @@ it('imk doctor warns of a local route onto an fstab share that is not mounted, n
   await writeFile(mountinfo, `900 26 0:99 / ${share} rw - cifs //nas/music rw\n`);
   expect(await check()).toMatchObject({ status: 'ok' });
 });
+
+it('imk doctor warns of an rclone route to a local remote onto an fstab share that is not mounted, as the backend refuses it', async () => {
+  const share = join(t.nas, 'mnt', 'share');
+  await mkdir(share, { recursive: true });
+  const rcloneConfig = join(t.root, 'rclone.conf');
+  await writeFile(rcloneConfig, '[imklocal]\ntype = local\n');
+  await writeConfig(
+    t.root,
+    `nasSync:
+  enabled: true
+  remoteRoots:
+    audio: ${share}/Music
+  backends:
+    box:
+      type: rclone
+      remote: "imklocal:"
+      configFile: ${rcloneConfig}
+  routes:
+    - name: music
+      match: { kind: audio }
+      to: "\${remoteRoots.audio}/{artist}"
+      backend: box
+`,
+  );
+  const fstab = join(t.root, 'fstab');
+  const mountinfo = join(t.root, 'mountinfo');
+  await writeFile(fstab, `//nas/music ${share} cifs noauto 0 0\n`);
+  await writeFile(mountinfo, '21 26 0:20 / /proc rw,relatime - proc proc rw\n');
+  const env = { ...process.env, IMK_SYNC_FSTAB: fstab, IMK_SYNC_MOUNTINFO: mountinfo };
+  const check = () => sharesMountedCheck.run({ paths: resolvePaths(t.root), env, now: new Date() });
+  const warned = await check();
+  expect(warned.status).toBe('warn');
+  expect(warned.summary).toContain('route "music" (backend "box")');
+  expect(warned.summary).toContain(`${share} is listed in ${fstab} but not mounted`);
+
+  // The sync itself refuses the same route for the same reason.
+  await writeJob(t.outputs, { jobId: 'one', artifacts: [{ path: 'files/audio/a.m4a' }] });
+  const logger = capturingLogger().logger;
+  await runNasSyncOnce({ root: t.root, logger, env });
+  const status = await getSyncStatus({ root: t.root, logger, env });
+  expect(status.rows[0]).toMatchObject({ state: 'pending', error_code: 'SHARE_NOT_MOUNTED' });
+
+  await writeFile(mountinfo, `900 26 0:99 / ${share} rw - cifs //nas/music rw\n`);
+  expect(await check()).toMatchObject({ status: 'ok', summary: expect.stringContaining('1 route folder') });
+});
+
+it('the unmounted-share check carries on past a backend that cannot be made (its key file is missing), saying so', async () => {
+  const share = join(t.nas, 'mnt', 'share');
+  await mkdir(share, { recursive: true });
+  await writeConfig(
+    t.root,
+    `nasSync:
+  enabled: true
+  remoteRoots:
+    audio: ${share}/Music
+  backends:
+    far:
+      type: rsync
+      host: nas.invalid
+      privateKeyFile: { file: ${join(t.root, 'no-such-key')} }
+  routes:
+    - name: far-copy
+      match: { kind: audio }
+      to: "\${remoteRoots.audio}/far"
+      backend: far
+      continue: true
+    - name: music
+      match: { kind: audio }
+      to: "\${remoteRoots.audio}/{artist}"
+`,
+  );
+  const fstab = join(t.root, 'fstab');
+  const mountinfo = join(t.root, 'mountinfo');
+  await writeFile(fstab, `//nas/music ${share} cifs noauto 0 0\n`);
+  await writeFile(mountinfo, '21 26 0:20 / /proc rw,relatime - proc proc rw\n');
+  const env = { ...process.env, IMK_SYNC_FSTAB: fstab, IMK_SYNC_MOUNTINFO: mountinfo };
+  const result = await sharesMountedCheck.run({ paths: resolvePaths(t.root), env, now: new Date() });
+  expect(result.status).toBe('warn');
+  expect(result.summary).toContain('route "music"');
+  expect(result.summary).toContain('not checked: route "far-copy" (backend "far")');
+});

@@ -1,6 +1,6 @@
-import { lstat, realpath } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
-import { syncError } from '../errors.ts';
+import { lstat, realpath, stat } from 'node:fs/promises';
+import { dirname, relative, sep } from 'node:path';
+import { isAbsentErrno, notAFolderError, syncError } from '../errors.ts';
 
 const inside = (path: string, root: string): boolean =>
   path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
@@ -36,6 +36,34 @@ export async function assertNoLinkOut(root: string, target: string): Promise<voi
   }
 }
 
+/**
+ * The file (or FIFO, device) standing where a folder of `target` has to be: the deepest folder above the
+ * target that exists, when it is not a folder (everything below a file is absent). Links are followed.
+ */
+export async function fileInTheWay(target: string): Promise<string | undefined> {
+  let dir = dirname(target);
+  for (;;) {
+    try {
+      return (await stat(dir)).isDirectory() ? undefined : dir;
+    } catch (error) {
+      // Unreadable: the copy itself says why.
+      if (!isAbsentErrno(error)) return undefined;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Throws PATH_NOT_FOLDER (final) naming the file in the way of `target`'s folders, if any (fileInTheWay). */
+export async function assertFoldersOnPath(
+  target: string,
+  what: { backend: string; route?: string | undefined },
+): Promise<void> {
+  const file = await fileInTheWay(target);
+  if (file !== undefined) throw notAFolderError(file, target, what);
+}
+
 /** DESTINATION_UNSAFE for a link below the root that leads out of it (or nowhere), naming the link. */
 export function linkOutError(link: string, leads: string | undefined, root: string): Error {
   return syncError(
@@ -46,13 +74,18 @@ export function linkOutError(link: string, leads: string | undefined, root: stri
 }
 
 /**
- * assertNoLinkOut for a server reached over ssh (rsync): a POSIX sh script, arguments root and the path
- * below it. Prints `OK`, or `LINK`, the link and where it leads (empty when nowhere), one per line.
+ * assertNoLinkOut, then assertFoldersOnPath, for a server reached over ssh (rsync): a POSIX sh script,
+ * arguments root and the path below it. Prints `OK`; or `FILE` and the file in the way of the target's
+ * folders; or `LINK`, the link and where it leads (empty when nowhere); one per line.
  */
 export const NO_LINK_OUT_SCRIPT = [
   'root=$1; rel=$2',
-  'r=$(cd -P -- "$root" 2>/dev/null && pwd -P) || { echo OK; exit 0; }',
-  '[ "$r" = / ] && { echo OK; exit 0; }',
+  // The deepest folder above the target that exists (links followed, as stat does) must be a folder.
+  'ok() { d=${root%/}/$rel; d=${d%/*}',
+  '  while [ -n "$d" ] && [ ! -e "$d" ]; do case $d in */*) d=${d%/*};; *) d=;; esac; done',
+  '  if [ -n "$d" ] && [ ! -d "$d" ]; then printf \'FILE\n%s\n\' "$d"; else echo OK; fi; exit 0; }',
+  'r=$(cd -P -- "$root" 2>/dev/null && pwd -P) || ok',
+  '[ "$r" = / ] && ok',
   'set -f; IFS=/; p=${root%/}',
   'for part in $rel; do',
   '  [ -z "$part" ] && continue',
@@ -62,7 +95,7 @@ export const NO_LINK_OUT_SCRIPT = [
   '    case "$l" in "$r"|"$r"/*) ;; *) printf \'LINK\n%s\n%s\n\' "$p" "$l"; exit 0;; esac',
   '  elif [ ! -e "$p" ]; then break; fi',
   'done',
-  'echo OK',
+  'ok',
 ].join('\n');
 
 /** Throws linkOutError when NO_LINK_OUT_SCRIPT's output names a link. */

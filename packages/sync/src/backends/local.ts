@@ -5,12 +5,12 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
 import { fsyncDir, fsyncFile, listNamesOrEmpty, sha256File } from '@imk/fs-safe';
-import { fromFsError, syncError } from '../errors.ts';
+import { fromFsError, ignoreAbsent, isAbsentErrno, syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
-import { assertNoLinkOut } from './local-links.ts';
+import { assertFoldersOnPath, assertNoLinkOut } from './local-links.ts';
 import { createShareCheck, mountTables } from '../util/mounts.ts';
 
 export const LOCAL_BACKEND = 'local';
@@ -108,6 +108,7 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       try {
         await shares.assertMounted(target, { backend: context.name, route: request.route });
         await assertNoLinkOut(root, target);
+        await assertFoldersOnPath(target, { backend: context.name, route: request.route });
         tempInsideRoot = true;
         if ((await settleExisting(request, target, existing)) === 'same')
           return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
@@ -143,13 +144,15 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       try {
         return { bytes: (await stat(pathOf(remotePath))).size };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        if (isAbsentErrno(error)) return undefined;
         throw fromFsError(error, remotePath);
       }
     },
 
     // Opened the untrusted way: a FIFO or a folder there is refused at once, never read.
     hash: (remotePath) => sha256File(pathOf(remotePath), { untrusted: { followLinks: true } }),
+
+    pathOnThisHost: (remotePath) => Promise.resolve(pathOf(remotePath)),
 
     async list(remoteDir) {
       try {
@@ -159,7 +162,8 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       }
     },
 
-    remove: (remotePath) => rm(pathOf(remotePath), { force: true }),
+    // Already gone, also when a file stands where its folder was.
+    remove: (remotePath) => rm(pathOf(remotePath), { force: true }).catch(ignoreAbsent),
 
     close: () => {
       shares = createShareCheck(mounts);

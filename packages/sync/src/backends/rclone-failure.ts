@@ -4,6 +4,9 @@ import { syncError } from '../errors.ts';
 export const NOT_FOUND =
   /object not found|directory not found|file not found|not found|doesn't exist|no such file/i;
 
+/** rclone's words (they vary by remote) for a file where a folder of the path should be. */
+export const NOT_A_FOLDER = /is a file not a directory|not a directory/i;
+
 /** Classifies an rclone error text (from its stderr or its remote control API): logins and permissions are final. */
 export function classifyRcloneFailure(
   text: string,
@@ -39,6 +42,8 @@ export function classifyRcloneFailure(
   )
     return syncError('UNREACHABLE', message);
   if (/no space left|quota/i.test(text)) return syncError('REMOTE_FULL', message);
+  // A file where the path needs a folder (rclone's words vary by remote); the backend names the file.
+  if (NOT_A_FOLDER.test(text)) return syncError('PATH_NOT_FOLDER', message);
   if (exitCode === 7) return syncError('BACKEND_CONFIG_INVALID', message);
   return syncError('TRANSFER_FAILED', message);
 }

@@ -3,7 +3,7 @@ import { basename, dirname, join, posix } from 'node:path';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
 import { digestFile, sha256File } from '@imk/fs-safe';
-import { syncError } from '../errors.ts';
+import { notAFolderError, syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { tempPathFor } from '../util/remote-path.ts';
 import { syncProgram } from '../util/programs.ts';
@@ -16,9 +16,9 @@ import {
   settleExisting,
 } from './common.ts';
 import { createShareCheck, mountTables } from '../util/mounts.ts';
-import { assertNoLinkOut } from './local-links.ts';
+import { assertFoldersOnPath, assertNoLinkOut } from './local-links.ts';
 import { RcloneCallError, createRcloneDaemon } from './rclone-daemon.ts';
-import { NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
+import { NOT_A_FOLDER, NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
 
 export const RCLONE_BACKEND = 'rclone';
 
@@ -145,11 +145,35 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     if (!root) {
       root = call<{ Root: string }>('operations/fsinfo', { fs }, 'read remote folder', signal).then(
         (info) => info.Root,
+        (error: unknown) => {
+          // rclone will not open a folder that is a file: its path is then its parent's and its name.
+          const parent = posix.dirname(path);
+          if (!isImkError(error, 'PATH_NOT_FOLDER') || parent === path) throw error;
+          return localPathOf(parent, signal);
+        },
       );
       roots.set(fs, root);
       root.catch(() => roots.delete(fs));
     }
     return join(await root, remote);
+  }
+
+  /** The path on this host of a file, when rclone says the remote is a local one (IsLocal). */
+  async function pathOnThisHost(path: string, signal?: AbortSignal): Promise<string | undefined> {
+    return (await features(signal)).local ? localPathOf(path, signal) : undefined;
+  }
+
+  /** The file standing where a folder of `path` has to be, asked of the remote (rclone to another machine). */
+  async function remoteFileInTheWay(path: string, signal?: AbortSignal): Promise<string | undefined> {
+    for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
+      // Below a file, some servers answer "not a directory" rather than "not found": go on up.
+      const item = await statItem(dir, undefined, signal).catch((error: unknown) =>
+        isImkError(error, 'PATH_NOT_FOLDER') ? undefined : null,
+      );
+      if (item === null) return undefined;
+      if (item) return item.IsDir ? undefined : dir;
+      if (dir === '/' || dir === '.') return undefined;
+    }
   }
 
   async function statItem(
@@ -167,7 +191,8 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     } catch (error) {
       if (
         error instanceof RcloneCallError &&
-        NOT_FOUND.test(error.message) &&
+        // A file where a folder of the path should be: nothing is at the path either.
+        (NOT_FOUND.test(error.message) || NOT_A_FOLDER.test(error.message)) &&
         !/connect|refused|authenticate/i.test(error.message)
       )
         return undefined;
@@ -252,82 +277,100 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     hash: () => remoteHash(remotePath),
   });
 
+  async function putFile(request: PutRequest): Promise<PutResult> {
+    await checkLocalFile(request);
+    const remoteFeatures = await features(request.signal);
+    const final = request.remotePath;
+    const where = `${options.remote}${final}`;
+    // A remote on this host writes through a link below the route's root as the local backend would:
+    // refused the same way. (Other remotes follow their server's rules; see docs/nas-sync.md.)
+    // It also refuses, as they do, a folder under an fstab share that is not mounted.
+    const target = await pathOnThisHost(final, request.signal);
+    if (target !== undefined) {
+      await shares.assertMounted(target, { backend: context.name, route: request.route });
+      if (request.remoteRoot !== undefined) {
+        const root = dirname(await localPathOf(posix.join(request.remoteRoot, '_'), request.signal));
+        await assertNoLinkOut(root, target);
+      }
+      await assertFoldersOnPath(target, { backend: context.name, route: request.route });
+    }
+    // rclone has no move that refuses an existing name: the check is a look before the copy and again
+    // before the move into place (a file written in between by another client is not seen).
+    if ((await settleExisting(request, where, existingAt(final))) === 'same')
+      return { bytes: request.bytes, verifiedBy: 'remote-hash', alreadyThere: true };
+    const rename = options.rename === 'auto' ? remoteFeatures.move : options.rename;
+    const upload = rename ? tempPathFor(final, request.sha256, options.maxNameBytes) : final;
+    const native =
+      options.hashMethod === 'read-back' || remoteFeatures.local ? undefined : remoteFeatures.hash;
+    const source = { srcFs: dirname(request.localPath), srcRemote: basename(request.localPath) };
+    const destination = address(upload);
+    const [, local] = await Promise.all([
+      // The remote's own hash is compared below, so rclone's check of the same thing is skipped.
+      call(
+        'operations/copyfile',
+        {
+          ...source,
+          dstFs: destination.fs,
+          dstRemote: destination.remote,
+          _config: { IgnoreChecksum: true },
+        },
+        `copy to ${final}`,
+        request.signal,
+      ),
+      // The remote's hash type of the local file and, in the same read, its sha256 against the manifest
+      // unless the file has provably not changed since the manifest was written.
+      native && native !== 'sha256'
+        ? unchangedSinceManifest(request).then((unchanged) =>
+            digestFile(request.localPath, unchanged ? [native] : ['sha256', native]),
+          )
+        : Promise.resolve(undefined),
+    ]);
+    const verdict = await verifyCopy(request, upload, native, local, remoteFeatures.local);
+    if (!verdict.ok) {
+      await daemon.call('operations/deletefile', destination).catch(() => undefined);
+      throw await mismatchError(request, `${options.remote}${final}`, verdict.found);
+    }
+    if (rename) {
+      if (
+        request.existing !== 'replace' &&
+        (await settleExisting(request, where, existingAt(final)).catch(async (error: unknown) => {
+          await daemon.call('operations/deletefile', destination).catch(() => undefined);
+          throw error;
+        })) === 'same'
+      ) {
+        await daemon.call('operations/deletefile', destination).catch(() => undefined);
+        return { bytes: request.bytes, verifiedBy: verdict.by, alreadyThere: true };
+      }
+      const to = address(final);
+      await call(
+        'operations/movefile',
+        { srcFs: destination.fs, srcRemote: destination.remote, dstFs: to.fs, dstRemote: to.remote },
+        `move into ${final}`,
+        request.signal,
+      );
+    }
+    return { bytes: request.bytes, verifiedBy: verdict.by };
+  }
+
   return {
     type: RCLONE_BACKEND,
     name: context.name,
 
+    pathOnThisHost,
+
     async put(request: PutRequest): Promise<PutResult> {
-      await checkLocalFile(request);
-      const remoteFeatures = await features(request.signal);
-      const final = request.remotePath;
-      const where = `${options.remote}${final}`;
-      // A remote on this host writes through a link below the route's root as the local backend would:
-      // refused the same way. (Other remotes follow their server's rules; see docs/nas-sync.md.)
-      // It also refuses, as they do, a folder under an fstab share that is not mounted.
-      if (remoteFeatures.local) {
-        const target = await localPathOf(final, request.signal);
-        await shares.assertMounted(target, { backend: context.name, route: request.route });
-        if (request.remoteRoot !== undefined) {
-          const root = dirname(await localPathOf(posix.join(request.remoteRoot, '_'), request.signal));
-          await assertNoLinkOut(root, target);
-        }
+      try {
+        return await putFile(request);
+      } catch (error) {
+        // rclone says "not a directory" without naming which folder is a file: look for it.
+        if (!isImkError(error, 'PATH_NOT_FOLDER') || error.details?.path !== undefined) throw error;
+        const file = await remoteFileInTheWay(request.remotePath, request.signal);
+        if (file === undefined) throw error;
+        throw notAFolderError(`${options.remote}${file}`, `${options.remote}${request.remotePath}`, {
+          backend: context.name,
+          route: request.route,
+        });
       }
-      // rclone has no move that refuses an existing name: the check is a look before the copy and again
-      // before the move into place (a file written in between by another client is not seen).
-      if ((await settleExisting(request, where, existingAt(final))) === 'same')
-        return { bytes: request.bytes, verifiedBy: 'remote-hash', alreadyThere: true };
-      const rename = options.rename === 'auto' ? remoteFeatures.move : options.rename;
-      const upload = rename ? tempPathFor(final, request.sha256, options.maxNameBytes) : final;
-      const native =
-        options.hashMethod === 'read-back' || remoteFeatures.local ? undefined : remoteFeatures.hash;
-      const source = { srcFs: dirname(request.localPath), srcRemote: basename(request.localPath) };
-      const destination = address(upload);
-      const [, local] = await Promise.all([
-        // The remote's own hash is compared below, so rclone's check of the same thing is skipped.
-        call(
-          'operations/copyfile',
-          {
-            ...source,
-            dstFs: destination.fs,
-            dstRemote: destination.remote,
-            _config: { IgnoreChecksum: true },
-          },
-          `copy to ${final}`,
-          request.signal,
-        ),
-        // The remote's hash type of the local file and, in the same read, its sha256 against the manifest
-        // unless the file has provably not changed since the manifest was written.
-        native && native !== 'sha256'
-          ? unchangedSinceManifest(request).then((unchanged) =>
-              digestFile(request.localPath, unchanged ? [native] : ['sha256', native]),
-            )
-          : Promise.resolve(undefined),
-      ]);
-      const verdict = await verifyCopy(request, upload, native, local, remoteFeatures.local);
-      if (!verdict.ok) {
-        await daemon.call('operations/deletefile', destination).catch(() => undefined);
-        throw await mismatchError(request, `${options.remote}${final}`, verdict.found);
-      }
-      if (rename) {
-        if (
-          request.existing !== 'replace' &&
-          (await settleExisting(request, where, existingAt(final)).catch(async (error: unknown) => {
-            await daemon.call('operations/deletefile', destination).catch(() => undefined);
-            throw error;
-          })) === 'same'
-        ) {
-          await daemon.call('operations/deletefile', destination).catch(() => undefined);
-          return { bytes: request.bytes, verifiedBy: verdict.by, alreadyThere: true };
-        }
-        const to = address(final);
-        await call(
-          'operations/movefile',
-          { srcFs: destination.fs, srcRemote: destination.remote, dstFs: to.fs, dstRemote: to.remote },
-          `move into ${final}`,
-          request.signal,
-        );
-      }
-      return { bytes: request.bytes, verifiedBy: verdict.by };
     },
 
     async stat(remotePath): Promise<RemoteEntry | undefined> {
@@ -359,7 +402,11 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       try {
         await daemon.call('operations/deletefile', address(remotePath));
       } catch (error) {
-        if (error instanceof RcloneCallError && NOT_FOUND.test(error.message)) return;
+        if (
+          error instanceof RcloneCallError &&
+          (NOT_FOUND.test(error.message) || NOT_A_FOLDER.test(error.message))
+        )
+          return;
         throw isImkError(error)
           ? error
           : classifyRcloneFailure((error as Error).message, `remove ${remotePath}`, where);

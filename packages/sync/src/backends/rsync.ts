@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import { isAbsolute, posix, resolve } from 'node:path';
 import { z } from 'zod';
 import { listNamesOrEmpty, sha256File } from '@imk/fs-safe';
-import { fromFsError, syncError } from '../errors.ts';
+import { fromFsError, ignoreAbsent, isAbsentErrno, notAFolderError, syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, RemoteEntry, SyncBackend } from '../types.ts';
 import { readSecret } from '../util/secrets.ts';
 import { syncProgram } from '../util/programs.ts';
@@ -13,7 +13,7 @@ import { createRemoteShell } from '../util/remote-shell.ts';
 import { createSshMaster } from '../util/ssh-master.ts';
 import { createShareCheck, mountTables } from '../util/mounts.ts';
 import { BackendBaseSchema, checkLocalFile, notRegularError } from './common.ts';
-import { assertNoLinkOut, linkOutError, NO_LINK_OUT_SCRIPT } from './local-links.ts';
+import { assertFoldersOnPath, assertNoLinkOut, linkOutError, NO_LINK_OUT_SCRIPT } from './local-links.ts';
 import { sendBatch, type BatchItem } from './rsync-batch.ts';
 import { createRunQueue, type Waiting } from './rsync-runs.ts';
 import { classifyRsyncFailure } from './rsync-failure.ts';
@@ -203,13 +203,19 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       `look for links below ${asked[0]?.root ?? ''}`,
       signal,
     );
-    // Per target: "OK", or "LINK", the link and where it leads (three lines).
+    // Per target: "OK"; or "FILE" and the file in the way (two lines); or "LINK", the link and where it leads (three).
     const lines = out.split('\n');
     const passed = new Set<Waiting>(checks.filter((check) => check.skip).map((check) => check.entry));
     let at = 0;
     for (const check of asked) {
       const verdict = lines[at];
-      if (verdict === 'LINK') {
+      if (verdict === 'FILE') {
+        const { request, target } = check.entry.item;
+        check.entry.reject(
+          notAFolderError(lines[at + 1] ?? '', target, { backend: context.name, route: request.route }),
+        );
+        at += 2;
+      } else if (verdict === 'LINK') {
         check.entry.reject(linkOutError(lines[at + 1] ?? '', lines[at + 2] || undefined, check.root));
         at += 3;
       } else if (verdict === 'OK') {
@@ -283,6 +289,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       if (!remote) {
         await shares.assertMounted(target, { backend: context.name, route: request.route });
         await assertNoLinkOut(rootOf(request), target);
+        await assertFoldersOnPath(target, { backend: context.name, route: request.route });
       }
       const item: BatchItem = {
         request,
@@ -292,13 +299,15 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       return queue.put(item);
     },
 
+    pathOnThisHost: (remotePath) => Promise.resolve(remote ? undefined : pathOf(remotePath)),
+
     async stat(remotePath) {
       const path = pathOf(remotePath);
       if (remote) return remoteStat(path);
       try {
         return { bytes: (await stat(path)).size };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        if (isAbsentErrno(error)) return undefined;
         throw fromFsError(error, path);
       }
     },
@@ -321,7 +330,8 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     async remove(remotePath) {
       const path = pathOf(remotePath);
       if (remote) await sshChecked(['rm', '-f', '--', path], `remove ${path}`);
-      else await rm(path, { force: true });
+      // Already gone, also when a file stands where its folder was (rm -f says nothing then either).
+      else await rm(path, { force: true }).catch(ignoreAbsent);
     },
 
     // Ends the shared connection; the next pass opens a new one.

@@ -42,6 +42,8 @@ export interface SftpSession {
    * where it leads; undefined when there is none (or root does not exist yet: mkdir makes plain folders).
    */
   linkOut(root: string, target: string): Promise<{ link: string; leads?: string } | undefined>;
+  /** The file standing where a folder of `target` has to be (the deepest existing folder above it is not one). */
+  fileInTheWay(target: string): Promise<string | undefined>;
   end(): Promise<void>;
 }
 
@@ -183,6 +185,16 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
     return undefined;
   }
 
+  async function fileInTheWay(target: string): Promise<string | undefined> {
+    // The server answers "no such file" below a file too (OpenSSH maps ENOTDIR so), so the walk goes up.
+    for (let dir = posix.dirname(target); ; dir = posix.dirname(dir)) {
+      const found = await statOrUndefined(dir).catch(() => null);
+      if (found === null) return undefined;
+      if (found) return found.dir ? undefined : dir;
+      if (dir === '/' || dir === '.') return undefined;
+    }
+  }
+
   async function mkdirp(dir: string): Promise<void> {
     if (dir === '/' || dir === '.' || dir === '') return;
     const found = await statOrUndefined(dir);
@@ -222,6 +234,7 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
     client,
     mkdirp,
     linkOut,
+    fileInTheWay,
 
     async writeFile(path, stages, inFlight, signal) {
       const handle = await call<Buffer>((cb) => sftp.open(path, 'w', cb));

@@ -6,7 +6,7 @@ import { SecretRefSchema } from '@imk/config';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
 import { REGULAR_FILE_MAX_BYTES, fileReadProblem, openRegularFileSync } from '@imk/fs-safe';
-import { syncError } from '../errors.ts';
+import { notAFolderError, syncError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { createHashTap, hashStream } from '../util/hashing.ts';
@@ -193,6 +193,9 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
       const assertInsideRoot = async (s: SftpSession): Promise<void> => {
         const out = await s.linkOut(root, target);
         if (out) throw linkOutError(out.link, out.leads, root);
+        const file = await s.fileInTheWay(target);
+        if (file !== undefined)
+          throw notAFolderError(file, target, { backend: context.name, route: request.route });
       };
       return withSession(`copy to ${target}`, async (s) => {
         await assertInsideRoot(s);

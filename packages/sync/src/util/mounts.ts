@@ -1,6 +1,6 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { syncError } from '../errors.ts';
+import { syncError, writerLabel } from '../errors.ts';
 
 /** Where the mount tables are read: env `IMK_SYNC_FSTAB` and `IMK_SYNC_MOUNTINFO` (tests cannot mount). */
 export interface MountTables {
@@ -111,13 +111,9 @@ function notMounted(
   path: string,
   what: { backend: string; route?: string },
 ): Error {
-  const who =
-    what.route === undefined
-      ? `backend "${what.backend}"`
-      : `route "${what.route}" (backend "${what.backend}")`;
   return syncError(
     'SHARE_NOT_MOUNTED',
-    `${who}: ${point} is listed in ${tables.fstab} but not mounted, so nothing is written to ${path} (it would land on this host's own disk under the empty mount point). Mount it (mount ${point}); the files are sent once it is mounted`,
+    `${writerLabel(what)}: ${point} is listed in ${tables.fstab} but not mounted, so nothing is written to ${path} (it would land on this host's own disk under the empty mount point). Mount it (mount ${point}); the files are sent once it is mounted`,
     { details: { mount_point: point, path } },
   );
 }
