@@ -5,7 +5,13 @@ import { sha256Buffer, sha256File } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
 import type { Manifest } from '@imk/protocol';
 import { mixVariants, nullResidualDb } from '@imk/separation';
-import { duplicateManifest, findDuplicate, readPublishedManifest, sameOutputs } from './duplicates.ts';
+import {
+  duplicateCandidates,
+  duplicateManifest,
+  findDuplicate,
+  readPublishedManifest,
+  sameOutputs,
+} from './duplicates.ts';
 import { decodeToWav } from './decode-input.ts';
 import { chooseEngine } from './engine-choice.ts';
 import { checkDuration } from './input-limits.ts';
@@ -13,7 +19,7 @@ import { buildManifest, inputFacts } from './manifest.ts';
 import { claimMix } from './mix-claim.ts';
 import { manifestOptions, outputFingerprint, resolveOptions } from './options.ts';
 import type { PipelineResult, PipelineState } from './pipeline.ts';
-import { publishOutputs, startOutputs } from './publish-outputs.ts';
+import { discardOutputs, publishOutputs, startOutputs } from './publish-outputs.ts';
 import { readSidecar } from './sidecar.ts';
 import { canonicalJson, stemCacheKey } from './stem-cache.ts';
 import type { StageSteps } from './stage-runner.ts';
@@ -79,31 +85,24 @@ const hash: Steps['hash'] = {
       s.logger.info('outputs of this job were already published by an earlier attempt; completing');
       return { kind: 'resumed', dir, manifest: published!, inputSha256 };
     }
-    // A mix of this job saved from the mixer (on any worker or host) builds in outputs/.<job_id>.partial-…
-    // and publishes outputs/<job_id>/ too: this run of the job (published again after its archive was
-    // cleaned up, retried, or sent to another queue) waits for it, and a mix saved meanwhile waits for this
-    // run, through the same claim; held until the outputs are published or discarded (runPipeline).
-    s.mixClaim = await claimMix({
-      outputsDir: ctx.paths.outputs,
-      jobId,
-      consumerId: ctx.consumerId,
-      leaseMs: ctx.config.leaseMs,
-      pollMs: ctx.config.pollMs,
-      signal: s.signal,
-      logger: s.logger,
-    });
-    s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
     // The job's own option wins over config: the dashboard's "Separate again" asks for "process".
     if ((s.job.options?.duplicates ?? ctx.config.duplicates) === 'skip') {
-      const found = await findDuplicate(ctx, {
-        jobId,
-        inputSha256,
-        outputKey,
-        partialDir: s.partialDir,
-        logger: s.logger,
-      });
-      s.duplicate = found.duplicate;
-      s.warnings.push(...found.warnings);
+      const earlier = await duplicateCandidates(ctx, inputSha256, outputKey, jobId);
+      // Linking is quick: the claim on the outputs is taken for it only when there is an earlier job to link.
+      if (earlier.length > 0) {
+        const partialDir = await takeOutputs(s);
+        const found = await findDuplicate({
+          inputSha256,
+          outputKey,
+          earlier,
+          partialDir,
+          logger: s.logger,
+        });
+        s.duplicate = found.duplicate;
+        s.warnings.push(...found.warnings);
+        // Not linked after all: the job is processed, and lets go of its outputs until it writes them.
+        if (!s.duplicate) await letGoOfOutputs(s);
+      }
     }
     if (s.duplicate) return undefined;
     s.cacheKey = stemCacheKey({ inputSha256, engine });
@@ -198,10 +197,11 @@ const encode: Steps['encode'] = {
   async run(s, progress) {
     const { ctx, job, claim } = s;
     const video = job.video_path === undefined ? undefined : join(claim.dir, job.video_path);
+    const outDir = await takeOutputs(s);
     s.artifacts = await writeOutputs({
       job,
       options: s.options!,
-      outDir: s.partialDir!,
+      outDir,
       variants: s.variantWavs!,
       stems: s.separation!.stems,
       mixture: s.inputFile,
@@ -262,6 +262,39 @@ const manifest: Steps['manifest'] = {
     return undefined;
   },
 };
+
+/**
+ * Takes the claim on outputs/<job_id>/ that mixes of this job take too (on any worker or host), then
+ * starts the job's partial folder; returns that folder. Taken only for the writing of the outputs (encode
+ * or linking a duplicate, manifest, publish), not through decode and separation: a mix saved meanwhile
+ * waits seconds, not the minutes of a separation. A mix being saved makes this run wait, and a run of
+ * the job (published again after its archive was cleaned up, retried, or sent to another queue) makes a
+ * mix wait, so neither removes nor publishes over the other's folder. Held until the outputs are published
+ * or discarded (runPipeline).
+ */
+async function takeOutputs(s: PipelineState): Promise<string> {
+  const { ctx, jobId } = s;
+  if (s.partialDir !== undefined) return s.partialDir;
+  s.mixClaim ??= await claimMix({
+    outputsDir: ctx.paths.outputs,
+    jobId,
+    consumerId: ctx.consumerId,
+    leaseMs: ctx.config.leaseMs,
+    pollMs: ctx.config.pollMs,
+    signal: s.signal,
+    logger: s.logger,
+  });
+  s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
+  return s.partialDir;
+}
+
+/** Removes the partial folder and releases the claim on the outputs, to be taken again to write them. */
+async function letGoOfOutputs(s: PipelineState): Promise<void> {
+  await discardOutputs(s.partialDir);
+  s.partialDir = undefined;
+  await s.mixClaim?.release();
+  s.mixClaim = undefined;
+}
 
 /** The partial folder renamed into outputs/<job_id>/ while the claim is still held; the job's result. */
 const publish: Steps['publish'] = {

@@ -57,7 +57,10 @@ export interface PipelineState extends PipelineInput {
   // hash
   inputSha256?: string;
   outputKey?: string;
-  /** The claim on outputs/<job_id>/ that mixes of this job take too: held from startOutputs to publish. */
+  /**
+   * The claim on outputs/<job_id>/ that mixes of this job take too: held while the outputs are written
+   * (encode, or linking a duplicate) until they are published, not through decode and separation.
+   */
   mixClaim?: MixClaim;
   partialDir?: string;
   duplicate?: Duplicate;
