@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
-import { sha256Buffer, sha256File } from '@imk/fs-safe';
+import { sha256File } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
 import type { Manifest } from '@imk/protocol';
 import { mixVariants, nullResidualDb } from '@imk/separation';
@@ -17,11 +17,12 @@ import { chooseEngine } from './engine-choice.ts';
 import { checkDuration } from './input-limits.ts';
 import { buildManifest, inputFacts } from './manifest.ts';
 import { claimMix } from './mix-claim.ts';
-import { manifestOptions, outputFingerprint, resolveOptions } from './options.ts';
+import { manifestOptions, resolveOptions } from './options.ts';
+import { outputKey as outputKeyOf } from './output-key.ts';
 import type { PipelineResult, PipelineState } from './pipeline.ts';
 import { discardOutputs, publishOutputs, startOutputs } from './publish-outputs.ts';
 import { readSidecar } from './sidecar.ts';
-import { canonicalJson, stemCacheKey } from './stem-cache.ts';
+import { stemCacheKey } from './stem-cache.ts';
 import type { StageSteps } from './stage-runner.ts';
 import { chooseVideoVariant } from './video-variant.ts';
 import { writeOutputs } from './write-outputs.ts';
@@ -75,7 +76,15 @@ const hash: Steps['hash'] = {
     // fsqueue verified declared hashes when it claimed the bundle.
     const inputSha256 = declared ?? (await sha256File(inputFile));
     const engine = s.engineFacts!;
-    const outputKey = sha256Buffer(canonicalJson({ engine, outputs: outputFingerprint(s.options!) }));
+    const outputKey = await outputKeyOf({
+      job: s.job,
+      bundleDir: s.claim.dir,
+      inputName: s.inputName,
+      inputSha256,
+      engine,
+      options: s.options!,
+      config: ctx.config,
+    });
     s.inputSha256 = inputSha256;
     s.outputKey = outputKey;
     // An earlier attempt may have published and then died before archiving the claim: nothing to redo.
