@@ -13,6 +13,7 @@ import {
   sameOutputs,
 } from './duplicates.ts';
 import { decodeToWav } from './decode-input.ts';
+import { usableCover } from './cover.ts';
 import { chooseEngine } from './engine-choice.ts';
 import { checkDuration } from './input-limits.ts';
 import { buildManifest, inputFacts } from './manifest.ts';
@@ -50,6 +51,7 @@ const options: Steps['options'] = {
     });
     if (s.probedInput) checkDuration(s.probedInput, inputName, ctx.config.maxDurationSec);
     s.warnings = [...s.song.warnings];
+    s.cover = await usableCover(s.claim.dir, job.cover_path, s.warnings, s.logger);
     if (sidecar?.unknownKeys.length)
       s.warnings.push(`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`);
     const chosen = await chooseEngine(ctx, resolved, s.logger);
@@ -218,7 +220,7 @@ const encode: Steps['encode'] = {
       sourceVideo: ctx.config.video.source ? video : undefined,
       videoVariant: s.videoVariant!,
       videoRecipe: s.videoRecipe,
-      cover: job.cover_path === undefined ? undefined : join(claim.dir, job.cover_path),
+      cover: s.cover,
       signal: s.signal,
       progress,
       logger: s.logger,

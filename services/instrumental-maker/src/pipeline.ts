@@ -50,6 +50,8 @@ export interface PipelineState extends PipelineInput {
   mixture: string;
   warnings: string[];
   // options
+  /** The bundle's cover, when it holds a picture (else a warning says why the files have none). */
+  cover?: string;
   options?: ResolvedOptions;
   engine?: SeparationEngine;
   engineFacts?: { name: string; version: string; params: Record<string, unknown> };
