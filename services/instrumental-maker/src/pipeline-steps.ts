@@ -258,6 +258,12 @@ const manifest: Steps['manifest'] = {
           `${artifact.path} lasts ${artifact.duration_sec} s but the input ${facts.duration_sec} s`,
         );
     }
+    // Silence in, silence out, and "succeeded": said, so that a broken download is not taken for a song.
+    const measured = s.artifacts!.filter((a) => a.kind === 'audio' && a.loudness !== undefined);
+    if (measured.length > 0 && measured.every((a) => a.loudness!.integrated_lufs === null))
+      s.warnings.push(
+        `the input ${s.inputName} is silent (below the -70 LUFS gate of EBU R128): every file made from it is silent too; check the download or the file`,
+      );
     s.manifest = buildManifest({
       job: s.job,
       artifacts: s.artifacts!,
