@@ -258,6 +258,13 @@ const manifest: Steps['manifest'] = {
           `${artifact.path} lasts ${artifact.duration_sec} s but the input ${facts.duration_sec} s`,
         );
     }
+    // A file cut short (an interrupted download) still decodes, to less than its header declares: said once,
+    // as what it likely is, before the files' own lengths are compared with the declared one above.
+    const decodedSec = Math.round((separation.frames / separation.sampleRate) * 1e3) / 1e3;
+    if (facts.duration_sec - decodedSec > Math.max(1, facts.duration_sec * 0.05))
+      s.warnings.unshift(
+        `the input ${s.inputName} decodes to ${decodedSec} s of the ${facts.duration_sec} s its header declares: it may be cut short (an interrupted download or copy); the files last ${decodedSec} s`,
+      );
     // Silence in, silence out, and "succeeded": said, so that a broken download is not taken for a song.
     const measured = s.artifacts!.filter((a) => a.kind === 'audio' && a.loudness !== undefined);
     if (measured.length > 0 && measured.every((a) => a.loudness!.integrated_lufs === null))
