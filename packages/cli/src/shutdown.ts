@@ -16,14 +16,21 @@ export function shutdownSignal(logger: Logger): { signal: AbortSignal; dispose: 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A write past the file size limit (ulimit -f) killed the whole process by SIGXFSZ's default, leaving its
+  // jobs claimed with no reason given; handled, the write fails with EFBIG and the job fails naming the file.
+  if (process.platform !== 'win32') process.on('SIGXFSZ', onFileSizeLimit);
   return {
     signal: controller.signal,
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGXFSZ', onFileSizeLimit);
     },
   };
 }
+
+/** Nothing to do: the write that went past the limit fails with EFBIG, and its caller says so. */
+function onFileSizeLimit(): void {}
 
 /**
  * After a clean stop the event loop should be empty; if a library left a handle open, exit anyway

@@ -1,6 +1,10 @@
 /**
- * The name of a service that a library has to name, defined once here (a library imports no service,
+ * The names of the services that a library has to name, defined once here (a library imports no service,
  * STYLE 14) and taken from here by the service's own definition: the YouTube retriever's state folder,
  * `state/youtube-retriever/`, holds the subscriptions that @imk/retriever-sdk reads and the dashboard edits.
  */
 export const YOUTUBE_RETRIEVER = 'youtube-retriever';
+/** The Deezer retriever: `config/deemix-retriever.yaml`, which the legacy migration writes (ARL, bitrate). */
+export const DEEMIX_RETRIEVER = 'deemix-retriever';
+/** The drop folder watcher: `config/inbox.yaml`, which the legacy migration writes (INCOMING, AUDIO_EXTS). */
+export const INBOX = 'inbox';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fitName } from './file-name.ts';
+import { writeError } from './write-error.ts';
 
 /** fsync one file so its bytes survive a power cut. */
 export async function fsyncFile(path: string): Promise<void> {
@@ -89,7 +90,9 @@ export async function writeSyncedTemp(
   const tail = `.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   // Cut so that the temp name fits where `path` fits: a 250-byte name must not fail as ENAMETOOLONG here.
   const temp = join(dirname(path), `.${fitName(basename(path), tail, 1)}`);
-  const handle = await open(temp, 'wx', mode ?? 0o666);
+  const handle = await open(temp, 'wx', mode ?? 0o666).catch((error: unknown) => {
+    throw writeError(path, error);
+  });
   try {
     if (mode !== undefined) await handle.chmod(mode);
     await handle.writeFile(data);
@@ -97,7 +100,8 @@ export async function writeSyncedTemp(
   } catch (error) {
     await handle.close();
     await rm(temp, { force: true });
-    throw error;
+    // Named by the file it was to become: the temp name means nothing to a user.
+    throw writeError(path, error);
   }
   await handle.close();
   return temp;

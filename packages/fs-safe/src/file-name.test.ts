@@ -13,6 +13,16 @@ describe('safeFileName', () => {
     expect(safeFileName('...')).toBe('untitled');
   });
 
+  // An artist ".." and a title "." made " -.m4a": a name starting with a space, saying nothing of the song.
+  it('never starts a name with a space or a dot, and falls back when only separators are left', () => {
+    expect(safeFileName('.. - .', '.m4a', 'job_1')).toBe('job_1.m4a');
+    expect(safeFileName(' . Song', '.m4a')).toBe('Song.m4a');
+    expect(safeFileName('?? - ??', '.m4a', 'job_2')).toBe('job_2.m4a');
+    expect(safeFileName('- -', '', 'job_3')).toBe('job_3');
+    expect(safeFileName('!!! - Heart of Hearts', '.m4a')).toBe('!!! - Heart of Hearts.m4a');
+    expect(safeFileName('!!!', '.m4a')).toBe('!!!.m4a');
+  });
+
   it('stays within 255 bytes including the suffix, cutting on a character boundary', () => {
     const name = safeFileName('日本語'.repeat(100), ' (no drum).m4a');
     expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255);

@@ -34,8 +34,10 @@ export function fitName(stem: string, tail: string, reserve = 0): string {
  */
 export function safeFileName(name: string, suffix = '', fallback = 'untitled'): string {
   let base = name.normalize('NFC').replace(RESERVED, '_').replace(/\s+/g, ' ').trim();
-  base = base.replace(/[. ]+$/, '').replace(/^\.+/, '');
-  if (base === '' || /^_+$/.test(base)) base = fallback;
+  // Leading spaces too: "..  - ." (an artist and a title of dots) became " -", a name starting with a space.
+  base = base.replace(/[. ]+$/, '').replace(/^[. ]+/, '');
+  // Nothing but the separators and the "_" of replaced characters left: the name says nothing.
+  if (/^[-_ ]*$/.test(base)) base = fallback;
   if (WINDOWS_RESERVED_NAMES.test(base)) base = `_${base}`;
   const budget = MAX_NAME_BYTES - Buffer.byteLength(suffix);
   if (Buffer.byteLength(base) > budget) base = fitBytes(base, budget).replace(/[. ]+$/, '');

@@ -34,6 +34,20 @@ export interface CoverArgs {
  * as they are; other images (webp thumbnails...) are converted to PNG, which every target container accepts.
  */
 export async function coverArgs(cover: string, format: string, inputIndex: number): Promise<CoverArgs> {
+  const codec = await coverCodec(cover);
+  const copy = codec === 'png' || codec === 'mjpeg';
+  const codecArgs = ['-c:v', copy ? 'copy' : 'png', '-disposition:v:0', 'attached_pic'];
+  // ID3 readers look for these two fields on the picture frame.
+  if (format === 'mp3')
+    codecArgs.push('-metadata:s:v:0', 'title=Album cover', '-metadata:s:v:0', 'comment=Cover (front)');
+  return { inputArgs: inputArgs(cover), mapArgs: ['-map', `${inputIndex}:v:0`], codecArgs };
+}
+
+/**
+ * The codec of the picture in `cover` (png, mjpeg, webp…); ImkError COVER_UNREADABLE naming the file when
+ * it holds none. A caller that can go on without a cover asks this first (the worker: a warning, no cover).
+ */
+export async function coverCodec(cover: string): Promise<string> {
   let codec: string | undefined;
   try {
     const info = await probeMedia(cover, { requireAudio: false });
@@ -55,10 +69,5 @@ export async function coverArgs(cover: string, format: string, inputIndex: numbe
       },
     );
   }
-  const copy = codec === 'png' || codec === 'mjpeg';
-  const codecArgs = ['-c:v', copy ? 'copy' : 'png', '-disposition:v:0', 'attached_pic'];
-  // ID3 readers look for these two fields on the picture frame.
-  if (format === 'mp3')
-    codecArgs.push('-metadata:s:v:0', 'title=Album cover', '-metadata:s:v:0', 'comment=Cover (front)');
-  return { inputArgs: inputArgs(cover), mapArgs: ['-map', `${inputIndex}:v:0`], codecArgs };
+  return codec;
 }

@@ -53,15 +53,26 @@ export async function runFfmpeg(
   if (result.exitCode !== 0) {
     // An input moved or deleted while the job ran: ffmpeg's "No such file or directory" said plainly.
     const missing = await missingInputs(args);
-    throw new ImkError(
-      'FFMPEG_FAILED',
-      `ffmpeg failed ${options.what}: ${missing.length > 0 ? missing.join('; ') : lastLines(result.stderr, 3) || `exit ${String(result.exitCode)}`}`,
-      {
-        details: { exitCode: result.exitCode, signal: result.signal },
-      },
-    );
+    const why =
+      missing.length > 0
+        ? missing.join('; ')
+        : killedBy(result.signal) || lastLines(result.stderr, 3) || `exit ${String(result.exitCode)}`;
+    throw new ImkError('FFMPEG_FAILED', `ffmpeg failed ${options.what}: ${why}`, {
+      details: { exitCode: result.exitCode, signal: result.signal },
+    });
   }
   return { stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Why a tool was killed by a signal, in plain words ('' when it exited): SIGXFSZ is the file size limit
+ * (ulimit -f) reached by what it wrote, which it does not say itself; any other signal is named.
+ */
+export function killedBy(signal: string | undefined): string {
+  if (signal === undefined) return '';
+  if (signal === 'SIGXFSZ')
+    return "it was stopped by SIGXFSZ: the file size limit was reached writing its output (ulimit -f, or the filesystem's largest file)";
+  return `it was killed by ${signal}`;
 }
 
 let soxr: Promise<boolean> | undefined;

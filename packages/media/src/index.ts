@@ -14,6 +14,7 @@ export { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
 export { inputArgs } from './input-args.ts';
 export { AUDIO_FORMATS, DEFAULT_BITRATE, encodeAudio, encoderInputPeak } from './encode.ts';
 export type { AudioFormat, EncodeOptions, EncodeResult } from './encode.ts';
+export { coverCodec } from './encode-args.ts';
 export type { AudioTags } from './encode-args.ts';
 export {
   EBUR128_FILTER,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudio } from './decode.ts';
 import { probeMedia } from './probe.ts';
 import { measureSamplePeak } from './clip-guard.ts';
+import { readWavHeader } from './wav-header.ts';
 import { ffmpeg } from '../test/helpers.ts';
 
 // A song moved or deleted while a job used it (a folder renamed on the NAS, a file dragged out of the
@@ -89,5 +90,19 @@ describe('a media file that is not there', () => {
     expect(error.message).toBe(
       `ffmpeg failed measuring the peak of ${file}: ${file}: it does not exist (moved or deleted?)`,
     );
+  });
+
+  // The WAV reader (stems, variants, the decoded mixture) had its own words: "cannot open WAV file X".
+  it('the WAV reader says it does not exist, and names a missing folder', async () => {
+    const file = join(dir, 'stems.wav');
+    expect((await failure(readWavHeader(file))).message).toBe(
+      `cannot read WAV file ${file}: it does not exist (moved or deleted?)`,
+    );
+    const deep = join(dir, 'cache', 'key', 'vocals.wav');
+    const error = await failure(readWavHeader(deep));
+    expect(error.message).toBe(
+      `cannot read WAV file ${deep}: it does not exist: the folder ${join(dir, 'cache')} is not there (moved or deleted?)`,
+    );
+    expect((error as Error & { code?: string }).code).toBe('MEDIA_UNREADABLE');
   });
 });

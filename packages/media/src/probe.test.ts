@@ -107,6 +107,12 @@ describe('bad input gets a clear error naming the file', () => {
       'MEDIA_UNREADABLE',
     ],
     ['a png', async () => pngAndReturn(path.join(dir, 'picture.png')), 'MEDIA_NO_AUDIO'],
+    // Read by ffprobe as image2 (by its name): it was refused as "an image2 playlist or list of other files".
+    [
+      'an HTML error page saved as .jpg',
+      async () => writeAndReturn(path.join(dir, 'cover.jpg'), '<html>404 Not Found</html>'),
+      'MEDIA_NO_AUDIO',
+    ],
     ['an m4a cut short (no moov)', async () => truncatedM4a(), 'MEDIA_UNREADABLE'],
     ['a WAV with a garbage header', async () => garbageHeaderWav(), 'MEDIA_UNREADABLE'],
     ['a WAV with no samples', async () => emptyWav(), 'MEDIA_EMPTY'],
@@ -120,6 +126,7 @@ describe('bad input gets a clear error naming the file', () => {
       );
       expect(isImkError(error, code), `expected ${code}, got ${String(error)}`).toBe(true);
       expect((error as Error).message).toContain(file);
+      expect((error as Error).message).not.toContain('playlist');
     }
   });
 });

@@ -1,5 +1,6 @@
 import { UNTRUSTED_INPUT_OPTIONS, isListDemuxer, refusedDemuxer } from './input-args.ts';
 import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
 import { resolveTool } from '@imk/tools';
@@ -102,6 +103,15 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
   if (result.timedOut) throw probeTimeout(file, size, timeoutMs);
   const refused = refusedDemuxer(result.stderr);
   if (result.exitCode !== 0 && refused !== undefined) {
+    // ffprobe picks image2 by a file's extension when its bytes are no image it knows: a name without a
+    // sequence pattern (%03d, a glob) reads no other file, and such a file is simply not media.
+    const namedImage = refused === 'image2' && !/[%*?[]/.test(basename(file));
+    if (namedImage)
+      throw new ImkError(
+        options.requireAudio === false ? 'MEDIA_UNREADABLE' : 'MEDIA_NO_AUDIO',
+        `media file ${file} is not an accepted audio or video format: its name says an image, but its content is no picture or sound ffprobe recognises`,
+        { details: { file, format: refused } },
+      );
     if (isListDemuxer(refused))
       throw new ImkError(
         'MEDIA_REFUSED',

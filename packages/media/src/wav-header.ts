@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
 import { openUntrusted, type UntrustedFileError } from '@imk/fs-safe';
+import { missingFileReason } from './missing-file.ts';
 
 /** WAVE_FORMAT_PCM, WAVE_FORMAT_IEEE_FLOAT and WAVE_FORMAT_EXTENSIBLE format tags. */
 const FORMAT_PCM = 1;
@@ -63,13 +64,15 @@ export async function openWavFile(file: string): Promise<FileHandle> {
     return (await openUntrusted(file, { followLinks: true })).handle;
   } catch (cause) {
     const kind = (cause as UntrustedFileError).details?.kind;
-    throw new ImkError(
-      'MEDIA_UNREADABLE',
+    // Not there: said as every reader of @imk/media says it (missing-file.ts), naming a missing folder.
+    const why =
       typeof kind === 'string'
-        ? `cannot read WAV file ${file}: it is ${kind}`
-        : `cannot open WAV file ${file}`,
-      { cause, details: { file } },
-    );
+        ? `it is ${kind}`
+        : ((await missingFileReason(file)) ?? (cause as Error).message);
+    throw new ImkError('MEDIA_UNREADABLE', `cannot read WAV file ${file}: ${why}`, {
+      cause,
+      details: { file },
+    });
   }
 }
 

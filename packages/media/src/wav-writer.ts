@@ -1,6 +1,7 @@
 import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
+import { writeError } from '@imk/fs-safe';
 import type { PcmChannels } from './types.ts';
 import { FLOAT_WAV_HEADER_BYTES, MAX_WAV_DATA_BYTES, buildFloatWavHeader } from './wav-header.ts';
 import { assertLittleEndian } from './endian.ts';
@@ -37,10 +38,16 @@ export function createWavWriter(file: string, options: WavWriterOptions): WavWri
   }
   let frames = 0;
   let state: 'open' | 'closed' = 'open';
-  const opened: Promise<FileHandle> = open(file, 'w').then(async (handle) => {
-    await handle.write(buildFloatWavHeader(channels, sampleRate, 0), 0, FLOAT_WAV_HEADER_BYTES, 0);
-    return handle;
-  });
+  // Every failure of the file itself (disk full, file size limit, no permission) names it.
+  const named = (error: unknown): never => {
+    throw writeError(file, error);
+  };
+  const opened: Promise<FileHandle> = open(file, 'w')
+    .then(async (handle) => {
+      await handle.write(buildFloatWavHeader(channels, sampleRate, 0), 0, FLOAT_WAV_HEADER_BYTES, 0);
+      return handle;
+    })
+    .catch(named);
   // Keep the open error for write/close; avoid an unhandled rejection if nobody calls them.
   opened.catch(() => undefined);
   let queue: Promise<unknown> = opened;
@@ -69,7 +76,7 @@ export function createWavWriter(file: string, options: WavWriterOptions): WavWri
       // Explicit positions: the header was written with pwrite, which does not move the file offset.
       const position = FLOAT_WAV_HEADER_BYTES + (frames - length) * channels * 4;
       return enqueue(async (handle) => {
-        await handle.write(bytes, 0, bytes.length, position);
+        await handle.write(bytes, 0, bytes.length, position).catch(named);
       });
     },
     close() {
@@ -79,6 +86,8 @@ export function createWavWriter(file: string, options: WavWriterOptions): WavWri
         try {
           await handle.write(buildFloatWavHeader(channels, sampleRate, frames), 0, FLOAT_WAV_HEADER_BYTES, 0);
           await handle.sync();
+        } catch (error) {
+          named(error);
         } finally {
           await handle.close();
         }

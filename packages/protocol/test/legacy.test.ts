@@ -198,6 +198,9 @@ describe('bundles written by the earlier version', () => {
       for (const key of ['artist', 'album', 'video_path', 'cover_path'])
         expect(result.job, key).not.toHaveProperty(key);
     expect(validateJob({ ...job, cover_path: null }).ok).toBe(true);
+    // The Deezer retriever's lists, null in a one-song bundle written whole: they were rejected.
+    const deezerNulls = { ...job, audio_files: null, tracks: null, deemix: null };
+    expect(validateJob(deezerNulls)).toMatchObject({ ok: true });
     // Ours (schema_version) say what they mean: a null there is a mistake, named.
     const v1 = validateJob({ ...job, schema_version: 1, cover_path: null });
     expect(v1.ok).toBe(false);

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_QUEUE } from '@imk/config';
+import { DEEMIX_RETRIEVER, DEFAULT_QUEUE } from '@imk/config';
 import { loadRetrieverSettings, requestFolderFields } from '@imk/retriever-sdk/config-schema';
 
-export const SERVICE_NAME = 'deemix-retriever';
+export const SERVICE_NAME = DEEMIX_RETRIEVER;
 
 /** deemix's `-b` values; the earlier version's names (FLAC, MP3_320, MP3_128) are accepted too. */
 export const BITRATES = ['flac', '320', '128'] as const;

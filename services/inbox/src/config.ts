@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_QUEUE, loadServiceConfig, resolvePaths } from '@imk/config';
+import { DEFAULT_QUEUE, INBOX, loadServiceConfig, resolvePaths } from '@imk/config';
 import { DEFAULT_STABLE_CHECKS } from '@imk/retriever-sdk/config-schema';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
 
-export const SERVICE_NAME = 'inbox';
+export const SERVICE_NAME = INBOX;
 
 export const MEDIA_EXTENSIONS = ['mp3', 'm4a', 'flac', 'wav', 'ogg', 'opus', 'mp4', 'mkv', 'webm'] as const;
 

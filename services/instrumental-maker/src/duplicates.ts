@@ -28,29 +28,51 @@ export interface Duplicate {
 }
 
 /**
- * A succeeded job with the same input and the same outputs asked, whose published manifest says so, with
- * its files already linked into `partialDir`. An earlier job whose files cannot be reused as they are (a
- * link leading out of its folder, a FIFO, other content than its manifest's sha256) is passed over with a
- * warning naming the job and the file: the job is then processed normally, nothing foreign is published.
+ * The succeeded jobs with the same input and the same outputs asked, whose published manifest says so
+ * (the folders are the truth: the ledger only says where to look), without linking anything yet.
  */
-export async function findDuplicate(
+export async function duplicateCandidates(
   ctx: WorkerContext,
-  search: { jobId: string; inputSha256: string; outputKey: string; partialDir: string; logger: Logger },
-): Promise<{ duplicate?: Duplicate; warnings: string[] }> {
-  const { jobId, inputSha256, outputKey, partialDir, logger } = search;
-  const warnings: string[] = [];
+  inputSha256: string,
+  outputKey: string,
+  jobId: string,
+): Promise<Duplicate[]> {
+  const found: Duplicate[] = [];
   for (const earlier of ctx.ledger.listSucceededByInput(inputSha256, jobId)) {
     const dir = join(ctx.paths.outputs, earlier.job_id);
     const manifest = await readPublishedManifest(dir);
-    // The folders are the truth: the ledger only says where to look.
+    if (!sameOutputs(manifest, inputSha256, outputKey) || manifest!.duplicate_of !== undefined) continue;
+    found.push({ jobId: earlier.job_id, dir, manifest: manifest! });
+  }
+  return found;
+}
+
+/**
+ * The first of `earlier` (duplicateCandidates) whose files could be linked into `partialDir`. An earlier
+ * job whose files cannot be reused as they are (a link leading out of its folder, a FIFO, other content
+ * than its manifest's sha256) is passed over with a warning naming the job and the file: the job is then
+ * processed normally, nothing foreign is published.
+ */
+export async function findDuplicate(search: {
+  inputSha256: string;
+  outputKey: string;
+  earlier: Duplicate[];
+  partialDir: string;
+  logger: Logger;
+}): Promise<{ duplicate?: Duplicate; warnings: string[] }> {
+  const { inputSha256, outputKey, earlier: candidates, partialDir, logger } = search;
+  const warnings: string[] = [];
+  for (const earlier of candidates) {
+    // Read again under the claim on this job's outputs: it may have changed since it was found.
+    const manifest = await readPublishedManifest(earlier.dir);
     if (!sameOutputs(manifest, inputSha256, outputKey) || manifest!.duplicate_of !== undefined) continue;
     try {
-      await linkArtifacts({ jobId: earlier.job_id, dir }, manifest!, partialDir);
-      return { duplicate: { jobId: earlier.job_id, dir, manifest: manifest! }, warnings };
+      await linkArtifacts({ jobId: earlier.jobId, dir: earlier.dir }, manifest!, partialDir);
+      return { duplicate: { ...earlier, manifest: manifest! }, warnings };
     } catch (error) {
       if (!isImkError(error, 'LINKED_ARTIFACT_INVALID')) throw error;
       logger.warn(
-        { earlier_job_id: earlier.job_id, file: error.details.file, err: errorMessage(error) },
+        { earlier_job_id: earlier.jobId, file: error.details.file, err: errorMessage(error) },
         'the outputs of an earlier job with the same input were not reused; processing this job normally',
       );
       warnings.push(`${errorMessage(error)}; this job was processed instead of linking them`);

@@ -1,21 +1,29 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
-import { sha256Buffer, sha256File } from '@imk/fs-safe';
+import { sha256File } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
 import type { Manifest } from '@imk/protocol';
 import { mixVariants, nullResidualDb } from '@imk/separation';
-import { duplicateManifest, findDuplicate, readPublishedManifest, sameOutputs } from './duplicates.ts';
+import {
+  duplicateCandidates,
+  duplicateManifest,
+  findDuplicate,
+  readPublishedManifest,
+  sameOutputs,
+} from './duplicates.ts';
 import { decodeToWav } from './decode-input.ts';
+import { usableCover } from './cover.ts';
 import { chooseEngine } from './engine-choice.ts';
 import { checkDuration } from './input-limits.ts';
 import { buildManifest, inputFacts } from './manifest.ts';
 import { claimMix } from './mix-claim.ts';
-import { manifestOptions, outputFingerprint, resolveOptions } from './options.ts';
+import { manifestOptions, resolveOptions } from './options.ts';
+import { outputKey as outputKeyOf } from './output-key.ts';
 import type { PipelineResult, PipelineState } from './pipeline.ts';
-import { publishOutputs, startOutputs } from './publish-outputs.ts';
+import { discardOutputs, publishOutputs, startOutputs } from './publish-outputs.ts';
 import { readSidecar } from './sidecar.ts';
-import { canonicalJson, stemCacheKey } from './stem-cache.ts';
+import { stemCacheKey } from './stem-cache.ts';
 import type { StageSteps } from './stage-runner.ts';
 import { chooseVideoVariant } from './video-variant.ts';
 import { writeOutputs } from './write-outputs.ts';
@@ -43,6 +51,7 @@ const options: Steps['options'] = {
     });
     if (s.probedInput) checkDuration(s.probedInput, inputName, ctx.config.maxDurationSec);
     s.warnings = [...s.song.warnings];
+    s.cover = await usableCover(s.claim.dir, job.cover_path, s.warnings, s.logger);
     if (sidecar?.unknownKeys.length)
       s.warnings.push(`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`);
     const chosen = await chooseEngine(ctx, resolved, s.logger);
@@ -69,7 +78,15 @@ const hash: Steps['hash'] = {
     // fsqueue verified declared hashes when it claimed the bundle.
     const inputSha256 = declared ?? (await sha256File(inputFile));
     const engine = s.engineFacts!;
-    const outputKey = sha256Buffer(canonicalJson({ engine, outputs: outputFingerprint(s.options!) }));
+    const outputKey = await outputKeyOf({
+      job: s.job,
+      bundleDir: s.claim.dir,
+      inputName: s.inputName,
+      inputSha256,
+      engine,
+      options: s.options!,
+      config: ctx.config,
+    });
     s.inputSha256 = inputSha256;
     s.outputKey = outputKey;
     // An earlier attempt may have published and then died before archiving the claim: nothing to redo.
@@ -79,31 +96,24 @@ const hash: Steps['hash'] = {
       s.logger.info('outputs of this job were already published by an earlier attempt; completing');
       return { kind: 'resumed', dir, manifest: published!, inputSha256 };
     }
-    // A mix of this job saved from the mixer (on any worker or host) builds in outputs/.<job_id>.partial-…
-    // and publishes outputs/<job_id>/ too: this run of the job (published again after its archive was
-    // cleaned up, retried, or sent to another queue) waits for it, and a mix saved meanwhile waits for this
-    // run, through the same claim; held until the outputs are published or discarded (runPipeline).
-    s.mixClaim = await claimMix({
-      outputsDir: ctx.paths.outputs,
-      jobId,
-      consumerId: ctx.consumerId,
-      leaseMs: ctx.config.leaseMs,
-      pollMs: ctx.config.pollMs,
-      signal: s.signal,
-      logger: s.logger,
-    });
-    s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
     // The job's own option wins over config: the dashboard's "Separate again" asks for "process".
     if ((s.job.options?.duplicates ?? ctx.config.duplicates) === 'skip') {
-      const found = await findDuplicate(ctx, {
-        jobId,
-        inputSha256,
-        outputKey,
-        partialDir: s.partialDir,
-        logger: s.logger,
-      });
-      s.duplicate = found.duplicate;
-      s.warnings.push(...found.warnings);
+      const earlier = await duplicateCandidates(ctx, inputSha256, outputKey, jobId);
+      // Linking is quick: the claim on the outputs is taken for it only when there is an earlier job to link.
+      if (earlier.length > 0) {
+        const partialDir = await takeOutputs(s);
+        const found = await findDuplicate({
+          inputSha256,
+          outputKey,
+          earlier,
+          partialDir,
+          logger: s.logger,
+        });
+        s.duplicate = found.duplicate;
+        s.warnings.push(...found.warnings);
+        // Not linked after all: the job is processed, and lets go of its outputs until it writes them.
+        if (!s.duplicate) await letGoOfOutputs(s);
+      }
     }
     if (s.duplicate) return undefined;
     s.cacheKey = stemCacheKey({ inputSha256, engine });
@@ -198,10 +208,11 @@ const encode: Steps['encode'] = {
   async run(s, progress) {
     const { ctx, job, claim } = s;
     const video = job.video_path === undefined ? undefined : join(claim.dir, job.video_path);
+    const outDir = await takeOutputs(s);
     s.artifacts = await writeOutputs({
       job,
       options: s.options!,
-      outDir: s.partialDir!,
+      outDir,
       variants: s.variantWavs!,
       stems: s.separation!.stems,
       mixture: s.inputFile,
@@ -209,7 +220,7 @@ const encode: Steps['encode'] = {
       sourceVideo: ctx.config.video.source ? video : undefined,
       videoVariant: s.videoVariant!,
       videoRecipe: s.videoRecipe,
-      cover: job.cover_path === undefined ? undefined : join(claim.dir, job.cover_path),
+      cover: s.cover,
       signal: s.signal,
       progress,
       logger: s.logger,
@@ -247,6 +258,19 @@ const manifest: Steps['manifest'] = {
           `${artifact.path} lasts ${artifact.duration_sec} s but the input ${facts.duration_sec} s`,
         );
     }
+    // A file cut short (an interrupted download) still decodes, to less than its header declares: said once,
+    // as what it likely is, before the files' own lengths are compared with the declared one above.
+    const decodedSec = Math.round((separation.frames / separation.sampleRate) * 1e3) / 1e3;
+    if (facts.duration_sec - decodedSec > Math.max(1, facts.duration_sec * 0.05))
+      s.warnings.unshift(
+        `the input ${s.inputName} decodes to ${decodedSec} s of the ${facts.duration_sec} s its header declares: it may be cut short (an interrupted download or copy); the files last ${decodedSec} s`,
+      );
+    // Silence in, silence out, and "succeeded": said, so that a broken download is not taken for a song.
+    const measured = s.artifacts!.filter((a) => a.kind === 'audio' && a.loudness !== undefined);
+    if (measured.length > 0 && measured.every((a) => a.loudness!.integrated_lufs === null))
+      s.warnings.push(
+        `the input ${s.inputName} is silent (below the -70 LUFS gate of EBU R128): every file made from it is silent too; check the download or the file`,
+      );
     s.manifest = buildManifest({
       job: s.job,
       artifacts: s.artifacts!,
@@ -262,6 +286,39 @@ const manifest: Steps['manifest'] = {
     return undefined;
   },
 };
+
+/**
+ * Takes the claim on outputs/<job_id>/ that mixes of this job take too (on any worker or host), then
+ * starts the job's partial folder; returns that folder. Taken only for the writing of the outputs (encode
+ * or linking a duplicate, manifest, publish), not through decode and separation: a mix saved meanwhile
+ * waits seconds, not the minutes of a separation. A mix being saved makes this run wait, and a run of
+ * the job (published again after its archive was cleaned up, retried, or sent to another queue) makes a
+ * mix wait, so neither removes nor publishes over the other's folder. Held until the outputs are published
+ * or discarded (runPipeline).
+ */
+async function takeOutputs(s: PipelineState): Promise<string> {
+  const { ctx, jobId } = s;
+  if (s.partialDir !== undefined) return s.partialDir;
+  s.mixClaim ??= await claimMix({
+    outputsDir: ctx.paths.outputs,
+    jobId,
+    consumerId: ctx.consumerId,
+    leaseMs: ctx.config.leaseMs,
+    pollMs: ctx.config.pollMs,
+    signal: s.signal,
+    logger: s.logger,
+  });
+  s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
+  return s.partialDir;
+}
+
+/** Removes the partial folder and releases the claim on the outputs, to be taken again to write them. */
+async function letGoOfOutputs(s: PipelineState): Promise<void> {
+  await discardOutputs(s.partialDir);
+  s.partialDir = undefined;
+  await s.mixClaim?.release();
+  s.mixClaim = undefined;
+}
 
 /** The partial folder renamed into outputs/<job_id>/ while the claim is still held; the job's result. */
 const publish: Steps['publish'] = {

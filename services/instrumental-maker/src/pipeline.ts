@@ -50,6 +50,8 @@ export interface PipelineState extends PipelineInput {
   mixture: string;
   warnings: string[];
   // options
+  /** The bundle's cover, when it holds a picture (else a warning says why the files have none). */
+  cover?: string;
   options?: ResolvedOptions;
   engine?: SeparationEngine;
   engineFacts?: { name: string; version: string; params: Record<string, unknown> };
@@ -57,7 +59,10 @@ export interface PipelineState extends PipelineInput {
   // hash
   inputSha256?: string;
   outputKey?: string;
-  /** The claim on outputs/<job_id>/ that mixes of this job take too: held from startOutputs to publish. */
+  /**
+   * The claim on outputs/<job_id>/ that mixes of this job take too: held while the outputs are written
+   * (encode, or linking a duplicate) until they are published, not through decode and separation.
+   */
   mixClaim?: MixClaim;
   partialDir?: string;
   duplicate?: Duplicate;

@@ -9,6 +9,7 @@ import { claimMix, type MixClaim } from './mix-claim.ts';
 import { buildManifest } from './manifest.ts';
 import { audioPath } from './naming.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
+import { separateAgainHere } from './remix-source.ts';
 import type { PipelineInput, PipelineResult } from './pipeline.ts';
 import { publishJob } from './pipeline-steps.ts';
 import { discardOutputs, startOutputs } from './publish-outputs.ts';
@@ -85,18 +86,26 @@ const STEPS: Steps = {
   hash: nothing,
   decode: nothing,
   separate: {
-    async run(s) {
+    async run(s, progress) {
       const source = s.source!;
       const key = stemCacheKey({ inputSha256: source.input.sha256, engine: source.engine });
       const cached = await s.ctx.cache?.lookup(key);
-      if (cached === undefined)
-        throw new ImkError(
-          'STEMS_NOT_CACHED',
-          `remix ${s.claim.jobId}: the stems of job ${s.target} are no longer in the stem cache (cleaned up, or the cache is off); separate the song again, then save the mix`,
-          { retryable: false, details: { job_id: s.target } },
-        );
-      s.stages.mark('cache_hit');
-      s.stems = cached.stems;
+      if (cached !== undefined) {
+        s.stages.mark('cache_hit');
+        s.stems = cached.stems;
+        return undefined;
+      }
+      // Another host separated the song (the cache is per host by default), or its stems were cleaned up.
+      s.stems = await separateAgainHere({
+        ctx: s.ctx,
+        remixId: s.claim.jobId,
+        target: s.target,
+        source,
+        work: s.work,
+        signal: s.signal,
+        progress,
+        logger: s.logger,
+      });
       return undefined;
     },
   },
@@ -184,8 +193,8 @@ const STEPS: Steps = {
 };
 
 /**
- * A remix job (saved from the page's mixer): mixes an earlier job's stems, read from the stem cache (no new
- * separation), at the levels asked, then key/tempo; the variant joins that job's outputs under a new
+ * A remix job (saved from the page's mixer): mixes an earlier job's stems, read from the stem cache (or,
+ * when this worker's cache lacks them, separated again from the job's archived song), at the levels asked, then key/tempo; the variant joins that job's outputs under a new
  * manifest, published as any job's outputs are (files linked, manifest written last, one rename), so
  * nas-sync delivers it like any other artifact. A re-save under the same name replaces the earlier file.
  * Its stages are those of STAGES, run by the same runner as a normal job's.

@@ -1,3 +1,4 @@
+import { INBOX } from '../service-names.ts';
 import { legacyBool } from './env-file.ts';
 import type { LegacyChange, LegacyKey } from './types.ts';
 
@@ -148,7 +149,7 @@ export const PROCESSING_KEYS: LegacyKey[] = [
   {
     key: 'INCOMING',
     ours: 'config/inbox.yaml: dir (the folder files are dropped into)',
-    convert: (v) => [at('inbox', ['dir'], v, `from INCOMING=${v}: the drop folder`)],
+    convert: (v) => [at(INBOX, ['dir'], v, `from INCOMING=${v}: the drop folder`)],
   },
   {
     key: 'WORKING',
@@ -185,7 +186,7 @@ export const PROCESSING_KEYS: LegacyKey[] = [
         ? n
         : [
             at(
-              'inbox',
+              INBOX,
               ['pollIntervalMs'],
               Math.max(50, Math.round(n * 1000)),
               `from STABILITY_CHECK_SECONDS=${v}`,
@@ -200,7 +201,7 @@ export const PROCESSING_KEYS: LegacyKey[] = [
       const n = num('STABILITY_PASSES', v);
       return typeof n === 'string'
         ? n
-        : [at('inbox', ['stableChecks'], Math.max(1, n), `from STABILITY_PASSES=${v}`)];
+        : [at(INBOX, ['stableChecks'], Math.max(1, n), `from STABILITY_PASSES=${v}`)];
     },
   },
   { key: 'FAST_FS_STABILITY', none: 'a test shortcut; config/inbox.yaml stableChecks: 1 does the same' },
@@ -220,7 +221,7 @@ export const PROCESSING_KEYS: LegacyKey[] = [
         .split(',')
         .map((e) => e.trim().replace(/^\./, '').toLowerCase())
         .filter(Boolean);
-      return [at('inbox', ['extensions'], exts, `from AUDIO_EXTS=${v}`)];
+      return [at(INBOX, ['extensions'], exts, `from AUDIO_EXTS=${v}`)];
     },
   },
   {

@@ -1,9 +1,9 @@
-import { YOUTUBE_RETRIEVER } from '../service-names.ts';
+import { DEEMIX_RETRIEVER, YOUTUBE_RETRIEVER } from '../service-names.ts';
 import { legacyBool } from './env-file.ts';
 import type { LegacyChange, LegacyKey } from './types.ts';
 
 const YT = YOUTUBE_RETRIEVER;
-const DZ = 'deemix-retriever';
+const DZ = DEEMIX_RETRIEVER;
 const one = (file: string, path: (string | number)[], value: unknown, comment: string): LegacyChange[] => [
   { file, path, value, comment },
 ];
