@@ -14,8 +14,8 @@ let run: { exitCode?: number; stdout: unknown; all?: unknown };
 // demucs is never installed by tests; a path that does not exist makes sure of it on any machine.
 const env = { IMK_DEMUCS: '/nonexistent/demucs' };
 
-async function bundle(queue: string, name: string): Promise<string> {
-  const dir = join(root, 'queues', queue, name);
+async function bundle(queue: string, name: string, into = root): Promise<string> {
+  const dir = join(into, 'queues', queue, name);
   await materializeLegacySample(`bundles/${name}`, dir);
   return dir;
 }
@@ -67,16 +67,6 @@ beforeAll(async () => {
       audio_path: 'My Song.m4a',
     }),
   );
-  // The earlier version made yt_LEGACYvid01_audio once (its output, as its ManifestGenerator wrote it); the
-  // user fetches the same video again: our YouTube ids are its ids, so the new job has that id too.
-  const earlier = join(root, 'outputs', 'yt_LEGACYvid01_audio');
-  await materializeLegacySample('outputs/pyout_inst_003', earlier);
-  const old = JSON.parse(await readFile(join(earlier, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-  await writeFile(
-    join(earlier, 'manifest.json'),
-    JSON.stringify({ ...old, job_id: 'yt_LEGACYvid01_audio' }, null, 2),
-  );
-  await bundle('youtube_audio', 'job_yt_LEGACYvid01_audio');
   run = await imk(['run', '--once', '--root', root], { env });
 }, 400_000);
 
@@ -172,6 +162,26 @@ const LEGACY_ROUTES = [
 // A song the earlier version had made, fetched again under the same id: its output folder went to
 // outputs/.replaced/ like a re-run of ours, and imk cleanup deleted it after 30 days.
 describe('an output of the earlier version replaced by a new job of the same id', () => {
+  // A root of its own: its job's files are named like those of job_yt_LEGACYvid01_video (the same video),
+  // which the earlier project's sync, read below, would deliver to one path.
+  let root: string;
+  beforeAll(async () => {
+    root = await makeRoot({ pollMs: 100 });
+    // The earlier version made yt_LEGACYvid01_audio once (its output, as its ManifestGenerator wrote it);
+    // the user fetches the same video again: our YouTube ids are its ids, so the new job has that id too.
+    const earlier = join(root, 'outputs', 'yt_LEGACYvid01_audio');
+    await materializeLegacySample('outputs/pyout_inst_003', earlier);
+    const old = JSON.parse(await readFile(join(earlier, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(
+      join(earlier, 'manifest.json'),
+      JSON.stringify({ ...old, job_id: 'yt_LEGACYvid01_audio' }, null, 2),
+    );
+    await bundle('youtube_audio', 'job_yt_LEGACYvid01_audio', root);
+    const again = await imk(['run', '--once', '--root', root], { env });
+    expect(again.exitCode, String(again.all)).toBe(0);
+  }, 400_000);
+  afterAll(() => removeRoot(root));
+
   it('is kept for good, said in the new manifest, and imk cleanup never removes it', async () => {
     const manifest = await readManifest(root, 'yt_LEGACYvid01_audio');
     expect(manifest.schema_version).toBe(1);
