@@ -53,6 +53,8 @@ export async function makeSong(
   seconds: number,
   seed = 0,
   codec: 'aac' | 'flac' | 'mp3' = 'aac',
+  /** The drums' noise seed; without it the noise differs on every call (so two songs are never one). */
+  noiseSeed?: number,
 ): Promise<void> {
   const f = (hz: number) => Math.round(hz * (1 + seed * 0.07));
   const sources = [
@@ -60,7 +62,7 @@ export async function makeSong(
     `sine=frequency=${f(220)}:duration=${seconds}`,
     `sine=frequency=${f(277)}:duration=${seconds}`,
     `aevalsrc=0.3*sin(2*PI*${f(440)}*t+3*sin(2*PI*5*t)):d=${seconds}`,
-    `anoisesrc=d=${seconds}:a=0.4:c=white`,
+    `anoisesrc=d=${seconds}:a=0.4:c=white${noiseSeed === undefined ? '' : `:seed=${noiseSeed}`}`,
   ];
   const graph =
     "[4]volume=eval=frame:volume='if(lt(mod(t,0.5),0.06),1,0)'[drums];" +
