@@ -1,7 +1,8 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ImkError, errorMessage, isImkError } from '@imk/errors';
 import {
+  appendUntrustedFile,
   capText,
   fileReadProblem,
   fitName,
@@ -118,9 +119,25 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
     const stem = basename(name, extname(name));
     const stamp = new Date().toISOString();
     if (result.failure === undefined) {
-      const done = await moveToFreeName(working, { candidate: numbered(stem, '.done') });
       const notes = result.notes.map((note) => capText(note));
-      await appendFile(done, `\n# imk ${stamp}: done\n${notes.map((n) => `# ${n}\n`).join('')}`);
+      // Written into the claimed file before it takes its .done name, so that whoever waits for the .done
+      // finds the job ids in it. A request that cannot take them (a full disk) is still settled: its jobs
+      // were published, and handling it again would publish them twice.
+      try {
+        await appendUntrustedFile(
+          working,
+          `\n# imk ${stamp}: done\n${notes.map((n) => `# ${n}\n`).join('')}`,
+          {
+            name,
+          },
+        );
+      } catch (error) {
+        logger.warn(
+          { request: name, err: errorMessage(error) },
+          'could not write the job ids into the request file',
+        );
+      }
+      const done = await moveToFreeName(working, { candidate: numbered(stem, '.done') });
       logger.info({ request: name, notes }, 'request done');
       return { name, outcome: 'done', path: done, notes: result.notes };
     }

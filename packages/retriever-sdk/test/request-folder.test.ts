@@ -1,3 +1,4 @@
+import { readFileSync, watch } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,37 @@ describe('createRequestFolder', () => {
     expect(await readFile(join(dir, 'song.done'), 'utf8')).toMatch(
       /https:\/\/example.com\/v[\s\S]*# job yt_x_audio/,
     );
+  });
+
+  it('a .done file holds its notes (the job ids) from the moment it appears', async () => {
+    // Before, the request was renamed .done and the job ids appended after: a script (or a test) that
+    // waited for the .done read a file without them.
+    const folder = createRequestFolder({
+      dir,
+      extensions: ['.txt'],
+      logger,
+      stableChecks: 1,
+      handle: () => Promise.resolve({ notes: ['job yt_x_audio -> youtube_audio'] }),
+    });
+    const seen: string[] = [];
+    const watcher = watch(dir, (_event, name) => {
+      if (name === 'song.done' && seen.length === 0) {
+        try {
+          seen.push(readFileSync(join(dir, 'song.done'), 'utf8'));
+        } catch {
+          // not there (yet): the next event reads it
+        }
+      }
+    });
+    try {
+      await writeFile(join(dir, 'song.txt'), 'https://example.com/v\n');
+      await folder.scan();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      watcher.close();
+    }
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/# job yt_x_audio -> youtube_audio/);
   });
 
   it('renames a failed request .fail and writes the reason beside it; a second failure gets a new name', async () => {
