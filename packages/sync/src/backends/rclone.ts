@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
-import { z } from 'zod';
 import { isImkError } from '@imk/errors';
 import { digestFile, sha256File } from '@imk/fs-safe';
 import { notAFolderError, syncError } from '../errors.ts';
@@ -8,51 +7,14 @@ import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } 
 import { tempPathFor } from '../util/remote-path.ts';
 import { syncProgram } from '../util/programs.ts';
 import { runTool } from '../util/run-tool.ts';
-import {
-  BackendBaseSchema,
-  checkLocalFile,
-  mismatchError,
-  notRegularError,
-  settleExisting,
-} from './common.ts';
+import { checkLocalFile, mismatchError, notRegularError, settleExisting } from './common.ts';
 import { createShareCheck, mountTables } from '../util/mounts.ts';
 import { assertFoldersOnPath, assertNoLinkOut } from './local-links.ts';
 import { RcloneCallError, createRcloneDaemon } from './rclone-daemon.ts';
 import { NOT_A_FOLDER, NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
+import { RCLONE_BACKEND, RcloneOptionsSchema, type RcloneOptions } from './rclone-options.ts';
 
-export const RCLONE_BACKEND = 'rclone';
-
-export const RcloneOptionsSchema = BackendBaseSchema.extend({
-  type: z.literal(RCLONE_BACKEND).describe('Any remote configured in rclone, through the rclone program.'),
-  remote: z
-    .string()
-    .regex(/:/, 'an rclone remote such as "nas:" or "nas:music" (the part before the path, with its colon)')
-    .describe(
-      'A remote configured in rclone (rclone config), optionally with a base path: "nas:" or "gdrive:Music".',
-    ),
-  configFile: z
-    .string()
-    .optional()
-    .describe("rclone.conf to use. @default rclone's own (~/.config/rclone/rclone.conf)"),
-  rename: z
-    .union([z.boolean(), z.literal('auto')])
-    .default('auto')
-    .describe(
-      'Upload to a temporary name and move it into place; auto = when the remote moves files itself (not object stores, whose uploads are atomic anyway).',
-    ),
-  hashMethod: z
-    .enum(['auto', 'server', 'read-back'])
-    .default('auto')
-    .describe(
-      "server: the remote's own hash of the copy (sha256, else md5/sha1 compared with the same hash of the local file); read-back: download and hash; auto: server when the remote has a hash, else read-back.",
-    ),
-  flags: z.array(z.string()).default([]).describe('More rclone flags, e.g. ["--sftp-set-modtime=false"].'),
-  rcloneBinary: z
-    .string()
-    .default('rclone')
-    .describe('The rclone program on this host: a name on PATH, or a path.'),
-});
-export type RcloneOptions = z.input<typeof RcloneOptionsSchema>;
+export { RCLONE_BACKEND, RcloneOptionsSchema, type RcloneOptions } from './rclone-options.ts';
 
 interface RemoteFeatures {
   hash: string | undefined;
