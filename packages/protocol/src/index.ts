@@ -53,6 +53,7 @@ export {
   readOutputManifest,
 } from './outputs.ts';
 export type { OutputArtifact, OutputFolder, OutputManifest, ReadOutputResult } from './outputs.ts';
+export { findLegacyStems, legacyStemPath } from './legacy-stems.ts';
 export {
   ARTIFACT_KINDS,
   ArtifactSchema,

@@ -118,32 +118,56 @@ export const ManifestSchema = z
 export type Manifest = z.infer<typeof ManifestSchema>;
 
 /**
+ * An optional fact of the earlier version's manifest (a tag, a codec, a length, a flag): `null` or a value
+ * of another type (a number written as a string by a tool that edited the file, a title that is a number)
+ * is read as what it says when it can be (`"5.0"` as 5, `"true"` as true, 1999 as "1999") and otherwise as
+ * absent: a fact no reader needs never hides the whole job (before, one such value made the manifest
+ * invalid, and the job vanished from `imk jobs`, the ledger and sync).
+ */
+const factString = z
+  .preprocess((v) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : v), z.string().nullable())
+  .optional()
+  .catch(undefined);
+const factNumber = z
+  .preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v),
+    z.number().nullable(),
+  )
+  .optional()
+  .catch(undefined);
+const factBoolean = z
+  .preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean().nullable())
+  .optional()
+  .catch(undefined);
+
+/**
  * The earlier Python project's manifest: read, never written. It wrote `null` for every optional value it
  * lacked: `youtube`, `validation`, an artifact's `sha256` (declared, never filled), `codec`, `duration_sec`,
- * and the tags of a bundle without them.
+ * and the tags of a bundle without them. Only `job_id` and each artifact's `kind` and `path` are needed:
+ * every other field is a fact (see factString), read leniently.
  */
 export const LegacyManifestSchema = z.looseObject({
   job_id: z.string().min(1),
-  source_type: z.string().nullable().optional(),
-  artist: z.string().nullable().optional(),
-  album: z.string().nullable().optional(),
-  title: z.string().nullable().optional(),
-  processed_at: z.string().nullable().optional(),
+  source_type: factString,
+  artist: factString,
+  album: factString,
+  title: factString,
+  processed_at: factString,
   artifacts: z.array(
     z.looseObject({
       kind: z.string(),
-      variant: z.string().nullable().optional(),
-      label: z.string().nullable().optional(),
+      variant: factString,
+      label: factString,
       path: LegacyPathSchema,
-      codec: z.string().nullable().optional(),
-      container: z.string().nullable().optional(),
-      duration_sec: z.number().nullable().optional(),
-      sha256: z.string().nullable().optional(),
+      codec: factString,
+      container: factString,
+      duration_sec: factNumber,
+      sha256: factString,
     }),
   ),
-  youtube: YoutubeInfoSchema.nullable().optional(),
-  validation: ValidationSchema.nullable().optional(),
-  stems_generated: z.boolean().nullable().optional(),
-  stems_preserved: z.boolean().nullable().optional(),
+  youtube: YoutubeInfoSchema.nullable().optional().catch(undefined),
+  validation: ValidationSchema.nullable().optional().catch(undefined),
+  stems_generated: factBoolean,
+  stems_preserved: factBoolean,
 });
 export type LegacyManifest = z.infer<typeof LegacyManifestSchema>;

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -254,5 +254,68 @@ describe('bundles written by the earlier version', () => {
     const result = validateJob({ job_id: 'x2', source_type: 'deemix', audio_files: ['../a.m4a'] });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems[0]?.path).toBe('audio_files.0');
+  });
+});
+
+// A tool that edited the earlier version's manifest (or a hand) can leave a number as a string, a title that
+// is a number, "true" for a flag, a youtube block of another shape: one such optional fact made the whole
+// manifest invalid, and the job vanished from `imk jobs`, the ledger and sync.
+describe('an earlier-version manifest whose optional facts have other types', () => {
+  it('is read, each fact as what it says when it can be and as absent otherwise', async () => {
+    const sample = JSON.parse(
+      await readFile(legacySample('outputs/pyout_audio_001/manifest.json'), 'utf8'),
+    ) as { artifacts: Record<string, unknown>[] } & Record<string, unknown>;
+    const edited = {
+      ...sample,
+      title: 1999,
+      album: { name: 'x' },
+      processed_at: 20261202,
+      stems_generated: 'true',
+      stems_preserved: 'yes please',
+      youtube: { video_id: 5, url: [] },
+      validation: 'pass',
+      artifacts: sample.artifacts.map((a, i) => ({
+        ...a,
+        duration_sec: i === 0 ? '5.0' : i === 1 ? 'about five' : a.duration_sec,
+        codec: i === 0 ? 44 : a.codec,
+        sha256: i === 0 ? false : a.sha256,
+        label: i === 0 ? ['Instrumental'] : a.label,
+      })),
+    };
+    const dir = join(root, 'edited', 'pyout_audio_001');
+    await materializeLegacySample('outputs/pyout_audio_001', dir);
+    await writeFile(
+      join(dir, 'manifest.json'),
+      `\uFEFF${JSON.stringify(edited, null, 2).replace(/\n/g, '\r\n')}`,
+    );
+    const read = await readOutputManifest(dir);
+    expect(read?.ok, JSON.stringify(read)).toBe(true);
+    if (!read?.ok) return;
+    expect(read.manifest).toMatchObject({ jobId: 'pyout_audio_001', title: '1999', artist: 'Py Artist' });
+    expect(read.manifest.album).toBeUndefined();
+    expect(read.manifest.artifacts).toHaveLength(7);
+    expect(read.manifest.artifacts[0]).toMatchObject({
+      path: 'files/audio/Py Artist - Py Song.m4a',
+      duration_sec: 5,
+      codec: '44',
+      sha256: undefined,
+      label: undefined,
+    });
+    expect(read.manifest.artifacts[1]!.duration_sec).toBeUndefined();
+    expect(read.manifest.document.manifest).toMatchObject({ stems_generated: true });
+    expect((await listOutputs(join(root, 'edited'))).map((f) => f.jobId)).toEqual(['pyout_audio_001']);
+  });
+
+  it('is still refused, naming the field, without a job_id or an artifact path', async () => {
+    const dir = join(root, 'broken', 'pyout_x');
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, 'manifest.json'),
+      JSON.stringify({ job_id: 'pyout_x', artifacts: [{ kind: 'audio' }] }),
+    );
+    const read = await readOutputManifest(dir);
+    expect(read?.ok).toBe(false);
+    if (read?.ok !== false) return;
+    expect(read.problems.map((p) => p.path)).toContain('artifacts.0.path');
   });
 });

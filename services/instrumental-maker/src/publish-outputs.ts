@@ -89,19 +89,29 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
   // The earlier Python version's output of this id (its yt_<video>_audio and dz_<id> ids are ours too: a
   // song fetched again) is the user's library, not a run of ours: it went to .replaced/ like a re-run's and
   // imk cleanup removed it after retention.archives.maxAgeDays. It is now kept for good, and said.
+  // Only a folder holding a manifest of ours (schema_version) is a run of ours, removed after retention. One
+  // without a readable manifest (the earlier version still writing it in place, or stopped half-way; a
+  // manifest that does not validate) is kept for good like the earlier version's: it went to .replaced/ as
+  // ours and imk cleanup deleted it.
   const earlier = await readOutputManifest(final).catch(() => undefined);
+  const ours = earlier?.ok === true && !earlier.manifest.legacy;
   const earlierVersion = earlier?.ok === true && earlier.manifest.legacy;
   const aside = join(outputsDir, REPLACED_DIR);
-  const replacedPath = join(aside, replacedName(jobId, stamp(), earlierVersion));
-  const manifest: Manifest = earlierVersion
-    ? {
-        ...options.manifest,
-        warnings: [
-          ...(options.manifest.warnings ?? []),
-          `outputs/${jobId}/ held the earlier instrumental-maker's outputs of this job id; they are kept, never removed by imk cleanup, in outputs/${REPLACED_DIR}/${basename(replacedPath)}/`,
-        ],
-      }
-    : options.manifest;
+  const replacedPath = join(aside, replacedName(jobId, stamp(), !ours));
+  const keptAt = `outputs/${REPLACED_DIR}/${basename(replacedPath)}/`;
+  const whose = earlierVersion
+    ? `the earlier instrumental-maker's outputs of this job id`
+    : `files without a manifest of this version (${earlier === undefined ? 'no manifest.json' : 'its manifest.json is not valid'}: the earlier instrumental-maker's, or another program's)`;
+  const manifest: Manifest =
+    !ours && (await pathExists(final))
+      ? {
+          ...options.manifest,
+          warnings: [
+            ...(options.manifest.warnings ?? []),
+            `outputs/${jobId}/ held ${whose}; they are kept, never removed by imk cleanup, in ${keptAt}`,
+          ],
+        }
+      : options.manifest;
   await fsyncTree(partialDir);
   await writeJsonAtomic(join(partialDir, MANIFEST_FILE), manifest);
   if (!(await options.stillHeld())) {
@@ -118,10 +128,10 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
     await rename(final, replaced);
     await fsyncDir(aside);
     options.logger?.warn(
-      { dir: final, moved_to: replaced, earlier_version: earlierVersion },
-      earlierVersion
-        ? "the earlier instrumental-maker's output folder of this job id was moved aside, kept for good (imk cleanup never removes it)"
-        : 'an earlier output folder of this job was moved aside',
+      { dir: final, moved_to: replaced, earlier_version: earlierVersion, kept_for_good: !ours },
+      ours
+        ? 'an earlier output folder of this job was moved aside'
+        : `outputs/${jobId}/ (${earlierVersion ? "the earlier instrumental-maker's output folder" : 'a folder without a manifest of this version'}) was moved aside, kept for good (imk cleanup never removes it)`,
     );
   }
   await rename(partialDir, final);

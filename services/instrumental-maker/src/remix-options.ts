@@ -9,7 +9,7 @@ import type { ResolvedOptions } from './options.ts';
  */
 export function manifestOptionsToResolved(
   config: InstrumentalMakerConfig,
-  manifest: Manifest,
+  manifest: Pick<Manifest, 'engine'> & Partial<Pick<Manifest, 'options'>>,
   name: string,
   recipe: VariantRecipe,
 ): ResolvedOptions {

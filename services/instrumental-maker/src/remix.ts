@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { readOutputManifest, type Artifact, type Job, type Manifest, type Remix } from '@imk/protocol';
+import type { Artifact, Job, Manifest, Remix } from '@imk/protocol';
 import { formatVariantRef, mixVariants, type SeparationResult, type VariantRecipe } from '@imk/separation';
 import { readPublishedManifest } from './duplicates.ts';
 import { linkArtifacts } from './link-artifacts.ts';
@@ -9,8 +9,10 @@ import { claimMix, type MixClaim } from './mix-claim.ts';
 import { buildManifest } from './manifest.ts';
 import { audioPath } from './naming.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
+import { LEGACY_ENGINE, legacyRemixSource, legacyStemsHere, type LegacySource } from './remix-legacy.ts';
 import { separateAgainHere } from './remix-source.ts';
 import type { PipelineInput, PipelineResult } from './pipeline.ts';
+import type { ReportProgress } from './stage-runner.ts';
 import { publishJob } from './pipeline-steps.ts';
 import { discardOutputs, startOutputs } from './publish-outputs.ts';
 import { runStages, type StageSteps } from './stage-runner.ts';
@@ -26,6 +28,10 @@ interface RemixState extends Omit<PipelineInput, 'song'> {
   name: string;
   recipe: VariantRecipe;
   source?: Manifest;
+  /** The target is an output of the earlier Python version, mixed from the stem WAVs it kept. */
+  legacy?: LegacySource;
+  /** Its stems' sha256 and length (the mix's input). */
+  legacyInput?: { sha256: string; durationSec: number };
   stems?: SeparationResult['stems'];
   wavs?: Record<string, string>;
   job?: Job;
@@ -60,6 +66,56 @@ function refuseTakenName(s: RemixState, source: Manifest, path: string): void {
     { retryable: false, details: { job_id: s.target, path } },
   );
 }
+/**
+ * A mix of an earlier-version output (its stems read from its folder): written as a job of its own,
+ * outputs/<remix id>/, encoded with this worker's output settings, so that the earlier version's folder and
+ * its manifest stay exactly as they were.
+ */
+async function encodeLegacyMix(s: RemixState, progress: ReportProgress): Promise<undefined> {
+  const m = s.legacy!.manifest;
+  const job: Job = {
+    job_id: s.claim.jobId,
+    source_type: 'remix',
+    ...(m.artist !== undefined && { artist: m.artist }),
+    ...(m.album !== undefined && { album: m.album }),
+    ...(m.title !== undefined && { title: m.title }),
+    audio_path: 'input',
+  };
+  const options = manifestOptionsToResolved(s.ctx.config, { engine: LEGACY_ENGINE }, s.name, s.recipe);
+  const partialDir = await startOutputs(s.ctx.paths.outputs, job.job_id, s.ctx.consumerId, s.logger);
+  s.partialDir = partialDir;
+  const made = await writeOutputs({
+    job,
+    options,
+    outDir: partialDir,
+    variants: s.wavs!,
+    stems: s.stems!,
+    mixture: '',
+    videoVariant: s.name,
+    signal: s.signal,
+    progress,
+    logger: s.logger,
+  });
+  Object.assign(s, { job, made: made[0], kept: [] });
+  return undefined;
+}
+
+function legacyMixManifest(s: RemixState): Manifest {
+  return buildManifest({
+    job: s.job!,
+    artifacts: [s.made!],
+    input: { sha256: s.legacyInput!.sha256, duration_sec: s.legacyInput!.durationSec },
+    engine: LEGACY_ENGINE,
+    options: {},
+    timings: {},
+    warnings: [
+      `mixed from the stems the earlier instrumental-maker kept in outputs/${s.target}/files/stems/ (job ${s.target}, whose folder is left as it was)`,
+    ],
+    stemsGenerated: true,
+    outputKey: '',
+  });
+}
+
 /** A remix has its input (cached stems) already: nothing to hash or decode. */
 const nothing = { skip: () => true, run: () => Promise.resolve(undefined) };
 
@@ -67,12 +123,12 @@ const STEPS: Steps = {
   options: {
     async run(s) {
       const manifest = await readPublishedManifest(s.sourceDir);
-      if (manifest === undefined && (await readOutputManifest(s.sourceDir))?.ok === true)
-        throw new ImkError(
-          'REMIX_SOURCE_LEGACY',
-          `remix ${s.claim.jobId}: job ${s.target} was made by the earlier instrumental-maker (outputs/${s.target}/manifest.json has no schema_version), whose stems never were in the stem cache; add the song again to mix it`,
-          { retryable: false, details: { job_id: s.target } },
-        );
+      if (manifest === undefined) {
+        // The earlier version kept no stem cache: its output is mixed from the stem WAVs it left in its
+        // folder (or refused, saying so, when they are not all there).
+        s.legacy = await legacyRemixSource(s.sourceDir, s.claim.jobId, s.target);
+        if (s.legacy !== undefined) return undefined;
+      }
       if (manifest === undefined)
         throw new ImkError(
           'REMIX_SOURCE_MISSING',
@@ -87,6 +143,18 @@ const STEPS: Steps = {
   decode: nothing,
   separate: {
     async run(s, progress) {
+      if (s.legacy !== undefined) {
+        const made = await legacyStemsHere({
+          source: s.legacy,
+          target: s.target,
+          work: s.work,
+          signal: s.signal,
+          progress,
+        });
+        s.stems = made.stems;
+        s.legacyInput = { sha256: made.sha256, durationSec: made.durationSec };
+        return undefined;
+      }
       const source = s.source!;
       const key = stemCacheKey({ inputSha256: source.input.sha256, engine: source.engine });
       const cached = await s.ctx.cache?.lookup(key);
@@ -121,6 +189,7 @@ const STEPS: Steps = {
   encode: {
     // The new file, then the target's other files linked beside it (a re-save replaces the earlier file).
     async run(s, progress) {
+      if (s.legacy !== undefined) return encodeLegacyMix(s, progress);
       const source = s.source!;
       const job: Job = {
         job_id: s.target,
@@ -154,6 +223,10 @@ const STEPS: Steps = {
   },
   manifest: {
     run(s) {
+      if (s.legacy !== undefined) {
+        s.manifest = legacyMixManifest(s);
+        return Promise.resolve(undefined);
+      }
       const source = s.source!;
       s.manifest = buildManifest({
         job: {
@@ -180,11 +253,12 @@ const STEPS: Steps = {
       publishJob(
         s,
         {
-          jobId: s.target,
+          // A mix of the earlier version's output is a job of its own: that folder is left as it is.
+          jobId: s.legacy !== undefined ? s.claim.jobId : s.target,
           partialDir: s.partialDir!,
           manifest: s.manifest!,
           kind: 'processed',
-          inputSha256: s.source!.input.sha256,
+          inputSha256: s.legacyInput?.sha256 ?? s.source!.input.sha256,
         },
         // A mix claim taken away while this worker was stopped: its outputs are another mix's now.
         () => s.mixClaim?.confirm() ?? Promise.resolve(true),

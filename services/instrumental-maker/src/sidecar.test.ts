@@ -6,6 +6,35 @@ import { legacySample } from '@imk/media/legacy-samples';
 import { parseSidecar, readSidecar, sidecarCandidates } from './sidecar.ts';
 
 describe('per-song sidecar (legacy shape)', () => {
+  it('reads a key left without a value (YAML null) as not set, at any level, whatever the key', () => {
+    const blank = [
+      'model:',
+      'engine: ~',
+      'stems: null',
+      'keep_stems:',
+      'codec:',
+      'format:',
+      'sample_rate:',
+      'bit_depth:',
+      'target_lufs:',
+      'true_peak:',
+      'two_pass:',
+      'variants:',
+      'pitch:',
+      'tempo:',
+      'mix:',
+      '  target_lufs:',
+      '  true_peak: ~',
+      '  dual_pass_loudnorm:',
+    ].join('\r\n');
+    expect(parseSidecar('My Song.stems.yml', blank)).toEqual({ file: 'My Song.stems.yml', unknownKeys: [] });
+    expect(parseSidecar('s.yml', 'mix:\nmodel: htdemucs\nkeep_stems: [D, B]')).toMatchObject({
+      model: 'htdemucs',
+      instrumentalStems: ['drums', 'bass'],
+    });
+    expect(parseSidecar('s.yml', 'stems: { keep: }').keepStems).toBeUndefined();
+  });
+
   it('reads stem letters, codec, sample rate, bit depth and loudness', () => {
     const options = parseSidecar(
       'song.yaml',

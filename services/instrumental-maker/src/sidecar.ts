@@ -134,6 +134,27 @@ function stemsFrom(file: string, field: string, value: z.infer<typeof StemsSchem
   return [...stems];
 }
 
+/**
+ * A key left without a value (`model:`, `mix:` or `  target_lufs:` with nothing after it, `~`, `null`) is
+ * YAML's null: not set, as in the earlier version's documents (its job.json's nulls are absent too), so our
+ * default stays. Before, any such key failed the job ("expected string, received null").
+ */
+function withoutNulls(value: object): object {
+  if (Array.isArray(value)) return value as unknown[];
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    if (item === null) continue;
+    if (typeof item !== 'object' || Array.isArray(item)) {
+      out[key] = item;
+      continue;
+    }
+    const kept = withoutNulls(item);
+    // A mapping whose every key was left blank (`stems: { keep: }`) is not set either.
+    if (Object.keys(item).length === 0 || Object.keys(kept).length > 0) out[key] = kept;
+  }
+  return out;
+}
+
 /** Parses the text of a sidecar file; errors name the file and the field. Pure (no file access). */
 export function parseSidecar(file: string, text: string): SidecarOptions {
   let raw: unknown;
@@ -161,6 +182,7 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw invalid(file, '(top level)', 'expected a mapping such as "stems: VDBO"', raw);
+  raw = withoutNulls(raw);
   const parsed = SidecarSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

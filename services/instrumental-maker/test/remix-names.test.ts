@@ -131,3 +131,41 @@ describe('a mix of an output the earlier version wrote', () => {
     expect(await readFile(join(out, 'manifest.json'), 'utf8')).toBe(manifest);
   }, 120_000);
 });
+
+// With PRESERVE_STEMS=true the earlier version left its four stems in files/stems/: a mix of such a job
+// failed all the same (REMIX_SOURCE_LEGACY, "add the song again").
+describe('a mix of an earlier-version output that kept its stems', () => {
+  it('is made from those stems as a job of its own, the earlier folder left exactly as it was', async () => {
+    const out = join(root, 'outputs', 'pyout_audio_001');
+    const listed = await materializeLegacySample('outputs/pyout_audio_001', out);
+    const before = new Map<string, string>();
+    for (const file of ['manifest.json', ...listed]) before.set(file, await sha256(join(out, file)));
+    await publishV1(
+      root,
+      'other',
+      {
+        job_id: 'remix_legacy_stems',
+        source_type: 'remix',
+        artist: 'Py Artist',
+        title: 'Py Song',
+        remix: { of: 'pyout_audio_001', variant: 'drums_bass', stems: { drums: 1, bass: 1 } },
+      },
+      {},
+    );
+    const result = await imk(['run', '--once', '--root', root]);
+    expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 1 });
+    const manifest = await readManifest(root, 'remix_legacy_stems');
+    expect(manifest).toMatchObject({ artist: 'Py Artist', album: 'Py Album', title: 'Py Song' });
+    expect(manifest.artifacts).toHaveLength(1);
+    expect(manifest.artifacts[0]).toMatchObject({
+      kind: 'audio',
+      variant: 'drums_bass',
+      stem_gains: { drums: 1, bass: 1 },
+    });
+    expect(manifest.artifacts[0]!.duration_sec).toBeCloseTo(5, 0);
+    // The mix is the two stems' tones (the samples' stems are sines of different pitch), not silence.
+    expect(manifest.artifacts[0]!.loudness?.integrated_lufs ?? -70).toBeGreaterThan(-40);
+    expect(manifest.warnings.join(' ')).toContain('outputs/pyout_audio_001/files/stems/');
+    for (const [file, digest] of before) expect(await sha256(join(out, file)), file).toBe(digest);
+  }, 120_000);
+});

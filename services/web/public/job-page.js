@@ -98,7 +98,11 @@ async function loadJob(id) {
     ...errors.map((e) => cells([new Date(e.at).toLocaleString(), e.stage, e.attempt, e.code, e.message])),
   );
   renderOutputs(id, detail.output, detail.sync ?? [], detail.syncEnabled);
-  if (detail.output && !detail.output.legacy) void mountMixer(id, $('#mixer')).catch(() => undefined);
+  // The earlier version's outputs have no cached stems: the mixer shows for those that kept their stem
+  // WAVs in files/stems/ (it plays them from there), or says which are missing.
+  const mixable =
+    detail.output && (!detail.output.legacy || detail.output.artifacts.some((a) => a.kind === 'stems'));
+  if (mixable) void mountMixer(id, $('#mixer')).catch(() => undefined);
 }
 
 /** @param {string} id @param {string} path */

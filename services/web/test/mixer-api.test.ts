@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
@@ -162,5 +162,66 @@ describe('the mixer API for an output the earlier version wrote', () => {
       error: 'LEGACY_OUTPUT',
       message: expect.stringMatching(said),
     });
+  });
+});
+
+// The earlier version kept no stem cache, but with PRESERVE_STEMS=true it left the four stem WAVs in
+// files/stems/: the mixer answered 409 LEGACY_OUTPUT / "cannot be mixed here" all the same.
+describe('the mixer API for an earlier-version output that kept its stems', () => {
+  it('plays its four stems from its folder and queues a mix, changing nothing there', async () => {
+    const out = join(root, 'outputs', 'pyout_audio_001');
+    await materializeLegacySample('outputs/pyout_audio_001', out);
+    const before = await readFile(join(out, 'manifest.json'), 'utf8');
+    const info = (await (await fetch(`${web.url}/api/jobs/pyout_audio_001/mixer`)).json()) as {
+      available: boolean;
+      stems: { name: string; url: string }[];
+    };
+    expect(info.available).toBe(true);
+    expect(info.stems.map((s) => s.name).sort()).toEqual(['bass', 'drums', 'other', 'vocals']);
+    const stem = await fetch(`${web.url}${info.stems.find((s) => s.name === 'drums')!.url}`);
+    expect(stem.status).toBe(200);
+    expect(stem.headers.get('content-type')).toBe('audio/wav');
+    expect(Buffer.from(await stem.arrayBuffer())).toEqual(await readFile(join(out, 'files/stems/drums.wav')));
+    const mix = await post('/api/jobs/pyout_audio_001/mix', { variant: 'my_mix', stems: { bass: 1 } });
+    expect(mix.status).toBe(202);
+    const { job_id } = (await mix.json()) as { job_id: string };
+    const queued = JSON.parse(
+      await readFile(join(root, 'queues', 'other', `job_${job_id}`, 'job.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(queued).toMatchObject({
+      artist: 'Py Artist',
+      album: 'Py Album',
+      title: 'Py Song',
+      remix: { of: 'pyout_audio_001', variant: 'my_mix' },
+    });
+    expect(await readFile(join(out, 'manifest.json'), 'utf8')).toBe(before);
+    const again = await post('/api/jobs/pyout_audio_001/separate-again', {});
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: 'LEGACY_OUTPUT' });
+  });
+
+  it('does not play a stem that is a link (to a file outside the job), a folder, or missing', async () => {
+    const outside = join(root, 'secret.wav');
+    await writeFile(outside, 'not yours');
+    for (const [name, spoil] of [
+      ['pyout_link', (file: string) => symlink(outside, file)],
+      ['pyout_dir', (file: string) => mkdir(file)],
+      ['pyout_gone', () => Promise.resolve()],
+    ] as const) {
+      const out = join(root, 'outputs', name);
+      await materializeLegacySample('outputs/pyout_audio_001', out);
+      const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { job_id: string };
+      await writeFile(join(out, 'manifest.json'), JSON.stringify({ ...manifest, job_id: name }));
+      await rm(join(out, 'files/stems/other.wav'));
+      await spoil(join(out, 'files/stems/other.wav'));
+      const info = (await (await fetch(`${web.url}/api/jobs/${name}/mixer`)).json()) as {
+        available: boolean;
+        message: string;
+      };
+      expect(info.available, name).toBe(false);
+      expect(info.message).toContain('files/stems/other.wav');
+      expect((await fetch(`${web.url}/api/jobs/${name}/stems/other.wav`)).status).toBe(410);
+      expect((await post(`/api/jobs/${name}/mix`, { variant: 'm', stems: { bass: 1 } })).status).toBe(410);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { cleanLegacyValue, parseLegacyEnv, pickLegacy } from './env-file.ts';
+import { applyLegacyEnv, legacyVariablesIn } from './honour.ts';
 
 // The earlier project's own .env.example, in ../shared/legacy-samples beside the repository (as
 // @imk/media/legacy-samples finds it; config does not depend on media).
@@ -54,13 +55,36 @@ describe('the earlier version .env, read as docker compose gave it to its servic
     expect(env).toEqual({ A: 'a # b', B: 'p#w d', C: 'say "hi" \\ bye', D: 'x', E: '"unclosed', F: '' });
   });
 
-  it('cleans process environment values the same way when they are honoured', () => {
+  it('takes a real environment variable as it is: a # or a quote in it is part of the value', () => {
+    // docker compose applies the .env rules before a variable reaches the environment: what is left is
+    // the value (a password, a folder name), whatever characters it holds.
+    const env = {
+      MINIO_SECRET_KEY: 'pa #ss',
+      OUTPUTS_DIR: '/srv/music #2',
+      MINIO_ACCESS_KEY: '"quoted"',
+      DUAL_PASS_LOUDNORM: '  true  ',
+    };
     expect(
-      pickLegacy({ MINIO_SECRET_KEY: 'pa#ss', DUAL_PASS_LOUDNORM: 'true   # on' }, [
-        'MINIO_SECRET_KEY',
-        'DUAL_PASS_LOUDNORM',
-      ]),
-    ).toEqual({ MINIO_SECRET_KEY: 'pa#ss', DUAL_PASS_LOUDNORM: 'true' });
+      pickLegacy(env, ['MINIO_SECRET_KEY', 'OUTPUTS_DIR', 'MINIO_ACCESS_KEY', 'DUAL_PASS_LOUDNORM']),
+    ).toEqual({
+      MINIO_SECRET_KEY: 'pa #ss',
+      OUTPUTS_DIR: '/srv/music #2',
+      MINIO_ACCESS_KEY: '"quoted"',
+      DUAL_PASS_LOUDNORM: 'true',
+    });
+    // Honoured at start-up with that value: outputs/ is the folder named, not "/srv/music".
+    const config: Record<string, unknown> = {};
+    expect(applyLegacyEnv('paths', config, env)).toEqual([{ name: 'OUTPUTS_DIR', path: 'outputs' }]);
+    expect(config).toEqual({ outputs: '/srv/music #2' });
+    expect(legacyVariablesIn(env).MINIO_SECRET_KEY).toBe('pa #ss');
+  });
+
+  it('cleans a value read from a .env file once: a quoted "a # b" read and then picked stays a # b', () => {
+    const file = parseLegacyEnv('MINIO_SECRET_KEY="a # b"   # the key\nTARGET_LUFS=-14 # loud');
+    expect(pickLegacy(file, ['MINIO_SECRET_KEY', 'TARGET_LUFS'])).toEqual({
+      MINIO_SECRET_KEY: 'a # b',
+      TARGET_LUFS: '-14',
+    });
     expect(cleanLegacyValue('  "quoted"  ')).toBe('quoted');
   });
 });

@@ -58,12 +58,18 @@ export function legacyBool(value: string): boolean {
   return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
 }
 
-/** Only the variables the earlier version knew, from an environment (process.env or a parsed file). */
+/**
+ * Only the variables the earlier version knew, from a real environment (process.env), each value as the
+ * environment holds it (trimmed). The `.env` rules (an inline `# comment`, quotes) are a file's syntax,
+ * applied by readLegacyEnv when a file is read: docker compose has already applied them before a variable
+ * reaches the environment, so a `#` or a quote in a variable is part of its value (a password `pa #ss`, a
+ * folder `/music #2`), and a value read from a file is not cleaned a second time (`"a # b"` stays `a # b`).
+ */
 export function pickLegacy(env: NodeJS.ProcessEnv | LegacyEnv, keys: readonly string[]): LegacyEnv {
   const out: Record<string, string> = {};
   for (const key of keys) {
     const value = env[key];
-    if (value !== undefined) out[key] = cleanLegacyValue(value);
+    if (value !== undefined) out[key] = value.trim();
   }
   return out;
 }

@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
-import { ManifestSchema, RemixSchema, STEM_NAMES, StemNameSchema, findCachedStems } from '@imk/protocol';
+import {
+  ManifestSchema,
+  RemixSchema,
+  STEM_NAMES,
+  StemNameSchema,
+  findCachedStems,
+  findLegacyStems,
+  legacyStemPath,
+} from '@imk/protocol';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
 import type { MixQueuedResponse, MixerResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
@@ -10,25 +19,43 @@ import { isJobId } from '../system/safe-path.ts';
 import { sendCheckedFile } from '../system/send-file.ts';
 import { archivedBundle, pendingAgain, separateAgain, sourceGone } from '../system/separate-again.ts';
 
-/** The cached stems of a published job, or why there are none. */
+/** The tags a mix of a job is queued with. */
+interface MixTags {
+  artist: string | undefined;
+  album: string | undefined;
+  title: string | undefined;
+}
+
+/**
+ * The stems of a published job the mixer plays and mixes, or why there are none: ours from the stem cache;
+ * the earlier Python version's (it kept no stem cache) from the four WAVs it left in
+ * `outputs/<job_id>/files/stems/`, read where they are (regular files inside the job folder, never changed
+ * or moved).
+ */
 async function cachedStemsOf(ctx: WebContext, id: string) {
   const output = await readOutput(ctx.paths.outputs, id);
-  // The earlier Python version's outputs are listed like ours, but it kept no stem cache: said as such, not
-  // as "no (current) manifest", which its manifest.json, right there, contradicted.
-  if (output?.legacy === true)
+  if (output?.legacy === true) {
+    const dir = join(ctx.paths.outputs, id);
+    const stems = await findLegacyStems(dir, { legacy: true, artifacts: output.artifacts });
+    const m = output.manifest;
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    const tags: MixTags = { artist: text(m.artist), album: text(m.album), title: text(m.title) };
+    if (stems !== undefined) return { legacy: true, tags, stems, within: dir } as const;
     return {
       legacy: true,
-      reason: `job ${id} was made by the earlier instrumental-maker, whose stems never were in this stem cache, so it cannot be mixed here; add the song again to mix it`,
+      reason: `job ${id} was made by the earlier instrumental-maker, and its four stems (${STEM_NAMES.map(legacyStemPath).join(', ')}) are not all in outputs/${id}/, so it cannot be mixed here; add the song again to mix it`,
     } as const;
+  }
   const parsed = ManifestSchema.safeParse(output?.manifest);
   if (!parsed.success) return { reason: `job ${id} has no (current) manifest in outputs/` } as const;
+  const tags: MixTags = { artist: parsed.data.artist, album: parsed.data.album, title: parsed.data.title };
   const stems = await findCachedStems(ctx.stemCacheDir, parsed.data);
   if (stems === undefined)
     return {
       manifest: parsed.data,
       reason: `the stems of this song are no longer in the stem cache (${ctx.stemCacheDir}); separate it again to mix it`,
     } as const;
-  return { manifest: parsed.data, stems } as const;
+  return { manifest: parsed.data, tags, stems, within: ctx.stemCacheDir } as const;
 }
 
 /**
@@ -76,7 +103,8 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       return reply.code(410).send({ error: 'STEMS_NOT_CACHED', message: found.reason });
     const file = found.stems[stem.data];
     return sendCheckedFile(request, reply, file, {
-      name: `the cached ${stem.data} stem of ${id}`,
+      name: 'legacy' in found ? `the ${stem.data} stem of ${id}` : `the cached ${stem.data} stem of ${id}`,
+      within: found.within,
       contentType: 'audio/wav',
     });
   });
@@ -86,7 +114,13 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     if (!isJobId(id))
       return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
     const found = await cachedStemsOf(ctx, id);
-    if ('legacy' in found) return reply.code(409).send({ error: 'LEGACY_OUTPUT', message: found.reason });
+    if ('legacy' in found)
+      return reply.code(409).send({
+        error: 'LEGACY_OUTPUT',
+        message:
+          found.reason ??
+          `job ${id} was made by the earlier instrumental-maker: its stems are in outputs/${id}/files/stems/, mix away (it cannot be separated again here: its song was not archived)`,
+      });
     if (found.manifest === undefined)
       return reply.code(404).send({ error: 'JOB_NOT_FOUND', message: found.reason });
     if (found.stems !== undefined)
@@ -131,9 +165,9 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
         logger: ctx.logger,
       });
       bundle.setTags({
-        artist: found.manifest.artist,
-        album: found.manifest.album,
-        title: found.manifest.title,
+        ...(found.tags.artist !== undefined && { artist: found.tags.artist }),
+        ...(found.tags.album !== undefined && { album: found.tags.album }),
+        ...(found.tags.title !== undefined && { title: found.tags.title }),
       });
       bundle.set('remix', remix.data);
       const published = await bundle.publish();

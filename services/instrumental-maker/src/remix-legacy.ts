@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { ImkError } from '@imk/errors';
+import { openUntrusted } from '@imk/fs-safe';
+import { createWavWriter, probeMedia, readWav, readWavHeader } from '@imk/media';
+import {
+  STEM_NAMES,
+  findLegacyStems,
+  legacyStemPath,
+  readOutputManifest,
+  type OutputManifest,
+  type StemName,
+} from '@imk/protocol';
+import { STEM_SAMPLE_RATE, type SeparationResult } from '@imk/separation';
+import { decodeToWav } from './decode-input.ts';
+import type { ReportProgress } from './stage-runner.ts';
+
+/** The "engine" of a mix made from the earlier version's stems: it did not record its model. */
+export const LEGACY_ENGINE = {
+  name: 'earlier-instrumental-maker',
+  version: 'unknown',
+  params: {},
+} as const satisfies { name: string; version: string; params: Record<string, unknown> };
+
+/** An output of the earlier Python version that kept its four stems: what a mix of it is made from. */
+export interface LegacySource {
+  manifest: OutputManifest;
+  /** outputs/<job_id>/ */
+  dir: string;
+  /** Each stem's file in that folder (absolute), as findLegacyStems found it. */
+  stems: Record<StemName, string>;
+}
+
+/**
+ * The earlier version's output in `dir`, when there is one: its stems, or an error saying that it cannot be
+ * mixed (not all four stem WAVs in `files/stems/`). Undefined when `dir` holds no manifest of the earlier
+ * version.
+ */
+export async function legacyRemixSource(
+  dir: string,
+  remixId: string,
+  target: string,
+): Promise<LegacySource | undefined> {
+  const read = await readOutputManifest(dir);
+  if (read?.ok !== true || !read.manifest.legacy) return undefined;
+  const stems = await findLegacyStems(dir, read.manifest);
+  if (stems === undefined)
+    throw new ImkError(
+      'REMIX_SOURCE_LEGACY',
+      `remix ${remixId}: job ${target} was made by the earlier instrumental-maker (outputs/${target}/manifest.json has no schema_version), and its four stems (${STEM_NAMES.map(legacyStemPath).join(', ')}) are not all in outputs/${target}/ (it kept them only with PRESERVE_STEMS=true); add the song again to mix it`,
+      { retryable: false, details: { job_id: target } },
+    );
+  return { manifest: read.manifest, dir, stems };
+}
+
+/** Copies one file opened through fs-safe (a regular file, inside `within`, no link) and hashes it. */
+async function copyChecked(file: string, within: string, name: string, to: string): Promise<string> {
+  const { handle } = await openUntrusted(file, { name, within });
+  const hash = createHash('sha256');
+  try {
+    const stream = handle.createReadStream({ autoClose: false });
+    stream.on('data', (chunk) => hash.update(chunk));
+    await pipeline(stream, createWriteStream(to, { flags: 'wx' }));
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
+/** Rewrites `file` (a stem-shaped float WAV) keeping only its first `frames` frames. */
+async function truncateWav(file: string, frames: number, signal: AbortSignal): Promise<void> {
+  const cut = `${file}.cut.wav`;
+  const writer = createWavWriter(cut, { sampleRate: STEM_SAMPLE_RATE, channels: 2 });
+  try {
+    for await (const block of readWav(file, { signal })) {
+      const left = frames - writer.frames;
+      if (left <= 0) break;
+      await writer.write(block[0]!.length > left ? block.map((c) => c.subarray(0, left)) : block);
+    }
+    await writer.close();
+  } catch (error) {
+    await writer.abort().catch(() => undefined);
+    throw error;
+  }
+  await rename(cut, file);
+}
+
+/**
+ * The stems of an earlier-version output in the shape our mixer reads (44.1 kHz stereo float WAV, all of
+ * one length), made in `work`: each file is copied from the job folder through fs-safe (the old files are
+ * only read, never changed or moved), then decoded by ffmpeg (its stems may be 16-bit, 48 kHz, mono …);
+ * stems a few samples longer than the others are cut to the shortest. Returns them with a sha256 of the
+ * four source files (the mix's input) and their length.
+ */
+export async function legacyStemsHere(input: {
+  source: LegacySource;
+  target: string;
+  work: string;
+  signal: AbortSignal;
+  progress: ReportProgress;
+}): Promise<{ stems: SeparationResult['stems']; sha256: string; durationSec: number }> {
+  const { source, target, work, signal } = input;
+  const dir = join(work, 'legacy-stems');
+  await mkdir(dir, { recursive: true });
+  const stems = {} as Record<StemName, string>;
+  const frames: Partial<Record<StemName, number>> = {};
+  const digests: string[] = [];
+  for (const [index, stem] of STEM_NAMES.entries()) {
+    const copy = join(dir, `${stem}.source`);
+    const name = `outputs/${target}/${legacyStemPath(stem)}`;
+    digests.push(`${stem}:${await copyChecked(source.stems[stem], source.dir, name, copy)}`);
+    const probed = await probeMedia(copy, { signal });
+    stems[stem] = join(dir, `${stem}.wav`);
+    await decodeToWav(copy, stems[stem], probed, signal, (f) =>
+      input.progress((index + f) / STEM_NAMES.length),
+    );
+    frames[stem] = (await readWavHeader(stems[stem])).frames;
+  }
+  const shortest = Math.min(...STEM_NAMES.map((stem) => frames[stem]!));
+  for (const stem of STEM_NAMES)
+    if (frames[stem]! > shortest) await truncateWav(stems[stem], shortest, signal);
+  return {
+    stems,
+    sha256: createHash('sha256').update(digests.join('\n')).digest('hex'),
+    durationSec: shortest / STEM_SAMPLE_RATE,
+  };
+}
