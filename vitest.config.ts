@@ -36,8 +36,24 @@ const LONGEST_FIRST = [
   'services/instrumental-maker/test/mdx-engine.test.ts', // 23
 ];
 
+/** The files in an order given by the seed (a Park-Miller generator driving a Fisher-Yates shuffle). */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let state = seed % 2_147_483_647 || 1;
+  for (let i = out.length - 1; i > 0; i--) {
+    state = (state * 48_271) % 2_147_483_647;
+    const j = state % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 class LongestFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    // `--sequence.shuffle`: files in a random order too (the seed is printed; `--sequence.seed` repeats it),
+    // as vitest's own sequencer does, to show that no file depends on another having run before it.
+    const { shuffle, seed } = this.ctx.config.sequence;
+    if (shuffle === true) return shuffled(files, seed);
     const sorted = await super.sort(files);
     const root = this.ctx.config.root;
     const key = (file: TestSpecification) => relative(root, file.moduleId);

@@ -5,7 +5,7 @@
  *
  * A file belongs here only if it leaves nothing behind in the process that another file could see: no
  * vi.mock / vi.spyOn / vi.stubEnv / fake timers, no change to process.env, process.exitCode, the working
- * folder or process listeners, no module-level setting changed, and it passes in any order with the others
+ * folder or process listeners, no measure of the process's own memory or of anything counted process-wide (openMdxSessionCount), no module-level setting changed, and it passes in any order with the others
  * (`npx vitest run --project shared-process --sequence.shuffle`). Every other file, and any new one, runs in
  * its own process.
  */
@@ -68,7 +68,10 @@ export const SHARED_PROCESS_FILES = [
   'packages/log/src/format.test.ts',
   'packages/log/src/logger.test.ts',
   'packages/log/src/redact.test.ts',
+  'packages/media/src/encode.test.ts',
   'packages/media/src/file-name.test.ts',
+  'packages/media/src/input-args.test.ts',
+  'packages/media/src/key-tempo.test.ts',
   'packages/media/src/loudness.test.ts',
   'packages/media/src/temp-output.test.ts',
   'packages/media/src/wav.test.ts',
@@ -101,18 +104,27 @@ export const SHARED_PROCESS_FILES = [
   'packages/retriever-sdk/test/request-hostile.test.ts',
   'packages/retriever-sdk/test/request-long-names.test.ts',
   'packages/separation/src/builtin/azimuth.test.ts',
+  'packages/separation/src/builtin/block-separator.test.ts',
   'packages/separation/src/builtin/hpss.test.ts',
+  'packages/separation/src/builtin/quality.test.ts',
+  'packages/separation/src/builtin/repet-index.test.ts',
   'packages/separation/src/builtin/repet-sim.test.ts',
   'packages/separation/src/builtin/spatial-wiener.test.ts',
   'packages/separation/src/builtin/stem-masks.test.ts',
+  'packages/separation/src/builtin/vocal-fusion.test.ts',
   'packages/separation/src/dsp/fft.test.ts',
   'packages/separation/src/dsp/median-network.test.ts',
   'packages/separation/src/dsp/sdr.test.ts',
   'packages/separation/src/dsp/sliding-median.test.ts',
   'packages/separation/src/eval/repet-sim-baseline.test.ts',
   'packages/separation/src/mdx/demixer.test.ts',
+  'packages/separation/test/builtin-engine.test.ts',
+  'packages/separation/test/corpus.test.ts',
+  'packages/separation/test/eval-baselines.test.ts',
   'packages/separation/test/eval-report.test.ts',
+  'packages/separation/test/gm-corpus.test.ts',
   'packages/separation/test/mdx-known-models.test.ts',
+  'packages/separation/test/mdx-model-files.test.ts',
   'packages/separation/test/variant-key-tempo.test.ts',
   'packages/separation/test/variant-names.test.ts',
   'packages/separation/test/variants.test.ts',
@@ -133,7 +145,6 @@ export const SHARED_PROCESS_FILES = [
   'packages/sync/test/untrusted-artifacts.test.ts',
   'packages/tools/src/tool-resolver.test.ts',
   'services/inbox/test/long-names.test.ts',
-  'services/instrumental-maker/src/engines.test.ts',
   'services/instrumental-maker/src/failures.test.ts',
   'services/instrumental-maker/src/naming.test.ts',
   'services/instrumental-maker/src/options.test.ts',
@@ -144,6 +155,7 @@ export const SHARED_PROCESS_FILES = [
   'services/instrumental-maker/test/undecodable.test.ts',
   'services/nas-sync/test/notify.test.ts',
   'services/nas-sync/test/service.test.ts',
+  'services/web/test/browser-types.test.ts',
   'services/web/test/cancel.test.ts',
   'services/web/test/disk-guard.test.ts',
   'services/web/test/mixer-api.test.ts',
