@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { SHARED_PROCESS_FILES } from './vitest.shared-process.ts';
 
 /**
  * The longest test files (seconds on CI, 2 cores), longest first. Vitest starts the files it has timed
@@ -35,43 +36,83 @@ const LONGEST_FIRST = [
   'services/instrumental-maker/test/mdx-engine.test.ts', // 23
 ];
 
+/** The files in an order given by the seed (a Park-Miller generator driving a Fisher-Yates shuffle). */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let state = seed % 2_147_483_647 || 1;
+  for (let i = out.length - 1; i > 0; i--) {
+    state = (state * 48_271) % 2_147_483_647;
+    const j = state % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 class LongestFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    // `--sequence.shuffle`: files in a random order too (the seed is printed; `--sequence.seed` repeats it),
+    // as vitest's own sequencer does, to show that no file depends on another having run before it.
+    const { shuffle, seed } = this.ctx.config.sequence;
+    if (shuffle === true) return shuffled(files, seed);
     const sorted = await super.sort(files);
     const root = this.ctx.config.root;
     const key = (file: TestSpecification) => relative(root, file.moduleId);
+    // The shared-process files (short ones) last, one after another: a worker reuses its process only
+    // while the next file is one of them.
+    const shared = (file: TestSpecification) => (file.project.config.isolate === false ? 1 : 0);
     // Every file timed before: the cache's order (failed first, then longest first) is the better one.
-    if (sorted.every((file) => this.ctx.cache.getFileTestResults(`${file.project.name}:${key(file)}`)))
-      return sorted;
+    const timed = sorted.every((file) =>
+      this.ctx.cache.getFileTestResults(`${file.project.name}:${key(file)}`),
+    );
     const rank = (file: TestSpecification) => {
+      if (timed) return 0;
       const index = LONGEST_FIRST.indexOf(key(file));
       return index === -1 ? LONGEST_FIRST.length : index;
     };
     return sorted
       .map((file, order) => ({ file, order }))
-      .sort((a, b) => rank(a.file) - rank(b.file) || a.order - b.order)
+      .sort((a, b) => shared(a.file) - shared(b.file) || rank(a.file) - rank(b.file) || a.order - b.order)
       .map(({ file }) => file);
   }
 }
 
 // Integration tests start real programs (ffmpeg, sshd, an S3 server, yt-dlp, Chromium):
 // generous timeouts, and no more workers than this 2-core machine has.
+const common = {
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+  pool: 'forks',
+  maxWorkers: 2,
+} as const;
+
+const include = [
+  'packages/*/src/**/*.test.ts',
+  'packages/*/test/**/*.test.ts',
+  'services/*/src/**/*.test.ts',
+  'services/*/test/**/*.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: [
-      'packages/*/src/**/*.test.ts',
-      'packages/*/test/**/*.test.ts',
-      'services/*/src/**/*.test.ts',
-      'services/*/test/**/*.test.ts',
-    ],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
-    maxWorkers: 2,
+    ...common,
     reporters: ['default'],
     // Builds `imk` once for the run, so a test's `imk` process starts without tsx (packages/cli/test/bundle);
     // a folder where the same generated media is encoded once for the run (packages/media/test/media-cache).
+    // Run once, by the root, for both projects (their workers inherit the environment it sets).
     globalSetup: ['packages/cli/test/global-setup.ts', 'packages/media/test/media-cache-setup.ts'],
     sequence: { sequencer: LongestFirstSequencer },
+    projects: [
+      // Each file in a process of its own: the default, and every file that starts programs or changes the process.
+      {
+        test: {
+          ...common,
+          name: 'own-process',
+          include,
+          exclude: [...configDefaults.exclude, ...SHARED_PROCESS_FILES],
+        },
+      },
+      // Files that leave nothing behind in the process, run one after another in a shared one (see vitest.shared-process.ts).
+      { test: { ...common, name: 'shared-process', include: SHARED_PROCESS_FILES, isolate: false } },
+    ],
   },
 });
