@@ -1,5 +1,6 @@
-// Writes docs/schemas/*.json and the field tables in docs/protocol.md from the zod schemas (the single
-// source). Run: npm run schemas. A test fails when either drifts.
+// Writes docs/schemas/*.json, the field tables in docs/protocol.md and the builtin engine's parameter table in
+// docs/separation.md from the zod schemas (the single source). Run: npm run schemas. A test fails when any
+// drifts.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -8,6 +9,7 @@ import {
   replaceFieldTables,
   type DocumentName,
 } from '@imk/protocol';
+import { replaceBuiltinParamsTable } from '../packages/separation/src/builtin/params-table.ts';
 
 const docs = join(import.meta.dirname, '..', 'docs');
 for (const name of Object.keys(DOCUMENT_SCHEMAS) as DocumentName[]) {
@@ -21,3 +23,8 @@ if (before !== undefined) {
   if (after !== before) await writeFile(protocolDoc, after);
   console.log('updated the field tables in docs/protocol.md');
 }
+const separationDoc = join(docs, 'separation.md');
+const separation = await readFile(separationDoc, 'utf8');
+const withTable = replaceBuiltinParamsTable(separation);
+if (withTable !== separation) await writeFile(separationDoc, withTable);
+console.log('updated the builtin parameter table in docs/separation.md');

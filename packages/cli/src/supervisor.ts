@@ -1,3 +1,4 @@
+import { WEB } from '@imk/config';
 import { ImkError, errorMessage } from '@imk/errors';
 import { createLogger, type Logger } from '@imk/log';
 import { startHeartbeat } from '@imk/ops';
@@ -106,7 +107,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       ...(await compositionFor(name, options.root, serviceLogger)),
       ...options.extras?.[name],
     };
-    if (name === 'web') {
+    if (name === WEB) {
       extra.services = snapshot;
       extra.onListening = (url: string) => {
         listeningUrl = url;
@@ -132,7 +133,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       ok = false;
       set('failed', errorMessage(error));
       logger.error({ service: name, err: errorMessage(error) }, `${name} failed: ${errorMessage(error)}`);
-      if (name === 'web') {
+      if (name === WEB) {
         logger.error('the web service failed, so the other services are stopped too');
         stop.abort();
       }

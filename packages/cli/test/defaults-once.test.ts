@@ -55,6 +55,113 @@ describe('defaults written once', () => {
     expect(found).toEqual([]);
   });
 
+  it('no schema repeats, as a literal, the constant a library it depends on falls back to for the same option', async () => {
+    // The worker's config wrote leaseMs `.default(30_000)` beside fsqueue's `options.leaseMs ??
+    // DEFAULT_LEASE_MS` (30_000): change one and the worker and every other queue consumer disagree on when
+    // a job's lease runs out. The schema takes the constant (`.default(DEFAULT_LEASE_MS)`) instead.
+    const files = await sourceFiles();
+    const texts = new Map(
+      await Promise.all(files.map(async (f) => [f, code(await readFile(f, 'utf8'))] as const)),
+    );
+    const packageDir = (file: string): string => relative(REPO, file).split('/').slice(0, 2).join('/');
+    const packages = new Map<string, { name: string; deps: string[] }>();
+    for (const dir of new Set(files.map(packageDir))) {
+      const json = JSON.parse(await readFile(join(REPO, dir, 'package.json'), 'utf8')) as {
+        name: string;
+        dependencies?: Record<string, string>;
+      };
+      packages.set(dir, { name: json.name, deps: Object.keys(json.dependencies ?? {}) });
+    }
+    // `const X = 30_000;`, `const X = 24 * 60 * 60 * 1000;`
+    const constants = new Map<string, number>();
+    for (const text of texts.values())
+      for (const m of text.matchAll(
+        /^(?:export )?const ([A-Z][A-Z0-9_]+) = (\d[\d_]*(?:\s*\*\s*\d[\d_]*)*);/gm,
+      ))
+        constants.set(
+          m[1] ?? '',
+          (m[2] ?? '')
+            .split('*')
+            .reduce((product, factor) => product * Number(factor.trim().replace(/_/g, '')), 1),
+        );
+    // `options.leaseMs ?? DEFAULT_LEASE_MS` in a library: option name and value, and where.
+    const fallbacks: { key: string; dir: string; where: string }[] = [];
+    for (const [file, text] of texts)
+      for (const m of text.matchAll(/(\w+)\s*\?\?\s*([A-Z][A-Z0-9_]+)\b/g)) {
+        const value = constants.get(m[2] ?? '');
+        if (value !== undefined)
+          fallbacks.push({
+            key: `${m[1]}=${value}`,
+            dir: packageDir(file),
+            where: `${relative(REPO, file)} (${m[2]})`,
+          });
+      }
+    expect(fallbacks.length).toBeGreaterThan(5);
+    const found: string[] = [];
+    for (const [file, text] of texts) {
+      const own = packages.get(packageDir(file));
+      for (const m of text.matchAll(SCHEMA_DEFAULT)) {
+        const key = `${m[1]}=${(m[2] ?? '').replace(/_/g, '')}`;
+        for (const fallback of fallbacks) {
+          const library = packages.get(fallback.dir);
+          if (fallback.key !== key || !library) continue;
+          if (library === own || own?.deps.includes(library.name))
+            found.push(`${relative(REPO, file)}: ${m[1]} .default(${m[2]}), the value of ${fallback.where}`);
+        }
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('no code spells the value of a DEFAULT_X constant for the option it is the default of', async () => {
+    // DEFAULT_QUEUE ('other') is where a bundle goes when nobody says; the dashboard's upload and mixer
+    // routes wrote `queue: 'other'` again, so the day the default queue changes, they would still publish
+    // into the old folder. `queue: DEFAULT_QUEUE` (`sampleRate: STEM_SAMPLE_RATE`, …) names the one home.
+    const files = await sourceFiles();
+    const texts = new Map(
+      await Promise.all(files.map(async (f) => [f, code(await readFile(f, 'utf8'))] as const)),
+    );
+    const packageDir = (file: string): string => relative(REPO, file).split('/').slice(0, 2).join('/');
+    const deps = new Map<string, { name: string; deps: string[] }>();
+    for (const dir of new Set(files.map(packageDir))) {
+      const json = JSON.parse(await readFile(join(REPO, dir, 'package.json'), 'utf8')) as {
+        name: string;
+        dependencies?: Record<string, string>;
+      };
+      deps.set(dir, { name: json.name, deps: Object.keys(json.dependencies ?? {}) });
+    }
+    // `export const DEFAULT_SAMPLE_RATE = 44100;` is the default of an option named `sampleRate`; a
+    // `STEM_SAMPLE_RATE = 44100` of the same option too.
+    const defaults: { option: string; value: string; constant: string; file: string }[] = [];
+    for (const [file, text] of texts)
+      for (const m of text.matchAll(
+        /^export const ((?:DEFAULT|STEM)_([A-Z0-9_]+))(?::[^=\n]+)? = (\d[\d_]*|'[^'\n]*');/gm,
+      ))
+        defaults.push({
+          option: (m[2] ?? '').toLowerCase().replace(/_([a-z0-9])/g, (_c, c: string) => c.toUpperCase()),
+          value: (m[3] ?? '').replace(/_/g, ''),
+          constant: m[1] ?? '',
+          file,
+        });
+    expect(defaults.map((d) => d.constant)).toEqual(
+      expect.arrayContaining(['DEFAULT_QUEUE', 'DEFAULT_LEASE_MS']),
+    );
+    const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const found: string[] = [];
+    for (const d of defaults) {
+      const home = deps.get(packageDir(d.file))?.name ?? '';
+      // `queue: 'other'`, `sampleRate ?? 44100`, `pollMs = 1000` (a property, a fallback, a parameter).
+      const spelled = new RegExp(`\\b${d.option}\\??\\s*(?::|\\?\\?|=)\\s*${escape(d.value)}(?![\\w.])`, 'g');
+      for (const [file, text] of texts) {
+        const user = deps.get(packageDir(file));
+        if (file === d.file || !user || (user.name !== home && !user.deps.includes(home))) continue;
+        for (const m of text.matchAll(spelled))
+          found.push(`${relative(REPO, file)}: ${m[0]} (${d.constant} of ${relative(REPO, d.file)})`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
   it('no constant is defined again, under the same name and value, in another file', async () => {
     // choices.ts copies what `imk --help` shows so that imk starts without loading the packages;
     // commands/choices.test.ts pins each copy to its package.

@@ -8,3 +8,7 @@ export const YOUTUBE_RETRIEVER = 'youtube-retriever';
 export const DEEMIX_RETRIEVER = 'deemix-retriever';
 /** The drop folder watcher: `config/inbox.yaml`, which the legacy migration writes (INCOMING, AUDIO_EXTS). */
 export const INBOX = 'inbox';
+/** The sync service: `config/nas-sync.yaml`, which the legacy migration writes (NAS_*, MINIO_*); the CLI's `imk sync` logs as it. */
+export const NAS_SYNC = 'nas-sync';
+/** The dashboard: `config/web.yaml`, which `imk up`, `imk healthcheck web` and the supervisor read. */
+export const WEB = 'web';

@@ -22,3 +22,20 @@ export function errnoRetryable(error: unknown): false | undefined {
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
   return typeof errno === 'string' && PERMANENT_ERRNO.has(errno) ? false : undefined;
 }
+
+// Out of space: the disk or the user's quota is full (errno), or SQLite found it so when it wrote.
+const NO_SPACE_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+
+/**
+ * True when the error, or one it wraps (`cause`, as our errors keep it), is a full disk or quota, by its
+ * code: never by its message, which may quote a path or a tool's words that only look like one.
+ */
+export function isNoSpace(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Object && depth < 8; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NO_SPACE_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -13,15 +13,15 @@ export interface QueueOptions {
    * @default `${hostname}-${pid}-${random}`
    */
   consumerId?: string;
-  /** A claim whose heartbeat counter has not changed for this long (observer's own clock) is expired. @default 30_000 */
+  /** A claim whose heartbeat counter has not changed for this long (observer's own clock) is expired. @default DEFAULT_LEASE_MS */
   leaseMs?: number;
   /** How often a holder bumps its heartbeat counter. @default leaseMs / 3 */
   heartbeatMs?: number;
-  /** Attempts before a job is archived as failed (failures and expired leases both count). @default 3 */
+  /** Attempts before a job is archived as failed (failures and expired leases both count). @default DEFAULT_MAX_ATTEMPTS */
   maxAttempts?: number;
-  /** `.tmp` folders unchanged for this long (observer's own clock) are removed by sweepTmp. @default 24 h */
+  /** `.tmp` folders unchanged for this long (observer's own clock) are removed by sweepTmp. @default DEFAULT_TMP_MAX_AGE_MS */
   tmpMaxAgeMs?: number;
-  /** Interval of the periodic listing, the source of truth (the watcher is only a hint). @default 1000 */
+  /** Interval of the periodic listing, the source of truth (the watcher is only a hint). @default DEFAULT_POLL_MS */
   pollMs?: number;
   /** Watch the queue folder with chokidar to notice new bundles sooner. @default true */
   watch?: boolean;

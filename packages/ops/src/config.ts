@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadServiceConfig } from '@imk/config';
+import { DEFAULT_DISK_CHECK_SECONDS } from './disk-guard.ts';
 
 /** The config file `config/operations.yaml`: retention cleanup and the disk-space guard. */
 export const OPERATIONS_SERVICE = 'operations';
@@ -42,7 +43,9 @@ export const RetentionConfigSchema = z
       .positive()
       .max(MAX_TIMER_MS / 60_000, timerLimit(60_000, 'minutes'))
       .default(60)
-      .describe('Minutes between scheduled cleanups (at most 35791, about 24 days); the first runs a minute after the web service starts.'),
+      .describe(
+        'Minutes between scheduled cleanups (at most 35791, about 24 days); the first runs a minute after the web service starts.',
+      ),
     archives: RetentionRuleSchema(30, 0).describe(
       'Archived jobs in queues/<queue>/ (succeeded, failed, rejected): the bundles kept after processing.',
     ),
@@ -80,7 +83,7 @@ export const DiskGuardConfigSchema = z
       .number()
       .positive()
       .max(MAX_TIMER_MS / 1000, timerLimit(1000, 'seconds'))
-      .default(30)
+      .default(DEFAULT_DISK_CHECK_SECONDS)
       .describe('Seconds between free-space checks (at most 2147483, about 24 days).'),
   })
   .prefault({})

@@ -1,6 +1,9 @@
 import { statfs } from 'node:fs/promises';
 import { formatBytes, type Logger } from '@imk/log';
 
+/** Seconds between free-space checks when nobody says (config/operations.yaml's diskGuard.checkIntervalSeconds). */
+export const DEFAULT_DISK_CHECK_SECONDS = 30;
+
 export interface DiskSpace {
   path: string;
   freeBytes: number;
@@ -27,7 +30,7 @@ export interface DiskGuardOptions {
   minFreeBytes: number;
   /** Resume once free space is at least this (hysteresis, so claiming does not flap). @default minFreeBytes */
   resumeFreeBytes?: number;
-  /** @default 30_000 */
+  /** @default DEFAULT_DISK_CHECK_SECONDS in milliseconds */
   intervalMs?: number;
   logger: Logger;
   /** Reads free space; replaceable so a test can simulate a filling disk. @default fs.statfs */
@@ -130,7 +133,7 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
         );
       };
       tick();
-      timer = setInterval(tick, options.intervalMs ?? 30_000);
+      timer = setInterval(tick, options.intervalMs ?? DEFAULT_DISK_CHECK_SECONDS * 1000);
       timer.unref();
       signal.addEventListener('abort', () => this.stop(), { once: true });
     },

@@ -7,7 +7,7 @@ export {
   loadOperationsConfig,
 } from './config.ts';
 export type { DiskGuardConfig, OperationsConfig, RetentionConfig } from './config.ts';
-export { createDiskGuard, measureDiskSpace } from './disk-guard.ts';
+export { DEFAULT_DISK_CHECK_SECONDS, createDiskGuard, measureDiskSpace } from './disk-guard.ts';
 export type { DiskGuard, DiskGuardOptions, DiskGuardStatus, DiskSpace } from './disk-guard.ts';
 export { openDiskGuard } from './shared-disk-guard.ts';
 export type { OpenDiskGuardOptions } from './shared-disk-guard.ts';

@@ -2,9 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@imk/log';
-import { createDiskGuard, measureDiskSpace, openDiskGuard, type DiskSpace } from '../src/index.ts';
+import {
+  DiskGuardConfigSchema,
+  createDiskGuard,
+  measureDiskSpace,
+  openDiskGuard,
+  type DiskSpace,
+} from '../src/index.ts';
 
 function capture(): { logger: ReturnType<typeof createLogger>; lines: string[] } {
   const lines: string[] = [];
@@ -20,6 +26,36 @@ function capture(): { logger: ReturnType<typeof createLogger>; lines: string[] }
 const MB = 1024 * 1024;
 
 describe('disk guard', () => {
+  it("checks, when created without an interval, as often as config/operations.yaml's default says", async () => {
+    // One default (DEFAULT_DISK_CHECK_SECONDS): the library's fallback and the config schema's .default() were
+    // 30_000 ms and 30 s, written apart.
+    const seconds = DiskGuardConfigSchema.parse({}).checkIntervalSeconds;
+    vi.useFakeTimers();
+    try {
+      let checks = 0;
+      const measure = (path: string): Promise<DiskSpace> => {
+        checks++;
+        return Promise.resolve({ path, freeBytes: 5000 * MB, totalBytes: 10_000 * MB });
+      };
+      const guard = createDiskGuard({
+        paths: ['/data'],
+        minFreeBytes: MB,
+        logger: capture().logger,
+        measure,
+      });
+      const stop = new AbortController();
+      guard.start(stop.signal);
+      expect(checks).toBe(1);
+      await vi.advanceTimersByTimeAsync(seconds * 1000 - 1);
+      expect(checks).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(checks).toBe(2);
+      stop.abort();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('stops claiming below the threshold, resumes only above the resume level, and says so in the log', async () => {
     let free = 5000 * MB;
     const measure = (path: string): Promise<DiskSpace> =>

@@ -79,6 +79,7 @@ export { BUILTIN_ENGINE_NAME, createBuiltinEngine } from './engines/builtin.ts';
 export type { BuiltinEngineOptions } from './engines/builtin.ts';
 export {
   BUILTIN_VERSION,
+  BuiltinParamsSchema,
   DEFAULT_BUILTIN_PARAMS,
   createBlockSeparator,
   resolveBuiltinParams,

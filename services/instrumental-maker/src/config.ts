@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { QUEUE_NAMES } from '@imk/config';
+import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import { AudioFormatSchema, StemNameSchema } from '@imk/protocol';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
 import { DEFAULT_VARIANT_RECIPES, VariantRecipesSchema } from '@imk/separation/variants';
@@ -245,7 +246,7 @@ export const InstrumentalMakerConfigSchema = z
           .int()
           .min(1)
           .max(100)
-          .default(3)
+          .default(DEFAULT_MAX_ATTEMPTS)
           .describe('Attempts before a job is archived as failed (failures and expired leases both count).'),
         backoffMs: z
           .number()
@@ -266,7 +267,7 @@ export const InstrumentalMakerConfigSchema = z
       .number()
       .int()
       .min(100)
-      .default(30_000)
+      .default(DEFAULT_LEASE_MS)
       .describe(
         'A claimed job whose heartbeat has not moved for this many milliseconds goes back to its queue (an attempt is counted).',
       ),
@@ -274,7 +275,7 @@ export const InstrumentalMakerConfigSchema = z
       .number()
       .int()
       .min(20)
-      .default(1000)
+      .default(DEFAULT_POLL_MS)
       .describe('Milliseconds between listings of the queue folders (the truth; a watcher only hints).'),
     gracePeriodMs: z
       .number()

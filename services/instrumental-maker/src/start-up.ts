@@ -1,21 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage } from '@imk/errors';
+import { errorMessage, isNoSpace } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import type { DiskGuard } from '@imk/ops';
 
 /** How often start-up looks again while the disk is full. */
 export const START_UP_RETRY_MS = 2000;
-
-/** ENOSPC, a full quota, or SQLite's "database or disk is full". */
-export function isNoSpace(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return (
-    code === 'ENOSPC' ||
-    code === 'EDQUOT' ||
-    code === 'SQLITE_FULL' ||
-    /database or disk is full|no space left on device/i.test(errorMessage(error))
-  );
-}
 
 /**
  * Runs one start-up step once the disk guard allows work, and again while it fails for want of space: a

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadServiceConfig } from '@imk/config';
+import { NAS_SYNC, loadServiceConfig } from '@imk/config';
 import { MediaServerSchema } from '@imk/notify';
 import {
   BackendOptionsSchema,
@@ -11,7 +11,7 @@ import {
   DEFAULT_BACKEND,
 } from '@imk/sync';
 
-export const SERVICE_NAME = 'nas-sync';
+export const SERVICE_NAME = NAS_SYNC;
 
 /** The `nasSync` section of config/nas-sync.yaml. */
 export const NasSyncSchema = z

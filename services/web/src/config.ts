@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { WEB } from '@imk/config';
 
 /** The config file `config/web.yaml` and env prefix `IMK_WEB__`. */
-export const WEB_SERVICE = 'web';
+export const WEB_SERVICE = WEB;
 
 export const WebConfigSchema = z
   .object({

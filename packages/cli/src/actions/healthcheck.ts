@@ -1,4 +1,4 @@
-import { loadServiceConfig } from '@imk/config';
+import { WEB, loadServiceConfig } from '@imk/config';
 import { ImkError } from '@imk/errors';
 import { readHeartbeat } from '@imk/ops';
 import { contextFrom, print } from '../context.ts';
@@ -38,13 +38,13 @@ export async function healthcheckCommand(
       'UNHEALTHY',
       `${service}: last heartbeat ${Math.round(beat.ageSec)} s ago (more than ${maxAge} s): hung or stopped`,
     );
-  if (service === 'web') {
+  if (service === WEB) {
     // Where it listens, as its heartbeat says (`imk up --port N`, `port: 0`); else the configured port.
     let base = beat.url;
     if (base === undefined) {
-      const { configSchema } = await loadService('web');
+      const { configSchema } = await loadService(WEB);
       const { config } = await loadServiceConfig({
-        service: 'web',
+        service: WEB,
         schema: configSchema,
         root: paths.root,
       });

@@ -1,6 +1,6 @@
 import { ImkError } from '@imk/errors';
 import { createLogger } from '@imk/log';
-import { warnLegacyEnv } from '@imk/config';
+import { NAS_SYNC, warnLegacyEnv } from '@imk/config';
 import { contextFrom, print } from '../context.ts';
 import { SERVICE_NAMES, loadService } from '../services.ts';
 import { shutdownSignal } from '../shutdown.ts';
@@ -48,7 +48,7 @@ export async function runCommand(service: string, options: RunOptions): Promise<
  * stopped, which a script waiting for it to exit cannot tell from a hang).
  */
 function noOnePassMode(service: string): ImkError {
-  const instead = service === 'nas-sync' ? ' (for one sync pass: imk sync --once)' : '';
+  const instead = service === NAS_SYNC ? ' (for one sync pass: imk sync --once)' : '';
   return new ImkError(
     'INVALID_ARGUMENT',
     `--once: the ${service} service has no one-pass mode${instead}; only instrumental-maker has one. Run it without --once (it runs until stopped).`,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { NAS_SYNC } from '@imk/config';
 import { createLogger, type Logger } from '@imk/log';
 import {
   formatStatus,
@@ -35,7 +36,7 @@ async function untilSignal<T>(logger: Logger, work: (signal: AbortSignal) => Pro
 /** `imk sync` */
 export async function syncCommand(options: SyncOptions): Promise<void> {
   const { paths } = contextFrom(options);
-  const logger = createLogger('nas-sync');
+  const logger = createLogger(NAS_SYNC);
   if (!options.once && !options.dryRun) {
     warnLegacyEnv(logger);
     await untilSignal(logger, (signal) => startNasSync({ root: paths.root, logger, signal }));
@@ -60,7 +61,7 @@ export async function syncStatusCommand(_options: unknown, command: Command): Pr
   const { paths } = contextFrom(options);
   const status = await getSyncStatus({
     root: paths.root,
-    logger: createLogger('nas-sync'),
+    logger: createLogger(NAS_SYNC),
     jobId: options.job,
   });
   print(options.json ? JSON.stringify(status, null, 2) : formatStatus(status));
@@ -70,7 +71,7 @@ export async function syncStatusCommand(_options: unknown, command: Command): Pr
 export async function syncVerifyCommand(_options: unknown, command: Command): Promise<void> {
   const options = command.optsWithGlobals<{ root?: string; json?: boolean; job?: string }>();
   const { paths } = contextFrom(options);
-  const logger = createLogger('nas-sync');
+  const logger = createLogger(NAS_SYNC);
   const result = await untilSignal(logger, (signal) =>
     verifyNasSync({ root: paths.root, logger, jobId: options.job, signal }),
   );
@@ -92,7 +93,7 @@ export async function syncRetryCommand(
   const { reset, runnerPid } = resetFailedTransfers({
     root: paths.root,
     jobId: job,
-    logger: createLogger('nas-sync'),
+    logger: createLogger(NAS_SYNC),
   });
   print(`${reset} failed transfer${reset === 1 ? '' : 's'} marked for retry${job ? ` (job ${job})` : ''}`);
   if (reset === 0) return;
@@ -100,7 +101,7 @@ export async function syncRetryCommand(
     print(`nas-sync (pid ${runnerPid}) picks them up on its next pass`);
     return;
   }
-  const result = await runNasSyncOnce({ root: paths.root, logger: createLogger('nas-sync'), jobId: job });
+  const result = await runNasSyncOnce({ root: paths.root, logger: createLogger(NAS_SYNC), jobId: job });
   if (result.state === 'ran') {
     print(formatSummary(result.summary));
     const exitCode = summaryExitCode(result.summary);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { QUEUE_NAMES } from '@imk/config';
+import { DEFAULT_QUEUE, QUEUE_NAMES } from '@imk/config';
 import { LEDGER_STATES } from '@imk/ledger';
 import { LOG_FORMAT_ENV, LOG_FORMATS } from '@imk/log';
 import { AUDIO_FORMATS } from '@imk/media';
 import { FETCH_MODES } from '@imk/retriever-sdk';
 import { ENGINE_NAMES } from '@imk/separation';
+import { WebConfigSchema } from '@imk/web-service';
 import * as choices from './choices.ts';
 
 // The command line offers these values before it loads any package; they must be the packages' own.
@@ -17,5 +18,12 @@ describe('the choices the commands offer', () => {
     expect(choices.LOG_FORMATS).toEqual(LOG_FORMATS);
     expect(choices.LOG_FORMAT_ENV).toBe(LOG_FORMAT_ENV);
     expect(choices.LEDGER_STATES).toEqual(LEDGER_STATES);
+  });
+
+  it("are the defaults of the packages that own them (`imk enqueue --queue`, `imk up --help`'s host and port)", () => {
+    expect(choices.DEFAULT_QUEUE).toBe(DEFAULT_QUEUE);
+    const web = WebConfigSchema.parse({});
+    expect(choices.WEB_DEFAULT_HOST).toBe(web.host);
+    expect(choices.WEB_DEFAULT_PORT).toBe(web.port);
   });
 });

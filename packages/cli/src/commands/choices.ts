@@ -4,6 +4,11 @@
 
 /** @imk/config QUEUE_NAMES */
 export const QUEUE_NAMES = ['youtube_audio', 'youtube_video', 'other'] as const;
+/** @imk/config DEFAULT_QUEUE */
+export const DEFAULT_QUEUE = 'other';
+/** @imk/web-service WebConfigSchema's host and port defaults (what `imk up` listens on when config/web.yaml sets none) */
+export const WEB_DEFAULT_HOST = '127.0.0.1';
+export const WEB_DEFAULT_PORT = 8080;
 /** @imk/separation ENGINE_NAMES */
 export const ENGINE_NAMES = ['builtin', 'demucs', 'mdx'] as const;
 /** @imk/media (@imk/protocol) AUDIO_FORMATS */

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { QUEUE_NAMES } from './choices.ts';
+import { DEFAULT_QUEUE, QUEUE_NAMES } from './choices.ts';
 import { lazyAction } from './lazy-action.ts';
 import { withRoot } from './root-option.ts';
 
@@ -10,7 +10,9 @@ export function registerEnqueue(program: Command): void {
       .argument('<audio-file>', 'the song to process (copied into the bundle)')
       .description('publish a job bundle by hand and print its job id')
       .addOption(
-        new Option('--queue <queue>', 'queue to publish into').choices([...QUEUE_NAMES]).default('other'),
+        new Option('--queue <queue>', 'queue to publish into')
+          .choices([...QUEUE_NAMES])
+          .default(DEFAULT_QUEUE),
       )
       .option('--artist <artist>', 'artist tag (default: the file\'s tag, else "Artist - Title" in its name)')
       .option('--album <album>', "album tag (default: the file's tag)")

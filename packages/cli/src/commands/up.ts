@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { logFormatOption } from '../log-format.ts';
 import { SERVICE_NAMES } from '../services.ts';
+import { WEB_DEFAULT_HOST, WEB_DEFAULT_PORT } from './choices.ts';
 import { lazyAction } from './lazy-action.ts';
 import { withRoot } from './root-option.ts';
 
@@ -11,11 +12,16 @@ export function registerUp(program: Command): void {
       .description(
         'run every service in one process (retrievers, worker, NAS sync, dashboard) on the embedded defaults; Ctrl+C stops them cleanly',
       )
-      .addOption(new Option('--port <n>', 'dashboard port (default: web.port in config/web.yaml, 8080)'))
+      .addOption(
+        new Option(
+          '--port <n>',
+          `dashboard port (default: web.port in config/web.yaml, ${WEB_DEFAULT_PORT})`,
+        ),
+      )
       .addOption(
         new Option(
           '--host <address>',
-          'dashboard address (default 127.0.0.1; anything else needs IMK_WEB__TOKEN)',
+          `dashboard address (default: web.host in config/web.yaml, ${WEB_DEFAULT_HOST}; anything else needs IMK_WEB__TOKEN)`,
         ),
       )
       .addOption(

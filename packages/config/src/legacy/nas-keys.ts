@@ -1,7 +1,8 @@
+import { NAS_SYNC } from '../service-names.ts';
 import { legacyBool } from './env-file.ts';
 import type { LegacyChange, LegacyEnv, LegacyKey } from './types.ts';
 
-const FILE = 'nas-sync';
+const FILE = NAS_SYNC;
 const ROOTS = {
   NAS_REMOTE_ROOT_AUDIO: 'audio',
   NAS_REMOTE_ROOT_VIDEO: 'video',

@@ -130,7 +130,7 @@ export const PROCESSING_KEYS: LegacyKey[] = [
   { key: 'DEMUCS_CHUNK_TIMEOUT_SEC', none: noChunks },
   {
     key: 'DEMUCS_MAX_RETRIES',
-    none: 'retries are per job, not per chunk: retry.maxAttempts in config/instrumental-maker.yaml (default 3)',
+    none: 'retries are per job, not per chunk: retry.maxAttempts in config/instrumental-maker.yaml (its default: docs/configuration.md)',
   },
   { key: 'CHUNKING_ENABLED', none: noChunks },
   { key: 'CHUNK_MAX', none: noChunks },

@@ -1,4 +1,4 @@
-import { DEEMIX_RETRIEVER, YOUTUBE_RETRIEVER } from '../service-names.ts';
+import { DEEMIX_RETRIEVER, NAS_SYNC, YOUTUBE_RETRIEVER } from '../service-names.ts';
 import { legacyBool } from './env-file.ts';
 import type { LegacyChange, LegacyKey } from './types.ts';
 
@@ -168,7 +168,7 @@ export const SERVICE_KEYS: LegacyKey[] = [
       };
       if (env.MINIO_ENDPOINT) backend.endpoint = `${scheme}://${env.MINIO_ENDPOINT}`;
       return one(
-        'nas-sync',
+        NAS_SYNC,
         ['nasSync', 'backends', 'minio'],
         backend,
         'from MINIO_* (keys read from the MINIO_ACCESS_KEY / MINIO_SECRET_KEY variables)',

@@ -1,4 +1,5 @@
 import type { PcmChannels, StemPcm } from '../engine.ts';
+import { STEM_SAMPLE_RATE } from '../pcm-source.ts';
 
 /**
  * A small deterministic multitrack for tests and tuning: a centre-panned harmonic "voice" with vibrato
@@ -15,7 +16,7 @@ export interface TinyMix {
 export interface TinyMixOptions {
   /** @default 10 */
   seconds?: number;
-  /** @default 44100 */
+  /** @default STEM_SAMPLE_RATE */
   sampleRate?: number;
   /** Seed of the melody and noise. @default 1 */
   seed?: number;
@@ -37,7 +38,7 @@ const CHORDS = [
 const SCALE = [0, 2, 3, 5, 7, 8, 10]; // A natural minor, semitones above A
 
 export function createTinyMix(options: TinyMixOptions = {}): TinyMix {
-  const sr = options.sampleRate ?? 44100;
+  const sr = options.sampleRate ?? STEM_SAMPLE_RATE;
   const frames = Math.round((options.seconds ?? 10) * sr);
   const beat = 60 / (options.bpm ?? 110);
   const rand = prng(options.seed ?? 1);

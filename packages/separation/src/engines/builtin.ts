@@ -13,7 +13,7 @@ import { createStemWriters } from './stem-output.ts';
 
 export const BUILTIN_ENGINE_NAME = 'builtin';
 
-/** Parameters of the builtin DSP; unset ones take DEFAULT_BUILTIN_PARAMS. @default {} */
+/** Parameters of the builtin DSP; unset ones take BuiltinParamsSchema's defaults. @default {} */
 export type BuiltinEngineOptions = Partial<BuiltinParams>;
 
 /**

@@ -8,6 +8,7 @@ import { STEM_NAMES, type StemName } from '@imk/protocol';
 import { execa } from 'execa';
 import { z } from 'zod';
 import type { SeparateRequest, SeparationEngine, SeparationResult, StemFiles } from '../engine.ts';
+import { STEM_SAMPLE_RATE } from '../pcm-source.ts';
 import { conformStems } from './stem-output.ts';
 
 export const DEMUCS_ENGINE_NAME = 'demucs';
@@ -130,7 +131,7 @@ async function separateWithDemucs(config: DemucsConfig, request: SeparateRequest
   });
   await rm(base, { recursive: true, force: true });
   onProgress?.(1);
-  return { stems: stems.stems, sampleRate: 44100, frames: stems.frames };
+  return { stems: stems.stems, sampleRate: STEM_SAMPLE_RATE, frames: stems.frames };
 }
 
 async function findDemucs(command: string): Promise<string> {

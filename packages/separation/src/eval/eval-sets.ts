@@ -5,6 +5,7 @@ import { ImkError } from '@imk/errors';
 import { inputArgs, probeMedia, runFfmpeg, songFileName } from '@imk/media';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
 import type { StemFiles } from '../engine.ts';
+import { STEM_SAMPLE_RATE } from '../pcm-source.ts';
 import { ensureCorpus, type EnsureCorpusOptions } from '../corpus/corpus.ts';
 import { CORPUS_ITEMS } from '../corpus/items.ts';
 import { regularFile } from './regular-file.ts';
@@ -97,7 +98,7 @@ export async function extractStemMp4(
     '-map',
     `0:a:${n}`,
     '-ar',
-    '44100',
+    String(STEM_SAMPLE_RATE),
     '-ac',
     '2',
     '-c:a',

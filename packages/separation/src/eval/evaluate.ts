@@ -6,6 +6,7 @@ import type { Logger } from '@imk/log';
 import { readWavFile } from '@imk/media';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
 import type { PcmChannels, SeparationEngine, StemFiles } from '../engine.ts';
+import { STEM_SAMPLE_RATE } from '../pcm-source.ts';
 import { sdr } from '../builtin/index.ts';
 // The policies below are read from the catalogues: this one's must be registered even when the package's
 // index is not loaded (a test importing this file alone).
@@ -24,8 +25,6 @@ import {
   type TrackFailure,
   type TrackScores,
 } from './scores.ts';
-
-const SAMPLE_RATE = 44100;
 
 export interface EvaluateOptions {
   engine: SeparationEngine;
@@ -127,7 +126,7 @@ async function evaluateTrack(
     engine: withAccompaniment(estimates, cut),
     floor: floorEstimates(cut(mixture)),
     centre_cancel: centreCancelEstimates(cut(mixture)),
-    repet_sim: repetSimEstimates(cut(mixture), SAMPLE_RATE),
+    repet_sim: repetSimEstimates(cut(mixture), STEM_SAMPLE_RATE),
   };
   const stems = Object.fromEntries(
     EVAL_STEMS.map((stem) => [
@@ -135,7 +134,7 @@ async function evaluateTrack(
       Object.fromEntries(
         EVAL_METHODS.map((method) => [
           method,
-          definedOrNull(sdr(reference[stem], methods[method][stem], SAMPLE_RATE)),
+          definedOrNull(sdr(reference[stem], methods[method][stem], STEM_SAMPLE_RATE)),
         ]),
       ),
     ]),

@@ -4,6 +4,7 @@ import { ImkError } from '@imk/errors';
 import { inputArgs, probeMedia, runFfmpeg, songFileName } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import type { StemFiles } from '../engine.ts';
+import { STEM_SAMPLE_RATE } from '../pcm-source.ts';
 import { extractStemMp4, type EvalSet, type EvalTrack } from './eval-sets.ts';
 import { kindOf, regularFile } from './regular-file.ts';
 
@@ -89,7 +90,7 @@ async function convertWavs(
     '-map',
     `${n}:a:0`,
     '-ar',
-    '44100',
+    String(STEM_SAMPLE_RATE),
     '-ac',
     '2',
     '-c:a',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { DEFAULT_QUEUE } from '@imk/config';
 import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
 import {
   ManifestSchema,
@@ -159,7 +160,7 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       const bundle = createBundle({
         jobId: makeJobId('remix', stamp, randomBytes(3).toString('hex'), remix.data.variant),
         sourceType: 'remix',
-        queue: 'other',
+        queue: DEFAULT_QUEUE,
         root: ctx.paths.root,
         producer: 'web-mixer',
         logger: ctx.logger,
@@ -172,7 +173,9 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       bundle.set('remix', remix.data);
       const published = await bundle.publish();
       ctx.logger.info({ job_id: published.jobId, of: id }, 'mix saved from the page: remix job queued');
-      return reply.code(202).send({ job_id: published.jobId, queue: 'other' } satisfies MixQueuedResponse);
+      return reply
+        .code(202)
+        .send({ job_id: published.jobId, queue: DEFAULT_QUEUE } satisfies MixQueuedResponse);
     } catch (error) {
       return reply
         .code(isImkError(error) ? 400 : 500)

@@ -4,6 +4,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
+import { DEFAULT_QUEUE } from '@imk/config';
 import { errorMessage, isImkError } from '@imk/errors';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
 import type { UploadResponse } from '../api-types.ts';
@@ -68,7 +69,7 @@ export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): voi
       const bundle = createBundle({
         jobId,
         sourceType: 'local',
-        queue: 'other',
+        queue: DEFAULT_QUEUE,
         root: ctx.paths.root,
         producer: 'web-upload',
         logger: ctx.logger,
@@ -78,7 +79,9 @@ export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): voi
       else bundle.addAudio(file, { move: true });
       const published = await bundle.publish();
       ctx.logger.info({ job_id: published.jobId, file: part.filename }, 'upload published into queue other');
-      return reply.code(201).send({ job_ids: [published.jobId], queue: 'other' } satisfies UploadResponse);
+      return reply
+        .code(201)
+        .send({ job_ids: [published.jobId], queue: DEFAULT_QUEUE } satisfies UploadResponse);
     } catch (error) {
       return reply
         .code(isImkError(error) ? 400 : 500)
