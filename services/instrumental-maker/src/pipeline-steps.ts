@@ -16,7 +16,7 @@ import { decodeToWav } from './decode-input.ts';
 import { usableCover } from './cover.ts';
 import { chooseEngine } from './engine-choice.ts';
 import { checkDuration } from './input-limits.ts';
-import { buildManifest, inputFacts } from './manifest.ts';
+import { buildManifest, inputFacts, sampleRateWarning } from './manifest.ts';
 import { claimMix } from './mix-claim.ts';
 import { manifestOptions, resolveOptions } from './options.ts';
 import { outputKey as outputKeyOf } from './output-key.ts';
@@ -265,6 +265,9 @@ const manifest: Steps['manifest'] = {
       s.warnings.unshift(
         `the input ${s.inputName} decodes to ${decodedSec} s of the ${facts.duration_sec} s its header declares: it may be cut short (an interrupted download or copy); the files last ${decodedSec} s`,
       );
+    // A 96 kHz input whose files are 44.1 kHz is said, with both rates, not left for the user to find.
+    const rateWarning = sampleRateWarning(facts, s.artifacts!, s.options!.sampleRate);
+    if (rateWarning !== undefined) s.warnings.push(rateWarning);
     // Silence in, silence out, and "succeeded": said, so that a broken download is not taken for a song.
     const measured = s.artifacts!.filter((a) => a.kind === 'audio' && a.loudness !== undefined);
     if (measured.length > 0 && measured.every((a) => a.loudness!.integrated_lufs === null))
