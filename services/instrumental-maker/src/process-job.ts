@@ -220,7 +220,10 @@ async function settleFailure(
   const { code } = described;
   // The error file, the ledger (the dashboard) and the log say which job (and song) failed, not only which
   // file: a user reading any of them alone must know what to look at and what to run again.
-  const message = `${failedJobLabel(jobId, song)}: ${described.message}`;
+  // A remix's own errors begin "remix <id>: …" (naming the job it mixes too): not said twice.
+  const message = described.message.startsWith(`remix ${jobId}: `)
+    ? described.message
+    : `${failedJobLabel(jobId, song, claim.job.remix ? 'remix' : 'job')}: ${described.message}`;
   const retryable = isRetryable(error);
   const { backoffMs: base_, maxBackoffMs } = ctx.config.retry;
   ctx.ledger.recordError(jobId, { stage: stages.current, message, attempt, code, retryable });
@@ -273,12 +276,12 @@ interface FailedSong {
  * How a failure names its job: `job <id> ("Artist - Title")`, and for one song of a several-song bundle
  * `job <id>, song 2 of 3 (<song id>, "Artist - Title")`.
  */
-export function failedJobLabel(jobId: string, song: FailedSong): string {
+export function failedJobLabel(jobId: string, song: FailedSong, noun: 'job' | 'remix' = 'job'): string {
   const name = [song.artist, song.title].filter((part) => part != null && part !== '').join(' - ');
   const quoted = name === '' ? '' : `"${name}"`;
   if (song.index !== undefined && song.of !== undefined) {
     const which = [song.jobId, quoted].filter((part) => part !== '').join(', ');
-    return `job ${jobId}, song ${song.index} of ${song.of} (${which})`;
+    return `${noun} ${jobId}, song ${song.index} of ${song.of} (${which})`;
   }
-  return quoted === '' ? `job ${jobId}` : `job ${jobId} (${quoted})`;
+  return quoted === '' ? `${noun} ${jobId}` : `${noun} ${jobId} (${quoted})`;
 }
