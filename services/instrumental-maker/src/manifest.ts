@@ -128,3 +128,21 @@ export function sampleRateWarning(
   const lost = lowest < inputRate ? ` (sound above ${lowest / 2000} kHz in the input is not in them)` : '';
   return `the input ${input.path} is ${inputRate} Hz; the files are ${rates.join(' and ')} Hz, the rate separation works at${lost}: set sample_rate: ${inputRate} (job options, sidecar or the config's output.sampleRate) to have them written at ${inputRate} Hz`;
 }
+
+/**
+ * Said in the manifest when the input has more channels than the files (a 5.1 film's sound): separation
+ * works in stereo, so the files are a downmix. Undefined for mono and stereo inputs.
+ */
+export function channelsWarning(
+  input: Pick<InputFacts, 'path' | 'channels'>,
+  artifacts: readonly Pick<Artifact, 'kind' | 'channels'>[],
+): string | undefined {
+  const inputChannels = input.channels;
+  if (inputChannels === undefined || inputChannels <= 2) return undefined;
+  const fewer = artifacts.find(
+    (a) =>
+      (a.kind === 'audio' || a.kind === 'stems') && a.channels !== undefined && a.channels < inputChannels,
+  );
+  if (fewer === undefined) return undefined;
+  return `the input ${input.path} has ${inputChannels} channels; the files have ${fewer.channels}, a downmix (separation works in stereo)`;
+}

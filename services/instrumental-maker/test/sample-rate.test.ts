@@ -32,6 +32,25 @@ beforeAll(async () => {
   await job('phone8', 8000);
   await job('cd', 44100);
   await job('asked', 96000, { output_format: 'flac', sample_rate: 96000 });
+  // Shorter than EBU R128's 0.4 s block (a sound effect, a jingle cut): loud, but no integrated loudness.
+  await execa('ffmpeg', [
+    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.3', '-ac', '2'],
+    join(media, 'blip.wav'),
+  ]);
+  // A film's 5.1 sound, 24-bit.
+  await execa('ffmpeg', [
+    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=2', '-ac', '6'],
+    ...['-c:a', 'pcm_s24le', join(media, 'surround.wav')],
+  ]);
+  const other = (id: string, file: string) =>
+    publishV1(
+      root,
+      'other',
+      { job_id: id, source_type: 'custom', artist: 'A', title: id, audio_path: file },
+      { [file]: join(media, file) },
+    );
+  await other('blip', 'blip.wav');
+  await other('surround', 'surround.wav');
 }, 60_000);
 afterAll(() => removeRoot(root));
 
@@ -42,7 +61,7 @@ const rateWarnings = (manifest: Manifest) => manifest.warnings.filter((w) => w.i
 describe("an input whose sample rate is not the files'", () => {
   it('is said in the manifest, with both rates and how to keep the input rate', async () => {
     const result = await imk(['run', '--once', '--root', root]);
-    expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 5 });
+    expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 7 });
     const hi = await manifestOf('hi96');
     expect(hi.input.sample_rate).toBe(96000);
     expect(hi.artifacts.filter((a) => a.kind !== 'video').map((a) => a.sample_rate)).toEqual(
@@ -66,4 +85,22 @@ describe("an input whose sample rate is not the files'", () => {
     expect(rateWarnings(asked)).toEqual([]);
     expect(asked.artifacts.find((a) => a.kind === 'audio')!.sample_rate).toBe(96000);
   }, 240_000);
+});
+
+describe('an input the files cannot keep as it is', () => {
+  it('shorter than 0.4 s is said as too short to measure, not as silent', async () => {
+    const warnings = (await manifestOf('blip')).warnings;
+    expect(warnings.join('\n')).not.toContain('silent');
+    expect(warnings).toContain(
+      "the input blip.wav lasts 0.3 s, less than the 0.4 s EBU R128 needs to measure loudness: the files' loudness is not measured (integrated_lufs null)",
+    );
+  });
+
+  it('with 6 channels is said to be downmixed', async () => {
+    const manifest = await manifestOf('surround');
+    expect(manifest.input.channels).toBe(6);
+    expect(manifest.warnings).toContain(
+      'the input surround.wav has 6 channels; the files have 2, a downmix (separation works in stereo)',
+    );
+  });
 });
