@@ -15,8 +15,19 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; problems: Valid
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): ValidationProblem[] {
   return issues.map((issue) => ({
     path: issue.path.length === 0 ? '(document)' : issue.path.map(String).join('.'),
-    message: issue.message,
+    message: missingField(issue) ?? issue.message,
   }));
+}
+
+/**
+ * A required field that is absent is said as missing ("missing: a string is required"), not as zod's
+ * "Invalid input: expected string, received undefined", which reads as if a value were there.
+ */
+function missingField(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'invalid_type' || !/received undefined$/.test(issue.message)) return undefined;
+  const expected = String(issue.expected);
+  const article = /^[aeiou]/.test(expected) ? 'an' : 'a';
+  return `missing: ${article} ${expected} is required here`;
 }
 
 export function describeProblems(problems: readonly ValidationProblem[]): string {

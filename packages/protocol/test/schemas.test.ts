@@ -67,6 +67,16 @@ describe('job.json', () => {
     const result = validateJob(noMedia);
     expect(result.ok).toBe(false);
   });
+
+  it('says a required field that is absent is missing, naming it', () => {
+    const { source_type: _s, ...noSource } = legacyJob;
+    const result = validateJob(noSource);
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.problems).toEqual([
+        { path: 'source_type', message: 'missing: a string is required here' },
+      ]);
+  });
 });
 
 describe('manifest.json', () => {

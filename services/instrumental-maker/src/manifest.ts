@@ -102,3 +102,47 @@ export async function inputFacts(
   if (info.audio?.codec !== undefined) facts.codec = info.audio.codec;
   return facts;
 }
+
+/**
+ * Said in the manifest when the files' sample rate is not the input's and nobody asked for it: separation
+ * works at 44.1 kHz, so a 96 kHz (or 48 kHz, or 8 kHz) input's files are 44.1 kHz unless `sample_rate` is
+ * set. Names both rates and how to keep the input's. Undefined when they match, or when a rate was set.
+ */
+export function sampleRateWarning(
+  input: Pick<InputFacts, 'path' | 'sample_rate'>,
+  artifacts: readonly Pick<Artifact, 'kind' | 'sample_rate'>[],
+  requested: number | undefined,
+): string | undefined {
+  const inputRate = input.sample_rate;
+  if (requested !== undefined || inputRate === undefined) return undefined;
+  const rates = [
+    ...new Set(
+      artifacts
+        .filter((a) => a.kind === 'audio' || a.kind === 'stems')
+        .map((a) => a.sample_rate)
+        .filter((rate): rate is number => rate !== undefined && rate !== inputRate),
+    ),
+  ].sort((a, b) => a - b);
+  if (rates.length === 0) return undefined;
+  const lowest = rates[0]!;
+  const lost = lowest < inputRate ? ` (sound above ${lowest / 2000} kHz in the input is not in them)` : '';
+  return `the input ${input.path} is ${inputRate} Hz; the files are ${rates.join(' and ')} Hz, the rate separation works at${lost}: set sample_rate: ${inputRate} (job options, sidecar or the config's output.sampleRate) to have them written at ${inputRate} Hz`;
+}
+
+/**
+ * Said in the manifest when the input has more channels than the files (a 5.1 film's sound): separation
+ * works in stereo, so the files are a downmix. Undefined for mono and stereo inputs.
+ */
+export function channelsWarning(
+  input: Pick<InputFacts, 'path' | 'channels'>,
+  artifacts: readonly Pick<Artifact, 'kind' | 'channels'>[],
+): string | undefined {
+  const inputChannels = input.channels;
+  if (inputChannels === undefined || inputChannels <= 2) return undefined;
+  const fewer = artifacts.find(
+    (a) =>
+      (a.kind === 'audio' || a.kind === 'stems') && a.channels !== undefined && a.channels < inputChannels,
+  );
+  if (fewer === undefined) return undefined;
+  return `the input ${input.path} has ${inputChannels} channels; the files have ${fewer.channels}, a downmix (separation works in stereo)`;
+}

@@ -16,7 +16,7 @@ import { decodeToWav } from './decode-input.ts';
 import { usableCover } from './cover.ts';
 import { chooseEngine } from './engine-choice.ts';
 import { checkDuration } from './input-limits.ts';
-import { buildManifest, inputFacts } from './manifest.ts';
+import { buildManifest, channelsWarning, inputFacts, sampleRateWarning } from './manifest.ts';
 import { claimMix } from './mix-claim.ts';
 import { manifestOptions, resolveOptions } from './options.ts';
 import { outputKey as outputKeyOf } from './output-key.ts';
@@ -229,6 +229,9 @@ const encode: Steps['encode'] = {
   },
 };
 
+/** EBU R128's gating block, in seconds: an input shorter than one has no integrated loudness. */
+const R128_BLOCK_SEC = 0.4;
+
 /** The manifest, from the one builder: of the files made, or (a duplicate) of the earlier job's files linked. */
 const manifest: Steps['manifest'] = {
   async run(s) {
@@ -265,9 +268,20 @@ const manifest: Steps['manifest'] = {
       s.warnings.unshift(
         `the input ${s.inputName} decodes to ${decodedSec} s of the ${facts.duration_sec} s its header declares: it may be cut short (an interrupted download or copy); the files last ${decodedSec} s`,
       );
+    // A 96 kHz input whose files are 44.1 kHz is said, with both rates, not left for the user to find.
+    const rateWarning = sampleRateWarning(facts, s.artifacts!, s.options!.sampleRate);
+    if (rateWarning !== undefined) s.warnings.push(rateWarning);
+    const downmix = channelsWarning(facts, s.artifacts!);
+    if (downmix !== undefined) s.warnings.push(downmix);
     // Silence in, silence out, and "succeeded": said, so that a broken download is not taken for a song.
+    // EBU R128 measures in 0.4 s blocks: a shorter input has no integrated loudness, silent or not.
     const measured = s.artifacts!.filter((a) => a.kind === 'audio' && a.loudness !== undefined);
-    if (measured.length > 0 && measured.every((a) => a.loudness!.integrated_lufs === null))
+    const unmeasured = measured.length > 0 && measured.every((a) => a.loudness!.integrated_lufs === null);
+    if (unmeasured && decodedSec < R128_BLOCK_SEC)
+      s.warnings.push(
+        `the input ${s.inputName} lasts ${decodedSec} s, less than the ${R128_BLOCK_SEC} s EBU R128 needs to measure loudness: the files' loudness is not measured (integrated_lufs null)`,
+      );
+    else if (unmeasured)
       s.warnings.push(
         `the input ${s.inputName} is silent (below the -70 LUFS gate of EBU R128): every file made from it is silent too; check the download or the file`,
       );

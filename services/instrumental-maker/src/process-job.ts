@@ -74,6 +74,8 @@ export async function processClaim(
     if (claim.isLost()) job_.abort(new Error(`the claim on job ${jobId} was lost`));
     else if (claim.cancelRequested()) job_.abort(new ImkError('CANCELLED', `job ${jobId} was cancelled`));
   }, LOST_CHECK_MS);
+  // The song being made (a legacy audio_files bundle is several): a failure names it.
+  let current: FailedSong = { jobId, artist: job.artist, title: job.title };
   try {
     // A legacy audio_files bundle is several songs: each is published under its own id (<id>, <id>-2, …).
     // A remix (a mix saved from the page's mixer) has no audio of its own: one "song", made from cached stems.
@@ -81,6 +83,12 @@ export async function processClaim(
     let result: PipelineResult | undefined;
     for (const song of songs) {
       const songId = song.job.job_id;
+      current = {
+        jobId: songId,
+        artist: song.job.artist,
+        title: song.job.title,
+        ...(songs.length > 1 && { index: song.index, of: songs.length }),
+      };
       if (song.index > 1) {
         stages = new StageRunner(ctx.ledger, songId, attempt, consumer);
         ctx.ledger.recordState(
@@ -130,7 +138,7 @@ export async function processClaim(
     const status = result.kind === 'processed' ? 'succeeded' : result.kind;
     return { ...base, status, outputDir: result.dir, timings: stages.timings };
   } catch (error) {
-    return await settleFailure(ctx, claim, stages, error, signal, logger);
+    return await settleFailure(ctx, claim, stages, error, signal, logger, current);
   } finally {
     clearInterval(lostWatch);
     signal.removeEventListener('abort', onShutdown);
@@ -145,6 +153,7 @@ async function settleFailure(
   error: unknown,
   signal: AbortSignal,
   logger: WorkerContext['logger'],
+  song: FailedSong,
 ): Promise<JobOutcome> {
   const { jobId, attempt } = claim;
   const queue = claim.queue;
@@ -207,7 +216,14 @@ async function settleFailure(
   }
 
   const bundleDirs = [claim.dir, await realpath(claim.dir).catch(() => claim.dir)];
-  const { message, code } = describeFailure(error, bundleDirs);
+  const described = describeFailure(error, bundleDirs);
+  const { code } = described;
+  // The error file, the ledger (the dashboard) and the log say which job (and song) failed, not only which
+  // file: a user reading any of them alone must know what to look at and what to run again.
+  // A remix's own errors begin "remix <id>: …" (naming the job it mixes too): not said twice.
+  const message = described.message.startsWith(`remix ${jobId}: `)
+    ? described.message
+    : `${failedJobLabel(jobId, song, claim.job.remix ? 'remix' : 'job')}: ${described.message}`;
   const retryable = isRetryable(error);
   const { backoffMs: base_, maxBackoffMs } = ctx.config.retry;
   ctx.ledger.recordError(jobId, { stage: stages.current, message, attempt, code, retryable });
@@ -220,12 +236,16 @@ async function settleFailure(
     });
     const state = outcome === 'retry' ? 'retrying' : 'failed';
     ctx.ledger.recordState(jobId, { state, attempt, consumer, stage: stages.current, message });
+    // A later song of the bundle has its own ledger row: it no longer shows as running.
+    if (song.jobId !== jobId)
+      ctx.ledger.recordState(song.jobId, { state, attempt, consumer, stage: stages.current, message });
     logger.warn(
       { stage: stages.current, err: message, retryable, outcome },
       outcome === 'retry' ? 'job failed; will retry' : 'job failed',
     );
     const status = outcome === 'retry' ? 'retry' : 'failed';
-    return { ...base, status, message, errorCode: code };
+    // The notification names the job itself (its title and message): the reason without the label.
+    return { ...base, status, message: described.message, errorCode: code };
   } catch (failError) {
     const why = describeFailure(failError).message;
     ctx.ledger.recordState(jobId, {
@@ -241,4 +261,27 @@ async function settleFailure(
     );
     return { ...base, status: 'lost', message: why };
   }
+}
+
+/** The song a failure happened in: the job itself, or one song of a legacy audio_files bundle. */
+interface FailedSong {
+  jobId: string;
+  artist?: string | null;
+  title?: string | null;
+  index?: number;
+  of?: number;
+}
+
+/**
+ * How a failure names its job: `job <id> ("Artist - Title")`, and for one song of a several-song bundle
+ * `job <id>, song 2 of 3 (<song id>, "Artist - Title")`.
+ */
+export function failedJobLabel(jobId: string, song: FailedSong, noun: 'job' | 'remix' = 'job'): string {
+  const name = [song.artist, song.title].filter((part) => part != null && part !== '').join(' - ');
+  const quoted = name === '' ? '' : `"${name}"`;
+  if (song.index !== undefined && song.of !== undefined) {
+    const which = [song.jobId, quoted].filter((part) => part !== '').join(', ');
+    return `${noun} ${jobId}, song ${song.index} of ${song.of} (${which})`;
+  }
+  return quoted === '' ? `${noun} ${jobId}` : `${noun} ${jobId} (${quoted})`;
 }

@@ -12,10 +12,9 @@ import { manifestOptionsToResolved } from './remix-options.ts';
 import { LEGACY_ENGINE, legacyRemixSource, legacyStemsHere, type LegacySource } from './remix-legacy.ts';
 import { separateAgainHere } from './remix-source.ts';
 import type { PipelineInput, PipelineResult } from './pipeline.ts';
-import type { ReportProgress } from './stage-runner.ts';
 import { publishJob } from './pipeline-steps.ts';
 import { discardOutputs, startOutputs } from './publish-outputs.ts';
-import { runStages, type StageSteps } from './stage-runner.ts';
+import { runStages, type ReportProgress, type StageSteps } from './stage-runner.ts';
 import { stemCacheKey } from './stem-cache.ts';
 import { writeOutputs } from './write-outputs.ts';
 
@@ -41,6 +40,8 @@ interface RemixState extends Omit<PipelineInput, 'song'> {
   manifest?: Manifest;
   /** This worker's claim on the target's outputs (no other worker, on any host, adds a mix meanwhile). */
   mixClaim?: MixClaim;
+  /** Ends this remix's turn among this worker's mixes of the target (taken with the claim). */
+  endTurn?: () => void;
 }
 
 type Steps = StageSteps<RemixState, PipelineResult>;
@@ -66,6 +67,7 @@ function refuseTakenName(s: RemixState, source: Manifest, path: string): void {
     { retryable: false, details: { job_id: s.target, path } },
   );
 }
+
 /**
  * A mix of an earlier-version output (its stems read from its folder): written as a job of its own,
  * outputs/<remix id>/, encoded with this worker's output settings, so that the earlier version's folder and
@@ -119,23 +121,99 @@ function legacyMixManifest(s: RemixState): Manifest {
 /** A remix has its input (cached stems) already: nothing to hash or decode. */
 const nothing = { skip: () => true, run: () => Promise.resolve(undefined) };
 
+/** The target job's published manifest, or why a mix cannot join it. */
+async function readSource(s: RemixState): Promise<Manifest> {
+  const manifest = await readPublishedManifest(s.sourceDir);
+  if (manifest === undefined)
+    throw new ImkError(
+      'REMIX_SOURCE_MISSING',
+      `remix ${s.claim.jobId}: job ${s.target} has no published outputs (outputs/${s.target}/manifest.json) to add a mix to`,
+      { retryable: false, details: { job_id: s.target } },
+    );
+  return manifest;
+}
+
+const keyOf = (source: Manifest) => stemCacheKey({ inputSha256: source.input.sha256, engine: source.engine });
+
+/**
+ * The stems of the source's song: from the stem cache, or separated again from its archived song. One
+ * remix of a job at a time on this worker looks (a second mix saved meanwhile finds the stems the first
+ * stored); no claim on the job's outputs is held meanwhile, so mixes on other workers and the job's own
+ * runs are not kept waiting through a separation.
+ */
+async function findStems(s: RemixState, progress: ReportProgress): Promise<void> {
+  const source = s.source!;
+  const endTurn = await waitForTurn(separating, s.target, s.signal);
+  try {
+    const cached = await s.ctx.cache?.lookup(keyOf(source));
+    if (cached !== undefined) {
+      s.stages.mark('cache_hit');
+      s.stems = cached.stems;
+      return;
+    }
+    // Another host separated the song (the cache is per host by default), or its stems were cleaned up.
+    s.stems = await separateAgainHere({
+      ctx: s.ctx,
+      remixId: s.claim.jobId,
+      target: s.target,
+      source,
+      work: s.work,
+      signal: s.signal,
+      progress,
+      logger: s.logger,
+    });
+  } finally {
+    endTurn();
+  }
+}
+
+async function mixStems(s: RemixState): Promise<void> {
+  const outDir = join(s.work, 'variants');
+  await mkdir(outDir, { recursive: true });
+  const recipes = { [s.name]: s.recipe };
+  s.wavs = await mixVariants({ stems: s.stems!, recipes, outDir, signal: s.signal });
+}
+
+/**
+ * Takes the claim on the target's outputs (after this worker's earlier mixes of it), only now that the mix
+ * is made, and reads the target's manifest again under it: a mix published meanwhile is kept beside this
+ * one. Should the job have been made again meanwhile from another song or engine (its stems are other),
+ * the mix is made again from those.
+ */
+async function takeOutputs(s: RemixState, progress: ReportProgress): Promise<void> {
+  await claimOutputs(s, s.target);
+  const latest = await readSource(s);
+  const changed = keyOf(latest) !== keyOf(s.source!);
+  s.source = latest;
+  if (changed) {
+    s.logger.info({ job_id: s.target }, `job ${s.target} was made again meanwhile; mixing its new stems`);
+    await findStems(s, () => undefined);
+    await mixStems(s);
+  }
+  progress(0);
+}
+
+/** This worker's turn among its mixes of `jobId`'s outputs, then the claim on them (across workers and hosts). */
+async function claimOutputs(s: RemixState, jobId: string): Promise<void> {
+  s.endTurn = await waitForTurn(mixing, jobId, s.signal);
+  s.mixClaim = await claimMix({
+    outputsDir: s.ctx.paths.outputs,
+    jobId,
+    consumerId: s.ctx.consumerId,
+    leaseMs: s.ctx.config.leaseMs,
+    pollMs: s.ctx.config.pollMs,
+    signal: s.signal,
+    logger: s.logger,
+  });
+}
+
 const STEPS: Steps = {
   options: {
     async run(s) {
-      const manifest = await readPublishedManifest(s.sourceDir);
-      if (manifest === undefined) {
-        // The earlier version kept no stem cache: its output is mixed from the stem WAVs it left in its
-        // folder (or refused, saying so, when they are not all there).
-        s.legacy = await legacyRemixSource(s.sourceDir, s.claim.jobId, s.target);
-        if (s.legacy !== undefined) return undefined;
-      }
-      if (manifest === undefined)
-        throw new ImkError(
-          'REMIX_SOURCE_MISSING',
-          `remix ${s.claim.jobId}: job ${s.target} has no published outputs (outputs/${s.target}/manifest.json) to add a mix to`,
-          { retryable: false, details: { job_id: s.target } },
-        );
-      s.source = manifest;
+      // The earlier version kept no stem cache: its output is mixed from the stem WAVs it left in its
+      // folder (or refused, saying so, when they are not all there).
+      s.legacy = await legacyRemixSource(s.sourceDir, s.claim.jobId, s.target);
+      if (s.legacy === undefined) s.source = await readSource(s);
       return undefined;
     },
   },
@@ -155,41 +233,25 @@ const STEPS: Steps = {
         s.legacyInput = { sha256: made.sha256, durationSec: made.durationSec };
         return undefined;
       }
-      const source = s.source!;
-      const key = stemCacheKey({ inputSha256: source.input.sha256, engine: source.engine });
-      const cached = await s.ctx.cache?.lookup(key);
-      if (cached !== undefined) {
-        s.stages.mark('cache_hit');
-        s.stems = cached.stems;
-        return undefined;
-      }
-      // Another host separated the song (the cache is per host by default), or its stems were cleaned up.
-      s.stems = await separateAgainHere({
-        ctx: s.ctx,
-        remixId: s.claim.jobId,
-        target: s.target,
-        source,
-        work: s.work,
-        signal: s.signal,
-        progress,
-        logger: s.logger,
-      });
+      await findStems(s, progress);
       return undefined;
     },
   },
   mix: {
     async run(s) {
-      const outDir = join(s.work, 'variants');
-      await mkdir(outDir, { recursive: true });
-      const recipes = { [s.name]: s.recipe };
-      s.wavs = await mixVariants({ stems: s.stems!, recipes, outDir, signal: s.signal });
+      await mixStems(s);
       return undefined;
     },
   },
   encode: {
     // The new file, then the target's other files linked beside it (a re-save replaces the earlier file).
     async run(s, progress) {
-      if (s.legacy !== undefined) return encodeLegacyMix(s, progress);
+      if (s.legacy !== undefined) {
+        // A job of its own (the earlier version's folder is left as it is): its own outputs are claimed.
+        await claimOutputs(s, s.claim.jobId);
+        return encodeLegacyMix(s, progress);
+      }
+      await takeOutputs(s, progress);
       const source = s.source!;
       const job: Job = {
         job_id: s.target,
@@ -288,47 +350,47 @@ export async function runRemix(input: Omit<PipelineInput, 'song'>, remix: Remix)
     name,
     recipe,
   };
-  const { ctx } = input;
-  return oneMixAtATime(remix.of, input.signal, async () => {
-    // Across workers and hosts sharing outputs/: one mix of a job at a time (oneMixAtATime only orders
-    // this worker's own).
-    state.mixClaim = await claimMix({
-      outputsDir: ctx.paths.outputs,
-      jobId: remix.of,
-      consumerId: ctx.consumerId,
-      leaseMs: ctx.config.leaseMs,
-      pollMs: ctx.config.pollMs,
-      signal: input.signal,
-      logger: input.logger,
-    });
-    try {
-      return await runStages(input.stages, STEPS, state, input.signal, input.claim.jobId);
-    } catch (error) {
-      // Its partial folder is the target job's (.<of>.partial-…), not the remix's: removed here, before
-      // the next mix of that job starts its own.
-      await discardOutputs(state.partialDir);
-      throw error;
-    } finally {
-      await state.mixClaim.release();
-    }
-  });
+  try {
+    return await runStages(input.stages, STEPS, state, input.signal, input.claim.jobId);
+  } catch (error) {
+    // Its partial folder is the target job's (.<of>.partial-…), not the remix's: removed here, under the
+    // claim, before the next mix of that job starts its own.
+    await discardOutputs(state.partialDir);
+    throw error;
+  } finally {
+    await state.mixClaim?.release();
+    state.endTurn?.();
+  }
 }
 
-/** Per target job, the remixes of it that this worker is running or that wait their turn. */
+/** Per target job, this worker's remixes of it that separate (or look in the cache), one after another. */
+const separating = new Map<string, Promise<void>>();
+/** Per target job, this worker's remixes of it that write its outputs, one after another. */
 const mixing = new Map<string, Promise<void>>();
 
 /**
- * Runs the remixes of one job one after another (the worker runs jobs side by side: two mixes saved in a
- * row ran at once). Each reads the job's manifest, builds its outputs in the job's one partial folder and
- * publishes a manifest of the files it saw plus its own: side by side, the second removed the first's
- * partial folder mid-write (both failed) or published over it (the first mix was lost). A remix waiting
- * for its turn still stops at its signal (a cancel, a shutdown).
+ * Waits for this worker's earlier holders of `turns`' turn on one target job; returns the function that
+ * ends this one's turn. The worker runs jobs side by side: two mixes saved in a row wrote at once, each in
+ * the job's one partial folder, and each published a manifest of the files it saw plus its own: the
+ * second removed the first's partial folder mid-write (both failed) or published over it (the first mix
+ * was lost). A remix waiting for its turn still stops at its signal (a cancel, a shutdown).
  */
-async function oneMixAtATime<T>(target: string, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
-  const before = mixing.get(target) ?? Promise.resolve();
+async function waitForTurn(
+  turns: Map<string, Promise<void>>,
+  target: string,
+  signal: AbortSignal,
+): Promise<() => void> {
+  const before = turns.get(target) ?? Promise.resolve();
   let finished!: () => void;
   const mine = before.then(() => new Promise<void>((resolve) => (finished = resolve)));
-  mixing.set(target, mine);
+  turns.set(target, mine);
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    void before.then(() => finished());
+    if (turns.get(target) === mine) turns.delete(target);
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       const stop = () => reject(signal.reason as Error);
@@ -339,9 +401,9 @@ async function oneMixAtATime<T>(target: string, signal: AbortSignal, work: () =>
         resolve();
       });
     });
-    return await work();
-  } finally {
-    void before.then(() => finished());
-    if (mixing.get(target) === mine) mixing.delete(target);
+  } catch (error) {
+    end();
+    throw error;
   }
+  return end;
 }

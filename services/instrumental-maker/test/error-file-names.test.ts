@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeUndecodableWav } from '@imk/media/testing';
-import { imk, jobDetail, makeRoot, publishLegacy, removeRoot } from './helpers.ts';
+import { imk, jobDetail, makeRoot, makeSong, publishLegacy, removeRoot } from './helpers.ts';
 
 let root: string;
 
@@ -36,13 +36,34 @@ beforeAll(async () => {
   await publishLegacy(root, 'other', job('film', 'video_path', 'video.mp4'), {
     'video.mp4': join(media, 'silent-film.mp4'),
   });
+  // Artist and title known: the error says them too.
+  await publishLegacy(
+    root,
+    'other',
+    { job_id: 'named', source_type: 'custom', artist: 'Björk', title: 'Jóga 🎵', audio_path: 'x.m4a' },
+    { 'x.m4a': join(media, 'corrupt.m4a') },
+  );
+  // An album bundle whose second song is not audio: the error says which song.
+  await makeSong(join(media, 'first.m4a'), 2, 1);
+  await publishLegacy(
+    root,
+    'other',
+    {
+      job_id: 'album',
+      source_type: 'deezer',
+      artist: 'A',
+      title: 'Album',
+      audio_files: ['01 First.m4a', '02 Second.m4a'],
+    },
+    { '01 First.m4a': join(media, 'first.m4a'), '02 Second.m4a': join(media, 'corrupt.m4a') },
+  );
 }, 60_000);
 afterAll(() => removeRoot(root));
 
 describe('the error file of a job whose input cannot be used', () => {
   it('names the file as it is in the archived bundle beside it, not the claim folder that is gone', async () => {
     const result = await imk(['run', '--once', '--root', root]);
-    expect(JSON.parse(String(result.stdout))).toMatchObject({ failed: 3 });
+    expect(JSON.parse(String(result.stdout))).toMatchObject({ failed: 5 });
     for (const [id, file, code] of [
       ['corrupt', 'My Song.m4a', 'MEDIA_UNREADABLE'],
       ['odd', 'odd.wav', 'MEDIA_DECODE_FAILED'],
@@ -60,4 +81,18 @@ describe('the error file of a job whose input cannot be used', () => {
       expect((await jobDetail(root, id)).errors[0]!.message).toBe(error.message);
     }
   }, 180_000);
+
+  it('names the job (its id, artist and title) in the error file and the ledger, not only the file', async () => {
+    const failed = (id: string) => join(root, 'queues', 'other', 'failed', `job_${id}`, 'imk-error.json');
+    const read = async (id: string) =>
+      (JSON.parse(await readFile(failed(id), 'utf8')) as { message: string }).message;
+    expect(await read('corrupt')).toMatch(/^job corrupt \("corrupt"\): .*My Song\.m4a/);
+    expect(await read('named')).toMatch(/^job named \("Björk - Jóga 🎵"\): .*x\.m4a/);
+    // The second song of the album: which song, under which id, and its file.
+    const album = await read('album');
+    expect(album).toMatch(/^job album, song 2 of 2 \(album-2, "A - 02 Second"\): .*02 Second\.m4a/);
+    expect((await jobDetail(root, 'album')).errors[0]!.message).toBe(album);
+    // That song's own row in the ledger is failed too, not left running.
+    expect((await jobDetail(root, 'album-2')).job.state).toBe('failed');
+  });
 });

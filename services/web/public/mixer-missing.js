@@ -2,12 +2,14 @@
 // The mixer of a job whose stems left the stem cache (retention cleaned them up): it says so, and offers to
 // separate the song again. That queues a new job made from the song's archived bundle (same files, options
 // and engine; the server's POST /api/jobs/<id>/separate-again); once it is done the stems are back in the
-// cache under the same key and the mixer opens by itself.
+// cache under the same key and the mixer opens by itself. While the song is archived a mix can also be
+// saved by its levels, without listening: the worker separates the song again to make it.
 import { api, errorText, h } from './lib.js';
 
 /**
  * @typedef {{ job_id: string, queue: string }} AgainJob
- * @typedef {{ available: boolean, message?: string, canSeparateAgain?: boolean, again?: AgainJob }} MissingInfo
+ * @typedef {{ available: boolean, message?: string, canSeparateAgain?: boolean, canSaveWithoutStems?: boolean, again?: AgainJob }} MissingInfo
+ * @typedef {{ job_id: string, queue: string, message?: string }} MixQueued
  * @typedef {{ summary?: { state?: string, last_error?: string } }} JobDetail
  */
 
@@ -80,6 +82,66 @@ async function waitForStems(jobId, again, status, stillOpen, remount) {
   }
 }
 
+/** The stems a mix is made of, and the level each starts at in a mix saved without listening (karaoke). */
+const BLIND_LEVELS = { vocals: 0, drums: 1, bass: 1, other: 1 };
+
+/**
+ * "Save a mix without listening": the stems are not on this host, but the worker can make a mix (it
+ * separates the archived song again). The levels are typed, not heard; the server checks them.
+ * @param {string} jobId
+ * @returns {HTMLElement}
+ */
+function blindMixForm(jobId) {
+  const status = h('p', { class: 'note mix-blind-status' });
+  const name = /** @type {HTMLInputElement} */ (
+    h('input', { type: 'text', class: 'mix-name', value: 'my_mix', 'aria-label': 'name of the mix' })
+  );
+  const levels = Object.entries(BLIND_LEVELS).map(([stem, level]) => ({
+    stem,
+    input: /** @type {HTMLInputElement} */ (
+      h('input', {
+        type: 'number',
+        class: `mix-blind-level mix-blind-${stem}`,
+        min: '0',
+        max: '4',
+        step: '0.05',
+        value: String(level),
+        'aria-label': `${stem} level`,
+      })
+    ),
+  }));
+  const save = h('button', { type: 'button', class: 'mix-save-blind' }, 'Save this mix');
+  save.addEventListener('click', () => {
+    void (async () => {
+      const stems = Object.fromEntries(levels.map(({ stem, input }) => [stem, Number(input.value)]));
+      status.textContent = 'saving…';
+      status.classList.remove('error');
+      try {
+        /** @type {MixQueued} */
+        const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ variant: name.value.trim(), stems }),
+        });
+        status.textContent = `Saved: job ${queued.job_id} renders it${queued.message ? ` (${queued.message})` : ''}; it joins the outputs above when done.`;
+        status.dataset.job = queued.job_id;
+      } catch (error) {
+        status.textContent = `Could not save: ${errorText(error)}`;
+        status.classList.add('error');
+      }
+    })();
+  });
+  return h(
+    'div',
+    { class: 'mix-blind' },
+    h('h3', {}, 'Save a mix without listening'),
+    h('label', {}, 'name ', name),
+    ...levels.map(({ stem, input }) => h('label', {}, `${stem} `, input)),
+    save,
+    status,
+  );
+}
+
 /**
  * Fills `box` for a job whose stems are gone: why, and a "Separate again" button (or the job already doing it).
  * @param {string} jobId
@@ -120,6 +182,7 @@ export function renderMissing(jobId, box, info, stillOpen, remount) {
         ]
       : []),
     status,
+    ...(info.canSaveWithoutStems ? [blindMixForm(jobId)] : []),
   );
   if (info.again) void waitForStems(jobId, info.again, status, stillOpen, remount);
 }

@@ -98,6 +98,11 @@ export interface MixerResponse {
   stems: MixerStem[];
   /** The stems left the cache, and the song's bundle is archived: the page offers "Separate again". */
   canSeparateAgain?: boolean;
+  /**
+   * The stems are not here, but the worker can make a mix (it separates the archived song again): the page
+   * offers to save a mix by its levels, without listening.
+   */
+  canSaveWithoutStems?: boolean;
   /** A "Separate again" job on its way (waiting or running): the page follows it. */
   again?: { job_id: string; queue: string };
 }
@@ -106,6 +111,9 @@ export interface MixerResponse {
 export interface MixQueuedResponse {
   job_id: string;
   queue: string;
+  /** The stems were not in this host's cache: the worker separates the song again (minutes). */
+  separatesAgain?: boolean;
+  message?: string;
 }
 
 /** POST /api/upload, 201. */

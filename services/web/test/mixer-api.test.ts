@@ -225,3 +225,65 @@ describe('the mixer API for an earlier-version output that kept its stems', () =
     }
   });
 });
+
+// The web host's stem cache lacks the stems (another host separated the song, or they were cleaned up),
+// but the song is archived: the worker separates it again for a mix (since worker7). Before, every mixer
+// route answered 410 STEMS_NOT_CACHED and a mix could not even be saved.
+describe('the mixer when this host lacks the stems but the song is archived', () => {
+  it('says what can be done on every route, and saves a mix for the worker to make', async () => {
+    await makeOutput(root, 'job_elsewhere');
+    const archived = join(root, 'queues', 'youtube_audio', 'succeeded', 'job_job_elsewhere');
+    await mkdir(archived, { recursive: true });
+    await cp(
+      join(root, 'outputs', 'job_elsewhere', 'files', 'audio', 'Test Artist - Sine Song.m4a'),
+      join(archived, 'song.m4a'),
+    );
+    await writeFile(
+      join(archived, 'job.json'),
+      JSON.stringify({
+        job_id: 'job_elsewhere',
+        source_type: 'local',
+        title: 'Sine Song',
+        audio_path: 'song.m4a',
+      }),
+    );
+    const ways = /"Separate again" puts them back.*save a mix by its levels without listening/;
+    const info = (await (await fetch(`${web.url}/api/jobs/job_elsewhere/mixer`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(info).toMatchObject({
+      available: false,
+      canSeparateAgain: true,
+      canSaveWithoutStems: true,
+      message: expect.stringMatching(ways),
+    });
+    // The stems the page plays: 410, with the same way forward.
+    const stem = await fetch(`${web.url}/api/jobs/job_elsewhere/stems/vocals.wav`);
+    expect(stem.status).toBe(410);
+    expect(await stem.json()).toMatchObject({
+      error: 'STEMS_NOT_CACHED',
+      canSaveWithoutStems: true,
+      message: expect.stringMatching(ways),
+    });
+    // Saving a mix: queued, and the answer says the worker separates the song again.
+    const saved = await post('/api/jobs/job_elsewhere/mix', {
+      variant: 'karaoke',
+      stems: { bass: 1, drums: 1 },
+    });
+    expect(saved.status).toBe(202);
+    const queued = (await saved.json()) as { job_id: string; separatesAgain: boolean; message: string };
+    expect(queued).toMatchObject({
+      separatesAgain: true,
+      message: expect.stringMatching(/separates the archived song again/),
+    });
+    const job = JSON.parse(
+      await readFile(join(root, 'queues', 'other', `job_${queued.job_id}`, 'job.json'), 'utf8'),
+    ) as { remix: unknown };
+    expect(job.remix).toMatchObject({
+      of: 'job_elsewhere',
+      variant: 'karaoke',
+      stems: { bass: 1, drums: 1 },
+    });
+  });
+});

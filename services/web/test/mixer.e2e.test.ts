@@ -241,6 +241,10 @@ describe('the stem mixer in headless Chromium', () => {
     await page.locator('.mixer-missing').waitFor({ timeout: 30_000 });
     expect(await page.locator('.mixer-missing').textContent()).toContain('no longer in the stem cache');
     expect(await page.locator('.mixer-stem').count()).toBe(0);
+    // The song is archived: the worker can make a mix from it, so a mix can be saved by its levels too.
+    expect(await page.locator('.mixer-missing').textContent()).toContain('save a mix by its levels');
+    expect(await page.locator('.mix-save-blind').isVisible()).toBe(true);
+    expect(await page.locator('.mix-blind-vocals').inputValue()).toBe('0');
     // A finished job cannot be cancelled: the page offers no cancel.
     expect(await page.locator('#cancel-box').isVisible()).toBe(false);
 

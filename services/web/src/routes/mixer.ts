@@ -54,15 +54,40 @@ async function cachedStemsOf(ctx: WebContext, id: string) {
   if (stems === undefined)
     return {
       manifest: parsed.data,
+      tags,
       reason: `the stems of this song are no longer in the stem cache (${ctx.stemCacheDir}); separate it again to mix it`,
     } as const;
   return { manifest: parsed.data, tags, stems, within: ctx.stemCacheDir } as const;
 }
 
+/** Why the mixer cannot play a job's stems here, and what the user can do: the same answer on every route. */
+async function unavailable(ctx: WebContext, id: string, found: Awaited<ReturnType<typeof cachedStemsOf>>) {
+  // A "Separate again" job on its way: the page waits for it rather than offering another.
+  const again = found.manifest ? await pendingAgain(ctx, id) : undefined;
+  const source = found.manifest ? await archivedBundle(ctx, id) : undefined;
+  const notHere = `the stems of this song are no longer in the stem cache this host reads (${ctx.stemCacheDir}), or never were (another host separated the song), so the mixer cannot play them here`;
+  const message =
+    found.manifest === undefined
+      ? found.reason
+      : again !== undefined
+        ? `${notHere}; job ${again.job_id} is separating the song again and puts them back`
+        : source !== undefined
+          ? `${notHere}. "Separate again" puts them back (a new job with the same song and settings), or save a mix by its levels without listening: the worker separates the archived song again to make it (minutes, not seconds)`
+          : `${notHere}, and ${sourceGone(id)}`;
+  return {
+    message,
+    // The worker can make a mix from the archived song (it separates it again): saving is still possible.
+    canSaveWithoutStems: found.manifest !== undefined && source !== undefined,
+    canSeparateAgain: source !== undefined && again === undefined,
+    ...(again && { again }),
+  };
+}
+
 /**
  * The job page's stem mixer: which stems can be played (read from the worker's stem cache, even when the
  * job kept no stem files), the stems themselves, and "Save this mix", which queues a remix job: the worker
- * mixes the cached stems at these levels (no new separation) and adds the variant to the job's outputs.
+ * mixes the cached stems at these levels and adds the variant to the job's outputs. Without the stems on
+ * this host a mix can still be saved while the song is archived: the worker separates it again.
  */
 export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get<{ Params: { id: string } }>('/api/jobs/:id/mixer', async (request, reply) => {
@@ -70,21 +95,8 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     if (!isJobId(id))
       return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
     const found = await cachedStemsOf(ctx, id);
-    if (found.stems === undefined) {
-      // A "Separate again" job on its way: the page waits for it rather than offering another.
-      const again = found.manifest ? await pendingAgain(ctx, id) : undefined;
-      const source = found.manifest && !again ? await archivedBundle(ctx, id) : undefined;
-      const gone = found.manifest !== undefined && !again && !source;
-      return {
-        available: false,
-        message: gone
-          ? `the stems of this song are no longer in the stem cache (${ctx.stemCacheDir}), and ${sourceGone(id)}`
-          : found.reason,
-        stems: [],
-        canSeparateAgain: source !== undefined,
-        ...(again && { again }),
-      } satisfies MixerResponse;
-    }
+    if (found.stems === undefined)
+      return { available: false, stems: [], ...(await unavailable(ctx, id, found)) } satisfies MixerResponse;
     return {
       available: true,
       stems: STEM_NAMES.map((name) => ({
@@ -101,7 +113,7 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       return reply.code(404).send({ error: 'STEM_NOT_FOUND', message: `no stem ${request.params.stem}` });
     const found = await cachedStemsOf(ctx, id);
     if (found.stems === undefined)
-      return reply.code(410).send({ error: 'STEMS_NOT_CACHED', message: found.reason });
+      return reply.code(410).send({ error: 'STEMS_NOT_CACHED', ...(await unavailable(ctx, id, found)) });
     const file = found.stems[stem.data];
     return sendCheckedFile(request, reply, file, {
       name: 'legacy' in found ? `the ${stem.data} stem of ${id}` : `the cached ${stem.data} stem of ${id}`,
@@ -153,8 +165,11 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
         message: remix.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
       });
     const found = await cachedStemsOf(ctx, id);
-    if (found.stems === undefined)
-      return reply.code(410).send({ error: 'STEMS_NOT_CACHED', message: found.reason });
+    // Not on this host, but the song is archived: the worker separates it again to make the mix.
+    const missing = found.stems === undefined ? await unavailable(ctx, id, found) : undefined;
+    const tags = 'tags' in found ? found.tags : undefined;
+    if (tags === undefined || (missing !== undefined && !missing.canSaveWithoutStems))
+      return reply.code(410).send({ error: 'STEMS_NOT_CACHED', ...(missing ?? { message: found.reason }) });
     try {
       const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
       const bundle = createBundle({
@@ -166,16 +181,21 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
         logger: ctx.logger,
       });
       bundle.setTags({
-        ...(found.tags.artist !== undefined && { artist: found.tags.artist }),
-        ...(found.tags.album !== undefined && { album: found.tags.album }),
-        ...(found.tags.title !== undefined && { title: found.tags.title }),
+        ...(tags.artist !== undefined && { artist: tags.artist }),
+        ...(tags.album !== undefined && { album: tags.album }),
+        ...(tags.title !== undefined && { title: tags.title }),
       });
       bundle.set('remix', remix.data);
       const published = await bundle.publish();
       ctx.logger.info({ job_id: published.jobId, of: id }, 'mix saved from the page: remix job queued');
-      return reply
-        .code(202)
-        .send({ job_id: published.jobId, queue: DEFAULT_QUEUE } satisfies MixQueuedResponse);
+      return reply.code(202).send({
+        job_id: published.jobId,
+        queue: DEFAULT_QUEUE,
+        ...(missing !== undefined && {
+          separatesAgain: true,
+          message: `the stems of this song are not in this host's stem cache: the worker separates the archived song again to make the mix, which takes minutes`,
+        }),
+      } satisfies MixQueuedResponse);
     } catch (error) {
       return reply
         .code(isImkError(error) ? 400 : 500)
