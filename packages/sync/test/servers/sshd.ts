@@ -35,6 +35,11 @@ async function keygen(path: string): Promise<void> {
 export interface StartSshdOptions {
   /** Allow SFTP only (ForceCommand internal-sftp), as many NAS accounts do. */
   sftpOnly?: boolean;
+  /**
+   * The largest file its sessions may write (RLIMIT_FSIZE, set with prlimit): a write beyond it fails the way
+   * one on a full disk does (SFTP "Failure"), the session alive.
+   */
+  maxFileBytes?: number;
 }
 
 export async function startSshd(options: StartSshdOptions = {}): Promise<SshdServer> {
@@ -93,9 +98,15 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<SshdSer
     knownHosts,
     async start() {
       if (child?.pid && alive(child.pid)) return;
-      child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config, '-p', String(port), '-E', log], {
-        stdio: 'ignore',
-      });
+      const sshd = ['/usr/sbin/sshd', '-D', '-e', '-f', config, '-p', String(port), '-E', log];
+      // SIGXFSZ ignored (inherited through exec): a write past the limit fails with EFBIG instead of killing
+      // the session.
+      const limit =
+        options.maxFileBytes === undefined
+          ? []
+          : ['sh', '-c', 'trap "" XFSZ; exec "$@"', 'sshd', 'prlimit', `--fsize=${options.maxFileBytes}`];
+      const [program = '', ...args] = [...limit, ...sshd];
+      child = spawn(program, args, { stdio: 'ignore' });
       await waitForPort(port, 15_000, /^SSH-2\.0/);
     },
     kill() {

@@ -1,0 +1,58 @@
+// A write the SFTP server refuses part-way (a full disk or a quota; here a limit on the size of files the
+// server may write, which fails the write the same way with the session alive): the transfer fails, and the
+// part written is removed. Before, the partial temporary copy stayed on the NAS, taking space on a disk that
+// was already full, for good if that content was never sent again (a route changed, the job processed again).
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSftpBackend } from '../src/index.ts';
+import { tempDir, testLogger } from './helpers.ts';
+import { startSshd, type SshdServer } from './servers/index.ts';
+
+let sshd: SshdServer;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  [sshd, dir] = await Promise.all([startSshd({ maxFileBytes: 100_000 }), tempDir('imk-sftp-full-')]);
+});
+afterAll(async () => {
+  await Promise.all([sshd?.stop(), dir?.remove()]);
+});
+
+describe('sftp: the server refuses a write part-way (full disk)', () => {
+  it('fails the transfer and leaves no partial copy on the server; a file that fits is delivered', async () => {
+    const root = join(sshd.dataDir, 'sftp');
+    await mkdir(root, { recursive: true });
+    const backend = createSftpBackend(
+      {
+        type: 'sftp',
+        host: sshd.host,
+        port: sshd.port,
+        username: 'root',
+        privateKeyFile: sshd.clientKey,
+        knownHostsFile: sshd.knownHosts,
+        root,
+      },
+      { name: 'nas', logger: testLogger() },
+    );
+    const put = async (name: string, bytes: number) => {
+      const data = randomBytes(bytes);
+      const localPath = join(dir.path, name);
+      await writeFile(localPath, data);
+      return backend.put({
+        localPath,
+        remotePath: `Music/${name}`,
+        bytes,
+        sha256: createHash('sha256').update(data).digest('hex'),
+      });
+    };
+    try {
+      await expect(put('big.m4a', 300_000)).rejects.toThrow(/copy to .*big\.m4a/);
+      expect(await readdir(join(root, 'Music'))).toEqual([]);
+      await expect(put('small.m4a', 50_000)).resolves.toMatchObject({ bytes: 50_000 });
+      expect(await readdir(join(root, 'Music'))).toEqual(['small.m4a']);
+    } finally {
+      await backend.close();
+    }
+  });
+});
