@@ -11,12 +11,18 @@ import { tempDir, testLogger } from './helpers.ts';
 import { startSshd, type SshdServer } from './servers/index.ts';
 
 let sshd: SshdServer;
+let dying: SshdServer;
 let dir: Awaited<ReturnType<typeof tempDir>>;
+// Each assigned as it starts, so that afterAll stops whatever started (also when a test timed out).
 beforeAll(async () => {
-  [sshd, dir] = await Promise.all([startSshd({ maxFileBytes: 100_000 }), tempDir('imk-sftp-full-')]);
+  await Promise.all([
+    startSshd({ maxFileBytes: 100_000 }).then((server) => (sshd = server)),
+    startSshd({ maxFileBytes: 100_000, killAtFileLimit: true }).then((server) => (dying = server)),
+    tempDir('imk-sftp-full-').then((made) => (dir = made)),
+  ]);
 });
 afterAll(async () => {
-  await Promise.all([sshd?.stop(), dir?.remove()]);
+  await Promise.all([sshd?.stop(), dying?.stop(), dir?.remove()]);
 });
 
 describe('sftp: the server refuses a write part-way (full disk)', () => {
@@ -55,4 +61,45 @@ describe('sftp: the server refuses a write part-way (full disk)', () => {
       await backend.close();
     }
   });
+});
+
+// The server's SFTP process dies mid-upload while the SSH connection stays (here killed by SIGXFSZ at the
+// size limit). Before, ssh2 never answered the requests of the dead channel and the put waited forever,
+// holding its transfer slot and the whole pass; now it fails at once and is tried again later.
+describe('sftp: the server SFTP process dies mid-upload', () => {
+  it('fails the transfer at once instead of waiting forever', async () => {
+    const backend = createSftpBackend(
+      {
+        type: 'sftp',
+        host: dying.host,
+        port: dying.port,
+        username: 'root',
+        privateKeyFile: dying.clientKey,
+        knownHostsFile: dying.knownHosts,
+        root: join(dying.dataDir, 'sftp'),
+      },
+      { name: 'nas', logger: testLogger() },
+    );
+    try {
+      const data = randomBytes(300_000);
+      const localPath = join(dir.path, 'dies.m4a');
+      await writeFile(localPath, data);
+      const started = Date.now();
+      const error = await backend
+        .put({
+          localPath,
+          remotePath: 'Music/dies.m4a',
+          bytes: data.length,
+          sha256: createHash('sha256').update(data).digest('hex'),
+        })
+        .then(
+          () => undefined,
+          (reason: unknown) => reason as { code?: string; message: string },
+        );
+      expect(error?.message).toMatch(/dies\.m4a|connection/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await backend.close();
+    }
+  }, 30_000);
 });

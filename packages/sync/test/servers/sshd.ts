@@ -40,6 +40,8 @@ export interface StartSshdOptions {
    * one on a full disk does (SFTP "Failure"), the session alive.
    */
   maxFileBytes?: number;
+  /** With maxFileBytes: the session process is killed by SIGXFSZ at the limit instead (a crashing SFTP server). */
+  killAtFileLimit?: boolean;
 }
 
 export async function startSshd(options: StartSshdOptions = {}): Promise<SshdServer> {
@@ -104,7 +106,14 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<SshdSer
       const limit =
         options.maxFileBytes === undefined
           ? []
-          : ['sh', '-c', 'trap "" XFSZ; exec "$@"', 'sshd', 'prlimit', `--fsize=${options.maxFileBytes}`];
+          : [
+              'sh',
+              '-c',
+              options.killAtFileLimit ? 'exec "$@"' : 'trap "" XFSZ; exec "$@"',
+              'sshd',
+              'prlimit',
+              `--fsize=${options.maxFileBytes}`,
+            ];
       const [program = '', ...args] = [...limit, ...sshd];
       child = spawn(program, args, { stdio: 'ignore' });
       await waitForPort(port, 15_000, /^SSH-2\.0/);
