@@ -98,6 +98,7 @@ async function loadJob(id) {
     ...errors.map((e) => cells([new Date(e.at).toLocaleString(), e.stage, e.attempt, e.code, e.message])),
   );
   renderOutputs(id, detail.output, detail.sync ?? [], detail.syncEnabled);
+  renderReleased(detail.sync ?? []);
   // The earlier version's outputs have no cached stems: the mixer shows for those that kept their stem
   // WAVs in files/stems/ (it plays them from there), or says which are missing.
   const mixable =
@@ -195,9 +196,30 @@ function turnedDown(a) {
   return h('div', { class: 'note gain' }, `turned down ${db} dB to avoid clipping${alike}`);
 }
 
+/**
+ * Copies found gone that can never come back (`imk sync status` lists them as released): shown apart from the
+ * artifacts, since the outputs they came from may be gone. @param {SyncEntry[]} sync
+ */
+function renderReleased(sync) {
+  const released = sync.filter((e) => e.status === 'released');
+  const box = $('#sync-released');
+  box.hidden = !released.length;
+  const list = box.querySelector('ul');
+  if (!list) return;
+  const items = released.map((e) =>
+    h('li', { class: 'released' }, `${e.path} → ${e.destination}:${e.detail ? ` ${e.detail}` : ''}`),
+  );
+  const next = JSON.stringify(released);
+  if (list.dataset.key !== next) {
+    list.dataset.key = next;
+    list.replaceChildren(...items);
+  }
+}
+
 /** The delivery pills of one artifact. @param {SyncEntry[]} sync @param {string} path */
 function syncPills(sync, path) {
-  const deliveries = sync.filter((e) => e.path === path);
+  // Released copies have a list of their own (renderReleased).
+  const deliveries = sync.filter((e) => e.path === path && e.status !== 'released');
   if (!deliveries.length) return [h('span', { class: 'pill' }, 'no route')];
   return deliveries.map((d) =>
     // A skip route sends nowhere: the pill says which route, not a destination.

@@ -86,7 +86,7 @@ export function createMetrics(sources: MetricsSources): Registry {
   registry.registerMetric(stages);
   new Gauge({
     name: 'imk_sync_artifacts',
-    help: 'NAS sync: artifacts per destination and status (delivered, pending, failed, unrouted, replaced, skipped).',
+    help: 'NAS sync: artifacts per destination and status (delivered, pending, failed, unrouted, replaced, skipped, released).',
     labelNames: ['destination', 'status'],
     registers: [registry],
     async collect() {

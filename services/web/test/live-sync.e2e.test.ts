@@ -106,4 +106,27 @@ describe('job page live updates in headless Chromium', () => {
     expect(await page.locator('img.preview').first().getAttribute('data-kind')).toBe('spectrogram');
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('lists a delivered copy found gone that can never come back (imk sync status: released) under "Copies given up"', async () => {
+    expect(await page.locator('#sync-released').isHidden()).toBe(true);
+    const [gone] = (await readdir(join(root, 'nas'))).sort();
+    await rm(join(root, 'nas', gone!));
+    const verify = await promisify(execFile)(process.execPath, [IMK, 'sync', 'verify', '--root', root]).catch(
+      (error: { stdout: string }) => error,
+    );
+    expect(verify.stdout).toMatch(/1 missing/);
+    // The job is processed again under another title: the old copy can never be sent again.
+    await makeOutput(root, JOB, { artist: 'Test Artist', title: 'Live Song Again' });
+    const item = page.locator('#sync-released li');
+    await expect.poll(() => item.count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.locator('#sync-released').isVisible()).toBe(true);
+    const text = await item.textContent();
+    expect(text).toContain(
+      `${join(root, 'nas', gone!)}: found gone by imk sync verify, and the job was processed again`,
+    );
+    expect(text).toMatch(/^files\/audio\/Test Artist - Live Song/);
+    // It is not shown as a delivery of the new files.
+    expect(await page.locator('.sync .pill.released').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

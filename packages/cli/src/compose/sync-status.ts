@@ -1,5 +1,11 @@
 import type { Logger } from '@imk/log';
-import { describeConflict, getSyncStatus, loadNasSyncConfig, type StatusRow } from '@imk/nas-sync-service';
+import {
+  describeConflict,
+  getSyncStatus,
+  loadNasSyncConfig,
+  type ReleasedCopy,
+  type StatusRow,
+} from '@imk/nas-sync-service';
 import type { SyncEntry, SyncStatusSource } from '@imk/web-service';
 
 function entryOf(row: StatusRow): SyncEntry {
@@ -16,6 +22,16 @@ function entryOf(row: StatusRow): SyncEntry {
   };
 }
 
+/** A copy found gone that can never come back, as `imk sync status` lists it under `released`. */
+function releasedEntryOf(copy: ReleasedCopy): SyncEntry {
+  return {
+    path: copy.artifact,
+    destination: copy.backend,
+    status: 'released',
+    detail: `${copy.remote_path}: ${copy.reason}`,
+  };
+}
+
 /** nas-sync's status (its receipts and routes, read-only) as the dashboard reads it. */
 export function nasSyncStatusSource(root: string, logger: Logger): SyncStatusSource {
   return {
@@ -24,7 +40,7 @@ export function nasSyncStatusSource(root: string, logger: Logger): SyncStatusSou
     },
     async entries(jobId) {
       const status = await getSyncStatus({ root, logger, ...(jobId !== undefined && { jobId }) });
-      return status.rows.map(entryOf);
+      return [...status.rows.map(entryOf), ...status.released.map(releasedEntryOf)];
     },
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { fsyncDir, sha256File } from '@imk/fs-safe';
 import { isImkError, type ImkError } from '@imk/errors';
-import { fromFsError } from '../errors.ts';
+import { fromFsError, syncError } from '../errors.ts';
 import type { PutRequest, PutResult } from '../types.ts';
 import type { ToolResult } from '../util/run-tool.ts';
 import { NOT_REGULAR, mismatchError, settleExisting, takenError } from './common.ts';
@@ -34,30 +34,33 @@ export interface BatchDeps {
 // Runs on the server for every file of a batch: size and sha256 of the temporary copy, then, when both match
 // the manifest, into place: with "keep", by a hard link, which refuses an existing name (a file with the same
 // content there = SAME, another = TAKEN, left as it is); with "replace", by mv -f. A bad copy is removed.
-// Prints "OK|SAME|TAKEN|BAD <size> <sha256>" per file, in order.
+// Prints "=<n> OK|SAME|TAKEN|BAD|REFUSED <size> <sha256> [what mv said]" per file, n counting from 0: the shell's stderr is merged
+// into its stdout, so a message of mv or rm may stand among the verdicts, and each verdict names its file.
 // Arguments: mode, then (temp target bytes sha256 keep|replace) per file.
 const VERIFY_AND_COMMIT = [
-  'mode=$1; shift',
+  'mode=$1; shift; n=0',
+  // The checked copy could not be put in place (the server refused mv): REFUSED and what mv said, on one line.
+  'refused() { echo "$v REFUSED $size $h $(printf %s "$m" | tr "\\n" " ")"; }',
   'sum() { h=$( (openssl dgst -sha256 -r || sha256sum || shasum -a 256) < "$1" 2>/dev/null); echo "${h%% *}"; }',
   'while [ $# -ge 5 ]; do',
-  '  f=$1; d=$2; want_size=$3; want_hash=$4; existing=$5; shift 5',
+  '  f=$1; d=$2; want_size=$3; want_hash=$4; existing=$5; shift 5; v="=$n"; n=$((n + 1))',
   '  if [ -f "$f" ]; then size=$(wc -c < "$f" | tr -d " "); else size=-1; fi',
   '  h=$want_hash',
   '  if [ "$mode" = sha256 ] && [ "$size" = "$want_size" ]; then h=$(sum "$f"); fi',
-  '  if [ "$size" != "$want_size" ] || [ "$h" != "$want_hash" ]; then rm -f -- "$f"; echo "BAD $size $h"',
+  '  if [ "$size" != "$want_size" ] || [ "$h" != "$want_hash" ]; then rm -f -- "$f"; echo "$v BAD $size $h"',
   // A folder under the name: ln and mv would put the file inside it. Never a place to deliver to.
-  '  elif [ -d "$d" ]; then rm -f -- "$f"; echo "TAKEN - -"',
+  '  elif [ -d "$d" ]; then rm -f -- "$f"; echo "$v TAKEN - -"',
   // replace: over a regular file (or nothing) only; a FIFO or a device goes on to TAKEN below.
-  '  elif [ "$existing" = replace ] && { [ -f "$d" ] || ! { [ -e "$d" ] || [ -L "$d" ]; }; }; then if mv -f -- "$f" "$d"; then echo "OK $size $h"; else rm -f -- "$f"; echo "BAD $size $h"; fi',
-  '  elif ln -- "$f" "$d" 2>/dev/null; then rm -f -- "$f"; echo "OK $size $h"',
+  '  elif [ "$existing" = replace ] && { [ -f "$d" ] || ! { [ -e "$d" ] || [ -L "$d" ]; }; }; then if m=$(mv -f -- "$f" "$d" 2>&1); then echo "$v OK $size $h"; else rm -f -- "$f"; refused; fi',
+  '  elif ln -- "$f" "$d" 2>/dev/null; then rm -f -- "$f"; echo "$v OK $size $h"',
   // Only a regular file is read (a FIFO would never end the read); anything else is taken.
   '  elif [ -e "$d" ] || [ -L "$d" ]; then rm -f -- "$f"; ds=-; dh=-',
   '    if [ -f "$d" ]; then ds=$(wc -c < "$d" | tr -d " "); fi',
   '    if [ "$ds" = "$want_size" ]; then dh=$(sum "$d"); fi',
-  '    if [ "$dh" = "$want_hash" ]; then echo "SAME $ds $dh"; else echo "TAKEN $ds $dh"; fi',
+  '    if [ "$dh" = "$want_hash" ]; then echo "$v SAME $ds $dh"; else echo "$v TAKEN $ds $dh"; fi',
   // No hard links on this filesystem: look, then rename.
-  '  elif mv -f -- "$f" "$d"; then echo "OK $size $h"',
-  '  else rm -f -- "$f"; echo "BAD $size $h"; fi',
+  '  elif m=$(mv -f -- "$f" "$d" 2>&1); then echo "$v OK $size $h"',
+  '  else rm -f -- "$f"; refused; fi',
   'done',
 ].join('\n');
 
@@ -130,17 +133,41 @@ async function verifyRemote(
     ['sh', '-c', VERIFY_AND_COMMIT, 'verify', deps.verify, ...args],
     signal,
   );
-  const lines = result.stdout.trim().split('\n');
-  if (result.exitCode !== 0 || lines.length < items.length) {
+  if (result.exitCode !== 0) {
     const error = deps.classify(result, 'check the copies');
     return items.map(() => ({ ok: false, error }));
+  }
+  // Each verdict by the number of its file: anything else the server printed (a message of mv or rm, merged
+  // into this output) is never taken for one, nor shifts one to another file.
+  const verdicts = new Map<number, string[]>();
+  for (const line of result.stdout.split('\n')) {
+    const found = /^=(\d+) (OK|SAME|TAKEN|BAD|REFUSED) (\S+)(?: (\S*))?(?: (.*))?$/.exec(line.trim());
+    if (found) verdicts.set(Number(found[1]), found.slice(2));
   }
   const verifiedBy = deps.verify === 'sha256' ? 'remote-hash' : 'size';
   return Promise.all(
     items.map(async (item, index): Promise<BatchOutcome> => {
-      const [verdict, size = '-1', sha256 = ''] = (lines[lines.length - items.length + index] ?? '').split(
-        ' ',
-      );
+      const said = verdicts.get(index);
+      // No verdict for this file (the check was cut short): nothing is known of it, so it is not delivered.
+      if (!said)
+        return {
+          ok: false,
+          error:
+            copyError ??
+            deps.classify(
+              { ...result, exitCode: result.exitCode === 0 ? -1 : result.exitCode },
+              `check the copy of ${item.target}`,
+            ),
+        };
+      const [verdict, size = '-1', sha256 = '', said2 = ''] = said;
+      if (verdict === 'REFUSED')
+        return {
+          ok: false,
+          error: syncError(
+            'PERMISSION_DENIED',
+            `${item.target}: the copy arrived whole, but the server refused to put it in place (mv): ${said2.trim() || 'no reason given'}; the copy was removed`,
+          ),
+        };
       if (verdict === 'OK') return { ok: true, result: { bytes: item.request.bytes, verifiedBy } };
       if (verdict === 'SAME')
         return {

@@ -142,6 +142,10 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
   }
   client.on('close', () => options.onClose());
   const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
+  // The SFTP channel can end while the connection stays (the server's SFTP process died): its requests are
+  // never answered then either.
+  sftp.once('close', lost);
+  sftp.once('end', lost);
   const extensions = (sftp as unknown as { _extensions: Record<string, string> })._extensions ?? {};
   let execWorks: boolean | undefined;
 

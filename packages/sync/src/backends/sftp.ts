@@ -208,7 +208,16 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
         await s.mkdirp(posix.dirname(target));
         // mkdir follows a link made meanwhile: look again before writing anything.
         await assertInsideRoot(s);
-        const sent = await upload(s, request, temp);
+        let sent: string | undefined;
+        try {
+          sent = await upload(s, request, temp);
+        } catch (error) {
+          // A write the server refused (a full disk, a quota): the part written is no use to a next try,
+          // which writes from the start, and must not stay on a full NAS. Gone with the connection, it is
+          // written over by the next try of this content.
+          await s.remove(temp).catch(() => undefined);
+          throw error;
+        }
         if (sent !== undefined && sent !== request.sha256) {
           // The local file is not what its manifest says: no need to look at the copy.
           await s.remove(temp);

@@ -35,6 +35,13 @@ async function keygen(path: string): Promise<void> {
 export interface StartSshdOptions {
   /** Allow SFTP only (ForceCommand internal-sftp), as many NAS accounts do. */
   sftpOnly?: boolean;
+  /**
+   * The largest file its sessions may write (RLIMIT_FSIZE, set with prlimit): a write beyond it fails the way
+   * one on a full disk does (SFTP "Failure"), the session alive.
+   */
+  maxFileBytes?: number;
+  /** With maxFileBytes: the session process is killed by SIGXFSZ at the limit instead (a crashing SFTP server). */
+  killAtFileLimit?: boolean;
 }
 
 export async function startSshd(options: StartSshdOptions = {}): Promise<SshdServer> {
@@ -93,9 +100,22 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<SshdSer
     knownHosts,
     async start() {
       if (child?.pid && alive(child.pid)) return;
-      child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config, '-p', String(port), '-E', log], {
-        stdio: 'ignore',
-      });
+      const sshd = ['/usr/sbin/sshd', '-D', '-e', '-f', config, '-p', String(port), '-E', log];
+      // SIGXFSZ ignored (inherited through exec): a write past the limit fails with EFBIG instead of killing
+      // the session.
+      const limit =
+        options.maxFileBytes === undefined
+          ? []
+          : [
+              'sh',
+              '-c',
+              options.killAtFileLimit ? 'exec "$@"' : 'trap "" XFSZ; exec "$@"',
+              'sshd',
+              'prlimit',
+              `--fsize=${options.maxFileBytes}`,
+            ];
+      const [program = '', ...args] = [...limit, ...sshd];
+      child = spawn(program, args, { stdio: 'ignore' });
       await waitForPort(port, 15_000, /^SSH-2\.0/);
     },
     kill() {

@@ -7,9 +7,16 @@ export interface SyncEntry {
   path: string;
   /** Backend name, or "(unrouted)", or "(skipped)". */
   destination: string;
-  /** `skipped`: a route with skip: true took it (sent nowhere on purpose). */
-  status: 'delivered' | 'pending' | 'failed' | 'unrouted' | 'replaced' | 'skipped';
-  /** Remote path when delivered or pending; the error when failed; the skip route when skipped. */
+  /**
+   * `skipped`: a route with skip: true took it (sent nowhere on purpose). `released`: a delivered copy
+   * `imk sync verify` found gone that can never be sent again (its outputs were removed, or the job was
+   * processed again or its route changed): its path was given up, and may now hold another song.
+   */
+  status: 'delivered' | 'pending' | 'failed' | 'unrouted' | 'replaced' | 'skipped' | 'released';
+  /**
+   * Remote path when delivered or pending; the error when failed; the skip route when skipped; the remote
+   * path and why it cannot come back when released.
+   */
   detail?: string;
   /** Set when the route's path held another file: what the conflict policy did (renamed, failed, replaced). */
   conflict?: string;
