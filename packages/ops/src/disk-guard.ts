@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { formatBytes, type Logger } from '@imk/log';
+import { isAbsentErrno } from '@imk/errors';
 
 export interface DiskSpace {
   path: string;
@@ -95,7 +96,7 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
       try {
         measured.push(await measure(path));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        if (!isAbsentErrno(error)) throw error;
       }
     }
     spaces = measured;

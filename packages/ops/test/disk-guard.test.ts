@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -20,6 +20,23 @@ function capture(): { logger: ReturnType<typeof createLogger>; lines: string[] }
 const MB = 1024 * 1024;
 
 describe('disk guard', () => {
+  it('skips a data folder whose path runs through a file like one not made yet, instead of failing every check', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'imk-disk-'));
+    try {
+      await writeFile(join(dir, 'outputs'), 'a file where a folder was expected');
+      const guard = createDiskGuard({
+        paths: [dir, join(dir, 'outputs', 'share')],
+        minFreeBytes: 1,
+        logger: capture().logger,
+      });
+      const status = await guard.check();
+      expect(guard.shouldClaim()).toBe(true);
+      expect(status.spaces.map((s) => s.path)).toEqual([dir]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stops claiming below the threshold, resumes only above the resume level, and says so in the log', async () => {
     let free = 5000 * MB;
     const measure = (path: string): Promise<DiskSpace> =>

@@ -1,7 +1,7 @@
 import { lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ImkError } from '@imk/errors';
+import { ImkError, isAbsentErrno } from '@imk/errors';
 import { createLogger } from '@imk/log';
 import {
   AUDIO_FORMATS,
@@ -57,8 +57,8 @@ async function refuseExisting(targets: string[]): Promise<void> {
   for (const target of targets) {
     const found = await lstat(target).then(
       () => true,
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return false;
+      (error: unknown) => {
+        if (isAbsentErrno(error)) return false;
         throw error;
       },
     );
