@@ -39,3 +39,13 @@ export function isNoSpace(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Whether a file-system error says there is nothing at the path: no entry by that name (ENOENT), or a file
+ * where one of its folders should be (ENOTDIR: nothing can be below a file, so the path names nothing).
+ * The one home of "absent" (STYLE 15): every "is it there?" asks here.
+ */
+export function isAbsentErrno(error: unknown): boolean {
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  return errno === 'ENOENT' || errno === 'ENOTDIR';
+}

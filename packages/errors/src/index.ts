@@ -13,4 +13,4 @@ export type { ErrorCatalogue } from './catalogue.ts';
 export { POLICY, policyOfCode } from './policy-registry.ts';
 export type { ErrorPolicy } from './policy-registry.ts';
 export { ERRORS_ERRORS } from './errors.ts';
-export { errnoRetryable, isNoSpace } from './errno.ts';
+export { errnoRetryable, isAbsentErrno, isNoSpace } from './errno.ts';

@@ -1,7 +1,7 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import type { Stats } from 'node:fs';
-import { ImkError } from '@imk/errors';
+import { ImkError, isAbsentErrno } from '@imk/errors';
 import { describeKind } from './file-kind.ts';
 import { openUntrusted, untrustedErrnoError, type UntrustedOpenOptions } from './untrusted.ts';
 
@@ -164,8 +164,7 @@ async function lstatIfThere(path: string): Promise<Stats | undefined> {
   try {
     return await lstat(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (isAbsentErrno(error)) return undefined;
     throw error;
   }
 }

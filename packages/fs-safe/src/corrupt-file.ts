@@ -1,5 +1,5 @@
 import { renameSync } from 'node:fs';
-import { errorMessage } from '@imk/errors';
+import { errorMessage, isAbsentErrno } from '@imk/errors';
 
 /** SQLite's word for a file that is not (or no longer) a database. */
 export function isCorruptDatabase(error: unknown): boolean {
@@ -27,7 +27,7 @@ export function moveCorruptAside(file: string): string {
     try {
       renameSync(`${file}${suffix}`, `${target}${suffix}`);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (!isAbsentErrno(error)) throw error;
     }
   }
   return target;

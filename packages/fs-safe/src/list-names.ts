@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
+import { isAbsentErrno } from '@imk/errors';
 
 /** A folder that is not there (ENOENT) or is a file (ENOTDIR): listed as empty; anything else is thrown. */
 function emptyWhenAbsent<T>(error: unknown): T[] {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+  if (isAbsentErrno(error)) return [];
   throw error;
 }
 

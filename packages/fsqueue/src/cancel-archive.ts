@@ -4,6 +4,7 @@ import { fsyncDir, pathExists, readUntrustedJson } from '@imk/fs-safe';
 import { CONTROL_FILE_MAX_BYTES } from './bundle-state.ts';
 import { archiveFolder, writeJsonSynced } from './moves.ts';
 import { CANCEL_FILE, CANCEL_REQUEST_FILE, CANCELLED_DIR } from './names.ts';
+import { isAbsentErrno } from '@imk/errors';
 
 /** What `imk cancel` (or the dashboard) asks: written as imk-cancel-request.json into a claimed folder. */
 export interface CancelRequest {
@@ -98,8 +99,7 @@ export async function archiveCancelled(
     await rm(join(dir, CANCEL_REQUEST_FILE), { force: true });
     await fsyncDir(dir);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (isAbsentErrno(error)) return undefined;
     throw error;
   }
   return archiveFolder(dir, join(queueDir, CANCELLED_DIR), jobId, token, CANCEL_FILE);

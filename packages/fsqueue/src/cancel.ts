@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ImkError } from '@imk/errors';
+import { ImkError, isAbsentErrno } from '@imk/errors';
 import { pathExists } from '@imk/fs-safe';
 import { readAttempts } from './bundle-state.ts';
 import { archiveCancelled, writeCancelRequest, type CancelRequest } from './cancel-archive.ts';
@@ -108,7 +108,7 @@ async function cancelReady(
   } catch (error) {
     // Claimed by a worker first (ENOENT), or an ambiguous error: ours exactly when our target exists.
     if (!(await pathExists(held))) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isAbsentErrno(error)) return undefined;
       throw error;
     }
   }
@@ -127,8 +127,7 @@ async function requestCancel(dir: string, request: CancelRequest): Promise<Cance
   try {
     await writeCancelRequest(dir, request);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (isAbsentErrno(error)) return undefined;
     throw error;
   }
   return { jobId: request.job_id, state: 'requested', dir };

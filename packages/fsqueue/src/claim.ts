@@ -1,6 +1,6 @@
 import { rm, utimes } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ImkError, errorMessage } from '@imk/errors';
+import { ImkError, errorMessage, isAbsentErrno } from '@imk/errors';
 import { fsyncDir, pathExists } from '@imk/fs-safe';
 import type { Job } from '@imk/protocol';
 import { writeBundleState, type BundleState } from './bundle-state.ts';
@@ -29,10 +29,7 @@ export async function writeControlFile(dir: string, file: string, doc: unknown):
   await fsyncDir(dir);
 }
 
-function isGone(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
+const isGone = isAbsentErrno;
 
 /** Tells the queue's owner of a rejection; the hook's own trouble is logged, never raised. */
 async function notifyRejected(ctx: QueueContext, rejection: Rejection): Promise<void> {

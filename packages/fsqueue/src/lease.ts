@@ -2,6 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readUntrustedText } from '@imk/fs-safe';
 import { LEASE_FILE } from './names.ts';
+import { isAbsentErrno } from '@imk/errors';
 
 // Fixed width, so that rewriting in place never leaves a longer old value behind.
 const WIDTH = 20;
@@ -26,8 +27,7 @@ export async function beatLease(claimDir: string, counter: number, first: boolea
     await writeFile(file, leaseText(counter), { flag: first ? 'wx' : 'r+' });
     return true;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    if (isAbsentErrno(error)) return false;
     throw error;
   }
 }

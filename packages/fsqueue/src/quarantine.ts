@@ -5,6 +5,7 @@ import { capText } from '@imk/fs-safe';
 import type { QueueContext } from './context.ts';
 import { rejectFolder } from './claim.ts';
 import { CLAIMED_DIR, READY_PREFIX, TMP_SUFFIX, parseReadyName, tokenName } from './names.ts';
+import { isAbsentErrno } from '@imk/errors';
 
 /**
  * Why a name in the queue folder that looks like a bundle (`job_…`) cannot be one, or undefined when it may
@@ -46,7 +47,7 @@ export async function quarantineEntry(
     await rename(path, join(holder, name));
   } catch (error) {
     await rmdir(holder).catch(() => undefined);
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isAbsentErrno(error)) return undefined;
     throw error;
   }
   const problems = [

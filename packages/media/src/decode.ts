@@ -8,6 +8,7 @@ import { FFMPEG_BASE_ARGS, ffmpegHasSoxr, lastLines } from './ffmpeg-run.ts';
 import { resolveTool } from '@imk/tools';
 import { DEFAULT_BLOCK_FRAMES } from './wav-reader.ts';
 import { missingFileReason } from './missing-file.ts';
+import { openInputs } from './untrusted-inputs.ts';
 
 export interface DecodeOptions {
   /** Output sample rate; other rates are resampled (soxr when ffmpeg has it). @default 44100 */
@@ -62,12 +63,15 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
     'pipe:1',
   ];
   const ffmpeg = await resolveTool('ffmpeg');
-  const subprocess = execa(ffmpeg, args, {
+  // The input is read from the descriptor opened and checked here, not by name (untrusted-inputs.ts).
+  const opened = await openInputs(args);
+  const subprocess = execa(ffmpeg, opened.args, {
     reject: false,
-    stdin: 'ignore',
+    stdio: opened.stdio,
     buffer: { stdout: false, stderr: true },
     cancelSignal: options.signal,
   });
+  void subprocess.finally(() => opened.close()).catch(() => undefined);
   const frameBytes = channels * 4;
   const block = Buffer.from(new ArrayBuffer(blockFrames * frameBytes));
   let filled = 0;
@@ -110,7 +114,7 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
         });
       throw new ImkError(
         'MEDIA_DECODE_FAILED',
-        `ffmpeg could not decode ${file}: ${lastLines(result.stderr, 3) || `exit ${String(result.exitCode)}`}`,
+        `ffmpeg could not decode ${file}: ${lastLines(opened.named(result.stderr), 3) || `exit ${String(result.exitCode)}`}`,
         {
           details: { file },
         },

@@ -2,6 +2,7 @@ import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
 import { resolveTool } from '@imk/tools';
 import { missingInputs } from './missing-file.ts';
+import { withOpenInputs } from './untrusted-inputs.ts';
 
 /** The last non-empty lines of a tool's stderr, joined, for error messages. */
 export function lastLines(text: string | undefined, count: number): string {
@@ -35,12 +36,16 @@ export async function runFfmpeg(
 ): Promise<{ stdout: string; stderr: string }> {
   const ffmpeg = await resolveTool('ffmpeg');
   // A later -loglevel in `args` (e.g. info, to read a filter's report) overrides the base one.
-  const result = await execa(ffmpeg, [...FFMPEG_BASE_ARGS, ...args], {
-    reject: false,
-    cancelSignal: options.signal,
-    stdin: 'ignore',
-    maxBuffer: 64 * 1024 * 1024,
-    ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
+  // Each untrusted input is read from the descriptor opened and checked here (untrusted-inputs.ts).
+  const result = await withOpenInputs(args, async (opened) => {
+    const run = await execa(ffmpeg, [...FFMPEG_BASE_ARGS, ...opened.args], {
+      reject: false,
+      cancelSignal: options.signal,
+      stdio: opened.stdio,
+      maxBuffer: 64 * 1024 * 1024,
+      ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
+    });
+    return { ...run, stderr: opened.named(run.stderr) };
   });
   if (result.timedOut)
     throw new ImkError(

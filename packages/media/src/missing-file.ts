@@ -1,5 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { isAbsentErrno } from '@imk/errors';
 
 /**
  * Why `file` cannot be opened when it is not there, in plain words, or undefined when it is there. ffmpeg
@@ -25,8 +26,7 @@ async function exists(path: string): Promise<boolean> {
     await lstat(path);
     return true;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    if (isAbsentErrno(error)) return false;
     // Anything else (EACCES…): something is there, or cannot be told; the tool's own words say more.
     return true;
   }

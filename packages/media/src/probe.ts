@@ -1,7 +1,8 @@
-import { UNTRUSTED_INPUT_OPTIONS, isListDemuxer, refusedDemuxer } from './input-args.ts';
+import { inputArgs, isListDemuxer, refusedDemuxer } from './input-args.ts';
+import { openInputs, type OpenedInputs } from './untrusted-inputs.ts';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { ImkError } from '@imk/errors';
+import { ImkError, retryableOf } from '@imk/errors';
 import { execa } from 'execa';
 import { resolveTool } from '@imk/tools';
 import { lastLines } from './ffmpeg-run.ts';
@@ -81,24 +82,9 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     );
   }
   const ffprobe = await resolveTool('ffprobe');
-  const args = [
-    '-v',
-    'error',
-    '-print_format',
-    'json',
-    '-show_format',
-    '-show_streams',
-    ...UNTRUSTED_INPUT_OPTIONS,
-    file,
-  ];
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
-  const result = await execa(ffprobe, args, {
-    reject: false,
-    cancelSignal: options.signal,
-    stdin: 'ignore',
-    timeout: timeoutMs,
-    forceKillAfterDelay: 2000,
-  });
+  const result = await runProbe(ffprobe, file, args, options.signal, timeoutMs);
   if (result.isCanceled) throw new ImkError('ABORTED', `aborted while probing ${file}`);
   if (result.timedOut) throw probeTimeout(file, size, timeoutMs);
   const refused = refusedDemuxer(result.stderr);
@@ -177,16 +163,45 @@ async function hasNoAudioPackets(
     '-show_entries',
     'packet=pts',
   ];
-  const result = await execa(ffprobe, [...args, '-of', 'csv', ...UNTRUSTED_INPUT_OPTIONS, file], {
-    reject: false,
-    cancelSignal: signal,
-    stdin: 'ignore',
-    timeout: timeoutMs,
-    forceKillAfterDelay: 2000,
-  });
+  const result = await runProbe(ffprobe, file, [...args, '-of', 'csv'], signal, timeoutMs);
   if (result.isCanceled) throw new ImkError('ABORTED', `aborted while probing ${file}`);
   if (result.timedOut) throw probeTimeout(file, info.size_bytes, timeoutMs);
   return result.exitCode === 0 && !result.stdout.includes('packet');
+}
+
+/**
+ * Runs ffprobe on `file`, read from the descriptor opened and checked here (untrusted-inputs.ts): a file
+ * that became a link, a FIFO or anything but a regular file since the caller looked is refused, naming it.
+ */
+async function runProbe(
+  ffprobe: string,
+  file: string,
+  args: string[],
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+): Promise<{ exitCode?: number; stdout: string; stderr: string; isCanceled: boolean; timedOut: boolean }> {
+  let opened: OpenedInputs;
+  try {
+    opened = await openInputs([...args, ...inputArgs(file)]);
+  } catch (cause) {
+    throw new ImkError('MEDIA_UNREADABLE', `cannot read media file ${file}: ${errorText(cause)}`, {
+      cause,
+      details: { file },
+      retryable: retryableOf(cause),
+    });
+  }
+  try {
+    const result = await execa(ffprobe, opened.args, {
+      reject: false,
+      cancelSignal: signal,
+      stdio: opened.stdio,
+      timeout: timeoutMs,
+      forceKillAfterDelay: 2000,
+    });
+    return { ...result, stderr: opened.named(result.stderr) };
+  } finally {
+    await opened.close();
+  }
 }
 
 /** ffprobe was stopped: the same file takes as long next time, so it is refused (not retried). */

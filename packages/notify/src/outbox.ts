@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { listNamesOrEmpty, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
 import { NotifyEventSchema, type NotifyEvent } from './events.ts';
 import { outboxDir, sendingDir } from './store.ts';
+import { isAbsentErrno } from '@imk/errors';
 
 /** One event still to be delivered, and to which targets (a delivered or given-up target is removed). */
 export const OutboxEntrySchema = z.object({
@@ -72,7 +73,7 @@ export async function claimEntry(stateDir: string, name: string): Promise<string
     await rename(from, claimed);
     return claimed;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isAbsentErrno(error)) return undefined;
     throw error;
   }
 }
@@ -149,7 +150,7 @@ export async function readClaimLeft(claimed: string): Promise<OutboxEntry> {
 export async function releaseEntry(stateDir: string, claimed: string, entry: OutboxEntry): Promise<void> {
   if (entry.deliveries.length > 0) await putEntry(stateDir, entry);
   await unlink(claimed).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (!isAbsentErrno(error)) throw error;
   });
 }
 

@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { formatBytes, type Logger } from '@imk/log';
+import { isAbsentErrno } from '@imk/errors';
 
 /** Seconds between free-space checks when nobody says (config/operations.yaml's diskGuard.checkIntervalSeconds). */
 export const DEFAULT_DISK_CHECK_SECONDS = 30;
@@ -98,7 +99,7 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
       try {
         measured.push(await measure(path));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        if (!isAbsentErrno(error)) throw error;
       }
     }
     spaces = measured;

@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isAbsentErrno } from '@imk/errors';
 
 /** One kind of thing that retention keeps in check: a set of folders whose children expire. */
 export interface RetentionTarget {
@@ -124,8 +125,8 @@ const LINKED_DIR =
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** ENOENT: removed meanwhile (by its owner, or another cleanup), which is no problem. */
-const isGone = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
+/** Absent (ENOENT, ENOTDIR): removed meanwhile (by its owner, or another cleanup), which is no problem. */
+const isGone = isAbsentErrno;
 
 async function listEntries(
   target: RetentionTarget,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -53,6 +53,23 @@ describe('disk guard', () => {
       stop.abort();
     } finally {
       vi.useRealTimers();
+    }
+  });
+
+  it('skips a data folder whose path runs through a file like one not made yet, instead of failing every check', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'imk-disk-'));
+    try {
+      await writeFile(join(dir, 'outputs'), 'a file where a folder was expected');
+      const guard = createDiskGuard({
+        paths: [dir, join(dir, 'outputs', 'share')],
+        minFreeBytes: 1,
+        logger: capture().logger,
+      });
+      const status = await guard.check();
+      expect(guard.shouldClaim()).toBe(true);
+      expect(status.spaces.map((s) => s.path)).toEqual([dir]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

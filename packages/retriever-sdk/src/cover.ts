@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { execa } from 'execa';
 import { ImkError } from '@imk/errors';
-import { inputArgs, type MediaInfo } from '@imk/media';
+import { inputArgs, withOpenInputs, type MediaInfo } from '@imk/media';
 import { resolveTool } from '@imk/tools';
 
 /**
@@ -47,10 +47,14 @@ export async function imageAsJpeg(source: string, target: string, signal?: Abort
 
 async function ffmpeg(args: string[], file: string, signal?: AbortSignal): Promise<void> {
   const binary = await resolveTool('ffmpeg');
-  const result = await execa(binary, ['-v', 'error', '-y', ...args], {
-    reject: false,
-    stdin: 'ignore',
-    cancelSignal: signal,
+  // The picture's file is read from the descriptor checked and opened here, not by name (@imk/media).
+  const result = await withOpenInputs(args, async (opened) => {
+    const run = await execa(binary, ['-v', 'error', '-y', ...opened.args], {
+      reject: false,
+      stdio: opened.stdio,
+      cancelSignal: signal,
+    });
+    return { ...run, stderr: opened.named(run.stderr) };
   });
   if (result.isCanceled) throw new ImkError('ABORTED', `aborted while reading the picture of ${file}`);
   if (result.exitCode !== 0)

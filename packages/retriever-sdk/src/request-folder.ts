@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { ImkError, errorMessage, isImkError } from '@imk/errors';
+import { ImkError, errorMessage, isAbsentErrno, isImkError } from '@imk/errors';
 import {
   appendUntrustedFile,
   capText,
@@ -90,7 +90,7 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       // Never over a `.working` file another run is still handling: this request then waits its turn.
       if (!(await moveNoClobber(original, working))) return undefined;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // taken by someone else
+      if (isAbsentErrno(error)) return undefined; // taken by someone else
       throw error;
     }
     tracker.forget(original);

@@ -1,10 +1,12 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isImkError } from '@imk/errors';
+import { measureSamplePeak } from '@imk/media';
+import { STEM_NAMES } from '@imk/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemucsEngine, parseDemucsProgress } from '../src/engines/demucs.ts';
-import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
+import { ffmpeg, makeTempDir, musicLikeFile } from './audio-fixtures.ts';
 import { describeEngineConformance } from './engine-conformance.ts';
 
 // An executable STAND-IN for demucs (see its header): demucs and its weights are not installed here.
@@ -58,6 +60,27 @@ describe('demucs engine', () => {
       delete process.env.DEMUCS_STAND_IN_ARGS_FILE;
     }
   });
+
+  it('separates the song it checked, even when the song is swapped for a link to another file as demucs starts', async () => {
+    // Before, demucs got a link to the song's name: a song swapped meanwhile for a link to another file
+    // (here: silence) was what demucs read and separated. Its link now leads to the descriptor checked.
+    const song = join(dir, 'swapped.flac');
+    await musicLikeFile(song, { seconds: 2 });
+    await ffmpeg('-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo', '-t', '2', join(dir, 'secret.flac'));
+    const wrapper = join(dir, 'demucs-swapping');
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\nmv '${song}' '${song}.aside'\nln -s '${join(dir, 'secret.flac')}' '${song}'\n` +
+        `node '${STAND_IN}' "$@"\nrc=$?\nrm '${song}'\nmv '${song}.aside' '${song}'\nexit $rc\n`,
+    );
+    await chmod(wrapper, 0o755);
+    const workDir = join(dir, 'swap');
+    await mkdir(workDir);
+    const result = await createDemucsEngine({ command: wrapper }).separate({ input: song, workDir });
+    let loudest = 0;
+    for (const stem of STEM_NAMES) loudest = Math.max(loudest, await measureSamplePeak(result.stems[stem]));
+    expect(loudest).toBeGreaterThan(0.05);
+  }, 60_000);
 
   it('says how to install demucs when the command is missing', async () => {
     const engine = createDemucsEngine({ command: 'demucs-not-installed-here' });

@@ -3,6 +3,7 @@ import {
   POLICY,
   defineErrors,
   errnoRetryable,
+  isAbsentErrno,
   isImkError,
   isRetryableError,
   type ErrorPolicy,
@@ -114,14 +115,7 @@ export function isNetworkErrno(code: unknown): boolean {
   return typeof code === 'string' && NETWORK_ERRNO.has(code);
 }
 
-/**
- * Whether a file-system error says there is no file at the path: nothing by that name (ENOENT), or a file
- * where one of its folders should be (ENOTDIR: whatever was below that folder is gone too).
- */
-export function isAbsentErrno(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
+export { isAbsentErrno };
 
 /** Rethrows a file-system error unless it says there is no file at the path (isAbsentErrno). */
 export function ignoreAbsent(error: unknown): void {

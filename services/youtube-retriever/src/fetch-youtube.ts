@@ -1,4 +1,4 @@
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { ImkError, errorMessage, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
@@ -13,6 +13,7 @@ import {
   type FetchResult,
 } from '@imk/retriever-sdk';
 import { createDownloadArchive, type DownloadArchive } from './archive.ts';
+import { privateCookies } from './cookies.ts';
 import { SERVICE_NAME, loadYoutubeSettings, type YoutubeSettings } from './config.ts';
 import { coverAsJpeg } from './cover.ts';
 import { downloadEntry, type JobKind } from './download.ts';
@@ -64,10 +65,25 @@ export function baseArgs(settings: YoutubeSettings): string[] {
  * otherwise returns what was published, skipped and failed.
  */
 export async function fetchYoutube(url: string, options: FetchYoutubeOptions): Promise<FetchResult> {
-  const parsed = parseHttpUrl(url);
+  parseHttpUrl(url);
   const settings = options.settings ?? (await loadYoutubeSettings(options.root));
+  if (settings.cookiesFile === undefined) return fetchWithSettings(url, options, settings);
+  // yt-dlp gets a private copy of the cookies file, never the user's own (cookies.ts).
+  const cookies = await privateCookies(settings.cookiesFile);
+  try {
+    return await fetchWithSettings(url, options, { ...settings, cookiesFile: cookies.file });
+  } finally {
+    await cookies.remove();
+  }
+}
+
+async function fetchWithSettings(
+  url: string,
+  options: FetchYoutubeOptions,
+  settings: YoutubeSettings,
+): Promise<FetchResult> {
+  const parsed = parseHttpUrl(url);
   const logger = options.logger.child({ component: SERVICE_NAME });
-  if (settings.cookiesFile !== undefined) await checkCookies(settings.cookiesFile);
   const ytDlp =
     options.ytDlp ??
     (await createYtDlp({ binary: settings.ytDlpPath, logger, baseArgs: baseArgs(settings) }));
@@ -282,16 +298,4 @@ async function isNew(
 function retryOptions(settings: YoutubeSettings): RetryOptions {
   const { attempts, backoffMs, maxBackoffMs } = settings.retries;
   return { attempts, backoffMs, maxBackoffMs, isRetryable: isRetryableYtDlpError };
-}
-
-async function checkCookies(file: string): Promise<void> {
-  try {
-    await access(file, 4 /* R_OK */);
-  } catch (error) {
-    throw new ImkError(
-      'COOKIES_MISSING',
-      `the cookies file ${file} (cookiesFile in config/youtube-retriever.yaml) cannot be read; export it again from your browser or remove the setting`,
-      { cause: error },
-    );
-  }
 }

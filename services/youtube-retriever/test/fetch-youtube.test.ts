@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -273,6 +274,39 @@ describe('fetchYoutube with the real yt-dlp', () => {
     );
     expect(await readdir(join(root, 'queues', 'youtube_video'))).toEqual([`job_${jobId('video')}`]);
   });
+
+  it('never lets yt-dlp write to the cookies file, and refuses one that is no regular file, naming it', async () => {
+    const { root, settings } = await setup();
+    const text = '# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tSID\tsigned-in-session\n';
+    await writeFile(join(root, 'real-cookies.txt'), text);
+    const linked = join(root, 'cookies-link.txt');
+    await symlink(join(root, 'real-cookies.txt'), linked);
+    const result = await fetchYoutube(server.url('song.m4a'), {
+      root,
+      logger,
+      settings: { ...settings, cookiesFile: linked },
+    });
+    expect(result.jobs).toHaveLength(1);
+    expect(server.cookies.get('/song.m4a')?.join(' ')).toContain('SID=signed-in-session');
+    // yt-dlp saves its cookie jar back to the file it was given: before, it rewrote the user's file.
+    expect(await readFile(join(root, 'real-cookies.txt'), 'utf8')).toBe(text);
+
+    execFileSync('mkfifo', [join(root, 'fifo.txt')]);
+    await mkdir(join(root, 'folder.txt'));
+    for (const [name, kind] of [
+      ['fifo.txt', /FIFO/],
+      ['folder.txt', /folder/],
+    ] as const) {
+      const cookiesFile = join(root, name);
+      // Before, yt-dlp opened the FIFO and waited for a writer for ever.
+      await expect(
+        fetchYoutube(server.url('song.m4a'), { root, logger, settings: { ...settings, cookiesFile } }),
+      ).rejects.toMatchObject({ code: 'COOKIES_MISSING', message: expect.stringContaining(cookiesFile) });
+      await expect(
+        fetchYoutube(server.url('song.m4a'), { root, logger, settings: { ...settings, cookiesFile } }),
+      ).rejects.toThrow(kind);
+    }
+  }, 60_000);
 
   it('sends the cookies of the configured cookies file, and says so when the file is missing', async () => {
     const { root, settings } = await setup();

@@ -1,7 +1,7 @@
-import { lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ImkError } from '@imk/errors';
+import { ImkError, isAbsentErrno } from '@imk/errors';
 import { createLogger } from '@imk/log';
 import {
   AUDIO_FORMATS,
@@ -57,8 +57,8 @@ async function refuseExisting(targets: string[]): Promise<void> {
   for (const target of targets) {
     const found = await lstat(target).then(
       () => true,
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return false;
+      (error: unknown) => {
+        if (isAbsentErrno(error)) return false;
         throw error;
       },
     );
@@ -73,7 +73,11 @@ async function refuseExisting(targets: string[]): Promise<void> {
 }
 
 /** `imk separate <input>` */
-export async function separateCommand(input: string, options: SeparateOptions): Promise<void> {
+export async function separateCommand(named: string, options: SeparateOptions): Promise<void> {
+  // The user's own file: a link they name is theirs to follow, so media reads what it leads to (media
+  // refuses links in what it reads, which someone else could swap in). One that is not there is said so
+  // by the probe below, by its name.
+  const input = await realpath(named).catch(() => named);
   const format = options.format as AudioFormat;
   if (!AUDIO_FORMATS.includes(format))
     throw new ImkError(
@@ -90,7 +94,7 @@ export async function separateCommand(input: string, options: SeparateOptions): 
       `--sample-rate "${options.sampleRate}" is not a sample rate: give a whole number of Hz from 8000 to 192000`,
     );
   const recipes = parseVariantList(options.variants);
-  const base = songFileName(input);
+  const base = songFileName(named);
   const outDir = resolve(options.out);
   // Said before any work is done: the second of two variants sharing a file name would replace the first.
   const shared = sharedVariantFile(Object.keys(recipes), (name) =>

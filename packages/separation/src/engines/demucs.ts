@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, rm, symlink } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
+import { openUntrusted } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
 import { resolveTool } from '@imk/tools';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
@@ -73,49 +74,57 @@ async function separateWithDemucs(config: DemucsConfig, request: SeparateRequest
   const base = join(workDir, 'demucs');
   await rm(base, { recursive: true, force: true });
   await mkdir(join(base, 'in'), { recursive: true });
-  // demucs names its output folder after the input file: a link with a known name avoids guessing.
+  // demucs names its output folder after the input file: a link with a known name avoids guessing. It
+  // leads to the input opened and checked here (a regular file, no link), through this process's own
+  // descriptor (/proc/<pid>/fd/N, which demucs and the ffmpeg it runs open as the same inode), not to
+  // the input's name: a song swapped for a link to another file meanwhile is not what demucs reads.
   const track = 'mixture';
   const link = join(base, 'in', `${track}${extname(input)}`);
-  await symlink(resolve(input), link);
   const outDir = join(base, 'out');
-  const args = [
-    '-n',
-    config.model,
-    '-d',
-    config.device,
-    ...(config.segment === undefined ? [] : ['--segment', String(config.segment)]),
-    ...(config.shifts === undefined ? [] : ['--shifts', String(config.shifts)]),
-    '--float32',
-    '-o',
-    outDir,
-    ...config.extraArgs,
-    link,
-  ];
-  logger?.info({ command, args }, 'running demucs');
-  const subprocess = execa(command, args, {
-    reject: false,
-    stdin: 'ignore',
-    cancelSignal: signal,
-    forceKillAfterDelay: 5000,
-    all: true,
-  });
-  let tail = '';
-  subprocess.all?.on('data', (chunk: Buffer) => {
-    tail = (tail + chunk.toString()).slice(-4000);
-    const fraction = parseDemucsProgress(chunk.toString());
-    if (fraction !== undefined) onProgress?.(0.95 * fraction);
-  });
-  const result = await subprocess;
-  if (result.isCanceled || signal?.aborted === true)
-    throw new ImkError('ABORTED', `aborted while demucs separated ${input}`, { cause: signal?.reason });
-  if (result.exitCode !== 0) {
-    throw new ImkError(
-      'ENGINE_FAILED',
-      `demucs failed on ${input} (exit ${String(result.exitCode ?? result.signal)}): ${lastLines(tail)}`,
-      {
-        details: { file: input, command, args },
-      },
-    );
+  const { handle } = await openUntrusted(resolve(input), { name: input });
+  try {
+    await symlink(`/proc/${String(process.pid)}/fd/${String(handle.fd)}`, link);
+    const args = [
+      '-n',
+      config.model,
+      '-d',
+      config.device,
+      ...(config.segment === undefined ? [] : ['--segment', String(config.segment)]),
+      ...(config.shifts === undefined ? [] : ['--shifts', String(config.shifts)]),
+      '--float32',
+      '-o',
+      outDir,
+      ...config.extraArgs,
+      link,
+    ];
+    logger?.info({ command, args }, 'running demucs');
+    const subprocess = execa(command, args, {
+      reject: false,
+      stdin: 'ignore',
+      cancelSignal: signal,
+      forceKillAfterDelay: 5000,
+      all: true,
+    });
+    let tail = '';
+    subprocess.all?.on('data', (chunk: Buffer) => {
+      tail = (tail + chunk.toString()).slice(-4000);
+      const fraction = parseDemucsProgress(chunk.toString());
+      if (fraction !== undefined) onProgress?.(0.95 * fraction);
+    });
+    const result = await subprocess;
+    if (result.isCanceled || signal?.aborted === true)
+      throw new ImkError('ABORTED', `aborted while demucs separated ${input}`, { cause: signal?.reason });
+    if (result.exitCode !== 0) {
+      throw new ImkError(
+        'ENGINE_FAILED',
+        `demucs failed on ${input} (exit ${String(result.exitCode ?? result.signal)}): ${lastLines(tail)}`,
+        {
+          details: { file: input, command, args },
+        },
+      );
+    }
+  } finally {
+    await handle.close();
   }
   const produced = join(outDir, config.model, track);
   const sources = Object.fromEntries(

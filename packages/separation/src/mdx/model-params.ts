@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, readSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ImkError, markSaidAs } from '@imk/errors';
+import { ImkError, isAbsentErrno, markSaidAs } from '@imk/errors';
 import { NOT_REGULAR_FILE, fileReadProblem, openRegularFileSync, readRegularFileSync } from '@imk/fs-safe';
 import { z } from 'zod';
 import { createChunkSpectrogram } from './chunk-spectrogram.ts';
@@ -257,7 +257,7 @@ function readSidecar(path: string): string | undefined {
   try {
     return readRegularFileSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isAbsentErrno(error)) return undefined;
     throw new ImkError('MODEL_DATA_INVALID', `${path} cannot be read: ${readProblem(error)}`, {
       cause: error,
     });
@@ -267,7 +267,7 @@ function readSidecar(path: string): string | undefined {
 /** Why a model file or its .json could not be read: "it does not exist", "it is a folder, …", "EACCES". */
 function readProblem(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') {
+  if (isAbsentErrno(error)) {
     markSaidAs(error, 'it does not exist');
     return 'it does not exist';
   }

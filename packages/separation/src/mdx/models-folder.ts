@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
-import { ImkError, isImkError } from '@imk/errors';
+import { ImkError, isAbsentErrno, isImkError } from '@imk/errors';
 import { resolveInside, type PathOutsideReason } from '@imk/fs-safe';
 
 // What "a model in models/" is, in one place: what `imk models` lists and `imk doctor` checks is what a job,
@@ -122,7 +122,7 @@ export async function listMdxModelFiles(dir: string): Promise<string[]> {
   try {
     real = await realpath(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (isAbsentErrno(error)) return [];
     throw error;
   }
   async function walk(folder: string, depth: number): Promise<void> {

@@ -1,0 +1,105 @@
+import { lstat, mkdir } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorMessage, retryableOf } from '@imk/errors';
+import { makeTempDir, sineFile } from '../test/helpers.ts';
+import { measureSamplePeak } from './clip-guard.ts';
+import { readAudio } from './decode.ts';
+import { probeMedia } from './probe.ts';
+
+// ffprobe and ffmpeg opened their input by name after our checks, so a song swapped for a link to another
+// file of this host in that moment was read in its place: probed, decoded, measured (and published as this
+// job's audio). They now read the descriptor opened and checked (a regular file, no link) before the run.
+// A real swapper races real ffprobe and ffmpeg runs; the "secret" is another audio file, told apart by its
+// length, rate and loudness.
+let dir: string;
+let cleanup: () => Promise<void>;
+let swapper: ResultPromise | undefined;
+const SONG_PEAK = 0.1;
+
+beforeAll(async () => {
+  ({ dir, cleanup } = await makeTempDir());
+  const folder = join(dir, 'bundle');
+  await mkdir(folder);
+  // The song is an .m4a: mov needs to seek in its input, which a pipe could not give.
+  await sineFile(join(folder, 'original.m4a'), { seconds: 1, amplitude: SONG_PEAK, codec: ['-c:a', 'aac'] });
+  await sineFile(join(dir, 'secret.wav'), { seconds: 3, rate: 48000, amplitude: 0.9 });
+  swapper = execa('python3', [
+    '-c',
+    `import os
+d, secret = ${JSON.stringify(folder)}, ${JSON.stringify(join(dir, 'secret.wav'))}
+target = os.path.join(d, 'song.m4a')
+os.link(os.path.join(d, 'original.m4a'), target)
+while True:
+    os.symlink(secret, os.path.join(d, 'l.tmp')); os.rename(os.path.join(d, 'l.tmp'), target)
+    os.link(os.path.join(d, 'original.m4a'), os.path.join(d, 'f.tmp')); os.rename(os.path.join(d, 'f.tmp'), target)`,
+  ]);
+  swapper.catch(() => undefined);
+  // Racing from the first read on.
+  while (
+    !(await lstat(join(folder, 'song.m4a')).then(
+      () => true,
+      () => false,
+    ))
+  )
+    await sleep(10);
+});
+afterAll(async () => {
+  swapper?.kill();
+  await cleanup();
+});
+
+/** Runs `read` many times against the swapped name: each answer is the song's, or a refusal naming it. */
+async function race<T>(
+  times: number,
+  read: (file: string) => Promise<T>,
+  isSong: (value: T) => boolean,
+): Promise<{ read: number; refused: number }> {
+  const file = join(dir, 'bundle', 'song.m4a');
+  let ok = 0;
+  let refused = 0;
+  for (let i = 0; i < times; i++) {
+    let value: T;
+    try {
+      value = await read(file);
+    } catch (error) {
+      // Refused: says which file and that it is a link, and is not retried as if it could pass next time.
+      expect(errorMessage(error)).toContain(file);
+      expect(errorMessage(error)).toMatch(/symbolic link|replaced/);
+      expect(retryableOf(error)).not.toBe(true);
+      refused++;
+      continue;
+    }
+    expect(isSong(value), `read something else in place of ${file}: ${JSON.stringify(value)}`).toBe(true);
+    ok++;
+  }
+  return { read: ok, refused };
+}
+
+describe('an input swapped for a link to another file while ffprobe and ffmpeg run', () => {
+  it('ffprobe never describes the other file', async () => {
+    const counts = await race(
+      30,
+      (file) => probeMedia(file),
+      (info) => info.audio?.sample_rate === 44100 && Math.abs((info.duration_sec ?? 0) - 1) < 0.1,
+    );
+    expect(counts.read).toBeGreaterThan(0);
+    expect(counts.refused).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('ffmpeg never decodes or measures the other file', async () => {
+    const info = await probeMedia(join(dir, 'bundle', 'original.m4a'));
+    const counts = await race(
+      12,
+      async (file) => ({
+        // Given the probe's answer, as the worker does: the run's own open is all that stands.
+        frames: (await readAudio(file, { info })).frames,
+        peak: await measureSamplePeak(file),
+      }),
+      (value) => Math.abs(value.frames - 44100) < 2048 && value.peak < SONG_PEAK * 1.5,
+    );
+    expect(counts.read).toBeGreaterThan(0);
+  }, 120_000);
+});

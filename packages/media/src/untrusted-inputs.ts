@@ -1,0 +1,113 @@
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { openUntrusted, type UntrustedFileError } from '@imk/fs-safe';
+import { isAbsentErrno } from '@imk/errors';
+import { UNTRUSTED_INPUT_OPTIONS } from './input-args.ts';
+
+/**
+ * ffmpeg and ffprobe open their inputs by name. A name checked before the run (a regular file, inside its
+ * bundle) could be swapped for a link to another file of this host between that check and the tool's own
+ * open, and the tool would read that file. So each input built by `inputArgs` is opened here first, the
+ * fs-safe way (lstat, regular files only, no link followed, non-blocking, same inode), and the tool gets the
+ * open descriptor (inherited as fd 3, 4, …) and reads `/proc/self/fd/N`: on Linux that is a fresh open of
+ * the same inode (seekable, its own offset, which mov/mp4 need; a pipe would not do), whatever happens to
+ * the name meanwhile. The tool reaches it through a link of ours, `<n>.<ext>` in a private temp folder,
+ * because ffprobe weighs a name's extension when it guesses a format (a `.txt` is text, not "corrupt").
+ */
+export interface OpenedInputs {
+  /**
+   * The arguments with each untrusted input replaced by our link to its descriptor (one whose open found
+   * nothing links to a descriptor that is not open, so the tool says "No such file" as it did by name).
+   */
+  args: string[];
+  /**
+   * The child's stdio: stdin ignored, stdout and stderr piped, then the descriptors as fd 3, 4, … (`'ignore'`
+   * where nothing was opened). Typed as execa's types allow (they list fds 3–9 only; execa passes any
+   * descriptor number to the child as it is).
+   */
+  stdio: ['ignore', 'pipe', 'pipe', ...('ignore' | 3)[]];
+  /** `text` (the tool's stderr) with each of our links said as the input's own name. */
+  named(text: string): string;
+  /** Closes our copies of the descriptors (the child has its own). */
+  close(): Promise<void>;
+}
+
+const FIRST_FD = 3;
+
+/** Whether `args[i]` is the `-i` of an input `inputArgs` built (the untrusted-input options right before). */
+function isUntrustedInput(args: readonly string[], i: number): boolean {
+  if (args[i] !== '-i' || i + 1 >= args.length || i < UNTRUSTED_INPUT_OPTIONS.length) return false;
+  const input = args[i + 1]!;
+  if (input === '-' || input.startsWith('pipe:')) return false;
+  return UNTRUSTED_INPUT_OPTIONS.every(
+    (option, k) => args[i - UNTRUSTED_INPUT_OPTIONS.length + k] === option,
+  );
+}
+
+/**
+ * Opens every untrusted input of an ffmpeg or ffprobe argument list (see OpenedInputs). A link, a FIFO, a
+ * socket, a device or a folder is refused with the fs-safe error naming the file and saying what it is
+ * (permanent: the same input is refused again); nothing is left open when it throws.
+ */
+export async function openInputs(args: readonly string[]): Promise<OpenedInputs> {
+  const out = [...args];
+  const extraStdio: (number | 'ignore')[] = [];
+  const handles: { close(): Promise<void> }[] = [];
+  const names = new Map<string, string>();
+  let links: string | undefined;
+  const close = async (): Promise<void> => {
+    await Promise.all(handles.map((h) => h.close().catch(() => undefined)));
+    if (links !== undefined) await rm(links, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < out.length; i++) {
+      if (!isUntrustedInput(args, i)) continue;
+      const file = args[i + 1]!;
+      const fd = FIRST_FD + extraStdio.length;
+      links ??= await mkdtemp(join(tmpdir(), 'imk-input-'));
+      // Only a plain extension is kept: a name's `%03d` or other pattern never reaches the tool.
+      const ext = /^\.[A-Za-z0-9]{1,10}$/.test(extname(file)) ? extname(file) : '';
+      const devName = join(links, `${String(extraStdio.length)}${ext}`);
+      await symlink(`/proc/self/fd/${String(fd)}`, devName);
+      try {
+        const { handle } = await openUntrusted(file, { name: file });
+        handles.push(handle);
+        extraStdio.push(handle.fd);
+      } catch (error) {
+        // Not there (moved or deleted): the tool's run fails as it did by name, and the caller says so
+        // from the original arguments (missingInputs). Anything else there is refused now.
+        if (!isAbsentErrno((error as UntrustedFileError).cause) && !isMissing(error)) throw error;
+        extraStdio.push('ignore');
+      }
+      out[i + 1] = devName;
+      names.set(devName, file);
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    args: out,
+    stdio: ['ignore', 'pipe', 'pipe', ...(extraStdio as ('ignore' | 3)[])],
+    named: (text) => [...names].reduce((said, [link, file]) => said.split(link).join(file), text),
+    close,
+  };
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as { code?: string } | undefined)?.code === 'FILE_MISSING';
+}
+
+/** Runs `run` with the inputs of `args` opened (openInputs), and closes them after, whatever happens. */
+export async function withOpenInputs<T>(
+  args: readonly string[],
+  run: (opened: OpenedInputs) => Promise<T>,
+): Promise<T> {
+  const opened = await openInputs(args);
+  try {
+    return await run(opened);
+  } finally {
+    await opened.close();
+  }
+}
