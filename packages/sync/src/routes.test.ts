@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { numberedPath } from './conflicts.ts';
+import { tempPathFor } from './util/remote-path.ts';
 import {
   RouteSchema,
   compileTemplate,
@@ -179,6 +180,14 @@ describe('names cut to 255 bytes keep every character a reader sees whole', () =
         expect(Buffer.byteLength(renamed)).toBeLessThanOrEqual(255);
         expect(renamed.endsWith(' (instrumental) (12).m4a')).toBe(true);
         onlyWhole(renamed.slice(pad, -' (instrumental) (12).m4a'.length), cluster);
+      }
+      // The temporary name beside it, on an eCryptfs share (143 bytes), for every offset of the cut.
+      for (let pad = 0; pad < 24; pad++) {
+        const temp = posix.basename(
+          tempPathFor(`/nas/${'x'.repeat(pad)}${raw.repeat(60)}.m4a`, 'a'.repeat(64), 143),
+        );
+        expect(Buffer.byteLength(temp)).toBeLessThanOrEqual(143);
+        onlyWhole(temp.slice(1 + pad, temp.lastIndexOf('~')), raw);
       }
     }
   });
