@@ -1,6 +1,7 @@
 import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isImkError } from '@imk/errors';
+import { isDestinationDown } from '../errors.ts';
 import type { ToolResult } from '../util/run-tool.ts';
 
 // Temp names are `.<name>.<sha256>.imk-tmp` (util/remote-path.ts): the only partials of ours.
@@ -37,6 +38,9 @@ const SWEEP_SCRIPT = [
 export function createPartialSweeper(partialDir: string) {
   const folders = new Set<string>();
   const keep = new Map<string, boolean>();
+  // Whether any transfer of this pass reached the destination: a pass to a server that is down does not
+  // wait for another connection timeout at its end to sweep.
+  let reached = false;
   const partialOf = (temp: string): string =>
     posix.join(posix.dirname(temp), partialDir, posix.basename(temp));
 
@@ -44,6 +48,7 @@ export function createPartialSweeper(partialDir: string) {
     /** Records how a transfer to `temp` ended (ok, or the error it failed with). */
     settled(temp: string, error?: unknown): void {
       folders.add(posix.dirname(temp));
+      if (error === undefined || !isDestinationDown(error)) reached = true;
       const resumable = error !== undefined && !(isImkError(error) && error.code === 'REMOTE_FULL');
       keep.set(partialOf(temp), resumable);
     },
@@ -51,9 +56,11 @@ export function createPartialSweeper(partialDir: string) {
     async sweep(run?: (words: string[]) => Promise<ToolResult>): Promise<void> {
       const dirs = [...folders];
       const kept = [...keep].filter(([, wanted]) => wanted).map(([path]) => path);
+      const wasReached = reached;
       folders.clear();
       keep.clear();
-      if (dirs.length === 0) return;
+      reached = false;
+      if (dirs.length === 0 || !wasReached) return;
       if (run) {
         await run(['sh', '-c', SWEEP_SCRIPT, 'sweep', partialDir, kept.join('\n'), ...dirs]);
         return;
