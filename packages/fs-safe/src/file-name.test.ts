@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeFileName } from './file-name.ts';
+import { fitBytes, fitName, safeFileName } from './file-name.ts';
 
 describe('safeFileName', () => {
   it('replaces characters NTFS and SMB refuse, keeps unicode', () => {
@@ -28,5 +28,49 @@ describe('safeFileName', () => {
     expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255);
     expect(name.endsWith(' (no drum).m4a')).toBe(true);
     expect(name).not.toContain('\uFFFD');
+  });
+});
+
+// A name cut between the code points of one visible character showed a broken symbol: 🇯🇵 cut after its first
+// code point is a lone "J" indicator, 👨‍👩‍👧 became 👨‍ and a man, 👍🏽 lost its skin tone, e + U+0301 lost its accent.
+const CLUSTERS = ['🇯🇵', '👨‍👩‍👧', '👍🏽', 'e\u0301', '🏳️‍🌈', 'ก่'];
+const graphemes = (text: string): string[] =>
+  [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
+
+describe('cutting a name between what a reader sees as characters', () => {
+  it('keeps every multi-code-point character whole, at every byte budget', () => {
+    for (const cluster of CLUSTERS) {
+      const text = `Song ${cluster.repeat(60)}`;
+      const whole = graphemes(text);
+      for (let budget = 0; budget <= Buffer.byteLength(text); budget++) {
+        const cut = fitBytes(text, budget);
+        expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(budget);
+        const parts = graphemes(cut);
+        // The cut is exactly the first N clusters of the text: nothing half-kept, and nothing lost that fitted.
+        expect(parts).toEqual(whole.slice(0, parts.length));
+        const next = whole[parts.length];
+        if (next !== undefined) expect(Buffer.byteLength(cut + next)).toBeGreaterThan(budget);
+      }
+    }
+  });
+
+  it('cuts a 255-byte file name of flags and families before the extension without breaking one', () => {
+    for (const cluster of CLUSTERS) {
+      const name = fitName(cluster.repeat(100), ' (no drums).m4a');
+      expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255);
+      expect(name.endsWith(' (no drums).m4a')).toBe(true);
+      const head = name.slice(0, -' (no drums).m4a'.length);
+      expect(graphemes(head).every((part) => part === cluster)).toBe(true);
+      expect(safeFileName(cluster.repeat(100), '.m4a').normalize('NFC')).toMatch(/\.m4a$/);
+      for (const part of graphemes(safeFileName(cluster.repeat(100), '.m4a').slice(0, -4)))
+        expect(part).toBe(cluster.normalize('NFC'));
+    }
+  });
+
+  it('still cuts one character longer than the whole budget (hundreds of accents on one letter)', () => {
+    const zalgo = `a${'\u0301'.repeat(300)}`;
+    const cut = fitBytes(zalgo, 255);
+    expect(cut.startsWith('a')).toBe(true);
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(255);
   });
 });

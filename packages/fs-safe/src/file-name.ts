@@ -5,9 +5,32 @@ const WINDOWS_RESERVED_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 /** The longest file name (one path component) ext4, XFS, btrfs, NTFS and SMB take, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 255;
 
-/** `text` cut to at most `maxBytes` UTF-8 bytes on a character boundary (unchanged when it fits). */
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * `text` cut to at most `maxBytes` UTF-8 bytes between grapheme clusters (what a reader sees as one
+ * character), unchanged when it fits: a flag 🇯🇵, a family 👨‍👩‍👧, a skin tone or an accent written as
+ * e + U+0301 is kept whole or left out whole, never cut into halves that show as other symbols. The one
+ * home of cutting a name (sync's routes and conflict names, temp names and inbox names all come here).
+ * A single cluster longer than `maxBytes` by itself (hundreds of combining marks) is cut by code point.
+ */
 export function fitBytes(text: string, maxBytes: number): string {
   if (Buffer.byteLength(text) <= maxBytes) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const { segment } of GRAPHEMES.segment(text)) {
+    const size = Buffer.byteLength(segment);
+    if (bytes + size > maxBytes) {
+      if (end === 0) return fitCodePoints(text, maxBytes);
+      break;
+    }
+    bytes += size;
+    end += segment.length;
+  }
+  return text.slice(0, end);
+}
+
+function fitCodePoints(text: string, maxBytes: number): string {
   let bytes = 0;
   let end = 0;
   for (const char of text) {

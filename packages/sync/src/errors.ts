@@ -5,6 +5,7 @@ import {
   errnoRetryable,
   isAbsentErrno,
   isImkError,
+  isNoSpace,
   isRetryableError,
   type ErrorPolicy,
 } from '@imk/errors';
@@ -133,6 +134,13 @@ export function errorCode(error: unknown): string {
 export function fromFsError(error: unknown, where: string): ImkError {
   const code = (error as NodeJS.ErrnoException).code ?? '';
   const message = (error as Error).message;
+  // A full disk or quota, said by the error or one it wraps: @imk/errors' one list (isNoSpace).
+  if (isNoSpace(error))
+    return syncError(
+      'REMOTE_FULL',
+      `no space left writing ${where}: ${message}; free space on the destination (or raise its quota), it is tried again later`,
+      { cause: error },
+    );
   switch (code) {
     case 'EACCES':
     case 'EPERM':
@@ -144,9 +152,6 @@ export function fromFsError(error: unknown, where: string): ImkError {
           cause: error,
         },
       );
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return syncError('REMOTE_FULL', `no space left writing ${where}: ${message}`, { cause: error });
     case 'ENOENT':
     case 'ENODEV':
     case 'ESTALE':

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { Logger } from '@imk/log';
 import { conflictMessage } from './conflicts.ts';
 import type { SyncPlan } from './engine.ts';
@@ -85,7 +86,7 @@ export function createPlanFindings(deps: PlanFindingsDeps): {
         warnOnce(
           key,
           { ...fields, delivered_as: transfer.remotePath },
-          `conflict: ${conflict.path} holds a different file of job ${conflict.holder.jobId}; delivering as ${transfer.remotePath}`,
+          `conflict: ${conflict.path} holds a different file of job ${conflict.holder.jobId}; delivering as ${transfer.remotePath}${sameNameHint(transfer, conflict.holder)}`,
         );
       else if (conflict.resolution === 'replaced')
         warnOnce(
@@ -129,4 +130,15 @@ export function createPlanFindings(deps: PlanFindingsDeps): {
         );
     },
   };
+}
+
+/**
+ * Two jobs' files of the same name (stems named bass.wav, a legacy video.mp4) meet in one folder when the
+ * route's `to` is a bare folder (the earlier project's `${remoteRoots.stems}`): they arrive as bass.wav,
+ * bass (2).wav… and the user cannot tell whose is whose. The warning says how to keep them apart.
+ */
+function sameNameHint(transfer: PlannedTransfer, holder: { jobId: string; artifactPath: string }): string {
+  if (holder.jobId === transfer.jobId) return '';
+  if (posix.basename(holder.artifactPath) !== posix.basename(transfer.artifact.path)) return '';
+  return `. Route "${transfer.routeName}" puts every job's files into one folder under their own names, so files of different songs with the same name are told apart only by a number: end its "to" in {job_id}/ or "{artist} - {title}/" to give each job its own folder`;
 }

@@ -1,4 +1,7 @@
+import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { numberedPath } from './conflicts.ts';
+import { tempPathFor } from './util/remote-path.ts';
 import {
   RouteSchema,
   compileTemplate,
@@ -137,6 +140,56 @@ describe('what "to" means (as in the earlier project)', () => {
     );
     for (const part of own.split('/')) expect(Buffer.byteLength(part)).toBeLessThanOrEqual(255);
     expect(own.endsWith(' (drums only).flac')).toBe(true);
+  });
+});
+
+// A title of flags or emoji sequences cut between code points showed as broken symbols on the NAS: 🇯🇵 halved
+// is a lone regional indicator, 👨‍👩‍👧 became a man and a dangling joiner, 👍🏽 lost its tone.
+describe('names cut to 255 bytes keep every character a reader sees whole', () => {
+  const clusters = ['🇯🇵', '👨‍👩‍👧', '👍🏽', '🏳️‍🌈', 'ก่', 'e\u0301'];
+  const graphemes = (text: string): string[] =>
+    [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
+  const onlyWhole = (head: string, cluster: string): void => {
+    expect(head.length).toBeGreaterThan(0);
+    for (const part of graphemes(head)) expect(part).toBe(cluster);
+  };
+
+  it('in a filled route template, in its own file name, and in a renamed conflict copy', () => {
+    for (const raw of clusters) {
+      const cluster = raw.normalize('NFC');
+      for (let pad = 0; pad < 4; pad++) {
+        const title = `${'x'.repeat(pad)}${raw.repeat(80)}`;
+        const path = renderTemplate(
+          compiled('${remoteRoots.audio}/{title} ({variant}).{ext}'),
+          values({ title }),
+        );
+        const name = path.split('/').pop() ?? '';
+        expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255);
+        expect(name.endsWith(' (instrumental).m4a')).toBe(true);
+        onlyWhole(name.slice(pad, -' (instrumental).m4a'.length), cluster);
+
+        const own = renderTemplate(
+          compiled('${remoteRoots.audio}/'),
+          values({ filename: `${'x'.repeat(pad)}${raw.repeat(80)} (drums only).flac` }),
+        );
+        const ownName = own.split('/').pop() ?? '';
+        expect(Buffer.byteLength(ownName)).toBeLessThanOrEqual(255);
+        onlyWhole(ownName.slice(pad, -' (drums only).flac'.length), cluster);
+
+        const renamed = posix.basename(numberedPath(path, 12));
+        expect(Buffer.byteLength(renamed)).toBeLessThanOrEqual(255);
+        expect(renamed.endsWith(' (instrumental) (12).m4a')).toBe(true);
+        onlyWhole(renamed.slice(pad, -' (instrumental) (12).m4a'.length), cluster);
+      }
+      // The temporary name beside it, on an eCryptfs share (143 bytes), for every offset of the cut.
+      for (let pad = 0; pad < 24; pad++) {
+        const temp = posix.basename(
+          tempPathFor(`/nas/${'x'.repeat(pad)}${raw.repeat(60)}.m4a`, 'a'.repeat(64), 143),
+        );
+        expect(Buffer.byteLength(temp)).toBeLessThanOrEqual(143);
+        onlyWhole(temp.slice(1 + pad, temp.lastIndexOf('~')), raw);
+      }
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { MAX_NAME_BYTES, safeFileName } from '@imk/fs-safe';
+import { MAX_NAME_BYTES, fitBytes, safeFileName } from '@imk/fs-safe';
 import { syncError } from './errors.ts';
 
 /** The backend a route without `backend:` uses: `backends.local` when defined, else a plain local folder. */
@@ -238,7 +238,8 @@ export function renderTemplate(
 
 /**
  * Cuts one path part to 255 UTF-8 bytes, the limit of ext4, NTFS, SMB and most object-store tools: the
- * head (the title) is cut on a character boundary; a trailing " (variant)" suffix and the extension stay.
+ * head (the title) is cut between grapheme clusters (fs-safe's fitBytes: a flag, an emoji sequence or an
+ * accent stays whole); a trailing " (variant)" suffix and the extension stay.
  */
 export function fitName(name: string, maxBytes = MAX_NAME_BYTES): string {
   if (Buffer.byteLength(name) <= maxBytes) return name;
@@ -247,11 +248,7 @@ export function fitName(name: string, maxBytes = MAX_NAME_BYTES): string {
   const suffix = /\s\([^()]{1,64}\)$/.exec(stem)?.[0] ?? '';
   const head = stem.slice(0, stem.length - suffix.length);
   const budget = maxBytes - Buffer.byteLength(suffix + ext);
-  let cut = '';
-  for (const char of head) {
-    if (Buffer.byteLength(cut + char) > budget) break;
-    cut += char;
-  }
+  const cut = fitBytes(head, Math.max(0, budget));
   return `${cut.replace(/[. ]+$/, '') || '_'}${suffix}${ext}`;
 }
 

@@ -9,6 +9,8 @@ import { testDelivery } from './delivery.ts';
 import { writeJob } from './fixtures.ts';
 import { tempDir, testLogger } from './helpers.ts';
 import {
+  endStarted,
+  startAll,
   startRcloneSftp,
   startS3rver,
   startSshd,
@@ -21,11 +23,12 @@ import {
 let sshd: SshdServer;
 let s3: S3Server;
 let rclone: RcloneServers;
+// startAll ends the others when one fails to start (a destructured Promise.all left them running).
 beforeAll(async () => {
-  [sshd, s3, rclone] = await Promise.all([startSshd(), startS3rver(), startRcloneSftp()]);
+  ({ sshd, s3, rclone } = await startAll({ sshd: startSshd, s3: startS3rver, rclone: startRcloneSftp }));
 });
 afterAll(async () => {
-  await Promise.all([sshd?.stop(), s3?.stop(), rclone?.stop()]);
+  await Promise.all([endStarted(sshd), endStarted(s3), endStarted(rclone)]);
 });
 
 let n = 0;

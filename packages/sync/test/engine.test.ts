@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReceiptStore, RouteSchema, createSyncEngine, type SyncEngineOptions } from '../src/index.ts';
-import { audioJob, writeJob } from './fixtures.ts';
+import { audioJob, randomBytes, writeJob } from './fixtures.ts';
 import { capturingLogger, tempDir, testLogger } from './helpers.ts';
 
 let dir: { path: string; remove(): Promise<void> };
@@ -337,6 +337,24 @@ describe('sync engine', () => {
       'Title job1 (instrumental) (2).m4a',
       'Title job1 (instrumental).m4a',
     ]);
+  });
+
+  // Legacy routes (`to: ${remoteRoots.stems}`) put every job's stems into one folder: the second song's
+  // bass.flac arrived as "bass (2).flac" with nothing saying why or how to keep songs apart.
+  it('says how to keep two jobs apart when their files of the same name meet in one folder', async () => {
+    for (const jobId of ['song1', 'song2'])
+      await writeJob(outputs, {
+        jobId,
+        artifacts: [{ path: 'files/stems/bass.flac', kind: 'stems', variant: 'bass', data: randomBytes(64) }],
+      });
+    const { logger, lines } = capturingLogger();
+    const routes = [{ name: 'stems', match: { kind: 'stems' }, to: '${remoteRoots.stems}', backend: 'nas' }];
+    expect(await createSyncEngine(engineOptions({ logger, routes })).runPass()).toMatchObject({
+      delivered: 2,
+    });
+    expect((await readdir(join(nas, 'Stems'))).sort()).toEqual(['bass (2).flac', 'bass.flac']);
+    const warning = lines().find((l) => String(l.msg).startsWith('conflict:'));
+    expect(String(warning?.msg)).toMatch(/bass \(2\)\.flac.*Route "stems" .*\{job_id\}\//);
   });
 
   it('sends an artifact listed twice in one manifest once', async () => {

@@ -43,6 +43,23 @@ describe('one errno policy (@imk/errors), asked by sync as by the worker', () =>
   });
 });
 
+// Sync kept its own ENOSPC/EDQUOT list beside @imk/errors' isNoSpace: a full disk said by an error that
+// wraps the errno (a stream's, a write helper's) was reported as TRANSFER_FAILED, not "the NAS is full".
+describe('a full destination is told by @imk/errors (isNoSpace), the one list', () => {
+  it.each(['ENOSPC', 'EDQUOT'])(
+    '%s, raw or wrapped, is REMOTE_FULL naming the file and what to do',
+    (code) => {
+      const wrapped = new Error('write failed', { cause: errno(code) });
+      for (const error of [errno(code), wrapped]) {
+        const made = fromFsError(error, '/nas/Music/a.m4a');
+        expect(made.code).toBe('REMOTE_FULL');
+        expect(made.message).toMatch(/\/nas\/Music\/a\.m4a.*free space/);
+        expect(isRetryable(made)).toBe(true);
+      }
+    },
+  );
+});
+
 describe("sync asks the error for its own word, whoever's it is", () => {
   it('a refusal of another package (fs-safe: a FIFO) is final, not retried each pass', async () => {
     const fifo = join(dir.path, 'a.m4a');

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRsyncBackend } from '../src/index.ts';
 import { tempDir, testLogger } from './helpers.ts';
-import { startSshd, type SshdServer } from './servers/index.ts';
+import { startAll, startSshd, type SshdServer } from './servers/index.ts';
 
 let sshd: SshdServer;
 let dir: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => {
-  [sshd, dir] = await Promise.all([startSshd(), tempDir('imk-rsync-verdicts-')]);
+  ({ sshd, dir } = await startAll({ sshd: startSshd, dir: () => tempDir('imk-rsync-verdicts-') }));
 });
 afterAll(async () => {
   await Promise.all([sshd?.stop(), dir?.remove()]);

@@ -8,7 +8,7 @@ import { isImkError } from '@imk/errors';
 import { createRsyncBackend, createS3Backend, createSftpBackend, type SyncBackend } from '../src/index.ts';
 import { readServerFile } from './conformance.ts';
 import { tempDir, testLogger } from './helpers.ts';
-import { startS3rver, startSshd, type S3Server, type SshdServer } from './servers/index.ts';
+import { startAll, startS3rver, startSshd, type S3Server, type SshdServer } from './servers/index.ts';
 
 // A secret handed over as a variable made from a file (a Kubernetes or Docker secret, `$(cat key)`) ends in
 // a line break. Every backend reads secrets through @imk/config's one rule: that line break is dropped, and
@@ -19,7 +19,11 @@ let sshd: SshdServer;
 let work: { path: string; remove: () => Promise<void> };
 let song: { localPath: string; bytes: number; sha256: string; data: Buffer };
 beforeAll(async () => {
-  [s3, sshd, work] = await Promise.all([startS3rver(), startSshd(), tempDir('imk-secret-nl-')]);
+  ({ s3, sshd, work } = await startAll({
+    s3: startS3rver,
+    sshd: startSshd,
+    work: () => tempDir('imk-secret-nl-'),
+  }));
   const data = randomBytes(50_000);
   const localPath = join(work.path, 'a.m4a');
   await writeFile(localPath, data);

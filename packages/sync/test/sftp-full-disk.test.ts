@@ -4,6 +4,7 @@
 // was already full, for good if that content was never sent again (a route changed, the job processed again).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSftpBackend } from '../src/index.ts';
@@ -53,7 +54,11 @@ describe('sftp: the server refuses a write part-way (full disk)', () => {
       });
     };
     try {
-      await expect(put('big.m4a', 300_000)).rejects.toThrow(/copy to .*big\.m4a/);
+      // A limit on file size, the disk far from full: not said to be a full disk.
+      await expect(put('big.m4a', 300_000)).rejects.toMatchObject({
+        code: 'TRANSFER_FAILED',
+        message: expect.stringMatching(/copy to .*big\.m4a/),
+      });
       expect(await readdir(join(root, 'Music'))).toEqual([]);
       await expect(put('small.m4a', 50_000)).resolves.toMatchObject({ bytes: 50_000 });
       expect(await readdir(join(root, 'Music'))).toEqual(['small.m4a']);
@@ -102,4 +107,54 @@ describe('sftp: the server SFTP process dies mid-upload', () => {
       await backend.close();
     }
   }, 30_000);
+});
+
+// A real full disk (a 64 KiB tmpfs on the server): SFTP reports the refused write only as "Failure", so the
+// user saw TRANSFER_FAILED … Failure. The backend now asks the server's free space (statvfs@openssh.com)
+// and says REMOTE_FULL, naming the route, the file and the free space.
+describe('sftp: the destination disk is full', () => {
+  it('says REMOTE_FULL with the free space, names the route and file, and leaves nothing partial', async () => {
+    const root = join(sshd.dataDir, 'full-root');
+    const full = join(root, 'Full');
+    await mkdir(full, { recursive: true });
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
+    const backend = createSftpBackend(
+      {
+        type: 'sftp',
+        host: sshd.host,
+        port: sshd.port,
+        username: 'root',
+        privateKeyFile: sshd.clientKey,
+        knownHostsFile: sshd.knownHosts,
+        root,
+      },
+      { name: 'nas', logger: testLogger() },
+    );
+    try {
+      const data = randomBytes(90_000);
+      const localPath = join(dir.path, 'full.m4a');
+      await writeFile(localPath, data);
+      const error = await backend
+        .put({
+          localPath,
+          remotePath: 'Full/Song (instrumental).m4a',
+          route: 'music',
+          bytes: data.length,
+          sha256: createHash('sha256').update(data).digest('hex'),
+        })
+        .then(
+          () => undefined,
+          (reason: unknown) => reason as { code?: string; message: string },
+        );
+      expect(error?.code).toBe('REMOTE_FULL');
+      expect(error?.message).toMatch(/route "music"/);
+      expect(error?.message).toContain('Full/Song (instrumental).m4a');
+      expect(error?.message).toMatch(/\d+(\.\d+)? (B|KiB|kB|KB) free of 64(\.0)? (KiB|kB|KB)/);
+      expect(error?.message).toMatch(/Free space on the destination/);
+      expect(await readdir(full)).toEqual([]);
+    } finally {
+      await backend.close();
+      await execa('umount', [full]);
+    }
+  });
 });

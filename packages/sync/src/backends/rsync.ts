@@ -17,6 +17,7 @@ import { assertFoldersOnPath, assertNoLinkOut, linkOutError, NO_LINK_OUT_SCRIPT 
 import { sendBatch, type BatchItem } from './rsync-batch.ts';
 import { createRunQueue, type Waiting } from './rsync-runs.ts';
 import { classifyRsyncFailure } from './rsync-failure.ts';
+import { createPartialSweeper } from './rsync-partials.ts';
 
 export const RSYNC_BACKEND = 'rsync';
 
@@ -234,6 +235,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
   // run carries; each file is still checked and committed on its own. Two runs copy at once; a run's slot
   // (and its slot of the engine's limit) is free as soon as its copy is over, so batches are checked while
   // the next ones are on their way.
+  const partials = createPartialSweeper(options.partialDir);
   const queue = createRunQueue({
     runs,
     maxFiles: RSYNC_BATCH_FILES,
@@ -296,7 +298,13 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
         target,
         temp: tempPathFor(target, request.sha256, options.maxNameBytes - RSYNC_OWN_TEMP_BYTES),
       };
-      return queue.put(item);
+      return queue.put(item).then(
+        (result) => (partials.settled(item.temp), result),
+        (error: unknown) => {
+          partials.settled(item.temp, error);
+          throw error;
+        },
+      );
     },
 
     pathOnThisHost: (remotePath) => Promise.resolve(remote ? undefined : pathOf(remotePath)),
@@ -337,6 +345,13 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     // Ends the shared connection; the next pass opens a new one.
     close: async () => {
       shares = createShareCheck(mountTables(context.env));
+      // Partials no transfer of this pass wants are removed (rsync-partials.ts). A server that cannot be
+      // reached now keeps them until a later pass writes to that folder again.
+      await partials
+        .sweep(remote ? (words) => ssh(words) : undefined)
+        .catch((error: unknown) =>
+          context.logger.debug({ err: (error as Error).message }, 'rsync: partial copies not swept'),
+        );
       shell.close();
       await master.close();
     },

@@ -36,6 +36,11 @@ export interface SftpSession {
   /** Plain SFTP rename, which the server refuses when `to` exists. Returns false then (`from` is kept). */
   renameNoReplace(from: string, to: string): Promise<boolean>;
   remove(path: string): Promise<void>;
+  /**
+   * Bytes free (for an unprivileged user) and in all on the filesystem holding `path`, by the server's
+   * statvfs@openssh.com; undefined when the server does not offer it or cannot say.
+   */
+  freeSpace(path: string): Promise<{ free: number; total: number } | undefined>;
   list(dir: string): Promise<string[]>;
   /**
    * The first symlink on the way from `root` down to `target` that leads outside root (or nowhere), and
@@ -317,6 +322,19 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
         await call((cb) => sftp.unlink(path, cb));
       } catch (error) {
         if ((error as { code?: unknown }).code !== NO_SUCH_FILE) throw error;
+      }
+    },
+
+    async freeSpace(path) {
+      if (extensions['statvfs@openssh.com'] !== '2') return undefined;
+      try {
+        const fs = await call<Record<string, number | bigint>>((cb) => sftp.ext_openssh_statvfs(path, cb));
+        const blockBytes = Number(fs.f_frsize ?? fs.f_bsize ?? 0);
+        const free = Number(fs.f_bavail ?? 0) * blockBytes;
+        const total = Number(fs.f_blocks ?? 0) * blockBytes;
+        return total > 0 ? { free, total } : undefined;
+      } catch {
+        return undefined;
       }
     },
 

@@ -5,8 +5,9 @@ import type { Readable, Transform } from 'node:stream';
 import { SecretRefSchema } from '@imk/config';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
+import { formatBytes } from '@imk/log';
 import { REGULAR_FILE_MAX_BYTES, fileReadProblem, openRegularFileSync } from '@imk/fs-safe';
-import { notAFolderError, syncError } from '../errors.ts';
+import { notAFolderError, syncError, writerLabel } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { createHashTap, hashStream } from '../util/hashing.ts';
@@ -25,6 +26,9 @@ import { linkOutError } from './local-links.ts';
 import { classifySftpError, openSession, type SftpSession } from './sftp-session.ts';
 
 export const SFTP_BACKEND = 'sftp';
+
+// Free space below the file's size plus this (filesystem metadata, other writers) counts as a full disk.
+const FULL_MARGIN_BYTES = 1 << 20;
 
 export const SftpOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
   type: z.literal(SFTP_BACKEND).describe('SFTP over SSH (no program needed on this host).'),
@@ -164,6 +168,32 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     return { sha256, by: 'read-back' };
   }
 
+  /**
+   * A write the server refused: SFTP says only "Failure" when the disk or the quota is full. The free space
+   * of the target's filesystem (statvfs@openssh.com, asked after the part written was removed) tells: too
+   * little left for this file is REMOTE_FULL, saying how much is free; anything else stays as it was.
+   */
+  async function fullDiskOr(
+    s: SftpSession,
+    request: PutRequest,
+    target: string,
+    error: unknown,
+  ): Promise<unknown> {
+    if (isImkError(error) || request.signal?.aborted) return error;
+    const classified = classifySftpError(error, `${where}: copy to ${target}`);
+    if (classified.code !== 'TRANSFER_FAILED') return classified;
+    const space = await s.freeSpace(posix.dirname(target)).catch(() => undefined);
+    if (space === undefined || space.free >= request.bytes + FULL_MARGIN_BYTES) return classified;
+    return syncError(
+      'REMOTE_FULL',
+      `${writerLabel({ backend: context.name, route: request.route })}: the server refused writing ${target} ` +
+        `(${(error as Error).message ?? String(error)}) and its disk is full: ${formatBytes(space.free)} free of ` +
+        `${formatBytes(space.total)}, the file needs ${formatBytes(request.bytes)}. Nothing partial is left there. ` +
+        'Free space on the destination (or raise the quota); it is tried again later',
+      { cause: error, details: { path: target, freeBytes: space.free, totalBytes: space.total } },
+    );
+  }
+
   /** Sends the file; returns the sha256 of the bytes sent (undefined for fastPut, which reads the file itself). */
   async function upload(s: SftpSession, request: PutRequest, temp: string): Promise<string | undefined> {
     if (options.transfer === 'fastPut' && !throttle) {
@@ -216,7 +246,7 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
           // which writes from the start, and must not stay on a full NAS. Gone with the connection, it is
           // written over by the next try of this content.
           await s.remove(temp).catch(() => undefined);
-          throw error;
+          throw await fullDiskOr(s, request, target, error);
         }
         if (sent !== undefined && sent !== request.sha256) {
           // The local file is not what its manifest says: no need to look at the copy.

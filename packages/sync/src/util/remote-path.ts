@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
+import { fitBytes } from '@imk/fs-safe';
 
 /**
  * The temporary name a backend writes before renaming into place: hidden, beside the final file (so the
@@ -15,10 +16,8 @@ export function tempPathFor(finalPath: string, sha256: string, maxNameBytes: num
   let name = `.${base}${suffix}`;
   if (Buffer.byteLength(name) > maxNameBytes) {
     const tail = `~${createHash('sha256').update(base).digest('hex').slice(0, 8)}${suffix}`;
-    let head = `.${base}`;
-    // Cut on a character boundary.
-    while (Buffer.byteLength(head + tail) > maxNameBytes) head = [...head].slice(0, -1).join('');
-    name = head + tail;
+    // Cut between characters as a reader sees them (fs-safe's fitBytes, the one cutter).
+    name = fitBytes(`.${base}`, Math.max(1, maxNameBytes - Buffer.byteLength(tail))) + tail;
   }
   return dir === '.' ? name : posix.join(dir, name);
 }

@@ -7,3 +7,4 @@ export type { RcloneServers } from './rclone-sftp.ts';
 export { alive, descendants, freePort, waitForExit, waitForPort } from './processes.ts';
 export { SSHFS_QUEUE_OPTIONS, mountSshfs, sshfsUsable } from './sshfs.ts';
 export type { SshfsMount } from './sshfs.ts';
+export { endStarted, startAll, type Started } from './start-all.ts';

@@ -1,0 +1,82 @@
+import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { isImkError } from '@imk/errors';
+import { isDestinationDown } from '../errors.ts';
+import type { ToolResult } from '../util/run-tool.ts';
+
+// Temp names are `.<name>.<sha256>.imk-tmp` (util/remote-path.ts): the only partials of ours.
+const OUR_TEMP = /\.imk-tmp$/;
+
+// Arguments: partial folder name, the partials to keep (one path a line), then the folders written to.
+// Removes every regular file of ours in <folder>/<partial folder> not kept, then that folder when empty.
+const SWEEP_SCRIPT = [
+  'pd=$1; keep=$2; shift 2; nl="',
+  '"',
+  'for d in "$@"; do',
+  '  p="$d/$pd"',
+  '  if [ -L "$p" ] || [ ! -d "$p" ]; then continue; fi',
+  '  for f in "$p"/.*.imk-tmp "$p"/*.imk-tmp; do',
+  '    if [ -L "$f" ] || [ ! -f "$f" ]; then continue; fi',
+  '    case "$nl$keep$nl" in *"$nl$f$nl"*) continue;; esac',
+  '    rm -f -- "$f"',
+  '  done',
+  '  rmdir -- "$p" 2>/dev/null || true',
+  'done',
+].join('\n');
+
+/**
+ * rsync keeps what an interrupted copy wrote in `<folder>/<partialDir>/<temp name>`, to resume it; a temp
+ * name carries the content's sha256, so a partial is wanted only by a transfer of that same content to that
+ * same place. Without a rule, a partial whose content is never sent again (a route changed, the job was
+ * processed again, the copy failed on a full disk) stayed for good, and on a full disk kept it full.
+ *
+ * The rule: at the end of a pass (the backend's close), in every folder the pass wrote to, our partials are
+ * removed except those of a transfer of this pass that failed in a way a next try resumes from (the
+ * connection dropped, the run was stopped). A copy that failed for lack of space keeps no partial: it would
+ * keep the disk full, and it is written from the start once there is room.
+ */
+export function createPartialSweeper(partialDir: string) {
+  const folders = new Set<string>();
+  const keep = new Map<string, boolean>();
+  // Whether any transfer of this pass reached the destination: a pass to a server that is down does not
+  // wait for another connection timeout at its end to sweep.
+  let reached = false;
+  const partialOf = (temp: string): string =>
+    posix.join(posix.dirname(temp), partialDir, posix.basename(temp));
+
+  return {
+    /** Records how a transfer to `temp` ended (ok, or the error it failed with). */
+    settled(temp: string, error?: unknown): void {
+      folders.add(posix.dirname(temp));
+      if (error === undefined || !isDestinationDown(error)) reached = true;
+      const resumable = error !== undefined && !(isImkError(error) && error.code === 'REMOTE_FULL');
+      keep.set(partialOf(temp), resumable);
+    },
+    /** Removes the partials no transfer of this pass wants; `run` runs a command on the server, or undefined here. */
+    async sweep(run?: (words: string[]) => Promise<ToolResult>): Promise<void> {
+      const dirs = [...folders];
+      const kept = [...keep].filter(([, wanted]) => wanted).map(([path]) => path);
+      const wasReached = reached;
+      folders.clear();
+      keep.clear();
+      reached = false;
+      if (dirs.length === 0 || !wasReached) return;
+      if (run) {
+        await run(['sh', '-c', SWEEP_SCRIPT, 'sweep', partialDir, kept.join('\n'), ...dirs]);
+        return;
+      }
+      const wanted = new Set(kept);
+      for (const dir of dirs) {
+        const folder = posix.join(dir, partialDir);
+        const info = await lstat(folder).catch(() => undefined);
+        if (!info?.isDirectory()) continue;
+        for (const name of await readdir(folder).catch(() => [])) {
+          const path = posix.join(folder, name);
+          if (!OUR_TEMP.test(name) || wanted.has(path)) continue;
+          if ((await lstat(path).catch(() => undefined))?.isFile()) await rm(path, { force: true });
+        }
+        await rmdir(folder).catch(() => undefined);
+      }
+    },
+  };
+}
