@@ -31,6 +31,8 @@ import {
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+/** A scheduled cleanup first runs this long after start (or after one interval, when that is shorter). */
+export const FIRST_CLEANUP_AFTER_MS = 60_000;
 /** Sub-folders of a queue that hold archived jobs (fsqueue owns the queue layout). */
 export const ARCHIVE_SUBDIRS = Object.values(ARCHIVE_DIRS);
 /** Rebuildable caches live in `state/cache/<component>/`, one child per cached item (ImkPaths.cache). */
@@ -244,7 +246,7 @@ export interface CleanupScheduleOptions {
   signal: AbortSignal;
   /** As for `runCleanup`: the worker's `stemCache.dir`, so the schedule prunes what `imk cleanup` prunes. */
   extraCacheDirs?: readonly string[];
-  /** Milliseconds from start to the first run, when less than the interval. @default 60000 */
+  /** Milliseconds from start to the first run, when less than the interval. @default FIRST_CLEANUP_AFTER_MS */
   firstRunAfterMs?: number;
 }
 
@@ -274,7 +276,7 @@ export async function startCleanupSchedule(options: CleanupScheduleOptions): Pro
       .finally(() => (running = false));
   };
   const intervalMs = retention.intervalMinutes * 60_000;
-  const first = setTimeout(run, Math.min(options.firstRunAfterMs ?? 60_000, intervalMs));
+  const first = setTimeout(run, Math.min(options.firstRunAfterMs ?? FIRST_CLEANUP_AFTER_MS, intervalMs));
   const timer = setInterval(run, intervalMs);
   first.unref();
   timer.unref();
