@@ -29,6 +29,11 @@ export function heartbeatFile(root: string, service: string, host = hostname()):
 
 /** How often a running service writes its heartbeat (`imk healthcheck`'s --max-age default is derived from it). */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
+/** Heartbeats a service may miss (a slow disk, a long pause) before `imk healthcheck` calls it hung. */
+const HEARTBEATS_MISSED_BEFORE_HUNG = 3;
+/** `imk healthcheck --max-age`'s default: the oldest heartbeat of a live service, in seconds (60). */
+export const HEALTHCHECK_MAX_AGE_SECONDS =
+  ((HEARTBEATS_MISSED_BEFORE_HUNG + 1) * HEARTBEAT_INTERVAL_MS) / 1000;
 
 export interface HeartbeatOptions {
   root: string;

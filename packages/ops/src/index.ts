@@ -24,5 +24,12 @@ export {
   startCleanupSchedule,
 } from './cleanup.ts';
 export type { CleanupOptions, CleanupReport, CleanupScheduleOptions } from './cleanup.ts';
-export { HEALTH_DIR, heartbeatFile, readHeartbeat, startHeartbeat } from './heartbeat.ts';
+export {
+  HEALTH_DIR,
+  HEALTHCHECK_MAX_AGE_SECONDS,
+  HEARTBEAT_INTERVAL_MS,
+  heartbeatFile,
+  readHeartbeat,
+  startHeartbeat,
+} from './heartbeat.ts';
 export type { Heartbeat, HeartbeatOptions, Heartbeats } from './heartbeat.ts';
