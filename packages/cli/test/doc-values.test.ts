@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
-import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
+import { FIRST_CLEANUP_AFTER_MS, HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
 import { replaceDocValues } from '@imk/protocol';
 import { DOC_VALUES } from '../src/doc-values.ts';
 
@@ -47,5 +47,15 @@ describe('the defaults the docs state', () => {
 describe("imk healthcheck's --max-age default", () => {
   it('leaves a live service room for missed heartbeats: it is several heartbeat intervals', () => {
     expect(HEALTHCHECK_MAX_AGE_SECONDS * 1000).toBeGreaterThanOrEqual(3 * HEARTBEAT_INTERVAL_MS);
+  });
+});
+
+describe('the config reference', () => {
+  it("says when the first scheduled cleanup runs from the schedule's own constant", async () => {
+    // retention.intervalMinutes said "the first runs a minute after the web service starts" by hand.
+    const reference = await readFile(join(DOCS, 'configuration.md'), 'utf8');
+    expect(reference).toContain(
+      `the first runs ${FIRST_CLEANUP_AFTER_MS / 1000} s after the web service starts`,
+    );
   });
 });

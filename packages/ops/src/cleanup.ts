@@ -19,7 +19,7 @@ import {
   partialDirName,
 } from '@imk/protocol';
 import { formatBytes, type Logger } from '@imk/log';
-import { bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
+import { FIRST_CLEANUP_AFTER_MS, bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
 import {
   applyCleanup,
   planCleanup,
@@ -31,8 +31,6 @@ import {
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-/** A scheduled cleanup first runs this long after start (or after one interval, when that is shorter). */
-export const FIRST_CLEANUP_AFTER_MS = 60_000;
 /** Sub-folders of a queue that hold archived jobs (fsqueue owns the queue layout). */
 export const ARCHIVE_SUBDIRS = Object.values(ARCHIVE_DIRS);
 /** Rebuildable caches live in `state/cache/<component>/`, one child per cached item (ImkPaths.cache). */

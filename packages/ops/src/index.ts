@@ -1,5 +1,6 @@
 export {
   DiskGuardConfigSchema,
+  FIRST_CLEANUP_AFTER_MS,
   OPERATIONS_SERVICE,
   OperationsConfigSchema,
   RetentionConfigSchema,
