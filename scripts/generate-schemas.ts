@@ -1,14 +1,16 @@
 // Writes docs/schemas/*.json, the field tables in docs/protocol.md and the builtin engine's parameter table in
-// docs/separation.md from the zod schemas (the single source). Run: npm run schemas. A test fails when any
-// drifts.
-import { readFile, writeFile } from 'node:fs/promises';
+// docs/separation.md from the zod schemas (the single source), and the defaults docs/*.md's prose states
+// from their constants (DOC_VALUES). Run: npm run schemas. A test fails when any drifts.
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DOCUMENT_SCHEMAS,
   documentJsonSchemaText,
+  replaceDocValues,
   replaceFieldTables,
   type DocumentName,
 } from '@imk/protocol';
+import { DOC_VALUES } from '../packages/cli/src/doc-values.ts';
 import { replaceBuiltinParamsTable } from '../packages/separation/src/builtin/params-table.ts';
 
 const docs = join(import.meta.dirname, '..', 'docs');
@@ -28,3 +30,12 @@ const separation = await readFile(separationDoc, 'utf8');
 const withTable = replaceBuiltinParamsTable(separation);
 if (withTable !== separation) await writeFile(separationDoc, withTable);
 console.log('updated the builtin parameter table in docs/separation.md');
+for (const name of (await readdir(docs)).filter((file) => file.endsWith('.md'))) {
+  const file = join(docs, name);
+  const text = await readFile(file, 'utf8');
+  const filled = replaceDocValues(text, DOC_VALUES);
+  if (filled !== text) {
+    await writeFile(file, filled);
+    console.log(`updated the stated defaults in docs/${name}`);
+  }
+}

@@ -135,6 +135,31 @@ describe('one home per on-disk contract', () => {
     expect(found).toEqual([]);
   });
 
+  it("no constant spells a service's name again: it is @imk/config's (instrumental-maker included)", async () => {
+    // The legacy migration's `IM = 'instrumental-maker'` (the worker's config file), `imk run`'s default
+    // service and the worker's own SERVICE_NAME each wrote the name beside @imk/config's list: rename the
+    // service and the migration writes a config file nobody reads. (instrumental-maker is also the
+    // product's name, which a User-Agent or a client id may spell; a constant that names the service may not.)
+    const services = (await readdir(join(REPO, 'services'), { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    const constant = new RegExp(
+      `^\\s*(?:export\\s+)?const\\s+\\w+\\s*(?::[^=]+)?=\\s*(['"\`])(?:${services.join('|')})\\1`,
+    );
+    const found: string[] = [];
+    for (const file of await sourceFiles()) {
+      const path = relative(REPO, file);
+      // The one list, and the CLI's copy for a fast `imk --help` (choices.test.ts pins it to the list).
+      if (/^packages\/(?:config\/src\/service-names|cli\/src\/commands\/choices)\.ts$/.test(path)) continue;
+      code(await readFile(file, 'utf8'))
+        .split('\n')
+        .forEach((line, i) => {
+          if (constant.test(line)) found.push(`${path}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(found).toEqual([]);
+  });
+
   it("a service names itself (a bundle's producer, its log component) by its one constant, not a literal", async () => {
     // A bundle's `producer` is what the dashboard and the ledger show as where a job came from: a
     // literal beside SERVICE_NAME drifts apart from it when one is renamed.

@@ -162,6 +162,30 @@ describe('defaults written once', () => {
     expect(found).toEqual([]);
   });
 
+  it("no option's doc comment writes its default as a literal: it names the constant the code falls back to", async () => {
+    // `/** @default 5000 */ busyTimeoutMs` beside `options.busyTimeoutMs ?? 5000` (twice, in two files) is the
+    // same value written two or three times: change the code and the comment goes on promising the old value
+    // (the throttle's, the ledger's, the heartbeat's …). The code falls back to one named constant and the
+    // comment names it (`@default LEDGER_DEFAULTS.busyTimeoutMs`). A number after @default is always such a
+    // copy; a quoted string is one when the same file falls back to that string.
+    const found: string[] = [];
+    for (const file of await sourceFiles()) {
+      const text = await readFile(file, 'utf8');
+      const body = code(text);
+      for (const doc of text.matchAll(/\/\*\*[\s\S]*?\*\//g))
+        for (const m of (doc[0] ?? '').matchAll(/@default\s+(-?\d[\d_.]*(?!o)\b|'[^'\n]*'|"[^"\n]*")/g)) {
+          const value = m[1] ?? '';
+          const quoted = value.startsWith("'") || value.startsWith('"');
+          const literal = quoted ? value.slice(1, -1) : value;
+          const fallsBack = new RegExp(
+            `(?:\\?\\?|\\|\\|)\\s*['"]${literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]`,
+          );
+          if (!quoted || fallsBack.test(body)) found.push(`${relative(REPO, file)}: @default ${value}`);
+        }
+    }
+    expect(found).toEqual([]);
+  });
+
   it('no constant is defined again, under the same name and value, in another file', async () => {
     // choices.ts copies what `imk --help` shows so that imk starts without loading the packages;
     // commands/choices.test.ts pins each copy to its package.

@@ -20,7 +20,14 @@ export {
 export type { DataFolder, ImkPaths, PathsConfig, StatePaths } from './paths.ts';
 export { migrateCopyName, newestMigrateCopies, parseMigrateCopyName } from './migrate-copies.ts';
 export { dataFolderProblem } from './data-folders.ts';
-export { DEEMIX_RETRIEVER, INBOX, NAS_SYNC, WEB, YOUTUBE_RETRIEVER } from './service-names.ts';
+export {
+  DEEMIX_RETRIEVER,
+  INBOX,
+  INSTRUMENTAL_MAKER,
+  NAS_SYNC,
+  WEB,
+  YOUTUBE_RETRIEVER,
+} from './service-names.ts';
 export {
   LEGACY_KEYS,
   LEGACY_QUEUE_KEYS,

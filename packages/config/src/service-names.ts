@@ -6,6 +6,8 @@
 export const YOUTUBE_RETRIEVER = 'youtube-retriever';
 /** The Deezer retriever: `config/deemix-retriever.yaml`, which the legacy migration writes (ARL, bitrate). */
 export const DEEMIX_RETRIEVER = 'deemix-retriever';
+/** The worker that separates stems: `config/instrumental-maker.yaml`, which the legacy migration writes (MODEL, STEMS, …). */
+export const INSTRUMENTAL_MAKER = 'instrumental-maker';
 /** The drop folder watcher: `config/inbox.yaml`, which the legacy migration writes (INCOMING, AUDIO_EXTS). */
 export const INBOX = 'inbox';
 /** The sync service: `config/nas-sync.yaml`, which the legacy migration writes (NAS_*, MINIO_*); the CLI's `imk sync` logs as it. */

@@ -24,7 +24,11 @@ export function policyOfCode(code: string): ErrorPolicy | undefined {
 export const POLICY = {
   /** The request or its options are wrong (a bad argument, an unknown name). */
   badRequest: { retryable: false, httpStatus: 400 },
+  /** The request lacks what this client must send (a CSRF token). */
+  forbidden: { retryable: false, httpStatus: 403 },
   notFound: { retryable: false, httpStatus: 404 },
+  /** It was there and is no longer (a cache entry or an archived song cleaned up): asking again will not bring it back. */
+  gone: { retryable: false, httpStatus: 410 },
   /** The thing is in a state that does not allow this (already exists, still running). */
   conflict: { retryable: false, httpStatus: 409 },
   /** The input itself cannot be used (unreadable media, a refused file, a private video). */

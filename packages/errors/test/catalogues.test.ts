@@ -55,6 +55,27 @@ describe('error catalogues', () => {
     expect(missing).toEqual([]);
   });
 
+  it('give an HTTP error reply its status: no route writes the status beside the code by hand', async () => {
+    // The dashboard's routes answered `reply.code(410).send({ error: 'STEMS_NOT_CACHED', … })` while the
+    // worker's catalogue gave STEMS_NOT_CACHED 422: one code, two policies, and 29 statuses kept by hand
+    // beside codes no catalogue named. A route answers with its package's replyError (status from the
+    // catalogue), so the code and its status cannot part.
+    const byHand = /\.code\(\s*[45]\d\d\s*\)(?:(?!;)[\s\S]){0,200}?\.send\(\s*\{\s*error:/g;
+    const found: string[] = [];
+    // @imk/http-guard (401/403/415/429 before any route) has no catalogue yet: it does not depend on @imk/errors.
+    for (const workspace of await workspaces())
+      for (const file of await sourceFiles(join(workspace.dir, 'src'))) {
+        if (workspace.name === '@imk/http-guard') continue;
+        const text = await readFile(file, 'utf8');
+        for (const match of text.matchAll(byHand))
+          found.push(`${relative(ROOT, file)}: ${match[0].replace(/\s+/g, ' ')}`);
+      }
+    expect(found).toEqual([]);
+    await import(join(ROOT, 'services/web/src/errors.ts'));
+    await import(join(ROOT, 'services/instrumental-maker/src/errors.ts'));
+    expect(policyOfCode('STEMS_NOT_CACHED')).toEqual({ retryable: false, httpStatus: 410 });
+  });
+
   it('give the policies the worker and the HTTP API act on', async () => {
     for (const dir of ['packages/media', 'packages/separation', 'services/youtube-retriever'])
       await import(join(ROOT, dir, 'src/errors.ts'));

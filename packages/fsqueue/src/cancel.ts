@@ -10,10 +10,13 @@ import { findJobFolders } from './find-job.ts';
 import { tokenIn } from './moves.ts';
 import { CANCEL_FILE, CANCELLED_DIR, CLAIMED_DIR, parseTokenName, readyName, tokenName } from './names.ts';
 
+/** What imk-cancel.json records when the caller does not say why or who. */
+export const CANCEL_DEFAULTS = { reason: '(no reason given)', by: 'operator' } as const;
+
 export interface CancelJobOptions {
-  /** Why, in the operator's words; kept in imk-cancel.json. @default "(no reason given)" */
+  /** Why, in the operator's words; kept in imk-cancel.json. @default CANCEL_DEFAULTS.reason */
   reason?: string;
-  /** Who asks (`imk cancel`, `dashboard`), kept in imk-cancel.json. @default "operator" */
+  /** Who asks (`imk cancel`, `dashboard`), kept in imk-cancel.json. @default CANCEL_DEFAULTS.by */
   by?: string;
 }
 
@@ -42,10 +45,10 @@ export async function cancelJob(
   jobId: string,
   options: CancelJobOptions = {},
 ): Promise<CancelOutcome[]> {
-  const by = options.by ?? 'operator';
+  const by = options.by ?? CANCEL_DEFAULTS.by;
   const request = (token?: string): CancelRequest => ({
     job_id: jobId,
-    reason: options.reason?.trim() || '(no reason given)',
+    reason: options.reason?.trim() || CANCEL_DEFAULTS.reason,
     requested_by: by,
     requested_at: new Date().toISOString(),
     ...(token !== undefined && { token }),

@@ -2,7 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describeKind, listNamesOrEmpty, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
-import { JOB_FILE } from '@imk/protocol';
+import { JOB_FILE, JOB_PRIORITY } from '@imk/protocol';
 import { parseReadyName } from './names.ts';
 import { badReadyName } from './quarantine.ts';
 
@@ -211,7 +211,7 @@ export class ReadyIndex {
 /** Largest job.json read for its priority (the claim reads it again with the bundle's own limit). */
 const PRIORITY_READ_MAX = 1 << 20;
 
-/** options.priority from job.json; 0 when absent or unreadable (an invalid bundle is rejected on claim). */
+/** options.priority from job.json; JOB_PRIORITY.default when absent or unreadable (an invalid bundle is rejected on claim). */
 async function readPriority(dir: string): Promise<number> {
   try {
     // The untrusted-file door: a FIFO or a link to /dev/zero as job.json is refused, never read.
@@ -221,7 +221,7 @@ async function readPriority(dir: string): Promise<number> {
     });
     const job = parseUntrustedJson(text, { name: JOB_FILE }) as { options?: { priority?: unknown } } | null;
     const priority = job?.options?.priority;
-    return typeof priority === 'number' && Number.isFinite(priority) ? priority : 0;
+    return typeof priority === 'number' && Number.isFinite(priority) ? priority : JOB_PRIORITY.default;
   } catch {
     return 0;
   }

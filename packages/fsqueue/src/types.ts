@@ -85,7 +85,7 @@ export interface FailInfo {
   message: string;
   /** Try again (until maxAttempts) rather than archive as failed. @default false */
   retryable?: boolean;
-  /** A retry is not claimed before this many ms, as measured by each consumer's own clock. @default 0 */
+  /** A retry is not claimed before this many ms, as measured by each consumer's own clock. @default no wait */
   retryDelayMs?: number;
 }
 

@@ -9,5 +9,5 @@ export type { BodyKind, Refusal } from './request-checks.ts';
 export { bearerToken, sameSecret } from './secret-compare.ts';
 export { registerBearerAuth, tooManyAttempts } from './bearer-auth.ts';
 export type { BearerAuthOptions } from './bearer-auth.ts';
-export { createLoginThrottle } from './throttle.ts';
+export { THROTTLE_DEFAULTS, createLoginThrottle } from './throttle.ts';
 export type { LoginThrottle, LoginThrottleOptions } from './throttle.ts';

@@ -1,11 +1,19 @@
+/** The defaults of createLoginThrottle's options, each written here only. */
+export const THROTTLE_DEFAULTS = {
+  freeAttempts: 5,
+  baseDelayMs: 1000,
+  maxDelayMs: 15 * 60 * 1000,
+  maxClients: 10_000,
+} as const;
+
 export interface LoginThrottleOptions {
-  /** Failed attempts allowed before waiting starts. @default 5 */
+  /** Failed attempts allowed before waiting starts. @default THROTTLE_DEFAULTS.freeAttempts */
   freeAttempts?: number;
-  /** The first wait; it doubles with each further failure. @default 1000 */
+  /** The first wait; it doubles with each further failure. @default THROTTLE_DEFAULTS.baseDelayMs */
   baseDelayMs?: number;
-  /** @default 15 minutes */
+  /** The longest wait. @default THROTTLE_DEFAULTS.maxDelayMs (15 minutes) */
   maxDelayMs?: number;
-  /** Clients remembered at most (the oldest are forgotten first). @default 10000 */
+  /** Clients remembered at most (the oldest are forgotten first). @default THROTTLE_DEFAULTS.maxClients */
   maxClients?: number;
   now?: () => number;
 }
@@ -22,10 +30,10 @@ interface Entry {
  * one, and the caller answers 429 with Retry-After. A success forgets the client.
  */
 export function createLoginThrottle(options: LoginThrottleOptions = {}) {
-  const free = options.freeAttempts ?? 5;
-  const base = options.baseDelayMs ?? 1000;
-  const max = options.maxDelayMs ?? 15 * 60 * 1000;
-  const maxClients = options.maxClients ?? 10_000;
+  const free = options.freeAttempts ?? THROTTLE_DEFAULTS.freeAttempts;
+  const base = options.baseDelayMs ?? THROTTLE_DEFAULTS.baseDelayMs;
+  const max = options.maxDelayMs ?? THROTTLE_DEFAULTS.maxDelayMs;
+  const maxClients = options.maxClients ?? THROTTLE_DEFAULTS.maxClients;
   const now = options.now ?? Date.now;
   const clients = new Map<string, Entry>();
   return {

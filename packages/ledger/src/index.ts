@@ -26,3 +26,4 @@ export type {
   StateChange,
 } from './types.ts';
 export { LEDGER_ERRORS } from './errors.ts';
+export { LEDGER_DEFAULTS } from './defaults.ts';

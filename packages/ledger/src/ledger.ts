@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { LEDGER_DEFAULTS } from './defaults.ts';
 import { ledgerFile, openDatabase } from './open-database.ts';
 import { createProgressWriter, type ProgressUpdate } from './progress-writer.ts';
 import { createQueries, type ListJobsOptions } from './queries.ts';
@@ -18,13 +19,13 @@ export interface OpenLedgerOptions {
   root?: string;
   /** The ledger file itself; wins over `root`. */
   file?: string;
-  /** @default 5000 */
+  /** How long a writer waits for another process's write lock. @default LEDGER_DEFAULTS.busyTimeoutMs */
   busyTimeoutMs?: number;
   /** A corrupt file: throw LEDGER_CORRUPT naming it, or move it aside and start anew. @default 'throw' */
   onCorrupt?: 'throw' | 'move-aside';
   /** Told where a corrupt file was moved. */
   onMovedAside?: (movedTo: string) => void;
-  /** A job's progress is written at most this often (stage changes and 100 % always are). @default 500 */
+  /** A job's progress is written at most this often (stage changes and 100 % always are). @default LEDGER_DEFAULTS.progressIntervalMs */
   progressIntervalMs?: number;
 }
 
@@ -108,7 +109,7 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
     VALUES (@job_id, @path, @kind, @variant, @label, @sha256, @bytes, @duration_sec, @codec, @container)`);
   const deleteProgress = db.prepare('DELETE FROM progress WHERE job_id = ?');
   const queries = createQueries(db);
-  const progress = createProgressWriter(db, options.progressIntervalMs ?? 500);
+  const progress = createProgressWriter(db, options.progressIntervalMs ?? LEDGER_DEFAULTS.progressIntervalMs);
 
   function upsertJob(jobId: string, facts: JobFacts, state = 'ready', at = now()): void {
     upsert.run({

@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
 import { assertRegularIfPresent, isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
+import { LEDGER_DEFAULTS } from './defaults.ts';
 import { migrate } from './schema.ts';
 
 export const LEDGER_FILE_NAME = STATE_LAYOUT.ledger;
@@ -16,7 +17,7 @@ export function ledgerFile(root: string): string {
 
 export interface OpenDatabaseOptions {
   file: string;
-  /** How long a writer waits for another process's write lock before failing. @default 5000 */
+  /** How long a writer waits for another process's write lock before failing. @default LEDGER_DEFAULTS.busyTimeoutMs */
   busyTimeoutMs?: number;
   /**
    * What to do with a file that is not a database (or is damaged): 'throw' an ImkError LEDGER_CORRUPT
@@ -55,7 +56,7 @@ function openOnce(options: OpenDatabaseOptions): Database {
   try {
     // A FIFO, a device or a link in its place: SQLite says only "disk I/O error" (or writes through the link).
     assertRegularIfPresent(options.file, basename(options.file));
-    db = new BetterSqlite3(options.file, { timeout: options.busyTimeoutMs ?? 5000 });
+    db = new BetterSqlite3(options.file, { timeout: options.busyTimeoutMs ?? LEDGER_DEFAULTS.busyTimeoutMs });
   } catch (error) {
     throw new ImkError(
       'LEDGER_OPEN_FAILED',
@@ -70,7 +71,7 @@ function openOnce(options: OpenDatabaseOptions): Database {
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode: a power cut may lose the last transactions but never corrupts; the folders are the truth.
     db.pragma('synchronous = NORMAL');
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? LEDGER_DEFAULTS.busyTimeoutMs}`);
     migrate(db);
   } catch (error) {
     db.close();

@@ -9,10 +9,11 @@ import type {
   ProgressRow,
   StageRow,
 } from './types.ts';
+import { LEDGER_DEFAULTS } from './defaults.ts';
 
 export interface ListJobsOptions {
   state?: LedgerState;
-  /** @default 1000 */
+  /** Jobs returned at most. @default LEDGER_DEFAULTS.listLimit */
   limit?: number;
 }
 
@@ -46,7 +47,7 @@ export function createQueries(db: Database) {
   return {
     readProgress: () => progressAll.all() as ProgressRow[],
     listJobs(options: ListJobsOptions = {}): JobRow[] {
-      const limit = options.limit ?? 1000;
+      const limit = options.limit ?? LEDGER_DEFAULTS.listLimit;
       return (options.state ? jobsByState.all(options.state, limit) : jobsAll.all(limit)) as JobRow[];
     },
     getJob(jobId: string): JobDetail | undefined {
@@ -68,7 +69,7 @@ export function createQueries(db: Database) {
         progress: progressOne.get(jobId) as ProgressRow | undefined,
       };
     },
-    listSucceededByInput: (sha256: string, exceptJobId = '', limit = 20) =>
+    listSucceededByInput: (sha256: string, exceptJobId = '', limit: number = LEDGER_DEFAULTS.byInputLimit) =>
       byInput.all(sha256, exceptJobId, limit) as JobRow[],
   };
 }

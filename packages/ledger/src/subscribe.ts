@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { LEDGER_DEFAULTS } from './defaults.ts';
 import { ledgerFile, openDatabase } from './open-database.ts';
 import type { ProgressRow } from './types.ts';
 
@@ -10,7 +11,7 @@ export interface ProgressReaderOptions {
 }
 
 export interface SubscribeProgressOptions extends ProgressReaderOptions {
-  /** How often the ledger is looked at. @default 500 */
+  /** How often the ledger is looked at. @default LEDGER_DEFAULTS.progressIntervalMs (as often as progress is written) */
   intervalMs?: number;
   /** Stops the subscription. */
   signal?: AbortSignal;
@@ -62,7 +63,7 @@ export function subscribeProgress(
       options.onError?.(error);
     }
   };
-  const timer = setInterval(tick, options.intervalMs ?? 500);
+  const timer = setInterval(tick, options.intervalMs ?? LEDGER_DEFAULTS.progressIntervalMs);
   timer.unref();
   const stop = () => {
     if (stopped) return;

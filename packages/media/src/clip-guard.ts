@@ -8,6 +8,9 @@ import { runFfmpeg } from './ffmpeg-run.ts';
  * lossy file is also decoded and measured, and turned down further when it still goes over 0 dBFS.
  */
 export const LOSSY_CEILING_DBFS = -0.1;
+/** Index of the audio stream measured when not told, and streams in a file when not told. */
+const FIRST_STREAM = 0;
+const ONE_STREAM = 1;
 
 /** How a file was turned down so that its peak does not clip. */
 export interface ClipGuard {
@@ -50,7 +53,7 @@ export async function measureSamplePeak(
   options: {
     filters?: string[];
     signal?: AbortSignal;
-    /** Which audio stream (a .stem.mp4 has five). @default 0 */
+    /** Which audio stream (a .stem.mp4 has five). @default the first */
     stream?: number;
   } = {},
 ): Promise<number> {
@@ -69,7 +72,7 @@ export async function measureSamplePeak(
       'info',
       ...inputArgs(file),
       '-map',
-      `0:a:${options.stream ?? 0}`,
+      `0:a:${options.stream ?? FIRST_STREAM}`,
       '-af',
       filters.join(','),
       '-c:a',
@@ -106,7 +109,7 @@ export interface GuardedFile {
   peak: number;
   format: AudioFormat;
   bitDepth?: 16 | 24 | 32;
-  /** Audio streams in the written file, each measured when it is lossy (a .stem.mp4 has 5). @default 1 */
+  /** Audio streams in the written file, each measured when it is lossy (a .stem.mp4 has 5). @default one */
   streams?: number;
 }
 
@@ -162,7 +165,7 @@ export async function encodeGroupWithinCeiling(
     let extra = 1;
     for (const [i, file] of files.entries()) {
       if (!isLossy(file.format)) continue;
-      for (let stream = 0; stream < (file.streams ?? 1); stream++) {
+      for (let stream = 0; stream < (file.streams ?? ONE_STREAM); stream++) {
         const decoded = await measureSamplePeak(written[i]!, { stream, signal });
         if (decoded > 1) extra = Math.min(extra, 10 ** (LOSSY_CEILING_DBFS / 20) / decoded);
       }

@@ -11,11 +11,11 @@ import { missingFileReason } from './missing-file.ts';
 import { openInputs } from './untrusted-inputs.ts';
 
 export interface DecodeOptions {
-  /** Output sample rate; other rates are resampled (soxr when ffmpeg has it). @default 44100 */
+  /** Output sample rate; other rates are resampled (soxr when ffmpeg has it). @default DEFAULT_SAMPLE_RATE */
   sampleRate?: number;
-  /** Output channels: 2 (mono is copied to both) or 1 (downmixed). @default 2 */
+  /** Output channels: 2 (mono is copied to both) or 1 (downmixed). @default DECODE_CHANNELS */
   channels?: 1 | 2;
-  /** Sample frames per yielded block (the last block may be shorter). @default 65536 */
+  /** Sample frames per yielded block (the last block may be shorter). @default DEFAULT_BLOCK_FRAMES */
   blockFrames?: number;
   /** Stops ffmpeg and rejects with ImkError('ABORTED'). */
   signal?: AbortSignal;
@@ -24,6 +24,8 @@ export interface DecodeOptions {
 }
 
 export const DEFAULT_SAMPLE_RATE = 44100;
+/** Channels decodeAudio gives when not told: stereo. */
+export const DECODE_CHANNELS = 2;
 
 /**
  * Decodes the first audio stream of any file ffmpeg reads into planar float32 blocks, streamed from an
@@ -33,7 +35,7 @@ export const DEFAULT_SAMPLE_RATE = 44100;
 export async function* decodeAudio(file: string, options: DecodeOptions = {}): AsyncGenerator<PcmChannels> {
   assertLittleEndian();
   const sampleRate = options.sampleRate ?? DEFAULT_SAMPLE_RATE;
-  const channels = options.channels ?? 2;
+  const channels = options.channels ?? DECODE_CHANNELS;
   const blockFrames = Math.max(1, Math.floor(options.blockFrames ?? DEFAULT_BLOCK_FRAMES));
   const info = options.info ?? (await probeMedia(file, { signal: options.signal }));
   const filters: string[] = [];
@@ -146,7 +148,7 @@ export interface DecodedAudio {
 /** Decodes a whole file into memory (see decodeAudio for the options). */
 export async function readAudio(file: string, options: DecodeOptions = {}): Promise<DecodedAudio> {
   const sampleRate = options.sampleRate ?? DEFAULT_SAMPLE_RATE;
-  const count = options.channels ?? 2;
+  const count = options.channels ?? DECODE_CHANNELS;
   const blocks: PcmChannels[] = [];
   let frames = 0;
   for await (const block of decodeAudio(file, { ...options, blockFrames: options.blockFrames ?? 1 << 18 })) {

@@ -27,9 +27,9 @@ export interface EncodeOptions {
   format: AudioFormat;
   /** Output sample rate. @default the input's */
   sampleRate?: number;
-  /** flac: 16 or 24; wav: 16, 24 or 32 (32 = float). Ignored for m4a and mp3. @default 24 */
+  /** flac: 16 or 24; wav: 16, 24 or 32 (32 = float). Ignored for m4a and mp3. @default DEFAULT_BIT_DEPTH */
   bitDepth?: 16 | 24 | 32;
-  /** Lossy bitrate for m4a (AAC) and mp3. @default '256k' for m4a, '320k' for mp3 */
+  /** Lossy bitrate for m4a (AAC) and mp3. @default DEFAULT_BITRATE */
   bitrate?: string;
   tags?: AudioTags;
   /** Image (png, jpeg, webp...) embedded as the attached picture for m4a, mp3 and flac; ignored for wav. */
@@ -67,6 +67,8 @@ export interface EncodeResult {
   clipGuard?: ClipGuard;
 }
 
+/** Bit depth of flac and wav when not told. */
+export const DEFAULT_BIT_DEPTH = 24;
 export const DEFAULT_BITRATE: Readonly<Record<'m4a' | 'mp3', string>> = { m4a: '256k', mp3: '320k' };
 
 /** Encodes an audio file to m4a (AAC), mp3, flac or wav, with tags, cover art and optional loudness normalisation. */
@@ -192,7 +194,7 @@ function audioCodecArgs(options: EncodeOptions): CodecArgs {
         sampleFormat: 'fltp',
       };
     case 'flac': {
-      const depth = bitDepth ?? 24;
+      const depth = bitDepth ?? DEFAULT_BIT_DEPTH;
       if (depth === 32)
         throw new ImkError(
           'ENCODE_INVALID_OPTIONS',
@@ -208,7 +210,7 @@ function audioCodecArgs(options: EncodeOptions): CodecArgs {
       };
     }
     case 'wav': {
-      const depth = bitDepth ?? 24;
+      const depth = bitDepth ?? DEFAULT_BIT_DEPTH;
       const codec = depth === 16 ? 'pcm_s16le' : depth === 24 ? 'pcm_s24le' : 'pcm_f32le';
       return {
         args: ['-c:a', codec],

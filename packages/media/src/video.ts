@@ -13,7 +13,7 @@ export interface ReplaceVideoAudioOptions {
   audio: string;
   /** The mp4 to write; written under a temp name beside it and renamed when ffmpeg succeeded. */
   output: string;
-  /** AAC bitrate of the new audio. @default '256k' */
+  /** AAC bitrate of the new audio. @default DEFAULT_BITRATE.m4a */
   bitrate?: string;
   /** Turn the sound down by one constant gain, just enough, when its peak would clip (as encodeAudio's). */
   avoidClipping?: boolean;

@@ -5,7 +5,7 @@ import type { WavHeader } from './wav-header.ts';
 import { throwIfAborted } from './abort.ts';
 
 export interface ReadWavOptions {
-  /** Sample frames per yielded block (the last block may be shorter). @default 65536 */
+  /** Sample frames per yielded block (the last block may be shorter). @default DEFAULT_BLOCK_FRAMES */
   blockFrames?: number;
   signal?: AbortSignal;
 }

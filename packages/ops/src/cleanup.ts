@@ -19,7 +19,7 @@ import {
   partialDirName,
 } from '@imk/protocol';
 import { formatBytes, type Logger } from '@imk/log';
-import { bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
+import { FIRST_CLEANUP_AFTER_MS, bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
 import {
   applyCleanup,
   planCleanup,
@@ -244,7 +244,7 @@ export interface CleanupScheduleOptions {
   signal: AbortSignal;
   /** As for `runCleanup`: the worker's `stemCache.dir`, so the schedule prunes what `imk cleanup` prunes. */
   extraCacheDirs?: readonly string[];
-  /** Milliseconds from start to the first run, when less than the interval. @default 60000 */
+  /** Milliseconds from start to the first run, when less than the interval. @default FIRST_CLEANUP_AFTER_MS */
   firstRunAfterMs?: number;
 }
 
@@ -274,7 +274,7 @@ export async function startCleanupSchedule(options: CleanupScheduleOptions): Pro
       .finally(() => (running = false));
   };
   const intervalMs = retention.intervalMinutes * 60_000;
-  const first = setTimeout(run, Math.min(options.firstRunAfterMs ?? 60_000, intervalMs));
+  const first = setTimeout(run, Math.min(options.firstRunAfterMs ?? FIRST_CLEANUP_AFTER_MS, intervalMs));
   const timer = setInterval(run, intervalMs);
   first.unref();
   timer.unref();

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { loadServiceConfig } from '@imk/config';
 import { DEFAULT_DISK_CHECK_SECONDS } from './disk-guard.ts';
 
+/** A scheduled cleanup first runs this long after start (or after one interval, when that is shorter). */
+export const FIRST_CLEANUP_AFTER_MS = 60_000;
+
 /** The config file `config/operations.yaml`: retention cleanup and the disk-space guard. */
 export const OPERATIONS_SERVICE = 'operations';
 
@@ -44,7 +47,7 @@ export const RetentionConfigSchema = z
       .max(MAX_TIMER_MS / 60_000, timerLimit(60_000, 'minutes'))
       .default(60)
       .describe(
-        'Minutes between scheduled cleanups (at most 35791, about 24 days); the first runs a minute after the web service starts.',
+        `Minutes between scheduled cleanups (at most 35791, about 24 days); the first runs ${FIRST_CLEANUP_AFTER_MS / 1000} s after the web service starts.`,
       ),
     archives: RetentionRuleSchema(30, 0).describe(
       'Archived jobs in queues/<queue>/ (succeeded, failed, rejected): the bundles kept after processing.',

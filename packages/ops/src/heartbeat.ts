@@ -27,6 +27,14 @@ export function heartbeatFile(root: string, service: string, host = hostname()):
   );
 }
 
+/** How often a running service writes its heartbeat (`imk healthcheck`'s --max-age default is derived from it). */
+export const HEARTBEAT_INTERVAL_MS = 15_000;
+/** Heartbeats a service may miss (a slow disk, a long pause) before `imk healthcheck` calls it hung. */
+const HEARTBEATS_MISSED_BEFORE_HUNG = 3;
+/** `imk healthcheck --max-age`'s default: the oldest heartbeat of a live service, in seconds (60). */
+export const HEALTHCHECK_MAX_AGE_SECONDS =
+  ((HEARTBEATS_MISSED_BEFORE_HUNG + 1) * HEARTBEAT_INTERVAL_MS) / 1000;
+
 export interface HeartbeatOptions {
   root: string;
   service: string;
@@ -36,7 +44,7 @@ export interface HeartbeatOptions {
   state: () => string;
   /** The service's HTTP address once it listens (the dashboard), recorded for `imk healthcheck`. */
   url?: () => string | undefined;
-  /** @default 15_000 */
+  /** @default HEARTBEAT_INTERVAL_MS */
   intervalMs?: number;
 }
 
@@ -67,7 +75,7 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbe
   // on disk after "stopped". `writing` is the last one queued.
   let writing: Promise<void> = Promise.resolve();
   const beat = (): Promise<void> => (writing = writing.then(write));
-  const timer = setInterval(() => void beat(), options.intervalMs ?? 15_000);
+  const timer = setInterval(() => void beat(), options.intervalMs ?? HEARTBEAT_INTERVAL_MS);
   timer.unref();
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -1,5 +1,6 @@
 export {
   DiskGuardConfigSchema,
+  FIRST_CLEANUP_AFTER_MS,
   OPERATIONS_SERVICE,
   OperationsConfigSchema,
   RetentionConfigSchema,
@@ -24,5 +25,12 @@ export {
   startCleanupSchedule,
 } from './cleanup.ts';
 export type { CleanupOptions, CleanupReport, CleanupScheduleOptions } from './cleanup.ts';
-export { HEALTH_DIR, heartbeatFile, readHeartbeat, startHeartbeat } from './heartbeat.ts';
+export {
+  HEALTH_DIR,
+  HEALTHCHECK_MAX_AGE_SECONDS,
+  HEARTBEAT_INTERVAL_MS,
+  heartbeatFile,
+  readHeartbeat,
+  startHeartbeat,
+} from './heartbeat.ts';
 export type { Heartbeat, HeartbeatOptions, Heartbeats } from './heartbeat.ts';

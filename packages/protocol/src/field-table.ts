@@ -25,3 +25,16 @@ export function replaceFieldTables(markdown: string): string {
       `<!-- fields:${name} -->\n${documentFieldTable(name as DocumentName)}\n<!-- /fields:${name} -->`,
   );
 }
+
+/**
+ * Replaces every `<!-- value:NAME -->…<!-- /value:NAME -->` of a Markdown text with `values[NAME]`: a default
+ * that prose states (the lease time, say) is written by its home's constant, not by hand. An unknown NAME
+ * is an error, so that a marker can never be left unfilled.
+ */
+export function replaceDocValues(markdown: string, values: Readonly<Record<string, string>>): string {
+  return markdown.replace(/<!-- value:([a-z-]+) -->[\s\S]*?<!-- \/value:\1 -->/g, (_block, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`no value for the marker <!-- value:${name} --> in the docs`);
+    return `<!-- value:${name} -->${value}<!-- /value:${name} -->`;
+  });
+}

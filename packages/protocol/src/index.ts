@@ -16,6 +16,7 @@ export {
 } from './common.ts';
 export type { AudioFormat, BundlePathOptions, StemName } from './common.ts';
 export {
+  JOB_PRIORITY,
   JobSchema,
   JobOptionsSchema,
   JobFileSchema,
@@ -83,6 +84,6 @@ export {
   stemCacheWorkName,
 } from './stem-cache.ts';
 export type { StemCacheKeyInput, StemCacheMeta, StemCacheRead } from './stem-cache.ts';
-export { documentFieldTable, replaceFieldTables } from './field-table.ts';
+export { documentFieldTable, replaceDocValues, replaceFieldTables } from './field-table.ts';
 export { deref, jsonSchemaOf, markdownCell, schemaFields, typeOf } from './schema-table.ts';
 export type { JsonSchemaNode, SchemaField } from './schema-table.ts';

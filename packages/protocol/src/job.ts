@@ -16,6 +16,9 @@ import {
  * A variant recipe's name, in config and in a job's `options.variants`: it becomes part of file names, so
  * lower-case letters, digits, `_` and `-` only.
  */
+/** options.priority: its range, and what a job without one counts as (the queue orders by it). */
+export const JOB_PRIORITY = { min: -100, max: 100, default: 0 } as const;
+
 export const VariantNameSchema = z
   .string()
   .regex(
@@ -73,10 +76,12 @@ export const JobOptionsSchema = z
     priority: z
       .number()
       .int()
-      .min(-100)
-      .max(100)
+      .min(JOB_PRIORITY.min)
+      .max(JOB_PRIORITY.max)
       .optional()
-      .describe('Higher runs first; FIFO by publish time within one priority (default 0).'),
+      .describe(
+        `Higher runs first; FIFO by publish time within one priority (default ${JOB_PRIORITY.default}).`,
+      ),
     duplicates: z
       .enum(['skip', 'process'])
       .optional()

@@ -5,18 +5,21 @@ import { publishBundle, type BundleFileInput, type PublishedBundle } from '@imk/
 import type { Logger } from '@imk/log';
 import { JobIdSchema, producerInfo } from '@imk/protocol';
 
+/** What publishJob writes into job.json when the caller does not say. */
+export const BUNDLE_DEFAULTS = { sourceType: 'custom', producer: 'custom-retriever' } as const;
+
 export interface CreateBundleOptions {
   /** The job id, also the folder suffix `job_<id>`. Build one from any text with `makeJobId()`. */
   jobId: string;
-  /** `source_type` in job.json (youtube, deemix, local, custom, …). @default 'custom' */
+  /** `source_type` in job.json (youtube, deemix, local, custom, …). @default BUNDLE_DEFAULTS.sourceType */
   sourceType?: string;
-  /** Queue to publish into: a folder name under `<root>/queues/`. @default 'other' */
+  /** Queue to publish into: a folder name under `<root>/queues/`. @default DEFAULT_QUEUE */
   queue?: string;
   /** Folder holding `queues/`. @default $IMK_ROOT, else the current folder */
   root?: string;
   /** The exact queue folder; wins over `root` and `queue`. */
   queueDir?: string;
-  /** Name written in job.json's `producer` block. @default 'custom-retriever' */
+  /** Name written in job.json's `producer` block. @default BUNDLE_DEFAULTS.producer */
   producer?: string;
   logger?: Logger;
 }
@@ -73,8 +76,8 @@ export function createBundle(options: CreateBundleOptions): Bundle {
     options.queueDir ?? join(resolvePaths(options.root).queues, options.queue ?? DEFAULT_QUEUE);
   const job: Record<string, unknown> & { job_id: string } = {
     job_id: options.jobId,
-    source_type: options.sourceType ?? 'custom',
-    producer: producerInfo(options.producer ?? 'custom-retriever'),
+    source_type: options.sourceType ?? BUNDLE_DEFAULTS.sourceType,
+    producer: producerInfo(options.producer ?? BUNDLE_DEFAULTS.producer),
   };
   const files: BundleFileInput[] = [];
 

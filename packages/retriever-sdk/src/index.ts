@@ -45,6 +45,7 @@ export { createUrlRequestFolder } from './url-request-folder.ts';
 export type { UrlRequestFolderOptions } from './url-request-folder.ts';
 export { extractCover, imageAsJpeg } from './cover.ts';
 export {
+  DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_STABLE_CHECKS,
   RETRY_DEFAULTS,
   loadRetrieverSettings,

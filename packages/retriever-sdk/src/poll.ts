@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
+import { DEFAULT_POLL_INTERVAL_MS } from './settings.ts';
 
 /** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -19,7 +20,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export interface PollLoopOptions {
   /** One pass over the folder (or whatever is polled). Errors are logged and the loop goes on. */
   tick: () => Promise<void>;
-  /** Time between passes. @default 2000 */
+  /** Time between passes. @default DEFAULT_POLL_INTERVAL_MS */
   intervalMs?: number;
   /** Stops the loop; the promise resolves after the pass in progress ends. */
   signal?: AbortSignal;
@@ -34,7 +35,7 @@ export interface PollLoopOptions {
 /** Runs `tick` every `intervalMs` until `signal` aborts. */
 export async function runPollLoop(options: PollLoopOptions): Promise<void> {
   const { signal, logger } = options;
-  const interval = options.intervalMs ?? 2000;
+  const interval = options.intervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   let wake: (() => void) | undefined;
   let watcher: FSWatcher | undefined;
   if (options.watchDir !== undefined) {

@@ -51,7 +51,7 @@ export interface RequestFolderOptions {
   extensions: string[];
   handle: (request: RequestFile) => Promise<RequestResult>;
   logger: Logger;
-  /** Consecutive identical looks before a file counts as completely written. @default 2 */
+  /** Consecutive identical looks before a file counts as completely written. @default DEFAULT_STABLE_CHECKS */
   stableChecks?: number;
 }
 

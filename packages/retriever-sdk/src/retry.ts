@@ -4,11 +4,11 @@ import { sleep } from './poll.ts';
 import { RETRY_DEFAULTS } from './settings.ts';
 
 export interface RetryOptions {
-  /** Total attempts, the first included. @default 3 */
+  /** Total attempts, the first included. @default RETRY_DEFAULTS.attempts */
   attempts?: number;
-  /** Wait before the second attempt; doubles each time. @default 2000 */
+  /** Wait before the second attempt; doubles each time. @default RETRY_DEFAULTS.backoffMs */
   backoffMs?: number;
-  /** Upper bound of one wait. @default 60000 */
+  /** Upper bound of one wait. @default RETRY_DEFAULTS.maxBackoffMs */
   maxBackoffMs?: number;
   /** Which errors are worth another attempt (network trouble, not "video is private"). @default every error */
   isRetryable?: (error: unknown) => boolean;

@@ -8,6 +8,9 @@ export const RETRY_DEFAULTS = { attempts: 3, backoffMs: 2000, maxBackoffMs: 60_0
 /** Looks, a poll apart, with the same size and mtime before a dropped file counts as completely copied. */
 export const DEFAULT_STABLE_CHECKS = 2;
 
+/** Time between two looks at a request or drop folder (pollIntervalMs; pollFolder's intervalMs). */
+export const DEFAULT_POLL_INTERVAL_MS = 2000;
+
 export interface RetrieverSettingsBase<C> {
   /** config/<service>.yaml (with env overrides) and then the caller's overrides. */
   config: C;
@@ -58,7 +61,7 @@ export function requestFolderFields(extension: string, defaultDir: string) {
       .number()
       .int()
       .min(50)
-      .default(2000)
+      .default(DEFAULT_POLL_INTERVAL_MS)
       .describe('Milliseconds between scans of the request folder; a file watcher may start a scan sooner.'),
   };
 }

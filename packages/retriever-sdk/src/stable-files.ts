@@ -23,22 +23,25 @@ export interface StabilityTracker {
   forget(path: string): void;
 }
 
+/** minQuietMs when not given: no least time between the looks. */
+const NO_QUIET_TIME = 0;
+
 export interface StabilityOptions {
   /**
    * Least time, on this process's monotonic clock, between the first and the last of the identical looks.
-   * A caller that looks every `intervalMs` passes `(checks - 1) * intervalMs`. @default 0
+   * A caller that looks every `intervalMs` passes `(checks - 1) * intervalMs`. @default none (identical looks alone decide)
    */
   minQuietMs?: number;
   /** The monotonic clock in milliseconds. @default performance.now */
   now?: () => number;
 }
 
-/** @param checks consecutive identical looks needed. @default 2 */
+/** @param checks consecutive identical looks needed. @default DEFAULT_STABLE_CHECKS */
 export function createStabilityTracker(
   checks = DEFAULT_STABLE_CHECKS,
   options: StabilityOptions = {},
 ): StabilityTracker {
-  const minQuietMs = options.minQuietMs ?? 0;
+  const minQuietMs = options.minQuietMs ?? NO_QUIET_TIME;
   const now = options.now ?? (() => performance.now());
   const seen = new Map<string, { size: number; mtimeMs: number; count: number; since: number }>();
   return {

@@ -40,11 +40,11 @@ export interface SyncEngineOptions {
   routes: readonly Route[];
   remoteRoots: Readonly<Record<string, string | undefined>>;
   backends: Readonly<Record<string, BackendOptions>>;
-  /** @default 'warn' */
+  /** An artifact no route matches. @default SYNC_DEFAULTS.unrouted */
   unrouted?: 'warn' | 'fail';
-  /** What a destination path that holds a different file gets. @default 'rename' */
+  /** What a destination path that holds a different file gets. @default SYNC_DEFAULTS.conflict */
   conflict?: ConflictPolicy;
-  /** @default 4 */
+  /** Transfers at once, over all backends. @default SYNC_DEFAULTS.concurrency */
   concurrency?: number;
   retry?: RetryPolicy;
   logger: Logger;

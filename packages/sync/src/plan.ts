@@ -135,7 +135,7 @@ export interface RouteJobInput {
   manifest: JobManifest;
   routes: readonly CompiledRoute[];
   receipts: ReceiptStore | undefined;
-  /** The longest name a backend stores (its maxNameBytes). @default 255 */
+  /** The longest name a backend stores (its maxNameBytes). @default MAX_NAME_BYTES */
   nameBytesOf?: (backend: string) => number;
 }
 

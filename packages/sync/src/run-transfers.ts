@@ -36,11 +36,11 @@ export interface RunTransfersInput {
   logger: Logger;
   signal?: AbortSignal;
   now(): number;
-  /** What a destination holding a different file gets. @default 'rename' */
+  /** What a destination holding a different file gets. @default SYNC_DEFAULTS.conflict */
   conflict?: ConflictPolicy;
   /** destinationKey of every path a receipt holds: a renamed copy never takes one. */
   heldPaths?: ReadonlySet<string>;
-  /** The longest name a backend stores (its maxNameBytes). @default 255 */
+  /** The longest name a backend stores (its maxNameBytes). @default MAX_NAME_BYTES */
   nameBytesOf?(name: string): number;
 }
 

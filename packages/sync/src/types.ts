@@ -101,7 +101,7 @@ export interface BackendContext {
   env?: NodeJS.ProcessEnv;
   /**
    * How many transfers may run at once on this backend; subprocess backends divide their bandwidth
-   * limit by it so that the limit holds for the backend as a whole. @default 1
+   * limit by it so that the limit holds for the backend as a whole. @default the backend's own (rsync: RSYNC_RUNS)
    */
   concurrency?: number;
   /** The engine's limit on transfers at once over all backends; a batching backend takes one per run. */

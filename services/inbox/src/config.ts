@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_QUEUE, INBOX, loadServiceConfig, resolvePaths } from '@imk/config';
-import { DEFAULT_STABLE_CHECKS } from '@imk/retriever-sdk/config-schema';
+import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_STABLE_CHECKS } from '@imk/retriever-sdk/config-schema';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
 
 export const SERVICE_NAME = INBOX;
@@ -17,7 +17,7 @@ export const InboxConfigSchema = z.object({
     .number()
     .int()
     .min(50)
-    .default(2000)
+    .default(DEFAULT_POLL_INTERVAL_MS)
     .describe('Milliseconds between looks at the drop folder; a file watcher may start one sooner.'),
   stableChecks: z
     .number()

@@ -1,13 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { QUEUE_NAMES } from '@imk/config';
+import { INSTRUMENTAL_MAKER, QUEUE_NAMES } from '@imk/config';
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import { AudioFormatSchema, StemNameSchema } from '@imk/protocol';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
 import { DEFAULT_VARIANT_RECIPES, VariantRecipesSchema } from '@imk/separation/variants';
 
 /** The config file `config/instrumental-maker.yaml` and env prefix `IMK_INSTRUMENTAL_MAKER__`. */
-export const SERVICE_NAME = 'instrumental-maker';
+export const SERVICE_NAME = INSTRUMENTAL_MAKER;
 
 /** Jobs at once in one worker when config does not say: one per core, at most 4. */
 export function defaultConcurrency(): number {

@@ -20,7 +20,8 @@ export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
   REMIX_SOURCE_LEGACY: POLICY.unprocessable,
   // A mix's name would replace a file the job made (its instrumental, another variant): never done.
   REMIX_NAME_TAKEN: POLICY.unprocessable,
-  STEMS_NOT_CACHED: POLICY.unprocessable,
+  // The stems (and the song to separate again) were cleaned up: gone, as the dashboard's mixer answers too.
+  STEMS_NOT_CACHED: POLICY.gone,
   // A programming error (the stage steps and STAGES disagree): retrying runs the same code again.
   STAGES_INVALID: POLICY.internal,
 });

@@ -11,6 +11,7 @@ import {
 } from '@imk/http-guard';
 import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, cookieHeader, readCookie } from './cookies.ts';
 import { registerLoginRoutes } from './login.ts';
+import { replyError } from './errors.ts';
 
 export { isLoopbackHost } from '@imk/http-guard';
 export { resolveToken } from './token.ts';
@@ -69,8 +70,7 @@ export function registerAuth(app: FastifyInstance, token: string | undefined, lo
       if (changesState(request.method) && !hasJsonBody(request) && request.headers['content-type']) {
         const sent = request.headers[CSRF_HEADER];
         if (typeof sent !== 'string' || !sameSecret(sent, csrf))
-          return reply.code(403).send({
-            error: 'CSRF_TOKEN_REQUIRED',
+          return replyError(reply, 'CSRF_TOKEN_REQUIRED', {
             message: `send the ${CSRF_HEADER} header (the value of the ${CSRF_COOKIE} cookie) with uploads made with a login session, or use "Authorization: Bearer <token>"`,
           });
       }

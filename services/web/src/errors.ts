@@ -1,13 +1,51 @@
+import type { FastifyReply } from 'fastify';
 import { POLICY, defineErrors } from '@imk/errors';
 
-/** Every code @imk/web-service throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */
+/**
+ * Every code @imk/web-service throws or answers with, with its policy (retry or not, HTTP status); see
+ * @imk/errors defineErrors. A route answers an error with replyError, which takes the status from here.
+ */
 export const WEB_ERRORS = defineErrors('@imk/web-service', {
+  ARTIFACT_NOT_FOUND: POLICY.notFound,
+  BAD_JOB_ID: POLICY.badRequest,
+  BAD_PREVIEW: POLICY.badRequest,
+  CANCEL_UNAVAILABLE: POLICY.unavailable,
+  CSRF_TOKEN_REQUIRED: POLICY.forbidden,
+  EMPTY_FILE: POLICY.badRequest,
+  FILE_NOT_FOUND: POLICY.notFound,
+  INVALID_MIX: POLICY.badRequest,
+  INVALID_REQUEST: POLICY.badRequest,
+  INVALID_SUBSCRIPTION: POLICY.badRequest,
   JOB_NOT_FOUND: POLICY.notFound,
+  /** The mixer on an earlier-version job: no stem cache of theirs to mix from. */
+  LEGACY_OUTPUT: POLICY.conflict,
+  NO_FILE: POLICY.badRequest,
+  OUTPUT_NOT_FOUND: POLICY.notFound,
+  PREVIEW_FAILED: POLICY.internal,
+  RETRY_UNAVAILABLE: POLICY.unavailable,
+  /** "Separate again" when the stems are still cached: nothing to do. */
+  STEMS_CACHED: POLICY.conflict,
+  /** The job's stems left the cache and its song the archive (the worker's remix says the same). */
+  STEMS_NOT_CACHED: POLICY.gone,
+  STEM_NOT_FOUND: POLICY.notFound,
   /** "Separate again": the song's archived bundle was cleaned up too; the user adds the song again. */
-  SOURCE_GONE: { retryable: false, httpStatus: 410 },
+  SOURCE_GONE: POLICY.gone,
+  UNSUPPORTED_FILE: { retryable: false, httpStatus: 415 },
+  UPLOAD_TOO_LARGE: { retryable: false, httpStatus: 413 },
   WEB_BAD_HOST: POLICY.unavailable,
   WEB_PORT_IN_USE: POLICY.unavailable,
   WEB_TOKEN_FILE: POLICY.unavailable,
   WEB_TOKEN_REQUIRED: POLICY.unavailable,
   WEB_TOKEN_WEAK: POLICY.unavailable,
 });
+
+export type WebErrorCode = keyof typeof WEB_ERRORS;
+
+/** Answers `{ error: code, message, … }` with the status the catalogue gives the code. */
+export function replyError(
+  reply: FastifyReply,
+  code: WebErrorCode,
+  body: { message?: string } & Record<string, unknown>,
+): FastifyReply {
+  return reply.code(WEB_ERRORS[code].httpStatus).send({ error: code, ...body });
+}

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_QUEUE, QUEUE_NAMES } from '@imk/config';
+import { DEFAULT_QUEUE, INSTRUMENTAL_MAKER, QUEUE_NAMES } from '@imk/config';
 import { LEDGER_STATES } from '@imk/ledger';
 import { LOG_FORMAT_ENV, LOG_FORMATS } from '@imk/log';
+import { HEALTHCHECK_MAX_AGE_SECONDS } from '@imk/ops';
+import { JOB_PRIORITY } from '@imk/protocol';
 import { AUDIO_FORMATS } from '@imk/media';
 import { FETCH_MODES } from '@imk/retriever-sdk';
 import { ENGINE_NAMES } from '@imk/separation';
@@ -25,5 +27,11 @@ describe('the choices the commands offer', () => {
     const web = WebConfigSchema.parse({});
     expect(choices.WEB_DEFAULT_HOST).toBe(web.host);
     expect(choices.WEB_DEFAULT_PORT).toBe(web.port);
+  });
+
+  it("are the values of the packages that own them: `imk enqueue --priority`'s range and default, `imk healthcheck --max-age`, `imk run`'s service", () => {
+    expect(choices.JOB_PRIORITY).toEqual(JOB_PRIORITY);
+    expect(choices.HEALTHCHECK_MAX_AGE_SECONDS).toBe(HEALTHCHECK_MAX_AGE_SECONDS);
+    expect(choices.DEFAULT_RUN_SERVICE).toBe(INSTRUMENTAL_MAKER);
   });
 });

@@ -30,3 +30,9 @@ export const LEDGER_STATES = [
   'rejected',
   'cancelled',
 ] as const;
+/** @imk/protocol JOB_PRIORITY (`imk enqueue --priority`'s range and default) */
+export const JOB_PRIORITY = { min: -100, max: 100, default: 0 } as const;
+/** @imk/ops HEALTHCHECK_MAX_AGE_SECONDS (`imk healthcheck --max-age`'s default, derived from the heartbeat's interval) */
+export const HEALTHCHECK_MAX_AGE_SECONDS = 60;
+/** @imk/config INSTRUMENTAL_MAKER (what `imk run` runs when no service is named) */
+export const DEFAULT_RUN_SERVICE = 'instrumental-maker';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { DEFAULT_QUEUE, QUEUE_NAMES } from './choices.ts';
+import { DEFAULT_QUEUE, JOB_PRIORITY, QUEUE_NAMES } from './choices.ts';
 import { lazyAction } from './lazy-action.ts';
 import { withRoot } from './root-option.ts';
 
@@ -20,6 +20,9 @@ export function registerEnqueue(program: Command): void {
       .option('--video <file>', 'a video whose audio is replaced by the instrumental')
       .option('--cover <file>', 'cover art image')
       .option('--job-id <id>', 'job id (default: a readable slug of the tags plus a short random suffix)')
-      .option('--priority <n>', 'higher runs first (-100 to 100, default 0)'),
+      .option(
+        '--priority <n>',
+        `higher runs first (${JOB_PRIORITY.min} to ${JOB_PRIORITY.max}, default ${JOB_PRIORITY.default})`,
+      ),
   ).action(lazyAction(async () => (await import('../actions/enqueue.ts')).enqueueCommand));
 }

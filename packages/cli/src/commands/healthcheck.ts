@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { SERVICE_NAMES } from '../services.ts';
+import { HEALTHCHECK_MAX_AGE_SECONDS } from './choices.ts';
 import { lazyAction } from './lazy-action.ts';
 import { withRoot } from './root-option.ts';
 
@@ -12,7 +13,7 @@ export function registerHealthcheck(program: Command): void {
     program
       .command('healthcheck')
       .argument('<service>', `one of: ${SERVICE_NAMES.join(', ')}`)
-      .option('--max-age <seconds>', 'oldest acceptable heartbeat', '60')
+      .option('--max-age <seconds>', 'oldest acceptable heartbeat', String(HEALTHCHECK_MAX_AGE_SECONDS))
       .description(
         'exit 0 if the service runs on this host (its heartbeat is fresh), else 1: for Docker health checks',
       ),

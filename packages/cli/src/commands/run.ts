@@ -2,10 +2,9 @@ import { Option, type Command } from 'commander';
 import { ImkError } from '@imk/errors';
 import { logFormatOption } from '../log-format.ts';
 import { SERVICE_NAMES } from '../services.ts';
+import { DEFAULT_RUN_SERVICE } from './choices.ts';
 import { lazyAction } from './lazy-action.ts';
 import { withRoot } from './root-option.ts';
-
-export const DEFAULT_RUN_SERVICE = 'instrumental-maker';
 
 function positiveInt(value: string): number {
   const n = Number(value);

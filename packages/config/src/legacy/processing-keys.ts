@@ -1,9 +1,9 @@
-import { INBOX } from '../service-names.ts';
+import { INBOX, INSTRUMENTAL_MAKER } from '../service-names.ts';
 import { legacyBool } from './env-file.ts';
 import type { LegacyChange, LegacyKey } from './types.ts';
 
 /** The worker's config file name (config/instrumental-maker.yaml), as the legacy keys name it. */
-export const IM = 'instrumental-maker';
+export const IM = INSTRUMENTAL_MAKER;
 const at = (file: string, path: (string | number)[], value: unknown, comment: string): LegacyChange => ({
   file,
   path,

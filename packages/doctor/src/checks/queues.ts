@@ -44,17 +44,21 @@ export const queuesWritableCheck: DoctorCheck = {
   },
 };
 
+const GIB = 1024 ** 3;
+/** Free space below which `imk doctor` fails and warns when not told otherwise. */
+export const DISK_CHECK_DEFAULTS = { failBelowBytes: GIB, warnBelowBytes: 10 * GIB } as const;
+
 export interface DiskCheckOptions {
-  /** Below this, fail. @default 1 GiB */
+  /** Below this, fail. @default DISK_CHECK_DEFAULTS.failBelowBytes (1 GiB) */
   failBelowBytes?: number;
-  /** Below this, warn. @default 10 GiB */
+  /** Below this, warn. @default DISK_CHECK_DEFAULTS.warnBelowBytes (10 GiB) */
   warnBelowBytes?: number;
 }
 
 /** Free space where queues and outputs live (downloads, stems and variants take several times a song's size). */
 export function freeDiskCheck(options: DiskCheckOptions = {}): DoctorCheck {
-  const failBelow = options.failBelowBytes ?? 1024 ** 3;
-  const warnBelow = options.warnBelowBytes ?? 10 * 1024 ** 3;
+  const failBelow = options.failBelowBytes ?? DISK_CHECK_DEFAULTS.failBelowBytes;
+  const warnBelow = options.warnBelowBytes ?? DISK_CHECK_DEFAULTS.warnBelowBytes;
   return {
     id: 'free-disk',
     title: 'free disk',

@@ -22,7 +22,7 @@ export interface WriteStemMp4Options {
   tags?: AudioTags;
   /** Image embedded as cover art. */
   cover?: string;
-  /** AAC bitrate of each stream. @default '256k' */
+  /** AAC bitrate of each stream. @default DEFAULT_BITRATE.m4a */
   bitrate?: string;
   /** Names and colours shown by DJ software. @default Drums, Bass, Other, Vocals in Mixxx's colours */
   look?: Partial<Record<StemMp4Stem, StemManifestStem>>;

@@ -9,8 +9,16 @@ import { refreshOwedDir } from '../store.ts';
 import { refreshMediaServer } from './refresh.ts';
 import type { MediaServer } from './schema.ts';
 
-/** Tries of a refresh that carries newly delivered files (one for a pass that only owes earlier ones). */
-const REFRESH_ATTEMPTS = 3;
+/** The defaults of runRefreshes' options, each written here only. */
+export const REFRESH_DEFAULTS = {
+  /** Tries of a refresh that carries newly delivered files (one for a pass that only owes earlier ones). */
+  attempts: 3,
+  firstDelayMs: 2000,
+  timeoutMs: 15_000,
+  owedRetryMs: 60_000,
+} as const;
+/** The longest wait before a server owed files is asked again. */
+const OWED_RETRY_MAX_MS = 3_600_000;
 
 export interface RunRefreshesOptions {
   servers: Readonly<Record<string, MediaServer>>;
@@ -21,15 +29,15 @@ export interface RunRefreshesOptions {
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
-  /** @default 3 */
+  /** Tries of a refresh carrying new files. @default REFRESH_DEFAULTS.attempts */
   attempts?: number;
-  /** Wait before the second try, doubled after each. @default 2000 */
+  /** Wait before the second try, doubled after each. @default REFRESH_DEFAULTS.firstDelayMs */
   firstDelayMs?: number;
-  /** @default 15000 */
+  /** How long one refresh request may take. @default REFRESH_DEFAULTS.timeoutMs */
   timeoutMs?: number;
   /**
    * A server owed files it missed is asked again by a pass that delivers nothing to it no sooner than
-   * this after its last try, doubled after each failed one (at most an hour). @default 60000
+   * this after its last try, doubled after each failed one (at most an hour). @default REFRESH_DEFAULTS.owedRetryMs
    */
   owedRetryMs?: number;
 }
@@ -86,7 +94,7 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
       // A pass that owes only earlier files tries once, and only when that server's wait is over (a
       // server that stays down, or a wrong token, is not asked, logged and recorded at every pass).
       if (fresh.length === 0 && Date.now() < owed.next_at) return;
-      const attempts = fresh.length > 0 ? (options.attempts ?? REFRESH_ATTEMPTS) : 1;
+      const attempts = fresh.length > 0 ? (options.attempts ?? REFRESH_DEFAULTS.attempts) : 1;
       const settle = async (ok: boolean) => {
         const file = owedFile(options.stateDir, name);
         if (ok) {
@@ -94,7 +102,10 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
           return;
         }
         const tries = owed.tries + 1;
-        const wait = Math.min(3_600_000, (options.owedRetryMs ?? 60_000) * 2 ** (tries - 1));
+        const wait = Math.min(
+          OWED_RETRY_MAX_MS,
+          (options.owedRetryMs ?? REFRESH_DEFAULTS.owedRetryMs) * 2 ** (tries - 1),
+        );
         await mkdir(refreshOwedDir(options.stateDir), { recursive: true });
         await writeJsonAtomic(file, {
           paths: paths.slice(-MAX_OWED),
@@ -113,7 +124,7 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
         try {
           const done = await refreshMediaServer(server, name, paths, {
             env: options.env ?? process.env,
-            timeoutMs: options.timeoutMs ?? 15_000,
+            timeoutMs: options.timeoutMs ?? REFRESH_DEFAULTS.timeoutMs,
             signal: options.signal,
           });
           logger.info({ server: name, files: paths.length, attempt }, `media server refreshed: ${done}`);
@@ -141,9 +152,13 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
             );
             return;
           }
-          await sleep((options.firstDelayMs ?? 2000) * 2 ** (attempt - 1), undefined, {
-            signal: options.signal,
-          }).catch(() => undefined);
+          await sleep(
+            (options.firstDelayMs ?? REFRESH_DEFAULTS.firstDelayMs) * 2 ** (attempt - 1),
+            undefined,
+            {
+              signal: options.signal,
+            },
+          ).catch(() => undefined);
         }
       }
     }),

@@ -7,6 +7,9 @@ import { STEM_SAMPLE_RATE } from '../pcm-source.ts';
  * snare and hi-hat loop, and a bass following the chord roots. Stems are the ground truth; the mixture is
  * their exact sum.
  */
+/** What makeTinyMix renders when not told: a 10 s song at 110 bpm, seed 1, the voice unshifted. */
+export const TINY_MIX_DEFAULTS = { seconds: 10, seed: 1, bpm: 110, voiceShift: 0 } as const;
+
 export interface TinyMix {
   mixture: PcmChannels;
   stems: StemPcm;
@@ -14,17 +17,17 @@ export interface TinyMix {
 }
 
 export interface TinyMixOptions {
-  /** @default 10 */
+  /** @default TINY_MIX_DEFAULTS.seconds */
   seconds?: number;
   /** @default STEM_SAMPLE_RATE */
   sampleRate?: number;
-  /** Seed of the melody and noise. @default 1 */
+  /** Seed of the melody and noise. @default TINY_MIX_DEFAULTS.seed */
   seed?: number;
-  /** Tempo in beats per minute. @default 110 */
+  /** Tempo in beats per minute. @default TINY_MIX_DEFAULTS.bpm */
   bpm?: number;
   /**
    * Semitones the voice sings above its usual range (A3 to A5); −12 is a baritone's, from A2 (110 Hz),
-   * whose fundamental lies below 200 Hz much of the time. @default 0
+   * whose fundamental lies below 200 Hz much of the time. @default TINY_MIX_DEFAULTS.voiceShift
    */
   voiceShift?: number;
 }
@@ -39,13 +42,13 @@ const SCALE = [0, 2, 3, 5, 7, 8, 10]; // A natural minor, semitones above A
 
 export function createTinyMix(options: TinyMixOptions = {}): TinyMix {
   const sr = options.sampleRate ?? STEM_SAMPLE_RATE;
-  const frames = Math.round((options.seconds ?? 10) * sr);
-  const beat = 60 / (options.bpm ?? 110);
-  const rand = prng(options.seed ?? 1);
+  const frames = Math.round((options.seconds ?? TINY_MIX_DEFAULTS.seconds) * sr);
+  const beat = 60 / (options.bpm ?? TINY_MIX_DEFAULTS.bpm);
+  const rand = prng(options.seed ?? TINY_MIX_DEFAULTS.seed);
   const stem = (): PcmChannels => [new Float32Array(frames), new Float32Array(frames)];
   const stems: StemPcm = { vocals: stem(), drums: stem(), bass: stem(), other: stem() };
 
-  renderVoice(stems.vocals, sr, beat, rand, options.voiceShift ?? 0);
+  renderVoice(stems.vocals, sr, beat, rand, options.voiceShift ?? TINY_MIX_DEFAULTS.voiceShift);
   renderChords(stems.other, sr, beat);
   renderBass(stems.bass, sr, beat);
   renderDrums(stems.drums, sr, beat, rand);

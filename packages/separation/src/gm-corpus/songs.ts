@@ -13,7 +13,7 @@ export interface GmSongSpec {
    * Semitones added to the lead voice's melody, the rest of the song unchanged (same seed, same notes).
    * −12 sings it an octave lower, in a baritone's range (about A2 to F4, so the voice often goes below
    * 200 Hz), which no corpus song does: a check set for tuning (`tune-gm.ts --vocal-shift`), not a song
-   * of the corpus. @default 0
+   * of the corpus. @default unshifted
    */
   vocalShift?: number;
 }

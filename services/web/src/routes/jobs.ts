@@ -6,6 +6,7 @@ import { takeSnapshot } from '../snapshot.ts';
 import { engineFacts } from '../system/engine-facts.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
+import { replyError } from '../errors.ts';
 
 /** JSON API: overview, job list, job detail, retry, cancel. */
 export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
@@ -21,14 +22,13 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id', async (request, reply) => {
     const { id } = request.params;
-    if (!isJobId(id))
-      return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+    if (!isJobId(id)) return replyError(reply, 'BAD_JOB_ID', { message: `"${id}" is not a job id` });
     const detail = await ctx.jobs.detail(id);
     const output = await readOutput(ctx.paths.outputs, id);
     if (!detail && !output)
-      return reply
-        .code(404)
-        .send({ error: 'JOB_NOT_FOUND', message: `no job ${id} in the ledger, the queues or outputs/` });
+      return replyError(reply, 'JOB_NOT_FOUND', {
+        message: `no job ${id} in the ledger, the queues or outputs/`,
+      });
     return {
       ...detail,
       output,
@@ -46,11 +46,9 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
 
   app.post<{ Params: { id: string } }>('/api/jobs/:id/retry', async (request, reply) => {
     const { id } = request.params;
-    if (!isJobId(id))
-      return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+    if (!isJobId(id)) return replyError(reply, 'BAD_JOB_ID', { message: `"${id}" is not a job id` });
     if (!ctx.retry)
-      return reply.code(503).send({
-        error: 'RETRY_UNAVAILABLE',
+      return replyError(reply, 'RETRY_UNAVAILABLE', {
         message: 'retry is not available: the queue service is not installed',
       });
     try {
@@ -66,18 +64,16 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
     '/api/jobs/:id/cancel',
     async (request, reply) => {
       const { id } = request.params;
-      if (!isJobId(id))
-        return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+      if (!isJobId(id)) return replyError(reply, 'BAD_JOB_ID', { message: `"${id}" is not a job id` });
       if (!ctx.cancel)
-        return reply.code(503).send({
-          error: 'CANCEL_UNAVAILABLE',
+        return replyError(reply, 'CANCEL_UNAVAILABLE', {
           message: 'cancel is not available: the queue service is not installed',
         });
       const reason = request.body?.reason;
       if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500))
-        return reply
-          .code(400)
-          .send({ error: 'INVALID_REQUEST', message: 'reason must be a text of at most 500 characters' });
+        return replyError(reply, 'INVALID_REQUEST', {
+          message: 'reason must be a text of at most 500 characters',
+        });
       try {
         const result = await ctx.cancel(id, reason);
         ctx.logger.info({ job_id: id, ...result }, 'job cancelled from the dashboard');

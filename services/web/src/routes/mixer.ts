@@ -19,6 +19,7 @@ import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
 import { sendCheckedFile } from '../system/send-file.ts';
 import { archivedBundle, pendingAgain, separateAgain, sourceGone } from '../system/separate-again.ts';
+import { replyError } from '../errors.ts';
 
 /** The tags a mix of a job is queued with. */
 interface MixTags {
@@ -92,8 +93,7 @@ async function unavailable(ctx: WebContext, id: string, found: Awaited<ReturnTyp
 export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get<{ Params: { id: string } }>('/api/jobs/:id/mixer', async (request, reply) => {
     const { id } = request.params;
-    if (!isJobId(id))
-      return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+    if (!isJobId(id)) return replyError(reply, 'BAD_JOB_ID', { message: `"${id}" is not a job id` });
     const found = await cachedStemsOf(ctx, id);
     if (found.stems === undefined)
       return { available: false, stems: [], ...(await unavailable(ctx, id, found)) } satisfies MixerResponse;
@@ -110,10 +110,10 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     const { id } = request.params;
     const stem = StemNameSchema.safeParse(request.params.stem.replace(/\.wav$/, ''));
     if (!isJobId(id) || !stem.success)
-      return reply.code(404).send({ error: 'STEM_NOT_FOUND', message: `no stem ${request.params.stem}` });
+      return replyError(reply, 'STEM_NOT_FOUND', { message: `no stem ${request.params.stem}` });
     const found = await cachedStemsOf(ctx, id);
     if (found.stems === undefined)
-      return reply.code(410).send({ error: 'STEMS_NOT_CACHED', ...(await unavailable(ctx, id, found)) });
+      return replyError(reply, 'STEMS_NOT_CACHED', { ...(await unavailable(ctx, id, found)) });
     const file = found.stems[stem.data];
     return sendCheckedFile(request, reply, file, {
       name: 'legacy' in found ? `the ${stem.data} stem of ${id}` : `the cached ${stem.data} stem of ${id}`,
@@ -124,22 +124,19 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
 
   app.post<{ Params: { id: string } }>('/api/jobs/:id/separate-again', async (request, reply) => {
     const { id } = request.params;
-    if (!isJobId(id))
-      return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+    if (!isJobId(id)) return replyError(reply, 'BAD_JOB_ID', { message: `"${id}" is not a job id` });
     const found = await cachedStemsOf(ctx, id);
     if ('legacy' in found)
-      return reply.code(409).send({
-        error: 'LEGACY_OUTPUT',
+      return replyError(reply, 'LEGACY_OUTPUT', {
         message:
           found.reason ??
           `job ${id} was made by the earlier instrumental-maker: its stems are in outputs/${id}/files/stems/, mix away (it cannot be separated again here: its song was not archived)`,
       });
-    if (found.manifest === undefined)
-      return reply.code(404).send({ error: 'JOB_NOT_FOUND', message: found.reason });
+    if (found.manifest === undefined) return replyError(reply, 'JOB_NOT_FOUND', { message: found.reason });
     if (found.stems !== undefined)
-      return reply
-        .code(409)
-        .send({ error: 'STEMS_CACHED', message: `the stems of job ${id} are in the stem cache: mix away` });
+      return replyError(reply, 'STEMS_CACHED', {
+        message: `the stems of job ${id} are in the stem cache: mix away`,
+      });
     try {
       const queued = await separateAgain(ctx, id, found.manifest);
       if (!queued.pending)
@@ -155,13 +152,11 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
 
   app.post<{ Params: { id: string }; Body: unknown }>('/api/jobs/:id/mix', async (request, reply) => {
     const { id } = request.params;
-    if (!isJobId(id))
-      return reply.code(400).send({ error: 'BAD_JOB_ID', message: `"${id}" is not a job id` });
+    if (!isJobId(id)) return replyError(reply, 'BAD_JOB_ID', { message: `"${id}" is not a job id` });
     const body = typeof request.body === 'object' && request.body !== null ? request.body : {};
     const remix = RemixSchema.safeParse({ ...body, of: id });
     if (!remix.success)
-      return reply.code(400).send({
-        error: 'INVALID_MIX',
+      return replyError(reply, 'INVALID_MIX', {
         message: remix.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
       });
     const found = await cachedStemsOf(ctx, id);
@@ -169,7 +164,7 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     const missing = found.stems === undefined ? await unavailable(ctx, id, found) : undefined;
     const tags = 'tags' in found ? found.tags : undefined;
     if (tags === undefined || (missing !== undefined && !missing.canSaveWithoutStems))
-      return reply.code(410).send({ error: 'STEMS_NOT_CACHED', ...(missing ?? { message: found.reason }) });
+      return replyError(reply, 'STEMS_NOT_CACHED', { ...(missing ?? { message: found.reason }) });
     try {
       const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
       const bundle = createBundle({

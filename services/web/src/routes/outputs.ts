@@ -8,6 +8,7 @@ import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
 import { listOutputs, readOutput } from '../system/outputs.ts';
 import { checkArtifact, isJobId, resolveInside } from '../system/safe-path.ts';
 import { sendCheckedFile } from '../system/send-file.ts';
+import { replyError } from '../errors.ts';
 
 /** Browsing outputs/<job_id>: manifest, files (with HTTP ranges for the audio player), preview images. */
 export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): void {
@@ -18,9 +19,9 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
   app.get<{ Params: { id: string } }>('/api/outputs/:id', async (request, reply) => {
     const output = await readOutput(ctx.paths.outputs, request.params.id);
     if (!output)
-      return reply
-        .code(404)
-        .send({ error: 'OUTPUT_NOT_FOUND', message: `no outputs/${request.params.id}/manifest.json` });
+      return replyError(reply, 'OUTPUT_NOT_FOUND', {
+        message: `no outputs/${request.params.id}/manifest.json`,
+      });
     return { ...output, sync: await ctx.sync.forJob(request.params.id) } satisfies OutputDetailResponse;
   });
 
@@ -34,7 +35,7 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
       const real = isJobId(id) ? await resolveInside(jobDir, rel) : undefined;
       const info = real ? await stat(real).catch(() => undefined) : undefined;
       if (!real || !info?.isFile())
-        return reply.code(404).send({ error: 'FILE_NOT_FOUND', message: `no file ${rel} in outputs/${id}` });
+        return replyError(reply, 'FILE_NOT_FOUND', { message: `no file ${rel} in outputs/${id}` });
       // Sent from the descriptor fs-safe opens (no link, no FIFO), never opened again by name.
       return sendCheckedFile(request, reply, real, {
         name: `outputs/${id}/${rel}`,
@@ -49,15 +50,13 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
     async (request, reply) => {
       const { id, index, kind } = request.params;
       if (!PREVIEW_KINDS.includes(kind as PreviewKind))
-        return reply
-          .code(400)
-          .send({ error: 'BAD_PREVIEW', message: `preview must be one of ${PREVIEW_KINDS.join(', ')}` });
+        return replyError(reply, 'BAD_PREVIEW', {
+          message: `preview must be one of ${PREVIEW_KINDS.join(', ')}`,
+        });
       const output = await readOutput(ctx.paths.outputs, id);
       const artifact = output?.artifacts[Number(index)];
       if (!artifact)
-        return reply
-          .code(404)
-          .send({ error: 'ARTIFACT_NOT_FOUND', message: `no artifact ${index} in outputs/${id}` });
+        return replyError(reply, 'ARTIFACT_NOT_FOUND', { message: `no artifact ${index} in outputs/${id}` });
       // Before ffmpeg sees it: a FIFO would hang it, a link or `..` would preview a file from elsewhere.
       let checked;
       try {
@@ -81,7 +80,7 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
         return reply.header('cache-control', 'private, max-age=86400').sendFile(basename(png), previewDir);
       } catch (error) {
         ctx.logger.warn({ err: errorMessage(error), job_id: id }, 'preview rendering failed');
-        return reply.code(500).send({ error: 'PREVIEW_FAILED', message: errorMessage(error) });
+        return replyError(reply, 'PREVIEW_FAILED', { message: errorMessage(error) });
       }
     },
   );

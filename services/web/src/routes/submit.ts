@@ -9,6 +9,7 @@ import { errorMessage, isImkError } from '@imk/errors';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
 import type { UploadResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
+import { replyError } from '../errors.ts';
 
 export const UPLOAD_EXTENSIONS = [
   '.mp3',
@@ -37,13 +38,11 @@ export function tagsFromFileName(name: string): { artist?: string; title: string
 export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.post('/api/upload', { config: { accepts: ['multipart'] } }, async (request, reply) => {
     const part = await request.file();
-    if (!part)
-      return reply.code(400).send({ error: 'NO_FILE', message: 'send one file in a multipart form field' });
+    if (!part) return replyError(reply, 'NO_FILE', { message: 'send one file in a multipart form field' });
     const ext = extname(part.filename).toLowerCase();
     if (!UPLOAD_EXTENSIONS.includes(ext)) {
       part.file.resume();
-      return reply.code(415).send({
-        error: 'UNSUPPORTED_FILE',
+      return replyError(reply, 'UNSUPPORTED_FILE', {
         message: `${part.filename}: expected one of ${UPLOAD_EXTENSIONS.join(', ')}`,
       });
     }
@@ -53,12 +52,11 @@ export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): voi
       const file = join(tmpDir, `upload${ext}`);
       await pipeline(part.file, createWriteStream(file));
       if (part.file.truncated)
-        return reply.code(413).send({
-          error: 'UPLOAD_TOO_LARGE',
+        return replyError(reply, 'UPLOAD_TOO_LARGE', {
           message: `${part.filename} is larger than web.uploadLimitMb (${ctx.config.uploadLimitMb} MB)`,
         });
       if ((await stat(file)).size === 0)
-        return reply.code(400).send({ error: 'EMPTY_FILE', message: `${part.filename} is empty` });
+        return replyError(reply, 'EMPTY_FILE', { message: `${part.filename} is empty` });
       const tags = tagsFromFileName(part.filename);
       const jobId = makeJobId(
         'upload',

@@ -9,6 +9,7 @@ import {
 } from '@imk/retriever-sdk';
 import type { SubscriptionAddedResponse, SubscriptionRow, SubscriptionsResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
+import { replyError } from '../errors.ts';
 
 /**
  * GET /api/subscriptions: every subscription that has run (from config or the dashboard) and those added
@@ -42,8 +43,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: WebContext
   app.post('/api/subscriptions', async (request, reply) => {
     const parsed = SubscriptionSchema.safeParse(request.body);
     if (!parsed.success)
-      return reply.code(400).send({
-        error: 'INVALID_SUBSCRIPTION',
+      return replyError(reply, 'INVALID_SUBSCRIPTION', {
         message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
       });
     const adding = writing.then(() => addDashboardSubscription(stateDir, parsed.data));

@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorMessage } from '@imk/errors';
 import { openUntrusted } from '@imk/fs-safe';
+import { replyError } from '../errors.ts';
 
 /** Content types of the files the dashboard serves (outputs and cached stems); others are octet-stream. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -69,7 +70,7 @@ export async function sendCheckedFile(
       ...(options.within !== undefined && { within: options.within }),
     });
   } catch (error) {
-    return reply.code(404).send({ error: 'FILE_NOT_FOUND', message: errorMessage(error) });
+    return replyError(reply, 'FILE_NOT_FOUND', { message: errorMessage(error) });
   }
   const { handle, size } = opened;
   const range = parseRange(request.headers.range, size);

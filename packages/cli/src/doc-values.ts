@@ -1,0 +1,18 @@
+import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
+import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
+
+/**
+ * The defaults that the docs' prose states, each taken from its home: `npm run schemas` writes them into
+ * every `<!-- value:NAME -->…<!-- /value:NAME -->` of docs/*.md (replaceDocValues), and a test fails when a
+ * page is behind. A value typed by hand into the prose stays behind the day its constant changes.
+ */
+export const DOC_VALUES: Readonly<Record<string, string>> = {
+  /** fsqueue's DEFAULT_LEASE_MS, the worker's leaseMs default (docs/protocol.md, docs/operations.md). */
+  'lease-seconds': String(DEFAULT_LEASE_MS / 1000),
+  /** fsqueue's DEFAULT_POLL_MS, the worker's pollMs default (docs/operations.md). */
+  'queue-poll-seconds': String(DEFAULT_POLL_MS / 1000),
+  /** How often a running service writes its heartbeat (docs/operations.md). */
+  'heartbeat-seconds': String(HEARTBEAT_INTERVAL_MS / 1000),
+  /** `imk healthcheck --max-age`'s default (docs/operations.md). */
+  'healthcheck-max-age': String(HEALTHCHECK_MAX_AGE_SECONDS),
+};

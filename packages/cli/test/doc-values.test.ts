@@ -1,0 +1,61 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
+import { FIRST_CLEANUP_AFTER_MS, HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
+import { replaceDocValues } from '@imk/protocol';
+import { DOC_VALUES } from '../src/doc-values.ts';
+
+// STYLE 16: a default the docs state is written by its home. docs/protocol.md said "lease default 30 s"
+// and docs/operations.md "at most 60 s old" and "every 15 s" by hand, beside DEFAULT_LEASE_MS, the
+// healthcheck's --max-age and the heartbeat's interval: change one and the page goes on saying the old one.
+const DOCS = join(import.meta.dirname, '..', '..', '..', 'docs');
+
+async function pages(): Promise<Map<string, string>> {
+  const names = (await readdir(DOCS)).filter((name) => name.endsWith('.md'));
+  return new Map(
+    await Promise.all(names.map(async (n) => [n, await readFile(join(DOCS, n), 'utf8')] as const)),
+  );
+}
+
+describe('the defaults the docs state', () => {
+  it('are their constants, filled in by `npm run schemas` (no page is behind)', async () => {
+    for (const [name, text] of await pages()) expect(replaceDocValues(text, DOC_VALUES), name).toBe(text);
+  });
+
+  it('are each stated through a marker: the lease, the heartbeat and the healthcheck', async () => {
+    const all = [...(await pages()).values()].join('\n');
+    for (const name of Object.keys(DOC_VALUES)) expect(all).toContain(`<!-- value:${name} -->`);
+    expect(all).not.toMatch(
+      /lease default \d+ s|default \d+ s\) is what|at most \d+ s old|every\s+\d+ s and when|default \d+ s is/,
+    );
+    expect(DOC_VALUES).toEqual({
+      'lease-seconds': String(DEFAULT_LEASE_MS / 1000),
+      'queue-poll-seconds': String(DEFAULT_POLL_MS / 1000),
+      'heartbeat-seconds': String(HEARTBEAT_INTERVAL_MS / 1000),
+      'healthcheck-max-age': String(HEALTHCHECK_MAX_AGE_SECONDS),
+    });
+  });
+
+  it('refuse a marker with no value, so none is left unfilled', () => {
+    expect(() => replaceDocValues('x <!-- value:nope -->1<!-- /value:nope --> y', DOC_VALUES)).toThrow(
+      /nope/,
+    );
+  });
+});
+
+describe("imk healthcheck's --max-age default", () => {
+  it('leaves a live service room for missed heartbeats: it is several heartbeat intervals', () => {
+    expect(HEALTHCHECK_MAX_AGE_SECONDS * 1000).toBeGreaterThanOrEqual(3 * HEARTBEAT_INTERVAL_MS);
+  });
+});
+
+describe('the config reference', () => {
+  it("says when the first scheduled cleanup runs from the schedule's own constant", async () => {
+    // retention.intervalMinutes said "the first runs a minute after the web service starts" by hand.
+    const reference = await readFile(join(DOCS, 'configuration.md'), 'utf8');
+    expect(reference).toContain(
+      `the first runs ${FIRST_CLEANUP_AFTER_MS / 1000} s after the web service starts`,
+    );
+  });
+});
