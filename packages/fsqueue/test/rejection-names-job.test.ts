@@ -72,7 +72,7 @@ describe('a rejected bundle', () => {
     const expected: Record<string, RegExp> = {
       bad_priority: /^job bad_priority \("Björk - Jóga"\): options\.priority: .*<=100$/,
       no_media: /^job no_media \("Only A Title"\): audio_path: .*missing/,
-      not_json: /^job not_json: job\.json: /,
+      not_json: /^job not_json: job\.json is not valid JSON/,
       wrong_title: /^job wrong_title \("Someone"\): title: /,
     };
     for (const [id, reason] of Object.entries(expected)) {

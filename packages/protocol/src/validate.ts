@@ -54,8 +54,14 @@ function missingField(issue: z.core.$ZodIssue): string | undefined {
   return `missing: ${article} ${expected} is required here`;
 }
 
+/**
+ * The problems in one line, `field: what was wrong; …`. A message that already begins with its field
+ * (`job.json is missing from the bundle`) is not prefixed with it again ("job.json: job.json is …").
+ */
 export function describeProblems(problems: readonly ValidationProblem[]): string {
-  return problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+  return problems
+    .map((p) => (p.message.startsWith(`${p.path} `) ? p.message : `${p.path}: ${p.message}`))
+    .join('; ');
 }
 
 /** Validates a parsed `job.json` (legacy, its nulls read as absent, or v1). Pure: no file access. */
