@@ -1,3 +1,4 @@
+import { oneIssuePerField } from '@imk/errors';
 import type { z } from 'zod';
 import { parseUntrustedJson } from '@imk/fs-safe';
 import { JobSchema, type Job } from './job.ts';
@@ -13,34 +14,10 @@ export interface ValidationProblem {
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: ValidationProblem[] };
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): ValidationProblem[] {
-  return onePerField(issues).map((issue) => ({
+  return oneIssuePerField(issues).map((issue) => ({
     path: issue.path.length === 0 ? '(document)' : issue.path.map(String).join('.'),
     message: missingField(issue) ?? issue.message,
   }));
-}
-
-/**
- * One issue per field. zod reports every check a value fails: `priority: 1e308` fails both `.int()` (whose
- * bound is the largest safe integer, 9007199254740991) and `.max(100)`. The user is told the tightest bound
- * (the allowed range), once; any other issue on the same field keeps only the first.
- */
-function onePerField(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
-  const kept = new Map<string, z.core.$ZodIssue>();
-  for (const issue of issues) {
-    const key = JSON.stringify(issue.path.map(String));
-    const earlier = kept.get(key);
-    if (earlier === undefined || tighter(issue, earlier)) kept.set(key, issue);
-  }
-  return [...kept.values()];
-}
-
-/** Whether `issue` states a tighter bound than `than` (both too_big, or both too_small). */
-function tighter(issue: z.core.$ZodIssue, than: z.core.$ZodIssue): boolean {
-  if (issue.code === 'too_big' && than.code === 'too_big')
-    return Number(issue.maximum) < Number(than.maximum);
-  if (issue.code === 'too_small' && than.code === 'too_small')
-    return Number(issue.minimum) > Number(than.minimum);
-  return false;
 }
 
 /**
