@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { oneIssuePerField } from '@imk/errors';
 import { isSecretPath, redactText, redactValue } from '@imk/log';
 import { findUnknownKeys } from './schema-walk.ts';
 
@@ -40,7 +41,7 @@ export function validateConfig<S extends z.ZodType>(schema: S, json: unknown): C
   const reported = new Set(unknown.map((problem) => problem.path));
   const issues = result.success
     ? []
-    : result.error.issues.filter(
+    : oneIssuePerField(result.error.issues).filter(
         (issue) =>
           issue.code !== 'unrecognized_keys' ||
           issue.keys.some((key) => !reported.has(dotted([...issue.path, key]))),

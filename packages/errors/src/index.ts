@@ -14,3 +14,5 @@ export { POLICY, policyOfCode } from './policy-registry.ts';
 export type { ErrorPolicy } from './policy-registry.ts';
 export { ERRORS_ERRORS } from './errors.ts';
 export { errnoRetryable, isAbsentErrno, isNoSpace } from './errno.ts';
+export { oneIssuePerField } from './issues.ts';
+export type { FieldIssue } from './issues.ts';

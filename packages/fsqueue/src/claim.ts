@@ -2,7 +2,7 @@ import { rm, utimes } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ImkError, errorMessage, isAbsentErrno } from '@imk/errors';
 import { fsyncDir, pathExists } from '@imk/fs-safe';
-import type { Job } from '@imk/protocol';
+import { describeProblems, jobLabel, jobNameOf, readJobJson, type Job } from '@imk/protocol';
 import { writeBundleState, type BundleState } from './bundle-state.ts';
 import type { QueueContext } from './context.ts';
 import { archiveCancelled, readCancelRequest, type CancelRequest } from './cancel-archive.ts';
@@ -40,6 +40,29 @@ async function notifyRejected(ctx: QueueContext, rejection: Rejection): Promise<
   }
 }
 
+/**
+ * The one-line reason of a rejection, naming the job as a failure does (`job <id> ("Artist - Title"): …`):
+ * the artist and title come from job.json when it can be read at all, valid or not.
+ */
+export async function rejectionReason(
+  dir: string,
+  jobId: string,
+  problems: RejectProblem[],
+): Promise<string> {
+  const name = jobNameOf(await readJobJson(dir).catch(() => undefined));
+  return rejectionText(jobId, problems, name);
+}
+
+/** `job <id> ("Artist - Title"): field: what was wrong; …`, as imk-rejection.json's `reason` says it. */
+export function rejectionText(
+  jobId: string,
+  problems: readonly RejectProblem[],
+  name: Parameters<typeof jobLabel>[1] = {},
+): string {
+  const what = problems.length > 0 ? describeProblems(problems) : 'the bundle is invalid';
+  return `${jobLabel(jobId, name)}: ${what}`;
+}
+
 /** Archives a held folder as rejected, with imk-rejection.json listing the problems. */
 export async function rejectFolder(
   ctx: QueueContext,
@@ -49,9 +72,11 @@ export async function rejectFolder(
   problems: RejectProblem[],
   attempt: number,
 ): Promise<string | undefined> {
+  const reason = await rejectionReason(dir, jobId, problems);
   const doc = {
     job_id: jobId,
     status: 'rejected',
+    reason,
     problems,
     attempt,
     consumer: ctx.consumerId,
@@ -66,8 +91,8 @@ export async function rejectFolder(
   }
   const archived = await archiveFolder(dir, join(ctx.queueDir, REJECTED_DIR), jobId, token, REJECTION_FILE);
   if (archived) {
-    ctx.logger?.warn({ job_id: jobId, problems, dir: archived }, 'bundle rejected');
-    await notifyRejected(ctx, { jobId, dir: archived, problems });
+    ctx.logger?.warn({ job_id: jobId, reason, problems, dir: archived }, 'bundle rejected');
+    await notifyRejected(ctx, { jobId, dir: archived, problems, reason });
   }
   return archived;
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { listNamesOrEmpty } from '@imk/fs-safe';
+import { rejectionReason } from './claim.ts';
 import { archivedJobId } from './inspect.ts';
 import { REJECTED_DIR } from './names.ts';
 import { readArchiveReason } from './outcome.ts';
@@ -12,6 +13,11 @@ export interface Rejection {
   dir: string;
   /** What was wrong with it (empty when imk-rejection.json cannot be read). */
   problems: RejectProblem[];
+  /**
+   * One line naming the job and what was wrong: `job <id> ("Artist - Title"): field: message; …`
+   * (imk-rejection.json's `reason`; built from the problems for a file written before it had one).
+   */
+  reason: string;
 }
 
 /** One folder of `rejected/` (names only, nothing read: cheap even when the archive is large). */
@@ -31,13 +37,18 @@ export async function listRejected(queueDir: string): Promise<RejectedFolder[]> 
   return found;
 }
 
-/** The problems a rejected folder's imk-rejection.json lists; none when it is missing or unreadable. */
+/**
+ * The problems a rejected folder's imk-rejection.json lists (none when it is missing or unreadable) and its
+ * reason (named from the archived job.json for a file written before imk-rejection.json had one).
+ */
 export async function readRejection(folder: RejectedFolder): Promise<Rejection> {
-  const reason = await readArchiveReason({ state: 'rejected', dir: folder.dir });
-  const problems = Array.isArray(reason?.problems)
-    ? reason.problems
+  const doc = await readArchiveReason({ state: 'rejected', dir: folder.dir });
+  const problems = Array.isArray(doc?.problems)
+    ? doc.problems
         .filter((p): p is RejectProblem => typeof p === 'object' && p !== null)
         .map((p) => ({ path: String(p.path), message: String(p.message) }))
     : [];
-  return { ...folder, problems };
+  const reason =
+    typeof doc?.reason === 'string' ? doc.reason : await rejectionReason(folder.dir, folder.jobId, problems);
+  return { ...folder, problems, reason };
 }

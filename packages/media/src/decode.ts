@@ -21,6 +21,8 @@ export interface DecodeOptions {
   signal?: AbortSignal;
   /** What probeMedia said of this file, when the caller has it already: saves running ffprobe again. */
   info?: MediaInfo;
+  /** The folder `file` was found inside (a job's bundle): see ProbeOptions.within and openInputs. */
+  within?: string;
 }
 
 export const DEFAULT_SAMPLE_RATE = 44100;
@@ -37,7 +39,12 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
   const sampleRate = options.sampleRate ?? DEFAULT_SAMPLE_RATE;
   const channels = options.channels ?? DECODE_CHANNELS;
   const blockFrames = Math.max(1, Math.floor(options.blockFrames ?? DEFAULT_BLOCK_FRAMES));
-  const info = options.info ?? (await probeMedia(file, { signal: options.signal }));
+  const info =
+    options.info ??
+    (await probeMedia(file, {
+      ...(options.signal !== undefined && { signal: options.signal }),
+      ...(options.within !== undefined && { within: options.within }),
+    }));
   const filters: string[] = [];
   // ffmpeg's own mono->stereo upmix lowers each side by 3 dB; copy the channel instead so L = R = mono.
   if (channels === 2 && info.audio?.channels === 1) filters.push('pan=stereo|c0=c0|c1=c0');
@@ -66,7 +73,7 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
   ];
   const ffmpeg = await resolveTool('ffmpeg');
   // The input is read from the descriptor opened and checked here, not by name (untrusted-inputs.ts).
-  const opened = await openInputs(args);
+  const opened = await openInputs(args, options.within === undefined ? {} : { within: options.within });
   const subprocess = execa(ffmpeg, opened.args, {
     reject: false,
     stdio: opened.stdio,

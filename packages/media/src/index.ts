@@ -13,7 +13,7 @@ export type { WavHeader } from './wav-header.ts';
 export { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
 export { inputArgs } from './input-args.ts';
 export { openInputs, withOpenInputs } from './untrusted-inputs.ts';
-export type { OpenedInputs } from './untrusted-inputs.ts';
+export type { OpenedInputs, OpenInputsOptions } from './untrusted-inputs.ts';
 export { AUDIO_FORMATS, DEFAULT_BITRATE, encodeAudio, encoderInputPeak } from './encode.ts';
 export type { AudioFormat, EncodeOptions, EncodeResult } from './encode.ts';
 export { coverCodec } from './encode-args.ts';

@@ -53,6 +53,11 @@ export interface ProbeOptions {
    * pass their configured `probeTimeoutSec`; the default is that setting's default).
    */
   timeoutMs?: number;
+  /**
+   * The folder `file` was found inside (a job's bundle): the opened file is checked to be inside it still,
+   * so a folder on its path swapped for a link since the caller's check is refused (see openInputs).
+   */
+  within?: string;
 }
 
 /**
@@ -84,7 +89,7 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
   const ffprobe = await resolveTool('ffprobe');
   const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
-  const result = await runProbe(ffprobe, file, args, options.signal, timeoutMs);
+  const result = await runProbe(ffprobe, file, args, options.signal, timeoutMs, options.within);
   if (result.isCanceled) throw new ImkError('ABORTED', `aborted while probing ${file}`);
   if (result.timedOut) throw probeTimeout(file, size, timeoutMs);
   const refused = refusedDemuxer(result.stderr);
@@ -135,7 +140,10 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
       },
     );
   }
-  if (info.audio !== undefined && (await hasNoAudioPackets(ffprobe, file, info, options.signal, timeoutMs))) {
+  if (
+    info.audio !== undefined &&
+    (await hasNoAudioPackets(ffprobe, file, info, options.signal, timeoutMs, options.within))
+  ) {
     throw new ImkError('MEDIA_EMPTY', `media file ${file} has an audio stream with no samples`, {
       details: { file },
     });
@@ -150,6 +158,7 @@ async function hasNoAudioPackets(
   info: MediaInfo,
   signal: AbortSignal | undefined,
   timeoutMs: number,
+  within: string | undefined,
 ): Promise<boolean> {
   const duration = info.audio?.duration_sec ?? info.duration_sec;
   if (duration !== null && duration !== undefined) return duration === 0;
@@ -163,7 +172,7 @@ async function hasNoAudioPackets(
     '-show_entries',
     'packet=pts',
   ];
-  const result = await runProbe(ffprobe, file, [...args, '-of', 'csv'], signal, timeoutMs);
+  const result = await runProbe(ffprobe, file, [...args, '-of', 'csv'], signal, timeoutMs, within);
   if (result.isCanceled) throw new ImkError('ABORTED', `aborted while probing ${file}`);
   if (result.timedOut) throw probeTimeout(file, info.size_bytes, timeoutMs);
   return result.exitCode === 0 && !result.stdout.includes('packet');
@@ -179,10 +188,11 @@ async function runProbe(
   args: string[],
   signal: AbortSignal | undefined,
   timeoutMs: number,
+  within?: string,
 ): Promise<{ exitCode?: number; stdout: string; stderr: string; isCanceled: boolean; timedOut: boolean }> {
   let opened: OpenedInputs;
   try {
-    opened = await openInputs([...args, ...inputArgs(file)]);
+    opened = await openInputs([...args, ...inputArgs(file)], within === undefined ? {} : { within });
   } catch (cause) {
     throw new ImkError('MEDIA_UNREADABLE', `cannot read media file ${file}: ${errorText(cause)}`, {
       cause,

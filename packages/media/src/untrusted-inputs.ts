@@ -50,7 +50,19 @@ function isUntrustedInput(args: readonly string[], i: number): boolean {
  * socket, a device or a folder is refused with the fs-safe error naming the file and saying what it is
  * (permanent: the same input is refused again); nothing is left open when it throws.
  */
-export async function openInputs(args: readonly string[]): Promise<OpenedInputs> {
+export interface OpenInputsOptions {
+  /**
+   * The folder the inputs were found inside (a job's bundle): each opened descriptor is checked to be
+   * inside it still (fs-safe's openUntrusted `within`), so a folder on an input's path swapped for a link
+   * between the caller's check and this open is refused (FILE_CHANGED), not read.
+   */
+  within?: string;
+}
+
+export async function openInputs(
+  args: readonly string[],
+  options: OpenInputsOptions = {},
+): Promise<OpenedInputs> {
   const out = [...args];
   const extraStdio: (number | 'ignore')[] = [];
   const handles: { close(): Promise<void> }[] = [];
@@ -71,7 +83,10 @@ export async function openInputs(args: readonly string[]): Promise<OpenedInputs>
       const devName = join(links, `${String(extraStdio.length)}${ext}`);
       await symlink(`/proc/self/fd/${String(fd)}`, devName);
       try {
-        const { handle } = await openUntrusted(file, { name: file });
+        const { handle } = await openUntrusted(file, {
+          name: file,
+          ...(options.within !== undefined && { within: options.within }),
+        });
         handles.push(handle);
         extraStdio.push(handle.fd);
       } catch (error) {
@@ -103,8 +118,9 @@ function isMissing(error: unknown): boolean {
 export async function withOpenInputs<T>(
   args: readonly string[],
   run: (opened: OpenedInputs) => Promise<T>,
+  options: OpenInputsOptions = {},
 ): Promise<T> {
-  const opened = await openInputs(args);
+  const opened = await openInputs(args, options);
   try {
     return await run(opened);
   } finally {

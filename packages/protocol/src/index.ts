@@ -68,6 +68,8 @@ export type { AnyManifest, Validated, ValidationProblem } from './validate.ts';
 export { DOCUMENT_SCHEMAS, documentJsonSchema, documentJsonSchemaText } from './json-schema.ts';
 export type { DocumentName } from './json-schema.ts';
 export { readBundle, readJobJson, JOB_FILE, JOB_FILE_MAX_BYTES } from './bundle.ts';
+export { jobLabel, jobNameOf } from './job-label.ts';
+export type { JobName, SongOfJob } from './job-label.ts';
 export type { BundleResult } from './bundle.ts';
 export { producerInfo } from './producer.ts';
 export {

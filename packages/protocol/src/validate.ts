@@ -1,3 +1,4 @@
+import { oneIssuePerField } from '@imk/errors';
 import type { z } from 'zod';
 import { parseUntrustedJson } from '@imk/fs-safe';
 import { JobSchema, type Job } from './job.ts';
@@ -13,7 +14,7 @@ export interface ValidationProblem {
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: ValidationProblem[] };
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): ValidationProblem[] {
-  return issues.map((issue) => ({
+  return oneIssuePerField(issues).map((issue) => ({
     path: issue.path.length === 0 ? '(document)' : issue.path.map(String).join('.'),
     message: missingField(issue) ?? issue.message,
   }));
@@ -30,8 +31,14 @@ function missingField(issue: z.core.$ZodIssue): string | undefined {
   return `missing: ${article} ${expected} is required here`;
 }
 
+/**
+ * The problems in one line, `field: what was wrong; …`. A message that already begins with its field
+ * (`job.json is missing from the bundle`) is not prefixed with it again ("job.json: job.json is …").
+ */
 export function describeProblems(problems: readonly ValidationProblem[]): string {
-  return problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+  return problems
+    .map((p) => (p.message.startsWith(`${p.path} `) ? p.message : `${p.path}: ${p.message}`))
+    .join('; ');
 }
 
 /** Validates a parsed `job.json` (legacy, its nulls read as absent, or v1). Pure: no file access. */

@@ -162,7 +162,7 @@ export const InstrumentalMakerConfigSchema = z
           .max(192000)
           .optional()
           .describe(
-            "Sample rate of the variant files, in Hz; unset keeps the separated audio's. A job's sample_rate wins.",
+            "Sample rate of the variant files, in Hz; unset keeps the separated audio's, 44.1 kHz (44100), not the input's. A job's sample_rate wins.",
           ),
         bitDepth: z
           .union([z.literal(16), z.literal(24), z.literal(32)])

@@ -12,6 +12,8 @@ export async function decodeToWav(
   probed: MediaInfo,
   signal: AbortSignal,
   progress: ReportProgress,
+  /** The folder the input was found inside (the claimed bundle): see @imk/media's openInputs. */
+  within?: string,
 ): Promise<void> {
   const expected = (probed.duration_sec ?? 0) * STEM_SAMPLE_RATE;
   const writer = createWavWriter(output, { sampleRate: STEM_SAMPLE_RATE, channels: 2 });
@@ -21,6 +23,7 @@ export async function decodeToWav(
       channels: 2,
       signal,
       info: probed,
+      ...(within !== undefined && { within }),
     })) {
       await writer.write(block);
       if (expected > 0) progress(Math.min(1, writer.frames / expected));

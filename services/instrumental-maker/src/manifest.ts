@@ -112,6 +112,8 @@ export function sampleRateWarning(
   input: Pick<InputFacts, 'path' | 'sample_rate'>,
   artifacts: readonly Pick<Artifact, 'kind' | 'sample_rate'>[],
   requested: number | undefined,
+  /** One file named instead of "the files" (a mix added to a job's outputs: its own file). */
+  file?: string,
 ): string | undefined {
   const inputRate = input.sample_rate;
   if (requested !== undefined || inputRate === undefined) return undefined;
@@ -125,8 +127,9 @@ export function sampleRateWarning(
   ].sort((a, b) => a - b);
   if (rates.length === 0) return undefined;
   const lowest = rates[0]!;
-  const lost = lowest < inputRate ? ` (sound above ${lowest / 2000} kHz in the input is not in them)` : '';
-  return `the input ${input.path} is ${inputRate} Hz; the files are ${rates.join(' and ')} Hz, the rate separation works at${lost}: set sample_rate: ${inputRate} (job options, sidecar or the config's output.sampleRate) to have them written at ${inputRate} Hz`;
+  const [subject, are, them] = file === undefined ? ['the files', 'are', 'them'] : [file, 'is', 'it'];
+  const lost = lowest < inputRate ? ` (sound above ${lowest / 2000} kHz in the input is not in ${them})` : '';
+  return `the input ${input.path ?? '(unnamed)'} is ${inputRate} Hz; ${subject} ${are} ${rates.join(' and ')} Hz, the rate separation works at${lost}: set sample_rate: ${inputRate} (job options, sidecar or the config's output.sampleRate) to have ${them} written at ${inputRate} Hz`;
 }
 
 /**
@@ -136,6 +139,8 @@ export function sampleRateWarning(
 export function channelsWarning(
   input: Pick<InputFacts, 'path' | 'channels'>,
   artifacts: readonly Pick<Artifact, 'kind' | 'channels'>[],
+  /** One file named instead of "the files" (a mix added to a job's outputs: its own file). */
+  file?: string,
 ): string | undefined {
   const inputChannels = input.channels;
   if (inputChannels === undefined || inputChannels <= 2) return undefined;
@@ -144,5 +149,21 @@ export function channelsWarning(
       (a.kind === 'audio' || a.kind === 'stems') && a.channels !== undefined && a.channels < inputChannels,
   );
   if (fewer === undefined) return undefined;
-  return `the input ${input.path} has ${inputChannels} channels; the files have ${fewer.channels}, a downmix (separation works in stereo)`;
+  const [subject, have] = file === undefined ? ['the files', 'have'] : [file, 'has'];
+  return `the input ${input.path ?? '(unnamed)'} has ${inputChannels} channels; ${subject} ${have} ${fewer.channels}, a downmix (separation works in stereo)`;
+}
+
+/**
+ * The sample-rate and channel warnings of one file added to a published job's outputs (a saved mix), said
+ * for that file by name: the job's own warnings speak of the files it made, not of this one.
+ */
+export function addedFileWarnings(
+  input: Pick<InputFacts, 'path' | 'sample_rate' | 'channels'>,
+  file: Pick<Artifact, 'kind' | 'path' | 'sample_rate' | 'channels'>,
+  requestedRate: number | undefined,
+): string[] {
+  return [
+    sampleRateWarning(input, [file], requestedRate, file.path),
+    channelsWarning(input, [file], file.path),
+  ].filter((warning): warning is string => warning !== undefined);
 }

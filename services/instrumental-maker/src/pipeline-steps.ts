@@ -45,10 +45,12 @@ const options: Steps['options'] = {
     // A file ffprobe cannot read fails in the decode stage, as before (that stage probes again and says why).
     // A probe that timed out is not tried again there: it would take as long, and fails the job now.
     const timeoutMs = ctx.config.probeTimeoutSec * 1000;
-    s.probedInput = await probeMedia(inputFile, { signal: s.signal, timeoutMs }).catch((error: unknown) => {
-      if (isImkError(error, 'MEDIA_PROBE_TIMEOUT')) throw error;
-      return undefined;
-    });
+    s.probedInput = await probeMedia(inputFile, { signal: s.signal, timeoutMs, within: s.claim.dir }).catch(
+      (error: unknown) => {
+        if (isImkError(error, 'MEDIA_PROBE_TIMEOUT')) throw error;
+        return undefined;
+      },
+    );
     if (s.probedInput) checkDuration(s.probedInput, inputName, ctx.config.maxDurationSec);
     s.warnings = [...s.song.warnings];
     s.cover = await usableCover(s.claim.dir, job.cover_path, s.warnings, s.logger);
@@ -127,11 +129,12 @@ const decode: Steps['decode'] = {
   skip: isDuplicate,
   async run(s, progress) {
     const timeoutMs = s.ctx.config.probeTimeoutSec * 1000;
-    const probed = s.probedInput ?? (await probeMedia(s.inputFile, { signal: s.signal, timeoutMs }));
+    const probed =
+      s.probedInput ?? (await probeMedia(s.inputFile, { signal: s.signal, timeoutMs, within: s.claim.dir }));
     s.info = probed;
     // Stems from the cache need no decoded mixture; variants that need one then decode the input themselves.
     s.decoded = s.separation === undefined;
-    if (s.decoded) await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress);
+    if (s.decoded) await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress, s.claim.dir);
     return undefined;
   },
 };

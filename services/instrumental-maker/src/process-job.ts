@@ -1,7 +1,7 @@
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
-import { bundleSongs, jobWorkDirName } from '@imk/protocol';
+import { bundleSongs, jobLabel, jobWorkDirName } from '@imk/protocol';
 import type { Claim } from '@imk/fsqueue';
 import type { JobFacts } from '@imk/ledger';
 import type { WorkerContext } from './context.ts';
@@ -274,14 +274,9 @@ interface FailedSong {
 
 /**
  * How a failure names its job: `job <id> ("Artist - Title")`, and for one song of a several-song bundle
- * `job <id>, song 2 of 3 (<song id>, "Artist - Title")`.
+ * `job <id>, song 2 of 3 (<song id>, "Artist - Title")` (protocol's jobLabel, shared with rejections).
  */
 export function failedJobLabel(jobId: string, song: FailedSong, noun: 'job' | 'remix' = 'job'): string {
-  const name = [song.artist, song.title].filter((part) => part != null && part !== '').join(' - ');
-  const quoted = name === '' ? '' : `"${name}"`;
-  if (song.index !== undefined && song.of !== undefined) {
-    const which = [song.jobId, quoted].filter((part) => part !== '').join(', ');
-    return `${noun} ${jobId}, song ${song.index} of ${song.of} (${which})`;
-  }
-  return quoted === '' ? `${noun} ${jobId}` : `${noun} ${jobId} (${quoted})`;
+  const { index, of } = song;
+  return jobLabel(jobId, index !== undefined && of !== undefined ? { ...song, index, of } : song, noun);
 }

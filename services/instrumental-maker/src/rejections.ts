@@ -3,13 +3,6 @@ import { listRejected, readRejection, type Rejection } from '@imk/fsqueue';
 import type { Ledger } from '@imk/ledger';
 import type { Logger } from '@imk/log';
 
-/** One message from the problems imk-rejection.json lists. */
-function messageOf(rejection: Rejection): string {
-  return rejection.problems.length
-    ? rejection.problems.map((p) => `${p.path}: ${p.message}`).join('; ')
-    : 'the bundle is invalid';
-}
-
 /**
  * The queue rejects invalid bundles inside claim(), so the worker never holds them. This notes each
  * rejected bundle in the ledger (state `rejected`, with the problems from imk-rejection.json) so that
@@ -26,7 +19,7 @@ export function createRejectionRecorder(
   function note(queue: string, rejection: Rejection): void {
     const target = ledger();
     if (target === undefined) return;
-    const message = messageOf(rejection);
+    const message = rejection.reason;
     target.recordState(rejection.jobId, { state: 'rejected', stage: 'validate', message }, { queue });
     target.recordError(rejection.jobId, { stage: 'validate', message, code: 'BUNDLE_REJECTED' });
     onRejected?.(rejection, message);

@@ -6,7 +6,7 @@ import { formatVariantRef, mixVariants, type SeparationResult, type VariantRecip
 import { readPublishedManifest } from './duplicates.ts';
 import { linkArtifacts } from './link-artifacts.ts';
 import { claimMix, type MixClaim } from './mix-claim.ts';
-import { buildManifest } from './manifest.ts';
+import { addedFileWarnings, buildManifest } from './manifest.ts';
 import { audioPath } from './naming.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
 import { LEGACY_ENGINE, legacyRemixSource, legacyStemsHere, type LegacySource } from './remix-legacy.ts';
@@ -301,7 +301,15 @@ const STEPS: Steps = {
         engine: source.engine,
         options: source.options ?? {},
         timings: source.timings_sec ?? {},
-        warnings: source.warnings ?? [],
+        // The job's warnings, and the sample-rate / channel ones of the mix's own file, by its name.
+        warnings: [
+          ...(source.warnings ?? []),
+          ...addedFileWarnings(
+            source.input,
+            s.made!,
+            manifestOptionsToResolved(s.ctx.config, source, s.name, s.recipe).sampleRate,
+          ).filter((warning) => !(source.warnings ?? []).includes(warning)),
+        ],
         stemsGenerated: source.stems_generated,
         nullResidualDb: source.null_residual_db,
         outputKey: typeof source.output_key === 'string' ? source.output_key : '',

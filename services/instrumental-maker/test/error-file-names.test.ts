@@ -57,6 +57,20 @@ beforeAll(async () => {
     },
     { '01 First.m4a': join(media, 'first.m4a'), '02 Second.m4a': join(media, 'corrupt.m4a') },
   );
+  // A bundle the queue rejects (an option out of range): its rejection names the job too.
+  await publishLegacy(
+    root,
+    'other',
+    {
+      job_id: 'refused',
+      source_type: 'custom',
+      artist: 'Nina Simone',
+      title: 'Sinnerman',
+      audio_path: 'x.m4a',
+      options: { priority: 1e308 },
+    },
+    { 'x.m4a': join(media, 'first.m4a') },
+  );
 }, 60_000);
 afterAll(() => removeRoot(root));
 
@@ -94,5 +108,16 @@ describe('the error file of a job whose input cannot be used', () => {
     expect((await jobDetail(root, 'album')).errors[0]!.message).toBe(album);
     // That song's own row in the ledger is failed too, not left running.
     expect((await jobDetail(root, 'album-2')).job.state).toBe('failed');
+  });
+
+  it('names a rejected job the same way, in imk-rejection.json and the ledger (imk job, the dashboard)', async () => {
+    const file = join(root, 'queues', 'other', 'rejected', 'job_refused', 'imk-rejection.json');
+    const rejection = JSON.parse(await readFile(file, 'utf8')) as { reason: string };
+    expect(rejection.reason).toBe(
+      'job refused ("Nina Simone - Sinnerman"): options.priority: Too big: expected number to be <=100',
+    );
+    const detail = await jobDetail(root, 'refused');
+    expect(detail.job.state).toBe('rejected');
+    expect(detail.errors[0]!.message).toBe(rejection.reason);
   });
 });

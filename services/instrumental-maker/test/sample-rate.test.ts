@@ -104,3 +104,40 @@ describe('an input the files cannot keep as it is', () => {
     );
   });
 });
+
+describe('a mix saved for such a job', () => {
+  it("is warned about by its own file's name in the job's manifest: rate and channels", async () => {
+    const mix = (of: string) =>
+      publishV1(
+        root,
+        'other',
+        {
+          job_id: `mix_of_${of}`,
+          source_type: 'remix',
+          artist: 'A',
+          title: of,
+          remix: { of, variant: 'my_mix', stems: { vocals: 1, other: 0.5 } },
+        },
+        {},
+      );
+    await mix('hi96');
+    await mix('surround');
+    const result = await imk(['run', '--once', '--root', root]);
+    expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 2 });
+
+    const hi = await manifestOf('hi96');
+    const hiMix = hi.artifacts.find((a) => a.variant === 'my_mix')!;
+    expect(hiMix.sample_rate).toBe(44100);
+    expect(rateWarnings(hi)).toContain(
+      `the input in.flac is 96000 Hz; ${hiMix.path} is 44100 Hz, the rate separation works at (sound above 22.05 kHz in the input is not in it): set sample_rate: 96000 (job options, sidecar or the config's output.sampleRate) to have it written at 96000 Hz`,
+    );
+    // The job's own warning about its files is kept, said once.
+    expect(rateWarnings(hi).filter((w) => w.includes('the files are'))).toHaveLength(1);
+
+    const surround = await manifestOf('surround');
+    const surroundMix = surround.artifacts.find((a) => a.variant === 'my_mix')!;
+    expect(surround.warnings).toContain(
+      `the input surround.wav has 6 channels; ${surroundMix.path} has 2, a downmix (separation works in stereo)`,
+    );
+  }, 240_000);
+});

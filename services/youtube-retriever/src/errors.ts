@@ -6,7 +6,11 @@ export const YOUTUBE_ERRORS = defineErrors('@imk/youtube-retriever-service', {
   API_TOKEN_FILE: POLICY.unavailable,
   API_TOKEN_REQUIRED: POLICY.unavailable,
   API_TOKEN_WEAK: POLICY.unavailable,
-  COOKIES_MISSING: POLICY.unavailable,
+  // cookiesFile names nothing (yet): the user may be copying it there, so a later attempt may find it.
+  COOKIES_MISSING: { retryable: true, httpStatus: 503 },
+  // cookiesFile is there but no file of cookies (a FIFO, a folder, a device, unreadable, too big): it
+  // stays so until a person acts.
+  COOKIES_UNUSABLE: POLICY.unavailable,
   DOWNLOAD_MISSING: POLICY.internal,
   DURATION_MISMATCH: POLICY.unprocessable,
   FETCH_FAILED: POLICY.internal,

@@ -301,7 +301,7 @@ describe('fetchYoutube with the real yt-dlp', () => {
       // Before, yt-dlp opened the FIFO and waited for a writer for ever.
       await expect(
         fetchYoutube(server.url('song.m4a'), { root, logger, settings: { ...settings, cookiesFile } }),
-      ).rejects.toMatchObject({ code: 'COOKIES_MISSING', message: expect.stringContaining(cookiesFile) });
+      ).rejects.toMatchObject({ code: 'COOKIES_UNUSABLE', message: expect.stringContaining(cookiesFile) });
       await expect(
         fetchYoutube(server.url('song.m4a'), { root, logger, settings: { ...settings, cookiesFile } }),
       ).rejects.toThrow(kind);

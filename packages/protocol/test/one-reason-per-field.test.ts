@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { validateJob } from '../src/index.ts';
+
+// A user reading a rejection wants one reason per field, the one with the allowed range: zod reports every
+// check a value fails, and `.int()` has its own bound (the largest safe integer) that says nothing useful.
+const job = (options: Record<string, unknown>) => ({
+  job_id: 'one_reason',
+  source_type: 'other',
+  audio_path: 'a.wav',
+  options,
+});
+
+describe('a job.json field out of range', () => {
+  it.each([
+    ['priority', 1e308, '<=100'],
+    ['priority', -1e308, '>=-100'],
+    ['sample_rate', 1e308, '<=192000'],
+    ['sample_rate', -1e308, '>=8000'],
+    ['pitch', 1e308, '<=12'],
+    ['tempo', -1e308, '>=0.5'],
+  ])('options.%s: %d is one reason, the allowed bound (%s)', (field, value, bound) => {
+    const result = validateJob(job({ [field]: value }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const mine = result.problems.filter((p) => p.path === `options.${field}`);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.message).toContain(bound);
+    expect(mine[0]!.message).not.toContain('9007199254740991');
+  });
+
+  it('keeps one reason for each of several bad fields, in document order', () => {
+    const result = validateJob(job({ priority: 1e308, sample_rate: 1e308, bit_depth: 7 }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.path)).toEqual([
+      'options.sample_rate',
+      'options.bit_depth',
+      'options.priority',
+    ]);
+  });
+});
