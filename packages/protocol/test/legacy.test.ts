@@ -208,6 +208,74 @@ describe('bundles written by the earlier version', () => {
       expect(v1.problems.map((p) => p.path)).toEqual(['artist', 'album', 'video_path', 'cover_path']);
   });
 
+  it('reads what its producers wrote in other shapes (a string duration, "PASS", a numeric title, source_type null), saying what was used', async () => {
+    const dir = join(root, 'queues', 'job_leg_m4a_shapes');
+    await materializeLegacySample('bundles/job_leg_m4a_002', dir);
+    const sample = JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')) as Record<string, unknown>;
+    const job = {
+      ...sample,
+      job_id: 1999,
+      title: 1999,
+      album: 2001.5,
+      source_type: null,
+      youtube: { video_id: 12345, url: 'https://youtu.be/x', online_duration_sec: ' 212.5 ', title: 'T' },
+      validation: { duration_checks: 'PASS', details: 'within 2 s' },
+    };
+    await writeFile(join(dir, 'job.json'), JSON.stringify(job));
+    const result = await readBundle(dir);
+    expect(result, JSON.stringify(result)).toMatchObject({
+      ok: true,
+      job: {
+        job_id: '1999',
+        title: '1999',
+        album: '2001.5',
+        source_type: 'unknown',
+        youtube: { video_id: '12345', online_duration_sec: 212.5 },
+        validation: { duration_checks: 'pass', details: { value: 'within 2 s' } },
+      },
+    });
+    if (!result.ok) return;
+    const [song] = await bundleSongs(dir, result.job);
+    // Every change is in the song's warnings (so in its manifest), with the value as written.
+    expect(song!.warnings).toEqual(
+      expect.arrayContaining([
+        'job.json title: 1999 (as the earlier version wrote it) was read as "1999"',
+        'job.json source_type: null (as the earlier version wrote it) was read as "unknown"',
+        'job.json youtube.online_duration_sec: " 212.5 " (as the earlier version wrote it) was read as 212.5',
+        'job.json validation.duration_checks: "PASS" (as the earlier version wrote it) was read as "pass"',
+        'job.json validation.details: "within 2 s" (as the earlier version wrote it) was read as {"value":"within 2 s"}',
+      ]),
+    );
+    // What cannot be read as what it says is absent, named with its value; the job is still made.
+    const unreadable = validateJob({
+      ...job,
+      youtube: { online_duration_sec: '3:32', channel: ['a'] },
+      validation: { duration_checks: true },
+    });
+    expect(unreadable).toMatchObject({
+      ok: true,
+      value: { youtube: { online_duration_sec: null, channel: null }, validation: { duration_checks: null } },
+    });
+    if (unreadable.ok)
+      expect(unreadable.value.legacy_read_notes).toEqual(
+        expect.arrayContaining([
+          'job.json youtube.online_duration_sec: "3:32" (as the earlier version wrote it) was read as absent',
+          'job.json validation.duration_checks: true (as the earlier version wrote it) was read as absent',
+        ]),
+      );
+    // Ours (schema_version) are not guessed at: the field is named.
+    const v1 = validateJob({
+      ...job,
+      schema_version: 1,
+      job_id: 'x1',
+      title: 'T',
+      album: 'A',
+      source_type: 'custom',
+    });
+    expect(v1.ok).toBe(false);
+    if (!v1.ok) expect(v1.problems.map((p) => p.path)).toContain('youtube.online_duration_sec');
+  });
+
   it('a missing cover is no rejection: the song goes on without it, with a warning', async () => {
     const dir = join(root, 'queues', 'job_leg_missing_cover_006');
     await materializeLegacySample('bundles/job_leg_missing_cover_006', dir);
