@@ -31,6 +31,8 @@ export type { BundleSong } from './songs.ts';
 export {
   MANIFEST_FILE,
   REPLACED_DIR,
+  isEarlierVersionOutputName,
+  isListedOutputName,
   isOutputFolderName,
   isPartialName,
   consumerPart,

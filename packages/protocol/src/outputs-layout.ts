@@ -110,3 +110,27 @@ export function isEarlierVersionReplaced(name: string): boolean {
 export function isOutputFolderName(name: string): boolean {
   return JobIdSchema.safeParse(name).success;
 }
+
+/**
+ * Whether a name in outputs/ can be a job folder the earlier Python version wrote although it is not a job
+ * id here: its consumer took `job_id` as any text (`outputs/<job_id>/`), so its producers' ids with spaces,
+ * non-ASCII letters, `+`, `(`, … (`Café del Mar 01`) named its folders. Such a folder is listed, read-only:
+ * nothing of ours is ever published, replaced or remixed under a name that is no job id. Never a hidden
+ * name (partial, `.replaced`, a claim), nor one with a control character or a backslash.
+ */
+export function isEarlierVersionOutputName(name: string): boolean {
+  return (
+    !isOutputFolderName(name) &&
+    name.length > 0 &&
+    !name.startsWith('.') &&
+    name.trim() === name &&
+    // eslint-disable-next-line no-control-regex
+    !/[\u0000-\u001f\u007f\\/]/.test(name) &&
+    Buffer.byteLength(name) <= MAX_NAME_BYTES
+  );
+}
+
+/** Whether a name in outputs/ is listed as a job folder: a job id, or an earlier-version name (read-only). */
+export function isListedOutputName(name: string): boolean {
+  return isOutputFolderName(name) || isEarlierVersionOutputName(name);
+}

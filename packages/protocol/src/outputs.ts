@@ -2,7 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
 import { assertRealFolder, listEntriesOrEmpty, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
-import { MANIFEST_FILE, isOutputFolderName } from './outputs-layout.ts';
+import { MANIFEST_FILE, isListedOutputName, isOutputFolderName } from './outputs-layout.ts';
 import { describeProblems, validateManifest, type AnyManifest, type ValidationProblem } from './validate.ts';
 
 /**
@@ -125,17 +125,24 @@ export interface OutputFolder {
   /** ino:size:mtime of the manifest: changes whenever it is rewritten. */
   version: string;
   writtenMs: number;
+  /**
+   * The folder's name is no job id here (the earlier version's ids with spaces or non-ASCII letters): it is
+   * listed and read like any other, but nothing is published, replaced or remixed under it. See
+   * isEarlierVersionOutputName.
+   */
+  readOnly: boolean;
 }
 
 /**
  * The finished job folders in outputs/, by name: real folders (not links) named by a job id (so never a
- * partial or `.replaced` folder) that hold a manifest.json (a regular file). The folder name is the
- * output's job id for every reader (its address: dashboard links, sync receipts, the ledger). A missing
- * outputs folder is an empty list. Nothing is read: see readOutputManifest.
+ * partial or `.replaced` folder), or by an id the earlier version allowed (spaces, non-ASCII letters:
+ * `readOnly`), that hold a manifest.json (a regular file). The folder name is the output's job id for every
+ * reader (its address: dashboard links, sync receipts, the ledger). A missing outputs folder is an empty
+ * list. Nothing is read: see readOutputManifest.
  */
 export async function listOutputs(outputsDir: string): Promise<OutputFolder[]> {
   const names = (await listEntriesOrEmpty(outputsDir))
-    .filter((entry) => entry.isDirectory() && isOutputFolderName(entry.name))
+    .filter((entry) => entry.isDirectory() && isListedOutputName(entry.name))
     .map((entry) => entry.name)
     .sort();
   const found = await Promise.all(names.map((jobId) => withManifest(outputsDir, jobId)));
@@ -154,6 +161,7 @@ async function withManifest(outputsDir: string, jobId: string): Promise<OutputFo
     manifestPath,
     version: `${info.ino}:${info.size}:${info.mtimeMs}`,
     writtenMs: info.mtimeMs,
+    readOnly: !isOutputFolderName(jobId),
   };
 }
 
@@ -163,7 +171,7 @@ async function withManifest(outputsDir: string, jobId: string): Promise<OutputFo
  * stat-ing its manifest itself. Nothing is read: see readOutputManifest.
  */
 export async function findOutput(outputsDir: string, jobId: string): Promise<OutputFolder | undefined> {
-  if (!isOutputFolderName(jobId)) return undefined;
+  if (!isListedOutputName(jobId)) return undefined;
   const folder = await lstat(join(outputsDir, jobId)).catch(() => undefined);
   return folder?.isDirectory() ? withManifest(outputsDir, jobId) : undefined;
 }

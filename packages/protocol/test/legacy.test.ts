@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
-import { bundleSongs, listOutputs, readBundle, readOutputManifest, validateJob } from '../src/index.ts';
+import {
+  bundleSongs,
+  findOutput,
+  listOutputs,
+  readBundle,
+  readOutputManifest,
+  validateJob,
+} from '../src/index.ts';
 
 // What the earlier Python version wrote (../shared/legacy-samples), read by the one reader of outputs/ and
 // of bundles: every reader (sync, ledger, dashboard, CLI, worker) goes through these functions.
@@ -45,6 +52,32 @@ describe('outputs written by the earlier version', () => {
       variant: 'source',
       codec: undefined,
     });
+  });
+
+  it('lists folders named by its ids with spaces or non-ASCII letters, read-only', async () => {
+    // Its consumer took job_id as any text and wrote outputs/<job_id>/: they were skipped without a word.
+    const outputs = join(root, 'outputs-names');
+    const names = ['Café del Mar 01', 'My Song (live) + more', 'Björk_ÄÖ', '日本語の歌'];
+    for (const name of [...names, 'plain_id', 'bad\\name', ' padded']) {
+      await materializeLegacySample('outputs/pyout_inst_003', join(outputs, name));
+      const file = join(outputs, name, 'manifest.json');
+      const doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      await writeFile(file, JSON.stringify({ ...doc, job_id: name }));
+    }
+    const listed = await listOutputs(outputs);
+    expect(listed.map((f) => [f.jobId, f.readOnly])).toEqual(
+      [...names.map((n) => [n, true]), ['plain_id', false]].sort((a, b) =>
+        String(a[0]) < String(b[0]) ? -1 : 1,
+      ),
+    );
+    for (const name of names) {
+      expect((await findOutput(outputs, name))?.readOnly, name).toBe(true);
+      const read = await readOutputManifest(join(outputs, name));
+      expect(read?.ok && read.manifest.jobId, name).toBe(name);
+    }
+    // Never a hidden name, a backslash, a control character or a path.
+    for (const name of ['.replaced', 'bad\\name', 'a\nb', '../outputs-names/plain_id', ' padded'])
+      expect(await findOutput(outputs, name), name).toBeUndefined();
   });
 
   it('still names the file and field of a manifest that is really wrong', async () => {
