@@ -30,6 +30,7 @@ export { isSidecarName, sidecarCandidates } from './sidecar-names.ts';
 export type { BundleSong } from './songs.ts';
 export {
   MANIFEST_FILE,
+  PUBLISHED_MARKER_FILE,
   REPLACED_DIR,
   isEarlierVersionOutputName,
   isListedOutputName,

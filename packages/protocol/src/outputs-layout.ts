@@ -6,6 +6,7 @@ import { JobIdSchema } from './common.ts';
  *
  *   outputs/<job_id>/manifest.json                    a finished job: the manifest is written last
  *   outputs/<job_id>/files/{audio,video,stems}/…      its artifacts, paths relative to outputs/<job_id>/
+ *   outputs/<job_id>/.imk-published.json              this version published the folder (see PUBLISHED_MARKER_FILE)
  *   outputs/.<job_id>.partial-<consumer>/             being built by one worker (hidden from readers)
  *   outputs/.replaced/<job_id>@<time>/                an earlier output a re-run replaced (kept, never read)
  *   outputs/.replaced/<job_id>@<time>.earlier-version/ the same, written by the earlier Python version (never
@@ -17,6 +18,14 @@ import { JobIdSchema } from './common.ts';
 
 /** The document every finished job folder holds, written last: its presence means the job is complete. */
 export const MANIFEST_FILE = 'manifest.json';
+
+/**
+ * `outputs/<job_id>/.imk-published.json`: written by this version into every folder it publishes (with the
+ * manifest, before the one rename). A manifest without schema_version beside it means the earlier Python
+ * version, still running on the same outputs/, wrote into a folder this version had published (it opens
+ * `outputs/<job_id>/` by name): its files and ours are mixed there, and readers say so.
+ */
+export const PUBLISHED_MARKER_FILE = '.imk-published.json';
 
 /** Earlier outputs of a job id that a new run replaces are moved here, never deleted. */
 export const REPLACED_DIR = '.replaced';

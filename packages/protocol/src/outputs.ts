@@ -1,8 +1,13 @@
 import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
 import { assertRealFolder, listEntriesOrEmpty, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
-import { MANIFEST_FILE, isListedOutputName, isOutputFolderName } from './outputs-layout.ts';
+import {
+  MANIFEST_FILE,
+  PUBLISHED_MARKER_FILE,
+  isListedOutputName,
+  isOutputFolderName,
+} from './outputs-layout.ts';
 import { describeProblems, validateManifest, type AnyManifest, type ValidationProblem } from './validate.ts';
 
 /**
@@ -109,7 +114,28 @@ export async function readOutputManifest(dir: string): Promise<ReadOutputResult 
     if (NOT_A_JOB.some((code) => isImkError(error, code))) return undefined;
     return { ok: false, file, problems: [{ path: '(file)', message: errorMessage(error) }], json: {} };
   }
-  return parseOutputManifest(json, file);
+  const result = parseOutputManifest(json, file);
+  if (result.ok && result.manifest.legacy) {
+    // This version published the folder, and the earlier version wrote its manifest into it afterwards.
+    const marker = await lstat(join(dir, PUBLISHED_MARKER_FILE)).catch(() => undefined);
+    if (marker?.isFile())
+      return {
+        ok: false,
+        file,
+        json,
+        problems: [
+          {
+            path: '(file)',
+            message:
+              `written by the earlier instrumental-maker into a folder this version had published ` +
+              `(${PUBLISHED_MARKER_FILE} is there, written ${marker.mtime.toISOString()}): both wrote into ` +
+              `outputs/${basename(dir)}/, so its files may be a mix of the two. The earlier version is still ` +
+              `running on this outputs folder: stop it, then run the job again (imk retry ${basename(dir)})`,
+          },
+        ],
+      };
+  }
+  return result;
 }
 
 /** One line naming the file and everything wrong with it. */
