@@ -51,10 +51,11 @@ beforeAll(async () => {
   await handMade('no_job_json', undefined, audio);
   await handMade(
     'missing_field',
-    JSON.stringify({ job_id: 'missing_field', audio_path: 'audio.m4a' }),
+    // With schema_version (ours): the earlier version's documents are read leniently (protocol legacy.test.ts).
+    JSON.stringify({ schema_version: 1, job_id: 'missing_field', audio_path: 'audio.m4a' }),
     audio,
   );
-  await handMade('wrong_type', job('wrong_type', { title: 42 }), audio);
+  await handMade('wrong_type', job('wrong_type', { schema_version: 1, title: 42 }), audio);
   await handMade('absolute_path', job('absolute_path', { audio_path: '/etc/passwd' }), audio);
   await handMade('dot_dot', job('dot_dot', { audio_path: '../secret.txt' }), audio);
   const linked = await handMade('symlink_out', job('symlink_out'));

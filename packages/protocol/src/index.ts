@@ -31,7 +31,10 @@ export { isSidecarName, sidecarCandidates } from './sidecar-names.ts';
 export type { BundleSong } from './songs.ts';
 export {
   MANIFEST_FILE,
+  PUBLISHED_MARKER_FILE,
   REPLACED_DIR,
+  isEarlierVersionOutputName,
+  isListedOutputName,
   isOutputFolderName,
   isPartialName,
   consumerPart,

@@ -17,14 +17,123 @@ const ABSENT_WHEN_NULL = [
 const ABSENT_WHEN_EMPTY = new Set<string>(['audio_path', 'video_path', 'cover_path']);
 
 /**
+ * Where a legacy job.json read leniently keeps what was changed (one line per field, naming the field, the
+ * value as written and what was used instead): bundleSongs copies them into the song's warnings, so they
+ * reach the manifest and the log. Only set on documents without `schema_version`.
+ */
+export const LEGACY_READ_NOTES = 'legacy_read_notes';
+
+/** The notes a lenient legacy read left on a job (see LEGACY_READ_NOTES); none for ours. */
+export function legacyReadNotes(job: object): string[] {
+  const notes = (job as Record<string, unknown>)[LEGACY_READ_NOTES];
+  return Array.isArray(notes) ? notes.filter((n): n is string => typeof n === 'string') : [];
+}
+
+/** The tags and ids the earlier consumer used as Python values: `f"{title}"` made text of a number. */
+const TEXT_FIELDS = ['job_id', 'artist', 'album', 'title'] as const;
+const YOUTUBE_TEXT = ['video_id', 'url', 'channel', 'title'] as const;
+const DURATION_CHECKS = ['pass', 'fail', 'skipped'];
+
+const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A number written as text (`"212.5"`, `" 212 "`): the number; anything else undefined. */
+function numberOfText(value: string): number | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) return undefined;
+  const n = Number(trimmed);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
  * A parsed `job.json` as the earlier version read it: in a document without `schema_version`, a `null` tag,
  * path or Deezer list (or an empty path) is the same as none. Documents with `schema_version` are returned as they are.
+ *
+ * Its consumer read only the id, tags and paths (`data.get(...)`, any Python value) and never looked at
+ * `youtube` or `validation`, so its producers' other shapes were accepted there. Here, in a legacy document:
+ * a number (or true/false) as `job_id` or a tag is its text; `source_type` null or absent is `"unknown"`;
+ * in `youtube`, a number as text is a number (`online_duration_sec: "212.5"`) and a number is text
+ * (`video_id: 12345`); `validation.duration_checks` in any case (`"PASS"`) is the lowercase word. What
+ * cannot be read (`online_duration_sec: "3:32"`, `youtube: "abc"`) is read as absent. Every change is noted
+ * (LEGACY_READ_NOTES) with the value as written: nothing is dropped without a word.
  */
 export function readAsLegacyJob(json: unknown): unknown {
-  if (typeof json !== 'object' || json === null || Array.isArray(json) || 'schema_version' in json)
-    return json;
-  const job: Record<string, unknown> = { ...(json as Record<string, unknown>) };
+  if (!isObject(json) || 'schema_version' in json) return json;
+  const job: Record<string, unknown> = { ...json };
   for (const key of ABSENT_WHEN_NULL)
     if (job[key] === null || (ABSENT_WHEN_EMPTY.has(key) && job[key] === '')) delete job[key];
+  const notes: string[] = [];
+  const note = (field: string, value: unknown, used: string) =>
+    notes.push(`job.json ${field}: ${shown(value)} (as the earlier version wrote it) was read as ${used}`);
+
+  for (const key of TEXT_FIELDS) {
+    const value = job[key];
+    if (typeof value === 'number' || typeof value === 'boolean') {
+      job[key] = String(value);
+      note(key, value, shown(job[key]));
+    }
+  }
+  const sourceType = job.source_type;
+  if (sourceType === undefined || sourceType === null || sourceType === '') {
+    job.source_type = 'unknown';
+    if (sourceType === undefined) notes.push('job.json has no source_type; it was read as "unknown"');
+    else note('source_type', sourceType, '"unknown"');
+  } else if (typeof sourceType === 'number' || typeof sourceType === 'boolean') {
+    job.source_type = String(sourceType);
+    note('source_type', sourceType, shown(job.source_type));
+  }
+
+  if (job.youtube !== undefined && job.youtube !== null) {
+    if (!isObject(job.youtube)) {
+      note('youtube', job.youtube, 'absent');
+      delete job.youtube;
+    } else {
+      const youtube: Record<string, unknown> = { ...job.youtube };
+      for (const key of YOUTUBE_TEXT) {
+        const value = youtube[key];
+        if (value === undefined || value === null || typeof value === 'string') continue;
+        youtube[key] = typeof value === 'number' ? String(value) : null;
+        note(`youtube.${key}`, value, youtube[key] === null ? 'absent' : shown(youtube[key]));
+      }
+      const duration = youtube.online_duration_sec;
+      if (
+        duration !== undefined &&
+        duration !== null &&
+        !(typeof duration === 'number' && Number.isFinite(duration))
+      ) {
+        const seconds = typeof duration === 'string' ? numberOfText(duration) : undefined;
+        youtube.online_duration_sec = seconds ?? null;
+        note('youtube.online_duration_sec', duration, seconds === undefined ? 'absent' : String(seconds));
+      }
+      job.youtube = youtube;
+    }
+  }
+
+  if (job.validation !== undefined && job.validation !== null) {
+    if (!isObject(job.validation)) {
+      note('validation', job.validation, 'absent');
+      delete job.validation;
+    } else {
+      const validation: Record<string, unknown> = { ...job.validation };
+      const checks = validation.duration_checks;
+      if (checks !== undefined && checks !== null && !DURATION_CHECKS.includes(checks as string)) {
+        const word = typeof checks === 'string' ? checks.trim().toLowerCase() : undefined;
+        validation.duration_checks = word !== undefined && DURATION_CHECKS.includes(word) ? word : null;
+        note(
+          'validation.duration_checks',
+          checks,
+          validation.duration_checks === null ? 'absent' : shown(validation.duration_checks),
+        );
+      }
+      const details = validation.details;
+      if (details !== undefined && details !== null && !isObject(details)) {
+        validation.details = { value: details };
+        note('validation.details', details, shown(validation.details));
+      }
+      job.validation = validation;
+    }
+  }
+  if (notes.length > 0) job[LEGACY_READ_NOTES] = notes;
   return job;
 }

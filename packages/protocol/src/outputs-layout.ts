@@ -6,6 +6,7 @@ import { JobIdSchema } from './common.ts';
  *
  *   outputs/<job_id>/manifest.json                    a finished job: the manifest is written last
  *   outputs/<job_id>/files/{audio,video,stems}/…      its artifacts, paths relative to outputs/<job_id>/
+ *   outputs/<job_id>/.imk-published.json              this version published the folder (see PUBLISHED_MARKER_FILE)
  *   outputs/.<job_id>.partial-<consumer>/             being built by one worker (hidden from readers)
  *   outputs/.replaced/<job_id>@<time>/                an earlier output a re-run replaced (kept, never read)
  *   outputs/.replaced/<job_id>@<time>.earlier-version/ the same, written by the earlier Python version (never
@@ -17,6 +18,14 @@ import { JobIdSchema } from './common.ts';
 
 /** The document every finished job folder holds, written last: its presence means the job is complete. */
 export const MANIFEST_FILE = 'manifest.json';
+
+/**
+ * `outputs/<job_id>/.imk-published.json`: written by this version into every folder it publishes (with the
+ * manifest, before the one rename). A manifest without schema_version beside it means the earlier Python
+ * version, still running on the same outputs/, wrote into a folder this version had published (it opens
+ * `outputs/<job_id>/` by name): its files and ours are mixed there, and readers say so.
+ */
+export const PUBLISHED_MARKER_FILE = '.imk-published.json';
 
 /** Earlier outputs of a job id that a new run replaces are moved here, never deleted. */
 export const REPLACED_DIR = '.replaced';
@@ -109,4 +118,28 @@ export function isEarlierVersionReplaced(name: string): boolean {
  */
 export function isOutputFolderName(name: string): boolean {
   return JobIdSchema.safeParse(name).success;
+}
+
+/**
+ * Whether a name in outputs/ can be a job folder the earlier Python version wrote although it is not a job
+ * id here: its consumer took `job_id` as any text (`outputs/<job_id>/`), so its producers' ids with spaces,
+ * non-ASCII letters, `+`, `(`, … (`Café del Mar 01`) named its folders. Such a folder is listed, read-only:
+ * nothing of ours is ever published, replaced or remixed under a name that is no job id. Never a hidden
+ * name (partial, `.replaced`, a claim), nor one with a control character or a backslash.
+ */
+export function isEarlierVersionOutputName(name: string): boolean {
+  return (
+    !isOutputFolderName(name) &&
+    name.length > 0 &&
+    !name.startsWith('.') &&
+    name.trim() === name &&
+    // eslint-disable-next-line no-control-regex
+    !/[\u0000-\u001f\u007f\\/]/.test(name) &&
+    Buffer.byteLength(name) <= MAX_NAME_BYTES
+  );
+}
+
+/** Whether a name in outputs/ is listed as a job folder: a job id, or an earlier-version name (read-only). */
+export function isListedOutputName(name: string): boolean {
+  return isOutputFolderName(name) || isEarlierVersionOutputName(name);
 }

@@ -1,8 +1,13 @@
 import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
 import { assertRealFolder, listEntriesOrEmpty, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
-import { MANIFEST_FILE, isOutputFolderName } from './outputs-layout.ts';
+import {
+  MANIFEST_FILE,
+  PUBLISHED_MARKER_FILE,
+  isListedOutputName,
+  isOutputFolderName,
+} from './outputs-layout.ts';
 import { describeProblems, validateManifest, type AnyManifest, type ValidationProblem } from './validate.ts';
 
 /**
@@ -109,7 +114,28 @@ export async function readOutputManifest(dir: string): Promise<ReadOutputResult 
     if (NOT_A_JOB.some((code) => isImkError(error, code))) return undefined;
     return { ok: false, file, problems: [{ path: '(file)', message: errorMessage(error) }], json: {} };
   }
-  return parseOutputManifest(json, file);
+  const result = parseOutputManifest(json, file);
+  if (result.ok && result.manifest.legacy) {
+    // This version published the folder, and the earlier version wrote its manifest into it afterwards.
+    const marker = await lstat(join(dir, PUBLISHED_MARKER_FILE)).catch(() => undefined);
+    if (marker?.isFile())
+      return {
+        ok: false,
+        file,
+        json,
+        problems: [
+          {
+            path: '(file)',
+            message:
+              `written by the earlier instrumental-maker into a folder this version had published ` +
+              `(${PUBLISHED_MARKER_FILE} is there, written ${marker.mtime.toISOString()}): both wrote into ` +
+              `outputs/${basename(dir)}/, so its files may be a mix of the two. The earlier version is still ` +
+              `running on this outputs folder: stop it, then run the job again (imk retry ${basename(dir)})`,
+          },
+        ],
+      };
+  }
+  return result;
 }
 
 /** One line naming the file and everything wrong with it. */
@@ -125,17 +151,24 @@ export interface OutputFolder {
   /** ino:size:mtime of the manifest: changes whenever it is rewritten. */
   version: string;
   writtenMs: number;
+  /**
+   * The folder's name is no job id here (the earlier version's ids with spaces or non-ASCII letters): it is
+   * listed and read like any other, but nothing is published, replaced or remixed under it. See
+   * isEarlierVersionOutputName.
+   */
+  readOnly: boolean;
 }
 
 /**
  * The finished job folders in outputs/, by name: real folders (not links) named by a job id (so never a
- * partial or `.replaced` folder) that hold a manifest.json (a regular file). The folder name is the
- * output's job id for every reader (its address: dashboard links, sync receipts, the ledger). A missing
- * outputs folder is an empty list. Nothing is read: see readOutputManifest.
+ * partial or `.replaced` folder), or by an id the earlier version allowed (spaces, non-ASCII letters:
+ * `readOnly`), that hold a manifest.json (a regular file). The folder name is the output's job id for every
+ * reader (its address: dashboard links, sync receipts, the ledger). A missing outputs folder is an empty
+ * list. Nothing is read: see readOutputManifest.
  */
 export async function listOutputs(outputsDir: string): Promise<OutputFolder[]> {
   const names = (await listEntriesOrEmpty(outputsDir))
-    .filter((entry) => entry.isDirectory() && isOutputFolderName(entry.name))
+    .filter((entry) => entry.isDirectory() && isListedOutputName(entry.name))
     .map((entry) => entry.name)
     .sort();
   const found = await Promise.all(names.map((jobId) => withManifest(outputsDir, jobId)));
@@ -154,6 +187,7 @@ async function withManifest(outputsDir: string, jobId: string): Promise<OutputFo
     manifestPath,
     version: `${info.ino}:${info.size}:${info.mtimeMs}`,
     writtenMs: info.mtimeMs,
+    readOnly: !isOutputFolderName(jobId),
   };
 }
 
@@ -163,7 +197,7 @@ async function withManifest(outputsDir: string, jobId: string): Promise<OutputFo
  * stat-ing its manifest itself. Nothing is read: see readOutputManifest.
  */
 export async function findOutput(outputsDir: string, jobId: string): Promise<OutputFolder | undefined> {
-  if (!isOutputFolderName(jobId)) return undefined;
+  if (!isListedOutputName(jobId)) return undefined;
   const folder = await lstat(join(outputsDir, jobId)).catch(() => undefined);
   return folder?.isDirectory() ? withManifest(outputsDir, jobId) : undefined;
 }

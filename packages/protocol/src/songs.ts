@@ -1,6 +1,7 @@
 import { basename, extname } from 'node:path';
 import { lstatAnySpelling } from '@imk/fs-safe';
 import type { Job, Track } from './job.ts';
+import { legacyReadNotes } from './legacy-job.ts';
 
 /** Where the earlier version's Deezer retriever put the files of `audio_files` (and their cover). */
 export const LEGACY_FILES_DIR = 'files';
@@ -91,7 +92,10 @@ export async function resolveCover(
 
 /** The songs of a bundle, each a job of its own (see `BundleSong`). */
 export async function bundleSongs(dir: string, job: Job): Promise<BundleSong[]> {
-  const { cover, warnings } = await resolveCover(dir, job);
+  const resolved = await resolveCover(dir, job);
+  const { cover } = resolved;
+  // What a lenient read of an earlier-version job.json changed (a numeric title, "PASS", …), then the cover.
+  const warnings = [...legacyReadNotes(job), ...resolved.warnings];
   const withCover = (j: Job): Job => {
     const out: Job = { ...j };
     if (cover === undefined) delete out.cover_path;

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
-import { bundleSongs, listOutputs, readBundle, readOutputManifest, validateJob } from '../src/index.ts';
+import {
+  bundleSongs,
+  findOutput,
+  listOutputs,
+  readBundle,
+  readOutputManifest,
+  validateJob,
+} from '../src/index.ts';
 
 // What the earlier Python version wrote (../shared/legacy-samples), read by the one reader of outputs/ and
 // of bundles: every reader (sync, ledger, dashboard, CLI, worker) goes through these functions.
@@ -45,6 +52,32 @@ describe('outputs written by the earlier version', () => {
       variant: 'source',
       codec: undefined,
     });
+  });
+
+  it('lists folders named by its ids with spaces or non-ASCII letters, read-only', async () => {
+    // Its consumer took job_id as any text and wrote outputs/<job_id>/: they were skipped without a word.
+    const outputs = join(root, 'outputs-names');
+    const names = ['Café del Mar 01', 'My Song (live) + more', 'Björk_ÄÖ', '日本語の歌'];
+    for (const name of [...names, 'plain_id', 'bad\\name', ' padded']) {
+      await materializeLegacySample('outputs/pyout_inst_003', join(outputs, name));
+      const file = join(outputs, name, 'manifest.json');
+      const doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      await writeFile(file, JSON.stringify({ ...doc, job_id: name }));
+    }
+    const listed = await listOutputs(outputs);
+    expect(listed.map((f) => [f.jobId, f.readOnly])).toEqual(
+      [...names.map((n) => [n, true]), ['plain_id', false]].sort((a, b) =>
+        String(a[0]) < String(b[0]) ? -1 : 1,
+      ),
+    );
+    for (const name of names) {
+      expect((await findOutput(outputs, name))?.readOnly, name).toBe(true);
+      const read = await readOutputManifest(join(outputs, name));
+      expect(read?.ok && read.manifest.jobId, name).toBe(name);
+    }
+    // Never a hidden name, a backslash, a control character or a path.
+    for (const name of ['.replaced', 'bad\\name', 'a\nb', '../outputs-names/plain_id', ' padded'])
+      expect(await findOutput(outputs, name), name).toBeUndefined();
   });
 
   it('still names the file and field of a manifest that is really wrong', async () => {
@@ -206,6 +239,74 @@ describe('bundles written by the earlier version', () => {
     expect(v1.ok).toBe(false);
     if (!v1.ok)
       expect(v1.problems.map((p) => p.path)).toEqual(['artist', 'album', 'video_path', 'cover_path']);
+  });
+
+  it('reads what its producers wrote in other shapes (a string duration, "PASS", a numeric title, source_type null), saying what was used', async () => {
+    const dir = join(root, 'queues', 'job_leg_m4a_shapes');
+    await materializeLegacySample('bundles/job_leg_m4a_002', dir);
+    const sample = JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')) as Record<string, unknown>;
+    const job = {
+      ...sample,
+      job_id: 1999,
+      title: 1999,
+      album: 2001.5,
+      source_type: null,
+      youtube: { video_id: 12345, url: 'https://youtu.be/x', online_duration_sec: ' 212.5 ', title: 'T' },
+      validation: { duration_checks: 'PASS', details: 'within 2 s' },
+    };
+    await writeFile(join(dir, 'job.json'), JSON.stringify(job));
+    const result = await readBundle(dir);
+    expect(result, JSON.stringify(result)).toMatchObject({
+      ok: true,
+      job: {
+        job_id: '1999',
+        title: '1999',
+        album: '2001.5',
+        source_type: 'unknown',
+        youtube: { video_id: '12345', online_duration_sec: 212.5 },
+        validation: { duration_checks: 'pass', details: { value: 'within 2 s' } },
+      },
+    });
+    if (!result.ok) return;
+    const [song] = await bundleSongs(dir, result.job);
+    // Every change is in the song's warnings (so in its manifest), with the value as written.
+    expect(song!.warnings).toEqual(
+      expect.arrayContaining([
+        'job.json title: 1999 (as the earlier version wrote it) was read as "1999"',
+        'job.json source_type: null (as the earlier version wrote it) was read as "unknown"',
+        'job.json youtube.online_duration_sec: " 212.5 " (as the earlier version wrote it) was read as 212.5',
+        'job.json validation.duration_checks: "PASS" (as the earlier version wrote it) was read as "pass"',
+        'job.json validation.details: "within 2 s" (as the earlier version wrote it) was read as {"value":"within 2 s"}',
+      ]),
+    );
+    // What cannot be read as what it says is absent, named with its value; the job is still made.
+    const unreadable = validateJob({
+      ...job,
+      youtube: { online_duration_sec: '3:32', channel: ['a'] },
+      validation: { duration_checks: true },
+    });
+    expect(unreadable).toMatchObject({
+      ok: true,
+      value: { youtube: { online_duration_sec: null, channel: null }, validation: { duration_checks: null } },
+    });
+    if (unreadable.ok)
+      expect(unreadable.value.legacy_read_notes).toEqual(
+        expect.arrayContaining([
+          'job.json youtube.online_duration_sec: "3:32" (as the earlier version wrote it) was read as absent',
+          'job.json validation.duration_checks: true (as the earlier version wrote it) was read as absent',
+        ]),
+      );
+    // Ours (schema_version) are not guessed at: the field is named.
+    const v1 = validateJob({
+      ...job,
+      schema_version: 1,
+      job_id: 'x1',
+      title: 'T',
+      album: 'A',
+      source_type: 'custom',
+    });
+    expect(v1.ok).toBe(false);
+    if (!v1.ok) expect(v1.problems.map((p) => p.path)).toContain('youtube.online_duration_sec');
   });
 
   it('a missing cover is no rejection: the song goes on without it, with a warning', async () => {

@@ -48,8 +48,10 @@ describe('job.json', () => {
   });
 
   it('names the field and the problem for wrong documents', () => {
+    // Ours (schema_version): a number is no job id. (The earlier version's job_id 5 is "5": legacy.test.ts.)
     const result = validateJob({
       ...legacyJob,
+      schema_version: 1,
       job_id: 5,
       audio_path: '../etc/passwd',
       options: { output_format: 'ogg' },
@@ -70,12 +72,21 @@ describe('job.json', () => {
 
   it('says a required field that is absent is missing, naming it', () => {
     const { source_type: _s, ...noSource } = legacyJob;
-    const result = validateJob(noSource);
+    const result = validateJob({ ...noSource, schema_version: 1 });
     expect(result.ok).toBe(false);
     if (!result.ok)
       expect(result.problems).toEqual([
         { path: 'source_type', message: 'missing: a string is required here' },
       ]);
+    // The earlier version's consumer read a missing source_type as None and went on: "unknown", said so.
+    const legacy = validateJob(noSource);
+    expect(legacy).toMatchObject({
+      ok: true,
+      value: {
+        source_type: 'unknown',
+        legacy_read_notes: ['job.json has no source_type; it was read as "unknown"'],
+      },
+    });
   });
 });
 

@@ -56,6 +56,7 @@ const options: Steps['options'] = {
     s.cover = await usableCover(s.claim.dir, job.cover_path, s.warnings, s.logger);
     if (sidecar?.unknownKeys.length)
       s.warnings.push(`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`);
+    if (sidecar?.warnings.length) s.warnings.push(...sidecar.warnings);
     const chosen = await chooseEngine(ctx, resolved, s.logger);
     if (chosen.warning !== undefined) s.warnings.push(chosen.warning);
     s.options = chosen.options;

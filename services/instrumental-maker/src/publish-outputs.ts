@@ -5,6 +5,7 @@ import { fsyncDir, fsyncTree, pathExists, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import {
   MANIFEST_FILE,
+  PUBLISHED_MARKER_FILE,
   REPLACED_DIR,
   partialDirName,
   partialPrefix,
@@ -113,6 +114,12 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
         }
       : options.manifest;
   await fsyncTree(partialDir);
+  // Says "this version published the folder": a manifest of the earlier version found beside it later
+  // means that version wrote into ours (readOutputManifest refuses it, naming the cause).
+  await writeJsonAtomic(join(partialDir, PUBLISHED_MARKER_FILE), {
+    job_id: jobId,
+    published_at: new Date().toISOString(),
+  });
   await writeJsonAtomic(join(partialDir, MANIFEST_FILE), manifest);
   if (!(await options.stillHeld())) {
     await rm(partialDir, { recursive: true, force: true });

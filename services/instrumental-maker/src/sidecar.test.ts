@@ -27,7 +27,11 @@ describe('per-song sidecar (legacy shape)', () => {
       '  true_peak: ~',
       '  dual_pass_loudnorm:',
     ].join('\r\n');
-    expect(parseSidecar('My Song.stems.yml', blank)).toEqual({ file: 'My Song.stems.yml', unknownKeys: [] });
+    expect(parseSidecar('My Song.stems.yml', blank)).toEqual({
+      file: 'My Song.stems.yml',
+      unknownKeys: [],
+      warnings: [],
+    });
     expect(parseSidecar('s.yml', 'mix:\nmodel: htdemucs\nkeep_stems: [D, B]')).toMatchObject({
       model: 'htdemucs',
       instrumentalStems: ['drums', 'bass'],
@@ -76,12 +80,49 @@ describe('per-song sidecar (legacy shape)', () => {
     expect(() => parseSidecar('a.yml', 'stems: VX')).toThrow(
       /a\.yml: stems: use the letters V \(vocals\), D \(drums\), B \(bass\), O \(other\)/,
     );
-    expect(() => parseSidecar('a.yml', 'codec: ogg')).toThrow(
-      /a\.yml: codec: expected one of m4a, aac, mp3, flac, wav, pcm \(found "ogg"\)/,
+    expect(() => parseSidecar('a.yml', 'codec: wma')).toThrow(
+      /a\.yml: codec: expected one of m4a, aac, mp3, flac, wav, pcm, alac, opus, ogg, vorbis \(found "wma"\)/,
     );
     expect(() => parseSidecar('a.yml', 'bit_depth: 20')).toThrow(/a\.yml: bit_depth: expected 16, 24 or 32/);
     expect(() => parseSidecar('a.yml', 'stems: [V')).toThrow(/a\.yml is not valid YAML/);
     expect(() => parseSidecar('a.yml', '- just a list')).toThrow(/a\.yml: \(top level\): expected a mapping/);
+  });
+
+  it("reads every codec the earlier version's schema allowed, and quoted numbers, saying what was used", () => {
+    // Its stems.schema.yml: codec one of flac, wav, mp3, opus, m4a, alac, ogg. Each failed the job here.
+    for (const [codec, used] of [
+      ['alac', 'flac'],
+      ['opus', 'm4a'],
+      ['ogg', 'm4a'],
+      ['OGG', 'm4a'],
+    ] as const) {
+      const options = parseSidecar('s.stems.yml', `codec: ${codec}`);
+      expect(options.format, codec).toBe(used);
+      expect(options.warnings, codec).toEqual([
+        expect.stringMatching(
+          new RegExp(`^s\\.stems\\.yml: codec: "${codec}" is not made here; ${used} was used instead`),
+        ),
+      ]);
+    }
+    expect(parseSidecar('s.yml', 'format: opus')).toMatchObject({
+      format: 'm4a',
+      warnings: [/^s\.yml: format:/],
+    });
+    // Quoted numbers, top level and under mix:, are the numbers they say; ranges still apply.
+    const quoted = parseSidecar(
+      's.stems.yml',
+      'sample_rate: "44100"\nbit_depth: \'24\'\ntrue_peak: "-1.0"\nmix:\n  target_lufs: " -14 "\n',
+    );
+    expect(quoted).toMatchObject({ sampleRate: 44100, bitDepth: 24, truePeak: -1, targetLufs: -14 });
+    expect(quoted.warnings).toEqual([
+      's.stems.yml: sample_rate: "44100" is text; the number 44100 was used',
+      's.stems.yml: bit_depth: "24" is text; the number 24 was used',
+      's.stems.yml: true_peak: "-1.0" is text; the number -1 was used',
+      's.stems.yml: mix.target_lufs: " -14 " is text; the number -14 was used',
+    ]);
+    expect(() => parseSidecar('s.yml', 'sample_rate: "4k"')).toThrow(/s\.yml: sample_rate: .*number/);
+    expect(() => parseSidecar('s.yml', 'sample_rate: "1000"')).toThrow(/s\.yml: sample_rate:/);
+    expect(parseSidecar('s.yml', 'codec: flac\nsample_rate: 48000').warnings).toEqual([]);
   });
 
   it('looks beside the audio: song.m4a.yaml, song.m4a.yml, song.yaml, song.yml, song.stems.yml', () => {

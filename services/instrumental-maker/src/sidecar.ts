@@ -32,6 +32,12 @@ export interface SidecarOptions {
   tempo?: number;
   /** Keys the file has that mean nothing here (kept as a warning, not an error). */
   unknownKeys: string[];
+  /**
+   * What was read otherwise than written (a codec the earlier version's schema allowed that is not made
+   * here, a number written as text), one line each naming the file, the field, the value and what was
+   * used: the job goes on, and these go into its manifest's warnings and the log.
+   */
+  warnings: string[];
 }
 
 const STEM_LETTERS: Record<string, StemName> = { V: 'vocals', D: 'drums', B: 'bass', O: 'other' };
@@ -44,6 +50,53 @@ const CODECS: Record<string, AudioFormat> = {
   wav: 'wav',
   pcm: 'wav',
 };
+
+/**
+ * Codecs the earlier version's sidecar schema allowed (`stems.schema.yml`: flac, wav, mp3, opus, m4a, alac,
+ * ogg) that are not made here, and what is made instead: the job goes on with a warning. alac was its
+ * lossless choice: flac is lossless too; opus and ogg were lossy: m4a (AAC) is the lossy format here.
+ */
+const EARLIER_CODECS: Record<string, AudioFormat> = { alac: 'flac', opus: 'm4a', ogg: 'm4a', vorbis: 'm4a' };
+
+/** The keys whose value is a number, top level and under `mix:` (a quoted one is read as the number). */
+const NUMBER_KEYS = ['sample_rate', 'bit_depth', 'target_lufs', 'true_peak', 'pitch', 'tempo'];
+const MIX_NUMBER_KEYS = ['target_lufs', 'true_peak'];
+
+/** A number written as text (`"44100"`, `" -14 "`, `"-1.0"`): the number; anything else undefined. */
+function numberOfText(value: string): number | undefined {
+  const trimmed = value.trim();
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) return undefined;
+  const n = Number(trimmed);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Numbers quoted in the file (`sample_rate: "44100"`, `mix: { target_lufs: "-14" }`) are read as the
+ * numbers they say, each noted in `warnings`; any other text is left for the schema to name.
+ */
+function unquoteNumbers(
+  file: string,
+  raw: Record<string, unknown>,
+  warnings: string[],
+): Record<string, unknown> {
+  const fix = (doc: Record<string, unknown>, keys: string[], prefix: string): Record<string, unknown> => {
+    const out = { ...doc };
+    for (const key of keys) {
+      const value = out[key];
+      if (typeof value !== 'string') continue;
+      const n = numberOfText(value);
+      if (n === undefined) continue;
+      out[key] = n;
+      warnings.push(`${file}: ${prefix}${key}: ${JSON.stringify(value)} is text; the number ${n} was used`);
+    }
+    return out;
+  };
+  const out = fix(raw, NUMBER_KEYS, '');
+  const mix = out.mix;
+  if (typeof mix === 'object' && mix !== null && !Array.isArray(mix))
+    out.mix = fix(mix as Record<string, unknown>, MIX_NUMBER_KEYS, 'mix.');
+  return out;
+}
 
 /**
  * The earlier version read sidecars with PyYAML (YAML 1.1), where yes/no and on/off (lower, Capital or
@@ -182,7 +235,8 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw invalid(file, '(top level)', 'expected a mapping such as "stems: VDBO"', raw);
-  raw = withoutNulls(raw);
+  const warnings: string[] = [];
+  raw = unquoteNumbers(file, withoutNulls(raw) as Record<string, unknown>, warnings);
   const parsed = SidecarSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -190,7 +244,11 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
     throw invalid(file, field, issue.message, (raw as Record<string, unknown>)[String(issue.path[0])]);
   }
   const s = parsed.data;
-  const options: SidecarOptions = { file, unknownKeys: Object.keys(s).filter((key) => !KNOWN_KEYS.has(key)) };
+  const options: SidecarOptions = {
+    file,
+    unknownKeys: Object.keys(s).filter((key) => !KNOWN_KEYS.has(key)),
+    warnings,
+  };
   const model = s.model ?? s.engine;
   if (model !== undefined) options.model = model;
   if (s.stems !== undefined) {
@@ -213,15 +271,24 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
   }
   const codec = s.codec ?? s.format;
   if (codec !== undefined) {
-    const format = CODECS[codec.toLowerCase()];
-    if (format === undefined)
+    const field = s.codec === undefined ? 'format' : 'codec';
+    const word = codec.trim().toLowerCase();
+    const format = CODECS[word];
+    const instead = EARLIER_CODECS[word];
+    if (format !== undefined) options.format = format;
+    else if (instead !== undefined) {
+      options.format = instead;
+      warnings.push(
+        `${file}: ${field}: ${JSON.stringify(codec)} is not made here; ${instead} was used instead` +
+          ` (${instead === 'flac' ? 'lossless, as ' + word + ' is' : 'lossy AAC'}; one of ${Object.keys(CODECS).join(', ')} chooses)`,
+      );
+    } else
       throw invalid(
         file,
-        s.codec === undefined ? 'format' : 'codec',
-        `expected one of ${Object.keys(CODECS).join(', ')}`,
+        field,
+        `expected one of ${[...Object.keys(CODECS), ...Object.keys(EARLIER_CODECS)].join(', ')}`,
         codec,
       );
-    options.format = format;
   }
   if (s.sample_rate !== undefined) options.sampleRate = s.sample_rate;
   if (s.bit_depth !== undefined) options.bitDepth = s.bit_depth;

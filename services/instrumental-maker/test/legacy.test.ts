@@ -67,6 +67,24 @@ beforeAll(async () => {
       audio_path: 'My Song.m4a',
     }),
   );
+  // A sidecar in the earlier schema's other shapes (a codec it allowed that we do not make, a quoted
+  // number) beside a job.json with a numeric title and source_type null, as its producers wrote them.
+  const shapes = join(root, 'queues', 'other', 'job_leg_shapes');
+  await materializeLegacySample('bundles/job_leg_m4a_002', shapes);
+  await writeFile(
+    join(shapes, 'b.stems.yml'),
+    'codec: alac\nsample_rate: "32000"\nmix:\n  target_lufs: "-16"\n',
+  );
+  await writeFile(
+    join(shapes, 'job.json'),
+    JSON.stringify({
+      job_id: 'leg_shapes',
+      source_type: null,
+      artist: 'Me',
+      title: 1999,
+      audio_path: 'b.m4a',
+    }),
+  );
   run = await imk(['run', '--once', '--root', root], { env });
 }, 400_000);
 
@@ -140,6 +158,26 @@ describe('bundles and sidecars of the earlier version', () => {
     expect(instrumental.loudness?.integrated_lufs).toBeCloseTo(-14, 0);
     expect(manifest.artifacts.some((a) => a.kind === 'stems')).toBe(false);
     expect(String(run.all)).toMatch(/builtin engine was used instead/);
+  });
+});
+
+describe('an earlier-version sidecar and job.json in shapes it allowed', () => {
+  it('the job is made, with a warning naming each field and what was used instead', async () => {
+    const manifest = await readManifest(root, 'leg_shapes');
+    expect(manifest).toMatchObject({ title: '1999', source_type: 'unknown' });
+    expect(manifest.options).toMatchObject({ output_format: 'flac', target_lufs: -16 });
+    const instrumental = manifest.artifacts.find((a) => a.variant === 'instrumental')!;
+    expect(instrumental.path).toBe('files/audio/Me - 1999.flac');
+    expect(instrumental.sample_rate).toBe(32000);
+    expect(manifest.warnings).toEqual(
+      expect.arrayContaining([
+        'job.json title: 1999 (as the earlier version wrote it) was read as "1999"',
+        'job.json source_type: null (as the earlier version wrote it) was read as "unknown"',
+        'b.stems.yml: sample_rate: "32000" is text; the number 32000 was used',
+        'b.stems.yml: mix.target_lufs: "-16" is text; the number -16 was used',
+        expect.stringMatching(/^b\.stems\.yml: codec: "alac" is not made here; flac was used instead/),
+      ]),
+    );
   });
 });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { runCleanup } from '@imk/ops';
-import { materializeLegacySample } from '@imk/media/legacy-samples';
+import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
 import type { Manifest } from '@imk/protocol';
 import { publishOutputs } from '../src/publish-outputs.ts';
 import { makeRoot, removeRoot } from './helpers.ts';
@@ -86,5 +86,37 @@ describe('an outputs/<id>/ folder replaced by a job of the same id', () => {
         join(outputs, '.replaced', kept.yt_none_audio!, 'files/audio/Py Deezer - Only Inst.m4a'),
       ),
     ).toBeInstanceOf(Buffer);
+  });
+});
+
+describe('the earlier version still writing into outputs/<id>/ while this version publishes the same id', () => {
+  it('its later manifest in the folder we published is refused by every reader, saying why and what to do', async () => {
+    const { readOutputManifest, describeOutputProblem } = await import('@imk/protocol');
+    const outputs = join(root, 'outputs');
+    // It has written its files, not yet its manifest (it writes manifest.json last, by path, in place).
+    await materializeLegacySample('outputs/pyout_inst_003', join(outputs, 'yt_late_audio'));
+    await rm(join(outputs, 'yt_late_audio', 'manifest.json'));
+    await publish('yt_late_audio');
+    const ours = await readOutputManifest(join(outputs, 'yt_late_audio'));
+    expect(ours?.ok && ours.manifest.legacy).toBe(false);
+    // Then it finishes: JobManifest.save opens outputs/yt_late_audio/manifest.json by name, in our folder.
+    await writeFile(
+      join(outputs, 'yt_late_audio', 'manifest.json'),
+      JSON.stringify({
+        ...(JSON.parse(
+          await readFile(legacySample('outputs/pyout_inst_003/manifest.json'), 'utf8'),
+        ) as object),
+        job_id: 'yt_late_audio',
+      }),
+    );
+    const read = await readOutputManifest(join(outputs, 'yt_late_audio'));
+    expect(read?.ok).toBe(false);
+    if (read && !read.ok)
+      expect(describeOutputProblem(read)).toMatch(
+        /written by the earlier instrumental-maker into a folder this version had published .*stop it, then run the job again \(imk retry yt_late_audio\)/,
+      );
+    // An earlier-version folder it wrote alone (no marker of ours) is still its library, read as such.
+    const alone = await readOutputManifest(join(outputs, 'pyout_inst_003'));
+    if (alone !== undefined) expect(alone.ok).toBe(true);
   });
 });

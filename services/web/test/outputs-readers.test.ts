@@ -34,13 +34,13 @@ beforeAll(async () => {
     join(outputs, 'broken', 'manifest.json'),
     JSON.stringify({ ...legacy, job_id: 'broken', artifacts: [{ kind: 'audio', path: null }] }),
   );
-  // Never an output: a name no job can have, a link to a folder, a partial and a replaced folder.
-  for (const name of ['My Song', '.v1_job.partial-host-1', '.replaced'])
+  // The earlier version's id with a space (it took job_id as any text): listed by every reader, read-only.
+  // Never an output: a name no job can have (a control character), a link to a folder, a partial and a
+  // replaced folder.
+  for (const name of ['My Song', 'tab\there', '.v1_job.partial-host-1', '.replaced'])
     await mkdir(join(outputs, name, 'x'), { recursive: true });
-  await writeFile(
-    join(outputs, 'My Song', 'manifest.json'),
-    JSON.stringify({ ...legacy, job_id: 'My Song' }),
-  );
+  for (const name of ['My Song', 'tab\there'])
+    await writeFile(join(outputs, name, 'manifest.json'), JSON.stringify({ ...legacy, job_id: name }));
   await writeFile(join(outputs, '.v1_job.partial-host-1', 'manifest.json'), JSON.stringify(legacy));
   await symlink(join(outputs, 'v1_job'), join(outputs, 'linked'));
 });
@@ -50,7 +50,7 @@ afterAll(async () => {
 
 describe('outputs/ seen by the dashboard, nas-sync and the ledger', () => {
   it("lists the same outputs, the earlier version's included, and refuses the same one", async () => {
-    const valid = ['pyout_inst_003', 'renamed_copy', 'v1_job'];
+    const valid = ['My Song', 'pyout_inst_003', 'renamed_copy', 'v1_job'];
 
     const dashboard = await listOutputs(outputs);
     expect(dashboard.map((o) => o.job_id).sort()).toEqual([...valid, 'broken'].sort());
@@ -73,7 +73,12 @@ describe('outputs/ seen by the dashboard, nas-sync and the ledger', () => {
       if (read.ok) synced.push(`${read.manifest.jobId}:${read.manifest.legacy ? 'legacy' : 'v1'}`);
       else syncProblems.push(read.problem);
     }
-    expect(synced.sort()).toEqual(['pyout_inst_003:legacy', 'renamed_copy:legacy', 'v1_job:v1']);
+    expect(synced.sort()).toEqual([
+      'My Song:legacy',
+      'pyout_inst_003:legacy',
+      'renamed_copy:legacy',
+      'v1_job:v1',
+    ]);
 
     const rebuilt = await rebuildLedger({ root });
     const ledger = openLedger({ file: rebuilt.file });

@@ -5,7 +5,7 @@ import type { WebContext } from '../context.ts';
 import { takeSnapshot } from '../snapshot.ts';
 import { engineFacts } from '../system/engine-facts.ts';
 import { readOutput } from '../system/outputs.ts';
-import { isJobId } from '../system/safe-path.ts';
+import { isJobId, isOutputName } from '../system/safe-path.ts';
 import { replyError } from '../errors.ts';
 
 /** JSON API: overview, job list, job detail, retry, cancel. */
@@ -22,7 +22,8 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id', async (request, reply) => {
     const { id } = request.params;
-    if (!isJobId(id)) return replyError(reply, 'BAD_JOB_ID', { message: `"${id}" is not a job id` });
+    // The earlier version's folder names (spaces, non-ASCII) are shown too: its library, read-only.
+    if (!isOutputName(id)) return replyError(reply, 'BAD_JOB_ID', { message: `"${id}" is not a job id` });
     const detail = await ctx.jobs.detail(id);
     const output = await readOutput(ctx.paths.outputs, id);
     if (!detail && !output)

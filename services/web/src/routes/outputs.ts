@@ -6,7 +6,7 @@ import type { OutputDetailResponse, OutputListResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
 import { listOutputs, readOutput } from '../system/outputs.ts';
-import { checkArtifact, isJobId, resolveInside } from '../system/safe-path.ts';
+import { checkArtifact, isOutputName, resolveInside } from '../system/safe-path.ts';
 import { sendCheckedFile } from '../system/send-file.ts';
 import { replyError } from '../errors.ts';
 
@@ -32,7 +32,7 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
       const { id } = request.params;
       const rel = request.params['*'];
       const jobDir = join(ctx.paths.outputs, id);
-      const real = isJobId(id) ? await resolveInside(jobDir, rel) : undefined;
+      const real = isOutputName(id) ? await resolveInside(jobDir, rel) : undefined;
       const info = real ? await stat(real).catch(() => undefined) : undefined;
       if (!real || !info?.isFile())
         return replyError(reply, 'FILE_NOT_FOUND', { message: `no file ${rel} in outputs/${id}` });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { listOutputs as listOutputFolders, readOutputManifest } from '@imk/protocol';
-import { isJobId } from './safe-path.ts';
+import { isOutputName } from './safe-path.ts';
 
 export interface OutputArtifact {
   index: number;
@@ -43,7 +43,7 @@ export interface OutputDetail {
  * does not validate is shown with its problems rather than hidden.
  */
 export async function readOutput(outputsDir: string, jobId: string): Promise<OutputDetail | undefined> {
-  if (!isJobId(jobId)) return undefined;
+  if (!isOutputName(jobId)) return undefined;
   const result = await readOutputManifest(join(outputsDir, jobId));
   if (result === undefined) return undefined;
   if (result.ok) {

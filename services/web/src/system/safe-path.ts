@@ -1,10 +1,18 @@
 import { realpath } from 'node:fs/promises';
 import { assertRealFolder, openUntrusted, resolveInside as resolveInsideRoot } from '@imk/fs-safe';
-import { JobIdSchema } from '@imk/protocol';
+import { JobIdSchema, isListedOutputName } from '@imk/protocol';
 
 /** A job id that can name a folder: the protocol's id rules (no `/`, no leading `.`). */
 export function isJobId(value: string): boolean {
   return JobIdSchema.safeParse(value).success;
+}
+
+/**
+ * A name the dashboard may read an output under: a job id, or the earlier version's id with spaces or
+ * non-ASCII letters that named its folder (shown and downloaded, read-only: no retry, cancel or remix).
+ */
+export function isOutputName(value: string): boolean {
+  return isListedOutputName(value);
 }
 
 /**
