@@ -123,3 +123,7 @@ export type StemName = z.infer<typeof StemNameSchema>;
 export const AUDIO_FORMATS = ['m4a', 'mp3', 'flac', 'wav'] as const;
 export const AudioFormatSchema = z.enum(AUDIO_FORMATS);
 export type AudioFormat = z.infer<typeof AudioFormatSchema>;
+
+/** The sample rates an output may be written at, in Hz: a job's `sample_rate` and the config's `output.sampleRate`. */
+export const SAMPLE_RATE_RANGE = { min: 8000, max: 192000 } as const;
+export const SampleRateSchema = z.number().int().min(SAMPLE_RATE_RANGE.min).max(SAMPLE_RATE_RANGE.max);

@@ -3,6 +3,8 @@ export {
   AUDIO_FORMATS,
   STEM_NAMES,
   AudioFormatSchema,
+  SAMPLE_RATE_RANGE,
+  SampleRateSchema,
   BundlePathSchema,
   JOB_ID_MAX_LENGTH,
   JobIdSchema,

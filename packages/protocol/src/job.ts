@@ -5,6 +5,8 @@ import {
   JobIdSchema,
   LegacyPathSchema,
   ProducerSchema,
+  SAMPLE_RATE_RANGE,
+  SampleRateSchema,
   Sha256Schema,
   StemNameSchema,
   ValidationSchema,
@@ -68,15 +70,9 @@ export const JobOptionsSchema = z
     target_lufs: z.number().min(-30).max(-5).optional().describe('Loudness target in LUFS (-30 to -5).'),
     true_peak: z.number().min(-6).max(0).optional().describe('True-peak ceiling in dBTP (-6 to 0).'),
     two_pass_loudness: z.boolean().optional().describe('Measure first, then normalise (two-pass loudnorm).'),
-    sample_rate: z
-      .number()
-      .int()
-      .min(8000)
-      .max(192000)
-      .optional()
-      .describe(
-        "Output sample rate in Hz (8000 to 192000). Unset, the input's rate is not kept: the files are 44.1 kHz (44100), the rate separation works at, unless the config's output.sampleRate is set.",
-      ),
+    sample_rate: SampleRateSchema.optional().describe(
+      `Output sample rate in Hz (${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}). Unset, the input's rate is not kept: the files are 44.1 kHz (44100), the rate separation works at, unless the config's output.sampleRate is set.`,
+    ),
     bit_depth: z
       .union([z.literal(16), z.literal(24), z.literal(32)])
       .optional()

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { INSTRUMENTAL_MAKER, QUEUE_NAMES } from '@imk/config';
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_POLL_MS } from '@imk/fsqueue';
-import { AudioFormatSchema, StemNameSchema } from '@imk/protocol';
+import { AudioFormatSchema, SampleRateSchema, StemNameSchema } from '@imk/protocol';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
 import { DEFAULT_VARIANT_RECIPES, VariantRecipesSchema } from '@imk/separation/variants';
 
@@ -155,15 +155,9 @@ export const InstrumentalMakerConfigSchema = z
         format: AudioFormatSchema.default('m4a').describe(
           "Format of the variant files: m4a, mp3, flac or wav; a job's output_format wins.",
         ),
-        sampleRate: z
-          .number()
-          .int()
-          .min(8000)
-          .max(192000)
-          .optional()
-          .describe(
-            "Sample rate of the variant files, in Hz; unset keeps the separated audio's, 44.1 kHz (44100), not the input's. A job's sample_rate wins.",
-          ),
+        sampleRate: SampleRateSchema.optional().describe(
+          "Sample rate of the variant files, in Hz; unset keeps the separated audio's, 44.1 kHz (44100), not the input's. A job's sample_rate wins.",
+        ),
         bitDepth: z
           .union([z.literal(16), z.literal(24), z.literal(32)])
           .optional()

@@ -1,48 +1,23 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import type { Artifact, Job, Manifest, Remix } from '@imk/protocol';
-import { formatVariantRef, mixVariants, type SeparationResult, type VariantRecipe } from '@imk/separation';
+import type { Job, Manifest, Remix } from '@imk/protocol';
+import { formatVariantRef, mixVariants, type VariantRecipe } from '@imk/separation';
 import { readPublishedManifest } from './duplicates.ts';
 import { linkArtifacts } from './link-artifacts.ts';
-import { claimMix, type MixClaim } from './mix-claim.ts';
+import { claimMix } from './mix-claim.ts';
 import { addedFileWarnings, buildManifest } from './manifest.ts';
 import { audioPath } from './naming.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
-import { LEGACY_ENGINE, legacyRemixSource, legacyStemsHere, type LegacySource } from './remix-legacy.ts';
+import { legacyRemixSource, legacyStemsHere } from './remix-legacy.ts';
+import { encodeLegacyMix, legacyMixManifest } from './remix-legacy-mix.ts';
+import { writeMix, type RemixState } from './remix-state.ts';
 import { separateAgainHere } from './remix-source.ts';
 import type { PipelineInput, PipelineResult } from './pipeline.ts';
 import { publishJob } from './pipeline-steps.ts';
-import { discardOutputs, startOutputs } from './publish-outputs.ts';
+import { discardOutputs } from './publish-outputs.ts';
 import { runStages, type ReportProgress, type StageSteps } from './stage-runner.ts';
 import { stemCacheKey } from './stem-cache.ts';
-import { writeOutputs } from './write-outputs.ts';
-
-/** What the stages of one remix have found so far (as PipelineState is for a normal job). */
-interface RemixState extends Omit<PipelineInput, 'song'> {
-  /** The job whose outputs the mix joins. */
-  target: string;
-  sourceDir: string;
-  /** The variant's name (with its key/tempo suffix) and recipe. */
-  name: string;
-  recipe: VariantRecipe;
-  source?: Manifest;
-  /** The target is an output of the earlier Python version, mixed from the stem WAVs it kept. */
-  legacy?: LegacySource;
-  /** Its stems' sha256 and length (the mix's input). */
-  legacyInput?: { sha256: string; durationSec: number };
-  stems?: SeparationResult['stems'];
-  wavs?: Record<string, string>;
-  job?: Job;
-  partialDir?: string;
-  made?: Artifact;
-  kept?: Artifact[];
-  manifest?: Manifest;
-  /** This worker's claim on the target's outputs (no other worker, on any host, adds a mix meanwhile). */
-  mixClaim?: MixClaim;
-  /** Ends this remix's turn among this worker's mixes of the target (taken with the claim). */
-  endTurn?: () => void;
-}
 
 type Steps = StageSteps<RemixState, PipelineResult>;
 
@@ -66,56 +41,6 @@ function refuseTakenName(s: RemixState, source: Manifest, path: string): void {
     `remix ${s.claim.jobId}: the mix "${s.name}" would be written as ${path}, which is job ${s.target}'s ${taken.label} (${taken.variant}); save the mix under another name`,
     { retryable: false, details: { job_id: s.target, path } },
   );
-}
-
-/**
- * A mix of an earlier-version output (its stems read from its folder): written as a job of its own,
- * outputs/<remix id>/, encoded with this worker's output settings, so that the earlier version's folder and
- * its manifest stay exactly as they were.
- */
-async function encodeLegacyMix(s: RemixState, progress: ReportProgress): Promise<undefined> {
-  const m = s.legacy!.manifest;
-  const job: Job = {
-    job_id: s.claim.jobId,
-    source_type: 'remix',
-    ...(m.artist !== undefined && { artist: m.artist }),
-    ...(m.album !== undefined && { album: m.album }),
-    ...(m.title !== undefined && { title: m.title }),
-    audio_path: 'input',
-  };
-  const options = manifestOptionsToResolved(s.ctx.config, { engine: LEGACY_ENGINE }, s.name, s.recipe);
-  const partialDir = await startOutputs(s.ctx.paths.outputs, job.job_id, s.ctx.consumerId, s.logger);
-  s.partialDir = partialDir;
-  const made = await writeOutputs({
-    job,
-    options,
-    outDir: partialDir,
-    variants: s.wavs!,
-    stems: s.stems!,
-    mixture: '',
-    videoVariant: s.name,
-    signal: s.signal,
-    progress,
-    logger: s.logger,
-  });
-  Object.assign(s, { job, made: made[0], kept: [] });
-  return undefined;
-}
-
-function legacyMixManifest(s: RemixState): Manifest {
-  return buildManifest({
-    job: s.job!,
-    artifacts: [s.made!],
-    input: { sha256: s.legacyInput!.sha256, duration_sec: s.legacyInput!.durationSec },
-    engine: LEGACY_ENGINE,
-    options: {},
-    timings: {},
-    warnings: [
-      `mixed from the stems the earlier instrumental-maker kept in outputs/${s.target}/files/stems/ (job ${s.target}, whose folder is left as it was)`,
-    ],
-    stemsGenerated: true,
-    outputKey: '',
-  });
 }
 
 /** A remix has its input (cached stems) already: nothing to hash or decode. */
@@ -263,22 +188,13 @@ const STEPS: Steps = {
       };
       const options = manifestOptionsToResolved(s.ctx.config, source, s.name, s.recipe);
       refuseTakenName(s, source, audioPath(job, s.name, options.format, s.recipe));
-      const partialDir = await startOutputs(s.ctx.paths.outputs, s.target, s.ctx.consumerId, s.logger);
-      s.partialDir = partialDir; // known at once: removed if what follows fails
-      const [made] = await writeOutputs({
-        job,
-        options,
-        outDir: partialDir,
-        variants: s.wavs!,
-        stems: s.stems!,
-        mixture: '',
-        videoVariant: s.name,
-        signal: s.signal,
-        progress,
-        logger: s.logger,
-      });
-      const kept = source.artifacts.filter((a) => a.path !== made!.path);
-      await linkArtifacts({ jobId: s.target, dir: s.sourceDir }, { ...source, artifacts: kept }, partialDir);
+      const made = await writeMix(s, job, options, progress);
+      const kept = source.artifacts.filter((a) => a.path !== made.path);
+      await linkArtifacts(
+        { jobId: s.target, dir: s.sourceDir },
+        { ...source, artifacts: kept },
+        s.partialDir!,
+      );
       Object.assign(s, { job, made, kept });
       return undefined;
     },
