@@ -53,7 +53,11 @@ describe('a rejected bundle', () => {
     );
     await handMade('no_media', job('no_media', { title: 'Only A Title' }));
     await handMade('not_json', '{"job_id": "not_json", "title": "Lost"');
-    await handMade('wrong_title', job('wrong_title', { artist: 'Someone', title: 42 }), { 'a.m4a': 'sound' });
+    // A current job.json (schema_version 1) is strict; one without it is the earlier version's, whose numeric
+    // title is read as text (protocol's legacy reading), so it would not be rejected.
+    await handMade('wrong_title', job('wrong_title', { schema_version: 1, artist: 'Someone', title: 42 }), {
+      'a.m4a': 'sound',
+    });
 
     const lines = new PassThrough();
     let log = '';
