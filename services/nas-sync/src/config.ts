@@ -77,11 +77,14 @@ export const NasSyncSchema = z
     for (const problem of problems)
       ctx.addIssue({ code: 'custom', path: ['routes', problem.index, 'to'], message: problem.message });
     config.routes.forEach((route, index) => {
-      if (route.backend !== DEFAULT_BACKEND && !(route.backend in config.backends))
+      // A route with a mistake of its own reaches here as written (its transform did not run): no
+      // backend: written means the default, not a backend named "undefined".
+      const backend = (route.backend as string | undefined) ?? DEFAULT_BACKEND;
+      if (backend !== DEFAULT_BACKEND && !(backend in config.backends))
         ctx.addIssue({
           code: 'custom',
           path: ['routes', index, 'backend'],
-          message: `no backend named "${route.backend}" under backends (known: ${Object.keys(config.backends).join(', ') || 'none'})`,
+          message: `no backend named "${backend}" under backends (known: ${Object.keys(config.backends).join(', ') || 'none'})`,
         });
       route.refresh?.forEach((server, at) => {
         if (!(server in config.mediaServers))

@@ -103,6 +103,20 @@ describe('nas-sync configuration', () => {
     expect(message).toMatch(/nasSync\.routes\.1\.to: must not contain "\.\."/);
   });
 
+  it('a route with a mistake of its own and no backend: is told that mistake, not of a backend named "undefined"', async () => {
+    await writeConfig(
+      t.root,
+      `nasSync:\n  enabled: true\n  routes:\n    - kind: audio\n      skip: true\n      to: /srv/\n    - kind: stems\n      refresh: []\n      to: /srv/\n`,
+    );
+    const message = await loadNasSyncConfig(t.root).then(
+      () => 'accepted',
+      (e: unknown) => (e as Error).message,
+    );
+    expect(message).toMatch(/nasSync\.routes\.0\.to: a route with skip: true sends nothing/);
+    expect(message).toMatch(/nasSync\.routes\.1\.refresh/);
+    expect(message).not.toMatch(/backend/);
+  });
+
   it('answers a route written "to: null" (or empty) with its dotted path and the skip: true hint', async () => {
     // What a user writes to mean "nowhere": YAML null (to:, to: ~, to: null) or an empty string.
     for (const to of ['to:', 'to: ~', 'to: null', 'to: ""']) {
