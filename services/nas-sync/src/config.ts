@@ -50,9 +50,11 @@ export const NasSyncSchema = z
       'Retries of a failed transfer: tries within one pass, and the wait before a later pass tries it again.',
     ),
     remoteRoots: z
-      .record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string().min(1))
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string())
       .default({})
-      .describe('Named roots for ${remoteRoots.X} in routes; the legacy ones are audio, video and stems.'),
+      .describe(
+        'Named roots for ${remoteRoots.X} in routes; the legacy ones are audio, video and stems. An empty one is not configured (a route using it is an error).',
+      ),
     backends: z
       .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'), BackendOptionsSchema)
       .default({})
