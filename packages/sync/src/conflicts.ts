@@ -18,6 +18,8 @@ export interface PathHolder {
   jobId: string;
   artifactPath: string;
   sha256: string;
+  /** The path as the holder wrote it: it may differ by case or accent encoding from the one asked about. */
+  remotePath?: string;
 }
 
 /** `name (n).ext` beside `path`, kept within 255 bytes (the title is cut, the variant suffix and extension kept). */
@@ -121,10 +123,18 @@ export class DestinationIndex {
 
 /**
  * One destination path of one backend, as a map key: what the plan, the transfers of a pass (one at a time
- * per path, a renamed copy never taking a held one) and the status call the same path.
+ * per path, a renamed copy never taking a held one) and the status call the same path. Names that differ
+ * only by case or by how an accent is encoded (NFC "é" or NFD "e" + U+0301, as macOS writes names) are one
+ * path: an SMB share, a Mac, Windows and many NAS volumes take them for one file, so a second song under
+ * such a name is numbered rather than written beside (or, where the share cannot refuse it, over) the first.
  */
 export function destinationKey(backend: string, path: string): string {
-  return `${backend}\u0000${path}`;
+  return `${backend}\u0000${samePathKey(path)}`;
+}
+
+/** A path as case- and normalisation-blind destinations see it (see destinationKey). */
+export function samePathKey(path: string): string {
+  return path.normalize('NFC').toLowerCase();
 }
 
 /** One (job, artifact, destination) as a map key: the versions of one artifact's copy. */
@@ -159,11 +169,12 @@ export function resolveDestinations(
   const decisions: ConflictDecision[] = [];
   for (const planned of transfers) {
     const transfer = { ...planned };
-    const me: PathHolder = {
+    const me = (): PathHolder => ({
       jobId: transfer.jobId,
       artifactPath: transfer.artifact.path,
       sha256: transfer.sha256,
-    };
+      remotePath: transfer.remotePath,
+    });
     const own = transfer.receipt;
     // A delivered copy keeps its path; one verify found gone returns under it (also after a failed retry).
     const gone = own !== undefined && verifyFindingOf(own) === 'REMOTE_MISSING';
@@ -180,19 +191,21 @@ export function resolveDestinations(
       continue;
     }
     const holder = index.holder(transfer.backend, transfer.remotePath);
-    if (!holder || holder.sha256 === transfer.sha256 || (same(holder, me) && policy === 'replace')) {
-      index.claim(transfer.backend, transfer.remotePath, me);
+    if (!holder || holder.sha256 === transfer.sha256 || (same(holder, me()) && policy === 'replace')) {
+      index.claim(transfer.backend, transfer.remotePath, me());
       decisions.push({ transfer });
       continue;
     }
     const path = transfer.remotePath;
     if (policy === 'rename') {
       transfer.remotePath = index.freeNumbered(transfer.backend, path, nameBytesOf(transfer.backend));
-      index.claim(transfer.backend, transfer.remotePath, me);
+      index.claim(transfer.backend, transfer.remotePath, me());
       decisions.push({ transfer, conflict: { holder, path, resolution: 'renamed' } });
     } else if (policy === 'replace') {
-      index.claim(transfer.backend, path, me);
-      decisions.push({ transfer, conflict: { holder, path, resolution: 'replaced' } });
+      // What is replaced is the holder's file, under the name it wrote (case and accents included).
+      transfer.remotePath = holder.remotePath ?? path;
+      index.claim(transfer.backend, transfer.remotePath, me());
+      decisions.push({ transfer, conflict: { holder, path: transfer.remotePath, resolution: 'replaced' } });
     } else {
       decisions.push({
         transfer: { ...transfer, state: 'failed' },
@@ -215,6 +228,15 @@ function latestDeliveredVersions(receipts: readonly Receipt[]): Map<string, Rece
   return latest;
 }
 
+/**
+ * Where the holder's copy is, when it is not under `path` letter for letter: names that differ only by case
+ * or accent encoding are one name (destinationKey). Empty when they are the same.
+ */
+export function heldUnder(holder: PathHolder, path: string): string {
+  if (holder.remotePath === undefined || holder.remotePath === path) return '';
+  return ` (as ${holder.remotePath}: names that differ only by case or accent encoding are one file on most shares)`;
+}
+
 /** The message a `fail` conflict records: both jobs and the path. */
 export function conflictMessage(transfer: PlannedTransfer, holder: PathHolder, path: string): string {
   const held = same(holder, {
@@ -224,5 +246,5 @@ export function conflictMessage(transfer: PlannedTransfer, holder: PathHolder, p
   })
     ? 'an earlier version of this artifact, delivered before it changed'
     : `${holder.artifactPath} of job ${holder.jobId}`;
-  return `${transfer.backend}:${path} already holds a different file (${held}); ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). Rename one of them, add {job_id} to the route, or set conflict: rename`;
+  return `${transfer.backend}:${path} already holds a different file (${held})${heldUnder(holder, path)}; ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). Rename one of them, add {job_id} to the route, or set conflict: rename`;
 }

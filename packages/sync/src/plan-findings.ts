@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Logger } from '@imk/log';
-import { conflictMessage } from './conflicts.ts';
+import { conflictMessage, heldUnder } from './conflicts.ts';
 import type { SyncPlan } from './engine.ts';
 import type { PlannedTransfer } from './plan.ts';
 import type { ReceiptStore, ReceiptWrite } from './receipts.ts';
@@ -86,7 +86,7 @@ export function createPlanFindings(deps: PlanFindingsDeps): {
         warnOnce(
           key,
           { ...fields, delivered_as: transfer.remotePath },
-          `conflict: ${conflict.path} holds a different file of job ${conflict.holder.jobId}; delivering as ${transfer.remotePath}${sameNameHint(transfer, conflict.holder)}`,
+          `conflict: ${conflict.path} holds a different file of job ${conflict.holder.jobId}${heldUnder(conflict.holder, conflict.path)}; delivering as ${transfer.remotePath}${sameNameHint(transfer, conflict.holder)}`,
         );
       else if (conflict.resolution === 'replaced')
         warnOnce(

@@ -223,6 +223,39 @@ describe('route matching and shapes', () => {
     expect(RouteSchema.parse({ kind: 'audio', to: '/x/', skip: false })).not.toHaveProperty('skip');
   });
 
+  it('reads an empty match value (YAML `variant:`, null, "") as any, as the earlier project did', () => {
+    for (const empty of [null, ''])
+      for (const route of [
+        { kind: 'stems', variant: empty, to: '/x/' },
+        { match: { kind: 'stems', variant: empty }, to: '/x/' },
+      ]) {
+        const parsed = RouteSchema.parse(route);
+        expect(parsed.match, JSON.stringify(route)).toEqual({
+          kind: 'stems',
+          variant: undefined,
+          source_type: undefined,
+        });
+        expect(routeMatches(parsed.match, { kind: 'stems', variant: 'bass' })).toBe(true);
+        expect(routeMatches(parsed.match, { kind: 'audio', variant: 'bass' })).toBe(false);
+      }
+  });
+
+  it('fills ${remoteRoots.X} wherever it stands, as the earlier project did, and names an empty root', () => {
+    const both = { ...roots, video: '/mnt/nas/Video', unset: '' };
+    const middle = compileTemplate('/backup${remoteRoots.audio}/Instrumental', both);
+    expect(middle).toEqual({ root: '/backup/mnt/nas/Music/Instrumental', relative: '{filename}' });
+    expect(renderTemplate(middle as CompiledTemplate, values({ filename: 'A - B.m4a' }))).toBe(
+      '/backup/mnt/nas/Music/Instrumental/A - B.m4a',
+    );
+    const second = compileTemplate('${remoteRoots.audio}/copy${remoteRoots.video}/{title}.{ext}', both);
+    expect(second).toEqual({ root: '/mnt/nas/Music', relative: 'copy/mnt/nas/Video/{title}.{ext}' });
+    // The earlier project's example config listed every root as "" until filled in.
+    for (const to of ['${remoteRoots.unset}/YouTube', '/x/${remoteRoots.unset}/YouTube'])
+      expect(compileTemplate(to, both), to).toMatch(/remoteRoots\.unset is empty \(not configured\)/);
+    expect(compileTemplate('/x/${remoteRoots.nope}/', both)).toMatch(/remoteRoots has no "nope"/);
+    expect(compileTemplate('/x/${remoteRoots.audio}/../y/', both)).toMatch(/must not contain "\.\."/);
+  });
+
   it('refuses a route mixing both shapes', () => {
     expect(RouteSchema.safeParse({ match: { kind: 'audio' }, kind: 'audio', to: '/x/' }).success).toBe(false);
   });

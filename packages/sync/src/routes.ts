@@ -37,16 +37,34 @@ export const FILE_EXTENSIONS = [
 ] as const;
 
 const MatchValueSchema = z
-  .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+  // null and "" (a YAML `variant:` left empty) are "any", as the earlier project read them.
+  .union([z.string(), z.array(z.string().min(1)).min(1), z.null()])
   .optional()
-  .describe('A value, a list of values, or a pattern with * (absent or "*" = any).');
+  .describe('A value, a list of values, or a pattern with * (absent, empty or "*" = any).');
 
 export const RouteMatchSchema = z.strictObject({
   kind: MatchValueSchema,
   variant: MatchValueSchema,
   source_type: MatchValueSchema,
 });
-export type RouteMatch = z.infer<typeof RouteMatchSchema>;
+/** A route's match as the routes use it: each field a value, a list or a pattern; absent = any. */
+export interface RouteMatch {
+  kind?: string | string[] | undefined;
+  variant?: string | string[] | undefined;
+  source_type?: string | string[] | undefined;
+}
+
+/** A match value as written: null and "" mean any (the earlier project's `if match_kind and …`). */
+const anyWhenEmpty = (value: string | string[] | null | undefined): string | string[] | undefined =>
+  value === null || value === '' ? undefined : value;
+
+function readMatch(match: z.output<typeof RouteMatchSchema>): RouteMatch {
+  return {
+    kind: anyWhenEmpty(match.kind),
+    variant: anyWhenEmpty(match.variant),
+    source_type: anyWhenEmpty(match.source_type),
+  };
+}
 
 /**
  * The error for `to: null` or `to: ""`, what a user writes to mean "nowhere": the config error puts the
@@ -98,7 +116,7 @@ export const RouteSchema = z
       ),
   })
   .superRefine((route, ctx) => {
-    if (route.match && (route.kind ?? route.variant ?? route.source_type) !== undefined)
+    if (route.match && [route.kind, route.variant, route.source_type].some((v) => v !== undefined))
       ctx.addIssue({
         code: 'custom',
         message: 'give either match: {…} or the legacy kind/variant keys, not both',
@@ -128,7 +146,9 @@ export const RouteSchema = z
   })
   .transform((route) => ({
     name: route.name,
-    match: route.match ?? { kind: route.kind, variant: route.variant, source_type: route.source_type },
+    match: readMatch(
+      route.match ?? { kind: route.kind, variant: route.variant, source_type: route.source_type },
+    ),
     // Absent only on a skip route (checked above).
     to: route.to,
     backend: route.backend ?? DEFAULT_BACKEND,
@@ -160,6 +180,26 @@ export function withFileName(to: string): string {
   return `${trimmed}/{filename}`;
 }
 const TOKEN = /\$\{[^}]*\}|\{([^{}]*)\}/g;
+const ANY_ROOT_TOKEN = /\$\{remoteRoots\.([A-Za-z0-9_-]+)\}/g;
+
+/**
+ * A remote root's folder. An empty one is not configured (the earlier project's example config listed
+ * `audio: ""`, `video: ""`, `stems: ""` to be filled in): a route using it is a mistake, said as such.
+ */
+function rootValue(
+  key: string,
+  remoteRoots: Readonly<Record<string, string | undefined>>,
+): { path: string; problem?: undefined } | { path: ''; problem: string } {
+  const value = remoteRoots[key];
+  if (value === undefined)
+    return { path: '', problem: `uses \${remoteRoots.${key}} but remoteRoots has no "${key}"` };
+  if (value.trim() === '')
+    return {
+      path: '',
+      problem: `uses \${remoteRoots.${key}} but remoteRoots.${key} is empty (not configured); give it a folder, or remove this route`,
+    };
+  return { path: value };
+}
 
 /** A route's `to` split into the part the config fixes (the root) and the part filled per artifact. */
 export interface CompiledTemplate {
@@ -171,7 +211,8 @@ export interface CompiledTemplate {
 
 /**
  * Checks and splits a template. The root is `${remoteRoots.X}` when the template starts with it, else the
- * literal folder before the first placeholder. Returns a problem text instead of throwing (config check).
+ * literal folder before the first placeholder (a `${remoteRoots.X}` further on is filled in first, as the
+ * earlier project did). Returns a problem text instead of throwing (config check).
  */
 export function compileTemplate(
   to: string,
@@ -179,12 +220,27 @@ export function compileTemplate(
 ): CompiledTemplate | string {
   let template = withFileName(to);
   let root: string;
+  // The earlier project put a root's value wherever `${remoteRoots.X}` stood (`/backup${remoteRoots.audio}/x`);
+  // one that does not start the template is part of the literal folders, and the root is found below.
+  const head = ROOT_TOKEN.exec(template)?.[0].length ?? 0;
+  for (const token of template.slice(head).matchAll(ANY_ROOT_TOKEN)) {
+    // After a field it would put the remote root below a folder the manifest names.
+    if (/\{/.test(template.slice(head, head + token.index).replace(ANY_ROOT_TOKEN, '')))
+      return `${token[0]} may only start the template or stand before its first {field}`;
+    const value = rootValue(token[1] ?? '', remoteRoots);
+    if (value.problem !== undefined) return value.problem;
+    if (/[{}]/.test(value.path))
+      return `remoteRoots.${token[1] ?? ''} holds a { or }, so it cannot stand inside the path`;
+  }
+  template =
+    template.slice(0, head) +
+    template.slice(head).replace(ANY_ROOT_TOKEN, (_whole, key: string) => remoteRoots[key] ?? '');
   const rootToken = ROOT_TOKEN.exec(template);
   if (rootToken) {
     const key = rootToken[1] ?? '';
-    const value = remoteRoots[key];
-    if (value === undefined) return `uses \${remoteRoots.${key}} but remoteRoots has no "${key}"`;
-    root = value.replace(/\/+$/, '') || '/';
+    const value = rootValue(key, remoteRoots);
+    if (value.problem !== undefined) return value.problem;
+    root = value.path.replace(/\/+$/, '') || '/';
     template = template.slice(rootToken[0].length).replace(/^\/+/, '');
   } else {
     const firstField = template.search(/\{/);

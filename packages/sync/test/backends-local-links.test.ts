@@ -1,9 +1,10 @@
 import { randomBytes, createHash } from 'node:crypto';
-import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
-import { createLocalBackend } from '../src/index.ts';
+import { createLocalBackend, createRsyncBackend } from '../src/index.ts';
 import { tempDir, testLogger } from './helpers.ts';
 
 describe('local backend: no writing through links', () => {
@@ -69,5 +70,51 @@ describe('local backend: no writing through links', () => {
       sha256: local.sha256,
     });
     expect(await readdir(join(root, 'Other'))).toEqual(['song.m4a']);
+  });
+});
+
+describe.each([
+  ['local', 'local', createLocalBackend],
+  ['rsync to a folder on this host', 'rsync', createRsyncBackend],
+] as const)('%s: a link put under the name while the copy runs', (_label, type, make) => {
+  it('is a conflict (a pass then numbers the copy), never "delivered" with nothing there', async () => {
+    const dir = await tempDir('imk-local-race-');
+    try {
+      const root = join(dir.path, 'nas');
+      const folder = join(root, 'Instrumental');
+      await mkdir(folder, { recursive: true });
+      const data = randomBytes(256 * 1024);
+      const local = join(dir.path, 'song.m4a');
+      await writeFile(local, data);
+      const sha256 = createHash('sha256').update(data).digest('hex');
+      // About 4 s of copying at 64 KiB/s: time to put a link under the final name once the copy began.
+      const slow = make({ type, fsync: false, bandwidthLimit: '64K' } as never, {
+        name: 'nas',
+        logger: testLogger(),
+      });
+      const target = join(folder, 'song.m4a');
+      const put = slow.put({
+        localPath: local,
+        remotePath: target,
+        remoteRoot: root,
+        bytes: data.length,
+        sha256,
+      });
+      // The copy has begun once its temporary name (or rsync's partial folder) is there.
+      for (let i = 0; i < 400 && (await readdir(folder)).length === 0; i++) await sleep(10);
+      await sleep(300);
+      // A link that leads nowhere (inside the root): stat() says "nothing there", link() says "taken".
+      await symlink('missing.m4a', target);
+      const outcome = await put.then(
+        () => 'delivered',
+        (error: unknown) => (isImkError(error) ? error.code : String(error)),
+      );
+      // Delivered would be a lie: the name holds only the link, and the copy would be gone.
+      expect(outcome).toBe('CONFLICT');
+      expect((await lstat(target)).isSymbolicLink()).toBe(true);
+      expect((await readdir(folder)).filter((n) => !n.startsWith('.imk-partial'))).toEqual(['song.m4a']);
+    } finally {
+      await dir.remove();
+    }
   });
 });

@@ -152,6 +152,47 @@ export function testDelivery(name: string, setup: () => Promise<DeliveryTarget>)
       expect(await engine(routes).runPass()).toMatchObject({ delivered: 0, alreadyDelivered: 2 });
     });
 
+    it('names that differ only by case or accent encoding (NFC/NFD) are one name: later songs are numbered, never written beside or over it', async () => {
+      // A Mac or an SMB share takes "Café Song.m4a", "CAFÉ SONG.m4a" and "Café Song.m4a" written with a
+      // combining accent (NFD, as macOS writes names) for one file; so must the plan, whatever this
+      // destination's own file system does.
+      const nfd = 'CAFE\u0301 SONG';
+      const a = await writeJob(outputs, {
+        jobId: 'job_nfc',
+        title: 'Café Song',
+        artifacts: [{ path: 'files/a.m4a' }],
+      });
+      const routes = [route('${remoteRoots.audio}/{title}.{ext}')];
+      expect(await engine(routes).runPass()).toMatchObject({ delivered: 1, failed: 0 });
+      // A later pass (the first copy is held by its receipt), and two songs meeting in one pass.
+      const b = await writeJob(outputs, {
+        jobId: 'job_nfd',
+        title: nfd,
+        artifacts: [{ path: 'files/a.m4a' }],
+      });
+      const c = await writeJob(outputs, {
+        jobId: 'job_up',
+        title: 'café song'.normalize('NFD'),
+        artifacts: [{ path: 'files/a.m4a' }],
+      });
+      const { logger, lines } = capturingLogger();
+      expect(await engine(routes, undefined, logger).runPass()).toMatchObject({ delivered: 2, failed: 0 });
+      const byJob = new Map(delivered().map((r) => [r.jobId, posix.relative(root, r.remotePath)]));
+      expect(byJob.get('job_nfc')).toBe('audio/Café Song.m4a');
+      const folded = [...byJob.values()].map((p) => p.normalize('NFC').toLowerCase()).sort();
+      expect(folded).toEqual(['audio/café song (2).m4a', 'audio/café song (3).m4a', 'audio/café song.m4a']);
+      for (const [jobId, data] of [
+        ['job_nfc', a],
+        ['job_nfd', b],
+        ['job_up', c],
+      ] as const)
+        expect(sha256(await target.readRemote(posix.join(root, byJob.get(jobId)!)))).toBe(
+          sha256(data.get('files/a.m4a')!),
+        );
+      expect(lines().some((line) => /conflict: .*job_nfc/.test(String(line.msg)))).toBe(true);
+      expect(await engine(routes).runPass()).toMatchObject({ delivered: 0, alreadyDelivered: 3 });
+    });
+
     it('two jobs with identical tags and conflict: fail: the second fails for good, naming both jobs and the path', async () => {
       const same = { artist: 'Same', title: 'Same Song' };
       const a = await writeJob(outputs, { jobId: 'job_1', ...same, artifacts: [{ path: 'files/a.m4a' }] });

@@ -176,6 +176,35 @@ describe('sync engine', () => {
     expect(await readFile(join(folder, 'drums (3).flac'))).toEqual(versions[2]);
   });
 
+  it('conflict: replace under a name that differs only by case or accent encoding replaces that copy, and its receipt says so', async () => {
+    const a = await writeJob(outputs, {
+      jobId: 'job_a',
+      title: 'Café',
+      artifacts: [{ path: 'files/a.m4a' }],
+    });
+    const routes = [RouteSchema.parse({ to: '${remoteRoots.audio}/{title}.{ext}', backend: 'nas' })];
+    await createSyncEngine(engineOptions({ routes })).runPass();
+    const b = await writeJob(outputs, {
+      jobId: 'job_b',
+      title: 'CAFE\u0301',
+      artifacts: [{ path: 'files/a.m4a' }],
+    });
+    const { logger, lines } = capturingLogger();
+    const pass = await createSyncEngine(engineOptions({ routes, conflict: 'replace', logger })).runPass();
+    expect(pass).toMatchObject({ delivered: 1, failed: 0 });
+    // One file, the one job_a's receipt named, now with job_b's content: not a second one beside it.
+    expect(await readdir(join(nas, 'Music'))).toEqual(['Café.m4a']);
+    expect(await readFile(join(nas, 'Music', 'Café.m4a'))).toEqual(b.get('files/a.m4a'));
+    expect(a.get('files/a.m4a')).not.toEqual(b.get('files/a.m4a'));
+    const byJob = new Map([...receipts.all().values()].map((r) => [r.jobId, r]));
+    expect(byJob.get('job_a')?.replacedBy).toBe('job_b:files/a.m4a');
+    expect(byJob.get('job_b')).toMatchObject({
+      status: 'delivered',
+      remotePath: join(nas, 'Music', 'Café.m4a'),
+    });
+    expect(lines().some((l) => /conflict: replacing .*Café\.m4a.*job_a/.test(String(l.msg)))).toBe(true);
+  });
+
   it('conflict: replace over a folder under the destination name: a named conflict that says what is there, the folder untouched', async () => {
     const job = {
       jobId: 'job1',

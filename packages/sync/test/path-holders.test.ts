@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ReceiptStore,
+  destinationKey,
   createSyncEngine,
   pathHolders,
   type ConflictPolicy,
@@ -101,7 +102,7 @@ describe('who holds a destination path', () => {
     // Once replaced, job A's receipt holds the path no more: job B's does.
     await createSyncEngine(engineOptions('replace')).runPass();
     expect(receiptOf('jobA')?.replacedBy).toBe('jobB:files/audio/Artist - jobB (instrumental).m4a');
-    expect(pathHolders(receipts.all().values()).get(`nas\u0000${same()}`)?.jobId).toBe('jobB');
+    expect(pathHolders(receipts.all().values()).get(destinationKey('nas', same()))?.jobId).toBe('jobB');
   });
 
   it('a copy verify found gone keeps its path for its return; another job is renamed meanwhile', async () => {

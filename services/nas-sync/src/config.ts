@@ -50,9 +50,11 @@ export const NasSyncSchema = z
       'Retries of a failed transfer: tries within one pass, and the wait before a later pass tries it again.',
     ),
     remoteRoots: z
-      .record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string().min(1))
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string())
       .default({})
-      .describe('Named roots for ${remoteRoots.X} in routes; the legacy ones are audio, video and stems.'),
+      .describe(
+        'Named roots for ${remoteRoots.X} in routes; the legacy ones are audio, video and stems. An empty one is not configured (a route using it is an error).',
+      ),
     backends: z
       .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'), BackendOptionsSchema)
       .default({})
@@ -77,11 +79,14 @@ export const NasSyncSchema = z
     for (const problem of problems)
       ctx.addIssue({ code: 'custom', path: ['routes', problem.index, 'to'], message: problem.message });
     config.routes.forEach((route, index) => {
-      if (route.backend !== DEFAULT_BACKEND && !(route.backend in config.backends))
+      // A route with a mistake of its own reaches here as written (its transform did not run): no
+      // backend: written means the default, not a backend named "undefined".
+      const backend = (route.backend as string | undefined) ?? DEFAULT_BACKEND;
+      if (backend !== DEFAULT_BACKEND && !(backend in config.backends))
         ctx.addIssue({
           code: 'custom',
           path: ['routes', index, 'backend'],
-          message: `no backend named "${route.backend}" under backends (known: ${Object.keys(config.backends).join(', ') || 'none'})`,
+          message: `no backend named "${backend}" under backends (known: ${Object.keys(config.backends).join(', ') || 'none'})`,
         });
       route.refresh?.forEach((server, at) => {
         if (!(server in config.mediaServers))

@@ -90,6 +90,51 @@ describe('nas-sync configuration', () => {
     expect(config.routes.every((route) => route.continue === false)).toBe(true);
   });
 
+  it('runs a config in the earlier project\'s own example shape: roots left "", a match value left empty, a root inside a path', async () => {
+    // Its DEFAULT_NAS_SYNC_CONFIG listed every root as "" to be filled in; its matcher took an empty value as
+    // any, and put a root's folder wherever ${remoteRoots.X} stood.
+    await writeConfig(
+      t.root,
+      [
+        'nasSync:',
+        '  enabled: true',
+        '  remoteRoots:',
+        `    audio: ${t.nas}/audio`,
+        '    video: ""',
+        '    stems: stems',
+        '  routes:',
+        '    - match: { kind: audio, variant: instrumental }',
+        '      to: ${remoteRoots.audio}/Instrumental',
+        '    - kind: stems',
+        '      variant:',
+        `      to: ${t.nas}/\${remoteRoots.stems}`,
+        '',
+      ].join('\n'),
+    );
+    const data = await writeJob(t.outputs, {
+      jobId: 'job_old',
+      artifacts: [
+        { path: 'files/audio/A - T.m4a', variant: 'instrumental' },
+        { path: 'files/stems/bass.wav', kind: 'stems', variant: 'bass' },
+        { path: 'files/stems/drums.wav', kind: 'stems', variant: 'drums' },
+      ],
+    });
+    const result = await runNasSyncOnce({ root: t.root, logger: capturingLogger().logger });
+    expect(result).toMatchObject({ state: 'ran', summary: { delivered: 3, failed: 0, unrouted: 0 } });
+    expect(await readFile(join(t.nas, 'audio', 'Instrumental', 'A - T.m4a'))).toEqual(
+      data.get('files/audio/A - T.m4a'),
+    );
+    expect((await readdir(join(t.nas, 'stems'))).sort()).toEqual(['bass.wav', 'drums.wav']);
+    // A route that uses the root left empty is refused, naming it.
+    await writeConfig(
+      t.root,
+      `nasSync:\n  enabled: true\n  remoteRoots:\n    video: ""\n  routes:\n    - kind: video\n      to: \${remoteRoots.video}/YouTube\n`,
+    );
+    await expect(loadNasSyncConfig(t.root)).rejects.toThrow(
+      /nasSync\.routes\.0\.to: uses \$\{remoteRoots\.video\} but remoteRoots\.video is empty \(not configured\)/,
+    );
+  });
+
   it('names the file and the dotted field of a mistake', async () => {
     await writeConfig(
       t.root,
@@ -101,6 +146,20 @@ describe('nas-sync configuration', () => {
     expect(message).toContain(join(t.root, 'config', 'nas-sync.yaml'));
     expect(message).toMatch(/nasSync\.routes\.0\.backend: no backend named "nope"/);
     expect(message).toMatch(/nasSync\.routes\.1\.to: must not contain "\.\."/);
+  });
+
+  it('a route with a mistake of its own and no backend: is told that mistake, not of a backend named "undefined"', async () => {
+    await writeConfig(
+      t.root,
+      `nasSync:\n  enabled: true\n  routes:\n    - kind: audio\n      skip: true\n      to: /srv/\n    - kind: stems\n      refresh: []\n      to: /srv/\n`,
+    );
+    const message = await loadNasSyncConfig(t.root).then(
+      () => 'accepted',
+      (e: unknown) => (e as Error).message,
+    );
+    expect(message).toMatch(/nasSync\.routes\.0\.to: a route with skip: true sends nothing/);
+    expect(message).toMatch(/nasSync\.routes\.1\.refresh/);
+    expect(message).not.toMatch(/backend/);
   });
 
   it('answers a route written "to: null" (or empty) with its dotted path and the skip: true hint', async () => {

@@ -68,7 +68,9 @@ export async function assertFoldersOnPath(
 export function linkOutError(link: string, leads: string | undefined, root: string): Error {
   return syncError(
     'DESTINATION_UNSAFE',
-    `${link} is a symlink leading ${leads ? `to ${leads}, ` : ''}outside the remote root ${root}; nothing is written through it. Replace the link with a folder, or point the route at the real folder`,
+    leads
+      ? `${link} is a symlink leading to ${leads}, outside the remote root ${root}; nothing is written through it. Replace the link with a folder, or point the route at the real folder`
+      : `${link} is a symlink leading nowhere (what it points to does not exist, so it could be made to lead anywhere, also outside the remote root ${root}); nothing is written through it. Remove the link or make it a real folder, or point the route at the real folder`,
     { details: { link, root } },
   );
 }

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { constants, copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { constants, copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
 import { assertFoldersOnPath, assertNoLinkOut } from './local-links.ts';
+import { localExisting, putInPlace } from './local-commit.ts';
 import { createShareCheck, mountTables } from '../util/mounts.ts';
 
 export const LOCAL_BACKEND = 'local';
@@ -26,9 +27,6 @@ export const LocalOptionsSchema = BackendBaseSchema.extend({
   fsync: z.boolean().default(true).describe('fsync each file and its folder so a power cut cannot lose it.'),
 });
 export type LocalOptions = z.input<typeof LocalOptionsSchema>;
-
-// Errors of link() on filesystems without hard links (some SMB/FAT mounts): fall back to a check and rename.
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDEV', 'ENOSYS']);
 
 /** A folder on this host or a mounted share (NFS, SMB): temp name, fsync, then link (no overwrite) or rename. */
 export function createLocalBackend(input: LocalOptions, context: BackendContext): SyncBackend {
@@ -62,29 +60,6 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
     );
   }
 
-  /** Puts temp under the final name unless a file is there: link() refuses an existing name atomically. */
-  async function commitNoOverwrite(temp: string, target: string): Promise<'done' | 'taken'> {
-    try {
-      await link(temp, target);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (code === 'EEXIST') return 'taken';
-      if (!NO_HARD_LINKS.has(code)) throw error;
-      // No hard links here: look, then rename (a file made in between by another program is not seen).
-      if (
-        await stat(target).then(
-          () => true,
-          () => false,
-        )
-      )
-        return 'taken';
-      await rename(temp, target);
-      return 'done';
-    }
-    await rm(temp, { force: true });
-    return 'done';
-  }
-
   return {
     type: LOCAL_BACKEND,
     name: context.name,
@@ -93,14 +68,7 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
       const root = request.remoteRoot ? pathOf(request.remoteRoot) : resolve(options.root ?? '/');
-      const existing = {
-        stat: async () => {
-          const info = await stat(target).catch(() => undefined);
-          return info && { bytes: info.size, regular: info.isFile() };
-        },
-        // Opened the untrusted way (regular files only, without blocking): the NAS is not ours alone.
-        hash: () => sha256File(target, { untrusted: { followLinks: true } }),
-      };
+      const existing = localExisting(target);
       const verifiedBy = options.verify === 'sha256' ? 'read-back' : 'size';
       const temp = tempPathFor(target, request.sha256, options.maxNameBytes);
       // Set while the temp's folder is known to stay inside the root: only then is the temp removed.
@@ -123,12 +91,9 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
         const sha256 = options.verify === 'sha256' ? await sha256File(temp) : request.sha256;
         if (bytes !== request.bytes || sha256 !== request.sha256)
           throw await mismatchError(request, target, { bytes, sha256 });
-        if (request.existing === 'replace') await rename(temp, target);
-        else if ((await commitNoOverwrite(temp, target)) === 'taken') {
-          // Something appeared under the name while this copy was made: same content, or a conflict.
-          if ((await settleExisting(request, target, existing)) === 'same')
-            return { bytes, verifiedBy, alreadyThere: true };
-        }
+        // Something may have appeared under the name while this copy was made: same content, or a conflict.
+        if ((await putInPlace(request, temp, target)) === 'same')
+          return { bytes, verifiedBy, alreadyThere: true };
         if (options.fsync) await fsyncDir(dirname(target));
         return { bytes, verifiedBy };
       } catch (error) {

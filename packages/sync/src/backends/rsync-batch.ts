@@ -1,4 +1,4 @@
-import { link, mkdir, mkdtemp, rename, rm, stat, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { fsyncDir, sha256File } from '@imk/fs-safe';
@@ -6,8 +6,9 @@ import { isImkError, type ImkError } from '@imk/errors';
 import { fromFsError, syncError } from '../errors.ts';
 import type { PutRequest, PutResult } from '../types.ts';
 import type { ToolResult } from '../util/run-tool.ts';
-import { NOT_REGULAR, mismatchError, settleExisting, takenError } from './common.ts';
+import { NOT_REGULAR, mismatchError, takenError } from './common.ts';
 import { PARTIAL_EXIT_CODES } from './rsync-failure.ts';
+import { putInPlace } from './local-commit.ts';
 
 /** One file of a batch: where it goes and the temporary name it is written under. */
 export interface BatchItem {
@@ -231,45 +232,11 @@ async function verifyLocal(
   return outcomes;
 }
 
-/** Into place without overwriting a different file (hard link), as the local backend does. */
+/** Into place without overwriting a different file, as the local backend does (local-commit.ts). */
 async function commitLocal(item: BatchItem): Promise<'done' | 'same'> {
-  const existing = {
-    stat: () =>
-      stat(item.target).then(
-        (info) => ({ bytes: info.size, regular: info.isFile() }),
-        () => undefined,
-      ),
-    hash: () => sha256File(item.target, { untrusted: { followLinks: true } }),
-  };
-  if (item.request.existing === 'replace') {
-    // A folder or a FIFO under the name is a conflict, never renamed over (EISDIR).
-    await settleExisting(item.request, item.target, existing).catch(async (error: unknown) => {
-      await rm(item.temp, { force: true });
-      throw error;
-    });
-    await rename(item.temp, item.target);
-    return 'done';
-  }
   try {
-    await link(item.temp, item.target);
+    return await putInPlace(item.request, item.temp, item.target);
+  } finally {
     await rm(item.temp, { force: true });
-    return 'done';
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      // No hard links on this filesystem: look, then rename.
-      if (
-        !(await stat(item.target).then(
-          () => true,
-          () => false,
-        ))
-      ) {
-        await rename(item.temp, item.target);
-        return 'done';
-      }
-    }
-    await rm(item.temp, { force: true });
-    // Throws CONFLICT unless the same content is there.
-    await settleExisting(item.request, item.target, existing);
-    return 'same';
   }
 }
