@@ -407,6 +407,30 @@ describe('an earlier-version manifest whose optional facts have other types', ()
     expect((await listOutputs(join(root, 'edited'))).map((f) => f.jobId)).toEqual(['pyout_audio_001']);
   });
 
+  // Its job.json's numeric job_id is read as text (the earlier consumer used any Python value); its manifest
+  // with the same job_id was refused ("job_id: expected string"), and the job vanished from every listing.
+  it.each([
+    [1999, '1999'],
+    [20261202.5, '20261202.5'],
+    [true, 'true'],
+  ])(
+    'reads a job_id written as %o as its text (%s), as a job.json of the earlier version is',
+    async (id, text) => {
+      const sample = JSON.parse(
+        await readFile(legacySample('outputs/pyout_inst_003/manifest.json'), 'utf8'),
+      ) as Record<string, unknown>;
+      const outputs = join(root, `numeric-id-${text}`);
+      const dir = join(outputs, text);
+      await materializeLegacySample('outputs/pyout_inst_003', dir);
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...sample, job_id: id }, null, 2));
+      const read = await readOutputManifest(dir);
+      expect(read?.ok, JSON.stringify(read)).toBe(true);
+      if (!read?.ok) return;
+      expect(read.manifest).toMatchObject({ jobId: text, legacy: true, title: 'Only Inst' });
+      expect((await listOutputs(outputs)).map((f) => f.jobId)).toEqual([text]);
+    },
+  );
+
   it('is still refused, naming the field, without a job_id or an artifact path', async () => {
     const dir = join(root, 'broken', 'pyout_x');
     await mkdir(dir, { recursive: true });

@@ -200,6 +200,40 @@ describe('the mixer API for an earlier-version output that kept its stems', () =
     expect(await again.json()).toMatchObject({ error: 'LEGACY_OUTPUT' });
   });
 
+  // The mix made from them is a job of ours (outputs/<mix id>/, input.stems_of names the earlier job); when
+  // this host's stem cache lacks its stems, the mixer answered "separate it again", which could not work.
+  it('plays the stems a mix of it was made from, from its folder, when the cache lacks them', async () => {
+    const out = join(root, 'outputs', 'pyout_audio_001');
+    await materializeLegacySample('outputs/pyout_audio_001', out);
+    const dir = await makeOutput(root, 'mix_of_earlier', { artist: 'Py Artist', title: 'Py Song' });
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
+      input: Record<string, unknown>;
+    };
+    manifest.input.stems_of = 'pyout_audio_001';
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const info = (await (await fetch(`${web.url}/api/jobs/mix_of_earlier/mixer`)).json()) as {
+      available: boolean;
+      stems: { name: string; url: string }[];
+    };
+    expect(info.available, JSON.stringify(info)).toBe(true);
+    const stem = await fetch(`${web.url}${info.stems.find((s) => s.name === 'vocals')!.url}`);
+    expect(stem.status).toBe(200);
+    expect(Buffer.from(await stem.arrayBuffer())).toEqual(
+      await readFile(join(out, 'files/stems/vocals.wav')),
+    );
+    const mix = await post('/api/jobs/mix_of_earlier/mix', { variant: 'again', stems: { vocals: 1 } });
+    expect(mix.status).toBe(202);
+    // Its stems gone from the earlier folder too: said, naming that folder.
+    await rm(join(out, 'files/stems/bass.wav'));
+    const gone = (await (await fetch(`${web.url}/api/jobs/mix_of_earlier/mixer`)).json()) as {
+      available: boolean;
+      message: string;
+    };
+    expect(gone.available).toBe(false);
+    expect(gone.message).toContain('outputs/pyout_audio_001/files/stems/');
+    await materializeLegacySample('outputs/pyout_audio_001', out);
+  });
+
   it('does not play a stem that is a link (to a file outside the job), a folder, or missing', async () => {
     const outside = join(root, 'secret.wav');
     await writeFile(outside, 'not yours');
