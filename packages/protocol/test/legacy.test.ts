@@ -57,8 +57,17 @@ describe('outputs written by the earlier version', () => {
   it('lists folders named by its ids with spaces or non-ASCII letters, read-only', async () => {
     // Its consumer took job_id as any text and wrote outputs/<job_id>/: they were skipped without a word.
     const outputs = join(root, 'outputs-names');
-    const names = ['Café del Mar 01', 'My Song (live) + more', 'Björk_ÄÖ', '日本語の歌'];
-    for (const name of [...names, 'plain_id', 'bad\\name', ' padded']) {
+    // Spaces around its job_id named the folder too (" My Song "): those were left out without a word.
+    const names = [
+      'Café del Mar 01',
+      'My Song (live) + more',
+      'Björk_ÄÖ',
+      '日本語の歌',
+      ' padded',
+      'My Song ',
+      ' x y ',
+    ];
+    for (const name of [...names, 'plain_id', 'bad\\name', '   ']) {
       await materializeLegacySample('outputs/pyout_inst_003', join(outputs, name));
       const file = join(outputs, name, 'manifest.json');
       const doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
@@ -76,7 +85,7 @@ describe('outputs written by the earlier version', () => {
       expect(read?.ok && read.manifest.jobId, name).toBe(name);
     }
     // Never a hidden name, a backslash, a control character or a path.
-    for (const name of ['.replaced', 'bad\\name', 'a\nb', '../outputs-names/plain_id', ' padded'])
+    for (const name of ['.replaced', 'bad\\name', 'a\nb', '../outputs-names/plain_id', '   ', 'padded'])
       expect(await findOutput(outputs, name), name).toBeUndefined();
   });
 
