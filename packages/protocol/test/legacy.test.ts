@@ -313,6 +313,49 @@ describe('bundles written by the earlier version', () => {
     if (!v1.ok) expect(v1.problems.map((p) => p.path)).toContain('youtube.online_duration_sec');
   });
 
+  // Its consumer read only the id, tags and paths (any Python value) and never read tracks[], created_at or
+  // producer: a bundle whose title was a list, whose Deezer tracks[] had a number as a title or a length as
+  // text, or that carried a Python isoformat() time without an offset, was rejected whole here.
+  it('reads a list as a tag, other shapes of tracks[], and fields of ours it never read, as absent or as what they say', async () => {
+    const dir = join(root, 'queues', 'job_dz_shapes');
+    await materializeLegacySample('bundles/job_dz_12345_deemix', dir);
+    const sample = JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')) as Record<string, unknown>;
+    const job = {
+      ...sample,
+      title: ['Track', 'One'],
+      artist: { name: 'Deezer Artist' },
+      created_at: '2025-01-01T10:00:00.123456',
+      producer: 'its-own-script',
+      tracks: [{ title: 12, artist: 'Deezer Artist', duration_sec: '5.0', filename: 'Track One.m4a' }, null],
+    };
+    await writeFile(join(dir, 'job.json'), JSON.stringify(job));
+    const result = await readBundle(dir);
+    expect(result, JSON.stringify(result)).toMatchObject({
+      ok: true,
+      job: { tracks: [{ title: '12', duration_sec: 5, filename: 'Track One.m4a' }, {}] },
+    });
+    if (!result.ok) return;
+    expect(result.job.title).toBeUndefined();
+    expect(result.job.artist).toBeUndefined();
+    expect(result.job.created_at).toBeUndefined();
+    const [song] = await bundleSongs(dir, result.job);
+    expect(song!.job.title).toBe('12');
+    expect(song!.warnings).toEqual(
+      expect.arrayContaining([
+        'job.json title: ["Track","One"] (as the earlier version wrote it) was read as absent',
+        'job.json created_at: "2025-01-01T10:00:00.123456" (as the earlier version wrote it) was read as absent (the earlier version never read it)',
+        'job.json tracks.0.title: 12 (as the earlier version wrote it) was read as "12"',
+        'job.json tracks.0.duration_sec: "5.0" (as the earlier version wrote it) was read as 5',
+        'job.json tracks.1: null (as the earlier version wrote it) was read as {} (no tags)',
+      ]),
+    );
+    // Ours (schema_version) are not guessed at: the field is named.
+    const v1 = validateJob({ ...job, schema_version: 1 });
+    expect(v1.ok).toBe(false);
+    if (!v1.ok)
+      expect(v1.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['title', 'created_at']));
+  });
+
   it('a missing cover is no rejection: the song goes on without it, with a warning', async () => {
     const dir = join(root, 'queues', 'job_leg_missing_cover_006');
     await materializeLegacySample('bundles/job_leg_missing_cover_006', dir);
