@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imk, makeRoot, makeSong, publishLegacy, readManifest, removeRoot } from './helpers.ts';
@@ -33,13 +33,29 @@ beforeAll(async () => {
       },
       { 'song.m4a': join(root, 'song.m4a') },
     );
+  // Its folder named on macOS (NFD, "Bjo\u0308rk"), its job.json written by a script (NFC, "Björk").
+  const nfd = 'Bjo\u0308rk Song';
+  await mkdir(join(root, 'queues', 'other', `job_${nfd}.tmp`), { recursive: true });
+  await copyFile(join(root, 'song.m4a'), join(root, 'queues', 'other', `job_${nfd}.tmp`, 'song.m4a'));
+  await writeFile(
+    join(root, 'queues', 'other', `job_${nfd}.tmp`, 'job.json'),
+    JSON.stringify({
+      job_id: nfd.normalize('NFC'),
+      source_type: 'custom',
+      title: 'B',
+      audio_path: 'song.m4a',
+    }),
+  );
+  await rename(join(root, 'queues', 'other', `job_${nfd}.tmp`), join(root, 'queues', 'other', `job_${nfd}`));
 }, 60_000);
 afterAll(() => removeRoot(root));
 
 describe('bundles whose job_id has spaces or non-ASCII letters', () => {
   it('are made, published as outputs/<job_id>/, listed, shown and synced under that id', async () => {
     const run = await imk(['run', '--once', '--root', root]);
-    expect(JSON.parse(String(run.stdout)), String(run.all)).toMatchObject({ succeeded: 2, rejected: 0 });
+    expect(JSON.parse(String(run.stdout)), String(run.all)).toMatchObject({ succeeded: 3, rejected: 0 });
+    // The id in another Unicode normalisation than its folder's is that job, spelt as on disk.
+    expect((await readManifest(root, 'Bjo\u0308rk Song')).job_id).toBe('Bjo\u0308rk Song');
     for (const id of IDS) {
       const manifest = await readManifest(root, id);
       expect(manifest.job_id).toBe(id);
