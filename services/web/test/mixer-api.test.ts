@@ -321,3 +321,25 @@ describe('the mixer when this host lacks the stems but the song is archived', ()
     });
   });
 });
+
+// The earlier version's ids with spaces and non-ASCII letters are job ids (its bundles are made here): the
+// dashboard's job routes answered 400 BAD_JOB_ID ("is not a job id") for the mixer, retry and cancel.
+describe('a job whose id has spaces and non-ASCII letters', () => {
+  it('is answered on every job route under its id, its files downloaded', async () => {
+    const id = '日本語の歌 (live) + Café';
+    await makeOutput(root, id);
+    const url = `${web.url}/api/jobs/${encodeURIComponent(id)}`;
+    const detail = await fetch(url);
+    expect(detail.status).toBe(200);
+    expect(((await detail.json()) as { output: { job_id: string } }).output.job_id).toBe(id);
+    const mixer = await fetch(`${url}/mixer`);
+    expect(mixer.status).toBe(200);
+    expect(await mixer.json()).toMatchObject({ available: false });
+    const file = await fetch(
+      `${web.url}/outputs/${encodeURIComponent(id)}/files/audio/${encodeURIComponent('Test Artist - Sine Song.m4a')}`,
+    );
+    expect(file.status).toBe(200);
+    const cancel = await post(`/api/jobs/${encodeURIComponent(id)}/cancel`, {});
+    expect(((await cancel.json()) as { error?: string }).error).not.toBe('BAD_JOB_ID');
+  });
+});
