@@ -10,7 +10,8 @@ import { IMK } from './imk-bin.ts';
 // and non-ASCII letters named folders that every reader here skipped without a word.
 describe('an earlier-version library whose folder names are no job ids here', () => {
   let root = '';
-  const names = ['Café del Mar 01', 'My Song (live)'];
+  // Spaces around the id were kept in the folder name (" My Song ", "My Song "): such folders were left out.
+  const names = ['Café del Mar 01', 'My Song (live)', ' My Song ', 'My Song '];
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'imk-cli-legacy-names-'));
     for (const name of names) {
@@ -34,5 +35,12 @@ describe('an earlier-version library whose folder names are no job ids here', ()
     });
     expect(job.exitCode, job.stderr).toBe(0);
     expect(job.stdout).toContain('files/audio/Py Deezer - Only Inst.m4a');
+    for (const name of [' My Song ', 'My Song ']) {
+      const padded = await execa(process.execPath, [IMK, 'job', name, '--root', root, '--json'], {
+        reject: false,
+      });
+      expect(padded.exitCode, padded.stderr).toBe(0);
+      expect(padded.stdout).toContain(`${name} title`);
+    }
   }, 120_000);
 });

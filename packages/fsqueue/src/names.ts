@@ -1,3 +1,4 @@
+import { JobIdSchema } from '@imk/protocol';
 /**
  * Folder names of one queue. Ready bundles keep the legacy name `job_<id>/` at the top of the queue
  * folder; every other state is a sub-folder of the same queue folder, so a rename never crosses a mount.
@@ -63,7 +64,9 @@ export const JOB_STATES: readonly JobState[] = [
 ];
 
 const TOKEN_SEPARATOR = '@';
+/** A consumer id: letters, digits, ".", "_" and "-" (job ids are the protocol's JobIdSchema). */
 const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
+const isJobId = (id: string): boolean => JobIdSchema.safeParse(id).success;
 
 export function readyName(jobId: string): string {
   return `${READY_PREFIX}${jobId}`;
@@ -88,7 +91,7 @@ export function parseReadyName(name: string): string | undefined {
   if (!name.startsWith(READY_PREFIX) || name.endsWith(TMP_SUFFIX) || name.includes(TOKEN_SEPARATOR))
     return undefined;
   const id = name.slice(READY_PREFIX.length);
-  return SAFE_ID.test(id) ? id : undefined;
+  return isJobId(id) ? id : undefined;
 }
 
 /** The job id and claim token of a claimed or archived folder name. */
@@ -98,10 +101,10 @@ export function parseTokenName(name: string): { jobId: string; token: string } |
   if (at < 0) return undefined;
   const jobId = name.slice(READY_PREFIX.length, at);
   const token = name.slice(at + 1);
-  return SAFE_ID.test(jobId) && token !== '' ? { jobId, token } : undefined;
+  return isJobId(jobId) && token !== '' ? { jobId, token } : undefined;
 }
 
-/** A consumer id goes into folder names: same characters as a job id, and no `@`. */
+/** A consumer id goes into folder names: letters, digits, ".", "_" and "-" (so no `@`). */
 export function isSafeId(value: string): boolean {
   return SAFE_ID.test(value);
 }

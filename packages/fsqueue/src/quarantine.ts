@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { capText } from '@imk/fs-safe';
+import { JobIdSchema } from '@imk/protocol';
 import type { QueueContext } from './context.ts';
 import { rejectFolder } from './claim.ts';
 import { CLAIMED_DIR, READY_PREFIX, TMP_SUFFIX, parseReadyName, tokenName } from './names.ts';
@@ -14,9 +15,12 @@ import { isAbsentErrno } from '@imk/errors';
 export function badReadyName(name: string): string | undefined {
   if (!name.startsWith(READY_PREFIX) || name.endsWith(TMP_SUFFIX)) return undefined;
   if (parseReadyName(name) !== undefined) return undefined;
+  const id = name.slice(READY_PREFIX.length);
+  const why = JobIdSchema.safeParse(id).error?.issues.map((issue) => issue.message) ?? [];
+  if (id === '') why.push('the id is empty');
   return (
-    `the folder name "${capText(name, 120)}" is not job_<id> with an id of 1 to 200 letters, digits, ` +
-    `".", "_" or "-" (not starting with "."); publish it again under a valid name`
+    `the folder name "${capText(name, 120)}" is not job_<id> with a valid id (${why.join('; ')}); ` +
+    `publish it again under a valid name`
   );
 }
 

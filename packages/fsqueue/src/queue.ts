@@ -219,6 +219,10 @@ class FsQueue implements Queue {
       this.index.forgetRetryDelay(candidate.jobId);
       const bundle = await readBundle(dir, { verifyHashes: this.options.verifyHashes !== false });
       const problems = bundle.ok ? [] : bundle.problems;
+      // The same id in another Unicode normalisation (macOS names folders in NFD, "Bjo\u0308rk", where a
+      // script wrote "Björk" in job.json) is the same job: spelt as on disk, like the files it names.
+      if (bundle.ok && bundle.job.job_id.normalize('NFC') === candidate.jobId.normalize('NFC'))
+        bundle.job.job_id = candidate.jobId;
       if (bundle.ok && bundle.job.job_id !== candidate.jobId)
         problems.push({
           path: 'job_id',

@@ -33,7 +33,7 @@ const CASES: [id: string, reason: RegExp][] = [
   ['huge_job', /job\.json is too large/],
   ['linked_folder', /job_linked_folder is a symbolic link, not a bundle folder/],
 ];
-const BAD_NAMES = ['job_..', `job_${'a'.repeat(230)}`, 'job_odd name!', 'job_x@y'];
+const BAD_NAMES = ['job_..', `job_${'a'.repeat(230)}`, 'job_ odd name!', 'job_x@y', 'job_tab\there'];
 
 beforeAll(async () => {
   ({ root, cleanup } = await tempRoot('imk-hostile-'));

@@ -61,15 +61,27 @@ export const Sha256Schema = z
   .regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters')
   .describe('SHA-256 of the file, lowercase hex.');
 
-/** Job ids are folder suffixes too: letters, digits, ".", "_" and "-", not starting with a dot. */
-/** The longest job id, in characters (the bundle folder `job_<id>` and the output folder must fit in 255 bytes). */
+/** The longest job id, in bytes of UTF-8 (the bundle folder `job_<id>@<token>` and the output folder must fit in 255 bytes). */
 export const JOB_ID_MAX_LENGTH = 200;
+
+/**
+ * A job id is a folder suffix too (`job_<id>/`, `outputs/<id>/`): any text the earlier version's consumer
+ * took (`Café del Mar 01`, `日本語の歌`, `My Song (live)`), except what would make it no folder name here or
+ * break the queue's names: no `/` or `\` (a path), no `@` (it ends the id in `job_<id>@<token>`), no control
+ * character, not starting with `.` (hidden: partial and claim folders) or a space, not ending in a space.
+ */
+// eslint-disable-next-line no-control-regex
+const JOB_ID_PATTERN = /^(?![.\s])[^\u0000-\u001f\u007f-\u009f/\\@]*[^\u0000-\u001f\u007f-\u009f/\\@\s]$/u;
 
 export const JobIdSchema = z
   .string()
   .regex(
-    new RegExp(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,${JOB_ID_MAX_LENGTH - 1}}$`),
-    `expected 1-${JOB_ID_MAX_LENGTH} characters of letters, digits, ".", "_" or "-", not starting with "."`,
+    JOB_ID_PATTERN,
+    'expected a name without "/", "\\", "@" or control characters, not starting with "." or a space and not ending in a space',
+  )
+  .refine(
+    (id) => Buffer.byteLength(id) <= JOB_ID_MAX_LENGTH,
+    `expected at most ${JOB_ID_MAX_LENGTH} bytes (UTF-8)`,
   )
   // `job_<id>.tmp` is the name of a bundle its producer is still writing (fsqueue's names.ts): a ready
   // bundle of such an id would never be claimed, and the temp sweeper would remove it.

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { ProducerSchema } from './common.ts';
 /**
  * Fields of the earlier version's `job.json` that its consumer read as absent when null (and, for the paths,
  * when empty: `if data["audio_path"]`); a producer that wrote its dataclass whole (`asdict`) wrote them so.
@@ -35,6 +37,50 @@ const YOUTUBE_TEXT = ['video_id', 'url', 'channel', 'title'] as const;
 const DURATION_CHECKS = ['pass', 'fail', 'skipped'];
 
 const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+/** Our informational fields, checked as JobSchema checks them (job.ts). */
+const OUR_INFO_FIELDS: [string, z.ZodType][] = [
+  ['created_at', z.iso.datetime({ offset: true })],
+  ['producer', ProducerSchema],
+];
+
+type Note = (field: string, value: unknown, used: string) => void;
+
+/**
+ * Its Deezer producer's `tracks[]` (tags of each file of `audio_files`), which its consumer never read: a
+ * number as a tag is its text, a number written as text is a length, and anything else that cannot be read
+ * as what it says (an entry that is no object, a list as a title) is absent, each noted.
+ */
+function lenientTracks(tracks: unknown, note: Note): unknown[] | undefined {
+  if (!Array.isArray(tracks)) {
+    note('tracks', tracks, 'absent');
+    return undefined;
+  }
+  return tracks.map((entry: unknown, i) => {
+    if (!isObject(entry)) {
+      note(`tracks.${i}`, entry, '{} (no tags)');
+      return {};
+    }
+    const track: Record<string, unknown> = { ...entry };
+    for (const key of ['title', 'artist', 'album', 'filename']) {
+      const value = track[key];
+      if (value === undefined || value === null || typeof value === 'string') continue;
+      track[key] = typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+      note(`tracks.${i}.${key}`, value, track[key] === undefined ? 'absent' : shown(track[key]));
+    }
+    const duration = track.duration_sec;
+    if (
+      duration !== undefined &&
+      duration !== null &&
+      !(typeof duration === 'number' && Number.isFinite(duration))
+    ) {
+      const seconds = typeof duration === 'string' ? numberOfText(duration) : undefined;
+      track.duration_sec = seconds ?? null;
+      note(`tracks.${i}.duration_sec`, duration, seconds === undefined ? 'absent' : String(seconds));
+    }
+    return track;
+  });
+}
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -64,7 +110,7 @@ export function readAsLegacyJob(json: unknown): unknown {
   for (const key of ABSENT_WHEN_NULL)
     if (job[key] === null || (ABSENT_WHEN_EMPTY.has(key) && job[key] === '')) delete job[key];
   const notes: string[] = [];
-  const note = (field: string, value: unknown, used: string) =>
+  const note: Note = (field, value, used) =>
     notes.push(`job.json ${field}: ${shown(value)} (as the earlier version wrote it) was read as ${used}`);
 
   for (const key of TEXT_FIELDS) {
@@ -72,8 +118,20 @@ export function readAsLegacyJob(json: unknown): unknown {
     if (typeof value === 'number' || typeof value === 'boolean') {
       job[key] = String(value);
       note(key, value, shown(job[key]));
+    } else if (key !== 'job_id' && typeof value === 'object' && value !== null) {
+      // A list or an object as a tag (its consumer made text of any value): no tag; the file's are used.
+      delete job[key];
+      note(key, value, 'absent');
     }
   }
+  // Fields of ours its consumer never read (a producer of its time may have written them its own way, a
+  // Python `datetime.isoformat()` without an offset, a name for `producer`): only what they say is lost.
+  for (const [key, schema] of OUR_INFO_FIELDS) {
+    if (job[key] === undefined || schema.safeParse(job[key]).success) continue;
+    note(key, job[key], 'absent (the earlier version never read it)');
+    delete job[key];
+  }
+  if (job.tracks !== undefined) job.tracks = lenientTracks(job.tracks, note);
   const sourceType = job.source_type;
   if (sourceType === undefined || sourceType === null || sourceType === '') {
     job.source_type = 'unknown';

@@ -86,6 +86,9 @@ export const ManifestSchema = z
         sample_rate: z.number().int().positive().optional().describe('Sample rate of the input in Hz.'),
         channels: z.number().int().positive().optional().describe('Channels of the input.'),
         codec: z.string().optional().describe('Codec of the input.'),
+        stems_of: JobIdSchema.optional().describe(
+          'A mix of the stems an earlier-version output kept (no song was separated): that job, whose outputs/<job_id>/files/stems/ the stems were read from (sha256 is theirs); a mix of this job reads them there again when no stem cache holds them.',
+        ),
       })
       .describe('The audio that was separated.'),
     engine: z
@@ -147,7 +150,11 @@ const factBoolean = z
  * every other field is a fact (see factString), read leniently.
  */
 export const LegacyManifestSchema = z.looseObject({
-  job_id: z.string().min(1),
+  // A number (or true/false) is its text, as in its job.json (legacy-job.ts): `"job_id": 1999` is "1999".
+  job_id: z.preprocess(
+    (v) => ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' ? String(v) : v),
+    z.string().min(1),
+  ),
   source_type: factString,
   artist: factString,
   album: factString,

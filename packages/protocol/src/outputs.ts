@@ -152,8 +152,8 @@ export interface OutputFolder {
   version: string;
   writtenMs: number;
   /**
-   * The folder's name is no job id here (the earlier version's ids with spaces or non-ASCII letters): it is
-   * listed and read like any other, but nothing is published, replaced or remixed under it. See
+   * The folder's name is no job id here (the earlier version's ids with spaces around them, ` My Song `): it
+   * is listed and read like any other, but nothing is published, replaced or remixed under it. See
    * isEarlierVersionOutputName.
    */
   readOnly: boolean;
@@ -161,8 +161,8 @@ export interface OutputFolder {
 
 /**
  * The finished job folders in outputs/, by name: real folders (not links) named by a job id (so never a
- * partial or `.replaced` folder), or by an id the earlier version allowed (spaces, non-ASCII letters:
- * `readOnly`), that hold a manifest.json (a regular file). The folder name is the output's job id for every
+ * partial or `.replaced` folder), or by an id the earlier version allowed that is none here (spaces
+ * around it: `readOnly`), that hold a manifest.json (a regular file). The folder name is the output's job id for every
  * reader (its address: dashboard links, sync receipts, the ledger). A missing outputs folder is an empty
  * list. Nothing is read: see readOutputManifest.
  */

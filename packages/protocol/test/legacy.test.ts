@@ -54,11 +54,15 @@ describe('outputs written by the earlier version', () => {
     });
   });
 
-  it('lists folders named by its ids with spaces or non-ASCII letters, read-only', async () => {
+  it('lists folders named by its ids with spaces or non-ASCII letters; those that are no job id here, read-only', async () => {
     // Its consumer took job_id as any text and wrote outputs/<job_id>/: they were skipped without a word.
     const outputs = join(root, 'outputs-names');
-    const names = ['Café del Mar 01', 'My Song (live) + more', 'Björk_ÄÖ', '日本語の歌'];
-    for (const name of [...names, 'plain_id', 'bad\\name', ' padded']) {
+    // Ids with spaces and non-ASCII letters are job ids here too (its consumer took any text).
+    const ids = ['Café del Mar 01', 'My Song (live) + more', 'Björk_ÄÖ', '日本語の歌', 'plain_id'];
+    // Spaces around its job_id named the folder too (" My Song "): those were left out without a word. They
+    // are no job id here (nothing of ours is published under them): listed read-only.
+    const readOnly = [' padded', 'My Song ', ' x y '];
+    for (const name of [...ids, ...readOnly, 'bad\\name', '   ']) {
       await materializeLegacySample('outputs/pyout_inst_003', join(outputs, name));
       const file = join(outputs, name, 'manifest.json');
       const doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
@@ -66,17 +70,17 @@ describe('outputs written by the earlier version', () => {
     }
     const listed = await listOutputs(outputs);
     expect(listed.map((f) => [f.jobId, f.readOnly])).toEqual(
-      [...names.map((n) => [n, true]), ['plain_id', false]].sort((a, b) =>
+      [...ids.map((n) => [n, false]), ...readOnly.map((n) => [n, true])].sort((a, b) =>
         String(a[0]) < String(b[0]) ? -1 : 1,
       ),
     );
-    for (const name of names) {
-      expect((await findOutput(outputs, name))?.readOnly, name).toBe(true);
+    for (const name of [...ids, ...readOnly]) {
+      expect((await findOutput(outputs, name))?.readOnly, name).toBe(readOnly.includes(name));
       const read = await readOutputManifest(join(outputs, name));
       expect(read?.ok && read.manifest.jobId, name).toBe(name);
     }
     // Never a hidden name, a backslash, a control character or a path.
-    for (const name of ['.replaced', 'bad\\name', 'a\nb', '../outputs-names/plain_id', ' padded'])
+    for (const name of ['.replaced', 'bad\\name', 'a\nb', '../outputs-names/plain_id', '   ', 'padded'])
       expect(await findOutput(outputs, name), name).toBeUndefined();
   });
 
@@ -309,6 +313,49 @@ describe('bundles written by the earlier version', () => {
     if (!v1.ok) expect(v1.problems.map((p) => p.path)).toContain('youtube.online_duration_sec');
   });
 
+  // Its consumer read only the id, tags and paths (any Python value) and never read tracks[], created_at or
+  // producer: a bundle whose title was a list, whose Deezer tracks[] had a number as a title or a length as
+  // text, or that carried a Python isoformat() time without an offset, was rejected whole here.
+  it('reads a list as a tag, other shapes of tracks[], and fields of ours it never read, as absent or as what they say', async () => {
+    const dir = join(root, 'queues', 'job_dz_shapes');
+    await materializeLegacySample('bundles/job_dz_12345_deemix', dir);
+    const sample = JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')) as Record<string, unknown>;
+    const job = {
+      ...sample,
+      title: ['Track', 'One'],
+      artist: { name: 'Deezer Artist' },
+      created_at: '2025-01-01T10:00:00.123456',
+      producer: 'its-own-script',
+      tracks: [{ title: 12, artist: 'Deezer Artist', duration_sec: '5.0', filename: 'Track One.m4a' }, null],
+    };
+    await writeFile(join(dir, 'job.json'), JSON.stringify(job));
+    const result = await readBundle(dir);
+    expect(result, JSON.stringify(result)).toMatchObject({
+      ok: true,
+      job: { tracks: [{ title: '12', duration_sec: 5, filename: 'Track One.m4a' }, {}] },
+    });
+    if (!result.ok) return;
+    expect(result.job.title).toBeUndefined();
+    expect(result.job.artist).toBeUndefined();
+    expect(result.job.created_at).toBeUndefined();
+    const [song] = await bundleSongs(dir, result.job);
+    expect(song!.job.title).toBe('12');
+    expect(song!.warnings).toEqual(
+      expect.arrayContaining([
+        'job.json title: ["Track","One"] (as the earlier version wrote it) was read as absent',
+        'job.json created_at: "2025-01-01T10:00:00.123456" (as the earlier version wrote it) was read as absent (the earlier version never read it)',
+        'job.json tracks.0.title: 12 (as the earlier version wrote it) was read as "12"',
+        'job.json tracks.0.duration_sec: "5.0" (as the earlier version wrote it) was read as 5',
+        'job.json tracks.1: null (as the earlier version wrote it) was read as {} (no tags)',
+      ]),
+    );
+    // Ours (schema_version) are not guessed at: the field is named.
+    const v1 = validateJob({ ...job, schema_version: 1 });
+    expect(v1.ok).toBe(false);
+    if (!v1.ok)
+      expect(v1.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['title', 'created_at']));
+  });
+
   it('a missing cover is no rejection: the song goes on without it, with a warning', async () => {
     const dir = join(root, 'queues', 'job_leg_missing_cover_006');
     await materializeLegacySample('bundles/job_leg_missing_cover_006', dir);
@@ -406,6 +453,30 @@ describe('an earlier-version manifest whose optional facts have other types', ()
     expect(read.manifest.document.manifest).toMatchObject({ stems_generated: true });
     expect((await listOutputs(join(root, 'edited'))).map((f) => f.jobId)).toEqual(['pyout_audio_001']);
   });
+
+  // Its job.json's numeric job_id is read as text (the earlier consumer used any Python value); its manifest
+  // with the same job_id was refused ("job_id: expected string"), and the job vanished from every listing.
+  it.each([
+    [1999, '1999'],
+    [20261202.5, '20261202.5'],
+    [true, 'true'],
+  ])(
+    'reads a job_id written as %o as its text (%s), as a job.json of the earlier version is',
+    async (id, text) => {
+      const sample = JSON.parse(
+        await readFile(legacySample('outputs/pyout_inst_003/manifest.json'), 'utf8'),
+      ) as Record<string, unknown>;
+      const outputs = join(root, `numeric-id-${text}`);
+      const dir = join(outputs, text);
+      await materializeLegacySample('outputs/pyout_inst_003', dir);
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify({ ...sample, job_id: id }, null, 2));
+      const read = await readOutputManifest(dir);
+      expect(read?.ok, JSON.stringify(read)).toBe(true);
+      if (!read?.ok) return;
+      expect(read.manifest).toMatchObject({ jobId: text, legacy: true, title: 'Only Inst' });
+      expect((await listOutputs(outputs)).map((f) => f.jobId)).toEqual([text]);
+    },
+  );
 
   it('is still refused, naming the field, without a job_id or an artifact path', async () => {
     const dir = join(root, 'broken', 'pyout_x');

@@ -12,6 +12,8 @@ export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
   // An earlier job's file is not what its manifest says (a link out, a FIFO, other content): never linked.
   LINKED_ARTIFACT_INVALID: POLICY.unprocessable,
   MANIFEST_INVALID: POLICY.transient,
+  // outputs/<job_id>/ without a valid manifest, changed lately: the earlier version is writing it; later.
+  OUTPUTS_BEING_WRITTEN: POLICY.transient,
   OPTIONS_INVALID: POLICY.badRequest,
   SIDECAR_INVALID: POLICY.unprocessable,
   CANCELLED: POLICY.conflict,

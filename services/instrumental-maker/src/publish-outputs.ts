@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { fsyncDir, fsyncTree, pathExists, writeJsonAtomic } from '@imk/fs-safe';
@@ -95,6 +95,7 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
   // manifest that does not validate) is kept for good like the earlier version's: it went to .replaced/ as
   // ours and imk cleanup deleted it.
   const earlier = await readOutputManifest(final).catch(() => undefined);
+  if (earlier?.ok !== true) await refuseLiveWriter(final, jobId, earlier === undefined);
   const ours = earlier?.ok === true && !earlier.manifest.legacy;
   const earlierVersion = earlier?.ok === true && earlier.manifest.legacy;
   const aside = join(outputsDir, REPLACED_DIR);
@@ -144,4 +145,60 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
   await rename(partialDir, final);
   await fsyncDir(outputsDir);
   return replaced === undefined ? { dir: final } : { dir: final, replaced };
+}
+
+/**
+ * How long a folder of outputs/ without a valid manifest must have been left unchanged before it is taken
+ * for one its writer left (and moved aside, kept for good), rather than one the earlier Python version is
+ * still writing: it makes `outputs/<job_id>/` first, separates for as long as the song takes (its own
+ * per-chunk limit is an hour), then writes its files and manifest.json by name.
+ */
+export const EARLIER_WRITER_QUIET_MS = 6 * 3600_000;
+
+/** Entries looked at for the newest change in a folder (the earlier version's hold a dozen). */
+const NEWEST_CHANGE_MAX_ENTRIES = 10_000;
+
+/**
+ * The newest mtime under `dir` (itself and its folders included, links not followed), and the newest file
+ * (the one to name; undefined when there is none).
+ */
+async function newestChange(dir: string): Promise<{ ms: number; file: string | undefined }> {
+  let ms = (await lstat(dir)).mtimeMs;
+  let file: { ms: number; path: string } | undefined;
+  const pending = [''];
+  let seen = 0;
+  while (pending.length > 0 && seen < NEWEST_CHANGE_MAX_ENTRIES) {
+    const rel = pending.pop()!;
+    const entries = await readdir(join(dir, rel), { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (++seen > NEWEST_CHANGE_MAX_ENTRIES) break;
+      const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      const info = await lstat(join(dir, path)).catch(() => undefined);
+      if (info === undefined) continue;
+      ms = Math.max(ms, info.mtimeMs);
+      if (entry.isDirectory()) pending.push(path);
+      else if (file === undefined || info.mtimeMs > file.ms) file = { ms: info.mtimeMs, path };
+    }
+  }
+  return { ms, file: file?.path };
+}
+
+/**
+ * Refuses to move aside `outputs/<job_id>/` when it holds no valid manifest and changed lately: the earlier
+ * version is likely still writing it (by name), and once our folder took its place, its next files and its
+ * manifest.json would be written into ours, over our files of the same name. Left as it is; the job is
+ * tried again later (the earlier version finishes, writing its manifest: then it is moved aside, kept).
+ */
+async function refuseLiveWriter(final: string, jobId: string, noManifest: boolean): Promise<void> {
+  const info = await lstat(final).catch(() => undefined);
+  if (!info?.isDirectory()) return;
+  const newest = await newestChange(final);
+  const ago = Date.now() - newest.ms;
+  if (ago >= EARLIER_WRITER_QUIET_MS) return;
+  const what = newest.file === undefined ? '' : ` (its newest file: outputs/${jobId}/${newest.file})`;
+  throw new ImkError(
+    'OUTPUTS_BEING_WRITTEN',
+    `outputs/${jobId}/ holds files ${noManifest ? 'without a manifest.json' : 'whose manifest.json is not valid (yet)'}, and changed ${Math.max(0, Math.round(ago / 60_000))} min ago${what}: the earlier instrumental-maker (or another program) is likely still writing it. It writes by name, so if this job's outputs took that folder's place, its next files and its manifest.json would overwrite this job's. Nothing was moved or published. Stop the earlier version (a folder left unchanged for ${EARLIER_WRITER_QUIET_MS / 3600_000} h counts as abandoned: it is then kept in outputs/.replaced/ and this job published), or move the folder away yourself, then: imk retry ${jobId}`,
+    { details: { job_id: jobId, ...(newest.file !== undefined && { file: newest.file }) } },
+  );
 }

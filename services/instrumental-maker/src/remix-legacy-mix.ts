@@ -31,7 +31,7 @@ export function legacyMixManifest(s: RemixState): Manifest {
   return buildManifest({
     job: s.job!,
     artifacts: [s.made!],
-    input: { sha256: s.legacyInput!.sha256, duration_sec: s.legacyInput!.durationSec },
+    input: { sha256: s.legacyInput!.sha256, duration_sec: s.legacyInput!.durationSec, stems_of: s.target },
     engine: LEGACY_ENGINE,
     options: {},
     timings: {},

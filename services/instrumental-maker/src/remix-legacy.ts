@@ -1,22 +1,27 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ImkError } from '@imk/errors';
+import { errorMessage } from '@imk/errors';
 import { openUntrusted } from '@imk/fs-safe';
+import type { Logger } from '@imk/log';
 import { createWavWriter, probeMedia, readWav, readWavHeader } from '@imk/media';
 import {
   STEM_NAMES,
   findLegacyStems,
   legacyStemPath,
   readOutputManifest,
+  stemCacheFileName,
   type OutputManifest,
   type StemName,
 } from '@imk/protocol';
 import { STEM_SAMPLE_RATE, type SeparationResult } from '@imk/separation';
 import { decodeToWav } from './decode-input.ts';
 import type { ReportProgress } from './stage-runner.ts';
+import type { StemCache } from './stem-cache.ts';
+import { stemCacheKey } from './stem-cache.ts';
 
 /** The "engine" of a mix made from the earlier version's stems: it did not record its model. */
 export const LEGACY_ENGINE = {
@@ -101,9 +106,11 @@ export async function legacyStemsHere(input: {
   work: string;
   signal: AbortSignal;
   progress: ReportProgress;
-}): Promise<{ stems: SeparationResult['stems']; sha256: string; durationSec: number }> {
+}): Promise<LegacyStems> {
   const { source, target, work, signal } = input;
   const dir = join(work, 'legacy-stems');
+  // Read afresh when read before in this work folder (the copies are made with wx).
+  await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const stems = {} as Record<StemName, string>;
   const frames: Partial<Record<StemName, number>> = {};
@@ -126,5 +133,88 @@ export async function legacyStemsHere(input: {
     stems,
     sha256: createHash('sha256').update(digests.join('\n')).digest('hex'),
     durationSec: shortest / STEM_SAMPLE_RATE,
+    frames: shortest,
   };
+}
+
+/** The stems of an earlier-version output as the mixer reads them, with what identifies them. */
+export interface LegacyStems {
+  stems: SeparationResult['stems'];
+  /** sha256 over the four source files (the mix's input.sha256). */
+  sha256: string;
+  durationSec: number;
+  frames: number;
+}
+
+/**
+ * Stores the stems read from an earlier-version output in the stem cache, under the key of the mix job
+ * made from them (input.sha256 = their sha256, engine LEGACY_ENGINE), so that the mix job is mixed again,
+ * and opened in the page's mixer, as a job of ours is. Returns the cached files; a cache that cannot
+ * store them (a full disk) leaves the work folder's files in use, with a warning in the log.
+ */
+export async function cacheLegacyStems(
+  cache: StemCache | undefined,
+  made: LegacyStems,
+  logger: Logger,
+): Promise<SeparationResult['stems']> {
+  if (cache === undefined) return made.stems;
+  const input = { inputSha256: made.sha256, engine: LEGACY_ENGINE };
+  const key = stemCacheKey(input);
+  const hit = await cache.lookup(key);
+  if (hit !== undefined) return hit.stems;
+  const dir = await cache.workDir(key);
+  try {
+    const stems = {} as Record<StemName, string>;
+    for (const stem of STEM_NAMES) {
+      stems[stem] = join(dir, stemCacheFileName(stem));
+      await copyFile(made.stems[stem], stems[stem]);
+    }
+    const result = { stems, sampleRate: STEM_SAMPLE_RATE, frames: made.frames };
+    return (await cache.store(key, input, result, dir)).stems;
+  } catch (error) {
+    await cache.discard(dir).catch(() => undefined);
+    logger.warn(
+      { err: errorMessage(error) },
+      'the stems read from the earlier version could not be stored in the stem cache; mixing from the copies made for this job',
+    );
+    return made.stems;
+  }
+}
+
+/**
+ * The stems a mix of an earlier-version output (its manifest's input.stems_of) was made from, when no stem
+ * cache holds them (another host made it, or they were cleaned up): read again from that output's
+ * files/stems/, if they are still the files it was made from (same sha256), and stored in the cache.
+ */
+export async function stemsOfEarlierMix(input: {
+  cache: StemCache | undefined;
+  outputsDir: string;
+  remixId: string;
+  /** The mix job whose outputs the new mix joins, and the earlier-version job its stems came from. */
+  target: string;
+  stemsOf: string;
+  sha256: string;
+  work: string;
+  signal: AbortSignal;
+  progress: ReportProgress;
+  logger: Logger;
+}): Promise<SeparationResult['stems']> {
+  const { remixId, target, stemsOf } = input;
+  const gone = (why: string) =>
+    new ImkError(
+      'STEMS_NOT_CACHED',
+      `remix ${remixId}: job ${target} was mixed from the stems the earlier instrumental-maker kept in outputs/${stemsOf}/files/stems/; they are in no stem cache here, and ${why}. Mix job ${stemsOf} itself instead`,
+      { retryable: false, details: { job_id: target } },
+    );
+  const source = await legacyRemixSource(join(input.outputsDir, stemsOf), remixId, stemsOf);
+  if (source === undefined)
+    throw gone(`outputs/${stemsOf}/ holds no manifest of the earlier version any more`);
+  const made = await legacyStemsHere({ ...input, source, target: stemsOf });
+  if (made.sha256 !== input.sha256)
+    throw gone(`the stem files there are no longer the ones job ${target} was mixed from`);
+  input.logger.info(
+    { job_id: target, stems_of: stemsOf },
+    `the stems of job ${target} are not in this worker's stem cache; read again from outputs/${stemsOf}/files/stems/`,
+  );
+  return cacheLegacyStems(input.cache, made, input.logger);
 }

@@ -9,7 +9,7 @@ import { claimMix } from './mix-claim.ts';
 import { addedFileWarnings, buildManifest } from './manifest.ts';
 import { audioPath } from './naming.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
-import { legacyRemixSource, legacyStemsHere } from './remix-legacy.ts';
+import { cacheLegacyStems, legacyRemixSource, legacyStemsHere, stemsOfEarlierMix } from './remix-legacy.ts';
 import { encodeLegacyMix, legacyMixManifest } from './remix-legacy-mix.ts';
 import { writeMix, type RemixState } from './remix-state.ts';
 import { separateAgainHere } from './remix-source.ts';
@@ -74,6 +74,23 @@ async function findStems(s: RemixState, progress: ReportProgress): Promise<void>
     if (cached !== undefined) {
       s.stages.mark('cache_hit');
       s.stems = cached.stems;
+      return;
+    }
+    // A mix of an earlier-version output: its stems are that output's files, read again.
+    const stemsOf = source.input.stems_of;
+    if (stemsOf !== undefined) {
+      s.stems = await stemsOfEarlierMix({
+        cache: s.ctx.cache,
+        outputsDir: s.ctx.paths.outputs,
+        remixId: s.claim.jobId,
+        target: s.target,
+        stemsOf,
+        sha256: source.input.sha256,
+        work: s.work,
+        signal: s.signal,
+        progress,
+        logger: s.logger,
+      });
       return;
     }
     // Another host separated the song (the cache is per host by default), or its stems were cleaned up.
@@ -154,7 +171,8 @@ const STEPS: Steps = {
           signal: s.signal,
           progress,
         });
-        s.stems = made.stems;
+        // Kept in the stem cache under the mix job's key: that job is mixed again as ours are.
+        s.stems = await cacheLegacyStems(s.ctx.cache, made, s.logger);
         s.legacyInput = { sha256: made.sha256, durationSec: made.durationSec };
         return undefined;
       }

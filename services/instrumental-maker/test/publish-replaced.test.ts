@@ -1,11 +1,11 @@
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { runCleanup } from '@imk/ops';
 import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
 import type { Manifest } from '@imk/protocol';
-import { publishOutputs } from '../src/publish-outputs.ts';
+import { EARLIER_WRITER_QUIET_MS, publishOutputs } from '../src/publish-outputs.ts';
 import { makeRoot, removeRoot } from './helpers.ts';
 
 // A job published over an outputs/<id>/ folder moves that folder to outputs/.replaced/. Only the earlier
@@ -35,6 +35,13 @@ const manifestOf = (jobId: string): Manifest => ({
   warnings: [],
 });
 
+/** Sets every mtime under `dir` (itself included) `ms` into the past: a folder its writer left long ago. */
+async function age(dir: string, ms: number): Promise<void> {
+  const when = new Date(Date.now() - ms);
+  for (const name of await readdir(dir, { recursive: true })) await utimes(join(dir, name), when, when);
+  await utimes(dir, when, when);
+}
+
 async function publish(jobId: string): Promise<{ manifest: Manifest; replaced?: string }> {
   const partialDir = join(root, 'outputs', `.${jobId}.partial-test`);
   await mkdir(partialDir, { recursive: true });
@@ -59,6 +66,9 @@ describe('an outputs/<id>/ folder replaced by a job of the same id', () => {
     await writeFile(join(outputs, 'yt_half_audio', 'manifest.json'), '{"job_id": "yt_half_au');
     await materializeLegacySample('outputs/pyout_inst_003', join(outputs, 'yt_none_audio'));
     await rm(join(outputs, 'yt_none_audio', 'manifest.json'));
+    // Left so, unchanged for longer than the earlier version takes for a song (see the next describe).
+    for (const id of ['yt_half_audio', 'yt_none_audio'])
+      await age(join(outputs, id), EARLIER_WRITER_QUIET_MS + 60_000);
     // Ours, published before.
     await publish('yt_ours_audio');
 
@@ -89,17 +99,53 @@ describe('an outputs/<id>/ folder replaced by a job of the same id', () => {
   });
 });
 
-describe('the earlier version still writing into outputs/<id>/ while this version publishes the same id', () => {
-  it('its later manifest in the folder we published is refused by every reader, saying why and what to do', async () => {
+// The earlier version makes outputs/<id>/ first, separates (minutes), then writes its files and manifest.json
+// by name. A folder of it without a manifest was moved aside and ours put in its place, so its next writes
+// went into our folder, over our files of the same name ("Artist - Title.m4a") and our manifest.json: the
+// readers then refused the job (detected, not prevented).
+describe('the earlier version still writing outputs/<id>/ when this version publishes the same id', () => {
+  it('is left alone: nothing moved or published, the error names the folder, the file and what to do', async () => {
+    const outputs = join(root, 'outputs');
+    const dir = join(outputs, 'yt_busy_audio');
+    await materializeLegacySample('outputs/pyout_inst_003', dir);
+    await rm(join(dir, 'manifest.json'));
+    const song = join(dir, 'files/audio/Py Deezer - Only Inst.m4a');
+    const before = await readFile(song);
+    const failure = await publish('yt_busy_audio').then(
+      () => undefined,
+      (error: unknown) => error as Error & { code?: string },
+    );
+    expect(failure?.code).toBe('OUTPUTS_BEING_WRITTEN');
+    expect(failure?.message).toMatch(/outputs\/yt_busy_audio\/ holds files without a manifest\.json/);
+    expect(failure?.message).toContain('outputs/yt_busy_audio/files/audio');
+    expect(failure?.message).toContain('imk retry yt_busy_audio');
+    // Its folder as it was, nothing of ours in it, nothing of it moved aside.
+    expect(await readFile(song)).toEqual(before);
+    expect((await readdir(dir)).sort()).toEqual(['files']);
+    expect((await readdir(join(outputs, '.replaced'))).some((n) => n.startsWith('yt_busy_audio@'))).toBe(
+      false,
+    );
+    // A manifest.json it is writing in place (half of it so far) is no finished folder either.
+    await writeFile(join(dir, 'manifest.json'), '{"job_id": "yt_busy_au');
+    await expect(publish('yt_busy_audio')).rejects.toMatchObject({ code: 'OUTPUTS_BEING_WRITTEN' });
+    // It finishes (its manifest written last): the folder is its library now, kept for good; ours published.
+    await writeFile(
+      join(dir, 'manifest.json'),
+      await readFile(legacySample('outputs/pyout_inst_003/manifest.json'), 'utf8'),
+    );
+    const { replaced } = await publish('yt_busy_audio');
+    expect(replaced).toMatch(/yt_busy_audio@\d{8}T\d{6}Z\.earlier-version$/);
+    expect(await readFile(join(replaced!, 'files/audio/Py Deezer - Only Inst.m4a'))).toEqual(before);
+  });
+
+  it('a manifest it writes later into a folder we published is refused by every reader, saying why and what to do', async () => {
     const { readOutputManifest, describeOutputProblem } = await import('@imk/protocol');
     const outputs = join(root, 'outputs');
-    // It has written its files, not yet its manifest (it writes manifest.json last, by path, in place).
-    await materializeLegacySample('outputs/pyout_inst_003', join(outputs, 'yt_late_audio'));
-    await rm(join(outputs, 'yt_late_audio', 'manifest.json'));
+    // Ours is published first; the earlier version then processes the same id (it opens the folder by name).
     await publish('yt_late_audio');
     const ours = await readOutputManifest(join(outputs, 'yt_late_audio'));
     expect(ours?.ok && ours.manifest.legacy).toBe(false);
-    // Then it finishes: JobManifest.save opens outputs/yt_late_audio/manifest.json by name, in our folder.
+    await materializeLegacySample('outputs/pyout_inst_003', join(outputs, 'yt_late_audio'));
     await writeFile(
       join(outputs, 'yt_late_audio', 'manifest.json'),
       JSON.stringify({

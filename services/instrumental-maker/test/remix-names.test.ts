@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,4 +168,45 @@ describe('a mix of an earlier-version output that kept its stems', () => {
     expect(manifest.warnings.join(' ')).toContain('outputs/pyout_audio_001/files/stems/');
     for (const [file, digest] of before) expect(await sha256(join(out, file)), file).toBe(digest);
   }, 120_000);
+
+  // That mix is a job of ours, but a mix of it failed: its stems were in no stem cache (STEMS_NOT_CACHED,
+  // "separate it again": there was no song to separate).
+  it.each([
+    ['with its stems in the stem cache', false],
+    ['after the stem cache was emptied (cleanup, another host): from the earlier folder again', true],
+  ])(
+    'can be mixed again like a job of ours, %s',
+    async (_, emptyCache) => {
+      const out = join(root, 'outputs', 'pyout_audio_001');
+      const before = new Map<string, string>();
+      for (const file of await readdir(out, { recursive: true }))
+        if (file.endsWith('.json') || file.endsWith('.wav') || file.endsWith('.m4a'))
+          before.set(file, await sha256(join(out, file)));
+      if (emptyCache) await rm(join(root, 'state', 'cache', 'stems'), { recursive: true, force: true });
+      const variant = emptyCache ? 'vocals_again' : 'vocals_only';
+      await publishV1(
+        root,
+        'other',
+        {
+          job_id: `remix_of_remix_${variant}`,
+          source_type: 'remix',
+          artist: 'Py Artist',
+          title: 'Py Song',
+          remix: { of: 'remix_legacy_stems', variant, stems: { vocals: 1 } },
+        },
+        {},
+      );
+      const result = await imk(['run', '--once', '--root', root]);
+      expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 1 });
+      const manifest = await readManifest(root, 'remix_legacy_stems');
+      expect(manifest.artifacts.map((a) => a.variant)).toEqual(
+        expect.arrayContaining(['drums_bass', variant]),
+      );
+      const mix = manifest.artifacts.find((a) => a.variant === variant)!;
+      expect(mix).toMatchObject({ kind: 'audio', stem_gains: { vocals: 1 } });
+      expect(mix.loudness?.integrated_lufs ?? -70).toBeGreaterThan(-40);
+      for (const [file, digest] of before) expect(await sha256(join(out, file)), file).toBe(digest);
+    },
+    120_000,
+  );
 });

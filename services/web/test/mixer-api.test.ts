@@ -200,6 +200,40 @@ describe('the mixer API for an earlier-version output that kept its stems', () =
     expect(await again.json()).toMatchObject({ error: 'LEGACY_OUTPUT' });
   });
 
+  // The mix made from them is a job of ours (outputs/<mix id>/, input.stems_of names the earlier job); when
+  // this host's stem cache lacks its stems, the mixer answered "separate it again", which could not work.
+  it('plays the stems a mix of it was made from, from its folder, when the cache lacks them', async () => {
+    const out = join(root, 'outputs', 'pyout_audio_001');
+    await materializeLegacySample('outputs/pyout_audio_001', out);
+    const dir = await makeOutput(root, 'mix_of_earlier', { artist: 'Py Artist', title: 'Py Song' });
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
+      input: Record<string, unknown>;
+    };
+    manifest.input.stems_of = 'pyout_audio_001';
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const info = (await (await fetch(`${web.url}/api/jobs/mix_of_earlier/mixer`)).json()) as {
+      available: boolean;
+      stems: { name: string; url: string }[];
+    };
+    expect(info.available, JSON.stringify(info)).toBe(true);
+    const stem = await fetch(`${web.url}${info.stems.find((s) => s.name === 'vocals')!.url}`);
+    expect(stem.status).toBe(200);
+    expect(Buffer.from(await stem.arrayBuffer())).toEqual(
+      await readFile(join(out, 'files/stems/vocals.wav')),
+    );
+    const mix = await post('/api/jobs/mix_of_earlier/mix', { variant: 'again', stems: { vocals: 1 } });
+    expect(mix.status).toBe(202);
+    // Its stems gone from the earlier folder too: said, naming that folder.
+    await rm(join(out, 'files/stems/bass.wav'));
+    const gone = (await (await fetch(`${web.url}/api/jobs/mix_of_earlier/mixer`)).json()) as {
+      available: boolean;
+      message: string;
+    };
+    expect(gone.available).toBe(false);
+    expect(gone.message).toContain('outputs/pyout_audio_001/files/stems/');
+    await materializeLegacySample('outputs/pyout_audio_001', out);
+  });
+
   it('does not play a stem that is a link (to a file outside the job), a folder, or missing', async () => {
     const outside = join(root, 'secret.wav');
     await writeFile(outside, 'not yours');
@@ -285,5 +319,27 @@ describe('the mixer when this host lacks the stems but the song is archived', ()
       variant: 'karaoke',
       stems: { bass: 1, drums: 1 },
     });
+  });
+});
+
+// The earlier version's ids with spaces and non-ASCII letters are job ids (its bundles are made here): the
+// dashboard's job routes answered 400 BAD_JOB_ID ("is not a job id") for the mixer, retry and cancel.
+describe('a job whose id has spaces and non-ASCII letters', () => {
+  it('is answered on every job route under its id, its files downloaded', async () => {
+    const id = '日本語の歌 (live) + Café';
+    await makeOutput(root, id);
+    const url = `${web.url}/api/jobs/${encodeURIComponent(id)}`;
+    const detail = await fetch(url);
+    expect(detail.status).toBe(200);
+    expect(((await detail.json()) as { output: { job_id: string } }).output.job_id).toBe(id);
+    const mixer = await fetch(`${url}/mixer`);
+    expect(mixer.status).toBe(200);
+    expect(await mixer.json()).toMatchObject({ available: false });
+    const file = await fetch(
+      `${web.url}/outputs/${encodeURIComponent(id)}/files/audio/${encodeURIComponent('Test Artist - Sine Song.m4a')}`,
+    );
+    expect(file.status).toBe(200);
+    const cancel = await post(`/api/jobs/${encodeURIComponent(id)}/cancel`, {});
+    expect(((await cancel.json()) as { error?: string }).error).not.toBe('BAD_JOB_ID');
   });
 });

@@ -52,6 +52,21 @@ async function cachedStemsOf(ctx: WebContext, id: string) {
   if (!parsed.success) return { reason: `job ${id} has no (current) manifest in outputs/` } as const;
   const tags: MixTags = { artist: parsed.data.artist, album: parsed.data.album, title: parsed.data.title };
   const stems = await findCachedStems(ctx.stemCacheDir, parsed.data);
+  // A mix of an earlier-version output's stems: not in this host's cache, they are still that output's.
+  const stemsOf = parsed.data.input.stems_of;
+  if (stems === undefined && stemsOf !== undefined) {
+    const earlier = await readOutput(ctx.paths.outputs, stemsOf);
+    const dir = join(ctx.paths.outputs, stemsOf);
+    const found =
+      earlier?.legacy === true
+        ? await findLegacyStems(dir, { legacy: true, artifacts: earlier.artifacts })
+        : undefined;
+    if (found !== undefined) return { manifest: parsed.data, tags, stems: found, within: dir } as const;
+    return {
+      legacy: true,
+      reason: `job ${id} was mixed from the stems the earlier instrumental-maker kept in outputs/${stemsOf}/files/stems/, which are neither in the stem cache (${ctx.stemCacheDir}) nor there any more, so it cannot be mixed here`,
+    } as const;
+  }
   if (stems === undefined)
     return {
       manifest: parsed.data,

@@ -8,8 +8,8 @@ export function isJobId(value: string): boolean {
 }
 
 /**
- * A name the dashboard may read an output under: a job id, or the earlier version's id with spaces or
- * non-ASCII letters that named its folder (shown and downloaded, read-only: no retry, cancel or remix).
+ * A name the dashboard may read an output under: a job id, or an earlier-version folder name that is none
+ * here (spaces around it: shown and downloaded, read-only: no retry, cancel or remix).
  */
 export function isOutputName(value: string): boolean {
   return isListedOutputName(value);
