@@ -39,6 +39,7 @@ export const SHARED_PROCESS_FILES = [
   'packages/errors/src/catalogue.test.ts',
   'packages/errors/src/imk-error.test.ts',
   'packages/errors/test/catalogues.test.ts',
+  'packages/errors/test/policy-at-throw.test.ts',
   'packages/errors/test/policy-lists.test.ts',
   'packages/fs-safe/src/contain.test.ts',
   'packages/fs-safe/src/exists.test.ts',
