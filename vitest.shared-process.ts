@@ -31,6 +31,7 @@ export const SHARED_PROCESS_FILES = [
   'packages/cli/test/run-once.test.ts',
   'packages/cli/test/service-boundaries.test.ts',
   'packages/config/src/legacy/env-file.test.ts',
+  'packages/config/src/legacy/honour.test.ts',
   'packages/config/src/load-config.test.ts',
   'packages/config/src/paths.test.ts',
   'packages/config/src/secrets-in-errors.test.ts',
