@@ -99,6 +99,20 @@ export function isRetryableError(error: unknown): boolean | undefined {
   return retryableOf(error) ?? (error instanceof ImkError ? error.policy?.retryable : undefined);
 }
 
+/**
+ * Whether the input itself is at fault (a file, a bundle), so the same input fails the same way on every
+ * attempt and is set aside with the reason rather than tried again: the error's own word (on it or a cause)
+ * says not retryable, or else its code's catalogue policy is POLICY.unprocessable's (permanent, 422: the
+ * input cannot be used). A missing tool or setting (503), a corrupt ledger, an existing job (409), a full
+ * disk or an unwritable queue are not the input's fault, and the input is kept where it is.
+ */
+export function isInputFault(error: unknown): boolean {
+  const own = retryableOf(error);
+  if (own !== undefined) return !own;
+  const policy = error instanceof ImkError ? error.policy : undefined;
+  return policy !== undefined && !policy.retryable && policy.httpStatus === 422;
+}
+
 /** The HTTP status for an error from its code's catalogue policy; undefined when no catalogue names it. */
 export function httpStatusOf(error: unknown): number | undefined {
   return error instanceof ImkError ? error.policy?.httpStatus : undefined;

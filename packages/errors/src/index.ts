@@ -3,6 +3,7 @@ export {
   errorMessage,
   httpStatusOf,
   isImkError,
+  isInputFault,
   isRetryableError,
   markSaidAs,
   retryableOf,

@@ -25,7 +25,6 @@ export type PathOutsideReason = 'not-relative' | 'link-leaves' | 'not-a-folder';
 function outside(message: string, path: string, reason: PathOutsideReason, component?: string): ImkError {
   return new ImkError('PATH_OUTSIDE', message, {
     details: { path, reason, ...(component === undefined ? {} : { component }) },
-    retryable: false,
   });
 }
 
@@ -207,14 +206,10 @@ export async function assertRealFolder(path: string, name = path): Promise<void>
     throw new ImkError(
       'FOLDER_IS_SYMLINK',
       `${name} is a symbolic link to a folder; refused (links are not followed)`,
-      {
-        details: { path },
-        retryable: false,
-      },
+      { details: { path } },
     );
   if (!info.isDirectory())
     throw new ImkError('NOT_A_FOLDER', `${name} is ${describeKind(info)}, not a folder`, {
       details: { path },
-      retryable: false,
     });
 }

@@ -49,7 +49,7 @@ export function parseUntrustedJson(input: string, options: UntrustedJsonOptions)
     throw new ImkError(
       'JSON_TOO_DEEP',
       `${options.name} nests arrays or objects more than ${maxDepth} levels deep; refused`,
-      { details: { file: options.name, max_depth: maxDepth }, retryable: false },
+      { details: { file: options.name, max_depth: maxDepth } },
     );
   try {
     return JSON.parse(text) as unknown;
@@ -57,7 +57,6 @@ export function parseUntrustedJson(input: string, options: UntrustedJsonOptions)
     throw new ImkError('INVALID_JSON', `${options.name} is not valid JSON (${(error as Error).message})`, {
       cause: error,
       details: { file: options.name },
-      retryable: false,
     });
   }
 }

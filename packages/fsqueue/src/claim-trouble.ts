@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { errorMessage, retryableOf } from '@imk/errors';
+import { errorMessage, isInputFault } from '@imk/errors';
 import { capText } from '@imk/fs-safe';
 import { writeBundleState } from './bundle-state.ts';
 import { rejectFolder, returnToReady, writeControlFile } from './claim.ts';
@@ -45,8 +45,8 @@ export interface HeldFolder {
 }
 
 /**
- * Something unexpected while claiming. A condition of the bundle itself (the error says it is not
- * retryable: no permission, a FIFO, too deep…) rejects it with the reason; anything else counts as an
+ * Something unexpected while claiming. A condition of the bundle itself (isInputFault: no permission, a
+ * FIFO, a link out, too deep…) rejects it with the reason; anything else counts as an
  * attempt and waits out a delay, so such a job is never handed out again at once (no loop), and is
  * failed after maxAttempts.
  */
@@ -60,7 +60,7 @@ export async function settleClaimError(
   const message = capText(errorMessage(error));
   const log = (what: string) => (cause: unknown) =>
     ctx.logger?.error({ job_id: jobId, error: errorMessage(cause) }, what);
-  if (retryableOf(error) === false) {
+  if (isInputFault(error)) {
     await rejectFolder(ctx, dir, jobId, token, [{ path: '(bundle)', message }], attempt).catch(
       log('could not reject the bundle'),
     );

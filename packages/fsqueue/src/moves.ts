@@ -82,7 +82,6 @@ export async function archiveFolder(
       // The archive folder was removed meanwhile: make it again, once.
       if (code === 'ENOENT' && !recreated) {
         recreated = true;
-        knownDirs.delete(archiveDir);
         await ensureDir(archiveDir);
         index--;
         continue;
@@ -96,13 +95,13 @@ export async function archiveFolder(
   return undefined;
 }
 
-const knownDirs = new Set<string>();
-
-/** mkdir -p, once per process and folder (an operator removing an archive folder is caught by ENOENT). */
+/**
+ * mkdir -p, at every archive: one call per job is nothing beside the job, and a process-wide memory of made
+ * folders was state one queue (or test) left for the next. A folder removed between this and the rename is
+ * made again by the caller (ENOENT).
+ */
 async function ensureDir(dir: string): Promise<void> {
-  if (knownDirs.has(dir)) return;
   await mkdir(dir, { recursive: true });
-  knownDirs.add(dir);
 }
 
 /** Writes a file that only this claim writes, and fsyncs it (no temp file: nobody reads it before the rename). */

@@ -1,4 +1,4 @@
-import { readFile, readdir, utimes } from 'node:fs/promises';
+import { readFile, readdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
@@ -221,5 +221,28 @@ describe('publishBundle validation', () => {
     await expect(
       publishBundle({ queueDir, job: { job_id: 'x', source_type: 'local' }, files: [] }),
     ).rejects.toSatisfy((e) => isImkError(e, 'INVALID_JOB') && /audio_path/.test((e as Error).message));
+  });
+});
+
+// An archive folder is made when a job is archived into it, every time: removed by an operator between two
+// jobs (an emptied failed/), it is made again for the next, by this queue or another in the same process.
+// (It was remembered once per process in a module-level set; each archive now makes sure itself.)
+describe('archive folders', () => {
+  it('makes failed/ again for the next failed job after it was removed', async () => {
+    const queue = open();
+    for (const id of ['gone1', 'gone2']) {
+      await publishTiny(queueDir, id);
+      const claim = await queue.claim();
+      expect(claim?.jobId).toBe(id);
+      expect(await claim!.fail({ stage: 'decode', message: 'bad file' })).toBe('failed');
+      expect(await readdir(join(queueDir, 'failed'))).toEqual([`job_${id}`]);
+      await rm(join(queueDir, 'failed'), { recursive: true });
+    }
+    // A second queue over the same folder, in the same process, archives as well.
+    await publishTiny(queueDir, 'gone3');
+    const other = open();
+    const claim = await other.claim();
+    expect(await claim!.fail({ stage: 'decode', message: 'bad file' })).toBe('failed');
+    expect(await readdir(join(queueDir, 'failed'))).toEqual(['job_gone3']);
   });
 });

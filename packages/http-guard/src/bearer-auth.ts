@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { replyRefusal } from './errors.ts';
 import { bearerToken, sameSecret } from './secret-compare.ts';
 import { createLoginThrottle, type LoginThrottle } from './throttle.ts';
 
@@ -27,13 +28,11 @@ export interface BearerAuthOptions {
 
 /** 429 with Retry-After, for a client that sent too many wrong tokens. */
 export function tooManyAttempts(reply: FastifyReply, waitSec: number): FastifyReply {
-  return reply
-    .code(429)
-    .header('retry-after', String(waitSec))
-    .send({
-      error: 'TOO_MANY_ATTEMPTS',
-      message: `too many wrong tokens from this address; try again in ${waitSec} s`,
-    });
+  return replyRefusal(
+    reply.header('retry-after', String(waitSec)),
+    'TOO_MANY_ATTEMPTS',
+    `too many wrong tokens from this address; try again in ${waitSec} s`,
+  );
 }
 
 /**
@@ -60,10 +59,11 @@ export function registerBearerAuth(app: FastifyInstance, options: BearerAuthOpti
     if (given !== undefined) throttle.failed(request.ip);
     const instead = options.onAnonymous?.(request, reply);
     if (instead !== undefined) return instead;
-    return reply.code(401).header('www-authenticate', 'Bearer realm="instrumental-maker"').send({
-      error: 'UNAUTHORIZED',
-      message: options.unauthorizedMessage,
-    });
+    return replyRefusal(
+      reply.header('www-authenticate', 'Bearer realm="instrumental-maker"'),
+      'UNAUTHORIZED',
+      options.unauthorizedMessage,
+    );
   });
   return throttle;
 }

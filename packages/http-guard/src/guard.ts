@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { replyRefusal } from './errors.ts';
 import { CACHE_CONTROL, SECURITY_HEADERS } from './headers.ts';
 import { createHostPolicy, type HostPolicyOptions } from './hosts.ts';
 import { changesState, checkBodyType, checkOrigin, type Refusal } from './request-checks.ts';
@@ -19,7 +20,6 @@ export function registerHttpGuard(app: FastifyInstance, options: HttpGuardOption
     const socket = request.raw.socket;
     if (!policy.allows(request.headers.host, socket.localAddress, socket.localPort ?? 0))
       return refuse(reply, {
-        status: 403,
         error: 'HOST_NOT_ALLOWED',
         message: `this server does not answer to Host "${String(request.headers.host ?? '').slice(0, 100)}"; open it by the address it listens on, localhost or 127.0.0.1, or add the name to allowedHosts in its config`,
       });
@@ -37,5 +37,5 @@ export function registerHttpGuard(app: FastifyInstance, options: HttpGuardOption
 }
 
 async function refuse(reply: FastifyReply, refusal: Refusal): Promise<void> {
-  await reply.code(refusal.status).send({ error: refusal.error, message: refusal.message });
+  await replyRefusal(reply, refusal.error, refusal.message);
 }

@@ -11,3 +11,5 @@ export { registerBearerAuth, tooManyAttempts } from './bearer-auth.ts';
 export type { BearerAuthOptions } from './bearer-auth.ts';
 export { THROTTLE_DEFAULTS, createLoginThrottle } from './throttle.ts';
 export type { LoginThrottle, LoginThrottleOptions } from './throttle.ts';
+export { HTTP_GUARD_ERRORS, replyRefusal } from './errors.ts';
+export type { HttpGuardErrorCode } from './errors.ts';

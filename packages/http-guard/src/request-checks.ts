@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { HttpGuardErrorCode } from './errors.ts';
 import { parseAuthority, type HostPolicy } from './hosts.ts';
 
 /** Bodies a route takes besides JSON. A route says so in its config: `{ config: { accepts: ['multipart'] } }`. */
@@ -11,10 +12,9 @@ declare module 'fastify' {
   }
 }
 
-/** A refusal: HTTP status, stable code, and a message that says what to do. */
+/** A refusal: a stable code (its HTTP status is the catalogue's, HTTP_GUARD_ERRORS) and a message that says what to do. */
 export interface Refusal {
-  status: number;
-  error: string;
+  error: HttpGuardErrorCode;
   message: string;
 }
 
@@ -59,7 +59,6 @@ export function checkOrigin(
 }
 
 const crossOrigin = (why: string): Refusal => ({
-  status: 403,
   error: 'CROSS_ORIGIN_REFUSED',
   message: `${why}: changes are accepted only from this dashboard's own pages or from programs (no Origin header)`,
 });
@@ -87,7 +86,6 @@ export function checkBodyType(
 }
 
 const unsupported = (what: string): Refusal => ({
-  status: 415,
   error: 'UNSUPPORTED_MEDIA_TYPE',
   message: `${what} is not accepted here: send JSON (Content-Type: application/json)`,
 });

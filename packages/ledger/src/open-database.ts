@@ -42,7 +42,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database {
       throw new ImkError(
         'LEDGER_CORRUPT',
         `the job ledger ${options.file} is corrupt (${errorMessage(error)}); run \`imk ledger rebuild\` to move it aside and rebuild it from queues/ and outputs/`,
-        { cause: error, details: { file: options.file }, retryable: false },
+        { cause: error, details: { file: options.file } },
       );
     const movedTo = moveCorruptAside(options.file);
     options.onMovedAside?.(movedTo);

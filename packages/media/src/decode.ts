@@ -105,15 +105,11 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
     if (result.isCanceled)
       throw new ImkError('ABORTED', `aborted while decoding ${file}`, { cause: options.signal?.reason });
     if (result.signal !== undefined)
-      // Killed (the OOM killer, a person): not the file's fault, so worth another attempt.
-      throw new ImkError(
-        'MEDIA_DECODE_FAILED',
-        `ffmpeg was killed (${result.signal}) while decoding ${file}`,
-        {
-          retryable: true,
-          details: { file },
-        },
-      );
+      // Killed (the OOM killer, a person): not the file's fault, so an ffmpeg failure (worth another attempt),
+      // as every other ffmpeg run that was killed says (ffmpeg-run.ts), not the file's MEDIA_DECODE_FAILED.
+      throw new ImkError('FFMPEG_FAILED', `ffmpeg was killed (${result.signal}) while decoding ${file}`, {
+        details: { file, signal: result.signal },
+      });
     if (result.exitCode !== 0) {
       // Moved or deleted since it was probed: said as that, not as a file ffmpeg cannot decode.
       const missing = await missingFileReason(file);

@@ -10,7 +10,7 @@ export const MEDIA_ERRORS = defineErrors('@imk/media', {
   FFMPEG_TIMED_OUT: POLICY.transient,
   LOUDNESS_FAILED: POLICY.transient,
   // ffmpeg read the file's header but could not decode it: the same bytes fail the same way every time.
-  // (ffmpeg killed by a signal, e.g. the OOM killer, is a passing trouble: that error says retryable itself.)
+  // (ffmpeg killed by a signal while decoding, e.g. by the OOM killer, is FFMPEG_FAILED: passing trouble.)
   MEDIA_DECODE_FAILED: POLICY.unprocessable,
   MEDIA_EMPTY: POLICY.unprocessable,
   MEDIA_NO_AUDIO: POLICY.unprocessable,

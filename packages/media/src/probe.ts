@@ -2,7 +2,7 @@ import { inputArgs, isListDemuxer, refusedDemuxer } from './input-args.ts';
 import { openInputs, type OpenedInputs } from './untrusted-inputs.ts';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { ImkError, retryableOf } from '@imk/errors';
+import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
 import { resolveTool } from '@imk/tools';
 import { lastLines } from './ffmpeg-run.ts';
@@ -107,7 +107,7 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
       throw new ImkError(
         'MEDIA_REFUSED',
         `refused media file ${file}: it is a ${refused} playlist or list of other files, which could make ffmpeg read other files; give a self-contained audio or video file`,
-        { details: { file, format: refused }, retryable: false },
+        { details: { file, format: refused } },
       );
     // Anything else outside the accepted formats (a text file read as "tty", …) is simply not media.
     throw new ImkError(
@@ -197,7 +197,6 @@ async function runProbe(
     throw new ImkError('MEDIA_UNREADABLE', `cannot read media file ${file}: ${errorText(cause)}`, {
       cause,
       details: { file },
-      retryable: retryableOf(cause),
     });
   }
   try {

@@ -98,12 +98,10 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
       throw new ImkError(
         'NOTIFY_SEND_FAILED',
         `${request.what}: the request was not sent: a header holds a character HTTP does not allow (a line break or a non-Latin-1 character in a token or key?)`,
-        { retryable: true },
       );
     throw new ImkError(
       'NOTIFY_SEND_FAILED',
       `${request.what}: ${timeout.aborted ? `no answer within ${request.timeoutMs} ms` : redactText(cause)}`,
-      { retryable: true },
     );
   }
   const ok = response.status >= 200 && response.status <= 299;
@@ -117,7 +115,7 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
       'NOTIFY_SEND_FAILED',
       `${request.what}: HTTP ${response.status}${text ? ` (${redactText(text.slice(0, 200).trim())})` : ''}`,
       // A refused login or a wrong address does not heal by itself, but the user may fix it: keep trying.
-      { retryable: true, details: { status: response.status } },
+      { details: { status: response.status } },
     );
   return { status: response.status, text };
 }

@@ -15,9 +15,6 @@ export function readNotifySecret(
     return readSecretRef(secret, env, lines);
   } catch (error) {
     if (!isSecretProblem(error)) throw error;
-    throw new ImkError('NOTIFY_SECRET_MISSING', `${field}: ${error.message}`, {
-      retryable: false,
-      cause: error,
-    });
+    throw new ImkError('NOTIFY_SECRET_MISSING', `${field}: ${error.message}`, { cause: error });
   }
 }

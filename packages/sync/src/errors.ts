@@ -51,6 +51,9 @@ const SYNC_CATALOGUE = {
   TRANSFER_FAILED: POLICY.upstream,
   VERIFY_FAILED: POLICY.upstream,
   REMOTE_FULL: POLICY.upstream,
+  // The destination refuses this path for good (a link loop, a file or folder in the way, a name too long):
+  // every attempt meets it again until a person changes the path or the route.
+  PATH_REFUSED: POLICY.conflict,
   ABORTED: POLICY.transient,
   CONFIG_INVALID: POLICY.unavailable,
   RECEIPTS_CORRUPT: POLICY.unavailable,
@@ -73,16 +76,13 @@ export interface SyncErrorOptions {
   cause?: unknown;
   /** Extra facts for logs and status (never secrets). */
   details?: Record<string, unknown>;
-  /** This one error's word on retrying, overriding the code's policy (see ImkErrorOptions.retryable). */
-  retryable?: boolean;
 }
 
 /** An ImkError whose code is one of SYNC_ERRORS, so callers know whether to retry. */
 export function syncError(code: SyncErrorCode, message: string, options: SyncErrorOptions = {}): ImkError {
   return new ImkError(code, message, {
     cause: options.cause,
-    details: { ...options.details, final: !(options.retryable ?? SYNC_ERRORS[code].retryable) },
-    ...(options.retryable !== undefined && { retryable: options.retryable }),
+    details: { ...options.details, final: !SYNC_ERRORS[code].retryable },
   });
 }
 
@@ -161,11 +161,15 @@ export function fromFsError(error: unknown, where: string): ImkError {
     case 'ABORT_ERR':
       return syncError('ABORTED', `copy to ${where} was stopped`, { cause: error });
     default:
-      // A link loop, a folder or a file in the way, a name too long: the errno policy says whether it lasts.
-      return syncError('TRANSFER_FAILED', `copy to ${where} failed: ${message}`, {
-        cause: error,
-        retryable: errnoRetryable(error),
-      });
+      // A link loop, a folder or a file in the way, a name too long: the errno policy says whether it lasts,
+      // and a lasting one is its own code (its catalogue policy: final), not a TRANSFER_FAILED told otherwise.
+      if (errnoRetryable(error) === false)
+        return syncError(
+          'PATH_REFUSED',
+          `cannot write ${where}: ${message}; change that path on the destination or the route's "to", then imk sync retry`,
+          { cause: error },
+        );
+      return syncError('TRANSFER_FAILED', `copy to ${where} failed: ${message}`, { cause: error });
   }
 }
 

@@ -187,7 +187,7 @@ export class ReceiptStore {
         throw new ImkError(
           'RECEIPTS_CORRUPT',
           `the sync receipts ${options.file} are corrupt (${errorMessage(error)}); the next nas-sync pass moves the file aside and checks every delivery again`,
-          { cause: error, details: { file: options.file }, retryable: false },
+          { cause: error, details: { file: options.file } },
         );
       // Receipts only save work: without them every artifact is checked at its destination again.
       const movedTo = moveCorruptAside(options.file);

@@ -33,7 +33,11 @@ describe('one errno policy (@imk/errors), asked by sync as by the worker', () =>
   it.each(ERRNOS)('%s is final, as a raw error and as sync made it from a destination error', (code) => {
     expect(errnoRetryable(errno(code))).toBe(false);
     expect(isRetryable(errno(code))).toBe(false);
-    expect(isRetryable(fromFsError(errno(code), '/nas/Music/a.m4a'))).toBe(false);
+    const made = fromFsError(errno(code), '/nas/Music/a.m4a');
+    expect(isRetryable(made)).toBe(false);
+    // Said by its code, whose catalogue policy is final: never a TRANSFER_FAILED (retried) told otherwise.
+    expect(made.code).not.toBe('TRANSFER_FAILED');
+    expect(made.message).toContain('/nas/Music/a.m4a');
   });
 
   it.each(PASSING)('%s may pass: retried with backoff', (code) => {

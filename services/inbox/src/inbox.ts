@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { errorMessage, isImkError, retryableOf } from '@imk/errors';
+import { errorMessage, isImkError, isInputFault } from '@imk/errors';
 import { capText, fitName, lstatAnySpelling, moveToFreeName, openUntrusted, sha256File } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
@@ -247,8 +247,8 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
           outcomes.push(await take(file.name, signal));
         } catch (error) {
           if (isImkError(error, 'ABORTED')) break;
-          // A condition of the file itself (it says it is not retryable): rejected with the reason, not retried.
-          if (retryableOf(error) === false) {
+          // A condition of the file itself (isInputFault): rejected with the reason, not retried.
+          if (isInputFault(error)) {
             outcomes.push(await reject(file.name, errorMessage(error)));
             continue;
           }

@@ -50,7 +50,6 @@ function namingModelField(options: ResolvedOptions): (error: unknown) => never {
     throw new ImkError(error.code, `${options.modelFrom}: ${error.message}`, {
       cause: error,
       details: { ...error.details, field: options.modelFrom },
-      ...(error.retryable === undefined ? {} : { retryable: error.retryable }),
     });
   };
 }

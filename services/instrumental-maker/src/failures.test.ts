@@ -80,7 +80,8 @@ describe('isRetryable: failures that are the same on every attempt', () => {
 
   it('MEDIA_DECODE_FAILED when ffmpeg could not decode the file, not when it was killed', () => {
     expect(isRetryable(new ImkError('MEDIA_DECODE_FAILED', 'ffmpeg could not decode a.m4a'))).toBe(false);
-    const killed = new ImkError('MEDIA_DECODE_FAILED', 'ffmpeg was killed (SIGKILL)', { retryable: true });
+    // decode.ts says a killed ffmpeg as FFMPEG_FAILED (passing trouble), never as the file's code.
+    const killed = new ImkError('FFMPEG_FAILED', 'ffmpeg was killed (SIGKILL) while decoding a.m4a');
     expect(isRetryable(killed)).toBe(true);
   });
 

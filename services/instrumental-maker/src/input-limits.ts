@@ -8,7 +8,7 @@ export function checkDuration(info: MediaInfo, name: string, maxSec: number): vo
     throw new ImkError(
       'INPUT_TOO_LONG',
       `${name} lasts ${formatSeconds(duration)}, longer than the limit of ${formatSeconds(maxSec)} (maxDurationSec in config/instrumental-maker.yaml)`,
-      { details: { file: name, duration_sec: duration, max_sec: maxSec }, retryable: false },
+      { details: { file: name, duration_sec: duration, max_sec: maxSec } },
     );
 }
 

@@ -56,7 +56,7 @@ export async function legacyRemixSource(
     throw new ImkError(
       'REMIX_SOURCE_LEGACY',
       `remix ${remixId}: job ${target} was made by the earlier instrumental-maker (outputs/${target}/manifest.json has no schema_version), and its four stems (${STEM_NAMES.map(legacyStemPath).join(', ')}) are not all in outputs/${target}/ (it kept them only with PRESERVE_STEMS=true); add the song again to mix it`,
-      { retryable: false, details: { job_id: target } },
+      { details: { job_id: target } },
     );
   return { manifest: read.manifest, dir, stems };
 }

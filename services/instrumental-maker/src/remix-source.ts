@@ -108,6 +108,6 @@ function stemsNotCached(ctx: WorkerContext, remixId: string, target: string): Im
   return new ImkError(
     'STEMS_NOT_CACHED',
     `remix ${remixId}: the stems of job ${target} are not in ${where}, and its song is no longer in a queue's succeeded archive to separate again. The stem cache is per host unless stemCache.dir in config/instrumental-maker.yaml names one folder every worker shares (set it on every host); to mix this song now, separate job ${target} again (the page's "Separate again", or add the song again), then save the mix`,
-    { retryable: false, details: { job_id: target } },
+    { details: { job_id: target } },
   );
 }

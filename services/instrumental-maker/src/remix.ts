@@ -39,7 +39,7 @@ function refuseTakenName(s: RemixState, source: Manifest, path: string): void {
   throw new ImkError(
     'REMIX_NAME_TAKEN',
     `remix ${s.claim.jobId}: the mix "${s.name}" would be written as ${path}, which is job ${s.target}'s ${taken.label} (${taken.variant}); save the mix under another name`,
-    { retryable: false, details: { job_id: s.target, path } },
+    { details: { job_id: s.target, path } },
   );
 }
 
@@ -53,7 +53,7 @@ async function readSource(s: RemixState): Promise<Manifest> {
     throw new ImkError(
       'REMIX_SOURCE_MISSING',
       `remix ${s.claim.jobId}: job ${s.target} has no published outputs (outputs/${s.target}/manifest.json) to add a mix to`,
-      { retryable: false, details: { job_id: s.target } },
+      { details: { job_id: s.target } },
     );
   return manifest;
 }

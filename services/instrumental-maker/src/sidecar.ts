@@ -216,10 +216,7 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
     throw new ImkError(
       'SIDECAR_INVALID',
       `per-song options ${file} nests more than ${MAX_JSON_DEPTH} levels deep`,
-      {
-        details: { file },
-        retryable: false,
-      },
+      { details: { file } },
     );
   try {
     raw = parseYaml(text, { customTags: (tags) => [...tags, PYYAML_BOOL] }) ?? {};
@@ -325,7 +322,6 @@ export async function readSidecar(dir: string, inputPath: string): Promise<Sidec
       throw new ImkError('SIDECAR_INVALID', `sidecar ${(error as Error).message}`, {
         cause: error,
         details: { file: candidate },
-        retryable: false,
       });
     }
     return parseSidecar(candidate, text);

@@ -37,6 +37,8 @@ export const WEB_ERRORS = defineErrors('@imk/web-service', {
   WEB_TOKEN_FILE: POLICY.unavailable,
   WEB_TOKEN_REQUIRED: POLICY.unavailable,
   WEB_TOKEN_WEAK: POLICY.unavailable,
+  /** The login form's token is not the dashboard's (too many of them: @imk/http-guard's TOO_MANY_ATTEMPTS). */
+  WRONG_TOKEN: { retryable: false, httpStatus: 401 },
 });
 
 export type WebErrorCode = keyof typeof WEB_ERRORS;

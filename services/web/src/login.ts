@@ -1,6 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { safeRedirectPath, sameSecret, type LoginThrottle } from '@imk/http-guard';
+import { HTTP_GUARD_ERRORS, safeRedirectPath, sameSecret, type LoginThrottle } from '@imk/http-guard';
 import { CSRF_COOKIE, SESSION_COOKIE, cookieHeader } from './cookies.ts';
+import { WEB_ERRORS } from './errors.ts';
+
+// The login form's two refusals, each with its catalogue's status (the page and the JSON answer alike).
+const LOGIN_REFUSALS = {
+  TOO_MANY_ATTEMPTS: HTTP_GUARD_ERRORS.TOO_MANY_ATTEMPTS.httpStatus,
+  WRONG_TOKEN: WEB_ERRORS.WRONG_TOKEN.httpStatus,
+} as const;
 
 interface LoginOptions {
   token: string;
@@ -26,15 +33,15 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginOptions)
   const answer = (
     request: FastifyRequest,
     reply: FastifyReply,
-    status: number,
+    code: keyof typeof LOGIN_REFUSALS,
     next: string,
     error: string,
-  ) =>
-    (request.headers['content-type'] ?? '').includes('json')
-      ? reply
-          .code(status)
-          .send({ error: status === 429 ? 'TOO_MANY_ATTEMPTS' : 'WRONG_TOKEN', message: error })
-      : reply.code(status).type('text/html; charset=utf-8').send(page(next, error));
+  ) => {
+    void reply.code(LOGIN_REFUSALS[code]);
+    return (request.headers['content-type'] ?? '').includes('json')
+      ? reply.send({ error: code, message: error })
+      : reply.type('text/html; charset=utf-8').send(page(next, error));
+  };
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -50,11 +57,17 @@ export function registerLoginRoutes(app: FastifyInstance, options: LoginOptions)
     const wait = options.throttle.retryAfterSec(request.ip);
     if (wait > 0) {
       void reply.header('retry-after', String(wait));
-      return answer(request, reply, 429, next, `Too many wrong tokens: try again in ${wait} s.`);
+      return answer(
+        request,
+        reply,
+        'TOO_MANY_ATTEMPTS',
+        next,
+        `Too many wrong tokens: try again in ${wait} s.`,
+      );
     }
     if (!sameSecret(typeof body.token === 'string' ? body.token : '', options.token)) {
       options.throttle.failed(request.ip);
-      return answer(request, reply, 401, next, 'Wrong token.');
+      return answer(request, reply, 'WRONG_TOKEN', next, 'Wrong token.');
     }
     options.throttle.succeeded(request.ip);
     return reply

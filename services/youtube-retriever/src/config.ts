@@ -126,7 +126,9 @@ export const YoutubeConfigSchema = z.object({
         .int()
         .min(1)
         .default(RETRY_DEFAULTS.attempts)
-        .describe('Attempts of one yt-dlp run when the network fails (the first included).'),
+        .describe(
+          'Attempts of one yt-dlp run when the network fails, or of reading a cookiesFile not there yet (the first included).',
+        ),
       backoffMs: z
         .number()
         .int()

@@ -68,8 +68,16 @@ export async function fetchYoutube(url: string, options: FetchYoutubeOptions): P
   parseHttpUrl(url);
   const settings = options.settings ?? (await loadYoutubeSettings(options.root));
   if (settings.cookiesFile === undefined) return fetchWithSettings(url, options, settings);
-  // yt-dlp gets a private copy of the cookies file, never the user's own (cookies.ts).
-  const cookies = await privateCookies(settings.cookiesFile);
+  // yt-dlp gets a private copy of the cookies file, never the user's own (cookies.ts). Read under the fetch's
+  // one retry policy: a file not there yet (COOKIES_MISSING, retryable: it may be being copied) is looked for
+  // again with the same backoff as a yt-dlp run, and one that is no cookies file (COOKIES_UNUSABLE) is not.
+  const cookiesFile = settings.cookiesFile;
+  const cookies = await withRetry(() => privateCookies(cookiesFile), {
+    ...retryOptions(settings),
+    signal: options.signal,
+    logger: options.logger.child({ component: SERVICE_NAME }),
+    what: `reading the cookies file ${cookiesFile}`,
+  });
   try {
     return await fetchWithSettings(url, options, { ...settings, cookiesFile: cookies.file });
   } finally {

@@ -24,8 +24,11 @@ export interface ListedSubscription {
   subscription: Subscription;
 }
 
-/** The last problem said of the dashboard's file: said again only when it changes, not every tick. */
-let saidDashboardProblem: string | undefined;
+/** What a loop listing subscriptions tick after tick said last (serveSubscriptions keeps one). */
+export interface SubscriptionsMemory {
+  /** The last problem said of the dashboard's file: said again only when it changes, not every tick. */
+  dashboardProblem?: string | undefined;
+}
 
 /**
  * The subscriptions of config/youtube-retriever.yaml, then those added from the dashboard (one per id).
@@ -35,6 +38,7 @@ let saidDashboardProblem: string | undefined;
 export async function listSubscriptions(
   settings: YoutubeSettings,
   logger?: Logger,
+  memory: SubscriptionsMemory = {},
 ): Promise<ListedSubscription[]> {
   const listed = new Map<string, ListedSubscription>();
   const add = (source: ListedSubscription['source']) => (subscription: Subscription) => {
@@ -45,15 +49,15 @@ export async function listSubscriptions(
   let dashboard: Subscription[] = [];
   try {
     dashboard = await readDashboardSubscriptions(settings.stateDir);
-    saidDashboardProblem = undefined;
+    memory.dashboardProblem = undefined;
   } catch (error) {
     const problem = errorMessage(error);
-    if (problem !== saidDashboardProblem)
+    if (problem !== memory.dashboardProblem)
       logger?.error(
         { code: isImkError(error) ? error.code : undefined },
         `subscriptions added from the dashboard are skipped until their file is fixed: ${problem}`,
       );
-    saidDashboardProblem = problem;
+    memory.dashboardProblem = problem;
   }
   dashboard.forEach(add('dashboard'));
   return [...listed.values()];
@@ -83,6 +87,8 @@ export interface RunSubscriptionsOptions {
   now?: Date;
   /** @default fetchYoutube */
   fetch?: (url: string, options: FetchYoutubeOptions) => Promise<FetchResult>;
+  /** What the previous runs of this loop said (serveSubscriptions' own); none: everything is said. */
+  memory?: SubscriptionsMemory;
 }
 
 /**
@@ -96,7 +102,7 @@ export async function runDueSubscriptions(options: RunSubscriptionsOptions): Pro
   const fetch = options.fetch ?? fetchYoutube;
   const firstRetryMs = parseEvery(settings.subscriptionRetry) ?? MIN_EVERY_MS;
   const ran: SubscriptionStatus[] = [];
-  for (const { id, subscription } of await listSubscriptions(settings, logger)) {
+  for (const { id, subscription } of await listSubscriptions(settings, logger, options.memory)) {
     if (signal?.aborted) break;
     const now = options.now ?? new Date();
     const previous = await readSubscriptionStatus(settings.stateDir, id);
@@ -166,9 +172,11 @@ export async function runDueSubscriptions(options: RunSubscriptionsOptions): Pro
 export async function serveSubscriptions(
   options: RunSubscriptionsOptions & { signal: AbortSignal; tickMs: number },
 ): Promise<void> {
+  // This loop's own memory: a problem said at one tick is not said again at the next.
+  const memory: SubscriptionsMemory = {};
   while (!options.signal.aborted) {
     try {
-      await runDueSubscriptions(options);
+      await runDueSubscriptions({ ...options, memory });
     } catch (error) {
       options.logger.error({ err: errorMessage(error) }, 'subscriptions could not be checked');
     }

@@ -324,6 +324,23 @@ describe('fetchYoutube with the real yt-dlp', () => {
     expect(server.cookies.get('/song.m4a')?.join(' ')).toContain('SID=signed-in-session');
 
     const missing = { ...settings, cookiesFile: join(root, 'nope.txt') };
+    // Not there yet (being copied): looked for again under the fetch's retry policy, and used once it came.
+    // Before, the fetch failed at once with COOKIES_MISSING, a code whose catalogue says "try again".
+    const late = join(root, 'late.txt');
+    const copied = setTimeout(() => {
+      void writeFile(late, '# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tSID\tlate-session\n');
+    }, 50);
+    try {
+      const arrived = await fetchYoutube(server.url('audio.m4a'), {
+        root,
+        logger,
+        settings: { ...settings, cookiesFile: late },
+      });
+      expect(arrived.jobs).toHaveLength(1);
+      expect(server.cookies.get('/audio.m4a')?.join(' ')).toContain('SID=late-session');
+    } finally {
+      clearTimeout(copied);
+    }
     await expect(
       fetchYoutube(server.url('song.m4a'), { root, logger, settings: missing }),
     ).rejects.toMatchObject({

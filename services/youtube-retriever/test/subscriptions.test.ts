@@ -10,7 +10,7 @@ import {
   subscriptionPaths,
   type Subscription,
 } from '@imk/retriever-sdk';
-import { loadYoutubeSettings, runDueSubscriptions } from '../src/index.ts';
+import { listSubscriptions, loadYoutubeSettings, runDueSubscriptions } from '../src/index.ts';
 import { linkJobId } from './expected-ids.ts';
 import { generateMedia, startMediaServer, type MediaServer } from './media-server.ts';
 
@@ -247,6 +247,52 @@ describe('subscriptions with the real yt-dlp', () => {
       expect(lines.join('')).toContain(file);
     } finally {
       await rm(other, { recursive: true, force: true });
+    }
+  });
+});
+
+// The last problem said of the dashboard's subscriptions file was one module variable for the whole process:
+// a second service (or test file) in the process whose file had the same problem heard nothing of it. Now a
+// loop keeps its own memory (serveSubscriptions), so it still says a problem once, not every tick.
+describe('a broken dashboard subscriptions file', () => {
+  it('is said to each listing that has no memory of it, and once per loop that has', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'imk-subs-broken-'));
+    try {
+      const settings = await loadYoutubeSettings(dir);
+      const file = subscriptionPaths(settings.stateDir).dashboardFile;
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, '{ not json');
+      const heard = () => {
+        const lines: string[] = [];
+        const log = createLogger('test', {
+          level: 'info',
+          destination: new Writable({
+            write(chunk: Buffer, _, done) {
+              lines.push(chunk.toString());
+              done();
+            },
+          }),
+        });
+        return {
+          log,
+          said: () => lines.filter((line) => line.includes('skipped until their file is fixed')),
+        };
+      };
+      const first = heard();
+      const second = heard();
+      expect(await listSubscriptions(settings, first.log)).toEqual([]);
+      // Another service of the same process, or another test file: not silenced by the first.
+      expect(await listSubscriptions(settings, second.log)).toEqual([]);
+      expect(first.said()).toHaveLength(1);
+      expect(second.said()).toHaveLength(1);
+      expect(second.said()[0]).toContain('subscriptions.json');
+      // One loop, tick after tick: said once while the problem stays the same.
+      const loop = heard();
+      const memory = {};
+      for (let tick = 0; tick < 3; tick++) await listSubscriptions(settings, loop.log, memory);
+      expect(loop.said()).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -19,7 +19,6 @@ const TOO_GENERIC_TO_WARN = new Set([
   'SKIP_ON_ERROR',
   'MAX_RETRIES',
 ]);
-const warned = new Set<string>();
 
 /** The earlier version's variables present in `env`, cleaned as it cleaned them. */
 export function legacyVariablesIn(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
@@ -63,13 +62,15 @@ export function legacyEnvWarnings(env: NodeJS.ProcessEnv = process.env): { key: 
 }
 
 /**
- * Warns once per process for each variable of the earlier version present in the environment (services
- * started together by `imk up` share the process: still one warning per variable).
+ * Warns once for each variable of the earlier version present in `env`. Each command calls it once, as it
+ * starts (`imk up` once for all the services it starts together, so still one warning per variable); it
+ * keeps nothing between calls, so a second call, to another logger, says them again.
  */
 export function warnLegacyEnv(logger: WarnLogger, env: NodeJS.ProcessEnv = process.env): void {
+  const said = new Set<string>();
   for (const { key, message } of legacyEnvWarnings(env)) {
-    if (warned.has(key)) continue;
-    warned.add(key);
+    if (said.has(key)) continue;
+    said.add(key);
     logger.warn({ legacy_variable: key }, message);
   }
 }

@@ -112,16 +112,13 @@ export async function refreshMediaServer(
       try {
         reply = JSON.parse(text) as typeof reply;
       } catch {
-        throw new ImkError('NOTIFY_SEND_FAILED', `${what}: the reply is not Subsonic JSON`, {
-          retryable: true,
-        });
+        throw new ImkError('NOTIFY_SEND_FAILED', `${what}: the reply is not Subsonic JSON`);
       }
       const body = reply['subsonic-response'];
       if (body?.status !== 'ok')
         throw new ImkError(
           'NOTIFY_SEND_FAILED',
           `${what}: ${body?.error ? `error ${body.error.code ?? '?'}: ${body.error.message ?? ''}` : 'no subsonic-response status ok'}`,
-          { retryable: true },
         );
       return 'scan started';
     }

@@ -2,11 +2,14 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isImkError, isRetryableError, httpStatusOf } from '@imk/errors';
 import { createLogger } from '@imk/log';
 import { startReceiver } from '../../test/receiver.ts';
 import { NotifyConfigSchema } from '../config.ts';
 import { jobEvent } from '../events.ts';
 import { createNotifier } from '../notifier.ts';
+import { NOTIFY_ERRORS } from '../errors.ts';
+import { createAppriseSender } from './apprise.ts';
 import { readNotifyResults } from '../results.ts';
 
 // Real Debian apprise (scripts/system-deps.sh installs it), pointed at a loopback json:// URL.
@@ -20,6 +23,44 @@ afterAll(async () => {
 });
 
 describe('apprise sender (real apprise)', () => {
+  it('without apprise: says so, as a setup a person must fix (not passing trouble); the outbox still keeps it', async () => {
+    const env = {
+      ...process.env,
+      IMK_APPRISE: join(state, 'no-apprise-here'),
+      APPRISE_TARGETS: 'json://127.0.0.1:9/x',
+    };
+    const config = NotifyConfigSchema.parse({
+      targets: [{ type: 'apprise', name: 'phone', urls: { env: 'APPRISE_TARGETS' } }],
+    });
+    const target = config.targets[0];
+    if (target?.type !== 'apprise') throw new Error('expected an apprise target');
+    const sender = createAppriseSender(target, 'phone', { env, timeoutMs: 5000, scratchDir: state });
+    const event = {
+      ...jobEvent('job.failed', { jobId: 'job_m', title: 'Song', reason: 'x' }),
+      id: 'e1',
+      at: new Date().toISOString(),
+      host: 'h',
+    };
+    const error = await sender.send(event).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(isImkError(error, 'NOTIFY_APPRISE_MISSING')).toBe(true);
+    expect(String(error)).toMatch(/phone: apprise is not installed \(apt-get install apprise\)/);
+    // The catalogue's word, the only one: a person must install it (503), not "try again" (it said retryable).
+    expect(NOTIFY_ERRORS.NOTIFY_APPRISE_MISSING.retryable).toBe(false);
+    expect(isRetryableError(error)).toBe(false);
+    expect(httpStatusOf(error)).toBe(503);
+    // The notifier keeps the notification and tries again (docs/notifications.md): installing apprise sends it.
+    const stateDir = join(state, 'missing');
+    const notifier = createNotifier({ stateDir, config, logger, env });
+    await notifier.emit(jobEvent('job.failed', { jobId: 'job_m', title: 'Song', reason: 'x' }));
+    await notifier.drain();
+    const [result] = await readNotifyResults(stateDir);
+    expect(result).toMatchObject({ target: 'phone', ok: false, final: false });
+    expect(result?.error).toContain('apprise is not installed');
+  });
+
   it('delivers through apprise to a json:// URL taken from an env variable, never from its command line', async () => {
     const receiver = await startReceiver();
     try {

@@ -45,25 +45,22 @@ export function createAppriseSender(
     name,
     type: 'apprise',
     async send(event, signal) {
+      // Found through the notifier's env (IMK_APPRISE, PATH), the one apprise then runs with.
       const apprise = await resolveTool('apprise', {
         debianPackage: 'apprise',
+        env: ctx.env,
       }).catch((error: unknown) => {
         throw new ImkError(
           'NOTIFY_APPRISE_MISSING',
           `${name}: apprise is not installed (apt-get install apprise)`,
-          {
-            cause: error,
-            retryable: true,
-          },
+          { cause: error },
         );
       });
       const urls = target.urls
         ? appriseUrls(readNotifySecret(target.urls, `${name}.urls`, ctx.env, 'many'))
         : [];
       if (target.urls && urls.length === 0)
-        throw new ImkError('NOTIFY_CONFIG_INVALID', `${name}.urls holds no URL (expected scheme://…)`, {
-          retryable: false,
-        });
+        throw new ImkError('NOTIFY_CONFIG_INVALID', `${name}.urls holds no URL (expected scheme://…)`);
       const configs = target.configFile ? [target.configFile] : [];
       let urlFile: string | undefined;
       try {
@@ -98,7 +95,6 @@ export function createAppriseSender(
           throw new ImkError(
             'NOTIFY_SEND_FAILED',
             `apprise ${name}: ${result.timedOut ? `no answer within ${ctx.timeoutMs} ms` : `exit ${result.exitCode ?? 'signal'}`}${output ? ` (${redactText(output).slice(0, 300)})` : ''}`,
-            { retryable: true },
           );
         }
       } finally {

@@ -11,9 +11,25 @@ import type { RemoteEntry } from '../types.ts';
 import { createShellOver, type ShellChannel } from '../util/remote-shell.ts';
 import { createSftpWriter } from './sftp-writer.ts';
 
-// SFTP status codes (draft-ietf-secsh-filexfer-02).
+// SFTP status codes (draft-ietf-secsh-filexfer-02; 14 and 15 from the later drafts, which servers of
+// version 5 and later send; OpenSSH's sftp-server says only FAILURE, 4, for a full disk or a quota).
 const NO_SUCH_FILE = 2;
 const PERMISSION_DENIED = 3;
+const NO_SPACE_ON_FILESYSTEM = 14;
+const QUOTA_EXCEEDED = 15;
+
+/**
+ * What a server's out-of-space answer says, in words also when it sent none (ssh2 then says "Unknown
+ * status"): undefined when the answer is no out-of-space status.
+ */
+export function outOfSpaceStatus(error: unknown): string | undefined {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const said =
+    typeof message === 'string' && message !== '' && message !== 'Unknown status' ? `: ${message}` : '';
+  if (code === QUOTA_EXCEEDED) return `the login's quota is exceeded (SFTP status 15${said})`;
+  if (code === NO_SPACE_ON_FILESYSTEM) return `its filesystem is full (SFTP status 14${said})`;
+  return undefined;
+}
 
 /** One logged-in SFTP connection and the operations the backend needs, as promises. */
 export interface SftpSession {
@@ -94,8 +110,11 @@ export function classifySftpError(error: unknown, where: string): ImkError {
     )
   )
     return syncError('UNREACHABLE', `${where}: ${message}`, { cause: error });
-  if (/No space|quota/i.test(message))
-    return syncError('REMOTE_FULL', `${where}: ${message}`, { cause: error });
+  // Out of space, the class of ENOSPC and EDQUOT: by the server's status code, else by its words (a server
+  // of version 3 has no code for it and may say "Disk quota exceeded" with FAILURE).
+  const outOfSpace = outOfSpaceStatus(error);
+  if (outOfSpace !== undefined || /No space|quota/i.test(message))
+    return syncError('REMOTE_FULL', `${where}: ${outOfSpace ?? message}`, { cause: error });
   return syncError('TRANSFER_FAILED', `${where}: ${message}`, { cause: error });
 }
 

@@ -4,7 +4,7 @@ import { posix } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { SecretRefSchema } from '@imk/config';
 import { z } from 'zod';
-import { isImkError } from '@imk/errors';
+import { isImkError, type ImkError } from '@imk/errors';
 import { formatBytes } from '@imk/log';
 import { REGULAR_FILE_MAX_BYTES, fileReadProblem, openRegularFileSync } from '@imk/fs-safe';
 import { notAFolderError, syncError, writerLabel } from '../errors.ts';
@@ -23,7 +23,7 @@ import {
   settleExisting,
 } from './common.ts';
 import { linkOutError } from './local-links.ts';
-import { classifySftpError, openSession, type SftpSession } from './sftp-session.ts';
+import { classifySftpError, openSession, outOfSpaceStatus, type SftpSession } from './sftp-session.ts';
 
 export const SFTP_BACKEND = 'sftp';
 
@@ -181,16 +181,41 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
   ): Promise<unknown> {
     if (isImkError(error) || request.signal?.aborted) return error;
     const classified = classifySftpError(error, `${where}: copy to ${target}`);
+    const said = (error as Error).message ?? String(error);
+    // The server said it: a quota or a full filesystem by its status code or words (classifySftpError).
+    if (classified.code === 'REMOTE_FULL')
+      return remoteFull(
+        request,
+        target,
+        error,
+        `: ${outOfSpaceStatus(error) ?? `it is out of space (${said})`}`,
+      );
     if (classified.code !== 'TRANSFER_FAILED') return classified;
     const space = await s.freeSpace(posix.dirname(target)).catch(() => undefined);
     if (space === undefined || space.free >= request.bytes + FULL_MARGIN_BYTES) return classified;
+    return remoteFull(
+      request,
+      target,
+      error,
+      ` (${said}) and its disk is full: ${formatBytes(space.free)} free of ${formatBytes(space.total)}, ` +
+        `the file needs ${formatBytes(request.bytes)}`,
+      { freeBytes: space.free, totalBytes: space.total },
+    );
+  }
+
+  /** REMOTE_FULL for a refused write, naming the route, backend and file and saying what to do. */
+  function remoteFull(
+    request: PutRequest,
+    target: string,
+    error: unknown,
+    why: string,
+    details: Record<string, unknown> = {},
+  ): ImkError {
     return syncError(
       'REMOTE_FULL',
-      `${writerLabel({ backend: context.name, route: request.route })}: the server refused writing ${target} ` +
-        `(${(error as Error).message ?? String(error)}) and its disk is full: ${formatBytes(space.free)} free of ` +
-        `${formatBytes(space.total)}, the file needs ${formatBytes(request.bytes)}. Nothing partial is left there. ` +
-        'Free space on the destination (or raise the quota); it is tried again later',
-      { cause: error, details: { path: target, freeBytes: space.free, totalBytes: space.total } },
+      `${writerLabel({ backend: context.name, route: request.route })}: the server refused writing ${target}${why}. ` +
+        'Nothing partial is left there. Free space on the destination (or raise the quota); it is tried again later',
+      { cause: error, details: { path: target, ...details } },
     );
   }
 

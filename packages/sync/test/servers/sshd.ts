@@ -42,7 +42,55 @@ export interface StartSshdOptions {
   maxFileBytes?: number;
   /** With maxFileBytes: the session process is killed by SIGXFSZ at the limit instead (a crashing SFTP server). */
   killAtFileLimit?: boolean;
+  /**
+   * A user quota, as servers that say so report it (SFTP v5+ status codes): OpenSSH's sftp-server runs
+   * behind a filter that answers a write reaching past `bytes` of a file with status `status` (15
+   * SSH_FX_QUOTA_EXCEEDED, 14 SSH_FX_NO_SPACE_ON_FILESYSTEM) and `message` (may be empty), writing nothing.
+   */
+  quota?: { bytes: number; status: number; message: string };
 }
+
+// The filter between sshd and OpenSSH's sftp-server for StartSshdOptions.quota: SFTP packets are a uint32
+// length and a body whose first byte is the type; SSH_FXP_WRITE (6) is id, handle, uint64 offset, data.
+const QUOTA_FILTER = `
+import struct, subprocess, sys, threading
+limit, status, message = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].encode()
+child = subprocess.Popen(['/usr/lib/openssh/sftp-server'], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+out, lock = sys.stdout.buffer, threading.Lock()
+def read_exact(f, n):
+    buf = b''
+    while len(buf) < n:
+        chunk = f.read(n - len(buf))
+        if not chunk: return None
+        buf += chunk
+    return buf
+def packet(f):
+    head = read_exact(f, 4)
+    return None if head is None else (head, read_exact(f, struct.unpack('>I', head)[0]))
+def send(data):
+    with lock:
+        out.write(data); out.flush()
+def replies():
+    while True:
+        got = packet(child.stdout)
+        if got is None or got[1] is None: break
+        send(got[0] + got[1])
+    out.close()
+threading.Thread(target=replies, daemon=True).start()
+while True:
+    got = packet(sys.stdin.buffer)
+    if got is None or got[1] is None: break
+    head, body = got
+    if body[0] == 6:
+        n = struct.unpack('>I', body[5:9])[0]
+        offset, size = struct.unpack('>QI', body[9 + n:21 + n])
+        if offset + size > limit:
+            reply = bytes([101]) + body[1:5] + struct.pack('>II', status, len(message)) + message + struct.pack('>I', 0)
+            send(struct.pack('>I', len(reply)) + reply)
+            continue
+    child.stdin.write(head + body); child.stdin.flush()
+child.stdin.close(); child.wait()
+`;
 
 export async function startSshd(options: StartSshdOptions = {}): Promise<SshdServer> {
   const dir = await mkdtemp(join(tmpdir(), 'imk-sshd-'));
@@ -61,6 +109,21 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<SshdSer
   const hostPub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPub}\n`);
+  let subsystem = 'internal-sftp';
+  if (options.quota) {
+    const { bytes, status, message } = options.quota;
+    writeFileSync(join(dir, 'quota-filter.py'), QUOTA_FILTER);
+    // One program for the Subsystem line, its arguments quoted for sh (a message may have spaces).
+    subsystem = join(dir, 'quota-sftp');
+    const args = [join(dir, 'quota-filter.py'), String(bytes), String(status), message];
+    writeFileSync(
+      subsystem,
+      `#!/bin/sh\nexec python3 ${args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')}\n`,
+      {
+        mode: 0o755,
+      },
+    );
+  }
   const config = join(dir, 'sshd_config');
   writeFileSync(
     config,
@@ -77,7 +140,7 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<SshdSer
       'UsePAM no',
       'MaxStartups 100:30:200',
       'MaxSessions 50',
-      'Subsystem sftp internal-sftp',
+      `Subsystem sftp ${subsystem}`,
       // Sessions get a HOME of their own: the login shell then reads no ~/.bashrc of the machine's root
       // account (pyenv's init there cost 0.5 s per command, on every rsync and remote check).
       `SetEnv HOME=${home}`,

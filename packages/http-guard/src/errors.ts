@@ -1,0 +1,26 @@
+import type { FastifyReply } from 'fastify';
+import { defineErrors } from '@imk/errors';
+
+/**
+ * Every code @imk/http-guard answers a request with before any route runs, with its policy (retry or not,
+ * HTTP status); see @imk/errors defineErrors. The guard answers through replyRefusal, which takes the status
+ * from here, so a code and its status cannot part.
+ */
+export const HTTP_GUARD_ERRORS = defineErrors('@imk/http-guard', {
+  // No token, or a wrong one: the client must bring the right one (a person gives it).
+  UNAUTHORIZED: { retryable: false, httpStatus: 401 },
+  // A Host header this server does not answer to (DNS rebinding), or a change from another site's page.
+  HOST_NOT_ALLOWED: { retryable: false, httpStatus: 403 },
+  CROSS_ORIGIN_REFUSED: { retryable: false, httpStatus: 403 },
+  // A body that is not JSON on a route that takes only JSON.
+  UNSUPPORTED_MEDIA_TYPE: { retryable: false, httpStatus: 415 },
+  // Too many wrong tokens from one address: the same request succeeds after Retry-After.
+  TOO_MANY_ATTEMPTS: { retryable: true, httpStatus: 429 },
+});
+
+export type HttpGuardErrorCode = keyof typeof HTTP_GUARD_ERRORS;
+
+/** Answers `{ error: code, message }` with the status the catalogue gives the code. */
+export function replyRefusal(reply: FastifyReply, code: HttpGuardErrorCode, message: string): FastifyReply {
+  return reply.code(HTTP_GUARD_ERRORS[code].httpStatus).send({ error: code, message });
+}
