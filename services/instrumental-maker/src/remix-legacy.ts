@@ -204,7 +204,7 @@ export async function stemsOfEarlierMix(input: {
     new ImkError(
       'STEMS_NOT_CACHED',
       `remix ${remixId}: job ${target} was mixed from the stems the earlier instrumental-maker kept in outputs/${stemsOf}/files/stems/; they are in no stem cache here, and ${why}. Mix job ${stemsOf} itself instead`,
-      { retryable: false, details: { job_id: target } },
+      { details: { job_id: target } },
     );
   const source = await legacyRemixSource(join(input.outputsDir, stemsOf), remixId, stemsOf);
   if (source === undefined)
