@@ -7,6 +7,7 @@ export { MAX_NAME_BYTES, fitBytes, fitName, safeFileName } from './file-name.ts'
 export { pathExists } from './exists.ts';
 export { moveNoClobber, moveToFreeName, writeFileNoClobber } from './no-clobber.ts';
 export type { MoveToFreeNameOptions } from './no-clobber.ts';
+export { copyUntrustedFile } from './copy-untrusted.ts';
 export { listEntriesOrEmpty, listNamesOrEmpty } from './list-names.ts';
 export {
   UntrustedFileError,
