@@ -7,6 +7,7 @@ export { MAX_NAME_BYTES, fitBytes, fitName, safeFileName } from './file-name.ts'
 export { pathExists } from './exists.ts';
 export { moveNoClobber, moveToFreeName, writeFileNoClobber } from './no-clobber.ts';
 export type { MoveToFreeNameOptions } from './no-clobber.ts';
+export { copyUntrustedFile } from './copy-untrusted.ts';
 export { listEntriesOrEmpty, listNamesOrEmpty } from './list-names.ts';
 export {
   UntrustedFileError,
@@ -23,7 +24,7 @@ export { MAX_JSON_DEPTH, jsonDepth, parseUntrustedJson, readUntrustedJson } from
 export type { UntrustedJsonOptions } from './untrusted-json.ts';
 export { assertRealFolder, equivalentName, lstatAnySpelling, openInside, resolveInside } from './contain.ts';
 export type { ContainOptions, PathOutsideReason } from './contain.ts';
-export { DEFAULT_TEXT_CAP, capText } from './cap.ts';
+export { DEFAULT_TEXT_CAP, capText, cutText } from './cap.ts';
 export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';
 export { FS_SAFE_ERRORS } from './errors.ts';
 export { describeKind } from './file-kind.ts';

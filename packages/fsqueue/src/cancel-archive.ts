@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDir, pathExists, readUntrustedJson } from '@imk/fs-safe';
+import { cutText, fsyncDir, pathExists, readUntrustedJson } from '@imk/fs-safe';
 import { CONTROL_FILE_MAX_BYTES } from './bundle-state.ts';
 import { archiveFolder, writeJsonSynced } from './moves.ts';
 import { CANCEL_FILE, CANCEL_REQUEST_FILE, CANCELLED_DIR } from './names.ts';
@@ -31,7 +31,7 @@ export interface CancelFacts {
 }
 
 const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value !== '' ? value.slice(0, 2000) : undefined;
+  typeof value === 'string' && value !== '' ? cutText(value, 2000) : undefined;
 
 /** The request in a folder, or undefined when there is none (a partly written one still counts: its reason is unknown). */
 export async function readCancelRequest(dir: string): Promise<CancelRequest | undefined> {

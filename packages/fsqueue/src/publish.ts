@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ImkError, errorMessage, isImkError } from '@imk/errors';
 import {
+  copyUntrustedFile,
   fsyncDir,
   fsyncFile,
   fsyncTree,
@@ -27,7 +28,19 @@ import { PRODUCER_FILE, readyName, tmpName, type JobState } from './names.ts';
 
 /** A file to put in the bundle: copied (or moved) from `source`, or written from `data`. */
 export type BundleFileInput =
-  { name: string; source: string; move?: boolean } | { name: string; data: string | Uint8Array };
+  | {
+      name: string;
+      source: string;
+      move?: boolean;
+      /**
+       * The folder someone else writes that `source` was found in (an inbox): the source is then opened the
+       * untrusted way (fs-safe: no link followed at all, a regular file, the descriptor inside this folder)
+       * and copied from that descriptor, never moved, so a file swapped for a link after the producer's
+       * checks is refused, not copied into the bundle.
+       */
+      within?: string;
+    }
+  | { name: string; data: string | Uint8Array };
 
 export interface PublishBundleOptions {
   /** The queue folder, e.g. `<root>/queues/youtube_audio`; created if missing. */
@@ -228,6 +241,20 @@ async function addFile(
     await writeSynced(target, file.data);
     const bytes = typeof file.data === 'string' ? Buffer.byteLength(file.data) : file.data.byteLength;
     return { path: file.name, sha256: sha256Buffer(file.data), bytes };
+  }
+  if (file.within !== undefined) {
+    await copyUntrustedFile(file.source, target, { within: file.within, name: file.source }).catch(
+      (error: unknown) => {
+        throw new ImkError(
+          isImkError(error, 'FILE_MISSING') ? 'SOURCE_MISSING' : 'SOURCE_NOT_FILE',
+          `${file.source} (bundle file ${file.name}) cannot be taken: ${errorMessage(error)}`,
+          { cause: error },
+        );
+      },
+    );
+    await fsyncFile(target);
+    const { size } = await stat(target);
+    return { path: file.name, sha256: await sha256File(target), bytes: size };
   }
   // A link is followed (the producer's or the user's to make: `imk enqueue song.wav --cover pic.jpg`), but
   // only to a regular file, checked without blocking: a FIFO or a device would block or never end the copy.

@@ -1,6 +1,6 @@
 import type { AudioFormat } from '@imk/protocol';
 import { inputArgs } from './input-args.ts';
-import { runFfmpeg } from './ffmpeg-run.ts';
+import { runFfmpeg, withinOption } from './ffmpeg-run.ts';
 
 /**
  * The highest sample peak a lossy file (AAC, MP3) is written at when it had to be turned down (−0.1 dBFS).
@@ -55,6 +55,8 @@ export async function measureSamplePeak(
     signal?: AbortSignal;
     /** Which audio stream (a .stem.mp4 has five). @default the first */
     stream?: number;
+    /** The folder someone else writes that `file` may come from (a job's bundle): see OpenInputsOptions. */
+    within?: string;
   } = {},
 ): Promise<number> {
   // Pinned to double all the way: the null muxer's default encoder (16-bit) would otherwise have ffmpeg
@@ -81,7 +83,7 @@ export async function measureSamplePeak(
       'null',
       '-',
     ],
-    { signal: options.signal, what: `measuring the peak of ${file}` },
+    { signal: options.signal, what: `measuring the peak of ${file}`, ...withinOption(options.within) },
   );
   const found = [...stderr.matchAll(/Peak level dB:\s*(\S+)/g)].at(-1)?.[1];
   const db = Number(found);

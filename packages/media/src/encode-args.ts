@@ -29,12 +29,25 @@ export interface CoverArgs {
   codecArgs: string[];
 }
 
+export interface CoverOptions {
+  /**
+   * The folder someone else writes that the cover comes from (a job's bundle): the opened image must be
+   * inside it still (see OpenInputsOptions), so a folder on its path swapped for a link is refused.
+   */
+  within?: string;
+}
+
 /**
  * Arguments that embed an image as the attached picture (input number `inputIndex`). PNG and JPEG are copied
  * as they are; other images (webp thumbnails...) are converted to PNG, which every target container accepts.
  */
-export async function coverArgs(cover: string, format: string, inputIndex: number): Promise<CoverArgs> {
-  const codec = await coverCodec(cover);
+export async function coverArgs(
+  cover: string,
+  format: string,
+  inputIndex: number,
+  options: CoverOptions = {},
+): Promise<CoverArgs> {
+  const codec = await coverCodec(cover, options);
   const copy = codec === 'png' || codec === 'mjpeg';
   const codecArgs = ['-c:v', copy ? 'copy' : 'png', '-disposition:v:0', 'attached_pic'];
   // ID3 readers look for these two fields on the picture frame.
@@ -47,10 +60,10 @@ export async function coverArgs(cover: string, format: string, inputIndex: numbe
  * The codec of the picture in `cover` (png, mjpeg, webp…); ImkError COVER_UNREADABLE naming the file when
  * it holds none. A caller that can go on without a cover asks this first (the worker: a warning, no cover).
  */
-export async function coverCodec(cover: string): Promise<string> {
+export async function coverCodec(cover: string, options: CoverOptions = {}): Promise<string> {
   let codec: string | undefined;
   try {
-    const info = await probeMedia(cover, { requireAudio: false });
+    const info = await probeMedia(cover, { requireAudio: false, ...options });
     // An image demuxer picked by the file's extension reports a 0x0 picture when the bytes are not an image.
     codec = info.streams.find((s) => s.type === 'video' && (s.width ?? 0) > 0 && (s.height ?? 0) > 0)?.codec;
   } catch (error) {

@@ -2,7 +2,7 @@ import { inputArgs } from './input-args.ts';
 import { ImkError } from '@imk/errors';
 import { AUDIO_FORMATS, type AudioFormat } from '@imk/protocol';
 import { probeMedia } from './probe.ts';
-import { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
+import { ffmpegHasSoxr, runFfmpeg, withinOption } from './ffmpeg-run.ts';
 import { EBUR128_FILTER, loudnormFilter, measureLoudness, parseEbur128Summary } from './loudness.ts';
 import type { LoudnessMeasurement, LoudnessTarget } from './loudness.ts';
 import { readWavHeader } from './wav-header.ts';
@@ -57,6 +57,12 @@ export interface EncodeOptions {
    * mixture). Not with `avoidClipping`, which decides the gain itself.
    */
   gain?: number;
+  /**
+   * The folder someone else writes (a job's bundle) that `input` or `cover` may come from: every input
+   * beneath it is held inside it when ffprobe, ffmpeg or the WAV reader opens it (see OpenInputsOptions),
+   * so a folder on its path swapped for a link to a file elsewhere is refused, not embedded or encoded.
+   */
+  within?: string;
   signal?: AbortSignal;
 }
 
@@ -74,28 +80,33 @@ export const DEFAULT_BITRATE: Readonly<Record<'m4a' | 'mp3', string>> = { m4a: '
 /** Encodes an audio file to m4a (AAC), mp3, flac or wav, with tags, cover art and optional loudness normalisation. */
 export async function encodeAudio(options: EncodeOptions): Promise<EncodeResult> {
   const { input, output, format, signal } = options;
+  const within = withinOption(options.within);
   if (!AUDIO_FORMATS.includes(format)) {
     throw new ImkError(
       'ENCODE_INVALID_OPTIONS',
       `unknown output format '${String(format)}' for ${output} (use ${AUDIO_FORMATS.join(', ')})`,
     );
   }
-  const info = await inputShape(input, signal);
+  const info = await inputShape(input, signal, options.within);
   const sampleRate = options.sampleRate ?? info.sampleRate;
   const codecArgs = audioCodecArgs(options);
   const filters: string[] = [];
   if (options.loudness !== undefined) {
-    const measured = options.loudness.twoPass ? await measureLoudness(input, { signal }) : undefined;
+    const measured = options.loudness.twoPass
+      ? await measureLoudness(input, { signal, ...within })
+      : undefined;
     const filter = loudnormFilter(options.loudness, measured);
     if (filter !== undefined) filters.push(filter);
   }
   const dither = codecArgs.dither ? ':dither_method=triangular' : '';
   const resample = await resampleFilter(sampleRate);
   const cover =
-    options.cover !== undefined && format !== 'wav' ? await coverArgs(options.cover, format, 1) : undefined;
+    options.cover !== undefined && format !== 'wav'
+      ? await coverArgs(options.cover, format, 1, within)
+      : undefined;
   // The peak the encoder would get: after resampling (which can add peaks between the input's samples).
   const guard = options.avoidClipping === true && options.loudness === undefined;
-  const peak = guard ? await measureSamplePeak(input, { filters: [resample], signal }) : 0;
+  const peak = guard ? await measureSamplePeak(input, { filters: [resample], signal, ...within }) : 0;
 
   const measure = options.measureLoudness === true;
   let loudness: LoudnessMeasurement | undefined;
@@ -121,7 +132,11 @@ export async function encodeAudio(options: EncodeOptions): Promise<EncodeResult>
         const channels = String(info.channels);
         args.push('-ar', String(sampleRate), '-ac', channels, ...codecArgs.args, ...(cover?.codecArgs ?? []));
         args.push('-f', codecArgs.muxer, temp);
-        const { stderr } = await runFfmpeg(args, { signal, what: `encoding ${input} to ${output}` });
+        const { stderr } = await runFfmpeg(args, {
+          signal,
+          what: `encoding ${input} to ${output}`,
+          ...within,
+        });
         if (measure) loudness = parseEbur128Summary(stderr, input);
         return temp;
       };
@@ -144,11 +159,12 @@ async function resampleFilter(sampleRate: number): Promise<string> {
  * decides one gain for several files (encodeGroupWithinCeiling).
  */
 export async function encoderInputPeak(
-  options: Pick<EncodeOptions, 'input' | 'sampleRate' | 'signal'>,
+  options: Pick<EncodeOptions, 'input' | 'sampleRate' | 'signal' | 'within'>,
 ): Promise<number> {
-  const info = await inputShape(options.input, options.signal);
+  const info = await inputShape(options.input, options.signal, options.within);
   const resample = await resampleFilter(options.sampleRate ?? info.sampleRate);
-  return measureSamplePeak(options.input, { filters: [resample], signal: options.signal });
+  const within = withinOption(options.within);
+  return measureSamplePeak(options.input, { filters: [resample], signal: options.signal, ...within });
 }
 
 /**
@@ -158,13 +174,14 @@ export async function encoderInputPeak(
 async function inputShape(
   input: string,
   signal: AbortSignal | undefined,
+  within: string | undefined,
 ): Promise<{ sampleRate: number; channels: number }> {
   if (input.toLowerCase().endsWith('.wav')) {
-    const header = await readWavHeader(input).catch(() => undefined);
+    const header = await readWavHeader(input, withinOption(within)).catch(() => undefined);
     if (header !== undefined && header.frames > 0)
       return { sampleRate: header.sampleRate, channels: header.channels };
   }
-  const info = await probeMedia(input, { signal });
+  const info = await probeMedia(input, { signal, ...withinOption(within) });
   return { sampleRate: info.audio?.sample_rate ?? 44100, channels: info.audio?.channels ?? 2 };
 }
 

@@ -27,6 +27,8 @@ export interface RunFfmpegOptions {
    * wrote (a huge sparse file) must not hold a process for ever. No limit when unset.
    */
   timeoutMs?: number;
+  /** The folder someone else writes that untrusted inputs come from (a job's bundle): see OpenInputsOptions. */
+  within?: string;
 }
 
 /** Runs ffmpeg to completion; ImkError('FFMPEG_FAILED') with its last stderr lines, or 'ABORTED'. */
@@ -37,16 +39,20 @@ export async function runFfmpeg(
   const ffmpeg = await resolveTool('ffmpeg');
   // A later -loglevel in `args` (e.g. info, to read a filter's report) overrides the base one.
   // Each untrusted input is read from the descriptor opened and checked here (untrusted-inputs.ts).
-  const result = await withOpenInputs(args, async (opened) => {
-    const run = await execa(ffmpeg, [...FFMPEG_BASE_ARGS, ...opened.args], {
-      reject: false,
-      cancelSignal: options.signal,
-      stdio: opened.stdio,
-      maxBuffer: 64 * 1024 * 1024,
-      ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
-    });
-    return { ...run, stderr: opened.named(run.stderr) };
-  });
+  const result = await withOpenInputs(
+    args,
+    async (opened) => {
+      const run = await execa(ffmpeg, [...FFMPEG_BASE_ARGS, ...opened.args], {
+        reject: false,
+        cancelSignal: options.signal,
+        stdio: opened.stdio,
+        maxBuffer: 64 * 1024 * 1024,
+        ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
+      });
+      return { ...run, stderr: opened.named(run.stderr) };
+    },
+    withinOption(options.within),
+  );
   if (result.timedOut)
     throw new ImkError(
       'FFMPEG_TIMED_OUT',
@@ -67,6 +73,11 @@ export async function runFfmpeg(
     });
   }
   return { stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `{ within }` when there is one: the options object media readers hand on. */
+export function withinOption(within: string | undefined): { within?: string } {
+  return within === undefined ? {} : { within };
 }
 
 /**

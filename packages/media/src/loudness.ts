@@ -1,7 +1,7 @@
 import { inputArgs } from './input-args.ts';
 import { ImkError, isImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
-import { runFfmpeg } from './ffmpeg-run.ts';
+import { runFfmpeg, withinOption } from './ffmpeg-run.ts';
 
 export interface LoudnessMeasurement {
   /** Integrated loudness (EBU R128) in LUFS; null for digital silence. */
@@ -43,7 +43,8 @@ const ABSOLUTE_GATE_LUFS = -70;
  */
 export async function measureLoudness(
   file: string,
-  options: { signal?: AbortSignal } = {},
+  /** `within`: the folder someone else writes that `file` may come from (see OpenInputsOptions). */
+  options: { signal?: AbortSignal; within?: string } = {},
 ): Promise<LoudnessMeasurement> {
   let stderr: string;
   try {
@@ -61,12 +62,13 @@ export async function measureLoudness(
         'null',
         '-',
       ],
-      { signal: options.signal, what: `measuring the loudness of ${file}` },
+      { signal: options.signal, what: `measuring the loudness of ${file}`, ...withinOption(options.within) },
     ));
   } catch (error) {
     // A missing, empty or soundless file gets probeMedia's clearer error; probing only on failure saves
     // an ffprobe run per measurement.
-    if (isImkError(error, 'FFMPEG_FAILED')) await probeMedia(file, { signal: options.signal });
+    if (isImkError(error, 'FFMPEG_FAILED'))
+      await probeMedia(file, { signal: options.signal, ...withinOption(options.within) });
     throw error;
   }
   return parseEbur128Summary(stderr, file);

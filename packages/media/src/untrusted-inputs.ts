@@ -1,6 +1,6 @@
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { openUntrusted, type UntrustedFileError } from '@imk/fs-safe';
 import { isAbsentErrno } from '@imk/errors';
 import { UNTRUSTED_INPUT_OPTIONS } from './input-args.ts';
@@ -52,11 +52,33 @@ function isUntrustedInput(args: readonly string[], i: number): boolean {
  */
 export interface OpenInputsOptions {
   /**
-   * The folder the inputs were found inside (a job's bundle): each opened descriptor is checked to be
-   * inside it still (fs-safe's openUntrusted `within`), so a folder on an input's path swapped for a link
-   * between the caller's check and this open is refused (FILE_CHANGED), not read.
+   * The folder someone else writes (a job's bundle, an archived bundle) the untrusted inputs were found
+   * in: each input named beneath it (by its path, or by the folder's real path) is checked, once opened,
+   * to be inside it still (fs-safe's openUntrusted `within`), so a folder on its path swapped for a link
+   * between the caller's check and this open is refused (FILE_CHANGED), not read. Inputs named elsewhere
+   * (the caller's own work files in the same run) are opened as before. See boundFor.
    */
   within?: string;
+}
+
+function beneath(folder: string, file: string): boolean {
+  const rel = relative(folder, file);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * The folder `file` must stay inside when opened: `within` when `file` is named beneath it (lexically, or
+ * beneath its real path: a caller may hold either spelling), else undefined (a file of the caller's own).
+ * The one rule every media reader applies, so that a caller passes the job's bundle to a whole run
+ * (encode: its work WAV and the bundle's cover; a video: the bundle's video and the mixed sound) and
+ * every input from the bundle, at any depth of the call, is held inside it.
+ */
+export async function boundFor(file: string, within: string | undefined): Promise<string | undefined> {
+  if (within === undefined) return undefined;
+  const path = resolve(file);
+  if (beneath(resolve(within), path)) return within;
+  const real = await realpath(within).catch(() => undefined);
+  return real !== undefined && beneath(real, path) ? within : undefined;
 }
 
 export async function openInputs(
@@ -83,10 +105,8 @@ export async function openInputs(
       const devName = join(links, `${String(extraStdio.length)}${ext}`);
       await symlink(`/proc/self/fd/${String(fd)}`, devName);
       try {
-        const { handle } = await openUntrusted(file, {
-          name: file,
-          ...(options.within !== undefined && { within: options.within }),
-        });
+        const within = await boundFor(file, options.within);
+        const { handle } = await openUntrusted(file, { name: file, ...(within !== undefined && { within }) });
         handles.push(handle);
         extraStdio.push(handle.fd);
       } catch (error) {

@@ -1,7 +1,7 @@
 import { inputArgs } from './input-args.ts';
 import { ImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
-import { runFfmpeg } from './ffmpeg-run.ts';
+import { runFfmpeg, withinOption } from './ffmpeg-run.ts';
 import { withTempOutput } from './temp-output.ts';
 import { DEFAULT_BITRATE } from './encode.ts';
 import { encodeWithinCeiling, measureSamplePeak, type ClipGuard } from './clip-guard.ts';
@@ -17,6 +17,12 @@ export interface ReplaceVideoAudioOptions {
   bitrate?: string;
   /** Turn the sound down by one constant gain, just enough, when its peak would clip (as encodeAudio's). */
   avoidClipping?: boolean;
+  /**
+   * The folder someone else writes that `video` (or `audio`) comes from (a job's bundle): held inside it
+   * when ffprobe and ffmpeg open it (see OpenInputsOptions), so a folder on its path swapped for a link to
+   * a video elsewhere is refused, not published under the new sound.
+   */
+  within?: string;
   signal?: AbortSignal;
 }
 
@@ -31,14 +37,15 @@ export interface ReplaceVideoAudioResult {
  */
 export async function replaceVideoAudio(options: ReplaceVideoAudioOptions): Promise<ReplaceVideoAudioResult> {
   const { video, audio, output, signal } = options;
-  const videoInfo = await probeMedia(video, { requireAudio: false, signal });
+  const within = withinOption(options.within);
+  const videoInfo = await probeMedia(video, { requireAudio: false, signal, ...within });
   if (videoInfo.video === undefined) {
     throw new ImkError('MEDIA_NO_VIDEO', `${video} has no video stream to put the new audio under`, {
       details: { file: video },
     });
   }
-  const audioInfo = await probeMedia(audio, { signal });
-  const peak = options.avoidClipping === true ? await measureSamplePeak(audio, { signal }) : 0;
+  const audioInfo = await probeMedia(audio, { signal, ...within });
+  const peak = options.avoidClipping === true ? await measureSamplePeak(audio, { signal, ...within }) : 0;
   let clipGuard: ClipGuard | undefined;
   await withTempOutput(output, async (temp) => {
     const run = async (gain: number | undefined): Promise<string> => {
@@ -48,7 +55,7 @@ export async function replaceVideoAudio(options: ReplaceVideoAudioOptions): Prom
       if (gain !== undefined) args.push('-af', `volume=${gain}`);
       args.push('-c:v', 'copy', '-c:a', 'aac', '-b:a', options.bitrate ?? DEFAULT_BITRATE.m4a);
       args.push('-ac', String(audioInfo.audio?.channels ?? 2), '-movflags', '+faststart', '-f', 'mp4', temp);
-      await runFfmpeg(args, { signal, what: `putting the audio of ${audio} into ${video}` });
+      await runFfmpeg(args, { signal, what: `putting the audio of ${audio} into ${video}`, ...within });
       return temp;
     };
     if (options.avoidClipping === true)

@@ -2,6 +2,16 @@ import type { FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
 import { openUntrusted, type UntrustedFileError } from '@imk/fs-safe';
 import { missingFileReason } from './missing-file.ts';
+import { boundFor } from './untrusted-inputs.ts';
+
+export interface WavOpenOptions {
+  /**
+   * The folder someone else writes that the file may come from (a job's bundle): a file beneath it is
+   * opened as an untrusted file there (no link followed, the descriptor inside the folder; see
+   * OpenInputsOptions). Elsewhere links are followed, as ffprobe follows them.
+   */
+  within?: string;
+}
 
 /** WAVE_FORMAT_PCM, WAVE_FORMAT_IEEE_FLOAT and WAVE_FORMAT_EXTENSIBLE format tags. */
 const FORMAT_PCM = 1;
@@ -59,9 +69,10 @@ export function buildFloatWavHeader(channels: number, sampleRate: number, frames
  * blocking, as a FIFO's open() would wait for a writer forever, then checked with fstat). Links are
  * followed, as ffprobe follows them. Throws ImkError('MEDIA_UNREADABLE') naming the file otherwise.
  */
-export async function openWavFile(file: string): Promise<FileHandle> {
+export async function openWavFile(file: string, options: WavOpenOptions = {}): Promise<FileHandle> {
   try {
-    return (await openUntrusted(file, { followLinks: true })).handle;
+    const within = await boundFor(file, options.within);
+    return (await openUntrusted(file, within === undefined ? { followLinks: true } : { within })).handle;
   } catch (cause) {
     const kind = (cause as UntrustedFileError).details?.kind;
     // Not there: said as every reader of @imk/media says it (missing-file.ts), naming a missing folder.
@@ -80,8 +91,8 @@ export async function openWavFile(file: string): Promise<FileHandle> {
  * Reads the header of a WAV file: float32, or 16/24/32-bit integer PCM (plain or WAVE_FORMAT_EXTENSIBLE).
  * Throws ImkError('WAV_UNSUPPORTED') for anything else, naming the file and what it found.
  */
-export async function readWavHeader(file: string): Promise<WavHeader> {
-  const handle = await openWavFile(file);
+export async function readWavHeader(file: string, options: WavOpenOptions = {}): Promise<WavHeader> {
+  const handle = await openWavFile(file, options);
   try {
     const { size } = await handle.stat();
     const head = Buffer.alloc(12);

@@ -8,6 +8,8 @@ export interface ReadWavOptions {
   /** Sample frames per yielded block (the last block may be shorter). @default DEFAULT_BLOCK_FRAMES */
   blockFrames?: number;
   signal?: AbortSignal;
+  /** The folder someone else writes that the file may come from: see WavOpenOptions. */
+  within?: string;
 }
 
 export const DEFAULT_BLOCK_FRAMES = 65536;
@@ -18,9 +20,10 @@ export const DEFAULT_BLOCK_FRAMES = 65536;
  */
 export async function* readWav(file: string, options: ReadWavOptions = {}): AsyncGenerator<PcmChannels> {
   assertLittleEndian();
-  const header = await readWavHeader(file);
+  const open = options.within === undefined ? {} : { within: options.within };
+  const header = await readWavHeader(file, open);
   const blockFrames = Math.max(1, Math.floor(options.blockFrames ?? DEFAULT_BLOCK_FRAMES));
-  const handle = await openWavFile(file);
+  const handle = await openWavFile(file, open);
   try {
     // An ArrayBuffer-backed buffer at offset 0 so that Float32Array views over it are aligned.
     const buffer = Buffer.from(new ArrayBuffer(blockFrames * header.blockAlign));
@@ -51,7 +54,7 @@ export async function readWavFile(
   file: string,
   options: Omit<ReadWavOptions, 'blockFrames'> = {},
 ): Promise<{ channels: PcmChannels; sampleRate: number; frames: number }> {
-  const header = await readWavHeader(file);
+  const header = await readWavHeader(file, options.within === undefined ? {} : { within: options.within });
   const channels = Array.from({ length: header.channels }, () => new Float32Array(header.frames));
   let offset = 0;
   for await (const block of readWav(file, { ...options, blockFrames: 1 << 18 })) {

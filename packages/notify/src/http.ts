@@ -1,4 +1,5 @@
 import { ImkError } from '@imk/errors';
+import { cutText } from '@imk/fs-safe';
 import { redactText } from '@imk/log';
 
 export interface HttpRequest {
@@ -113,7 +114,7 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
   if (!ok)
     throw new ImkError(
       'NOTIFY_SEND_FAILED',
-      `${request.what}: HTTP ${response.status}${text ? ` (${redactText(text.slice(0, 200).trim())})` : ''}`,
+      `${request.what}: HTTP ${response.status}${text ? ` (${redactText(cutText(text, 200).trim())})` : ''}`,
       // A refused login or a wrong address does not heal by itself, but the user may fix it: keep trying.
       { details: { status: response.status } },
     );

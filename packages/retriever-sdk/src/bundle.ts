@@ -29,6 +29,11 @@ export interface AddFileOptions {
   name?: string;
   /** Move the source into the bundle instead of copying it (falls back to copy across filesystems). @default false */
   move?: boolean;
+  /**
+   * The folder someone else writes that the source was found in (an inbox, a shared drop folder): the
+   * source is copied from a descriptor opened the untrusted way inside it (no link followed), never moved.
+   */
+  within?: string;
 }
 
 export interface Tags {
@@ -88,7 +93,12 @@ export function createBundle(options: CreateBundleOptions): Bundle {
     fileOptions: AddFileOptions = {},
   ) => {
     const name = fileOptions.name ?? `${fallback}${extname(source).toLowerCase()}`;
-    files.push({ name, source, move: fileOptions.move === true });
+    files.push({
+      name,
+      source,
+      move: fileOptions.move === true,
+      ...(fileOptions.within !== undefined && { within: fileOptions.within }),
+    });
     if (field) job[field] = name;
   };
 

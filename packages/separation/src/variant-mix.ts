@@ -15,6 +15,12 @@ export interface MixVariantsOptions {
   recipes: VariantRecipes;
   /** Folder the variant WAVs are written to, as `variant-<name>.wav` (never a stem's name: `vocals` is both). */
   outDir: string;
+  /**
+   * The folder someone else writes that the mixture may come from (the job's bundle, when the stems came
+   * from the cache and the input itself is the mixture): held inside it when read (see @imk/media's
+   * OpenInputsOptions), so a folder on its path swapped for a link is refused, not mixed into a variant.
+   */
+  within?: string;
   signal?: AbortSignal;
 }
 
@@ -63,7 +69,7 @@ async function sumVariants(options: MixVariantsOptions): Promise<Record<string, 
   try {
     for (const stem of used) readers[stem] = await openStem(options.stems[stem], options.signal);
     if (needsMixture && options.mixture !== undefined)
-      readers.mixture = await openAudio(options.mixture, options.signal);
+      readers.mixture = await openAudio(options.mixture, options.signal, options.within);
     for (const [name, t] of terms) {
       outputs[name] = join(options.outDir, `variant-${name}.wav`);
       writers.push([name, t, createWavWriter(outputs[name], { sampleRate: STEM_SAMPLE_RATE, channels: 2 })]);

@@ -16,6 +16,8 @@ export { LOCAL_BACKEND, LocalOptionsSchema, createLocalBackend } from './backend
 export type { LocalOptions } from './backends/local.ts';
 export { RSYNC_BACKEND, RsyncOptionsSchema, createRsyncBackend } from './backends/rsync.ts';
 export type { RsyncOptions } from './backends/rsync.ts';
+export { sweepRsyncLeftovers } from './backends/rsync-leftovers.ts';
+export type { RsyncLeftover, SweepRsyncLeftoversOptions } from './backends/rsync-leftovers.ts';
 export { SFTP_BACKEND, SftpOptionsSchema, createSftpBackend } from './backends/sftp.ts';
 export type { SftpOptions } from './backends/sftp.ts';
 export { S3_BACKEND, S3OptionsSchema, createS3Backend } from './backends/s3.ts';

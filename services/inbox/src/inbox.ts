@@ -85,7 +85,11 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       const { handle } = await openUntrusted(file, { name });
       await handle.close();
       // Bounded: a file ffprobe would read for minutes (20 GB of zeros) is rejected, and the scan goes on.
-      info = await probeMedia(file, { signal, timeoutMs: settings.probeTimeoutSec * 1000 });
+      info = await probeMedia(file, {
+        signal,
+        timeoutMs: settings.probeTimeoutSec * 1000,
+        within: settings.dir,
+      });
     } catch (error) {
       if (isImkError(error, 'ABORTED')) throw error;
       return reject(name, errorMessage(error));
@@ -102,11 +106,18 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       );
     }
     const sidecar = found?.path;
+    // Read the untrusted way (no link followed): the file may have been swapped since it was checked.
+    let sha256: string;
+    try {
+      sha256 = await sha256File(file, { untrusted: { name, within: settings.dir } });
+    } catch (error) {
+      return reject(name, errorMessage(error));
+    }
     // Readable (the file name) and unique to the content (a hash): the same file dropped twice is one job.
     const jobId = makeJobId(
       'local',
       readablePart(name.slice(0, name.length - ext.length)),
-      (await sha256File(file)).slice(0, 12),
+      sha256.slice(0, 12),
     );
     const isVideo = VIDEO_CONTAINERS.has(ext) && info.video !== undefined;
     const scratch = await mkdtemp(join(settings.dir, '.cover-'));
@@ -121,11 +132,13 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
         .setTags(tags)
         .set('local', { original_name: name, bytes: info.size_bytes, tags_from: tags.from });
       const inputName = isVideo ? `video${ext}` : `audio${ext}`;
-      if (isVideo) bundle.addVideo(file, { name: inputName });
-      else bundle.addAudio(file, { name: inputName });
+      // Copied from a descriptor opened inside the inbox, never through a link swapped in since the checks.
+      if (isVideo) bundle.addVideo(file, { name: inputName, within: settings.dir });
+      else bundle.addAudio(file, { name: inputName, within: settings.dir });
       // Its per-song options (the earlier version's "My Song.stems.yml" beside "My Song.m4a") go with it,
       // under the name the worker looks for beside the bundle's input.
-      if (sidecar !== undefined) bundle.addFile(`${inputName}.yaml`, join(settings.dir, sidecar));
+      if (sidecar !== undefined)
+        bundle.addFile(`${inputName}.yaml`, join(settings.dir, sidecar), { within: settings.dir });
       if (info.has_cover) {
         const cover = await extractCover(file, info, join(scratch, 'cover'), signal).catch(
           (error: unknown) => {
@@ -140,6 +153,8 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       }
       await bundle.publish();
     } catch (error) {
+      // Swapped for a link (or a FIFO) since it was checked: set aside with the reason, never copied.
+      if (isImkError(error, 'SOURCE_NOT_FILE')) return reject(name, errorMessage(error));
       if (!isImkError(error, 'JOB_EXISTS')) throw error;
       const movedTo = await moveTo(name, PROCESSED_DIR);
       if (sidecar !== undefined) await moveTo(sidecar, PROCESSED_DIR);

@@ -18,7 +18,8 @@ export async function usableCover(
   if (coverPath === undefined) return undefined;
   const file = join(bundleDir, coverPath);
   try {
-    await coverCodec(file);
+    // Held inside the bundle: a folder on its path swapped for a link is refused (a warning, no cover).
+    await coverCodec(file, { within: bundleDir });
     return file;
   } catch (error) {
     if (!isImkError(error, 'COVER_UNREADABLE') || isImkError(error.cause, 'ABORTED')) throw error;

@@ -22,7 +22,8 @@ async function fileSha256(input: OutputKeyInput, name: string | undefined): Prom
   if (name === undefined) return null;
   if (name === input.inputName) return input.inputSha256;
   const declared = input.job.files?.find((file) => file.path === name)?.sha256;
-  return declared ?? (await sha256File(join(input.bundleDir, name)).catch(() => null));
+  const untrusted = { name, within: input.bundleDir };
+  return declared ?? (await sha256File(join(input.bundleDir, name), { untrusted }).catch(() => null));
 }
 
 /**

@@ -79,7 +79,8 @@ const hash: Steps['hash'] = {
     const { ctx, jobId, inputFile } = s;
     const declared = s.job.files?.find((file) => file.path === s.inputName)?.sha256;
     // fsqueue verified declared hashes when it claimed the bundle.
-    const inputSha256 = declared ?? (await sha256File(inputFile));
+    const inputSha256 =
+      declared ?? (await sha256File(inputFile, { untrusted: { name: s.inputName, within: s.claim.dir } }));
     const engine = s.engineFacts!;
     const outputKey = await outputKeyOf({
       job: s.job,
@@ -200,6 +201,8 @@ const mix: Steps['mix'] = {
       mixture,
       recipes,
       outDir,
+      // The stems came from the cache: the mixture is the bundle's own file, held inside it.
+      within: s.claim.dir,
       signal: s.signal,
     });
     return undefined;
@@ -225,6 +228,7 @@ const encode: Steps['encode'] = {
       videoVariant: s.videoVariant!,
       videoRecipe: s.videoRecipe,
       cover: s.cover,
+      within: claim.dir,
       signal: s.signal,
       progress,
       logger: s.logger,

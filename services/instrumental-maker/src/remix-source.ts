@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '@imk/config';
 import { ImkError } from '@imk/errors';
@@ -23,13 +23,15 @@ function bundleIds(jobId: string): string[] {
 /**
  * The song job `jobId` was made from, in a queue's succeeded archive on this host's view of queues/: the
  * file its manifest names (input.path) with the sha256 it records, so that the stems made from it are
- * the job's own. Undefined when no archive holds it any more (cleaned up by retention).
+ * the job's own, and the archived bundle it is in (`dir`: every later read of the song is held inside it).
+ * Undefined when no archive holds it any more (cleaned up by retention). The archive is a folder someone
+ * else wrote: a song that is a link, a FIFO, or on a path through a link leaving the bundle is not taken.
  */
 export async function archivedSong(
   ctx: WorkerContext,
   jobId: string,
   source: Manifest,
-): Promise<string | undefined> {
+): Promise<{ file: string; dir: string } | undefined> {
   const name = source.input.path;
   if (name === undefined) return undefined;
   for (const queue of await listQueueNames(ctx.paths.queues, QUEUE_NAMES)) {
@@ -39,8 +41,10 @@ export async function archivedSong(
       for (const { state, dir } of folders.reverse()) {
         if (state !== 'succeeded') continue;
         const file = await resolveInside(dir, name).catch(() => undefined);
-        if (file === undefined || !(await stat(file).catch(() => undefined))?.isFile()) continue;
-        if ((await sha256File(file).catch(() => undefined)) === source.input.sha256) return file;
+        if (file === undefined) continue;
+        const untrusted = { name, within: dir };
+        if ((await sha256File(file, { untrusted }).catch(() => undefined)) === source.input.sha256)
+          return { file, dir };
       }
     }
   }
@@ -67,8 +71,9 @@ export interface SeparateAgainInput {
  */
 export async function separateAgainHere(input: SeparateAgainInput): Promise<SeparationResult['stems']> {
   const { ctx, remixId, target, source, work, signal, logger } = input;
-  const song = await archivedSong(ctx, target, source);
-  if (song === undefined) throw stemsNotCached(ctx, remixId, target);
+  const archived = await archivedSong(ctx, target, source);
+  if (archived === undefined) throw stemsNotCached(ctx, remixId, target);
+  const { file: song, dir: within } = archived;
   logger.info(
     { job_id: target, file: song },
     `the stems of job ${target} are not in this worker's stem cache; separating its archived song again`,
@@ -77,9 +82,11 @@ export async function separateAgainHere(input: SeparateAgainInput): Promise<Sepa
   const facts = { name: engine.name, version: engine.version, params: engine.params };
   const key = stemCacheKey({ inputSha256: source.input.sha256, engine: facts });
   const mixture = join(work, 'mixture.wav');
-  const probed = await probeMedia(song, { signal, timeoutMs: ctx.config.probeTimeoutSec * 1000 });
+  // Held inside the archived bundle: a folder on the song's path swapped for a link since it was hashed
+  // is refused (MEDIA_UNREADABLE naming the file), not separated as this job's song.
+  const probed = await probeMedia(song, { signal, timeoutMs: ctx.config.probeTimeoutSec * 1000, within });
   // Decoding is the first fifth of the stage's progress, the engine the rest.
-  await decodeToWav(song, mixture, probed, signal, (f) => input.progress(f * 0.2));
+  await decodeToWav(song, mixture, probed, signal, (f) => input.progress(f * 0.2), within);
   const engineDir = ctx.cache ? await ctx.cache.workDir(key) : join(work, 'stems');
   await mkdir(engineDir, { recursive: true });
   try {

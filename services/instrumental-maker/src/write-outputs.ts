@@ -1,4 +1,5 @@
-import { copyFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { copyUntrustedFile } from '@imk/fs-safe';
 import { dirname, extname, join } from 'node:path';
 import {
   STEM_MP4_STREAMS,
@@ -51,6 +52,12 @@ export interface WriteOutputsInput {
   /** Its recipe, when it is not one of `options.recipes` (the job's variant at tempo 1). */
   videoRecipe?: VariantRecipe;
   cover?: string;
+  /**
+   * The claimed bundle the job's own files come from (the input, its video, its cover): every read of one
+   * of them is held inside it (see @imk/media's OpenInputsOptions), so a folder on their path swapped for
+   * a link to a file elsewhere after the claim's check is refused, never encoded, embedded or published.
+   */
+  within: string;
   signal?: AbortSignal;
   progress?: ReportProgress;
   /** The job's logger: says which mix was turned down so that it does not clip. */
@@ -89,7 +96,7 @@ const LOSSLESS: ReadonlySet<string> = new Set(['flac', 'wav']);
  * loudness) as soon as it is written, while the others still encode. Returns them in a stable order.
  */
 export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]> {
-  const { job, options, signal } = input;
+  const { job, options, signal, within } = input;
   const baseTags: AudioTags = { artist: job.artist, album: job.album };
   const tasks: Task[] = [];
   for (const variant of options.variants) {
@@ -117,6 +124,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
           loudness: options.loudness,
           measureLoudness: LOSSLESS.has(options.format),
           avoidClipping: true,
+          within,
           signal,
         }),
     });
@@ -139,12 +147,13 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
           tags: { ...baseTags, title: `${job.title ?? job.job_id} (${stem})` },
           measureLoudness: true,
           ...(gain !== undefined && { gain }),
+          within,
           signal,
         }),
       stem: {
         format: options.stemFormat,
         bitDepth: stemDepth,
-        peak: () => encoderInputPeak({ input: input.stems[stem], signal }),
+        peak: () => encoderInputPeak({ input: input.stems[stem], signal, within }),
       },
     });
   }
@@ -164,6 +173,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
           tags: { ...baseTags, title: job.title ?? displayName(job) },
           cover: input.cover,
           ...(gain !== undefined && { gain }),
+          within,
           signal,
         });
         return undefined;
@@ -172,7 +182,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
       stem: {
         format: 'm4a',
         streams: STEM_MP4_STREAMS,
-        peak: () => stemMp4Peak({ mixture: input.mixture, ...input.stems }, signal),
+        peak: () => stemMp4Peak({ mixture: input.mixture, ...input.stems }, signal, within),
       },
     });
   }
@@ -194,6 +204,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
           output,
           bitrate: options.bitrate,
           avoidClipping: true,
+          within,
           signal,
         }),
       heavy: true,
@@ -210,7 +221,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
         path: sourceVideoPath(job, extname(from)),
       },
       run: async (output) => {
-        await copyFile(from, output);
+        await copyUntrustedFile(from, output, { within, name: job.video_path ?? from });
         return undefined;
       },
     });

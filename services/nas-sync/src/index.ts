@@ -3,6 +3,8 @@ export type { NasSyncOptions, RunOnceOptions, RunOnceResult, VerifyResult } from
 export { NasSyncSchema, NasSyncFileSchema, SERVICE_NAME, loadNasSyncConfig } from './config.ts';
 export type { LoadedNasSync, NasSyncConfig } from './config.ts';
 export { getSyncStatus, resetFailedTransfers } from './status.ts';
+export { sweepSyncLeftovers } from './leftovers.ts';
+export type { SweepSyncLeftoversResult, SyncLeftover } from './leftovers.ts';
 export type { ReleasedCopy, RowConflict, StatusRow, SyncStatus } from './status.ts';
 export { describeConflict, formatStatus, formatSummary, formatVerify, summaryExitCode } from './format.ts';
 export { healthChecks } from './health.ts';

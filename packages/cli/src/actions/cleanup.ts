@@ -1,5 +1,5 @@
 import { createLogger, formatBytes } from '@imk/log';
-import { PROBLEM_FIX, describeReason, runCleanup } from '@imk/ops';
+import { PROBLEM_FIX, describeReason, loadOperationsConfig, runCleanup } from '@imk/ops';
 import { stemCacheDirSource } from '../compose/stem-cache.ts';
 import { contextFrom, print } from '../context.ts';
 
@@ -15,12 +15,38 @@ export async function cleanupCommand(options: {
   const logger = createLogger('imk-cleanup', { level: 'error' });
   // A stem cache moved by the worker's stemCache.dir is pruned under the same limits as state/cache/.
   const stemCacheDir = await stemCacheDirSource(paths.root)();
+  const { retention } = await loadOperationsConfig(paths.root);
   const report = await runCleanup({
     root: paths.root,
     logger,
+    retention,
     dryRun: options.dryRun === true,
     extraCacheDirs: [stemCacheDir],
   });
+  // What interrupted rsync transfers left in the destination folders on this host (partials, temp names;
+  // never a delivered file), under the same age as the other leftovers: nas-sync's pass sweeps only the
+  // folders it writes to again, and a pass that was killed sweeps nothing.
+  // Only nas-sync's config and leftovers modules are loaded, not its service (as for the stem cache above).
+  const { sweepSyncLeftovers } = await import('@imk/nas-sync-service/leftovers');
+  const rsync = await sweepSyncLeftovers({
+    root: paths.root,
+    logger,
+    olderThanMs: retention.temp.maxAgeHours * 3_600_000,
+    dryRun: options.dryRun === true,
+  });
+  const rsyncEntries = rsync.removed.map((entry) => ({
+    target: 'temp',
+    path: entry.path,
+    bytes: entry.bytes,
+    ageMs: entry.ageMs,
+    reason: 'age' as const,
+    backend: entry.backend,
+  }));
+  const rsyncProblems = rsync.problems.map((problem) => ({ target: 'temp', ...problem }));
+  report.problems.push(...rsyncProblems);
+  report.freedBytes += rsyncEntries.reduce((sum, entry) => sum + entry.bytes, 0);
+  if (report.dryRun) report.plan.remove.push(...rsyncEntries);
+  else report.removed.push(...rsyncEntries);
   // Something kept because it could not be read or removed: said on stderr, and the exit code is 1.
   if (report.problems.length > 0) process.exitCode = 1;
   for (const problem of report.problems)
@@ -32,10 +58,13 @@ export async function cleanupCommand(options: {
   }
   const entries = report.dryRun ? report.plan.remove : report.removed;
   const verb = report.dryRun ? 'would remove' : 'removed';
-  for (const entry of entries)
+  for (const entry of entries) {
+    const backend = (entry as { backend?: string }).backend;
+    const what = backend === undefined ? '' : `an interrupted rsync's leftover for backend "${backend}", `;
     print(
-      `${verb} ${entry.target.padEnd(8)} ${formatBytes(entry.bytes).padStart(9)}  ${entry.path}  (${describeReason(entry)})`,
+      `${verb} ${entry.target.padEnd(8)} ${formatBytes(entry.bytes).padStart(9)}  ${entry.path}  (${what}${describeReason(entry)})`,
     );
+  }
   const totals = new Map<string, { entries: number; bytes: number; kept: number }>();
   for (const t of report.plan.targets) {
     const sum = totals.get(t.name) ?? { entries: 0, bytes: 0, kept: 0 };

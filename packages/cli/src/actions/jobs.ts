@@ -1,4 +1,5 @@
 import { ImkError } from '@imk/errors';
+import { cutText } from '@imk/fs-safe';
 import { LEDGER_STATES, adoptOutputs, openLedger, type JobRow, type LedgerState } from '@imk/ledger';
 import { contextFrom, print } from '../context.ts';
 
@@ -23,7 +24,7 @@ function table(rows: string[][]): string {
 
 function clip(text: string | null, max: number): string {
   if (!text) return '';
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return text.length > max ? `${cutText(text, max - 1)}…` : text;
 }
 
 export function formatJobs(jobs: JobRow[]): string {

@@ -1,5 +1,6 @@
 import { probeMedia } from '../probe.ts';
-import { runFfmpeg } from '../ffmpeg-run.ts';
+import { runFfmpeg, withinOption } from '../ffmpeg-run.ts';
+import { inputArgs } from '../input-args.ts';
 import { withTempOutput } from '../temp-output.ts';
 import { coverArgs, metadataArgs } from '../encode-args.ts';
 import type { AudioTags } from '../encode-args.ts';
@@ -31,6 +32,11 @@ export interface WriteStemMp4Options {
    * mixture), decided with the job's other kept stems by encodeGroupWithinCeiling. @default none
    */
   gain?: number;
+  /**
+   * The folder someone else writes that a stream or the cover may come from (the mixture and cover of a
+   * job's bundle): held inside it when opened (see OpenInputsOptions).
+   */
+  within?: string;
   signal?: AbortSignal;
 }
 
@@ -43,11 +49,14 @@ export const STEM_MP4_STREAMS = 1 + STEM_MP4_ORDER.length;
 export async function stemMp4Peak(
   streams: WriteStemMp4Options['streams'],
   signal?: AbortSignal,
+  /** See WriteStemMp4Options.within. */
+  within?: string,
 ): Promise<number> {
   let peak = 0;
   for (const name of ['mixture', ...STEM_MP4_ORDER] as const) {
     const filters = [`aresample=${STEM_MP4_RATE}`];
-    peak = Math.max(peak, await measureSamplePeak(streams[name], { filters, signal }));
+    const options = { filters, signal, ...withinOption(within) };
+    peak = Math.max(peak, await measureSamplePeak(streams[name], options));
   }
   return peak;
 }
@@ -61,13 +70,17 @@ export const STEM_BOX_TYPE = 'stem';
  */
 export async function writeStemMp4(options: WriteStemMp4Options): Promise<void> {
   const { output, streams, signal } = options;
+  const within = withinOption(options.within);
   const order = ['mixture', ...STEM_MP4_ORDER] as const;
-  for (const name of order) await probeMedia(streams[name], { signal });
-  const cover = options.cover === undefined ? undefined : await coverArgs(options.cover, 'mp4', order.length);
+  for (const name of order) await probeMedia(streams[name], { signal, ...within });
+  const cover =
+    options.cover === undefined ? undefined : await coverArgs(options.cover, 'mp4', order.length, within);
   const manifest = defaultStemManifest(STEM_MP4_ORDER.map((s) => options.look?.[s] ?? DEFAULT_STEM_LOOK[s]));
   await withTempOutput(output, async (temp) => {
     const args: string[] = [];
-    for (const name of order) args.push('-i', streams[name]);
+    // Through inputArgs, as every input: the mixture is the job's own file (protocols and demuxers limited,
+    // read from the descriptor checked and opened by runFfmpeg, not by name).
+    for (const name of order) args.push(...inputArgs(streams[name]));
     args.push(...(cover?.inputArgs ?? []));
     order.forEach((_, i) => args.push('-map', `${i}:a:0`));
     args.push(
@@ -93,7 +106,7 @@ export async function writeStemMp4(options: WriteStemMp4Options): Promise<void> 
     args.push(...(cover?.codecArgs ?? []));
     // No +faststart: moov stays after mdat, so growing it moves no sample data (putUdtaBox handles both anyway).
     args.push('-f', 'mp4', temp);
-    await runFfmpeg(args, { signal, what: `writing the stem file ${output}` });
+    await runFfmpeg(args, { signal, what: `writing the stem file ${output}`, ...within });
     await putUdtaBox(temp, STEM_BOX_TYPE, Buffer.from(JSON.stringify(manifest), 'utf8'));
   });
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { z } from 'zod';
 import { ImkError } from '@imk/errors';
+import { cutText } from '@imk/fs-safe';
 import { redactText } from '@imk/log';
 import { resolveTool } from '@imk/tools';
 import type { AppriseTargetSchema } from '../config.ts';
@@ -94,7 +95,7 @@ export function createAppriseSender(
           for (const url of urls) output = output.split(url).join('[redacted]');
           throw new ImkError(
             'NOTIFY_SEND_FAILED',
-            `apprise ${name}: ${result.timedOut ? `no answer within ${ctx.timeoutMs} ms` : `exit ${result.exitCode ?? 'signal'}`}${output ? ` (${redactText(output).slice(0, 300)})` : ''}`,
+            `apprise ${name}: ${result.timedOut ? `no answer within ${ctx.timeoutMs} ms` : `exit ${result.exitCode ?? 'signal'}`}${output ? ` (${cutText(redactText(output), 300)})` : ''}`,
           );
         }
       } finally {

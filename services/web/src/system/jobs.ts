@@ -1,5 +1,6 @@
 import type { ImkPaths } from '@imk/config';
 import { errorMessage } from '@imk/errors';
+import { cutText } from '@imk/fs-safe';
 import { readJobJson } from '@imk/protocol';
 import { openLedger, type JobDetail, type JobRow, type Ledger, type ProgressRow } from '@imk/ledger';
 import type { Logger } from '@imk/log';
@@ -76,7 +77,7 @@ function fromFolder(job: FolderJob): JobSummary {
     updated_at: new Date(job.changed_ms).toISOString(),
     progress: null,
     last_error:
-      typeof error?.message === 'string' ? error.message : error ? JSON.stringify(error).slice(0, 300) : null,
+      typeof error?.message === 'string' ? error.message : error ? cutText(JSON.stringify(error), 300) : null,
     engine: null,
   };
 }

@@ -1,0 +1,97 @@
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  PROCESS_COUNTING_ENGINE,
+  engineCalls,
+  imk,
+  makeRoot,
+  makeSong,
+  publishV1,
+  readManifest,
+  removeRoot,
+} from './helpers.ts';
+
+// "Separate again" (a mix of a song whose stems this worker's cache does not hold) reads the song from a
+// queue's succeeded archive: found, checked inside the archived bundle and hashed against its manifest,
+// then probed and decoded by name. A folder of that bundle swapped for a link right after the hash had the
+// song elsewhere probed, decoded and separated as this job's, and mixed into its outputs. The probe and the
+// decode are now held inside the archived bundle too: the remix fails naming the file, and the mix made
+// of another song is never added. The swap is made by a watcher (inotify) the moment the hash closes the
+// song. Real `imk run`.
+let root: string;
+let watcher: ResultPromise | undefined;
+
+// Swaps `a` (in the archived bundle) for a link to the folder elsewhere when song.m4a is first closed.
+const SWAP_ON_CLOSE = `
+import ctypes, os, struct, sys
+bundle, elsewhere = sys.argv[1], sys.argv[2]
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init()
+IN_CLOSE_NOWRITE = 0x10
+if libc.inotify_add_watch(fd, os.path.join(bundle, 'a', 'song.m4a').encode(), IN_CLOSE_NOWRITE) < 0: sys.exit(2)
+print('watching', flush=True)
+os.read(fd, 4096)
+os.rename(os.path.join(bundle, 'a'), os.path.join(bundle, 'a.checked'))
+os.symlink(os.path.join(elsewhere, 'a'), os.path.join(bundle, 'a'))
+print('swapped', flush=True)
+`;
+
+beforeAll(async () => {
+  root = await makeRoot((dir) => ({
+    pollMs: 100,
+    variants: ['instrumental'],
+    output: { format: 'wav' },
+    retry: { maxAttempts: 1 },
+    engine: { name: 'counting', module: PROCESS_COUNTING_ENGINE, params: { counterFile: engineCalls(dir) } },
+  }));
+  await makeSong(join(root, 'song.m4a'), 2, 3);
+  await mkdir(join(root, 'elsewhere', 'a'), { recursive: true });
+  await makeSong(join(root, 'elsewhere', 'a', 'song.m4a'), 4, 6);
+  await publishV1(
+    root,
+    'other',
+    { job_id: 'song', source_type: 'local', artist: 'A', title: 'Song', audio_path: 'a/song.m4a' },
+    { 'a/song.m4a': join(root, 'song.m4a') },
+  );
+  const first = await imk(['run', '--once', '--root', root]);
+  expect(JSON.parse(String(first.stdout || '{}')), String(first.all)).toMatchObject({ succeeded: 1 });
+}, 120_000);
+afterAll(async () => {
+  watcher?.kill();
+  await removeRoot(root);
+});
+
+describe("the archived song's folder swapped for a link after it was hashed", () => {
+  it('fails the remix naming the song; no mix of the song elsewhere is added', async () => {
+    const succeeded = join(root, 'queues', 'other', 'succeeded');
+    const [archived] = (await readdir(succeeded)).filter((n) => n.startsWith('job_song'));
+    watcher = execa('python3', ['-c', SWAP_ON_CLOSE, join(succeeded, archived!), join(root, 'elsewhere')]);
+    watcher.catch(() => undefined);
+    await new Promise<void>((resolve) => watcher!.stdout!.once('data', () => resolve()));
+    await rm(join(root, 'state', 'cache', 'stems'), { recursive: true, force: true });
+    await publishV1(
+      root,
+      'other',
+      {
+        job_id: 'mix_swapped',
+        source_type: 'remix',
+        artist: 'A',
+        title: 'Song',
+        remix: { of: 'song', variant: 'swapped', stems: { drums: 1, bass: 1 } },
+      },
+      {},
+    );
+    const result = await imk(['run', '--once', '--root', root]);
+    const log = String(result.all);
+    expect(JSON.parse(String(result.stdout || '{}')), log).toMatchObject({ succeeded: 0, failed: 1 });
+    const failed = join(root, 'queues', 'other', 'failed');
+    const [kept] = (await readdir(failed)).filter((n) => n.startsWith('job_mix_swapped'));
+    const error = JSON.parse(await readFile(join(failed, kept!, 'imk-error.json'), 'utf8')) as {
+      message: string;
+    };
+    expect(error.message).toMatch(/song\.m4a.*moved out of/);
+    expect((await readManifest(root, 'song')).artifacts.map((a) => a.variant)).not.toContain('swapped');
+  }, 120_000);
+});

@@ -1,0 +1,97 @@
+import { isAbsolute, posix, resolve } from 'node:path';
+import { resolvePaths } from '@imk/config';
+import type { Logger } from '@imk/log';
+import {
+  RSYNC_BACKEND,
+  ReceiptStore,
+  RsyncOptionsSchema,
+  createSyncEngine,
+  sweepRsyncLeftovers,
+  type RsyncLeftover,
+} from '@imk/sync';
+import { loadNasSyncConfig } from './config.ts';
+
+export interface SyncLeftover extends RsyncLeftover {
+  /** The backend (`backends.<name>`) whose destination folder held it. */
+  backend: string;
+}
+
+export interface SweepSyncLeftoversResult {
+  removed: SyncLeftover[];
+  problems: { path: string; message: string }[];
+  /** rsync backends to another host: their leftovers are swept by nas-sync's own passes, not here. */
+  remoteBackends: string[];
+}
+
+/**
+ * For `imk cleanup`: the leftovers of interrupted rsync transfers (partials under the backend's partialDir,
+ * our temp names, rsync's own temps: sweepRsyncLeftovers) older than `olderThanMs`, in every folder on this
+ * host a rsync backend delivered to (its receipts) or would deliver to (the current plan). Never a
+ * delivered file. Nothing to do when nas-sync is not configured.
+ */
+export async function sweepSyncLeftovers(options: {
+  root: string;
+  logger: Logger;
+  olderThanMs: number;
+  dryRun?: boolean;
+  env?: NodeJS.ProcessEnv;
+  now?: number;
+}): Promise<SweepSyncLeftoversResult> {
+  const result: SweepSyncLeftoversResult = { removed: [], problems: [], remoteBackends: [] };
+  const loaded = await loadNasSyncConfig(options.root, options.env);
+  if (loaded.state !== 'enabled') return result;
+  const { config } = loaded;
+  const local = new Map<string, { root: string | undefined; partialDir: string }>();
+  for (const [name, raw] of Object.entries(config.backends)) {
+    if ((raw as { type?: string }).type !== RSYNC_BACKEND) continue;
+    const parsed = RsyncOptionsSchema.safeParse(raw);
+    if (!parsed.success) continue;
+    if (parsed.data.host !== undefined) result.remoteBackends.push(name);
+    else local.set(name, { root: parsed.data.root, partialDir: parsed.data.partialDir });
+  }
+  if (local.size === 0) return result;
+  const dirs = new Map<string, Set<string>>([...local.keys()].map((name) => [name, new Set<string>()]));
+  const folderOf = (backend: string, remotePath: string): void => {
+    const settings = local.get(backend);
+    if (!settings) return;
+    const full = settings.root ? posix.join(settings.root, remotePath.replace(/^\/+/, '')) : remotePath;
+    if (isAbsolute(full)) dirs.get(backend)!.add(posix.dirname(resolve(full)));
+  };
+  const receipts = ReceiptStore.open({ file: resolvePaths(options.root).receipts, readonly: true });
+  try {
+    for (const receipt of receipts?.all().values() ?? []) folderOf(receipt.backend, receipt.remotePath);
+  } finally {
+    receipts?.close();
+  }
+  // A first copy into a folder, killed before any receipt was written, is found from the plan.
+  const engine = createSyncEngine({
+    outputsDir: resolvePaths(options.root).outputs,
+    receipts: undefined,
+    routes: config.routes,
+    remoteRoots: config.remoteRoots,
+    backends: config.backends,
+    unrouted: config.unrouted,
+    conflict: config.conflict,
+    concurrency: config.concurrency,
+    retry: config.retry,
+    logger: options.logger.child({ component: 'sync-leftovers' }),
+  });
+  try {
+    const plan = await engine.plan().catch(() => undefined);
+    for (const transfer of plan?.transfers ?? []) folderOf(transfer.backend, transfer.remotePath);
+  } finally {
+    await engine.close();
+  }
+  for (const [backend, folders] of dirs) {
+    const swept = await sweepRsyncLeftovers({
+      dirs: folders,
+      partialDir: local.get(backend)!.partialDir,
+      olderThanMs: options.olderThanMs,
+      dryRun: options.dryRun,
+      now: options.now,
+    });
+    result.removed.push(...swept.removed.map((entry) => ({ ...entry, backend })));
+    result.problems.push(...swept.problems);
+  }
+  return result;
+}
