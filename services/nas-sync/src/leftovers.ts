@@ -5,11 +5,11 @@ import {
   RSYNC_BACKEND,
   ReceiptStore,
   RsyncOptionsSchema,
-  createSyncEngine,
   sweepRsyncLeftovers,
   type RsyncLeftover,
 } from '@imk/sync';
 import { loadNasSyncConfig } from './config.ts';
+import { openEngine } from './engine.ts';
 
 export interface SyncLeftover extends RsyncLeftover {
   /** The backend (`backends.<name>`) whose destination folder held it. */
@@ -64,18 +64,7 @@ export async function sweepSyncLeftovers(options: {
     receipts?.close();
   }
   // A first copy into a folder, killed before any receipt was written, is found from the plan.
-  const engine = createSyncEngine({
-    outputsDir: resolvePaths(options.root).outputs,
-    receipts: undefined,
-    routes: config.routes,
-    remoteRoots: config.remoteRoots,
-    backends: config.backends,
-    unrouted: config.unrouted,
-    conflict: config.conflict,
-    concurrency: config.concurrency,
-    retry: config.retry,
-    logger: options.logger.child({ component: 'sync-leftovers' }),
-  });
+  const engine = openEngine(config, options, undefined, 'sync-leftovers');
   try {
     const plan = await engine.plan().catch(() => undefined);
     for (const transfer of plan?.transfers ?? []) folderOf(transfer.backend, transfer.remotePath);

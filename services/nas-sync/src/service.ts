@@ -3,15 +3,10 @@ import { resolvePaths } from '@imk/config';
 import { ImkError, errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { openNotifier } from '@imk/notify';
-import {
-  ReceiptStore,
-  createSyncEngine,
-  type PassSummary,
-  type SyncEngine,
-  type VerifyReport,
-} from '@imk/sync';
+import { ReceiptStore, type PassSummary, type VerifyReport } from '@imk/sync';
 import { afterPass } from './after-pass.ts';
-import { loadNasSyncConfig, type NasSyncConfig } from './config.ts';
+import { openEngine } from './engine.ts';
+import { loadNasSyncConfig } from './config.ts';
 import { openWritableReceipts } from './receipts.ts';
 
 export interface NasSyncOptions {
@@ -32,26 +27,6 @@ export interface RunOnceOptions extends NasSyncOptions {
 
 export type RunOnceResult =
   { state: 'not-configured' | 'disabled'; reason: string } | { state: 'ran'; summary: PassSummary };
-
-function openEngine(
-  config: NasSyncConfig,
-  options: NasSyncOptions,
-  receipts: ReceiptStore | undefined,
-): SyncEngine {
-  return createSyncEngine({
-    outputsDir: resolvePaths(options.root).outputs,
-    receipts,
-    routes: config.routes,
-    remoteRoots: config.remoteRoots,
-    backends: config.backends,
-    unrouted: config.unrouted,
-    conflict: config.conflict,
-    concurrency: config.concurrency,
-    retry: config.retry,
-    logger: options.logger.child({ component: 'sync-engine' }),
-    env: options.env,
-  });
-}
 
 /** Opens the receipts and takes this host's single-runner lock; two nas-sync processes never copy the same file. */
 function openAsRunner(root: string, logger: Logger): ReceiptStore {
