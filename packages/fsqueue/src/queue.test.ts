@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
 import { publishTiny, sleep, tempRoot } from '../test/helpers.ts';
-import { createQueue, findJob, publishBundle, retryFailed, type Queue } from './index.ts';
+import { createQueue, findJob, publishBundle, retryFailed, type Claim, type Queue } from './index.ts';
 
 let root: string;
 let cleanup: () => Promise<void>;
@@ -24,6 +24,51 @@ afterEach(async () => {
   for (const queue of queues.splice(0)) await queue.close();
   await cleanup();
 });
+
+/**
+ * Asks `queue` for a job every 20 ms until one is handed out (30 s at most). Says when each refusal's try
+ * started and when the try that got the job ended, on this process's clock (the one the queue's delays and
+ * leases are measured on), so that a test can tell "not yet" from "too late" whatever the machine's load.
+ */
+async function claimWhenHandedOut(
+  queue: Queue,
+): Promise<{ claim: Claim; refusedAt: number[]; gotAt: number }> {
+  const refusedAt: number[] = [];
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    const started = performance.now();
+    const claim = await queue.claim();
+    if (claim) return { claim, refusedAt, gotAt: performance.now() };
+    refusedAt.push(started);
+    if (started > deadline) throw new Error('no job was handed out within 30 s');
+    await sleep(20);
+  }
+}
+
+/**
+ * Calls `observer.recoverExpired()` every 50 ms until it takes a claim back (30 s at most). Says when each
+ * call that took nothing started and when the call that took it ended.
+ */
+async function recoverWhenExpired(observer: Queue): Promise<{ keptAt: number[]; recoveredAt: number }> {
+  const keptAt: number[] = [];
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    const started = performance.now();
+    const recovered = await observer.recoverExpired();
+    if (recovered > 0) {
+      expect(recovered).toBe(1);
+      return { keptAt, recoveredAt: performance.now() };
+    }
+    keptAt.push(started);
+    if (started > deadline) throw new Error('no claim was taken back within 30 s');
+    await sleep(50);
+  }
+}
+
+// Delays and leases long enough that the first tries after them fall inside them also on a loaded machine;
+// what each answer may be is judged by when it was asked, not by a sleep that a busy machine stretches.
+const RETRY_DELAY_MS = 1000;
+const LEASE_MS = 1000;
 
 /** Publishes jobs with distinct, increasing folder mtimes (publish times). */
 async function publishInOrder(jobs: [string, number | undefined][]): Promise<void> {
@@ -120,10 +165,16 @@ describe('settling a claim', () => {
     await publishTiny(queueDir, 'later');
     const queue = open({ pollMs: 20 });
     const claim = await queue.claim();
-    await claim!.fail({ stage: 'download', message: 'busy', retryable: true, retryDelayMs: 300 });
-    expect(await queue.claim()).toBeUndefined();
-    await sleep(350);
-    expect((await queue.claim())?.attempt).toBe(2);
+    const failing = performance.now();
+    await claim!.fail({ stage: 'download', message: 'busy', retryable: true, retryDelayMs: RETRY_DELAY_MS });
+    const failed = performance.now();
+    const { claim: retry, refusedAt, gotAt } = await claimWhenHandedOut(queue);
+    // Refused while the delay ran (the first try comes at once), handed out once it was over: never before
+    // it (the delay starts within fail()), nor refused to a try that began after it.
+    expect(refusedAt.length).toBeGreaterThan(0);
+    expect(gotAt - failing).toBeGreaterThanOrEqual(RETRY_DELAY_MS);
+    for (const at of refusedAt) expect(at - failed).toBeLessThan(RETRY_DELAY_MS);
+    expect(retry.attempt).toBe(2);
   });
 
   it('another consumer also waits out the retry delay, and the job keeps its attempt count', async () => {
@@ -131,15 +182,24 @@ describe('settling a claim', () => {
     const failing = open({ pollMs: 20, consumerId: 'failing' });
     const other = open({ pollMs: 20, consumerId: 'other' });
     const first = await failing.claim();
-    await first!.fail({ stage: 'download', message: 'rate limited', retryable: true, retryDelayMs: 400 });
+    await first!.fail({
+      stage: 'download',
+      message: 'rate limited',
+      retryable: true,
+      retryDelayMs: RETRY_DELAY_MS,
+    });
     // "other" only learns of the delay by claiming: it gives the job back untouched.
+    const learning = performance.now();
     expect(await other.claim()).toBeUndefined();
+    const learnt = performance.now();
     expect(await findJob(queueDir, 'delayed')).toMatchObject({ state: 'ready', attempts: 1 });
-    expect(await other.claim()).toBeUndefined();
-    await sleep(450);
-    const retry = await other.claim();
+    // From then on it waits the delay out on its own clock: refused again, handed out once it is over.
+    const { claim: retry, refusedAt, gotAt } = await claimWhenHandedOut(other);
+    expect(refusedAt.length).toBeGreaterThan(0);
+    expect(gotAt - learning).toBeGreaterThanOrEqual(RETRY_DELAY_MS);
+    for (const at of refusedAt) expect(at - learnt).toBeLessThan(RETRY_DELAY_MS);
     expect(retry).toMatchObject({ jobId: 'delayed', attempt: 2 });
-    await retry!.complete();
+    await retry.complete();
   });
 
   it('release keeps the attempt and the place in line', async () => {
@@ -169,15 +229,20 @@ describe('settling a claim', () => {
 describe('leases within one process', () => {
   it('returns an unheartbeated claim to ready after the lease, and the old holder finds out', async () => {
     await publishTiny(queueDir, 'orphan');
-    const holder = open({ consumerId: 'holder', leaseMs: 200, heartbeatMs: 60, maintenance: false });
+    const holder = open({ consumerId: 'holder', leaseMs: LEASE_MS, maintenance: false });
     const claim = await holder.claim();
     await holder.close(); // stops its heartbeats: like a frozen process
-    const observer = open({ consumerId: 'observer', leaseMs: 200, maintenance: false });
+    const observer = open({ consumerId: 'observer', leaseMs: LEASE_MS, maintenance: false });
+    // The observer's first sight of the claim: the lease runs from here, on its clock.
+    const seeing = performance.now();
     expect(await observer.recoverExpired()).toBe(0);
-    await sleep(120);
-    expect(await observer.recoverExpired()).toBe(0);
-    await sleep(120);
-    expect(await observer.recoverExpired()).toBe(1);
+    const seen = performance.now();
+    const { keptAt, recoveredAt } = await recoverWhenExpired(observer);
+    // Kept while the lease ran (the next look comes at once), taken back once it was over: never before,
+    // nor kept by a look that began after it.
+    expect(keptAt.length).toBeGreaterThan(0);
+    expect(recoveredAt - seeing).toBeGreaterThanOrEqual(LEASE_MS);
+    for (const at of keptAt) expect(at - seen).toBeLessThan(LEASE_MS);
     const again = await observer.claim();
     expect(again).toMatchObject({ jobId: 'orphan', attempt: 2 });
     await expect(claim!.complete()).rejects.toSatisfy((e) => isImkError(e, 'CLAIM_LOST'));
@@ -204,11 +269,15 @@ describe('leases within one process', () => {
 
   it('keeps a heartbeating claim', async () => {
     await publishTiny(queueDir, 'alive');
-    const holder = open({ leaseMs: 150, heartbeatMs: 40, maintenance: false });
+    const holder = open({ leaseMs: LEASE_MS, heartbeatMs: 50, maintenance: false });
     const claim = await holder.claim();
-    const observer = open({ leaseMs: 150, maintenance: false });
-    for (let i = 0; i < 8; i++) {
+    const observer = open({ leaseMs: LEASE_MS, maintenance: false });
+    // Watched for twice the lease (by the clock, however many looks that takes on a loaded machine).
+    const watching = performance.now();
+    let looks = 0;
+    while (performance.now() - watching < 2 * LEASE_MS || looks < 8) {
       expect(await observer.recoverExpired()).toBe(0);
+      looks++;
       await sleep(50);
     }
     expect(claim!.isLost()).toBe(false);

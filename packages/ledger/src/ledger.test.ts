@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,10 +80,16 @@ describe('ledger', () => {
 
   it('lets another process follow live progress written by a worker process', async () => {
     const seen: ProgressRow[][] = [];
-    const stop = subscribeProgress({ root: dir, intervalMs: 20 }, (rows) => seen.push(rows));
+    // The writer goes on to its next value once this follower has seen the last one (an acknowledgement
+    // file per percent): each value is there to be seen for as long as a loaded machine takes to see it.
+    const acks = join(dir, 'acks');
+    await mkdir(acks);
+    const stop = subscribeProgress({ root: dir, intervalMs: 20 }, (rows) => {
+      seen.push(rows);
+      for (const row of rows) if (row.job_id === 'live1') writeFileSync(join(acks, String(row.percent)), '');
+    });
     const script = fileURLToPath(new URL('../test/write-progress.ts', import.meta.url));
-    await execa('node', [...nodeScript(script), ledger.file, 'live1']);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await execa('node', [...nodeScript(script), ledger.file, 'live1', acks]);
     stop();
     const percents = seen
       .flat()

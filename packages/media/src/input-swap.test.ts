@@ -1,9 +1,8 @@
-import { lstat, mkdir } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorMessage, retryableOf } from '@imk/errors';
+import { raceTries, startSwapper, type Swapper } from '@imk/fs-safe/testing';
 import { makeTempDir, sineFile } from '../test/helpers.ts';
 import { measureSamplePeak } from './clip-guard.ts';
 import { readAudio } from './decode.ts';
@@ -16,7 +15,7 @@ import { probeMedia } from './probe.ts';
 // length, rate and loudness.
 let dir: string;
 let cleanup: () => Promise<void>;
-let swapper: ResultPromise | undefined;
+let swapper: Swapper | undefined;
 const SONG_PEAK = 0.1;
 
 beforeAll(async () => {
@@ -26,35 +25,22 @@ beforeAll(async () => {
   // The song is an .m4a: mov needs to seek in its input, which a pipe could not give.
   await sineFile(join(folder, 'original.m4a'), { seconds: 1, amplitude: SONG_PEAK, codec: ['-c:a', 'aac'] });
   await sineFile(join(dir, 'secret.wav'), { seconds: 3, rate: 48000, amplitude: 0.9 });
-  swapper = execa('python3', [
-    '-c',
-    `import os
-d, secret = ${JSON.stringify(folder)}, ${JSON.stringify(join(dir, 'secret.wav'))}
-target = os.path.join(d, 'song.m4a')
-os.link(os.path.join(d, 'original.m4a'), target)
-while True:
-    os.symlink(secret, os.path.join(d, 'l.tmp')); os.rename(os.path.join(d, 'l.tmp'), target)
-    os.link(os.path.join(d, 'original.m4a'), os.path.join(d, 'f.tmp')); os.rename(os.path.join(d, 'f.tmp'), target)`,
-  ]);
-  swapper.catch(() => undefined);
   // Racing from the first read on.
-  while (
-    !(await lstat(join(folder, 'song.m4a')).then(
-      () => true,
-      () => false,
-    ))
-  )
-    await sleep(10);
+  swapper = await startSwapper({
+    folder,
+    name: 'song.m4a',
+    original: 'original.m4a',
+    other: join(dir, 'secret.wav'),
+  });
 });
 afterAll(async () => {
-  swapper?.kill();
+  await swapper?.stop();
   await cleanup();
 });
 
 /**
  * Runs `read` against the swapped name at least `times` times, and on (up to `most` times) until `enough`
- * says both outcomes were seen: each answer is the song's, or a refusal naming it. How often a run lands
- * between two swaps depends on the machine's load, so the count of tries is not fixed, only its bound.
+ * says both outcomes were seen: each answer is the song's, or a refusal naming it.
  */
 async function race<T>(
   times: number,
@@ -64,9 +50,7 @@ async function race<T>(
   most = times * 10,
 ): Promise<{ read: number; refused: number }> {
   const file = join(dir, 'bundle', 'song.m4a');
-  let ok = 0;
-  let refused = 0;
-  for (let i = 0; i < most && (i < times || !enough({ read: ok, refused })); i++) {
+  return raceTries(['read', 'refused'], { least: times, most, enough }, async () => {
     let value: T;
     try {
       value = await read(file);
@@ -75,13 +59,11 @@ async function race<T>(
       expect(errorMessage(error)).toContain(file);
       expect(errorMessage(error)).toMatch(/symbolic link|replaced/);
       expect(retryableOf(error)).not.toBe(true);
-      refused++;
-      continue;
+      return 'refused';
     }
     expect(isSong(value), `read something else in place of ${file}: ${JSON.stringify(value)}`).toBe(true);
-    ok++;
-  }
-  return { read: ok, refused };
+    return 'read';
+  });
 }
 
 describe('an input swapped for a link to another file while ffprobe and ffmpeg run', () => {

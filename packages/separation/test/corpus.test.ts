@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readWavFile } from '@imk/media';
@@ -6,6 +6,17 @@ import { STEM_NAMES } from '@imk/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCorpus } from '../src/corpus/corpus.ts';
 import { CORPUS_ITEMS } from '../src/corpus/items.ts';
+
+/** Every file under `root` with its inode and modification time: what a rewrite would change. */
+async function snapshot(root: string): Promise<Record<string, string>> {
+  const names = (await readdir(root, { recursive: true })).sort();
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const info = await stat(join(root, name));
+    out[name] = `${info.ino}:${info.mtimeMs}`;
+  }
+  return out;
+}
 
 describe('synthetic corpus', () => {
   let dir = '';
@@ -44,9 +55,11 @@ describe('synthetic corpus', () => {
   it('reuses cached items instead of generating them again', async () => {
     const items = CORPUS_ITEMS.slice(0, 1);
     const first = await ensureCorpus({ cacheDir: join(dir, 'a'), items });
-    const started = Date.now();
+    const before = await snapshot(join(dir, 'a'));
     const again = await ensureCorpus({ cacheDir: join(dir, 'a'), items });
     expect(again[0]!.mixture).toBe(first[0]!.mixture);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Not generated again: every file of the cache is the one the first call wrote (same inode, same
+    // modification time), whatever time the call took on a loaded machine.
+    expect(await snapshot(join(dir, 'a'))).toEqual(before);
   });
 });

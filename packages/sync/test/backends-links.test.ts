@@ -12,7 +12,7 @@ import {
 } from '../src/index.ts';
 import type { SyncBackend } from '../src/types.ts';
 import { tempDir, testLogger } from './helpers.ts';
-import { startSshd, type SshdServer } from './servers/index.ts';
+import { sshdSettings, startSshd, type SshdServer } from './servers/index.ts';
 
 // A folder symlink at the destination that leads outside the route's root must not carry a sync
 // somewhere else (a link on the NAS pointing at /etc, at a home folder): every backend that writes to a
@@ -28,20 +28,13 @@ afterAll(async () => {
   await dir?.remove();
 });
 
-const ssh = () => ({
-  host: sshd.host,
-  port: sshd.port,
-  username: 'root',
-  privateKeyFile: sshd.clientKey,
-  knownHostsFile: sshd.knownHosts,
-});
 const context = (name: string) => ({ name, logger: testLogger() });
 
 const backends: [string, () => SyncBackend][] = [
   ['local', () => createLocalBackend({ type: 'local' }, context('nas'))],
   ['rsync to a folder on this host', () => createRsyncBackend({ type: 'rsync' }, context('nas'))],
-  ['rsync over ssh', () => createRsyncBackend({ type: 'rsync', ...ssh() }, context('nas'))],
-  ['sftp', () => createSftpBackend({ type: 'sftp', ...ssh() }, context('nas'))],
+  ['rsync over ssh', () => createRsyncBackend(sshdSettings(sshd, 'rsync'), context('nas'))],
+  ['sftp', () => createSftpBackend(sshdSettings(sshd, 'sftp'), context('nas'))],
   [
     'rclone to a local remote',
     () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRsyncBackend, createSftpBackend } from '../src/index.ts';
 import { readServerFile, testBackend } from './conformance.ts';
 import { tempDir, testLogger } from './helpers.ts';
-import { startSshd, type SshdServer } from './servers/index.ts';
+import { sshdSettings, startSshd, type SshdServer } from './servers/index.ts';
 
 // One real OpenSSH server for both SSH-based backends.
 let sshd: SshdServer;
@@ -19,15 +19,7 @@ afterAll(async () => {
 const context = (name: string) => ({ name, logger: testLogger() });
 
 testBackend('rsync over ssh', () => {
-  const common = {
-    type: 'rsync' as const,
-    host: sshd.host,
-    port: sshd.port,
-    username: 'root',
-    privateKeyFile: sshd.clientKey,
-    knownHostsFile: sshd.knownHosts,
-    root: join(sshd.dataDir, 'rsync'),
-  };
+  const common = sshdSettings(sshd, 'rsync', join(sshd.dataDir, 'rsync'));
   return Promise.resolve({
     backend: createRsyncBackend(common, context('nas-rsync')),
     throttled: createRsyncBackend({ ...common, bandwidthLimit: '1M' }, context('slow')),
@@ -39,15 +31,7 @@ testBackend('rsync over ssh', () => {
 });
 
 testBackend('sftp (ssh2-sftp-client, put)', () => {
-  const common = {
-    type: 'sftp' as const,
-    host: sshd.host,
-    port: sshd.port,
-    username: 'root',
-    privateKeyFile: sshd.clientKey,
-    knownHostsFile: sshd.knownHosts,
-    root: join(sshd.dataDir, 'sftp'),
-  };
+  const common = sshdSettings(sshd, 'sftp', join(sshd.dataDir, 'sftp'));
   return Promise.resolve({
     backend: createSftpBackend(common, context('nas-sftp')),
     throttled: createSftpBackend({ ...common, bandwidthLimit: '1M' }, context('slow')),
@@ -66,17 +50,7 @@ describe('sftp against an SFTP-only account (ForceCommand internal-sftp)', () =>
       const data = randomBytes(200_000);
       const localPath = join(dir.path, 'a.m4a');
       await writeFile(localPath, data);
-      const backend = createSftpBackend(
-        {
-          type: 'sftp',
-          host: only.host,
-          port: only.port,
-          username: 'root',
-          privateKeyFile: only.clientKey,
-          knownHostsFile: only.knownHosts,
-        },
-        context('sftp-only'),
-      );
+      const backend = createSftpBackend(sshdSettings(only, 'sftp'), context('sftp-only'));
       const sha256 = createHash('sha256').update(data).digest('hex');
       const result = await backend.put({
         localPath,

@@ -10,6 +10,7 @@ import { writeJob } from './fixtures.ts';
 import { tempDir, testLogger } from './helpers.ts';
 import {
   endStarted,
+  sshdSettings,
   startAll,
   startRcloneSftp,
   startS3rver,
@@ -45,30 +46,16 @@ testDelivery('local folder', async () => {
 });
 
 testDelivery('rsync over ssh', () => {
-  const ssh = {
-    host: sshd.host,
-    port: sshd.port,
-    username: 'root',
-    privateKeyFile: sshd.clientKey,
-    knownHostsFile: sshd.knownHosts,
-  };
   return Promise.resolve({
-    options: { type: 'rsync', ...ssh, root: join(sshd.dataDir, 'rsync') },
+    options: sshdSettings(sshd, 'rsync', join(sshd.dataDir, 'rsync')),
     base: fresh('/nas'),
     readRemote: (path: string) => readServerFile(join(sshd.dataDir, 'rsync', path)),
   });
 });
 
 testDelivery('sftp', () => {
-  const ssh = {
-    host: sshd.host,
-    port: sshd.port,
-    username: 'root',
-    privateKeyFile: sshd.clientKey,
-    knownHostsFile: sshd.knownHosts,
-  };
   return Promise.resolve({
-    options: { type: 'sftp', ...ssh, root: join(sshd.dataDir, 'sftp') },
+    options: sshdSettings(sshd, 'sftp', join(sshd.dataDir, 'sftp')),
     base: fresh('/nas'),
     readRemote: (path: string) => readServerFile(join(sshd.dataDir, 'sftp', path)),
   });

@@ -13,7 +13,13 @@ import {
 } from '../src/index.ts';
 import type { SyncBackend } from '../src/types.ts';
 import { tempDir, testLogger } from './helpers.ts';
-import { startRcloneSftp, startSshd, type RcloneServers, type SshdServer } from './servers/index.ts';
+import {
+  sshdSettings,
+  startRcloneSftp,
+  startSshd,
+  type RcloneServers,
+  type SshdServer,
+} from './servers/index.ts';
 
 // A file where a route needs a folder (`Music/Artist` is a file the user made, a route's `{artist}` now a
 // folder): every backend that writes to a file system refuses the copy for good, before writing anything,
@@ -33,21 +39,14 @@ afterAll(async () => {
   await dir?.remove();
 });
 
-const ssh = () => ({
-  host: sshd.host,
-  port: sshd.port,
-  username: 'root',
-  privateKeyFile: sshd.clientKey,
-  knownHostsFile: sshd.knownHosts,
-});
 const context = (name: string) => ({ name, logger: testLogger() });
 
 /** A backend, and the folder on this machine where a remote path lands (the served folder for rclone serve sftp). */
 const backends: [string, () => SyncBackend, ((path: string) => string)?][] = [
   ['local', () => createLocalBackend({ type: 'local' }, context('nas'))],
   ['rsync to a folder on this host', () => createRsyncBackend({ type: 'rsync' }, context('nas'))],
-  ['rsync over ssh', () => createRsyncBackend({ type: 'rsync', ...ssh() }, context('nas'))],
-  ['sftp', () => createSftpBackend({ type: 'sftp', ...ssh() }, context('nas'))],
+  ['rsync over ssh', () => createRsyncBackend(sshdSettings(sshd, 'rsync'), context('nas'))],
+  ['sftp', () => createSftpBackend(sshdSettings(sshd, 'sftp'), context('nas'))],
   [
     'rclone to a local remote',
     () => {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ReceiptStore, createSyncEngine, type BackendOptions, type SyncEngineOptions } from '../src/index.ts';
 import { writeJob } from './fixtures.ts';
 import { capturingLogger, tempDir, testLogger } from './helpers.ts';
-import { startSshd, type SshdServer } from './servers/index.ts';
+import { sshdSettings, startSshd, type SshdServer } from './servers/index.ts';
 
 let sshd: SshdServer;
 let dir: { path: string; remove(): Promise<void> };
@@ -33,16 +33,7 @@ afterEach(async () => {
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 function sshBackend(type: 'sftp' | 'rsync', over: Record<string, unknown> = {}): BackendOptions {
-  return {
-    type,
-    host: sshd.host,
-    port: sshd.port,
-    username: 'root',
-    privateKeyFile: sshd.clientKey,
-    knownHostsFile: sshd.knownHosts,
-    connectTimeoutSec: 5,
-    ...over,
-  };
+  return { ...sshdSettings(sshd, type), connectTimeoutSec: 5, ...over };
 }
 
 function engineFor(backend: BackendOptions, dest: string, over: Partial<SyncEngineOptions> = {}) {

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRsyncBackend, type SyncBackend } from '../src/index.ts';
 import { tempDir, testLogger } from './helpers.ts';
-import { endStarted, startAll, startSshd, type SshdServer } from './servers/index.ts';
+import { endStarted, sshdSettings, startAll, startSshd, type SshdServer } from './servers/index.ts';
 
 let sshd: SshdServer;
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -66,17 +66,7 @@ describe('rsync: partial copies no transfer wants', () => {
       const partials = join(music, '.imk-partial');
       await mkdir(partials, { recursive: true });
       const backend: SyncBackend = createRsyncBackend(
-        over === 'ssh'
-          ? {
-              type: 'rsync',
-              host: sshd.host,
-              port: sshd.port,
-              username: 'root',
-              privateKeyFile: sshd.clientKey,
-              knownHostsFile: sshd.knownHosts,
-              root,
-            }
-          : { type: 'rsync', root },
+        over === 'ssh' ? sshdSettings(sshd, 'rsync', root) : { type: 'rsync', root },
         { name: 'nas', logger: testLogger() },
       );
       try {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRsyncBackend } from '../src/index.ts';
 import { tempDir, testLogger } from './helpers.ts';
-import { startAll, startSshd, type SshdServer } from './servers/index.ts';
+import { sshdSettings, startAll, startSshd, type SshdServer } from './servers/index.ts';
 
 let sshd: SshdServer;
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -56,16 +56,7 @@ describe('rsync over ssh: one refused rename in a batch', () => {
       }),
     );
     const backend = createRsyncBackend(
-      {
-        type: 'rsync',
-        host: sshd.host,
-        port: sshd.port,
-        username: 'root',
-        privateKeyFile: sshd.clientKey,
-        knownHostsFile: sshd.knownHosts,
-        root,
-        sshBinary: wrapper,
-      },
+      { ...sshdSettings(sshd, 'rsync', root), sshBinary: wrapper },
       { name: 'nas', logger: testLogger() },
     );
     try {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSftpBackend } from '../src/index.ts';
 import { tempDir, testLogger } from './helpers.ts';
-import { startSshd, type SshdServer } from './servers/index.ts';
+import { sshdSettings, startSshd, type SshdServer } from './servers/index.ts';
 
 let sshd: SshdServer;
 let dying: SshdServer;
@@ -30,18 +30,10 @@ describe('sftp: the server refuses a write part-way (full disk)', () => {
   it('fails the transfer and leaves no partial copy on the server; a file that fits is delivered', async () => {
     const root = join(sshd.dataDir, 'sftp');
     await mkdir(root, { recursive: true });
-    const backend = createSftpBackend(
-      {
-        type: 'sftp',
-        host: sshd.host,
-        port: sshd.port,
-        username: 'root',
-        privateKeyFile: sshd.clientKey,
-        knownHostsFile: sshd.knownHosts,
-        root,
-      },
-      { name: 'nas', logger: testLogger() },
-    );
+    const backend = createSftpBackend(sshdSettings(sshd, 'sftp', root), {
+      name: 'nas',
+      logger: testLogger(),
+    });
     const put = async (name: string, bytes: number) => {
       const data = randomBytes(bytes);
       const localPath = join(dir.path, name);
@@ -73,18 +65,10 @@ describe('sftp: the server refuses a write part-way (full disk)', () => {
 // holding its transfer slot and the whole pass; now it fails at once and is tried again later.
 describe('sftp: the server SFTP process dies mid-upload', () => {
   it('fails the transfer at once instead of waiting forever', async () => {
-    const backend = createSftpBackend(
-      {
-        type: 'sftp',
-        host: dying.host,
-        port: dying.port,
-        username: 'root',
-        privateKeyFile: dying.clientKey,
-        knownHostsFile: dying.knownHosts,
-        root: join(dying.dataDir, 'sftp'),
-      },
-      { name: 'nas', logger: testLogger() },
-    );
+    const backend = createSftpBackend(sshdSettings(dying, 'sftp', join(dying.dataDir, 'sftp')), {
+      name: 'nas',
+      logger: testLogger(),
+    });
     try {
       const data = randomBytes(300_000);
       const localPath = join(dir.path, 'dies.m4a');
@@ -118,18 +102,10 @@ describe('sftp: the destination disk is full', () => {
     const full = join(root, 'Full');
     await mkdir(full, { recursive: true });
     await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
-    const backend = createSftpBackend(
-      {
-        type: 'sftp',
-        host: sshd.host,
-        port: sshd.port,
-        username: 'root',
-        privateKeyFile: sshd.clientKey,
-        knownHostsFile: sshd.knownHosts,
-        root,
-      },
-      { name: 'nas', logger: testLogger() },
-    );
+    const backend = createSftpBackend(sshdSettings(sshd, 'sftp', root), {
+      name: 'nas',
+      logger: testLogger(),
+    });
     try {
       const data = randomBytes(90_000);
       const localPath = join(dir.path, 'full.m4a');

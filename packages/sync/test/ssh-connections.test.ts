@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiptStore, createSyncEngine } from '../src/index.ts';
 import { writeJob } from './fixtures.ts';
 import { tempDir, testLogger } from './helpers.ts';
-import { startSshd, type SshdServer } from './servers/index.ts';
+import { sshdSettings, startSshd, type SshdServer } from './servers/index.ts';
 
 const FILES = 100;
 
@@ -50,15 +50,7 @@ describe('rsync over ssh: ssh connections per pass', () => {
         receipts,
         remoteRoots: { audio: dest },
         backends: {
-          nas: {
-            type: 'rsync',
-            host: sshd.host,
-            port: sshd.port,
-            username: 'root',
-            privateKeyFile: sshd.clientKey,
-            knownHostsFile: sshd.knownHosts,
-            sshBinary: wrapper,
-          },
+          nas: { ...sshdSettings(sshd, 'rsync'), sshBinary: wrapper },
         },
         routes: [
           {

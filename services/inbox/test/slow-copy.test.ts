@@ -50,20 +50,21 @@ async function slowCopy(bytes: Buffer, target: string, chunks: number, pauseMs: 
 
 describe('files still being copied into the drop folder', () => {
   it('two songs copied slowly at once are each queued whole, never half-written', async () => {
-    const settings = await loadInboxSettings(root, { pollIntervalMs: 400, stableChecks: 2 });
+    const settings = await loadInboxSettings(root, { pollIntervalMs: 1500, stableChecks: 2 });
     await mkdir(settings.dir, { recursive: true });
     const controller = new AbortController();
     const running = startInbox({ root, logger, signal: controller.signal, overrides: settings });
     const first = await readFile(join(media, 'first.wav'));
     const second = await readFile(join(media, 'second.wav'));
     try {
-      // Pauses shorter than the poll interval: the copies are never quiet for a whole interval until done.
+      // Pauses far shorter than the poll interval (10 times, so that a loaded machine stretching a pause
+      // does not make it one): the copies are never quiet for a whole interval until done.
       // The other copy's writes wake the folder watcher in between, which starts looks early.
       await Promise.all([
         slowCopy(first, join(settings.dir, 'First Song.wav'), 16, 150),
         slowCopy(second, join(settings.dir, 'Second Song.wav'), 48, 45),
       ]);
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 60_000;
       while ((await readdir(join(settings.dir, '.processed')).catch(() => [])).length < 2) {
         if (Date.now() > deadline) throw new Error('timed out waiting for both songs');
         await sleep(50);

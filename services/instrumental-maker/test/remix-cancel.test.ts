@@ -1,4 +1,4 @@
-import { chmod, readdir, writeFile } from 'node:fs/promises';
+import { chmod, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pathExists } from '@imk/fs-safe';
@@ -15,7 +15,7 @@ import {
 // Two mixes of one song saved in a row: the worker runs the remixes of one job one after another, so the
 // second waits while the first renders. Cancelled while it waits, it stops at once (it does not wait for
 // the first to finish), and the first is published whole. Real `imk run`; ffmpeg behind a wrapper that
-// holds the first mix's key/tempo step (rubberband) for a while.
+// holds the first mix's key/tempo step (rubberband) until the test lets it go.
 let root: string;
 
 beforeAll(async () => {
@@ -46,9 +46,12 @@ describe('a mix cancelled while it waits for another mix of the same song', () =
   it('stops at once; the other is published; nothing is left behind', async () => {
     const marker = join(root, 'rubberband-started');
     const wrapper = join(root, 'ffmpeg-slow');
+    // The first mix's tempo step is held for as long as this file exists: the cancel must be done while it is.
+    const hold = join(root, 'hold-rubberband');
+    await writeFile(hold, '');
     await writeFile(
       wrapper,
-      `#!/bin/sh\ncase "$*" in *rubberband*) touch "${marker}"; sleep 20 ;; esac\nexec ffmpeg "$@"\n`,
+      `#!/bin/sh\ncase "$*" in *rubberband*) touch "${marker}"; while [ -e "${hold}" ]; do sleep 0.1; done ;; esac\nexec ffmpeg "$@"\n`,
     );
     await chmod(wrapper, 0o755);
     await remix('remix_slow', 'slow_mix', { tempo: 0.9 });
@@ -62,7 +65,6 @@ describe('a mix cancelled while it waits for another mix of the same song', () =
         30_000,
         'the second mix to be claimed',
       );
-      const started = Date.now();
       const cancelled = await imk([
         'cancel',
         'remix_waiting',
@@ -73,9 +75,12 @@ describe('a mix cancelled while it waits for another mix of the same song', () =
       ]);
       expect(cancelled.exitCode, String(cancelled.all)).toBe(0);
       expect(cancelled.stdout).toMatch(/job remix_waiting was running; it is stopped, nothing was published/);
-      // Well before the first mix's 20 s hold is over.
-      expect(Date.now() - started).toBeLessThan(15_000);
+      // Stopped while the first mix is still held in its tempo change: it did not wait for it.
       expect(await folderNames(join(queue, 'cancelled'))).toEqual(['job_remix_waiting']);
+      expect(await folderNames(join(queue, 'succeeded'))).not.toContainEqual(
+        expect.stringContaining('remix_slow'),
+      );
+      await rm(hold);
 
       await waitFor(
         async () => (await folderNames(join(queue, 'succeeded'))).some((n) => n.includes('remix_slow')),
@@ -88,6 +93,7 @@ describe('a mix cancelled while it waits for another mix of the same song', () =
         (await readdir(join(root, 'outputs'))).filter((n) => n.startsWith('.') && n !== '.replaced'),
       ).toEqual([]);
     } finally {
+      await rm(hold, { force: true });
       worker.kill('SIGTERM');
       await worker;
     }

@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -17,9 +18,10 @@ import {
 let root: string | undefined;
 afterEach(() => removeRoot(root));
 
+/** `delayMs`: how long each separation takes; 'held': it lasts as long as `<root>/hold` exists. */
 async function setup(
   gracePeriodMs: number,
-  delayMs: number,
+  delayMs: number | 'held',
   jobs: string[],
 ): Promise<{ root: string; counter: string }> {
   const dir = await makeRoot((root) => ({
@@ -30,7 +32,10 @@ async function setup(
     engine: {
       name: 'counting',
       module: PROCESS_COUNTING_ENGINE,
-      params: { counterFile: engineCalls(root), delayMs },
+      params: {
+        counterFile: engineCalls(root),
+        ...(delayMs === 'held' ? { holdWhile: join(root, 'hold') } : { delayMs }),
+      },
     },
   }));
   const counter = engineCalls(dir);
@@ -66,15 +71,22 @@ describe('SIGTERM', () => {
   });
 
   it('releases a job still running when the grace period ends, without counting an attempt', async () => {
-    const s = await setup(300, 30_000, ['slow_one']);
+    // The job's separation lasts until the test lets it go: the worker must exit while it is still held.
+    const s = await setup(300, 'held', ['slow_one']);
     root = s.root;
+    const hold = join(root, 'hold');
+    await writeFile(hold, '');
     const worker = imk(['run', '--root', root]);
-    await waitFor(started(s.counter), 60_000, 'the engine to start');
-    const stopAt = Date.now();
-    worker.kill('SIGTERM');
+    try {
+      await waitFor(started(s.counter), 60_000, 'the engine to start');
+      worker.kill('SIGTERM');
+      const exited = await Promise.race([worker, sleep(120_000).then(() => 'still running')]);
+      expect(exited, 'the worker waited for the held job past its grace period').not.toBe('still running');
+    } finally {
+      await rm(hold, { force: true });
+    }
     const result = await worker;
     expect(result.exitCode, String(result.all)).toBe(0);
-    expect(Date.now() - stopAt).toBeLessThan(10_000);
     const ready = join(root, 'queues', 'other', 'job_slow_one');
     expect(await folderNames(join(root, 'queues', 'other'))).toContain('job_slow_one');
     expect(JSON.parse(await readFile(join(ready, 'imk-state.json'), 'utf8')).attempts).toBe(0);

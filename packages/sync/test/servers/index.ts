@@ -8,3 +8,4 @@ export { alive, descendants, freePort, waitForExit, waitForPort } from './proces
 export { SSHFS_QUEUE_OPTIONS, mountSshfs, sshfsUsable } from './sshfs.ts';
 export type { SshfsMount } from './sshfs.ts';
 export { endStarted, startAll, type Started } from './start-all.ts';
+export { sshdSettings, type SshdSettings } from './sshd-settings.ts';
