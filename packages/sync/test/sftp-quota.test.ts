@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSftpBackend, isRetryable } from '../src/index.ts';
 import { tempDir, testLogger } from './helpers.ts';
-import { startSshd, type SshdServer } from './servers/index.ts';
+import { sshdSettings, startSshd, type SshdServer } from './servers/index.ts';
 
 const CASES = [
   { name: 'quota exceeded, said', status: 15, message: 'Disk quota exceeded', says: /quota is exceeded/ },
@@ -35,18 +35,10 @@ describe('sftp: the server says the quota or the filesystem is full', () => {
       const sshd = servers[index]!;
       const root = join(sshd.dataDir, 'sftp');
       await mkdir(join(root, 'Music'), { recursive: true });
-      const backend = createSftpBackend(
-        {
-          type: 'sftp',
-          host: sshd.host,
-          port: sshd.port,
-          username: 'root',
-          privateKeyFile: sshd.clientKey,
-          knownHostsFile: sshd.knownHosts,
-          root,
-        },
-        { name: 'nas', logger: testLogger() },
-      );
+      const backend = createSftpBackend(sshdSettings(sshd, 'sftp', root), {
+        name: 'nas',
+        logger: testLogger(),
+      });
       const put = async (name: string, bytes: number) => {
         const data = randomBytes(bytes);
         const localPath = join(dir.path, `${index}-${name}`);
