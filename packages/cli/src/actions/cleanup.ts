@@ -1,3 +1,4 @@
+import { errorMessage } from '@imk/errors';
 import { createLogger, formatBytes } from '@imk/log';
 import { PROBLEM_FIX, describeReason, loadOperationsConfig, runCleanup } from '@imk/ops';
 import { stemCacheDirSource } from '../compose/stem-cache.ts';
@@ -27,12 +28,19 @@ export async function cleanupCommand(options: {
   // never a delivered file), under the same age as the other leftovers: nas-sync's pass sweeps only the
   // folders it writes to again, and a pass that was killed sweeps nothing.
   // Only nas-sync's config and leftovers modules are loaded, not its service (as for the stem cache above).
+  // A nas-sync config that does not load (nas-sync itself says so at its start) keeps only this sweep from
+  // running: the rest of the cleanup is done, and stderr says what was not looked at and why.
   const { sweepSyncLeftovers } = await import('@imk/nas-sync-service/leftovers');
   const rsync = await sweepSyncLeftovers({
     root: paths.root,
     logger,
     olderThanMs: retention.temp.maxAgeHours * 3_600_000,
     dryRun: options.dryRun === true,
+  }).catch((error: unknown) => {
+    process.stderr.write(
+      `imk cleanup: the leftovers of interrupted rsync transfers in nas-sync's destinations were not looked for: ${errorMessage(error)}\n`,
+    );
+    return { removed: [], problems: [] };
   });
   const rsyncEntries = rsync.removed.map((entry) => ({
     target: 'temp',

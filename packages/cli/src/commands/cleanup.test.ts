@@ -98,6 +98,28 @@ describe('imk cleanup', () => {
     expect((await readdir(migrate)).sort()).toEqual([newest, onlySync, 'notes.txt', 'written.json'].sort());
   });
 
+  it('does the rest of the cleanup when the nas-sync config does not load, and says what it did not look at', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'imk-cleanup-cli-'));
+    roots.push(root);
+    await mkdir(join(root, 'state', 'cache', 'stems', 'older'), { recursive: true });
+    await writeFile(join(root, 'state', 'cache', 'stems', 'older', 'vocals.wav'), Buffer.alloc(2048));
+    await mkdir(join(root, 'config'));
+    await writeFile(
+      join(root, 'config', 'operations.yaml'),
+      'retention:\n  caches:\n    maxTotalMb: 0.001\n',
+    );
+    await writeFile(join(root, 'config', 'nas-sync.yaml'), 'routes: []\n');
+    let err = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err += chunk.toString();
+      return true;
+    });
+    const out = await imk('cleanup', '--root', root);
+    expect(out).toMatch(/removed caches .*older/);
+    expect(await readdir(join(root, 'state', 'cache', 'stems'))).toEqual([]);
+    expect(err).toMatch(/rsync transfers .* were not looked for: .*nas-sync\.yaml/);
+  });
+
   it("prunes a stem cache moved by the worker's stemCache.dir, under the same limits", async () => {
     const root = await mkdtemp(join(tmpdir(), 'imk-cleanup-cli-'));
     roots.push(root);
