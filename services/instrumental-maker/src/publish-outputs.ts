@@ -80,6 +80,20 @@ function stamp(date = new Date()): string {
 }
 
 /**
+ * Where in `.replaced/` an earlier `outputs/<job_id>/` goes: `<job_id>@<time>`, or `<job_id>@<time>-2`, -3…
+ * when one of this second is there. Two publishes of one job within a second (two mixes saved in a row,
+ * taken by two hosts) met at one name, and the second move aside failed (ENOTEMPTY; EPERM over sshfs),
+ * failing that mix for good. Publishes of one job are one at a time (its claim), so a look is enough.
+ */
+async function freeReplacedPath(aside: string, jobId: string, earlierVersion: boolean): Promise<string> {
+  const at = stamp();
+  for (let n = 1; ; n++) {
+    const path = join(aside, replacedName(jobId, n === 1 ? at : `${at}-${n}`, earlierVersion));
+    if (!(await pathExists(path))) return path;
+  }
+}
+
+/**
  * Publishes a job's outputs so that a reader sees all of them or none: every file and folder of the
  * partial folder fsynced, manifest.json written last (atomically), then one rename to `outputs/<job_id>/`
  * and an fsync of outputs/. An earlier `outputs/<job_id>/` is first moved to `outputs/.replaced/<job_id>@<time>/`.
@@ -99,7 +113,7 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
   const ours = earlier?.ok === true && !earlier.manifest.legacy;
   const earlierVersion = earlier?.ok === true && earlier.manifest.legacy;
   const aside = join(outputsDir, REPLACED_DIR);
-  const replacedPath = join(aside, replacedName(jobId, stamp(), !ours));
+  const replacedPath = await freeReplacedPath(aside, jobId, !ours);
   const keptAt = `outputs/${REPLACED_DIR}/${basename(replacedPath)}/`;
   const whose = earlierVersion
     ? `the earlier instrumental-maker's outputs of this job id`

@@ -1,6 +1,6 @@
 import { mkdir, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@imk/log';
 import { runCleanup } from '@imk/ops';
 import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
@@ -96,6 +96,35 @@ describe('an outputs/<id>/ folder replaced by a job of the same id', () => {
         join(outputs, '.replaced', kept.yt_none_audio!, 'files/audio/Py Deezer - Only Inst.m4a'),
       ),
     ).toBeInstanceOf(Buffer);
+  });
+});
+
+// Two publishes of one job within one second (two mixes saved in a row, taken by two hosts) moved the first
+// aside to the same `.replaced/<id>@<time>` name: the second move failed (ENOTEMPTY here, EPERM over sshfs)
+// and that mix failed for good (seen in remix-multi-host.test.ts).
+describe('a job published several times within one second', () => {
+  it('keeps each earlier folder under a name of its own', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-05T10:21:42.100Z') });
+    try {
+      const moved: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const { replaced } = await publish('yt_quick_audio');
+        if (replaced !== undefined) moved.push(replaced.split('/').at(-1)!);
+      }
+      expect(moved).toEqual([
+        'yt_quick_audio@20261205T102142Z',
+        'yt_quick_audio@20261205T102142Z-2',
+        'yt_quick_audio@20261205T102142Z-3',
+      ]);
+      for (const name of moved) {
+        const kept = JSON.parse(
+          await readFile(join(root, 'outputs', '.replaced', name, 'manifest.json'), 'utf8'),
+        );
+        expect((kept as Manifest).job_id).toBe('yt_quick_audio');
+      }
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
