@@ -1,12 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorMessage, retryableOf } from '@imk/errors';
+import { errorMessage, isRetryableError } from '@imk/errors';
 import { raceTries, startSwapper, type Swapper } from '@imk/fs-safe/testing';
 import { makeTempDir, sineFile } from '../test/helpers.ts';
-import { measureSamplePeak } from './clip-guard.ts';
-import { readAudio } from './decode.ts';
-import { probeMedia } from './probe.ts';
+// Through the package's entry, as its users import it: that registers its error catalogue (the policy).
+import { measureSamplePeak, probeMedia, readAudio } from './index.ts';
 
 // ffprobe and ffmpeg opened their input by name after our checks, so a song swapped for a link to another
 // file of this host in that moment was read in its place: probed, decoded, measured (and published as this
@@ -58,7 +57,7 @@ async function race<T>(
       // Refused: says which file and that it is a link, and is not retried as if it could pass next time.
       expect(errorMessage(error)).toContain(file);
       expect(errorMessage(error)).toMatch(/symbolic link|replaced/);
-      expect(retryableOf(error)).not.toBe(true);
+      expect(isRetryableError(error)).toBe(false);
       return 'refused';
     }
     expect(isSong(value), `read something else in place of ${file}: ${JSON.stringify(value)}`).toBe(true);
