@@ -1,30 +1,16 @@
-import { readFile, readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT, sourceFiles } from './source-files.ts';
 
 // STYLE 15: a code's retry policy is written once, in its package's catalogue (src/errors.ts). A throw site
 // that says `retryable:` beside the code keeps a second copy: about 20 sites repeated the catalogue's word,
 // and two contradicted it (NOTIFY_APPRISE_MISSING said "retry" where the catalogue said "a person must act";
 // a killed decode was MEDIA_DECODE_FAILED, a code the catalogue calls permanent, told to retry). A condition
 // with another policy is another code. This test fails on any error made with its own `retryable:`.
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 // Where an error of ours is made: `new ImkError(`, `new UntrustedFileError(`, `syncError(`.
 const MADE = /(?:new (?:ImkError|UntrustedFileError)|\bsyncError)\(/g;
-
-async function sourceFiles(): Promise<string[]> {
-  const files: string[] = [];
-  for (const group of ['packages', 'services'])
-    for (const entry of await readdir(join(ROOT, group), { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      const src = join(ROOT, group, entry.name, 'src');
-      for (const file of await readdir(src, { withFileTypes: true, recursive: true }).catch(() => []))
-        if (file.isFile() && file.name.endsWith('.ts') && !file.name.endsWith('.test.ts'))
-          files.push(join(file.parentPath, file.name));
-    }
-  return files;
-}
 
 /** The text of the call's arguments, from the `(` at `open` to its matching `)`. */
 function callArguments(text: string, open: number): string {

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ROOT, sourceFiles } from './source-files.ts';
 import { POLICY_REGISTRY } from '../src/policy-registry.ts';
 
 // STYLE 15: an error code carries its policy in one catalogue (its package's src/errors.ts), and callers ask
@@ -9,7 +9,6 @@ import { POLICY_REGISTRY } from '../src/policy-registry.ts';
 // A list of codes kept elsewhere goes stale the day a code is added: sync's "whole destination" list missed
 // SECRET_INVALID, so a password with a line break inside gave one error per file instead of one per
 // destination. This test fails on any such list outside a catalogue file.
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Lists that are not a policy, each with the reason. */
 const ALLOWED = new Map([
@@ -18,19 +17,6 @@ const ALLOWED = new Map([
     "which of fs-safe's refusals mean 'no finished job in this folder' is the outputs layout's rule",
   ],
 ]);
-
-async function sourceFiles(): Promise<string[]> {
-  const files: string[] = [];
-  for (const group of ['packages', 'services'])
-    for (const entry of await readdir(join(ROOT, group), { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      const src = join(ROOT, group, entry.name, 'src');
-      for (const file of await readdir(src, { withFileTypes: true, recursive: true }).catch(() => []))
-        if (file.isFile() && /\.ts$/.test(file.name) && !file.name.endsWith('.test.ts'))
-          files.push(join(file.parentPath, file.name));
-    }
-  return files;
-}
 
 async function catalogueCodes(): Promise<Set<string>> {
   for (const group of ['packages', 'services'])
