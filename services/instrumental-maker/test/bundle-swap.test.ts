@@ -1,6 +1,5 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PROCESS_COUNTING_ENGINE,
@@ -50,18 +49,7 @@ async function rootFor(name: string, config: Record<string, unknown>): Promise<s
   await mkdir(join(root, 'elsewhere', 'art'), { recursive: true });
   await mkdir(join(root, 'elsewhere', 'clip'), { recursive: true });
   await mkdir(join(root, 'elsewhere', 'a'), { recursive: true });
-  await execa('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    'color=c=green:size=48x48',
-    '-frames:v',
-    '1',
-    join(root, 'elsewhere', 'art', 'cover.png'),
-  ]);
+  await makeCover(join(root, 'elsewhere', 'art', 'cover.png'), { color: 'green', size: 48 });
   await makeSong(join(root, 'elsewhere', 'a', 'song.m4a'), 3, 5);
   await makeVideo(join(root, 'elsewhere', 'clip', 'clip.mp4'), join(root, 'elsewhere', 'a', 'song.m4a'), 3);
   // The bundle's own.

@@ -120,7 +120,8 @@ export async function makeVideo(file: string, song: string, seconds: number): Pr
   ]);
 }
 
-export async function makeCover(file: string): Promise<void> {
+/** A one-colour PNG picture (red, 64×64 unless told: another colour or size tells another picture apart). */
+export async function makeCover(file: string, look = { color: 'red', size: 64 }): Promise<void> {
   await execa('ffmpeg', [
     '-v',
     'error',
@@ -128,7 +129,7 @@ export async function makeCover(file: string): Promise<void> {
     '-f',
     'lavfi',
     '-i',
-    'color=c=red:size=64x64',
+    `color=c=${look.color}:size=${look.size}x${look.size}`,
     '-frames:v',
     '1',
     file,
