@@ -1,7 +1,7 @@
+import { graphemeCut } from './graphemes.ts';
+
 /** Longest text taken from untrusted input into a reason file, an error message or a log line. */
 export const DEFAULT_TEXT_CAP = 2000;
-
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /** Code units looked at past the cut to see where the character at the cut ends (longer ones are left out). */
 const GRAPHEME_LOOKAHEAD = 64;
@@ -17,11 +17,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function cutText(text: string, max: number): string {
   if (text.length <= max) return text;
-  let end = 0;
-  for (const { index, segment } of graphemes.segment(text.slice(0, max + GRAPHEME_LOOKAHEAD))) {
-    if (index + segment.length > max) break;
-    end = index + segment.length;
-  }
+  let end = graphemeCut(text, max, (segment) => segment.length, max + GRAPHEME_LOOKAHEAD);
   // A first "character" longer than max (a letter under hundreds of accents): cut between code points.
   if (end === 0) end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
   return text.slice(0, end);

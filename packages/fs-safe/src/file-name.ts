@@ -1,11 +1,11 @@
+import { graphemeCut } from './graphemes.ts';
+
 // Characters NTFS and SMB shares refuse, plus control characters.
 // eslint-disable-next-line no-control-regex
 const RESERVED = /[<>:"/\\|?*\u0000-\u001f\u007f]/g;
 const WINDOWS_RESERVED_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 /** The longest file name (one path component) ext4, XFS, btrfs, NTFS and SMB take, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 255;
-
-const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
  * `text` cut to at most `maxBytes` UTF-8 bytes between grapheme clusters (what a reader sees as one
@@ -16,18 +16,8 @@ const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
  */
 export function fitBytes(text: string, maxBytes: number): string {
   if (Buffer.byteLength(text) <= maxBytes) return text;
-  let bytes = 0;
-  let end = 0;
-  for (const { segment } of GRAPHEMES.segment(text)) {
-    const size = Buffer.byteLength(segment);
-    if (bytes + size > maxBytes) {
-      if (end === 0) return fitCodePoints(text, maxBytes);
-      break;
-    }
-    bytes += size;
-    end += segment.length;
-  }
-  return text.slice(0, end);
+  const end = graphemeCut(text, maxBytes, (segment) => Buffer.byteLength(segment));
+  return end === 0 ? fitCodePoints(text, maxBytes) : text.slice(0, end);
 }
 
 function fitCodePoints(text: string, maxBytes: number): string {
