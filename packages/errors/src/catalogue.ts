@@ -1,13 +1,11 @@
 import { ImkError } from './imk-error.ts';
-import { POLICY_REGISTRY, type ErrorPolicy } from './policy-registry.ts';
+import { CATALOGUES, POLICY_REGISTRY, type ErrorCatalogue, type ErrorPolicy } from './policy-registry.ts';
+// This module throws a code of @imk/errors' own catalogue, which defines itself with defineErrors below:
+// the two import each other, so this module keeps no state of its own (the maps are in policy-registry.ts)
+// and defineErrors works whichever of the two is evaluated first.
+import './errors.ts';
 
-export type ErrorCatalogue<Code extends string = string, Policy extends ErrorPolicy = ErrorPolicy> = Readonly<
-  Record<Code, Policy>
->;
-
-// A code means one thing wherever it is thrown, so two packages that throw the same code must give it the
-// same policy (checked when the second catalogue is defined).
-const owners = new Map<string, ErrorCatalogue>();
+export type { ErrorCatalogue } from './policy-registry.ts';
 
 /**
  * Declares the codes a package throws and their policy, once, in the package's `src/errors.ts` (re-exported
@@ -32,13 +30,13 @@ export function defineErrors<Code extends string, Policy extends ErrorPolicy = E
       owner: known?.owner ?? owner,
     });
   }
-  owners.set(owner, catalogue);
+  CATALOGUES.set(owner, catalogue);
   return catalogue;
 }
 
 /** The catalogue a package defined (for tests and docs), or undefined. */
 export function catalogueOf(owner: string): ErrorCatalogue | undefined {
-  return owners.get(owner);
+  return CATALOGUES.get(owner);
 }
 
 function describe(policy: ErrorPolicy): string {

@@ -22,6 +22,7 @@ import {
 } from './names.ts';
 import type { Rejection } from './rejected.ts';
 import type { Claim, FailInfo, RejectProblem } from './types.ts';
+import './errors.ts';
 
 /** Writes one of the queue's own files into a folder this claim holds: file fsynced, then the folder. */
 export async function writeControlFile(dir: string, file: string, doc: unknown): Promise<void> {

@@ -13,6 +13,7 @@ import {
   replacedName,
   type Manifest,
 } from '@imk/protocol';
+import './errors.ts';
 
 // The outputs layout is @imk/protocol's (outputs-layout.ts); re-exported for this package's users.
 export { MANIFEST_FILE, REPLACED_DIR, partialDirName };
