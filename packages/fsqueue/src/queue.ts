@@ -235,7 +235,15 @@ class FsQueue implements Queue {
       }
       const claim = new HeldClaim(
         this.ctx,
-        { jobId: candidate.jobId, job: bundle.job, dir, token, attempt, publishedMs: mtimeMs },
+        {
+          jobId: candidate.jobId,
+          job: bundle.job,
+          dir,
+          token,
+          attempt,
+          publishedMs: mtimeMs,
+          waiting: state.waiting,
+        },
         (settled) => this.held.delete(basename(settled.dir)),
       );
       this.held.set(name, claim);
