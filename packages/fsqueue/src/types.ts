@@ -100,6 +100,8 @@ export interface ReleaseOptions {
 }
 
 export interface RejectProblem {
+  /** The file the field is in (`job.json`), said before the field in the rejection's reason. */
+  file?: string;
   path: string;
   message: string;
 }
