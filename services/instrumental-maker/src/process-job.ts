@@ -236,7 +236,9 @@ async function settleFailure(
   const wait = waitFor(ctx, claim, error);
   const failed = wait.gaveUp === undefined ? message : `${message} ${wait.gaveUp}`;
   const retryable = wait.gaveUp === undefined && isRetryable(error);
-  ctx.ledger.recordError(jobId, { stage: stages.current, message: failed, attempt, code, retryable });
+  // A wait is one error in the job's history (its first look), not one per look.
+  if (!wait.release || wait.first)
+    ctx.ledger.recordError(jobId, { stage: stages.current, message: failed, attempt, code, retryable });
   try {
     let outcome: 'retry' | 'failed';
     if (wait.release) {

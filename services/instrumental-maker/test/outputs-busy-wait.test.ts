@@ -86,7 +86,12 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       );
       expect(await folderNames(join(queue, 'failed'))).toEqual([]);
       expect((await readManifest(root, 'busy')).job_id).toBe('busy');
-      expect((await jobDetail(root, 'busy')).job.state).toBe('succeeded');
+      const detail = await jobDetail(root, 'busy');
+      expect(detail.job.state).toBe('succeeded');
+      // The wait is one entry of the job's errors (its first look), not one per look.
+      expect(detail.errors.map((e) => e.message)).toEqual([
+        expect.stringContaining('outputs/busy/ holds files without a manifest.json'),
+      ]);
       // The earlier version's folder, whole (its files written during the wait too), kept for good.
       const kept = (await folderNames(join(root, 'outputs', '.replaced'))).filter((n) =>
         n.startsWith('busy@'),
