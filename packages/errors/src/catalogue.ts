@@ -10,6 +10,9 @@ export type { ErrorCatalogue } from './policy-registry.ts';
 /**
  * Declares the codes a package throws and their policy, once, in the package's `src/errors.ts` (re-exported
  * by its index, so importing the package registers them). `ImkError.policy` then finds the policy by code.
+ * Every module that makes one of these errors imports that file too (`import './errors.ts';`, or names
+ * from it), so the policy is known however the module was reached (alone, in a test or a script);
+ * packages/errors/test/catalogue-reach.test.ts fails naming the module that does not.
  * A package may give its codes more of a policy than retry and HTTP status (sync: whether a code means the
  * whole destination is down); that stays in the same catalogue, typed, so callers ask it by code too.
  */
