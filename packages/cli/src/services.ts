@@ -1,5 +1,6 @@
 import { ImkError, errorMessage } from '@imk/errors';
 import type { ServiceDefinition, ServiceStartOptions } from '@imk/service';
+import './errors.ts';
 
 /** What the CLI passes to any service's start: the common options plus what it composes for that service. */
 export type ServiceStart = (options: ServiceStartOptions & Record<string, unknown>) => Promise<unknown>;

@@ -6,6 +6,7 @@ import type { ServiceState } from '@imk/service';
 import { compositionFor } from './compose/index.ts';
 import { healthChecksOf, watchServiceHealth } from './service-health.ts';
 import { loadService, type LoadedService } from './services.ts';
+import './errors.ts';
 
 export type { ServiceState } from '@imk/service';
 

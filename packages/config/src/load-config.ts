@@ -7,6 +7,7 @@ import { applyLegacyEnv } from './legacy/index.ts';
 import { applyEnvOverrides } from './env-overrides.ts';
 import { readConfigFile } from './read-config-file.ts';
 import { validateConfig } from './validate-config.ts';
+import './errors.ts';
 
 export interface LoadConfigOptions<S extends z.ZodType> {
   /** Service name; the file is `config/<service>.yaml` and env overrides are `IMK_<SERVICE>__…`. */

@@ -1,5 +1,6 @@
 import { ImkError } from '@imk/errors';
 import { NOT_REGULAR_FILE, readRegularFileSync } from '@imk/fs-safe';
+import './errors.ts';
 
 /** The text of a config file, or undefined when there is none. */
 export function readConfigFile(file: string): string | undefined {

@@ -1,6 +1,7 @@
 import { ImkError, errorMessage } from '@imk/errors';
 import { redactText } from '@imk/log';
 import type { CheckResult, DoctorCheck, DoctorContext } from './types.ts';
+import './errors.ts';
 
 export interface CheckOutcome {
   check: DoctorCheck;

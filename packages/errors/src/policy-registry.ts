@@ -11,6 +11,15 @@ export interface RegisteredPolicy extends ErrorPolicy {
   readonly owner: string;
 }
 
+export type ErrorCatalogue<Code extends string = string, Policy extends ErrorPolicy = ErrorPolicy> = Readonly<
+  Record<Code, Policy>
+>;
+
+// Every package's catalogue, by package (filled by defineErrors; read by catalogueOf). A code means one
+// thing wherever it is thrown, so two packages that throw the same code must give it the same policy
+// (checked when the second catalogue is defined).
+export const CATALOGUES = new Map<string, ErrorCatalogue>();
+
 // Every package's catalogue, by code (filled by defineErrors; read by ImkError.policy).
 export const POLICY_REGISTRY = new Map<string, RegisteredPolicy>();
 

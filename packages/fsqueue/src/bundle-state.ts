@@ -15,6 +15,17 @@ export interface BundleState {
   last_error?: { stage: string; message: string; attempt: number };
   /** Token of the claim that last wrote this file; settles an ambiguous rename back to ready. */
   token?: string;
+  /**
+   * What the job was given back to wait for (Claim.release with `waitingFor`), and since when (ISO time of
+   * the first release for it): the next claim sees how long it has waited so far (Claim.waiting).
+   */
+  waiting?: BundleWait;
+}
+
+/** A wait recorded in imk-state.json: what for, and since when (an ISO time). */
+export interface BundleWait {
+  for: string;
+  since: string;
 }
 
 /** Largest imk-*.json file read back (they are a few hundred bytes). */

@@ -9,6 +9,7 @@ import { archiveCancelled, writeCancelRequest, type CancelRequest } from './canc
 import { findJobFolders } from './find-job.ts';
 import { tokenIn } from './moves.ts';
 import { CANCEL_FILE, CANCELLED_DIR, CLAIMED_DIR, parseTokenName, readyName, tokenName } from './names.ts';
+import './errors.ts';
 
 /** What imk-cancel.json records when the caller does not say why or who. */
 export const CANCEL_DEFAULTS = { reason: '(no reason given)', by: 'operator' } as const;

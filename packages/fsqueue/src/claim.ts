@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { ImkError, errorMessage, isAbsentErrno } from '@imk/errors';
 import { fsyncDir, pathExists } from '@imk/fs-safe';
 import { describeProblems, jobLabel, jobNameOf, readJobJson, type Job } from '@imk/protocol';
-import { writeBundleState, type BundleState } from './bundle-state.ts';
+import { writeBundleState, type BundleState, type BundleWait } from './bundle-state.ts';
 import type { QueueContext } from './context.ts';
 import { archiveCancelled, readCancelRequest, type CancelRequest } from './cancel-archive.ts';
 import { beatLease } from './lease.ts';
@@ -21,7 +21,8 @@ import {
   readyName,
 } from './names.ts';
 import type { Rejection } from './rejected.ts';
-import type { Claim, FailInfo, RejectProblem } from './types.ts';
+import type { Claim, FailInfo, RejectProblem, ReleaseOptions } from './types.ts';
+import './errors.ts';
 
 /** Writes one of the queue's own files into a folder this claim holds: file fsynced, then the folder. */
 export async function writeControlFile(dir: string, file: string, doc: unknown): Promise<void> {
@@ -148,6 +149,8 @@ export interface HeldClaimInit {
   attempt: number;
   /** The ready folder's mtime when claimed, restored on release so the job keeps its place in line. */
   publishedMs: number;
+  /** The wait recorded by the claim before this one (imk-state.json `waiting`), if any. */
+  waiting?: BundleWait | undefined;
 }
 
 /** A claim this process holds: heartbeats its lease and settles it exactly once. */
@@ -158,6 +161,7 @@ export class HeldClaim implements Claim {
   readonly dir: string;
   readonly attempt: number;
   readonly token: string;
+  readonly waiting: { for: string; since: Date } | undefined;
   private readonly publishedMs: number;
   private counter = 0;
   private lost = false;
@@ -178,6 +182,7 @@ export class HeldClaim implements Claim {
     this.attempt = init.attempt;
     this.token = init.token;
     this.publishedMs = init.publishedMs;
+    this.waiting = waitOf(init.waiting);
   }
 
   isLost(): boolean {
@@ -303,9 +308,20 @@ export class HeldClaim implements Claim {
     return outcome;
   }
 
-  async release(): Promise<void> {
+  async release(options: ReleaseOptions = {}): Promise<void> {
     await this.settle(async () => {
       const state: BundleState = { attempts: this.attempt - 1, token: this.token };
+      const { delayMs, waitingFor } = options;
+      if (waitingFor !== undefined) {
+        // The same wait as the last claim's goes on from when it began; another one begins now.
+        const since = this.waiting?.for === waitingFor ? this.waiting.since : new Date();
+        state.waiting = { for: waitingFor, since: since.toISOString() };
+      }
+      if (delayMs !== undefined && delayMs > 0) {
+        state.retry_delay_ms = delayMs;
+        // As for a retry (fail): this consumer knows of the delay from now on, others when they list it.
+        this.ctx.noteRetryDelay(this.jobId, state.attempts, delayMs);
+      }
       return giveBack(this.ctx, this.dir, this.jobId, state, this.publishedMs).catch((cause: unknown) => {
         if (!(cause instanceof ImkError && cause.code === 'TARGET_EXISTS')) throw cause;
         throw new ImkError(
@@ -379,4 +395,11 @@ export class HeldClaim implements Claim {
     );
     this.onSettled(this);
   }
+}
+
+/** A wait read back from imk-state.json, or undefined when there is none or it does not parse. */
+function waitOf(wait: BundleWait | undefined): { for: string; since: Date } | undefined {
+  if (typeof wait?.for !== 'string' || typeof wait.since !== 'string') return undefined;
+  const since = new Date(wait.since);
+  return Number.isNaN(since.getTime()) ? undefined : { for: wait.for, since };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '@imk/log';
 import { consumerPart } from '@imk/protocol';
 import { isSafeId } from './names.ts';
 import type { Rejection } from './rejected.ts';
+import './errors.ts';
 
 /** What claims, recovery and the queue share. */
 export interface QueueContext {

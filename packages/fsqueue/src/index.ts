@@ -10,6 +10,7 @@ export {
 export type {
   Claim,
   FailInfo,
+  ReleaseOptions,
   NamedQueueCounts,
   Queue,
   QueueCounts,
@@ -37,7 +38,7 @@ export { readArchiveOutcome, readArchiveReason } from './outcome.ts';
 export type { ArchiveOutcome } from './outcome.ts';
 export type { RejectedFolder, Rejection } from './rejected.ts';
 export { readBundleState } from './bundle-state.ts';
-export type { BundleState } from './bundle-state.ts';
+export type { BundleState, BundleWait } from './bundle-state.ts';
 export {
   ARCHIVE_DIRS,
   CANCEL_FILE,

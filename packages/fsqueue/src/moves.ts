@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
 import { fsyncDir, pathExists, readUntrustedJson } from '@imk/fs-safe';
 import { readyName, tokenName } from './names.ts';
+import './errors.ts';
 
 /** The `token` field of a JSON file the queue wrote (state, result, error, rejection), or undefined. */
 export async function tokenIn(path: string): Promise<string | undefined> {

@@ -66,7 +66,7 @@ describe('publishBundle', () => {
       files: [{ name: '../x', data: 'x' }],
     }).catch((e: unknown) => e);
     expect(isImkError(error, 'INVALID_JOB')).toBe(true);
-    expect((error as Error).message).toContain('files.0.name');
+    expect((error as Error).message).toContain('files[0].name');
     const error2: unknown = await publishBundle({
       queueDir,
       job: { job_id: 'ok', source_type: 3 },

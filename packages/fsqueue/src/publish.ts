@@ -25,6 +25,7 @@ import {
 import type { ValidationProblem } from '@imk/protocol';
 import { findJobFolders } from './find-job.ts';
 import { PRODUCER_FILE, readyName, tmpName, type JobState } from './names.ts';
+import './errors.ts';
 
 /** A file to put in the bundle: copied (or moved) from `source`, or written from `data`. */
 export type BundleFileInput =

@@ -15,6 +15,7 @@ import { ReadyIndex, type Candidate } from './ready-index.ts';
 import { LeaseObserver } from './recover.ts';
 import { TmpSweeper } from './sweep.ts';
 import type { Claim, Queue, QueueOptions } from './types.ts';
+import './errors.ts';
 
 export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -234,7 +235,15 @@ class FsQueue implements Queue {
       }
       const claim = new HeldClaim(
         this.ctx,
-        { jobId: candidate.jobId, job: bundle.job, dir, token, attempt, publishedMs: mtimeMs },
+        {
+          jobId: candidate.jobId,
+          job: bundle.job,
+          dir,
+          token,
+          attempt,
+          publishedMs: mtimeMs,
+          waiting: state.waiting,
+        },
         (settled) => this.held.delete(basename(settled.dir)),
       );
       this.held.set(name, claim);

@@ -46,7 +46,11 @@ export async function readRejection(folder: RejectedFolder): Promise<Rejection> 
   const problems = Array.isArray(doc?.problems)
     ? doc.problems
         .filter((p): p is RejectProblem => typeof p === 'object' && p !== null)
-        .map((p) => ({ path: String(p.path), message: String(p.message) }))
+        .map((p) => ({
+          ...(typeof p.file === 'string' && { file: p.file }),
+          path: String(p.path),
+          message: String(p.message),
+        }))
     : [];
   const reason =
     typeof doc?.reason === 'string' ? doc.reason : await rejectionReason(folder.dir, folder.jobId, problems);

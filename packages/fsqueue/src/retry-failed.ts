@@ -7,6 +7,7 @@ import { readBundleState, writeBundleState } from './bundle-state.ts';
 import { findJobFolders, type QueueEntry } from './find-job.ts';
 import { moveOwned, tokenIn } from './moves.ts';
 import { CANCEL_FILE, CANCEL_REQUEST_FILE, ERROR_FILE, STATE_FILE, readyName } from './names.ts';
+import './errors.ts';
 
 /** Where the error of the run before an `imk retry` is kept inside the bundle. */
 export const PREVIOUS_ERROR_FILE = 'imk-error.previous.json';

@@ -89,7 +89,19 @@ export interface FailInfo {
   retryDelayMs?: number;
 }
 
+export interface ReleaseOptions {
+  /** Not claimed again before this many ms, as measured by each consumer's own clock. @default no wait */
+  delayMs?: number;
+  /**
+   * What the job waits for, kept in imk-state.json with when the wait began (the time of the first release
+   * for the same thing), so that the next claim knows how long it has waited (Claim.waiting).
+   */
+  waitingFor?: string;
+}
+
 export interface RejectProblem {
+  /** The file the field is in (`job.json`), said before the field in the rejection's reason. */
+  file?: string;
   path: string;
   message: string;
 }
@@ -114,8 +126,17 @@ export interface Claim {
   complete(info?: Record<string, unknown>): Promise<void>;
   /** Retry (back to ready, attempt + 1) or archive as failed with imk-error.json. ImkError CLAIM_LOST if lost. */
   fail(error: FailInfo): Promise<'retry' | 'failed'>;
-  /** Back to ready without raising the attempt count, keeping its place in line (graceful shutdown). */
-  release(): Promise<void>;
+  /**
+   * Back to ready without raising the attempt count, keeping its place in line (graceful shutdown). With
+   * `delayMs`, not claimed again before then: the job waits for something outside it (another program
+   * still writing its outputs folder) without spending its attempts.
+   */
+  release(options?: ReleaseOptions): Promise<void>;
+  /**
+   * The wait an earlier claim of this job gave it back for (release with `waitingFor`), with when it began;
+   * undefined when the last claim did not wait. A caller measures how long the job has waited by it.
+   */
+  readonly waiting: { for: string; since: Date } | undefined;
   /** Archive as rejected: the bundle itself is invalid; imk-rejection.json lists the problems. */
   reject(problems: RejectProblem[]): Promise<void>;
   /**

@@ -58,6 +58,22 @@ describe('a rejected bundle', () => {
     await handMade('wrong_title', job('wrong_title', { schema_version: 1, artist: 'Someone', title: 42 }), {
       'a.m4a': 'sound',
     });
+    // A field in a list, and a file job.json names that is not what it says: each said with its file.
+    await handMade(
+      'bad_track',
+      job('bad_track', {
+        schema_version: 1,
+        title: 'Tracks',
+        tracks: [{ title: 7 }],
+        files: [{ path: 'a.m4a', sha256: 'a'.repeat(64), bytes: 99 }],
+      }),
+      { 'a.m4a': 'sound' },
+    );
+    await handMade(
+      'bad_hash',
+      job('bad_hash', { schema_version: 1, files: [{ path: 'a.m4a', sha256: 'a'.repeat(64), bytes: 5 }] }),
+      { 'a.m4a': 'sound' },
+    );
 
     const lines = new PassThrough();
     let log = '';
@@ -71,13 +87,17 @@ describe('a rejected bundle', () => {
       onReject: (rejection) => void heard.push(rejection),
     });
     // Each claim() rejects at most one bundle and then answers undefined.
-    for (let i = 0; i < 6; i++) expect(await queue.claim()).toBeUndefined();
+    for (let i = 0; i < 8; i++) expect(await queue.claim()).toBeUndefined();
 
+    // The reason names the file and the field (`job.json: tracks[0].title: …`), not the field alone.
     const expected: Record<string, RegExp> = {
-      bad_priority: /^job bad_priority \("Björk - Jóga"\): options\.priority: .*<=100$/,
-      no_media: /^job no_media \("Only A Title"\): audio_path: .*missing/,
+      bad_priority: /^job bad_priority \("Björk - Jóga"\): job\.json: options\.priority: .*<=100$/,
+      no_media: /^job no_media \("Only A Title"\): job\.json: audio_path: .*missing/,
       not_json: /^job not_json: job\.json is not valid JSON/,
-      wrong_title: /^job wrong_title \("Someone"\): title: /,
+      wrong_title: /^job wrong_title \("Someone"\): job\.json: title: /,
+      bad_track: /^job bad_track \("Tracks"\): job\.json: tracks\[0\]\.title: .*expected string/,
+      bad_hash:
+        /^job bad_hash: job\.json: files\[0\]\.sha256: a\.m4a has sha256 [0-9a-f]{64}, job\.json says a{64}/,
     };
     for (const [id, reason] of Object.entries(expected)) {
       const file = await rejectionFile(id);

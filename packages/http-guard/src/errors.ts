@@ -14,6 +14,10 @@ export const HTTP_GUARD_ERRORS = defineErrors('@imk/http-guard', {
   CROSS_ORIGIN_REFUSED: { retryable: false, httpStatus: 403 },
   // A body that is not JSON on a route that takes only JSON.
   UNSUPPORTED_MEDIA_TYPE: { retryable: false, httpStatus: 415 },
+  // A body over the server's body limit (Fastify's FST_ERR_CTP_BODY_TOO_LARGE): the message says the limit.
+  REQUEST_TOO_LARGE: { retryable: false, httpStatus: 413 },
+  // A body whose Content-Type says JSON that does not parse, or is empty (FST_ERR_CTP_INVALID_JSON_BODY).
+  REQUEST_BODY_INVALID: { retryable: false, httpStatus: 400 },
   // Too many wrong tokens from one address: the same request succeeds after Retry-After.
   TOO_MANY_ATTEMPTS: { retryable: true, httpStatus: 429 },
 });

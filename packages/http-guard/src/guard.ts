@@ -3,13 +3,19 @@ import { replyRefusal } from './errors.ts';
 import { CACHE_CONTROL, SECURITY_HEADERS } from './headers.ts';
 import { createHostPolicy, type HostPolicyOptions } from './hosts.ts';
 import { changesState, checkBodyType, checkOrigin, type Refusal } from './request-checks.ts';
+import { replyRequestError, type RequestErrorOptions } from './request-errors.ts';
 
-export type HttpGuardOptions = HostPolicyOptions;
+export interface HttpGuardOptions extends HostPolicyOptions, RequestErrorOptions {
+  /** The app's answer to every error other than Fastify's refusals of a body. @default Fastify's own */
+  onError?: (error: unknown, request: FastifyRequest, reply: FastifyReply) => void;
+}
 
 /**
  * Protects a Fastify app as a whole (the dashboard, the retriever API): security headers and no-store
  * on every response; on every request the Host header is checked (DNS rebinding); on every state-changing
- * request the Origin / Sec-Fetch-Site and the body type. Register it before any other hook or route.
+ * request the Origin / Sec-Fetch-Site and the body type. Register it before any other hook or route. It is
+ * the app's error handler too: Fastify's refusals of a body (too large, not JSON) answer with a code of its
+ * catalogue that says the limit and what to do (requestErrorRefusal); `onError` answers the rest.
  */
 export function registerHttpGuard(app: FastifyInstance, options: HttpGuardOptions): void {
   const policy = createHostPolicy(options);
@@ -28,6 +34,12 @@ export function registerHttpGuard(app: FastifyInstance, options: HttpGuardOption
       checkOrigin(request.headers, policy, request.protocol) ??
       checkBodyType(request.headers, request.routeOptions.config.accepts);
     if (refusal) return refuse(reply, refusal);
+  });
+  app.setErrorHandler((error, request, reply) => {
+    if (replyRequestError(error, request, reply, options)) return;
+    if (options.onError) options.onError(error, request, reply);
+    // Fastify's own answer (in the root scope, send(error) from the error handler goes to its default).
+    else void reply.send(error);
   });
   // Routes and plugins (static files) may set their own caching; what leaves here is never stored.
   app.addHook('onSend', async (_request, reply, payload) => {

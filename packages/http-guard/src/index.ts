@@ -6,6 +6,8 @@ export type { HostPolicy, HostPolicyOptions, HostPort } from './hosts.ts';
 export { safeRedirectPath } from './redirect.ts';
 export { changesState, checkBodyType, checkOrigin } from './request-checks.ts';
 export type { BodyKind, Refusal } from './request-checks.ts';
+export { replyRequestError, requestErrorRefusal } from './request-errors.ts';
+export type { RequestErrorOptions } from './request-errors.ts';
 export { bearerToken, sameSecret } from './secret-compare.ts';
 export { registerBearerAuth, tooManyAttempts } from './bearer-auth.ts';
 export type { BearerAuthOptions } from './bearer-auth.ts';

@@ -7,6 +7,7 @@ import { ImkError, errorMessage } from '@imk/errors';
 import { assertRegularIfPresent, isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
 import { LEDGER_DEFAULTS } from './defaults.ts';
 import { migrate } from './schema.ts';
+import './errors.ts';
 
 export const LEDGER_FILE_NAME = STATE_LAYOUT.ledger;
 

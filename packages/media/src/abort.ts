@@ -1,4 +1,5 @@
 import { ImkError } from '@imk/errors';
+import './errors.ts';
 
 /** Throws ImkError('ABORTED') when the signal has fired; `what` names the file or step that stopped. */
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {

@@ -9,6 +9,7 @@ import { resolveTool } from '@imk/tools';
 import { DEFAULT_BLOCK_FRAMES } from './wav-reader.ts';
 import { missingFileReason } from './missing-file.ts';
 import { openInputs } from './untrusted-inputs.ts';
+import './errors.ts';
 
 export interface DecodeOptions {
   /** Output sample rate; other rates are resampled (soxr when ffmpeg has it). @default DEFAULT_SAMPLE_RATE */

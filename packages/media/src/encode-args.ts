@@ -1,6 +1,7 @@
 import { inputArgs } from './input-args.ts';
 import { ImkError, isImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
+import './errors.ts';
 
 /** Tags written to every output format (mapped by ffmpeg to ID3, Vorbis comments, iTunes atoms, RIFF INFO). */
 export interface AudioTags {

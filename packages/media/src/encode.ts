@@ -10,6 +10,7 @@ import { withTempOutput } from './temp-output.ts';
 import { coverArgs, metadataArgs } from './encode-args.ts';
 import { encodeWithinCeiling, measureSamplePeak, type ClipGuard } from './clip-guard.ts';
 import type { AudioTags } from './encode-args.ts';
+import './errors.ts';
 
 // The formats are part of the job document (options.output_format): protocol owns the list.
 export { AUDIO_FORMATS, type AudioFormat } from '@imk/protocol';

@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { resolveTool } from '@imk/tools';
 import { missingInputs } from './missing-file.ts';
 import { withOpenInputs } from './untrusted-inputs.ts';
+import './errors.ts';
 
 /** The last non-empty lines of a tool's stderr, joined, for error messages. */
 export function lastLines(text: string | undefined, count: number): string {

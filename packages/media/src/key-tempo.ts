@@ -4,6 +4,7 @@ import { inputArgs } from './input-args.ts';
 import { probeMedia } from './probe.ts';
 import { withTempOutput } from './temp-output.ts';
 import { readWavHeader } from './wav-header.ts';
+import './errors.ts';
 
 /** Transposition limits, in semitones. */
 export const PITCH_RANGE = { min: -12, max: 12 } as const;

@@ -2,6 +2,7 @@ import { inputArgs } from './input-args.ts';
 import { ImkError, isImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
 import { runFfmpeg, withinOption } from './ffmpeg-run.ts';
+import './errors.ts';
 
 export interface LoudnessMeasurement {
   /** Integrated loudness (EBU R128) in LUFS; null for digital silence. */

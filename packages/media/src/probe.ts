@@ -8,6 +8,7 @@ import { resolveTool } from '@imk/tools';
 import { lastLines } from './ffmpeg-run.ts';
 import { DEFAULT_PROBE_TIMEOUT_MS } from './probe-timeout.ts';
 import { missingFileReason } from './missing-file.ts';
+import './errors.ts';
 
 export interface MediaStream {
   index: number;

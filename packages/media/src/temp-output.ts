@@ -3,6 +3,7 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ImkError } from '@imk/errors';
 import { fitName, fsyncDir, fsyncFile, moveNoClobber } from '@imk/fs-safe';
+import './errors.ts';
 
 /**
  * Runs `produce` on a temp name beside `output` (same folder, so the rename never crosses a mount), then

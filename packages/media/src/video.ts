@@ -5,6 +5,7 @@ import { runFfmpeg, withinOption } from './ffmpeg-run.ts';
 import { withTempOutput } from './temp-output.ts';
 import { DEFAULT_BITRATE } from './encode.ts';
 import { encodeWithinCeiling, measureSamplePeak, type ClipGuard } from './clip-guard.ts';
+import './errors.ts';
 
 export interface ReplaceVideoAudioOptions {
   /** The source video; its picture is copied as it is (never re-encoded). */

@@ -3,6 +3,7 @@ import { ImkError } from '@imk/errors';
 import { openUntrusted, type UntrustedFileError } from '@imk/fs-safe';
 import { missingFileReason } from './missing-file.ts';
 import { boundFor } from './untrusted-inputs.ts';
+import './errors.ts';
 
 export interface WavOpenOptions {
   /**

@@ -5,6 +5,7 @@ import { writeError } from '@imk/fs-safe';
 import type { PcmChannels } from './types.ts';
 import { FLOAT_WAV_HEADER_BYTES, MAX_WAV_DATA_BYTES, buildFloatWavHeader } from './wav-header.ts';
 import { assertLittleEndian } from './endian.ts';
+import './errors.ts';
 
 export interface WavWriterOptions {
   sampleRate: number;

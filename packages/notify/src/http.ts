@@ -1,6 +1,7 @@
 import { ImkError } from '@imk/errors';
 import { cutText } from '@imk/fs-safe';
 import { redactText } from '@imk/log';
+import './errors.ts';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';

@@ -1,5 +1,6 @@
 import { isSecretProblem, readSecretRef, type SecretLines, type SecretRef } from '@imk/config';
 import { ImkError } from '@imk/errors';
+import './errors.ts';
 
 /**
  * Reads a secret when it is used, by @imk/config's one rule (trimmed; a line break inside is an error); the

@@ -4,11 +4,11 @@ import { isImkError } from '@imk/errors';
 import { openUntrusted, readUntrustedJson, resolveInside, sha256File } from '@imk/fs-safe';
 import type { Job } from './job.ts';
 import { formatIssues, type ValidationProblem } from './validate.ts';
-import { JobSchema } from './job.ts';
+import { JOB_FILE, JobSchema } from './job.ts';
 import { readAsLegacyJob } from './legacy-job.ts';
 import { audioFilePath, resolveCover, spellAsOnDisk } from './songs.ts';
 
-export const JOB_FILE = 'job.json';
+export { JOB_FILE } from './job.ts';
 /** Largest job.json accepted: the document is a few KiB; anything near this is not a job. */
 export const JOB_FILE_MAX_BYTES = 1 << 20;
 
@@ -45,7 +45,7 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
     return { ok: false, problems: [{ path: JOB_FILE, message }] };
   }
   const parsed = JobSchema.safeParse(readAsLegacyJob(json));
-  if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues) };
+  if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues, JOB_FILE) };
   const problems: ValidationProblem[] = [];
   const root = await realpath(dir);
   // The names as spelt on disk (NFC in job.json, NFD from macOS on disk, or the other way round), so that
@@ -73,7 +73,7 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
     let check = checked.get(path);
     if (!check) checked.set(path, (check = checkFile(root, path)));
     const { problem } = await check;
-    if (problem) problems.push({ path: field, message: problem });
+    if (problem) problems.push({ file: JOB_FILE, path: field, message: problem });
   }
   if (problems.length === 0 && options.verifyHashes !== false) {
     for (const [index, file] of (job.files ?? []).entries()) {
@@ -85,11 +85,12 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
         ({ size } = await statUntrusted(full, file.path));
         actual = size === file.bytes ? await sha256File(full, { untrusted: { name: file.path } }) : '';
       } catch (error) {
-        problems.push({ path: `files.${index}.path`, message: (error as Error).message });
+        problems.push({ file: JOB_FILE, path: `files.${index}.path`, message: (error as Error).message });
         continue;
       }
       if (size !== file.bytes) {
         problems.push({
+          file: JOB_FILE,
           path: `files.${index}.bytes`,
           message: `${file.path} has ${size} bytes, job.json says ${file.bytes}`,
         });
@@ -97,6 +98,7 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
       }
       if (actual !== file.sha256)
         problems.push({
+          file: JOB_FILE,
           path: `files.${index}.sha256`,
           message: `${file.path} has sha256 ${actual}, job.json says ${file.sha256} (the file changed or is damaged)`,
         });

@@ -19,6 +19,9 @@ import {
  * lower-case letters, digits, `_` and `-` only.
  */
 /** options.priority: its range, and what a job without one counts as (the queue orders by it). */
+/** A bundle's job document, in its folder (the file a rejection's reason names with the field). */
+export const JOB_FILE = 'job.json';
+
 export const JOB_PRIORITY = { min: -100, max: 100, default: 0 } as const;
 
 export const VariantNameSchema = z

@@ -1,20 +1,28 @@
 import { oneIssuePerField } from '@imk/errors';
 import type { z } from 'zod';
 import { parseUntrustedJson } from '@imk/fs-safe';
-import { JobSchema, type Job } from './job.ts';
+import { JOB_FILE, JobSchema, type Job } from './job.ts';
 import { readAsLegacyJob } from './legacy-job.ts';
 import { LegacyManifestSchema, ManifestSchema, type LegacyManifest, type Manifest } from './manifest.ts';
 
-/** One thing wrong with a document: the dotted field path and what was wrong there. */
+/** One thing wrong with a document: the file, the dotted field path and what was wrong there. */
 export interface ValidationProblem {
+  /**
+   * The file the field is in (`job.json`), when the problem is read apart from it: a rejected bundle's
+   * reason names the file as well as the field. Undefined when the field path says it (`(bundle)`,
+   * `job.json` itself) or the message is already about one named file.
+   */
+  file?: string;
   path: string;
   message: string;
 }
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: ValidationProblem[] };
 
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): ValidationProblem[] {
+/** zod's issues as problems, one per field; `file` names the document they are in (see ValidationProblem.file). */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], file?: string): ValidationProblem[] {
   return oneIssuePerField(issues).map((issue) => ({
+    ...(file !== undefined && { file }),
     path: issue.path.length === 0 ? '(document)' : issue.path.map(String).join('.'),
     message: missingField(issue) ?? issue.message,
   }));
@@ -32,13 +40,23 @@ function missingField(issue: z.core.$ZodIssue): string | undefined {
 }
 
 /**
- * The problems in one line, `field: what was wrong; …`. A message that already begins with its field
- * (`job.json is missing from the bundle`) is not prefixed with it again ("job.json: job.json is …").
+ * The problems in one line, `file: field: what was wrong; …`, the field spelt as in JavaScript
+ * (`job.json: tracks[0].title: …`; the problems keep the dotted path, `tracks.0.title`). A message that
+ * already begins with its field (`job.json is missing from the bundle`) is not prefixed with it again
+ * ("job.json: job.json is …"). The one home of that line: a rejected bundle's reason, the log, the ledger.
  */
 export function describeProblems(problems: readonly ValidationProblem[]): string {
   return problems
-    .map((p) => (p.message.startsWith(`${p.path} `) ? p.message : `${p.path}: ${p.message}`))
+    .map((p) => {
+      const said = p.message.startsWith(`${p.path} `) ? p.message : `${fieldName(p.path)}: ${p.message}`;
+      return p.file === undefined || said.startsWith(`${p.file}`) ? said : `${p.file}: ${said}`;
+    })
     .join('; ');
+}
+
+/** A dotted field path as JavaScript spells it: `tracks.0.title` → `tracks[0].title`. */
+export function fieldName(path: string): string {
+  return path.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
 }
 
 /** Validates a parsed `job.json` (legacy, its nulls read as absent, or v1). Pure: no file access. */
@@ -46,7 +64,7 @@ export function validateJob(json: unknown): Validated<Job> {
   const result = JobSchema.safeParse(readAsLegacyJob(json));
   return result.success
     ? { ok: true, value: result.data }
-    : { ok: false, problems: formatIssues(result.error.issues) };
+    : { ok: false, problems: formatIssues(result.error.issues, JOB_FILE) };
 }
 
 export type AnyManifest = { legacy: false; manifest: Manifest } | { legacy: true; manifest: LegacyManifest };

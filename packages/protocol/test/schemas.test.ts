@@ -76,7 +76,7 @@ describe('job.json', () => {
     expect(result.ok).toBe(false);
     if (!result.ok)
       expect(result.problems).toEqual([
-        { path: 'source_type', message: 'missing: a string is required here' },
+        { file: 'job.json', path: 'source_type', message: 'missing: a string is required here' },
       ]);
     // The earlier version's consumer read a missing source_type as None and went on: "unknown", said so.
     const legacy = validateJob(noSource);

@@ -4,6 +4,7 @@ import { DEFAULT_QUEUE, resolvePaths } from '@imk/config';
 import { publishBundle, type BundleFileInput, type PublishedBundle } from '@imk/fsqueue';
 import type { Logger } from '@imk/log';
 import { JobIdSchema, producerInfo } from '@imk/protocol';
+import './errors.ts';
 
 /** What publishJob writes into job.json when the caller does not say. */
 export const BUNDLE_DEFAULTS = { sourceType: 'custom', producer: 'custom-retriever' } as const;

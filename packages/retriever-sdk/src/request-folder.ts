@@ -15,6 +15,7 @@ import type { Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
 import { DEFAULT_STABLE_CHECKS } from './settings.ts';
 import { createStabilityTracker, listFiles } from './stable-files.ts';
+import './errors.ts';
 
 /** One request file, read and ready to handle. */
 export interface RequestFile {

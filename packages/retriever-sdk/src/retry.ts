@@ -2,6 +2,7 @@ import { ImkError, errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { sleep } from './poll.ts';
 import { RETRY_DEFAULTS } from './settings.ts';
+import './errors.ts';
 
 export interface RetryOptions {
   /** Total attempts, the first included. @default RETRY_DEFAULTS.attempts */

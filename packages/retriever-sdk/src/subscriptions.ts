@@ -6,6 +6,7 @@ import { YOUTUBE_RETRIEVER, serviceStatePaths } from '@imk/config';
 import { ImkError, isImkError } from '@imk/errors';
 import { listNamesOrEmpty, readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
 import { FETCH_MODES } from './url-retriever.ts';
+import './errors.ts';
 
 // A subscription is a channel or playlist fetched again and again as it grows. Its on-disk homes (this
 // module is the only one that spells them), all under `<state>/youtube-retriever/`:

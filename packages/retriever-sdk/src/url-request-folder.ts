@@ -7,6 +7,7 @@ import {
   type RequestResult,
 } from './request-folder.ts';
 import { FETCH_MODES, describeResult, type FetchMode, type FetchResult } from './url-retriever.ts';
+import './errors.ts';
 
 export interface UrlRequestFolderOptions {
   dir: string;

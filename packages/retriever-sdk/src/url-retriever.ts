@@ -1,5 +1,6 @@
 import { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
+import './errors.ts';
 
 export const FETCH_MODES = ['audio', 'video', 'both'] as const;
 export type FetchMode = (typeof FETCH_MODES)[number];

@@ -3,6 +3,7 @@ import { ImkError } from '@imk/errors';
 import { decodeAudio, probeMedia, readWav, readWavHeader, type WavHeader } from '@imk/media';
 import type { PcmChannels } from './engine.ts';
 import { createFrameReader, type FrameReader } from './frame-reader.ts';
+import './errors.ts';
 
 export const STEM_SAMPLE_RATE = 44100;
 export const BLOCK_FRAMES = 65536;

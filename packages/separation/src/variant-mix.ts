@@ -7,6 +7,7 @@ import type { StemFiles } from './engine.ts';
 import type { FrameReader } from './frame-reader.ts';
 import { BLOCK_FRAMES, STEM_SAMPLE_RATE, closeAll, openAudio, openStem, readLockstep } from './pcm-source.ts';
 import { variantTerms, type VariantRecipes, type VariantTerms } from './variants.ts';
+import './errors.ts';
 
 export interface MixVariantsOptions {
   stems: StemFiles;

@@ -1,6 +1,7 @@
 import { ImkError } from '@imk/errors';
 import { z } from 'zod';
 import type { VariantRecipe } from './variants.ts';
+import './errors.ts';
 
 /** Semitones a variant is transposed by (0: the key is kept). */
 export const PitchSchema = z.number().min(-12).max(12);

@@ -8,6 +8,7 @@ import {
   formatVariantRef,
   parseVariantRef,
 } from './variant-ref.ts';
+import './errors.ts';
 
 /** A stem's level in a mix (1: as separated, 0: silent). */
 export const StemGainSchema = z.number().min(0).max(4);

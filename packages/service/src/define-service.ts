@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { DoctorCheck } from '@imk/doctor';
 import { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
+import './errors.ts';
 
 /** What every service's start function receives; it resolves once the service has stopped. */
 export interface ServiceStartOptions {

@@ -3,6 +3,7 @@ import { access, chmod, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ImkError } from '@imk/errors';
+import './errors.ts';
 
 /** How to find one external program. */
 export interface ToolSpec {

@@ -4,6 +4,7 @@ import { envSecret, fileSecret, isSecretProblem } from '@imk/config';
 import { fileReadProblem } from '@imk/fs-safe';
 import { ImkError } from '@imk/errors';
 import { fsyncDir } from '@imk/fs-safe';
+import './errors.ts';
 
 /** Env variables read for the ARL, first wins. */
 export const ARL_ENV_VARS = ['IMK_DEEMIX_ARL', 'DEEZER_ARL'] as const;

@@ -5,6 +5,7 @@ import { resolveTool } from '@imk/tools';
 import { ARL_ENV_VARS, ARL_FILE_ENV, deemixConfigFolder } from './arl.ts';
 import type { Bitrate } from './config.ts';
 import type { DEEMIX_ERRORS } from './errors.ts';
+import './errors.ts';
 
 export interface RunDeemixOptions {
   binary: string;

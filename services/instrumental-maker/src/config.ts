@@ -254,6 +254,20 @@ export const InstrumentalMakerConfigSchema = z
           .min(0)
           .default(300_000)
           .describe('Longest wait before a retry, in milliseconds.'),
+        maxWaitMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(86_400_000)
+          .describe(
+            'Longest a job waits, in milliseconds, for something outside it: the earlier instrumental-maker still writing outputs/<job_id>/ (OUTPUTS_BEING_WRITTEN). It waits without spending its attempts, then fails (imk retry tries it again).',
+          ),
+        waitCheckMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(60_000)
+          .describe('Milliseconds between two looks of a waiting job at what it waits for.'),
       })
       .prefault({})
       .describe('Retries of failed jobs (only failures worth another try; others fail at once).'),

@@ -12,6 +12,7 @@ import {
 } from '@imk/separation';
 import type { InstrumentalMakerConfig } from './config.ts';
 import { canonicalJson } from './stem-cache.ts';
+import './errors.ts';
 
 /** What a custom engine module (config `engine.module`) exports. */
 export interface EngineModule {

@@ -1,7 +1,16 @@
-import { POLICY, defineErrors } from '@imk/errors';
+import { ImkError, POLICY, defineErrors, type ErrorPolicy } from '@imk/errors';
 
-/** Every code @imk/instrumental-maker-service throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */
-export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
+/** What the worker's catalogue says of a code, beyond retry and HTTP status. */
+export interface WorkerErrorPolicy extends ErrorPolicy {
+  /**
+   * Something outside the job is busy (another program writing its outputs folder): the job waits for it,
+   * given back to its queue without spending an attempt and looked at again every retry.waitCheckMs, and
+   * fails only after retry.maxWaitMs.
+   */
+  readonly waits?: true;
+}
+
+const IM_CATALOGUE = {
   ABORTED: POLICY.transient,
   CLAIM_LOST: POLICY.transient,
   CONFIG_INVALID: POLICY.unavailable,
@@ -13,7 +22,8 @@ export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
   LINKED_ARTIFACT_INVALID: POLICY.unprocessable,
   MANIFEST_INVALID: POLICY.transient,
   // outputs/<job_id>/ without a valid manifest, changed lately: the earlier version is writing it; later.
-  OUTPUTS_BEING_WRITTEN: POLICY.transient,
+  // The job waits for it (retry.maxWaitMs) rather than spending its attempts in a few seconds.
+  OUTPUTS_BEING_WRITTEN: { ...POLICY.transient, waits: true },
   OPTIONS_INVALID: POLICY.badRequest,
   SIDECAR_INVALID: POLICY.unprocessable,
   CANCELLED: POLICY.conflict,
@@ -26,4 +36,21 @@ export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
   STEMS_NOT_CACHED: POLICY.gone,
   // A programming error (the stage steps and STAGES disagree): retrying runs the same code again.
   STAGES_INVALID: POLICY.internal,
-});
+} satisfies Record<string, WorkerErrorPolicy>;
+
+/** Every code @imk/instrumental-maker-service throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */
+export const IM_ERRORS = defineErrors<keyof typeof IM_CATALOGUE, WorkerErrorPolicy>(
+  '@imk/instrumental-maker-service',
+  IM_CATALOGUE,
+);
+
+/** The code of `error` (or of an error it wraps) when its policy says the job waits (see WorkerErrorPolicy.waits). */
+export function waitingCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 4; depth++) {
+    if (current instanceof ImkError && Object.hasOwn(IM_ERRORS, current.code))
+      if (IM_ERRORS[current.code as keyof typeof IM_ERRORS].waits === true) return current.code;
+    current = current.cause;
+  }
+  return undefined;
+}

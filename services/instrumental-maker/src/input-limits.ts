@@ -1,5 +1,6 @@
 import { ImkError } from '@imk/errors';
 import type { MediaInfo } from '@imk/media';
+import './errors.ts';
 
 /** Refuses an input longer than the configured limit (a permanent condition of the input). */
 export function checkDuration(info: MediaInfo, name: string, maxSec: number): void {

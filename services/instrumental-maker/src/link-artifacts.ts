@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { ImkError, errorMessage } from '@imk/errors';
 import { assertRealFolder, digestHandle, openUntrusted, resolveInside, sha256File } from '@imk/fs-safe';
 import type { Manifest } from '@imk/protocol';
+import './errors.ts';
 
 /** The published folder of an earlier job whose files are reused. */
 export interface ArtifactSource {

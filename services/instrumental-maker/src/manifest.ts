@@ -13,6 +13,7 @@ import {
   type Manifest,
 } from '@imk/protocol';
 import { SERVICE_NAME } from './config.ts';
+import './errors.ts';
 
 export type InputFacts = Manifest['input'];
 

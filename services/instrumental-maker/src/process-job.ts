@@ -2,12 +2,14 @@ import { mkdir, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
 import { bundleSongs, jobLabel, jobWorkDirName } from '@imk/protocol';
-import type { Claim } from '@imk/fsqueue';
+import type { Claim, ReleaseOptions } from '@imk/fsqueue';
 import type { JobFacts } from '@imk/ledger';
 import type { WorkerContext } from './context.ts';
 import { cancelClaim } from './cancel-claim.ts';
+import { waitingCode } from './errors.ts';
 import { backoffMs, describeFailure, isRetryable } from './failures.ts';
 import { runPipeline, type PipelineResult } from './pipeline.ts';
+import { refuseBusyOutputs } from './publish-outputs.ts';
 import { runRemix } from './remix.ts';
 import { StageRunner } from './stage-runner.ts';
 
@@ -97,6 +99,10 @@ export async function processClaim(
           { ...facts, artist: song.job.artist, album: song.job.album, title: song.job.title },
         );
       }
+      // A job waiting for another program to finish its outputs folder looks at that first: each look costs
+      // a listing of the folder, not a separation.
+      if (!job.remix && claim.waiting?.for === 'OUTPUTS_BEING_WRITTEN')
+        await refuseBusyOutputs(ctx.paths.outputs, songId);
       const songWork = songs.length === 1 ? work : join(work, `song-${song.index}`);
       await mkdir(songWork, { recursive: true });
       const run = { ctx, claim, stages, signal: job_.signal, logger, work: songWork };
@@ -224,25 +230,48 @@ async function settleFailure(
   const message = described.message.startsWith(`remix ${jobId}: `)
     ? described.message
     : `${failedJobLabel(jobId, song, claim.job.remix ? 'remix' : 'job')}: ${described.message}`;
-  const retryable = isRetryable(error);
   const { backoffMs: base_, maxBackoffMs } = ctx.config.retry;
-  ctx.ledger.recordError(jobId, { stage: stages.current, message, attempt, code, retryable });
+  // Something outside the job is busy (the earlier version writing its outputs folder): the job waits,
+  // given back without spending an attempt, until retry.maxWaitMs; then it fails like any other error.
+  const wait = waitFor(ctx, claim, error);
+  const failed = wait.gaveUp === undefined ? message : `${message} ${wait.gaveUp}`;
+  const retryable = wait.gaveUp === undefined && isRetryable(error);
+  // A wait is one error in the job's history (its first look), not one per look.
+  if (!wait.release || wait.first)
+    ctx.ledger.recordError(jobId, { stage: stages.current, message: failed, attempt, code, retryable });
   try {
-    const outcome = await claim.fail({
-      stage: stages.current,
-      message,
-      retryable,
-      retryDelayMs: backoffMs(attempt, base_, maxBackoffMs),
-    });
+    let outcome: 'retry' | 'failed';
+    if (wait.release) {
+      await claim.release(wait.release);
+      outcome = 'retry';
+    } else
+      outcome = await claim.fail({
+        stage: stages.current,
+        message: failed,
+        retryable,
+        retryDelayMs: backoffMs(attempt, base_, maxBackoffMs),
+      });
     const state = outcome === 'retry' ? 'retrying' : 'failed';
-    ctx.ledger.recordState(jobId, { state, attempt, consumer, stage: stages.current, message });
+    const said = wait.release ? `${wait.said}: ${message}` : failed;
+    ctx.ledger.recordState(jobId, { state, attempt, consumer, stage: stages.current, message: said });
     // A later song of the bundle has its own ledger row: it no longer shows as running.
     if (song.jobId !== jobId)
-      ctx.ledger.recordState(song.jobId, { state, attempt, consumer, stage: stages.current, message });
-    logger.warn(
-      { stage: stages.current, err: message, retryable, outcome },
-      outcome === 'retry' ? 'job failed; will retry' : 'job failed',
-    );
+      ctx.ledger.recordState(song.jobId, { state, attempt, consumer, stage: stages.current, message: said });
+    if (wait.release)
+      logger[wait.first ? 'warn' : 'info'](
+        {
+          stage: stages.current,
+          err: message,
+          waited_ms: wait.waitedMs,
+          max_wait_ms: ctx.config.retry.maxWaitMs,
+        },
+        wait.said,
+      );
+    else
+      logger.warn(
+        { stage: stages.current, err: failed, retryable, outcome },
+        outcome === 'retry' ? 'job failed; will retry' : 'job failed',
+      );
     const status = outcome === 'retry' ? 'retry' : 'failed';
     // The notification names the job itself (its title and message): the reason without the label.
     return { ...base, status, message: described.message, errorCode: code };
@@ -279,4 +308,44 @@ interface FailedSong {
 export function failedJobLabel(jobId: string, song: FailedSong, noun: 'job' | 'remix' = 'job'): string {
   const { index, of } = song;
   return jobLabel(jobId, index !== undefined && of !== undefined ? { ...song, index, of } : song, noun);
+}
+
+interface WaitDecision {
+  /** Give the job back with these options (it waits), rather than fail it. */
+  release?: ReleaseOptions;
+  /** What the log and the ledger say of the wait. */
+  said?: string;
+  /** Whether this is the first look of this wait (said as a warning; later looks as information). */
+  first?: boolean;
+  waitedMs?: number;
+  /** The wait was given up: words added to the failure's message. */
+  gaveUp?: string;
+}
+
+/**
+ * Whether a failure makes the job wait (its code's policy says so, WorkerErrorPolicy.waits) and for how
+ * long it has waited: the claim's recorded wait (imk-state.json, kept across claims and hosts) of the same
+ * code goes on; past retry.maxWaitMs the job fails instead, saying how long it waited.
+ */
+function waitFor(ctx: WorkerContext, claim: Claim, error: unknown): WaitDecision {
+  const code = waitingCode(error);
+  if (code === undefined) return {};
+  const { maxWaitMs, waitCheckMs } = ctx.config.retry;
+  const first = claim.waiting?.for !== code;
+  const waitedMs = first ? 0 : Math.max(0, Date.now() - claim.waiting.since.getTime());
+  if (waitedMs >= maxWaitMs)
+    return {
+      gaveUp: `(waited ${duration(waitedMs)} for it, the longest retry.maxWaitMs in config/instrumental-maker.yaml allows; not waiting longer)`,
+    };
+  return {
+    release: { delayMs: waitCheckMs, waitingFor: code },
+    said: `job ${claim.jobId} waits (${code}, waited ${duration(waitedMs)} of at most ${duration(maxWaitMs)}, retry.maxWaitMs); looking again in ${duration(waitCheckMs)}, no attempt spent`,
+    first,
+    waitedMs,
+  };
+}
+
+/** A wait's length for people: seconds up to two minutes, then minutes. */
+function duration(ms: number): string {
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }

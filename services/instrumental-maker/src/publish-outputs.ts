@@ -13,6 +13,7 @@ import {
   replacedName,
   type Manifest,
 } from '@imk/protocol';
+import './errors.ts';
 
 // The outputs layout is @imk/protocol's (outputs-layout.ts); re-exported for this package's users.
 export { MANIFEST_FILE, REPLACED_DIR, partialDirName };
@@ -94,6 +95,21 @@ async function freeReplacedPath(aside: string, jobId: string, earlierVersion: bo
 }
 
 /**
+ * Throws OUTPUTS_BEING_WRITTEN when `outputs/<job_id>/` holds no valid manifest and changed lately (see
+ * refuseLiveWriter); else returns what readOutputManifest said of it (undefined: no manifest.json). Asked
+ * at publish, and by a job waiting for it before it does any work (process-job).
+ */
+export async function refuseBusyOutputs(
+  outputsDir: string,
+  jobId: string,
+): Promise<Awaited<ReturnType<typeof readOutputManifest>> | undefined> {
+  const final = join(outputsDir, jobId);
+  const earlier = await readOutputManifest(final).catch(() => undefined);
+  if (earlier?.ok !== true) await refuseLiveWriter(final, jobId, earlier === undefined);
+  return earlier;
+}
+
+/**
  * Publishes a job's outputs so that a reader sees all of them or none: every file and folder of the
  * partial folder fsynced, manifest.json written last (atomically), then one rename to `outputs/<job_id>/`
  * and an fsync of outputs/. An earlier `outputs/<job_id>/` is first moved to `outputs/.replaced/<job_id>@<time>/`.
@@ -108,8 +124,7 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
   // without a readable manifest (the earlier version still writing it in place, or stopped half-way; a
   // manifest that does not validate) is kept for good like the earlier version's: it went to .replaced/ as
   // ours and imk cleanup deleted it.
-  const earlier = await readOutputManifest(final).catch(() => undefined);
-  if (earlier?.ok !== true) await refuseLiveWriter(final, jobId, earlier === undefined);
+  const earlier = await refuseBusyOutputs(outputsDir, jobId);
   const ours = earlier?.ok === true && !earlier.manifest.legacy;
   const earlierVersion = earlier?.ok === true && earlier.manifest.legacy;
   const aside = join(outputsDir, REPLACED_DIR);
@@ -200,8 +215,9 @@ async function newestChange(dir: string): Promise<{ ms: number; file: string | u
 /**
  * Refuses to move aside `outputs/<job_id>/` when it holds no valid manifest and changed lately: the earlier
  * version is likely still writing it (by name), and once our folder took its place, its next files and its
- * manifest.json would be written into ours, over our files of the same name. Left as it is; the job is
- * tried again later (the earlier version finishes, writing its manifest: then it is moved aside, kept).
+ * manifest.json would be written into ours, over our files of the same name. Left as it is; the job waits
+ * (OUTPUTS_BEING_WRITTEN's policy, retry.maxWaitMs) until the earlier version finishes, writing its
+ * manifest: then it is moved aside, kept.
  */
 async function refuseLiveWriter(final: string, jobId: string, noManifest: boolean): Promise<void> {
   const info = await lstat(final).catch(() => undefined);
@@ -212,7 +228,7 @@ async function refuseLiveWriter(final: string, jobId: string, noManifest: boolea
   const what = newest.file === undefined ? '' : ` (its newest file: outputs/${jobId}/${newest.file})`;
   throw new ImkError(
     'OUTPUTS_BEING_WRITTEN',
-    `outputs/${jobId}/ holds files ${noManifest ? 'without a manifest.json' : 'whose manifest.json is not valid (yet)'}, and changed ${Math.max(0, Math.round(ago / 60_000))} min ago${what}: the earlier instrumental-maker (or another program) is likely still writing it. It writes by name, so if this job's outputs took that folder's place, its next files and its manifest.json would overwrite this job's. Nothing was moved or published. Stop the earlier version (a folder left unchanged for ${EARLIER_WRITER_QUIET_MS / 3600_000} h counts as abandoned: it is then kept in outputs/.replaced/ and this job published), or move the folder away yourself, then: imk retry ${jobId}`,
+    `outputs/${jobId}/ holds files ${noManifest ? 'without a manifest.json' : 'whose manifest.json is not valid (yet)'}, and changed ${Math.max(0, Math.round(ago / 60_000))} min ago${what}: the earlier instrumental-maker (or another program) is likely still writing it. It writes by name, so if this job's outputs took that folder's place, its next files and its manifest.json would overwrite this job's. Nothing was moved or published. The job waits for it (looking again every retry.waitCheckMs, for at most retry.maxWaitMs, config/instrumental-maker.yaml), without spending its attempts: once the earlier version has written its manifest.json, or left the folder unchanged for ${EARLIER_WRITER_QUIET_MS / 3600_000} h (abandoned), the folder is kept in outputs/.replaced/ and this job published. If the job failed after waiting that long, stop the earlier version or move the folder away yourself, then: imk retry ${jobId}`,
     { details: { job_id: jobId, ...(newest.file !== undefined && { file: newest.file }) } },
   );
 }

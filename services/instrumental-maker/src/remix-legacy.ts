@@ -22,6 +22,7 @@ import { decodeToWav } from './decode-input.ts';
 import type { ReportProgress } from './stage-runner.ts';
 import type { StemCache } from './stem-cache.ts';
 import { stemCacheKey } from './stem-cache.ts';
+import './errors.ts';
 
 /** The "engine" of a mix made from the earlier version's stems: it did not record its model. */
 export const LEGACY_ENGINE = {

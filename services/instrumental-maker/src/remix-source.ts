@@ -13,6 +13,7 @@ import { decodeToWav } from './decode-input.ts';
 import type { ReportProgress } from './stage-runner.ts';
 import { stemCacheDirOf } from './stem-cache-dir.ts';
 import { stemCacheKey } from './stem-cache.ts';
+import './errors.ts';
 
 /** The ids a song's bundle may be archived under: its own, and (a legacy bundle's song 2, 3…) the bundle's. */
 function bundleIds(jobId: string): string[] {

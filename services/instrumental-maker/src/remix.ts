@@ -18,6 +18,7 @@ import { publishJob } from './pipeline-steps.ts';
 import { discardOutputs } from './publish-outputs.ts';
 import { runStages, type ReportProgress, type StageSteps } from './stage-runner.ts';
 import { stemCacheKey } from './stem-cache.ts';
+import './errors.ts';
 
 type Steps = StageSteps<RemixState, PipelineResult>;
 

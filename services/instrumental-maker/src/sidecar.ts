@@ -3,6 +3,7 @@ import { parse as parseYaml, type ScalarTag } from 'yaml';
 import { z } from 'zod';
 import { ImkError } from '@imk/errors';
 import { sidecarCandidates, type AudioFormat, type StemName } from '@imk/protocol';
+import './errors.ts';
 
 /**
  * The per-song options file beside the audio: `song.m4a.yaml`, `song.yaml`, or the earlier version's

@@ -1,5 +1,6 @@
 import { ImkError } from '@imk/errors';
 import type { Ledger, StageOutcome } from '@imk/ledger';
+import './errors.ts';
 
 /** The stages a job goes through, in order; timings and failures are reported under these names. */
 export const STAGES = [

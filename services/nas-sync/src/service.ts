@@ -8,6 +8,7 @@ import { afterPass } from './after-pass.ts';
 import { openEngine } from './engine.ts';
 import { loadNasSyncConfig } from './config.ts';
 import { openWritableReceipts } from './receipts.ts';
+import './errors.ts';
 
 export interface NasSyncOptions {
   /** The folder holding config/, outputs/ and state/. */

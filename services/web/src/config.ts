@@ -29,6 +29,14 @@ export const WebConfigSchema = z
       .describe(
         'File holding the access token (relative to the root; e.g. a Docker secret); used when `token` is not set.',
       ),
+    bodyLimitKb: z
+      .number()
+      .int()
+      .positive()
+      .default(1024)
+      .describe(
+        'Largest request body the dashboard takes other than an upload (a list of URLs, a mix, subscriptions), in KiB.',
+      ),
     uploadLimitMb: z
       .number()
       .positive()

@@ -59,10 +59,27 @@ export interface CreateWebServerOptions {
 export async function createWebServer(options: CreateWebServerOptions): Promise<FastifyInstance> {
   const paths = resolvePaths(options.root);
   const logger = options.logger;
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.config.bodyLimitKb * 1024,
+    forceCloseConnections: true,
+  });
   const jobs = createJobsView(paths, logger);
   // First of all hooks: Host, Origin and body type are checked and security headers set on every answer.
-  registerHttpGuard(app, { bindHost: options.config.host, allowedHosts: options.config.allowedHosts });
+  // Its error handler answers a body too large or not JSON with the limit and the setting; ours the rest.
+  registerHttpGuard(app, {
+    bindHost: options.config.host,
+    allowedHosts: options.config.allowedHosts,
+    bodyLimitSetting: 'bodyLimitKb in config/web.yaml',
+    onError: (error, request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      if (status >= 500) logger.error({ err: errorMessage(error), url: request.url }, 'request failed');
+      void reply.code(status).send({
+        error: isImkError(error) ? error.code : ((error as { code?: string }).code ?? 'ERROR'),
+        message: errorMessage(error),
+      });
+    },
+  });
   const auth = registerAuth(app, options.token, await readFile(join(PUBLIC_DIR, 'login.html'), 'utf8'));
   const ctx: WebContext = {
     paths,
@@ -83,14 +100,6 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     jobs.close();
     ctx.sync.close();
     done();
-  });
-  app.setErrorHandler((error, request, reply) => {
-    const status = (error as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) logger.error({ err: errorMessage(error), url: request.url }, 'request failed');
-    void reply.code(status).send({
-      error: isImkError(error) ? error.code : ((error as { code?: string }).code ?? 'ERROR'),
-      message: errorMessage(error),
-    });
   });
 
   await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/static/', index: false });

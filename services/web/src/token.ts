@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { isLoopbackHost } from '@imk/http-guard';
 import type { WebConfig } from './config.ts';
+import './errors.ts';
 
 /**
  * The token in force: `token`, else the content of `tokenFile` (relative to the root, like every path in

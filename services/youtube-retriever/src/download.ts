@@ -4,6 +4,7 @@ import { ImkError } from '@imk/errors';
 import type { YoutubeSettings } from './config.ts';
 import { entriesOf, parseInfo, type YtEntry, type YtInfo } from './info.ts';
 import type { YtDlp } from './yt-dlp.ts';
+import './errors.ts';
 
 export type JobKind = 'audio' | 'video';
 

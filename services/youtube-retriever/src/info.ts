@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ImkError } from '@imk/errors';
 import { entryKey } from './entry-identity.ts';
+import './errors.ts';
 
 /** The fields of yt-dlp's info JSON that we use (it has many more). */
 export const YtInfoSchema = z.looseObject({

@@ -57,6 +57,20 @@ describe('the retriever API', () => {
     expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
   });
 
+  it('refuses a body over its limit with a catalogued code that names the limit', async () => {
+    // Fastify's FST_ERR_CTP_BODY_TOO_LARGE ("Request body is too large"), no catalogue's code, before.
+    const response = await post(
+      { 'content-type': 'application/json' },
+      JSON.stringify({ url: 'x'.repeat(70_000) }),
+    );
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body)).toEqual({
+      error: 'REQUEST_TOO_LARGE',
+      message:
+        'the request body (68 KiB) is larger than the 64 KiB this server takes (POST /api/requests): send a smaller request',
+    });
+  });
+
   it('throttles wrong tokens: 429 with Retry-After, even for the right one', async () => {
     for (let i = 0; i < 5; i++)
       expect(

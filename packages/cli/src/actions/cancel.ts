@@ -4,6 +4,7 @@ import { cancelJob, waitForCancel, type CancelOutcome } from '@imk/fsqueue';
 import { openLedger } from '@imk/ledger';
 import { contextFrom, print } from '../context.ts';
 import { locateJob } from './job.ts';
+import '../errors.ts';
 
 interface CancelOptions {
   root?: string;

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contextFrom, print } from '../context.ts';
 import { engineFromOptions } from '../engine-option.ts';
+import '../errors.ts';
 
 interface EvalOptions {
   json?: boolean;

@@ -3,6 +3,7 @@ import { ImkError } from '@imk/errors';
 import { readHeartbeat } from '@imk/ops';
 import { contextFrom, print } from '../context.ts';
 import { SERVICE_NAMES, loadService } from '../services.ts';
+import '../errors.ts';
 
 /**
  * For container health checks: exit 0 when the service's heartbeat on this host is fresh and says

@@ -2,6 +2,7 @@ import { ImkError } from '@imk/errors';
 import { cutText } from '@imk/fs-safe';
 import { LEDGER_STATES, adoptOutputs, openLedger, type JobRow, type LedgerState } from '@imk/ledger';
 import { contextFrom, print } from '../context.ts';
+import '../errors.ts';
 
 interface JobsOptions {
   root?: string;

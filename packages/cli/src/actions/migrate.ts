@@ -8,6 +8,7 @@ import { contextFrom, print } from '../context.ts';
 import { withoutRefusedChanges } from './migrate-check.ts';
 import { backUpConfig, readMigrateRecord, withoutUserEdits, writeMigrateRecord } from './migrate-record.ts';
 import { planMigration, type MigrateLine } from './migrate-plan.ts';
+import '../errors.ts';
 
 interface MigrateOptions {
   root?: string;

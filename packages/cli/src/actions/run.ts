@@ -5,6 +5,7 @@ import { contextFrom, print } from '../context.ts';
 import { SERVICE_NAMES, loadService } from '../services.ts';
 import { shutdownSignal } from '../shutdown.ts';
 import { runOneService } from '../supervisor.ts';
+import '../errors.ts';
 
 interface RunOptions {
   root?: string;

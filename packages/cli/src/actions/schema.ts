@@ -1,6 +1,7 @@
 import { DOCUMENT_SCHEMAS, documentJsonSchemaText, type DocumentName } from '@imk/protocol';
 import { ImkError } from '@imk/errors';
 import { print } from '../context.ts';
+import '../errors.ts';
 
 /** `imk schema <document>` */
 export function schemaCommand(document: string): void {

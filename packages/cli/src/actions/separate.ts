@@ -25,6 +25,7 @@ import { print } from '../context.ts';
 import { engineFromOptions } from '../engine-option.ts';
 import { createProgress } from '../progress.ts';
 import { shutdownSignal } from '../shutdown.ts';
+import '../errors.ts';
 
 interface SeparateOptions {
   out: string;

@@ -5,6 +5,7 @@ import { SERVICE_NAMES } from '../services.ts';
 import { exitIfStuck, shutdownSignal } from '../shutdown.ts';
 import { runServices } from '../supervisor.ts';
 import { warnLegacyEnv } from '@imk/config';
+import '../errors.ts';
 
 interface UpOptions {
   root?: string;

@@ -5,6 +5,7 @@ import { SERVICE_NAMES } from '../services.ts';
 import { DEFAULT_RUN_SERVICE } from './choices.ts';
 import { lazyAction } from './lazy-action.ts';
 import { withRoot } from './root-option.ts';
+import '../errors.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);

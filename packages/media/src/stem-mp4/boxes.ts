@@ -1,4 +1,5 @@
 import { ImkError } from '@imk/errors';
+import '../errors.ts';
 
 /** One ISO-BMFF (MP4) box inside a buffer. */
 export interface Box {

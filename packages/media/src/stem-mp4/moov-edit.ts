@@ -1,5 +1,6 @@
 import { ImkError } from '@imk/errors';
 import { boxBody, childBoxes, corrupt, makeBox } from './boxes.ts';
+import '../errors.ts';
 
 /** Containers on the way from moov to the chunk offset tables (stco/co64). */
 const TABLE_PATH = new Set(['trak', 'mdia', 'minf', 'stbl']);

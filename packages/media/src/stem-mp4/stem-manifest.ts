@@ -1,4 +1,5 @@
 import { ImkError } from '@imk/errors';
+import '../errors.ts';
 
 /** The stems of an NI Stems file after the mixture, in stream order. */
 export const STEM_MP4_ORDER = ['drums', 'bass', 'other', 'vocals'] as const;

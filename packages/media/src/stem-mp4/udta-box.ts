@@ -4,6 +4,7 @@ import { ImkError } from '@imk/errors';
 import { boxBody, childBoxes, corrupt } from './boxes.ts';
 import type { Box } from './boxes.ts';
 import { editMoov } from './moov-edit.ts';
+import '../errors.ts';
 
 const MOVE_CHUNK_BYTES = 4 * 1024 * 1024;
 

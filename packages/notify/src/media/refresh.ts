@@ -5,6 +5,7 @@ import { urlForLog } from '@imk/log';
 import { httpRequest } from '../http.ts';
 import { readNotifySecret } from '../secrets.ts';
 import type { MediaServer } from './schema.ts';
+import '../errors.ts';
 
 export interface RefreshOptions {
   env: NodeJS.ProcessEnv;

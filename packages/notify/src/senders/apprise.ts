@@ -10,6 +10,7 @@ import { resolveTool } from '@imk/tools';
 import type { AppriseTargetSchema } from '../config.ts';
 import { readNotifySecret } from '../secrets.ts';
 import type { NotifySender, SenderContext } from './types.ts';
+import '../errors.ts';
 
 const APPRISE_TYPE = {
   'job.succeeded': 'success',

@@ -21,6 +21,7 @@ import {
   type StereoCues,
 } from './vocal-fusion.ts';
 import { computeVocalMask, splitRest, type FrameCues, type StemMasks } from './stem-masks.ts';
+import '../errors.ts';
 
 export interface BlockSeparator {
   /**

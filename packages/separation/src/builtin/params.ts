@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ImkError } from '@imk/errors';
+import '../errors.ts';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
 export const BUILTIN_VERSION = '1.8.0';

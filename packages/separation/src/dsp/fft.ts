@@ -1,6 +1,7 @@
 // Real FFT on PFFFT compiled to WebAssembly (with SIMD when the runtime has it). bench/fft-bench.ts
 // measured it several times faster than fft.js on this project's frame sizes, which is why it is the one used.
 import { ImkError } from '@imk/errors';
+import '../errors.ts';
 
 // PffftWasmModule is declared in pffft-wasm.d.ts.
 type PffftModule = PffftWasmModule;

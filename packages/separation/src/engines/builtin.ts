@@ -10,6 +10,7 @@ import {
   type BuiltinParams,
 } from '../builtin/index.ts';
 import { createStemWriters } from './stem-output.ts';
+import '../errors.ts';
 
 export const BUILTIN_ENGINE_NAME = 'builtin';
 

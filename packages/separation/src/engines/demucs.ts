@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { SeparateRequest, SeparationEngine, SeparationResult, StemFiles } from '../engine.ts';
 import { STEM_SAMPLE_RATE } from '../pcm-source.ts';
 import { conformStems } from './stem-output.ts';
+import '../errors.ts';
 
 export const DEMUCS_ENGINE_NAME = 'demucs';
 /** Version of this adapter (what it asks of demucs and how it reads the result); part of the cache key. */

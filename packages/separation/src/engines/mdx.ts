@@ -25,6 +25,7 @@ import {
 import { createProviderFallback, type ProviderFallback } from '../mdx/provider-fallback.ts';
 import { acquireMdxSession, type MdxSessionHandle } from '../mdx/session-pool.ts';
 import { createStemWriters } from './stem-output.ts';
+import '../errors.ts';
 
 export const MDX_ENGINE_NAME = 'mdx';
 /**

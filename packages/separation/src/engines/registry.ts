@@ -3,6 +3,7 @@ import type { SeparationEngine } from '../engine.ts';
 import { createBuiltinEngine, type BuiltinEngineOptions } from './builtin.ts';
 import { createDemucsEngine, type DemucsEngineOptions } from './demucs.ts';
 import { createMdxEngine, type MdxEngineOptions } from './mdx.ts';
+import '../errors.ts';
 
 export const ENGINE_NAMES = ['builtin', 'demucs', 'mdx'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];

@@ -10,6 +10,7 @@ import { ensureCorpus, type EnsureCorpusOptions } from '../corpus/corpus.ts';
 import { CORPUS_ITEMS } from '../corpus/items.ts';
 import { regularFile } from './regular-file.ts';
 import type { EvalSplit } from './scores.ts';
+import '../errors.ts';
 
 /** One song with known stems; every file float WAV at 44.1 kHz stereo. */
 export interface EvalTrack {

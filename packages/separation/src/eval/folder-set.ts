@@ -7,6 +7,7 @@ import type { StemFiles } from '../engine.ts';
 import { STEM_SAMPLE_RATE } from '../pcm-source.ts';
 import { extractStemMp4, type EvalSet, type EvalTrack } from './eval-sets.ts';
 import { kindOf, regularFile } from './regular-file.ts';
+import '../errors.ts';
 
 const SOURCES = ['mixture', ...STEM_NAMES] as const;
 

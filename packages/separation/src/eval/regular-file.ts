@@ -5,6 +5,7 @@ import type { Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
 import { openUntrusted, untrustedErrnoError } from '@imk/fs-safe';
+import '../errors.ts';
 
 /** What `path` is after following links, or undefined when nothing is there (or a link leads nowhere). */
 export async function kindOf(path: string): Promise<Stats | undefined> {

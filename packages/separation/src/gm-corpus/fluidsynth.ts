@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { ImkError } from '@imk/errors';
 import { resolveTool } from '@imk/tools';
 import { execa } from 'execa';
+import '../errors.ts';
 
 /** Where Debian's General MIDI soundfonts live (fluid-soundfont-gm, musescore-general-soundfont-small). */
 export const SOUNDFONT_CANDIDATES = [

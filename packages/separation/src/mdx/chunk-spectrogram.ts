@@ -5,6 +5,7 @@
 import { ImkError } from '@imk/errors';
 import { createRealFft, type RealFft } from '../dsp/fft.ts';
 import { hannWindow } from '../dsp/stft-window.ts';
+import '../errors.ts';
 
 export interface ChunkSpectrogram {
   readonly nFft: number;

@@ -2,6 +2,7 @@ import { ImkError } from '@imk/errors';
 import type { PcmChannels } from '../engine.ts';
 import { createSampleFifo } from '../builtin/sample-fifo.ts';
 import type { ChunkSpectrogram } from './chunk-spectrogram.ts';
+import '../errors.ts';
 
 /** Runs the model on `batch` spectrograms laid out [batch, 4, dim_f, dim_t]; returns the same shape. */
 export type MdxModelRun = (input: Float32Array, batch: number) => Promise<Float32Array>;

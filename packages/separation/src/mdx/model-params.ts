@@ -6,6 +6,7 @@ import { NOT_REGULAR_FILE, fileReadProblem, openRegularFileSync, readRegularFile
 import { z } from 'zod';
 import { createChunkSpectrogram } from './chunk-spectrogram.ts';
 import { KNOWN_MDX_MODELS } from './known-models.ts';
+import '../errors.ts';
 
 /** UVR hashes the last 10,000 KiB of a model file (`f.seek(-10000 * 1024, 2)`), or all of a smaller one. */
 export const MDX_HASH_TAIL_BYTES = 10_000 * 1024;

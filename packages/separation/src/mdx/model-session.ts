@@ -2,6 +2,7 @@ import { ImkError } from '@imk/errors';
 import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { MdxModelParams } from './model-params.ts';
+import '../errors.ts';
 
 /** What UVR feeds an MDX-Net model and reads back: `ort_.run(None, {'input': spek})[0]`. */
 export const MDX_INPUT_NAME = 'input';

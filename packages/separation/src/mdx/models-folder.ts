@@ -3,6 +3,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import { ImkError, isAbsentErrno, isImkError } from '@imk/errors';
 import { resolveInside, type PathOutsideReason } from '@imk/fs-safe';
+import '../errors.ts';
 
 // What "a model in models/" is, in one place: what `imk models` lists and `imk doctor` checks is what a job,
 // a song's options file or the config may name as models/…, and the same rules hold for all three.

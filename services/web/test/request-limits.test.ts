@@ -1,0 +1,69 @@
+// A request body Fastify refuses before any route (over the body limit, JSON that does not parse) was
+// answered with Fastify's own code (FST_ERR_CTP_BODY_TOO_LARGE), which no catalogue names, and "Request
+// body is too large" without the limit or the setting that raises it. Real requests to a real server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { policyOfCode } from '@imk/errors';
+import { rawRequest } from '@imk/http-guard/testing';
+import { listenWeb, type RunningWeb } from '../src/index.ts';
+import { quietLogger, tempRoot } from './helpers.ts';
+
+let web: RunningWeb;
+const stop = new AbortController();
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  const made = await tempRoot('imk-web-limits-');
+  cleanup = made.cleanup;
+  web = await listenWeb({
+    root: made.root,
+    logger: quietLogger(),
+    signal: stop.signal,
+    cleanupSchedule: false,
+    overrides: { port: 0, bodyLimitKb: 4 },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  stop.abort();
+  await web.closed;
+  await cleanup();
+});
+
+const post = (body: string) =>
+  rawRequest(`${web.url}/api/requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+
+describe('a request body the server refuses before any route', () => {
+  it('too large: a catalogued code with its status, the limit, and the setting that raises it', async () => {
+    const urls = Array.from(
+      { length: 200 },
+      (_, i) => `https://www.youtube.com/watch?v=${String(i).padStart(11, 'x')}`,
+    );
+    const response = await post(JSON.stringify({ urls }));
+    expect(response.status).toBe(413);
+    const answer = JSON.parse(response.body) as { error: string; message: string };
+    expect(answer.error).toBe('REQUEST_TOO_LARGE');
+    expect(policyOfCode(answer.error)).toEqual({ retryable: false, httpStatus: 413 });
+    expect(answer.message).toMatch(
+      /^the request body \(\d+ KiB\) is larger than the 4 KiB this server takes \(POST \/api\/requests\): send a smaller request, or raise bodyLimitKb in config\/web\.yaml$/,
+    );
+    // Under the limit the same route answers as usual (its own refusal of an empty list, not the guard's).
+    const small = await post(JSON.stringify({ urls: [] }));
+    expect(small.status).not.toBe(413);
+  });
+
+  it('not JSON though it says so: a catalogued code and what to send', async () => {
+    for (const body of ['{"urls": [', '']) {
+      const response = await post(body);
+      expect(response.status, body).toBe(400);
+      const answer = JSON.parse(response.body) as { error: string; message: string };
+      expect(answer.error, body).toBe('REQUEST_BODY_INVALID');
+      expect(policyOfCode(answer.error)).toEqual({ retryable: false, httpStatus: 400 });
+      expect(answer.message).toContain('POST /api/requests');
+      expect(answer.message).toContain('send a JSON document');
+    }
+  });
+});
