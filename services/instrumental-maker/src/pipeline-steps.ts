@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
-import { sha256File } from '@imk/fs-safe';
+import { sha256AndBytes } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
 import type { Manifest } from '@imk/protocol';
 import { mixVariants, nullResidualDb } from '@imk/separation';
@@ -77,10 +77,13 @@ const options: Steps['options'] = {
 const hash: Steps['hash'] = {
   async run(s) {
     const { ctx, jobId, inputFile } = s;
-    const declared = s.job.files?.find((file) => file.path === s.inputName)?.sha256;
-    // fsqueue verified declared hashes when it claimed the bundle.
-    const inputSha256 =
-      declared ?? (await sha256File(inputFile, { untrusted: { name: s.inputName, within: s.claim.dir } }));
+    const declared = s.job.files?.find((file) => file.path === s.inputName);
+    // fsqueue verified declared hashes and sizes (of one descriptor) when it claimed the bundle. Else the
+    // size recorded is of the file hashed, read through one descriptor: never a stat of the name, which
+    // follows a link the name may have become since.
+    const { sha256: inputSha256, bytes } =
+      declared ??
+      (await sha256AndBytes(inputFile, { untrusted: { name: s.inputName, within: s.claim.dir } }));
     const engine = s.engineFacts!;
     const outputKey = await outputKeyOf({
       job: s.job,
@@ -92,6 +95,7 @@ const hash: Steps['hash'] = {
       config: ctx.config,
     });
     s.inputSha256 = inputSha256;
+    s.inputBytes = bytes;
     s.outputKey = outputKey;
     // An earlier attempt may have published and then died before archiving the claim: nothing to redo.
     const dir = join(ctx.paths.outputs, jobId);
@@ -242,7 +246,8 @@ const R128_BLOCK_SEC = 0.4;
 
 /** The manifest, from the one builder: of the files made, or (a duplicate) of the earlier job's files linked. */
 const manifest: Steps['manifest'] = {
-  async run(s) {
+  // Nothing to wait for: every fact was taken by the stages before (the input's by the hash stage).
+  run(s) {
     const { stages } = s;
     if (s.duplicate) {
       s.manifest = duplicateManifest({
@@ -255,10 +260,15 @@ const manifest: Steps['manifest'] = {
         stages,
         options: manifestOptions(s.options!),
       });
-      return undefined;
+      return Promise.resolve(undefined);
     }
     const separation = s.separation!;
-    const facts = await inputFacts(s.inputFile, s.inputName, s.inputSha256!, s.info!, separation);
+    const facts = inputFacts(
+      s.inputName,
+      { sha256: s.inputSha256!, bytes: s.inputBytes! },
+      s.info!,
+      separation,
+    );
     for (const artifact of s.artifacts!) {
       if (
         artifact.kind === 'audio' &&
@@ -305,7 +315,7 @@ const manifest: Steps['manifest'] = {
       nullResidualDb: separation.nullResidualDb,
       outputKey: s.outputKey!,
     });
-    return undefined;
+    return Promise.resolve(undefined);
   },
 };
 
