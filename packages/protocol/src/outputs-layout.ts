@@ -123,20 +123,20 @@ export function isOutputFolderName(name: string): boolean {
 /**
  * Whether a name in outputs/ can be a job folder the earlier Python version wrote although it is not a job
  * id here: its consumer took `job_id` as any text (`outputs/<job_id>/`); most of its names are job ids here
- * too (`Café del Mar 01`), but not one with spaces around it (` My Song `) or an `@`. Such a folder is
- * listed, read-only: nothing of ours is ever published, replaced or remixed under a name that is no job id.
- * Never a hidden name (partial, `.replaced`, a claim), one of spaces only, nor one with a control character
- * or a backslash.
+ * too (`Café del Mar 01`), but not one with spaces around it (` My Song `), of spaces only, with an `@`, or
+ * with a backslash (it ran on Linux, where `AC\DC - Song` is one name). Such a folder is listed, read-only:
+ * nothing of ours is ever published, replaced or remixed under a name that is no job id. Its name is only
+ * ever joined to outputs/ as one component (a backslash is no separator on Linux; nas-sync makes every
+ * `{job_id}` a safe file name); never a hidden name (partial, `.replaced`, a claim) nor one with a control
+ * character.
  */
 export function isEarlierVersionOutputName(name: string): boolean {
   return (
     !isOutputFolderName(name) &&
     name.length > 0 &&
     !name.startsWith('.') &&
-    // Spaces around a name are part of it (its job_id " My Song " named " My Song /"), but not all of it.
-    name.trim() !== '' &&
     // eslint-disable-next-line no-control-regex
-    !/[\u0000-\u001f\u007f\\/]/.test(name) &&
+    !/[\u0000-\u001f\u007f/]/.test(name) &&
     Buffer.byteLength(name) <= MAX_NAME_BYTES
   );
 }
