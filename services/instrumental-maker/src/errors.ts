@@ -15,6 +15,8 @@ export const IM_ERRORS = defineErrors('@imk/instrumental-maker-service', {
   // outputs/<job_id>/ without a valid manifest, changed lately: the earlier version is writing it; later.
   OUTPUTS_BEING_WRITTEN: POLICY.transient,
   OPTIONS_INVALID: POLICY.badRequest,
+  // outputs/ is on a file system (an SMB share) that refuses the job id as a folder name: the same again.
+  OUTPUT_NAME_REFUSED: POLICY.unprocessable,
   SIDECAR_INVALID: POLICY.unprocessable,
   CANCELLED: POLICY.conflict,
   REMIX_SOURCE_MISSING: POLICY.unprocessable,

@@ -20,6 +20,7 @@ import { buildManifest, channelsWarning, inputFacts, sampleRateWarning } from '.
 import { claimMix } from './mix-claim.ts';
 import { manifestOptions, resolveOptions } from './options.ts';
 import { outputKey as outputKeyOf } from './output-key.ts';
+import { outputNameError } from './output-name.ts';
 import type { PipelineResult, PipelineState } from './pipeline.ts';
 import { discardOutputs, publishOutputs, startOutputs } from './publish-outputs.ts';
 import { readSidecar } from './sidecar.ts';
@@ -331,16 +332,21 @@ const manifest: Steps['manifest'] = {
 async function takeOutputs(s: PipelineState): Promise<string> {
   const { ctx, jobId } = s;
   if (s.partialDir !== undefined) return s.partialDir;
-  s.mixClaim ??= await claimMix({
-    outputsDir: ctx.paths.outputs,
-    jobId,
-    consumerId: ctx.consumerId,
-    leaseMs: ctx.config.leaseMs,
-    pollMs: ctx.config.pollMs,
-    signal: s.signal,
-    logger: s.logger,
-  });
-  s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
+  try {
+    s.mixClaim ??= await claimMix({
+      outputsDir: ctx.paths.outputs,
+      jobId,
+      consumerId: ctx.consumerId,
+      leaseMs: ctx.config.leaseMs,
+      pollMs: ctx.config.pollMs,
+      signal: s.signal,
+      logger: s.logger,
+    });
+    s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
+  } catch (error) {
+    // The first folders named by the job id in outputs/: a share that refuses the id says so here.
+    throw outputNameError(error, jobId, ctx.paths.outputs);
+  }
   return s.partialDir;
 }
 
@@ -385,6 +391,9 @@ export async function publishJob(
     manifest: made.manifest,
     stillHeld: async () => (await s.claim.confirm()) && (alsoHeld === undefined || (await alsoHeld())),
     logger: s.logger,
+  }).catch((error: unknown) => {
+    // outputs/<job_id> itself: a share may take ".<id>.partial-…" but not "<id>" (a trailing dot, "CON").
+    throw outputNameError(error, made.jobId, s.ctx.paths.outputs);
   });
   const { kind, manifest, inputSha256 } = made;
   return {
