@@ -14,6 +14,8 @@ import { JobIdSchema } from './common.ts';
  *   outputs/.<job_id>.mixing/<consumer>.<nonce>.lease the claim of the one worker (of any host) adding a mix
  *                                                     to <job_id>'s outputs or running it; its lease a
  *                                                     heartbeat counter
+ *   outputs/.imk-name-check-<random>/                 for a moment: asks outputs/ whether it takes a job id
+ *                                                     as a folder name (an SMB share may refuse it)
  */
 
 /** The document every finished job folder holds, written last: its presence means the job is complete. */
@@ -26,6 +28,12 @@ export const MANIFEST_FILE = 'manifest.json';
  * `outputs/<job_id>/` by name): its files and ours are mixed there, and readers say so.
  */
 export const PUBLISHED_MARKER_FILE = '.imk-published.json';
+
+/**
+ * The prefix of a private folder (mkdtemp) in which a worker makes a folder named by a job id, to ask the
+ * file system of outputs/ whether it takes that name; removed at once (hidden: no reader lists it).
+ */
+export const NAME_CHECK_PREFIX = '.imk-name-check-';
 
 /** Earlier outputs of a job id that a new run replaces are moved here, never deleted. */
 export const REPLACED_DIR = '.replaced';

@@ -345,7 +345,7 @@ async function takeOutputs(s: PipelineState): Promise<string> {
     s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
   } catch (error) {
     // The first folders named by the job id in outputs/: a share that refuses the id says so here.
-    throw outputNameError(error, jobId, ctx.paths.outputs);
+    throw await outputNameError(error, jobId, ctx.paths.outputs);
   }
   return s.partialDir;
 }
@@ -391,9 +391,9 @@ export async function publishJob(
     manifest: made.manifest,
     stillHeld: async () => (await s.claim.confirm()) && (alsoHeld === undefined || (await alsoHeld())),
     logger: s.logger,
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     // outputs/<job_id> itself: a share may take ".<id>.partial-…" but not "<id>" (a trailing dot, "CON").
-    throw outputNameError(error, made.jobId, s.ctx.paths.outputs);
+    throw await outputNameError(error, made.jobId, s.ctx.paths.outputs);
   });
   const { kind, manifest, inputSha256 } = made;
   return {
