@@ -32,14 +32,7 @@ export async function* readWav(file: string, options: ReadWavOptions = {}): Asyn
   assertLittleEndian();
   const handle = await openWavFile(file, options.within === undefined ? {} : { within: options.within });
   try {
-    const header = await readWavHeaderOf(handle, file);
-    const { shape } = options;
-    if (shape !== undefined && (header.sampleRate !== shape.sampleRate || header.channels !== shape.channels))
-      throw new UntrustedFileError(
-        'FILE_CHANGED',
-        `${file} was replaced while it was being read: it was ${shape.sampleRate} Hz, ${shape.channels} channel(s), and is now ${header.sampleRate} Hz, ${header.channels} channel(s)`,
-        file,
-      );
+    const header = checkShape(await readWavHeaderOf(handle, file), file, options.shape);
     yield* readBlocks(handle, header, file, options);
   } finally {
     await handle.close();
@@ -54,7 +47,7 @@ export async function readWavFile(
   assertLittleEndian();
   const handle = await openWavFile(file, options.within === undefined ? {} : { within: options.within });
   try {
-    const header = await readWavHeaderOf(handle, file);
+    const header = checkShape(await readWavHeaderOf(handle, file), file, options.shape);
     const channels = Array.from({ length: header.channels }, () => new Float32Array(header.frames));
     let offset = 0;
     for await (const block of readBlocks(handle, header, file, { ...options, blockFrames: 1 << 18 })) {
@@ -65,6 +58,17 @@ export async function readWavFile(
   } finally {
     await handle.close();
   }
+}
+
+/** `header`, unless a shape was given (ReadWavOptions.shape) and it says otherwise: then FILE_CHANGED. */
+function checkShape(header: WavHeader, file: string, shape: ReadWavOptions['shape']): WavHeader {
+  if (shape === undefined || (header.sampleRate === shape.sampleRate && header.channels === shape.channels))
+    return header;
+  throw new UntrustedFileError(
+    'FILE_CHANGED',
+    `${file} was replaced while it was being read: it was ${shape.sampleRate} Hz, ${shape.channels} channel(s), and is now ${header.sampleRate} Hz, ${header.channels} channel(s)`,
+    file,
+  );
 }
 
 /** The samples of the WAV open as `handle`, whose header is `header`, as planar blocks. */
