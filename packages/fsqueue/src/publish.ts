@@ -276,7 +276,18 @@ async function addFile(
       },
     );
   if (file.move) await moveFile(file.source, target);
-  else await copyFile(file.source, target, 1 /* COPYFILE_EXCL */);
+  // Copied from the descriptor opened and checked (a regular file, links followed), never by name again:
+  // a source swapped for a FIFO since the checks above would block the copy (and the producer) forever.
+  else
+    await copyUntrustedFile(file.source, target, { followLinks: true, name: file.source }).catch(
+      (error: unknown) => {
+        throw new ImkError(
+          isImkError(error, 'FILE_MISSING') ? 'SOURCE_MISSING' : 'SOURCE_NOT_FILE',
+          `${file.source} (bundle file ${file.name}) cannot be taken: ${errorMessage(error)}`,
+          { cause: error },
+        );
+      },
+    );
   await fsyncFile(target);
   // Size and hash of one read of the copy: the bundle's files[] records them together.
   return { path: file.name, ...(await sha256AndBytes(target)) };
