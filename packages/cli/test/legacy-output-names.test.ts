@@ -11,7 +11,8 @@ import { IMK } from './imk-bin.ts';
 describe('an earlier-version library whose folder names are no job ids here', () => {
   let root = '';
   // Spaces around the id were kept in the folder name (" My Song ", "My Song "): such folders were left out.
-  const names = ['Café del Mar 01', 'My Song (live)', ' My Song ', 'My Song '];
+  // So were a title's backslash (it ran on Linux: "AC\\DC - Song" is one name there) and an id of spaces only.
+  const names = ['Café del Mar 01', 'My Song (live)', ' My Song ', 'My Song ', 'AC\\DC - Song', '   '];
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'imk-cli-legacy-names-'));
     for (const name of names) {
@@ -35,12 +36,12 @@ describe('an earlier-version library whose folder names are no job ids here', ()
     });
     expect(job.exitCode, job.stderr).toBe(0);
     expect(job.stdout).toContain('files/audio/Py Deezer - Only Inst.m4a');
-    for (const name of [' My Song ', 'My Song ']) {
+    for (const name of [' My Song ', 'My Song ', 'AC\\DC - Song', '   ']) {
       const padded = await execa(process.execPath, [IMK, 'job', name, '--root', root, '--json'], {
         reject: false,
       });
       expect(padded.exitCode, padded.stderr).toBe(0);
-      expect(padded.stdout).toContain(`${name} title`);
+      expect(padded.stdout).toContain(JSON.stringify(`${name} title`));
     }
   }, 120_000);
 });

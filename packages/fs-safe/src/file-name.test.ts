@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitBytes, fitName, safeFileName } from './file-name.ts';
+import { fitBytes, fitName, safeFileName, windowsNameProblem } from './file-name.ts';
 
 describe('safeFileName', () => {
   it('replaces characters NTFS and SMB refuse, keeps unicode', () => {
@@ -72,5 +72,39 @@ describe('cutting a name between what a reader sees as characters', () => {
     const cut = fitBytes(zalgo, 255);
     expect(cut.startsWith('a')).toBe(true);
     expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(255);
+  });
+});
+
+describe('windowsNameProblem', () => {
+  it.each([
+    ['Live: at Wembley?', 'it holds ":"'],
+    ['a<b', 'it holds "<"'],
+    ['pipe|name', 'it holds "|"'],
+    ['AC\\DC', 'it holds "\\"'],
+    ['tab\there', 'it holds a control character'],
+    ['Song.', 'it ends in a dot'],
+    ['Song ', 'it ends in a space'],
+    ['CON', '"CON" is a device name there'],
+    ['nul.txt', '"nul" is a device name there'],
+    ['Com1', '"Com1" is a device name there'],
+  ])('%j: %s', (name, problem) => {
+    expect(windowsNameProblem(name)).toBe(problem);
+  });
+
+  it.each([
+    'Café del Mar 01',
+    '日本語の歌 (live) + more',
+    'CONCERT',
+    'v1.2 final',
+    ' padded start',
+    'console',
+  ])('%j is taken', (name) => {
+    expect(windowsNameProblem(name)).toBeUndefined();
+  });
+
+  // The same rules as safeFileName: whatever it makes is taken.
+  it('takes every name safeFileName makes', () => {
+    for (const name of ['a:b', 'x.', 'CON', 'nul.txt', '   ', 'a<>|"?*b', 'AC\\DC', 'end. '])
+      expect(windowsNameProblem(safeFileName(name)), name).toBeUndefined();
   });
 });

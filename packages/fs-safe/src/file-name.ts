@@ -4,6 +4,8 @@ import { graphemeCut } from './graphemes.ts';
 // eslint-disable-next-line no-control-regex
 const RESERVED = /[<>:"/\\|?*\u0000-\u001f\u007f]/g;
 const WINDOWS_RESERVED_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+/** RESERVED, to find the first one (not global: no lastIndex kept between calls). */
+const RESERVED_CHAR = new RegExp(RESERVED.source);
 /** The longest file name (one path component) ext4, XFS, btrfs, NTFS and SMB take, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 255;
 
@@ -55,4 +57,23 @@ export function safeFileName(name: string, suffix = '', fallback = 'untitled'): 
   const budget = MAX_NAME_BYTES - Buffer.byteLength(suffix);
   if (Buffer.byteLength(base) > budget) base = fitBytes(base, budget).replace(/[. ]+$/, '');
   return base + suffix;
+}
+
+/**
+ * Why Windows, and so an SMB share, an NTFS or FAT drive, would refuse `name` as a file or folder name
+ * (`it holds ":"`, `it ends in a dot`, `"CON" is a device name there`), or undefined when they take it. The
+ * same rules safeFileName applies; for a name that is kept as it is (a job id names its outputs folder)
+ * and may meet such a file system: said when creating it fails.
+ */
+export function windowsNameProblem(name: string): string | undefined {
+  const char = RESERVED_CHAR.exec(name)?.[0];
+  if (char !== undefined)
+    return char.charCodeAt(0) < 0x20 || char === '\u007f'
+      ? 'it holds a control character'
+      : `it holds "${char}"`;
+  if (name.endsWith('.')) return 'it ends in a dot';
+  if (name.endsWith(' ')) return 'it ends in a space';
+  const device = WINDOWS_RESERVED_NAMES.exec(name)?.[1];
+  if (device !== undefined) return `"${device}" is a device name there`;
+  return undefined;
 }

@@ -39,6 +39,26 @@ export async function digestFile<A extends string>(
 }
 
 /**
+ * SHA-256 and size of a file, both of what one descriptor read: `bytes` counts the bytes hashed, not a
+ * stat of the name (which follows a link, and may meet another file than the one opened). For a file
+ * whose size and hash are recorded together (a manifest's input, a bundle's files[]).
+ */
+export async function sha256AndBytes(
+  path: string,
+  options: DigestOptions = {},
+): Promise<{ sha256: string; bytes: number }> {
+  const file: FileHandle = options.untrusted
+    ? (await openUntrusted(path, options.untrusted)).handle
+    : await open(path, 'r');
+  try {
+    const { digests, bytes } = await digestCounted(file, ['sha256']);
+    return { sha256: digests.sha256, bytes };
+  } finally {
+    await file.close();
+  }
+}
+
+/**
  * Digests (lowercase hex) of what an open handle reads from its current position to the end: for a file
  * already opened the untrusted way, so the bytes hashed are those of the very file that was checked.
  */
@@ -46,11 +66,21 @@ export async function digestHandle<A extends string>(
   file: FileHandle,
   algorithms: readonly A[],
 ): Promise<Record<A, string>> {
+  return (await digestCounted(file, algorithms)).digests;
+}
+
+/** digestHandle, with the number of bytes hashed. */
+async function digestCounted<A extends string>(
+  file: FileHandle,
+  algorithms: readonly A[],
+): Promise<{ digests: Record<A, string>; bytes: number }> {
   const hashes = algorithms.map((name) => [name, createHash(name)] as const);
   const { size } = await file.stat();
+  let bytes = 0;
   if (size <= WHOLE_FILE_LIMIT) {
     const data = await file.readFile();
     for (const [, hash] of hashes) hash.update(data);
+    bytes = data.length;
   } else {
     const buffer = Buffer.allocUnsafeSlow(CHUNK);
     for (;;) {
@@ -58,9 +88,11 @@ export async function digestHandle<A extends string>(
       if (bytesRead === 0) break;
       const chunk = buffer.subarray(0, bytesRead);
       for (const [, hash] of hashes) hash.update(chunk);
+      bytes += bytesRead;
     }
   }
-  return Object.fromEntries(hashes.map(([name, hash]) => [name, hash.digest('hex')])) as Record<A, string>;
+  const digests = Object.fromEntries(hashes.map(([name, hash]) => [name, hash.digest('hex')]));
+  return { digests: digests as Record<A, string>, bytes };
 }
 
 export function sha256Buffer(data: string | Uint8Array): string {

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { raceTries, startSwapper, type Swapper } from '@imk/fs-safe/testing';
 import { publishBundle } from './publish.ts';
 
 // The inbox checks a dropped song (a regular file, no link), probes and hashes it, then publishes a bundle
@@ -60,4 +63,65 @@ describe('a bundle file copied from a folder someone else writes', () => {
       await readFile(join(inbox, source), 'utf8'),
     );
   });
+});
+
+// A source named by its producer (`imk enqueue song.wav`: links followed, no folder given) was checked
+// (lstat, a link's target opened) and then copied by name: swapped meanwhile for a link to a FIFO, the copy
+// opened the FIFO and waited for a writer forever (the producer with it). The copy now reads the
+// descriptor it checked. A real swapper swaps the song for a link to a FIFO and back, again and again.
+describe('a source the producer names, swapped for a link to a FIFO while it is published', () => {
+  let swapper: Swapper | undefined;
+  const own = () => join(root, 'own');
+  afterAll(async () => {
+    await swapper?.stop();
+    // Frees any copy the old code left waiting on the FIFO: a writer comes and goes.
+    const fifo = join(own(), 'fifo');
+    await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).then(
+      (handle) => handle.close(),
+      () => undefined,
+    );
+  });
+
+  it('copies the song, or refuses it naming the file; never waits on the FIFO', async () => {
+    await mkdir(own(), { recursive: true });
+    await writeFile(join(own(), 'original.m4a'), 'the producer song');
+    execFileSync('mkfifo', [join(own(), 'fifo')]);
+    swapper = await startSwapper({
+      folder: own(),
+      name: 'song.m4a',
+      original: 'original.m4a',
+      other: join(own(), 'fifo'),
+    });
+    let n = 0;
+    const counts = await raceTries(
+      ['copied', 'refused', 'hung'],
+      { least: 40, most: 300, enough: (c) => c.copied > 0 && c.refused > 0 },
+      async () => {
+        const id = `fifo_race_${n++}`;
+        const published = publishBundle({
+          queueDir: join(root, 'queues', 'other'),
+          job: { job_id: id, source_type: 'local', audio_path: 'audio.m4a', title: 'T' },
+          files: [{ name: 'audio.m4a', source: join(own(), 'song.m4a') }],
+        }).then(
+          () => 'copied' as const,
+          (error: unknown) => {
+            expect((error as Error).message).toContain(join(own(), 'song.m4a'));
+            expect((error as { code?: string }).code).toMatch(/^SOURCE_(NOT_FILE|MISSING)$/);
+            return 'refused' as const;
+          },
+        );
+        const timer = new AbortController();
+        const hung = sleep(5000, 'hung' as const, { signal: timer.signal }).catch(() => 'hung' as const);
+        const outcome = await Promise.race([published, hung]);
+        timer.abort();
+        if (outcome === 'copied')
+          expect(await readFile(join(root, 'queues', 'other', `job_${id}`, 'audio.m4a'), 'utf8')).toBe(
+            'the producer song',
+          );
+        return outcome;
+      },
+    );
+    expect(counts.hung).toBe(0);
+    expect(counts.copied).toBeGreaterThan(0);
+  }, 240_000);
 });

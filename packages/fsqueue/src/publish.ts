@@ -1,4 +1,4 @@
-import { copyFile, lstat, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ImkError, errorMessage, isImkError } from '@imk/errors';
@@ -11,7 +11,7 @@ import {
   pathExists,
   readUntrustedJson,
   sha256Buffer,
-  sha256File,
+  sha256AndBytes,
 } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import {
@@ -254,8 +254,7 @@ async function addFile(
       },
     );
     await fsyncFile(target);
-    const { size } = await stat(target);
-    return { path: file.name, sha256: await sha256File(target), bytes: size };
+    return { path: file.name, ...(await sha256AndBytes(target)) };
   }
   // A link is followed (the producer's or the user's to make: `imk enqueue song.wav --cover pic.jpg`), but
   // only to a regular file, checked without blocking: a FIFO or a device would block or never end the copy.
@@ -278,10 +277,21 @@ async function addFile(
       },
     );
   if (file.move) await moveFile(file.source, target);
-  else await copyFile(file.source, target, 1 /* COPYFILE_EXCL */);
+  // Copied from the descriptor opened and checked (a regular file, links followed), never by name again:
+  // a source swapped for a FIFO since the checks above would block the copy (and the producer) forever.
+  else
+    await copyUntrustedFile(file.source, target, { followLinks: true, name: file.source }).catch(
+      (error: unknown) => {
+        throw new ImkError(
+          isImkError(error, 'FILE_MISSING') ? 'SOURCE_MISSING' : 'SOURCE_NOT_FILE',
+          `${file.source} (bundle file ${file.name}) cannot be taken: ${errorMessage(error)}`,
+          { cause: error },
+        );
+      },
+    );
   await fsyncFile(target);
-  const { size } = await stat(target);
-  return { path: file.name, sha256: await sha256File(target), bytes: size };
+  // Size and hash of one read of the copy: the bundle's files[] records them together.
+  return { path: file.name, ...(await sha256AndBytes(target)) };
 }
 
 async function moveFile(source: string, target: string): Promise<void> {

@@ -1,6 +1,5 @@
 import { inputArgs, isListDemuxer, refusedDemuxer } from './input-args.ts';
 import { openInputs, type OpenedInputs } from './untrusted-inputs.ts';
-import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
@@ -66,31 +65,35 @@ export interface ProbeOptions {
  * corrupt), MEDIA_EMPTY (zero bytes or no samples) or MEDIA_NO_AUDIO (no audio stream), each naming the file.
  */
 export async function probeMedia(file: string, options: ProbeOptions = {}): Promise<MediaInfo> {
-  let size: number;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new Error('it is not a regular file');
-    size = info.size;
-  } catch (cause) {
-    const why = (await missingFileReason(file)) ?? errorText(cause);
-    throw new ImkError('MEDIA_UNREADABLE', `cannot read media file ${file}: ${why}`, {
-      cause,
-      details: { file },
-    });
-  }
-  if (size === 0) {
-    throw new ImkError(
-      'MEDIA_EMPTY',
-      `media file ${file} is empty (0 bytes); the download or copy may have failed`,
-      {
-        details: { file },
-      },
-    );
-  }
   const ffprobe = await resolveTool('ffprobe');
   const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
-  const result = await runProbe(ffprobe, file, args, options.signal, timeoutMs, options.within);
+  // The size is of the descriptor ffprobe reads (its fstat), never a stat of the name: that follows a link,
+  // and the name may stand for another file by then (MediaInfo.size_bytes is recorded, e.g. by the inbox).
+  let size = 0;
+  const result = await runProbe(
+    ffprobe,
+    file,
+    args,
+    options.signal,
+    timeoutMs,
+    options.within,
+    async (opened) => {
+      if (opened === undefined) {
+        const why = (await missingFileReason(file)) ?? 'it does not exist';
+        throw new ImkError('MEDIA_UNREADABLE', `cannot read media file ${file}: ${why}`, {
+          details: { file },
+        });
+      }
+      size = opened;
+      if (size === 0)
+        throw new ImkError(
+          'MEDIA_EMPTY',
+          `media file ${file} is empty (0 bytes); the download or copy may have failed`,
+          { details: { file } },
+        );
+    },
+  );
   if (result.isCanceled) throw new ImkError('ABORTED', `aborted while probing ${file}`);
   if (result.timedOut) throw probeTimeout(file, size, timeoutMs);
   const refused = refusedDemuxer(result.stderr);
@@ -118,7 +121,7 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     );
   }
   if (result.exitCode !== 0) {
-    // Gone since the stat above (moved or deleted meanwhile): ffprobe's "No such file" is no corruption.
+    // ffprobe's "No such file" (the file went away) is no corruption: said as a missing file.
     const missing = await missingFileReason(file);
     if (missing !== undefined)
       throw new ImkError('MEDIA_UNREADABLE', `cannot read media file ${file}: ${missing}`, {
@@ -190,10 +193,12 @@ async function runProbe(
   signal: AbortSignal | undefined,
   timeoutMs: number,
   within?: string,
+  /** Told the input's size once it is open (undefined: not there), before ffprobe runs; may refuse it. */
+  onOpened?: (size: number | undefined) => Promise<void>,
 ): Promise<{ exitCode?: number; stdout: string; stderr: string; isCanceled: boolean; timedOut: boolean }> {
-  let opened: OpenedInputs;
+  let inputs: OpenedInputs;
   try {
-    opened = await openInputs([...args, ...inputArgs(file)], within === undefined ? {} : { within });
+    inputs = await openInputs([...args, ...inputArgs(file)], within === undefined ? {} : { within });
   } catch (cause) {
     throw new ImkError('MEDIA_UNREADABLE', `cannot read media file ${file}: ${errorText(cause)}`, {
       cause,
@@ -201,16 +206,17 @@ async function runProbe(
     });
   }
   try {
-    const result = await execa(ffprobe, opened.args, {
+    await onOpened?.(inputs.sizes[0]);
+    const result = await execa(ffprobe, inputs.args, {
       reject: false,
       cancelSignal: signal,
-      stdio: opened.stdio,
+      stdio: inputs.stdio,
       timeout: timeoutMs,
       forceKillAfterDelay: 2000,
     });
-    return { ...result, stderr: opened.named(result.stderr) };
+    return { ...result, stderr: inputs.named(result.stderr) };
   } finally {
-    await opened.close();
+    await inputs.close();
   }
 }
 

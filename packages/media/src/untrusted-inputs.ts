@@ -27,6 +27,11 @@ export interface OpenedInputs {
    * descriptor number to the child as it is).
    */
   stdio: ['ignore', 'pipe', 'pipe', ...('ignore' | 3)[]];
+  /**
+   * Each untrusted input's size in bytes, in the order of the arguments, from its open descriptor's fstat
+   * (what the tool reads, not a stat of the name); undefined where nothing was opened (not there).
+   */
+  sizes: (number | undefined)[];
   /** `text` (the tool's stderr) with each of our links said as the input's own name. */
   named(text: string): string;
   /** Closes our copies of the descriptors (the child has its own). */
@@ -87,6 +92,7 @@ export async function openInputs(
 ): Promise<OpenedInputs> {
   const out = [...args];
   const extraStdio: (number | 'ignore')[] = [];
+  const sizes: (number | undefined)[] = [];
   const handles: { close(): Promise<void> }[] = [];
   const names = new Map<string, string>();
   let links: string | undefined;
@@ -106,14 +112,19 @@ export async function openInputs(
       await symlink(`/proc/self/fd/${String(fd)}`, devName);
       try {
         const within = await boundFor(file, options.within);
-        const { handle } = await openUntrusted(file, { name: file, ...(within !== undefined && { within }) });
+        const { handle, size } = await openUntrusted(file, {
+          name: file,
+          ...(within !== undefined && { within }),
+        });
         handles.push(handle);
         extraStdio.push(handle.fd);
+        sizes.push(size);
       } catch (error) {
         // Not there (moved or deleted): the tool's run fails as it did by name, and the caller says so
         // from the original arguments (missingInputs). Anything else there is refused now.
         if (!isAbsentErrno((error as UntrustedFileError).cause) && !isMissing(error)) throw error;
         extraStdio.push('ignore');
+        sizes.push(undefined);
       }
       out[i + 1] = devName;
       names.set(devName, file);
@@ -125,6 +136,7 @@ export async function openInputs(
   return {
     args: out,
     stdio: ['ignore', 'pipe', 'pipe', ...(extraStdio as ('ignore' | 3)[])],
+    sizes,
     named: (text) => [...names].reduce((said, [link, file]) => said.split(link).join(file), text),
     close,
   };

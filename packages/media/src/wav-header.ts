@@ -95,42 +95,51 @@ export async function openWavFile(file: string, options: WavOpenOptions = {}): P
 export async function readWavHeader(file: string, options: WavOpenOptions = {}): Promise<WavHeader> {
   const handle = await openWavFile(file, options);
   try {
-    const { size } = await handle.stat();
-    const head = Buffer.alloc(12);
-    await handle.read(head, 0, 12, 0);
-    if (size < 12 || head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') {
-      throw unsupported(
-        file,
-        'it is not a RIFF/WAVE file (RF64 and other containers need ffmpeg: use decodeAudio)',
-      );
-    }
-    let fmt: Omit<WavHeader, 'dataOffset' | 'dataBytes' | 'frames'> | undefined;
-    let offset = 12;
-    const chunkHead = Buffer.alloc(8);
-    while (offset + 8 <= size) {
-      await handle.read(chunkHead, 0, 8, offset);
-      const id = chunkHead.toString('ascii', 0, 4);
-      const length = chunkHead.readUInt32LE(4);
-      const body = offset + 8;
-      if (id === 'fmt ') {
-        const f = Buffer.alloc(Math.min(length, 40));
-        await handle.read(f, 0, f.length, body);
-        fmt = parseFmt(file, f);
-      } else if (id === 'data') {
-        if (fmt === undefined) throw unsupported(file, 'its data chunk comes before the fmt chunk');
-        // Writers that stream to a pipe leave 0 or 0xFFFFFFFF here: the data then runs to the end of the file.
-        const declared = length === 0 || length === 0xffffffff ? size - body : length;
-        const available = Math.min(declared, size - body);
-        const frames = Math.floor(available / fmt.blockAlign);
-        return { ...fmt, dataOffset: body, dataBytes: frames * fmt.blockAlign, frames };
-      }
-      // Chunks are padded to an even length.
-      offset = body + length + (length % 2);
-    }
-    throw unsupported(file, fmt === undefined ? 'it has no fmt chunk' : 'it has no data chunk');
+    return await readWavHeaderOf(handle, file);
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The header of the WAV file open as `handle` (`file` names it in messages): for a reader that goes on to
+ * read the samples through the same descriptor, so that header and samples are of one file, whatever
+ * happens to its name meanwhile.
+ */
+export async function readWavHeaderOf(handle: FileHandle, file: string): Promise<WavHeader> {
+  const { size } = await handle.stat();
+  const head = Buffer.alloc(12);
+  await handle.read(head, 0, 12, 0);
+  if (size < 12 || head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') {
+    throw unsupported(
+      file,
+      'it is not a RIFF/WAVE file (RF64 and other containers need ffmpeg: use decodeAudio)',
+    );
+  }
+  let fmt: Omit<WavHeader, 'dataOffset' | 'dataBytes' | 'frames'> | undefined;
+  let offset = 12;
+  const chunkHead = Buffer.alloc(8);
+  while (offset + 8 <= size) {
+    await handle.read(chunkHead, 0, 8, offset);
+    const id = chunkHead.toString('ascii', 0, 4);
+    const length = chunkHead.readUInt32LE(4);
+    const body = offset + 8;
+    if (id === 'fmt ') {
+      const f = Buffer.alloc(Math.min(length, 40));
+      await handle.read(f, 0, f.length, body);
+      fmt = parseFmt(file, f);
+    } else if (id === 'data') {
+      if (fmt === undefined) throw unsupported(file, 'its data chunk comes before the fmt chunk');
+      // Writers that stream to a pipe leave 0 or 0xFFFFFFFF here: the data then runs to the end of the file.
+      const declared = length === 0 || length === 0xffffffff ? size - body : length;
+      const available = Math.min(declared, size - body);
+      const frames = Math.floor(available / fmt.blockAlign);
+      return { ...fmt, dataOffset: body, dataBytes: frames * fmt.blockAlign, frames };
+    }
+    // Chunks are padded to an even length.
+    offset = body + length + (length % 2);
+  }
+  throw unsupported(file, fmt === undefined ? 'it has no fmt chunk' : 'it has no data chunk');
 }
 
 function parseFmt(file: string, f: Buffer): Omit<WavHeader, 'dataOffset' | 'dataBytes' | 'frames'> {

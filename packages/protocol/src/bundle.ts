@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
-import { openUntrusted, readUntrustedJson, resolveInside, sha256File } from '@imk/fs-safe';
+import { digestHandle, openUntrusted, readUntrustedJson, resolveInside } from '@imk/fs-safe';
 import type { Job } from './job.ts';
 import { formatIssues, type ValidationProblem } from './validate.ts';
 import { JOB_FILE, JobSchema } from './job.ts';
@@ -82,8 +82,7 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
       let actual: string;
       let size: number;
       try {
-        ({ size } = await statUntrusted(full, file.path));
-        actual = size === file.bytes ? await sha256File(full, { untrusted: { name: file.path } }) : '';
+        ({ size, sha256: actual } = await sizeAndHash(full, file.path, root, file.bytes));
       } catch (error) {
         problems.push({ file: JOB_FILE, path: `files.${index}.path`, message: (error as Error).message });
         continue;
@@ -132,8 +131,22 @@ async function checkFile(root: string, path: string): Promise<FileCheck> {
   }
 }
 
-async function statUntrusted(path: string, name: string): Promise<{ size: number }> {
-  const { handle, size } = await openUntrusted(path, { name });
-  await handle.close();
-  return { size };
+/**
+ * The size of a bundle file and, when it is the size declared, its sha256: both of one descriptor, so that
+ * a file swapped between the two reads cannot pass with one file's size and another's hash.
+ */
+async function sizeAndHash(
+  path: string,
+  name: string,
+  root: string,
+  declaredBytes: number,
+): Promise<{ size: number; sha256: string }> {
+  const { handle, size } = await openUntrusted(path, { name, within: root });
+  try {
+    if (size !== declaredBytes) return { size, sha256: '' };
+    const { sha256 } = await digestHandle(handle, ['sha256']);
+    return { size, sha256 };
+  } finally {
+    await handle.close();
+  }
 }

@@ -33,6 +33,7 @@ export { isSidecarName, sidecarCandidates } from './sidecar-names.ts';
 export type { BundleSong } from './songs.ts';
 export {
   MANIFEST_FILE,
+  NAME_CHECK_PREFIX,
   PUBLISHED_MARKER_FILE,
   REPLACED_DIR,
   isEarlierVersionOutputName,

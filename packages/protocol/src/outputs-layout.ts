@@ -14,6 +14,8 @@ import { JobIdSchema } from './common.ts';
  *   outputs/.<job_id>.mixing/<consumer>.<nonce>.lease the claim of the one worker (of any host) adding a mix
  *                                                     to <job_id>'s outputs or running it; its lease a
  *                                                     heartbeat counter
+ *   outputs/.imk-name-check-<random>/                 for a moment: asks outputs/ whether it takes a job id
+ *                                                     as a folder name (an SMB share may refuse it)
  */
 
 /** The document every finished job folder holds, written last: its presence means the job is complete. */
@@ -26,6 +28,12 @@ export const MANIFEST_FILE = 'manifest.json';
  * `outputs/<job_id>/` by name): its files and ours are mixed there, and readers say so.
  */
 export const PUBLISHED_MARKER_FILE = '.imk-published.json';
+
+/**
+ * The prefix of a private folder (mkdtemp) in which a worker makes a folder named by a job id, to ask the
+ * file system of outputs/ whether it takes that name; removed at once (hidden: no reader lists it).
+ */
+export const NAME_CHECK_PREFIX = '.imk-name-check-';
 
 /** Earlier outputs of a job id that a new run replaces are moved here, never deleted. */
 export const REPLACED_DIR = '.replaced';
@@ -123,20 +131,20 @@ export function isOutputFolderName(name: string): boolean {
 /**
  * Whether a name in outputs/ can be a job folder the earlier Python version wrote although it is not a job
  * id here: its consumer took `job_id` as any text (`outputs/<job_id>/`); most of its names are job ids here
- * too (`Café del Mar 01`), but not one with spaces around it (` My Song `) or an `@`. Such a folder is
- * listed, read-only: nothing of ours is ever published, replaced or remixed under a name that is no job id.
- * Never a hidden name (partial, `.replaced`, a claim), one of spaces only, nor one with a control character
- * or a backslash.
+ * too (`Café del Mar 01`), but not one with spaces around it (` My Song `), of spaces only, with an `@`, or
+ * with a backslash (it ran on Linux, where `AC\DC - Song` is one name). Such a folder is listed, read-only:
+ * nothing of ours is ever published, replaced or remixed under a name that is no job id. Its name is only
+ * ever joined to outputs/ as one component (a backslash is no separator on Linux; nas-sync makes every
+ * `{job_id}` a safe file name); never a hidden name (partial, `.replaced`, a claim) nor one with a control
+ * character.
  */
 export function isEarlierVersionOutputName(name: string): boolean {
   return (
     !isOutputFolderName(name) &&
     name.length > 0 &&
     !name.startsWith('.') &&
-    // Spaces around a name are part of it (its job_id " My Song " named " My Song /"), but not all of it.
-    name.trim() !== '' &&
     // eslint-disable-next-line no-control-regex
-    !/[\u0000-\u001f\u007f\\/]/.test(name) &&
+    !/[\u0000-\u001f\u007f/]/.test(name) &&
     Buffer.byteLength(name) <= MAX_NAME_BYTES
   );
 }

@@ -61,8 +61,10 @@ describe('outputs written by the earlier version', () => {
     const ids = ['Café del Mar 01', 'My Song (live) + more', 'Björk_ÄÖ', '日本語の歌', 'plain_id'];
     // Spaces around its job_id named the folder too (" My Song "): those were left out without a word. They
     // are no job id here (nothing of ours is published under them): listed read-only.
-    const readOnly = [' padded', 'My Song ', ' x y '];
-    for (const name of [...ids, ...readOnly, 'bad\\name', '   ']) {
+    // So were its names with a backslash (it ran on Linux: "AC\\DC - Song" is one name there) and of spaces
+    // only: those were left out without a word too. Listed read-only.
+    const readOnly = [' padded', 'My Song ', ' x y ', 'bad\\name', 'AC\\DC - Song', '   ', ' '];
+    for (const name of [...ids, ...readOnly]) {
       await materializeLegacySample('outputs/pyout_inst_003', join(outputs, name));
       const file = join(outputs, name, 'manifest.json');
       const doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
@@ -79,8 +81,8 @@ describe('outputs written by the earlier version', () => {
       const read = await readOutputManifest(join(outputs, name));
       expect(read?.ok && read.manifest.jobId, name).toBe(name);
     }
-    // Never a hidden name, a backslash, a control character or a path.
-    for (const name of ['.replaced', 'bad\\name', 'a\nb', '../outputs-names/plain_id', '   ', 'padded'])
+    // Never a hidden name, a control character or a path (nor a name that is not there).
+    for (const name of ['.replaced', '..\\outputs-names', 'a\nb', '../outputs-names/plain_id', '', 'padded'])
       expect(await findOutput(outputs, name), name).toBeUndefined();
   });
 

@@ -18,7 +18,7 @@ export async function openStem(file: string, signal?: AbortSignal): Promise<Fram
       { details: { file } },
     );
   }
-  return createFrameReader(readWav(file, { blockFrames: BLOCK_FRAMES, signal }));
+  return createFrameReader(readWav(file, { blockFrames: BLOCK_FRAMES, signal, shape: header }));
 }
 
 /** An engine's input, opened once and readable as often as the engine needs (two-pass engines read it twice). */
@@ -46,7 +46,7 @@ export async function openMixture(file: string, signal?: AbortSignal): Promise<M
   if (header !== undefined && header.frames > 0)
     return {
       expectedFrames: header.frames,
-      blocks: () => readWav(file, { blockFrames: BLOCK_FRAMES, signal }),
+      blocks: () => readWav(file, { blockFrames: BLOCK_FRAMES, signal, shape: header }),
     };
   const info = await probeMedia(file, { signal });
   const options = {
@@ -70,8 +70,10 @@ export async function openAudio(file: string, signal?: AbortSignal, within?: str
   // `within`: the folder someone else writes that `file` may come from (a job's bundle; see @imk/media's
   // OpenInputsOptions): read from there, the file must be inside it still, however it is read.
   const bound = within === undefined ? {} : { within };
-  if ((await stemShapedWav(file, within)) !== undefined)
-    return createFrameReader(readWav(file, { blockFrames: BLOCK_FRAMES, signal, ...bound }));
+  const header = await stemShapedWav(file, within);
+  if (header !== undefined)
+    // Read in the shape found (one open for header and samples; a file replaced since is refused).
+    return createFrameReader(readWav(file, { blockFrames: BLOCK_FRAMES, signal, shape: header, ...bound }));
   return createFrameReader(
     decodeAudio(file, {
       sampleRate: STEM_SAMPLE_RATE,

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { windowsNameProblem } from '@imk/fs-safe';
 import { numberedPath } from './conflicts.ts';
 import { tempPathFor } from './util/remote-path.ts';
 import {
@@ -49,6 +50,19 @@ describe('route templates', () => {
       '/mnt/nas/Stems/yt_abc_audio/Daft Punk - One More Time.m4a',
     );
   });
+
+  // A job id is any text the user's disk takes (the earlier version's too): in a destination on an SMB share,
+  // {job_id} is made a name the share takes, as every field is, so nas-sync never meets the worker's
+  // OUTPUT_NAME_REFUSED (windowsNameProblem is that error's test of a name).
+  it.each(['Live: at Wembley?', 'a<b>c|d"e*f', 'Song.', 'Song ', 'CON', 'nul.txt', 'COM1', 'AC\\DC', '   '])(
+    '{job_id} %j becomes a folder name an SMB share takes',
+    (jobId) => {
+      const path = renderTemplate(compiled('${remoteRoots.stems}/{job_id}/'), values({ job_id: jobId }));
+      const folder = path.split('/').at(-2)!;
+      expect(path.startsWith('/mnt/nas/Stems/')).toBe(true);
+      expect(windowsNameProblem(folder), folder).toBeUndefined();
+    },
+  );
 
   it('never leaves the remote root, whatever the manifest says', () => {
     const template = compiled('${remoteRoots.audio}/{artist}/{title}.{ext}');

@@ -25,6 +25,8 @@ const IM_CATALOGUE = {
   // The job waits for it (retry.maxWaitMs) rather than spending its attempts in a few seconds.
   OUTPUTS_BEING_WRITTEN: { ...POLICY.transient, waits: true },
   OPTIONS_INVALID: POLICY.badRequest,
+  // outputs/ is on a file system (an SMB share) that refuses the job id as a folder name: the same again.
+  OUTPUT_NAME_REFUSED: POLICY.unprocessable,
   SIDECAR_INVALID: POLICY.unprocessable,
   CANCELLED: POLICY.conflict,
   REMIX_SOURCE_MISSING: POLICY.unprocessable,

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
 import type { MediaInfo } from '@imk/media';
 import {
@@ -84,18 +83,20 @@ export function buildManifest(input: ManifestInput): Manifest {
   return parsed.data;
 }
 
-/** What the manifest says of the input: its name, sha256 and size, and what ffprobe found in it. */
-export async function inputFacts(
-  file: string,
+/**
+ * What the manifest says of the input: its name, sha256 and size (both of the one file that was hashed,
+ * see the hash stage), and what ffprobe found in it.
+ */
+export function inputFacts(
   name: string,
-  sha256: string,
+  hashed: { sha256: string; bytes: number },
   info: MediaInfo,
   frames: { frames: number; sampleRate: number },
-): Promise<InputFacts> {
+): InputFacts {
   const facts: InputFacts = {
     path: name,
-    sha256,
-    bytes: (await stat(file)).size,
+    sha256: hashed.sha256,
+    bytes: hashed.bytes,
     duration_sec: Math.round((info.duration_sec ?? frames.frames / frames.sampleRate) * 1e6) / 1e6,
   };
   if (info.audio?.sample_rate !== undefined) facts.sample_rate = info.audio.sample_rate;

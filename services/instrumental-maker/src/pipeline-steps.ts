@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
-import { sha256File } from '@imk/fs-safe';
+import { sha256AndBytes } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
 import type { Manifest } from '@imk/protocol';
 import { mixVariants, nullResidualDb } from '@imk/separation';
@@ -20,6 +20,7 @@ import { buildManifest, channelsWarning, inputFacts, sampleRateWarning } from '.
 import { claimMix } from './mix-claim.ts';
 import { manifestOptions, resolveOptions } from './options.ts';
 import { outputKey as outputKeyOf } from './output-key.ts';
+import { outputNameError } from './output-name.ts';
 import type { PipelineResult, PipelineState } from './pipeline.ts';
 import { discardOutputs, publishOutputs, startOutputs } from './publish-outputs.ts';
 import { readSidecar } from './sidecar.ts';
@@ -77,10 +78,13 @@ const options: Steps['options'] = {
 const hash: Steps['hash'] = {
   async run(s) {
     const { ctx, jobId, inputFile } = s;
-    const declared = s.job.files?.find((file) => file.path === s.inputName)?.sha256;
-    // fsqueue verified declared hashes when it claimed the bundle.
-    const inputSha256 =
-      declared ?? (await sha256File(inputFile, { untrusted: { name: s.inputName, within: s.claim.dir } }));
+    const declared = s.job.files?.find((file) => file.path === s.inputName);
+    // fsqueue verified declared hashes and sizes (of one descriptor) when it claimed the bundle. Else the
+    // size recorded is of the file hashed, read through one descriptor: never a stat of the name, which
+    // follows a link the name may have become since.
+    const { sha256: inputSha256, bytes } =
+      declared ??
+      (await sha256AndBytes(inputFile, { untrusted: { name: s.inputName, within: s.claim.dir } }));
     const engine = s.engineFacts!;
     const outputKey = await outputKeyOf({
       job: s.job,
@@ -92,6 +96,7 @@ const hash: Steps['hash'] = {
       config: ctx.config,
     });
     s.inputSha256 = inputSha256;
+    s.inputBytes = bytes;
     s.outputKey = outputKey;
     // An earlier attempt may have published and then died before archiving the claim: nothing to redo.
     const dir = join(ctx.paths.outputs, jobId);
@@ -242,7 +247,8 @@ const R128_BLOCK_SEC = 0.4;
 
 /** The manifest, from the one builder: of the files made, or (a duplicate) of the earlier job's files linked. */
 const manifest: Steps['manifest'] = {
-  async run(s) {
+  // Nothing to wait for: every fact was taken by the stages before (the input's by the hash stage).
+  run(s) {
     const { stages } = s;
     if (s.duplicate) {
       s.manifest = duplicateManifest({
@@ -255,10 +261,15 @@ const manifest: Steps['manifest'] = {
         stages,
         options: manifestOptions(s.options!),
       });
-      return undefined;
+      return Promise.resolve(undefined);
     }
     const separation = s.separation!;
-    const facts = await inputFacts(s.inputFile, s.inputName, s.inputSha256!, s.info!, separation);
+    const facts = inputFacts(
+      s.inputName,
+      { sha256: s.inputSha256!, bytes: s.inputBytes! },
+      s.info!,
+      separation,
+    );
     for (const artifact of s.artifacts!) {
       if (
         artifact.kind === 'audio' &&
@@ -305,7 +316,7 @@ const manifest: Steps['manifest'] = {
       nullResidualDb: separation.nullResidualDb,
       outputKey: s.outputKey!,
     });
-    return undefined;
+    return Promise.resolve(undefined);
   },
 };
 
@@ -321,16 +332,21 @@ const manifest: Steps['manifest'] = {
 async function takeOutputs(s: PipelineState): Promise<string> {
   const { ctx, jobId } = s;
   if (s.partialDir !== undefined) return s.partialDir;
-  s.mixClaim ??= await claimMix({
-    outputsDir: ctx.paths.outputs,
-    jobId,
-    consumerId: ctx.consumerId,
-    leaseMs: ctx.config.leaseMs,
-    pollMs: ctx.config.pollMs,
-    signal: s.signal,
-    logger: s.logger,
-  });
-  s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
+  try {
+    s.mixClaim ??= await claimMix({
+      outputsDir: ctx.paths.outputs,
+      jobId,
+      consumerId: ctx.consumerId,
+      leaseMs: ctx.config.leaseMs,
+      pollMs: ctx.config.pollMs,
+      signal: s.signal,
+      logger: s.logger,
+    });
+    s.partialDir = await startOutputs(ctx.paths.outputs, jobId, ctx.consumerId, s.logger);
+  } catch (error) {
+    // The first folders named by the job id in outputs/: a share that refuses the id says so here.
+    throw await outputNameError(error, jobId, ctx.paths.outputs);
+  }
   return s.partialDir;
 }
 
@@ -375,6 +391,9 @@ export async function publishJob(
     manifest: made.manifest,
     stillHeld: async () => (await s.claim.confirm()) && (alsoHeld === undefined || (await alsoHeld())),
     logger: s.logger,
+  }).catch(async (error: unknown) => {
+    // outputs/<job_id> itself: a share may take ".<id>.partial-…" but not "<id>" (a trailing dot, "CON").
+    throw await outputNameError(error, made.jobId, s.ctx.paths.outputs);
   });
   const { kind, manifest, inputSha256 } = made;
   return {

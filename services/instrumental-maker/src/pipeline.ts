@@ -58,6 +58,8 @@ export interface PipelineState extends PipelineInput {
   probedInput?: MediaInfo;
   // hash
   inputSha256?: string;
+  /** The input's size: of the file that was hashed (its descriptor), or as declared with its hash. */
+  inputBytes?: number;
   outputKey?: string;
   /**
    * The claim on outputs/<job_id>/ that mixes of this job take too: held while the outputs are written

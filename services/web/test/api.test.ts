@@ -128,6 +128,35 @@ describe('web API', () => {
     ).toBe('image/png');
   });
 
+  // The earlier version ran on Linux and took job_id as any text: a title's backslash ("AC\\DC - Song") and
+  // an id of spaces only named folders, which the dashboard left out without a word. Listed, read and
+  // served, read-only (nothing of ours is retried or remixed under a name that is no job id).
+  it.each(['AC\\DC - Song', '   '])("shows and serves the earlier version's folder %j", async (name) => {
+    const dir = join(root, 'outputs', name);
+    await makeAudio(join(dir, 'files', 'audio', 'Old - Song.m4a'), 1);
+    const manifest = {
+      job_id: name,
+      source_type: 'local',
+      artist: 'Old',
+      album: '',
+      title: 'Song',
+      processed_at: '2023-05-01T10:00:00Z',
+      artifacts: [
+        { kind: 'audio', variant: 'instrumental', path: 'files/audio/Old - Song.m4a', sha256: null },
+      ],
+      stems_generated: true,
+      stems_preserved: false,
+    };
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const id = encodeURIComponent(name);
+    const library = (await (await get('/api/outputs')).json()) as { job_id: string }[];
+    expect(library.map((o) => o.job_id)).toContain(name);
+    const output = (await (await get(`/api/outputs/${id}`)).json()) as { problems?: unknown; job_id: string };
+    expect(output).toMatchObject({ job_id: name });
+    expect(output.problems).toBeUndefined();
+    expect((await get(`/outputs/${id}/files/audio/Old%20-%20Song.m4a`)).status).toBe(200);
+  });
+
   it('never serves a file outside outputs/<job_id>', async () => {
     for (const attempt of [
       '/outputs/job_done/..%2F..%2Fsecret.txt',

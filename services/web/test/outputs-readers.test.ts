@@ -37,10 +37,12 @@ beforeAll(async () => {
   // The earlier version's id with a space (it took job_id as any text): listed by every reader, read-only.
   // Never an output: a name no job can have (a control character), a link to a folder, a partial and a
   // replaced folder.
-  // Spaces around the id are part of the name (" Padded Song "): listed too.
-  for (const name of ['My Song', ' Padded Song ', 'tab\there', '.v1_job.partial-host-1', '.replaced'])
+  // Spaces around the id are part of the name (" Padded Song "): listed too, as are a title's backslash
+  // (the earlier version ran on Linux: "AC\\DC - Song" is one name) and an id of spaces only.
+  const odd = ['My Song', ' Padded Song ', 'AC\\DC - Song', '   '];
+  for (const name of [...odd, 'tab\there', '.v1_job.partial-host-1', '.replaced'])
     await mkdir(join(outputs, name, 'x'), { recursive: true });
-  for (const name of ['My Song', ' Padded Song ', 'tab\there'])
+  for (const name of [...odd, 'tab\there'])
     await writeFile(join(outputs, name, 'manifest.json'), JSON.stringify({ ...legacy, job_id: name }));
   await writeFile(join(outputs, '.v1_job.partial-host-1', 'manifest.json'), JSON.stringify(legacy));
   await symlink(join(outputs, 'v1_job'), join(outputs, 'linked'));
@@ -51,7 +53,15 @@ afterAll(async () => {
 
 describe('outputs/ seen by the dashboard, nas-sync and the ledger', () => {
   it("lists the same outputs, the earlier version's included, and refuses the same one", async () => {
-    const valid = [' Padded Song ', 'My Song', 'pyout_inst_003', 'renamed_copy', 'v1_job'];
+    const valid = [
+      '   ',
+      ' Padded Song ',
+      'AC\\DC - Song',
+      'My Song',
+      'pyout_inst_003',
+      'renamed_copy',
+      'v1_job',
+    ];
 
     const dashboard = await listOutputs(outputs);
     expect(dashboard.map((o) => o.job_id).sort()).toEqual([...valid, 'broken'].sort());
@@ -75,7 +85,9 @@ describe('outputs/ seen by the dashboard, nas-sync and the ledger', () => {
       else syncProblems.push(read.problem);
     }
     expect(synced.sort()).toEqual([
+      '   :legacy',
       ' Padded Song :legacy',
+      'AC\\DC - Song:legacy',
       'My Song:legacy',
       'pyout_inst_003:legacy',
       'renamed_copy:legacy',

@@ -43,11 +43,13 @@ export function sourceGone(jobId: string): string {
   return `the song of job ${jobId} is no longer in a queue's succeeded archive either (cleaned up by retention, queues/<queue>/succeeded/); add the song again to mix it`;
 }
 
-/** Every regular file of a bundle folder but job.json and the queue's own files (`imk-*`). */
+/** Every file (every entry but folders) of a bundle folder but job.json and the queue's own files (`imk-*`). */
 async function bundleFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  // Every entry but folders: a link, a FIFO or a device in the bundle is refused by the copy, naming it,
+  // not left out of the new bundle without a word (its job.json would name a file it does not hold).
   return entries
-    .filter((e) => e.isFile())
+    .filter((e) => !e.isDirectory())
     .map((e) => relative(dir, join(e.parentPath, e.name)))
     .filter((path) => path !== JOB_FILE && !isQueueFileName(path));
 }
@@ -118,7 +120,10 @@ async function queueAgain(
     duplicates: 'process',
   });
   bundle.set('separate_again_of', jobId);
-  for (const path of await bundleFiles(archived.dir)) bundle.addFile(path, join(archived.dir, path));
+  // Copied from a descriptor opened inside the archived bundle (no link followed): a file listed as regular
+  // above may have become a link to another file of this host since.
+  for (const path of await bundleFiles(archived.dir))
+    bundle.addFile(path, join(archived.dir, path), { within: archived.dir });
   const published = await bundle.publish();
   return { job_id: published.jobId, queue: archived.queue, pending: false };
 }
