@@ -6,6 +6,8 @@ export const MEDIA_ERRORS = defineErrors('@imk/media', {
   COVER_UNREADABLE: POLICY.unprocessable,
   ENCODE_INVALID_OPTIONS: POLICY.badRequest,
   FFMPEG_FAILED: POLICY.transient,
+  // A WAV file whose shape changed between the caller's look and the read (wav-reader.ts; fs-safe's code).
+  FILE_CHANGED: POLICY.transient,
   // Past its time limit: a slow or busy machine may do better another time.
   FFMPEG_TIMED_OUT: POLICY.transient,
   LOUDNESS_FAILED: POLICY.transient,

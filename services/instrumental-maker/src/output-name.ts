@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { windowsNameProblem } from '@imk/fs-safe';
 import { NAME_CHECK_PREFIX } from '@imk/protocol';
+import './errors.ts';
 
 /**
  * Errors with which a file system refuses a name: Linux's CIFS client, ntfs-3g (windows_names) and vfat
