@@ -281,7 +281,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           now,
           conflict: conflictPolicy,
           nameBytesOf,
-          heldPaths: new Set(syncPlan.holders.keys()),
+          holders: syncPlan.holders,
         });
         for (const outcome of outcomes)
           if (outcome.status === 'delivered' && outcome.transfer.conflict?.resolution === 'replaced')
