@@ -296,7 +296,12 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       const item: BatchItem = {
         request,
         target,
-        temp: tempPathFor(target, request.sha256, options.maxNameBytes - RSYNC_OWN_TEMP_BYTES),
+        temp: tempPathFor(
+          target,
+          request.sha256,
+          options.maxNameBytes - RSYNC_OWN_TEMP_BYTES,
+          context.tempOwner,
+        ),
       };
       return queue.put(item).then(
         (result) => (partials.settled(item.temp), result),

@@ -242,7 +242,7 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     async put(request): Promise<PutResult> {
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
-      const temp = tempPathFor(target, request.sha256, options.maxNameBytes);
+      const temp = tempPathFor(target, request.sha256, options.maxNameBytes, context.tempOwner);
       const root = request.remoteRoot !== undefined ? pathOf(request.remoteRoot) : (options.root ?? '.');
       // A symlink on the server below the route's root that leads out of it is not written through.
       const assertInsideRoot = async (s: SftpSession): Promise<void> => {
