@@ -160,7 +160,10 @@ export class ReceiptStore {
               error_code = excluded.error_code, error_message = excluded.error_message,
               next_attempt_at = excluded.next_attempt_at, backend_fingerprint = excluded.backend_fingerprint,
               verified_by = excluded.verified_by, delivered_at = excluded.delivered_at, updated_at = excluded.updated_at,
-              replaced_by = NULL, found_as = excluded.found_as,
+              replaced_by = NULL,
+              -- A copy sent again to the path it holds (after verify found it gone) keeps why it is numbered.
+              found_as = CASE WHEN excluded.remote_path = receipts.remote_path
+                THEN COALESCE(excluded.found_as, receipts.found_as) ELSE excluded.found_as END,
               -- A failed retry of a copy verify found gone or altered keeps that finding (holdsPath reads it).
               verify_finding = CASE WHEN excluded.status = 'delivered' THEN NULL
                 ELSE COALESCE(excluded.verify_finding, receipts.verify_finding) END`),

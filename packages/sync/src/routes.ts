@@ -79,93 +79,92 @@ const TO_NOWHERE = (what: 'null' | 'empty'): string =>
  * `skip: true`, that the artifacts it matches are sent nowhere (the earlier project's route without `to`).
  * The earlier project's shape `{kind, variant, to}` is accepted too and read as `match: {kind, variant}`.
  */
-export const RouteSchema = retiredKeys(
-  z
-    .strictObject({
-      name: z.string().optional().describe('Shown in logs and status. @default "routes.<index>"'),
-      match: RouteMatchSchema.optional().describe(
-        'Which artifacts the route takes: every field given must match. Absent (and no legacy keys) = every artifact.',
+const RouteObjectSchema = z
+  .strictObject({
+    name: z.string().optional().describe('Shown in logs and status. @default "routes.<index>"'),
+    match: RouteMatchSchema.optional().describe(
+      'Which artifacts the route takes: every field given must match. Absent (and no legacy keys) = every artifact.',
+    ),
+    kind: MatchValueSchema.describe('Legacy shape: same as match.kind.'),
+    variant: MatchValueSchema.describe('Legacy shape: same as match.variant.'),
+    source_type: MatchValueSchema.describe('Legacy shape: same as match.source_type.'),
+    to: z
+      .string({ error: (issue) => (issue.input === null ? TO_NOWHERE('null') : undefined) })
+      .min(1, { error: TO_NOWHERE('empty') })
+      .optional()
+      .describe(
+        `Where the artifact goes (required unless skip: true). A folder (e.g. "\${remoteRoots.audio}/Instrumental", "Vol.1", or a bare "\${remoteRoots.stems}"): the artifact keeps its own file name inside it. A file name when the last part contains {filename}, or ends in .{ext} or a known extension (${FILE_EXTENSIONS.map((e) => '.' + e).join(' ')}), e.g. "\${remoteRoots.audio}/{artist}/{title} ({variant}).{ext}". A trailing / always means a folder. Every part is cut to 255 bytes (the title, never the variant suffix or extension).`,
       ),
-      kind: MatchValueSchema.describe('Legacy shape: same as match.kind.'),
-      variant: MatchValueSchema.describe('Legacy shape: same as match.variant.'),
-      source_type: MatchValueSchema.describe('Legacy shape: same as match.source_type.'),
-      to: z
-        .string({ error: (issue) => (issue.input === null ? TO_NOWHERE('null') : undefined) })
-        .min(1, { error: TO_NOWHERE('empty') })
-        .optional()
-        .describe(
-          `Where the artifact goes (required unless skip: true). A folder (e.g. "\${remoteRoots.audio}/Instrumental", "Vol.1", or a bare "\${remoteRoots.stems}"): the artifact keeps its own file name inside it. A file name when the last part contains {filename}, or ends in .{ext} or a known extension (${FILE_EXTENSIONS.map((e) => '.' + e).join(' ')}), e.g. "\${remoteRoots.audio}/{artist}/{title} ({variant}).{ext}". A trailing / always means a folder. Every part is cut to 255 bytes (the title, never the variant suffix or extension).`,
-        ),
-      skip: z
-        .boolean()
-        .default(false)
-        .describe(
-          'true: the artifacts this route matches are sent nowhere, and no later route takes them (the earlier project\'s route without "to"). Such a route has no to, backend, refresh or continue.',
-        ),
-      backend: z.string().min(1).optional().describe(`A name under backends. @default "${DEFAULT_BACKEND}"`),
-      refresh: z
-        .array(z.string().min(1))
-        .min(1)
-        .optional()
-        .describe(
-          'Media servers (names under mediaServers) asked to look for new files after a pass delivered some through this route.',
-        ),
-      continue: z
-        .boolean()
-        .default(false)
-        .describe(
-          'The first matching route wins; with continue: true, later routes may match the same artifact too (a second copy).',
-        ),
-    })
-    .superRefine((route, ctx) => {
-      if (route.match && [route.kind, route.variant, route.source_type].some((v) => v !== undefined))
-        ctx.addIssue({
-          code: 'custom',
-          message: 'give either match: {…} or the legacy kind/variant keys, not both',
-        });
-      if (!route.skip && route.to === undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['to'],
-          message:
-            'a route needs "to" (where its artifacts go), or skip: true to send the artifacts it matches nowhere',
-        });
-      if (route.skip)
-        for (const field of ['to', 'backend', 'refresh'] as const)
-          if (route[field] !== undefined)
-            ctx.addIssue({
-              code: 'custom',
-              path: [field],
-              message: `a route with skip: true sends nothing, so it takes no ${field}; remove one of them`,
-            });
-      if (route.skip && route.continue)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['continue'],
-          message:
-            'a route with skip: true keeps later routes from its artifacts; continue: true contradicts it',
-        });
-    })
-    .transform((route) => ({
-      name: route.name,
-      match: readMatch(
-        route.match ?? { kind: route.kind, variant: route.variant, source_type: route.source_type },
+    skip: z
+      .boolean()
+      .default(false)
+      .describe(
+        'true: the artifacts this route matches are sent nowhere, and no later route takes them (the earlier project\'s route without "to"). Such a route has no to, backend, refresh or continue.',
       ),
-      // Absent only on a skip route (checked above).
-      to: route.to,
-      backend: route.backend ?? DEFAULT_BACKEND,
-      continue: route.continue,
-      ...(route.skip && { skip: true as const }),
-      ...(route.refresh && { refresh: route.refresh }),
-    })),
-  // The earlier version's per-destination words: said as what replaces them, not as near-misses.
-  {
-    method:
-      "a route names its destination with backend: <a name under backends> (the earlier version's method rsync, s3, scp or local is that backend's type; see docs/migration.md)",
-    overwrite:
-      'whether a different file at the destination is overwritten is set once, nasSync.conflict: replace overwrites it, rename (the default) delivers as "Title (2).m4a" beside it (see docs/migration.md)',
-  },
-);
+    backend: z.string().min(1).optional().describe(`A name under backends. @default "${DEFAULT_BACKEND}"`),
+    refresh: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        'Media servers (names under mediaServers) asked to look for new files after a pass delivered some through this route.',
+      ),
+    continue: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The first matching route wins; with continue: true, later routes may match the same artifact too (a second copy).',
+      ),
+  })
+  .superRefine((route, ctx) => {
+    if (route.match && [route.kind, route.variant, route.source_type].some((v) => v !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either match: {…} or the legacy kind/variant keys, not both',
+      });
+    if (!route.skip && route.to === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message:
+          'a route needs "to" (where its artifacts go), or skip: true to send the artifacts it matches nowhere',
+      });
+    if (route.skip)
+      for (const field of ['to', 'backend', 'refresh'] as const)
+        if (route[field] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `a route with skip: true sends nothing, so it takes no ${field}; remove one of them`,
+          });
+    if (route.skip && route.continue)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['continue'],
+        message:
+          'a route with skip: true keeps later routes from its artifacts; continue: true contradicts it',
+      });
+  })
+  .transform((route) => ({
+    name: route.name,
+    match: readMatch(
+      route.match ?? { kind: route.kind, variant: route.variant, source_type: route.source_type },
+    ),
+    // Absent only on a skip route (checked above).
+    to: route.to,
+    backend: route.backend ?? DEFAULT_BACKEND,
+    continue: route.continue,
+    ...(route.skip && { skip: true as const }),
+    ...(route.refresh && { refresh: route.refresh }),
+  }));
+
+/** A route; the earlier version's per-destination words are said as what replaces them, not as near-misses. */
+export const RouteSchema = retiredKeys(RouteObjectSchema, {
+  method:
+    "a route names its destination with backend: <a name under backends> (the earlier version's method rsync, s3, scp or local is that backend's type; see docs/migration.md)",
+  overwrite:
+    'whether a different file at the destination is overwritten is set once, nasSync.conflict: replace overwrites it, rename (the default) delivers as "Title (2).m4a" beside it (see docs/migration.md)',
+});
 /** A checked route; `continue` may be left out by code that builds routes itself (it is false then). */
 export type Route = Omit<z.output<typeof RouteSchema>, 'continue'> & { continue?: boolean };
 

@@ -13,100 +13,101 @@ import {
 
 export const SERVICE_NAME = NAS_SYNC;
 
-/** The `nasSync` section of config/nas-sync.yaml. */
-export const NasSyncSchema = retiredKeys(
-  z
-    .strictObject({
-      enabled: z.boolean().default(false).describe('Nothing is synced until this is true.'),
-      pollIntervalSec: z
-        .number()
-        .positive()
-        .default(5)
-        .describe('Seconds between listings of outputs/ (the truth; a watcher only hints).'),
-      watch: z
-        .boolean()
-        .default(true)
-        .describe('Also react at once to new folders in outputs/ (no effect on NFS/SMB).'),
-      unrouted: z
-        .enum(['warn', 'fail'])
-        .default(SYNC_DEFAULTS.unrouted)
-        .describe(
-          'An artifact no route matches: warn once and skip it, or record it as failed (shown by imk sync status).',
-        ),
-      conflict: z
-        .enum(CONFLICT_POLICIES)
-        .default(SYNC_DEFAULTS.conflict)
-        .describe(
-          'A destination path that already holds a different file (another job\'s, or one no receipt of this host wrote) is never overwritten silently: rename = deliver as "Title (2).m4a", "(3)"… (the final path is in the receipt); fail = a final error naming both jobs and the path; replace = overwrite (the old copy\'s receipt is marked replaced). The same content is never a conflict.',
-        ),
-      concurrency: z
-        .number()
-        .int()
-        .positive()
-        .default(SYNC_DEFAULTS.concurrency)
-        .describe(
-          'Transfers at once, over all backends (network copies wait on the network, not on the CPU); an rsync run carrying many files counts as one.',
-        ),
-      retry: RetryPolicySchema.default(RetryPolicySchema.parse({})).describe(
-        'Retries of a failed transfer: tries within one pass, and the wait before a later pass tries it again.',
+const NasSyncObjectSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).describe('Nothing is synced until this is true.'),
+    pollIntervalSec: z
+      .number()
+      .positive()
+      .default(5)
+      .describe('Seconds between listings of outputs/ (the truth; a watcher only hints).'),
+    watch: z
+      .boolean()
+      .default(true)
+      .describe('Also react at once to new folders in outputs/ (no effect on NFS/SMB).'),
+    unrouted: z
+      .enum(['warn', 'fail'])
+      .default(SYNC_DEFAULTS.unrouted)
+      .describe(
+        'An artifact no route matches: warn once and skip it, or record it as failed (shown by imk sync status).',
       ),
-      remoteRoots: z
-        .record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string())
-        .default({})
-        .describe(
-          'Named roots for ${remoteRoots.X} in routes; the legacy ones are audio, video and stems. An empty one is not configured (a route using it is an error).',
-        ),
-      backends: z
-        .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'), BackendOptionsSchema)
-        .default({})
-        .describe(
-          'Named destinations; a route without backend uses "local" (a plain local folder unless defined here).',
-        ),
-      mediaServers: z
-        .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'), MediaServerSchema)
-        .default({})
-        .describe(
-          'Jellyfin, Plex or Navidrome/Subsonic servers that a route names in refresh: asked to pick up new files after a pass delivered some (docs/notifications.md).',
-        ),
-      routes: z
-        .array(RouteSchema)
-        .default([])
-        .describe(
-          'Where artifacts go. The first route that matches an artifact takes it (as in the earlier project); a route with continue: true lets later routes take it too (a second copy). One no route matches is unrouted.',
-        ),
-    })
-    .superRefine((config, ctx) => {
-      const { problems } = compileRoutes(config.routes, config.remoteRoots);
-      for (const problem of problems)
-        ctx.addIssue({ code: 'custom', path: ['routes', problem.index, 'to'], message: problem.message });
-      config.routes.forEach((route, index) => {
-        // A route with a mistake of its own reaches here as written (its transform did not run): no
-        // backend: written means the default, not a backend named "undefined".
-        const backend = (route.backend as string | undefined) ?? DEFAULT_BACKEND;
-        if (backend !== DEFAULT_BACKEND && !(backend in config.backends))
+    conflict: z
+      .enum(CONFLICT_POLICIES)
+      .default(SYNC_DEFAULTS.conflict)
+      .describe(
+        'A destination path that already holds a different file (another job\'s, or one no receipt of this host wrote) is never overwritten silently: rename = deliver as "Title (2).m4a", "(3)"… (the final path is in the receipt); fail = a final error naming both jobs and the path; replace = overwrite (the old copy\'s receipt is marked replaced). The same content is never a conflict.',
+      ),
+    concurrency: z
+      .number()
+      .int()
+      .positive()
+      .default(SYNC_DEFAULTS.concurrency)
+      .describe(
+        'Transfers at once, over all backends (network copies wait on the network, not on the CPU); an rsync run carrying many files counts as one.',
+      ),
+    retry: RetryPolicySchema.default(RetryPolicySchema.parse({})).describe(
+      'Retries of a failed transfer: tries within one pass, and the wait before a later pass tries it again.',
+    ),
+    remoteRoots: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/), z.string())
+      .default({})
+      .describe(
+        'Named roots for ${remoteRoots.X} in routes; the legacy ones are audio, video and stems. An empty one is not configured (a route using it is an error).',
+      ),
+    backends: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'), BackendOptionsSchema)
+      .default({})
+      .describe(
+        'Named destinations; a route without backend uses "local" (a plain local folder unless defined here).',
+      ),
+    mediaServers: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -'), MediaServerSchema)
+      .default({})
+      .describe(
+        'Jellyfin, Plex or Navidrome/Subsonic servers that a route names in refresh: asked to pick up new files after a pass delivered some (docs/notifications.md).',
+      ),
+    routes: z
+      .array(RouteSchema)
+      .default([])
+      .describe(
+        'Where artifacts go. The first route that matches an artifact takes it (as in the earlier project); a route with continue: true lets later routes take it too (a second copy). One no route matches is unrouted.',
+      ),
+  })
+  .superRefine((config, ctx) => {
+    const { problems } = compileRoutes(config.routes, config.remoteRoots);
+    for (const problem of problems)
+      ctx.addIssue({ code: 'custom', path: ['routes', problem.index, 'to'], message: problem.message });
+    config.routes.forEach((route, index) => {
+      // A route with a mistake of its own reaches here as written (its transform did not run): no
+      // backend: written means the default, not a backend named "undefined".
+      const backend = (route.backend as string | undefined) ?? DEFAULT_BACKEND;
+      if (backend !== DEFAULT_BACKEND && !(backend in config.backends))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', index, 'backend'],
+          message: `no backend named "${backend}" under backends (known: ${Object.keys(config.backends).join(', ') || 'none'})`,
+        });
+      route.refresh?.forEach((server, at) => {
+        if (!(server in config.mediaServers))
           ctx.addIssue({
             code: 'custom',
-            path: ['routes', index, 'backend'],
-            message: `no backend named "${backend}" under backends (known: ${Object.keys(config.backends).join(', ') || 'none'})`,
+            path: ['routes', index, 'refresh', at],
+            message: `no media server named "${server}" under mediaServers (known: ${Object.keys(config.mediaServers).join(', ') || 'none'})`,
           });
-        route.refresh?.forEach((server, at) => {
-          if (!(server in config.mediaServers))
-            ctx.addIssue({
-              code: 'custom',
-              path: ['routes', index, 'refresh', at],
-              message: `no media server named "${server}" under mediaServers (known: ${Object.keys(config.mediaServers).join(', ') || 'none'})`,
-            });
-        });
       });
-    }),
-  // The earlier version's settings, said as what replaces them (docs/migration.md), not as near-misses.
-  {
-    method:
-      "the earlier version's method (rsync, s3, scp, local) is a backend now: define it under backends (type: rsync, s3, sftp for scp, or local) and name it in each route's backend (local needs none; see docs/migration.md)",
-    overwrite:
-      'the earlier version\'s overwrite is conflict now: conflict: replace overwrites a different file at the destination (overwrite: true), conflict: rename (the default) delivers as "Title (2).m4a" beside it and conflict: fail stops (see docs/migration.md)',
-  },
-);
+    });
+  });
+
+/**
+ * The `nasSync` section of config/nas-sync.yaml. The earlier version's settings are said as what replaces
+ * them (docs/migration.md), not as near-misses.
+ */
+export const NasSyncSchema = retiredKeys(NasSyncObjectSchema, {
+  method:
+    "the earlier version's method (rsync, s3, scp, local) is a backend now: define it under backends (type: rsync, s3, sftp for scp, or local) and name it in each route's backend (local needs none; see docs/migration.md)",
+  overwrite:
+    'the earlier version\'s overwrite is conflict now: conflict: replace overwrites a different file at the destination (overwrite: true), conflict: rename (the default) delivers as "Title (2).m4a" beside it and conflict: fail stops (see docs/migration.md)',
+});
 export type NasSyncConfig = z.output<typeof NasSyncSchema>;
 
 /** config/nas-sync.yaml: everything lives under the top-level key `nasSync`. */

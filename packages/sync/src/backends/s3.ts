@@ -337,9 +337,14 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
           // Only this upload's object is removed, and (where the server checks If-Match) only while it is.
           if (ours) {
             const { DeleteObjectCommand } = await sdk();
-            await s3
-              .send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key, IfMatch: found.ETag }))
-              .catch(() => undefined);
+            const remove = (ifMatch?: string) =>
+              s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key, IfMatch: ifMatch }));
+            // A server without conditional deletes (501): the ETag just seen is the check.
+            await remove(found.ETag).catch((error: unknown) =>
+              (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 501
+                ? remove().catch(() => undefined)
+                : undefined,
+            );
           }
           throw await mismatchError(request, `s3://${options.bucket}/${key}`, { bytes, sha256 });
         }
