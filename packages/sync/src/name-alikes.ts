@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { samePathKey } from './conflicts.ts';
-import { isRetryable } from './errors.ts';
+import { isRetryable, syncError } from './errors.ts';
+import type { PlannedTransfer } from './plan.ts';
 import type { SyncBackend } from './types.ts';
 
 /**
@@ -44,4 +45,25 @@ export function createNameAlikes(isOurs: (backend: string, path: string) => bool
       .map((found) => (dir === '.' ? found : posix.join(dir, found)))
       .filter((found) => !isOurs(name, found));
   };
+}
+
+/** Why a name beside ours that only looks different is a conflict. */
+export const SAME_NAME = `names that differ only by case or accent encoding are one file on most shares`;
+
+/**
+ * A file beside `transfer`'s path under a name one with it (case, accent encoding) that no receipt wrote: a
+ * CONFLICT like one the backend finds at the name itself, saying which name (`found_as`).
+ */
+export function alikeTaken(transfer: PlannedTransfer, alike: string): Error {
+  return syncError(
+    'CONFLICT',
+    `${transfer.backend}:${alike} is already there, and ${SAME_NAME}; ${transfer.remotePath} was not written beside it`,
+    { details: { remote_path: transfer.remotePath, found_as: alike } },
+  );
+}
+
+/** The name-alike a CONFLICT found (alikeTaken), if that is what it found. */
+export function foundAsOf(error: { details: Record<string, unknown> }): string | undefined {
+  const found = error.details.found_as;
+  return typeof found === 'string' ? found : undefined;
 }

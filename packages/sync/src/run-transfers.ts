@@ -11,7 +11,7 @@ import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
 import type { PutResult, SyncBackend } from './types.ts';
 import { createLimiter, type Limiter } from './util/limiter.ts';
-import { createNameAlikes } from './name-alikes.ts';
+import { SAME_NAME, alikeTaken, createNameAlikes, foundAsOf } from './name-alikes.ts';
 
 export interface TransferOutcome {
   transfer: PlannedTransfer;
@@ -42,7 +42,7 @@ export interface RunTransfersInput {
   /**
    * Who holds each path (by destinationKey), as the plan found (SyncPlan.holders): a renamed copy never takes
    * a held path, and a file at the destination under a name one with ours is ours only when a receipt holds
-   * it under that very spelling.
+   * it under that spelling (or one that differs only by Unicode normalisation).
    */
   holders?: ReadonlyMap<string, { remotePath: string }>;
   /** The longest name a backend stores (its maxNameBytes). @default MAX_NAME_BYTES */
@@ -85,27 +85,6 @@ const foundThere = (transfer: PlannedTransfer): PutResult => ({
   verifiedBy: 'remote-hash',
   alreadyThere: true,
 });
-
-/** Why a name beside ours that only looks different is a conflict. */
-const SAME_NAME = `names that differ only by case or accent encoding are one file on most shares`;
-
-/**
- * A file beside `transfer`'s path under a name one with it (case, accent encoding) that no receipt wrote: a
- * CONFLICT like one the backend finds at the name itself, saying which name (`found_as`).
- */
-function alikeTaken(transfer: PlannedTransfer, alike: string): Error {
-  return syncError(
-    'CONFLICT',
-    `${transfer.backend}:${alike} is already there, and ${SAME_NAME}; ${transfer.remotePath} was not written beside it`,
-    { details: { remote_path: transfer.remotePath, found_as: alike } },
-  );
-}
-
-/** The name-alike a CONFLICT found (alikeTaken), if that is what it found. */
-function foundAsOf(error: { details: Record<string, unknown> }): string | undefined {
-  const found = error.details.found_as;
-  return typeof found === 'string' ? found : undefined;
-}
 
 /** How many numbered names (`Title (2).m4a` … ) a renamed copy tries before giving up. */
 const MAX_NUMBERED = 99;
@@ -160,9 +139,12 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
   // The backend checks at the destination; only an explicit `replace` lets it overwrite a different file,
   // and only at the path the plan chose (a numbered name is never a copy of ours to replace).
   const existingAt = (n: number) => (policy === 'replace' && n === 1 ? 'replace' : 'keep');
-  const alikesOf = createNameAlikes(
-    (backend, path) => input.holders?.get(destinationKey(backend, path))?.remotePath === path,
-  );
+  const alikesOf = createNameAlikes((backend, path) => {
+    const held = input.holders?.get(destinationKey(backend, path))?.remotePath;
+    // Ours as our receipt spells it, or as a file system that normalises names (macOS, some SMB servers)
+    // keeps it; a name that differs by case is another file's (file systems keep the case they are given).
+    return held !== undefined && held.normalize('NFC') === path.normalize('NFC');
+  });
   // Two transfers onto one path (the same content from two jobs) run one after the other, never racing.
   const pathChains = new Map<string, Promise<void>>();
   const onePerPath = (transfer: PlannedTransfer, run: () => Promise<void>): Promise<void> => {
