@@ -8,6 +8,7 @@ import {
   RsyncOptionsSchema,
   createRsyncBackend,
   sweepRsyncLeftovers,
+  type RsyncBackend,
   type RsyncLeftover,
   type RsyncOptions,
 } from '@imk/sync';
@@ -89,12 +90,13 @@ export async function sweepSyncLeftovers(options: {
   }
   for (const [name, folders] of remote) {
     if (folders.size === 0) continue;
-    const backend = createRsyncBackend(config.backends[name] as RsyncOptions, {
-      name,
-      logger: options.logger.child({ component: 'sync-leftovers', backend: name }),
-      env: options.env,
-    });
+    let backend: RsyncBackend | undefined;
     try {
+      backend = createRsyncBackend(config.backends[name] as RsyncOptions, {
+        name,
+        logger: options.logger.child({ component: 'sync-leftovers', backend: name }),
+        env: options.env,
+      });
       const swept = await backend.sweepLeftovers({
         remoteDirs: folders,
         olderThanMs: options.olderThanMs,
@@ -103,13 +105,14 @@ export async function sweepSyncLeftovers(options: {
       result.removed.push(...swept.removed.map((entry) => ({ ...entry, backend: name })));
       result.problems.push(...swept.problems);
     } catch (error) {
-      // The server cannot be reached now (a NAS asleep): its leftovers wait for the next cleanup.
+      // The server cannot be reached now (a NAS asleep), or the backend's settings are wrong (nas-sync says
+      // so itself): its leftovers wait for the next cleanup.
       options.logger.warn(
         { backend: name, err: errorMessage(error) },
         `the leftovers of interrupted rsync transfers on backend "${name}" were not looked for: ${errorMessage(error)}`,
       );
     } finally {
-      await backend.close();
+      await backend?.close();
     }
   }
   return result;

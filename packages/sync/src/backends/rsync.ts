@@ -333,7 +333,13 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     sweepLeftovers({ remoteDirs, ...rest }) {
       const dirs = [...remoteDirs].map(pathOf);
       const sweep = { ...rest, dirs, partialDir: options.partialDir };
-      return remote ? sweepRemoteRsyncLeftovers((words) => ssh(words), sweep) : sweepRsyncLeftovers(sweep);
+      if (!remote) return sweepRsyncLeftovers(sweep);
+      // A server that cannot be reached (or runs no sh) is an error of the backend, said as nas-sync says it.
+      return sweepRemoteRsyncLeftovers(async (words) => {
+        const result = await ssh(words);
+        if (result.exitCode !== 0) throw failure(result, 'sweep leftovers');
+        return result;
+      }, sweep);
     },
 
     async stat(remotePath) {
