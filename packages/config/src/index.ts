@@ -4,7 +4,7 @@ export { validateConfig } from './validate-config.ts';
 export type { ConfigProblem, ConfigResult } from './validate-config.ts';
 export { applyEnvOverrides } from './env-overrides.ts';
 export type { EnvOverride } from './env-overrides.ts';
-export { findUnknownKeys } from './schema-walk.ts';
+export { findUnknownKeys, retiredKeys } from './schema-walk.ts';
 export type { UnknownKey } from './schema-walk.ts';
 export {
   DEFAULT_QUEUE,

@@ -1,5 +1,5 @@
 import { closest, distance } from 'fastest-levenshtein';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 // zod 4 keeps a schema's definition under `_zod.def`. Only the fields read here are declared.
 interface Def {
@@ -47,6 +47,35 @@ export interface UnknownKey {
   suggestion: string | undefined;
   /** The keys declared where it was found. */
   known: string[];
+  /** For a setting of an earlier version that something else replaced (retiredKeys): what to write instead. */
+  retired?: string;
+}
+
+/** Where retiredKeys keeps its hints, in zod's registry of schema metadata. */
+const RETIRED = 'imkRetiredKeys';
+
+/**
+ * The object schema `schema`, knowing settings of an earlier version that it no longer takes: such a key
+ * is still an unknown setting, and its message says what replaced it (`hints[key]`) instead of guessing
+ * a near name. Call it last (zod keeps metadata per schema instance).
+ */
+export function retiredKeys<S extends z.ZodType>(schema: S, hints: Readonly<Record<string, string>>): S {
+  return schema.meta({ [RETIRED]: hints });
+}
+
+/** The retired keys' hints on `schema` and every wrapper unwrap goes through. */
+function retiredOf(schema: z.ZodType): Record<string, string> {
+  const hints: Record<string, string> = {};
+  let current = schema;
+  for (let i = 0; i < 16; i++) {
+    const found = z.globalRegistry.get(current)?.[RETIRED] as Record<string, string> | undefined;
+    Object.assign(hints, found);
+    const def = defOf(current);
+    if (def.innerType) current = def.innerType;
+    else if (def.type === 'pipe' && def.in) current = def.in;
+    else break;
+  }
+  return hints;
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -70,10 +99,14 @@ export function findUnknownKeys(
       const shape = def.shape ?? {};
       const known = Object.keys(shape);
       const open = def.catchall !== undefined && defOf(def.catchall).type !== 'never';
+      const retired = retiredOf(schema);
       return Object.entries(value).flatMap(([key, child]) => {
         const field = shape[key];
         if (field) return findUnknownKeys(field, child, [...path, key]);
         if (open) return [];
+        const hint = Object.hasOwn(retired, key) ? retired[key] : undefined;
+        if (hint !== undefined)
+          return [{ path: [...path, key], key, suggestion: undefined, known, retired: hint }];
         return [{ path: [...path, key], key, suggestion: suggest(key, known), known }];
       });
     }

@@ -27,9 +27,11 @@ export function validateConfig<S extends z.ZodType>(schema: S, json: unknown): C
   const unknown: ConfigProblem[] = findUnknownKeys(schema, input).map((entry) => ({
     path: dotted(entry.path),
     message:
-      entry.suggestion === undefined
-        ? `unknown setting "${entry.key}" (known here: ${entry.known.join(', ') || 'none'})`
-        : `unknown setting "${entry.key}"; did you mean "${entry.suggestion}"?`,
+      entry.retired !== undefined
+        ? `unknown setting "${entry.key}": ${entry.retired}`
+        : entry.suggestion === undefined
+          ? `unknown setting "${entry.key}" (known here: ${entry.known.join(', ') || 'none'})`
+          : `unknown setting "${entry.key}"; did you mean "${entry.suggestion}"?`,
     // A misspelt secret ("pasword") is still a secret: judged by the name it most likely meant too.
     found: describeValue(
       valueAt(input, entry.path),

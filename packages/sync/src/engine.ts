@@ -1,3 +1,5 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Logger } from '@imk/log';
 import { ImkError } from '@imk/errors';
 import { MAX_NAME_BYTES } from '@imk/fs-safe';
@@ -147,6 +149,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     unrouted: options.unrouted ?? SYNC_DEFAULTS.unrouted,
     writeOf,
   });
+  // One writer per receipts database (a state folder has one runner at a time, by its lock): stable across
+  // restarts, so a retry writes over its own partial, and different for another state folder's nas-sync.
+  const tempOwner = createHash('sha256')
+    .update(options.receipts ? resolve(options.receipts.file) : randomUUID())
+    .digest('hex')
+    .slice(0, 8);
   let live = new Map<string, SyncBackend>();
   // Transfers at once over all backends: each transfer takes one, a batching backend (rsync) one per run.
   const slots = createLimiter(concurrency);
@@ -227,6 +235,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         env: options.env,
         concurrency: concurrencyOf(name),
         slots,
+        tempOwner,
       };
       backend = (options.createBackend ?? defaultCreateBackend)(opts, context);
       live.set(name, backend);
@@ -281,7 +290,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           now,
           conflict: conflictPolicy,
           nameBytesOf,
-          heldPaths: new Set(syncPlan.holders.keys()),
+          holders: syncPlan.holders,
         });
         for (const outcome of outcomes)
           if (outcome.status === 'delivered' && outcome.transfer.conflict?.resolution === 'replaced')

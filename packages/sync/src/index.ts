@@ -15,6 +15,7 @@ export type { BackendOptions, BackendType } from './backends/index.ts';
 export { LOCAL_BACKEND, LocalOptionsSchema, createLocalBackend } from './backends/local.ts';
 export type { LocalOptions } from './backends/local.ts';
 export { RSYNC_BACKEND, RsyncOptionsSchema, createRsyncBackend } from './backends/rsync.ts';
+export type { RsyncBackend } from './backends/rsync.ts';
 export type { RsyncOptions } from './backends/rsync.ts';
 export { sweepRsyncLeftovers } from './backends/rsync-leftovers.ts';
 export type { RsyncLeftover, SweepRsyncLeftoversOptions } from './backends/rsync-leftovers.ts';

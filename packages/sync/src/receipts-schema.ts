@@ -6,8 +6,10 @@ import { VERIFY_FINDING_CODES } from './errors.ts';
  * 2: the receipt key holds the sha256, so every delivered version of an artifact keeps its receipt.
  * 3: `verify_finding` keeps what `imk sync verify` found of a delivered copy (gone or altered) through failed
  * retries, so the receipt goes on holding its path (conflicts.ts holdsPath).
+ * 4: `found_as` keeps the name of a file no receipt wrote, found beside a copy's route path under a name one
+ * with it (case, accent encoding), that made the copy numbered: what `imk sync status` says as the reason.
  */
-export const RECEIPTS_SCHEMA_VERSION = 3;
+export const RECEIPTS_SCHEMA_VERSION = 4;
 
 // One receipt per delivered version: a re-processed artifact's new copy must not forget the earlier one.
 const RECEIPTS_TABLE = (name: string) => `
@@ -31,6 +33,7 @@ CREATE TABLE IF NOT EXISTS ${name} (
   updated_at TEXT NOT NULL,
   replaced_by TEXT,
   verify_finding TEXT,
+  found_as TEXT,
   PRIMARY KEY (job_id, artifact_path, destination, sha256)
 ) WITHOUT ROWID;`;
 
@@ -54,8 +57,8 @@ CREATE TABLE IF NOT EXISTS runner (
 
 /**
  * Brings a receipts file made by an earlier version up to RECEIPTS_SCHEMA_VERSION, in one transaction:
- * adds `replaced_by` (files made before conflict policies) and `verify_finding` (filled from the error code
- * of a copy verify found gone or altered), then re-keys the table by sha256 (version 1 kept one receipt per
+ * adds `replaced_by` (files made before conflict policies), `verify_finding` (filled from the error code
+ * of a copy verify found gone or altered) and `found_as`, then re-keys the table by sha256 (version 1 kept one receipt per
  * artifact and destination; every row carries over).
  */
 export function migrateReceipts(db: Database): void {
@@ -69,6 +72,8 @@ export function migrateReceipts(db: Database): void {
         `UPDATE receipts SET verify_finding = error_code WHERE error_code IN (${VERIFY_FINDING_CODES.map((code) => `'${code}'`).join(', ')})`,
       );
     }
+    if (!columns.some((column) => column.name === 'found_as'))
+      db.exec('ALTER TABLE receipts ADD COLUMN found_as TEXT');
     if (!columns.some((column) => column.name === 'sha256' && column.pk > 0)) {
       db.exec(RECEIPTS_TABLE('receipts_v2'));
       const names = RECEIPT_COLUMNS.join(', ');
@@ -101,4 +106,5 @@ const RECEIPT_COLUMNS = [
   'updated_at',
   'replaced_by',
   'verify_finding',
+  'found_as',
 ];

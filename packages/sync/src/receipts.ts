@@ -47,6 +47,11 @@ export interface Receipt extends ReceiptKey {
    * Kept while retries fail for other reasons (the error code then says why), cleared once delivered again.
    */
   verifyFinding?: string | undefined;
+  /**
+   * Why this copy is numbered, when it is because of a file no receipt wrote under a name one with the route's
+   * (differing only by case or accent encoding): that file's path, as the destination spells it.
+   */
+  foundAs?: string | undefined;
 }
 
 export type ReceiptOutcome =
@@ -64,6 +69,8 @@ export interface ReceiptWrite extends ReceiptKey {
   remotePath: string;
   bytes: number;
   backendFingerprint: string;
+  /** See Receipt.foundAs. */
+  foundAs?: string | undefined;
 }
 
 interface Row {
@@ -86,6 +93,7 @@ interface Row {
   updated_at: string;
   replaced_by: string | null;
   verify_finding: string | null;
+  found_as: string | null;
 }
 
 export function receiptKey(key: ReceiptKey): string {
@@ -113,6 +121,7 @@ function fromRow(row: Row): Receipt {
     updatedAt: row.updated_at,
     replacedBy: row.replaced_by ?? undefined,
     verifyFinding: row.verify_finding ?? undefined,
+    foundAs: row.found_as ?? undefined,
   };
 }
 
@@ -141,10 +150,10 @@ export class ReceiptStore {
           upsert: db.prepare(`
             INSERT INTO receipts (job_id, artifact_path, destination, backend, remote_path, sha256, bytes, status, final,
               attempts, error_code, error_message, next_attempt_at, backend_fingerprint, verified_by, delivered_at, updated_at,
-              verify_finding)
+              verify_finding, found_as)
             VALUES (@job_id, @artifact_path, @destination, @backend, @remote_path, @sha256, @bytes, @status, @final,
               @attempts, @error_code, @error_message, @next_attempt_at, @backend_fingerprint, @verified_by, @delivered_at, @updated_at,
-              @verify_finding)
+              @verify_finding, @found_as)
             ON CONFLICT (job_id, artifact_path, destination, sha256) DO UPDATE SET
               backend = excluded.backend, remote_path = excluded.remote_path,
               bytes = excluded.bytes, status = excluded.status, final = excluded.final, attempts = excluded.attempts,
@@ -152,6 +161,9 @@ export class ReceiptStore {
               next_attempt_at = excluded.next_attempt_at, backend_fingerprint = excluded.backend_fingerprint,
               verified_by = excluded.verified_by, delivered_at = excluded.delivered_at, updated_at = excluded.updated_at,
               replaced_by = NULL,
+              -- A copy sent again to the path it holds (after verify found it gone) keeps why it is numbered.
+              found_as = CASE WHEN excluded.remote_path = receipts.remote_path
+                THEN COALESCE(excluded.found_as, receipts.found_as) ELSE excluded.found_as END,
               -- A failed retry of a copy verify found gone or altered keeps that finding (holdsPath reads it).
               verify_finding = CASE WHEN excluded.status = 'delivered' THEN NULL
                 ELSE COALESCE(excluded.verify_finding, receipts.verify_finding) END`),
@@ -269,6 +281,7 @@ export class ReceiptStore {
       delivered_at: outcome.status === 'delivered' ? now : null,
       updated_at: now,
       verify_finding: verifyFinding ?? null,
+      found_as: write.foundAs ?? null,
     };
     this.statements.upsert?.run(row);
     return row;

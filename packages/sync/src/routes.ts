@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { retiredKeys } from '@imk/config';
 import { MAX_NAME_BYTES, fitBytes, safeFileName } from '@imk/fs-safe';
 import { syncError } from './errors.ts';
 
@@ -78,7 +79,7 @@ const TO_NOWHERE = (what: 'null' | 'empty'): string =>
  * `skip: true`, that the artifacts it matches are sent nowhere (the earlier project's route without `to`).
  * The earlier project's shape `{kind, variant, to}` is accepted too and read as `match: {kind, variant}`.
  */
-export const RouteSchema = z
+const RouteObjectSchema = z
   .strictObject({
     name: z.string().optional().describe('Shown in logs and status. @default "routes.<index>"'),
     match: RouteMatchSchema.optional().describe(
@@ -156,6 +157,14 @@ export const RouteSchema = z
     ...(route.skip && { skip: true as const }),
     ...(route.refresh && { refresh: route.refresh }),
   }));
+
+/** A route; the earlier version's per-destination words are said as what replaces them, not as near-misses. */
+export const RouteSchema = retiredKeys(RouteObjectSchema, {
+  method:
+    "a route names its destination with backend: <a name under backends> (the earlier version's method rsync, s3, scp or local is that backend's type; see docs/migration.md)",
+  overwrite:
+    'whether a different file at the destination is overwritten is set once, nasSync.conflict: replace overwrites it, rename (the default) delivers as "Title (2).m4a" beside it (see docs/migration.md)',
+});
 /** A checked route; `continue` may be left out by code that builds routes itself (it is false then). */
 export type Route = Omit<z.output<typeof RouteSchema>, 'continue'> & { continue?: boolean };
 

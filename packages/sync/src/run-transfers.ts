@@ -11,6 +11,7 @@ import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
 import type { PutResult, SyncBackend } from './types.ts';
 import { createLimiter, type Limiter } from './util/limiter.ts';
+import { SAME_NAME, alikeTaken, createNameAlikes, foundAsOf } from './name-alikes.ts';
 
 export interface TransferOutcome {
   transfer: PlannedTransfer;
@@ -38,8 +39,12 @@ export interface RunTransfersInput {
   now(): number;
   /** What a destination holding a different file gets. @default SYNC_DEFAULTS.conflict */
   conflict?: ConflictPolicy;
-  /** destinationKey of every path a receipt holds: a renamed copy never takes one. */
-  heldPaths?: ReadonlySet<string>;
+  /**
+   * Who holds each path (by destinationKey), as the plan found (SyncPlan.holders): a renamed copy never takes
+   * a held path, and a file at the destination under a name one with ours is ours only when a receipt holds
+   * it under that spelling (or one that differs only by Unicode normalisation).
+   */
+  holders?: ReadonlyMap<string, { remotePath: string }>;
   /** The longest name a backend stores (its maxNameBytes). @default MAX_NAME_BYTES */
   nameBytesOf?(name: string): number;
 }
@@ -96,9 +101,12 @@ function destinationConflict(
   cause: unknown,
 ): Error {
   const notRegular = isImkError(cause) && cause.details.not_regular === true;
+  const foundAs = isImkError(cause) ? foundAsOf(cause) : undefined;
   const what = notRegular
     ? 'something that is not a regular file (a folder, a FIFO or a device), which no conflict policy replaces'
-    : 'a different file that no receipt of this host wrote';
+    : foundAs === undefined
+      ? 'a different file that no receipt of this host wrote'
+      : `a different file that no receipt of this host wrote, as ${foundAs} (${SAME_NAME})`;
   const fix = notRegular
     ? 'Move or rename it on the destination, or change the route'
     : policy === 'fail'
@@ -123,13 +131,20 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
   const outcomes: TransferOutcome[] = [];
   const policy = input.conflict ?? SYNC_DEFAULTS.conflict;
   const claimed = new Set([
-    ...(input.heldPaths ?? []),
+    ...(input.holders?.keys() ?? []),
     ...input.transfers.map((t) => destinationKey(t.backend, t.remotePath)),
   ]);
   const numbered = (transfer: PlannedTransfer, original: string, n: number): string =>
     n === 1 ? original : numberedPath(original, n, input.nameBytesOf?.(transfer.backend));
-  // The backend checks at the destination; only an explicit `replace` lets it overwrite a different file.
-  const existing = policy === 'replace' ? 'replace' : 'keep';
+  // The backend checks at the destination; only an explicit `replace` lets it overwrite a different file,
+  // and only at the path the plan chose (a numbered name is never a copy of ours to replace).
+  const existingAt = (n: number) => (policy === 'replace' && n === 1 ? 'replace' : 'keep');
+  const alikesOf = createNameAlikes((backend, path) => {
+    const held = input.holders?.get(destinationKey(backend, path))?.remotePath;
+    // Ours as our receipt spells it, or as a file system that normalises names (macOS, some SMB servers)
+    // keeps it; a name that differs by case is another file's (file systems keep the case they are given).
+    return held !== undefined && held.normalize('NFC') === path.normalize('NFC');
+  });
   // Two transfers onto one path (the same content from two jobs) run one after the other, never racing.
   const pathChains = new Map<string, Promise<void>>();
   const onePerPath = (transfer: PlannedTransfer, run: () => Promise<void>): Promise<void> => {
@@ -169,6 +184,8 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
       sha256: transfer.sha256,
       bytes: transfer.bytes,
       backendFingerprint: input.fingerprintOf(transfer.backend),
+      // Numbered because of a name-alike no receipt wrote: which one, for imk sync status.
+      ...(transfer.conflict?.holder.jobId === '' && { foundAs: transfer.conflict.holder.remotePath }),
     };
     const previous = transfer.receipt?.sha256 === transfer.sha256 ? transfer.receipt.attempts : 0;
     if (outcome.status === 'delivered')
@@ -235,12 +252,19 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
     }
     for (;;) {
       try {
+        const alikes = await alikesOf(backend, transfer.backend, transfer.remotePath);
+        for (const alike of alikes)
+          if (await holdsSame(backend, transfer, alike).catch(() => false)) {
+            settleAt(transfer, original, alike);
+            return foundThere(transfer);
+          }
+        if (alikes[0] !== undefined) throw alikeTaken(transfer, alikes[0]);
         return await backend.put({
           localPath: transfer.localPath,
           remotePath: transfer.remotePath,
           bytes: transfer.bytes,
           sha256: transfer.sha256,
-          existing,
+          existing: existingAt(n),
           remoteRoot: transfer.remoteRoot,
           route: transfer.routeName,
           ...(transfer.recordedMs !== undefined && { recordedMs: transfer.recordedMs }),
@@ -248,7 +272,11 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
         });
       } catch (error) {
         if (!isImkError(error, 'CONFLICT')) throw error;
-        if (policy !== 'rename') throw destinationConflict(transfer, transfer.remotePath, policy, error);
+        const foundAs = foundAsOf(error);
+        // `replace` replaces what the plan chose to replace, never a file of someone else's under a name
+        // that only looks the same: that one stays, and this copy is numbered as under `rename`.
+        const numbering = policy === 'rename' || (policy === 'replace' && (n > 1 || foundAs !== undefined));
+        if (!numbering) throw destinationConflict(transfer, transfer.remotePath, policy, error);
         const taken = transfer.remotePath;
         // The next number no receipt and no transfer of this pass holds; a held one may hold this content.
         for (;;) {
@@ -264,10 +292,18 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
             return foundThere(transfer);
           }
         }
-        transfer.conflict = { holder: NO_HOLDER, path: original, resolution: 'renamed' };
+        transfer.conflict = {
+          holder: { ...NO_HOLDER, ...(foundAs !== undefined && { remotePath: foundAs }) },
+          path: original,
+          resolution: 'renamed',
+        };
+        const held =
+          foundAs === undefined
+            ? `${transfer.backend}:${taken} holds a different file that no receipt of this host wrote`
+            : `${transfer.backend}:${foundAs} is there, which no receipt of this host wrote, and ${SAME_NAME}`;
         log.warn(
-          { remote_path: taken, delivered_as: transfer.remotePath },
-          `conflict: ${transfer.backend}:${taken} holds a different file that no receipt of this host wrote; delivering as ${transfer.remotePath}`,
+          { remote_path: taken, delivered_as: transfer.remotePath, ...(foundAs && { found_as: foundAs }) },
+          `conflict: ${held}; delivering as ${transfer.remotePath}`,
         );
       }
     }

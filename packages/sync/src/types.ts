@@ -106,6 +106,11 @@ export interface BackendContext {
   concurrency?: number;
   /** The engine's limit on transfers at once over all backends; a batching backend takes one per run. */
   slots?: Limiter;
+  /**
+   * Who writes this backend's temporary names (util/remote-path.ts tempPathFor): one token per engine's
+   * receipts database, so two nas-syncs (two state folders) delivering to one destination never share one.
+   */
+  tempOwner?: string;
 }
 
 export type BackendFactory<O> = (options: O, context: BackendContext) => SyncBackend;

@@ -66,10 +66,15 @@ describe.each(backends)('%s: no writing through a link that leads outside the ro
     await writeFile(local.path, data);
   });
 
-  const put = async (remotePath: string) => {
+  const put = async (remotePath: string, remoteRoot: string | undefined = root) => {
     const backend = make();
     try {
-      return await backend.put({ ...local, localPath: local.path, remotePath, remoteRoot: root });
+      return await backend.put({
+        ...local,
+        localPath: local.path,
+        remotePath,
+        ...(remoteRoot !== undefined && { remoteRoot }),
+      });
     } finally {
       await backend.close();
     }
@@ -90,6 +95,22 @@ describe.each(backends)('%s: no writing through a link that leads outside the ro
     // Said as it is: where it leads (the server resolves the missing name), or that it leads nowhere.
     expect((error as Error).message).toMatch(/is a symlink leading (nowhere|to \S*gone, outside)/);
     expect(await readdir(elsewhere)).toEqual([]);
+  });
+
+  it('refuses a link to nothing under the file name itself at once (DESTINATION_UNSAFE), also one pointing inside the root or with no root given, and leaves nothing', async () => {
+    // SFTP said a bare, retried 'Failure' (its rename refused the name) until a later pass said why.
+    const cases = [
+      ['inside.m4a', join(root, 'missing.m4a'), root],
+      ['relative.m4a', 'missing-too.m4a', root],
+      ['no-root.m4a', join(root, 'gone.m4a'), undefined],
+    ] as const;
+    for (const [name, leadsTo, remoteRoot] of cases) {
+      await symlink(leadsTo, join(root, name));
+      const error = await put(join(root, name), remoteRoot).catch((e: unknown) => e);
+      expect(isImkError(error, 'DESTINATION_UNSAFE'), `${name}: ${String(error)}`).toBe(true);
+      expect((error as Error).message).toContain(`${join(root, name)} is a symlink leading nowhere`);
+    }
+    expect((await readdir(root)).sort()).toEqual(cases.map(([name]) => name).sort());
   });
 
   it('delivers through a link that stays inside the root', async () => {

@@ -244,6 +244,84 @@ export function testDelivery(name: string, setup: () => Promise<DeliveryTarget>)
       expect(sha256(await target.readRemote(receipt.remotePath))).toBe(sha256(job.get('files/x.m4a')!));
     });
 
+    /** Puts files straight onto the destination, as another program would (no receipt of ours). */
+    const putStranger = async (remotePath: string): Promise<Buffer> => {
+      const data = randomBytes(500 + Math.floor(Math.random() * 500));
+      const file = join(dir.path, `stranger-${randomBytes(4).toString('hex')}`);
+      await writeFile(file, data);
+      const backend = createBackend(target.options, {
+        name: 'direct',
+        logger: testLogger(),
+        env: target.env,
+      });
+      try {
+        await backend.put({ localPath: file, remotePath, bytes: data.length, sha256: sha256(data) });
+      } finally {
+        await backend.close();
+      }
+      return data;
+    };
+
+    it('a file no receipt wrote whose name differs from ours only by case or accent encoding (NFC/NFD) is left as it is; ours arrives numbered and says why', async () => {
+      // On ext4, S3 or SFTP these are three names; served over SMB or copied to a Mac they are one.
+      const folder = posix.join(root, 'audio', 'Alike');
+      const upper = posix.join(folder, 'CAFÉ SONG.m4a');
+      const nfd = posix.join(folder, 'Café Song.m4a'.normalize('NFD'));
+      const theirs = [
+        [upper, await putStranger(upper)],
+        [nfd, await putStranger(nfd)],
+      ] as const;
+      const job = await writeJob(outputs, {
+        jobId: 'job_cafe',
+        title: 'Café Song',
+        artifacts: [{ path: 'files/a.m4a' }],
+      });
+      const routes = [route('${remoteRoots.audio}/Alike/{title}.{ext}')];
+      const { logger, lines } = capturingLogger();
+      const summary = await engine(routes, undefined, logger).runPass();
+      expect(summary).toMatchObject({ delivered: 1, failed: 0 });
+      const receipt = delivered()[0]!;
+      expect(receipt.remotePath).toBe(posix.join(folder, 'Café Song (2).m4a'));
+      expect(sha256(await target.readRemote(receipt.remotePath))).toBe(sha256(job.get('files/a.m4a')!));
+      for (const [path, data] of theirs) expect(sha256(await target.readRemote(path))).toBe(sha256(data));
+      // Why: the name found there, which the status and the log show.
+      expect(summary.outcomes[0]?.transfer.conflict).toMatchObject({
+        resolution: 'renamed',
+        path: posix.join(folder, 'Café Song.m4a'),
+        holder: { jobId: '', remotePath: expect.stringMatching(/CAFÉ SONG\.m4a$|Cafe\u0301 Song\.m4a$/) },
+      });
+      expect(
+        lines().some((line) =>
+          /conflict: .*no receipt of this host wrote.*case or accent encoding.*delivering as .*\(2\)/.test(
+            String(line.msg),
+          ),
+        ),
+      ).toBe(true);
+      expect(await engine(routes).runPass()).toMatchObject({ delivered: 0, alreadyDelivered: 1 });
+    });
+
+    it('conflict: replace never replaces a name-alike no receipt wrote (ours arrives numbered); conflict: fail names it', async () => {
+      const replaceDir = posix.join(root, 'audio', 'Replace');
+      const theirs = posix.join(replaceDir, 'café song.m4a');
+      const theirData = await putStranger(theirs);
+      const failDir = posix.join(root, 'audio', 'Fail');
+      const failTheirs = posix.join(failDir, 'CAFE\u0301 SONG.m4a');
+      await putStranger(failTheirs);
+      await writeJob(outputs, { jobId: 'job_r', title: 'Café Song', artifacts: [{ path: 'files/a.m4a' }] });
+      const replaced = await engine(
+        [route('${remoteRoots.audio}/Replace/{title}.{ext}')],
+        'replace',
+      ).runPass();
+      expect(replaced).toMatchObject({ delivered: 1, failed: 0 });
+      expect(delivered()[0]?.remotePath).toBe(posix.join(replaceDir, 'Café Song (2).m4a'));
+      expect(sha256(await target.readRemote(theirs))).toBe(sha256(theirData));
+      const failed = await engine([route('${remoteRoots.audio}/Fail/{title}.{ext}')], 'fail').runPass();
+      expect(failed).toMatchObject({ delivered: 0, failed: 1, failedFinal: 1 });
+      const receipt = [...receipts.all().values()].find((r) => r.status === 'failed');
+      expect(receipt).toMatchObject({ errorCode: 'CONFLICT', final: true });
+      expect(receipt?.errorMessage).toContain(`as ${failTheirs}`);
+    });
+
     it('imk sync verify finds a copy deleted from the destination, and a retry sends it again', async () => {
       const job = await writeJob(outputs, {
         jobId: 'job_v',

@@ -1,5 +1,7 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { createHash } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ReceiptStore, createSyncEngine, type BackendOptions } from '../src/index.ts';
@@ -85,7 +87,80 @@ async function readObject(key: string): Promise<Buffer> {
   }
 }
 
+function s3Client(): S3Client {
+  return new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+}
+
+/**
+ * A proxy in front of s3rver that, once our PUT of `key` is stored, lets another writer put its own object
+ * there before our PUT's answer comes back: what a server ignoring If-None-Match does with two writers.
+ */
+async function anotherWriterAfterOurPut(
+  key: string,
+  theirs: Buffer,
+): Promise<{ endpoint: string; server: Server }> {
+  const target = new URL(s3.endpoint);
+  let done = false;
+  const server = createServer((incoming, outgoing) => {
+    const upstream = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: incoming.method,
+        path: incoming.url,
+        headers: incoming.headers,
+      },
+      (answer) => {
+        const ours = incoming.method === 'PUT' && incoming.url?.split('?')[0] === `/${s3.bucket}/${key}`;
+        const relay = () => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        };
+        if (!ours || done) return relay();
+        done = true;
+        const client = s3Client();
+        void client
+          .send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: theirs }))
+          .finally(() => client.destroy())
+          .then(relay, relay);
+      },
+    );
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
 describe('s3 faults (s3rver)', () => {
+  it('another writer puts its object at our key right after our upload: it is kept (never deleted), ours arrives numbered', async () => {
+    const contents = await writeJob(join(dir.path, 'outputs'), {
+      jobId: 'race1',
+      title: 'Raced',
+      artifacts: [{ path: 'files/audio/a.m4a', size: 50_000 }],
+    });
+    const key = 'library/audio/Artist/Raced.m4a';
+    const theirs = randomBytes(12_345);
+    const proxy = await anotherWriterAfterOurPut(key, theirs);
+    let summary;
+    try {
+      summary = await engineFor(bucket({ endpoint: proxy.endpoint })).runPass();
+    } finally {
+      proxy.server.close();
+    }
+    const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+    // Theirs first: the old code deleted it once its own check of the key found another size.
+    expect(sha(await readObject(key))).toBe(sha(theirs));
+    expect(summary).toMatchObject({ delivered: 1, failed: 0 });
+    expect(sha(await readObject('library/audio/Artist/Raced (2).m4a'))).toBe(
+      sha(contents.get('files/audio/a.m4a')!),
+    );
+  });
+
   it('server down, then up: the artifact is delivered later', async () => {
     const contents = await writeJob(join(dir.path, 'outputs'), {
       jobId: 'down1',

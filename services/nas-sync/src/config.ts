@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NAS_SYNC, loadServiceConfig } from '@imk/config';
+import { NAS_SYNC, loadServiceConfig, retiredKeys } from '@imk/config';
 import { MediaServerSchema } from '@imk/notify';
 import {
   BackendOptionsSchema,
@@ -13,8 +13,7 @@ import {
 
 export const SERVICE_NAME = NAS_SYNC;
 
-/** The `nasSync` section of config/nas-sync.yaml. */
-export const NasSyncSchema = z
+const NasSyncObjectSchema = z
   .strictObject({
     enabled: z.boolean().default(false).describe('Nothing is synced until this is true.'),
     pollIntervalSec: z
@@ -98,6 +97,17 @@ export const NasSyncSchema = z
       });
     });
   });
+
+/**
+ * The `nasSync` section of config/nas-sync.yaml. The earlier version's settings are said as what replaces
+ * them (docs/migration.md), not as near-misses.
+ */
+export const NasSyncSchema = retiredKeys(NasSyncObjectSchema, {
+  method:
+    "the earlier version's method (rsync, s3, scp, local) is a backend now: define it under backends (type: rsync, s3, sftp for scp, or local) and name it in each route's backend (local needs none; see docs/migration.md)",
+  overwrite:
+    'the earlier version\'s overwrite is conflict now: conflict: replace overwrites a different file at the destination (overwrite: true), conflict: rename (the default) delivers as "Title (2).m4a" beside it and conflict: fail stops (see docs/migration.md)',
+});
 export type NasSyncConfig = z.output<typeof NasSyncSchema>;
 
 /** config/nas-sync.yaml: everything lives under the top-level key `nasSync`. */

@@ -51,7 +51,8 @@ export function describeConflict(row: StatusRow): string | undefined {
   if (!c) return undefined;
   const by = c.earlier_version
     ? 'an earlier version of this artifact'
-    : (c.held_by ?? 'a file no receipt of this host wrote');
+    : (c.held_by ??
+      `a file no receipt of this host wrote${c.found_as ? ` (as ${c.found_as}: names that differ only by case or accent encoding are one file on most shares)` : ''}`);
   switch (c.resolution) {
     case 'renamed':
       return `conflict: ${c.path} held ${by}; delivered as ${row.remote_path}`;

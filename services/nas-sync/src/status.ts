@@ -46,6 +46,11 @@ export interface RowConflict {
   held_by?: string;
   /** Set when it was held by an earlier delivered version of this same artifact (the job was processed again). */
   earlier_version?: true;
+  /**
+   * For a file no receipt wrote found under a name one with the route's (differing only by case or accent
+   * encoding, NFC/NFD): its path as the destination spells it.
+   */
+  found_as?: string;
 }
 
 /**
@@ -101,7 +106,8 @@ function conflictOf(transfer: PlannedTransfer, receipt: Receipt | undefined, hol
     const { holder: by, path, resolution } = transfer.conflict;
     return { resolution, path, ...heldBy(by) };
   }
-  if (receipt?.status === 'delivered' && receipt.remotePath !== planned) return holder(planned, 'renamed');
+  if (receipt?.status === 'delivered' && receipt.remotePath !== planned)
+    return { ...holder(planned, 'renamed'), ...(receipt.foundAs && { found_as: receipt.foundAs }) };
   return undefined;
 }
 

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeJob } from '@imk/sync/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startSshd, writeJob, type SshdServer } from '@imk/sync/testing';
 import { IMK } from '../../../packages/cli/test/imk-bin.ts';
 import { tempRoot, writeConfig } from './helpers.ts';
 
@@ -107,4 +107,82 @@ describe('imk cleanup and what interrupted rsync transfers left at a destination
     expect(existsSync(join(t.root, 'outside.txt'))).toBe(true);
     expect(run.stdout).not.toContain(`${join(folder, delivered!)}  (`);
   });
+});
+
+describe('imk cleanup and what interrupted rsync transfers left on a server reached over ssh', () => {
+  let sshd: SshdServer;
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  it('removes the old leftovers there too (nas-sync passes only swept folders they wrote to again)', async () => {
+    const nasRoot = join(sshd.dataDir, `cleanup-${Date.now()}`);
+    await writeConfig(
+      t.root,
+      `nasSync:
+  enabled: true
+  remoteRoots:
+    audio: /Music
+  backends:
+    nas:
+      type: rsync
+      host: ${sshd.host}
+      port: ${sshd.port}
+      username: root
+      privateKeyFile: ${sshd.clientKey}
+      knownHostsFile: ${sshd.knownHosts}
+      root: ${nasRoot}
+  routes:
+    - match: { kind: audio }
+      to: "\${remoteRoots.audio}/{artist}/{title} ({variant}).{ext}"
+      backend: nas
+`,
+    );
+    await writeJob(t.outputs, { jobId: 'one', artifacts: [{ path: 'files/audio/a.m4a' }] });
+    const sync = await imk('sync', '--once');
+    expect(sync.exitCode, sync.stdout + sync.stderr).toBe(0);
+    const folder = join(nasRoot, 'Music', 'Artist');
+    const delivered = join(folder, 'Title one (instrumental).m4a');
+    expect(existsSync(delivered)).toBe(true);
+    const old = new Date(Date.now() - 48 * HOUR);
+    await utimes(delivered, old, old);
+    const gone = [
+      join(folder, '.imk-partial', '.Title one (instrumental).m4a.0123456789ab.imk-tmp'),
+      join(folder, '.Title x (instrumental).m4a.0123456789ab.1a2b3c4d.imk-tmp'),
+      join(folder, '..Title y (instrumental).m4a.0123456789ab.imk-tmp.Ab12Cd'),
+    ];
+    for (const path of gone) await put(path, 30);
+    const kept = [
+      join(folder, '.imk-partial', '.Title z (instrumental).m4a.fedcba987654.imk-tmp'),
+      join(folder, 'notes.imk-tmp'),
+    ];
+    await put(kept[0]!, 2);
+    await put(kept[1]!, 30);
+    await put(join(t.root, 'outside.txt'), 30, 'precious');
+    await symlink(
+      join(t.root, 'outside.txt'),
+      join(folder, '.Title w (instrumental).m4a.0123456789ab.imk-tmp'),
+    );
+
+    const dry = await imk('cleanup', '--dry-run');
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    for (const path of gone) expect(dry.stdout).toContain(path);
+    for (const path of gone) expect(existsSync(path)).toBe(true);
+
+    const run = await imk('cleanup');
+    expect(run.exitCode, run.stderr).toBe(0);
+    for (const path of gone) {
+      expect(existsSync(path), path).toBe(false);
+      expect(run.stdout).toContain(path);
+    }
+    expect(run.stdout).toMatch(
+      /removed temp .* \(an interrupted rsync's leftover for backend "nas", older than the limit: 1\.3 days old\)/,
+    );
+    for (const path of kept) expect(existsSync(path), path).toBe(true);
+    expect(existsSync(delivered)).toBe(true);
+    expect(existsSync(join(t.root, 'outside.txt'))).toBe(true);
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -111,6 +111,29 @@ it('imk sync: two songs with the same tags both arrive, status says conflict; ve
   expect(retry.stdout).toMatch(/nas-sync: 1 delivered/);
   expect(await readFile(renamed)).toEqual(two.get('files/audio/a.m4a'));
   expect((await imkHere('sync', 'verify')).exitCode).toBe(0);
+});
+
+it('imk sync status says why a copy is numbered when a file no receipt wrote has its name but for case or accents', async () => {
+  await writeConfig(t.root, localConfig(t.nas));
+  // Someone else's file, on a case-sensitive disk (this host's): served over SMB it would hide ours.
+  const folder = join(t.nas, 'Music', 'Artist');
+  const theirs = join(folder, 'CAFÉ SONG (INSTRUMENTAL).m4a');
+  await mkdir(folder, { recursive: true });
+  await writeFile(theirs, 'their file');
+  await writeJob(t.outputs, {
+    jobId: 'cafe',
+    artist: 'Artist',
+    title: 'Café Song',
+    artifacts: [{ path: 'files/audio/a.m4a' }],
+  });
+  expect((await imkHere('sync', '--once')).stdout).toMatch(/nas-sync: 1 delivered/);
+  expect(await readFile(theirs, 'utf8')).toBe('their file');
+  const table = (await imkHere('sync', 'status')).stdout;
+  expect(table).toContain(
+    `conflict: ${join(folder, 'Café Song (instrumental).m4a')} held a file no receipt of this host wrote (as ${theirs}: names that differ only by case or accent encoding are one file on most shares); delivered as ${join(folder, 'Café Song (instrumental) (2).m4a')}`,
+  );
+  const json = JSON.parse((await imkHere('sync', 'status', '--json')).stdout) as SyncStatus;
+  expect(json.rows[0]?.conflict).toMatchObject({ resolution: 'renamed', found_as: theirs });
 });
 
 it('imk sync status lists a copy found gone whose outputs were removed as released, and the next song with those tags gets its path', async () => {

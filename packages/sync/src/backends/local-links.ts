@@ -93,6 +93,8 @@ export const NO_LINK_OUT_SCRIPT = [
   '  [ -z "$part" ] && continue',
   '  p=$p/$part',
   '  if [ -L "$p" ]; then',
+  // A link to nothing leads nowhere, wherever it points (readlink -f resolves a missing last part).
+  '    [ -e "$p" ] || { printf \'LINK\n%s\n\n\' "$p"; exit 0; }',
   '    if [ -d "$p" ]; then l=$(cd -P -- "$p" 2>/dev/null && pwd -P); else l=$(readlink -f -- "$p" 2>/dev/null); fi',
   '    case "$l" in "$r"|"$r"/*) ;; *) printf \'LINK\n%s\n%s\n\' "$p" "$l"; exit 0;; esac',
   '  elif [ ! -e "$p" ]; then break; fi',

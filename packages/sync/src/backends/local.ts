@@ -70,7 +70,7 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       const root = request.remoteRoot ? pathOf(request.remoteRoot) : resolve(options.root ?? '/');
       const existing = localExisting(target);
       const verifiedBy = options.verify === 'sha256' ? 'read-back' : 'size';
-      const temp = tempPathFor(target, request.sha256, options.maxNameBytes);
+      const temp = tempPathFor(target, request.sha256, options.maxNameBytes, context.tempOwner);
       // Set while the temp's folder is known to stay inside the root: only then is the temp removed.
       let tempInsideRoot = false;
       try {

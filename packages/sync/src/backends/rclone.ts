@@ -261,7 +261,9 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     if ((await settleExisting(request, where, existingAt(final))) === 'same')
       return { bytes: request.bytes, verifiedBy: 'remote-hash', alreadyThere: true };
     const rename = options.rename === 'auto' ? remoteFeatures.move : options.rename;
-    const upload = rename ? tempPathFor(final, request.sha256, options.maxNameBytes) : final;
+    const upload = rename
+      ? tempPathFor(final, request.sha256, options.maxNameBytes, context.tempOwner)
+      : final;
     const native =
       options.hashMethod === 'read-back' || remoteFeatures.local ? undefined : remoteFeatures.hash;
     const source = { srcFs: dirname(request.localPath), srcRemote: basename(request.localPath) };

@@ -2,6 +2,7 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isTempName } from '../util/remote-path.ts';
+import type { ToolResult } from '../util/run-tool.ts';
 
 /**
  * What an interrupted rsync leaves in a destination folder on this host, all under names of ours (never a
@@ -82,4 +83,66 @@ async function namesOf(dir: string, problems: { path: string; message: string }[
       problems.push({ path: dir, message: (error as Error).message });
     return [];
   }
+}
+
+// Arguments: age limit (s), dry run (1/0), partial folder name, then the folders. The same leftovers as
+// sweepRsyncLeftovers, on the server: regular files only (a link is never followed nor removed), older than
+// the limit by their mtime. Prints one line per leftover: GONE, age (s), bytes, path; or KEPT and the path.
+const REMOTE_SWEEP_SCRIPT = [
+  'age=$1; dry=$2; pd=$3; shift 3; now=$(date +%s)',
+  'take() { [ -L "$1" ] && return; [ -f "$1" ] || return',
+  '  m=$(date -r "$1" +%s 2>/dev/null) || return; a=$((now - m)); [ "$a" -gt "$age" ] || return',
+  '  b=$(wc -c < "$1" | tr -d " ")',
+  '  if [ "$dry" = 0 ] && ! rm -f -- "$1" 2>/dev/null; then printf \'KEPT\t%s\n\' "$1"; return; fi',
+  '  printf \'GONE\t%s\t%s\t%s\n\' "$a" "$b" "$1"; }',
+  'for d in "$@"; do',
+  '  [ -d "$d" ] || continue',
+  '  for f in "$d"/.*.imk-tmp "$d"/..*.imk-tmp.??????; do take "$f"; done',
+  '  p="$d/$pd"; { [ -L "$p" ] || [ ! -d "$p" ]; } && continue',
+  '  for f in "$p"/.*.imk-tmp; do take "$f"; done',
+  '  [ "$dry" = 0 ] && rmdir -- "$p" 2>/dev/null',
+  'done',
+  'true',
+].join('\n');
+
+/**
+ * sweepRsyncLeftovers for an rsync backend over ssh: the same leftovers, by the same rules, found and removed
+ * on the server by one sh script (`run` runs a command there). Paths are the server's.
+ */
+export async function sweepRemoteRsyncLeftovers(
+  run: (words: string[]) => Promise<ToolResult>,
+  options: SweepRsyncLeftoversOptions,
+): Promise<{ removed: RsyncLeftover[]; problems: { path: string; message: string }[] }> {
+  const dirs = [...new Set(options.dirs)];
+  if (dirs.length === 0) return { removed: [], problems: [] };
+  const ageSec = Math.max(0, Math.floor(options.olderThanMs / 1000));
+  const result = await run([
+    'sh',
+    '-c',
+    REMOTE_SWEEP_SCRIPT,
+    'sweep',
+    String(ageSec),
+    options.dryRun === true ? '1' : '0',
+    options.partialDir,
+    ...dirs,
+  ]);
+  if (result.exitCode !== 0)
+    return {
+      removed: [],
+      problems: dirs.map((path) => ({
+        path,
+        message: `the leftover sweep on the server failed: ${result.stderr.trim() || `exit code ${result.exitCode}`}`,
+      })),
+    };
+  const removed: RsyncLeftover[] = [];
+  const problems: { path: string; message: string }[] = [];
+  for (const line of result.stdout.split('\n')) {
+    const [verdict, ...rest] = line.split('\t');
+    if (verdict === 'GONE' && rest.length >= 3) {
+      const [age, bytes, ...path] = rest;
+      removed.push({ path: path.join('\t'), bytes: Number(bytes), ageMs: Number(age) * 1000 });
+    } else if (verdict === 'KEPT')
+      problems.push({ path: rest.join('\t'), message: 'the server did not remove it' });
+  }
+  return { removed, problems };
 }

@@ -18,6 +18,11 @@ import { sendBatch, type BatchItem } from './rsync-batch.ts';
 import { createRunQueue, type Waiting } from './rsync-runs.ts';
 import { classifyRsyncFailure } from './rsync-failure.ts';
 import { createPartialSweeper } from './rsync-partials.ts';
+import {
+  sweepRemoteRsyncLeftovers,
+  sweepRsyncLeftovers,
+  type SweepRsyncLeftoversOptions,
+} from './rsync-leftovers.ts';
 
 export const RSYNC_BACKEND = 'rsync';
 
@@ -63,8 +68,19 @@ export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.s
 });
 export type RsyncOptions = z.input<typeof RsyncOptionsSchema>;
 
+/** An rsync backend, which can also sweep what interrupted transfers left in its destination folders. */
+export interface RsyncBackend extends SyncBackend {
+  /**
+   * For `imk cleanup`: removes (or, dry run, lists) the leftovers of interrupted transfers older than
+   * `olderThanMs` in the folders of these route paths, here or on the server over ssh (rsync-leftovers.ts).
+   */
+  sweepLeftovers(
+    options: Omit<SweepRsyncLeftoversOptions, 'dirs' | 'partialDir'> & { remoteDirs: Iterable<string> },
+  ): ReturnType<typeof sweepRsyncLeftovers>;
+}
+
 /** rsync to a local folder or over ssh, into a temporary name that is verified and then renamed. */
-export function createRsyncBackend(input: RsyncOptions, context: BackendContext): SyncBackend {
+export function createRsyncBackend(input: RsyncOptions, context: BackendContext): RsyncBackend {
   const options = RsyncOptionsSchema.parse(input);
   const keyPath =
     options.privateKeyFile === undefined
@@ -296,7 +312,12 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       const item: BatchItem = {
         request,
         target,
-        temp: tempPathFor(target, request.sha256, options.maxNameBytes - RSYNC_OWN_TEMP_BYTES),
+        temp: tempPathFor(
+          target,
+          request.sha256,
+          options.maxNameBytes - RSYNC_OWN_TEMP_BYTES,
+          context.tempOwner,
+        ),
       };
       return queue.put(item).then(
         (result) => (partials.settled(item.temp), result),
@@ -308,6 +329,18 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     },
 
     pathOnThisHost: (remotePath) => Promise.resolve(remote ? undefined : pathOf(remotePath)),
+
+    sweepLeftovers({ remoteDirs, ...rest }) {
+      const dirs = [...remoteDirs].map(pathOf);
+      const sweep = { ...rest, dirs, partialDir: options.partialDir };
+      if (!remote) return sweepRsyncLeftovers(sweep);
+      // A server that cannot be reached (or runs no sh) is an error of the backend, said as nas-sync says it.
+      return sweepRemoteRsyncLeftovers(async (words) => {
+        const result = await ssh(words);
+        if (result.exitCode !== 0) throw failure(result, 'sweep leftovers');
+        return result;
+      }, sweep);
+    },
 
     async stat(remotePath) {
       const path = pathOf(remotePath);

@@ -92,6 +92,11 @@ export type S3Options = z.input<typeof S3OptionsSchema>;
 
 type UploadTap = ReturnType<typeof createUploadTap>;
 
+/** What one upload sent (its digests) and the ETag the server answered it with. */
+type Uploaded = UploadDigests & { etag: string | undefined };
+
+const etagOf = (tag: string | undefined): string | undefined => tag?.replace(/"/g, '');
+
 /** S3 and S3-compatible object stores. An object appears whole or not at all, so no temporary key is used. */
 export function createS3Backend(input: S3Options, context: BackendContext): SyncBackend {
   const options = S3OptionsSchema.parse(input);
@@ -170,8 +175,8 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
 
   const isMultipart = (bytes: number): boolean => bytes >= options.multipartThreshold;
 
-  /** Uploads and returns the digests of the bytes sent. */
-  async function upload(s3: S3Client, request: PutRequest, key: string): Promise<UploadDigests> {
+  /** Uploads; returns the digests of the bytes sent and the ETag the server gave what it stored. */
+  async function upload(s3: S3Client, request: PutRequest, key: string): Promise<Uploaded> {
     const tap = createUploadTap(isMultipart(request.bytes) ? options.partSize : undefined);
     const { PutObjectCommand, AbortMultipartUploadCommand } = await sdk();
     const common = {
@@ -181,7 +186,7 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
       StorageClass: options.storageClass as never,
     };
     if (!isMultipart(request.bytes)) {
-      await s3.send(
+      const stored = await s3.send(
         new PutObjectCommand({
           ...common,
           // A conditional write: the server refuses to overwrite an object that appeared since the HEAD.
@@ -194,7 +199,7 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
         }),
         { abortSignal: request.signal },
       );
-      return tap.digests();
+      return { ...tap.digests(), etag: stored.ETag };
     }
     const { Upload } = await import('@aws-sdk/lib-storage');
     // leavePartsOnError: we abort ourselves and ignore servers that refuse AbortMultipartUpload (s3rver: 405).
@@ -208,8 +213,8 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
     const onAbort = () => void multipart.abort().catch(() => undefined);
     request.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await multipart.done();
-      return tap.digests();
+      const stored = await multipart.done();
+      return { ...tap.digests(), etag: stored.ETag };
     } catch (error) {
       if (multipart.uploadId)
         await s3
@@ -276,7 +281,7 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
         };
         if ((await settleExisting(request, where, existing)) === 'same')
           return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
-        let sent: UploadDigests;
+        let sent: Uploaded;
         try {
           sent = await upload(s3, request, key);
         } catch (error) {
@@ -292,6 +297,19 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
           sent = await upload(s3, request, key);
         }
         const found = await head(s3, key);
+        // What is at the key is this upload's only when it has this upload's ETag. A server that ignores
+        // If-None-Match (or a write between ours and this HEAD) may have put another writer's object there:
+        // that one is never deleted here, and is settled like any object found at the key.
+        const ours =
+          found !== undefined && sent.etag !== undefined && etagOf(found.ETag) === etagOf(sent.etag);
+        if (found && !ours) {
+          if ((await settleExisting({ ...request, existing: 'keep' }, where, existing)) === 'same')
+            return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
+          throw syncError(
+            'TRANSFER_FAILED',
+            `${where}: another object replaced this upload and was then removed; it will be sent again`,
+          );
+        }
         const bytes = found?.ContentLength ?? -1;
         let sha256 = sent.sha256;
         let verifiedBy: PutResult['verifiedBy'] = 'size';
@@ -316,8 +334,18 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
           }
         }
         if (bytes !== request.bytes || sha256 !== request.sha256) {
-          const { DeleteObjectCommand } = await sdk();
-          await s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key })).catch(() => undefined);
+          // Only this upload's object is removed, and (where the server checks If-Match) only while it is.
+          if (ours) {
+            const { DeleteObjectCommand } = await sdk();
+            const remove = (ifMatch?: string) =>
+              s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key, IfMatch: ifMatch }));
+            // A server without conditional deletes (501): the ETag just seen is the check.
+            await remove(found.ETag).catch((error: unknown) =>
+              (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 501
+                ? remove().catch(() => undefined)
+                : undefined,
+            );
+          }
           throw await mismatchError(request, `s3://${options.bucket}/${key}`, { bytes, sha256 });
         }
         return { bytes, verifiedBy };

@@ -65,6 +65,11 @@ export interface SftpSession {
   linkOut(root: string, target: string): Promise<{ link: string; leads?: string } | undefined>;
   /** The file standing where a folder of `target` has to be (the deepest existing folder above it is not one). */
   fileInTheWay(target: string): Promise<string | undefined>;
+  /**
+   * True when `path` is a symlink to nothing: stat sees nothing there, yet the name is taken (a rename onto
+   * it fails with a bare 'Failure'), and it could be made to lead anywhere.
+   */
+  leadsNowhere(path: string): Promise<boolean>;
   end(): Promise<void>;
 }
 
@@ -206,11 +211,24 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
         throw error;
       }
       if (!isLink) continue;
+      // OpenSSH resolves a link whose last part is missing to where it would lead: a link to nothing
+      // leads nowhere, as realpath(3) and the local backend say, wherever it points.
+      if (!(await statOrUndefined(path))) return { link: path };
       const leads = await call<string>((cb) => sftp.realpath(path, cb)).catch(() => undefined);
       if (leads === undefined || (leads !== realRoot && !leads.startsWith(`${realRoot}/`)))
         return { link: path, ...(leads !== undefined && { leads }) };
     }
     return undefined;
+  }
+
+  async function leadsNowhere(path: string): Promise<boolean> {
+    try {
+      const info = await call<{ isSymbolicLink(): boolean }>((cb) => sftp.lstat(path, cb));
+      return info.isSymbolicLink() && (await statOrUndefined(path)) === undefined;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === NO_SUCH_FILE) return false;
+      throw error;
+    }
   }
 
   async function fileInTheWay(target: string): Promise<string | undefined> {
@@ -263,6 +281,7 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
     mkdirp,
     linkOut,
     fileInTheWay,
+    leadsNowhere,
 
     async writeFile(path, stages, inFlight, signal) {
       const handle = await call<Buffer>((cb) => sftp.open(path, 'w', cb));
@@ -330,8 +349,9 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
         await call((cb) => sftp.rename(from, to, cb));
         return true;
       } catch (error) {
-        // SSH_FX_FAILURE says little: an existing target is the usual reason; anything else is re-thrown.
-        if (await statOrUndefined(to)) return false;
+        // SSH_FX_FAILURE says little: an existing target is the usual reason (a link to nothing too, which
+        // stat does not see); anything else is re-thrown.
+        if ((await statOrUndefined(to)) || (await leadsNowhere(to))) return false;
         throw error;
       }
     },

@@ -242,12 +242,14 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     async put(request): Promise<PutResult> {
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
-      const temp = tempPathFor(target, request.sha256, options.maxNameBytes);
+      const temp = tempPathFor(target, request.sha256, options.maxNameBytes, context.tempOwner);
       const root = request.remoteRoot !== undefined ? pathOf(request.remoteRoot) : (options.root ?? '.');
       // A symlink on the server below the route's root that leads out of it is not written through.
       const assertInsideRoot = async (s: SftpSession): Promise<void> => {
         const out = await s.linkOut(root, target);
         if (out) throw linkOutError(out.link, out.leads, root);
+        // The file name itself, also where no root is known: a link to nothing there is never written over.
+        if (await s.leadsNowhere(target)) throw linkOutError(target, undefined, root);
         const file = await s.fileInTheWay(target);
         if (file !== undefined)
           throw notAFolderError(file, target, { backend: context.name, route: request.route });
@@ -255,7 +257,10 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
       return withSession(`copy to ${target}`, async (s) => {
         await assertInsideRoot(s);
         const existing = {
-          stat: () => s.stat(target),
+          // A link to nothing that appears under the name meanwhile holds it: not a regular file.
+          stat: async () =>
+            (await s.stat(target)) ??
+            ((await s.leadsNowhere(target)) ? { bytes: 0, regular: false } : undefined),
           hash: async () => (await remoteHash(s, target)).sha256,
         };
         if ((await settleExisting(request, target, existing)) === 'same')
@@ -290,8 +295,16 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
           await s.remove(temp);
           throw await mismatchError(request, target, { bytes, sha256 });
         }
-        if (request.existing === 'replace') await s.rename(temp, target);
-        else if (!(await s.renameNoReplace(temp, target))) {
+        let placed = true;
+        try {
+          if (request.existing === 'replace') await s.rename(temp, target);
+          else placed = await s.renameNoReplace(temp, target);
+        } catch (error) {
+          // A rename the server refused for another reason leaves no temp behind either.
+          await s.remove(temp).catch(() => undefined);
+          throw error;
+        }
+        if (!placed) {
           // The SFTP rename refused an existing name: something appeared there while this copy was made.
           await s.remove(temp);
           if ((await settleExisting(request, target, existing)) === 'same')

@@ -4,15 +4,18 @@ import { fitBytes } from '@imk/fs-safe';
 
 /**
  * The temporary name a backend writes before renaming into place: hidden, beside the final file (so the
- * rename never crosses a filesystem), and the same for the same content and final name, so a retry after a
- * crash overwrites the earlier partial instead of leaving it behind. It fits in `maxNameBytes` (the
- * backend's limit: 143 on eCryptfs shares), like the final name: when the name has to be cut, a short hash
- * of the whole final name keeps two long names that differ only at the end apart.
+ * rename never crosses a filesystem), and the same for the same content, final name and writer, so a retry
+ * after a crash overwrites the writer's earlier partial instead of leaving it behind (and rsync resumes it).
+ * `owner` (BackendContext.tempOwner: one per nas-sync state folder) keeps two writers apart: two nas-syncs
+ * delivering the same file to one destination at once never write, verify or remove one temp between them.
+ * It fits in `maxNameBytes` (the backend's limit: 143 on eCryptfs shares), like the final name: when the
+ * name has to be cut, a short hash of the whole final name keeps two long names that differ only at the end
+ * apart.
  */
-export function tempPathFor(finalPath: string, sha256: string, maxNameBytes: number): string {
+export function tempPathFor(finalPath: string, sha256: string, maxNameBytes: number, owner?: string): string {
   const dir = posix.dirname(finalPath);
   const base = posix.basename(finalPath);
-  const suffix = `.${sha256.slice(0, 12)}.imk-tmp`;
+  const suffix = `.${sha256.slice(0, 12)}${owner ? `.${owner}` : ''}.imk-tmp`;
   let name = `.${base}${suffix}`;
   if (Buffer.byteLength(name) > maxNameBytes) {
     const tail = `~${createHash('sha256').update(base).digest('hex').slice(0, 8)}${suffix}`;
