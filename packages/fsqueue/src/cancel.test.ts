@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
 import { publishTiny, sleep, tempRoot } from '../test/helpers.ts';
-import { cancelJob, createQueue, findJob, retryFailed, waitForCancel, type Queue } from './index.ts';
+import {
+  LEASE_FILE,
+  cancelJob,
+  createQueue,
+  findJob,
+  retryFailed,
+  waitForCancel,
+  type Queue,
+} from './index.ts';
 
 let cleanup: () => Promise<void>;
 let queueDir: string;
@@ -57,16 +65,19 @@ describe('cancelJob', () => {
 
   it('asks the holder of a running job, which stops and archives it as cancelled', async () => {
     await publishTiny(queueDir, 'long');
-    const worker = open({ leaseMs: 3000 });
+    // Heartbeats 30 s apart: the first one (which creates the lease file) comes long after the cancel check.
+    const worker = open({ leaseMs: 60_000, heartbeatMs: 30_000 });
     const claim = (await worker.claim())!;
     expect(claim.cancelRequested()).toBe(false);
     const [outcome] = await cancelJob(queueDir, 'long', { reason: 'wrong song', by: 'test' });
     expect(outcome).toMatchObject({ state: 'requested', dir: claim.dir });
     const asked = performance.now();
     while (!claim.cancelRequested() && performance.now() - asked < 5000) await sleep(20);
-    // Noticed by the holder's own periodic check (about every second), not only at its next heartbeat.
+    // Noticed by the holder's own periodic check (about every second), not at a heartbeat: none has run
+    // yet (no lease file), so only the cancel check can have seen the request.
     expect(claim.cancelRequested()).toBe(true);
     expect(performance.now() - asked).toBeLessThan(1500);
+    expect(await readdir(claim.dir)).not.toContain(LEASE_FILE);
     // Before it makes anything visible, the holder is told not to.
     expect(await claim.confirm()).toBe(false);
     const waited = waitForCancel(queueDir, claim.dir, 5000, 20);

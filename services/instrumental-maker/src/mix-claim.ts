@@ -100,7 +100,8 @@ export async function claimMix(options: ClaimMixOptions): Promise<MixClaim> {
   const token = `${consumerPart(jobId, options.consumerId)}.${nonce}`;
   const lease = join(dir, mixLeaseName(token));
   let seen: { value: string; since: number } | undefined;
-  let waiting = false;
+  /** When this worker first found the claim held (its wait began), on its own clock. */
+  let waitingSince: number | undefined;
   await mkdir(outputsDir, { recursive: true });
   for (;;) {
     signal.throwIfAborted();
@@ -118,13 +119,20 @@ export async function claimMix(options: ClaimMixOptions): Promise<MixClaim> {
     if (value === undefined) continue; // released meanwhile: try again at once
     const now = performance.now();
     if (seen === undefined || seen.value !== value) {
-      seen = { value, since: now };
-      if (!waiting)
+      if (waitingSince === undefined) {
+        waitingSince = now;
         logger?.warn(
           { job_id: jobId, holder: holdersOf(value) },
           `the outputs of job ${jobId} are being written by ${holdersOf(value)} (a mix, or a run of the job); waiting for it to finish`,
         );
-      waiting = true;
+      } else if (seen !== undefined)
+        // The holder is alive (its lease moved since the last look): said at debug level, with how long
+        // this worker has waited, so that a wait past several leases can be seen to be a live one.
+        logger?.debug(
+          { job_id: jobId, holder: holdersOf(value), waited_ms: Math.round(now - waitingSince) },
+          `the mix claim of job ${jobId} is held by ${holdersOf(value)}, whose lease moved; still waiting`,
+        );
+      seen = { value, since: now };
     } else if (now - seen.since >= leaseMs && (await takeStale(dir, jobId, value, nonce, outputsDir))) {
       logger?.warn(
         { job_id: jobId, holder: holdersOf(value) },

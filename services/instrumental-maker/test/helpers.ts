@@ -235,6 +235,20 @@ export async function waitFor(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+/**
+ * Whether a worker's log (JSON lines, `IMK_LOG_LEVEL=debug`) says it found the mix claim of a job still
+ * held by a live holder (its lease moved) after waiting at least `ms` by its own clock: the worker looked
+ * again and again through that time, and went on waiting.
+ */
+export function waitedOnLiveClaim(log: string, ms: number): boolean {
+  // The last piece may be a line still being written; stdout (the run's summary) is among the lines too.
+  return log
+    .split('\n')
+    .slice(0, -1)
+    .filter((line) => line.startsWith('{"') && line.includes('whose lease moved; still waiting'))
+    .some((line) => ((JSON.parse(line) as { waited_ms?: number }).waited_ms ?? 0) >= ms);
+}
+
 /** `imk job <id> --json`, as a user's script would read it. */
 export async function jobDetailFromCli(root: string, id: string): Promise<JobDetail> {
   const result = await imk(['job', id, '--json', '--root', root]);

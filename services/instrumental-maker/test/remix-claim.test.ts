@@ -2,7 +2,15 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimMix } from '../src/mix-claim.ts';
-import { imk, publishV1, readManifest, removeRoot, rootWithSeparatedSong, waitFor } from './helpers.ts';
+import {
+  imk,
+  publishV1,
+  readManifest,
+  removeRoot,
+  rootWithSeparatedSong,
+  waitedOnLiveClaim,
+  waitFor,
+} from './helpers.ts';
 
 // Two workers (two hosts sharing outputs/ over NFS or SMB, or two `imk run` on one machine) saving mixes of
 // one job: each read the job's manifest, built its own folder and published; the second replaced the
@@ -50,12 +58,13 @@ describe('a mix of a job whose outputs another worker is changing', () => {
       signal: controller.signal,
     });
     await remix('remix_waits', 'waiting_mix');
-    const worker = imk(['run', '--once', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
+    const worker = imk(['run', '--once', '--root', root], { env: { IMK_LOG_LEVEL: 'debug' } });
     let log = '';
     worker.all?.on('data', (chunk: Buffer) => (log += chunk.toString()));
     await waitFor(() => log.includes('being written by other-host-1-abc'), 20_000, 'the worker to wait');
-    // Held past several leases (heartbeating): the worker keeps waiting and publishes nothing.
-    await new Promise((resolve) => setTimeout(resolve, LEASE_MS * 2.5));
+    // Held past several leases (heartbeating): the worker, by its own clock, has looked and found the lease
+    // moving for 2.5 leases, keeps waiting and publishes nothing.
+    await waitFor(() => waitedOnLiveClaim(log, LEASE_MS * 2.5), 30_000, 'the worker to wait 2.5 leases');
     expect(await mixes()).toEqual(['instrumental']);
     expect(log).not.toContain('took over');
     await other.release();

@@ -10,6 +10,7 @@ import {
   readManifest,
   removeRoot,
   rootWithSeparatedSong,
+  waitedOnLiveClaim,
   waitFor,
 } from './helpers.ts';
 
@@ -60,12 +61,13 @@ describe('a job run again while a mix of it is being saved', () => {
       { job_id: 'song', source_type: 'local', artist: 'A', title: 'Song', audio_path: 'again.m4a' },
       { 'again.m4a': join(root, 'again.m4a') },
     );
-    const worker = imk(['run', '--once', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
+    const worker = imk(['run', '--once', '--root', root], { env: { IMK_LOG_LEVEL: 'debug' } });
     let log = '';
     worker.all?.on('data', (chunk: Buffer) => (log += chunk.toString()));
     await waitFor(() => log.includes(`being written by ${HOLDER}`), 60_000, 'the run to wait for the mix');
-    // Held past several leases (heartbeating): the run waits, publishes nothing, removes nothing.
-    await new Promise((resolve) => setTimeout(resolve, LEASE_MS * 2.5));
+    // Held past several leases (heartbeating): the run, by its own clock, has looked and found the lease
+    // moving for 2.5 leases, waits, publishes nothing, removes nothing.
+    await waitFor(() => waitedOnLiveClaim(log, LEASE_MS * 2.5), 30_000, 'the run to wait 2.5 leases');
     expect((await readManifest(root, 'song')).input.sha256).toBe(before);
     expect(await readdir(mixFolder)).toEqual(['half-written.wav']);
     expect(log).not.toContain('took over');
