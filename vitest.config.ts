@@ -95,16 +95,15 @@ class LongestFirstSequencer extends BaseSequencer {
 }
 
 // Integration tests start real programs (ffmpeg, sshd, an S3 server, yt-dlp, Chromium): generous
-// timeouts. Three workers on 2 cores: a file spends much of its time waiting on what it started (a lease to
-// run out, a worker process to start and claim, yt-dlp and sshd over loopback), and a third file fills that
-// time. The clean-clone CI run with two workers used 1,010 s of wall time (2,020 core-seconds) for about
-// 1,100-1,250 CPU-seconds of work; on this machine beside other work (load 5-15) the whole run took 1,611 s
-// with two workers and 1,268 s with three, all 1,439 tests passing.
+// timeouts. Two workers on 2 cores. A third would fill the time files spend waiting on what they start
+// (speed11 measured 1,268 s against 1,611 s for the whole run beside other work), but it also puts more
+// pressure on the tests' bounded waits: in the one clean-clone-like run with three, an inbox test's 20-s
+// wait ran out. Three workers want a quiet clean-clone timing and a look at those waits first.
 const common = {
   testTimeout: 120_000,
   hookTimeout: 120_000,
   pool: 'forks',
-  maxWorkers: 3,
+  maxWorkers: 2,
 } as const;
 
 const include = [
