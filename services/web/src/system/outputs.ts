@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { listOutputs as listOutputFolders, readOutputManifest } from '@imk/protocol';
+import { describeProblems, listOutputs as listOutputFolders, readOutputManifest } from '@imk/protocol';
 import { isOutputName } from './safe-path.ts';
 
 export interface OutputArtifact {
@@ -77,7 +77,7 @@ export async function readOutput(outputsDir: string, jobId: string): Promise<Out
     manifest,
     legacy: !('schema_version' in manifest),
     artifacts,
-    problems: result.problems.map((p) => `${p.path}: ${p.message}`),
+    problems: result.problems.map((p) => describeProblems([p])),
   };
 }
 
