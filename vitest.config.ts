@@ -4,54 +4,36 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { SHARED_PROCESS_FILES } from './vitest.shared-process.ts';
 
 /**
- * The longest test files (seconds on 2 cores), longest first. Vitest starts the files it has timed
+ * The longest test files (seconds on CI, 2 cores), longest first. Vitest starts the files it has timed
  * before longest first (its cache, in node_modules/.vite); on a machine without that cache it goes by file
  * size, and a long file that starts near the end runs alone and lengthens the whole run.
  */
 const LONGEST_FIRST = [
-  // Seconds in a full run of speed11 (3 workers on 2 cores, beside other work: load 5-13), longest first.
-  'services/youtube-retriever/test/subscriptions.test.ts', // 195
-  'packages/cli/test/separate-eval-commands.test.ts', // 191
-  'services/youtube-retriever/test/fetch-youtube.test.ts', // 177
-  'services/instrumental-maker/test/legacy.test.ts', // 157
-  'packages/separation/test/mdx-engine.test.ts', // 111
-  'services/youtube-retriever/test/entry-identity.test.ts', // 109
-  'services/instrumental-maker/test/multi-host.test.ts', // 104
-  'packages/separation/test/inputs.test.ts', // 90
-  'packages/separation/test/eval-sdr.test.ts', // 85
-  'services/instrumental-maker/test/bundles.test.ts', // 82
-  'packages/sync/test/delivery.test.ts', // 63
-  'services/instrumental-maker/test/cache.test.ts', // 62
-  'services/instrumental-maker/test/remix-names.test.ts', // 59
-  'services/instrumental-maker/test/stem-clipping.test.ts', // 59
-  'packages/cli/test/separate-outputs.test.ts', // 58
-  'services/web/test/dashboard.e2e.test.ts', // 55
-  'packages/media/src/clip-guard.test.ts', // 53
-  'services/instrumental-maker/test/mdx-engine.test.ts', // 50
-  'packages/sync/test/backends-ssh.test.ts', // 46
-  'packages/cli/src/commands/migrate.test.ts', // 46
-  'packages/fsqueue/test/race.test.ts', // 46
-  'services/instrumental-maker/test/remix-multi-host.test.ts', // 43
-  'services/instrumental-maker/test/scale.test.ts', // 43
-  'services/web/test/mixer.e2e.test.ts', // 43
-  'packages/separation/test/mdx-sessions.test.ts', // 42
-  'services/instrumental-maker/test/remix-claim.test.ts', // 40
-  'services/instrumental-maker/test/sample-rate.test.ts', // 36
-  'packages/separation/test/eval-folder.test.ts', // 32
-  'services/deemix-retriever/test/fetch-deezer.test.ts', // 31
-  'services/web/test/live-sync.e2e.test.ts', // 28
-  'services/instrumental-maker/test/rerun-mix-claim.test.ts', // 27
-  'services/instrumental-maker/test/crash.test.ts', // 27
-  'services/instrumental-maker/test/duplicate-identity.test.ts', // 26
-  'services/instrumental-maker/test/bundle-swap.test.ts', // 25
-  // The longest of the shared-process files, which run after all the others: longest first among them.
-  'services/web/test/mixer-api.test.ts', // 25
-  'packages/separation/src/builtin/quality.test.ts', // 21
-  'services/web/test/browser-types.test.ts', // 16
-  'packages/separation/src/builtin/block-separator.test.ts', // 13
-  'packages/sync/test/backends-local-links.test.ts', // 12
-  'packages/media/src/key-tempo.test.ts', // 11
-  'packages/media/src/encode.test.ts', // 10
+  // Seconds in the clean-clone CI run of 2fa798b (the suite's own figures, 2 cores, 2 workers).
+  'services/instrumental-maker/test/multi-host.test.ts', // 96
+  'services/youtube-retriever/test/fetch-youtube.test.ts', // 85
+  'services/youtube-retriever/test/subscriptions.test.ts', // 50
+  'packages/cli/test/separate-eval-commands.test.ts', // 46
+  'services/instrumental-maker/test/stem-clipping.test.ts', // 39
+  'services/instrumental-maker/test/bundles.test.ts', // 37
+  'services/instrumental-maker/test/legacy.test.ts', // 35
+  'services/youtube-retriever/test/entry-identity.test.ts', // 35
+  'services/instrumental-maker/test/cache.test.ts', // 34
+  'packages/fsqueue/test/race.test.ts', // 33
+  'packages/sync/test/delivery.test.ts', // 32
+  'packages/sync/test/backends-ssh.test.ts', // 31
+  'services/instrumental-maker/test/crash.test.ts', // 30
+  'services/instrumental-maker/test/remix-multi-host.test.ts', // 30
+  'packages/cli/test/separate-outputs.test.ts', // 30
+  'packages/separation/test/inputs.test.ts', // 29
+  'services/instrumental-maker/test/scale.test.ts', // 28
+  'packages/separation/test/mdx-engine.test.ts', // 28
+  'packages/cli/src/commands/migrate.test.ts', // 28
+  'services/instrumental-maker/test/remix-cancel.test.ts', // 27
+  'packages/separation/test/eval-folder.test.ts', // 26
+  'services/web/test/dashboard.e2e.test.ts', // 26
+  'services/web/test/mixer.e2e.test.ts', // 24
+  'services/instrumental-maker/test/mdx-engine.test.ts', // 23
 ];
 
 /** The files in an order given by the seed (a Park-Miller generator driving a Fisher-Yates shuffle). */
