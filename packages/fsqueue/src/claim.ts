@@ -2,7 +2,7 @@ import { rm, utimes } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ImkError, errorMessage, isAbsentErrno } from '@imk/errors';
 import { fsyncDir, pathExists } from '@imk/fs-safe';
-import { describeProblems, jobLabel, jobNameOf, readJobJson, type Job } from '@imk/protocol';
+import type { Job } from '@imk/protocol';
 import { writeBundleState, type BundleState, type BundleWait } from './bundle-state.ts';
 import type { QueueContext } from './context.ts';
 import { archiveCancelled, readCancelRequest, type CancelRequest } from './cancel-archive.ts';
@@ -20,7 +20,7 @@ import {
   SUCCEEDED_DIR,
   readyName,
 } from './names.ts';
-import type { Rejection } from './rejected.ts';
+import { rejectionReason, type Rejection } from './rejected.ts';
 import type { Claim, FailInfo, RejectProblem, ReleaseOptions } from './types.ts';
 import './errors.ts';
 
@@ -39,29 +39,6 @@ async function notifyRejected(ctx: QueueContext, rejection: Rejection): Promise<
   } catch (error) {
     ctx.logger?.error({ job_id: rejection.jobId, error: errorMessage(error) }, 'the onReject hook failed');
   }
-}
-
-/**
- * The one-line reason of a rejection, naming the job as a failure does (`job <id> ("Artist - Title"): …`):
- * the artist and title come from job.json when it can be read at all, valid or not.
- */
-export async function rejectionReason(
-  dir: string,
-  jobId: string,
-  problems: RejectProblem[],
-): Promise<string> {
-  const name = jobNameOf(await readJobJson(dir).catch(() => undefined));
-  return rejectionText(jobId, problems, name);
-}
-
-/** `job <id> ("Artist - Title"): field: what was wrong; …`, as imk-rejection.json's `reason` says it. */
-export function rejectionText(
-  jobId: string,
-  problems: readonly RejectProblem[],
-  name: Parameters<typeof jobLabel>[1] = {},
-): string {
-  const what = problems.length > 0 ? describeProblems(problems) : 'the bundle is invalid';
-  return `${jobLabel(jobId, name)}: ${what}`;
 }
 
 /** Archives a held folder as rejected, with imk-rejection.json listing the problems. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { listNamesOrEmpty } from '@imk/fs-safe';
-import { rejectionReason } from './claim.ts';
+import { describeProblems, jobLabel, jobNameOf, readJobJson } from '@imk/protocol';
 import { archivedJobId } from './inspect.ts';
 import { REJECTED_DIR } from './names.ts';
 import { readArchiveReason } from './outcome.ts';
@@ -55,4 +55,27 @@ export async function readRejection(folder: RejectedFolder): Promise<Rejection> 
   const reason =
     typeof doc?.reason === 'string' ? doc.reason : await rejectionReason(folder.dir, folder.jobId, problems);
   return { ...folder, problems, reason };
+}
+
+/**
+ * The one-line reason of a rejection, naming the job as a failure does (`job <id> ("Artist - Title"): …`):
+ * the artist and title come from job.json when it can be read at all, valid or not.
+ */
+export async function rejectionReason(
+  dir: string,
+  jobId: string,
+  problems: RejectProblem[],
+): Promise<string> {
+  const name = jobNameOf(await readJobJson(dir).catch(() => undefined));
+  return rejectionText(jobId, problems, name);
+}
+
+/** `job <id> ("Artist - Title"): field: what was wrong; …`, as imk-rejection.json's `reason` says it. */
+export function rejectionText(
+  jobId: string,
+  problems: readonly RejectProblem[],
+  name: Parameters<typeof jobLabel>[1] = {},
+): string {
+  const what = problems.length > 0 ? describeProblems(problems) : 'the bundle is invalid';
+  return `${jobLabel(jobId, name)}: ${what}`;
 }

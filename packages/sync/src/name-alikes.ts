@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
-import { samePathKey } from './conflicts.ts';
+import { isImkError } from '@imk/errors';
+import { samePathKey, type ConflictPolicy } from './conflicts.ts';
 import { isRetryable, syncError } from './errors.ts';
 import type { PlannedTransfer } from './plan.ts';
 import type { SyncBackend } from './types.ts';
@@ -66,4 +67,34 @@ export function alikeTaken(transfer: PlannedTransfer, alike: string): Error {
 export function foundAsOf(error: { details: Record<string, unknown> }): string | undefined {
   const found = error.details.found_as;
   return typeof found === 'string' ? found : undefined;
+}
+
+/**
+ * The final error of a conflict found at the destination that is not settled by a numbered name: a file no
+ * receipt of ours holds under `conflict: fail`, or a folder, a FIFO or a device under the name, which no
+ * policy replaces (nor does `rename` once every numbered name is taken).
+ */
+export function destinationConflict(
+  transfer: PlannedTransfer,
+  path: string,
+  policy: ConflictPolicy,
+  cause: unknown,
+): Error {
+  const notRegular = isImkError(cause) && cause.details.not_regular === true;
+  const foundAs = isImkError(cause) ? foundAsOf(cause) : undefined;
+  const what = notRegular
+    ? 'something that is not a regular file (a folder, a FIFO or a device), which no conflict policy replaces'
+    : foundAs === undefined
+      ? 'a different file that no receipt of this host wrote'
+      : `a different file that no receipt of this host wrote, as ${foundAs} (${SAME_NAME})`;
+  const fix = notRegular
+    ? 'Move or rename it on the destination, or change the route'
+    : policy === 'fail'
+      ? 'Move that file away, or set conflict: rename or replace'
+      : 'Move that file away';
+  return syncError(
+    'CONFLICT',
+    `${transfer.backend}:${path} already holds ${what}; ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: ${policy}). ${fix}`,
+    { cause, details: { remote_path: path, job_id: transfer.jobId } },
+  );
 }

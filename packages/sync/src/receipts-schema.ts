@@ -1,5 +1,11 @@
+import { mkdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
+import { ImkError, errorMessage } from '@imk/errors';
+import { assertRegularIfPresent } from '@imk/fs-safe';
 import { VERIFY_FINDING_CODES } from './errors.ts';
+import type { OpenReceiptStoreOptions } from './receipts.ts';
 
 /**
  * Bumped when the tables change; migrateReceipts brings older files up to it, keeping their receipts.
@@ -108,3 +114,40 @@ const RECEIPT_COLUMNS = [
   'verify_finding',
   'found_as',
 ];
+
+/** Opens (or makes) the receipts database at `options.file`, with its tables at RECEIPTS_VERSION. */
+export function openReceiptsDb(options: Pick<OpenReceiptStoreOptions, 'file' | 'readonly'>): Database {
+  if (!options.readonly) mkdirSync(dirname(options.file), { recursive: true });
+  // A FIFO, a device or a link in its place: SQLite says only "disk I/O error" (or writes through the link).
+  assertRegularIfPresent(options.file, basename(options.file));
+  const db = new BetterSqlite3(options.file, { readonly: options.readonly ?? false, timeout: 5000 });
+  try {
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a commit survives a crash or kill of this process at once, and a power cut may
+      // lose only the last receipts, whose files are then checked and sent again (harmless). FULL would
+      // fsync on every receipt, which on ext4 also waits for the data of files just copied.
+      db.pragma('synchronous = NORMAL');
+      db.exec(RECEIPTS_SCHEMA);
+      migrateReceipts(db);
+    } else {
+      // A read-only open reads nothing yet: ask once, so a corrupt file is found here.
+      db.pragma('user_version');
+    }
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+export function openFailed(file: string, error: unknown): ImkError {
+  return new ImkError(
+    'RECEIPTS_OPEN_FAILED',
+    `cannot open the sync receipts ${file}: ${errorMessage(error)}`,
+    {
+      cause: error,
+      details: { file },
+    },
+  );
+}

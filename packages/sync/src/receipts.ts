@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
 import { STATE_LAYOUT, statePaths } from '@imk/config';
-import { assertRegularIfPresent, isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
-import { RECEIPTS_SCHEMA, migrateReceipts } from './receipts-schema.ts';
+import { isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
+import { openFailed, openReceiptsDb } from './receipts-schema.ts';
 
 export const RECEIPTS_FILE_NAME = STATE_LAYOUT.receipts;
 
@@ -372,40 +370,4 @@ function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function openReceiptsDb(options: OpenReceiptStoreOptions): Database {
-  if (!options.readonly) mkdirSync(dirname(options.file), { recursive: true });
-  // A FIFO, a device or a link in its place: SQLite says only "disk I/O error" (or writes through the link).
-  assertRegularIfPresent(options.file, basename(options.file));
-  const db = new BetterSqlite3(options.file, { readonly: options.readonly ?? false, timeout: 5000 });
-  try {
-    if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
-      // NORMAL in WAL mode: a commit survives a crash or kill of this process at once, and a power cut may
-      // lose only the last receipts, whose files are then checked and sent again (harmless). FULL would
-      // fsync on every receipt, which on ext4 also waits for the data of files just copied.
-      db.pragma('synchronous = NORMAL');
-      db.exec(RECEIPTS_SCHEMA);
-      migrateReceipts(db);
-    } else {
-      // A read-only open reads nothing yet: ask once, so a corrupt file is found here.
-      db.pragma('user_version');
-    }
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  return db;
-}
-
-function openFailed(file: string, error: unknown): ImkError {
-  return new ImkError(
-    'RECEIPTS_OPEN_FAILED',
-    `cannot open the sync receipts ${file}: ${errorMessage(error)}`,
-    {
-      cause: error,
-      details: { file },
-    },
-  );
 }

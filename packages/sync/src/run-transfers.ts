@@ -11,7 +11,7 @@ import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
 import type { PutResult, SyncBackend } from './types.ts';
 import { createLimiter, type Limiter } from './util/limiter.ts';
-import { SAME_NAME, alikeTaken, createNameAlikes, foundAsOf } from './name-alikes.ts';
+import { SAME_NAME, alikeTaken, createNameAlikes, destinationConflict, foundAsOf } from './name-alikes.ts';
 
 export interface TransferOutcome {
   transfer: PlannedTransfer;
@@ -88,36 +88,6 @@ const foundThere = (transfer: PlannedTransfer): PutResult => ({
 
 /** How many numbered names (`Title (2).m4a` … ) a renamed copy tries before giving up. */
 const MAX_NUMBERED = 99;
-
-/**
- * The final error of a conflict found at the destination that is not settled by a numbered name: a file no
- * receipt of ours holds under `conflict: fail`, or a folder, a FIFO or a device under the name, which no
- * policy replaces (nor does `rename` once every numbered name is taken).
- */
-function destinationConflict(
-  transfer: PlannedTransfer,
-  path: string,
-  policy: ConflictPolicy,
-  cause: unknown,
-): Error {
-  const notRegular = isImkError(cause) && cause.details.not_regular === true;
-  const foundAs = isImkError(cause) ? foundAsOf(cause) : undefined;
-  const what = notRegular
-    ? 'something that is not a regular file (a folder, a FIFO or a device), which no conflict policy replaces'
-    : foundAs === undefined
-      ? 'a different file that no receipt of this host wrote'
-      : `a different file that no receipt of this host wrote, as ${foundAs} (${SAME_NAME})`;
-  const fix = notRegular
-    ? 'Move or rename it on the destination, or change the route'
-    : policy === 'fail'
-      ? 'Move that file away, or set conflict: rename or replace'
-      : 'Move that file away';
-  return syncError(
-    'CONFLICT',
-    `${transfer.backend}:${path} already holds ${what}; ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: ${policy}). ${fix}`,
-    { cause, details: { remote_path: path, job_id: transfer.jobId } },
-  );
-}
 
 /**
  * Runs due transfers with the concurrency limits, retries passing faults with backoff inside the pass, and

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
 import { sha256AndBytes } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
-import type { Manifest } from '@imk/protocol';
 import { mixVariants, nullResidualDb } from '@imk/separation';
 import {
   duplicateCandidates,
@@ -22,7 +21,8 @@ import { manifestOptions, resolveOptions } from './options.ts';
 import { outputKey as outputKeyOf } from './output-key.ts';
 import { outputNameError } from './output-name.ts';
 import type { PipelineResult, PipelineState } from './pipeline.ts';
-import { discardOutputs, publishOutputs, startOutputs } from './publish-outputs.ts';
+import { discardOutputs, startOutputs } from './publish-outputs.ts';
+import { publishJob } from './publish-job.ts';
 import { readSidecar } from './sidecar.ts';
 import { stemCacheKey } from './stem-cache.ts';
 import type { StageSteps } from './stage-runner.ts';
@@ -373,37 +373,6 @@ const publish: Steps['publish'] = {
       () => s.mixClaim!.confirm(),
     ),
 };
-
-/** Publishes a job's partial folder as outputs/<jobId>/ while its claim is still held: the job's result. */
-export async function publishJob(
-  s: Pick<PipelineState, 'ctx' | 'claim' | 'logger'>,
-  made: { jobId: string; partialDir: string; manifest: Manifest } & Pick<
-    PipelineResult,
-    'kind' | 'inputSha256'
-  >,
-  /** Another claim the publishing needs still held (the claim on the job's outputs that mixes take too). */
-  alsoHeld?: () => Promise<boolean>,
-): Promise<PipelineResult> {
-  const out = await publishOutputs({
-    outputsDir: s.ctx.paths.outputs,
-    jobId: made.jobId,
-    partialDir: made.partialDir,
-    manifest: made.manifest,
-    stillHeld: async () => (await s.claim.confirm()) && (alsoHeld === undefined || (await alsoHeld())),
-    logger: s.logger,
-  }).catch(async (error: unknown) => {
-    // outputs/<job_id> itself: a share may take ".<id>.partial-…" but not "<id>" (a trailing dot, "CON").
-    throw await outputNameError(error, made.jobId, s.ctx.paths.outputs);
-  });
-  const { kind, manifest, inputSha256 } = made;
-  return {
-    kind,
-    dir: out.dir,
-    manifest,
-    inputSha256,
-    ...(out.replaced !== undefined && { replaced: out.replaced }),
-  };
-}
 
 /** One step per stage of STAGES (a missing one is a type error here, and refused by runStages). */
 export const PIPELINE_STEPS: Steps = { options, hash, decode, separate, mix, encode, manifest, publish };

@@ -14,7 +14,7 @@ import { encodeLegacyMix, legacyMixManifest } from './remix-legacy-mix.ts';
 import { writeMix, type RemixState } from './remix-state.ts';
 import { separateAgainHere } from './remix-source.ts';
 import type { PipelineInput, PipelineResult } from './pipeline.ts';
-import { publishJob } from './pipeline-steps.ts';
+import { publishJob } from './publish-job.ts';
 import { discardOutputs } from './publish-outputs.ts';
 import { runStages, type ReportProgress, type StageSteps } from './stage-runner.ts';
 import { stemCacheKey } from './stem-cache.ts';
