@@ -192,3 +192,14 @@ describe('readSidecar', () => {
     }
   });
 });
+
+describe('per-song options out of range', () => {
+  it('say the whole allowed range, whichever side the value crossed', () => {
+    expect(() => parseSidecar('s.yml', 'sample_rate: 1000')).toThrow(
+      /s\.yml: sample_rate: must be between 8000 and 192000/,
+    );
+    expect(() => parseSidecar('s.yml', 'sample_rate: 384000')).toThrow(
+      /s\.yml: sample_rate: must be between 8000 and 192000/,
+    );
+  });
+});

@@ -1,7 +1,7 @@
 import { MAX_JSON_DEPTH, jsonDepth, lstatAnySpelling, readUntrustedText, resolveInside } from '@imk/fs-safe';
 import { parse as parseYaml, type ScalarTag } from 'yaml';
 import { z } from 'zod';
-import { ImkError } from '@imk/errors';
+import { ImkError, oneIssuePerField } from '@imk/errors';
 import { sidecarCandidates, type AudioFormat, type StemName } from '@imk/protocol';
 import './errors.ts';
 
@@ -237,7 +237,7 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
   raw = unquoteNumbers(file, withoutNulls(raw) as Record<string, unknown>, warnings);
   const parsed = SidecarSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = oneIssuePerField(parsed.error.issues, SidecarSchema)[0]!;
     const field = issue.path.map(String).join('.') || '(top level)';
     throw invalid(file, field, issue.message, (raw as Record<string, unknown>)[String(issue.path[0])]);
   }
