@@ -43,7 +43,7 @@ export function validateConfig<S extends z.ZodType>(schema: S, json: unknown): C
   const reported = new Set(unknown.map((problem) => problem.path));
   const issues = result.success
     ? []
-    : oneIssuePerField(result.error.issues).filter(
+    : oneIssuePerField(result.error.issues, schema).filter(
         (issue) =>
           issue.code !== 'unrecognized_keys' ||
           issue.keys.some((key) => !reported.has(dotted([...issue.path, key]))),

@@ -2,24 +2,36 @@
 export interface FieldIssue {
   code: string;
   path: readonly PropertyKey[];
+  message?: string;
   maximum?: unknown;
   minimum?: unknown;
+  origin?: unknown;
 }
 
 /**
- * One issue per field, the one home of that rule for every validated document (job.json, config files).
- * zod reports every check a value fails: `priority: 1e308` fails both `.int()` (whose bound is the largest
- * safe integer, 9007199254740991) and `.max(100)`. The user is told the tightest bound (the allowed range),
- * once; any other issue on the same field keeps only the first. Fields keep their order.
+ * One issue per field, the one home of that rule for every validated document (job.json, manifests,
+ * config files, per-song options). zod reports every check a value fails: `priority: 1e308` fails both
+ * `.int()` (whose bound is the largest safe integer, 9007199254740991) and `.max(100)`. The user is told
+ * the tightest bound, once; any other issue on the same field keeps only the first. Fields keep their
+ * order.
+ *
+ * With the `schema` the issues came from, a value out of a field that has two bounds is told the whole
+ * allowed range ("must be between 1 and 64"), not only the side it crossed (zod's "expected number to be
+ * >=1"): a user who reads one side fixes the value once and may cross the other.
  */
-export function oneIssuePerField<T extends FieldIssue>(issues: readonly T[]): T[] {
+export function oneIssuePerField<T extends FieldIssue>(issues: readonly T[], schema?: unknown): T[] {
   const kept = new Map<string, T>();
   for (const issue of issues) {
     const key = JSON.stringify(issue.path.map(String));
     const earlier = kept.get(key);
     if (earlier === undefined || tighter(issue, earlier)) kept.set(key, issue);
   }
-  return [...kept.values()];
+  const one = [...kept.values()];
+  if (schema === undefined) return one;
+  return one.map((issue) => {
+    const range = wholeRange(schema, issue);
+    return range === undefined ? issue : { ...issue, message: range };
+  });
 }
 
 /** Whether `issue` states a tighter bound than `than` (both too_big, or both too_small). */
@@ -29,4 +41,125 @@ function tighter(issue: FieldIssue, than: FieldIssue): boolean {
   if (issue.code === 'too_small' && than.code === 'too_small')
     return Number(issue.minimum) > Number(than.minimum);
   return false;
+}
+
+// zod 4 keeps a schema's definition under `_zod.def`, its checks (`.min()`, `.max()`…) in `def.checks`.
+// Read structurally, so this package needs no zod of its own; only the fields read here are declared.
+interface SchemaDef {
+  type?: string;
+  innerType?: unknown;
+  in?: unknown;
+  out?: unknown;
+  getter?: () => unknown;
+  shape?: Record<string, unknown>;
+  catchall?: unknown;
+  element?: unknown;
+  valueType?: unknown;
+  options?: unknown[];
+  items?: unknown[];
+  rest?: unknown;
+  left?: unknown;
+  right?: unknown;
+  checks?: { _zod?: { def?: CheckDef } }[];
+}
+interface CheckDef {
+  check?: string;
+  value?: unknown;
+  inclusive?: boolean;
+  minimum?: unknown;
+  maximum?: unknown;
+  /** Set when the schema gave this check its own message (`.min(1, 'at least one stem')`). */
+  error?: unknown;
+}
+
+const defOf = (schema: unknown): SchemaDef | undefined =>
+  (schema as { _zod?: { def?: SchemaDef } } | undefined)?._zod?.def;
+
+/** The schemas a value may meet at `schema` itself: wrappers, both sides of pipes, lazies and union options opened. */
+function opened(schema: unknown, depth = 0): unknown[] {
+  const def = defOf(schema);
+  if (def === undefined || depth > 32) return [];
+  const next = (inner: unknown): unknown[] => opened(inner, depth + 1);
+  if (def.innerType !== undefined) return next(def.innerType);
+  if (def.type === 'pipe') return [...next(def.in), ...next(def.out)];
+  if (def.type === 'lazy' && def.getter) return next(def.getter());
+  if (def.type === 'union') return (def.options ?? []).flatMap(next);
+  if (def.type === 'intersection') return [...next(def.left), ...next(def.right)];
+  return [schema];
+}
+
+/** The schemas at `path` inside `schema` (several where a union's options both have that field). */
+function schemasAt(schema: unknown, path: readonly PropertyKey[]): unknown[] {
+  let here = opened(schema);
+  for (const key of path) {
+    here = here.flatMap((s) => {
+      const def = defOf(s)!;
+      const child =
+        def.type === 'object'
+          ? (def.shape?.[String(key)] ?? def.catchall)
+          : def.type === 'array'
+            ? def.element
+            : def.type === 'record' || def.type === 'map'
+              ? def.valueType
+              : def.type === 'tuple'
+                ? (def.items?.[Number(key)] ?? def.rest)
+                : undefined;
+      return child === undefined ? [] : opened(child);
+    });
+  }
+  return here;
+}
+
+interface Bound {
+  value: number;
+  inclusive: boolean;
+  /** The schema says this bound in its own words: those are kept. */
+  ownMessage: boolean;
+}
+
+/** The lower and upper bound a schema's checks put on a number or a length, each undefined when absent. */
+function boundsOf(schema: unknown): { low?: Bound; high?: Bound } {
+  const out: { low?: Bound; high?: Bound } = {};
+  for (const check of defOf(schema)?.checks ?? []) {
+    const def = check._zod?.def;
+    if (def === undefined) continue;
+    const inclusive = def.inclusive ?? true;
+    const ownMessage = def.error !== undefined;
+    if (def.check === 'greater_than' && typeof def.value === 'number')
+      out.low = { value: def.value, inclusive, ownMessage };
+    if (def.check === 'less_than' && typeof def.value === 'number')
+      out.high = { value: def.value, inclusive, ownMessage };
+    if ((def.check === 'min_length' || def.check === 'min_size') && typeof def.minimum === 'number')
+      out.low = { value: def.minimum, inclusive: true, ownMessage };
+    if ((def.check === 'max_length' || def.check === 'max_size') && typeof def.maximum === 'number')
+      out.high = { value: def.maximum, inclusive: true, ownMessage };
+  }
+  return out;
+}
+
+/** "must be between 1 and 64" for an out-of-range issue on a field bounded both ways; else undefined. */
+function wholeRange(schema: unknown, issue: FieldIssue): string | undefined {
+  const crossed =
+    issue.code === 'too_small' ? issue.minimum : issue.code === 'too_big' ? issue.maximum : undefined;
+  if (typeof crossed !== 'number') return undefined;
+  for (const candidate of schemasAt(schema, issue.path)) {
+    const { low, high } = boundsOf(candidate);
+    if (low === undefined || high === undefined || low.value >= high.value) continue;
+    // The bound the issue names must be this schema's: a union's other option may bound the field otherwise.
+    const bound = issue.code === 'too_small' ? low : high;
+    if (bound.value !== crossed) continue;
+    if (bound.ownMessage) return undefined;
+    return rangeText(low, high, issue.origin);
+  }
+  return undefined;
+}
+
+function rangeText(low: Bound, high: Bound, origin: unknown): string {
+  const unit =
+    origin === 'string' ? ' characters long' : origin === 'array' || origin === 'set' ? ' items' : '';
+  const lead = unit === ' items' ? 'must have' : 'must be';
+  if (low.inclusive && high.inclusive) return `${lead} between ${low.value} and ${high.value}${unit}`;
+  const from = low.inclusive ? `at least ${low.value}` : `more than ${low.value}`;
+  const to = high.inclusive ? `at most ${high.value}` : `less than ${high.value}`;
+  return `${lead} ${from} and ${to}${unit}`;
 }

@@ -26,6 +26,24 @@ export interface BundleState {
 export interface BundleWait {
   for: string;
   since: string;
+  /**
+   * How many times a claimer has looked and given the job back for this wait. It names one release: every
+   * claimer, on any host, counts the release's delay (retry_delay_ms) on its own clock from when it first
+   * saw this count, so a host that saw the job only now does not look again before the delay is over.
+   */
+  looks?: number;
+  /** When the last look was, and when the next is due (ISO times, for people: `imk job`, the dashboard). */
+  last_look_at?: string;
+  next_look_at?: string;
+}
+
+/**
+ * Which release a retry delay belongs to: the attempt count, and for a wait the number of looks. A claimer
+ * counts a delay on its own clock from when it first saw this key (never from a time another host wrote):
+ * a release seen again is not due before then; a newer release (another host looked meanwhile) starts anew.
+ */
+export function delayKey(state: Pick<BundleState, 'attempts' | 'waiting'>): string {
+  return `${state.attempts}:${state.waiting?.looks ?? 0}`;
 }
 
 /** Largest imk-*.json file read back (they are a few hundred bytes). */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { errorMessage, isInputFault } from '@imk/errors';
 import { capText } from '@imk/fs-safe';
-import { writeBundleState } from './bundle-state.ts';
+import { delayKey, writeBundleState } from './bundle-state.ts';
 import { rejectFolder, returnToReady, writeControlFile } from './claim.ts';
 import type { QueueContext } from './context.ts';
 import { archiveFolder } from './moves.ts';
@@ -93,6 +93,6 @@ export async function settleClaimError(
     return;
   }
   const state = { attempts: attempt, last_error: lastError, token, retry_delay_ms: CLAIM_ERROR_DELAY_MS };
-  index.noteRetryDelay(jobId, attempt, CLAIM_ERROR_DELAY_MS);
+  index.noteRetryDelay(jobId, delayKey(state), CLAIM_ERROR_DELAY_MS);
   await returnToReady(ctx, dir, jobId, state).catch(log('could not return the job to ready'));
 }

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { ImkError, errorMessage, isAbsentErrno } from '@imk/errors';
 import { fsyncDir, pathExists } from '@imk/fs-safe';
 import type { Job } from '@imk/protocol';
-import { writeBundleState, type BundleState, type BundleWait } from './bundle-state.ts';
+import { delayKey, writeBundleState, type BundleState, type BundleWait } from './bundle-state.ts';
 import type { QueueContext } from './context.ts';
 import { archiveCancelled, readCancelRequest, type CancelRequest } from './cancel-archive.ts';
 import { beatLease } from './lease.ts';
@@ -21,7 +21,7 @@ import {
   readyName,
 } from './names.ts';
 import { rejectionReason, type Rejection } from './rejected.ts';
-import type { Claim, FailInfo, RejectProblem, ReleaseOptions } from './types.ts';
+import type { Claim, ClaimWait, FailInfo, RejectProblem, ReleaseOptions } from './types.ts';
 import './errors.ts';
 
 /** Writes one of the queue's own files into a folder this claim holds: file fsynced, then the folder. */
@@ -138,7 +138,7 @@ export class HeldClaim implements Claim {
   readonly dir: string;
   readonly attempt: number;
   readonly token: string;
-  readonly waiting: { for: string; since: Date } | undefined;
+  readonly waiting: ClaimWait | undefined;
   private readonly publishedMs: number;
   private counter = 0;
   private lost = false;
@@ -268,7 +268,7 @@ export class HeldClaim implements Claim {
         if (error.retryDelayMs !== undefined && error.retryDelayMs > 0) {
           state.retry_delay_ms = error.retryDelayMs;
           // This consumer knows of the delay from now on; others learn it when they first claim the retry.
-          this.ctx.noteRetryDelay(this.jobId, this.attempt, error.retryDelayMs);
+          this.ctx.noteRetryDelay(this.jobId, delayKey(state), error.retryDelayMs);
         }
         try {
           if (!(await returnToReady(this.ctx, this.dir, this.jobId, state))) return undefined;
@@ -291,13 +291,22 @@ export class HeldClaim implements Claim {
       const { delayMs, waitingFor } = options;
       if (waitingFor !== undefined) {
         // The same wait as the last claim's goes on from when it began; another one begins now.
-        const since = this.waiting?.for === waitingFor ? this.waiting.since : new Date();
-        state.waiting = { for: waitingFor, since: since.toISOString() };
+        const same = this.waiting?.for === waitingFor;
+        const since = same ? this.waiting.since : new Date();
+        const now = new Date();
+        state.waiting = {
+          for: waitingFor,
+          since: since.toISOString(),
+          looks: (same ? this.waiting.looks : 0) + 1,
+          last_look_at: now.toISOString(),
+          ...(delayMs !== undefined &&
+            delayMs > 0 && { next_look_at: new Date(now.getTime() + delayMs).toISOString() }),
+        };
       }
       if (delayMs !== undefined && delayMs > 0) {
         state.retry_delay_ms = delayMs;
         // As for a retry (fail): this consumer knows of the delay from now on, others when they list it.
-        this.ctx.noteRetryDelay(this.jobId, state.attempts, delayMs);
+        this.ctx.noteRetryDelay(this.jobId, delayKey(state), delayMs);
       }
       return giveBack(this.ctx, this.dir, this.jobId, state, this.publishedMs).catch((cause: unknown) => {
         if (!(cause instanceof ImkError && cause.code === 'TARGET_EXISTS')) throw cause;
@@ -375,8 +384,9 @@ export class HeldClaim implements Claim {
 }
 
 /** A wait read back from imk-state.json, or undefined when there is none or it does not parse. */
-function waitOf(wait: BundleWait | undefined): { for: string; since: Date } | undefined {
+function waitOf(wait: BundleWait | undefined): ClaimWait | undefined {
   if (typeof wait?.for !== 'string' || typeof wait.since !== 'string') return undefined;
   const since = new Date(wait.since);
-  return Number.isNaN(since.getTime()) ? undefined : { for: wait.for, since };
+  const looks = typeof wait.looks === 'number' && wait.looks >= 0 ? Math.floor(wait.looks) : 0;
+  return Number.isNaN(since.getTime()) ? undefined : { for: wait.for, since, looks };
 }

@@ -19,7 +19,7 @@ export interface QueueContext {
    */
   newToken(jobId: string): string;
   /** Tells this consumer's index that a job now waits `delayMs` before its next attempt. */
-  noteRetryDelay(jobId: string, attempts: number, delayMs: number): void;
+  noteRetryDelay(jobId: string, key: string, delayMs: number): void;
   /** Called once this consumer has archived a bundle as rejected. */
   onReject: ((rejection: Rejection) => void | Promise<void>) | undefined;
 }

@@ -9,6 +9,7 @@ export {
 } from './queue.ts';
 export type {
   Claim,
+  ClaimWait,
   FailInfo,
   ReleaseOptions,
   NamedQueueCounts,

@@ -188,7 +188,7 @@ function checkInputs(job: Record<string, unknown>, files: BundleFileInput[]): vo
 
 function validate(job: Record<string, unknown>): void {
   const result = JobSchema.safeParse(job);
-  if (!result.success) throw invalidJob(job, formatIssues(result.error.issues));
+  if (!result.success) throw invalidJob(job, formatIssues(result.error.issues, undefined, JobSchema));
 }
 
 function invalidJob(job: Record<string, unknown>, problems: ValidationProblem[]): ImkError {

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { ImkError, errorMessage } from '@imk/errors';
 import { readBundle } from '@imk/protocol';
-import { readBundleState } from './bundle-state.ts';
+import { delayKey, readBundleState } from './bundle-state.ts';
 import { archiveCancelled } from './cancel-archive.ts';
 import { HeldClaim, giveBack, rejectFolder } from './claim.ts';
 import { rejectInvalidEntries, settleClaimError } from './claim-trouble.ts';
@@ -76,7 +76,7 @@ class FsQueue implements Queue {
       maxAttempts: positive('maxAttempts', options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
       logger,
       newToken: tokenFactory(this.consumerId),
-      noteRetryDelay: (jobId, attempts, delayMs) => void this.index.noteRetryDelay(jobId, attempts, delayMs),
+      noteRetryDelay: (jobId, key, delayMs) => void this.index.noteRetryDelay(jobId, key, delayMs),
       onReject: options.onReject,
     };
     this.index = new ReadyIndex(this.queueDir);
@@ -210,7 +210,7 @@ class FsQueue implements Queue {
       }
       const mtimeMs = candidate.publishedMs;
       if (state.retry_delay_ms !== undefined && state.retry_delay_ms > 0) {
-        const since = this.index.noteRetryDelay(candidate.jobId, state.attempts, state.retry_delay_ms);
+        const since = this.index.noteRetryDelay(candidate.jobId, delayKey(state), state.retry_delay_ms);
         if (performance.now() - since < state.retry_delay_ms) {
           // A retry that asked to wait, learned of only now: give it back untouched until it is due.
           await giveBack(this.ctx, dir, candidate.jobId, { ...state, token }, mtimeMs);

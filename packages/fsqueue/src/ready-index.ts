@@ -40,7 +40,7 @@ export class ReadyIndex {
   private droppedCount = 0;
   private listedAt = Number.NEGATIVE_INFINITY;
   private readonly hints = new Set<string>();
-  private readonly delays = new Map<string, { attempts: number; delayMs: number; firstSeen: number }>();
+  private readonly delays = new Map<string, { key: string; delayMs: number; firstSeen: number }>();
   /** Entries that look like bundles but cannot be claimed (bad name, a link, not a folder), with why. */
   private readonly invalid = new Map<string, string>();
 
@@ -119,13 +119,15 @@ export class ReadyIndex {
 
   /**
    * Records that a job's imk-state.json asks for a retry delay, and returns when this process first learned
-   * of that delay for that attempt count (on its own monotonic clock).
+   * of that delay for that release (`key`, see delayKey: the attempt count and, for a wait, its looks) on
+   * its own monotonic clock. Keyed by the attempt count alone, a second host that had seen one look of a
+   * waiting job found every later look's delay already over and looked again at once.
    */
-  noteRetryDelay(jobId: string, attempts: number, delayMs: number): number {
+  noteRetryDelay(jobId: string, key: string, delayMs: number): number {
     const known = this.delays.get(jobId);
-    if (known && known.attempts === attempts) return known.firstSeen;
+    if (known && known.key === key) return known.firstSeen;
     const firstSeen = performance.now();
-    this.delays.set(jobId, { attempts, delayMs, firstSeen });
+    this.delays.set(jobId, { key, delayMs, firstSeen });
     return firstSeen;
   }
 

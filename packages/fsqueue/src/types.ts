@@ -99,6 +99,15 @@ export interface ReleaseOptions {
   waitingFor?: string;
 }
 
+/** A wait an earlier claim of this job gave it back for (imk-state.json `waiting`). */
+export interface ClaimWait {
+  for: string;
+  /** When the wait began (the first release for it). */
+  since: Date;
+  /** How many looks (releases for this wait) there have been so far. */
+  looks: number;
+}
+
 export interface RejectProblem {
   /** The file the field is in (`job.json`), said before the field in the rejection's reason. */
   file?: string;
@@ -136,7 +145,7 @@ export interface Claim {
    * The wait an earlier claim of this job gave it back for (release with `waitingFor`), with when it began;
    * undefined when the last claim did not wait. A caller measures how long the job has waited by it.
    */
-  readonly waiting: { for: string; since: Date } | undefined;
+  readonly waiting: ClaimWait | undefined;
   /** Archive as rejected: the bundle itself is invalid; imk-rejection.json lists the problems. */
   reject(problems: RejectProblem[]): Promise<void>;
   /**

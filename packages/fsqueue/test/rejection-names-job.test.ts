@@ -91,7 +91,8 @@ describe('a rejected bundle', () => {
 
     // The reason names the file and the field (`job.json: tracks[0].title: …`), not the field alone.
     const expected: Record<string, RegExp> = {
-      bad_priority: /^job bad_priority \("Björk - Jóga"\): job\.json: options\.priority: .*<=100$/,
+      bad_priority:
+        /^job bad_priority \("Björk - Jóga"\): job\.json: options\.priority: must be between -100 and 100$/,
       no_media: /^job no_media \("Only A Title"\): job\.json: audio_path: .*missing/,
       not_json: /^job not_json: job\.json is not valid JSON/,
       wrong_title: /^job wrong_title \("Someone"\): job\.json: title: /,

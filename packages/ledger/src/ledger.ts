@@ -35,7 +35,11 @@ export interface Ledger {
   readonly db: Database;
   /** Creates the job's row or fills in facts it did not have yet (never erases a known fact). */
   upsertJob(jobId: string, facts: JobFacts): void;
-  /** Records a state change with its time, and moves the job's row to that state. */
+  /**
+   * Records a state change with its time, and moves the job's row to that state. A `waiting` change that
+   * follows the job's `waiting` event (the same wait, looked at again) updates that event, keeping when the
+   * wait began: a day's wait is one line of the job's history, not thousands.
+   */
   recordState(jobId: string, change: StateChange, facts?: JobFacts): void;
   recordStage(jobId: string, record: StageRecord): void;
   recordError(jobId: string, record: ErrorRecord): void;
@@ -60,6 +64,7 @@ const TERMINAL_FOR_PROGRESS = new Set([
   'rejected',
   'cancelled',
   'retrying',
+  'waiting',
   'released',
   'ready',
 ]);
@@ -91,13 +96,19 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
   const moveState = db.prepare(`
     UPDATE jobs SET state = @state, stage = @stage, consumer = coalesce(@consumer, consumer),
       attempts = max(attempts, coalesce(@attempt, 0)),
-      last_error = CASE WHEN @state IN ('failed', 'retrying', 'rejected') THEN coalesce(@message, last_error)
+      last_error = CASE WHEN @state IN ('failed', 'retrying', 'rejected', 'waiting') THEN coalesce(@message, last_error)
                         WHEN @state = 'succeeded' THEN NULL ELSE last_error END,
       updated_at = @at
     WHERE job_id = @job_id`);
   const insertEvent = db.prepare(`
     INSERT INTO events (job_id, at, state, stage, attempt, consumer, message)
     VALUES (@job_id, @at, @state, @stage, @attempt, @consumer, @message)`);
+  const lastEvent = db.prepare<[string], { id: number; state: string }>(
+    'SELECT id, state FROM events WHERE job_id = ? ORDER BY id DESC LIMIT 1',
+  );
+  const updateEvent = db.prepare(`
+    UPDATE events SET stage = @stage, attempt = @attempt, consumer = @consumer, message = @message
+    WHERE id = @id`);
   const insertStage = db.prepare(`
     INSERT INTO stages (job_id, attempt, stage, started_at, duration_sec, outcome, detail)
     VALUES (?, ?, ?, ?, ?, ?, ?)`);
@@ -140,7 +151,9 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
       message: change.message ?? null,
     };
     moveState.run(row);
-    insertEvent.run(row);
+    const last = change.state === 'waiting' ? lastEvent.get(jobId) : undefined;
+    if (last?.state === 'waiting') updateEvent.run({ ...row, id: last.id });
+    else insertEvent.run(row);
     if (TERMINAL_FOR_PROGRESS.has(change.state)) {
       deleteProgress.run(jobId);
       progress.forget(jobId);

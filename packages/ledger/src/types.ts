@@ -1,13 +1,15 @@
 /**
  * A job's state as the ledger tracks it. The queue folders hold ready/claimed/succeeded/failed/rejected/
  * cancelled; the ledger adds what happens inside a claim (`running`) and why a claim ended (`retrying`,
- * `released`).
+ * `released`, `waiting`: given back to wait for something outside it, one event per wait, updated at
+ * each look).
  */
 export const LEDGER_STATES = [
   'ready',
   'claimed',
   'running',
   'retrying',
+  'waiting',
   'released',
   'succeeded',
   'failed',

@@ -45,7 +45,7 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
     return { ok: false, problems: [{ path: JOB_FILE, message }] };
   }
   const parsed = JobSchema.safeParse(readAsLegacyJob(json));
-  if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues, JOB_FILE) };
+  if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues, JOB_FILE, JobSchema) };
   const problems: ValidationProblem[] = [];
   const root = await realpath(dir);
   // The names as spelt on disk (NFC in job.json, NFD from macOS on disk, or the other way round), so that

@@ -19,9 +19,17 @@ export interface ValidationProblem {
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; problems: ValidationProblem[] };
 
-/** zod's issues as problems, one per field; `file` names the document they are in (see ValidationProblem.file). */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], file?: string): ValidationProblem[] {
-  return oneIssuePerField(issues).map((issue) => ({
+/**
+ * zod's issues as problems, one per field; `file` names the document they are in (see
+ * ValidationProblem.file). With the `schema` they came from, a field bounded both ways is told its whole
+ * range ("must be between 0 and 100"), see oneIssuePerField.
+ */
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  file?: string,
+  schema?: z.ZodType,
+): ValidationProblem[] {
+  return oneIssuePerField(issues, schema).map((issue) => ({
     ...(file !== undefined && { file }),
     path: issue.path.length === 0 ? '(document)' : issue.path.map(String).join('.'),
     message: missingField(issue) ?? issue.message,
@@ -64,7 +72,7 @@ export function validateJob(json: unknown): Validated<Job> {
   const result = JobSchema.safeParse(readAsLegacyJob(json));
   return result.success
     ? { ok: true, value: result.data }
-    : { ok: false, problems: formatIssues(result.error.issues, JOB_FILE) };
+    : { ok: false, problems: formatIssues(result.error.issues, JOB_FILE, JobSchema) };
 }
 
 export type AnyManifest = { legacy: false; manifest: Manifest } | { legacy: true; manifest: LegacyManifest };
@@ -76,12 +84,12 @@ export function validateManifest(json: unknown): Validated<AnyManifest> {
     const result = LegacyManifestSchema.safeParse(json);
     return result.success
       ? { ok: true, value: { legacy: true, manifest: result.data } }
-      : { ok: false, problems: formatIssues(result.error.issues) };
+      : { ok: false, problems: formatIssues(result.error.issues, undefined, LegacyManifestSchema) };
   }
   const result = ManifestSchema.safeParse(json);
   return result.success
     ? { ok: true, value: { legacy: false, manifest: result.data } }
-    : { ok: false, problems: formatIssues(result.error.issues) };
+    : { ok: false, problems: formatIssues(result.error.issues, undefined, ManifestSchema) };
 }
 
 /**

@@ -12,13 +12,14 @@ const job = (options: Record<string, unknown>) => ({
 
 describe('a job.json field out of range', () => {
   it.each([
-    ['priority', 1e308, '<=100'],
-    ['priority', -1e308, '>=-100'],
-    ['sample_rate', 1e308, '<=192000'],
-    ['sample_rate', -1e308, '>=8000'],
-    ['pitch', 1e308, '<=12'],
-    ['tempo', -1e308, '>=0.5'],
-  ])('options.%s: %d is one reason, the allowed bound (%s)', (field, value, bound) => {
+    // The whole range since the range change (before it, the side crossed only: '<=100', '>=-100'…).
+    ['priority', 1e308, 'must be between -100 and 100'],
+    ['priority', -1e308, 'must be between -100 and 100'],
+    ['sample_rate', 1e308, 'must be between 8000 and 192000'],
+    ['sample_rate', -1e308, 'must be between 8000 and 192000'],
+    ['pitch', 1e308, 'must be between -12 and 12'],
+    ['tempo', -1e308, 'must be between 0.5 and 2'],
+  ])('options.%s: %d is one reason, the allowed range (%s)', (field, value, bound) => {
     const result = validateJob(job({ [field]: value }));
     expect(result.ok).toBe(false);
     if (result.ok) return;

@@ -63,6 +63,16 @@ describe('job.json', () => {
     expect(result.problems.find((p) => p.path === 'audio_path')?.message).toMatch(/\.\./);
   });
 
+  it('tells a value out of a field bounded both ways the whole range in job.json', () => {
+    const result = validateJob({ ...legacyJob, schema_version: 1, options: { pitch: -13, tempo: 3 } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'options.pitch: must be between -12 and 12',
+      'options.tempo: must be between 0.5 and 2',
+    ]);
+  });
+
   it('rejects absolute paths and a job with no media', () => {
     expect(validateJob({ ...legacyJob, audio_path: '/etc/passwd' }).ok).toBe(false);
     const { audio_path: _a, ...noMedia } = legacyJob;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
+import { errorMessage, httpStatusOf, isImkError, oneIssuePerField } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { writeUrlRequestFile } from './url-request-file.ts';
 import {
@@ -60,7 +60,12 @@ export const retrieverRoutes: FastifyPluginAsync<RetrieverRoutesOptions> = (app,
         reply,
         400,
         'INVALID_REQUEST',
-        `expected JSON { "url": "https://…", "mode": "audio"|"video"|"both" }: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')}`,
+        `expected JSON { "url": "https://…", "mode": "audio"|"video"|"both" }: ${oneIssuePerField(
+          parsed.error.issues,
+          RequestBodySchema,
+        )
+          .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+          .join('; ')}`,
       );
     const { url, mode, wait } = parsed.data;
     let picked;

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { YOUTUBE_RETRIEVER, serviceStatePaths } from '@imk/config';
-import { ImkError, isImkError } from '@imk/errors';
+import { ImkError, isImkError, oneIssuePerField } from '@imk/errors';
 import { listNamesOrEmpty, readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
 import { FETCH_MODES } from './url-retriever.ts';
 import './errors.ts';
@@ -146,7 +146,9 @@ async function readDashboardFile(stateDir: string): Promise<z.output<typeof Dash
   if (!parsed.success)
     throw new ImkError(
       'INVALID_SUBSCRIPTIONS_FILE',
-      `${file} is not a valid subscriptions file (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); fix or remove it`,
+      `${file} is not a valid subscriptions file (${oneIssuePerField(parsed.error.issues, DashboardFileSchema)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')}); fix or remove it`,
     );
   return parsed.data;
 }

@@ -5,9 +5,10 @@ export interface WorkerErrorPolicy extends ErrorPolicy {
   /**
    * Something outside the job is busy (another program writing its outputs folder): the job waits for it,
    * given back to its queue without spending an attempt and looked at again every retry.waitCheckMs, and
-   * fails only after retry.maxWaitMs.
+   * fails only after retry.maxWaitMs. Its value says what it waits for, in the job's history ("waiting for
+   * <this> since …"); `<job_id>` in it is the job's id.
    */
-  readonly waits?: true;
+  readonly waits?: string;
 }
 
 const IM_CATALOGUE = {
@@ -23,7 +24,10 @@ const IM_CATALOGUE = {
   MANIFEST_INVALID: POLICY.transient,
   // outputs/<job_id>/ without a valid manifest, changed lately: the earlier version is writing it; later.
   // The job waits for it (retry.maxWaitMs) rather than spending its attempts in a few seconds.
-  OUTPUTS_BEING_WRITTEN: { ...POLICY.transient, waits: true },
+  OUTPUTS_BEING_WRITTEN: {
+    ...POLICY.transient,
+    waits: 'another program (the earlier instrumental-maker?) to finish writing outputs/<job_id>/',
+  },
   OPTIONS_INVALID: POLICY.badRequest,
   // outputs/ is on a file system (an SMB share) that refuses the job id as a folder name: the same again.
   OUTPUT_NAME_REFUSED: POLICY.unprocessable,
@@ -46,12 +50,19 @@ export const IM_ERRORS = defineErrors<keyof typeof IM_CATALOGUE, WorkerErrorPoli
   IM_CATALOGUE,
 );
 
+/** What a job given back for `code` waits for, for its history (WorkerErrorPolicy.waits); undefined if it does not wait. */
+export function waitsFor(code: string, jobId = '<job_id>'): string | undefined {
+  if (!Object.hasOwn(IM_ERRORS, code)) return undefined;
+  const waits: string | undefined = IM_ERRORS[code as keyof typeof IM_ERRORS].waits;
+  return waits?.replaceAll('<job_id>', jobId);
+}
+
 /** The code of `error` (or of an error it wraps) when its policy says the job waits (see WorkerErrorPolicy.waits). */
 export function waitingCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; current instanceof Error && depth < 4; depth++) {
     if (current instanceof ImkError && Object.hasOwn(IM_ERRORS, current.code))
-      if (IM_ERRORS[current.code as keyof typeof IM_ERRORS].waits === true) return current.code;
+      if (waitsFor(current.code) !== undefined) return current.code;
     current = current.cause;
   }
   return undefined;

@@ -77,7 +77,7 @@ export function buildManifest(input: ManifestInput): Manifest {
   if (!parsed.success)
     throw new ImkError(
       'MANIFEST_INVALID',
-      `the manifest built for job ${job.job_id} does not validate: ${describeProblems(formatIssues(parsed.error.issues))}`,
+      `the manifest built for job ${job.job_id} does not validate: ${describeProblems(formatIssues(parsed.error.issues, undefined, ManifestSchema))}`,
       { details: { job_id: job.job_id } },
     );
   return parsed.data;

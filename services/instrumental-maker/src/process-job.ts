@@ -6,7 +6,7 @@ import type { Claim, ReleaseOptions } from '@imk/fsqueue';
 import type { JobFacts } from '@imk/ledger';
 import type { WorkerContext } from './context.ts';
 import { cancelClaim } from './cancel-claim.ts';
-import { waitingCode } from './errors.ts';
+import { waitingCode, waitsFor } from './errors.ts';
 import { backoffMs, describeFailure, isRetryable } from './failures.ts';
 import { runPipeline, type PipelineResult } from './pipeline.ts';
 import { refuseBusyOutputs } from './publish-outputs.ts';
@@ -59,11 +59,17 @@ export async function processClaim(
   };
   let stages = new StageRunner(ctx.ledger, jobId, attempt, consumer);
   const base = { jobId, queue, attempt, artist: job.artist ?? undefined, title: job.title ?? undefined };
-  ctx.ledger.recordState(
-    jobId,
-    { state: 'running', attempt, consumer, message: `claimed from ${queue}` },
-    facts,
-  );
+  const running = () =>
+    ctx.ledger.recordState(
+      jobId,
+      { state: 'running', attempt, consumer, message: `claimed from ${queue}` },
+      facts,
+    );
+  // A job waiting for another program to finish its outputs folder looks at that first (below); it is
+  // running only once that is done. Each look said "running" then "retrying": about 2,900 lines of history
+  // for a day's wait. The wait is one "waiting" line now, updated at each look (settleFailure).
+  const looking = !job.remix && claim.waiting?.for === 'OUTPUTS_BEING_WRITTEN';
+  if (!looking) running();
   logger.info('job started');
   const work = join(ctx.workRoot, jobWorkDirName(jobId, consumer));
   await rm(work, { recursive: true, force: true });
@@ -101,8 +107,10 @@ export async function processClaim(
       }
       // A job waiting for another program to finish its outputs folder looks at that first: each look costs
       // a listing of the folder, not a separation.
-      if (!job.remix && claim.waiting?.for === 'OUTPUTS_BEING_WRITTEN')
+      if (looking) {
         await refuseBusyOutputs(ctx.paths.outputs, songId);
+        if (song.index === 1) running();
+      }
       const songWork = songs.length === 1 ? work : join(work, `song-${song.index}`);
       await mkdir(songWork, { recursive: true });
       const run = { ctx, claim, stages, signal: job_.signal, logger, work: songWork };
@@ -251,8 +259,8 @@ async function settleFailure(
         retryable,
         retryDelayMs: backoffMs(attempt, base_, maxBackoffMs),
       });
-    const state = outcome === 'retry' ? 'retrying' : 'failed';
-    const said = wait.release ? `${wait.said}: ${message}` : failed;
+    const state = wait.release ? 'waiting' : outcome === 'retry' ? 'retrying' : 'failed';
+    const said = wait.release ? `${wait.history}: ${message}` : failed;
     ctx.ledger.recordState(jobId, { state, attempt, consumer, stage: stages.current, message: said });
     // A later song of the bundle has its own ledger row: it no longer shows as running.
     if (song.jobId !== jobId)
@@ -315,6 +323,8 @@ interface WaitDecision {
   release?: ReleaseOptions;
   /** What the log and the ledger say of the wait. */
   said?: string;
+  /** The job's history line: "waiting for <what> since …, gives up at …; looked N times, …". */
+  history?: string;
   /** Whether this is the first look of this wait (said as a warning; later looks as information). */
   first?: boolean;
   waitedMs?: number;
@@ -332,7 +342,10 @@ function waitFor(ctx: WorkerContext, claim: Claim, error: unknown): WaitDecision
   if (code === undefined) return {};
   const { maxWaitMs, waitCheckMs } = ctx.config.retry;
   const first = claim.waiting?.for !== code;
-  const waitedMs = first ? 0 : Math.max(0, Date.now() - claim.waiting.since.getTime());
+  const now = Date.now();
+  const since = first ? now : claim.waiting.since.getTime();
+  const waitedMs = Math.max(0, now - since);
+  const looks = (first ? 0 : claim.waiting.looks) + 1;
   if (waitedMs >= maxWaitMs)
     return {
       gaveUp: `(waited ${duration(waitedMs)} for it, the longest retry.maxWaitMs in config/instrumental-maker.yaml allows; not waiting longer)`,
@@ -340,9 +353,15 @@ function waitFor(ctx: WorkerContext, claim: Claim, error: unknown): WaitDecision
   return {
     release: { delayMs: waitCheckMs, waitingFor: code },
     said: `job ${claim.jobId} waits (${code}, waited ${duration(waitedMs)} of at most ${duration(maxWaitMs)}, retry.maxWaitMs); looking again in ${duration(waitCheckMs)}, no attempt spent`,
+    history: `waiting for ${waitsFor(code, claim.jobId) ?? code} since ${clock(since)}, gives up at ${clock(since + maxWaitMs)} (retry.maxWaitMs); looked ${looks} time${looks === 1 ? '' : 's'}, the last at ${clock(now)}, the next at ${clock(now + waitCheckMs)} (retry.waitCheckMs), no attempt spent`,
     first,
     waitedMs,
   };
+}
+
+/** A time for people, to the second, in UTC as every other time of the ledger: `2026-12-05 15:20:01 UTC`. */
+function clock(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 /** A wait's length for people: seconds up to two minutes, then minutes. */

@@ -69,7 +69,7 @@ const keyOf = (source: Manifest) => stemCacheKey({ inputSha256: source.input.sha
  */
 async function findStems(s: RemixState, progress: ReportProgress): Promise<void> {
   const source = s.source!;
-  const endTurn = await waitForTurn(separating, s.target, s.signal);
+  const endTurn = await waitForTurn(separating, turnKey(s, s.target), s.signal);
   try {
     const cached = await s.ctx.cache?.lookup(keyOf(source));
     if (cached !== undefined) {
@@ -138,7 +138,7 @@ async function takeOutputs(s: RemixState, progress: ReportProgress): Promise<voi
 
 /** This worker's turn among its mixes of `jobId`'s outputs, then the claim on them (across workers and hosts). */
 async function claimOutputs(s: RemixState, jobId: string): Promise<void> {
-  s.endTurn = await waitForTurn(mixing, jobId, s.signal);
+  s.endTurn = await waitForTurn(mixing, turnKey(s, jobId), s.signal);
   s.mixClaim = await claimMix({
     outputsDir: s.ctx.paths.outputs,
     jobId,
@@ -310,6 +310,13 @@ export async function runRemix(input: Omit<PipelineInput, 'song'>, remix: Remix)
 const separating = new Map<string, Promise<void>>();
 /** Per target job, this worker's remixes of it that write its outputs, one after another. */
 const mixing = new Map<string, Promise<void>>();
+
+/**
+ * The key of one target job's turns: its outputs folder and its id. Keyed by the id alone, two workers of
+ * other roots in one process (`imk up` of two roots, tests) waited on each other's mixes of a job that only
+ * shared its id, though nothing on disk is shared.
+ */
+const turnKey = (s: RemixState, jobId: string): string => `${s.ctx.paths.outputs}\0${jobId}`;
 
 /**
  * Waits for this worker's earlier holders of `turns`' turn on one target job; returns the function that

@@ -169,9 +169,14 @@ describe('per-song sidecar (legacy shape)', () => {
     for (const word of ['no', 'No', 'NO', 'off', 'Off', 'OFF'])
       expect(parseSidecar('s.stems.yml', `two_pass: ${word}`).twoPass, word).toBe(false);
     expect(parseSidecar('s.yml', 'stems: yes').keepStems).toEqual(['vocals', 'drums', 'bass', 'other']);
-    // Only those words: y/n were text to PyYAML too, and a quoted "yes" is text.
+    // Only those words: y/n were text to PyYAML too, and a quoted "yes" is text to YAML: in a yes/no
+    // setting it is taken for what it says, with a warning, as the earlier version took it (below). (Before,
+    // it failed the job: "expected boolean".)
     expect(parseSidecar('s.yml', 'model: n').model).toBe('n');
-    expect(() => parseSidecar('s.yml', 'two_pass: "yes"')).toThrow(/s\.yml: two_pass: .*expected boolean/);
+    expect(parseSidecar('s.yml', 'two_pass: "yes"')).toMatchObject({
+      twoPass: true,
+      warnings: ['s.yml: two_pass: "yes" is text; true was used (write true without quotes)'],
+    });
   });
 });
 
@@ -190,5 +195,53 @@ describe('readSidecar', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('per-song options out of range', () => {
+  it('say the whole allowed range, whichever side the value crossed', () => {
+    expect(() => parseSidecar('s.yml', 'sample_rate: 1000')).toThrow(
+      /s\.yml: sample_rate: must be between 8000 and 192000/,
+    );
+    expect(() => parseSidecar('s.yml', 'sample_rate: 384000')).toThrow(
+      /s\.yml: sample_rate: must be between 8000 and 192000/,
+    );
+  });
+});
+
+describe("the earlier version's sidecar with its yes/no setting quoted", () => {
+  // Its example, `dual_pass_loudnorm: true`, as its users also wrote it: quoted. The earlier version took any
+  // quoted value there (Python's bool() of the text); before, this version failed the job ("expected
+  // boolean, received string"), as PyYAML's strict readers would.
+  const sample = async (value: string) =>
+    (await readFile(legacySample('My Song.stems.yml'), 'utf8')).replace(
+      'dual_pass_loudnorm: true',
+      `dual_pass_loudnorm: ${value}`,
+    );
+
+  it.each([
+    ['"true"', true],
+    ["'false'", false],
+    ['"yes"', true],
+    ['"No"', false],
+    ["'on'", true],
+    ['" off "', false],
+  ])('reads %s as %s, saying so', async (value, expected) => {
+    const options = parseSidecar('My Song.stems.yml', await sample(value));
+    expect(options).toMatchObject({ twoPass: expected, targetLufs: -14, sampleRate: 44100 });
+    expect(options.warnings).toEqual([
+      `My Song.stems.yml: mix.dual_pass_loudnorm: ${JSON.stringify(value.slice(1, -1))} is text; ${expected} was used (write ${expected} without quotes)`,
+    ]);
+  });
+
+  it('reads our own yes/no settings quoted the same way, and refuses any other text naming what to write', async () => {
+    expect(parseSidecar('s.yml', 'two_pass: "false"').twoPass).toBe(false);
+    expect(parseSidecar('s.yml', "two_pass_loudnorm: 'yes'").twoPass).toBe(true);
+    expect(() => parseSidecar('s.yml', 'two_pass: "sometimes"')).toThrow(
+      /per-song options s\.yml: two_pass: expected true or false, written without quotes \(found "sometimes"\)/,
+    );
+    await expect(async () => parseSidecar('My Song.stems.yml', await sample('"maybe"'))).rejects.toThrow(
+      /My Song\.stems\.yml: mix\.dual_pass_loudnorm: expected true or false, written without quotes \(found "maybe"\)/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { MAX_JSON_DEPTH, jsonDepth, lstatAnySpelling, readUntrustedText, resolveInside } from '@imk/fs-safe';
 import { parse as parseYaml, type ScalarTag } from 'yaml';
 import { z } from 'zod';
-import { ImkError } from '@imk/errors';
+import { ImkError, oneIssuePerField } from '@imk/errors';
 import { sidecarCandidates, type AudioFormat, type StemName } from '@imk/protocol';
 import './errors.ts';
 
@@ -72,17 +72,43 @@ function numberOfText(value: string): number | undefined {
 }
 
 /**
- * Numbers quoted in the file (`sample_rate: "44100"`, `mix: { target_lufs: "-14" }`) are read as the
- * numbers they say, each noted in `warnings`; any other text is left for the schema to name.
+ * Yes-or-no words written as text (`dual_pass_loudnorm: "true"`, `'false'`, `"yes"`): the earlier version
+ * took any quoted value there (Python's `bool(...)` of the text, never an error), so such files are
+ * taken here too. The words of its yes/no settings (its env_bool: 1, true, yes, on) and their opposites
+ * are read for what they say; other text is refused, naming the field and what to write. (Its `bool()`
+ * made `"false"` and `"no"` true as well: the defect is not kept, a warning says what was read.)
  */
-function unquoteNumbers(
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
+
+/** The keys of an object schema whose value is a plain boolean (under .optional()): read from the schema. */
+function booleanKeys(shape: Record<string, z.ZodType>): string[] {
+  return Object.entries(shape)
+    .filter(([, field]) => {
+      const inner = field instanceof z.ZodOptional ? (field.unwrap() as z.ZodType) : field;
+      return inner instanceof z.ZodBoolean;
+    })
+    .map(([key]) => key);
+}
+
+/**
+ * Numbers quoted in the file (`sample_rate: "44100"`, `mix: { target_lufs: "-14" }`) are read as the
+ * numbers they say, and yes/no words quoted where a boolean goes (`two_pass: "yes"`, `mix: {
+ * dual_pass_loudnorm: 'false' }`) as the boolean they say, each noted in `warnings`; other text in a
+ * number's place is left for the schema to name, and in a boolean's place refused here.
+ */
+function unquoteScalars(
   file: string,
   raw: Record<string, unknown>,
   warnings: string[],
 ): Record<string, unknown> {
-  const fix = (doc: Record<string, unknown>, keys: string[], prefix: string): Record<string, unknown> => {
+  const fix = (
+    doc: Record<string, unknown>,
+    keys: { numbers: string[]; booleans: string[] },
+    prefix: string,
+  ): Record<string, unknown> => {
     const out = { ...doc };
-    for (const key of keys) {
+    for (const key of keys.numbers) {
       const value = out[key];
       if (typeof value !== 'string') continue;
       const n = numberOfText(value);
@@ -90,12 +116,28 @@ function unquoteNumbers(
       out[key] = n;
       warnings.push(`${file}: ${prefix}${key}: ${JSON.stringify(value)} is text; the number ${n} was used`);
     }
+    for (const key of keys.booleans) {
+      const value = out[key];
+      if (typeof value !== 'string') continue;
+      const word = value.trim().toLowerCase();
+      const yes = TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : undefined;
+      if (yes === undefined)
+        throw invalid(file, `${prefix}${key}`, 'expected true or false, written without quotes', value);
+      out[key] = yes;
+      warnings.push(
+        `${file}: ${prefix}${key}: ${JSON.stringify(value)} is text; ${yes} was used (write ${yes} without quotes)`,
+      );
+    }
     return out;
   };
-  const out = fix(raw, NUMBER_KEYS, '');
+  const out = fix(raw, { numbers: NUMBER_KEYS, booleans: BOOLEAN_KEYS }, '');
   const mix = out.mix;
   if (typeof mix === 'object' && mix !== null && !Array.isArray(mix))
-    out.mix = fix(mix as Record<string, unknown>, MIX_NUMBER_KEYS, 'mix.');
+    out.mix = fix(
+      mix as Record<string, unknown>,
+      { numbers: MIX_NUMBER_KEYS, booleans: MIX_BOOLEAN_KEYS },
+      'mix.',
+    );
   return out;
 }
 
@@ -159,6 +201,8 @@ const SidecarSchema = z.looseObject({
   tempo: z.number().min(0.5, 'expected 0.5 to 2.0').max(2, 'expected 0.5 to 2.0').optional(),
 });
 const KNOWN_KEYS = new Set(Object.keys(SidecarSchema.shape));
+const BOOLEAN_KEYS = booleanKeys(SidecarSchema.shape);
+const MIX_BOOLEAN_KEYS = booleanKeys(SidecarSchema.shape.mix.unwrap().shape);
 
 // The names a sidecar may have are a contract of the protocol (the inbox looks for them too).
 export { sidecarCandidates };
@@ -234,10 +278,10 @@ export function parseSidecar(file: string, text: string): SidecarOptions {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw invalid(file, '(top level)', 'expected a mapping such as "stems: VDBO"', raw);
   const warnings: string[] = [];
-  raw = unquoteNumbers(file, withoutNulls(raw) as Record<string, unknown>, warnings);
+  raw = unquoteScalars(file, withoutNulls(raw) as Record<string, unknown>, warnings);
   const parsed = SidecarSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = oneIssuePerField(parsed.error.issues, SidecarSchema)[0]!;
     const field = issue.path.map(String).join('.') || '(top level)';
     throw invalid(file, field, issue.message, (raw as Record<string, unknown>)[String(issue.path[0])]);
   }

@@ -114,7 +114,7 @@ describe('the error file of a job whose input cannot be used', () => {
     const file = join(root, 'queues', 'other', 'rejected', 'job_refused', 'imk-rejection.json');
     const rejection = JSON.parse(await readFile(file, 'utf8')) as { reason: string };
     expect(rejection.reason).toBe(
-      'job refused ("Nina Simone - Sinnerman"): job.json: options.priority: Too big: expected number to be <=100',
+      'job refused ("Nina Simone - Sinnerman"): job.json: options.priority: must be between -100 and 100',
     );
     const detail = await jobDetail(root, 'refused');
     expect(detail.job.state).toBe('rejected');

@@ -28,48 +28,83 @@ async function contents(dir: string): Promise<Map<string, Buffer>> {
   return found;
 }
 
+/**
+ * A root whose job `busy` finds outputs/busy/ being written by the earlier version (its folder without a
+ * manifest.json yet): the set-up of every case here, with the worker's `retry` settings.
+ */
+async function busyJob(
+  retry: Record<string, number>,
+): Promise<{ root: string; earlier: string; queue: string }> {
+  const made = await makeRoot({ pollMs: 100, concurrency: 1, variants: ['instrumental'], retry });
+  root = made;
+  const earlier = join(made, 'outputs', 'busy');
+  await materializeLegacySample('outputs/pyout_inst_003', earlier);
+  await rm(join(earlier, 'manifest.json'));
+  await makeSong(join(made, 'song.m4a'), 2, 3);
+  await publishV1(
+    made,
+    'other',
+    { job_id: 'busy', source_type: 'local', artist: 'A', title: 'Busy', audio_path: 'song.m4a' },
+    { 'song.m4a': join(made, 'song.m4a') },
+  );
+  return { root: made, earlier, queue: join(made, 'queues', 'other') };
+}
+
+/** The earlier version goes on writing its folder: one more file each time it is called. */
+function writer(earlier: string): () => Promise<number> {
+  let written = 0;
+  return async () => {
+    await writeFile(join(earlier, 'files', `part-${++written}.txt`), `part ${written}\n`);
+    return written;
+  };
+}
+
+/** The times (ms) at which a worker's JSON log says the job looked at the busy folder and went on waiting. */
+const looksIn = (log: string): number[] =>
+  log
+    .split('\n')
+    .filter((line) => line.startsWith('{"') && line.includes('waits (OUTPUTS_BEING_WRITTEN'))
+    .map((line) => (JSON.parse(line) as { time: number }).time);
+
 // The earlier Python version still writing outputs/<id>/ when this version publishes the same id: the job
 // failed with OUTPUTS_BEING_WRITTEN, was retried with the usual backoff, and after maxAttempts (about 15 s
 // with the defaults) failed for good; the user had to notice and run imk retry. It now waits, spending no
 // attempt, for as long as retry.maxWaitMs allows.
 describe('a job whose outputs folder the earlier version is still writing', () => {
   it('waits for it past the old give-up time, then publishes by itself, keeping every file of the earlier version', async () => {
-    root = await makeRoot({
-      pollMs: 100,
-      concurrency: 1,
-      variants: ['instrumental'],
-      // Two attempts 50 ms apart: the old code gave up after the second look at the folder.
-      retry: { maxAttempts: 2, backoffMs: 50, maxBackoffMs: 100, maxWaitMs: 600_000, waitCheckMs: 200 },
+    // Two attempts 50 ms apart: the old code gave up after the second look at the folder.
+    const { root, earlier, queue } = await busyJob({
+      maxAttempts: 2,
+      backoffMs: 50,
+      maxBackoffMs: 100,
+      maxWaitMs: 600_000,
+      waitCheckMs: 200,
     });
-    const earlier = join(root, 'outputs', 'busy');
-    await materializeLegacySample('outputs/pyout_inst_003', earlier);
-    await rm(join(earlier, 'manifest.json'));
-    await makeSong(join(root, 'song.m4a'), 2, 3);
-    await publishV1(
-      root,
-      'other',
-      { job_id: 'busy', source_type: 'local', artist: 'A', title: 'Busy', audio_path: 'song.m4a' },
-      { 'song.m4a': join(root, 'song.m4a') },
-    );
-    const queue = join(root, 'queues', 'other');
     const worker = imk(['run', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
     let log = '';
     worker.all?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const waits = () =>
-      log.split('\n').filter((line) => line.includes('waits (OUTPUTS_BEING_WRITTEN')).length;
+    const write = writer(earlier);
     try {
       // The earlier version goes on writing its folder, a file at a time, until the job has looked at it
       // more often than its attempts allow (the old code failed it for good by then).
-      let written = 0;
       await waitFor(
         async () => {
-          await writeFile(join(earlier, 'files', `part-${++written}.txt`), `part ${written}\n`);
-          return waits() > 4 || (await folderNames(join(queue, 'failed'))).length > 0;
+          await write();
+          return looksIn(log).length > 4 || (await folderNames(join(queue, 'failed'))).length > 0;
         },
         120_000,
         'the job to look at the busy folder more often than its attempts allow',
       );
       expect(await folderNames(join(queue, 'failed'))).toEqual([]);
+      // Its history says what it waits for, since when and when it gives up, in one line however often it
+      // looked: before, each look added a "running" and a "retrying" line (about 2,900 over a day's wait).
+      const waiting = await jobDetail(root, 'busy');
+      expect(waiting.job.state).toBe('waiting');
+      expect(waiting.events.map((e) => e.state)).toEqual(['running', 'waiting']);
+      const shown = String((await imk(['job', 'busy', '--root', root])).stdout);
+      expect(shown).toMatch(
+        /job busy: waiting[\s\S]*waiting for another program \(the earlier instrumental-maker\?\) to finish writing outputs\/busy\/ since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, gives up at [\d-]+ [\d:]+ UTC \(retry\.maxWaitMs\); looked \d+ times/,
+      );
       const before = await contents(earlier);
       // It finishes: its manifest.json, written last.
       await writeFile(
@@ -88,6 +123,9 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       expect((await readManifest(root, 'busy')).job_id).toBe('busy');
       const detail = await jobDetail(root, 'busy');
       expect(detail.job.state).toBe('succeeded');
+      expect(detail.events.map((e) => e.state)).toEqual(['running', 'waiting', 'running', 'succeeded']);
+      expect(detail.events[1]!.message).toMatch(/looked (\d+) times/);
+      expect(Number(/looked (\d+) times/.exec(detail.events[1]!.message ?? '')![1])).toBeGreaterThan(4);
       // The wait is one entry of the job's errors (its first look), not one per look.
       expect(detail.errors.map((e) => e.message)).toEqual([
         expect.stringContaining('outputs/busy/ holds files without a manifest.json'),
@@ -109,29 +147,20 @@ describe('a job whose outputs folder the earlier version is still writing', () =
   }, 300_000);
 
   it('fails after retry.maxWaitMs when the earlier version never finishes, saying how long it waited', async () => {
-    root = await makeRoot({
-      pollMs: 100,
-      concurrency: 1,
-      variants: ['instrumental'],
-      retry: { maxAttempts: 2, backoffMs: 50, maxBackoffMs: 100, maxWaitMs: 1500, waitCheckMs: 200 },
+    const { root, earlier, queue } = await busyJob({
+      maxAttempts: 2,
+      backoffMs: 50,
+      maxBackoffMs: 100,
+      maxWaitMs: 1500,
+      waitCheckMs: 200,
     });
-    const earlier = join(root, 'outputs', 'busy');
-    await materializeLegacySample('outputs/pyout_inst_003', earlier);
-    await rm(join(earlier, 'manifest.json'));
-    await makeSong(join(root, 'song.m4a'), 2, 4);
-    await publishV1(
-      root,
-      'other',
-      { job_id: 'busy', source_type: 'local', artist: 'A', title: 'Busy', audio_path: 'song.m4a' },
-      { 'song.m4a': join(root, 'song.m4a') },
-    );
-    const queue = join(root, 'queues', 'other');
     const worker = imk(['run', '--root', root]);
+    const write = writer(earlier);
     try {
       let written = 0;
       await waitFor(
         async () => {
-          await writeFile(join(earlier, 'files', `part-${++written}.txt`), `part ${written}\n`);
+          written = await write();
           return (await folderNames(join(queue, 'failed'))).length > 0;
         },
         120_000,
@@ -150,6 +179,39 @@ describe('a job whose outputs folder the earlier version is still writing', () =
     } finally {
       worker.kill('SIGTERM');
       await worker;
+    }
+  }, 300_000);
+
+  it('is looked at once every retry.waitCheckMs by all the workers sharing the queue, not once by each', async () => {
+    const waitCheckMs = 1500;
+    const { root, earlier } = await busyJob({ maxWaitMs: 600_000, waitCheckMs });
+    // Two workers (two hosts sharing queues/ and outputs/; two processes here, each its own consumer).
+    const logs = ['', ''];
+    const workers = logs.map((_, i) => {
+      const worker = imk(['run', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
+      worker.all?.on('data', (chunk: Buffer) => (logs[i] += chunk.toString()));
+      return worker;
+    });
+    const looks = () => logs.flatMap(looksIn).sort((a, b) => a - b);
+    const write = writer(earlier);
+    try {
+      await waitFor(
+        async () => {
+          await write();
+          // Both workers must have looked (else this proves nothing), and six looks are five intervals.
+          return logs.every((log) => looksIn(log).length > 0) && looks().length >= 6;
+        },
+        120_000,
+        'both workers to look at the busy folder',
+      );
+      // Before, a worker that had seen the job given back once counted every later delay from that moment:
+      // it looked again right after each look of the other (pairs of looks a poll apart).
+      const times = looks();
+      const gaps = times.slice(1).map((t, i) => t - times[i]!);
+      expect(Math.min(...gaps), `looks at ${times.join(', ')}`).toBeGreaterThan(waitCheckMs / 2);
+    } finally {
+      for (const worker of workers) worker.kill('SIGTERM');
+      await Promise.allSettled(workers);
     }
   }, 300_000);
 });

@@ -73,7 +73,8 @@ async function loadJob(id) {
   const errors = detail.ledger?.errors ?? [];
   const lastError = s.last_error || errors.at(-1)?.message || folderMessage(detail.folderError);
   const errorBox = $('#job-error');
-  errorBox.hidden = !(lastError && ['failed', 'rejected', 'retrying'].includes(s.state));
+  // A waiting job: what for, since when and when it gives up (the ledger's one line of that wait).
+  errorBox.hidden = !(lastError && ['failed', 'rejected', 'retrying', 'waiting'].includes(s.state));
   errorBox.textContent = lastError ?? '';
   if (s.state === 'cancelled') {
     // Who cancelled it and why (imk-cancel.json beside the bundle, or the ledger's last word).

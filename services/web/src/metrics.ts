@@ -55,7 +55,7 @@ export function createMetrics(sources: MetricsSources): Registry {
   });
   new Gauge({
     name: 'imk_jobs',
-    help: 'Jobs in the ledger by state (ready, claimed, running, retrying, released, succeeded, failed, rejected, cancelled).',
+    help: 'Jobs in the ledger by state (ready, claimed, running, retrying, waiting, released, succeeded, failed, rejected, cancelled).',
     labelNames: ['state'],
     registers: [registry],
     collect() {

@@ -79,7 +79,10 @@ export async function fetchYoutube(url: string, options: FetchYoutubeOptions): P
     what: `reading the cookies file ${cookiesFile}`,
   });
   try {
-    return await fetchWithSettings(url, options, { ...settings, cookiesFile: cookies.file });
+    // yt-dlp's errors quote the file it was given ("'/tmp/imk-cookies-…/cookies.txt' does not look like a
+    // Netscape format cookies file"): the user is told the file they configured, the one they can fix.
+    const saidAs = new Map([[cookies.file, cookiesFile]]);
+    return await fetchWithSettings(url, options, { ...settings, cookiesFile: cookies.file }, saidAs);
   } finally {
     await cookies.remove();
   }
@@ -89,12 +92,13 @@ async function fetchWithSettings(
   url: string,
   options: FetchYoutubeOptions,
   settings: YoutubeSettings,
+  saidAs?: ReadonlyMap<string, string>,
 ): Promise<FetchResult> {
   const parsed = parseHttpUrl(url);
   const logger = options.logger.child({ component: SERVICE_NAME });
   const ytDlp =
     options.ytDlp ??
-    (await createYtDlp({ binary: settings.ytDlpPath, logger, baseArgs: baseArgs(settings) }));
+    (await createYtDlp({ binary: settings.ytDlpPath, logger, baseArgs: baseArgs(settings), saidAs }));
   const mode = options.mode ?? settings.defaultMode;
   const kinds: JobKind[] = mode === 'both' ? ['audio', 'video'] : [mode];
   const result = emptyResult(RETRIEVER_NAME, parsed.href);

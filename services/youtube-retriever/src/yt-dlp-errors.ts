@@ -20,6 +20,13 @@ const UPDATE_HINT =
 // The patterns are yt-dlp's own messages (YoutubeIE and the generic HTTP layer).
 const RULES: Rule[] = [
   {
+    // Python's cookie jar refusing the file (a traceback, no ERROR: line); it quotes the file's path.
+    code: 'COOKIES_UNUSABLE',
+    pattern: /does not look like a Netscape format cookies file|cookiejar\.LoadError/i,
+    explain: (url) =>
+      `yt-dlp cannot read the cookies file while fetching ${url}: it is not a Netscape cookies.txt file; ${COOKIES_HINT}`,
+  },
+  {
     code: 'YT_BOT_CHECK',
     pattern: /confirm you.?re not a bot|not a bot|bot detection/i,
     explain: (url) =>

@@ -22,6 +22,11 @@ export interface YtDlpOptions {
   logger: Logger;
   /** Arguments put before every call's own (config-wide: cookies, timeouts, cache folder). */
   baseArgs?: string[];
+  /**
+   * Paths yt-dlp is given that the user knows by another name (the private copy of the cookies file →
+   * the cookiesFile they configured): its errors quote the first, the user is told the second.
+   */
+  saidAs?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -43,7 +48,7 @@ export async function createYtDlp(options: YtDlpOptions): Promise<YtDlp> {
       } catch (error) {
         if (signal?.aborted)
           throw new ImkError('ABORTED', `yt-dlp stopped: the fetch of ${url} was aborted`, { cause: error });
-        throw mapYtDlpError(stderrOf(error), url);
+        throw mapYtDlpError(restated(stderrOf(error), options.saidAs), url);
       }
     },
     async version() {
@@ -60,6 +65,13 @@ export function resolveYtDlp(configured?: string): Promise<string> {
 function ytDlpEnv(): NodeJS.ProcessEnv {
   // Unbuffered, UTF-8 output so that error lines arrive whole and names keep their accents.
   return { ...process.env, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' };
+}
+
+/** `text` with every path of `saidAs` replaced by the name the user knows it by. */
+function restated(text: string, saidAs: ReadonlyMap<string, string> | undefined): string {
+  let said = text;
+  for (const [path, as] of saidAs ?? []) said = said.split(path).join(as);
+  return said;
 }
 
 /** yt-dlp-wrap puts stderr into the error message after "Stderr:". */

@@ -308,6 +308,24 @@ describe('fetchYoutube with the real yt-dlp', () => {
     }
   }, 60_000);
 
+  it("names the user's cookies file, not yt-dlp's private copy of it, when yt-dlp cannot read it", async () => {
+    const { root, settings } = await setup();
+    const cookiesFile = join(root, 'exported cookies.txt');
+    await writeFile(cookiesFile, 'SID=signed-in-session; HSID=copied from the browser console\n');
+    const failed = fetchYoutube(server.url('song.m4a'), {
+      root,
+      logger,
+      settings: { ...settings, cookiesFile },
+    });
+    // Before, the message quoted '/tmp/imk-cookies-…/cookies.txt', a file the user never wrote, gone since.
+    await expect(failed).rejects.toMatchObject({
+      code: 'COOKIES_UNUSABLE',
+      message: expect.stringContaining(`'${cookiesFile}' does not look like a Netscape format cookies file`),
+    });
+    await expect(failed).rejects.toThrow(/not a Netscape cookies\.txt file; export the cookies/);
+    await expect(failed).rejects.not.toThrow(/imk-cookies-/);
+  }, 60_000);
+
   it('sends the cookies of the configured cookies file, and says so when the file is missing', async () => {
     const { root, settings } = await setup();
     const cookiesFile = join(root, 'cookies.txt');

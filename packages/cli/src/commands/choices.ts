@@ -24,6 +24,7 @@ export const LEDGER_STATES = [
   'claimed',
   'running',
   'retrying',
+  'waiting',
   'released',
   'succeeded',
   'failed',

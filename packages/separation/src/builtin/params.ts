@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ImkError } from '@imk/errors';
+import { ImkError, oneIssuePerField } from '@imk/errors';
 import '../errors.ts';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
@@ -178,7 +178,7 @@ export function resolveBuiltinParams(overrides: Partial<BuiltinParams> = {}): Bu
   const given = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
   const result = BuiltinParamsSchema.safeParse(given);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const issue = oneIssuePerField(result.error.issues, BuiltinParamsSchema)[0]!;
   if (issue.code === 'unrecognized_keys') fail(issue.keys[0] ?? '', 'is not a builtin engine parameter');
   fail(issue.path.map(String).join('.'), issue.message);
 }

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, rm, symlink } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { ImkError, isImkError } from '@imk/errors';
+import { ImkError, isImkError, oneIssuePerField } from '@imk/errors';
 import { openUntrusted } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
 import { resolveTool } from '@imk/tools';
@@ -46,7 +46,7 @@ export const DEMUCS_INSTALL_HINT = 'pip install demucs';
 export function createDemucsEngine(options: DemucsEngineOptions = {}): SeparationEngine {
   const parsed = DemucsEngineOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const errors = parsed.error.issues.map(
+    const errors = oneIssuePerField(parsed.error.issues, DemucsEngineOptionsSchema).map(
       (i) => `${['demucs', ...i.path.map(String)].join('.')}: ${i.message}`,
     );
     throw new ImkError('INVALID_ENGINE_OPTIONS', `invalid demucs engine options: ${errors.join('; ')}`);

@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import { ImkError } from '@imk/errors';
+import { ImkError, oneIssuePerField } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { z } from 'zod';
 import type { PcmChannels, SeparateRequest, SeparationEngine, SeparationResult } from '../engine.ts';
@@ -82,7 +82,7 @@ export interface MdxEngineDeps {
 export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps = {}): SeparationEngine {
   const parsed = MdxEngineOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const errors = parsed.error.issues.map(
+    const errors = oneIssuePerField(parsed.error.issues, MdxEngineOptionsSchema).map(
       (i) => `${['mdx', ...i.path.map(String)].join('.')}: ${i.message}`,
     );
     throw new ImkError('INVALID_ENGINE_OPTIONS', `invalid mdx engine options: ${errors.join('; ')}`);

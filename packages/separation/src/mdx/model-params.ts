@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, readSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ImkError, isAbsentErrno, markSaidAs } from '@imk/errors';
+import { ImkError, isAbsentErrno, markSaidAs, oneIssuePerField } from '@imk/errors';
 import { NOT_REGULAR_FILE, fileReadProblem, openRegularFileSync, readRegularFileSync } from '@imk/fs-safe';
 import { z } from 'zod';
 import { createChunkSpectrogram } from './chunk-spectrogram.ts';
@@ -216,7 +216,9 @@ function readModelData(
   const where = keyed === undefined ? path : `${path}, entry "${keyed[0]}"`;
   const parsed = MdxModelDataSchema.safeParse(entry);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+    const problems = oneIssuePerField(parsed.error.issues, MdxModelDataSchema).map(
+      (i) => `${i.path.join('.') || '(top)'}: ${i.message}`,
+    );
     const hint =
       form === 'either' &&
       object !== undefined &&

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_QUEUE } from '@imk/config';
-import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
+import { errorMessage, httpStatusOf, isImkError, oneIssuePerField } from '@imk/errors';
 import {
   ManifestSchema,
   RemixSchema,
@@ -172,7 +172,9 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     const remix = RemixSchema.safeParse({ ...body, of: id });
     if (!remix.success)
       return replyError(reply, 'INVALID_MIX', {
-        message: remix.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+        message: oneIssuePerField(remix.error.issues, RemixSchema)
+          .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+          .join('; '),
       });
     const found = await cachedStemsOf(ctx, id);
     // Not on this host, but the song is archived: the worker separates it again to make the mix.

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { errorMessage, isImkError } from '@imk/errors';
+import { errorMessage, isImkError, oneIssuePerField } from '@imk/errors';
 import {
   SubscriptionSchema,
   addDashboardSubscription,
@@ -44,7 +44,9 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: WebContext
     const parsed = SubscriptionSchema.safeParse(request.body);
     if (!parsed.success)
       return replyError(reply, 'INVALID_SUBSCRIPTION', {
-        message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+        message: oneIssuePerField(parsed.error.issues, SubscriptionSchema)
+          .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+          .join('; '),
       });
     const adding = writing.then(() => addDashboardSubscription(stateDir, parsed.data));
     writing = adding.catch(() => undefined);

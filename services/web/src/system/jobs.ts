@@ -160,7 +160,10 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
       if (ledgerDetail) {
         const row = ledgerDetail.job;
         summary = fromLedger(row, ledgerDetail.progress);
-        if (latest && latest.changed_ms - 1000 > Date.parse(row.updated_at)) summary.state = latest.state;
+        // A waiting job is in ready/ between its looks (another host may have moved it there and back since).
+        const waitsInReady = row.state === 'waiting' && latest?.state === 'ready';
+        if (latest && !waitsInReady && latest.changed_ms - 1000 > Date.parse(row.updated_at))
+          summary.state = latest.state;
       } else {
         summary = fromFolder(latest as FolderJob);
       }

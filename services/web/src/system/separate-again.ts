@@ -68,20 +68,22 @@ export function separateAgain(
 ): Promise<{ job_id: string; queue: string; pending: boolean }> {
   // One request for a job at a time: side by side (a double click, two tabs), each found none waiting
   // and each queued a whole separation of the song. The next one now finds the first one's job.
-  const before = asking.get(jobId) ?? Promise.resolve();
+  // Per root and job: two roots served by one process (tests, two dashboards) share only job ids.
+  const key = `${ctx.paths.root}\0${jobId}`;
+  const before = asking.get(key) ?? Promise.resolve();
   const mine = before.then(() => queueAgain(ctx, jobId, manifest));
   const settled = mine.then(
     () => undefined,
     () => undefined,
   );
-  asking.set(jobId, settled);
+  asking.set(key, settled);
   void settled.then(() => {
-    if (asking.get(jobId) === settled) asking.delete(jobId);
+    if (asking.get(key) === settled) asking.delete(key);
   });
   return mine;
 }
 
-/** Per job id, the "Separate again" request being handled (the later ones wait for it). */
+/** Per root and job id, the "Separate again" request being handled (the later ones wait for it). */
 const asking = new Map<string, Promise<void>>();
 
 async function queueAgain(
