@@ -73,7 +73,7 @@ export async function createYtDlp(options: YtDlpOptions): Promise<YtDlp> {
       if (signal?.aborted) throw aborted();
       if (!result.failed) return result.stdout;
       // A non-zero exit says why on stderr; a yt-dlp that could not be started, in execa's message.
-      throw mapYtDlpError(result.stderr || result.message, url, result.exitCode);
+      throw mapYtDlpError(result.stderr || (result.message ?? ''), url, result.exitCode);
     },
     async version() {
       const result = await execa(binary, ['--version'], { env: YT_DLP_ENV, stdin: 'ignore' });
