@@ -69,7 +69,7 @@ const keyOf = (source: Manifest) => stemCacheKey({ inputSha256: source.input.sha
  */
 async function findStems(s: RemixState, progress: ReportProgress): Promise<void> {
   const source = s.source!;
-  const endTurn = await waitForTurn(separating, turnKey(s, s.target), s.signal);
+  const endTurn = await waitForTurn(separating, turnKey(s, s.target), s.target, s, 'to look for its stems');
   try {
     const cached = await s.ctx.cache?.lookup(keyOf(source));
     if (cached !== undefined) {
@@ -138,7 +138,7 @@ async function takeOutputs(s: RemixState, progress: ReportProgress): Promise<voi
 
 /** This worker's turn among its mixes of `jobId`'s outputs, then the claim on them (across workers and hosts). */
 async function claimOutputs(s: RemixState, jobId: string): Promise<void> {
-  s.endTurn = await waitForTurn(mixing, turnKey(s, jobId), s.signal);
+  s.endTurn = await waitForTurn(mixing, turnKey(s, jobId), jobId, s, 'to finish writing its outputs');
   s.mixClaim = await claimMix({
     outputsDir: s.ctx.paths.outputs,
     jobId,
@@ -319,28 +319,38 @@ const mixing = new Map<string, Promise<void>>();
 const turnKey = (s: RemixState, jobId: string): string => `${s.ctx.paths.outputs}\0${jobId}`;
 
 /**
- * Waits for this worker's earlier holders of `turns`' turn on one target job; returns the function that
+ * Waits for this worker's earlier holders of `turns`' turn on one target job (`key`, from turnKey); returns the function that
  * ends this one's turn. The worker runs jobs side by side: two mixes saved in a row wrote at once, each in
  * the job's one partial folder, and each published a manifest of the files it saw plus its own: the
  * second removed the first's partial folder mid-write (both failed) or published over it (the first mix
- * was lost). A remix waiting for its turn still stops at its signal (a cancel, a shutdown).
+ * was lost). A remix waiting for its turn still stops at its signal (a cancel, a shutdown). A wait is said
+ * at debug level (`forWhat` ends the line), so that a remix held behind another can be seen to be.
  */
 async function waitForTurn(
   turns: Map<string, Promise<void>>,
+  key: string,
   target: string,
-  signal: AbortSignal,
+  s: Pick<RemixState, 'signal' | 'logger' | 'claim'>,
+  forWhat: string,
 ): Promise<() => void> {
-  const before = turns.get(target) ?? Promise.resolve();
+  const { signal } = s;
+  const earlier = turns.get(key);
+  const before = earlier ?? Promise.resolve();
   let finished!: () => void;
   const mine = before.then(() => new Promise<void>((resolve) => (finished = resolve)));
-  turns.set(target, mine);
+  turns.set(key, mine);
   let ended = false;
   const end = () => {
     if (ended) return;
     ended = true;
     void before.then(() => finished());
-    if (turns.get(target) === mine) turns.delete(target);
+    if (turns.get(key) === mine) turns.delete(key);
   };
+  if (earlier !== undefined)
+    s.logger.debug(
+      { of: target },
+      `remix ${s.claim.jobId} waits for this worker's earlier mix of job ${target} ${forWhat}`,
+    );
   try {
     await new Promise<void>((resolve, reject) => {
       const stop = () => reject(signal.reason as Error);

@@ -1,4 +1,4 @@
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManifestSchema } from '@imk/protocol';
@@ -31,7 +31,8 @@ beforeAll(async () => {
     engine: {
       name: 'counting',
       module: PROCESS_COUNTING_ENGINE,
-      params: { counterFile: engineCalls(dir), delayMs: 1500 },
+      // Held while <root>/hold exists: the worker is killed while it separates, however fast the machine.
+      params: { counterFile: engineCalls(dir), holdWhile: join(dir, 'hold') },
     },
     retry: { maxAttempts: 3, backoffMs: 100 },
   }));
@@ -86,15 +87,21 @@ function watchOutputs(): { stop: () => Promise<string[]>; sawFolder: () => boole
 describe('SIGKILL during separation, then a restart', () => {
   it('completes the job exactly once and never shows a partial output folder', async () => {
     const watcher = watchOutputs();
+    const hold = join(root, 'hold');
+    await writeFile(hold, '');
     const first = imk(['run', '--root', root], { detached: true });
-    await waitFor(
-      async () => (await readFile(counter, 'utf8').catch(() => '')).length > 0,
-      60_000,
-      'the engine to start',
-    );
-    // The whole process group: the worker and any ffmpeg it started.
-    process.kill(-first.pid!, 'SIGKILL');
-    await first;
+    try {
+      await waitFor(
+        async () => (await readFile(counter, 'utf8').catch(() => '')).length > 0,
+        60_000,
+        'the engine to start',
+      );
+      // The whole process group: the worker and any ffmpeg it started.
+      process.kill(-first.pid!, 'SIGKILL');
+      await first;
+    } finally {
+      await rm(hold, { force: true });
+    }
     expect(await folderNames(join(root, 'queues', 'other', 'claimed'))).toHaveLength(1);
     expect(await folderNames(join(root, 'outputs'))).not.toContain(JOB);
 
@@ -138,7 +145,8 @@ describe('a worker stopped past its lease (SIGSTOP), then resumed', () => {
       engine: {
         name: 'counting',
         module: PROCESS_COUNTING_ENGINE,
-        params: { counterFile: engineCalls(dir), delayMs: 2500 },
+        // Held while <other>/hold exists: stopped while it separates, however fast the machine.
+        params: { counterFile: engineCalls(dir), holdWhile: join(dir, 'hold') },
       },
     }));
     const calls = engineCalls(other);
@@ -152,6 +160,8 @@ describe('a worker stopped past its lease (SIGSTOP), then resumed', () => {
         { 'song.m4a': join(other, 'media', 'song.m4a') },
       );
 
+      const hold = join(other, 'hold');
+      await writeFile(hold, '');
       const stopped = imk(['run', '--root', other]);
       await waitFor(
         async () => (await readFile(calls, 'utf8').catch(() => '')).length > 0,
@@ -159,6 +169,8 @@ describe('a worker stopped past its lease (SIGSTOP), then resumed', () => {
         'the engine to start',
       );
       process.kill(stopped.pid!, 'SIGSTOP');
+      // Let go only now: the stopped worker goes on separating once resumed; the other one is not held.
+      await rm(hold);
       const taker = await imk(['run', '--once', '--root', other]);
       expect(taker.exitCode, String(taker.all)).toBe(0);
       const takerResult = JSON.parse(String(taker.stdout)) as { succeeded: number };

@@ -57,8 +57,9 @@ beforeAll(async () => {
       leaseMs: LEASE_MS,
       pollMs: 500,
       engineModule: PROCESS_COUNTING_ENGINE,
-      // Only the two separations the test interrupts wait: the other 60 run at once.
-      engineDelayMs: 500,
+      // Only the two separations the test interrupts are held (slowEngine), until it has acted: the other
+      // 60 run at once.
+      engineDelayMs: 0,
       engineDelayOnDemand: true,
     };
     hosts.push(await makeHost(name, server, exportDir, settings, netns));

@@ -55,11 +55,27 @@ const started = (counter: string) => async () => (await readFile(counter, 'utf8'
 
 describe('SIGTERM', () => {
   it('stops claiming, lets the running job finish within the grace period, and exits 0', async () => {
-    const s = await setup(60_000, 1500, ['finish_me', 'leave_me']);
+    // The job's separation is held until the worker has said it stops claiming: SIGTERM comes while the
+    // job runs, however fast the machine (a fixed 1.5-s separation could be over, and the next job claimed,
+    // by the time a loaded test process sent it).
+    const s = await setup(60_000, 'held', ['finish_me', 'leave_me']);
     root = s.root;
-    const worker = imk(['run', '--root', root]);
-    await waitFor(started(s.counter), 60_000, 'the engine to start');
-    worker.kill('SIGTERM');
+    const hold = join(root, 'hold');
+    await writeFile(hold, '');
+    const worker = imk(['run', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
+    let log = '';
+    worker.all?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    try {
+      await waitFor(started(s.counter), 60_000, 'the engine to start');
+      worker.kill('SIGTERM');
+      await waitFor(
+        () => log.includes('stopping: no new claims; running jobs may finish'),
+        60_000,
+        'the worker to stop claiming',
+      );
+    } finally {
+      await rm(hold, { force: true });
+    }
     const result = await worker;
     expect(result.exitCode, String(result.all)).toBe(0);
     const queue = join(root, 'queues', 'other');

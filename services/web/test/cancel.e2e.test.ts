@@ -1,25 +1,49 @@
 // Cancel from the dashboard (issue 17), in real headless Chromium against `imk up` (the worker and the web
 // service in a real child process): a queued job is archived with the reason and Retry brings it back; a
 // running job is stopped by its worker with nothing published, no partial outputs and no stems half-stored.
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+// The worker separates with the counting test engine (the builtin engine behind a counter), whose separation
+// is held for as long as a file exists: the running job is cancelled while it separates, however fast the
+// machine (a 60-s song was separated in ~3 s on a quiet one, and stored whole before the click arrived).
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBundle } from '@imk/retriever-sdk';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TEST_SCRIPTS, bundledScript } from '../../../packages/cli/test/bundle/scripts.ts';
 import { makeSong } from './helpers.ts';
 import { startImkUpPage, type ImkUpPage } from './imk-up-page.ts';
+
+const REPO = join(import.meta.dirname, '..', '..', '..');
+/** The counting engine as the worker process loads it: its copy in the test bundle, else the TypeScript. */
+const COUNTING_ENGINE = join(REPO, TEST_SCRIPTS['counting-engine']!);
 
 let root: string;
 let browser: ImkUpPage;
 let url: string;
 let page: Page;
 let pageErrors: string[];
+/** One line per separation the worker starts. */
+const engineCalls = () => join(root, 'engine-calls.txt');
+/** Each separation lasts for as long as this file exists. */
+const holdFile = () => join(root, 'hold-separation');
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'imk-cancel-e2e-'));
   await mkdir(join(root, 'media'), { recursive: true });
   await mkdir(join(root, 'state', 'cache', 'stems'), { recursive: true });
+  await mkdir(join(root, 'config'), { recursive: true });
+  await writeFile(
+    join(root, 'config', 'instrumental-maker.yaml'),
+    // JSON is YAML.
+    JSON.stringify({
+      engine: {
+        name: 'counting',
+        module: bundledScript(COUNTING_ENGINE) ?? COUNTING_ENGINE,
+        params: { counterFile: engineCalls(), holdWhile: holdFile() },
+      },
+    }),
+  );
   browser = await startImkUpPage(root, 'instrumental-maker,web', 'imk-up-cancel.log');
   ({ url, page, pageErrors } = browser);
 }, 120_000);
@@ -73,12 +97,24 @@ describe('cancel from the job page in headless Chromium', () => {
       .setTags({ artist: 'Test Artist', title: 'Long Song' })
       .addAudio(song)
       .publish();
-    await page.goto(`${url}#/job/long_job`);
-    await page.locator('#job-state.running').waitFor({ timeout: 60_000 });
-    await page.locator('#cancel-box').waitFor({ state: 'visible', timeout: 10_000 });
-    await page.locator('#cancel-reason').fill('wrong take');
-    await page.locator('#cancel-button').click();
-    await page.locator('#job-state.cancelled').waitFor({ timeout: 60_000 });
+    // Held in its separation until the page shows it cancelled: a worker that did not stop it would hold it
+    // there for good (and the wait for "cancelled" would fail), and nothing can be stored meanwhile.
+    await writeFile(holdFile(), '');
+    try {
+      await page.goto(`${url}#/job/long_job`);
+      await page.locator('#job-state.running').waitFor({ timeout: 60_000 });
+      // The worker is in the separation (the engine's call is logged) before the cancel is clicked.
+      await vi.waitFor(async () => expect(await readFile(engineCalls(), 'utf8')).not.toBe(''), {
+        timeout: 60_000,
+        interval: 100,
+      });
+      await page.locator('#cancel-box').waitFor({ state: 'visible', timeout: 10_000 });
+      await page.locator('#cancel-reason').fill('wrong take');
+      await page.locator('#cancel-button').click();
+      await page.locator('#job-state.cancelled').waitFor({ timeout: 60_000 });
+    } finally {
+      await rm(holdFile(), { force: true });
+    }
     expect(await page.locator('#job-error').textContent()).toContain('wrong take');
 
     const queue = join(root, 'queues', 'other');

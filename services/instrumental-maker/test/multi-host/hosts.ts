@@ -24,8 +24,9 @@ export interface Host {
   /** Lines the counting engine appended: one per separation this host started. */
   engineCalls(): Promise<number>;
   /**
-   * With `engineDelayOnDemand`: from now on (true) the engine stays engineDelayMs in each separation it
-   * starts, long enough for a test to catch the worker in the middle of a job; false: it runs at once again.
+   * With `engineDelayOnDemand`: from now on (true) each separation the engine starts is held until false
+   * (then it goes on, and later ones run at once): the test catches the worker in the middle of a job however
+   * long it takes to act.
    */
   slowEngine(slow: boolean): Promise<void>;
   start(): void;
@@ -39,8 +40,9 @@ export interface HostSettings {
   leaseMs: number;
   pollMs: number;
   engineModule: string;
+  /** How long each separation waits, when not engineDelayOnDemand. */
   engineDelayMs: number;
-  /** The engine waits engineDelayMs only while the test asks for it (slowEngine); else in every separation. */
+  /** Separations are held only while the test asks for it (slowEngine), and then until it lets them go. */
   engineDelayOnDemand?: boolean;
 }
 
@@ -89,8 +91,10 @@ export async function makeHost(
       module: settings.engineModule,
       params: {
         counterFile: join(dir, 'engine-calls.txt'),
-        delayMs: settings.engineDelayMs,
-        ...(settings.engineDelayOnDemand ? { delayWhile: join(dir, 'engine-slow') } : {}),
+        // On demand: the separations that start while <root>/engine-slow exists are held until it is gone.
+        ...(settings.engineDelayOnDemand
+          ? { holdStartedWhile: join(dir, 'engine-slow') }
+          : { delayMs: settings.engineDelayMs }),
         fftSize: 1024,
         hop: 256,
         repetWindowSec: 0.5,
