@@ -268,6 +268,8 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       options.hashMethod === 'read-back' || remoteFeatures.local ? undefined : remoteFeatures.hash;
     const source = { srcFs: dirname(request.localPath), srcRemote: basename(request.localPath) };
     const destination = address(upload);
+    // A copy that fails part-way (a full disk: rclone's local remote leaves the file it could not fill) leaves
+    // nothing under our temp name: a full share would stay full. Only the temp is ours to remove.
     const [, local] = await Promise.all([
       // The remote's own hash is compared below, so rclone's check of the same thing is skipped.
       call(
@@ -288,7 +290,10 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
             digestFile(request.localPath, unchanged ? [native] : ['sha256', native]),
           )
         : Promise.resolve(undefined),
-    ]);
+    ]).catch(async (error: unknown) => {
+      if (rename) await daemon.call('operations/deletefile', destination).catch(() => undefined);
+      throw error;
+    });
     const verdict = await verifyCopy(request, upload, native, local, remoteFeatures.local);
     if (!verdict.ok) {
       await daemon.call('operations/deletefile', destination).catch(() => undefined);
