@@ -193,10 +193,18 @@ export async function tempVanished(
   if (await lstat(temp).catch(() => undefined)) return undefined;
   const folder = await stat(dirname(temp)).catch(() => undefined);
   if (!folder?.isDirectory()) return undefined;
+  return tempGoneError(temp, target, error);
+}
+
+/**
+ * TEMP_VANISHED: our temporary copy `temp`, on its way to `target`, is gone from a folder that is there
+ * (tempVanished decides that on this host; a backend writing elsewhere asks its server).
+ */
+export function tempGoneError(temp: string, target: string, cause?: unknown): ImkError {
   return syncError(
     'TEMP_VANISHED',
     `another process removed our temporary copy ${temp} while it was written or checked, before it could be put in place as ${target}; nothing was delivered and it is sent again later. If a cleanup job or another program on the destination removes hidden *.imk-tmp files, let it skip them`,
-    { cause: error, details: { temp, remote_path: target } },
+    { cause, details: { temp, remote_path: target } },
   );
 }
 

@@ -2,20 +2,28 @@
 // that deletes hidden files, another program): the failure on the temp (ENOENT) used to be reported as
 // UNREACHABLE, "destination … is not reachable", which also counts the whole destination down for the rest of
 // the pass. It is TEMP_VANISHED now: retried, for this file only, naming the temp and saying what happened.
-// Real local and rsync backends, each copy slowed down so the temp can be removed while it is there.
+// Real local, rsync and SFTP (OpenSSH) backends, each copy slowed down so the temp can be removed while it is there.
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createLocalBackend,
   createRsyncBackend,
+  createSftpBackend,
   isRetryable,
   type PutResult,
   type SyncBackend,
 } from '../src/index.ts';
 import { tempDir, testLogger } from './helpers.ts';
+import { endStarted, sshdSettings, startSshd, type SshdServer } from './servers/index.ts';
+
+let sshd: SshdServer;
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(() => endStarted(sshd));
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 beforeEach(async () => {
@@ -104,5 +112,30 @@ describe('a temporary copy removed by another process', () => {
       await backend.close();
     }
     expect((await readdir(join(nas, 'Music'))).sort()).toEqual(['first.m4a', 'second.m4a']);
+  }, 60_000);
+
+  it('sftp: TEMP_VANISHED naming the temp (it said VERIFY_FAILED, "-1 bytes"); the next try delivers', async () => {
+    const root = join(sshd.dataDir, 'vanished');
+    const backend: SyncBackend = createSftpBackend(
+      { ...sshdSettings(sshd, 'sftp', root), bandwidthLimit: '256K' },
+      context,
+    );
+    try {
+      const file = await song('s.m4a', 400_000);
+      const put = settle(backend.put({ ...file, remotePath: 'Music/s.m4a' }));
+      const temp = await removeTempOf(join(root, 'Music'), 's.m4a');
+      const error = await put;
+      expect({ code: error?.code, retryable: isRetryable(error) }, error?.message).toEqual({
+        code: 'TEMP_VANISHED',
+        retryable: true,
+      });
+      expect(error?.message).toContain(`another process removed our temporary copy ${temp}`);
+      await expect(backend.put({ ...file, remotePath: 'Music/s.m4a' })).resolves.toMatchObject({
+        bytes: 400_000,
+      });
+    } finally {
+      await backend.close();
+    }
+    expect(await readdir(join(root, 'Music'))).toEqual(['s.m4a']);
   }, 60_000);
 });
