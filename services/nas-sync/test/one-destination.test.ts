@@ -120,4 +120,43 @@ describe('one folder through two backends', () => {
       });
     expect(await once()).toMatchObject({ delivered: 0, failed: 0, alreadyDelivered: 3 });
   }, 60_000);
+
+  it('one artifact routed to one folder through local and rclone (continue: true) arrives once, in one pass', async () => {
+    const link = join(t.root, 'nas-link');
+    await symlink(t.nas, link);
+    const rcloneConfig = join(t.root, 'rclone.conf');
+    await writeFile(rcloneConfig, '[imklocal]\ntype = local\n');
+    await writeConfig(
+      t.root,
+      `nasSync:
+  enabled: true
+  backends:
+    here:
+      type: local
+      root: ${t.nas}
+      fsync: false
+    viaRclone:
+      type: rclone
+      remote: "imklocal:${link}/"
+      configFile: ${rcloneConfig}
+  routes:
+    - match: { kind: audio }
+      to: "{artist}/{title}.{ext}"
+      backend: here
+      continue: true
+    - match: { kind: audio }
+      to: "{artist}/{title}.{ext}"
+      backend: viaRclone
+`,
+    );
+    const data = await song('job1', 'instrumental');
+    expect(await once()).toMatchObject({ delivered: 2, failed: 0 });
+    expect(await readdir(join(t.nas, 'Artist'))).toEqual(['Song.m4a']);
+    expect(sha256(await readFile(join(t.nas, 'Artist', 'Song.m4a')))).toBe(sha256(data));
+    const rows = (await status()).rows;
+    expect(rows.map((row) => [row.backend, row.state, row.remote_path, row.conflict])).toEqual([
+      ['here', 'delivered', 'Artist/Song.m4a', undefined],
+      ['viaRclone', 'delivered', 'Artist/Song.m4a', undefined],
+    ]);
+  }, 60_000);
 });
