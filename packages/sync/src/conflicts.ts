@@ -279,16 +279,17 @@ export function markReplaced(
   const all = [...receipts.all().values()];
   for (const { transfer } of replaced) {
     const key = destinationKey(transfer.backend, transfer.remotePath, places);
-    const at = new Set<string>([`${transfer.backend}\u0000${transfer.remotePath}`]);
+    // Each (backend, path) that names the replaced file, once: this copy's own, and any receipt's.
+    const at = new Map<string, { backend: string; remotePath: string }>([
+      [JSON.stringify([transfer.backend, transfer.remotePath]), transfer],
+    ]);
     for (const receipt of all)
       if (destinationKey(receipt.backend, receipt.remotePath, places) === key)
-        at.add(`${receipt.backend}\u0000${receipt.remotePath}`);
-    for (const spot of at) {
-      const [backend = '', remotePath = ''] = spot.split('\u0000');
+        at.set(JSON.stringify([receipt.backend, receipt.remotePath]), receipt);
+    for (const { backend, remotePath } of at.values())
       receipts.markReplaced(backend, remotePath, {
         jobId: transfer.jobId,
         artifactPath: transfer.artifact.path,
       });
-    }
   }
 }
