@@ -4,6 +4,7 @@ import { dirname, join, posix } from 'node:path';
 import type { BackendOptions } from './backends/index.ts';
 import type { SyncBackend } from './types.ts';
 import { joinRemote } from './util/remote-path.ts';
+import { SshConnectionSchema } from './util/ssh-options.ts';
 
 /**
  * Where each destination folder physically is, as one key however it is spelt: two backends (or two routes)
@@ -96,7 +97,7 @@ function remotePlace(options: BackendOptions, folder: string): string | undefine
       const full = joinRemote(options.root, folder);
       // A relative path is in the login's home folder (rsync over ssh and SFTP alike).
       const path = full.startsWith('/') ? normal(full) : `~/${normal(full)}`;
-      return `ssh://${user}@${options.host.toLowerCase()}:${options.port ?? 22}${path.startsWith('/') ? '' : '/'}${path}`;
+      return `ssh://${user}@${options.host.toLowerCase()}:${SshConnectionSchema.shape.port.parse(options.port)}${path.startsWith('/') ? '' : '/'}${path}`;
     }
     case 's3':
       return `s3://${options.endpoint ?? 'aws'}/${options.bucket}/${normal(joinRemote(options.prefix, folder)).replace(/^\/+/, '')}`;
