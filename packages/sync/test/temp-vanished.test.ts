@@ -5,11 +5,12 @@
 // Real local, rsync and SFTP (OpenSSH) backends, each copy slowed down so the temp can be removed while it is there.
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createLocalBackend,
+  createRcloneBackend,
   createRsyncBackend,
   createSftpBackend,
   isRetryable,
@@ -137,5 +138,33 @@ describe('a temporary copy removed by another process', () => {
       await backend.close();
     }
     expect(await readdir(join(root, 'Music'))).toEqual(['s.m4a']);
+  }, 60_000);
+
+  it('rclone to a local remote: TEMP_VANISHED naming the temp; the next try delivers', async () => {
+    const nas = join(dir.path, 'nas');
+    const configFile = join(dir.path, 'rclone.conf');
+    await writeFile(configFile, '[imklocal]\ntype = local\n');
+    const backend: SyncBackend = createRcloneBackend(
+      { type: 'rclone', remote: `imklocal:${nas}/`, configFile, bandwidthLimit: '256K' },
+      context,
+    );
+    try {
+      const file = await song('r.m4a', 400_000);
+      const put = settle(backend.put({ ...file, remotePath: 'Music/r.m4a' }));
+      const temp = await removeTempOf(join(nas, 'Music'), 'r.m4a');
+      const error = await put;
+      expect({ code: error?.code, retryable: isRetryable(error) }, error?.message).toEqual({
+        code: 'TEMP_VANISHED',
+        retryable: true,
+      });
+      expect(error?.message).toContain(`another process removed our temporary copy`);
+      expect(error?.message).toContain(posix.basename(temp));
+      await expect(backend.put({ ...file, remotePath: 'Music/r.m4a' })).resolves.toMatchObject({
+        bytes: 400_000,
+      });
+    } finally {
+      await backend.close();
+    }
+    expect(await readdir(join(nas, 'Music'))).toEqual(['r.m4a']);
   }, 60_000);
 });
