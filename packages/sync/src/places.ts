@@ -27,12 +27,13 @@ const folderOf = (path: string): string => posix.dirname(path);
 const folderId = (backend: string, folder: string): string => JSON.stringify([backend, folder]);
 
 /**
- * The places of the folders of `paths` (each a backend and a path on it): on this host (hostPathOf answers), the device and inode of the
- * deepest folder of the path that exists, followed by the names below it not made yet (so the folder is the
- * same however it is reached: a link, a bind mount, `..`); elsewhere, the server and the normalised path the
- * backend's options give (`ssh://user@host:port/path` for rsync over ssh and SFTP, `s3://endpoint/bucket/key`,
- * `rclone:<config>:<remote>path`). A folder whose place cannot be found (the share is down) keeps its
- * backend's own spelling as its key: it is only ever one with itself.
+ * The places of the folders of `paths` (each a backend and a path on it): on this host (hostPathOf answers),
+ * the device and inode of the deepest folder of the path that exists, followed by the names below it not made
+ * yet (so the folder is the same however it is reached: a link, a bind mount, `..`); elsewhere, the server and
+ * the normalised path the backend's options give (`ssh://user@host:port/path` for rsync over ssh and SFTP,
+ * `s3://endpoint/bucket/key`, `rclone:<config>:<remote>path`). A folder whose place cannot be found (the
+ * share is down) keeps its backend's own spelling as its key: it is only ever one with itself. A server
+ * reached over ssh at a loopback address is not taken for this host (a port may lead into a container).
  */
 export async function preparePlaces(
   /** Planned transfers and receipts: each names a backend and a path on it. */
