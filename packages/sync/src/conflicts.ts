@@ -1,8 +1,10 @@
 import { posix } from 'node:path';
 import { MAX_NAME_BYTES } from '@imk/fs-safe';
 import { isVerifyFinding } from './errors.ts';
+import type { DestinationPlaces } from './places.ts';
 import type { PlannedTransfer } from './plan.ts';
-import type { Receipt } from './receipts.ts';
+import type { Receipt, ReceiptStore } from './receipts.ts';
+import type { TransferOutcome } from './run-transfers.ts';
 import { fitName } from './routes.ts';
 
 /**
@@ -86,11 +88,12 @@ export function isReleased(receipt: Receipt, canResend: CanResend): boolean {
 export function pathHolders(
   receipts: Iterable<Receipt>,
   canResend: CanResend = ALWAYS,
+  places?: DestinationPlaces,
 ): Map<string, Receipt> {
   const held = new Map<string, Receipt>();
   for (const receipt of receipts) {
     if (!holdsPath(receipt, canResend)) continue;
-    const key = destinationKey(receipt.backend, receipt.remotePath);
+    const key = destinationKey(receipt.backend, receipt.remotePath, places);
     if (held.get(key)?.status !== 'delivered') held.set(key, receipt);
   }
   return held;
@@ -100,23 +103,27 @@ export function pathHolders(
 export class DestinationIndex {
   private readonly held: Map<string, PathHolder>;
 
-  constructor(receipts: Iterable<Receipt>, canResend: CanResend = ALWAYS) {
-    this.held = pathHolders(receipts, canResend);
+  constructor(
+    receipts: Iterable<Receipt>,
+    canResend: CanResend = ALWAYS,
+    private readonly places?: DestinationPlaces,
+  ) {
+    this.held = pathHolders(receipts, canResend, places);
   }
 
   holder(backend: string, path: string): PathHolder | undefined {
-    return this.held.get(destinationKey(backend, path));
+    return this.held.get(destinationKey(backend, path, this.places));
   }
 
   claim(backend: string, path: string, holder: PathHolder): void {
-    this.held.set(destinationKey(backend, path), holder);
+    this.held.set(destinationKey(backend, path, this.places), holder);
   }
 
   /** The first `name (n).ext` that no receipt and no transfer of this pass holds. */
   freeNumbered(backend: string, path: string, maxNameBytes = MAX_NAME_BYTES): string {
     for (let n = 2; ; n++) {
       const candidate = numberedPath(path, n, maxNameBytes);
-      if (!this.held.has(destinationKey(backend, candidate))) return candidate;
+      if (!this.held.has(destinationKey(backend, candidate, this.places))) return candidate;
     }
   }
 }
@@ -128,8 +135,10 @@ export class DestinationIndex {
  * path: an SMB share, a Mac, Windows and many NAS volumes take them for one file, so a second song under
  * such a name is numbered rather than written beside (or, where the share cannot refuse it, over) the first.
  */
-export function destinationKey(backend: string, path: string): string {
-  return `${backend}\u0000${samePathKey(path)}`;
+export function destinationKey(backend: string, path: string, places?: DestinationPlaces): string {
+  const folder = places?.folderKey(backend, path);
+  if (folder === undefined) return `${backend}\u0000${samePathKey(path)}`;
+  return `${samePathKey(folder)}\u0000${samePathKey(posix.basename(path))}`;
 }
 
 /** A path as case- and normalisation-blind destinations see it (see destinationKey). */
@@ -162,9 +171,10 @@ export function resolveDestinations(
   policy: ConflictPolicy,
   nameBytesOf: (backend: string) => number = () => 255,
   canResend: CanResend = ALWAYS,
+  places?: DestinationPlaces,
 ): ConflictDecision[] {
   const all = [...receipts];
-  const index = new DestinationIndex(all, canResend);
+  const index = new DestinationIndex(all, canResend, places);
   const latest = policy === 'replace' ? latestDeliveredVersions(all) : new Map<string, Receipt>();
   const decisions: ConflictDecision[] = [];
   for (const planned of transfers) {
@@ -202,8 +212,12 @@ export function resolveDestinations(
       index.claim(transfer.backend, transfer.remotePath, me());
       decisions.push({ transfer, conflict: { holder, path, resolution: 'renamed' } });
     } else if (policy === 'replace') {
-      // What is replaced is the holder's file, under the name it wrote (case and accents included).
-      transfer.remotePath = holder.remotePath ?? path;
+      // What is replaced is the holder's file, under the name it wrote (case and accents included), in this
+      // folder as this backend spells it (the holder may have written it through another backend).
+      transfer.remotePath =
+        holder.remotePath === undefined
+          ? path
+          : posix.join(posix.dirname(path), posix.basename(holder.remotePath));
       index.claim(transfer.backend, transfer.remotePath, me());
       decisions.push({ transfer, conflict: { holder, path: transfer.remotePath, resolution: 'replaced' } });
     } else {
@@ -247,4 +261,35 @@ export function conflictMessage(transfer: PlannedTransfer, holder: PathHolder, p
     ? 'an earlier version of this artifact, delivered before it changed'
     : `${holder.artifactPath} of job ${holder.jobId}`;
   return `${transfer.backend}:${path} already holds a different file (${held})${heldUnder(holder, path)}; ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). Rename one of them, add {job_id} to the route, or set conflict: rename`;
+}
+
+/**
+ * Marks as replaced the delivered copies that `conflict: replace` overwrote: every receipt whose path is the
+ * replaced file, whichever backend wrote it (places: the same folder through another backend is the same file).
+ */
+export function markReplaced(
+  receipts: ReceiptStore,
+  outcomes: TransferOutcome[],
+  places: DestinationPlaces,
+): void {
+  const replaced = outcomes.filter(
+    (outcome) => outcome.status === 'delivered' && outcome.transfer.conflict?.resolution === 'replaced',
+  );
+  if (replaced.length === 0) return;
+  const all = [...receipts.all().values()];
+  for (const { transfer } of replaced) {
+    const key = destinationKey(transfer.backend, transfer.remotePath, places);
+    // Each (backend, path) that names the replaced file, once: this copy's own, and any receipt's.
+    const at = new Map<string, { backend: string; remotePath: string }>([
+      [JSON.stringify([transfer.backend, transfer.remotePath]), transfer],
+    ]);
+    for (const receipt of all)
+      if (destinationKey(receipt.backend, receipt.remotePath, places) === key)
+        at.set(JSON.stringify([receipt.backend, receipt.remotePath]), receipt);
+    for (const { backend, remotePath } of at.values())
+      receipts.markReplaced(backend, remotePath, {
+        jobId: transfer.jobId,
+        artifactPath: transfer.artifact.path,
+      });
+  }
 }

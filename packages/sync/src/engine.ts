@@ -17,8 +17,10 @@ import {
   type SkippedArtifact,
   type UnroutedArtifact,
 } from './plan.ts';
+import { createHostPaths, preparePlaces, type DestinationPlaces } from './places.ts';
 import {
   isReleased,
+  markReplaced,
   pathHolders,
   resolveDestinations,
   versionKey,
@@ -67,6 +69,8 @@ export interface SyncPlan {
   jobs: number;
   /** Who holds each destination path (by destinationKey): conflicts.ts holdsPath, knowing which sources are left. */
   holders: Map<string, Receipt>;
+  /** Where each folder of the plan physically is: the third argument of destinationKey for this plan's keys. */
+  places: DestinationPlaces;
   /**
    * Copies `imk sync verify` found gone that can never be sent again (their job's outputs were removed, or
    * list another version or route now): their paths are free for other artifacts.
@@ -104,7 +108,11 @@ export interface RunPassOptions {
 
 /** The sync engine: plans from manifests, routes and receipts, then delivers what is due. */
 export interface SyncEngine {
-  plan(options?: { jobId?: string }): Promise<SyncPlan>;
+  /**
+   * `places`: find where every folder is (places.ts) also when nothing is due (imk sync status); a plan with
+   * nothing due has no use for it otherwise, and skips the file-system look per folder.
+   */
+  plan(options?: { jobId?: string; places?: boolean }): Promise<SyncPlan>;
   runPass(options?: RunPassOptions): Promise<PassSummary>;
   /** Re-checks delivered copies (size, then sha256); gone or altered ones are recorded for `imk sync retry`. */
   verify(options?: { jobId?: string; signal?: AbortSignal }): Promise<VerifyReport>;
@@ -159,7 +167,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   // Transfers at once over all backends: each transfer takes one, a batching backend (rsync) one per run.
   const slots = createLimiter(concurrency);
 
-  async function plan(planOptions: { jobId?: string } = {}): Promise<SyncPlan> {
+  async function plan(planOptions: { jobId?: string; places?: boolean } = {}): Promise<SyncPlan> {
     const listed = await listCompleteJobs(options.outputsDir);
     const jobs = listed.filter((job) => !planOptions.jobId || job.jobId === planOptions.jobId);
     const receipts = options.receipts?.all() ?? new Map<string, Receipt>();
@@ -171,6 +179,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       invalidManifests: [],
       jobs: jobs.length,
       holders: new Map(),
+      places: { folderKey: () => undefined },
       released: [],
     };
     const at = now();
@@ -208,7 +217,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const invalid = new Set(result.invalidManifests.map((job) => job.jobId));
     const routedHere = jobs.filter((job) => !invalid.has(job.jobId));
     const canResend = resendCheck(listed, routedHere, planned, result.problems);
-    result.holders = pathHolders(receipts.values(), canResend);
+    // One physical folder is one destination, whichever backend or spelling names it.
+    if (planOptions.places === true || planned.some((transfer) => transfer.state === 'due'))
+      result.places = await preparePlaces([...planned, ...receipts.values()], backendOptions, hostPathOf);
+    result.holders = pathHolders(receipts.values(), canResend, result.places);
     result.released = [...receipts.values()].filter((receipt) => isReleased(receipt, canResend));
     // Every destination path is checked against this pass and every receipt before anything is copied.
     result.transfers = resolveDestinations(
@@ -217,6 +229,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       conflictPolicy,
       nameBytesOf,
       canResend,
+      result.places,
     ).map((decision) => ({
       ...decision.transfer,
       ...(decision.conflict && { conflict: decision.conflict }),
@@ -242,6 +255,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     }
     return backend;
   }
+
+  // Where a backend's folder is on this host, asked of the backend once per folder (places.ts).
+  const hostPathOf = createHostPaths(backendOptions, backendFor);
 
   function nameBytesOf(name: string): number {
     return backendOptions[name]?.maxNameBytes ?? MAX_NAME_BYTES;
@@ -291,16 +307,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           conflict: conflictPolicy,
           nameBytesOf,
           holders: syncPlan.holders,
+          places: syncPlan.places,
         });
-        for (const outcome of outcomes)
-          if (outcome.status === 'delivered' && outcome.transfer.conflict?.resolution === 'replaced')
-            options.receipts.markReplaced(outcome.transfer.backend, outcome.transfer.remotePath, {
-              jobId: outcome.transfer.jobId,
-              artifactPath: outcome.transfer.artifact.path,
-            });
-        // Connections are not kept between passes: a NAS may drop idle sessions, and passes are seconds apart.
-        await closeBackends();
+        markReplaced(options.receipts, outcomes, syncPlan.places);
       }
+      // Connections are not kept between passes: a NAS may drop idle sessions, and passes are seconds apart.
+      // (A plan may have started one too, to find where a folder is: rclone.)
+      await closeBackends();
       const count = (state: string) =>
         syncPlan.transfers.filter((transfer) => transfer.state === state).length;
       const failedNow = outcomes.filter((outcome) => outcome.status === 'failed');

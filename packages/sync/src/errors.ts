@@ -1,3 +1,5 @@
+import { lstat, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
   ImkError,
   POLICY,
@@ -51,6 +53,8 @@ const SYNC_CATALOGUE = {
   TRANSFER_FAILED: POLICY.upstream,
   VERIFY_FAILED: POLICY.upstream,
   REMOTE_FULL: POLICY.upstream,
+  // Our temporary copy went from under us (another program removed it): this file only, and it is sent again.
+  TEMP_VANISHED: POLICY.upstream,
   // The destination refuses this path for good (a link loop, a file or folder in the way, a name too long):
   // every attempt meets it again until a person changes the path or the route.
   PATH_REFUSED: POLICY.conflict,
@@ -171,6 +175,37 @@ export function fromFsError(error: unknown, where: string): ImkError {
         );
       return syncError('TRANSFER_FAILED', `copy to ${where} failed: ${message}`, { cause: error });
   }
+}
+
+/**
+ * The error for a failure on our temporary copy (`temp`) when that temp is gone though its folder is there:
+ * another process (a cleanup job, another program on the NAS) removed it while we wrote, checked or moved
+ * it. Not the destination being unreachable (its folder answers), so the backend's other files go on; this
+ * one is retried. Undefined when the failure was anything else (the caller classifies it as before).
+ */
+export async function tempVanished(
+  error: unknown,
+  temp: string,
+  target: string,
+): Promise<ImkError | undefined> {
+  if (isImkError(error) || (error as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') return undefined;
+  // Still there, or its folder gone too (the share went away): not this.
+  if (await lstat(temp).catch(() => undefined)) return undefined;
+  const folder = await stat(dirname(temp)).catch(() => undefined);
+  if (!folder?.isDirectory()) return undefined;
+  return tempGoneError(temp, target, error);
+}
+
+/**
+ * TEMP_VANISHED: our temporary copy `temp`, on its way to `target`, is gone from a folder that is there
+ * (tempVanished decides that on this host; a backend writing elsewhere asks its server).
+ */
+export function tempGoneError(temp: string, target: string, cause?: unknown): ImkError {
+  return syncError(
+    'TEMP_VANISHED',
+    `another process removed our temporary copy ${temp} while it was written or checked, before it could be put in place as ${target}; nothing was delivered and it is sent again later. If a cleanup job or another program on the destination removes hidden *.imk-tmp files, let it skip them`,
+    { cause, details: { temp, remote_path: target } },
+  );
 }
 
 /** Who writes, in messages: `route "music" (backend "nas")`, or `backend "nas"` outside a route. */

@@ -1,11 +1,12 @@
 import { realpath } from 'node:fs/promises';
-import { sep } from 'node:path';
+import { posix, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, isImkError } from '@imk/errors';
 import { redactText, type Logger } from '@imk/log';
 import { errorCode, isDestinationDown, isRetryable, syncError } from './errors.ts';
 import { destinationKey, numberedPath, type ConflictPolicy } from './conflicts.ts';
 import { SYNC_DEFAULTS } from './defaults.ts';
+import type { DestinationPlaces } from './places.ts';
 import type { PlannedTransfer } from './plan.ts';
 import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
@@ -45,6 +46,8 @@ export interface RunTransfersInput {
    * it under that spelling (or one that differs only by Unicode normalisation).
    */
   holders?: ReadonlyMap<string, { remotePath: string }>;
+  /** Where each folder physically is (SyncPlan.places): two backends naming one folder are one destination. */
+  places?: DestinationPlaces;
   /** The longest name a backend stores (its maxNameBytes). @default MAX_NAME_BYTES */
   nameBytesOf?(name: string): number;
 }
@@ -102,23 +105,27 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
   const policy = input.conflict ?? SYNC_DEFAULTS.conflict;
   const claimed = new Set([
     ...(input.holders?.keys() ?? []),
-    ...input.transfers.map((t) => destinationKey(t.backend, t.remotePath)),
+    ...input.transfers.map((t) => destinationKey(t.backend, t.remotePath, input.places)),
   ]);
+  const keyOf = (backend: string, path: string): string => destinationKey(backend, path, input.places);
   const numbered = (transfer: PlannedTransfer, original: string, n: number): string =>
     n === 1 ? original : numberedPath(original, n, input.nameBytesOf?.(transfer.backend));
   // The backend checks at the destination; only an explicit `replace` lets it overwrite a different file,
   // and only at the path the plan chose (a numbered name is never a copy of ours to replace).
   const existingAt = (n: number) => (policy === 'replace' && n === 1 ? 'replace' : 'keep');
   const alikesOf = createNameAlikes((backend, path) => {
-    const held = input.holders?.get(destinationKey(backend, path))?.remotePath;
+    const held = input.holders?.get(keyOf(backend, path))?.remotePath;
     // Ours as our receipt spells it, or as a file system that normalises names (macOS, some SMB servers)
     // keeps it; a name that differs by case is another file's (file systems keep the case they are given).
-    return held !== undefined && held.normalize('NFC') === path.normalize('NFC');
+    // The name only: the receipt may have written it through another backend that names this folder.
+    return (
+      held !== undefined && posix.basename(held).normalize('NFC') === posix.basename(path).normalize('NFC')
+    );
   });
   // Two transfers onto one path (the same content from two jobs) run one after the other, never racing.
   const pathChains = new Map<string, Promise<void>>();
   const onePerPath = (transfer: PlannedTransfer, run: () => Promise<void>): Promise<void> => {
-    const key = destinationKey(transfer.backend, transfer.remotePath);
+    const key = keyOf(transfer.backend, transfer.remotePath);
     const next = (pathChains.get(key) ?? Promise.resolve()).then(run, run);
     pathChains.set(key, next);
     return next;
@@ -252,8 +259,8 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
         for (;;) {
           if (++n > MAX_NUMBERED + 1) throw destinationConflict(transfer, original, policy, error);
           const candidate = numbered(transfer, original, n);
-          if (!claimed.has(destinationKey(transfer.backend, candidate))) {
-            claimed.add(destinationKey(transfer.backend, candidate));
+          if (!claimed.has(keyOf(transfer.backend, candidate))) {
+            claimed.add(keyOf(transfer.backend, candidate));
             transfer.remotePath = candidate;
             break;
           }

@@ -94,5 +94,35 @@ describe('rsync: partial copies no transfer wants', () => {
         await backend.close();
       }
     }, 30_000);
+
+    // Two nas-syncs (two state folders, so two writers) delivering to one folder: the sweep at the end of
+    // one's pass used to remove every `.imk-tmp` partial there, including the other's, which that one was
+    // about to resume. Only this writer's partials (`.<name>.<sha>.<writer>.imk-tmp`) are swept now.
+    it(`over ${over}: sweeps only this writer's partials, never another nas-sync's`, async () => {
+      const root = over === 'ssh' ? join(sshd.dataDir, 'two-writers') : join(dir.path, 'nas-two-writers');
+      const music = join(root, 'Music');
+      const partials = join(music, '.imk-partial');
+      await mkdir(partials, { recursive: true });
+      const backend: SyncBackend = createRsyncBackend(
+        over === 'ssh' ? sshdSettings(sshd, 'rsync', root) : { type: 'rsync', root },
+        { name: 'nas', logger: testLogger(), tempOwner: 'aaaa1111' },
+      );
+      try {
+        const hash = sha256(randomBytes(8));
+        const mine = `.Old Song.m4a.${hash.slice(0, 12)}.aaaa1111.imk-tmp`;
+        const theirs = `.Old Song.m4a.${hash.slice(0, 12)}.bbbb2222.imk-tmp`;
+        const theirsOther = `.Their Song.m4a.${sha256(randomBytes(8)).slice(0, 12)}.bbbb2222.imk-tmp`;
+        for (const name of [mine, theirs, theirsOther])
+          await writeFile(join(partials, name), randomBytes(20_000));
+        const fresh = await song('fresh-two.m4a', 30_000);
+        await expect(backend.put({ ...fresh, remotePath: 'Music/fresh-two.m4a' })).resolves.toMatchObject({
+          bytes: 30_000,
+        });
+        await backend.close();
+        expect((await readdir(partials)).sort()).toEqual([theirs, theirsOther].sort());
+      } finally {
+        await backend.close();
+      }
+    }, 30_000);
   }
 });

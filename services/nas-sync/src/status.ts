@@ -4,6 +4,7 @@ import {
   ReceiptStore,
   createSyncEngine,
   destinationKey,
+  type DestinationPlaces,
   type PlannedTransfer,
   type Receipt,
 } from '@imk/sync';
@@ -77,13 +78,16 @@ export interface SyncStatus {
   released: ReleasedCopy[];
 }
 
-/** Delivered copies by destinationKey: who holds a path. */
-type Holders = ReadonlyMap<string, Receipt>;
+/** Delivered copies by destinationKey (with the plan's places): who holds a path. */
+interface Holders {
+  held: ReadonlyMap<string, Receipt>;
+  places: DestinationPlaces;
+}
 
 function conflictOf(transfer: PlannedTransfer, receipt: Receipt | undefined, holders: Holders) {
   const planned = transfer.destination.slice(transfer.backend.length + 1);
   const holder = (path: string, resolution: RowConflict['resolution']): RowConflict => {
-    const held = holders.get(destinationKey(transfer.backend, path));
+    const held = holders.held.get(destinationKey(transfer.backend, path, holders.places));
     return { resolution, path, ...(held && heldBy(held)) };
   };
   const heldBy = (by: {
@@ -165,9 +169,10 @@ export async function getSyncStatus(options: {
       logger: options.logger,
       env: options.env,
     });
-    const plan = await engine.plan({ jobId: options.jobId });
+    // Finding where a folder is may start a backend's helper (rclone): ended once the plan is made.
+    const plan = await engine.plan({ jobId: options.jobId, places: true }).finally(() => engine.close());
     // Who holds each path: the one rule (conflicts.ts holdsPath) the plan and the transfers use too.
-    const holders = plan.holders;
+    const holders = { held: plan.holders, places: plan.places };
     const rows = plan.transfers.map((transfer) => rowOf(transfer, holders));
     const failedUnrouted = new Map(
       [...(receipts?.all().values() ?? [])]

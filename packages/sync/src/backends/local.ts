@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
 import { fsyncDir, fsyncFile, listNamesOrEmpty, sha256File } from '@imk/fs-safe';
-import { fromFsError, ignoreAbsent, isAbsentErrno, syncError } from '../errors.ts';
+import { fromFsError, ignoreAbsent, isAbsentErrno, syncError, tempVanished } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
@@ -97,7 +97,8 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
         if (options.fsync) await fsyncDir(dirname(target));
         return { bytes, verifiedBy };
       } catch (error) {
-        throw isImkError(error) ? error : fromFsError(error, target);
+        if (isImkError(error)) throw error;
+        throw (tempInsideRoot && (await tempVanished(error, temp, target))) || fromFsError(error, target);
       } finally {
         // On every way out: the temp name is this content's under this name, so whatever is there is ours
         // (a partial copy, or a link to the delivered file left by a crash after link() and before rm()).

@@ -4,6 +4,7 @@ import { freePort } from '../util/free-port.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import type { Program } from '../util/programs.ts';
+import { toolEnv } from '../util/run-tool.ts';
 import { syncError } from '../errors.ts';
 
 /** An error answer of the rclone remote control API. */
@@ -54,7 +55,7 @@ export function createRcloneDaemon(options: RcloneDaemonOptions): RcloneDaemon {
       : [binary, args];
     // The login goes through the environment, not the command line, so `ps` does not show it.
     const proc = execa(command, commandArgs, {
-      env: { ...(options.env ?? process.env), RCLONE_RC_USER: user, RCLONE_RC_PASS: pass },
+      env: { ...toolEnv(options.env), RCLONE_RC_USER: user, RCLONE_RC_PASS: pass },
       extendEnv: false,
       stdin: 'ignore',
       stdout: 'ignore',

@@ -41,7 +41,11 @@ export function classifyRcloneFailure(
     )
   )
     return syncError('UNREACHABLE', message);
-  if (/no space left|quota/i.test(text)) return syncError('REMOTE_FULL', message);
+  // rclone has no exit code for it (rclone docs, "Exit Code": 1-10) and no translations (Go's errno words are
+  // English): its local backend's check before writing says `preallocate: file too big for remaining disk
+  // space`, the kernel `no space left on device`, WebDAV servers `507 Insufficient Storage`.
+  if (/no space left|quota|too big for remaining disk space|insufficient storage/i.test(text))
+    return syncError('REMOTE_FULL', message);
   // A file where the path needs a folder (rclone's words vary by remote); the backend names the file.
   if (NOT_A_FOLDER.test(text)) return syncError('PATH_NOT_FOLDER', message);
   if (exitCode === 7) return syncError('BACKEND_CONFIG_INVALID', message);

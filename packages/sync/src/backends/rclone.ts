@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { isImkError } from '@imk/errors';
 import { digestFile, sha256File } from '@imk/fs-safe';
-import { notAFolderError, syncError } from '../errors.ts';
+import { notAFolderError, syncError, tempGoneError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { tempPathFor } from '../util/remote-path.ts';
 import { syncProgram } from '../util/programs.ts';
@@ -268,6 +268,17 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       options.hashMethod === 'read-back' || remoteFeatures.local ? undefined : remoteFeatures.hash;
     const source = { srcFs: dirname(request.localPath), srcRemote: basename(request.localPath) };
     const destination = address(upload);
+    // Our temp gone from its folder, which is there: another process removed it (not a failed copy).
+    async function tempGone(): Promise<boolean> {
+      if (!rename || (await statItem(upload).catch(() => null)) !== undefined) return false;
+      return (await statItem(posix.dirname(upload)).catch(() => undefined))?.IsDir === true;
+    }
+    const gone = (cause?: unknown) => tempGoneError(`${options.remote}${upload}`, where, cause);
+    async function orVanished(cause: unknown): Promise<never> {
+      throw (await tempGone()) ? gone(cause) : cause;
+    }
+    // A copy that fails part-way (a full disk: rclone's local remote leaves the file it could not fill) leaves
+    // nothing under our temp name: a full share would stay full. Only the temp is ours to remove.
     const [, local] = await Promise.all([
       // The remote's own hash is compared below, so rclone's check of the same thing is skipped.
       call(
@@ -288,8 +299,13 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
             digestFile(request.localPath, unchanged ? [native] : ['sha256', native]),
           )
         : Promise.resolve(undefined),
-    ]);
-    const verdict = await verifyCopy(request, upload, native, local, remoteFeatures.local);
+    ]).catch(async (error: unknown) => {
+      const vanished = await tempGone(); // asked before our own clean-up below removes it
+      if (rename) await daemon.call('operations/deletefile', destination).catch(() => undefined);
+      throw vanished ? gone(error) : error;
+    });
+    const verdict = await verifyCopy(request, upload, native, local, remoteFeatures.local).catch(orVanished);
+    if (!verdict.ok && verdict.found.bytes === -1 && (await tempGone())) throw gone();
     if (!verdict.ok) {
       await daemon.call('operations/deletefile', destination).catch(() => undefined);
       throw await mismatchError(request, `${options.remote}${final}`, verdict.found);
@@ -311,7 +327,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
         { srcFs: destination.fs, srcRemote: destination.remote, dstFs: to.fs, dstRemote: to.remote },
         `move into ${final}`,
         request.signal,
-      );
+      ).catch(orVanished);
     }
     return { bytes: request.bytes, verifiedBy: verdict.by };
   }

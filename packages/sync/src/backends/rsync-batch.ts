@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { fsyncDir, sha256File } from '@imk/fs-safe';
 import { isImkError, type ImkError } from '@imk/errors';
-import { fromFsError, syncError } from '../errors.ts';
+import { fromFsError, syncError, tempVanished } from '../errors.ts';
 import type { PutRequest, PutResult } from '../types.ts';
 import type { ToolResult } from '../util/run-tool.ts';
 import { NOT_REGULAR, mismatchError, takenError } from './common.ts';
@@ -198,12 +198,19 @@ async function verifyLocal(
   const outcomes: BatchOutcome[] = [];
   for (const item of items) {
     try {
+      let missing: unknown;
       const bytes = await stat(item.temp).then(
         (info) => info.size,
-        () => -1,
+        (error: unknown) => ((missing = error), -1),
       );
       if (bytes === -1 && copyError) {
         outcomes.push({ ok: false, error: copyError });
+        continue;
+      }
+      // rsync made it (the run went well) and it is gone from its folder: someone else removed it, not a bad copy.
+      const gone = bytes === -1 ? await tempVanished(missing, item.temp, item.target) : undefined;
+      if (gone) {
+        outcomes.push({ ok: false, error: gone });
         continue;
       }
       const sha256 =
@@ -226,7 +233,12 @@ async function verifyLocal(
       if (deps.fsync) await fsyncDir(dirname(item.target));
       outcomes.push({ ok: true, result: { bytes, verifiedBy } });
     } catch (error) {
-      outcomes.push({ ok: false, error: isImkError(error) ? error : fromFsError(error, item.target) });
+      outcomes.push({
+        ok: false,
+        error: isImkError(error)
+          ? error
+          : ((await tempVanished(error, item.temp, item.target)) ?? fromFsError(error, item.target)),
+      });
     }
   }
   return outcomes;

@@ -4,18 +4,37 @@ import { isImkError } from '@imk/errors';
 import { isDestinationDown } from '../errors.ts';
 import type { ToolResult } from '../util/run-tool.ts';
 
-// Temp names are `.<name>.<sha256>.imk-tmp` (util/remote-path.ts): the only partials of ours.
-const OUR_TEMP = /\.imk-tmp$/;
+const HEX12 = '[0-9a-f]'.repeat(12);
 
-// Arguments: partial folder name, the partials to keep (one path a line), then the folders written to.
-// Removes every regular file of ours in <folder>/<partial folder> not kept, then that folder when empty.
+/**
+ * The partials of this writer, as a shell `case` pattern. Temp names are `.<name>.<sha12>.<writer>.imk-tmp`
+ * (util/remote-path.ts tempPathFor): a partial of another writer (another nas-sync, with another state
+ * folder, delivering to the same folder) may be resumed by it at any moment and is never ours to remove.
+ * Without a writer (a backend made on its own), ours are those with no writer part: `.<name>.<sha12>.imk-tmp`.
+ */
+export function ownPartialPattern(owner: string | undefined): string {
+  return owner === undefined ? `.*.${HEX12}.imk-tmp` : `.*.${HEX12}.${owner}.imk-tmp`;
+}
+
+/** ownPartialPattern as a regular expression, for a sweep on this host. */
+function ownPartialRegExp(owner: string | undefined): RegExp {
+  return new RegExp(
+    `^\\..*\\.[0-9a-f]{12}${owner === undefined ? '' : `\\.${owner.replace(/[^0-9A-Za-z]/g, '\\$&')}`}\\.imk-tmp$`,
+    's',
+  );
+}
+
+// Arguments: partial folder name, this writer's name pattern, the partials to keep (one path a line), then the
+// folders written to. Removes every regular file of this writer's in <folder>/<partial folder> not kept, then
+// that folder when empty.
 const SWEEP_SCRIPT = [
-  'pd=$1; keep=$2; shift 2; nl="',
+  'pd=$1; own=$2; keep=$3; shift 3; nl="',
   '"',
   'for d in "$@"; do',
   '  p="$d/$pd"',
   '  if [ -L "$p" ] || [ ! -d "$p" ]; then continue; fi',
-  '  for f in "$p"/.*.imk-tmp "$p"/*.imk-tmp; do',
+  '  for f in "$p"/.*.imk-tmp; do',
+  '    case "${f##*/}" in $own) ;; *) continue;; esac',
   '    if [ -L "$f" ] || [ ! -f "$f" ]; then continue; fi',
   '    case "$nl$keep$nl" in *"$nl$f$nl"*) continue;; esac',
   '    rm -f -- "$f"',
@@ -30,12 +49,14 @@ const SWEEP_SCRIPT = [
  * same place. Without a rule, a partial whose content is never sent again (a route changed, the job was
  * processed again, the copy failed on a full disk) stayed for good, and on a full disk kept it full.
  *
- * The rule: at the end of a pass (the backend's close), in every folder the pass wrote to, our partials are
+ * The rule: at the end of a pass (the backend's close), in every folder the pass wrote to, our partials (this
+ * writer's: `owner`, BackendContext.tempOwner; another nas-sync's are left alone) are
  * removed except those of a transfer of this pass that failed in a way a next try resumes from (the
  * connection dropped, the run was stopped). A copy that failed for lack of space keeps no partial: it would
  * keep the disk full, and it is written from the start once there is room.
  */
-export function createPartialSweeper(partialDir: string) {
+export function createPartialSweeper(partialDir: string, owner?: string) {
+  const ours = ownPartialRegExp(owner);
   const folders = new Set<string>();
   const keep = new Map<string, boolean>();
   // Whether any transfer of this pass reached the destination: a pass to a server that is down does not
@@ -62,7 +83,16 @@ export function createPartialSweeper(partialDir: string) {
       reached = false;
       if (dirs.length === 0 || !wasReached) return;
       if (run) {
-        await run(['sh', '-c', SWEEP_SCRIPT, 'sweep', partialDir, kept.join('\n'), ...dirs]);
+        await run([
+          'sh',
+          '-c',
+          SWEEP_SCRIPT,
+          'sweep',
+          partialDir,
+          ownPartialPattern(owner),
+          kept.join('\n'),
+          ...dirs,
+        ]);
         return;
       }
       const wanted = new Set(kept);
@@ -72,7 +102,7 @@ export function createPartialSweeper(partialDir: string) {
         if (!info?.isDirectory()) continue;
         for (const name of await readdir(folder).catch(() => [])) {
           const path = posix.join(folder, name);
-          if (!OUR_TEMP.test(name) || wanted.has(path)) continue;
+          if (!ours.test(name) || wanted.has(path)) continue;
           if ((await lstat(path).catch(() => undefined))?.isFile()) await rm(path, { force: true });
         }
         await rmdir(folder).catch(() => undefined);

@@ -251,7 +251,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
   // run carries; each file is still checked and committed on its own. Two runs copy at once; a run's slot
   // (and its slot of the engine's limit) is free as soon as its copy is over, so batches are checked while
   // the next ones are on their way.
-  const partials = createPartialSweeper(options.partialDir);
+  const partials = createPartialSweeper(options.partialDir, context.tempOwner);
   const queue = createRunQueue({
     runs,
     maxFiles: RSYNC_BATCH_FILES,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { isImkError, type ImkError } from '@imk/errors';
 import { formatBytes } from '@imk/log';
 import { REGULAR_FILE_MAX_BYTES, fileReadProblem, openRegularFileSync } from '@imk/fs-safe';
-import { notAFolderError, syncError, writerLabel } from '../errors.ts';
+import { notAFolderError, syncError, tempGoneError, writerLabel } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { createHashTap, hashStream } from '../util/hashing.ts';
@@ -283,7 +283,15 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
           await s.remove(temp);
           throw await mismatchError(request, target, { sha256: sent });
         }
-        const bytes = (await s.stat(temp))?.bytes ?? -1;
+        // Gone from its folder once written: another process removed it (not a bad copy, not a dead server).
+        const vanished = async (cause?: unknown) =>
+          (await s.stat(temp)) === undefined && (await s.stat(posix.dirname(temp))) !== undefined
+            ? tempGoneError(temp, target, cause)
+            : undefined;
+        const written = await s.stat(temp);
+        if (written === undefined)
+          throw (await vanished()) ?? (await mismatchError(request, target, { bytes: -1 }));
+        const bytes = written.bytes;
         let sha256 = request.sha256;
         let verifiedBy: PutResult['verifiedBy'] = 'size';
         if (options.verify === 'sha256' && bytes === request.bytes) {
@@ -300,6 +308,8 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
           if (request.existing === 'replace') await s.rename(temp, target);
           else placed = await s.renameNoReplace(temp, target);
         } catch (error) {
+          const gone = await vanished(error).catch(() => undefined);
+          if (gone) throw gone;
           // A rename the server refused for another reason leaves no temp behind either.
           await s.remove(temp).catch(() => undefined);
           throw error;

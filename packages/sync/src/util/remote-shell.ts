@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { execa } from 'execa';
 import type { Program } from './programs.ts';
 import { redactText } from './secrets.ts';
-import type { ToolResult } from './run-tool.ts';
+import { toolEnv, type ToolResult } from './run-tool.ts';
 import { shellQuote } from './ssh-options.ts';
 
 /**
@@ -135,12 +135,17 @@ export interface RemoteShellOptions {
 export function createRemoteShell(options: RemoteShellOptions): RemoteShell {
   return createShellOver(async () => {
     const proc = execa(await options.sshBinary(), [...options.sshArgs, 'exec sh'], {
+      env: toolEnv(),
+      extendEnv: false,
       stdin: 'pipe',
       stdout: 'pipe',
       stderr: 'pipe',
       buffer: false,
       reject: false,
     });
+    // In the C locale on the server too (its sshd may not accept the LC_ALL ssh sends): what `mv` or `rm`
+    // says there is read by words.
+    proc.stdin.write('LC_ALL=C LANG=C; export LC_ALL LANG\n');
     return {
       stdin: proc.stdin,
       stdout: proc.stdout,

@@ -8,6 +8,17 @@ const INSTALL_HINT: Record<string, string> = {
   rclone: 'apt-get install rclone (or see https://rclone.org/install/)',
 };
 
+/**
+ * The environment every tool nas-sync starts runs with (rsync, ssh and the commands it runs on the server,
+ * rclone): the user's, with the C locale, so that what a tool says is said in English whatever LANG or
+ * LC_ALL is set to here (or, through ssh's `SendEnv LANG LC_*`, on the server: `mv`, `rm`, `sh` translate
+ * their messages) and the failure classifiers, which know tools by their words where no exit code tells
+ * (a full disk, a refused permission), recognise it.
+ */
+export function toolEnv(env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...(env ?? process.env), LC_ALL: 'C', LANG: 'C', LANGUAGE: '' };
+}
+
 export interface ToolResult {
   exitCode: number;
   stdout: string;
@@ -39,7 +50,8 @@ export async function runTool(
     input: options.input,
     cancelSignal: options.signal,
     forceKillAfterDelay: 2000,
-    env: options.env,
+    env: toolEnv(options.env),
+    extendEnv: false,
     // Enough for lsjson/hashsum output; transfers stream nothing to stdout.
     maxBuffer: 16 * 1024 * 1024,
     stripFinalNewline: true,

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import type { Program } from './programs.ts';
 import { syncError } from '../errors.ts';
 import { redactText } from './secrets.ts';
-import type { ToolResult } from './run-tool.ts';
+import { toolEnv, type ToolResult } from './run-tool.ts';
 
 /**
  * One shared SSH connection (OpenSSH ControlMaster) for the many short commands of a pass: each rsync and
@@ -52,6 +52,8 @@ export function createSshMaster(options: SshMasterOptions): SshMaster {
         options.destination,
       ],
       {
+        env: toolEnv(),
+        extendEnv: false,
         reject: false,
         stdin: 'ignore',
         stdout: 'ignore',
