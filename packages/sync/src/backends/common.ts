@@ -87,6 +87,19 @@ export async function openLocalFile(request: PutRequest): Promise<OpenedLocalFil
 }
 
 /**
+ * Runs `send` with the artifact opened and checked (openLocalFile), reading it from `read`, and closes it
+ * once the whole transfer is over, whatever happens: for a backend that reads it in this process.
+ */
+export async function withLocalFile<T>(request: PutRequest, send: (read: string) => Promise<T>): Promise<T> {
+  const source = await openLocalFile(request);
+  try {
+    return await send(source.read);
+  } finally {
+    await source.close();
+  }
+}
+
+/**
  * The error for a copy whose hash or size differs from the manifest. When the local file itself differs
  * from the manifest, re-sending cannot help (final); otherwise the copy was damaged on the way (retry).
  */

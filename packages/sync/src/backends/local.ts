@@ -9,7 +9,7 @@ import { fromFsError, ignoreAbsent, isAbsentErrno, syncError } from '../errors.t
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
-import { BackendBaseSchema, mismatchError, openLocalFile, settleExisting } from './common.ts';
+import { BackendBaseSchema, mismatchError, settleExisting, withLocalFile } from './common.ts';
 import { assertFoldersOnPath, assertNoLinkOut } from './local-links.ts';
 import { localExisting, putInPlace } from './local-commit.ts';
 import { createShareCheck, mountTables } from '../util/mounts.ts';
@@ -106,14 +106,8 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
     type: LOCAL_BACKEND,
     name: context.name,
 
-    async put(request: PutRequest): Promise<PutResult> {
-      const source = await openLocalFile(request);
-      try {
-        return await putFrom(request, source.read);
-      } finally {
-        await source.close();
-      }
-    },
+    put: (request: PutRequest): Promise<PutResult> =>
+      withLocalFile(request, (read) => putFrom(request, read)),
 
     async stat(remotePath): Promise<RemoteEntry | undefined> {
       try {

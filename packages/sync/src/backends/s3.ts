@@ -11,7 +11,7 @@ import { createUploadTap, hashStream, type UploadDigests } from '../util/hashing
 import { joinRemote } from '../util/remote-path.ts';
 import { readOptionalSecret, readSecret } from '../util/secrets.ts';
 import { syncError } from '../errors.ts';
-import { BackendBaseSchema, openLocalFile, mismatchError, settleExisting } from './common.ts';
+import { BackendBaseSchema, withLocalFile, mismatchError, settleExisting } from './common.ts';
 import { classifyS3Error, isNotFound } from './s3-errors.ts';
 
 export const S3_BACKEND = 's3';
@@ -260,8 +260,7 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
     name: context.name,
 
     async put(request): Promise<PutResult> {
-      const source = await openLocalFile(request);
-      try {
+      return withLocalFile(request, async (read) => {
         const key = keyOf(request.remotePath);
         return await run(`upload ${key}`, async (s3) => {
           const where = `s3://${options.bucket}/${key}`;
@@ -285,7 +284,7 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
             return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
           let sent: Uploaded;
           try {
-            sent = await upload(s3, request, source.read, key);
+            sent = await upload(s3, request, read, key);
           } catch (error) {
             const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
             if (status === 412 || status === 409) {
@@ -296,7 +295,7 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
             if (status !== 501 || !conditionalWrites) throw error;
             // A server without conditional writes: the HEAD above is the check.
             conditionalWrites = false;
-            sent = await upload(s3, request, source.read, key);
+            sent = await upload(s3, request, read, key);
           }
           const found = await head(s3, key);
           // What is at the key is this upload's only when it has this upload's ETag. A server that ignores
@@ -352,9 +351,7 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
           }
           return { bytes, verifiedBy };
         });
-      } finally {
-        await source.close();
-      }
+      });
     },
 
     stat: (remotePath) =>

@@ -17,7 +17,7 @@ import { readOptionalSecret, readSecret } from '../util/secrets.ts';
 import { SshConnectionSchema, defaultKnownHosts } from '../util/ssh-options.ts';
 import {
   BackendBaseSchema,
-  openLocalFile,
+  withLocalFile,
   mismatchError,
   notRegularError,
   settleExisting,
@@ -242,8 +242,7 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     name: context.name,
 
     async put(request): Promise<PutResult> {
-      const source = await openLocalFile(request);
-      try {
+      return withLocalFile(request, async (read) => {
         const target = pathOf(request.remotePath);
         const temp = tempPathFor(target, request.sha256, options.maxNameBytes, context.tempOwner);
         const root = request.remoteRoot !== undefined ? pathOf(request.remoteRoot) : (options.root ?? '.');
@@ -273,7 +272,7 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
           await assertInsideRoot(s);
           let sent: string | undefined;
           try {
-            sent = await upload(s, request, source.read, temp);
+            sent = await upload(s, request, read, temp);
           } catch (error) {
             // A write the server refused (a full disk, a quota): the part written is no use to a next try,
             // which writes from the start, and must not stay on a full NAS. Gone with the connection, it is
@@ -315,9 +314,7 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
           }
           return { bytes, verifiedBy };
         });
-      } finally {
-        await source.close();
-      }
+      });
     },
 
     stat: (remotePath) =>
