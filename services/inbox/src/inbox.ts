@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { mkdir, mkdtemp, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, isInputFault } from '@imk/errors';
 import {
@@ -24,11 +24,10 @@ import {
 import { SERVICE_NAME, type InboxSettings } from './config.ts';
 import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
 import { tagsFor } from './file-tags.ts';
+import { makeStaging, sweepStaging } from './staging.ts';
 
 export const PROCESSED_DIR = '.processed';
 export const REJECTED_DIR = '.rejected';
-/** The inbox's own hidden folder for one file being taken (its private copy, its cover); removed after. */
-const STAGING_PREFIX = '.taking-';
 /** Written beside a rejected file: `<name>.reason.txt`. */
 const REASON_SUFFIX = '.reason.txt';
 
@@ -102,8 +101,8 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       if (!isInputFault(error)) throw error;
       return reject(name, errorMessage(error));
     }
-    // Private to this pass (made 0700): the copy queued and the cover read from it.
-    const scratch = await mkdtemp(join(settings.dir, STAGING_PREFIX));
+    // Private to this take (made 0700): the copy queued and the cover read from it.
+    const scratch = await makeStaging(settings.dir);
     try {
       return await takeOpened(name, opened, scratch, signal);
     } finally {
@@ -267,6 +266,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   return {
     async scan(signal) {
       await mkdir(settings.dir, { recursive: true });
+      await sweepStaging(settings.dir, logger);
       await tellFolders();
       const listed = await listFiles(settings.dir);
       const files = listed.filter((file) => !IN_PROGRESS.test(file.name));
