@@ -7,7 +7,8 @@ export { MAX_NAME_BYTES, fitBytes, fitName, safeFileName, windowsNameProblem } f
 export { pathExists } from './exists.ts';
 export { moveNoClobber, moveToFreeName, writeFileNoClobber } from './no-clobber.ts';
 export type { MoveToFreeNameOptions } from './no-clobber.ts';
-export { copyUntrustedFile } from './copy-untrusted.ts';
+export { copyOpenedFile, copyUntrustedFile } from './copy-untrusted.ts';
+export type { CopiedFile, CopyOpenedOptions } from './copy-untrusted.ts';
 export { listEntriesOrEmpty, listNamesOrEmpty } from './list-names.ts';
 export {
   UntrustedFileError,

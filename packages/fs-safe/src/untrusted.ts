@@ -119,11 +119,14 @@ function tooLarge(name: string, size: number, maxBytes: number): UntrustedFileEr
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const OPEN_FLAGS_FOLLOWING = constants.O_RDONLY | constants.O_NONBLOCK;
 
-/** Opens an untrusted regular file (see the module comment). The caller closes the handle. */
+/**
+ * Opens an untrusted regular file (see the module comment). The caller closes the handle. `stats` is the
+ * descriptor's fstat at the open (copyOpenedFile's `since`: was it written to after this look?).
+ */
 export async function openUntrusted(
   path: string,
   options: UntrustedOpenOptions = {},
-): Promise<{ handle: FileHandle; size: number }> {
+): Promise<{ handle: FileHandle; size: number; stats: Stats }> {
   const name = options.name ?? path;
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   let before: Stats;
@@ -147,7 +150,7 @@ export async function openUntrusted(
       throw new UntrustedFileError('FILE_CHANGED', `${name} was replaced while it was being opened`, name);
     if (after.size > maxBytes) throw tooLarge(name, after.size, maxBytes);
     if (options.within !== undefined) await assertOpenedWithin(handle, options.within, name);
-    return { handle, size: after.size };
+    return { handle, size: after.size, stats: after };
   } catch (error) {
     await handle.close();
     throw untrustedErrnoError(error, name);

@@ -34,7 +34,15 @@ os.link(os.path.join(d, original), target)
 while True:
     os.symlink(other, os.path.join(d, 'l.tmp')); os.rename(os.path.join(d, 'l.tmp'), target)
     os.link(os.path.join(d, original), os.path.join(d, 'f.tmp')); os.rename(os.path.join(d, 'f.tmp'), target)`;
-  const child = spawn('python3', ['-c', script, folder, name, original, other], { stdio: 'ignore' });
+  return startChild(['-c', script, folder, name, original, other], options);
+}
+
+/** Runs python3 with `args` until stopped; resolves once `folder/name` exists. */
+async function startChild(
+  args: string[],
+  { folder, name }: { folder: string; name: string },
+): Promise<Swapper> {
+  const child = spawn('python3', args, { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let gone: Error | undefined;
   child.once('error', (error) => (gone = error));
@@ -54,6 +62,33 @@ while True:
     if (there) return { stop };
     await sleep(10);
   }
+}
+
+export interface ReplacerOptions {
+  /** The folder the replaced name is in. */
+  folder: string;
+  /** The name that is replaced: by a hard link to each of `files` in turn, each by one rename. */
+  name: string;
+  /** Regular files (absolute paths, on the filesystem of `folder`): the contents the name stands for. */
+  files: readonly string[];
+}
+
+/**
+ * Starts a python3 process that replaces `folder/name` with another regular file (a hard link to each of
+ * `files` in turn, each by one rename), as fast as it can: a name that always stands for a regular file of
+ * the folder, but not always the same one (a user saving over a dropped song, a copy tool replacing it).
+ * Resolves once the name exists.
+ */
+export async function startReplacer(options: ReplacerOptions): Promise<Swapper> {
+  const script = `import os, sys
+d, name = sys.argv[1:3]
+files = sys.argv[3:]
+target = os.path.join(d, name)
+tmp = os.path.join(d, '.r.tmp')
+while True:
+    for f in files:
+        os.link(f, tmp); os.rename(tmp, target)`;
+  return startChild(['-c', script, options.folder, options.name, ...options.files], options);
 }
 
 export interface RaceOptions<K extends string> {

@@ -1,8 +1,9 @@
-import { copyFile, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ImkError, errorMessage, isImkError } from '@imk/errors';
 import {
+  copyOpenedFile,
   copyUntrustedFile,
   fsyncDir,
   fsyncFile,
@@ -246,11 +247,7 @@ async function addFile(
   if (file.within !== undefined) {
     await copyUntrustedFile(file.source, target, { within: file.within, name: file.source }).catch(
       (error: unknown) => {
-        throw new ImkError(
-          isImkError(error, 'FILE_MISSING') ? 'SOURCE_MISSING' : 'SOURCE_NOT_FILE',
-          `${file.source} (bundle file ${file.name}) cannot be taken: ${errorMessage(error)}`,
-          { cause: error },
-        );
+        throw untakable(file.source, file.name, error);
       },
     );
     await fsyncFile(target);
@@ -265,6 +262,13 @@ async function addFile(
   });
   if (!info.isFile() && !info.isSymbolicLink())
     throw new ImkError('SOURCE_NOT_FILE', `${file.source} is not a regular file (bundle file ${file.name})`);
+  // A move renames the name's own file: a link would have been moved as the link (a bundle holding a link,
+  // which consumers refuse), or across filesystems copied as what it leads to by then.
+  if (file.move === true && info.isSymbolicLink())
+    throw new ImkError(
+      'SOURCE_NOT_FILE',
+      `${file.source} (bundle file ${file.name}) is a symbolic link; a file given with move is renamed into the bundle and must be a regular file: add it without move to copy what the link leads to`,
+    );
   if (info.isSymbolicLink())
     await openUntrusted(file.source, { followLinks: true }).then(
       ({ handle }) => handle.close(),
@@ -276,17 +280,13 @@ async function addFile(
         );
       },
     );
-  if (file.move) await moveFile(file.source, target);
+  if (file.move) await moveFile(file.source, target, file.name);
   // Copied from the descriptor opened and checked (a regular file, links followed), never by name again:
   // a source swapped for a FIFO since the checks above would block the copy (and the producer) forever.
   else
     await copyUntrustedFile(file.source, target, { followLinks: true, name: file.source }).catch(
       (error: unknown) => {
-        throw new ImkError(
-          isImkError(error, 'FILE_MISSING') ? 'SOURCE_MISSING' : 'SOURCE_NOT_FILE',
-          `${file.source} (bundle file ${file.name}) cannot be taken: ${errorMessage(error)}`,
-          { cause: error },
-        );
+        throw untakable(file.source, file.name, error);
       },
     );
   await fsyncFile(target);
@@ -294,16 +294,42 @@ async function addFile(
   return { path: file.name, ...(await sha256AndBytes(target)) };
 }
 
-async function moveFile(source: string, target: string): Promise<void> {
+async function moveFile(source: string, target: string, name: string): Promise<void> {
   try {
     await rename(source, target);
+    return;
   } catch (error) {
-    // Another filesystem: copy (made durable by the caller), then remove the source.
     if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    await copyFile(source, target, 1);
-    await fsyncFile(target);
-    await unlink(source);
   }
+  // Another filesystem: copied from a descriptor opened and checked (a regular file, no link followed, as
+  // rename follows none), never by name again: copyFile by name opened whatever the name stood for by then
+  // (a FIFO swapped in blocked the producer forever, a link to another file of this host had that file
+  // copied into the bundle). The copy is made durable by the caller.
+  let opened;
+  try {
+    opened = await openUntrusted(source, { name: source });
+  } catch (error) {
+    throw untakable(source, name, error);
+  }
+  try {
+    await copyOpenedFile(opened.handle, target, { name: source, since: opened.stats });
+  } catch (error) {
+    throw untakable(source, name, error);
+  } finally {
+    await opened.handle.close();
+  }
+  // Removed only while its name still stands for the file copied, never a file put in its place since.
+  const now = await lstat(source).catch(() => undefined);
+  if (now !== undefined && now.dev === opened.stats.dev && now.ino === opened.stats.ino) await unlink(source);
+}
+
+/** A bundle file's source that could not be taken, naming it and the bundle file. */
+function untakable(source: string, name: string, error: unknown): ImkError {
+  return new ImkError(
+    isImkError(error, 'FILE_MISSING') ? 'SOURCE_MISSING' : 'SOURCE_NOT_FILE',
+    `${source} (bundle file ${name}) cannot be taken: ${errorMessage(error)}`,
+    { cause: error },
+  );
 }
 
 async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {

@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import { inputArgs } from './input-args.ts';
 import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
@@ -24,6 +25,8 @@ export interface DecodeOptions {
   info?: MediaInfo;
   /** The folder `file` was found inside (a job's bundle): see ProbeOptions.within and openInputs. */
   within?: string;
+  /** `file` already opened by the caller the untrusted way: read from it, never by name (ProbeOptions.handle). */
+  handle?: FileHandle;
 }
 
 export const DEFAULT_SAMPLE_RATE = 44100;
@@ -45,6 +48,7 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
     (await probeMedia(file, {
       ...(options.signal !== undefined && { signal: options.signal }),
       ...(options.within !== undefined && { within: options.within }),
+      ...(options.handle !== undefined && { handle: options.handle }),
     }));
   const filters: string[] = [];
   // ffmpeg's own mono->stereo upmix lowers each side by 3 dB; copy the channel instead so L = R = mono.
@@ -74,7 +78,10 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
   ];
   const ffmpeg = await resolveTool('ffmpeg');
   // The input is read from the descriptor opened and checked here, not by name (untrusted-inputs.ts).
-  const opened = await openInputs(args, options.within === undefined ? {} : { within: options.within });
+  const opened = await openInputs(args, {
+    ...(options.within !== undefined && { within: options.within }),
+    ...(options.handle !== undefined && { opened: new Map([[file, options.handle]]) }),
+  });
   const subprocess = execa(ffmpeg, opened.args, {
     reject: false,
     stdio: opened.stdio,

@@ -1,5 +1,6 @@
 import { inputArgs, isListDemuxer, refusedDemuxer } from './input-args.ts';
 import { openInputs, type OpenedInputs } from './untrusted-inputs.ts';
+import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
@@ -58,6 +59,12 @@ export interface ProbeOptions {
    * so a folder on its path swapped for a link since the caller's check is refused (see openInputs).
    */
   within?: string;
+  /**
+   * `file` already opened by the caller the untrusted way (fs-safe openUntrusted): ffprobe reads this
+   * descriptor, never the name again, so what is probed is the file the caller goes on to read (the inbox
+   * probes, then copies and hashes, one dropped file). The caller closes it.
+   */
+  handle?: FileHandle;
 }
 
 /**
@@ -77,7 +84,7 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
     args,
     options.signal,
     timeoutMs,
-    options.within,
+    { within: options.within, handle: options.handle },
     async (opened) => {
       if (opened === undefined) {
         const why = (await missingFileReason(file)) ?? 'it does not exist';
@@ -146,7 +153,10 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
   }
   if (
     info.audio !== undefined &&
-    (await hasNoAudioPackets(ffprobe, file, info, options.signal, timeoutMs, options.within))
+    (await hasNoAudioPackets(ffprobe, file, info, options.signal, timeoutMs, {
+      within: options.within,
+      handle: options.handle,
+    }))
   ) {
     throw new ImkError('MEDIA_EMPTY', `media file ${file} has an audio stream with no samples`, {
       details: { file },
@@ -162,7 +172,7 @@ async function hasNoAudioPackets(
   info: MediaInfo,
   signal: AbortSignal | undefined,
   timeoutMs: number,
-  within: string | undefined,
+  source: ProbeSource,
 ): Promise<boolean> {
   const duration = info.audio?.duration_sec ?? info.duration_sec;
   if (duration !== null && duration !== undefined) return duration === 0;
@@ -176,7 +186,7 @@ async function hasNoAudioPackets(
     '-show_entries',
     'packet=pts',
   ];
-  const result = await runProbe(ffprobe, file, [...args, '-of', 'csv'], signal, timeoutMs, within);
+  const result = await runProbe(ffprobe, file, [...args, '-of', 'csv'], signal, timeoutMs, source);
   if (result.isCanceled) throw new ImkError('ABORTED', `aborted while probing ${file}`);
   if (result.timedOut) throw probeTimeout(file, info.size_bytes, timeoutMs);
   return result.exitCode === 0 && !result.stdout.includes('packet');
@@ -192,13 +202,16 @@ async function runProbe(
   args: string[],
   signal: AbortSignal | undefined,
   timeoutMs: number,
-  within?: string,
+  source: ProbeSource,
   /** Told the input's size once it is open (undefined: not there), before ffprobe runs; may refuse it. */
   onOpened?: (size: number | undefined) => Promise<void>,
 ): Promise<{ exitCode?: number; stdout: string; stderr: string; isCanceled: boolean; timedOut: boolean }> {
   let inputs: OpenedInputs;
   try {
-    inputs = await openInputs([...args, ...inputArgs(file)], within === undefined ? {} : { within });
+    inputs = await openInputs([...args, ...inputArgs(file)], {
+      ...(source.within !== undefined && { within: source.within }),
+      ...(source.handle !== undefined && { opened: new Map([[file, source.handle]]) }),
+    });
   } catch (cause) {
     throw new ImkError('MEDIA_UNREADABLE', `cannot read media file ${file}: ${errorText(cause)}`, {
       cause,
@@ -218,6 +231,12 @@ async function runProbe(
   } finally {
     await inputs.close();
   }
+}
+
+/** Where runProbe reads `file` from: the caller's open descriptor, else the name, held inside `within`. */
+interface ProbeSource {
+  within: string | undefined;
+  handle: FileHandle | undefined;
 }
 
 /** ffprobe was stopped: the same file takes as long next time, so it is refused (not retried). */

@@ -1,4 +1,4 @@
-import { mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, symlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { openUntrusted, type UntrustedFileError } from '@imk/fs-safe';
@@ -64,6 +64,13 @@ export interface OpenInputsOptions {
    * (the caller's own work files in the same run) are opened as before. See boundFor.
    */
   within?: string;
+  /**
+   * Inputs the caller has already opened the untrusted way (fs-safe openUntrusted), by the name the
+   * arguments give them: the tool reads that descriptor and the name is not opened again, so a caller that
+   * reads one file several times (probe it, then copy it) reads one file, whatever replaced its name since.
+   * These descriptors stay open after close(): they are the caller's.
+   */
+  opened?: ReadonlyMap<string, FileHandle>;
 }
 
 function beneath(folder: string, file: string): boolean {
@@ -110,6 +117,14 @@ export async function openInputs(
       const ext = /^\.[A-Za-z0-9]{1,10}$/.test(extname(file)) ? extname(file) : '';
       const devName = join(links, `${String(extraStdio.length)}${ext}`);
       await symlink(`/proc/self/fd/${String(fd)}`, devName);
+      const given = options.opened?.get(file);
+      if (given !== undefined) {
+        extraStdio.push(given.fd);
+        sizes.push((await given.stat()).size);
+        out[i + 1] = devName;
+        names.set(devName, file);
+        continue;
+      }
       try {
         const within = await boundFor(file, options.within);
         const { handle, size } = await openUntrusted(file, {

@@ -1,7 +1,15 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, isInputFault } from '@imk/errors';
-import { capText, fitName, lstatAnySpelling, moveToFreeName, openUntrusted, sha256File } from '@imk/fs-safe';
+import {
+  capText,
+  copyOpenedFile,
+  fitName,
+  lstatAnySpelling,
+  moveToFreeName,
+  openUntrusted,
+} from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
@@ -16,6 +24,7 @@ import {
 import { SERVICE_NAME, type InboxSettings } from './config.ts';
 import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
 import { tagsFor } from './file-tags.ts';
+import { makeStaging, sweepStaging } from './staging.ts';
 
 export const PROCESSED_DIR = '.processed';
 export const REJECTED_DIR = '.rejected';
@@ -79,16 +88,44 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
         name,
         `not a media file this inbox takes (${ext || 'no extension'}); accepted: ${[...accepted].join(' ')}`,
       );
+    // One open for every read of the song: fs-safe refuses a link (to a file outside the inbox), a FIFO or a
+    // device, never following it; then ffprobe reads this descriptor, and the copy that is queued and hashed
+    // for the job id is made from it too. Read by name three times (probe, hash, copy), a file replaced in
+    // between (same name, other content) gave a job whose id, size and tags were of one file and whose audio
+    // was another.
+    let opened;
+    try {
+      opened = await openUntrusted(file, { name, within: settings.dir });
+    } catch (error) {
+      // Replaced while it was opened (FILE_CHANGED) is no fault of the file: scan leaves it for a later look.
+      if (!isInputFault(error)) throw error;
+      return reject(name, errorMessage(error));
+    }
+    // Private to this take (made 0700): the copy queued and the cover read from it.
+    const scratch = await makeStaging(settings.dir);
+    try {
+      return await takeOpened(name, opened, scratch, signal);
+    } finally {
+      await opened.handle.close();
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  async function takeOpened(
+    name: string,
+    opened: { handle: FileHandle; stats: Stats },
+    scratch: string,
+    signal?: AbortSignal,
+  ): Promise<InboxOutcome> {
+    const file = join(settings.dir, name);
+    const ext = extname(name).toLowerCase();
     let info;
     try {
-      // fs-safe first: a link (to a file outside the inbox), a FIFO or a device is refused, never followed.
-      const { handle } = await openUntrusted(file, { name });
-      await handle.close();
       // Bounded: a file ffprobe would read for minutes (20 GB of zeros) is rejected, and the scan goes on.
       info = await probeMedia(file, {
         signal,
         timeoutMs: settings.probeTimeoutSec * 1000,
-        within: settings.dir,
+        handle: opened.handle,
       });
     } catch (error) {
       if (isImkError(error, 'ABORTED')) throw error;
@@ -106,21 +143,18 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       );
     }
     const sidecar = found?.path;
-    // Read the untrusted way (no link followed): the file may have been swapped since it was checked.
-    let sha256: string;
-    try {
-      sha256 = await sha256File(file, { untrusted: { name, within: settings.dir } });
-    } catch (error) {
-      return reject(name, errorMessage(error));
-    }
+    // Copied from the descriptor probed, hashed as it is copied: the job id, the size and the bundle's
+    // input are of one read. A song written to in place since it was opened (FILE_CHANGED) is thrown: scan
+    // leaves it where it is and takes it again once it is stable.
+    const staged = join(scratch, `song${ext}`);
+    const copied = await copyOpenedFile(opened.handle, staged, { name, since: opened.stats });
     // Readable (the file name) and unique to the content (a hash): the same file dropped twice is one job.
     const jobId = makeJobId(
       'local',
       readablePart(name.slice(0, name.length - ext.length)),
-      sha256.slice(0, 12),
+      copied.sha256.slice(0, 12),
     );
     const isVideo = VIDEO_CONTAINERS.has(ext) && info.video !== undefined;
-    const scratch = await mkdtemp(join(settings.dir, '.cover-'));
     try {
       const bundle = createBundle({
         queueDir: settings.queueDir,
@@ -130,20 +164,21 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
         logger,
       })
         .setTags(tags)
-        .set('local', { original_name: name, bytes: info.size_bytes, tags_from: tags.from });
+        .set('local', { original_name: name, bytes: copied.bytes, tags_from: tags.from });
       const inputName = isVideo ? `video${ext}` : `audio${ext}`;
-      // Copied from a descriptor opened inside the inbox, never through a link swapped in since the checks.
-      if (isVideo) bundle.addVideo(file, { name: inputName, within: settings.dir });
-      else bundle.addAudio(file, { name: inputName, within: settings.dir });
+      // Our private copy, moved in (copied from a checked descriptor when the queue is on another mount).
+      if (isVideo) bundle.addVideo(staged, { name: inputName, move: true });
+      else bundle.addAudio(staged, { name: inputName, move: true });
       // Its per-song options (the earlier version's "My Song.stems.yml" beside "My Song.m4a") go with it,
-      // under the name the worker looks for beside the bundle's input.
+      // under the name the worker looks for beside the bundle's input; copied from a descriptor opened
+      // inside the inbox, never through a link swapped in since the checks.
       if (sidecar !== undefined)
         bundle.addFile(`${inputName}.yaml`, join(settings.dir, sidecar), { within: settings.dir });
       if (info.has_cover) {
-        const cover = await extractCover(file, info, join(scratch, 'cover'), signal).catch(
+        const cover = await extractCover(staged, info, join(scratch, 'cover'), signal).catch(
           (error: unknown) => {
             logger.warn(
-              { file: name, err: errorMessage(error) },
+              { file: name, err: errorMessage(error).split(staged).join(file) },
               'embedded cover not readable; queued without it',
             );
             return undefined;
@@ -153,15 +188,13 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       }
       await bundle.publish();
     } catch (error) {
-      // Swapped for a link (or a FIFO) since it was checked: set aside with the reason, never copied.
+      // Options swapped for a link (or a FIFO) since they were checked: set aside with the reason, never copied.
       if (isImkError(error, 'SOURCE_NOT_FILE')) return reject(name, errorMessage(error));
       if (!isImkError(error, 'JOB_EXISTS')) throw error;
       const movedTo = await moveTo(name, PROCESSED_DIR);
       if (sidecar !== undefined) await moveTo(sidecar, PROCESSED_DIR);
       logger.info({ file: name, job_id: jobId }, 'same file already queued; original moved to .processed');
       return { name, outcome: 'duplicate', jobId, movedTo };
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
     }
     const movedTo = await moveTo(name, PROCESSED_DIR);
     if (sidecar !== undefined) await moveTo(sidecar, PROCESSED_DIR);
@@ -233,6 +266,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   return {
     async scan(signal) {
       await mkdir(settings.dir, { recursive: true });
+      await sweepStaging(settings.dir, logger);
       await tellFolders();
       const listed = await listFiles(settings.dir);
       const files = listed.filter((file) => !IN_PROGRESS.test(file.name));

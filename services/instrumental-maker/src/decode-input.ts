@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import { createWavWriter, decodeAudio, type MediaInfo } from '@imk/media';
 import { STEM_SAMPLE_RATE } from '@imk/separation';
 import type { ReportProgress } from './stage-runner.ts';
@@ -14,6 +15,8 @@ export async function decodeToWav(
   progress: ReportProgress,
   /** The folder the input was found inside (the claimed bundle): see @imk/media's openInputs. */
   within?: string,
+  /** The input already opened the untrusted way: decoded from it, never by name (@imk/media's DecodeOptions). */
+  handle?: FileHandle,
 ): Promise<void> {
   const expected = (probed.duration_sec ?? 0) * STEM_SAMPLE_RATE;
   const writer = createWavWriter(output, { sampleRate: STEM_SAMPLE_RATE, channels: 2 });
@@ -24,6 +27,7 @@ export async function decodeToWav(
       signal,
       info: probed,
       ...(within !== undefined && { within }),
+      ...(handle !== undefined && { handle }),
     })) {
       await writer.write(block);
       if (expected > 0) progress(Math.min(1, writer.frames / expected));

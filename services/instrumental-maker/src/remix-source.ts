@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QUEUE_NAMES } from '@imk/config';
 import { ImkError } from '@imk/errors';
-import { resolveInside, sha256File } from '@imk/fs-safe';
+import { digestHandle, openUntrusted, resolveInside } from '@imk/fs-safe';
 import { findJobFolders, listQueueNames } from '@imk/fsqueue';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
@@ -24,15 +24,17 @@ function bundleIds(jobId: string): string[] {
 /**
  * The song job `jobId` was made from, in a queue's succeeded archive on this host's view of queues/: the
  * file its manifest names (input.path) with the sha256 it records, so that the stems made from it are
- * the job's own, and the archived bundle it is in (`dir`: every later read of the song is held inside it).
- * Undefined when no archive holds it any more (cleaned up by retention). The archive is a folder someone
- * else wrote: a song that is a link, a FIFO, or on a path through a link leaving the bundle is not taken.
+ * the job's own, and the archived bundle it is in (`dir`). Undefined when no archive holds it any more
+ * (cleaned up by retention). The archive is a folder someone else wrote: a song that is a link, a FIFO, or
+ * on a path through a link leaving the bundle is not taken. It is returned open (`handle`, the caller
+ * closes it): the descriptor hashed is the one probed and decoded, so a song replaced in the archive
+ * after the hash (another file renamed over it) is never separated and cached as this one.
  */
 export async function archivedSong(
   ctx: WorkerContext,
   jobId: string,
   source: Manifest,
-): Promise<{ file: string; dir: string } | undefined> {
+): Promise<{ file: string; dir: string; handle: FileHandle } | undefined> {
   const name = source.input.path;
   if (name === undefined) return undefined;
   for (const queue of await listQueueNames(ctx.paths.queues, QUEUE_NAMES)) {
@@ -43,9 +45,11 @@ export async function archivedSong(
         if (state !== 'succeeded') continue;
         const file = await resolveInside(dir, name).catch(() => undefined);
         if (file === undefined) continue;
-        const untrusted = { name, within: dir };
-        if ((await sha256File(file, { untrusted }).catch(() => undefined)) === source.input.sha256)
-          return { file, dir };
+        const opened = await openUntrusted(file, { name, within: dir }).catch(() => undefined);
+        if (opened === undefined) continue;
+        const digest = await digestHandle(opened.handle, ['sha256']).catch(() => undefined);
+        if (digest?.sha256 === source.input.sha256) return { file, dir, handle: opened.handle };
+        await opened.handle.close();
       }
     }
   }
@@ -71,10 +75,23 @@ export interface SeparateAgainInput {
  * under the same key. Without the song, STEMS_NOT_CACHED says what to do, naming the job.
  */
 export async function separateAgainHere(input: SeparateAgainInput): Promise<SeparationResult['stems']> {
-  const { ctx, remixId, target, source, work, signal, logger } = input;
+  const { ctx, remixId, target, source } = input;
   const archived = await archivedSong(ctx, target, source);
   if (archived === undefined) throw stemsNotCached(ctx, remixId, target);
-  const { file: song, dir: within } = archived;
+  try {
+    return await separateArchived(input, archived);
+  } finally {
+    await archived.handle.close();
+  }
+}
+
+/** separateAgainHere with the song found and open: probed, decoded and separated from that descriptor. */
+async function separateArchived(
+  input: SeparateAgainInput,
+  archived: { file: string; dir: string; handle: FileHandle },
+): Promise<SeparationResult['stems']> {
+  const { ctx, target, source, work, signal, logger } = input;
+  const { file: song, dir: within, handle } = archived;
   logger.info(
     { job_id: target, file: song },
     `the stems of job ${target} are not in this worker's stem cache; separating its archived song again`,
@@ -83,11 +100,12 @@ export async function separateAgainHere(input: SeparateAgainInput): Promise<Sepa
   const facts = { name: engine.name, version: engine.version, params: engine.params };
   const key = stemCacheKey({ inputSha256: source.input.sha256, engine: facts });
   const mixture = join(work, 'mixture.wav');
-  // Held inside the archived bundle: a folder on the song's path swapped for a link since it was hashed
-  // is refused (MEDIA_UNREADABLE naming the file), not separated as this job's song.
-  const probed = await probeMedia(song, { signal, timeoutMs: ctx.config.probeTimeoutSec * 1000, within });
+  // Read from the descriptor hashed, never by name: the song replaced in the archive, or a folder on its
+  // path swapped for a link, since it was hashed is not what is separated and cached as this job's song.
+  const timeoutMs = ctx.config.probeTimeoutSec * 1000;
+  const probed = await probeMedia(song, { signal, timeoutMs, within, handle });
   // Decoding is the first fifth of the stage's progress, the engine the rest.
-  await decodeToWav(song, mixture, probed, signal, (f) => input.progress(f * 0.2), within);
+  await decodeToWav(song, mixture, probed, signal, (f) => input.progress(f * 0.2), within, handle);
   const engineDir = ctx.cache ? await ctx.cache.workDir(key) : join(work, 'stems');
   await mkdir(engineDir, { recursive: true });
   try {

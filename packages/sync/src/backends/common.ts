@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { z } from 'zod';
 import { MAX_NAME_BYTES, openUntrusted, sha256File } from '@imk/fs-safe';
 import { syncError } from '../errors.ts';
@@ -34,14 +35,33 @@ export const BackendBaseSchema = z.strictObject({
  * Checks the local artifact against the manifest before sending anything: it must be a regular file (a
  * FIFO or a device in an output folder would block the copy forever, whatever size the manifest gives),
  * opened the untrusted way, and as large as the manifest says. Links are followed here: the run has
- * already checked that the artifact stays inside its job folder.
+ * already checked that the artifact stays inside its job folder. For a backend whose sender runs in
+ * another program (rsync, rclone) and opens the artifact by name itself.
  */
 export async function checkLocalFile(request: PutRequest): Promise<void> {
-  let size: number;
+  await (await openLocalFile(request)).close();
+}
+
+/** The artifact opened and checked (openLocalFile), and how to read that very descriptor again. */
+export interface OpenedLocalFile {
+  /**
+   * A path that reads the descriptor checked, for readers in this process that take a path (copyFile with
+   * its reflinks, ssh2's fastPut, a read stream per try of an upload): /proc/self/fd/N on Linux, a fresh
+   * open of the same file whatever the artifact's name stands for by then; elsewhere the artifact's path.
+   */
+  read: string;
+  close(): Promise<void>;
+}
+
+/**
+ * checkLocalFile, keeping the descriptor open for the transfer: reading the artifact by name again after
+ * the check met whatever the name stood for by then (a FIFO put in its place blocked the copy and the
+ * sync pass forever). The caller closes it when the transfer is over.
+ */
+export async function openLocalFile(request: PutRequest): Promise<OpenedLocalFile> {
+  let opened: Awaited<ReturnType<typeof openUntrusted>>;
   try {
-    const opened = await openUntrusted(request.localPath, { followLinks: true });
-    size = opened.size;
-    await opened.handle.close();
+    opened = await openUntrusted(request.localPath, { followLinks: true });
   } catch (error) {
     throw syncError(
       'LOCAL_MISMATCH',
@@ -49,11 +69,34 @@ export async function checkLocalFile(request: PutRequest): Promise<void> {
       { cause: error },
     );
   }
-  if (size !== request.bytes)
+  const { handle, size } = opened;
+  const close = () => handle.close();
+  if (size !== request.bytes) {
+    await close();
     throw syncError(
       'LOCAL_MISMATCH',
       `artifact ${request.localPath} has ${size} bytes but its manifest says ${request.bytes}; the job folder changed after its manifest was written`,
     );
+  }
+  const proc = `/proc/self/fd/${handle.fd}`;
+  const read = await access(proc).then(
+    () => proc,
+    () => request.localPath,
+  );
+  return { read, close };
+}
+
+/**
+ * Runs `send` with the artifact opened and checked (openLocalFile), reading it from `read`, and closes it
+ * once the whole transfer is over, whatever happens: for a backend that reads it in this process.
+ */
+export async function withLocalFile<T>(request: PutRequest, send: (read: string) => Promise<T>): Promise<T> {
+  const source = await openLocalFile(request);
+  try {
+    return await send(source.read);
+  } finally {
+    await source.close();
+  }
 }
 
 /**

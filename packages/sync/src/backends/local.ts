@@ -9,7 +9,7 @@ import { fromFsError, ignoreAbsent, isAbsentErrno, syncError, tempVanished } fro
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
-import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
+import { BackendBaseSchema, mismatchError, settleExisting, withLocalFile } from './common.ts';
 import { assertFoldersOnPath, assertNoLinkOut } from './local-links.ts';
 import { localExisting, putInPlace } from './local-commit.ts';
 import { createShareCheck, mountTables } from '../util/mounts.ts';
@@ -46,65 +46,69 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
     return resolve(full);
   };
 
-  async function copy(request: PutRequest, temp: string): Promise<void> {
+  /** Copies from `read` (the artifact's checked descriptor, openLocalFile) to `temp`. */
+  async function copy(request: PutRequest, read: string, temp: string): Promise<void> {
     if (!throttle) {
       // copyFile uses copy_file_range/reflinks: the kernel moves the bytes without passing through JS.
-      await copyFile(request.localPath, temp, constants.COPYFILE_FICLONE);
+      await copyFile(read, temp, constants.COPYFILE_FICLONE);
       return;
     }
     await pipeline(
-      createReadStream(request.localPath, { highWaterMark: 1 << 20 }),
+      createReadStream(read, { highWaterMark: 1 << 20 }),
       throttledStream(throttle, request.signal),
       createWriteStream(temp),
       { signal: request.signal },
     );
   }
 
+  /** Sends the artifact, read from `read` (its checked descriptor), to a temp name, then into place. */
+  async function putFrom(request: PutRequest, read: string): Promise<PutResult> {
+    const target = pathOf(request.remotePath);
+    const root = request.remoteRoot ? pathOf(request.remoteRoot) : resolve(options.root ?? '/');
+    const existing = localExisting(target);
+    const verifiedBy = options.verify === 'sha256' ? 'read-back' : 'size';
+    const temp = tempPathFor(target, request.sha256, options.maxNameBytes, context.tempOwner);
+    // Set while the temp's folder is known to stay inside the root: only then is the temp removed.
+    let tempInsideRoot = false;
+    try {
+      await shares.assertMounted(target, { backend: context.name, route: request.route });
+      await assertNoLinkOut(root, target);
+      await assertFoldersOnPath(target, { backend: context.name, route: request.route });
+      tempInsideRoot = true;
+      if ((await settleExisting(request, target, existing)) === 'same')
+        return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
+      await mkdir(dirname(target), { recursive: true });
+      // mkdir follows a link made meanwhile: look again before writing anything.
+      tempInsideRoot = false;
+      await assertNoLinkOut(root, target);
+      tempInsideRoot = true;
+      await copy(request, read, temp);
+      if (options.fsync) await fsyncFile(temp);
+      const bytes = (await stat(temp)).size;
+      const sha256 = options.verify === 'sha256' ? await sha256File(temp) : request.sha256;
+      if (bytes !== request.bytes || sha256 !== request.sha256)
+        throw await mismatchError(request, target, { bytes, sha256 });
+      // Something may have appeared under the name while this copy was made: same content, or a conflict.
+      if ((await putInPlace(request, temp, target)) === 'same')
+        return { bytes, verifiedBy, alreadyThere: true };
+      if (options.fsync) await fsyncDir(dirname(target));
+      return { bytes, verifiedBy };
+    } catch (error) {
+      if (isImkError(error)) throw error;
+      throw (tempInsideRoot && (await tempVanished(error, temp, target))) || fromFsError(error, target);
+    } finally {
+      // On every way out: the temp name is this content's under this name, so whatever is there is ours
+      // (a partial copy, or a link to the delivered file left by a crash after link() and before rm()).
+      if (tempInsideRoot) await rm(temp, { force: true }).catch(() => undefined);
+    }
+  }
+
   return {
     type: LOCAL_BACKEND,
     name: context.name,
 
-    async put(request: PutRequest): Promise<PutResult> {
-      await checkLocalFile(request);
-      const target = pathOf(request.remotePath);
-      const root = request.remoteRoot ? pathOf(request.remoteRoot) : resolve(options.root ?? '/');
-      const existing = localExisting(target);
-      const verifiedBy = options.verify === 'sha256' ? 'read-back' : 'size';
-      const temp = tempPathFor(target, request.sha256, options.maxNameBytes, context.tempOwner);
-      // Set while the temp's folder is known to stay inside the root: only then is the temp removed.
-      let tempInsideRoot = false;
-      try {
-        await shares.assertMounted(target, { backend: context.name, route: request.route });
-        await assertNoLinkOut(root, target);
-        await assertFoldersOnPath(target, { backend: context.name, route: request.route });
-        tempInsideRoot = true;
-        if ((await settleExisting(request, target, existing)) === 'same')
-          return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
-        await mkdir(dirname(target), { recursive: true });
-        // mkdir follows a link made meanwhile: look again before writing anything.
-        tempInsideRoot = false;
-        await assertNoLinkOut(root, target);
-        tempInsideRoot = true;
-        await copy(request, temp);
-        if (options.fsync) await fsyncFile(temp);
-        const bytes = (await stat(temp)).size;
-        const sha256 = options.verify === 'sha256' ? await sha256File(temp) : request.sha256;
-        if (bytes !== request.bytes || sha256 !== request.sha256)
-          throw await mismatchError(request, target, { bytes, sha256 });
-        // Something may have appeared under the name while this copy was made: same content, or a conflict.
-        if ((await putInPlace(request, temp, target)) === 'same')
-          return { bytes, verifiedBy, alreadyThere: true };
-        if (options.fsync) await fsyncDir(dirname(target));
-        return { bytes, verifiedBy };
-      } catch (error) {
-        if (isImkError(error)) throw error;
-        throw (tempInsideRoot && (await tempVanished(error, temp, target))) || fromFsError(error, target);
-      } finally {
-        // On every way out: the temp name is this content's under this name, so whatever is there is ours
-        // (a partial copy, or a link to the delivered file left by a crash after link() and before rm()).
-        if (tempInsideRoot) await rm(temp, { force: true }).catch(() => undefined);
-      }
-    },
+    put: (request: PutRequest): Promise<PutResult> =>
+      withLocalFile(request, (read) => putFrom(request, read)),
 
     async stat(remotePath): Promise<RemoteEntry | undefined> {
       try {

@@ -11,7 +11,7 @@ import { createUploadTap, hashStream, type UploadDigests } from '../util/hashing
 import { joinRemote } from '../util/remote-path.ts';
 import { readOptionalSecret, readSecret } from '../util/secrets.ts';
 import { syncError } from '../errors.ts';
-import { BackendBaseSchema, checkLocalFile, mismatchError, settleExisting } from './common.ts';
+import { BackendBaseSchema, withLocalFile, mismatchError, settleExisting } from './common.ts';
 import { classifyS3Error, isNotFound } from './s3-errors.ts';
 
 export const S3_BACKEND = 's3';
@@ -163,8 +163,9 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
     }
   }
 
-  function body(request: PutRequest, tap: UploadTap): Readable {
-    const source = createReadStream(request.localPath, { highWaterMark: 1 << 20 });
+  /** The upload's body, read from `read` (the artifact's checked descriptor, openLocalFile), once per try. */
+  function body(request: PutRequest, read: string, tap: UploadTap): Readable {
+    const source = createReadStream(read, { highWaterMark: 1 << 20 });
     source.on('error', (error) => tap.destroy(error));
     const tapped = source.pipe(tap);
     return throttle ? tapped.pipe(throttledStream(throttle, request.signal)) : tapped;
@@ -176,7 +177,7 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
   const isMultipart = (bytes: number): boolean => bytes >= options.multipartThreshold;
 
   /** Uploads; returns the digests of the bytes sent and the ETag the server gave what it stored. */
-  async function upload(s3: S3Client, request: PutRequest, key: string): Promise<Uploaded> {
+  async function upload(s3: S3Client, request: PutRequest, read: string, key: string): Promise<Uploaded> {
     const tap = createUploadTap(isMultipart(request.bytes) ? options.partSize : undefined);
     const { PutObjectCommand, AbortMultipartUploadCommand } = await sdk();
     const common = {
@@ -191,7 +192,7 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
           ...common,
           // A conditional write: the server refuses to overwrite an object that appeared since the HEAD.
           ...(request.existing !== 'replace' && conditionalWrites && { IfNoneMatch: '*' }),
-          Body: body(request, tap),
+          Body: body(request, read, tap),
           ContentLength: request.bytes,
           ChecksumSHA256: options.serverChecksum
             ? Buffer.from(request.sha256, 'hex').toString('base64')
@@ -205,7 +206,7 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
     // leavePartsOnError: we abort ourselves and ignore servers that refuse AbortMultipartUpload (s3rver: 405).
     const multipart = new Upload({
       client: s3,
-      params: { ...common, Body: body(request, tap) },
+      params: { ...common, Body: body(request, read, tap) },
       partSize: options.partSize,
       queueSize: options.queueSize,
       leavePartsOnError: true,
@@ -259,96 +260,97 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
     name: context.name,
 
     async put(request): Promise<PutResult> {
-      await checkLocalFile(request);
-      const key = keyOf(request.remotePath);
-      return run(`upload ${key}`, async (s3) => {
-        const where = `s3://${options.bucket}/${key}`;
-        const existing = {
-          stat: async () => {
-            let found;
-            try {
-              found = await head(s3, key);
-            } catch (error) {
-              // A bodiless 403 cannot tell bad credentials from a write-only bucket policy: the upload
-              // (conditional, so it cannot overwrite either) then says which.
-              if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403)
-                return undefined;
-              throw error;
-            }
-            return found && { bytes: found.ContentLength ?? 0 };
-          },
-          hash: () => readBack(s3, key),
-        };
-        if ((await settleExisting(request, where, existing)) === 'same')
-          return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
-        let sent: Uploaded;
-        try {
-          sent = await upload(s3, request, key);
-        } catch (error) {
-          const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-          if (status === 412 || status === 409) {
-            // The conditional write was refused: an object appeared under the key since the HEAD.
-            if ((await settleExisting(request, where, existing)) === 'same')
-              return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
-          }
-          if (status !== 501 || !conditionalWrites) throw error;
-          // A server without conditional writes: the HEAD above is the check.
-          conditionalWrites = false;
-          sent = await upload(s3, request, key);
-        }
-        const found = await head(s3, key);
-        // What is at the key is this upload's only when it has this upload's ETag. A server that ignores
-        // If-None-Match (or a write between ours and this HEAD) may have put another writer's object there:
-        // that one is never deleted here, and is settled like any object found at the key.
-        const ours =
-          found !== undefined && sent.etag !== undefined && etagOf(found.ETag) === etagOf(sent.etag);
-        if (found && !ours) {
-          if ((await settleExisting({ ...request, existing: 'keep' }, where, existing)) === 'same')
+      return withLocalFile(request, async (read) => {
+        const key = keyOf(request.remotePath);
+        return await run(`upload ${key}`, async (s3) => {
+          const where = `s3://${options.bucket}/${key}`;
+          const existing = {
+            stat: async () => {
+              let found;
+              try {
+                found = await head(s3, key);
+              } catch (error) {
+                // A bodiless 403 cannot tell bad credentials from a write-only bucket policy: the upload
+                // (conditional, so it cannot overwrite either) then says which.
+                if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403)
+                  return undefined;
+                throw error;
+              }
+              return found && { bytes: found.ContentLength ?? 0 };
+            },
+            hash: () => readBack(s3, key),
+          };
+          if ((await settleExisting(request, where, existing)) === 'same')
             return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
-          throw syncError(
-            'TRANSFER_FAILED',
-            `${where}: another object replaced this upload and was then removed; it will be sent again`,
-          );
-        }
-        const bytes = found?.ContentLength ?? -1;
-        let sha256 = sent.sha256;
-        let verifiedBy: PutResult['verifiedBy'] = 'size';
-        if (sent.sha256 === request.sha256 && options.verify === 'sha256' && bytes === request.bytes) {
-          const checksum = Buffer.from(request.sha256, 'hex').toString('base64');
-          const etag = found?.ETag?.replace(/"/g, '');
-          // The server's checksum of what it stored equals that of the bytes sent, which have the manifest's
-          // sha256: the SHA-256 checksum (serverChecksum), or the ETag when it is the MD5 (single part, or
-          // md5-of-part-md5s-N for multipart). Otherwise (encrypted buckets, other ETag schemes) read it back.
-          const serverAgrees =
-            found?.ChecksumSHA256 === checksum ||
-            (etag !== undefined && (etag === sent.md5 || etag === sent.multipartEtag));
-          if (serverAgrees && options.hashMethod !== 'read-back') verifiedBy = 'server-checksum';
-          else if (options.hashMethod === 'server')
+          let sent: Uploaded;
+          try {
+            sent = await upload(s3, request, read, key);
+          } catch (error) {
+            const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+            if (status === 412 || status === 409) {
+              // The conditional write was refused: an object appeared under the key since the HEAD.
+              if ((await settleExisting(request, where, existing)) === 'same')
+                return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
+            }
+            if (status !== 501 || !conditionalWrites) throw error;
+            // A server without conditional writes: the HEAD above is the check.
+            conditionalWrites = false;
+            sent = await upload(s3, request, read, key);
+          }
+          const found = await head(s3, key);
+          // What is at the key is this upload's only when it has this upload's ETag. A server that ignores
+          // If-None-Match (or a write between ours and this HEAD) may have put another writer's object there:
+          // that one is never deleted here, and is settled like any object found at the key.
+          const ours =
+            found !== undefined && sent.etag !== undefined && etagOf(found.ETag) === etagOf(sent.etag);
+          if (found && !ours) {
+            if ((await settleExisting({ ...request, existing: 'keep' }, where, existing)) === 'same')
+              return { bytes: request.bytes, verifiedBy: 'read-back', alreadyThere: true };
             throw syncError(
-              'VERIFY_FAILED',
-              `${where}: the server's checksum of ${key} does not match what was sent`,
-            );
-          else {
-            sha256 = await readBack(s3, key);
-            verifiedBy = 'read-back';
-          }
-        }
-        if (bytes !== request.bytes || sha256 !== request.sha256) {
-          // Only this upload's object is removed, and (where the server checks If-Match) only while it is.
-          if (ours) {
-            const { DeleteObjectCommand } = await sdk();
-            const remove = (ifMatch?: string) =>
-              s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key, IfMatch: ifMatch }));
-            // A server without conditional deletes (501): the ETag just seen is the check.
-            await remove(found.ETag).catch((error: unknown) =>
-              (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 501
-                ? remove().catch(() => undefined)
-                : undefined,
+              'TRANSFER_FAILED',
+              `${where}: another object replaced this upload and was then removed; it will be sent again`,
             );
           }
-          throw await mismatchError(request, `s3://${options.bucket}/${key}`, { bytes, sha256 });
-        }
-        return { bytes, verifiedBy };
+          const bytes = found?.ContentLength ?? -1;
+          let sha256 = sent.sha256;
+          let verifiedBy: PutResult['verifiedBy'] = 'size';
+          if (sent.sha256 === request.sha256 && options.verify === 'sha256' && bytes === request.bytes) {
+            const checksum = Buffer.from(request.sha256, 'hex').toString('base64');
+            const etag = found?.ETag?.replace(/"/g, '');
+            // The server's checksum of what it stored equals that of the bytes sent, which have the manifest's
+            // sha256: the SHA-256 checksum (serverChecksum), or the ETag when it is the MD5 (single part, or
+            // md5-of-part-md5s-N for multipart). Otherwise (encrypted buckets, other ETag schemes) read it back.
+            const serverAgrees =
+              found?.ChecksumSHA256 === checksum ||
+              (etag !== undefined && (etag === sent.md5 || etag === sent.multipartEtag));
+            if (serverAgrees && options.hashMethod !== 'read-back') verifiedBy = 'server-checksum';
+            else if (options.hashMethod === 'server')
+              throw syncError(
+                'VERIFY_FAILED',
+                `${where}: the server's checksum of ${key} does not match what was sent`,
+              );
+            else {
+              sha256 = await readBack(s3, key);
+              verifiedBy = 'read-back';
+            }
+          }
+          if (bytes !== request.bytes || sha256 !== request.sha256) {
+            // Only this upload's object is removed, and (where the server checks If-Match) only while it is.
+            if (ours) {
+              const { DeleteObjectCommand } = await sdk();
+              const remove = (ifMatch?: string) =>
+                s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key, IfMatch: ifMatch }));
+              // A server without conditional deletes (501): the ETag just seen is the check.
+              await remove(found.ETag).catch((error: unknown) =>
+                (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 501
+                  ? remove().catch(() => undefined)
+                  : undefined,
+              );
+            }
+            throw await mismatchError(request, `s3://${options.bucket}/${key}`, { bytes, sha256 });
+          }
+          return { bytes, verifiedBy };
+        });
       });
     },
 

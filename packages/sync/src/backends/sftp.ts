@@ -17,7 +17,7 @@ import { readOptionalSecret, readSecret } from '../util/secrets.ts';
 import { SshConnectionSchema, defaultKnownHosts } from '../util/ssh-options.ts';
 import {
   BackendBaseSchema,
-  checkLocalFile,
+  withLocalFile,
   mismatchError,
   notRegularError,
   settleExisting,
@@ -220,16 +220,18 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
   }
 
   /** Sends the file; returns the sha256 of the bytes sent (undefined for fastPut, which reads the file itself). */
-  async function upload(s: SftpSession, request: PutRequest, temp: string): Promise<string | undefined> {
+  async function upload(
+    s: SftpSession,
+    request: PutRequest,
+    read: string,
+    temp: string,
+  ): Promise<string | undefined> {
     if (options.transfer === 'fastPut' && !throttle) {
-      await s.client.fastPut(request.localPath, temp);
+      await s.client.fastPut(read, temp);
       return undefined;
     }
     const tap = createHashTap();
-    const stages: (Readable | Transform)[] = [
-      createReadStream(request.localPath, { highWaterMark: 1 << 20 }),
-      tap,
-    ];
+    const stages: (Readable | Transform)[] = [createReadStream(read, { highWaterMark: 1 << 20 }), tap];
     if (throttle) stages.push(throttledStream(throttle, request.signal));
     await s.writeFile(temp, stages, options.requestsInFlight, request.signal);
     return tap.digest();
@@ -240,87 +242,88 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     name: context.name,
 
     async put(request): Promise<PutResult> {
-      await checkLocalFile(request);
-      const target = pathOf(request.remotePath);
-      const temp = tempPathFor(target, request.sha256, options.maxNameBytes, context.tempOwner);
-      const root = request.remoteRoot !== undefined ? pathOf(request.remoteRoot) : (options.root ?? '.');
-      // A symlink on the server below the route's root that leads out of it is not written through.
-      const assertInsideRoot = async (s: SftpSession): Promise<void> => {
-        const out = await s.linkOut(root, target);
-        if (out) throw linkOutError(out.link, out.leads, root);
-        // The file name itself, also where no root is known: a link to nothing there is never written over.
-        if (await s.leadsNowhere(target)) throw linkOutError(target, undefined, root);
-        const file = await s.fileInTheWay(target);
-        if (file !== undefined)
-          throw notAFolderError(file, target, { backend: context.name, route: request.route });
-      };
-      return withSession(`copy to ${target}`, async (s) => {
-        await assertInsideRoot(s);
-        const existing = {
-          // A link to nothing that appears under the name meanwhile holds it: not a regular file.
-          stat: async () =>
-            (await s.stat(target)) ??
-            ((await s.leadsNowhere(target)) ? { bytes: 0, regular: false } : undefined),
-          hash: async () => (await remoteHash(s, target)).sha256,
+      return withLocalFile(request, async (read) => {
+        const target = pathOf(request.remotePath);
+        const temp = tempPathFor(target, request.sha256, options.maxNameBytes, context.tempOwner);
+        const root = request.remoteRoot !== undefined ? pathOf(request.remoteRoot) : (options.root ?? '.');
+        // A symlink on the server below the route's root that leads out of it is not written through.
+        const assertInsideRoot = async (s: SftpSession): Promise<void> => {
+          const out = await s.linkOut(root, target);
+          if (out) throw linkOutError(out.link, out.leads, root);
+          // The file name itself, also where no root is known: a link to nothing there is never written over.
+          if (await s.leadsNowhere(target)) throw linkOutError(target, undefined, root);
+          const file = await s.fileInTheWay(target);
+          if (file !== undefined)
+            throw notAFolderError(file, target, { backend: context.name, route: request.route });
         };
-        if ((await settleExisting(request, target, existing)) === 'same')
-          return { bytes: request.bytes, verifiedBy: 'remote-hash', alreadyThere: true };
-        await s.mkdirp(posix.dirname(target));
-        // mkdir follows a link made meanwhile: look again before writing anything.
-        await assertInsideRoot(s);
-        let sent: string | undefined;
-        try {
-          sent = await upload(s, request, temp);
-        } catch (error) {
-          // A write the server refused (a full disk, a quota): the part written is no use to a next try,
-          // which writes from the start, and must not stay on a full NAS. Gone with the connection, it is
-          // written over by the next try of this content.
-          await s.remove(temp).catch(() => undefined);
-          throw await fullDiskOr(s, request, target, error);
-        }
-        if (sent !== undefined && sent !== request.sha256) {
-          // The local file is not what its manifest says: no need to look at the copy.
-          await s.remove(temp);
-          throw await mismatchError(request, target, { sha256: sent });
-        }
-        // Gone from its folder once written: another process removed it (not a bad copy, not a dead server).
-        const vanished = async (cause?: unknown) =>
-          (await s.stat(temp)) === undefined && (await s.stat(posix.dirname(temp))) !== undefined
-            ? tempGoneError(temp, target, cause)
-            : undefined;
-        const written = await s.stat(temp);
-        if (written === undefined)
-          throw (await vanished()) ?? (await mismatchError(request, target, { bytes: -1 }));
-        const bytes = written.bytes;
-        let sha256 = request.sha256;
-        let verifiedBy: PutResult['verifiedBy'] = 'size';
-        if (options.verify === 'sha256' && bytes === request.bytes) {
-          const found = await remoteHash(s, temp);
-          sha256 = found.sha256;
-          verifiedBy = found.by;
-        }
-        if (bytes !== request.bytes || sha256 !== request.sha256) {
-          await s.remove(temp);
-          throw await mismatchError(request, target, { bytes, sha256 });
-        }
-        let placed = true;
-        try {
-          if (request.existing === 'replace') await s.rename(temp, target);
-          else placed = await s.renameNoReplace(temp, target);
-        } catch (error) {
-          const gone = await vanished(error).catch(() => undefined);
-          if (gone) throw gone;
-          // A rename the server refused for another reason leaves no temp behind either.
-          await s.remove(temp).catch(() => undefined);
-          throw error;
-        }
-        if (!placed) {
-          // The SFTP rename refused an existing name: something appeared there while this copy was made.
-          await s.remove(temp);
+        return await withSession(`copy to ${target}`, async (s) => {
+          await assertInsideRoot(s);
+          const existing = {
+            // A link to nothing that appears under the name meanwhile holds it: not a regular file.
+            stat: async () =>
+              (await s.stat(target)) ??
+              ((await s.leadsNowhere(target)) ? { bytes: 0, regular: false } : undefined),
+            hash: async () => (await remoteHash(s, target)).sha256,
+          };
           if ((await settleExisting(request, target, existing)) === 'same')
-            return { bytes, verifiedBy, alreadyThere: true };
-        }
-        return { bytes, verifiedBy };
+            return { bytes: request.bytes, verifiedBy: 'remote-hash', alreadyThere: true };
+          await s.mkdirp(posix.dirname(target));
+          // mkdir follows a link made meanwhile: look again before writing anything.
+          await assertInsideRoot(s);
+          let sent: string | undefined;
+          try {
+            sent = await upload(s, request, read, temp);
+          } catch (error) {
+            // A write the server refused (a full disk, a quota): the part written is no use to a next try,
+            // which writes from the start, and must not stay on a full NAS. Gone with the connection, it is
+            // written over by the next try of this content.
+            await s.remove(temp).catch(() => undefined);
+            throw await fullDiskOr(s, request, target, error);
+          }
+          if (sent !== undefined && sent !== request.sha256) {
+            // The local file is not what its manifest says: no need to look at the copy.
+            await s.remove(temp);
+            throw await mismatchError(request, target, { sha256: sent });
+          }
+          // Gone from its folder once written: another process removed it (not a bad copy, not a dead server).
+          const vanished = async (cause?: unknown) =>
+            (await s.stat(temp)) === undefined && (await s.stat(posix.dirname(temp))) !== undefined
+              ? tempGoneError(temp, target, cause)
+              : undefined;
+          const written = await s.stat(temp);
+          if (written === undefined)
+            throw (await vanished()) ?? (await mismatchError(request, target, { bytes: -1 }));
+          const bytes = written.bytes;
+          let sha256 = request.sha256;
+          let verifiedBy: PutResult['verifiedBy'] = 'size';
+          if (options.verify === 'sha256' && bytes === request.bytes) {
+            const found = await remoteHash(s, temp);
+            sha256 = found.sha256;
+            verifiedBy = found.by;
+          }
+          if (bytes !== request.bytes || sha256 !== request.sha256) {
+            await s.remove(temp);
+            throw await mismatchError(request, target, { bytes, sha256 });
+          }
+          let placed = true;
+          try {
+            if (request.existing === 'replace') await s.rename(temp, target);
+            else placed = await s.renameNoReplace(temp, target);
+          } catch (error) {
+            const gone = await vanished(error).catch(() => undefined);
+            if (gone) throw gone;
+            // A rename the server refused for another reason leaves no temp behind either.
+            await s.remove(temp).catch(() => undefined);
+            throw error;
+          }
+          if (!placed) {
+            // The SFTP rename refused an existing name: something appeared there while this copy was made.
+            await s.remove(temp);
+            if ((await settleExisting(request, target, existing)) === 'same')
+              return { bytes, verifiedBy, alreadyThere: true };
+          }
+          return { bytes, verifiedBy };
+        });
       });
     },
 
