@@ -163,6 +163,12 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
     await mkdir(aside, { recursive: true });
     replaced = replacedPath;
     await rename(final, replaced);
+  }
+  await rename(partialDir, final);
+  // Both folders' renames made durable only now: between the two renames outputs/<job_id>/ does not exist
+  // (no rename swaps two folders in Node), and readers (nas-sync, the dashboard) should see that instant
+  // only as an instant, not for the length of an fsync.
+  if (replaced !== undefined) {
     await fsyncDir(aside);
     options.logger?.warn(
       { dir: final, moved_to: replaced, earlier_version: earlierVersion, kept_for_good: !ours },
@@ -171,7 +177,6 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
         : `outputs/${jobId}/ (${earlierVersion ? "the earlier instrumental-maker's output folder" : 'a folder without a manifest of this version'}) was moved aside, kept for good (imk cleanup never removes it)`,
     );
   }
-  await rename(partialDir, final);
   await fsyncDir(outputsDir);
   return replaced === undefined ? { dir: final } : { dir: final, replaced };
 }
