@@ -212,7 +212,13 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
    * path and the job. Same content is `alreadyThere`, at any of these names: a copy delivered before the
    * receipts were lost is found where it is, not sent again under a new number.
    */
-  async function putSettled(backend: SyncBackend, transfer: PlannedTransfer, log: Logger) {
+  async function putSettled(
+    backend: SyncBackend,
+    transfer: PlannedTransfer,
+    log: Logger,
+    /** Called just before the put: the transfer has arrived (SyncBackend.coming). */
+    arriving: () => void,
+  ) {
     // Numbers count from the route's path (the destination), wherever the plan put this copy.
     const original = transfer.destination.slice(transfer.backend.length + 1);
     let n = 1;
@@ -236,6 +242,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
             return foundThere(transfer);
           }
         if (alikes[0] !== undefined) throw alikeTaken(transfer, alikes[0]);
+        arriving();
         return await backend.put({
           localPath: transfer.localPath,
           remotePath: transfer.remotePath,
@@ -286,6 +293,18 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
     }
   }
 
+  /** Tells a batching backend a put is on its way; the function returned says it arrived (once). */
+  function announce(backend: SyncBackend): () => void {
+    if (!backend.coming) return () => undefined;
+    backend.coming(1);
+    let arrived = false;
+    return () => {
+      if (arrived) return;
+      arrived = true;
+      backend.coming?.(-1);
+    };
+  }
+
   async function attempt(transfer: PlannedTransfer): Promise<void> {
     const started = performance.now();
     const log = input.logger.child({
@@ -300,7 +319,8 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
       try {
         await assertInsideJob(transfer);
         const backend = input.backendFor(transfer.backend);
-        const result = await putSettled(backend, transfer, log);
+        const arriving = announce(backend);
+        const result = await putSettled(backend, transfer, log, arriving).finally(arriving);
         if (result.alreadyThere) {
           const ms = Math.round(performance.now() - started);
           log.info(

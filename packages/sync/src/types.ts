@@ -66,6 +66,12 @@ export interface SyncBackend {
    */
   readonly batch?: number;
   /**
+   * A batching backend is told how many puts are on their way to it: +1 when a transfer starts its checks
+   * at the destination, −1 when it puts (or ends without putting). Its runs wait for those rather than guess
+   * from a quiet moment, so that the files of one pass ride as few runs as a run carries.
+   */
+  coming?(delta: number): void;
+  /**
    * Copies a file so that a partial copy never sits under the final name (a temporary name renamed into
    * place, or an object store's atomic PUT), then checks size and SHA-256. Unless `existing: 'replace'`, it
    * never overwrites a file with other content: it checks at the destination itself (atomically where the

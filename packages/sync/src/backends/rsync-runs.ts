@@ -3,9 +3,13 @@ import { takeSlot, type Limiter } from '../util/limiter.ts';
 import type { BatchItem } from './rsync-batch.ts';
 
 // Transfers that become due together arrive one after the other (each is checked first): a run waits until
-// none arrived for this long (at most GATHER_MAX_MS) so that they ride together.
+// none arrived for this long (at most GATHER_MAX_MS) so that they ride together. While the engine says more
+// puts are on their way (`coming`: each transfer's checks at the destination, a folder listing over the
+// shared shell each, come before its put), a run waits for them instead, as long as GATHER_COMING_MAX_MS:
+// on a loaded machine the gaps between arrivals are longer than any quiet moment a guess could use.
 const GATHER_QUIET_MS = 15;
 const GATHER_MAX_MS = 250;
+const GATHER_COMING_MAX_MS = 5000;
 
 /** A file waiting for a run, with the promise its put returned. */
 export interface Waiting {
@@ -35,10 +39,15 @@ export interface RunQueueOptions {
  * start-up per run instead of per file. The same temporary name is never in two runs at once (the second
  * waits for a later run); every file is still checked and committed on its own by `send`.
  */
-export function createRunQueue(options: RunQueueOptions): { put(item: BatchItem): Promise<PutResult> } {
+export function createRunQueue(options: RunQueueOptions): {
+  put(item: BatchItem): Promise<PutResult>;
+  /** The engine's count of puts on their way changes by `delta` (SyncBackend.coming). */
+  coming(delta: number): void;
+} {
   const maxBytes = options.maxBytes ?? Infinity;
   let waiting: Waiting[] = [];
   let lastArrival = 0;
+  let coming = 0;
   let running = 0;
   const inFlight = new Set<string>();
 
@@ -53,7 +62,9 @@ export function createRunQueue(options: RunQueueOptions): { put(item: BatchItem)
     const gather = (): void => {
       const now = performance.now();
       const quiet = now - lastArrival;
-      if (!full() && quiet < GATHER_QUIET_MS && now - started < GATHER_MAX_MS)
+      if (full()) return void flush();
+      if (coming > 0 && now - started < GATHER_COMING_MAX_MS) setTimeout(gather, GATHER_QUIET_MS);
+      else if (quiet < GATHER_QUIET_MS && now - started < GATHER_MAX_MS)
         setTimeout(gather, GATHER_QUIET_MS - quiet);
       else void flush();
     };
@@ -95,6 +106,9 @@ export function createRunQueue(options: RunQueueOptions): { put(item: BatchItem)
   }
 
   return {
+    coming(delta) {
+      coming = Math.max(0, coming + delta);
+    },
     put: (item) =>
       new Promise<PutResult>((resolve, reject) => {
         waiting.push({ item, resolve, reject });

@@ -300,6 +300,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     type: RSYNC_BACKEND,
     name: context.name,
     batch: RSYNC_BATCH_FILES,
+    coming: (delta) => queue.coming(delta),
 
     async put(request) {
       await checkLocalFile(request);
