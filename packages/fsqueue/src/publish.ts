@@ -345,8 +345,12 @@ async function copyChecked(
  * policy says to try again: a file written to while it was copied (FILE_CHANGED, an editor saving it, a
  * script still appending), a read that failed (FILE_READ_FAILED). The producer then takes it again later,
  * where SOURCE_NOT_FILE (a fact about the file) had it set aside for good (the inbox rejected the song).
+ * A write of the copy that failed is the queue's trouble, not the source's.
  */
-function notCopied(source: string, name: string, error: unknown): ImkError {
+function notCopied(source: string, name: string, error: unknown): Error {
+  // Not the source's: a write of the copy that failed (the queue's disk full: fs-safe writeError, naming
+  // the file in the queue, its errno kept as its code), thrown as it is.
+  if (error instanceof Error && !isImkError(error)) return error;
   if (!isImkError(error) || isRetryableError(error) !== true) return untakable(source, name, error);
   return new ImkError(
     error.code,
