@@ -51,11 +51,6 @@ function isUntrustedInput(args: readonly string[], i: number): boolean {
 }
 
 /**
- * Opens every untrusted input of an ffmpeg or ffprobe argument list (see OpenedInputs). A link, a FIFO, a
- * socket, a device or a folder is refused with the fs-safe error naming the file and saying what it is
- * (permanent: the same input is refused again); nothing is left open when it throws.
- */
-/**
  * A folder someone else writes (a claimed bundle) with files of it the caller has already opened the
  * untrusted way (fs-safe openUntrusted), keyed by the path the caller names them by: every reader given it
  * as `within` reads those files from their descriptors, never by name again, so one job that probes,
@@ -81,6 +76,11 @@ export function heldOpen(within: Within | undefined, file: string): FileHandle |
   return within.opened.get(file) ?? within.opened.get(resolve(file));
 }
 
+/**
+ * Opens every untrusted input of an ffmpeg or ffprobe argument list (see OpenedInputs). A link, a FIFO, a
+ * socket, a device or a folder is refused with the fs-safe error naming the file and saying what it is
+ * (permanent: the same input is refused again); nothing is left open when it throws.
+ */
 export interface OpenInputsOptions {
   /**
    * The folder someone else writes (a job's bundle, an archived bundle) the untrusted inputs were found
