@@ -9,6 +9,7 @@ import {
   untrustedErrnoError,
   type UntrustedOpenOptions,
 } from './untrusted.ts';
+import { writeError } from './write-error.ts';
 
 /** What a copy read: the SHA-256 (lowercase hex) and the number of bytes of the very bytes written. */
 export interface CopiedFile {
@@ -33,7 +34,9 @@ export interface CopyOpenedOptions {
  * never written through a link or over a file there), hashing the bytes as they are copied: one read, so
  * the hash and size returned are those of the copy, whatever happens to the file's name meanwhile. A file
  * written to in place during the copy (or since `since`) is FILE_CHANGED (transient: try again once it is
- * quiet); the partial copy is left to the caller's clean-up of `to`'s folder.
+ * quiet); the partial copy is left to the caller's clean-up of `to`'s folder. A failure to write `to` (the
+ * destination full, its quota used up, no permission there) is the destination's, not the file's: said as
+ * a write of `to` (fs-safe writeError: "cannot write <to>: the disk is full …", the errno kept as its code).
  */
 export async function copyOpenedFile(
   handle: FileHandle,
@@ -43,8 +46,13 @@ export async function copyOpenedFile(
   const { name } = options;
   const hash = createHash('sha256');
   let bytes = 0;
+  let writeFailure: unknown;
   try {
     const before = options.since ?? (await handle.stat());
+    const writer = createWriteStream(to, { flags: 'wx' });
+    writer.once('error', (error) => {
+      writeFailure = error;
+    });
     await pipeline(
       handle.createReadStream({ autoClose: false, start: 0 }),
       new Transform({
@@ -54,7 +62,7 @@ export async function copyOpenedFile(
           done(null, chunk);
         },
       }),
-      createWriteStream(to, { flags: 'wx' }),
+      writer,
     );
     const after = await handle.stat();
     if (after.size !== bytes || after.size !== before.size || after.mtimeMs !== before.mtimeMs)
@@ -64,6 +72,7 @@ export async function copyOpenedFile(
         name,
       );
   } catch (error) {
+    if (writeFailure !== undefined && error === writeFailure) throw writeError(to, error);
     throw untrustedErrnoError(error, name);
   }
   return { sha256: hash.digest('hex'), bytes };

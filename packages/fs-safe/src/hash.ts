@@ -59,6 +59,25 @@ export async function sha256AndBytes(
 }
 
 /**
+ * SHA-256 and size of what an open descriptor holds, from its first byte to its end, read at explicit
+ * positions: the descriptor's own offset is neither used nor moved, so one descriptor held for a whole job
+ * (the worker's bundle input, read again after by ffmpeg and copies) is hashed as a whole whenever asked.
+ */
+export async function sha256AndBytesOf(file: FileHandle): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  const { size } = await file.stat();
+  const buffer = Buffer.allocUnsafeSlow(Math.min(CHUNK, size + 1));
+  let bytes = 0;
+  for (;;) {
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, bytes);
+    if (bytesRead === 0) break;
+    hash.update(buffer.subarray(0, bytesRead));
+    bytes += bytesRead;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/**
  * Digests (lowercase hex) of what an open handle reads from its current position to the end: for a file
  * already opened the untrusted way, so the bytes hashed are those of the very file that was checked.
  */

@@ -1,7 +1,14 @@
 export { fsyncDir, fsyncFile, fsyncTree, writeFileAtomic, writeJsonAtomic } from './atomic.ts';
 export type { WriteFileAtomicOptions } from './atomic.ts';
 export type { FsyncTreeOptions } from './atomic.ts';
-export { digestFile, digestHandle, sha256AndBytes, sha256File, sha256Buffer } from './hash.ts';
+export {
+  digestFile,
+  digestHandle,
+  sha256AndBytes,
+  sha256AndBytesOf,
+  sha256File,
+  sha256Buffer,
+} from './hash.ts';
 export type { DigestOptions } from './hash.ts';
 export { MAX_NAME_BYTES, fitBytes, fitName, safeFileName, windowsNameProblem } from './file-name.ts';
 export { pathExists } from './exists.ts';

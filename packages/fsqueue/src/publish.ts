@@ -1,10 +1,9 @@
 import { lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ImkError, errorMessage, isImkError } from '@imk/errors';
+import { ImkError, errorMessage, isImkError, isRetryableError } from '@imk/errors';
 import {
   copyOpenedFile,
-  copyUntrustedFile,
   fsyncDir,
   fsyncFile,
   fsyncTree,
@@ -13,6 +12,7 @@ import {
   readUntrustedJson,
   sha256Buffer,
   sha256AndBytes,
+  type UntrustedOpenOptions,
 } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import {
@@ -245,11 +245,7 @@ async function addFile(
     return { path: file.name, sha256: sha256Buffer(file.data), bytes };
   }
   if (file.within !== undefined) {
-    await copyUntrustedFile(file.source, target, { within: file.within, name: file.source }).catch(
-      (error: unknown) => {
-        throw untakable(file.source, file.name, error);
-      },
-    );
+    await copyChecked(file.source, target, file.name, { within: file.within, name: file.source });
     await fsyncFile(target);
     return { path: file.name, ...(await sha256AndBytes(target)) };
   }
@@ -283,12 +279,7 @@ async function addFile(
   if (file.move) await moveFile(file.source, target, file.name);
   // Copied from the descriptor opened and checked (a regular file, links followed), never by name again:
   // a source swapped for a FIFO since the checks above would block the copy (and the producer) forever.
-  else
-    await copyUntrustedFile(file.source, target, { followLinks: true, name: file.source }).catch(
-      (error: unknown) => {
-        throw untakable(file.source, file.name, error);
-      },
-    );
+  else await copyChecked(file.source, target, file.name, { followLinks: true, name: file.source });
   await fsyncFile(target);
   // Size and hash of one read of the copy: the bundle's files[] records them together.
   return { path: file.name, ...(await sha256AndBytes(target)) };
@@ -314,13 +305,60 @@ async function moveFile(source: string, target: string, name: string): Promise<v
   try {
     await copyOpenedFile(opened.handle, target, { name: source, since: opened.stats });
   } catch (error) {
-    throw untakable(source, name, error);
+    throw notCopied(source, name, error);
   } finally {
     await opened.handle.close();
   }
   // Removed only while its name still stands for the file copied, never a file put in its place since.
   const now = await lstat(source).catch(() => undefined);
   if (now !== undefined && now.dev === opened.stats.dev && now.ino === opened.stats.ino) await unlink(source);
+}
+
+/**
+ * Copies a bundle file's source to `target` from a descriptor opened the untrusted way (`open`): one the
+ * open refuses (a link, a FIFO, a folder on its path leading out) cannot be taken (untakable); trouble
+ * while copying it is said as notCopied.
+ */
+async function copyChecked(
+  source: string,
+  target: string,
+  name: string,
+  open: UntrustedOpenOptions,
+): Promise<void> {
+  let opened;
+  try {
+    opened = await openUntrusted(source, open);
+  } catch (error) {
+    throw untakable(source, name, error);
+  }
+  try {
+    await copyOpenedFile(opened.handle, target, { name: source, since: opened.stats });
+  } catch (error) {
+    throw notCopied(source, name, error);
+  } finally {
+    await opened.handle.close();
+  }
+}
+
+/**
+ * A source opened and checked whose copy failed. Passing trouble keeps its own code, whose catalogue
+ * policy says to try again: a file written to while it was copied (FILE_CHANGED, an editor saving it, a
+ * script still appending), a read that failed (FILE_READ_FAILED). The producer then takes it again later,
+ * where SOURCE_NOT_FILE (a fact about the file) had it set aside for good (the inbox rejected the song).
+ * A write of the copy that failed is the queue's trouble, not the source's.
+ */
+function notCopied(source: string, name: string, error: unknown): Error {
+  // Not the source's: a write of the copy that failed (the queue's disk full: fs-safe writeError, naming
+  // the file in the queue, its errno kept as its code), thrown as it is.
+  if (error instanceof Error && !isImkError(error)) return error;
+  if (!isImkError(error) || isRetryableError(error) !== true) return untakable(source, name, error);
+  return new ImkError(
+    error.code,
+    `${source} (bundle file ${name}) cannot be taken now: ${errorMessage(error)}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 /** A bundle file's source that could not be taken, naming it and the bundle file. */

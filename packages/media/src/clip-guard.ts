@@ -1,6 +1,7 @@
 import type { AudioFormat } from '@imk/protocol';
 import { inputArgs } from './input-args.ts';
 import { runFfmpeg, withinOption } from './ffmpeg-run.ts';
+import type { Within } from './untrusted-inputs.ts';
 
 /**
  * The highest sample peak a lossy file (AAC, MP3) is written at when it had to be turned down (−0.1 dBFS).
@@ -56,7 +57,7 @@ export async function measureSamplePeak(
     /** Which audio stream (a .stem.mp4 has five). @default the first */
     stream?: number;
     /** The folder someone else writes that `file` may come from (a job's bundle): see OpenInputsOptions. */
-    within?: string;
+    within?: Within;
   } = {},
 ): Promise<number> {
   // Pinned to double all the way: the null muxer's default encoder (16-bit) would otherwise have ffmpeg

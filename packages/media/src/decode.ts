@@ -9,7 +9,7 @@ import { FFMPEG_BASE_ARGS, ffmpegHasSoxr, lastLines } from './ffmpeg-run.ts';
 import { resolveTool } from '@imk/tools';
 import { DEFAULT_BLOCK_FRAMES } from './wav-reader.ts';
 import { missingFileReason } from './missing-file.ts';
-import { openInputs } from './untrusted-inputs.ts';
+import { openInputs, type Within } from './untrusted-inputs.ts';
 import './errors.ts';
 
 export interface DecodeOptions {
@@ -24,7 +24,7 @@ export interface DecodeOptions {
   /** What probeMedia said of this file, when the caller has it already: saves running ffprobe again. */
   info?: MediaInfo;
   /** The folder `file` was found inside (a job's bundle): see ProbeOptions.within and openInputs. */
-  within?: string;
+  within?: Within;
   /** `file` already opened by the caller the untrusted way: read from it, never by name (ProbeOptions.handle). */
   handle?: FileHandle;
 }

@@ -2,6 +2,7 @@ import { inputArgs } from './input-args.ts';
 import { ImkError, isImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
 import './errors.ts';
+import type { Within } from './untrusted-inputs.ts';
 
 /** Tags written to every output format (mapped by ffmpeg to ID3, Vorbis comments, iTunes atoms, RIFF INFO). */
 export interface AudioTags {
@@ -35,7 +36,7 @@ export interface CoverOptions {
    * The folder someone else writes that the cover comes from (a job's bundle): the opened image must be
    * inside it still (see OpenInputsOptions), so a folder on its path swapped for a link is refused.
    */
-  within?: string;
+  within?: Within;
 }
 
 /**

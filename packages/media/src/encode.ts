@@ -11,6 +11,7 @@ import { coverArgs, metadataArgs } from './encode-args.ts';
 import { encodeWithinCeiling, measureSamplePeak, type ClipGuard } from './clip-guard.ts';
 import type { AudioTags } from './encode-args.ts';
 import './errors.ts';
+import type { Within } from './untrusted-inputs.ts';
 
 // The formats are part of the job document (options.output_format): protocol owns the list.
 export { AUDIO_FORMATS, type AudioFormat } from '@imk/protocol';
@@ -63,7 +64,7 @@ export interface EncodeOptions {
    * beneath it is held inside it when ffprobe, ffmpeg or the WAV reader opens it (see OpenInputsOptions),
    * so a folder on its path swapped for a link to a file elsewhere is refused, not embedded or encoded.
    */
-  within?: string;
+  within?: Within;
   signal?: AbortSignal;
 }
 
@@ -175,7 +176,7 @@ export async function encoderInputPeak(
 async function inputShape(
   input: string,
   signal: AbortSignal | undefined,
-  within: string | undefined,
+  within: Within | undefined,
 ): Promise<{ sampleRate: number; channels: number }> {
   if (input.toLowerCase().endsWith('.wav')) {
     const header = await readWavHeader(input, withinOption(within)).catch(() => undefined);

@@ -2,7 +2,7 @@ import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
 import { resolveTool } from '@imk/tools';
 import { missingInputs } from './missing-file.ts';
-import { withOpenInputs } from './untrusted-inputs.ts';
+import { withOpenInputs, type Within } from './untrusted-inputs.ts';
 import './errors.ts';
 
 /** The last non-empty lines of a tool's stderr, joined, for error messages. */
@@ -29,7 +29,7 @@ export interface RunFfmpegOptions {
    */
   timeoutMs?: number;
   /** The folder someone else writes that untrusted inputs come from (a job's bundle): see OpenInputsOptions. */
-  within?: string;
+  within?: Within;
 }
 
 /** Runs ffmpeg to completion; ImkError('FFMPEG_FAILED') with its last stderr lines, or 'ABORTED'. */
@@ -77,7 +77,7 @@ export async function runFfmpeg(
 }
 
 /** `{ within }` when there is one: the options object media readers hand on. */
-export function withinOption(within: string | undefined): { within?: string } {
+export function withinOption(within: Within | undefined): { within?: Within } {
   return within === undefined ? {} : { within };
 }
 

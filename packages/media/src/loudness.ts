@@ -3,6 +3,7 @@ import { ImkError, isImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
 import { runFfmpeg, withinOption } from './ffmpeg-run.ts';
 import './errors.ts';
+import type { Within } from './untrusted-inputs.ts';
 
 export interface LoudnessMeasurement {
   /** Integrated loudness (EBU R128) in LUFS; null for digital silence. */
@@ -45,7 +46,7 @@ const ABSOLUTE_GATE_LUFS = -70;
 export async function measureLoudness(
   file: string,
   /** `within`: the folder someone else writes that `file` may come from (see OpenInputsOptions). */
-  options: { signal?: AbortSignal; within?: string } = {},
+  options: { signal?: AbortSignal; within?: Within } = {},
 ): Promise<LoudnessMeasurement> {
   let stderr: string;
   try {

@@ -1,5 +1,5 @@
 import { inputArgs, isListDemuxer, refusedDemuxer } from './input-args.ts';
-import { openInputs, type OpenedInputs } from './untrusted-inputs.ts';
+import { openInputs, type OpenedInputs, type Within } from './untrusted-inputs.ts';
 import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ImkError } from '@imk/errors';
@@ -58,7 +58,7 @@ export interface ProbeOptions {
    * The folder `file` was found inside (a job's bundle): the opened file is checked to be inside it still,
    * so a folder on its path swapped for a link since the caller's check is refused (see openInputs).
    */
-  within?: string;
+  within?: Within;
   /**
    * `file` already opened by the caller the untrusted way (fs-safe openUntrusted): ffprobe reads this
    * descriptor, never the name again, so what is probed is the file the caller goes on to read (the inbox
@@ -235,7 +235,7 @@ async function runProbe(
 
 /** Where runProbe reads `file` from: the caller's open descriptor, else the name, held inside `within`. */
 interface ProbeSource {
-  within: string | undefined;
+  within: Within | undefined;
   handle: FileHandle | undefined;
 }
 

@@ -51,6 +51,32 @@ function isUntrustedInput(args: readonly string[], i: number): boolean {
 }
 
 /**
+ * A folder someone else writes (a claimed bundle) with files of it the caller has already opened the
+ * untrusted way (fs-safe openUntrusted), keyed by the path the caller names them by: every reader given it
+ * as `within` reads those files from their descriptors, never by name again, so one job that probes,
+ * decodes, mixes and embeds one file reads one file, whatever was renamed over its name meanwhile. The
+ * descriptors are the caller's (it closes them); readers never close them.
+ */
+export interface OpenedFolder {
+  dir: string;
+  opened: ReadonlyMap<string, FileHandle>;
+}
+
+/** The folder media readers hold untrusted inputs inside: its path, or the folder with files opened. */
+export type Within = string | OpenedFolder;
+
+/** The folder's path of a `within`. */
+export function withinDir(within: Within | undefined): string | undefined {
+  return typeof within === 'object' ? within.dir : within;
+}
+
+/** The caller's descriptor of `file` when `within` holds it open (by the path given, or resolved). */
+export function heldOpen(within: Within | undefined, file: string): FileHandle | undefined {
+  if (typeof within !== 'object') return undefined;
+  return within.opened.get(file) ?? within.opened.get(resolve(file));
+}
+
+/**
  * Opens every untrusted input of an ffmpeg or ffprobe argument list (see OpenedInputs). A link, a FIFO, a
  * socket, a device or a folder is refused with the fs-safe error naming the file and saying what it is
  * (permanent: the same input is refused again); nothing is left open when it throws.
@@ -61,9 +87,10 @@ export interface OpenInputsOptions {
    * in: each input named beneath it (by its path, or by the folder's real path) is checked, once opened,
    * to be inside it still (fs-safe's openUntrusted `within`), so a folder on its path swapped for a link
    * between the caller's check and this open is refused (FILE_CHANGED), not read. Inputs named elsewhere
-   * (the caller's own work files in the same run) are opened as before. See boundFor.
+   * (the caller's own work files in the same run) are opened as before. See boundFor. Files the folder
+   * holds open (an OpenedFolder) are read from those descriptors, as `opened` are.
    */
-  within?: string;
+  within?: Within;
   /**
    * Inputs the caller has already opened the untrusted way (fs-safe openUntrusted), by the name the
    * arguments give them: the tool reads that descriptor and the name is not opened again, so a caller that
@@ -85,7 +112,8 @@ function beneath(folder: string, file: string): boolean {
  * (encode: its work WAV and the bundle's cover; a video: the bundle's video and the mixed sound) and
  * every input from the bundle, at any depth of the call, is held inside it.
  */
-export async function boundFor(file: string, within: string | undefined): Promise<string | undefined> {
+export async function boundFor(file: string, bundle: Within | undefined): Promise<string | undefined> {
+  const within = withinDir(bundle);
   if (within === undefined) return undefined;
   const path = resolve(file);
   if (beneath(resolve(within), path)) return within;
@@ -117,7 +145,7 @@ export async function openInputs(
       const ext = /^\.[A-Za-z0-9]{1,10}$/.test(extname(file)) ? extname(file) : '';
       const devName = join(links, `${String(extraStdio.length)}${ext}`);
       await symlink(`/proc/self/fd/${String(fd)}`, devName);
-      const given = options.opened?.get(file);
+      const given = options.opened?.get(file) ?? heldOpen(options.within, file);
       if (given !== undefined) {
         extraStdio.push(given.fd);
         sizes.push((await given.stat()).size);

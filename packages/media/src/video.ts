@@ -6,6 +6,7 @@ import { withTempOutput } from './temp-output.ts';
 import { DEFAULT_BITRATE } from './encode.ts';
 import { encodeWithinCeiling, measureSamplePeak, type ClipGuard } from './clip-guard.ts';
 import './errors.ts';
+import type { Within } from './untrusted-inputs.ts';
 
 export interface ReplaceVideoAudioOptions {
   /** The source video; its picture is copied as it is (never re-encoded). */
@@ -23,7 +24,7 @@ export interface ReplaceVideoAudioOptions {
    * when ffprobe and ffmpeg open it (see OpenInputsOptions), so a folder on its path swapped for a link to
    * a video elsewhere is refused, not published under the new sound.
    */
-  within?: string;
+  within?: Within;
   signal?: AbortSignal;
 }
 

@@ -2,16 +2,17 @@ import type { FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
 import { openUntrusted, type UntrustedFileError } from '@imk/fs-safe';
 import { missingFileReason } from './missing-file.ts';
-import { boundFor } from './untrusted-inputs.ts';
+import { boundFor, heldOpen, type Within } from './untrusted-inputs.ts';
 import './errors.ts';
 
 export interface WavOpenOptions {
   /**
    * The folder someone else writes that the file may come from (a job's bundle): a file beneath it is
    * opened as an untrusted file there (no link followed, the descriptor inside the folder; see
-   * OpenInputsOptions). Elsewhere links are followed, as ffprobe follows them.
+   * OpenInputsOptions). Elsewhere links are followed, as ffprobe follows them. A file the folder holds
+   * open (OpenedFolder) is read from that descriptor.
    */
-  within?: string;
+  within?: Within;
 }
 
 /** WAVE_FORMAT_PCM, WAVE_FORMAT_IEEE_FLOAT and WAVE_FORMAT_EXTENSIBLE format tags. */
@@ -68,12 +69,19 @@ export function buildFloatWavHeader(channels: number, sampleRate: number, frames
 /**
  * Opens a WAV file for reading, once it is known to be a regular file (fs-safe's openUntrusted: without
  * blocking, as a FIFO's open() would wait for a writer forever, then checked with fstat). Links are
- * followed, as ffprobe follows them. Throws ImkError('MEDIA_UNREADABLE') naming the file otherwise.
+ * followed, as ffprobe follows them. Throws ImkError('MEDIA_UNREADABLE') naming the file otherwise. A file
+ * `within` holds open is that descriptor, left open by `close` (it is the caller's).
  */
-export async function openWavFile(file: string, options: WavOpenOptions = {}): Promise<FileHandle> {
+export async function openWavFile(
+  file: string,
+  options: WavOpenOptions = {},
+): Promise<{ handle: FileHandle; close: () => Promise<void> }> {
+  const held = heldOpen(options.within, file);
+  if (held !== undefined) return { handle: held, close: () => Promise.resolve() };
   try {
     const within = await boundFor(file, options.within);
-    return (await openUntrusted(file, within === undefined ? { followLinks: true } : { within })).handle;
+    const { handle } = await openUntrusted(file, within === undefined ? { followLinks: true } : { within });
+    return { handle, close: () => handle.close() };
   } catch (cause) {
     const kind = (cause as UntrustedFileError).details?.kind;
     // Not there: said as every reader of @imk/media says it (missing-file.ts), naming a missing folder.
@@ -93,11 +101,11 @@ export async function openWavFile(file: string, options: WavOpenOptions = {}): P
  * Throws ImkError('WAV_UNSUPPORTED') for anything else, naming the file and what it found.
  */
 export async function readWavHeader(file: string, options: WavOpenOptions = {}): Promise<WavHeader> {
-  const handle = await openWavFile(file, options);
+  const wav = await openWavFile(file, options);
   try {
-    return await readWavHeaderOf(handle, file);
+    return await readWavHeaderOf(wav.handle, file);
   } finally {
-    await handle.close();
+    await wav.close();
   }
 }
 

@@ -2,6 +2,7 @@ import type { PcmChannels } from './types.ts';
 import { assertLittleEndian } from './endian.ts';
 import type { FileHandle } from 'node:fs/promises';
 import { openWavFile, readWavHeaderOf } from './wav-header.ts';
+import type { Within } from './untrusted-inputs.ts';
 import type { WavHeader } from './wav-header.ts';
 import { throwIfAborted } from './abort.ts';
 import { UntrustedFileError } from '@imk/fs-safe';
@@ -11,7 +12,7 @@ export interface ReadWavOptions {
   blockFrames?: number;
   signal?: AbortSignal;
   /** The folder someone else writes that the file may come from: see WavOpenOptions. */
-  within?: string;
+  within?: Within;
   /**
    * The shape a caller found in the file's header before (readWavHeader, to choose how to read it): a file
    * whose header, read now through the descriptor the samples come from, says otherwise was replaced in
@@ -30,12 +31,13 @@ export const DEFAULT_BLOCK_FRAMES = 65536;
  */
 export async function* readWav(file: string, options: ReadWavOptions = {}): AsyncGenerator<PcmChannels> {
   assertLittleEndian();
-  const handle = await openWavFile(file, options.within === undefined ? {} : { within: options.within });
+  const wav = await openWavFile(file, options.within === undefined ? {} : { within: options.within });
+  const { handle } = wav;
   try {
     const header = checkShape(await readWavHeaderOf(handle, file), file, options.shape);
     yield* readBlocks(handle, header, file, options);
   } finally {
-    await handle.close();
+    await wav.close();
   }
 }
 
@@ -45,7 +47,8 @@ export async function readWavFile(
   options: Omit<ReadWavOptions, 'blockFrames'> = {},
 ): Promise<{ channels: PcmChannels; sampleRate: number; frames: number }> {
   assertLittleEndian();
-  const handle = await openWavFile(file, options.within === undefined ? {} : { within: options.within });
+  const wav = await openWavFile(file, options.within === undefined ? {} : { within: options.within });
+  const { handle } = wav;
   try {
     const header = checkShape(await readWavHeaderOf(handle, file), file, options.shape);
     const channels = Array.from({ length: header.channels }, () => new Float32Array(header.frames));
@@ -56,7 +59,7 @@ export async function readWavFile(
     }
     return { channels, sampleRate: header.sampleRate, frames: offset };
   } finally {
-    await handle.close();
+    await wav.close();
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Within } from '@imk/media';
 import { extname } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { decodeAudio, probeMedia, readWav, readWavHeader, type WavHeader } from '@imk/media';
@@ -30,7 +31,7 @@ export interface MixtureSource {
 }
 
 /** The header of a WAV already in the stems' shape (44.1 kHz stereo), which is read without ffmpeg. */
-async function stemShapedWav(file: string, within?: string): Promise<WavHeader | undefined> {
+async function stemShapedWav(file: string, within?: Within): Promise<WavHeader | undefined> {
   if (extname(file).toLowerCase() !== '.wav') return undefined;
   const header = await readWavHeader(file, within === undefined ? {} : { within }).catch(() => undefined);
   return header?.sampleRate === STEM_SAMPLE_RATE && header.channels === 2 ? header : undefined;
@@ -66,7 +67,7 @@ export async function openMixture(file: string, signal?: AbortSignal): Promise<M
  * Any audio as 44.1 kHz stereo: a WAV already in that shape is read directly (bit-exact, no ffmpeg);
  * anything else is decoded, resampled and up-mixed by ffmpeg exactly as the engines decode it.
  */
-export async function openAudio(file: string, signal?: AbortSignal, within?: string): Promise<FrameReader> {
+export async function openAudio(file: string, signal?: AbortSignal, within?: Within): Promise<FrameReader> {
   // `within`: the folder someone else writes that `file` may come from (a job's bundle; see @imk/media's
   // OpenInputsOptions): read from there, the file must be inside it still, however it is read.
   const bound = within === undefined ? {} : { within };

@@ -1,3 +1,4 @@
+import type { Within } from '@imk/media';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { changeKeyTempo, createWavWriter, type WavWriter } from '@imk/media';
@@ -21,7 +22,7 @@ export interface MixVariantsOptions {
    * from the cache and the input itself is the mixture): held inside it when read (see @imk/media's
    * OpenInputsOptions), so a folder on its path swapped for a link is refused, not mixed into a variant.
    */
-  within?: string;
+  within?: Within;
   signal?: AbortSignal;
 }
 

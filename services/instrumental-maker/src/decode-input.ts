@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { createWavWriter, decodeAudio, type MediaInfo } from '@imk/media';
+import { createWavWriter, decodeAudio, type MediaInfo, type Within } from '@imk/media';
 import { STEM_SAMPLE_RATE } from '@imk/separation';
 import type { ReportProgress } from './stage-runner.ts';
 
@@ -13,8 +13,11 @@ export async function decodeToWav(
   probed: MediaInfo,
   signal: AbortSignal,
   progress: ReportProgress,
-  /** The folder the input was found inside (the claimed bundle): see @imk/media's openInputs. */
-  within?: string,
+  /**
+   * The folder the input was found inside (the claimed bundle, maybe with the input held open): see
+   * @imk/media's openInputs.
+   */
+  within?: Within,
   /** The input already opened the untrusted way: decoded from it, never by name (@imk/media's DecodeOptions). */
   handle?: FileHandle,
 ): Promise<void> {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { sha256Buffer, sha256File } from '@imk/fs-safe';
+import { sha256AndBytesOf, sha256Buffer } from '@imk/fs-safe';
 import type { Job } from '@imk/protocol';
+import type { BundleFiles } from './bundle-files.ts';
 import type { InstrumentalMakerConfig } from './config.ts';
 import { displayName } from './naming.ts';
 import { outputFingerprint, type ResolvedOptions } from './options.ts';
@@ -8,8 +9,8 @@ import { canonicalJson } from './stem-cache.ts';
 
 export interface OutputKeyInput {
   job: Job;
-  /** The bundle folder (the cover and the video are read there). */
-  bundleDir: string;
+  /** The claimed bundle, its cover and video held open since the job started (they are hashed there). */
+  bundle: BundleFiles;
   inputName: string;
   inputSha256: string;
   engine: { name: string; version: string; params: Record<string, unknown> };
@@ -17,13 +18,15 @@ export interface OutputKeyInput {
   config: InstrumentalMakerConfig;
 }
 
-/** A bundle file's sha256: declared in job.json (checked at claim), else hashed; undefined when unreadable. */
+/**
+ * A bundle file's sha256, of the descriptor held since the job started (the one its outputs are made
+ * from, whatever job.json declares); null when it could not be opened.
+ */
 async function fileSha256(input: OutputKeyInput, name: string | undefined): Promise<string | null> {
   if (name === undefined) return null;
   if (name === input.inputName) return input.inputSha256;
-  const declared = input.job.files?.find((file) => file.path === name)?.sha256;
-  const untrusted = { name, within: input.bundleDir };
-  return declared ?? (await sha256File(join(input.bundleDir, name), { untrusted }).catch(() => null));
+  const held = input.bundle.opened.get(join(input.bundle.dir, name));
+  return held === undefined ? null : ((await sha256AndBytesOf(held).catch(() => undefined))?.sha256 ?? null);
 }
 
 /**

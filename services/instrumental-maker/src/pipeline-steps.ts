@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
-import { sha256AndBytes } from '@imk/fs-safe';
+import { sha256AndBytesOf } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
 import { mixVariants, nullResidualDb } from '@imk/separation';
 import {
@@ -11,6 +11,7 @@ import {
   readPublishedManifest,
   sameOutputs,
 } from './duplicates.ts';
+import { heldFile } from './bundle-files.ts';
 import { decodeToWav } from './decode-input.ts';
 import { usableCover } from './cover.ts';
 import { chooseEngine } from './engine-choice.ts';
@@ -46,7 +47,7 @@ const options: Steps['options'] = {
     // A file ffprobe cannot read fails in the decode stage, as before (that stage probes again and says why).
     // A probe that timed out is not tried again there: it would take as long, and fails the job now.
     const timeoutMs = ctx.config.probeTimeoutSec * 1000;
-    s.probedInput = await probeMedia(inputFile, { signal: s.signal, timeoutMs, within: s.claim.dir }).catch(
+    s.probedInput = await probeMedia(inputFile, { signal: s.signal, timeoutMs, within: s.bundle }).catch(
       (error: unknown) => {
         if (isImkError(error, 'MEDIA_PROBE_TIMEOUT')) throw error;
         return undefined;
@@ -54,7 +55,7 @@ const options: Steps['options'] = {
     );
     if (s.probedInput) checkDuration(s.probedInput, inputName, ctx.config.maxDurationSec);
     s.warnings = [...s.song.warnings];
-    s.cover = await usableCover(s.claim.dir, job.cover_path, s.warnings, s.logger);
+    s.cover = await usableCover(s.bundle, job.cover_path, s.warnings, s.logger);
     if (sidecar?.unknownKeys.length)
       s.warnings.push(`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`);
     if (sidecar?.warnings.length) s.warnings.push(...sidecar.warnings);
@@ -78,17 +79,15 @@ const options: Steps['options'] = {
 const hash: Steps['hash'] = {
   async run(s) {
     const { ctx, jobId, inputFile } = s;
-    const declared = s.job.files?.find((file) => file.path === s.inputName);
-    // fsqueue verified declared hashes and sizes (of one descriptor) when it claimed the bundle. Else the
-    // size recorded is of the file hashed, read through one descriptor: never a stat of the name, which
-    // follows a link the name may have become since.
-    const { sha256: inputSha256, bytes } =
-      declared ??
-      (await sha256AndBytes(inputFile, { untrusted: { name: s.inputName, within: s.claim.dir } }));
+    // The descriptor opened when the job started, which every later step reads: hashed even when job.json
+    // declares a hash (checked at claim, of the file then), so that the hash recorded and the stems cached
+    // under it are of the file separated, whatever was renamed over its name since. The size is of the
+    // bytes hashed, never a stat of the name.
+    const { sha256: inputSha256, bytes } = await sha256AndBytesOf(heldFile(s.bundle, inputFile));
     const engine = s.engineFacts!;
     const outputKey = await outputKeyOf({
       job: s.job,
-      bundleDir: s.claim.dir,
+      bundle: s.bundle,
       inputName: s.inputName,
       inputSha256,
       engine,
@@ -137,11 +136,11 @@ const decode: Steps['decode'] = {
   async run(s, progress) {
     const timeoutMs = s.ctx.config.probeTimeoutSec * 1000;
     const probed =
-      s.probedInput ?? (await probeMedia(s.inputFile, { signal: s.signal, timeoutMs, within: s.claim.dir }));
+      s.probedInput ?? (await probeMedia(s.inputFile, { signal: s.signal, timeoutMs, within: s.bundle }));
     s.info = probed;
     // Stems from the cache need no decoded mixture; variants that need one then decode the input themselves.
     s.decoded = s.separation === undefined;
-    if (s.decoded) await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress, s.claim.dir);
+    if (s.decoded) await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress, s.bundle);
     return undefined;
   },
 };
@@ -206,8 +205,8 @@ const mix: Steps['mix'] = {
       mixture,
       recipes,
       outDir,
-      // The stems came from the cache: the mixture is the bundle's own file, held inside it.
-      within: s.claim.dir,
+      // The stems came from the cache: the mixture is the bundle's own file, read from its descriptor.
+      within: s.bundle,
       signal: s.signal,
     });
     return undefined;
@@ -233,7 +232,7 @@ const encode: Steps['encode'] = {
       videoVariant: s.videoVariant!,
       videoRecipe: s.videoRecipe,
       cover: s.cover,
-      within: claim.dir,
+      within: s.bundle,
       signal: s.signal,
       progress,
       logger: s.logger,

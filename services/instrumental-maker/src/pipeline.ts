@@ -4,6 +4,7 @@ import type { MediaInfo } from '@imk/media';
 import type { Claim } from '@imk/fsqueue';
 import type { Artifact, BundleSong, Job, Manifest } from '@imk/protocol';
 import type { SeparationEngine, SeparationResult, VariantRecipe } from '@imk/separation';
+import { bundleFiles, holdBundleFile, releaseBundleFiles, type BundleFiles } from './bundle-files.ts';
 import type { WorkerContext } from './context.ts';
 import type { Duplicate } from './duplicates.ts';
 import type { MixClaim } from './mix-claim.ts';
@@ -46,6 +47,11 @@ export interface PipelineState extends PipelineInput {
   /** The input's name in the bundle, and its path. */
   inputName: string;
   inputFile: string;
+  /**
+   * The claimed bundle with the files the job reads (input, video, cover) opened once when it started:
+   * every read of them goes through these descriptors (passed to media readers as `within`).
+   */
+  bundle: BundleFiles;
   /** The decoded mixture, in the scratch folder. */
   mixture: string;
   warnings: string[];
@@ -92,10 +98,15 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     jobId: job.job_id,
     inputName,
     inputFile: join(input.claim.dir, inputName),
+    bundle: bundleFiles(input.claim.dir),
     mixture: join(input.work, 'mixture.wav'),
     warnings: [],
   };
   try {
+    // Opened once, now that the bundle is claimed: a file renamed over one of them later is never read.
+    // One that cannot be opened fails the step that needs it (the input: the hash), as a read by name did.
+    for (const name of [inputName, job.video_path, job.cover_path])
+      if (name !== undefined) await holdBundleFile(state.bundle, name);
     return await runStages(input.stages, PIPELINE_STEPS, state, input.signal, job.job_id);
   } catch (error) {
     // Still under the claim: a mix of this job waiting for it starts its own partial folder only after.
@@ -103,5 +114,6 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     throw error;
   } finally {
     await state.mixClaim?.release();
+    await releaseBundleFiles(state.bundle);
   }
 }

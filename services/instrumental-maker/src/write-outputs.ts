@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { copyUntrustedFile } from '@imk/fs-safe';
+import { copyOpenedFile, copyUntrustedFile } from '@imk/fs-safe';
 import { dirname, extname, join } from 'node:path';
 import {
   STEM_MP4_STREAMS,
@@ -7,6 +7,7 @@ import {
   encodeAudio,
   encodeGroupWithinCeiling,
   encoderInputPeak,
+  heldOpen,
   replaceVideoAudio,
   stemMp4Peak,
   writeStemMp4,
@@ -14,6 +15,8 @@ import {
   type ClipGuard,
   type GuardedFile,
   type LoudnessMeasurement,
+  type Within,
+  withinDir,
 } from '@imk/media';
 import type { Logger } from '@imk/log';
 import type { Artifact, Job } from '@imk/protocol';
@@ -56,8 +59,9 @@ export interface WriteOutputsInput {
    * The claimed bundle the job's own files come from (the input, its video, its cover): every read of one
    * of them is held inside it (see @imk/media's OpenInputsOptions), so a folder on their path swapped for
    * a link to a file elsewhere after the claim's check is refused, never encoded, embedded or published.
+   * Those the bundle holds open (the worker opens them when the job starts) are read from that descriptor.
    */
-  within: string;
+  within: Within;
   signal?: AbortSignal;
   progress?: ReportProgress;
   /** The job's logger: says which mix was turned down so that it does not clip. */
@@ -221,7 +225,10 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
         path: sourceVideoPath(job, extname(from)),
       },
       run: async (output) => {
-        await copyUntrustedFile(from, output, { within, name: job.video_path ?? from });
+        const name = job.video_path ?? from;
+        const held = heldOpen(within, from);
+        if (held !== undefined) await copyOpenedFile(held, output, { name });
+        else await copyUntrustedFile(from, output, { within: withinDir(within)!, name });
         return undefined;
       },
     });

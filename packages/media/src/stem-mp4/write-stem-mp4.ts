@@ -14,6 +14,7 @@ import {
 } from './stem-manifest.ts';
 import type { StemManifest, StemManifestStem, StemMp4Stem } from './stem-manifest.ts';
 import { putUdtaBox, readUdtaBox } from './udta-box.ts';
+import type { Within } from '../untrusted-inputs.ts';
 
 export interface WriteStemMp4Options {
   /** The .stem.mp4 to write; written under a temp name beside it and renamed when complete. */
@@ -36,7 +37,7 @@ export interface WriteStemMp4Options {
    * The folder someone else writes that a stream or the cover may come from (the mixture and cover of a
    * job's bundle): held inside it when opened (see OpenInputsOptions).
    */
-  within?: string;
+  within?: Within;
   signal?: AbortSignal;
 }
 
@@ -50,7 +51,7 @@ export async function stemMp4Peak(
   streams: WriteStemMp4Options['streams'],
   signal?: AbortSignal,
   /** See WriteStemMp4Options.within. */
-  within?: string,
+  within?: Within,
 ): Promise<number> {
   let peak = 0;
   for (const name of ['mixture', ...STEM_MP4_ORDER] as const) {

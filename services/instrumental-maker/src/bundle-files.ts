@@ -1,0 +1,49 @@
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openUntrusted } from '@imk/fs-safe';
+import type { OpenedFolder } from '@imk/media';
+
+/**
+ * The claimed bundle's files a job reads (its song, its video, its cover), each opened once, the untrusted
+ * way, when the job starts. Every later read goes through that descriptor (media readers take this as
+ * `within`): probe, hash, decode, the mix from cached stems, the .stem.mp4, the video's new sound, the
+ * source copy, the cover at each encode. A file renamed over one of them inside the claimed bundle
+ * meanwhile is never read, so what is hashed and recorded (the manifest's input.sha256, the stem cache
+ * key, the output key) is what is separated, mixed and embedded.
+ */
+export interface BundleFiles extends OpenedFolder {
+  opened: Map<string, FileHandle>;
+  /** Why a file could not be opened, by path: said by the step that needs it, as a read by name said it. */
+  failed: Map<string, Error>;
+}
+
+export function bundleFiles(dir: string): BundleFiles {
+  return { dir, opened: new Map(), failed: new Map() };
+}
+
+/**
+ * Opens the bundle file `name` (a plain name checked by the bundle's validation) and holds it; a file that
+ * cannot be opened (missing, a link, a FIFO) is not held and the reason is kept in `failed`.
+ */
+export async function holdBundleFile(files: BundleFiles, name: string): Promise<void> {
+  const path = join(files.dir, name);
+  if (files.opened.has(path) || files.failed.has(path)) return;
+  try {
+    files.opened.set(path, (await openUntrusted(path, { name, within: files.dir })).handle);
+  } catch (error) {
+    files.failed.set(path, error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+/** The descriptor held for `path`; else the error its open gave (the same error a read by name gives). */
+export function heldFile(files: BundleFiles, path: string): FileHandle {
+  const handle = files.opened.get(path);
+  if (handle !== undefined) return handle;
+  throw files.failed.get(path) ?? new Error(`${path} was not opened when the job started`);
+}
+
+export async function releaseBundleFiles(files: BundleFiles): Promise<void> {
+  const handles = [...files.opened.values()];
+  files.opened.clear();
+  await Promise.all(handles.map((handle) => handle.close().catch(() => undefined)));
+}
