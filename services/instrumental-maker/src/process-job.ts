@@ -117,6 +117,9 @@ export async function processClaim(
         if (song.index === 1) {
           running();
           logger.info({ waited_ms: waitedMs(claim) }, waitEnded(claim));
+          // The job runs now: if it finds the folder busy again when it publishes, that is a second wait
+          // (its own line of history, since then), not the first one going on.
+          claim.waitOver();
         }
       }
       const songWork = songs.length === 1 ? work : join(work, `song-${song.index}`);
