@@ -21,9 +21,9 @@ const under = (path: string, point: string): boolean =>
  * per mount (/proc/self/mountinfo), each given `timeoutMs`. A share that does not answer (a hard-mounted NFS
  * export whose server is gone, a FUSE mount whose server is stopped) blocks a `stat` until it answers,
  * forever perhaps: in this process that would hang the caller and hold one of libuv's four file-system
- * threads for good (every later read and write of the process queues behind them); a child is killed at the
- * deadline (SIGKILL ends a wait on NFS and FUSE) and every folder of that mount is 'silent'. Mounts are asked
- * side by side, so a dead one costs the others nothing.
+ * threads for good (every later read and write of the process queues behind them); a child is given up at the
+ * deadline (SIGKILL, not waited for: it may not end before the share answers) and every folder of that mount
+ * is 'silent' until it has ended. Mounts are asked side by side, so a dead one costs the others nothing.
  */
 export async function statFolders(
   folders: readonly string[],
