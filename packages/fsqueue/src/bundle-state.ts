@@ -38,12 +38,17 @@ export interface BundleWait {
 }
 
 /**
- * Which release a retry delay belongs to: the attempt count, and for a wait the number of looks. A claimer
- * counts a delay on its own clock from when it first saw this key (never from a time another host wrote):
- * a release seen again is not due before then; a newer release (another host looked meanwhile) starts anew.
+ * Which release a retry delay belongs to: the attempt count, and for a wait when it began and the number of
+ * looks (a second wait, begun after the job ran, counts its looks from 1 again). A claimer counts a delay on
+ * its own clock from when it first saw this key (never from a time another host wrote; `since` is only
+ * compared for equality): a release seen again is not due before then; a newer release (another host
+ * looked meanwhile, or a new wait began) starts anew.
  */
 export function delayKey(state: Pick<BundleState, 'attempts' | 'waiting'>): string {
-  return `${state.attempts}:${state.waiting?.looks ?? 0}`;
+  const { waiting } = state;
+  return waiting === undefined
+    ? `${state.attempts}:0`
+    : `${state.attempts}:${waiting.since}:${waiting.looks ?? 0}`;
 }
 
 /** Largest imk-*.json file read back (they are a few hundred bytes). */

@@ -138,7 +138,7 @@ export class HeldClaim implements Claim {
   readonly dir: string;
   readonly attempt: number;
   readonly token: string;
-  readonly waiting: ClaimWait | undefined;
+  private wait: ClaimWait | undefined;
   private readonly publishedMs: number;
   private counter = 0;
   private lost = false;
@@ -159,7 +159,15 @@ export class HeldClaim implements Claim {
     this.attempt = init.attempt;
     this.token = init.token;
     this.publishedMs = init.publishedMs;
-    this.waiting = waitOf(init.waiting);
+    this.wait = waitOf(init.waiting);
+  }
+
+  get waiting(): ClaimWait | undefined {
+    return this.wait;
+  }
+
+  waitOver(): void {
+    this.wait = undefined;
   }
 
   isLost(): boolean {
@@ -291,13 +299,14 @@ export class HeldClaim implements Claim {
       const { delayMs, waitingFor } = options;
       if (waitingFor !== undefined) {
         // The same wait as the last claim's goes on from when it began; another one begins now.
-        const same = this.waiting?.for === waitingFor;
-        const since = same ? this.waiting.since : new Date();
+        const wait = this.wait;
+        const same = wait?.for === waitingFor;
+        const since = same ? wait.since : new Date();
         const now = new Date();
         state.waiting = {
           for: waitingFor,
           since: since.toISOString(),
-          looks: (same ? this.waiting.looks : 0) + 1,
+          looks: (same ? wait.looks : 0) + 1,
           last_look_at: now.toISOString(),
           ...(delayMs !== undefined &&
             delayMs > 0 && { next_look_at: new Date(now.getTime() + delayMs).toISOString() }),

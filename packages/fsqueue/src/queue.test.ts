@@ -202,6 +202,34 @@ describe('settling a claim', () => {
     await retry.complete();
   });
 
+  it('a second wait of a job, begun after the first was over, is not looked at before its own delay', async () => {
+    await publishTiny(queueDir, 'twice');
+    const queue = open({ pollMs: 20, consumerId: 'looking' });
+    const other = open({ pollMs: 20, consumerId: 'other' });
+    const first = await queue.claim();
+    await first!.release({ delayMs: RETRY_DELAY_MS, waitingFor: 'BUSY' });
+    // The other consumer learns of the first wait's first look (and gives the job back untouched).
+    expect(await other.claim()).toBeUndefined();
+    const { claim: looking } = await claimWhenHandedOut(queue);
+    expect(looking.waiting?.looks).toBe(1);
+    // The look found it done and the job ran; then it found it busy again: a wait of its own.
+    looking.waitOver();
+    expect(looking.waiting).toBeUndefined();
+    const releasing = performance.now();
+    await looking.release({ delayMs: RETRY_DELAY_MS, waitingFor: 'BUSY' });
+    // Before, the second wait's first release looked like the first's to the other consumer (same attempts,
+    // same looks): it counted the delay from the first wait's and took the job again at once.
+    const learning = performance.now();
+    expect(await other.claim()).toBeUndefined();
+    const learnt = performance.now();
+    const { claim: again, refusedAt, gotAt } = await claimWhenHandedOut(other);
+    expect(gotAt - releasing).toBeGreaterThanOrEqual(RETRY_DELAY_MS);
+    expect(gotAt - learning).toBeGreaterThanOrEqual(RETRY_DELAY_MS);
+    for (const at of refusedAt) expect(at - learnt).toBeLessThan(RETRY_DELAY_MS);
+    expect(again.waiting?.looks).toBe(1);
+    await again.complete();
+  });
+
   it('release keeps the attempt and the place in line', async () => {
     await publishInOrder([
       ['first', undefined],

@@ -119,7 +119,7 @@ export class ReadyIndex {
 
   /**
    * Records that a job's imk-state.json asks for a retry delay, and returns when this process first learned
-   * of that delay for that release (`key`, see delayKey: the attempt count and, for a wait, its looks) on
+   * of that delay for that release (`key`, see delayKey: the attempt count and, for a wait, its since and looks) on
    * its own monotonic clock. Keyed by the attempt count alone, a second host that had seen one look of a
    * waiting job found every later look's delay already over and looked again at once.
    */

@@ -146,6 +146,12 @@ export interface Claim {
    * undefined when the last claim did not wait. A caller measures how long the job has waited by it.
    */
   readonly waiting: ClaimWait | undefined;
+  /**
+   * The wait this claim found (`waiting`) is over: the job looked, found what it waited for done and goes
+   * on. `waiting` is undefined from now on, and a release for the same thing later in this claim (the job
+   * ran, then found it busy again) begins a new wait, with its own `since` and looks.
+   */
+  waitOver(): void;
   /** Archive as rejected: the bundle itself is invalid; imk-rejection.json lists the problems. */
   reject(problems: RejectProblem[]): Promise<void>;
   /**

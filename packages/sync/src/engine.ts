@@ -219,7 +219,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const canResend = resendCheck(listed, routedHere, planned, result.problems);
     // One physical folder is one destination, whichever backend or spelling names it.
     if (planOptions.places === true || planned.some((transfer) => transfer.state === 'due'))
-      result.places = await preparePlaces([...planned, ...receipts.values()], backendOptions, hostPathOf);
+      result.places = await preparePlaces([...planned, ...receipts.values()], backendOptions, hostPathOf, {
+        env: options.env,
+      });
     result.holders = pathHolders(receipts.values(), canResend, result.places);
     result.released = [...receipts.values()].filter((receipt) => isReleased(receipt, canResend));
     // Every destination path is checked against this pass and every receipt before anything is copied.

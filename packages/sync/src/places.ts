@@ -1,8 +1,10 @@
-import { stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import type { BackendOptions } from './backends/index.ts';
+import { syncError } from './errors.ts';
 import type { SyncBackend } from './types.ts';
+import { statFolders, type FolderStat } from './util/folder-stats.ts';
+import { mountTables } from './util/mounts.ts';
 import { joinRemote } from './util/remote-path.ts';
 import { SshConnectionSchema } from './util/ssh-options.ts';
 
@@ -17,7 +19,15 @@ import { SshConnectionSchema } from './util/ssh-options.ts';
 export interface DestinationPlaces {
   /** The key of the folder holding `path` on backend `backend`: undefined when not prepared. */
   folderKey(backend: string, path: string): string | undefined;
+  /**
+   * Why the folder holding `path` on `backend` is unreachable this pass (UNREACHABLE: the share it is on did
+   * not answer a `stat` within PLACE_TIMEOUT_MS); undefined when it answered, or is not on this host.
+   */
+  unreachable?(backend: string, path: string): Error | undefined;
 }
+
+/** How long the folders of one mount may take to answer a `stat` before the share counts as unreachable. */
+export const PLACE_TIMEOUT_MS = 10_000;
 
 /** How preparePlaces finds the host path of a folder of a backend that writes to this host (local, rclone local). */
 export type HostPathOf = (backend: string, folder: string) => Promise<string | undefined>;
@@ -40,48 +50,81 @@ export async function preparePlaces(
   paths: Iterable<{ backend: string; remotePath: string }>,
   backends: Readonly<Record<string, BackendOptions | undefined>>,
   hostPathOf: HostPathOf,
+  /** Where the mounts are listed (mountTables), and how long a mount may take to answer. */
+  options: { mountinfo?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<DestinationPlaces> {
   const keys = new Map<string, string>();
+  const silent = new Map<string, Error>();
   const wanted = new Map<string, { backend: string; folder: string }>();
   for (const { backend, remotePath } of paths) {
     const folder = folderOf(remotePath);
     wanted.set(folderId(backend, folder), { backend, folder });
   }
-  const inodes = new Map<string, Promise<string | undefined>>();
+  const here = new Map<string, string>();
   await Promise.all(
     [...wanted].map(async ([id, { backend, folder }]) => {
-      const options = backends[backend];
+      const backendOptions = backends[backend];
       let key: string | undefined;
       try {
         const host = await hostPathOf(backend, folder);
-        if (host !== undefined) key = await hostPlace(host, inodes);
-        else if (options) key = remotePlace(options, folder);
+        if (host !== undefined) here.set(id, posix.normalize(host));
+        else if (backendOptions) key = remotePlace(backendOptions, folder);
       } catch {
         key = undefined;
       }
-      keys.set(id, key ?? `unplaced:${id}`);
+      if (!here.has(id)) keys.set(id, key ?? `unplaced:${id}`);
     }),
   );
-  return { folderKey: (backend, path) => keys.get(folderId(backend, folderOf(path))) };
+  // Every folder on the way up from each, asked of `stat` at once (one child per mount, bounded in time).
+  const timeoutMs = options.timeoutMs ?? PLACE_TIMEOUT_MS;
+  const stats = await statFolders([...new Set([...here.values()].flatMap(ancestors))], {
+    timeoutMs,
+    mountinfo: options.mountinfo ?? mountTables(options.env).mountinfo,
+    env: options.env,
+  });
+  for (const [id, path] of here) {
+    const place = hostPlace(path, stats);
+    keys.set(id, typeof place === 'string' ? place : `unplaced:${id}`);
+    if (place === SILENT) {
+      const { backend } = wanted.get(id)!;
+      silent.set(
+        id,
+        syncError(
+          'UNREACHABLE',
+          `destination ${backend}: ${path} did not answer within ${timeoutMs / 1000} s (a network share whose server is down or stopped?); its files are sent once it answers`,
+          { details: { path } },
+        ),
+      );
+    }
+  }
+  return {
+    folderKey: (backend, path) => keys.get(folderId(backend, folderOf(path))),
+    unreachable: (backend, path) => silent.get(folderId(backend, folderOf(path))),
+  };
 }
 
-/** `host:<dev>:<ino>` of the deepest folder of `path` that exists, then the names below it. */
-async function hostPlace(
-  path: string,
-  inodes: Map<string, Promise<string | undefined>>,
-): Promise<string | undefined> {
+const SILENT = Symbol('silent');
+
+/** `path` and every folder above it, deepest first. */
+function ancestors(path: string): string[] {
+  const all = [path];
+  for (let folder = path; dirname(folder) !== folder; folder = dirname(folder)) all.push(dirname(folder));
+  return all;
+}
+
+/**
+ * `host:<dev>:<ino>` of the deepest folder of `path` that exists, then the names below it; SILENT when the
+ * share it is on did not answer.
+ */
+function hostPlace(path: string, stats: Map<string, FolderStat>): string | typeof SILENT | undefined {
   const missing: string[] = [];
-  for (let folder = posix.normalize(path); ; folder = dirname(folder)) {
-    let found = inodes.get(folder);
-    if (!found) {
-      found = stat(folder).then(
-        (info) => (info.isDirectory() ? `host:${info.dev}:${info.ino}` : undefined),
-        () => undefined,
-      );
-      inodes.set(folder, found);
+  for (let folder = path; ; folder = dirname(folder)) {
+    const found = stats.get(folder);
+    if (found === 'silent') return SILENT;
+    if (found !== undefined && found !== 'absent') {
+      const key = `host:${found.dev}:${found.ino}`;
+      return missing.length === 0 ? key : `${key}/${missing.reverse().join('/')}`;
     }
-    const key = await found;
-    if (key !== undefined) return missing.length === 0 ? key : `${key}/${missing.reverse().join('/')}`;
     if (dirname(folder) === folder) return undefined;
     missing.push(posix.basename(folder));
   }

@@ -315,8 +315,11 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
     const known = down.get(transfer.backend);
     if (known) return record(transfer, failed(transfer, known, started));
     if (input.signal?.aborted) return;
+    // The share its folder is on did not answer this pass's look (places.ts): not tried, it would hang too.
+    const away = input.places?.unreachable?.(transfer.backend, transfer.remotePath);
     for (let attemptNo = 1; ; attemptNo++) {
       try {
+        if (away) throw away;
         await assertInsideJob(transfer);
         const backend = input.backendFor(transfer.backend);
         const arriving = announce(backend);

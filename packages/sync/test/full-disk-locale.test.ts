@@ -10,17 +10,14 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRcloneBackend, createRsyncBackend, isRetryable, type SyncBackend } from '../src/index.ts';
-import { tempDir, testLogger } from './helpers.ts';
+import { germanLocale, tempDir, testLogger } from './helpers.ts';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 const saved = { LANG: process.env.LANG, LC_ALL: process.env.LC_ALL, LOCPATH: process.env.LOCPATH };
 beforeAll(async () => {
   dir = await tempDir('imk-full-locale-');
-  const locales = join(dir.path, 'locales');
-  await mkdir(locales);
-  await execa('localedef', ['-i', 'de_DE', '-f', 'UTF-8', join(locales, 'de_DE.UTF-8')]);
   // What a user in Germany has: every program started from here inherits it.
-  Object.assign(process.env, { LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8', LOCPATH: locales });
+  Object.assign(process.env, await germanLocale(dir.path));
   // The locale works: a tool started here speaks German.
   const ls = await execa('ls', [join(dir.path, 'nothing-here')], { reject: false });
   expect(ls.stderr).toMatch(/nicht gefunden/);

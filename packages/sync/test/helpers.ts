@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { execa } from 'execa';
 import { createLogger, type Logger } from '@imk/log';
 
 /** A logger for tests: silent unless IMK_TEST_LOG names a level. */
@@ -29,4 +30,15 @@ export function capturingLogger(name = 'test'): { logger: Logger; lines: () => R
 export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * What a user in Germany has: a de_DE.UTF-8 locale built with localedef under `dir` (found through LOCPATH,
+ * so nothing is installed on the machine), as the environment that selects it.
+ */
+export async function germanLocale(dir: string): Promise<{ LANG: string; LC_ALL: string; LOCPATH: string }> {
+  const locales = join(dir, 'locales');
+  await mkdir(locales, { recursive: true });
+  await execa('localedef', ['-i', 'de_DE', '-f', 'UTF-8', join(locales, 'de_DE.UTF-8')]);
+  return { LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8', LOCPATH: locales };
 }

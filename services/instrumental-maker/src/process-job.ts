@@ -69,8 +69,13 @@ export async function processClaim(
   // running only once that is done. Each look said "running" then "retrying": about 2,900 lines of history
   // for a day's wait. The wait is one "waiting" line now, updated at each look (settleFailure).
   const looking = !job.remix && claim.waiting?.for === 'OUTPUTS_BEING_WRITTEN';
-  if (!looking) running();
-  logger.info('job started');
+  if (!looking) {
+    running();
+    logger.info('job started');
+  } else
+    // A look that finds the folder still busy is said at debug: the service log says the wait once, when it
+    // begins, and again when it ends (below, or "job failed" when it is given up): not a line each look.
+    logger.debug('job looks at its outputs folder again');
   const work = join(ctx.workRoot, jobWorkDirName(jobId, consumer));
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
@@ -109,7 +114,13 @@ export async function processClaim(
       // a listing of the folder, not a separation.
       if (looking) {
         await refuseBusyOutputs(ctx.paths.outputs, songId);
-        if (song.index === 1) running();
+        if (song.index === 1) {
+          running();
+          logger.info({ waited_ms: waitedMs(claim) }, waitEnded(claim));
+          // The job runs now: if it finds the folder busy again when it publishes, that is a second wait
+          // (its own line of history, since then), not the first one going on.
+          claim.waitOver();
+        }
       }
       const songWork = songs.length === 1 ? work : join(work, `song-${song.index}`);
       await mkdir(songWork, { recursive: true });
@@ -265,8 +276,10 @@ async function settleFailure(
     // A later song of the bundle has its own ledger row: it no longer shows as running.
     if (song.jobId !== jobId)
       ctx.ledger.recordState(song.jobId, { state, attempt, consumer, stage: stages.current, message: said });
+    // The wait is said once when it begins; each later look at debug (the wait's end is said by the look
+    // that finds the folder done, processClaim, or by "job failed" when it is given up).
     if (wait.release)
-      logger[wait.first ? 'warn' : 'info'](
+      logger[wait.first ? 'warn' : 'debug'](
         {
           stage: stages.current,
           err: message,
@@ -352,11 +365,26 @@ function waitFor(ctx: WorkerContext, claim: Claim, error: unknown): WaitDecision
     };
   return {
     release: { delayMs: waitCheckMs, waitingFor: code },
-    said: `job ${claim.jobId} waits (${code}, waited ${duration(waitedMs)} of at most ${duration(maxWaitMs)}, retry.maxWaitMs); looking again in ${duration(waitCheckMs)}, no attempt spent`,
+    said: first
+      ? `job ${claim.jobId} waits (${code}): waiting for ${waitsFor(code, claim.jobId) ?? code} since ${clock(since)}, gives up at ${clock(since + maxWaitMs)} (retry.maxWaitMs); looking again every ${duration(waitCheckMs)} (retry.waitCheckMs), no attempt spent; each look is logged at debug, the end of the wait at info`
+      : `job ${claim.jobId} waits (${code}, waited ${duration(waitedMs)} of at most ${duration(maxWaitMs)}, retry.maxWaitMs); looking again in ${duration(waitCheckMs)}, no attempt spent`,
     history: `waiting for ${waitsFor(code, claim.jobId) ?? code} since ${clock(since)}, gives up at ${clock(since + maxWaitMs)} (retry.maxWaitMs); looked ${looks} time${looks === 1 ? '' : 's'}, the last at ${clock(now)}, the next at ${clock(now + waitCheckMs)} (retry.waitCheckMs), no attempt spent`,
     first,
     waitedMs,
   };
+}
+
+/** How long the wait a claim found (Claim.waiting) has lasted so far. */
+function waitedMs(claim: Claim): number {
+  return claim.waiting === undefined ? 0 : Math.max(0, Date.now() - claim.waiting.since.getTime());
+}
+
+/** What the log says when a look finds the folder the job waited for done: the wait's end, once. */
+function waitEnded(claim: Claim): string {
+  const { waiting, jobId } = claim;
+  if (waiting === undefined) return 'job started';
+  const what = waitsFor(waiting.for, jobId) ?? waiting.for;
+  return `job ${jobId} started: the wait for ${what} since ${clock(waiting.since.getTime())} is over (${duration(waitedMs(claim))}, ${waiting.looks + 1} looks)`;
 }
 
 /** A time for people, to the second, in UTC as every other time of the ledger: `2026-12-05 15:20:01 UTC`. */
@@ -364,7 +392,8 @@ function clock(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-/** A wait's length for people: seconds up to two minutes, then minutes. */
+/** A wait's length for people: milliseconds under a second, seconds up to two minutes, then minutes. */
 function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
 import {
+  PROCESS_COUNTING_ENGINE,
+  engineCalls,
   folderNames,
   imk,
   jobDetail,
@@ -34,8 +36,15 @@ async function contents(dir: string): Promise<Map<string, Buffer>> {
  */
 async function busyJob(
   retry: Record<string, number>,
+  more: (root: string) => Record<string, unknown> = () => ({}),
 ): Promise<{ root: string; earlier: string; queue: string }> {
-  const made = await makeRoot({ pollMs: 100, concurrency: 1, variants: ['instrumental'], retry });
+  const made = await makeRoot((dir) => ({
+    pollMs: 100,
+    concurrency: 1,
+    variants: ['instrumental'],
+    retry,
+    ...more(dir),
+  }));
   root = made;
   const earlier = join(made, 'outputs', 'busy');
   await materializeLegacySample('outputs/pyout_inst_003', earlier);
@@ -59,7 +68,26 @@ function writer(earlier: string): () => Promise<number> {
   };
 }
 
-/** The times (ms) at which a worker's JSON log says the job looked at the busy folder and went on waiting. */
+/** How often the job's history (its one 'waiting' line) says it has looked at the busy folder. */
+async function looksInHistory(root: string): Promise<number> {
+  // Not in the ledger before it is first claimed.
+  const detail = await Promise.resolve()
+    .then(() => jobDetail(root, 'busy'))
+    .catch(() => undefined);
+  const waiting = detail?.events.findLast((e) => e.state === 'waiting');
+  return Number(/looked (\d+) times?/.exec(waiting?.message ?? '')?.[1] ?? 0);
+}
+
+/** The lines of a worker's JSON log about job `busy`, at info or above (pino: 30), as level and message. */
+const infoLines = (log: string): string[] =>
+  log
+    .split('\n')
+    .filter((line) => line.startsWith('{"'))
+    .map((line) => JSON.parse(line) as { level: number; msg: string; job_id?: string })
+    .filter((line) => line.job_id === 'busy' && line.level >= 30)
+    .map((line) => `${line.level} ${line.msg}`);
+
+/** The times (ms) at which a worker's JSON log (at debug) says the job looked at the busy folder and went on waiting. */
 const looksIn = (log: string): number[] =>
   log
     .split('\n')
@@ -90,7 +118,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       await waitFor(
         async () => {
           await write();
-          return looksIn(log).length > 4 || (await folderNames(join(queue, 'failed'))).length > 0;
+          return (await looksInHistory(root)) > 4 || (await folderNames(join(queue, 'failed'))).length > 0;
         },
         120_000,
         'the job to look at the busy folder more often than its attempts allow',
@@ -138,8 +166,23 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       expect(kept[0]).toMatch(/\.earlier-version$/);
       expect(await contents(join(root, 'outputs', '.replaced', kept[0]!))).toEqual(before);
       // The log said what the job waited for, and where.
-      expect(log).toMatch(/job busy waits \(OUTPUTS_BEING_WRITTEN, waited \d+ s of at most 10 min/);
       expect(log).toContain('outputs/busy/ holds files without a manifest.json');
+      // At info, the service log said the wait once when it began and once when it ended, however often the
+      // job looked: before, each look logged "job started" and "job busy waits" (about 2,900 pairs a day).
+      // ("job succeeded" is logged right after the bundle moved to succeeded/.)
+      await waitFor(() => infoLines(log).includes('30 job succeeded'), 60_000, 'the log to say so');
+      expect(infoLines(log)).toEqual([
+        '30 job started',
+        expect.stringMatching(
+          /^40 job busy waits \(OUTPUTS_BEING_WRITTEN\): waiting for another program \(the earlier instrumental-maker\?\) to finish writing outputs\/busy\/ since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, gives up at [\d-]+ [\d:]+ UTC \(retry\.maxWaitMs\); looking again every 200 ms \(retry\.waitCheckMs\)/,
+        ),
+        expect.stringMatching(
+          /^30 job busy started: the wait for another program \(the earlier instrumental-maker\?\) to finish writing outputs\/busy\/ since [\d-]+ [\d:]+ UTC is over \(\d+ s, \d+ looks\)$/,
+        ),
+        '30 stems found in the cache; the engine is not run',
+        "40 outputs/busy/ (the earlier instrumental-maker's output folder) was moved aside, kept for good (imk cleanup never removes it)",
+        '30 job succeeded',
+      ]);
     } finally {
       worker.kill('SIGTERM');
       await worker;
@@ -154,7 +197,9 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       maxWaitMs: 1500,
       waitCheckMs: 200,
     });
-    const worker = imk(['run', '--root', root]);
+    const worker = imk(['run', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
+    let log = '';
+    worker.all?.on('data', (chunk: Buffer) => (log += chunk.toString()));
     const write = writer(earlier);
     try {
       let written = 0;
@@ -176,7 +221,102 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       expect(await folderNames(join(root, 'outputs', '.replaced'))).toEqual([]);
       const parts = (await folderNames(join(earlier, 'files'))).filter((name) => name.startsWith('part-'));
       expect(parts).toHaveLength(written);
+      // At info, the service log said the wait when it began and when it was given up, not each look.
+      await waitFor(() => infoLines(log).includes('40 job failed'), 60_000, 'the log to say so');
+      expect(infoLines(log)).toEqual([
+        '30 job started',
+        expect.stringMatching(/^40 job busy waits \(OUTPUTS_BEING_WRITTEN\): waiting for another program/),
+        '40 job failed',
+      ]);
     } finally {
+      worker.kill('SIGTERM');
+      await worker;
+    }
+  }, 300_000);
+
+  it('waits again as a wait of its own (its own since and looks) when the folder is busy again after the job ran', async () => {
+    // The separation of a run that begins while `hold` exists stays held until the test removes it.
+    const { root, earlier, queue } = await busyJob({ maxWaitMs: 600_000, waitCheckMs: 200 }, (dir) => ({
+      engine: {
+        name: 'counting',
+        module: PROCESS_COUNTING_ENGINE,
+        params: { counterFile: engineCalls(dir), holdStartedWhile: join(dir, 'hold') },
+      },
+    }));
+    const worker = imk(['run', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
+    let log = '';
+    worker.all?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const write = writer(earlier);
+    const manifest = await readFile(legacySample('outputs/pyout_inst_003/manifest.json'), 'utf8');
+    const waits = async () => (await jobDetail(root, 'busy')).events.filter((e) => e.state === 'waiting');
+    const sinceOf = (message: string | null | undefined) =>
+      Date.parse(`${/ since ([\d-]+ [\d:]+) UTC/.exec(message ?? '')![1]!.replace(' ', 'T')}Z`);
+    const hold = join(root, 'hold');
+    try {
+      // The first wait: the job ran, found the folder busy, and has looked at it again a few times, for
+      // longer than a second (the history's times are to the second).
+      await waitFor(
+        async () => {
+          await write();
+          const [first] = await waits().catch(() => []);
+          return (await looksInHistory(root)) >= 3 && Date.now() - sinceOf(first?.message) > 2000;
+        },
+        120_000,
+        'the job to wait for the busy folder',
+      );
+      const [first] = await waits();
+      // The earlier version finishes; the stems were cleaned up meanwhile, so the job separates again (held).
+      await writeFile(hold, '');
+      await rm(join(root, 'state', 'cache', 'stems'), { recursive: true, force: true });
+      const ended = Date.now();
+      await writeFile(join(earlier, 'manifest.json'), manifest);
+      await waitFor(
+        async () => (await readFile(engineCalls(root), 'utf8')).trim().split('\n').length >= 2,
+        120_000,
+        'the job to run again',
+      );
+      // While it runs, the earlier version begins writing the folder again.
+      await rm(join(earlier, 'manifest.json'));
+      await write();
+      await rm(hold);
+      await waitFor(async () => (await waits()).length >= 2, 120_000, 'the job to wait again');
+      const detail = await jobDetail(root, 'busy');
+      expect(detail.events.map((e) => e.state)).toEqual(['running', 'waiting', 'running', 'waiting']);
+      const [, second] = await waits();
+      // The first wait's line is kept as it was; the second says when it began and its own looks. Before,
+      // it went on counting from the first wait's beginning, as if the job had never run.
+      expect(Number(/looked (\d+) times/.exec(detail.events[1]!.message ?? '')?.[1])).toBeGreaterThanOrEqual(
+        3,
+      );
+      expect(second!.message).toMatch(/; looked 1 time, the last at /);
+      expect(sinceOf(second!.message)).toBeGreaterThanOrEqual(Math.floor(ended / 1000) * 1000);
+      expect(sinceOf(first!.message)).toBeLessThan(Math.floor(ended / 1000) * 1000);
+      const shown = String((await imk(['job', 'busy', '--root', root])).stdout);
+      expect(shown.match(/waiting for another program[^\n]* since /g)).toHaveLength(2);
+      // The service log said each wait's beginning (the line comes right after the history's).
+      await waitFor(
+        () => infoLines(log).filter((line) => line.startsWith('40 job busy waits')).length >= 2,
+        60_000,
+        "the log to say the second wait's beginning",
+      );
+      expect(infoLines(log).filter((line) => line.startsWith('40 job busy waits'))).toHaveLength(2);
+      // It ends like the first.
+      await writeFile(join(earlier, 'manifest.json'), manifest);
+      await waitFor(
+        async () => (await folderNames(join(queue, 'succeeded'))).length > 0,
+        120_000,
+        'the job to be published',
+      );
+      expect((await jobDetail(root, 'busy')).events.map((e) => e.state)).toEqual([
+        'running',
+        'waiting',
+        'running',
+        'waiting',
+        'running',
+        'succeeded',
+      ]);
+    } finally {
+      await rm(hold, { force: true });
       worker.kill('SIGTERM');
       await worker;
     }
@@ -188,7 +328,8 @@ describe('a job whose outputs folder the earlier version is still writing', () =
     // Two workers (two hosts sharing queues/ and outputs/; two processes here, each its own consumer).
     const logs = ['', ''];
     const workers = logs.map((_, i) => {
-      const worker = imk(['run', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
+      // Each look after the first is logged at debug.
+      const worker = imk(['run', '--root', root], { env: { IMK_LOG_LEVEL: 'debug' } });
       worker.all?.on('data', (chunk: Buffer) => (logs[i] += chunk.toString()));
       return worker;
     });

@@ -31,6 +31,24 @@ export function outOfSpaceStatus(error: unknown): string | undefined {
   return undefined;
 }
 
+/** A `sh` on an exec channel of an SSH connection (createShellOver's channel for an SFTP session). */
+export function execShell(ssh: SshClient, gone: AbortSignal): Promise<ShellChannel> {
+  return new Promise<ShellChannel>((resolve, reject) => {
+    if (gone.aborted) return reject(gone.reason as Error);
+    ssh.exec('exec sh', (err, channel) => {
+      if (err) return reject(err);
+      resolve({
+        stdin: channel,
+        stdout: channel,
+        stderr: channel.stderr,
+        onExit: (callback) =>
+          channel.once('close', (code: unknown) => callback(typeof code === 'number' ? code : 255)),
+        kill: () => channel.close(),
+      });
+    });
+  });
+}
+
 /** One logged-in SFTP connection and the operations the backend needs, as promises. */
 export interface SftpSession {
   client: SftpClient;
@@ -257,23 +275,7 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
   // Server-side hashes go through one `sh` on an exec channel of this connection, kept for the session:
   // one login shell start-up per pass instead of one per file.
   const ssh = (client as unknown as { client: SshClient }).client;
-  const shell = createShellOver(
-    () =>
-      new Promise<ShellChannel>((resolve, reject) => {
-        if (gone.signal.aborted) return reject(gone.signal.reason as Error);
-        ssh.exec('exec sh', (err, channel) => {
-          if (err) return reject(err);
-          resolve({
-            stdin: channel,
-            stdout: channel,
-            stderr: channel.stderr,
-            onExit: (callback) =>
-              channel.once('close', (code: unknown) => callback(typeof code === 'number' ? code : 255)),
-            kill: () => channel.close(),
-          });
-        });
-      }),
-  );
+  const shell = createShellOver(() => execShell(ssh, gone.signal));
   gone.signal.addEventListener('abort', () => shell.close(), { once: true });
 
   return {

@@ -26,6 +26,9 @@ export interface ShellChannel {
   kill(): void;
 }
 
+/** The first line every kept shell is fed (createShellOver): the C locale for the commands that follow. */
+const C_LOCALE = 'LC_ALL=C LANG=C; export LC_ALL LANG\n';
+
 interface Pending {
   marker: string;
   resolve(result: ToolResult): void;
@@ -48,6 +51,9 @@ export function createShellOver(
     stdout = '';
     stderr = '';
     const opened = await openChannel();
+    // In the C locale on the server, whatever it is set to there or sent by ssh (its sshd may not accept the
+    // LC_ALL ssh sends; ssh2's exec channels send none): what `mv`, `rm` or `sh` say is read by words.
+    opened.stdin.write(C_LOCALE);
     opened.stdout.setEncoding('utf8');
     opened.stderr.setEncoding('utf8');
     opened.stdout.on('data', (data: string) => {
@@ -143,9 +149,6 @@ export function createRemoteShell(options: RemoteShellOptions): RemoteShell {
       buffer: false,
       reject: false,
     });
-    // In the C locale on the server too (its sshd may not accept the LC_ALL ssh sends): what `mv` or `rm`
-    // says there is read by words.
-    proc.stdin.write('LC_ALL=C LANG=C; export LC_ALL LANG\n');
     return {
       stdin: proc.stdin,
       stdout: proc.stdout,

@@ -48,6 +48,8 @@ export interface StartSshdOptions {
    * SSH_FX_QUOTA_EXCEEDED, 14 SSH_FX_NO_SPACE_ON_FILESYSTEM) and `message` (may be empty), writing nothing.
    */
   quota?: { bytes: number; status: number; message: string };
+  /** More environment for every session (sshd's SetEnv), as a server's own settings give it: its locale. */
+  env?: Record<string, string>;
 }
 
 // The filter between sshd and OpenSSH's sftp-server for StartSshdOptions.quota: SFTP packets are a uint32
@@ -143,7 +145,9 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<SshdSer
       `Subsystem sftp ${subsystem}`,
       // Sessions get a HOME of their own: the login shell then reads no ~/.bashrc of the machine's root
       // account (pyenv's init there cost 0.5 s per command, on every rsync and remote check).
-      `SetEnv HOME=${home}`,
+      `SetEnv HOME=${home}${Object.entries(options.env ?? {})
+        .map(([name, value]) => ` ${name}=${value}`)
+        .join('')}`,
       ...(options.sftpOnly ? ['ForceCommand internal-sftp'] : []),
       'LogLevel ERROR',
       '',

@@ -44,7 +44,9 @@ export async function mountSshfs(
     `UserKnownHostsFile=${server.knownHosts}`,
     'StrictHostKeyChecking=yes',
     'BatchMode=yes',
-    'ServerAliveInterval=5',
+    // ssh takes an option's first value: a caller's own ServerAliveInterval (0: a server that stops
+    // answering is waited for forever, as on a hard NFS mount) replaces this one.
+    ...(options.some((o) => o.startsWith('ServerAliveInterval=')) ? [] : ['ServerAliveInterval=5']),
     ...options,
   ];
   const user = (await execa('id', ['-un'])).stdout.trim();

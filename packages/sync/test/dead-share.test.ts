@@ -1,0 +1,111 @@
+// A pass with due transfers looks at every receipt's folder once (places.ts: the device and inode of the
+// deepest existing folder). A share that no longer answers (a hard-mounted NFS export whose server died, a
+// FUSE mount whose server is stopped) blocks a `stat` of it until it answers: that look hung the whole pass,
+// so no destination got anything and `imk sync` never finished a pass. The look is now bounded in time, one
+// `stat` child per mount: the silent share's destination is reported unreachable for this pass (retried
+// later), every other destination is delivered. A real sshfs mount of a real sshd, stopped with SIGSTOP.
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ReceiptStore, createSyncEngine, type SyncEngineOptions } from '../src/index.ts';
+import { audioJob, writeJob } from './fixtures.ts';
+import { capturingLogger, tempDir } from './helpers.ts';
+import {
+  SSHFS_QUEUE_OPTIONS,
+  mountSshfs,
+  sshfsUsable,
+  startSshd,
+  type SshdServer,
+  type SshfsMount,
+} from './servers/index.ts';
+import { descendants } from './servers/processes.ts';
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let sshd: SshdServer;
+let share: SshfsMount;
+let receipts: ReceiptStore;
+
+beforeAll(async () => {
+  if (!(await sshfsUsable()))
+    throw new Error('sshfs, fusermount3 or /dev/fuse is missing: run scripts/system-deps.sh as root');
+  dir = await tempDir('imk-dead-share-');
+  sshd = await startSshd();
+  await mkdir(join(sshd.dataDir, 'share'));
+  // No keep-alive: a stopped server is waited for forever, as a hard-mounted NFS share's is.
+  share = await mountSshfs(sshd, join(sshd.dataDir, 'share'), join(dir.path, 'nas'), [
+    ...SSHFS_QUEUE_OPTIONS,
+    'ServerAliveInterval=0',
+  ]);
+  receipts = ReceiptStore.open({ file: join(dir.path, 'state', 'nas-sync.sqlite') })!;
+}, 60_000);
+afterAll(async () => {
+  receipts?.close();
+  await share?.unmount();
+  await sshd?.stop();
+  await dir?.remove();
+});
+
+/** SIGSTOPs (or SIGCONTs) the sshd and every process of its sessions: the share's server stops answering. */
+async function signalServer(signal: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
+  const pid = Number((await readFile(join(sshd.dir, 'sshd.pid'), 'utf8')).trim());
+  for (const p of [{ pid }, ...descendants(pid)]) process.kill(p.pid, signal);
+}
+
+// Each song's instrumental goes to one destination, its no_drums to the other.
+const route = (backend: string, variant: string, root: string) => ({
+  name: `to-${backend}`,
+  match: { kind: 'audio' as const, variant: [variant], source_type: undefined },
+  to: `${root}/{title} ({variant}).{ext}`,
+  backend,
+});
+
+describe('a pass when one destination is on a share that stopped answering', () => {
+  it('reports that destination unreachable within the bound and delivers to the others', async () => {
+    const outputs = join(dir.path, 'outputs');
+    const live = join(dir.path, 'live');
+    const { logger, lines } = capturingLogger();
+    const options: SyncEngineOptions = {
+      outputsDir: outputs,
+      receipts,
+      remoteRoots: {},
+      backends: { live: { type: 'local', fsync: false }, nas: { type: 'local', fsync: false } },
+      routes: [route('live', 'instrumental', live), route('nas', 'no_drums', join(share.path, 'Music'))],
+      logger,
+      retry: { attemptsPerPass: 1, initialDelaySec: 60, maxDelaySec: 600 },
+    };
+    await writeJob(outputs, { ...audioJob('first', ['instrumental', 'no_drums']), title: 'First' });
+    const engine = createSyncEngine(options);
+    try {
+      // Both destinations work: each holds the first song, and a receipt names each folder.
+      expect(await engine.runPass()).toMatchObject({ delivered: 2, failed: 0 });
+      expect(await readdir(join(share.path, 'Music'))).toEqual(['First (no_drums).m4a']);
+      await writeJob(outputs, { ...audioJob('second', ['instrumental', 'no_drums']), title: 'Second' });
+      await signalServer('SIGSTOP');
+      const started = performance.now();
+      const pass = await Promise.race([engine.runPass(), sleep(60_000).then(() => 'hung' as const)]);
+      // Before, the look at the share's folder never returned: the pass hung, delivering nothing anywhere.
+      expect(pass, 'the pass hung on the share that does not answer').not.toBe('hung');
+      expect(performance.now() - started).toBeLessThan(40_000);
+      expect(pass).toMatchObject({ delivered: 1, failed: 1, failedFinal: 0 });
+      expect((await readdir(live)).sort()).toEqual(['First (instrumental).m4a', 'Second (instrumental).m4a']);
+      const failed = receipts.all();
+      const nasSecond = [...failed.values()].find((r) => r.backend === 'nas' && r.jobId === 'second');
+      expect(nasSecond).toMatchObject({ status: 'failed', errorCode: 'UNREACHABLE' });
+      expect(nasSecond?.errorMessage).toMatch(/did not answer within 10 s/);
+      expect(
+        lines().some((line) => String(line.msg).startsWith('destination unreachable, will retry later')),
+      ).toBe(true);
+      // Another pass while the share is still silent is not held up by it, and leaves no second process
+      // waiting on it: the first one's `stat` still waits (it cannot end before the share answers).
+      await writeJob(outputs, { ...audioJob('third', ['instrumental', 'no_drums']), title: 'Third' });
+      const again = performance.now();
+      expect(await engine.runPass()).toMatchObject({ delivered: 1, failed: 1 });
+      expect(performance.now() - again).toBeLessThan(5000);
+      expect(descendants(process.pid).filter((p) => p.comm === 'stat')).toHaveLength(1);
+    } finally {
+      await signalServer('SIGCONT').catch(() => undefined);
+      await engine.close();
+    }
+  }, 180_000);
+});
