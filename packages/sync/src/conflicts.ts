@@ -2,8 +2,8 @@ import { posix } from 'node:path';
 import { MAX_NAME_BYTES } from '@imk/fs-safe';
 import { isVerifyFinding } from './errors.ts';
 import type { DestinationPlaces } from './places.ts';
-import type { PlannedTransfer } from './plan.ts';
-import type { Receipt, ReceiptStore } from './receipts.ts';
+import type { PlannedTransfer, RoutingProblem } from './plan.ts';
+import { receiptKey, type Receipt, type ReceiptStore } from './receipts.ts';
 import type { TransferOutcome } from './run-transfers.ts';
 import { fitName } from './routes.ts';
 
@@ -292,4 +292,37 @@ export function markReplaced(
         artifactPath: transfer.artifact.path,
       });
   }
+}
+
+/**
+ * Whether a receipt's copy can be sent again: its job is still in outputs/ and, where this plan read its
+ * manifest, that manifest routes that version of that artifact to that destination. A job listed but not
+ * read here (a plan of one job), or read with a problem (an invalid manifest, an unreadable artifact), counts
+ * as able: that is unknown, and a path is released only when it is certain.
+ */
+export function resendCheck(
+  listed: readonly { jobId: string }[],
+  read: readonly { jobId: string }[],
+  planned: readonly PlannedTransfer[],
+  problems: readonly RoutingProblem[],
+): CanResend {
+  const inOutputs = new Set(listed.map((job) => job.jobId));
+  const readHere = new Set(read.map((job) => job.jobId));
+  const unsure = new Set(problems.map((problem) => `${problem.jobId}\u0000${problem.artifact.path}`));
+  const versions = new Set(
+    planned.map((transfer) =>
+      receiptKey({
+        jobId: transfer.jobId,
+        artifactPath: transfer.artifact.path,
+        destination: transfer.destination,
+        sha256: transfer.sha256,
+      }),
+    ),
+  );
+  return (receipt) => {
+    if (!inOutputs.has(receipt.jobId)) return false;
+    if (!readHere.has(receipt.jobId) || unsure.has(`${receipt.jobId}\u0000${receipt.artifactPath}`))
+      return true;
+    return versions.has(receiptKey(receipt));
+  };
 }

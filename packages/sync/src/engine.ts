@@ -22,14 +22,14 @@ import {
   isReleased,
   markReplaced,
   pathHolders,
+  resendCheck,
   resolveDestinations,
   versionKey,
-  type CanResend,
   type ConflictPolicy,
 } from './conflicts.ts';
 import { SYNC_DEFAULTS } from './defaults.ts';
 import { createPlanFindings } from './plan-findings.ts';
-import { receiptKey, type Receipt, type ReceiptStore, type ReceiptWrite } from './receipts.ts';
+import type { Receipt, ReceiptStore, ReceiptWrite } from './receipts.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.ts';
 import { DEFAULT_BACKEND, type Route } from './routes.ts';
 import { createLimiter } from './util/limiter.ts';
@@ -375,37 +375,4 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     live = new Map();
     await Promise.all([...current.values()].map((backend) => backend.close().catch(() => undefined)));
   }
-}
-
-/**
- * Whether a receipt's copy can be sent again: its job is still in outputs/ and, where this plan read its
- * manifest, that manifest routes that version of that artifact to that destination. A job listed but not
- * read here (a plan of one job), or read with a problem (an invalid manifest, an unreadable artifact), counts
- * as able: that is unknown, and a path is released only when it is certain.
- */
-function resendCheck(
-  listed: readonly { jobId: string }[],
-  read: readonly { jobId: string }[],
-  planned: readonly PlannedTransfer[],
-  problems: readonly RoutingProblem[],
-): CanResend {
-  const inOutputs = new Set(listed.map((job) => job.jobId));
-  const readHere = new Set(read.map((job) => job.jobId));
-  const unsure = new Set(problems.map((problem) => `${problem.jobId}\u0000${problem.artifact.path}`));
-  const versions = new Set(
-    planned.map((transfer) =>
-      receiptKey({
-        jobId: transfer.jobId,
-        artifactPath: transfer.artifact.path,
-        destination: transfer.destination,
-        sha256: transfer.sha256,
-      }),
-    ),
-  );
-  return (receipt) => {
-    if (!inOutputs.has(receipt.jobId)) return false;
-    if (!readHere.has(receipt.jobId) || unsure.has(`${receipt.jobId}\u0000${receipt.artifactPath}`))
-      return true;
-    return versions.has(receiptKey(receipt));
-  };
 }
