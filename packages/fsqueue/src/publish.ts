@@ -296,35 +296,23 @@ async function moveFile(source: string, target: string, name: string): Promise<v
   // rename follows none), never by name again: copyFile by name opened whatever the name stood for by then
   // (a FIFO swapped in blocked the producer forever, a link to another file of this host had that file
   // copied into the bundle). The copy is made durable by the caller.
-  let opened;
-  try {
-    opened = await openUntrusted(source, { name: source });
-  } catch (error) {
-    throw untakable(source, name, error);
-  }
-  try {
-    await copyOpenedFile(opened.handle, target, { name: source, since: opened.stats });
-  } catch (error) {
-    throw notCopied(source, name, error);
-  } finally {
-    await opened.handle.close();
-  }
+  const copied = await copyChecked(source, target, name, { name: source });
   // Removed only while its name still stands for the file copied, never a file put in its place since.
   const now = await lstat(source).catch(() => undefined);
-  if (now !== undefined && now.dev === opened.stats.dev && now.ino === opened.stats.ino) await unlink(source);
+  if (now !== undefined && now.dev === copied.dev && now.ino === copied.ino) await unlink(source);
 }
 
 /**
  * Copies a bundle file's source to `target` from a descriptor opened the untrusted way (`open`): one the
  * open refuses (a link, a FIFO, a folder on its path leading out) cannot be taken (untakable); trouble
- * while copying it is said as notCopied.
+ * while copying it is said as notCopied. Returns the device and inode of the file copied.
  */
 async function copyChecked(
   source: string,
   target: string,
   name: string,
   open: UntrustedOpenOptions,
-): Promise<void> {
+): Promise<{ dev: number; ino: number }> {
   let opened;
   try {
     opened = await openUntrusted(source, open);
@@ -338,6 +326,7 @@ async function copyChecked(
   } finally {
     await opened.handle.close();
   }
+  return { dev: opened.stats.dev, ino: opened.stats.ino };
 }
 
 /**
