@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { isImkError, type ImkError } from '@imk/errors';
 import { probeMedia } from './probe.ts';
 import { decodeAudio } from './decode.ts';
-import { ffmpeg, makeTempDir, pngFile, sineFile } from '../test/helpers.ts';
+import { ffmpeg, liveChildren, makeTempDir, pngFile, sineFile } from '../test/helpers.ts';
 
 let dir = '';
 let cleanup: () => Promise<void> = async () => {};
@@ -150,6 +150,9 @@ describe('a file ffprobe would read for minutes', () => {
     expect((error as Error).message).toContain(file);
     expect((error as Error).message).toMatch(/still reading it after 0\.5 s.*probeTimeoutSec/);
     expect(await execa('pgrep', ['-f', file], { reject: false })).toMatchObject({ exitCode: 1 });
+    // ffprobe is given the file through a descriptor (its command line names a link, not the file): look
+    // for any ffprobe of ours still alive.
+    expect(await liveChildren('ffprobe')).toEqual([]);
   }, 20_000);
 });
 
