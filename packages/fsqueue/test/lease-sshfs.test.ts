@@ -9,7 +9,10 @@ import { publishTiny, sleep } from './helpers.ts';
 // The lease rule over a real network filesystem: a holder heartbeats through its own sshfs mount, an
 // observer watches through another (its own SFTP session and caches). The observer must never expire a
 // claim whose counter moves, and must expire one that stopped only after a full lease on its own clock.
-const LEASE_MS = 2000;
+// Long next to the 300 ms heartbeat: holder and observer share this test process, so a stall of it (a
+// loaded machine) stops both, and on resuming the observer may look before the holder's overdue beat is
+// written through sshfs. A 2 s lease lost the claim to 2.5 s stalls; this one takes stalls of seconds.
+const LEASE_MS = 5000;
 let server: SshdServer;
 let work: string;
 const mounts: SshfsMount[] = [];

@@ -35,12 +35,28 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
   }
 }
 
+/** A promise the test settles itself, once it has seen what it waits for. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/** `promise`, and whether it has settled yet. */
+function settledFlag<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => boolean } {
+  let settled = false;
+  const tracked = promise.finally(() => (settled = true));
+  return { promise: tracked, settled: () => settled };
+}
+
 const jobsOf = (requests: { body: string }[]) =>
   requests.map((r) => (JSON.parse(r.body) as { job_id: string }).job_id);
 
 describe('the notification outbox between processes', () => {
   it('an event that waited in the outbox for an hour is sent once, though a second notifier drains during a slow send', async () => {
-    const hook = await startReceiver(() => ({ status: 200, delayMs: 1500 }));
+    // The send is held until the second drain has run: it always happens during the slow send.
+    const secondDrained = deferred();
+    const hook = await startReceiver(() => ({ status: 200, holdUntil: secondDrained.promise }));
     try {
       const config = NotifyConfigSchema.parse({ targets: [{ type: 'webhook', url: hook.url }] });
       const a = createNotifier({ stateDir: state, config, logger });
@@ -51,10 +67,12 @@ describe('the notification outbox between processes', () => {
       const hourAgo = new Date(Date.now() - 3_600_000);
       await utimes(join(outboxDir(state), file!), hourAgo, hourAgo);
 
-      const first = a.drain();
+      const first = settledFlag(a.drain());
       await until(() => hook.requests.length > 0, 'the first send');
       await b.drain();
-      await first;
+      expect(first.settled()).toBe(false); // the second drain ran while the first send was held
+      secondDrained.resolve();
+      await first.promise;
       await sleep(200);
       expect(jobsOf(hook.requests)).toEqual(['job_old']);
       expect(await readdir(outboxDir(state))).toEqual([]);
@@ -66,9 +84,10 @@ describe('the notification outbox between processes', () => {
   it('a target reached by one notifier is not sent again by another that listed the event before', async () => {
     // A is busy with job_1 (a slow answer) while B sends job_2: reached "fast", "down" refused and due
     // later. A then takes job_2 from the outbox: only "down" is left, and it is not due yet.
+    const bDrained = deferred();
     const fast = await startReceiver((r) => ({
       status: 200,
-      delayMs: r.body.includes('job_1') ? 1500 : 0,
+      ...(r.body.includes('job_1') && { holdUntil: bDrained.promise }),
     }));
     const down = await startReceiver(() => ({ status: 503 }));
     try {
@@ -84,10 +103,12 @@ describe('the notification outbox between processes', () => {
       await sleep(5); // event ids start with the time: job_1 is listed first
       await a.emit(jobEvent('job.failed', { jobId: 'job_2', reason: 'boom' }));
 
-      const first = a.drain();
+      const first = settledFlag(a.drain());
       await until(() => fast.requests.length > 0, 'the send of job_1');
       await b.drain();
-      await first;
+      expect(first.settled()).toBe(false); // A was still busy with job_1 while B sent job_2
+      bDrained.resolve();
+      await first.promise;
       expect(jobsOf(fast.requests).sort()).toEqual(['job_1', 'job_2']);
       expect(jobsOf(down.requests)).toEqual(['job_2']);
       expect(await readdir(outboxDir(state))).toHaveLength(1); // job_2 for "down", retried later

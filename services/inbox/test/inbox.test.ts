@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { JobSchema, readBundle, sidecarCandidates } from '@imk/protocol';
 import { legacySample } from '@imk/media/legacy-samples';
+import { liveChildren } from '@imk/media/testing';
 import { PassThrough } from 'node:stream';
 import { resolvePaths } from '@imk/config';
 import { createInbox, inboxFoldersCheck, loadInboxSettings, startInbox, type Inbox } from '../src/index.ts';
@@ -487,9 +488,11 @@ describe('hostile inbox files', () => {
     await writeFile(join(settings.dir, 'a sparse.mp3'), '');
     await truncate(join(settings.dir, 'a sparse.mp3'), 20 * 1024 ** 3);
     await writeFile(join(settings.dir, 'b good.mp3'), await readFile(join(media, 'tagged.mp3')));
-    const started = performance.now();
+    // Left to itself ffprobe reads the sparse file for over a minute (61 s measured on an idle machine): a
+    // scan that waited for it would outlast this test's 30 s. The reason file (the timeout's own words) and
+    // no ffprobe left on the file show it was stopped; the test's clock around the scan is not asserted on
+    // (a starved machine stretched it past 15 s).
     const outcomes = await inbox.scan();
-    expect(performance.now() - started).toBeLessThan(15_000);
     expect(outcomes.map((o) => [o.name, o.outcome])).toEqual([
       ['a sparse.mp3', 'rejected'],
       ['b good.mp3', 'queued'],
@@ -497,5 +500,6 @@ describe('hostile inbox files', () => {
     expect(await readFile(join(settings.dir, '.rejected', 'a sparse.mp3.reason.txt'), 'utf8')).toMatch(
       /^a sparse\.mp3: .*a sparse\.mp3: ffprobe was still reading it after 3 s/,
     );
+    expect(await liveChildren('ffprobe')).toEqual([]);
   }, 30_000);
 });
