@@ -3,6 +3,7 @@ import { ImkError, errorMessage, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { coverCodec } from '@imk/media';
 import type { BundleFiles } from './bundle-files.ts';
+import './errors.ts';
 
 /**
  * The bundle's cover when it holds a picture, else undefined with a warning for the manifest: a cover that

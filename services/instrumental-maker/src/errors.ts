@@ -15,6 +15,8 @@ const IM_CATALOGUE = {
   ABORTED: POLICY.transient,
   CLAIM_LOST: POLICY.transient,
   CONFIG_INVALID: POLICY.unavailable,
+  // The bundle's cover could not be opened when the job started, or changed since: the outputs have none.
+  COVER_UNREADABLE: POLICY.unprocessable,
   ENGINE_MODULE_INVALID: POLICY.unavailable,
   ENGINE_UNAVAILABLE: POLICY.unavailable,
   INPUT_TOO_LONG: POLICY.unprocessable,
