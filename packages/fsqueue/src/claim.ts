@@ -1,79 +1,28 @@
 import { rm, utimes } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ImkError, errorMessage, isAbsentErrno } from '@imk/errors';
+import { ImkError, isAbsentErrno } from '@imk/errors';
 import { fsyncDir, pathExists } from '@imk/fs-safe';
 import type { Job } from '@imk/protocol';
 import { delayKey, writeBundleState, type BundleState, type BundleWait } from './bundle-state.ts';
 import type { QueueContext } from './context.ts';
 import { archiveCancelled, readCancelRequest, type CancelRequest } from './cancel-archive.ts';
 import { beatLease } from './lease.ts';
-import { archiveFolder, claimLost, moveOwned, tokenIn, writeJsonSynced } from './moves.ts';
+import { archiveFolder, claimLost, moveOwned, tokenIn, writeControlFile, writeJsonSynced } from './moves.ts';
 import {
   CANCEL_REQUEST_FILE,
   ERROR_FILE,
   FAILED_DIR,
   LEASE_FILE,
-  REJECTED_DIR,
-  REJECTION_FILE,
   RESULT_FILE,
   STATE_FILE,
   SUCCEEDED_DIR,
   readyName,
 } from './names.ts';
-import { rejectionReason, type Rejection } from './rejected.ts';
+import { rejectFolder } from './rejected.ts';
 import type { Claim, ClaimWait, FailInfo, RejectProblem, ReleaseOptions } from './types.ts';
 import './errors.ts';
 
-/** Writes one of the queue's own files into a folder this claim holds: file fsynced, then the folder. */
-export async function writeControlFile(dir: string, file: string, doc: unknown): Promise<void> {
-  await writeJsonSynced(join(dir, file), doc);
-  await fsyncDir(dir);
-}
-
 const isGone = isAbsentErrno;
-
-/** Tells the queue's owner of a rejection; the hook's own trouble is logged, never raised. */
-async function notifyRejected(ctx: QueueContext, rejection: Rejection): Promise<void> {
-  try {
-    await ctx.onReject?.(rejection);
-  } catch (error) {
-    ctx.logger?.error({ job_id: rejection.jobId, error: errorMessage(error) }, 'the onReject hook failed');
-  }
-}
-
-/** Archives a held folder as rejected, with imk-rejection.json listing the problems. */
-export async function rejectFolder(
-  ctx: QueueContext,
-  dir: string,
-  jobId: string,
-  token: string,
-  problems: RejectProblem[],
-  attempt: number,
-): Promise<string | undefined> {
-  const reason = await rejectionReason(dir, jobId, problems);
-  const doc = {
-    job_id: jobId,
-    status: 'rejected',
-    reason,
-    problems,
-    attempt,
-    consumer: ctx.consumerId,
-    token,
-    time: new Date().toISOString(),
-  };
-  try {
-    await writeControlFile(dir, REJECTION_FILE, doc);
-  } catch (error) {
-    if (isGone(error)) return undefined;
-    throw error;
-  }
-  const archived = await archiveFolder(dir, join(ctx.queueDir, REJECTED_DIR), jobId, token, REJECTION_FILE);
-  if (archived) {
-    ctx.logger?.warn({ job_id: jobId, reason, problems, dir: archived }, 'bundle rejected');
-    await notifyRejected(ctx, { jobId, dir: archived, problems, reason });
-  }
-  return archived;
-}
 
 /** Moves a held folder back to ready as `job_<id>` with the given state. False when lost. */
 export async function returnToReady(

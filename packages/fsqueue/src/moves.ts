@@ -117,3 +117,9 @@ export async function writeJsonSynced(path: string, value: unknown, sync = true)
     await handle.close();
   }
 }
+
+/** Writes one of the queue's own files into a folder a claim holds: file fsynced, then the folder. */
+export async function writeControlFile(dir: string, file: string, doc: unknown): Promise<void> {
+  await writeJsonSynced(join(dir, file), doc);
+  await fsyncDir(dir);
+}

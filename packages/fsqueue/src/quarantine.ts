@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { capText } from '@imk/fs-safe';
 import { JobIdSchema } from '@imk/protocol';
 import type { QueueContext } from './context.ts';
-import { rejectFolder } from './claim.ts';
+import { rejectFolder } from './rejected.ts';
 import { CLAIMED_DIR, READY_PREFIX, TMP_SUFFIX, parseReadyName, tokenName } from './names.ts';
 import { isAbsentErrno } from '@imk/errors';
 

@@ -1,8 +1,11 @@
 import { join } from 'node:path';
+import { errorMessage, isAbsentErrno } from '@imk/errors';
 import { listNamesOrEmpty } from '@imk/fs-safe';
 import { describeProblems, jobLabel, jobNameOf, readJobJson } from '@imk/protocol';
+import type { QueueContext } from './context.ts';
 import { archivedJobId } from './inspect.ts';
-import { REJECTED_DIR } from './names.ts';
+import { archiveFolder, writeControlFile } from './moves.ts';
+import { REJECTED_DIR, REJECTION_FILE } from './names.ts';
 import { readArchiveReason } from './outcome.ts';
 import type { RejectProblem } from './types.ts';
 
@@ -78,4 +81,47 @@ export function rejectionText(
 ): string {
   const what = problems.length > 0 ? describeProblems(problems) : 'the bundle is invalid';
   return `${jobLabel(jobId, name)}: ${what}`;
+}
+
+/** Tells the queue's owner of a rejection; the hook's own trouble is logged, never raised. */
+async function notifyRejected(ctx: QueueContext, rejection: Rejection): Promise<void> {
+  try {
+    await ctx.onReject?.(rejection);
+  } catch (error) {
+    ctx.logger?.error({ job_id: rejection.jobId, error: errorMessage(error) }, 'the onReject hook failed');
+  }
+}
+
+/** Archives a held folder as rejected, with imk-rejection.json listing the problems. */
+export async function rejectFolder(
+  ctx: QueueContext,
+  dir: string,
+  jobId: string,
+  token: string,
+  problems: RejectProblem[],
+  attempt: number,
+): Promise<string | undefined> {
+  const reason = await rejectionReason(dir, jobId, problems);
+  const doc = {
+    job_id: jobId,
+    status: 'rejected',
+    reason,
+    problems,
+    attempt,
+    consumer: ctx.consumerId,
+    token,
+    time: new Date().toISOString(),
+  };
+  try {
+    await writeControlFile(dir, REJECTION_FILE, doc);
+  } catch (error) {
+    if (isAbsentErrno(error)) return undefined;
+    throw error;
+  }
+  const archived = await archiveFolder(dir, join(ctx.queueDir, REJECTED_DIR), jobId, token, REJECTION_FILE);
+  if (archived) {
+    ctx.logger?.warn({ job_id: jobId, reason, problems, dir: archived }, 'bundle rejected');
+    await notifyRejected(ctx, { jobId, dir: archived, problems, reason });
+  }
+  return archived;
 }
