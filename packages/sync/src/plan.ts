@@ -273,3 +273,18 @@ export function transferState(
     return { state: 'waiting', receipt };
   return { state: 'due', receipt };
 }
+
+/** Orders transfers round-robin over backends, so one busy or dead destination does not hold up the others. */
+export function interleave(transfers: PlannedTransfer[]): PlannedTransfer[] {
+  const byBackend = new Map<string, PlannedTransfer[]>();
+  for (const transfer of transfers)
+    byBackend.set(transfer.backend, [...(byBackend.get(transfer.backend) ?? []), transfer]);
+  const queues = [...byBackend.values()];
+  const out: PlannedTransfer[] = [];
+  for (let i = 0; out.length < transfers.length; i++)
+    for (const queue of queues) {
+      const transfer = queue[i];
+      if (transfer) out.push(transfer);
+    }
+  return out;
+}

@@ -7,7 +7,7 @@ import { errorCode, isDestinationDown, isRetryable, syncError } from './errors.t
 import { destinationKey, numberedPath, type ConflictPolicy } from './conflicts.ts';
 import { SYNC_DEFAULTS } from './defaults.ts';
 import type { DestinationPlaces } from './places.ts';
-import type { PlannedTransfer } from './plan.ts';
+import { interleave, type PlannedTransfer } from './plan.ts';
 import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
 import type { PutResult, SyncBackend } from './types.ts';
@@ -50,21 +50,6 @@ export interface RunTransfersInput {
   places?: DestinationPlaces;
   /** The longest name a backend stores (its maxNameBytes). @default MAX_NAME_BYTES */
   nameBytesOf?(name: string): number;
-}
-
-/** Orders transfers round-robin over backends, so one busy or dead destination does not hold up the others. */
-function interleave(transfers: PlannedTransfer[]): PlannedTransfer[] {
-  const byBackend = new Map<string, PlannedTransfer[]>();
-  for (const transfer of transfers)
-    byBackend.set(transfer.backend, [...(byBackend.get(transfer.backend) ?? []), transfer]);
-  const queues = [...byBackend.values()];
-  const out: PlannedTransfer[] = [];
-  for (let i = 0; out.length < transfers.length; i++)
-    for (const queue of queues) {
-      const transfer = queue[i];
-      if (transfer) out.push(transfer);
-    }
-  return out;
 }
 
 async function assertInsideJob(transfer: PlannedTransfer): Promise<void> {
