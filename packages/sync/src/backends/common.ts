@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { MAX_NAME_BYTES, openUntrusted, sha256File } from '@imk/fs-safe';
 import { syncError } from '../errors.ts';
@@ -174,4 +174,11 @@ export function notRegularError(where: string): Error {
     `${where} is not a regular file (a folder, a FIFO or a device); it was not read`,
     { details: { remote_path: where } },
   );
+}
+
+/** True when the local file's ctime is not after the manifest's write time (see PutRequest.recordedMs). */
+export async function unchangedSinceManifest(request: PutRequest): Promise<boolean> {
+  if (request.recordedMs === undefined) return false;
+  const info = await stat(request.localPath).catch(() => undefined);
+  return info !== undefined && info.ctimeMs <= request.recordedMs;
 }

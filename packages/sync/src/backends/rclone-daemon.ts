@@ -136,3 +136,19 @@ export function createRcloneDaemon(options: RcloneDaemonOptions): RcloneDaemon {
     },
   };
 }
+
+/** One entry of rclone rc's operations/stat and operations/list answers. */
+export interface StatItem {
+  Name: string;
+  Size: number;
+  IsDir: boolean;
+  Hashes?: Record<string, string>;
+}
+
+/** What a remote offers, as the backend reads it from operations/fsinfo. */
+export interface RemoteFeatures {
+  hash: string | undefined;
+  move: boolean;
+  /** A folder on this host (rclone's local backend, an alias of one): copies are read back directly. */
+  local: boolean;
+}

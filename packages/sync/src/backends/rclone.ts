@@ -7,28 +7,20 @@ import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } 
 import { tempPathFor } from '../util/remote-path.ts';
 import { syncProgram } from '../util/programs.ts';
 import { runTool } from '../util/run-tool.ts';
-import { checkLocalFile, mismatchError, notRegularError, settleExisting } from './common.ts';
+import {
+  checkLocalFile,
+  mismatchError,
+  notRegularError,
+  settleExisting,
+  unchangedSinceManifest,
+} from './common.ts';
 import { createShareCheck, mountTables } from '../util/mounts.ts';
 import { assertFoldersOnPath, assertNoLinkOut } from './local-links.ts';
-import { RcloneCallError, createRcloneDaemon } from './rclone-daemon.ts';
+import { RcloneCallError, createRcloneDaemon, type RemoteFeatures, type StatItem } from './rclone-daemon.ts';
 import { NOT_A_FOLDER, NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
 import { RCLONE_BACKEND, RcloneOptionsSchema, type RcloneOptions } from './rclone-options.ts';
 
 export { RCLONE_BACKEND, RcloneOptionsSchema, type RcloneOptions } from './rclone-options.ts';
-
-interface RemoteFeatures {
-  hash: string | undefined;
-  move: boolean;
-  /** A folder on this host (rclone's local backend, an alias of one): copies are read back directly. */
-  local: boolean;
-}
-
-interface StatItem {
-  Name: string;
-  Size: number;
-  IsDir: boolean;
-  Hashes?: Record<string, string>;
-}
 
 type Verdict =
   { ok: true; by: PutResult['verifiedBy'] } | { ok: false; found: { bytes?: number; sha256?: string } };
@@ -399,11 +391,4 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       return daemon.close();
     },
   };
-}
-
-/** True when the local file's ctime is not after the manifest's write time (see PutRequest.recordedMs). */
-async function unchangedSinceManifest(request: PutRequest): Promise<boolean> {
-  if (request.recordedMs === undefined) return false;
-  const info = await stat(request.localPath).catch(() => undefined);
-  return info !== undefined && info.ctimeMs <= request.recordedMs;
 }
