@@ -225,7 +225,9 @@ describe('settling a claim', () => {
     const { claim: again, refusedAt, gotAt } = await claimWhenHandedOut(other);
     expect(gotAt - releasing).toBeGreaterThanOrEqual(RETRY_DELAY_MS);
     expect(gotAt - learning).toBeGreaterThanOrEqual(RETRY_DELAY_MS);
-    for (const at of refusedAt) expect(at - learnt).toBeLessThan(RETRY_DELAY_MS);
+    // Refused only while its own delay ran: that delay starts when the other consumer first sees the release,
+    // which can be one of its polls (20 ms) after `learnt` (a clean-clone run saw a refusal 1000.8 ms after it).
+    for (const at of refusedAt) expect(at - learnt).toBeLessThan(RETRY_DELAY_MS + 20);
     expect(again.waiting?.looks).toBe(1);
     await again.complete();
   });
