@@ -229,3 +229,43 @@ describe('JSON and YAML examples no config check reads', () => {
     }
   });
 });
+
+/** A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces to hyphens. */
+const anchorOf = (heading: string): string =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}_\- ]/gu, '')
+    .replaceAll(' ', '-');
+
+describe('links between the docs', () => {
+  it('lead to a file of the repository and, with a #, to a heading of that page', async () => {
+    const all = await pages();
+    const withoutCode = (markdown: string) => markdown.replace(/^ *```[\s\S]*?^ *```/gm, '');
+    const anchors = new Map(
+      [...all].map(([page, markdown]) => [
+        page,
+        new Set([...withoutCode(markdown).matchAll(/^#+ (.*)$/gm)].map((m) => anchorOf(m[1]!))),
+      ]),
+    );
+    const problems: string[] = [];
+    let links = 0;
+    for (const [page, markdown] of all)
+      for (const m of withoutCode(markdown).matchAll(/\]\(([^)\s]+)\)/g)) {
+        const link = m[1]!;
+        if (/^[a-z]+:/.test(link) || link.startsWith('<')) continue;
+        links += 1;
+        const [path = '', anchor] = link.split('#');
+        const target = path === '' ? page : join(page, '..', path).replace(/^\.\//, '');
+        const exists = await readFile(join(REPO, target)).then(
+          () => true,
+          (error: NodeJS.ErrnoException) => error.code === 'EISDIR',
+        );
+        if (!exists) problems.push(`${page}: ${link}: no ${target}`);
+        else if (anchor && target.endsWith('.md') && !anchors.get(target)?.has(anchor))
+          problems.push(`${page}: ${link}: ${target} has no heading #${anchor}`);
+      }
+    expect(problems).toEqual([]);
+    expect(links).toBeGreaterThan(40);
+  });
+});
