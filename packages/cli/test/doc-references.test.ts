@@ -269,3 +269,21 @@ describe('links between the docs', () => {
     expect(links).toBeGreaterThan(40);
   });
 });
+
+describe('files of the repository the docs name', () => {
+  it('exist: every `packages/…`, `services/…`, `scripts/…`, `docker/…` and `examples/…` path', async () => {
+    const problems: string[] = [];
+    let paths = 0;
+    for (const [page, markdown] of await pages())
+      for (const m of markdown.matchAll(/`((?:packages|services|scripts|docker|examples)\/[\w./-]+)`/g)) {
+        paths += 1;
+        const exists = await readFile(join(REPO, m[1]!)).then(
+          () => true,
+          (error: NodeJS.ErrnoException) => error.code === 'EISDIR',
+        );
+        if (!exists) problems.push(`${page}: ${m[1]} does not exist`);
+      }
+    expect(problems).toEqual([]);
+    expect(paths).toBeGreaterThan(30);
+  });
+});
