@@ -287,3 +287,17 @@ describe('files of the repository the docs name', () => {
     expect(paths).toBeGreaterThan(30);
   });
 });
+
+describe("the README's Configuration section", () => {
+  it('names every config file a service or the CLI reads', async () => {
+    const readme = (await pages()).get('README.md')!;
+    const section = readme.slice(
+      readme.indexOf('## Configuration'),
+      readme.indexOf('## Running it as containers'),
+    );
+    const missing = (await configFiles())
+      .map((f) => `config/${f.service}.yaml`)
+      .filter((f) => !section.includes(f));
+    expect(missing).toEqual([]);
+  });
+});
