@@ -301,3 +301,33 @@ describe("the README's Configuration section", () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('a config example that says it shows the defaults', () => {
+  it('shows each setting with its default (a setting with no default may show an example)', async () => {
+    const files = await configFiles();
+    const problems: string[] = [];
+    let examples = 0;
+    for (const [page, markdown] of await pages())
+      for (const m of markdown.matchAll(
+        /```yaml\n# config\/([a-z-]+)\.yaml[^\n]*these are the defaults[^\n]*\n([\s\S]*?)```/g,
+      )) {
+        examples += 1;
+        const schema = files.find((f) => f.service === m[1])!.schema;
+        const compare = (shown: unknown, defaults: unknown, path: string): void => {
+          for (const [key, value] of Object.entries(shown as Record<string, unknown>)) {
+            const fallback = (defaults as Record<string, unknown> | undefined)?.[key];
+            if (fallback === undefined) continue;
+            if (value && typeof value === 'object' && !Array.isArray(value))
+              compare(value, fallback, `${path}${key}.`);
+            else if (JSON.stringify(value) !== JSON.stringify(fallback))
+              problems.push(
+                `${page}: ${path}${key} shows ${JSON.stringify(value)}, its default is ${JSON.stringify(fallback)}`,
+              );
+          }
+        };
+        compare(parse(m[2]!), schema.parse({}), '');
+      }
+    expect(problems).toEqual([]);
+    expect(examples).toBeGreaterThanOrEqual(1);
+  });
+});
