@@ -60,6 +60,8 @@ describe('imk eval --dir', () => {
       },
     ]);
     expect(r.stderr).toContain('1 of 2 songs could not be evaluated');
+    // Where it is, song by song (a folder of whole songs takes minutes a song).
+    expect(r.stderr).toMatch(/song 1 of 2: (Damaged|Good) Song\n(.*\n)*song 2 of 2: (Damaged|Good) Song\n/);
     const table = await imk();
     expect(table.exitCode).toBe(1);
     expect(table.stdout).toMatch(/\(1 of 2\) +vocals +-?\d+\.\d\d/);

@@ -59,7 +59,11 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
     const shown = options.dir === undefined ? splits : (['test'] as EvalSplit[]);
     const tracks = sets.reduce((n, s) => n + s.tracks.length, 0);
     say(`separating ${tracks} songs with the ${engine.name} engine...`);
-    const report = await evaluateEngine({ engine, sets });
+    const report = await evaluateEngine({
+      engine,
+      sets,
+      onTrack: ({ name, index, total }) => say(`song ${index} of ${total}: ${name}`),
+    });
     print(options.json === true ? evalReportJson(report) : formatEvalTable(report, shown));
     const failed = report.sets.flatMap((set) => set.failed.map((f) => `${f.name}: ${f.message} [${f.code}]`));
     if (failed.length > 0) {

@@ -33,6 +33,11 @@ export interface EvaluateOptions {
   workDir?: string;
   signal?: AbortSignal;
   logger?: Logger;
+  /**
+   * Called as each song starts (1-based `index` of `total`, over all sets): a folder of whole songs takes
+   * minutes a song (REPET-SIM's work grows with the square of a song's length), so the CLI says where it is.
+   */
+  onTrack?: (track: { name: string; index: number; total: number }) => void;
 }
 
 /**
@@ -46,12 +51,15 @@ export async function evaluateEngine(options: EvaluateOptions): Promise<EvalRepo
   const base = await mkdtemp(join(options.workDir ?? tmpdir(), 'imk-eval-'));
   try {
     const sets: SetScores[] = [];
+    const total = options.sets.reduce((n, set) => n + set.tracks.length, 0);
+    let index = 0;
     for (const set of options.sets) {
       const tracks: TrackScores[] = [];
       const failed: TrackFailure[] = [];
       for (const [n, track] of set.tracks.entries()) {
         const workDir = join(base, `${set.id}-${n}`);
         await mkdir(workDir);
+        options.onTrack?.({ name: track.name, index: ++index, total });
         try {
           tracks.push(await evaluateTrack(engine, track, workDir, options));
         } catch (error) {
