@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the system programs instrumental-maker runs (ffmpeg, yt-dlp, rsync, sshd, rclone, espeak-ng, sshfs,
+# Installs the system programs instrumental-maker runs (ffmpeg, yt-dlp, setpriv (yt-dlp dies with its service), rsync, sshd, rclone, espeak-ng, sshfs,
 # chromium, apprise (notifications), fluidsynth and a General MIDI soundfont for the eval corpus, gcc for a test that
 # builds a small LD_PRELOAD library) when they are missing. As root on
 # Debian/Ubuntu it installs them with apt-get; otherwise it
@@ -11,7 +11,7 @@ set -euo pipefail
 declare -A PKG=(
   [ffmpeg]=ffmpeg [ffprobe]=ffmpeg [yt-dlp]=yt-dlp [rsync]=rsync [ssh]=openssh-client
   [sshd]=openssh-server [ssh-keygen]=openssh-client [rclone]=rclone [espeak-ng]=espeak-ng
-  [chromium]=chromium [sqlite3]=sqlite3 [sox]=sox [sshfs]=sshfs [fusermount3]=fuse3 [fluidsynth]=fluidsynth [apprise]=apprise [gcc]=gcc
+  [chromium]=chromium [setpriv]=util-linux [sqlite3]=sqlite3 [sox]=sox [sshfs]=sshfs [fusermount3]=fuse3 [fluidsynth]=fluidsynth [apprise]=apprise [gcc]=gcc
 )
 missing=()
 for bin in "${!PKG[@]}"; do

@@ -111,6 +111,17 @@ describe('imk enqueue and imk queue ls', () => {
     expect(queued.filter((name) => name.includes('song.tmp'))).toEqual([]);
   });
 
+  it('refuses a job id saying every way it breaks the rule, naming it, then the whole rule', async () => {
+    // Before: zod's first issue only ("expected a name without …"), not that it also ends in a space.
+    const audio = join(root, 'Some Band - Nice Song.wav');
+    const result = await imk('enqueue', audio, '--job-id', 'live/at@wembley ', '--root', root);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(
+      '--job-id: "live/at@wembley " is not a valid job id: it contains "/" and "@", it ends in a space; a job id is 1 to 200 bytes of text (UTF-8)',
+    );
+    expect(result.stderr).toContain('[INVALID_JOB_ID]');
+  });
+
   it('has --help on both verbs', async () => {
     expect((await imkHere('enqueue', '--help')).stdout).toContain('--job-id');
     expect((await imkHere('queue', 'ls', '--help')).stdout).toContain('--json');

@@ -20,6 +20,13 @@ export interface BundleState {
    * the first release for it): the next claim sees how long it has waited so far (Claim.waiting).
    */
   waiting?: BundleWait;
+  /**
+   * Looks of every wait of this attempt so far (releases with `waitingFor`): a wait begun after the job ran
+   * (busy, free, busy again) adds to the earlier waits' count; a new attempt (a failure retried) begins at 0.
+   * A count, not times: a consumer bounds an attempt's waiting by it without comparing times another host
+   * wrote (Claim.waitLooks).
+   */
+  wait_looks?: number;
 }
 
 /** A wait recorded in imk-state.json: what for, and since when (an ISO time). */

@@ -62,6 +62,13 @@ export async function writeCancelRequest(dir: string, request: CancelRequest): P
   await fsyncDir(dir);
 }
 
+/** The one line a cancel is told by: imk-cancel.json's `message`, and the ledger's history line. */
+export function cancelMessage(by: string, reason: string, facts: Pick<CancelFacts, 'was' | 'stage'>): string {
+  return facts.was === 'running'
+    ? `cancelled by ${by} while running${facts.stage ? ` (stage ${facts.stage})` : ''}: ${reason}`
+    : `cancelled by ${by} before it started: ${reason}`;
+}
+
 /**
  * Archives a held folder that holds a cancel request as cancelled: imk-cancel.json (the request's reason
  * and who asked, when, where the job was) is written and fsynced, the request removed, and the folder
@@ -85,10 +92,7 @@ export async function archiveCancelled(
     requested_at: request?.requested_at ?? null,
     was: facts.was,
     ...(facts.stage !== undefined && { stage: facts.stage }),
-    message:
-      facts.was === 'running'
-        ? `cancelled by ${by} while running${facts.stage ? ` (stage ${facts.stage})` : ''}: ${reason}`
-        : `cancelled by ${by} before it started: ${reason}`,
+    message: cancelMessage(by, reason, facts),
     attempt: facts.attempt,
     consumer: facts.consumer,
     token,

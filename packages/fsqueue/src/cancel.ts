@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ImkError, isAbsentErrno } from '@imk/errors';
 import { pathExists } from '@imk/fs-safe';
 import { readAttempts } from './bundle-state.ts';
-import { archiveCancelled, writeCancelRequest, type CancelRequest } from './cancel-archive.ts';
+import { archiveCancelled, cancelMessage, writeCancelRequest, type CancelRequest } from './cancel-archive.ts';
 import { findJobFolders } from './find-job.ts';
 import { tokenIn } from './moves.ts';
 import { CANCEL_FILE, CANCELLED_DIR, CLAIMED_DIR, parseTokenName, readyName, tokenName } from './names.ts';
@@ -28,6 +28,8 @@ export interface CancelOutcome {
   state: 'cancelled' | 'requested';
   /** The cancelled archive, or the claimed folder the request was put into. */
   dir: string;
+  /** For `cancelled`: the line imk-cancel.json says it by (who, and the reason), for the ledger. */
+  message?: string;
 }
 
 /** A job that moves while we act on it is looked for again this many times. */
@@ -117,13 +119,15 @@ async function cancelReady(
     }
   }
   // The request first: should we stop here, the observer that expires this claim honours it.
-  await writeCancelRequest(held, request(token));
+  const asked = request(token);
+  await writeCancelRequest(held, asked);
   const dir = await archiveCancelled(queueDir, held, jobId, token, {
     was: 'ready',
     attempt: await readAttempts(held),
     consumer: by,
   });
-  return dir === undefined ? undefined : { jobId, state: 'cancelled', dir };
+  if (dir === undefined) return undefined;
+  return { jobId, state: 'cancelled', dir, message: cancelMessage(by, asked.reason, { was: 'ready' }) };
 }
 
 /** Puts the request into a claimed folder; undefined when the folder moved on meanwhile. */

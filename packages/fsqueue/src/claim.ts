@@ -77,6 +77,8 @@ export interface HeldClaimInit {
   publishedMs: number;
   /** The wait recorded by the claim before this one (imk-state.json `waiting`), if any. */
   waiting?: BundleWait | undefined;
+  /** Looks of this attempt's waits so far (imk-state.json `wait_looks`). */
+  waitLooks?: number | undefined;
 }
 
 /** A claim this process holds: heartbeats its lease and settles it exactly once. */
@@ -88,6 +90,7 @@ export class HeldClaim implements Claim {
   readonly attempt: number;
   readonly token: string;
   private wait: ClaimWait | undefined;
+  readonly waitLooks: number;
   private readonly publishedMs: number;
   private counter = 0;
   private lost = false;
@@ -109,6 +112,8 @@ export class HeldClaim implements Claim {
     this.token = init.token;
     this.publishedMs = init.publishedMs;
     this.wait = waitOf(init.waiting);
+    const looks = init.waitLooks;
+    this.waitLooks = typeof looks === 'number' && Number.isFinite(looks) && looks > 0 ? Math.floor(looks) : 0;
   }
 
   get waiting(): ClaimWait | undefined {
@@ -261,6 +266,9 @@ export class HeldClaim implements Claim {
             delayMs > 0 && { next_look_at: new Date(now.getTime() + delayMs).toISOString() }),
         };
       }
+      // The attempt's waits go on counting (a release at shutdown keeps the count as it was).
+      const waitLooks = this.waitLooks + (waitingFor === undefined ? 0 : 1);
+      if (waitLooks > 0) state.wait_looks = waitLooks;
       if (delayMs !== undefined && delayMs > 0) {
         state.retry_delay_ms = delayMs;
         // As for a retry (fail): this consumer knows of the delay from now on, others when they list it.

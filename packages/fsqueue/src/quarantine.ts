@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { capText } from '@imk/fs-safe';
-import { JobIdSchema } from '@imk/protocol';
+import { jobIdProblem } from '@imk/protocol';
 import type { QueueContext } from './context.ts';
 import { rejectFolder } from './rejected.ts';
 import { CLAIMED_DIR, READY_PREFIX, TMP_SUFFIX, parseReadyName, tokenName } from './names.ts';
@@ -16,10 +16,9 @@ export function badReadyName(name: string): string | undefined {
   if (!name.startsWith(READY_PREFIX) || name.endsWith(TMP_SUFFIX)) return undefined;
   if (parseReadyName(name) !== undefined) return undefined;
   const id = name.slice(READY_PREFIX.length);
-  const why = JobIdSchema.safeParse(id).error?.issues.map((issue) => issue.message) ?? [];
-  if (id === '') why.push('the id is empty');
+  const why = jobIdProblem(id) ?? 'the id is not valid';
   return (
-    `the folder name "${capText(name, 120)}" is not job_<id> with a valid id (${why.join('; ')}); ` +
+    `the folder name "${capText(name, 120)}" is not job_<id> with a valid id (${why}); ` +
     `publish it again under a valid name`
   );
 }

@@ -244,6 +244,7 @@ class FsQueue implements Queue {
           attempt,
           publishedMs: mtimeMs,
           waiting: state.waiting,
+          waitLooks: state.wait_looks,
         },
         (settled) => this.held.delete(basename(settled.dir)),
       );

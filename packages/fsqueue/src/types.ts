@@ -152,6 +152,12 @@ export interface Claim {
    * ran, then found it busy again) begins a new wait, with its own `since` and looks.
    */
   waitOver(): void;
+  /**
+   * Looks of every wait of this attempt so far, by the claims before this one (imk-state.json
+   * `wait_looks`): kept after waitOver(), so that a job cycling wait -> run -> wait can be bounded by all its
+   * waits together, not by each wait afresh.
+   */
+  readonly waitLooks: number;
   /** Archive as rejected: the bundle itself is invalid; imk-rejection.json lists the problems. */
   reject(problems: RejectProblem[]): Promise<void>;
   /**

@@ -116,11 +116,22 @@ describe('hostile bundles', () => {
       expect(found, `rejection of ${id}`).toBeDefined();
       expect(found!.text, `rejection of ${id}`).toMatch(reason);
     }
+    const said = (name: string) =>
+      rejections.find((r) => r.text.includes(`kept as ${name} in this folder`))?.text;
+    expect(said('job_x@y')).toContain('"x@y" is not a valid job id: it contains "@";');
+    expect(said('job_ odd name!')).toContain('" odd name!" is not a valid job id: it starts with a space;');
+    expect(said('job_tab\there')).toContain(
+      'is not a valid job id: it contains a control character (U+0009);',
+    );
+    expect(said(`job_${'a'.repeat(230)}`)).toContain('is not a valid job id: it is 230 bytes long;');
     // Unparseable names: rejected too, each with a reason quoting its name, the entry kept inside.
     for (const name of BAD_NAMES) {
       const found = rejections.find((r) => r.text.includes(`kept as ${name} in this folder`));
       expect(found, `rejection of ${name}`).toBeDefined();
       expect(found!.text).toMatch(/is not job_<id>/);
+      // The id named, what is wrong with it, and the whole rule (before: zod's messages, not the value).
+      expect(found!.text).toContain('is not a valid job id: it ');
+      expect(found!.text).toContain('; a job id is 1 to 200 bytes of text (UTF-8)');
       expect(await readdir(join(queueDir, 'rejected', found!.name))).toContain(name);
     }
     // The linked folder: the link itself is kept (still a link), nothing was written into its target.

@@ -17,6 +17,7 @@ export {
   bundlePathProblem,
 } from './common.ts';
 export type { AudioFormat, BundlePathOptions, StemName } from './common.ts';
+export { JOB_ID_RULE, jobIdProblem } from './job-id-rule.ts';
 export {
   JOB_PRIORITY,
   JobSchema,

@@ -50,6 +50,8 @@ export const KNOWN_TOOLS: Readonly<Record<string, ToolSpec>> = {
   sshd: { envVar: 'IMK_SSHD', debianPackage: 'openssh-server' },
   'espeak-ng': { envVar: 'IMK_ESPEAK_NG', debianPackage: 'espeak-ng' },
   sox: { envVar: 'IMK_SOX', debianPackage: 'sox' },
+  // util-linux (essential on Debian): runs yt-dlp so that it dies with the service (--pdeathsig).
+  setpriv: { envVar: 'IMK_SETPRIV', debianPackage: 'util-linux' },
   demucs: { envVar: 'IMK_DEMUCS', installHint: '`pipx install demucs` (or `pip install demucs`)' },
   deemix: {
     envVar: 'IMK_DEEMIX',

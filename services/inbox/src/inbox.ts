@@ -24,6 +24,7 @@ import {
 import { SERVICE_NAME, type InboxSettings } from './config.ts';
 import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
 import { tagsFor } from './file-tags.ts';
+import { moveOriginal, type FileIdentity } from './move-original.ts';
 import { makeStaging, sweepStaging } from './staging.ts';
 
 export const PROCESSED_DIR = '.processed';
@@ -41,8 +42,11 @@ export interface InboxOutcome {
   name: string;
   outcome: 'queued' | 'duplicate' | 'rejected';
   jobId?: string;
-  /** Where the original went. */
-  movedTo: string;
+  /**
+   * Where the original went; undefined when it is no longer in the inbox (another file was saved over its
+   * name while it was taken: that file stays, for a later look).
+   */
+  movedTo?: string;
   reason?: string;
 }
 
@@ -129,7 +133,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       });
     } catch (error) {
       if (isImkError(error, 'ABORTED')) throw error;
-      return reject(name, errorMessage(error));
+      return reject(name, errorMessage(error), opened.stats);
     }
     const tags = tagsFor(file, info);
     const found = await sidecarOf(name);
@@ -140,6 +144,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       return reject(
         name,
         `its per-song options ${found.path} cannot be used (${found.problem}); the song is set aside with them, not processed without them: drop the song with its options as a regular file`,
+        opened.stats,
       );
     }
     const sidecar = found?.path;
@@ -189,14 +194,17 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       await bundle.publish();
     } catch (error) {
       // Options swapped for a link (or a FIFO) since they were checked: set aside with the reason, never copied.
-      if (isImkError(error, 'SOURCE_NOT_FILE')) return reject(name, errorMessage(error));
+      if (isImkError(error, 'SOURCE_NOT_FILE')) return reject(name, errorMessage(error), opened.stats);
       if (!isImkError(error, 'JOB_EXISTS')) throw error;
-      const movedTo = await moveTo(name, PROCESSED_DIR);
+      const movedTo = await moveTo(name, PROCESSED_DIR, undefined, opened.stats);
       if (sidecar !== undefined) await moveTo(sidecar, PROCESSED_DIR);
       logger.info({ file: name, job_id: jobId }, 'same file already queued; original moved to .processed');
+      replacedMeanwhile(name, movedTo);
       return { name, outcome: 'duplicate', jobId, movedTo };
     }
-    const movedTo = await moveTo(name, PROCESSED_DIR);
+    // Only the file queued: one saved over its name since it was read is another song, taken at a later look.
+    const movedTo = await moveTo(name, PROCESSED_DIR, undefined, opened.stats);
+    replacedMeanwhile(name, movedTo);
     if (sidecar !== undefined) await moveTo(sidecar, PROCESSED_DIR);
     logger.info(
       { file: name, job_id: jobId, artist: tags.artist, title: tags.title, ...(sidecar && { sidecar }) },
@@ -228,26 +236,45 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     return undefined;
   }
 
-  async function reject(name: string, reason: string): Promise<InboxOutcome> {
+  /** `original`: the file read (its descriptor's fstat), set aside only if the name still stands for it. */
+  async function reject(name: string, reason: string, original?: FileIdentity): Promise<InboxOutcome> {
     const capped = capText(reason);
     const stamp = new Date().toISOString();
-    const movedTo = await moveTo(name, REJECTED_DIR, (placedAt) => {
-      const kept = basename(placedAt) === name ? '' : ` (kept as ${basename(placedAt)})`;
-      return `${name}${kept}: ${capped}\n(${stamp})\n`;
-    });
+    const movedTo = await moveTo(
+      name,
+      REJECTED_DIR,
+      (placedAt) => {
+        const kept = basename(placedAt) === name ? '' : ` (kept as ${basename(placedAt)})`;
+        return `${name}${kept}: ${capped}\n(${stamp})\n`;
+      },
+      original,
+    );
     logger.warn({ file: name, reason: capped, moved_to: movedTo }, 'rejected');
-    return { name, outcome: 'rejected', movedTo, reason };
+    replacedMeanwhile(name, movedTo);
+    return { name, outcome: 'rejected', ...(movedTo !== undefined && { movedTo }), reason };
+  }
+
+  /** Says so when the file taken was no longer in the inbox to be moved: its name holds another file now. */
+  function replacedMeanwhile(name: string, movedTo: string | undefined): void {
+    if (movedTo === undefined)
+      logger.info(
+        { file: name },
+        `${name} was replaced (or removed) while it was taken; the file under that name now stays in the inbox and is taken at a later look`,
+      );
   }
 
   /**
    * Moves a file into `.processed/` or `.rejected/` under the first free name (`name`, `stem (2).ext`, …),
    * with `<name>.reason.txt` beside it when a reason is given: the pair never replaces a file already there.
+   * With `original` (the file a take read), only that file is moved (moveOriginal); undefined when the name
+   * no longer stands for it.
    */
   async function moveTo(
     name: string,
     folder: string,
     reason?: (placedAt: string) => string,
-  ): Promise<string> {
+    original?: FileIdentity,
+  ): Promise<string | undefined> {
     const dir = join(settings.dir, folder);
     await mkdir(dir, { recursive: true });
     // A name near the 255-byte limit is shortened (its stem) so that " (2)" and ".reason.txt" still fit:
@@ -256,11 +283,28 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     const ext = Buffer.byteLength(dotted) <= MAX_EXT_BYTES ? dotted : '';
     const stem = name.slice(0, name.length - ext.length);
     const reserve = reason === undefined ? 0 : Buffer.byteLength(REASON_SUFFIX);
-    const fit = (tail: string) => fitName(stem, `${tail}${ext}`, reserve);
-    return moveToFreeName(join(settings.dir, name), {
-      candidate: (n) => join(dir, fit(n === 1 ? '' : ` (${n})`)),
+    const fit = (tail: string, room = reserve) => fitName(stem, `${tail}${ext}`, room);
+    const options = {
+      candidate: (n: number) => join(dir, fit(n === 1 ? '' : ` (${n})`)),
       ...(reason !== undefined && { companion: { suffix: REASON_SUFFIX, text: reason } }),
-    });
+    };
+    if (original === undefined) return moveToFreeName(join(settings.dir, name), options);
+    // Saved over the name, then saved over again before it could go back: kept with the reason, not queued.
+    const setAside = async (held: string) => {
+      const rejected = join(settings.dir, REJECTED_DIR);
+      await mkdir(rejected, { recursive: true });
+      const room = Buffer.byteLength(REASON_SUFFIX);
+      const placedAt = await moveToFreeName(held, {
+        candidate: (n) => join(rejected, fit(n === 1 ? '' : ` (${n})`, room)),
+        companion: {
+          suffix: REASON_SUFFIX,
+          text: (at) =>
+            `${name}${basename(at) === name ? '' : ` (kept as ${basename(at)})`}: saved over ${name} while the inbox took the file before it, then saved over again by a newer file (which stays in the inbox); not queued: drop it again to queue it\n(${new Date().toISOString()})\n`,
+        },
+      });
+      logger.warn({ file: name, moved_to: placedAt }, 'saved over twice while it was taken; set aside');
+    };
+    return moveOriginal(settings.dir, name, dir, original, options, setAside);
   }
 
   return {

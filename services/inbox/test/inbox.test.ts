@@ -332,7 +332,7 @@ describe('inbox', () => {
     await writeFile(join(rejected, 'song.txt'), 'an earlier song.txt');
     await inbox.scan();
     const outcomes = await inbox.scan();
-    expect(outcomes.map((o) => [o.name, o.outcome, basename(o.movedTo)]).sort()).toEqual([
+    expect(outcomes.map((o) => [o.name, o.outcome, basename(o.movedTo ?? '')]).sort()).toEqual([
       ['notes.txt', 'rejected', 'notes (2).txt'],
       ['song.txt', 'rejected', 'song (3).txt'],
     ]);

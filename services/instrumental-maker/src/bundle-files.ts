@@ -1,7 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { ImkError, errorMessage } from '@imk/errors';
 import { openUntrusted } from '@imk/fs-safe';
 import type { OpenedFolder } from '@imk/media';
+import './errors.ts';
 
 /**
  * The claimed bundle's files a job reads (its song, its video, its cover), each opened once, the untrusted
@@ -40,6 +42,27 @@ export function heldFile(files: BundleFiles, path: string): FileHandle {
   const handle = files.opened.get(path);
   if (handle !== undefined) return handle;
   throw files.failed.get(path) ?? new Error(`${path} was not opened when the job started`);
+}
+
+/**
+ * Checks that the video of job `jobId` (a bundle file other than its song) was opened when the job started.
+ * One that was not (swapped for a link or a FIFO, or renamed away, after the claim's check) is never read by
+ * name later, when whatever is there then would be published as this job's video: the job fails with
+ * VIDEO_UNREADABLE naming the job and the file (the video is what a video job makes; the bundle is kept).
+ */
+export function checkVideoHeld(files: BundleFiles, jobId: string, name: string): void {
+  const path = join(files.dir, name);
+  if (files.opened.has(path)) return;
+  const cause = files.failed.get(path);
+  // Named as the bundle names it: the claimed folder is gone once the job is archived.
+  const why = errorMessage(cause ?? 'not opened')
+    .split(`${files.dir}${sep}`)
+    .join('');
+  throw new ImkError(
+    'VIDEO_UNREADABLE',
+    `job ${jobId}: video_path "${name}" could not be opened when the job started (${why}); the job is not made without its video: put the video in the bundle as a regular file, then \`imk retry ${jobId}\``,
+    { cause, details: { job_id: jobId, file: name } },
+  );
 }
 
 export async function releaseBundleFiles(files: BundleFiles): Promise<void> {

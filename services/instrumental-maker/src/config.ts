@@ -260,7 +260,7 @@ export const InstrumentalMakerConfigSchema = z
           .min(0)
           .default(86_400_000)
           .describe(
-            'Longest a job waits, in milliseconds, for something outside it: the earlier instrumental-maker still writing outputs/<job_id>/ (OUTPUTS_BEING_WRITTEN). It waits without spending its attempts, then fails (imk retry tries it again).',
+            'Longest a job waits, in milliseconds, for something outside it: the earlier instrumental-maker still writing outputs/<job_id>/ (OUTPUTS_BEING_WRITTEN). It waits without spending its attempts, then fails (imk retry tries it again). All the waits of one attempt together (the folder busy again after the job ran) get maxWaitMs / waitCheckMs + 1 looks.',
           ),
         waitCheckMs: z
           .number()

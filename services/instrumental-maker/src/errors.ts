@@ -44,6 +44,9 @@ const IM_CATALOGUE = {
   STEMS_NOT_CACHED: POLICY.gone,
   // A programming error (the stage steps and STAGES disagree): retrying runs the same code again.
   STAGES_INVALID: POLICY.internal,
+  // A video job's video (beside its song) could not be opened when the job started (a link, a FIFO, gone):
+  // the video is what the job makes, so it fails, the bundle kept; read by name later it could be another.
+  VIDEO_UNREADABLE: POLICY.unprocessable,
 } satisfies Record<string, WorkerErrorPolicy>;
 
 /** Every code @imk/instrumental-maker-service throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */

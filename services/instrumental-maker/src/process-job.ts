@@ -2,12 +2,12 @@ import { mkdir, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
 import { bundleSongs, jobLabel, jobWorkDirName } from '@imk/protocol';
-import type { Claim, ReleaseOptions } from '@imk/fsqueue';
+import type { Claim } from '@imk/fsqueue';
 import type { JobFacts } from '@imk/ledger';
 import type { WorkerContext } from './context.ts';
 import { cancelClaim } from './cancel-claim.ts';
-import { waitingCode, waitsFor } from './errors.ts';
 import { backoffMs, describeFailure, isRetryable } from './failures.ts';
+import { waitEnded, waitFor, waitedMs } from './job-wait.ts';
 import { runPipeline, type PipelineResult } from './pipeline.ts';
 import { refuseBusyOutputs } from './publish-outputs.ts';
 import { runRemix } from './remix.ts';
@@ -329,71 +329,4 @@ interface FailedSong {
 export function failedJobLabel(jobId: string, song: FailedSong, noun: 'job' | 'remix' = 'job'): string {
   const { index, of } = song;
   return jobLabel(jobId, index !== undefined && of !== undefined ? { ...song, index, of } : song, noun);
-}
-
-interface WaitDecision {
-  /** Give the job back with these options (it waits), rather than fail it. */
-  release?: ReleaseOptions;
-  /** What the log and the ledger say of the wait. */
-  said?: string;
-  /** The job's history line: "waiting for <what> since …, gives up at …; looked N times, …". */
-  history?: string;
-  /** Whether this is the first look of this wait (said as a warning; later looks as information). */
-  first?: boolean;
-  waitedMs?: number;
-  /** The wait was given up: words added to the failure's message. */
-  gaveUp?: string;
-}
-
-/**
- * Whether a failure makes the job wait (its code's policy says so, WorkerErrorPolicy.waits) and for how
- * long it has waited: the claim's recorded wait (imk-state.json, kept across claims and hosts) of the same
- * code goes on; past retry.maxWaitMs the job fails instead, saying how long it waited.
- */
-function waitFor(ctx: WorkerContext, claim: Claim, error: unknown): WaitDecision {
-  const code = waitingCode(error);
-  if (code === undefined) return {};
-  const { maxWaitMs, waitCheckMs } = ctx.config.retry;
-  const first = claim.waiting?.for !== code;
-  const now = Date.now();
-  const since = first ? now : claim.waiting.since.getTime();
-  const waitedMs = Math.max(0, now - since);
-  const looks = (first ? 0 : claim.waiting.looks) + 1;
-  if (waitedMs >= maxWaitMs)
-    return {
-      gaveUp: `(waited ${duration(waitedMs)} for it, the longest retry.maxWaitMs in config/instrumental-maker.yaml allows; not waiting longer)`,
-    };
-  return {
-    release: { delayMs: waitCheckMs, waitingFor: code },
-    said: first
-      ? `job ${claim.jobId} waits (${code}): waiting for ${waitsFor(code, claim.jobId) ?? code} since ${clock(since)}, gives up at ${clock(since + maxWaitMs)} (retry.maxWaitMs); looking again every ${duration(waitCheckMs)} (retry.waitCheckMs), no attempt spent; each look is logged at debug, the end of the wait at info`
-      : `job ${claim.jobId} waits (${code}, waited ${duration(waitedMs)} of at most ${duration(maxWaitMs)}, retry.maxWaitMs); looking again in ${duration(waitCheckMs)}, no attempt spent`,
-    history: `waiting for ${waitsFor(code, claim.jobId) ?? code} since ${clock(since)}, gives up at ${clock(since + maxWaitMs)} (retry.maxWaitMs); looked ${looks} time${looks === 1 ? '' : 's'}, the last at ${clock(now)}, the next at ${clock(now + waitCheckMs)} (retry.waitCheckMs), no attempt spent`,
-    first,
-    waitedMs,
-  };
-}
-
-/** How long the wait a claim found (Claim.waiting) has lasted so far. */
-function waitedMs(claim: Claim): number {
-  return claim.waiting === undefined ? 0 : Math.max(0, Date.now() - claim.waiting.since.getTime());
-}
-
-/** What the log says when a look finds the folder the job waited for done: the wait's end, once. */
-function waitEnded(claim: Claim): string {
-  const { waiting, jobId } = claim;
-  if (waiting === undefined) return 'job started';
-  const what = waitsFor(waiting.for, jobId) ?? waiting.for;
-  return `job ${jobId} started: the wait for ${what} since ${clock(waiting.since.getTime())} is over (${duration(waitedMs(claim))}, ${waiting.looks + 1} looks)`;
-}
-
-/** A time for people, to the second, in UTC as every other time of the ledger: `2026-12-05 15:20:01 UTC`. */
-function clock(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-/** A wait's length for people: milliseconds under a second, seconds up to two minutes, then minutes. */
-function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }

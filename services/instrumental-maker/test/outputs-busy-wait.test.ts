@@ -322,6 +322,98 @@ describe('a job whose outputs folder the earlier version is still writing', () =
     }
   }, 300_000);
 
+  it('gives up when its waits in one attempt together reach retry.maxWaitMs, also when the folder keeps going busy again after the job ran', async () => {
+    // Each wait began afresh after the job ran (its own since and looks, as above), so a folder that went
+    // busy, free (the job ran), busy again… kept the job cycling wait -> run -> wait without end. Now all the
+    // waits of one attempt together get retry.maxWaitMs / retry.waitCheckMs + 1 looks (here 6000 / 300 + 1
+    // = 21), counted in imk-state.json; each wait here lasts a few looks, far less than retry.maxWaitMs.
+    const { root, earlier, queue } = await busyJob({ maxWaitMs: 6000, waitCheckMs: 300 }, (dir) => ({
+      engine: {
+        name: 'counting',
+        module: PROCESS_COUNTING_ENGINE,
+        params: { counterFile: engineCalls(dir), holdStartedWhile: join(dir, 'hold') },
+      },
+    }));
+    const worker = imk(['run', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
+    const write = writer(earlier);
+    const manifest = await readFile(legacySample('outputs/pyout_inst_003/manifest.json'), 'utf8');
+    // Not in the ledger before it is first claimed.
+    const waits = async () =>
+      (
+        await Promise.resolve()
+          .then(() => jobDetail(root, 'busy'))
+          .catch(() => undefined)
+      )?.events.filter((e) => e.state === 'waiting') ?? [];
+    const calls = async () =>
+      (await readFile(engineCalls(root), 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).length;
+    const failed = async () => (await folderNames(join(queue, 'failed'))).length > 0;
+    const hold = join(root, 'hold');
+    try {
+      let cycles = 0;
+      // At most 12 waits (the first of them before the job ever ran); the fix gives up in the sixth or so.
+      while (cycles < 12 && !(await failed())) {
+        cycles++;
+        // This wait has begun and looked four times (or the job gave up meanwhile).
+        await waitFor(
+          async () => {
+            await write();
+            return (
+              (await failed()) || ((await waits()).length >= cycles && (await looksInHistory(root)) >= 4)
+            );
+          },
+          120_000,
+          `wait ${cycles} to look four times`,
+        );
+        if (await failed()) break;
+        // The folder is free: the job runs (its separation held, the stems removed so that it separates)…
+        await writeFile(hold, '');
+        await rm(join(root, 'state', 'cache', 'stems'), { recursive: true, force: true });
+        const before = await calls();
+        await writeFile(join(earlier, 'manifest.json'), manifest);
+        // (Or it gave up at a look right before the folder went free.)
+        await waitFor(
+          async () => (await calls()) > before || (await failed()),
+          120_000,
+          `run ${cycles} to separate`,
+        );
+        // …and the folder goes busy again before it publishes.
+        await rm(join(earlier, 'manifest.json'));
+        await write();
+        await rm(hold);
+      }
+      await waitFor(failed, 120_000, 'the job to give up');
+      // It gave up while the folder still went free now and then (before, it cycled through all 12 waits
+      // and gave up only when the test kept the folder busy through one whole retry.maxWaitMs).
+      expect(cycles, 'waits before it gave up').toBeGreaterThan(2);
+      expect(cycles, 'waits before it gave up').toBeLessThan(12);
+      const error = JSON.parse(
+        await readFile(join(queue, 'failed', 'job_busy', 'imk-error.json'), 'utf8'),
+      ) as { message: string };
+      expect(error.message).toContain('outputs/busy/ holds files without a manifest.json');
+      expect(error.message).toMatch(
+        /looked 22 times in this attempt's waits, each at least retry\.waitCheckMs \(300 ms\) after the last: the most retry\.maxWaitMs \(6 s\)/,
+      );
+      expect(error.message).toContain('imk retry busy');
+      // `imk job` showed each wait's count of the attempt's looks; the last wait's line says how many.
+      const detail = await jobDetail(root, 'busy');
+      expect(detail.job.state).toBe('failed');
+      expect(detail.job.attempts).toBe(1);
+      const shown = String((await imk(['job', 'busy', '--root', root])).stdout);
+      expect(shown).toMatch(/; 21 of at most 21 looks in this attempt's waits, no attempt spent/);
+      // One line per wait, each with its own looks, and the attempt's count going on from the wait before.
+      const counts = [...shown.matchAll(/; (\d+) of at most 21 looks in this attempt's waits/g)].map((m) =>
+        Number(m[1]),
+      );
+      expect(counts.length, shown).toBe(cycles);
+      expect(counts, shown).toEqual([...counts].sort((a, b) => a - b));
+      expect(new Set(counts).size, shown).toBe(counts.length);
+    } finally {
+      await rm(hold, { force: true });
+      worker.kill('SIGTERM');
+      await worker;
+    }
+  }, 300_000);
+
   it('is looked at once every retry.waitCheckMs by all the workers sharing the queue, not once by each', async () => {
     const waitCheckMs = 1500;
     const { root, earlier } = await busyJob({ maxWaitMs: 600_000, waitCheckMs });

@@ -36,9 +36,11 @@ export const ytDlpCheck: DoctorCheck = {
     }
     let version: string;
     let binary: string;
+    let guard: string | undefined;
     try {
       const ytDlp = await createYtDlp({ binary: settings.ytDlpPath, logger: silent });
       binary = ytDlp.binary;
+      guard = ytDlp.guard;
       version = await ytDlp.version();
     } catch (error) {
       return {
@@ -47,6 +49,12 @@ export const ytDlpCheck: DoctorCheck = {
         fix: `install yt-dlp: ${UPDATE.replace('upgrade', 'install')}`,
       };
     }
+    if (guard === undefined)
+      return {
+        status: 'warn',
+        summary: `yt-dlp ${version} (${binary}) runs unguarded: setpriv (util-linux) was not found, so a yt-dlp (and its ffmpeg) running when the service is killed outright (SIGKILL, the OOM killer) goes on downloading`,
+        fix: '`sudo apt-get install -y util-linux` (or set IMK_SETPRIV to its path)',
+      };
     const released = ytDlpReleaseDate(version);
     if (!released)
       return {

@@ -6,6 +6,12 @@ import { mapYtDlpError } from './yt-dlp-errors.ts';
 
 export interface YtDlp {
   binary: string;
+  /**
+   * setpriv (util-linux), when found: each run is put under a guard that ends yt-dlp and every process it
+   * started (the ffmpeg of a merge or a download) when the service dies, even by SIGKILL. Undefined: runs
+   * are not guarded (doctor says so).
+   */
+  guard: string | undefined;
   /** Runs yt-dlp with `args` then `--` and the URL; returns stdout. Failures become mapped ImkErrors. */
   run(args: string[], url: string, signal?: AbortSignal): Promise<string>;
   version(): Promise<string>;
@@ -32,14 +38,27 @@ const YT_DLP_ENV = { PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' };
 const MAX_OUTPUT_BYTES = 1024 * 1024 * 1024;
 
 /**
+ * The guard yt-dlp runs under (`setpriv --pdeathsig TERM -- /bin/sh -c GROUP_GUARD yt-dlp <binary> <args>`):
+ * the shell is the leader of the run's own process group, and the kernel sends it SIGTERM when the service
+ * that started it dies, however it died (a SIGKILL, the OOM killer); its trap then kills the whole group,
+ * yt-dlp and the ffmpeg it runs. (setpriv's --pdeathsig alone reaches only yt-dlp itself: a child does not
+ * inherit it, so an ffmpeg downloading or merging would go on.) The stop of a fetch (a cancel, the service
+ * stopping) signals the group as before and ends it the same way. The script is fixed text; the program
+ * and its arguments are positional parameters ("$@"), never parsed by the shell.
+ */
+const GROUP_GUARD = 'trap "kill -KILL 0" TERM; "$@" & wait $!';
+
+/**
  * Finds yt-dlp (config path, $IMK_YT_DLP or PATH; it is never downloaded) and runs it through execa with
- * argument arrays.
+ * argument arrays, under the guard (GROUP_GUARD) when setpriv is found.
  */
 export async function createYtDlp(options: YtDlpOptions): Promise<YtDlp> {
   const binary = await resolveYtDlp(options.binary);
   const baseArgs = options.baseArgs ?? [];
+  const guard = await resolveTool('setpriv').catch(() => undefined);
   return {
     binary,
+    guard,
     async run(args, url, signal) {
       const argv = [...baseArgs, ...args, '--', url];
       const aborted = (cause?: unknown) =>
@@ -48,7 +67,11 @@ export async function createYtDlp(options: YtDlpOptions): Promise<YtDlp> {
       options.logger.debug({ binary, args: argv }, 'running yt-dlp');
       // stdin stays unused: yt-dlp never prompts with the options we give it. In a process group of its own,
       // so that a stop ends yt-dlp and the ffmpeg it runs for merges and conversions together.
-      const child = execa(binary, argv, {
+      const [program, programArgs] =
+        guard === undefined
+          ? [binary, argv]
+          : [guard, ['--pdeathsig', 'TERM', '--', '/bin/sh', '-c', GROUP_GUARD, 'yt-dlp', binary, ...argv]];
+      const child = execa(program, programArgs, {
         env: YT_DLP_ENV,
         stdin: 'ignore',
         detached: true,

@@ -83,6 +83,23 @@ describe('imk doctor', () => {
     expect(old.exitCode).toBe(0);
   });
 
+  it('warns when yt-dlp would run unguarded (no setpriv): it would outlive a service killed outright', async () => {
+    const fake = join(root, 'yt-dlp-guarded');
+    const today = new Date();
+    const version = `${today.getUTCFullYear()}.${String(today.getUTCMonth() + 1).padStart(2, '0')}.01`;
+    await writeFile(fake, `#!/bin/sh\necho ${version}\n`);
+    await chmod(fake, 0o755);
+    const result = await imk(['doctor', '--group', 'retrievers'], {
+      IMK_YT_DLP: fake,
+      IMK_SETPRIV: '/nonexistent/setpriv',
+    });
+    expect(result.stdout).toMatch(
+      /WARN\s+yt-dlp\s+yt-dlp [\d.]+ \(.*\) runs unguarded: setpriv \(util-linux\)/,
+    );
+    expect(result.stdout).toMatch(/fix: `sudo apt-get install -y util-linux`/);
+    expect(result.exitCode).toBe(0);
+  });
+
   it('reports Deezer pieces as optional, without showing the ARL', async () => {
     const arl = 'abc123'.repeat(20);
     const result = await imk(['doctor', '--json'], { IMK_DEEMIX_ARL: arl });

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { createYtDlp } from '../src/index.ts';
@@ -31,6 +33,15 @@ async function recordingPath(names: string[]): Promise<{ path: string; ran: () =
   }
   return { path: bin, ran: () => readFile(log, 'utf8').catch(() => '') };
 }
+
+/** The service's yt-dlp run, in a process of its own (what `imk up` or `imk run youtube-retriever` is). */
+const SERVICE = `
+const { createYtDlp } = await import(process.argv[1]);
+const { createLogger } = await import('@imk/log');
+const ytDlp = await createYtDlp({ logger: createLogger('test', { level: 'silent' }) });
+console.log(ytDlp.guard === undefined ? 'unguarded' : 'guarded');
+await ytDlp.run(['--downloader', 'ffmpeg', '--socket-timeout', '600', '-o', process.argv[3]], process.argv[2]);
+`;
 
 /** The processes whose command line holds `marker`. */
 async function processesWith(marker: string): Promise<string[]> {
@@ -87,4 +98,63 @@ describe('stopping yt-dlp', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('a service killed outright (SIGKILL) takes its running yt-dlp and the ffmpeg it runs with it', async () => {
+    // A server that answers yt-dlp's look at the URL (a direct m4a link) and never answers ffmpeg, which
+    // yt-dlp runs to download it (--downloader ffmpeg): yt-dlp and ffmpeg wait until they are ended.
+    const sockets: Socket[] = [];
+    let ffmpegConnected!: () => void;
+    const reached = new Promise<void>((resolve) => (ffmpegConnected = resolve));
+    const server = createHttpServer((request: IncomingMessage, response: ServerResponse) => {
+      // ffmpeg asks for a range (yt-dlp gives it its own user agent); yt-dlp's look does not.
+      if (request.headers.range !== undefined) {
+        ffmpegConnected();
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'audio/mp4', 'content-length': '1000000' });
+      response.end(Buffer.alloc(1000000));
+    });
+    server.on('connection', (socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const marker = `killed-${randomBytes(6).toString('hex')}`;
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/${marker}.m4a`;
+    const service = execa(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        SERVICE,
+        join(import.meta.dirname, '../src/index.ts'),
+        url,
+        join(dir, `${marker}.%(ext)s`),
+      ],
+      { cwd: import.meta.dirname, reject: false },
+    );
+    try {
+      // The run is under way: ffmpeg (started by yt-dlp) has connected and waits for an answer.
+      await reached;
+      const programs = await Promise.all(
+        (await processesWith(marker)).map(async (pid) =>
+          basename((await readFile(join('/proc', pid, 'cmdline'), 'utf8').catch(() => '')).split('\0')[0]!),
+        ),
+      );
+      expect(programs).toContain('ffmpeg');
+      service.kill('SIGKILL');
+      const ended = await service;
+      // The kernel tells the guard at once; each is gone within moments (looked at until then, 10 s at most).
+      let left = await processesWith(marker);
+      for (let look = 0; look < 200 && left.length > 0; look++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        left = await processesWith(marker);
+      }
+      expect(left).toEqual([]);
+      expect(ended.stdout).toBe('guarded');
+    } finally {
+      for (const pid of await processesWith(marker)) process.kill(Number(pid), 'SIGKILL');
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 60_000);
 });

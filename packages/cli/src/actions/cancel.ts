@@ -40,7 +40,8 @@ async function settle(
     try {
       ledger.recordState(
         jobId,
-        { state: 'cancelled', message: `cancelled by imk cancel before it started (${outcome.dir})` },
+        // The archive's own line (who, and the reason given), as the dashboard and the worker record it.
+        { state: 'cancelled', message: `${outcome.message ?? 'cancelled by imk cancel'} (${outcome.dir})` },
         { queue },
       );
     } finally {

@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
 import { publishBundle, type BundleFileInput } from '@imk/fsqueue';
 import { probeMedia } from '@imk/media';
-import { JobIdSchema, producerInfo } from '@imk/protocol';
+import { jobIdProblem, producerInfo } from '@imk/protocol';
 import { readableName } from '@imk/retriever-sdk';
 import { contextFrom, print } from '../context.ts';
 
@@ -24,12 +24,8 @@ export async function enqueueCommand(audioFile: string, options: EnqueueOptions)
   const { paths } = contextFrom(options);
   const tags = await resolveTags(audioFile, options);
   const jobId = options.jobId ?? makeJobId(tags.artist, tags.title);
-  const idCheck = JobIdSchema.safeParse(jobId);
-  if (!idCheck.success)
-    throw new ImkError(
-      'INVALID_JOB_ID',
-      `--job-id "${jobId}": ${idCheck.error.issues[0]?.message ?? 'invalid'}`,
-    );
+  const idProblem = jobIdProblem(jobId);
+  if (idProblem !== undefined) throw new ImkError('INVALID_JOB_ID', `--job-id: ${idProblem}`);
 
   const files: BundleFileInput[] = [{ name: `audio${extOf(audioFile)}`, source: audioFile }];
   const job: Record<string, unknown> & { job_id: string } = {

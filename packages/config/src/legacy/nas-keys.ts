@@ -157,7 +157,7 @@ export const NAS_KEYS: LegacyKey[] = [
   })),
   {
     key: 'NAS_SYNC_ROUTES',
-    ours: 'config/nas-sync.yaml: routes (same shape: kind, variant, to a folder)',
+    ours: 'config/nas-sync.yaml: routes (same shape: kind, variant, to a folder; no `to` = `skip: true`)',
     convert: (_v, env) => {
       const found = routes(env);
       return typeof found === 'string' ? found : [set(['routes'], found.routes, found.note)];

@@ -1,6 +1,6 @@
 import { DEEMIX_RETRIEVER, NAS_SYNC, YOUTUBE_RETRIEVER } from '../service-names.ts';
 import { legacyBool } from './env-file.ts';
-import type { LegacyChange, LegacyKey } from './types.ts';
+import type { LegacyChange, LegacyEnv, LegacyKey } from './types.ts';
 
 const YT = YOUTUBE_RETRIEVER;
 const DZ = DEEMIX_RETRIEVER;
@@ -181,11 +181,20 @@ export const SERVICE_KEYS: LegacyKey[] = [
       ours: 'config/nas-sync.yaml: backends.minio (written with MINIO_MIRROR_ENABLED=true)',
     }),
   ),
-  ...['MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY'].map((key): LegacyKey => ({
-    key,
-    secret: true,
-    ours: `config/nas-sync.yaml: backends.minio reads it from the environment ({ env: ${key} }); never written to a file`,
-  })),
+  ...['MINIO_ACCESS_KEY', 'MINIO_SECRET_KEY'].map((key): LegacyKey => {
+    const ours = `config/nas-sync.yaml: backends.minio (written with MINIO_MIRROR_ENABLED=true) reads it from the environment ({ env: ${key} }); never written to a file`;
+    return {
+      key,
+      secret: true,
+      ours,
+      // Said as covered only when the minio backend that names it is written: the report said so whatever
+      // MINIO_MIRROR_ENABLED was, for a nas-sync.yaml with no minio backend in it.
+      convert: (_value, env) =>
+        minioBackendWritten(env)
+          ? `covered by ${ours}`
+          : `${key}: not used; no minio backend is written (MINIO_MIRROR_ENABLED is not true, or MINIO_BUCKET is not set)`,
+    };
+  }),
   {
     key: 'MINIO_CONTENT_TYPE_BY_EXT',
     none: 'the s3 backend always sets the content type from the extension',
@@ -202,3 +211,8 @@ export const SERVICE_KEYS: LegacyKey[] = [
   { key: 'DOCKER_IMAGE', none: 'docker-compose.yml of this project names its own image' },
   { key: 'DOCKERHUB_USERNAME', none: 'docker-compose.yml of this project names its own image' },
 ];
+
+/** Whether MINIO_MIRROR_ENABLED's conversion writes the minio backend (the same two conditions). */
+function minioBackendWritten(env: LegacyEnv): boolean {
+  return env.MINIO_MIRROR_ENABLED !== undefined && legacyBool(env.MINIO_MIRROR_ENABLED) && !!env.MINIO_BUCKET;
+}

@@ -22,4 +22,25 @@ describe('createRowMedian', () => {
       }
     });
   }
+
+  for (const simd of [true, false]) {
+    it(`middles: each bin's middle values, as a sort puts them, up to 100 rows (${simd ? 'WebAssembly SIMD' : 'JavaScript'})`, () => {
+      const bins = 37;
+      const median = createRowMedian(100, bins, simd);
+      let seed = 11;
+      const rand = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+      for (const n of [1, 2, 5, 64, 99, 100]) {
+        const rows = Array.from({ length: n }, () =>
+          Float32Array.from({ length: bins }, () => Math.round(rand() * 40) / 8),
+        );
+        rows.forEach((row, r) => median.row(r).set(row));
+        const { lower, upper } = median.middles(n, 3, bins);
+        for (let k = 3; k < bins; k++) {
+          const v = rows.map((r) => r[k]!).sort((a, b) => a - b);
+          expect([lower[k], upper[k]], `${n} rows, bin ${k}`).toEqual([v[(n - 1) >> 1], v[n >> 1]]);
+        }
+      }
+      expect(() => median.middles(0, 0, bins)).toThrow(RangeError);
+    });
+  }
 });

@@ -49,6 +49,11 @@ export interface RowMedian {
   row(r: number): Float32Array;
   /** out[k] = median of row(0..n-1)[k] for k in [from, to); the mean of the middle two when n is even. */
   compute(n: number, from: number, to: number, out: Float32Array): void;
+  /**
+   * Orders bins [from, to) of rows 0..n-1 far enough that each bin's middle value(s) sit in the returned
+   * rows (the same row twice when n is odd), for a caller that combines them itself (n ≥ 1).
+   */
+  middles(n: number, from: number, to: number): { lower: Float32Array; upper: Float32Array };
   /** Copies `rows` into the scratch rows and computes their median. */
   median(rows: readonly Float32Array[], from: number, to: number, out: Float32Array): void;
 }
@@ -120,6 +125,11 @@ export function createRowMedian(maxRows: number, bins: number, useSimd = true): 
   return {
     row: (r) => rows[r]!,
     compute,
+    middles(n, from, to) {
+      if (n < 1 || n > maxRows) throw new RangeError(`middles of ${n} rows, 1 to ${maxRows} configured`);
+      runNetwork(n, from, to);
+      return { lower: rows[(n - 1) >> 1]!, upper: rows[n >> 1]! };
+    },
     median(source, from, to, out) {
       for (let r = 0; r < source.length && r < maxRows; r++)
         rows[r]!.set(source[r]!.subarray(from, to), from);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createFrameDots, DOT_BLOCK } from '../dsp/wasm-dot-rows.ts';
 import { REPET_SIM_DEFAULTS, similarFrames } from './repet-sim-baseline.ts';
 
 /** The picks computed the plain way, one row of the cosine-similarity matrix at a time (as nussl does). */
@@ -42,17 +43,49 @@ describe('REPET-SIM baseline: similar frames', () => {
     let state = 7;
     const rand = () => (state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const bins = 33;
-    // 10 frames a second, so each pick excludes 21 neighbours; frame counts that leave 0 to 3 rows over.
-    for (const frames of [60, 61, 62, 63, 1]) {
+    // 10 frames a second, so each pick excludes 21 neighbours; frame counts that leave 0 to 3 rows over,
+    // and songs of several 64-frame blocks of the peak search.
+    for (const frames of [60, 61, 62, 63, 1, 200, 333]) {
       const mean = new Float32Array(frames * bins).map(() => rand());
       // A silent frame (no picks) and a repeating pattern, so that picks are not just noise.
       if (frames > 40) {
         mean.fill(0, 5 * bins, 6 * bins);
         for (let k = 0; k < bins; k++) mean[40 * bins + k] = mean[10 * bins + k]!;
       }
-      expect(similarFrames(mean, frames, bins, 10), `${frames} frames`).toEqual(
-        plainPicks(mean, frames, bins, 10),
-      );
+      const expected = plainPicks(mean, frames, bins, 10);
+      // The WebAssembly dot products (the default) and the plain JavaScript loop (null).
+      expect(similarFrames(mean, frames, bins, 10), `${frames} frames`).toEqual(expected);
+      expect(similarFrames(mean, frames, bins, 10, null), `${frames} frames, JavaScript`).toEqual(expected);
+    }
+  });
+});
+
+describe('REPET-SIM baseline: the WebAssembly dot products', () => {
+  it("are the plain loop's float64 sums to the bit, 16 frames at a time and past the last frame", () => {
+    let state = 3;
+    const rand = () => (state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (const [frames, bins] of [
+      [40, 1025],
+      [17, 5],
+      [3, 1],
+    ] as const) {
+      const dots = createFrameDots(frames, bins);
+      expect(dots, 'this Node has WebAssembly SIMD').toBeDefined();
+      dots!.features.set(Float32Array.from({ length: frames * bins }, () => rand() * 1e3));
+      const rows = Array.from({ length: DOT_BLOCK }, () => new Float64Array(frames));
+      for (let first = 0; first < frames; first += DOT_BLOCK) {
+        dots!.block(first, rows);
+        for (let r = 0; r < DOT_BLOCK; r++) {
+          const a = Math.min(first + r, frames - 1);
+          const expected = new Float64Array(frames);
+          for (let j = 0; j < frames; j++) {
+            let d = 0;
+            for (let k = 0; k < bins; k++) d += dots!.features[a * bins + k]! * dots!.features[j * bins + k]!;
+            expected[j] = d;
+          }
+          expect(rows[r], `${frames} × ${bins}, frame ${first + r}`).toEqual(expected);
+        }
+      }
     }
   });
 });

@@ -1,6 +1,8 @@
 import type { PcmChannels } from '../engine.ts';
 import { createRealFft } from '../dsp/fft.ts';
+import { createRowMedian } from '../dsp/median-network.ts';
 import { overlapAddGain } from '../dsp/stft-window.ts';
+import { createFrameDots, DOT_BLOCK, type FrameDots } from '../dsp/wasm-dot-rows.ts';
 
 /**
  * REPET-SIM with nussl's defaults (nussl.separation.primitive.RepetSim, STFT 2048/512 with a sqrt-Hann
@@ -53,7 +55,9 @@ export function repetSimSeparate(
 
   // Magnitudes per channel, frame-major; the spectra are recomputed for synthesis (memory: magnitudes only).
   const mags = mixture.map(() => new Float32Array(frames * bins));
-  const mean = new Float32Array(frames * bins);
+  // The channel mean is what the similarity compares: built where the dot-product kernel reads it.
+  const dots = createFrameDots(frames, bins);
+  const mean = dots?.features ?? new Float32Array(frames * bins);
   for (const [c, channel] of mixture.entries()) {
     for (let f = 0; f < frames; f++) {
       load(channel, f);
@@ -63,11 +67,13 @@ export function repetSimSeparate(
       for (let k = 0; k < bins; k++) m[k] = m[k]! + row[k]! / mixture.length;
     }
   }
-  const picks = similarFrames(mean, frames, bins, sampleRate / H);
+  const picks = similarFrames(mean, frames, bins, sampleRate / H, dots ?? null);
 
   const lowBins = Math.min(bins, Math.round((REPET_SIM_DEFAULTS.highPassHz * N) / sampleRate));
   const background = new Float32Array(bins);
-  const values = new Float32Array(REPET_SIM_DEFAULTS.maxRepeatingFrames);
+  // Per bin, the median of the picked frames' magnitudes: a median network over whole rows (bins in
+  // SIMD lanes); its middle values are the ones a sort would give, averaged in double as numpy's are.
+  const medians = createRowMedian(REPET_SIM_DEFAULTS.maxRepeatingFrames, bins);
   const vocals = mixture.map(() => new Float32Array(length));
   const accompaniment = mixture.map(() => new Float32Array(length));
   const acc = new Float32Array(N);
@@ -77,14 +83,18 @@ export function repetSimSeparate(
     for (let f = 0; f < frames; f++) {
       const chosen = picks[f]!;
       const row = mag.subarray(f * bins, (f + 1) * bins);
-      for (let k = 0; k < bins; k++) {
-        let mask = 1;
-        if (k >= lowBins && chosen.length > 0) {
-          for (let j = 0; j < chosen.length; j++) values[j] = mag[chosen[j]! * bins + k]!;
-          const med = median(values, chosen.length);
-          mask = (Math.min(med, row[k]!) + EPSILON) / (row[k]! + EPSILON);
+      background.fill(1);
+      const n = chosen.length;
+      if (n > 0 && lowBins < bins) {
+        for (let j = 0; j < n; j++) {
+          const from = chosen[j]! * bins;
+          medians.row(j).set(mag.subarray(from + lowBins, from + bins), lowBins);
         }
-        background[k] = mask;
+        const { lower, upper } = medians.middles(n, lowBins, bins);
+        for (let k = lowBins; k < bins; k++) {
+          const med = (lower[k]! + upper[k]!) / 2;
+          background[k] = (Math.min(med, row[k]!) + EPSILON) / (row[k]! + EPSILON);
+        }
       }
       load(channel, f);
       acc.fill(0);
@@ -104,13 +114,16 @@ export function repetSimSeparate(
 
 /**
  * nussl's peak picking on every row of the cosine-similarity matrix of the frames (`mean`: frame-major
- * magnitudes, `bins` per frame): per frame, the frames picked as similar to it. Exported for its test.
+ * magnitudes, `bins` per frame): per frame, the frames picked as similar to it. The dot products come from
+ * the WebAssembly kernel (`dots`, whose features hold `mean`; by default one is made and `mean` copied into
+ * it), or with `null` from the plain loop below; both give the same bits. Exported for its test.
  */
 export function similarFrames(
   mean: Float32Array,
   frames: number,
   bins: number,
   framesPerSec: number,
+  dots: FrameDots | null = kernelWith(mean, frames, bins),
 ): number[][] {
   const norms = new Float64Array(frames);
   for (let f = 0; f < frames; f++) {
@@ -119,16 +132,27 @@ export function similarFrames(
     norms[f] = s > 0 ? 1 / Math.sqrt(s) : 0;
   }
   const minDistance = REPET_SIM_DEFAULTS.minDistanceSec * framesPerSec;
-  const rows = Array.from({ length: ROWS_AT_ONCE }, () => new Float64Array(frames));
+  const block = dots === null ? ROWS_AT_ONCE : DOT_BLOCK;
+  const rows = Array.from({ length: block }, () => new Float64Array(frames));
+  const blockMax = new Float64Array(Math.ceil(frames / BLOCK));
   const picks: number[][] = [];
-  for (let first = 0; first < frames; first += ROWS_AT_ONCE) {
-    dotRows(mean, frames, bins, first, rows);
-    for (let r = 0; r < ROWS_AT_ONCE && first + r < frames; r++) {
+  for (let first = 0; first < frames; first += block) {
+    if (dots === null) dotRows(mean, frames, bins, first, rows);
+    else dots.block(first, rows);
+    for (let r = 0; r < block && first + r < frames; r++) {
       const i = first + r;
-      picks.push(norms[i] === 0 ? [] : pickPeaks(rows[r]!, norms, i, frames, minDistance));
+      picks.push(norms[i] === 0 ? [] : pickPeaks(rows[r]!, norms, i, frames, minDistance, blockMax));
     }
   }
   return picks;
+}
+
+/** A dot-product kernel holding a copy of `mean`, or null where there is none (the plain loop then). */
+function kernelWith(mean: Float32Array, frames: number, bins: number): FrameDots | null {
+  const dots = createFrameDots(frames, bins);
+  if (dots === undefined) return null;
+  dots.features.set(mean.subarray(0, frames * bins));
+  return dots;
 }
 
 /** Row i of the cosine-similarity matrix from its dot products, then nussl's greedy picks on it. */
@@ -138,6 +162,7 @@ function pickPeaks(
   i: number,
   frames: number,
   minDistance: number,
+  blockMax: Float64Array,
 ): number[] {
   const { maxRepeatingFrames, similarityThreshold } = REPET_SIM_DEFAULTS;
   let lo = Infinity;
@@ -153,27 +178,43 @@ function pickPeaks(
     const v = span > 0 ? (row[j]! - lo) / span : 0;
     row[j] = v >= similarityThreshold ? v : 0;
   }
+  // nussl's loop: take the first largest value, zero everything within minDistance of it, until 100 are
+  // taken or nothing above 0 is left. The largest is found through the maxima of blocks of BLOCK frames,
+  // kept up to date as windows are zeroed, instead of a scan of the whole row for each pick: the same
+  // picks (the first block holding the largest value, then its first frame holding it), far fewer reads.
+  const blocks = Math.ceil(frames / BLOCK);
+  for (let b = 0; b < blocks; b++) blockMax[b] = maxOf(row, b * BLOCK, Math.min(frames, (b + 1) * BLOCK));
   const found: number[] = [];
   for (let n = 0; n < maxRepeatingFrames; n++) {
-    // The first largest value (ties go to the earlier frame).
-    let best = 0;
-    let bestValue = row[0]!;
-    for (let j = 1; j < frames; j++) {
-      const v = row[j]!;
-      if (v > bestValue) {
-        best = j;
-        bestValue = v;
-      }
-    }
+    let block = 0;
+    for (let b = 1; b < blocks; b++) if (blockMax[b]! > blockMax[block]!) block = b;
+    let best = block * BLOCK;
+    const end = Math.min(frames, best + BLOCK);
+    for (let j = best + 1; j < end; j++) if (row[j]! > row[best]!) best = j;
     found.push(best);
     const from = Math.max(0, Math.trunc(best - minDistance));
     const to = Math.min(frames, Math.trunc(best + minDistance + 1));
     row.fill(0, from, to);
-    let sum = 0;
-    for (let j = 0; j < frames && sum === 0; j++) sum += row[j]!;
-    if (sum === 0) break;
+    let left = 0;
+    for (let b = 0; b < blocks; b++) {
+      const start = b * BLOCK;
+      if (start < to && start + BLOCK > from)
+        blockMax[b] = maxOf(row, start, Math.min(frames, start + BLOCK));
+      left = Math.max(left, blockMax[b]!);
+    }
+    // Every value is ≥ 0, so "the row sums to 0" (nussl's test) is "its largest value is 0".
+    if (left === 0) break;
   }
   return found.slice(1);
+}
+
+/** Frames per block of pickPeaks' running maxima. */
+const BLOCK = 64;
+
+function maxOf(row: Float64Array, from: number, to: number): number {
+  let max = row[from]!;
+  for (let j = from + 1; j < to; j++) if (row[j]! > max) max = row[j]!;
+  return max;
 }
 
 /** Rows of the similarity matrix computed in one pass over the frames. */
@@ -222,23 +263,4 @@ function magnitudesOf(spec: Float32Array, out: Float32Array, bins: number): void
   out[0] = Math.abs(spec[0]!);
   out[bins - 1] = Math.abs(spec[1]!);
   for (let k = 1; k < bins - 1; k++) out[k] = Math.hypot(spec[2 * k]!, spec[2 * k + 1]!);
-}
-
-/**
- * numpy's median of the first n values (the mean of the two middle ones when n is even). Sorts them in
- * place by insertion (n ≤ maxRepeatingFrames), in the order of a typed array's sort (NaN last), without a
- * new view per call: this runs once per frame, bin and channel.
- */
-function median(values: Float32Array, n: number): number {
-  for (let i = 1; i < n; i++) {
-    const v = values[i]!;
-    let j = i - 1;
-    while (j >= 0 && (values[j]! > v || (values[j] !== values[j] && v === v))) {
-      values[j + 1] = values[j]!;
-      j--;
-    }
-    values[j + 1] = v;
-  }
-  const mid = n >> 1;
-  return n % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
 }

@@ -1,0 +1,177 @@
+// A WebAssembly SIMD kernel for REPET-SIM's similarity matrix: the dot products of 16 frames with every frame,
+// two frames per f64x2 lane pair. Hand-assembled like wasm-compare-exchange.ts (no build step); the WAT
+// source is below. Each lane adds the same products in the same order as the plain JavaScript loop (a
+// float32 × float32 product is exact in float64, and the additions are float64 in order), so the result is
+// the same to the bit; runtimes without WebAssembly SIMD get `undefined` and the caller uses that loop.
+//
+//   (module
+//     (memory (export "memory") 1)
+//     ;; q: bins × 16 f64, frame r of the block at q + (k·16 + r)·8; data: frames × bins f32;
+//     ;; out: frames × 16 f64, the dot of block frame r with frame j at out + (j·16 + r)·8. bins ≥ 1.
+//     (func (export "dots") (param $q i32) (param $data i32) (param $frames i32) (param $bins i32)
+//                           (param $out i32)
+//       (local $j i32) (local $k i32) (local $p i32) (local $qp i32)
+//       (local $v v128) (local $a0 v128) … (local $a7 v128)
+//       (block (br_if 0 (i32.eqz (local.get $frames)))
+//         (local.set $p (local.get $data))
+//         (local.set $j (local.get $frames))
+//         (loop
+//           (local.set $a0 (v128.const i64x2 0 0)) … (local.set $a7 (v128.const i64x2 0 0))
+//           (local.set $qp (local.get $q))
+//           (local.set $k (local.get $bins))
+//           (loop
+//             (local.set $v (f64x2.splat (f64.promote_f32 (f32.load (local.get $p)))))
+//             (local.set $a0 (f64x2.add (local.get $a0)
+//                                       (f64x2.mul (v128.load offset=0 (local.get $qp)) (local.get $v))))
+//             … $a1 … $a7 with offset=16 … 112
+//             (local.set $qp (i32.add (local.get $qp) (i32.const 128)))
+//             (local.set $p (i32.add (local.get $p) (i32.const 4)))
+//             (br_if 0 (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+//           (v128.store offset=0 (local.get $out) (local.get $a0)) … offset=112 $a7
+//           (local.set $out (i32.add (local.get $out) (i32.const 128)))
+//           (br_if 0 (local.tee $j (i32.sub (local.get $j) (i32.const 1)))))))
+
+import type { KernelMemory } from './wasm-compare-exchange.ts';
+
+/** Frames of the block whose dot products one call computes. */
+export const DOT_BLOCK = 16;
+
+const get = (i: number): number[] => [0x20, i];
+const set = (i: number): number[] => [0x21, i];
+const tee = (i: number): number[] => [0x22, i];
+const load = (offset: number): number[] => [0xfd, 0x00, 0x04, offset];
+const store = (offset: number): number[] => [0xfd, 0x0b, 0x04, offset];
+const ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+const F64X2_ADD = [0xfd, 0xf0, 0x01];
+const F64X2_MUL = [0xfd, 0xf2, 0x01];
+const F64X2_SPLAT = [0xfd, 0x14];
+const [Q, DATA, FRAMES, BINS, OUT, J, K, P, QP, V] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+const ACC = [10, 11, 12, 13, 14, 15, 16, 17];
+const countDown = (i: number): number[] => [...get(i), 0x41, 0x01, 0x6b, ...tee(i), 0x0d, 0x00];
+const advance = (i: number, bytes: number[]): number[] => [...get(i), 0x41, ...bytes, 0x6a, ...set(i)];
+
+const BODY = [
+  ...[0x02, 0x04, 0x7f, 0x09, 0x7b], // locals: 4 × i32, 9 × v128
+  ...[0x02, 0x40], // block
+  ...get(FRAMES),
+  0x45, // i32.eqz
+  0x0d,
+  0x00, // br_if 0
+  ...get(DATA),
+  ...set(P),
+  ...get(FRAMES),
+  ...set(J),
+  ...[0x03, 0x40], // loop over j
+  ...ACC.flatMap((a) => [...ZERO, ...set(a)]),
+  ...get(Q),
+  ...set(QP),
+  ...get(BINS),
+  ...set(K),
+  ...[0x03, 0x40], // loop over k
+  ...get(P),
+  ...[0x2a, 0x02, 0x00], // f32.load
+  0xbb, // f64.promote_f32
+  ...F64X2_SPLAT,
+  ...set(V),
+  ...ACC.flatMap((a, r) => [
+    ...get(a),
+    ...get(QP),
+    ...load(16 * r),
+    ...get(V),
+    ...F64X2_MUL,
+    ...F64X2_ADD,
+    ...set(a),
+  ]),
+  ...advance(QP, [0x80, 0x01]), // + 128
+  ...advance(P, [0x04]), // + 4
+  ...countDown(K),
+  0x0b, // end loop over k
+  ...ACC.flatMap((a, r) => [...get(OUT), ...get(a), ...store(16 * r)]),
+  ...advance(OUT, [0x80, 0x01]), // + 128
+  ...countDown(J),
+  0x0b, // end loop over j
+  0x0b, // end block
+  0x0b, // end func
+];
+
+const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
+const name = (s: string): number[] => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
+
+const MODULE = new Uint8Array([
+  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+  ...section(1, [0x01, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]), // type: (i32 × 5) -> ()
+  ...section(3, [0x01, 0x00]), // one function of type 0
+  ...section(5, [0x01, 0x00, 0x01]), // one memory, 1 page, growable
+  ...section(7, [0x02, ...name('dots'), 0x00, 0x00, ...name('memory'), 0x02, 0x00]),
+  ...section(10, [0x01, ...uleb(BODY.length), ...BODY]),
+]);
+
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+
+interface DotExports {
+  readonly memory: KernelMemory;
+  readonly dots: (q: number, data: number, frames: number, bins: number, out: number) => void;
+}
+
+/** Dot products of blocks of DOT_BLOCK frames with every frame, in WebAssembly memory of their own. */
+export interface FrameDots {
+  /** The frames' features, frame-major (`bins` a frame): fill before the first `block`. */
+  readonly features: Float32Array;
+  /**
+   * The dot products of frames first … first + 15 (past the last frame, the last frame again) with every
+   * frame: rows[r][j] for frame first + r and frame j.
+   */
+  block(first: number, rows: Float64Array[]): void;
+}
+
+const PAGE = 65_536;
+const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+/** A kernel for `frames` frames of `bins` values, or undefined where WebAssembly SIMD is unavailable. */
+export function createFrameDots(frames: number, bins: number): FrameDots | undefined {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (wasm === undefined || bins < 1 || !wasm.validate(MODULE)) return undefined;
+  const { memory, dots } = new wasm.Instance(new wasm.Module(MODULE), {}).exports as DotExports;
+  const dataBytes = align(frames * bins * 4);
+  const queryBytes = bins * DOT_BLOCK * 8;
+  const outBytes = frames * DOT_BLOCK * 8;
+  const total = dataBytes + queryBytes + outBytes;
+  if (total > 4 * 1024 ** 3 - PAGE) return undefined; // past 32-bit memory: the caller's loop does it
+  const pages = Math.ceil(total / PAGE) - memory.buffer.byteLength / PAGE;
+  if (pages > 0) memory.grow(pages);
+  const buffer = memory.buffer;
+  const features = new Float32Array(buffer, 0, frames * bins);
+  const query = new Float64Array(buffer, dataBytes, bins * DOT_BLOCK);
+  const out = new Float64Array(buffer, dataBytes + queryBytes, frames * DOT_BLOCK);
+  return {
+    features,
+    block(first, rows) {
+      const last = frames - 1;
+      for (let r = 0; r < DOT_BLOCK; r++) {
+        const from = Math.min(first + r, last) * bins;
+        for (let k = 0; k < bins; k++) query[k * DOT_BLOCK + r] = features[from + k]!;
+      }
+      dots(dataBytes, 0, frames, bins, dataBytes + queryBytes);
+      for (let r = 0; r < DOT_BLOCK && r < rows.length; r++) {
+        const row = rows[r]!;
+        for (let j = 0; j < frames; j++) row[j] = out[j * DOT_BLOCK + r]!;
+      }
+    },
+  };
+}
