@@ -28,8 +28,8 @@ const roots: string[] = [];
 let watcher: ResultPromise | undefined;
 
 // Holds the bundle's folder \`a\` open (it keeps its descriptor when the claim renames the bundle), and
-// renames argv[2] over a/song.m4a as soon as the worker says the job has started: its work folder (argv[4]
-// is where they are made, argv[5] the start of the job's name) appears once the claim is done, its check of
+// renames argv[2] over a/song.m4a as soon as the worker says the job has started: its work folder (argv[3]
+// is where they are made, argv[4] the start of the job's name) appears once the claim is done, its check of
 // the song (size and hash against job.json's files[]) with it, and before the job opens the song. Whatever
 // the number of times the claim opens the song, the song is replaced right after the claim hashed it.
 const REPLACE_WHEN_STARTED = `
