@@ -3,9 +3,8 @@ import { constants } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { raceTries, startSwapper, type Swapper } from '@imk/fs-safe/testing';
+import { raceTries, startSwapper, waitsOnFifo, type Swapper } from '@imk/fs-safe/testing';
 import { publishBundle } from './publish.ts';
 
 // The inbox checks a dropped song (a regular file, no link), probes and hashes it, then publishes a bundle
@@ -111,7 +110,7 @@ describe('a source the producer names, swapped for a link to a FIFO while it is 
           },
         );
         const timer = new AbortController();
-        const hung = sleep(5000, 'hung' as const, { signal: timer.signal }).catch(() => 'hung' as const);
+        const hung = waitsOnFifo(timer.signal);
         const outcome = await Promise.race([published, hung]);
         timer.abort();
         if (outcome === 'copied')

@@ -50,11 +50,16 @@ describe('createRequestFolder', () => {
       stableChecks: 1,
       handle: () => Promise.resolve({ notes: ['job yt_x_audio -> youtube_audio'] }),
     });
-    const seen: string[] = [];
+    // What the .done file held at the first event that found it there: the watcher says when it has read it.
+    let read!: (text: string) => void;
+    const firstRead = new Promise<string>((resolve) => (read = resolve));
+    let seen = 0;
     const watcher = watch(dir, (_event, name) => {
-      if (name === 'song.done' && seen.length === 0) {
+      if (name === 'song.done' && seen === 0) {
         try {
-          seen.push(readFileSync(join(dir, 'song.done'), 'utf8'));
+          const text = readFileSync(join(dir, 'song.done'), 'utf8');
+          seen++;
+          read(text);
         } catch {
           // not there (yet): the next event reads it
         }
@@ -63,12 +68,12 @@ describe('createRequestFolder', () => {
     try {
       await writeFile(join(dir, 'song.txt'), 'https://example.com/v\n');
       await folder.scan();
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await readdir(dir)).toEqual(['song.done']);
+      // Waits for the watcher's read (however late its event comes on a loaded machine), not for a time.
+      expect(await firstRead).toMatch(/# job yt_x_audio -> youtube_audio/);
     } finally {
       watcher.close();
     }
-    expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatch(/# job yt_x_audio -> youtube_audio/);
   });
 
   it('renames a failed request .fail and writes the reason beside it; a second failure gets a new name', async () => {

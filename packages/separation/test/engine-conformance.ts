@@ -64,13 +64,14 @@ export function describeEngineConformance(label: string, createEngine: () => Sep
       const workDir = join(dir, 'work-abort');
       await mkdir(workDir);
       const controller = new AbortController();
-      const started = Date.now();
+      const progress: number[] = [];
       const run = engine.separate({
         input,
         workDir,
         signal: controller.signal,
         // Mid-work, not before it starts: the first report past 0.
         onProgress: (fraction) => {
+          progress.push(fraction);
           if (fraction > 0) controller.abort(new Error('test abort'));
         },
       });
@@ -79,7 +80,10 @@ export function describeEngineConformance(label: string, createEngine: () => Sep
         (e: unknown) => e,
       );
       expect(isImkError(error, 'ABORTED')).toBe(true);
-      expect(Date.now() - started).toBeLessThan(10_000);
+      // Promptly: it stopped with its work unfinished (it never reported 1), however long that took on a
+      // busy machine; an engine that ran on to the end before rejecting reported 1 first.
+      expect(progress.some((f) => f > 0)).toBe(true);
+      expect(Math.max(...progress), progress.join(', ')).toBeLessThan(1);
     });
 
     it('rejects a file that is not audio with a clear media error naming it', async () => {

@@ -3,9 +3,8 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { raceTries, startSwapper, type Swapper } from '@imk/fs-safe/testing';
+import { raceTries, startSwapper, waitsOnFifo, type Swapper } from '@imk/fs-safe/testing';
 import { createLocalBackend } from '../src/index.ts';
 import { tempDir, testLogger } from './helpers.ts';
 
@@ -62,9 +61,9 @@ describe('local backend: an artifact swapped for a link to a FIFO while it is se
               return 'refused' as const;
             },
           );
-        // Bounded: the old copy by name waited on the FIFO forever.
+        // The old copy by name waited on the FIFO forever: a thread seen in that wait is the sign of it.
         const timer = new AbortController();
-        const hung = sleep(5000, 'hung' as const, { signal: timer.signal }).catch(() => 'hung' as const);
+        const hung = waitsOnFifo(timer.signal);
         const said = await Promise.race([put, hung]);
         timer.abort();
         expect(said, 'the send waited on the FIFO').not.toBe('hung');

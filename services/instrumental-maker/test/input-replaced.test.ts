@@ -28,21 +28,23 @@ const roots: string[] = [];
 let watcher: ResultPromise | undefined;
 
 // Holds the bundle's folder \`a\` open (it keeps its descriptor when the claim renames the bundle), and
-// renames argv[2] over a/song.m4a when song.m4a has been closed argv[3] times since the bundle was claimed.
-// The claim's check opens it twice (a regular file inside the bundle? then its size and hash against
-// job.json's files[]): the second close is right after the claim hashed it.
-const REPLACE_ON_CLOSE = `
-import ctypes, os, sys
+// renames argv[2] over a/song.m4a as soon as the worker says the job has started: its work folder (argv[3]
+// is where they are made, argv[4] the start of the job's name) appears once the claim is done, its check of
+// the song (size and hash against job.json's files[]) with it, and before the job opens the song. Whatever
+// the number of times the claim opens the song, the song is replaced right after the claim hashed it.
+const REPLACE_WHEN_STARTED = `
+import ctypes, os, sys, time
 folder = os.open(os.path.join(sys.argv[1], 'a'), os.O_RDONLY | os.O_DIRECTORY)
+work, prefix = sys.argv[3], sys.argv[4]
 libc = ctypes.CDLL(None, use_errno=True)
 fd = libc.inotify_init()
-IN_CLOSE_NOWRITE = 0x10
-if libc.inotify_add_watch(fd, os.path.join(sys.argv[1], 'a', 'song.m4a').encode(), IN_CLOSE_NOWRITE) < 0: sys.exit(2)
+IN_CREATE = 0x100
 print('watching', flush=True)
-closes = 0
-while closes < int(sys.argv[3]):
+# The work folders' parent is made when the worker starts: until then, looked for every 10 ms.
+while libc.inotify_add_watch(fd, work.encode(), IN_CREATE) < 0:
+    time.sleep(0.01)
+while not any(name.startswith(prefix) for name in os.listdir(work)):
     os.read(fd, 4096)
-    if '/claimed/' in os.readlink('/proc/self/fd/%d' % folder): closes += 1
 os.rename(sys.argv[2], 'song.m4a', dst_dir_fd=folder)
 print('replaced', flush=True)
 `;
@@ -108,7 +110,15 @@ describe('the song of a claimed bundle replaced while the job runs', () => {
     await publishV1(root, 'other', job('early', 'Early'), { 'a/song.m4a': join(root, 'a.m4a') });
     const bundle = join(root, 'queues', 'other', 'job_early');
     await copyFile(join(root, 'b.m4a'), join(root, 'b-copy.m4a'));
-    watcher = execa('python3', ['-c', REPLACE_ON_CLOSE, bundle, join(root, 'b-copy.m4a'), '2']);
+    const work = join(root, 'state', 'tmp', 'instrumental-maker');
+    watcher = execa('python3', [
+      '-c',
+      REPLACE_WHEN_STARTED,
+      bundle,
+      join(root, 'b-copy.m4a'),
+      work,
+      'early-',
+    ]);
     watcher.catch(() => undefined);
     await new Promise<void>((resolve) => watcher!.stdout!.once('data', () => resolve()));
     first = await run(root);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -344,21 +345,33 @@ describe('fetchYoutube with the real yt-dlp', () => {
     const missing = { ...settings, cookiesFile: join(root, 'nope.txt') };
     // Not there yet (being copied): looked for again under the fetch's retry policy, and used once it came.
     // Before, the fetch failed at once with COOKIES_MISSING, a code whose catalogue says "try again".
+    // The file arrives when the fetch has looked for it and said it will look again (its retry line, written
+    // as it is logged, before the wait): the retry is always exercised, however slow the machine.
     const late = join(root, 'late.txt');
-    const copied = setTimeout(() => {
-      void writeFile(late, '# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tSID\tlate-session\n');
-    }, 50);
-    try {
-      const arrived = await fetchYoutube(server.url('audio.m4a'), {
-        root,
-        logger,
-        settings: { ...settings, cookiesFile: late },
-      });
-      expect(arrived.jobs).toHaveLength(1);
-      expect(server.cookies.get('/audio.m4a')?.join(' ')).toContain('SID=late-session');
-    } finally {
-      clearTimeout(copied);
-    }
+    const retried: { msg: string; err?: string }[] = [];
+    const copying = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        const line = JSON.parse(chunk.toString()) as { msg: string; err?: string };
+        if (/failed; retrying/.test(line.msg)) {
+          retried.push(line);
+          if (retried.length === 1)
+            writeFileSync(
+              late,
+              '# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tSID\tlate-session\n',
+            );
+        }
+        done();
+      },
+    });
+    const arrived = await fetchYoutube(server.url('audio.m4a'), {
+      root,
+      logger: createLogger('test', { level: 'warn', destination: copying }),
+      settings: { ...settings, cookiesFile: late },
+    });
+    expect(retried).toHaveLength(1);
+    expect(retried[0]!.err).toContain('late.txt');
+    expect(arrived.jobs).toHaveLength(1);
+    expect(server.cookies.get('/audio.m4a')?.join(' ')).toContain('SID=late-session');
     await expect(
       fetchYoutube(server.url('song.m4a'), { root, logger, settings: missing }),
     ).rejects.toMatchObject({

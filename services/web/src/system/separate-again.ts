@@ -70,7 +70,10 @@ export function separateAgain(
   // and each queued a whole separation of the song. The next one now finds the first one's job.
   // Per root and job: two roots served by one process (tests, two dashboards) share only job ids.
   const key = `${ctx.paths.root}\0${jobId}`;
-  const before = asking.get(key) ?? Promise.resolve();
+  const handled = asking.get(key);
+  if (handled)
+    ctx.logger.debug({ job_id: jobId }, '"Separate again" of this job is being handled: answering after it');
+  const before = handled ?? Promise.resolve();
   const mine = before.then(() => queueAgain(ctx, jobId, manifest));
   const settled = mine.then(
     () => undefined,
