@@ -214,16 +214,23 @@ describe('three hosts sharing queues/ and outputs/ over sshfs', () => {
     expect(stopped.consumer).not.toContain(`-${stoppedPid}-`);
     expect(stopped.attempt).toBe(stoppedJob === killedJob ? 3 : 2);
 
-    // The engine ran once per job, plus the two separations that were interrupted.
-    const calls = (await Promise.all(hosts.map((h) => h.engineCalls()))).reduce((x, y) => x + y, 0);
-    expect(calls).toBe(JOBS + 2);
     // Each host's own ledger (local state/) records the jobs it did; together, each job once.
     let done = 0;
+    let discarded = 0;
     for (const host of hosts)
       for (const id of ids) {
         const detail = await ledgerOf(host, id);
         done += detail?.events.filter((e) => e.state === 'succeeded').length ?? 0;
+        discarded += detail?.events.filter((e) => e.message === 'claim lost; work discarded').length ?? 0;
       }
     expect(done).toBe(JOBS);
+    // The engine ran once per job, plus the killed host's separation, plus each one whose host lost its
+    // claim and said so: the stopped host's, and on a machine so loaded that a heartbeat over sshfs came
+    // later than the 4-s lease, another host's, taken over and discarded as it should be (a
+    // helper's run beside other work counted 63 once). Quiet: exactly 62. No separation unaccounted for.
+    expect(discarded).toBeGreaterThanOrEqual(1);
+    const calls = (await Promise.all(hosts.map((h) => h.engineCalls()))).reduce((x, y) => x + y, 0);
+    expect(calls).toBeGreaterThanOrEqual(JOBS + 2);
+    expect(calls).toBeLessThanOrEqual(JOBS + 1 + discarded);
   }, 1_500_000);
 });
