@@ -119,7 +119,7 @@ export interface BackendContext {
   tempOwner?: string;
   /**
    * How long a backend writing to this host's file system (a mounted share) may make no progress before its
-   * destination counts as unreachable for the pass. @default PLACE_TIMEOUT_MS
+   * destination counts as unreachable for the pass. @default SYNC_DEFAULTS.shareTimeoutSec
    */
   shareTimeoutMs?: number;
 }

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { syncError } from '../errors.ts';
-import { PLACE_TIMEOUT_MS } from '../places.ts';
+import { SYNC_DEFAULTS } from '../defaults.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { mountTables } from '../util/mounts.ts';
 import { joinRemote } from '../util/remote-path.ts';
@@ -42,7 +42,7 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
       },
       context: { name: context.name, mounts: mountTables(context.env), tempOwner: context.tempOwner },
     },
-    context.shareTimeoutMs ?? PLACE_TIMEOUT_MS,
+    context.shareTimeoutMs ?? SYNC_DEFAULTS.shareTimeoutSec * 1000,
   );
 
   const pathOf = (remotePath: string): string => {
