@@ -1,15 +1,14 @@
-import { createHash } from 'node:crypto';
 import { open, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isImkError } from '@imk/errors';
-import { fsyncDir, listNamesOrEmpty, openUntrusted } from '@imk/fs-safe';
+import { fsyncDir, listNamesOrEmpty } from '@imk/fs-safe';
 import { fromFsError, ignoreAbsent, isAbsentErrno, syncError, tempVanished } from '../errors.ts';
 import type { PutRequest, PutResult, RemoteEntry } from '../types.ts';
 import { createThrottle, type Throttle } from '../util/bandwidth.ts';
 import { createShareCheck, type MountTables } from '../util/mounts.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { mismatchError, settleExisting, withLocalFile } from './common.ts';
-import { localExisting, putInPlace } from './local-commit.ts';
+import { hashWithProgress, localExisting, putInPlace, type Progress } from './local-commit.ts';
 import { assertFoldersOnPath, assertNoLinkOut } from './local-links.ts';
 
 /** The local backend's options once parsed (local.ts LocalOptionsSchema), as its destination work needs them. */
@@ -27,9 +26,6 @@ export interface LocalDestinationContext {
   mounts: MountTables;
   tempOwner?: string | undefined;
 }
-
-/** What the destination work says as it goes on (each chunk copied, each data sync), for a watchdog. */
-export type Progress = () => void;
 
 /** Bytes copied between two reports of progress, and (with fsync) between two data syncs of the copy. */
 const CHUNK = 1 << 20;
@@ -64,7 +60,7 @@ export function createLocalDestination(options: LocalDestinationOptions, context
   async function putFrom(request: PutRequest, read: string, progress: Progress): Promise<PutResult> {
     const target = pathOf(request.remotePath);
     const root = request.remoteRoot ? pathOf(request.remoteRoot) : resolve(options.root ?? '/');
-    const existing = localExisting(target);
+    const existing = localExisting(target, progress);
     const verifiedBy = options.verify === 'sha256' ? 'read-back' : 'size';
     const temp = tempPathFor(target, request.sha256, options.maxNameBytes, context.tempOwner);
     // Set while the temp's folder is known to stay inside the root: only then is the temp removed.
@@ -84,11 +80,11 @@ export function createLocalDestination(options: LocalDestinationOptions, context
       await copy(read, temp, { throttle, fsync: options.fsync, signal: request.signal, progress, target });
       progress();
       const bytes = (await stat(temp)).size;
-      const sha256 = options.verify === 'sha256' ? await hashOf(temp, progress) : request.sha256;
+      const sha256 = options.verify === 'sha256' ? await hashWithProgress(temp, progress) : request.sha256;
       if (bytes !== request.bytes || sha256 !== request.sha256)
         throw await mismatchError(request, target, { bytes, sha256 });
       // Something may have appeared under the name while this copy was made: same content, or a conflict.
-      if ((await putInPlace(request, temp, target)) === 'same')
+      if ((await putInPlace(request, temp, target, progress)) === 'same')
         return { bytes, verifiedBy, alreadyThere: true };
       if (options.fsync) await fsyncDir(dirname(target));
       return { bytes, verifiedBy };
@@ -117,7 +113,7 @@ export function createLocalDestination(options: LocalDestinationOptions, context
 
     // Opened the untrusted way: a FIFO or a folder there is refused at once, never read.
     hash: (remotePath: string, progress: Progress = () => undefined): Promise<string> =>
-      hashOf(pathOf(remotePath), progress, { untrusted: true }),
+      hashWithProgress(pathOf(remotePath), progress, { untrusted: true }),
 
     async list(remoteDir: string): Promise<string[]> {
       try {
@@ -142,7 +138,9 @@ export type LocalDestination = ReturnType<typeof createLocalDestination>;
 
 /**
  * Copies `read` to `temp` a chunk at a time (held to the backend's throttle), saying `progress` after each;
- * with fsync, the data is synced every SYNC_EVERY bytes and at the end.
+ * with fsync, the data is synced every SYNC_EVERY bytes and at the end. Under a bandwidth limit a chunk is
+ * what the limit lets through in a quarter of a second (at least 4 KiB), so that a slow limit still shows
+ * progress several times a second: a chunk of 1 MiB at 64 KiB/s would look like a share that stopped.
  */
 async function copy(
   read: string,
@@ -159,11 +157,14 @@ async function copy(
   try {
     const target = await open(temp, 'w');
     try {
-      const buffer = Buffer.allocUnsafe(CHUNK);
+      const size = how.throttle
+        ? Math.min(CHUNK, Math.max(4096, Math.floor(how.throttle.bytesPerSecond / 4)))
+        : CHUNK;
+      const buffer = Buffer.allocUnsafe(size);
       let unsynced = 0;
       for (;;) {
         if (how.signal?.aborted) throw syncError('ABORTED', `copy to ${how.target} was stopped`);
-        const { bytesRead } = await source.read(buffer, 0, CHUNK, null);
+        const { bytesRead } = await source.read(buffer, 0, size, null);
         if (bytesRead === 0) break;
         await how.throttle?.take(bytesRead, how.signal);
         for (let at = 0; at < bytesRead;) at += (await target.write(buffer, at, bytesRead - at)).bytesWritten;
@@ -181,25 +182,5 @@ async function copy(
     }
   } finally {
     await source.close();
-  }
-}
-
-/** SHA-256 of the file at `path`, read a chunk at a time, saying `progress` after each (untrusted: fs-safe's way). */
-async function hashOf(path: string, progress: Progress, how: { untrusted?: boolean } = {}): Promise<string> {
-  const file = how.untrusted
-    ? (await openUntrusted(path, { followLinks: true })).handle
-    : await open(path, 'r');
-  try {
-    const hash = createHash('sha256');
-    const buffer = Buffer.allocUnsafe(4 * CHUNK);
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-      progress();
-    }
-    return hash.digest('hex');
-  } finally {
-    await file.close();
   }
 }

@@ -75,6 +75,7 @@ export class LocalHelper {
     const abort = () => child.connected && child.send({ type: 'abort', id } satisfies HelperRequest);
     signal?.addEventListener('abort', abort, { once: true });
     child.send({ type: 'call', id, op, args } satisfies HelperRequest);
+    if (signal?.aborted) abort();
     try {
       return await done;
     } finally {
