@@ -5,10 +5,15 @@ import { syncError } from '../errors.ts';
 import { errorFromWire, type WireError } from '../util/error-wire.ts';
 import type { LocalDestinationContext, LocalDestinationOptions } from './local-destination.ts';
 
+/** A destination the helper works for: the backend's options and context (one helper serves a backend's). */
+export interface DestinationSetup {
+  options: LocalDestinationOptions;
+  context: LocalDestinationContext;
+}
+
 /** What the backend asks of its helper process (local-worker.ts). */
 export type HelperRequest =
-  | { type: 'init'; options: LocalDestinationOptions; context: LocalDestinationContext }
-  | { type: 'call'; id: number; op: HelperOp; args: unknown[] }
+  | { type: 'call'; id: number; destination: DestinationSetup; op: HelperOp; args: unknown[] }
   | { type: 'abort'; id: number }
   | { type: 'endPass' };
 
@@ -52,12 +57,22 @@ export class LocalHelper {
   private idle: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly setup: Extract<HelperRequest, { type: 'init' }>,
+    /** The backend's name, for messages. */
+    private readonly name: string,
     private readonly silentMs: number,
   ) {}
 
-  /** Runs `op` in the helper; `where` (the destination folder it works in) names it in messages; `signal` stops a put. */
-  async call<T>(op: HelperOp, args: unknown[], where: string, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs `op` for `destination` in the helper; `where` (the destination folder it works in) names it in
+   * messages; `signal` stops a put.
+   */
+  async call<T>(
+    destination: DestinationSetup,
+    op: HelperOp,
+    args: unknown[],
+    where: string,
+    signal?: AbortSignal,
+  ): Promise<T> {
     this.throwIfStuck();
     clearTimeout(this.idle);
     const child = this.start();
@@ -74,7 +89,7 @@ export class LocalHelper {
     this.busy(true);
     const abort = () => child.connected && child.send({ type: 'abort', id } satisfies HelperRequest);
     signal?.addEventListener('abort', abort, { once: true });
-    child.send({ type: 'call', id, op, args } satisfies HelperRequest);
+    child.send({ type: 'call', id, destination, op, args } satisfies HelperRequest);
     if (signal?.aborted) abort();
     try {
       return await done;
@@ -116,8 +131,6 @@ export class LocalHelper {
         this.failAll(() => error);
       });
     });
-    // A send before 'ready' is queued by the channel; the helper is set up first.
-    child.send(this.setup);
     return child;
   }
 
@@ -168,7 +181,7 @@ export class LocalHelper {
   private ended(how: string): Error {
     return syncError(
       'TRANSFER_FAILED',
-      `backend "${this.setup.context.name}": its helper process for the destination's file work ended (${how}); the transfer is tried again`,
+      `backend "${this.name}": its helper process for the destination's file work ended (${how}); the transfer is tried again`,
     );
   }
 
@@ -176,7 +189,7 @@ export class LocalHelper {
     const seconds = this.silentMs / 1000;
     return syncError(
       'UNREACHABLE',
-      `destination ${this.setup.context.name}: ${where} made no progress for ${seconds} s (since ${since.toISOString()}): a network share whose server is down or stopped? Check that the share's server is up and that ls of that folder answers; its files are sent once it answers`,
+      `destination ${this.name}: ${where} made no progress for ${seconds} s (since ${since.toISOString()}): a network share whose server is down or stopped? Check that the share's server is up and that ls of that folder answers; its files are sent once it answers`,
       { details: { path: where, silent_since: since.toISOString() } },
     );
   }
@@ -210,15 +223,18 @@ export class LocalHelper {
   }
 }
 
-/** The helpers of the local backends of this process, one per backend name and options, kept between passes. */
+/**
+ * The helpers of the local backends of this process, one per backend name and share timeout, kept between
+ * passes and engines (a helper process costs ~0.4 s CPU to start under tsx: not once per pass).
+ */
 const helpers = new Map<string, LocalHelper>();
 
-/** The helper of a local backend (made at its first use, kept for later passes of the same backend). */
-export function localHelper(setup: Extract<HelperRequest, { type: 'init' }>, silentMs: number): LocalHelper {
-  const key = JSON.stringify([setup, silentMs]);
+/** The helper of the local backend `name` (made at its first use, kept for later passes and engines). */
+export function localHelper(name: string, silentMs: number): LocalHelper {
+  const key = JSON.stringify([name, silentMs]);
   let helper = helpers.get(key);
   if (!helper) {
-    helper = new LocalHelper(setup, silentMs);
+    helper = new LocalHelper(name, silentMs);
     helpers.set(key, helper);
   }
   return helper;

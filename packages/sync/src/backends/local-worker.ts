@@ -4,17 +4,28 @@
 import type { PutRequest } from '../types.ts';
 import { errorToWire } from '../util/error-wire.ts';
 import { createLocalDestination, type LocalDestination } from './local-destination.ts';
-import type { HelperReply, HelperRequest } from './local-helper.ts';
+import type { DestinationSetup, HelperReply, HelperRequest } from './local-helper.ts';
 
-let destination: LocalDestination | undefined;
+/** The destinations asked for, by their setup: each keeps its throttle and its mount check for the pass. */
+const destinations = new Map<string, LocalDestination>();
 const running = new Map<number, AbortController>();
 
 const send = (reply: HelperReply): void => {
   if (process.connected) process.send?.(reply);
 };
 
-async function call(id: number, op: string, args: unknown[]): Promise<unknown> {
-  if (!destination) throw new Error('the local backend helper was asked before it was set up');
+function destinationFor(setup: DestinationSetup): LocalDestination {
+  const key = JSON.stringify(setup);
+  let destination = destinations.get(key);
+  if (!destination) {
+    destination = createLocalDestination(setup.options, setup.context);
+    destinations.set(key, destination);
+  }
+  return destination;
+}
+
+async function call(id: number, setup: DestinationSetup, op: string, args: unknown[]): Promise<unknown> {
+  const destination = destinationFor(setup);
   switch (op) {
     case 'put': {
       const controller = new AbortController();
@@ -41,12 +52,8 @@ async function call(id: number, op: string, args: unknown[]): Promise<unknown> {
 
 process.on('message', (message: HelperRequest) => {
   switch (message.type) {
-    case 'init':
-      destination = createLocalDestination(message.options, message.context);
-      send({ type: 'ready' });
-      return;
     case 'call':
-      call(message.id, message.op, message.args).then(
+      call(message.id, message.destination, message.op, message.args).then(
         (value) => send({ type: 'done', id: message.id, value }),
         (error: unknown) => send({ type: 'failed', id: message.id, error: errorToWire(error) }),
       );
@@ -55,9 +62,10 @@ process.on('message', (message: HelperRequest) => {
       running.get(message.id)?.abort();
       return;
     case 'endPass':
-      destination?.endPass();
+      for (const destination of destinations.values()) destination.endPass();
       return;
   }
 });
 // The backend let go of this helper (or its process ended): nothing is left to do here.
 process.on('disconnect', () => process.exit(0));
+send({ type: 'ready' });

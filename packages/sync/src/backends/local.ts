@@ -6,7 +6,7 @@ import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } 
 import { mountTables } from '../util/mounts.ts';
 import { joinRemote } from '../util/remote-path.ts';
 import { BackendBaseSchema } from './common.ts';
-import { localHelper } from './local-helper.ts';
+import { localHelper, type DestinationSetup } from './local-helper.ts';
 
 export const LOCAL_BACKEND = 'local';
 
@@ -30,20 +30,17 @@ export type LocalOptions = z.input<typeof LocalOptionsSchema>;
  */
 export function createLocalBackend(input: LocalOptions, context: BackendContext): SyncBackend {
   const options = LocalOptionsSchema.parse(input);
-  const helper = localHelper(
-    {
-      type: 'init',
-      options: {
-        root: options.root,
-        fsync: options.fsync,
-        verify: options.verify,
-        maxNameBytes: options.maxNameBytes,
-        bandwidthLimit: options.bandwidthLimit,
-      },
-      context: { name: context.name, mounts: mountTables(context.env), tempOwner: context.tempOwner },
+  const helper = localHelper(context.name, context.shareTimeoutMs ?? SYNC_DEFAULTS.shareTimeoutSec * 1000);
+  const destination: DestinationSetup = {
+    options: {
+      root: options.root,
+      fsync: options.fsync,
+      verify: options.verify,
+      maxNameBytes: options.maxNameBytes,
+      bandwidthLimit: options.bandwidthLimit,
     },
-    context.shareTimeoutMs ?? SYNC_DEFAULTS.shareTimeoutSec * 1000,
-  );
+    context: { name: context.name, mounts: mountTables(context.env), tempOwner: context.tempOwner },
+  };
 
   const pathOf = (remotePath: string): string => {
     const full = joinRemote(options.root, remotePath);
@@ -61,25 +58,25 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
 
     async put(request: PutRequest): Promise<PutResult> {
       const { signal, ...sent } = request;
-      return helper.call('put', [sent], dirname(pathOf(request.remotePath)), signal);
+      return helper.call(destination, 'put', [sent], dirname(pathOf(request.remotePath)), signal);
     },
 
     async stat(remotePath): Promise<RemoteEntry | undefined> {
-      return helper.call('stat', [remotePath], dirname(pathOf(remotePath)));
+      return helper.call(destination, 'stat', [remotePath], dirname(pathOf(remotePath)));
     },
 
     async hash(remotePath) {
-      return helper.call('hash', [remotePath], dirname(pathOf(remotePath)));
+      return helper.call(destination, 'hash', [remotePath], dirname(pathOf(remotePath)));
     },
 
     pathOnThisHost: (remotePath) => Promise.resolve(pathOf(remotePath)),
 
     async list(remoteDir) {
-      return helper.call('list', [remoteDir], pathOf(remoteDir));
+      return helper.call(destination, 'list', [remoteDir], pathOf(remoteDir));
     },
 
     async remove(remotePath) {
-      return helper.call('remove', [remotePath], dirname(pathOf(remotePath)));
+      return helper.call(destination, 'remove', [remotePath], dirname(pathOf(remotePath)));
     },
 
     close: () => {
