@@ -120,15 +120,17 @@ export class LocalHelper {
         if (reply.type === 'ready') resolve();
         else this.answer(reply);
       });
+      // Only the current helper's end fails the work waiting: one let go (idle) may end after another started.
       child.once('exit', (code, signal) => {
-        if (this.child === child) this.child = undefined;
         const error = this.ended(signal ?? `exit code ${code}`);
         reject(error);
+        if (this.child !== child) return;
+        this.child = undefined;
         this.failAll(() => error);
       });
       child.on('error', (error) => {
         reject(error);
-        this.failAll(() => error);
+        if (this.child === child) this.failAll(() => error);
       });
     });
     return child;
