@@ -11,4 +11,12 @@ export const SYNC_DEFAULTS = {
   conflict: 'rename' as ConflictPolicy,
   /** An artifact no route matches: warn once and skip it. */
   unrouted: 'warn' as 'warn' | 'fail',
+  /**
+   * Seconds a destination on this host's file system (a mounted share) may go without answering (a folder's
+   * `stat`, a copy making no progress) before it counts as unreachable for the pass.
+   */
+  shareTimeoutSec: 10,
 };
+
+/** The range config/nas-sync.yaml accepts for shareTimeoutSec (seconds). */
+export const SHARE_TIMEOUT_RANGE_SEC = { min: 1, max: 600 } as const;

@@ -50,6 +50,11 @@ export interface SyncEngineOptions {
   conflict?: ConflictPolicy;
   /** Transfers at once, over all backends. @default SYNC_DEFAULTS.concurrency */
   concurrency?: number;
+  /**
+   * Seconds a destination on this host's file system may go without answering (a folder's `stat`, a copy
+   * making no progress) before it is unreachable for the pass. @default SYNC_DEFAULTS.shareTimeoutSec
+   */
+  shareTimeoutSec?: number;
   retry?: RetryPolicy;
   logger: Logger;
   env?: NodeJS.ProcessEnv;
@@ -124,6 +129,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const logger = options.logger;
   const now = options.now ?? Date.now;
   const concurrency = options.concurrency ?? SYNC_DEFAULTS.concurrency;
+  const shareTimeoutMs = (options.shareTimeoutSec ?? SYNC_DEFAULTS.shareTimeoutSec) * 1000;
   const conflictPolicy = options.conflict ?? SYNC_DEFAULTS.conflict;
   const backendOptions: Record<string, BackendOptions> = {
     [DEFAULT_BACKEND]: { type: 'local' },
@@ -221,6 +227,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     if (planOptions.places === true || planned.some((transfer) => transfer.state === 'due'))
       result.places = await preparePlaces([...planned, ...receipts.values()], backendOptions, hostPathOf, {
         env: options.env,
+        timeoutMs: shareTimeoutMs,
       });
     result.holders = pathHolders(receipts.values(), canResend, result.places);
     result.released = [...receipts.values()].filter((receipt) => isReleased(receipt, canResend));
@@ -251,6 +258,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         concurrency: concurrencyOf(name),
         slots,
         tempOwner,
+        shareTimeoutMs,
       };
       backend = (options.createBackend ?? defaultCreateBackend)(opts, context);
       live.set(name, backend);

@@ -56,7 +56,7 @@ export type { Receipt, ReceiptKey } from './receipts.ts';
 export { RetryPolicySchema, DEFAULT_RETRY_POLICY, backoffMs } from './retry-policy.ts';
 export type { RetryPolicy } from './retry-policy.ts';
 export { createSyncEngine } from './engine.ts';
-export { SYNC_DEFAULTS } from './defaults.ts';
+export { SHARE_TIMEOUT_RANGE_SEC, SYNC_DEFAULTS } from './defaults.ts';
 export type { PassSummary, RunPassOptions, SyncEngine, SyncEngineOptions, SyncPlan } from './engine.ts';
 export type { TransferOutcome } from './run-transfers.ts';
 export type { VerifiedCopy, VerifyReport } from './verify.ts';

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import type { BackendOptions } from './backends/index.ts';
+import { SYNC_DEFAULTS } from './defaults.ts';
 import { syncError } from './errors.ts';
 import type { SyncBackend } from './types.ts';
 import { statFolders, type FolderStat } from './util/folder-stats.ts';
@@ -21,13 +22,10 @@ export interface DestinationPlaces {
   folderKey(backend: string, path: string): string | undefined;
   /**
    * Why the folder holding `path` on `backend` is unreachable this pass (UNREACHABLE: the share it is on did
-   * not answer a `stat` within PLACE_TIMEOUT_MS); undefined when it answered, or is not on this host.
+   * not answer a `stat` within the share timeout); undefined when it answered, or is not on this host.
    */
   unreachable?(backend: string, path: string): Error | undefined;
 }
-
-/** How long the folders of one mount may take to answer a `stat` before the share counts as unreachable. */
-export const PLACE_TIMEOUT_MS = 10_000;
 
 /** How preparePlaces finds the host path of a folder of a backend that writes to this host (local, rclone local). */
 export type HostPathOf = (backend: string, folder: string) => Promise<string | undefined>;
@@ -50,7 +48,10 @@ export async function preparePlaces(
   paths: Iterable<{ backend: string; remotePath: string }>,
   backends: Readonly<Record<string, BackendOptions | undefined>>,
   hostPathOf: HostPathOf,
-  /** Where the mounts are listed (mountTables), and how long a mount may take to answer. */
+  /**
+   * Where the mounts are listed (mountTables), and how long a mount may take to answer (ms).
+   * @default SYNC_DEFAULTS.shareTimeoutSec
+   */
   options: { mountinfo?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<DestinationPlaces> {
   const keys = new Map<string, string>();
@@ -76,7 +77,7 @@ export async function preparePlaces(
     }),
   );
   // Every folder on the way up from each, asked of `stat` at once (one child per mount, bounded in time).
-  const timeoutMs = options.timeoutMs ?? PLACE_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? SYNC_DEFAULTS.shareTimeoutSec * 1000;
   const stats = await statFolders([...new Set([...here.values()].flatMap(ancestors))], {
     timeoutMs,
     mountinfo: options.mountinfo ?? mountTables(options.env).mountinfo,

@@ -117,6 +117,11 @@ export interface BackendContext {
    * receipts database, so two nas-syncs (two state folders) delivering to one destination never share one.
    */
   tempOwner?: string;
+  /**
+   * How long a backend writing to this host's file system (a mounted share) may make no progress before its
+   * destination counts as unreachable for the pass. @default SYNC_DEFAULTS.shareTimeoutSec
+   */
+  shareTimeoutMs?: number;
 }
 
 export type BackendFactory<O> = (options: O, context: BackendContext) => SyncBackend;

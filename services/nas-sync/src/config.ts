@@ -6,6 +6,7 @@ import {
   CONFLICT_POLICIES,
   RetryPolicySchema,
   RouteSchema,
+  SHARE_TIMEOUT_RANGE_SEC,
   SYNC_DEFAULTS,
   compileRoutes,
   DEFAULT_BACKEND,
@@ -44,6 +45,14 @@ const NasSyncObjectSchema = z
       .default(SYNC_DEFAULTS.concurrency)
       .describe(
         'Transfers at once, over all backends (network copies wait on the network, not on the CPU); an rsync run carrying many files counts as one.',
+      ),
+    shareTimeoutSec: z
+      .number()
+      .min(SHARE_TIMEOUT_RANGE_SEC.min)
+      .max(SHARE_TIMEOUT_RANGE_SEC.max)
+      .default(SYNC_DEFAULTS.shareTimeoutSec)
+      .describe(
+        `Seconds a destination on this host (a mounted NFS/SMB/sshfs share) may go without answering before it counts as unreachable for the pass: the look at its folders (any backend writing here: local, rsync or rclone to a folder here), or an operation of the local backend making no progress (a copy, read-back, rename). Its files are retried later while the other destinations are delivered. Raise it for a share that pauses longer on purpose (disks spinning up); ${SHARE_TIMEOUT_RANGE_SEC.min} to ${SHARE_TIMEOUT_RANGE_SEC.max}.`,
       ),
     retry: RetryPolicySchema.default(RetryPolicySchema.parse({})).describe(
       'Retries of a failed transfer: tries within one pass, and the wait before a later pass tries it again.',

@@ -19,6 +19,7 @@ export function openEngine(
     unrouted: config.unrouted,
     conflict: config.conflict,
     concurrency: config.concurrency,
+    shareTimeoutSec: config.shareTimeoutSec,
     retry: config.retry,
     logger: options.logger.child({ component }),
     env: options.env,

@@ -1,5 +1,6 @@
-import { link, lstat, rename, rm, stat } from 'node:fs/promises';
-import { sha256File } from '@imk/fs-safe';
+import { createHash } from 'node:crypto';
+import { link, lstat, open, rename, rm, stat } from 'node:fs/promises';
+import { openUntrusted } from '@imk/fs-safe';
 import { syncError } from '../errors.ts';
 import type { PutRequest } from '../types.ts';
 import { settleExisting, type ExistingLookup } from './common.ts';
@@ -10,11 +11,43 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDE
 /** How many times a name that refused the link but showed nothing when looked at is tried again. */
 const VANISHED_TRIES = 3;
 
+/** Said after each chunk a hash read (hashWithProgress), for a watchdog waiting on a slow share. */
+export type Progress = () => void;
+
+/**
+ * SHA-256 of the file at `path`, read 4 MiB at a time, saying `progress` after each: a large file on a slow
+ * share takes long, and the local backend's watchdog (local-helper.ts) tells that from a share that stopped.
+ * `untrusted`: opened fs-safe's way (a FIFO or a folder is refused at once, never read).
+ */
+export async function hashWithProgress(
+  path: string,
+  progress: Progress,
+  how: { untrusted?: boolean } = {},
+): Promise<string> {
+  const file = how.untrusted
+    ? (await openUntrusted(path, { followLinks: true })).handle
+    : await open(path, 'r');
+  try {
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(4 << 20);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      progress();
+    }
+    return hash.digest('hex');
+  } finally {
+    await file.close();
+  }
+}
+
 /**
  * What is under a name on this host, for settleExisting. A link leading nowhere holds the name (link() and
  * rename-free checks refuse it) though stat() sees nothing: it is something that is not a regular file.
+ * `progress` is said as its hash reads the file.
  */
-export function localExisting(target: string): ExistingLookup {
+export function localExisting(target: string, progress: Progress = () => undefined): ExistingLookup {
   return {
     stat: async () => {
       const info = await stat(target).catch(() => undefined);
@@ -23,7 +56,7 @@ export function localExisting(target: string): ExistingLookup {
       return link && { bytes: 0, regular: false };
     },
     // Opened the untrusted way (regular files only, without blocking): the NAS is not ours alone.
-    hash: () => sha256File(target, { untrusted: { followLinks: true } }),
+    hash: () => hashWithProgress(target, progress, { untrusted: true }),
   };
 }
 
@@ -61,8 +94,9 @@ export async function putInPlace(
   request: PutRequest,
   temp: string,
   target: string,
+  progress?: Progress,
 ): Promise<'done' | 'same'> {
-  const existing = localExisting(target);
+  const existing = localExisting(target, progress);
   if (request.existing === 'replace') {
     await settleExisting(request, target, existing);
     await rename(temp, target);

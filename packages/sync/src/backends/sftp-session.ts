@@ -4,32 +4,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable, Transform } from 'node:stream';
 import type SftpClient from 'ssh2-sftp-client';
 import type { Client as SshClient, ConnectConfig, SFTPWrapper } from 'ssh2';
-import type { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { isNetworkErrno, syncError } from '../errors.ts';
+import { syncError } from '../errors.ts';
 import type { RemoteEntry } from '../types.ts';
 import { createShellOver, type ShellChannel } from '../util/remote-shell.ts';
+import { NO_SUCH_FILE, classifySftpError } from './sftp-failure.ts';
 import { createSftpWriter } from './sftp-writer.ts';
-
-// SFTP status codes (draft-ietf-secsh-filexfer-02; 14 and 15 from the later drafts, which servers of
-// version 5 and later send; OpenSSH's sftp-server says only FAILURE, 4, for a full disk or a quota).
-const NO_SUCH_FILE = 2;
-const PERMISSION_DENIED = 3;
-const NO_SPACE_ON_FILESYSTEM = 14;
-const QUOTA_EXCEEDED = 15;
-
-/**
- * What a server's out-of-space answer says, in words also when it sent none (ssh2 then says "Unknown
- * status"): undefined when the answer is no out-of-space status.
- */
-export function outOfSpaceStatus(error: unknown): string | undefined {
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  const said =
-    typeof message === 'string' && message !== '' && message !== 'Unknown status' ? `: ${message}` : '';
-  if (code === QUOTA_EXCEEDED) return `the login's quota is exceeded (SFTP status 15${said})`;
-  if (code === NO_SPACE_ON_FILESYSTEM) return `its filesystem is full (SFTP status 14${said})`;
-  return undefined;
-}
 
 /** A `sh` on an exec channel of an SSH connection (createShellOver's channel for an SFTP session). */
 export function execShell(ssh: SshClient, gone: AbortSignal): Promise<ShellChannel> {
@@ -88,6 +68,11 @@ export interface SftpSession {
    * it fails with a bare 'Failure'), and it could be made to lead anywhere.
    */
   leadsNowhere(path: string): Promise<boolean>;
+  /**
+   * What ended, if anything: the SSH connection, or only the SFTP session on it (the server's SFTP process
+   * died while the connection stayed up). Its requests fail at once either way.
+   */
+  ended(): 'connection' | 'sftp' | undefined;
   end(): Promise<void>;
 }
 
@@ -99,56 +84,17 @@ export interface OpenSessionOptions {
   onClose(): void;
 }
 
-/** Maps ssh2 / ssh2-sftp-client errors to sync errors (auth and permissions are final). */
-export function classifySftpError(error: unknown, where: string): ImkError {
-  const err = error as { message?: string; code?: unknown; level?: string };
-  const message = err.message ?? String(error);
-  if (
-    err.level === 'client-authentication' ||
-    /authentication methods failed|Authentication failed/i.test(message)
-  )
-    return syncError(
-      'AUTH_FAILED',
-      `${where}: the server refused the login (check username, privateKeyFile, passphrase)`,
-      {
-        cause: error,
-      },
-    );
-  if (/Cannot parse privateKey|no passphrase given|Bad passphrase|Unsupported key format/i.test(message))
-    return syncError(
-      'BACKEND_CONFIG_INVALID',
-      `${where}: cannot use the private key (${message}); check privateKeyFile and passphrase`,
-      {
-        cause: error,
-      },
-    );
-  if (err.code === PERMISSION_DENIED || /permission denied/i.test(message))
-    return syncError('PERMISSION_DENIED', `${where}: permission denied: ${message}`, { cause: error });
-  if (
-    isNetworkErrno(err.code) ||
-    err.level === 'client-socket' ||
-    err.level === 'client-timeout' ||
-    /No response from server|Timed out|handshake|Not connected|No SFTP connection|connection|socket|end event|close event|Channel/i.test(
-      message,
-    )
-  )
-    return syncError('UNREACHABLE', `${where}: ${message}`, { cause: error });
-  // Out of space, the class of ENOSPC and EDQUOT: by the server's status code, else by its words (a server
-  // of version 3 has no code for it and may say "Disk quota exceeded" with FAILURE).
-  const outOfSpace = outOfSpaceStatus(error);
-  if (outOfSpace !== undefined || /No space|quota/i.test(message))
-    return syncError('REMOTE_FULL', `${where}: ${outOfSpace ?? message}`, { cause: error });
-  return syncError('TRANSFER_FAILED', `${where}: ${message}`, { cause: error });
-}
-
 export async function openSession(options: OpenSessionOptions): Promise<SftpSession> {
   // Lazy: the SSH library loads only when an SFTP backend is used.
   const { default: Client } = await import('ssh2-sftp-client');
   // ssh2 silently drops requests made after the connection died (their callbacks never run), so every
   // request also ends when the connection does.
   const gone = new AbortController();
-  const lost = () =>
+  let ended: 'connection' | 'sftp' | undefined;
+  const lost = () => {
+    ended = 'connection';
     gone.abort(Object.assign(new Error('the SSH connection was closed'), { code: 'ECONNRESET' }));
+  };
   // The library's default listeners print to stdout; ours go to the backend's logger.
   const client = new Client('imk-sync', {
     error: (err: unknown) => options.logger.debug({ err: (err as Error).message }, 'sftp connection error'),
@@ -191,8 +137,15 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
   const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
   // The SFTP channel can end while the connection stays (the server's SFTP process died): its requests are
   // never answered then either.
-  sftp.once('close', lost);
-  sftp.once('end', lost);
+  const sftpLost = () => {
+    ended ??= 'sftp';
+    gone.abort(
+      // Said so whether or not the connection follows (a server shutting down closes the session first).
+      Object.assign(new Error("the server's SFTP session ended"), { code: 'ECONNRESET' }),
+    );
+  };
+  sftp.once('close', sftpLost);
+  sftp.once('end', sftpLost);
   const extensions = (sftp as unknown as { _extensions: Record<string, string> })._extensions ?? {};
   let execWorks: boolean | undefined;
 
@@ -384,6 +337,8 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
       const entries = await call<{ filename: string }[]>((cb) => sftp.readdir(dir, cb));
       return entries.map((entry) => entry.filename).filter((name) => name !== '.' && name !== '..');
     },
+
+    ended: () => ended,
 
     async end() {
       shell.close();

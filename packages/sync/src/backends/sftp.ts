@@ -4,10 +4,9 @@ import { posix } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { SecretRefSchema } from '@imk/config';
 import { z } from 'zod';
-import { isImkError, type ImkError } from '@imk/errors';
-import { formatBytes } from '@imk/log';
+import { isImkError } from '@imk/errors';
 import { REGULAR_FILE_MAX_BYTES, fileReadProblem, openRegularFileSync } from '@imk/fs-safe';
-import { notAFolderError, syncError, tempGoneError, writerLabel } from '../errors.ts';
+import { notAFolderError, syncError, tempGoneError } from '../errors.ts';
 import type { BackendContext, PutRequest, PutResult, SyncBackend } from '../types.ts';
 import { createThrottle, throttledStream } from '../util/bandwidth.ts';
 import { createHashTap, hashStream } from '../util/hashing.ts';
@@ -23,12 +22,10 @@ import {
   settleExisting,
 } from './common.ts';
 import { linkOutError } from './local-links.ts';
-import { classifySftpError, openSession, outOfSpaceStatus, type SftpSession } from './sftp-session.ts';
+import { classifySftpError, uploadFailure } from './sftp-failure.ts';
+import { openSession, type SftpSession } from './sftp-session.ts';
 
 export const SFTP_BACKEND = 'sftp';
-
-// Free space below the file's size plus this (filesystem metadata, other writers) counts as a full disk.
-const FULL_MARGIN_BYTES = 1 << 20;
 
 export const SftpOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
   type: z.literal(SFTP_BACKEND).describe('SFTP over SSH (no program needed on this host).'),
@@ -141,7 +138,8 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
       return await run(s);
     } catch (error) {
       const classified = isImkError(error) ? error : classifySftpError(error, `${where}: ${action}`);
-      if (classified.code === 'UNREACHABLE') {
+      // Its connection or its SFTP process is gone: the next call connects again.
+      if (classified.code === 'UNREACHABLE' || s.ended() !== undefined) {
         session = undefined;
         await s.end().catch(() => undefined);
       }
@@ -166,57 +164,6 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     }
     const { sha256 } = await hashStream(s.readStream(path));
     return { sha256, by: 'read-back' };
-  }
-
-  /**
-   * A write the server refused: SFTP says only "Failure" when the disk or the quota is full. The free space
-   * of the target's filesystem (statvfs@openssh.com, asked after the part written was removed) tells: too
-   * little left for this file is REMOTE_FULL, saying how much is free; anything else stays as it was.
-   */
-  async function fullDiskOr(
-    s: SftpSession,
-    request: PutRequest,
-    target: string,
-    error: unknown,
-  ): Promise<unknown> {
-    if (isImkError(error) || request.signal?.aborted) return error;
-    const classified = classifySftpError(error, `${where}: copy to ${target}`);
-    const said = (error as Error).message ?? String(error);
-    // The server said it: a quota or a full filesystem by its status code or words (classifySftpError).
-    if (classified.code === 'REMOTE_FULL')
-      return remoteFull(
-        request,
-        target,
-        error,
-        `: ${outOfSpaceStatus(error) ?? `it is out of space (${said})`}`,
-      );
-    if (classified.code !== 'TRANSFER_FAILED') return classified;
-    const space = await s.freeSpace(posix.dirname(target)).catch(() => undefined);
-    if (space === undefined || space.free >= request.bytes + FULL_MARGIN_BYTES) return classified;
-    return remoteFull(
-      request,
-      target,
-      error,
-      ` (${said}) and its disk is full: ${formatBytes(space.free)} free of ${formatBytes(space.total)}, ` +
-        `the file needs ${formatBytes(request.bytes)}`,
-      { freeBytes: space.free, totalBytes: space.total },
-    );
-  }
-
-  /** REMOTE_FULL for a refused write, naming the route, backend and file and saying what to do. */
-  function remoteFull(
-    request: PutRequest,
-    target: string,
-    error: unknown,
-    why: string,
-    details: Record<string, unknown> = {},
-  ): ImkError {
-    return syncError(
-      'REMOTE_FULL',
-      `${writerLabel({ backend: context.name, route: request.route })}: the server refused writing ${target}${why}. ` +
-        'Nothing partial is left there. Free space on the destination (or raise the quota); it is tried again later',
-      { cause: error, details: { path: target, ...details } },
-    );
   }
 
   /** Sends the file; returns the sha256 of the bytes sent (undefined for fastPut, which reads the file itself). */
@@ -278,7 +225,7 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
             // which writes from the start, and must not stay on a full NAS. Gone with the connection, it is
             // written over by the next try of this content.
             await s.remove(temp).catch(() => undefined);
-            throw await fullDiskOr(s, request, target, error);
+            throw await uploadFailure(error, { where, backend: context.name, request, target, session: s });
           }
           if (sent !== undefined && sent !== request.sha256) {
             // The local file is not what its manifest says: no need to look at the copy.

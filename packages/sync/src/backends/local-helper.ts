@@ -1,0 +1,243 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { syncError } from '../errors.ts';
+import { errorFromWire, type WireError } from '../util/error-wire.ts';
+import type { LocalDestinationContext, LocalDestinationOptions } from './local-destination.ts';
+
+/** A destination the helper works for: the backend's options and context (one helper serves a backend's). */
+export interface DestinationSetup {
+  options: LocalDestinationOptions;
+  context: LocalDestinationContext;
+}
+
+/** What the backend asks of its helper process (local-worker.ts). */
+export type HelperRequest =
+  | { type: 'call'; id: number; destination: DestinationSetup; op: HelperOp; args: unknown[] }
+  | { type: 'abort'; id: number }
+  | { type: 'endPass' };
+
+/** What the helper says back: set up, an operation's progress, its value or its error. */
+export type HelperReply =
+  | { type: 'ready' }
+  | { type: 'progress'; id: number }
+  | { type: 'done'; id: number; value: unknown }
+  | { type: 'failed'; id: number; error: WireError };
+
+export type HelperOp = 'put' | 'stat' | 'hash' | 'list' | 'remove';
+
+const WORKER = fileURLToPath(new URL('./local-worker.ts', import.meta.url));
+// The helper runs the TypeScript sources as the `imk` command does (bin/imk.js): through tsx's loader.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** How long a helper no backend uses is kept for the next pass before it is let go. */
+const IDLE_MS = 2000;
+
+/** One destination operation: where it works (for the message) and how it ends. */
+interface Pending {
+  where: string;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  watchdog?: NodeJS.Timeout;
+}
+
+/**
+ * A helper process doing a local backend's destination work (local-worker.ts), with a watchdog on each
+ * operation: one that makes no progress for `silentMs` (no chunk copied, no answer) is on a share that stopped
+ * answering; the helper is killed, every operation it had fails UNREACHABLE for this pass, and until the
+ * killed process has ended (it may not before the share answers) the backend's operations fail at once
+ * rather than start another process that would wait beside it.
+ */
+export class LocalHelper {
+  private child: ChildProcess | undefined;
+  private ready: Promise<void> | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** The killed helper that has not ended yet, and since when its share has not answered. */
+  private stuck: { since: Date; where: string } | undefined;
+  private idle: NodeJS.Timeout | undefined;
+
+  constructor(
+    /** The backend's name, for messages. */
+    private readonly name: string,
+    private readonly silentMs: number,
+  ) {}
+
+  /**
+   * Runs `op` for `destination` in the helper; `where` (the destination folder it works in) names it in
+   * messages; `signal` stops a put.
+   */
+  async call<T>(
+    destination: DestinationSetup,
+    op: HelperOp,
+    args: unknown[],
+    where: string,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    this.throwIfStuck();
+    clearTimeout(this.idle);
+    const child = this.start();
+    await this.ready;
+    // Given up while it started (another operation's share stopped answering): not asked any more.
+    this.throwIfStuck();
+    if (!child.connected) throw this.ended('before it was asked');
+    const id = this.nextId++;
+    const done = new Promise<T>((resolve, reject) => {
+      const entry: Pending = { where, resolve, reject };
+      this.pending.set(id, entry);
+      this.watch(id, entry);
+    });
+    this.busy(true);
+    const abort = () => child.connected && child.send({ type: 'abort', id } satisfies HelperRequest);
+    signal?.addEventListener('abort', abort, { once: true });
+    child.send({ type: 'call', id, destination, op, args } satisfies HelperRequest);
+    if (signal?.aborted) abort();
+    try {
+      return await done;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      if (this.pending.size === 0) this.busy(false);
+    }
+  }
+
+  /** The end of a pass: the helper reads the mount tables again, and is let go unless used again soon. */
+  endPass(): void {
+    if (this.child?.connected) this.child.send({ type: 'endPass' } satisfies HelperRequest);
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => {
+      if (this.pending.size === 0) this.stop();
+    }, IDLE_MS).unref();
+  }
+
+  private start(): ChildProcess {
+    if (this.child?.connected) return this.child;
+    const child = fork(WORKER, [], {
+      execArgv: ['--import', TSX],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    this.child = child;
+    this.ready = new Promise<void>((resolve, reject) => {
+      child.on('message', (reply: HelperReply) => {
+        if (reply.type === 'ready') resolve();
+        else this.answer(reply);
+      });
+      // Only the current helper's end fails the work waiting: one let go (idle) may end after another started.
+      child.once('exit', (code, signal) => {
+        const error = this.ended(signal ?? `exit code ${code}`);
+        reject(error);
+        if (this.child !== child) return;
+        this.child = undefined;
+        this.failAll(() => error);
+      });
+      child.on('error', (error) => {
+        reject(error);
+        if (this.child === child) this.failAll(() => error);
+      });
+    });
+    return child;
+  }
+
+  private answer(reply: Exclude<HelperReply, { type: 'ready' }>): void {
+    const entry = this.pending.get(reply.id);
+    if (!entry) return;
+    if (reply.type === 'progress') {
+      entry.watchdog?.refresh();
+      return;
+    }
+    clearTimeout(entry.watchdog);
+    this.pending.delete(reply.id);
+    if (reply.type === 'done') entry.resolve(reply.value);
+    else entry.reject(errorFromWire(reply.error));
+  }
+
+  private watch(id: number, entry: Pending): void {
+    entry.watchdog = setTimeout(() => {
+      if (this.pending.get(id) === entry) this.kill(entry.where);
+    }, this.silentMs);
+  }
+
+  /** The share under `where` stopped answering: the helper is given up (not waited for) and its work fails. */
+  private kill(where: string): void {
+    const child = this.child;
+    if (!child) return;
+    const since = new Date(Date.now() - this.silentMs);
+    this.child = undefined;
+    this.stuck = { since, where };
+    child.removeAllListeners('message');
+    child.removeAllListeners('exit');
+    // A process whose request a FUSE server (or a hard NFS mount) already took cannot end, even by SIGKILL,
+    // until the share answers: it is left to end then, holding nothing of ours nor this process alive.
+    child.once('exit', () => {
+      this.stuck = undefined;
+    });
+    child.kill('SIGKILL');
+    if (child.connected) child.disconnect();
+    child.unref();
+    this.failAll((entry) => this.unreachable(entry.where, since));
+  }
+
+  /** A helper given up on has not ended yet: its share still has not answered, and another would wait too. */
+  private throwIfStuck(): void {
+    if (this.stuck) throw this.unreachable(this.stuck.where, this.stuck.since);
+  }
+
+  private ended(how: string): Error {
+    return syncError(
+      'TRANSFER_FAILED',
+      `backend "${this.name}": its helper process for the destination's file work ended (${how}); the transfer is tried again`,
+    );
+  }
+
+  private unreachable(where: string, since: Date): Error {
+    const seconds = this.silentMs / 1000;
+    return syncError(
+      'UNREACHABLE',
+      `destination ${this.name}: ${where} made no progress for ${seconds} s (since ${since.toISOString()}): a network share whose server is down or stopped? Check that the share's server is up and that ls of that folder answers; its files are sent once it answers`,
+      { details: { path: where, silent_since: since.toISOString() } },
+    );
+  }
+
+  private failAll(errorFor: (entry: Pending) => Error): void {
+    for (const [id, entry] of this.pending) {
+      clearTimeout(entry.watchdog);
+      this.pending.delete(id);
+      entry.reject(errorFor(entry));
+    }
+  }
+
+  /** A helper at work keeps this process alive; an idle one does not (a one-shot command ends at once). */
+  private busy(working: boolean): void {
+    const child = this.child;
+    if (!child) return;
+    const channel = child.channel as { ref?(): void; unref?(): void } | undefined;
+    if (working) {
+      child.ref();
+      channel?.ref?.();
+    } else {
+      child.unref();
+      channel?.unref?.();
+    }
+  }
+
+  private stop(): void {
+    const child = this.child;
+    this.child = undefined;
+    if (child?.connected) child.disconnect();
+  }
+}
+
+/**
+ * The helpers of the local backends of this process, one per backend name and share timeout, kept between
+ * passes and engines (a helper process costs ~0.4 s CPU to start under tsx: not once per pass).
+ */
+const helpers = new Map<string, LocalHelper>();
+
+/** The helper of the local backend `name` (made at its first use, kept for later passes and engines). */
+export function localHelper(name: string, silentMs: number): LocalHelper {
+  const key = JSON.stringify([name, silentMs]);
+  let helper = helpers.get(key);
+  if (!helper) {
+    helper = new LocalHelper(name, silentMs);
+    helpers.set(key, helper);
+  }
+  return helper;
+}
