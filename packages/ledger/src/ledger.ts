@@ -96,7 +96,7 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
   const moveState = db.prepare(`
     UPDATE jobs SET state = @state, stage = @stage, consumer = coalesce(@consumer, consumer),
       attempts = max(attempts, coalesce(@attempt, 0)),
-      last_error = CASE WHEN @state IN ('failed', 'retrying', 'rejected', 'waiting') THEN coalesce(@message, last_error)
+      last_error = CASE WHEN @state IN ('failed', 'retrying', 'rejected', 'waiting', 'cancelled') THEN coalesce(@message, last_error)
                         WHEN @state = 'succeeded' THEN NULL ELSE last_error END,
       updated_at = @at
     WHERE job_id = @job_id`);

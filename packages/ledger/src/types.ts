@@ -54,6 +54,10 @@ export interface JobRow {
   duplicate_of: string | null;
   consumer: string | null;
   output_dir: string | null;
+  /**
+   * The last thing that stopped the job, as its history said it: a failure, a retry's or a wait's reason, a
+   * rejection, or a cancel (who asked and why); cleared when it succeeds.
+   */
   last_error: string | null;
   created_at: string;
   updated_at: string;

@@ -45,4 +45,50 @@ describe('createLogger', () => {
     expect(text).toContain('s3.local');
     expect(text).toMatch(/s3\.local.*j1/);
   });
+
+  it('writes each key once per line: a child binding a key again, or a call naming a bound key, replaces it', async () => {
+    // Seen in real logs: {"component":"sync-engine",…,"component":"sync-transfer"} from the sync engine's
+    // transfer logger, and {"service":"up",…,"service":"inbox"} from imk up's supervisor; jq kept the last.
+    const text = await capture((logger) => {
+      const engine = logger.child({ component: 'sync-engine', job_id: 'j1' });
+      engine.child({ component: 'sync-transfer' }).info({ file: 'a.flac' }, 'sent');
+      engine.info({ component: 'sync-pass', job_id: 'j2' }, 'pass');
+      logger.warn({ service: 'inbox' }, 'inbox failed');
+    });
+    const lines = text.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      const keys = topLevelKeys(line);
+      expect(keys, line).toEqual([...new Set(keys)]);
+    }
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed[0]).toMatchObject({
+      component: 'sync-transfer',
+      job_id: 'j1',
+      file: 'a.flac',
+      msg: 'sent',
+    });
+    expect(parsed[1]).toMatchObject({ component: 'sync-pass', job_id: 'j2', msg: 'pass' });
+    expect(parsed[2]).toMatchObject({ service: 'inbox', msg: 'inbox failed' });
+    // Where the key first was: the service stays first, before the message.
+    expect(topLevelKeys(lines[2]!).slice(0, 3)).toEqual(['level', 'time', 'service']);
+  });
 });
+
+/** The keys of a JSON line's top-level object, in order, repeats included (JSON.parse keeps only the last). */
+function topLevelKeys(line: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (line[end] !== '"') end += line[end] === '\\' ? 2 : 1;
+      const after = line.slice(end + 1).trimStart();
+      if (depth === 1 && after.startsWith(':')) keys.push(JSON.parse(line.slice(i, end + 1)) as string);
+      i = end;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return keys;
+}

@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { chooseLogFormat, prettyDestination, wantsColor, type LogFormat } from './format.ts';
+import { chooseLogFormat, prettyDestination, wantsColor, type LineSink, type LogFormat } from './format.ts';
 import { redactValue } from './redact.ts';
 
 export type { Logger };
@@ -39,6 +39,27 @@ function redactArgs(args: unknown[]): unknown[] {
   return args.map((arg) => redactValue(arg));
 }
 
+/**
+ * A JSON line with each key once. pino writes a child's bindings after its parent's and a call's fields
+ * after both, as they come: a child that binds a key again (`component` "sync-engine", then its child
+ * "sync-transfer"), or a call naming a bound key (`imk up`'s supervisor logging `{ service: name }` under
+ * the base `service`), gave lines with the key twice, of which jq and most readers keep only the last.
+ * Each key now appears once, where it first did, with the innermost (last) value: what those readers
+ * showed. pino hands over whole lines, one per event; anything else passes unchanged.
+ */
+function keysOnce(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    return `${JSON.stringify(JSON.parse(line))}\n`;
+  } catch {
+    return line;
+  }
+}
+
+function eachKeyOnce(sink: LineSink): LineSink {
+  return { write: (chunk: string) => sink.write(keysOnce(chunk)) };
+}
+
 /** The one root logger of a service; libraries get `logger.child({ component })` and never make their own. */
 export function createLogger(service: string, options: CreateLoggerOptions = {}): Logger {
   const level = options.level ?? process.env.IMK_LOG_LEVEL ?? 'info';
@@ -50,7 +71,8 @@ export function createLogger(service: string, options: CreateLoggerOptions = {})
     options.destination === undefined
       ? chooseLogFormat(options.format, isTty)
       : { format: options.format ?? 'json', invalidEnv: undefined };
-  const sink = choice.format === 'pretty' ? prettyDestination(destination, wantsColor(isTty)) : destination;
+  const sink =
+    choice.format === 'pretty' ? prettyDestination(destination, wantsColor(isTty)) : eachKeyOnce(destination);
   const logger = pino(
     {
       name: service,

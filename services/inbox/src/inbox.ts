@@ -153,6 +153,31 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     // leaves it where it is and takes it again once it is stable.
     const staged = join(scratch, `song${ext}`);
     const copied = await copyOpenedFile(opened.handle, staged, { name, since: opened.stats });
+    // Its options, read once as the song is: the copy queued is of the file later moved to .processed/,
+    // and only that file is moved (one saved over their name meanwhile stays, as a song saved over its).
+    let options: { staged: string; read: FileIdentity } | undefined;
+    if (sidecar !== undefined) {
+      let read;
+      try {
+        read = await openUntrusted(join(settings.dir, sidecar), { name: sidecar, within: settings.dir });
+      } catch (error) {
+        // Swapped for a link or a FIFO since they were looked at: as above, both are set aside.
+        if (!isInputFault(error)) throw error;
+        const problem = errorMessage(error);
+        await reject(sidecar, problem);
+        return reject(
+          name,
+          `its per-song options ${sidecar} cannot be used (${problem}); the song is set aside with them, not processed without them: drop the song with its options as a regular file`,
+          opened.stats,
+        );
+      }
+      try {
+        options = { staged: join(scratch, 'options.yaml'), read: read.stats };
+        await copyOpenedFile(read.handle, options.staged, { name: sidecar, since: read.stats });
+      } finally {
+        await read.handle.close();
+      }
+    }
     // Readable (the file name) and unique to the content (a hash): the same file dropped twice is one job.
     const jobId = makeJobId(
       'local',
@@ -175,10 +200,8 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       if (isVideo) bundle.addVideo(staged, { name: inputName, move: true });
       else bundle.addAudio(staged, { name: inputName, move: true });
       // Its per-song options (the earlier version's "My Song.stems.yml" beside "My Song.m4a") go with it,
-      // under the name the worker looks for beside the bundle's input; copied from a descriptor opened
-      // inside the inbox, never through a link swapped in since the checks.
-      if (sidecar !== undefined)
-        bundle.addFile(`${inputName}.yaml`, join(settings.dir, sidecar), { within: settings.dir });
+      // under the name the worker looks for beside the bundle's input: our copy, read above.
+      if (options !== undefined) bundle.addFile(`${inputName}.yaml`, options.staged, { move: true });
       if (info.has_cover) {
         const cover = await extractCover(staged, info, join(scratch, 'cover'), signal).catch(
           (error: unknown) => {
@@ -193,11 +216,9 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       }
       await bundle.publish();
     } catch (error) {
-      // Options swapped for a link (or a FIFO) since they were checked: set aside with the reason, never copied.
-      if (isImkError(error, 'SOURCE_NOT_FILE')) return reject(name, errorMessage(error), opened.stats);
       if (!isImkError(error, 'JOB_EXISTS')) throw error;
       const movedTo = await moveTo(name, PROCESSED_DIR, undefined, opened.stats);
-      if (sidecar !== undefined) await moveTo(sidecar, PROCESSED_DIR);
+      await moveOptions(sidecar, options?.read, movedTo);
       logger.info({ file: name, job_id: jobId }, 'same file already queued; original moved to .processed');
       replacedMeanwhile(name, movedTo);
       return { name, outcome: 'duplicate', jobId, movedTo };
@@ -205,12 +226,31 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     // Only the file queued: one saved over its name since it was read is another song, taken at a later look.
     const movedTo = await moveTo(name, PROCESSED_DIR, undefined, opened.stats);
     replacedMeanwhile(name, movedTo);
-    if (sidecar !== undefined) await moveTo(sidecar, PROCESSED_DIR);
+    await moveOptions(sidecar, options?.read, movedTo);
     logger.info(
       { file: name, job_id: jobId, artist: tags.artist, title: tags.title, ...(sidecar && { sidecar }) },
       'queued',
     );
     return { name, outcome: 'queued', jobId, movedTo };
+  }
+
+  /**
+   * Moves a song's options (`sidecar`, the file read: `read`) to .processed/ after the song: only when the
+   * song itself was moved (`songMovedTo`; a song saved over its name stays in the inbox, and keeps the options
+   * beside it for its own take), and only the options file read (one saved over their name stays).
+   */
+  async function moveOptions(
+    sidecar: string | undefined,
+    read: FileIdentity | undefined,
+    songMovedTo: string | undefined,
+  ): Promise<void> {
+    if (sidecar === undefined || read === undefined || songMovedTo === undefined) return;
+    const movedTo = await moveTo(sidecar, PROCESSED_DIR, undefined, read);
+    if (movedTo === undefined)
+      logger.info(
+        { file: sidecar },
+        `${sidecar} was replaced (or removed) while its song was taken; the options queued are those read, the file under that name now stays in the inbox`,
+      );
   }
 
   /**

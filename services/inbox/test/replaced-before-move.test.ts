@@ -70,6 +70,19 @@ async function queued(): Promise<string[]> {
   return found.sort();
 }
 
+/** The options file (`<input>.yaml`) of every bundle queued, by the sha256 of its audio. */
+async function queuedOptions(): Promise<Record<string, string | undefined>> {
+  const found: Record<string, string | undefined> = {};
+  for (const name of await readdir(settings.queueDir).catch(() => [])) {
+    if (!name.startsWith('job_')) continue;
+    const dir = join(settings.queueDir, name);
+    const job = JobSchema.parse(JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')));
+    const options = await readFile(join(dir, `${job.audio_path!}.yaml`), 'utf8').catch(() => undefined);
+    found[sha256(await readFile(join(dir, job.audio_path!)))] = options;
+  }
+  return found;
+}
+
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'imk-inbox-moved-'));
   settings = await loadInboxSettings(root, { stableChecks: 1 });
@@ -122,5 +135,53 @@ describe('a dropped file whose name is saved over while the inbox takes it', () 
     expect(await hashes(settings.dir)).toEqual({ 'Band - Other.mp3': other });
     expect(await inbox.scan()).toMatchObject([{ outcome: 'queued' }]);
     expect(await queued()).toContain(other);
+  });
+
+  // The song's options file (My Song.stems.yml) was read by name at the publish and moved to .processed/ by
+  // name afterwards, whatever happened to the song: the next song saved over the name stayed in the inbox,
+  // its options went to .processed/, and it was queued without them. Now the options are read once, through
+  // a descriptor, and moved only with their song and only if they are still the file read.
+  it('leaves the options beside a song saved over while it was taken, and queues that song with them', async () => {
+    const first = await song(join(settings.dir, 'Band - Opts.mp3'), 'Opts First', 880);
+    await writeFile(join(settings.dir, 'Band - Opts.stems.yml'), 'stems: VD\n');
+    const next = await song(join(root, 'next-opts.mp3'), 'Opts Next', 770);
+    await replaceOnOpen(join(settings.dir, 'Band - Opts.mp3'), join(root, 'next-opts.mp3'));
+    const inbox = createInbox(settings, logger);
+    const [taken] = await inbox.scan();
+    expect(String((await watcher!).stdout)).toContain('replaced');
+    expect(taken).toMatchObject({ outcome: 'queued' });
+    expect(taken!.movedTo).toBeUndefined();
+    // The new song and the options both stay for the next look.
+    expect(Object.keys(await hashes(settings.dir)).sort()).toEqual([
+      'Band - Opts.mp3',
+      'Band - Opts.stems.yml',
+    ]);
+    expect(await hashes(join(settings.dir, '.processed'))).not.toHaveProperty(['Band - Opts.stems.yml']);
+    expect(await inbox.scan()).toMatchObject([{ outcome: 'queued' }]);
+    // Both songs were queued with the options, and now both the song and its options are in .processed/.
+    const withOptions = await queuedOptions();
+    expect(withOptions[first]).toBe('stems: VD\n');
+    expect(withOptions[next]).toBe('stems: VD\n');
+    expect(await hashes(settings.dir)).toEqual({});
+    expect(Object.keys(await hashes(join(settings.dir, '.processed')))).toEqual(
+      expect.arrayContaining(['Band - Opts.mp3', 'Band - Opts.stems.yml']),
+    );
+  });
+
+  it('queues the options it read and leaves options saved over them while the song was taken in the inbox', async () => {
+    const taken1 = await song(join(settings.dir, 'Band - Edit.mp3'), 'Edit', 660);
+    await writeFile(join(settings.dir, 'Band - Edit.stems.yml'), 'stems: VD\n');
+    await writeFile(join(root, 'edited.stems.yml'), 'stems: VDBO\n');
+    await replaceOnOpen(join(settings.dir, 'Band - Edit.stems.yml'), join(root, 'edited.stems.yml'));
+    const inbox = createInbox(settings, logger);
+    expect(await inbox.scan()).toMatchObject([{ outcome: 'queued' }]);
+    expect(String((await watcher!).stdout)).toContain('replaced');
+    // The bundle holds the options read; the edited file, never queued, is not in .processed/ as if it were.
+    expect((await queuedOptions())[taken1]).toBe('stems: VD\n');
+    expect(await readFile(join(settings.dir, 'Band - Edit.stems.yml'), 'utf8')).toBe('stems: VDBO\n');
+    expect(await hashes(join(settings.dir, '.processed'))).toHaveProperty(['Band - Edit.mp3']);
+    expect(await hashes(join(settings.dir, '.processed'))).not.toHaveProperty(['Band - Edit.stems.yml']);
+    // Alone, without their song, they are set aside at the next look, saying so.
+    expect(await inbox.scan()).toMatchObject([{ name: 'Band - Edit.stems.yml', outcome: 'rejected' }]);
   });
 });

@@ -22,9 +22,12 @@ export interface WaitDecision {
 
 /**
  * Whether a failure makes the job wait (its code's policy says so, WorkerErrorPolicy.waits) and for how
- * long it has waited: the claim's recorded wait (imk-state.json, kept across claims and hosts) of the same
- * code goes on; past retry.maxWaitMs the job fails instead, saying how long it waited. All the waits of one
- * attempt together get at most waitLookBudget looks (a job whose folder goes busy, free, busy again).
+ * long: the claim's recorded wait (imk-state.json, kept across claims and hosts) of the same code goes on.
+ * All the waits of one attempt together get at most waitLookBudget looks (a job whose folder goes busy,
+ * free, busy again), counted in imk-state.json (`wait_looks`): past them the job fails instead. That count
+ * is the only bound, of one wait as of several: a wait's `since` was written by whichever host first gave
+ * the job back, perhaps with a clock hours off this one's, and is said to people, never compared with this
+ * host's clock (a host whose clock ran a day behind the one that began the wait failed it at its first look).
  */
 export function waitFor(ctx: WorkerContext, claim: Claim, error: unknown): WaitDecision {
   const code = waitingCode(error);
@@ -32,6 +35,7 @@ export function waitFor(ctx: WorkerContext, claim: Claim, error: unknown): WaitD
   const { maxWaitMs, waitCheckMs } = ctx.config.retry;
   const first = claim.waiting?.for !== code;
   const now = Date.now();
+  // Said to people only (when the wait began, by the clock of the host that began it).
   const since = first ? now : claim.waiting.since.getTime();
   const waitedMs = Math.max(0, now - since);
   const looks = (first ? 0 : claim.waiting.looks) + 1;
@@ -39,22 +43,21 @@ export function waitFor(ctx: WorkerContext, claim: Claim, error: unknown): WaitD
   // again begins a new wait each time, and would wait without end if each were bounded afresh.
   const attemptLooks = claim.waitLooks + 1;
   const budget = waitLookBudget(maxWaitMs, waitCheckMs);
-  if (waitedMs >= maxWaitMs)
-    return {
-      gaveUp: `(waited ${duration(waitedMs)} for it, the longest retry.maxWaitMs in config/instrumental-maker.yaml allows; not waiting longer)`,
-    };
   if (attemptLooks > budget)
     return {
-      gaveUp: `(looked ${attemptLooks} times in this attempt's waits, each at least retry.waitCheckMs (${duration(waitCheckMs)}) after the last: the most retry.maxWaitMs (${duration(maxWaitMs)}) in config/instrumental-maker.yaml allows, counted over all its waits, as the folder went busy again after the job ran; not waiting longer)`,
+      gaveUp:
+        looks === attemptLooks
+          ? `(waited at least ${duration((looks - 1) * waitCheckMs, Math.floor)} for it: looked ${looks} times, each at least retry.waitCheckMs (${duration(waitCheckMs)}) after the last, the longest retry.maxWaitMs (${duration(maxWaitMs)}) in config/instrumental-maker.yaml allows; not waiting longer)`
+          : `(looked ${attemptLooks} times in this attempt's waits, each at least retry.waitCheckMs (${duration(waitCheckMs)}) after the last: the most retry.maxWaitMs (${duration(maxWaitMs)}) in config/instrumental-maker.yaml allows, counted over all its waits, as the folder went busy again after the job ran; not waiting longer)`,
     };
-  // When it gives up, by this host's clock: at retry.maxWaitMs of this wait, or sooner at the last look the
-  // attempt's waits have left (each at least retry.waitCheckMs after the one before).
-  const givesUp = Math.min(since + maxWaitMs, now + (budget - attemptLooks + 1) * waitCheckMs);
+  // When it gives up, by this host's clock: at the last look the attempt's waits have left (each at least
+  // retry.waitCheckMs after the one before).
+  const givesUp = now + (budget - attemptLooks + 1) * waitCheckMs;
   return {
     release: { delayMs: waitCheckMs, waitingFor: code },
     said: first
       ? `job ${claim.jobId} waits (${code}): waiting for ${waitsFor(code, claim.jobId) ?? code} since ${clock(since)}, gives up at ${clock(givesUp)} (retry.maxWaitMs); looking again every ${duration(waitCheckMs)} (retry.waitCheckMs), no attempt spent; each look is logged at debug, the end of the wait at info`
-      : `job ${claim.jobId} waits (${code}, waited ${duration(waitedMs)} of at most ${duration(maxWaitMs)}, retry.maxWaitMs); looking again in ${duration(waitCheckMs)}, no attempt spent`,
+      : `job ${claim.jobId} waits (${code}, look ${attemptLooks} of at most ${budget} in this attempt's waits, retry.maxWaitMs / retry.waitCheckMs + 1); looking again in ${duration(waitCheckMs)}, no attempt spent`,
     history: `waiting for ${waitsFor(code, claim.jobId) ?? code} since ${clock(since)}, gives up at ${clock(givesUp)} (retry.maxWaitMs); looked ${looks} time${looks === 1 ? '' : 's'}, the last at ${clock(now)}, the next at ${clock(now + waitCheckMs)} (retry.waitCheckMs); ${attemptLooks} of at most ${budget} looks in this attempt's waits, no attempt spent`,
     first,
     waitedMs,
@@ -65,13 +68,16 @@ export function waitFor(ctx: WorkerContext, claim: Claim, error: unknown): WaitD
  * The most looks all the waits of one attempt take together: one, then one every retry.waitCheckMs for
  * retry.maxWaitMs. Counted (imk-state.json `wait_looks`), not timed: no host compares times another wrote,
  * and each look comes at least waitCheckMs after the one before on the looking host's own clock, so the
- * attempt has waited at least retry.maxWaitMs by its last look. Within one wait the clock bound comes first.
+ * attempt has waited at least retry.maxWaitMs by its last look.
  */
 export function waitLookBudget(maxWaitMs: number, waitCheckMs: number): number {
   return Math.floor(maxWaitMs / Math.max(1, waitCheckMs)) + 1;
 }
 
-/** How long the wait a claim found (Claim.waiting) has lasted so far. */
+/**
+ * How long the wait a claim found (Claim.waiting) has lasted so far, for the log (`waited_ms`): from a time
+ * another host may have written, so said, never compared with a bound (waitFor counts looks instead).
+ */
 export function waitedMs(claim: Claim): number {
   return claim.waiting === undefined ? 0 : Math.max(0, Date.now() - claim.waiting.since.getTime());
 }
@@ -89,8 +95,11 @@ function clock(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-/** A wait's length for people: milliseconds under a second, seconds up to two minutes, then minutes. */
-function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
+/**
+ * A wait's length for people: milliseconds under a second, seconds up to two minutes, then minutes; rounded
+ * down (Math.floor) where it says "at least".
+ */
+function duration(ms: number, round: (n: number) => number = Math.round): string {
+  if (ms < 1000) return `${round(ms)} ms`;
+  return ms < 120_000 ? `${round(ms / 1000)} s` : `${round(ms / 60_000)} min`;
 }

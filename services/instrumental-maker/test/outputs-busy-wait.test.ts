@@ -215,7 +215,11 @@ describe('a job whose outputs folder the earlier version is still writing', () =
         await readFile(join(queue, 'failed', 'job_busy', 'imk-error.json'), 'utf8'),
       ) as { message: string };
       expect(error.message).toContain('outputs/busy/ holds files without a manifest.json');
-      expect(error.message).toMatch(/waited \d+ s for it, the longest retry\.maxWaitMs/);
+      // Counted in looks, each at least retry.waitCheckMs after the last (1500 / 200 + 1 = 8, and the ninth
+      // gives up), not timed from a since another host may have written.
+      expect(error.message).toMatch(
+        /waited at least 1 s for it: looked 9 times, each at least retry\.waitCheckMs \(200 ms\) after the last, the longest retry\.maxWaitMs \(2 s\)/,
+      );
       expect(error.message).toContain('imk retry busy');
       // Nothing of the earlier version moved: it is still being written where it was.
       expect(await folderNames(join(root, 'outputs', '.replaced'))).toEqual([]);
@@ -228,6 +232,42 @@ describe('a job whose outputs folder the earlier version is still writing', () =
         expect.stringMatching(/^40 job busy waits \(OUTPUTS_BEING_WRITTEN\): waiting for another program/),
         '40 job failed',
       ]);
+    } finally {
+      worker.kill('SIGTERM');
+      await worker;
+    }
+  }, 300_000);
+
+  it('goes on waiting when the wait was begun by a host whose clock is a day off this one', async () => {
+    // Another worker sharing the queue, its clock two days behind this host's, began the wait and looked
+    // once (what its imk-state.json says). The old code compared that since with this host's clock, took
+    // the wait for two days old and failed the job at its first look here, a minute into a 24-hour wait.
+    const { root, earlier, queue } = await busyJob({ maxWaitMs: 600_000, waitCheckMs: 200 });
+    const since = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    await writeFile(
+      join(queue, 'job_busy', 'imk-state.json'),
+      JSON.stringify({
+        attempts: 0,
+        waiting: { for: 'OUTPUTS_BEING_WRITTEN', since, looks: 1 },
+        wait_looks: 1,
+      }),
+    );
+    const worker = imk(['run', '--root', root], { env: { IMK_LOG_LEVEL: 'info' } });
+    const write = writer(earlier);
+    try {
+      await waitFor(
+        async () => {
+          await write();
+          return (await looksInHistory(root)) >= 4 || (await folderNames(join(queue, 'failed'))).length > 0;
+        },
+        120_000,
+        'the job to look at the busy folder again',
+      );
+      expect(await folderNames(join(queue, 'failed'))).toEqual([]);
+      const shown = String((await imk(['job', 'busy', '--root', root])).stdout);
+      // The same wait goes on (its since, as the other host wrote it), bounded by this attempt's looks.
+      expect(shown).toContain(`since ${since.slice(0, 19).replace('T', ' ')} UTC`);
+      expect(shown).toMatch(/; \d+ of at most 3001 looks in this attempt's waits, no attempt spent/);
     } finally {
       worker.kill('SIGTERM');
       await worker;

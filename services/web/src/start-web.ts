@@ -122,7 +122,10 @@ export async function listenWeb(options: StartWebOptions): Promise<RunningWeb> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  logger.info({ url, auth: token ? 'token' : 'none (loopback only)' }, `dashboard listening on ${url}`);
+  // How it is protected, never the token itself; named auth_mode, for a field named `auth` is a secret to
+  // the log's redaction (ntfy's ?auth=), which showed the mode as [redacted].
+  const authMode = token ? 'token' : 'none (loopback only)';
+  logger.info({ url, auth_mode: authMode }, `dashboard listening on ${url} (auth: ${authMode})`);
   const closed = new Promise<void>((resolve) => {
     const close = (): void => {
       app.close().then(resolve, (error: unknown) => {

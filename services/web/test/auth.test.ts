@@ -1,7 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorMessage } from '@imk/errors';
+import { createLogger, type Logger } from '@imk/log';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { quietLogger, tempRoot } from './helpers.ts';
 
@@ -19,6 +21,7 @@ afterEach(async () => {
 async function start(
   overrides: Record<string, unknown>,
   prepare?: (root: string) => Promise<void>,
+  logger: Logger = quietLogger(),
 ): Promise<RunningWeb> {
   const { root, cleanup } = await tempRoot();
   await prepare?.(root);
@@ -26,7 +29,7 @@ async function start(
   try {
     const web = await listenWeb({
       root,
-      logger: quietLogger(),
+      logger,
       signal: stop.signal,
       overrides: { port: 0, ...overrides },
     });
@@ -40,6 +43,31 @@ async function start(
 }
 
 describe('web access control', () => {
+  it('says how the dashboard is protected when it starts listening (token or none), never the token', async () => {
+    // The line said `auth: [redacted]`: the field's name is a secret to the log's redaction, so the user
+    // could not tell whether the dashboard wanted a token.
+    const listening = async (overrides: Record<string, unknown>) => {
+      const out = new PassThrough();
+      let text = '';
+      out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      await start(overrides, undefined, createLogger('web', { destination: out, level: 'info' }));
+      await new Promise((resolve) => setImmediate(resolve));
+      const line = text.split('\n').find((l) => l.includes('dashboard listening'));
+      expect(line, text).toBeDefined();
+      expect(line).not.toContain('[redacted]');
+      expect(line).not.toContain(TOKEN);
+      return JSON.parse(line!) as { auth_mode: string; msg: string };
+    };
+    expect(await listening({ host: '0.0.0.0', token: TOKEN })).toMatchObject({
+      auth_mode: 'token',
+      msg: expect.stringMatching(/^dashboard listening on http:\/\/127\.0\.0\.1:\d+ \(auth: token\)$/),
+    });
+    expect(await listening({ host: '127.0.0.1' })).toMatchObject({
+      auth_mode: 'none (loopback only)',
+      msg: expect.stringContaining('(auth: none (loopback only))'),
+    });
+  });
+
   it('refuses to listen beyond loopback without a token, saying how to set one', async () => {
     await expect(start({ host: '0.0.0.0' })).rejects.toThrow(/no token is set; set IMK_WEB__TOKEN/);
   });

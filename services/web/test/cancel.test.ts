@@ -47,7 +47,8 @@ const cancel = (id: string, body: unknown = {}, headers: Record<string, string> 
   fetch(`${web.url}/api/jobs/${id}/cancel`, { method: 'POST', headers, body: JSON.stringify(body) });
 const detail = async (id: string) =>
   (await (await fetch(`${web.url}/api/jobs/${id}`, { headers: auth })).json()) as {
-    summary: { state: string };
+    summary: { state: string; last_error: string | null; title: string | null };
+    ledger?: { events: { state: string; message: string | null }[] };
     canCancel: boolean;
     canRetry: boolean;
     folderError?: { reason?: string; requested_by?: string };
@@ -73,6 +74,12 @@ describe('cancel from the dashboard', () => {
     expect(after.folderError).toMatchObject({ reason: 'queued by mistake', requested_by: 'dashboard' });
     const kept = join(root, 'queues', 'other', 'cancelled', 'job_queued_job');
     expect(JSON.parse(await readFile(join(kept, 'imk-cancel.json'), 'utf8'))).toMatchObject({ was: 'ready' });
+    // Its history says it in the words imk cancel uses (imk-cancel.json's line, and where it is kept), not
+    // a line of the dashboard's own ("cancelled from the dashboard before it started: …" without the
+    // folder); the job list's last word is the cancel, and the song is named.
+    const said = `cancelled by dashboard before it started: queued by mistake (${kept})`;
+    expect(after.ledger?.events.at(-1)).toMatchObject({ state: 'cancelled', message: said });
+    expect(after.summary).toMatchObject({ last_error: said, title: 'queued_job' });
 
     const retried = await fetch(`${web.url}/api/jobs/queued_job/retry`, { method: 'POST', headers: auth });
     expect(retried.status).toBe(200);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { cancelJob, waitForCancel, type CancelOutcome } from '@imk/fsqueue';
-import { openLedger } from '@imk/ledger';
+import { openLedger, recordQueuedCancel } from '@imk/ledger';
 import { contextFrom, print } from '../context.ts';
 import { locateJob } from './job.ts';
 import '../errors.ts';
@@ -38,12 +38,8 @@ async function settle(
   if (outcome.state === 'cancelled') {
     const ledger = openLedger({ root });
     try {
-      ledger.recordState(
-        jobId,
-        // The archive's own line (who, and the reason given), as the dashboard and the worker record it.
-        { state: 'cancelled', message: `${outcome.message ?? 'cancelled by imk cancel'} (${outcome.dir})` },
-        { queue },
-      );
+      // The archive's own line (who, and the reason given) and the song's tags, as the dashboard records it.
+      await recordQueuedCancel(ledger, outcome, queue);
     } finally {
       ledger.close();
     }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ImkPaths } from '@imk/config';
 import { ImkError } from '@imk/errors';
 import { cancelJob } from '@imk/fsqueue';
-import type { Ledger } from '@imk/ledger';
+import { recordQueuedCancel, type Ledger } from '@imk/ledger';
 import type { CancelJob } from '../context.ts';
 import { findFolderJob } from './queue-folders.ts';
 
@@ -21,16 +21,10 @@ export function createCancel(paths: ImkPaths, ledger: () => Ledger | undefined):
         `no job ${jobId} in any queue; only a queued or running job can be cancelled`,
       );
     const outcomes = await cancelJob(join(paths.queues, active.queue), jobId, { reason, by: 'dashboard' });
+    // The line `imk cancel` records too (imk-cancel.json's: who asked, and the reason), with the song's tags.
+    const known = ledger();
     for (const outcome of outcomes)
-      if (outcome.state === 'cancelled')
-        ledger()?.recordState(
-          jobId,
-          {
-            state: 'cancelled',
-            message: `cancelled from the dashboard before it started: ${reason ?? '(no reason given)'}`,
-          },
-          { queue: active.queue },
-        );
+      if (outcome.state === 'cancelled' && known) await recordQueuedCancel(known, outcome, active.queue);
     const running = outcomes.some((o) => o.state === 'requested');
     return { queue: active.queue, state: running ? 'cancel-requested' : 'cancelled' };
   };
