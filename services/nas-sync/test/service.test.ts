@@ -58,8 +58,8 @@ describe('nas-sync when it is not configured or not enabled', () => {
       expect(vi.getTimerCount()).toBe(0);
     } finally {
       vi.useRealTimers();
+      controller.abort();
     }
-    controller.abort();
     expect(await service).toBe('ended');
     const logged = lines();
     expect(logged).toHaveLength(2);
