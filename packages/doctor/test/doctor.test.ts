@@ -16,6 +16,13 @@ async function context(env: NodeJS.ProcessEnv = process.env) {
   return { paths: resolvePaths(root), env, now: new Date() };
 }
 
+/** A promise the test settles itself. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
 const fixed = (id: string, required: boolean, status: 'ok' | 'warn' | 'fail'): DoctorCheck => ({
   id,
   title: id,
@@ -79,35 +86,37 @@ describe('doctor', () => {
   });
 
   it('runs the checks at the same time (as long as the slowest, not the sum) and reports them in order', async () => {
-    // "slow" finishes only once "late" has started: run one after the other, it gives up after 10 s.
-    let lateStarted!: () => void;
-    const started = new Promise<void>((resolve) => (lateStarted = resolve));
-    const slow: DoctorCheck = {
-      ...fixed('slow', true, 'ok'),
+    // Every check waits until all of them have started: a doctor that runs them one after another, or a
+    // few at a time, never starts the last one and its report never comes (the test fails at its time
+    // limit; there is no other). They then finish last-first, and the report still lists them in
+    // registration order.
+    const ids = ['slow', 'middle', 'late'];
+    const started: string[] = [];
+    const everyone = deferred();
+    const finished = new Map(ids.map((id) => [id, deferred()]));
+    const held = (id: string, status: 'ok' | 'warn', after?: string): DoctorCheck => ({
+      ...fixed(id, id !== 'middle', status),
       run: async () => {
-        const met = await Promise.race([
-          started.then(() => true),
-          new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000)),
-        ]);
-        return met
-          ? { status: 'ok', summary: 'slow ran beside late' }
-          : { status: 'fail', summary: 'late did not start while slow ran' };
+        started.push(id);
+        if (started.length === ids.length) everyone.resolve();
+        await everyone.promise;
+        if (after) await finished.get(after)!.promise;
+        finished.get(id)!.resolve();
+        return { status, summary: `${id} ran beside ${ids.filter((other) => other !== id).join(' and ')}` };
       },
-    };
-    const late: DoctorCheck = {
-      ...fixed('late', true, 'ok'),
-      run: () => {
-        lateStarted();
-        return Promise.resolve({ status: 'ok', summary: 'late is ok' });
-      },
-    };
-    const report = await createDoctor([slow, fixed('middle', false, 'warn'), late]).run(await context());
+    });
+    const report = await createDoctor([
+      held('slow', 'ok', 'middle'),
+      held('middle', 'warn', 'late'),
+      held('late', 'ok'),
+    ]).run(await context());
+    expect(started.sort()).toEqual([...ids].sort());
     expect(report.outcomes.map((o) => `${o.check.id}:${o.result.status}`)).toEqual([
       'slow:ok',
       'middle:warn',
       'late:ok',
     ]);
-    expect(report.outcomes[0]?.result.summary).toBe('slow ran beside late');
+    expect(report.outcomes[0]?.result.summary).toBe('slow ran beside middle and late');
     expect(report.ok).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ import { nodeScript } from '../../cli/test/bundle/scripts.ts';
 import { startReceiver } from '../test/receiver.ts';
 import { NotifyConfigSchema } from './config.ts';
 import { jobEvent } from './events.ts';
+import { readNotifyResults } from './results.ts';
 import { createNotifier } from './notifier.ts';
 import { STALE_CLAIM_MS } from './outbox.ts';
 import { outboxDir, sendingDir } from './store.ts';
@@ -73,9 +74,16 @@ describe('the notification outbox between processes', () => {
       expect(first.settled()).toBe(false); // the second drain ran while the first send was held
       secondDrained.resolve();
       await first.promise;
-      await sleep(200);
+      // Nothing can send it again: both notifiers have stopped (each drained once more on the way), and no
+      // entry or claim of it is left that a later pass (or another process, once a claim looks stale)
+      // would take up. The one try is what the results recorded.
+      await Promise.all([a.stop(), b.stop()]);
       expect(jobsOf(hook.requests)).toEqual(['job_old']);
       expect(await readdir(outboxDir(state))).toEqual([]);
+      expect(await readdir(sendingDir(state))).toEqual([]);
+      expect(await readNotifyResults(state)).toEqual([
+        expect.objectContaining({ event: 'job.succeeded', ok: true, attempt: 1, final: true }),
+      ]);
     } finally {
       await hook.close();
     }

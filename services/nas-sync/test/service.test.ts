@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { isImkError } from '@imk/errors';
 import { receiptsFile } from '@imk/sync';
@@ -39,11 +39,28 @@ describe('nas-sync when it is not configured or not enabled', () => {
     const { logger, lines } = capturingLogger();
     const result = await runNasSyncOnce({ root: t.root, logger });
     expect(result.state).not.toBe('ran');
+    // With nothing to do, the service says why once and then waits to be stopped (one that ended here would
+    // be restarted, and warn, in a loop): it has parked on its stop signal, with no timer left that could
+    // do anything before it is stopped. (The timers are counted, and still run in real time.)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval'], shouldAdvanceTime: true });
     const controller = new AbortController();
-    const service = startNasSync({ root: t.root, logger, signal: controller.signal });
-    await sleep(300);
-    controller.abort();
-    await service;
+    const { signal } = controller;
+    const listen = signal.addEventListener.bind(signal);
+    const parked = new Promise<'parked'>((resolve) => {
+      signal.addEventListener = (...args: Parameters<typeof listen>) => {
+        listen(...args);
+        if (args[0] === 'abort') resolve('parked');
+      };
+    });
+    const service = startNasSync({ root: t.root, logger, signal }).then(() => 'ended' as const);
+    try {
+      expect(await Promise.race([parked, service])).toBe('parked');
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+      controller.abort();
+    }
+    expect(await service).toBe('ended');
     const logged = lines();
     expect(logged).toHaveLength(2);
     for (const line of logged) {
