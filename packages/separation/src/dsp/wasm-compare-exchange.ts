@@ -17,6 +17,8 @@
 //           (local.set $hi (i32.add (local.get $hi) (i32.const 16)))
 //           (br_if 0 (i32.lt_u (local.get $lo) (local.get $end)))))))
 
+import { instantiateKernel, kernelModule, type KernelMemory } from './wasm-kernel.ts';
+
 const LOAD = [0xfd, 0x00, 0x04, 0x00];
 const STORE = [0xfd, 0x0b, 0x04, 0x00];
 const PMIN = [0xfd, 0xea, 0x01];
@@ -73,35 +75,7 @@ const BODY = [
   0x0b, // end func
 ];
 
-const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-const name = (s: string): number[] => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
-
-const MODULE = new Uint8Array([
-  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-  ...section(1, [0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00]), // type: (i32 i32 i32) -> ()
-  ...section(3, [0x01, 0x00]), // one function of type 0
-  ...section(5, [0x01, 0x00, 0x01]), // one memory, 1 page, growable
-  ...section(7, [0x02, ...name('cmpx'), 0x00, 0x00, ...name('memory'), 0x02, 0x00]),
-  ...section(10, [0x01, ...uleb(BODY.length), ...BODY]),
-]);
-
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
-
-/** The WebAssembly memory the kernel works in (typed locally: @types/node 20 does not declare WebAssembly). */
-export interface KernelMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
+const MODULE = kernelModule('cmpx', 3, BODY);
 
 export interface CompareExchangeKernel {
   readonly memory: KernelMemory;
@@ -109,16 +83,7 @@ export interface CompareExchangeKernel {
   readonly cmpx: (lo: number, hi: number, bytes: number) => void;
 }
 
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-
 /** A fresh kernel instance with its own memory, or undefined where WebAssembly SIMD is unavailable. */
 export function createCompareExchangeKernel(): CompareExchangeKernel | undefined {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined || !wasm.validate(MODULE)) return undefined;
-  const instance = new wasm.Instance(new wasm.Module(MODULE), {});
-  return instance.exports as CompareExchangeKernel;
+  return instantiateKernel<CompareExchangeKernel>(MODULE);
 }

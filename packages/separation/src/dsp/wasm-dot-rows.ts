@@ -31,7 +31,7 @@
 //           (local.set $out (i32.add (local.get $out) (i32.const 128)))
 //           (br_if 0 (local.tee $j (i32.sub (local.get $j) (i32.const 1)))))))
 
-import type { KernelMemory } from './wasm-compare-exchange.ts';
+import { instantiateKernel, kernelModule, type KernelMemory } from './wasm-kernel.ts';
 
 /** Frames of the block whose dot products one call computes. */
 export const DOT_BLOCK = 16;
@@ -94,35 +94,7 @@ const BODY = [
   0x0b, // end func
 ];
 
-const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-const name = (s: string): number[] => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
-
-const MODULE = new Uint8Array([
-  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-  ...section(1, [0x01, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00]), // type: (i32 × 5) -> ()
-  ...section(3, [0x01, 0x00]), // one function of type 0
-  ...section(5, [0x01, 0x00, 0x01]), // one memory, 1 page, growable
-  ...section(7, [0x02, ...name('dots'), 0x00, 0x00, ...name('memory'), 0x02, 0x00]),
-  ...section(10, [0x01, ...uleb(BODY.length), ...BODY]),
-]);
-
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
-
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-}
+const MODULE = kernelModule('dots', 5, BODY);
 
 interface DotExports {
   readonly memory: KernelMemory;
@@ -145,9 +117,10 @@ const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 /** A kernel for `frames` frames of `bins` values, or undefined where WebAssembly SIMD is unavailable. */
 export function createFrameDots(frames: number, bins: number): FrameDots | undefined {
-  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasm === undefined || bins < 1 || !wasm.validate(MODULE)) return undefined;
-  const { memory, dots } = new wasm.Instance(new wasm.Module(MODULE), {}).exports as DotExports;
+  if (bins < 1) return undefined;
+  const kernel = instantiateKernel<DotExports>(MODULE);
+  if (kernel === undefined) return undefined;
+  const { memory, dots } = kernel;
   const dataBytes = align(frames * bins * 4);
   const queryBytes = bins * DOT_BLOCK * 8;
   const outBytes = frames * DOT_BLOCK * 8;

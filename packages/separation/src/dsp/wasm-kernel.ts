@@ -1,0 +1,52 @@
+// What the hand-assembled WebAssembly kernels (wasm-compare-exchange.ts, wasm-dot-rows.ts) share: the
+// module's framing around one exported function and one exported memory, and its instantiation.
+
+/** The WebAssembly memory a kernel works in (typed locally: @types/node 20 does not declare WebAssembly). */
+export interface KernelMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+
+/**
+ * A module with one function, exported as `name`, taking `params` i32 parameters and returning nothing,
+ * whose code is `body` (its locals, then its instructions, then `end`), and one growable memory of 1 page,
+ * exported as `memory`.
+ */
+export function kernelModule(name: string, params: number, body: number[]): Uint8Array {
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [0x01, 0x60, params, ...new Array<number>(params).fill(0x7f), 0x00]), // type: (i32 …) -> ()
+    ...section(3, [0x01, 0x00]), // one function of type 0
+    ...section(5, [0x01, 0x00, 0x01]), // one memory, 1 page, growable
+    ...section(7, [0x02, ...utf8Name(name), 0x00, 0x00, ...utf8Name('memory'), 0x02, 0x00]),
+    ...section(10, [0x01, ...uleb(body.length), ...body]),
+  ]);
+}
+
+/** A fresh instance's exports (its own memory), or undefined where the runtime cannot run the module. */
+export function instantiateKernel<T>(module: Uint8Array): T | undefined {
+  const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (wasm === undefined || !wasm.validate(module)) return undefined;
+  return new wasm.Instance(new wasm.Module(module), {}).exports as T;
+}
+
+const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
+const utf8Name = (s: string): number[] => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
+
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
