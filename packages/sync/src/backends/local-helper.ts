@@ -17,14 +17,22 @@ export type HelperRequest =
   | { type: 'abort'; id: number }
   | { type: 'endPass' };
 
-/** What the helper says back: set up, an operation's progress, its value or its error. */
+/**
+ * What the helper says back: set up, an operation's progress (with `pid`: it started that tool process, which
+ * is killed with the helper), its value or its error.
+ */
 export type HelperReply =
   | { type: 'ready' }
-  | { type: 'progress'; id: number }
+  | { type: 'progress'; id: number; pid?: number }
   | { type: 'done'; id: number; value: unknown }
   | { type: 'failed'; id: number; error: WireError };
 
-export type HelperOp = 'put' | 'stat' | 'hash' | 'list' | 'remove';
+/**
+ * The local backend's operations, and those of rsync to a folder here (the checks before a copy, the rsync run
+ * with the folder it writes to, the check and commit of its copies, the sweep of its partials).
+ */
+export type HelperOp =
+  'put' | 'stat' | 'hash' | 'list' | 'remove' | 'checkTarget' | 'rsyncCopy' | 'rsyncVerify' | 'rsyncSweep';
 
 const WORKER = fileURLToPath(new URL('./local-worker.ts', import.meta.url));
 // The helper runs the TypeScript sources as the `imk` command does (bin/imk.js): through tsx's loader.
@@ -38,10 +46,13 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   watchdog?: NodeJS.Timeout;
+  /** Tool processes the operation started (rsync): killed with the helper, which cannot end them itself. */
+  pids: number[];
 }
 
 /**
- * A helper process doing a local backend's destination work (local-worker.ts), with a watchdog on each
+ * A helper process doing a local backend's destination work (local-worker.ts), or an rsync backend's to a
+ * folder on this host, with a watchdog on each
  * operation: one that makes no progress for `silentMs` (no chunk copied, no answer) is on a share that stopped
  * answering; the helper is killed, every operation it had fails UNREACHABLE for this pass, and until the
  * killed process has ended (it may not before the share answers) the backend's operations fail at once
@@ -82,7 +93,7 @@ export class LocalHelper {
     if (!child.connected) throw this.ended('before it was asked');
     const id = this.nextId++;
     const done = new Promise<T>((resolve, reject) => {
-      const entry: Pending = { where, resolve, reject };
+      const entry: Pending = { where, resolve, reject, pids: [] };
       this.pending.set(id, entry);
       this.watch(id, entry);
     });
@@ -140,6 +151,7 @@ export class LocalHelper {
     const entry = this.pending.get(reply.id);
     if (!entry) return;
     if (reply.type === 'progress') {
+      if (reply.pid !== undefined) entry.pids.push(reply.pid);
       entry.watchdog?.refresh();
       return;
     }
@@ -170,6 +182,15 @@ export class LocalHelper {
       this.stuck = undefined;
     });
     child.kill('SIGKILL');
+    // Its tool processes too (a process held by the share ends when it answers; rsync's --timeout ends the rest).
+    for (const entry of this.pending.values())
+      for (const pid of entry.pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already ended
+        }
+      }
     if (child.connected) child.disconnect();
     child.unref();
     this.failAll((entry) => this.unreachable(entry.where, since));

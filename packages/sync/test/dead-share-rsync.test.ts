@@ -1,0 +1,184 @@
+// rsync to a folder on this host that is a mounted share: the folder look of a pass (places.ts) may be
+// answered while the share still works, and the share stop answering only as the transfer begins. The rsync
+// backend did its checks, the check of its copies and their rename with this process's own file-system calls,
+// and its rsync run had no bound: the first call on the silent share never returned, so the pass hung. Its work
+// at the destination now runs in the local backend's helper process with the same no-progress watchdog (the
+// rsync run's output is its sign of progress): the share's destination fails UNREACHABLE for the pass, naming
+// its folder, and the other destination is delivered. A real sshfs mount of a real sshd, stopped with SIGSTOP
+// as the put begins (the test's backend says when) or as rsync starts (an rsyncBinary that stops it first).
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ReceiptStore,
+  createBackend,
+  createSyncEngine,
+  type SyncBackend,
+  type SyncEngineOptions,
+} from '../src/index.ts';
+import { audioJob, writeJob } from './fixtures.ts';
+import { capturingLogger, tempDir } from './helpers.ts';
+import {
+  SSHFS_QUEUE_OPTIONS,
+  mountSshfs,
+  sshfsUsable,
+  startSshd,
+  type SshdServer,
+  type SshfsMount,
+} from './servers/index.ts';
+import { descendants } from './servers/processes.ts';
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let sshd: SshdServer;
+let share: SshfsMount;
+let receipts: ReceiptStore;
+
+beforeAll(async () => {
+  if (!(await sshfsUsable()))
+    throw new Error('sshfs, fusermount3 or /dev/fuse is missing: run scripts/system-deps.sh as root');
+  dir = await tempDir('imk-dead-share-rsync-');
+  sshd = await startSshd();
+  await mkdir(join(sshd.dataDir, 'share'));
+  // No keep-alive: a stopped server is waited for forever, as a hard-mounted NFS share's is.
+  share = await mountSshfs(sshd, join(sshd.dataDir, 'share'), join(dir.path, 'nas'), [
+    ...SSHFS_QUEUE_OPTIONS,
+    'ServerAliveInterval=0',
+  ]);
+  receipts = ReceiptStore.open({ file: join(dir.path, 'state', 'nas-sync.sqlite') })!;
+}, 60_000);
+afterAll(async () => {
+  receipts?.close();
+  await share?.unmount();
+  await sshd?.stop();
+  await dir?.remove();
+});
+
+/** The sshd and every process of its sessions: the share's server. */
+async function serverPids(): Promise<number[]> {
+  const pid = Number((await readFile(join(sshd.dir, 'sshd.pid'), 'utf8')).trim());
+  return [pid, ...descendants(pid).map((p) => p.pid)];
+}
+
+/** SIGSTOPs (or SIGCONTs) the share's server: it stops answering. */
+async function signalServer(signal: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
+  for (const pid of await serverPids()) process.kill(pid, signal);
+}
+
+/**
+ * An rsync program that, while `flag` exists, removes it and stops the share's server before it runs rsync:
+ * the share stops answering after every check of the put, as the copy begins.
+ */
+async function stoppingRsync(flag: string): Promise<string> {
+  const script = join(dir.path, 'stopping-rsync');
+  const pids = (await serverPids()).join(' ');
+  await writeFile(
+    script,
+    `#!/bin/sh\nif [ -e '${flag}' ]; then rm -f '${flag}'; kill -STOP ${pids}; fi\nexec rsync "$@"\n`,
+  );
+  await chmod(script, 0o755);
+  return script;
+}
+
+// Each song's instrumental goes to one destination, its no_drums to the other.
+const route = (backend: string, variant: string, root: string) => ({
+  name: `to-${backend}`,
+  match: { kind: 'audio' as const, variant: [variant], source_type: undefined },
+  to: `${root}/{title} ({variant}).{ext}`,
+  backend,
+});
+
+const cases = [
+  { when: 'as the put begins (its checks at the destination)', stopAt: 'put' },
+  { when: 'as rsync starts (its copy to the destination)', stopAt: 'rsync' },
+] as const;
+
+describe('a pass with rsync to a share here that stops answering after its folder look', () => {
+  for (const { when, stopAt } of cases)
+    it(`${when}: fails that destination within the bound, naming its folder, and delivers to the other`, async () => {
+      const outputs = join(dir.path, stopAt, 'outputs');
+      const live = join(dir.path, stopAt, 'live');
+      const music = join(share.path, stopAt, 'Music');
+      const flag = join(dir.path, stopAt, 'stop-at-rsync');
+      const { logger, lines } = capturingLogger();
+      let stopAtPut = false;
+      let clock = Date.now();
+      const options: SyncEngineOptions = {
+        outputsDir: outputs,
+        receipts,
+        remoteRoots: {},
+        backends: {
+          live: { type: 'local', fsync: false },
+          nas: { type: 'rsync', rsyncBinary: await stoppingRsync(flag) },
+        },
+        routes: [route('live', 'instrumental', live), route('nas', 'no_drums', music)],
+        logger,
+        retry: { attemptsPerPass: 1, initialDelaySec: 60, maxDelaySec: 600 },
+        shareTimeoutSec: 5,
+        now: () => clock,
+        // The nas backend's put stops the share's server first: after the pass's look at its folder.
+        createBackend: (backendOptions, context): SyncBackend => {
+          const backend = createBackend(backendOptions, context);
+          if (context.name !== 'nas') return backend;
+          return {
+            ...backend,
+            put: async (request) => {
+              if (stopAtPut) {
+                stopAtPut = false;
+                await signalServer('SIGSTOP');
+              }
+              return backend.put(request);
+            },
+          };
+        },
+      };
+      await writeJob(outputs, { ...audioJob('first', ['instrumental', 'no_drums']), title: 'First' });
+      const engine = createSyncEngine(options);
+      try {
+        expect(await engine.runPass()).toMatchObject({ delivered: 2, failed: 0 });
+        expect(await readdir(music)).toEqual(['First (no_drums).m4a']);
+        await writeJob(outputs, { ...audioJob('second', ['instrumental', 'no_drums']), title: 'Second' });
+        if (stopAt === 'put') stopAtPut = true;
+        else await writeFile(flag, '');
+        const started = performance.now();
+        const pass = await Promise.race([engine.runPass(), sleep(60_000).then(() => 'hung' as const)]);
+        // Before, the first file-system call (or the rsync run) on the silent share never returned: the pass hung.
+        expect(pass, 'the pass hung on the transfer to the share that stopped answering').not.toBe('hung');
+        if (stopAt === 'put') expect(stopAtPut, 'the put that stops the server ran').toBe(false);
+        else
+          await expect(readFile(flag), 'the rsync that stops the server ran').rejects.toMatchObject({
+            code: 'ENOENT',
+          });
+        expect(performance.now() - started).toBeLessThan(40_000);
+        expect(pass).toMatchObject({ delivered: 1, failed: 1, failedFinal: 0 });
+        expect((await readdir(live)).sort()).toEqual([
+          'First (instrumental).m4a',
+          'Second (instrumental).m4a',
+        ]);
+        const nasSecond = [...receipts.all().values()].find(
+          (r) => r.backend === 'nas' && r.jobId === 'second' && r.remotePath.startsWith(music),
+        );
+        expect(nasSecond).toMatchObject({ status: 'failed', errorCode: 'UNREACHABLE' });
+        expect(nasSecond?.errorMessage).toContain(`destination nas: ${music} made no progress for 5 s`);
+        expect(nasSecond?.errorMessage).toMatch(/Check that the share's server is up/);
+        expect(
+          lines().some((line) => String(line.msg).startsWith('destination unreachable, will retry later')),
+        ).toBe(true);
+
+        // Once the server answers again, a later pass delivers the file and leaves no temporary copy.
+        await signalServer('SIGCONT');
+        let delivered = false;
+        for (let tries = 0; tries < 30 && !delivered; tries++) {
+          clock += 3_600_000; // past the failed transfer's backoff
+          // The helper given up on ends once the share answers; until then the destination still fails fast.
+          delivered = (await engine.runPass()).delivered === 1;
+          if (!delivered) await sleep(200);
+        }
+        expect(delivered).toBe(true);
+        expect((await readdir(music)).sort()).toEqual(['First (no_drums).m4a', 'Second (no_drums).m4a']);
+      } finally {
+        await signalServer('SIGCONT').catch(() => undefined);
+        await engine.close();
+      }
+    }, 180_000);
+});
