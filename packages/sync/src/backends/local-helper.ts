@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { syncError } from '../errors.ts';
+import { shareSilentError, syncError } from '../errors.ts';
 import { errorFromWire, type WireError } from '../util/error-wire.ts';
 import type { LocalDestinationContext, LocalDestinationOptions } from './local-destination.ts';
 
@@ -29,10 +29,20 @@ export type HelperReply =
 
 /**
  * The local backend's operations, and those of rsync to a folder here (the checks before a copy, the rsync run
- * with the folder it writes to, the check and commit of its copies, the sweep of its partials).
+ * with the folder it writes to, the check and commit of its copies, the sweep of its partials) and of rclone to
+ * a remote here (the checks, what stands at a path, the read-back).
  */
 export type HelperOp =
-  'put' | 'stat' | 'hash' | 'list' | 'remove' | 'checkTarget' | 'rsyncCopy' | 'rsyncVerify' | 'rsyncSweep';
+  | 'put'
+  | 'stat'
+  | 'hash'
+  | 'list'
+  | 'remove'
+  | 'checkTarget'
+  | 'statKind'
+  | 'rsyncCopy'
+  | 'rsyncVerify'
+  | 'rsyncSweep';
 
 const WORKER = fileURLToPath(new URL('./local-worker.ts', import.meta.url));
 // The helper runs the TypeScript sources as the `imk` command does (bin/imk.js): through tsx's loader.
@@ -209,12 +219,7 @@ export class LocalHelper {
   }
 
   private unreachable(where: string, since: Date): Error {
-    const seconds = this.silentMs / 1000;
-    return syncError(
-      'UNREACHABLE',
-      `destination ${this.name}: ${where} made no progress for ${seconds} s (since ${since.toISOString()}): a network share whose server is down or stopped? Check that the share's server is up and that ls of that folder answers; its files are sent once it answers`,
-      { details: { path: where, silent_since: since.toISOString() } },
-    );
+    return shareSilentError(this.name, where, this.silentMs, since);
   }
 
   private failAll(errorFor: (entry: Pending) => Error): void {

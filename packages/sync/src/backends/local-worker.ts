@@ -47,6 +47,13 @@ async function call(
       return destination.list(String(args[0]));
     case 'remove':
       return destination.remove(String(args[0]));
+    // What stands at a path (links followed), for rclone to a remote on this host: anything but a regular file
+    // is never the same content.
+    case 'statKind': {
+      const { stat } = await import('node:fs/promises');
+      const info = await stat(String(args[0])).catch(() => undefined);
+      return info && { bytes: info.size, regular: info.isFile() };
+    }
     // rsync to a folder on this host (rsync.ts): the same checks, the rsync run, its copies into place.
     case 'checkTarget':
       return destination.checkTarget(

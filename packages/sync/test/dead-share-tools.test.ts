@@ -1,13 +1,17 @@
-// rsync to a folder on this host that is a mounted share: the folder look of a pass (places.ts) may be
-// answered while the share still works, and the share stop answering only as the transfer begins. The rsync
-// backend did its checks, the check of its copies and their rename with this process's own file-system calls,
-// and its rsync run had no bound: the first call on the silent share never returned, so the pass hung. Its work
-// at the destination now runs in the local backend's helper process with the same no-progress watchdog (the
-// rsync run's output is its sign of progress): the share's destination fails UNREACHABLE for the pass, naming
-// its folder, and the other destination is delivered. A real sshfs mount of a real sshd, stopped with SIGSTOP
-// as the put begins (the test's backend says when) or as rsync starts (an rsyncBinary that stops it first).
+// rsync to a folder on this host, and rclone to a remote on this host, when that folder is a mounted share:
+// the folder look of a pass (places.ts) may be answered while the share still works, and the share stop
+// answering only as the transfer begins. Both did their checks (and rsync the check of its copies and their
+// rename, rclone its look at what stands at a path) with this process's own file-system calls, and neither
+// the rsync run nor rclone's rc calls had a bound: the first call on the silent share never returned, so the
+// pass hung. That work now runs in the local backend's helper process with its no-progress watchdog (the
+// rsync run's output is its sign of progress), and rclone's rc calls are watched through rclone's own byte
+// count (core/stats): the share's destination fails UNREACHABLE for the pass, naming its folder, and the other
+// destination is delivered. A real sshfs mount of a real sshd, stopped with SIGSTOP as the put begins (the
+// test's backend says when), as rsync starts (an rsyncBinary that stops it first), or once rclone's copy is
+// under way (its temporary file shows up in the server's folder).
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -89,17 +93,32 @@ const route = (backend: string, variant: string, root: string) => ({
 });
 
 const cases = [
-  { when: 'as the put begins (its checks at the destination)', stopAt: 'put' },
-  { when: 'as rsync starts (its copy to the destination)', stopAt: 'rsync' },
+  { tool: 'rsync', when: 'as the put begins (its checks at the destination)', stopAt: 'put' },
+  { tool: 'rsync', when: 'as rsync starts (its copy to the destination)', stopAt: 'rsync' },
+  { tool: 'rclone', when: 'as the put begins (its checks at the destination)', stopAt: 'put' },
+  { tool: 'rclone', when: 'while rclone copies (an rc call under way)', stopAt: 'copy' },
 ] as const;
 
-describe('a pass with rsync to a share here that stops answering after its folder look', () => {
-  for (const { when, stopAt } of cases)
-    it(`${when}: fails that destination within the bound, naming its folder, and delivers to the other`, async () => {
-      const outputs = join(dir.path, stopAt, 'outputs');
-      const live = join(dir.path, stopAt, 'live');
-      const music = join(share.path, stopAt, 'Music');
-      const flag = join(dir.path, stopAt, 'stop-at-rsync');
+/** Resolves once a temporary copy (`*.imk-tmp*`) shows up in `folder` (the server's own, not the mount). */
+async function tempAppears(folder: string, stop: AbortSignal): Promise<boolean> {
+  while (!stop.aborted) {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    if (names.some((name) => name.includes('.imk-tmp'))) return true;
+    await sleep(10);
+  }
+  return false;
+}
+
+describe('a pass with rsync or rclone to a share here that stops answering after its folder look', () => {
+  for (const { tool, when, stopAt } of cases)
+    it(`${tool}, ${when}: fails that destination within the bound, naming its folder, and delivers to the other`, async () => {
+      const name = `${tool}-${stopAt}`;
+      const outputs = join(dir.path, name, 'outputs');
+      const live = join(dir.path, name, 'live');
+      const music = join(share.path, name, 'Music');
+      const flag = join(dir.path, name, 'stop-at-rsync');
+      const configFile = join(dir.path, 'rclone.conf');
+      writeFileSync(configFile, '[imklocal]\ntype = local\n');
       const { logger, lines } = capturingLogger();
       let stopAtPut = false;
       let clock = Date.now();
@@ -109,7 +128,11 @@ describe('a pass with rsync to a share here that stops answering after its folde
         remoteRoots: {},
         backends: {
           live: { type: 'local', fsync: false },
-          nas: { type: 'rsync', rsyncBinary: await stoppingRsync(flag) },
+          // rclone's copy takes a few seconds (4 MB at 1 MiB/s): time to stop the server while it runs.
+          nas:
+            tool === 'rsync'
+              ? { type: 'rsync', rsyncBinary: await stoppingRsync(flag) }
+              : { type: 'rclone', remote: 'imklocal:', configFile, bandwidthLimit: '1M' },
         },
         routes: [route('live', 'instrumental', live), route('nas', 'no_drums', music)],
         logger,
@@ -137,15 +160,28 @@ describe('a pass with rsync to a share here that stops answering after its folde
       try {
         expect(await engine.runPass()).toMatchObject({ delivered: 2, failed: 0 });
         expect(await readdir(music)).toEqual(['First (no_drums).m4a']);
-        await writeJob(outputs, { ...audioJob('second', ['instrumental', 'no_drums']), title: 'Second' });
+        await writeJob(outputs, {
+          ...audioJob('second', ['instrumental', 'no_drums'], stopAt === 'copy' ? 4_000_000 : 1000),
+          title: 'Second',
+        });
         if (stopAt === 'put') stopAtPut = true;
-        else await writeFile(flag, '');
+        if (stopAt === 'rsync') await writeFile(flag, '');
+        const copying = new AbortController();
+        const stopped =
+          stopAt === 'copy'
+            ? tempAppears(join(sshd.dataDir, 'share', name, 'Music'), copying.signal).then(async (seen) => {
+                if (seen) await signalServer('SIGSTOP');
+                return seen;
+              })
+            : undefined;
         const started = performance.now();
         const pass = await Promise.race([engine.runPass(), sleep(60_000).then(() => 'hung' as const)]);
+        copying.abort();
+        if (stopAt === 'copy') expect(await stopped, 'the server was stopped during the copy').toBe(true);
         // Before, the first file-system call (or the rsync run) on the silent share never returned: the pass hung.
         expect(pass, 'the pass hung on the transfer to the share that stopped answering').not.toBe('hung');
         if (stopAt === 'put') expect(stopAtPut, 'the put that stops the server ran').toBe(false);
-        else
+        if (stopAt === 'rsync')
           await expect(readFile(flag), 'the rsync that stops the server ran').rejects.toMatchObject({
             code: 'ENOENT',
           });
