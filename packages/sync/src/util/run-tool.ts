@@ -34,7 +34,10 @@ export interface RunToolOptions {
   input?: string;
   /** Told the tool's process id once it started. */
   onStart?: (pid: number) => void;
-  /** Told each time the tool writes to stdout or stderr (a sign of progress for a watchdog). */
+  /**
+   * Told each time the tool writes to stdout or stderr (a sign of progress for a watchdog); its stdout is then
+   * progress, not kept (a long run would fill the buffer).
+   */
   onOutput?: () => void;
 }
 
@@ -58,6 +61,7 @@ export async function runTool(
     extendEnv: false,
     // Enough for lsjson/hashsum output; transfers stream nothing to stdout.
     maxBuffer: 16 * 1024 * 1024,
+    buffer: { stdout: options.onOutput === undefined, stderr: true },
     stripFinalNewline: true,
   });
   if (subprocess.pid !== undefined) options.onStart?.(subprocess.pid);
