@@ -14,15 +14,17 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   ReceiptStore,
   createBackend,
+  createRsyncBackend,
   createSyncEngine,
   type SyncBackend,
   type SyncEngineOptions,
 } from '../src/index.ts';
 import { audioJob, writeJob } from './fixtures.ts';
-import { capturingLogger, tempDir } from './helpers.ts';
+import { capturingLogger, tempDir, testLogger } from './helpers.ts';
 import {
   SSHFS_QUEUE_OPTIONS,
   mountSshfs,
@@ -217,4 +219,36 @@ describe('a pass with rsync or rclone to a share here that stops answering after
         await engine.close();
       }
     }, 180_000);
+});
+
+// The watch must not take a slow copy for a stopped share: a local rsync run is watched by its output, which
+// nas-sync asks for and which an extra -q in the backend's settings would otherwise silence.
+describe('rsync to a folder here, copying longer than shareTimeoutSec', () => {
+  it('delivers: its progress output keeps the watch from giving up, also with -q in extraArgs', async () => {
+    const root = join(dir.path, 'slow-rsync');
+    await mkdir(root, { recursive: true });
+    const data = randomBytes(1_000_000);
+    const localPath = join(dir.path, 'slow.m4a');
+    await writeFile(localPath, data);
+    // 512 KiB/s over two runs: 256 KiB/s for this one, about 4 s for the file, with a 1-s bound.
+    const backend = createRsyncBackend(
+      { type: 'rsync', root, bandwidthLimit: '512K', extraArgs: ['-q'] },
+      { name: 'slow', logger: testLogger(), shareTimeoutMs: 1000 },
+    );
+    try {
+      const started = performance.now();
+      await expect(
+        backend.put({
+          localPath,
+          bytes: data.length,
+          sha256: createHash('sha256').update(data).digest('hex'),
+          remotePath: '/Music/slow.m4a',
+        }),
+      ).resolves.toMatchObject({ bytes: data.length });
+      expect(performance.now() - started, 'the copy took longer than the bound').toBeGreaterThan(2000);
+      expect(await readFile(join(root, 'Music', 'slow.m4a'))).toEqual(data);
+    } finally {
+      await backend.close();
+    }
+  }, 60_000);
 });

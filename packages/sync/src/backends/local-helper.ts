@@ -58,6 +58,8 @@ interface Pending {
   watchdog?: NodeJS.Timeout;
   /** Tool processes the operation started (rsync): killed with the helper, which cannot end them itself. */
   pids: number[];
+  /** How long it may go without progress. */
+  silentMs: number;
 }
 
 /**
@@ -74,7 +76,7 @@ export class LocalHelper {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   /** The killed helper that has not ended yet, and since when its share has not answered. */
-  private stuck: { since: Date; where: string } | undefined;
+  private stuck: { since: Date; where: string; silentMs: number } | undefined;
   private idle: NodeJS.Timeout | undefined;
 
   constructor(
@@ -85,7 +87,8 @@ export class LocalHelper {
 
   /**
    * Runs `op` for `destination` in the helper; `where` (the destination folder it works in) names it in
-   * messages; `signal` stops a put.
+   * messages; `signal` stops a put; `minSilentMs`, for work that says its progress less often (an rsync run
+   * prints it once a second), is the least time it may go without progress.
    */
   async call<T>(
     destination: DestinationSetup,
@@ -93,6 +96,7 @@ export class LocalHelper {
     args: unknown[],
     where: string,
     signal?: AbortSignal,
+    minSilentMs = 0,
   ): Promise<T> {
     this.throwIfStuck();
     clearTimeout(this.idle);
@@ -103,7 +107,13 @@ export class LocalHelper {
     if (!child.connected) throw this.ended('before it was asked');
     const id = this.nextId++;
     const done = new Promise<T>((resolve, reject) => {
-      const entry: Pending = { where, resolve, reject, pids: [] };
+      const entry: Pending = {
+        where,
+        resolve,
+        reject,
+        pids: [],
+        silentMs: Math.max(this.silentMs, minSilentMs),
+      };
       this.pending.set(id, entry);
       this.watch(id, entry);
     });
@@ -173,17 +183,17 @@ export class LocalHelper {
 
   private watch(id: number, entry: Pending): void {
     entry.watchdog = setTimeout(() => {
-      if (this.pending.get(id) === entry) this.kill(entry.where);
-    }, this.silentMs);
+      if (this.pending.get(id) === entry) this.kill(entry);
+    }, entry.silentMs);
   }
 
-  /** The share under `where` stopped answering: the helper is given up (not waited for) and its work fails. */
-  private kill(where: string): void {
+  /** The share under the work's folder stopped answering: the helper is given up (not waited for) and its work fails. */
+  private kill({ where, silentMs }: Pending): void {
     const child = this.child;
     if (!child) return;
-    const since = new Date(Date.now() - this.silentMs);
+    const since = new Date(Date.now() - silentMs);
     this.child = undefined;
-    this.stuck = { since, where };
+    this.stuck = { since, where, silentMs };
     child.removeAllListeners('message');
     child.removeAllListeners('exit');
     // A process whose request a FUSE server (or a hard NFS mount) already took cannot end, even by SIGKILL,
@@ -203,12 +213,12 @@ export class LocalHelper {
       }
     if (child.connected) child.disconnect();
     child.unref();
-    this.failAll((entry) => this.unreachable(entry.where, since));
+    this.failAll((entry) => this.unreachable(entry.where, since, silentMs));
   }
 
   /** A helper given up on has not ended yet: its share still has not answered, and another would wait too. */
   private throwIfStuck(): void {
-    if (this.stuck) throw this.unreachable(this.stuck.where, this.stuck.since);
+    if (this.stuck) throw this.unreachable(this.stuck.where, this.stuck.since, this.stuck.silentMs);
   }
 
   private ended(how: string): Error {
@@ -218,8 +228,8 @@ export class LocalHelper {
     );
   }
 
-  private unreachable(where: string, since: Date): Error {
-    return shareSilentError(this.name, where, this.silentMs, since);
+  private unreachable(where: string, since: Date, silentMs: number): Error {
+    return shareSilentError(this.name, where, silentMs, since);
   }
 
   private failAll(errorFor: (entry: Pending) => Error): void {

@@ -30,6 +30,15 @@ export const RSYNC_BACKEND = 'rsync';
 /** A batch outcome as it comes back from the helper process: an error as JSON carries it. */
 type WireOutcome = Extract<BatchOutcome, { ok: true }> | { ok: false; error: WireError };
 
+/**
+ * The least time a local rsync run may go without output before it counts as stopped, whatever
+ * shareTimeoutSec says: rsync prints its progress about once a second.
+ */
+const RSYNC_MIN_SILENT_MS = 3000;
+
+/** rsync arguments that silence its progress output (a local run's sign of progress): dropped there. */
+const SILENCING = new Set(['-q', '--quiet', '--no-progress', '--no-P']);
+
 /** rsync runs copying at once per backend (the checks of earlier batches go on beside them). */
 const RSYNC_RUNS = 2;
 /**
@@ -108,9 +117,15 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     context: { name: context.name, mounts: mountTables(context.env), tempOwner: context.tempOwner },
   };
   /** Runs `op` in the helper, for a folder here (never called over ssh). */
-  const atHere = <T>(op: HelperOp, args: unknown[], folder: string, signal?: AbortSignal): Promise<T> => {
+  const atHere = <T>(
+    op: HelperOp,
+    args: unknown[],
+    folder: string,
+    signal?: AbortSignal,
+    minSilentMs?: number,
+  ): Promise<T> => {
     if (!helper) throw new Error(`${where}: no work at a folder here for a backend over ssh`);
-    return helper.call<T>(here, op, args, folder, signal);
+    return helper.call<T>(here, op, args, folder, signal, minSilentMs);
   };
   const sensitive = [keyPath];
   const sshArgs = openSshArgs({
@@ -182,6 +197,8 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       // Its output is the helper's sign of progress (a copy to a share that stopped answering prints nothing);
       // rsync's own I/O timeout, past the helper's, ends an rsync left behind when the helper was killed.
       args.push('--progress', '--outbuf=N', `--timeout=${2 * Math.ceil(shareTimeoutMs / 1000)}`);
+      // Arguments that silence that output would make a long run look stopped: not passed to a local run.
+      return [...args, ...options.extraArgs.filter((arg) => !SILENCING.has(arg))];
     }
     return [...args, ...options.extraArgs];
   }
@@ -321,6 +338,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
                   ],
                   dest.replace(/\/+$/, '') || '/',
                   abort,
+                  RSYNC_MIN_SILENT_MS,
                 ),
           verifyHere: async (items, copyError, abort) => {
             const sent = items.map(({ request: { signal: _, ...request }, ...item }) => ({
