@@ -208,6 +208,18 @@ export function tempGoneError(temp: string, target: string, cause?: unknown): Im
   );
 }
 
+/**
+ * UNREACHABLE: destination `name`'s work in `where` (a folder on this host: a share) made no progress for
+ * `silentMs` since `since`: its server is down or stopped. Every backend writing to a share here says it so.
+ */
+export function shareSilentError(name: string, where: string, silentMs: number, since: Date): ImkError {
+  return syncError(
+    'UNREACHABLE',
+    `destination ${name}: ${where} made no progress for ${silentMs / 1000} s (since ${since.toISOString()}): a network share whose server is down or stopped? Check that the share's server is up and that ls of that folder answers; its files are sent once it answers`,
+    { details: { path: where, silent_since: since.toISOString() } },
+  );
+}
+
 /** Who writes, in messages: `route "music" (backend "nas")`, or `backend "nas"` outside a route. */
 export function writerLabel(what: { backend: string; route?: string | undefined }): string {
   return what.route === undefined

@@ -52,7 +52,7 @@ const NasSyncObjectSchema = z
       .max(SHARE_TIMEOUT_RANGE_SEC.max)
       .default(SYNC_DEFAULTS.shareTimeoutSec)
       .describe(
-        `Seconds a destination on this host (a mounted NFS/SMB/sshfs share) may go without answering before it counts as unreachable for the pass: the look at its folders (any backend writing here: local, rsync or rclone to a folder here), or an operation of the local backend making no progress (a copy, read-back, rename). Its files are retried later while the other destinations are delivered. Raise it for a share that pauses longer on purpose (disks spinning up); ${SHARE_TIMEOUT_RANGE_SEC.min} to ${SHARE_TIMEOUT_RANGE_SEC.max}.`,
+        `Seconds a destination on this host (a mounted NFS/SMB/sshfs share) may go without answering before it counts as unreachable for the pass: the look at its folders (any backend writing here: local, rsync or rclone to a folder here), or an operation of the local backend, of rsync to a folder here or of rclone to a remote here, making no progress (a copy, the rsync run, an rclone call, a read-back, a rename). Its files are retried later while the other destinations are delivered. Raise it for a share that pauses longer on purpose (disks spinning up); ${SHARE_TIMEOUT_RANGE_SEC.min} to ${SHARE_TIMEOUT_RANGE_SEC.max}.`,
       ),
     retry: RetryPolicySchema.default(RetryPolicySchema.parse({})).describe(
       'Retries of a failed transfer: tries within one pass, and the wait before a later pass tries it again.',

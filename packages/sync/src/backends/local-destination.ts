@@ -127,6 +127,21 @@ export function createLocalDestination(options: LocalDestinationOptions, context
     remove: (remotePath: string): Promise<void> =>
       rm(pathOf(remotePath), { force: true }).catch(ignoreAbsent),
 
+    /**
+     * The checks before anything is written at `target` for a backend that writes there by other means (rsync
+     * to a folder here): its share is mounted, no link below `root` leads out of it, no file stands where a
+     * folder of its path must be.
+     */
+    async checkTarget(
+      root: string,
+      target: string,
+      what: { backend: string; route?: string },
+    ): Promise<void> {
+      await shares.assertMounted(target, what);
+      await assertNoLinkOut(root, target);
+      await assertFoldersOnPath(target, what);
+    },
+
     /** The end of a pass: the mount tables are read again for the next. */
     endPass(): void {
       shares = createShareCheck(context.mounts);

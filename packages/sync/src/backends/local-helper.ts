@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { syncError } from '../errors.ts';
+import { shareSilentError, syncError } from '../errors.ts';
 import { errorFromWire, type WireError } from '../util/error-wire.ts';
 import type { LocalDestinationContext, LocalDestinationOptions } from './local-destination.ts';
 
@@ -17,14 +17,32 @@ export type HelperRequest =
   | { type: 'abort'; id: number }
   | { type: 'endPass' };
 
-/** What the helper says back: set up, an operation's progress, its value or its error. */
+/**
+ * What the helper says back: set up, an operation's progress (with `pid`: it started that tool process, which
+ * is killed with the helper), its value or its error.
+ */
 export type HelperReply =
   | { type: 'ready' }
-  | { type: 'progress'; id: number }
+  | { type: 'progress'; id: number; pid?: number }
   | { type: 'done'; id: number; value: unknown }
   | { type: 'failed'; id: number; error: WireError };
 
-export type HelperOp = 'put' | 'stat' | 'hash' | 'list' | 'remove';
+/**
+ * The local backend's operations, and those of rsync to a folder here (the checks before a copy, the rsync run
+ * with the folder it writes to, the check and commit of its copies, the sweep of its partials) and of rclone to
+ * a remote here (the checks, what stands at a path, the read-back).
+ */
+export type HelperOp =
+  | 'put'
+  | 'stat'
+  | 'hash'
+  | 'list'
+  | 'remove'
+  | 'checkTarget'
+  | 'statKind'
+  | 'rsyncCopy'
+  | 'rsyncVerify'
+  | 'rsyncSweep';
 
 const WORKER = fileURLToPath(new URL('./local-worker.ts', import.meta.url));
 // The helper runs the TypeScript sources as the `imk` command does (bin/imk.js): through tsx's loader.
@@ -38,10 +56,15 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   watchdog?: NodeJS.Timeout;
+  /** Tool processes the operation started (rsync): killed with the helper, which cannot end them itself. */
+  pids: number[];
+  /** How long it may go without progress. */
+  silentMs: number;
 }
 
 /**
- * A helper process doing a local backend's destination work (local-worker.ts), with a watchdog on each
+ * A helper process doing a local backend's destination work (local-worker.ts), or an rsync backend's to a
+ * folder on this host, with a watchdog on each
  * operation: one that makes no progress for `silentMs` (no chunk copied, no answer) is on a share that stopped
  * answering; the helper is killed, every operation it had fails UNREACHABLE for this pass, and until the
  * killed process has ended (it may not before the share answers) the backend's operations fail at once
@@ -53,7 +76,7 @@ export class LocalHelper {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   /** The killed helper that has not ended yet, and since when its share has not answered. */
-  private stuck: { since: Date; where: string } | undefined;
+  private stuck: { since: Date; where: string; silentMs: number } | undefined;
   private idle: NodeJS.Timeout | undefined;
 
   constructor(
@@ -64,7 +87,8 @@ export class LocalHelper {
 
   /**
    * Runs `op` for `destination` in the helper; `where` (the destination folder it works in) names it in
-   * messages; `signal` stops a put.
+   * messages; `signal` stops a put; `minSilentMs`, for work that says its progress less often (an rsync run
+   * prints it once a second), is the least time it may go without progress.
    */
   async call<T>(
     destination: DestinationSetup,
@@ -72,6 +96,7 @@ export class LocalHelper {
     args: unknown[],
     where: string,
     signal?: AbortSignal,
+    minSilentMs = 0,
   ): Promise<T> {
     this.throwIfStuck();
     clearTimeout(this.idle);
@@ -82,7 +107,13 @@ export class LocalHelper {
     if (!child.connected) throw this.ended('before it was asked');
     const id = this.nextId++;
     const done = new Promise<T>((resolve, reject) => {
-      const entry: Pending = { where, resolve, reject };
+      const entry: Pending = {
+        where,
+        resolve,
+        reject,
+        pids: [],
+        silentMs: Math.max(this.silentMs, minSilentMs),
+      };
       this.pending.set(id, entry);
       this.watch(id, entry);
     });
@@ -140,6 +171,7 @@ export class LocalHelper {
     const entry = this.pending.get(reply.id);
     if (!entry) return;
     if (reply.type === 'progress') {
+      if (reply.pid !== undefined) entry.pids.push(reply.pid);
       entry.watchdog?.refresh();
       return;
     }
@@ -151,17 +183,17 @@ export class LocalHelper {
 
   private watch(id: number, entry: Pending): void {
     entry.watchdog = setTimeout(() => {
-      if (this.pending.get(id) === entry) this.kill(entry.where);
-    }, this.silentMs);
+      if (this.pending.get(id) === entry) this.kill(entry);
+    }, entry.silentMs);
   }
 
-  /** The share under `where` stopped answering: the helper is given up (not waited for) and its work fails. */
-  private kill(where: string): void {
+  /** The share under the work's folder stopped answering: the helper is given up (not waited for) and its work fails. */
+  private kill({ where, silentMs }: Pending): void {
     const child = this.child;
     if (!child) return;
-    const since = new Date(Date.now() - this.silentMs);
+    const since = new Date(Date.now() - silentMs);
     this.child = undefined;
-    this.stuck = { since, where };
+    this.stuck = { since, where, silentMs };
     child.removeAllListeners('message');
     child.removeAllListeners('exit');
     // A process whose request a FUSE server (or a hard NFS mount) already took cannot end, even by SIGKILL,
@@ -170,14 +202,23 @@ export class LocalHelper {
       this.stuck = undefined;
     });
     child.kill('SIGKILL');
+    // Its tool processes too (a process held by the share ends when it answers; rsync's --timeout ends the rest).
+    for (const entry of this.pending.values())
+      for (const pid of entry.pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already ended
+        }
+      }
     if (child.connected) child.disconnect();
     child.unref();
-    this.failAll((entry) => this.unreachable(entry.where, since));
+    this.failAll((entry) => this.unreachable(entry.where, since, silentMs));
   }
 
   /** A helper given up on has not ended yet: its share still has not answered, and another would wait too. */
   private throwIfStuck(): void {
-    if (this.stuck) throw this.unreachable(this.stuck.where, this.stuck.since);
+    if (this.stuck) throw this.unreachable(this.stuck.where, this.stuck.since, this.stuck.silentMs);
   }
 
   private ended(how: string): Error {
@@ -187,13 +228,8 @@ export class LocalHelper {
     );
   }
 
-  private unreachable(where: string, since: Date): Error {
-    const seconds = this.silentMs / 1000;
-    return syncError(
-      'UNREACHABLE',
-      `destination ${this.name}: ${where} made no progress for ${seconds} s (since ${since.toISOString()}): a network share whose server is down or stopped? Check that the share's server is up and that ls of that folder answers; its files are sent once it answers`,
-      { details: { path: where, silent_since: since.toISOString() } },
-    );
+  private unreachable(where: string, since: Date, silentMs: number): Error {
+    return shareSilentError(this.name, where, silentMs, since);
   }
 
   private failAll(errorFor: (entry: Pending) => Error): void {

@@ -2,7 +2,9 @@
 // talks to it over the IPC channel): a file-system call on a share that stopped answering never returns,
 // and here it holds only this process, which the backend kills when it makes no progress.
 import type { PutRequest } from '../types.ts';
-import { errorToWire } from '../util/error-wire.ts';
+import { errorFromWire, errorToWire, type WireError } from '../util/error-wire.ts';
+import type { ImkError } from '@imk/errors';
+import type { BatchItem } from './rsync-batch.ts';
 import { createLocalDestination, type LocalDestination } from './local-destination.ts';
 import type { DestinationSetup, HelperReply, HelperRequest } from './local-helper.ts';
 
@@ -24,27 +26,72 @@ function destinationFor(setup: DestinationSetup): LocalDestination {
   return destination;
 }
 
-async function call(id: number, setup: DestinationSetup, op: string, args: unknown[]): Promise<unknown> {
+/** Runs `op`; `signal` is stopped by the backend's abort message (a put, an rsync run). */
+async function call(
+  id: number,
+  setup: DestinationSetup,
+  op: string,
+  args: unknown[],
+  signal: AbortSignal,
+): Promise<unknown> {
   const destination = destinationFor(setup);
+  const progress = () => send({ type: 'progress', id });
   switch (op) {
-    case 'put': {
-      const controller = new AbortController();
-      running.set(id, controller);
-      try {
-        const request = { ...(args[0] as PutRequest), signal: controller.signal };
-        return await destination.put(request, () => send({ type: 'progress', id }));
-      } finally {
-        running.delete(id);
-      }
-    }
+    case 'put':
+      return destination.put({ ...(args[0] as PutRequest), signal }, progress);
     case 'stat':
       return destination.stat(String(args[0]));
     case 'hash':
-      return destination.hash(String(args[0]), () => send({ type: 'progress', id }));
+      return destination.hash(String(args[0]), progress);
     case 'list':
       return destination.list(String(args[0]));
     case 'remove':
       return destination.remove(String(args[0]));
+    // What stands at a path (links followed), for rclone to a remote on this host: anything but a regular file
+    // is never the same content.
+    case 'statKind': {
+      const { stat } = await import('node:fs/promises');
+      const info = await stat(String(args[0])).catch(() => undefined);
+      return info && { bytes: info.size, regular: info.isFile() };
+    }
+    // rsync to a folder on this host (rsync.ts): the same checks, the rsync run, its copies into place.
+    case 'checkTarget':
+      return destination.checkTarget(
+        String(args[0]),
+        String(args[1]),
+        args[2] as { backend: string; route?: string },
+      );
+    case 'rsyncCopy': {
+      const [binary, rsyncArgs, folder] = args as [string, string[], string];
+      const { makeLocalFolder } = await import('./rsync-batch.ts');
+      const { runTool } = await import('../util/run-tool.ts');
+      await makeLocalFolder(folder);
+      progress();
+      return runTool(binary, rsyncArgs, {
+        signal,
+        onStart: (pid) => send({ type: 'progress', id, pid }),
+        onOutput: progress,
+      });
+    }
+    case 'rsyncVerify': {
+      const [items, how, copyError] = args as [
+        BatchItem[],
+        { verify: 'sha256' | 'size'; fsync: boolean },
+        WireError | undefined,
+      ];
+      const { verifyLocal } = await import('./rsync-batch.ts');
+      const error = copyError && (errorFromWire(copyError) as ImkError);
+      const outcomes = await verifyLocal(items, how, error, progress);
+      return outcomes.map((outcome) =>
+        outcome.ok ? outcome : { ok: false, error: errorToWire(outcome.error) },
+      );
+    }
+    case 'rsyncSweep': {
+      // No writer (a backend made on its own) crosses as null.
+      const [partialDir, owner, dirs, kept] = args as [string, string | null, string[], string[]];
+      const { sweepPartialsHere } = await import('./rsync-partials.ts');
+      return sweepPartialsHere(partialDir, owner ?? undefined, dirs, kept);
+    }
     default:
       throw new Error(`the local backend helper has no operation "${op}"`);
   }
@@ -52,12 +99,18 @@ async function call(id: number, setup: DestinationSetup, op: string, args: unkno
 
 process.on('message', (message: HelperRequest) => {
   switch (message.type) {
-    case 'call':
-      call(message.id, message.destination, message.op, message.args).then(
-        (value) => send({ type: 'done', id: message.id, value }),
-        (error: unknown) => send({ type: 'failed', id: message.id, error: errorToWire(error) }),
-      );
+    case 'call': {
+      // Registered before any work: an abort sent right after the call stops it wherever it is.
+      const controller = new AbortController();
+      running.set(message.id, controller);
+      call(message.id, message.destination, message.op, message.args, controller.signal)
+        .finally(() => running.delete(message.id))
+        .then(
+          (value) => send({ type: 'done', id: message.id, value }),
+          (error: unknown) => send({ type: 'failed', id: message.id, error: errorToWire(error) }),
+        );
       return;
+    }
     case 'abort':
       running.get(message.id)?.abort();
       return;

@@ -36,15 +36,88 @@ export interface RcloneDaemonOptions {
   /** Global flags: --config, --retries, --bwlimit, the user's flags. */
   flags: readonly string[];
   env?: NodeJS.ProcessEnv;
+  /**
+   * A no-progress bound on calls, for a remote on this host (a share that stops answering never answers a
+   * call): while `when()` says so, a call during which rclone moves no byte (core/stats) for `silentMs` is
+   * given up, the daemon killed, and `error` says why; until that daemon has ended (it may not before the
+   * share answers) calls fail at once with the same error rather than start another daemon that would wait.
+   */
+  watch?: {
+    silentMs: number;
+    when(): boolean;
+    error(folder: string, since: Date): Error;
+  };
+}
+
+type Started = { url: string; auth: string; proc: ResultPromise; given?: boolean };
+
+/** POSTs an rc call to the daemon. */
+function post(daemon: Started, path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${daemon.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: daemon.auth, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
+/**
+ * Calls `silent` once rclone has moved no byte and finished no check or transfer for `silentMs` (asked of
+ * core/stats a few times a second, each ask bounded too). Returns the function that stops the watch.
+ */
+function watchProgress(daemon: Started, silentMs: number, silent: () => void): () => void {
+  const timer = setTimeout(silent, silentMs);
+  let last: string | undefined;
+  let asking = false;
+  const poll = setInterval(
+    () => {
+      if (asking) return;
+      asking = true;
+      post(daemon, 'core/stats', {}, AbortSignal.timeout(silentMs))
+        .then((response) => response.json() as Promise<Record<string, unknown>>)
+        .then(
+          (stats) => {
+            const seen = JSON.stringify([
+              stats.bytes,
+              stats.checks,
+              stats.transfers,
+              stats.deletes,
+              stats.renames,
+            ]);
+            if (last !== undefined && seen !== last) timer.refresh();
+            last = seen;
+          },
+          () => undefined,
+        )
+        .finally(() => (asking = false));
+    },
+    Math.max(50, Math.min(500, silentMs / 8)),
+  );
+  return () => {
+    clearTimeout(timer);
+    clearInterval(poll);
+  };
 }
 
 // setpriv --pdeathsig: the daemon gets SIGTERM if nas-sync itself dies (even by SIGKILL), so none is left behind.
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 
 export function createRcloneDaemon(options: RcloneDaemonOptions): RcloneDaemon {
-  let started: Promise<{ url: string; auth: string; proc: ResultPromise }> | undefined;
+  let started: Promise<Started> | undefined;
+  /** The daemon given up on (no progress) has not ended yet: since when, and the folder it was working in. */
+  let stuck: { since: Date; folder: string } | undefined;
 
-  async function start(): Promise<{ url: string; auth: string; proc: ResultPromise }> {
+  /** A call made no progress: the daemon is killed and not waited for; its calls fail as this one does. */
+  function giveUp(daemon: Started, folder: string, since: Date): void {
+    if (daemon.given) return;
+    daemon.given = true;
+    started = undefined;
+    stuck = { since, folder };
+    void daemon.proc.finally(() => (stuck = undefined));
+    daemon.proc.kill('SIGKILL');
+  }
+
+  async function start(): Promise<Started> {
     const port = await freePort();
     const user = randomBytes(8).toString('hex');
     const pass = randomBytes(16).toString('hex');
@@ -95,6 +168,8 @@ export function createRcloneDaemon(options: RcloneDaemonOptions): RcloneDaemon {
 
   return {
     async call<T>(path: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+      const watch = options.watch?.when() ? options.watch : undefined;
+      if (watch && stuck) throw watch.error(stuck.folder, stuck.since);
       started ??= start();
       let daemon;
       try {
@@ -103,24 +178,42 @@ export function createRcloneDaemon(options: RcloneDaemonOptions): RcloneDaemon {
         started = undefined;
         throw error;
       }
+      // The folder the call works in, as rclone names it, for the message of a share that stopped answering.
+      const named = body.dstFs ?? body.fs;
+      const folder = typeof named === 'string' ? named : '';
+      const given = new AbortController();
+      const stopWatch = watch
+        ? watchProgress(daemon, watch.silentMs, () => {
+            giveUp(daemon, folder, new Date(Date.now() - watch.silentMs));
+            given.abort();
+          })
+        : () => undefined;
       let response: Response;
+      let json: T & { error?: string };
       try {
-        response = await fetch(`${daemon.url}${path}`, {
-          method: 'POST',
-          headers: { authorization: daemon.auth, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          signal,
-        });
-      } catch (error) {
-        // The daemon died (or the call was stopped): the next call starts a new one.
-        started = undefined;
-        daemon.proc.kill('SIGTERM');
-        throw syncError(
-          signal?.aborted ? 'ABORTED' : 'TRANSFER_FAILED',
-          `rclone rcd did not answer ${path}: ${(error as Error).message}`,
-        );
+        try {
+          response = await post(
+            daemon,
+            path,
+            body,
+            signal ? AbortSignal.any([signal, given.signal]) : given.signal,
+          );
+        } catch (error) {
+          // Given up on (this call's or another's share stopped answering): the daemon is gone for this pass.
+          if (watch && stuck) throw watch.error(stuck.folder, stuck.since);
+          // The daemon died (or the call was stopped): the next call starts a new one.
+          started = undefined;
+          daemon.proc.kill('SIGTERM');
+          throw syncError(
+            signal?.aborted ? 'ABORTED' : 'TRANSFER_FAILED',
+            `rclone rcd did not answer ${path}: ${(error as Error).message}`,
+          );
+        }
+        json = (await response.json().catch(() => ({}))) as T & { error?: string };
+        if (watch && stuck && given.signal.aborted) throw watch.error(stuck.folder, stuck.since);
+      } finally {
+        stopWatch();
       }
-      const json = (await response.json().catch(() => ({}))) as T & { error?: string };
       if (!response.ok) throw new RcloneCallError(json.error ?? `HTTP ${response.status}`, response.status);
       return json;
     },

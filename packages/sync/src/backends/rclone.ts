@@ -1,8 +1,8 @@
-import { stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { isImkError } from '@imk/errors';
-import { digestFile, sha256File } from '@imk/fs-safe';
-import { notAFolderError, syncError, tempGoneError } from '../errors.ts';
+import { digestFile } from '@imk/fs-safe';
+import { notAFolderError, shareSilentError, syncError, tempGoneError } from '../errors.ts';
+import { SYNC_DEFAULTS } from '../defaults.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { tempPathFor } from '../util/remote-path.ts';
 import { syncProgram } from '../util/programs.ts';
@@ -14,8 +14,8 @@ import {
   settleExisting,
   unchangedSinceManifest,
 } from './common.ts';
-import { createShareCheck, mountTables } from '../util/mounts.ts';
-import { assertFoldersOnPath, assertNoLinkOut } from './local-links.ts';
+import { mountTables } from '../util/mounts.ts';
+import { localHelper, type DestinationSetup, type HelperOp } from './local-helper.ts';
 import { RcloneCallError, createRcloneDaemon, type RemoteFeatures, type StatItem } from './rclone-daemon.ts';
 import { NOT_A_FOLDER, NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
 import { RCLONE_BACKEND, RcloneOptionsSchema, type RcloneOptions } from './rclone-options.ts';
@@ -38,13 +38,36 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
   // One daemon carries every transfer of the backend, so the limit applies to the backend as a whole.
   const bwlimit = options.bandwidthLimit ? ['--bwlimit', `${Math.max(1, options.bandwidthLimit)}B`] : [];
   const rcloneBinary = syncProgram('rclone', options.rcloneBinary, `${where}: rcloneBinary`, context.env);
-  // A remote on this host: the mount tables, read once per pass (the engine closes its backends after each pass).
-  let shares = createShareCheck(mountTables(context.env));
+  // A remote on this host (a mounted share, maybe): a call on a share that stopped answering never returns.
+  // Once rclone says the remote is local, each rc call is watched (no byte moved for shareTimeoutSec: the
+  // daemon is killed, UNREACHABLE), and this process's own look at the folder (the checks before a copy, what
+  // stands at a path, the read-back) runs in the local backend's helper process with its watchdog
+  // (local-helper.ts), which reads the mount tables once per pass.
+  const shareTimeoutMs = context.shareTimeoutMs ?? SYNC_DEFAULTS.shareTimeoutSec * 1000;
+  let isLocal = false;
   const daemon = createRcloneDaemon({
     binary: rcloneBinary,
     flags: [...common, ...bwlimit, '--log-level', 'ERROR'],
     env: context.env,
+    watch: {
+      silentMs: shareTimeoutMs,
+      when: () => isLocal,
+      // Named as the folder on this host when rclone said where it is, else as rclone names it.
+      error: (folder, since) =>
+        shareSilentError(context.name, foldersHere.get(folder) ?? folder, shareTimeoutMs, since),
+    },
   });
+  const helper = localHelper(context.name, shareTimeoutMs);
+  const here: DestinationSetup = {
+    options: { fsync: false, verify: options.verify, maxNameBytes: options.maxNameBytes },
+    context: { name: context.name, mounts: mountTables(context.env), tempOwner: context.tempOwner },
+  };
+  /** Runs `op` in the helper for a path on this host; `path` names its folder in messages. */
+  let helperUsed = false;
+  const atHere = <T>(op: HelperOp, args: unknown[], path: string, signal?: AbortSignal): Promise<T> => {
+    helperUsed = true;
+    return helper.call<T>(here, op, args, dirname(path), signal);
+  };
 
   /** `remote:dir` and name for a path, the way the remote control API addresses files. */
   const address = (path: string): { fs: string; remote: string } => {
@@ -81,24 +104,29 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       { fs: options.remote },
       'read remote features',
       signal,
-    ).then((info) => ({
-      // sha1 before md5: faster in rclone and here (SHA instructions).
-      hash: ['sha256', 'sha1', 'md5'].find((name) => info.Hashes?.includes(name)),
-      move: info.Features?.Move === true,
-      local: info.Features?.IsLocal === true,
-    }));
+    ).then((info) => {
+      isLocal = info.Features?.IsLocal === true;
+      return {
+        // sha1 before md5: faster in rclone and here (SHA instructions).
+        hash: ['sha256', 'sha1', 'md5'].find((name) => info.Hashes?.includes(name)),
+        move: info.Features?.Move === true,
+        local: isLocal,
+      };
+    });
     featuresOnce.catch(() => (featuresOnce = undefined));
     return featuresOnce;
   }
 
   const roots = new Map<string, Promise<string>>();
+  /** The folders on this host rclone named so far, by their rclone address. */
+  const foldersHere = new Map<string, string>();
   /** The path on this host of a file on a local remote. */
   async function localPathOf(path: string, signal?: AbortSignal): Promise<string> {
     const { fs, remote } = address(path);
     let root = roots.get(fs);
     if (!root) {
       root = call<{ Root: string }>('operations/fsinfo', { fs }, 'read remote folder', signal).then(
-        (info) => info.Root,
+        (info) => (foldersHere.set(fs, info.Root), info.Root),
         (error: unknown) => {
           // rclone will not open a folder that is a file: its path is then its parent's and its name.
           const parent = posix.dirname(path);
@@ -203,13 +231,21 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       );
     // A local remote is read back here (with the CPU's SHA instructions) rather than through rclone.
     const sha256 = isLocal
-      ? await sha256File(await localPathOf(upload, request.signal))
+      ? await localPathOf(upload, request.signal).then((path) =>
+          atHere<string>('hash', [path], path, request.signal),
+        )
       : await readBack(upload, request.signal);
     return sha256 === request.sha256 ? { ok: true, by: 'read-back' } : { ok: false, found: { sha256 } };
   }
 
   async function remoteHash(remotePath: string): Promise<string> {
-    const native = (await features()).hash;
+    const { hash: native, local } = await features();
+    // A remote on this host: read here, in the helper (a chunk read is its progress), never by an rc call that
+    // moves no byte rclone counts while it hashes a large file.
+    if (local) {
+      const path = await localPathOf(remotePath);
+      return atHere<string>('hash', [path], path);
+    }
     if (native === 'sha256' && options.hashMethod !== 'read-back') {
       const sha256 = (await statItem(remotePath, 'sha256'))?.Hashes?.sha256;
       if (sha256) return sha256;
@@ -222,8 +258,9 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       // A remote on this host: what is there, seen directly (rclone does not list a FIFO or a device, and
       // writing over one never ends). Anything but a regular file is never the same content.
       if ((await features()).local) {
-        const info = await stat(await localPathOf(remotePath)).catch(() => undefined);
-        if (info && !info.isFile()) return { bytes: info.size, regular: false };
+        const path = await localPathOf(remotePath);
+        const info = await atHere<{ bytes: number; regular: boolean } | undefined>('statKind', [path], path);
+        if (info && !info.regular) return { bytes: info.bytes, regular: false };
       }
       const item = await statItem(remotePath);
       return item && { bytes: item.Size, regular: !item.IsDir };
@@ -241,12 +278,17 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     // It also refuses, as they do, a folder under an fstab share that is not mounted.
     const target = await pathOnThisHost(final, request.signal);
     if (target !== undefined) {
-      await shares.assertMounted(target, { backend: context.name, route: request.route });
-      if (request.remoteRoot !== undefined) {
-        const root = dirname(await localPathOf(posix.join(request.remoteRoot, '_'), request.signal));
-        await assertNoLinkOut(root, target);
-      }
-      await assertFoldersOnPath(target, { backend: context.name, route: request.route });
+      // Without a route root, no link check: the target is its own root.
+      const root =
+        request.remoteRoot === undefined
+          ? target
+          : dirname(await localPathOf(posix.join(request.remoteRoot, '_'), request.signal));
+      await atHere(
+        'checkTarget',
+        [root, target, { backend: context.name, route: request.route }],
+        target,
+        request.signal,
+      );
     }
     // rclone has no move that refuses an existing name: the check is a look before the copy and again
     // before the move into place (a file written in between by another client is not seen).
@@ -387,7 +429,9 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
 
     // Ends the daemon; the next pass starts a new one.
     close: () => {
-      shares = createShareCheck(mountTables(context.env));
+      // The end of the pass: the helper reads the mount tables again, and is let go unless used again soon.
+      if (helperUsed) helper.endPass();
+      helperUsed = false;
       return daemon.close();
     },
   };

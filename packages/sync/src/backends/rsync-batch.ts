@@ -1,14 +1,14 @@
 import { mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
-import { fsyncDir, sha256File } from '@imk/fs-safe';
+import { fsyncDir } from '@imk/fs-safe';
 import { isImkError, type ImkError } from '@imk/errors';
 import { fromFsError, syncError, tempVanished } from '../errors.ts';
 import type { PutRequest, PutResult } from '../types.ts';
 import type { ToolResult } from '../util/run-tool.ts';
 import { NOT_REGULAR, mismatchError, takenError } from './common.ts';
 import { PARTIAL_EXIT_CODES } from './rsync-failure.ts';
-import { putInPlace } from './local-commit.ts';
+import { hashWithProgress, putInPlace, type Progress } from './local-commit.ts';
 
 /** One file of a batch: where it goes and the temporary name it is written under. */
 export interface BatchItem {
@@ -23,8 +23,20 @@ export interface BatchDeps {
   remote: boolean;
   verify: 'sha256' | 'size';
   fsync: boolean;
-  /** Runs rsync with these arguments plus `-- <source> <destination>`. */
+  /**
+   * Runs rsync with these arguments plus `-- <source> <destination>`; to a folder here, it first makes the
+   * destination folder (`destination` without its trailing `/`).
+   */
   rsync(source: string, destination: string, signal?: AbortSignal): Promise<ToolResult>;
+  /**
+   * To a folder here: checks each copy and puts it into place (verifyLocal, run where the destination's
+   * file-system calls are watched: rsync.ts runs it in the local backend's helper process).
+   */
+  verifyHere?(
+    items: readonly BatchItem[],
+    copyError: ImkError | undefined,
+    signal?: AbortSignal,
+  ): Promise<BatchOutcome[]>;
   /** Runs a command on the server (remote only). */
   remoteRun(words: string[], signal?: AbortSignal): Promise<ToolResult>;
   classify(result: ToolResult, action: string): ImkError;
@@ -99,10 +111,6 @@ export async function sendBatch(
       await mkdir(dirname(link), { recursive: true });
       await symlink(item.request.localPath, link);
     }
-    if (!deps.remote)
-      await mkdir(base, { recursive: true }).catch((error: unknown) =>
-        Promise.reject(fromFsError(error, base)),
-      );
     copy = await deps.rsync(`${stage}/`, `${base}/`, signal);
   } finally {
     await rm(stage, { recursive: true, force: true });
@@ -114,7 +122,8 @@ export async function sendBatch(
   }
   // After a partial run (23/24) the files that did arrive whole still count; the others report rsync's error.
   const copyError = copy.exitCode === 0 ? undefined : deps.classify(copy, `copy to ${base}`);
-  return deps.remote ? verifyRemote(items, deps, copyError, signal) : verifyLocal(items, deps, copyError);
+  if (deps.remote) return verifyRemote(items, deps, copyError, signal);
+  return deps.verifyHere ? deps.verifyHere(items, copyError, signal) : verifyLocal(items, deps, copyError);
 }
 
 async function verifyRemote(
@@ -190,10 +199,15 @@ async function verifyRemote(
   );
 }
 
-async function verifyLocal(
+/**
+ * Checks each copy in a folder here (size, and with sha256 a read-back) and puts it into place, saying
+ * `progress` after each step (a watchdog waits on it).
+ */
+export async function verifyLocal(
   items: readonly BatchItem[],
-  deps: BatchDeps,
+  deps: Pick<BatchDeps, 'verify' | 'fsync'>,
   copyError: ImkError | undefined,
+  progress: Progress = () => undefined,
 ): Promise<BatchOutcome[]> {
   const outcomes: BatchOutcome[] = [];
   for (const item of items) {
@@ -215,7 +229,7 @@ async function verifyLocal(
       }
       const sha256 =
         deps.verify === 'sha256' && bytes === item.request.bytes
-          ? await sha256File(item.temp)
+          ? await hashWithProgress(item.temp, progress)
           : item.request.sha256;
       if (bytes !== item.request.bytes || sha256 !== item.request.sha256) {
         await rm(item.temp, { force: true });
@@ -226,12 +240,14 @@ async function verifyLocal(
         continue;
       }
       const verifiedBy = deps.verify === 'sha256' ? 'read-back' : 'size';
-      if ((await commitLocal(item)) === 'same') {
+      progress();
+      if ((await commitLocal(item, progress)) === 'same') {
         outcomes.push({ ok: true, result: { bytes, verifiedBy: 'read-back', alreadyThere: true } });
         continue;
       }
       if (deps.fsync) await fsyncDir(dirname(item.target));
       outcomes.push({ ok: true, result: { bytes, verifiedBy } });
+      progress();
     } catch (error) {
       outcomes.push({
         ok: false,
@@ -245,10 +261,15 @@ async function verifyLocal(
 }
 
 /** Into place without overwriting a different file, as the local backend does (local-commit.ts). */
-async function commitLocal(item: BatchItem): Promise<'done' | 'same'> {
+async function commitLocal(item: BatchItem, progress: Progress): Promise<'done' | 'same'> {
   try {
-    return await putInPlace(item.request, item.temp, item.target);
+    return await putInPlace(item.request, item.temp, item.target, progress);
   } finally {
     await rm(item.temp, { force: true });
   }
+}
+
+/** Makes the destination folder of a copy to a folder here (before rsync runs into it). */
+export async function makeLocalFolder(base: string): Promise<void> {
+  await mkdir(base, { recursive: true }).catch((error: unknown) => Promise.reject(fromFsError(error, base)));
 }

@@ -56,7 +56,6 @@ const SWEEP_SCRIPT = [
  * keep the disk full, and it is written from the start once there is room.
  */
 export function createPartialSweeper(partialDir: string, owner?: string) {
-  const ours = ownPartialRegExp(owner);
   const folders = new Set<string>();
   const keep = new Map<string, boolean>();
   // Whether any transfer of this pass reached the destination: a pass to a server that is down does not
@@ -73,8 +72,14 @@ export function createPartialSweeper(partialDir: string, owner?: string) {
       const resumable = error !== undefined && !(isImkError(error) && error.code === 'REMOTE_FULL');
       keep.set(partialOf(temp), resumable);
     },
-    /** Removes the partials no transfer of this pass wants; `run` runs a command on the server, or undefined here. */
-    async sweep(run?: (words: string[]) => Promise<ToolResult>): Promise<void> {
+    /**
+     * Removes the partials no transfer of this pass wants: `run` runs a command on the server; else here, by
+     * `here` (sweepPartialsHere where the destination's file-system calls are watched), or in this process.
+     */
+    async sweep(
+      run?: (words: string[]) => Promise<ToolResult>,
+      here?: (dirs: string[], kept: string[]) => Promise<void>,
+    ): Promise<void> {
       const dirs = [...folders];
       const kept = [...keep].filter(([, wanted]) => wanted).map(([path]) => path);
       const wasReached = reached;
@@ -95,18 +100,29 @@ export function createPartialSweeper(partialDir: string, owner?: string) {
         ]);
         return;
       }
-      const wanted = new Set(kept);
-      for (const dir of dirs) {
-        const folder = posix.join(dir, partialDir);
-        const info = await lstat(folder).catch(() => undefined);
-        if (!info?.isDirectory()) continue;
-        for (const name of await readdir(folder).catch(() => [])) {
-          const path = posix.join(folder, name);
-          if (!ours.test(name) || wanted.has(path)) continue;
-          if ((await lstat(path).catch(() => undefined))?.isFile()) await rm(path, { force: true });
-        }
-        await rmdir(folder).catch(() => undefined);
-      }
+      await (here ?? ((d, k) => sweepPartialsHere(partialDir, owner, d, k)))(dirs, kept);
     },
   };
+}
+
+/** Removes this writer's (`owner`'s) partials in `<dir>/<partialDir>` of each of `dirs` but those `kept`. */
+export async function sweepPartialsHere(
+  partialDir: string,
+  owner: string | undefined,
+  dirs: readonly string[],
+  kept: readonly string[],
+): Promise<void> {
+  const ours = ownPartialRegExp(owner);
+  const wanted = new Set(kept);
+  for (const dir of dirs) {
+    const folder = posix.join(dir, partialDir);
+    const info = await lstat(folder).catch(() => undefined);
+    if (!info?.isDirectory()) continue;
+    for (const name of await readdir(folder).catch(() => [])) {
+      const path = posix.join(folder, name);
+      if (!ours.test(name) || wanted.has(path)) continue;
+      if ((await lstat(path).catch(() => undefined))?.isFile()) await rm(path, { force: true });
+    }
+    await rmdir(folder).catch(() => undefined);
+  }
 }

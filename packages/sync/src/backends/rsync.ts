@@ -1,20 +1,21 @@
-import { rm, stat } from 'node:fs/promises';
-import { isAbsolute, posix, resolve } from 'node:path';
+import { dirname, isAbsolute, posix, resolve } from 'node:path';
 import { z } from 'zod';
-import { listNamesOrEmpty, sha256File } from '@imk/fs-safe';
-import { fromFsError, ignoreAbsent, isAbsentErrno, notAFolderError, syncError } from '../errors.ts';
+import { notAFolderError, syncError } from '../errors.ts';
+import { SYNC_DEFAULTS } from '../defaults.ts';
 import type { BackendContext, PutRequest, RemoteEntry, SyncBackend } from '../types.ts';
 import { readSecret } from '../util/secrets.ts';
 import { syncProgram } from '../util/programs.ts';
 import { runTool, type ToolResult } from '../util/run-tool.ts';
+import { errorFromWire, errorToWire, type WireError } from '../util/error-wire.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { SshConnectionSchema, openSshArgs, rsyncEQuote } from '../util/ssh-options.ts';
 import { createRemoteShell } from '../util/remote-shell.ts';
 import { createSshMaster } from '../util/ssh-master.ts';
-import { createShareCheck, mountTables } from '../util/mounts.ts';
+import { mountTables } from '../util/mounts.ts';
 import { BackendBaseSchema, checkLocalFile, notRegularError } from './common.ts';
-import { assertFoldersOnPath, assertNoLinkOut, linkOutError, NO_LINK_OUT_SCRIPT } from './local-links.ts';
-import { sendBatch, type BatchItem } from './rsync-batch.ts';
+import { linkOutError, NO_LINK_OUT_SCRIPT } from './local-links.ts';
+import { localHelper, type DestinationSetup, type HelperOp } from './local-helper.ts';
+import { commonFolder, sendBatch, type BatchItem, type BatchOutcome } from './rsync-batch.ts';
 import { createRunQueue, type Waiting } from './rsync-runs.ts';
 import { classifyRsyncFailure } from './rsync-failure.ts';
 import { createPartialSweeper } from './rsync-partials.ts';
@@ -25,6 +26,18 @@ import {
 } from './rsync-leftovers.ts';
 
 export const RSYNC_BACKEND = 'rsync';
+
+/** A batch outcome as it comes back from the helper process: an error as JSON carries it. */
+type WireOutcome = Extract<BatchOutcome, { ok: true }> | { ok: false; error: WireError };
+
+/**
+ * The least time a local rsync run may go without output before it counts as stopped, whatever
+ * shareTimeoutSec says: rsync prints its progress about once a second.
+ */
+const RSYNC_MIN_SILENT_MS = 3000;
+
+/** rsync arguments that silence its progress output (a local run's sign of progress): dropped there. */
+const SILENCING = new Set(['-q', '--quiet', '--no-progress', '--no-P']);
 
 /** rsync runs copying at once per backend (the checks of earlier batches go on beside them). */
 const RSYNC_RUNS = 2;
@@ -87,8 +100,33 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       ? undefined
       : readSecret(options.privateKeyFile, 'privateKeyFile', context.env);
   const remote = options.host !== undefined;
-  // To a folder here: the mount tables, read once per pass (the engine closes its backends after each pass).
-  let shares = createShareCheck(mountTables(context.env));
+  // To a folder here, the work at the destination (the checks, the rsync run, the check of its copies and their
+  // rename, stat, hash, list, remove, the sweep of partials) runs in the local backend's helper process, with
+  // its no-progress watchdog (local-helper.ts): a share that stops answering fails this destination for the
+  // pass (UNREACHABLE) instead of hanging the pass. It reads the mount tables once per pass.
+  const shareTimeoutMs = context.shareTimeoutMs ?? SYNC_DEFAULTS.shareTimeoutSec * 1000;
+  const helper = remote ? undefined : localHelper(context.name, shareTimeoutMs);
+  const here: DestinationSetup = {
+    options: {
+      root: options.root,
+      fsync: options.fsync,
+      verify: options.verify,
+      maxNameBytes: options.maxNameBytes,
+      bandwidthLimit: options.bandwidthLimit,
+    },
+    context: { name: context.name, mounts: mountTables(context.env), tempOwner: context.tempOwner },
+  };
+  /** Runs `op` in the helper, for a folder here (never called over ssh). */
+  const atHere = <T>(
+    op: HelperOp,
+    args: unknown[],
+    folder: string,
+    signal?: AbortSignal,
+    minSilentMs?: number,
+  ): Promise<T> => {
+    if (!helper) throw new Error(`${where}: no work at a folder here for a backend over ssh`);
+    return helper.call<T>(here, op, args, folder, signal, minSilentMs);
+  };
   const sensitive = [keyPath];
   const sshArgs = openSshArgs({
     port: options.port,
@@ -155,6 +193,12 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     if (remote) {
       args.push('--mkpath', '-e', [await sshBinary(), ...sshArgs, ...master.args].map(rsyncEQuote).join(' '));
       if (options.rsyncPath) args.push(`--rsync-path=${options.rsyncPath}`);
+    } else {
+      // Its output is the helper's sign of progress (a copy to a share that stopped answering prints nothing);
+      // rsync's own I/O timeout, past the helper's, ends an rsync left behind when the helper was killed.
+      args.push('--progress', '--outbuf=N', `--timeout=${2 * Math.ceil(shareTimeoutMs / 1000)}`);
+      // Arguments that silence that output would make a long run look stopped: not passed to a local run.
+      return [...args, ...options.extraArgs.filter((arg) => !SILENCING.has(arg))];
     }
     return [...args, ...options.extraArgs];
   }
@@ -276,11 +320,41 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
           verify: options.verify,
           fsync: options.fsync,
           rsync: async (source, dest, abort) =>
-            runTool(
-              await rsyncBinary(),
-              [...(await rsyncArgs()), '--', source, remote ? `${destination}:${dest}` : dest],
-              { signal: abort, sensitive },
-            ),
+            remote
+              ? runTool(
+                  await rsyncBinary(),
+                  [...(await rsyncArgs()), '--', source, `${destination}:${dest}`],
+                  {
+                    signal: abort,
+                    sensitive,
+                  },
+                )
+              : atHere<ToolResult>(
+                  'rsyncCopy',
+                  [
+                    await rsyncBinary(),
+                    [...(await rsyncArgs()), '--', source, dest],
+                    dest.replace(/\/+$/, '') || '/',
+                  ],
+                  dest.replace(/\/+$/, '') || '/',
+                  abort,
+                  RSYNC_MIN_SILENT_MS,
+                ),
+          verifyHere: async (items, copyError, abort) => {
+            const sent = items.map(({ request: { signal: _, ...request }, ...item }) => ({
+              ...item,
+              request,
+            }));
+            const outcomes = await atHere<WireOutcome[]>(
+              'rsyncVerify',
+              [sent, { verify: options.verify, fsync: options.fsync }, copyError && errorToWire(copyError)],
+              commonFolder(items.map((item) => item.target)),
+              abort,
+            );
+            return outcomes.map((outcome): BatchOutcome =>
+              outcome.ok ? outcome : { ok: false, error: errorFromWire(outcome.error) },
+            );
+          },
           remoteRun: ssh,
           classify: failure,
           onCopied: copied,
@@ -305,11 +379,13 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     async put(request) {
       await checkLocalFile(request);
       const target = pathOf(request.remotePath);
-      if (!remote) {
-        await shares.assertMounted(target, { backend: context.name, route: request.route });
-        await assertNoLinkOut(rootOf(request), target);
-        await assertFoldersOnPath(target, { backend: context.name, route: request.route });
-      }
+      if (!remote)
+        await atHere(
+          'checkTarget',
+          [rootOf(request), target, { backend: context.name, route: request.route }],
+          dirname(target),
+          request.signal,
+        );
       const item: BatchItem = {
         request,
         target,
@@ -346,22 +422,17 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     async stat(remotePath) {
       const path = pathOf(remotePath);
       if (remote) return remoteStat(path);
-      try {
-        return { bytes: (await stat(path)).size };
-      } catch (error) {
-        if (isAbsentErrno(error)) return undefined;
-        throw fromFsError(error, path);
-      }
+      return atHere<RemoteEntry | undefined>('stat', [remotePath], dirname(path));
     },
 
     hash: (remotePath) =>
       remote
         ? remoteHash(pathOf(remotePath))
-        : sha256File(pathOf(remotePath), { untrusted: { followLinks: true } }),
+        : atHere<string>('hash', [remotePath], dirname(pathOf(remotePath))),
 
     async list(remoteDir) {
       const path = pathOf(remoteDir);
-      if (!remote) return listNamesOrEmpty(path);
+      if (!remote) return atHere<string[]>('list', [remoteDir], path);
       const out = await sshChecked(
         ['sh', '-c', '[ -d "$1" ] && ls -1A -- "$1" || true', 'list', path],
         `list ${path}`,
@@ -373,19 +444,22 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       const path = pathOf(remotePath);
       if (remote) await sshChecked(['rm', '-f', '--', path], `remove ${path}`);
       // Already gone, also when a file stands where its folder was (rm -f says nothing then either).
-      else await rm(path, { force: true }).catch(ignoreAbsent);
+      else await atHere('remove', [remotePath], dirname(path));
     },
 
     // Ends the shared connection; the next pass opens a new one.
     close: async () => {
-      shares = createShareCheck(mountTables(context.env));
       // Partials no transfer of this pass wants are removed (rsync-partials.ts). A server that cannot be
       // reached now keeps them until a later pass writes to that folder again.
       await partials
-        .sweep(remote ? (words) => ssh(words) : undefined)
+        .sweep(remote ? (words) => ssh(words) : undefined, (dirs, kept) =>
+          atHere('rsyncSweep', [options.partialDir, context.tempOwner, dirs, kept], commonFolder(dirs)),
+        )
         .catch((error: unknown) =>
           context.logger.debug({ err: (error as Error).message }, 'rsync: partial copies not swept'),
         );
+      // The end of the pass: the helper reads the mount tables again, and is let go unless used again soon.
+      helper?.endPass();
       shell.close();
       await master.close();
     },

@@ -32,6 +32,13 @@ export interface RunToolOptions {
   env?: NodeJS.ProcessEnv;
   /** Text fed on stdin. */
   input?: string;
+  /** Told the tool's process id once it started. */
+  onStart?: (pid: number) => void;
+  /**
+   * Told each time the tool writes to stdout or stderr (a sign of progress for a watchdog); its stdout is then
+   * progress, not kept (a long run would fill the buffer).
+   */
+  onOutput?: () => void;
 }
 
 /**
@@ -44,7 +51,7 @@ export async function runTool(
   args: readonly string[],
   options: RunToolOptions = {},
 ): Promise<ToolResult> {
-  const result = await execa(binary, args, {
+  const subprocess = execa(binary, args, {
     reject: false,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     input: options.input,
@@ -54,8 +61,16 @@ export async function runTool(
     extendEnv: false,
     // Enough for lsjson/hashsum output; transfers stream nothing to stdout.
     maxBuffer: 16 * 1024 * 1024,
+    buffer: { stdout: options.onOutput === undefined, stderr: true },
     stripFinalNewline: true,
   });
+  if (subprocess.pid !== undefined) options.onStart?.(subprocess.pid);
+  const { onOutput } = options;
+  if (onOutput) {
+    subprocess.stdout?.on('data', () => onOutput());
+    subprocess.stderr?.on('data', () => onOutput());
+  }
+  const result = await subprocess;
   if (
     (result as { code?: string }).code === 'ENOENT' ||
     (result.failed && result.exitCode === undefined && !result.isCanceled)

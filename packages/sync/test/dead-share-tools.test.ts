@@ -1,0 +1,254 @@
+// rsync to a folder on this host, and rclone to a remote on this host, when that folder is a mounted share:
+// the folder look of a pass (places.ts) may be answered while the share still works, and the share stop
+// answering only as the transfer begins. Both did their checks (and rsync the check of its copies and their
+// rename, rclone its look at what stands at a path) with this process's own file-system calls, and neither
+// the rsync run nor rclone's rc calls had a bound: the first call on the silent share never returned, so the
+// pass hung. That work now runs in the local backend's helper process with its no-progress watchdog (the
+// rsync run's output is its sign of progress), and rclone's rc calls are watched through rclone's own byte
+// count (core/stats): the share's destination fails UNREACHABLE for the pass, naming its folder, and the other
+// destination is delivered. A real sshfs mount of a real sshd, stopped with SIGSTOP as the put begins (the
+// test's backend says when), as rsync starts (an rsyncBinary that stops it first), or once rclone's copy is
+// under way (its temporary file shows up in the server's folder).
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  ReceiptStore,
+  createBackend,
+  createRsyncBackend,
+  createSyncEngine,
+  type SyncBackend,
+  type SyncEngineOptions,
+} from '../src/index.ts';
+import { audioJob, writeJob } from './fixtures.ts';
+import { capturingLogger, tempDir, testLogger } from './helpers.ts';
+import {
+  SSHFS_QUEUE_OPTIONS,
+  mountSshfs,
+  sshfsUsable,
+  startSshd,
+  type SshdServer,
+  type SshfsMount,
+} from './servers/index.ts';
+import { descendants } from './servers/processes.ts';
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let sshd: SshdServer;
+let share: SshfsMount;
+let receipts: ReceiptStore;
+
+beforeAll(async () => {
+  if (!(await sshfsUsable()))
+    throw new Error('sshfs, fusermount3 or /dev/fuse is missing: run scripts/system-deps.sh as root');
+  dir = await tempDir('imk-dead-share-rsync-');
+  sshd = await startSshd();
+  await mkdir(join(sshd.dataDir, 'share'));
+  // No keep-alive: a stopped server is waited for forever, as a hard-mounted NFS share's is.
+  share = await mountSshfs(sshd, join(sshd.dataDir, 'share'), join(dir.path, 'nas'), [
+    ...SSHFS_QUEUE_OPTIONS,
+    'ServerAliveInterval=0',
+  ]);
+  receipts = ReceiptStore.open({ file: join(dir.path, 'state', 'nas-sync.sqlite') })!;
+}, 60_000);
+afterAll(async () => {
+  receipts?.close();
+  await share?.unmount();
+  await sshd?.stop();
+  await dir?.remove();
+});
+
+/** The sshd and every process of its sessions: the share's server. */
+async function serverPids(): Promise<number[]> {
+  const pid = Number((await readFile(join(sshd.dir, 'sshd.pid'), 'utf8')).trim());
+  return [pid, ...descendants(pid).map((p) => p.pid)];
+}
+
+/** SIGSTOPs (or SIGCONTs) the share's server: it stops answering. */
+async function signalServer(signal: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
+  for (const pid of await serverPids()) process.kill(pid, signal);
+}
+
+/**
+ * An rsync program that, while `flag` exists, removes it and stops the share's server before it runs rsync:
+ * the share stops answering after every check of the put, as the copy begins.
+ */
+async function stoppingRsync(flag: string): Promise<string> {
+  const script = join(dir.path, 'stopping-rsync');
+  const pids = (await serverPids()).join(' ');
+  await writeFile(
+    script,
+    `#!/bin/sh\nif [ -e '${flag}' ]; then rm -f '${flag}'; kill -STOP ${pids}; fi\nexec rsync "$@"\n`,
+  );
+  await chmod(script, 0o755);
+  return script;
+}
+
+// Each song's instrumental goes to one destination, its no_drums to the other.
+const route = (backend: string, variant: string, root: string) => ({
+  name: `to-${backend}`,
+  match: { kind: 'audio' as const, variant: [variant], source_type: undefined },
+  to: `${root}/{title} ({variant}).{ext}`,
+  backend,
+});
+
+const cases = [
+  { tool: 'rsync', when: 'as the put begins (its checks at the destination)', stopAt: 'put' },
+  { tool: 'rsync', when: 'as rsync starts (its copy to the destination)', stopAt: 'rsync' },
+  { tool: 'rclone', when: 'as the put begins (its checks at the destination)', stopAt: 'put' },
+  { tool: 'rclone', when: 'while rclone copies (an rc call under way)', stopAt: 'copy' },
+] as const;
+
+/** Resolves once a temporary copy (`*.imk-tmp*`) shows up in `folder` (the server's own, not the mount). */
+async function tempAppears(folder: string, stop: AbortSignal): Promise<boolean> {
+  while (!stop.aborted) {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    if (names.some((name) => name.includes('.imk-tmp'))) return true;
+    await sleep(10);
+  }
+  return false;
+}
+
+describe('a pass with rsync or rclone to a share here that stops answering after its folder look', () => {
+  for (const { tool, when, stopAt } of cases)
+    it(`${tool}, ${when}: fails that destination within the bound, naming its folder, and delivers to the other`, async () => {
+      const name = `${tool}-${stopAt}`;
+      const outputs = join(dir.path, name, 'outputs');
+      const live = join(dir.path, name, 'live');
+      const music = join(share.path, name, 'Music');
+      const flag = join(dir.path, name, 'stop-at-rsync');
+      const configFile = join(dir.path, 'rclone.conf');
+      writeFileSync(configFile, '[imklocal]\ntype = local\n');
+      const { logger, lines } = capturingLogger();
+      let stopAtPut = false;
+      let clock = Date.now();
+      const options: SyncEngineOptions = {
+        outputsDir: outputs,
+        receipts,
+        remoteRoots: {},
+        backends: {
+          live: { type: 'local', fsync: false },
+          // rclone's copy takes a few seconds (4 MB at 1 MiB/s): time to stop the server while it runs.
+          nas:
+            tool === 'rsync'
+              ? { type: 'rsync', rsyncBinary: await stoppingRsync(flag) }
+              : { type: 'rclone', remote: 'imklocal:', configFile, bandwidthLimit: '1M' },
+        },
+        routes: [route('live', 'instrumental', live), route('nas', 'no_drums', music)],
+        logger,
+        retry: { attemptsPerPass: 1, initialDelaySec: 60, maxDelaySec: 600 },
+        shareTimeoutSec: 5,
+        now: () => clock,
+        // The nas backend's put stops the share's server first: after the pass's look at its folder.
+        createBackend: (backendOptions, context): SyncBackend => {
+          const backend = createBackend(backendOptions, context);
+          if (context.name !== 'nas') return backend;
+          return {
+            ...backend,
+            put: async (request) => {
+              if (stopAtPut) {
+                stopAtPut = false;
+                await signalServer('SIGSTOP');
+              }
+              return backend.put(request);
+            },
+          };
+        },
+      };
+      await writeJob(outputs, { ...audioJob('first', ['instrumental', 'no_drums']), title: 'First' });
+      const engine = createSyncEngine(options);
+      try {
+        expect(await engine.runPass()).toMatchObject({ delivered: 2, failed: 0 });
+        expect(await readdir(music)).toEqual(['First (no_drums).m4a']);
+        await writeJob(outputs, {
+          ...audioJob('second', ['instrumental', 'no_drums'], stopAt === 'copy' ? 4_000_000 : 1000),
+          title: 'Second',
+        });
+        if (stopAt === 'put') stopAtPut = true;
+        if (stopAt === 'rsync') await writeFile(flag, '');
+        const copying = new AbortController();
+        const stopped =
+          stopAt === 'copy'
+            ? tempAppears(join(sshd.dataDir, 'share', name, 'Music'), copying.signal).then(async (seen) => {
+                if (seen) await signalServer('SIGSTOP');
+                return seen;
+              })
+            : undefined;
+        const started = performance.now();
+        const pass = await Promise.race([engine.runPass(), sleep(60_000).then(() => 'hung' as const)]);
+        copying.abort();
+        if (stopAt === 'copy') expect(await stopped, 'the server was stopped during the copy').toBe(true);
+        // Before, the first file-system call (or the rsync run) on the silent share never returned: the pass hung.
+        expect(pass, 'the pass hung on the transfer to the share that stopped answering').not.toBe('hung');
+        if (stopAt === 'put') expect(stopAtPut, 'the put that stops the server ran').toBe(false);
+        if (stopAt === 'rsync')
+          await expect(readFile(flag), 'the rsync that stops the server ran').rejects.toMatchObject({
+            code: 'ENOENT',
+          });
+        expect(performance.now() - started).toBeLessThan(40_000);
+        expect(pass).toMatchObject({ delivered: 1, failed: 1, failedFinal: 0 });
+        expect((await readdir(live)).sort()).toEqual([
+          'First (instrumental).m4a',
+          'Second (instrumental).m4a',
+        ]);
+        const nasSecond = [...receipts.all().values()].find(
+          (r) => r.backend === 'nas' && r.jobId === 'second' && r.remotePath.startsWith(music),
+        );
+        expect(nasSecond).toMatchObject({ status: 'failed', errorCode: 'UNREACHABLE' });
+        expect(nasSecond?.errorMessage).toContain(`destination nas: ${music} made no progress for 5 s`);
+        expect(nasSecond?.errorMessage).toMatch(/Check that the share's server is up/);
+        expect(
+          lines().some((line) => String(line.msg).startsWith('destination unreachable, will retry later')),
+        ).toBe(true);
+
+        // Once the server answers again, a later pass delivers the file and leaves no temporary copy.
+        await signalServer('SIGCONT');
+        let delivered = false;
+        for (let tries = 0; tries < 30 && !delivered; tries++) {
+          clock += 3_600_000; // past the failed transfer's backoff
+          // The helper given up on ends once the share answers; until then the destination still fails fast.
+          delivered = (await engine.runPass()).delivered === 1;
+          if (!delivered) await sleep(200);
+        }
+        expect(delivered).toBe(true);
+        expect((await readdir(music)).sort()).toEqual(['First (no_drums).m4a', 'Second (no_drums).m4a']);
+      } finally {
+        await signalServer('SIGCONT').catch(() => undefined);
+        await engine.close();
+      }
+    }, 180_000);
+});
+
+// The watch must not take a slow copy for a stopped share: a local rsync run is watched by its output, which
+// nas-sync asks for and which an extra -q in the backend's settings would otherwise silence.
+describe('rsync to a folder here, copying longer than shareTimeoutSec', () => {
+  it('delivers: its progress output keeps the watch from giving up, also with -q in extraArgs', async () => {
+    const root = join(dir.path, 'slow-rsync');
+    await mkdir(root, { recursive: true });
+    const data = randomBytes(1_000_000);
+    const localPath = join(dir.path, 'slow.m4a');
+    await writeFile(localPath, data);
+    // 512 KiB/s over two runs: 256 KiB/s for this one, about 4 s for the file, with a 1-s bound.
+    const backend = createRsyncBackend(
+      { type: 'rsync', root, bandwidthLimit: '512K', extraArgs: ['-q'] },
+      { name: 'slow', logger: testLogger(), shareTimeoutMs: 1000 },
+    );
+    try {
+      const started = performance.now();
+      await expect(
+        backend.put({
+          localPath,
+          bytes: data.length,
+          sha256: createHash('sha256').update(data).digest('hex'),
+          remotePath: '/Music/slow.m4a',
+        }),
+      ).resolves.toMatchObject({ bytes: data.length });
+      expect(performance.now() - started, 'the copy took longer than the bound').toBeGreaterThan(2000);
+      expect(await readFile(join(root, 'Music', 'slow.m4a'))).toEqual(data);
+    } finally {
+      await backend.close();
+    }
+  }, 60_000);
+});
