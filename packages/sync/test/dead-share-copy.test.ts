@@ -5,67 +5,16 @@
 // the destination now runs in a helper process with a no-progress watchdog: the share's destination fails
 // UNREACHABLE for the pass, naming its folder, and the other destination is delivered. A real sshfs mount of
 // a real sshd, stopped with SIGSTOP as the put begins (the test's backend says when: no sleep).
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ReceiptStore,
-  createBackend,
-  createSyncEngine,
-  type SyncBackend,
-  type SyncEngineOptions,
-} from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { createBackend, createSyncEngine, type SyncBackend, type SyncEngineOptions } from '../src/index.ts';
+import { dir, share, receipts, signalServer, route, useDeadShare } from './dead-share-fixture.ts';
 import { audioJob, writeJob } from './fixtures.ts';
-import { capturingLogger, tempDir } from './helpers.ts';
-import {
-  SSHFS_QUEUE_OPTIONS,
-  mountSshfs,
-  sshfsUsable,
-  startSshd,
-  type SshdServer,
-  type SshfsMount,
-} from './servers/index.ts';
-import { descendants } from './servers/processes.ts';
+import { capturingLogger } from './helpers.ts';
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let sshd: SshdServer;
-let share: SshfsMount;
-let receipts: ReceiptStore;
-
-beforeAll(async () => {
-  if (!(await sshfsUsable()))
-    throw new Error('sshfs, fusermount3 or /dev/fuse is missing: run scripts/system-deps.sh as root');
-  dir = await tempDir('imk-dead-share-copy-');
-  sshd = await startSshd();
-  await mkdir(join(sshd.dataDir, 'share'));
-  // No keep-alive: a stopped server is waited for forever, as a hard-mounted NFS share's is.
-  share = await mountSshfs(sshd, join(sshd.dataDir, 'share'), join(dir.path, 'nas'), [
-    ...SSHFS_QUEUE_OPTIONS,
-    'ServerAliveInterval=0',
-  ]);
-  receipts = ReceiptStore.open({ file: join(dir.path, 'state', 'nas-sync.sqlite') })!;
-}, 60_000);
-afterAll(async () => {
-  receipts?.close();
-  await share?.unmount();
-  await sshd?.stop();
-  await dir?.remove();
-});
-
-/** SIGSTOPs (or SIGCONTs) the sshd and every process of its sessions: the share's server stops answering. */
-async function signalServer(signal: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
-  const pid = Number((await readFile(join(sshd.dir, 'sshd.pid'), 'utf8')).trim());
-  for (const p of [{ pid }, ...descendants(pid)]) process.kill(p.pid, signal);
-}
-
-// Each song's instrumental goes to one destination, its no_drums to the other.
-const route = (backend: string, variant: string, root: string) => ({
-  name: `to-${backend}`,
-  match: { kind: 'audio' as const, variant: [variant], source_type: undefined },
-  to: `${root}/{title} ({variant}).{ext}`,
-  backend,
-});
+useDeadShare('imk-dead-share-copy-');
 
 describe('a pass when the share stops answering after its folder look, as the copy begins', () => {
   it('fails that destination within the bound, naming its folder, and delivers to the other', async () => {

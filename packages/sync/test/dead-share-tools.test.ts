@@ -13,63 +13,29 @@ import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  ReceiptStore,
   createBackend,
   createRsyncBackend,
   createSyncEngine,
   type SyncBackend,
   type SyncEngineOptions,
 } from '../src/index.ts';
-import { audioJob, writeJob } from './fixtures.ts';
-import { capturingLogger, tempDir, testLogger } from './helpers.ts';
 import {
-  SSHFS_QUEUE_OPTIONS,
-  mountSshfs,
-  sshfsUsable,
-  startSshd,
-  type SshdServer,
-  type SshfsMount,
-} from './servers/index.ts';
-import { descendants } from './servers/processes.ts';
+  dir,
+  sshd,
+  share,
+  receipts,
+  signalServer,
+  serverPids,
+  route,
+  useDeadShare,
+} from './dead-share-fixture.ts';
+import { audioJob, writeJob } from './fixtures.ts';
+import { capturingLogger, testLogger } from './helpers.ts';
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let sshd: SshdServer;
-let share: SshfsMount;
-let receipts: ReceiptStore;
-
-beforeAll(async () => {
-  if (!(await sshfsUsable()))
-    throw new Error('sshfs, fusermount3 or /dev/fuse is missing: run scripts/system-deps.sh as root');
-  dir = await tempDir('imk-dead-share-rsync-');
-  sshd = await startSshd();
-  await mkdir(join(sshd.dataDir, 'share'));
-  // No keep-alive: a stopped server is waited for forever, as a hard-mounted NFS share's is.
-  share = await mountSshfs(sshd, join(sshd.dataDir, 'share'), join(dir.path, 'nas'), [
-    ...SSHFS_QUEUE_OPTIONS,
-    'ServerAliveInterval=0',
-  ]);
-  receipts = ReceiptStore.open({ file: join(dir.path, 'state', 'nas-sync.sqlite') })!;
-}, 60_000);
-afterAll(async () => {
-  receipts?.close();
-  await share?.unmount();
-  await sshd?.stop();
-  await dir?.remove();
-});
-
-/** The sshd and every process of its sessions: the share's server. */
-async function serverPids(): Promise<number[]> {
-  const pid = Number((await readFile(join(sshd.dir, 'sshd.pid'), 'utf8')).trim());
-  return [pid, ...descendants(pid).map((p) => p.pid)];
-}
-
-/** SIGSTOPs (or SIGCONTs) the share's server: it stops answering. */
-async function signalServer(signal: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
-  for (const pid of await serverPids()) process.kill(pid, signal);
-}
+useDeadShare('imk-dead-share-rsync-');
 
 /**
  * An rsync program that, while `flag` exists, removes it and stops the share's server before it runs rsync:
@@ -85,14 +51,6 @@ async function stoppingRsync(flag: string): Promise<string> {
   await chmod(script, 0o755);
   return script;
 }
-
-// Each song's instrumental goes to one destination, its no_drums to the other.
-const route = (backend: string, variant: string, root: string) => ({
-  name: `to-${backend}`,
-  match: { kind: 'audio' as const, variant: [variant], source_type: undefined },
-  to: `${root}/{title} ({variant}).{ext}`,
-  backend,
-});
 
 const cases = [
   { tool: 'rsync', when: 'as the put begins (its checks at the destination)', stopAt: 'put' },

@@ -4,61 +4,17 @@
 // so no destination got anything and `imk sync` never finished a pass. The look is now bounded in time, one
 // `stat` child per mount: the silent share's destination is reported unreachable for this pass (retried
 // later), every other destination is delivered. A real sshfs mount of a real sshd, stopped with SIGSTOP.
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReceiptStore, createSyncEngine, type SyncEngineOptions } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { createSyncEngine, type SyncEngineOptions } from '../src/index.ts';
+import { dir, share, receipts, signalServer, route, useDeadShare } from './dead-share-fixture.ts';
 import { audioJob, writeJob } from './fixtures.ts';
-import { capturingLogger, tempDir } from './helpers.ts';
-import {
-  SSHFS_QUEUE_OPTIONS,
-  mountSshfs,
-  sshfsUsable,
-  startSshd,
-  type SshdServer,
-  type SshfsMount,
-} from './servers/index.ts';
+import { capturingLogger } from './helpers.ts';
 import { alive, descendants } from './servers/processes.ts';
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
-let sshd: SshdServer;
-let share: SshfsMount;
-let receipts: ReceiptStore;
-
-beforeAll(async () => {
-  if (!(await sshfsUsable()))
-    throw new Error('sshfs, fusermount3 or /dev/fuse is missing: run scripts/system-deps.sh as root');
-  dir = await tempDir('imk-dead-share-');
-  sshd = await startSshd();
-  await mkdir(join(sshd.dataDir, 'share'));
-  // No keep-alive: a stopped server is waited for forever, as a hard-mounted NFS share's is.
-  share = await mountSshfs(sshd, join(sshd.dataDir, 'share'), join(dir.path, 'nas'), [
-    ...SSHFS_QUEUE_OPTIONS,
-    'ServerAliveInterval=0',
-  ]);
-  receipts = ReceiptStore.open({ file: join(dir.path, 'state', 'nas-sync.sqlite') })!;
-}, 60_000);
-afterAll(async () => {
-  receipts?.close();
-  await share?.unmount();
-  await sshd?.stop();
-  await dir?.remove();
-});
-
-/** SIGSTOPs (or SIGCONTs) the sshd and every process of its sessions: the share's server stops answering. */
-async function signalServer(signal: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
-  const pid = Number((await readFile(join(sshd.dir, 'sshd.pid'), 'utf8')).trim());
-  for (const p of [{ pid }, ...descendants(pid)]) process.kill(p.pid, signal);
-}
-
-// Each song's instrumental goes to one destination, its no_drums to the other.
-const route = (backend: string, variant: string, root: string) => ({
-  name: `to-${backend}`,
-  match: { kind: 'audio' as const, variant: [variant], source_type: undefined },
-  to: `${root}/{title} ({variant}).{ext}`,
-  backend,
-});
+useDeadShare('imk-dead-share-');
 
 describe('a pass when one destination is on a share that stopped answering', () => {
   it('reports that destination unreachable within the bound and delivers to the others', async () => {
