@@ -41,20 +41,24 @@ const SYNC_EVERY = 16 * CHUNK;
  * process (local-worker.ts), because a call on a share that stopped answering never returns and holds one of
  * the process's four file-system threads for good.
  */
+/** Where `remotePath` is on this host under the backend's `root`; a path that does not end up absolute is a
+ * configuration error naming the backend. */
+export function localPathOf(root: string | undefined, remotePath: string, backend: string): string {
+  const full = joinRemote(root, remotePath);
+  if (!isAbsolute(full))
+    throw syncError(
+      'BACKEND_CONFIG_INVALID',
+      `backend "${backend}": "${remotePath}" is not an absolute path; give the backend a root or make the route's "to" absolute`,
+    );
+  return resolve(full);
+}
+
 export function createLocalDestination(options: LocalDestinationOptions, context: LocalDestinationContext) {
   const throttle = options.bandwidthLimit ? createThrottle(options.bandwidthLimit) : undefined;
   // The mount tables, read once per pass (the engine closes its backends after each pass).
   let shares = createShareCheck(context.mounts);
 
-  const pathOf = (remotePath: string): string => {
-    const full = joinRemote(options.root, remotePath);
-    if (!isAbsolute(full))
-      throw syncError(
-        'BACKEND_CONFIG_INVALID',
-        `backend "${context.name}": "${remotePath}" is not an absolute path; give the backend a root or make the route's "to" absolute`,
-      );
-    return resolve(full);
-  };
+  const pathOf = (remotePath: string): string => localPathOf(options.root, remotePath, context.name);
 
   /** Sends the artifact, read from `read` (its checked descriptor), to a temp name, then into place. */
   async function putFrom(request: PutRequest, read: string, progress: Progress): Promise<PutResult> {

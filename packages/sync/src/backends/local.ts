@@ -1,11 +1,10 @@
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { z } from 'zod';
-import { syncError } from '../errors.ts';
 import { SYNC_DEFAULTS } from '../defaults.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { mountTables } from '../util/mounts.ts';
-import { joinRemote } from '../util/remote-path.ts';
 import { BackendBaseSchema } from './common.ts';
+import { localPathOf } from './local-destination.ts';
 import { localHelper, type DestinationSetup } from './local-helper.ts';
 
 export const LOCAL_BACKEND = 'local';
@@ -42,15 +41,7 @@ export function createLocalBackend(input: LocalOptions, context: BackendContext)
     context: { name: context.name, mounts: mountTables(context.env), tempOwner: context.tempOwner },
   };
 
-  const pathOf = (remotePath: string): string => {
-    const full = joinRemote(options.root, remotePath);
-    if (!isAbsolute(full))
-      throw syncError(
-        'BACKEND_CONFIG_INVALID',
-        `backend "${context.name}": "${remotePath}" is not an absolute path; give the backend a root or make the route's "to" absolute`,
-      );
-    return resolve(full);
-  };
+  const pathOf = (remotePath: string): string => localPathOf(options.root, remotePath, context.name);
 
   return {
     type: LOCAL_BACKEND,
