@@ -71,6 +71,11 @@ describe('imk enqueue and imk queue ls', () => {
       /^QUEUE\s+READY\s+CLAIMED\s+SUCCEEDED\s+FAILED\s+REJECTED\s+CANCELLED\s+TMP\s+OLDEST READY$/m,
     );
     expect(table.stdout).toMatch(/^other\s+0\s+0\s+1\s+0\s+0\s+0\s+0\s+-$/m);
+    // Every verb takes --root (README), a group's before its sub-command too: `imk queue --root DIR ls`
+    // was "unknown option '--root'".
+    expect((await imkHere('queue', '--root', root, 'ls')).stdout).toBe(table.stdout);
+    const rebuilt = await imkHere('ledger', '--root', root, 'rebuild', '--json');
+    expect(JSON.parse(rebuilt.stdout)).toMatchObject({ file: join(root, 'state', 'ledger.sqlite') });
   });
 
   it('takes tags, queue and job id from options, and refuses an existing id or a non-audio file', async () => {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { lazyAction } from './lazy-action.ts';
-import { withRoot } from './root-option.ts';
+import { groupRootAction, withRoot } from './root-option.ts';
 
 export function registerQueue(program: Command): void {
-  const queue = program.command('queue').description('look at the job queues');
+  const queue = withRoot(program.command('queue')).description('look at the job queues');
   withRoot(
     queue
       .command('ls')
@@ -11,5 +11,5 @@ export function registerQueue(program: Command): void {
         'per queue: ready, claimed, succeeded, failed, rejected, cancelled and in-progress (.tmp) jobs, and the age of the oldest ready job',
       )
       .option('--json', 'print JSON instead of a table'),
-  ).action(lazyAction(async () => (await import('../actions/queue.ts')).queueLsCommand));
+  ).action(groupRootAction(lazyAction(async () => (await import('../actions/queue.ts')).queueLsCommand)));
 }
