@@ -3,12 +3,25 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { shareSilentError, syncError } from '../errors.ts';
 import { errorFromWire, type WireError } from '../util/error-wire.ts';
+import { mountTables } from '../util/mounts.ts';
 import type { LocalDestinationContext, LocalDestinationOptions } from './local-destination.ts';
 
 /** A destination the helper works for: the backend's options and context (one helper serves a backend's). */
 export interface DestinationSetup {
   options: LocalDestinationOptions;
   context: LocalDestinationContext;
+}
+
+/** A backend's destination setup for its helper: its options as the helper needs them, its name and mount tables. */
+export function destinationSetup(
+  options: LocalDestinationOptions,
+  context: { name: string; env?: NodeJS.ProcessEnv; tempOwner?: string },
+): DestinationSetup {
+  const { root, fsync, verify, maxNameBytes, bandwidthLimit } = options;
+  return {
+    options: { root, fsync, verify, maxNameBytes, bandwidthLimit },
+    context: { name: context.name, mounts: mountTables(context.env), tempOwner: context.tempOwner },
+  };
 }
 
 /** What the backend asks of its helper process (local-worker.ts). */

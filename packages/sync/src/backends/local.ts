@@ -2,10 +2,9 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SYNC_DEFAULTS } from '../defaults.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
-import { mountTables } from '../util/mounts.ts';
 import { BackendBaseSchema } from './common.ts';
 import { localPathOf } from './local-destination.ts';
-import { localHelper, type DestinationSetup } from './local-helper.ts';
+import { destinationSetup, localHelper } from './local-helper.ts';
 
 export const LOCAL_BACKEND = 'local';
 
@@ -30,16 +29,7 @@ export type LocalOptions = z.input<typeof LocalOptionsSchema>;
 export function createLocalBackend(input: LocalOptions, context: BackendContext): SyncBackend {
   const options = LocalOptionsSchema.parse(input);
   const helper = localHelper(context.name, context.shareTimeoutMs ?? SYNC_DEFAULTS.shareTimeoutSec * 1000);
-  const destination: DestinationSetup = {
-    options: {
-      root: options.root,
-      fsync: options.fsync,
-      verify: options.verify,
-      maxNameBytes: options.maxNameBytes,
-      bandwidthLimit: options.bandwidthLimit,
-    },
-    context: { name: context.name, mounts: mountTables(context.env), tempOwner: context.tempOwner },
-  };
+  const destination = destinationSetup(options, context);
 
   const pathOf = (remotePath: string): string => localPathOf(options.root, remotePath, context.name);
 

@@ -6,7 +6,6 @@ import { SYNC_DEFAULTS } from '../defaults.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { tempPathFor } from '../util/remote-path.ts';
 import { syncProgram } from '../util/programs.ts';
-import { runTool } from '../util/run-tool.ts';
 import {
   checkLocalFile,
   mismatchError,
@@ -14,10 +13,10 @@ import {
   settleExisting,
   unchangedSinceManifest,
 } from './common.ts';
-import { mountTables } from '../util/mounts.ts';
-import { localHelper, type DestinationSetup, type HelperOp } from './local-helper.ts';
+import { destinationSetup, localHelper, type HelperOp } from './local-helper.ts';
 import { RcloneCallError, createRcloneDaemon, type RemoteFeatures, type StatItem } from './rclone-daemon.ts';
 import { NOT_A_FOLDER, NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
+import { fileInTheWay, rcloneAddress, rcloneReadBack } from './rclone-read.ts';
 import { RCLONE_BACKEND, RcloneOptionsSchema, type RcloneOptions } from './rclone-options.ts';
 
 export { RCLONE_BACKEND, RcloneOptionsSchema, type RcloneOptions } from './rclone-options.ts';
@@ -58,10 +57,10 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     },
   });
   const helper = localHelper(context.name, shareTimeoutMs);
-  const here: DestinationSetup = {
-    options: { fsync: false, verify: options.verify, maxNameBytes: options.maxNameBytes },
-    context: { name: context.name, mounts: mountTables(context.env), tempOwner: context.tempOwner },
-  };
+  const here = destinationSetup(
+    { fsync: false, verify: options.verify, maxNameBytes: options.maxNameBytes },
+    context,
+  );
   /** Runs `op` in the helper for a path on this host; `path` names its folder in messages. */
   let helperUsed = false;
   const atHere = <T>(op: HelperOp, args: unknown[], path: string, signal?: AbortSignal): Promise<T> => {
@@ -69,18 +68,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     return helper.call<T>(here, op, args, dirname(path), signal);
   };
 
-  /** `remote:dir` and name for a path, the way the remote control API addresses files. */
-  const address = (path: string): { fs: string; remote: string } => {
-    const dir = posix.dirname(path);
-    const root = options.remote;
-    const joined =
-      dir === '.'
-        ? root
-        : root.endsWith(':') || root.endsWith('/')
-          ? `${root}${dir}`
-          : `${root}/${dir.replace(/^\/+/, '')}`;
-    return { fs: joined, remote: posix.basename(path) };
-  };
+  const address = (path: string) => rcloneAddress(options.remote, path);
 
   async function call<T>(
     path: string,
@@ -145,19 +133,6 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     return (await features(signal)).local ? localPathOf(path, signal) : undefined;
   }
 
-  /** The file standing where a folder of `path` has to be, asked of the remote (rclone to another machine). */
-  async function remoteFileInTheWay(path: string, signal?: AbortSignal): Promise<string | undefined> {
-    for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
-      // Below a file, some servers answer "not a directory" rather than "not found": go on up.
-      const item = await statItem(dir, undefined, signal).catch((error: unknown) =>
-        isImkError(error, 'PATH_NOT_FOLDER') ? undefined : null,
-      );
-      if (item === null) return undefined;
-      if (item) return item.IsDir ? undefined : dir;
-      if (dir === '/' || dir === '.') return undefined;
-    }
-  }
-
   async function statItem(
     path: string,
     hashType?: string,
@@ -184,25 +159,8 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
   }
 
   /** sha256 read back through rclone (downloads the file). */
-  async function readBack(path: string, signal?: AbortSignal): Promise<string> {
-    const target = address(path);
-    const result = await runTool(
-      await rcloneBinary(),
-      [
-        'hashsum',
-        'sha256',
-        '--download',
-        `${target.fs}${target.fs.endsWith(':') || target.fs.endsWith('/') ? '' : '/'}${target.remote}`,
-        ...common,
-      ],
-      { signal },
-    );
-    if (result.exitCode !== 0)
-      throw classifyRcloneFailure(result.stderr, `read back ${path}`, where, result.exitCode);
-    const hash = /^[0-9a-f]{64}/.exec(result.stdout.trim());
-    if (!hash) throw syncError('TRANSFER_FAILED', `${where}: rclone printed no sha256 for ${path}`);
-    return hash[0];
-  }
+  const readBack = async (path: string, signal?: AbortSignal): Promise<string> =>
+    rcloneReadBack(await rcloneBinary(), common, address(path), path, where, signal);
 
   async function verifyCopy(
     request: PutRequest,
@@ -378,7 +336,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       } catch (error) {
         // rclone says "not a directory" without naming which folder is a file: look for it.
         if (!isImkError(error, 'PATH_NOT_FOLDER') || error.details?.path !== undefined) throw error;
-        const file = await remoteFileInTheWay(request.remotePath, request.signal);
+        const file = await fileInTheWay(statItem, request.remotePath, request.signal);
         if (file === undefined) throw error;
         throw notAFolderError(`${options.remote}${file}`, `${options.remote}${request.remotePath}`, {
           backend: context.name,

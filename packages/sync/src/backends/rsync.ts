@@ -1,6 +1,6 @@
-import { dirname, isAbsolute, posix, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { notAFolderError, syncError } from '../errors.ts';
+import { syncError } from '../errors.ts';
 import { SYNC_DEFAULTS } from '../defaults.ts';
 import type { BackendContext, PutRequest, RemoteEntry, SyncBackend } from '../types.ts';
 import { readSecret } from '../util/secrets.ts';
@@ -11,12 +11,11 @@ import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { SshConnectionSchema, openSshArgs, rsyncEQuote } from '../util/ssh-options.ts';
 import { createRemoteShell } from '../util/remote-shell.ts';
 import { createSshMaster } from '../util/ssh-master.ts';
-import { mountTables } from '../util/mounts.ts';
-import { BackendBaseSchema, checkLocalFile, notRegularError } from './common.ts';
-import { linkOutError, NO_LINK_OUT_SCRIPT } from './local-links.ts';
-import { localHelper, type DestinationSetup, type HelperOp } from './local-helper.ts';
+import { BackendBaseSchema, checkLocalFile } from './common.ts';
+import { destinationSetup, localHelper, type HelperOp } from './local-helper.ts';
+import { createRsyncRemote } from './rsync-remote.ts';
 import { commonFolder, sendBatch, type BatchItem, type BatchOutcome } from './rsync-batch.ts';
-import { createRunQueue, type Waiting } from './rsync-runs.ts';
+import { createRunQueue } from './rsync-runs.ts';
 import { classifyRsyncFailure } from './rsync-failure.ts';
 import { createPartialSweeper } from './rsync-partials.ts';
 import {
@@ -106,16 +105,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
   // pass (UNREACHABLE) instead of hanging the pass. It reads the mount tables once per pass.
   const shareTimeoutMs = context.shareTimeoutMs ?? SYNC_DEFAULTS.shareTimeoutSec * 1000;
   const helper = remote ? undefined : localHelper(context.name, shareTimeoutMs);
-  const here: DestinationSetup = {
-    options: {
-      root: options.root,
-      fsync: options.fsync,
-      verify: options.verify,
-      maxNameBytes: options.maxNameBytes,
-      bandwidthLimit: options.bandwidthLimit,
-    },
-    context: { name: context.name, mounts: mountTables(context.env), tempOwner: context.tempOwner },
-  };
+  const here = destinationSetup(options, context);
   /** Runs `op` in the helper, for a folder here (never called over ssh). */
   const atHere = <T>(
     op: HelperOp,
@@ -203,93 +193,13 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     return [...args, ...options.extraArgs];
   }
 
-  async function remoteStat(path: string, signal?: AbortSignal): Promise<RemoteEntry | undefined> {
-    const result = await ssh(
-      ['sh', '-c', 'if [ -f "$1" ]; then wc -c < "$1"; else echo none; fi', 'stat', path],
-      signal,
-    );
-    if (result.exitCode !== 0) throw failure(result, `stat ${path}`);
-    const text = result.stdout.trim();
-    return text === 'none' ? undefined : { bytes: Number(text) };
-  }
-
-  async function remoteHash(path: string, signal?: AbortSignal): Promise<string> {
-    const out = await sshChecked(
-      [
-        'sh',
-        '-c',
-        // Only a regular file is read: a FIFO's read never ends.
-        '[ -f "$1" ] || { echo NOTFILE; exit 0; }; openssl dgst -sha256 -r < "$1" 2>/dev/null || sha256sum < "$1" 2>/dev/null || shasum -a 256 < "$1"',
-        'hash',
-        path,
-      ],
-      `sha256 of ${path}`,
-      signal,
-    );
-    if (out.trim() === 'NOTFILE') throw notRegularError(`${where}:${path}`);
-    const hash = /^[0-9a-f]{64}/.exec(out.trim());
-    if (!hash) throw syncError('TRANSFER_FAILED', `${where}: the server printed no sha256 for ${path}`);
-    return hash[0];
-  }
-
   /** The route's root on the destination, which no symlink below it may lead out of. */
   function rootOf(request: PutRequest): string {
     if (request.remoteRoot !== undefined) return pathOf(request.remoteRoot);
     return remote ? (options.root ?? '.') : pathOf('/');
   }
 
-  /**
-   * Refuses targets below the route's root reached through a symlink that leads outside it (a link on the
-   * NAS must not make a sync write elsewhere); rsync and ln follow such links. Over ssh, the targets of a
-   * whole batch are checked by one command on the server, before its copy. Returns the entries that pass;
-   * the others are rejected with DESTINATION_UNSAFE naming the link.
-   */
-  async function keepInsideRoot(batch: Waiting[], signal?: AbortSignal): Promise<Waiting[]> {
-    const checks = batch.map((entry) => {
-      const root = rootOf(entry.item.request);
-      const rel = posix.relative(root, entry.item.target);
-      return { entry, root, rel, skip: rel === '' || rel.startsWith('..') };
-    });
-    const asked = checks.filter((check) => !check.skip);
-    if (asked.length === 0) return batch;
-    const out = await sshChecked(
-      [
-        'sh',
-        '-c',
-        'script=$1; shift; while [ $# -ge 2 ]; do sh -c "$script" links "$1" "$2"; shift 2; done',
-        'links',
-        NO_LINK_OUT_SCRIPT,
-        ...asked.flatMap((check) => [check.root, check.rel]),
-      ],
-      `look for links below ${asked[0]?.root ?? ''}`,
-      signal,
-    );
-    // Per target: "OK"; or "FILE" and the file in the way (two lines); or "LINK", the link and where it leads (three).
-    const lines = out.split('\n');
-    const passed = new Set<Waiting>(checks.filter((check) => check.skip).map((check) => check.entry));
-    let at = 0;
-    for (const check of asked) {
-      const verdict = lines[at];
-      if (verdict === 'FILE') {
-        const { request, target } = check.entry.item;
-        check.entry.reject(
-          notAFolderError(lines[at + 1] ?? '', target, { backend: context.name, route: request.route }),
-        );
-        at += 2;
-      } else if (verdict === 'LINK') {
-        check.entry.reject(linkOutError(lines[at + 1] ?? '', lines[at + 2] || undefined, check.root));
-        at += 3;
-      } else if (verdict === 'OK') {
-        passed.add(check.entry);
-        at += 1;
-      } else
-        throw syncError(
-          'TRANSFER_FAILED',
-          `${where}: the link check printed ${JSON.stringify(out.slice(0, 200))}`,
-        );
-    }
-    return batch.filter((entry) => passed.has(entry));
-  }
+  const onServer = createRsyncRemote({ ssh, sshChecked, failure, where, backend: context.name, rootOf });
 
   // Transfers that become due together go in one rsync run (one connection, one start-up), as many as a
   // run carries; each file is still checked and committed on its own. Two runs copy at once; a run's slot
@@ -310,7 +220,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
       if (remote) {
         const refused = await master.open(signal);
         if (refused) throw failure(refused, 'connect');
-        batch = await keepInsideRoot(batch, signal);
+        batch = await onServer.keepInsideRoot(batch, signal);
         if (batch.length === 0) return;
       }
       const outcomes = await sendBatch(
@@ -421,13 +331,13 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
 
     async stat(remotePath) {
       const path = pathOf(remotePath);
-      if (remote) return remoteStat(path);
+      if (remote) return onServer.stat(path);
       return atHere<RemoteEntry | undefined>('stat', [remotePath], dirname(path));
     },
 
     hash: (remotePath) =>
       remote
-        ? remoteHash(pathOf(remotePath))
+        ? onServer.hash(pathOf(remotePath))
         : atHere<string>('hash', [remotePath], dirname(pathOf(remotePath))),
 
     async list(remoteDir) {
