@@ -132,7 +132,7 @@ describe('imk eval --dir on a folder as users have them', () => {
     }
   }, 180_000);
 
-  it('says which folder to give when --dir names one song (its folder, or its .stem.mp4)', async () => {
+  it('says which folder to give when --dir names one song (its folder, or its .stem.mp4), or the folder of the splits', async () => {
     const { dir, cleanup } = await makeTempDir('imk-eval-folder-');
     try {
       const song = join(dir, 'My Song');
@@ -146,6 +146,18 @@ describe('imk eval --dir on a folder as users have them', () => {
         `--dir ${stem}: not a folder; give the folder that holds it: --dir ${dir}`,
       );
       await expect(musdbFolderSet(join(dir, 'absent'))).rejects.toThrow(/absent: not a folder$/);
+
+      // MUSDB18 as it unpacks: musdb18/{train,test}/…; the top folder names the splits below it.
+      const musdb = join(dir, 'musdb18');
+      await mkdir(join(musdb, 'train', 'B'), { recursive: true });
+      await writeFile(join(musdb, 'train', 'B', 'mixture.wav'), 'x');
+      await writeFile(join(musdb, 'train', 'C.stem.mp4'), 'x');
+      await mkdir(join(musdb, 'test'), { recursive: true });
+      await writeFile(join(musdb, 'test', 'A.stem.mp4'), 'x');
+      await mkdir(join(musdb, 'notes'));
+      await expect(musdbFolderSet(musdb)).rejects.toThrow(
+        `--dir ${musdb}: no songs in MUSDB layout (<track>/mixture.wav + vocals/drums/bass/other.wav, or <track>.stem.mp4); the folders below it hold songs: test (1 song), train (2 songs). Give one of them, e.g. --dir ${join(musdb, 'test')} (MUSDB18's test split is its test folder)`,
+      );
     } finally {
       await cleanup();
     }

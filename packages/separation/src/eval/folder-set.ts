@@ -62,10 +62,38 @@ export async function musdbFolderSet(dir: string): Promise<EvalSet> {
       );
     throw new ImkError(
       'EVAL_DIR_INVALID',
-      `--dir ${root}: no songs in MUSDB layout (<track>/mixture.wav + vocals/drums/bass/other.wav, or <track>.stem.mp4)`,
+      `--dir ${root}: no songs in MUSDB layout (<track>/mixture.wav + vocals/drums/bass/other.wav, or <track>.stem.mp4)${await splitHint(root)}`,
     );
   }
   return { id: 'dir', title: root, split: 'test', tracks };
+}
+
+/**
+ * MUSDB18 unpacks to `musdb18/{train,test}/…`: given the top folder, name the folders below it that hold
+ * songs, so the user picks one (each is a split of its own, and the two must not be pooled). '' if none do.
+ */
+async function splitHint(root: string): Promise<string> {
+  const found: { name: string; count: number }[] = [];
+  for (const name of (await readdir(root)).sort()) {
+    if (name.startsWith('.') || !(await kindOf(join(root, name)))?.isDirectory()) continue;
+    const count = await songCandidates(join(root, name));
+    if (count > 0) found.push({ name, count });
+  }
+  const example = found.find((f) => f.name === 'test') ?? found[0];
+  if (example === undefined) return '';
+  const list = found.map((f) => `${f.name} (${f.count} ${f.count === 1 ? 'song' : 'songs'})`).join(', ');
+  return `; the folders below it hold songs: ${list}. Give one of them, e.g. --dir ${join(root, example.name)} (MUSDB18's test split is its test folder)`;
+}
+
+/** How many entries of `dir` look like songs (a `.stem.mp4`, or a folder holding mixture.wav); none opened. */
+async function songCandidates(dir: string): Promise<number> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  let count = 0;
+  for (const entry of entries) {
+    if (entry.startsWith('.')) continue;
+    if (entry.endsWith('.stem.mp4') || (await kindOf(join(dir, entry, 'mixture.wav'))) !== undefined) count++;
+  }
+  return count;
 }
 
 function lazyTrack(name: string, load: NonNullable<EvalTrack['load']>): EvalTrack {
