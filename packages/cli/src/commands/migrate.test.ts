@@ -1,63 +1,19 @@
-import {
-  chmod,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readFile,
-  readdir,
-  rm,
-  stat,
-  symlink,
-  writeFile,
-} from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import {
-  LEGACY_KEYS,
-  PathsConfigSchema,
-  checkServiceConfig,
-  parseLegacyEnv,
-  resolvePaths,
-} from '@imk/config';
-import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
+import { LEGACY_KEYS, parseLegacyEnv, resolvePaths } from '@imk/config';
+import { legacySample } from '@imk/media/legacy-samples';
 import { errorMessage } from '@imk/errors';
 import { migrateCommand } from '../actions/migrate.ts';
-import { loadService } from '../services.ts';
 import { imkInProcess } from '../../test/in-process.ts';
-import { IMK } from '../../test/imk-bin.ts';
+import { expectValidConfigs, imk, scratchFolder } from '../../test/migrate-kit.ts';
 
-const imk = (args: string[], env: Record<string, string> = {}, timeout?: number) =>
-  execa(IMK, args, {
-    reject: false,
-    all: true,
-    env: { IMK_LOG_LEVEL: 'warn', ...env },
-    ...(timeout !== undefined && { timeout, forceKillAfterDelay: 1000 }),
-  });
-
-let root: string;
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'imk-migrate-'));
-});
-afterAll(() => rm(root, { recursive: true, force: true }));
-
-/** Each written config file, nas-sync.yaml with its folder-shaped legacy routes included, validates against its service's own schema. */
-async function expectValidConfigs(dir: string): Promise<string[]> {
-  const files = (await readdir(join(dir, 'config'))).filter((f) => f.endsWith('.yaml'));
-  for (const file of files) {
-    const name = file.replace(/\.yaml$/, '');
-    const text = await readFile(join(dir, 'config', file), 'utf8');
-    const schema = name === 'paths' ? PathsConfigSchema : (await loadService(name)).configSchema;
-    expect(() => checkServiceConfig({ service: name, schema, root: dir, env: {} }, text), file).not.toThrow();
-  }
-  return files;
-}
+const scratch = scratchFolder('imk-migrate-');
 
 describe('imk migrate', () => {
   it('covers every key of the earlier .env.example: converted with a comment, or said to have no equivalent and why', async () => {
-    const dir = join(root, 'example');
+    const dir = join(scratch.dir, 'example');
     const envFile = legacySample('legacy.env.example');
     const result = await imk(['migrate', '--env', envFile, '--root', dir, '--json']);
     expect(result.exitCode, String(result.all)).toBe(0);
@@ -93,13 +49,13 @@ describe('imk migrate', () => {
   });
 
   it('keeps an existing layout in place and writes NAS sync routes in the legacy shape; --dry-run writes nothing', async () => {
-    const dir = join(root, 'layout');
+    const dir = join(scratch.dir, 'layout');
     const routes = (
       parseYaml(await readFile(legacySample('nas-sync.legacy-routes.yaml'), 'utf8')) as {
         nasSync: { routes: unknown[] };
       }
     ).nasSync.routes;
-    const envFile = join(root, 'layout.env');
+    const envFile = join(scratch.dir, 'layout.env');
     await writeFile(
       envFile,
       [
@@ -148,9 +104,9 @@ describe('imk migrate', () => {
     });
   });
   it('never writes a config file its service would refuse: an unusable value is reported with the field, the rest converted', async () => {
-    const dir = join(root, 'refused');
-    const nas = join(root, 'refused-nas');
-    const envFile = join(root, 'refused.env');
+    const dir = join(scratch.dir, 'refused');
+    const nas = join(scratch.dir, 'refused-nas');
+    const envFile = join(scratch.dir, 'refused.env');
     await writeFile(
       envFile,
       [
@@ -201,8 +157,8 @@ describe('imk migrate', () => {
   }, 60_000);
 
   it('names every NAS_SYNC_ROUTES entry it does not convert as it was, and why; a route the earlier version never matched is never made to match everything', async () => {
-    const dir = join(root, 'odd-routes');
-    const envFile = join(root, 'odd-routes.env');
+    const dir = join(scratch.dir, 'odd-routes');
+    const envFile = join(scratch.dir, 'odd-routes.env');
     const routes = [
       { kind: 'video' }, // no "to": the earlier version skipped what it matched
       'junk',
@@ -214,7 +170,7 @@ describe('imk migrate', () => {
       envFile,
       [
         'NAS_SYNC_METHOD=local',
-        `NAS_REMOTE_ROOT_AUDIO=${join(root, 'odd-routes-nas')}`,
+        `NAS_REMOTE_ROOT_AUDIO=${join(scratch.dir, 'odd-routes-nas')}`,
         `NAS_SYNC_ROUTES=${JSON.stringify(routes)}`,
         '',
       ].join('\n'),
@@ -250,8 +206,8 @@ describe('imk migrate', () => {
   }, 60_000);
 
   it('names each line of the .env it could not read (by line number and name, never the value)', async () => {
-    const dir = join(root, 'odd-env');
-    const envFile = join(root, 'odd-env.env');
+    const dir = join(scratch.dir, 'odd-env');
+    const envFile = join(scratch.dir, 'odd-env.env');
     await writeFile(
       envFile,
       [
@@ -301,8 +257,8 @@ describe('imk migrate', () => {
     });
     try {
       for (const [index, value] of odd.entries()) {
-        const dir = join(root, `odd-${index}`);
-        const envFile = join(root, `odd-${index}.env`);
+        const dir = join(scratch.dir, `odd-${index}`);
+        const envFile = join(scratch.dir, `odd-${index}.env`);
         await writeFile(envFile, convertible.map((key) => `${key}=${value}`).join('\n'));
         printed.length = 0;
         await migrateCommand({ env: envFile, root: dir }).catch((error: unknown) => {
@@ -337,8 +293,8 @@ describe('imk migrate', () => {
     };
     try {
       for (const [index, value] of ['', '   # nothing here', ','].entries()) {
-        const dir = join(root, `empty-${index}`);
-        const envFile = join(root, `empty-${index}.env`);
+        const dir = join(scratch.dir, `empty-${index}`);
+        const envFile = join(scratch.dir, `empty-${index}.env`);
         await writeFile(envFile, convertible.map((key) => `${key}=${value}`).join('\n'));
         printed.length = 0;
         await migrateCommand({ env: envFile, root: dir, json: true });
@@ -359,365 +315,5 @@ describe('imk migrate', () => {
     } finally {
       write.mockRestore();
     }
-  }, 60_000);
-
-  it('refuses an --env that is a FIFO or a device at once, naming it; a config file that is a FIFO too', async () => {
-    const dir = join(root, 'fifo');
-    await mkdir(join(dir, 'config'), { recursive: true });
-    const fifo = join(root, 'fifo.env');
-    await execa('mkfifo', [fifo]);
-    for (const env of [fifo, '/dev/zero']) {
-      const result = await imk(['migrate', '--env', env, '--root', dir, '--dry-run'], {}, 15_000);
-      expect(result.timedOut, `imk migrate --env ${env} hung`).toBe(false);
-      expect(result.exitCode).not.toBe(0);
-      expect(String(result.all)).toMatch(
-        new RegExp(`--env ${env} is a (FIFO \\(named pipe\\)|character device), not a regular file`),
-      );
-    }
-    // The config file migrate would update, as a FIFO: refused the same way, not read forever.
-    const envFile = join(root, 'fifo-ok.env');
-    await writeFile(envFile, 'YTDL_MODE=both\n');
-    await execa('mkfifo', [join(dir, 'config', 'youtube-retriever.yaml')]);
-    const result = await imk(['migrate', '--env', envFile, '--root', dir, '--dry-run'], {}, 15_000);
-    expect(result.timedOut, 'imk migrate hung on a FIFO config file').toBe(false);
-    expect(String(result.all)).toMatch(
-      /config\/youtube-retriever\.yaml is a FIFO \(named pipe\), not a regular file/,
-    );
-  }, 45_000);
-
-  it('a run cut short while writing (disk full, file-size limit) leaves the user config file whole, naming it', async () => {
-    const dir = join(root, 'cut-short');
-    const file = join(dir, 'config', 'instrumental-maker.yaml');
-    await mkdir(join(dir, 'config'), { recursive: true });
-    // The user's own file: ~3 KiB of settings and notes, which migrate's additions take past 3 KiB.
-    const mine = [
-      '# my settings',
-      'concurrency: 2',
-      ...Array.from({ length: 60 }, (_, i) => `# note ${i}: ${'x'.repeat(40)}`),
-      '',
-    ].join('\n');
-    await writeFile(file, mine);
-    await chmod(file, 0o600);
-    // A file-size limit of 3 KiB stands for a full disk: the write fails part-way.
-    const cut = await execa(
-      'bash',
-      [
-        '-c',
-        `ulimit -f 3; exec "$0" "$@"`,
-        IMK,
-        'migrate',
-        '--env',
-        legacySample('legacy.env.example'),
-        '--root',
-        dir,
-      ],
-      { reject: false, all: true, env: { IMK_LOG_LEVEL: 'warn' } },
-    );
-    expect(cut.exitCode, String(cut.all)).not.toBe(0);
-    expect(String(cut.all)).toContain(`could not write ${file}`);
-    expect(String(cut.all)).toContain('it is unchanged');
-    expect(await readFile(file, 'utf8')).toBe(mine);
-    expect((await readdir(join(dir, 'config'))).sort()).toEqual(['instrumental-maker.yaml']);
-
-    // Without the limit it is written, keeping its permissions; a config file that is a link stays a link.
-    await mkdir(join(dir, 'elsewhere'));
-    await writeFile(join(dir, 'elsewhere', 'inbox.yaml'), 'stableChecks: 3\n');
-    await symlink('../elsewhere/inbox.yaml', join(dir, 'config', 'inbox.yaml'));
-    const result = await imk(['migrate', '--env', legacySample('legacy.env.example'), '--root', dir]);
-    expect(result.exitCode, String(result.all)).toBe(0);
-    expect(await readFile(file, 'utf8')).toContain('# note 59');
-    expect(parseYaml(await readFile(file, 'utf8'))).toMatchObject({ concurrency: 1 });
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
-    // The user's own values it replaced (concurrency: 2) are not lost: the file as it was is kept, as private.
-    const copies = await readdir(join(dir, 'state', 'migrate'));
-    const copy = copies.find((f) => f.startsWith('instrumental-maker.yaml.'));
-    expect(copy, copies.join(', ')).toBeDefined();
-    expect(await readFile(join(dir, 'state', 'migrate', copy!), 'utf8')).toBe(mine);
-    expect((await stat(join(dir, 'state', 'migrate', copy!))).mode & 0o777).toBe(0o600);
-    expect(String(result.stdout)).toContain(join(dir, 'state', 'migrate', copy!));
-    expect((await lstat(join(dir, 'config', 'inbox.yaml'))).isSymbolicLink()).toBe(true);
-    expect(parseYaml(await readFile(join(dir, 'elsewhere', 'inbox.yaml'), 'utf8'))).toMatchObject({
-      stableChecks: 2,
-    });
-    expect((await readdir(join(dir, 'config'))).sort()).toEqual(['inbox.yaml', 'instrumental-maker.yaml']);
-  }, 60_000);
-
-  // A run that wrote paths.yaml and then failed on the next file left no record of what it wrote there, so
-  // the run after it (the disk freed) replaced the value the user had set in paths.yaml meanwhile.
-  it('a run cut short after writing some files remembers what it wrote: the next run keeps what you set there since', async () => {
-    const dir = join(root, 'cut-after-one');
-    const mine = join(dir, 'config', 'instrumental-maker.yaml');
-    const paths = join(dir, 'config', 'paths.yaml');
-    await mkdir(join(dir, 'config'), { recursive: true });
-    await writeFile(
-      mine,
-      ['concurrency: 2', ...Array.from({ length: 60 }, (_, i) => `# note ${i}: ${'x'.repeat(40)}`), ''].join(
-        '\n',
-      ),
-    );
-    const envFile = join(root, 'cut-after-one.env');
-    await writeFile(
-      envFile,
-      `${await readFile(legacySample('legacy.env.example'), 'utf8')}\nOUTPUTS_DIR=/data/outputs\n`,
-    );
-    const cut = await execa(
-      'bash',
-      ['-c', `ulimit -f 3; exec "$0" "$@"`, IMK, 'migrate', '--env', envFile, '--root', dir],
-      {
-        reject: false,
-        all: true,
-        env: { IMK_LOG_LEVEL: 'warn' },
-      },
-    );
-    expect(cut.exitCode, String(cut.all)).not.toBe(0);
-    expect(String(cut.all)).toContain(`could not write ${mine}`);
-    // paths.yaml was written before the failure; the user then sets their own outputs folder there.
-    expect(parseYaml(await readFile(paths, 'utf8'))).toMatchObject({ outputs: '/data/outputs' });
-    await writeFile(
-      paths,
-      (await readFile(paths, 'utf8')).replace('outputs: /data/outputs', 'outputs: /srv/mine'),
-    );
-
-    const again = await imk(['migrate', '--env', envFile, '--root', dir]);
-    expect(again.exitCode, String(again.all)).toBe(0);
-    expect(parseYaml(await readFile(paths, 'utf8'))).toMatchObject({ outputs: '/srv/mine' });
-    expect(String(again.stdout)).toMatch(
-      /kept as you changed it[\s\S]*OUTPUTS_DIR=\/data\/outputs[\s\S]*config\/paths\.yaml: outputs \(changed\)/,
-    );
-    // The file that failed is written this time.
-    expect(parseYaml(await readFile(mine, 'utf8'))).toMatchObject({ concurrency: 1 });
-  }, 60_000);
-
-  it('its NAS routes, migrated, deliver the outputs the earlier version wrote, each under its own name in its folder', async () => {
-    const dir = join(root, 'routes');
-    const nas = join(root, 'routes-nas');
-    const routes = (
-      parseYaml(await readFile(legacySample('nas-sync.legacy-routes.yaml'), 'utf8')) as {
-        nasSync: { routes: unknown[] };
-      }
-    ).nasSync.routes;
-    const envFile = join(root, 'routes.env');
-    await writeFile(
-      envFile,
-      [
-        `OUTPUTS_DIR=${join(dir, 'outputs')}`,
-        'NAS_SYNC_METHOD=local',
-        `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
-        `NAS_REMOTE_ROOT_VIDEO=${join(nas, 'video')}`,
-        `NAS_REMOTE_ROOT_STEMS=${join(nas, 'stems')}`,
-        `NAS_SYNC_ROUTES=${JSON.stringify(routes)}`,
-        '',
-      ].join('\n'),
-    );
-    const migrated = await imk(['migrate', '--env', envFile, '--root', dir]);
-    expect(migrated.exitCode, String(migrated.all)).toBe(0);
-    await expectValidConfigs(dir);
-    for (const id of ['pyout_audio_001', 'pyout_video_002'])
-      await materializeLegacySample(`outputs/${id}`, join(dir, 'outputs', id));
-    // Where the earlier NAS sync put them: the route's folder, then the artifact's own file name.
-    const expected = [
-      'audio/Instrumental/Py Artist - Py Song.m4a',
-      'audio/NoDrums/Py Artist - Py Song (no drums).m4a',
-      'audio/DrumsOnly/Py Artist - Py Song (drums only).m4a',
-      'stems/bass.wav',
-      'stems/drums.wav',
-      'stems/other.wav',
-      'stems/vocals.wav',
-      'video/YouTube/video.mp4',
-    ];
-    const dry = await imk(['sync', '--once', '--dry-run', '--root', dir]);
-    expect(dry.exitCode, String(dry.all)).toBe(0);
-    for (const file of expected) expect(String(dry.all), file).toContain(join(nas, file));
-    await expect(readdir(nas)).rejects.toThrow();
-
-    const once = await imk(['sync', '--once', '--root', dir]);
-    expect(once.exitCode, String(once.all)).toBe(0);
-    const delivered = (await readdir(nas, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile())
-      .map((e) => relative(nas, join(e.parentPath, e.name)))
-      .sort();
-    expect(delivered).toEqual([...expected].sort());
-  }, 120_000);
-
-  it('a NAS_SYNC_ROUTES entry without "to" still sends nothing for what it matches: no later route takes it', async () => {
-    const dir = join(root, 'skip-routes');
-    const nas = join(root, 'skip-routes-nas');
-    // The earlier version took the first matching route; this one has no "to", so it sent no "no drums" file.
-    const routes = [
-      { kind: 'audio', variant: 'no_drums' },
-      { kind: 'audio', to: '${remoteRoots.audio}/All' },
-    ];
-    const envFile = join(root, 'skip-routes.env');
-    await writeFile(
-      envFile,
-      [
-        `OUTPUTS_DIR=${join(dir, 'outputs')}`,
-        'NAS_SYNC_METHOD=local',
-        `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
-        `NAS_SYNC_ROUTES=${JSON.stringify(routes)}`,
-        '',
-      ].join('\n'),
-    );
-    const migrated = await imk(['migrate', '--env', envFile, '--root', dir, '--json']);
-    expect(migrated.exitCode, String(migrated.all)).toBe(0);
-    const report = JSON.parse(String(migrated.stdout)) as { lines: { key: string; text: string }[] };
-    expect(report.lines.find((l) => l.key === 'NAS_SYNC_ROUTES')?.text).toContain(
-      'NAS_SYNC_ROUTES[0] has no "to": written as skip: true',
-    );
-    await expectValidConfigs(dir);
-    await materializeLegacySample('outputs/pyout_audio_001', join(dir, 'outputs', 'pyout_audio_001'));
-
-    const once = await imk(['sync', '--once', '--root', dir]);
-    expect(once.exitCode, String(once.all)).toBe(0);
-    expect(String(once.all)).toContain('1 skipped by a skip route');
-    // Before: the "no drums" file was left to the next route and arrived in All.
-    expect((await readdir(join(nas, 'audio', 'All'))).sort()).toEqual([
-      'Py Artist - Py Song (drums only).m4a',
-      'Py Artist - Py Song.m4a',
-    ]);
-  }, 120_000);
-});
-
-describe('the earlier version at start-up and in imk jobs', () => {
-  it('honours QUEUE_* and OUTPUTS_DIR in place, with one warning per variable naming our setting', async () => {
-    const dir = join(root, 'startup');
-    const old = join(root, 'old-layout');
-    await materializeLegacySample('bundles/job_leg_wav_001', join(old, 'queues', 'other', 'job_leg_wav_001'));
-    await mkdir(join(dir, 'config'), { recursive: true });
-    await writeFile(join(dir, 'config', 'operations.yaml'), 'diskGuard: { enabled: false }\n');
-    const env = {
-      QUEUE_YOUTUBE_AUDIO: join(old, 'queues', 'youtube_audio'),
-      QUEUE_YOUTUBE_VIDEO: join(old, 'queues', 'youtube_video'),
-      QUEUE_OTHER: join(old, 'queues', 'other'),
-      OUTPUTS_DIR: join(old, 'outputs'),
-      TARGET_LUFS: '-14',
-    };
-    const run = await imk(['run', 'instrumental-maker', '--once', '--root', dir], env);
-    expect(run.exitCode, String(run.all)).toBe(0);
-    const manifest = JSON.parse(
-      await readFile(join(old, 'outputs', 'leg_wav_001', 'manifest.json'), 'utf8'),
-    ) as { job_id: string };
-    expect(manifest.job_id).toBe('leg_wav_001');
-    const warnings = String(run.all)
-      .split('\n')
-      .filter((line) => line.includes('legacy_variable'));
-    const byKey = warnings
-      .map((line) => (JSON.parse(line) as { legacy_variable: string }).legacy_variable)
-      .sort();
-    expect(byKey).toEqual([
-      'OUTPUTS_DIR',
-      'QUEUE_OTHER',
-      'QUEUE_YOUTUBE_AUDIO',
-      'QUEUE_YOUTUBE_VIDEO',
-      'TARGET_LUFS',
-    ]);
-    expect(warnings.find((l) => l.includes('"OUTPUTS_DIR"'))).toContain(
-      'honoured as config/paths.yaml: outputs',
-    );
-    expect(warnings.find((l) => l.includes('"TARGET_LUFS"'))).toContain(
-      'not read here; our setting is config/instrumental-maker.yaml: loudness.targetLufs',
-    );
-  }, 180_000);
-
-  it('run again, it keeps the values you changed or removed since the last run (and says which), updates the others, and keeps a copy of every file it replaces', async () => {
-    const dir = join(root, 'again');
-    const file = join(dir, 'config', 'instrumental-maker.yaml');
-    const sample = await readFile(legacySample('legacy.env.example'), 'utf8');
-    const envFile = join(root, 'again.env');
-    await writeFile(envFile, sample);
-    const first = await imk(['migrate', '--env', envFile, '--root', dir]);
-    expect(first.exitCode, String(first.all)).toBe(0);
-    expect(parseYaml(await readFile(file, 'utf8'))).toMatchObject({
-      output: { format: 'mp3', sampleRate: 44100 },
-      concurrency: 1,
-    });
-    // Nothing changed: a second run leaves the file as it is, and copies nothing.
-    const migrated = await readFile(file, 'utf8');
-    const same = await imk(['migrate', '--env', envFile, '--root', dir]);
-    expect(same.exitCode, String(same.all)).toBe(0);
-    expect(await readFile(file, 'utf8')).toBe(migrated);
-    const copiesOf = async () =>
-      (await readdir(join(dir, 'state', 'migrate')).catch(() => [])).filter((f) => f !== 'written.json');
-    expect(await copiesOf()).toEqual([]);
-
-    // The user changes the format and the loudness target, and removes concurrency (to take the default).
-    const edited = migrated
-      .replace('format: mp3', 'format: flac # I want lossless')
-      .replace('targetLufs: -14', 'targetLufs: -16')
-      .replace(/^concurrency: .*\n/m, '');
-    await writeFile(file, edited);
-    // Then the earlier .env changes (those three variables, and the sample rate) and migrate runs again.
-    await writeFile(
-      envFile,
-      sample
-        .replace(/^OUTPUT_FORMAT=.*$/m, 'OUTPUT_FORMAT=wav')
-        .replace(/^TARGET_LUFS=.*$/m, 'TARGET_LUFS=-12')
-        .replace(/^SAMPLE_RATE=.*$/m, 'SAMPLE_RATE=48000')
-        .replace(/^MAX_PARALLEL_JOBS=.*$/m, 'MAX_PARALLEL_JOBS=2'),
-    );
-    const again = await imk(['migrate', '--env', envFile, '--root', dir]);
-    expect(again.exitCode, String(again.all)).toBe(0);
-    const after = await readFile(file, 'utf8');
-    expect(parseYaml(after)).toMatchObject({
-      output: { format: 'flac', sampleRate: 48000 },
-      loudness: { targetLufs: -16 },
-    });
-    expect(parseYaml(after)).not.toHaveProperty('concurrency');
-    expect(after).toContain('# I want lossless');
-    const out = String(again.stdout);
-    expect(out).toContain('kept as you changed it (not replaced) (3):');
-    expect(out).toContain('config/instrumental-maker.yaml: output.format (changed)');
-    expect(out).toContain('config/instrumental-maker.yaml: loudness.targetLufs (changed)');
-    expect(out).toContain('config/instrumental-maker.yaml: concurrency (removed)');
-    expect(out).toContain('--overwrite');
-    // The file as it was before this run (with the user's edits) is kept in state/migrate/, said where.
-    const copies = await copiesOf();
-    expect(copies).toHaveLength(1);
-    expect(out).toContain(join(dir, 'state', 'migrate', copies[0]!));
-    expect(await readFile(join(dir, 'state', 'migrate', copies[0]!), 'utf8')).toBe(edited);
-    await expectValidConfigs(dir);
-
-    // A third run keeps them still (what migrate wrote is remembered, not re-learnt from the user's file).
-    const third = await imk(['migrate', '--env', envFile, '--root', dir, '--json']);
-    const report = JSON.parse(String(third.stdout)) as { lines: { key: string; outcome: string }[] };
-    expect(
-      report.lines
-        .filter((l) => l.outcome === 'kept')
-        .map((l) => l.key)
-        .sort(),
-    ).toEqual(['MAX_PARALLEL_JOBS', 'OUTPUT_FORMAT', 'TARGET_LUFS']);
-    expect(await readFile(file, 'utf8')).toBe(after);
-
-    // --overwrite takes the earlier version's values; the user's file is copied first.
-    const forced = await imk(['migrate', '--env', envFile, '--root', dir, '--overwrite']);
-    expect(forced.exitCode, String(forced.all)).toBe(0);
-    expect(parseYaml(await readFile(file, 'utf8'))).toMatchObject({
-      output: { format: 'wav' },
-      loudness: { targetLufs: -12 },
-      concurrency: 2,
-    });
-    const copiesAfter = await copiesOf();
-    expect(copiesAfter).toHaveLength(2);
-    const newest = copiesAfter.find((f) => !copies.includes(f))!;
-    expect(await readFile(join(dir, 'state', 'migrate', newest), 'utf8')).toBe(after);
-  }, 60_000);
-
-  it('imk jobs and imk job show outputs the earlier version wrote', async () => {
-    const dir = join(root, 'jobs');
-    for (const id of ['pyout_audio_001', 'pyout_video_002', 'pyout_inst_003'])
-      await materializeLegacySample(`outputs/${id}`, join(dir, 'outputs', id));
-    // imk jobs and imk job through main() in this process (as processes they are tested elsewhere: job-command, legacy-library).
-    const jobs = await imkInProcess('jobs', '--root', dir);
-    expect(jobs.exitCode, jobs.stdout).toBe(0);
-    for (const id of ['pyout_audio_001', 'pyout_video_002', 'pyout_inst_003'])
-      expect(String(jobs.stdout)).toContain(id);
-    expect(String(jobs.stdout)).toContain('Py Artist - Py Song');
-    const job = await imkInProcess('job', 'pyout_video_002', '--root', dir, '--json');
-    const detail = JSON.parse(String(job.stdout)) as {
-      job: { state: string };
-      artifacts: { kind: string; variant: string }[];
-    };
-    expect(detail.job.state).toBe('succeeded');
-    expect(detail.artifacts).toMatchObject([{ kind: 'video', variant: 'source' }]);
   }, 60_000);
 });

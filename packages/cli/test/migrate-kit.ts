@@ -1,0 +1,40 @@
+// What the tests of `imk migrate` and of the earlier version's settings share: the CLI as a user runs it, a
+// scratch folder per file, and the check that every config file written loads in its service.
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { PathsConfigSchema, checkServiceConfig } from '@imk/config';
+import { loadService } from '../src/services.ts';
+import { IMK } from './imk-bin.ts';
+
+export const imk = (args: string[], env: Record<string, string> = {}, timeout?: number) =>
+  execa(IMK, args, {
+    reject: false,
+    all: true,
+    env: { IMK_LOG_LEVEL: 'warn', ...env },
+    ...(timeout !== undefined && { timeout, forceKillAfterDelay: 1000 }),
+  });
+
+/** A scratch folder made before the file's tests and removed after them: `scratch.dir`. */
+export function scratchFolder(prefix: string): { readonly dir: string } {
+  const scratch = { dir: '' };
+  beforeAll(async () => {
+    scratch.dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(() => rm(scratch.dir, { recursive: true, force: true }));
+  return scratch;
+}
+
+/** Each written config file, nas-sync.yaml with its folder-shaped legacy routes included, validates against its service's own schema. */
+export async function expectValidConfigs(dir: string): Promise<string[]> {
+  const files = (await readdir(join(dir, 'config'))).filter((f) => f.endsWith('.yaml'));
+  for (const file of files) {
+    const name = file.replace(/\.yaml$/, '');
+    const text = await readFile(join(dir, 'config', file), 'utf8');
+    const schema = name === 'paths' ? PathsConfigSchema : (await loadService(name)).configSchema;
+    expect(() => checkServiceConfig({ service: name, schema, root: dir, env: {} }, text), file).not.toThrow();
+  }
+  return files;
+}
