@@ -18,6 +18,7 @@ import {
   EVAL_STEMS,
   METRIC_DESCRIPTION,
   aggregate,
+  type EvalMethod,
   type EvalReport,
   type EvalStem,
   type SetScores,
@@ -120,31 +121,34 @@ async function evaluateTrack(
     logger: options.logger,
   });
   const engineSeconds = (performance.now() - started) / 1000;
+  // One method's estimates at a time, each scored and let go before the next is made: on a whole song each
+  // stereo stem is 21 MB a minute of float, and all four methods at once were held until the last was scored.
   const references = await readStems(files.stems);
-  const estimates = await readStems(result.stems);
+  let estimates: Record<StemName, PcmChannels> | undefined = await readStems(result.stems);
   const mixture = (await readWavFile(files.mixture)).channels;
   // The real excerpt's stems are separate AAC streams and may differ from the mixture by a few samples.
   const frames = Math.min(
     mixture[0]?.length ?? 0,
-    ...STEM_NAMES.flatMap((s) => [references[s][0]?.length ?? 0, estimates[s][0]?.length ?? 0]),
+    ...STEM_NAMES.flatMap((s) => [references[s][0]?.length ?? 0, estimates![s][0]?.length ?? 0]),
   );
   const cut = (pcm: PcmChannels) => pcm.map((c) => c.subarray(0, frames));
   const reference = withAccompaniment(references, cut);
-  const methods = {
-    engine: withAccompaniment(estimates, cut),
-    floor: floorEstimates(cut(mixture)),
-    centre_cancel: centreCancelEstimates(cut(mixture)),
-    repet_sim: repetSimEstimates(cut(mixture), STEM_SAMPLE_RATE),
+  const score = (method: Record<EvalStem, PcmChannels>) =>
+    Object.fromEntries(
+      EVAL_STEMS.map((stem) => [stem, definedOrNull(sdr(reference[stem], method[stem], STEM_SAMPLE_RATE))]),
+    ) as Record<EvalStem, number | null>;
+  const engineScores = score(withAccompaniment(estimates, cut));
+  estimates = undefined;
+  const byMethod: Record<EvalMethod, Record<EvalStem, number | null>> = {
+    engine: engineScores,
+    floor: score(floorEstimates(cut(mixture))),
+    centre_cancel: score(centreCancelEstimates(cut(mixture))),
+    repet_sim: score(repetSimEstimates(cut(mixture), STEM_SAMPLE_RATE)),
   };
   const stems = Object.fromEntries(
     EVAL_STEMS.map((stem) => [
       stem,
-      Object.fromEntries(
-        EVAL_METHODS.map((method) => [
-          method,
-          definedOrNull(sdr(reference[stem], methods[method][stem], STEM_SAMPLE_RATE)),
-        ]),
-      ),
+      Object.fromEntries(EVAL_METHODS.map((method) => [method, byMethod[method][stem]])),
     ]),
   ) as StemScores;
   options.logger?.info({ track: track.name, engine_seconds: engineSeconds }, 'evaluated track');
