@@ -1,25 +1,16 @@
 // What a user's own model file and settings get told before any audio is read.
 // - A model of another kind (not 4-D, or not 4 spectrogram channels) was told to "fix mdx_dim_f_set /
 //   mdx_dim_t_set in the model's .json", which cannot help; it is now told it is not an MDX-Net model.
-// - executionProviders: [cuda] without onnxruntime-node's GPU libraries (npm install scripts off) was
-//   MODEL_INVALID, "a corrupt or truncated file, or not an ONNX model": the model was blamed for the
-//   install. It is now ENGINE_UNAVAILABLE naming the providers; a corrupt model is still MODEL_INVALID.
-// - executionProviders: [cuda, cpu] failed every job where CUDA could not be loaded (this machine: no GPU,
-//   no CUDA provider library), with the same ENGINE_UNAVAILABLE: ORT fails the whole session when any
-//   provider fails. The list now means "the first that works", and the log says which one ran and why
-//   the ones before it could not.
 import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { errorMessage, isImkError } from '@imk/errors';
-import { createLogger } from '@imk/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMdxEngine } from '../src/engines/mdx.ts';
-import type { MdxEngineOptions } from '../src/engines/mdx.ts';
 import { inspectMdxModel } from '../src/mdx/inspect.ts';
 import { mdxModelDataFiles, mdxModelHash, resolveMdxModelParams } from '../src/mdx/model-params.ts';
 import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
+import { SHAPE, errorOf } from './mdx-model-kit.ts';
 import {
   failsWhenRunGraph,
   float16Graph,
@@ -28,22 +19,12 @@ import {
   writeModel,
 } from './mdx-graphs.ts';
 
-const SHAPE = { nFft: 2048, dimF: 1024, dimT: 16 };
 let dir = '';
 let cleanup: () => Promise<void> = () => Promise.resolve();
 beforeAll(async () => {
   ({ dir, cleanup } = await makeTempDir('imk-mdx-files-'));
 });
 afterAll(() => cleanup());
-
-/** The error of separating a song that does not exist: the model is opened and checked first. */
-async function errorOf(options: MdxEngineOptions): Promise<unknown> {
-  const workDir = join(dir, `work-${Math.random().toString(36).slice(2)}`);
-  await mkdir(workDir);
-  return createMdxEngine(options)
-    .separate({ input: join(dir, 'no song.wav'), workDir })
-    .catch((e: unknown) => e);
-}
 
 describe('mdx engine: the model file and its settings', () => {
   // imk models and imk doctor passed these (the model opens, its shape is what its .json says) while every
@@ -248,7 +229,7 @@ describe('mdx engine: the model file and its settings', () => {
       ['two-channels', ['batch', 2, 1024, 16]],
     ] as const) {
       const model = await writeModel(join(dir, `${name}.onnx`), identityWithDims(SHAPE, [...dims]), SHAPE);
-      const error = await errorOf({ model });
+      const error = await errorOf(dir, { model });
       expect(isImkError(error, 'MODEL_SHAPE_MISMATCH'), name).toBe(true);
       expect((error as Error).message).toContain(
         `${name}.onnx takes input input of shape [${dims.join(', ')}]`,
@@ -266,7 +247,7 @@ describe('mdx engine: the model file and its settings', () => {
       ['output', 'returns its output output as float16'],
     ] as const) {
       const model = await writeModel(join(dir, `half-${which}.onnx`), float16Graph(SHAPE, which), SHAPE);
-      const error = await errorOf({ model });
+      const error = await errorOf(dir, { model });
       expect(isImkError(error, 'MODEL_SHAPE_MISMATCH'), String(error)).toBe(true);
       expect((error as Error).message).toContain(`half-${which}.onnx ${what}; an MDX-Net model`);
       expect((await inspectMdxModel(model, { open: true })).problem?.message).toBe((error as Error).message);
@@ -290,136 +271,6 @@ describe('mdx engine: the model file and its settings', () => {
     );
     expect((await inspectMdxModel(model, { open: true })).problem).toBeNull();
     expect((await inspectMdxModel(model, { open: true, tryRun: true })).problem?.code).toBe('MODEL_INVALID');
-  });
-
-  it('blames an execution provider it cannot use, not a model that opens on the CPU', async () => {
-    const model = await writeModel(join(dir, 'good.onnx'), identityGraph(SHAPE), SHAPE);
-    const error = await errorOf({ model, executionProviders: ['warp-drive'] });
-    expect(isImkError(error, 'ENGINE_UNAVAILABLE'), String(error)).toBe(true);
-    expect((error as Error).message).toContain(
-      `ONNX Runtime cannot run MDX model ${model} with the execution providers warp-drive here (the model itself opens on the CPU)`,
-    );
-    expect((error as Error).message).toContain('executionProviders: [cpu]');
-
-    const corrupt = await writeModel(join(dir, 'corrupt.onnx'), identityGraph(SHAPE).subarray(0, 40), SHAPE);
-    expect(
-      isImkError(await errorOf({ model: corrupt, executionProviders: ['warp-drive'] }), 'MODEL_INVALID'),
-    ).toBe(true);
-  });
-
-  it('runs on the first provider that works: [cuda, cpu] runs on the CPU here, and the log says why', async () => {
-    const model = await writeModel(join(dir, 'fallback.onnx'), identityGraph(SHAPE), {
-      ...SHAPE,
-      primaryStem: 'Vocals',
-    });
-    const song = join(dir, 'song.wav');
-    await musicLikeFile(song, { seconds: 2 });
-    for (const [providers, unused] of [
-      [['cuda', 'cpu'], 'cuda'],
-      [['warp-drive', 'cpu'], 'warp-drive'],
-      // ONNX Runtime's Python names, and any case, as UVR and python-audio-separator users write them.
-      [['CUDAExecutionProvider', 'CPUExecutionProvider'], 'cuda'],
-      [['CUDA', 'CPU'], 'cuda'],
-    ] as const) {
-      const lines: Record<string, unknown>[] = [];
-      const logger = createLogger('test', {
-        level: 'info',
-        destination: new Writable({
-          write(chunk: Buffer, _encoding, done) {
-            for (const line of chunk.toString().split('\n').filter(Boolean))
-              lines.push(JSON.parse(line) as Record<string, unknown>);
-            done();
-          },
-        }),
-      });
-      const workDir = join(dir, `work-${providers.join('-')}`);
-      await mkdir(workDir);
-      const result = await createMdxEngine({ model, executionProviders: [...providers] }).separate({
-        input: song,
-        workDir,
-        logger,
-      });
-      expect(result.frames).toBe(88200);
-      const said = lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('mdx: running on'));
-      expect(said, JSON.stringify(lines)).toMatchObject({
-        level: 40,
-        execution_providers: ['cpu'],
-        unused_providers: [{ provider: unused, reason: expect.any(String) }],
-      });
-      expect(said?.msg).toMatch(new RegExp(`^mdx: running on cpu; could not use ${unused} \\(.+\\)$`));
-    }
-  }, 120_000);
-
-  // [cpu, cuda] did not open at all where CUDA cannot be loaded: ORT fails the whole session when any provider
-  // in it fails, and only the providers before the last were ever set aside (each shorter tail was tried).
-  it('sets aside any provider that cannot be opened, wherever it stands in the list, as long as one opens', async () => {
-    const model = await writeModel(join(dir, 'anywhere.onnx'), identityGraph(SHAPE), {
-      ...SHAPE,
-      primaryStem: 'Vocals',
-    });
-    const song = join(dir, 'song-anywhere.wav');
-    await musicLikeFile(song, { seconds: 1 });
-    for (const [providers, unused] of [
-      [['cpu', 'cuda'], ['cuda']],
-      [
-        ['cpu', 'cuda', 'tensorrt'],
-        ['cuda', 'tensorrt'],
-      ],
-      [
-        ['cuda', 'cpu', 'tensorrt'],
-        ['cuda', 'tensorrt'],
-      ],
-      [
-        ['tensorrt', 'cpu', 'cuda'],
-        ['tensorrt', 'cuda'],
-      ],
-    ] as const) {
-      const lines: Record<string, unknown>[] = [];
-      const logger = createLogger('test', {
-        level: 'info',
-        destination: new Writable({
-          write(chunk: Buffer, _encoding, done) {
-            for (const line of chunk.toString().split('\n').filter(Boolean))
-              lines.push(JSON.parse(line) as Record<string, unknown>);
-            done();
-          },
-        }),
-      });
-      const workDir = join(dir, `work-anywhere-${providers.join('-')}`);
-      await mkdir(workDir);
-      const engine = createMdxEngine({ model, executionProviders: [...providers] });
-      const result = await engine.separate({ input: song, workDir, logger }).catch((e: unknown) => e);
-      await engine.close!();
-      expect(result, `${providers.join(', ')}: ${errorMessage(result)}`).toMatchObject({ frames: 44100 });
-      const warned = lines.filter((l) => (l.level as number) >= 40);
-      expect(warned, JSON.stringify(lines)).toHaveLength(1);
-      expect(warned[0]).toMatchObject({
-        execution_providers: ['cpu'],
-        unused_providers: unused.map((provider) => ({ provider, reason: expect.any(String) })),
-      });
-      expect(warned[0]!.msg).toMatch(
-        new RegExp(`^mdx: running on cpu; could not use ${unused.map((p) => `${p} \\(.+\\)`).join('; ')}$`),
-      );
-    }
-  }, 120_000);
-
-  it('names each provider and why it could not be opened when none opens', async () => {
-    const model = await writeModel(join(dir, 'none-opens.onnx'), identityGraph(SHAPE), SHAPE);
-    const error = await errorOf({ model, executionProviders: ['cuda', 'tensorrt', 'warp-drive'] });
-    expect(isImkError(error, 'ENGINE_UNAVAILABLE'), String(error)).toBe(true);
-    const message = (error as Error).message;
-    expect(message).toContain('(the model itself opens on the CPU)');
-    // Each provider's own reason: cuda's and tensorrt's own libraries, warp-drive not a provider at all.
-    expect(message).toMatch(
-      /cuda \([^;]*cuda[^;]*\); tensorrt \([^;]*tensorrt[^;]*\); warp-drive \(this ONNX Runtime has no provider of that name/i,
-    );
-  });
-
-  it('still blames a corrupt model, not the GPU, when every provider in the list fails', async () => {
-    const corrupt = await writeModel(join(dir, 'corrupt2.onnx'), identityGraph(SHAPE).subarray(0, 40), SHAPE);
-    const error = await errorOf({ model: corrupt, executionProviders: ['cuda', 'cpu'] });
-    expect(isImkError(error, 'MODEL_INVALID'), String(error)).toBe(true);
-    expect((error as Error).message).not.toContain('Cuda');
   });
 });
 
