@@ -177,7 +177,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
           /^40 job busy waits \(OUTPUTS_BEING_WRITTEN\): waiting for another program \(the earlier instrumental-maker\?\) to finish writing outputs\/busy\/ since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, gives up at [\d-]+ [\d:]+ UTC \(retry\.maxWaitMs\); looking again every 200 ms \(retry\.waitCheckMs\)/,
         ),
         expect.stringMatching(
-          /^30 job busy started: the wait for another program \(the earlier instrumental-maker\?\) to finish writing outputs\/busy\/ since [\d-]+ [\d:]+ UTC is over \(\d+ s, \d+ looks\)$/,
+          /^30 job busy started: the wait for another program \(the earlier instrumental-maker\?\) to finish writing outputs\/busy\/ since [\d-]+ [\d:]+ UTC is over \(waited at least \d+ s: \d+ looks, each at least retry\.waitCheckMs \(200 ms\) after the last\)$/,
         ),
         '30 stems found in the cache; the engine is not run',
         "40 outputs/busy/ (the earlier instrumental-maker's output folder) was moved aside, kept for good (imk cleanup never removes it)",
@@ -273,6 +273,96 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       await worker;
     }
   }, 300_000);
+
+  it.each([
+    ['a day ahead of', 86_400_000],
+    ['a day behind', -86_400_000],
+  ])(
+    'says how long it waited from its own looks, not from the since of a host whose clock is %s this one',
+    async (_, offsetMs) => {
+      // Another worker, its clock a day off this host's, began the wait and looked three times. The old code
+      // logged waited_ms = now − that since: 86400000 (a day behind) or 0 (a day ahead), and its wait-ended
+      // line said "(1440 min, N looks)". Now: the looks so far × retry.waitCheckMs, said as "at least".
+      const waitCheckMs = 200;
+      const { root, earlier, queue } = await busyJob({ maxWaitMs: 600_000, waitCheckMs });
+      const since = new Date(Date.now() + offsetMs).toISOString();
+      await writeFile(
+        join(queue, 'job_busy', 'imk-state.json'),
+        JSON.stringify({
+          attempts: 0,
+          waiting: { for: 'OUTPUTS_BEING_WRITTEN', since, looks: 3 },
+          wait_looks: 3,
+        }),
+      );
+      const began = Date.now();
+      const worker = imk(['run', '--root', root], { env: { IMK_LOG_LEVEL: 'debug' } });
+      let log = '';
+      worker.all?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+      const write = writer(earlier);
+      type Line = {
+        msg: string;
+        job_id?: string;
+        waited_ms?: number;
+        waited_at_least_ms?: number;
+        looks?: number;
+      };
+      const lines = (): Line[] =>
+        log
+          .split('\n')
+          .slice(0, -1)
+          .filter((line) => line.startsWith('{"'))
+          .map((line) => JSON.parse(line) as Line)
+          .filter((line) => line.job_id === 'busy');
+      try {
+        // It looks here twice more (the folder still busy), then the earlier version finishes.
+        await waitFor(
+          async () => {
+            await write();
+            return lines().filter((line) => line.msg.includes('waits (OUTPUTS_BEING_WRITTEN')).length >= 2;
+          },
+          120_000,
+          'the job to look at the busy folder here',
+        );
+        await writeFile(
+          join(earlier, 'manifest.json'),
+          await readFile(legacySample('outputs/pyout_inst_003/manifest.json'), 'utf8'),
+        );
+        await waitFor(
+          () => lines().some((line) => line.msg === 'job succeeded'),
+          120_000,
+          'the job to be published',
+        );
+        const elapsed = Date.now() - began;
+        // Nothing said of the wait is more than this host could have seen: the other host's three looks
+        // (each at least retry.waitCheckMs apart) and this test's own time. Before, a day.
+        const said = lines().filter(
+          (line) => line.waited_ms !== undefined || line.waited_at_least_ms !== undefined,
+        );
+        expect(said.length).toBeGreaterThanOrEqual(3);
+        for (const line of said)
+          expect(line.waited_at_least_ms ?? line.waited_ms!).toBeLessThan(3 * waitCheckMs + elapsed);
+        // The wait's end says how long at the least, by its looks, and which looks (the other host's too).
+        const ended = said.at(-1)!;
+        expect(ended.msg).toMatch(
+          new RegExp(
+            `^job busy started: the wait for another program \\(the earlier instrumental-maker\\?\\) to finish writing outputs/busy/ since ${since.slice(0, 19).replace('T', ' ')} UTC is over \\(waited at least \\d+ (ms|s): ${ended.looks} looks, each at least retry\\.waitCheckMs \\(200 ms\\) after the last\\)$`,
+          ),
+        );
+        // Each look here and the wait's end: looks 4, 5, … (the other host's three went before), each said
+        // as at least (looks − 1) × retry.waitCheckMs, in a field that says so (not waited_ms).
+        expect(said.map((line) => line.looks)).toEqual(said.map((_line, i) => i + 4));
+        for (const line of said) {
+          expect(line.waited_ms).toBeUndefined();
+          expect(line.waited_at_least_ms).toBe((line.looks! - 1) * waitCheckMs);
+        }
+        expect(await folderNames(join(queue, 'failed'))).toEqual([]);
+      } finally {
+        worker.kill('SIGTERM');
+        await worker;
+      }
+    },
+    300_000,
+  );
 
   it('waits again as a wait of its own (its own since and looks) when the folder is busy again after the job ran', async () => {
     // The separation of a run that begins while `hold` exists stays held until the test removes it.
