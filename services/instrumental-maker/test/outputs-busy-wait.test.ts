@@ -512,6 +512,12 @@ describe('a job whose outputs folder the earlier version is still writing', () =
         await rm(hold);
       }
       await waitFor(failed, 120_000, 'the job to give up');
+      // The worker records the failure in the ledger right after the bundle moved to failed/.
+      await waitFor(
+        async () => (await jobDetail(root, 'busy')).job.state === 'failed',
+        60_000,
+        'the ledger to say the job failed',
+      );
       // It gave up while the folder still went free now and then (before, it cycled through all 12 waits
       // and gave up only when the test kept the folder busy through one whole retry.maxWaitMs).
       expect(cycles, 'waits before it gave up').toBeGreaterThan(2);
