@@ -1,5 +1,6 @@
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
 import {
@@ -15,6 +16,9 @@ import {
   removeRoot,
   waitFor,
 } from './helpers.ts';
+
+/** A test stand-in that moves an imk process's wall clock (see the file). */
+const CLOCK_OFFSET = fileURLToPath(new URL('./fixtures/clock-offset.mjs', import.meta.url));
 
 let root: string | undefined;
 afterEach(() => removeRoot(root));
@@ -363,6 +367,74 @@ describe('a job whose outputs folder the earlier version is still writing', () =
     },
     300_000,
   );
+
+  // The worker judged "changed in the last 6 hours" as Date.now() − the newest mtime in the folder: an mtime
+  // stamped by the file server outputs/ is on (or by the earlier version's host), compared with this host's
+  // clock. A worker a day ahead of it took a folder being written for one left a day ago and moved it aside
+  // (the earlier version then wrote its next files into the job's folder); one a day behind waited for a
+  // folder left long ago. The folder's age is now measured against "now" on the file system's own clock.
+  // The worker's clock is moved by a test stand-in (fixtures/clock-offset.mjs); the disk stamps real times.
+  const clockOff = (offsetMs: number) => ({
+    IMK_LOG_LEVEL: 'info',
+    IMK_TEST_CLOCK_OFFSET_MS: String(offsetMs),
+    NODE_OPTIONS: `--import=${pathToFileURL(CLOCK_OFFSET).href}`,
+  });
+
+  it("waits for a folder being written when this host's clock is a day ahead of the file system's", async () => {
+    const { root, earlier, queue } = await busyJob({ maxWaitMs: 600_000, waitCheckMs: 200 });
+    const worker = imk(['run', '--root', root], { env: clockOff(86_400_000) });
+    const write = writer(earlier);
+    try {
+      await waitFor(
+        async () => {
+          await write();
+          return (
+            (await looksInHistory(root)) >= 3 ||
+            (await folderNames(join(queue, 'succeeded'))).length > 0 ||
+            (await folderNames(join(queue, 'failed'))).length > 0
+          );
+        },
+        120_000,
+        'the job to look at the busy folder, or to publish',
+      );
+      // Nothing of the earlier version moved: it is still being written where it was, and the job waits.
+      expect(await folderNames(join(root, 'outputs', '.replaced'))).toEqual([]);
+      expect(await folderNames(join(queue, 'succeeded'))).toEqual([]);
+      expect((await jobDetail(root, 'busy')).job.state).toBe('waiting');
+      // No probe of the file system's clock is left in outputs/.
+      expect((await folderNames(join(root, 'outputs'))).filter((n) => n.startsWith('.imk-'))).toEqual([]);
+    } finally {
+      worker.kill('SIGTERM');
+      await worker;
+    }
+  }, 300_000);
+
+  it("moves aside a folder left 7 hours ago at once when this host's clock is a day behind the file system's", async () => {
+    const { root, earlier, queue } = await busyJob({ maxWaitMs: 600_000, waitCheckMs: 200 });
+    // Left by the earlier version 7 hours ago (by the disk's clock): past the 6 hours that make it abandoned.
+    const left = new Date(Date.now() - 7 * 3600_000);
+    const entries = await readdir(earlier, { recursive: true, withFileTypes: true });
+    for (const entry of entries) await utimes(join(entry.parentPath, entry.name), left, left);
+    await utimes(earlier, left, left);
+    const worker = imk(['run', '--root', root], { env: clockOff(-86_400_000) });
+    try {
+      await waitFor(
+        async () =>
+          (await folderNames(join(queue, 'succeeded'))).length > 0 ||
+          (await looksInHistory(root)) >= 3 ||
+          (await folderNames(join(queue, 'failed'))).length > 0,
+        120_000,
+        'the job to publish, or to look at the folder again',
+      );
+      expect(await folderNames(join(queue, 'succeeded'))).toEqual(['job_busy']);
+      const kept = await folderNames(join(root, 'outputs', '.replaced'));
+      expect(kept).toEqual([expect.stringMatching(/^busy@.*\.earlier-version$/)]);
+      expect((await readManifest(root, 'busy')).job_id).toBe('busy');
+    } finally {
+      worker.kill('SIGTERM');
+      await worker;
+    }
+  }, 300_000);
 
   it('waits again as a wait of its own (its own since and looks) when the folder is busy again after the job ran', async () => {
     // The separation of a run that begins while `hold` exists stays held until the test removes it.
