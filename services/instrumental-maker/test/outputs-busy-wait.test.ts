@@ -1,7 +1,7 @@
 import { readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { clockOffsetEnv } from '@imk/fs-safe/testing';
 import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
 import {
   PROCESS_COUNTING_ENGINE,
@@ -16,9 +16,6 @@ import {
   removeRoot,
   waitFor,
 } from './helpers.ts';
-
-/** A test stand-in that moves an imk process's wall clock (see the file). */
-const CLOCK_OFFSET = fileURLToPath(new URL('./fixtures/clock-offset.mjs', import.meta.url));
 
 let root: string | undefined;
 afterEach(() => removeRoot(root));
@@ -373,12 +370,8 @@ describe('a job whose outputs folder the earlier version is still writing', () =
   // clock. A worker a day ahead of it took a folder being written for one left a day ago and moved it aside
   // (the earlier version then wrote its next files into the job's folder); one a day behind waited for a
   // folder left long ago. The folder's age is now measured against "now" on the file system's own clock.
-  // The worker's clock is moved by a test stand-in (fixtures/clock-offset.mjs); the disk stamps real times.
-  const clockOff = (offsetMs: number) => ({
-    IMK_LOG_LEVEL: 'info',
-    IMK_TEST_CLOCK_OFFSET_MS: String(offsetMs),
-    NODE_OPTIONS: `--import=${pathToFileURL(CLOCK_OFFSET).href}`,
-  });
+  // The worker's clock is moved by a test stand-in (clockOffsetEnv); the disk stamps real times.
+  const clockOff = (offsetMs: number) => ({ IMK_LOG_LEVEL: 'info', ...clockOffsetEnv(offsetMs) });
 
   it("waits for a folder being written when this host's clock is a day ahead of the file system's", async () => {
     const { root, earlier, queue } = await busyJob({ maxWaitMs: 600_000, waitCheckMs: 200 });
