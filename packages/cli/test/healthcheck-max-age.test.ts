@@ -1,12 +1,13 @@
 // `imk healthcheck <service> --max-age <seconds>` is what a container health check runs. A value that is
 // not a number (`--max-age 60s`, as Docker writes its own intervals) became NaN, and no heartbeat is ever
 // older than NaN: a hung service passed its health check forever. Such a value is now refused.
-import { mkdir, mkdtemp, rm, utimes } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeJsonAtomic } from '@imk/fs-safe';
+import { clockOffsetEnv } from '@imk/fs-safe/testing';
 import { heartbeatFile } from '@imk/ops';
 import { healthcheckCommand } from '../src/actions/healthcheck.ts';
 import { IMK } from './imk-bin.ts';
@@ -53,5 +54,31 @@ describe('imk healthcheck --max-age', () => {
     } finally {
       printed.mockRestore();
     }
+  });
+});
+
+// The heartbeat's age was Date.now() minus its file's mtime, which the file server stamps when state/ is on a
+// share: a host whose clock ran ahead of the server called a live service hung (its container restarted over
+// and over), one behind called a hung one healthy. It is now aged on the file system's own clock. The host's
+// clock is moved by a test stand-in (clockOffsetEnv); the disk stamps real times.
+describe("imk healthcheck on a host whose clock is off the file system's", () => {
+  const imkAt = (offsetMs: number, ...args: string[]) =>
+    execa(process.execPath, [IMK, ...args], { reject: false, env: clockOffsetEnv(offsetMs) });
+
+  it('calls a service that beat just now healthy, on a host ten minutes ahead', async () => {
+    const file = heartbeatFile(root, 'instrumental-maker');
+    const now = new Date();
+    await utimes(file, now, now);
+    const result = await imkAt(600_000, 'healthcheck', 'instrumental-maker', '--root', root);
+    expect(result.stdout, result.stderr).toContain('instrumental-maker: healthy (heartbeat 0 s ago');
+    expect(result.exitCode).toBe(0);
+    // The look at the file system's clock leaves nothing in state/health/.
+    expect(await readdir(join(file, '..'))).toEqual([basename(file)]);
+  });
+
+  it('calls a service whose last beat was ten minutes ago hung, on a host a day behind', async () => {
+    const result = await imkAt(-86_400_000, 'healthcheck', 'instrumental-maker', '--root', root);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('last heartbeat 600 s ago (more than 60 s): hung or stopped');
   });
 });

@@ -160,3 +160,13 @@ export async function waitsOnFifo(signal: AbortSignal): Promise<'hung'> {
   }
   return 'hung';
 }
+
+/**
+ * The environment that runs an imk process (any node process) as on a host whose clock is `offsetMs` off
+ * its file system's: clock-offset.mjs, loaded with NODE_OPTIONS, moves the process's wall clock (Date)
+ * while the kernel stamps files with the real time, as a file server with its own clock does.
+ */
+export function clockOffsetEnv(offsetMs: number): Record<string, string> {
+  const shim = new URL('./clock-offset.mjs', import.meta.url).href;
+  return { IMK_TEST_CLOCK_OFFSET_MS: String(offsetMs), NODE_OPTIONS: `--import=${shim}` };
+}

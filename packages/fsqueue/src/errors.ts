@@ -15,6 +15,8 @@ export const FSQUEUE_ERRORS = defineErrors('@imk/fsqueue', {
   QUEUE_CLOSED: POLICY.transient,
   RELEASE_BLOCKED: POLICY.transient,
   SOURCE_MISSING: POLICY.conflict,
+  /** A file copied into a bundle is not what it was declared to be (publishBundle's `declared`). */
+  SOURCE_CHANGED: POLICY.conflict,
   SOURCE_NOT_FILE: POLICY.badRequest,
   TARGET_EXISTS: POLICY.conflict,
   JOB_MOVING: POLICY.conflict,

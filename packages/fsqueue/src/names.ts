@@ -10,11 +10,17 @@ import { JobIdSchema } from '@imk/protocol';
  *   failed/job_<id>@<token>/               archived: failed (imk-error.json inside)
  *   rejected/job_<id>@<token>/             archived: invalid bundle (imk-rejection.json inside)
  *   cancelled/job_<id>@<token>/            archived: cancelled by an operator (imk-cancel.json inside)
+ *   .imk-clock-check-<random>/             for a moment: "now" on the queue's file system's clock (its mtime)
  *
  * `@` can appear neither in a job id nor in a consumer id, so the job id is everything between `job_`
  * and the first `@`.
  */
 export const READY_PREFIX = 'job_';
+/**
+ * A private folder (mkdtemp) the tmp sweeper makes at the top of a queue folder and removes at once: its
+ * mtime is "now" on the clock that stamps the queue's files (hidden; no reader takes it for a bundle).
+ */
+export const CLOCK_CHECK_PREFIX = '.imk-clock-check-';
 export const TMP_SUFFIX = '.tmp';
 export const CLAIMED_DIR = 'claimed';
 export const SUCCEEDED_DIR = 'succeeded';

@@ -41,6 +41,13 @@ export type BundleFileInput =
        * checks is refused, not copied into the bundle.
        */
       within?: string;
+      /**
+       * What the source was declared to be where it comes from (another bundle's files[] entry: "Separate
+       * again" copies an archived bundle): the copy must hash to it, else nothing is published and
+       * SOURCE_CHANGED says the file, both hashes and sizes. Checked on the copy itself, the bytes the
+       * bundle holds, never on a second read of the source.
+       */
+      declared?: { sha256: string; bytes?: number };
     }
   | { name: string; data: string | Uint8Array };
 
@@ -178,6 +185,12 @@ function checkInputs(job: Record<string, unknown>, files: BundleFileInput[]): vo
     if (problem) problems.push({ path: `files.${index}.name`, message: problem });
     if (file.name === JOB_FILE || file.name === PRODUCER_FILE)
       problems.push({ path: `files.${index}.name`, message: `${file.name} is written by publishBundle` });
+    // A moved source that is not what it was declared to be would be gone from where it was, and its copy too.
+    if ('source' in file && file.move === true && file.declared !== undefined)
+      problems.push({
+        path: `files.${index}.declared`,
+        message: `"${file.name}" is given with move and a declared hash: a declared hash is checked on a copy, add it without move`,
+      });
     if (seen.has(file.name))
       problems.push({ path: `files.${index}.name`, message: `"${file.name}" is given twice` });
     seen.add(file.name);
@@ -247,7 +260,7 @@ async function addFile(
   if (file.within !== undefined) {
     await copyChecked(file.source, target, file.name, { within: file.within, name: file.source });
     await fsyncFile(target);
-    return { path: file.name, ...(await sha256AndBytes(target)) };
+    return checkDeclared(file, { path: file.name, ...(await sha256AndBytes(target)) });
   }
   // A link is followed (the producer's or the user's to make: `imk enqueue song.wav --cover pic.jpg`), but
   // only to a regular file, checked without blocking: a FIFO or a device would block or never end the copy.
@@ -282,7 +295,35 @@ async function addFile(
   else await copyChecked(file.source, target, file.name, { followLinks: true, name: file.source });
   await fsyncFile(target);
   // Size and hash of one read of the copy: the bundle's files[] records them together.
-  return { path: file.name, ...(await sha256AndBytes(target)) };
+  return checkDeclared(file, { path: file.name, ...(await sha256AndBytes(target)) });
+}
+
+type FileEntry = { path: string; sha256: string; bytes: number };
+
+/**
+ * The copy's entry, when it is what the source was declared to be (BundleFileInput `declared`): a source
+ * damaged or replaced since it was declared is refused here, naming both hashes, not published as the file.
+ */
+function checkDeclared(file: BundleFileInput, copied: FileEntry): FileEntry {
+  const declared = 'source' in file ? file.declared : undefined;
+  if (declared === undefined) return copied;
+  const sizeDiffers = declared.bytes !== undefined && declared.bytes !== copied.bytes;
+  if (!sizeDiffers && declared.sha256 === copied.sha256) return copied;
+  const source = 'source' in file ? file.source : file.name;
+  throw new ImkError(
+    'SOURCE_CHANGED',
+    `${source} (bundle file ${file.name}) has sha256 ${copied.sha256} (${copied.bytes} bytes), not the sha256 ${declared.sha256}${declared.bytes === undefined ? '' : ` (${declared.bytes} bytes)`} it was declared with: it was damaged or replaced since; nothing was published`,
+    {
+      details: {
+        file: file.name,
+        source,
+        declared_sha256: declared.sha256,
+        actual_sha256: copied.sha256,
+        ...(declared.bytes !== undefined && { declared_bytes: declared.bytes }),
+        actual_bytes: copied.bytes,
+      },
+    },
+  );
 }
 
 async function moveFile(source: string, target: string, name: string): Promise<void> {

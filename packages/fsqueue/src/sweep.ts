@@ -2,14 +2,14 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '@imk/log';
-import { listNamesOrEmpty } from '@imk/fs-safe';
-import { READY_PREFIX, TMP_SUFFIX } from './names.ts';
+import { fileSystemNow, listNamesOrEmpty } from '@imk/fs-safe';
+import { CLOCK_CHECK_PREFIX, READY_PREFIX, TMP_SUFFIX } from './names.ts';
 
 /**
  * Removes `job_<id>.tmp/` folders that a producer abandoned. A folder is abandoned when its content
  * (names, sizes, mtimes) has not changed for maxAgeMs on this process's own clock, or, so that a consumer
- * that just started can still sweep old leftovers, when its newest mtime is older than twice maxAgeMs
- * (the margin absorbs clock differences between this host and the file server).
+ * that just started can still sweep old leftovers, when its newest mtime is older than twice maxAgeMs by
+ * the clock that stamped it (the file system's: see fileSystemNow), never by this host's clock.
  */
 export class TmpSweeper {
   private readonly seen = new Map<string, { signature: string; since: number }>();
@@ -27,6 +27,7 @@ export class TmpSweeper {
     const present = new Set(names);
     for (const name of this.seen.keys()) if (!present.has(name)) this.seen.delete(name);
     let removed = 0;
+    let fsNow: number | undefined;
     for (const name of names) {
       const dir = join(this.queueDir, name);
       const snapshot = await describeTree(dir);
@@ -36,8 +37,12 @@ export class TmpSweeper {
       if (!prior || prior.signature !== snapshot.signature)
         this.seen.set(name, { signature: snapshot.signature, since: now });
       const unchangedMs = prior && prior.signature === snapshot.signature ? now - prior.since : 0;
-      const wallAgeMs = Date.now() - snapshot.newestMtimeMs;
-      if (unchangedMs < this.maxAgeMs && wallAgeMs < 2 * this.maxAgeMs) continue;
+      if (unchangedMs < this.maxAgeMs) {
+        // The mtimes were stamped by the file server (or the producer's host): aged against "now" on that
+        // clock, never this host's (a host two days ahead of it removed every .tmp a producer was writing).
+        fsNow ??= await fileSystemNow(this.queueDir, CLOCK_CHECK_PREFIX);
+        if (fsNow - snapshot.newestMtimeMs < 2 * this.maxAgeMs) continue;
+      }
       await rm(dir, { recursive: true, force: true });
       this.seen.delete(name);
       removed++;

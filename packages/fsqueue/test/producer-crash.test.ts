@@ -1,8 +1,8 @@
-import { mkdir, open, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isImkError } from '@imk/errors';
 import { nodeScript } from '../../cli/test/bundle/scripts.ts';
 import { PRODUCER_FILE, createQueue, publishBundle } from '../src/index.ts';
@@ -127,5 +127,47 @@ describe('a producer killed mid-publish', () => {
     } finally {
       await queue.close();
     }
+  });
+});
+
+// A consumer that just started also removes a .tmp folder whose newest mtime is older than twice
+// tmpMaxAgeMs. That age was Date.now() minus mtimes the file server stamped: a host whose clock ran days
+// ahead of it removed every .tmp folder a producer was still writing (its publish then failed), and one
+// behind kept a folder left long ago. It is now aged on the file system's own clock. This host's clock is
+// moved here by replacing Date.now for the sweep (a stand-in for a host whose clock is off; the disk
+// stamps real times, as a file server does).
+describe('the sweep of .tmp folders on a host whose clock is days off the file system', () => {
+  const DAY = 86_400_000;
+  async function sweepWithClock(queueDir: string, offsetMs: number): Promise<number> {
+    const queue = createQueue({ queueDir, watch: false, tmpMaxAgeMs: 3600_000, maintenance: false });
+    const realNow = Date.now.bind(Date);
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offsetMs);
+    try {
+      return await queue.sweepTmp();
+    } finally {
+      now.mockRestore();
+      await queue.close();
+    }
+  }
+
+  it('keeps a .tmp folder a producer is writing now, when this host is three days ahead', async () => {
+    const queueDir = join(root, 'q');
+    await mkdir(join(queueDir, 'job_fresh.tmp'), { recursive: true });
+    await writeFile(join(queueDir, 'job_fresh.tmp', 'audio.wav'), 'being written');
+    expect(await sweepWithClock(queueDir, 3 * DAY)).toBe(0);
+    // Nothing else is left in the queue folder (the look at the file system's clock is removed).
+    expect(await readdir(queueDir)).toEqual(['job_fresh.tmp']);
+  });
+
+  it('removes a .tmp folder left three hours ago at first sight, when this host is three days behind', async () => {
+    const queueDir = join(root, 'q');
+    const tmp = join(queueDir, 'job_left.tmp');
+    await mkdir(tmp, { recursive: true });
+    await writeFile(join(tmp, 'audio.wav'), 'left behind');
+    const left = new Date(Date.now() - 3 * 3600_000);
+    await utimes(join(tmp, 'audio.wav'), left, left);
+    await utimes(tmp, left, left);
+    expect(await sweepWithClock(queueDir, -3 * DAY)).toBe(1);
+    expect(await readdir(queueDir)).toEqual([]);
   });
 });

@@ -1,11 +1,14 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { resolvePaths } from '@imk/config';
-import { readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
+import { fileSystemNow, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 
-/** Heartbeats live in `state/health/<service>@<host>.json`: one per service per host (container). */
+/**
+ * Heartbeats live in `state/health/<service>@<host>.json`: one per service per host (container); a
+ * `.imk-clock-check-<random>/` folder there for a moment is readHeartbeat's look at the file system's clock.
+ */
 export const HEALTH_DIR = 'health';
 
 export interface Heartbeat {
@@ -100,7 +103,18 @@ export interface Heartbeats {
   stop(): Promise<void>;
 }
 
-/** This host's last heartbeat of a service with its age (by the file's mtime, on this host's clock). */
+/**
+ * A private folder made in state/health/ and removed at once: its mtime is "now" on the clock that stamps
+ * the heartbeat files (hidden; not a heartbeat).
+ */
+const CLOCK_CHECK_PREFIX = '.imk-clock-check-';
+
+/**
+ * This host's last heartbeat of a service with its age: the file's mtime against "now" on the clock that
+ * stamped it (the file system's, a file server's when state/ is on a share), never this host's clock. A
+ * host a minute ahead of the file server called every live service hung (a container restarted again and
+ * again); one behind called a hung service healthy.
+ */
 export async function readHeartbeat(
   root: string,
   service: string,
@@ -109,7 +123,9 @@ export async function readHeartbeat(
   try {
     // Through fs-safe: a FIFO or a link in its place is no heartbeat, and never waited on.
     const [text, info] = await Promise.all([readUntrustedText(file, { maxBytes: 64 * 1024 }), lstat(file)]);
-    return { ...(JSON.parse(text) as Heartbeat), ageSec: (Date.now() - info.mtimeMs) / 1000 };
+    // A state/ this process cannot write to (a read-only look): this host's clock, as before.
+    const now = await fileSystemNow(dirname(file), CLOCK_CHECK_PREFIX).catch(() => Date.now());
+    return { ...(JSON.parse(text) as Heartbeat), ageSec: (now - info.mtimeMs) / 1000 };
   } catch {
     return undefined;
   }

@@ -35,6 +35,7 @@ export type { BundleSong } from './songs.ts';
 export {
   MANIFEST_FILE,
   NAME_CHECK_PREFIX,
+  CLOCK_CHECK_PREFIX,
   PUBLISHED_MARKER_FILE,
   REPLACED_DIR,
   isEarlierVersionOutputName,

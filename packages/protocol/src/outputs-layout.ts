@@ -16,6 +16,8 @@ import { JobIdSchema } from './common.ts';
  *                                                     heartbeat counter
  *   outputs/.imk-name-check-<random>/                 for a moment: asks outputs/ whether it takes a job id
  *                                                     as a folder name (an SMB share may refuse it)
+ *   outputs/.imk-clock-check-<random>/                for a moment: its mtime is "now" on the clock of the
+ *                                                     file system outputs/ is on (CLOCK_CHECK_PREFIX)
  */
 
 /** The document every finished job folder holds, written last: its presence means the job is complete. */
@@ -34,6 +36,12 @@ export const PUBLISHED_MARKER_FILE = '.imk-published.json';
  * file system of outputs/ whether it takes that name; removed at once (hidden: no reader lists it).
  */
 export const NAME_CHECK_PREFIX = '.imk-name-check-';
+
+/**
+ * The prefix of a private folder (mkdtemp) a worker makes in outputs/ to read "now" on the clock of its file
+ * system (its mtime), against which the age of a folder there is measured; removed at once (hidden).
+ */
+export const CLOCK_CHECK_PREFIX = '.imk-clock-check-';
 
 /** Earlier outputs of a job id that a new run replaces are moved here, never deleted. */
 export const REPLACED_DIR = '.replaced';

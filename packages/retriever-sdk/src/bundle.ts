@@ -35,6 +35,12 @@ export interface AddFileOptions {
    * source is copied from a descriptor opened the untrusted way inside it (no link followed), never moved.
    */
   within?: string;
+  /**
+   * What the source was declared to be where it comes from (another bundle's files[] entry, as "Separate
+   * again" copies an archived bundle): the copy must hash to it, else publish() throws SOURCE_CHANGED naming
+   * the file and both hashes, and nothing is published. Not with `move`.
+   */
+  declared?: { sha256: string; bytes?: number };
 }
 
 export interface Tags {
@@ -99,6 +105,7 @@ export function createBundle(options: CreateBundleOptions): Bundle {
       source,
       move: fileOptions.move === true,
       ...(fileOptions.within !== undefined && { within: fileOptions.within }),
+      ...(fileOptions.declared !== undefined && { declared: fileOptions.declared }),
     });
     if (field) job[field] = name;
   };

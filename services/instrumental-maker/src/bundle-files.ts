@@ -3,6 +3,7 @@ import { join, sep } from 'node:path';
 import { ImkError, errorMessage } from '@imk/errors';
 import { openUntrusted } from '@imk/fs-safe';
 import type { OpenedFolder } from '@imk/media';
+import type { Job } from '@imk/protocol';
 import './errors.ts';
 
 /**
@@ -62,6 +63,38 @@ export function checkVideoHeld(files: BundleFiles, jobId: string, name: string):
     'VIDEO_UNREADABLE',
     `job ${jobId}: video_path "${name}" could not be opened when the job started (${why}); the job is not made without its video: put the video in the bundle as a regular file, then \`imk retry ${jobId}\``,
     { cause, details: { job_id: jobId, file: name } },
+  );
+}
+
+/**
+ * Checks that the input as opened when the job started (its descriptor, the bytes the job separates, hashed
+ * by the hash stage) is the file job.json declares in files[], when it declares it. The claim checked the
+ * declaration on a read of its own: a file renamed over the input, or damaged, after that check (a producer
+ * still writing into the bundle, a bundle made by copying one whose song was damaged since) was separated
+ * and published as the song without a word. Fails with INPUT_CHANGED, naming the file and both hashes.
+ */
+export function checkDeclaredInput(
+  job: Job,
+  name: string,
+  opened: { sha256: string; bytes: number },
+  retryId: string,
+): void {
+  const declared = job.files?.find((file) => file.path === name);
+  if (declared === undefined) return;
+  if (declared.sha256 === opened.sha256 && declared.bytes === opened.bytes) return;
+  throw new ImkError(
+    'INPUT_CHANGED',
+    `${name} as opened to be separated has sha256 ${opened.sha256} (${opened.bytes} bytes), but job.json declares sha256 ${declared.sha256} (${declared.bytes} bytes) in files[]: the file was replaced or damaged in the bundle after the claim checked it. Nothing was made from it; the bundle is kept in failed/: put the right file in it, then: imk retry ${retryId}`,
+    {
+      details: {
+        job_id: job.job_id,
+        file: name,
+        declared_sha256: declared.sha256,
+        actual_sha256: opened.sha256,
+        declared_bytes: declared.bytes,
+        actual_bytes: opened.bytes,
+      },
+    },
   );
 }
 

@@ -19,6 +19,9 @@ const IM_CATALOGUE = {
   COVER_UNREADABLE: POLICY.unprocessable,
   ENGINE_MODULE_INVALID: POLICY.unavailable,
   ENGINE_UNAVAILABLE: POLICY.unavailable,
+  // The song as opened to be separated is not the file job.json's files[] declares (replaced or damaged
+  // after the claim's check): never made from; the bundle is kept in failed/.
+  INPUT_CHANGED: POLICY.unprocessable,
   INPUT_TOO_LONG: POLICY.unprocessable,
   INVALID_INPUT: POLICY.unprocessable,
   // An earlier job's file is not what its manifest says (a link out, a FIFO, other content): never linked.

@@ -15,7 +15,14 @@ export interface WaitDecision {
   history?: string;
   /** Whether this is the first look of this wait (said as a warning; later looks as information). */
   first?: boolean;
-  waitedMs?: number;
+  /**
+   * How long the job has waited at the least, for the log (`waited_at_least_ms`): the looks before this one
+   * times retry.waitCheckMs, each look coming at least that long after the one before on the looking host's
+   * own clock. Never `now − since` (a since another host wrote, its clock a day off, said "86400000 ms").
+   */
+  waitedAtLeastMs?: number;
+  /** Looks of this wait so far, this one included (`looks` in the log). */
+  looks?: number;
   /** The wait was given up: words added to the failure's message. */
   gaveUp?: string;
 }
@@ -37,7 +44,6 @@ export function waitFor(ctx: WorkerContext, claim: Claim, error: unknown): WaitD
   const now = Date.now();
   // Said to people only (when the wait began, by the clock of the host that began it).
   const since = first ? now : claim.waiting.since.getTime();
-  const waitedMs = Math.max(0, now - since);
   const looks = (first ? 0 : claim.waiting.looks) + 1;
   // Every wait of this attempt, this look included: a job whose folder goes busy, free (it runs), busy
   // again begins a new wait each time, and would wait without end if each were bounded afresh.
@@ -60,7 +66,8 @@ export function waitFor(ctx: WorkerContext, claim: Claim, error: unknown): WaitD
       : `job ${claim.jobId} waits (${code}, look ${attemptLooks} of at most ${budget} in this attempt's waits, retry.maxWaitMs / retry.waitCheckMs + 1); looking again in ${duration(waitCheckMs)}, no attempt spent`,
     history: `waiting for ${waitsFor(code, claim.jobId) ?? code} since ${clock(since)}, gives up at ${clock(givesUp)} (retry.maxWaitMs); looked ${looks} time${looks === 1 ? '' : 's'}, the last at ${clock(now)}, the next at ${clock(now + waitCheckMs)} (retry.waitCheckMs); ${attemptLooks} of at most ${budget} looks in this attempt's waits, no attempt spent`,
     first,
-    waitedMs,
+    waitedAtLeastMs: (looks - 1) * waitCheckMs,
+    looks,
   };
 }
 
@@ -75,19 +82,22 @@ export function waitLookBudget(maxWaitMs: number, waitCheckMs: number): number {
 }
 
 /**
- * How long the wait a claim found (Claim.waiting) has lasted so far, for the log (`waited_ms`): from a time
- * another host may have written, so said, never compared with a bound (waitFor counts looks instead).
+ * How long the wait a claim found (Claim.waiting) has lasted at the least, for the log
+ * (`waited_at_least_ms`): its looks so far times retry.waitCheckMs, each look at least that long after the
+ * one before on the looking host's own clock. Its `since` was written by the host that began the wait,
+ * whose clock may be a day off this one's: never subtracted from this host's clock.
  */
-export function waitedMs(claim: Claim): number {
-  return claim.waiting === undefined ? 0 : Math.max(0, Date.now() - claim.waiting.since.getTime());
+export function waitedAtLeastMs(claim: Claim, waitCheckMs: number): number {
+  return claim.waiting === undefined ? 0 : claim.waiting.looks * waitCheckMs;
 }
 
 /** What the log says when a look finds the folder the job waited for done: the wait's end, once. */
-export function waitEnded(claim: Claim): string {
+export function waitEnded(claim: Claim, waitCheckMs: number): string {
   const { waiting, jobId } = claim;
   if (waiting === undefined) return 'job started';
   const what = waitsFor(waiting.for, jobId) ?? waiting.for;
-  return `job ${jobId} started: the wait for ${what} since ${clock(waiting.since.getTime())} is over (${duration(waitedMs(claim))}, ${waiting.looks + 1} looks)`;
+  const looks = waiting.looks + 1;
+  return `job ${jobId} started: the wait for ${what} since ${clock(waiting.since.getTime())} is over (waited at least ${duration(waitedAtLeastMs(claim, waitCheckMs), Math.floor)}: ${looks} looks, each at least retry.waitCheckMs (${duration(waitCheckMs)}) after the last)`;
 }
 
 /** A time for people, to the second, in UTC as every other time of the ledger: `2026-12-05 15:20:01 UTC`. */

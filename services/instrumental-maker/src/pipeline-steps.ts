@@ -11,7 +11,7 @@ import {
   readPublishedManifest,
   sameOutputs,
 } from './duplicates.ts';
-import { checkVideoHeld, heldFile } from './bundle-files.ts';
+import { checkDeclaredInput, checkVideoHeld, heldFile } from './bundle-files.ts';
 import { decodeToWav } from './decode-input.ts';
 import { usableCover } from './cover.ts';
 import { chooseEngine } from './engine-choice.ts';
@@ -84,6 +84,8 @@ const hash: Steps['hash'] = {
     // under it are of the file separated, whatever was renamed over its name since. The size is of the
     // bytes hashed, never a stat of the name.
     const { sha256: inputSha256, bytes } = await sha256AndBytesOf(heldFile(s.bundle, inputFile));
+    // …and what is separated must be what job.json declares (checked at claim on a read of its own).
+    checkDeclaredInput(s.job, s.inputName, { sha256: inputSha256, bytes }, s.claim.jobId);
     // A video beside the song: hashed into the output key here, put under the variant at the encode.
     if (s.job.video_path !== undefined && s.job.video_path !== s.inputName)
       checkVideoHeld(s.bundle, jobId, s.job.video_path);

@@ -7,7 +7,7 @@ import type { JobFacts } from '@imk/ledger';
 import type { WorkerContext } from './context.ts';
 import { cancelClaim } from './cancel-claim.ts';
 import { backoffMs, describeFailure, isRetryable } from './failures.ts';
-import { waitEnded, waitFor, waitedMs } from './job-wait.ts';
+import { waitEnded, waitFor, waitedAtLeastMs } from './job-wait.ts';
 import { runPipeline, type PipelineResult } from './pipeline.ts';
 import { refuseBusyOutputs } from './publish-outputs.ts';
 import { runRemix } from './remix.ts';
@@ -116,7 +116,15 @@ export async function processClaim(
         await refuseBusyOutputs(ctx.paths.outputs, songId);
         if (song.index === 1) {
           running();
-          logger.info({ waited_ms: waitedMs(claim) }, waitEnded(claim));
+          // How long it waited, at the least, by its looks: not now − since (another host's clock).
+          const { waitCheckMs } = ctx.config.retry;
+          logger.info(
+            {
+              waited_at_least_ms: waitedAtLeastMs(claim, waitCheckMs),
+              looks: (claim.waiting?.looks ?? 0) + 1,
+            },
+            waitEnded(claim, waitCheckMs),
+          );
           // The job runs now: if it finds the folder busy again when it publishes, that is a second wait
           // (its own line of history, since then), not the first one going on.
           claim.waitOver();
@@ -283,7 +291,8 @@ async function settleFailure(
         {
           stage: stages.current,
           err: message,
-          waited_ms: wait.waitedMs,
+          waited_at_least_ms: wait.waitedAtLeastMs,
+          looks: wait.looks,
           max_wait_ms: ctx.config.retry.maxWaitMs,
         },
         wait.said,

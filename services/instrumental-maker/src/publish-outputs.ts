@@ -1,9 +1,10 @@
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { fsyncDir, fsyncTree, pathExists, writeJsonAtomic } from '@imk/fs-safe';
+import { fileSystemNow, fsyncDir, fsyncTree, pathExists, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import {
+  CLOCK_CHECK_PREFIX,
   MANIFEST_FILE,
   PUBLISHED_MARKER_FILE,
   REPLACED_DIR,
@@ -228,12 +229,16 @@ async function refuseLiveWriter(final: string, jobId: string, noManifest: boolea
   const info = await lstat(final).catch(() => undefined);
   if (!info?.isDirectory()) return;
   const newest = await newestChange(final);
-  const ago = Date.now() - newest.ms;
+  // Aged on the clock that stamped those files (the file server's, for outputs/ on a share), never this
+  // host's: a host a day ahead of it took a folder being written for one left a day ago and moved it aside
+  // (the earlier version then wrote its next files into ours); one a day behind waited for a folder
+  // left long ago until retry.maxWaitMs.
+  const ago = (await fileSystemNow(dirname(final), CLOCK_CHECK_PREFIX)) - newest.ms;
   if (ago >= EARLIER_WRITER_QUIET_MS) return;
   const what = newest.file === undefined ? '' : ` (its newest file: outputs/${jobId}/${newest.file})`;
   throw new ImkError(
     'OUTPUTS_BEING_WRITTEN',
-    `outputs/${jobId}/ holds files ${noManifest ? 'without a manifest.json' : 'whose manifest.json is not valid (yet)'}, and changed ${Math.max(0, Math.round(ago / 60_000))} min ago${what}: the earlier instrumental-maker (or another program) is likely still writing it. It writes by name, so if this job's outputs took that folder's place, its next files and its manifest.json would overwrite this job's. Nothing was moved or published. The job waits for it (looking again every retry.waitCheckMs, for at most retry.maxWaitMs, config/instrumental-maker.yaml), without spending its attempts: once the earlier version has written its manifest.json, or left the folder unchanged for ${EARLIER_WRITER_QUIET_MS / 3600_000} h (abandoned), the folder is kept in outputs/.replaced/ and this job published. If the job failed after waiting that long, stop the earlier version or move the folder away yourself, then: imk retry ${jobId}`,
+    `outputs/${jobId}/ holds files ${noManifest ? 'without a manifest.json' : 'whose manifest.json is not valid (yet)'}, and changed ${Math.max(0, Math.round(ago / 60_000))} min ago by the clock of the file system outputs/ is on${what}: the earlier instrumental-maker (or another program) is likely still writing it. It writes by name, so if this job's outputs took that folder's place, its next files and its manifest.json would overwrite this job's. Nothing was moved or published. The job waits for it (looking again every retry.waitCheckMs, for at most retry.maxWaitMs, config/instrumental-maker.yaml), without spending its attempts: once the earlier version has written its manifest.json, or left the folder unchanged for ${EARLIER_WRITER_QUIET_MS / 3600_000} h (abandoned), the folder is kept in outputs/.replaced/ and this job published. If the job failed after waiting that long, stop the earlier version or move the folder away yourself, then: imk retry ${jobId}`,
     { details: { job_id: jobId, ...(newest.file !== undefined && { file: newest.file }) } },
   );
 }

@@ -30,6 +30,8 @@ export const WEB_ERRORS = defineErrors('@imk/web-service', {
   STEM_NOT_FOUND: POLICY.notFound,
   /** "Separate again": the song's archived bundle was cleaned up too; the user adds the song again. */
   SOURCE_GONE: POLICY.gone,
+  /** "Separate again": a file of the archived bundle is not what its job.json declares (damaged, replaced). */
+  SOURCE_DAMAGED: POLICY.unprocessable,
   UNSUPPORTED_FILE: { retryable: false, httpStatus: 415 },
   UPLOAD_TOO_LARGE: { retryable: false, httpStatus: 413 },
   WEB_BAD_HOST: POLICY.unavailable,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { ImkError } from '@imk/errors';
+import { ImkError, isImkError } from '@imk/errors';
 import { isQueueFileName } from '@imk/fsqueue';
 import { JOB_FILE, describeProblems, readBundle, type Manifest } from '@imk/protocol';
 import { createBundle } from '@imk/retriever-sdk';
@@ -99,7 +99,8 @@ async function queueAgain(
   const archived = await archivedBundle(ctx, jobId);
   if (!archived) throw new ImkError('SOURCE_GONE', sourceGone(jobId));
   // Read as the worker read it (protocol's one bundle reader: the earlier version's nulls are absent). The
-  // files are not hashed here: publishing the new bundle hashes them, and the worker checks those at claim.
+  // files are not hashed here, by a read of their own: each copy is checked against what the archived
+  // job.json declares (its files[]) as it is published (below), the bytes the new job holds and separates.
   const read = await readBundle(archived.dir, { verifyHashes: false });
   if (!read.ok)
     throw new ImkError(
@@ -127,8 +128,33 @@ async function queueAgain(
   bundle.set('separate_again_of', jobId);
   // Copied from a descriptor opened inside the archived bundle (no link followed): a file listed as regular
   // above may have become a link to another file of this host since.
-  for (const path of await bundleFiles(archived.dir))
-    bundle.addFile(path, join(archived.dir, path), { within: archived.dir });
-  const published = await bundle.publish();
+  // Each copy must be what the archived job.json declares: an archive damaged (or a file replaced) since
+  // the job ran was queued without a word, and a different song separated and published as this one.
+  const declared = new Map((job.files ?? []).map((file) => [file.path, file]));
+  for (const path of await bundleFiles(archived.dir)) {
+    const entry = declared.get(path);
+    bundle.addFile(path, join(archived.dir, path), {
+      within: archived.dir,
+      ...(entry && { declared: { sha256: entry.sha256, bytes: entry.bytes } }),
+    });
+  }
+  const published = await bundle.publish().catch((error: unknown) => {
+    if (!isImkError(error, 'SOURCE_CHANGED')) throw error;
+    throw damaged(ctx, jobId, archived, error);
+  });
   return { job_id: published.jobId, queue: archived.queue, pending: false };
+}
+
+/** "Separate again" refused: a file of the archived bundle is not what its job.json declares (said in the log too). */
+function damaged(ctx: WebContext, jobId: string, archived: FolderJob, cause: ImkError): ImkError {
+  const details = cause.details as
+    { file?: string; declared_sha256?: string; actual_sha256?: string } | undefined;
+  const file = details?.file ?? '(a file)';
+  const error = new ImkError(
+    'SOURCE_DAMAGED',
+    `the archived bundle of job ${jobId} (${archived.dir}) is damaged: its ${file} has sha256 ${details?.actual_sha256 ?? '?'}, but its job.json declares ${details?.declared_sha256 ?? '?'} (the file was damaged or replaced after the job ran). Nothing was queued, and the archive is left as it is; add the song again to mix it`,
+    { cause, details: { job_id: jobId, file, dir: archived.dir, ...details } },
+  );
+  ctx.logger.warn({ job_id: jobId, file, dir: archived.dir }, error.message);
+  return error;
 }

@@ -1,0 +1,19 @@
+import { lstat, mkdtemp, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * "Now" on the clock that stamps the files of `dir`'s file system: the mtime of a private folder made in
+ * `dir` (named `prefix` + random, removed at once). A file server (NFS, SMB) stamps what is written to it
+ * with its own clock, not the writer's: an mtime compared with this host's Date.now() is a time another host
+ * wrote, and a host whose clock is a day off took a folder being written for one left a day ago (or the
+ * other way round). Compared with this, an mtime's age is measured on one clock. On a local disk it is
+ * this host's clock, as before.
+ */
+export async function fileSystemNow(dir: string, prefix: string): Promise<number> {
+  const probe = await mkdtemp(join(dir, prefix));
+  try {
+    return (await lstat(probe)).mtimeMs;
+  } finally {
+    await rmdir(probe).catch(() => undefined);
+  }
+}
