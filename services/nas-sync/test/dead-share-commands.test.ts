@@ -1,3 +1,5 @@
+// What imk does at nas-sync's destinations outside a pass, when a share there has stopped answering.
+//
 // `imk cleanup` sweeps what interrupted rsync transfers left in nas-sync's destination folders. It did that
 // to a folder on this host with its own file-system calls, without any bound: on a share that stopped
 // answering (a NAS down, a hard NFS mount) the first call never returned, so `imk cleanup` hung for ever
@@ -24,7 +26,9 @@ import {
   type SshdServer,
   type SshfsMount,
 } from '@imk/sync/testing';
+import { resolvePaths } from '@imk/config';
 import { IMK } from '../../../packages/cli/test/imk-bin.ts';
+import { sharesMountedCheck } from '../src/index.ts';
 import { tempRoot, writeConfig } from './helpers.ts';
 
 let t: Awaited<ReturnType<typeof tempRoot>>;
@@ -62,14 +66,14 @@ async function putOld(path: string): Promise<void> {
 }
 
 /** Two rsync destinations of each audio file: the share's folder (first), and a folder on this disk. */
-function configure(): Promise<void> {
+function configure(nas = `${share.path}/Music`): Promise<void> {
   return writeConfig(
     t.root,
     `nasSync:
   enabled: true
   shareTimeoutSec: 3
   remoteRoots:
-    nas: ${share.path}/Music
+    nas: ${nas}
     live: ${t.nas}/Music
   backends:
     nas:
@@ -132,4 +136,42 @@ describe('imk cleanup when a destination share has stopped answering', () => {
     expect(again.exitCode, again.stderr).toBe(0);
     expect(existsSync(onServer)).toBe(false);
   }, 180_000);
+});
+
+// imk doctor's look at the route folders on this host (are their shares mounted?) resolved each folder with
+// this process's own realpath: on a share that stopped answering it never returned, and `imk doctor` hung.
+// The folder is asked of a child first now (places.ts folderSilent), bounded by shareTimeoutSec.
+describe('imk doctor when a destination share has stopped answering', () => {
+  it('warns of that route folder within the share timeout instead of waiting for it', async () => {
+    // A folder never looked at: no cache of the mount answers for it.
+    const folder = `${share.path}/doctor-${Date.now()}`;
+    await configure(folder);
+    // The share is listed in fstab (as a NAS share mostly is): the check then resolves the folder's links.
+    const fstab = join(t.root, 'fstab');
+    await writeFile(fstab, `root@127.0.0.1:/share ${share.path} fuse.sshfs noauto 0 0\n`);
+    const env = { ...process.env, IMK_SYNC_FSTAB: fstab };
+    await signalServer('SIGSTOP');
+    try {
+      const started = performance.now();
+      const check = sharesMountedCheck.run({
+        paths: resolvePaths(t.root),
+        env,
+        now: new Date(),
+      });
+      const result = await Promise.race([
+        check,
+        sleep(60_000).then(() => 'still running after 60 s' as const),
+      ]);
+      // Before, its realpath of the folder on the stopped share never returned.
+      expect(result, 'the shares-mounted check on a stopped share').not.toBe('still running after 60 s');
+      expect(performance.now() - started).toBeLessThan(40_000);
+      expect(result).toMatchObject({ status: 'warn' });
+      const { summary, fix } = result as { summary: string; fix?: string };
+      expect(summary).toContain(`destination nas: ${folder} did not answer within 3 s`);
+      expect(summary).toContain('route "routes.0"');
+      expect(fix).toContain("check that the share's server is up");
+    } finally {
+      await signalServer('SIGCONT');
+    }
+  }, 120_000);
 });
