@@ -209,10 +209,6 @@ export function tempGoneError(temp: string, target: string, cause?: unknown): Im
 }
 
 /**
- * UNREACHABLE: destination `name`'s work in `where` (a folder on this host: a share) made no progress for
- * `silentMs` since `since`: its server is down or stopped. Every backend writing to a share here says it so.
- */
-/**
  * UNREACHABLE: `path`, a destination folder on this host of backend `name`, did not answer a `stat` within
  * `timeoutMs` (places.ts: before anything else is done there).
  */
@@ -224,6 +220,10 @@ export function folderSilentError(name: string, path: string, timeoutMs: number)
   );
 }
 
+/**
+ * UNREACHABLE: destination `name`'s work in `where` (a folder on this host: a share) made no progress for
+ * `silentMs` since `since`: its server is down or stopped. Every backend writing to a share here says it so.
+ */
 export function shareSilentError(name: string, where: string, silentMs: number, since: Date): ImkError {
   return syncError(
     'UNREACHABLE',

@@ -43,8 +43,7 @@ export type HelperReply =
 /**
  * The local backend's operations, and those of rsync to a folder here (the checks before a copy, the rsync run
  * with the folder it writes to, the check and commit of its copies, the sweep of its partials, `imk cleanup`'s
- * sweep of its leftovers) and of rclone to
- * a remote here (the checks, what stands at a path, the read-back).
+ * sweep of its leftovers) and of rclone to a remote here (the checks, what stands at a path, the read-back).
  */
 export type HelperOp =
   | 'put'

@@ -39,9 +39,9 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
   const rcloneBinary = syncProgram('rclone', options.rcloneBinary, `${where}: rcloneBinary`, context.env);
   // A remote on this host (a mounted share, maybe): a call on a share that stopped answering never returns.
   // rclone's first look at the remote (fsinfo) is watched, and once rclone says the remote is local, each rc
-  // call is (no byte moved for shareTimeoutSec: the daemon is killed, UNREACHABLE), and this process's own look at the folder (the checks before a copy, what
-  // stands at a path, the read-back) runs in the local backend's helper process with its watchdog
-  // (local-helper.ts), which reads the mount tables once per pass.
+  // call is (no byte moved for shareTimeoutSec: the daemon is killed, UNREACHABLE), and this process's own
+  // look at the folder (the checks before a copy, what stands at a path, the read-back) runs in the local
+  // backend's helper process with its watchdog (local-helper.ts), which reads the mount tables once per pass.
   const shareTimeoutMs = context.shareTimeoutMs ?? SYNC_DEFAULTS.shareTimeoutSec * 1000;
   let isLocal = false;
   const daemon = createRcloneDaemon({
