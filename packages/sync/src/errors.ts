@@ -209,6 +209,18 @@ export function tempGoneError(temp: string, target: string, cause?: unknown): Im
 }
 
 /**
+ * UNREACHABLE: `path`, a destination folder on this host of backend `name`, did not answer a `stat` within
+ * `timeoutMs` (places.ts: before anything else is done there).
+ */
+export function folderSilentError(name: string, path: string, timeoutMs: number): ImkError {
+  return syncError(
+    'UNREACHABLE',
+    `destination ${name}: ${path} did not answer within ${timeoutMs / 1000} s (a network share whose server is down or stopped?); its files are sent once it answers`,
+    { details: { path } },
+  );
+}
+
+/**
  * UNREACHABLE: destination `name`'s work in `where` (a folder on this host: a share) made no progress for
  * `silentMs` since `since`: its server is down or stopped. Every backend writing to a share here says it so.
  */

@@ -43,6 +43,7 @@ export { assertShareMounted, mountTables } from './util/mounts.ts';
 export type { MountTables } from './util/mounts.ts';
 export { CONFLICT_POLICIES, destinationKey, holdsPath, numberedPath, pathHolders } from './conflicts.ts';
 export type { ConflictPolicy, PathHolder } from './conflicts.ts';
+export { folderSilent } from './places.ts';
 export type { DestinationPlaces } from './places.ts';
 export type {
   PlannedTransfer,

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import type { BackendOptions } from './backends/index.ts';
 import { SYNC_DEFAULTS } from './defaults.ts';
-import { syncError } from './errors.ts';
+import { folderSilentError } from './errors.ts';
 import type { SyncBackend } from './types.ts';
 import { statFolders, type FolderStat } from './util/folder-stats.ts';
 import { mountTables } from './util/mounts.ts';
@@ -88,14 +88,7 @@ export async function preparePlaces(
     keys.set(id, typeof place === 'string' ? place : `unplaced:${id}`);
     if (place === SILENT) {
       const { backend } = wanted.get(id)!;
-      silent.set(
-        id,
-        syncError(
-          'UNREACHABLE',
-          `destination ${backend}: ${path} did not answer within ${timeoutMs / 1000} s (a network share whose server is down or stopped?); its files are sent once it answers`,
-          { details: { path } },
-        ),
-      );
+      silent.set(id, folderSilentError(backend, path, timeoutMs));
     }
   }
   return {
@@ -105,6 +98,25 @@ export async function preparePlaces(
 }
 
 const SILENT = Symbol('silent');
+
+/**
+ * UNREACHABLE (folderSilentError) when `path`, a destination folder on this host of backend `backend`, or a
+ * folder above it does not answer a `stat` within `timeoutMs` (asked of a child, as preparePlaces asks), else
+ * undefined: for a look at a destination outside a pass (imk doctor) before this process's own calls there,
+ * which on a share that stopped answering would never return.
+ */
+export async function folderSilent(
+  backend: string,
+  path: string,
+  options: { timeoutMs: number; env?: NodeJS.ProcessEnv },
+): Promise<Error | undefined> {
+  const stats = await statFolders(ancestors(path), {
+    timeoutMs: options.timeoutMs,
+    mountinfo: mountTables(options.env).mountinfo,
+    env: options.env,
+  });
+  return hostPlace(path, stats) === SILENT ? folderSilentError(backend, path, options.timeoutMs) : undefined;
+}
 
 /** `path` and every folder above it, deepest first. */
 function ancestors(path: string): string[] {

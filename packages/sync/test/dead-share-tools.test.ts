@@ -15,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
+import { execa } from 'execa';
 import {
   createBackend,
   createRsyncBackend,
@@ -209,4 +210,81 @@ describe('rsync to a folder here, copying longer than shareTimeoutSec', () => {
       await backend.close();
     }
   }, 60_000);
+});
+
+// rclone's first look at a remote (operations/fsinfo: what it can do, whether it is a folder here) was not
+// watched: only once rclone had said the remote is here were its calls watched. A remote whose root is on a
+// share that stopped answering (a `local` remote of a folder on the share), or an sftp server that stopped
+// answering, never answers it: the pass hung there (in its folder look, before any transfer). It is watched
+// from the start now, and bounded by shareTimeoutSec (it moves no byte): UNREACHABLE for that destination this
+// pass, the other destination delivered.
+describe("rclone's first look at a remote that does not answer", () => {
+  const remotes = [
+    { kind: 'a local remote whose root is on the share', remote: 'deadlocal' },
+    { kind: 'an sftp remote whose server is stopped', remote: 'deadsftp' },
+  ] as const;
+  for (const { kind, remote } of remotes)
+    it(`${kind}: that destination fails UNREACHABLE within the bound, the other is delivered`, async () => {
+      const name = `fsinfo-${remote}`;
+      const outputs = join(dir.path, name, 'outputs');
+      const live = join(dir.path, name, 'live');
+      // Never looked at before: no cache of the mount answers for it.
+      const onShare = join(share.path, name);
+      const configFile = join(dir.path, `${name}.conf`);
+      const user = (await execa('id', ['-un'])).stdout.trim();
+      writeFileSync(
+        configFile,
+        [
+          '[deadlocal]',
+          'type = local',
+          '',
+          '[deadsftp]',
+          'type = sftp',
+          `host = ${sshd.host}`,
+          `port = ${sshd.port}`,
+          `user = ${user}`,
+          `key_file = ${sshd.clientKey}`,
+          `known_hosts_file = ${sshd.knownHosts}`,
+          '',
+        ].join('\n'),
+      );
+      // The local remote's root is the share's folder (rclone looks at it first); the sftp remote's is the server's.
+      const rcloneRemote = remote === 'deadlocal' ? `deadlocal:${onShare}` : 'deadsftp:';
+      const engine = createSyncEngine({
+        outputsDir: outputs,
+        receipts,
+        remoteRoots: {},
+        backends: {
+          live: { type: 'local', fsync: false },
+          nas: { type: 'rclone', remote: rcloneRemote, configFile },
+        },
+        routes: [
+          route('live', 'instrumental', live),
+          route('nas', 'no_drums', remote === 'deadsftp' ? join(sshd.dataDir, 'share', name) : '/Music'),
+        ],
+        logger: testLogger(),
+        retry: { attemptsPerPass: 1, initialDelaySec: 60, maxDelaySec: 600 },
+        shareTimeoutSec: 5,
+      });
+      await writeJob(outputs, { ...audioJob(name, ['instrumental', 'no_drums']), title: 'One' });
+      await signalServer('SIGSTOP');
+      try {
+        const started = performance.now();
+        const pass = await Promise.race([
+          engine.runPass(),
+          sleep(60_000).then(() => 'still running after 60 s' as const),
+        ]);
+        // Before, rclone's fsinfo on the silent remote never answered (or, over sftp, not for a minute).
+        expect(pass, 'the pass on a remote that does not answer').not.toBe('still running after 60 s');
+        expect(performance.now() - started).toBeLessThan(40_000);
+        expect(pass).toMatchObject({ delivered: 1, failed: 1, failedFinal: 0 });
+        expect(await readdir(live)).toEqual(['One (instrumental).m4a']);
+        const nas = [...receipts.all().values()].find((r) => r.backend === 'nas' && r.jobId === name);
+        expect(nas).toMatchObject({ status: 'failed', errorCode: 'UNREACHABLE' });
+        expect(nas?.errorMessage).toContain(`destination nas: ${rcloneRemote} made no progress for 5 s`);
+      } finally {
+        await signalServer('SIGCONT');
+        await engine.close();
+      }
+    }, 120_000);
 });

@@ -7,6 +7,7 @@ import {
   backendPrograms,
   compileRoutes,
   createBackend,
+  folderSilent,
   mountTables,
   type SyncBackend,
 } from '@imk/sync';
@@ -81,7 +82,8 @@ export const syncToolsCheck: DoctorCheck = {
  * not mounted: nas-sync refuses to write there (the files would land on this host's own disk), so doctor says
  * so before the first pass does. Which routes write to this host, and where, is asked of each backend
  * (`pathOnThisHost`: `local`, `rsync` without a host, `rclone` to a remote rclone calls local), the same
- * answer the backend checks before each copy.
+ * answer the backend checks before each copy. A folder on a share that does not answer within shareTimeoutSec
+ * is said as such (UNREACHABLE), not waited for.
  */
 export const sharesMountedCheck: DoctorCheck = {
   id: 'sync-shares-mounted',
@@ -92,12 +94,14 @@ export const sharesMountedCheck: DoctorCheck = {
     const loaded = await enabledConfig(paths.root, env);
     if ('skip' in loaded) return loaded.skip;
     const { config } = loaded;
+    const shareTimeoutMs = config.shareTimeoutSec * 1000;
     const tables = mountTables(env);
     const logger = createLogger('nas-sync-doctor', { level: 'silent' });
     const backends = new Map<string, SyncBackend>();
     const problems: string[] = [];
     const unchecked: string[] = [];
     let checked = 0;
+    let silentShares = false;
     try {
       for (const route of compileRoutes(config.routes, config.remoteRoots).routes) {
         if (!route.template) continue;
@@ -110,7 +114,7 @@ export const sharesMountedCheck: DoctorCheck = {
           // Made inside the try: a backend whose secret is missing fails here, said by the other checks too.
           let backend = backends.get(name);
           if (!backend) {
-            backend = createBackend(options, { name, logger, env });
+            backend = createBackend(options, { name, logger, env, shareTimeoutMs });
             backends.set(name, backend);
           }
           folder = await backend.pathOnThisHost?.(route.template.root);
@@ -120,6 +124,14 @@ export const sharesMountedCheck: DoctorCheck = {
         }
         if (folder === undefined) continue;
         checked++;
+        // A share that stopped answering never answers this process's own look (assertShareMounted's
+        // realpath): asked of a child first, bounded by shareTimeoutSec as a pass asks.
+        const silent = await folderSilent(name, folder, { timeoutMs: shareTimeoutMs, env });
+        if (silent) {
+          silentShares = true;
+          problems.push(`route "${route.name}": ${silent.message}`);
+          continue;
+        }
         await assertShareMounted(tables, folder, { backend: name, route: route.name }).catch(
           (error: unknown) => problems.push(errorMessage(error)),
         );
@@ -132,7 +144,9 @@ export const sharesMountedCheck: DoctorCheck = {
       return {
         status: 'warn',
         summary: problems.join('; ') + notChecked,
-        fix: 'mount the share (mount <mount point>), or point the route at a folder that is there',
+        fix:
+          (silentShares ? "check that the share's server is up and that ls of its folder answers; " : '') +
+          'mount the share (mount <mount point>), or point the route at a folder that is there',
       };
     return {
       status: 'ok',

@@ -1,4 +1,4 @@
-import { isAbsolute, posix, resolve } from 'node:path';
+import { posix } from 'node:path';
 import { resolvePaths } from '@imk/config';
 import type { Logger } from '@imk/log';
 import { errorMessage } from '@imk/errors';
@@ -7,7 +7,6 @@ import {
   ReceiptStore,
   RsyncOptionsSchema,
   createRsyncBackend,
-  sweepRsyncLeftovers,
   type RsyncBackend,
   type RsyncLeftover,
   type RsyncOptions,
@@ -29,8 +28,10 @@ export interface SweepSyncLeftoversResult {
  * For `imk cleanup`: the leftovers of interrupted rsync transfers (partials under the backend's partialDir,
  * our temp names, rsync's own temps: sweepRsyncLeftovers) older than `olderThanMs`, in every folder a rsync
  * backend delivered to (its receipts) or would deliver to (the current plan): on this host, and on the
- * server of an rsync backend over ssh (through that backend, as nas-sync's passes reach it). Never a
- * delivered file. Nothing to do when nas-sync is not configured.
+ * server of an rsync backend over ssh, always through the backend, as nas-sync's passes reach it (here, its
+ * helper process with the no-progress watch of `shareTimeoutSec`: a share that stopped answering cannot hang
+ * the cleanup). Never a delivered file. A folder, or a backend, that could not be swept is in `problems`,
+ * with what to do; the other backends are swept all the same. Nothing to do when nas-sync is not configured.
  */
 export async function sweepSyncLeftovers(options: {
   root: string;
@@ -44,24 +45,15 @@ export async function sweepSyncLeftovers(options: {
   const loaded = await loadNasSyncConfig(options.root, options.env);
   if (loaded.state !== 'enabled') return result;
   const { config } = loaded;
-  const local = new Map<string, { root: string | undefined; partialDir: string }>();
-  const remote = new Map<string, Set<string>>();
+  // The route paths' folders of each rsync backend (the backend places them under its root).
+  const folders = new Map<string, Set<string>>();
   for (const [name, raw] of Object.entries(config.backends)) {
     if ((raw as { type?: string }).type !== RSYNC_BACKEND) continue;
-    const parsed = RsyncOptionsSchema.safeParse(raw);
-    if (!parsed.success) continue;
-    if (parsed.data.host !== undefined) remote.set(name, new Set());
-    else local.set(name, { root: parsed.data.root, partialDir: parsed.data.partialDir });
+    if (RsyncOptionsSchema.safeParse(raw).success) folders.set(name, new Set());
   }
-  if (local.size === 0 && remote.size === 0) return result;
-  const dirs = new Map<string, Set<string>>([...local.keys()].map((name) => [name, new Set<string>()]));
+  if (folders.size === 0) return result;
   const folderOf = (backend: string, remotePath: string): void => {
-    // Over ssh: the route path's folder, which the backend places under its root on the server.
-    remote.get(backend)?.add(posix.dirname(remotePath));
-    const settings = local.get(backend);
-    if (!settings) return;
-    const full = settings.root ? posix.join(settings.root, remotePath.replace(/^\/+/, '')) : remotePath;
-    if (isAbsolute(full)) dirs.get(backend)!.add(posix.dirname(resolve(full)));
+    folders.get(backend)?.add(posix.dirname(remotePath));
   };
   const receipts = ReceiptStore.open({ file: resolvePaths(options.root).receipts, readonly: true });
   try {
@@ -77,40 +69,31 @@ export async function sweepSyncLeftovers(options: {
   } finally {
     await engine.close();
   }
-  for (const [backend, folders] of dirs) {
-    const swept = await sweepRsyncLeftovers({
-      dirs: folders,
-      partialDir: local.get(backend)!.partialDir,
-      olderThanMs: options.olderThanMs,
-      dryRun: options.dryRun,
-      now: options.now,
-    });
-    result.removed.push(...swept.removed.map((entry) => ({ ...entry, backend })));
-    result.problems.push(...swept.problems);
-  }
-  for (const [name, folders] of remote) {
-    if (folders.size === 0) continue;
+  for (const [name, dirs] of folders) {
+    if (dirs.size === 0) continue;
     let backend: RsyncBackend | undefined;
     try {
       backend = createRsyncBackend(config.backends[name] as RsyncOptions, {
         name,
         logger: options.logger.child({ component: 'sync-leftovers', backend: name }),
         env: options.env,
+        shareTimeoutMs: config.shareTimeoutSec * 1000,
       });
       const swept = await backend.sweepLeftovers({
-        remoteDirs: folders,
+        remoteDirs: dirs,
         olderThanMs: options.olderThanMs,
         dryRun: options.dryRun,
+        now: options.now,
       });
       result.removed.push(...swept.removed.map((entry) => ({ ...entry, backend: name })));
       result.problems.push(...swept.problems);
     } catch (error) {
       // The server cannot be reached now (a NAS asleep), or the backend's settings are wrong (nas-sync says
-      // so itself): its leftovers wait for the next cleanup.
-      options.logger.warn(
-        { backend: name, err: errorMessage(error) },
-        `the leftovers of interrupted rsync transfers on backend "${name}" were not looked for: ${errorMessage(error)}`,
-      );
+      // so itself): its leftovers wait for the next cleanup, and this one says so.
+      result.problems.push({
+        path: `backend "${name}"`,
+        message: `the leftovers of interrupted rsync transfers were not looked for: ${errorMessage(error)}`,
+      });
     } finally {
       await backend?.close();
     }

@@ -42,8 +42,8 @@ export type HelperReply =
 
 /**
  * The local backend's operations, and those of rsync to a folder here (the checks before a copy, the rsync run
- * with the folder it writes to, the check and commit of its copies, the sweep of its partials) and of rclone to
- * a remote here (the checks, what stands at a path, the read-back).
+ * with the folder it writes to, the check and commit of its copies, the sweep of its partials, `imk cleanup`'s
+ * sweep of its leftovers) and of rclone to a remote here (the checks, what stands at a path, the read-back).
  */
 export type HelperOp =
   | 'put'
@@ -55,7 +55,8 @@ export type HelperOp =
   | 'statKind'
   | 'rsyncCopy'
   | 'rsyncVerify'
-  | 'rsyncSweep';
+  | 'rsyncSweep'
+  | 'rsyncLeftovers';
 
 const WORKER = fileURLToPath(new URL('./local-worker.ts', import.meta.url));
 // The helper runs the TypeScript sources as the `imk` command does (bin/imk.js): through tsx's loader.
@@ -154,10 +155,14 @@ export class LocalHelper {
 
   private start(): ChildProcess {
     if (this.child?.connected) return this.child;
+    // Its stderr (a crash's trace) is passed on, not inherited: a helper held by a share that stopped answering
+    // outlives this process, and would keep this process's stderr open for whoever reads it to its end (a pipe
+    // to `tee`, a test's execa) until the share answers.
     const child = fork(WORKER, [], {
       execArgv: ['--import', TSX],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     this.child = child;
     this.ready = new Promise<void>((resolve, reject) => {
       child.on('message', (reply: HelperReply) => {
@@ -225,6 +230,7 @@ export class LocalHelper {
         }
       }
     if (child.connected) child.disconnect();
+    child.stderr?.destroy();
     child.unref();
     this.failAll((entry) => this.unreachable(entry.where, since, silentMs));
   }
@@ -258,12 +264,15 @@ export class LocalHelper {
     const child = this.child;
     if (!child) return;
     const channel = child.channel as { ref?(): void; unref?(): void } | undefined;
+    const stderr = child.stderr as { ref?(): void; unref?(): void } | null;
     if (working) {
       child.ref();
       channel?.ref?.();
+      stderr?.ref?.();
     } else {
       child.unref();
       channel?.unref?.();
+      stderr?.unref?.();
     }
   }
 

@@ -5,6 +5,7 @@ import type { PutRequest } from '../types.ts';
 import { errorFromWire, errorToWire, type WireError } from '../util/error-wire.ts';
 import type { ImkError } from '@imk/errors';
 import type { BatchItem } from './rsync-batch.ts';
+import type { SweepRsyncLeftoversOptions } from './rsync-leftovers.ts';
 import { createLocalDestination, type LocalDestination } from './local-destination.ts';
 import type { DestinationSetup, HelperReply, HelperRequest } from './local-helper.ts';
 
@@ -91,6 +92,11 @@ async function call(
       const [partialDir, owner, dirs, kept] = args as [string, string | null, string[], string[]];
       const { sweepPartialsHere } = await import('./rsync-partials.ts');
       return sweepPartialsHere(partialDir, owner ?? undefined, dirs, kept);
+    }
+    // `imk cleanup`'s sweep of what interrupted rsync runs left in a folder here (rsync-leftovers.ts).
+    case 'rsyncLeftovers': {
+      const { sweepRsyncLeftovers } = await import('./rsync-leftovers.ts');
+      return sweepRsyncLeftovers({ ...(args[0] as SweepRsyncLeftoversOptions), progress });
     }
     default:
       throw new Error(`the local backend helper has no operation "${op}"`);

@@ -23,10 +23,12 @@ export class RcloneCallError extends Error {
  * starting rclone (and, for SFTP, logging in) three times per file.
  */
 export interface RcloneDaemon {
+  /** `watched`: the call is watched even before `watch.when()` says so (rclone's first look at the remote). */
   call<T = Record<string, unknown>>(
     path: string,
     body: Record<string, unknown>,
     signal?: AbortSignal,
+    watched?: boolean,
   ): Promise<T>;
   close(): Promise<void>;
 }
@@ -167,8 +169,13 @@ export function createRcloneDaemon(options: RcloneDaemonOptions): RcloneDaemon {
   }
 
   return {
-    async call<T>(path: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
-      const watch = options.watch?.when() ? options.watch : undefined;
+    async call<T>(
+      path: string,
+      body: Record<string, unknown>,
+      signal?: AbortSignal,
+      watched = false,
+    ): Promise<T> {
+      const watch = watched || options.watch?.when() ? options.watch : undefined;
       if (watch && stuck) throw watch.error(stuck.folder, stuck.since);
       started ??= start();
       let daemon;

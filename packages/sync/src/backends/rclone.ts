@@ -38,10 +38,10 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
   const bwlimit = options.bandwidthLimit ? ['--bwlimit', `${Math.max(1, options.bandwidthLimit)}B`] : [];
   const rcloneBinary = syncProgram('rclone', options.rcloneBinary, `${where}: rcloneBinary`, context.env);
   // A remote on this host (a mounted share, maybe): a call on a share that stopped answering never returns.
-  // Once rclone says the remote is local, each rc call is watched (no byte moved for shareTimeoutSec: the
-  // daemon is killed, UNREACHABLE), and this process's own look at the folder (the checks before a copy, what
-  // stands at a path, the read-back) runs in the local backend's helper process with its watchdog
-  // (local-helper.ts), which reads the mount tables once per pass.
+  // rclone's first look at the remote (fsinfo) is watched, and once rclone says the remote is local, each rc
+  // call is (no byte moved for shareTimeoutSec: the daemon is killed, UNREACHABLE), and this process's own
+  // look at the folder (the checks before a copy, what stands at a path, the read-back) runs in the local
+  // backend's helper process with its watchdog (local-helper.ts), which reads the mount tables once per pass.
   const shareTimeoutMs = context.shareTimeoutMs ?? SYNC_DEFAULTS.shareTimeoutSec * 1000;
   let isLocal = false;
   const daemon = createRcloneDaemon({
@@ -75,9 +75,10 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     body: Record<string, unknown>,
     action: string,
     signal?: AbortSignal,
+    watched?: boolean,
   ): Promise<T> {
     try {
-      return await daemon.call<T>(path, body, signal);
+      return await daemon.call<T>(path, body, signal, watched);
     } catch (error) {
       if (isImkError(error)) throw error;
       throw classifyRcloneFailure((error as Error).message, action, where);
@@ -85,13 +86,18 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
   }
 
   let featuresOnce: Promise<RemoteFeatures> | undefined;
-  /** What the remote can do: its native hash (sha256 first, else md5, sha1) and server-side move. */
+  /**
+   * What the remote can do: its native hash (sha256 first, else md5, sha1) and server-side move. Watched before
+   * rclone has said whether the remote is here: a remote on a share that stopped answering (or an sftp server
+   * that stopped) never answers it, and it moves no byte, so no answer within shareTimeoutSec is UNREACHABLE.
+   */
   function features(signal?: AbortSignal): Promise<RemoteFeatures> {
     featuresOnce ??= call<{ Hashes?: string[]; Features?: { Move?: boolean; IsLocal?: boolean } }>(
       'operations/fsinfo',
       { fs: options.remote },
       'read remote features',
       signal,
+      true,
     ).then((info) => {
       isLocal = info.Features?.IsLocal === true;
       return {
@@ -101,7 +107,10 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
         local: isLocal,
       };
     });
-    featuresOnce.catch(() => (featuresOnce = undefined));
+    // A remote that did not answer is not asked again this pass (until close): its other calls fail at once.
+    featuresOnce.catch((error: unknown) => {
+      if (!isImkError(error, 'UNREACHABLE')) featuresOnce = undefined;
+    });
     return featuresOnce;
   }
 
@@ -138,6 +147,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     hashType?: string,
     signal?: AbortSignal,
   ): Promise<StatItem | undefined> {
+    await features(signal);
     try {
       const answer = await daemon.call<{ item: StatItem | null }>(
         'operations/stat',
@@ -358,6 +368,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     },
 
     async list(remoteDir) {
+      await features();
       try {
         const fs = address(posix.join(remoteDir, 'x')).fs;
         const answer = await daemon.call<{ list: StatItem[] }>('operations/list', { fs, remote: '' });
@@ -371,6 +382,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     },
 
     async remove(remotePath) {
+      await features();
       try {
         await daemon.call('operations/deletefile', address(remotePath));
       } catch (error) {
@@ -390,6 +402,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       // The end of the pass: the helper reads the mount tables again, and is let go unless used again soon.
       if (helperUsed) helper.endPass();
       helperUsed = false;
+      featuresOnce = undefined;
       return daemon.close();
     },
   };

@@ -32,6 +32,8 @@ export interface SweepRsyncLeftoversOptions {
   dryRun?: boolean;
   /** @default Date.now() */
   now?: number;
+  /** Said after each file-system call (the helper's sign of progress: local-helper.ts). */
+  progress?: () => void;
 }
 
 /**
@@ -39,12 +41,14 @@ export interface SweepRsyncLeftoversOptions {
  * partial folder when it is empty: for `imk cleanup`, since the pass that made them (a crash, a SIGKILL,
  * a route changed since) may never write to that folder again to sweep them itself (rsync-partials.ts).
  * Only regular files are taken; a link, or a partial folder that is a link, is never followed. What cannot
- * be read or removed is kept and said in `problems`.
+ * be read or removed is kept and said in `problems`. Its calls on a share that stopped answering never
+ * return: the rsync backend runs it in its helper process, watched (rsync.ts sweepLeftovers).
  */
 export async function sweepRsyncLeftovers(
   options: SweepRsyncLeftoversOptions,
 ): Promise<{ removed: RsyncLeftover[]; problems: { path: string; message: string }[] }> {
   const now = options.now ?? Date.now();
+  const progress = options.progress ?? (() => undefined);
   const removed: RsyncLeftover[] = [];
   const problems: { path: string; message: string }[] = [];
   const take = async (path: string): Promise<void> => {
@@ -53,23 +57,32 @@ export async function sweepRsyncLeftovers(
       info = await lstat(path);
     } catch {
       return; // gone meanwhile
+    } finally {
+      progress();
     }
     const ageMs = now - info.mtimeMs;
     if (!info.isFile() || ageMs <= options.olderThanMs) return;
     try {
       if (options.dryRun !== true) await rm(path, { force: true });
+      progress();
       removed.push({ path, bytes: info.size, ageMs });
     } catch (error) {
       problems.push({ path, message: (error as Error).message });
     }
   };
   for (const dir of new Set(options.dirs)) {
-    for (const name of await namesOf(dir, problems)) if (isOursOrRsyncs(name)) await take(join(dir, name));
+    const names = await namesOf(dir, problems);
+    progress();
+    for (const name of names) if (isOursOrRsyncs(name)) await take(join(dir, name));
     const partials = join(dir, options.partialDir);
     const info = await lstat(partials).catch(() => undefined);
+    progress();
     if (!info?.isDirectory()) continue;
-    for (const name of await namesOf(partials, problems)) if (isOurs(name)) await take(join(partials, name));
+    const partialNames = await namesOf(partials, problems);
+    progress();
+    for (const name of partialNames) if (isOurs(name)) await take(join(partials, name));
     if (options.dryRun !== true) await rmdir(partials).catch(() => undefined);
+    progress();
   }
   return { removed, problems };
 }

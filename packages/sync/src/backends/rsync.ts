@@ -20,7 +20,7 @@ import { classifyRsyncFailure } from './rsync-failure.ts';
 import { createPartialSweeper } from './rsync-partials.ts';
 import {
   sweepRemoteRsyncLeftovers,
-  sweepRsyncLeftovers,
+  type sweepRsyncLeftovers,
   type SweepRsyncLeftoversOptions,
 } from './rsync-leftovers.ts';
 
@@ -85,6 +85,8 @@ export interface RsyncBackend extends SyncBackend {
   /**
    * For `imk cleanup`: removes (or, dry run, lists) the leftovers of interrupted transfers older than
    * `olderThanMs` in the folders of these route paths, here or on the server over ssh (rsync-leftovers.ts).
+   * Here it runs in the helper process, watched: a folder on a share that stopped answering is in `problems`
+   * (UNREACHABLE, naming it), not waited for.
    */
   sweepLeftovers(
     options: Omit<SweepRsyncLeftoversOptions, 'dirs' | 'partialDir'> & { remoteDirs: Iterable<string> },
@@ -317,10 +319,34 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
 
     pathOnThisHost: (remotePath) => Promise.resolve(remote ? undefined : pathOf(remotePath)),
 
-    sweepLeftovers({ remoteDirs, ...rest }) {
+    async sweepLeftovers({ remoteDirs, ...rest }) {
+      if (!remote) {
+        // Here, one folder at a time in the helper, watched: a folder on a share that stops answering is said
+        // (UNREACHABLE, naming it) and kept, and the backend's other folders fail at once rather than wait.
+        const swept: Awaited<ReturnType<typeof sweepRsyncLeftovers>> = { removed: [], problems: [] };
+        const folders = new Set<string>();
+        for (const dir of remoteDirs) {
+          try {
+            folders.add(pathOf(dir));
+          } catch {
+            // Not absolute (no root, a relative route): never delivered to, nas-sync says why itself.
+          }
+        }
+        for (const folder of folders) {
+          const { olderThanMs, dryRun, now } = rest;
+          const one = { olderThanMs, dryRun, now, dirs: [folder], partialDir: options.partialDir };
+          try {
+            const done = await atHere<typeof swept>('rsyncLeftovers', [one], folder);
+            swept.removed.push(...done.removed);
+            swept.problems.push(...done.problems);
+          } catch (error) {
+            swept.problems.push({ path: folder, message: (error as Error).message });
+          }
+        }
+        return swept;
+      }
       const dirs = [...remoteDirs].map(pathOf);
       const sweep = { ...rest, dirs, partialDir: options.partialDir };
-      if (!remote) return sweepRsyncLeftovers(sweep);
       // A server that cannot be reached (or runs no sh) is an error of the backend, said as nas-sync says it.
       return sweepRemoteRsyncLeftovers(async (words) => {
         const result = await ssh(words);
