@@ -14,6 +14,7 @@ import {
   releaseEntry,
   setAside,
   touchClaim,
+  type FileSystemClock,
   type OutboxEntry,
 } from './outbox.ts';
 import { recordResult, type NotifyResult } from './results.ts';
@@ -29,6 +30,11 @@ export interface NotifierOptions {
   env?: NodeJS.ProcessEnv;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * "Now" on the clock of the file system of a folder of the outbox, against which a claim's age is
+   * measured (tests: a pass ten minutes later). @default read there (claimsClock), never this host's clock
+   */
+  claimsClock?: FileSystemClock;
 }
 
 /** Sends events to the configured targets through the outbox; nothing here ever throws at a caller. */
@@ -185,7 +191,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   };
 
   const drainOnce = async (): Promise<void> => {
-    await recoverStaleClaims(stateDir, now());
+    await recoverStaleClaims(stateDir, options.claimsClock);
     const down = new Set<string>();
     for (const { name, entry, problem } of await listEntries(stateDir)) {
       if (!entry) {

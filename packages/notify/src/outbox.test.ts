@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clockOffsetEnv } from '@imk/fs-safe/testing';
 import { createLogger } from '@imk/log';
 import { nodeScript } from '../../cli/test/bundle/scripts.ts';
 import { startReceiver } from '../test/receiver.ts';
@@ -12,7 +13,7 @@ import { NotifyConfigSchema } from './config.ts';
 import { jobEvent } from './events.ts';
 import { readNotifyResults } from './results.ts';
 import { createNotifier } from './notifier.ts';
-import { STALE_CLAIM_MS } from './outbox.ts';
+import { STALE_CLAIM_MS, claimsClock } from './outbox.ts';
 import { outboxDir, sendingDir } from './store.ts';
 
 // The outbox is shared by every process that sends (worker, nas-sync, `imk run`): each event must reach
@@ -49,6 +50,10 @@ function settledFlag<T>(promise: Promise<T>): { promise: Promise<T>; settled: ()
   const tracked = promise.finally(() => (settled = true));
   return { promise: tracked, settled: () => settled };
 }
+
+/** A claim's age is measured on the file system's clock: a pass eleven minutes on, on that clock. */
+const tenMinutesOn = async (dir: string): Promise<number> =>
+  (await claimsClock(dir)) + STALE_CLAIM_MS + 60_000;
 
 const jobsOf = (requests: { body: string }[]) =>
   requests.map((r) => (JSON.parse(r.body) as { job_id: string }).job_id);
@@ -158,6 +163,7 @@ describe('the notification outbox between processes', () => {
         config,
         logger,
         now: () => Date.now() + STALE_CLAIM_MS + 60_000,
+        claimsClock: tenMinutesOn,
       });
       await later.drain();
       expect(jobsOf(reached.requests)).toEqual(['job_crash']);
@@ -210,6 +216,7 @@ describe('the notification outbox between processes', () => {
         config,
         logger,
         now: () => Date.now() + STALE_CLAIM_MS + 60_000,
+        claimsClock: tenMinutesOn,
       });
       await later.drain();
       // Each reached target was sent the event once, over both processes; the failing one was tried again.
@@ -221,6 +228,42 @@ describe('the notification outbox between processes', () => {
       await first.close();
       await second.close();
       await failing.close();
+    }
+  });
+
+  it('a claim another process made just now is not taken for abandoned by a host a day ahead of the file system', async () => {
+    // The claim's age was this host's Date.now() minus a time the file system stamped: a host whose clock ran
+    // more than ten minutes ahead of the file server (state/ shared) took every claim for abandoned and sent
+    // the event again. Its clock is moved by a test stand-in (clockOffsetEnv); the disk stamps real times.
+    const childDrained = deferred();
+    const hook = await startReceiver((_, i) => ({
+      status: 200,
+      ...(i === 0 && { holdUntil: childDrained.promise }),
+    }));
+    try {
+      const raw = { targets: [{ type: 'webhook', url: hook.url }] };
+      const config = NotifyConfigSchema.parse(raw);
+      const here = createNotifier({ stateDir: state, config, logger });
+      await here.emit(jobEvent('job.succeeded', { jobId: 'job_skew' }));
+      const sending = settledFlag(here.drain());
+      await until(() => hook.requests.length > 0, 'the send of job_skew');
+      expect(await readdir(sendingDir(state))).toHaveLength(1);
+
+      const ahead = await execa(
+        process.execPath,
+        [...nodeScript(CHILD), JSON.stringify({ stateDir: state, config: raw })],
+        { reject: false, all: true, env: clockOffsetEnv(86_400_000) },
+      );
+      expect(ahead.exitCode, String(ahead.all)).toBe(0);
+      expect(sending.settled()).toBe(false); // the claim was held all along the other host's pass
+      childDrained.resolve();
+      await sending.promise;
+
+      expect(jobsOf(hook.requests)).toEqual(['job_skew']);
+      expect(await readdir(outboxDir(state))).toEqual([]);
+      expect(await readdir(sendingDir(state))).toEqual([]);
+    } finally {
+      await hook.close();
     }
   });
 });
