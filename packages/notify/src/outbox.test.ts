@@ -13,7 +13,7 @@ import { NotifyConfigSchema } from './config.ts';
 import { jobEvent } from './events.ts';
 import { readNotifyResults } from './results.ts';
 import { createNotifier } from './notifier.ts';
-import { STALE_CLAIM_MS, claimsClock } from './outbox.ts';
+import { STALE_CLAIM_MS } from './outbox.ts';
 import { outboxDir, sendingDir } from './store.ts';
 
 // The outbox is shared by every process that sends (worker, nas-sync, `imk run`): each event must reach
@@ -50,10 +50,6 @@ function settledFlag<T>(promise: Promise<T>): { promise: Promise<T>; settled: ()
   const tracked = promise.finally(() => (settled = true));
   return { promise: tracked, settled: () => settled };
 }
-
-/** A claim's age is measured on the file system's clock: a pass eleven minutes on, on that clock. */
-const tenMinutesOn = async (dir: string): Promise<number> =>
-  (await claimsClock(dir)) + STALE_CLAIM_MS + 60_000;
 
 const jobsOf = (requests: { body: string }[]) =>
   requests.map((r) => (JSON.parse(r.body) as { job_id: string }).job_id);
@@ -163,7 +159,6 @@ describe('the notification outbox between processes', () => {
         config,
         logger,
         now: () => Date.now() + STALE_CLAIM_MS + 60_000,
-        claimsClock: tenMinutesOn,
       });
       await later.drain();
       expect(jobsOf(reached.requests)).toEqual(['job_crash']);
@@ -216,7 +211,6 @@ describe('the notification outbox between processes', () => {
         config,
         logger,
         now: () => Date.now() + STALE_CLAIM_MS + 60_000,
-        claimsClock: tenMinutesOn,
       });
       await later.drain();
       // Each reached target was sent the event once, over both processes; the failing one was tried again.
@@ -265,5 +259,56 @@ describe('the notification outbox between processes', () => {
     } finally {
       await hook.close();
     }
+  });
+  describe("a retry time written by a host whose clock is off the file system's", () => {
+    // next_at was this host's Date.now() plus the wait, compared with the Date.now() of whichever host drains
+    // next: with state/ shared, a retry written by a host a day behind was due at once everywhere else, and
+    // one written by a host a day ahead waited a day. Retry times are now on the file system's clock.
+    const failOnce = async (offsetMs: number, firstDelaySec: number) => {
+      const hook = await startReceiver((_, i) => ({ status: i === 0 ? 503 : 200 }));
+      const raw = { targets: [{ type: 'webhook', url: hook.url }], retry: { firstDelaySec } };
+      const config = NotifyConfigSchema.parse(raw);
+      await createNotifier({ stateDir: state, config, logger }).emit(
+        jobEvent('job.succeeded', { jobId: 'job_retry' }),
+      );
+      const other = await execa(
+        process.execPath,
+        [...nodeScript(CHILD), JSON.stringify({ stateDir: state, config: raw })],
+        { reject: false, all: true, env: clockOffsetEnv(offsetMs) },
+      );
+      expect(other.exitCode, String(other.all)).toBe(0);
+      expect(hook.requests).toHaveLength(1); // refused: a retry written by the other host
+      return { hook, here: createNotifier({ stateDir: state, config, logger }) };
+    };
+
+    it('by a host a day behind, waits its turn', async () => {
+      const { hook, here } = await failOnce(-86_400_000, 60);
+      try {
+        await here.drain();
+        expect(hook.requests).toHaveLength(1);
+        expect(await readdir(outboxDir(state))).toHaveLength(1);
+      } finally {
+        await hook.close();
+      }
+    });
+
+    it('by a host a day ahead, is sent once due, not a day later', async () => {
+      const { hook, here } = await failOnce(86_400_000, 1);
+      try {
+        // Due a second after the other host's try, on the file system's clock.
+        await until(() => hook.requests.length === 2, 'the retry', 15_000);
+        expect(await readdir(outboxDir(state))).toEqual([]);
+      } finally {
+        await hook.close();
+      }
+      async function until(done: () => boolean, what: string, ms: number) {
+        const end = Date.now() + ms;
+        while (!done()) {
+          if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+          await here.drain();
+          await sleep(100);
+        }
+      }
+    });
   });
 });

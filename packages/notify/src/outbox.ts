@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { fileSystemNow, listNamesOrEmpty, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
 import { NotifyEventSchema, type NotifyEvent } from './events.ts';
-import { CLOCK_CHECK_PREFIX, outboxDir, sendingDir } from './store.ts';
+import { CLOCK_CHECK_PREFIX, notifyDir, outboxDir, sendingDir } from './store.ts';
 import { isAbsentErrno } from '@imk/errors';
 
 /** One event still to be delivered, and to which targets (a delivered or given-up target is removed). */
@@ -15,7 +15,10 @@ export const OutboxEntrySchema = z.object({
       target: z.string(),
       /** Tries so far. */
       attempts: z.number().int().min(0),
-      /** Not before this time (ms since the epoch, this host's clock: the outbox is local to it). */
+      /**
+       * Not before this time: ms since the epoch on the clock of the file system state/ is on (outboxClock),
+       * which every host sharing the outbox reads alike; 0 for a first try (due at once).
+       */
       next_at: z.number(),
     }),
   ),
@@ -25,16 +28,15 @@ export type OutboxEntry = z.infer<typeof OutboxEntrySchema>;
 /** A claim older than this belongs to a process that died mid-send: the entry goes back to the outbox. */
 export const STALE_CLAIM_MS = 10 * 60_000;
 
-/** "Now" on the clock of the file system `dir` is on (see fileSystemNow in @imk/fs-safe). */
-export type FileSystemClock = (dir: string) => Promise<number>;
-
 /**
- * "Now" on the clock that stamps the claims in `sending/`: a private folder made there and removed at once.
- * Where it cannot be made (a state folder this process cannot write to, where it cannot claim either),
- * this host's clock.
+ * "Now" on the clock of the file system `state/` is on: the mtime of a private folder made in
+ * `state/notify/` and removed at once. Retry times and claim ages are measured on it, never on a host's
+ * own clock: with `state/` on a file server, several hosts share one outbox. Where it cannot be made (a
+ * state folder this process cannot write to, where it can send nothing either), this host's clock.
  */
-export const claimsClock: FileSystemClock = (dir) =>
-  fileSystemNow(dir, CLOCK_CHECK_PREFIX).catch(() => Date.now());
+export function outboxClock(stateDir: string): Promise<number> {
+  return fileSystemNow(notifyDir(stateDir), CLOCK_CHECK_PREFIX).catch(() => Date.now());
+}
 
 const fileOf = (event: NotifyEvent): string => `${event.id}.json`;
 
@@ -183,20 +185,21 @@ export async function setAside(stateDir: string, name: string): Promise<void> {
  */
 export async function recoverStaleClaims(
   stateDir: string,
-  clock: FileSystemClock = claimsClock,
+  now: () => number | Promise<number> = () => outboxClock(stateDir),
 ): Promise<number> {
   const names = (await listNamesOrEmpty(sendingDir(stateDir))).filter((n) => n.endsWith('.claim'));
   if (names.length === 0) return 0;
   // A claim's age is measured on one clock, the file system's: its change time (which the kernel, or the
   // file server for a shared state/, sets at each claim, settle and touch: utimes writes the caller's clock
-  // into mtime, never into ctime) against "now" read there. On this host's clock a host ten minutes ahead
-  // of the file server took every claim of another process for abandoned and sent its event again.
-  const now = await clock(sendingDir(stateDir));
+  // into mtime, never into ctime) against "now" on the same clock (outboxClock). On this host's clock a host
+  // ten minutes ahead of the file server took every claim of another process for abandoned and sent its
+  // event again.
+  const at = await now();
   let recovered = 0;
   for (const name of names) {
     const path = join(sendingDir(stateDir), name);
     const age = await stat(path).then(
-      (s) => now - s.ctimeMs,
+      (s) => at - s.ctimeMs,
       () => 0,
     );
     if (age < STALE_CLAIM_MS) continue;

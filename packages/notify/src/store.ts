@@ -11,9 +11,9 @@ export function notifyDir(stateDir: string): string {
 export const outboxDir = (stateDir: string): string => join(notifyDir(stateDir), 'outbox');
 export const sendingDir = (stateDir: string): string => join(notifyDir(stateDir), 'sending');
 /**
- * The prefix of a private folder (mkdtemp) made in `sending/` for a moment and removed at once: its mtime is
- * "now" on the clock of the file system `state/` is on, against which a claim's age is measured (hidden;
- * never taken for a claim, whose names end in `.claim`).
+ * The prefix of a private folder (mkdtemp) made in `state/notify/` for a moment and removed at once: its
+ * mtime is "now" on the clock of the file system `state/` is on (outboxClock), on which retry times and
+ * claim ages are measured (hidden; nothing lists state/notify/ itself).
  */
 export const CLOCK_CHECK_PREFIX = '.imk-clock-check-';
 export const resultsFile = (stateDir: string): string => join(notifyDir(stateDir), 'results.jsonl');
