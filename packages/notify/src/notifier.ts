@@ -8,6 +8,7 @@ import {
   claimEntry,
   listEntries,
   markSettled,
+  outboxClock,
   putEntry,
   readClaim,
   recoverStaleClaims,
@@ -27,8 +28,13 @@ export interface NotifierOptions {
   logger: Logger;
   /** @default process.env */
   env?: NodeJS.ProcessEnv;
-  /** @default Date.now */
-  now?: () => number;
+  /**
+   * "Now" on the clock of the file system `state/` is on, on which retry times are written and compared and
+   * a claim's age is measured (tests: a clock of their own, or a pass later). @default read at each pass in
+   * state/notify/ (outboxClock), then moved on by this process's monotonic clock: never this host's wall
+   * clock, since hosts sharing state/ share the outbox
+   */
+  now?: () => number | Promise<number>;
 }
 
 /** Sends events to the configured targets through the outbox; nothing here ever throws at a caller. */
@@ -60,7 +66,6 @@ interface Claim {
 
 export function createNotifier(options: NotifierOptions): Notifier {
   const { config, stateDir } = options;
-  const now = options.now ?? Date.now;
   const logger = options.logger.child({ component: 'notify' });
   const ctx = {
     env: options.env ?? process.env,
@@ -103,8 +108,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
    * until the next pass (no try is counted), so a receiver that never answers costs one timeout a pass,
    * not one per waiting event (a stop, which makes a last pass, would wait out all of them).
    */
-  const deliver = async (entry: OutboxEntry, claim: Claim, down: Set<string>): Promise<void> => {
-    const at = now();
+  const deliver = async (
+    entry: OutboxEntry,
+    claim: Claim,
+    down: Set<string>,
+    now: () => Promise<number>,
+  ): Promise<void> => {
+    const at = await now();
     const left: OutboxEntry['deliveries'] = [];
     const settled = new Set<number>();
     // What was settled is kept here first (the release writes what is left from it), and in the claim's name
@@ -154,12 +164,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
         // the window in which a crash makes this target hear the event twice.
         await settle(index);
         logger.info({ target: sender.name, event: entry.event.type, attempt }, 'notification sent');
-        await record({ ...base, at: new Date(now()).toISOString(), ok: true, final: true });
+        await record({ ...base, at: new Date(await now()).toISOString(), ok: true, final: true });
       } catch (error) {
         down.add(delivery.target);
         const message = errorMessage(error);
         const final = attempt >= config.retry.attempts;
-        const nextAt = now() + retryDelayMs(config.retry, attempt);
+        const nextAt = (await now()) + retryDelayMs(config.retry, attempt);
         if (final)
           logger.error(
             { target: sender.name, event: entry.event.type, attempt },
@@ -167,12 +177,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
           );
         else
           logger.warn(
-            { target: sender.name, event: entry.event.type, attempt, retry_in_ms: nextAt - now() },
+            { target: sender.name, event: entry.event.type, attempt, retry_in_ms: nextAt - (await now()) },
             `notification failed; will retry: ${message}`,
           );
         await record({
           ...base,
-          at: new Date(now()).toISOString(),
+          at: new Date(await now()).toISOString(),
           ok: false,
           final,
           error: message,
@@ -184,8 +194,24 @@ export function createNotifier(options: NotifierOptions): Notifier {
     entry.deliveries = left;
   };
 
+  /**
+   * "Now" on the outbox's clock for one pass: options.now, or the file system's, read once when first
+   * needed (an empty outbox makes no folder) and moved on by the monotonic clock.
+   */
+  const passClock = (): (() => Promise<number>) => {
+    const given = options.now;
+    if (given) return async () => given();
+    let read: Promise<{ at: number; since: number }> | undefined;
+    return async () => {
+      read ??= outboxClock(stateDir).then((at) => ({ at, since: performance.now() }));
+      const { at, since } = await read;
+      return at + (performance.now() - since);
+    };
+  };
+
   const drainOnce = async (): Promise<void> => {
-    await recoverStaleClaims(stateDir, now());
+    const now = passClock();
+    await recoverStaleClaims(stateDir, now);
     const down = new Set<string>();
     for (const { name, entry, problem } of await listEntries(stateDir)) {
       if (!entry) {
@@ -196,14 +222,15 @@ export function createNotifier(options: NotifierOptions): Notifier {
         await setAside(stateDir, name);
         continue;
       }
-      if (!entry.deliveries.some((d) => d.next_at <= now() && !down.has(d.target))) continue;
+      const at = await now();
+      if (!entry.deliveries.some((d) => d.next_at <= at && !down.has(d.target))) continue;
       const claimed = await claimEntry(stateDir, name);
       if (!claimed) continue;
       const claim: Claim = { path: claimed };
       const current = await readClaim(claimed);
       // Put back only what deliver left: should it fail part-way, the claim stays and is taken up again
       // after STALE_CLAIM_MS without the targets its name says were settled (not with all of them).
-      await deliver(current, claim, down);
+      await deliver(current, claim, down, now);
       await releaseEntry(stateDir, claim.path, current);
     }
   };
@@ -257,7 +284,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
   async function emitEvent(input: NotifyEventInput): Promise<void> {
     const targets = wants(input);
     if (targets.length === 0) return;
-    const at = now();
+    // When it happened, for the receivers and the event's id (ids start with it: the outbox lists oldest
+    // first): this host's clock, or the tests' own.
+    const at = options.now ? await options.now() : Date.now();
     const event: NotifyEvent = {
       ...input,
       id: newEventId(at),
@@ -267,7 +296,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
     try {
       await putEntry(stateDir, {
         event,
-        deliveries: targets.map(({ name }) => ({ target: name, attempts: 0, next_at: at })),
+        // Due at once, on whichever host's clock reads it (a time of this host's, compared by a host behind
+        // it, held the event back).
+        deliveries: targets.map(({ name }) => ({ target: name, attempts: 0, next_at: 0 })),
       });
     } catch (error) {
       logger.error({ event: input.type, err: errorMessage(error) }, 'could not queue a notification');

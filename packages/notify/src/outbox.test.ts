@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clockOffsetEnv } from '@imk/fs-safe/testing';
 import { createLogger } from '@imk/log';
 import { nodeScript } from '../../cli/test/bundle/scripts.ts';
 import { startReceiver } from '../test/receiver.ts';
@@ -222,5 +223,92 @@ describe('the notification outbox between processes', () => {
       await second.close();
       await failing.close();
     }
+  });
+
+  it('a claim another process made just now is not taken for abandoned by a host a day ahead of the file system', async () => {
+    // The claim's age was this host's Date.now() minus a time the file system stamped: a host whose clock ran
+    // more than ten minutes ahead of the file server (state/ shared) took every claim for abandoned and sent
+    // the event again. Its clock is moved by a test stand-in (clockOffsetEnv); the disk stamps real times.
+    const childDrained = deferred();
+    const hook = await startReceiver((_, i) => ({
+      status: 200,
+      ...(i === 0 && { holdUntil: childDrained.promise }),
+    }));
+    try {
+      const raw = { targets: [{ type: 'webhook', url: hook.url }] };
+      const config = NotifyConfigSchema.parse(raw);
+      const here = createNotifier({ stateDir: state, config, logger });
+      await here.emit(jobEvent('job.succeeded', { jobId: 'job_skew' }));
+      const sending = settledFlag(here.drain());
+      await until(() => hook.requests.length > 0, 'the send of job_skew');
+      expect(await readdir(sendingDir(state))).toHaveLength(1);
+
+      const ahead = await execa(
+        process.execPath,
+        [...nodeScript(CHILD), JSON.stringify({ stateDir: state, config: raw })],
+        { reject: false, all: true, env: clockOffsetEnv(86_400_000) },
+      );
+      expect(ahead.exitCode, String(ahead.all)).toBe(0);
+      expect(sending.settled()).toBe(false); // the claim was held all along the other host's pass
+      childDrained.resolve();
+      await sending.promise;
+
+      expect(jobsOf(hook.requests)).toEqual(['job_skew']);
+      expect(await readdir(outboxDir(state))).toEqual([]);
+      expect(await readdir(sendingDir(state))).toEqual([]);
+    } finally {
+      await hook.close();
+    }
+  });
+  describe("a retry time written by a host whose clock is off the file system's", () => {
+    // next_at was this host's Date.now() plus the wait, compared with the Date.now() of whichever host drains
+    // next: with state/ shared, a retry written by a host a day behind was due at once everywhere else, and
+    // one written by a host a day ahead waited a day. Retry times are now on the file system's clock.
+    const failOnce = async (offsetMs: number, firstDelaySec: number) => {
+      const hook = await startReceiver((_, i) => ({ status: i === 0 ? 503 : 200 }));
+      const raw = { targets: [{ type: 'webhook', url: hook.url }], retry: { firstDelaySec } };
+      const config = NotifyConfigSchema.parse(raw);
+      await createNotifier({ stateDir: state, config, logger }).emit(
+        jobEvent('job.succeeded', { jobId: 'job_retry' }),
+      );
+      const other = await execa(
+        process.execPath,
+        [...nodeScript(CHILD), JSON.stringify({ stateDir: state, config: raw })],
+        { reject: false, all: true, env: clockOffsetEnv(offsetMs) },
+      );
+      expect(other.exitCode, String(other.all)).toBe(0);
+      expect(hook.requests).toHaveLength(1); // refused: a retry written by the other host
+      return { hook, here: createNotifier({ stateDir: state, config, logger }) };
+    };
+
+    it('by a host a day behind, waits its turn', async () => {
+      const { hook, here } = await failOnce(-86_400_000, 60);
+      try {
+        await here.drain();
+        expect(hook.requests).toHaveLength(1);
+        expect(await readdir(outboxDir(state))).toHaveLength(1);
+      } finally {
+        await hook.close();
+      }
+    });
+
+    it('by a host a day ahead, is sent once due, not a day later', async () => {
+      const { hook, here } = await failOnce(86_400_000, 1);
+      try {
+        // Due a second after the other host's try, on the file system's clock.
+        await until(() => hook.requests.length === 2, 'the retry', 15_000);
+        expect(await readdir(outboxDir(state))).toEqual([]);
+      } finally {
+        await hook.close();
+      }
+      async function until(done: () => boolean, what: string, ms: number) {
+        const end = Date.now() + ms;
+        while (!done()) {
+          if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+          await here.drain();
+          await sleep(100);
+        }
+      }
+    });
   });
 });

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { listNamesOrEmpty, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
+import { fileSystemNow, listNamesOrEmpty, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
 import { NotifyEventSchema, type NotifyEvent } from './events.ts';
-import { outboxDir, sendingDir } from './store.ts';
+import { CLOCK_CHECK_PREFIX, notifyDir, outboxDir, sendingDir } from './store.ts';
 import { isAbsentErrno } from '@imk/errors';
 
 /** One event still to be delivered, and to which targets (a delivered or given-up target is removed). */
@@ -15,7 +15,10 @@ export const OutboxEntrySchema = z.object({
       target: z.string(),
       /** Tries so far. */
       attempts: z.number().int().min(0),
-      /** Not before this time (ms since the epoch, this host's clock: the outbox is local to it). */
+      /**
+       * Not before this time: ms since the epoch on the clock of the file system state/ is on (outboxClock),
+       * which every host sharing the outbox reads alike; 0 for a first try (due at once).
+       */
       next_at: z.number(),
     }),
   ),
@@ -24,6 +27,16 @@ export type OutboxEntry = z.infer<typeof OutboxEntrySchema>;
 
 /** A claim older than this belongs to a process that died mid-send: the entry goes back to the outbox. */
 export const STALE_CLAIM_MS = 10 * 60_000;
+
+/**
+ * "Now" on the clock of the file system `state/` is on: the mtime of a private folder made in
+ * `state/notify/` and removed at once. Retry times and claim ages are measured on it, never on a host's
+ * own clock: with `state/` on a file server, several hosts share one outbox. Where it cannot be made (a
+ * state folder this process cannot write to, where it can send nothing either), this host's clock.
+ */
+export function outboxClock(stateDir: string): Promise<number> {
+  return fileSystemNow(notifyDir(stateDir), CLOCK_CHECK_PREFIX).catch(() => Date.now());
+}
 
 const fileOf = (event: NotifyEvent): string => `${event.id}.json`;
 
@@ -67,7 +80,8 @@ export async function claimEntry(stateDir: string, name: string): Promise<string
   const from = join(outboxDir(stateDir), name);
   try {
     // A rename keeps the file's mtime, which is when the entry was written (maybe hours ago, a retry
-    // waiting its turn): the claim's age, which tells others it was abandoned, must start now.
+    // waiting its turn): the claim's age, which tells others it was abandoned, must start now. The age is
+    // read from the change time, which this utimes sets on the file system's clock (see recoverStaleClaims).
     const now = new Date();
     await utimes(from, now, now);
     await rename(from, claimed);
@@ -133,7 +147,10 @@ export async function markSettled(claimed: string, settled: ReadonlySet<number>)
   return next;
 }
 
-/** Keeps a claim fresh while a long entry is sent (a claim not touched for STALE_CLAIM_MS is taken over). */
+/**
+ * Keeps a claim fresh while a long entry is sent (a claim not touched for STALE_CLAIM_MS is taken over): the
+ * utimes moves its change time, on the file system's clock.
+ */
 export async function touchClaim(claimed: string): Promise<void> {
   const now = new Date();
   await utimes(claimed, now, now).catch(() => undefined);
@@ -166,13 +183,23 @@ export async function setAside(stateDir: string, name: string): Promise<void> {
  * outbox, without the targets they had settled; they are sent again to the others. A claim whose entry
  * cannot be written back now stays, and is tried again at the next pass.
  */
-export async function recoverStaleClaims(stateDir: string, now: number): Promise<number> {
+export async function recoverStaleClaims(
+  stateDir: string,
+  now: () => number | Promise<number> = () => outboxClock(stateDir),
+): Promise<number> {
   const names = (await listNamesOrEmpty(sendingDir(stateDir))).filter((n) => n.endsWith('.claim'));
+  if (names.length === 0) return 0;
+  // A claim's age is measured on one clock, the file system's: its change time (which the kernel, or the
+  // file server for a shared state/, sets at each claim, settle and touch: utimes writes the caller's clock
+  // into mtime, never into ctime) against "now" on the same clock (outboxClock). On this host's clock a host
+  // ten minutes ahead of the file server took every claim of another process for abandoned and sent its
+  // event again.
+  const at = await now();
   let recovered = 0;
   for (const name of names) {
     const path = join(sendingDir(stateDir), name);
     const age = await stat(path).then(
-      (s) => now - s.mtimeMs,
+      (s) => at - s.ctimeMs,
       () => 0,
     );
     if (age < STALE_CLAIM_MS) continue;

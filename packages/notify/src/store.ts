@@ -10,6 +10,12 @@ export function notifyDir(stateDir: string): string {
 }
 export const outboxDir = (stateDir: string): string => join(notifyDir(stateDir), 'outbox');
 export const sendingDir = (stateDir: string): string => join(notifyDir(stateDir), 'sending');
+/**
+ * The prefix of a private folder (mkdtemp) made in `state/notify/` for a moment and removed at once: its
+ * mtime is "now" on the clock of the file system `state/` is on (outboxClock), on which retry times and
+ * claim ages are measured (hidden; nothing lists state/notify/ itself).
+ */
+export const CLOCK_CHECK_PREFIX = '.imk-clock-check-';
 export const resultsFile = (stateDir: string): string => join(notifyDir(stateDir), 'results.jsonl');
 export const scratchDir = (stateDir: string): string => join(notifyDir(stateDir), 'tmp');
 export const refreshOwedDir = (stateDir: string): string => join(notifyDir(stateDir), 'refresh-owed');

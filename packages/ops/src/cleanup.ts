@@ -8,8 +8,15 @@ import {
   serviceStatePaths,
 } from '@imk/config';
 import { listEntriesOrEmpty } from '@imk/fs-safe';
-import { ARCHIVE_DIRS, isProducerTempName, listClaimHolders, listQueueNames } from '@imk/fsqueue';
 import {
+  ARCHIVE_DIRS,
+  CLOCK_CHECK_PREFIX as QUEUE_CLOCK_CHECK_PREFIX,
+  isProducerTempName,
+  listClaimHolders,
+  listQueueNames,
+} from '@imk/fsqueue';
+import {
+  CLOCK_CHECK_PREFIX as OUTPUTS_CLOCK_CHECK_PREFIX,
   REPLACED_DIR,
   isEarlierVersionReplaced,
   isPartialName,
@@ -19,6 +26,7 @@ import {
   partialDirName,
 } from '@imk/protocol';
 import { formatBytes, type Logger } from '@imk/log';
+import { CLOCK_CHECK_PREFIX } from './clock-check.ts';
 import { FIRST_CLEANUP_AFTER_MS, bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
 import {
   applyCleanup,
@@ -59,6 +67,20 @@ export const REPLACED_OUTPUTS_DIR = REPLACED_DIR;
 async function childDirs(dir: string): Promise<string[]> {
   const entries = await listEntriesOrEmpty(dir);
   return entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+}
+
+/**
+ * The prefix of the private folder cleanup makes for a moment in `dir` to read its file system's clock:
+ * the one that `dir`'s own layout spells (and its readers skip): fsqueue's in a queue folder and its
+ * archives, @imk/protocol's in outputs/ and outputs/.replaced/, ops' in the folders of state/ and a cache
+ * folder moved by config.
+ */
+export function clockCheckPrefixOf(root: string, dir: string): string {
+  const paths = resolvePaths(root);
+  const under = (parent: string): boolean => dir === parent || dir.startsWith(`${parent}/`);
+  if (under(paths.queues)) return QUEUE_CLOCK_CHECK_PREFIX;
+  if (under(paths.outputs)) return OUTPUTS_CLOCK_CHECK_PREFIX;
+  return CLOCK_CHECK_PREFIX;
 }
 
 /**
@@ -185,7 +207,10 @@ export interface CleanupOptions {
    * `caches` limits. The CLI, which composes services, reads them from their configs.
    */
   extraCacheDirs?: readonly string[];
-  /** @default Date.now() */
+  /**
+   * "Now" for every folder, on the file systems' clocks (tests: a pass as if run later). @default each
+   * folder's own file system's "now", never this host's clock (see planCleanup)
+   */
   now?: number;
 }
 
@@ -204,10 +229,11 @@ export interface CleanupReport {
 /** One retention pass: plans, then (unless dry-run) deletes, logging every removal with its reason. */
 export async function runCleanup(options: CleanupOptions): Promise<CleanupReport> {
   const retention = options.retention ?? (await loadOperationsConfig(options.root)).retention;
-  const plan = await planCleanup(
-    await retentionTargets(options.root, retention, options.extraCacheDirs),
-    options.now,
-  );
+  const plan = await planCleanup(await retentionTargets(options.root, retention, options.extraCacheDirs), {
+    clockCheckPrefix: (dir) => clockCheckPrefixOf(options.root, dir),
+    ...(options.now !== undefined && { now: options.now }),
+  });
+  if (plan.hostClock.length > 0) options.logger.warn({ folders: plan.hostClock }, hostClockNote(plan));
   const dryRun = options.dryRun ?? false;
   const applied = dryRun ? { removed: [], problems: [] } : await applyCleanup(plan);
   const { removed } = applied;
@@ -224,6 +250,21 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
     );
   const freedBytes = (dryRun ? plan.remove : removed).reduce((sum, e) => sum + e.bytes, 0);
   return { dryRun, plan, removed, freedBytes, problems };
+}
+
+/**
+ * Said once per pass when the file system's clock could not be read in some folders (cleanup could not
+ * write there for a moment): the ages of their entries were measured on this host's clock.
+ */
+export function hostClockNote(plan: CleanupPlan): string {
+  const [first] = plan.hostClock;
+  if (first === undefined) return '';
+  const others = plan.hostClock.length - 1;
+  return (
+    `cleanup: measured the ages in ${first.dir}${others > 0 ? ` and ${others} other folder(s)` : ''} on this host's clock: ` +
+    `the file system's clock could not be read there (${first.message}); if this host's clock is off the file ` +
+    `server's, entries there go early or late: let the user cleanup runs as write to these folders`
+  );
 }
 
 /** What to do about an entry cleanup could not read or remove. */

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { resolvePaths } from '@imk/config';
 import { fileSystemNow, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
+import { CLOCK_CHECK_PREFIX } from './clock-check.ts';
 
 /**
  * Heartbeats live in `state/health/<service>@<host>.json`: one per service per host (container); a
@@ -102,12 +103,6 @@ export interface Heartbeats {
    */
   stop(): Promise<void>;
 }
-
-/**
- * A private folder made in state/health/ and removed at once: its mtime is "now" on the clock that stamps
- * the heartbeat files (hidden; not a heartbeat).
- */
-const CLOCK_CHECK_PREFIX = '.imk-clock-check-';
 
 /**
  * This host's last heartbeat of a service with its age: the file's mtime against "now" on the clock that

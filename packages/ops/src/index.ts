@@ -13,13 +13,14 @@ export type { DiskGuard, DiskGuardOptions, DiskGuardStatus, DiskSpace } from './
 export { openDiskGuard } from './shared-disk-guard.ts';
 export type { OpenDiskGuardOptions } from './shared-disk-guard.ts';
 export { applyCleanup, planCleanup, treeBytes } from './retention.ts';
-export type { CleanupEntry, CleanupPlan, CleanupProblem, RetentionTarget } from './retention.ts';
+export type { CleanupEntry, CleanupPlan, CleanupProblem, PlanOptions, RetentionTarget } from './retention.ts';
 export {
   ARCHIVE_SUBDIRS,
   CACHE_DIR,
   PROBLEM_FIX,
   TEMP_DIR,
   describeReason,
+  hostClockNote,
   retentionTargets,
   runCleanup,
   startCleanupSchedule,

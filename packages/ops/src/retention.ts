@@ -2,6 +2,7 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAbsentErrno } from '@imk/errors';
+import { fileSystemNow } from '@imk/fs-safe';
 
 /** One kind of thing that retention keeps in check: a set of folders whose children expire. */
 export interface RetentionTarget {
@@ -50,6 +51,26 @@ export interface CleanupPlan {
   problems: CleanupProblem[];
   /** Per target: entries and bytes seen, and what remains after the plan. */
   targets: { name: string; entries: number; bytes: number; keptBytes: number }[];
+  /**
+   * Folders whose file system's clock could not be read (a folder this user cannot write to): the ages of
+   * their entries were measured on this host's clock instead, with why.
+   */
+  hostClock: { dir: string; message: string }[];
+}
+
+export interface PlanOptions {
+  /**
+   * The prefix of the private folder made in a folder (and removed at once) to read "now" on the clock of
+   * its file system: a name that the folder's own layout spells and every reader of it skips; cleanup
+   * skips it too.
+   */
+  clockCheckPrefix: (dir: string) => string;
+  /**
+   * "Now" for every folder, on the file systems' clocks (a pass as if run later). @default each folder's
+   * file system's own "now" (fileSystemNow), read once per folder per pass; this host's clock only where
+   * that cannot be read.
+   */
+  now?: number;
 }
 
 interface Entry {
@@ -60,12 +81,33 @@ interface Entry {
   kept?: boolean;
 }
 
-/** Decides what to delete; reads but never deletes, so `--dry-run` shows exactly what a real run does. */
-export async function planCleanup(targets: RetentionTarget[], now = Date.now()): Promise<CleanupPlan> {
-  const plan: CleanupPlan = { remove: [], problems: [], targets: [] };
+/**
+ * Decides what to delete; reads but never deletes, so `--dry-run` shows exactly what a real run does.
+ *
+ * An entry's age is measured on the clock that stamped its times: its folder's file system's (a file
+ * server's, for a share), never this host's. A host a day ahead of the file server deleted archives,
+ * caches and leftovers a day early (a scratch folder of a job running now, with a one-day temp limit);
+ * one behind kept them past their limit.
+ */
+export async function planCleanup(targets: RetentionTarget[], options: PlanOptions): Promise<CleanupPlan> {
+  const plan: CleanupPlan = { remove: [], problems: [], targets: [], hostClock: [] };
+  const clocks = new Map<string, Promise<number>>();
+  const nowIn = (dir: string): Promise<number> => {
+    if (options.now !== undefined) return Promise.resolve(options.now);
+    let now = clocks.get(dir);
+    if (now === undefined) {
+      now = fileSystemNow(dir, options.clockCheckPrefix(dir)).catch((error: unknown) => {
+        // A folder this user may read but not write (a read-only share, another user's folder).
+        plan.hostClock.push({ dir, message: messageOf(error) });
+        return Date.now();
+      });
+      clocks.set(dir, now);
+    }
+    return now;
+  };
   for (const target of targets) {
     const problems: CleanupProblem[] = [];
-    const entries = await listEntries(target, now, problems);
+    const entries = await listEntries(target, nowIn, options.clockCheckPrefix, problems);
     // A folder read by two targets (caches and their temp leftovers) is reported once.
     for (const problem of problems)
       if (!plan.problems.some((p) => p.path === problem.path)) plan.problems.push(problem);
@@ -130,7 +172,8 @@ const isGone = isAbsentErrno;
 
 async function listEntries(
   target: RetentionTarget,
-  now: number,
+  nowIn: (dir: string) => Promise<number>,
+  clockCheckPrefix: (dir: string) => string,
   problems: CleanupProblem[],
 ): Promise<Entry[]> {
   const entries: Entry[] = [];
@@ -146,8 +189,13 @@ async function listEntries(
       if (!isGone(error)) problems.push({ target: target.name, path: dir, message: messageOf(error) });
       continue;
     }
-    const included = target.include ? names.filter((name) => target.include!(name, dir)) : names;
+    // Another pass's (or service's) look at the file system's clock, there for a moment: not an entry.
+    const prefix = clockCheckPrefix(dir);
+    const listed = names.filter((name) => !name.startsWith(prefix));
+    const included = target.include ? listed.filter((name) => target.include!(name, dir)) : listed;
     const keep = target.keep?.(included, dir) ?? new Set<string>();
+    // Read once the folder has an entry to age: the ages of its entries are measured on this clock.
+    const now = included.length > 0 ? await nowIn(dir) : 0;
     for (const name of included) {
       const path = join(dir, name);
       try {

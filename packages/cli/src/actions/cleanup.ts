@@ -1,6 +1,6 @@
 import { errorMessage } from '@imk/errors';
 import { createLogger, formatBytes } from '@imk/log';
-import { PROBLEM_FIX, describeReason, loadOperationsConfig, runCleanup } from '@imk/ops';
+import { PROBLEM_FIX, describeReason, hostClockNote, loadOperationsConfig, runCleanup } from '@imk/ops';
 import { stemCacheDirSource } from '../compose/stem-cache.ts';
 import { contextFrom, print } from '../context.ts';
 
@@ -24,6 +24,8 @@ export async function cleanupCommand(options: {
     dryRun: options.dryRun === true,
     extraCacheDirs: [stemCacheDir],
   });
+  // Ages measured on this host's clock where the file system's could not be read: said, not a failure.
+  if (report.plan.hostClock.length > 0) process.stderr.write(`imk ${hostClockNote(report.plan)}\n`);
   // What interrupted rsync transfers left in the destination folders on this host (partials, temp names;
   // never a delivered file), under the same age as the other leftovers: nas-sync's pass sweeps only the
   // folders it writes to again, and a pass that was killed sweeps nothing.
