@@ -2,6 +2,13 @@ import { lstat, mkdtemp, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
+ * The name fileSystemNow's private folder starts with, unless a folder's layout names its own (the inbox's
+ * staging prefix): hidden, and skipped by every reader of the folders it is made in (queues, outputs/,
+ * state/). Spelled here once; the layouts re-export it.
+ */
+export const CLOCK_CHECK_PREFIX = '.imk-clock-check-';
+
+/**
  * "Now" on the clock that stamps the files of `dir`'s file system: the mtime of a private folder made in
  * `dir` (named `prefix` + random, removed at once). A file server (NFS, SMB) stamps what is written to it
  * with its own clock, not the writer's: an mtime compared with this host's Date.now() is a time another host
@@ -9,7 +16,7 @@ import { join } from 'node:path';
  * other way round). Compared with this, an mtime's age is measured on one clock. On a local disk it is
  * this host's clock, as before.
  */
-export async function fileSystemNow(dir: string, prefix: string): Promise<number> {
+export async function fileSystemNow(dir: string, prefix: string = CLOCK_CHECK_PREFIX): Promise<number> {
   const probe = await mkdtemp(join(dir, prefix));
   try {
     return (await lstat(probe)).mtimeMs;

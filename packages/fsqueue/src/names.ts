@@ -20,7 +20,7 @@ export const READY_PREFIX = 'job_';
  * A private folder (mkdtemp) the tmp sweeper makes at the top of a queue folder and removes at once: its
  * mtime is "now" on the clock that stamps the queue's files (hidden; no reader takes it for a bundle).
  */
-export const CLOCK_CHECK_PREFIX = '.imk-clock-check-';
+export { CLOCK_CHECK_PREFIX } from '@imk/fs-safe';
 export const TMP_SUFFIX = '.tmp';
 export const CLAIMED_DIR = 'claimed';
 export const SUCCEEDED_DIR = 'succeeded';

@@ -15,7 +15,7 @@ export const sendingDir = (stateDir: string): string => join(notifyDir(stateDir)
  * mtime is "now" on the clock of the file system `state/` is on (outboxClock), on which retry times and
  * claim ages are measured (hidden; nothing lists state/notify/ itself).
  */
-export const CLOCK_CHECK_PREFIX = '.imk-clock-check-';
+export { CLOCK_CHECK_PREFIX } from '@imk/fs-safe';
 export const resultsFile = (stateDir: string): string => join(notifyDir(stateDir), 'results.jsonl');
 export const scratchDir = (stateDir: string): string => join(notifyDir(stateDir), 'tmp');
 export const refreshOwedDir = (stateDir: string): string => join(notifyDir(stateDir), 'refresh-owed');

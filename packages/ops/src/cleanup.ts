@@ -7,16 +7,9 @@ import {
   resolvePaths,
   serviceStatePaths,
 } from '@imk/config';
-import { listEntriesOrEmpty } from '@imk/fs-safe';
+import { CLOCK_CHECK_PREFIX, listEntriesOrEmpty } from '@imk/fs-safe';
+import { ARCHIVE_DIRS, isProducerTempName, listClaimHolders, listQueueNames } from '@imk/fsqueue';
 import {
-  ARCHIVE_DIRS,
-  CLOCK_CHECK_PREFIX as QUEUE_CLOCK_CHECK_PREFIX,
-  isProducerTempName,
-  listClaimHolders,
-  listQueueNames,
-} from '@imk/fsqueue';
-import {
-  CLOCK_CHECK_PREFIX as OUTPUTS_CLOCK_CHECK_PREFIX,
   REPLACED_DIR,
   isEarlierVersionReplaced,
   isPartialName,
@@ -26,7 +19,6 @@ import {
   partialDirName,
 } from '@imk/protocol';
 import { formatBytes, type Logger } from '@imk/log';
-import { CLOCK_CHECK_PREFIX } from './clock-check.ts';
 import { FIRST_CLEANUP_AFTER_MS, bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
 import {
   applyCleanup,
@@ -67,20 +59,6 @@ export const REPLACED_OUTPUTS_DIR = REPLACED_DIR;
 async function childDirs(dir: string): Promise<string[]> {
   const entries = await listEntriesOrEmpty(dir);
   return entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
-}
-
-/**
- * The prefix of the private folder cleanup makes for a moment in `dir` to read its file system's clock:
- * the one that `dir`'s own layout spells (and its readers skip): fsqueue's in a queue folder and its
- * archives, @imk/protocol's in outputs/ and outputs/.replaced/, ops' in the folders of state/ and a cache
- * folder moved by config.
- */
-export function clockCheckPrefixOf(root: string, dir: string): string {
-  const paths = resolvePaths(root);
-  const under = (parent: string): boolean => dir === parent || dir.startsWith(`${parent}/`);
-  if (under(paths.queues)) return QUEUE_CLOCK_CHECK_PREFIX;
-  if (under(paths.outputs)) return OUTPUTS_CLOCK_CHECK_PREFIX;
-  return CLOCK_CHECK_PREFIX;
 }
 
 /**
@@ -230,7 +208,7 @@ export interface CleanupReport {
 export async function runCleanup(options: CleanupOptions): Promise<CleanupReport> {
   const retention = options.retention ?? (await loadOperationsConfig(options.root)).retention;
   const plan = await planCleanup(await retentionTargets(options.root, retention, options.extraCacheDirs), {
-    clockCheckPrefix: (dir) => clockCheckPrefixOf(options.root, dir),
+    clockCheckPrefix: () => CLOCK_CHECK_PREFIX,
     ...(options.now !== undefined && { now: options.now }),
   });
   if (plan.hostClock.length > 0) options.logger.warn({ folders: plan.hostClock }, hostClockNote(plan));

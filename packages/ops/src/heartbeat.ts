@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { resolvePaths } from '@imk/config';
 import { fileSystemNow, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
-import { CLOCK_CHECK_PREFIX } from './clock-check.ts';
 
 /**
  * Heartbeats live in `state/health/<service>@<host>.json`: one per service per host (container); a
@@ -119,7 +118,7 @@ export async function readHeartbeat(
     // Through fs-safe: a FIFO or a link in its place is no heartbeat, and never waited on.
     const [text, info] = await Promise.all([readUntrustedText(file, { maxBytes: 64 * 1024 }), lstat(file)]);
     // A state/ this process cannot write to (a read-only look): this host's clock, as before.
-    const now = await fileSystemNow(dirname(file), CLOCK_CHECK_PREFIX).catch(() => Date.now());
+    const now = await fileSystemNow(dirname(file)).catch(() => Date.now());
     return { ...(JSON.parse(text) as Heartbeat), ageSec: (now - info.mtimeMs) / 1000 };
   } catch {
     return undefined;

@@ -41,7 +41,7 @@ export const NAME_CHECK_PREFIX = '.imk-name-check-';
  * The prefix of a private folder (mkdtemp) a worker makes in outputs/ to read "now" on the clock of its file
  * system (its mtime), against which the age of a folder there is measured; removed at once (hidden).
  */
-export const CLOCK_CHECK_PREFIX = '.imk-clock-check-';
+export { CLOCK_CHECK_PREFIX } from '@imk/fs-safe';
 
 /** Earlier outputs of a job id that a new run replaces are moved here, never deleted. */
 export const REPLACED_DIR = '.replaced';
