@@ -99,6 +99,19 @@ const looksIn = (log: string): number[] =>
 // failed with OUTPUTS_BEING_WRITTEN, was retried with the usual backoff, and after maxAttempts (about 15 s
 // with the defaults) failed for good; the user had to notice and run imk retry. It now waits, spending no
 // attempt, for as long as retry.maxWaitMs allows.
+
+/**
+ * The worker records a job's end in the ledger right after it moves the bundle to succeeded/ or failed/:
+ * a test that saw the folder waits for the ledger too before reading it (under load it read the state
+ * before, 'waiting' or 'running').
+ */
+async function ledgerSays(root: string, state: 'succeeded' | 'failed'): Promise<void> {
+  await waitFor(
+    async () => (await jobDetail(root, 'busy')).job.state === state,
+    60_000,
+    `the ledger to say the job ${state}`,
+  );
+}
 describe('a job whose outputs folder the earlier version is still writing', () => {
   it('waits for it past the old give-up time, then publishes by itself, keeping every file of the earlier version', async () => {
     // Two attempts 50 ms apart: the old code gave up after the second look at the folder.
@@ -150,6 +163,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       );
       expect(await folderNames(join(queue, 'failed'))).toEqual([]);
       expect((await readManifest(root, 'busy')).job_id).toBe('busy');
+      await ledgerSays(root, 'succeeded');
       const detail = await jobDetail(root, 'busy');
       expect(detail.job.state).toBe('succeeded');
       expect(detail.events.map((e) => e.state)).toEqual(['running', 'waiting', 'running', 'succeeded']);
@@ -502,6 +516,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
         120_000,
         'the job to be published',
       );
+      await ledgerSays(root, 'succeeded');
       expect((await jobDetail(root, 'busy')).events.map((e) => e.state)).toEqual([
         'running',
         'waiting',
@@ -577,12 +592,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
         await rm(hold);
       }
       await waitFor(failed, 120_000, 'the job to give up');
-      // The worker records the failure in the ledger right after the bundle moved to failed/.
-      await waitFor(
-        async () => (await jobDetail(root, 'busy')).job.state === 'failed',
-        60_000,
-        'the ledger to say the job failed',
-      );
+      await ledgerSays(root, 'failed');
       // It gave up while the folder still went free now and then (before, it cycled through all 12 waits
       // and gave up only when the test kept the folder busy through one whole retry.maxWaitMs).
       expect(cycles, 'waits before it gave up').toBeGreaterThan(2);
