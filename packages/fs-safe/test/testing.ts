@@ -6,6 +6,8 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+export { within } from './within.ts';
+
 export interface SwapperOptions {
   /** The folder the swapped name is in. */
   folder: string;
