@@ -222,17 +222,28 @@ export async function folderNames(dir: string): Promise<string[]> {
   }
 }
 
+/**
+ * Waits until `check` is true, looking every 50 ms (and at least once); after `timeoutMs` fails with an Error
+ * naming `what` was awaited and, when given, what was `seen` instead (the job's state, a log's last lines).
+ */
 export async function waitFor(
   check: () => Promise<boolean> | boolean,
   timeoutMs: number,
   what: string,
+  seen?: () => Promise<string> | string,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
+  for (;;) {
     if (await check()) return;
+    if (Date.now() >= until) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  const words = seen
+    ? await Promise.resolve()
+        .then(seen)
+        .catch((error: unknown) => `(unreadable: ${String(error)})`)
+    : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${words ? `; ${words}` : ''}`);
 }
 
 /**
