@@ -29,3 +29,35 @@ export async function within<T>(
     clearTimeout(timer);
   }
 }
+
+/** A child process with its stdout piped (node's ChildProcess, or execa's). */
+interface Talking {
+  stdout: NodeJS.ReadableStream | null;
+  stderr: NodeJS.ReadableStream | null;
+  once(event: 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  once(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/**
+ * The first thing `child` writes on stdout: a helper process (a watcher, a writer, a daemon's parent) saying
+ * it is ready. Fails with an Error naming `what` and what the child wrote on stderr if the child ends first
+ * (a python error, a missing tool), or after `ms` without output (about half the test's time limit:
+ * that bound decides only how soon the failure is reported), instead of waiting until the test's own limit.
+ */
+export async function firstOutput(child: Talking, what: string, ms = 60_000): Promise<string> {
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer | string) => (stderr += String(chunk)));
+  const wrote = () => `it wrote on stderr: ${stderr.trim().slice(-2000) || 'nothing'}`;
+  const said = new Promise<string>((resolve, reject) => {
+    if (!child.stdout) throw new Error(`${what}: its stdout is not piped, so it cannot say it is ready`);
+    child.stdout.once('data', (chunk: Buffer | string) => resolve(String(chunk)));
+    child.once('error', (error) => reject(new Error(`${what} could not start: ${error.message}`)));
+    // 'close' comes after the child's output is all read: what it said first has resolved by then.
+    child.once('close', (code, signal) =>
+      reject(
+        new Error(`${what} ended (${signal ?? `exit ${code}`}) before it said it was ready; ${wrote()}`),
+      ),
+    );
+  });
+  return within(said, ms, `${what} to say it is ready`, wrote);
+}
