@@ -15,6 +15,7 @@ import {
   readManifest,
   removeRoot,
   waitFor,
+  stopWorker,
 } from './helpers.ts';
 
 let root: string | undefined;
@@ -185,8 +186,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
         '30 job succeeded',
       ]);
     } finally {
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
@@ -234,8 +234,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
         '40 job failed',
       ]);
     } finally {
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
@@ -270,8 +269,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       expect(shown).toContain(`since ${since.slice(0, 19).replace('T', ' ')} UTC`);
       expect(shown).toMatch(/; \d+ of at most 3001 looks in this attempt's waits, no attempt spent/);
     } finally {
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
@@ -512,8 +510,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       ]);
     } finally {
       await rm(hold, { force: true });
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
@@ -610,8 +607,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       expect(new Set(counts).size, shown).toBe(counts.length);
     } finally {
       await rm(hold, { force: true });
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
