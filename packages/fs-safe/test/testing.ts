@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export { fifoWaitSeen, waitsOnFifo, type FifoEvidence } from './fifo-wait.ts';
-export { firstOutput, within } from './within.ts';
+export { exitOf, firstOutput, within } from './waits.ts';
 
 export interface SwapperOptions {
   /** The folder the swapped name is in. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
-import { within } from '@imk/fs-safe/testing';
+import { exitOf } from '@imk/fs-safe/testing';
 import { publishBundle } from '@imk/fsqueue';
 import { probeMedia } from '@imk/media';
 import { openLedger, type JobDetail } from '@imk/ledger';
@@ -217,19 +217,11 @@ export function imk(
 
 /**
  * Stops a worker as an operator does (SIGTERM) and waits for it to exit; one that does not fails the test
- * after `ms` naming it (and is then killed, so that it outlives neither the test nor its folders), instead
- * of waiting until the test's own limit.
+ * after `ms` naming it, and is killed (exitOf), instead of the test waiting until its own limit.
  */
-export async function stopWorker(worker: ResultPromise, ms = 60_000): Promise<unknown> {
+export function stopWorker(worker: ResultPromise, ms = 60_000): Promise<unknown> {
   worker.kill('SIGTERM');
-  try {
-    return await within(worker, ms, `the worker (pid ${worker.pid}) to exit after SIGTERM`);
-  } catch (error) {
-    if (worker.exitCode !== null || worker.signalCode !== null) throw error; // it exited, with a failure
-    worker.kill('SIGKILL');
-    await worker.catch(() => undefined);
-    throw new Error(`${(error as Error).message}; it was then killed (SIGKILL)`, { cause: error });
-  }
+  return exitOf(worker, 'the worker', ms);
 }
 
 export async function folderNames(dir: string): Promise<string[]> {

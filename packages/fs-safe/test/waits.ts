@@ -1,3 +1,6 @@
+// Bounded waits for tests: each fails naming what it awaited and what it saw, long before the test runner's
+// own "Test timed out", and never decides whether a working system passes.
+
 /**
  * What `promise` gives; or, once `ms` have passed without it, an Error that says what was awaited and what
  * was seen instead (`seen`, asked only then). A wait on a signal that never comes then fails with those
@@ -60,4 +63,28 @@ export async function firstOutput(child: Talking, what: string, ms = 60_000): Pr
     );
   });
   return within(said, ms, `${what} to say it is ready`, wrote);
+}
+
+/** A child process that is also the promise of its result (execa's). */
+interface Running<T> extends Promise<T> {
+  readonly pid?: number | undefined;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  kill(signal?: NodeJS.Signals): boolean;
+}
+
+/**
+ * What `child`, already asked to stop (SIGTERM sent, its signal aborted), gives when it exits. One that has
+ * not exited after `ms` fails the test naming `what`, and is killed (SIGKILL) so that it outlives neither
+ * the test nor its folders, instead of the test waiting until its own limit.
+ */
+export async function exitOf<T>(child: Running<T>, what: string, ms = 60_000): Promise<T> {
+  try {
+    return await within(child, ms, `${what} (pid ${child.pid}) to exit once asked to stop`);
+  } catch (error) {
+    if (child.exitCode !== null || child.signalCode !== null) throw error; // it exited, with a failure
+    child.kill('SIGKILL');
+    await child.catch(() => undefined);
+    throw new Error(`${(error as Error).message}; it was then killed (SIGKILL)`, { cause: error });
+  }
 }
