@@ -356,8 +356,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
         }
         expect(await folderNames(join(queue, 'failed'))).toEqual([]);
       } finally {
-        worker.kill('SIGTERM');
-        await worker;
+        await stopWorker(worker);
       }
     },
     300_000,
@@ -395,8 +394,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       // No probe of the file system's clock is left in outputs/.
       expect((await folderNames(join(root, 'outputs'))).filter((n) => n.startsWith('.imk-'))).toEqual([]);
     } finally {
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
@@ -422,8 +420,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       expect(kept).toEqual([expect.stringMatching(/^busy@.*\.earlier-version$/)]);
       expect((await readManifest(root, 'busy')).job_id).toBe('busy');
     } finally {
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
