@@ -89,6 +89,9 @@ describe('rclone backend specifics', () => {
     child.kill('SIGKILL');
     await child;
     await waitForExit(daemons[0]!.pid, 5000);
-    expect(alive(daemons[0]!.pid)).toBe(false);
+    expect(
+      alive(daemons[0]!.pid),
+      `the rclone daemon (pid ${daemons[0]!.pid}) still runs 5 s after its parent was SIGKILLed`,
+    ).toBe(false);
   });
 });
