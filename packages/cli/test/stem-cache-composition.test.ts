@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { STEM_NAMES, stemCacheKey } from '@imk/protocol';
+import { within } from '@imk/fs-safe/testing';
 import { compositionFor } from '../src/compose/index.ts';
 import { runServices } from '../src/supervisor.ts';
 
@@ -97,7 +98,7 @@ describe("the web service gets the worker's stem cache folder", () => {
       expect(info.stems.map((s) => s.name)).toEqual([...STEM_NAMES]);
     } finally {
       stop.abort();
-      await running;
+      await within(running, 60_000, 'the web service to stop once its signal was aborted');
     }
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolvePaths } from '@imk/config';
+import { within } from '@imk/fs-safe/testing';
 import { createDoctor, formatReport, systemChecks, toolCheck, type DoctorCheck } from '../src/index.ts';
 
 const roots: string[] = [];
@@ -17,10 +18,20 @@ async function context(env: NodeJS.ProcessEnv = process.env) {
 }
 
 /** A promise the test settles itself. */
-function deferred(): { promise: Promise<void>; resolve: () => void } {
+function deferred(): { promise: Promise<void>; resolve: () => void; readonly settled: boolean } {
+  let settled = false;
   let resolve!: () => void;
   const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve };
+  return {
+    promise,
+    resolve: () => {
+      settled = true;
+      resolve();
+    },
+    get settled() {
+      return settled;
+    },
+  };
 }
 
 const fixed = (id: string, required: boolean, status: 'ok' | 'warn' | 'fail'): DoctorCheck => ({
@@ -87,9 +98,9 @@ describe('doctor', () => {
 
   it('runs the checks at the same time (as long as the slowest, not the sum) and reports them in order', async () => {
     // Every check waits until all of them have started: a doctor that runs them one after another, or a
-    // few at a time, never starts the last one and its report never comes (the test fails at its time
-    // limit; there is no other). They then finish last-first, and the report still lists them in
-    // registration order.
+    // few at a time, never starts the last one and its report never comes; the test says which checks had
+    // not started (a bound of half the test's time limit decides only how soon it says so). They then
+    // finish last-first, and the report still lists them in registration order.
     const ids = ['slow', 'middle', 'late'];
     const started: string[] = [];
     const everyone = deferred();
@@ -105,11 +116,24 @@ describe('doctor', () => {
         return { status, summary: `${id} ran beside ${ids.filter((other) => other !== id).join(' and ')}` };
       },
     });
-    const report = await createDoctor([
+    const running = createDoctor([
       held('slow', 'ok', 'middle'),
       held('middle', 'warn', 'late'),
       held('late', 'ok'),
     ]).run(await context());
+    await within(
+      everyone.promise,
+      60_000,
+      'every check to start before any finishes',
+      () =>
+        `started: ${started.join(', ') || 'none'}; not started: ${ids.filter((id) => !started.includes(id)).join(', ')} (the doctor runs its checks one after another, or a few at a time)`,
+    );
+    const report = await within(
+      running,
+      30_000,
+      "the doctor's report once every check had started",
+      () => `finished: ${ids.filter((id) => finished.get(id)!.settled).join(', ') || 'none'}`,
+    );
     expect(started.sort()).toEqual([...ids].sort());
     expect(report.outcomes.map((o) => `${o.check.id}:${o.result.status}`)).toEqual([
       'slow:ok',

@@ -1,10 +1,12 @@
 // Test helpers for code that opens files others can change (`@imk/fs-safe/testing`): a real process that
 // swaps a file for a link to another one, and the loop that races reads against it.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+export { fifoWaitSeen, waitsOnFifo, type FifoEvidence } from './fifo-wait.ts';
+export { exitOf, firstOutput, within } from './waits.ts';
 
 export interface SwapperOptions {
   /** The folder the swapped name is in. */
@@ -115,50 +117,6 @@ export async function raceTries<K extends string>(
   for (let i = 0; i < options.most && (i < options.least || !options.enough(counts)); i++)
     counts[await attempt()]++;
   return counts;
-}
-
-/** Whether a thread of this process or of a child of it is blocked opening a FIFO (no writer came). */
-function blockedOnFifo(): boolean | undefined {
-  let readable = false;
-  const pids = [process.pid];
-  for (let i = 0; i < pids.length; i++) {
-    const pid = pids[i]!;
-    let tids: string[] = [];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-      for (const tid of tids) {
-        const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-        if (children !== '') pids.push(...children.split(' ').map(Number));
-      }
-    } catch {
-      // The process ended while we looked.
-    }
-    for (const tid of tids)
-      try {
-        const stack = readFileSync(`/proc/${pid}/task/${tid}/stack`, 'utf8');
-        readable = true;
-        if (stack.includes('wait_for_partner')) return true;
-      } catch {
-        // Gone, or a kernel stack this user may not read.
-      }
-  }
-  return readable ? false : undefined;
-}
-
-/**
- * Resolves 'hung' once a thread of this process (or of a child) is seen blocked opening a FIFO, the wait a
- * copy by name falls into when a FIFO is swapped in: the positive sign of that bug, however slow the
- * machine, instead of a time limit that a busy machine can reach. Where kernel stacks cannot be read (not
- * root), a minute without an outcome counts as that wait. Stops looking when `signal` aborts.
- */
-export async function waitsOnFifo(signal: AbortSignal): Promise<'hung'> {
-  const since = performance.now();
-  while (!signal.aborted) {
-    const blocked = blockedOnFifo();
-    if (blocked === true || (blocked === undefined && performance.now() - since > 60_000)) return 'hung';
-    await sleep(20, undefined, { signal }).catch(() => undefined);
-  }
-  return 'hung';
 }
 
 /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
+import { firstOutput } from '@imk/fs-safe/testing';
 import { createRcloneBackend } from '../src/index.ts';
 import { readServerFile, testBackend } from './conformance.ts';
 import { tempDir, testLogger } from './helpers.ts';
@@ -82,12 +83,15 @@ describe('rclone backend specifics', () => {
       reject: false,
       cwd: join(import.meta.dirname, '..'),
     });
-    await new Promise<void>((resolve) => child.stdout.on('data', () => resolve()));
+    await firstOutput(child, 'the child process that starts an rclone daemon');
     const daemons = descendants(child.pid!).filter((p) => p.comm === 'rclone');
     expect(daemons.length).toBe(1);
     child.kill('SIGKILL');
     await child;
     await waitForExit(daemons[0]!.pid, 5000);
-    expect(alive(daemons[0]!.pid)).toBe(false);
+    expect(
+      alive(daemons[0]!.pid),
+      `the rclone daemon (pid ${daemons[0]!.pid}) still runs 5 s after its parent was SIGKILLed`,
+    ).toBe(false);
   });
 });

@@ -1,14 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
+import { constants, readFileSync, readdirSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
-import { waitsOnFifo } from '@imk/fs-safe/testing';
+import { waitsOnFifo, within } from '@imk/fs-safe/testing';
 import { fitName, numberedPath, type SyncBackend } from '../src/index.ts';
+import { descendants } from './servers/processes.ts';
 
 /** What a backend suite gets from its setup. */
 export interface BackendUnderTest {
@@ -49,16 +50,25 @@ const sha256 = (data: Buffer): string => createHash('sha256').update(data).diges
 /**
  * What `promise` gives, or 'waited on a FIFO' once a thread of this process or of a child of it (the local
  * backend's helper, sshd's sessions, `rclone serve`) is seen blocked opening one: the sign of that hang,
- * however slow the machine, instead of a time limit a busy machine can reach. Any other hang fails the test
- * at its own time limit. A wait seen is then let go (a writer comes and goes on `fifo`), so the suite ends.
+ * however slow the machine, instead of a time limit a busy machine can reach. A wait seen is then let go (a
+ * writer comes and goes on `fifo`), so the suite ends. Any other hang fails after `ms` (half the test's time
+ * limit: it decides only how soon that failure is reported) with an Error naming `what` was awaited and what
+ * this process's children were doing.
  */
-async function withoutFifoWait<T>(fifo: string, promise: Promise<T>): Promise<T | 'waited on a FIFO'> {
+async function withoutFifoWait<T>(
+  fifo: string,
+  what: string,
+  ms: number,
+  promise: Promise<T>,
+): Promise<T | 'waited on a FIFO'> {
   const looking = new AbortController();
   try {
-    const said = await Promise.race([
-      promise,
-      waitsOnFifo(looking.signal).then(() => 'waited on a FIFO' as const),
-    ]);
+    const said = await within(
+      Promise.race([promise, waitsOnFifo(looking.signal).then(() => 'waited on a FIFO' as const)]),
+      ms,
+      `${what} (neither an outcome nor a wait on a FIFO came)`,
+      childrenNow,
+    );
     if (said === 'waited on a FIFO')
       await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK).then(
         (writer) => writer.close(),
@@ -68,6 +78,22 @@ async function withoutFifoWait<T>(fifo: string, promise: Promise<T>): Promise<T 
   } finally {
     looking.abort();
   }
+}
+
+/** This process's children and theirs, each with what its threads wait in (for a hang's message). */
+function childrenNow(): string {
+  const now = descendants(process.pid).map(({ pid, comm }) => {
+    const waits = (() => {
+      try {
+        const tids = readdirSync(`/proc/${pid}/task`);
+        return [...new Set(tids.map((tid) => readFileSync(`/proc/${pid}/task/${tid}/wchan`, 'utf8')))];
+      } catch {
+        return ['gone'];
+      }
+    })();
+    return `${pid} ${comm} (in ${waits.join(', ')})`;
+  });
+  return `this process's children: ${now.join('; ') || 'none'}`;
 }
 
 /**
@@ -155,6 +181,8 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
       for (const [remote, local] of attempts) {
         const error = await withoutFifoWait(
           t.serverPath(pipe),
+          `the put of ${remote} (${local.bytes} bytes)`,
+          45_000,
           put(local, remote).then(
             (result) => result,
             (e: unknown) => e,
@@ -168,6 +196,8 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
       for (const remote of t.hidesSpecialFiles ? [folder] : [folder, pipe]) {
         const hashed = await withoutFifoWait(
           t.serverPath(pipe),
+          `the hash of ${remote}`,
+          45_000,
           t.backend.hash(remote).then(
             (sha256) => `hashed: ${sha256}`,
             (e: unknown) => e,
@@ -197,6 +227,8 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
         const local = await artifact('r.m4a', randomBytes(4_096));
         const error = await withoutFifoWait(
           t.serverPath(pipe),
+          `the put of ${remote} with conflict: replace`,
+          30_000,
           t.backend.put({ ...request(local, remote), existing: 'replace' }).then(
             (result) => result,
             (e: unknown) => e,

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { JobSchema, readBundle } from '@imk/protocol';
+import { within } from '@imk/fs-safe/testing';
 import { fetchDeezer, loadDeemixSettings, startDeemixRetriever, type DeemixConfig } from '../src/index.ts';
 
 // deemix needs Deezer (no network here): these tests run an executable stand-in that checks deemix's
@@ -251,25 +252,36 @@ describe('fetchDeezer (deemix stand-in)', () => {
       await mkdir(requests, { recursive: true });
       await writeFile(join(requests, 'good.deezer'), 'https://www.deezer.com/track/555\n');
       await writeFile(join(requests, 'bad.deezer'), 'https://www.deezer.com/track/404\n');
-      await waitFor(async () => {
-        const names = await readdir(requests);
-        return names.includes('good.done') && names.includes('bad.fail.reason');
-      });
+      await waitFor(
+        'good.done and bad.fail.reason in requests/deezer',
+        async () => {
+          const names = await readdir(requests);
+          return names.includes('good.done') && names.includes('bad.fail.reason');
+        },
+        async () => `requests/deezer holds: ${(await readdir(requests)).join(', ') || 'nothing'}`,
+      );
       expect(await readFile(join(requests, 'good.done'), 'utf8')).toMatch(/# job dz_QZSTD0000555 -> other/);
       expect(await readFile(join(requests, 'bad.fail.reason'), 'utf8')).toMatch(/DEEZER_UNAVAILABLE/);
       expect((await stat(join(requests, 'bad.fail'))).isFile()).toBe(true);
     } finally {
       controller.abort();
-      await running;
+      await within(running, 60_000, 'the deemix retriever to stop once its signal was aborted');
       delete process.env.IMK_DEEMIX_ARL;
     }
   });
 });
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+/** Waits until `check` holds; after `timeoutMs` fails naming `what` it awaited and what was `seen` instead. */
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  seen: () => Promise<string>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; ${await seen()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -6,6 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { JobSchema, sidecarCandidates } from '@imk/protocol';
+import { firstOutput } from '@imk/fs-safe/testing';
 import { createInbox, loadInboxSettings, type InboxSettings } from '../src/index.ts';
 
 // A song's per-song options file written to while the inbox copied it into the bundle (an editor saving
@@ -58,7 +59,7 @@ describe('a song whose options file is being written to while the inbox copies i
     const inbox = createInbox(settings, createLogger('test', { destination: out, level: 'debug' }));
     writer = execa('python3', ['-c', APPEND, join(settings.dir, OPTIONS)]);
     writer.catch(() => undefined);
-    await new Promise<void>((resolve) => writer!.stdout!.once('data', () => resolve()));
+    await firstOutput(writer, 'the python writer that appends to the options file');
 
     const outcomes = await inbox.scan();
     // Neither set aside nor queued: both stay where they were dropped.

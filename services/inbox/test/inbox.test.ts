@@ -20,6 +20,7 @@ import { legacySample } from '@imk/media/legacy-samples';
 import { liveChildren } from '@imk/media/testing';
 import { PassThrough } from 'node:stream';
 import { resolvePaths } from '@imk/config';
+import { within } from '@imk/fs-safe/testing';
 import { createInbox, inboxFoldersCheck, loadInboxSettings, startInbox, type Inbox } from '../src/index.ts';
 
 const logger = createLogger('test', { level: 'silent' });
@@ -389,7 +390,7 @@ describe('inbox', () => {
       });
     } finally {
       controller.abort();
-      await running;
+      await within(running, 60_000, 'the inbox to stop once its signal was aborted');
     }
     expect((await readdir(join(settings.dir, '.processed'))).sort()).toEqual(['a (2).mp3', 'a.mp3']);
     expect(await readdir(join(root, 'queues', 'other'))).toHaveLength(1);
@@ -414,10 +415,13 @@ async function outcome(
     () => (stopped = true),
     () => (stopped = true),
   );
-  while (said.length < n) {
-    if (stopped) throw new Error(`the inbox stopped before outcome ${n}; it said: ${JSON.stringify(said)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const heard = async () => {
+    while (said.length < n) {
+      if (stopped) throw new Error(`the inbox stopped before outcome ${n}; it said: ${JSON.stringify(said)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  await within(heard(), 60_000, `the inbox's outcome ${n}`, () => `it said: ${JSON.stringify(said)}`);
   return said[n - 1]!;
 }
 

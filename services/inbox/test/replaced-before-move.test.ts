@@ -6,6 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { JobSchema } from '@imk/protocol';
+import { firstOutput } from '@imk/fs-safe/testing';
 import { createInbox, loadInboxSettings, type InboxSettings } from '../src/index.ts';
 
 // Once a dropped song was queued (or set aside), the inbox moved it to .processed/ (or .rejected/) by its
@@ -37,7 +38,7 @@ print('replaced', flush=True)
 async function replaceOnOpen(file: string, by: string): Promise<void> {
   watcher = execa('python3', ['-c', REPLACE_ON_OPEN, file, by]);
   watcher.catch(() => undefined);
-  await new Promise<void>((resolve) => watcher!.stdout!.once('data', () => resolve()));
+  await firstOutput(watcher, `the python watcher that replaces ${file} when it is opened`);
 }
 
 async function song(file: string, title: string, frequency: number): Promise<string> {

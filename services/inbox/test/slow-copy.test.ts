@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { readBundle } from '@imk/protocol';
+import { within } from '@imk/fs-safe/testing';
 import { loadInboxSettings, startInbox } from '../src/index.ts';
 
 const logger = createLogger('test', { level: 'silent' });
@@ -66,12 +67,15 @@ describe('files still being copied into the drop folder', () => {
       ]);
       const deadline = Date.now() + 60_000;
       while ((await readdir(join(settings.dir, '.processed')).catch(() => [])).length < 2) {
-        if (Date.now() > deadline) throw new Error('timed out waiting for both songs');
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for both songs in .processed/; the inbox holds: ${(await readdir(settings.dir)).join(', ')}`,
+          );
         await sleep(50);
       }
     } finally {
       controller.abort();
-      await running;
+      await within(running, 60_000, 'the inbox to stop once its signal was aborted');
     }
     const queue = settings.queueDir;
     const bundles = (await readdir(queue)).filter((name) => name.startsWith('job_'));

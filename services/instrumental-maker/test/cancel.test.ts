@@ -13,6 +13,7 @@ import {
   readManifest,
   removeRoot,
   waitFor,
+  stopWorker,
 } from './helpers.ts';
 
 let root: string | undefined;
@@ -127,8 +128,7 @@ describe('imk cancel with a real worker', () => {
       }
       expect(await folderNames(join(queue, 'cancelled'))).toEqual([]);
     } finally {
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 180_000);
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { stringify } from 'yaml';
+import { exitOf } from '@imk/fs-safe/testing';
 import { publishBundle } from '@imk/fsqueue';
 import { probeMedia } from '@imk/media';
 import { openLedger, type JobDetail } from '@imk/ledger';
@@ -214,6 +215,15 @@ export function imk(
   });
 }
 
+/**
+ * Stops a worker as an operator does (SIGTERM) and waits for it to exit; one that does not fails the test
+ * after `ms` naming it, and is killed (exitOf), instead of the test waiting until its own limit.
+ */
+export function stopWorker(worker: ResultPromise, ms = 60_000): Promise<unknown> {
+  worker.kill('SIGTERM');
+  return exitOf(worker, 'the worker', ms);
+}
+
 export async function folderNames(dir: string): Promise<string[]> {
   try {
     return await readdir(dir);
@@ -222,17 +232,28 @@ export async function folderNames(dir: string): Promise<string[]> {
   }
 }
 
+/**
+ * Waits until `check` is true, looking every 50 ms (and at least once); after `timeoutMs` fails with an Error
+ * naming `what` was awaited and, when given, what was `seen` instead (the job's state, a log's last lines).
+ */
 export async function waitFor(
   check: () => Promise<boolean> | boolean,
   timeoutMs: number,
   what: string,
+  seen?: () => Promise<string> | string,
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
+  for (;;) {
     if (await check()) return;
+    if (Date.now() >= until) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  const words = seen
+    ? await Promise.resolve()
+        .then(seen)
+        .catch((error: unknown) => `(unreadable: ${String(error)})`)
+    : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${words ? `; ${words}` : ''}`);
 }
 
 /**

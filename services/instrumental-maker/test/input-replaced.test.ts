@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256File } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
 import type { Manifest } from '@imk/protocol';
+import { firstOutput } from '@imk/fs-safe/testing';
 import {
   PROCESS_COUNTING_ENGINE,
   engineCalls,
@@ -122,7 +123,7 @@ describe('the song of a claimed bundle replaced while the job runs', () => {
       'early-',
     ]);
     watcher.catch(() => undefined);
-    await new Promise<void>((resolve) => watcher!.stdout!.once('data', () => resolve()));
+    await firstOutput(watcher, "the python watcher that replaces the bundle's song when the job starts");
     first = await run(root);
     // The real song A again, under another title (not a duplicate of the first): its stems come from
     // the cache when the first job stored stems under A's hash.

@@ -13,6 +13,7 @@ import {
   readManifest,
   removeRoot,
   waitFor,
+  stopWorker,
 } from './helpers.ts';
 import { imkInProcess } from '../../../packages/cli/test/in-process.ts';
 
@@ -181,8 +182,7 @@ describe('instrumental-maker with the mdx engine', () => {
       await publishV1(root, 'other', { job_id: 'swap2', source_type: 'local', audio_path: 'a.m4a' }, song);
       await waitFor(() => done('swap2'), 90_000, 'the second job');
     } finally {
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
     const first = await readManifest(root, 'swap1');
     const second = await readManifest(root, 'swap2');

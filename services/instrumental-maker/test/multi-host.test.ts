@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { publishBundle } from '@imk/fsqueue';
 import type { JobDetail } from '@imk/ledger';
+import { within } from '@imk/fs-safe/testing';
 import { ManifestSchema } from '@imk/protocol';
 import { sshfsUsable, startSshd, type SshdServer } from '@imk/sync/testing';
 import { PROCESS_COUNTING_ENGINE, jobDetail, makeSong, removeRoot, waitFor } from './helpers.ts';
@@ -17,6 +18,8 @@ import { watchOutputs, type OutputsWatch } from './multi-host/watch-outputs.ts';
 const JOBS = 60;
 const LEASE_MS = 4000;
 const QUEUE = 'other';
+/** The test's own time limit (vitest's): the number at the end of its it(), spelled there too. */
+const TEST_MS = 1_500_000;
 
 let server: SshdServer;
 let work: string;
@@ -25,6 +28,12 @@ let useNetns = false;
 const hosts: Host[] = [];
 const namespaces: string[] = [];
 const ids = Array.from({ length: JOBS }, (_, i) => `mh${String(i).padStart(2, '0')}`);
+
+// Each wait has its own bound, and none outlasts a minute before the test's time limit: a wait that fails
+// says what it awaited and what it saw instead of vitest's bare "Test timed out". The bounds decide only how
+// soon a failure is reported (the test takes 40-90 s; its limit is 25 min).
+let deadline = Infinity;
+const bounded = (ms: number): number => Math.max(0, Math.min(ms, deadline - Date.now()));
 
 // Made inside the test, not in a beforeAll: vitest reports a test whose beforeAll failed as "skipped" (the
 // error only under Failed Suites); a set-up that fails here fails the test, with its error.
@@ -125,6 +134,51 @@ async function attemptsOf(id: string): Promise<Map<number, { consumer: string; d
   return attempts;
 }
 
+/** Whether a host's worker runs, ended (how), or was never started. */
+function workerState(host: Host): string {
+  const worker = host.worker;
+  if (!worker) return 'not started';
+  if (worker.exitCode === null && worker.signalCode === null) return `running (pid ${worker.pid})`;
+  return `ended (${worker.signalCode ?? `exit ${worker.exitCode}`})`;
+}
+
+/**
+ * What the shared queue and the hosts show now, for a wait's failure: the queue's folders, each worker's
+ * state, the last ledger lines of each job named (on every host that ran it) and the last log lines of the
+ * hosts named.
+ */
+async function stateNow({
+  jobs = [],
+  logsOf = [],
+}: { jobs?: string[]; logsOf?: Host[] } = {}): Promise<string> {
+  const [ready, claimed, succeeded, failed] = await Promise.all([
+    readyIds(),
+    list(join(queueDir(), 'claimed')),
+    succeededIds(),
+    list(join(queueDir(), 'failed')),
+  ]);
+  const lines = [
+    `queue: ${ready.length} ready; claimed: ${claimed.join(', ') || 'none'}; ${succeeded.length} succeeded; failed: ${failed.join(', ') || 'none'}`,
+  ];
+  for (const host of hosts)
+    lines.push(
+      `host ${host.name}: worker ${workerState(host)}, ${await host.engineCalls()} separation(s) started`,
+    );
+  for (const id of jobs)
+    for (const host of hosts) {
+      const events = (await ledgerOf(host, id))?.events ?? [];
+      const said = events
+        .slice(-6)
+        .map(
+          (e) =>
+            `${e.state}${e.attempt === null ? '' : ` #${e.attempt}`}${e.message ? ` (${e.message})` : ''}`,
+        );
+      lines.push(`job ${id} in host ${host.name}'s ledger: ${said.join(' -> ') || 'nothing'}`);
+    }
+  for (const host of logsOf) lines.push(`--- host ${host.name}'s log\n${await host.logTail()}`);
+  return lines.join('\n');
+}
+
 /** Waits until the host's worker is inside the engine on a claim of its own; returns that job id. */
 async function midJob(host: Host, callsBefore: number): Promise<string> {
   let claimed: string[] = [];
@@ -134,14 +188,16 @@ async function midJob(host: Host, callsBefore: number): Promise<string> {
       claimed = await claimsOf(host, join(host.mount.path, 'queues', QUEUE, 'claimed'));
       return claimed.length === 1;
     },
-    180_000,
+    bounded(180_000),
     `host ${host.name} to be separating`,
+    () => stateNow({ logsOf: [host] }),
   );
   return jobIdOf(claimed[0]!);
 }
 
 describe('three hosts sharing queues/ and outputs/ over sshfs', () => {
   it('do 60 jobs exactly once through a SIGKILL and a SIGSTOP past the lease, never showing a partial output', async () => {
+    deadline = Date.now() + TEST_MS - 60_000;
     await setUp();
     const [a, b] = hosts as [Host, Host, Host];
     const watches: OutputsWatch[] = hosts.map((h) =>
@@ -153,26 +209,39 @@ describe('three hosts sharing queues/ and outputs/ over sshfs', () => {
     // Each worker runs in its own network namespace (nsenter joins it before exec'ing the worker).
     if (useNetns)
       for (const host of hosts)
-        await waitFor(async () => (await host.inOwnNetns()) === true, 20_000, `${host.name}'s netns`);
+        await waitFor(
+          async () => (await host.inOwnNetns()) === true,
+          bounded(20_000),
+          `${host.name}'s netns`,
+          async () => `worker ${workerState(host)}\n${await host.logTail(15)}`,
+        );
 
     // Host a is killed in the middle of a job: the job waits out the lease, another host takes it back,
     // and a comes back (a reboot) with a new worker.
     const killedJob = await midJob(a, 0);
     const killedPid = a.pid();
     a.signal('SIGKILL');
-    await a.worker;
+    await within(a.worker!, bounded(30_000), "killed host a's worker to end", () =>
+      stateNow({ logsOf: [a] }),
+    );
     await a.slowEngine(false);
     await waitFor(
       async () => (await list(join(queueDir(), 'claimed'))).every((n) => !n.includes(`-${killedPid}-`)),
-      LEASE_MS * 6 + 30_000,
+      bounded(LEASE_MS * 6 + 30_000),
       `another host to take back job ${killedJob} after the killed host's lease`,
+      () => stateNow({ jobs: [killedJob] }),
     );
     a.start();
 
     // Near the end (so that the job taken back is soon done again), host b is stopped in the middle of a
     // job, long enough for its lease to expire and another host to take the job over and finish it;
     // then b resumes and must discard its work.
-    await waitFor(async () => (await readyIds()).length <= 6, 900_000, 'the backlog to shrink');
+    await waitFor(
+      async () => (await readyIds()).length <= 6,
+      bounded(900_000),
+      'the backlog to shrink',
+      () => stateNow({ logsOf: hosts }),
+    );
     await b.slowEngine(true);
     const stoppedJob = await midJob(b, await b.engineCalls());
     const stoppedPid = b.pid();
@@ -180,33 +249,41 @@ describe('three hosts sharing queues/ and outputs/ over sshfs', () => {
     await b.slowEngine(false);
     await waitFor(
       async () => (await succeededIds()).includes(stoppedJob),
-      LEASE_MS * 6 + 60_000,
+      bounded(LEASE_MS * 6 + 60_000),
       `another host to finish job ${stoppedJob} that the stopped host b held`,
+      () => stateNow({ jobs: [stoppedJob], logsOf: hosts.filter((h) => h !== b) }),
     );
     b.signal('SIGCONT');
     await waitFor(
       async () =>
         (await ledgerOf(b, stoppedJob))?.events.some((e) => e.message === 'claim lost; work discarded') ??
         false,
-      30_000,
+      bounded(30_000),
       `resumed host b to discard its work on ${stoppedJob}`,
+      () => stateNow({ jobs: [stoppedJob], logsOf: [b] }),
     );
 
-    await waitFor(async () => (await succeededIds()).length >= JOBS, 300_000, 'all 60 jobs to succeed').catch(
-      async (error: unknown) => {
-        const state = await Promise.all(
-          ['', 'claimed', 'succeeded', 'failed'].map((d) => list(join(queueDir(), d))),
-        );
-        const logs = await Promise.all(hosts.map(async (h) => `--- host ${h.name}\n${await h.logTail()}`));
-        throw new Error(
-          `${(error as Error).message}; queue: ${state.map((s) => s.length).join('/')}\n${logs.join('\n')}`,
-        );
-      },
+    await waitFor(
+      async () => (await succeededIds()).length >= JOBS,
+      bounded(300_000),
+      'all 60 jobs to succeed',
+      () => stateNow({ logsOf: hosts }),
     );
     for (const host of hosts) host.signal('SIGTERM');
-    const exits = await Promise.all(hosts.map((h) => h.worker!));
+    const exits = await within(
+      Promise.all(hosts.map((h) => h.worker!)),
+      bounded(60_000),
+      "every host's worker to exit after SIGTERM",
+      () => stateNow({ logsOf: hosts.filter((h) => workerState(h).startsWith('running')) }),
+    );
     for (const [i, exit] of exits.entries()) expect(exit.exitCode, await hosts[i]!.logTail()).toBe(0);
-    const problems = (await Promise.all(watches.map((w) => w.stop()))).flat();
+    const problems = (
+      await within(
+        Promise.all(watches.map((w) => w.stop())),
+        bounded(60_000),
+        "the watches of each host's outputs/ to stop (a listing over sshfs that never answers?)",
+      )
+    ).flat();
 
     // Exactly once: one succeeded archive per job, one complete output folder per job, nothing left over.
     const succeeded = await succeededIds();

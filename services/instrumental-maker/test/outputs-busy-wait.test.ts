@@ -15,6 +15,7 @@ import {
   readManifest,
   removeRoot,
   waitFor,
+  stopWorker,
 } from './helpers.ts';
 
 let root: string | undefined;
@@ -199,8 +200,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
         '30 job succeeded',
       ]);
     } finally {
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
@@ -248,8 +248,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
         '40 job failed',
       ]);
     } finally {
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
@@ -284,8 +283,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       expect(shown).toContain(`since ${since.slice(0, 19).replace('T', ' ')} UTC`);
       expect(shown).toMatch(/; \d+ of at most 3001 looks in this attempt's waits, no attempt spent/);
     } finally {
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
@@ -372,8 +370,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
         }
         expect(await folderNames(join(queue, 'failed'))).toEqual([]);
       } finally {
-        worker.kill('SIGTERM');
-        await worker;
+        await stopWorker(worker);
       }
     },
     300_000,
@@ -411,8 +408,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       // No probe of the file system's clock is left in outputs/.
       expect((await folderNames(join(root, 'outputs'))).filter((n) => n.startsWith('.imk-'))).toEqual([]);
     } finally {
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
@@ -438,8 +434,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       expect(kept).toEqual([expect.stringMatching(/^busy@.*\.earlier-version$/)]);
       expect((await readManifest(root, 'busy')).job_id).toBe('busy');
     } finally {
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
@@ -527,8 +522,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       ]);
     } finally {
       await rm(hold, { force: true });
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 
@@ -620,8 +614,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       expect(new Set(counts).size, shown).toBe(counts.length);
     } finally {
       await rm(hold, { force: true });
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 300_000);
 

@@ -2,6 +2,7 @@ import { copyFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstOutput } from '@imk/fs-safe/testing';
 import {
   PROCESS_COUNTING_ENGINE,
   engineCalls,
@@ -70,7 +71,7 @@ describe('the archived song replaced by another file after it was hashed', () =>
     await copyFile(join(root, 'other.m4a'), join(bundle, 'a', '.other.m4a'));
     watcher = execa('python3', ['-c', REPLACE_ON_CLOSE, bundle]);
     watcher.catch(() => undefined);
-    await new Promise<void>((resolve) => watcher!.stdout!.once('data', () => resolve()));
+    await firstOutput(watcher, 'the python watcher that replaces the archived song when it is closed');
     await rm(join(root, 'state', 'cache', 'stems'), { recursive: true, force: true });
     await publishV1(
       root,

@@ -2,6 +2,7 @@ import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstOutput } from '@imk/fs-safe/testing';
 import {
   PROCESS_COUNTING_ENGINE,
   engineCalls,
@@ -70,7 +71,7 @@ describe("the archived song's folder swapped for a link after it was hashed", ()
     const [archived] = (await readdir(succeeded)).filter((n) => n.startsWith('job_song'));
     watcher = execa('python3', ['-c', SWAP_ON_CLOSE, join(succeeded, archived!), join(root, 'elsewhere')]);
     watcher.catch(() => undefined);
-    await new Promise<void>((resolve) => watcher!.stdout!.once('data', () => resolve()));
+    await firstOutput(watcher, 'the python watcher that swaps the archived song when it is closed');
     await rm(join(root, 'state', 'cache', 'stems'), { recursive: true, force: true });
     await publishV1(
       root,

@@ -11,6 +11,7 @@ import {
   removeRoot,
   rootWithSeparatedSong,
   waitFor,
+  stopWorker,
 } from './helpers.ts';
 
 // Two mixes of one song saved in a row: the worker runs the remixes of one job one after another, so the
@@ -106,8 +107,7 @@ describe('a mix cancelled while it waits for another mix of the same song', () =
       ).toEqual([]);
     } finally {
       await rm(hold, { force: true });
-      worker.kill('SIGTERM');
-      await worker;
+      await stopWorker(worker);
     }
   }, 180_000);
 });

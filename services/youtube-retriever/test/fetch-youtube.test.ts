@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { JobSchema, readBundle, type Job } from '@imk/protocol';
+import { within } from '@imk/fs-safe/testing';
 import {
   fetchYoutube,
   loadYoutubeSettings,
@@ -262,7 +263,7 @@ describe('fetchYoutube with the real yt-dlp', () => {
       }
     } finally {
       controller.abort();
-      await running;
+      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
     }
     const done = await readFile(join(requests, 'song.done'), 'utf8');
     expect(done).toContain(server.url('video.mp4'));
