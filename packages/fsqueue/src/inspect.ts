@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readAttempts } from './bundle-state.ts';
 import { consumerOfToken } from './context.ts';
-import { listNamesOrEmpty } from '@imk/fs-safe';
+import { fileSystemNow, listNamesOrEmpty } from '@imk/fs-safe';
 import type { QueueEntry } from './find-job.ts';
 import {
   ARCHIVE_DIRS,
@@ -82,8 +82,12 @@ export async function countJobs(queueDir: string): Promise<QueueCounts> {
     const infos = await Promise.all(ready.slice(i, i + 64).map((dir) => stat(dir).catch(() => undefined)));
     for (const info of infos) if (info) oldest = Math.min(oldest, info.mtimeMs);
   }
-  if (Number.isFinite(oldest))
-    counts.oldestReadyAgeSec = Math.max(0, Math.round((Date.now() - oldest) / 1000));
+  // The folders' times are the file system's (a file server stamps with its own clock): measured on that
+  // clock, not this host's, or a host a day ahead of the NAS says every ready job waited a day.
+  if (Number.isFinite(oldest)) {
+    const now = await fileSystemNow(queueDir).catch(() => Date.now());
+    counts.oldestReadyAgeSec = Math.max(0, Math.round((now - oldest) / 1000));
+  }
   return counts;
 }
 
