@@ -2,22 +2,20 @@
 // overview with live updates, an upload through the page (which must send the CSRF token of its cookie
 // session), a job page with its audio players and preview images, a degraded service's reason. Any CSP
 // violation the browser reports fails the test.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '@imk/ledger';
 import { writeSubscriptionStatus } from '@imk/retriever-sdk';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
-import { MDX_ENGINE, makeAudio, makeOutput, quietLogger, tempRoot } from './helpers.ts';
+import { MDX_ENGINE, makeAudio, makeOutput, openChromium, quietLogger, tempRoot } from './helpers.ts';
 
 const TOKEN = 'csp-test-token-0123456789abcdef';
 let web: RunningWeb;
 let stop: AbortController;
 let cleanup: () => Promise<void>;
 let root: string;
-let profile: string;
+let browser: Awaited<ReturnType<typeof openChromium>> | undefined;
 let context: BrowserContext;
 let page: Page;
 const violations: string[] = [];
@@ -63,12 +61,8 @@ beforeAll(async () => {
       },
     ],
   });
-  profile = await mkdtemp(join(tmpdir(), 'imk-csp-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--mute-audio'],
-  });
+  browser = await openChromium('imk-csp-chromium-');
+  ({ context, page } = browser);
   // Reported by the browser itself, before any page script runs: every blocked load, script or style.
   // (A string: this project's TypeScript has no DOM library.)
   await context.addInitScript({
@@ -76,7 +70,6 @@ beforeAll(async () => {
       console.error('CSP violation: ' + event.violatedDirective + ' ' + event.blockedURI);
     });`,
   });
-  page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (message) => {
     if (/Content Security Policy|CSP violation/i.test(message.text())) violations.push(message.text());
   });
@@ -84,11 +77,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   stop?.abort();
   await web?.closed;
   await cleanup?.();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 describe('the dashboard under its Content-Security-Policy', () => {

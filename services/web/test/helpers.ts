@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { sha256File } from '@imk/fs-safe';
 import { createLogger, type Logger } from '@imk/log';
 import { ffmpeg } from '@imk/media/testing';
+import type { BrowserContext, Page } from 'playwright-core';
 
 export const quietLogger = (): Logger =>
   createLogger('test', { destination: new Writable({ write: (_c, _e, done) => done() }), level: 'warn' });
@@ -147,3 +148,29 @@ export const MDX_ENGINE = {
     denoise: false,
   },
 };
+
+/**
+ * Debian's headless Chromium (through playwright-core) with a profile of its own in a temp folder: its
+ * context, its first page, and `close()`, which closes the browser and removes the profile.
+ */
+export async function openChromium(
+  prefix: string,
+): Promise<{ context: BrowserContext; page: Page; close: () => Promise<void> }> {
+  // Loaded here, not with this file: the web tests that use no browser do not pay for importing it.
+  const { chromium } = await import('playwright-core');
+  const profile = await mkdtemp(join(tmpdir(), prefix));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--mute-audio'],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -2,20 +2,16 @@
 // the screen, and every field and list shows what it holds. Before: on a 390-px phone the job and queue
 // tables widened the page to 567 px (a grid track of `1fr` grows to its widest table), the subscription
 // link field was squeezed to 0 px and its mode select to its arrow, at every width.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '@imk/ledger';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
-import { makeOutput, quietLogger, tempRoot } from './helpers.ts';
+import { makeOutput, openChromium, quietLogger, tempRoot } from './helpers.ts';
 
 let web: RunningWeb;
 let stop: AbortController;
 let cleanup: () => Promise<void>;
-let profile: string;
-let context: BrowserContext;
+let browser: Awaited<ReturnType<typeof openChromium>> | undefined;
 let page: Page;
 
 beforeAll(async () => {
@@ -40,21 +36,15 @@ beforeAll(async () => {
     cleanupSchedule: false,
     overrides: { port: 0 },
   });
-  profile = await mkdtemp(join(tmpdir(), 'imk-layout-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--mute-audio'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await openChromium('imk-layout-chromium-');
+  page = browser.page;
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   stop?.abort();
   await web?.closed;
   await cleanup?.();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 /**
