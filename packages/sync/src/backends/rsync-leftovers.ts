@@ -36,6 +36,30 @@ export interface SweepRsyncLeftoversOptions {
   progress?: () => void;
 }
 
+export type RsyncSweep = { removed: RsyncLeftover[]; problems: { path: string; message: string }[] };
+
+/**
+ * The sweep of folders on this host one folder at a time, each through `sweepOne` (the rsync backend's
+ * helper, watched: a folder on a share that stops answering fails its call, UNREACHABLE naming it, and is
+ * kept and said in `problems`; the backend's later folders then fail at once rather than wait).
+ */
+export async function sweepFoldersOneByOne(
+  folders: Iterable<string>,
+  sweepOne: (folder: string) => Promise<RsyncSweep>,
+): Promise<RsyncSweep> {
+  const swept: RsyncSweep = { removed: [], problems: [] };
+  for (const folder of new Set(folders)) {
+    try {
+      const done = await sweepOne(folder);
+      swept.removed.push(...done.removed);
+      swept.problems.push(...done.problems);
+    } catch (error) {
+      swept.problems.push({ path: folder, message: (error as Error).message });
+    }
+  }
+  return swept;
+}
+
 /**
  * Removes (or, dry-run, lists) the leftovers above older than `olderThanMs` in each folder, then the
  * partial folder when it is empty: for `imk cleanup`, since the pass that made them (a crash, a SIGKILL,
@@ -44,9 +68,7 @@ export interface SweepRsyncLeftoversOptions {
  * be read or removed is kept and said in `problems`. Its calls on a share that stopped answering never
  * return: the rsync backend runs it in its helper process, watched (rsync.ts sweepLeftovers).
  */
-export async function sweepRsyncLeftovers(
-  options: SweepRsyncLeftoversOptions,
-): Promise<{ removed: RsyncLeftover[]; problems: { path: string; message: string }[] }> {
+export async function sweepRsyncLeftovers(options: SweepRsyncLeftoversOptions): Promise<RsyncSweep> {
   const now = options.now ?? Date.now();
   const progress = options.progress ?? (() => undefined);
   const removed: RsyncLeftover[] = [];

@@ -19,8 +19,9 @@ import { createRunQueue } from './rsync-runs.ts';
 import { classifyRsyncFailure } from './rsync-failure.ts';
 import { createPartialSweeper } from './rsync-partials.ts';
 import {
+  sweepFoldersOneByOne,
   sweepRemoteRsyncLeftovers,
-  type sweepRsyncLeftovers,
+  type RsyncSweep,
   type SweepRsyncLeftoversOptions,
 } from './rsync-leftovers.ts';
 
@@ -90,7 +91,7 @@ export interface RsyncBackend extends SyncBackend {
    */
   sweepLeftovers(
     options: Omit<SweepRsyncLeftoversOptions, 'dirs' | 'partialDir'> & { remoteDirs: Iterable<string> },
-  ): ReturnType<typeof sweepRsyncLeftovers>;
+  ): Promise<RsyncSweep>;
 }
 
 /** rsync to a local folder or over ssh, into a temporary name that is verified and then renamed. */
@@ -321,29 +322,23 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
 
     async sweepLeftovers({ remoteDirs, ...rest }) {
       if (!remote) {
-        // Here, one folder at a time in the helper, watched: a folder on a share that stops answering is said
-        // (UNREACHABLE, naming it) and kept, and the backend's other folders fail at once rather than wait.
-        const swept: Awaited<ReturnType<typeof sweepRsyncLeftovers>> = { removed: [], problems: [] };
-        const folders = new Set<string>();
+        // Here, one folder at a time in the helper, watched (rsync-leftovers.ts sweepFoldersOneByOne).
+        const folders: string[] = [];
         for (const dir of remoteDirs) {
           try {
-            folders.add(pathOf(dir));
+            folders.push(pathOf(dir));
           } catch {
             // Not absolute (no root, a relative route): never delivered to, nas-sync says why itself.
           }
         }
-        for (const folder of folders) {
-          const { olderThanMs, dryRun, now } = rest;
-          const one = { olderThanMs, dryRun, now, dirs: [folder], partialDir: options.partialDir };
-          try {
-            const done = await atHere<typeof swept>('rsyncLeftovers', [one], folder);
-            swept.removed.push(...done.removed);
-            swept.problems.push(...done.problems);
-          } catch (error) {
-            swept.problems.push({ path: folder, message: (error as Error).message });
-          }
-        }
-        return swept;
+        const { olderThanMs, dryRun, now } = rest;
+        return sweepFoldersOneByOne(folders, (folder) =>
+          atHere<RsyncSweep>(
+            'rsyncLeftovers',
+            [{ olderThanMs, dryRun, now, dirs: [folder], partialDir: options.partialDir }],
+            folder,
+          ),
+        );
       }
       const dirs = [...remoteDirs].map(pathOf);
       const sweep = { ...rest, dirs, partialDir: options.partialDir };
