@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '@imk/errors';
-import { fileSystemNow, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
+import { fileSystemNow, passClock, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { recordResult } from '../results.ts';
 import { refreshOwedDir } from '../store.ts';
@@ -86,14 +86,7 @@ async function readOwed(stateDir: string, name: string): Promise<Owed> {
  * asked at every pass), one a day ahead made them wait a day. Where it cannot be read, this host's clock.
  */
 function runClock(stateDir: string): () => Promise<number> {
-  let read: Promise<{ at: number; since: number }> | undefined;
-  return async () => {
-    read ??= fileSystemNow(refreshOwedDir(stateDir))
-      .catch(() => Date.now())
-      .then((at) => ({ at, since: performance.now() }));
-    const { at, since } = await read;
-    return at + (performance.now() - since);
-  };
+  return passClock(() => fileSystemNow(refreshOwedDir(stateDir)).catch(() => Date.now()));
 }
 
 /**
