@@ -24,3 +24,17 @@ export async function fileSystemNow(dir: string, prefix: string = CLOCK_CHECK_PR
     await rmdir(probe).catch(() => undefined);
   }
 }
+
+/**
+ * A clock for one pass: `read` (a fileSystemNow) is called once, when the time is first asked, and moved on
+ * by this process's monotonic clock after that: a pass that judges many times written on a file system
+ * makes one folder there, not one per comparison, and none when it has nothing to judge.
+ */
+export function passClock(read: () => Promise<number>): () => Promise<number> {
+  let first: Promise<{ at: number; since: number }> | undefined;
+  return async () => {
+    first ??= read().then((at) => ({ at, since: performance.now() }));
+    const { at, since } = await first;
+    return at + (performance.now() - since);
+  };
+}

@@ -12,7 +12,7 @@ export {
 export type { DigestOptions } from './hash.ts';
 export { MAX_NAME_BYTES, fitBytes, fitName, safeFileName, windowsNameProblem } from './file-name.ts';
 export { pathExists } from './exists.ts';
-export { CLOCK_CHECK_PREFIX, fileSystemNow } from './fs-clock.ts';
+export { CLOCK_CHECK_PREFIX, fileSystemNow, passClock } from './fs-clock.ts';
 export { moveNoClobber, moveToFreeName, writeFileNoClobber } from './no-clobber.ts';
 export type { MoveToFreeNameOptions } from './no-clobber.ts';
 export { copyOpenedFile, copyUntrustedFile } from './copy-untrusted.ts';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { errorMessage } from '@imk/errors';
+import { passClock } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { eventEnabled, targetName, type NotifyConfig, type NotifyRetry } from './config.ts';
 import type { NotifyEvent, NotifyEventInput } from './events.ts';
@@ -198,19 +199,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
    * "Now" on the outbox's clock for one pass: options.now, or the file system's, read once when first
    * needed (an empty outbox makes no folder) and moved on by the monotonic clock.
    */
-  const passClock = (): (() => Promise<number>) => {
+  const outboxPassClock = (): (() => Promise<number>) => {
     const given = options.now;
     if (given) return async () => given();
-    let read: Promise<{ at: number; since: number }> | undefined;
-    return async () => {
-      read ??= outboxClock(stateDir).then((at) => ({ at, since: performance.now() }));
-      const { at, since } = await read;
-      return at + (performance.now() - since);
-    };
+    return passClock(() => outboxClock(stateDir));
   };
 
   const drainOnce = async (): Promise<void> => {
-    const now = passClock();
+    const now = outboxPassClock();
     await recoverStaleClaims(stateDir, now);
     const down = new Set<string>();
     for (const { name, entry, problem } of await listEntries(stateDir)) {

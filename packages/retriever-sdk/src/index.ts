@@ -67,6 +67,7 @@ export {
   retryDelayMs,
   subscriptionId,
   subscriptionPaths,
+  subscriptionsClock,
   writeSubscriptionStatus,
 } from './subscriptions.ts';
 export type { Subscription, SubscriptionInput, SubscriptionStatus } from './subscriptions.ts';

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { YOUTUBE_RETRIEVER, serviceStatePaths } from '@imk/config';
 import { ImkError, isImkError, oneIssuePerField } from '@imk/errors';
-import { listNamesOrEmpty, readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
+import { fileSystemNow, listNamesOrEmpty, passClock, readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
 import { FETCH_MODES } from './url-retriever.ts';
 import './errors.ts';
 
@@ -75,7 +75,10 @@ const DashboardFileSchema = z.object({
 export const SubscriptionStatusSchema = z.object({
   id: z.string(),
   url: z.string(),
-  /** ISO time the last run started; the next run is due `every` after it (also after a restart). */
+  /**
+   * ISO time the last run started, on the clock of the file system state/ is on (subscriptionsClock); the
+   * next run is due `every` after it (also after a restart).
+   */
   last_run_at: z.string(),
   ok: z.boolean(),
   fetched: z.array(z.string()),
@@ -84,7 +87,7 @@ export const SubscriptionStatusSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   /** Runs in a row that failed whole (with `error`); absent after a run that read the list. */
   failures_in_a_row: z.number().int().positive().optional(),
-  /** ISO time a failed run is tried again (sooner than `every`, see retryDelayMs). */
+  /** ISO time a failed run is tried again (sooner than `every`, see retryDelayMs), on the same clock. */
   retry_at: z.string().optional(),
 });
 export type SubscriptionStatus = z.infer<typeof SubscriptionStatusSchema>;
@@ -119,6 +122,23 @@ export function subscriptionPaths(stateDir: string) {
     dir: (id: string) => join(base, 'subscriptions', id),
     statusFile: (id: string) => join(base, 'subscriptions', id, 'status.json'),
   };
+}
+
+/**
+ * "Now" on the clock of the file system the subscriptions' status files are on: read once, when first
+ * asked (a private folder made in `subscriptions/` and removed at once; listSubscriptionStatuses skips it),
+ * then moved on by this process's monotonic clock. Status times are written and judged on it, never on a
+ * host's own clock: with state/ shared by two retrievers on different hosts, one a day ahead ran every
+ * subscription the other had just run (fetching twice), one a day behind took every time for a clock that
+ * went back and ran them too. Where it cannot be read, this host's clock.
+ */
+export function subscriptionsClock(stateDir: string): () => Promise<number> {
+  const dir = subscriptionPaths(stateDir).dir('');
+  return passClock(() =>
+    mkdir(dir, { recursive: true })
+      .then(() => fileSystemNow(dir))
+      .catch(() => Date.now()),
+  );
 }
 
 /** A stable name for a subscription (its archive and status folder), the same in config and dashboard. */

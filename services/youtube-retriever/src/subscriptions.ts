@@ -9,6 +9,7 @@ import {
   readSubscriptionStatus,
   subscriptionId,
   subscriptionPaths,
+  subscriptionsClock,
   writeSubscriptionStatus,
   type FetchResult,
   type Subscription,
@@ -83,7 +84,10 @@ export interface RunSubscriptionsOptions {
   settings: YoutubeSettings;
   logger: Logger;
   signal?: AbortSignal | undefined;
-  /** @default new Date() */
+  /**
+   * "Now" on the clock the status files' times are on. @default that of the file system state/ is on
+   * (subscriptionsClock), never this host's: retrievers on several hosts may share state/
+   */
   now?: Date;
   /** @default fetchYoutube */
   fetch?: (url: string, options: FetchYoutubeOptions) => Promise<FetchResult>;
@@ -102,9 +106,10 @@ export async function runDueSubscriptions(options: RunSubscriptionsOptions): Pro
   const fetch = options.fetch ?? fetchYoutube;
   const firstRetryMs = parseEvery(settings.subscriptionRetry) ?? MIN_EVERY_MS;
   const ran: SubscriptionStatus[] = [];
+  const clock = subscriptionsClock(settings.stateDir);
   for (const { id, subscription } of await listSubscriptions(settings, logger, options.memory)) {
     if (signal?.aborted) break;
-    const now = options.now ?? new Date();
+    const now = options.now ?? new Date(await clock());
     const previous = await readSubscriptionStatus(settings.stateDir, id);
     if (!isDue(subscription, previous, now, firstRetryMs)) continue;
     const status: SubscriptionStatus = {

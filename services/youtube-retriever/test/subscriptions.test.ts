@@ -2,8 +2,12 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clockOffsetEnv } from '@imk/fs-safe/testing';
 import { createLogger } from '@imk/log';
+import { nodeScript } from '../../../packages/cli/test/bundle/scripts.ts';
 import {
   readSubscriptionStatus,
   subscriptionId,
@@ -291,6 +295,51 @@ describe('a broken dashboard subscriptions file', () => {
       const memory = {};
       for (let tick = 0; tick < 3; tick++) await listSubscriptions(settings, loop.log, memory);
       expect(loop.said()).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// Two retrievers on different hosts share state/: when a subscription is due was its last_run_at (the
+// clock of the host that ran it) plus `every`, against the clock of the host looking. A host a day ahead
+// ran again every subscription the other had just run (fetching twice); one a day behind took the time
+// for a clock that went back and ran them too. Times are on the file system's clock now.
+describe("subscriptions shared by retrievers on hosts whose clocks are off the file system's", () => {
+  const CHILD = fileURLToPath(new URL('./fixtures/run-subscriptions.ts', import.meta.url));
+  it.each([
+    ['a day ahead of', 86_400_000],
+    ['a day behind', -86_400_000],
+  ])('one run here is not run again by a retriever %s it', async (_, offset) => {
+    const dir = await mkdtemp(join(tmpdir(), 'imk-subs-clock-'));
+    try {
+      const page = `clock${String(offset > 0)}.html`;
+      server.setPage(page, channel(['audio.m4a']));
+      const ran: Subscription = { url: server.url(page), mode: 'audio', every: '6h', limit: 1 };
+      // Never run: due on any clock (the other host does run what is due).
+      const fresh: Subscription = {
+        url: server.url(`fresh${String(offset > 0)}.html`),
+        every: '6h',
+        limit: 1,
+      };
+      const overrides = {
+        subscriptions: [ran],
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      };
+      const here = await runDueSubscriptions({ settings: await loadYoutubeSettings(dir, overrides), logger });
+      expect(here.map((s) => [s.url, s.ok])).toEqual([[ran.url, true]]);
+      const hits = server.hits.get(`/${page}`);
+      const other = await execa(
+        process.execPath,
+        [
+          ...nodeScript(CHILD),
+          JSON.stringify({ root: dir, overrides: { ...overrides, subscriptions: [ran, fresh] } }),
+        ],
+        { reject: false, all: true, env: clockOffsetEnv(offset) },
+      );
+      expect(other.exitCode, String(other.all)).toBe(0);
+      expect(JSON.parse(other.stdout)).toEqual([fresh.url]);
+      expect(server.hits.get(`/${page}`)).toBe(hits);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -15,7 +15,9 @@ export const TEST_SCRIPTS: Readonly<Record<string, string>> = {
   'fsqueue-producer': 'packages/fsqueue/test/fixtures/producer.ts',
   'ledger-write-progress': 'packages/ledger/test/write-progress.ts',
   'notify-drain-child': 'packages/notify/test/drain-child.ts',
+  'notify-refresh-child': 'packages/notify/test/refresh-child.ts',
   'nas-sync-run-once': 'services/nas-sync/test/fixtures/run-once.ts',
+  'youtube-retriever-run-subscriptions': 'services/youtube-retriever/test/fixtures/run-subscriptions.ts',
   'separation-separate-child': 'packages/separation/bench/separate-child.ts',
   // An engine.module that worker processes load: the bundled imk imports it, sharing its chunks.
   'counting-engine': 'services/instrumental-maker/test/fixtures/counting-engine.ts',

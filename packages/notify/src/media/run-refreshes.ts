@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '@imk/errors';
-import { readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
+import { fileSystemNow, passClock, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { recordResult } from '../results.ts';
 import { refreshOwedDir } from '../store.ts';
@@ -46,7 +46,10 @@ interface Owed {
   paths: string[];
   /** Failed tries so far. */
   tries: number;
-  /** Not asked again by a pass without deliveries before this time (ms since the epoch). */
+  /**
+   * Not asked again by a pass without deliveries before this time (ms since the epoch, on the clock of the
+   * file system state/ is on: see runClock).
+   */
   next_at: number;
 }
 
@@ -76,6 +79,17 @@ async function readOwed(stateDir: string, name: string): Promise<Owed> {
 }
 
 /**
+ * "Now" on the clock of the file system `state/` is on, for one run: read once, when a retry time is first
+ * judged or written (a private folder made in refresh-owed/ and removed at once), then moved on by this
+ * process's monotonic clock. With state/ shared by hosts, a retry time one host wrote is judged by another:
+ * on their own clocks, one a day behind wrote times already past for the others (a server that stays down
+ * asked at every pass), one a day ahead made them wait a day. Where it cannot be read, this host's clock.
+ */
+function runClock(stateDir: string): () => Promise<number> {
+  return passClock(() => fileSystemNow(refreshOwedDir(stateDir)).catch(() => Date.now()));
+}
+
+/**
  * Asks each media server to pick up what a pass delivered, retrying with backoff. A server that stays
  * down is logged and recorded; it never fails the pass. What it missed is kept in the state folder and
  * asked again with the next refresh of that server, or by a later pass that delivers nothing to it (once,
@@ -84,6 +98,7 @@ async function readOwed(stateDir: string, name: string): Promise<Owed> {
  */
 export async function runRefreshes(options: RunRefreshesOptions): Promise<void> {
   const logger = options.logger.child({ component: 'media-refresh' });
+  const now = runClock(options.stateDir);
   await Promise.all(
     Object.keys(options.servers).map(async (name) => {
       const server = options.servers[name]!;
@@ -93,7 +108,7 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
       if (paths.length === 0) return;
       // A pass that owes only earlier files tries once, and only when that server's wait is over (a
       // server that stays down, or a wrong token, is not asked, logged and recorded at every pass).
-      if (fresh.length === 0 && Date.now() < owed.next_at) return;
+      if (fresh.length === 0 && (await now()) < owed.next_at) return;
       const attempts = fresh.length > 0 ? (options.attempts ?? REFRESH_DEFAULTS.attempts) : 1;
       const settle = async (ok: boolean) => {
         const file = owedFile(options.stateDir, name);
@@ -110,7 +125,7 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
         await writeJsonAtomic(file, {
           paths: paths.slice(-MAX_OWED),
           tries,
-          next_at: Date.now() + wait,
+          next_at: (await now()) + wait,
         } satisfies Owed);
       };
       for (let attempt = 1; attempt <= attempts; attempt++) {

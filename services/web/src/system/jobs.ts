@@ -2,7 +2,15 @@ import type { ImkPaths } from '@imk/config';
 import { errorMessage } from '@imk/errors';
 import { cutText } from '@imk/fs-safe';
 import { readJobJson } from '@imk/protocol';
-import { openLedger, type JobDetail, type JobRow, type Ledger, type ProgressRow } from '@imk/ledger';
+import type { JobState } from '@imk/fsqueue';
+import {
+  openLedger,
+  type JobDetail,
+  type JobRow,
+  type Ledger,
+  type LedgerState,
+  type ProgressRow,
+} from '@imk/ledger';
 import type { Logger } from '@imk/log';
 import { createEngineFactsReader, type EngineFacts } from './engine-facts.ts';
 import { findFolderJob, listFolderJobs, queueNames, type FolderJob } from './queue-folders.ts';
@@ -83,9 +91,33 @@ function fromFolder(job: FolderJob): JobSummary {
 }
 
 /**
+ * The ledger states that describe a job whose folder is in this state. Every writer moves the folder first
+ * and records the ledger after (a claim, then "running"; a release, then "retrying", "waiting" or
+ * "released"; an archive, then its outcome; a retry, then "ready"): a ledger state that does not fit where
+ * the folder is was said before the folder's last move, and the folder is the truth. Decided by states,
+ * never by times: the ledger's times are the clock of the host that wrote them, the folder's the file
+ * server's, and a worker a day ahead of it made a requeued job show "failed" (a day behind, a running job
+ * "claimed", a retrying one "ready" without its error).
+ */
+const LEDGER_STATES_OF: Record<JobState, readonly LedgerState[]> = {
+  tmp: [],
+  ready: ['ready', 'retrying', 'waiting', 'released'],
+  // A waiting job is claimed for each look at what it waits for.
+  claimed: ['claimed', 'running', 'waiting'],
+  succeeded: ['succeeded'],
+  failed: ['failed'],
+  rejected: ['rejected'],
+  cancelled: ['cancelled'],
+};
+
+/** Whether the ledger's state says where the job's folder is (else the folder moved after it). */
+const ledgerFits = (ledgerState: string, folderState: JobState): boolean =>
+  (LEDGER_STATES_OF[folderState] as readonly string[]).includes(ledgerState);
+
+/**
  * What the dashboard shows about jobs: the ledger's rows (state history, stages, errors, live progress)
  * joined with the queue folders, which are the truth (a job waiting in a queue is not in the ledger yet,
- * and a folder that moved after the ledger's last word wins).
+ * and a folder that moved after the ledger's last word wins: see ledgerFits).
  */
 export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
   let ledger: Ledger | undefined;
@@ -125,7 +157,7 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
       for (const queue of await queueNames(paths.queues)) {
         for (const folder of await listFolderJobs(paths.queues, queue, ['tmp', 'ready', 'claimed'])) {
           const known = byId.get(folder.job_id);
-          if (known && Date.parse(known.updated_at) >= folder.changed_ms - 1000) continue;
+          if (known && ledgerFits(known.state, folder.state)) continue;
           byId.set(folder.job_id, {
             ...fromFolder(folder),
             ...(known && { stage: known.stage, progress: known.progress }),
@@ -160,10 +192,9 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
       if (ledgerDetail) {
         const row = ledgerDetail.job;
         summary = fromLedger(row, ledgerDetail.progress);
-        // A waiting job is in ready/ between its looks (another host may have moved it there and back since).
-        const waitsInReady = row.state === 'waiting' && latest?.state === 'ready';
-        if (latest && !waitsInReady && latest.changed_ms - 1000 > Date.parse(row.updated_at))
-          summary.state = latest.state;
+        // A waiting job is in ready/ between its looks, in claimed/ during one (another host may have moved
+        // it there and back since): the ledger says what it waits for.
+        if (latest && !ledgerFits(row.state, latest.state)) summary.state = latest.state;
       } else {
         summary = fromFolder(latest as FolderJob);
       }
