@@ -1,116 +1,17 @@
-import {
-  appendFile,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readFile,
-  readdir,
-  rm,
-  symlink,
-  truncate,
-  writeFile,
-} from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
-import { JobSchema, readBundle, sidecarCandidates } from '@imk/protocol';
+import { readBundle, sidecarCandidates } from '@imk/protocol';
 import { legacySample } from '@imk/media/legacy-samples';
-import { liveChildren } from '@imk/media/testing';
 import { PassThrough } from 'node:stream';
 import { resolvePaths } from '@imk/config';
 import { within } from '@imk/fs-safe/testing';
-import { createInbox, inboxFoldersCheck, loadInboxSettings, startInbox, type Inbox } from '../src/index.ts';
+import { createInbox, inboxFoldersCheck, startInbox } from '../src/index.ts';
 
-const logger = createLogger('test', { level: 'silent' });
-let media: string;
-const roots: string[] = [];
+import { ffmpeg, inboxFixtures, jobIn, media, setup } from './inbox-kit.ts';
 
-const ffmpeg = (...args: string[]) => execa('ffmpeg', ['-v', 'error', '-y', ...args], { stdin: 'ignore' });
-
-beforeAll(async () => {
-  media = await mkdtemp(join(tmpdir(), 'imk-inbox-media-'));
-  await ffmpeg('-f', 'lavfi', '-i', 'color=c=red:s=32x32', '-frames:v', '1', join(media, 'cover.jpg'));
-  await Promise.all([
-    ffmpeg(
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=440:duration=2',
-      '-i',
-      join(media, 'cover.jpg'),
-      '-map',
-      '0',
-      '-map',
-      '1',
-      '-c:a',
-      'libmp3lame',
-      '-c:v',
-      'copy',
-      '-disposition:v',
-      'attached_pic',
-      '-id3v2_version',
-      '3',
-      '-metadata',
-      'artist=Tagged Artist',
-      '-metadata',
-      'title=Tagged Title',
-      '-metadata',
-      'album=Tagged Album',
-      join(media, 'tagged.mp3'),
-    ),
-    ffmpeg(
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=330:duration=2',
-      '-c:a',
-      'pcm_s16le',
-      join(media, 'plain.wav'),
-    ),
-    ffmpeg(
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=64x48:rate=5:duration=2',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=frequency=550:duration=2',
-      '-c:v',
-      'libx264',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-shortest',
-      join(media, 'clip.mkv'),
-    ),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([media, ...roots].map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function setup() {
-  const root = await mkdtemp(join(tmpdir(), 'imk-inbox-'));
-  roots.push(root);
-  const settings = await loadInboxSettings(root, { stableChecks: 2, pollIntervalMs: 50 });
-  await mkdir(settings.dir, { recursive: true });
-  const inbox = createInbox(settings, logger);
-  // As the service does: one look every pollIntervalMs (a file counts as copied once the looks span that).
-  const scan: Inbox['scan'] = async (signal) => {
-    // (+10: a timer may fire a little before its time on the monotonic clock)
-    await new Promise((resolve) => setTimeout(resolve, settings.pollIntervalMs + 10));
-    return inbox.scan(signal);
-  };
-  return { root, settings, inbox: { scan } };
-}
-
-async function jobIn(dir: string) {
-  return JobSchema.parse(JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')));
-}
+inboxFixtures();
 
 describe('inbox', () => {
   it('a folder dropped into the inbox (an album) is said once at warn, naming it and what to do, listed by imk doctor, and left as it is', async () => {
@@ -424,86 +325,3 @@ async function outcome(
   await within(heard(), 60_000, `the inbox's outcome ${n}`, () => `it said: ${JSON.stringify(said)}`);
   return said[n - 1]!;
 }
-
-describe('hostile inbox files', () => {
-  it('refuses a link to a file outside the inbox and a FIFO, with the reason; nothing is queued', async () => {
-    const { settings, inbox } = await setup();
-    await symlink(join(media, 'tagged.mp3'), join(settings.dir, 'linked.mp3'));
-    await execa('mkfifo', [join(settings.dir, 'pipe.wav')]);
-    await inbox.scan();
-    const outcomes = await inbox.scan();
-    expect(outcomes.map((o) => [o.name, o.outcome]).sort()).toEqual([
-      ['linked.mp3', 'rejected'],
-      ['pipe.wav', 'rejected'],
-    ]);
-    const rejected = join(settings.dir, '.rejected');
-    expect(await readFile(join(rejected, 'linked.mp3.reason.txt'), 'utf8')).toMatch(
-      /linked\.mp3 is a symbolic link/,
-    );
-    expect(await readFile(join(rejected, 'pipe.wav.reason.txt'), 'utf8')).toMatch(/pipe\.wav is a FIFO/);
-    expect((await lstat(join(rejected, 'linked.mp3'))).isSymbolicLink()).toBe(true);
-    expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
-  });
-
-  it('never queues a song without its options: options that are a FIFO or a link set both aside, each with the reason naming the options file', async () => {
-    const { settings, inbox } = await setup();
-    const options = await readFile(legacySample('My Song.stems.yml'), 'utf8');
-    await writeFile(join(media, 'outside.stems.yml'), options);
-    const kinds: [string, (path: string) => Promise<unknown>, RegExp][] = [
-      ['Fifo Song', (path) => execa('mkfifo', [path]), /is a FIFO/],
-      ['Linked Song', (path) => symlink(join(media, 'outside.stems.yml'), path), /is a symbolic link/],
-    ];
-    for (const [song, make] of kinds) {
-      await writeFile(join(settings.dir, `${song}.wav`), await readFile(join(media, 'plain.wav')));
-      await make(join(settings.dir, `${song}.stems.yml`));
-    }
-    await inbox.scan();
-    const outcomes = await inbox.scan();
-    // Before: each song was queued with the default options (its own silently dropped), and its options
-    // were set aside a pass later as "per-song options with no song beside them".
-    expect(outcomes.map((o) => [o.name, o.outcome]).sort()).toEqual([
-      ['Fifo Song.wav', 'rejected'],
-      ['Linked Song.wav', 'rejected'],
-    ]);
-    expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
-    const rejected = join(settings.dir, '.rejected');
-    for (const [song, , said] of kinds) {
-      const songReason = await readFile(join(rejected, `${song}.wav.reason.txt`), 'utf8');
-      expect(songReason).toContain(`${song}.stems.yml`);
-      expect(songReason).toMatch(said);
-      const optionsReason = await readFile(join(rejected, `${song}.stems.yml.reason.txt`), 'utf8');
-      expect(optionsReason).toMatch(new RegExp(`^${song}\\.stems\\.yml: .*${said.source}`));
-    }
-    expect((await lstat(join(rejected, 'Linked Song.stems.yml'))).isSymbolicLink()).toBe(true);
-    expect((await lstat(join(rejected, 'Fifo Song.stems.yml'))).isFIFO()).toBe(true);
-    expect(await readdir(settings.dir)).toEqual(['.rejected']);
-    // A later pass finds nothing left to set aside.
-    expect(await inbox.scan()).toEqual([]);
-  });
-
-  it('rejects a file ffprobe would read for minutes once probeTimeoutSec has passed, and goes on with the next', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'imk-inbox-'));
-    roots.push(root);
-    // 3 s: far less than the minutes the sparse file takes, and room for the good file on a busy machine.
-    const settings = await loadInboxSettings(root, { stableChecks: 1, probeTimeoutSec: 3 });
-    await mkdir(settings.dir, { recursive: true });
-    const inbox = createInbox(settings, logger);
-    // 20 GB of zeros named .mp3 (sparse: no disk used), listed before the good file.
-    await writeFile(join(settings.dir, 'a sparse.mp3'), '');
-    await truncate(join(settings.dir, 'a sparse.mp3'), 20 * 1024 ** 3);
-    await writeFile(join(settings.dir, 'b good.mp3'), await readFile(join(media, 'tagged.mp3')));
-    // Left to itself ffprobe reads the sparse file for over a minute (61 s measured on an idle machine): a
-    // scan that waited for it would outlast this test's 30 s. The reason file (the timeout's own words) and
-    // no ffprobe left on the file show it was stopped; the test's clock around the scan is not asserted on
-    // (a starved machine stretched it past 15 s).
-    const outcomes = await inbox.scan();
-    expect(outcomes.map((o) => [o.name, o.outcome])).toEqual([
-      ['a sparse.mp3', 'rejected'],
-      ['b good.mp3', 'queued'],
-    ]);
-    expect(await readFile(join(settings.dir, '.rejected', 'a sparse.mp3.reason.txt'), 'utf8')).toMatch(
-      /^a sparse\.mp3: .*a sparse\.mp3: ffprobe was still reading it after 3 s/,
-    );
-    expect(await liveChildren('ffprobe')).toEqual([]);
-  }, 30_000);
-});
