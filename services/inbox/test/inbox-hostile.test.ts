@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { legacySample } from '@imk/media/legacy-samples';
 import { liveChildren } from '@imk/media/testing';
 import { createInbox, loadInboxSettings } from '../src/index.ts';
-
 import { inboxFixtures, logger, media, roots, setup } from './inbox-kit.ts';
 
 inboxFixtures();

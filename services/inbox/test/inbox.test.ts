@@ -8,7 +8,6 @@ import { PassThrough } from 'node:stream';
 import { resolvePaths } from '@imk/config';
 import { within } from '@imk/fs-safe/testing';
 import { createInbox, inboxFoldersCheck, startInbox } from '../src/index.ts';
-
 import { ffmpeg, inboxFixtures, jobIn, media, setup } from './inbox-kit.ts';
 
 inboxFixtures();

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { clockOffsetEnv } from '@imk/fs-safe/testing';
 import { legacySample } from '@imk/media/legacy-samples';
 import { folderNames, imk, jobDetail, readManifest, waitFor, stopWorker } from './helpers.ts';
-
 import { busyJob, looksInHistory, removeBusyRootsAfterEach, writer } from './busy-outputs-kit.ts';
 
 removeBusyRootsAfterEach();

@@ -12,7 +12,6 @@ import {
   waitFor,
   stopWorker,
 } from './helpers.ts';
-
 import {
   busyJob,
   contents,
