@@ -7,7 +7,7 @@ import {
   resolvePaths,
   serviceStatePaths,
 } from '@imk/config';
-import { CLOCK_CHECK_PREFIX, listEntriesOrEmpty } from '@imk/fs-safe';
+import { listEntriesOrEmpty } from '@imk/fs-safe';
 import { ARCHIVE_DIRS, isProducerTempName, listClaimHolders, listQueueNames } from '@imk/fsqueue';
 import {
   REPLACED_DIR,
@@ -208,7 +208,6 @@ export interface CleanupReport {
 export async function runCleanup(options: CleanupOptions): Promise<CleanupReport> {
   const retention = options.retention ?? (await loadOperationsConfig(options.root)).retention;
   const plan = await planCleanup(await retentionTargets(options.root, retention, options.extraCacheDirs), {
-    clockCheckPrefix: () => CLOCK_CHECK_PREFIX,
     ...(options.now !== undefined && { now: options.now }),
   });
   if (plan.hostClock.length > 0) options.logger.warn({ folders: plan.hostClock }, hostClockNote(plan));

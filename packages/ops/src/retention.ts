@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAbsentErrno } from '@imk/errors';
-import { fileSystemNow } from '@imk/fs-safe';
+import { CLOCK_CHECK_PREFIX, fileSystemNow } from '@imk/fs-safe';
 
 /** One kind of thing that retention keeps in check: a set of folders whose children expire. */
 export interface RetentionTarget {
@@ -60,12 +60,6 @@ export interface CleanupPlan {
 
 export interface PlanOptions {
   /**
-   * The prefix of the private folder made in a folder (and removed at once) to read "now" on the clock of
-   * its file system: a name that the folder's own layout spells and every reader of it skips; cleanup
-   * skips it too.
-   */
-  clockCheckPrefix: (dir: string) => string;
-  /**
    * "Now" for every folder, on the file systems' clocks (a pass as if run later). @default each folder's
    * file system's own "now" (fileSystemNow), read once per folder per pass; this host's clock only where
    * that cannot be read.
@@ -89,14 +83,17 @@ interface Entry {
  * caches and leftovers a day early (a scratch folder of a job running now, with a one-day temp limit);
  * one behind kept them past their limit.
  */
-export async function planCleanup(targets: RetentionTarget[], options: PlanOptions): Promise<CleanupPlan> {
+export async function planCleanup(
+  targets: RetentionTarget[],
+  options: PlanOptions = {},
+): Promise<CleanupPlan> {
   const plan: CleanupPlan = { remove: [], problems: [], targets: [], hostClock: [] };
   const clocks = new Map<string, Promise<number>>();
   const nowIn = (dir: string): Promise<number> => {
     if (options.now !== undefined) return Promise.resolve(options.now);
     let now = clocks.get(dir);
     if (now === undefined) {
-      now = fileSystemNow(dir, options.clockCheckPrefix(dir)).catch((error: unknown) => {
+      now = fileSystemNow(dir).catch((error: unknown) => {
         // A folder this user may read but not write (a read-only share, another user's folder).
         plan.hostClock.push({ dir, message: messageOf(error) });
         return Date.now();
@@ -107,7 +104,7 @@ export async function planCleanup(targets: RetentionTarget[], options: PlanOptio
   };
   for (const target of targets) {
     const problems: CleanupProblem[] = [];
-    const entries = await listEntries(target, nowIn, options.clockCheckPrefix, problems);
+    const entries = await listEntries(target, nowIn, problems);
     // A folder read by two targets (caches and their temp leftovers) is reported once.
     for (const problem of problems)
       if (!plan.problems.some((p) => p.path === problem.path)) plan.problems.push(problem);
@@ -173,7 +170,6 @@ const isGone = isAbsentErrno;
 async function listEntries(
   target: RetentionTarget,
   nowIn: (dir: string) => Promise<number>,
-  clockCheckPrefix: (dir: string) => string,
   problems: CleanupProblem[],
 ): Promise<Entry[]> {
   const entries: Entry[] = [];
@@ -190,8 +186,7 @@ async function listEntries(
       continue;
     }
     // Another pass's (or service's) look at the file system's clock, there for a moment: not an entry.
-    const prefix = clockCheckPrefix(dir);
-    const listed = names.filter((name) => !name.startsWith(prefix));
+    const listed = names.filter((name) => !name.startsWith(CLOCK_CHECK_PREFIX));
     const included = target.include ? listed.filter((name) => target.include!(name, dir)) : listed;
     const keep = target.keep?.(included, dir) ?? new Set<string>();
     // Read once the folder has an entry to age: the ages of its entries are measured on this clock.
