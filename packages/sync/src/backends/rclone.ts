@@ -1,4 +1,4 @@
-import { basename, dirname, join, posix } from 'node:path';
+import { basename, dirname, posix } from 'node:path';
 import { isImkError } from '@imk/errors';
 import { digestFile } from '@imk/fs-safe';
 import { notAFolderError, shareSilentError, syncError, tempGoneError } from '../errors.ts';
@@ -14,7 +14,8 @@ import {
   unchangedSinceManifest,
 } from './common.ts';
 import { destinationSetup, localHelper, type HelperOp } from './local-helper.ts';
-import { RcloneCallError, createRcloneDaemon, type RemoteFeatures, type StatItem } from './rclone-daemon.ts';
+import { RcloneCallError, createRcloneDaemon, type StatItem } from './rclone-daemon.ts';
+import { localPaths, remoteFeatures } from './rclone-remote.ts';
 import { NOT_A_FOLDER, NOT_FOUND, classifyRcloneFailure } from './rclone-failure.ts';
 import { fileInTheWay, rcloneAddress, rcloneReadBack } from './rclone-read.ts';
 import { RCLONE_BACKEND, RcloneOptionsSchema, type RcloneOptions } from './rclone-options.ts';
@@ -43,17 +44,16 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
   // look at the folder (the checks before a copy, what stands at a path, the read-back) runs in the local
   // backend's helper process with its watchdog (local-helper.ts), which reads the mount tables once per pass.
   const shareTimeoutMs = context.shareTimeoutMs ?? SYNC_DEFAULTS.shareTimeoutSec * 1000;
-  let isLocal = false;
   const daemon = createRcloneDaemon({
     binary: rcloneBinary,
     flags: [...common, ...bwlimit, '--log-level', 'ERROR'],
     env: context.env,
     watch: {
       silentMs: shareTimeoutMs,
-      when: () => isLocal,
+      when: () => features.isLocal(),
       // Named as the folder on this host when rclone said where it is, else as rclone names it.
       error: (folder, since) =>
-        shareSilentError(context.name, foldersHere.get(folder) ?? folder, shareTimeoutMs, since),
+        shareSilentError(context.name, onThisHost.foldersHere.get(folder) ?? folder, shareTimeoutMs, since),
     },
   });
   const helper = localHelper(context.name, shareTimeoutMs);
@@ -85,61 +85,13 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     }
   }
 
-  let featuresOnce: Promise<RemoteFeatures> | undefined;
-  /**
-   * What the remote can do: its native hash (sha256 first, else md5, sha1) and server-side move. Watched before
-   * rclone has said whether the remote is here: a remote on a share that stopped answering (or an sftp server
-   * that stopped) never answers it, and it moves no byte, so no answer within shareTimeoutSec is UNREACHABLE.
-   */
-  function features(signal?: AbortSignal): Promise<RemoteFeatures> {
-    featuresOnce ??= call<{ Hashes?: string[]; Features?: { Move?: boolean; IsLocal?: boolean } }>(
-      'operations/fsinfo',
-      { fs: options.remote },
-      'read remote features',
-      signal,
-      true,
-    ).then((info) => {
-      isLocal = info.Features?.IsLocal === true;
-      return {
-        // sha1 before md5: faster in rclone and here (SHA instructions).
-        hash: ['sha256', 'sha1', 'md5'].find((name) => info.Hashes?.includes(name)),
-        move: info.Features?.Move === true,
-        local: isLocal,
-      };
-    });
-    // A remote that did not answer is not asked again this pass (until close): its other calls fail at once.
-    featuresOnce.catch((error: unknown) => {
-      if (!isImkError(error, 'UNREACHABLE')) featuresOnce = undefined;
-    });
-    return featuresOnce;
-  }
-
-  const roots = new Map<string, Promise<string>>();
-  /** The folders on this host rclone named so far, by their rclone address. */
-  const foldersHere = new Map<string, string>();
-  /** The path on this host of a file on a local remote. */
-  async function localPathOf(path: string, signal?: AbortSignal): Promise<string> {
-    const { fs, remote } = address(path);
-    let root = roots.get(fs);
-    if (!root) {
-      root = call<{ Root: string }>('operations/fsinfo', { fs }, 'read remote folder', signal).then(
-        (info) => (foldersHere.set(fs, info.Root), info.Root),
-        (error: unknown) => {
-          // rclone will not open a folder that is a file: its path is then its parent's and its name.
-          const parent = posix.dirname(path);
-          if (!isImkError(error, 'PATH_NOT_FOLDER') || parent === path) throw error;
-          return localPathOf(parent, signal);
-        },
-      );
-      roots.set(fs, root);
-      root.catch(() => roots.delete(fs));
-    }
-    return join(await root, remote);
-  }
+  const features = remoteFeatures(call, options.remote);
+  const onThisHost = localPaths(call, options.remote);
+  const localPathOf = onThisHost.pathOf;
 
   /** The path on this host of a file, when rclone says the remote is a local one (IsLocal). */
   async function pathOnThisHost(path: string, signal?: AbortSignal): Promise<string | undefined> {
-    return (await features(signal)).local ? localPathOf(path, signal) : undefined;
+    return (await features.get(signal)).local ? localPathOf(path, signal) : undefined;
   }
 
   async function statItem(
@@ -147,7 +99,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     hashType?: string,
     signal?: AbortSignal,
   ): Promise<StatItem | undefined> {
-    await features(signal);
+    await features.get(signal);
     try {
       const answer = await daemon.call<{ item: StatItem | null }>(
         'operations/stat',
@@ -207,7 +159,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
   }
 
   async function remoteHash(remotePath: string): Promise<string> {
-    const { hash: native, local } = await features();
+    const { hash: native, local } = await features.get();
     // A remote on this host: read here, in the helper (a chunk read is its progress), never by an rc call that
     // moves no byte rclone counts while it hashes a large file.
     if (local) {
@@ -225,7 +177,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     stat: async () => {
       // A remote on this host: what is there, seen directly (rclone does not list a FIFO or a device, and
       // writing over one never ends). Anything but a regular file is never the same content.
-      if ((await features()).local) {
+      if ((await features.get()).local) {
         const path = await localPathOf(remotePath);
         const info = await atHere<{ bytes: number; regular: boolean } | undefined>('statKind', [path], path);
         if (info && !info.regular) return { bytes: info.bytes, regular: false };
@@ -238,7 +190,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
 
   async function putFile(request: PutRequest): Promise<PutResult> {
     await checkLocalFile(request);
-    const remoteFeatures = await features(request.signal);
+    const remoteFeatures = await features.get(request.signal);
     const final = request.remotePath;
     const where = `${options.remote}${final}`;
     // A remote on this host writes through a link below the route's root as the local backend would:
@@ -368,7 +320,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     },
 
     async list(remoteDir) {
-      await features();
+      await features.get();
       try {
         const fs = address(posix.join(remoteDir, 'x')).fs;
         const answer = await daemon.call<{ list: StatItem[] }>('operations/list', { fs, remote: '' });
@@ -382,7 +334,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
     },
 
     async remove(remotePath) {
-      await features();
+      await features.get();
       try {
         await daemon.call('operations/deletefile', address(remotePath));
       } catch (error) {
@@ -402,7 +354,7 @@ export function createRcloneBackend(input: RcloneOptions, context: BackendContex
       // The end of the pass: the helper reads the mount tables again, and is let go unless used again soon.
       if (helperUsed) helper.endPass();
       helperUsed = false;
-      featuresOnce = undefined;
+      features.reset();
       return daemon.close();
     },
   };
