@@ -6,6 +6,8 @@ import { sha256File } from '@imk/fs-safe';
 import { createLogger, type Logger } from '@imk/log';
 import { ffmpeg } from '@imk/media/testing';
 import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { listenWeb, type RunningWeb } from '../src/index.ts';
 
 export const quietLogger = (): Logger =>
   createLogger('test', { destination: new Writable({ write: (_c, _e, done) => done() }), level: 'warn' });
@@ -173,4 +175,29 @@ export async function openChromium(
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A temp root served by the dashboard (listenWeb on a free port, no token) for the tests of a file: made
+ * before them, stopped and removed after. `served.root` and `served.web` once the tests run.
+ */
+export function servedTempRoot(): { readonly root: string; readonly web: RunningWeb } {
+  const stop = new AbortController();
+  const served = { root: '', web: undefined as unknown as RunningWeb };
+  let cleanup: () => Promise<void> = () => Promise.resolve();
+  beforeAll(async () => {
+    ({ root: served.root, cleanup } = await tempRoot());
+    served.web = await listenWeb({
+      root: served.root,
+      logger: quietLogger(),
+      signal: stop.signal,
+      overrides: { port: 0 },
+    });
+  });
+  afterAll(async () => {
+    stop.abort();
+    await served.web?.closed;
+    await cleanup();
+  });
+  return served;
 }

@@ -1,28 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openLedger, type LedgerState } from '@imk/ledger';
-import { listenWeb, type RunningWeb } from '../src/index.ts';
-import { quietLogger, tempRoot } from './helpers.ts';
+import { servedTempRoot } from './helpers.ts';
 
 // The dashboard joins the ledger (times written by the worker's host) with the queue folders (times of the
 // file server). It chose between them by comparing the two clocks, with a 1-s margin: with a worker a day
 // ahead of the file server, a job moved back to ready/ after failing still showed "failed"; a day behind,
 // a running job showed "claimed" and a retrying one "ready", without why it retries.
-let cleanup: () => Promise<void>;
-let root: string;
-let web: RunningWeb;
-const stop = new AbortController();
-
-beforeAll(async () => {
-  ({ root, cleanup } = await tempRoot());
-  web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
-});
-afterAll(async () => {
-  stop.abort();
-  await web.closed;
-  await cleanup();
-});
+const served = servedTempRoot();
 
 interface Summary {
   job_id: string;
@@ -32,7 +18,7 @@ interface Summary {
 
 /** A job folder in queue `other`, in `sub` (ready: the top of the queue), made now on the file system. */
 async function folder(jobId: string, sub?: string): Promise<void> {
-  const dir = join(root, 'queues', 'other', ...(sub ? [sub, `job_${jobId}@w1.n1`] : [`job_${jobId}`]));
+  const dir = join(served.root, 'queues', 'other', ...(sub ? [sub, `job_${jobId}@w1.n1`] : [`job_${jobId}`]));
   await mkdir(dir, { recursive: true });
   await writeFile(
     join(dir, 'job.json'),
@@ -46,7 +32,7 @@ describe.each([
 ])('a ledger written by a worker %s the file server', (_, offset) => {
   it('shows the state that fits where each job is, whatever the two clocks say', async () => {
     const p = offset > 0 ? 'a' : 'b';
-    const ledger = openLedger({ root });
+    const ledger = openLedger({ root: served.root });
     const say = (id: string, state: LedgerState, message?: string) =>
       ledger.recordState(
         `${p}${id}`,
@@ -80,13 +66,15 @@ describe.each([
       [`${p}done`]: 'succeeded',
     };
     const why = 'network down; will retry';
-    const list = (await (await fetch(`${web.url}/api/jobs`)).json()) as Summary[];
+    const list = (await (await fetch(`${served.web.url}/api/jobs`)).json()) as Summary[];
     const listed = list.filter((j) => j.job_id in expected);
     expect(Object.fromEntries(listed.map((j) => [j.job_id, j.state]))).toEqual(expected);
     expect(listed.find((j) => j.job_id === `${p}retrying`)?.last_error).toBe(why);
     const details: Record<string, string> = {};
     for (const id of Object.keys(expected)) {
-      const { summary } = (await (await fetch(`${web.url}/api/jobs/${id}`)).json()) as { summary: Summary };
+      const { summary } = (await (await fetch(`${served.web.url}/api/jobs/${id}`)).json()) as {
+        summary: Summary;
+      };
       details[id] = summary.state;
       if (id === `${p}retrying`) expect(summary.last_error).toBe(why);
     }

@@ -1,30 +1,15 @@
 import { cp, mkdir, open, readFile, readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256File } from '@imk/fs-safe';
-import { listenWeb, type RunningWeb } from '../src/index.ts';
-import { makeOutput, quietLogger, tempRoot } from './helpers.ts';
+import { makeOutput, servedTempRoot } from './helpers.ts';
 
 // "Separate again" read the archived bundle without its hashes (verifyHashes: false) and published the new
 // bundle with the hashes of its copies: a song damaged in the archive after its job ran (a bad disk, a
 // sync tool, someone's edit) was queued, separated and published as the song, with no word anywhere. Each
 // copy is now checked against what the archived job.json declares: a damaged one is refused at the
 // request, naming the job, the file and both hashes, and nothing is queued.
-let cleanup: () => Promise<void>;
-let root: string;
-let web: RunningWeb;
-const stop = new AbortController();
-
-beforeAll(async () => {
-  ({ root, cleanup } = await tempRoot());
-  web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
-});
-
-afterAll(async () => {
-  stop.abort();
-  await web.closed;
-  await cleanup();
-});
+const served = servedTempRoot();
 
 /**
  * A published job whose bundle is in its queue's succeeded archive as the worker left it: job.json declares
@@ -33,11 +18,11 @@ afterAll(async () => {
 async function archivedJob(
   id: string,
 ): Promise<{ dir: string; song: string; sha256: string; bytes: number }> {
-  await makeOutput(root, id);
-  const dir = join(root, 'queues', 'other', 'succeeded', `job_${id}`);
+  await makeOutput(served.root, id);
+  const dir = join(served.root, 'queues', 'other', 'succeeded', `job_${id}`);
   await mkdir(dir, { recursive: true });
   const song = join(dir, 'song.m4a');
-  await cp(join(root, 'outputs', id, 'files', 'audio', 'Test Artist - Sine Song.m4a'), song);
+  await cp(join(served.root, 'outputs', id, 'files', 'audio', 'Test Artist - Sine Song.m4a'), song);
   const sha256 = await sha256File(song);
   const { size: bytes } = await stat(song);
   await writeFile(
@@ -56,7 +41,7 @@ async function archivedJob(
 }
 
 const separateAgain = (id: string) =>
-  fetch(`${web.url}/api/jobs/${id}/separate-again`, {
+  fetch(`${served.web.url}/api/jobs/${id}/separate-again`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: '{}',
@@ -64,7 +49,7 @@ const separateAgain = (id: string) =>
 
 /** Every entry of the queue folder made for "Separate again" of `id` (a bundle, or a .tmp left behind). */
 const queuedFor = async (id: string) =>
-  (await readdir(join(root, 'queues', 'other'))).filter((name) => name.startsWith(`job_${id}_again_`));
+  (await readdir(join(served.root, 'queues', 'other'))).filter((name) => name.startsWith(`job_${id}_again_`));
 
 /** Ways an archived song gets damaged after its job ran. */
 const DAMAGES: [string, (song: string, bytes: number) => Promise<void>][] = [
@@ -117,7 +102,7 @@ describe('"Separate again" of an archived song damaged after its job ran', () =>
     expect(answer.status).toBe(202);
     const { job_id } = (await answer.json()) as { job_id: string };
     const queued = JSON.parse(
-      await readFile(join(root, 'queues', 'other', `job_${job_id}`, 'job.json'), 'utf8'),
+      await readFile(join(served.root, 'queues', 'other', `job_${job_id}`, 'job.json'), 'utf8'),
     ) as { files: { path: string; sha256: string; bytes: number }[] };
     expect(queued.files).toEqual([{ path: 'song.m4a', sha256, bytes }]);
   });
