@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { isCollection, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { ImkError, isImkError } from '@imk/errors';
 import { readUntrustedText, writeFileAtomic } from '@imk/fs-safe';
-import { LEGACY_KEYS, pickLegacy, readLegacyEnv, type LegacyChange, type UnreadLine } from '@imk/config';
+import {
+  LEGACY_KEYS,
+  pickLegacy,
+  readLegacyEnv,
+  type LegacyChange,
+  type RepeatedKey,
+  type UnreadLine,
+} from '@imk/config';
 import { contextFrom, print } from '../context.ts';
 import { withoutRefusedChanges } from './migrate-check.ts';
 import { backUpConfig, readMigrateRecord, withoutUserEdits, writeMigrateRecord } from './migrate-record.ts';
@@ -188,10 +195,15 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
   let fileKeys: string[];
   // Lines of the --env file that are not KEY=value: said, by number and name, never dropped silently.
   let unread: UnreadLine[] = [];
+  // Where each variable was read (`--env` only), so that a value not usable is found in the file.
+  let lineOf: Record<string, number> = {};
+  let repeated: RepeatedKey[] = [];
   if (options.env !== undefined) {
     const text = await readText(options.env, `--env ${options.env}`);
     if (text === undefined) throw new ImkError('INVALID_ARGUMENT', `--env ${options.env}: no such file`);
-    ({ env, unread } = readLegacyEnv(text));
+    // `${NAME}` in the file is resolved as docker compose resolved it: the file's lines above, then the
+    // environment compose ran in (this one).
+    ({ env, unread, lineOf, repeated } = readLegacyEnv(text, process.env));
     fileKeys = Object.keys(env);
   } else {
     env = {
@@ -211,20 +223,33 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
   const plan = { ...planned, lines };
   if (options.json)
     return print(
-      JSON.stringify({ dryRun: options.dryRun === true, written, backups, ...plan, unread }, null, 2),
+      JSON.stringify(
+        { dryRun: options.dryRun === true, written, backups, ...plan, unread, repeated, lineOf },
+        null,
+        2,
+      ),
     );
   const source = options.env ?? 'the environment';
   const unreadText = unread.map(
-    (u) => `  line ${u.line}${u.text === '' ? '' : ` (${u.text}…)`}: not KEY=value, not read`,
+    (u) =>
+      `  line ${u.line}${u.text === '' ? '' : ` (${u.text}${u.reason === undefined ? '…' : ''})`}: ${u.reason ?? 'not KEY=value'}, not read`,
   );
   if (unreadText.length > 0) print(`not read from ${source} (${unread.length}):\n${unreadText.join('\n')}`);
+  for (const { key, lines } of repeated)
+    print(
+      `${key} is set on lines ${lines.join(', ')} of ${source}: line ${lines.at(-1)} is used, as docker compose used the last`,
+    );
   if (plan.lines.length === 0) return print(`no setting of the earlier instrumental-maker in ${source}`);
   const section = (title: string, outcome: MigrateLine['outcome'][]) => {
     const chosen = plan.lines.filter((line) => outcome.includes(line.outcome));
     if (chosen.length === 0) return;
     print(`${title} (${chosen.length}):`);
-    for (const line of chosen)
-      print(`  ${line.key}${line.value === undefined ? '' : `=${line.value}`}\n    ${line.text}`);
+    for (const line of chosen) {
+      // A value that is not usable names its line, to be found and corrected in the file.
+      const at =
+        line.outcome !== 'skipped' || lineOf[line.key] === undefined ? '' : ` (line ${lineOf[line.key]})`;
+      print(`  ${line.key}${line.value === undefined ? '' : `=${line.value}`}${at}\n    ${line.text}`);
+    }
   };
   section('converted', ['converted']);
   section('kept as you changed it (not replaced)', ['kept']);
