@@ -130,6 +130,37 @@ function renderConfig(
   return doc;
 }
 
+function shownValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * Each converted line saying what it does to the config file as it is now: the value it replaces there
+ * (`replaces 44100, in config/instrumental-maker.yaml now`), or that the file already says so. Before, a
+ * dry run into a folder with config, or a second run after the .env changed, listed every value as
+ * `converted` alike, and a value set by hand was replaced without a word.
+ */
+function withReplacedValues(lines: MigrateLine[], docOf: (file: string) => Document): MigrateLine[] {
+  return lines.map((line) => {
+    if (line.outcome !== 'converted') return line;
+    let same = 0;
+    const replaces = line.changes.flatMap((change) => {
+      const node: unknown = docOf(change.file).getIn(change.path, true);
+      if (node === undefined) return [];
+      const now: unknown = isScalar(node) || isCollection(node) ? node.toJSON() : node;
+      if (JSON.stringify(now) === JSON.stringify(change.value)) {
+        same += 1;
+        return [];
+      }
+      return [`replaces ${change.path.join('.')} = ${shownValue(now)}, in config/${change.file}.yaml now`];
+    });
+    if (same === line.changes.length)
+      return { ...line, unchanged: true, text: `${line.text}\n    (already so)` };
+    if (replaces.length === 0) return line;
+    return { ...line, replaces, text: [line.text, ...replaces].join('\n    ') };
+  });
+}
+
 interface WriteOptions {
   dryRun: boolean;
   overwrite: boolean;
@@ -150,7 +181,8 @@ async function writeConfigs(
   // A key the user changed since the last run is theirs: kept, and said (unless --overwrite).
   const lines = options.overwrite ? planned : withoutUserEdits(planned, (file) => render(file, []), record);
   // Nothing its service would refuse is written: such a variable is reported, not converted.
-  const kept = await withoutRefusedChanges(lines, render);
+  // Each value already in a config file that a change replaces is said, so no run replaces one silently.
+  const kept = withReplacedValues(await withoutRefusedChanges(lines, render), (file) => render(file, []));
   const byFile = new Map<string, LegacyChange[]>();
   for (const line of kept)
     for (const change of line.changes) byFile.set(change.file, [...(byFile.get(change.file) ?? []), change]);
@@ -164,18 +196,14 @@ async function writeConfigs(
   try {
     for (const [file, changes] of byFile) {
       const path = pathOf(file);
+      const text = String(render(file, changes));
       if (!options.dryRun) {
-        const copy = await writeConfig(
-          configDir,
-          path,
-          String(render(file, changes)),
-          texts.get(file),
-          options.stateDir,
-        );
+        const copy = await writeConfig(configDir, path, text, texts.get(file), options.stateDir);
         if (copy !== undefined) backups.push(copy);
         done.push(...changes);
       }
-      written.push(path);
+      // A file that already says all of it is not written (nor said to be).
+      if (text !== texts.get(file)) written.push(path);
     }
   } catch (error) {
     failure = error as Error;
@@ -260,8 +288,8 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
     print(`not settings of the earlier version (left alone): ${plan.unknown.join(', ')}`);
   print(
     options.dryRun
-      ? `dry run: would write ${written.join(', ') || 'nothing'}`
-      : `wrote ${written.join(', ') || 'nothing'}; see docs/migration.md`,
+      ? `dry run: would write ${written.join(', ') || 'nothing (the config files already say all of it)'}`
+      : `wrote ${written.join(', ') || 'nothing (the config files already say all of it)'}; see docs/migration.md`,
   );
   for (const copy of backups) print(`the file as it was before is kept as ${copy}`);
 }

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -44,5 +44,41 @@ describe('imk migrate --env: a .env file as docker compose read it', () => {
     // The value that is not usable is found in the file by its line; the one set twice is said.
     expect(result.stdout).toMatch(/TARGET_LUFS=loud \(line 7\)\n\s+TARGET_LUFS="loud" is not a number/);
     expect(result.stdout).toContain(`SAMPLE_RATE is set on lines 6, 8 of ${envFile}: line 8 is used`);
+  }, 60_000);
+});
+
+describe('imk migrate into a folder with config: says what it would change', () => {
+  it('names each value it replaces and each it finds already there; a run that changes nothing writes nothing', async () => {
+    const dir = join(scratch.dir, 'existing');
+    const envFile = join(scratch.dir, 'existing.env');
+    await mkdir(join(dir, 'config'), { recursive: true });
+    const mine = 'output:\n  sampleRate: 44100 # set by hand\nconcurrency: 3\n';
+    await writeFile(join(dir, 'config', 'instrumental-maker.yaml'), mine);
+    await writeFile(envFile, 'SAMPLE_RATE=48000\nMAX_PARALLEL_JOBS=3\n');
+    const dry = await imkInProcess('migrate', '--env', envFile, '--root', dir, '--dry-run');
+    expect(dry.exitCode, dry.stdout).toBe(0);
+    // Before: both were listed as "converted" alike, and the hand-set 44100 was replaced without a word.
+    expect(dry.stdout).toMatch(
+      /output\.sampleRate = 48000 .*\n\s+replaces output\.sampleRate = 44100, in config\/instrumental-maker\.yaml now/,
+    );
+    expect(dry.stdout).toMatch(/concurrency = 3 .*\n\s+\(already so\)/);
+    expect(await readFile(join(dir, 'config', 'instrumental-maker.yaml'), 'utf8')).toBe(mine);
+
+    expect((await imkInProcess('migrate', '--env', envFile, '--root', dir)).exitCode).toBe(0);
+    // The .env changed since: the second run says which value it replaces, and which are already there.
+    await writeFile(envFile, 'SAMPLE_RATE=32000\nMAX_PARALLEL_JOBS=3\n');
+    const again = await imkInProcess('migrate', '--env', envFile, '--root', dir, '--dry-run', '--json');
+    const report = JSON.parse(again.stdout) as {
+      lines: { key: string; replaces?: string[]; unchanged?: boolean }[];
+      written: string[];
+    };
+    expect(report.lines.find((l) => l.key === 'SAMPLE_RATE')?.replaces).toEqual([
+      'replaces output.sampleRate = 48000, in config/instrumental-maker.yaml now',
+    ]);
+    expect(report.lines.find((l) => l.key === 'MAX_PARALLEL_JOBS')?.unchanged).toBe(true);
+    // The same .env again: nothing to change, and it says so rather than "wrote …".
+    await writeFile(envFile, 'SAMPLE_RATE=48000\nMAX_PARALLEL_JOBS=3\n');
+    const same = await imkInProcess('migrate', '--env', envFile, '--root', dir);
+    expect(same.stdout).toContain('wrote nothing (the config files already say all of it)');
   }, 60_000);
 });
