@@ -45,6 +45,34 @@ describe('imk migrate --env: a .env file as docker compose read it', () => {
     expect(result.stdout).toMatch(/TARGET_LUFS=loud \(line 7\)\n\s+TARGET_LUFS="loud" is not a number/);
     expect(result.stdout).toContain(`SAMPLE_RATE is set on lines 6, 8 of ${envFile}: line 8 is used`);
   }, 60_000);
+  it('converts NAS_SYNC_ROUTES written over several lines in quotes, which docker compose read whole', async () => {
+    const dir = join(scratch.dir, 'multiline');
+    const envFile = join(scratch.dir, 'multiline.env');
+    await writeFile(
+      envFile,
+      [
+        'NAS_SYNC_METHOD=local',
+        'NAS_REMOTE_ROOT_AUDIO=/mnt/nas/audio',
+        "NAS_SYNC_ROUTES='[",
+        '  {"kind": "audio", "variant": "instrumental", "to": "${remoteRoots.audio}/Instrumental"},',
+        '  {"kind": "audio", "variant": "no_drums", "to": "${remoteRoots.audio}/NoDrums"}',
+        "]'",
+        '',
+      ].join('\n'),
+    );
+    const result = await imkInProcess('migrate', '--env', envFile, '--root', dir);
+    expect(result.exitCode, result.stdout).toBe(0);
+    // Before: "NAS_SYNC_ROUTES is not valid JSON … the earlier version ignored it too", and its lines "not read".
+    expect(result.stdout).not.toContain('not read');
+    await expectValidConfigs(dir);
+    const written = parseYaml(await readFile(join(dir, 'config', 'nas-sync.yaml'), 'utf8')) as {
+      nasSync: { routes: { variant?: string; to?: string }[] };
+    };
+    expect(written.nasSync.routes.map((r) => [r.variant, r.to])).toEqual([
+      ['instrumental', '${remoteRoots.audio}/Instrumental'],
+      ['no_drums', '${remoteRoots.audio}/NoDrums'],
+    ]);
+  }, 60_000);
 });
 
 describe('imk migrate into a folder with config: says what it would change', () => {

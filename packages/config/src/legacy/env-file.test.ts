@@ -138,4 +138,30 @@ describe('the earlier version .env, read as docker compose gave it to its servic
     expect(file.repeated).toEqual([{ key: 'SAMPLE_RATE', lines: [1, 4] }]);
     expect(file.unread).toEqual([]);
   });
+
+  it('reads a quoted value over several lines, as docker compose did (routes written as indented JSON)', () => {
+    const file = readLegacyEnv(
+      [
+        "NAS_SYNC_ROUTES='[",
+        '  {"kind": "audio", "variant": "instrumental", "to": "${remoteRoots.audio}/Instrumental"},',
+        '  {"kind": "stems", "to": "${remoteRoots.stems}"}',
+        "]'   # the routes",
+        'NAS_SYNC_METHOD=local',
+        'MINIO_SECRET_KEY="never closed',
+        'TARGET_LUFS=-14',
+      ].join('\r\n'),
+    );
+    expect(JSON.parse(file.env.NAS_SYNC_ROUTES!)).toEqual([
+      { kind: 'audio', variant: 'instrumental', to: '${remoteRoots.audio}/Instrumental' },
+      { kind: 'stems', to: '${remoteRoots.stems}' },
+    ]);
+    // The lines after it are read as their own again; a quote never closed is read on its line alone.
+    expect(file.env).toMatchObject({
+      NAS_SYNC_METHOD: 'local',
+      MINIO_SECRET_KEY: '"never closed',
+      TARGET_LUFS: '-14',
+    });
+    expect(file.lineOf).toMatchObject({ NAS_SYNC_ROUTES: 1, NAS_SYNC_METHOD: 5, TARGET_LUFS: 7 });
+    expect(file.unread).toEqual([]);
+  });
 });

@@ -49,29 +49,53 @@ export function readLegacyEnv(
   const lineOf: Record<string, number> = {};
   const seen = new Map<string, number[]>();
   const unread: UnreadLine[] = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
+  const lines = text.split(/\r?\n/);
+  for (let index = 0; index < lines.length; index += 1) {
+    const line = lines[index]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
     const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(line);
     if (!match) {
       unread.push({ line: index + 1, text: (/^[^=:\s]{1,40}/.exec(line) ?? [''])[0] });
-      return;
+      continue;
     }
     const key = match[1]!;
-    seen.set(key, [...(seen.get(key) ?? []), index + 1]);
-    const value = interpolateLegacyValue(match[2]!, (name) => env[name] ?? outer[name]);
+    const at = index + 1;
+    seen.set(key, [...(seen.get(key) ?? []), at]);
+    // A quoted value may go on over the next lines, as docker compose read it (NAS_SYNC_ROUTES='[ … ]').
+    let raw = match[2]!;
+    const last = closingLine(lines, index, raw);
+    if (last !== undefined) {
+      raw = [raw, ...lines.slice(index + 1, last + 1)].join('\n');
+      index = last;
+    }
+    const value = interpolateLegacyValue(raw, (name) => env[name] ?? outer[name]);
     if (typeof value !== 'string') {
       // A later line setting it again wins, as in compose; an earlier value would be a stale one.
       delete env[key];
       delete lineOf[key];
-      unread.push({ line: index + 1, text: key, reason: value.problem });
-      return;
+      unread.push({ line: at, text: key, reason: value.problem });
+      continue;
     }
     env[key] = value;
-    lineOf[key] = index + 1;
-  });
+    lineOf[key] = at;
+  }
   const repeated = [...seen].filter(([, lines]) => lines.length > 1).map(([key, lines]) => ({ key, lines }));
   return { env, lineOf, unread, repeated };
+}
+
+/**
+ * The line that closes a quoted value opened on line `index` and left open there, or undefined (a value not
+ * in quotes, closed on its own line, or never closed: then the line is read on its own, as before).
+ */
+function closingLine(lines: readonly string[], index: number, value: string): number | undefined {
+  const start = value.trimStart();
+  if ((start[0] !== '"' && start[0] !== "'") || readValue(value).quoted !== undefined) return undefined;
+  let joined = value;
+  for (let next = index + 1; next < lines.length; next += 1) {
+    joined += `\n${lines[next]!}`;
+    if (readValue(joined).quoted !== undefined) return next;
+  }
+  return undefined;
 }
 
 const NAME = '[A-Za-z_][A-Za-z0-9_]*';
