@@ -73,6 +73,34 @@ describe('imk migrate --env: a .env file as docker compose read it', () => {
       ['no_drums', '${remoteRoots.audio}/NoDrums'],
     ]);
   }, 60_000);
+  it('reads a route written in the shape of its nasSync config ({"match": {kind, variant}, "to"}) as the match it says', async () => {
+    const dir = join(scratch.dir, 'match-shape');
+    const envFile = join(scratch.dir, 'match-shape.env');
+    const routes = [
+      { match: { kind: 'audio', variant: 'instrumental' }, to: '${remoteRoots.audio}/Instrumental' },
+      { match: { kind: 'audio', variant: 'no_drums' }, to: '${remoteRoots.audio}/NoDrums' },
+      { kind: 'stems', to: '${remoteRoots.audio}/Stems' },
+    ];
+    await writeFile(
+      envFile,
+      [
+        'NAS_SYNC_METHOD=local',
+        'NAS_REMOTE_ROOT_AUDIO=/mnt/nas/audio',
+        `NAS_SYNC_ROUTES='${JSON.stringify(routes)}'`,
+      ].join('\n'),
+    );
+    const result = await imkInProcess('migrate', '--env', envFile, '--root', dir);
+    expect(result.exitCode, result.stdout).toBe(0);
+    await expectValidConfigs(dir);
+    const text = await readFile(join(dir, 'config', 'nas-sync.yaml'), 'utf8');
+    // Before: written as [{to: …/Instrumental}, {to: …/NoDrums}, …]: the first route took every artifact.
+    expect((parseYaml(text) as { nasSync: { routes: unknown[] } }).nasSync.routes).toEqual([
+      { kind: 'audio', variant: 'instrumental', to: '${remoteRoots.audio}/Instrumental' },
+      { kind: 'audio', variant: 'no_drums', to: '${remoteRoots.audio}/NoDrums' },
+      { kind: 'stems', to: '${remoteRoots.audio}/Stems' },
+    ]);
+    expect(text).toContain('NAS_SYNC_ROUTES[0], NAS_SYNC_ROUTES[1] name kind/variant under "match"');
+  }, 60_000);
 });
 
 describe('imk migrate into a folder with config: says what it would change', () => {
