@@ -48,6 +48,7 @@ export type {
   LegacyEnv,
   LegacyKey,
   LegacyOverride,
+  RepeatedKey,
   UnreadLine,
   WarnLogger,
 } from './legacy/index.ts';

@@ -99,6 +99,11 @@ export interface PassSummary {
   /** Artifacts a `skip: true` route took (sent nowhere, on purpose). */
   skipped: number;
   invalidManifests: number;
+  /**
+   * Artifacts a route takes that cannot be sent (missing or unreadable in outputs/, a destination name that
+   * cannot be made): `failed` in `imk sync status`, with the reason; nothing was tried.
+   */
+  unsendable: number;
   outcomes: TransferOutcome[];
   dryRun: boolean;
 }
@@ -340,6 +345,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           (options.unrouted ?? SYNC_DEFAULTS.unrouted) === 'fail' ? syncPlan.unrouted.length : 0,
         skipped: syncPlan.skipped.length,
         invalidManifests: syncPlan.invalidManifests.length,
+        unsendable: syncPlan.problems.length,
         outcomes: dryRun
           ? due.map((transfer) => ({ transfer, status: 'skipped', final: false, ms: 0 }))
           : outcomes,

@@ -1,5 +1,5 @@
 import { extname, join, posix } from 'node:path';
-import { digestHandle, openUntrusted, resolveInside } from '@imk/fs-safe';
+import { digestHandle, lstatAnySpelling, openUntrusted, resolveInside } from '@imk/fs-safe';
 import { errorMessage } from '@imk/errors';
 import type { JobManifest, SyncArtifact } from './manifests.ts';
 import type { PathHolder } from './conflicts.ts';
@@ -50,7 +50,10 @@ export type TransferState = 'delivered' | 'due' | 'waiting' | 'failed';
 export interface PlannedTransfer {
   jobId: string;
   artifact: SyncArtifact;
+  /** The artifact's file as spelt on disk (see routeJob): what is opened and sent. */
   localPath: string;
+  /** Its job folder, `outputs/<job_id>/`: the file must be inside it. */
+  jobDir: string;
   routeName: string;
   backend: string;
   remotePath: string;
@@ -197,7 +200,11 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
         match: describeMatch(skip.route.match),
       });
     if (matching.length === 0) continue;
-    const localPath = join(manifest.dir, artifact.path);
+    // The file as spelt on disk: a job folder copied through macOS (or an SMB share that normalises) spells
+    // "Café" in NFD where the manifest says NFC. Reading it found it under either spelling, but the transfer
+    // opened the manifest's spelling and failed with ENOENT on every pass; now both use the one found.
+    const spelt = await lstatAnySpelling(manifest.dir, artifact.path).catch(() => undefined);
+    const localPath = join(manifest.dir, spelt?.path ?? artifact.path);
     let identity: { sha256: string; bytes: number };
     try {
       identity = await artifactIdentity(manifest.dir, artifact, input.receipts);
@@ -224,6 +231,7 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
           jobId: manifest.jobId,
           artifact,
           localPath,
+          jobDir: manifest.dir,
           routeName: compiled.name,
           backend: compiled.route.backend,
           remotePath,

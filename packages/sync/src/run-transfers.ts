@@ -54,10 +54,7 @@ export interface RunTransfersInput {
 
 async function assertInsideJob(transfer: PlannedTransfer): Promise<void> {
   // A symlink in an output folder must not send some other file of this host to the NAS.
-  const [file, jobDir] = await Promise.all([
-    realpath(transfer.localPath),
-    realpath(transfer.localPath.slice(0, -transfer.artifact.path.length)),
-  ]);
+  const [file, jobDir] = await Promise.all([realpath(transfer.localPath), realpath(transfer.jobDir)]);
   if (!file.startsWith(jobDir.endsWith(sep) ? jobDir : jobDir + sep))
     throw syncError(
       'LOCAL_MISMATCH',

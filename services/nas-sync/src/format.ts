@@ -6,9 +6,14 @@ function size(bytes: number | undefined): string {
   return bytes === undefined ? '?' : formatBytes(bytes);
 }
 
-// Said only when a route has skip: true, so the usual line stays as it was.
+// Said only when a route has skip: true, or an artifact cannot be sent, so the usual line stays as it was.
+// An artifact listed in its manifest but missing on disk (the earlier version's users deleted files from its
+// outputs) is `failed` in `imk sync status`: the pass says so too, rather than "0 failed" alone.
 const skippedText = (summary: PassSummary): string =>
-  summary.skipped > 0 ? `, ${summary.skipped} skipped by a skip route` : '';
+  (summary.skipped > 0 ? `, ${summary.skipped} skipped by a skip route` : '') +
+  (summary.unsendable > 0
+    ? `, ${summary.unsendable} cannot be sent (missing or unreadable in outputs/: the log and imk sync status say which)`
+    : '');
 
 /** One line per pass, for `imk sync --once`. */
 export function formatSummary(summary: PassSummary): string {

@@ -11,6 +11,10 @@ export interface MigrateLine {
   outcome: 'converted' | 'covered' | 'none' | 'skipped' | 'kept';
   text: string;
   changes: LegacyChange[];
+  /** converted: the values it replaces in the config files as they are now (set before, by hand or a run). */
+  replaces?: string[];
+  /** converted: every value is already in the config files (the run changes nothing for it). */
+  unchanged?: boolean;
 }
 
 export interface MigratePlan {

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { isCollection, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { ImkError, isImkError } from '@imk/errors';
 import { readUntrustedText, writeFileAtomic } from '@imk/fs-safe';
-import { LEGACY_KEYS, pickLegacy, readLegacyEnv, type LegacyChange, type UnreadLine } from '@imk/config';
+import {
+  LEGACY_KEYS,
+  pickLegacy,
+  readLegacyEnv,
+  type LegacyChange,
+  type RepeatedKey,
+  type UnreadLine,
+} from '@imk/config';
 import { contextFrom, print } from '../context.ts';
 import { withoutRefusedChanges } from './migrate-check.ts';
 import { backUpConfig, readMigrateRecord, withoutUserEdits, writeMigrateRecord } from './migrate-record.ts';
@@ -123,6 +130,37 @@ function renderConfig(
   return doc;
 }
 
+function shownValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * Each converted line saying what it does to the config file as it is now: the value it replaces there
+ * (`replaces 44100, in config/instrumental-maker.yaml now`), or that the file already says so. Before, a
+ * dry run into a folder with config, or a second run after the .env changed, listed every value as
+ * `converted` alike, and a value set by hand was replaced without a word.
+ */
+function withReplacedValues(lines: MigrateLine[], docOf: (file: string) => Document): MigrateLine[] {
+  return lines.map((line) => {
+    if (line.outcome !== 'converted') return line;
+    let same = 0;
+    const replaces = line.changes.flatMap((change) => {
+      const node: unknown = docOf(change.file).getIn(change.path, true);
+      if (node === undefined) return [];
+      const now: unknown = isScalar(node) || isCollection(node) ? node.toJSON() : node;
+      if (JSON.stringify(now) === JSON.stringify(change.value)) {
+        same += 1;
+        return [];
+      }
+      return [`replaces ${change.path.join('.')} = ${shownValue(now)}, in config/${change.file}.yaml now`];
+    });
+    if (same === line.changes.length)
+      return { ...line, unchanged: true, text: `${line.text}\n    (already so)` };
+    if (replaces.length === 0) return line;
+    return { ...line, replaces, text: [line.text, ...replaces].join('\n    ') };
+  });
+}
+
 interface WriteOptions {
   dryRun: boolean;
   overwrite: boolean;
@@ -143,7 +181,8 @@ async function writeConfigs(
   // A key the user changed since the last run is theirs: kept, and said (unless --overwrite).
   const lines = options.overwrite ? planned : withoutUserEdits(planned, (file) => render(file, []), record);
   // Nothing its service would refuse is written: such a variable is reported, not converted.
-  const kept = await withoutRefusedChanges(lines, render);
+  // Each value already in a config file that a change replaces is said, so no run replaces one silently.
+  const kept = withReplacedValues(await withoutRefusedChanges(lines, render), (file) => render(file, []));
   const byFile = new Map<string, LegacyChange[]>();
   for (const line of kept)
     for (const change of line.changes) byFile.set(change.file, [...(byFile.get(change.file) ?? []), change]);
@@ -157,18 +196,14 @@ async function writeConfigs(
   try {
     for (const [file, changes] of byFile) {
       const path = pathOf(file);
+      const text = String(render(file, changes));
       if (!options.dryRun) {
-        const copy = await writeConfig(
-          configDir,
-          path,
-          String(render(file, changes)),
-          texts.get(file),
-          options.stateDir,
-        );
+        const copy = await writeConfig(configDir, path, text, texts.get(file), options.stateDir);
         if (copy !== undefined) backups.push(copy);
         done.push(...changes);
       }
-      written.push(path);
+      // A file that already says all of it is not written (nor said to be).
+      if (text !== texts.get(file)) written.push(path);
     }
   } catch (error) {
     failure = error as Error;
@@ -188,10 +223,15 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
   let fileKeys: string[];
   // Lines of the --env file that are not KEY=value: said, by number and name, never dropped silently.
   let unread: UnreadLine[] = [];
+  // Where each variable was read (`--env` only), so that a value not usable is found in the file.
+  let lineOf: Record<string, number> = {};
+  let repeated: RepeatedKey[] = [];
   if (options.env !== undefined) {
     const text = await readText(options.env, `--env ${options.env}`);
     if (text === undefined) throw new ImkError('INVALID_ARGUMENT', `--env ${options.env}: no such file`);
-    ({ env, unread } = readLegacyEnv(text));
+    // `${NAME}` in the file is resolved as docker compose resolved it: the file's lines above, then the
+    // environment compose ran in (this one).
+    ({ env, unread, lineOf, repeated } = readLegacyEnv(text, process.env));
     fileKeys = Object.keys(env);
   } else {
     env = {
@@ -211,20 +251,33 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
   const plan = { ...planned, lines };
   if (options.json)
     return print(
-      JSON.stringify({ dryRun: options.dryRun === true, written, backups, ...plan, unread }, null, 2),
+      JSON.stringify(
+        { dryRun: options.dryRun === true, written, backups, ...plan, unread, repeated, lineOf },
+        null,
+        2,
+      ),
     );
   const source = options.env ?? 'the environment';
   const unreadText = unread.map(
-    (u) => `  line ${u.line}${u.text === '' ? '' : ` (${u.text}…)`}: not KEY=value, not read`,
+    (u) =>
+      `  line ${u.line}${u.text === '' ? '' : ` (${u.text}${u.reason === undefined ? '…' : ''})`}: ${u.reason ?? 'not KEY=value'}, not read`,
   );
   if (unreadText.length > 0) print(`not read from ${source} (${unread.length}):\n${unreadText.join('\n')}`);
+  for (const { key, lines } of repeated)
+    print(
+      `${key} is set on lines ${lines.join(', ')} of ${source}: line ${lines.at(-1)} is used, as docker compose used the last`,
+    );
   if (plan.lines.length === 0) return print(`no setting of the earlier instrumental-maker in ${source}`);
   const section = (title: string, outcome: MigrateLine['outcome'][]) => {
     const chosen = plan.lines.filter((line) => outcome.includes(line.outcome));
     if (chosen.length === 0) return;
     print(`${title} (${chosen.length}):`);
-    for (const line of chosen)
-      print(`  ${line.key}${line.value === undefined ? '' : `=${line.value}`}\n    ${line.text}`);
+    for (const line of chosen) {
+      // A value that is not usable names its line, to be found and corrected in the file.
+      const at =
+        line.outcome !== 'skipped' || lineOf[line.key] === undefined ? '' : ` (line ${lineOf[line.key]})`;
+      print(`  ${line.key}${line.value === undefined ? '' : `=${line.value}`}${at}\n    ${line.text}`);
+    }
   };
   section('converted', ['converted']);
   section('kept as you changed it (not replaced)', ['kept']);
@@ -235,8 +288,8 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
     print(`not settings of the earlier version (left alone): ${plan.unknown.join(', ')}`);
   print(
     options.dryRun
-      ? `dry run: would write ${written.join(', ') || 'nothing'}`
-      : `wrote ${written.join(', ') || 'nothing'}; see docs/migration.md`,
+      ? `dry run: would write ${written.join(', ') || 'nothing (the config files already say all of it)'}`
+      : `wrote ${written.join(', ') || 'nothing (the config files already say all of it)'}; see docs/migration.md`,
   );
   for (const copy of backups) print(`the file as it was before is kept as ${copy}`);
 }

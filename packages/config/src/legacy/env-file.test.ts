@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { cleanLegacyValue, parseLegacyEnv, pickLegacy } from './env-file.ts';
+import { cleanLegacyValue, parseLegacyEnv, pickLegacy, readLegacyEnv } from './env-file.ts';
 import { applyLegacyEnv, legacyVariablesIn } from './honour.ts';
 
 // The earlier project's own .env.example, in ../shared/legacy-samples beside the repository (as
@@ -86,5 +86,82 @@ describe('the earlier version .env, read as docker compose gave it to its servic
       TARGET_LUFS: '-14',
     });
     expect(cleanLegacyValue('  "quoted"  ')).toBe('quoted');
+  });
+
+  it('resolves ${NAME} references as docker compose did, from the lines above, then the environment', () => {
+    const { env, unread } = readLegacyEnv(
+      [
+        'BASE=/srv/music',
+        'QUEUE_YOUTUBE_AUDIO=${BASE}/queues/youtube_audio',
+        'QUEUE_OTHER=$BASE/queues/other',
+        'OUTPUTS_DIR="${BASE}/outputs"',
+        "INCOMING='${BASE}/incoming'", // single quotes: as written
+        'MUSIC_LIBRARY=${LIBRARY:-/data/library}',
+        'ARCHIVE_DIR=${BASE:+$BASE/archive}',
+        'LOG_DIR=${HOME}/logs',
+        'MINIO_PREFIX=cost$$1',
+        'NAS_SYNC_ROUTES=[{"kind":"audio","to":"${remoteRoots.audio}/All"}]', // expanded by its sync service
+        'WORKING=${NOWHERE}/work',
+        'DB_PATH=${NOWHERE:?set it in .env}',
+      ].join('\n'),
+      { HOME: '/home/me', BASE: '/not/this/one' },
+    );
+    expect(env).toEqual({
+      BASE: '/srv/music',
+      QUEUE_YOUTUBE_AUDIO: '/srv/music/queues/youtube_audio',
+      QUEUE_OTHER: '/srv/music/queues/other',
+      OUTPUTS_DIR: '/srv/music/outputs',
+      INCOMING: '${BASE}/incoming',
+      MUSIC_LIBRARY: '/data/library',
+      ARCHIVE_DIR: '/srv/music/archive',
+      LOG_DIR: '/home/me/logs',
+      MINIO_PREFIX: 'cost$1',
+      NAS_SYNC_ROUTES: '[{"kind":"audio","to":"${remoteRoots.audio}/All"}]',
+    });
+    // A reference to a variable nobody sets is never written as an empty or a literal "${NOWHERE}" folder.
+    expect(unread).toEqual([
+      { line: 11, text: 'WORKING', reason: expect.stringContaining('refers to ${NOWHERE}') as string },
+      {
+        line: 12,
+        text: 'DB_PATH',
+        reason: expect.stringContaining('${NOWHERE} is not set (set it in .env)') as string,
+      },
+    ]);
+  });
+
+  it('reads a BOM, CRLF and export lines, and says which variable is set twice (the last is used)', () => {
+    const file = readLegacyEnv(
+      '\uFEFFexport SAMPLE_RATE=44100\r\nTARGET_LUFS=-14\r\n\r\nSAMPLE_RATE=48000\r\n',
+    );
+    expect(file.env).toEqual({ SAMPLE_RATE: '48000', TARGET_LUFS: '-14' });
+    expect(file.lineOf).toEqual({ SAMPLE_RATE: 4, TARGET_LUFS: 2 });
+    expect(file.repeated).toEqual([{ key: 'SAMPLE_RATE', lines: [1, 4] }]);
+    expect(file.unread).toEqual([]);
+  });
+
+  it('reads a quoted value over several lines, as docker compose did (routes written as indented JSON)', () => {
+    const file = readLegacyEnv(
+      [
+        "NAS_SYNC_ROUTES='[",
+        '  {"kind": "audio", "variant": "instrumental", "to": "${remoteRoots.audio}/Instrumental"},',
+        '  {"kind": "stems", "to": "${remoteRoots.stems}"}',
+        "]'   # the routes",
+        'NAS_SYNC_METHOD=local',
+        'MINIO_SECRET_KEY="never closed',
+        'TARGET_LUFS=-14',
+      ].join('\r\n'),
+    );
+    expect(JSON.parse(file.env.NAS_SYNC_ROUTES!)).toEqual([
+      { kind: 'audio', variant: 'instrumental', to: '${remoteRoots.audio}/Instrumental' },
+      { kind: 'stems', to: '${remoteRoots.stems}' },
+    ]);
+    // The lines after it are read as their own again; a quote never closed is read on its line alone.
+    expect(file.env).toMatchObject({
+      NAS_SYNC_METHOD: 'local',
+      MINIO_SECRET_KEY: '"never closed',
+      TARGET_LUFS: '-14',
+    });
+    expect(file.lineOf).toMatchObject({ NAS_SYNC_ROUTES: 1, NAS_SYNC_METHOD: 5, TARGET_LUFS: 7 });
+    expect(file.unread).toEqual([]);
   });
 });

@@ -88,13 +88,30 @@ function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: stri
   // Every entry not converted as it was is named with the reason: none vanishes without a word.
   const left: string[] = [];
   const skips: string[] = [];
+  const matched: string[] = [];
   list.forEach((entry: unknown, index) => {
     const at = `NAS_SYNC_ROUTES[${index}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
       left.push(`${at} (${JSON.stringify(entry)?.slice(0, 60)}) is not a route`);
       return;
     }
-    const r = entry as Record<string, unknown>;
+    let r = entry as Record<string, unknown>;
+    // `{"match": {"kind": …, "variant": …}, "to": …}` is the shape of its nasSync config (app/nas_sync_service.py
+    // read `match`), which its users copied into NAS_SYNC_ROUTES; its NAS sync service read only the top-level
+    // kind/variant, so such a route matched every artifact. Dropping `match` silently made the first one take
+    // everything here too: what it says is read instead, and said.
+    const match = r.match;
+    if (
+      typeof match === 'object' &&
+      match !== null &&
+      !Array.isArray(match) &&
+      pythonFalsy(r.kind) &&
+      pythonFalsy(r.variant)
+    ) {
+      const { kind, variant } = match as Record<string, unknown>;
+      r = { ...r, kind, variant };
+      matched.push(at);
+    }
     // The legacy shape as it was: kind, variant, and `to` a folder the file keeps its name in. Its code
     // (`if route_kind and artifact_kind != route_kind`) took a missing or falsy kind/variant as "any"; any
     // other value that is not text never equalled an artifact's, so that route never matched: dropping the
@@ -125,6 +142,8 @@ function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: stri
     out.push(route);
   });
   if (out.length === 0 && left.length > 0) return `NAS_SYNC_ROUTES has no usable route: ${left.join('; ')}`;
+  if (matched.length > 0)
+    note = `${note}; ${matched.join(', ')} name kind/variant under "match" (the shape of its nasSync config): read as that match (its NAS sync service ignored "match" and sent every artifact by the first such route)`;
   if (skips.length > 0) note = `${note}; ${skips.join('; ')}`;
   if (left.length > 0) note = `${note}; left out: ${left.join('; ')}`;
   return { routes: out, note };
