@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,4 +157,44 @@ describe('apprise sender (real apprise)', () => {
       await receiver.close();
     }
   });
+
+  it('an apprise that never ends, behind a wrapper script, is ended whole at timeoutSec: the send waits no longer', async () => {
+    // apprise installed in a venv or a container is often run through a script that does not `exec` it;
+    // ending the script alone left its apprise (here a sleep) holding the output, and the send waited for it.
+    const dir = join(state, 'wrapped');
+    await mkdir(dir, { recursive: true });
+    const wrapper = join(dir, 'apprise');
+    const started = join(dir, 'hung.pid');
+    await writeFile(wrapper, `#!/bin/sh\nsleep 90 &\necho $! > '${started}'\nwait\n`, { mode: 0o755 });
+    const config = NotifyConfigSchema.parse({
+      targets: [{ type: 'apprise', name: 'chat', urls: { env: 'APPRISE_TARGETS' } }],
+      timeoutSec: 1,
+    });
+    const notifier = createNotifier({
+      stateDir: dir,
+      config,
+      logger,
+      env: { ...process.env, IMK_APPRISE: wrapper, APPRISE_TARGETS: 'json://127.0.0.1:9/x' },
+    });
+    await notifier.emit(jobEvent('job.succeeded', { jobId: 'job_h' }));
+    const began = Date.now();
+    await notifier.drain();
+    // The sleep would hold it 90 s; the timeout (1 s) and the grace before a SIGKILL (1 s) are what it took.
+    expect(Date.now() - began).toBeLessThan(60_000);
+    const [result] = await readNotifyResults(dir);
+    expect(result).toMatchObject({ target: 'chat', ok: false, final: false });
+    expect(result?.error).toContain('apprise chat: no answer within 1000 ms');
+    // What the wrapper started is gone too, not left running.
+    const hung = Number(await readFile(started, 'utf8'));
+    await expect.poll(() => isRunning(hung), { timeout: 10_000 }).toBe(false);
+  });
 });
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
