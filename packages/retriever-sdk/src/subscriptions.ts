@@ -41,6 +41,25 @@ export function formatDuration(ms: number): string {
   return parts.join('') || '0s';
 }
 
+/**
+ * A duration field (`every`, `subscriptionRetry`): a text parseEvery reads, at least MIN_EVERY_MS. A bare
+ * number (`every: 30`, YAML's reading of an unquoted number) is refused with what to write instead.
+ */
+export function everySchema(fallback: string, examples: string) {
+  const expected = `expected a duration of at least 1m, ${examples}`;
+  return z
+    .string({
+      error: (issue) =>
+        typeof issue.input !== 'number'
+          ? undefined
+          : issue.input > 0 && Number.isInteger(issue.input)
+            ? `${expected}; a number needs its unit: ${String(issue.input)}m, ${String(issue.input)}h or ${String(issue.input)}d`
+            : `${expected}; a number has no unit`,
+    })
+    .default(fallback)
+    .refine((text) => (parseEvery(text) ?? 0) >= MIN_EVERY_MS, { message: expected });
+}
+
 export const SubscriptionSchema = z.object({
   url: z
     .string()
@@ -50,17 +69,15 @@ export const SubscriptionSchema = z.object({
     .enum(FETCH_MODES)
     .optional()
     .describe('What to fetch of each new entry: audio, video or both; unset = defaultMode.'),
-  every: z
-    .string()
-    .default('6h')
-    .refine((text) => (parseEvery(text) ?? 0) >= MIN_EVERY_MS, {
-      message: 'expected a duration of at least 1m such as 30m, 6h, 1d or 1h30m',
-    })
-    .describe('How often the list is looked at: s, m, h, d, combined (1h30m); at least 1m.'),
+  every: everySchema('6h', 'such as 30m, 6h, 1d or 1h30m').describe(
+    'How often the list is looked at: s, m, h, d, combined (1h30m); at least 1m.',
+  ),
   limit: z
-    .number()
-    .int()
-    .positive()
+    .number({ error: 'expected a whole number of entries, at least 1 (such as 10)' })
+    .int({ error: 'expected a whole number of entries, at least 1 (such as 10)' })
+    .positive({
+      error: 'expected at least 1: the most new entries fetched per run (to stop a subscription, remove it)',
+    })
     .default(10)
     .describe('At most this many new entries are fetched per run; the rest wait for the next runs.'),
 });
