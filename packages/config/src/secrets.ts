@@ -8,15 +8,24 @@ import { SECRET_ERRORS } from './errors.ts';
  * (a Docker or systemd secret). A secret is never written in the config itself and never logged.
  */
 export const SecretRefSchema = z
-  .union([
-    z.strictObject({
-      env: z
-        .string()
-        .min(1)
-        .describe('Name of the environment variable holding the secret (trimmed, as a file is).'),
-    }),
-    z.strictObject({ file: z.string().min(1).describe('File whose content (trimmed) is the secret.') }),
-  ])
+  .union(
+    [
+      z.strictObject({
+        env: z
+          .string()
+          .min(1)
+          .describe('Name of the environment variable holding the secret (trimmed, as a file is).'),
+      }),
+      z.strictObject({ file: z.string().min(1).describe('File whose content (trimmed) is the secret.') }),
+    ],
+    {
+      // zod's own word was "Invalid input": a secret written in the file itself is the usual cause.
+      error: (issue) =>
+        typeof issue.input === 'string'
+          ? 'a secret is not written in the config itself: give { env: NAME } (an environment variable holding it) or { file: /run/secrets/name } (a file holding it)'
+          : 'expected { env: NAME } or { file: /run/secrets/name }',
+    },
+  )
   .describe('Where a secret comes from: `{ env: NAME }` or `{ file: /run/secrets/name }`.');
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
