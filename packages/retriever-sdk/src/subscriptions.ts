@@ -18,6 +18,8 @@ const UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const EVERY_PATTERN = /^(\d+[smhd])+$/;
 /** Shortest interval between two runs of one subscription: sites rate-limit listings. */
 export const MIN_EVERY_MS = 60_000;
+/** Longest: a year and a day. Times past it (`every: 100000000d`) are beyond what a date can hold. */
+export const MAX_EVERY_MS = 366 * 86_400_000;
 
 /** "6h", "30m", "1d", "1h30m" -> milliseconds; undefined when the text is not such a duration. */
 export function parseEvery(text: string): number | undefined {
@@ -42,11 +44,11 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * A duration field (`every`, `subscriptionRetry`): a text parseEvery reads, at least MIN_EVERY_MS. A bare
+ * A duration field (`every`, `subscriptionRetry`): a text parseEvery reads, from MIN_EVERY_MS to MAX_EVERY_MS. A bare
  * number (`every: 30`, YAML's reading of an unquoted number) is refused with what to write instead.
  */
 export function everySchema(fallback: string, examples: string) {
-  const expected = `expected a duration of at least 1m, ${examples}`;
+  const expected = `expected a duration of at least 1m and at most 366d, ${examples}`;
   return z
     .string({
       error: (issue) =>
@@ -57,7 +59,13 @@ export function everySchema(fallback: string, examples: string) {
             : `${expected}; a number has no unit`,
     })
     .default(fallback)
-    .refine((text) => (parseEvery(text) ?? 0) >= MIN_EVERY_MS, { message: expected });
+    .refine(
+      (text) => {
+        const ms = parseEvery(text) ?? 0;
+        return ms >= MIN_EVERY_MS && ms <= MAX_EVERY_MS;
+      },
+      { message: expected },
+    );
 }
 
 export const SubscriptionSchema = z.object({
@@ -70,7 +78,7 @@ export const SubscriptionSchema = z.object({
     .optional()
     .describe('What to fetch of each new entry: audio, video or both; unset = defaultMode.'),
   every: everySchema('6h', 'such as 30m, 6h, 1d or 1h30m').describe(
-    'How often the list is looked at: s, m, h, d, combined (1h30m); at least 1m.',
+    'How often the list is looked at: s, m, h, d, combined (1h30m); at least 1m, at most 366d.',
   ),
   limit: z
     .number({ error: 'expected a whole number of entries, at least 1 (such as 10)' })

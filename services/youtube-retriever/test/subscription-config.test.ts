@@ -32,10 +32,11 @@ describe('subscription every and limit in config/youtube-retriever.yaml', () => 
     expect(await load('90s', '3')).toBe('ok 90s 3');
     expect(await load('6 h', '3')).toBe('ok 6 h 3');
     expect(await load('1h30m', '3')).toBe('ok 1h30m 3');
+    expect(await load('366d', '3')).toBe('ok 366d 3');
 
-    for (const junk of ['-1h', 'junk', '1.5h', '30s', '"0"'])
+    for (const junk of ['-1h', 'junk', '1.5h', '30s', '"0"', '367d', '100000000d'])
       expect(await load(junk, '3')).toMatch(
-        /subscriptions\.0\.every: expected a duration of at least 1m, such as 30m, 6h, 1d or 1h30m/,
+        /subscriptions\.0\.every: expected a duration of at least 1m and at most 366d, such as 30m, 6h, 1d or 1h30m/,
       );
     // A bare number (YAML reads `every: 30` as one) is told which unit it lacks, not "expected string".
     const bare = await load('30', '3');
