@@ -96,7 +96,13 @@ export function readSecretRef(ref: SecretRef, env: NodeJS.ProcessEnv, lines: Sec
   if ('env' in ref) {
     const value = envSecret(env, ref.env, lines);
     if (value === undefined)
-      throw new ImkError('SECRET_MISSING', `environment variable ${ref.env} is not set`);
+      throw new ImkError(
+        'SECRET_MISSING',
+        env[ref.env] === undefined
+          ? `environment variable ${ref.env} is not set`
+          : // Set, to nothing or to spaces: "not set" sent the user looking for a variable that is there.
+            `environment variable ${ref.env} is empty (set, but to no secret)`,
+      );
     return value;
   }
   const value = fileSecretSync(ref.file, lines);
