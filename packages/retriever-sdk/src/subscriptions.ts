@@ -18,7 +18,7 @@ const UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const EVERY_PATTERN = /^(\d+[smhd])+$/;
 /** Shortest interval between two runs of one subscription: sites rate-limit listings. */
 export const MIN_EVERY_MS = 60_000;
-/** Longest: a year and a day. Times past it (`every: 100000000d`) are beyond what a date can hold. */
+/** Longest: a year and a day (`every: 100000000d` made a failed run's retry time one no date can hold). */
 export const MAX_EVERY_MS = 366 * 86_400_000;
 
 /** "6h", "30m", "1d", "1h30m" -> milliseconds; undefined when the text is not such a duration. */
@@ -44,8 +44,8 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * A duration field (`every`, `subscriptionRetry`): a text parseEvery reads, from MIN_EVERY_MS to MAX_EVERY_MS. A bare
- * number (`every: 30`, YAML's reading of an unquoted number) is refused with what to write instead.
+ * A duration field (`every`, `subscriptionRetry`): a text parseEvery reads, from MIN_EVERY_MS to MAX_EVERY_MS.
+ * A bare number (`every: 30`, YAML's reading of an unquoted number) is refused with what to write instead.
  */
 export function everySchema(fallback: string, examples: string) {
   const expected = `expected a duration of at least 1m and at most 366d, ${examples}`;
