@@ -90,6 +90,25 @@ export const SubscriptionSchema = z.object({
     .describe('At most this many new entries are fetched per run; the rest wait for the next runs.'),
 });
 export type Subscription = z.output<typeof SubscriptionSchema>;
+
+/**
+ * The subscriptions of a config file: one per list and mode. A second one (the same url and mode, another
+ * every or limit) never ran: subscriptions are kept by that pair (subscriptionId), and the first took it.
+ */
+export const SubscriptionListSchema = z.array(SubscriptionSchema).superRefine((list, ctx) => {
+  const first = new Map<string, number>();
+  list.forEach((subscription, index) => {
+    const id = subscriptionId(subscription);
+    const earlier = first.get(id);
+    if (earlier === undefined) first.set(id, index);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'url'],
+        message: `the same list and mode as subscriptions.${String(earlier)}: only that one would run (with its every and limit); remove one of them`,
+      });
+  });
+});
 export type SubscriptionInput = z.input<typeof SubscriptionSchema>;
 
 const DashboardFileSchema = z.object({

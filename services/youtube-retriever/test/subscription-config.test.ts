@@ -62,4 +62,24 @@ describe('subscription every and limit in config/youtube-retriever.yaml', () => 
       /subscriptions\.0\.limit: expected a whole number of entries, at least 1/,
     );
   });
+
+  it('two subscriptions of one list and mode are refused naming the second; another mode is a subscription of its own', async () => {
+    const file = join(root, 'config', 'youtube-retriever.yaml');
+    const list = 'https://www.youtube.com/playlist?list=PLx';
+    await writeFile(
+      file,
+      `subscriptions:\n  - { url: "${list}", every: 6h, limit: 2 }\n  - { url: "${list}", mode: video }\n  - { url: "${list}", every: 30m, limit: 50 }\n`,
+    );
+    const said = await loadYoutubeSettings(root).then(
+      () => 'accepted',
+      (error: unknown) => String(error),
+    );
+    // Before, the third was taken and never ran: the first held its status, archive and schedule.
+    expect(said).toContain(
+      'subscriptions.2.url: the same list and mode as subscriptions.0: only that one would run (with its every and limit); remove one of them',
+    );
+    expect(said).not.toContain('subscriptions.1');
+    await writeFile(file, `subscriptions:\n  - { url: "${list}" }\n  - { url: "${list}", mode: video }\n`);
+    expect((await loadYoutubeSettings(root)).subscriptions).toHaveLength(2);
+  });
 });
