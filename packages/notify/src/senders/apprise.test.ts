@@ -158,6 +158,35 @@ describe('apprise sender (real apprise)', () => {
     }
   });
 
+  it('a long failure reason and a title with a NUL or a line break arrive: the body goes on stdin, not on the command line', async () => {
+    // A command-line argument holds no NUL and at most 128 KiB: such an event failed every try, and its
+    // error ('exit signal (undefined undefined)') said nothing.
+    const receiver = await startReceiver();
+    try {
+      const config = NotifyConfigSchema.parse({
+        targets: [{ type: 'apprise', name: 'chat', urls: { env: 'APPRISE_TARGETS' } }],
+      });
+      const stateDir = join(state, 'long');
+      const notifier = createNotifier({
+        stateDir,
+        config,
+        logger,
+        env: { ...process.env, APPRISE_TARGETS: `json://127.0.0.1:${new URL(receiver.url).port}/in` },
+      });
+      const reason = `decode failed:\n${'ffmpeg said a lot. '.repeat(10_000)}the end`;
+      await notifier.emit(jobEvent('job.failed', { jobId: 'job_l', title: 'Side\u0000A\nB', reason }));
+      await notifier.drain();
+      const [request] = receiver.requests;
+      const body = JSON.parse(request?.body ?? '{}') as { title: string; message: string };
+      expect(body.title).toBe('Job failed: Side A B');
+      expect(body.message).toBe(`Job job_l failed for good: ${reason}`);
+      const [result] = await readNotifyResults(stateDir);
+      expect(result).toMatchObject({ target: 'chat', ok: true });
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('an apprise that never ends, behind a wrapper script, is ended whole at timeoutSec: the send waits no longer', async () => {
     // apprise installed in a venv or a container is often run through a script that does not `exec` it;
     // ending the script alone left its apprise (here a sleep) holding the output, and the send waited for it.
