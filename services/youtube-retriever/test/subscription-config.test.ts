@@ -1,8 +1,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDashboardSubscription } from '@imk/retriever-sdk';
+import { createLogger } from '@imk/log';
 import { loadYoutubeSettings } from '../src/config.ts';
+import { listSubscriptions, type SubscriptionsMemory } from '../src/subscriptions.ts';
 
 // config/youtube-retriever.yaml as a user writes it: every value of `every` and `limit` a hand may type.
 let root: string;
@@ -81,5 +85,38 @@ describe('subscription every and limit in config/youtube-retriever.yaml', () => 
     expect(said).not.toContain('subscriptions.1');
     await writeFile(file, `subscriptions:\n  - { url: "${list}" }\n  - { url: "${list}", mode: video }\n`);
     expect((await loadYoutubeSettings(root)).subscriptions).toHaveLength(2);
+  });
+
+  it('one added from the dashboard that the YAML already has is said once in the log: the YAML one runs', async () => {
+    const list = 'https://www.youtube.com/playlist?list=PLdash';
+    await writeFile(
+      join(root, 'config', 'youtube-retriever.yaml'),
+      `subscriptions:\n  - { url: "${list}", mode: audio, every: 6h, limit: 2 }\n`,
+    );
+    const settings = await loadYoutubeSettings(root);
+    // The dashboard answers "added": it does not read the retriever's YAML.
+    expect(
+      (await addDashboardSubscription(settings.stateDir, { url: list, mode: 'audio', every: '30m' })).added,
+    ).toBe(true);
+    const lines: string[] = [];
+    const logger = createLogger('test', {
+      level: 'info',
+      destination: new Writable({
+        write(chunk: Buffer, _, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    });
+    const memory: SubscriptionsMemory = {};
+    for (let tick = 0; tick < 3; tick++) {
+      const listed = await listSubscriptions(settings, logger, memory);
+      expect(listed.map((l) => [l.source, l.subscription.every])).toEqual([['config', '6h']]);
+    }
+    const said = lines.filter((line) => line.includes('is also in config/youtube-retriever.yaml'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain(
+      `the subscription added from the dashboard for ${list} (audio) is also in config/youtube-retriever.yaml: the YAML's (every 6h, limit 2) is the one that runs; remove one of them`,
+    );
   });
 });
