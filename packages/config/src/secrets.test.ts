@@ -69,4 +69,32 @@ describe('reading a secret', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a variable set to nothing or to spaces, a file holding only a line break: said as empty, not as missing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'imk-secret-'));
+    try {
+      await writeFile(join(dir, 'blank'), '\r\n');
+      const said = (ref: { env: string } | { file: string }, env: NodeJS.ProcessEnv) => {
+        try {
+          return readSecretRef(ref, env);
+        } catch (error) {
+          return `${(error as { code?: string }).code ?? ''}: ${(error as Error).message}`;
+        }
+      };
+      expect(said({ env: 'HOOK_SECRET' }, { HOOK_SECRET: '' })).toBe(
+        'SECRET_MISSING: environment variable HOOK_SECRET is empty (set, but to no secret)',
+      );
+      expect(said({ env: 'HOOK_SECRET' }, { HOOK_SECRET: ' \n' })).toBe(
+        'SECRET_MISSING: environment variable HOOK_SECRET is empty (set, but to no secret)',
+      );
+      expect(said({ env: 'HOOK_SECRET' }, {})).toBe(
+        'SECRET_MISSING: environment variable HOOK_SECRET is not set',
+      );
+      expect(said({ file: join(dir, 'blank') }, {})).toBe(
+        `SECRET_MISSING: secret file ${join(dir, 'blank')} is empty`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

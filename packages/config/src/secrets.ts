@@ -8,15 +8,24 @@ import { SECRET_ERRORS } from './errors.ts';
  * (a Docker or systemd secret). A secret is never written in the config itself and never logged.
  */
 export const SecretRefSchema = z
-  .union([
-    z.strictObject({
-      env: z
-        .string()
-        .min(1)
-        .describe('Name of the environment variable holding the secret (trimmed, as a file is).'),
-    }),
-    z.strictObject({ file: z.string().min(1).describe('File whose content (trimmed) is the secret.') }),
-  ])
+  .union(
+    [
+      z.strictObject({
+        env: z
+          .string()
+          .min(1)
+          .describe('Name of the environment variable holding the secret (trimmed, as a file is).'),
+      }),
+      z.strictObject({ file: z.string().min(1).describe('File whose content (trimmed) is the secret.') }),
+    ],
+    {
+      // zod's own word was "Invalid input": a secret written in the file itself is the usual cause.
+      error: (issue) =>
+        typeof issue.input === 'string'
+          ? 'a secret is not written in the config itself: give { env: NAME } (an environment variable holding it) or { file: /run/secrets/name } (a file holding it)'
+          : 'expected { env: NAME } or { file: /run/secrets/name }',
+    },
+  )
   .describe('Where a secret comes from: `{ env: NAME }` or `{ file: /run/secrets/name }`.');
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
@@ -87,7 +96,13 @@ export function readSecretRef(ref: SecretRef, env: NodeJS.ProcessEnv, lines: Sec
   if ('env' in ref) {
     const value = envSecret(env, ref.env, lines);
     if (value === undefined)
-      throw new ImkError('SECRET_MISSING', `environment variable ${ref.env} is not set`);
+      throw new ImkError(
+        'SECRET_MISSING',
+        env[ref.env] === undefined
+          ? `environment variable ${ref.env} is not set`
+          : // Set, to nothing or to spaces: "not set" sent the user looking for a variable that is there.
+            `environment variable ${ref.env} is empty (set, but to no secret)`,
+      );
     return value;
   }
   const value = fileSecretSync(ref.file, lines);

@@ -35,4 +35,32 @@ describe('createLogger with format pretty', () => {
     expect(lines[0]).not.toContain('PW-SECRET');
     expect(lines[1]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: nas-sync idle$/);
   });
+
+  it('keeps an event on one line whatever its message holds: line breaks, a carriage return, terminal escapes, an err', async () => {
+    const out = new PassThrough();
+    const chunks: string[] = [];
+    out.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    const logger = createLogger('youtube-retriever', { destination: out, format: 'pretty' });
+    // A tool's stderr (a traceback) and a video title are untrusted text; a token in one stays hidden.
+    logger
+      .child({ job_id: 'yt_a\nb' })
+      .error(
+        { err: 'ERROR: private video\nSign in to confirm your age' },
+        'fetch failed:\nTraceback (most recent call last):\n[12:00:00.000] INFO: forged line\rtoken=SECRET-T0KEN',
+      );
+    logger.info('title \u001b[2J\u001b]0;owned\u0007Björk \u009b31m');
+    await new Promise((resolve) => setImmediate(resolve));
+    const lines = chunks.join('').trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] ERROR: youtube-retriever \[yt_a\\nb\] fetch failed:\\nTraceback \(most recent call last\):\\n\[12:00:00\.000\] INFO: forged line\\rtoken=\[redacted\] /,
+    );
+    expect(lines[0]).toContain('"err":"ERROR: private video\\nSign in to confirm your age"');
+    expect(lines[1]).toMatch(
+      /INFO: youtube-retriever title \\u001b\[2J\\u001b\]0;owned\\u0007Björk \\u009b31m$/,
+    );
+    // Nothing a terminal obeys reaches it (no colours asked for here either).
+    // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+    expect(chunks.join('')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
 });

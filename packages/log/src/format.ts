@@ -45,11 +45,34 @@ export interface LineSink {
   write(chunk: string): unknown;
 }
 
+/** Control characters: a line break, a carriage return, a terminal escape (ESC, C1 codes), DEL. */
+// eslint-disable-next-line no-control-regex -- control characters are what is looked for
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Text that stays on its one line of a terminal: control characters shown as JSON escapes (`\n`, `\u001b`).
+ * Messages carry untrusted text (a video title, a tool's stderr, a file name): a line break in one made an
+ * event look like several, one of which could pass for a line of its own, and an escape sequence in one
+ * was obeyed by the terminal (colours, a cleared screen, a rewritten line).
+ */
+export function oneLine(text: string): string {
+  return text.replace(
+    CONTROL,
+    (char) => ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** The fields pino-pretty prints as they are (messageFormat's): every other one is shown as JSON. */
+const SHOWN_RAW = ['msg', 'service', 'job_id'] as const;
+
 /**
  * A pino destination that turns each JSON line into one human line with pino-pretty:
  * `[12:03:04.567] INFO: youtube-retriever [yt_abc_audio] fetching {"url":"…"}`. pino-pretty's formatter is
  * called synchronously in this thread (not as a worker transport) so that nothing logged just before an
- * exit or a crash is lost, as with the JSON destination.
+ * exit or a crash is lost, as with the JSON destination. One event is one line whatever it holds: the
+ * fields printed as they are lose their control characters (oneLine), and `err`, which pino-pretty would
+ * print on lines of its own, is shown with the other details.
  */
 export function prettyDestination(sink: LineSink, colorize: boolean): LineSink {
   const pinoPretty = require('pino-pretty') as typeof PinoPretty;
@@ -59,11 +82,22 @@ export function prettyDestination(sink: LineSink, colorize: boolean): LineSink {
     ignore: 'pid,hostname,name,service,job_id',
     messageFormat: '{service}{if job_id} [{job_id}]{end} {msg}',
     singleLine: true,
+    errorLikeObjectKeys: [],
   });
   return {
     write(chunk) {
       // pino hands over whole lines, one per event.
-      return sink.write(prettify(chunk));
+      let event: Record<string, unknown>;
+      try {
+        event = JSON.parse(chunk) as Record<string, unknown>;
+      } catch {
+        return sink.write(prettify(chunk));
+      }
+      for (const key of SHOWN_RAW) {
+        const value = event[key];
+        if (typeof value === 'string') event[key] = oneLine(value);
+      }
+      return sink.write(prettify(event));
     },
   };
 }

@@ -50,6 +50,11 @@ describe('redactText', () => {
     expect(redactText('token: use at least 16 characters')).toBe('token: use at least 16 characters');
     expect(redactText('Authorization: Bearer abcdef123456')).toBe('Authorization: Bearer [redacted]');
   });
+  it('a secret-named value that is a scheme and a credential (auth=Bearer …) loses the credential too', () => {
+    for (const text of ['auth=Bearer tk_short1 refused', 'token=Basic Ym9iOmh1bnRlcjI= refused'])
+      expect(redactText(text), text).not.toMatch(/tk_short1|Ym9iOmh1bnRlcjI/);
+    expect(redactText('password="Bearer abcdef123456"')).toBe('password="[redacted]"');
+  });
 });
 
 describe('URLs of webhooks, notification and media servers, and remotes', () => {

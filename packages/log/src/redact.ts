@@ -68,19 +68,23 @@ const isShellSubstitution = (value: string): boolean => value.startsWith('$(');
  * basic credentials. What remains still says what went wrong and where.
  */
 export function redactText(text: string): string {
-  return text
-    .replace(URL_ANY, (_all, scheme: string, rest: string) => redactUrl(scheme, rest))
-    .replace(QUERY_PARAM, (all, sep: string, name: string) =>
-      isSecretName(decodeSafe(name)) ? `${sep}${name}=${REDACTED}` : all,
-    )
-    .replace(
-      NAMED_VALUE,
-      (all, quote: string, name: string, s1: string, op: string, s2: string, value: string) =>
-        isSecretName(name) && !/^"?\[redacted/.test(value) && !isShellSubstitution(value)
-          ? `${quote}${name}${quote}${s1}${op}${s2}${value.startsWith('"') ? `"${REDACTED}"` : REDACTED}`
-          : all,
-    )
-    .replace(AUTH_HEADER, `$1 ${REDACTED}`);
+  return (
+    text
+      .replace(URL_ANY, (_all, scheme: string, rest: string) => redactUrl(scheme, rest))
+      // Before the named values: in `auth=Bearer <token>` those took the scheme word for the value and left
+      // the token after it.
+      .replace(AUTH_HEADER, `$1 ${REDACTED}`)
+      .replace(QUERY_PARAM, (all, sep: string, name: string) =>
+        isSecretName(decodeSafe(name)) ? `${sep}${name}=${REDACTED}` : all,
+      )
+      .replace(
+        NAMED_VALUE,
+        (all, quote: string, name: string, s1: string, op: string, s2: string, value: string) =>
+          isSecretName(name) && !/^"?\[redacted/.test(value) && !isShellSubstitution(value)
+            ? `${quote}${name}${quote}${s1}${op}${s2}${value.startsWith('"') ? `"${REDACTED}"` : REDACTED}`
+            : all,
+      )
+  );
 }
 
 function decodeSafe(text: string): string {

@@ -12,7 +12,9 @@ const name = z
   .describe('Shown in logs and on the dashboard. @default "<type>-<index>"');
 const only = z
   .array(z.enum(NOTIFY_EVENTS))
-  .min(1)
+  .min(1, {
+    error: `list at least one of ${NOTIFY_EVENTS.join(', ')}; to send a target nothing, remove it`,
+  })
   .optional()
   .describe(
     'Only these events go to this target (each must also be on under events). Absent: all that are on.',
@@ -28,18 +30,33 @@ export const WebhookTargetSchema = z.strictObject({
   ),
 });
 
-export const NtfyTargetSchema = z.strictObject({
-  type: z.literal('ntfy'),
-  name,
-  events: only,
-  server: z
-    .url({ protocol: /^https?$/ })
-    .default('https://ntfy.sh')
-    .describe('The ntfy server.'),
-  topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'ntfy topics are letters, digits, _ and -, at most 64'),
-  token: SecretRefSchema.optional().describe('Access token (sent as `Authorization: Bearer …`).'),
-  priority: z.enum(['min', 'low', 'default', 'high', 'max']).optional().describe('ntfy message priority.'),
-});
+export const NtfyTargetSchema = z
+  .strictObject({
+    type: z.literal('ntfy'),
+    name,
+    events: only,
+    server: z
+      .url({ protocol: /^https?$/ })
+      .default('https://ntfy.sh')
+      .describe('The ntfy server.'),
+    topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'ntfy topics are letters, digits, _ and -, at most 64'),
+    token: SecretRefSchema.optional().describe('Access token (sent as `Authorization: Bearer …`).'),
+    priority: z.enum(['min', 'low', 'default', 'high', 'max']).optional().describe('ntfy message priority.'),
+  })
+  .refine((t) => !serverEndsInTopic(t.server, t.topic), {
+    path: ['server'],
+    message:
+      'ends in the topic: messages are published to the server itself with the topic in the body; give the server alone (https://ntfy.sh) and the topic under topic',
+  });
+
+/** `https://ntfy.sh/mytopic` given as the server (the address a phone subscribes to). */
+function serverEndsInTopic(server: string, topic: string): boolean {
+  try {
+    return new URL(server).pathname.split('/').filter(Boolean).at(-1) === topic;
+  } catch {
+    return false;
+  }
+}
 
 export const AppriseTargetSchema = z
   .strictObject({
@@ -93,24 +110,40 @@ const NotifyEventsSchema = z.strictObject({
   syncFailed: on('files failed to sync for good'),
 });
 
-export const NotifyConfigSchema = z.strictObject({
-  events: NotifyEventsSchema.default(NotifyEventsSchema.parse({})).describe(
-    'Which events are sent; each can be turned off.',
-  ),
-  targets: z
-    .array(NotifyTargetSchema)
-    .default([])
-    .describe('Where notifications go: webhook and ntfy are built in; apprise reaches many more services.'),
-  retry: NotifyRetrySchema.default(NotifyRetrySchema.parse({})).describe(
-    'A failed send is tried again later, waiting longer each time; it never fails a job or a sync.',
-  ),
-  timeoutSec: z.number().positive().default(15).describe('How long one send may take.'),
-  pollIntervalSec: z
-    .number()
-    .positive()
-    .default(5)
-    .describe('How often the outbox (state/notify/outbox/) is looked at for events other processes wrote.'),
-});
+export const NotifyConfigSchema = z
+  .strictObject({
+    events: NotifyEventsSchema.default(NotifyEventsSchema.parse({})).describe(
+      'Which events are sent; each can be turned off.',
+    ),
+    targets: z
+      .array(NotifyTargetSchema)
+      .default([])
+      .describe('Where notifications go: webhook and ntfy are built in; apprise reaches many more services.'),
+    retry: NotifyRetrySchema.default(NotifyRetrySchema.parse({})).describe(
+      'A failed send is tried again later, waiting longer each time; it never fails a job or a sync.',
+    ),
+    timeoutSec: z.number().positive().default(15).describe('How long one send may take.'),
+    pollIntervalSec: z
+      .number()
+      .positive()
+      .default(5)
+      .describe('How often the outbox (state/notify/outbox/) is looked at for events other processes wrote.'),
+  })
+  .superRefine((config, ctx) => {
+    // Events are kept and sent per target name: two targets of one name were one, and the other heard nothing.
+    const first = new Map<string, number>();
+    config.targets.forEach((target, index) => {
+      const name = targetName(target, index);
+      const earlier = first.get(name);
+      if (earlier === undefined) first.set(name, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', index, 'name'],
+          message: `"${name}" is also the name of targets.${String(earlier)}${target.name === undefined || config.targets[earlier]?.name === undefined ? ' (a target without a name is called <type>-<index>)' : ''}: give each target a name of its own`,
+        });
+    });
+  });
 export type NotifyConfig = z.output<typeof NotifyConfigSchema>;
 
 /** The name a target is known by: its own, else `<type>-<index>`. */

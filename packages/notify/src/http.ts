@@ -14,6 +14,67 @@ export interface HttpRequest {
   what: string;
   /** The caller reads the answer (at most MAX_BODY_BYTES of it); otherwise a 2xx body is not waited for. */
   readBody?: boolean;
+  /** Further text never to be told in an error (an ntfy topic, in the body): see requestSecrets. */
+  hide?: readonly string[];
+}
+
+/** Headers whose values say nothing secret; every other one (a token, a signature) is hidden. */
+const PLAIN_HEADERS = new Set(['content-type', 'user-agent', 'accept', 'x-imk-event', 'x-imk-delivery']);
+/** Shorter text is not looked for: it would cut ordinary words out of a receiver's message. */
+const MIN_HIDDEN = 3;
+
+/**
+ * What of a request must not come back in an error: a receiver may echo the request in its answer (Express'
+ * `Cannot POST /api/webhook/<id>`, a proxy quoting the Authorization it refused), and the URL's path and
+ * query, its login and the headers' values hold the tokens. Longest first, raw and decoded.
+ */
+function requestSecrets(request: HttpRequest): string[] {
+  const found = new Set<string>(request.hide ?? []);
+  const add = (text: string) => {
+    found.add(text);
+    found.add(decodeSafe(text));
+  };
+  try {
+    const url = new URL(request.url);
+    add(url.username);
+    add(url.password);
+    if (url.pathname !== '/') add(url.pathname);
+    if (url.search) {
+      add(`${url.pathname}${url.search}`);
+      add(url.search.slice(1));
+      for (const value of url.searchParams.values()) {
+        found.add(value);
+        found.add(encodeURIComponent(value));
+      }
+    }
+  } catch {
+    // Not a URL fetch takes: it fails before anything is sent.
+  }
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    if (PLAIN_HEADERS.has(name.toLowerCase())) continue;
+    found.add(value);
+    // `Bearer <token>`, `MediaBrowser Token="<key>"`: the credential alone too, as an echo may quote it
+    // (not the scheme's word: "Token invalid" stays readable).
+    const credential = value.replace(/^[A-Za-z][\w-]*\s+/, '');
+    found.add(credential);
+    for (const [, quoted] of credential.matchAll(/"([^"]*)"/g)) if (quoted) found.add(quoted);
+  }
+  return [...found].filter((text) => text.length >= MIN_HIDDEN).sort((a, b) => b.length - a.length);
+}
+
+/** `text` without any of `secrets` (each replaced by [redacted]), then by redactText's rules. */
+function scrub(text: string, secrets: readonly string[]): string {
+  let said = text;
+  for (const secret of secrets) said = said.split(secret).join('[redacted]');
+  return redactText(said);
+}
+
+function decodeSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // a stray "%": taken as written
+  }
 }
 
 /** The most of an answer that is read: a receiver that streams without end must not fill the memory. */
@@ -56,14 +117,7 @@ function withLoginAsHeader(
     return { url, headers };
   }
   if (parsed.username === '' && parsed.password === '') return { url, headers };
-  const decode = (text: string) => {
-    try {
-      return decodeURIComponent(text);
-    } catch {
-      return text; // a stray "%": taken as written
-    }
-  };
-  const login = `${decode(parsed.username)}:${decode(parsed.password)}`;
+  const login = `${decodeSafe(parsed.username)}:${decodeSafe(parsed.password)}`;
   parsed.username = '';
   parsed.password = '';
   const own = Object.keys(headers ?? {}).some((name) => name.toLowerCase() === 'authorization');
@@ -103,7 +157,7 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
       );
     throw new ImkError(
       'NOTIFY_SEND_FAILED',
-      `${request.what}: ${timeout.aborted ? `no answer within ${request.timeoutMs} ms` : redactText(cause)}`,
+      `${request.what}: ${timeout.aborted ? `no answer within ${request.timeoutMs} ms` : scrub(cause, requestSecrets(request))}`,
     );
   }
   const ok = response.status >= 200 && response.status <= 299;
@@ -115,7 +169,7 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
   if (!ok)
     throw new ImkError(
       'NOTIFY_SEND_FAILED',
-      `${request.what}: HTTP ${response.status}${text ? ` (${redactText(cutText(text, 200).trim())})` : ''}`,
+      `${request.what}: HTTP ${response.status}${text ? ` (${cutText(scrub(text, requestSecrets(request)), 200).trim()})` : ''}`,
       // A refused login or a wrong address does not heal by itself, but the user may fix it: keep trying.
       { details: { status: response.status } },
     );

@@ -112,6 +112,96 @@ describe('a target URL in a failure message', () => {
   });
 });
 
+describe('a receiver that quotes the request back in its error answer', () => {
+  // Express answers `Cannot POST /api/webhook/<id>`; a proxy may quote the Authorization it refused. What
+  // the URL and the headers hold comes back in the answer, which is recorded, logged and shown.
+  const echo = () =>
+    startReceiver((request) => ({
+      status: 404,
+      body: `Cannot ${request.method} ${request.url} (auth=${String(request.headers.authorization)}, token=${String(request.headers['x-plex-token'])}) ${request.body.slice(0, 40)}`,
+    }));
+
+  it('webhook, ntfy: the path, the query, the login, the token and the topic are not told', async () => {
+    const receiver = await echo();
+    try {
+      const { logger, text } = capturingLogger();
+      const port = new URL(receiver.url).port;
+      const config = NotifyConfigSchema.parse({
+        targets: [
+          { type: 'webhook', name: 'ha', url: `${receiver.url}/api/webhook/imk-kitchen-hook?key=k3y-value` },
+          { type: 'webhook', name: 'n8n', url: `http://bob:pa55-word@127.0.0.1:${port}/webhook/n8n` },
+          {
+            type: 'ntfy',
+            name: 'phone',
+            server: receiver.url,
+            topic: 'imk-private-topic',
+            token: { env: 'NTFY_TOKEN' },
+          },
+        ],
+        retry: { attempts: 1 },
+      });
+      const notifier = createNotifier({ stateDir: state, config, logger, env: { NTFY_TOKEN: 'tk_short1' } });
+      await notifier.emit(jobEvent('job.failed', { jobId: 'job_e', reason: 'boom' }));
+      await notifier.drain();
+      const results = await readNotifyResults(state);
+      const told = `${results.map((r) => r.error).join('\n')}\n${text()}`;
+      expect(results.map((r) => r.error?.split(':')[0]).sort()).toEqual([
+        'ntfy phone (http',
+        'webhook ha (http',
+        'webhook n8n (http',
+      ]);
+      expect(told).toContain('HTTP 404 (Cannot POST [redacted]');
+      const login = Buffer.from('bob:pa55-word').toString('base64');
+      for (const secret of [
+        'imk-kitchen-hook',
+        'k3y-value',
+        'tk_short1',
+        'imk-private-topic',
+        login,
+        'pa55-word',
+      ])
+        expect(told).not.toContain(secret);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('media servers: the Plex token, the Jellyfin key and the folder asked for are not told', async () => {
+    const receiver = await echo();
+    try {
+      const env = { PLEX: 'plex-tok-9', JF: 'jf-key-77' };
+      const plex = MediaServerSchema.parse({
+        type: 'plex',
+        url: receiver.url,
+        token: { env: 'PLEX' },
+        section: 2,
+      });
+      const jellyfin = MediaServerSchema.parse({ type: 'jellyfin', url: receiver.url, token: { env: 'JF' } });
+      const errors = await Promise.all(
+        [
+          refreshMediaServer(plex, 'plex', ['/music/Private Artist/a.flac'], { env, timeoutMs: 5000 }),
+          refreshMediaServer(jellyfin, 'jf', ['/music/a.flac'], { env, timeoutMs: 5000 }),
+        ].map((send) =>
+          send.then(
+            () => 'sent',
+            (e: unknown) => (e as Error).message,
+          ),
+        ),
+      );
+      expect(errors[0]).toMatch(
+        /^plex plex \(http:\/\/127\.0\.0\.1:\d+, section 2\): HTTP 404 \(Cannot GET \[redacted\]/,
+      );
+      expect(errors[1]).toMatch(
+        /^jellyfin jf \(http:\/\/127\.0\.0\.1:\d+\): HTTP 404 \(Cannot POST \[redacted\]/,
+      );
+      for (const secret of ['plex-tok-9', 'jf-key-77', 'Private%20Artist'])
+        expect(errors.join('\n')).not.toContain(secret);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
 describe('ntfy message size', () => {
   it('a message over 4 KB is cut to 4 KB of text with a mark, never sent as an attachment', async () => {
     const receiver = await startReceiver();

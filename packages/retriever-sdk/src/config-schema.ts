@@ -9,4 +9,10 @@ export {
 } from './settings.ts';
 export type { RetrieverSettingsBase } from './settings.ts';
 export { FETCH_MODES } from './url-retriever.ts';
-export { MIN_EVERY_MS, SubscriptionSchema, parseEvery } from './subscriptions.ts';
+export {
+  MIN_EVERY_MS,
+  SubscriptionListSchema,
+  SubscriptionSchema,
+  everySchema,
+  parseEvery,
+} from './subscriptions.ts';

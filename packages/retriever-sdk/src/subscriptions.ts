@@ -18,6 +18,8 @@ const UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const EVERY_PATTERN = /^(\d+[smhd])+$/;
 /** Shortest interval between two runs of one subscription: sites rate-limit listings. */
 export const MIN_EVERY_MS = 60_000;
+/** Longest: a year and a day (`every: 100000000d` made a failed run's retry time one no date can hold). */
+export const MAX_EVERY_MS = 366 * 86_400_000;
 
 /** "6h", "30m", "1d", "1h30m" -> milliseconds; undefined when the text is not such a duration. */
 export function parseEvery(text: string): number | undefined {
@@ -41,6 +43,31 @@ export function formatDuration(ms: number): string {
   return parts.join('') || '0s';
 }
 
+/**
+ * A duration field (`every`, `subscriptionRetry`): a text parseEvery reads, from MIN_EVERY_MS to MAX_EVERY_MS.
+ * A bare number (`every: 30`, YAML's reading of an unquoted number) is refused with what to write instead.
+ */
+export function everySchema(fallback: string, examples: string) {
+  const expected = `expected a duration of at least 1m and at most 366d, ${examples}`;
+  return z
+    .string({
+      error: (issue) =>
+        typeof issue.input !== 'number'
+          ? undefined
+          : issue.input > 0 && Number.isInteger(issue.input)
+            ? `${expected}; a number needs its unit: ${String(issue.input)}m, ${String(issue.input)}h or ${String(issue.input)}d`
+            : `${expected}; a number has no unit`,
+    })
+    .default(fallback)
+    .refine(
+      (text) => {
+        const ms = parseEvery(text) ?? 0;
+        return ms >= MIN_EVERY_MS && ms <= MAX_EVERY_MS;
+      },
+      { message: expected },
+    );
+}
+
 export const SubscriptionSchema = z.object({
   url: z
     .string()
@@ -50,21 +77,38 @@ export const SubscriptionSchema = z.object({
     .enum(FETCH_MODES)
     .optional()
     .describe('What to fetch of each new entry: audio, video or both; unset = defaultMode.'),
-  every: z
-    .string()
-    .default('6h')
-    .refine((text) => (parseEvery(text) ?? 0) >= MIN_EVERY_MS, {
-      message: 'expected a duration of at least 1m such as 30m, 6h, 1d or 1h30m',
-    })
-    .describe('How often the list is looked at: s, m, h, d, combined (1h30m); at least 1m.'),
+  every: everySchema('6h', 'such as 30m, 6h, 1d or 1h30m').describe(
+    'How often the list is looked at: s, m, h, d, combined (1h30m); at least 1m, at most 366d.',
+  ),
   limit: z
-    .number()
-    .int()
-    .positive()
+    .number({ error: 'expected a whole number of entries, at least 1 (such as 10)' })
+    .int({ error: 'expected a whole number of entries, at least 1 (such as 10)' })
+    .positive({
+      error: 'expected at least 1: the most new entries fetched per run (to stop a subscription, remove it)',
+    })
     .default(10)
     .describe('At most this many new entries are fetched per run; the rest wait for the next runs.'),
 });
 export type Subscription = z.output<typeof SubscriptionSchema>;
+
+/**
+ * The subscriptions of a config file: one per list and mode. A second one (the same url and mode, another
+ * every or limit) never ran: subscriptions are kept by that pair (subscriptionId), and the first took it.
+ */
+export const SubscriptionListSchema = z.array(SubscriptionSchema).superRefine((list, ctx) => {
+  const first = new Map<string, number>();
+  list.forEach((subscription, index) => {
+    const id = subscriptionId(subscription);
+    const earlier = first.get(id);
+    if (earlier === undefined) first.set(id, index);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'url'],
+        message: `the same list and mode as subscriptions.${String(earlier)}: only that one would run (with its every and limit); remove one of them`,
+      });
+  });
+});
 export type SubscriptionInput = z.input<typeof SubscriptionSchema>;
 
 const DashboardFileSchema = z.object({

@@ -38,6 +38,16 @@ const post = (body: unknown, auth = true) =>
   });
 
 describe('subscriptions from the dashboard', () => {
+  it('a form that sends every as a number, or limit 0, is told which field and what to write', async () => {
+    const bad = await post({ url: 'https://www.youtube.com/@band/videos', every: 30, limit: 0 });
+    expect(bad.status).toBe(400);
+    const why = ((await bad.json()) as { message: string }).message;
+    expect(why).toMatch(
+      /every: expected a duration of at least 1m.*; a number needs its unit: 30m, 30h or 30d/,
+    );
+    expect(why).toMatch(/limit: expected at least 1: the most new entries fetched per run/);
+  });
+
   it('adds one (token required, bad input named), once, and lists it with the last runs', async () => {
     const url = 'https://www.youtube.com/@somechannel/videos';
     expect((await post({ url }, false)).status).toBe(401);

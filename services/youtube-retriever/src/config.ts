@@ -3,10 +3,9 @@ import { z } from 'zod';
 import { YOUTUBE_RETRIEVER } from '@imk/config';
 import {
   FETCH_MODES,
-  MIN_EVERY_MS,
   RETRY_DEFAULTS,
-  SubscriptionSchema,
-  parseEvery,
+  SubscriptionListSchema,
+  everySchema,
   loadRetrieverSettings,
   requestFolderFields,
 } from '@imk/retriever-sdk/config-schema';
@@ -163,21 +162,12 @@ export const YoutubeConfigSchema = z.object({
     .string()
     .optional()
     .describe('Scratch folder for downloads. @default <root>/state/youtube-retriever/work'),
-  subscriptions: z
-    .array(SubscriptionSchema)
-    .default([])
-    .describe(
-      'Channels and playlists fetched as they grow: every `every`, the list is read (yt-dlp --flat-playlist) and at most `limit` entries not fetched before become jobs. The dashboard can add more (kept in state/youtube-retriever/subscriptions.json).',
-    ),
-  subscriptionRetry: z
-    .string()
-    .default('5m')
-    .refine((text) => (parseEvery(text) ?? 0) >= MIN_EVERY_MS, {
-      message: 'expected a duration of at least 1m such as 5m, 15m or 1h',
-    })
-    .describe(
-      "After a subscription run that failed whole (network down, the list could not be read), wait this long before trying again, twice as long after each further failure in a row, never longer than the subscription's `every`; a run that reads the list goes back to `every`.",
-    ),
+  subscriptions: SubscriptionListSchema.default([]).describe(
+    'Channels and playlists fetched as they grow: every `every`, the list is read (yt-dlp --flat-playlist) and at most `limit` entries not fetched before become jobs. The dashboard can add more (kept in state/youtube-retriever/subscriptions.json).',
+  ),
+  subscriptionRetry: everySchema('5m', 'such as 5m, 15m or 1h').describe(
+    "After a subscription run that failed whole (network down, the list could not be read), wait this long before trying again, twice as long after each further failure in a row, never longer than the subscription's `every`; a run that reads the list goes back to `every`.",
+  ),
   http: z
     .object({
       enabled: z.boolean().default(false).describe('Start the HTTP API when the service runs on its own.'),

@@ -29,6 +29,8 @@ export interface ListedSubscription {
 export interface SubscriptionsMemory {
   /** The last problem said of the dashboard's file: said again only when it changes, not every tick. */
   dashboardProblem?: string | undefined;
+  /** Dashboard subscriptions already said to be the same as one of the YAML (by id): said once each. */
+  shadowed?: Set<string>;
 }
 
 /**
@@ -44,7 +46,17 @@ export async function listSubscriptions(
   const listed = new Map<string, ListedSubscription>();
   const add = (source: ListedSubscription['source']) => (subscription: Subscription) => {
     const id = subscriptionId(subscription);
-    if (!listed.has(id)) listed.set(id, { id, source, subscription });
+    const known = listed.get(id);
+    if (!known) listed.set(id, { id, source, subscription });
+    else if (source === 'dashboard' && !(memory.shadowed ??= new Set()).has(id)) {
+      // Added from the dashboard (which said "added") when the YAML already had it: the YAML's every and
+      // limit are the ones used; said once, so that the dashboard's are not thought to count.
+      memory.shadowed.add(id);
+      logger?.warn(
+        { subscription: id, url: subscription.url },
+        `the subscription added from the dashboard for ${subscription.url} (${subscription.mode ?? 'default mode'}) is also in config/youtube-retriever.yaml: the YAML's (every ${known.subscription.every}, limit ${String(known.subscription.limit)}) is the one that runs; remove one of them`,
+      );
+    }
   };
   settings.subscriptions.forEach(add('config'));
   let dashboard: Subscription[] = [];

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,4 +157,73 @@ describe('apprise sender (real apprise)', () => {
       await receiver.close();
     }
   });
+
+  it('a long failure reason and a title with a NUL or a line break arrive: the body goes on stdin, not on the command line', async () => {
+    // A command-line argument holds no NUL and at most 128 KiB: such an event failed every try, and its
+    // error ('exit signal (undefined undefined)') said nothing.
+    const receiver = await startReceiver();
+    try {
+      const config = NotifyConfigSchema.parse({
+        targets: [{ type: 'apprise', name: 'chat', urls: { env: 'APPRISE_TARGETS' } }],
+      });
+      const stateDir = join(state, 'long');
+      const notifier = createNotifier({
+        stateDir,
+        config,
+        logger,
+        env: { ...process.env, APPRISE_TARGETS: `json://127.0.0.1:${new URL(receiver.url).port}/in` },
+      });
+      const reason = `decode failed:\n${'ffmpeg said a lot. '.repeat(10_000)}the end`;
+      await notifier.emit(jobEvent('job.failed', { jobId: 'job_l', title: 'Side\u0000A\nB', reason }));
+      await notifier.drain();
+      const [request] = receiver.requests;
+      const body = JSON.parse(request?.body ?? '{}') as { title: string; message: string };
+      expect(body.title).toBe('Job failed: Side A B');
+      expect(body.message).toBe(`Job job_l failed for good: ${reason}`);
+      const [result] = await readNotifyResults(stateDir);
+      expect(result).toMatchObject({ target: 'chat', ok: true });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('an apprise that never ends, behind a wrapper script, is ended whole at timeoutSec: the send waits no longer', async () => {
+    // apprise installed in a venv or a container is often run through a script that does not `exec` it;
+    // ending the script alone left its apprise (here a sleep) holding the output, and the send waited for it.
+    const dir = join(state, 'wrapped');
+    await mkdir(dir, { recursive: true });
+    const wrapper = join(dir, 'apprise');
+    const started = join(dir, 'hung.pid');
+    await writeFile(wrapper, `#!/bin/sh\nsleep 90 &\necho $! > '${started}'\nwait\n`, { mode: 0o755 });
+    const config = NotifyConfigSchema.parse({
+      targets: [{ type: 'apprise', name: 'chat', urls: { env: 'APPRISE_TARGETS' } }],
+      timeoutSec: 1,
+    });
+    const notifier = createNotifier({
+      stateDir: dir,
+      config,
+      logger,
+      env: { ...process.env, IMK_APPRISE: wrapper, APPRISE_TARGETS: 'json://127.0.0.1:9/x' },
+    });
+    await notifier.emit(jobEvent('job.succeeded', { jobId: 'job_h' }));
+    const began = Date.now();
+    await notifier.drain();
+    // The sleep would hold it 90 s; the timeout (1 s) and the grace before a SIGKILL (1 s) are what it took.
+    expect(Date.now() - began).toBeLessThan(60_000);
+    const [result] = await readNotifyResults(dir);
+    expect(result).toMatchObject({ target: 'chat', ok: false, final: false });
+    expect(result?.error).toContain('apprise chat: no answer within 1000 ms');
+    // What the wrapper started is gone too, not left running.
+    const hung = Number(await readFile(started, 'utf8'));
+    await expect.poll(() => isRunning(hung), { timeout: 10_000 }).toBe(false);
+  });
 });
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -34,6 +34,35 @@ export function appriseUrls(text: string): string[] {
     .filter((url) => url.includes('://'));
 }
 
+/** The longest title given to apprise (its services cut titles far shorter: Discord 256, Pushover 250). */
+const TITLE_MAX = 250;
+
+/** A title as an argument can carry it: one line, no NUL, at most TITLE_MAX characters. */
+function appriseTitle(title: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is replaced
+  return cutText(title.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim(), TITLE_MAX);
+}
+
+/** How long the processes of an apprise run that was asked to end get before they are killed. */
+const END_GRACE_MS = 1000;
+
+/**
+ * Ends the process group an apprise run leads (the run, and whatever a wrapper script started): SIGTERM,
+ * then SIGKILL for what is left a moment later. A group already gone is fine.
+ */
+function endGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // Gone already.
+    }
+  };
+  kill('SIGTERM');
+  setTimeout(() => kill('SIGKILL'), END_GRACE_MS).unref();
+}
+
 /**
  * Runs Debian's `apprise` with an argument array. URLs hold tokens, so they never reach its command line
  * (visible in `ps` and in logs): they go into a config file readable only by this user, removed after.
@@ -72,31 +101,48 @@ export function createAppriseSender(
           await writeFile(urlFile, `${urls.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
           configs.push(urlFile);
         }
-        const args = [
-          '--title',
-          event.title,
-          '--body',
-          event.message,
-          '--notification-type',
-          APPRISE_TYPE[event.type],
-        ];
+        // The body goes on stdin (apprise reads it there when --body is not given): a command-line argument
+        // can hold no NUL and at most 128 KiB, so a long failure reason, or a title with a NUL from a
+        // bundle's tags, failed every try. The title stays an argument, on one line and cut to a title's length.
+        const args = ['--title', appriseTitle(event.title), '--notification-type', APPRISE_TYPE[event.type]];
         for (const config of configs) args.push('--config', config);
         // Without a tag apprise skips URLs that carry one; `all` sends to every URL of the files.
         args.push('--tag', target.tag ?? 'all');
-        const result = await execa(apprise, args, {
+        const child = execa(apprise, args, {
           reject: false,
-          timeout: ctx.timeoutMs,
-          cancelSignal: signal,
-          stdin: 'ignore',
+          input: event.message,
           env: { ...ctx.env, APPRISE_URLS: '' },
           extendEnv: false,
+          // A process group of its own, ended whole: a wrapper script (apprise in a venv, in a container)
+          // ended alone left its apprise holding the output pipes, and the send waited for it past the timeout.
+          detached: true,
         });
+        let timedOut = false;
+        const end = () => endGroup(child.pid);
+        const timer = setTimeout(() => {
+          timedOut = true;
+          end();
+        }, ctx.timeoutMs);
+        signal?.addEventListener('abort', end, { once: true });
+        if (signal?.aborted) end();
+        let result;
+        try {
+          result = await child;
+        } finally {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', end);
+        }
         if (result.exitCode !== 0) {
-          let output = `${result.stderr}\n${result.stdout}`.trim().split('\n').slice(-3).join(' ');
+          // Not started at all (no exit code, no signal): execa's message says why.
+          const said =
+            result.exitCode === undefined && result.signal === undefined && !timedOut
+              ? (result.shortMessage ?? '')
+              : `${result.stderr ?? ''}\n${result.stdout ?? ''}`;
+          let output = said.trim().split('\n').slice(-3).join(' ');
           for (const url of urls) output = output.split(url).join('[redacted]');
           throw new ImkError(
             'NOTIFY_SEND_FAILED',
-            `apprise ${name}: ${result.timedOut ? `no answer within ${ctx.timeoutMs} ms` : `exit ${result.exitCode ?? 'signal'}`}${output ? ` (${cutText(redactText(output), 300)})` : ''}`,
+            `apprise ${name}: ${timedOut ? `no answer within ${ctx.timeoutMs} ms` : `exit ${result.exitCode ?? result.signal ?? 'before it started'}`}${output ? ` (${cutText(redactText(output), 300)})` : ''}`,
           );
         }
       } finally {

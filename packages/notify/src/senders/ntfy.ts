@@ -62,6 +62,8 @@ export function createNtfySender(
         timeoutMs: ctx.timeoutMs,
         signal,
         what: `ntfy ${name} (${urlForLog(url)})`,
+        // On a public server the topic is its own password: not told, even when the server quotes it back.
+        hide: [target.topic],
       });
     },
   };
