@@ -350,7 +350,8 @@ describe('a job whose outputs folder the earlier version is still writing', () =
   }, 300_000);
 
   it('is looked at once every retry.waitCheckMs by all the workers sharing the queue, not once by each', async () => {
-    const waitCheckMs = 1500;
+    // Before the fix the looks came in pairs 14-21 ms apart: a gap of at least half of 700 ms tells them apart.
+    const waitCheckMs = 700;
     const { root, earlier } = await busyJob({ maxWaitMs: 600_000, waitCheckMs });
     // Two workers (two hosts sharing queues/ and outputs/; two processes here, each its own consumer).
     const logs = ['', ''];
