@@ -117,7 +117,7 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
   // write that follows another still unacknowledged one is held until the server's delayed ACK (40 ms on
   // Linux), and a put of one small file (about 25 requests) took a second even on a LAN.
   const ssh = (client as unknown as { client: SshClient }).client;
-  ssh.once('connect', () => ssh.setNoDelay(true));
+  ssh.on('connect', () => ssh.setNoDelay(true));
   let hostKeyRejected = false;
   try {
     const config: ConnectConfig = {
