@@ -43,10 +43,13 @@ function stft(x: Float64Array, n: number, dimF: number): Float64Array[][] {
     for (let f = 0; f < dimF; f++) {
       let sr = 0;
       let si = 0;
+      // k = (f * m) % n, stepped rather than divided (the same terms in the same order, only faster).
+      let k = 0;
       for (let m = 0; m < n; m++) {
-        const k = (f * m) % n;
         sr += frame[m]! * cos[k]!;
         si -= frame[m]! * sin[k]!;
+        k += f;
+        if (k >= n) k -= n;
       }
       re[f]![t] = sr;
       im[f]![t] = si;
@@ -62,14 +65,23 @@ function istft(spec: Float64Array[][], n: number, dimF: number, frames: number):
   const length = n + HOP * (frames - 1);
   const y = new Float64Array(length);
   const env = new Float64Array(length);
+  const re = new Float64Array(dimF);
+  const im = new Float64Array(dimF);
   for (let t = 0; t < frames; t++) {
+    for (let f = 0; f < dimF; f++) {
+      re[f] = spec[0]![f]![t]!;
+      im[f] = spec[1]![f]![t]!;
+    }
     for (let m = 0; m < n; m++) {
       let s = 0;
+      // k = (f * m) % n, stepped rather than divided (the same terms in the same order, only faster).
+      let k = 0;
       for (let f = 0; f < dimF; f++) {
         const edge = f === 0 || f === n / 2;
-        const k = (f * m) % n;
-        const term = spec[0]![f]![t]! * cos[k]! - (edge ? 0 : spec[1]![f]![t]! * sin[k]!);
+        const term = re[f]! * cos[k]! - (edge ? 0 : im[f]! * sin[k]!);
         s += edge ? term : 2 * term;
+        k += m;
+        if (k >= n) k -= n;
       }
       y[t * HOP + m]! += (s / n) * w[m]!;
       env[t * HOP + m]! += w[m]! ** 2;

@@ -32,6 +32,8 @@ describe('a pass when the share stops answering after its folder look, as the co
       routes: [route('live', 'instrumental', live), route('nas', 'no_drums', music)],
       logger,
       retry: { attemptsPerPass: 1, initialDelaySec: 60, maxDelaySec: 600 },
+      // nasSync.shareTimeoutSec, as a user sets it: short, so that the test waits less for the bound.
+      shareTimeoutSec: 3,
       now: () => clock,
       // The nas backend's put stops the share's server first: after the pass's look at its folder.
       createBackend: (backendOptions, context): SyncBackend => {
@@ -66,7 +68,7 @@ describe('a pass when the share stops answering after its folder look, as the co
       expect((await readdir(live)).sort()).toEqual(['First (instrumental).m4a', 'Second (instrumental).m4a']);
       const nasSecond = [...receipts.all().values()].find((r) => r.backend === 'nas' && r.jobId === 'second');
       expect(nasSecond).toMatchObject({ status: 'failed', errorCode: 'UNREACHABLE' });
-      expect(nasSecond?.errorMessage).toContain(`destination nas: ${music} made no progress for 10 s`);
+      expect(nasSecond?.errorMessage).toContain(`destination nas: ${music} made no progress for 3 s`);
       expect(nasSecond?.errorMessage).toMatch(/Check that the share's server is up/);
       expect(
         lines().some((line) => String(line.msg).startsWith('destination unreachable, will retry later')),

@@ -98,7 +98,7 @@ describe('a pass with rsync or rclone to a share here that stops answering after
         routes: [route('live', 'instrumental', live), route('nas', 'no_drums', music)],
         logger,
         retry: { attemptsPerPass: 1, initialDelaySec: 60, maxDelaySec: 600 },
-        shareTimeoutSec: 5,
+        shareTimeoutSec: 3,
         now: () => clock,
         // The nas backend's put stops the share's server first: after the pass's look at its folder.
         createBackend: (backendOptions, context): SyncBackend => {
@@ -156,7 +156,7 @@ describe('a pass with rsync or rclone to a share here that stops answering after
           (r) => r.backend === 'nas' && r.jobId === 'second' && r.remotePath.startsWith(music),
         );
         expect(nasSecond).toMatchObject({ status: 'failed', errorCode: 'UNREACHABLE' });
-        expect(nasSecond?.errorMessage).toContain(`destination nas: ${music} made no progress for 5 s`);
+        expect(nasSecond?.errorMessage).toContain(`destination nas: ${music} made no progress for 3 s`);
         expect(nasSecond?.errorMessage).toMatch(/Check that the share's server is up/);
         expect(
           lines().some((line) => String(line.msg).startsWith('destination unreachable, will retry later')),
@@ -264,7 +264,7 @@ describe("rclone's first look at a remote that does not answer", () => {
         ],
         logger: testLogger(),
         retry: { attemptsPerPass: 1, initialDelaySec: 60, maxDelaySec: 600 },
-        shareTimeoutSec: 5,
+        shareTimeoutSec: 3,
       });
       await writeJob(outputs, { ...audioJob(name, ['instrumental', 'no_drums']), title: 'One' });
       await signalServer('SIGSTOP');
@@ -281,7 +281,7 @@ describe("rclone's first look at a remote that does not answer", () => {
         expect(await readdir(live)).toEqual(['One (instrumental).m4a']);
         const nas = [...receipts.all().values()].find((r) => r.backend === 'nas' && r.jobId === name);
         expect(nas).toMatchObject({ status: 'failed', errorCode: 'UNREACHABLE' });
-        expect(nas?.errorMessage).toContain(`destination nas: ${rcloneRemote} made no progress for 5 s`);
+        expect(nas?.errorMessage).toContain(`destination nas: ${rcloneRemote} made no progress for 3 s`);
       } finally {
         await signalServer('SIGCONT');
         await engine.close();

@@ -29,6 +29,8 @@ describe('a pass when one destination is on a share that stopped answering', () 
       routes: [route('live', 'instrumental', live), route('nas', 'no_drums', join(share.path, 'Music'))],
       logger,
       retry: { attemptsPerPass: 1, initialDelaySec: 60, maxDelaySec: 600 },
+      // nasSync.shareTimeoutSec, as a user sets it: short, so that the test waits less for the bound.
+      shareTimeoutSec: 3,
     };
     await writeJob(outputs, { ...audioJob('first', ['instrumental', 'no_drums']), title: 'First' });
     const engine = createSyncEngine(options);
@@ -51,13 +53,13 @@ describe('a pass when one destination is on a share that stopped answering', () 
       const nasReceipt = (jobId: string) =>
         [...receipts.all().values()].find((r) => r.backend === 'nas' && r.jobId === jobId);
       expect(nasReceipt('second')).toMatchObject({ status: 'failed', errorCode: 'UNREACHABLE' });
-      expect(nasReceipt('second')?.errorMessage).toMatch(/did not answer within 10 s/);
+      expect(nasReceipt('second')?.errorMessage).toMatch(/did not answer within 3 s/);
       // The engine's own word, once for the destination: its look timed out, it is retried later.
       const unreachable = () =>
         lines().filter((line) => String(line.msg).startsWith('destination unreachable, will retry later'));
       expect(unreachable()).toHaveLength(1);
       expect(unreachable()[0]).toMatchObject({ backend: 'nas' });
-      expect(String(unreachable()[0]?.msg)).toMatch(/did not answer within 10 s/);
+      expect(String(unreachable()[0]?.msg)).toMatch(/did not answer within 3 s/);
       // Another pass while the share is still silent is not held up by it: it asks nothing of the share (no
       // second `stat`, the first one still the only one waiting), so it has nothing to wait for, and reports
       // the destination unreachable again while delivering to the other.

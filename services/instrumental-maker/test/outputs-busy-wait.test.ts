@@ -260,9 +260,9 @@ describe('a job whose outputs folder the earlier version is still writing', () =
   it('gives up when its waits in one attempt together reach retry.maxWaitMs, also when the folder keeps going busy again after the job ran', async () => {
     // Each wait began afresh after the job ran (its own since and looks, as above), so a folder that went
     // busy, free (the job ran), busy again… kept the job cycling wait -> run -> wait without end. Now all the
-    // waits of one attempt together get retry.maxWaitMs / retry.waitCheckMs + 1 looks (here 6000 / 300 + 1
-    // = 21), counted in imk-state.json; each wait here lasts a few looks, far less than retry.maxWaitMs.
-    const { root, earlier, queue } = await busyJob({ maxWaitMs: 6000, waitCheckMs: 300 }, (dir) => ({
+    // waits of one attempt together get retry.maxWaitMs / retry.waitCheckMs + 1 looks (here 4800 / 300 + 1
+    // = 17), counted in imk-state.json; each wait here lasts a few looks, far less than retry.maxWaitMs.
+    const { root, earlier, queue } = await busyJob({ maxWaitMs: 4800, waitCheckMs: 300 }, (dir) => ({
       engine: {
         name: 'counting',
         module: PROCESS_COUNTING_ENGINE,
@@ -327,7 +327,7 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       ) as { message: string };
       expect(error.message).toContain('outputs/busy/ holds files without a manifest.json');
       expect(error.message).toMatch(
-        /looked 22 times in this attempt's waits, each at least retry\.waitCheckMs \(300 ms\) after the last: the most retry\.maxWaitMs \(6 s\)/,
+        /looked 18 times in this attempt's waits, each at least retry\.waitCheckMs \(300 ms\) after the last: the most retry\.maxWaitMs \(5 s\)/,
       );
       expect(error.message).toContain('imk retry busy');
       // `imk job` showed each wait's count of the attempt's looks; the last wait's line says how many.
@@ -335,9 +335,9 @@ describe('a job whose outputs folder the earlier version is still writing', () =
       expect(detail.job.state).toBe('failed');
       expect(detail.job.attempts).toBe(1);
       const shown = String((await imk(['job', 'busy', '--root', root])).stdout);
-      expect(shown).toMatch(/; 21 of at most 21 looks in this attempt's waits, no attempt spent/);
+      expect(shown).toMatch(/; 17 of at most 17 looks in this attempt's waits, no attempt spent/);
       // One line per wait, each with its own looks, and the attempt's count going on from the wait before.
-      const counts = [...shown.matchAll(/; (\d+) of at most 21 looks in this attempt's waits/g)].map((m) =>
+      const counts = [...shown.matchAll(/; (\d+) of at most 17 looks in this attempt's waits/g)].map((m) =>
         Number(m[1]),
       );
       expect(counts.length, shown).toBe(cycles);
@@ -350,7 +350,8 @@ describe('a job whose outputs folder the earlier version is still writing', () =
   }, 300_000);
 
   it('is looked at once every retry.waitCheckMs by all the workers sharing the queue, not once by each', async () => {
-    const waitCheckMs = 1500;
+    // Before the fix the looks came in pairs 14-21 ms apart: a gap of at least half of 700 ms tells them apart.
+    const waitCheckMs = 700;
     const { root, earlier } = await busyJob({ maxWaitMs: 600_000, waitCheckMs });
     // Two workers (two hosts sharing queues/ and outputs/; two processes here, each its own consumer).
     const logs = ['', ''];
