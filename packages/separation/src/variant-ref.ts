@@ -18,21 +18,37 @@ export interface VariantRef {
 const PITCH = /^[+-]?\d{1,2}(\.\d+)?$/;
 const TEMPO = /^\d(\.\d+)?x$/;
 
-/** Splits `name@-2@0.8x` into its name and modifiers; a clear error names a modifier it cannot read. */
+/**
+ * Splits `name@-2@0.8x` into its name and modifiers; a clear error names the variant as written and the
+ * modifier it cannot read.
+ */
 export function parseVariantRef(ref: string): VariantRef {
   const [base = '', ...mods] = ref.split('@');
   const out: VariantRef = { base };
+  const seen: { pitch?: string; tempo?: string } = {};
   for (const mod of mods) {
-    if (PITCH.test(mod) && out.pitch === undefined) {
+    if (PITCH.test(mod)) {
+      if (seen.pitch !== undefined)
+        throw refError(ref, `two pitches, @${seen.pitch} and @${mod}: give one (@-2, @+3)`);
       const pitch = PitchSchema.safeParse(Number(mod));
-      if (!pitch.success) throw refError(ref, `pitch ${mod} is outside -12…+12 semitones`);
-      out.pitch = pitch.data;
-    } else if (TEMPO.test(mod) && out.tempo === undefined) {
+      if (!pitch.success)
+        throw refError(
+          ref,
+          `pitch ${mod} is outside -12…+12 semitones: give one in that range (@-12 … @+12)`,
+        );
+      [seen.pitch, out.pitch] = [mod, pitch.data];
+    } else if (TEMPO.test(mod)) {
+      if (seen.tempo !== undefined)
+        throw refError(ref, `two tempos, @${seen.tempo} and @${mod}: give one (@0.8x)`);
       const tempo = TempoSchema.safeParse(Number(mod.slice(0, -1)));
-      if (!tempo.success) throw refError(ref, `tempo ${mod} is outside 0.5x…2.0x`);
-      out.tempo = tempo.data;
+      if (!tempo.success)
+        throw refError(ref, `tempo ${mod} is outside 0.5x…2.0x: give one in that range (@0.5x … @2x)`);
+      [seen.tempo, out.tempo] = [mod, tempo.data];
     } else
-      throw refError(ref, `"@${mod}" is neither a pitch (@-2, @+3) nor a tempo (@0.8x), each at most once`);
+      throw refError(
+        ref,
+        `"@${mod}" is neither a pitch (@-2, @+3: semitones, -12…+12) nor a tempo (@0.8x: 0.5x…2.0x)`,
+      );
   }
   return out;
 }

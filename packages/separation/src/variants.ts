@@ -115,8 +115,14 @@ export function parseVariantList(
     .map((s) => s.trim())
     .filter(Boolean)) {
     const at = item.indexOf('@');
-    const ref = parseVariantRef(at < 0 ? item : `x${item.slice(at)}`);
+    // Errors name the item as it was written (`instrumental@-13`), not a stand-in.
+    const ref = parseVariantRef(item);
     const [name = '', formula] = (at < 0 ? item : item.slice(0, at)).split('=', 2);
+    if (name === '')
+      throw new ImkError(
+        'INVALID_VARIANT',
+        `variant "${item}" has no name before "${item[item.search(/[=@]/)]}": write one, e.g. instrumental@-2 or karaoke=drums+bass+other`,
+      );
     const key = formatVariantRef({ ...ref, base: name });
     if (formula === undefined) {
       const recipe = known[name];
