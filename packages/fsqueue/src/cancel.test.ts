@@ -143,6 +143,11 @@ describe('cancelJob', () => {
       /^JOB_NOT_CANCELLABLE: job broken has failed/,
     );
     expect(await codeOf(cancelJob(queueDir, 'nope'))).toBe(`JOB_NOT_FOUND: no job nope in ${queueDir}`);
+    // An invalid bundle, archived by the claimer ("has rejected already" was said of it before).
+    await mkdir(join(queueDir, 'rejected', 'job_refused'), { recursive: true });
+    expect(await codeOf(cancelJob(queueDir, 'refused'))).toMatch(
+      /^JOB_NOT_CANCELLABLE: job refused was rejected already \(.*rejected\/job_refused\)/,
+    );
     await mkdir(join(queueDir, 'job_coming.tmp'));
     expect(await codeOf(cancelJob(queueDir, 'coming'))).toMatch(
       /^JOB_NOT_CANCELLABLE: job coming is still being published .*; cancel it once it is ready/,

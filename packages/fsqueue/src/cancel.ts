@@ -91,7 +91,11 @@ function notCancellable(queueDir: string, jobId: string, found: { state: string;
   const last = found.at(-1);
   if (!last)
     return new ImkError('JOB_NOT_FOUND', `no job ${jobId} in ${queueDir}`, { details: { job_id: jobId } });
-  const done = last.state === 'cancelled' ? 'was cancelled already' : `has ${last.state} already`;
+  // "has succeeded / failed already", but "was rejected / cancelled already" (not "has rejected").
+  const done =
+    last.state === 'cancelled' || last.state === 'rejected'
+      ? `was ${last.state} already`
+      : `has ${last.state} already`;
   return new ImkError(
     'JOB_NOT_CANCELLABLE',
     `job ${jobId} ${done} (${last.dir}); only a ready or running job can be cancelled`,
