@@ -1,7 +1,11 @@
 import { ImkError } from '@imk/errors';
+import { formatVariantRef } from '@imk/protocol';
 import { z } from 'zod';
 import type { VariantRecipe } from './variants.ts';
 import './errors.ts';
+
+// The one spelling of a variant lives with the manifest it names (protocol); re-exported for this package's callers.
+export { formatVariantRef };
 
 /** Semitones a variant is transposed by (0: the key is kept). */
 export const PitchSchema = z.number().min(-12).max(12);
@@ -55,14 +59,6 @@ export function parseVariantRef(ref: string): VariantRef {
 
 function refError(ref: string, why: string): ImkError {
   return new ImkError('INVALID_VARIANT', `variant "${ref}": ${why}`);
-}
-
-/** The one spelling of a reference: `name`, then `@±pitch` and `@tempox` when they change anything. */
-export function formatVariantRef(ref: VariantRef): string {
-  let out = ref.base;
-  if (ref.pitch !== undefined && ref.pitch !== 0) out += `@${ref.pitch > 0 ? '+' : ''}${ref.pitch}`;
-  if (ref.tempo !== undefined && ref.tempo !== 1) out += `@${ref.tempo}x`;
-  return out;
 }
 
 /** The recipe with the reference's key/tempo changes on top (a modifier wins over the recipe's own). */

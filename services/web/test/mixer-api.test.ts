@@ -366,3 +366,37 @@ describe('a job whose id has spaces and non-ASCII letters', () => {
     expect(((await cancel.json()) as { error?: string }).error).not.toBe('BAD_JOB_ID');
   });
 });
+
+// A mix named like one of the job's own variants ("instrumental", or "no_drums" at the key it was made in)
+// was queued and answered 202, so the page said "Saved"; the worker then refused it (REMIX_NAME_TAKEN) and
+// the page never said so. Refused here, naming the file, before anything is queued.
+describe("a mix named like one of the job's own variants", () => {
+  it.each([
+    ['instrumental', {}, 'files/audio/Test Artist - Sine Song.m4a'],
+    ['no_drums', { pitch: 0, tempo: 1 }, 'files/audio/Test Artist - Sine Song (no drum).m4a'],
+  ])(
+    '"%s" %o is refused (422 REMIX_NAME_TAKEN) naming the file; nothing is queued',
+    async (variant, extra, path) => {
+      const queued = async () =>
+        (await readdir(join(root, 'queues', 'other')).catch(() => [])).filter((n) =>
+          n.endsWith(`_${variant}`),
+        );
+      const answer = await post('/api/jobs/job_elsewhere/mix', { variant, stems: { bass: 1 }, ...extra });
+      expect(answer.status).toBe(422);
+      const body = (await answer.json()) as { error: string; message: string };
+      expect(body.error).toBe('REMIX_NAME_TAKEN');
+      expect(body.message).toContain(`the mix "${variant}" would replace job job_elsewhere's own`);
+      expect(body.message).toContain(`(${path}); save the mix under another name`);
+      expect(await queued()).toEqual([]);
+    },
+  );
+
+  it('at another key it is a file of its own, and is queued', async () => {
+    const answer = await post('/api/jobs/job_elsewhere/mix', {
+      variant: 'instrumental',
+      stems: { bass: 1 },
+      pitch: -2,
+    });
+    expect(answer.status).toBe(202);
+  });
+});
