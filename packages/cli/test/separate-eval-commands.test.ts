@@ -81,6 +81,10 @@ describe('imk separate and imk eval', () => {
     expect(engine.stderr).toContain('unknown separation engine "spleeter"');
     const variant = await run('--variants', 'karaoke');
     expect(variant.stderr).toContain('unknown variant "karaoke"');
+    // A bad modifier is named in the item as typed (it was named "x@-13", a stand-in for the name).
+    const pitch = await run('--variants', 'instrumental,no_drums@-13');
+    expect(pitch.exitCode).not.toBe(0);
+    expect(pitch.stderr).toContain('variant "no_drums@-13": pitch -13 is outside -12…+12 semitones');
   });
 
   it('separate: two variants that would share one file name are refused before any work, naming both', async () => {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isImkError } from '@imk/errors';
 import { publishTiny, sleep, tempRoot } from '../test/helpers.ts';
 import {
+  CANCEL_REASON_MAX,
   LEASE_FILE,
   cancelJob,
   createQueue,
@@ -143,6 +144,11 @@ describe('cancelJob', () => {
       /^JOB_NOT_CANCELLABLE: job broken has failed/,
     );
     expect(await codeOf(cancelJob(queueDir, 'nope'))).toBe(`JOB_NOT_FOUND: no job nope in ${queueDir}`);
+    // An invalid bundle, archived by the claimer ("has rejected already" was said of it before).
+    await mkdir(join(queueDir, 'rejected', 'job_refused'), { recursive: true });
+    expect(await codeOf(cancelJob(queueDir, 'refused'))).toMatch(
+      /^JOB_NOT_CANCELLABLE: job refused was rejected already \(.*rejected\/job_refused\)/,
+    );
     await mkdir(join(queueDir, 'job_coming.tmp'));
     expect(await codeOf(cancelJob(queueDir, 'coming'))).toMatch(
       /^JOB_NOT_CANCELLABLE: job coming is still being published .*; cancel it once it is ready/,
@@ -150,6 +156,30 @@ describe('cancelJob', () => {
     await publishTiny(queueDir, 'twice');
     await cancelJob(queueDir, 'twice');
     expect(await codeOf(cancelJob(queueDir, 'twice'))).toMatch(/job twice was cancelled already/);
+  });
+
+  // `imk cancel --reason` (and the dashboard's form) kept a line break or a terminal escape as given: `imk job`
+  // printed it raw, so a reason could forge a history line ("FAKE: succeeded") or recolour the terminal; and
+  // the command line took a reason of any length.
+  it('keeps a reason as one line of text, and refuses one too long before anything is cancelled', async () => {
+    await publishTiny(queueDir, 'liner');
+    await cancelJob(queueDir, 'liner', {
+      reason: 'wrong\n2026-01-01 succeeded\u001b[31m red\ttab\u0085 ok  ',
+    });
+    expect(await readJson(join(queueDir, 'cancelled', 'job_liner', 'imk-cancel.json'))).toMatchObject({
+      reason: 'wrong 2026-01-01 succeeded [31m red tab ok',
+    });
+    await publishTiny(queueDir, 'long');
+    expect(await codeOf(cancelJob(queueDir, 'long', { reason: 'x'.repeat(CANCEL_REASON_MAX + 1) }))).toBe(
+      `INVALID_CANCEL_REASON: the cancel reason is ${CANCEL_REASON_MAX + 1} characters long; give one of at most ${CANCEL_REASON_MAX} (nothing was cancelled)`,
+    );
+    expect(await findJob(queueDir, 'long')).toMatchObject({ state: 'ready' });
+    // At the limit, in characters (an emoji is one), it is kept whole.
+    const emoji = '🎵'.repeat(CANCEL_REASON_MAX);
+    await cancelJob(queueDir, 'long', { reason: emoji });
+    expect(await readJson(join(queueDir, 'cancelled', 'job_long', 'imk-cancel.json'))).toMatchObject({
+      reason: emoji,
+    });
   });
 
   it('imk retry brings a cancelled job back with a fresh attempt count, the reason kept', async () => {

@@ -21,6 +21,27 @@ export interface CancelJobOptions {
   by?: string;
 }
 
+/** The longest reason a cancel keeps (the dashboard's form and `imk cancel --reason` alike). */
+export const CANCEL_REASON_MAX = 500;
+
+/**
+ * A cancel's reason as it is kept and shown: one line of text. Control characters (a line break, a
+ * terminal's escape sequences) become spaces, so a reason cannot forge another line of `imk job`'s history
+ * or recolour the operator's terminal. A reason longer than CANCEL_REASON_MAX is refused, naming the limit.
+ */
+export function cancelReason(text: string | undefined): string {
+  const line = (text ?? '')
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  if ([...line].length > CANCEL_REASON_MAX)
+    throw new ImkError(
+      'INVALID_CANCEL_REASON',
+      `the cancel reason is ${[...line].length} characters long; give one of at most ${CANCEL_REASON_MAX} (nothing was cancelled)`,
+    );
+  return line || CANCEL_DEFAULTS.reason;
+}
+
 /** One folder of the job that cancelJob acted on. */
 export interface CancelOutcome {
   jobId: string;
@@ -49,9 +70,10 @@ export async function cancelJob(
   options: CancelJobOptions = {},
 ): Promise<CancelOutcome[]> {
   const by = options.by ?? CANCEL_DEFAULTS.by;
+  const reason = cancelReason(options.reason);
   const request = (token?: string): CancelRequest => ({
     job_id: jobId,
-    reason: options.reason?.trim() || CANCEL_DEFAULTS.reason,
+    reason,
     requested_by: by,
     requested_at: new Date().toISOString(),
     ...(token !== undefined && { token }),
@@ -91,7 +113,11 @@ function notCancellable(queueDir: string, jobId: string, found: { state: string;
   const last = found.at(-1);
   if (!last)
     return new ImkError('JOB_NOT_FOUND', `no job ${jobId} in ${queueDir}`, { details: { job_id: jobId } });
-  const done = last.state === 'cancelled' ? 'was cancelled already' : `has ${last.state} already`;
+  // "has succeeded / failed already", but "was rejected / cancelled already" (not "has rejected").
+  const done =
+    last.state === 'cancelled' || last.state === 'rejected'
+      ? `was ${last.state} already`
+      : `has ${last.state} already`;
   return new ImkError(
     'JOB_NOT_CANCELLABLE',
     `job ${jobId} ${done} (${last.dir}); only a ready or running job can be cancelled`,

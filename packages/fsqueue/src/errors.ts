@@ -4,6 +4,8 @@ import { POLICY, defineErrors } from '@imk/errors';
 export const FSQUEUE_ERRORS = defineErrors('@imk/fsqueue', {
   CLAIM_LOST: POLICY.transient,
   CLAIM_SETTLED: POLICY.transient,
+  /** A cancel's reason longer than CANCEL_REASON_MAX. */
+  INVALID_CANCEL_REASON: POLICY.badRequest,
   INVALID_CONSUMER_ID: POLICY.badRequest,
   INVALID_JOB: POLICY.badRequest,
   INVALID_QUEUE_OPTIONS: POLICY.badRequest,

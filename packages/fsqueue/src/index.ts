@@ -22,7 +22,7 @@ export { defaultConsumerId } from './context.ts';
 export { findJob, findJobFolders } from './find-job.ts';
 export type { QueueEntry } from './find-job.ts';
 export { retryFailed, PREVIOUS_CANCEL_FILE, PREVIOUS_ERROR_FILE } from './retry-failed.ts';
-export { cancelJob, waitForCancel } from './cancel.ts';
+export { CANCEL_REASON_MAX, cancelJob, cancelReason, waitForCancel } from './cancel.ts';
 export type { CancelJobOptions, CancelOutcome } from './cancel.ts';
 export type { CancelRequest } from './cancel-archive.ts';
 export {

@@ -72,8 +72,11 @@ export interface EventRow {
   message: string | null;
 }
 
-/** `ok`, `failed`, or `cache_hit` (the separate stage found its stems in the cache). */
-export type StageOutcome = 'ok' | 'failed' | 'cache_hit' | 'skipped';
+/**
+ * `ok`, `failed`, `cache_hit` (the separate stage found its stems in the cache), or `stopped` (the job was
+ * stopped in this stage: cancelled, shut down, or its claim lost; not a failure of the stage).
+ */
+export type StageOutcome = 'ok' | 'failed' | 'cache_hit' | 'skipped' | 'stopped';
 
 export interface StageRecord {
   stage: string;

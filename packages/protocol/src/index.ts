@@ -71,6 +71,8 @@ export {
   ManifestSchema,
 } from './manifest.ts';
 export type { Artifact, LegacyManifest, Manifest } from './manifest.ts';
+export { formatVariantRef, isSavedMix, mixNameTaken } from './saved-mix.ts';
+export type { VariantKey } from './saved-mix.ts';
 export { describeProblems, formatIssues, parseJsonText, validateJob, validateManifest } from './validate.ts';
 export type { AnyManifest, Validated, ValidationProblem } from './validate.ts';
 export { DOCUMENT_SCHEMAS, documentJsonSchema, documentJsonSchemaText } from './json-schema.ts';

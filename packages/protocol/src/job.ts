@@ -116,6 +116,10 @@ export const TrackSchema = z.looseObject({
 });
 export type Track = z.infer<typeof TrackSchema>;
 
+/** Why a mix whose every stem is at level 0 (or names none) is refused: it would be silence. */
+const AUDIBLE_MIX_MESSAGE =
+  'every stem is at level 0 or not named, so the mix would be silent: give at least one stem a level above 0 (unmute it, or raise its or the master level)';
+
 /**
  * A mix of an earlier job's stems, saved from the page's mixer: the worker reads the stems from its stem
  * cache (no new separation) and adds the variant to that job's outputs, under a new manifest.
@@ -129,7 +133,13 @@ export const RemixSchema = z
       .describe('Name of the new variant (the file is "Artist - Title (<name>).<format>").'),
     stems: z
       .partialRecord(StemNameSchema, z.number().min(0).max(4))
-      .describe('Level of each stem (0 to 4; 1 = as separated; a stem not named is silent).'),
+      // A mix of silent stems is silence: say so before anything is queued or mixed.
+      .refine((stems) => Object.values(stems).some((level) => level > 0), {
+        message: AUDIBLE_MIX_MESSAGE,
+      })
+      .describe(
+        'Level of each stem (0 to 4, at least one above 0; 1 = as separated; a stem not named is silent).',
+      ),
     pitch: z.number().min(-12).max(12).optional().describe('Semitones to transpose by, after the mix.'),
     tempo: z.number().min(0.5).max(2).optional().describe('Speed factor (pitch kept), after the mix.'),
     label: z.string().min(1).max(200).optional().describe('Human text for the variant.'),

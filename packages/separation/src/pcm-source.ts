@@ -86,11 +86,15 @@ export async function openAudio(file: string, signal?: AbortSignal, within?: Wit
   );
 }
 
-/** Reads one block from each reader; all must have the same length, or all be finished. */
+/**
+ * Reads one block from each reader; all must have the same length, or all be finished. No readers at all is
+ * the end (undefined), never an empty block a caller's read-until-the-end loop would ask for forever.
+ */
 export async function readLockstep(
   readers: Record<string, FrameReader>,
   frames: number,
 ): Promise<Record<string, PcmChannels> | undefined> {
+  if (Object.keys(readers).length === 0) return undefined;
   const entries = await Promise.all(
     Object.entries(readers).map(async ([name, reader]) => [name, await reader.read(frames)] as const),
   );

@@ -64,6 +64,10 @@ async function sumVariants(options: MixVariantsOptions): Promise<Record<string, 
         .join(', ')} subtract from the mixture: pass the mixture file`,
     );
   const used = STEM_NAMES.filter((stem) => terms.some(([, t]) => t.stems[stem] !== 0));
+  // The blocks end when the sources do: with every level at 0 and no mixture nothing would be read and the
+  // loop below would never end (a worker spinning forever on a silent mix). Read one stem for the length,
+  // so such a recipe is the song's length of silence.
+  if (used.length === 0 && !needsMixture) used.push(STEM_NAMES[0]);
   const readers: Record<string, FrameReader> = {};
   const writers: [string, VariantTerms, WavWriter][] = [];
   const outputs: Record<string, string> = {};

@@ -1,7 +1,11 @@
 import { ImkError } from '@imk/errors';
+import { formatVariantRef } from '@imk/protocol';
 import { z } from 'zod';
 import type { VariantRecipe } from './variants.ts';
 import './errors.ts';
+
+// The one spelling of a variant lives with the manifest it names (protocol); re-exported for this package's callers.
+export { formatVariantRef };
 
 /** Semitones a variant is transposed by (0: the key is kept). */
 export const PitchSchema = z.number().min(-12).max(12);
@@ -18,35 +22,43 @@ export interface VariantRef {
 const PITCH = /^[+-]?\d{1,2}(\.\d+)?$/;
 const TEMPO = /^\d(\.\d+)?x$/;
 
-/** Splits `name@-2@0.8x` into its name and modifiers; a clear error names a modifier it cannot read. */
+/**
+ * Splits `name@-2@0.8x` into its name and modifiers; a clear error names the variant as written and the
+ * modifier it cannot read.
+ */
 export function parseVariantRef(ref: string): VariantRef {
   const [base = '', ...mods] = ref.split('@');
   const out: VariantRef = { base };
+  const seen: { pitch?: string; tempo?: string } = {};
   for (const mod of mods) {
-    if (PITCH.test(mod) && out.pitch === undefined) {
+    if (PITCH.test(mod)) {
+      if (seen.pitch !== undefined)
+        throw refError(ref, `two pitches, @${seen.pitch} and @${mod}: give one (@-2, @+3)`);
       const pitch = PitchSchema.safeParse(Number(mod));
-      if (!pitch.success) throw refError(ref, `pitch ${mod} is outside -12…+12 semitones`);
-      out.pitch = pitch.data;
-    } else if (TEMPO.test(mod) && out.tempo === undefined) {
+      if (!pitch.success)
+        throw refError(
+          ref,
+          `pitch ${mod} is outside -12…+12 semitones: give one in that range (@-12 … @+12)`,
+        );
+      [seen.pitch, out.pitch] = [mod, pitch.data];
+    } else if (TEMPO.test(mod)) {
+      if (seen.tempo !== undefined)
+        throw refError(ref, `two tempos, @${seen.tempo} and @${mod}: give one (@0.8x)`);
       const tempo = TempoSchema.safeParse(Number(mod.slice(0, -1)));
-      if (!tempo.success) throw refError(ref, `tempo ${mod} is outside 0.5x…2.0x`);
-      out.tempo = tempo.data;
+      if (!tempo.success)
+        throw refError(ref, `tempo ${mod} is outside 0.5x…2.0x: give one in that range (@0.5x … @2x)`);
+      [seen.tempo, out.tempo] = [mod, tempo.data];
     } else
-      throw refError(ref, `"@${mod}" is neither a pitch (@-2, @+3) nor a tempo (@0.8x), each at most once`);
+      throw refError(
+        ref,
+        `"@${mod}" is neither a pitch (@-2, @+3: semitones, -12…+12) nor a tempo (@0.8x: 0.5x…2.0x)`,
+      );
   }
   return out;
 }
 
 function refError(ref: string, why: string): ImkError {
   return new ImkError('INVALID_VARIANT', `variant "${ref}": ${why}`);
-}
-
-/** The one spelling of a reference: `name`, then `@±pitch` and `@tempox` when they change anything. */
-export function formatVariantRef(ref: VariantRef): string {
-  let out = ref.base;
-  if (ref.pitch !== undefined && ref.pitch !== 0) out += `@${ref.pitch > 0 ? '+' : ''}${ref.pitch}`;
-  if (ref.tempo !== undefined && ref.tempo !== 1) out += `@${ref.tempo}x`;
-  return out;
 }
 
 /** The recipe with the reference's key/tempo changes on top (a modifier wins over the recipe's own). */

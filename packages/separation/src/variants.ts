@@ -24,7 +24,7 @@ export const VariantRecipeSchema = z
       .union([z.array(StemNameSchema).min(1), z.partialRecord(StemNameSchema, StemGainSchema)])
       .optional()
       .describe(
-        'Stems summed into the variant: a list, or a level per stem (0…4), e.g. {bass: 1, vocals: 0.2}.',
+        'Stems summed into the variant: a list, or a level per stem (0…4, at least one above 0), e.g. {bass: 1, vocals: 0.2}.',
       ),
     mixture_minus: z.array(StemNameSchema).min(1).optional().describe('Stems subtracted from the mixture.'),
     pitch: PitchSchema.optional().describe('Transpose by this many semitones (-12…+12), after the mix.'),
@@ -34,9 +34,15 @@ export const VariantRecipeSchema = z
   .refine((r) => (r.stems === undefined) !== (r.mixture_minus === undefined), {
     message: 'give exactly one of "stems" (a sum of stems) or "mixture_minus" (the mixture minus stems)',
   })
-  .refine((r) => r.stems === undefined || Array.isArray(r.stems) || Object.keys(r.stems).length > 0, {
-    message: 'give at least one stem level',
-  });
+  // Levels that are all 0 (or none) make silence, and a mix that reads no stem has no length to stop at.
+  .refine(
+    (r) =>
+      r.stems === undefined || Array.isArray(r.stems) || Object.values(r.stems).some((level) => level > 0),
+    {
+      message: 'give at least one stem a level above 0 (with every level at 0 the variant would be silent)',
+      path: ['stems'],
+    },
+  );
 export type VariantRecipe = z.infer<typeof VariantRecipeSchema>;
 
 export const VariantRecipesSchema = z.record(VariantNameSchema, VariantRecipeSchema);
@@ -109,8 +115,14 @@ export function parseVariantList(
     .map((s) => s.trim())
     .filter(Boolean)) {
     const at = item.indexOf('@');
-    const ref = parseVariantRef(at < 0 ? item : `x${item.slice(at)}`);
+    // Errors name the item as it was written (`instrumental@-13`), not a stand-in.
+    const ref = parseVariantRef(item);
     const [name = '', formula] = (at < 0 ? item : item.slice(0, at)).split('=', 2);
+    if (name === '')
+      throw new ImkError(
+        'INVALID_VARIANT',
+        `variant "${item}" has no name before "${item[item.search(/[=@]/)]}": write one, e.g. instrumental@-2 or karaoke=drums+bass+other`,
+      );
     const key = formatVariantRef({ ...ref, base: name });
     if (formula === undefined) {
       const recipe = known[name];

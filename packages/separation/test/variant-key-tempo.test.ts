@@ -82,4 +82,34 @@ describe('variant key and tempo (rubberband after the mix)', () => {
     expect(() => parseVariantList('instrumental@loud')).toThrow(/neither a pitch/);
     expect(parseVariantList('vocals').vocals).toMatchObject({ stems: ['vocals'] });
   });
+
+  // `--variants` named a bad modifier in a stand-in ("x@-13") instead of the item typed, said "neither a pitch
+  // nor a tempo" of a second pitch, and 'unknown variant ""' of an item with no name.
+  it.each([
+    ['instrumental,no_drums@-13', 'variant "no_drums@-13": pitch -13 is outside -12…+12 semitones'],
+    ['instrumental@-12.5', 'variant "instrumental@-12.5": pitch -12.5 is outside -12…+12 semitones'],
+    ['vocals@2.5x', 'variant "vocals@2.5x": tempo 2.5x is outside 0.5x…2.0x'],
+    ['karaoke=drums+bass@13', 'variant "karaoke=drums+bass@13": pitch 13 is outside'],
+    ['instrumental@', 'variant "instrumental@": "@" is neither a pitch'],
+    ['instrumental@-2@-3', 'variant "instrumental@-2@-3": two pitches, @-2 and @-3: give one'],
+    ['no_drums@0.8x@0.9x', 'variant "no_drums@0.8x@0.9x": two tempos, @0.8x and @0.9x: give one'],
+    ['@-2', 'variant "@-2" has no name before "@": write one'],
+    ['=bass', 'variant "=bass" has no name before "=": write one'],
+  ])('--variants %s: the error names the item as written and what is wrong', (list, said) => {
+    expect(() => parseVariantList(list)).toThrow(said);
+  });
+
+  it('reads every pitch and tempo in range, 0 and the bounds included, and one recipe asked twice once', () => {
+    const recipes = parseVariantList(
+      'instrumental@+0,instrumental@-0,instrumental@0@1x,no_drums@+12@2x,no_drums@-12@0.5x,vocals@-1.5,vocals@-1.50',
+    );
+    expect(Object.keys(recipes)).toEqual([
+      'instrumental',
+      'no_drums@+12@2x',
+      'no_drums@-12@0.5x',
+      'vocals@-1.5',
+    ]);
+    expect(recipes['no_drums@-12@0.5x']).toMatchObject({ pitch: -12, tempo: 0.5 });
+    expect(recipes['vocals@-1.5']).toMatchObject({ pitch: -1.5 });
+  });
 });

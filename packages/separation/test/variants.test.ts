@@ -122,4 +122,25 @@ describe('variants', () => {
     expect(() => parseVariantList('nope')).toThrow(/unknown variant "nope"/);
     expect(() => parseVariantList('x=drums+guitar')).toThrow(/invalid variant/);
   });
+
+  // A recipe with every level at 0 read no stem, so the mix's read-until-the-end loop never ended: a
+  // worker spun forever on such a mix (a saved mix with every fader down).
+  it('refuse a recipe whose every level is 0 or that names no stem, naming the field', () => {
+    for (const stems of [{ vocals: 0, drums: 0 }, {}])
+      expect(validateVariantRecipes({ silent: { stems } }).errors).toEqual([
+        'variants.silent.stems: give at least one stem a level above 0 (with every level at 0 the variant would be silent)',
+      ]);
+    expect(validateVariantRecipes({ quiet: { stems: { vocals: 0, bass: 0.01 } } }).errors).toEqual([]);
+  });
+
+  it('mix a recipe whose every level is 0 (a caller that skipped the check) as the song length of silence', async () => {
+    const out = await mixVariants({
+      stems,
+      recipes: { silent: { stems: { vocals: 0, drums: 0, bass: 0, other: 0 } } },
+      outDir: dir,
+    });
+    const silent = (await readWavFile(out.silent!)).channels;
+    expect(silent[0]!.length).toBe(FRAMES);
+    expect(silent.every((c) => c.every((v) => v === 0))).toBe(true);
+  }, 30_000);
 });

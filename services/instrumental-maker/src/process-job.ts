@@ -57,7 +57,9 @@ export async function processClaim(
     album: job.album,
     title: job.title,
   };
-  let stages = new StageRunner(ctx.ledger, jobId, attempt, consumer);
+  // The job's own signal: shutdown (after the grace period), a lost claim or a cancel stop its work early.
+  const job_ = new AbortController();
+  let stages = new StageRunner(ctx.ledger, jobId, attempt, consumer, job_.signal);
   const base = { jobId, queue, attempt, artist: job.artist ?? undefined, title: job.title ?? undefined };
   const running = () =>
     ctx.ledger.recordState(
@@ -79,8 +81,6 @@ export async function processClaim(
   const work = join(ctx.workRoot, jobWorkDirName(jobId, consumer));
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
-  // The job's own signal: shutdown (after the grace period), a lost claim or a cancel stop its work early.
-  const job_ = new AbortController();
   const onShutdown = () => job_.abort(signal.reason);
   signal.addEventListener('abort', onShutdown, { once: true });
   const lostWatch = setInterval(() => {
@@ -103,7 +103,7 @@ export async function processClaim(
         ...(songs.length > 1 && { index: song.index, of: songs.length }),
       };
       if (song.index > 1) {
-        stages = new StageRunner(ctx.ledger, songId, attempt, consumer);
+        stages = new StageRunner(ctx.ledger, songId, attempt, consumer, job_.signal);
         ctx.ledger.recordState(
           songId,
           { state: 'running', attempt, consumer, message: `song ${song.index} of job ${jobId}` },

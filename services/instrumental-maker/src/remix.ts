@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import type { Job, Manifest, Remix } from '@imk/protocol';
+import { isSavedMix, type Job, type Manifest, type Remix } from '@imk/protocol';
 import { formatVariantRef, mixVariants, type VariantRecipe } from '@imk/separation';
 import { readPublishedManifest } from './duplicates.ts';
 import { linkArtifacts } from './link-artifacts.ts';
@@ -30,13 +30,7 @@ type Steps = StageSteps<RemixState, PipelineResult>;
 function refuseTakenName(s: RemixState, source: Manifest, path: string): void {
   const taken = source.artifacts.find((a) => a.path === path);
   if (taken === undefined) return;
-  const ownVariants = new Set(source.options?.variants ?? []);
-  const earlierSave =
-    taken.kind === 'audio' &&
-    taken.variant === s.name &&
-    taken.stem_gains !== undefined &&
-    !ownVariants.has(taken.variant);
-  if (earlierSave) return;
+  if (taken.variant === s.name && isSavedMix(source, taken)) return;
   throw new ImkError(
     'REMIX_NAME_TAKEN',
     `remix ${s.claim.jobId}: the mix "${s.name}" would be written as ${path}, which is job ${s.target}'s ${taken.label} (${taken.variant}); save the mix under another name`,

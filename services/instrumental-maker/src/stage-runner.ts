@@ -32,6 +32,8 @@ export class StageRunner {
     private readonly jobId: string,
     private readonly attempt: number,
     private readonly consumer: string,
+    /** The job's own signal: a stage that ends because it was aborted is `stopped`, not `failed`. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** Marks the running stage's outcome, e.g. `cache_hit` for a separate stage that ran no engine. */
@@ -75,7 +77,8 @@ export class StageRunner {
       finish(this.outcome);
       return result;
     } catch (error) {
-      finish('failed');
+      // A cancel (or a shutdown, a lost claim) ends the stage through its signal: the stage did not fail.
+      finish(this.signal?.aborted === true ? 'stopped' : 'failed');
       throw error;
     }
   }

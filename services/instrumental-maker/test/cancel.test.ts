@@ -100,6 +100,11 @@ describe('imk cancel with a real worker', () => {
       const ran = await jobDetail(root, 'running_one');
       expect(ran.job.state).toBe('cancelled');
       expect(ran.events.at(-1)?.message).toMatch(/cancelled by imk cancel in stage separate: wrong song/);
+      // The stage it was stopped in is `stopped` in imk job's stages (and the dashboard's), not `failed`.
+      expect(ran.stages.find((s) => s.stage === 'separate')).toMatchObject({
+        attempt: 1,
+        outcome: 'stopped',
+      });
       expect((await jobDetail(root, 'queued_one')).job.state).toBe('cancelled');
 
       // Cancelling again, or an unknown job, is refused with the job named; retry brings both back.

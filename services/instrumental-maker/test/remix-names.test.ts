@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { materializeLegacySample } from '@imk/media/legacy-samples';
-import { imk, jobDetail, publishV1, readManifest, removeRoot, rootWithSeparatedSong } from './helpers.ts';
+import {
+  imk,
+  jobDetail,
+  publishLegacy,
+  publishV1,
+  readManifest,
+  removeRoot,
+  rootWithSeparatedSong,
+} from './helpers.ts';
 
 // A mix saved from the page's mixer (a remix job, as the web service queues it) joins the job's outputs.
 // Re-saving a mix under its name replaces that mix; it must never replace a file the job itself made
@@ -98,6 +106,48 @@ describe('a saved mix never replaces a file the job made', () => {
       'files/audio/A - Song.flac',
     );
   }, 120_000);
+});
+
+// A mix saved with every level at 0 (all stems muted, or the master at 0) or naming no stem: the worker read
+// no stem, so its block loop never reached an end, and it spun forever on that job (in `imk up` the dashboard
+// stopped answering too). A bundle a script writes so is refused as the page's request is.
+describe('a mix whose every stem is silent', () => {
+  it.each([
+    ['every level 0', { vocals: 0, drums: 0, bass: 0, other: 0 }],
+    ['no stem named', {}],
+  ])(
+    'is rejected at once (%s), naming the field and what to do; the outputs stay as they were',
+    async (_, stems) => {
+      const before = await readManifest(root, 'song');
+      const id = `remix_silent_${Object.keys(stems).length}`;
+      // Written by hand (a script): publishBundle itself checks the job and would refuse it.
+      await publishLegacy(
+        root,
+        'other',
+        {
+          schema_version: 1,
+          job_id: id,
+          source_type: 'remix',
+          artist: 'A',
+          title: 'Song',
+          remix: { of: 'song', variant: 'quiet', stems },
+        },
+        {},
+      );
+      const run = imk(['run', '--once', '--root', root]);
+      // The old worker never finished this job: stop it rather than wait for the test's own limit.
+      const stuck = setTimeout(() => run.kill('SIGKILL'), 60_000);
+      const result = await run;
+      clearTimeout(stuck);
+      expect(JSON.parse(String(result.stdout || '{}')), String(result.all)).toMatchObject({ rejected: 1 });
+      const detail = await jobDetail(root, id);
+      expect(detail.job.state).toBe('rejected');
+      expect(detail.job.last_error).toMatch(/remix\.stems: every stem is at level 0 or not named/);
+      expect(detail.job.last_error).toMatch(/give at least one stem a level above 0/);
+      expect((await readManifest(root, 'song')).artifacts).toEqual(before.artifacts);
+    },
+    120_000,
+  );
 });
 
 // A remix of an output the earlier Python version wrote (listed like ours) failed as "job X has no published

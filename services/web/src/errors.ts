@@ -22,6 +22,8 @@ export const WEB_ERRORS = defineErrors('@imk/web-service', {
   NO_FILE: POLICY.badRequest,
   OUTPUT_NOT_FOUND: POLICY.notFound,
   PREVIEW_FAILED: POLICY.internal,
+  /** A mix named like one of the job's own variants (its file would replace it); the worker says the same. */
+  REMIX_NAME_TAKEN: POLICY.unprocessable,
   RETRY_UNAVAILABLE: POLICY.unavailable,
   /** "Separate again" when the stems are still cached: nothing to do. */
   STEMS_CACHED: POLICY.conflict,

@@ -324,6 +324,27 @@ describe('the mixer when this host lacks the stems but the song is archived', ()
   });
 });
 
+// Every fader down (or the master at 0) sent levels that were all 0: the mix was queued and the worker spun
+// on it forever. Refused here, before anything is queued, saying what to do (job_elsewhere, above, is one
+// a mix of is queued).
+describe('a mix whose every stem is silent', () => {
+  it.each([
+    ['every level 0', { vocals: 0, drums: 0, bass: 0, other: 0 }],
+    ['no stem named', {}],
+  ])('is refused (%s) naming the stems and what to do; nothing is queued', async (_, stems) => {
+    const queued = async () =>
+      (await readdir(join(root, 'queues', 'other')).catch(() => [])).filter((n) => n.includes('silent'));
+    const before = await queued();
+    const answer = await post('/api/jobs/job_elsewhere/mix', { variant: 'silent', stems });
+    expect(answer.status).toBe(400);
+    const body = (await answer.json()) as { error: string; message: string };
+    expect(body.error).toBe('INVALID_MIX');
+    expect(body.message).toMatch(/^stems: every stem is at level 0 or not named, so the mix would be silent/);
+    expect(body.message).toMatch(/give at least one stem a level above 0/);
+    expect(await queued()).toEqual(before);
+  });
+});
+
 // The earlier version's ids with spaces and non-ASCII letters are job ids (its bundles are made here): the
 // dashboard's job routes answered 400 BAD_JOB_ID ("is not a job id") for the mixer, retry and cancel.
 describe('a job whose id has spaces and non-ASCII letters', () => {
@@ -343,5 +364,39 @@ describe('a job whose id has spaces and non-ASCII letters', () => {
     expect(file.status).toBe(200);
     const cancel = await post(`/api/jobs/${encodeURIComponent(id)}/cancel`, {});
     expect(((await cancel.json()) as { error?: string }).error).not.toBe('BAD_JOB_ID');
+  });
+});
+
+// A mix named like one of the job's own variants ("instrumental", or "no_drums" at the key it was made in)
+// was queued and answered 202, so the page said "Saved"; the worker then refused it (REMIX_NAME_TAKEN) and
+// the page never said so. Refused here, naming the file, before anything is queued.
+describe("a mix named like one of the job's own variants", () => {
+  it.each([
+    ['instrumental', {}, 'files/audio/Test Artist - Sine Song.m4a'],
+    ['no_drums', { pitch: 0, tempo: 1 }, 'files/audio/Test Artist - Sine Song (no drum).m4a'],
+  ])(
+    '"%s" %o is refused (422 REMIX_NAME_TAKEN) naming the file; nothing is queued',
+    async (variant, extra, path) => {
+      const queued = async () =>
+        (await readdir(join(root, 'queues', 'other')).catch(() => [])).filter((n) =>
+          n.endsWith(`_${variant}`),
+        );
+      const answer = await post('/api/jobs/job_elsewhere/mix', { variant, stems: { bass: 1 }, ...extra });
+      expect(answer.status).toBe(422);
+      const body = (await answer.json()) as { error: string; message: string };
+      expect(body.error).toBe('REMIX_NAME_TAKEN');
+      expect(body.message).toContain(`the mix "${variant}" would replace job job_elsewhere's own`);
+      expect(body.message).toContain(`(${path}); save the mix under another name`);
+      expect(await queued()).toEqual([]);
+    },
+  );
+
+  it('at another key it is a file of its own, and is queued', async () => {
+    const answer = await post('/api/jobs/job_elsewhere/mix', {
+      variant: 'instrumental',
+      stems: { bass: 1 },
+      pitch: -2,
+    });
+    expect(answer.status).toBe(202);
   });
 });

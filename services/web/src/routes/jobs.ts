@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
+import { CANCEL_REASON_MAX } from '@imk/fsqueue';
 import type { JobActionResponse, JobDetailResponse, JobListResponse, StatusResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { takeSnapshot } from '../snapshot.ts';
@@ -71,9 +72,9 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
           message: 'cancel is not available: the queue service is not installed',
         });
       const reason = request.body?.reason;
-      if (reason !== undefined && (typeof reason !== 'string' || reason.length > 500))
+      if (reason !== undefined && (typeof reason !== 'string' || reason.length > CANCEL_REASON_MAX))
         return replyError(reply, 'INVALID_REQUEST', {
-          message: 'reason must be a text of at most 500 characters',
+          message: `reason must be a text of at most ${CANCEL_REASON_MAX} characters`,
         });
       try {
         const result = await ctx.cancel(id, reason);

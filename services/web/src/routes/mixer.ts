@@ -11,6 +11,7 @@ import {
   findCachedStems,
   findLegacyStems,
   legacyStemPath,
+  mixNameTaken,
 } from '@imk/protocol';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
 import type { MixQueuedResponse, MixerResponse } from '../api-types.ts';
@@ -182,6 +183,13 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     const tags = 'tags' in found ? found.tags : undefined;
     if (tags === undefined || (missing !== undefined && !missing.canSaveWithoutStems))
       return replyError(reply, 'STEMS_NOT_CACHED', { ...(missing ?? { message: found.reason }) });
+    // A name of the job's own variants would replace that file: the worker refuses it, but the page said
+    // "Saved" and the failure was seen nowhere on it. Said now, before anything is queued.
+    const taken = found.manifest ? mixNameTaken(found.manifest, remix.data) : undefined;
+    if (taken !== undefined)
+      return replyError(reply, 'REMIX_NAME_TAKEN', {
+        message: `variant: the mix "${taken.variant}" would replace job ${id}'s own ${taken.label} (${taken.path}); save the mix under another name`,
+      });
     try {
       const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
       const bundle = createBundle({
