@@ -124,7 +124,13 @@ describe('outputs/ seen by the dashboard, nas-sync and the ledger', () => {
 
     // The one refused output: the same words from all three.
     expect(syncProblems).toHaveLength(1);
-    expect(rebuilt.problems).toEqual(syncProblems);
+    // (and the artifact left out of one_bad_artifact's manifest, in the words sync logs it with)
+    const leftOut = await readJobManifest(
+      (await listCompleteJobs(outputs)).find((j) => j.jobId === 'one_bad_artifact')!,
+    );
+    expect(rebuilt.problems).toEqual(
+      [...syncProblems, ...(leftOut.ok ? leftOut.manifest.leftOut : [])].sort(),
+    );
     const detail = await readOutput(outputs, 'broken');
     for (const problem of detail!.problems!) expect(syncProblems[0]).toContain(problem);
   });
