@@ -147,12 +147,15 @@ function validateLegacyManifest(json: Record<string, unknown>): Validated<AnyMan
       artifacts.push(artifact.data);
       return;
     }
-    const name = artifactName(raw, index);
-    for (const problem of formatIssues(artifact.error.issues, undefined, LegacyArtifactSchema))
-      leftOut.push({
-        path: problem.path === '(document)' ? `artifacts.${index}` : `artifacts.${index}.${problem.path}`,
-        message: `${problem.message}; ${name} is left out (not listed as a file, never synced)`,
-      });
+    // One problem per artifact (its fields together when several are unusable): one artifact left out.
+    const problems = formatIssues(artifact.error.issues, undefined, LegacyArtifactSchema);
+    const [only] = problems;
+    const field = problems.length === 1 && only && only.path !== '(document)' ? `.${only.path}` : '';
+    const what = field ? (only?.message ?? '') : describeProblems(problems);
+    leftOut.push({
+      path: `artifacts.${index}${field}`,
+      message: `${what}; ${artifactName(raw, index)} is left out (not listed as a file, never synced)`,
+    });
   });
   return { ok: true, value: { legacy: true, manifest: { ...result.data, artifacts }, leftOut } };
 }

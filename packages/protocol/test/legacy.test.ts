@@ -118,6 +118,23 @@ describe('an earlier-version manifest with one unusable artifact', () => {
     ['kind a number', { kind: 3 }],
     ['kind empty', { kind: '' }],
   ];
+  it('an artifact with several unusable fields is one artifact left out, its fields named together', async () => {
+    const dir = join(root, 'one-bad', 'both', 'pyout_both');
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, 'manifest.json'),
+      JSON.stringify({ job_id: 'pyout_both', artifacts: [{ kind: null, variant: 'bass', path: '' }] }),
+    );
+    const read = await readOutputManifest(dir);
+    expect(read?.ok && read.manifest.leftOut).toEqual([
+      {
+        path: 'artifacts.0',
+        message: expect.stringMatching(
+          /^kind: .*; path: .*; artifact 0 \(bass\) is left out \(not listed as a file, never synced\)$/,
+        ),
+      },
+    ]);
+  });
   it.each(unusable)(
     '%s: keeps the job and its good artifacts, and names the bad one',
     async (name, change) => {
