@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { materializeLegacySample } from '@imk/media/legacy-samples';
 import { imkInProcess } from './in-process.ts';
+import { audioJob, writeJob } from '../../sync/test/fixtures.ts';
 import { imk, scratchFolder } from './migrate-kit.ts';
 
 // The earlier version's users deleted files from its outputs (a stem they did not want): its manifest still
@@ -50,5 +51,38 @@ describe('an output of the earlier version whose manifest lists a file no longer
     const status = await imkInProcess('sync', 'status', '--root', dir);
     expect(status.stdout).toMatch(/failed +pyout_audio_001\/files\/stems\/drums\.wav .*does not exist/);
     expect(status.stdout).toMatch(/5 delivered, 0 pending, 2 failed/);
+  }, 120_000);
+
+  it('one of OUR manifests with a file missing: failed for good, exit code 2, as a file that does not match it', async () => {
+    // Ours lists sha256 and bytes, so the plan does not open the file: the transfer met ENOENT, was
+    // 'will retry later' pass after pass, while a file of another size or sha256 (LOCAL_MISMATCH) fails for
+    // good with exit code 2 (docs/nas-sync.md). A file deleted from our job folder is that case too.
+    const dir = join(scratch.dir, 'ours');
+    const nas = join(scratch.dir, 'nas-ours');
+    const envFile = join(scratch.dir, 'ours.env');
+    await writeFile(
+      envFile,
+      [
+        'NAS_SYNC_METHOD=local',
+        `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
+        `NAS_SYNC_ROUTES='[{"kind":"audio","to":"\${remoteRoots.audio}"}]'`,
+      ].join('\n'),
+    );
+    expect((await imkInProcess('migrate', '--env', envFile, '--root', dir)).exitCode).toBe(0);
+    await writeJob(join(dir, 'outputs'), audioJob('ours_001', ['instrumental', 'no_drums']));
+    await rm(join(dir, 'outputs', 'ours_001', 'files/audio/Artist - ours_001 (no_drums).m4a'));
+
+    const once = await imk(['sync', '--once', '--root', dir]);
+    expect(once.exitCode, String(once.all)).toBe(2);
+    expect(String(once.stdout)).toMatch(
+      /failed ours_001\/files\/audio\/Artist - ours_001 \(no_drums\)\.m4a -> \w+: \[LOCAL_MISMATCH\] .*is listed in its manifest but is not in its job folder/,
+    );
+    expect(String(once.stdout)).toMatch(
+      /nas-sync: 1 delivered, 0 already delivered, 1 failed, 0 waiting to retry, 1 failed for good/,
+    );
+    // Not tried again on the next pass, and still said by the exit code until imk sync retry.
+    const again = await imk(['sync', '--once', '--root', dir]);
+    expect(again.exitCode, String(again.all)).toBe(2);
+    expect(String(again.stdout)).toMatch(/0 failed, 0 waiting to retry, 1 failed for good/);
   }, 120_000);
 });

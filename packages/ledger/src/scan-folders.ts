@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JOB_STATES, listQueueJobs, listQueueNames, readArchiveOutcome, type QueueEntry } from '@imk/fsqueue';
 import {
+  describeLeftOut,
   describeOutputProblem,
   readJobJson,
   listOutputs,
@@ -87,6 +88,8 @@ export async function scanOutputs(
       problems.push(describeOutputProblem(result));
       continue;
     }
+    // Artifacts of an earlier-version manifest without a usable path or kind: the job is recorded without them.
+    problems.push(...describeLeftOut(result.manifest, folder.manifestPath));
     manifests.push({
       jobId: folder.jobId,
       dir: folder.dir,

@@ -54,6 +54,9 @@ export {
   staleMixClaimName,
 } from './outputs-layout.ts';
 export {
+  artifactsOnDisk,
+  describeLeftOut,
+  describeOnDisk,
   describeOutputProblem,
   findOutput,
   listOutputs,
@@ -61,11 +64,18 @@ export {
   parseOutputManifest,
   readOutputManifest,
 } from './outputs.ts';
-export type { OutputArtifact, OutputFolder, OutputManifest, ReadOutputResult } from './outputs.ts';
+export type {
+  ArtifactOnDisk,
+  OutputArtifact,
+  OutputFolder,
+  OutputManifest,
+  ReadOutputResult,
+} from './outputs.ts';
 export { findLegacyStems, legacyStemPath } from './legacy-stems.ts';
 export {
   ARTIFACT_KINDS,
   ArtifactSchema,
+  LegacyArtifactSchema,
   LegacyManifestSchema,
   LoudnessSchema,
   ManifestSchema,

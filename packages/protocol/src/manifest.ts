@@ -144,6 +144,23 @@ const factBoolean = z
   .catch(undefined);
 
 /**
+ * One artifact of the earlier version's manifest. Its `kind` and `path` are what routes and readers need:
+ * validateManifest reads each artifact apart, and one whose `kind` or `path` is unusable (null, empty,
+ * absolute, `..`, not text) is left out with a problem naming it, while the job and its other artifacts
+ * are kept (its own sync program skipped such an artifact and sent the rest). Every other field is a fact.
+ */
+export const LegacyArtifactSchema = z.looseObject({
+  kind: z.string().min(1),
+  variant: factString,
+  label: factString,
+  path: LegacyPathSchema,
+  codec: factString,
+  container: factString,
+  duration_sec: factNumber,
+  sha256: factString,
+});
+
+/**
  * The earlier Python project's manifest: read, never written. It wrote `null` for every optional value it
  * lacked: `youtube`, `validation`, an artifact's `sha256` (declared, never filled), `codec`, `duration_sec`,
  * and the tags of a bundle without them. Only `job_id` and each artifact's `kind` and `path` are needed:
@@ -160,18 +177,7 @@ export const LegacyManifestSchema = z.looseObject({
   album: factString,
   title: factString,
   processed_at: factString,
-  artifacts: z.array(
-    z.looseObject({
-      kind: z.string(),
-      variant: factString,
-      label: factString,
-      path: LegacyPathSchema,
-      codec: factString,
-      container: factString,
-      duration_sec: factNumber,
-      sha256: factString,
-    }),
-  ),
+  artifacts: z.array(LegacyArtifactSchema),
   youtube: YoutubeInfoSchema.nullable().optional().catch(undefined),
   validation: ValidationSchema.nullable().optional().catch(undefined),
   stems_generated: factBoolean,

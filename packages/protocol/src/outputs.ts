@@ -1,7 +1,13 @@
 import { lstat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import { assertRealFolder, listEntriesOrEmpty, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
+import {
+  assertRealFolder,
+  listEntriesOrEmpty,
+  lstatAnySpelling,
+  parseUntrustedJson,
+  readUntrustedText,
+} from '@imk/fs-safe';
 import {
   MANIFEST_FILE,
   PUBLISHED_MARKER_FILE,
@@ -40,6 +46,12 @@ export interface OutputManifest {
   title: string | undefined;
   processed_at: string | undefined;
   artifacts: OutputArtifact[];
+  /**
+   * Artifacts of the earlier version's manifest that cannot be read (a `path` null, empty, absolute, with
+   * `..`; a `kind` that is no text), one problem each naming its index, kind and field: not in `artifacts`,
+   * so never shown as a file nor synced. Each reader shows them (describeLeftOut). Empty for ours.
+   */
+  leftOut: ValidationProblem[];
   /** The document as validated (unknown fields kept). */
   document: AnyManifest;
 }
@@ -85,6 +97,7 @@ export function outputManifestOf(document: AnyManifest): OutputManifest {
       bytes: num((a as { bytes?: unknown }).bytes),
       gain_db: num((a as { gain_db?: unknown }).gain_db),
     })),
+    leftOut: document.legacy ? document.leftOut : [],
     document,
   };
 }
@@ -141,6 +154,43 @@ export async function readOutputManifest(dir: string): Promise<ReadOutputResult 
 /** One line naming the file and everything wrong with it. */
 export function describeOutputProblem(result: Extract<ReadOutputResult, { ok: false }>): string {
   return `${result.file} is not a valid manifest: ${describeProblems(result.problems)}`;
+}
+
+/**
+ * One line per artifact left out of a manifest (OutputManifest.leftOut), naming the file (so the job) and
+ * the artifact: `outputs/x/manifest.json: artifacts[3].path: … ; artifact 3 (stems, drums) is left out …`.
+ * The one wording for `imk job`, the dashboard, the ledger and the sync pass.
+ */
+export function describeLeftOut(manifest: OutputManifest, file: string): string[] {
+  return manifest.leftOut.map((problem) => `${file}: ${describeProblems([problem])}`);
+}
+
+/**
+ * What is at an artifact's path in its job folder: `file` (a regular file, in either Unicode spelling of its
+ * name), `missing` (nothing: a file the user deleted from the earlier version's outputs), or `not-a-file`
+ * (a folder, a link, a device: never sent nor played). The one look for `imk job` and the dashboard; the sync
+ * opens each file it sends itself (and counts those it cannot as "cannot be sent").
+ */
+export type ArtifactOnDisk = 'file' | 'missing' | 'not-a-file';
+
+export async function artifactsOnDisk(
+  dir: string,
+  artifacts: readonly { path: string }[],
+): Promise<ArtifactOnDisk[]> {
+  return Promise.all(
+    artifacts.map(async ({ path }): Promise<ArtifactOnDisk> => {
+      const found = await lstatAnySpelling(dir, path).catch(() => undefined);
+      if (found === undefined) return 'missing';
+      return found.stats.isFile() ? 'file' : 'not-a-file';
+    }),
+  );
+}
+
+/** Words for an artifact that is not a file on disk (imk job, the dashboard); undefined for a file. */
+export function describeOnDisk(state: ArtifactOnDisk): string | undefined {
+  if (state === 'missing') return 'missing: listed in manifest.json but not in its job folder';
+  if (state === 'not-a-file') return 'not a regular file (a folder or a link): not sent, not played';
+  return undefined;
 }
 
 /** A job folder in outputs/ that holds a manifest (finished), with the manifest's mtime. */

@@ -105,18 +105,36 @@ export async function bundleSongs(dir: string, job: Job): Promise<BundleSong[]> 
   if (job.audio_path !== undefined || job.video_path !== undefined || !job.audio_files?.length)
     return [{ index: 1, job: withCover(job), warnings }];
   const songs: BundleSong[] = [];
+  // A file listed twice (the same name, or two names of one file: `x.mp3` and `files/x.mp3`, or its two
+  // Unicode spellings) is one song: made once, the entries after the first said in its warnings. Before,
+  // each entry was a song of its own, the same audio separated and published twice (`<id>` and `<id>-2`).
+  const byPath = new Map<string, { song: BundleSong; entries: number[] }>();
   for (const [i, name] of job.audio_files.entries()) {
+    const audioPath = await audioFilePath(dir, name);
+    const same = byPath.get(audioPath);
+    if (same) {
+      same.entries.push(i);
+      continue;
+    }
     const track = trackFor(job, name, i);
+    const index = songs.length + 1;
     const song: Job = {
       ...job,
-      job_id: i === 0 ? job.job_id : `${job.job_id}-${i + 1}`,
-      audio_path: await audioFilePath(dir, name),
+      job_id: index === 1 ? job.job_id : `${job.job_id}-${index}`,
+      audio_path: audioPath,
       artist: tag(track?.artist) ?? job.artist,
       album: tag(track?.album) ?? job.album,
       title: tag(track?.title) ?? (job.audio_files.length === 1 ? job.title : undefined) ?? fileTitle(name),
     };
-    songs.push({ index: i + 1, job: withCover(song), warnings: [...warnings] });
+    const entry = { song: { index, job: withCover(song), warnings: [...warnings] }, entries: [i] };
+    byPath.set(audioPath, entry);
+    songs.push(entry.song);
   }
+  for (const [path, { song, entries }] of byPath)
+    if (entries.length > 1)
+      song.warnings.push(
+        `job.json lists ${path} ${entries.length} times in audio_files (${entries.map((i) => `audio_files[${i}]`).join(', ')}): it is one song, made once`,
+      );
   return songs;
 }
 

@@ -3,7 +3,14 @@ import type { z } from 'zod';
 import { parseUntrustedJson } from '@imk/fs-safe';
 import { JOB_FILE, JobSchema, type Job } from './job.ts';
 import { readAsLegacyJob } from './legacy-job.ts';
-import { LegacyManifestSchema, ManifestSchema, type LegacyManifest, type Manifest } from './manifest.ts';
+import { SCHEMA_VERSION } from './common.ts';
+import {
+  LegacyArtifactSchema,
+  LegacyManifestSchema,
+  ManifestSchema,
+  type LegacyManifest,
+  type Manifest,
+} from './manifest.ts';
 
 /** One thing wrong with a document: the file, the dotted field path and what was wrong there. */
 export interface ValidationProblem {
@@ -75,21 +82,93 @@ export function validateJob(json: unknown): Validated<Job> {
     : { ok: false, problems: formatIssues(result.error.issues, JOB_FILE, JobSchema) };
 }
 
-export type AnyManifest = { legacy: false; manifest: Manifest } | { legacy: true; manifest: LegacyManifest };
+export type AnyManifest =
+  | { legacy: false; manifest: Manifest }
+  | {
+      legacy: true;
+      manifest: LegacyManifest;
+      /**
+       * The artifacts of its list that cannot be read (a `path` or `kind` null, empty, absolute, with `..`,
+       * not text; an entry that is no object), one problem each, the field path naming the artifact's
+       * index in the file (`artifacts.3.path`). They are not in `manifest.artifacts`: never shown as files,
+       * never synced. The job and its other artifacts are read as usual.
+       */
+      leftOut: ValidationProblem[];
+    };
 
-/** Validates a parsed `manifest.json`: v1 when it has `schema_version`, else the earlier project's shape. */
+/**
+ * Validates a parsed `manifest.json`: the earlier project's shape when it has no `schema_version`, ours
+ * when it says this version (`1`, or `"1"` as text: a tool that rewrote the file); any other version is
+ * one problem naming it (newer: upgrade imk), not a list of the fields a reader of version 1 would miss.
+ */
 export function validateManifest(json: unknown): Validated<AnyManifest> {
-  const isLegacy = typeof json === 'object' && json !== null && !('schema_version' in json);
-  if (isLegacy) {
-    const result = LegacyManifestSchema.safeParse(json);
-    return result.success
-      ? { ok: true, value: { legacy: true, manifest: result.data } }
-      : { ok: false, problems: formatIssues(result.error.issues, undefined, LegacyManifestSchema) };
-  }
-  const result = ManifestSchema.safeParse(json);
+  if (typeof json === 'object' && json !== null && !Array.isArray(json) && !('schema_version' in json))
+    return validateLegacyManifest(json as Record<string, unknown>);
+  const version = manifestVersion(json);
+  if (typeof version === 'string')
+    return { ok: false, problems: [{ path: 'schema_version', message: version }] };
+  const document = typeof json === 'object' && json !== null ? { ...json, schema_version: version } : json;
+  const result = ManifestSchema.safeParse(document);
   return result.success
     ? { ok: true, value: { legacy: false, manifest: result.data } }
     : { ok: false, problems: formatIssues(result.error.issues, undefined, ManifestSchema) };
+}
+
+/** The version a manifest with `schema_version` says, when this imk reads it; otherwise what to tell the user. */
+function manifestVersion(json: unknown): number | string | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const said = (json as { schema_version?: unknown }).schema_version;
+  const version = typeof said === 'string' && /^\s*\d+\s*$/.test(said) ? Number(said) : said;
+  if (version === SCHEMA_VERSION) return version;
+  if (typeof version === 'number' && Number.isInteger(version) && version > SCHEMA_VERSION)
+    return `schema_version ${version} is newer than this imk reads (${SCHEMA_VERSION}); upgrade imk`;
+  return (
+    `schema_version ${JSON.stringify(said)} is no version of manifest.json: this imk reads ${SCHEMA_VERSION} ` +
+    `(what it writes) and manifests without schema_version (the earlier instrumental-maker's); if the ` +
+    `earlier version wrote this file, remove schema_version from it`
+  );
+}
+
+/**
+ * The earlier version's manifest: the document with every artifact read apart, so that one unusable artifact
+ * is left out with its problem instead of making the whole manifest invalid (the job would vanish from
+ * `imk jobs`, the ledger, the dashboard and sync; its own sync program skipped only that artifact).
+ */
+function validateLegacyManifest(json: Record<string, unknown>): Validated<AnyManifest> {
+  const listed = json.artifacts;
+  const result = LegacyManifestSchema.safeParse(Array.isArray(listed) ? { ...json, artifacts: [] } : json);
+  if (!result.success)
+    return { ok: false, problems: formatIssues(result.error.issues, undefined, LegacyManifestSchema) };
+  const artifacts: LegacyManifest['artifacts'] = [];
+  const leftOut: ValidationProblem[] = [];
+  (Array.isArray(listed) ? (listed as unknown[]) : []).forEach((raw, index) => {
+    const artifact = LegacyArtifactSchema.safeParse(raw);
+    if (artifact.success) {
+      artifacts.push(artifact.data);
+      return;
+    }
+    // One problem per artifact (its fields together when several are unusable): one artifact left out.
+    const problems = formatIssues(artifact.error.issues, undefined, LegacyArtifactSchema);
+    const [only] = problems;
+    const field = problems.length === 1 && only && only.path !== '(document)' ? `.${only.path}` : '';
+    const what = field ? (only?.message ?? '') : describeProblems(problems);
+    leftOut.push({
+      path: `artifacts.${index}${field}`,
+      message: `${what}; ${artifactName(raw, index)} is left out (not listed as a file, never synced)`,
+    });
+  });
+  return { ok: true, value: { legacy: true, manifest: { ...result.data, artifacts }, leftOut } };
+}
+
+/** `artifact 3 (stems, drums)`: the index in the file, and its kind and variant when they are text. */
+function artifactName(raw: unknown, index: number): string {
+  const facts =
+    typeof raw === 'object' && raw !== null
+      ? [(raw as { kind?: unknown }).kind, (raw as { variant?: unknown }).variant].filter(
+          (v): v is string => typeof v === 'string' && v !== '',
+        )
+      : [];
+  return `artifact ${index}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -251,6 +251,36 @@ describe('bundles written by the earlier version', () => {
       ['dz_12345_deemix-2', 'files/02_B.m4a', 'Y', 'Song B'],
       ['dz_12345_deemix-3', 'files/03_C.m4a', 'Z', 'Song C'],
     ]);
+  });
+
+  it('a file audio_files lists twice (by the same name, under files/ or not, in either spelling) is one song', async () => {
+    // Each entry was a song of its own: the same audio separated and published twice (<id> and <id>-2).
+    const dir = join(root, 'queues', 'job_dz_twice');
+    await materializeLegacySample('bundles/job_dz_12345_deemix', dir);
+    await copyFile(join(dir, 'files', 'Track One.m4a'), join(dir, 'files', 'Café.m4a'));
+    const read = await readBundle(dir);
+    expect(read).toMatchObject({ ok: true });
+    if (!read.ok) return;
+    const twice = {
+      ...read.job,
+      audio_files: ['Track One.m4a', 'Café.m4a', 'Track One.m4a', 'files/Track One.m4a', 'Cafe\u0301.m4a'],
+      tracks: [],
+    };
+    // readBundle accepts it (every entry names a file that is there) …
+    await writeFile(join(dir, 'job.json'), JSON.stringify(twice));
+    expect(await readBundle(dir)).toMatchObject({ ok: true });
+    // … and makes two songs, the entries after the first of each file said in that song's warnings.
+    const songs = await bundleSongs(dir, twice);
+    expect(songs.map((s) => [s.index, s.job.job_id, s.job.audio_path])).toEqual([
+      [1, 'dz_12345_deemix', 'files/Track One.m4a'],
+      [2, 'dz_12345_deemix-2', 'files/Café.m4a'],
+    ]);
+    expect(songs[0]!.warnings).toContain(
+      'job.json lists files/Track One.m4a 3 times in audio_files (audio_files[0], audio_files[2], audio_files[3]): it is one song, made once',
+    );
+    expect(songs[1]!.warnings).toContain(
+      'job.json lists files/Café.m4a 2 times in audio_files (audio_files[1], audio_files[4]): it is one song, made once',
+    );
   });
 
   it('rejects an audio_files entry that leaves the bundle, naming the field', () => {

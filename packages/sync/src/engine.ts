@@ -71,6 +71,8 @@ export interface SyncPlan {
   skipped: SkippedArtifact[];
   problems: RoutingProblem[];
   invalidManifests: { jobId: string; problem: string }[];
+  /** Artifacts left out of a readable manifest (OutputManifest.leftOut): never synced, said in the log. */
+  leftOut: { jobId: string; problem: string }[];
   jobs: number;
   /** Who holds each destination path (by destinationKey): conflicts.ts holdsPath, knowing which sources are left. */
   holders: Map<string, Receipt>;
@@ -99,6 +101,8 @@ export interface PassSummary {
   /** Artifacts a `skip: true` route took (sent nowhere, on purpose). */
   skipped: number;
   invalidManifests: number;
+  /** Artifacts left out of their (earlier-version) manifest because their path or kind is unusable. */
+  leftOut: number;
   /**
    * Artifacts a route takes that cannot be sent (missing or unreadable in outputs/, a destination name that
    * cannot be made): `failed` in `imk sync status`, with the reason; nothing was tried.
@@ -188,6 +192,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       skipped: [],
       problems: [],
       invalidManifests: [],
+      leftOut: [],
       jobs: jobs.length,
       holders: new Map(),
       places: { folderKey: () => undefined },
@@ -217,6 +222,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         result.invalidManifests.push({ jobId: job.jobId, problem: cached.problem });
         continue;
       }
+      for (const problem of cached.manifest?.leftOut ?? [])
+        result.leftOut.push({ jobId: job.jobId, problem });
       const routed = cached.routed;
       if (!routed) continue;
       for (const transfer of routed.transfers)
@@ -345,6 +352,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           (options.unrouted ?? SYNC_DEFAULTS.unrouted) === 'fail' ? syncPlan.unrouted.length : 0,
         skipped: syncPlan.skipped.length,
         invalidManifests: syncPlan.invalidManifests.length,
+        leftOut: syncPlan.leftOut.length,
         unsendable: syncPlan.problems.length,
         outcomes: dryRun
           ? due.map((transfer) => ({ transfer, status: 'skipped', final: false, ms: 0 }))

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import {
   MANIFEST_FILE,
+  describeLeftOut,
   describeOutputProblem,
   listOutputs,
   readOutputManifest,
@@ -39,6 +40,12 @@ export interface JobManifest {
   album: string;
   title: string;
   artifacts: SyncArtifact[];
+  /**
+   * Artifacts of the earlier version's manifest that cannot be read (a `path` null, empty, absolute, with
+   * `..`; no `kind`), one line each naming the job, the artifact and the field: never synced, as its own
+   * sync program skipped them; the job's other artifacts are.
+   */
+  leftOut: string[];
 }
 
 export type ReadManifestResult = { ok: true; manifest: JobManifest } | { ok: false; problem: string };
@@ -82,6 +89,7 @@ export async function readJobManifest(job: CompleteJob): Promise<ReadManifestRes
       album: manifest.album ?? '',
       title: manifest.title ?? '',
       artifacts,
+      leftOut: describeLeftOut(manifest, job.manifestPath),
     },
   };
 }

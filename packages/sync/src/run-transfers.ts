@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { posix, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage, isImkError } from '@imk/errors';
+import { errorMessage, isAbsentErrno, isImkError } from '@imk/errors';
 import { redactText, type Logger } from '@imk/log';
 import { errorCode, isDestinationDown, isRetryable, syncError } from './errors.ts';
 import { destinationKey, numberedPath, type ConflictPolicy } from './conflicts.ts';
@@ -54,7 +54,19 @@ export interface RunTransfersInput {
 
 async function assertInsideJob(transfer: PlannedTransfer): Promise<void> {
   // A symlink in an output folder must not send some other file of this host to the NAS.
-  const [file, jobDir] = await Promise.all([realpath(transfer.localPath), realpath(transfer.jobDir)]);
+  const jobDir = await realpath(transfer.jobDir);
+  const file = await realpath(transfer.localPath).catch((error: unknown) => {
+    // The job folder is there but the file its manifest lists is not (deleted by hand): the folder no
+    // longer matches its manifest, as a file of another size or sha256 does. Failed for good (exit code 2,
+    // imk sync status says why) instead of ENOENT retried with backoff pass after pass. (A job folder gone
+    // altogether is its job removed meanwhile: the realpath above, retried, and the next plan drops it.)
+    if (!isAbsentErrno(error)) throw error;
+    throw syncError(
+      'LOCAL_MISMATCH',
+      `artifact ${transfer.localPath} is listed in its manifest but is not in its job folder; the job folder changed after its manifest was written (put the file back, or run the job again; then imk sync retry ${transfer.jobId})`,
+      { cause: error },
+    );
+  });
   if (!file.startsWith(jobDir.endsWith(sep) ? jobDir : jobDir + sep))
     throw syncError(
       'LOCAL_MISMATCH',

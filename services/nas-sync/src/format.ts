@@ -13,6 +13,9 @@ const skippedText = (summary: PassSummary): string =>
   (summary.skipped > 0 ? `, ${summary.skipped} skipped by a skip route` : '') +
   (summary.unsendable > 0
     ? `, ${summary.unsendable} cannot be sent (missing or unreadable in outputs/: the log and imk sync status say which)`
+    : '') +
+  (summary.leftOut > 0
+    ? `, ${summary.leftOut} left out of ${summary.leftOut === 1 ? 'its manifest' : 'their manifests'} (no usable path or kind: the log and imk job say which)`
     : '');
 
 /** One line per pass, for `imk sync --once`. */

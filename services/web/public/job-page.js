@@ -132,13 +132,17 @@ function renderOutputs(id, output, sync, syncEnabled) {
   if ($('#manifest').textContent !== manifestText) $('#manifest').textContent = manifestText;
   // The list is rebuilt only when the artifacts change, so live updates never interrupt a playing <audio> or
   // switch a preview back: a change of sync status is written into each artifact's sync box in place.
-  const key = JSON.stringify([id, output.artifacts.map((a) => a.sha256 ?? a.path), syncEnabled]);
+  const key = JSON.stringify([id, output.artifacts.map((a) => [a.sha256 ?? a.path, a.on_disk]), syncEnabled]);
   if (key !== outputsKey) {
     outputsKey = key;
     syncKey = '';
     syncBoxes.clear();
     $('#variants').replaceChildren(...output.artifacts.map((a) => variantBox(id, a, syncEnabled)));
   }
+  // Artifacts of the earlier version's manifest without a usable path or kind: named, never files here.
+  const leftOut = output.left_out ?? [];
+  $('#left-out').hidden = leftOut.length === 0;
+  $('#left-out').replaceChildren(...leftOut.map((line) => h('li', {}, line)));
   const nextSyncKey = JSON.stringify(sync);
   if (nextSyncKey === syncKey) return;
   syncKey = nextSyncKey;
@@ -153,10 +157,14 @@ function renderOutputs(id, output, sync, syncEnabled) {
  */
 function variantBox(id, a, syncEnabled) {
   const url = fileUrl(id, a.path);
-  const playable = a.kind === 'audio' || a.kind === 'stems';
+  // Listed in manifest.json but not a file in its folder (deleted by hand, a folder): said, not offered.
+  const absent = a.on_disk === 'missing' || a.on_disk === 'not-a-file';
+  const playable = !absent && (a.kind === 'audio' || a.kind === 'stems');
   const media =
     a.kind === 'video'
-      ? h('video', { controls: true, preload: 'metadata', src: url })
+      ? absent
+        ? null
+        : h('video', { controls: true, preload: 'metadata', src: url })
       : playable
         ? h('audio', { controls: true, preload: 'metadata', src: url })
         : null;
@@ -169,8 +177,9 @@ function variantBox(id, a, syncEnabled) {
       'div',
       { class: 'head' },
       h('span', { class: 'name' }, a.label || a.variant || a.path),
-      h('a', { href: `${url}?download=1`, download: '' }, 'download'),
+      absent ? null : h('a', { href: `${url}?download=1`, download: '' }, 'download'),
     ),
+    absent ? h('div', { class: 'note missing' }, a.on_disk_note ?? a.on_disk) : null,
     h(
       'div',
       { class: 'facts' },
@@ -180,7 +189,7 @@ function variantBox(id, a, syncEnabled) {
     ),
     turnedDown(a),
     media,
-    previewImage(id, a),
+    absent ? null : previewImage(id, a),
     syncBox,
   );
 }

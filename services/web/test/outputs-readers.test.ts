@@ -28,11 +28,28 @@ beforeAll(async () => {
   const legacy = JSON.parse(
     await readFile(join(LEGACY, 'pyout_video_002', 'manifest.json'), 'utf8'),
   ) as object;
-  // A manifest that does not validate: refused by sync and the ledger, shown with the same problem.
+  // A manifest that does not validate: refused by sync and the ledger, shown with the same problem. (An
+  // artifact without a path was this example: that artifact alone is now left out, as in one_bad_artifact.)
   await mkdir(join(outputs, 'broken'));
   await writeFile(
     join(outputs, 'broken', 'manifest.json'),
-    JSON.stringify({ ...legacy, job_id: 'broken', artifacts: [{ kind: 'audio', path: null }] }),
+    JSON.stringify({ ...legacy, job_id: 'broken', artifacts: 'files/video/video.mp4' }),
+  );
+  // The earlier version's manifest with one artifact without a path, beside a good one: the job is kept by
+  // every reader, the good artifact listed and synced, the bad one named.
+  await mkdir(join(outputs, 'one_bad_artifact', 'files', 'audio'), { recursive: true });
+  await writeFile(join(outputs, 'one_bad_artifact', 'files', 'audio', 'a.m4a'), 'a');
+  await writeFile(
+    join(outputs, 'one_bad_artifact', 'manifest.json'),
+    JSON.stringify({
+      ...legacy,
+      job_id: 'one_bad_artifact',
+      artifacts: [
+        { kind: 'audio', variant: 'no_drums', path: null },
+        { kind: 'audio', variant: 'instrumental', path: 'files/audio/a.m4a' },
+        { kind: 'stems', variant: 'bass', path: 'files/stems/bass.wav' },
+      ],
+    }),
   );
   // The earlier version's id with a space (it took job_id as any text): listed by every reader, read-only.
   // Never an output: a name no job can have (a control character), a link to a folder, a partial and a
@@ -58,6 +75,7 @@ describe('outputs/ seen by the dashboard, nas-sync and the ledger', () => {
       ' Padded Song ',
       'AC\\DC - Song',
       'My Song',
+      'one_bad_artifact',
       'pyout_inst_003',
       'renamed_copy',
       'v1_job',
@@ -89,6 +107,7 @@ describe('outputs/ seen by the dashboard, nas-sync and the ledger', () => {
       ' Padded Song :legacy',
       'AC\\DC - Song:legacy',
       'My Song:legacy',
+      'one_bad_artifact:legacy',
       'pyout_inst_003:legacy',
       'renamed_copy:legacy',
       'v1_job:v1',
@@ -105,8 +124,35 @@ describe('outputs/ seen by the dashboard, nas-sync and the ledger', () => {
 
     // The one refused output: the same words from all three.
     expect(syncProblems).toHaveLength(1);
-    expect(rebuilt.problems).toEqual(syncProblems);
+    // (and the artifact left out of one_bad_artifact's manifest, in the words sync logs it with)
+    const leftOut = await readJobManifest(
+      (await listCompleteJobs(outputs)).find((j) => j.jobId === 'one_bad_artifact')!,
+    );
+    expect(rebuilt.problems).toEqual(
+      [...syncProblems, ...(leftOut.ok ? leftOut.manifest.leftOut : [])].sort(),
+    );
     const detail = await readOutput(outputs, 'broken');
     for (const problem of detail!.problems!) expect(syncProblems[0]).toContain(problem);
+  });
+
+  it('keeps a job with one unusable artifact, names it, and marks a listed file missing on disk', async () => {
+    const detail = await readOutput(outputs, 'one_bad_artifact');
+    expect(detail?.problems).toBeUndefined();
+    expect(detail?.artifacts.map((a) => [a.index, a.path, a.on_disk, a.on_disk_note])).toEqual([
+      [0, 'files/audio/a.m4a', 'file', undefined],
+      [1, 'files/stems/bass.wav', 'missing', 'missing: listed in manifest.json but not in its job folder'],
+    ]);
+    expect(detail?.left_out).toEqual([
+      'manifest.json: artifacts[0].path: Invalid input: expected string, received null; artifact 0 (audio, no_drums) is left out (not listed as a file, never synced)',
+    ]);
+    const job = (await listCompleteJobs(outputs)).find((j) => j.jobId === 'one_bad_artifact')!;
+    const read = await readJobManifest(job);
+    expect(read.ok && read.manifest.artifacts.map((a) => a.path)).toEqual([
+      'files/audio/a.m4a',
+      'files/stems/bass.wav',
+    ]);
+    expect(read.ok && read.manifest.leftOut).toEqual([
+      `${job.manifestPath}: ${detail!.left_out[0]!.replace(/^manifest\.json: /, '')}`,
+    ]);
   });
 });

@@ -3,6 +3,14 @@ import { ImkError } from '@imk/errors';
 import { findJob, listQueueNames, type QueueEntry } from '@imk/fsqueue';
 import { adoptOutputs, openLedger, type JobDetail } from '@imk/ledger';
 import { formatBytes } from '@imk/log';
+import {
+  artifactsOnDisk,
+  describeLeftOut,
+  describeOnDisk,
+  findOutput,
+  readOutputManifest,
+  type ArtifactOnDisk,
+} from '@imk/protocol';
 import { contextFrom, print } from '../context.ts';
 
 /** Where the job's folder is now, in any queue (the folders are the truth). */
@@ -17,7 +25,29 @@ export async function locateJob(
   return undefined;
 }
 
-function formatDetail(detail: JobDetail, folder: string): string {
+/**
+ * What outputs/<job_id>/ holds beside what the ledger recorded: each artifact's state on disk (by path) and
+ * the artifacts its manifest lists that cannot be read (left out: never listed as files nor synced).
+ */
+interface OutputCheck {
+  onDisk: Map<string, ArtifactOnDisk>;
+  leftOut: string[];
+}
+
+async function checkOutput(outputsDir: string, jobId: string): Promise<OutputCheck | undefined> {
+  const folder = await findOutput(outputsDir, jobId);
+  if (!folder) return undefined;
+  const read = await readOutputManifest(folder.dir);
+  if (!read?.ok) return undefined;
+  const { artifacts } = read.manifest;
+  const states = await artifactsOnDisk(folder.dir, artifacts);
+  return {
+    onDisk: new Map(artifacts.map((a, index) => [a.path, states[index] ?? 'file'])),
+    leftOut: describeLeftOut(read.manifest, folder.manifestPath),
+  };
+}
+
+function formatDetail(detail: JobDetail, folder: string, output: OutputCheck | undefined): string {
   const { job } = detail;
   const lines = [
     `job ${job.job_id}: ${job.state}${job.stage ? ` (stage ${job.stage})` : ''}, ${job.attempts} attempt(s)`,
@@ -47,10 +77,16 @@ function formatDetail(detail: JobDetail, folder: string): string {
   }
   if (detail.artifacts.length > 0) {
     lines.push('artifacts:');
-    for (const a of detail.artifacts)
+    for (const a of detail.artifacts) {
+      const state = describeOnDisk(output?.onDisk.get(a.path) ?? 'file');
       lines.push(
-        `  ${a.kind.padEnd(6)} ${(a.variant ?? '').padEnd(13)} ${a.path}${a.bytes !== undefined ? `  (${formatBytes(a.bytes)})` : ''}`,
+        `  ${a.kind.padEnd(6)} ${(a.variant ?? '').padEnd(13)} ${a.path}${a.bytes !== undefined ? `  (${formatBytes(a.bytes)})` : ''}${state ? `  [${state}]` : ''}`,
       );
+    }
+  }
+  if (output && output.leftOut.length > 0) {
+    lines.push('left out of manifest.json (no usable path or kind: not listed as files, never synced):');
+    for (const line of output.leftOut) lines.push(`  ${line}`);
   }
   return lines.join('\n');
 }
@@ -69,10 +105,17 @@ export async function jobCommand(id: string, options: { root?: string; json?: bo
         'JOB_NOT_FOUND',
         `no job "${id}" in the ledger or in ${paths.queues} (try \`imk jobs\`, or \`imk ledger rebuild\`)`,
       );
-    if (options.json) return print(JSON.stringify({ ...detail, folder: folder ?? null }, null, 2));
+    const output = detail ? await checkOutput(paths.outputs, id) : undefined;
+    if (options.json) {
+      // Each artifact says where it is on disk (`on_disk`: file, missing, not-a-file); `left_out` names the
+      // manifest's artifacts that cannot be read.
+      const artifacts = detail?.artifacts.map((a) => ({ ...a, on_disk: output?.onDisk.get(a.path) ?? null }));
+      const json = detail && { ...detail, artifacts, left_out: output?.leftOut ?? [] };
+      return print(JSON.stringify({ ...json, folder: folder ?? null }, null, 2));
+    }
     const where = folder ? `${folder.state} in ${folder.dir}` : 'not in any queue folder';
     if (!detail) return print(`job ${id}: not in the ledger yet; ${where}`);
-    print(formatDetail(detail, where));
+    print(formatDetail(detail, where, output));
   } finally {
     ledger.close();
   }

@@ -1,5 +1,14 @@
 import { join } from 'node:path';
-import { describeProblems, listOutputs as listOutputFolders, readOutputManifest } from '@imk/protocol';
+import {
+  artifactsOnDisk,
+  describeLeftOut,
+  describeOnDisk,
+  describeProblems,
+  listOutputs as listOutputFolders,
+  readOutputManifest,
+  MANIFEST_FILE,
+  type ArtifactOnDisk,
+} from '@imk/protocol';
 import { isOutputName } from './safe-path.ts';
 
 export interface OutputArtifact {
@@ -15,6 +24,13 @@ export interface OutputArtifact {
   bytes: number | undefined;
   /** Turned down by this many dB (negative) so that it does not clip; undefined when it was not. */
   gain_db: number | undefined;
+  /**
+   * What is at its path in the job folder: `file`, `missing` (listed in manifest.json, deleted from the
+   * folder), `not-a-file` (a folder or a link). Undefined in the library list, which does not look.
+   */
+  on_disk?: ArtifactOnDisk;
+  /** What to say of an artifact that is not a file on disk (describeOnDisk); undefined for a file. */
+  on_disk_note?: string;
 }
 
 export interface OutputSummary {
@@ -35,6 +51,11 @@ export interface OutputDetail {
   artifacts: OutputArtifact[];
   /** Set when manifest.json exists but does not validate: shown to the user rather than hidden. */
   problems: string[] | undefined;
+  /**
+   * Artifacts of the earlier version's manifest that cannot be read (no usable path or kind), one line each
+   * naming the file, the artifact and the field: not in `artifacts`, never synced (OutputManifest.leftOut).
+   */
+  left_out: string[];
 }
 
 /**
@@ -42,18 +63,33 @@ export interface OutputDetail {
  * earlier version's with its nulls); undefined when the job has no published output (yet). A manifest that
  * does not validate is shown with its problems rather than hidden.
  */
-export async function readOutput(outputsDir: string, jobId: string): Promise<OutputDetail | undefined> {
+export async function readOutput(
+  outputsDir: string,
+  jobId: string,
+  options: { onDisk?: boolean } = {},
+): Promise<OutputDetail | undefined> {
   if (!isOutputName(jobId)) return undefined;
-  const result = await readOutputManifest(join(outputsDir, jobId));
+  const dir = join(outputsDir, jobId);
+  const result = await readOutputManifest(dir);
   if (result === undefined) return undefined;
+  // Each artifact's state on disk (one lstat each), unless the caller lists many outputs and needs none.
+  const look = async (artifacts: OutputArtifact[]): Promise<OutputArtifact[]> => {
+    if (options.onDisk === false) return artifacts;
+    const states = await artifactsOnDisk(dir, artifacts);
+    return artifacts.map((a, index) => {
+      const state = states[index] ?? 'file';
+      return { ...a, on_disk: state, on_disk_note: describeOnDisk(state) };
+    });
+  };
   if (result.ok) {
     const { manifest } = result;
     return {
       job_id: jobId,
       manifest: manifest.document.manifest,
       legacy: manifest.legacy,
-      artifacts: manifest.artifacts.map((a, index): OutputArtifact => ({ index, ...a })),
+      artifacts: await look(manifest.artifacts.map((a, index): OutputArtifact => ({ index, ...a }))),
       problems: undefined,
+      left_out: describeLeftOut(manifest, MANIFEST_FILE),
     };
   }
   const json = result.json;
@@ -76,8 +112,9 @@ export async function readOutput(outputsDir: string, jobId: string): Promise<Out
     job_id: jobId,
     manifest,
     legacy: !('schema_version' in manifest),
-    artifacts,
+    artifacts: await look(artifacts),
     problems: result.problems.map((p) => describeProblems([p])),
+    left_out: [],
   };
 }
 
@@ -90,7 +127,7 @@ export async function listOutputs(outputsDir: string, limit = 200): Promise<Outp
   const folders = (await listOutputFolders(outputsDir)).sort((a, b) => b.writtenMs - a.writtenMs);
   const result: OutputSummary[] = [];
   for (const { jobId } of folders.slice(0, limit)) {
-    const detail = await readOutput(outputsDir, jobId);
+    const detail = await readOutput(outputsDir, jobId, { onDisk: false });
     if (!detail) continue;
     result.push({
       job_id: jobId,
