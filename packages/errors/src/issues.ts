@@ -29,7 +29,7 @@ export function oneIssuePerField<T extends FieldIssue>(issues: readonly T[], sch
   const one = [...kept.values()];
   if (schema === undefined) return one;
   return one.map((issue) => {
-    const range = wholeRange(schema, issue);
+    const range = wholeRange(schema, issue) ?? unionChoices(schema, issue);
     return range === undefined ? issue : { ...issue, message: range };
   });
 }
@@ -56,6 +56,8 @@ interface SchemaDef {
   element?: unknown;
   valueType?: unknown;
   options?: unknown[];
+  /** A literal's values. */
+  values?: unknown[];
   items?: unknown[];
   rest?: unknown;
   left?: unknown;
@@ -162,4 +164,26 @@ function rangeText(low: Bound, high: Bound, origin: unknown): string {
   const from = low.inclusive ? `at least ${low.value}` : `more than ${low.value}`;
   const to = high.inclusive ? `at most ${high.value}` : `less than ${high.value}`;
   return `${lead} ${from} and ${to}${unit}`;
+}
+
+/**
+ * 'must be "default" or a number between 0 and 0.99' for a value that meets none of a union of literals and
+ * numbers (zod says only "Invalid input"); undefined for any other union or issue.
+ */
+function unionChoices(schema: unknown, issue: FieldIssue): string | undefined {
+  if (issue.code !== 'invalid_union') return undefined;
+  const choices: string[] = [];
+  for (const option of schemasAt(schema, issue.path)) {
+    const def = defOf(option);
+    if (def?.type === 'literal' && Array.isArray(def.values))
+      choices.push(...def.values.map((v) => JSON.stringify(v)));
+    else if (def?.type === 'number') {
+      const { low, high } = boundsOf(option);
+      const bounded = low !== undefined && high !== undefined && low.value < high.value;
+      choices.push(
+        bounded ? `a number ${rangeText(low, high, 'number').slice('must be '.length)}` : 'a number',
+      );
+    } else return undefined;
+  }
+  return choices.length > 1 ? `must be ${choices.join(' or ')}` : undefined;
 }

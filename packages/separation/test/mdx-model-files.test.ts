@@ -152,6 +152,45 @@ describe('mdx engine: the model file and its settings', () => {
     });
   });
 
+  // UVR runs on Windows, and Notepad (or PowerShell's Out-File -Encoding utf8) saves a byte order mark: a
+  // <model>.json, a model_data/<hash>.json or UVR's model_data.json so saved was refused as "not JSON:
+  // Unexpected token '\uFEFF'", naming a character the user cannot see, though every other JSON file the
+  // project reads (job.json, manifests) skips it. All three are now read as every JSON document is.
+  it('reads model data saved by a Windows editor (a byte order mark, CRLF), wherever UVR keeps it', async () => {
+    const windows = (value: unknown) => `\uFEFF${JSON.stringify(value, null, 2).replace(/\n/g, '\r\n')}\r\n`;
+    const entry = {
+      compensate: 1.035,
+      mdx_dim_f_set: 1024,
+      mdx_dim_t_set: 4,
+      mdx_n_fft_scale_set: 2048,
+      primary_stem: 'Vocals',
+    };
+    const folder = join(dir, 'windows');
+    await mkdir(join(folder, 'model_data'), { recursive: true });
+    const own = await writeModel(join(folder, 'own.onnx'), identityGraph({ ...SHAPE, dimT: 16 }));
+    await writeFile(join(folder, 'own.json'), windows(entry));
+    const given = await writeModel(join(folder, 'given.onnx'), identityGraph({ ...SHAPE, dimT: 32 }));
+    await writeFile(join(folder, 'model_data', `${mdxModelHash(given)}.json`), windows(entry));
+    const listed = await writeModel(join(folder, 'listed.onnx'), identityGraph({ ...SHAPE, dimT: 64 }));
+    await writeFile(
+      join(folder, 'model_data', 'model_data.json'),
+      windows({ [mdxModelHash(listed)]: { ...entry, is_karaoke: false } }),
+    );
+    for (const model of [own, given, listed]) {
+      expect(resolveMdxModelParams(model), model).toMatchObject({ compensate: 1.035, primaryStem: 'Vocals' });
+      expect(createMdxEngine({ model }).params, model).toMatchObject({ compensate: 1.035 });
+    }
+    // A file that is not JSON is still refused, naming it and the keys to write.
+    const broken = await writeModel(join(folder, 'broken.onnx'), identityGraph({ ...SHAPE, dimT: 128 }));
+    await writeFile(join(folder, 'broken.json'), '\uFEFF{"compensate": 1.035,');
+    expect(errorOfSync(() => createMdxEngine({ model: broken }))).toMatchObject({
+      code: 'MODEL_DATA_INVALID',
+      message: expect.stringMatching(
+        /^\S+broken\.json is not valid JSON \(.*\); write it as UVR's model-data entry, the keys compensate, mdx_dim_f_set/,
+      ),
+    });
+  });
+
   // A model linked into models/ from UVR's own folder had its parameters looked for beside the link only: a
   // model UVR knows from its model_data/ failed with MODEL_UNKNOWN. They are now found beside the file the
   // link leads to too, and those beside the link still win.
@@ -302,3 +341,12 @@ describe('mdx model files that cannot be read', () => {
     }
   });
 });
+
+function errorOfSync(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}

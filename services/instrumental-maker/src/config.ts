@@ -135,7 +135,7 @@ export const InstrumentalMakerConfigSchema = z
           .boolean()
           .default(true)
           .describe(
-            "When the engine a job, its sidecar or this file names is not installed (e.g. a legacy sidecar's htdemucs without demucs): use builtin, with a warning in the manifest and the log. false: the job fails at once.",
+            "When the engine a job, its sidecar or this file names is not installed (e.g. a legacy sidecar's htdemucs without demucs), or the MDX model a job or its sidecar names is not in models/: use builtin, with a warning in the manifest and the log. false: the job fails at once.",
           ),
       })
       .prefault({})

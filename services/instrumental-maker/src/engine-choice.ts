@@ -1,6 +1,6 @@
 import { access, constants } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { ImkError, isImkError } from '@imk/errors';
+import { ImkError, isAbsentErrno, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { resolveTool } from '@imk/tools';
 import { checkMdxRuntime, type SeparationEngine } from '@imk/separation';
@@ -14,8 +14,9 @@ export interface EngineChoice {
   warning?: string;
 }
 
-/** Why the engine `spec` cannot run on this machine, or undefined when it can. */
-async function unavailable(ctx: WorkerContext, spec: ResolvedOptions['engine']): Promise<string | undefined> {
+/** Why the engine `options.engine` cannot run on this machine, or undefined when it can. */
+async function unavailable(ctx: WorkerContext, options: ResolvedOptions): Promise<string | undefined> {
+  const spec = options.engine;
   const custom = ctx.config.engine.module !== undefined && spec.name === ctx.config.engine.name;
   try {
     await ctx.engines.get(spec);
@@ -24,6 +25,12 @@ async function unavailable(ctx: WorkerContext, spec: ResolvedOptions['engine']):
     if (spec.name === 'mdx' && !custom) await checkMdxRuntime();
   } catch (error) {
     if (isImkError(error, 'UNKNOWN_ENGINE') || isImkError(error, 'ENGINE_UNAVAILABLE')) return error.message;
+    // A model a job or its sidecar names that this machine's models/ does not have is the mdx engine not
+    // installed here for it, as a sidecar's htdemucs without demucs is (the sidecar came from another
+    // machine). The config's own model missing stays an error: that is this machine's setting, and doctor
+    // says so. A model that is there but unusable (a folder, corrupt, unknown) is an error whoever named it.
+    if (isImkError(error, 'MODEL_MISSING') && options.modelFromJob === true && isAbsentErrno(error.cause))
+      return `${options.modelFrom}: ${error.message}`;
     throw error;
   }
   if (spec.name !== 'demucs' || custom) return undefined;
@@ -72,7 +79,7 @@ export async function chooseEngine(
 ): Promise<EngineChoice> {
   const wanted = options.engine;
   const reason =
-    wanted.name === 'builtin' ? undefined : await unavailable(ctx, wanted).catch(namingModelField(options));
+    wanted.name === 'builtin' ? undefined : await unavailable(ctx, options).catch(namingModelField(options));
   if (reason === undefined)
     return { options, engine: await ctx.engines.get(wanted).catch(namingModelField(options)) };
   const from = options.sources.at(-1) ?? 'config';

@@ -1,7 +1,7 @@
 import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { ImkPaths } from '@imk/config';
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
-import { errorMessage } from '@imk/errors';
+import { errorMessage, isImkError } from '@imk/errors';
 import {
   checkMdxRuntime,
   inspectMdxModel,
@@ -140,7 +140,14 @@ export const modelsCheck: DoctorCheck = {
   required: false,
   async run({ paths }) {
     const dir = modelsDir(paths.root);
-    const files = await listMdxModelFiles(dir);
+    let files: string[];
+    try {
+      files = await listMdxModelFiles(dir);
+    } catch (error) {
+      // models/ a file, a link to a share not mounted, a folder that cannot be read: the message says what to do.
+      if (isImkError(error)) return { status: 'warn', summary: error.message };
+      throw error;
+    }
     if (files.length === 0) return { status: 'skip', summary: `no .onnx models in ${dir}` };
     const reports = await Promise.all(
       files.map((f) => inspectMdxModel(f, { open: true, modelsFolder: dir })),

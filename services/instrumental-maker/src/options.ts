@@ -41,6 +41,8 @@ export interface ResolvedOptions {
    * "song.yaml: model", for an error about that model; undefined when none did.
    */
   modelFrom?: string;
+  /** Whether a job's job.json or its sidecar named the model (not the config): see chooseEngine. */
+  modelFromJob?: boolean;
 }
 
 function optionsError(where: string, field: string, message: string): ImkError {
@@ -194,7 +196,7 @@ export function resolveOptions(
       : undefined,
     engine,
     sources,
-    ...(modelFrom === undefined ? {} : { modelFrom }),
+    ...(modelFrom === undefined ? {} : { modelFrom, modelFromJob: modelFrom !== configModel }),
   };
 }
 

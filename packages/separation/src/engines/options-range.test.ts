@@ -10,8 +10,11 @@ describe('engine options out of range', () => {
     [{ batchSize: 17 }, 'mdx.batchSize: must be between 1 and 16'],
     [{ overlap: 1 }, 'mdx.overlap: must be between 0 and 0.99'],
     [{ compensate: 0 }, 'mdx.compensate: must be more than 0 and at most 10'],
+    // A number written as a string (a job.json's "overlap": "0.5") was told only "Invalid input".
+    [{ overlap: '0.5' }, 'mdx.overlap: must be "default" or a number between 0 and 0.99'],
+    [{ compensate: 'Auto' }, 'mdx.compensate: must be "auto" or a number more than 0 and at most 10'],
   ])('mdx %j says %s', (options, said) => {
-    expect(() => createMdxEngine({ model: 'model.onnx', ...options })).toThrow(said);
+    expect(() => createMdxEngine({ model: 'model.onnx', ...(options as object) })).toThrow(said);
   });
 
   it('demucs says its one bound as before', () => {

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { closeSync, readSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ImkError, isAbsentErrno, markSaidAs, oneIssuePerField } from '@imk/errors';
-import { NOT_REGULAR_FILE, fileReadProblem, openRegularFileSync, readRegularFileSync } from '@imk/fs-safe';
+import {
+  NOT_REGULAR_FILE,
+  fileReadProblem,
+  openRegularFileSync,
+  parseUntrustedJson,
+  readRegularFileSync,
+} from '@imk/fs-safe';
 import { z } from 'zod';
 import { createChunkSpectrogram } from './chunk-spectrogram.ts';
 import { KNOWN_MDX_MODELS } from './known-models.ts';
@@ -193,14 +199,17 @@ function readModelData(
 ): MdxModelData | undefined {
   const text = readSidecar(path);
   if (text === undefined) return undefined;
+  // Read as every JSON document a user writes is (a byte order mark, as Windows editors save one, skipped;
+  // nesting bounded), under this package's code, so a bad file is refused as the model's data.
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseUntrustedJson(text, { name: path });
   } catch (cause) {
-    throw new ImkError('MODEL_DATA_INVALID', `${path} is not JSON: ${(cause as Error).message}`, {
-      cause,
-      details: { file: path },
-    });
+    throw new ImkError(
+      'MODEL_DATA_INVALID',
+      `${(cause as Error).message}; write it as UVR's model-data entry, the keys ${MDX_MODEL_DATA_KEYS.join(', ')}`,
+      { cause, details: { file: path } },
+    );
   }
   const object =
     typeof json === 'object' && json !== null && !Array.isArray(json)

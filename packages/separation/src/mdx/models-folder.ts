@@ -1,8 +1,8 @@
 import type { Dirent } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import { ImkError, isAbsentErrno, isImkError } from '@imk/errors';
-import { resolveInside, type PathOutsideReason } from '@imk/fs-safe';
+import { fileReadProblem, resolveInside, type PathOutsideReason } from '@imk/fs-safe';
 import '../errors.ts';
 
 // What "a model in models/" is, in one place: what `imk models` lists and `imk doctor` checks is what a job,
@@ -115,7 +115,9 @@ export async function resolveModelInFolder(root: string, rel: string): Promise<s
  * What `imk models` and `imk doctor` look at, by path: every entry named `*.onnx` in `dir` and its subfolders
  * (whatever it is, so that a folder or a named pipe of that name is named as such), and every symbolic link
  * to a folder outside `dir` (its models would be refused). None when `dir` does not exist. Subfolders that
- * cannot be read are passed over.
+ * cannot be read are passed over. ImkError, naming `dir` and what to do, when `dir` itself is there but holds
+ * no listing: a file (MODEL_PATH_NOT_FOLDER), a symbolic link to nothing (a share not mounted) or a folder
+ * that cannot be read (MODEL_MISSING); "no models" would send the user copying models into it.
  */
 export async function listMdxModelFiles(dir: string): Promise<string[]> {
   const found: string[] = [];
@@ -123,15 +125,18 @@ export async function listMdxModelFiles(dir: string): Promise<string[]> {
   try {
     real = await realpath(dir);
   } catch (error) {
-    if (isAbsentErrno(error)) return [];
-    throw error;
+    if (isAbsentErrno(error)) {
+      await assertNotDanglingLink(dir);
+      return [];
+    }
+    throw unlistable(dir, error);
   }
   async function walk(folder: string, depth: number): Promise<void> {
     let entries: Dirent[];
     try {
       entries = await readdir(folder, { withFileTypes: true });
     } catch (error) {
-      if (depth === 0) throw error;
+      if (depth === 0) throw unlistable(dir, error);
       return;
     }
     for (const entry of entries) {
@@ -155,4 +160,36 @@ async function leavesAsFolder(realDir: string, path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Throws when `dir` (not there by its real path) is a symbolic link to nothing: models/ linked to a NAS share. */
+async function assertNotDanglingLink(dir: string): Promise<void> {
+  let target: string;
+  try {
+    if (!(await lstat(dir)).isSymbolicLink()) return;
+    target = await readlink(dir);
+  } catch {
+    return;
+  }
+  throw new ImkError(
+    'MODEL_MISSING',
+    `models folder ${dir} is a symbolic link to ${target}, which is not there (a share not mounted?): mount it or point the link at the folder that holds the .onnx models`,
+    { details: { file: dir } },
+  );
+}
+
+/** Why `imk models` / `imk doctor` cannot list the models folder `dir` (which is there), and what to do. */
+function unlistable(dir: string, error: unknown): ImkError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOTDIR')
+    return new ImkError(
+      'MODEL_PATH_NOT_FOLDER',
+      `models folder ${dir} is a file, not a folder: move that file aside and make ${dir} a folder with the .onnx models in it (docs/separation.md)`,
+      { details: { file: dir } },
+    );
+  return new ImkError(
+    'MODEL_MISSING',
+    `models folder ${dir} cannot be listed: ${fileReadProblem(error)}; let the user imk runs as read it (r and x on the folder)`,
+    { cause: error, details: { file: dir } },
+  );
 }
