@@ -95,6 +95,57 @@ describe('a service that runs but cannot do its work', () => {
   }, 60_000);
 });
 
+describe('the worker without ffmpeg', () => {
+  // Every job needs ffmpeg and ffprobe: a worker that cannot find them is degraded, not green, on both
+  // surfaces, and /readyz without the token still says so (booleans only, no path).
+  it('is degraded naming ffmpeg and what to do, in /readyz (with and without the token) and /api/status', async () => {
+    const root = await newRoot();
+    const token = 'a-long-enough-dashboard-token-0123456789';
+    await mkdir(join(root, 'config'));
+    await writeFile(join(root, 'config', 'web.yaml'), `token: ${token}\n`);
+    const saved = { ...process.env };
+    process.env.IMK_FFMPEG = join(root, 'no-ffmpeg-here');
+    const logs = capturedLogs();
+    const run = await up(root, ['instrumental-maker'], logs);
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    try {
+      let body: Ready | undefined;
+      await expect
+        .poll(
+          async () => {
+            body = (await (await fetch(`${run.url}/readyz`, auth)).json()) as Ready;
+            return body.checks.filter((c) => c.degraded).map((c) => c.name);
+          },
+          { timeout: 30_000 },
+        )
+        .toEqual(['service:instrumental-maker']);
+      expect(body).toMatchObject({ ready: true, degraded: true });
+      const worker = body?.checks.find((c) => c.name === 'service:instrumental-maker');
+      expect(worker?.reasons?.join('\n')).toMatch(
+        /ffmpeg: IMK_FFMPEG=.* is not an executable file.*fix: .*apt-get install -y ffmpeg/,
+      );
+      const open = (await (await fetch(`${run.url}/readyz`)).json()) as Ready;
+      expect(open).toMatchObject({ ready: true, degraded: true });
+      expect(open.checks.find((c) => c.name === 'service:instrumental-maker')).toEqual({
+        name: 'service:instrumental-maker',
+        ok: true,
+        degraded: true,
+      });
+      const status = (await (await fetch(`${run.url}/api/status`, auth)).json()) as {
+        services: { name: string; state: string; reasons?: string[] }[];
+      };
+      expect(status.services.find((s) => s.name === 'instrumental-maker')).toMatchObject({
+        state: 'degraded',
+        reasons: worker?.reasons,
+      });
+    } finally {
+      await run.stop();
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  }, 60_000);
+});
+
 describe('secrets written inline in the YAML', () => {
   const SECRETS = [
     'INLINE-S3-SECRET-7f3a',
