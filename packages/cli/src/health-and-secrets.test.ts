@@ -146,6 +146,53 @@ describe('the worker without ffmpeg', () => {
   }, 60_000);
 });
 
+describe('nas-sync with a route onto a share that is not mounted', () => {
+  // nas-sync refuses to write under an fstab mount point that is not mounted (the files would land on this
+  // host's own disk): it delivers nothing, so it is degraded, naming the route and the share.
+  it('is degraded in /readyz and /api/status, naming the route, the share and what to do', async () => {
+    const root = await newRoot();
+    const share = join(root, 'mnt', 'nas');
+    await mkdir(share, { recursive: true });
+    await mkdir(join(root, 'config'));
+    await writeFile(
+      join(root, 'config', 'nas-sync.yaml'),
+      `nasSync:\n  enabled: true\n  routes:\n    - name: music\n      match: { kind: audio }\n      to: ${share}/Music/{title}.{ext}\n`,
+    );
+    const fstab = join(root, 'fstab');
+    const mountinfo = join(root, 'mountinfo');
+    await writeFile(fstab, `//nas/music ${share} cifs noauto 0 0\n`);
+    await writeFile(mountinfo, '21 26 0:20 / /proc rw,relatime - proc proc rw\n');
+    const saved = { ...process.env };
+    Object.assign(process.env, { IMK_SYNC_FSTAB: fstab, IMK_SYNC_MOUNTINFO: mountinfo });
+    const logs = capturedLogs();
+    const run = await up(root, ['nas-sync'], logs);
+    try {
+      let body: Ready | undefined;
+      await expect
+        .poll(
+          async () => {
+            body = (await (await fetch(`${run.url}/readyz`)).json()) as Ready;
+            return body.checks.filter((c) => c.degraded).map((c) => c.name);
+          },
+          { timeout: 30_000 },
+        )
+        .toEqual(['service:nas-sync']);
+      const reasons = body?.checks.find((c) => c.name === 'service:nas-sync')?.reasons?.join('\n');
+      expect(reasons).toContain('route "music"');
+      expect(reasons).toContain(`${share} is listed in ${fstab} but not mounted`);
+      expect(reasons).toMatch(/fix: .*mount the share/);
+      const status = (await (await fetch(`${run.url}/api/status`)).json()) as {
+        services: { name: string; state: string; reasons?: string[] }[];
+      };
+      expect(status.services.find((s) => s.name === 'nas-sync')).toMatchObject({ state: 'degraded' });
+    } finally {
+      await run.stop();
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  }, 60_000);
+});
+
 describe('secrets written inline in the YAML', () => {
   const SECRETS = [
     'INLINE-S3-SECRET-7f3a',
