@@ -193,6 +193,46 @@ describe('nas-sync with a route onto a share that is not mounted', () => {
   }, 60_000);
 });
 
+describe('an invalid config/notify.yaml', () => {
+  // Notifications are then off (the services work on): that was one log line; the dashboard was green.
+  it('shows the services that notify as degraded, saying notifications are off and why', async () => {
+    const root = await newRoot();
+    await mkdir(join(root, 'config'));
+    await writeFile(join(root, 'config', 'notify.yaml'), 'targets:\n  - type: ntfy\n');
+    await writeFile(
+      join(root, 'config', 'nas-sync.yaml'),
+      `nasSync:\n  enabled: true\n  routes:\n    - match: { kind: audio }\n      to: ${join(root, 'nas')}/{title}.{ext}\n`,
+    );
+    const logs = capturedLogs();
+    const run = await up(root, ['instrumental-maker', 'nas-sync'], logs);
+    try {
+      let body: Ready | undefined;
+      await expect
+        .poll(
+          async () => {
+            body = (await (await fetch(`${run.url}/readyz`)).json()) as Ready;
+            return body.checks.filter((c) => c.degraded).map((c) => c.name);
+          },
+          { timeout: 30_000 },
+        )
+        .toEqual(['service:instrumental-maker', 'service:nas-sync']);
+      for (const name of ['service:instrumental-maker', 'service:nas-sync'])
+        expect(body?.checks.find((c) => c.name === name)?.reasons?.join('\n')).toMatch(
+          /notifications: off: [\s\S]*notify\.yaml[\s\S]*targets\.0\.topic[\s\S]*fix: fix config\/notify\.yaml/,
+        );
+      const status = (await (await fetch(`${run.url}/api/status`)).json()) as {
+        services: { name: string; state: string }[];
+      };
+      expect(status.services.filter((s) => s.state === 'degraded').map((s) => s.name)).toEqual([
+        'instrumental-maker',
+        'nas-sync',
+      ]);
+    } finally {
+      await run.stop();
+    }
+  }, 60_000);
+});
+
 describe('secrets written inline in the YAML', () => {
   const SECRETS = [
     'INLINE-S3-SECRET-7f3a',

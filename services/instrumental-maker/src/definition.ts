@@ -1,3 +1,4 @@
+import { notificationsHealthCheck } from '@imk/notify';
 import { defineService } from '@imk/service';
 import { InstrumentalMakerConfigSchema, SERVICE_NAME } from './config.ts';
 import { doctorChecks, toolsHealthChecks } from './doctor-checks.ts';
@@ -19,5 +20,5 @@ export const instrumentalMakerService = defineService({
   doctorChecks,
   // Without ffmpeg and ffprobe every job fails: the running worker is degraded (the ledger and the engine
   // are said elsewhere: /readyz's ledger check, each job's manifest warning for the builtin fallback).
-  healthChecks: toolsHealthChecks,
+  healthChecks: [...toolsHealthChecks, notificationsHealthCheck],
 });

@@ -1,5 +1,6 @@
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
+import { notificationsHealthCheck } from '@imk/notify';
 import { loadNasSyncConfig } from './config.ts';
 import { sharesMountedCheck } from './doctor-checks.ts';
 
@@ -43,4 +44,4 @@ export const sharesHealthCheck: DoctorCheck = {
 };
 
 /** What the supervisor runs while nas-sync runs, to tell running from degraded. */
-export const healthChecks: DoctorCheck[] = [routesHealthCheck, sharesHealthCheck];
+export const healthChecks: DoctorCheck[] = [routesHealthCheck, sharesHealthCheck, notificationsHealthCheck];
