@@ -105,6 +105,8 @@ export function renderConfigReference(files: ConfigFile[]): string {
     'or file, never the value.',
     'A field not listed here is an error, not ignored: the service stops at start with the file, the dotted',
     'path and the field it most likely meant (`stems.kep: unknown setting "kep"; did you mean "keep"?`).',
+    'A section key left with nothing after it (`events:`) is null in YAML, not "no settings": the error says',
+    'so; write its settings below it, or remove the line.',
     '',
     'Files: ' + files.map((f) => `[\`config/${f.service}.yaml\`](#${f.service})`).join(', ') + '.',
     '',

@@ -95,6 +95,144 @@ describe('a service that runs but cannot do its work', () => {
   }, 60_000);
 });
 
+describe('the worker without ffmpeg', () => {
+  // Every job needs ffmpeg and ffprobe: a worker that cannot find them is degraded, not green, on both
+  // surfaces, and /readyz without the token still says so (booleans only, no path).
+  it('is degraded naming ffmpeg and what to do, in /readyz (with and without the token) and /api/status', async () => {
+    const root = await newRoot();
+    const token = 'a-long-enough-dashboard-token-0123456789';
+    await mkdir(join(root, 'config'));
+    await writeFile(join(root, 'config', 'web.yaml'), `token: ${token}\n`);
+    const saved = { ...process.env };
+    process.env.IMK_FFMPEG = join(root, 'no-ffmpeg-here');
+    const logs = capturedLogs();
+    const run = await up(root, ['instrumental-maker'], logs);
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    try {
+      let body: Ready | undefined;
+      await expect
+        .poll(
+          async () => {
+            body = (await (await fetch(`${run.url}/readyz`, auth)).json()) as Ready;
+            return body.checks.filter((c) => c.degraded).map((c) => c.name);
+          },
+          { timeout: 30_000 },
+        )
+        .toEqual(['service:instrumental-maker']);
+      expect(body).toMatchObject({ ready: true, degraded: true });
+      const worker = body?.checks.find((c) => c.name === 'service:instrumental-maker');
+      expect(worker?.reasons?.join('\n')).toMatch(
+        /ffmpeg: IMK_FFMPEG=.* is not an executable file.*fix: .*apt-get install -y ffmpeg/,
+      );
+      const open = (await (await fetch(`${run.url}/readyz`)).json()) as Ready;
+      expect(open).toMatchObject({ ready: true, degraded: true });
+      expect(open.checks.find((c) => c.name === 'service:instrumental-maker')).toEqual({
+        name: 'service:instrumental-maker',
+        ok: true,
+        degraded: true,
+      });
+      const status = (await (await fetch(`${run.url}/api/status`, auth)).json()) as {
+        services: { name: string; state: string; reasons?: string[] }[];
+      };
+      expect(status.services.find((s) => s.name === 'instrumental-maker')).toMatchObject({
+        state: 'degraded',
+        reasons: worker?.reasons,
+      });
+    } finally {
+      await run.stop();
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  }, 60_000);
+});
+
+describe('nas-sync with a route onto a share that is not mounted', () => {
+  // nas-sync refuses to write under an fstab mount point that is not mounted (the files would land on this
+  // host's own disk): it delivers nothing, so it is degraded, naming the route and the share.
+  it('is degraded in /readyz and /api/status, naming the route, the share and what to do', async () => {
+    const root = await newRoot();
+    const share = join(root, 'mnt', 'nas');
+    await mkdir(share, { recursive: true });
+    await mkdir(join(root, 'config'));
+    await writeFile(
+      join(root, 'config', 'nas-sync.yaml'),
+      `nasSync:\n  enabled: true\n  routes:\n    - name: music\n      match: { kind: audio }\n      to: ${share}/Music/{title}.{ext}\n`,
+    );
+    const fstab = join(root, 'fstab');
+    const mountinfo = join(root, 'mountinfo');
+    await writeFile(fstab, `//nas/music ${share} cifs noauto 0 0\n`);
+    await writeFile(mountinfo, '21 26 0:20 / /proc rw,relatime - proc proc rw\n');
+    const saved = { ...process.env };
+    Object.assign(process.env, { IMK_SYNC_FSTAB: fstab, IMK_SYNC_MOUNTINFO: mountinfo });
+    const logs = capturedLogs();
+    const run = await up(root, ['nas-sync'], logs);
+    try {
+      let body: Ready | undefined;
+      await expect
+        .poll(
+          async () => {
+            body = (await (await fetch(`${run.url}/readyz`)).json()) as Ready;
+            return body.checks.filter((c) => c.degraded).map((c) => c.name);
+          },
+          { timeout: 30_000 },
+        )
+        .toEqual(['service:nas-sync']);
+      const reasons = body?.checks.find((c) => c.name === 'service:nas-sync')?.reasons?.join('\n');
+      expect(reasons).toContain('route "music"');
+      expect(reasons).toContain(`${share} is listed in ${fstab} but not mounted`);
+      expect(reasons).toMatch(/fix: .*mount the share/);
+      const status = (await (await fetch(`${run.url}/api/status`)).json()) as {
+        services: { name: string; state: string; reasons?: string[] }[];
+      };
+      expect(status.services.find((s) => s.name === 'nas-sync')).toMatchObject({ state: 'degraded' });
+    } finally {
+      await run.stop();
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  }, 60_000);
+});
+
+describe('an invalid config/notify.yaml', () => {
+  // Notifications are then off (the services work on): that was one log line; the dashboard was green.
+  it('shows the services that notify as degraded, saying notifications are off and why', async () => {
+    const root = await newRoot();
+    await mkdir(join(root, 'config'));
+    await writeFile(join(root, 'config', 'notify.yaml'), 'targets:\n  - type: ntfy\n');
+    await writeFile(
+      join(root, 'config', 'nas-sync.yaml'),
+      `nasSync:\n  enabled: true\n  routes:\n    - match: { kind: audio }\n      to: ${join(root, 'nas')}/{title}.{ext}\n`,
+    );
+    const logs = capturedLogs();
+    const run = await up(root, ['instrumental-maker', 'nas-sync'], logs);
+    try {
+      let body: Ready | undefined;
+      await expect
+        .poll(
+          async () => {
+            body = (await (await fetch(`${run.url}/readyz`)).json()) as Ready;
+            return body.checks.filter((c) => c.degraded).map((c) => c.name);
+          },
+          { timeout: 30_000 },
+        )
+        .toEqual(['service:instrumental-maker', 'service:nas-sync']);
+      for (const name of ['service:instrumental-maker', 'service:nas-sync'])
+        expect(body?.checks.find((c) => c.name === name)?.reasons?.join('\n')).toMatch(
+          /notifications: off: [\s\S]*notify\.yaml[\s\S]*targets\.0\.topic[\s\S]*fix: fix config\/notify\.yaml/,
+        );
+      const status = (await (await fetch(`${run.url}/api/status`)).json()) as {
+        services: { name: string; state: string }[];
+      };
+      expect(status.services.filter((s) => s.state === 'degraded').map((s) => s.name)).toEqual([
+        'instrumental-maker',
+        'nas-sync',
+      ]);
+    } finally {
+      await run.stop();
+    }
+  }, 60_000);
+});
+
 describe('secrets written inline in the YAML', () => {
   const SECRETS = [
     'INLINE-S3-SECRET-7f3a',

@@ -62,4 +62,13 @@ describe('imk run log lines', () => {
     expect(wrong.exitCode).not.toBe(0);
     expect(wrong.stderr).toMatch(/--log-format.*json, pretty/);
   });
+
+  it('--log-format is read regardless of case, as IMK_LOG_FORMAT is', async () => {
+    const [upper, fromEnv] = await Promise.all([
+      execa(IMK, [...args(), '--log-format', 'PRETTY'], { env: env(), extendEnv: false, stdin: 'ignore' }),
+      execa(IMK, args(), { env: { ...env(), IMK_LOG_FORMAT: 'Pretty' }, extendEnv: false, stdin: 'ignore' }),
+    ]);
+    expect(upper.stderr.split('\n')[0]).toMatch(HUMAN);
+    expect(fromEnv.stderr.split('\n')[0]).toMatch(HUMAN);
+  });
 });

@@ -1,12 +1,22 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { LOG_FORMAT_ENV, LOG_FORMATS } from './commands/choices.ts';
 
 /** `--log-format json|pretty`, for the commands that run services (`imk up`, `imk run`). */
 export function logFormatOption(): Option {
-  return new Option(
-    '--log-format <format>',
-    `log lines as JSON or one human line per event (default: $${LOG_FORMAT_ENV}, else pretty on a terminal, json elsewhere and in containers)`,
-  ).choices(LOG_FORMATS);
+  return (
+    new Option(
+      '--log-format <format>',
+      `log lines as JSON or one human line per event (default: $${LOG_FORMAT_ENV}, else pretty on a terminal, json elsewhere and in containers)`,
+    )
+      .choices(LOG_FORMATS)
+      // As $IMK_LOG_FORMAT is read: `--log-format JSON` (or ` Pretty`) is the same choice, not an error.
+      .argParser((value: string) => {
+        const format = value.trim().toLowerCase();
+        if (!(LOG_FORMATS as readonly string[]).includes(format))
+          throw new InvalidArgumentError(`Allowed choices are ${LOG_FORMATS.join(', ')}.`);
+        return format;
+      })
+  );
 }
 
 /**

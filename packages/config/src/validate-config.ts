@@ -53,12 +53,24 @@ export function validateConfig<S extends z.ZodType>(schema: S, json: unknown): C
     problems: [
       ...issues.map((issue) => ({
         path: dotted(issue.path),
-        message: redactText(issue.message),
+        message: redactText(emptySection(issue, valueAt(input, issue.path)) ?? issue.message),
         found: describeValue(valueAt(input, issue.path), issue.path),
       })),
       ...unknown,
     ],
   };
+}
+
+/**
+ * A key written with nothing after it (`events:`) is null in YAML, not "no settings": zod's "expected
+ * object, received null" does not say so, or what to write.
+ */
+function emptySection(issue: z.core.$ZodIssue, value: unknown): string | undefined {
+  if (issue.code !== 'invalid_type' || value !== null) return undefined;
+  const key = String(issue.path.at(-1) ?? '');
+  const list = issue.expected === 'array';
+  if (!list && issue.expected !== 'object' && issue.expected !== 'record') return undefined;
+  return `"${key}:" has nothing after it (YAML reads that as null, not as ${list ? 'an empty list' : 'no settings'}): write its ${list ? 'entries ("- …" lines)' : 'settings'} indented below it, or remove the line`;
 }
 
 const dotted = (path: readonly PropertyKey[]): string =>

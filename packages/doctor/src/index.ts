@@ -5,5 +5,5 @@ export { toolCheck } from './checks/tool.ts';
 export type { ToolCheckOptions } from './checks/tool.ts';
 export { freeDiskCheck, nearestExisting, queuesWritableCheck } from './checks/queues.ts';
 export type { DiskCheckOptions } from './checks/queues.ts';
-export { systemChecks } from './checks/system.ts';
+export { ffmpegChecks, systemChecks } from './checks/system.ts';
 export { DOCTOR_ERRORS } from './errors.ts';

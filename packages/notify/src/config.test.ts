@@ -61,4 +61,24 @@ describe('config/notify.yaml', () => {
       'targets.0.events: list at least one of job.succeeded, job.failed, sync.delivered, sync.failed; to send a target nothing, remove it',
     );
   });
+  it('a section left empty ("events:" with nothing after it) says what to write, not zod\'s "received null"', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['events:\n', 'events', /write its settings indented below it, or remove the line/],
+      ['retry:\n', 'retry', /write its settings indented below it/],
+      ['targets:\n', 'targets', /not as an empty list\): write its entries \("- …" lines\)/],
+      [
+        'targets:\n  - type: ntfy\n    topic: band\n    events:\n',
+        'targets.0.events',
+        /"events:" has nothing after it/,
+      ],
+    ];
+    for (const [yaml, path, said] of cases) {
+      const text = await load(yaml);
+      expect(text, yaml).toContain(
+        `${path}: "${path.split('.').at(-1)}:" has nothing after it (YAML reads that as null`,
+      );
+      expect(text, yaml).toMatch(said);
+      expect(text, yaml).not.toMatch(/received null/);
+    }
+  });
 });

@@ -15,7 +15,7 @@ export { EVENT_KEYS, NOTIFY_EVENTS, NotifyEventSchema, jobEvent, syncEvent } fro
 export type { JobEventFacts, NotifyEvent, NotifyEventInput, NotifyEventType, SyncedFile } from './events.ts';
 export { createNotifier, retryDelayMs } from './notifier.ts';
 export type { Notifier, NotifierOptions } from './notifier.ts';
-export { openNotifier } from './open.ts';
+export { notificationsHealthCheck, openNotifier } from './open.ts';
 export type { NotifierHandle } from './open.ts';
 export { NotifyResultSchema, readNotifyResults, recordResult } from './results.ts';
 export type { NotifyResult } from './results.ts';

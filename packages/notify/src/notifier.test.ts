@@ -168,6 +168,37 @@ describe('notifier (webhook and ntfy against loopback receivers)', () => {
     }
   });
 
+  it('a failure reason that quotes a password or a token reaches the receiver with them hidden', async () => {
+    const hook = await startReceiver();
+    try {
+      const config = NotifyConfigSchema.parse({ targets: [{ type: 'webhook', url: `${hook.url}/hook` }] });
+      const notifier = createNotifier({ stateDir: state, config, logger });
+      const link = 'https://fan:Hunter2-PW@media.example.org/song.mp3?token=TOK-5581&x=1';
+      await notifier.emit(
+        jobEvent('job.failed', { jobId: 'job_f1', reason: `download of ${link} failed: 403` }),
+      );
+      await notifier.emit(
+        syncEvent('sync.failed', [
+          {
+            jobId: 'job_f1',
+            path: 'nas:/music/a.m4a',
+            error: 'sftp://music:Sftp-PW-99@nas.local:22/music: connection refused',
+          },
+        ]),
+      );
+      await notifier.drain();
+      const bodies = hook.requests.map((r) => r.body).join('\n');
+      expect(hook.requests).toHaveLength(2);
+      for (const secret of ['Hunter2-PW', 'TOK-5581', 'Sftp-PW-99']) expect(bodies).not.toContain(secret);
+      // The rest of the reason is still told.
+      expect(bodies).toContain('media.example.org/song.mp3');
+      expect(bodies).toContain('failed: 403');
+      expect(bodies).toContain('nas:/music/a.m4a');
+    } finally {
+      await hook.close();
+    }
+  });
+
   it('sends nothing for an event that is turned off, globally or for one target', async () => {
     const hook = await startReceiver();
     try {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { errorMessage } from '@imk/errors';
 import { passClock } from '@imk/fs-safe';
-import type { Logger } from '@imk/log';
+import { redactText, type Logger } from '@imk/log';
 import { eventEnabled, targetName, type NotifyConfig, type NotifyRetry } from './config.ts';
 import type { NotifyEvent, NotifyEventInput } from './events.ts';
 import {
@@ -285,6 +285,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const at = options.now ? await options.now() : Date.now();
     const event: NotifyEvent = {
       ...input,
+      // Failure reasons quote what failed (a link with user:password@, a token in a query, a tool's output):
+      // they leave this host as log lines do, with the secrets in them hidden.
+      message: redactText(input.message),
+      ...(input.files !== undefined && {
+        files: input.files.map((file) =>
+          file.error === undefined ? file : { ...file, error: redactText(file.error) },
+        ),
+      }),
       id: newEventId(at),
       at: new Date(at).toISOString(),
       host: hostname(),

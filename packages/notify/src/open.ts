@@ -13,6 +13,8 @@ export interface NotifierHandle {
 }
 
 const shared = new Map<string, { notifier: Notifier; holders: number }>();
+/** state/ folder → why notifications of this process are off (config/notify.yaml was invalid at start). */
+const offSinceStart = new Map<string, string>();
 
 /**
  * The notifier of a root, shared by every service of this process (`imk up` runs one drain loop, not
@@ -32,7 +34,9 @@ export async function openNotifier(options: {
     try {
       const { config } = await loadNotifyConfig(paths.root, options.env);
       notifier = createNotifier({ stateDir: paths.state, config, logger: options.logger, env: options.env });
+      offSinceStart.delete(paths.state);
     } catch (error) {
+      offSinceStart.set(paths.state, errorMessage(error));
       options.logger.error(
         { code: (error as { code?: string }).code },
         `notifications are off: ${errorMessage(error)}`,
@@ -59,3 +63,37 @@ export async function openNotifier(options: {
     },
   };
 }
+
+/**
+ * A running service's health check (structurally a DoctorCheck): notifications are off when
+ * config/notify.yaml is invalid now, or was when this process opened the notifier (it is read at start,
+ * so a fixed file needs a restart). Without it an invalid file was one log line, and the dashboard green.
+ */
+export const notificationsHealthCheck = {
+  id: 'notifications',
+  title: 'notifications',
+  group: 'notify',
+  required: false,
+  async run(context: {
+    paths: { root: string; state: string };
+    env: NodeJS.ProcessEnv;
+  }): Promise<{ status: 'ok' | 'fail'; summary: string; fix?: string }> {
+    try {
+      await loadNotifyConfig(context.paths.root, context.env);
+    } catch (error) {
+      return {
+        status: 'fail',
+        summary: `off: ${errorMessage(error)}`,
+        fix: 'fix config/notify.yaml as the message says (docs/notifications.md), then restart: it is read at start',
+      };
+    }
+    const off = offSinceStart.get(context.paths.state);
+    if (off !== undefined)
+      return {
+        status: 'fail',
+        summary: `off since start (config/notify.yaml was invalid then: ${off})`,
+        fix: 'the file is valid now: restart (imk up) to turn notifications on',
+      };
+    return { status: 'ok', summary: 'on' };
+  },
+};

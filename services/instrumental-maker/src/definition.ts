@@ -1,6 +1,7 @@
+import { notificationsHealthCheck } from '@imk/notify';
 import { defineService } from '@imk/service';
 import { InstrumentalMakerConfigSchema, SERVICE_NAME } from './config.ts';
-import { doctorChecks } from './doctor-checks.ts';
+import { doctorChecks, toolsHealthChecks } from './doctor-checks.ts';
 import type { StartInstrumentalMakerOptions } from './service.ts';
 
 /** The worker's code, loaded only when it runs: `imk doctor`, `imk cleanup` and the config reference need only the schema and checks. */
@@ -17,6 +18,7 @@ export const instrumentalMakerService = defineService({
     return { ok: summary.ok, summary };
   },
   doctorChecks,
-  // As before: doctor checks the worker, but they do not mark the running worker degraded.
-  healthChecks: [],
+  // Without ffmpeg and ffprobe every job fails: the running worker is degraded (the ledger and the engine
+  // are said elsewhere: /readyz's ledger check, each job's manifest warning for the builtin fallback).
+  healthChecks: [...toolsHealthChecks, notificationsHealthCheck],
 });

@@ -1,5 +1,5 @@
 import { loadServiceConfig } from '@imk/config';
-import type { CheckResult, DoctorCheck } from '@imk/doctor';
+import { ffmpegChecks, type CheckResult, type DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { openLedger } from '@imk/ledger';
 import { resolveTool } from '@imk/tools';
@@ -80,6 +80,12 @@ export const engineCheck: DoctorCheck = {
     }
   },
 };
+
+/**
+ * What tells the running worker from a degraded one: ffmpeg and ffprobe, which every job needs (decode,
+ * probe, encode). Found afresh each time, so installing them (or fixing IMK_FFMPEG) turns it green.
+ */
+export const toolsHealthChecks: DoctorCheck[] = ffmpegChecks();
 
 /** What `imk doctor` checks for the worker. */
 export const doctorChecks: DoctorCheck[] = [ledgerCheck, engineCheck, modelsCheck];

@@ -1,5 +1,5 @@
 import type { Logger } from '@imk/log';
-import { runRefreshes, syncEvent, type NotifierHandle, type SyncedFile } from '@imk/notify';
+import { runRefreshes, serverPath, syncEvent, type NotifierHandle, type SyncedFile } from '@imk/notify';
 import type { PassSummary } from '@imk/sync';
 import type { NasSyncConfig } from './config.ts';
 
@@ -59,9 +59,28 @@ export async function afterPass(
     );
   const routes = refreshesByRoute(config);
   const byServer = new Map<string, string[]>();
+  // A pathMap whose `from` starts none of a route's paths tells the server paths it does not know: it
+  // answers "ok" and finds nothing. Said once per route and server each pass, with the first such path.
+  const unmapped = new Map<string, { route: string; server: string; path: string; count: number }>();
   for (const outcome of delivered)
-    for (const server of routes.get(outcome.transfer.routeName) ?? [])
-      byServer.set(server, [...(byServer.get(server) ?? []), outcome.transfer.remotePath]);
+    for (const server of routes.get(outcome.transfer.routeName) ?? []) {
+      const path = outcome.transfer.remotePath;
+      byServer.set(server, [...(byServer.get(server) ?? []), path]);
+      const media = config.mediaServers[server];
+      if (media && 'pathMap' in media && media.pathMap && serverPath(media, path) === path) {
+        const key = `${outcome.transfer.routeName}\n${server}`;
+        const seen = unmapped.get(key);
+        if (seen) seen.count++;
+        else unmapped.set(key, { route: outcome.transfer.routeName, server, path, count: 1 });
+      }
+    }
+  for (const { route, server, path, count } of unmapped.values()) {
+    const from = (config.mediaServers[server] as { pathMap?: { from: string } }).pathMap?.from;
+    ctx.logger.warn(
+      { route, server, path, unmapped: count },
+      `route "${route}": media server "${server}" has pathMap.from ${from}, which does not start ${path}${count > 1 ? ` (nor ${count - 1} more of this pass)` : ''}: the server is told that path as it is and may not find the file; fix mediaServers.${server}.pathMap.from in config/nas-sync.yaml (the folder as nas-sync writes it)`,
+    );
+  }
   // Also when nothing new was delivered: a server that was down is owed the files it missed.
   if (Object.keys(config.mediaServers).length > 0)
     await runRefreshes({

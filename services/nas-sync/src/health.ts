@@ -1,6 +1,8 @@
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
+import { notificationsHealthCheck } from '@imk/notify';
 import { loadNasSyncConfig } from './config.ts';
+import { sharesMountedCheck } from './doctor-checks.ts';
 
 /**
  * Whether the running service can deliver anything: configured, with at least one route. Disabled on
@@ -28,5 +30,18 @@ export const routesHealthCheck: DoctorCheck = {
   },
 };
 
+/**
+ * A route whose folder on this host is under a share that is not mounted (or does not answer) delivers
+ * nothing: nas-sync refuses to write there. Doctor warns of it (the rest of the system works); for the
+ * running service it is a reason it cannot do its work, told on the dashboard and in /readyz.
+ */
+export const sharesHealthCheck: DoctorCheck = {
+  ...sharesMountedCheck,
+  async run(context): Promise<CheckResult> {
+    const result = await sharesMountedCheck.run(context);
+    return result.status === 'warn' ? { ...result, status: 'fail' } : result;
+  },
+};
+
 /** What the supervisor runs while nas-sync runs, to tell running from degraded. */
-export const healthChecks: DoctorCheck[] = [routesHealthCheck];
+export const healthChecks: DoctorCheck[] = [routesHealthCheck, sharesHealthCheck, notificationsHealthCheck];

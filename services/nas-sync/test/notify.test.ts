@@ -88,6 +88,45 @@ describe('nas-sync notifications and media-server refresh', () => {
     }
   });
 
+  it('a pathMap that starts none of the delivered paths is said once per pass, naming route, server and path', async () => {
+    const jellyfin = await startReceiver(() => ({ status: 204 }));
+    try {
+      await writeConfig(
+        t.root,
+        `nasSync:
+  enabled: true
+  remoteRoots:
+    audio: ${t.nas}/Music
+  mediaServers:
+    jf:
+      type: jellyfin
+      url: ${jellyfin.url}
+      token: { env: JF_TEST_KEY }
+      pathMap: { from: /srv/elsewhere, to: /media/music }
+  routes:
+    - name: music
+      match: { kind: audio }
+      to: "\${remoteRoots.audio}/"
+      refresh: [jf]
+`,
+      );
+      await writeJob(t.outputs, audioJob('job1'));
+      await writeJob(t.outputs, audioJob('job2'));
+      const { logger, lines } = capturingLogger();
+      await runNasSyncOnce({ root: t.root, logger, env: { ...process.env, JF_TEST_KEY: 'jf-key' } });
+      const warnings = lines()
+        .map((line) => String(line.msg))
+        .filter((msg) => msg.includes('pathMap.from'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('route "music": media server "jf" has pathMap.from /srv/elsewhere');
+      expect(warnings[0]).toContain(`which does not start ${t.nas}/Music/Artist - job`);
+      expect(warnings[0]).toContain('nor 1 more of this pass');
+      expect(warnings[0]).toContain('fix mediaServers.jf.pathMap.from in config/nas-sync.yaml');
+    } finally {
+      await jellyfin.close();
+    }
+  });
+
   it('a route naming an unknown media server is a config error naming the field', async () => {
     await writeConfig(
       t.root,

@@ -93,6 +93,13 @@ function renderHeader(snap) {
       ),
     ),
   );
+  // What /readyz fails on besides a service (a folder not writable, the ledger unreadable), in words.
+  const problems = snap.problems ?? [];
+  const problemBanner = $('#problem-banner');
+  problemBanner.hidden = problems.length === 0;
+  problemBanner.replaceChildren(
+    ...problems.map((p) => h('p', { 'data-check': p.name }, h('strong', {}, `${p.name}: `), p.detail)),
+  );
   // A service that runs but cannot do its work (deemix missing, no ARL, no route) says why, in words.
   const degraded = snap.services.filter((s) => s.state === 'degraded');
   const serviceBanner = $('#service-banner');

@@ -1,6 +1,8 @@
 import type { ServiceState } from '@imk/service';
 import type { WebContext } from './context.ts';
 import type { NamedQueueCounts } from '@imk/fsqueue';
+import { redactText } from '@imk/log';
+import { systemChecks } from './system/health-checks.ts';
 import { countAllQueues } from './system/queue-folders.ts';
 import type { JobSummary } from './system/jobs.ts';
 
@@ -16,6 +18,8 @@ export interface Snapshot {
       }
     | undefined;
   services: ServiceState[];
+  /** What /readyz fails on besides a service (queues/, outputs/, state/, the ledger), each with what to do. */
+  problems: { name: string; detail: string }[];
 }
 
 /** What the dashboard's overview shows; sent on load and through server-sent events when it changes. */
@@ -31,5 +35,8 @@ export async function takeSnapshot(ctx: WebContext, limit = 100): Promise<Snapsh
       path: guard.lowest?.path,
     },
     services: ctx.services(),
+    problems: (await systemChecks(ctx))
+      .filter((check) => !check.ok)
+      .map((check) => ({ name: check.name, detail: redactText(check.detail ?? 'failed') })),
   };
 }

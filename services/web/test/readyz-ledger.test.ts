@@ -10,9 +10,10 @@ import { quietLogger, tempRoot } from './helpers.ts';
 let root: string;
 let cleanup: () => Promise<void>;
 let web: RunningWeb | undefined;
-const stop = new AbortController();
+let stop: AbortController;
 
 beforeEach(async () => {
+  stop = new AbortController();
   ({ root, cleanup } = await tempRoot());
 });
 afterEach(async () => {
@@ -36,5 +37,25 @@ describe('/readyz with a corrupt job ledger', () => {
     expect(ledger?.detail).toContain(join(root, 'state', 'ledger.sqlite'));
     expect(ledger?.detail).toContain('corrupt');
     expect(ledger?.detail).toContain('imk ledger rebuild');
+  });
+
+  // The dashboard showed every service green and no banner while /readyz answered 503: it reads
+  // /api/status, which carried only the services. It now carries what /readyz fails on, in the same words.
+  it('is told on the dashboard too (/api/status problems), in the words /readyz uses', async () => {
+    await mkdir(join(root, 'state'), { recursive: true });
+    await writeFile(join(root, 'state', 'ledger.sqlite'), 'this is not a SQLite database, just text');
+    web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
+
+    const ready = (await (await fetch(`${web.url}/readyz`)).json()) as {
+      checks: { name: string; ok: boolean; detail?: string }[];
+    };
+    const status = (await (await fetch(`${web.url}/api/status`)).json()) as {
+      problems?: { name: string; detail: string }[];
+    };
+    expect(status.problems).toEqual(
+      ready.checks.filter((c) => !c.ok).map((c) => ({ name: c.name, detail: c.detail })),
+    );
+    expect(status.problems?.map((p) => p.name)).toEqual(['ledger']);
+    expect(status.problems?.[0]?.detail).toContain('imk ledger rebuild');
   });
 });

@@ -8,8 +8,10 @@ import { createYtDlp } from './yt-dlp.ts';
 /** YouTube changes its pages often and old yt-dlp versions stop working; past this age doctor warns. */
 export const YT_DLP_MAX_AGE_DAYS = 180;
 
-const UPDATE =
-  '`pipx upgrade yt-dlp` (or `pipx install yt-dlp`, or `python3 -m pip install --user -U yt-dlp`), then point ytDlpPath in config/youtube-retriever.yaml or IMK_YT_DLP at it if it is not first on PATH; distribution packages (apt) lag months behind';
+const THEN =
+  'then point ytDlpPath in config/youtube-retriever.yaml or IMK_YT_DLP at it if it is not first on PATH; distribution packages (apt) lag months behind';
+const UPDATE = `\`pipx upgrade yt-dlp\` (or \`pipx install yt-dlp\`, or \`python3 -m pip install --user -U yt-dlp\`), ${THEN}`;
+const INSTALL = `\`pipx install yt-dlp\` (or \`python3 -m pip install --user -U yt-dlp\`), ${THEN}`;
 
 /** The release date in a yt-dlp version ("2025.06.30", nightly "2025.07.01.232813"), or undefined. */
 export function ytDlpReleaseDate(version: string): Date | undefined {
@@ -46,7 +48,7 @@ export const ytDlpCheck: DoctorCheck = {
       return {
         status: 'fail',
         summary: errorMessage(error),
-        fix: `install yt-dlp: ${UPDATE.replace('upgrade', 'install')}`,
+        fix: `install yt-dlp: ${INSTALL}`,
       };
     }
     if (guard === undefined)

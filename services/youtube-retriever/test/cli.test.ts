@@ -62,6 +62,8 @@ describe('imk doctor', () => {
       /FAIL\s+yt-dlp\s+IMK_YT_DLP=\/nonexistent\/yt-dlp is not an executable file/,
     );
     expect(result.stdout).toMatch(/fix: install yt-dlp: `pipx install yt-dlp`/);
+    // Each way to install it said once (it read "`pipx install yt-dlp` (or `pipx install yt-dlp`, …").
+    expect(result.stdout.match(/pipx install yt-dlp/g)).toHaveLength(1);
     expect(result.stdout).toMatch(/1 required check\(s\) failed/);
   });
 

@@ -1,42 +1,7 @@
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { dataFolderProblem, type DataFolder } from '@imk/config';
-import { errorMessage } from '@imk/errors';
 import { redactText } from '@imk/log';
 import type { WebContext } from '../context.ts';
-
-interface Check {
-  name: string;
-  ok: boolean;
-  /** Runs, but cannot do all of its work (a service without deemix, without routes…). */
-  degraded?: boolean;
-  detail?: string;
-  reasons?: string[];
-}
-
-/** A probe creates nothing: a missing data folder is reported (see dataFolderProblem), not made. */
-async function dataFolder(ctx: WebContext, which: DataFolder): Promise<Check> {
-  const problem = await dataFolderProblem(ctx.paths, which);
-  return problem === undefined ? { name: which, ok: true } : { name: which, ok: false, detail: problem };
-}
-
-/** state/ is this host's own (never a share): fine when it, or the folder it will be made in, is writable. */
-async function stateWritable(dir: string): Promise<Check> {
-  let at = dir;
-  for (;;) {
-    try {
-      await access(at, constants.W_OK);
-      return { name: 'state', ok: true };
-    } catch (error) {
-      const parent = dirname(at);
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || parent === at)
-        return { name: 'state', ok: false, detail: `${dir} is not writable: ${errorMessage(error)}` };
-      at = parent;
-    }
-  }
-}
+import { systemChecks, type Check } from '../system/health-checks.ts';
 
 /**
  * /healthz: the process answers. /readyz: folders writable (and none created: a placed folder that is
@@ -48,23 +13,7 @@ async function stateWritable(dir: string): Promise<Check> {
 export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/healthz', () => Promise.resolve({ ok: true }));
   app.get('/readyz', async (request, reply) => {
-    const checks: Check[] = [
-      await dataFolder(ctx, 'queues'),
-      await dataFolder(ctx, 'outputs'),
-      await stateWritable(ctx.paths.state),
-    ];
-    try {
-      ctx.jobs.ledger()?.listJobs({ limit: 1 });
-      checks.push({
-        name: 'ledger',
-        ok: ctx.jobs.ledger() !== undefined,
-        detail: ctx.jobs.ledger()
-          ? undefined
-          : `the job ledger could not be opened: ${ctx.jobs.ledgerProblem() ?? 'unknown error'}`,
-      });
-    } catch (error) {
-      checks.push({ name: 'ledger', ok: false, detail: errorMessage(error) });
-    }
+    const checks: Check[] = await systemChecks(ctx);
     for (const service of ctx.services())
       checks.push({
         name: `service:${service.name}`,
