@@ -15,6 +15,7 @@ export const SHARED_PROCESS_FILES = [
   'packages/cli/src/compose/sync-status.test.ts',
   'packages/cli/src/config-reference.test.ts',
   'packages/cli/src/log-format.test.ts',
+  'packages/cli/src/service-health.test.ts',
   'packages/cli/src/service-names.test.ts',
   'packages/cli/src/supervisor.test.ts',
   'packages/cli/src/system-checks.test.ts',

@@ -58,3 +58,29 @@ export function watchServiceHealth(options: {
   options.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
   void probe();
 }
+
+/**
+ * Whether a service shows "running" or "degraded": what its checks said last, kept from the first report
+ * on. The checks start with the service and report only changes, so the first report may come before the
+ * service runs (a service's start takes a while): it is kept and applied once `running` is called, not
+ * dropped (dropped, a service degraded from the start showed green until its reasons changed).
+ */
+export function createHealthState(options: {
+  /** Shows the state: 'running' with no reasons, else 'degraded' with them. */
+  show: (state: 'running' | 'degraded', detail: string | undefined, reasons: string[]) => void;
+  /** Whether the service is running now (running or degraded), so that a report may show. */
+  isRunning: () => boolean;
+  /** The detail shown beside the state now (the dashboard's address). */
+  detail: () => string | undefined;
+}): { report: (reasons: string[]) => void; running: (detail?: string) => void } {
+  let reasons: string[] = [];
+  const show = (detail: string | undefined): void =>
+    options.show(reasons.length === 0 ? 'running' : 'degraded', detail, reasons);
+  return {
+    report(now) {
+      reasons = now;
+      if (options.isRunning()) show(options.detail());
+    },
+    running: (detail) => show(detail),
+  };
+}

@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '@imk/log';
 import { startHeartbeat } from '@imk/ops';
 import type { ServiceState } from '@imk/service';
 import { compositionFor } from './compose/index.ts';
-import { healthChecksOf, watchServiceHealth } from './service-health.ts';
+import { createHealthState, healthChecksOf, watchServiceHealth } from './service-health.ts';
 import { loadService, type LoadedService } from './services.ts';
 import './errors.ts';
 
@@ -88,19 +88,20 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       void heartbeat.beat();
     };
     // While it runs, the service's own checks say whether it can do its work (running vs degraded).
+    const health = createHealthState({
+      show: (state, detail, reasons) => {
+        if (state === 'running') return set('running', detail);
+        set('degraded', detail, reasons);
+        logger.warn({ service: name, reasons }, `${name} is running but degraded: ${reasons.join('; ')}`);
+      },
+      isRunning: () => ['running', 'degraded'].includes(states.get(name)?.state ?? ''),
+      detail: () => states.get(name)?.detail,
+    });
     watchServiceHealth({
       root: options.root,
       checks: healthChecksOf(service),
       signal: beating.signal,
-      report: (reasons) => {
-        const now = states.get(name);
-        if (now?.state !== 'running' && now?.state !== 'degraded') return;
-        if (reasons.length === 0) set('running', now.detail);
-        else {
-          set('degraded', now.detail, reasons);
-          logger.warn({ service: name, reasons }, `${name} is running but degraded: ${reasons.join('; ')}`);
-        }
-      },
+      report: health.report,
     });
     const serviceLogger = options.serviceLogger?.(name) ?? createLogger(name);
     // What the CLI composes for a service (URL retrievers, sync status), then the command's own extras.
@@ -112,10 +113,10 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       extra.services = snapshot;
       extra.onListening = (url: string) => {
         listeningUrl = url;
-        set('running', url);
+        health.running(url);
         options.onListening?.(url);
       };
-    } else set('running');
+    } else health.running();
     try {
       const result = await service.start({
         root: options.root,
