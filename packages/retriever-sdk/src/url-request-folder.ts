@@ -39,9 +39,11 @@ async function handleUrlRequest(
   options: UrlRequestFolderOptions,
 ): Promise<RequestResult> {
   let mode: FetchMode | undefined;
-  const urls: string[] = [];
+  const urls = new Set<string>();
+  const notes: string[] = [];
   for (const line of request.lines) {
-    const setting = /^mode\s*[:=]\s*(\S+)$/i.exec(line);
+    const text = withoutComment(line);
+    const setting = /^mode\s*[:=]\s*(\S+)$/i.exec(text);
     if (setting) {
       const value = setting[1]?.toLowerCase();
       if (!FETCH_MODES.includes(value as FetchMode))
@@ -50,11 +52,16 @@ async function handleUrlRequest(
           `${request.name}: "${line}" is not a mode; use mode: audio, video or both`,
         );
       mode = value as FetchMode;
-    } else urls.push(line);
+      continue;
+    }
+    for (const url of urlsOf(text)) {
+      // A link pasted twice is fetched once: a second run would download it again (a Deezer album whole).
+      if (urls.has(url)) notes.push(`skipped ${url}: listed more than once in ${request.name}; fetched once`);
+      else urls.add(url);
+    }
   }
-  if (urls.length === 0)
+  if (urls.size === 0)
     throw new ImkError('INVALID_REQUEST', `${request.name} holds no URL; put one link per line`);
-  const notes: string[] = [];
   const failures: string[] = [];
   for (const url of urls) {
     try {
@@ -67,4 +74,18 @@ async function handleUrlRequest(
     }
   }
   return { notes, failure: failures.length > 0 ? failures.join('\n') : undefined };
+}
+
+/** A line without its `# comment`: a link holds no space, so a `#` after one starts a note of the user's. */
+function withoutComment(line: string): string {
+  return line.replace(/\s#.*$/, '').trim();
+}
+
+/**
+ * The links of one line: several pasted on one line with spaces between them are each one. Anything else
+ * is one entry, said whole if it is no link ("hello world" is not a URL), never cut into words.
+ */
+function urlsOf(text: string): string[] {
+  const words = text.split(/\s+/);
+  return words.length > 1 && words.every((word) => /^https?:\/\/\S/i.test(word)) ? words : [text];
 }

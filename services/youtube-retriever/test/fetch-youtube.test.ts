@@ -277,6 +277,52 @@ describe('fetchYoutube with the real yt-dlp', () => {
     expect(await readdir(join(root, 'queues', 'youtube_video'))).toEqual([`job_${jobId('video')}`]);
   });
 
+  it('reads request files as people write them: BOM, CRLF, # notes after a link, several links on a line, one link twice', async () => {
+    const { root } = await setup();
+    const requests = join(root, 'requests', 'youtube');
+    await mkdir(requests, { recursive: true });
+    const [one, two, three] = [server.url('audio.m4a'), server.url('two.m4a'), server.url('song.m4a')];
+    await writeFile(
+      join(requests, 'from my phone ☎.txt'),
+      `\uFEFF# saved on the phone\r\nmode: audio   # only the sound\r\n${one}   # my favourite\r\n\r\n${two} ${three}\r\n${one}\r\n`,
+    );
+    const controller = new AbortController();
+    const running = startYoutubeRetriever({
+      root,
+      logger,
+      signal: controller.signal,
+      overrides: {
+        pollIntervalMs: 100,
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      },
+    });
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!(await readdir(requests)).some((name) => /\.(done|fail)$/.test(name))) {
+        if (Date.now() > deadline)
+          throw new Error(`request not handled: ${(await readdir(requests)).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      controller.abort();
+      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
+    }
+    expect(await readdir(requests)).toEqual(['from my phone ☎.done']);
+    const done = await readFile(join(requests, 'from my phone ☎.done'), 'utf8');
+    const ids = [
+      linkJobId('generic', 'audio', one, 'audio'),
+      linkJobId('generic', 'two', two, 'audio'),
+      linkJobId('generic', 'song', three, 'audio'),
+    ];
+    for (const id of ids) expect(done).toContain(`# job ${id} -> youtube_audio`);
+    // The link given twice is fetched once, and said so: not "already fetched" by a second run.
+    expect(done).toContain(`# skipped ${one}: listed more than once in from my phone ☎.txt; fetched once`);
+    expect(done).not.toContain('already fetched');
+    expect((await readdir(join(root, 'queues', 'youtube_audio'))).sort()).toEqual(
+      ids.map((id) => `job_${id}`).sort(),
+    );
+  });
+
   it('never lets yt-dlp write to the cookies file, and refuses one that is no regular file, naming it', async () => {
     const { root, settings } = await setup();
     const text = '# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tSID\tsigned-in-session\n';
