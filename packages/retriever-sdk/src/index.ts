@@ -20,6 +20,7 @@ export {
   describeResult,
   emptyResult,
   fetchUrl,
+  linkWithoutCredentials,
   parseHttpUrl,
   pickRetriever,
 } from './url-retriever.ts';

@@ -11,7 +11,7 @@ import {
   moveToFreeName,
   readUntrustedText,
 } from '@imk/fs-safe';
-import type { Logger } from '@imk/log';
+import { redactText, type Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
 import { DEFAULT_STABLE_CHECKS } from './settings.ts';
 import { createStabilityTracker, listFiles } from './stable-files.ts';
@@ -120,7 +120,7 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
     const stem = basename(name, extname(name));
     const stamp = new Date().toISOString();
     if (result.failure === undefined) {
-      const notes = result.notes.map((note) => capText(note));
+      const notes = result.notes.map((note) => capText(redactText(note)));
       // Written into the claimed file before it takes its .done name, so that whoever waits for the .done
       // finds the job ids in it. A request that cannot take them (a full disk) is still settled: its jobs
       // were published, and handling it again would publish them twice.
@@ -142,9 +142,10 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       logger.info({ request: name, notes }, 'request done');
       return { name, outcome: 'done', path: done, notes: result.notes };
     }
-    // Capped: a reason quoting a 10 MB line must not become a 10 MB reason file or log line.
-    const failure = capText(result.failure);
-    const notes = result.notes.map((note) => capText(note));
+    // Capped: a reason quoting a 10 MB line must not become a 10 MB reason file or log line. Redacted: a
+    // reason quotes the link, and the login in `https://user:password@…` is no part of why it failed.
+    const failure = capText(redactText(result.failure));
+    const notes = result.notes.map((note) => capText(redactText(note)));
     const text = `${failure}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}\n(${stamp}; fix the cause and drop the request again)\n`;
     // The request and its reason take a name together, never over a file already there.
     const failed = await moveToFreeName(working, {

@@ -95,6 +95,24 @@ export function parseHttpUrl(text: string): URL {
   return url;
 }
 
+/**
+ * A link as a job records it: without the user name and password of `https://user:pass@host/…` (a file
+ * server's login), which must not travel with the job into its bundle, manifest and dashboard. Text that
+ * is no URL is returned as it is.
+ */
+export function linkWithoutCredentials(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text;
+  }
+  if (url.username === '' && url.password === '') return text;
+  url.username = '';
+  url.password = '';
+  return url.href;
+}
+
 /** The first retriever that takes the URL, or a clear UNSUPPORTED_URL error naming what is accepted. */
 export function pickRetriever(
   retrievers: readonly UrlRetriever[],

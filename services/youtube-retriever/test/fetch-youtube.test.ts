@@ -323,6 +323,44 @@ describe('fetchYoutube with the real yt-dlp', () => {
     );
   });
 
+  it("keeps a link's user:password out of the job and the reason file; the link is still fetched with them", async () => {
+    const { root } = await setup();
+    const requests = join(root, 'requests', 'youtube');
+    await mkdir(requests, { recursive: true });
+    const withLogin = (path: string) => server.url(path).replace('://', '://bob:hunter2@');
+    await writeFile(join(requests, 'nas.txt'), `${withLogin('two.m4a')}\n${withLogin('gone.m4a')}\n`);
+    const controller = new AbortController();
+    const running = startYoutubeRetriever({
+      root,
+      logger,
+      signal: controller.signal,
+      overrides: {
+        pollIntervalMs: 100,
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      },
+    });
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!(await readdir(requests)).includes('nas.fail.reason')) {
+        if (Date.now() > deadline)
+          throw new Error(`request not handled: ${(await readdir(requests)).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      controller.abort();
+      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
+    }
+    const reason = await readFile(join(requests, 'nas.fail.reason'), 'utf8');
+    expect(reason).not.toContain('hunter2');
+    expect(reason).toMatch(/http:\/\/\[redacted\]@127\.0\.0\.1:\d+\/gone\.m4a.*HTTP 404.*\[NOT_FOUND\]/);
+    const [queued] = await readdir(join(root, 'queues', 'youtube_audio'));
+    const dir = join(root, 'queues', 'youtube_audio', queued!);
+    expect(await readFile(join(dir, 'job.json'), 'utf8')).not.toContain('hunter2');
+    expect((await readJob(dir)).youtube).toMatchObject({ url: server.url('two.m4a') });
+    const basic = `Basic ${Buffer.from('bob:hunter2').toString('base64')}`;
+    expect(server.authorizations.get('/two.m4a')).toContain(basic);
+  });
+
   it('never lets yt-dlp write to the cookies file, and refuses one that is no regular file, naming it', async () => {
     const { root, settings } = await setup();
     const text = '# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tSID\tsigned-in-session\n';
