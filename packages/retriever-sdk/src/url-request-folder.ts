@@ -67,7 +67,8 @@ async function handleUrlRequest(
     try {
       const result = await options.fetch(url, mode, request.signal);
       notes.push(...describeResult(result));
-      if (result.failures.length > 0) failures.push(`${url}: ${result.failures.length} video(s) failed`);
+      if (result.failures.length > 0)
+        failures.push(`${url}: ${result.failures.length} of its entries failed (listed below)`);
     } catch (error) {
       const code = isImkError(error) ? ` [${error.code}]` : '';
       failures.push(`${url}: ${errorMessage(error)}${code}`);

@@ -236,6 +236,26 @@ describe('fetchDeezer (deemix stand-in)', () => {
     });
   });
 
+  it('an album deemix downloaded only in part (a track it says is not available, exit code 0) is a failure naming that track; the tracks that came are queued', async () => {
+    const { root, settings, env } = await setup({ bitrate: '128' });
+    const { logger } = capturingLogger();
+    const result = await fetchDeezer('https://www.deezer.com/fr/album/555?utm_source=deezer', {
+      root,
+      logger,
+      settings,
+      env,
+    });
+    expect(result.jobs.map((job) => job.title)).toEqual(['Song 1']);
+    expect(result.failures).toEqual([
+      {
+        code: 'DEEZER_UNAVAILABLE',
+        message: expect.stringMatching(
+          /^deemix did not download everything of https:\/\/www\.deezer\.com\/album\/555; it said: .*Song 2 :: Track not available on Deezer!$/,
+        ) as unknown,
+      },
+    ]);
+  });
+
   it('handles .deezer request files: .done with the job ids, .fail with the reason beside it', async () => {
     const { root, env } = await setup();
     Object.assign(process.env, env);
