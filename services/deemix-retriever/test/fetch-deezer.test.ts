@@ -256,6 +256,27 @@ describe('fetchDeezer (deemix stand-in)', () => {
     ]);
   });
 
+  it('says a track, album or playlist link whose id is cut or mistyped is that, not "not a track", without running deemix', async () => {
+    const { root, settings, env } = await setup();
+    const { logger } = capturingLogger();
+    for (const [link, said] of [
+      [
+        'https://www.deezer.com/track/31355x6',
+        'a Deezer track link that has "31355x6" where its id (a number) goes',
+      ],
+      ['https://www.deezer.com/fr/album/', 'a Deezer album link that has no id (the number after /album/)'],
+      [
+        'https://www.deezer.com/playlist/abc?utm_source=x',
+        'a Deezer playlist link that has "abc" where its id',
+      ],
+    ] as const)
+      await expect(fetchDeezer(link, { root, logger, settings, env })).rejects.toMatchObject({
+        code: 'UNSUPPORTED_URL',
+        message: expect.stringContaining(said) as unknown,
+      });
+    await expect(readFile(join(root, 'stand-in.log'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('handles .deezer request files: .done with the job ids, .fail with the reason beside it', async () => {
     const { root, env } = await setup();
     Object.assign(process.env, env);
