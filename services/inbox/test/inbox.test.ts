@@ -148,6 +148,19 @@ describe('inbox', () => {
     expect(job.cover_path).toBeUndefined();
   });
 
+  it('spells the artist and title from a Mac file name (NFD) as typed (NFC), so the same artist is one artist', async () => {
+    const { root, settings, inbox } = await setup();
+    const name = 'Björk - Jóga.wav'.normalize('NFD');
+    await writeFile(join(settings.dir, name), await readFile(join(media, 'plain.wav')));
+    await inbox.scan();
+    const [outcome] = await inbox.scan();
+    expect(outcome).toMatchObject({ name, outcome: 'queued' });
+    const job = await jobIn(join(root, 'queues', 'other', `job_${outcome!.jobId}`));
+    expect(job.artist).toBe('Björk'.normalize('NFC'));
+    expect(job.title).toBe('Jóga'.normalize('NFC'));
+    expect(await readdir(join(settings.dir, '.processed'))).toEqual([name]);
+  });
+
   it('names a DJ\'s Native Instruments stem file after the song, not after "<title>.stem"', async () => {
     const { root, settings, inbox } = await setup();
     // A .stem.mp4 without tags: the mixture and one stem as its first two audio streams.
