@@ -6,7 +6,13 @@ import {
   type RequestFolder,
   type RequestResult,
 } from './request-folder.ts';
-import { FETCH_MODES, describeResult, type FetchMode, type FetchResult } from './url-retriever.ts';
+import {
+  FETCH_MODES,
+  describeResult,
+  quotedStart,
+  type FetchMode,
+  type FetchResult,
+} from './url-retriever.ts';
 import './errors.ts';
 
 export interface UrlRequestFolderOptions {
@@ -49,14 +55,15 @@ async function handleUrlRequest(
       if (!FETCH_MODES.includes(value as FetchMode))
         throw new ImkError(
           'INVALID_REQUEST',
-          `${request.name}: "${line}" is not a mode; use mode: audio, video or both`,
+          `${request.name}: "${quotedStart(line)}" is not a mode; use mode: audio, video or both`,
         );
       mode = value as FetchMode;
       continue;
     }
     for (const url of urlsOf(text)) {
       // A link pasted twice is fetched once: a second run would download it again (a Deezer album whole).
-      if (urls.has(url)) notes.push(`skipped ${url}: listed more than once in ${request.name}; fetched once`);
+      if (urls.has(url))
+        notes.push(`skipped ${quotedStart(url)}: listed more than once in ${request.name}; fetched once`);
       else urls.add(url);
     }
   }
@@ -68,10 +75,11 @@ async function handleUrlRequest(
       const result = await options.fetch(url, mode, request.signal);
       notes.push(...describeResult(result));
       if (result.failures.length > 0)
-        failures.push(`${url}: ${result.failures.length} of its entries failed (listed below)`);
+        failures.push(`${quotedStart(url)}: ${result.failures.length} of its entries failed (listed below)`);
     } catch (error) {
       const code = isImkError(error) ? ` [${error.code}]` : '';
-      failures.push(`${url}: ${errorMessage(error)}${code}`);
+      // The line quoted by its start: a 300 KB line quoted whole left no room for why it failed.
+      failures.push(`${quotedStart(url)}: ${errorMessage(error)}${code}`);
     }
   }
   return { notes, failure: failures.length > 0 ? failures.join('\n') : undefined };

@@ -323,6 +323,49 @@ describe('fetchYoutube with the real yt-dlp', () => {
     );
   });
 
+  it('says why a huge line failed: the reason quotes its start, its length and the code, never the whole line', async () => {
+    const { root } = await setup();
+    const requests = join(root, 'requests', 'youtube');
+    await mkdir(requests, { recursive: true });
+    const hugeLink = `${server.url('audio.m4a')}?x=${'a'.repeat(300_000)}`;
+    const junk = 'z'.repeat(500_000);
+    await writeFile(join(requests, 'pasted.txt'), `${hugeLink}\n${junk}\n${server.url('two.m4a')}\n`);
+    const controller = new AbortController();
+    const running = startYoutubeRetriever({
+      root,
+      logger,
+      signal: controller.signal,
+      overrides: {
+        pollIntervalMs: 100,
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      },
+    });
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!(await readdir(requests)).includes('pasted.fail.reason')) {
+        if (Date.now() > deadline)
+          throw new Error(`request not handled: ${(await readdir(requests)).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      controller.abort();
+      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
+    }
+    const reason = await readFile(join(requests, 'pasted.fail.reason'), 'utf8');
+    const lines = reason.split('\n');
+    expect(lines[0]).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/audio\.m4a\?x=a+… \(\d+ more characters left out\): ".*" is 300\d+ characters long, more than a link can be \(8192\); check that it holds the one link you meant \[INVALID_URL\]$/,
+    );
+    expect(lines[1]).toMatch(
+      /^z+… \(\d+ more characters left out\): ".*" is 500000 characters long.*\[INVALID_URL\]$/,
+    );
+    expect(reason.length).toBeLessThan(4000);
+    // The good link of the same file is fetched all the same.
+    expect(await readdir(join(root, 'queues', 'youtube_audio'))).toEqual([
+      `job_${linkJobId('generic', 'two', server.url('two.m4a'), 'audio')}`,
+    ]);
+  });
+
   it("keeps a link's user:password out of the job and the reason file; the link is still fetched with them", async () => {
     const { root } = await setup();
     const requests = join(root, 'requests', 'youtube');
