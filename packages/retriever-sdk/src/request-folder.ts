@@ -9,7 +9,7 @@ import {
   listNamesOrEmpty,
   moveNoClobber,
   moveToFreeName,
-  readUntrustedText,
+  readUntrustedFile,
 } from '@imk/fs-safe';
 import { redactText, type Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
@@ -96,9 +96,12 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
     }
     tracker.forget(original);
     let text: string;
+    let encoding: TextEncoding = 'utf8';
     try {
       // fs-safe: a link (to /etc/passwd or anywhere), a FIFO or an oversized file is refused, never read.
-      text = await readUntrustedText(working, { name, maxBytes: REQUEST_MAX_BYTES });
+      ({ text, encoding } = decodeText(
+        await readUntrustedFile(working, { name, maxBytes: REQUEST_MAX_BYTES }),
+      ));
     } catch (error) {
       return settle(name, working, { notes: [], failure: errorMessage(error) });
     }
@@ -113,10 +116,15 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       const code = isImkError(error) ? ` [${error.code}]` : '';
       result = { notes: [], failure: `${errorMessage(error)}${code}` };
     }
-    return settle(name, working, result);
+    return settle(name, working, result, encoding);
   }
 
-  async function settle(name: string, working: string, result: RequestResult): Promise<HandledRequest> {
+  async function settle(
+    name: string,
+    working: string,
+    result: RequestResult,
+    encoding: TextEncoding = 'utf8',
+  ): Promise<HandledRequest> {
     const stem = basename(name, extname(name));
     const stamp = new Date().toISOString();
     if (result.failure === undefined) {
@@ -125,12 +133,11 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       // finds the job ids in it. A request that cannot take them (a full disk) is still settled: its jobs
       // were published, and handling it again would publish them twice.
       try {
+        // In the file's own encoding: notes in UTF-8 at the end of a UTF-16 file would be unreadable in it.
         await appendUntrustedFile(
           working,
-          `\n# imk ${stamp}: done\n${notes.map((n) => `# ${n}\n`).join('')}`,
-          {
-            name,
-          },
+          encodeText(`\n# imk ${stamp}: done\n${notes.map((n) => `# ${n}\n`).join('')}`, encoding),
+          { name },
         );
       } catch (error) {
         logger.warn(
@@ -244,4 +251,28 @@ function workingName(name: string): string {
   const stem = name.slice(0, name.length - ext.length);
   const tail = `${ext}${WORKING}`;
   return `.${fitName(stem, tail, 1)}`;
+}
+
+/** How a request file is written: UTF-8 (with or without a byte-order mark), or UTF-16 with its mark. */
+type TextEncoding = 'utf8' | 'utf16le' | 'utf16be';
+
+/**
+ * A request file's text, by its byte-order mark: Windows PowerShell 5 (`echo … > song.txt`) and Notepad's
+ * "Unicode" write UTF-16 with a mark; read as UTF-8, every character came with a NUL and no link was found.
+ */
+function decodeText(bytes: Buffer): { text: string; encoding: TextEncoding } {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe)
+    return { text: bytes.subarray(2).toString('utf16le'), encoding: 'utf16le' };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const body = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1)));
+    return { text: body.swap16().toString('utf16le'), encoding: 'utf16be' };
+  }
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return { text: bytes.subarray(bom).toString('utf8'), encoding: 'utf8' };
+}
+
+function encodeText(text: string, encoding: TextEncoding): Buffer {
+  if (encoding === 'utf8') return Buffer.from(text, 'utf8');
+  const bytes = Buffer.from(text, 'utf16le');
+  return encoding === 'utf16be' ? bytes.swap16() : bytes;
 }

@@ -323,6 +323,51 @@ describe('fetchYoutube with the real yt-dlp', () => {
     );
   });
 
+  it('reads a request file written as UTF-16 (Windows PowerShell, Notepad "Unicode") and adds its notes in UTF-16', async () => {
+    const { root } = await setup();
+    const requests = join(root, 'requests', 'youtube');
+    await mkdir(requests, { recursive: true });
+    const utf16 = (text: string, bigEndian: boolean) => {
+      const bytes = Buffer.concat([Buffer.from('\uFEFF', 'utf16le'), Buffer.from(text, 'utf16le')]);
+      return bigEndian ? bytes.swap16() : bytes;
+    };
+    // What `echo <link> > ps.txt` writes in Windows PowerShell 5: UTF-16 LE with its mark, CRLF.
+    await writeFile(join(requests, 'ps.txt'), utf16(`${server.url('two.m4a')}\r\n`, false));
+    await writeFile(join(requests, 'be.txt'), utf16(`${server.url('song.m4a')}\n`, true));
+    const controller = new AbortController();
+    const running = startYoutubeRetriever({
+      root,
+      logger,
+      signal: controller.signal,
+      overrides: {
+        pollIntervalMs: 100,
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      },
+    });
+    try {
+      const deadline = Date.now() + 90_000;
+      while ((await readdir(requests)).filter((name) => /\.(done|fail)$/.test(name)).length < 2) {
+        if (Date.now() > deadline)
+          throw new Error(`requests not handled: ${(await readdir(requests)).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      controller.abort();
+      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
+    }
+    expect((await readdir(requests)).sort()).toEqual(['be.done', 'ps.done']);
+    const le = (await readFile(join(requests, 'ps.done'))).toString('utf16le');
+    expect(le).toContain(
+      `# job ${linkJobId('generic', 'two', server.url('two.m4a'), 'audio')} -> youtube_audio`,
+    );
+    const be = Buffer.from(await readFile(join(requests, 'be.done')))
+      .swap16()
+      .toString('utf16le');
+    expect(be).toContain(
+      `# job ${linkJobId('generic', 'song', server.url('song.m4a'), 'audio')} -> youtube_audio`,
+    );
+  });
+
   it('says why a huge line failed: the reason quotes its start, its length and the code, never the whole line', async () => {
     const { root } = await setup();
     const requests = join(root, 'requests', 'youtube');
