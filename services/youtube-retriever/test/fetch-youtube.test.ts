@@ -108,6 +108,25 @@ describe('fetchYoutube with the real yt-dlp', () => {
     expect(await readdir(join(root, 'queues')).catch(() => [])).toEqual([]);
   });
 
+  it('takes any other HTTP 4xx answer (410 Gone, 451) as the verdict on the link: said so, not retried as network trouble', async () => {
+    const { root, settings } = await setup();
+    for (const status of [410, 451]) {
+      const link = server.url(`status-${status}.m4a`);
+      const error = await fetchYoutube(link, { root, logger, settings }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'LINK_REFUSED' });
+      expect((error as Error).message).toMatch(
+        new RegExp(`^the site refused ${link} .*HTTP Error ${status}`),
+      );
+      expect(server.hits.get(`/status-${status}.m4a`)).toBe(1);
+    }
+    // A timeout answer (408) is passing trouble: tried again as before.
+    await expect(
+      fetchYoutube(server.url('status-408.m4a'), { root, logger, settings }),
+    ).rejects.toMatchObject({ code: 'NETWORK' });
+    expect(server.hits.get('/status-408.m4a')).toBe(3);
+    expect(await readdir(join(root, 'queues')).catch(() => [])).toEqual([]);
+  });
+
   it('refuses anything but http(s) before yt-dlp runs', async () => {
     const { root, settings } = await setup();
     await expect(fetchYoutube('file:///etc/passwd', { root, logger, settings })).rejects.toMatchObject({

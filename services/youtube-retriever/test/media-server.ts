@@ -97,7 +97,8 @@ function xspf(title: string, location: string, durationMs: number, _port: number
 
 /**
  * A loopback HTTP server serving the generated media with Range support. `/flaky*.m4a` serves `long.m4a`
- * but drops the connection half-way through the first full request, like a broken network.
+ * but drops the connection half-way through the first full request, like a broken network;
+ * `/status-<code>.m4a` answers with that HTTP status.
  */
 export async function startMediaServer(dir: string): Promise<MediaServer> {
   const hits = new Map<string, number>();
@@ -119,6 +120,13 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
       if (page !== undefined) {
         res.writeHead(200, { 'content-type': TYPES[path.slice(path.lastIndexOf('.'))] ?? 'text/plain' });
         res.end(page);
+        return;
+      }
+      // `/status-<code>.m4a` answers with that HTTP status (a link gone for good: 410, refused: 451, …).
+      const status = /^\/status-(\d{3})\.m4a$/.exec(path);
+      if (status) {
+        res.writeHead(Number(status[1]), { 'content-type': 'text/plain' });
+        res.end(`status ${status[1]}`);
         return;
       }
       const flaky = /^\/flaky\d*\.m4a$/.test(path);
