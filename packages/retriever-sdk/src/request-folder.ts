@@ -14,7 +14,7 @@ import {
 import { redactText, type Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
 import { DEFAULT_STABLE_CHECKS } from './settings.ts';
-import { createStabilityTracker, listFiles } from './stable-files.ts';
+import { createStabilityTracker, listFiles, renameNamesNotUtf8 } from './stable-files.ts';
 import './errors.ts';
 
 /** One request file, read and ready to handle. */
@@ -167,6 +167,7 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
   const folder: RequestFolder = {
     async scan(signal) {
       await mkdir(dir, { recursive: true });
+      await renameNamesNotUtf8(dir, logger);
       const files = await listFiles(dir, (name) => extensions.includes(extname(name).toLowerCase()));
       const handled: HandledRequest[] = [];
       for (const file of tracker.update(files)) {
