@@ -89,7 +89,7 @@ export function explainNothingDownloaded(output: string, url: string): ImkError 
   if (problem) return new ImkError(problem[1], `${problem[2](url)} (deemix said: ${said})`);
   return new ImkError(
     'DEEMIX_NOTHING',
-    `deemix finished but downloaded nothing for ${url} (deemix said: ${said})`,
+    `deemix finished but downloaded nothing for ${url} (deemix said: ${said}); open the link on deezer.com and check that it plays with the account of your ARL (what cannot be streamed there cannot be downloaded), then request it again`,
   );
 }
 

@@ -277,6 +277,20 @@ describe('fetchDeezer (deemix stand-in)', () => {
     await expect(readFile(join(root, 'stand-in.log'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('a deemix run that exits 0 having written nothing says so, naming the link and what to check', async () => {
+    const { root, settings, env } = await setup();
+    const { logger } = capturingLogger();
+    await expect(
+      fetchDeezer('https://www.deezer.com/track/204', { root, logger, settings, env }),
+    ).rejects.toMatchObject({
+      code: 'DEEMIX_NOTHING',
+      message: expect.stringMatching(
+        /^deemix finished but downloaded nothing for https:\/\/www\.deezer\.com\/track\/204 \(deemix said: Requesting track 204\.\.\.\); open the link on deezer\.com and check that it plays/,
+      ) as unknown,
+    });
+    expect(await readdir(join(root, 'queues')).catch(() => [])).toEqual([]);
+  });
+
   it('handles .deezer request files: .done with the job ids, .fail with the reason beside it', async () => {
     const { root, env } = await setup();
     Object.assign(process.env, env);
