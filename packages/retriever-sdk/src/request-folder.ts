@@ -128,7 +128,7 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
     const stem = basename(name, extname(name));
     const stamp = new Date().toISOString();
     if (result.failure === undefined) {
-      const notes = result.notes.map((note) => capText(redactText(note)));
+      const notes = result.notes.map(forFile);
       // Written into the claimed file before it takes its .done name, so that whoever waits for the .done
       // finds the job ids in it. A request that cannot take them (a full disk) is still settled: its jobs
       // were published, and handling it again would publish them twice.
@@ -149,10 +149,8 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       logger.info({ request: name, notes }, 'request done');
       return { name, outcome: 'done', path: done, notes: result.notes };
     }
-    // Capped: a reason quoting a 10 MB line must not become a 10 MB reason file or log line. Redacted: a
-    // reason quotes the link, and the login in `https://user:password@…` is no part of why it failed.
-    const failure = capText(redactText(result.failure));
-    const notes = result.notes.map((note) => capText(redactText(note)));
+    const failure = forFile(result.failure);
+    const notes = result.notes.map(forFile);
     const text = `${failure}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}\n(${stamp}; fix the cause and drop the request again)\n`;
     // The request and its reason take a name together, never over a file already there.
     const failed = await moveToFreeName(working, {
@@ -252,6 +250,16 @@ function workingName(name: string): string {
   const stem = name.slice(0, name.length - ext.length);
   const tail = `${ext}${WORKING}`;
   return `.${fitName(stem, tail, 1)}`;
+}
+
+/**
+ * A note or reason as the request's files hold it. Capped: a reason quoting a 10 MB line must not become a
+ * 10 MB reason file or log line. Redacted: it quotes the link, and the login in `https://user:password@…`
+ * is no part of why it failed. Capped first: the redaction's patterns take time that grows with the square
+ * of a line with no space in it (a 1 MB line held the request folder for ever).
+ */
+function forFile(text: string): string {
+  return redactText(capText(text));
 }
 
 /** How a request file is written: UTF-8 (with or without a byte-order mark), or UTF-16 with its mark. */
