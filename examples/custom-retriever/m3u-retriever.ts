@@ -68,7 +68,7 @@ export async function publishPlaylist(playlist: string, root: string, logger: Lo
       .setTags({
         artist: entry.artist ?? 'Unknown Artist',
         album: basename(playlist, extname(playlist)),
-        title: entry.title ?? basename(entry.file),
+        title: entry.title ?? basename(entry.file, extname(entry.file)),
       })
       .addAudio(entry.file)
       .set('m3u', { playlist: basename(playlist) });

@@ -12,8 +12,9 @@ const NO_HARD_LINK = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSY
  * false when `to` was taken and nothing changed. link() refuses an existing name atomically (a link is
  * linked as a link, never followed); where it cannot be used, a look then rename (a name made in between
  * by another program is not seen). A crash between link and unlink leaves both names, never neither.
+ * `from` may be a name's bytes (a name that is not UTF-8, which no string can spell).
  */
-export async function moveNoClobber(from: string, to: string): Promise<boolean> {
+export async function moveNoClobber(from: string | Buffer, to: string): Promise<boolean> {
   try {
     await link(from, to);
   } catch (error) {

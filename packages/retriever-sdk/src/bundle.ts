@@ -53,7 +53,7 @@ export interface Tags {
 export interface Bundle {
   readonly jobId: string;
   readonly queueDir: string;
-  /** Sets artist / album / title (undefined and empty values are left out). */
+  /** Sets artist / album / title, trimmed and in NFC (undefined and empty values are left out). */
   setTags(tags: Tags): Bundle;
   /** Sets any other job.json field (`youtube`, `validation`, `options`, your own fields, …). */
   set(field: string, value: unknown): Bundle;
@@ -115,7 +115,9 @@ export function createBundle(options: CreateBundleOptions): Bundle {
     queueDir,
     setTags(tags) {
       for (const key of ['artist', 'album', 'title'] as const) {
-        const value = tags[key]?.trim();
+        // One spelling of each letter (NFC): a file name from a Mac spells "ö" as "o" + "¨" (NFD), which the
+        // same name typed does not equal (a search, a comparison of artists, the tags written into outputs).
+        const value = tags[key]?.trim().normalize('NFC');
         if (value) job[key] = value;
       }
       return bundle;

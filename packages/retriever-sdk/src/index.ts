@@ -5,8 +5,8 @@ export { runPollLoop, sleep } from './poll.ts';
 export type { PollLoopOptions } from './poll.ts';
 export { withRetry } from './retry.ts';
 export type { RetryOptions } from './retry.ts';
-export { createStabilityTracker, listFiles } from './stable-files.ts';
-export type { FileSnapshot, StabilityOptions, StabilityTracker } from './stable-files.ts';
+export { createStabilityTracker, listFiles, renameNamesNotUtf8 } from './stable-files.ts';
+export type { FileSnapshot, RenamedEntry, StabilityOptions, StabilityTracker } from './stable-files.ts';
 export { createRequestFolder } from './request-folder.ts';
 export type {
   HandledRequest,
@@ -20,6 +20,7 @@ export {
   describeResult,
   emptyResult,
   fetchUrl,
+  linkWithoutCredentials,
   parseHttpUrl,
   pickRetriever,
 } from './url-retriever.ts';

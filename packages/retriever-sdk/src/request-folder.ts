@@ -9,12 +9,12 @@ import {
   listNamesOrEmpty,
   moveNoClobber,
   moveToFreeName,
-  readUntrustedText,
+  readUntrustedFile,
 } from '@imk/fs-safe';
-import type { Logger } from '@imk/log';
+import { redactText, type Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
 import { DEFAULT_STABLE_CHECKS } from './settings.ts';
-import { createStabilityTracker, listFiles } from './stable-files.ts';
+import { createStabilityTracker, listFiles, renameNamesNotUtf8 } from './stable-files.ts';
 import './errors.ts';
 
 /** One request file, read and ready to handle. */
@@ -96,9 +96,12 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
     }
     tracker.forget(original);
     let text: string;
+    let encoding: TextEncoding = 'utf8';
     try {
       // fs-safe: a link (to /etc/passwd or anywhere), a FIFO or an oversized file is refused, never read.
-      text = await readUntrustedText(working, { name, maxBytes: REQUEST_MAX_BYTES });
+      ({ text, encoding } = decodeText(
+        await readUntrustedFile(working, { name, maxBytes: REQUEST_MAX_BYTES }),
+      ));
     } catch (error) {
       return settle(name, working, { notes: [], failure: errorMessage(error) });
     }
@@ -113,24 +116,28 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       const code = isImkError(error) ? ` [${error.code}]` : '';
       result = { notes: [], failure: `${errorMessage(error)}${code}` };
     }
-    return settle(name, working, result);
+    return settle(name, working, result, encoding);
   }
 
-  async function settle(name: string, working: string, result: RequestResult): Promise<HandledRequest> {
+  async function settle(
+    name: string,
+    working: string,
+    result: RequestResult,
+    encoding: TextEncoding = 'utf8',
+  ): Promise<HandledRequest> {
     const stem = basename(name, extname(name));
     const stamp = new Date().toISOString();
     if (result.failure === undefined) {
-      const notes = result.notes.map((note) => capText(note));
+      const notes = result.notes.map(forFile);
       // Written into the claimed file before it takes its .done name, so that whoever waits for the .done
       // finds the job ids in it. A request that cannot take them (a full disk) is still settled: its jobs
       // were published, and handling it again would publish them twice.
       try {
+        // In the file's own encoding: notes in UTF-8 at the end of a UTF-16 file would be unreadable in it.
         await appendUntrustedFile(
           working,
-          `\n# imk ${stamp}: done\n${notes.map((n) => `# ${n}\n`).join('')}`,
-          {
-            name,
-          },
+          encodeText(`\n# imk ${stamp}: done\n${notes.map((n) => `# ${n}\n`).join('')}`, encoding),
+          { name },
         );
       } catch (error) {
         logger.warn(
@@ -142,9 +149,8 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       logger.info({ request: name, notes }, 'request done');
       return { name, outcome: 'done', path: done, notes: result.notes };
     }
-    // Capped: a reason quoting a 10 MB line must not become a 10 MB reason file or log line.
-    const failure = capText(result.failure);
-    const notes = result.notes.map((note) => capText(note));
+    const failure = forFile(result.failure);
+    const notes = result.notes.map(forFile);
     const text = `${failure}\n${notes.length > 0 ? `\n${notes.join('\n')}\n` : ''}\n(${stamp}; fix the cause and drop the request again)\n`;
     // The request and its reason take a name together, never over a file already there.
     const failed = await moveToFreeName(working, {
@@ -159,6 +165,7 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
   const folder: RequestFolder = {
     async scan(signal) {
       await mkdir(dir, { recursive: true });
+      await renameNamesNotUtf8(dir, logger);
       const files = await listFiles(dir, (name) => extensions.includes(extname(name).toLowerCase()));
       const handled: HandledRequest[] = [];
       for (const file of tracker.update(files)) {
@@ -243,4 +250,38 @@ function workingName(name: string): string {
   const stem = name.slice(0, name.length - ext.length);
   const tail = `${ext}${WORKING}`;
   return `.${fitName(stem, tail, 1)}`;
+}
+
+/**
+ * A note or reason as the request's files hold it. Capped: a reason quoting a 10 MB line must not become a
+ * 10 MB reason file or log line. Redacted: it quotes the link, and the login in `https://user:password@…`
+ * is no part of why it failed. Capped first: the redaction's patterns take time that grows with the square
+ * of a line with no space in it (a 1 MB line held the request folder for ever).
+ */
+function forFile(text: string): string {
+  return redactText(capText(text));
+}
+
+/** How a request file is written: UTF-8 (with or without a byte-order mark), or UTF-16 with its mark. */
+type TextEncoding = 'utf8' | 'utf16le' | 'utf16be';
+
+/**
+ * A request file's text, by its byte-order mark: Windows PowerShell 5 (`echo … > song.txt`) and Notepad's
+ * "Unicode" write UTF-16 with a mark; read as UTF-8, every character came with a NUL and no link was found.
+ */
+function decodeText(bytes: Buffer): { text: string; encoding: TextEncoding } {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe)
+    return { text: bytes.subarray(2).toString('utf16le'), encoding: 'utf16le' };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const body = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1)));
+    return { text: body.swap16().toString('utf16le'), encoding: 'utf16be' };
+  }
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return { text: bytes.subarray(bom).toString('utf8'), encoding: 'utf8' };
+}
+
+function encodeText(text: string, encoding: TextEncoding): Buffer {
+  if (encoding === 'utf8') return Buffer.from(text, 'utf8');
+  const bytes = Buffer.from(text, 'utf16le');
+  return encoding === 'utf16be' ? bytes.swap16() : bytes;
 }

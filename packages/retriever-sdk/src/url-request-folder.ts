@@ -6,7 +6,13 @@ import {
   type RequestFolder,
   type RequestResult,
 } from './request-folder.ts';
-import { FETCH_MODES, describeResult, type FetchMode, type FetchResult } from './url-retriever.ts';
+import {
+  FETCH_MODES,
+  describeResult,
+  quotedStart,
+  type FetchMode,
+  type FetchResult,
+} from './url-retriever.ts';
 import './errors.ts';
 
 export interface UrlRequestFolderOptions {
@@ -39,32 +45,56 @@ async function handleUrlRequest(
   options: UrlRequestFolderOptions,
 ): Promise<RequestResult> {
   let mode: FetchMode | undefined;
-  const urls: string[] = [];
+  const urls = new Set<string>();
+  const notes: string[] = [];
   for (const line of request.lines) {
-    const setting = /^mode\s*[:=]\s*(\S+)$/i.exec(line);
+    const text = withoutComment(line);
+    const setting = /^mode\s*[:=]\s*(\S+)$/i.exec(text);
     if (setting) {
       const value = setting[1]?.toLowerCase();
       if (!FETCH_MODES.includes(value as FetchMode))
         throw new ImkError(
           'INVALID_REQUEST',
-          `${request.name}: "${line}" is not a mode; use mode: audio, video or both`,
+          `${request.name}: "${quotedStart(line)}" is not a mode; use mode: audio, video or both`,
         );
       mode = value as FetchMode;
-    } else urls.push(line);
+      continue;
+    }
+    for (const url of urlsOf(text)) {
+      // A link pasted twice is fetched once: a second run would download it again (a Deezer album whole).
+      if (urls.has(url))
+        notes.push(`skipped ${quotedStart(url)}: listed more than once in ${request.name}; fetched once`);
+      else urls.add(url);
+    }
   }
-  if (urls.length === 0)
+  if (urls.size === 0)
     throw new ImkError('INVALID_REQUEST', `${request.name} holds no URL; put one link per line`);
-  const notes: string[] = [];
   const failures: string[] = [];
   for (const url of urls) {
     try {
       const result = await options.fetch(url, mode, request.signal);
       notes.push(...describeResult(result));
-      if (result.failures.length > 0) failures.push(`${url}: ${result.failures.length} video(s) failed`);
+      if (result.failures.length > 0)
+        failures.push(`${quotedStart(url)}: ${result.failures.length} of its entries failed (listed below)`);
     } catch (error) {
       const code = isImkError(error) ? ` [${error.code}]` : '';
-      failures.push(`${url}: ${errorMessage(error)}${code}`);
+      // The line quoted by its start: a 300 KB line quoted whole left no room for why it failed.
+      failures.push(`${quotedStart(url)}: ${errorMessage(error)}${code}`);
     }
   }
   return { notes, failure: failures.length > 0 ? failures.join('\n') : undefined };
+}
+
+/** A line without its `# comment`: a link holds no space, so a `#` after one starts a note of the user's. */
+function withoutComment(line: string): string {
+  return line.replace(/\s#.*$/, '').trim();
+}
+
+/**
+ * The links of one line: several pasted on one line with spaces between them are each one. Anything else
+ * is one entry, said whole if it is no link ("hello world" is not a URL), never cut into words.
+ */
+function urlsOf(text: string): string[] {
+  const words = text.split(/\s+/);
+  return words.length > 1 && words.every((word) => /^https?:\/\/\S/i.test(word)) ? words : [text];
 }

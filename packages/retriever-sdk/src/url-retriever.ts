@@ -1,4 +1,5 @@
 import { ImkError } from '@imk/errors';
+import { capText } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import './errors.ts';
 
@@ -75,24 +76,61 @@ export async function fetchUrl(
   return picked.retriever.fetch(picked.url.href, options);
 }
 
+/**
+ * Longest link taken. Web servers refuse longer request lines (HTTP 414/431) and a program cannot be given
+ * an argument of 128 KiB: a longer "link" is a paste gone wrong, said as such before anything runs.
+ */
+export const MAX_URL_CHARS = 8192;
+/** How much of a long text a message quotes: enough to recognise the line, never the whole of it. */
+const QUOTED_CHARS = 200;
+
+/** The start of a user's text for a message (a link or a line of a request file), with its length when cut. */
+export function quotedStart(text: string): string {
+  return capText(text, QUOTED_CHARS);
+}
+
 /** Parses a URL given by a user, accepting only http(s): nothing else may reach a downloader. */
 export function parseHttpUrl(text: string): URL {
   const trimmed = text.trim();
+  const shown = quotedStart(trimmed);
+  if (trimmed.length > MAX_URL_CHARS)
+    throw new ImkError(
+      'INVALID_URL',
+      `"${shown}" is ${trimmed.length} characters long, more than a link can be (${MAX_URL_CHARS}); check that it holds the one link you meant`,
+    );
   let url: URL;
   try {
     url = new URL(trimmed);
   } catch {
     throw new ImkError(
       'INVALID_URL',
-      `"${trimmed}" is not a URL; give a full link such as https://www.youtube.com/watch?v=…`,
+      `"${shown}" is not a URL; give a full link such as https://www.youtube.com/watch?v=…`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new ImkError(
       'INVALID_URL',
-      `only http(s) links are accepted, got a ${url.protocol} URL ("${trimmed}"); paste the page's https:// link`,
+      `only http(s) links are accepted, got a ${url.protocol} URL ("${shown}"); paste the page's https:// link`,
     );
   return url;
+}
+
+/**
+ * A link as a job records it: without the user name and password of `https://user:pass@host/…` (a file
+ * server's login), which must not travel with the job into its bundle, manifest and dashboard. Text that
+ * is no URL is returned as it is.
+ */
+export function linkWithoutCredentials(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text;
+  }
+  if (url.username === '' && url.password === '') return text;
+  url.username = '';
+  url.password = '';
+  return url.href;
 }
 
 /** The first retriever that takes the URL, or a clear UNSUPPORTED_URL error naming what is accepted. */

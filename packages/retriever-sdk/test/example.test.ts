@@ -57,6 +57,11 @@ describe('examples/custom-retriever', () => {
       album: 'party',
       audio_path: 'audio.flac',
     });
+    // An entry without #EXTINF is titled after its file, as a user would name it: no ".flac".
+    const untagged = JobSchema.parse(
+      JSON.parse(await readFile(join(root, 'queues', 'other', `job_${ids[1]}`, 'job.json'), 'utf8')),
+    );
+    expect(untagged).toMatchObject({ artist: 'Unknown Artist', title: 'untagged' });
 
     const second = await run([join(work, 'party.m3u'), '--root', root]);
     expect(second.exitCode).toBe(0);

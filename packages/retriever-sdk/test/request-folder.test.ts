@@ -40,6 +40,28 @@ describe('createRequestFolder', () => {
     );
   });
 
+  it('handles a request whose name is not UTF-8 (Latin-1 from an old share), renamed to its Windows-1252 reading; nothing replaced', async () => {
+    const seen: string[] = [];
+    const folder = createRequestFolder({
+      dir,
+      extensions: ['.txt'],
+      logger,
+      handle: (request) => {
+        seen.push(request.name);
+        return Promise.resolve({ notes: [] });
+      },
+    });
+    // "Café.txt" with é as the one byte 0xE9, and a file already named "Café.txt" (UTF-8) beside it.
+    const latin1 = Buffer.concat([Buffer.from(`${dir}/Caf`), Buffer.from([0xe9]), Buffer.from('.txt')]);
+    await writeFile(latin1, 'https://example.com/one\n');
+    await writeFile(join(dir, 'Café.txt'), 'https://example.com/two\n');
+    await folder.scan();
+    await folder.scan();
+    expect(seen.sort()).toEqual(['Café (2).txt', 'Café.txt']);
+    expect((await readdir(dir)).sort()).toEqual(['Café (2).done', 'Café.done']);
+    expect(await readFile(join(dir, 'Café (2).done'), 'utf8')).toMatch(/^https:\/\/example.com\/one\n/);
+  });
+
   it('a .done file holds its notes (the job ids) from the moment it appears', async () => {
     // Before, the request was renamed .done and the job ids appended after: a script (or a test) that
     // waited for the .done read a file without them.

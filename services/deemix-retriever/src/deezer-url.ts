@@ -8,6 +8,8 @@ const HOSTS = new Set(['deezer.com', 'www.deezer.com']);
 // Share links (https://deezer.page.link/…, https://link.deezer.com/…) redirect to one of the above; deemix follows them.
 const SHORT_HOSTS = new Set(['deezer.page.link', 'dzr.page.link', 'link.deezer.com']);
 const PATH = /^\/(?:[a-z]{2}(?:-[a-z]{2})?\/)?(track|album|playlist)\/(\d+)\/?$/i;
+// A track, album or playlist link whose id was cut or mistyped (`/track/31355x6`, `/album/`): said as such.
+const KIND_ONLY = /^\/(?:[a-z]{2}(?:-[a-z]{2})?\/)?(track|album|playlist)(?:\/([^/]*))?\/?$/i;
 
 export interface DeezerLink {
   url: string;
@@ -32,6 +34,17 @@ export function parseDeezerUrl(text: string): DeezerLink {
       `${url.href} is not a Deezer link; give a https://www.deezer.com/track/…, /album/… or /playlist/… link`,
     );
   const match = PATH.exec(url.pathname);
+  const kindOnly = KIND_ONLY.exec(url.pathname);
+  if (!match && kindOnly) {
+    const kind = kindOnly[1]!.toLowerCase();
+    const id = kindOnly[2] ?? '';
+    const what =
+      id === '' ? `has no id (the number after /${kind}/)` : `has "${id}" where its id (a number) goes`;
+    throw new ImkError(
+      'UNSUPPORTED_URL',
+      `${url.href} is a Deezer ${kind} link that ${what}; copy the link again from Deezer (Share, then Copy link)`,
+    );
+  }
   if (!match)
     throw new ImkError(
       'UNSUPPORTED_URL',

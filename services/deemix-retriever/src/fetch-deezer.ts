@@ -13,7 +13,7 @@ import { requireArl, writeArlFile } from './arl.ts';
 import { collectTracks, type DownloadedTrack } from './collect.ts';
 import { SERVICE_NAME, loadDeemixSettings, type DeemixSettings } from './config.ts';
 import { parseDeezerUrl } from './deezer-url.ts';
-import { explainNothingDownloaded, resolveDeemix, runDeemix } from './run-deemix.ts';
+import { explainNothingDownloaded, reportedProblems, resolveDeemix, runDeemix } from './run-deemix.ts';
 
 export const RETRIEVER_NAME = 'deezer';
 
@@ -54,6 +54,13 @@ export async function fetchDeezer(url: string, options: FetchDeezerOptions): Pro
     });
     const tracks = await collectTracks(outDir, logger, options.signal);
     if (tracks.length === 0) throw explainNothingDownloaded(output, link.url);
+    // Some tracks came and deemix said others did not (exit code 0 all the same): each is a failure, as a
+    // video of a playlist is, so the request is not taken for complete; the tracks that came are queued.
+    for (const problem of reportedProblems(output))
+      result.failures.push({
+        code: problem.code,
+        message: `deemix did not download everything of ${link.url}; it said: ${problem.line}`,
+      });
     for (const track of tracks) {
       const jobId = trackJobId(track);
       try {

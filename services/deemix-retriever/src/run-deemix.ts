@@ -89,8 +89,24 @@ export function explainNothingDownloaded(output: string, url: string): ImkError 
   if (problem) return new ImkError(problem[1], `${problem[2](url)} (deemix said: ${said})`);
   return new ImkError(
     'DEEMIX_NOTHING',
-    `deemix finished but downloaded nothing for ${url} (deemix said: ${said})`,
+    `deemix finished but downloaded nothing for ${url} (deemix said: ${said}); open the link on deezer.com and check that it plays with the account of your ARL (what cannot be streamed there cannot be downloaded), then request it again`,
   );
+}
+
+/**
+ * What deemix said it could not download (a track of an album Deezer does not have), one entry per line:
+ * it goes on with the other tracks and exits 0, so these lines are all that tells of the missing ones.
+ * A line about falling back to another bitrate is no failure.
+ */
+export function reportedProblems(output: string): { code: keyof typeof DEEMIX_ERRORS; line: string }[] {
+  const found: { code: keyof typeof DEEMIX_ERRORS; line: string }[] = [];
+  for (const raw of output.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || /fall(?:ing)? ?back/i.test(line)) continue;
+    const problem = PROBLEMS.find(([pattern]) => pattern.test(line));
+    if (problem) found.push({ code: problem[1], line });
+  }
+  return found;
 }
 
 function deemixEnv(configHome: string): NodeJS.ProcessEnv {

@@ -236,6 +236,61 @@ describe('fetchDeezer (deemix stand-in)', () => {
     });
   });
 
+  it('an album deemix downloaded only in part (a track it says is not available, exit code 0) is a failure naming that track; the tracks that came are queued', async () => {
+    const { root, settings, env } = await setup({ bitrate: '128' });
+    const { logger } = capturingLogger();
+    const result = await fetchDeezer('https://www.deezer.com/fr/album/555?utm_source=deezer', {
+      root,
+      logger,
+      settings,
+      env,
+    });
+    expect(result.jobs.map((job) => job.title)).toEqual(['Song 1']);
+    expect(result.failures).toEqual([
+      {
+        code: 'DEEZER_UNAVAILABLE',
+        message: expect.stringMatching(
+          /^deemix did not download everything of https:\/\/www\.deezer\.com\/album\/555; it said: .*Song 2 :: Track not available on Deezer!$/,
+        ) as unknown,
+      },
+    ]);
+  });
+
+  it('says a track, album or playlist link whose id is cut or mistyped is that, not "not a track", without running deemix', async () => {
+    const { root, settings, env } = await setup();
+    const { logger } = capturingLogger();
+    for (const [link, said] of [
+      [
+        'https://www.deezer.com/track/31355x6',
+        'a Deezer track link that has "31355x6" where its id (a number) goes',
+      ],
+      ['https://www.deezer.com/fr/album/', 'a Deezer album link that has no id (the number after /album/)'],
+      [
+        'https://www.deezer.com/playlist/abc?utm_source=x',
+        'a Deezer playlist link that has "abc" where its id',
+      ],
+    ] as const)
+      await expect(fetchDeezer(link, { root, logger, settings, env })).rejects.toMatchObject({
+        code: 'UNSUPPORTED_URL',
+        message: expect.stringContaining(said) as unknown,
+      });
+    await expect(readFile(join(root, 'stand-in.log'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a deemix run that exits 0 having written nothing says so, naming the link and what to check', async () => {
+    const { root, settings, env } = await setup();
+    const { logger } = capturingLogger();
+    await expect(
+      fetchDeezer('https://www.deezer.com/track/204', { root, logger, settings, env }),
+    ).rejects.toMatchObject({
+      code: 'DEEMIX_NOTHING',
+      message: expect.stringMatching(
+        /^deemix finished but downloaded nothing for https:\/\/www\.deezer\.com\/track\/204 \(deemix said: Requesting track 204\.\.\.\); open the link on deezer\.com and check that it plays/,
+      ) as unknown,
+    });
+    expect(await readdir(join(root, 'queues')).catch(() => [])).toEqual([]);
+  });
+
   it('handles .deezer request files: .done with the job ids, .fail with the reason beside it', async () => {
     const { root, env } = await setup();
     Object.assign(process.env, env);

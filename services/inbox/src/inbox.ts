@@ -20,6 +20,7 @@ import {
   listFiles,
   makeJobId,
   readableName,
+  renameNamesNotUtf8,
 } from '@imk/retriever-sdk';
 import { SERVICE_NAME, type InboxSettings } from './config.ts';
 import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
@@ -352,6 +353,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       await mkdir(settings.dir, { recursive: true });
       await sweepStaging(settings.dir, logger);
       await tellFolders();
+      await renameNamesNotUtf8(settings.dir, logger);
       const listed = await listFiles(settings.dir);
       const files = listed.filter((file) => !IN_PROGRESS.test(file.name));
       const outcomes: InboxOutcome[] = [];

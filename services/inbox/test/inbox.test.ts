@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { readBundle, sidecarCandidates } from '@imk/protocol';
 import { legacySample } from '@imk/media/legacy-samples';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { resolvePaths } from '@imk/config';
 import { within } from '@imk/fs-safe/testing';
 import { createInbox, inboxFoldersCheck, startInbox } from '../src/index.ts';
@@ -146,6 +146,48 @@ describe('inbox', () => {
     const job = await jobIn(join(root, 'queues', 'other', `job_${outcome!.jobId}`));
     expect(job).toMatchObject({ artist: 'Daft Punk', title: 'Around the World', audio_path: 'audio.wav' });
     expect(job.cover_path).toBeUndefined();
+  });
+
+  it('spells the artist and title from a Mac file name (NFD) as typed (NFC), so the same artist is one artist', async () => {
+    const { root, settings, inbox } = await setup();
+    const name = 'Björk - Jóga.wav'.normalize('NFD');
+    await writeFile(join(settings.dir, name), await readFile(join(media, 'plain.wav')));
+    await inbox.scan();
+    const [outcome] = await inbox.scan();
+    expect(outcome).toMatchObject({ name, outcome: 'queued' });
+    const job = await jobIn(join(root, 'queues', 'other', `job_${outcome!.jobId}`));
+    expect(job.artist).toBe('Björk'.normalize('NFC'));
+    expect(job.title).toBe('Jóga'.normalize('NFC'));
+    expect(await readdir(join(settings.dir, '.processed'))).toEqual([name]);
+  });
+
+  it('takes a file whose name is not UTF-8 (Latin-1 from an old Windows share) under its Windows-1252 reading, saying so', async () => {
+    const { root, settings } = await setup();
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const inbox = createInbox(settings, createLogger('test', { level: 'warn', destination }));
+    // "Café - Song.wav" with é as the one byte 0xE9: listed as "Caf\uFFFD - Song.wav", a name that opens nothing.
+    const name = Buffer.concat([
+      Buffer.from(`${settings.dir}/Caf`),
+      Buffer.from([0xe9]),
+      Buffer.from(' - Song.wav'),
+    ]);
+    await writeFile(name, await readFile(join(media, 'plain.wav')));
+    let outcomes: Awaited<ReturnType<typeof inbox.scan>> = [];
+    for (let look = 0; look < 5 && outcomes.length === 0; look++) {
+      await new Promise((resolve) => setTimeout(resolve, settings.pollIntervalMs + 10));
+      outcomes = await inbox.scan();
+    }
+    expect(outcomes).toMatchObject([{ name: 'Café - Song.wav', outcome: 'queued' }]);
+    const job = await jobIn(join(root, 'queues', 'other', `job_${outcomes[0]!.jobId}`));
+    expect(job).toMatchObject({ artist: 'Café', title: 'Song' });
+    expect(await readdir(join(settings.dir, '.processed'))).toEqual(['Café - Song.wav']);
+    expect(lines.join('')).toContain('the name of \\"Café - Song.wav\\" was not UTF-8');
   });
 
   it('names a DJ\'s Native Instruments stem file after the song, not after "<title>.stem"', async () => {

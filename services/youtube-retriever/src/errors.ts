@@ -29,6 +29,7 @@ export const YOUTUBE_ERRORS = defineErrors('@imk/youtube-retriever-service', {
   FORMAT_UNAVAILABLE: POLICY.unprocessable,
   NOT_FOUND: POLICY.unprocessable,
   ACCESS_DENIED: POLICY.unprocessable,
+  LINK_REFUSED: POLICY.unprocessable,
   // …or passing trouble on the way.
   RATE_LIMITED: POLICY.upstream,
   NETWORK: POLICY.upstream,

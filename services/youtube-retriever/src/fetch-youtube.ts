@@ -6,6 +6,7 @@ import { probeMedia } from '@imk/media';
 import {
   createBundle,
   emptyResult,
+  linkWithoutCredentials,
   parseHttpUrl,
   withRetry,
   type RetryOptions,
@@ -283,12 +284,13 @@ function transparentFields(info: YtEntry['info']): Partial<YtEntry['info']> {
 function youtubeBlock(entry: YtEntry, info: YtEntry['info'], online: number | null): Record<string, unknown> {
   const block: Record<string, unknown> = {
     video_id: entry.id,
-    url: info.webpage_url ?? entry.url,
+    // A file server's login in the link (user:password@) stays with the request, not in the job.
+    url: linkWithoutCredentials(info.webpage_url ?? entry.url),
     channel: info.channel ?? info.uploader ?? undefined,
     title: info.title ?? undefined,
     online_duration_sec: online,
     upload_date: info.upload_date ?? undefined,
-    thumbnail_url: info.thumbnail ?? undefined,
+    thumbnail_url: info.thumbnail ? linkWithoutCredentials(info.thumbnail) : undefined,
     extractor: entry.extractor,
     track: info.track ?? undefined,
     artist: info.artist ?? undefined,

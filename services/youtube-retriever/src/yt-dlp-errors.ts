@@ -106,6 +106,15 @@ const RULES: Rule[] = [
       `the site refused access to ${url} (HTTP 401/403); on YouTube this usually means yt-dlp is too old or needs cookies: ${UPDATE_HINT}; or ${COOKIES_HINT}`,
   },
   {
+    // Any other answer of the 4xx kind (410 Gone, 400, 451, 414) is the site's verdict on the link, not
+    // trouble on the way: tried again, it answers the same. Not so 408 (a timeout) and 416 (a resume that
+    // yt-dlp starts over).
+    code: 'LINK_REFUSED',
+    pattern: /HTTP Error 4(?!08|16)\d\d/i,
+    explain: (url) =>
+      `the site refused ${url} (an HTTP 4xx answer: the link is wrong, gone, or not served to this address); it is not tried again: check the link in a browser`,
+  },
+  {
     code: 'NETWORK',
     pattern:
       /HTTP Error 5\d\d|timed out|Connection (?:refused|reset|aborted)|Remote end closed|IncompleteRead|Name or service not known|Temporary failure in name resolution|No route to host|Network is unreachable|ContentTooShort|content too short|Downloaded \d+ bytes, expected \d+ bytes|\[download\] Got error|did not (?:receive|get) (?:any|all) data|SSL: |EOF occurred|Unable to download (?:webpage|video data|JSON)/i,

@@ -52,6 +52,28 @@ describe('imk fetch', () => {
     expect(badMode.exitCode).not.toBe(0);
     expect(badMode.stderr).toMatch(/audio, video, both/);
   });
+
+  it('a link that cannot be fetched fails alone: the links after it are fetched, and every id is printed (with --json too)', async () => {
+    const [first, last] = [server.url('two.m4a'), server.url('song.m4a')];
+    const id = (link: string, name: string) => linkJobId('generic', name, link, 'audio');
+    const plain = await imk(['fetch', first, 'not-a-link', server.url('gone.m4a'), last]);
+    expect(plain.exitCode).toBe(1);
+    expect(plain.stdout.split('\n')).toEqual([id(first, 'two'), id(last, 'song')]);
+    expect(plain.stderr).toMatch(/^imk: "not-a-link" is not a URL.*\[INVALID_URL\]$/m);
+    expect(plain.stderr).toMatch(/^imk: nothing was found at .*gone\.m4a.*\[NOT_FOUND\]$/m);
+
+    const other = server.url('other/song.m4a');
+    const json = await imk(['fetch', other, 'ftp://example.com/a.mp3', '--json']);
+    expect(json.exitCode).toBe(1);
+    const results = JSON.parse(json.stdout) as {
+      url: string;
+      jobs: { jobId: string }[];
+      failures: { code: string }[];
+    }[];
+    expect(results.map((result) => result.url)).toEqual([other, 'ftp://example.com/a.mp3']);
+    expect(results[0]!.jobs.map((job) => job.jobId)).toEqual([id(other, 'song')]);
+    expect(results[1]!.failures.map((failure) => failure.code)).toEqual(['INVALID_URL']);
+  });
 });
 
 describe('imk doctor', () => {

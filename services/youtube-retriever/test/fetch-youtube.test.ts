@@ -108,6 +108,25 @@ describe('fetchYoutube with the real yt-dlp', () => {
     expect(await readdir(join(root, 'queues')).catch(() => [])).toEqual([]);
   });
 
+  it('takes any other HTTP 4xx answer (410 Gone, 451) as the verdict on the link: said so, not retried as network trouble', async () => {
+    const { root, settings } = await setup();
+    for (const status of [410, 451]) {
+      const link = server.url(`status-${status}.m4a`);
+      const error = await fetchYoutube(link, { root, logger, settings }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'LINK_REFUSED' });
+      expect((error as Error).message).toMatch(
+        new RegExp(`^the site refused ${link} .*HTTP Error ${status}`),
+      );
+      expect(server.hits.get(`/status-${status}.m4a`)).toBe(1);
+    }
+    // A timeout answer (408) is passing trouble: tried again as before.
+    await expect(
+      fetchYoutube(server.url('status-408.m4a'), { root, logger, settings }),
+    ).rejects.toMatchObject({ code: 'NETWORK' });
+    expect(server.hits.get('/status-408.m4a')).toBe(3);
+    expect(await readdir(join(root, 'queues')).catch(() => [])).toEqual([]);
+  });
+
   it('refuses anything but http(s) before yt-dlp runs', async () => {
     const { root, settings } = await setup();
     await expect(fetchYoutube('file:///etc/passwd', { root, logger, settings })).rejects.toMatchObject({
@@ -275,6 +294,178 @@ describe('fetchYoutube with the real yt-dlp', () => {
       /only http\(s\) links.*\[INVALID_URL\]/,
     );
     expect(await readdir(join(root, 'queues', 'youtube_video'))).toEqual([`job_${jobId('video')}`]);
+  });
+
+  it('reads request files as people write them: BOM, CRLF, # notes after a link, several links on a line, one link twice', async () => {
+    const { root } = await setup();
+    const requests = join(root, 'requests', 'youtube');
+    await mkdir(requests, { recursive: true });
+    const [one, two, three] = [server.url('audio.m4a'), server.url('two.m4a'), server.url('song.m4a')];
+    await writeFile(
+      join(requests, 'from my phone ☎.txt'),
+      `\uFEFF# saved on the phone\r\nmode: audio   # only the sound\r\n${one}   # my favourite\r\n\r\n${two} ${three}\r\n${one}\r\n`,
+    );
+    const controller = new AbortController();
+    const running = startYoutubeRetriever({
+      root,
+      logger,
+      signal: controller.signal,
+      overrides: {
+        pollIntervalMs: 100,
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      },
+    });
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!(await readdir(requests)).some((name) => /\.(done|fail)$/.test(name))) {
+        if (Date.now() > deadline)
+          throw new Error(`request not handled: ${(await readdir(requests)).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      controller.abort();
+      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
+    }
+    expect(await readdir(requests)).toEqual(['from my phone ☎.done']);
+    const done = await readFile(join(requests, 'from my phone ☎.done'), 'utf8');
+    const ids = [
+      linkJobId('generic', 'audio', one, 'audio'),
+      linkJobId('generic', 'two', two, 'audio'),
+      linkJobId('generic', 'song', three, 'audio'),
+    ];
+    for (const id of ids) expect(done).toContain(`# job ${id} -> youtube_audio`);
+    // The link given twice is fetched once, and said so: not "already fetched" by a second run.
+    expect(done).toContain(`# skipped ${one}: listed more than once in from my phone ☎.txt; fetched once`);
+    expect(done).not.toContain('already fetched');
+    expect((await readdir(join(root, 'queues', 'youtube_audio'))).sort()).toEqual(
+      ids.map((id) => `job_${id}`).sort(),
+    );
+  });
+
+  it('reads a request file written as UTF-16 (Windows PowerShell, Notepad "Unicode") and adds its notes in UTF-16', async () => {
+    const { root } = await setup();
+    const requests = join(root, 'requests', 'youtube');
+    await mkdir(requests, { recursive: true });
+    const utf16 = (text: string, bigEndian: boolean) => {
+      const bytes = Buffer.concat([Buffer.from('\uFEFF', 'utf16le'), Buffer.from(text, 'utf16le')]);
+      return bigEndian ? bytes.swap16() : bytes;
+    };
+    // What `echo <link> > ps.txt` writes in Windows PowerShell 5: UTF-16 LE with its mark, CRLF.
+    await writeFile(join(requests, 'ps.txt'), utf16(`${server.url('two.m4a')}\r\n`, false));
+    await writeFile(join(requests, 'be.txt'), utf16(`${server.url('song.m4a')}\n`, true));
+    const controller = new AbortController();
+    const running = startYoutubeRetriever({
+      root,
+      logger,
+      signal: controller.signal,
+      overrides: {
+        pollIntervalMs: 100,
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      },
+    });
+    try {
+      const deadline = Date.now() + 90_000;
+      while ((await readdir(requests)).filter((name) => /\.(done|fail)$/.test(name)).length < 2) {
+        if (Date.now() > deadline)
+          throw new Error(`requests not handled: ${(await readdir(requests)).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      controller.abort();
+      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
+    }
+    expect((await readdir(requests)).sort()).toEqual(['be.done', 'ps.done']);
+    const le = (await readFile(join(requests, 'ps.done'))).toString('utf16le');
+    expect(le).toContain(
+      `# job ${linkJobId('generic', 'two', server.url('two.m4a'), 'audio')} -> youtube_audio`,
+    );
+    const be = Buffer.from(await readFile(join(requests, 'be.done')))
+      .swap16()
+      .toString('utf16le');
+    expect(be).toContain(
+      `# job ${linkJobId('generic', 'song', server.url('song.m4a'), 'audio')} -> youtube_audio`,
+    );
+  });
+
+  it('says why a huge line failed: the reason quotes its start, its length and the code, never the whole line', async () => {
+    const { root } = await setup();
+    const requests = join(root, 'requests', 'youtube');
+    await mkdir(requests, { recursive: true });
+    const hugeLink = `${server.url('audio.m4a')}?x=${'a'.repeat(300_000)}`;
+    const junk = 'z'.repeat(500_000);
+    await writeFile(join(requests, 'pasted.txt'), `${hugeLink}\n${junk}\n${server.url('two.m4a')}\n`);
+    const controller = new AbortController();
+    const running = startYoutubeRetriever({
+      root,
+      logger,
+      signal: controller.signal,
+      overrides: {
+        pollIntervalMs: 100,
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      },
+    });
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!(await readdir(requests)).includes('pasted.fail.reason')) {
+        if (Date.now() > deadline)
+          throw new Error(`request not handled: ${(await readdir(requests)).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      controller.abort();
+      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
+    }
+    const reason = await readFile(join(requests, 'pasted.fail.reason'), 'utf8');
+    const lines = reason.split('\n');
+    expect(lines[0]).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/audio\.m4a\?x=a+… \(\d+ more characters left out\): ".*" is 300\d+ characters long, more than a link can be \(8192\); check that it holds the one link you meant \[INVALID_URL\]$/,
+    );
+    expect(lines[1]).toMatch(
+      /^z+… \(\d+ more characters left out\): ".*" is 500000 characters long.*\[INVALID_URL\]$/,
+    );
+    expect(reason.length).toBeLessThan(4000);
+    // The good link of the same file is fetched all the same.
+    expect(await readdir(join(root, 'queues', 'youtube_audio'))).toEqual([
+      `job_${linkJobId('generic', 'two', server.url('two.m4a'), 'audio')}`,
+    ]);
+  });
+
+  it("keeps a link's user:password out of the job and the reason file; the link is still fetched with them", async () => {
+    const { root } = await setup();
+    const requests = join(root, 'requests', 'youtube');
+    await mkdir(requests, { recursive: true });
+    const withLogin = (path: string) => server.url(path).replace('://', '://bob:hunter2@');
+    await writeFile(join(requests, 'nas.txt'), `${withLogin('two.m4a')}\n${withLogin('gone.m4a')}\n`);
+    const controller = new AbortController();
+    const running = startYoutubeRetriever({
+      root,
+      logger,
+      signal: controller.signal,
+      overrides: {
+        pollIntervalMs: 100,
+        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      },
+    });
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!(await readdir(requests)).includes('nas.fail.reason')) {
+        if (Date.now() > deadline)
+          throw new Error(`request not handled: ${(await readdir(requests)).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      controller.abort();
+      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
+    }
+    const reason = await readFile(join(requests, 'nas.fail.reason'), 'utf8');
+    expect(reason).not.toContain('hunter2');
+    expect(reason).toMatch(/http:\/\/\[redacted\]@127\.0\.0\.1:\d+\/gone\.m4a.*HTTP 404.*\[NOT_FOUND\]/);
+    const [queued] = await readdir(join(root, 'queues', 'youtube_audio'));
+    const dir = join(root, 'queues', 'youtube_audio', queued!);
+    expect(await readFile(join(dir, 'job.json'), 'utf8')).not.toContain('hunter2');
+    expect((await readJob(dir)).youtube).toMatchObject({ url: server.url('two.m4a') });
+    const basic = `Basic ${Buffer.from('bob:hunter2').toString('base64')}`;
+    expect(server.authorizations.get('/two.m4a')).toContain(basic);
   });
 
   it('never lets yt-dlp write to the cookies file, and refuses one that is no regular file, naming it', async () => {

@@ -66,6 +66,8 @@ export interface MediaServer {
   ranges: Map<string, string[]>;
   /** Cookie headers seen per path. */
   cookies: Map<string, string[]>;
+  /** Authorization headers seen per path (a link's user:password@ is sent as HTTP basic auth). */
+  authorizations: Map<string, string[]>;
   /** Serves `html` at `path` from now on (a page that changes, like a channel that grows). */
   setPage(path: string, html: string): void;
   close(): Promise<void>;
@@ -95,12 +97,14 @@ function xspf(title: string, location: string, durationMs: number, _port: number
 
 /**
  * A loopback HTTP server serving the generated media with Range support. `/flaky*.m4a` serves `long.m4a`
- * but drops the connection half-way through the first full request, like a broken network.
+ * but drops the connection half-way through the first full request, like a broken network;
+ * `/status-<code>.m4a` answers with that HTTP status.
  */
 export async function startMediaServer(dir: string): Promise<MediaServer> {
   const hits = new Map<string, number>();
   const ranges = new Map<string, string[]>();
   const cookies = new Map<string, string[]>();
+  const authorizations = new Map<string, string[]>();
   const extraPages = new Map<string, string>();
   let port = 0;
   const server: Server = createServer((req, res) => {
@@ -110,10 +114,19 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
       hits.set(path, count);
       if (req.headers.range) ranges.set(path, [...(ranges.get(path) ?? []), req.headers.range]);
       if (req.headers.cookie) cookies.set(path, [...(cookies.get(path) ?? []), req.headers.cookie]);
+      const auth = req.headers.authorization;
+      if (auth) authorizations.set(path, [...(authorizations.get(path) ?? []), auth]);
       const page = extraPages.get(path) ?? pages(port)[path];
       if (page !== undefined) {
         res.writeHead(200, { 'content-type': TYPES[path.slice(path.lastIndexOf('.'))] ?? 'text/plain' });
         res.end(page);
+        return;
+      }
+      // `/status-<code>.m4a` answers with that HTTP status (a link gone for good: 410, refused: 451, …).
+      const status = /^\/status-(\d{3})\.m4a$/.exec(path);
+      if (status) {
+        res.writeHead(Number(status[1]), { 'content-type': 'text/plain' });
+        res.end(`status ${status[1]}`);
         return;
       }
       const flaky = /^\/flaky\d*\.m4a$/.test(path);
@@ -163,6 +176,7 @@ export async function startMediaServer(dir: string): Promise<MediaServer> {
     hits,
     ranges,
     cookies,
+    authorizations,
     setPage: (path, html) => extraPages.set(`/${path.replace(/^\//, '')}`, html),
     close: () =>
       new Promise<void>((resolve) => {
