@@ -96,13 +96,15 @@ export function explainNothingDownloaded(output: string, url: string): ImkError 
 /**
  * What deemix said it could not download (a track of an album Deezer does not have), one entry per line:
  * it goes on with the other tracks and exits 0, so these lines are all that tells of the missing ones.
- * A line about falling back to another bitrate is no failure.
+ * A line about falling back (to another bitrate, to another id of the track) or about searching for an
+ * alternative copy of the track is no failure: deemix says it before it tries again, and says the failure
+ * on a line of its own when the try fails too ("… and no alternative found!").
  */
 export function reportedProblems(output: string): { code: keyof typeof DEEMIX_ERRORS; line: string }[] {
   const found: { code: keyof typeof DEEMIX_ERRORS; line: string }[] = [];
   for (const raw of output.split(/\r?\n/)) {
     const line = raw.trim();
-    if (line === '' || /fall(?:ing)? ?back/i.test(line)) continue;
+    if (line === '' || /fall(?:ing)? ?back|searching for (?:an )?alternative/i.test(line)) continue;
     const problem = PROBLEMS.find(([pattern]) => pattern.test(line));
     if (problem) found.push({ code: problem[1], line });
   }
