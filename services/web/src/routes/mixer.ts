@@ -10,6 +10,7 @@ import {
   StemNameSchema,
   findCachedStems,
   findLegacyStems,
+  formatVariantRef,
   legacyStemPath,
   mixNameTaken,
 } from '@imk/protocol';
@@ -211,6 +212,11 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       return reply.code(202).send({
         job_id: published.jobId,
         queue: DEFAULT_QUEUE,
+        variant: formatVariantRef({
+          base: remix.data.variant,
+          pitch: remix.data.pitch,
+          tempo: remix.data.tempo,
+        }),
         ...(missing !== undefined && {
           separatesAgain: true,
           message: `the stems of this song are not in this host's stem cache: the worker separates the archived song again to make the mix, which takes minutes`,
