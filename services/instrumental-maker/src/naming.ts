@@ -32,9 +32,20 @@ function baseName(variant: string): string {
   return variant.split('@', 1)[0] ?? variant;
 }
 
-export function variantSuffix(variant: string, recipe?: VariantRecipe): string {
+/** How a file is named: a variant the job made (`recipe`), or a mix saved from the mixer (`mix`). */
+export interface NameOptions {
+  /**
+   * A mix saved from the mixer is named by its own name: the known suffixes say what the job's recipes are
+   * (a mix named "vocals" is whatever levels the user chose, not the a cappella; one named "instrumental"
+   * must not take the bare name every job's instrumental has).
+   */
+  mix?: boolean;
+}
+
+export function variantSuffix(variant: string, recipe?: VariantRecipe, name: NameOptions = {}): string {
   const base = baseName(variant);
-  return (KNOWN_SUFFIXES[base] ?? ` (${base.replace(/[_-]+/g, ' ')})`) + keyTempoSuffix(recipe);
+  const known = name.mix === true ? undefined : KNOWN_SUFFIXES[base];
+  return (known ?? ` (${base.replace(/[_-]+/g, ' ')})`) + keyTempoSuffix(recipe);
 }
 
 export function variantLabel(variant: string, recipe: VariantRecipe | undefined): string {
@@ -43,8 +54,14 @@ export function variantLabel(variant: string, recipe: VariantRecipe | undefined)
 }
 
 /** `files/audio/Artist - Title (no drum).m4a`, `… (-2 semitones).m4a`, safe on ext4, NTFS and SMB. */
-export function audioPath(job: Job, variant: string, format: AudioFormat, recipe?: VariantRecipe): string {
-  return `files/audio/${safeFileName(displayName(job), `${variantSuffix(variant, recipe)}.${format}`, job.job_id)}`;
+export function audioPath(
+  job: Job,
+  variant: string,
+  format: AudioFormat,
+  recipe?: VariantRecipe,
+  name: NameOptions = {},
+): string {
+  return `files/audio/${safeFileName(displayName(job), `${variantSuffix(variant, recipe, name)}.${format}`, job.job_id)}`;
 }
 
 /** `files/stems/Artist - Title (vocals).flac` */
@@ -69,6 +86,11 @@ export function sourceVideoPath(job: Job, extension: string): string {
 }
 
 /** The title tag of a variant file: the song's title with the variant's suffix. */
-export function variantTitle(job: Job, variant: string, recipe?: VariantRecipe): string {
-  return `${job.title ?? job.job_id}${variantSuffix(variant, recipe)}`;
+export function variantTitle(
+  job: Job,
+  variant: string,
+  recipe?: VariantRecipe,
+  name: NameOptions = {},
+): string {
+  return `${job.title ?? job.job_id}${variantSuffix(variant, recipe, name)}`;
 }

@@ -28,6 +28,14 @@ type Steps = StageSteps<RemixState, PipelineResult>;
  * for "no_drum", which is written under the same name) is the job's own and is never replaced.
  */
 function refuseTakenName(s: RemixState, source: Manifest, path: string): void {
+  // The job's own variant of this name (a mix is named by its own name, so not always at the same path).
+  const named = source.artifacts.find((a) => a.variant === s.name && !isSavedMix(source, a));
+  if (named !== undefined)
+    throw new ImkError(
+      'REMIX_NAME_TAKEN',
+      `remix ${s.claim.jobId}: the mix "${s.name}" would replace job ${s.target}'s own ${named.label} (${named.path}); save the mix under another name`,
+      { details: { job_id: s.target, path: named.path } },
+    );
   const taken = source.artifacts.find((a) => a.path === path);
   if (taken === undefined) return;
   if (taken.variant === s.name && isSavedMix(source, taken)) return;
@@ -200,9 +208,12 @@ const STEPS: Steps = {
         audio_path: source.input.path ?? 'input',
       };
       const options = manifestOptionsToResolved(s.ctx.config, source, s.name, s.recipe);
-      refuseTakenName(s, source, audioPath(job, s.name, options.format, s.recipe));
+      refuseTakenName(s, source, audioPath(job, s.name, options.format, s.recipe, { mix: true }));
       const made = await writeMix(s, job, options, progress);
-      const kept = source.artifacts.filter((a) => a.path !== made.path);
+      // The earlier save of this mix is replaced, also when it was written under another file name (before
+      // a mix was named by its own name, one named "vocals" was written as "(a cappella)").
+      const earlier = (a: Manifest['artifacts'][number]) => a.variant === s.name && isSavedMix(source, a);
+      const kept = source.artifacts.filter((a) => a.path !== made.path && !earlier(a));
       await linkArtifacts(
         { jobId: s.target, dir: s.sourceDir },
         { ...source, artifacts: kept },
