@@ -19,8 +19,11 @@ export interface VariantRef {
   tempo?: number;
 }
 
-const PITCH = /^[+-]?\d{1,2}(\.\d+)?$/;
-const TEMPO = /^\d(\.\d+)?x$/;
+// Any decimal number (`10`, `0.8`, `.8`) is read as a pitch or a tempo: one out of range is said to be so,
+// not "neither a pitch nor a tempo".
+const NUMBER = String.raw`(\d+(\.\d*)?|\.\d+)`;
+const PITCH = new RegExp(`^[+-]?${NUMBER}$`);
+const TEMPO = new RegExp(`^${NUMBER}x$`);
 
 /**
  * Splits `name@-2@0.8x` into its name and modifiers; a clear error names the variant as written and the
