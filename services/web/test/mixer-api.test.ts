@@ -400,3 +400,31 @@ describe("a mix named like one of the job's own variants", () => {
     expect(answer.status).toBe(202);
   });
 });
+
+// Two saves of one name close together (a double click, two tabs): the worker kept whichever it ran last,
+// not the one clicked last. The second is refused while the first waits or runs.
+describe('a mix saved again while its first save is still queued', () => {
+  it('is refused (409 REMIX_PENDING) naming the job to wait for; another name or key is queued', async () => {
+    const first = await post('/api/jobs/job_elsewhere/mix', { variant: 'twice', stems: { bass: 1 } });
+    expect(first.status).toBe(202);
+    const queued = (await first.json()) as { job_id: string; variant: string };
+    expect(queued.variant).toBe('twice');
+    const again = await post('/api/jobs/job_elsewhere/mix', { variant: 'twice', stems: { drums: 1 } });
+    expect(again.status).toBe(409);
+    const body = (await again.json()) as { error: string; message: string };
+    expect(body.error).toBe('REMIX_PENDING');
+    expect(body.message).toBe(
+      `variant: the mix "twice" of job job_elsewhere is already being saved (job ${queued.job_id}, queue other); wait until it is done, then save again to replace it`,
+    );
+    const bundles = await readdir(join(root, 'queues', 'other'));
+    expect(bundles.filter((n) => n.endsWith('_twice'))).toHaveLength(1);
+    // At another key it is another file: queued.
+    const lower = await post('/api/jobs/job_elsewhere/mix', {
+      variant: 'twice',
+      stems: { bass: 1 },
+      pitch: -2,
+    });
+    expect(lower.status).toBe(202);
+    expect(((await lower.json()) as { variant: string }).variant).toBe('twice@-2');
+  });
+});

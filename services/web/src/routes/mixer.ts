@@ -20,6 +20,7 @@ import type { WebContext } from '../context.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
 import { sendCheckedFile } from '../system/send-file.ts';
+import { pendingMix } from '../system/pending-mix.ts';
 import { archivedBundle, pendingAgain, separateAgain, sourceGone } from '../system/separate-again.ts';
 import { replyError } from '../errors.ts';
 
@@ -191,6 +192,18 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       return replyError(reply, 'REMIX_NAME_TAKEN', {
         message: `variant: the mix "${taken.variant}" would replace job ${id}'s own ${taken.label} (${taken.path}); save the mix under another name`,
       });
+    // A second save of a name whose first is still queued or being made: the worker would keep whichever
+    // it ran last, not the one clicked last. Refused, saying which job to wait for.
+    const variant = formatVariantRef({
+      base: remix.data.variant,
+      pitch: remix.data.pitch,
+      tempo: remix.data.tempo,
+    });
+    const pending = await pendingMix(ctx, id, variant);
+    if (pending !== undefined)
+      return replyError(reply, 'REMIX_PENDING', {
+        message: `variant: the mix "${variant}" of job ${id} is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, then save again to replace it`,
+      });
     try {
       const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
       const bundle = createBundle({
@@ -212,11 +225,7 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       return reply.code(202).send({
         job_id: published.jobId,
         queue: DEFAULT_QUEUE,
-        variant: formatVariantRef({
-          base: remix.data.variant,
-          pitch: remix.data.pitch,
-          tempo: remix.data.tempo,
-        }),
+        variant,
         ...(missing !== undefined && {
           separatesAgain: true,
           message: `the stems of this song are not in this host's stem cache: the worker separates the archived song again to make the mix, which takes minutes`,
