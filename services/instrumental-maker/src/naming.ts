@@ -1,8 +1,15 @@
 import { safeFileName } from '@imk/fs-safe';
-import type { AudioFormat, Job, StemName } from '@imk/protocol';
+import {
+  displayName,
+  savedMixPath,
+  savedMixSuffix,
+  type AudioFormat,
+  type Job,
+  type StemName,
+} from '@imk/protocol';
 import { keyTempoSuffix, type VariantRecipe } from '@imk/separation';
 
-export { keyTempoSuffix };
+export { displayName, keyTempoSuffix };
 
 /** The suffixes users of the earlier instrumental-maker know; other variants get their name in brackets. */
 const KNOWN_SUFFIXES: Record<string, string> = {
@@ -18,14 +25,6 @@ const DEFAULT_LABELS: Record<string, string> = {
   drums_only: 'Instrumental (drums only)',
   vocals: 'Vocals (a cappella)',
 };
-
-/** "Artist - Title", or whichever of the two the job has, or its id. */
-export function displayName(job: Job): string {
-  const artist = job.artist?.trim();
-  const title = job.title?.trim();
-  if (artist && title) return `${artist} - ${title}`;
-  return title || artist || job.job_id;
-}
 
 /** `instrumental@-2` names the recipe `instrumental` with its key changed: the name before any `@`. */
 function baseName(variant: string): string {
@@ -44,8 +43,8 @@ export interface NameOptions {
 
 export function variantSuffix(variant: string, recipe?: VariantRecipe, name: NameOptions = {}): string {
   const base = baseName(variant);
-  const known = name.mix === true ? undefined : KNOWN_SUFFIXES[base];
-  return (known ?? ` (${base.replace(/[_-]+/g, ' ')})`) + keyTempoSuffix(recipe);
+  if (name.mix === true) return savedMixSuffix({ base, pitch: recipe?.pitch, tempo: recipe?.tempo });
+  return (KNOWN_SUFFIXES[base] ?? ` (${base.replace(/[_-]+/g, ' ')})`) + keyTempoSuffix(recipe);
 }
 
 export function variantLabel(variant: string, recipe: VariantRecipe | undefined): string {
@@ -61,6 +60,9 @@ export function audioPath(
   recipe?: VariantRecipe,
   name: NameOptions = {},
 ): string {
+  // A mix's path has one home, shared with the dashboard's check before it queues the mix.
+  if (name.mix === true)
+    return savedMixPath(job, { base: baseName(variant), pitch: recipe?.pitch, tempo: recipe?.tempo }, format);
   return `files/audio/${safeFileName(displayName(job), `${variantSuffix(variant, recipe, name)}.${format}`, job.job_id)}`;
 }
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { isSavedMix, type Job, type Manifest, type Remix } from '@imk/protocol';
+import { fileTakenAt, isSavedMix, type Job, type Manifest, type Remix } from '@imk/protocol';
 import { formatVariantRef, mixVariants, type VariantRecipe } from '@imk/separation';
 import { readPublishedManifest } from './duplicates.ts';
 import { linkArtifacts } from './link-artifacts.ts';
@@ -36,9 +36,8 @@ function refuseTakenName(s: RemixState, source: Manifest, path: string): void {
       `remix ${s.claim.jobId}: the mix "${s.name}" would replace job ${s.target}'s own ${named.label} (${named.path}); save the mix under another name`,
       { details: { job_id: s.target, path: named.path } },
     );
-  const taken = source.artifacts.find((a) => a.path === path);
+  const taken = fileTakenAt(source, s.name, path)?.artifact;
   if (taken === undefined) return;
-  if (taken.variant === s.name && isSavedMix(source, taken)) return;
   throw new ImkError(
     'REMIX_NAME_TAKEN',
     `remix ${s.claim.jobId}: the mix "${s.name}" would be written as ${path}, which is job ${s.target}'s ${taken.label} (${taken.variant}); save the mix under another name`,

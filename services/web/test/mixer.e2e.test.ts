@@ -5,7 +5,7 @@
 // at its levels and in another key. The stem cache is configured away from its default folder (stemCache.dir),
 // as a user with a big disk would: the dashboard must look there. A job whose stems were cleaned up says so,
 // and "Separate again" brings them back through a real separation by the worker.
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createWavWriter, readWavFile } from '@imk/media';
@@ -229,12 +229,21 @@ describe('the stem mixer in headless Chromium', () => {
   }, 180_000);
 
   it('says so when the worker refuses a saved mix, rather than "saved"', async () => {
-    // "no_drum" is written under the job's own no_drums file name (its files are m4a): only the worker sees
-    // the clash. A job of the same song (its stems are those cached above).
+    // "no_drum" is written under the job's own no_drums file name. Its manifest does not say the job's format
+    // (an earlier manifest): the dashboard cannot tell, the worker (format wav by config) sees the clash. A job
+    // of the same song (its stems are those cached above), its files named .wav.
     const other = 'mixer_job_2';
     const dir = await makeOutput(root, other, { artist: 'Test Artist', title: 'Tone Song' }, ENGINE);
-    const made = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-    made.options = { output_format: 'm4a', variants: ['instrumental', 'no_drums'] };
+    const made = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
+      artifacts: { path: string }[];
+      options?: unknown;
+    };
+    for (const a of made.artifacts) {
+      const wav = a.path.replace(/\.m4a$/, '.wav');
+      await rename(join(dir, a.path), join(dir, wav));
+      a.path = wav;
+    }
+    made.options = { variants: ['instrumental', 'no_drums'] };
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(made));
     const before = await readFile(join(dir, 'manifest.json'), 'utf8');
     await page.goto(`${url}#/job/${other}`);

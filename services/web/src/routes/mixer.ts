@@ -12,6 +12,7 @@ import {
   findLegacyStems,
   formatVariantRef,
   legacyStemPath,
+  mixFileTaken,
   mixNameTaken,
 } from '@imk/protocol';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
@@ -191,6 +192,13 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     if (taken !== undefined)
       return replyError(reply, 'REMIX_NAME_TAKEN', {
         message: `variant: the mix "${taken.variant}" would replace job ${id}'s own ${taken.label} (${taken.path}); save the mix under another name`,
+      });
+    // A name that meets one of the job's files only at its file name (no_drum is written "(no drum)", as
+    // no_drums is): the same rule the worker applies, said before queuing when the manifest gives the format.
+    const clash = found.manifest ? mixFileTaken(found.manifest, remix.data) : undefined;
+    if (clash !== undefined)
+      return replyError(reply, 'REMIX_NAME_TAKEN', {
+        message: `variant: the mix "${remix.data.variant}" would be written as ${clash.path}, which is job ${id}'s ${clash.artifact.label} (${clash.artifact.variant}); save the mix under another name`,
       });
     // A second save of a name whose first is still queued or being made: the worker would keep whichever
     // it ran last, not the one clicked last. Refused, saying which job to wait for.
