@@ -51,7 +51,12 @@ export async function followMix(of, queued, status, stillOpen) {
       /** @type {JobDetailResponse} */
       const target = await api(`/api/jobs/${encodeURIComponent(of)}`).catch(() => undefined);
       if (!stillOpen()) return;
-      const file = target?.output?.artifacts.find((a) => a.variant === queued.variant);
+      // In the job's outputs; a mix of an earlier version's output is published as a job of its own.
+      const byVariant = (/** @type {JobDetailResponse | undefined} */ d) =>
+        d?.output?.artifacts.find((a) => a.variant === queued.variant);
+      const inJob = byVariant(target);
+      const folder = inJob ? of : queued.job_id;
+      const file = inJob ?? byVariant(detail);
       if (file === undefined) {
         status.dataset.state = 'failed';
         status.classList.add('error');
@@ -64,7 +69,7 @@ export async function followMix(of, queued, status, stillOpen) {
       }
       status.dataset.state = 'saved';
       status.dataset.file = file.path;
-      const href = `/outputs/${encodeURIComponent(of)}/${file.path.split('/').map(encodeURIComponent).join('/')}`;
+      const href = `/outputs/${encodeURIComponent(folder)}/${file.path.split('/').map(encodeURIComponent).join('/')}`;
       status.replaceChildren('Saved as ', h('a', { href, class: 'mix-file' }, file.path), '.');
       return;
     }
