@@ -82,6 +82,14 @@ export {
 } from './manifest.ts';
 export type { Artifact, LegacyManifest, Manifest } from './manifest.ts';
 export { formatVariantRef, isSavedMix, mixNameTaken } from './saved-mix.ts';
+export {
+  displayName,
+  fileTakenAt,
+  keyTempoSuffix,
+  mixFileTaken,
+  savedMixPath,
+  savedMixSuffix,
+} from './mix-file.ts';
 export type { VariantKey } from './saved-mix.ts';
 export { describeProblems, formatIssues, parseJsonText, validateJob, validateManifest } from './validate.ts';
 export type { AnyManifest, Validated, ValidationProblem } from './validate.ts';

@@ -1,11 +1,11 @@
 import { ImkError } from '@imk/errors';
-import { formatVariantRef } from '@imk/protocol';
+import { formatVariantRef, keyTempoSuffix } from '@imk/protocol';
 import { z } from 'zod';
 import type { VariantRecipe } from './variants.ts';
 import './errors.ts';
 
 // The one spelling of a variant lives with the manifest it names (protocol); re-exported for this package's callers.
-export { formatVariantRef };
+export { formatVariantRef, keyTempoSuffix };
 
 /** Semitones a variant is transposed by (0: the key is kept). */
 export const PitchSchema = z.number().min(-12).max(12);
@@ -19,8 +19,11 @@ export interface VariantRef {
   tempo?: number;
 }
 
-const PITCH = /^[+-]?\d{1,2}(\.\d+)?$/;
-const TEMPO = /^\d(\.\d+)?x$/;
+// Any decimal number (`10`, `0.8`, `.8`) is read as a pitch or a tempo: one out of range is said to be so,
+// not "neither a pitch nor a tempo".
+const NUMBER = String.raw`(\d+(\.\d*)?|\.\d+)`;
+const PITCH = new RegExp(`^[+-]?${NUMBER}$`);
+const TEMPO = new RegExp(`^${NUMBER}x$`);
 
 /**
  * Splits `name@-2@0.8x` into its name and modifiers; a clear error names the variant as written and the
@@ -68,18 +71,4 @@ export function applyVariantRef(recipe: VariantRecipe, ref: VariantRef): Variant
     ...(ref.pitch !== undefined && { pitch: ref.pitch }),
     ...(ref.tempo !== undefined && { tempo: ref.tempo }),
   };
-}
-
-/**
- * What file names add for a key/tempo change: ` (-2 semitones)`, ` (80% tempo)`, both, or nothing when the
- * recipe keeps key and tempo (the worker's outputs and `imk separate` alike).
- */
-export function keyTempoSuffix(recipe: Pick<VariantRecipe, 'pitch' | 'tempo'> | undefined): string {
-  let out = '';
-  const pitch = recipe?.pitch ?? 0;
-  const tempo = recipe?.tempo ?? 1;
-  if (pitch !== 0)
-    out += ` (${pitch > 0 ? '+' : ''}${pitch} ${Math.abs(pitch) === 1 ? 'semitone' : 'semitones'})`;
-  if (tempo !== 1) out += ` (${Math.round(tempo * 1000) / 10}% tempo)`;
-  return out;
 }

@@ -90,6 +90,10 @@ describe('variant key and tempo (rubberband after the mix)', () => {
     ['instrumental@-12.5', 'variant "instrumental@-12.5": pitch -12.5 is outside -12…+12 semitones'],
     ['vocals@2.5x', 'variant "vocals@2.5x": tempo 2.5x is outside 0.5x…2.0x'],
     ['karaoke=drums+bass@13', 'variant "karaoke=drums+bass@13": pitch 13 is outside'],
+    // Any number is read as one: out of range is said to be so (it was "neither a pitch nor a tempo").
+    ['instrumental@10x', 'variant "instrumental@10x": tempo 10x is outside 0.5x…2.0x'],
+    ['instrumental@.3x', 'variant "instrumental@.3x": tempo .3x is outside 0.5x…2.0x'],
+    ['instrumental@100', 'variant "instrumental@100": pitch 100 is outside -12…+12 semitones'],
     ['instrumental@', 'variant "instrumental@": "@" is neither a pitch'],
     ['instrumental@-2@-3', 'variant "instrumental@-2@-3": two pitches, @-2 and @-3: give one'],
     ['no_drums@0.8x@0.9x', 'variant "no_drums@0.8x@0.9x": two tempos, @0.8x and @0.9x: give one'],
@@ -111,5 +115,11 @@ describe('variant key and tempo (rubberband after the mix)', () => {
     ]);
     expect(recipes['no_drums@-12@0.5x']).toMatchObject({ pitch: -12, tempo: 0.5 });
     expect(recipes['vocals@-1.5']).toMatchObject({ pitch: -1.5 });
+  });
+
+  it('reads a tempo or pitch written without its leading 0 (@.8x, @-.5), under its one spelling', () => {
+    const recipes = parseVariantList('instrumental@.8x,no_drums@-.5@1.x');
+    expect(Object.keys(recipes)).toEqual(['instrumental@0.8x', 'no_drums@-0.5']);
+    expect(recipes['instrumental@0.8x']).toMatchObject({ tempo: 0.8 });
   });
 });

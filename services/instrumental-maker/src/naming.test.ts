@@ -33,6 +33,19 @@ describe('names users know', () => {
     );
     expect(audioPath(job, 'vocals', 'm4a')).toBe('files/audio/AC_DC - Back in Black_ (a cappella).m4a');
   });
+
+  it('names a mix saved from the mixer by its own name, never by the suffix of a recipe', () => {
+    const mix = { mix: true };
+    expect(audioPath(job, 'vocals', 'm4a', undefined, mix)).toBe(
+      'files/audio/AC_DC - Back in Black_ (vocals).m4a',
+    );
+    expect(audioPath(job, 'instrumental', 'm4a', undefined, mix)).toBe(
+      'files/audio/AC_DC - Back in Black_ (instrumental).m4a',
+    );
+    expect(audioPath(job, 'no_drum', 'm4a', undefined, mix)).toBe(
+      'files/audio/AC_DC - Back in Black_ (no drum).m4a',
+    );
+  });
 });
 
 describe('queue order', () => {

@@ -1,8 +1,15 @@
 import { safeFileName } from '@imk/fs-safe';
-import type { AudioFormat, Job, StemName } from '@imk/protocol';
+import {
+  displayName,
+  savedMixPath,
+  savedMixSuffix,
+  type AudioFormat,
+  type Job,
+  type StemName,
+} from '@imk/protocol';
 import { keyTempoSuffix, type VariantRecipe } from '@imk/separation';
 
-export { keyTempoSuffix };
+export { displayName, keyTempoSuffix };
 
 /** The suffixes users of the earlier instrumental-maker know; other variants get their name in brackets. */
 const KNOWN_SUFFIXES: Record<string, string> = {
@@ -19,21 +26,24 @@ const DEFAULT_LABELS: Record<string, string> = {
   vocals: 'Vocals (a cappella)',
 };
 
-/** "Artist - Title", or whichever of the two the job has, or its id. */
-export function displayName(job: Job): string {
-  const artist = job.artist?.trim();
-  const title = job.title?.trim();
-  if (artist && title) return `${artist} - ${title}`;
-  return title || artist || job.job_id;
-}
-
 /** `instrumental@-2` names the recipe `instrumental` with its key changed: the name before any `@`. */
 function baseName(variant: string): string {
   return variant.split('@', 1)[0] ?? variant;
 }
 
-export function variantSuffix(variant: string, recipe?: VariantRecipe): string {
+/** How a file is named: a variant the job made (`recipe`), or a mix saved from the mixer (`mix`). */
+export interface NameOptions {
+  /**
+   * A mix saved from the mixer is named by its own name: the known suffixes say what the job's recipes are
+   * (a mix named "vocals" is whatever levels the user chose, not the a cappella; one named "instrumental"
+   * must not take the bare name every job's instrumental has).
+   */
+  mix?: boolean;
+}
+
+export function variantSuffix(variant: string, recipe?: VariantRecipe, name: NameOptions = {}): string {
   const base = baseName(variant);
+  if (name.mix === true) return savedMixSuffix({ base, pitch: recipe?.pitch, tempo: recipe?.tempo });
   return (KNOWN_SUFFIXES[base] ?? ` (${base.replace(/[_-]+/g, ' ')})`) + keyTempoSuffix(recipe);
 }
 
@@ -43,8 +53,17 @@ export function variantLabel(variant: string, recipe: VariantRecipe | undefined)
 }
 
 /** `files/audio/Artist - Title (no drum).m4a`, `… (-2 semitones).m4a`, safe on ext4, NTFS and SMB. */
-export function audioPath(job: Job, variant: string, format: AudioFormat, recipe?: VariantRecipe): string {
-  return `files/audio/${safeFileName(displayName(job), `${variantSuffix(variant, recipe)}.${format}`, job.job_id)}`;
+export function audioPath(
+  job: Job,
+  variant: string,
+  format: AudioFormat,
+  recipe?: VariantRecipe,
+  name: NameOptions = {},
+): string {
+  // A mix's path has one home, shared with the dashboard's check before it queues the mix.
+  if (name.mix === true)
+    return savedMixPath(job, { base: baseName(variant), pitch: recipe?.pitch, tempo: recipe?.tempo }, format);
+  return `files/audio/${safeFileName(displayName(job), `${variantSuffix(variant, recipe, name)}.${format}`, job.job_id)}`;
 }
 
 /** `files/stems/Artist - Title (vocals).flac` */
@@ -69,6 +88,11 @@ export function sourceVideoPath(job: Job, extension: string): string {
 }
 
 /** The title tag of a variant file: the song's title with the variant's suffix. */
-export function variantTitle(job: Job, variant: string, recipe?: VariantRecipe): string {
-  return `${job.title ?? job.job_id}${variantSuffix(variant, recipe)}`;
+export function variantTitle(
+  job: Job,
+  variant: string,
+  recipe?: VariantRecipe,
+  name: NameOptions = {},
+): string {
+  return `${job.title ?? job.job_id}${variantSuffix(variant, recipe, name)}`;
 }

@@ -53,6 +53,7 @@ export async function writeMix(
     stems: s.stems!,
     mixture: '',
     videoVariant: s.name,
+    mix: true,
     // A mix reads only this worker's own files (stems, the mixed WAV); the remix bundle is the bound.
     within: s.claim.dir,
     signal: s.signal,

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { isSavedMix, type Job, type Manifest, type Remix } from '@imk/protocol';
+import { fileTakenAt, isSavedMix, type Job, type Manifest, type Remix } from '@imk/protocol';
 import { formatVariantRef, mixVariants, type VariantRecipe } from '@imk/separation';
 import { readPublishedManifest } from './duplicates.ts';
 import { linkArtifacts } from './link-artifacts.ts';
@@ -28,9 +28,16 @@ type Steps = StageSteps<RemixState, PipelineResult>;
  * for "no_drum", which is written under the same name) is the job's own and is never replaced.
  */
 function refuseTakenName(s: RemixState, source: Manifest, path: string): void {
-  const taken = source.artifacts.find((a) => a.path === path);
+  // The job's own variant of this name (a mix is named by its own name, so not always at the same path).
+  const named = source.artifacts.find((a) => a.variant === s.name && !isSavedMix(source, a));
+  if (named !== undefined)
+    throw new ImkError(
+      'REMIX_NAME_TAKEN',
+      `remix ${s.claim.jobId}: the mix "${s.name}" would replace job ${s.target}'s own ${named.label} (${named.path}); save the mix under another name`,
+      { details: { job_id: s.target, path: named.path } },
+    );
+  const taken = fileTakenAt(source, s.name, path)?.artifact;
   if (taken === undefined) return;
-  if (taken.variant === s.name && isSavedMix(source, taken)) return;
   throw new ImkError(
     'REMIX_NAME_TAKEN',
     `remix ${s.claim.jobId}: the mix "${s.name}" would be written as ${path}, which is job ${s.target}'s ${taken.label} (${taken.variant}); save the mix under another name`,
@@ -200,9 +207,12 @@ const STEPS: Steps = {
         audio_path: source.input.path ?? 'input',
       };
       const options = manifestOptionsToResolved(s.ctx.config, source, s.name, s.recipe);
-      refuseTakenName(s, source, audioPath(job, s.name, options.format, s.recipe));
+      refuseTakenName(s, source, audioPath(job, s.name, options.format, s.recipe, { mix: true }));
       const made = await writeMix(s, job, options, progress);
-      const kept = source.artifacts.filter((a) => a.path !== made.path);
+      // The earlier save of this mix is replaced, also when it was written under another file name (before
+      // a mix was named by its own name, one named "vocals" was written as "(a cappella)").
+      const earlier = (a: Manifest['artifacts'][number]) => a.variant === s.name && isSavedMix(source, a);
+      const kept = source.artifacts.filter((a) => a.path !== made.path && !earlier(a));
       await linkArtifacts(
         { jobId: s.target, dir: s.sourceDir },
         { ...source, artifacts: kept },

@@ -52,6 +52,8 @@ export interface WriteOutputsInput {
   sourceVideo?: string;
   /** The variant put under the video's picture. */
   videoVariant: string;
+  /** The variants are mixes saved from the mixer: named by their own names (see NameOptions). */
+  mix?: boolean;
   /** Its recipe, when it is not one of `options.recipes` (the job's variant at tempo 1). */
   videoRecipe?: VariantRecipe;
   cover?: string;
@@ -111,7 +113,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
         kind: 'audio',
         variant,
         label,
-        path: audioPath(job, variant, options.format, recipe),
+        path: audioPath(job, variant, options.format, recipe, { mix: input.mix }),
         ...recipeFacts(recipe),
       },
       // A mix (stems summed, levels above 1) can go over full scale, where the stems never did.
@@ -123,7 +125,11 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
           sampleRate: options.sampleRate,
           bitDepth: options.bitDepth,
           bitrate: options.bitrate,
-          tags: { ...baseTags, title: variantTitle(job, variant, recipe), comment: label },
+          tags: {
+            ...baseTags,
+            title: variantTitle(job, variant, recipe, { mix: input.mix }),
+            comment: label,
+          },
           cover: input.cover,
           loudness: options.loudness,
           measureLoudness: LOSSLESS.has(options.format),

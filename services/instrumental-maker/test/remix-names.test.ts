@@ -94,12 +94,33 @@ describe('a saved mix never replaces a file the job made', () => {
     expect(manifest.artifacts.map((a) => a.variant).sort()).toEqual(['instrumental', 'my_mix', 'no_drums']);
   }, 120_000);
 
+  it.each([
+    // The job made no a cappella: a mix named "vocals" (here drums and bass) is not one.
+    ['vocals', 'A - Song (vocals).flac'],
+    ['drums_only', 'A - Song (drums only).flac'],
+  ])(
+    'a mix named "%s" the job did not make is named by its own name: %s',
+    async (variant, file) => {
+      const { summary, all } = await saveMix(variant, { drums: 1, bass: 1 });
+      expect(summary, all).toMatchObject({ succeeded: 1 });
+      const manifest = await readManifest(root, 'song');
+      expect(manifest.artifacts.find((a) => a.variant === variant)).toMatchObject({
+        path: `files/audio/${file}`,
+        label: `Mix: ${variant.replace(/_/g, ' ')}`,
+      });
+      expect(JSON.stringify(manifest.artifacts)).not.toContain('a cappella');
+      expect(await readdir(join(root, 'outputs', 'song', 'files', 'audio'))).toContain(file);
+    },
+    120_000,
+  );
+
   it("a mix named like the job's variant but at another key is a file of its own", async () => {
     const { summary, all } = await saveMix('instrumental', { drums: 1, bass: 1, other: 1 }, { pitch: -2 });
     expect(summary, all).toMatchObject({ succeeded: 1 });
     const manifest = await readManifest(root, 'song');
+    // Named by its own name (it is the user's levels, not the job's instrumental recipe).
     expect(manifest.artifacts.find((a) => a.variant === 'instrumental@-2')).toMatchObject({
-      path: 'files/audio/A - Song (-2 semitones).flac',
+      path: 'files/audio/A - Song (instrumental) (-2 semitones).flac',
       pitch: -2,
     });
     expect(manifest.artifacts.find((a) => a.variant === 'instrumental')?.path).toBe(

@@ -5,11 +5,12 @@
 // cache under the same key and the mixer opens by itself. While the song is archived a mix can also be
 // saved by its levels, without listening: the worker separates the song again to make it.
 import { api, errorText, h } from './lib.js';
+import { followMix } from './mix-follow.js';
 
 /**
  * @typedef {{ job_id: string, queue: string }} AgainJob
  * @typedef {{ available: boolean, message?: string, canSeparateAgain?: boolean, canSaveWithoutStems?: boolean, again?: AgainJob }} MissingInfo
- * @typedef {{ job_id: string, queue: string, message?: string }} MixQueued
+ * @typedef {import('../src/api-types.ts').MixQueuedResponse} MixQueued
  * @typedef {{ summary?: { state?: string, last_error?: string } }} JobDetail
  */
 
@@ -89,9 +90,11 @@ const BLIND_LEVELS = { vocals: 0, drums: 1, bass: 1, other: 1 };
  * "Save a mix without listening": the stems are not on this host, but the worker can make a mix (it
  * separates the archived song again). The levels are typed, not heard; the server checks them.
  * @param {string} jobId
+ * @param {() => boolean} stillOpen
  * @returns {HTMLElement}
  */
-function blindMixForm(jobId) {
+function blindMixForm(jobId, stillOpen) {
+  let saves = 0;
   const status = h('p', { class: 'note mix-blind-status' });
   const name = /** @type {HTMLInputElement} */ (
     h('input', { type: 'text', class: 'mix-name', value: 'my_mix', 'aria-label': 'name of the mix' })
@@ -114,6 +117,7 @@ function blindMixForm(jobId) {
   save.addEventListener('click', () => {
     void (async () => {
       const stems = Object.fromEntries(levels.map(({ stem, input }) => [stem, Number(input.value)]));
+      const thisSave = ++saves;
       status.textContent = 'saving…';
       status.classList.remove('error');
       try {
@@ -123,8 +127,7 @@ function blindMixForm(jobId) {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ variant: name.value.trim(), stems }),
         });
-        status.textContent = `Saved: job ${queued.job_id} renders it${queued.message ? ` (${queued.message})` : ''}; it joins the outputs above when done.`;
-        status.dataset.job = queued.job_id;
+        await followMix(jobId, queued, status, () => stillOpen() && saves === thisSave);
       } catch (error) {
         status.textContent = `Could not save: ${errorText(error)}`;
         status.classList.add('error');
@@ -182,7 +185,7 @@ export function renderMissing(jobId, box, info, stillOpen, remount) {
         ]
       : []),
     status,
-    ...(info.canSaveWithoutStems ? [blindMixForm(jobId)] : []),
+    ...(info.canSaveWithoutStems ? [blindMixForm(jobId, stillOpen)] : []),
   );
   if (info.again) void waitForStems(jobId, info.again, status, stillOpen, remount);
 }

@@ -4,6 +4,7 @@
 // its own GainNode (level, mute, solo) into a master GainNode and an analyser. "Save this mix" asks the
 // server to render the same levels (plus key and tempo) from the cached stems as a new variant.
 import { api, errorText, h } from './lib.js';
+import { followMix } from './mix-follow.js';
 import { renderMissing } from './mixer-missing.js';
 
 /**
@@ -32,6 +33,19 @@ export const mixerState = {
 
 /** @type {string | undefined} */
 let mountedJob;
+/** How many saves were asked: the page follows only the last one. */
+let saves = 0;
+
+/**
+ * A number field's value, or `empty` when it is cleared (or not a number).
+ * @param {HTMLInputElement} input
+ * @param {number} empty
+ */
+function numberOr(input, empty) {
+  const text = input.value.trim();
+  const value = Number(text);
+  return text === '' || !Number.isFinite(value) ? empty : value;
+}
 
 /** The level a stem plays at now: 0 when muted, or when another stem is soloed and it is not. */
 function effectiveLevel(/** @type {Channel} */ channel) {
@@ -201,9 +215,17 @@ function renderControls(jobId, box, channels) {
     );
     /** @type {Record<string, unknown>} */
     const body = { variant: name.value.trim(), stems };
-    if (Number(pitch.value) !== 0) body.pitch = Number(pitch.value);
-    if (Number(tempo.value) !== 1) body.tempo = Number(tempo.value);
+    // An empty field is no change (Number('') is 0: a cleared tempo field asked for tempo 0).
+    const pitchValue = numberOr(pitch, 0);
+    const tempoValue = numberOr(tempo, 1);
+    if (pitchValue !== 0) body.pitch = pitchValue;
+    if (tempoValue !== 1) body.tempo = tempoValue;
+    const thisSave = ++saves;
     status.textContent = 'saving…';
+    status.classList.remove('error');
+    delete status.dataset.job;
+    delete status.dataset.file;
+    status.dataset.state = 'saving';
     try {
       /** @type {MixQueuedResponse} */
       const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {
@@ -211,10 +233,12 @@ function renderControls(jobId, box, channels) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-      status.textContent = `Saved: job ${queued.job_id} renders it; it joins the outputs above when done.`;
-      status.dataset.job = queued.job_id;
+      // Followed until the worker has made it (or refused it); a later save or another page stops this one.
+      await followMix(jobId, queued, status, () => saves === thisSave && mountedJob === jobId);
     } catch (error) {
       status.textContent = `Could not save: ${errorText(error)}`;
+      status.dataset.state = 'failed';
+      status.classList.add('error');
     }
   };
   save.addEventListener('click', () => void saveMix());

@@ -111,6 +111,8 @@ export interface MixerResponse {
 export interface MixQueuedResponse {
   job_id: string;
   queue: string;
+  /** The variant the mix is added as (its name, key and tempo in the one spelling): the page looks for it. */
+  variant: string;
   /** The stems were not in this host's cache: the worker separates the song again (minutes). */
   separatesAgain?: boolean;
   message?: string;

@@ -24,6 +24,8 @@ export const WEB_ERRORS = defineErrors('@imk/web-service', {
   PREVIEW_FAILED: POLICY.internal,
   /** A mix named like one of the job's own variants (its file would replace it); the worker says the same. */
   REMIX_NAME_TAKEN: POLICY.unprocessable,
+  /** A mix of that name of that job is already queued or being made: which of the two would be kept was chance. */
+  REMIX_PENDING: POLICY.conflict,
   RETRY_UNAVAILABLE: POLICY.unavailable,
   /** "Separate again" when the stems are still cached: nothing to do. */
   STEMS_CACHED: POLICY.conflict,

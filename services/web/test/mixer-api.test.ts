@@ -400,3 +400,62 @@ describe("a mix named like one of the job's own variants", () => {
     expect(answer.status).toBe(202);
   });
 });
+
+// Two saves of one name close together (a double click, two tabs): the worker kept whichever it ran last,
+// not the one clicked last. The second is refused while the first waits or runs.
+describe('a mix saved again while its first save is still queued', () => {
+  it('is refused (409 REMIX_PENDING) naming the job to wait for; another name or key is queued', async () => {
+    const first = await post('/api/jobs/job_elsewhere/mix', { variant: 'twice', stems: { bass: 1 } });
+    expect(first.status).toBe(202);
+    const queued = (await first.json()) as { job_id: string; variant: string };
+    expect(queued.variant).toBe('twice');
+    const again = await post('/api/jobs/job_elsewhere/mix', { variant: 'twice', stems: { drums: 1 } });
+    expect(again.status).toBe(409);
+    const body = (await again.json()) as { error: string; message: string };
+    expect(body.error).toBe('REMIX_PENDING');
+    expect(body.message).toBe(
+      `variant: the mix "twice" of job job_elsewhere is already being saved (job ${queued.job_id}, queue other); wait until it is done, then save again to replace it`,
+    );
+    const bundles = await readdir(join(root, 'queues', 'other'));
+    expect(bundles.filter((n) => n.endsWith('_twice'))).toHaveLength(1);
+    // At another key it is another file: queued.
+    const lower = await post('/api/jobs/job_elsewhere/mix', {
+      variant: 'twice',
+      stems: { bass: 1 },
+      pitch: -2,
+    });
+    expect(lower.status).toBe(202);
+    expect(((await lower.json()) as { variant: string }).variant).toBe('twice@-2');
+  });
+});
+
+// A name that meets one of the job's files only at its file name ("no_drum" is written "(no drum)", as
+// no_drums is): the worker refused it after the page had queued it and said "saved". With the job's format
+// in its manifest, the dashboard applies the worker's rule (one home: @imk/protocol mix-file.ts) first.
+describe("a mix whose file name is one of the job's files", () => {
+  it('is refused (422 REMIX_NAME_TAKEN) naming the file; at another key it is queued', async () => {
+    const file = join(root, 'outputs', 'job_elsewhere', 'manifest.json');
+    const manifest = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...manifest, options: { output_format: 'm4a' } }));
+    try {
+      const answer = await post('/api/jobs/job_elsewhere/mix', { variant: 'no_drum', stems: { bass: 1 } });
+      const body = (await answer.json()) as { error: string; message: string };
+      expect(answer.status, body.message).toBe(422);
+      expect(body).toEqual({
+        error: 'REMIX_NAME_TAKEN',
+        message:
+          'variant: the mix "no_drum" would be written as files/audio/Test Artist - Sine Song (no drum).m4a, which is job job_elsewhere\'s Instrumental (no drum) (no_drums); save the mix under another name',
+      });
+      const queued = await readdir(join(root, 'queues', 'other'));
+      expect(queued.filter((n) => n.endsWith('_no_drum'))).toEqual([]);
+      const lower = await post('/api/jobs/job_elsewhere/mix', {
+        variant: 'no_drum',
+        stems: { bass: 1 },
+        pitch: 1,
+      });
+      expect(lower.status).toBe(202);
+    } finally {
+      await writeFile(file, JSON.stringify(manifest));
+    }
+  });
+});

@@ -5,7 +5,7 @@
 // at its levels and in another key. The stem cache is configured away from its default folder (stemCache.dir),
 // as a user with a big disk would: the dashboard must look there. A job whose stems were cleaned up says so,
 // and "Separate again" brings them back through a real separation by the worker.
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createWavWriter, readWavFile } from '@imk/media';
@@ -171,11 +171,21 @@ describe('the stem mixer in headless Chromium', () => {
     await page.locator('.mixer-stem[data-stem="vocals"] input[type=range]').fill('0.2');
     await page.locator('.mixer-stem[data-stem="drums"] .mute').click();
     await page.locator('.mix-name').fill('practice');
+    // A cleared tempo field is no tempo change (it sent 0, and the server answered 400).
+    await page.locator('.mix-tempo').fill('');
     await page.locator('.mix-save').click();
     await page.locator('.mixer-status[data-job]').waitFor({ timeout: 10_000 });
     await page.locator('.mix-stop').click();
 
     const firstSave = await page.locator('.mixer-status').getAttribute('data-job');
+    // The page follows the remix job: "saved as <file>" with a link, once the worker has made it.
+    await page.locator('.mixer-status[data-state="saved"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('.mixer-status').textContent()).toBe(
+      'Saved as files/audio/Test Artist - Tone Song (practice).wav.',
+    );
+    const link = await page.locator('.mixer-status a.mix-file').getAttribute('href');
+    expect((await page.request.get(`${url}${link}`)).status()).toBe(200);
+    await page.locator('.mix-tempo').fill('1');
     const artifact = await savedArtifact('practice');
     expect(artifact, 'the saved mix joins the outputs').toBeDefined();
     expect(artifact.path).toBe('files/audio/Test Artist - Tone Song (practice).wav');
@@ -217,6 +227,38 @@ describe('the stem mixer in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'mixer.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   }, 180_000);
+
+  it('says so when the worker refuses a saved mix, rather than "saved"', async () => {
+    // "no_drum" is written under the job's own no_drums file name. Its manifest does not say the job's format
+    // (an earlier manifest): the dashboard cannot tell, the worker (format wav by config) sees the clash. A job
+    // of the same song (its stems are those cached above), its files named .wav.
+    const other = 'mixer_job_2';
+    const dir = await makeOutput(root, other, { artist: 'Test Artist', title: 'Tone Song' }, ENGINE);
+    const made = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
+      artifacts: { path: string }[];
+      options?: unknown;
+    };
+    for (const a of made.artifacts) {
+      const wav = a.path.replace(/\.m4a$/, '.wav');
+      await rename(join(dir, a.path), join(dir, wav));
+      a.path = wav;
+    }
+    made.options = { variants: ['instrumental', 'no_drums'] };
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(made));
+    const before = await readFile(join(dir, 'manifest.json'), 'utf8');
+    await page.goto(`${url}#/job/${other}`);
+    await page.locator('.mixer-stem').nth(3).waitFor({ timeout: 30_000 });
+    await page.locator('.mix-name').fill('no_drum');
+    await page.locator('.mix-save').click();
+    await page.locator('.mixer-status[data-state="saving"]').waitFor({ timeout: 10_000 });
+    await page.locator('.mixer-status[data-state="failed"]').waitFor({ timeout: 60_000 });
+    const text = await page.locator('.mixer-status').textContent();
+    expect(text).toContain('The mix "no_drum" was not saved');
+    expect(text).toContain('save the mix under another name');
+    expect(text).not.toContain('Saved');
+    expect(await readFile(join(dir, 'manifest.json'), 'utf8'), 'the job is left as it was').toBe(before);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 
   it('says when the stems were cleaned up, and "Separate again" brings the mixer back', async () => {
     // A real song, separated by the worker (builtin engine) into the configured stem cache.

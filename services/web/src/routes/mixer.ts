@@ -10,7 +10,9 @@ import {
   StemNameSchema,
   findCachedStems,
   findLegacyStems,
+  formatVariantRef,
   legacyStemPath,
+  mixFileTaken,
   mixNameTaken,
 } from '@imk/protocol';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
@@ -19,6 +21,7 @@ import type { WebContext } from '../context.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
 import { sendCheckedFile } from '../system/send-file.ts';
+import { pendingMix } from '../system/pending-mix.ts';
 import { archivedBundle, pendingAgain, separateAgain, sourceGone } from '../system/separate-again.ts';
 import { replyError } from '../errors.ts';
 
@@ -190,6 +193,25 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       return replyError(reply, 'REMIX_NAME_TAKEN', {
         message: `variant: the mix "${taken.variant}" would replace job ${id}'s own ${taken.label} (${taken.path}); save the mix under another name`,
       });
+    // A name that meets one of the job's files only at its file name (no_drum is written "(no drum)", as
+    // no_drums is): the same rule the worker applies, said before queuing when the manifest gives the format.
+    const clash = found.manifest ? mixFileTaken(found.manifest, remix.data) : undefined;
+    if (clash !== undefined)
+      return replyError(reply, 'REMIX_NAME_TAKEN', {
+        message: `variant: the mix "${remix.data.variant}" would be written as ${clash.path}, which is job ${id}'s ${clash.artifact.label} (${clash.artifact.variant}); save the mix under another name`,
+      });
+    // A second save of a name whose first is still queued or being made: the worker would keep whichever
+    // it ran last, not the one clicked last. Refused, saying which job to wait for.
+    const variant = formatVariantRef({
+      base: remix.data.variant,
+      pitch: remix.data.pitch,
+      tempo: remix.data.tempo,
+    });
+    const pending = await pendingMix(ctx, id, variant);
+    if (pending !== undefined)
+      return replyError(reply, 'REMIX_PENDING', {
+        message: `variant: the mix "${variant}" of job ${id} is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, then save again to replace it`,
+      });
     try {
       const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
       const bundle = createBundle({
@@ -211,6 +233,7 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       return reply.code(202).send({
         job_id: published.jobId,
         queue: DEFAULT_QUEUE,
+        variant,
         ...(missing !== undefined && {
           separatesAgain: true,
           message: `the stems of this song are not in this host's stem cache: the worker separates the archived song again to make the mix, which takes minutes`,

@@ -12,7 +12,7 @@ import {
   type NamedQueueCounts,
   type QueueEntry,
 } from '@imk/fsqueue';
-import { readJobJson } from '@imk/protocol';
+import { RemixSchema, readJobJson } from '@imk/protocol';
 
 /** One job folder in a queue, with the facts its job.json and the queue's own files hold. */
 export interface FolderJob {
@@ -25,6 +25,8 @@ export interface FolderJob {
   artist?: string;
   title?: string;
   source_type?: string;
+  /** A remix job's target and mix (as its job.json says): which mix of which job it saves. */
+  remix?: { of: string; variant: string; pitch?: number; tempo?: number };
   attempts: number;
   /** imk-error.json / imk-rejection.json / imk-cancel.json when archived as failed, rejected or cancelled. */
   error?: unknown;
@@ -63,6 +65,16 @@ async function describe(queue: string, entry: QueueEntry): Promise<FolderJob | u
     if (typeof doc?.artist === 'string') job.artist = doc.artist;
     if (typeof doc?.title === 'string') job.title = doc.title;
     if (typeof doc?.source_type === 'string') job.source_type = doc.source_type;
+    const remix = RemixSchema.safeParse(doc?.remix);
+    if (remix.success) {
+      const { of, variant, pitch, tempo } = remix.data;
+      job.remix = {
+        of,
+        variant,
+        ...(pitch !== undefined && { pitch }),
+        ...(tempo !== undefined && { tempo }),
+      };
+    }
     const reason = await readArchiveReason(entry);
     if (reason !== undefined) job.error = reason;
   }

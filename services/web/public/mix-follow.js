@@ -1,0 +1,87 @@
+// @ts-check
+// After "Save this mix": the page follows the remix job it queued until the worker is done with it, and
+// says what became of the mix: "saved as <file>" with a link to it, or why it was not saved and what to do.
+// A mix is rendered later by the worker, which can still refuse it (a file name the job already uses) or
+// fail (its stems gone meanwhile): the page never says "saved" before the file is there.
+import { api, h } from './lib.js';
+
+/**
+ * @typedef {import('../src/api-types.ts').MixQueuedResponse} MixQueuedResponse
+ * @typedef {import('../src/api-types.ts').JobDetailResponse} JobDetailResponse
+ */
+
+/** How often the page looks at the remix job, in ms. */
+const POLL_MS = 1000;
+/** States of a remix job that will not make the mix. */
+const DEAD_STATES = new Set(['failed', 'rejected', 'cancelled']);
+
+/** @param {string} jobId */
+const jobLink = (jobId) => h('a', { href: `#/job/${encodeURIComponent(jobId)}` }, jobId);
+
+/**
+ * Follows remix job `queued.job_id`, which adds the mix `queued.variant` to job `of`, and keeps `status`
+ * saying where it is: `data-state` is `saving`, then `saved` (with `data-file`) or `failed`. Stops when
+ * `stillOpen()` turns false (another page, or another save).
+ * @param {string} of
+ * @param {MixQueuedResponse} queued
+ * @param {HTMLElement} status
+ * @param {() => boolean} stillOpen
+ */
+export async function followMix(of, queued, status, stillOpen) {
+  status.dataset.job = queued.job_id;
+  status.dataset.state = 'saving';
+  status.classList.remove('error');
+  status.replaceChildren(
+    `saving… job `,
+    jobLink(queued.job_id),
+    ` renders the mix "${queued.variant}"${queued.message ? ` (${queued.message})` : ''}.`,
+  );
+  while (stillOpen()) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    if (!stillOpen()) return;
+    /** @type {JobDetailResponse} */
+    let detail;
+    try {
+      detail = await api(`/api/jobs/${encodeURIComponent(queued.job_id)}`);
+    } catch {
+      continue; // not listed yet, or a request failed: look again
+    }
+    const state = detail.summary?.state;
+    if (state === 'succeeded') {
+      /** @type {JobDetailResponse} */
+      const target = await api(`/api/jobs/${encodeURIComponent(of)}`).catch(() => undefined);
+      if (!stillOpen()) return;
+      // In the job's outputs; a mix of an earlier version's output is published as a job of its own.
+      const byVariant = (/** @type {JobDetailResponse | undefined} */ d) =>
+        d?.output?.artifacts.find((a) => a.variant === queued.variant);
+      const inJob = byVariant(target);
+      const folder = inJob ? of : queued.job_id;
+      const file = inJob ?? byVariant(detail);
+      if (file === undefined) {
+        status.dataset.state = 'failed';
+        status.classList.add('error');
+        status.replaceChildren(
+          'Job ',
+          jobLink(queued.job_id),
+          ` is done, but the mix "${queued.variant}" is not among the outputs of ${of}: see the job's page.`,
+        );
+        return;
+      }
+      status.dataset.state = 'saved';
+      status.dataset.file = file.path;
+      const href = `/outputs/${encodeURIComponent(folder)}/${file.path.split('/').map(encodeURIComponent).join('/')}`;
+      status.replaceChildren('Saved as ', h('a', { href, class: 'mix-file' }, file.path), '.');
+      return;
+    }
+    if (state !== undefined && DEAD_STATES.has(state)) {
+      status.dataset.state = 'failed';
+      status.classList.add('error');
+      status.replaceChildren(
+        `The mix "${queued.variant}" was not saved: job `,
+        jobLink(queued.job_id),
+        ` ${state}: ${detail.summary?.last_error ?? 'see its page'}`,
+      );
+      return;
+    }
+  }
+}
