@@ -55,6 +55,20 @@ describe('redactText', () => {
       expect(redactText(text), text).not.toMatch(/tk_short1|Ym9iOmh1bnRlcjI/);
     expect(redactText('password="Bearer abcdef123456"')).toBe('password="[redacted]"');
   });
+  it('reads a long line once: a 1 MB word, path or query is redacted in moments, and what it hides is still hidden', () => {
+    // Names were read without a bound from every position in a word: a 40 kB word took 17 s, a 1 MB line
+    // (a yt-dlp error quoting a page, a request file of junk) hours, and every log call carrying it waited.
+    const long = 'a'.repeat(1_000_000);
+    const started = process.hrtime.bigint();
+    for (const text of [long, `http://${long}`, `?${long.replace(/a{2}/g, 'a?')}`, `${long}.b://x`])
+      redactText(text);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // Generous: the old code needs hours for these; the new one milliseconds.
+    expect(seconds, `redactText took ${seconds.toFixed(1)} s for four 1 MB lines`).toBeLessThan(20);
+    expect(redactText(`${long} password=hunter2 http://bob:hunter2@nas/${long}?token=hunter2`)).not.toContain(
+      'hunter2',
+    );
+  });
 });
 
 describe('URLs of webhooks, notification and media servers, and remotes', () => {

@@ -45,15 +45,18 @@ export function isSecretPath(path: readonly PropertyKey[] | string): boolean {
   return segments.some(isSecretName);
 }
 
+// Every name below is read up to 100 characters (a URL scheme 32), and only from its start: an unbounded
+// name made each of these patterns rescan the rest of a long word from every position in it, so one log
+// call with a 40 kB word took 17 s (quadratic; a 1 MB line, hours). No setting or parameter name is longer.
 // ?token=…, &api_key=…, ;sig=… — values of secret-named query parameters.
-const QUERY_PARAM = /([?&;])([^=&#\s"'<>]+)=([^&#\s"'<>]*)/g;
+const QUERY_PARAM = /([?&;])([^=&#\s"'<>?;]{1,100})=([^&#\s"'<>]*)/g;
 // "password": "…", password='…', PASSWORD=value — quoted values after : or =, bare values after = only
 // (a bare word after ":" is prose: "token: use at least 16 characters").
 const NAMED_VALUE =
-  /(["']?)([A-Za-z_][\w.-]*)\1(\s*)(:|=)(\s*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|(?<==\s*)[^\s,;&}\])"']+)/g;
+  /(?<![\w.-])(["']?)([A-Za-z_][\w.-]{0,99})\1(\s*)(:|=)(\s*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|(?<==\s*)[^\s,;&}\])"']+)/g;
 const AUTH_HEADER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g;
 // A whole URL, scheme://…, up to a space, a quote or an angle bracket.
-const URL_ANY = /\b([a-z][a-z0-9+.-]*):\/\/([^\s"'<>]*)/gi;
+const URL_ANY = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,31}):\/\/([^\s"'<>]*)/gi;
 
 /**
  * `TOKEN=$(openssl rand -hex 24)`: an instruction telling the user how to make a secret, not a secret
