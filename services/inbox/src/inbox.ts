@@ -2,14 +2,7 @@ import type { Stats } from 'node:fs';
 import { mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, isInputFault } from '@imk/errors';
-import {
-  capText,
-  copyOpenedFile,
-  fitName,
-  lstatAnySpelling,
-  moveToFreeName,
-  openUntrusted,
-} from '@imk/fs-safe';
+import { capText, copyOpenedFile, lstatAnySpelling, openUntrusted } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
@@ -25,18 +18,12 @@ import {
 import { SERVICE_NAME, type InboxSettings } from './config.ts';
 import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
 import { tagsFor } from './file-tags.ts';
-import { moveOriginal, type FileIdentity } from './move-original.ts';
+import type { FileIdentity } from './move-original.ts';
+import { PROCESSED_DIR, REJECTED_DIR, placeFile } from './place-file.ts';
 import { makeStaging, sweepStaging } from './staging.ts';
-
-export const PROCESSED_DIR = '.processed';
-export const REJECTED_DIR = '.rejected';
-/** Written beside a rejected file: `<name>.reason.txt`. */
-const REASON_SUFFIX = '.reason.txt';
 
 // Names browsers and copy tools give files still being written; they are renamed when complete.
 const IN_PROGRESS = /\.(?:part|crdownload|download|partial|tmp|temp|!qb|opdownload)$|~$/i;
-/** A longer "extension" is part of the name: it is not kept whole when the name must be shortened. */
-const MAX_EXT_BYTES = 16;
 const VIDEO_CONTAINERS = new Set(['.mp4', '.mkv', '.webm']);
 
 export interface InboxOutcome {
@@ -218,14 +205,14 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       await bundle.publish();
     } catch (error) {
       if (!isImkError(error, 'JOB_EXISTS')) throw error;
-      const movedTo = await moveTo(name, PROCESSED_DIR, undefined, opened.stats);
+      const movedTo = await placeFile(settings.dir, logger, name, PROCESSED_DIR, undefined, opened.stats);
       await moveOptions(sidecar, options?.read, movedTo);
       logger.info({ file: name, job_id: jobId }, 'same file already queued; original moved to .processed');
       replacedMeanwhile(name, movedTo);
       return { name, outcome: 'duplicate', jobId, movedTo };
     }
     // Only the file queued: one saved over its name since it was read is another song, taken at a later look.
-    const movedTo = await moveTo(name, PROCESSED_DIR, undefined, opened.stats);
+    const movedTo = await placeFile(settings.dir, logger, name, PROCESSED_DIR, undefined, opened.stats);
     replacedMeanwhile(name, movedTo);
     await moveOptions(sidecar, options?.read, movedTo);
     logger.info(
@@ -246,7 +233,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     songMovedTo: string | undefined,
   ): Promise<void> {
     if (sidecar === undefined || read === undefined || songMovedTo === undefined) return;
-    const movedTo = await moveTo(sidecar, PROCESSED_DIR, undefined, read);
+    const movedTo = await placeFile(settings.dir, logger, sidecar, PROCESSED_DIR, undefined, read);
     if (movedTo === undefined)
       logger.info(
         { file: sidecar },
@@ -281,7 +268,9 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   async function reject(name: string, reason: string, original?: FileIdentity): Promise<InboxOutcome> {
     const capped = capText(reason);
     const stamp = new Date().toISOString();
-    const movedTo = await moveTo(
+    const movedTo = await placeFile(
+      settings.dir,
+      logger,
       name,
       REJECTED_DIR,
       (placedAt) => {
@@ -302,50 +291,6 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
         { file: name },
         `${name} was replaced (or removed) while it was taken; the file under that name now stays in the inbox and is taken at a later look`,
       );
-  }
-
-  /**
-   * Moves a file into `.processed/` or `.rejected/` under the first free name (`name`, `stem (2).ext`, …),
-   * with `<name>.reason.txt` beside it when a reason is given: the pair never replaces a file already there.
-   * With `original` (the file a take read), only that file is moved (moveOriginal); undefined when the name
-   * no longer stands for it.
-   */
-  async function moveTo(
-    name: string,
-    folder: string,
-    reason?: (placedAt: string) => string,
-    original?: FileIdentity,
-  ): Promise<string | undefined> {
-    const dir = join(settings.dir, folder);
-    await mkdir(dir, { recursive: true });
-    // A name near the 255-byte limit is shortened (its stem) so that " (2)" and ".reason.txt" still fit:
-    // before, such a file was never moved (ENAMETOOLONG) and failed again on every pass.
-    const dotted = extname(name);
-    const ext = Buffer.byteLength(dotted) <= MAX_EXT_BYTES ? dotted : '';
-    const stem = name.slice(0, name.length - ext.length);
-    const reserve = reason === undefined ? 0 : Buffer.byteLength(REASON_SUFFIX);
-    const fit = (tail: string, room = reserve) => fitName(stem, `${tail}${ext}`, room);
-    const options = {
-      candidate: (n: number) => join(dir, fit(n === 1 ? '' : ` (${n})`)),
-      ...(reason !== undefined && { companion: { suffix: REASON_SUFFIX, text: reason } }),
-    };
-    if (original === undefined) return moveToFreeName(join(settings.dir, name), options);
-    // Saved over the name, then saved over again before it could go back: kept with the reason, not queued.
-    const setAside = async (held: string) => {
-      const rejected = join(settings.dir, REJECTED_DIR);
-      await mkdir(rejected, { recursive: true });
-      const room = Buffer.byteLength(REASON_SUFFIX);
-      const placedAt = await moveToFreeName(held, {
-        candidate: (n) => join(rejected, fit(n === 1 ? '' : ` (${n})`, room)),
-        companion: {
-          suffix: REASON_SUFFIX,
-          text: (at) =>
-            `${name}${basename(at) === name ? '' : ` (kept as ${basename(at)})`}: saved over ${name} while the inbox took the file before it, then saved over again by a newer file (which stays in the inbox); not queued: drop it again to queue it\n(${new Date().toISOString()})\n`,
-        },
-      });
-      logger.warn({ file: name, moved_to: placedAt }, 'saved over twice while it was taken; set aside');
-    };
-    return moveOriginal(settings.dir, name, dir, original, options, setAside);
   }
 
   return {

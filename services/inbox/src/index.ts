@@ -1,6 +1,7 @@
 export { startInbox } from './start.ts';
 export type { StartInboxOptions } from './start.ts';
-export { createInbox, PROCESSED_DIR, REJECTED_DIR } from './inbox.ts';
+export { createInbox } from './inbox.ts';
+export { PROCESSED_DIR, REJECTED_DIR } from './place-file.ts';
 export { FOLDER_ADVICE, inboxFolders } from './folders.ts';
 export { inboxFoldersCheck } from './doctor-checks.ts';
 export type { Inbox, InboxOutcome } from './inbox.ts';
