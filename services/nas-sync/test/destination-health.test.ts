@@ -5,6 +5,7 @@
 // /readyz and /api/status.)
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolvePaths } from '@imk/config';
 import { audioJob, writeJob } from '@imk/sync/testing';
@@ -95,6 +96,42 @@ describe('nas-sync health after passes that fail at a destination', () => {
       t.root,
       `nasSync:\n  enabled: true\n  routes:\n    - name: music\n      match: { kind: audio }\n      to: "${t.nas}/Music/{artist}/{title}.{ext}"\n`,
     );
+    expect(await degraded(t.root)).toEqual([]);
+  });
+});
+
+describe('nas-sync health after a pass onto a read-only destination', () => {
+  // Tests run as root, so a folder's mode does not stop them: a read-only bind mount does (EROFS).
+  let bound: string | undefined;
+  afterEach(async () => {
+    if (bound) await execa('umount', [bound]);
+    bound = undefined;
+  });
+
+  it('is degraded saying it cannot write there and to check the folder, until a pass delivers there', async () => {
+    const target = join(t.root, 'nas-ro');
+    await mkdir(join(t.nas, 'Music'), { recursive: true });
+    await mkdir(target);
+    await execa('mount', ['--bind', t.nas, target]);
+    bound = target;
+    await execa('mount', ['-o', 'remount,ro,bind', target]);
+    await writeConfig(
+      t.root,
+      `nasSync:\n  enabled: true\n  routes:\n    - name: music\n      match: { kind: audio }\n      to: "${target}/Music/{title}.{ext}"\n`,
+    );
+    await writeJob(t.outputs, audioJob('job1'));
+    const { logger } = capturingLogger();
+    expect(await runNasSyncOnce({ root: t.root, logger })).toMatchObject({
+      summary: { delivered: 0, failed: 1 },
+    });
+    const reasons = (await degraded(t.root)).join('\n');
+    expect(reasons).toContain('route "music" (backend "local") has delivered nothing since');
+    expect(reasons).toMatch(/cannot write .*read-only file system.*check the folder's owner and mode/i);
+
+    // Writable again: the failure retried and delivered, and nothing is said.
+    await execa('mount', ['-o', 'remount,rw,bind', target]);
+    resetFailedTransfers({ root: t.root, logger });
+    expect(await runNasSyncOnce({ root: t.root, logger })).toMatchObject({ summary: { delivered: 1 } });
     expect(await degraded(t.root)).toEqual([]);
   });
 });
