@@ -9,7 +9,8 @@ import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
-import { loadNasSyncConfig } from '@imk/nas-sync-service';
+import { loadNasSyncConfig, runNasSyncOnce } from '@imk/nas-sync-service';
+import { audioJob, writeJob } from '@imk/sync/testing';
 import { runServices } from './supervisor.ts';
 import { IMK } from '../test/imk-bin.ts';
 
@@ -189,6 +190,55 @@ describe('nas-sync with a route onto a share that is not mounted', () => {
       await run.stop();
       for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
       Object.assign(process.env, saved);
+    }
+  }, 60_000);
+});
+
+describe('nas-sync whose destination every pass fails at', () => {
+  // A file where the route's folder must be: each pass fails there and delivers nothing. nas-sync was green
+  // all the same (its health looked at the config and the mounts only); it now reads its own last passes.
+  it('is degraded in /readyz and /api/status, naming the route, the destination and what to do', async () => {
+    const root = await newRoot();
+    const nas = join(root, 'nas');
+    await mkdir(nas, { recursive: true });
+    await writeFile(join(nas, 'Music'), 'a file where the folder must be');
+    await mkdir(join(root, 'config'));
+    await writeFile(
+      join(root, 'config', 'nas-sync.yaml'),
+      `nasSync:\n  enabled: true\n  routes:\n    - name: music\n      match: { kind: audio }\n      to: ${nas}/Music/{title}.{ext}\n`,
+    );
+    await writeJob(join(root, 'outputs'), audioJob('job1'));
+    // `imk sync run` first: its pass meets the file (the running service's own passes record the same; its
+    // checks are run again every minute, too slow for this test).
+    const logs = capturedLogs();
+    expect(await runNasSyncOnce({ root, logger: logs.logger('sync-run') })).toMatchObject({
+      summary: { delivered: 0, failed: 1 },
+    });
+    const run = await up(root, ['nas-sync'], logs);
+    try {
+      let body: Ready | undefined;
+      await expect
+        .poll(
+          async () => {
+            body = (await (await fetch(`${run.url}/readyz`)).json()) as Ready;
+            return body.checks.filter((c) => c.degraded).map((c) => c.name);
+          },
+          { timeout: 30_000 },
+        )
+        .toEqual(['service:nas-sync']);
+      const reasons = body?.checks.find((c) => c.name === 'service:nas-sync')?.reasons?.join('\n');
+      expect(reasons).toContain('route "music" (backend "local") has delivered nothing since');
+      expect(reasons).toContain(`${join(nas, 'Music')} is a file, not a folder`);
+      expect(reasons).toMatch(/fix: .*imk sync retry/);
+      const status = (await (await fetch(`${run.url}/api/status`)).json()) as {
+        services: { name: string; state: string; reasons?: string[] }[];
+      };
+      expect(status.services.find((s) => s.name === 'nas-sync')).toMatchObject({
+        state: 'degraded',
+        reasons: body?.checks.find((c) => c.name === 'service:nas-sync')?.reasons,
+      });
+    } finally {
+      await run.stop();
     }
   }, 60_000);
 });

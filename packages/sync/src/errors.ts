@@ -21,9 +21,16 @@ export interface SyncErrorPolicy extends ErrorPolicy {
   readonly wholeDestination?: true;
   /** What `imk sync verify` records for a delivered copy found gone or altered: the copy was there once. */
   readonly verifyFinding?: true;
+  /**
+   * The destination (not one file) cannot take files until its cause is fixed (unreachable, refused login,
+   * not a folder, no permission, full): while a destination's last attempt failed with it, the running
+   * nas-sync shows "degraded" with the reason (isDestinationFault).
+   */
+  readonly destinationFault?: true;
 }
 
-const WHOLE_DESTINATION = { wholeDestination: true } as const;
+const FAULT = { destinationFault: true } as const;
+const WHOLE_DESTINATION = { wholeDestination: true, ...FAULT } as const;
 const VERIFY_FINDING = { verifyFinding: true } as const;
 
 /**
@@ -34,7 +41,7 @@ const VERIFY_FINDING = { verifyFinding: true } as const;
 const SYNC_CATALOGUE = {
   AUTH_FAILED: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
   HOST_KEY_REJECTED: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
-  PERMISSION_DENIED: POLICY.unavailable,
+  PERMISSION_DENIED: { ...POLICY.unavailable, ...FAULT },
   BACKEND_CONFIG_INVALID: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
   SECRET_MISSING: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
   SECRET_INVALID: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
@@ -42,17 +49,17 @@ const SYNC_CATALOGUE = {
   LOCAL_MISMATCH: POLICY.internal,
   UNROUTED: POLICY.internal,
   CONFLICT: POLICY.conflict,
-  DESTINATION_UNSAFE: POLICY.unavailable,
+  DESTINATION_UNSAFE: { ...POLICY.unavailable, ...FAULT },
   // A file (or a FIFO, a device) stands where the route needs a folder: it stays until a person moves it.
-  PATH_NOT_FOLDER: POLICY.conflict,
+  PATH_NOT_FOLDER: { ...POLICY.conflict, ...FAULT },
   REMOTE_MISSING: { ...POLICY.internal, ...VERIFY_FINDING },
   REMOTE_CHANGED: { ...POLICY.conflict, ...VERIFY_FINDING },
   UNREACHABLE: { ...POLICY.upstream, ...WHOLE_DESTINATION },
   // A share /etc/fstab lists is not mounted: retried until it is (other routes of the backend carry on).
-  SHARE_NOT_MOUNTED: POLICY.upstream,
+  SHARE_NOT_MOUNTED: { ...POLICY.upstream, ...FAULT },
   TRANSFER_FAILED: POLICY.upstream,
   VERIFY_FAILED: POLICY.upstream,
-  REMOTE_FULL: POLICY.upstream,
+  REMOTE_FULL: { ...POLICY.upstream, ...FAULT },
   // Our temporary copy went from under us (another program removed it): this file only, and it is sent again.
   TEMP_VANISHED: POLICY.upstream,
   // The destination refuses this path for good (a link loop, a file or folder in the way, a name too long):
@@ -258,6 +265,11 @@ export function notAFolderError(
 /** Whether the error means the whole destination is down (skip its other transfers this pass): the catalogue's word. */
 export function isDestinationDown(error: unknown): boolean {
   return isImkError(error) && syncPolicyOf(error.code)?.wholeDestination === true;
+}
+
+/** Whether a failure's code says its destination cannot take files until fixed: the catalogue's word. */
+export function isDestinationFault(code: string | undefined): boolean {
+  return code !== undefined && syncPolicyOf(code)?.destinationFault === true;
 }
 
 /** The codes `imk sync verify` records for a delivered copy found gone or altered (isVerifyFinding). */

@@ -8,7 +8,7 @@ export type {
   VerifiedBy,
   VerifyMode,
 } from './types.ts';
-export { SYNC_ERRORS, isRetryable, isVerifyFinding, syncError } from './errors.ts';
+export { SYNC_ERRORS, isRetryable, isDestinationFault, isVerifyFinding, syncError } from './errors.ts';
 export type { SyncErrorCode, SyncErrorPolicy } from './errors.ts';
 export { BACKEND_TYPES, BackendOptionsSchema, createBackend } from './backends/index.ts';
 export type { BackendOptions, BackendType } from './backends/index.ts';

@@ -1,7 +1,9 @@
+import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { runRefreshes, serverPath, syncEvent, type NotifierHandle, type SyncedFile } from '@imk/notify';
 import type { PassSummary } from '@imk/sync';
 import type { NasSyncConfig } from './config.ts';
+import { recordDestinationFaults } from './destination-health.ts';
 
 export interface AfterPassContext {
   notifier: NotifierHandle;
@@ -25,8 +27,9 @@ function refreshesByRoute(config: NasSyncConfig): Map<string, string[]> {
 
 /**
  * What a pass tells people and media servers: `sync.delivered` for the files it delivered, `sync.failed`
- * for those that failed for good, and a refresh of each media server a delivering route names. Nothing
- * here throws: notifications go through the outbox, and a refresh that fails is logged and recorded.
+ * for those that failed for good, a refresh of each media server a delivering route names, and which
+ * destinations cannot take files (the running service's health reads it). Nothing here throws:
+ * notifications go through the outbox, and a refresh or a record that fails is logged.
  */
 export async function afterPass(
   summary: PassSummary,
@@ -34,6 +37,12 @@ export async function afterPass(
   ctx: AfterPassContext,
 ): Promise<void> {
   if (summary.dryRun) return;
+  await recordDestinationFaults(ctx.stateDir, summary).catch((error: unknown) =>
+    ctx.logger.warn(
+      { err: errorMessage(error) },
+      `cannot record which destinations fail (the dashboard may not show them): ${errorMessage(error)}`,
+    ),
+  );
   const delivered = summary.outcomes.filter((o) => o.status === 'delivered');
   const failedForGood = summary.outcomes.filter((o) => o.status === 'failed' && o.final);
   if (delivered.length > 0)

@@ -2,6 +2,7 @@ import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { notificationsHealthCheck } from '@imk/notify';
 import { loadNasSyncConfig } from './config.ts';
+import { readDestinationFaults } from './destination-health.ts';
 import { sharesMountedCheck } from './doctor-checks.ts';
 
 /**
@@ -43,5 +44,42 @@ export const sharesHealthCheck: DoctorCheck = {
   },
 };
 
+/**
+ * A destination whose last attempt failed for a reason a person must fix (unreachable, not a folder, no
+ * permission, full: the sync catalogue's destinationFault) takes nothing: every pass fails there. Read from
+ * what the passes recorded (no connection is made here); green again once a pass delivers there.
+ */
+export const destinationsHealthCheck: DoctorCheck = {
+  id: 'nas-sync-destinations',
+  title: 'NAS sync destinations',
+  group: 'sync',
+  required: false,
+  async run({ paths, env }): Promise<CheckResult> {
+    const loaded = await loadNasSyncConfig(paths.root, env).catch(() => undefined);
+    if (loaded?.state !== 'enabled') return { status: 'skip', summary: 'nas-sync is not enabled' };
+    // Routes carry their name, else `routes.<index>`; a fault of a route since removed says nothing now.
+    const routes = new Set(loaded.config.routes.map((route, index) => route.name ?? `routes.${index}`));
+    const faults = (await readDestinationFaults(paths.state)).filter((fault) => routes.has(fault.route));
+    if (faults.length === 0) return { status: 'ok', summary: 'no destination failing' };
+    return {
+      status: 'fail',
+      summary: faults
+        .map((fault) => {
+          const who = `route "${fault.route}" (backend "${fault.backend}")`;
+          // Some errors name the route already (`route "music" (backend "nas"): …`): said once.
+          const error = fault.error.startsWith(`${who}: `) ? fault.error.slice(who.length + 2) : fault.error;
+          return `${who} has delivered nothing since ${fault.at}: ${error}`;
+        })
+        .join('; '),
+      fix: 'fix what it says on the destination or in config/nas-sync.yaml, then imk sync retry; it shows green again once a pass delivers there (imk sync status lists the files waiting)',
+    };
+  },
+};
+
 /** What the supervisor runs while nas-sync runs, to tell running from degraded. */
-export const healthChecks: DoctorCheck[] = [routesHealthCheck, sharesHealthCheck, notificationsHealthCheck];
+export const healthChecks: DoctorCheck[] = [
+  routesHealthCheck,
+  sharesHealthCheck,
+  destinationsHealthCheck,
+  notificationsHealthCheck,
+];
