@@ -55,6 +55,31 @@ interface Ready {
   checks: { name: string; ok: boolean; degraded?: boolean; reasons?: string[]; detail?: string }[];
 }
 
+/** Waits until /readyz names exactly these services degraded, and returns its answer. */
+async function degradedIn(url: string, names: string[], init?: RequestInit): Promise<Ready> {
+  let body: Ready | undefined;
+  await expect
+    .poll(
+      async () => {
+        body = (await (await fetch(url, init)).json()) as Ready;
+        return body.checks.filter((c) => c.degraded).map((c) => c.name);
+      },
+      { timeout: 30_000 },
+    )
+    .toEqual(names);
+  return body!;
+}
+
+/** What the dashboard says of each service (/api/status). */
+async function dashboardStatus(
+  url: string,
+  init?: RequestInit,
+): Promise<{ services: { name: string; state: string; reasons?: string[] }[] }> {
+  return (await (await fetch(url, init)).json()) as {
+    services: { name: string; state: string; reasons?: string[] }[];
+  };
+}
+
 describe('a service that runs but cannot do its work', () => {
   it('is degraded, with the reason, in /readyz and on the dashboard; not green', async () => {
     const root = await newRoot();
@@ -64,26 +89,15 @@ describe('a service that runs but cannot do its work', () => {
     const logs = capturedLogs();
     const run = await up(root, ['deemix-retriever', 'nas-sync'], logs);
     try {
-      let body: Ready | undefined;
-      await expect
-        .poll(
-          async () => {
-            body = (await (await fetch(`${run.url}/readyz`)).json()) as Ready;
-            return body.checks.filter((c) => c.degraded).map((c) => c.name);
-          },
-          { timeout: 30_000 },
-        )
-        .toEqual(['service:deemix-retriever', 'service:nas-sync']);
-      expect(body?.ready).toBe(true);
-      expect(body?.degraded).toBe(true);
-      const deemix = body?.checks.find((c) => c.name === 'service:deemix-retriever');
+      const body = await degradedIn(`${run.url}/readyz`, ['service:deemix-retriever', 'service:nas-sync']);
+      expect(body.ready).toBe(true);
+      expect(body.degraded).toBe(true);
+      const deemix = body.checks.find((c) => c.name === 'service:deemix-retriever');
       expect(deemix?.reasons?.join('\n')).toMatch(/deemix.*not found/i);
       expect(deemix?.reasons?.join('\n')).toMatch(/ARL/);
-      const sync = body?.checks.find((c) => c.name === 'service:nas-sync');
+      const sync = body.checks.find((c) => c.name === 'service:nas-sync');
       expect(sync?.reasons?.join('\n')).toMatch(/nothing is synced/);
-      const status = (await (await fetch(`${run.url}/api/status`)).json()) as {
-        services: { name: string; state: string; reasons?: string[] }[];
-      };
+      const status = await dashboardStatus(`${run.url}/api/status`);
       expect(status.services.find((s) => s.name === 'deemix-retriever')).toMatchObject({
         state: 'degraded',
         reasons: expect.arrayContaining([expect.stringMatching(/deemix/)]),
@@ -110,18 +124,9 @@ describe('the worker without ffmpeg', () => {
     const run = await up(root, ['instrumental-maker'], logs);
     const auth = { headers: { authorization: `Bearer ${token}` } };
     try {
-      let body: Ready | undefined;
-      await expect
-        .poll(
-          async () => {
-            body = (await (await fetch(`${run.url}/readyz`, auth)).json()) as Ready;
-            return body.checks.filter((c) => c.degraded).map((c) => c.name);
-          },
-          { timeout: 30_000 },
-        )
-        .toEqual(['service:instrumental-maker']);
+      const body = await degradedIn(`${run.url}/readyz`, ['service:instrumental-maker'], auth);
       expect(body).toMatchObject({ ready: true, degraded: true });
-      const worker = body?.checks.find((c) => c.name === 'service:instrumental-maker');
+      const worker = body.checks.find((c) => c.name === 'service:instrumental-maker');
       expect(worker?.reasons?.join('\n')).toMatch(
         /ffmpeg: IMK_FFMPEG=.* is not an executable file.*fix: .*apt-get install -y ffmpeg/,
       );
@@ -132,9 +137,7 @@ describe('the worker without ffmpeg', () => {
         ok: true,
         degraded: true,
       });
-      const status = (await (await fetch(`${run.url}/api/status`, auth)).json()) as {
-        services: { name: string; state: string; reasons?: string[] }[];
-      };
+      const status = await dashboardStatus(`${run.url}/api/status`, auth);
       expect(status.services.find((s) => s.name === 'instrumental-maker')).toMatchObject({
         state: 'degraded',
         reasons: worker?.reasons,
@@ -168,23 +171,12 @@ describe('nas-sync with a route onto a share that is not mounted', () => {
     const logs = capturedLogs();
     const run = await up(root, ['nas-sync'], logs);
     try {
-      let body: Ready | undefined;
-      await expect
-        .poll(
-          async () => {
-            body = (await (await fetch(`${run.url}/readyz`)).json()) as Ready;
-            return body.checks.filter((c) => c.degraded).map((c) => c.name);
-          },
-          { timeout: 30_000 },
-        )
-        .toEqual(['service:nas-sync']);
-      const reasons = body?.checks.find((c) => c.name === 'service:nas-sync')?.reasons?.join('\n');
+      const body = await degradedIn(`${run.url}/readyz`, ['service:nas-sync']);
+      const reasons = body.checks.find((c) => c.name === 'service:nas-sync')?.reasons?.join('\n');
       expect(reasons).toContain('route "music"');
       expect(reasons).toContain(`${share} is listed in ${fstab} but not mounted`);
       expect(reasons).toMatch(/fix: .*mount the share/);
-      const status = (await (await fetch(`${run.url}/api/status`)).json()) as {
-        services: { name: string; state: string; reasons?: string[] }[];
-      };
+      const status = await dashboardStatus(`${run.url}/api/status`);
       expect(status.services.find((s) => s.name === 'nas-sync')).toMatchObject({ state: 'degraded' });
     } finally {
       await run.stop();
@@ -216,26 +208,15 @@ describe('nas-sync whose destination every pass fails at', () => {
     });
     const run = await up(root, ['nas-sync'], logs);
     try {
-      let body: Ready | undefined;
-      await expect
-        .poll(
-          async () => {
-            body = (await (await fetch(`${run.url}/readyz`)).json()) as Ready;
-            return body.checks.filter((c) => c.degraded).map((c) => c.name);
-          },
-          { timeout: 30_000 },
-        )
-        .toEqual(['service:nas-sync']);
-      const reasons = body?.checks.find((c) => c.name === 'service:nas-sync')?.reasons?.join('\n');
+      const body = await degradedIn(`${run.url}/readyz`, ['service:nas-sync']);
+      const reasons = body.checks.find((c) => c.name === 'service:nas-sync')?.reasons?.join('\n');
       expect(reasons).toContain('route "music" (backend "local") has delivered nothing since');
       expect(reasons).toContain(`${join(nas, 'Music')} is a file, not a folder`);
       expect(reasons).toMatch(/fix: .*imk sync retry/);
-      const status = (await (await fetch(`${run.url}/api/status`)).json()) as {
-        services: { name: string; state: string; reasons?: string[] }[];
-      };
+      const status = await dashboardStatus(`${run.url}/api/status`);
       expect(status.services.find((s) => s.name === 'nas-sync')).toMatchObject({
         state: 'degraded',
-        reasons: body?.checks.find((c) => c.name === 'service:nas-sync')?.reasons,
+        reasons: body.checks.find((c) => c.name === 'service:nas-sync')?.reasons,
       });
     } finally {
       await run.stop();
@@ -256,23 +237,12 @@ describe('an invalid config/notify.yaml', () => {
     const logs = capturedLogs();
     const run = await up(root, ['instrumental-maker', 'nas-sync'], logs);
     try {
-      let body: Ready | undefined;
-      await expect
-        .poll(
-          async () => {
-            body = (await (await fetch(`${run.url}/readyz`)).json()) as Ready;
-            return body.checks.filter((c) => c.degraded).map((c) => c.name);
-          },
-          { timeout: 30_000 },
-        )
-        .toEqual(['service:instrumental-maker', 'service:nas-sync']);
+      const body = await degradedIn(`${run.url}/readyz`, ['service:instrumental-maker', 'service:nas-sync']);
       for (const name of ['service:instrumental-maker', 'service:nas-sync'])
-        expect(body?.checks.find((c) => c.name === name)?.reasons?.join('\n')).toMatch(
+        expect(body.checks.find((c) => c.name === name)?.reasons?.join('\n')).toMatch(
           /notifications: off: [\s\S]*notify\.yaml[\s\S]*targets\.0\.topic[\s\S]*fix: fix config\/notify\.yaml/,
         );
-      const status = (await (await fetch(`${run.url}/api/status`)).json()) as {
-        services: { name: string; state: string }[];
-      };
+      const status = await dashboardStatus(`${run.url}/api/status`);
       expect(status.services.filter((s) => s.state === 'degraded').map((s) => s.name)).toEqual([
         'instrumental-maker',
         'nas-sync',

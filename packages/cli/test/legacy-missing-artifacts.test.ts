@@ -1,10 +1,9 @@
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { materializeLegacySample } from '@imk/media/legacy-samples';
 import { imkInProcess } from './in-process.ts';
 import { audioJob, writeJob } from '../../sync/test/fixtures.ts';
-import { imk, scratchFolder } from './migrate-kit.ts';
+import { imk, migratedLegacyOutput, scratchFolder } from './migrate-kit.ts';
 
 // The earlier version's users deleted files from its outputs (a stem they did not want): its manifest still
 // lists them. Its NAS sync skipped such an artifact with an error and sent the rest; so does nas-sync, and
@@ -13,21 +12,7 @@ const scratch = scratchFolder('imk-legacy-missing-');
 
 describe('an output of the earlier version whose manifest lists a file no longer there', () => {
   it('sends the rest, and the pass says how many artifacts cannot be sent, as imk sync status does', async () => {
-    const dir = join(scratch.dir, 'root');
-    const nas = join(scratch.dir, 'nas');
-    const envFile = join(scratch.dir, 'legacy.env');
-    await writeFile(
-      envFile,
-      [
-        'NAS_SYNC_METHOD=local',
-        `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
-        `NAS_REMOTE_ROOT_STEMS=${join(nas, 'stems')}`,
-        `NAS_SYNC_ROUTES='[{"kind":"audio","to":"\${remoteRoots.audio}"},{"kind":"stems","to":"\${remoteRoots.stems}"}]'`,
-      ].join('\n'),
-    );
-    expect((await imkInProcess('migrate', '--env', envFile, '--root', dir)).exitCode).toBe(0);
-    const out = join(dir, 'outputs', 'pyout_audio_001');
-    await materializeLegacySample('outputs/pyout_audio_001', out);
+    const { dir, nas, out } = await migratedLegacyOutput(scratch.dir);
     await rm(join(out, 'files/stems/drums.wav'));
     await rm(join(out, 'files/audio/Py Artist - Py Song (drums only).m4a'));
 

@@ -1,9 +1,8 @@
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { materializeLegacySample } from '@imk/media/legacy-samples';
 import { imkInProcess } from './in-process.ts';
-import { imk, scratchFolder } from './migrate-kit.ts';
+import { imk, migratedLegacyOutput, scratchFolder } from './migrate-kit.ts';
 
 // One artifact of the earlier version's manifest without a usable path (null, as a tool or a half-written
 // manifest leaves it) made the whole manifest invalid: the job vanished from `imk jobs`, the ledger, the
@@ -14,21 +13,7 @@ const scratch = scratchFolder('imk-legacy-unusable-');
 
 describe('an output of the earlier version with one unusable artifact and one missing file', () => {
   it('is listed, shows both in imk job, and syncs the rest saying what it left out', async () => {
-    const dir = join(scratch.dir, 'root');
-    const nas = join(scratch.dir, 'nas');
-    const envFile = join(scratch.dir, 'legacy.env');
-    await writeFile(
-      envFile,
-      [
-        'NAS_SYNC_METHOD=local',
-        `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
-        `NAS_REMOTE_ROOT_STEMS=${join(nas, 'stems')}`,
-        `NAS_SYNC_ROUTES='[{"kind":"audio","to":"\${remoteRoots.audio}"},{"kind":"stems","to":"\${remoteRoots.stems}"}]'`,
-      ].join('\n'),
-    );
-    expect((await imkInProcess('migrate', '--env', envFile, '--root', dir)).exitCode).toBe(0);
-    const out = join(dir, 'outputs', 'pyout_audio_001');
-    await materializeLegacySample('outputs/pyout_audio_001', out);
+    const { dir, nas, out } = await migratedLegacyOutput(scratch.dir);
     const manifestFile = join(out, 'manifest.json');
     const doc = JSON.parse(await readFile(manifestFile, 'utf8')) as { artifacts: { path: unknown }[] };
     doc.artifacts[4]!.path = null; // stems, drums

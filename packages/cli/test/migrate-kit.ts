@@ -1,13 +1,15 @@
 // What the tests of `imk migrate` and of the earlier version's settings share: the CLI as a user runs it, a
 // scratch folder per file, and the check that every config file written loads in its service.
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { PathsConfigSchema, checkServiceConfig } from '@imk/config';
+import { materializeLegacySample } from '@imk/media/legacy-samples';
 import { loadService } from '../src/services.ts';
 import { IMK } from './imk-bin.ts';
+import { imkInProcess } from './in-process.ts';
 
 export const imk = (args: string[], env: Record<string, string> = {}, timeout?: number) =>
   execa(IMK, args, {
@@ -37,4 +39,29 @@ export async function expectValidConfigs(dir: string): Promise<string[]> {
     expect(() => checkServiceConfig({ service: name, schema, root: dir, env: {} }, text), file).not.toThrow();
   }
   return files;
+}
+
+/**
+ * A root (`<scratch>/root`) set up from the earlier version's settings by `imk migrate`: a local NAS at
+ * `<scratch>/nas` with its audio and stems routes, and its sample output pyout_audio_001 in outputs/ (`out`).
+ */
+export async function migratedLegacyOutput(
+  scratch: string,
+): Promise<{ dir: string; nas: string; out: string }> {
+  const dir = join(scratch, 'root');
+  const nas = join(scratch, 'nas');
+  const envFile = join(scratch, 'legacy.env');
+  await writeFile(
+    envFile,
+    [
+      'NAS_SYNC_METHOD=local',
+      `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
+      `NAS_REMOTE_ROOT_STEMS=${join(nas, 'stems')}`,
+      `NAS_SYNC_ROUTES='[{"kind":"audio","to":"\${remoteRoots.audio}"},{"kind":"stems","to":"\${remoteRoots.stems}"}]'`,
+    ].join('\n'),
+  );
+  expect((await imkInProcess('migrate', '--env', envFile, '--root', dir)).exitCode).toBe(0);
+  const out = join(dir, 'outputs', 'pyout_audio_001');
+  await materializeLegacySample('outputs/pyout_audio_001', out);
+  return { dir, nas, out };
 }

@@ -48,6 +48,35 @@ async function readJob(dir: string): Promise<Job> {
   return JobSchema.parse(JSON.parse(await readFile(join(dir, 'job.json'), 'utf8')));
 }
 
+/**
+ * Runs the retriever (request folder polled every 100 ms, one try per link) on root's requests/youtube/
+ * until `handled` says what that folder holds is all handled; then stops it.
+ */
+async function runUntilHandled(root: string, handled: (names: string[]) => boolean): Promise<void> {
+  const requests = join(root, 'requests', 'youtube');
+  const controller = new AbortController();
+  const running = startYoutubeRetriever({
+    root,
+    logger,
+    signal: controller.signal,
+    overrides: {
+      pollIntervalMs: 100,
+      retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+    },
+  });
+  try {
+    const deadline = Date.now() + 90_000;
+    while (!handled(await readdir(requests))) {
+      if (Date.now() > deadline)
+        throw new Error(`requests not handled: ${(await readdir(requests)).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    controller.abort();
+    await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
+  }
+}
+
 describe('fetchYoutube with the real yt-dlp', () => {
   it('fetches an audio file into youtube_audio, records the duration check as skipped', async () => {
     const { root, settings } = await setup();
@@ -262,28 +291,8 @@ describe('fetchYoutube with the real yt-dlp', () => {
     await writeFile(join(requests, 'song.txt'), `# from my phone\nmode: both\n${server.url('video.mp4')}\n`);
     await writeFile(join(requests, 'gone.txt'), `${server.url('gone.m4a')}\n`);
     await writeFile(join(requests, 'weird.txt'), 'ftp://example.com/song.mp3\n');
-    const controller = new AbortController();
-    const running = startYoutubeRetriever({
-      root,
-      logger,
-      signal: controller.signal,
-      overrides: {
-        pollIntervalMs: 100,
-        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
-      },
-    });
-    try {
-      const deadline = Date.now() + 90_000;
-      const wanted = ['gone.fail', 'gone.fail.reason', 'song.done', 'weird.fail', 'weird.fail.reason'];
-      while (JSON.stringify((await readdir(requests)).sort()) !== JSON.stringify(wanted)) {
-        if (Date.now() > deadline)
-          throw new Error(`requests not handled: ${(await readdir(requests)).join(', ')}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    } finally {
-      controller.abort();
-      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
-    }
+    const wanted = ['gone.fail', 'gone.fail.reason', 'song.done', 'weird.fail', 'weird.fail.reason'];
+    await runUntilHandled(root, (names) => JSON.stringify(names.sort()) === JSON.stringify(wanted));
     const done = await readFile(join(requests, 'song.done'), 'utf8');
     expect(done).toContain(server.url('video.mp4'));
     const jobId = (kind: string) => linkJobId('generic', 'video', server.url('video.mp4'), kind);
@@ -305,27 +314,7 @@ describe('fetchYoutube with the real yt-dlp', () => {
       join(requests, 'from my phone ☎.txt'),
       `\uFEFF# saved on the phone\r\nmode: audio   # only the sound\r\n${one}   # my favourite\r\n\r\n${two} ${three}\r\n${one}\r\n`,
     );
-    const controller = new AbortController();
-    const running = startYoutubeRetriever({
-      root,
-      logger,
-      signal: controller.signal,
-      overrides: {
-        pollIntervalMs: 100,
-        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
-      },
-    });
-    try {
-      const deadline = Date.now() + 90_000;
-      while (!(await readdir(requests)).some((name) => /\.(done|fail)$/.test(name))) {
-        if (Date.now() > deadline)
-          throw new Error(`request not handled: ${(await readdir(requests)).join(', ')}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    } finally {
-      controller.abort();
-      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
-    }
+    await runUntilHandled(root, (names) => names.some((name) => /\.(done|fail)$/.test(name)));
     expect(await readdir(requests)).toEqual(['from my phone ☎.done']);
     const done = await readFile(join(requests, 'from my phone ☎.done'), 'utf8');
     const ids = [
@@ -353,27 +342,7 @@ describe('fetchYoutube with the real yt-dlp', () => {
     // What `echo <link> > ps.txt` writes in Windows PowerShell 5: UTF-16 LE with its mark, CRLF.
     await writeFile(join(requests, 'ps.txt'), utf16(`${server.url('two.m4a')}\r\n`, false));
     await writeFile(join(requests, 'be.txt'), utf16(`${server.url('song.m4a')}\n`, true));
-    const controller = new AbortController();
-    const running = startYoutubeRetriever({
-      root,
-      logger,
-      signal: controller.signal,
-      overrides: {
-        pollIntervalMs: 100,
-        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
-      },
-    });
-    try {
-      const deadline = Date.now() + 90_000;
-      while ((await readdir(requests)).filter((name) => /\.(done|fail)$/.test(name)).length < 2) {
-        if (Date.now() > deadline)
-          throw new Error(`requests not handled: ${(await readdir(requests)).join(', ')}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    } finally {
-      controller.abort();
-      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
-    }
+    await runUntilHandled(root, (names) => names.filter((name) => /\.(done|fail)$/.test(name)).length >= 2);
     expect((await readdir(requests)).sort()).toEqual(['be.done', 'ps.done']);
     const le = (await readFile(join(requests, 'ps.done'))).toString('utf16le');
     expect(le).toContain(
@@ -394,27 +363,7 @@ describe('fetchYoutube with the real yt-dlp', () => {
     const hugeLink = `${server.url('audio.m4a')}?x=${'a'.repeat(300_000)}`;
     const junk = 'z'.repeat(500_000);
     await writeFile(join(requests, 'pasted.txt'), `${hugeLink}\n${junk}\n${server.url('two.m4a')}\n`);
-    const controller = new AbortController();
-    const running = startYoutubeRetriever({
-      root,
-      logger,
-      signal: controller.signal,
-      overrides: {
-        pollIntervalMs: 100,
-        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
-      },
-    });
-    try {
-      const deadline = Date.now() + 90_000;
-      while (!(await readdir(requests)).includes('pasted.fail.reason')) {
-        if (Date.now() > deadline)
-          throw new Error(`request not handled: ${(await readdir(requests)).join(', ')}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    } finally {
-      controller.abort();
-      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
-    }
+    await runUntilHandled(root, (names) => names.includes('pasted.fail.reason'));
     const reason = await readFile(join(requests, 'pasted.fail.reason'), 'utf8');
     const lines = reason.split('\n');
     expect(lines[0]).toMatch(
@@ -436,27 +385,7 @@ describe('fetchYoutube with the real yt-dlp', () => {
     await mkdir(requests, { recursive: true });
     const withLogin = (path: string) => server.url(path).replace('://', '://bob:hunter2@');
     await writeFile(join(requests, 'nas.txt'), `${withLogin('two.m4a')}\n${withLogin('gone.m4a')}\n`);
-    const controller = new AbortController();
-    const running = startYoutubeRetriever({
-      root,
-      logger,
-      signal: controller.signal,
-      overrides: {
-        pollIntervalMs: 100,
-        retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
-      },
-    });
-    try {
-      const deadline = Date.now() + 90_000;
-      while (!(await readdir(requests)).includes('nas.fail.reason')) {
-        if (Date.now() > deadline)
-          throw new Error(`request not handled: ${(await readdir(requests)).join(', ')}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    } finally {
-      controller.abort();
-      await within(running, 60_000, 'the youtube retriever to stop once its signal was aborted');
-    }
+    await runUntilHandled(root, (names) => names.includes('nas.fail.reason'));
     const reason = await readFile(join(requests, 'nas.fail.reason'), 'utf8');
     expect(reason).not.toContain('hunter2');
     expect(reason).toMatch(/http:\/\/\[redacted\]@127\.0\.0\.1:\d+\/gone\.m4a.*HTTP 404.*\[NOT_FOUND\]/);
