@@ -149,6 +149,7 @@ export const SHARED_PROCESS_FILES = [
   'packages/sync/test/unmounted-share.test.ts',
   'packages/sync/test/untrusted-artifacts.test.ts',
   'packages/tools/src/tool-resolver.test.ts',
+  'services/deemix-retriever/src/deezer-url.test.ts',
   'services/inbox/test/long-names.test.ts',
   'services/instrumental-maker/src/failures.test.ts',
   'services/instrumental-maker/src/naming.test.ts',

@@ -4,7 +4,10 @@ import { parseHttpUrl } from '@imk/retriever-sdk';
 export const DEEZER_KINDS = ['track', 'album', 'playlist'] as const;
 export type DeezerKind = (typeof DEEZER_KINDS)[number];
 
-const HOSTS = new Set(['deezer.com', 'www.deezer.com']);
+// m.deezer.com: the links Deezer's mobile site gave (and some phones still share); the same paths.
+const HOSTS = new Set(['deezer.com', 'www.deezer.com', 'm.deezer.com']);
+/** A host as compared: lower case, without the trailing dot of a fully qualified name (`www.deezer.com.`). */
+const hostOf = (url: URL): string => url.hostname.toLowerCase().replace(/\.$/, '');
 // Share links (https://deezer.page.link/…, https://link.deezer.com/…) redirect to one of the above; deemix follows them.
 const SHORT_HOSTS = new Set(['deezer.page.link', 'dzr.page.link', 'link.deezer.com']);
 const PATH = /^\/(?:[a-z]{2}(?:-[a-z]{2})?\/)?(track|album|playlist)\/(\d+)\/?$/i;
@@ -20,13 +23,13 @@ export interface DeezerLink {
 
 /** Whether a URL is a Deezer link at all (then this retriever takes it, and explains if it cannot). */
 export function isDeezerUrl(url: URL): boolean {
-  return HOSTS.has(url.hostname.toLowerCase()) || SHORT_HOSTS.has(url.hostname.toLowerCase());
+  return HOSTS.has(hostOf(url)) || SHORT_HOSTS.has(hostOf(url));
 }
 
 /** A Deezer track, album or playlist link, or a clear error for anything else. */
 export function parseDeezerUrl(text: string): DeezerLink {
   const url = parseHttpUrl(text);
-  const host = url.hostname.toLowerCase();
+  const host = hostOf(url);
   if (SHORT_HOSTS.has(host)) return { url: url.href, kind: undefined, id: undefined };
   if (!HOSTS.has(host))
     throw new ImkError(
