@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -200,4 +200,22 @@ export function servedTempRoot(): { readonly root: string; readonly web: Running
     await cleanup();
   });
   return served;
+}
+
+/**
+ * A published job (makeOutput) whose stems this host lacks but whose song is archived, as the worker
+ * archives it (`queues/youtube_audio/succeeded/job_<id>/`): a mix of it makes the worker separate it again.
+ */
+export async function makeArchivedOutput(root: string, id: string): Promise<void> {
+  await makeOutput(root, id);
+  const archived = join(root, 'queues', 'youtube_audio', 'succeeded', `job_${id}`);
+  await mkdir(archived, { recursive: true });
+  await cp(
+    join(root, 'outputs', id, 'files', 'audio', 'Test Artist - Sine Song.m4a'),
+    join(archived, 'song.m4a'),
+  );
+  await writeFile(
+    join(archived, 'job.json'),
+    JSON.stringify({ job_id: id, source_type: 'local', title: 'Sine Song', audio_path: 'song.m4a' }),
+  );
 }

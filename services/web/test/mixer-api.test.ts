@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { materializeLegacySample } from '@imk/media/legacy-samples';
-import { makeOutput, quietLogger, tempRoot } from './helpers.ts';
+import { makeArchivedOutput, makeOutput, quietLogger, tempRoot } from './helpers.ts';
 
 let cleanup: () => Promise<void>;
 let root: string;
@@ -267,22 +267,7 @@ describe('the mixer API for an earlier-version output that kept its stems', () =
 // route answered 410 STEMS_NOT_CACHED and a mix could not even be saved.
 describe('the mixer when this host lacks the stems but the song is archived', () => {
   it('says what can be done on every route, and saves a mix for the worker to make', async () => {
-    await makeOutput(root, 'job_elsewhere');
-    const archived = join(root, 'queues', 'youtube_audio', 'succeeded', 'job_job_elsewhere');
-    await mkdir(archived, { recursive: true });
-    await cp(
-      join(root, 'outputs', 'job_elsewhere', 'files', 'audio', 'Test Artist - Sine Song.m4a'),
-      join(archived, 'song.m4a'),
-    );
-    await writeFile(
-      join(archived, 'job.json'),
-      JSON.stringify({
-        job_id: 'job_elsewhere',
-        source_type: 'local',
-        title: 'Sine Song',
-        audio_path: 'song.m4a',
-      }),
-    );
+    await makeArchivedOutput(root, 'job_elsewhere');
     const ways = /"Separate again" puts them back.*save a mix by its levels without listening/;
     const info = (await (await fetch(`${web.url}/api/jobs/job_elsewhere/mixer`)).json()) as Record<
       string,
@@ -324,27 +309,6 @@ describe('the mixer when this host lacks the stems but the song is archived', ()
   });
 });
 
-// Every fader down (or the master at 0) sent levels that were all 0: the mix was queued and the worker spun
-// on it forever. Refused here, before anything is queued, saying what to do (job_elsewhere, above, is one
-// a mix of is queued).
-describe('a mix whose every stem is silent', () => {
-  it.each([
-    ['every level 0', { vocals: 0, drums: 0, bass: 0, other: 0 }],
-    ['no stem named', {}],
-  ])('is refused (%s) naming the stems and what to do; nothing is queued', async (_, stems) => {
-    const queued = async () =>
-      (await readdir(join(root, 'queues', 'other')).catch(() => [])).filter((n) => n.includes('silent'));
-    const before = await queued();
-    const answer = await post('/api/jobs/job_elsewhere/mix', { variant: 'silent', stems });
-    expect(answer.status).toBe(400);
-    const body = (await answer.json()) as { error: string; message: string };
-    expect(body.error).toBe('INVALID_MIX');
-    expect(body.message).toMatch(/^stems: every stem is at level 0 or not named, so the mix would be silent/);
-    expect(body.message).toMatch(/give at least one stem a level above 0/);
-    expect(await queued()).toEqual(before);
-  });
-});
-
 // The earlier version's ids with spaces and non-ASCII letters are job ids (its bundles are made here): the
 // dashboard's job routes answered 400 BAD_JOB_ID ("is not a job id") for the mixer, retry and cancel.
 describe('a job whose id has spaces and non-ASCII letters', () => {
@@ -364,98 +328,5 @@ describe('a job whose id has spaces and non-ASCII letters', () => {
     expect(file.status).toBe(200);
     const cancel = await post(`/api/jobs/${encodeURIComponent(id)}/cancel`, {});
     expect(((await cancel.json()) as { error?: string }).error).not.toBe('BAD_JOB_ID');
-  });
-});
-
-// A mix named like one of the job's own variants ("instrumental", or "no_drums" at the key it was made in)
-// was queued and answered 202, so the page said "Saved"; the worker then refused it (REMIX_NAME_TAKEN) and
-// the page never said so. Refused here, naming the file, before anything is queued.
-describe("a mix named like one of the job's own variants", () => {
-  it.each([
-    ['instrumental', {}, 'files/audio/Test Artist - Sine Song.m4a'],
-    ['no_drums', { pitch: 0, tempo: 1 }, 'files/audio/Test Artist - Sine Song (no drum).m4a'],
-  ])(
-    '"%s" %o is refused (422 REMIX_NAME_TAKEN) naming the file; nothing is queued',
-    async (variant, extra, path) => {
-      const queued = async () =>
-        (await readdir(join(root, 'queues', 'other')).catch(() => [])).filter((n) =>
-          n.endsWith(`_${variant}`),
-        );
-      const answer = await post('/api/jobs/job_elsewhere/mix', { variant, stems: { bass: 1 }, ...extra });
-      expect(answer.status).toBe(422);
-      const body = (await answer.json()) as { error: string; message: string };
-      expect(body.error).toBe('REMIX_NAME_TAKEN');
-      expect(body.message).toContain(`the mix "${variant}" would replace job job_elsewhere's own`);
-      expect(body.message).toContain(`(${path}); save the mix under another name`);
-      expect(await queued()).toEqual([]);
-    },
-  );
-
-  it('at another key it is a file of its own, and is queued', async () => {
-    const answer = await post('/api/jobs/job_elsewhere/mix', {
-      variant: 'instrumental',
-      stems: { bass: 1 },
-      pitch: -2,
-    });
-    expect(answer.status).toBe(202);
-  });
-});
-
-// Two saves of one name close together (a double click, two tabs): the worker kept whichever it ran last,
-// not the one clicked last. The second is refused while the first waits or runs.
-describe('a mix saved again while its first save is still queued', () => {
-  it('is refused (409 REMIX_PENDING) naming the job to wait for; another name or key is queued', async () => {
-    const first = await post('/api/jobs/job_elsewhere/mix', { variant: 'twice', stems: { bass: 1 } });
-    expect(first.status).toBe(202);
-    const queued = (await first.json()) as { job_id: string; variant: string };
-    expect(queued.variant).toBe('twice');
-    const again = await post('/api/jobs/job_elsewhere/mix', { variant: 'twice', stems: { drums: 1 } });
-    expect(again.status).toBe(409);
-    const body = (await again.json()) as { error: string; message: string };
-    expect(body.error).toBe('REMIX_PENDING');
-    expect(body.message).toBe(
-      `variant: the mix "twice" of job job_elsewhere is already being saved (job ${queued.job_id}, queue other); wait until it is done, then save again to replace it`,
-    );
-    const bundles = await readdir(join(root, 'queues', 'other'));
-    expect(bundles.filter((n) => n.endsWith('_twice'))).toHaveLength(1);
-    // At another key it is another file: queued.
-    const lower = await post('/api/jobs/job_elsewhere/mix', {
-      variant: 'twice',
-      stems: { bass: 1 },
-      pitch: -2,
-    });
-    expect(lower.status).toBe(202);
-    expect(((await lower.json()) as { variant: string }).variant).toBe('twice@-2');
-  });
-});
-
-// A name that meets one of the job's files only at its file name ("no_drum" is written "(no drum)", as
-// no_drums is): the worker refused it after the page had queued it and said "saved". With the job's format
-// in its manifest, the dashboard applies the worker's rule (one home: @imk/protocol mix-file.ts) first.
-describe("a mix whose file name is one of the job's files", () => {
-  it('is refused (422 REMIX_NAME_TAKEN) naming the file; at another key it is queued', async () => {
-    const file = join(root, 'outputs', 'job_elsewhere', 'manifest.json');
-    const manifest = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    await writeFile(file, JSON.stringify({ ...manifest, options: { output_format: 'm4a' } }));
-    try {
-      const answer = await post('/api/jobs/job_elsewhere/mix', { variant: 'no_drum', stems: { bass: 1 } });
-      const body = (await answer.json()) as { error: string; message: string };
-      expect(answer.status, body.message).toBe(422);
-      expect(body).toEqual({
-        error: 'REMIX_NAME_TAKEN',
-        message:
-          'variant: the mix "no_drum" would be written as files/audio/Test Artist - Sine Song (no drum).m4a, which is job job_elsewhere\'s Instrumental (no drum) (no_drums); save the mix under another name',
-      });
-      const queued = await readdir(join(root, 'queues', 'other'));
-      expect(queued.filter((n) => n.endsWith('_no_drum'))).toEqual([]);
-      const lower = await post('/api/jobs/job_elsewhere/mix', {
-        variant: 'no_drum',
-        stems: { bass: 1 },
-        pitch: 1,
-      });
-      expect(lower.status).toBe(202);
-    } finally {
-      await writeFile(file, JSON.stringify(manifest));
-    }
   });
 });
