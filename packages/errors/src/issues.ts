@@ -168,7 +168,7 @@ function rangeText(low: Bound, high: Bound, origin: unknown): string {
 
 /**
  * 'must be "default" or a number between 0 and 0.99' for a value that meets none of a union of literals and
- * numbers (zod says only "Invalid input"); undefined for any other union or issue.
+ * numbers (zod says only "Invalid input"); undefined for any other union or issue, literals alone included.
  */
 function unionChoices(schema: unknown, issue: FieldIssue): string | undefined {
   if (issue.code !== 'invalid_union') return undefined;
@@ -185,5 +185,7 @@ function unionChoices(schema: unknown, issue: FieldIssue): string | undefined {
       );
     } else return undefined;
   }
-  return choices.length > 1 ? `must be ${choices.join(' or ')}` : undefined;
+  // Literals alone (16 | 24 | 32) keep the words that already list them ("expected 16, 24 or 32").
+  const withNumber = choices.some((choice) => choice.startsWith('a number'));
+  return choices.length > 1 && withNumber ? `must be ${choices.join(' or ')}` : undefined;
 }

@@ -48,8 +48,13 @@ export async function followMix(of, queued, status, stillOpen) {
     }
     const state = detail.summary?.state;
     if (state === 'succeeded') {
-      /** @type {JobDetailResponse} */
-      const target = await api(`/api/jobs/${encodeURIComponent(of)}`).catch(() => undefined);
+      /** @type {JobDetailResponse | undefined} */
+      let target;
+      try {
+        target = await api(`/api/jobs/${encodeURIComponent(of)}`);
+      } catch {
+        target = undefined; // the job's page is gone or a request failed: look in the mix's own job
+      }
       if (!stillOpen()) return;
       // In the job's outputs; a mix of an earlier version's output is published as a job of its own.
       const byVariant = (/** @type {JobDetailResponse | undefined} */ d) =>
