@@ -246,9 +246,14 @@ describe('the stem mixer in headless Chromium', () => {
     made.options = { variants: ['instrumental', 'no_drums'] };
     await writeFile(join(dir, 'manifest.json'), JSON.stringify(made));
     const before = await readFile(join(dir, 'manifest.json'), 'utf8');
+    // From a blank page: a change of the hash alone left the last job's mixer on screen until the new one
+    // was drawn, so the name was typed into the old mixer and the new one saved its default name (seen in a
+    // clean-clone CI run: "my_mix" saved, the page rightly said "Saved").
+    await page.goto('about:blank');
     await page.goto(`${url}#/job/${other}`);
     await page.locator('.mixer-stem').nth(3).waitFor({ timeout: 30_000 });
     await page.locator('.mix-name').fill('no_drum');
+    expect(await page.locator('.mix-name').inputValue()).toBe('no_drum');
     await page.locator('.mix-save').click();
     await page.locator('.mixer-status[data-state="saving"]').waitFor({ timeout: 10_000 });
     await page.locator('.mixer-status[data-state="failed"]').waitFor({ timeout: 60_000 });
