@@ -1,30 +1,15 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listenWeb, type RunningWeb } from '../src/index.ts';
-import { makeArchivedOutput, quietLogger, tempRoot } from './helpers.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeArchivedOutput, servedTempRoot } from './helpers.ts';
 
 // Saving a mix through the API, for a published job whose stems this host lacks but whose song is archived
 // (job_elsewhere: the worker separates it again for a mix): what is refused before anything is queued.
-let cleanup: () => Promise<void>;
-let root: string;
-let web: RunningWeb;
-const stop = new AbortController();
-
-beforeAll(async () => {
-  ({ root, cleanup } = await tempRoot());
-  await makeArchivedOutput(root, 'job_elsewhere');
-  web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
-});
-
-afterAll(async () => {
-  stop.abort();
-  await web.closed;
-  await cleanup();
-});
+const served = servedTempRoot();
+beforeAll(() => makeArchivedOutput(served.root, 'job_elsewhere'));
 
 const post = (path: string, body: unknown) =>
-  fetch(`${web.url}${path}`, {
+  fetch(`${served.web.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -39,7 +24,9 @@ describe('a mix whose every stem is silent', () => {
     ['no stem named', {}],
   ])('is refused (%s) naming the stems and what to do; nothing is queued', async (_, stems) => {
     const queued = async () =>
-      (await readdir(join(root, 'queues', 'other')).catch(() => [])).filter((n) => n.includes('silent'));
+      (await readdir(join(served.root, 'queues', 'other')).catch(() => [])).filter((n) =>
+        n.includes('silent'),
+      );
     const before = await queued();
     const answer = await post('/api/jobs/job_elsewhere/mix', { variant: 'silent', stems });
     expect(answer.status).toBe(400);
@@ -62,7 +49,7 @@ describe("a mix named like one of the job's own variants", () => {
     '"%s" %o is refused (422 REMIX_NAME_TAKEN) naming the file; nothing is queued',
     async (variant, extra, path) => {
       const queued = async () =>
-        (await readdir(join(root, 'queues', 'other')).catch(() => [])).filter((n) =>
+        (await readdir(join(served.root, 'queues', 'other')).catch(() => [])).filter((n) =>
           n.endsWith(`_${variant}`),
         );
       const answer = await post('/api/jobs/job_elsewhere/mix', { variant, stems: { bass: 1 }, ...extra });
@@ -100,7 +87,7 @@ describe('a mix saved again while its first save is still queued', () => {
     expect(body.message).toBe(
       `variant: the mix "twice" of job job_elsewhere is already being saved (job ${queued.job_id}, queue other); wait until it is done, then save again to replace it`,
     );
-    const bundles = await readdir(join(root, 'queues', 'other'));
+    const bundles = await readdir(join(served.root, 'queues', 'other'));
     expect(bundles.filter((n) => n.endsWith('_twice'))).toHaveLength(1);
     // At another key it is another file: queued.
     const lower = await post('/api/jobs/job_elsewhere/mix', {
@@ -118,7 +105,7 @@ describe('a mix saved again while its first save is still queued', () => {
 // in its manifest, the dashboard applies the worker's rule (one home: @imk/protocol mix-file.ts) first.
 describe("a mix whose file name is one of the job's files", () => {
   it('is refused (422 REMIX_NAME_TAKEN) naming the file; at another key it is queued', async () => {
-    const file = join(root, 'outputs', 'job_elsewhere', 'manifest.json');
+    const file = join(served.root, 'outputs', 'job_elsewhere', 'manifest.json');
     const manifest = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     await writeFile(file, JSON.stringify({ ...manifest, options: { output_format: 'm4a' } }));
     try {
@@ -130,7 +117,7 @@ describe("a mix whose file name is one of the job's files", () => {
         message:
           'variant: the mix "no_drum" would be written as files/audio/Test Artist - Sine Song (no drum).m4a, which is job job_elsewhere\'s Instrumental (no drum) (no_drums); save the mix under another name',
       });
-      const queued = await readdir(join(root, 'queues', 'other'));
+      const queued = await readdir(join(served.root, 'queues', 'other'));
       expect(queued.filter((n) => n.endsWith('_no_drum'))).toEqual([]);
       const lower = await post('/api/jobs/job_elsewhere/mix', {
         variant: 'no_drum',
