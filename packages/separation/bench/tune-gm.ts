@@ -15,7 +15,7 @@
 // MUSDB18's 7-second samples are excerpts from within their songs (the engine sees only the excerpt).
 // `--vocal-gain=DB` mixes each song again with its vocal stem DB louder (negative: quieter) and scores
 // against that stem, to read the margin over REPET-SIM against the voice's level: the tune songs' vocal
-// floor has a median of −2.1 dB, the two real excerpts' are −2.90 and −6.23 (docs/separation.md).
+// floor has a median of −2.1 dB, the two real excerpts' are −2.90 and −6.23 (docs/separation-tuning.md).
 // Baseline scores are cached beside the corpus (they do not depend on the engine's parameters).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

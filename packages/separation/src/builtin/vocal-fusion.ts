@@ -177,7 +177,7 @@ export interface FusionWeights {
  * the older procedural generator, each song weighted alike) with eight features left out: where the bin
  * sits in the stereo field and in frequency, and the frame's non-repeating share. Those were chosen by
  * fitting on one generator and scoring on the other (bench/fit-fusion.ts and bench/tune-gm.ts, see
- * docs/separation.md): they are habits of one generator's mixes and did not carry over, and the rest did.
+ * docs/separation-tuning.md): they are habits of one generator's mixes and did not carry over, and the rest did.
  * So the stereo and mono frames share one set, and the stereo image is left to the Wiener post-filter.
  */
 // IMK_CORPUS_DIR=… node --import tsx packages/separation/bench/fit-fusion.ts --fit-songs 8 --fit-procedural 20 \
