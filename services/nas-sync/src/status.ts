@@ -179,7 +179,7 @@ export async function getSyncStatus(options: {
         .filter((receipt) => receipt.destination === '(unrouted)')
         .map((receipt) => [`${receipt.jobId}\u0000${receipt.artifactPath}`, receipt]),
     );
-    for (const { jobId, artifact } of plan.unrouted) {
+    for (const { jobId, artifact, reason } of plan.unrouted) {
       const failed = failedUnrouted.get(`${jobId}\u0000${artifact.path}`);
       rows.push({
         job_id: jobId,
@@ -192,7 +192,7 @@ export async function getSyncStatus(options: {
         bytes: artifact.bytes,
         attempts: 0,
         error_code: 'UNROUTED',
-        error: 'no route matches this artifact',
+        error: reason,
       });
     }
     for (const { jobId, artifact, routeName, match } of plan.skipped)

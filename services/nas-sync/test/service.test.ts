@@ -278,6 +278,25 @@ describe('the nas-sync service', () => {
     expect(text).toContain('1 delivered, 0 pending, 0 failed, 0 unrouted, 1 skipped');
   });
 
+  it('status says which route nearly took an unrouted artifact, and what to write', async () => {
+    await writeConfig(
+      t.root,
+      localConfig(t.nas).replace(
+        '    - match: { kind: audio }\n',
+        '    - match: { kind: audio, variant: No-Drums }\n',
+      ),
+    );
+    await writeJob(t.outputs, audioJob('job1', ['no_drums']));
+    const { logger } = capturingLogger();
+    await runNasSyncOnce({ root: t.root, logger });
+    const status = await getSyncStatus({ root: t.root, logger });
+    expect(status.rows[0]).toMatchObject({
+      state: 'unrouted',
+      error:
+        'no route matches this artifact; route "routes.0" asks for variant: No-Drums, which differs from it only by case, "-" or "_" (values are compared exactly, as in the earlier project): write variant: no_drums',
+    });
+  });
+
   it('status says a re-processed copy was renamed because of an earlier version of the same artifact', async () => {
     await writeConfig(t.root, localConfig(t.nas));
     const { logger } = capturingLogger();
