@@ -154,6 +154,13 @@ export function versionKey(jobId: string, artifactPath: string, destination: str
 const same = (a: PathHolder, b: PathHolder): boolean =>
   a.jobId === b.jobId && a.artifactPath === b.artifactPath;
 
+/**
+ * A holder whose copy `imk sync verify` found altered: what is there is the user's file now, never the content
+ * its receipt records (also when that receipt is the transfer's own, as on `imk sync retry`).
+ */
+export const isAlteredCopy = (holder: PathHolder): boolean =>
+  'status' in holder && verifyFindingOf(holder as Receipt) === 'REMOTE_CHANGED';
+
 export interface ConflictDecision {
   transfer: PlannedTransfer;
   /** Set when the path was taken by another artifact with other content. */
@@ -201,7 +208,11 @@ export function resolveDestinations(
       continue;
     }
     const holder = index.holder(transfer.backend, transfer.remotePath);
-    if (!holder || holder.sha256 === transfer.sha256 || (same(holder, me()) && policy === 'replace')) {
+    const ours =
+      holder !== undefined &&
+      !isAlteredCopy(holder) &&
+      (holder.sha256 === transfer.sha256 || (same(holder, me()) && policy === 'replace'));
+    if (!holder || ours) {
       index.claim(transfer.backend, transfer.remotePath, me());
       decisions.push({ transfer });
       continue;
@@ -253,14 +264,17 @@ export function heldUnder(holder: PathHolder, path: string): string {
 
 /** The message a `fail` conflict records: both jobs and the path. */
 export function conflictMessage(transfer: PlannedTransfer, holder: PathHolder, path: string): string {
-  const held = same(holder, {
-    jobId: transfer.jobId,
-    artifactPath: transfer.artifact.path,
-    sha256: transfer.sha256,
-  })
-    ? 'an earlier version of this artifact, delivered before it changed'
-    : `${holder.artifactPath} of job ${holder.jobId}`;
-  return `${transfer.backend}:${path} already holds a different file (${held})${heldUnder(holder, path)}; ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). Rename one of them, add {job_id} to the route, or set conflict: rename`;
+  const own = same(holder, { jobId: transfer.jobId, artifactPath: transfer.artifact.path, sha256: '' });
+  const altered = own && isAlteredCopy(holder);
+  const held = !own
+    ? `${holder.artifactPath} of job ${holder.jobId}`
+    : altered
+      ? "this artifact's own copy, altered there since it was delivered (imk sync verify found it changed)"
+      : 'an earlier version of this artifact, delivered before it changed';
+  const fix = altered
+    ? 'Move the edited file away to send the artifact there again, or set conflict: rename to send it beside it'
+    : 'Rename one of them, add {job_id} to the route, or set conflict: rename';
+  return `${transfer.backend}:${path} already holds a different file (${held})${heldUnder(holder, path)}; ${transfer.artifact.path} of job ${transfer.jobId} is not sent (conflict: fail). ${fix}`;
 }
 
 /**

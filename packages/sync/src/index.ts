@@ -41,7 +41,14 @@ export type { CompiledTemplate, Route, RouteMatch, TemplateField, TemplateValues
 export { compileRoutes } from './plan.ts';
 export { assertShareMounted, mountTables } from './util/mounts.ts';
 export type { MountTables } from './util/mounts.ts';
-export { CONFLICT_POLICIES, destinationKey, holdsPath, numberedPath, pathHolders } from './conflicts.ts';
+export {
+  CONFLICT_POLICIES,
+  destinationKey,
+  holdsPath,
+  isAlteredCopy,
+  numberedPath,
+  pathHolders,
+} from './conflicts.ts';
 export type { ConflictPolicy, PathHolder } from './conflicts.ts';
 export { folderSilent } from './places.ts';
 export type { DestinationPlaces } from './places.ts';

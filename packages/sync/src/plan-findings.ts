@@ -31,7 +31,7 @@ export function createPlanFindings(deps: PlanFindingsDeps): {
   };
 
   function recordUnrouted(syncPlan: SyncPlan, dryRun: boolean): void {
-    for (const { jobId, artifact } of syncPlan.unrouted) {
+    for (const { jobId, artifact, reason } of syncPlan.unrouted) {
       const key = `unrouted:${jobId}:${artifact.path}`;
       const fields = {
         job_id: jobId,
@@ -40,12 +40,12 @@ export function createPlanFindings(deps: PlanFindingsDeps): {
         variant: artifact.variant,
       };
       if (deps.unrouted !== 'fail' || dryRun) {
-        warnOnce(key, fields, 'no route matches this artifact; it is not synced');
+        warnOnce(key, fields, `${reason}; it is not synced`);
         continue;
       }
       if (warnedOnce.has(key)) continue;
       warnedOnce.add(key);
-      logger.error(fields, 'no route matches this artifact (unrouted: fail)');
+      logger.error(fields, `${reason} (unrouted: fail)`);
       deps.receipts?.record(
         {
           jobId,
@@ -61,7 +61,7 @@ export function createPlanFindings(deps: PlanFindingsDeps): {
           status: 'failed',
           final: true,
           errorCode: 'UNROUTED',
-          errorMessage: 'no route matches this artifact',
+          errorMessage: reason,
           nextAttemptAt: undefined,
         },
         0,

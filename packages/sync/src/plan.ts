@@ -10,6 +10,7 @@ import {
   describeMatch,
   renderTemplate,
   routeMatches,
+  unroutedReason,
   type CompiledTemplate,
   type Route,
   type TemplateValues,
@@ -74,6 +75,8 @@ export interface PlannedTransfer {
 export interface UnroutedArtifact {
   jobId: string;
   artifact: SyncArtifact;
+  /** Why (routes.ts unroutedReason): "no route matches this artifact", naming a route that nearly does. */
+  reason: string;
 }
 
 export interface RoutingProblem {
@@ -187,7 +190,7 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
     const facts = { kind: artifact.kind, variant: artifact.variant, source_type: manifest.sourceType };
     const taken = routesFor(input.routes, facts);
     if (taken.length === 0) {
-      routed.unrouted.push({ jobId: manifest.jobId, artifact });
+      routed.unrouted.push({ jobId: manifest.jobId, artifact, reason: unroutedReason(input.routes, facts) });
       continue;
     }
     const matching = taken.filter((compiled) => compiled.template !== undefined);

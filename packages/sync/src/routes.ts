@@ -330,14 +330,54 @@ function valueMatches(expected: string | string[] | undefined, actual: string | 
   );
 }
 
+const MATCH_FIELDS = ['kind', 'variant', 'source_type'] as const;
+
 /** A route's match as a user wrote it, for status lines: `kind: audio, variant: [drums, bass]`, or `every artifact`. */
-export function describeMatch(match: RouteMatch): string {
-  const parts = (['kind', 'variant', 'source_type'] as const).flatMap((field) => {
+export function describeMatch(
+  match: RouteMatch,
+  fields: readonly (keyof RouteMatch)[] = MATCH_FIELDS,
+): string {
+  const parts = fields.flatMap((field) => {
     const value = match[field];
     if (value === undefined) return [];
     return [`${field}: ${Array.isArray(value) ? `[${value.join(', ')}]` : value}`];
   });
   return parts.length > 0 ? parts.join(', ') : 'every artifact';
+}
+
+/** What the log, the receipt and `imk sync status` say of an artifact no route takes. */
+export const UNROUTED = 'no route matches this artifact';
+
+/** A value as a near miss compares it: case, "-", "_" and spaces set aside. */
+const loose = (value: string): string => value.toLowerCase().replace(/[-_\s]+/g, '_');
+
+/**
+ * Why no route takes an artifact. Values are compared exactly, as in the earlier project, so a route written
+ * `variant: Instrumental` (the label's spelling), `kind: Audio` or `no-drums` takes nothing: the first route
+ * that would take the artifact but for case, "-" or "_" is named, with what to write.
+ */
+export function unroutedReason(
+  routes: readonly { name: string; route: { match: RouteMatch } }[],
+  facts: { kind: string; variant?: string; source_type?: string },
+): string {
+  for (const { name, route } of routes) {
+    const differ = MATCH_FIELDS.filter((field) => !valueMatches(route.match[field], facts[field]));
+    const near = (field: (typeof MATCH_FIELDS)[number]) => {
+      const actual = facts[field];
+      const expected = route.match[field];
+      return (
+        actual !== undefined &&
+        expected !== undefined &&
+        (Array.isArray(expected) ? expected : [expected]).some((p) =>
+          globToRegExp(loose(p)).test(loose(actual)),
+        )
+      );
+    };
+    if (differ.length === 0 || !differ.every(near)) continue;
+    const write = differ.map((field) => `${field}: ${facts[field] ?? ''}`).join(', ');
+    return `${UNROUTED}; route "${name}" asks for ${describeMatch(route.match, differ)}, which differs from it only by case, "-" or "_" (values are compared exactly, as in the earlier project): write ${write}`;
+  }
+  return UNROUTED;
 }
 
 /** Whether a route takes an artifact. */

@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
 import { firstOutput } from '@imk/fs-safe/testing';
-import { createRcloneBackend } from '../src/index.ts';
+import { createRcloneBackend, createSftpBackend } from '../src/index.ts';
 import { readServerFile, testBackend } from './conformance.ts';
 import { tempDir, testLogger } from './helpers.ts';
 import { alive, descendants, startRcloneSftp, waitForExit, type RcloneServers } from './servers/index.ts';
@@ -94,4 +95,51 @@ describe('rclone backend specifics', () => {
       `the rclone daemon (pid ${daemons[0]!.pid}) still runs 5 s after its parent was SIGKILLed`,
     ).toBe(false);
   });
+});
+
+// Go's pkg/sftp, which SFTPGo and `rclone serve sftp` are built on, lets a plain SFTP rename replace an existing
+// file, where OpenSSH's server refuses it: the sftp backend's move into place was its only check after the
+// upload began, so a file written under the name during the upload was replaced without a word.
+describe('the sftp backend against a server whose rename replaces (rclone serve sftp, as SFTPGo)', () => {
+  const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+  it('a file a user writes under the name while the upload is under way is kept: a conflict, ours not placed', async () => {
+    const dir = await tempDir('imk-sftp-go-');
+    const backend = createSftpBackend(
+      {
+        type: 'sftp',
+        host: '127.0.0.1',
+        port: servers.port,
+        username: 'imk',
+        privateKeyFile: join(dirname(servers.configFile), 'client_ed25519'),
+        knownHostsFile: join(dir.path, 'known_hosts'),
+        hostKeyCheck: 'accept-new',
+        // About 1.5 s of upload: the user's file lands while it runs.
+        bandwidthLimit: '1M',
+      },
+      context('go-sftp'),
+    );
+    try {
+      const data = randomBytes(1_500_000);
+      const localPath = join(dir.path, 'a.m4a');
+      await writeFile(localPath, data);
+      const folder = join(servers.servedDir, 'by-hand');
+      await mkdir(folder, { recursive: true });
+      const put = backend
+        .put({ localPath, remotePath: 'by-hand/Song.m4a', bytes: data.length, sha256: sha(data) })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      // The upload is under way once its temporary copy is on the server.
+      while (!(await readdir(folder)).some((name) => name.includes('.imk-tmp'))) await sleep(10);
+      await writeFile(join(folder, 'Song.m4a'), 'copied by hand');
+      const error = await put;
+      expect(isImkError(error, 'CONFLICT'), String(error)).toBe(true);
+      expect(await readFile(join(folder, 'Song.m4a'), 'utf8')).toBe('copied by hand');
+      expect(await readdir(folder)).toEqual(['Song.m4a']);
+    } finally {
+      await backend.close();
+      await dir.remove();
+    }
+  }, 30_000);
 });

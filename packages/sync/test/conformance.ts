@@ -164,6 +164,29 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
       expect(await t.backend.list(posix.join(t.base, 'taken'))).toEqual(['track.m4a']);
     });
 
+    // What a user copying by hand, or another program, writes under the name after the backend's first look:
+    // the move into place must still not replace it (a hard link, a rename the server refuses, a last look).
+    it('keeps a file someone writes under the name while the copy is under way: a conflict, never replaced', async () => {
+      if (!t.serverPath) return;
+      const remote = posix.join(t.base, 'by-hand', 'Song.m4a');
+      const folder = t.serverPath(posix.dirname(remote));
+      const local = await artifact('by-hand.m4a', randomBytes(1_500_000));
+      let settled = false;
+      const putting = put(local, remote, t.throttled).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      void putting.finally(() => (settled = true));
+      // The copy is under way once something of it (its temporary name) is in the folder.
+      while (!settled && (await readdir(folder).catch(() => [])).length === 0)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(settled, 'the copy ended before anything of it showed in its folder').toBe(false);
+      await writeFile(t.serverPath(remote), 'copied by hand');
+      const error = await putting;
+      expect(isImkError(error, 'CONFLICT'), String(error)).toBe(true);
+      expect(await readFile(t.serverPath(remote), 'utf8')).toBe('copied by hand');
+    });
+
     it('never writes into a folder or reads a FIFO that has the name: a conflict, the folder left as it was, nothing hangs', async () => {
       if (!t.serverPath) return;
       const folder = posix.join(t.base, 'occupied', 'track.m4a');

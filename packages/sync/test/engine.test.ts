@@ -156,6 +156,53 @@ describe('sync engine', () => {
     expect(summary).toMatchObject({ transfers: 1, delivered: 1, failed: 0 });
   });
 
+  // Values are compared exactly, as the earlier project did: a route spelt as the label is ("Instrumental"),
+  // in upper case or with "-" for "_" takes nothing. The warning and the failure used to say only "no route
+  // matches"; they now name the route and what to write.
+  it.each([
+    [{ kind: 'audio', variant: 'Instrumental' }, 'variant: Instrumental', 'variant: instrumental'],
+    [{ kind: 'Audio', variant: 'instrumental' }, 'kind: Audio', 'kind: audio'],
+    [
+      { kind: 'AUDIO', variant: ['No-Drums', 'Instrumental'] },
+      'kind: AUDIO, variant: [No-Drums, Instrumental]',
+      'kind: audio, variant: instrumental',
+    ],
+    [
+      { kind: 'audio', variant: 'instrumental', source_type: 'YouTube' },
+      'source_type: YouTube',
+      'source_type: youtube',
+    ],
+  ])(
+    'a route %j that differs from the artifact only by case, "-" or "_" is named, with what to write',
+    async (match, asked, write) => {
+      await writeJob(outputs, audioJob('cased'));
+      const { logger, lines } = capturingLogger();
+      const routes = [
+        { kind: 'video', to: '${remoteRoots.audio}/Video', backend: 'nas' },
+        { ...match, name: 'instrumentals', to: '${remoteRoots.audio}/Instrumental', backend: 'nas' },
+      ].map((route) => RouteSchema.parse(route));
+      await createSyncEngine(engineOptions({ routes, logger, unrouted: 'fail' })).runPass();
+      const said = lines().find((l) => String(l.msg).includes('no route matches'));
+      const receipt = [...receipts.all().values()].find((r) => r.destination === '(unrouted)');
+      for (const text of [String(said?.msg), receipt?.errorMessage])
+        expect(text).toContain(
+          `route "instrumentals" asks for ${asked}, which differs from it only by case, "-" or "_" (values are compared exactly, as in the earlier project): write ${write}`,
+        );
+    },
+  );
+
+  it('an artifact that no route comes near is said unrouted as before, with no route named', async () => {
+    await writeJob(outputs, audioJob('plain'));
+    const { logger, lines } = capturingLogger();
+    const routes = [RouteSchema.parse({ kind: 'video', to: '${remoteRoots.audio}/Video', backend: 'nas' })];
+    await createSyncEngine(engineOptions({ routes, logger })).runPass();
+    expect(
+      lines()
+        .filter((l) => String(l.msg).includes('no route'))
+        .map((l) => l.msg),
+    ).toEqual(['no route matches this artifact; it is not synced']);
+  });
+
   it('warns once about unrouted artifacts, or records them as failed with unrouted: fail', async () => {
     await writeJob(outputs, {
       jobId: 'v1',

@@ -136,6 +136,67 @@ async function anotherWriterAfterOurPut(
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
+/**
+ * A proxy in front of s3rver that honours `If-None-Match: *` on the request that puts an object under its key
+ * (a PUT, or the CompleteMultipartUpload of a multipart upload), as AWS S3 and MinIO do and s3rver does not,
+ * and where another writer (a user copying by hand) puts its own object at `key` just before our write lands:
+ * after our HEAD found the key free, before the object takes it.
+ */
+async function honouringServerWithAnotherWriter(
+  key: string,
+  theirs: Buffer,
+): Promise<{ endpoint: string; server: Server }> {
+  const target = new URL(s3.endpoint);
+  const client = s3Client();
+  let done = false;
+  const server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const url = new URL(incoming.url ?? '/', 'http://proxy');
+      const lands =
+        decodeURIComponent(url.pathname) === `/${s3.bucket}/${key}` &&
+        ((incoming.method === 'PUT' && !url.searchParams.has('uploadId')) ||
+          (incoming.method === 'POST' && url.searchParams.has('uploadId')));
+      const relay = () => {
+        const upstream = httpRequest(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: incoming.method,
+            path: incoming.url,
+            headers: incoming.headers,
+          },
+          (answer) => {
+            outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(outgoing);
+          },
+        );
+        upstream.end(Buffer.concat(chunks));
+      };
+      if (!lands) return relay();
+      void (async () => {
+        if (!done) {
+          done = true;
+          await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: theirs }));
+        }
+        if (incoming.headers['if-none-match'] === '*') {
+          outgoing.writeHead(412, { 'content-type': 'application/xml' });
+          outgoing.end(
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code>' +
+              '<Message>At least one of the pre-conditions you specified did not hold</Message></Error>',
+          );
+          return;
+        }
+        relay();
+      })();
+    });
+  });
+  server.on('close', () => client.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
 describe('s3 faults (s3rver)', () => {
   it('another writer puts its object at our key right after our upload: it is kept (never deleted), ours arrives numbered', async () => {
     const contents = await writeJob(join(dir.path, 'outputs'), {
@@ -160,6 +221,40 @@ describe('s3 faults (s3rver)', () => {
       sha(contents.get('files/audio/a.m4a')!),
     );
   });
+
+  // A user's object that appears between the HEAD and our write is never replaced, whatever the upload's size:
+  // the old code sent If-None-Match with single-part uploads only, and a multipart upload replaced it.
+  it.each([
+    ['a single-part upload', 100_000],
+    ['a multipart upload', 6 * 1024 * 1024],
+  ])(
+    'an object written at our key after the HEAD, before %s lands: it is kept, ours arrives numbered',
+    async (_what, size) => {
+      const contents = await writeJob(join(dir.path, 'outputs'), {
+        jobId: `byhand${size}`,
+        title: `By Hand ${size}`,
+        artifacts: [{ path: 'files/audio/a.m4a', size }],
+      });
+      // s3rver's bucket is shared by the file's tests: a key of each case's own.
+      const key = `library/audio/Artist/By Hand ${size}.m4a`;
+      const theirs = randomBytes(12_345);
+      const proxy = await honouringServerWithAnotherWriter(key, theirs);
+      const parts = { multipartThreshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024 };
+      let summary;
+      try {
+        summary = await engineFor(bucket({ endpoint: proxy.endpoint, ...parts })).runPass();
+      } finally {
+        proxy.server.close();
+      }
+      const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+      expect(sha(await readObject(key))).toBe(sha(theirs));
+      expect(summary).toMatchObject({ delivered: 1, failed: 0 });
+      expect(sha(await readObject(`library/audio/Artist/By Hand ${size} (2).m4a`))).toBe(
+        sha(contents.get('files/audio/a.m4a')!),
+      );
+    },
+    60_000,
+  );
 
   it('server down, then up: the artifact is delivered later', async () => {
     const contents = await writeJob(join(dir.path, 'outputs'), {

@@ -105,6 +105,51 @@ describe('who holds a destination path', () => {
     expect(pathHolders(receipts.all().values()).get(destinationKey('nas', same()))?.jobId).toBe('jobB');
   });
 
+  // `imk sync retry` after verify found a copy altered sends that artifact again. Its own receipt held the path
+  // with the artifact's own sha256, so the plan took the user's edited file for this very copy: under
+  // `replace` it was overwritten without a word (no conflict recorded), and under `rename` and `fail` the
+  // destination's refusal said "a different file that no receipt of this host wrote".
+  describe("imk sync retry of a copy verify found altered: the edited file is the user's now", () => {
+    /** Job A delivered to same.m4a, the user edited that copy, verify noticed, and the user ran retry. */
+    async function retriedAlteredCopy(conflict: ConflictPolicy) {
+      await writeJob(outputs, audioJob('jobA'));
+      const engine = () => createSyncEngine(engineOptions(conflict));
+      expect(await engine().runPass()).toMatchObject({ delivered: 1 });
+      await writeFile(same(), 'my own edit of this file');
+      expect(await engine().verify()).toMatchObject({ changed: 1 });
+      receipts.resetFailures('jobA');
+      return engine().runPass();
+    }
+
+    it('rename: delivered beside it as (2), a conflict that names the altered copy', async () => {
+      const summary = await retriedAlteredCopy('rename');
+      expect(summary.outcomes[0]?.transfer).toMatchObject({
+        remotePath: numbered(),
+        conflict: { resolution: 'renamed', path: same(), holder: { jobId: 'jobA' } },
+      });
+      expect(await readFile(same(), 'utf8')).toBe('my own edit of this file');
+    });
+
+    it("fail: not sent, and the error says it is this artifact's copy, altered since", async () => {
+      await retriedAlteredCopy('fail');
+      const refused = receiptOf('jobA');
+      expect(refused).toMatchObject({ status: 'failed', errorCode: 'CONFLICT', final: true });
+      expect(refused?.errorMessage).toContain(
+        "this artifact's own copy, altered there since it was delivered (imk sync verify found it changed)",
+      );
+      expect(refused?.errorMessage).not.toContain('no receipt of this host wrote');
+      expect(await readFile(same(), 'utf8')).toBe('my own edit of this file');
+    });
+
+    it('replace: overwritten as asked, but as a recorded conflict, never silently', async () => {
+      const summary = await retriedAlteredCopy('replace');
+      expect(summary.outcomes[0]).toMatchObject({
+        status: 'delivered',
+        transfer: { remotePath: same(), conflict: { resolution: 'replaced', holder: { jobId: 'jobA' } } },
+      });
+    });
+  });
+
   it('a copy verify found gone keeps its path for its return; another job is renamed meanwhile', async () => {
     const contents = await writeJob(outputs, audioJob('jobA'));
     expect(await createSyncEngine(engineOptions('rename')).runPass()).toMatchObject({ delivered: 1 });

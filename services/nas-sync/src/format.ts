@@ -57,10 +57,12 @@ export function summaryExitCode(summary: PassSummary): 0 | 2 {
 export function describeConflict(row: StatusRow): string | undefined {
   const c = row.conflict;
   if (!c) return undefined;
-  const by = c.earlier_version
-    ? 'an earlier version of this artifact'
-    : (c.held_by ??
-      `a file no receipt of this host wrote${c.found_as ? ` (as ${c.found_as}: names that differ only by case or accent encoding are one file on most shares)` : ''}`);
+  const by = c.altered_copy
+    ? "this artifact's own copy, altered since it was delivered (imk sync verify found it changed)"
+    : c.earlier_version
+      ? 'an earlier version of this artifact'
+      : (c.held_by ??
+        `a file no receipt of this host wrote${c.found_as ? ` (as ${c.found_as}: names that differ only by case or accent encoding are one file on most shares)` : ''}`);
   switch (c.resolution) {
     case 'renamed':
       return `conflict: ${c.path} held ${by}; delivered as ${row.remote_path}`;

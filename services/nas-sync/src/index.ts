@@ -3,6 +3,7 @@ export type { NasSyncOptions, RunOnceOptions, RunOnceResult, VerifyResult } from
 export { NasSyncSchema, NasSyncFileSchema, SERVICE_NAME, loadNasSyncConfig } from './config.ts';
 export type { LoadedNasSync, NasSyncConfig } from './config.ts';
 export { getSyncStatus, resetFailedTransfers } from './status.ts';
+export { assertSyncJobKnown } from './job-filter.ts';
 export { sweepSyncLeftovers } from './leftovers.ts';
 export type { SweepSyncLeftoversResult, SyncLeftover } from './leftovers.ts';
 export type { ReleasedCopy, RowConflict, StatusRow, SyncStatus } from './status.ts';

@@ -4,7 +4,9 @@ import {
   ReceiptStore,
   createSyncEngine,
   destinationKey,
+  isAlteredCopy,
   type DestinationPlaces,
+  type PathHolder,
   type PlannedTransfer,
   type Receipt,
 } from '@imk/sync';
@@ -47,6 +49,8 @@ export interface RowConflict {
   held_by?: string;
   /** Set when it was held by an earlier delivered version of this same artifact (the job was processed again). */
   earlier_version?: true;
+  /** Set when it was held by this artifact's own copy, which `imk sync verify` found altered (the user's file now). */
+  altered_copy?: true;
   /**
    * For a file no receipt wrote found under a name one with the route's (differing only by case or accent
    * encoding, NFC/NFD): its path as the destination spells it.
@@ -90,13 +94,10 @@ function conflictOf(transfer: PlannedTransfer, receipt: Receipt | undefined, hol
     const held = holders.held.get(destinationKey(transfer.backend, path, holders.places));
     return { resolution, path, ...(held && heldBy(held)) };
   };
-  const heldBy = (by: {
-    jobId: string;
-    artifactPath: string;
-  }): Pick<RowConflict, 'held_by' | 'earlier_version'> => {
+  const heldBy = (by: PathHolder): Pick<RowConflict, 'held_by' | 'earlier_version' | 'altered_copy'> => {
     if (!by.jobId) return {};
     if (by.jobId === transfer.jobId && by.artifactPath === transfer.artifact.path)
-      return { earlier_version: true };
+      return isAlteredCopy(by) ? { altered_copy: true } : { earlier_version: true };
     return { held_by: `${by.jobId}/${by.artifactPath}` };
   };
   if (receipt?.status === 'delivered' && receipt.replacedBy !== undefined)
@@ -179,7 +180,7 @@ export async function getSyncStatus(options: {
         .filter((receipt) => receipt.destination === '(unrouted)')
         .map((receipt) => [`${receipt.jobId}\u0000${receipt.artifactPath}`, receipt]),
     );
-    for (const { jobId, artifact } of plan.unrouted) {
+    for (const { jobId, artifact, reason } of plan.unrouted) {
       const failed = failedUnrouted.get(`${jobId}\u0000${artifact.path}`);
       rows.push({
         job_id: jobId,
@@ -192,7 +193,7 @@ export async function getSyncStatus(options: {
         bytes: artifact.bytes,
         attempts: 0,
         error_code: 'UNROUTED',
-        error: 'no route matches this artifact',
+        error: reason,
       });
     }
     for (const { jobId, artifact, routeName, match } of plan.skipped)

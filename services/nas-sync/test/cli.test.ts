@@ -194,6 +194,32 @@ it('imk sync --once exits 2 when conflict: fail stops a transfer at planning tim
   expect((await imkHere('sync', '--dry-run')).exitCode).toBe(0);
 });
 
+// A mistyped job id used to give "0 jobs", "0 failed transfers marked for retry" or an empty table, and exit 0,
+// as if that job had nothing to send.
+it('imk sync --once/--dry-run/status/verify --job and retry <job> say so when no job has that id, and exit 1', async () => {
+  await writeConfig(t.root, localConfig(t.nas));
+  await writeJob(t.outputs, { jobId: 'good', artifacts: [{ path: 'files/audio/a.m4a' }] });
+  expect((await imkHere('sync', '--once')).exitCode).toBe(0);
+  for (const args of [
+    ['sync', '--once', '--job', 'goood'],
+    ['sync', '--dry-run', '--job', 'goood'],
+    ['sync', 'status', '--job', 'goood'],
+    ['sync', 'verify', '--job', 'goood'],
+    ['sync', 'retry', 'goood'],
+  ]) {
+    const result = await imk(...args);
+    expect(result.exitCode, args.join(' ')).toBe(1);
+    expect(result.stderr, args.join(' ')).toContain(
+      `imk: no job "goood" in ${t.outputs} (a job appears there once it finished) and no delivery of it in`,
+    );
+    expect(result.stderr).toContain('[JOB_NOT_FOUND]');
+  }
+  // A job whose outputs retention removed is still known by its receipts: its copies can be checked.
+  await rm(join(t.outputs, 'good'), { recursive: true });
+  expect((await imk('sync', 'verify', '--job', 'good')).exitCode).toBe(0);
+  expect((await imk('sync', 'status', '--job', 'good')).exitCode).toBe(0);
+});
+
 it('imk sync --once exits 2 while an artifact matches no route under unrouted: fail, and 0 under warn', async () => {
   await writeJob(t.outputs, {
     jobId: 'clip',

@@ -13,8 +13,10 @@ import {
   formatStatus,
   getSyncStatus,
   loadNasSyncConfig,
+  resetFailedTransfers,
   runNasSyncOnce,
   startNasSync,
+  verifyNasSync,
 } from '../src/index.ts';
 import { capturingLogger, localConfig, tempRoot, writeConfig } from './helpers.ts';
 
@@ -276,6 +278,51 @@ describe('the nas-sync service', () => {
       'skipped   job1/files/audio/Artist - job1 (no_drums).m4a  skipped by route routes.0 (kind: audio, variant: [no_drums, drums_only])',
     );
     expect(text).toContain('1 delivered, 0 pending, 0 failed, 0 unrouted, 1 skipped');
+  });
+
+  it('status says which route nearly took an unrouted artifact, and what to write', async () => {
+    await writeConfig(
+      t.root,
+      localConfig(t.nas).replace(
+        '    - match: { kind: audio }\n',
+        '    - match: { kind: audio, variant: No-Drums }\n',
+      ),
+    );
+    await writeJob(t.outputs, audioJob('job1', ['no_drums']));
+    const { logger } = capturingLogger();
+    await runNasSyncOnce({ root: t.root, logger });
+    const status = await getSyncStatus({ root: t.root, logger });
+    expect(status.rows[0]).toMatchObject({
+      state: 'unrouted',
+      error:
+        'no route matches this artifact; route "routes.0" asks for variant: No-Drums, which differs from it only by case, "-" or "_" (values are compared exactly, as in the earlier project): write variant: no_drums',
+    });
+  });
+
+  it("status says a retry under conflict: fail was refused by this artifact's own copy, which the user edited", async () => {
+    await writeConfig(
+      t.root,
+      localConfig(t.nas).replace('  enabled: true\n', '  enabled: true\n  conflict: fail\n'),
+    );
+    await writeJob(t.outputs, audioJob('job1'));
+    const { logger } = capturingLogger();
+    expect(await runNasSyncOnce({ root: t.root, logger })).toMatchObject({ summary: { delivered: 1 } });
+    const copy = join(t.nas, 'Music', 'Artist', 'Title job1 (instrumental).m4a');
+    await writeFile(copy, 'my own edit');
+    await verifyNasSync({ root: t.root, logger });
+    expect(resetFailedTransfers({ root: t.root, logger }).reset).toBe(1);
+    await runNasSyncOnce({ root: t.root, logger });
+    const status = await getSyncStatus({ root: t.root, logger });
+    expect(status.rows[0]).toMatchObject({
+      state: 'failed',
+      conflict: { resolution: 'failed', path: copy, altered_copy: true },
+    });
+    const text = formatStatus(status);
+    expect(text).toContain(
+      `${copy} already holds a different file (this artifact's own copy, altered there since it was delivered (imk sync verify found it changed)); files/audio/Artist - job1 (instrumental).m4a of job job1 is not sent (conflict: fail). Move the edited file away to send the artifact there again, or set conflict: rename to send it beside it`,
+    );
+    expect(text).not.toContain('no receipt of this host wrote');
+    expect(await readFile(copy, 'utf8')).toBe('my own edit');
   });
 
   it('status says a re-processed copy was renamed because of an earlier version of the same artifact', async () => {

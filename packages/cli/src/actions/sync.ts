@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { NAS_SYNC } from '@imk/config';
 import { createLogger, type Logger } from '@imk/log';
 import {
+  assertSyncJobKnown,
   formatStatus,
   formatSummary,
   formatVerify,
@@ -42,6 +43,7 @@ export async function syncCommand(options: SyncOptions): Promise<void> {
     await untilSignal(logger, (signal) => startNasSync({ root: paths.root, logger, signal }));
     return;
   }
+  await assertSyncJobKnown(paths.root, options.job);
   const result = await untilSignal(logger, (signal) =>
     runNasSyncOnce({ root: paths.root, logger, dryRun: options.dryRun, jobId: options.job, signal }),
   );
@@ -59,6 +61,7 @@ export async function syncStatusCommand(_options: unknown, command: Command): Pr
   // --root may be given before or after "status"; commander files it under whichever command saw it.
   const options = command.optsWithGlobals<{ root?: string; json?: boolean; job?: string }>();
   const { paths } = contextFrom(options);
+  await assertSyncJobKnown(paths.root, options.job);
   const status = await getSyncStatus({
     root: paths.root,
     logger: createLogger(NAS_SYNC),
@@ -72,6 +75,7 @@ export async function syncVerifyCommand(_options: unknown, command: Command): Pr
   const options = command.optsWithGlobals<{ root?: string; json?: boolean; job?: string }>();
   const { paths } = contextFrom(options);
   const logger = createLogger(NAS_SYNC);
+  await assertSyncJobKnown(paths.root, options.job);
   const result = await untilSignal(logger, (signal) =>
     verifyNasSync({ root: paths.root, logger, jobId: options.job, signal }),
   );
@@ -90,6 +94,7 @@ export async function syncRetryCommand(
   command: Command,
 ): Promise<void> {
   const { paths } = contextFrom(command.optsWithGlobals<{ root?: string }>());
+  await assertSyncJobKnown(paths.root, job);
   const { reset, runnerPid } = resetFailedTransfers({
     root: paths.root,
     jobId: job,

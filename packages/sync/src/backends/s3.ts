@@ -186,12 +186,14 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
       Metadata: { sha256: request.sha256 },
       StorageClass: options.storageClass as never,
     };
+    // A conditional write: the server refuses to overwrite an object that appeared since the HEAD. A multipart
+    // upload carries it too: its CompleteMultipartUpload, where the object takes the key, is refused then.
+    const ifNoneMatch = request.existing !== 'replace' && conditionalWrites && { IfNoneMatch: '*' };
     if (!isMultipart(request.bytes)) {
       const stored = await s3.send(
         new PutObjectCommand({
           ...common,
-          // A conditional write: the server refuses to overwrite an object that appeared since the HEAD.
-          ...(request.existing !== 'replace' && conditionalWrites && { IfNoneMatch: '*' }),
+          ...ifNoneMatch,
           Body: body(request, read, tap),
           ContentLength: request.bytes,
           ChecksumSHA256: options.serverChecksum
@@ -206,7 +208,7 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
     // leavePartsOnError: we abort ourselves and ignore servers that refuse AbortMultipartUpload (s3rver: 405).
     const multipart = new Upload({
       client: s3,
-      params: { ...common, Body: body(request, read, tap) },
+      params: { ...common, ...ifNoneMatch, Body: body(request, read, tap) },
       partSize: options.partSize,
       queueSize: options.queueSize,
       leavePartsOnError: true,

@@ -255,7 +255,9 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
           let placed = true;
           try {
             if (request.existing === 'replace') await s.rename(temp, target);
-            else placed = await s.renameNoReplace(temp, target);
+            // OpenSSH's server refuses a rename onto an existing name, but servers built on Go's pkg/sftp
+            // (SFTPGo, rclone serve sftp) replace it: a look just before keeps a file written there meanwhile.
+            else placed = (await s.stat(target)) === undefined && (await s.renameNoReplace(temp, target));
           } catch (error) {
             const gone = await vanished(error).catch(() => undefined);
             if (gone) throw gone;
@@ -264,7 +266,7 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
             throw error;
           }
           if (!placed) {
-            // The SFTP rename refused an existing name: something appeared there while this copy was made.
+            // Something appeared under the name while this copy was made (seen, or the rename refused it).
             await s.remove(temp);
             if ((await settleExisting(request, target, existing)) === 'same')
               return { bytes, verifiedBy, alreadyThere: true };
