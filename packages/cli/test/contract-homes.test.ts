@@ -106,6 +106,23 @@ describe('one home per on-disk contract', () => {
     expect(found).toEqual([]);
   });
 
+  it("a service's own folder under state/ is named by the service's constant, not a literal", async () => {
+    // `serviceStatePaths(stateDir, 'nas-sync')` (state/nas-sync/destinations.json) named the folder with a
+    // literal beside nas-sync's SERVICE_NAME, a way round the join() rule above: rename the service and its
+    // passes write the destinations' faults where neither its health check nor `imk cleanup` look.
+    const found: string[] = [];
+    for (const file of await sourceFiles()) {
+      const path = relative(REPO, file);
+      code(await readFile(file, 'utf8'))
+        .split('\n')
+        .forEach((line, i) => {
+          if (/\bserviceStatePaths\(\s*[^,()]+,\s*['"`]/.test(line))
+            found.push(`${path}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(found).toEqual([]);
+  });
+
   it("no library spells a service's name: it comes from the service's definition, or from @imk/config", async () => {
     // STYLE 14: a library imports no service, so a name it needs (the YouTube retriever's state folder,
     // which retriever-sdk's subscriptions live in) is defined in @imk/config and the service takes it from
