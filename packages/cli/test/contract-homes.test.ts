@@ -46,6 +46,14 @@ const CONTRACTS: Contract[] = [
     spellings: /['"`](?:manifest\.json|\.replaced|\.partial-)['"`]|join\([^)]*['"`]manifest\.json['"`]/,
   },
   {
+    // The worker's naming.ts built `files/audio/${…}` beside protocol's savedMixPath (which the dashboard
+    // checks a mix against before queuing it) and legacyStemPath: three spellings of one layout.
+    what: "a job's artifact folders in outputs/<job_id>/ (files/audio, files/stems, files/video): @imk/protocol's artifactPath",
+    homes: ['packages/protocol/src/outputs-layout.ts'],
+    spellings:
+      /['"`]files\/(?:audio|stems|video)\/(?:\$\{|['"`])|join\([^)]*['"`]files['"`]\s*,\s*['"`](?:audio|stems|video)['"`]/,
+  },
+  {
     what: "a finished job's manifest.json: found with findOutput or listOutputs, read with readOutputManifest (the worker's publish-outputs.ts writes it)",
     homes: ['packages/protocol/src/', 'services/instrumental-maker/src/publish-outputs.ts'],
     spellings: /join\([^)]*\bMANIFEST_FILE\b/,
