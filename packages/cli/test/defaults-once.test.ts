@@ -186,6 +186,21 @@ describe('defaults written once', () => {
     expect(found).toEqual([]);
   });
 
+  it('no read cap is written as a number where a file is read: it is a named constant, one per file format', async () => {
+    // fsqueue's tokenIn read the queue's imk-*.json files with `maxBytes: 256 * 1024` beside bundle-state's
+    // CONTROL_FILE_MAX_BYTES for the same files: raise one and a token the other cannot read is a lost
+    // claim. A named cap is one home that the next reader of the file takes (and the rule above compares).
+    const found: string[] = [];
+    for (const file of await sourceFiles())
+      code(await readFile(file, 'utf8'))
+        .split('\n')
+        .forEach((line, i) => {
+          if (/\bmaxBytes\s*:\s*[\d(]/.test(line))
+            found.push(`${relative(REPO, file)}:${i + 1}: ${line.trim()}`);
+        });
+    expect(found).toEqual([]);
+  });
+
   it('no constant is defined again, under the same name and value, in another file', async () => {
     // choices.ts copies what `imk --help` shows so that imk starts without loading the packages;
     // commands/choices.test.ts pins each copy to its package.

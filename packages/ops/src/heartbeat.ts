@@ -32,6 +32,8 @@ export function heartbeatFile(root: string, service: string, host = hostname()):
 
 /** How often a running service writes its heartbeat (`imk healthcheck`'s --max-age default is derived from it). */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
+/** Largest heartbeat file read (a few hundred bytes of JSON). */
+const HEARTBEAT_FILE_MAX_BYTES = 64 * 1024;
 /** Heartbeats a service may miss (a slow disk, a long pause) before `imk healthcheck` calls it hung. */
 const HEARTBEATS_MISSED_BEFORE_HUNG = 3;
 /** `imk healthcheck --max-age`'s default: the oldest heartbeat of a live service, in seconds (60). */
@@ -116,7 +118,10 @@ export async function readHeartbeat(
   const file = heartbeatFile(root, service);
   try {
     // Through fs-safe: a FIFO or a link in its place is no heartbeat, and never waited on.
-    const [text, info] = await Promise.all([readUntrustedText(file, { maxBytes: 64 * 1024 }), lstat(file)]);
+    const [text, info] = await Promise.all([
+      readUntrustedText(file, { maxBytes: HEARTBEAT_FILE_MAX_BYTES }),
+      lstat(file),
+    ]);
     // A state/ this process cannot write to (a read-only look): this host's clock, as before.
     const now = await fileSystemNow(dirname(file)).catch(() => Date.now());
     return { ...(JSON.parse(text) as Heartbeat), ageSec: (now - info.mtimeMs) / 1000 };
