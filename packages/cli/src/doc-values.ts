@@ -1,5 +1,8 @@
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
+import { LEDGER_DEFAULTS } from '@imk/ledger';
+import { STALE_CLAIM_MS } from '@imk/notify';
 import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
+import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
 
 /**
  * The defaults that the docs' prose states, each taken from its home: `npm run schemas` writes them into
@@ -15,4 +18,10 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'heartbeat-seconds': String(HEARTBEAT_INTERVAL_MS / 1000),
   /** `imk healthcheck --max-age`'s default (docs/operations.md). */
   'healthcheck-max-age': String(HEALTHCHECK_MAX_AGE_SECONDS),
+  /** When an event a dead process left claimed in the notification outbox is taken up again (docs/notifications.md). */
+  'notify-stale-claim-minutes': String(STALE_CLAIM_MS / 60_000),
+  /** The ledger's SQLite busy timeout (docs/instrumental-maker.md). */
+  'ledger-busy-timeout-seconds': String(LEDGER_DEFAULTS.busyTimeoutMs / 1000),
+  /** `imk cancel --wait`'s default (docs/instrumental-maker.md). */
+  'cancel-wait-seconds': String(CANCEL_WAIT_SECONDS),
 };

@@ -22,6 +22,7 @@ export type { NotifyResult } from './results.ts';
 export { SIGNATURE_HEADER, signBody } from './senders/webhook.ts';
 export { appriseUrls } from './senders/apprise.ts';
 export { notifyDir } from './store.ts';
+export { STALE_CLAIM_MS } from './outbox.ts';
 export {
   JellyfinServerSchema,
   MediaServerSchema,
