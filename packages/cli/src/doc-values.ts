@@ -1,6 +1,6 @@
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS } from '@imk/ledger';
-import { STALE_CLAIM_MS } from '@imk/notify';
+import { REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
 import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
 import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
 
@@ -24,4 +24,10 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'ledger-busy-timeout-seconds': String(LEDGER_DEFAULTS.busyTimeoutMs / 1000),
   /** `imk cancel --wait`'s default (docs/instrumental-maker.md). */
   'cancel-wait-seconds': String(CANCEL_WAIT_SECONDS),
+  /** Tries of a media server refresh, and the waits between them, doubled each time (docs/notifications.md). */
+  'media-refresh-attempts': String(REFRESH_DEFAULTS.attempts),
+  'media-refresh-waits': Array.from(
+    { length: REFRESH_DEFAULTS.attempts - 1 },
+    (_, i) => `${(REFRESH_DEFAULTS.firstDelayMs * 2 ** i) / 1000} s`,
+  ).join(', then '),
 };

@@ -32,6 +32,6 @@ export {
 export type { MediaServer } from './media/schema.ts';
 export { refreshMediaServer, serverPath } from './media/refresh.ts';
 export type { RefreshOptions } from './media/refresh.ts';
-export { runRefreshes } from './media/run-refreshes.ts';
+export { REFRESH_DEFAULTS, runRefreshes } from './media/run-refreshes.ts';
 export type { RunRefreshesOptions } from './media/run-refreshes.ts';
 export { NOTIFY_ERRORS } from './errors.ts';
