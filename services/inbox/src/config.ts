@@ -8,11 +8,14 @@ export const SERVICE_NAME = INBOX;
 
 export const MEDIA_EXTENSIONS = ['mp3', 'm4a', 'flac', 'wav', 'ogg', 'opus', 'mp4', 'mkv', 'webm'] as const;
 
+/** The drop folder when dir is unset (relative to the root); the config reference says so. */
+export const DEFAULT_INBOX_DIR = 'inbox';
+
 export const InboxConfigSchema = z.object({
   dir: z
     .string()
     .optional()
-    .describe('The folder to drop files into (relative to the root). @default <root>/inbox'),
+    .describe(`The folder to drop files into (relative to the root). @default <root>/${DEFAULT_INBOX_DIR}`),
   pollIntervalMs: z
     .number()
     .int()
@@ -56,7 +59,7 @@ export async function loadInboxSettings(
   return {
     ...merged,
     root: paths.root,
-    dir: resolve(paths.root, merged.dir ?? 'inbox'),
+    dir: resolve(paths.root, merged.dir ?? DEFAULT_INBOX_DIR),
     queueDir: join(paths.queues, merged.queue),
   };
 }
