@@ -6,6 +6,7 @@ import type { ServiceState } from '@imk/service';
 import { compositionFor } from './compose/index.ts';
 import { createHealthState, healthChecksOf, watchServiceHealth } from './service-health.ts';
 import { loadService, type LoadedService } from './services.ts';
+import { checkStateWritable } from './state-writable.ts';
 import './errors.ts';
 
 export type { ServiceState } from '@imk/service';
@@ -42,6 +43,7 @@ export interface RunServicesResult {
  */
 export async function runServices(options: RunServicesOptions): Promise<RunServicesResult> {
   const { logger } = options;
+  await checkStateWritable(options.root);
   const stop = new AbortController();
   const forward = (): void => stop.abort(options.signal.reason);
   if (options.signal.aborted) forward();
