@@ -65,9 +65,22 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
   const snapshot = (): ServiceState[] => [...states.values()].map((s) => ({ ...s }));
   let ok = true;
   const results = new Map<string, unknown>();
+  // With the dashboard among them, the others start once it listens: a second `imk up` on a root where one
+  // runs stops at its port in use before its worker claims a job or its retrievers take a request.
+  let dashboardSettled = (): void => undefined;
+  const dashboard = loaded.some((s) => s.name === WEB)
+    ? new Promise<void>((resolve) => (dashboardSettled = resolve))
+    : Promise.resolve();
 
-  const runs = loaded.map(async (service) => {
+  const runOne = async (service: LoadedService): Promise<void> => {
     const name = service.name;
+    if (name !== WEB) {
+      await dashboard;
+      if (stop.signal.aborted) {
+        states.set(name, { name, state: 'stopped' });
+        return;
+      }
+    }
     const beating = new AbortController();
     let listeningUrl: string | undefined;
     // The container health check (`imk healthcheck <name>`) reads this; the last beat records the end state,
@@ -117,6 +130,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
         listeningUrl = url;
         health.running(url);
         options.onListening?.(url);
+        dashboardSettled();
       };
     } else health.running();
     try {
@@ -146,7 +160,13 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       // The last beat records the end state: on disk before runServices returns.
       await heartbeat.stop();
     }
-  });
+  };
+  // However the dashboard's run ends (a throw before it starts included), the others are let go.
+  const runs = loaded.map((service) =>
+    runOne(service).finally(() => {
+      if (service.name === WEB) dashboardSettled();
+    }),
+  );
   await Promise.all(runs);
   options.signal.removeEventListener('abort', forward);
   return { ok, states: snapshot(), results };

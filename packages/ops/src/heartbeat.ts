@@ -68,6 +68,7 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbe
       ...(url !== undefined && { url }),
     };
     try {
+      if (!LIVE_STATES.has(heartbeat.state) && (await heldByAnotherLiveProcess(file))) return;
       await mkdir(join(file, '..'), { recursive: true });
       await writeJsonAtomic(file, heartbeat);
     } catch (error) {
@@ -91,6 +92,39 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbe
   options.signal.addEventListener('abort', () => void stop(), { once: true });
   await beat();
   return { beat, stop };
+}
+
+/** The states `imk healthcheck` calls alive. */
+const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'degraded']);
+
+/**
+ * Whether the heartbeat file is another live process's on this host that says it runs: a second `imk up`
+ * on the same root (stopped by the port in use, say) then leaves it alone rather than writing its own
+ * "starting", "failed" or "stopped" over it, which made `imk healthcheck` call the running one unhealthy.
+ */
+async function heldByAnotherLiveProcess(file: string): Promise<boolean> {
+  let beat: Partial<Heartbeat>;
+  try {
+    beat = JSON.parse(await readUntrustedText(file, { maxBytes: 64 * 1024 })) as Partial<Heartbeat>;
+  } catch {
+    return false;
+  }
+  return (
+    typeof beat.pid === 'number' &&
+    beat.pid !== process.pid &&
+    beat.host === hostname() &&
+    LIVE_STATES.has(String(beat.state)) &&
+    processAlive(beat.pid)
+  );
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface Heartbeats {
