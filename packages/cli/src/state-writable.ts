@@ -1,7 +1,8 @@
-import { mkdir, open, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { statePaths } from '@imk/config';
 import { ImkError, errorMessage } from '@imk/errors';
+import { fileSystemNow } from '@imk/fs-safe';
 import './errors.ts';
 
 /**
@@ -14,9 +15,8 @@ export async function checkStateWritable(root: string): Promise<void> {
   const { state } = statePaths(root);
   try {
     await makeFolders(state);
-    const probe = join(state, `.imk-start-probe-${process.pid}`);
-    await (await open(probe, 'w')).close();
-    await rm(probe, { force: true });
+    // A write there: the private folder the file system's clock is read from, made and removed at once.
+    await fileSystemNow(state);
   } catch (error) {
     const errno = (error as NodeJS.ErrnoException).code;
     if (errno === 'ENOSPC' || errno === 'EDQUOT') return;
