@@ -92,8 +92,7 @@ const diskGuardCheck: DoctorCheck = {
 
 /**
  * Checks of the system as a whole (`imk doctor`): every config file, the disk guard, and the programs
- * notifications need. Each service's own
- * checks are in its definition (defineService's doctorChecks).
+ * notifications need. Each service's own checks are in its definition (defineService's doctorChecks).
  */
 export async function operationsChecks(): Promise<DoctorCheck[]> {
   return [...(await configChecks()), diskGuardCheck, notifyProgramsCheck];
