@@ -66,11 +66,14 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
   let ok = true;
   const results = new Map<string, unknown>();
   // With the dashboard among them, the others start once it listens: a second `imk up` on a root where one
-  // runs stops at its port in use before its worker claims a job or its retrievers take a request.
+  // runs stops at its port in use before its worker claims a job or its retrievers take a request. The
+  // address is announced (onListening) once they have started too.
   let dashboardSettled = (): void => undefined;
   const dashboard = loaded.some((s) => s.name === WEB)
     ? new Promise<void>((resolve) => (dashboardSettled = resolve))
     : Promise.resolve();
+  // Each other service once it has started (or will not): only then is "open <url>" said.
+  const started = new Map(loaded.filter((s) => s.name !== WEB).map((s) => [s.name, deferred()]));
 
   const runOne = async (service: LoadedService): Promise<void> => {
     const name = service.name;
@@ -129,10 +132,13 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       extra.onListening = (url: string) => {
         listeningUrl = url;
         health.running(url);
-        options.onListening?.(url);
         dashboardSettled();
+        void Promise.all([...started.values()].map((d) => d.promise)).then(() => options.onListening?.(url));
       };
-    } else health.running();
+    } else {
+      health.running();
+      started.get(name)?.resolve();
+    }
     try {
       const result = await service.start({
         root: options.root,
@@ -165,6 +171,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
   const runs = loaded.map((service) =>
     runOne(service).finally(() => {
       if (service.name === WEB) dashboardSettled();
+      started.get(service.name)?.resolve();
     }),
   );
   await Promise.all(runs);
@@ -185,6 +192,12 @@ export async function runOneService(
   const result = await runServices({ ...rest, names: [name], ...(extras && { extras: { [name]: extras } }) });
   const outcome = result.results.get(name) as { ok?: unknown } | undefined;
   return { ok: result.ok && outcome?.ok !== false, summary: result.states[0] };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 function isAbort(error: unknown): boolean {
