@@ -138,22 +138,26 @@ export interface Heartbeats {
 }
 
 /**
- * This host's last heartbeat of a service with its age: the file's mtime against "now" on the clock that
- * stamped it (the file system's, a file server's when state/ is on a share), never this host's clock. A
- * host a minute ahead of the file server called every live service hung (a container restarted again and
- * again); one behind called a hung service healthy.
+ * This host's last heartbeat of a service, whether the process that wrote it is gone, and its age: the
+ * file's mtime against "now" on the clock that stamped it (the file system's, a file server's when state/
+ * is on a share), never this host's clock. A host a minute ahead of the file server called every live
+ * service hung (a container restarted again and again); one behind called a hung service healthy.
  */
 export async function readHeartbeat(
   root: string,
   service: string,
-): Promise<(Heartbeat & { ageSec: number }) | undefined> {
+): Promise<(Heartbeat & { ageSec: number; processGone: boolean }) | undefined> {
   const file = heartbeatFile(root, service);
   try {
     // Through fs-safe: a FIFO or a link in its place is no heartbeat, and never waited on.
     const [text, info] = await Promise.all([readUntrustedText(file, { maxBytes: 64 * 1024 }), lstat(file)]);
     // A state/ this process cannot write to (a read-only look): this host's clock, as before.
     const now = await fileSystemNow(dirname(file)).catch(() => Date.now());
-    return { ...(JSON.parse(text) as Heartbeat), ageSec: (now - info.mtimeMs) / 1000 };
+    const beat = JSON.parse(text) as Heartbeat;
+    // Written by this host: its process can be asked after. One killed (SIGKILL, the OOM killer) wrote no
+    // last beat, and its "running" looked fresh for a minute more.
+    const processGone = beat.host === hostname() && typeof beat.pid === 'number' && !processAlive(beat.pid);
+    return { ...beat, ageSec: (now - info.mtimeMs) / 1000, processGone };
   } catch {
     return undefined;
   }
