@@ -67,3 +67,50 @@ describe('a request body the server refuses before any route', () => {
     }
   });
 });
+
+// A request no route takes was answered with Fastify's own `{"error": "Not Found", "statusCode": 404}` (no
+// code, against "errors are JSON { error: STABLE_CODE, message }"), a PUT on a GET route the same 404, and
+// a path that is not a URL with Fastify's FST_ERR_BAD_URL and none of the security headers.
+describe('a request no route takes', () => {
+  const send = (method: string, path: string) => rawRequest(`${web.url}${path}`, { method });
+  const answer = (body: string) => JSON.parse(body) as { error: string; message: string };
+
+  it('a path routed for other methods only: 405 METHOD_NOT_ALLOWED with the methods in Allow', async () => {
+    for (const [method, path, allowed] of [
+      ['PUT', '/api/outputs', 'GET, HEAD'],
+      ['DELETE', '/api/jobs/some_job', 'GET, HEAD'],
+      ['GET', '/api/jobs/some_job/retry', 'POST'],
+      ['PATCH', '/outputs/some_job/files/a.m4a', 'GET, HEAD'],
+    ] as const) {
+      const response = await send(method, path);
+      expect(response.status, `${method} ${path}`).toBe(405);
+      expect(response.headers.allow, path).toBe(allowed);
+      expect(answer(response.body)).toEqual({
+        error: 'METHOD_NOT_ALLOWED',
+        message: `${method} is not taken at ${path}; it takes ${allowed}`,
+      });
+      expect(policyOfCode('METHOD_NOT_ALLOWED')).toEqual({ retryable: false, httpStatus: 405 });
+    }
+  });
+
+  it('a path no route has: 404 ROUTE_NOT_FOUND naming it', async () => {
+    const response = await send('GET', '/api/nothing-here?x=1');
+    expect(response.status).toBe(404);
+    expect(answer(response.body)).toEqual({
+      error: 'ROUTE_NOT_FOUND',
+      message: 'nothing is at GET /api/nothing-here on this server',
+    });
+  });
+
+  it('a path that is not a URL or has a part too long: a catalogued code, with the security headers', async () => {
+    const bad = await send('GET', '/outputs/some_job/b%FF.m4a');
+    expect(bad.status).toBe(400);
+    expect(answer(bad.body).error).toBe('BAD_URL');
+    expect(answer(bad.body).message).toMatch(/^the path \/outputs\/some_job\/b%FF\.m4a is not a valid URL/);
+    expect(bad.headers['x-content-type-options']).toBe('nosniff');
+    const long = await send('GET', `/api/outputs/${'a'.repeat(300)}`);
+    expect(long.status).toBe(414);
+    expect(answer(long.body).error).toBe('URL_TOO_LONG');
+    expect(long.headers['content-security-policy']).toBeDefined();
+  });
+});
