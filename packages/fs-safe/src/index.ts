@@ -39,6 +39,7 @@ export { DEFAULT_TEXT_CAP, capText, cutText } from './cap.ts';
 export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';
 export { FS_SAFE_ERRORS } from './errors.ts';
 export { describeKind } from './file-kind.ts';
+export type { FileKindInfo } from './file-kind.ts';
 export { isNoRoomError, writeError } from './write-error.ts';
 export {
   FILE_TOO_BIG,
