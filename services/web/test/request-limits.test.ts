@@ -55,6 +55,20 @@ describe('a request body the server refuses before any route', () => {
     expect(small.status).not.toBe(413);
   });
 
+  it('JSON with a "__proto__" key: refused, and the message says so (it is valid JSON)', async () => {
+    for (const body of [
+      '{"__proto__": {"admin": true}, "urls": []}',
+      '{"constructor": {"prototype": {"x": 1}}}',
+    ]) {
+      const response = await post(body);
+      expect(response.status, body).toBe(400);
+      const answer = JSON.parse(response.body) as { error: string; message: string };
+      expect(answer.error, body).toBe('REQUEST_BODY_INVALID');
+      expect(answer.message, body).toContain('"__proto__"');
+      expect(({} as Record<string, unknown>).admin).toBeUndefined();
+    }
+  });
+
   it('not JSON though it says so: a catalogued code and what to send', async () => {
     for (const body of ['{"urls": [', '']) {
       const response = await post(body);
@@ -100,6 +114,17 @@ describe('a request no route takes', () => {
       error: 'ROUTE_NOT_FOUND',
       message: 'nothing is at GET /api/nothing-here on this server',
     });
+  });
+
+  it("a static path with a NUL byte: 404 ROUTE_NOT_FOUND, not @fastify/static's own code", async () => {
+    for (const path of ['/static/%00', '/static/app.js%00.png']) {
+      const response = await send('GET', path);
+      expect(response.status, path).toBe(404);
+      expect(answer(response.body), path).toEqual({
+        error: 'ROUTE_NOT_FOUND',
+        message: `nothing is at GET ${path} on this server`,
+      });
+    }
   });
 
   it('a path that is not a URL or has a part too long: a catalogued code, with the security headers', async () => {
