@@ -1,4 +1,5 @@
 export { registerHttpGuard } from './guard.ts';
+export { clientErrorHandler } from './client-errors.ts';
 export { frameworkErrors, recordRoutes, replyNoRoute } from './routing.ts';
 export type { RouteTable } from './routing.ts';
 export type { HttpGuardOptions } from './guard.ts';

@@ -116,6 +116,22 @@ describe('a request no route takes', () => {
     });
   });
 
+  it('headers larger than the server takes: 431 HEADERS_TOO_LARGE, with the security headers', async () => {
+    // Refused by Node's parser before Fastify has a request: its answer had no code and no security headers.
+    const response = await rawRequest(`${web.url}/api/status`, {
+      headers: { cookie: `a=${'x'.repeat(70_000)}` },
+    });
+    expect(response.status).toBe(431);
+    expect(answer(response.body)).toEqual({
+      error: 'HEADERS_TOO_LARGE',
+      message:
+        "the request headers (its URL, cookies and the rest) are larger than this server takes: send a shorter request, or clear this site's cookies",
+    });
+    expect(policyOfCode('HEADERS_TOO_LARGE')).toEqual({ retryable: false, httpStatus: 431 });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+
   it("a static path with a NUL byte: 404 ROUTE_NOT_FOUND, not @fastify/static's own code", async () => {
     for (const path of ['/static/%00', '/static/app.js%00.png']) {
       const response = await send('GET', path);
