@@ -1,4 +1,4 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '@imk/log';
@@ -62,7 +62,11 @@ async function describeTree(
   let newest = 0;
   let files = 0;
   const walk = async (path: string, rel: string): Promise<void> => {
-    const info = await stat(path);
+    // lstat: a link in a producer's folder is part of it as a link, never walked. With stat, a link to `/`
+    // walked the host's whole file system at every sweep, one to a folder that keeps changing (a log
+    // folder) made the .tmp look alive for ever, and a loop (`x -> .`) stopped the walk (ELOOP), so the
+    // abandoned folder was never removed.
+    const info = await lstat(path);
     newest = Math.max(newest, info.mtimeMs);
     parts.push(`${rel}:${info.size}:${info.mtimeMs}`);
     if (!info.isDirectory()) {

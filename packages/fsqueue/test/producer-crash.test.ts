@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, utimes, writeFile } from 'node:fs/promises';
+import { lutimes, mkdir, open, readFile, readdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -169,5 +169,34 @@ describe('the sweep of .tmp folders on a host whose clock is days off the file s
     await utimes(tmp, left, left);
     expect(await sweepWithClock(queueDir, -3 * DAY)).toBe(1);
     expect(await readdir(queueDir)).toEqual([]);
+  });
+});
+
+// A producer's folder is the producer's: its links are part of it as links. The sweeper's walk followed
+// them: a loop (`x -> .`) stopped it (ELOOP), a link to a folder that keeps changing made the abandoned
+// folder look written to, so neither was ever removed (and a link to `/` walked the whole host each time).
+describe('the sweep of an abandoned .tmp folder that holds links', () => {
+  it('removes it (the links as links, never what they lead to)', async () => {
+    const queueDir = join(root, 'q');
+    const tmp = join(queueDir, 'job_links.tmp');
+    const outside = join(root, 'busy-folder');
+    await mkdir(tmp, { recursive: true });
+    await mkdir(outside, { recursive: true });
+    await writeFile(join(outside, 'today.log'), 'written to just now');
+    await writeFile(join(tmp, 'audio.wav'), 'left behind');
+    await symlink('.', join(tmp, 'loop'));
+    await symlink(outside, join(tmp, 'logs'));
+    const left = new Date(Date.now() - 3 * 3600_000);
+    for (const name of ['loop', 'logs']) await lutimes(join(tmp, name), left, left);
+    await utimes(join(tmp, 'audio.wav'), left, left);
+    await utimes(tmp, left, left);
+    const queue = createQueue({ queueDir, watch: false, tmpMaxAgeMs: 3600_000, maintenance: false });
+    try {
+      expect(await queue.sweepTmp()).toBe(1);
+    } finally {
+      await queue.close();
+    }
+    expect(await readdir(queueDir)).toEqual([]);
+    expect(await readFile(join(outside, 'today.log'), 'utf8')).toBe('written to just now');
   });
 });
