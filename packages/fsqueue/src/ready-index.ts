@@ -82,7 +82,8 @@ export class ReadyIndex {
     // with U+FFFD, a name that opens nothing: it sat in the queue for ever, never claimed nor rejected. It
     // is given its Windows-1252 reading (`job_café`), as drop folders do, then claimed (or rejected with a
     // reason) like any bundle. A producer's `.tmp` folder is its own until published, so it is left alone.
-    if (names.some((name) => name.startsWith(READY_PREFIX) && mayNotBeUtf8(name))) {
+    const looksReady = (name: string) => name.startsWith(READY_PREFIX) && !name.endsWith(TMP_SUFFIX);
+    if (names.some((name) => looksReady(name) && mayNotBeUtf8(name))) {
       const renamed = await renameNamesNotUtf8(this.queueDir, this.logger, { only: isReadyNameBytes });
       if (renamed.length > 0) names = await listNamesOrEmpty(this.queueDir);
     }
