@@ -20,8 +20,8 @@ function size(bytes: number): string {
 /**
  * Fastify's own refusals of a request's body, before any route ran (a body over the body limit, JSON that
  * does not parse or holds "__proto__", an empty JSON body), and @fastify/static's of a path with a NUL byte
- * or "..", as refusals of ours: a code of HTTP_GUARD_ERRORS and a message that
- * names the limit and what to do. They answered with Fastify's codes (FST_ERR_CTP_BODY_TOO_LARGE), which
+ * or "..", as refusals of ours: a code of HTTP_GUARD_ERRORS and a message that names the limit and what
+ * to do. They answered with Fastify's codes (FST_ERR_CTP_BODY_TOO_LARGE), which
  * no catalogue names, and "Request body is too large" without the limit or a way to raise it. Undefined for
  * any other error.
  */

@@ -66,7 +66,8 @@ export async function coverArgs(
 
 /**
  * The codec of the picture in `cover` (png, mjpeg, webp…); ImkError COVER_UNREADABLE naming the file when
- * it holds none, or is larger than COVER_MAX_BYTES (never read then). A caller that can go on without a cover asks this first (the worker: a warning, no cover).
+ * it holds none, or is larger than COVER_MAX_BYTES (never read then). A caller that can go on without a
+ * cover asks this first (the worker: a warning, no cover).
  */
 export async function coverCodec(cover: string, options: CoverOptions = {}): Promise<string> {
   let codec: string | undefined;
