@@ -200,3 +200,24 @@ describe('the sweep of an abandoned .tmp folder that holds links', () => {
     expect(await readFile(join(outside, 'today.log'), 'utf8')).toBe('written to just now');
   });
 });
+
+describe('the sweep of an abandoned .tmp folder whose name is not UTF-8', () => {
+  it('removes it like any other (it was listed as a name that opens nothing, and kept for ever)', async () => {
+    const queueDir = join(root, 'q');
+    // `job_café.tmp` with é as the one byte 0xE9 (Windows-1252), as a producer on an old share names it.
+    const tmp = Buffer.from(join(queueDir, 'job_café.tmp'), 'latin1');
+    await mkdir(tmp, { recursive: true });
+    const file = Buffer.concat([tmp, Buffer.from('/audio.wav')]);
+    await writeFile(file, 'left behind');
+    const left = new Date(Date.now() - 3 * 3600_000);
+    await utimes(file, left, left);
+    await utimes(tmp, left, left);
+    const queue = createQueue({ queueDir, watch: false, tmpMaxAgeMs: 3600_000, maintenance: false });
+    try {
+      expect(await queue.sweepTmp()).toBe(1);
+    } finally {
+      await queue.close();
+    }
+    expect(await readdir(queueDir)).toEqual([]);
+  });
+});
