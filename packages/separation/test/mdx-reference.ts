@@ -42,7 +42,7 @@ function stft(x: Float64Array, n: number, dimF: number): Float64Array[][] {
     for (let m = 0; m < n; m++) frame[m] = at(t * HOP - half + m) * w[m]!;
     for (let f = 0; f < dimF; f++) {
       // The terms of even m and of odd m summed apart, then added: the same terms, in two chains of
-      // additions that run side by side (about twice as fast; float64, so the order changes nothing the
+      // additions that run side by side (a fifth or so faster; float64, so the order changes nothing the
       // tests can see). k = (f * m) % n, stepped rather than divided. n is even (an FFT size).
       let re0 = 0;
       let re1 = 0;

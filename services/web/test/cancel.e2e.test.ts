@@ -94,7 +94,7 @@ describe('cancel from the job page in headless Chromium', () => {
     // Held in its separation until the page shows it cancelled: a worker that did not stop it would hold it
     // there for good (and the wait for "cancelled" would fail), and nothing can be stored meanwhile. Held
     // from before the job is published, so its length does not matter: a few seconds (it was 60 s, from
-    // before the hold, which took about 7 CPU-seconds of ffmpeg to make).
+    // before the hold; its noise is never cached, and ffmpeg took several CPU-seconds to make it).
     await writeFile(holdFile(), '');
     try {
       const song = join(root, 'media', 'long.wav');
