@@ -162,6 +162,18 @@ describe('sync engine: versions, conflicts and lost receipts', () => {
       expect(await readFile(paths.get('job_b')!)).toEqual(b.get('files/a.m4a'));
     });
 
+    it('conflict: fail in a later pass does not send the second', async () => {
+      await song('job_a', 'Daft Punk');
+      await createSyncEngine(engineOptions({ routes })).runPass();
+      await song('job_b', 'DAFT PUNK');
+      expect(await createSyncEngine(engineOptions({ routes, conflict: 'fail' })).runPass()).toMatchObject({
+        delivered: 0,
+        failedFinal: 1,
+      });
+      expect(await readdir(join(nas, 'Music'))).toEqual(['Daft Punk']);
+      expect([...delivered().keys()]).toEqual(['job_a']);
+    });
+
     it('conflict: replace overwrites the first copy in its own folder, not a new folder beside it', async () => {
       await song('job_a', 'Daft Punk');
       await createSyncEngine(engineOptions({ routes })).runPass();
