@@ -9,35 +9,42 @@ import { SHARED_PROCESS_FILES } from './vitest.shared-process.ts';
  * size, and a long file that starts near the end runs alone and lengthens the whole run.
  */
 const LONGEST_FIRST = [
-  // Seconds in the clean-clone CI run of 09d1647 (the suite's own figures, 2 cores, 2 workers, quiet).
-  'services/instrumental-maker/test/outputs-busy-wait.test.ts', // 54
-  'packages/sync/test/dead-share-tools.test.ts', // 50
-  'packages/sync/test/delivery.test.ts', // 47
-  'services/youtube-retriever/test/fetch-youtube.test.ts', // 40
-  'services/instrumental-maker/test/cache.test.ts', // 38
-  'services/youtube-retriever/test/subscriptions.test.ts', // 36
-  'services/instrumental-maker/test/multi-host.test.ts', // 35
-  'packages/sync/test/backends-ssh.test.ts', // 35
-  'services/instrumental-maker/test/legacy.test.ts', // 31
-  'packages/separation/test/mdx-engine.test.ts', // 30
-  'packages/fsqueue/test/race.test.ts', // 29
-  'services/instrumental-maker/test/bundles.test.ts', // 25
+  // Seconds in the last clean-clone CI run before time22 (the suite's own figures, 2 cores, 2 workers;
+  // vitest 848 s), which named every file of 17 s and more. The files after those: under 17 s in that run,
+  // in the order of the clean-clone run of 09d1647 (its seconds).
+  'services/youtube-retriever/test/subscriptions.test.ts', // 54 (two yt-dlp downloads fewer since time22)
+  'services/instrumental-maker/test/multi-host.test.ts', // 44
+  'packages/separation/test/mdx-engine.test.ts', // 42
+  'services/youtube-retriever/test/fetch-youtube.test.ts', // 41
+  'packages/sync/test/dead-share-tools.test.ts', // 40
+  'services/instrumental-maker/test/outputs-busy-wait.test.ts', // 38
+  'services/instrumental-maker/test/legacy.test.ts', // 27
+  'services/web/test/dashboard.e2e.test.ts', // 25
+  'packages/fsqueue/test/race.test.ts', // 22
+  'services/instrumental-maker/test/bundle-swap.test.ts', // 21
+  'services/youtube-retriever/test/entry-identity.test.ts', // 21
   'packages/fsqueue/test/lease-sshfs.test.ts', // 21
-  'services/web/test/dashboard.e2e.test.ts', // 20
-  'services/instrumental-maker/test/bundle-swap.test.ts', // 20
-  'packages/cli/test/separate-eval-commands.test.ts', // 18
-  'packages/separation/test/inputs.test.ts', // 18
-  'services/web/test/mixer.e2e.test.ts', // 18
-  'services/instrumental-maker/test/input-replaced.test.ts', // 18
-  'services/youtube-retriever/test/entry-identity.test.ts', // 18
+  'packages/sync/test/delivery.test.ts', // 21
+  'services/youtube-retriever/test/fetch-youtube-requests.test.ts', // 20
+  'services/youtube-retriever/test/cli.test.ts', // 19
+  'packages/cli/test/separate-eval-commands.test.ts', // 19
+  'services/web/test/mixer.e2e.test.ts', // 19
+  'services/instrumental-maker/test/bundles.test.ts', // 18
+  'services/instrumental-maker/test/cache.test.ts', // 18
+  'services/instrumental-maker/test/remix-names.test.ts', // 18
   'services/instrumental-maker/test/scale.test.ts', // 18
+  'services/instrumental-maker/test/mdx-engine.test.ts', // 17
+  'services/nas-sync/test/dead-share-commands.test.ts', // 17
+  // 22 in that run; its long-input case makes its 90-s song without ffmpeg evaluating the signal since
+  // time22 (about half of that case's time, measured on a loaded machine).
+  'packages/separation/test/inputs.test.ts',
+  'packages/sync/test/backends-ssh.test.ts', // 35 in 09d1647's run
+  'services/instrumental-maker/test/input-replaced.test.ts', // 18
   'packages/sync/test/temp-vanished.test.ts', // 17
   'services/instrumental-maker/test/remix-multi-host.test.ts', // 17
-  'services/instrumental-maker/test/remix-names.test.ts', // 16
   'packages/cli/test/separate-outputs.test.ts', // 16
   'services/web/test/live-sync.e2e.test.ts', // 15
   'packages/sync/test/backends-local.test.ts', // 14
-  'services/nas-sync/test/dead-share-commands.test.ts', // 14
 ];
 
 /** The files in an order given by the seed (a Park-Miller generator driving a Fisher-Yates shuffle). */

@@ -18,6 +18,8 @@ export const CLI_ERRORS = defineErrors('@imk/cli', {
   // imk separate: a file it would write is already in --out (kept; --overwrite replaces it).
   OUTPUT_EXISTS: POLICY.conflict,
   SERVICE_UNAVAILABLE: { retryable: true, httpStatus: 503 },
+  // imk up / imk run: this host's state/ cannot be created or written (read-only, not ours, a file).
+  STATE_NOT_WRITABLE: POLICY.unavailable,
   UNHEALTHY: POLICY.unavailable,
   UNKNOWN_DOCUMENT: POLICY.badRequest,
   UNKNOWN_SERVICE: POLICY.badRequest,

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage, isImkError } from '@imk/errors';
+import { terminalText } from '@imk/log';
 import { COMMANDS } from './commands/index.ts';
 import { applyLogFormatFlag } from './log-format.ts';
 
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const code = isImkError(error) ? ` [${error.code}]` : '';
-    process.stderr.write(`imk: ${errorMessage(error)}${code}\n`);
+    process.stderr.write(`imk: ${terminalText(errorMessage(error))}${code}\n`);
     process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 1;
   }
 }

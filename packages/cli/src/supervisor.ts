@@ -6,6 +6,7 @@ import type { ServiceState } from '@imk/service';
 import { compositionFor } from './compose/index.ts';
 import { createHealthState, healthChecksOf, watchServiceHealth } from './service-health.ts';
 import { loadService, type LoadedService } from './services.ts';
+import { checkStateWritable } from './state-writable.ts';
 import './errors.ts';
 
 export type { ServiceState } from '@imk/service';
@@ -42,6 +43,7 @@ export interface RunServicesResult {
  */
 export async function runServices(options: RunServicesOptions): Promise<RunServicesResult> {
   const { logger } = options;
+  await checkStateWritable(options.root);
   const stop = new AbortController();
   const forward = (): void => stop.abort(options.signal.reason);
   if (options.signal.aborted) forward();
@@ -63,9 +65,25 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
   const snapshot = (): ServiceState[] => [...states.values()].map((s) => ({ ...s }));
   let ok = true;
   const results = new Map<string, unknown>();
+  // With the dashboard among them, the others start once it listens: a second `imk up` on a root where one
+  // runs stops at its port in use before its worker claims a job or its retrievers take a request. The
+  // address is announced (onListening) once they have started too.
+  let dashboardSettled = (): void => undefined;
+  const dashboard = loaded.some((s) => s.name === WEB)
+    ? new Promise<void>((resolve) => (dashboardSettled = resolve))
+    : Promise.resolve();
+  // Each other service once it has started (or will not): only then is "open <url>" said.
+  const started = new Map(loaded.filter((s) => s.name !== WEB).map((s) => [s.name, deferred()]));
 
-  const runs = loaded.map(async (service) => {
+  const runOne = async (service: LoadedService): Promise<void> => {
     const name = service.name;
+    if (name !== WEB) {
+      await dashboard;
+      if (stop.signal.aborted) {
+        states.set(name, { name, state: 'stopped' });
+        return;
+      }
+    }
     const beating = new AbortController();
     let listeningUrl: string | undefined;
     // The container health check (`imk healthcheck <name>`) reads this; the last beat records the end state,
@@ -114,9 +132,13 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       extra.onListening = (url: string) => {
         listeningUrl = url;
         health.running(url);
-        options.onListening?.(url);
+        dashboardSettled();
+        void Promise.all([...started.values()].map((d) => d.promise)).then(() => options.onListening?.(url));
       };
-    } else health.running();
+    } else {
+      health.running();
+      started.get(name)?.resolve();
+    }
     try {
       const result = await service.start({
         root: options.root,
@@ -144,7 +166,14 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       // The last beat records the end state: on disk before runServices returns.
       await heartbeat.stop();
     }
-  });
+  };
+  // However the dashboard's run ends (a throw before it starts included), the others are let go.
+  const runs = loaded.map((service) =>
+    runOne(service).finally(() => {
+      if (service.name === WEB) dashboardSettled();
+      started.get(service.name)?.resolve();
+    }),
+  );
   await Promise.all(runs);
   options.signal.removeEventListener('abort', forward);
   return { ok, states: snapshot(), results };
@@ -163,6 +192,12 @@ export async function runOneService(
   const result = await runServices({ ...rest, names: [name], ...(extras && { extras: { [name]: extras } }) });
   const outcome = result.results.get(name) as { ok?: unknown } | undefined;
   return { ok: result.ok && outcome?.ok !== false, summary: result.states[0] };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 function isAbort(error: unknown): boolean {

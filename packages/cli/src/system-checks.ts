@@ -4,6 +4,7 @@ import { loadServiceConfig } from '@imk/config';
 import { nearestExisting, type CheckResult, type DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { formatBytes } from '@imk/log';
+import { notifyProgramsCheck } from '@imk/notify';
 import { bytesFromMb, loadOperationsConfig, measureDiskSpace } from '@imk/ops';
 import { configFiles } from './config-reference.ts';
 
@@ -90,9 +91,9 @@ const diskGuardCheck: DoctorCheck = {
 };
 
 /**
- * Checks of the system as a whole (`imk doctor`): every config file, and the disk guard. Each service's own
- * checks are in its definition (defineService's doctorChecks).
+ * Checks of the system as a whole (`imk doctor`): every config file, the disk guard, and the programs
+ * notifications need. Each service's own checks are in its definition (defineService's doctorChecks).
  */
 export async function operationsChecks(): Promise<DoctorCheck[]> {
-  return [...(await configChecks()), diskGuardCheck];
+  return [...(await configChecks()), diskGuardCheck, notifyProgramsCheck];
 }

@@ -11,6 +11,8 @@ export const SECRET_ERRORS = {
 /** Every code @imk/config throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */
 export const CONFIG_ERRORS = defineErrors('@imk/config', {
   CONFIG_INVALID: POLICY.unavailable,
+  /** The root (or its config/) is a file where a folder must be: readConfigFile says which. */
+  ROOT_NOT_A_FOLDER: POLICY.unavailable,
   ...SECRET_ERRORS,
   /** A data folder config/paths.yaml places is missing (an unmounted share?), not a folder or not writable. */
 });

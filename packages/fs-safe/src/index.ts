@@ -18,6 +18,8 @@ export type { MoveToFreeNameOptions } from './no-clobber.ts';
 export { copyOpenedFile, copyUntrustedFile } from './copy-untrusted.ts';
 export type { CopiedFile, CopyOpenedOptions } from './copy-untrusted.ts';
 export { listEntriesOrEmpty, listNamesOrEmpty } from './list-names.ts';
+export { mayNotBeUtf8, renameNamesNotUtf8 } from './names-not-utf8.ts';
+export type { RenameLogger, RenameNamesOptions, RenamedEntry } from './names-not-utf8.ts';
 export {
   UntrustedFileError,
   appendUntrustedFile,
@@ -37,6 +39,7 @@ export { DEFAULT_TEXT_CAP, capText, cutText } from './cap.ts';
 export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';
 export { FS_SAFE_ERRORS } from './errors.ts';
 export { describeKind } from './file-kind.ts';
+export type { FileKindInfo } from './file-kind.ts';
 export { isNoRoomError, writeError } from './write-error.ts';
 export {
   FILE_TOO_BIG,

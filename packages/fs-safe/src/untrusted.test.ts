@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { retryableOf } from '@imk/errors';
+import { errorMessage, retryableOf } from '@imk/errors';
 import { digestFile } from './hash.ts';
 import { readUntrustedFile, readUntrustedText } from './untrusted.ts';
 
@@ -56,6 +56,18 @@ describe('readUntrustedFile', async () => {
     const error = await readUntrustedFile(join(dir, 'zero-followed.json'), options).catch((e: unknown) => e);
     expect(String(error)).toMatch(/zero-followed\.json is a character device, not a regular file/);
     expect((error as { details: { kind?: string } }).details.kind).toBe('a character device');
+  });
+
+  it('with followLinks, says a loop of links is a loop, not a link it refused to follow', async () => {
+    await symlink('loop-a.env', join(dir, 'loop-b.env'));
+    await symlink('loop-b.env', join(dir, 'loop-a.env'));
+    const options = { maxBytes: 100, followLinks: true, name: '--env loop-a.env' };
+    const error = await readUntrustedFile(join(dir, 'loop-a.env'), options).catch((e: unknown) => e);
+    expect(errorMessage(error)).toBe(
+      '--env loop-a.env is a loop of symbolic links (ELOOP): it leads to no file; point the link at the file meant',
+    );
+    expect((error as { code?: string }).code).toBe('FILE_IS_SYMLINK');
+    expect(retryableOf(error)).toBe(false);
   });
 
   it('refuses a device, a socket and a folder', async () => {

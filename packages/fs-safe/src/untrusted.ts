@@ -1,7 +1,7 @@
 import { constants, lstatSync, type Stats } from 'node:fs';
 import { lstat, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { isAbsolute, relative, sep } from 'node:path';
-import { ImkError } from '@imk/errors';
+import { ImkError, markSaidAs } from '@imk/errors';
 import { FS_SAFE_ERRORS } from './errors.ts';
 import { describeKind } from './file-kind.ts';
 
@@ -133,6 +133,16 @@ export async function openUntrusted(
   try {
     before = await (options.followLinks === true ? stat(path) : lstat(path));
   } catch (error) {
+    // Links are followed here: ELOOP is a loop of them, not a link refused ("links are not followed").
+    if (options.followLinks === true && (error as NodeJS.ErrnoException).code === 'ELOOP') {
+      markSaidAs(error, 'ELOOP');
+      throw new UntrustedFileError(
+        'FILE_IS_SYMLINK',
+        `${name} is a loop of symbolic links (ELOOP): it leads to no file; point the link at the file meant`,
+        name,
+        error,
+      );
+    }
     throw untrustedErrnoError(error, name);
   }
   if (!before.isFile()) throw refuseKind(before, name);

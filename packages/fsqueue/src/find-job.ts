@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { listNamesOrEmpty, pathExists } from '@imk/fs-safe';
+import { lstat } from 'node:fs/promises';
+import { isAbsentErrno } from '@imk/errors';
+import { listEntriesOrEmpty, pathExists } from '@imk/fs-safe';
 import { readAttempts } from './bundle-state.ts';
 import {
   ARCHIVE_DIRS,
@@ -39,20 +41,33 @@ export async function findJobFolders(
   if (await pathExists(tmp)) found.push({ state: 'tmp', dir: tmp });
   const ready = join(queueDir, readyName(jobId));
   if (await pathExists(ready)) found.push({ state: 'ready', dir: ready });
-  for (const name of await listNamesOrEmpty(join(queueDir, CLAIMED_DIR))) {
-    if (parseTokenName(name)?.jobId === jobId)
-      found.push({ state: 'claimed', dir: join(queueDir, CLAIMED_DIR, name) });
+  // In claimed/ and the archives only real folders are the job's (see inspect.ts): a link named like it, to
+  // a folder elsewhere, is never taken for its bundle.
+  for (const entry of await listEntriesOrEmpty(join(queueDir, CLAIMED_DIR))) {
+    if (entry.isDirectory() && parseTokenName(entry.name)?.jobId === jobId)
+      found.push({ state: 'claimed', dir: join(queueDir, CLAIMED_DIR, entry.name) });
   }
   for (const state of ARCHIVE_STATES) {
     const archive = join(queueDir, ARCHIVE_DIRS[state]);
     const plain = join(archive, readyName(jobId));
-    if (await pathExists(plain)) found.push({ state, dir: plain });
+    if (await isRealFolder(plain)) found.push({ state, dir: plain });
     if (!thorough) continue;
-    for (const name of await listNamesOrEmpty(archive)) {
-      if (parseTokenName(name)?.jobId === jobId) found.push({ state, dir: join(archive, name) });
+    for (const entry of await listEntriesOrEmpty(archive)) {
+      if (entry.isDirectory() && parseTokenName(entry.name)?.jobId === jobId)
+        found.push({ state, dir: join(archive, entry.name) });
     }
   }
   return found;
+}
+
+/** Whether `path` is a folder itself (lstat: a link to one is not); false when nothing is there. */
+async function isRealFolder(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isDirectory();
+  } catch (error) {
+    if (isAbsentErrno(error)) return false;
+    throw error;
+  }
 }
 
 /** Where a job is now: the first folder of that id (ready before claimed before archives), or undefined. */

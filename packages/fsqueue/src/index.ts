@@ -33,7 +33,7 @@ export {
   listQueueJobs,
   listQueueNames,
 } from './inspect.ts';
-export type { ListQueueJobsOptions } from './inspect.ts';
+export type { ListQueueJobsOptions, NotFolderListener } from './inspect.ts';
 export { listRejected, readRejection } from './rejected.ts';
 export { readArchiveOutcome, readArchiveReason } from './outcome.ts';
 export type { ArchiveOutcome } from './outcome.ts';

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readAttempts } from './bundle-state.ts';
 import { consumerOfToken } from './context.ts';
-import { fileSystemNow, listNamesOrEmpty } from '@imk/fs-safe';
+import { describeKind, fileSystemNow, listEntriesOrEmpty, listNamesOrEmpty } from '@imk/fs-safe';
 import type { QueueEntry } from './find-job.ts';
 import {
   ARCHIVE_DIRS,
@@ -39,11 +39,16 @@ export function archivedJobId(name: string): string | undefined {
 
 /**
  * Folder names per state (no file reads), shared by counts and listings. Only the folders holding the
- * wanted states are listed: asking for the jobs in progress never lists the (large) archives.
+ * wanted states are listed: asking for the jobs in progress never lists the (large) archives. In claimed/
+ * and the archives only real folders are jobs (the kinds come with the listing): a link there, to a loop
+ * or to a folder elsewhere, was listed as a job, and followed by whoever read it (the ledger's rebuild
+ * stopped on it; "Separate again" copied the files of the folder it led to). Each one left out is told to
+ * `onNotFolder`. Names at the top of the queue are listed as they are: consumers reject the bad ones.
  */
 async function folders(
   queueDir: string,
   states: readonly JobState[] = JOB_STATES,
+  onNotFolder?: NotFolderListener,
 ): Promise<{ state: JobState; jobId: string; dir: string }[]> {
   const found: { state: JobState; jobId: string; dir: string }[] = [];
   if (states.includes('ready') || states.includes('tmp'))
@@ -53,9 +58,12 @@ async function folders(
     }
   for (const [state, folder] of STATE_FOLDERS) {
     if (!states.includes(state)) continue;
-    for (const name of await listNamesOrEmpty(join(queueDir, folder))) {
-      const jobId = archivedJobId(name);
-      if (jobId !== undefined) found.push({ state, jobId, dir: join(queueDir, folder, name) });
+    for (const entry of await listEntriesOrEmpty(join(queueDir, folder))) {
+      const jobId = archivedJobId(entry.name);
+      if (jobId === undefined) continue;
+      const dir = join(queueDir, folder, entry.name);
+      if (entry.isDirectory()) found.push({ state, jobId, dir });
+      else onNotFolder?.(dir, describeKind(entry));
     }
   }
   return found;
@@ -91,9 +99,14 @@ export async function countJobs(queueDir: string): Promise<QueueCounts> {
   return counts;
 }
 
+/** Told of an entry of claimed/ or an archive named like a job that is not a real folder (left out). */
+export type NotFolderListener = (dir: string, kind: string) => void;
+
 export interface ListQueueJobsOptions {
   /** Only these states (only their folders are listed). @default every state */
   states?: readonly JobState[];
+  /** Told of each entry of claimed/ or an archive left out for not being a real folder (a link, a file). */
+  onNotFolder?: NotFolderListener;
 }
 
 /**
@@ -105,7 +118,7 @@ export async function listQueueJobs(
   options: ListQueueJobsOptions = {},
 ): Promise<QueueEntry[]> {
   const result: QueueEntry[] = [];
-  for (const entry of await folders(queueDir, options.states))
+  for (const entry of await folders(queueDir, options.states, options.onNotFolder))
     result.push({ ...entry, attempts: entry.state === 'tmp' ? 0 : await readAttempts(entry.dir) });
   return result;
 }

@@ -80,7 +80,7 @@ class FsQueue implements Queue {
       noteRetryDelay: (jobId, key, delayMs) => void this.index.noteRetryDelay(jobId, key, delayMs),
       onReject: options.onReject,
     };
-    this.index = new ReadyIndex(this.queueDir);
+    this.index = new ReadyIndex(this.queueDir, this.ctx.logger);
     this.observer = new LeaseObserver(this.ctx, this.leaseMs);
     this.sweeper = new TmpSweeper(this.queueDir, options.tmpMaxAgeMs ?? DEFAULT_TMP_MAX_AGE_MS, logger);
   }

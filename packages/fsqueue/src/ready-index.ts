@@ -1,9 +1,17 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { describeKind, listNamesOrEmpty, parseUntrustedJson, readUntrustedText } from '@imk/fs-safe';
+import {
+  describeKind,
+  listNamesOrEmpty,
+  mayNotBeUtf8,
+  parseUntrustedJson,
+  readUntrustedText,
+  renameNamesNotUtf8,
+  type RenameLogger,
+} from '@imk/fs-safe';
 import { JOB_FILE, JOB_PRIORITY } from '@imk/protocol';
-import { parseReadyName } from './names.ts';
+import { READY_PREFIX, TMP_SUFFIX, parseReadyName } from './names.ts';
 import { badReadyName } from './quarantine.ts';
 
 /** What a consumer remembers of one ready bundle. A ready bundle's job.json never changes, so it is read once. */
@@ -44,7 +52,10 @@ export class ReadyIndex {
   /** Entries that look like bundles but cannot be claimed (bad name, a link, not a folder), with why. */
   private readonly invalid = new Map<string, string>();
 
-  constructor(private readonly queueDir: string) {}
+  constructor(
+    private readonly queueDir: string,
+    private readonly logger?: RenameLogger,
+  ) {}
 
   /** A watcher saw this name appear. */
   hint(name: string): void {
@@ -66,7 +77,16 @@ export class ReadyIndex {
 
   /** Lists the queue folder and brings the index in line with it. */
   async refresh(): Promise<void> {
-    const names = await listNamesOrEmpty(this.queueDir);
+    let names = await listNamesOrEmpty(this.queueDir);
+    // A bundle folder whose name is not UTF-8 (a script on an old Windows share made `job_caf\xe9`) is listed
+    // with U+FFFD, a name that opens nothing: it sat in the queue for ever, never claimed nor rejected. It
+    // is given its Windows-1252 reading (`job_café`), as drop folders do, then claimed (or rejected with a
+    // reason) like any bundle. A producer's `.tmp` folder is its own until published, so it is left alone.
+    const looksReady = (name: string) => name.startsWith(READY_PREFIX) && !name.endsWith(TMP_SUFFIX);
+    if (names.some((name) => looksReady(name) && mayNotBeUtf8(name))) {
+      const renamed = await renameNamesNotUtf8(this.queueDir, this.logger, { only: isReadyNameBytes });
+      if (renamed.length > 0) names = await listNamesOrEmpty(this.queueDir);
+    }
     this.listedAt = performance.now();
     this.hints.clear();
     const present = new Set<string>();
@@ -208,6 +228,14 @@ export class ReadyIndex {
       dropped: false,
     };
   }
+}
+
+/** Whether a name's bytes are those of a ready bundle folder (`job_…`, not a producer's `job_….tmp`). */
+function isReadyNameBytes(name: Buffer): boolean {
+  return (
+    name.subarray(0, READY_PREFIX.length).toString('latin1') === READY_PREFIX &&
+    !name.toString('latin1').endsWith(TMP_SUFFIX)
+  );
 }
 
 /** Largest job.json read for its priority (the claim reads it again with the bundle's own limit). */

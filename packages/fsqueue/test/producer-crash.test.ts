@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, utimes, writeFile } from 'node:fs/promises';
+import { lutimes, mkdir, open, readFile, readdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -168,6 +168,56 @@ describe('the sweep of .tmp folders on a host whose clock is days off the file s
     await utimes(join(tmp, 'audio.wav'), left, left);
     await utimes(tmp, left, left);
     expect(await sweepWithClock(queueDir, -3 * DAY)).toBe(1);
+    expect(await readdir(queueDir)).toEqual([]);
+  });
+});
+
+// A producer's folder is the producer's: its links are part of it as links. The sweeper's walk followed
+// them: a loop (`x -> .`) stopped it (ELOOP), a link to a folder that keeps changing made the abandoned
+// folder look written to, so neither was ever removed (and a link to `/` walked the whole host each time).
+describe('the sweep of an abandoned .tmp folder that holds links', () => {
+  it('removes it (the links as links, never what they lead to)', async () => {
+    const queueDir = join(root, 'q');
+    const tmp = join(queueDir, 'job_links.tmp');
+    const outside = join(root, 'busy-folder');
+    await mkdir(tmp, { recursive: true });
+    await mkdir(outside, { recursive: true });
+    await writeFile(join(outside, 'today.log'), 'written to just now');
+    await writeFile(join(tmp, 'audio.wav'), 'left behind');
+    await symlink('.', join(tmp, 'loop'));
+    await symlink(outside, join(tmp, 'logs'));
+    const left = new Date(Date.now() - 3 * 3600_000);
+    for (const name of ['loop', 'logs']) await lutimes(join(tmp, name), left, left);
+    await utimes(join(tmp, 'audio.wav'), left, left);
+    await utimes(tmp, left, left);
+    const queue = createQueue({ queueDir, watch: false, tmpMaxAgeMs: 3600_000, maintenance: false });
+    try {
+      expect(await queue.sweepTmp()).toBe(1);
+    } finally {
+      await queue.close();
+    }
+    expect(await readdir(queueDir)).toEqual([]);
+    expect(await readFile(join(outside, 'today.log'), 'utf8')).toBe('written to just now');
+  });
+});
+
+describe('the sweep of an abandoned .tmp folder whose name is not UTF-8', () => {
+  it('removes it like any other (it was listed as a name that opens nothing, and kept for ever)', async () => {
+    const queueDir = join(root, 'q');
+    // `job_café.tmp` with é as the one byte 0xE9 (Windows-1252), as a producer on an old share names it.
+    const tmp = Buffer.from(join(queueDir, 'job_café.tmp'), 'latin1');
+    await mkdir(tmp, { recursive: true });
+    const file = Buffer.concat([tmp, Buffer.from('/audio.wav')]);
+    await writeFile(file, 'left behind');
+    const left = new Date(Date.now() - 3 * 3600_000);
+    await utimes(file, left, left);
+    await utimes(tmp, left, left);
+    const queue = createQueue({ queueDir, watch: false, tmpMaxAgeMs: 3600_000, maintenance: false });
+    try {
+      expect(await queue.sweepTmp()).toBe(1);
+    } finally {
+      await queue.close();
+    }
     expect(await readdir(queueDir)).toEqual([]);
   });
 });

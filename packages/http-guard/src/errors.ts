@@ -18,6 +18,20 @@ export const HTTP_GUARD_ERRORS = defineErrors('@imk/http-guard', {
   REQUEST_TOO_LARGE: { retryable: false, httpStatus: 413 },
   // A body whose Content-Type says JSON that does not parse, or is empty (FST_ERR_CTP_INVALID_JSON_BODY).
   REQUEST_BODY_INVALID: { retryable: false, httpStatus: 400 },
+  // No route has this path (Fastify's own 404 said "Not Found" where a code belongs).
+  ROUTE_NOT_FOUND: { retryable: false, httpStatus: 404 },
+  // A path routed for other methods only (PUT on a GET route): the answer's Allow header lists them.
+  METHOD_NOT_ALLOWED: { retryable: false, httpStatus: 405 },
+  // A path that is not a URL (a % not followed by two hex digits, bytes that are not UTF-8).
+  BAD_URL: { retryable: false, httpStatus: 400 },
+  // A part of the path longer than the router takes (a 300-character job id).
+  URL_TOO_LONG: { retryable: false, httpStatus: 414 },
+  // Request headers (a URL, cookies) over Node's limit (16 KiB by default), refused before Fastify sees them.
+  HEADERS_TOO_LARGE: { retryable: false, httpStatus: 431 },
+  // A request that is not HTTP as Node's parser reads it (a malformed request line or header).
+  BAD_REQUEST: { retryable: false, httpStatus: 400 },
+  // The client sent its request too slowly (Node's requestTimeout): the same request may pass another time.
+  REQUEST_TIMEOUT: { retryable: true, httpStatus: 408 },
   // Too many wrong tokens from one address: the same request succeeds after Retry-After.
   TOO_MANY_ATTEMPTS: { retryable: true, httpStatus: 429 },
   // An allowedHosts entry of the server's config that is no host name (a URL, a path): the server does not

@@ -4,6 +4,7 @@ import { CACHE_CONTROL, SECURITY_HEADERS } from './headers.ts';
 import { createHostPolicy, type HostPolicyOptions } from './hosts.ts';
 import { changesState, checkBodyType, checkOrigin, type Refusal } from './request-checks.ts';
 import { replyRequestError, type RequestErrorOptions } from './request-errors.ts';
+import { recordRoutes, replyNoRoute } from './routing.ts';
 
 export interface HttpGuardOptions extends HostPolicyOptions, RequestErrorOptions {
   /** The app's answer to every error other than Fastify's refusals of a body. @default Fastify's own */
@@ -15,10 +16,14 @@ export interface HttpGuardOptions extends HostPolicyOptions, RequestErrorOptions
  * on every response; on every request the Host header is checked (DNS rebinding); on every state-changing
  * request the Origin / Sec-Fetch-Site and the body type. Register it before any other hook or route. It is
  * the app's error handler too: Fastify's refusals of a body (too large, not JSON) answer with a code of its
- * catalogue that says the limit and what to do (requestErrorRefusal); `onError` answers the rest.
+ * catalogue that says the limit and what to do (requestErrorRefusal); `onError` answers the rest. A request no
+ * route takes is answered `404 ROUTE_NOT_FOUND`, or `405 METHOD_NOT_ALLOWED` with `Allow` when its path is
+ * routed for other methods (replyNoRoute). Give `Fastify()` the guard's `frameworkErrors` too.
  */
 export function registerHttpGuard(app: FastifyInstance, options: HttpGuardOptions): void {
   const policy = createHostPolicy(options);
+  const routes = recordRoutes(app);
+  app.setNotFoundHandler((request, reply) => replyNoRoute(request, reply, routes));
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     // On the raw response, so hijacked replies (event streams) and errors carry them too.
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.raw.setHeader(name, value);

@@ -1,4 +1,7 @@
 export { registerHttpGuard } from './guard.ts';
+export { clientErrorHandler } from './client-errors.ts';
+export { frameworkErrors, recordRoutes, replyNoRoute } from './routing.ts';
+export type { RouteTable } from './routing.ts';
 export type { HttpGuardOptions } from './guard.ts';
 export { CACHE_CONTROL, CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './headers.ts';
 export { createHostPolicy, isLoopbackHost, normalizeAddress, parseAuthority } from './hosts.ts';

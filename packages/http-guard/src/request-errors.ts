@@ -19,8 +19,9 @@ function size(bytes: number): string {
 
 /**
  * Fastify's own refusals of a request's body, before any route ran (a body over the body limit, JSON that
- * does not parse, an empty JSON body), as refusals of ours: a code of HTTP_GUARD_ERRORS and a message that
- * names the limit and what to do. They answered with Fastify's codes (FST_ERR_CTP_BODY_TOO_LARGE), which
+ * does not parse or holds "__proto__", an empty JSON body), and @fastify/static's of a path with a NUL byte
+ * or "..", as refusals of ours: a code of HTTP_GUARD_ERRORS and a message that names the limit and what
+ * to do. They answered with Fastify's codes (FST_ERR_CTP_BODY_TOO_LARGE), which
  * no catalogue names, and "Request body is too large" without the limit or a way to raise it. Undefined for
  * any other error.
  */
@@ -44,11 +45,21 @@ export function requestErrorRefusal(
       message: `the request body${sent} is larger than the ${size(limit)} this server takes (${where}): ${raise}`,
     };
   }
-  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
     return {
       error: 'REQUEST_BODY_INVALID',
-      message: `the request body of ${where} is ${code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'empty' : 'not valid JSON'}, but its Content-Type says JSON: send a JSON document`,
+      message: `the request body of ${where} is empty, but its Content-Type says JSON: send a JSON document`,
     };
+  // Fastify's parser refuses a "__proto__" key (and "constructor": {"prototype": …}) with the same error as
+  // text that does not parse, keeping no cause: the message says both, or a valid document looked broken.
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+    return {
+      error: 'REQUEST_BODY_INVALID',
+      message: `the request body of ${where} is not valid JSON, or holds a "__proto__" key or "constructor": {"prototype": …}, which are refused; its Content-Type says JSON: send a JSON document without them`,
+    };
+  // @fastify/static refuses a path with ".." or a NUL byte: nothing is there to serve.
+  if (code === 'FST_STATIC_FORBIDDEN_PATH')
+    return { error: 'ROUTE_NOT_FOUND', message: `nothing is at ${where} on this server` };
   return undefined;
 }
 

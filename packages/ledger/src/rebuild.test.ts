@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { publishBundle } from '@imk/fsqueue';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLedger, rebuildLedger } from './index.ts';
@@ -165,6 +166,39 @@ describe('rebuildLedger and cancelled jobs', () => {
         'cancelled by imk cancel while running (stage separate): wrong song',
       );
       expect(ledger.listJobs({ state: 'cancelled' }).map((j) => j.job_id)).toEqual(['stopped']);
+    } finally {
+      ledger.close();
+    }
+  });
+});
+
+// The archives are in queue folders others can write to: a link, a loop of links or a FIFO named like an
+// archived job made stat throw (ELOOP, ENOENT) and the whole rebuild stop; a link to a bundle elsewhere was
+// followed and recorded as a job of this queue.
+describe('rebuildLedger and entries of an archive that are not job folders', () => {
+  it('rebuilds the real jobs and names each entry it left out', async () => {
+    await archived('succeeded', 'real', { 'imk-result.json': {} }, new Date(2026, 0, 1));
+    const archive = (state: string, id: string) => join(root, 'queues', 'other', state, `job_${id}@h.x`);
+    await symlink(`job_loop@h.x`, archive('succeeded', 'loop'));
+    await mkdir(join(root, 'queues', 'other', 'failed'), { recursive: true });
+    await symlink(join(root, 'nowhere'), archive('failed', 'dangling'));
+    // A real bundle elsewhere, linked into rejected/: not a job of this queue.
+    await archived('elsewhere', 'linked', {}, new Date(2026, 0, 2));
+    await mkdir(join(root, 'queues', 'other', 'rejected'), { recursive: true });
+    await symlink(archive('elsewhere', 'linked'), archive('rejected', 'linked'));
+    await execa('mkfifo', [archive('succeeded', 'fifo')]);
+
+    const result = await rebuildLedger({ root });
+    expect(result).toMatchObject({ jobs: 1, folders: 1 });
+    expect(result.problems.sort()).toEqual([
+      'queues/other/failed/job_dangling@h.x is a symbolic link, not a job folder; left out (links are not followed)',
+      'queues/other/rejected/job_linked@h.x is a symbolic link, not a job folder; left out (links are not followed)',
+      'queues/other/succeeded/job_fifo@h.x is a FIFO (named pipe), not a job folder; left out',
+      'queues/other/succeeded/job_loop@h.x is a symbolic link, not a job folder; left out (links are not followed)',
+    ]);
+    const ledger = openLedger({ root });
+    try {
+      expect(ledger.listJobs({}).map((job) => job.job_id)).toEqual(['real']);
     } finally {
       ledger.close();
     }

@@ -23,7 +23,7 @@ export interface RebuildResult {
   folders: number;
   manifests: number;
   artifacts: number;
-  /** Manifests that did not validate (skipped, each with its reason). */
+  /** Queue entries that are not job folders and manifests that did not validate (skipped, each with its reason). */
   problems: string[];
   /** Where a corrupt ledger file was moved (`<file>.corrupt-<time>`) before this rebuild, if it was. */
   movedAside?: string;
@@ -126,8 +126,11 @@ export function recordManifest(ledger: Ledger, seen: SeenManifest, known: boolea
 export async function rebuildLedger(options: RebuildLedgerOptions): Promise<RebuildResult> {
   // Unset: where config/paths.yaml (or IMK_PATHS__*) puts them, as every service reads them.
   const paths = resolvePaths(options.root);
-  const folders = await scanQueues(options.queues ?? paths.queues);
-  const { manifests, problems } = await scanOutputs(options.outputs ?? paths.outputs);
+  const scanned = await scanQueues(options.queues ?? paths.queues);
+  const { folders } = scanned;
+  const outputs = await scanOutputs(options.outputs ?? paths.outputs);
+  const { manifests } = outputs;
+  const problems = [...scanned.problems, ...outputs.problems];
   folders.sort((a, b) => a.at.localeCompare(b.at));
   let movedAside: string | undefined;
   // Rebuilding is the cure for a corrupt ledger: it is moved aside (kept) and a new one made.

@@ -1,5 +1,7 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { isAbsentErrno } from '@imk/errors';
+import { describeKind } from '@imk/fs-safe';
 import { JOB_STATES, listQueueJobs, listQueueNames, readArchiveOutcome, type QueueEntry } from '@imk/fsqueue';
 import {
   describeLeftOut,
@@ -10,6 +12,7 @@ import {
   type AnyManifest,
 } from '@imk/protocol';
 import type { LedgerState } from './types.ts';
+import type { Stats } from 'node:fs';
 
 /** One job folder seen in a queue. */
 export interface SeenFolder {
@@ -38,9 +41,8 @@ function objectOf(value: unknown): Record<string, unknown> | undefined {
     : undefined;
 }
 
-async function seen(queue: string, entry: QueueEntry, state: LedgerState): Promise<SeenFolder> {
+async function seen(queue: string, entry: QueueEntry, state: LedgerState, info: Stats): Promise<SeenFolder> {
   const { dir } = entry;
-  const info = await stat(dir);
   // Bundles are untrusted: job.json and the queue's outcome files are read through their owners, which
   // refuse a FIFO or a link to /dev/zero (it would hang or fill the rebuild).
   const outcome = await readArchiveOutcome(entry);
@@ -61,14 +63,40 @@ async function seen(queue: string, entry: QueueEntry, state: LedgerState): Promi
 /** The states the folders alone can tell (a producer's `.tmp` folder is not a job yet). */
 const FOLDER_STATES = JOB_STATES.filter((state) => state !== 'tmp');
 
-/** Every job folder in every queue under `queuesDir`: ready, claimed and archived, listed by fsqueue. */
-export async function scanQueues(queuesDir: string): Promise<SeenFolder[]> {
-  const found: SeenFolder[] = [];
+/**
+ * Every job folder in every queue under `queuesDir`: ready, claimed and archived, listed by fsqueue. An
+ * entry of claimed/ or an archive that is not a real folder (a symbolic link, a loop of links, a file or a
+ * FIFO someone put there) is no job folder: fsqueue leaves it out, and it is named in `problems`; it had
+ * stopped the whole rebuild (ELOOP, ENOENT from stat), or been followed and recorded as a job of this
+ * queue. A folder removed between the listing and the look (retention) is simply not there any more.
+ */
+export async function scanQueues(queuesDir: string): Promise<{ folders: SeenFolder[]; problems: string[] }> {
+  const folders: SeenFolder[] = [];
+  const problems: string[] = [];
+  const notFolder = (dir: string, kind: string) => {
+    const why = kind === 'a symbolic link' ? ' (links are not followed)' : '';
+    problems.push(`${relative(join(queuesDir, '..'), dir)} is ${kind}, not a job folder; left out${why}`);
+  };
   for (const queue of await listQueueNames(queuesDir)) {
-    for (const entry of await listQueueJobs(join(queuesDir, queue), { states: FOLDER_STATES }))
-      if (entry.state !== 'tmp') found.push(await seen(queue, entry, entry.state));
+    const entries = await listQueueJobs(join(queuesDir, queue), {
+      states: FOLDER_STATES,
+      onNotFolder: notFolder,
+    });
+    for (const entry of entries) {
+      if (entry.state === 'tmp') continue;
+      let info: Stats;
+      try {
+        info = await lstat(entry.dir);
+      } catch (error) {
+        if (isAbsentErrno(error)) continue; // removed since the listing (retention, a claim moving on)
+        throw error;
+      }
+      // Replaced since the listing (or a ready name that is a link, which its consumer rejects).
+      if (!info.isDirectory()) notFolder(entry.dir, describeKind(info));
+      else folders.push(await seen(queue, entry, entry.state, info));
+    }
   }
-  return found;
+  return { folders, problems };
 }
 
 /**

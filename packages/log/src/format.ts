@@ -63,6 +63,22 @@ export function oneLine(text: string): string {
   );
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what is looked for
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text a command prints to a terminal: every control character but the line break and the tab shown as a
+ * JSON escape (`\u001b`, `\r`), as oneLine does. What `imk jobs`, `imk job` and an error print carries text
+ * from files others wrote (a job.json's artist and title, a rejection's reason): an escape sequence in it
+ * was obeyed by the user's terminal (a cleared screen, a rewritten window title, hidden lines).
+ */
+export function terminalText(text: string): string {
+  return text.replace(
+    CONTROL_BUT_LINES,
+    (char) => ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** The fields pino-pretty prints as they are (messageFormat's): every other one is shown as JSON. */
 const SHOWN_RAW = ['msg', 'service', 'job_id'] as const;
 

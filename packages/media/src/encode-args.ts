@@ -31,6 +31,12 @@ export interface CoverArgs {
   codecArgs: string[];
 }
 
+/**
+ * Largest cover image read, in bytes: cover art is kilobytes to a few megabytes (a 3000×3000 PNG is about
+ * 20 MB); a larger "cover" is no picture to embed, and reading it whole would cost that much memory.
+ */
+export const COVER_MAX_BYTES = 32 * 1024 * 1024;
+
 export interface CoverOptions {
   /**
    * The folder someone else writes that the cover comes from (a job's bundle): the opened image must be
@@ -60,12 +66,13 @@ export async function coverArgs(
 
 /**
  * The codec of the picture in `cover` (png, mjpeg, webp…); ImkError COVER_UNREADABLE naming the file when
- * it holds none. A caller that can go on without a cover asks this first (the worker: a warning, no cover).
+ * it holds none, or is larger than COVER_MAX_BYTES (never read then). A caller that can go on without a
+ * cover asks this first (the worker: a warning, no cover).
  */
 export async function coverCodec(cover: string, options: CoverOptions = {}): Promise<string> {
   let codec: string | undefined;
   try {
-    const info = await probeMedia(cover, { requireAudio: false, ...options });
+    const info = await probeMedia(cover, { requireAudio: false, maxBytes: COVER_MAX_BYTES, ...options });
     // An image demuxer picked by the file's extension reports a 0x0 picture when the bytes are not an image.
     codec = info.streams.find((s) => s.type === 'video' && (s.width ?? 0) > 0 && (s.height ?? 0) > 0)?.codec;
   } catch (error) {

@@ -16,7 +16,7 @@ export { boundFor, heldOpen, openInputs, withOpenInputs, withinDir } from './unt
 export type { OpenedFolder, OpenedInputs, OpenInputsOptions, Within } from './untrusted-inputs.ts';
 export { AUDIO_FORMATS, DEFAULT_BITRATE, encodeAudio, encoderInputPeak } from './encode.ts';
 export type { AudioFormat, EncodeOptions, EncodeResult } from './encode.ts';
-export { coverCodec } from './encode-args.ts';
+export { COVER_MAX_BYTES, coverCodec } from './encode-args.ts';
 export type { AudioTags } from './encode-args.ts';
 export {
   EBUR128_FILTER,

@@ -65,6 +65,13 @@ export interface ProbeOptions {
    * probes, then copies and hashes, one dropped file). The caller closes it.
    */
   handle?: FileHandle;
+  /**
+   * Largest file probed, in bytes, for a use whose files are small (a cover image): a larger one is
+   * MEDIA_UNREADABLE before ffprobe runs. ffprobe reads an image whole into memory (a 1.5 GB `cover.jpg`
+   * of zeros took 1.5 GB), so a huge file where a small one belongs cost a worker gigabytes per look.
+   * @default no limit (songs and videos are as large as they are)
+   */
+  maxBytes?: number;
 }
 
 /**
@@ -93,6 +100,12 @@ export async function probeMedia(file: string, options: ProbeOptions = {}): Prom
         });
       }
       size = opened;
+      if (options.maxBytes !== undefined && size > options.maxBytes)
+        throw new ImkError(
+          'MEDIA_UNREADABLE',
+          `media file ${file} is too large for its use (${size} bytes; at most ${options.maxBytes} are read here)`,
+          { details: { file, bytes: size, max_bytes: options.maxBytes } },
+        );
       if (size === 0)
         throw new ImkError(
           'MEDIA_EMPTY',

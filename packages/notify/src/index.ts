@@ -16,6 +16,7 @@ export type { JobEventFacts, NotifyEvent, NotifyEventInput, NotifyEventType, Syn
 export { createNotifier, retryDelayMs } from './notifier.ts';
 export type { Notifier, NotifierOptions } from './notifier.ts';
 export { notificationsHealthCheck, openNotifier } from './open.ts';
+export { notifyProgramsCheck } from './programs-check.ts';
 export type { NotifierHandle } from './open.ts';
 export { NotifyResultSchema, readNotifyResults, recordResult } from './results.ts';
 export type { NotifyResult } from './results.ts';

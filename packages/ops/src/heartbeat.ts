@@ -70,6 +70,7 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbe
       ...(url !== undefined && { url }),
     };
     try {
+      if (!LIVE_STATES.has(heartbeat.state) && (await heldByAnotherLiveProcess(file))) return;
       await mkdir(join(file, '..'), { recursive: true });
       await writeJsonAtomic(file, heartbeat);
     } catch (error) {
@@ -95,6 +96,39 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbe
   return { beat, stop };
 }
 
+/** The states `imk healthcheck` calls alive. */
+const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'degraded']);
+
+/**
+ * Whether the heartbeat file is another live process's on this host that says it runs: a second `imk up`
+ * on the same root (stopped by the port in use, say) then leaves it alone rather than writing its own
+ * "starting", "failed" or "stopped" over it, which made `imk healthcheck` call the running one unhealthy.
+ */
+async function heldByAnotherLiveProcess(file: string): Promise<boolean> {
+  let beat: Partial<Heartbeat>;
+  try {
+    beat = JSON.parse(await readUntrustedText(file, { maxBytes: 64 * 1024 })) as Partial<Heartbeat>;
+  } catch {
+    return false;
+  }
+  return (
+    typeof beat.pid === 'number' &&
+    beat.pid !== process.pid &&
+    beat.host === hostname() &&
+    LIVE_STATES.has(String(beat.state)) &&
+    processAlive(beat.pid)
+  );
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export interface Heartbeats {
   /** Writes a beat now (call it when the state changes, so a health check sees it at once). */
   beat(): Promise<void>;
@@ -106,15 +140,15 @@ export interface Heartbeats {
 }
 
 /**
- * This host's last heartbeat of a service with its age: the file's mtime against "now" on the clock that
- * stamped it (the file system's, a file server's when state/ is on a share), never this host's clock. A
- * host a minute ahead of the file server called every live service hung (a container restarted again and
- * again); one behind called a hung service healthy.
+ * This host's last heartbeat of a service, whether the process that wrote it is gone, and its age: the
+ * file's mtime against "now" on the clock that stamped it (the file system's, a file server's when state/
+ * is on a share), never this host's clock. A host a minute ahead of the file server called every live
+ * service hung (a container restarted again and again); one behind called a hung service healthy.
  */
 export async function readHeartbeat(
   root: string,
   service: string,
-): Promise<(Heartbeat & { ageSec: number }) | undefined> {
+): Promise<(Heartbeat & { ageSec: number; processGone: boolean }) | undefined> {
   const file = heartbeatFile(root, service);
   try {
     // Through fs-safe: a FIFO or a link in its place is no heartbeat, and never waited on.
@@ -124,7 +158,11 @@ export async function readHeartbeat(
     ]);
     // A state/ this process cannot write to (a read-only look): this host's clock, as before.
     const now = await fileSystemNow(dirname(file)).catch(() => Date.now());
-    return { ...(JSON.parse(text) as Heartbeat), ageSec: (now - info.mtimeMs) / 1000 };
+    const beat = JSON.parse(text) as Heartbeat;
+    // Written by this host: its process can be asked after. One killed (SIGKILL, the OOM killer) wrote no
+    // last beat, and its "running" looked fresh for a minute more.
+    const processGone = beat.host === hostname() && typeof beat.pid === 'number' && !processAlive(beat.pid);
+    return { ...beat, ageSec: (now - info.mtimeMs) / 1000, processGone };
   } catch {
     return undefined;
   }

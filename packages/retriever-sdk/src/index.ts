@@ -5,8 +5,11 @@ export { runPollLoop, sleep } from './poll.ts';
 export type { PollLoopOptions } from './poll.ts';
 export { withRetry } from './retry.ts';
 export type { RetryOptions } from './retry.ts';
-export { createStabilityTracker, listFiles, renameNamesNotUtf8 } from './stable-files.ts';
-export type { FileSnapshot, RenamedEntry, StabilityOptions, StabilityTracker } from './stable-files.ts';
+export { createStabilityTracker, listFiles } from './stable-files.ts';
+export type { FileSnapshot, StabilityOptions, StabilityTracker } from './stable-files.ts';
+// Its home is @imk/fs-safe (queues rename such names too); re-exported for retrievers that use it.
+export { renameNamesNotUtf8 } from '@imk/fs-safe';
+export type { RenamedEntry } from '@imk/fs-safe';
 export { createRequestFolder } from './request-folder.ts';
 export type {
   HandledRequest,

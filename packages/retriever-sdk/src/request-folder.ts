@@ -10,11 +10,12 @@ import {
   moveNoClobber,
   moveToFreeName,
   readUntrustedFile,
+  renameNamesNotUtf8,
 } from '@imk/fs-safe';
 import { redactText, type Logger } from '@imk/log';
 import { runPollLoop } from './poll.ts';
 import { DEFAULT_STABLE_CHECKS } from './settings.ts';
-import { createStabilityTracker, listFiles, renameNamesNotUtf8 } from './stable-files.ts';
+import { createStabilityTracker, listFiles } from './stable-files.ts';
 import './errors.ts';
 
 /** One request file, read and ready to handle. */

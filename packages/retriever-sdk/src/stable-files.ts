@@ -1,8 +1,6 @@
-import { lstat, readdir } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { isAbsentErrno } from '@imk/errors';
-import { listNamesOrEmpty, moveNoClobber } from '@imk/fs-safe';
-import type { Logger } from '@imk/log';
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { listNamesOrEmpty } from '@imk/fs-safe';
 import { DEFAULT_STABLE_CHECKS } from './settings.ts';
 
 export interface FileSnapshot {
@@ -91,59 +89,4 @@ export async function listFiles(
     }
   }
   return files;
-}
-
-/** A dropped file whose name was not UTF-8, and the name it was given. */
-export interface RenamedEntry {
-  /** The name as it was listed before (the bytes that are not UTF-8 shown as U+FFFD). */
-  was: string;
-  /** Its new name: the same bytes read as Windows-1252 (Latin-1), e.g. `Café.mp3`. */
-  now: string;
-}
-
-const WINDOWS_1252 = new TextDecoder('windows-1252');
-const MAX_NAME_TRIES = 100;
-
-/**
- * Gives every entry of `dir` whose name is not UTF-8 (`Caf\xe9.mp3`, copied from an old Windows share, a
- * zip or a CD rip) the same name read as Windows-1252 (`Café.mp3`), or `Café (2).mp3` when that is taken;
- * nothing is replaced. Such a name is listed with U+FFFD in place of its odd bytes, a name that opens
- * nothing, so the file was passed over without a word, for ever. Hidden entries are left alone. Each
- * rename is said to `logger` (warn).
- */
-export async function renameNamesNotUtf8(dir: string, logger?: Logger): Promise<RenamedEntry[]> {
-  let names: Buffer[];
-  try {
-    names = await readdir(dir, { encoding: 'buffer' });
-  } catch (error) {
-    if (isAbsentErrno(error)) return [];
-    throw error;
-  }
-  const renamed: RenamedEntry[] = [];
-  for (const bytes of names) {
-    const was = bytes.toString('utf8');
-    if (Buffer.from(was, 'utf8').equals(bytes) || bytes[0] === 0x2e) continue;
-    const read = WINDOWS_1252.decode(bytes);
-    const ext = extname(read);
-    const stem = read.slice(0, read.length - ext.length);
-    for (let n = 1; n <= MAX_NAME_TRIES; n++) {
-      const now = n === 1 ? read : `${stem} (${n})${ext}`;
-      let moved: boolean;
-      try {
-        moved = await moveNoClobber(Buffer.concat([Buffer.from(`${dir}/`), bytes]), join(dir, now));
-      } catch (error) {
-        if (isAbsentErrno(error)) break; // taken away meanwhile
-        throw error;
-      }
-      if (moved) {
-        renamed.push({ was, now });
-        logger?.warn(
-          { file: now, was },
-          `the name of "${now}" was not UTF-8; renamed so (its bytes read as Windows-1252) to be read`,
-        );
-        break;
-      }
-    }
-  }
-  return renamed;
 }

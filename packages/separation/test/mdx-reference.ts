@@ -41,18 +41,26 @@ function stft(x: Float64Array, n: number, dimF: number): Float64Array[][] {
   for (let t = 0; t < frames; t++) {
     for (let m = 0; m < n; m++) frame[m] = at(t * HOP - half + m) * w[m]!;
     for (let f = 0; f < dimF; f++) {
-      let sr = 0;
-      let si = 0;
-      // k = (f * m) % n, stepped rather than divided (the same terms in the same order, only faster).
+      // The terms of even m and of odd m summed apart, then added: the same terms, in two chains of
+      // additions that run side by side (a fifth or so faster; float64, so the order changes nothing the
+      // tests can see). k = (f * m) % n, stepped rather than divided. n is even (an FFT size).
+      let re0 = 0;
+      let re1 = 0;
+      let im0 = 0;
+      let im1 = 0;
       let k = 0;
-      for (let m = 0; m < n; m++) {
-        sr += frame[m]! * cos[k]!;
-        si -= frame[m]! * sin[k]!;
+      for (let m = 0; m < n; m += 2) {
+        re0 += frame[m]! * cos[k]!;
+        im0 += frame[m]! * sin[k]!;
+        k += f;
+        if (k >= n) k -= n;
+        re1 += frame[m + 1]! * cos[k]!;
+        im1 += frame[m + 1]! * sin[k]!;
         k += f;
         if (k >= n) k -= n;
       }
-      re[f]![t] = sr;
-      im[f]![t] = si;
+      re[f]![t] = re0 + re1;
+      im[f]![t] = -(im0 + im1);
     }
   }
   return [re, im];
@@ -68,21 +76,29 @@ function istft(spec: Float64Array[][], n: number, dimF: number, frames: number):
   const re = new Float64Array(dimF);
   const im = new Float64Array(dimF);
   for (let t = 0; t < frames; t++) {
+    // Bins 0 and n/2 count once and without their imaginary part (as irfft takes them), every other twice.
     for (let f = 0; f < dimF; f++) {
-      re[f] = spec[0]![f]![t]!;
-      im[f] = spec[1]![f]![t]!;
+      const edge = f === 0 || f === n / 2;
+      re[f] = (edge ? 1 : 2) * spec[0]![f]![t]!;
+      im[f] = edge ? 0 : 2 * spec[1]![f]![t]!;
     }
     for (let m = 0; m < n; m++) {
-      let s = 0;
-      // k = (f * m) % n, stepped rather than divided (the same terms in the same order, only faster).
+      // The terms of even f and of odd f summed apart, then added (as in stft above).
+      // k = (f * m) % n, stepped rather than divided.
+      let s0 = 0;
+      let s1 = 0;
       let k = 0;
-      for (let f = 0; f < dimF; f++) {
-        const edge = f === 0 || f === n / 2;
-        const term = re[f]! * cos[k]! - (edge ? 0 : im[f]! * sin[k]!);
-        s += edge ? term : 2 * term;
+      let f = 0;
+      for (; f + 1 < dimF; f += 2) {
+        s0 += re[f]! * cos[k]! - im[f]! * sin[k]!;
+        k += m;
+        if (k >= n) k -= n;
+        s1 += re[f + 1]! * cos[k]! - im[f + 1]! * sin[k]!;
         k += m;
         if (k >= n) k -= n;
       }
+      if (f < dimF) s0 += re[f]! * cos[k]! - im[f]! * sin[k]!;
+      const s = s0 + s1;
       y[t * HOP + m]! += (s / n) * w[m]!;
       env[t * HOP + m]! += w[m]! ** 2;
     }

@@ -223,12 +223,16 @@ export function resolveDestinations(
       index.claim(transfer.backend, transfer.remotePath, me());
       decisions.push({ transfer, conflict: { holder, path, resolution: 'renamed' } });
     } else if (policy === 'replace') {
-      // What is replaced is the holder's file, under the name it wrote (case and accents included), in this
-      // folder as this backend spells it (the holder may have written it through another backend).
+      // What is replaced is the holder's file, under the name it wrote (case and accents included): its very
+      // path when it differs from ours only so (its folder too: "Daft Punk/" for our "DAFT PUNK/", which on a
+      // case-sensitive disk would be a new folder beside it), else its name in this folder as this backend
+      // spells it (the holder wrote it through another backend, to the same place).
       transfer.remotePath =
         holder.remotePath === undefined
           ? path
-          : posix.join(posix.dirname(path), posix.basename(holder.remotePath));
+          : samePathKey(holder.remotePath) === samePathKey(path)
+            ? holder.remotePath
+            : posix.join(posix.dirname(path), posix.basename(holder.remotePath));
       index.claim(transfer.backend, transfer.remotePath, me());
       decisions.push({ transfer, conflict: { holder, path: transfer.remotePath, resolution: 'replaced' } });
     } else {

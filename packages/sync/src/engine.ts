@@ -90,8 +90,9 @@ export interface PassSummary {
   transfers: number;
   alreadyDelivered: number;
   delivered: number;
+  /** Failed in this pass, final or not (the final ones are in failedFinal too). */
   failed: number;
-  /** Failed for good (need a person or `imk sync retry`), including earlier passes. */
+  /** Failed for good (need a person or `imk sync retry`): in this pass, at planning time, or in earlier passes. */
   failedFinal: number;
   /** Waiting for their backoff. */
   waiting: number;

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import type { BackendOptions } from './backends/index.ts';
+import { samePathKey } from './conflicts.ts';
 import { SYNC_DEFAULTS } from './defaults.ts';
 import { folderSilentError } from './errors.ts';
 import type { SyncBackend } from './types.ts';
@@ -91,10 +92,32 @@ export async function preparePlaces(
       silent.set(id, folderSilentError(backend, path, timeoutMs));
     }
   }
+  sameFolderWhateverTheCase(here, keys);
   return {
     folderKey: (backend, path) => keys.get(folderId(backend, folderOf(path))),
     unreachable: (backend, path) => silent.get(folderId(backend, folderOf(path))),
   };
+}
+
+/**
+ * Gives the folders on this host whose paths differ only by case or accent encoding one key (destinationKey
+ * takes such names for one, as an SMB share, exFAT or a Mac do). Without it, on a case-sensitive disk a
+ * folder that exists (`Daft Punk/`, its own device and inode) and one not made yet (`DAFT PUNK/`, its parent's
+ * device and inode and its name) had two keys, so a song routed to `DAFT PUNK/` after another had arrived in
+ * `Daft Punk/` took the same file name beside it, where one pass put it under a numbered name. The key of a
+ * folder that exists wins (the first by path when several do).
+ */
+function sameFolderWhateverTheCase(here: ReadonlyMap<string, string>, keys: Map<string, string>): void {
+  const byName = new Map<string, string>();
+  const placed = [...here].filter(([id]) => keys.get(id)?.startsWith('host:'));
+  placed.sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [id, path] of placed) {
+    const key = keys.get(id)!;
+    const name = samePathKey(path);
+    const chosen = byName.get(name);
+    if (chosen === undefined || (chosen.includes('/') && !key.includes('/'))) byName.set(name, key);
+  }
+  for (const [id, path] of placed) keys.set(id, byName.get(samePathKey(path))!);
 }
 
 const SILENT = Symbol('silent');

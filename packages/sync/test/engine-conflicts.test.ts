@@ -134,6 +134,64 @@ describe('sync engine: versions, conflicts and lost receipts', () => {
     expect(lines().some((l) => /conflict: replacing .*Café\.m4a.*job_a/.test(String(l.msg)))).toBe(true);
   });
 
+  describe('two artists whose names differ only by case ("Daft Punk", "DAFT PUNK"): one folder to the plan', () => {
+    const routes = [RouteSchema.parse({ to: '${remoteRoots.audio}/{artist}/{title}.{ext}', backend: 'nas' })];
+    const song = (jobId: string, artist: string) =>
+      writeJob(outputs, { jobId, artist, title: 'One More Time', artifacts: [{ path: 'files/a.m4a' }] });
+    const delivered = () =>
+      new Map(
+        [...receipts.all().values()]
+          .filter((r) => r.status === 'delivered' && r.replacedBy === undefined)
+          .map((r) => [r.jobId, r.remotePath]),
+      );
+
+    // On ext4 the two folders stand side by side; on an SMB or exFAT share they are one, where the second
+    // song's file must not take the first one's name: it is numbered, in one pass and in the next.
+    it.each([
+      ['in one pass', true],
+      ['in two passes, by the receipts', false],
+    ])('conflict: rename %s: the second is numbered', async (_case, onePass) => {
+      const a = await song('job_a', 'Daft Punk');
+      if (!onePass) await createSyncEngine(engineOptions({ routes })).runPass();
+      const b = await song('job_b', 'DAFT PUNK');
+      expect(await createSyncEngine(engineOptions({ routes })).runPass()).toMatchObject({ failed: 0 });
+      const paths = delivered();
+      expect(paths.get('job_a')).toBe(join(nas, 'Music', 'Daft Punk', 'One More Time.m4a'));
+      expect(paths.get('job_b')).toBe(join(nas, 'Music', 'DAFT PUNK', 'One More Time (2).m4a'));
+      expect(await readFile(paths.get('job_a')!)).toEqual(a.get('files/a.m4a'));
+      expect(await readFile(paths.get('job_b')!)).toEqual(b.get('files/a.m4a'));
+    });
+
+    it('conflict: fail in a later pass does not send the second', async () => {
+      await song('job_a', 'Daft Punk');
+      await createSyncEngine(engineOptions({ routes })).runPass();
+      await song('job_b', 'DAFT PUNK');
+      expect(await createSyncEngine(engineOptions({ routes, conflict: 'fail' })).runPass()).toMatchObject({
+        delivered: 0,
+        failedFinal: 1,
+      });
+      expect(await readdir(join(nas, 'Music'))).toEqual(['Daft Punk']);
+      expect([...delivered().keys()]).toEqual(['job_a']);
+    });
+
+    it('conflict: replace overwrites the first copy in its own folder, not a new folder beside it', async () => {
+      await song('job_a', 'Daft Punk');
+      await createSyncEngine(engineOptions({ routes })).runPass();
+      const b = await song('job_b', 'DAFT PUNK');
+      expect(await createSyncEngine(engineOptions({ routes, conflict: 'replace' })).runPass()).toMatchObject({
+        delivered: 1,
+        failed: 0,
+      });
+      // Before, job_b went to a new DAFT PUNK/ folder on a case-sensitive destination while job_a's receipt
+      // said replaced: job_a's file stayed, and verify and status no longer knew it.
+      expect(await readdir(join(nas, 'Music'))).toEqual(['Daft Punk']);
+      expect(await readFile(join(nas, 'Music', 'Daft Punk', 'One More Time.m4a'))).toEqual(
+        b.get('files/a.m4a'),
+      );
+      expect(delivered()).toEqual(new Map([['job_b', join(nas, 'Music', 'Daft Punk', 'One More Time.m4a')]]));
+    });
+  });
+
   it('conflict: replace over a folder under the destination name: a named conflict that says what is there, the folder untouched', async () => {
     const job = {
       jobId: 'job1',

@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, isInputFault } from '@imk/errors';
-import { capText, copyOpenedFile, lstatAnySpelling, openUntrusted } from '@imk/fs-safe';
+import { capText, copyOpenedFile, lstatAnySpelling, openUntrusted, renameNamesNotUtf8 } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
@@ -13,7 +13,6 @@ import {
   listFiles,
   makeJobId,
   readableName,
-  renameNamesNotUtf8,
 } from '@imk/retriever-sdk';
 import { SERVICE_NAME, type InboxSettings } from './config.ts';
 import { FOLDER_ADVICE, inboxFolders } from './folders.ts';

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMedia } from '@imk/media';
@@ -40,6 +40,16 @@ beforeAll(async () => {
     { ...job, job_id: 'good_cover', title: 'Good', cover_path: 'cover.png' },
     { 'song.m4a': song, 'cover.png': good },
   );
+  // A real picture with 40 MB after it: over COVER_MAX_BYTES. ffprobe reads an image whole, so such a
+  // "cover" (up to 2 GB) cost the worker its size in memory at every look, and this one was embedded.
+  const huge = Buffer.alloc(40 * 1024 * 1024);
+  (await readFile(good)).copy(huge);
+  await publishLegacy(
+    root,
+    'other',
+    { ...job, job_id: 'huge_cover', title: 'Huge', cover_path: 'cover.png' },
+    { 'song.m4a': song, 'cover.png': huge },
+  );
   const result = await imk(['run', '--once', '--root', root]);
   summary = JSON.parse(String(result.stdout || '{}')) as Record<string, unknown>;
   log = String(result.all);
@@ -51,7 +61,7 @@ const pictures = async (id: string, file: string) =>
 
 describe('a cover that is not a picture', () => {
   it('costs the files their picture, not the job', () => {
-    expect(summary, log).toMatchObject({ succeeded: 3, failed: 0 });
+    expect(summary, log).toMatchObject({ succeeded: 4, failed: 0 });
   });
 
   it.each([
@@ -63,6 +73,16 @@ describe('a cover that is not a picture', () => {
     expect(warning, JSON.stringify(manifest.warnings)).toMatch(/the outputs have no cover$/);
     expect(warning).not.toContain(root);
     expect(await pictures(id, `files/audio/${file}`)).toBe(0);
+  });
+
+  it('a cover larger than any picture is not read: the manifest says it is too large', async () => {
+    const manifest = await readManifest(root, 'huge_cover');
+    const warning = manifest.warnings?.find((w) => w.startsWith('cover_path "cover.png" cannot be used'));
+    expect(warning, JSON.stringify(manifest.warnings)).toMatch(
+      /too large for its use \(41943040 bytes; at most 33554432 are read here\).*the outputs have no cover$/,
+    );
+    expect(warning).not.toContain(root);
+    expect(await pictures('huge_cover', 'files/audio/A - Huge.m4a')).toBe(0);
   });
 
   it('a good cover is still embedded', async () => {

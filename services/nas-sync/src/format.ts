@@ -36,9 +36,14 @@ export function formatSummary(summary: PassSummary): string {
       (o) =>
         `failed ${o.transfer.jobId}/${o.transfer.artifact.path} -> ${o.transfer.backend}: [${o.errorCode ?? ''}] ${o.error ?? ''}`,
     );
+  // Each failure counted once: those of this pass that will be tried again after their backoff, and those
+  // failed for good (in this pass, found at planning time, or by an earlier pass and not yet retried).
+  // summary.failedFinal already holds this pass's final failures, which summary.failed holds too.
+  const retried = summary.outcomes.filter((o) => o.status === 'failed' && !o.final).length;
+  const forGood = summary.failedFinal;
   return [
     ...failures,
-    `nas-sync: ${summary.delivered} delivered, ${summary.alreadyDelivered} already delivered, ${summary.failed} failed, ${summary.waiting} waiting to retry, ${summary.failedFinal} failed for good, ${summary.unrouted} unrouted${skippedText(summary)} (${summary.jobs} jobs)`,
+    `nas-sync: ${summary.delivered} delivered, ${summary.alreadyDelivered} already delivered, ${forGood + retried} failed (${forGood} for good, ${retried} will be retried), ${summary.waiting} waiting to retry, ${summary.unrouted} unrouted${skippedText(summary)} (${summary.jobs} jobs)`,
   ].join('\n');
 }
 

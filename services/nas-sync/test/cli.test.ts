@@ -41,7 +41,9 @@ it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifa
   const once = await imk('sync', '--once');
   expect(once.exitCode).toBe(2);
   expect(once.stdout).toMatch(/failed damaged\/files\/audio\/a\.m4a -> nas: \[LOCAL_MISMATCH\]/);
-  expect(once.stdout).toMatch(/nas-sync: 1 delivered, 0 already delivered, 1 failed/);
+  expect(once.stdout).toMatch(
+    /nas-sync: 1 delivered, 0 already delivered, 1 failed \(1 for good, 0 will be retried\), 0 waiting to retry, 0 unrouted/,
+  );
 
   const status = JSON.parse((await imkHere('sync', 'status', '--json')).stdout) as SyncStatus;
   expect(status.totals).toEqual({
@@ -64,7 +66,7 @@ it('imk sync: dry run, one pass, status, and retry after fixing a damaged artifa
   // A final failure stays failed on the next pass (and the exit code says so), until the file is restored and retried.
   const again = await imkHere('sync', '--once');
   expect(again.stdout).toMatch(
-    /0 delivered, 1 already delivered, 0 failed, 0 waiting to retry, 1 failed for good/,
+    /0 delivered, 1 already delivered, 1 failed \(1 for good, 0 will be retried\), 0 waiting to retry, 0 unrouted/,
   );
   expect(again.exitCode).toBe(2);
   await writeFile(damagedFile, damaged.get('files/audio/a.m4a')!);
@@ -179,7 +181,7 @@ it('imk sync --once exits 2 when conflict: fail stops a transfer at planning tim
 
   const once = await imk('sync', '--once');
   expect(once.stdout).toMatch(
-    /nas-sync: 1 delivered, 0 already delivered, 0 failed, 0 waiting to retry, 1 failed for good/,
+    /nas-sync: 1 delivered, 0 already delivered, 1 failed \(1 for good, 0 will be retried\), 0 waiting to retry, 0 unrouted/,
   );
   expect(once.stderr).toMatch(
     /already holds a different file \(files\/audio\/a\.m4a of job one\); files\/audio\/a\.m4a of job two is not sent \(conflict: fail\)/,

@@ -1,7 +1,7 @@
 // @ts-check
 // The dashboard: plain JavaScript modules, no build step. Live data arrives as server-sent events
 // (/api/events); the job page (job-page.js) fetches /api/jobs/<id> when the snapshot says it changed.
-import { $, ago, api, badge, duration, engineText, errorText, h, progressBar } from './lib.js';
+import { $, ago, api, badge, duration, engineText, errorText, facts, h, progressBar } from './lib.js';
 import { jobSnapshot, openJob } from './job-page.js';
 import { startSubscriptions } from './subscriptions.js';
 
@@ -49,12 +49,7 @@ function renderJobs(jobs) {
           onclick: () => (location.hash = `#/job/${encodeURIComponent(job.job_id)}`),
         },
         h('td', {}, badge(job.state)),
-        h(
-          'td',
-          { class: 'song' },
-          job.title || job.job_id,
-          h('small', {}, [job.artist, job.job_id].filter(Boolean).join(' · ')),
-        ),
+        h('td', { class: 'song' }, job.title || job.job_id, h('small', {}, facts(job.artist, job.job_id))),
         h(
           'td',
           {},
@@ -140,7 +135,7 @@ async function refreshLibrary(snap) {
           'td',
           { class: 'song' },
           o.title || o.job_id,
-          h('small', {}, [o.artist, o.job_id, o.legacy ? 'earlier version' : ''].filter(Boolean).join(' · ')),
+          h('small', {}, facts(o.artist, o.job_id, o.legacy && 'earlier version')),
         ),
         h('td', {}, o.artifacts),
         h('td', { title: o.processed_at || '' }, ago(o.processed_at)),

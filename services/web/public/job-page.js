@@ -1,7 +1,7 @@
 // @ts-check
 // The job page (#/job/<id>): summary, live progress, history, errors, retry, cancel, and the outputs with a
 // player, a preview image, a download link and the sync status per artifact.
-import { $, ago, api, badge, bytes, engineText, errorText, h, setProgress } from './lib.js';
+import { $, ago, api, badge, bytes, engineText, errorText, facts, h, setProgress } from './lib.js';
 import { mountMixer, unmountMixer } from './mixer.js';
 
 /** @typedef {import('./lib.js').Child} Child */
@@ -54,15 +54,13 @@ async function loadJob(id) {
   const state = $('#job-state');
   state.className = `state-badge ${s.state}`;
   state.textContent = s.state;
-  $('#job-meta').textContent = [
+  $('#job-meta').textContent = facts(
     s.artist || text(manifest.artist),
     id,
     s.queue && `queue ${s.queue}`,
     s.attempts ? `attempt ${s.attempts}` : '',
     s.updated_at && `updated ${ago(s.updated_at)}`,
-  ]
-    .filter(Boolean)
-    .join(' · ');
+  );
   const engine = engineText(detail.engine ?? s.engine, { hash: true });
   $('#job-engine').textContent = engine && `engine ${engine}`;
   $('#job-engine').hidden = !engine;
@@ -183,9 +181,7 @@ function variantBox(id, a, syncEnabled) {
     h(
       'div',
       { class: 'facts' },
-      [a.path, a.codec, a.duration_sec ? `${a.duration_sec.toFixed(1)} s` : '', bytes(a.bytes)]
-        .filter(Boolean)
-        .join(' · '),
+      facts(a.path, a.codec, a.duration_sec ? `${a.duration_sec.toFixed(1)} s` : '', bytes(a.bytes)),
     ),
     turnedDown(a),
     media,

@@ -30,8 +30,35 @@ export function errorText(error) {
   return error instanceof Error ? error.message : String(error);
 }
 
+// Explicit bidi formatting characters: embeddings and overrides (U+202A-U+202E), isolates (U+2066-U+2069),
+// marks (U+200E, U+200F, U+061C). An override in a song's tags (U+202E, RIGHT-TO-LEFT OVERRIDE) runs to the
+// end of its line: the job id shown after an artist holding one was drawn backwards.
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
 /**
- * Builds an element; strings become text nodes (never HTML), so names from metadata cannot inject markup.
+ * Text from outside (a song's tags, a file name) that holds bidi controls, wrapped in an isolate
+ * (U+2068 … U+2069): whatever direction it sets ends with it. Other text is returned as it is.
+ * @param {string} text
+ */
+export function isolate(text) {
+  return BIDI_CONTROLS.test(text) ? `\u2068${text}\u2069` : text;
+}
+
+/**
+ * Facts shown on one line, "Artist · job_id · queue other": the empty ones left out, each isolated (a
+ * direction one sets never reaches the next).
+ * @param {...(string | number | null | undefined | false)} parts
+ */
+export function facts(...parts) {
+  return parts
+    .filter((part) => part !== undefined && part !== null && part !== false && part !== '')
+    .map((part) => isolate(String(part)))
+    .join(' · ');
+}
+
+/**
+ * Builds an element; strings become text nodes (never HTML), so names from metadata cannot inject markup,
+ * each isolated when it holds bidi controls (see {@link isolate}).
  * @template {keyof HTMLElementTagNameMap} K
  * @param {K} tag
  * @param {Record<string, string | number | boolean | null | undefined | EventListener>} [attrs] `class`,
@@ -49,7 +76,7 @@ export function h(tag, attrs = {}, ...children) {
   }
   for (const child of children.flat()) {
     if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    el.append(child instanceof Node ? child : document.createTextNode(isolate(String(child))));
   }
   return el;
 }
@@ -144,11 +171,9 @@ export function setProgress(el, progress) {
  */
 export function engineText(engine, { hash = false } = {}) {
   if (!engine?.name) return '';
-  return [
+  return facts(
     engine.version ? `${engine.name} ${engine.version}` : engine.name,
     engine.model && `model ${engine.model}`,
     hash && engine.model_hash && `hash ${engine.model_hash}`,
-  ]
-    .filter(Boolean)
-    .join(' · ');
+  );
 }

@@ -1,7 +1,7 @@
 // @ts-check
 // Subscriptions card: channels and playlists the YouTube retriever fetches as they grow. Added here they go
 // to state/youtube-retriever/subscriptions.json (POST /api/subscriptions); config ones show once they ran.
-import { $, ago, api, errorText, h } from './lib.js';
+import { $, ago, api, errorText, facts, h } from './lib.js';
 
 /** @typedef {import('../src/api-types.ts').SubscriptionAddedResponse} SubscriptionAddedResponse */
 /** @typedef {import('../src/api-types.ts').SubscriptionRow} SubscriptionRow */
@@ -28,12 +28,7 @@ function render(rows) {
       return h(
         'tr',
         { 'data-subscription': row.id },
-        h(
-          'td',
-          { class: 'song' },
-          row.url,
-          h('small', {}, [row.source, settings?.mode].filter(Boolean).join(' · ')),
-        ),
+        h('td', { class: 'song' }, row.url, h('small', {}, facts(row.source, settings?.mode))),
         h('td', {}, settings?.every ? `${settings.every}, ≤ ${settings.limit}` : ''),
         h('td', { title: status?.last_run_at ?? '' }, status ? ago(status.last_run_at) : 'not yet'),
         h('td', {}, status ? status.fetched.length : ''),

@@ -7,7 +7,7 @@ import { resolvePaths } from '@imk/config';
 import { errorMessage, isImkError } from '@imk/errors';
 import { redactText, type Logger } from '@imk/log';
 import type { DiskGuard } from '@imk/ops';
-import { registerHttpGuard } from '@imk/http-guard';
+import { clientErrorHandler, frameworkErrors, registerHttpGuard } from '@imk/http-guard';
 import { createRetrieverRoutes, type UrlRetriever } from '@imk/retriever-sdk';
 import { registerAuth } from './auth.ts';
 import type { WebConfig } from './config.ts';
@@ -63,6 +63,8 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     logger: false,
     bodyLimit: options.config.bodyLimitKb * 1024,
     forceCloseConnections: true,
+    frameworkErrors,
+    clientErrorHandler,
   });
   const jobs = createJobsView(paths, logger);
   // First of all hooks: Host, Origin and body type are checked and security headers set on every answer.

@@ -91,16 +91,18 @@ describe('cancel from the job page in headless Chromium', () => {
 
   it('stops a running job from its page: nothing published, no partial outputs, no stems half-stored', async () => {
     const cacheBefore = (await readdir(join(root, 'state', 'cache', 'stems'))).sort();
-    const song = join(root, 'media', 'long.wav');
-    await makeSong(song, 60);
-    await createBundle({ jobId: 'long_job', sourceType: 'local', root, queue: 'other' })
-      .setTags({ artist: 'Test Artist', title: 'Long Song' })
-      .addAudio(song)
-      .publish();
     // Held in its separation until the page shows it cancelled: a worker that did not stop it would hold it
-    // there for good (and the wait for "cancelled" would fail), and nothing can be stored meanwhile.
+    // there for good (and the wait for "cancelled" would fail), and nothing can be stored meanwhile. Held
+    // from before the job is published, so its length does not matter: a few seconds (it was 60 s, from
+    // before the hold; its noise is never cached, and ffmpeg took several CPU-seconds to make it).
     await writeFile(holdFile(), '');
     try {
+      const song = join(root, 'media', 'long.wav');
+      await makeSong(song, 4);
+      await createBundle({ jobId: 'long_job', sourceType: 'local', root, queue: 'other' })
+        .setTags({ artist: 'Test Artist', title: 'Long Song' })
+        .addAudio(song)
+        .publish();
       await page.goto(`${url}#/job/long_job`);
       await page.locator('#job-state.running').waitFor({ timeout: 60_000 });
       // The worker is in the separation (the engine's call is logged) before the cancel is clicked.

@@ -2,7 +2,13 @@ import { envSecret, fileSecret, isSecretProblem } from '@imk/config';
 import { fileReadProblem } from '@imk/fs-safe';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ImkError } from '@imk/errors';
-import { isLoopbackHost, registerBearerAuth, registerHttpGuard } from '@imk/http-guard';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  isLoopbackHost,
+  registerBearerAuth,
+  registerHttpGuard,
+} from '@imk/http-guard';
 import type { Logger } from '@imk/log';
 import { retrieverRoutes, type UrlRetriever } from '@imk/retriever-sdk';
 import { youtubeRetriever } from './youtube-retriever.ts';
@@ -44,7 +50,7 @@ export interface RetrieverHttp {
 export async function startRetrieverHttp(options: StartRetrieverHttpOptions): Promise<RetrieverHttp> {
   const host = options.host ?? API_DEFAULTS.host;
   const token = await resolveToken(options, host);
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, frameworkErrors, clientErrorHandler });
   registerHttpGuard(app, { bindHost: host, allowedHosts: options.allowedHosts ?? [] });
   if (token !== undefined)
     registerBearerAuth(app, {

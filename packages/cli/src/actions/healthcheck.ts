@@ -34,6 +34,11 @@ export async function healthcheckCommand(
   // Degraded (deemix missing, no route) is alive: restarting the container would not fix it.
   if (beat.state !== 'running' && beat.state !== 'degraded')
     throw new ImkError('UNHEALTHY', `${service}: ${beat.state} (heartbeat of pid ${beat.pid})`);
+  if (beat.processGone)
+    throw new ImkError(
+      'UNHEALTHY',
+      `${service}: its process (pid ${beat.pid}) is no longer running (killed?); its last heartbeat said ${beat.state} ${Math.round(beat.ageSec)} s ago. Start it again (imk up, imk run ${service})`,
+    );
   if (beat.ageSec > maxAge)
     throw new ImkError(
       'UNHEALTHY',

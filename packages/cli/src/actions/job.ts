@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { findJob, listQueueNames, type QueueEntry } from '@imk/fsqueue';
 import { adoptOutputs, openLedger, type JobDetail } from '@imk/ledger';
-import { formatBytes } from '@imk/log';
+import { formatBytes, oneLine } from '@imk/log';
 import {
   artifactsOnDisk,
   describeLeftOut,
@@ -51,7 +51,7 @@ function formatDetail(detail: JobDetail, folder: string, output: OutputCheck | u
   const { job } = detail;
   const lines = [
     `job ${job.job_id}: ${job.state}${job.stage ? ` (stage ${job.stage})` : ''}, ${job.attempts} attempt(s)`,
-    `  song:    ${[job.artist, job.title].filter(Boolean).join(' - ') || '(no tags)'}`,
+    `  song:    ${oneLine([job.artist, job.title].filter(Boolean).join(' - ')) || '(no tags)'}`,
     `  queue:   ${job.queue ?? '?'}   folder: ${folder}`,
   ];
   if (job.input_sha256) lines.push(`  input:   sha256 ${job.input_sha256}`);
@@ -61,7 +61,7 @@ function formatDetail(detail: JobDetail, folder: string, output: OutputCheck | u
   lines.push('history:');
   for (const e of detail.events)
     lines.push(
-      `  ${e.at}  ${e.state.padEnd(9)} ${e.attempt ? `#${e.attempt} ` : ''}${e.stage ? `[${e.stage}] ` : ''}${e.message ?? ''}`,
+      `  ${e.at}  ${e.state.padEnd(9)} ${e.attempt ? `#${e.attempt} ` : ''}${e.stage ? `[${e.stage}] ` : ''}${oneLine(e.message ?? '')}`,
     );
   if (detail.stages.length > 0) {
     lines.push('stages:');

@@ -1,6 +1,7 @@
 import { ImkError } from '@imk/errors';
 import { cutText } from '@imk/fs-safe';
 import { LEDGER_STATES, adoptOutputs, openLedger, type JobRow, type LedgerState } from '@imk/ledger';
+import { oneLine } from '@imk/log';
 import { contextFrom, print } from '../context.ts';
 import '../errors.ts';
 
@@ -23,8 +24,10 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-function clip(text: string | null, max: number): string {
-  if (!text) return '';
+/** A cell of one line (a line break in a title would start a row of its own), cut to `max`. */
+function clip(value: string | null, max: number): string {
+  if (!value) return '';
+  const text = oneLine(value);
   return text.length > max ? `${cutText(text, max - 1)}…` : text;
 }
 

@@ -63,6 +63,11 @@ function endGroup(pid: number | undefined): void {
   setTimeout(() => kill('SIGKILL'), END_GRACE_MS).unref();
 }
 
+/** Where apprise is (IMK_APPRISE, else PATH), as the sender and `imk doctor` find it. */
+export function findApprise(env: NodeJS.ProcessEnv): Promise<string> {
+  return resolveTool('apprise', { debianPackage: 'apprise', env });
+}
+
 /**
  * Runs Debian's `apprise` with an argument array. URLs hold tokens, so they never reach its command line
  * (visible in `ps` and in logs): they go into a config file readable only by this user, removed after.
@@ -77,10 +82,7 @@ export function createAppriseSender(
     type: 'apprise',
     async send(event, signal) {
       // Found through the notifier's env (IMK_APPRISE, PATH), the one apprise then runs with.
-      const apprise = await resolveTool('apprise', {
-        debianPackage: 'apprise',
-        env: ctx.env,
-      }).catch((error: unknown) => {
+      const apprise = await findApprise(ctx.env).catch((error: unknown) => {
         throw new ImkError(
           'NOTIFY_APPRISE_MISSING',
           `${name}: apprise is not installed (apt-get install apprise)`,

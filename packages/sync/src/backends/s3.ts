@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { SecretRefSchema } from '@imk/config';
@@ -6,13 +5,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
 import type { BackendContext, PutRequest, PutResult, SyncBackend } from '../types.ts';
-import { createThrottle, throttledStream } from '../util/bandwidth.ts';
-import { createUploadTap, hashStream, type UploadDigests } from '../util/hashing.ts';
+import { createThrottle } from '../util/bandwidth.ts';
+import { hashStream } from '../util/hashing.ts';
 import { joinRemote } from '../util/remote-path.ts';
 import { readOptionalSecret, readSecret } from '../util/secrets.ts';
 import { syncError } from '../errors.ts';
 import { BackendBaseSchema, withLocalFile, mismatchError, settleExisting } from './common.ts';
 import { classifyS3Error, isNotFound } from './s3-errors.ts';
+import { uploadObject, type Uploaded } from './s3-upload.ts';
 
 export const S3_BACKEND = 's3';
 
@@ -90,11 +90,6 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
 });
 export type S3Options = z.input<typeof S3OptionsSchema>;
 
-type UploadTap = ReturnType<typeof createUploadTap>;
-
-/** What one upload sent (its digests) and the ETag the server answered it with. */
-type Uploaded = UploadDigests & { etag: string | undefined };
-
 const etagOf = (tag: string | undefined): string | undefined => tag?.replace(/"/g, '');
 
 /** S3 and S3-compatible object stores. An object appears whole or not at all, so no temporary key is used. */
@@ -163,77 +158,11 @@ export function createS3Backend(input: S3Options, context: BackendContext): Sync
     }
   }
 
-  /** The upload's body, read from `read` (the artifact's checked descriptor, openLocalFile), once per try. */
-  function body(request: PutRequest, read: string, tap: UploadTap): Readable {
-    const source = createReadStream(read, { highWaterMark: 1 << 20 });
-    source.on('error', (error) => tap.destroy(error));
-    const tapped = source.pipe(tap);
-    return throttle ? tapped.pipe(throttledStream(throttle, request.signal)) : tapped;
-  }
-
   // Cleared when the server answers a conditional PUT with 501 Not Implemented.
   let conditionalWrites = true;
-
-  const isMultipart = (bytes: number): boolean => bytes >= options.multipartThreshold;
-
-  /** Uploads; returns the digests of the bytes sent and the ETag the server gave what it stored. */
-  async function upload(s3: S3Client, request: PutRequest, read: string, key: string): Promise<Uploaded> {
-    const tap = createUploadTap(isMultipart(request.bytes) ? options.partSize : undefined);
-    const { PutObjectCommand, AbortMultipartUploadCommand } = await sdk();
-    const common = {
-      Bucket: options.bucket,
-      Key: key,
-      Metadata: { sha256: request.sha256 },
-      StorageClass: options.storageClass as never,
-    };
-    // A conditional write: the server refuses to overwrite an object that appeared since the HEAD. A multipart
-    // upload carries it too: its CompleteMultipartUpload, where the object takes the key, is refused then.
-    const ifNoneMatch = request.existing !== 'replace' && conditionalWrites && { IfNoneMatch: '*' };
-    if (!isMultipart(request.bytes)) {
-      const stored = await s3.send(
-        new PutObjectCommand({
-          ...common,
-          ...ifNoneMatch,
-          Body: body(request, read, tap),
-          ContentLength: request.bytes,
-          ChecksumSHA256: options.serverChecksum
-            ? Buffer.from(request.sha256, 'hex').toString('base64')
-            : undefined,
-        }),
-        { abortSignal: request.signal },
-      );
-      return { ...tap.digests(), etag: stored.ETag };
-    }
-    const { Upload } = await import('@aws-sdk/lib-storage');
-    // leavePartsOnError: we abort ourselves and ignore servers that refuse AbortMultipartUpload (s3rver: 405).
-    const multipart = new Upload({
-      client: s3,
-      params: { ...common, ...ifNoneMatch, Body: body(request, read, tap) },
-      partSize: options.partSize,
-      queueSize: options.queueSize,
-      leavePartsOnError: true,
-    });
-    const onAbort = () => void multipart.abort().catch(() => undefined);
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const stored = await multipart.done();
-      return { ...tap.digests(), etag: stored.ETag };
-    } catch (error) {
-      if (multipart.uploadId)
-        await s3
-          .send(
-            new AbortMultipartUploadCommand({
-              Bucket: options.bucket,
-              Key: key,
-              UploadId: multipart.uploadId,
-            }),
-          )
-          .catch(() => undefined);
-      throw error;
-    } finally {
-      request.signal?.removeEventListener('abort', onAbort);
-    }
-  }
+  const uploadSettings = { ...options, throttle };
+  const upload = (s3: S3Client, request: PutRequest, read: string, key: string): Promise<Uploaded> =>
+    uploadObject(s3, uploadSettings, request, read, key, conditionalWrites);
 
   async function head(s3: S3Client, key: string) {
     const { HeadObjectCommand } = await sdk();

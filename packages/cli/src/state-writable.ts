@@ -1,0 +1,59 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { statePaths } from '@imk/config';
+import { ImkError, errorMessage } from '@imk/errors';
+import { fileSystemNow } from '@imk/fs-safe';
+import './errors.ts';
+
+/**
+ * Checks, before any service starts, that this host's `state/` (heartbeats, the ledger, receipts, scratch)
+ * can be created and written under the root, so that `imk up` / `imk run` stop at once with the reason
+ * rather than announcing the dashboard while every service fails on its own. A missing root or state/ is
+ * created, as the services would (a first start); a full disk is no reason to stop (the disk guard waits).
+ */
+export async function checkStateWritable(root: string): Promise<void> {
+  const { state } = statePaths(root);
+  try {
+    await makeFolders(state);
+    // A write there: the private folder the file system's clock is read from, made and removed at once.
+    await fileSystemNow(state);
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code;
+    if (errno === 'ENOSPC' || errno === 'EDQUOT') return;
+    throw new ImkError('STATE_NOT_WRITABLE', `${state} cannot be written: ${why(errno, error)}`, {
+      details: { folder: state },
+      cause: error,
+    });
+  }
+}
+
+function why(errno: string | undefined, error: unknown): string {
+  switch (errno ?? '') {
+    case 'EROFS':
+      return 'the file system is read-only; remount it read-write, or point --root (IMK_ROOT) at a writable folder';
+    case 'EACCES':
+    case 'EPERM':
+      return `this user (uid ${process.getuid?.() ?? '?'}) may not write there; give the folder to it (chown), or run as its owner`;
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'a file stands where a folder must be; move it aside';
+    default:
+      return `${errorMessage(error)}; every service keeps its heartbeat and databases in state/`;
+  }
+}
+
+// Folder by folder from the nearest one that exists: Node's recursive mkdir reports a read-only file
+// system (EROFS) or a denied folder as ENOENT, "no such file or directory", which says nothing of the cause.
+async function makeFolders(dir: string): Promise<void> {
+  try {
+    if ((await stat(dir)).isDirectory()) return;
+    throw Object.assign(new Error(`${dir} is not a folder`), { code: 'ENOTDIR' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const parent = dirname(dir);
+  if (parent !== dir) await makeFolders(parent);
+  await mkdir(dir).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  });
+}
