@@ -107,7 +107,9 @@ const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'degraded']);
 async function heldByAnotherLiveProcess(file: string): Promise<boolean> {
   let beat: Partial<Heartbeat>;
   try {
-    beat = JSON.parse(await readUntrustedText(file, { maxBytes: 64 * 1024 })) as Partial<Heartbeat>;
+    beat = JSON.parse(
+      await readUntrustedText(file, { maxBytes: HEARTBEAT_FILE_MAX_BYTES }),
+    ) as Partial<Heartbeat>;
   } catch {
     return false;
   }
