@@ -190,7 +190,7 @@ describe('defaults written once', () => {
     // The inbox's schema said `@default <root>/inbox` while its settings fell back to `dir ?? 'inbox'`; the
     // retrievers passed 'requests/youtube' to requestFolderFields (which writes the reference's @default)
     // and fell back to join('requests', 'youtube'). Change the fallback and the reference goes on naming
-    // the old folder. One constant (DEFAULT_INBOX_DIR, DEFAULT_REQUESTS_DIR) serves both.
+    // the old folder. One constant (INBOX_DEFAULTS.dir, DEFAULT_REQUESTS_DIR) serves both.
     const found: string[] = [];
     for (const file of await sourceFiles()) {
       const text = code(await readFile(file, 'utf8'));
