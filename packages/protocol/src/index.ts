@@ -19,6 +19,12 @@ export {
 export type { AudioFormat, BundlePathOptions, StemName } from './common.ts';
 export { JOB_ID_RULE, jobIdProblem } from './job-id-rule.ts';
 export {
+  FORMAT_BIT_DEPTHS,
+  LOSSY_SAMPLE_RATES,
+  bitDepthProblem,
+  sampleRateProblem,
+} from './format-limits.ts';
+export {
   JOB_PRIORITY,
   JobSchema,
   JobOptionsSchema,
