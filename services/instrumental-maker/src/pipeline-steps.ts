@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
 import { sha256AndBytesOf } from '@imk/fs-safe';
-import { probeMedia } from '@imk/media';
+import { probeMedia, readWavDeclaredSeconds } from '@imk/media';
 import { mixVariants, nullResidualDb } from '@imk/separation';
 import {
   duplicateCandidates,
@@ -143,6 +143,9 @@ const decode: Steps['decode'] = {
     const probed =
       s.probedInput ?? (await probeMedia(s.inputFile, { signal: s.signal, timeoutMs, within: s.bundle }));
     s.info = probed;
+    // ffprobe and ffmpeg take a WAV for as long as what it holds: one cut short is told by its header.
+    if (probed.format === 'wav')
+      s.declaredInputSec = await readWavDeclaredSeconds(s.inputFile, { within: s.bundle });
     // Stems from the cache need no decoded mixture; variants that need one then decode the input themselves.
     s.decoded = s.separation === undefined;
     if (s.decoded) await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress, s.bundle);
@@ -287,9 +290,13 @@ const manifest: Steps['manifest'] = {
     // A file cut short (an interrupted download) still decodes, to less than its header declares: said once,
     // as what it likely is, before the files' own lengths are compared with the declared one above.
     const decodedSec = Math.round((separation.frames / separation.sampleRate) * 1e3) / 1e3;
-    if (facts.duration_sec - decodedSec > Math.max(1, facts.duration_sec * 0.05))
+    const declaredSec =
+      s.declaredInputSec === undefined
+        ? facts.duration_sec
+        : Math.round(Math.max(s.declaredInputSec, facts.duration_sec) * 1e6) / 1e6;
+    if (declaredSec - decodedSec > Math.max(1, declaredSec * 0.05))
       s.warnings.unshift(
-        `the input ${s.inputName} decodes to ${decodedSec} s of the ${facts.duration_sec} s its header declares: it may be cut short (an interrupted download or copy); the files last ${decodedSec} s`,
+        `the input ${s.inputName} decodes to ${decodedSec} s of the ${declaredSec} s its header declares: it may be cut short (an interrupted download or copy); the files last ${decodedSec} s`,
       );
     // A 96 kHz input whose files are 44.1 kHz is said, with both rates, not left for the user to find.
     const rateWarning = sampleRateWarning(facts, s.artifacts!, s.options!.sampleRate);
