@@ -33,6 +33,7 @@ export {
   TrackSchema,
   VariantNameSchema,
   VariantRequestSchema,
+  unknownJobOptions,
 } from './job.ts';
 export type { Job, JobOptions, JobFile, Remix, Track } from './job.ts';
 export { LEGACY_FILES_DIR, audioFilePath, bundleSongs, resolveCover } from './songs.ts';

@@ -102,6 +102,15 @@ export const JobOptionsSchema = z
   .describe('Per-job options.');
 export type JobOptions = z.infer<typeof JobOptionsSchema>;
 
+/**
+ * The keys of a job's `options` this version does not know: kept by the schema (a newer producer's option
+ * passes through), used by nobody. A misspelt option (`output_fromat`) or one only a newer imk reads: the
+ * worker says so in the manifest's warnings, as it does of a sidecar's unknown keys.
+ */
+export function unknownJobOptions(options: Record<string, unknown> | undefined): string[] {
+  return Object.keys(options ?? {}).filter((key) => !Object.hasOwn(JobOptionsSchema.shape, key));
+}
+
 export const JobFileSchema = z.looseObject({
   path: BundlePathSchema,
   sha256: Sha256Schema,

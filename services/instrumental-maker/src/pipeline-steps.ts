@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
 import { sha256AndBytesOf } from '@imk/fs-safe';
 import { probeMedia, readWavDeclaredSeconds } from '@imk/media';
+import { unknownJobOptions } from '@imk/protocol';
 import { mixVariants, nullResidualDb } from '@imk/separation';
 import {
   duplicateCandidates,
@@ -56,6 +57,11 @@ const options: Steps['options'] = {
     if (s.probedInput) checkDuration(s.probedInput, inputName, ctx.config.maxDurationSec);
     s.warnings = [...s.song.warnings];
     s.cover = await usableCover(s.bundle, job.cover_path, s.warnings, s.logger);
+    const unknownOptions = unknownJobOptions(job.options);
+    if (unknownOptions.length > 0)
+      s.warnings.push(
+        `job.json options: ignored unknown keys ${unknownOptions.join(', ')} (misspelt, or options of a newer imk; docs/protocol.md lists them)`,
+      );
     if (sidecar?.unknownKeys.length)
       s.warnings.push(`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`);
     if (sidecar?.warnings.length) s.warnings.push(...sidecar.warnings);
