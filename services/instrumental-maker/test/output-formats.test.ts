@@ -29,6 +29,9 @@ const ALLOWED = [
   { output_format: 'wav', bit_depth: 16, sample_rate: 12345 },
   { output_format: 'm4a', sample_rate: 96000 },
   { output_format: 'mp3', sample_rate: 48000 },
+  { output_format: 'mp3', sample_rate: 8000 },
+  { output_format: 'mp3', sample_rate: 22050 },
+  { output_format: 'm4a', sample_rate: 8000 },
 ] as const;
 const idOf = (o: (typeof ALLOWED)[number]) =>
   `ok_${o.output_format}_${'bit_depth' in o ? o.bit_depth : 'x'}_${o.sample_rate}`;
@@ -97,8 +100,10 @@ describe('output_format × sample_rate × bit_depth', () => {
         channels: artifact!.channels,
       });
       expect(artifact!.sample_rate, id).toBe(options.sample_rate);
-      expect(info.duration_sec, id).toBeCloseTo(artifact!.duration_sec, 3);
-      expect(Math.abs(artifact!.duration_sec - 1), id).toBeLessThan(0.05);
+      // The song lasts 1 s, and so does every file as it plays: an MP3's ffprobe duration counts its
+      // encoder delay and padding (1.152 s at 8 kHz, said as 'lasts 1.152 s but the input 1 s').
+      expect(Math.abs(artifact!.duration_sec - 1), `${id}: ${artifact!.duration_sec} s`).toBeLessThan(0.005);
+      expect(manifest.warnings, id).toEqual([]);
       if ('bit_depth' in options) {
         const { stdout } = await execa('ffprobe', [
           ...[
