@@ -84,6 +84,8 @@ export interface PipelineState extends PipelineInput {
    * is a file cut short, said in the manifest. Undefined for other formats, or a header that does not say.
    */
   declaredInputSec?: number;
+  /** What ffmpeg printed decoding the input (damaged packets it skipped), when it printed anything. */
+  decodeErrors?: string[];
   // mix, encode, manifest
   videoVariant?: string;
   /** The video variant's recipe (tempo 1: the picture keeps its timing). */
