@@ -16,6 +16,7 @@ import { checkDeclaredInput, checkVideoHeld, heldFile } from './bundle-files.ts'
 import { decodeToWav } from './decode-input.ts';
 import { usableCover } from './cover.ts';
 import { chooseEngine } from './engine-choice.ts';
+import { damagedInputWarning } from './input-damage.ts';
 import { checkDuration } from './input-limits.ts';
 import { buildManifest, channelsWarning, inputFacts, sampleRateWarning } from './manifest.ts';
 import { claimMix } from './mix-claim.ts';
@@ -258,23 +259,6 @@ const encode: Steps['encode'] = {
   },
 };
 
-/** ffprobe's format names of containers that state their audio's length exactly (not estimated from a bitrate). */
-const EXACT_LENGTH_FORMATS = new Set(['flac', 'wav', 'w64', 'aiff', 'ogg', 'mov,mp4,m4a,3gp,3g2,mj2']);
-/** How much shorter than such a length an input may decode before it is said to be cut short or damaged. */
-const EXACT_LENGTH_TOLERANCE_SEC = 0.25;
-
-/**
- * What the decoder said of the input's damaged packets, two lines at most, without the pointers ffmpeg
- * prints (`[mp3float @ 0x55…]`); undefined when it said nothing. The raw-PCM muxer's complaints about the
- * timestamps that damage leaves are left out: they say nothing of the file.
- */
-function decoderSaid(lines: readonly string[] | undefined): string | undefined {
-  const said = (lines ?? [])
-    .filter((line) => !line.startsWith('[f32le'))
-    .map((line) => line.replace(/ @ 0x[0-9a-f]+\]/, ']'));
-  return said.length === 0 ? undefined : said.slice(0, 2).join(' | ');
-}
-
 /** EBU R128's gating block, in seconds: an input shorter than one has no integrated loudness. */
 const R128_BLOCK_SEC = 0.4;
 
@@ -313,28 +297,20 @@ const manifest: Steps['manifest'] = {
           `${artifact.path} lasts ${artifact.duration_sec} s but the input ${facts.duration_sec} s`,
         );
     }
-    // A file cut short (an interrupted download) still decodes, to less than its header declares: said once,
-    // as what it likely is, before the files' own lengths are compared with the declared one above.
+    // A file cut short or damaged still decodes, to less than its header declares: said first, as what it
+    // likely is, before the files' own lengths compared with the declared one above.
     const decodedSec = Math.round((separation.frames / separation.sampleRate) * 1e3) / 1e3;
-    const declaredSec =
-      s.declaredInputSec === undefined
-        ? facts.duration_sec
-        : Math.round(Math.max(s.declaredInputSec, facts.duration_sec) * 1e6) / 1e6;
-    // A length the container states exactly (flac's sample count, a WAV's data size, mp4's edit list, ogg's
-    // last granule) is missed by a little only; an MP3's is often estimated from its bitrate.
-    const tolerance = EXACT_LENGTH_FORMATS.has(s.info?.format ?? '')
-      ? EXACT_LENGTH_TOLERANCE_SEC
-      : Math.max(1, declaredSec * 0.05);
-    const ffmpegSaid = decoderSaid(s.decodeErrors);
-    if (declaredSec - decodedSec > tolerance)
-      s.warnings.unshift(
-        `the input ${s.inputName} decodes to ${decodedSec} s of the ${declaredSec} s its header declares: it may be cut short or damaged (an interrupted or corrupted download or copy${ffmpegSaid === undefined ? '' : `; ffmpeg: ${ffmpegSaid}`}); the files last ${decodedSec} s`,
-      );
-    else if (ffmpegSaid !== undefined)
-      // Damage that cost no length (a packet decoded as noise, or replaced): still not the song as it was.
-      s.warnings.unshift(
-        `the input ${s.inputName} is damaged: ffmpeg could not decode all of it (${ffmpegSaid}); the files may have gaps or glitches there: download or copy it again`,
-      );
+    const damaged = damagedInputWarning({
+      name: s.inputName,
+      format: s.info?.format,
+      declaredSec:
+        s.declaredInputSec === undefined
+          ? facts.duration_sec
+          : Math.round(Math.max(s.declaredInputSec, facts.duration_sec) * 1e6) / 1e6,
+      decodedSec,
+      decodeErrors: s.decodeErrors,
+    });
+    if (damaged !== undefined) s.warnings.unshift(damaged);
     // A 96 kHz input whose files are 44.1 kHz is said, with both rates, not left for the user to find.
     const rateWarning = sampleRateWarning(facts, s.artifacts!, s.options!.sampleRate);
     if (rateWarning !== undefined) s.warnings.push(rateWarning);
