@@ -58,6 +58,8 @@ interface SchemaDef {
   options?: unknown[];
   /** A literal's values. */
   values?: unknown[];
+  /** An enum's values, by name. */
+  entries?: Record<string, unknown>;
   items?: unknown[];
   rest?: unknown;
   left?: unknown;
@@ -167,25 +169,39 @@ function rangeText(low: Bound, high: Bound, origin: unknown): string {
 }
 
 /**
- * 'must be "default" or a number between 0 and 0.99' for a value that meets none of a union of literals and
- * numbers (zod says only "Invalid input"); undefined for any other union or issue, literals alone included.
+ * What a value that meets none of a union's options must be, its choices listed: 'must be "default" or a
+ * number between 0 and 0.99', 'must be 16, 24 or 32', 'must be true, false or a list of "vocals", "drums",
+ * "bass", "other"' (zod says only "Invalid input"). Undefined for any other issue, for a union the schema
+ * gave its own message, and for a union of other kinds (objects: their fields say more).
  */
 function unionChoices(schema: unknown, issue: FieldIssue): string | undefined {
-  if (issue.code !== 'invalid_union') return undefined;
+  if (issue.code !== 'invalid_union' || issue.message !== 'Invalid input') return undefined;
   const choices: string[] = [];
   for (const option of schemasAt(schema, issue.path)) {
-    const def = defOf(option);
-    if (def?.type === 'literal' && Array.isArray(def.values))
-      choices.push(...def.values.map((v) => JSON.stringify(v)));
-    else if (def?.type === 'number') {
-      const { low, high } = boundsOf(option);
-      const bounded = low !== undefined && high !== undefined && low.value < high.value;
-      choices.push(
-        bounded ? `a number ${rangeText(low, high, 'number').slice('must be '.length)}` : 'a number',
-      );
-    } else return undefined;
+    const said = choicesOf(option);
+    if (said === undefined) return undefined;
+    choices.push(...said);
   }
-  // Literals alone (16 | 24 | 32) keep the words that already list them ("expected 16, 24 or 32").
-  const withNumber = choices.some((choice) => choice.startsWith('a number'));
-  return choices.length > 1 && withNumber ? `must be ${choices.join(' or ')}` : undefined;
+  if (choices.length < 2) return undefined;
+  return `must be ${choices.slice(0, -1).join(', ')} or ${String(choices.at(-1))}`;
+}
+
+/** The values one option of a union takes, in words; undefined when it is not a plain choice. */
+function choicesOf(option: unknown): string[] | undefined {
+  const def = defOf(option);
+  if (def?.type === 'literal' && Array.isArray(def.values)) return def.values.map((v) => JSON.stringify(v));
+  if (def?.type === 'enum' && def.entries !== undefined)
+    return Object.values(def.entries).map((v) => JSON.stringify(v));
+  if (def?.type === 'boolean') return ['true', 'false'];
+  if (def?.type === 'number') {
+    const { low, high } = boundsOf(option);
+    const bounded = low !== undefined && high !== undefined && low.value < high.value;
+    return [bounded ? `a number ${rangeText(low, high, 'number').slice('must be '.length)}` : 'a number'];
+  }
+  if (def?.type === 'array') {
+    const items = opened(def.element).map(choicesOf);
+    if (items.length === 0 || items.some((item) => item === undefined)) return undefined;
+    return [`a list of ${items.flat().join(', ')}`];
+  }
+  return undefined;
 }

@@ -27,6 +27,12 @@ export interface DecodeOptions {
   within?: Within;
   /** `file` already opened by the caller the untrusted way: read from it, never by name (ProbeOptions.handle). */
   handle?: FileHandle;
+  /**
+   * Called once, after ffmpeg decoded the file to its end, with the errors it printed on the way (each line
+   * once, the file named as the caller named it), when it printed any: a damaged packet is skipped, not
+   * fatal, so a file corrupted mid-way or cut short still decodes, to less than it holds.
+   */
+  onDecodeErrors?: (lines: string[]) => void;
 }
 
 export const DEFAULT_SAMPLE_RATE = 44100;
@@ -133,6 +139,16 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
         },
       );
     }
+    const printed = [
+      ...new Set(
+        opened
+          .named(result.stderr)
+          .split('\n')
+          .map((line) => line.trim())
+          .filter(Boolean),
+      ),
+    ];
+    if (printed.length > 0) options.onDecodeErrors?.(printed);
     const frames = Math.floor(filled / frameBytes);
     if (frames === 0 && !yielded) {
       throw new ImkError('MEDIA_EMPTY', `media file ${file} decoded to no audio samples`, {

@@ -9,6 +9,7 @@ export type { WavWriter, WavWriterOptions } from './wav-writer.ts';
 export { DEFAULT_BLOCK_FRAMES, readWav, readWavFile } from './wav-reader.ts';
 export type { ReadWavOptions } from './wav-reader.ts';
 export { readWavHeader } from './wav-header.ts';
+export { readWavDeclaredSeconds } from './wav-declared.ts';
 export type { WavHeader, WavOpenOptions } from './wav-header.ts';
 export { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
 export { inputArgs } from './input-args.ts';

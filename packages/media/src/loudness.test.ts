@@ -26,6 +26,16 @@ describe('loudness', () => {
     expect(m.true_peak_dbtp).toBeLessThan(-19.7);
   });
 
+  // What plays: an MP3 at 8 kHz of 1 s has a 1.152 s ffprobe duration (its encoder delay and padding),
+  // but decodes to 8000 frames.
+  it('counts the frames a file decodes to, when asked, in the same run', async () => {
+    const mp3 = path.join(dir, 'one-second.mp3');
+    await encodeAudio({ input: tone, output: path.join(dir, 'one.wav'), format: 'wav', sampleRate: 8000 });
+    await ffmpeg('-i', path.join(dir, 'one.wav'), '-t', '1', '-c:a', 'libmp3lame', mp3);
+    expect(await measureLoudness(mp3, { countFrames: true })).toMatchObject({ frames: 8000 });
+    expect((await measureLoudness(mp3)).frames).toBeUndefined();
+  });
+
   it('reports null for digital silence', async () => {
     const silence = path.join(dir, 'silence.wav');
     await ffmpeg('-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo', '-t', '2', silence);

@@ -14,6 +14,12 @@ export interface LoudnessMeasurement {
   lra_lu: number | null;
   /** The relative gate threshold in LUFS, needed by a second loudnorm pass; null when the integrated loudness is. */
   threshold_lufs: number | null;
+  /**
+   * Sample frames (per channel) the file decoded to, at its own rate: set when measureLoudness was asked
+   * `countFrames`. What a player plays, which ffprobe's duration is not for every format: an MP3's counts
+   * its encoder delay and padding (1.152 s for 1 s at 8 kHz, 1.045 s at 44.1 kHz), which decoders drop.
+   */
+  frames?: number;
 }
 
 export interface LoudnessTarget {
@@ -46,8 +52,14 @@ const ABSOLUTE_GATE_LUFS = -70;
 export async function measureLoudness(
   file: string,
   /** `within`: the folder someone else writes that `file` may come from (see OpenInputsOptions). */
-  options: { signal?: AbortSignal; within?: Within } = {},
+  options: {
+    signal?: AbortSignal;
+    within?: Within;
+    /** Also count the sample frames the file decodes to (LoudnessMeasurement.frames), in the same run. */
+    countFrames?: boolean;
+  } = {},
 ): Promise<LoudnessMeasurement> {
+  const count = options.countFrames === true;
   let stderr: string;
   try {
     ({ stderr } = await runFfmpeg(
@@ -59,7 +71,7 @@ export async function measureLoudness(
         '-map',
         '0:a:0',
         '-af',
-        EBUR128_FILTER,
+        count ? `${EBUR128_FILTER},${COUNT_FRAMES_FILTER}` : EBUR128_FILTER,
         '-f',
         'null',
         '-',
@@ -73,8 +85,14 @@ export async function measureLoudness(
       await probeMedia(file, { signal: options.signal, ...withinOption(options.within) });
     throw error;
   }
-  return parseEbur128Summary(stderr, file);
+  const measured = parseEbur128Summary(stderr, file);
+  if (!count) return measured;
+  const frames = /Number of samples: (\d+)/.exec(stderr.slice(stderr.lastIndexOf('Number of samples:')));
+  return frames === null ? measured : { ...measured, frames: Number(frames[1]) };
 }
+
+/** Counts the frames that pass (astats prints "Number of samples: N", per channel, when its input ends). */
+const COUNT_FRAMES_FILTER = 'astats=measure_perchannel=none:measure_overall=Number_of_samples';
 
 /**
  * Reads the summary ebur128 prints when its input ends (the last one in `stderr`). Integrated loudness is

@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
 import { digestHandle, openUntrusted, readUntrustedJson, resolveInside } from '@imk/fs-safe';
 import type { Job } from './job.ts';
-import { formatIssues, type ValidationProblem } from './validate.ts';
-import { JOB_FILE, JobSchema } from './job.ts';
-import { readAsLegacyJob } from './legacy-job.ts';
+import { validateJob, type ValidationProblem } from './validate.ts';
+import { JOB_FILE } from './job.ts';
 import { audioFilePath, resolveCover, spellAsOnDisk } from './songs.ts';
 
 export { JOB_FILE } from './job.ts';
@@ -44,13 +43,13 @@ export async function readBundle(dir: string, options: ReadBundleOptions = {}): 
       : (error as Error).message;
     return { ok: false, problems: [{ path: JOB_FILE, message }] };
   }
-  const parsed = JobSchema.safeParse(readAsLegacyJob(json));
-  if (!parsed.success) return { ok: false, problems: formatIssues(parsed.error.issues, JOB_FILE, JobSchema) };
+  const parsed = validateJob(json);
+  if (!parsed.ok) return parsed;
   const problems: ValidationProblem[] = [];
   const root = await realpath(dir);
   // The names as spelt on disk (NFC in job.json, NFD from macOS on disk, or the other way round), so that
   // the checks below and every consumer of the returned job open the files it names.
-  const job = await spellAsOnDisk(root, parsed.data);
+  const job = await spellAsOnDisk(root, parsed.value);
   // A cover that is not there is no reason to refuse the job (the earlier version went on without it):
   // bundleSongs says so in the manifest. One that is there is checked like every other file.
   const { cover } = await resolveCover(root, job);

@@ -19,6 +19,12 @@ export {
 export type { AudioFormat, BundlePathOptions, StemName } from './common.ts';
 export { JOB_ID_RULE, jobIdProblem } from './job-id-rule.ts';
 export {
+  FORMAT_BIT_DEPTHS,
+  LOSSY_SAMPLE_RATES,
+  bitDepthProblem,
+  sampleRateProblem,
+} from './format-limits.ts';
+export {
   JOB_PRIORITY,
   JobSchema,
   JobOptionsSchema,
@@ -27,6 +33,7 @@ export {
   TrackSchema,
   VariantNameSchema,
   VariantRequestSchema,
+  unknownJobOptions,
 } from './job.ts';
 export type { Job, JobOptions, JobFile, Remix, Track } from './job.ts';
 export { LEGACY_FILES_DIR, audioFilePath, bundleSongs, resolveCover } from './songs.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOSSY_SAMPLE_RATES } from './format-limits.ts';
 import {
   AudioFormatSchema,
   BundlePathSchema,
@@ -74,12 +75,14 @@ export const JobOptionsSchema = z
     true_peak: z.number().min(-6).max(0).optional().describe('True-peak ceiling in dBTP (-6 to 0).'),
     two_pass_loudness: z.boolean().optional().describe('Measure first, then normalise (two-pass loudnorm).'),
     sample_rate: SampleRateSchema.optional().describe(
-      `Output sample rate in Hz (${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}). Unset, the input's rate is not kept: the files are 44.1 kHz (44100), the rate separation works at, unless the config's output.sampleRate is set.`,
+      `Output sample rate in Hz (${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max} for flac and wav; m4a takes ${LOSSY_SAMPLE_RATES.m4a.join(', ')}, mp3 ${LOSSY_SAMPLE_RATES.mp3.join(', ')}: another fails the job before any work). Unset, the input's rate is not kept: the files are 44.1 kHz (44100), the rate separation works at, unless the config's output.sampleRate is set.`,
     ),
     bit_depth: z
       .union([z.literal(16), z.literal(24), z.literal(32)])
       .optional()
-      .describe('Bit depth for flac/wav output.'),
+      .describe(
+        'Bit depth for flac (16, 24) and wav (16, 24, 32 = float) output; flac with 32 fails the job before any work. Ignored for m4a and mp3.',
+      ),
     priority: z
       .number()
       .int()
@@ -98,6 +101,15 @@ export const JobOptionsSchema = z
   })
   .describe('Per-job options.');
 export type JobOptions = z.infer<typeof JobOptionsSchema>;
+
+/**
+ * The keys of a job's `options` this version does not know: kept by the schema (a newer producer's option
+ * passes through), used by nobody. A misspelt option (`output_fromat`) or one only a newer imk reads: the
+ * worker says so in the manifest's warnings, as it does of a sidecar's unknown keys.
+ */
+export function unknownJobOptions(options: Record<string, unknown> | undefined): string[] {
+  return Object.keys(options ?? {}).filter((key) => !Object.hasOwn(JobOptionsSchema.shape, key));
+}
 
 export const JobFileSchema = z.looseObject({
   path: BundlePathSchema,

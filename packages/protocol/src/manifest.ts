@@ -68,9 +68,17 @@ export const ManifestSchema = z
     schema_version: z.number().int().min(1).describe('1 for this version.'),
     job_id: JobIdSchema,
     source_type: z.string().describe('As in the job.'),
-    artist: z.string().describe('As in the job (or read from the file when the job had none).'),
+    artist: z
+      .string()
+      .describe(
+        "As in the job (a song of audio_files: its tracks[] entry's); empty when it has none, the worker reads no tags (the inbox fills job.json's from the file's tags or name).",
+      ),
     album: z.string().describe('As in the job.'),
-    title: z.string().describe('As in the job (or from the file name).'),
+    title: z
+      .string()
+      .describe(
+        "As in the job (a song of audio_files: its tracks[] entry's, else its file name); empty when it has none: the files are then named after the job id.",
+      ),
     processed_at: z.iso.datetime({ offset: true }).describe('When processing finished (ISO 8601).'),
     artifacts: z.array(ArtifactSchema).describe('Every file the job produced.'),
     youtube: YoutubeInfoSchema.optional(),

@@ -74,8 +74,15 @@ export function fieldName(path: string): string {
   return path.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
 }
 
-/** Validates a parsed `job.json` (legacy, its nulls read as absent, or v1). Pure: no file access. */
+/**
+ * Validates a parsed `job.json` (legacy, its nulls read as absent, or v1). Pure: no file access. A
+ * `schema_version` newer than this imk reads is one problem naming it (upgrade imk), as for a manifest: a
+ * new version is a change its fields cannot say, so the job is not read as a version 1 job.
+ */
 export function validateJob(json: unknown): Validated<Job> {
+  const said = isRecord(json) ? json.schema_version : undefined;
+  if (typeof said === 'number' && Number.isInteger(said) && said > SCHEMA_VERSION)
+    return { ok: false, problems: [{ file: JOB_FILE, path: 'schema_version', message: newerVersion(said) }] };
   const result = JobSchema.safeParse(readAsLegacyJob(json));
   return result.success
     ? { ok: true, value: result.data }
@@ -121,13 +128,21 @@ function manifestVersion(json: unknown): number | string | undefined {
   const version = typeof said === 'string' && /^\s*\d+\s*$/.test(said) ? Number(said) : said;
   if (version === SCHEMA_VERSION) return version;
   if (typeof version === 'number' && Number.isInteger(version) && version > SCHEMA_VERSION)
-    return `schema_version ${version} is newer than this imk reads (${SCHEMA_VERSION}); upgrade imk`;
+    return newerVersion(version);
   return (
     `schema_version ${JSON.stringify(said)} is no version of manifest.json: this imk reads ${SCHEMA_VERSION} ` +
     `(what it writes) and manifests without schema_version (the earlier instrumental-maker's); if the ` +
     `earlier version wrote this file, remove schema_version from it`
   );
 }
+
+/** What a document of a version newer than this imk reads is told: the one wording, job.json's and manifest.json's. */
+function newerVersion(version: number): string {
+  return `schema_version ${version} is newer than this imk reads (${SCHEMA_VERSION}); upgrade imk`;
+}
+
+const isRecord = (json: unknown): json is Record<string, unknown> =>
+  typeof json === 'object' && json !== null && !Array.isArray(json);
 
 /**
  * The earlier version's manifest: the document with every artifact read apart, so that one unusable artifact

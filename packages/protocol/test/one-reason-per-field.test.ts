@@ -40,3 +40,20 @@ describe('a job.json field out of range', () => {
     ]);
   });
 });
+
+// A field that takes one of a few values (bit_depth 16 | 24 | 32, keep_stems true/false or a list of
+// stems) was refused with zod's bare "Invalid input", which does not say what it takes: the rejection of
+// a bundle with bit_depth 20 read "job.json: options.bit_depth: Invalid input".
+describe('a job.json field that takes one of a few values', () => {
+  it.each([
+    ['bit_depth', 20, 'must be 16, 24 or 32'],
+    ['bit_depth', '24', 'must be 16, 24 or 32'],
+    ['keep_stems', ['piano'], 'must be true, false or a list of "vocals", "drums", "bass", "other"'],
+    ['keep_stems', 'yes', 'must be true, false or a list of "vocals", "drums", "bass", "other"'],
+  ])('options.%s: %j is told what it may be (%s)', (field, value, said) => {
+    const result = validateJob(job({ [field]: value }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([{ file: 'job.json', path: `options.${field}`, message: said }]);
+  });
+});

@@ -65,8 +65,21 @@ export async function describeArtifact(
     probeMedia(file, { signal }),
     sha256File(file),
     stat(file),
-    options.loudness ?? measureLoudness(file, { signal }),
+    options.loudness ?? measureLoudness(file, { signal, countFrames: true }),
   ]);
+  // What a player plays. An MP3's ffprobe duration counts its encoder delay and padding (1.152 s for 1 s
+  // at 8 kHz), which decoders drop; an m4a decodes to whole AAC frames past its end (1.0216 s for 1 s),
+  // which its edit list, and so ffprobe, cuts. Neither plays longer than the other says: the shorter is
+  // taken, for a file decoded to be measured. A video keeps its container's length (its picture may
+  // outlast its sound).
+  const rate = info.audio?.sample_rate;
+  const probedSec = info.duration_sec ?? info.audio?.duration_sec;
+  const decodedSec =
+    planned.kind !== 'video' && loudness.frames !== undefined && rate !== undefined && rate > 0
+      ? loudness.frames / rate
+      : undefined;
+  const durationSec =
+    decodedSec === undefined ? (probedSec ?? 0) : Math.min(decodedSec, probedSec ?? decodedSec);
   const artifact: Artifact = {
     kind: planned.kind,
     variant: planned.variant,
@@ -74,7 +87,7 @@ export async function describeArtifact(
     path: planned.path,
     codec: info.audio?.codec ?? 'unknown',
     container: containerOf(planned.path),
-    duration_sec: Math.round((info.duration_sec ?? info.audio?.duration_sec ?? 0) * 1e6) / 1e6,
+    duration_sec: Math.round(durationSec * 1e6) / 1e6,
     sha256,
     bytes: size,
     loudness: { integrated_lufs: loudness.integrated_lufs, true_peak_dbtp: loudness.true_peak_dbtp },

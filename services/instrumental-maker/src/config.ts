@@ -156,7 +156,7 @@ export const InstrumentalMakerConfigSchema = z
           "Format of the variant files: m4a, mp3, flac or wav; a job's output_format wins.",
         ),
         sampleRate: SampleRateSchema.optional().describe(
-          "Sample rate of the variant files, in Hz; unset keeps the separated audio's, 44.1 kHz (44100), not the input's. A job's sample_rate wins.",
+          "Sample rate of the variant files, in Hz; unset keeps the separated audio's, 44.1 kHz (44100), not the input's. A job's sample_rate wins. m4a takes the MPEG-4 rates up to 96000, mp3 the MPEG rates up to 48000 (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000), flac and wav any: a job whose format cannot be written at this rate fails before any work, naming this key.",
         ),
         bitDepth: z
           .union([z.literal(16), z.literal(24), z.literal(32)])

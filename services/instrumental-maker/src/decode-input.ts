@@ -20,6 +20,8 @@ export async function decodeToWav(
   within?: Within,
   /** The input already opened the untrusted way: decoded from it, never by name (@imk/media's DecodeOptions). */
   handle?: FileHandle,
+  /** The errors ffmpeg printed while decoding the input to its end (a damaged packet skipped): see DecodeOptions. */
+  onDecodeErrors?: (lines: string[]) => void,
 ): Promise<void> {
   const expected = (probed.duration_sec ?? 0) * STEM_SAMPLE_RATE;
   const writer = createWavWriter(output, { sampleRate: STEM_SAMPLE_RATE, channels: 2 });
@@ -31,6 +33,7 @@ export async function decodeToWav(
       info: probed,
       ...(within !== undefined && { within }),
       ...(handle !== undefined && { handle }),
+      ...(onDecodeErrors !== undefined && { onDecodeErrors }),
     })) {
       await writer.write(block);
       if (expected > 0) progress(Math.min(1, writer.frames / expected));

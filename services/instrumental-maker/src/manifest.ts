@@ -85,7 +85,9 @@ export function buildManifest(input: ManifestInput): Manifest {
 
 /**
  * What the manifest says of the input: its name, sha256 and size (both of the one file that was hashed,
- * see the hash stage), and what ffprobe found in it.
+ * see the hash stage), and what ffprobe found in it. Its length, rate, channels and codec are those of the
+ * audio separated, the first audio stream (decodeAudio's): not the container's length, which is its
+ * longest stream (a second, longer soundtrack, a video's picture outlasting its sound).
  */
 export function inputFacts(
   name: string,
@@ -97,7 +99,9 @@ export function inputFacts(
     path: name,
     sha256: hashed.sha256,
     bytes: hashed.bytes,
-    duration_sec: Math.round((info.duration_sec ?? frames.frames / frames.sampleRate) * 1e6) / 1e6,
+    duration_sec:
+      Math.round((info.audio?.duration_sec ?? info.duration_sec ?? frames.frames / frames.sampleRate) * 1e6) /
+      1e6,
   };
   if (info.audio?.sample_rate !== undefined) facts.sample_rate = info.audio.sample_rate;
   if (info.audio?.channels !== undefined) facts.channels = info.audio.channels;

@@ -211,3 +211,29 @@ describe('resolveOptions: the mdx engine configured under engine:', () => {
       ).toBe(false);
   });
 });
+
+// A rate or bit depth the format cannot be written with fails before any work, naming the setting that
+// asked for it and where the format came from (the encoder refused it only after the separation).
+describe('resolveOptions: a sample rate or bit depth the format cannot take', () => {
+  it('names the config keys when the config sets both, and lets a job choose a format that takes the rate', () => {
+    const hiRes = InstrumentalMakerConfigSchema.parse({ output: { format: 'mp3', sampleRate: 96000 } });
+    expect(() => resolveOptions(hiRes, job(), undefined)).toThrow(
+      /^config\/instrumental-maker\.yaml: output\.sampleRate: mp3 cannot be written at 96000 Hz: it takes 8000, .* or 48000 Hz \(flac and wav take any rate from 8000 to 192000\) \(the format from config\/instrumental-maker\.yaml: output\.format\)$/,
+    );
+    expect(resolveOptions(hiRes, job({ output_format: 'flac' }), undefined).sampleRate).toBe(96000);
+    expect(resolveOptions(hiRes, job({ sample_rate: 48000 }), undefined).sampleRate).toBe(48000);
+  });
+
+  it('names the sidecar key that set the bit depth', () => {
+    expect(() =>
+      resolveOptions(config, job({ output_format: 'flac' }), parseSidecar('a.yaml', 'bit_depth: 32')),
+    ).toThrow(
+      /^a\.yaml: bit_depth: flac cannot hold 32-bit samples: .*\(the format from job\.json options: output_format\)$/,
+    );
+    expect(
+      resolveOptions(config, job({ output_format: 'wav' }), parseSidecar('a.yaml', 'bit_depth: 32')).bitDepth,
+    ).toBe(32);
+    // m4a and mp3 have no bit depth: it is ignored there, as before.
+    expect(resolveOptions(config, job({ bit_depth: 32 }), undefined).format).toBe('mp3');
+  });
+});

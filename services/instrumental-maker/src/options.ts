@@ -1,5 +1,13 @@
 import { ImkError } from '@imk/errors';
-import { STEM_NAMES, type AudioFormat, type Job, type JobOptions, type StemName } from '@imk/protocol';
+import {
+  STEM_NAMES,
+  bitDepthProblem,
+  sampleRateProblem,
+  type AudioFormat,
+  type Job,
+  type JobOptions,
+  type StemName,
+} from '@imk/protocol';
 import {
   applyVariantRef,
   formatVariantRef,
@@ -49,6 +57,23 @@ function optionsError(where: string, field: string, message: string): ImkError {
   return new ImkError('OPTIONS_INVALID', `${where}: ${field}: ${message}`, {
     details: { file: where, field },
   });
+}
+
+/**
+ * Where one output setting came from, as [file, field] (the sidecar's key, job.json's option, the config's
+ * `output.` key): the most specific source that set it.
+ */
+function fieldFrom(
+  fromSidecar: unknown,
+  fromJob: unknown,
+  sidecar: SidecarOptions | undefined,
+  sidecarKey: string,
+  jobKey: string,
+  configKey: string,
+): [string, string] {
+  if (fromSidecar !== undefined && sidecar !== undefined) return [sidecar.file, sidecarKey];
+  if (fromJob !== undefined) return ['job.json options', jobKey];
+  return ['config/instrumental-maker.yaml', `output.${configKey}`];
 }
 
 function stemsOf(value: boolean | StemName[]): StemName[] {
@@ -109,6 +134,7 @@ export function resolveOptions(
   }
   for (const name of Object.keys(recipes)) if (!named.includes(name)) delete recipes[name];
   const format = sidecar?.format ?? o.output_format ?? config.output.format;
+  const formatFrom = fieldFrom(sidecar?.format, o.output_format, sidecar, 'codec', 'output_format', 'format');
   const shared = sharedVariantFile(named, (variant) => audioPath(job, variant, format, recipes[variant]));
   if (shared !== undefined)
     throw optionsError(
@@ -177,6 +203,33 @@ export function resolveOptions(
   const truePeak = sidecar?.truePeak ?? o.true_peak;
   const twoPass = sidecar?.twoPass ?? o.two_pass_loudness;
   const loudnessAsked = config.loudness.enabled || targetLufs !== undefined || truePeak !== undefined;
+  // A rate or depth the format cannot be written with fails here, not at the encode after separating.
+  const sampleRate = sidecar?.sampleRate ?? o.sample_rate ?? config.output.sampleRate;
+  const rateProblem = sampleRateProblem(format, sampleRate);
+  if (rateProblem !== undefined) {
+    const [where, field] = fieldFrom(
+      sidecar?.sampleRate,
+      o.sample_rate,
+      sidecar,
+      'sample_rate',
+      'sample_rate',
+      'sampleRate',
+    );
+    throw optionsError(where, field, `${rateProblem} (the format from ${formatFrom.join(': ')})`);
+  }
+  const bitDepth = sidecar?.bitDepth ?? o.bit_depth ?? config.output.bitDepth;
+  const depthProblem = bitDepthProblem(format, bitDepth);
+  if (depthProblem !== undefined) {
+    const [where, field] = fieldFrom(
+      sidecar?.bitDepth,
+      o.bit_depth,
+      sidecar,
+      'bit_depth',
+      'bit_depth',
+      'bitDepth',
+    );
+    throw optionsError(where, field, `${depthProblem} (the format from ${formatFrom.join(': ')})`);
+  }
   return {
     variants: named,
     recipes,
@@ -184,8 +237,8 @@ export function resolveOptions(
     stemFormat: config.stems.format,
     stemMp4: config.stems.stemMp4,
     format,
-    sampleRate: sidecar?.sampleRate ?? o.sample_rate ?? config.output.sampleRate,
-    bitDepth: sidecar?.bitDepth ?? o.bit_depth ?? config.output.bitDepth,
+    sampleRate,
+    bitDepth,
     bitrate: config.output.bitrate,
     loudness: loudnessAsked
       ? {

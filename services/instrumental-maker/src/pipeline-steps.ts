@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
 import { sha256AndBytesOf } from '@imk/fs-safe';
-import { probeMedia } from '@imk/media';
+import { probeMedia, readWavDeclaredSeconds } from '@imk/media';
+import { unknownJobOptions } from '@imk/protocol';
 import { mixVariants, nullResidualDb } from '@imk/separation';
 import {
   duplicateCandidates,
@@ -15,6 +16,7 @@ import { checkDeclaredInput, checkVideoHeld, heldFile } from './bundle-files.ts'
 import { decodeToWav } from './decode-input.ts';
 import { usableCover } from './cover.ts';
 import { chooseEngine } from './engine-choice.ts';
+import { damagedInputWarning } from './input-damage.ts';
 import { checkDuration } from './input-limits.ts';
 import { buildManifest, channelsWarning, inputFacts, sampleRateWarning } from './manifest.ts';
 import { claimMix } from './mix-claim.ts';
@@ -56,6 +58,11 @@ const options: Steps['options'] = {
     if (s.probedInput) checkDuration(s.probedInput, inputName, ctx.config.maxDurationSec);
     s.warnings = [...s.song.warnings];
     s.cover = await usableCover(s.bundle, job.cover_path, s.warnings, s.logger);
+    const unknownOptions = unknownJobOptions(job.options);
+    if (unknownOptions.length > 0)
+      s.warnings.push(
+        `job.json options: ignored unknown keys ${unknownOptions.join(', ')} (misspelt, or options of a newer imk; docs/protocol.md lists them)`,
+      );
     if (sidecar?.unknownKeys.length)
       s.warnings.push(`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`);
     if (sidecar?.warnings.length) s.warnings.push(...sidecar.warnings);
@@ -143,9 +150,15 @@ const decode: Steps['decode'] = {
     const probed =
       s.probedInput ?? (await probeMedia(s.inputFile, { signal: s.signal, timeoutMs, within: s.bundle }));
     s.info = probed;
+    // ffprobe and ffmpeg take a WAV for as long as what it holds: one cut short is told by its header.
+    if (probed.format === 'wav')
+      s.declaredInputSec = await readWavDeclaredSeconds(s.inputFile, { within: s.bundle });
     // Stems from the cache need no decoded mixture; variants that need one then decode the input themselves.
     s.decoded = s.separation === undefined;
-    if (s.decoded) await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress, s.bundle);
+    if (s.decoded)
+      await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress, s.bundle, undefined, (lines) => {
+        s.decodeErrors = lines;
+      });
     return undefined;
   },
 };
@@ -284,13 +297,20 @@ const manifest: Steps['manifest'] = {
           `${artifact.path} lasts ${artifact.duration_sec} s but the input ${facts.duration_sec} s`,
         );
     }
-    // A file cut short (an interrupted download) still decodes, to less than its header declares: said once,
-    // as what it likely is, before the files' own lengths are compared with the declared one above.
+    // A file cut short or damaged still decodes, to less than its header declares: said first, as what it
+    // likely is, before the files' own lengths compared with the declared one above.
     const decodedSec = Math.round((separation.frames / separation.sampleRate) * 1e3) / 1e3;
-    if (facts.duration_sec - decodedSec > Math.max(1, facts.duration_sec * 0.05))
-      s.warnings.unshift(
-        `the input ${s.inputName} decodes to ${decodedSec} s of the ${facts.duration_sec} s its header declares: it may be cut short (an interrupted download or copy); the files last ${decodedSec} s`,
-      );
+    const damaged = damagedInputWarning({
+      name: s.inputName,
+      format: s.info?.format,
+      declaredSec:
+        s.declaredInputSec === undefined
+          ? facts.duration_sec
+          : Math.round(Math.max(s.declaredInputSec, facts.duration_sec) * 1e6) / 1e6,
+      decodedSec,
+      decodeErrors: s.decodeErrors,
+    });
+    if (damaged !== undefined) s.warnings.unshift(damaged);
     // A 96 kHz input whose files are 44.1 kHz is said, with both rates, not left for the user to find.
     const rateWarning = sampleRateWarning(facts, s.artifacts!, s.options!.sampleRate);
     if (rateWarning !== undefined) s.warnings.push(rateWarning);

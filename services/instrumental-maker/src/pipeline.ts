@@ -79,6 +79,13 @@ export interface PipelineState extends PipelineInput {
   // decode
   decoded?: boolean;
   info?: MediaInfo;
+  /**
+   * A WAV input's length as its header declares it (ffprobe gives what the file holds): more than it holds
+   * is a file cut short, said in the manifest. Undefined for other formats, or a header that does not say.
+   */
+  declaredInputSec?: number;
+  /** What ffmpeg printed decoding the input (damaged packets it skipped), when it printed anything. */
+  decodeErrors?: string[];
   // mix, encode, manifest
   videoVariant?: string;
   /** The video variant's recipe (tempo 1: the picture keeps its timing). */

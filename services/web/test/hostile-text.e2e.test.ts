@@ -6,22 +6,17 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '@imk/ledger';
-import { listenWeb, type RunningWeb } from '../src/index.ts';
-import { openChromium, quietLogger, tempRoot } from './helpers.ts';
+import { openChromium, servedTempRoot } from './helpers.ts';
 
 const BIDI_ID = 'yt_bidi_song';
 const LONG_ID = 'yt_long_word';
 
-let web: RunningWeb;
-let stop: AbortController;
-let cleanup: () => Promise<void>;
+const served = servedTempRoot();
 let browser: Awaited<ReturnType<typeof openChromium>> | undefined;
 let page: Page;
 
 beforeAll(async () => {
-  let root: string;
-  ({ root, cleanup } = await tempRoot('imk-web-hostile-text-'));
-  const ledger = openLedger({ root });
+  const ledger = openLedger({ root: served.root });
   ledger.recordState(
     BIDI_ID,
     { state: 'failed', attempt: 1 },
@@ -33,24 +28,11 @@ beforeAll(async () => {
     { queue: 'youtube_audio', title: `<b>${'W'.repeat(400)}</b>`, artist: 'A' },
   );
   ledger.close();
-  stop = new AbortController();
-  web = await listenWeb({
-    root,
-    logger: quietLogger(),
-    signal: stop.signal,
-    cleanupSchedule: false,
-    overrides: { port: 0 },
-  });
   browser = await openChromium('imk-hostile-text-chromium-');
   page = browser.page;
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  stop?.abort();
-  await web?.closed;
-  await cleanup?.();
-});
+afterAll(() => browser?.close());
 
 /**
  * Whether the first occurrence of `text` under `selector` is drawn left to right: its first letter left of
@@ -95,7 +77,7 @@ describe('untrusted song tags on the dashboard', () => {
     const seen: Record<string, unknown> = {};
     for (const width of [390, 1280]) {
       await page.setViewportSize({ width, height: 900 });
-      await page.goto(`${web.url}/`);
+      await page.goto(`${served.web.url}/`);
       await page.locator(`#jobs-table tr[data-job-id="${LONG_ID}"]`).waitFor({ timeout: 30_000 });
       await page.locator(`#jobs-table tr[data-job-id="${BIDI_ID}"]`).waitFor({ timeout: 30_000 });
       seen[`job id in the list at ${width} px`] = await page.evaluate(
@@ -105,7 +87,7 @@ describe('untrusted song tags on the dashboard', () => {
       // The markup in the title is shown as text, never made into elements.
       expect(await page.locator(`#jobs-table tr[data-job-id="${LONG_ID}"] b`).count()).toBe(0);
 
-      await page.goto(`${web.url}/#/job/${BIDI_ID}`);
+      await page.goto(`${served.web.url}/#/job/${BIDI_ID}`);
       await expect
         .poll(() => page.locator('#job-meta').textContent(), { timeout: 30_000 })
         .toContain(BIDI_ID);

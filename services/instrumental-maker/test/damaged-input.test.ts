@@ -1,0 +1,61 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imk, makeRoot, publishV1, readManifest, removeRoot } from './helpers.ts';
+
+// A file damaged mid-way (a corrupted download or copy) still decodes: ffmpeg skips what it cannot read and
+// goes on. The song lost a second in the middle, and the job succeeded without a word unless the loss
+// passed the cut-short check's slack (1 s or 5 %, meant for MP3 lengths estimated from a bitrate): a 24 s
+// flac that lost 1.2 s, an MP3 or m4a whose broken packets ffmpeg reported, all published as if whole.
+// The manifest now says the input is damaged, with what ffmpeg said; a whole file says nothing.
+let root: string;
+const SECONDS = 24;
+const CODECS = { flac: ['-c:a', 'flac'], mp3: ['-c:a', 'libmp3lame'], m4a: ['-c:a', 'aac'] } as const;
+
+beforeAll(async () => {
+  root = await makeRoot({ pollMs: 100, variants: ['instrumental'], output: { format: 'flac' } });
+  for (const [format, codec] of Object.entries(CODECS)) {
+    const whole = join(root, `whole.${format}`);
+    await execa('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${SECONDS}`],
+      ...['-ac', '2', ...codec, whole],
+    ]);
+    // 16 KiB of garbage in the middle of the file.
+    const bytes = Buffer.from(await readFile(whole));
+    const middle = Math.floor(bytes.length / 2);
+    for (let i = middle; i < middle + 16384; i++) bytes[i] = (i * 7919) % 256;
+    await writeFile(join(root, `damaged.${format}`), bytes);
+    for (const kind of ['whole', 'damaged'])
+      await publishV1(
+        root,
+        'other',
+        {
+          job_id: `${kind}_${format}`,
+          source_type: 'local',
+          artist: 'A',
+          title: kind,
+          audio_path: `in.${format}`,
+        },
+        { [`in.${format}`]: join(root, `${kind}.${format}`) },
+      );
+  }
+  const result = await imk(['run', '--once', '--root', root]);
+  expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 6 });
+}, 300_000);
+afterAll(() => removeRoot(root));
+
+describe('an input damaged mid-way', () => {
+  it.each(Object.keys(CODECS))('%s: is made, and its manifest says the input is damaged', async (format) => {
+    const manifest = await readManifest(root, `damaged_${format}`);
+    expect(manifest.warnings[0], JSON.stringify(manifest.warnings)).toMatch(
+      new RegExp(
+        `^the input in\\.${format} (decodes to [\\d.]+ s of the [\\d.]+ s its header declares: it may be cut short or damaged|is damaged: ffmpeg could not decode all of it \\(\\[mp3float\\] Header missing)`,
+      ),
+    );
+  });
+
+  it.each(Object.keys(CODECS))('%s: a whole file has no such warning', async (format) => {
+    expect((await readManifest(root, `whole_${format}`)).warnings).toEqual([]);
+  });
+});
