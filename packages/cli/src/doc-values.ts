@@ -22,6 +22,8 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'notify-stale-claim-minutes': String(STALE_CLAIM_MS / 60_000),
   /** The ledger's SQLite busy timeout (docs/instrumental-maker.md). */
   'ledger-busy-timeout-seconds': String(LEDGER_DEFAULTS.busyTimeoutMs / 1000),
+  /** How often at most a job's progress is written to the ledger (docs/instrumental-maker.md). */
+  'ledger-progress-interval-ms': String(LEDGER_DEFAULTS.progressIntervalMs),
   /** `imk cancel --wait`'s default (docs/instrumental-maker.md). */
   'cancel-wait-seconds': String(CANCEL_WAIT_SECONDS),
   /** Tries of a media server refresh, and the waits between them, doubled each time (docs/notifications.md). */

@@ -30,7 +30,7 @@ describe('the defaults the docs state', () => {
     const all = [...(await pages()).values()].join('\n');
     for (const name of Object.keys(DOC_VALUES)) expect(all).toContain(`<!-- value:${name} -->`);
     expect(all).not.toMatch(
-      /lease default \d+ s|default \d+ s\) is what|at most \d+ s old|every\s+\d+ s and when|default \d+ s is|taken up again after\s+(?:\d+|ten)\s+minutes|busy timeout \d+ s|`--wait`, default \d+ s|refresh is tried \d+ times/,
+      /lease default \d+ s|default \d+ s\) is what|at most \d+ s old|every\s+\d+ s and when|default \d+ s is|taken up again after\s+(?:\d+|ten)\s+minutes|busy timeout \d+ s|written at most every \d+ ms|`--wait`, default \d+ s|refresh is tried \d+ times/,
     );
     expect(DOC_VALUES).toEqual({
       'lease-seconds': String(DEFAULT_LEASE_MS / 1000),
@@ -39,6 +39,7 @@ describe('the defaults the docs state', () => {
       'healthcheck-max-age': String(HEALTHCHECK_MAX_AGE_SECONDS),
       'notify-stale-claim-minutes': String(STALE_CLAIM_MS / 60_000),
       'ledger-busy-timeout-seconds': String(LEDGER_DEFAULTS.busyTimeoutMs / 1000),
+      'ledger-progress-interval-ms': String(LEDGER_DEFAULTS.progressIntervalMs),
       'cancel-wait-seconds': String(CANCEL_WAIT_SECONDS),
       'media-refresh-attempts': String(REFRESH_DEFAULTS.attempts),
       'media-refresh-waits': expect.stringMatching(/^\d+ s(?:, then \d+ s)*$/),
