@@ -1,5 +1,8 @@
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
+import { LEDGER_DEFAULTS } from '@imk/ledger';
+import { REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
 import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
+import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
 
 /**
  * The defaults that the docs' prose states, each taken from its home: `npm run schemas` writes them into
@@ -15,4 +18,18 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'heartbeat-seconds': String(HEARTBEAT_INTERVAL_MS / 1000),
   /** `imk healthcheck --max-age`'s default (docs/operations.md). */
   'healthcheck-max-age': String(HEALTHCHECK_MAX_AGE_SECONDS),
+  /** When an event a dead process left claimed in the notification outbox is taken up again (docs/notifications.md). */
+  'notify-stale-claim-minutes': String(STALE_CLAIM_MS / 60_000),
+  /** The ledger's SQLite busy timeout (docs/instrumental-maker.md). */
+  'ledger-busy-timeout-seconds': String(LEDGER_DEFAULTS.busyTimeoutMs / 1000),
+  /** How often at most a job's progress is written to the ledger (docs/instrumental-maker.md). */
+  'ledger-progress-interval-ms': String(LEDGER_DEFAULTS.progressIntervalMs),
+  /** `imk cancel --wait`'s default (docs/instrumental-maker.md). */
+  'cancel-wait-seconds': String(CANCEL_WAIT_SECONDS),
+  /** Tries of a media server refresh, and the waits between them, doubled each time (docs/notifications.md). */
+  'media-refresh-attempts': String(REFRESH_DEFAULTS.attempts),
+  'media-refresh-waits': Array.from(
+    { length: REFRESH_DEFAULTS.attempts - 1 },
+    (_, i) => `${(REFRESH_DEFAULTS.firstDelayMs * 2 ** i) / 1000} s`,
+  ).join(', then '),
 };

@@ -46,6 +46,14 @@ const CONTRACTS: Contract[] = [
     spellings: /['"`](?:manifest\.json|\.replaced|\.partial-)['"`]|join\([^)]*['"`]manifest\.json['"`]/,
   },
   {
+    // The worker's naming.ts built `files/audio/${…}` beside protocol's savedMixPath (which the dashboard
+    // checks a mix against before queuing it) and legacyStemPath: three spellings of one layout.
+    what: "a job's artifact folders in outputs/<job_id>/ (files/audio, files/stems, files/video): @imk/protocol's artifactPath",
+    homes: ['packages/protocol/src/outputs-layout.ts'],
+    spellings:
+      /['"`]files\/(?:audio|stems|video)\/(?:\$\{|['"`])|join\([^)]*['"`]files['"`]\s*,\s*['"`](?:audio|stems|video)['"`]/,
+  },
+  {
     what: "a finished job's manifest.json: found with findOutput or listOutputs, read with readOutputManifest (the worker's publish-outputs.ts writes it)",
     homes: ['packages/protocol/src/', 'services/instrumental-maker/src/publish-outputs.ts'],
     spellings: /join\([^)]*\bMANIFEST_FILE\b/,
@@ -89,10 +97,14 @@ const STATE_HOMES: Record<string, RegExp> = {
   'services/deemix-retriever/src/config.ts': /^config$/, // deemix's XDG config home, in its own state folder
   'services/web/src/routes/outputs.ts': /^previews$/, // the dashboard's cover previews, state/cache/previews
   'services/web/src/routes/submit.ts': /^web$/, // uploads being received, state/tmp/web
+  'packages/ops/src/heartbeat.ts': /^HEALTH_DIR$/, // state/health/<service>@<host>.json, the heartbeats
 };
-// `join(paths.state, 'x')`, `join(ctx.paths.cache, 'x')`, `join(stateDir, 'x')`: a name put under state/.
+// A service's scratch folder, `state/tmp/<service>`, named by its own SERVICE_NAME (from @imk/config's list).
+const SERVICE_OWN = /^SERVICE_NAME$/;
+// `join(paths.state, 'x')`, `join(ctx.paths.cache, 'x')`, `join(stateDir, 'x')`, `join(resolvePaths(root).state,
+// X_DIR)`: a name put under state/, as a literal or as a constant of the module (a second home of the name).
 const STATE_JOIN =
-  /join\(\s*((?:[\w.]*\.)?paths\.(?:state|cache|tmp)|stateDir|state)\s*,\s*['"`]([^'"`]*)['"`]/g;
+  /join\(\s*((?:[\w.]*\.)?paths\.(?:state|cache|tmp)|resolvePaths\([^()]*\)\.(?:state|cache|tmp)|stateDir|state)\s*,\s*(?:['"`]([^'"`]*)['"`]|([A-Z][A-Z0-9_]*)\b)/g;
 
 describe('one home per on-disk contract', () => {
   it('every folder under state/ is named by one module', async () => {
@@ -100,8 +112,27 @@ describe('one home per on-disk contract', () => {
     for (const file of await sourceFiles()) {
       const path = relative(REPO, file);
       const allowed = STATE_HOMES[path];
-      for (const match of code(await readFile(file, 'utf8')).matchAll(STATE_JOIN))
-        if (!allowed?.test(match[2] ?? '')) found.push(`${path}: ${match[0]}`);
+      for (const match of code(await readFile(file, 'utf8')).matchAll(STATE_JOIN)) {
+        const name = match[2] ?? match[3] ?? '';
+        if (!allowed?.test(name) && !SERVICE_OWN.test(name)) found.push(`${path}: ${match[0]}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it("a service's own folder under state/ is named by the service's constant, not a literal", async () => {
+    // `serviceStatePaths(stateDir, 'nas-sync')` (state/nas-sync/destinations.json) named the folder with a
+    // literal beside nas-sync's SERVICE_NAME, a way round the join() rule above: rename the service and its
+    // passes write the destinations' faults where neither its health check nor `imk cleanup` look.
+    const found: string[] = [];
+    for (const file of await sourceFiles()) {
+      const path = relative(REPO, file);
+      code(await readFile(file, 'utf8'))
+        .split('\n')
+        .forEach((line, i) => {
+          if (/\bserviceStatePaths\(\s*[^,()]+,\s*['"`]/.test(line))
+            found.push(`${path}:${i + 1}: ${line.trim()}`);
+        });
     }
     expect(found).toEqual([]);
   });

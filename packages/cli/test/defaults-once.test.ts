@@ -186,6 +186,50 @@ describe('defaults written once', () => {
     expect(found).toEqual([]);
   });
 
+  it("a folder's default is spelled once in its file: the config reference's @default and the code's fallback", async () => {
+    // The inbox's schema said `@default <root>/inbox` while its settings fell back to `dir ?? 'inbox'`; the
+    // retrievers passed 'requests/youtube' to requestFolderFields (which writes the reference's @default)
+    // and fell back to join('requests', 'youtube'). Change the fallback and the reference goes on naming
+    // the old folder. One constant (INBOX_DEFAULTS.dir, DEFAULT_REQUESTS_DIR) serves both.
+    const found: string[] = [];
+    for (const file of await sourceFiles()) {
+      const text = code(await readFile(file, 'utf8'));
+      // `'a/b'` (a relative path of two or more names), join('a', 'b'), and a literal `@default <root>/a`.
+      const literals = new Set(
+        [...text.matchAll(/['"`]((?:[a-z][\w-]*\/)+[a-z][\w-]*)['"`]/g)].map((m) => m[1]),
+      );
+      const joins = new Set(
+        [...text.matchAll(/\bjoin\(\s*((?:['"`][\w-]+['"`]\s*,\s*)+['"`][\w-]+['"`])\s*\)/g)].map((m) =>
+          (m[1] ?? '').replace(/['"`\s]/g, '').replace(/,/g, '/'),
+        ),
+      );
+      for (const path of joins) if (literals.has(path)) found.push(`${relative(REPO, file)}: ${path}, twice`);
+      for (const m of text.matchAll(/@default <root>\/([\w/-]+)/g)) {
+        const path = m[1] ?? '';
+        // A one-name folder counts where the file also spells it alone (`dir ?? 'inbox'`).
+        const alone = !path.includes('/') && new RegExp(`['"\`]${path}['"\`]`).test(text);
+        if (literals.has(path) || joins.has(path) || alone)
+          found.push(`${relative(REPO, file)}: @default <root>/${path} and the code's ${path}`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('no read cap is written as a number where a file is read: it is a named constant, one per file format', async () => {
+    // fsqueue's tokenIn read the queue's imk-*.json files with `maxBytes: 256 * 1024` beside bundle-state's
+    // CONTROL_FILE_MAX_BYTES for the same files: raise one and a token the other cannot read is a lost
+    // claim. A named cap is one home that the next reader of the file takes (and the rule above compares).
+    const found: string[] = [];
+    for (const file of await sourceFiles())
+      code(await readFile(file, 'utf8'))
+        .split('\n')
+        .forEach((line, i) => {
+          if (/\bmaxBytes\s*:\s*[\d(]/.test(line))
+            found.push(`${relative(REPO, file)}:${i + 1}: ${line.trim()}`);
+        });
+    expect(found).toEqual([]);
+  });
+
   it('no constant is defined again, under the same name and value, in another file', async () => {
     // choices.ts copies what `imk --help` shows so that imk starts without loading the packages;
     // commands/choices.test.ts pins each copy to its package.

@@ -2,8 +2,11 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
+import { LEDGER_DEFAULTS } from '@imk/ledger';
+import { REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
 import { FIRST_CLEANUP_AFTER_MS, HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
 import { replaceDocValues } from '@imk/protocol';
+import { CANCEL_WAIT_SECONDS } from '../src/commands/cancel.ts';
 import { DOC_VALUES } from '../src/doc-values.ts';
 
 // STYLE 16: a default the docs state is written by its home. docs/protocol.md said "lease default 30 s"
@@ -27,13 +30,19 @@ describe('the defaults the docs state', () => {
     const all = [...(await pages()).values()].join('\n');
     for (const name of Object.keys(DOC_VALUES)) expect(all).toContain(`<!-- value:${name} -->`);
     expect(all).not.toMatch(
-      /lease default \d+ s|default \d+ s\) is what|at most \d+ s old|every\s+\d+ s and when|default \d+ s is/,
+      /lease default \d+ s|default \d+ s\) is what|at most \d+ s old|every\s+\d+ s and when|default \d+ s is|taken up again after\s+(?:\d+|ten)\s+minutes|busy timeout \d+ s|written at most every \d+ ms|`--wait`, default \d+ s|refresh is tried \d+ times/,
     );
     expect(DOC_VALUES).toEqual({
       'lease-seconds': String(DEFAULT_LEASE_MS / 1000),
       'queue-poll-seconds': String(DEFAULT_POLL_MS / 1000),
       'heartbeat-seconds': String(HEARTBEAT_INTERVAL_MS / 1000),
       'healthcheck-max-age': String(HEALTHCHECK_MAX_AGE_SECONDS),
+      'notify-stale-claim-minutes': String(STALE_CLAIM_MS / 60_000),
+      'ledger-busy-timeout-seconds': String(LEDGER_DEFAULTS.busyTimeoutMs / 1000),
+      'ledger-progress-interval-ms': String(LEDGER_DEFAULTS.progressIntervalMs),
+      'cancel-wait-seconds': String(CANCEL_WAIT_SECONDS),
+      'media-refresh-attempts': String(REFRESH_DEFAULTS.attempts),
+      'media-refresh-waits': expect.stringMatching(/^\d+ s(?:, then \d+ s)*$/),
     });
   });
 

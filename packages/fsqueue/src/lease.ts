@@ -32,10 +32,16 @@ export async function beatLease(claimDir: string, counter: number, first: boolea
   }
 }
 
+/** Largest lease file read (a counter and a token, a few dozen bytes). */
+const LEASE_FILE_MAX_BYTES = 4096;
+
 /** The lease file's content as an opaque value: observers only compare it with what they saw before. */
 export async function readLease(claimDir: string): Promise<string> {
   try {
-    return await readUntrustedText(join(claimDir, LEASE_FILE), { maxBytes: 4096, name: LEASE_FILE });
+    return await readUntrustedText(join(claimDir, LEASE_FILE), {
+      maxBytes: LEASE_FILE_MAX_BYTES,
+      name: LEASE_FILE,
+    });
   } catch {
     return NO_LEASE;
   }

@@ -2,13 +2,16 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
 import { fsyncDir, pathExists, readUntrustedJson } from '@imk/fs-safe';
+import { CONTROL_FILE_MAX_BYTES } from './bundle-state.ts';
 import { readyName, tokenName } from './names.ts';
 import './errors.ts';
 
 /** The `token` field of a JSON file the queue wrote (state, result, error, rejection), or undefined. */
 export async function tokenIn(path: string): Promise<string | undefined> {
   try {
-    const json = (await readUntrustedJson(path, { maxBytes: 256 * 1024 })) as { token?: unknown } | null;
+    const json = (await readUntrustedJson(path, { maxBytes: CONTROL_FILE_MAX_BYTES })) as {
+      token?: unknown;
+    } | null;
     return typeof json?.token === 'string' ? json.token : undefined;
   } catch {
     return undefined;

@@ -152,9 +152,14 @@ async function startTmp(tmp: string, jobId: string, logger: Logger | undefined):
   }
 }
 
+/** Largest producer file read (a host name and a pid). */
+const PRODUCER_FILE_MAX_BYTES = 4096;
+
 async function readProducer(tmp: string): Promise<{ host: string; pid: number } | undefined> {
   try {
-    const json = (await readUntrustedJson(join(tmp, PRODUCER_FILE), { maxBytes: 4096 })) as {
+    const json = (await readUntrustedJson(join(tmp, PRODUCER_FILE), {
+      maxBytes: PRODUCER_FILE_MAX_BYTES,
+    })) as {
       host?: unknown;
       pid?: unknown;
     } | null;

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { defineErrors } from '@imk/errors';
+import { POLICY, defineErrors } from '@imk/errors';
 
 /**
  * Every code @imk/http-guard answers a request with before any route runs, with its policy (retry or not,
@@ -34,6 +34,9 @@ export const HTTP_GUARD_ERRORS = defineErrors('@imk/http-guard', {
   REQUEST_TIMEOUT: { retryable: true, httpStatus: 408 },
   // Too many wrong tokens from one address: the same request succeeds after Retry-After.
   TOO_MANY_ATTEMPTS: { retryable: true, httpStatus: 429 },
+  // An allowedHosts entry of the server's config that is no host name (a URL, a path): the server does not
+  // start until a person fixes the config.
+  ALLOWED_HOST_INVALID: POLICY.unavailable,
 });
 
 export type HttpGuardErrorCode = keyof typeof HTTP_GUARD_ERRORS;

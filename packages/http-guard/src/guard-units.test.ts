@@ -1,4 +1,7 @@
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { isRetryableError } from '@imk/errors';
+import { registerHttpGuard } from './guard.ts';
 import { createHostPolicy } from './hosts.ts';
 import { safeRedirectPath } from './redirect.ts';
 import { createLoginThrottle } from './throttle.ts';
@@ -56,6 +59,25 @@ describe('createHostPolicy', () => {
     ])
       expect(policy.allows(host, '192.168.1.5', 8080), host).toBe(false);
     expect(policy.allows(undefined, '127.0.0.1', 8080)).toBe(false);
+  });
+  it('refuses to start on an allowedHosts entry that is no host name, saying which entry and what to write', async () => {
+    // A URL pasted from the address bar (the reverse proxy's), a path, a user: the dashboard did not start
+    // and said only '"https://imk.example.com/" is not a host name or host:port', a plain Error with no
+    // field and no code (no policy).
+    for (const entry of ['https://imk.example.com/', 'imk.example.com/imk', 'me@imk.example.com']) {
+      const app = Fastify();
+      let thrown: unknown;
+      try {
+        registerHttpGuard(app, { bindHost: '127.0.0.1', allowedHosts: ['nas.local', entry] });
+      } catch (error) {
+        thrown = error;
+      }
+      await app.close();
+      expect(thrown, entry).toMatchObject({ code: 'ALLOWED_HOST_INVALID' });
+      expect(isRetryableError(thrown), entry).toBe(false);
+      expect((thrown as Error).message).toContain(`allowedHosts[1]: "${entry}" is not a host name`);
+      expect((thrown as Error).message).toContain('without http://');
+    }
   });
 });
 

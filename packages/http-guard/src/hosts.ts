@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import { ImkError } from '@imk/errors';
+import './errors.ts';
 
 /** True for names and addresses that reach only this machine: localhost, 127.0.0.0/8, ::1. */
 export function isLoopbackHost(host: string): boolean {
@@ -52,9 +54,14 @@ export interface HostPolicyOptions {
  * list.
  */
 export function createHostPolicy(options: HostPolicyOptions) {
-  const allowed = (options.allowedHosts ?? []).map((entry) => {
+  const allowed = (options.allowedHosts ?? []).map((entry, i) => {
     const parsed = parseAuthority(entry.trim());
-    if (!parsed) throw new Error(`"${entry}" is not a host name or host:port`);
+    if (!parsed)
+      throw new ImkError(
+        'ALLOWED_HOST_INVALID',
+        `allowedHosts[${i}]: "${entry}" is not a host name or host:port; write the name the browser's address bar shows, alone (imk.example.com) or with its port (imk.example.com:8443), without http://, a path or a user`,
+        { details: { field: `allowedHosts[${i}]` } },
+      );
     return parsed;
   });
   const bind = normalizeAddress(options.bindHost);

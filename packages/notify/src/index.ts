@@ -23,6 +23,7 @@ export type { NotifyResult } from './results.ts';
 export { SIGNATURE_HEADER, signBody } from './senders/webhook.ts';
 export { appriseUrls } from './senders/apprise.ts';
 export { notifyDir } from './store.ts';
+export { STALE_CLAIM_MS } from './outbox.ts';
 export {
   JellyfinServerSchema,
   MediaServerSchema,
@@ -32,6 +33,6 @@ export {
 export type { MediaServer } from './media/schema.ts';
 export { refreshMediaServer, serverPath } from './media/refresh.ts';
 export type { RefreshOptions } from './media/refresh.ts';
-export { runRefreshes } from './media/run-refreshes.ts';
+export { REFRESH_DEFAULTS, runRefreshes } from './media/run-refreshes.ts';
 export type { RunRefreshesOptions } from './media/run-refreshes.ts';
 export { NOTIFY_ERRORS } from './errors.ts';

@@ -32,6 +32,8 @@ export function heartbeatFile(root: string, service: string, host = hostname()):
 
 /** How often a running service writes its heartbeat (`imk healthcheck`'s --max-age default is derived from it). */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
+/** Largest heartbeat file read (a few hundred bytes of JSON). */
+const HEARTBEAT_FILE_MAX_BYTES = 64 * 1024;
 /** Heartbeats a service may miss (a slow disk, a long pause) before `imk healthcheck` calls it hung. */
 const HEARTBEATS_MISSED_BEFORE_HUNG = 3;
 /** `imk healthcheck --max-age`'s default: the oldest heartbeat of a live service, in seconds (60). */
@@ -105,7 +107,9 @@ const LIVE_STATES: ReadonlySet<string> = new Set(['running', 'degraded']);
 async function heldByAnotherLiveProcess(file: string): Promise<boolean> {
   let beat: Partial<Heartbeat>;
   try {
-    beat = JSON.parse(await readUntrustedText(file, { maxBytes: 64 * 1024 })) as Partial<Heartbeat>;
+    beat = JSON.parse(
+      await readUntrustedText(file, { maxBytes: HEARTBEAT_FILE_MAX_BYTES }),
+    ) as Partial<Heartbeat>;
   } catch {
     return false;
   }
@@ -150,7 +154,10 @@ export async function readHeartbeat(
   const file = heartbeatFile(root, service);
   try {
     // Through fs-safe: a FIFO or a link in its place is no heartbeat, and never waited on.
-    const [text, info] = await Promise.all([readUntrustedText(file, { maxBytes: 64 * 1024 }), lstat(file)]);
+    const [text, info] = await Promise.all([
+      readUntrustedText(file, { maxBytes: HEARTBEAT_FILE_MAX_BYTES }),
+      lstat(file),
+    ]);
     // A state/ this process cannot write to (a read-only look): this host's clock, as before.
     const now = await fileSystemNow(dirname(file)).catch(() => Date.now());
     const beat = JSON.parse(text) as Heartbeat;

@@ -59,6 +59,8 @@ export {
   mixLeaseName,
   mixLeaseToken,
   staleMixClaimName,
+  ARTIFACT_DIRS,
+  artifactPath,
 } from './outputs-layout.ts';
 export {
   artifactsOnDisk,

@@ -1,6 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import { resolveInside } from '@imk/fs-safe';
 import { STEM_NAMES, type StemName } from './common.ts';
+import { artifactPath } from './outputs-layout.ts';
 import type { OutputManifest } from './outputs.ts';
 
 /**
@@ -8,7 +9,7 @@ import type { OutputManifest } from './outputs.ts';
  * (its ManifestGenerator listed each as `kind: stems`, `variant: <stem>`, when PRESERVE_STEMS was on).
  */
 export function legacyStemPath(stem: StemName): string {
-  return `files/stems/${stem}.wav`;
+  return artifactPath('stems', `${stem}.wav`);
 }
 
 /**

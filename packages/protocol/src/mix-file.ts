@@ -1,6 +1,7 @@
 import { safeFileName } from '@imk/fs-safe';
 import type { Remix } from './job.ts';
 import type { Artifact, Manifest } from './manifest.ts';
+import { artifactPath } from './outputs-layout.ts';
 import { formatVariantRef, isSavedMix, type VariantKey } from './saved-mix.ts';
 
 /**
@@ -40,7 +41,10 @@ export function savedMixPath(
   mix: VariantKey,
   format: string,
 ): string {
-  return `files/audio/${safeFileName(displayName(job), `${savedMixSuffix(mix)}.${format}`, job.job_id)}`;
+  return artifactPath(
+    'audio',
+    safeFileName(displayName(job), `${savedMixSuffix(mix)}.${format}`, job.job_id),
+  );
 }
 
 /**

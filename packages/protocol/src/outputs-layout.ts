@@ -43,6 +43,19 @@ export const NAME_CHECK_PREFIX = '.imk-name-check-';
  */
 export { CLOCK_CHECK_PREFIX } from '@imk/fs-safe';
 
+/**
+ * The folders of a job's artifacts, relative to `outputs/<job_id>/` (the earlier Python version's too): the
+ * worker writes its variants and saved mixes to `files/audio/`, stems to `files/stems/`, videos to
+ * `files/video/`; the dashboard checks a mix's path there before it queues the mix, and a mix of an
+ * earlier-version output reads its stems from `files/stems/`.
+ */
+export const ARTIFACT_DIRS = { audio: 'files/audio', stems: 'files/stems', video: 'files/video' } as const;
+
+/** `files/<folder>/<name>`: an artifact's path relative to its job's folder (manifest paths are these). */
+export function artifactPath(folder: keyof typeof ARTIFACT_DIRS, name: string): string {
+  return `${ARTIFACT_DIRS[folder]}/${name}`;
+}
+
 /** Earlier outputs of a job id that a new run replaces are moved here, never deleted. */
 export const REPLACED_DIR = '.replaced';
 

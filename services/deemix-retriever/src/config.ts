@@ -5,6 +5,9 @@ import { loadRetrieverSettings, requestFolderFields } from '@imk/retriever-sdk/c
 
 export const SERVICE_NAME = DEEMIX_RETRIEVER;
 
+/** Where request files are read when requestsDir is unset (relative to the root); the config reference says so. */
+export const DEFAULT_REQUESTS_DIR = 'requests/deezer';
+
 /** deemix's `-b` values; the earlier version's names (FLAC, MP3_320, MP3_128) are accepted too. */
 export const BITRATES = ['flac', '320', '128'] as const;
 export type Bitrate = (typeof BITRATES)[number];
@@ -15,7 +18,7 @@ export const DeemixConfigSchema = z.object({
     .string()
     .optional()
     .describe('The deemix program to run; unset = $IMK_DEEMIX, else deemix on PATH.'),
-  ...requestFolderFields('.deezer', 'requests/deezer'),
+  ...requestFolderFields('.deezer', DEFAULT_REQUESTS_DIR),
   bitrate: z
     .union([z.enum(BITRATES), z.enum(['FLAC', 'MP3_320', 'MP3_128']), z.literal(320), z.literal(128)])
     .default('flac')
@@ -73,7 +76,7 @@ export async function loadDeemixSettings(
     ...config,
     root: paths.root,
     queueDir: join(paths.queues, config.queue),
-    requestsDir: fromRoot(config.requestsDir, join('requests', 'deezer')),
+    requestsDir: fromRoot(config.requestsDir, DEFAULT_REQUESTS_DIR),
     configHome: fromRoot(config.configHome, join(stateDir, 'config')),
     workDir: fromRoot(config.workDir, defaultWorkDir),
     ...(config.arlFile !== undefined && { arlFile: fromRoot(config.arlFile, config.arlFile) }),

@@ -8,11 +8,18 @@ export const SERVICE_NAME = INBOX;
 
 export const MEDIA_EXTENSIONS = ['mp3', 'm4a', 'flac', 'wav', 'ogg', 'opus', 'mp4', 'mkv', 'webm'] as const;
 
+/**
+ * The inbox's defaults written once: `dir`, the drop folder when unset (relative to the root), which the
+ * config reference says too. The user's folder, not the service's name (a rename of the service moves no
+ * one's drop folder), so not @imk/config's INBOX.
+ */
+export const INBOX_DEFAULTS = { dir: 'inbox' } as const;
+
 export const InboxConfigSchema = z.object({
   dir: z
     .string()
     .optional()
-    .describe('The folder to drop files into (relative to the root). @default <root>/inbox'),
+    .describe(`The folder to drop files into (relative to the root). @default <root>/${INBOX_DEFAULTS.dir}`),
   pollIntervalMs: z
     .number()
     .int()
@@ -56,7 +63,7 @@ export async function loadInboxSettings(
   return {
     ...merged,
     root: paths.root,
-    dir: resolve(paths.root, merged.dir ?? 'inbox'),
+    dir: resolve(paths.root, merged.dir ?? INBOX_DEFAULTS.dir),
     queueDir: join(paths.queues, merged.queue),
   };
 }

@@ -30,6 +30,8 @@ export interface MixClaim {
 }
 
 // Fixed width, so that rewriting in place never leaves a longer old value behind (as the queue's lease).
+/** Largest lease file of a mix claim read (its counter, 21 bytes). */
+const MIX_LEASE_MAX_BYTES = 4096;
 const leaseText = (counter: number): string => `${String(counter).padStart(20, '0')}\n`;
 const codeOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
 
@@ -53,7 +55,7 @@ async function readClaim(dir: string): Promise<string | undefined> {
   // refused stays as it is from one look to the next, so the claim is taken away after the lease.
   const parts = await Promise.all(
     names.map(async (n) => {
-      const text = await readUntrustedText(join(dir, n), { maxBytes: 4096, name: n }).catch(
+      const text = await readUntrustedText(join(dir, n), { maxBytes: MIX_LEASE_MAX_BYTES, name: n }).catch(
         (error: unknown) => `(${(error as { code?: string }).code ?? 'unreadable'})`,
       );
       return `${n}=${text.trim()}`;

@@ -1,5 +1,6 @@
 import { safeFileName } from '@imk/fs-safe';
 import {
+  artifactPath,
   displayName,
   savedMixPath,
   savedMixSuffix,
@@ -63,28 +64,31 @@ export function audioPath(
   // A mix's path has one home, shared with the dashboard's check before it queues the mix.
   if (name.mix === true)
     return savedMixPath(job, { base: baseName(variant), pitch: recipe?.pitch, tempo: recipe?.tempo }, format);
-  return `files/audio/${safeFileName(displayName(job), `${variantSuffix(variant, recipe, name)}.${format}`, job.job_id)}`;
+  return artifactPath(
+    'audio',
+    safeFileName(displayName(job), `${variantSuffix(variant, recipe, name)}.${format}`, job.job_id),
+  );
 }
 
 /** `files/stems/Artist - Title (vocals).flac` */
 export function stemPath(job: Job, stem: StemName, format: 'flac' | 'wav'): string {
-  return `files/stems/${safeFileName(displayName(job), ` (${stem}).${format}`, job.job_id)}`;
+  return artifactPath('stems', safeFileName(displayName(job), ` (${stem}).${format}`, job.job_id));
 }
 
 /** `files/stems/Artist - Title.stem.mp4`, the Native Instruments stem file. */
 export function stemMp4Path(job: Job): string {
-  return `files/stems/${safeFileName(displayName(job), '.stem.mp4', job.job_id)}`;
+  return artifactPath('stems', safeFileName(displayName(job), '.stem.mp4', job.job_id));
 }
 
 /** `files/video/Artist - Title.mp4` */
 export function videoPath(job: Job): string {
-  return `files/video/${safeFileName(displayName(job), '.mp4', job.job_id)}`;
+  return artifactPath('video', safeFileName(displayName(job), '.mp4', job.job_id));
 }
 
 /** `files/video/Artist - Title (source).mp4`: the bundle's video as it came (its own extension kept). */
 export function sourceVideoPath(job: Job, extension: string): string {
   const ext = /^\.[A-Za-z0-9]{1,8}$/.test(extension) ? extension.toLowerCase() : '.mp4';
-  return `files/video/${safeFileName(displayName(job), ` (source)${ext}`, job.job_id)}`;
+  return artifactPath('video', safeFileName(displayName(job), ` (source)${ext}`, job.job_id));
 }
 
 /** The title tag of a variant file: the song's title with the variant's suffix. */

@@ -4,6 +4,7 @@ import { serviceStatePaths } from '@imk/config';
 import { writeJsonAtomic } from '@imk/fs-safe';
 import { isDestinationFault, type PassSummary } from '@imk/sync';
 import { z } from 'zod';
+import { SERVICE_NAME } from './config.ts';
 
 /**
  * `state/nas-sync/destinations.json`: each route and destination whose last attempt failed for a reason a
@@ -24,7 +25,7 @@ export type DestinationFault = z.output<typeof FaultSchema>;
 const FileSchema = z.object({ faults: z.array(FaultSchema) });
 
 function faultsFile(stateDir: string): string {
-  return join(serviceStatePaths(stateDir, 'nas-sync').dir, FILE);
+  return join(serviceStatePaths(stateDir, SERVICE_NAME).dir, FILE);
 }
 
 /** The faults recorded by the last passes; none when no pass wrote any (or the file is unreadable). */

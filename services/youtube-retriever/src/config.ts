@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { z } from 'zod';
 import { YOUTUBE_RETRIEVER } from '@imk/config';
 import {
@@ -11,6 +10,9 @@ import {
 } from '@imk/retriever-sdk/config-schema';
 
 /** config/youtube-retriever.yaml, state/youtube-retriever/, imk run youtube-retriever: @imk/config's one spelling. */
+/** Where request files are read when requestsDir is unset (relative to the root); the config reference says so. */
+export const DEFAULT_REQUESTS_DIR = 'requests/youtube';
+
 export const SERVICE_NAME = YOUTUBE_RETRIEVER;
 
 /** Where the retrievers' own HTTP API listens unless `http` says otherwise (and `startRetrieverHttp` too). */
@@ -24,7 +26,7 @@ export const YoutubeConfigSchema = z.object({
     .string()
     .optional()
     .describe('The yt-dlp program to run; unset = $IMK_YT_DLP, else yt-dlp on PATH. It is never downloaded.'),
-  ...requestFolderFields('.txt', 'requests/youtube'),
+  ...requestFolderFields('.txt', DEFAULT_REQUESTS_DIR),
   defaultMode: z
     .enum(FETCH_MODES)
     .default('audio')
@@ -229,7 +231,7 @@ export async function loadYoutubeSettings(
     root: paths.root,
     stateDir: paths.state,
     queuesDir: paths.queues,
-    requestsDir: fromRoot(config.requestsDir, join('requests', 'youtube')),
+    requestsDir: fromRoot(config.requestsDir, DEFAULT_REQUESTS_DIR),
     workDir: fromRoot(config.workDir, defaultWorkDir),
     archiveDir: fromRoot(config.downloadArchive.dir, stateDir),
     ...(config.cookiesFile !== undefined && {

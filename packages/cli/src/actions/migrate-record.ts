@@ -38,12 +38,15 @@ export const valueHash = (value: unknown): string =>
 
 const pathKey = (change: LegacyChange): string => JSON.stringify(change.path);
 
+/** Largest record read back (a few kilobytes: one hash per key imk migrate wrote). */
+const RECORD_MAX_BYTES = 1 << 20;
+
 /** The record of earlier runs (empty when there was none, or when it cannot be read: then nothing is "yours"). */
 export async function readMigrateRecord(dir: string): Promise<MigrateRecord> {
   const empty: MigrateRecord = { schema_version: 1, files: {} };
   try {
     const parsed = RecordSchema.safeParse(
-      await readUntrustedJson(join(dir, RECORD_FILE), { maxBytes: 1 << 20 }),
+      await readUntrustedJson(join(dir, RECORD_FILE), { maxBytes: RECORD_MAX_BYTES }),
     );
     return parsed.success ? parsed.data : empty;
   } catch (error) {
