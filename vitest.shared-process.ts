@@ -240,6 +240,7 @@ export const SHARED_PROCESS_FILES = [
   'services/instrumental-maker/src/naming.test.ts',
   'services/instrumental-maker/src/options.test.ts',
   'services/instrumental-maker/src/output-name.test.ts',
+  'services/instrumental-maker/src/sample-rate-warning.test.ts',
   'services/instrumental-maker/src/sidecar.test.ts',
   'services/instrumental-maker/src/stage-runner.test.ts',
   'services/instrumental-maker/src/start-up.test.ts',

@@ -1,11 +1,15 @@
 import { ImkError } from '@imk/errors';
 import type { MediaInfo } from '@imk/media';
 import {
+  AUDIO_FORMATS,
   ManifestSchema,
+  SAMPLE_RATE_RANGE,
   SCHEMA_VERSION,
   describeProblems,
   formatIssues,
   producerInfo,
+  sampleRateProblem,
+  type AudioFormat,
   type Artifact,
   type Job,
   type JobOptions,
@@ -112,11 +116,14 @@ export function inputFacts(
 /**
  * Said in the manifest when the files' sample rate is not the input's and nobody asked for it: separation
  * works at 44.1 kHz, so a 96 kHz (or 48 kHz, or 8 kHz) input's files are 44.1 kHz unless `sample_rate` is
- * set. Names both rates and how to keep the input's. Undefined when they match, or when a rate was set.
+ * set. Names both rates and how to keep the input's: a setting the job would accept, so for a file whose
+ * format cannot be written at the input's rate (mp3 at 96 kHz, m4a at 192 kHz: the job would then fail in
+ * its options stage) it says which formats can, and for a rate no file can be written at (384 kHz) the
+ * highest one. Undefined when they match, or when a rate was set.
  */
 export function sampleRateWarning(
   input: Pick<InputFacts, 'path' | 'sample_rate'>,
-  artifacts: readonly Pick<Artifact, 'kind' | 'sample_rate'>[],
+  artifacts: readonly Pick<Artifact, 'kind' | 'sample_rate' | 'container'>[],
   requested: number | undefined,
   /** One file named instead of "the files" (a mix added to a job's outputs: its own file). */
   file?: string,
@@ -135,7 +142,29 @@ export function sampleRateWarning(
   const lowest = rates[0]!;
   const [subject, are, them] = file === undefined ? ['the files', 'are', 'them'] : [file, 'is', 'it'];
   const lost = lowest < inputRate ? ` (sound above ${lowest / 2000} kHz in the input is not in ${them})` : '';
-  return `the input ${input.path ?? '(unnamed)'} is ${inputRate} Hz; ${subject} ${are} ${rates.join(' and ')} Hz, the rate separation works at${lost}: set sample_rate: ${inputRate} (job options, sidecar or the config's output.sampleRate) to have ${them} written at ${inputRate} Hz`;
+  return `the input ${input.path ?? '(unnamed)'} is ${inputRate} Hz; ${subject} ${are} ${rates.join(' and ')} Hz, the rate separation works at${lost}: ${keepRateAdvice(inputRate, artifacts, them)}`;
+}
+
+/** How to have the files written at `rate`, as settings the job accepts (protocol's format limits). */
+function keepRateAdvice(
+  rate: number,
+  artifacts: readonly Pick<Artifact, 'kind' | 'sample_rate' | 'container'>[],
+  them: string,
+): string {
+  const where = "(job options, sidecar or the config's output.sampleRate)";
+  if (rate > SAMPLE_RATE_RANGE.max)
+    return `no file is written above ${SAMPLE_RATE_RANGE.max} Hz; set sample_rate: ${SAMPLE_RATE_RANGE.max} ${where} with output_format flac or wav for the highest`;
+  const refusing = [
+    ...new Set(
+      artifacts
+        .filter((a) => a.kind === 'audio' && a.sample_rate !== rate)
+        .map((a) => a.container as AudioFormat)
+        .filter((format) => AUDIO_FORMATS.includes(format) && sampleRateProblem(format, rate) !== undefined),
+    ),
+  ];
+  if (refusing.length === 0) return `set sample_rate: ${rate} ${where} to have ${them} written at ${rate} Hz`;
+  const taking = AUDIO_FORMATS.filter((format) => sampleRateProblem(format, rate) === undefined);
+  return `${refusing.join(' and ')} cannot be written at ${rate} Hz; set sample_rate: ${rate} ${where} with output_format ${taking.slice(0, -1).join(', ')} or ${String(taking.at(-1))} to have ${them} written at ${rate} Hz`;
 }
 
 /**
@@ -165,7 +194,7 @@ export function channelsWarning(
  */
 export function addedFileWarnings(
   input: Pick<InputFacts, 'path' | 'sample_rate' | 'channels'>,
-  file: Pick<Artifact, 'kind' | 'path' | 'sample_rate' | 'channels'>,
+  file: Pick<Artifact, 'kind' | 'path' | 'sample_rate' | 'channels' | 'container'>,
   requestedRate: number | undefined,
 ): string[] {
   return [
