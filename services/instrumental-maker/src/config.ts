@@ -2,7 +2,13 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { INSTRUMENTAL_MAKER, QUEUE_NAMES } from '@imk/config';
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_POLL_MS } from '@imk/fsqueue';
-import { AudioFormatSchema, SampleRateSchema, StemNameSchema } from '@imk/protocol';
+import {
+  AudioFormatSchema,
+  SampleRateSchema,
+  StemNameSchema,
+  bitDepthProblem,
+  sampleRateProblem,
+} from '@imk/protocol';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
 import { DEFAULT_VARIANT_RECIPES, VariantRecipesSchema } from '@imk/separation/variants';
 
@@ -156,7 +162,7 @@ export const InstrumentalMakerConfigSchema = z
           "Format of the variant files: m4a, mp3, flac or wav; a job's output_format wins.",
         ),
         sampleRate: SampleRateSchema.optional().describe(
-          "Sample rate of the variant files, in Hz; unset keeps the separated audio's, 44.1 kHz (44100), not the input's. A job's sample_rate wins. m4a takes the MPEG-4 rates up to 96000, mp3 the MPEG rates up to 48000 (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000), flac and wav any: a job whose format cannot be written at this rate fails before any work, naming this key.",
+          "Sample rate of the variant files, in Hz; unset keeps the separated audio's, 44.1 kHz (44100), not the input's. A job's sample_rate wins. m4a takes the MPEG-4 rates up to 96000, mp3 the MPEG rates up to 48000 (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000), flac and wav any: a job whose format cannot be written at this rate fails before any work, naming this key (with output.format one that cannot, the worker says so when it starts and imk doctor warns).",
         ),
         bitDepth: z
           .union([z.literal(16), z.literal(24), z.literal(32)])
@@ -316,4 +322,24 @@ export function configuredEngineParams(engine: InstrumentalMakerConfig['engine']
       .filter(([, value]) => value !== undefined),
   );
   return { ...shortcuts, ...engine.params };
+}
+
+/**
+ * Why the config's own output settings cannot be written together (`output.format: mp3` with
+ * `output.sampleRate: 96000`, `flac` with `bitDepth: 32`), naming its keys; undefined when they can. Such a
+ * config is valid, since a job may choose a format that takes the rate, but every job that does not fails
+ * in its options stage: the worker says so when it starts and `imk doctor` warns.
+ */
+export function outputDefaultsProblem(
+  output: InstrumentalMakerConfig['output'],
+): { key: 'sampleRate' | 'bitDepth'; message: string } | undefined {
+  const rate = sampleRateProblem(output.format, output.sampleRate);
+  const depth = bitDepthProblem(output.format, output.bitDepth);
+  const [key, problem] =
+    rate !== undefined ? (['sampleRate', rate] as const) : (['bitDepth', depth] as const);
+  if (problem === undefined) return undefined;
+  return {
+    key,
+    message: `config/${SERVICE_NAME}.yaml: output.format and output.${key}: ${problem}; every job that does not choose its own output_format fails`,
+  };
 }

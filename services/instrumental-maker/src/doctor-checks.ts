@@ -3,7 +3,12 @@ import { ffmpegChecks, type CheckResult, type DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { openLedger } from '@imk/ledger';
 import { resolveTool } from '@imk/tools';
-import { InstrumentalMakerConfigSchema, SERVICE_NAME, configuredEngineParams } from './config.ts';
+import {
+  InstrumentalMakerConfigSchema,
+  SERVICE_NAME,
+  configuredEngineParams,
+  outputDefaultsProblem,
+} from './config.ts';
 import { mdxEngineCheck, modelsCheck } from './model-checks.ts';
 
 const ok = (summary: string): CheckResult => ({ status: 'ok', summary });
@@ -81,6 +86,37 @@ export const engineCheck: DoctorCheck = {
   },
 };
 
+/** The config's output format and its sample rate or bit depth: a pair no file can be written with. */
+export const outputCheck: DoctorCheck = {
+  id: 'output-format',
+  title: 'output format',
+  group: 'worker',
+  required: false,
+  async run({ paths, env }) {
+    let output;
+    try {
+      ({ output } = (
+        await loadServiceConfig({
+          service: SERVICE_NAME,
+          schema: InstrumentalMakerConfigSchema,
+          root: paths.root,
+          env,
+        })
+      ).config);
+    } catch {
+      return { status: 'skip', summary: `config/${SERVICE_NAME}.yaml is invalid (see its config check)` };
+    }
+    const problem = outputDefaultsProblem(output);
+    if (problem === undefined)
+      return ok(`${output.format}${output.sampleRate === undefined ? '' : `, ${output.sampleRate} Hz`}`);
+    return {
+      status: 'warn',
+      summary: problem.message,
+      fix: `set output.format to one that takes output.${problem.key}, or change output.${problem.key} (or remove it)`,
+    };
+  },
+};
+
 /**
  * What tells the running worker from a degraded one: ffmpeg and ffprobe, which every job needs (decode,
  * probe, encode). Found afresh each time, so installing them (or fixing IMK_FFMPEG) turns it green.
@@ -88,4 +124,4 @@ export const engineCheck: DoctorCheck = {
 export const toolsHealthChecks: DoctorCheck[] = ffmpegChecks();
 
 /** What `imk doctor` checks for the worker. */
-export const doctorChecks: DoctorCheck[] = [ledgerCheck, engineCheck, modelsCheck];
+export const doctorChecks: DoctorCheck[] = [ledgerCheck, engineCheck, outputCheck, modelsCheck];

@@ -12,6 +12,7 @@ import {
   InstrumentalMakerConfigSchema,
   SERVICE_NAME,
   defaultConcurrency,
+  outputDefaultsProblem,
   type InstrumentalMakerConfig,
 } from './config.ts';
 import type { WorkerContext } from './context.ts';
@@ -149,6 +150,8 @@ async function run(options: StartInstrumentalMakerOptions, once: boolean): Promi
       { queues: config.queues.map((q) => q.name), concurrency, engine: config.engine.name, once },
       'instrumental-maker started',
     );
+    const outputProblem = outputDefaultsProblem(config.output);
+    if (outputProblem !== undefined) logger.warn({ output: config.output }, outputProblem.message);
     const outcomes = await runWorkerLoop({
       ctx,
       queues,
