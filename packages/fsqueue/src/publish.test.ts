@@ -77,6 +77,28 @@ describe('publishBundle', () => {
     expect(await readdir(queueDir).catch(() => [])).toEqual([]);
   });
 
+  // A job.json of a newer schema_version was published and only refused when a worker claimed it (the
+  // claim's check, protocol's validateJob): the producer heard nothing, and a bundle sat rejected. It is
+  // refused at publish with the claim's own words, whatever its other fields hold.
+  it('refuses a job of a newer schema_version as the claim would, and leaves nothing behind', async () => {
+    const queueDir = join(root, 'q');
+    for (const job of [
+      { schema_version: 2, job_id: 'next', source_type: 'local', audio_path: 'a.m4a' },
+      { schema_version: 7, job_id: 'later', source_type: 3 },
+    ]) {
+      const error: unknown = await publishBundle({
+        queueDir,
+        job,
+        files: [{ name: 'a.m4a', data: 'a' }],
+      }).catch((e: unknown) => e);
+      expect(isImkError(error, 'INVALID_JOB'), String(error)).toBe(true);
+      expect((error as Error).message).toBe(
+        `job ${job.job_id} is not valid: job.json: schema_version ${job.schema_version} is newer than this imk reads (1); upgrade imk`,
+      );
+    }
+    expect(await readdir(queueDir).catch(() => [])).toEqual([]);
+  });
+
   it('refuses a job id that already exists, and cleans its .tmp after a failed copy', async () => {
     const queueDir = join(root, 'q');
     const job = { job_id: 'dup', source_type: 'local', audio_path: 'a.m4a' };

@@ -18,6 +18,7 @@ import type { Logger } from '@imk/log';
 import {
   JOB_FILE,
   JobSchema,
+  newerJobVersion,
   SCHEMA_VERSION,
   bundlePathProblem,
   describeProblems,
@@ -207,6 +208,8 @@ function checkInputs(job: Record<string, unknown>, files: BundleFileInput[]): vo
 }
 
 function validate(job: Record<string, unknown>): void {
+  const newer = newerJobVersion(job);
+  if (newer !== undefined) throw invalidJob(job, [newer]);
   const result = JobSchema.safeParse(job);
   if (!result.success) throw invalidJob(job, formatIssues(result.error.issues, undefined, JobSchema));
 }

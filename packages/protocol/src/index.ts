@@ -100,7 +100,14 @@ export {
   savedMixSuffix,
 } from './mix-file.ts';
 export type { VariantKey } from './saved-mix.ts';
-export { describeProblems, formatIssues, parseJsonText, validateJob, validateManifest } from './validate.ts';
+export {
+  describeProblems,
+  formatIssues,
+  newerJobVersion,
+  parseJsonText,
+  validateJob,
+  validateManifest,
+} from './validate.ts';
 export type { AnyManifest, Validated, ValidationProblem } from './validate.ts';
 export { DOCUMENT_SCHEMAS, documentJsonSchema, documentJsonSchemaText } from './json-schema.ts';
 export type { DocumentName } from './json-schema.ts';

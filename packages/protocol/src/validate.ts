@@ -80,9 +80,8 @@ export function fieldName(path: string): string {
  * new version is a change its fields cannot say, so the job is not read as a version 1 job.
  */
 export function validateJob(json: unknown): Validated<Job> {
-  const said = isRecord(json) ? json.schema_version : undefined;
-  if (typeof said === 'number' && Number.isInteger(said) && said > SCHEMA_VERSION)
-    return { ok: false, problems: [{ file: JOB_FILE, path: 'schema_version', message: newerVersion(said) }] };
+  const newer = newerJobVersion(json);
+  if (newer !== undefined) return { ok: false, problems: [newer] };
   const result = JobSchema.safeParse(readAsLegacyJob(json));
   return result.success
     ? { ok: true, value: result.data }
@@ -134,6 +133,18 @@ function manifestVersion(json: unknown): number | string | undefined {
     `(what it writes) and manifests without schema_version (the earlier instrumental-maker's); if the ` +
     `earlier version wrote this file, remove schema_version from it`
   );
+}
+
+/**
+ * A job.json of a `schema_version` newer than this imk reads, as its one problem (whatever its other
+ * fields hold: they may mean something else in that version); undefined for any other. The claim's check
+ * (validateJob) and a producer's publish refuse it alike.
+ */
+export function newerJobVersion(json: unknown): ValidationProblem | undefined {
+  const said = isRecord(json) ? json.schema_version : undefined;
+  if (typeof said === 'number' && Number.isInteger(said) && said > SCHEMA_VERSION)
+    return { file: JOB_FILE, path: 'schema_version', message: newerVersion(said) };
+  return undefined;
 }
 
 /** What a document of a version newer than this imk reads is told: the one wording, job.json's and manifest.json's. */
