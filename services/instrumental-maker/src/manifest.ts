@@ -152,8 +152,12 @@ function keepRateAdvice(
   them: string,
 ): string {
   const where = "(job options, sidecar or the config's output.sampleRate)";
-  if (rate > SAMPLE_RATE_RANGE.max)
-    return `no file is written above ${SAMPLE_RATE_RANGE.max} Hz; set sample_rate: ${SAMPLE_RATE_RANGE.max} ${where} with output_format flac or wav for the highest`;
+  // A rate no file can be written at (a 384 kHz or 6 kHz input): the nearest one that can.
+  const target = Math.min(Math.max(rate, SAMPLE_RATE_RANGE.min), SAMPLE_RATE_RANGE.max);
+  const taking = AUDIO_FORMATS.filter((format) => sampleRateProblem(format, target) === undefined);
+  const formats = `output_format ${taking.slice(0, -1).join(', ')} or ${String(taking.at(-1))}`;
+  if (target !== rate)
+    return `no file is written ${rate > target ? 'above' : 'below'} ${target} Hz; set sample_rate: ${target} ${where} with ${formats} for the nearest`;
   const refusing = [
     ...new Set(
       artifacts
@@ -163,8 +167,7 @@ function keepRateAdvice(
     ),
   ];
   if (refusing.length === 0) return `set sample_rate: ${rate} ${where} to have ${them} written at ${rate} Hz`;
-  const taking = AUDIO_FORMATS.filter((format) => sampleRateProblem(format, rate) === undefined);
-  return `${refusing.join(' and ')} cannot be written at ${rate} Hz; set sample_rate: ${rate} ${where} with output_format ${taking.slice(0, -1).join(', ')} or ${String(taking.at(-1))} to have ${them} written at ${rate} Hz`;
+  return `${refusing.join(' and ')} cannot be written at ${rate} Hz; set sample_rate: ${rate} ${where} with ${formats} to have ${them} written at ${rate} Hz`;
 }
 
 /**

@@ -29,9 +29,12 @@ describe('the sample-rate warning of a job whose files are not at the input rate
     );
   });
 
-  it('gives the highest rate a file can have for an input above it', () => {
+  it("gives the nearest rate a file can have for an input outside every format's range", () => {
     expect(sampleRateWarning({ ...input, sample_rate: 384000 }, [audio('flac')], undefined)).toMatch(
-      /: no file is written above 192000 Hz; set sample_rate: 192000 .* with output_format flac or wav for the highest$/,
+      /: no file is written above 192000 Hz; set sample_rate: 192000 .* with output_format flac or wav for the nearest$/,
+    );
+    expect(sampleRateWarning({ ...input, sample_rate: 6000 }, [audio('mp3')], undefined)).toMatch(
+      /: no file is written below 8000 Hz; set sample_rate: 8000 .* with output_format m4a, mp3, flac or wav for the nearest$/,
     );
   });
 
