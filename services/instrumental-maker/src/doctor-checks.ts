@@ -8,11 +8,31 @@ import {
   SERVICE_NAME,
   configuredEngineParams,
   outputDefaultsProblem,
+  type InstrumentalMakerConfig,
 } from './config.ts';
 import { mdxEngineCheck, modelsCheck } from './model-checks.ts';
 
 const ok = (summary: string): CheckResult => ({ status: 'ok', summary });
 const fail = (summary: string, fix: string): CheckResult => ({ status: 'fail', summary, fix });
+
+/** The worker's config as it runs with it; undefined when invalid (the config check says why). */
+async function workerConfig(
+  root: string,
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<InstrumentalMakerConfig | undefined> {
+  try {
+    return (
+      await loadServiceConfig({ service: SERVICE_NAME, schema: InstrumentalMakerConfigSchema, root, env })
+    ).config;
+  } catch {
+    return undefined;
+  }
+}
+
+const INVALID_CONFIG: CheckResult = {
+  status: 'skip',
+  summary: `config/${SERVICE_NAME}.yaml is invalid (see its config check)`,
+};
 
 export const ledgerCheck: DoctorCheck = {
   id: 'ledger',
@@ -44,19 +64,9 @@ export const engineCheck: DoctorCheck = {
   group: 'worker',
   required: true,
   async run({ paths, env }) {
-    let engine;
-    try {
-      ({ engine } = (
-        await loadServiceConfig({
-          service: SERVICE_NAME,
-          schema: InstrumentalMakerConfigSchema,
-          root: paths.root,
-          env,
-        })
-      ).config);
-    } catch {
-      return { status: 'skip', summary: `config/${SERVICE_NAME}.yaml is invalid (see its config check)` };
-    }
+    const config = await workerConfig(paths.root, env);
+    if (config === undefined) return INVALID_CONFIG;
+    const { engine } = config;
     const { name, fallback } = engine;
     // The parameters the worker runs with: engine.params over engine.model, engine.overlap, ….
     const params = configuredEngineParams(engine);
@@ -93,19 +103,9 @@ export const outputCheck: DoctorCheck = {
   group: 'worker',
   required: false,
   async run({ paths, env }) {
-    let output;
-    try {
-      ({ output } = (
-        await loadServiceConfig({
-          service: SERVICE_NAME,
-          schema: InstrumentalMakerConfigSchema,
-          root: paths.root,
-          env,
-        })
-      ).config);
-    } catch {
-      return { status: 'skip', summary: `config/${SERVICE_NAME}.yaml is invalid (see its config check)` };
-    }
+    const config = await workerConfig(paths.root, env);
+    if (config === undefined) return INVALID_CONFIG;
+    const { output } = config;
     const problem = outputDefaultsProblem(output);
     if (problem === undefined)
       return ok(`${output.format}${output.sampleRate === undefined ? '' : `, ${output.sampleRate} Hz`}`);
