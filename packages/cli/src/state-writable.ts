@@ -9,17 +9,24 @@ import './errors.ts';
  * Checks, before any service starts, that this host's `state/` (heartbeats, the ledger, receipts, scratch)
  * can be created and written under the root, so that `imk up` / `imk run` stop at once with the reason
  * rather than announcing the dashboard while every service fails on its own. A missing root or state/ is
- * created, as the services would (a first start); a full disk is no reason to stop (the disk guard waits).
+ * created, as the services would (a first start), and said (`createdRoot`): a root on a share that is not
+ * mounted would otherwise fill this host's disk without a word. A full disk is no reason to stop (the disk
+ * guard waits).
  */
-export async function checkStateWritable(root: string): Promise<void> {
+export async function checkStateWritable(root: string): Promise<{ createdRoot: boolean }> {
   const { state } = statePaths(root);
+  const createdRoot = await stat(root).then(
+    () => false,
+    (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT',
+  );
   try {
     await makeFolders(state);
     // A write there: the private folder the file system's clock is read from, made and removed at once.
     await fileSystemNow(state);
+    return { createdRoot };
   } catch (error) {
     const errno = (error as NodeJS.ErrnoException).code;
-    if (errno === 'ENOSPC' || errno === 'EDQUOT') return;
+    if (errno === 'ENOSPC' || errno === 'EDQUOT') return { createdRoot };
     throw new ImkError('STATE_NOT_WRITABLE', `${state} cannot be written: ${why(errno, error)}`, {
       details: { folder: state },
       cause: error,

@@ -43,7 +43,11 @@ export interface RunServicesResult {
  */
 export async function runServices(options: RunServicesOptions): Promise<RunServicesResult> {
   const { logger } = options;
-  await checkStateWritable(options.root);
+  if ((await checkStateWritable(options.root)).createdRoot)
+    logger.warn(
+      { root: options.root },
+      `created ${options.root}, which did not exist: if it should be on a share (a NAS), check that the share is mounted; until it is, everything is written to this host's disk`,
+    );
   const stop = new AbortController();
   const forward = (): void => stop.abort(options.signal.reason);
   if (options.signal.aborted) forward();
