@@ -50,3 +50,4 @@ export {
   readRegularFile,
   readRegularFileSync,
 } from './regular-file.ts';
+export { processAlive } from './process-alive.ts';

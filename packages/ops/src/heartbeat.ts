@@ -2,7 +2,7 @@ import { lstat, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { resolvePaths } from '@imk/config';
-import { fileSystemNow, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
+import { fileSystemNow, processAlive, readUntrustedText, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 
 /**
@@ -120,15 +120,6 @@ async function heldByAnotherLiveProcess(file: string): Promise<boolean> {
     LIVE_STATES.has(String(beat.state)) &&
     processAlive(beat.pid)
   );
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface Heartbeats {

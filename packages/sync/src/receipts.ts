@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { Database, Statement } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
 import { STATE_LAYOUT, statePaths } from '@imk/config';
-import { isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
+import { isCorruptDatabase, moveCorruptAside, processAlive } from '@imk/fs-safe';
 import { openFailed, openReceiptsDb } from './receipts-schema.ts';
 
 export const RECEIPTS_FILE_NAME = STATE_LAYOUT.receipts;
@@ -360,14 +360,5 @@ export class ReceiptStore {
 
   close(): void {
     if (this.db.open) this.db.close();
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
