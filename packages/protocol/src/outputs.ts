@@ -4,6 +4,8 @@ import { errorMessage, isImkError } from '@imk/errors';
 import {
   assertRealFolder,
   listEntriesOrEmpty,
+  listNamesNotUtf8,
+  mayNotBeUtf8,
   lstatAnySpelling,
   parseUntrustedJson,
   readUntrustedText,
@@ -217,12 +219,60 @@ export interface OutputFolder {
  * list. Nothing is read: see readOutputManifest.
  */
 export async function listOutputs(outputsDir: string): Promise<OutputFolder[]> {
-  const names = (await listEntriesOrEmpty(outputsDir))
+  return (await scanOutputFolders(outputsDir)).folders;
+}
+
+/** What the one outputs reader found: the finished job folders, and what it could not list and why. */
+export interface OutputsScan {
+  folders: OutputFolder[];
+  /**
+   * One line per folder of outputs/ whose name is not UTF-8 (a library copied from an old Windows share or
+   * written by a script so), naming it readably (`Caf\xE9`, "Café" in Windows-1252): such a name opens
+   * nothing as text, so it is no job of any reader. Outputs are published, so it is not renamed (copies
+   * delivered from it keep their paths): each reader says it instead (`imk jobs`, the dashboard, the ledger
+   * rebuild, the sync pass).
+   */
+  notListed: string[];
+}
+
+/**
+ * listOutputs, with the folders it leaves out for a name that is not UTF-8 said (OutputsScan.notListed):
+ * the one reader of outputs/ for every reader that reports what it could not read.
+ */
+export async function scanOutputFolders(outputsDir: string): Promise<OutputsScan> {
+  const entries = await listEntriesOrEmpty(outputsDir);
+  const names = entries
     .filter((entry) => entry.isDirectory() && isListedOutputName(entry.name))
     .map((entry) => entry.name)
     .sort();
   const found = await Promise.all(names.map((jobId) => withManifest(outputsDir, jobId)));
-  return found.filter((folder): folder is OutputFolder => folder !== undefined);
+  const folders = found.filter((folder): folder is OutputFolder => folder !== undefined);
+  return { folders, notListed: await notListedOf(outputsDir, entries) };
+}
+
+/**
+ * OutputsScan.notListed alone (one listing of outputs/, no manifest looked at): for a view refreshed
+ * often (the dashboard's overview) that says what it cannot list beside what it shows.
+ */
+export async function outputsNotListed(outputsDir: string): Promise<string[]> {
+  return notListedOf(outputsDir, await listEntriesOrEmpty(outputsDir));
+}
+
+async function notListedOf(outputsDir: string, entries: readonly { name: string }[]): Promise<string[]> {
+  // readdir gives U+FFFD for bytes that are not UTF-8: only then is the folder listed again by its bytes.
+  if (!entries.some((entry) => mayNotBeUtf8(entry.name))) return [];
+  return (await listNamesNotUtf8(outputsDir))
+    .filter((entry) => entry.isDirectory)
+    .map((entry) => describeNameNotUtf8(entry.shown, entry.read));
+}
+
+/** The one wording of an output folder left out because its name is not UTF-8. */
+function describeNameNotUtf8(shown: string, read: string): string {
+  return (
+    `outputs/${shown}/ is not listed, recorded nor synced: its name is not UTF-8 (its bytes read as ` +
+    `Windows-1252 say "${read}"). It is not renamed, as it was published under that name; if nothing ` +
+    `depends on that path, rename it to a UTF-8 name (e.g. "${read}") and it is read like any other`
+  );
 }
 
 /** `outputs/<job_id>/` if it holds a regular manifest.json (lstat: a link is no finished job). */
