@@ -13,7 +13,7 @@ import {
   sameOutputs,
 } from './duplicates.ts';
 import { checkDeclaredInput, checkVideoHeld, heldFile } from './bundle-files.ts';
-import { decodeToWav } from './decode-input.ts';
+import { decodeToWav, listenToDecode } from './decode-input.ts';
 import { usableCover } from './cover.ts';
 import { chooseEngine } from './engine-choice.ts';
 import { damagedInputWarning } from './input-damage.ts';
@@ -151,12 +151,15 @@ const decode: Steps['decode'] = {
     // ffprobe and ffmpeg take a WAV for as long as what it holds: one cut short is told by its header.
     if (probed.format === 'wav')
       s.declaredInputSec = await readWavDeclaredSeconds(s.inputFile, { within: s.bundle });
-    // Stems from the cache need no decoded mixture; variants that need one then decode the input themselves.
+    // Stems from the cache need no decoded mixture (variants that need one decode the input themselves), but
+    // the input is still read to its end: what ffmpeg says of its damage goes in the manifest either way.
     s.decoded = s.separation === undefined;
+    const heard = (lines: string[]): void => {
+      s.decodeErrors = lines;
+    };
     if (s.decoded)
-      await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress, s.bundle, undefined, (lines) => {
-        s.decodeErrors = lines;
-      });
+      await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress, s.bundle, undefined, heard);
+    else await listenToDecode(s.inputFile, probed, s.signal, progress, s.bundle, heard);
     return undefined;
   },
 };
