@@ -17,6 +17,7 @@ import { decodeToWav, listenToDecode } from './decode-input.ts';
 import { usableCover } from './cover.ts';
 import { chooseEngine } from './engine-choice.ts';
 import { damagedInputWarning } from './input-damage.ts';
+import { namesFromTags } from './input-names.ts';
 import { checkDuration } from './input-limits.ts';
 import { buildManifest, channelsWarning, inputFacts, sampleRateWarning } from './manifest.ts';
 import { manifestOptions, resolveOptions } from './options.ts';
@@ -54,6 +55,11 @@ const options: Steps['options'] = {
       },
     );
     if (s.probedInput) checkDuration(s.probedInput, inputName, ctx.config.maxDurationSec);
+    // A job.json without a title: the files are named (and tagged) from the input's own tags, said in the
+    // manifest (names_from), rather than after the job id.
+    const named = namesFromTags(job, s.probedInput);
+    s.job = named.job;
+    s.namesFrom = named.from;
     s.warnings = [...s.song.warnings];
     s.cover = await usableCover(s.bundle, job.cover_path, s.warnings, s.logger);
     const unknownOptions = unknownJobOptions(job.options);
@@ -278,6 +284,7 @@ const manifest: Steps['manifest'] = {
         warnings: s.warnings,
         stages,
         options: manifestOptions(s.options!),
+        ...(s.namesFrom !== undefined && { namesFrom: s.namesFrom }),
       });
       return Promise.resolve(undefined);
     }
@@ -340,6 +347,7 @@ const manifest: Steps['manifest'] = {
       stemsGenerated: true,
       nullResidualDb: separation.nullResidualDb,
       outputKey: s.outputKey!,
+      ...(s.namesFrom !== undefined && { namesFrom: s.namesFrom }),
     });
     return Promise.resolve(undefined);
   },
