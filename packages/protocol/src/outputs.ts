@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
@@ -258,12 +259,35 @@ export async function outputsNotListed(outputsDir: string): Promise<string[]> {
   return notListedOf(outputsDir, await listEntriesOrEmpty(outputsDir));
 }
 
-async function notListedOf(outputsDir: string, entries: readonly { name: string }[]): Promise<string[]> {
+async function notListedOf(outputsDir: string, entries: readonly Dirent[]): Promise<string[]> {
+  // A real folder whose UTF-8 name holds a control character (a line break a script left in it): no reader
+  // lists it (a name that breaks log lines and tables), said here like a name that is not UTF-8.
+  const said = entries
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && !mayNotBeUtf8(entry.name))
+    .filter((entry) => !isListedOutputName(entry.name) && entry.name.search(CONTROL) !== -1)
+    .map((entry) => describeControlName(entry.name));
   // readdir gives U+FFFD for bytes that are not UTF-8: only then is the folder listed again by its bytes.
-  if (!entries.some((entry) => mayNotBeUtf8(entry.name))) return [];
-  return (await listNamesNotUtf8(outputsDir))
+  if (!entries.some((entry) => mayNotBeUtf8(entry.name))) return said;
+  const notUtf8 = (await listNamesNotUtf8(outputsDir))
     .filter((entry) => entry.isDirectory)
     .map((entry) => describeNameNotUtf8(entry.shown, entry.read));
+  return [...said, ...notUtf8];
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+/** The one wording of an output folder left out because its name holds a control character. */
+function describeControlName(name: string): string {
+  const shown = name.replace(
+    CONTROL,
+    (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+  return (
+    `outputs/${shown}/ is not listed, recorded nor synced: its name holds a control character (a line ` +
+    `break or a tab). It is not renamed, as it was published under that name; if nothing depends on that ` +
+    `path, rename it without it and it is read like any other`
+  );
 }
 
 /** The one wording of an output folder left out because its name is not UTF-8. */

@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 describe('an outputs folder whose name is not UTF-8', () => {
-  it('is named on the dashboard (/api/status problems), readably, and /readyz stays ready', async () => {
+  it('is named on the dashboard (/api/status problems), readably, as is one with a line break; /readyz stays ready', async () => {
     const odd = Buffer.concat([
       Buffer.from(`${join(root, 'outputs')}/`),
       Buffer.from('Caf\xe9 Song', 'latin1'),
@@ -35,15 +35,25 @@ describe('an outputs folder whose name is not UTF-8', () => {
       Buffer.concat([Buffer.from(`${join(root, 'outputs')}/`), Buffer.from('x\xff', 'latin1')]),
       '',
     );
+    // A UTF-8 name with a line break (a script's title with its newline kept): not listed either, and said.
+    await mkdir(join(root, 'outputs', 'Line\nBreak'));
+    await writeFile(join(root, 'outputs', 'Line\nBreak', 'manifest.json'), '{}');
     web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
 
     const status = (await (await fetch(`${web.url}/api/status`)).json()) as {
       problems: { name: string; detail: string }[];
     };
-    const said = status.problems.filter((p) => p.name === 'outputs');
-    expect(said).toHaveLength(1);
-    expect(said[0]?.detail).toMatch(
-      /^outputs\/Caf\\xE9 Song\/ is not listed, recorded nor synced: its name is not UTF-8 .*"Café Song"/,
+    const said = status.problems.filter((p) => p.name === 'outputs').map((p) => p.detail);
+    expect(said).toHaveLength(2);
+    expect(said).toContainEqual(
+      expect.stringMatching(
+        /^outputs\/Caf\\xE9 Song\/ is not listed, recorded nor synced: its name is not UTF-8 .*"Café Song"/,
+      ),
+    );
+    expect(said).toContainEqual(
+      expect.stringMatching(
+        /^outputs\/Line\\x0ABreak\/ is not listed, recorded nor synced: its name holds a control character/,
+      ),
     );
     expect((await fetch(`${web.url}/readyz`)).status).toBe(200);
   });
