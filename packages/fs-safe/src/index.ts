@@ -46,6 +46,7 @@ export {
   NOT_REGULAR_FILE,
   REGULAR_FILE_MAX_BYTES,
   fileReadProblem,
+  openRegularFile,
   openRegularFileSync,
   readRegularFile,
   readRegularFileSync,
