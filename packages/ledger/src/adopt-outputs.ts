@@ -12,7 +12,7 @@ export interface AdoptedOutputs {
  * Records in the ledger every finished job of `outputs/` that it does not know yet: outputs written by
  * the earlier Python version (or by a host whose ledger this is not) appear in `imk jobs` and `imk job`
  * as succeeded, with their artifacts. Only unknown folders' manifests are read. Returns the ids added and
- * one line per folder that cannot be listed (a name that is not UTF-8), for the caller to say.
+ * one line per folder that cannot be listed (a name not UTF-8, or with a line break), for the caller to say.
  */
 export async function adoptOutputs(ledger: Ledger, outputsDir: string): Promise<AdoptedOutputs> {
   const added: string[] = [];

@@ -228,8 +228,9 @@ export interface OutputsScan {
   folders: OutputFolder[];
   /**
    * One line per folder of outputs/ whose name is not UTF-8 (a library copied from an old Windows share or
-   * written by a script so), naming it readably (`Caf\xE9`, "Café" in Windows-1252): such a name opens
-   * nothing as text, so it is no job of any reader. Outputs are published, so it is not renamed (copies
+   * written by a script so), naming it readably (`Caf\xE9`, "Café" in Windows-1252), or holds a control
+   * character (`Line\x0ABreak`): such a name opens nothing as text, or breaks every line it is printed in,
+   * so it is no job of any reader. Outputs are published, so it is not renamed (copies
    * delivered from it keep their paths): each reader says it instead (`imk jobs`, the dashboard, the ledger
    * rebuild, the sync pass).
    */
@@ -237,7 +238,8 @@ export interface OutputsScan {
 }
 
 /**
- * listOutputs, with the folders it leaves out for a name that is not UTF-8 said (OutputsScan.notListed):
+ * listOutputs, with the folders it leaves out for their name (not UTF-8, or with a control character) said
+ * (OutputsScan.notListed):
  * the one reader of outputs/ for every reader that reports what it could not read.
  */
 export async function scanOutputFolders(outputsDir: string): Promise<OutputsScan> {

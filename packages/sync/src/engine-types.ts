@@ -47,7 +47,7 @@ export interface SyncPlan {
   invalidManifests: { jobId: string; problem: string }[];
   /** Artifacts left out of a readable manifest (OutputManifest.leftOut): never synced, said in the log. */
   leftOut: { jobId: string; problem: string }[];
-  /** Folders of outputs/ that cannot be listed (a name that is not UTF-8), one line each: never synced. */
+  /** Folders of outputs/ that cannot be listed (a name not UTF-8 or with a control character), one line each: never synced. */
   notListed: string[];
   jobs: number;
   /** Who holds each destination path (by destinationKey): conflicts.ts holdsPath, knowing which sources are left. */

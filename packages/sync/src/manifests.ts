@@ -59,7 +59,7 @@ export async function listCompleteJobs(outputsDir: string): Promise<CompleteJob[
 }
 
 /**
- * listCompleteJobs, with one line per folder of outputs/ that cannot be listed (a name that is not UTF-8:
+ * listCompleteJobs, with one line per folder of outputs/ that cannot be listed (a name not UTF-8, or with a control character:
  * OutputsScan.notListed): never synced, and said in the pass's summary and log.
  */
 export async function scanCompleteJobs(

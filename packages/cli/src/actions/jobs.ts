@@ -61,7 +61,7 @@ export async function jobsCommand(options: JobsOptions): Promise<void> {
   const ledger = openLedger({ root: paths.root });
   try {
     // Finished outputs the ledger does not know (the earlier version's, another host's) are listed too;
-    // a folder that cannot be (a name that is not UTF-8) is said on stderr, so --json stays a document.
+    // a folder that cannot be (a name not UTF-8, or with a line break) is said on stderr, so --json stays a document.
     const { notListed } = await adoptOutputs(ledger, paths.outputs);
     for (const line of notListed) process.stderr.write(`imk jobs: ${terminalText(line)}\n`);
     const jobs = ledger.listJobs({ state: options.status as LedgerState | undefined, limit });
