@@ -1,7 +1,10 @@
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS } from '@imk/ledger';
 import { REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
+import { COVER_MAX_BYTES } from '@imk/media';
 import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
+import { SYNC_DEFAULTS } from '@imk/sync';
+import { API_DEFAULTS } from '@imk/youtube-retriever-service';
 import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
 
 /**
@@ -32,4 +35,10 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
     { length: REFRESH_DEFAULTS.attempts - 1 },
     (_, i) => `${(REFRESH_DEFAULTS.firstDelayMs * 2 ** i) / 1000} s`,
   ).join(', then '),
+  /** The largest cover read, in MiB (media's COVER_MAX_BYTES; docs/protocol.md, docs/instrumental-maker.md). */
+  'cover-max-mib': String(COVER_MAX_BYTES / (1024 * 1024)),
+  /** nas-sync's shareTimeoutSec default (docs/nas-sync.md). */
+  'share-timeout-seconds': String(SYNC_DEFAULTS.shareTimeoutSec),
+  /** Where the retrievers' HTTP API listens unless `http` says otherwise (docs/retrievers.md). */
+  'retriever-http-address': `${API_DEFAULTS.host}:${API_DEFAULTS.port}`,
 };

@@ -6,7 +6,7 @@ import type { ServiceState } from '@imk/service';
 import { compositionFor } from './compose/index.ts';
 import { createHealthState, healthChecksOf, watchServiceHealth } from './service-health.ts';
 import { loadService, type LoadedService } from './services.ts';
-import { checkStateWritable } from './state-writable.ts';
+import { prepareRoot } from './state-writable.ts';
 import './errors.ts';
 
 export type { ServiceState } from '@imk/service';
@@ -43,11 +43,7 @@ export interface RunServicesResult {
  */
 export async function runServices(options: RunServicesOptions): Promise<RunServicesResult> {
   const { logger } = options;
-  if ((await checkStateWritable(options.root)).createdRoot)
-    logger.warn(
-      { root: options.root },
-      `created ${options.root}, which did not exist: if it should be on a share (a NAS), check that the share is mounted; until it is, everything is written to this host's disk`,
-    );
+  await prepareRoot(options.root, logger);
   const stop = new AbortController();
   const forward = (): void => stop.abort(options.signal.reason);
   if (options.signal.aborted) forward();

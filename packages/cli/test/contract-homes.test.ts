@@ -59,6 +59,13 @@ const CONTRACTS: Contract[] = [
     spellings: /join\([^)]*\bMANIFEST_FILE\b/,
   },
   {
+    // rsync's partial and leftover sweeps spelt the suffix again, in their shell patterns and regexes: a
+    // change of the temp name would leave every sweep looking for the old one, and partials piling up.
+    what: "the sync backends' temporary name suffix (.imk-tmp): packages/sync's util/remote-path.ts TEMP_SUFFIX",
+    homes: ['packages/sync/src/util/remote-path.ts'],
+    spellings: /imk-tmp/,
+  },
+  {
     what: "a job's partial folder in outputs/: made, discarded and published by the worker's publish-outputs.ts (startOutputs, discardOutputs, publishOutputs)",
     homes: ['packages/protocol/src/', 'services/instrumental-maker/src/publish-outputs.ts'],
     spellings: /join\([^)]*\bpartialDirName\(/,
@@ -202,7 +209,8 @@ describe('one home per on-disk contract', () => {
       const path = relative(REPO, file);
       const service = /^services\/([^/]+)\//.exec(path)?.[1];
       if (!service || !services.includes(service)) continue;
-      const literal = new RegExp(`\\b(?:producer|component|service)\\s*:\\s*(['"\`])${service}\\1`);
+      // `name` too: the web server's default service list said `{ name: 'web' }` beside WEB_SERVICE.
+      const literal = new RegExp(`\\b(?:producer|component|service|name)\\s*:\\s*(['"\`])${service}\\1`);
       code(await readFile(file, 'utf8'))
         .split('\n')
         .forEach((line, i) => {

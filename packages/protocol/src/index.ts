@@ -71,12 +71,15 @@ export {
   listOutputs,
   outputManifestOf,
   parseOutputManifest,
+  outputsNotListed,
   readOutputManifest,
+  scanOutputFolders,
 } from './outputs.ts';
 export type {
   ArtifactOnDisk,
   OutputArtifact,
   OutputFolder,
+  OutputsScan,
   OutputManifest,
   ReadOutputResult,
 } from './outputs.ts';
