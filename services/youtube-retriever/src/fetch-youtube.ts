@@ -9,6 +9,7 @@ import {
   linkWithoutCredentials,
   parseHttpUrl,
   withRetry,
+  youtubeMix,
   type RetryOptions,
   type FetchOptions,
   type FetchResult,
@@ -104,9 +105,22 @@ async function fetchWithSettings(
   const kinds: JobKind[] = mode === 'both' ? ['audio', 'video'] : [mode];
   const result = emptyResult(RETRIEVER_NAME, parsed.href);
 
-  const playlistArgs = settings.playlist.expand
-    ? ['--yes-playlist', '--playlist-end', String(settings.playlist.maxEntries)]
-    : ['--no-playlist'];
+  // A Mix has no end and is made up anew at every visit: only the video its link plays is fetched.
+  const mix = youtubeMix(parsed.href);
+  if (mix && mix.video === undefined)
+    throw new ImkError(
+      'UNSUPPORTED_URL',
+      `${parsed.href} is a YouTube Mix or radio (list=${mix.list}) without a video: it has no end and is made up anew at every visit, so it is not fetched; send the link of a video (watch?v=…), a playlist (list=PL…) or a channel`,
+    );
+  const playlistArgs =
+    settings.playlist.expand && !mix
+      ? ['--yes-playlist', '--playlist-end', String(settings.playlist.maxEntries)]
+      : ['--no-playlist'];
+  if (mix && settings.playlist.expand) {
+    const said = `${parsed.href} is a YouTube Mix (list=${mix.list}), which has no end: only its video ${mix.video ?? ''} is fetched, not the songs YouTube would play after it`;
+    result.warnings.push(said);
+    logger.info({ url: parsed.href }, said);
+  }
   const listing = await withRetry(
     () => ytDlp.run(['--dump-single-json', '--flat-playlist', ...playlistArgs], parsed.href, options.signal),
     { ...retryOptions(settings), signal: options.signal, logger, what: 'yt-dlp metadata' },
