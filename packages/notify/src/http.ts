@@ -16,6 +16,11 @@ export interface HttpRequest {
   readBody?: boolean;
   /** Further text never to be told in an error (an ntfy topic, in the body): see requestSecrets. */
   hide?: readonly string[];
+  /**
+   * What to check when the server refuses the request (HTTP 401 or 403): the field holding the token and
+   * where to get a new one. A bare "HTTP 401" named the server but left the user to guess which setting.
+   */
+  whenRefused?: string;
 }
 
 /** Headers whose values say nothing secret; every other one (a token, a signature) is hidden. */
@@ -169,7 +174,11 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
   if (!ok)
     throw new ImkError(
       'NOTIFY_SEND_FAILED',
-      `${request.what}: HTTP ${response.status}${text ? ` (${cutText(scrub(text, requestSecrets(request)), 200).trim()})` : ''}`,
+      `${request.what}: HTTP ${response.status}${text ? ` (${cutText(scrub(text, requestSecrets(request)), 200).trim()})` : ''}${
+        (response.status === 401 || response.status === 403) && request.whenRefused !== undefined
+          ? `; ${request.whenRefused}`
+          : ''
+      }`,
       // A refused login or a wrong address does not heal by itself, but the user may fix it: keep trying.
       { details: { status: response.status } },
     );

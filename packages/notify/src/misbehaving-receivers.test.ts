@@ -137,4 +137,42 @@ describe('receivers that answer with too much', () => {
       await hook.close();
     }
   });
+
+  it('a receiver that refuses (401, 403) is recorded naming the target and the setting to check', async () => {
+    process.env.IMK_TEST_NTFY_TOKEN = 'tk_refused_token_0123';
+    const refusing = await startReceiver((request) => ({
+      status: request.headers.authorization === undefined ? 403 : 401,
+      body: '{"error":"forbidden"}',
+    }));
+    try {
+      const config = NotifyConfigSchema.parse({
+        targets: [
+          { type: 'webhook', name: 'ha', url: `${refusing.url}/api/webhook/imk` },
+          { type: 'ntfy', name: 'phone', server: refusing.url, topic: 'imk' },
+          {
+            type: 'ntfy',
+            name: 'tablet',
+            server: refusing.url,
+            topic: 'imk2',
+            token: { env: 'IMK_TEST_NTFY_TOKEN' },
+          },
+        ],
+      });
+      const notifier = createNotifier({ stateDir: state, config, logger });
+      await notifier.emit(jobEvent('job.succeeded', { jobId: 'job_r' }));
+      await notifier.drain();
+      const errors = Object.fromEntries((await readNotifyResults(state)).map((r) => [r.target, r.error]));
+      expect(errors.ha).toMatch(
+        /^webhook ha \(http:\/\/127\.0\.0\.1:\d+\): HTTP 403 \(.*\); the receiver refused target ha: check its url/,
+      );
+      expect(errors.phone).toMatch(
+        /HTTP 403 .*; the topic of target phone needs a login on this server: give the target a token:/,
+      );
+      expect(errors.tablet).toMatch(/HTTP 401 .*; the server refused the token of target tablet \(token:\)/);
+      expect(JSON.stringify(errors)).not.toContain('tk_refused_token_0123');
+    } finally {
+      delete process.env.IMK_TEST_NTFY_TOKEN;
+      await refusing.close();
+    }
+  });
 });
