@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { errorMessage } from '@imk/errors';
 import { passClock } from '@imk/fs-safe';
 import { redactText, type Logger } from '@imk/log';
+import { createBursts } from './burst.ts';
 import { eventEnabled, targetName, type NotifyConfig, type NotifyRetry } from './config.ts';
 import type { NotifyEvent, NotifyEventInput } from './events.ts';
 import {
@@ -97,6 +98,16 @@ export function createNotifier(options: NotifierOptions): Notifier {
         ({ target }) => eventEnabled(config, event.type) && (target.events?.includes(event.type) ?? true),
       );
 
+  // Messages sent per target read by people in the last minute: past DIGEST_AFTER, one summary.
+  const bursts = createBursts({
+    stateDir,
+    senders,
+    attempts: config.retry.attempts,
+    retryDelayMs: (attempt) => retryDelayMs(config.retry, attempt),
+    logger,
+    record,
+  });
+
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
@@ -114,6 +125,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     claim: Claim,
     down: Set<string>,
     now: () => Promise<number>,
+    bursting: ReadonlyMap<string, string[]>,
   ): Promise<void> => {
     const at = await now();
     const left: OutboxEntry['deliveries'] = [];
@@ -132,7 +144,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
       }
     };
     for (const [index, delivery] of entry.deliveries.entries()) {
-      if (delivery.next_at > at || down.has(delivery.target)) {
+      // A target past its burst is sent this pass's events in one summary (bursts.sendSummary), or waits.
+      if (delivery.next_at > at || down.has(delivery.target) || bursting.has(delivery.target)) {
         left.push(delivery);
         continue;
       }
@@ -159,6 +172,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         await settle(index);
         continue;
       }
+      bursts.spent(sender.name, at);
       try {
         await sender.send(entry.event);
         // Recorded as settled first: the shorter the time between the answer and the rename, the smaller
@@ -209,7 +223,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const now = outboxPassClock();
     await recoverStaleClaims(stateDir, now);
     const down = new Set<string>();
-    for (const { name, entry, problem } of await listEntries(stateDir)) {
+    const listed = await listEntries(stateDir);
+    const bursting = bursts.plan(listed, await now());
+    for (const { name, entry, problem } of listed) {
       if (!entry) {
         logger.error(
           { file: name },
@@ -219,16 +235,19 @@ export function createNotifier(options: NotifierOptions): Notifier {
         continue;
       }
       const at = await now();
-      if (!entry.deliveries.some((d) => d.next_at <= at && !down.has(d.target))) continue;
+      if (!entry.deliveries.some((d) => d.next_at <= at && !down.has(d.target) && !bursting.has(d.target)))
+        continue;
       const claimed = await claimEntry(stateDir, name);
       if (!claimed) continue;
       const claim: Claim = { path: claimed };
       const current = await readClaim(claimed);
       // Put back only what deliver left: should it fail part-way, the claim stays and is taken up again
       // after STALE_CLAIM_MS without the targets its name says were settled (not with all of them).
-      await deliver(current, claim, down, now);
+      await deliver(current, claim, down, now, bursting);
       await releaseEntry(stateDir, claim.path, current);
     }
+    for (const [target, names] of bursting)
+      if (names.length > 0) await bursts.sendSummary(target, names, down, now);
   };
 
   const drain = (): Promise<void> => {
