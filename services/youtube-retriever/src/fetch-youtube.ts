@@ -6,6 +6,7 @@ import { probeMedia } from '@imk/media';
 import {
   createBundle,
   emptyResult,
+  existingJob,
   linkWithoutCredentials,
   parseHttpUrl,
   withRetry,
@@ -147,13 +148,21 @@ async function fetchWithSettings(
       held += 1;
       continue;
     }
-    const failuresBefore = result.failures.length;
+    const jobsBefore = result.jobs.length;
     for (const kind of kinds) {
       if (options.signal?.aborted) throw new ImkError('ABORTED', `fetch of ${parsed.href} aborted`);
       const jobId = entryJobId(entry, kind);
       try {
         if (archive && (await archive.has(kind, entry.extractor, entry.key))) {
           result.skipped.push({ id: jobId, reason: `already fetched (in ${archive.file(kind)})` });
+          continue;
+        }
+        // Already in the queue (another subscription or request listed it): one job, and not downloaded
+        // again only to be refused at publish. Archived here too, so it is not asked about at every run.
+        const queued = await existingJob(join(settings.queuesDir, QUEUE_OF[kind]), jobId);
+        if (queued) {
+          await archive?.add(kind, entry.extractor, entry.key);
+          result.skipped.push({ id: jobId, reason: errorMessage(queued) });
           continue;
         }
         const published = await fetchEntry({
@@ -183,7 +192,8 @@ async function fetchWithSettings(
         logger.warn({ job_id: jobId, err: errorMessage(error) }, 'entry failed');
       }
     }
-    if (counted && result.failures.length - failuresBefore < kinds.length) started += 1;
+    // Only what became a job counts: one another list already queued (skipped) takes no place either.
+    if (counted && result.jobs.length > jobsBefore) started += 1;
   }
   if (held > 0)
     logger.info(
