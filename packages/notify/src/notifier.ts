@@ -128,6 +128,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
     bursting: ReadonlyMap<string, string[]>,
   ): Promise<void> => {
     const at = await now();
+    // Each line about this event names its job: one job is followed across the services' logs by its id.
+    const log = entry.event.job_id === undefined ? logger : logger.child({ job_id: entry.event.job_id });
     const left: OutboxEntry['deliveries'] = [];
     const settled = new Set<number>();
     // What was settled is kept here first (the release writes what is left from it), and in the claim's name
@@ -137,7 +139,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       try {
         claim.path = await markSettled(claim.path, settled);
       } catch (error) {
-        logger.warn(
+        log.warn(
           { event: entry.event.type, event_id: entry.event.id, err: errorMessage(error) },
           `could not record a notification's progress in ${claim.path}; if this process stops before it puts back what is left, a target already reached may be sent this event again`,
         );
@@ -161,7 +163,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       const sender = senders.get(delivery.target);
       if (!sender) {
         const error = `target ${delivery.target} is no longer configured (config/notify.yaml)`;
-        logger.warn({ target: delivery.target, event: entry.event.type }, `notification dropped: ${error}`);
+        log.warn({ target: delivery.target, event: entry.event.type }, `notification dropped: ${error}`);
         await record({
           ...base,
           at: new Date(at).toISOString(),
@@ -178,7 +180,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         // Recorded as settled first: the shorter the time between the answer and the rename, the smaller
         // the window in which a crash makes this target hear the event twice.
         await settle(index);
-        logger.info({ target: sender.name, event: entry.event.type, attempt }, 'notification sent');
+        log.info({ target: sender.name, event: entry.event.type, attempt }, 'notification sent');
         await record({ ...base, at: new Date(await now()).toISOString(), ok: true, final: true });
       } catch (error) {
         down.add(delivery.target);
@@ -186,12 +188,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
         const final = attempt >= config.retry.attempts;
         const nextAt = (await now()) + retryDelayMs(config.retry, attempt);
         if (final)
-          logger.error(
+          log.error(
             { target: sender.name, event: entry.event.type, attempt },
             `notification given up: ${message}`,
           );
         else
-          logger.warn(
+          log.warn(
             { target: sender.name, event: entry.event.type, attempt, retry_in_ms: nextAt - (await now()) },
             `notification failed; will retry: ${message}`,
           );
@@ -324,7 +326,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
         deliveries: targets.map(({ name }) => ({ target: name, attempts: 0, next_at: 0 })),
       });
     } catch (error) {
-      logger.error({ event: input.type, err: errorMessage(error) }, 'could not queue a notification');
+      logger.error(
+        { event: input.type, job_id: input.job_id, err: errorMessage(error) },
+        'could not queue a notification',
+      );
       return;
     }
     if (!stopped) schedule(0);
