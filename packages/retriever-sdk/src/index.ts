@@ -77,5 +77,5 @@ export {
   writeSubscriptionStatus,
 } from './subscriptions.ts';
 export type { Subscription, SubscriptionInput, SubscriptionStatus } from './subscriptions.ts';
-export { MIX_NOT_SUBSCRIBABLE, youtubeMix } from './youtube-mix.ts';
-export type { YoutubeMix } from './youtube-mix.ts';
+export { MIX_NOT_SUBSCRIBABLE, youtubeChannelVideos, youtubeMix } from './youtube-links.ts';
+export type { YoutubeMix } from './youtube-links.ts';

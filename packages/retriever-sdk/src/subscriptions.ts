@@ -6,7 +6,7 @@ import { YOUTUBE_RETRIEVER, serviceStatePaths } from '@imk/config';
 import { ImkError, isImkError, oneIssuePerField } from '@imk/errors';
 import { fileSystemNow, listNamesOrEmpty, passClock, readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
 import { FETCH_MODES } from './url-retriever.ts';
-import { MIX_NOT_SUBSCRIBABLE, youtubeMix } from './youtube-mix.ts';
+import { MIX_NOT_SUBSCRIBABLE, youtubeMix } from './youtube-links.ts';
 import './errors.ts';
 
 // A subscription is a channel or playlist fetched again and again as it grows. Its on-disk homes (this

@@ -10,6 +10,7 @@ import {
   linkWithoutCredentials,
   parseHttpUrl,
   withRetry,
+  youtubeChannelVideos,
   youtubeMix,
   type RetryOptions,
   type FetchOptions,
@@ -122,11 +123,15 @@ async function fetchWithSettings(
     result.warnings.push(said);
     logger.info({ url: parsed.href }, said);
   }
+  // A channel's own page lists its tabs (Videos, Shorts, Live), not videos: its Videos tab is what is meant.
+  const listed = (settings.playlist.expand && youtubeChannelVideos(parsed.href)) || parsed.href;
+  if (listed !== parsed.href)
+    logger.info({ url: parsed.href, listed }, `a channel link: its videos are listed from ${listed}`);
   const listing = await withRetry(
-    () => ytDlp.run(['--dump-single-json', '--flat-playlist', ...playlistArgs], parsed.href, options.signal),
+    () => ytDlp.run(['--dump-single-json', '--flat-playlist', ...playlistArgs], listed, options.signal),
     { ...retryOptions(settings), signal: options.signal, logger, what: 'yt-dlp metadata' },
   );
-  const entries = listEntries(parseInfo(listing, parsed.href), parsed.href);
+  const entries = listEntries(parseInfo(listing, listed), listed);
   // An empty playlist (a new one, a subscription with nothing yet, only private videos) is nothing to do,
   // not a failure: the request is done, and the warning says why nothing came.
   if (entries.length === 0) {

@@ -128,3 +128,38 @@ describe('YouTube Mix and radio links', () => {
     expect((await wrapper.calls()).length).toBe(before);
   });
 });
+
+describe('YouTube channel links', () => {
+  it("a channel's own page is listed from its Videos tab, not as its tabs taken for videos", async () => {
+    const { root } = await media.setup();
+    const wrapper = await recordingYtDlp(root, media.server.url('audio.m4a'));
+    const settings = await loadYoutubeSettings(root, {
+      ytDlpPath: wrapper.path,
+      retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+    });
+    const listedAs = async (link: string) => {
+      const before = (await wrapper.calls()).length;
+      await fetchYoutube(link, { root, logger, settings }).catch(() => undefined);
+      return (await wrapper.calls())
+        .slice(before)
+        .find((args) => args.includes('--flat-playlist'))
+        ?.at(-1);
+    };
+    expect(await listedAs('https://www.youtube.com/@SomeBand')).toBe(
+      'https://www.youtube.com/@SomeBand/videos',
+    );
+    expect(await listedAs('https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv/featured')).toBe(
+      'https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv/videos',
+    );
+    expect(await listedAs('https://m.youtube.com/c/SomeBand/')).toBe(
+      'https://m.youtube.com/c/SomeBand/videos',
+    );
+    // A tab, a playlist, a video: as given.
+    for (const link of [
+      'https://www.youtube.com/@SomeBand/streams',
+      'https://www.youtube.com/playlist?list=PL0123456789',
+      'https://www.youtube.com/watch?v=dQw4w9WgXcQ',
+    ])
+      expect(await listedAs(link)).toBe(link);
+  });
+});

@@ -33,3 +33,24 @@ export function youtubeMix(link: string): YoutubeMix | undefined {
 /** Why a Mix cannot be subscribed to, and what to subscribe to instead (a config or request error). */
 export const MIX_NOT_SUBSCRIBABLE =
   'a YouTube Mix or radio (list=RD…) has no end and is made up anew at every visit, so it cannot be subscribed to: subscribe to the channel (https://www.youtube.com/@name/videos) or to a playlist (list=PL…) instead';
+
+const CHANNEL_HOST = /^(?:www\.|m\.)?youtube\.com$/i;
+/** A channel's own page: /@name, /channel/UC…, /c/name, /user/name, alone or on its home tab. */
+const CHANNEL_ROOT = /^\/(@[^/]+|channel\/[^/]+|c\/[^/]+|user\/[^/]+)(?:\/featured)?\/?$/;
+
+/**
+ * The `/videos` tab of a YouTube channel link that names no tab (`https://www.youtube.com/@band`), or
+ * undefined. yt-dlp lists such a link as its tabs (Videos, Shorts, Live), each of which was then taken for
+ * one video: its download fetched a whole tab into one job's folder. The videos are what is meant.
+ */
+export function youtubeChannelVideos(link: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(link.trim());
+  } catch {
+    return undefined;
+  }
+  if (!CHANNEL_HOST.test(url.hostname)) return undefined;
+  const root = CHANNEL_ROOT.exec(url.pathname)?.[1];
+  return root === undefined ? undefined : `${url.origin}/${root}/videos${url.search}`;
+}
