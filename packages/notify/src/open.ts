@@ -62,7 +62,7 @@ function describeConfig(config: NotifyConfig): string {
  * one per service); separate processes each run their own, and the outbox's claim-by-rename keeps two
  * of them from sending one event twice. A config/notify.yaml that is invalid is said once in the log and
  * turns notifications off; it never stops a service from doing its work. An edit of the file is taken
- * within NOTIFY_CONFIG_CHECK_MS and said; an edit that is not valid is said and leaves the settings read
+ * within twice NOTIFY_CONFIG_CHECK_MS and said; an edit that is not valid is said and leaves the settings read
  * before in use (none: off), so a typo while editing does not silence notifications.
  */
 export async function openNotifier(options: {
