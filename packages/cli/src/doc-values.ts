@@ -1,7 +1,7 @@
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS } from '@imk/ledger';
-import { REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
 import { COVER_MAX_BYTES } from '@imk/media';
+import { DIGEST_AFTER, NOTIFY_CONFIG_CHECK_MS, REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
 import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
 import { SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
@@ -23,6 +23,10 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'healthcheck-max-age': String(HEALTHCHECK_MAX_AGE_SECONDS),
   /** When an event a dead process left claimed in the notification outbox is taken up again (docs/notifications.md). */
   'notify-stale-claim-minutes': String(STALE_CLAIM_MS / 60_000),
+  /** How many messages a person's notification target gets a minute before the rest are summarised (docs/notifications.md). */
+  'notify-digest-after': String(DIGEST_AFTER),
+  /** How often a running process looks at config/notify.yaml for an edit (docs/notifications.md). */
+  'notify-config-check-seconds': String(NOTIFY_CONFIG_CHECK_MS / 1000),
   /** The ledger's SQLite busy timeout (docs/instrumental-maker.md). */
   'ledger-busy-timeout-seconds': String(LEDGER_DEFAULTS.busyTimeoutMs / 1000),
   /** How often at most a job's progress is written to the ledger (docs/instrumental-maker.md). */

@@ -1,4 +1,4 @@
-import { WEB } from '@imk/config';
+import { WEB, configFile, loadServiceConfig, resolvePaths } from '@imk/config';
 import { ImkError, errorMessage } from '@imk/errors';
 import { createLogger, type Logger } from '@imk/log';
 import { startHeartbeat } from '@imk/ops';
@@ -44,6 +44,26 @@ export interface RunServicesResult {
 export async function runServices(options: RunServicesOptions): Promise<RunServicesResult> {
   const { logger } = options;
   await prepareRoot(options.root, logger);
+  // Where everything is read and written: a root given wrongly (a share not mounted, a typo) shows here.
+  // An invalid config/paths.yaml is said by the services, as before.
+  const paths = (() => {
+    try {
+      return resolvePaths(options.root);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (paths)
+    logger.info(
+      {
+        root: paths.root,
+        config: paths.config,
+        queues: paths.queues,
+        outputs: paths.outputs,
+        state: paths.state,
+      },
+      `root ${paths.root}: settings from ${paths.config}, queues in ${paths.queues}, outputs in ${paths.outputs}, state in ${paths.state}`,
+    );
   const stop = new AbortController();
   const forward = (): void => stop.abort(options.signal.reason);
   if (options.signal.aborted) forward();
@@ -139,6 +159,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       health.running();
       started.get(name)?.resolve();
     }
+    serviceLogger.info(...(await settingsLine(service, paths?.root ?? options.root)));
     try {
       const result = await service.start({
         root: options.root,
@@ -192,6 +213,25 @@ export async function runOneService(
   const result = await runServices({ ...rest, names: [name], ...(extras && { extras: { [name]: extras } }) });
   const outcome = result.results.get(name) as { ok?: unknown } | undefined;
   return { ok: result.ok && outcome?.ok !== false, summary: result.states[0] };
+}
+
+/**
+ * A service's start line: the file its settings come from (or that there is none: the defaults) and the
+ * IMK_<SERVICE>__… variables set over it. What is wrong with an invalid file is said by the service itself.
+ */
+async function settingsLine(service: LoadedService, root: string): Promise<[object, string]> {
+  const file = configFile(root, service.name);
+  try {
+    const loaded = await loadServiceConfig({ service: service.name, schema: service.configSchema, root });
+    const env = loaded.envOverrides;
+    const from = loaded.file === undefined ? `no ${file}: the defaults` : `settings from ${file}`;
+    return [
+      { config: loaded.file ?? null, env_overrides: env },
+      `starting: ${from}${env.length > 0 ? `, with ${env.join(', ')} over them` : ''}`,
+    ];
+  } catch {
+    return [{ config: file }, `starting: ${file} is not valid (the service says why)`];
+  }
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS } from '@imk/ledger';
 import { COVER_MAX_BYTES } from '@imk/media';
-import { REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
+import { DIGEST_AFTER, NOTIFY_CONFIG_CHECK_MS, REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
 import { FIRST_CLEANUP_AFTER_MS, HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
 import { replaceDocValues } from '@imk/protocol';
 import { SYNC_DEFAULTS } from '@imk/sync';
@@ -41,6 +41,8 @@ describe('the defaults the docs state', () => {
       'heartbeat-seconds': String(HEARTBEAT_INTERVAL_MS / 1000),
       'healthcheck-max-age': String(HEALTHCHECK_MAX_AGE_SECONDS),
       'notify-stale-claim-minutes': String(STALE_CLAIM_MS / 60_000),
+      'notify-digest-after': String(DIGEST_AFTER),
+      'notify-config-check-seconds': String(NOTIFY_CONFIG_CHECK_MS / 1000),
       'ledger-busy-timeout-seconds': String(LEDGER_DEFAULTS.busyTimeoutMs / 1000),
       'ledger-progress-interval-ms': String(LEDGER_DEFAULTS.progressIntervalMs),
       'cancel-wait-seconds': String(CANCEL_WAIT_SECONDS),
