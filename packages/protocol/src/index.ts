@@ -30,6 +30,7 @@ export {
   JobOptionsSchema,
   JobFileSchema,
   RemixSchema,
+  REMIX_SOURCE_TYPE,
   TrackSchema,
   VariantNameSchema,
   VariantRequestSchema,

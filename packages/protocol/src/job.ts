@@ -133,6 +133,12 @@ const AUDIBLE_MIX_MESSAGE =
   'every stem is at level 0 or not named, so the mix would be silent: give at least one stem a level above 0 (unmute it, or raise its or the master level)';
 
 /**
+ * The `source_type` of a remix job (a mix saved from the page's mixer, or a mix of an earlier-version
+ * output written as a job of its own): the dashboard writes it, the worker's manifests carry it.
+ */
+export const REMIX_SOURCE_TYPE = 'remix';
+
+/**
  * A mix of an earlier job's stems, saved from the page's mixer: the worker reads the stems from its stem
  * cache (no new separation) and adds the variant to that job's outputs, under a new manifest.
  */
@@ -156,7 +162,7 @@ export const RemixSchema = z
     tempo: z.number().min(0.5).max(2).optional().describe('Speed factor (pitch kept), after the mix.'),
     label: z.string().min(1).max(200).optional().describe('Human text for the variant.'),
   })
-  .describe('Remix jobs (source_type "remix"): what to mix from which job.');
+  .describe(`Remix jobs (source_type "${REMIX_SOURCE_TYPE}"): what to mix from which job.`);
 export type Remix = z.infer<typeof RemixSchema>;
 
 /**

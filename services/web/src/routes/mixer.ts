@@ -4,7 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { DEFAULT_QUEUE } from '@imk/config';
 import { errorMessage, httpStatusOf, isImkError, oneIssuePerField } from '@imk/errors';
 import {
+  ARTIFACT_DIRS,
   ManifestSchema,
+  REMIX_SOURCE_TYPE,
   RemixSchema,
   STEM_NAMES,
   StemNameSchema,
@@ -68,7 +70,7 @@ async function cachedStemsOf(ctx: WebContext, id: string) {
     if (found !== undefined) return { manifest: parsed.data, tags, stems: found, within: dir } as const;
     return {
       legacy: true,
-      reason: `job ${id} was mixed from the stems the earlier instrumental-maker kept in outputs/${stemsOf}/files/stems/, which are neither in the stem cache (${ctx.stemCacheDir}) nor there any more, so it cannot be mixed here`,
+      reason: `job ${id} was mixed from the stems the earlier instrumental-maker kept in outputs/${stemsOf}/${ARTIFACT_DIRS.stems}/, which are neither in the stem cache (${ctx.stemCacheDir}) nor there any more, so it cannot be mixed here`,
     } as const;
   }
   if (stems === undefined)
@@ -149,7 +151,7 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       return replyError(reply, 'LEGACY_OUTPUT', {
         message:
           found.reason ??
-          `job ${id} was made by the earlier instrumental-maker: its stems are in outputs/${id}/files/stems/, mix away (it cannot be separated again here: its song was not archived)`,
+          `job ${id} was made by the earlier instrumental-maker: its stems are in outputs/${id}/${ARTIFACT_DIRS.stems}/, mix away (it cannot be separated again here: its song was not archived)`,
       });
     if (found.manifest === undefined) return replyError(reply, 'JOB_NOT_FOUND', { message: found.reason });
     if (found.stems !== undefined)
@@ -215,8 +217,8 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     try {
       const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
       const bundle = createBundle({
-        jobId: makeJobId('remix', stamp, randomBytes(3).toString('hex'), remix.data.variant),
-        sourceType: 'remix',
+        jobId: makeJobId(REMIX_SOURCE_TYPE, stamp, randomBytes(3).toString('hex'), remix.data.variant),
+        sourceType: REMIX_SOURCE_TYPE,
         queue: DEFAULT_QUEUE,
         root: ctx.paths.root,
         producer: 'web-mixer',
