@@ -161,7 +161,10 @@ export const RemixSchema = z
     of: JobIdSchema.describe('The job whose cached stems are mixed; the variant joins its outputs.'),
     variant: z
       .string()
-      .regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a lowercase name such as "my_mix"')
+      .regex(
+        /^[a-z][a-z0-9_]{0,63}$/,
+        'expected a name such as "my_mix": a letter a-z, then letters a-z, digits and "_", at most 64 in all',
+      )
       .describe('Name of the new variant (the file is "Artist - Title (<name>).<format>").'),
     stems: z
       .partialRecord(StemNameSchema, z.number().min(0).max(4))

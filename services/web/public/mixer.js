@@ -147,8 +147,17 @@ function slider(label, min, max, step, value, onInput) {
 function renderControls(jobId, box, channels) {
   const status = h('p', { class: 'note mixer-status' });
   const rows = channels.map((channel) => {
-    const mute = h('button', { type: 'button', class: 'mute', 'aria-pressed': 'false' }, 'mute');
-    const solo = h('button', { type: 'button', class: 'solo', 'aria-pressed': 'false' }, 'solo');
+    // Named with the stem: a screen reader otherwise reads four buttons all called "mute".
+    const mute = h(
+      'button',
+      { type: 'button', class: 'mute', 'aria-pressed': 'false', 'aria-label': `mute ${channel.name}` },
+      'mute',
+    );
+    const solo = h(
+      'button',
+      { type: 'button', class: 'solo', 'aria-pressed': 'false', 'aria-label': `solo ${channel.name}` },
+      'solo',
+    );
     mute.addEventListener('click', () => {
       channel.muted = !channel.muted;
       mute.setAttribute('aria-pressed', String(channel.muted));

@@ -74,6 +74,7 @@ interface Saved {
   variant: string;
   pitch?: number;
   stem_gains?: Record<string, number>;
+  gain_db?: number;
 }
 
 async function readManifest(jobId: string): Promise<{ artifacts: Saved[] } | undefined> {
@@ -227,6 +228,64 @@ describe('the stem mixer in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'mixer.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   }, 180_000);
+
+  // A musician without a mouse, or with a screen reader: four buttons all named "mute" said nothing of
+  // which stem they mute. One who raises every stem and the master to the top: the worker turns the mix
+  // down so that it does not clip, and "Saved as" said nothing of it (the file was 7.7 dB quieter than
+  // what was heard). One who types a long name: "expected a lowercase name" of a lowercase name.
+  it("names each stem's controls for a screen reader, and says how much a mix too loud to fit was turned down", async () => {
+    await page.goto('about:blank');
+    await page.goto(`${url}#/job/${JOB}`);
+    await page.locator('.mixer-stem').nth(3).waitFor({ timeout: 30_000 });
+    for (const stem of STEM_NAMES) {
+      for (const name of [`mute ${stem}`, `solo ${stem}`])
+        expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(1);
+      expect(await page.getByRole('slider', { name: `${stem} level`, exact: true }).count()).toBe(1);
+    }
+    // By the keyboard alone: Tab from the master level to the vocals' mute button, Space presses it.
+    await page.getByRole('slider', { name: 'master level' }).focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(
+      await page.evaluate<string | null>("document.activeElement?.getAttribute('aria-label') ?? null"),
+    ).toBe('mute vocals');
+    await page.keyboard.press('Space');
+    expect(await page.getByRole('button', { name: 'mute vocals' }).getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('Space');
+    expect(await page.getByRole('button', { name: 'mute vocals' }).getAttribute('aria-pressed')).toBe(
+      'false',
+    );
+
+    await page.getByRole('textbox', { name: 'name of the mix' }).fill('a'.repeat(65));
+    await page.locator('.mix-save').click();
+    await page.locator('.mixer-status[data-state="failed"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('.mixer-status').textContent()).toContain('at most 64');
+
+    // Every stem at the top of its slider (2) and the master too: each stem at 4, four tones of 0.2 at
+    // once peak well past full scale.
+    for (const stem of STEM_NAMES) await page.getByRole('slider', { name: `${stem} level` }).fill('2');
+    await page.getByRole('slider', { name: 'master level' }).fill('2');
+    await page.getByRole('textbox', { name: 'name of the mix' }).fill('loudest');
+    await page.locator('.mix-save').click();
+    await page.locator('.mixer-status[data-state="saved"]').waitFor({ timeout: 60_000 });
+    const loud = await savedArtifact('loudest');
+    expect(loud.stem_gains).toEqual({ vocals: 4, drums: 4, bass: 4, other: 4 });
+    const file = await readWavFile(join(root, 'outputs', JOB, loud.path));
+    const peak = file.channels[0]!.reduce((max, x) => Math.max(max, Math.abs(x)), 0);
+    expect(peak).toBeLessThanOrEqual(1);
+    expect(peak).toBeGreaterThan(0.9);
+    // As loud as it fits: the sum at these levels, turned down by the gain the manifest records.
+    let summed = 0;
+    for (let i = 0; i < RATE * SECONDS; i++)
+      summed = Math.max(summed, Math.abs(4 * STEM_NAMES.reduce((sum, stem) => sum + stemPcm[stem][i]!, 0)));
+    expect(loud.gain_db).toBeLessThan(0);
+    expect(20 * Math.log10(peak / summed)).toBeCloseTo(loud.gain_db!, 1);
+    const db = Math.abs(loud.gain_db!).toFixed(1);
+    expect(await page.locator('.mixer-status').textContent()).toBe(
+      `Saved as files/audio/Test Artist - Tone Song (loudest).wav, turned down ${db} dB to avoid clipping at these levels.`,
+    );
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 
   it('says so when the worker refuses a saved mix, rather than "saved"', async () => {
     // "no_drum" is written under the job's own no_drums file name. Its manifest does not say the job's format
