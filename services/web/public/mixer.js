@@ -31,6 +31,34 @@ export const mixerState = {
   offset: 0,
 };
 
+/** How often the master's peak is looked at while playing, in ms. */
+const CLIP_CHECK_MS = 100;
+/** How long "clipping" stays said after the last peak past full scale, in seconds of the song. */
+const CLIP_HOLD_SEC = 1.5;
+/** @type {ReturnType<typeof setInterval> | undefined} */
+let clipWatch;
+/** The context time of the last peak past full scale heard (undefined: none yet). */
+/** @type {number | undefined} */
+let clippedAt;
+/** @type {HTMLElement | undefined} */
+let clipNote;
+
+/**
+ * Says while what is heard goes past full scale: the stems' levels and the master add up to more than the
+ * sound card takes (it clips; the worker turns a saved mix down instead). Read from the master analyser,
+ * before the output clips.
+ */
+function checkClipping() {
+  const { analyser, context } = mixerState;
+  if (!analyser || !context || !clipNote) return;
+  const data = new Float32Array(analyser.fftSize);
+  analyser.getFloatTimeDomainData(data);
+  let peak = 0;
+  for (const x of data) peak = Math.max(peak, Math.abs(x));
+  if (peak > 1) clippedAt = context.currentTime;
+  clipNote.hidden = clippedAt === undefined || context.currentTime - clippedAt > CLIP_HOLD_SEC;
+}
+
 /** @type {string | undefined} */
 let mountedJob;
 /** How many saves were asked: the page follows only the last one. */
@@ -94,6 +122,8 @@ export function levelsAt(frequencies) {
 }
 
 function stop() {
+  clearInterval(clipWatch);
+  clipWatch = undefined;
   const { context } = mixerState;
   if (context && mixerState.startedAt !== undefined)
     mixerState.offset += context.currentTime - mixerState.startedAt;
@@ -121,6 +151,8 @@ async function play() {
     channel.source = source;
   }
   mixerState.startedAt = when;
+  clippedAt = undefined;
+  clipWatch = setInterval(checkClipping, CLIP_CHECK_MS);
 }
 
 /**
@@ -146,6 +178,11 @@ function slider(label, min, max, step, value, onInput) {
  */
 function renderControls(jobId, box, channels) {
   const status = h('p', { class: 'note mixer-status' });
+  clipNote = h(
+    'p',
+    { class: 'note error mixer-clip', role: 'status', hidden: true },
+    'Clipping: the levels add up to more than full scale, so what you hear is distorted. Lower the master or the stems (a saved mix is turned down to fit instead, and the page says by how much).',
+  );
   const rows = channels.map((channel) => {
     // Named with the stem: a screen reader otherwise reads four buttons all called "mute".
     const mute = h(
@@ -258,6 +295,7 @@ function renderControls(jobId, box, channels) {
   box.replaceChildren(
     h('h2', {}, 'Mixer'),
     h('div', { class: 'mixer-transport' }, playButton, stopButton, h('label', {}, 'master ', master)),
+    clipNote,
     ...rows,
     h(
       'div',
@@ -396,6 +434,7 @@ export function unmountMixer(/** @type {HTMLElement} */ box) {
     offset: 0,
   });
   mountedJob = undefined;
+  clipNote = undefined;
   box.hidden = true;
   box.replaceChildren();
 }

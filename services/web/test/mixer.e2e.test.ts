@@ -232,8 +232,9 @@ describe('the stem mixer in headless Chromium', () => {
   // A musician without a mouse, or with a screen reader: four buttons all named "mute" said nothing of
   // which stem they mute. One who raises every stem and the master to the top: the worker turns the mix
   // down so that it does not clip, and "Saved as" said nothing of it (the file was 7.7 dB quieter than
-  // what was heard). One who types a long name: "expected a lowercase name" of a lowercase name.
-  it("names each stem's controls for a screen reader, and says how much a mix too loud to fit was turned down", async () => {
+  // what was heard), and nothing said that what was heard clipped. One who types a long name: "expected a
+  // lowercase name" of a lowercase name.
+  it("names each stem's controls for a screen reader, says when the levels clip, and how much a mix too loud to fit was turned down", async () => {
     await page.goto('about:blank');
     await page.goto(`${url}#/job/${JOB}`);
     await page.locator('.mixer-stem').nth(3).waitFor({ timeout: 30_000 });
@@ -256,6 +257,12 @@ describe('the stem mixer in headless Chromium', () => {
       'false',
     );
 
+    // At the levels as separated the four tones fit: nothing said while they play.
+    await page.locator('.mix-play').click();
+    await expect.poll(async () => (await positions()).vocals ?? 0, { timeout: 10_000 }).toBeGreaterThan(0.5);
+    expect(await page.locator('.mixer-clip').isVisible()).toBe(false);
+    await page.locator('.mix-stop').click();
+
     await page.getByRole('textbox', { name: 'name of the mix' }).fill('a'.repeat(65));
     await page.locator('.mix-save').click();
     await page.locator('.mixer-status[data-state="failed"]').waitFor({ timeout: 10_000 });
@@ -264,6 +271,15 @@ describe('the stem mixer in headless Chromium', () => {
     // Every stem at the top of its slider (2) and the master too: each stem at 4, four tones of 0.2 at
     // once peak well past full scale.
     for (const stem of STEM_NAMES) await page.getByRole('slider', { name: `${stem} level` }).fill('2');
+    await page.getByRole('slider', { name: 'master level' }).fill('2');
+    // Heard so, it clips in the sound card: the page says so while it plays, and no more once the levels
+    // are back where they fit (the four tones at 1 peak below 0.8).
+    await page.locator('.mix-play').click();
+    await page.locator('.mixer-clip').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await page.getByRole('status').filter({ hasText: 'Clipping' }).count()).toBe(1);
+    await page.getByRole('slider', { name: 'master level' }).fill('0.25');
+    await page.locator('.mixer-clip').waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.locator('.mix-stop').click();
     await page.getByRole('slider', { name: 'master level' }).fill('2');
     await page.getByRole('textbox', { name: 'name of the mix' }).fill('loudest');
     await page.locator('.mix-save').click();
