@@ -95,7 +95,7 @@ const BLIND_LEVELS = { vocals: 0, drums: 1, bass: 1, other: 1 };
  */
 function blindMixForm(jobId, stillOpen) {
   let saves = 0;
-  const status = h('p', { class: 'note mix-blind-status' });
+  const status = h('p', { class: 'note mix-blind-status', role: 'status' });
   const name = /** @type {HTMLInputElement} */ (
     h('input', { type: 'text', class: 'mix-name', value: 'my_mix', 'aria-label': 'name of the mix' })
   );
@@ -154,7 +154,7 @@ function blindMixForm(jobId, stillOpen) {
  * @param {() => void} remount  opens the mixer again (the stems are back)
  */
 export function renderMissing(jobId, box, info, stillOpen, remount) {
-  const status = h('p', { class: 'note mixer-again-status' });
+  const status = h('p', { class: 'note mixer-again-status', role: 'status' });
   const button = h('button', { type: 'button', class: 'mix-separate-again' }, 'Separate again');
   const separateAgain = async () => {
     button.disabled = true;

@@ -177,7 +177,7 @@ function slider(label, min, max, step, value, onInput) {
  * @param {Channel[]} channels
  */
 function renderControls(jobId, box, channels) {
-  const status = h('p', { class: 'note mixer-status' });
+  const status = h('p', { class: 'note mixer-status', role: 'status' });
   clipNote = h(
     'p',
     { class: 'note error mixer-clip', role: 'status', hidden: true },

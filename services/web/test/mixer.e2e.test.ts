@@ -267,6 +267,8 @@ describe('the stem mixer in headless Chromium', () => {
     await page.locator('.mix-save').click();
     await page.locator('.mixer-status[data-state="failed"]').waitFor({ timeout: 10_000 });
     expect(await page.locator('.mixer-status').textContent()).toContain('at most 64');
+    // Said to a screen reader too: the line is a live status, read out when it changes.
+    expect(await page.getByRole('status').filter({ hasText: 'at most 64' }).count()).toBe(1);
 
     // Every stem at the top of its slider (2) and the master too: each stem at 4, four tones of 0.2 at
     // once peak well past full scale.
@@ -300,6 +302,7 @@ describe('the stem mixer in headless Chromium', () => {
     expect(await page.locator('.mixer-status').textContent()).toBe(
       `Saved as files/audio/Test Artist - Tone Song (loudest).wav, turned down ${db} dB to avoid clipping at these levels.`,
     );
+    expect(await page.getByRole('status').filter({ hasText: 'Saved as' }).count()).toBe(1);
     expect(pageErrors).toEqual([]);
   }, 120_000);
 
@@ -375,6 +378,7 @@ describe('the stem mixer in headless Chromium', () => {
     const again = (await page.locator('.mixer-again-status').getAttribute('data-job'))!;
     expect(again).toMatch(/^real_song_again_/);
     expect(await page.locator('.mixer-again-status').textContent()).toContain(again);
+    expect(await page.locator('.mixer-again-status').getAttribute('role')).toBe('status');
 
     // The worker separates the song again (not linked as a duplicate); the mixer opens by itself and plays.
     await page.locator('.mixer-stem').nth(3).waitFor({ timeout: 120_000 });
