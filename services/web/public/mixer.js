@@ -272,6 +272,18 @@ function renderControls(jobId, box, channels) {
     delete status.dataset.job;
     delete status.dataset.file;
     status.dataset.state = 'saving';
+    // A field the browser cannot read as a number ("2-", "-", ".") has the value '' as an empty one: it
+    // was saved as no change, at the song's own key or tempo. Said instead, and nothing is queued.
+    const unread = [
+      { field: pitch, what: 'key', example: '-2' },
+      { field: tempo, what: 'tempo', example: '0.8' },
+    ].find(({ field }) => field.validity.badInput);
+    if (unread) {
+      status.textContent = `Could not save: the ${unread.what} field does not hold a number; write it as ${unread.example}, or empty it for no change`;
+      status.dataset.state = 'failed';
+      status.classList.add('error');
+      return;
+    }
     try {
       /** @type {MixQueuedResponse} */
       const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {

@@ -5,7 +5,7 @@
 // at its levels and in another key. The stem cache is configured away from its default folder (stemCache.dir),
 // as a user with a big disk would: the dashboard must look there. A job whose stems were cleaned up says so,
 // and "Separate again" brings them back through a real separation by the worker.
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createWavWriter, readWavFile } from '@imk/media';
@@ -269,6 +269,24 @@ describe('the stem mixer in headless Chromium', () => {
     expect(await page.locator('.mixer-status').textContent()).toContain('at most 64');
     // Said to a screen reader too: the line is a live status, read out when it changes.
     expect(await page.getByRole('status').filter({ hasText: 'at most 64' }).count()).toBe(1);
+    await page.getByRole('textbox', { name: 'name of the mix' }).fill('slower');
+
+    // A key field the browser cannot read as a number ("2-", a "-" not followed by the number) has the
+    // value '', as an empty field's: the mix was saved at the song's own key. Said, and nothing is queued.
+    const key = page.getByRole('spinbutton', { name: 'key change in semitones' });
+    await key.fill('');
+    await key.pressSequentially('2-');
+    expect(await key.evaluate((e: { validity: { badInput: boolean } }) => e.validity.badInput)).toBe(true);
+    await page.locator('.mix-save').click();
+    await expect
+      .poll(() => page.locator('.mixer-status').textContent(), { timeout: 10_000 })
+      .toBe(
+        'Could not save: the key field does not hold a number; write it as -2, or empty it for no change',
+      );
+    // No remix job of that name in any queue (its id ends in the mix's name).
+    const queued = await readdir(join(root, 'queues'), { recursive: true });
+    expect(queued.filter((name) => name.includes('slower'))).toEqual([]);
+    await key.fill('0');
 
     // Every stem at the top of its slider (2) and the master too: each stem at 4, four tones of 0.2 at
     // once peak well past full scale.
