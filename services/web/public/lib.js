@@ -191,3 +191,15 @@ export function turnedDownText(a) {
   const alike = a.kind === 'stems' ? ' (all kept stems alike, so they still add up to the song)' : '';
   return `turned down ${db} dB to avoid clipping${alike}`;
 }
+
+/**
+ * The first of the number fields whose text the browser cannot read as a number ("2-", a lone "-", "."):
+ * its value is then '', as an empty field's, which a form must not take as its default (no key change, a
+ * silent stem). Undefined when every field reads.
+ * @template {{ field: HTMLInputElement }} T
+ * @param {T[]} fields
+ * @returns {T | undefined}
+ */
+export function unreadNumberField(fields) {
+  return fields.find(({ field }) => field.validity.badInput);
+}

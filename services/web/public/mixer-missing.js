@@ -4,7 +4,7 @@
 // and engine; the server's POST /api/jobs/<id>/separate-again); once it is done the stems are back in the
 // cache under the same key and the mixer opens by itself. While the song is archived a mix can also be
 // saved by its levels, without listening: the worker separates the song again to make it.
-import { api, errorText, h } from './lib.js';
+import { api, errorText, h, unreadNumberField } from './lib.js';
 import { followMix } from './mix-follow.js';
 
 /**
@@ -120,6 +120,13 @@ function blindMixForm(jobId, stillOpen) {
       const thisSave = ++saves;
       status.textContent = 'saving…';
       status.classList.remove('error');
+      // A level the browser cannot read ("1-") has the value '', which Number() made 0: a silent stem.
+      const unread = unreadNumberField(levels.map((level) => ({ ...level, field: level.input })));
+      if (unread) {
+        status.textContent = `Could not save: the ${unread.stem} level does not hold a number; write it as 1 (as separated) or 0 (silent)`;
+        status.classList.add('error');
+        return;
+      }
       try {
         /** @type {MixQueued} */
         const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {

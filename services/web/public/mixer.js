@@ -3,7 +3,7 @@
 // AudioContext, one AudioBufferSourceNode per stem, all started at the same context time), each through
 // its own GainNode (level, mute, solo) into a master GainNode and an analyser. "Save this mix" asks the
 // server to render the same levels (plus key and tempo) from the cached stems as a new variant.
-import { api, errorText, h } from './lib.js';
+import { api, errorText, h, unreadNumberField } from './lib.js';
 import { followMix } from './mix-follow.js';
 import { renderMissing } from './mixer-missing.js';
 
@@ -274,10 +274,10 @@ function renderControls(jobId, box, channels) {
     status.dataset.state = 'saving';
     // A field the browser cannot read as a number ("2-", "-", ".") has the value '' as an empty one: it
     // was saved as no change, at the song's own key or tempo. Said instead, and nothing is queued.
-    const unread = [
+    const unread = unreadNumberField([
       { field: pitch, what: 'key', example: '-2' },
       { field: tempo, what: 'tempo', example: '0.8' },
-    ].find(({ field }) => field.validity.badInput);
+    ]);
     if (unread) {
       status.textContent = `Could not save: the ${unread.what} field does not hold a number; write it as ${unread.example}, or empty it for no change`;
       status.dataset.state = 'failed';

@@ -388,6 +388,19 @@ describe('the stem mixer in headless Chromium', () => {
     expect(await page.locator('.mixer-missing').textContent()).toContain('save a mix by its levels');
     expect(await page.locator('.mix-save-blind').isVisible()).toBe(true);
     expect(await page.locator('.mix-blind-vocals').inputValue()).toBe('0');
+    // A level the browser cannot read as a number ("1-") was sent as 0: the drums left out of the mix, and
+    // the song separated again for it. Said, and nothing is queued.
+    await page.locator('.mix-blind-drums').fill('');
+    await page.locator('.mix-blind-drums').pressSequentially('1-');
+    await page.locator('.mix-save-blind').click();
+    await expect
+      .poll(() => page.locator('.mix-blind-status').textContent(), { timeout: 10_000 })
+      .toBe(
+        'Could not save: the drums level does not hold a number; write it as 1 (as separated) or 0 (silent)',
+      );
+    expect(
+      (await readdir(join(root, 'queues'), { recursive: true })).filter((n) => n.includes('my_mix')),
+    ).toEqual([]);
     // A finished job cannot be cancelled: the page offers no cancel.
     expect(await page.locator('#cancel-box').isVisible()).toBe(false);
 
