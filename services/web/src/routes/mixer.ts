@@ -23,6 +23,7 @@ import type { WebContext } from '../context.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
 import { sendCheckedFile } from '../system/send-file.ts';
+import { oneAtATime } from '../system/one-at-a-time.ts';
 import { pendingMix } from '../system/pending-mix.ts';
 import { archivedBundle, pendingAgain, separateAgain, sourceGone } from '../system/separate-again.ts';
 import { replyError } from '../errors.ts';
@@ -209,42 +210,50 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       pitch: remix.data.pitch,
       tempo: remix.data.tempo,
     });
-    const pending = await pendingMix(ctx, id, variant);
-    if (pending !== undefined)
-      return replyError(reply, 'REMIX_PENDING', {
-        message: `variant: the mix "${variant}" of job ${id} is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, then save again to replace it`,
-      });
-    try {
-      const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
-      const bundle = createBundle({
-        jobId: makeJobId(REMIX_SOURCE_TYPE, stamp, randomBytes(3).toString('hex'), remix.data.variant),
-        sourceType: REMIX_SOURCE_TYPE,
-        queue: DEFAULT_QUEUE,
-        root: ctx.paths.root,
-        producer: 'web-mixer',
-        logger: ctx.logger,
-      });
-      bundle.setTags({
-        ...(tags.artist !== undefined && { artist: tags.artist }),
-        ...(tags.album !== undefined && { album: tags.album }),
-        ...(tags.title !== undefined && { title: tags.title }),
-      });
-      bundle.set('remix', remix.data);
-      const published = await bundle.publish();
-      ctx.logger.info({ job_id: published.jobId, of: id }, 'mix saved from the page: remix job queued');
-      return reply.code(202).send({
-        job_id: published.jobId,
-        queue: DEFAULT_QUEUE,
-        variant,
-        ...(missing !== undefined && {
-          separatesAgain: true,
-          message: `the stems of this song are not in this host's stem cache: the worker separates the archived song again to make the mix, which takes minutes`,
-        }),
-      } satisfies MixQueuedResponse);
-    } catch (error) {
-      return reply
-        .code(isImkError(error) ? 400 : 500)
-        .send({ error: isImkError(error) ? error.code : 'MIX_FAILED', message: errorMessage(error) });
-    }
+    // One save of a job's mixes at a time: two tabs saving one name at the same moment each found no
+    // save waiting and each queued its own (the worker kept whichever it ran last). The next one now finds
+    // the first one's job, and is refused below.
+    const saving = async () => {
+      const pending = await pendingMix(ctx, id, variant);
+      if (pending !== undefined)
+        return replyError(reply, 'REMIX_PENDING', {
+          message: `variant: the mix "${variant}" of job ${id} is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, then save again to replace it`,
+        });
+      try {
+        const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+        const bundle = createBundle({
+          jobId: makeJobId(REMIX_SOURCE_TYPE, stamp, randomBytes(3).toString('hex'), remix.data.variant),
+          sourceType: REMIX_SOURCE_TYPE,
+          queue: DEFAULT_QUEUE,
+          root: ctx.paths.root,
+          producer: 'web-mixer',
+          logger: ctx.logger,
+        });
+        bundle.setTags({
+          ...(tags.artist !== undefined && { artist: tags.artist }),
+          ...(tags.album !== undefined && { album: tags.album }),
+          ...(tags.title !== undefined && { title: tags.title }),
+        });
+        bundle.set('remix', remix.data);
+        const published = await bundle.publish();
+        ctx.logger.info({ job_id: published.jobId, of: id }, 'mix saved from the page: remix job queued');
+        return reply.code(202).send({
+          job_id: published.jobId,
+          queue: DEFAULT_QUEUE,
+          variant,
+          ...(missing !== undefined && {
+            separatesAgain: true,
+            message: `the stems of this song are not in this host's stem cache: the worker separates the archived song again to make the mix, which takes minutes`,
+          }),
+        } satisfies MixQueuedResponse);
+      } catch (error) {
+        return reply
+          .code(isImkError(error) ? 400 : 500)
+          .send({ error: isImkError(error) ? error.code : 'MIX_FAILED', message: errorMessage(error) });
+      }
+    };
+    return oneAtATime(`mix\0${ctx.paths.root}\0${id}`, saving, () =>
+      ctx.logger.debug({ job_id: id, variant }, 'a mix of this job is being saved: answering after it'),
+    );
   });
 }
