@@ -50,8 +50,16 @@ const CONTRACTS: Contract[] = [
     // checks a mix against before queuing it) and legacyStemPath: three spellings of one layout.
     what: "a job's artifact folders in outputs/<job_id>/ (files/audio, files/stems, files/video): @imk/protocol's artifactPath",
     homes: ['packages/protocol/src/outputs-layout.ts'],
+    // A message naming `outputs/${id}/files/stems/` spelt the folder again (the dashboard's mixer and the
+    // worker's mixes of earlier-version outputs): `${ARTIFACT_DIRS.stems}` names it.
     spellings:
-      /['"`]files\/(?:audio|stems|video)\/(?:\$\{|['"`])|join\([^)]*['"`]files['"`]\s*,\s*['"`](?:audio|stems|video)['"`]/,
+      /['"`]files\/(?:audio|stems|video)\/(?:\$\{|['"`])|join\([^)]*['"`]files['"`]\s*,\s*['"`](?:audio|stems|video)['"`]|\}\/files\/(?:audio|stems|video)\b/,
+  },
+  {
+    // The dashboard's mixer and the worker's mix of an earlier-version output each wrote 'remix'.
+    what: "a remix job's source_type: @imk/protocol's REMIX_SOURCE_TYPE",
+    homes: ['packages/protocol/src/job.ts'],
+    spellings: /\bsource_?[tT]ype\s*:\s*['"`]remix['"`]|makeJobId\(\s*['"`]remix['"`]/,
   },
   {
     what: "a finished job's manifest.json: found with findOutput or listOutputs, read with readOutputManifest (the worker's publish-outputs.ts writes it)",

@@ -30,6 +30,7 @@ export {
   JobOptionsSchema,
   JobFileSchema,
   RemixSchema,
+  REMIX_SOURCE_TYPE,
   TrackSchema,
   VariantNameSchema,
   VariantRequestSchema,
@@ -103,6 +104,7 @@ export {
   savedMixSuffix,
 } from './mix-file.ts';
 export type { VariantKey } from './saved-mix.ts';
+export { PITCH_LIMITS, TEMPO_LIMITS, VARIANT_REQUEST_PATTERN, readVariantRef } from './variant-ref.ts';
 export {
   describeProblems,
   formatIssues,

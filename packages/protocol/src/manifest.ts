@@ -10,6 +10,7 @@ import {
   YoutubeInfoSchema,
 } from './common.ts';
 import { JobOptionsSchema } from './job.ts';
+import { PITCH_LIMITS, TEMPO_LIMITS } from './variant-ref.ts';
 
 export const ARTIFACT_KINDS = ['audio', 'video', 'stems'] as const;
 
@@ -42,14 +43,14 @@ export const ArtifactSchema = z
       .describe("A mix (e.g. saved from the page's mixer): the level of each stem, 1 = as separated."),
     pitch: z
       .number()
-      .min(-12)
-      .max(12)
+      .min(PITCH_LIMITS.min)
+      .max(PITCH_LIMITS.max)
       .optional()
       .describe('Semitones the variant was transposed by (absent: key kept).'),
     tempo: z
       .number()
-      .min(0.5)
-      .max(2)
+      .min(TEMPO_LIMITS.min)
+      .max(TEMPO_LIMITS.max)
       .optional()
       .describe('Speed factor of the variant, pitch kept (absent: 1).'),
     gain_db: z
