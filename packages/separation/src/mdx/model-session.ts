@@ -363,6 +363,15 @@ function checkShape(
       `MDX model ${file} takes input ${name} of shape [${shape.join(', ')}]; an MDX-Net model takes [batch, 4, dim_f, dim_t] (left and right spectrograms, real and imaginary), so this is a model of another kind (UVR's VR, Demucs or MDX23C models are not MDX-Net .onnx models) and the mdx engine cannot run it`,
       { details: { file, hash: params.hash, shape: [...shape] } },
     );
+  // UVR gives the model one chunk at a time ([1, 4, dim_f, dim_t]); a model exported for a fixed batch of more
+  // failed on the first chunk, after the song was decoded, as MODEL_INVALID blaming mdx_dim_f_set / mdx_dim_t_set.
+  const batch = shape[0];
+  if (name !== undefined && typeof batch === 'number' && batch > 1)
+    throw new ImkError(
+      'MODEL_SHAPE_MISMATCH',
+      `MDX model ${file} takes input ${name} of shape [${shape.join(', ')}]: batches of exactly ${batch} chunks; UVR runs an MDX-Net model on one chunk at a time, so its first dimension must be 1 or free (a named batch dimension); nothing in ${params.dataFile ?? "the model's .json"} can change that: use the model as UVR has it`,
+      { details: { file, hash: params.hash, shape: [...shape] } },
+    );
   if (!fits)
     throw new ImkError(
       'MODEL_SHAPE_MISMATCH',
