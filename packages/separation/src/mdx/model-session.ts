@@ -2,6 +2,7 @@ import { ImkError } from '@imk/errors';
 import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { MdxModelParams } from './model-params.ts';
+import { createThreadSession, type OrtSession } from './ort-thread.ts';
 import '../errors.ts';
 
 /** What UVR feeds an MDX-Net model and reads back: `ort_.run(None, {'input': spek})[0]`. */
@@ -60,11 +61,17 @@ let ort: Promise<Ort> | undefined;
 export interface MdxSessionFactory {
   /** The execution providers it can make sessions with (ONNX Runtime: `listSupportedBackends()`). */
   providers: () => Promise<readonly string[]>;
-  /** A session of the model at `file` (ONNX Runtime: `InferenceSession.create(file, options)`). */
-  create: (file: string, options: InferenceSession.SessionOptions) => Promise<InferenceSession>;
+  /**
+   * A session of the model at `file` (ONNX Runtime: `InferenceSession.create(file, options)`, in a thread of
+   * its own, see ort-thread.ts).
+   */
+  create: (file: string, options: InferenceSession.SessionOptions) => Promise<OrtSession>;
 }
 
-/** ONNX Runtime's sessions, loading onnxruntime-node on first use. */
+/**
+ * ONNX Runtime's sessions, loading onnxruntime-node on first use; each session is opened and run in a thread of
+ * its own, so that neither a long model run nor the load of a large model stops the worker's main thread.
+ */
 export const ORT_SESSIONS: MdxSessionFactory = {
   async providers() {
     ort ??= loadOrt();
@@ -72,7 +79,7 @@ export const ORT_SESSIONS: MdxSessionFactory = {
   },
   async create(file, options) {
     ort ??= loadOrt();
-    return (await ort).InferenceSession.create(file, options);
+    return createThreadSession(file, options, (await ort).Tensor);
   },
 };
 
@@ -111,7 +118,7 @@ export async function createMdxSession(
 ): Promise<MdxSession> {
   ort ??= loadOrt();
   const { Tensor } = await ort;
-  let opened: { session: InferenceSession; providers: string[] } | undefined;
+  let opened: { session: OrtSession; providers: string[] } | undefined;
   const unusedProviders: UnusedProvider[] = [];
   let cause: unknown;
   const create = (providers: string[]) =>
@@ -209,7 +216,7 @@ export async function createMdxSession(
 function describeSession(
   file: string,
   params: MdxModelParams,
-  session: InferenceSession,
+  session: OrtSession,
   providers: string[],
   unusedProviders: UnusedProvider[],
   Tensor: Ort['Tensor'],
