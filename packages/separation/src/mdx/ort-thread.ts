@@ -45,6 +45,7 @@ const ort = require(workerData.ort);
 ort.env.logLevel = 'fatal';
 let session;
 parentPort.on('message', async (m) => {
+  const transfer = [];
   try {
     let value;
     if (m.op === 'create') {
@@ -55,13 +56,18 @@ parentPort.on('message', async (m) => {
       for (const [name, t] of Object.entries(m.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
       const result = await session.run(feeds);
       value = {};
-      for (const [name, t] of Object.entries(result)) value[name] = { type: t.type, data: t.data, dims: t.dims };
+      for (const [name, t] of Object.entries(result)) {
+        // A copy of our own, handed over rather than copied again by postMessage.
+        const data = t.data.slice();
+        value[name] = { type: t.type, data, dims: t.dims };
+        transfer.push(data.buffer);
+      }
     } else if (m.op === 'release') {
       const s = session;
       session = undefined;
       if (s !== undefined) await s.release();
     }
-    parentPort.postMessage({ id: m.id, ok: true, value });
+    parentPort.postMessage({ id: m.id, ok: true, value }, transfer);
   } catch (error) {
     parentPort.postMessage({ id: m.id, ok: false, message: (error && error.message) || String(error) });
   }
@@ -103,13 +109,13 @@ export async function createThreadSession(
   });
   worker.on('error', (error) => settleAll(error));
   worker.on('exit', (code) => settleAll(new Error(`ONNX Runtime's thread stopped (exit code ${code})`)));
-  const ask = (message: Record<string, unknown>): Promise<unknown> => {
+  const ask = (message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<unknown> => {
     if (gone !== undefined) return Promise.reject(gone);
     const id = next++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ ...message, id });
+      worker.postMessage({ ...message, id }, transfer);
     });
   };
   let described: Described;
@@ -123,10 +129,15 @@ export async function createThreadSession(
   return {
     ...described,
     async run(feeds) {
+      // Each input copied once and handed over (the caller keeps its own: denoise runs it again, negated).
       const plain: Record<string, PlainTensor> = {};
-      for (const [name, t] of Object.entries(feeds))
-        plain[name] = { type: t.type, data: t.data as Float32Array, dims: t.dims };
-      const result = (await ask({ op: 'run', feeds: plain })) as Record<string, PlainTensor>;
+      const transfer: ArrayBuffer[] = [];
+      for (const [name, t] of Object.entries(feeds)) {
+        const data = (t.data as Float32Array).slice();
+        plain[name] = { type: t.type, data, dims: t.dims };
+        transfer.push(data.buffer);
+      }
+      const result = (await ask({ op: 'run', feeds: plain }, transfer)) as Record<string, PlainTensor>;
       return Object.fromEntries(
         Object.entries(result).map(([name, t]) => [name, new Tensor(t.type, t.data, t.dims)]),
       );
