@@ -31,6 +31,7 @@ export {
 export {
   LEGACY_KEYS,
   LEGACY_QUEUE_KEYS,
+  NAS_SYNC_SERVICE_KEYS,
   applyLegacyEnv,
   cleanLegacyValue,
   legacyBool,

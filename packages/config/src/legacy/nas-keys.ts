@@ -1,5 +1,4 @@
 import { NAS_SYNC } from '../service-names.ts';
-import { legacyBool } from './env-file.ts';
 import type { LegacyChange, LegacyEnv, LegacyKey } from './types.ts';
 
 const FILE = NAS_SYNC;
@@ -11,6 +10,18 @@ const ROOTS = {
 /** The earlier version's default when NAS_SYNC_ROUTES was not set. */
 const DEFAULT_ROUTES = [{ kind: 'audio', variant: 'instrumental', to: '${remoteRoots.audio}/Instrumental' }];
 const BACKEND = 'nas';
+
+/**
+ * A yes/no variable as its NAS sync service read it (services/nas_sync_service/config.py:
+ * `os.getenv(KEY, default).lower() == "true"`): only `true`, in any case, is true. `1`, `yes` and `on`, which
+ * app/config.py took for true, were false there.
+ */
+function nasBool(value: string): boolean {
+  return value.trim().toLowerCase() === 'true';
+}
+
+/** Its NAS_DRY_RUN=true: the service ran, logged what it would send, and sent nothing. */
+const dryRun = (env: LegacyEnv): boolean => env.NAS_DRY_RUN !== undefined && nasBool(env.NAS_DRY_RUN);
 
 const set = (path: (string | number)[], value: unknown, comment: string): LegacyChange => ({
   file: FILE,
@@ -28,8 +39,7 @@ function backendOf(env: LegacyEnv): Record<string, unknown> | string | undefined
     case 'rsync': {
       const backend: Record<string, unknown> = { type: 'rsync' };
       const extra: string[] = [];
-      if (env.NAS_RSYNC_COMPRESS === undefined || legacyBool(env.NAS_RSYNC_COMPRESS))
-        extra.push('--compress');
+      if (env.NAS_RSYNC_COMPRESS === undefined || nasBool(env.NAS_RSYNC_COMPRESS)) extra.push('--compress');
       if (extra.length > 0) backend.extraArgs = extra;
       const kb = Number(env.NAS_RSYNC_BW_LIMIT ?? '0');
       if (Number.isFinite(kb) && kb > 0) backend.bandwidthLimit = `${kb}K`;
@@ -156,7 +166,13 @@ export const NAS_KEYS: LegacyKey[] = [
     ours: 'config/nas-sync.yaml: backends.nas (rsync, s3; scp becomes sftp; local needs no backend)',
     convert: (_v, env) => {
       const backend = backendOf(env);
-      const enabled = set(['enabled'], true, 'the earlier NAS sync service ran whenever it was deployed');
+      const enabled = dryRun(env)
+        ? set(
+            ['enabled'],
+            false,
+            'NAS_DRY_RUN=true: the earlier NAS sync service sent nothing; set true to send (then imk sync --dry-run shows what would go where, sending nothing)',
+          )
+        : set(['enabled'], true, 'the earlier NAS sync service ran whenever it was deployed');
       if (typeof backend === 'string') return backend;
       if (backend === undefined) return [enabled];
       return [
@@ -184,9 +200,18 @@ export const NAS_KEYS: LegacyKey[] = [
   },
   {
     key: 'NAS_SKIP_ON_MISSING_REMOTE',
-    ours: 'config/nas-sync.yaml: unrouted (warn or fail)',
+    ours: 'config/nas-sync.yaml: unrouted: warn (its service skipped an unrouted artifact with a warning whatever the value; our fail records them as failures)',
+    // Its code skipped an unrouted artifact with a warning either way: with false, resolve_all_artifacts kept
+    // it with no remote path and process_manifest skipped it ("has no remote path"), counted as skipped,
+    // never a failure. `fail` here would turn those into failures (imk sync --once exits 2).
     convert: (v) => [
-      set(['unrouted'], legacyBool(v) ? 'warn' : 'fail', `from NAS_SKIP_ON_MISSING_REMOTE=${v}`),
+      set(
+        ['unrouted'],
+        'warn',
+        nasBool(v)
+          ? `from NAS_SKIP_ON_MISSING_REMOTE=${v}`
+          : `from NAS_SKIP_ON_MISSING_REMOTE=${v}: the earlier service skipped an unrouted artifact with a warning all the same (only its log line differed); fail records them as failures`,
+      ),
     ],
   },
   {
@@ -202,7 +227,7 @@ export const NAS_KEYS: LegacyKey[] = [
   },
   {
     key: 'NAS_DRY_RUN',
-    none: 'a dry run is a command, not a setting: imk sync --dry-run prints what would go where',
+    none: 'a dry run is a command, not a setting: imk sync --dry-run prints what would go where; NAS_DRY_RUN=true (nothing was sent) writes nasSync.enabled: false, so nothing is sent until you set it true',
   },
   ...['NAS_RSYNC_BW_LIMIT', 'NAS_RSYNC_COMPRESS'].map((key): LegacyKey => ({
     key,
@@ -228,3 +253,6 @@ export const NAS_KEYS: LegacyKey[] = [
   },
   { key: 'NAS_DAEMON_MODE', none: 'imk run nas-sync runs continuously; imk sync --once does one pass' },
 ];
+
+/** The variables its NAS sync service read: one of them in a .env says that service was used. */
+export const NAS_SYNC_SERVICE_KEYS: readonly string[] = NAS_KEYS.map((entry) => entry.key);
