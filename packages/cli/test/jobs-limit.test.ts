@@ -1,0 +1,51 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { legacySample } from '@imk/media/legacy-samples';
+import { imkInProcess } from './in-process.ts';
+import { imk, scratchFolder } from './migrate-kit.ts';
+
+// A library the earlier version made is easily past `imk jobs`' 200 rows: a list cut by --limit says so,
+// with the count and the command that lists them all, instead of looking complete.
+const scratch = scratchFolder('imk-jobs-limit-');
+
+/** `count` finished outputs of the earlier version (its pyout_inst_003 manifest under other ids). */
+async function legacyLibrary(root: string, count: number): Promise<void> {
+  const manifest = JSON.parse(
+    await readFile(join(legacySample('outputs/pyout_inst_003'), 'manifest.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  for (let i = 0; i < count; i += 1) {
+    const jobId = `pyout_song_${String(i).padStart(3, '0')}`;
+    await mkdir(join(root, 'outputs', jobId), { recursive: true });
+    await writeFile(
+      join(root, 'outputs', jobId, 'manifest.json'),
+      JSON.stringify({ ...manifest, job_id: jobId, title: `Song ${i}` }, null, 2),
+    );
+  }
+}
+
+describe('imk jobs over a big earlier library', () => {
+  it('says when --limit cut the list, how many there are and how to list them all', async () => {
+    const root = join(scratch.dir, 'library');
+    await legacyLibrary(root, 7);
+    const cut = await imkInProcess('jobs', '--root', root, '--limit', '3');
+    expect(cut.exitCode).toBe(0);
+    expect(cut.stdout.split('\n').filter((l) => l.startsWith('pyout_song_'))).toHaveLength(3);
+    expect(cut.stdout).toContain('the newest 3 of 7 jobs; imk jobs --limit 7 lists them all');
+
+    const byState = await imkInProcess('jobs', '--root', root, '--status', 'succeeded', '--limit', '2');
+    expect(byState.stdout).toContain(
+      'the newest 2 of 7 succeeded jobs; imk jobs --status succeeded --limit 7 lists them all',
+    );
+
+    const all = await imkInProcess('jobs', '--root', root, '--limit', '7');
+    expect(all.stdout.split('\n').filter((l) => l.startsWith('pyout_song_'))).toHaveLength(7);
+    expect(all.stdout).not.toContain('the newest');
+
+    // --json stays the list alone on stdout; the note goes to stderr.
+    const json = await imk(['jobs', '--root', root, '--limit', '4', '--json']);
+    expect(json.exitCode, String(json.all)).toBe(0);
+    expect((JSON.parse(String(json.stdout)) as unknown[]).length).toBe(4);
+    expect(String(json.stderr)).toContain('the newest 4 of 7 jobs');
+  }, 60_000);
+});
