@@ -52,7 +52,9 @@ describe('the dashboard over a big library of the earlier version', () => {
     await page.locator('#outputs-show-all').click();
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(SONGS);
     expect(await more.isVisible()).toBe(false);
-    const ids = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-output-id')));
+    const ids = await Promise.all(
+      Array.from({ length: SONGS }, (_, i) => rows.nth(i).getAttribute('data-output-id')),
+    );
     expect(new Set(ids).size).toBe(SONGS);
 
     // The API: all with ?limit=all, the newest 200 without a limit (as before), N with ?limit=N.
