@@ -124,6 +124,29 @@ describe('imk migrate: its NAS sync service settings as its code read them', () 
     );
   });
 
+  it('NAS_SYNC_ROUTES set empty (as its compose file passed an unset one) gave it no routes: none are written', async () => {
+    const { dir, report } = await migrate('routes-empty', [
+      'NAS_SYNC_METHOD=local',
+      'NAS_REMOTE_ROOT_AUDIO=/mnt/nas/audio',
+      'NAS_SYNC_ROUTES=',
+    ]);
+    expect((await nasSyncOf(dir))!.nasSync.routes).toBeUndefined();
+    const line = report.lines.find((l) => l.key === 'NAS_SYNC_ROUTES')!;
+    expect(line.outcome).toBe('skipped');
+    expect(line.text).toContain('NAS_SYNC_ROUTES is empty: the earlier NAS sync service then had no routes');
+    // Not set at all: its config.py default, with the comment saying what its compose file made of it.
+    const unset = await migrate('routes-unset', [
+      'NAS_SYNC_METHOD=local',
+      'NAS_REMOTE_ROOT_AUDIO=/mnt/nas/audio',
+    ]);
+    expect((await nasSyncOf(unset.dir))!.nasSync.routes).toEqual([
+      { kind: 'audio', variant: 'instrumental', to: '${remoteRoots.audio}/Instrumental' },
+    ]);
+    expect(await readFile(join(unset.dir, 'config', 'nas-sync.yaml'), 'utf8')).toContain(
+      'passed an unset one on as empty, which gave it no routes',
+    );
+  });
+
   it('NAS_DRY_RUN=true, which sent nothing, writes nas-sync disabled; imk sync then sends nothing', async () => {
     const nas = join(scratch.dir, 'dry-nas');
     for (const [value, enabled] of [

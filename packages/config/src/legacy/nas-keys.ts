@@ -83,7 +83,12 @@ function pythonFalsy(value: unknown): boolean {
 
 function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: string } | string {
   let list: unknown = DEFAULT_ROUTES;
-  let note = 'the earlier default (NAS_SYNC_ROUTES not set)';
+  let note =
+    'the earlier default (NAS_SYNC_ROUTES not set; its docker-compose.yml passed an unset one on as empty, which gave it no routes: remove these to keep sending nothing)';
+  // Set but empty (`NAS_SYNC_ROUTES=`, as its compose file's ${NAS_SYNC_ROUTES:-} passed an unset one): its
+  // config.py got "" (not its default), json.loads("") failed and it had no routes, so it sent nothing.
+  if (env.NAS_SYNC_ROUTES !== undefined && env.NAS_SYNC_ROUTES.trim() === '')
+    return 'NAS_SYNC_ROUTES is empty: the earlier NAS sync service then had no routes at all (json.loads("") failed) and sent nothing; nothing written: write the routes you want in config/nas-sync.yaml';
   if (env.NAS_SYNC_ROUTES) {
     try {
       list = JSON.parse(env.NAS_SYNC_ROUTES);
