@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { legacyEnvWarnings } from '@imk/config';
 import { imkInProcess } from './in-process.ts';
-import { expectValidConfigs, scratchFolder } from './migrate-kit.ts';
+import { expectValidConfigs, imk, scratchFolder } from './migrate-kit.ts';
 
 // `imk migrate` against how the earlier project's own code read each variable (svidal-nlive/instrumental-maker
 // @80b742a): its web page (app/webui, given the whole .env by its compose file), its sync-scripts/sync-to-nas.sh,
@@ -87,6 +87,22 @@ describe('imk migrate: variables the earlier version read outside app/config.py'
     for (const generic of ['PUID', 'PGID', 'TORCH_HOME', 'XDG_CACHE_HOME', 'NAS_HOST', 'GOOGLE_CLIENT_ID'])
       expect(warned).not.toContain(generic);
     expect(warned).toContain('DELETE_AFTER_SYNC');
+  });
+});
+
+describe('imk migrate without --env: its variables in the environment', () => {
+  it('takes no name many other programs set too (PUID, TORCH_HOME, …) for one of the earlier version', async () => {
+    const dir = join(scratch.dir, 'from-environment');
+    const run = await imk(['migrate', '--root', dir, '--dry-run', '--json'], {
+      PUID: '1000',
+      TORCH_HOME: '/home/me/.cache/torch',
+      XDG_CACHE_HOME: '/home/me/.cache',
+      DELETE_AFTER_SYNC: 'true',
+    });
+    expect(run.exitCode, String(run.all)).toBe(0);
+    const keys = (JSON.parse(String(run.stdout)) as Report).lines.map((l) => l.key);
+    expect(keys).toContain('DELETE_AFTER_SYNC');
+    for (const generic of ['PUID', 'TORCH_HOME', 'XDG_CACHE_HOME']) expect(keys).not.toContain(generic);
   });
 });
 

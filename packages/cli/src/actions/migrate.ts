@@ -4,6 +4,7 @@ import { isCollection, isMap, isScalar, parseDocument, type Document } from 'yam
 import { ImkError, isImkError } from '@imk/errors';
 import { readUntrustedText, writeFileAtomic } from '@imk/fs-safe';
 import {
+  LEGACY_GENERIC_KEYS,
   LEGACY_KEYS,
   pickLegacy,
   readLegacyEnv,
@@ -234,10 +235,12 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
     ({ env, unread, lineOf, repeated } = readLegacyEnv(text, process.env));
     fileKeys = Object.keys(env);
   } else {
+    // Names many other programs set too (PUID, TORCH_HOME, XDG_CACHE_HOME, …) say nothing of the earlier
+    // version when found in an environment: only its .env (--env) names them as its settings.
     env = {
       ...pickLegacy(
         process.env,
-        LEGACY_KEYS.map((entry) => entry.key),
+        LEGACY_KEYS.map((entry) => entry.key).filter((key) => !LEGACY_GENERIC_KEYS.includes(key)),
       ),
     };
     fileKeys = Object.keys(env);
