@@ -90,6 +90,35 @@ describe('imk migrate: variables the earlier version read outside app/config.py'
   });
 });
 
+describe('imk migrate: a .env saved as Latin-1', () => {
+  it('reads its accented values as written (Windows-1252), never as U+FFFD, and says so', async () => {
+    const lines = ['ARTIST_FALLBACK=Café Artist', 'ALBUM_FALLBACK=Señor Álbum', 'INCOMING=/data/incöming'];
+    const results = new Map<string, { tags: unknown; dir: unknown; stdout: string }>();
+    for (const encoding of ['utf8', 'latin1'] as const) {
+      const dir = join(scratch.dir, `encoding-${encoding}`);
+      const envFile = join(scratch.dir, `encoding-${encoding}.env`);
+      await writeFile(envFile, Buffer.from(`${lines.join('\r\n')}\r\n`, encoding));
+      const run = await imkInProcess('migrate', '--env', envFile, '--root', dir);
+      expect(run.exitCode, run.stdout).toBe(0);
+      const yt = parseYaml(await readFile(join(dir, 'config', 'youtube-retriever.yaml'), 'utf8')) as {
+        tags: unknown;
+      };
+      const inbox = parseYaml(await readFile(join(dir, 'config', 'inbox.yaml'), 'utf8')) as { dir: unknown };
+      results.set(encoding, { tags: yt.tags, dir: inbox.dir, stdout: run.stdout });
+    }
+    for (const [encoding, result] of results) {
+      expect(result.tags, encoding).toEqual({
+        artist: ['channel', 'uploader', '=Café Artist'],
+        album: ['=Señor Álbum'],
+      });
+      expect(result.dir, encoding).toBe('/data/incöming');
+      expect(result.stdout, encoding).not.toContain('\uFFFD');
+    }
+    expect(results.get('latin1')!.stdout).toContain('is not UTF-8 text: read as Latin-1 (Windows-1252)');
+    expect(results.get('utf8')!.stdout).not.toContain('is not UTF-8 text');
+  });
+});
+
 describe('imk migrate without --env: its variables in the environment', () => {
   it('takes no name many other programs set too (PUID, TORCH_HOME, …) for one of the earlier version', async () => {
     const dir = join(scratch.dir, 'from-environment');

@@ -35,6 +35,7 @@ export {
   NAS_SYNC_SERVICE_KEYS,
   applyLegacyEnv,
   cleanLegacyValue,
+  decodeLegacyEnv,
   legacyBool,
   legacyEnvWarnings,
   legacyKey,

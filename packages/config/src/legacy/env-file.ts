@@ -9,6 +9,19 @@ export function parseLegacyEnv(text: string): Record<string, string> {
   return readLegacyEnv(text).env;
 }
 
+/**
+ * The text of a `.env` file's bytes: UTF-8, or, when they are not UTF-8 (a file saved by an editor on Windows
+ * as "ANSI": `ARTIST_FALLBACK=Café` with é as the byte E9), Windows-1252, so that such a value is read as
+ * written rather than with U+FFFD in place of each letter; `encoding` says which, for the report.
+ */
+export function decodeLegacyEnv(bytes: Uint8Array): { text: string; encoding: 'utf-8' | 'windows-1252' } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
+  } catch {
+    return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
+  }
+}
+
 /** A line of a `.env` file that was not read: not `KEY=value`, or a value naming a variable nobody sets. */
 export interface UnreadLine {
   /** 1-based line number. */

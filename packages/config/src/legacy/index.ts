@@ -1,5 +1,12 @@
 export type { LegacyChange, LegacyEnv, LegacyKey } from './types.ts';
-export { cleanLegacyValue, legacyBool, parseLegacyEnv, pickLegacy, readLegacyEnv } from './env-file.ts';
+export {
+  cleanLegacyValue,
+  decodeLegacyEnv,
+  legacyBool,
+  parseLegacyEnv,
+  pickLegacy,
+  readLegacyEnv,
+} from './env-file.ts';
 export type { LegacyEnvFile, RepeatedKey, UnreadLine } from './env-file.ts';
 export { LEGACY_QUEUE_KEYS, legacyQueuesDir } from './layout-keys.ts';
 export { LEGACY_KEYS, legacyKey } from './table.ts';
