@@ -1,19 +1,14 @@
 import { lstat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import {
-  assertRealFolder,
-  listEntriesOrEmpty,
-  lstatAnySpelling,
-  parseUntrustedJson,
-  readUntrustedText,
-} from '@imk/fs-safe';
+import { assertRealFolder, listEntriesOrEmpty, lstatAnySpelling, readUntrustedFile } from '@imk/fs-safe';
 import {
   MANIFEST_FILE,
   PUBLISHED_MARKER_FILE,
   isListedOutputName,
   isOutputFolderName,
 } from './outputs-layout.ts';
+import { parseDocumentBytes } from './legacy-text.ts';
 import { describeProblems, validateManifest, type AnyManifest, type ValidationProblem } from './validate.ts';
 
 /**
@@ -121,8 +116,9 @@ export async function readOutputManifest(dir: string): Promise<ReadOutputResult 
     // The job folder must be a real folder (a link to one elsewhere is no job here), manifest.json a
     // regular file of bounded size and depth: outputs/ may be shared with other hosts and programs.
     await assertRealFolder(dir);
-    const textContent = await readUntrustedText(file, { name: MANIFEST_FILE, maxBytes: MANIFEST_MAX_BYTES });
-    json = parseUntrustedJson(textContent, { name: MANIFEST_FILE });
+    const bytes = await readUntrustedFile(file, { name: MANIFEST_FILE, maxBytes: MANIFEST_MAX_BYTES });
+    // The earlier version's manifest saved as Latin-1 by an editor is read so (legacy-text.ts).
+    json = parseDocumentBytes(bytes, MANIFEST_FILE).json;
   } catch (error) {
     if (NOT_A_JOB.some((code) => isImkError(error, code))) return undefined;
     return { ok: false, file, problems: [{ path: '(file)', message: errorMessage(error) }], json: {} };

@@ -1,0 +1,27 @@
+import { parseUntrustedJson } from '@imk/fs-safe';
+
+/**
+ * A JSON document (job.json, manifest.json) from its bytes. The earlier version's Python wrote ASCII
+ * (`json.dump` escapes every other letter), but its users edited such files by hand, and an editor on
+ * Windows saves "ANSI": `"title": "Café"` with `é` as the one byte E9, which is not UTF-8. Read as UTF-8 that
+ * title was `Caf\uFFFD`, everywhere after. A document without `schema_version` (the earlier version's) that
+ * is not UTF-8 is therefore read as Windows-1252 (`latin1` says so, for a note); ours is UTF-8, read as before.
+ */
+export function parseDocumentBytes(bytes: Uint8Array, name: string): { json: unknown; latin1: boolean } {
+  try {
+    return {
+      json: parseUntrustedJson(new TextDecoder('utf-8', { fatal: true }).decode(bytes), { name }),
+      latin1: false,
+    };
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+  }
+  const latin = parseUntrustedJson(new TextDecoder('windows-1252').decode(bytes), { name });
+  if (typeof latin === 'object' && latin !== null && !Array.isArray(latin) && !('schema_version' in latin))
+    return { json: latin, latin1: true };
+  return { json: parseUntrustedJson(Buffer.from(bytes).toString('utf8'), { name }), latin1: false };
+}
+
+/** The note a document read as Windows-1252 carries (in the job's warnings). */
+export const latin1Note = (name: string): string =>
+  `${name} is not UTF-8 text: read as Latin-1 (Windows-1252), as an editor on Windows saves it`;
