@@ -1,4 +1,4 @@
-import { parseUntrustedJson } from '@imk/fs-safe';
+import { decodeUtf8OrWindows1252, parseUntrustedJson } from '@imk/fs-safe';
 
 /**
  * A JSON document (job.json, manifest.json) from its bytes. The earlier version's Python wrote ASCII
@@ -8,17 +8,12 @@ import { parseUntrustedJson } from '@imk/fs-safe';
  * is not UTF-8 is therefore read as Windows-1252 (`latin1` says so, for a note); ours is UTF-8, read as before.
  */
 export function parseDocumentBytes(bytes: Uint8Array, name: string): { json: unknown; latin1: boolean } {
-  try {
-    return {
-      json: parseUntrustedJson(new TextDecoder('utf-8', { fatal: true }).decode(bytes), { name }),
-      latin1: false,
-    };
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-  }
-  const latin = parseUntrustedJson(new TextDecoder('windows-1252').decode(bytes), { name });
-  if (typeof latin === 'object' && latin !== null && !Array.isArray(latin) && !('schema_version' in latin))
-    return { json: latin, latin1: true };
+  const { text, encoding } = decodeUtf8OrWindows1252(bytes);
+  const json = parseUntrustedJson(text, { name });
+  if (encoding === 'utf-8') return { json, latin1: false };
+  if (typeof json === 'object' && json !== null && !Array.isArray(json) && !('schema_version' in json))
+    return { json, latin1: true };
+  // Ours is UTF-8: read as before (a stray byte is U+FFFD).
   return { json: parseUntrustedJson(Buffer.from(bytes).toString('utf8'), { name }), latin1: false };
 }
 

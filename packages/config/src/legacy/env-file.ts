@@ -1,3 +1,4 @@
+import { decodeUtf8OrWindows1252 } from '@imk/fs-safe';
 import type { LegacyEnv } from './types.ts';
 
 /**
@@ -15,11 +16,7 @@ export function parseLegacyEnv(text: string): Record<string, string> {
  * written rather than with U+FFFD in place of each letter; `encoding` says which, for the report.
  */
 export function decodeLegacyEnv(bytes: Uint8Array): { text: string; encoding: 'utf-8' | 'windows-1252' } {
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
-  } catch {
-    return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
-  }
+  return decodeUtf8OrWindows1252(bytes);
 }
 
 /** A line of a `.env` file that was not read: not `KEY=value`, or a value naming a variable nobody sets. */
