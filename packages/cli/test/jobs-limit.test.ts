@@ -1,7 +1,6 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { legacySample } from '@imk/media/legacy-samples';
+import { writeLegacyLibrary } from '@imk/media/legacy-samples';
 import { imkInProcess } from './in-process.ts';
 import { imk, scratchFolder } from './migrate-kit.ts';
 
@@ -9,25 +8,10 @@ import { imk, scratchFolder } from './migrate-kit.ts';
 // with the count and the command that lists them all, instead of looking complete.
 const scratch = scratchFolder('imk-jobs-limit-');
 
-/** `count` finished outputs of the earlier version (its pyout_inst_003 manifest under other ids). */
-async function legacyLibrary(root: string, count: number): Promise<void> {
-  const manifest = JSON.parse(
-    await readFile(join(legacySample('outputs/pyout_inst_003'), 'manifest.json'), 'utf8'),
-  ) as Record<string, unknown>;
-  for (let i = 0; i < count; i += 1) {
-    const jobId = `pyout_song_${String(i).padStart(3, '0')}`;
-    await mkdir(join(root, 'outputs', jobId), { recursive: true });
-    await writeFile(
-      join(root, 'outputs', jobId, 'manifest.json'),
-      JSON.stringify({ ...manifest, job_id: jobId, title: `Song ${i}` }, null, 2),
-    );
-  }
-}
-
 describe('imk jobs over a big earlier library', () => {
   it('says when --limit cut the list, how many there are and how to list them all', async () => {
     const root = join(scratch.dir, 'library');
-    await legacyLibrary(root, 7);
+    await writeLegacyLibrary(join(root, 'outputs'), 7);
     const cut = await imkInProcess('jobs', '--root', root, '--limit', '3');
     expect(cut.exitCode).toBe(0);
     expect(cut.stdout.split('\n').filter((l) => l.startsWith('pyout_song_'))).toHaveLength(3);

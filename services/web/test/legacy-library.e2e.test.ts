@@ -2,12 +2,12 @@
 // showed the newest 50 of what GET /api/outputs gave (200 at most) and nothing said the rest existed. Now
 // the card says how many songs there are and "show all" lists every one; GET /api/outputs?limit=all gives
 // them all (without ?limit the newest 200, as before). Real headless Chromium against `imk up`.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { legacySample } from '@imk/media/legacy-samples';
+import { writeLegacyLibrary } from '@imk/media/legacy-samples';
 import { ARTIFACTS, startImkUpPage, type ImkUpPage } from './imk-up-page.ts';
 
 const SONGS = 230;
@@ -20,18 +20,7 @@ let pageErrors: string[];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'imk-legacy-library-'));
-  // Its manifest of pyout_inst_003 under other ids (the media are not needed to list them).
-  const manifest = JSON.parse(
-    await readFile(join(legacySample('outputs/pyout_inst_003'), 'manifest.json'), 'utf8'),
-  ) as Record<string, unknown>;
-  for (let i = 0; i < SONGS; i += 1) {
-    const jobId = `pyout_song_${String(i).padStart(3, '0')}`;
-    await mkdir(join(root, 'outputs', jobId), { recursive: true });
-    await writeFile(
-      join(root, 'outputs', jobId, 'manifest.json'),
-      JSON.stringify({ ...manifest, job_id: jobId, title: `Old Song ${i}` }),
-    );
-  }
+  await writeLegacyLibrary(join(root, 'outputs'), SONGS);
   browser = await startImkUpPage(root, 'web', 'imk-up-legacy-library.log');
   ({ url, page, pageErrors } = browser);
 }, 120_000);
