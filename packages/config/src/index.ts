@@ -30,9 +30,12 @@ export {
 } from './service-names.ts';
 export {
   LEGACY_KEYS,
+  LEGACY_GENERIC_KEYS,
   LEGACY_QUEUE_KEYS,
+  NAS_SYNC_SERVICE_KEYS,
   applyLegacyEnv,
   cleanLegacyValue,
+  decodeLegacyEnv,
   legacyBool,
   legacyEnvWarnings,
   legacyKey,

@@ -52,3 +52,4 @@ export {
   readRegularFileSync,
 } from './regular-file.ts';
 export { processAlive } from './process-alive.ts';
+export { decodeUtf8OrWindows1252 } from './text-encoding.ts';

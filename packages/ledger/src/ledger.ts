@@ -9,6 +9,7 @@ import type {
   JobDetail,
   JobFacts,
   JobRow,
+  LedgerState,
   ProgressRow,
   StageRecord,
   StateChange,
@@ -50,6 +51,8 @@ export interface Ledger {
   clearProgress(jobId: string): void;
   readProgress(): ProgressRow[];
   listJobs(options?: ListJobsOptions): JobRow[];
+  /** How many jobs there are (in this state): listJobs without its limit. */
+  countJobs(state?: LedgerState): number;
   getJob(jobId: string): JobDetail | undefined;
   /** The most recent succeeded job (not itself a duplicate) whose input had this sha256. */
   findSucceededByInput(sha256: string, exceptJobId?: string): JobRow | undefined;
@@ -212,6 +215,7 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
     },
     readProgress: () => queries.readProgress(),
     listJobs: (listOptions) => queries.listJobs(listOptions),
+    countJobs: (state) => queries.countJobs(state),
     getJob: (jobId) => queries.getJob(jobId),
     findSucceededByInput: (sha256, exceptJobId) => queries.listSucceededByInput(sha256, exceptJobId, 1)[0],
     listSucceededByInput: (sha256, exceptJobId, limit) =>

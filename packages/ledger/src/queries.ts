@@ -25,6 +25,8 @@ export function createQueries(db: Database) {
   const jobsByState = db.prepare(
     'SELECT * FROM jobs WHERE state = ? ORDER BY updated_at DESC, job_id LIMIT ?',
   );
+  const countAll = db.prepare('SELECT count(*) AS n FROM jobs');
+  const countByState = db.prepare('SELECT count(*) AS n FROM jobs WHERE state = ?');
   const jobOne = db.prepare('SELECT * FROM jobs WHERE job_id = ?');
   const eventsOf = db.prepare(
     'SELECT at, state, stage, attempt, consumer, message FROM events WHERE job_id = ? ORDER BY id',
@@ -49,6 +51,10 @@ export function createQueries(db: Database) {
     listJobs(options: ListJobsOptions = {}): JobRow[] {
       const limit = options.limit ?? LEDGER_DEFAULTS.listLimit;
       return (options.state ? jobsByState.all(options.state, limit) : jobsAll.all(limit)) as JobRow[];
+    },
+    /** How many jobs listJobs would give without its limit. */
+    countJobs(state?: LedgerState): number {
+      return ((state ? countByState.get(state) : countAll.get()) as { n: number }).n;
     },
     getJob(jobId: string): JobDetail | undefined {
       const job = jobOne.get(jobId) as JobRow | undefined;

@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, readdir } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate, sineFile } from './helpers.ts';
@@ -71,4 +71,26 @@ export async function materializeLegacySample(sample: string, dest: string): Pro
     frequency += 110;
   }
   return listed;
+}
+
+/**
+ * A library of the earlier version's finished outputs, as big as asked: its `pyout_inst_003` manifest under
+ * the ids `pyout_song_000`, `pyout_song_001`, … (titles `Song 0`, …) in `outputsDir`, without media (listing
+ * them needs none). Returns the ids.
+ */
+export async function writeLegacyLibrary(outputsDir: string, count: number): Promise<string[]> {
+  const manifest = JSON.parse(
+    await readFile(legacySample('outputs', 'pyout_inst_003', 'manifest.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const jobId = `pyout_song_${String(i).padStart(3, '0')}`;
+    await mkdir(path.join(outputsDir, jobId), { recursive: true });
+    await writeFile(
+      path.join(outputsDir, jobId, 'manifest.json'),
+      JSON.stringify({ ...manifest, job_id: jobId, title: `Song ${i}` }, null, 2),
+    );
+    ids.push(jobId);
+  }
+  return ids;
 }

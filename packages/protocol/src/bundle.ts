@@ -1,10 +1,12 @@
 import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
-import { digestHandle, openUntrusted, readUntrustedJson, resolveInside } from '@imk/fs-safe';
+import { digestHandle, openUntrusted, readUntrustedFile, resolveInside } from '@imk/fs-safe';
 import type { Job } from './job.ts';
 import { validateJob, type ValidationProblem } from './validate.ts';
 import { JOB_FILE } from './job.ts';
+import { LEGACY_READ_NOTES } from './legacy-job.ts';
+import { latin1Note, parseDocumentBytes } from './legacy-text.ts';
 import { audioFilePath, resolveCover, spellAsOnDisk } from './songs.ts';
 
 export { JOB_FILE } from './job.ts';
@@ -24,7 +26,14 @@ export interface ReadBundleOptions {
  * not read, and every reader has the queue's size limit. Throws fs-safe's error, naming job.json.
  */
 export async function readJobJson(dir: string): Promise<unknown> {
-  return readUntrustedJson(join(dir, JOB_FILE), { name: JOB_FILE, maxBytes: JOB_FILE_MAX_BYTES });
+  const bytes = await readUntrustedFile(join(dir, JOB_FILE), {
+    name: JOB_FILE,
+    maxBytes: JOB_FILE_MAX_BYTES,
+  });
+  const { json, latin1 } = parseDocumentBytes(bytes, JOB_FILE);
+  // The earlier version's job.json saved as Latin-1: read so, and said in the job's warnings.
+  if (latin1) (json as Record<string, unknown>)[LEGACY_READ_NOTES] = [latin1Note(JOB_FILE)];
+  return json;
 }
 
 /**

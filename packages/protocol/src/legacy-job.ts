@@ -109,7 +109,8 @@ export function readAsLegacyJob(json: unknown): unknown {
   const job: Record<string, unknown> = { ...json };
   for (const key of ABSENT_WHEN_NULL)
     if (job[key] === null || (ABSENT_WHEN_EMPTY.has(key) && job[key] === '')) delete job[key];
-  const notes: string[] = [];
+  // What reading its bytes noted already (a job.json that is not UTF-8, read as Latin-1).
+  const notes: string[] = legacyReadNotes(json);
   const note: Note = (field, value, used) =>
     notes.push(`job.json ${field}: ${shown(value)} (as the earlier version wrote it) was read as ${used}`);
 

@@ -8,8 +8,7 @@ import {
   listNamesNotUtf8,
   mayNotBeUtf8,
   lstatAnySpelling,
-  parseUntrustedJson,
-  readUntrustedText,
+  readUntrustedFile,
 } from '@imk/fs-safe';
 import {
   MANIFEST_FILE,
@@ -17,6 +16,7 @@ import {
   isListedOutputName,
   isOutputFolderName,
 } from './outputs-layout.ts';
+import { parseDocumentBytes } from './legacy-text.ts';
 import { describeProblems, validateManifest, type AnyManifest, type ValidationProblem } from './validate.ts';
 
 /**
@@ -124,8 +124,9 @@ export async function readOutputManifest(dir: string): Promise<ReadOutputResult 
     // The job folder must be a real folder (a link to one elsewhere is no job here), manifest.json a
     // regular file of bounded size and depth: outputs/ may be shared with other hosts and programs.
     await assertRealFolder(dir);
-    const textContent = await readUntrustedText(file, { name: MANIFEST_FILE, maxBytes: MANIFEST_MAX_BYTES });
-    json = parseUntrustedJson(textContent, { name: MANIFEST_FILE });
+    const bytes = await readUntrustedFile(file, { name: MANIFEST_FILE, maxBytes: MANIFEST_MAX_BYTES });
+    // The earlier version's manifest saved as Latin-1 by an editor is read so (legacy-text.ts).
+    json = parseDocumentBytes(bytes, MANIFEST_FILE).json;
   } catch (error) {
     if (NOT_A_JOB.some((code) => isImkError(error, code))) return undefined;
     return { ok: false, file, problems: [{ path: '(file)', message: errorMessage(error) }], json: {} };

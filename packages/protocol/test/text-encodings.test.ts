@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBundle, readOutputManifest } from '../src/index.ts';
+import { bundleSongs, readBundle, readOutputManifest } from '../src/index.ts';
+import { legacyReadNotes } from '../src/legacy-job.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -59,5 +60,51 @@ describe('documents saved by Windows editors (a UTF-8 byte order mark, CRLF line
     const result = await readBundle(bundle);
     expect(result).toMatchObject({ ok: false, problems: [{ path: 'job.json' }] });
     if (!result.ok) expect(result.problems[0]?.message).toContain('job.json is not valid JSON');
+  });
+});
+
+// The earlier version's documents edited by hand and saved as "ANSI" by an editor on Windows: Latin-1 bytes
+// (é is the one byte E9), not UTF-8. Read as UTF-8, every such letter became U+FFFD in the tags, the ledger,
+// the dashboard and the file names published. Its documents (no schema_version) are read as Windows-1252.
+const latin1Text = (value: unknown) =>
+  Buffer.from(`${JSON.stringify(value, null, 2).replace(/\n/g, '\r\n')}\r\n`, 'latin1');
+
+describe("the earlier version's documents saved as Latin-1", () => {
+  it('a job.json keeps its accented tags, and the job says how it was read', async () => {
+    const bundle = join(dir, 'job_enc_latin1');
+    await mkdir(bundle);
+    await writeFile(join(bundle, 'a.wav'), 'x');
+    await writeFile(
+      join(bundle, 'job.json'),
+      latin1Text({ ...job, job_id: 'enc_latin1', title: 'Café Señor' }),
+    );
+    const result = await readBundle(bundle);
+    expect(result).toMatchObject({
+      ok: true,
+      job: { title: 'Café Señor', artist: 'Sigur Rós', album: 'Ágætis byrjun' },
+    });
+    if (!result.ok) return;
+    // bundleSongs puts it in the song's warnings, so the manifest and the log say it.
+    const [song] = await bundleSongs(bundle, result.job);
+    expect(song?.warnings).toContain(
+      'job.json is not UTF-8 text: read as Latin-1 (Windows-1252), as an editor on Windows saves it',
+    );
+    if (result.ok)
+      expect(legacyReadNotes(result.job)).toEqual([
+        'job.json is not UTF-8 text: read as Latin-1 (Windows-1252), as an editor on Windows saves it',
+      ]);
+  });
+
+  it('a manifest.json keeps its accented tags', async () => {
+    const out = join(dir, 'outputs', 'enc_latin1');
+    await mkdir(join(out, 'files'), { recursive: true });
+    await writeFile(join(out, 'files', 'a.wav'), 'x');
+    await writeFile(
+      join(out, 'manifest.json'),
+      latin1Text({ ...manifest, job_id: 'enc_latin1', title: 'Café' }),
+    );
+    const result = await readOutputManifest(out);
+    expect(result).toMatchObject({ ok: true });
+    if (result?.ok) expect(result.manifest).toMatchObject({ title: 'Café', artist: 'Sigur Rós' });
   });
 });

@@ -21,6 +21,8 @@ export interface TransferOutcome {
   errorCode?: string;
   error?: string;
   verifiedBy?: string;
+  /** Delivered without copying: the destination already held this content (another program sent it, or a pass whose receipts were lost). */
+  alreadyThere?: true;
   ms: number;
 }
 
@@ -329,6 +331,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
             status: 'delivered',
             final: false,
             verifiedBy: result.verifiedBy,
+            alreadyThere: true,
             ms,
           });
         }

@@ -32,6 +32,7 @@ export function createSafeLedger(ledger: Ledger, logger: Logger): Ledger {
     clearProgress: guard('clearProgress', ledger.clearProgress.bind(ledger), undefined),
     readProgress: guard('readProgress', ledger.readProgress.bind(ledger), []),
     listJobs: guard('listJobs', ledger.listJobs.bind(ledger), []),
+    countJobs: guard('countJobs', ledger.countJobs.bind(ledger), 0),
     getJob: guard('getJob', ledger.getJob.bind(ledger), undefined),
     findSucceededByInput: guard('findSucceededByInput', ledger.findSucceededByInput.bind(ledger), undefined),
     listSucceededByInput: guard('listSucceededByInput', ledger.listSucceededByInput.bind(ledger), []),

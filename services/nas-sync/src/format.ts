@@ -44,9 +44,13 @@ export function formatSummary(summary: PassSummary): string {
   // summary.failedFinal already holds this pass's final failures, which summary.failed holds too.
   const retried = summary.outcomes.filter((o) => o.status === 'failed' && !o.final).length;
   const forGood = summary.failedFinal;
+  // Found at the destination with the same content (the earlier version's sync program sent it, or receipts
+  // were lost): recorded as delivered, nothing copied, so said as already delivered, not as sent now.
+  const found = summary.outcomes.filter((o) => o.status === 'delivered' && o.alreadyThere).length;
+  const foundText = found > 0 ? ` (${found} found there with the same content, not copied again)` : '';
   return [
     ...failures,
-    `nas-sync: ${summary.delivered} delivered, ${summary.alreadyDelivered} already delivered, ${forGood + retried} failed (${forGood} for good, ${retried} will be retried), ${summary.waiting} waiting to retry, ${summary.unrouted} unrouted${skippedText(summary)} (${summary.jobs} jobs)`,
+    `nas-sync: ${summary.delivered - found} delivered, ${summary.alreadyDelivered + found} already delivered${foundText}, ${forGood + retried} failed (${forGood} for good, ${retried} will be retried), ${summary.waiting} waiting to retry, ${summary.unrouted} unrouted${skippedText(summary)} (${summary.jobs} jobs)`,
   ].join('\n');
 }
 

@@ -111,19 +111,29 @@ function renderHeader(snap) {
   );
 }
 
-// The library (outputs/, including those of the earlier Python version) changes only when a job ends.
+// The library (outputs/, including those of the earlier Python version) changes only when a job ends. All of
+// it is fetched (an earlier version's library is easily hundreds of songs); the newest LIBRARY_ROWS are shown
+// until "show all" is clicked, and the card says how many there are.
+const LIBRARY_ROWS = 50;
 /** @type {string | null} */
 let libraryKey = null;
+/** @type {OutputListResponse} */
+let library = [];
+let libraryAll = false;
 /** @param {StatusResponse} snap */
 async function refreshLibrary(snap) {
   const key = snap.queues.map((q) => q.succeeded).join(',');
   if (key === libraryKey) return;
   libraryKey = key;
-  /** @type {OutputListResponse} */
-  const outputs = await api('/api/outputs');
-  $('#outputs-empty').hidden = outputs.length > 0;
+  library = await api('/api/outputs?limit=all');
+  renderLibrary();
+}
+
+function renderLibrary() {
+  const shown = libraryAll ? library : library.slice(0, LIBRARY_ROWS);
+  $('#outputs-empty').hidden = library.length > 0;
   $('#outputs-table tbody').replaceChildren(
-    ...outputs.slice(0, 50).map((o) =>
+    ...shown.map((o) =>
       h(
         'tr',
         {
@@ -140,6 +150,23 @@ async function refreshLibrary(snap) {
         h('td', {}, o.artifacts),
         h('td', { title: o.processed_at || '' }, ago(o.processed_at)),
       ),
+    ),
+  );
+  const more = $('#outputs-more');
+  more.hidden = shown.length === library.length;
+  more.replaceChildren(
+    `the newest ${shown.length} of ${library.length} songs in outputs/ `,
+    h(
+      'button',
+      {
+        type: 'button',
+        id: 'outputs-show-all',
+        onclick: () => {
+          libraryAll = true;
+          renderLibrary();
+        },
+      },
+      `show all ${library.length}`,
     ),
   );
 }

@@ -64,8 +64,19 @@ export async function jobsCommand(options: JobsOptions): Promise<void> {
     // a folder that cannot be (a name not UTF-8, or with a line break) is said on stderr, so --json stays a document.
     const { notListed } = await adoptOutputs(ledger, paths.outputs);
     for (const line of notListed) process.stderr.write(`imk jobs: ${terminalText(line)}\n`);
-    const jobs = ledger.listJobs({ state: options.status as LedgerState | undefined, limit });
-    if (options.json) return print(JSON.stringify(jobs, null, 2));
+    const state = options.status as LedgerState | undefined;
+    const jobs = ledger.listJobs({ state, limit });
+    // A list cut by --limit says so (a library of the earlier version's outputs is easily past 200 songs).
+    const total = jobs.length < limit ? jobs.length : ledger.countJobs(state);
+    const cut =
+      total > jobs.length
+        ? `the newest ${jobs.length} of ${total}${state ? ` ${state}` : ''} jobs; imk jobs${state ? ` --status ${state}` : ''} --limit ${total} lists them all`
+        : undefined;
+    if (options.json) {
+      print(JSON.stringify(jobs, null, 2));
+      if (cut) process.stderr.write(`${cut}\n`);
+      return;
+    }
     if (jobs.length === 0)
       return print(
         options.status
@@ -73,6 +84,7 @@ export async function jobsCommand(options: JobsOptions): Promise<void> {
           : 'the ledger has no jobs yet (if queues/ and outputs/ hold earlier work, run `imk ledger rebuild`)',
       );
     print(formatJobs(jobs));
+    if (cut) print(cut);
   } finally {
     ledger.close();
   }

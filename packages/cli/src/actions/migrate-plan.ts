@@ -1,4 +1,4 @@
-import { LEGACY_KEYS, type LegacyChange, type LegacyEnv } from '@imk/config';
+import { LEGACY_KEYS, NAS_SYNC_SERVICE_KEYS, type LegacyChange, type LegacyEnv } from '@imk/config';
 
 /** What `imk migrate` does with one variable. */
 export interface MigrateLine {
@@ -23,7 +23,7 @@ export interface MigratePlan {
   unknown: string[];
 }
 
-/** Variables whose conversion runs even when unset, once any NAS_* variable says NAS sync was used. */
+/** Variables whose conversion runs even when unset, once a variable of its NAS sync service says it was used. */
 const NAS_IMPLIED = ['NAS_SYNC_METHOD', 'NAS_SYNC_ROUTES'];
 
 /** An empty text or list: never a setting anyone meant. */
@@ -41,7 +41,9 @@ function shown(value: unknown): string {
  */
 export function planMigration(env: LegacyEnv, fileKeys: readonly string[] = Object.keys(env)): MigratePlan {
   const known = new Set(LEGACY_KEYS.map((entry) => entry.key));
-  const nasUsed = Object.keys(env).some((key) => key.startsWith('NAS_'));
+  // Its NAS sync service's own variables, not any NAS_ name: NAS_HOST, NAS_USER, … were its sync-to-nas.sh
+  // script's, a user of which never ran that service (nor asked for it here).
+  const nasUsed = Object.keys(env).some((key) => NAS_SYNC_SERVICE_KEYS.includes(key));
   const lines: MigrateLine[] = [];
   for (const entry of LEGACY_KEYS) {
     const value = env[entry.key];

@@ -2,8 +2,10 @@ import { mkdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCollection, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { ImkError, isImkError } from '@imk/errors';
-import { readUntrustedText, writeFileAtomic } from '@imk/fs-safe';
+import { readUntrustedFile, writeFileAtomic } from '@imk/fs-safe';
 import {
+  decodeLegacyEnv,
+  LEGACY_GENERIC_KEYS,
   LEGACY_KEYS,
   pickLegacy,
   readLegacyEnv,
@@ -34,13 +36,17 @@ const MAX_SETTINGS_BYTES = 1 << 20;
  * regular-file check first, as `imk enqueue` has it: a FIFO or a device is refused at once with a message
  * naming it, not read forever. A link is the user's to make and is followed.
  */
-async function readText(file: string, name: string): Promise<string | undefined> {
+async function readBytes(file: string, name: string): Promise<Buffer | undefined> {
   try {
-    return await readUntrustedText(file, { name, maxBytes: MAX_SETTINGS_BYTES, followLinks: true });
+    return await readUntrustedFile(file, { name, maxBytes: MAX_SETTINGS_BYTES, followLinks: true });
   } catch (error) {
     if (isImkError(error, 'FILE_MISSING')) return undefined;
     throw error;
   }
+}
+
+async function readText(file: string, name: string): Promise<string | undefined> {
+  return (await readBytes(file, name))?.toString('utf8');
 }
 
 /** Sets each change in the YAML document (keeping what the file already says elsewhere) with its comment. */
@@ -226,18 +232,25 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
   // Where each variable was read (`--env` only), so that a value not usable is found in the file.
   let lineOf: Record<string, number> = {};
   let repeated: RepeatedKey[] = [];
+  // Not UTF-8: read as Windows-1252 (decodeLegacyEnv), and said.
+  let encoding: 'utf-8' | 'windows-1252' | undefined;
   if (options.env !== undefined) {
-    const text = await readText(options.env, `--env ${options.env}`);
-    if (text === undefined) throw new ImkError('INVALID_ARGUMENT', `--env ${options.env}: no such file`);
+    const bytes = await readBytes(options.env, `--env ${options.env}`);
+    if (bytes === undefined) throw new ImkError('INVALID_ARGUMENT', `--env ${options.env}: no such file`);
+    const decoded = decodeLegacyEnv(bytes);
+    const text = decoded.text;
+    encoding = decoded.encoding;
     // `${NAME}` in the file is resolved as docker compose resolved it: the file's lines above, then the
     // environment compose ran in (this one).
     ({ env, unread, lineOf, repeated } = readLegacyEnv(text, process.env));
     fileKeys = Object.keys(env);
   } else {
+    // Names many other programs set too (PUID, TORCH_HOME, XDG_CACHE_HOME, …) say nothing of the earlier
+    // version when found in an environment: only its .env (--env) names them as its settings.
     env = {
       ...pickLegacy(
         process.env,
-        LEGACY_KEYS.map((entry) => entry.key),
+        LEGACY_KEYS.map((entry) => entry.key).filter((key) => !LEGACY_GENERIC_KEYS.includes(key)),
       ),
     };
     fileKeys = Object.keys(env);
@@ -252,12 +265,16 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
   if (options.json)
     return print(
       JSON.stringify(
-        { dryRun: options.dryRun === true, written, backups, ...plan, unread, repeated, lineOf },
+        { dryRun: options.dryRun === true, written, backups, ...plan, unread, repeated, lineOf, encoding },
         null,
         2,
       ),
     );
   const source = options.env ?? 'the environment';
+  if (encoding === 'windows-1252')
+    print(
+      `${source} is not UTF-8 text: read as Latin-1 (Windows-1252), as an editor on Windows saves it; check the values with accents below`,
+    );
   const unreadText = unread.map(
     (u) =>
       `  line ${u.line}${u.text === '' ? '' : ` (${u.text}${u.reason === undefined ? '…' : ''})`}: ${u.reason ?? 'not KEY=value'}, not read`,

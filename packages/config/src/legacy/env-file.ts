@@ -1,3 +1,4 @@
+import { decodeUtf8OrWindows1252 } from '@imk/fs-safe';
 import type { LegacyEnv } from './types.ts';
 
 /**
@@ -7,6 +8,15 @@ import type { LegacyEnv } from './types.ts';
  */
 export function parseLegacyEnv(text: string): Record<string, string> {
   return readLegacyEnv(text).env;
+}
+
+/**
+ * The text of a `.env` file's bytes: UTF-8, or, when they are not UTF-8 (a file saved by an editor on Windows
+ * as "ANSI": `ARTIST_FALLBACK=Café` with é as the byte E9), Windows-1252, so that such a value is read as
+ * written rather than with U+FFFD in place of each letter; `encoding` says which, for the report.
+ */
+export function decodeLegacyEnv(bytes: Uint8Array): { text: string; encoding: 'utf-8' | 'windows-1252' } {
+  return decodeUtf8OrWindows1252(bytes);
 }
 
 /** A line of a `.env` file that was not read: not `KEY=value`, or a value naming a variable nobody sets. */

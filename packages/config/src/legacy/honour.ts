@@ -1,4 +1,5 @@
 import { pickLegacy } from './env-file.ts';
+import { EXTRA_GENERIC_KEYS } from './extra-keys.ts';
 import { LEGACY_KEYS } from './table.ts';
 import type { LegacyChange, LegacyEnv, LegacyKey } from './types.ts';
 
@@ -18,6 +19,7 @@ const TOO_GENERIC_TO_WARN = new Set([
   'WATCH_INTERVAL',
   'SKIP_ON_ERROR',
   'MAX_RETRIES',
+  ...EXTRA_GENERIC_KEYS,
 ]);
 
 /** The earlier version's variables present in `env`, cleaned as it cleaned them. */

@@ -1,16 +1,32 @@
 import { NAS_SYNC } from '../service-names.ts';
-import { legacyBool } from './env-file.ts';
+import {
+  LOCAL_BACKEND,
+  NAS_ROOTS,
+  backendFor,
+  expandLegacyTo,
+  rsyncServers,
+  rsyncTarget,
+  usesRsync,
+  type RsyncServer,
+} from './nas-rsync-hosts.ts';
 import type { LegacyChange, LegacyEnv, LegacyKey } from './types.ts';
 
 const FILE = NAS_SYNC;
-const ROOTS = {
-  NAS_REMOTE_ROOT_AUDIO: 'audio',
-  NAS_REMOTE_ROOT_VIDEO: 'video',
-  NAS_REMOTE_ROOT_STEMS: 'stems',
-} as const;
 /** The earlier version's default when NAS_SYNC_ROUTES was not set. */
 const DEFAULT_ROUTES = [{ kind: 'audio', variant: 'instrumental', to: '${remoteRoots.audio}/Instrumental' }];
-const BACKEND = 'nas';
+const BACKEND = LOCAL_BACKEND;
+
+/**
+ * A yes/no variable as its NAS sync service read it (services/nas_sync_service/config.py:
+ * `os.getenv(KEY, default).lower() == "true"`): only `true`, in any case, is true. `1`, `yes` and `on`, which
+ * app/config.py took for true, were false there.
+ */
+function nasBool(value: string): boolean {
+  return value.trim().toLowerCase() === 'true';
+}
+
+/** Its NAS_DRY_RUN=true: the service ran, logged what it would send, and sent nothing. */
+const dryRun = (env: LegacyEnv): boolean => env.NAS_DRY_RUN !== undefined && nasBool(env.NAS_DRY_RUN);
 
 const set = (path: (string | number)[], value: unknown, comment: string): LegacyChange => ({
   file: FILE,
@@ -28,8 +44,7 @@ function backendOf(env: LegacyEnv): Record<string, unknown> | string | undefined
     case 'rsync': {
       const backend: Record<string, unknown> = { type: 'rsync' };
       const extra: string[] = [];
-      if (env.NAS_RSYNC_COMPRESS === undefined || legacyBool(env.NAS_RSYNC_COMPRESS))
-        extra.push('--compress');
+      if (env.NAS_RSYNC_COMPRESS === undefined || nasBool(env.NAS_RSYNC_COMPRESS)) extra.push('--compress');
       if (extra.length > 0) backend.extraArgs = extra;
       const kb = Number(env.NAS_RSYNC_BW_LIMIT ?? '0');
       if (Number.isFinite(kb) && kb > 0) backend.bandwidthLimit = `${kb}K`;
@@ -64,6 +79,28 @@ function backendOf(env: LegacyEnv): Record<string, unknown> | string | undefined
   }
 }
 
+/** The `to` of each route it read (NAS_SYNC_ROUTES, or its default), its remote roots put in. */
+function expandedTos(env: LegacyEnv): string[] {
+  let list: unknown = DEFAULT_ROUTES;
+  if (env.NAS_SYNC_ROUTES) {
+    try {
+      list = JSON.parse(env.NAS_SYNC_ROUTES);
+    } catch {
+      return [];
+    }
+  }
+  if (!Array.isArray(list)) return [];
+  return list
+    .map((entry: unknown) =>
+      typeof entry === 'object' && entry !== null ? (entry as { to?: unknown }).to : '',
+    )
+    .filter((to): to is string => typeof to === 'string' && to !== '')
+    .map((to) => expandLegacyTo(to, env));
+}
+
+/** The servers its rsync reached over ssh (from its roots and routes); none for another method. */
+const serversOf = (env: LegacyEnv): RsyncServer[] => rsyncServers(env, expandedTos(env));
+
 /** False in the earlier version's Python: None, False, 0, "", [] and {}. */
 function pythonFalsy(value: unknown): boolean {
   if (value === undefined || value === null || value === false || value === 0 || value === '') return true;
@@ -73,7 +110,12 @@ function pythonFalsy(value: unknown): boolean {
 
 function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: string } | string {
   let list: unknown = DEFAULT_ROUTES;
-  let note = 'the earlier default (NAS_SYNC_ROUTES not set)';
+  let note =
+    'the earlier default (NAS_SYNC_ROUTES not set; its docker-compose.yml passed an unset one on as empty, which gave it no routes: remove these to keep sending nothing)';
+  // Set but empty (`NAS_SYNC_ROUTES=`, as its compose file's ${NAS_SYNC_ROUTES:-} passed an unset one): its
+  // config.py got "" (not its default), json.loads("") failed and it had no routes, so it sent nothing.
+  if (env.NAS_SYNC_ROUTES !== undefined && env.NAS_SYNC_ROUTES.trim() === '')
+    return 'NAS_SYNC_ROUTES is empty: the earlier NAS sync service then had no routes at all (json.loads("") failed) and sent nothing; nothing written: write the routes you want in config/nas-sync.yaml';
   if (env.NAS_SYNC_ROUTES) {
     try {
       list = JSON.parse(env.NAS_SYNC_ROUTES);
@@ -84,6 +126,7 @@ function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: stri
   }
   if (!Array.isArray(list)) return 'NAS_SYNC_ROUTES is not a JSON list of routes';
   const backend = backendOf(env);
+  const servers = serversOf(env);
   const out: Record<string, unknown>[] = [];
   // Every entry not converted as it was is named with the reason: none vanishes without a word.
   const left: string[] = [];
@@ -139,6 +182,27 @@ function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: stri
     }
     route.to = r.to;
     if (typeof backend === 'object') route.backend = BACKEND;
+    if (usesRsync(env)) {
+      // rsync read `to` as it came: `me@nas:/volume1/x` went over ssh to that server, `host::module` to an
+      // rsync daemon. The server is its backend's here, and `to` the folder on it.
+      const target = rsyncTarget(r.to);
+      if (target.where === 'daemon') {
+        left.push(
+          `${at} sends to an rsync daemon (${r.to}), which our rsync backend does not reach: use rsync over ssh`,
+        );
+        return;
+      }
+      if (target.where === 'server') {
+        if (!target.path.startsWith('/')) {
+          left.push(
+            `${at} names a folder relative to the login folder on ${target.server.host} (${r.to}): write an absolute one`,
+          );
+          return;
+        }
+        route.to = target.path;
+      }
+      route.backend = backendFor(expandLegacyTo(r.to, env), servers);
+    }
     out.push(route);
   });
   if (out.length === 0 && left.length > 0) return `NAS_SYNC_ROUTES has no usable route: ${left.join('; ')}`;
@@ -156,23 +220,57 @@ export const NAS_KEYS: LegacyKey[] = [
     ours: 'config/nas-sync.yaml: backends.nas (rsync, s3; scp becomes sftp; local needs no backend)',
     convert: (_v, env) => {
       const backend = backendOf(env);
-      const enabled = set(['enabled'], true, 'the earlier NAS sync service ran whenever it was deployed');
+      const enabled = dryRun(env)
+        ? set(
+            ['enabled'],
+            false,
+            'NAS_DRY_RUN=true: the earlier NAS sync service sent nothing; set true to send (then imk sync --dry-run shows what would go where, sending nothing)',
+          )
+        : set(['enabled'], true, 'the earlier NAS sync service ran whenever it was deployed');
       if (typeof backend === 'string') return backend;
       if (backend === undefined) return [enabled];
+      const from = `from NAS_SYNC_METHOD=${env.NAS_SYNC_METHOD ?? 'rsync'} and its NAS_* options`;
+      const servers = serversOf(env);
+      if (servers.length === 0) return [enabled, set(['backends', BACKEND], backend, from)];
+      // rsync over ssh to the servers its roots and routes named, one backend each; one for folders here
+      // when a route still sends to one.
+      const found = routes(env);
+      const used = new Set(typeof found === 'string' ? [] : found.routes.map((r) => r.backend));
       return [
         enabled,
-        set(
-          ['backends', BACKEND],
-          backend,
-          `from NAS_SYNC_METHOD=${env.NAS_SYNC_METHOD ?? 'rsync'} and its NAS_* options`,
+        ...servers.map((server) =>
+          set(
+            ['backends', server.backend],
+            { ...backend, host: server.host, ...(server.username && { username: server.username }) },
+            `${from}: rsync over ssh to ${server.username ? `${server.username}@` : ''}${server.host}, as its roots and routes named it`,
+          ),
         ),
+        ...(used.has(`${LOCAL_BACKEND}-local`)
+          ? [set(['backends', `${LOCAL_BACKEND}-local`], backend, `${from}: to folders on this host`)]
+          : []),
       ];
     },
   },
-  ...Object.entries(ROOTS).map(([key, root]): LegacyKey => ({
+  ...Object.entries(NAS_ROOTS).map(([key, root]): LegacyKey => ({
     key,
     ours: `config/nas-sync.yaml: remoteRoots.${root}`,
-    convert: (v) => (v ? [set(['remoteRoots', root], v, `from ${key}`)] : `${key}: empty`),
+    convert: (v, env) => {
+      if (!v) return `${key}: empty`;
+      const target = usesRsync(env) ? rsyncTarget(v) : undefined;
+      if (target?.where === 'daemon')
+        return `${key}=${v} is an rsync daemon, which our rsync backend does not reach: use rsync over ssh (user@host:/folder)`;
+      if (target?.where !== 'server') return [set(['remoteRoots', root], v, `from ${key}`)];
+      if (!target.path.startsWith('/'))
+        return `${key}=${v} is a folder relative to the login folder on ${target.server.host}: write an absolute one`;
+      const backend = backendFor(v, serversOf(env));
+      return [
+        set(
+          ['remoteRoots', root],
+          target.path,
+          `from ${key}=${v}: a folder on ${target.server.host}, reached over ssh by backends.${backend}`,
+        ),
+      ];
+    },
   })),
   {
     key: 'NAS_SYNC_ROUTES',
@@ -184,9 +282,18 @@ export const NAS_KEYS: LegacyKey[] = [
   },
   {
     key: 'NAS_SKIP_ON_MISSING_REMOTE',
-    ours: 'config/nas-sync.yaml: unrouted (warn or fail)',
+    ours: 'config/nas-sync.yaml: unrouted: warn (its service skipped an unrouted artifact with a warning whatever the value; our fail records them as failures)',
+    // Its code skipped an unrouted artifact with a warning either way: with false, resolve_all_artifacts kept
+    // it with no remote path and process_manifest skipped it ("has no remote path"), counted as skipped,
+    // never a failure. `fail` here would turn those into failures (imk sync --once exits 2).
     convert: (v) => [
-      set(['unrouted'], legacyBool(v) ? 'warn' : 'fail', `from NAS_SKIP_ON_MISSING_REMOTE=${v}`),
+      set(
+        ['unrouted'],
+        'warn',
+        nasBool(v)
+          ? `from NAS_SKIP_ON_MISSING_REMOTE=${v}`
+          : `from NAS_SKIP_ON_MISSING_REMOTE=${v}: the earlier service skipped an unrouted artifact with a warning all the same (only its log line differed); fail records them as failures`,
+      ),
     ],
   },
   {
@@ -202,7 +309,7 @@ export const NAS_KEYS: LegacyKey[] = [
   },
   {
     key: 'NAS_DRY_RUN',
-    none: 'a dry run is a command, not a setting: imk sync --dry-run prints what would go where',
+    none: 'a dry run is a command, not a setting: imk sync --dry-run prints what would go where; NAS_DRY_RUN=true (nothing was sent) writes nasSync.enabled: false, so nothing is sent until you set it true',
   },
   ...['NAS_RSYNC_BW_LIMIT', 'NAS_RSYNC_COMPRESS'].map((key): LegacyKey => ({
     key,
@@ -228,3 +335,6 @@ export const NAS_KEYS: LegacyKey[] = [
   },
   { key: 'NAS_DAEMON_MODE', none: 'imk run nas-sync runs continuously; imk sync --once does one pass' },
 ];
+
+/** The variables its NAS sync service read: one of them in a .env says that service was used. */
+export const NAS_SYNC_SERVICE_KEYS: readonly string[] = NAS_KEYS.map((entry) => entry.key);

@@ -155,7 +155,8 @@ export const SERVICE_KEYS: LegacyKey[] = [
     convert: (v, env) => {
       if (!legacyBool(v)) return 'MINIO_MIRROR_ENABLED is false: nothing to mirror';
       if (!env.MINIO_BUCKET) return 'MINIO_MIRROR_ENABLED: MINIO_BUCKET is not set; nothing written';
-      const scheme = env.MINIO_USE_SSL && legacyBool(env.MINIO_USE_SSL) ? 'https' : 'http';
+      // Its Config: env_bool("MINIO_USE_SSL", "true"): https unless set to something false (empty included).
+      const scheme = env.MINIO_USE_SSL === undefined || legacyBool(env.MINIO_USE_SSL) ? 'https' : 'http';
       const backend: Record<string, unknown> = {
         type: 's3',
         bucket: env.MINIO_BUCKET,

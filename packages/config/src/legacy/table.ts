@@ -1,3 +1,4 @@
+import { EXTRA_KEYS } from './extra-keys.ts';
 import { LAYOUT_KEYS } from './layout-keys.ts';
 import { NAS_KEYS } from './nas-keys.ts';
 import { PROCESSING_KEYS } from './processing-keys.ts';
@@ -10,6 +11,7 @@ export const LEGACY_KEYS: readonly LegacyKey[] = [
   ...PROCESSING_KEYS,
   ...SERVICE_KEYS,
   ...NAS_KEYS,
+  ...EXTRA_KEYS,
 ];
 
 export function legacyKey(key: string): LegacyKey | undefined {

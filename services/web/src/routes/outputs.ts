@@ -5,7 +5,7 @@ import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
 import type { OutputDetailResponse, OutputListResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
-import { listOutputs, readOutput } from '../system/outputs.ts';
+import { OUTPUTS_LIST_LIMIT, listOutputs, readOutput } from '../system/outputs.ts';
 import { checkArtifact, isOutputName, resolveInside } from '../system/safe-path.ts';
 import { sendCheckedFile } from '../system/send-file.ts';
 import { replyError } from '../errors.ts';
@@ -14,7 +14,17 @@ import { replyError } from '../errors.ts';
 export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): void {
   const previewDir = join(ctx.paths.cache, 'previews');
 
-  app.get('/api/outputs', async (): Promise<OutputListResponse> => listOutputs(ctx.paths.outputs));
+  // `?limit=all` lists every output (the dashboard's library: an earlier version's library is easily past
+  // 200 songs); `?limit=N` at most N; without it the newest 200, as before.
+  app.get<{ Querystring: { limit?: string } }>(
+    '/api/outputs',
+    async (request): Promise<OutputListResponse> => {
+      const asked = request.query.limit;
+      const limit =
+        asked === 'all' ? Infinity : Math.max(Number(asked ?? OUTPUTS_LIST_LIMIT) || OUTPUTS_LIST_LIMIT, 1);
+      return listOutputs(ctx.paths.outputs, limit);
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/api/outputs/:id', async (request, reply) => {
     const output = await readOutput(ctx.paths.outputs, request.params.id);

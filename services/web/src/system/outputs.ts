@@ -118,12 +118,15 @@ export async function readOutput(
   };
 }
 
+/** Outputs GET /api/outputs lists without `?limit`. */
+export const OUTPUTS_LIST_LIMIT = 200;
+
 /**
  * Published outputs, newest first (by the manifest's mtime), at most `limit`: the folders the one outputs
  * reader of @imk/protocol lists, as sync and the ledger see them. One whose manifest does not validate is
  * listed with its problems (sync and the ledger refuse it with the same words), not hidden.
  */
-export async function listOutputs(outputsDir: string, limit = 200): Promise<OutputSummary[]> {
+export async function listOutputs(outputsDir: string, limit = OUTPUTS_LIST_LIMIT): Promise<OutputSummary[]> {
   const folders = (await listOutputFolders(outputsDir)).sort((a, b) => b.writtenMs - a.writtenMs);
   const result: OutputSummary[] = [];
   for (const { jobId } of folders.slice(0, limit)) {
