@@ -21,6 +21,7 @@ import { downloadEntry, type JobKind } from './download.ts';
 import { checkDuration } from './duration.ts';
 import { entryJobId } from './entry-identity.ts';
 import { listEntries, parseInfo, type YtEntry } from './info.ts';
+import { mixOf } from './mix-link.ts';
 import { mapTags } from './tags.ts';
 import { isRetryableYtDlpError } from './yt-dlp-errors.ts';
 import { createYtDlp, type YtDlp } from './yt-dlp.ts';
@@ -104,9 +105,16 @@ async function fetchWithSettings(
   const kinds: JobKind[] = mode === 'both' ? ['audio', 'video'] : [mode];
   const result = emptyResult(RETRIEVER_NAME, parsed.href);
 
-  const playlistArgs = settings.playlist.expand
-    ? ['--yes-playlist', '--playlist-end', String(settings.playlist.maxEntries)]
-    : ['--no-playlist'];
+  // A video played in a Mix is the video asked for: the Mix is YouTube's, endless, and was fetched whole.
+  const mix = mixOf(parsed);
+  if (mix !== undefined)
+    result.warnings.push(
+      `${parsed.href} is a video inside a YouTube Mix (list=${mix}), a list YouTube makes up and keeps extending: only the video is fetched`,
+    );
+  const playlistArgs =
+    settings.playlist.expand && mix === undefined
+      ? ['--yes-playlist', '--playlist-end', String(settings.playlist.maxEntries)]
+      : ['--no-playlist'];
   const listing = await withRetry(
     () => ytDlp.run(['--dump-single-json', '--flat-playlist', ...playlistArgs], parsed.href, options.signal),
     { ...retryOptions(settings), signal: options.signal, logger, what: 'yt-dlp metadata' },
