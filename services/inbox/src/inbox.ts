@@ -25,6 +25,9 @@ import { makeStaging, sweepStaging } from './staging.ts';
 // Names browsers and copy tools give files still being written; they are renamed when complete.
 const IN_PROGRESS = /\.(?:part|crdownload|download|partial|tmp|temp|!qb|opdownload)$|~$/i;
 const VIDEO_CONTAINERS = new Set(['.mp4', '.mkv', '.webm']);
+// A WAV holding this much less than its header declares is not whole: more than a header's size at any
+// usual rate, so a writer whose data size counts its header too (off by some 44 bytes) is still taken.
+const WAV_SHORT_BY_SEC = 0.01;
 
 export interface InboxOutcome {
   name: string;
@@ -137,7 +140,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     // ffprobe takes a WAV for as long as what it holds: one still being copied (or cut short) probes as a
     // whole, shorter song. Its header says how long it is: before, the part copied so far was queued.
     const wav = info.format === 'wav' ? await wavLengthsOf(opened.handle) : undefined;
-    if (wav !== undefined && wav.heldSec < wav.declaredSec)
+    if (wav !== undefined && wav.declaredSec - wav.heldSec > WAV_SHORT_BY_SEC)
       return notWholeYet(
         name,
         opened.stats,

@@ -73,6 +73,16 @@ describe('a copy into the inbox that pauses or stops', () => {
     expect(await readdir(settings.dir)).toEqual(['.processed']);
   });
 
+  it("a whole WAV whose header counts a few bytes too many (a writer's off-by-a-header size) is queued at once", async () => {
+    const { settings, scan } = await inboxWith({});
+    const wav = Buffer.from(await readFile(join(media, 'plain.wav')));
+    const data = wav.indexOf('data');
+    wav.writeUInt32LE(wav.readUInt32LE(data + 4) + 44, data + 4);
+    await writeFile(join(settings.dir, 'Sloppy Header.wav'), wav);
+    const seen = [...(await scan()), ...(await scan())];
+    expect(seen.map((o) => [o.name, o.outcome])).toEqual([['Sloppy Header.wav', 'queued']]);
+  });
+
   it('one that stays cut short or empty for incompleteWaitSec is set aside with the reason and what to do; nothing queued', async () => {
     const { settings, scan } = await inboxWith({ incompleteWaitSec: 1 });
     const wav = await readFile(join(media, 'plain.wav'));
