@@ -61,7 +61,7 @@ export const YoutubeConfigSchema = z.object({
     .prefault({})
     .describe("How artist, album and title tags are filled from yt-dlp's metadata."),
   maxDurationSec: MaxDurationSecSchema.describe(
-    'Longest video fetched, in seconds, as the site says before the download (the worker refuses longer inputs too: maxDurationSec in config/instrumental-maker.yaml); a longer one fails with YT_TOO_LONG and is not downloaded. A source that says no length is downloaded.',
+    'Longest video fetched, in seconds (the worker refuses longer inputs too: maxDurationSec in config/instrumental-maker.yaml): one the site says is longer fails with YT_TOO_LONG before the download; one that says no length (a web radio, a live stream) is stopped with YT_TOO_LONG once what came lasts longer.',
   ),
   durationCheck: z
     .object({
