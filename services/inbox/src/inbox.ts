@@ -98,13 +98,17 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       if (!isInputFault(error)) throw error;
       return reject(name, errorMessage(error));
     }
-    // Private to this take (made 0700): the copy queued and the cover read from it.
-    const scratch = await makeStaging(settings.dir);
     try {
-      return await takeOpened(name, opened, scratch, signal);
+      // Private to this take (made 0700): the copy queued and the cover read from it. Made inside the try: an
+      // inbox that cannot be written (read-only, full) left the song's descriptor open, one more each look.
+      const scratch = await makeStaging(settings.dir);
+      try {
+        return await takeOpened(name, opened, scratch, signal);
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
     } finally {
       await opened.handle.close();
-      await rm(scratch, { recursive: true, force: true });
     }
   }
 
