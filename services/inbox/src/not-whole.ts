@@ -6,8 +6,9 @@ import type { Logger } from '@imk/log';
 
 export interface NotWholeFiles {
   /**
-   * `name` (as `stats`) is not whole yet: it `what` ("is empty (0 bytes)"): `wait` while it may still be copied (said once in
-   * the log), `give-up` once it has not changed for `waitSec` (then it is forgotten).
+   * `name` (as `stats`) is not whole yet, `what` saying how (after its name: "is empty (0 bytes)"): `wait`
+   * while it may still be copied (said once in the log), `give-up` once it has not changed for `waitSec`
+   * (then it is forgotten).
    */
   seen(name: string, stats: Stats, what: string): 'wait' | 'give-up';
   /** `name` was found whole (or was taken): forgotten. */
