@@ -22,6 +22,7 @@ import { downloadEntry, type JobKind } from './download.ts';
 import { checkDuration } from './duration.ts';
 import { entryJobId } from './entry-identity.ts';
 import { listEntries, parseInfo, type YtEntry } from './info.ts';
+import { refuseUnfinishedLive } from './live.ts';
 import { mixOf } from './mix-link.ts';
 import { mapTags } from './tags.ts';
 import { isRetryableYtDlpError } from './yt-dlp-errors.ts';
@@ -211,6 +212,7 @@ type EntryOutcome = { dir: string; title: string; warning: string | undefined } 
 async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
   const { entry, kind, jobId, settings, signal } = job;
   const logger = job.logger.child({ job_id: jobId });
+  refuseUnfinishedLive(entry);
   // Said before hours of video are downloaded for a job the worker would refuse.
   const listed = entry.info.duration;
   if (typeof listed === 'number' && listed > settings.maxDurationSec)
