@@ -278,7 +278,7 @@ describe('fetchDeezer (deemix stand-in)', () => {
     expect(result.jobs.map((job) => job.jobId)).toEqual(['dz_QZSTD0000403']);
   });
 
-  it('tracks of an album deemix could not have for any of its reasons (bitrate, country, not encoded) are each a failure with its code; none is taken for downloaded', async () => {
+  it('tracks of an album deemix could not have for any of its reasons (bitrate, country, not encoded, disk full) are each a failure with its code; none is taken for downloaded', async () => {
     const { root, settings, env } = await setup({ bitrate: 'flac' });
     const { logger } = capturingLogger();
     const result = await fetchDeezer('https://www.deezer.com/album/666', { root, logger, settings, env });
@@ -288,6 +288,7 @@ describe('fetchDeezer (deemix stand-in)', () => {
       ['DEEZER_BITRATE', "Your account can't stream the track at the desired bitrate."],
       ['DEEZER_UNAVAILABLE', "Your account can't stream the track from your current country."],
       ['DEEZER_UNAVAILABLE', 'Track not yet encoded!'],
+      ['DEEMIX_DISK_FULL', 'No space left on target drive, clean up some space for the tracks'],
     ]);
   });
 
