@@ -1,7 +1,10 @@
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS } from '@imk/ledger';
-import { REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
+import { COVER_MAX_BYTES } from '@imk/media';
+import { DIGEST_AFTER, NOTIFY_CONFIG_CHECK_MS, REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
 import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
+import { SYNC_DEFAULTS } from '@imk/sync';
+import { API_DEFAULTS } from '@imk/youtube-retriever-service';
 import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
 
 /**
@@ -20,6 +23,10 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'healthcheck-max-age': String(HEALTHCHECK_MAX_AGE_SECONDS),
   /** When an event a dead process left claimed in the notification outbox is taken up again (docs/notifications.md). */
   'notify-stale-claim-minutes': String(STALE_CLAIM_MS / 60_000),
+  /** How many messages a person's notification target gets a minute before the rest are summarised (docs/notifications.md). */
+  'notify-digest-after': String(DIGEST_AFTER),
+  /** How often a running process looks at config/notify.yaml for an edit (docs/notifications.md). */
+  'notify-config-check-seconds': String(NOTIFY_CONFIG_CHECK_MS / 1000),
   /** The ledger's SQLite busy timeout (docs/instrumental-maker.md). */
   'ledger-busy-timeout-seconds': String(LEDGER_DEFAULTS.busyTimeoutMs / 1000),
   /** How often at most a job's progress is written to the ledger (docs/instrumental-maker.md). */
@@ -32,4 +39,10 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
     { length: REFRESH_DEFAULTS.attempts - 1 },
     (_, i) => `${(REFRESH_DEFAULTS.firstDelayMs * 2 ** i) / 1000} s`,
   ).join(', then '),
+  /** The largest cover read, in MiB (media's COVER_MAX_BYTES; docs/protocol.md, docs/instrumental-maker.md). */
+  'cover-max-mib': String(COVER_MAX_BYTES / (1024 * 1024)),
+  /** nas-sync's shareTimeoutSec default (docs/nas-sync.md). */
+  'share-timeout-seconds': String(SYNC_DEFAULTS.shareTimeoutSec),
+  /** Where the retrievers' HTTP API listens unless `http` says otherwise (docs/retrievers.md). */
+  'retriever-http-address': `${API_DEFAULTS.host}:${API_DEFAULTS.port}`,
 };

@@ -34,6 +34,23 @@ export async function checkStateWritable(root: string): Promise<{ createdRoot: b
   }
 }
 
+/** Where prepareRoot says that it created the root (a pino logger fits). */
+export interface RootNoticeLogger {
+  warn(fields: object, message: string): void;
+}
+
+/**
+ * checkStateWritable before a command starts services (`imk up`, `imk run`, `imk run --once`), saying a
+ * root it created: the one place of that notice, so no way of starting makes a missing root in silence.
+ */
+export async function prepareRoot(root: string, logger: RootNoticeLogger): Promise<void> {
+  if ((await checkStateWritable(root)).createdRoot)
+    logger.warn(
+      { root },
+      `created ${root}, which did not exist: if it should be on a share (a NAS), check that the share is mounted; until it is, everything is written to this host's disk`,
+    );
+}
+
 function why(errno: string | undefined, error: unknown): string {
   switch (errno ?? '') {
     case 'EROFS':

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -59,6 +59,47 @@ describe('runServices (imk up, imk run <service>)', () => {
     const healthDir = dirname(heartbeatFile(root, 'web'));
     expect((await readdir(healthDir)).sort()).toEqual(
       ['inbox', 'web'].map((name) => basename(heartbeatFile(root, name))).sort(),
+    );
+  });
+
+  it('says at start where it reads and writes: the root and its folders, then each service its settings file', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'imk-up-lines-'));
+    roots.push(root);
+    await mkdir(join(root, 'config'));
+    await writeFile(join(root, 'config', 'inbox.yaml'), 'pollIntervalMs: 500\n');
+    const lines: Record<string, unknown>[] = [];
+    const capture = (name: string) =>
+      createLogger(name, {
+        destination: new Writable({
+          write(chunk: Buffer, _e, done) {
+            lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+            done();
+          },
+        }),
+      });
+    const stop = new AbortController();
+    process.env.IMK_WEB__HOST = '127.0.0.1';
+    try {
+      const running = runServices({
+        root,
+        logger: capture('imk-up'),
+        serviceLogger: capture,
+        names: ['inbox', 'web'],
+        signal: stop.signal,
+        extras: { web: { overrides: { port: 0 } } },
+        onListening: () => stop.abort(),
+      });
+      await running;
+    } finally {
+      delete process.env.IMK_WEB__HOST;
+    }
+    const said = (service: string) => lines.filter((l) => l.service === service).map((l) => String(l.msg));
+    expect(said('imk-up')[0]).toBe(
+      `root ${root}: settings from ${join(root, 'config')}, queues in ${join(root, 'queues')}, outputs in ${join(root, 'outputs')}, state in ${join(root, 'state')}`,
+    );
+    expect(said('inbox')[0]).toBe(`starting: settings from ${join(root, 'config', 'inbox.yaml')}`);
+    expect(said('web')[0]).toBe(
+      `starting: no ${join(root, 'config', 'web.yaml')}: the defaults, with IMK_WEB__HOST over them`,
     );
   });
 

@@ -1,4 +1,4 @@
-import { WEB } from '@imk/config';
+import { WEB, configFile, loadServiceConfig, resolvePaths } from '@imk/config';
 import { ImkError, errorMessage } from '@imk/errors';
 import { createLogger, type Logger } from '@imk/log';
 import { startHeartbeat } from '@imk/ops';
@@ -6,7 +6,7 @@ import type { ServiceState } from '@imk/service';
 import { compositionFor } from './compose/index.ts';
 import { createHealthState, healthChecksOf, watchServiceHealth } from './service-health.ts';
 import { loadService, type LoadedService } from './services.ts';
-import { checkStateWritable } from './state-writable.ts';
+import { prepareRoot } from './state-writable.ts';
 import './errors.ts';
 
 export type { ServiceState } from '@imk/service';
@@ -43,10 +43,26 @@ export interface RunServicesResult {
  */
 export async function runServices(options: RunServicesOptions): Promise<RunServicesResult> {
   const { logger } = options;
-  if ((await checkStateWritable(options.root)).createdRoot)
-    logger.warn(
-      { root: options.root },
-      `created ${options.root}, which did not exist: if it should be on a share (a NAS), check that the share is mounted; until it is, everything is written to this host's disk`,
+  await prepareRoot(options.root, logger);
+  // Where everything is read and written: a root given wrongly (a share not mounted, a typo) shows here.
+  // An invalid config/paths.yaml is said by the services, as before.
+  const paths = (() => {
+    try {
+      return resolvePaths(options.root);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (paths)
+    logger.info(
+      {
+        root: paths.root,
+        config: paths.config,
+        queues: paths.queues,
+        outputs: paths.outputs,
+        state: paths.state,
+      },
+      `root ${paths.root}: settings from ${paths.config}, queues in ${paths.queues}, outputs in ${paths.outputs}, state in ${paths.state}`,
     );
   const stop = new AbortController();
   const forward = (): void => stop.abort(options.signal.reason);
@@ -143,6 +159,7 @@ export async function runServices(options: RunServicesOptions): Promise<RunServi
       health.running();
       started.get(name)?.resolve();
     }
+    serviceLogger.info(...(await settingsLine(service, paths?.root ?? options.root)));
     try {
       const result = await service.start({
         root: options.root,
@@ -196,6 +213,25 @@ export async function runOneService(
   const result = await runServices({ ...rest, names: [name], ...(extras && { extras: { [name]: extras } }) });
   const outcome = result.results.get(name) as { ok?: unknown } | undefined;
   return { ok: result.ok && outcome?.ok !== false, summary: result.states[0] };
+}
+
+/**
+ * A service's start line: the file its settings come from (or that there is none: the defaults) and the
+ * IMK_<SERVICE>__… variables set over it. What is wrong with an invalid file is said by the service itself.
+ */
+async function settingsLine(service: LoadedService, root: string): Promise<[object, string]> {
+  const file = configFile(root, service.name);
+  try {
+    const loaded = await loadServiceConfig({ service: service.name, schema: service.configSchema, root });
+    const env = loaded.envOverrides;
+    const from = loaded.file === undefined ? `no ${file}: the defaults` : `settings from ${file}`;
+    return [
+      { config: loaded.file ?? null, env_overrides: env },
+      `starting: ${from}${env.length > 0 ? `, with ${env.join(', ')} over them` : ''}`,
+    ];
+  } catch {
+    return [{ config: file }, `starting: ${file} is not valid (the service says why)`];
+  }
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {

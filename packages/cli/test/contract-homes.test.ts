@@ -50,13 +50,28 @@ const CONTRACTS: Contract[] = [
     // checks a mix against before queuing it) and legacyStemPath: three spellings of one layout.
     what: "a job's artifact folders in outputs/<job_id>/ (files/audio, files/stems, files/video): @imk/protocol's artifactPath",
     homes: ['packages/protocol/src/outputs-layout.ts'],
+    // A message naming `outputs/${id}/files/stems/` spelt the folder again (the dashboard's mixer and the
+    // worker's mixes of earlier-version outputs): `${ARTIFACT_DIRS.stems}` names it.
     spellings:
-      /['"`]files\/(?:audio|stems|video)\/(?:\$\{|['"`])|join\([^)]*['"`]files['"`]\s*,\s*['"`](?:audio|stems|video)['"`]/,
+      /['"`]files\/(?:audio|stems|video)\/(?:\$\{|['"`])|join\([^)]*['"`]files['"`]\s*,\s*['"`](?:audio|stems|video)['"`]|\}\/files\/(?:audio|stems|video)\b/,
+  },
+  {
+    // The dashboard's mixer and the worker's mix of an earlier-version output each wrote 'remix'.
+    what: "a remix job's source_type: @imk/protocol's REMIX_SOURCE_TYPE",
+    homes: ['packages/protocol/src/job.ts'],
+    spellings: /\bsource_?[tT]ype\s*:\s*['"`]remix['"`]|makeJobId\(\s*['"`]remix['"`]/,
   },
   {
     what: "a finished job's manifest.json: found with findOutput or listOutputs, read with readOutputManifest (the worker's publish-outputs.ts writes it)",
     homes: ['packages/protocol/src/', 'services/instrumental-maker/src/publish-outputs.ts'],
     spellings: /join\([^)]*\bMANIFEST_FILE\b/,
+  },
+  {
+    // rsync's partial and leftover sweeps spelt the suffix again, in their shell patterns and regexes: a
+    // change of the temp name would leave every sweep looking for the old one, and partials piling up.
+    what: "the sync backends' temporary name suffix (.imk-tmp): packages/sync's util/remote-path.ts TEMP_SUFFIX",
+    homes: ['packages/sync/src/util/remote-path.ts'],
+    spellings: /imk-tmp/,
   },
   {
     what: "a job's partial folder in outputs/: made, discarded and published by the worker's publish-outputs.ts (startOutputs, discardOutputs, publishOutputs)",
@@ -202,7 +217,8 @@ describe('one home per on-disk contract', () => {
       const path = relative(REPO, file);
       const service = /^services\/([^/]+)\//.exec(path)?.[1];
       if (!service || !services.includes(service)) continue;
-      const literal = new RegExp(`\\b(?:producer|component|service)\\s*:\\s*(['"\`])${service}\\1`);
+      // `name` too: the web server's default service list said `{ name: 'web' }` beside WEB_SERVICE.
+      const literal = new RegExp(`\\b(?:producer|component|service|name)\\s*:\\s*(['"\`])${service}\\1`);
       code(await readFile(file, 'utf8'))
         .split('\n')
         .forEach((line, i) => {

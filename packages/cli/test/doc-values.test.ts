@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS } from '@imk/ledger';
-import { REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
+import { COVER_MAX_BYTES } from '@imk/media';
+import { DIGEST_AFTER, NOTIFY_CONFIG_CHECK_MS, REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
 import { FIRST_CLEANUP_AFTER_MS, HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
 import { replaceDocValues } from '@imk/protocol';
+import { SYNC_DEFAULTS } from '@imk/sync';
+import { API_DEFAULTS } from '@imk/youtube-retriever-service';
 import { CANCEL_WAIT_SECONDS } from '../src/commands/cancel.ts';
 import { DOC_VALUES } from '../src/doc-values.ts';
 
@@ -30,7 +33,7 @@ describe('the defaults the docs state', () => {
     const all = [...(await pages()).values()].join('\n');
     for (const name of Object.keys(DOC_VALUES)) expect(all).toContain(`<!-- value:${name} -->`);
     expect(all).not.toMatch(
-      /lease default \d+ s|default \d+ s\) is what|at most \d+ s old|every\s+\d+ s and when|default \d+ s is|taken up again after\s+(?:\d+|ten)\s+minutes|busy timeout \d+ s|written at most every \d+ ms|`--wait`, default \d+ s|refresh is tried \d+ times/,
+      /lease default \d+ s|default \d+ s\) is what|at most \d+ s old|every\s+\d+ s and when|default \d+ s is|taken up again after\s+(?:\d+|ten)\s+minutes|busy timeout \d+ s|written at most every \d+ ms|`--wait`, default \d+ s|refresh is tried \d+ times|\d+ MiB \(never read|the cover \d+ MiB|`shareTimeoutSec` \(\d+ s|\(127\.0\.0\.1:\d+\)/,
     );
     expect(DOC_VALUES).toEqual({
       'lease-seconds': String(DEFAULT_LEASE_MS / 1000),
@@ -38,11 +41,16 @@ describe('the defaults the docs state', () => {
       'heartbeat-seconds': String(HEARTBEAT_INTERVAL_MS / 1000),
       'healthcheck-max-age': String(HEALTHCHECK_MAX_AGE_SECONDS),
       'notify-stale-claim-minutes': String(STALE_CLAIM_MS / 60_000),
+      'notify-digest-after': String(DIGEST_AFTER),
+      'notify-config-check-seconds': String(NOTIFY_CONFIG_CHECK_MS / 1000),
       'ledger-busy-timeout-seconds': String(LEDGER_DEFAULTS.busyTimeoutMs / 1000),
       'ledger-progress-interval-ms': String(LEDGER_DEFAULTS.progressIntervalMs),
       'cancel-wait-seconds': String(CANCEL_WAIT_SECONDS),
       'media-refresh-attempts': String(REFRESH_DEFAULTS.attempts),
       'media-refresh-waits': expect.stringMatching(/^\d+ s(?:, then \d+ s)*$/),
+      'cover-max-mib': String(COVER_MAX_BYTES / (1024 * 1024)),
+      'share-timeout-seconds': String(SYNC_DEFAULTS.shareTimeoutSec),
+      'retriever-http-address': `${API_DEFAULTS.host}:${API_DEFAULTS.port}`,
     });
   });
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishBundle } from '@imk/fsqueue';
+import { findJobFolders, listQueueJobs, publishBundle } from '@imk/fsqueue';
 import { IMK } from './imk-bin.ts';
 
 const imk = (...args: string[]) => execa(process.execPath, [IMK, ...args], { reject: false });
@@ -41,5 +41,54 @@ describe('imk queue ls and imk job with a queue folder that is a link', () => {
     const job = await imk('job', 'linked_001', '--root', root);
     expect(job.exitCode, job.stderr).toBe(0);
     expect(job.stdout).toContain(`ready in ${join(root, 'queues', 'karaoke', 'job_linked_001')}`);
+  });
+});
+
+// A ready name at the top of a queue that is a link to a bundle elsewhere (`queues/other/job_x -> /data/x`)
+// is no job: a worker rejects it, but until then `imk job`, `imk queue ls` and the dashboard followed it
+// and showed the tags of that job.json from elsewhere. Only real folders are jobs, in every listing.
+describe('a ready job name at the top of a queue that is a link to a bundle elsewhere', () => {
+  let root = '';
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'imk-cli-linked-job-'));
+    const elsewhere = join(root, 'elsewhere');
+    await mkdir(join(root, 'queues', 'other'), { recursive: true });
+    await writeFile(join(root, 'song.wav'), Buffer.alloc(64));
+    await publishBundle({
+      queueDir: elsewhere,
+      job: {
+        job_id: 'elsewhere_1',
+        source_type: 'local',
+        audio_path: 'song.wav',
+        title: 'Tag From Elsewhere',
+      },
+      files: [{ name: 'song.wav', source: join(root, 'song.wav') }],
+    });
+    await symlink(join(elsewhere, 'job_elsewhere_1'), join(root, 'queues', 'other', 'job_elsewhere_1'));
+    await symlink(join(elsewhere, 'job_elsewhere_1'), join(root, 'queues', 'other', 'job_elsewhere_2.tmp'));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('is not counted, found nor shown by imk queue ls and imk job', async () => {
+    const listed = await imk('queue', 'ls', '--json', '--root', root);
+    expect(listed.exitCode, listed.stderr).toBe(0);
+    const rows = JSON.parse(listed.stdout) as { queue: string; ready: number; tmp: number }[];
+    expect(rows.find((r) => r.queue === 'other')).toMatchObject({ ready: 0, tmp: 0 });
+    const job = await imk('job', 'elsewhere_1', '--root', root);
+    expect(job.stdout + job.stderr).not.toContain('Tag From Elsewhere');
+    expect(job.stdout).not.toContain('ready in');
+  });
+
+  it('is not listed by the queue reader the dashboard and the ledger use, and is named as left out', async () => {
+    const told: string[] = [];
+    const entries = await listQueueJobs(join(root, 'queues', 'other'), {
+      onNotFolder: (dir, kind) => told.push(`${dir} is ${kind}`),
+    });
+    expect(entries).toEqual([]);
+    expect(told.sort()).toEqual([
+      `${join(root, 'queues', 'other', 'job_elsewhere_1')} is a symbolic link`,
+      `${join(root, 'queues', 'other', 'job_elsewhere_2.tmp')} is a symbolic link`,
+    ]);
+    expect(await findJobFolders(join(root, 'queues', 'other'), 'elsewhere_1', true)).toEqual([]);
   });
 });

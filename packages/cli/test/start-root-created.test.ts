@@ -42,3 +42,29 @@ describe('imk up on a root that does not exist', () => {
     expect(await upOnce(root)).not.toContain('which did not exist');
   });
 });
+
+describe('imk run on a root that does not exist', () => {
+  // `imk run <service> --once` starts no supervisor: it made the root in silence where `imk up` said it.
+  it('says it created it too (--once, one pass with no supervisor), in the same words', async () => {
+    const once = join(dir, 'nas-once', 'imk');
+    const pass = await execa(process.execPath, [IMK, 'run', 'instrumental-maker', '--once', '--root', once], {
+      reject: false,
+      stdin: 'ignore',
+      env: { IMK_LOG_LEVEL: 'warn' },
+    });
+    expect(pass.exitCode, pass.stderr).toBe(0);
+    expect(pass.stderr).toContain(
+      `created ${once}, which did not exist: if it should be on a share (a NAS), check that the share is mounted`,
+    );
+    const again = await execa(
+      process.execPath,
+      [IMK, 'run', 'instrumental-maker', '--once', '--root', once],
+      {
+        reject: false,
+        stdin: 'ignore',
+        env: { IMK_LOG_LEVEL: 'warn' },
+      },
+    );
+    expect(again.stderr).not.toContain('which did not exist');
+  }, 120_000);
+});

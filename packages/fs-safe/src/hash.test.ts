@@ -35,6 +35,21 @@ describe('sha256File', async () => {
     });
   });
 
+  it('refuses a FIFO (or a device) where a file of ours was, at once, without waiting for a writer', async () => {
+    // sync re-hashes an artifact of outputs/ by name after checking it: swapped for a FIFO meanwhile, the
+    // open waited for a writer that never comes, and the pass hung. Nothing writes to this FIFO: an answer
+    // at all shows no call blocked.
+    const fifo = join(dir, 'swapped.flac');
+    await execa('mkfifo', [fifo]);
+    for (const hashing of [
+      () => sha256File(fifo),
+      () => digestFile(fifo, ['sha256']),
+      () => sha256AndBytes(fifo),
+    ])
+      await expect(hashing()).rejects.toThrow(/swapped\.flac is a FIFO \(named pipe\), not a regular file/);
+    await expect(sha256File('/dev/zero')).rejects.toThrow(/character device/);
+  });
+
   it('names the file it cannot read', async () => {
     await expect(sha256File(join(dir, 'missing.m4a'))).rejects.toThrow(/missing\.m4a/);
   });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openRegularFile } from './regular-file.ts';
 import { openUntrusted, type UntrustedOpenOptions } from './untrusted.ts';
 
 // Files up to this size are hashed in one read: a 1 MiB stream buffer per small file costs more in
@@ -28,9 +29,11 @@ export async function digestFile<A extends string>(
   algorithms: readonly A[],
   options: DigestOptions = {},
 ): Promise<Record<A, string>> {
+  // Even a file of ours is opened without blocking and checked to be a regular file: an artifact swapped
+  // for a FIFO after it was checked (sync re-hashing a file of outputs/) hung the caller for good.
   const file: FileHandle = options.untrusted
     ? (await openUntrusted(path, options.untrusted)).handle
-    : await open(path, 'r');
+    : await openRegularFile(path);
   try {
     return await digestHandle(file, algorithms);
   } finally {
@@ -49,7 +52,7 @@ export async function sha256AndBytes(
 ): Promise<{ sha256: string; bytes: number }> {
   const file: FileHandle = options.untrusted
     ? (await openUntrusted(path, options.untrusted)).handle
-    : await open(path, 'r');
+    : await openRegularFile(path);
   try {
     const { digests, bytes } = await digestCounted(file, ['sha256']);
     return { sha256: digests.sha256, bytes };

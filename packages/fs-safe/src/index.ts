@@ -18,8 +18,8 @@ export type { MoveToFreeNameOptions } from './no-clobber.ts';
 export { copyOpenedFile, copyUntrustedFile } from './copy-untrusted.ts';
 export type { CopiedFile, CopyOpenedOptions } from './copy-untrusted.ts';
 export { listEntriesOrEmpty, listNamesOrEmpty } from './list-names.ts';
-export { mayNotBeUtf8, renameNamesNotUtf8 } from './names-not-utf8.ts';
-export type { RenameLogger, RenameNamesOptions, RenamedEntry } from './names-not-utf8.ts';
+export { listNamesNotUtf8, mayNotBeUtf8, renameNamesNotUtf8, showName } from './names-not-utf8.ts';
+export type { NameNotUtf8, RenameLogger, RenameNamesOptions, RenamedEntry } from './names-not-utf8.ts';
 export {
   UntrustedFileError,
   appendUntrustedFile,
@@ -46,6 +46,7 @@ export {
   NOT_REGULAR_FILE,
   REGULAR_FILE_MAX_BYTES,
   fileReadProblem,
+  openRegularFile,
   openRegularFileSync,
   readRegularFile,
   readRegularFileSync,

@@ -78,3 +78,81 @@ export async function renameNamesNotUtf8(
   }
   return renamed;
 }
+
+/** An entry whose name is not UTF-8, as {@link listNamesNotUtf8} finds it. */
+export interface NameNotUtf8 {
+  /** The name's bytes, which open it (`Buffer.concat([Buffer.from(dir + '/'), bytes])`). */
+  bytes: Buffer;
+  /** The name with each byte that is not UTF-8 written `\xE9`: readable, and says which bytes they are. */
+  shown: string;
+  /** The same bytes read as Windows-1252 (Latin-1), what they most likely meant: `Café`. */
+  read: string;
+  /** Whether it is a folder (not a link to one). */
+  isDirectory: boolean;
+}
+
+/**
+ * The name written readably: UTF-8 where its bytes are, and each byte that is not as `\xE9`, so a message
+ * names the entry without U+FFFD (which says neither which name nor which bytes).
+ */
+export function showName(bytes: Buffer): string {
+  let shown = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const length = utf8Length(bytes, i);
+    if (length === 0) {
+      shown += `\\x${bytes[i]!.toString(16).toUpperCase().padStart(2, '0')}`;
+      i++;
+    } else {
+      shown += bytes.toString('utf8', i, i + length);
+      i += length;
+    }
+  }
+  return shown;
+}
+
+/** The length of the well-formed UTF-8 sequence at `i`, or 0 when there is none. */
+function utf8Length(bytes: Buffer, i: number): number {
+  const lead = bytes[i]!;
+  const length =
+    lead < 0x80
+      ? 1
+      : lead >= 0xc2 && lead < 0xe0
+        ? 2
+        : lead >= 0xe0 && lead < 0xf0
+          ? 3
+          : lead >= 0xf0 && lead < 0xf5
+            ? 4
+            : 0;
+  if (length <= 1 || i + length > bytes.length) return length > 1 ? 0 : length;
+  const slice = bytes.subarray(i, i + length);
+  // Overlong forms, surrogates and continuation bytes that are not: a round trip through a string says.
+  return Buffer.from(slice.toString('utf8'), 'utf8').equals(slice) ? length : 0;
+}
+
+/**
+ * The entries of `dir` whose names are not UTF-8 (hidden ones left out), with their bytes and their names
+ * written readably; none when `dir` is not there. For a folder whose entries are published and so are
+ * not renamed (outputs/): the reader says each, where renameNamesNotUtf8 renames those of a drop folder.
+ */
+export async function listNamesNotUtf8(dir: string): Promise<NameNotUtf8[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { encoding: 'buffer', withFileTypes: true });
+  } catch (error) {
+    if (isAbsentErrno(error)) return [];
+    throw error;
+  }
+  const found: NameNotUtf8[] = [];
+  for (const entry of entries) {
+    const bytes = entry.name;
+    if (bytes[0] === 0x2e || Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes)) continue;
+    found.push({
+      bytes,
+      shown: showName(bytes),
+      read: WINDOWS_1252.decode(bytes),
+      isDirectory: entry.isDirectory(),
+    });
+  }
+  return found;
+}

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { markSaidAs } from '@imk/errors';
 import { describeKind } from './file-kind.ts';
 
@@ -25,12 +25,31 @@ export const REGULAR_FILE_MAX_BYTES = 16 * 1024 * 1024;
  * with code {@link FILE_TOO_BIG} past {@link REGULAR_FILE_MAX_BYTES}.
  */
 export async function readRegularFile(file: string): Promise<string> {
-  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  const handle = await openRegularFile(file, REGULAR_FILE_MAX_BYTES);
   try {
-    requireRegular(file, await handle.stat(), REGULAR_FILE_MAX_BYTES);
     return await handle.readFile('utf8');
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * A handle of `file` for reading once fstat says it is a regular file, opened without blocking (links
+ * followed: a file of ours or the user's, not someone else's, for which see openUntrusted). The caller
+ * closes it. Throws as {@link readRegularFile}: a FIFO put where a file of ours was is refused at once
+ * rather than waited on for ever.
+ */
+export async function openRegularFile(
+  file: string,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<FileHandle> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    requireRegular(file, await handle.stat(), maxBytes);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
   }
 }
 

@@ -1,7 +1,7 @@
 import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,8 +95,9 @@ describe('readUntrustedFile', async () => {
     await writeFile(file, 'x');
     await chmod(file, 0o000);
     const script = `import { readUntrustedFile } from ${JSON.stringify(fileURLToPath(new URL('./untrusted.ts', import.meta.url)))};
+      import { errorMessage } from ${JSON.stringify(fileURLToPath(new URL('../../errors/src/index.ts', import.meta.url)))};
       try { await readUntrustedFile(${JSON.stringify(file)}, { maxBytes: 10 }); console.log('read'); }
-      catch (e) { console.log(e.message, '| retryable:', e.retryable); }`;
+      catch (e) { console.log(errorMessage(e), '| retryable:', e.retryable, '|', JSON.stringify(e.details)); }`;
     const probe = join(dir, 'probe.mts');
     await writeFile(probe, script);
     // root reads anything: run the reader as "nobody" then (the file stays root's, mode 000).
@@ -107,5 +108,34 @@ describe('readUntrustedFile', async () => {
     const [command = TSX, ...args] = [...asUser, TSX, probe];
     const { stdout } = await execa(command, args, { cwd: fileURLToPath(new URL('.', import.meta.url)) });
     expect(stdout).toMatch(/secret\.wav cannot be read: permission denied \(EACCES\).*retryable: false/);
+    // Named by its folder and its own name, the system's words ("EACCES: permission denied, open '/tmp/…'")
+    // not repeated with the absolute path: kept as details.
+    const [message = '', , details = '{}'] = stdout.split(' | ');
+    expect(message).toMatch(new RegExp(`^${basename(dir)}/secret\\.wav cannot be read: permission denied`));
+    expect(message).not.toContain(dir);
+    expect(JSON.parse(details)).toMatchObject({ errno: 'EACCES', path: file });
+  });
+
+  it('names a file it cannot reach without the absolute path, whatever the errno, keeping it as details', async () => {
+    await writeFile(join(dir, 'plain'), 'x');
+    const cases = [
+      [join(dir, 'gone.json'), 'ENOENT', /does not exist/],
+      [
+        join(dir, 'plain', 'below.json'),
+        'ENOTDIR',
+        /is not a regular file \(ENOTDIR\); put a regular file there/,
+      ],
+      [join(dir, `${'é'.repeat(200)}.json`), 'ENAMETOOLONG', /is not a regular file \(ENAMETOOLONG\)/],
+    ] as const;
+    for (const [path, errno, said] of cases) {
+      const error = await readUntrustedFile(path, { maxBytes: 10 }).catch((e: unknown) => e);
+      const message = errorMessage(error);
+      expect(message, errno).toMatch(said);
+      expect(message, errno).not.toContain(tmpdir());
+      expect((error as { details: object }).details, errno).toMatchObject({ errno, path });
+      // Inside a folder a caller names (`within`), the path inside it names the file.
+      const inside = await readUntrustedFile(path, { maxBytes: 10, within: dir }).catch((e: unknown) => e);
+      expect(errorMessage(inside), errno).toMatch(new RegExp(`^${relative(dir, path)} `));
+    }
   });
 });

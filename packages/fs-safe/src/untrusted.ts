@@ -1,6 +1,6 @@
 import { constants, lstatSync, type Stats } from 'node:fs';
 import { lstat, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
-import { isAbsolute, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
 import { ImkError, markSaidAs } from '@imk/errors';
 import { FS_SAFE_ERRORS } from './errors.ts';
 import { describeKind } from './file-kind.ts';
@@ -14,7 +14,11 @@ import { describeKind } from './file-kind.ts';
 export interface UntrustedOpenOptions {
   /** Largest size accepted, in bytes (a cap per use: job.json, sidecar, request file are small). */
   maxBytes?: number;
-  /** How the file is named in messages (e.g. "job.json" or "queues/other/job_x/job.json"); default its path. */
+  /**
+   * How the file is named in messages (e.g. "job.json" or "queues/other/job_x/job.json"); default its path
+   * inside `within` when given, else its folder's name and its own ("job_x/imk-state.json", see
+   * {@link shortName}): a message names the file where its folder is known, not the host's absolute path.
+   */
   name?: string;
   /**
    * Follow symbolic links: for a file the user named themselves (`imk separate song.wav`), where a link is
@@ -41,11 +45,22 @@ export type UntrustedFileCode =
 /** Refused or unreadable untrusted file; `retryable` says whether another attempt could succeed. */
 export class UntrustedFileError extends ImkError {
   declare readonly code: UntrustedFileCode;
-  /** `kind`: what the file turned out to be ("a FIFO (named pipe)"), when it was refused for that. */
+  /**
+   * `kind`: what the file turned out to be ("a FIFO (named pipe)"), when it was refused for that. An errno
+   * cause's code is kept in `details.errno` (the system's word, for a log or a search), its path in
+   * `details.path`; the message says it in its own words (see untrustedErrnoError).
+   */
   constructor(code: UntrustedFileCode, message: string, file: string, cause?: unknown, kind?: string) {
+    const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const path = (cause as NodeJS.ErrnoException | undefined)?.path;
     super(code, message, {
       cause,
-      details: kind === undefined ? { file } : { file, kind },
+      details: {
+        file,
+        ...(kind !== undefined && { kind }),
+        ...(typeof errno === 'string' && { errno }),
+        ...(typeof path === 'string' && { path }),
+      },
       // The code's catalogue policy, said on the error itself so that it outlives a wrapping error: only an
       // I/O error or a file swapped while opening may go away; the rest are facts about the input.
       retryable: FS_SAFE_ERRORS[code].retryable,
@@ -53,9 +68,38 @@ export class UntrustedFileError extends ImkError {
   }
 }
 
-/** Turns an errno error on `name` into an UntrustedFileError naming it. */
+/**
+ * How a file is named in a message when its caller gave no name: its folder's name and its own
+ * ("job_x.claimed-ab12/imk-state.json", "state/heartbeat.json"), or its path inside `within`: the job or
+ * the folder it belongs to and the file, not the host's absolute path (the error keeps that in
+ * `details.path`).
+ */
+export function shortName(path: string, within?: string): string {
+  if (within !== undefined) {
+    const rel = relative(within, path);
+    if (rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) return rel;
+  }
+  const parent = dirname(path);
+  const grand = dirname(parent);
+  // A file at the top of the tree ("/dev/null") or a name without a folder is named as it is.
+  if (dirname(grand) === grand) return path;
+  return `${basename(parent)}/${basename(path)}`;
+}
+
+/**
+ * Turns an errno error on `name` into an UntrustedFileError naming it and saying what to do. The system's
+ * own message ("EACCES: permission denied, open '/srv/imk/queues/…'") is not repeated after it
+ * (errorMessage): the code is said in the message and kept in `details.errno`, the path in `details.path`.
+ */
 export function untrustedErrnoError(error: unknown, name: string): UntrustedFileError {
   if (error instanceof UntrustedFileError) return error;
+  const mapped = errnoRefusal(error, name);
+  // The message says the errno in its own words: errorMessage appends it to no message that says them.
+  if (mapped.details.errno !== undefined) markSaidAs(error, mapped.message);
+  return mapped;
+}
+
+function errnoRefusal(error: unknown, name: string): UntrustedFileError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'unknown';
   switch (code) {
     case 'ENOENT':
@@ -81,14 +125,16 @@ export function untrustedErrnoError(error: unknown, name: string): UntrustedFile
     case 'ENAMETOOLONG':
       return new UntrustedFileError(
         'FILE_NOT_REGULAR',
-        `${name} is not a regular file (${code})`,
+        `${name} is not a regular file (${code}); put a regular file there`,
         name,
         error,
       );
     default:
       return new UntrustedFileError(
         'FILE_READ_FAILED',
-        `${name} could not be read (${code === 'unknown' ? String((error as Error | undefined)?.message) : code})`,
+        code === 'unknown'
+          ? `${name} could not be read (${String((error as Error | undefined)?.message)})`
+          : `${name} could not be read (${code}); check the disk or share it is on, then try again`,
         name,
         error,
       );
@@ -127,7 +173,7 @@ export async function openUntrusted(
   path: string,
   options: UntrustedOpenOptions = {},
 ): Promise<{ handle: FileHandle; size: number; stats: Stats }> {
-  const name = options.name ?? path;
+  const name = options.name ?? shortName(path, options.within);
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   let before: Stats;
   try {
@@ -190,7 +236,7 @@ export async function readUntrustedFile(
   path: string,
   options: UntrustedOpenOptions & { maxBytes: number },
 ): Promise<Buffer> {
-  const name = options.name ?? path;
+  const name = options.name ?? shortName(path, options.within);
   const { handle, size } = await openUntrusted(path, options);
   try {
     // One byte more than allowed tells a file that grew since fstat from one that did not.
@@ -250,7 +296,7 @@ export async function appendUntrustedFile(
   data: string | Buffer,
   options: { name?: string } = {},
 ): Promise<void> {
-  const name = options.name ?? path;
+  const name = options.name ?? shortName(path);
   let handle: FileHandle;
   try {
     handle = await open(path, APPEND_FLAGS, 0o666);
@@ -274,7 +320,7 @@ export async function appendUntrustedFile(
  * that takes a path (SQLite: the ledger, the receipts), which would fail with "disk I/O error" naming
  * nothing, or write through a link.
  */
-export function assertRegularIfPresent(path: string, name = path): void {
+export function assertRegularIfPresent(path: string, name = shortName(path)): void {
   let info: Stats;
   try {
     info = lstatSync(path);

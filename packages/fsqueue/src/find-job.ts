@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { lstat } from 'node:fs/promises';
 import { isAbsentErrno } from '@imk/errors';
-import { listEntriesOrEmpty, pathExists } from '@imk/fs-safe';
+import { listEntriesOrEmpty } from '@imk/fs-safe';
 import { readAttempts } from './bundle-state.ts';
 import {
   ARCHIVE_DIRS,
@@ -37,12 +37,13 @@ export async function findJobFolders(
   thorough = false,
 ): Promise<{ state: JobState; dir: string }[]> {
   const found: { state: JobState; dir: string }[] = [];
+  // Only real folders are the job's (see inspect.ts), at the top of the queue as in claimed/ and the
+  // archives: a link named like it, to a folder elsewhere, is never taken for its bundle (its job.json's
+  // tags were shown by `imk job` and the dashboard until a worker rejected the link).
   const tmp = join(queueDir, tmpName(jobId));
-  if (await pathExists(tmp)) found.push({ state: 'tmp', dir: tmp });
+  if (await isRealFolder(tmp)) found.push({ state: 'tmp', dir: tmp });
   const ready = join(queueDir, readyName(jobId));
-  if (await pathExists(ready)) found.push({ state: 'ready', dir: ready });
-  // In claimed/ and the archives only real folders are the job's (see inspect.ts): a link named like it, to
-  // a folder elsewhere, is never taken for its bundle.
+  if (await isRealFolder(ready)) found.push({ state: 'ready', dir: ready });
   for (const entry of await listEntriesOrEmpty(join(queueDir, CLAIMED_DIR))) {
     if (entry.isDirectory() && parseTokenName(entry.name)?.jobId === jobId)
       found.push({ state: 'claimed', dir: join(queueDir, CLAIMED_DIR, entry.name) });

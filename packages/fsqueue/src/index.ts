@@ -1,4 +1,4 @@
-export { publishBundle } from './publish.ts';
+export { existingJob, publishBundle } from './publish.ts';
 export type { BundleFileInput, PublishBundleOptions, PublishedBundle } from './publish.ts';
 export {
   createQueue,

@@ -39,11 +39,13 @@ export function archivedJobId(name: string): string | undefined {
 
 /**
  * Folder names per state (no file reads), shared by counts and listings. Only the folders holding the
- * wanted states are listed: asking for the jobs in progress never lists the (large) archives. In claimed/
- * and the archives only real folders are jobs (the kinds come with the listing): a link there, to a loop
- * or to a folder elsewhere, was listed as a job, and followed by whoever read it (the ledger's rebuild
- * stopped on it; "Separate again" copied the files of the folder it led to). Each one left out is told to
- * `onNotFolder`. Names at the top of the queue are listed as they are: consumers reject the bad ones.
+ * wanted states are listed: asking for the jobs in progress never lists the (large) archives. Everywhere
+ * (the top of the queue, claimed/ and the archives) only real folders are jobs (the kinds come with the
+ * listing): a link, to a loop or to a folder elsewhere, was listed as a job, and followed by whoever read
+ * it (the ledger's rebuild stopped on it; "Separate again" copied the files of the folder it led to; the
+ * dashboard and `imk job` showed the tags of a job.json elsewhere until a worker rejected the link). Each
+ * one left out is told to `onNotFolder`. A consumer's own listing (ready-index.ts) still sees such a ready
+ * name, and rejects it with the reason.
  */
 async function folders(
   queueDir: string,
@@ -52,9 +54,12 @@ async function folders(
 ): Promise<{ state: JobState; jobId: string; dir: string }[]> {
   const found: { state: JobState; jobId: string; dir: string }[] = [];
   if (states.includes('ready') || states.includes('tmp'))
-    for (const name of await listNamesOrEmpty(queueDir)) {
-      const entry = topEntry(name);
-      if (entry && states.includes(entry.state)) found.push({ ...entry, dir: join(queueDir, name) });
+    for (const listed of await listEntriesOrEmpty(queueDir)) {
+      const entry = topEntry(listed.name);
+      if (!entry || !states.includes(entry.state)) continue;
+      const dir = join(queueDir, listed.name);
+      if (listed.isDirectory()) found.push({ ...entry, dir });
+      else onNotFolder?.(dir, describeKind(listed));
     }
   for (const [state, folder] of STATE_FOLDERS) {
     if (!states.includes(state)) continue;
@@ -99,13 +104,13 @@ export async function countJobs(queueDir: string): Promise<QueueCounts> {
   return counts;
 }
 
-/** Told of an entry of claimed/ or an archive named like a job that is not a real folder (left out). */
+/** Told of an entry named like a job (at the top of the queue, in claimed/ or an archive) that is not a real folder (left out). */
 export type NotFolderListener = (dir: string, kind: string) => void;
 
 export interface ListQueueJobsOptions {
   /** Only these states (only their folders are listed). @default every state */
   states?: readonly JobState[];
-  /** Told of each entry of claimed/ or an archive left out for not being a real folder (a link, a file). */
+  /** Told of each entry named like a job left out for not being a real folder (a link, a file, a FIFO). */
   onNotFolder?: NotFolderListener;
 }
 

@@ -222,8 +222,18 @@ function invalidJob(job: Record<string, unknown>, problems: ValidationProblem[])
 }
 
 async function ensureNew(queueDir: string, jobId: string): Promise<void> {
+  const found = await existingJob(queueDir, jobId);
+  if (found) throw found;
+}
+
+/**
+ * The JOB_EXISTS error publishBundle would throw for this job id (queued, running, done, failed: what
+ * it is and what to do), or undefined while the id is free. A producer asks before it downloads: a
+ * video that two subscriptions list was downloaded a second time only to be refused at publish.
+ */
+export async function existingJob(queueDir: string, jobId: string): Promise<ImkError | undefined> {
   const first = (await findJobFolders(queueDir, jobId)).find((found) => found.state !== 'tmp');
-  if (first) throw jobExists(queueDir, jobId, first.state, first.dir);
+  return first && jobExists(queueDir, jobId, first.state, first.dir);
 }
 
 function jobExists(queueDir: string, jobId: string, state: JobState, dir: string): ImkError {

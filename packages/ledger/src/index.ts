@@ -7,6 +7,7 @@ export { readProgress, subscribeProgress } from './subscribe.ts';
 export type { ProgressReaderOptions, SubscribeProgressOptions } from './subscribe.ts';
 export { openLedgerRecovering, rebuildLedger } from './rebuild.ts';
 export { adoptOutputs } from './adopt-outputs.ts';
+export type { AdoptedOutputs } from './adopt-outputs.ts';
 export { recordQueuedCancel } from './record-cancel.ts';
 export type { RebuildLedgerOptions, RebuildResult } from './rebuild.ts';
 export { LEDGER_SCHEMA_VERSION } from './schema.ts';

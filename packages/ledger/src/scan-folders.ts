@@ -7,8 +7,8 @@ import {
   describeLeftOut,
   describeOutputProblem,
   readJobJson,
-  listOutputs,
   readOutputManifest,
+  scanOutputFolders,
   type AnyManifest,
 } from '@imk/protocol';
 import type { LedgerState } from './types.ts';
@@ -108,8 +108,9 @@ export async function scanOutputs(
   outputsDir: string,
 ): Promise<{ manifests: SeenManifest[]; problems: string[] }> {
   const manifests: SeenManifest[] = [];
-  const problems: string[] = [];
-  for (const folder of await listOutputs(outputsDir)) {
+  const { folders, notListed } = await scanOutputFolders(outputsDir);
+  const problems: string[] = [...notListed];
+  for (const folder of folders) {
     const result = await readOutputManifest(folder.dir);
     if (result === undefined) continue;
     if (!result.ok) {

@@ -1,6 +1,6 @@
 export type { AbortableOptions, PcmChannels } from './types.ts';
-export { parseProbeJson, probeMedia } from './probe.ts';
-export type { MediaInfo, MediaStream, ProbeOptions } from './probe.ts';
+export { parseProbeJson, probeMedia, tagNames } from './probe.ts';
+export type { MediaInfo, MediaStream, ProbeOptions, TagNames } from './probe.ts';
 export { DEFAULT_PROBE_TIMEOUT_MS, ProbeTimeoutSecSchema } from './probe-timeout.ts';
 export { DEFAULT_SAMPLE_RATE, decodeAudio, readAudio } from './decode.ts';
 export type { DecodeOptions, DecodedAudio } from './decode.ts';

@@ -329,6 +329,27 @@ export function parseProbeJson(file: string, size: number, json: string): MediaI
   return info;
 }
 
+/** A song's names as its tags give them (trimmed; an empty tag is none). */
+export interface TagNames {
+  artist: string | undefined;
+  title: string | undefined;
+  album: string | undefined;
+}
+
+/**
+ * The artist, title and album a file's tags give (MediaInfo.tags): the artist from the first of artist,
+ * album_artist, albumartist, performer that has a value. The one reading of names from tags: the inbox's
+ * job.json and the worker's names for a job.json that gives none.
+ */
+export function tagNames(info: Pick<MediaInfo, 'tags'>): TagNames {
+  const tag = (...keys: string[]) => keys.map((key) => info.tags[key]?.trim()).find((value) => value);
+  return {
+    artist: tag('artist', 'album_artist', 'albumartist', 'performer'),
+    title: tag('title'),
+    album: tag('album'),
+  };
+}
+
 /** Stream-level tags that describe the track's plumbing, not the song. */
 const TECHNICAL_STREAM_TAGS = new Set([
   'handler_name',

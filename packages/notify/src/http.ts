@@ -1,6 +1,6 @@
 import { ImkError } from '@imk/errors';
 import { cutText } from '@imk/fs-safe';
-import { redactText } from '@imk/log';
+import { redactText, urlForLog } from '@imk/log';
 import './errors.ts';
 
 export interface HttpRequest {
@@ -16,6 +16,11 @@ export interface HttpRequest {
   readBody?: boolean;
   /** Further text never to be told in an error (an ntfy topic, in the body): see requestSecrets. */
   hide?: readonly string[];
+  /**
+   * What to check when the server refuses the request (HTTP 401 or 403): the field holding the token and
+   * where to get a new one. A bare "HTTP 401" named the server but left the user to guess which setting.
+   */
+  whenRefused?: string;
 }
 
 /** Headers whose values say nothing secret; every other one (a token, a signature) is hidden. */
@@ -129,6 +134,41 @@ function withLoginAsHeader(
   };
 }
 
+/** Node's codes for a certificate it does not trust, and what the user can do about each. */
+const UNTRUSTED =
+  "the server's certificate is not signed by an authority this host trusts (a self-signed one, or a home CA): give imk that authority's certificate with NODE_EXTRA_CA_CERTS=/path/to/ca.pem in its environment";
+const TLS_FIXES: Readonly<Record<string, string>> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: UNTRUSTED,
+  SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT: UNTRUSTED,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED,
+  CERT_HAS_EXPIRED: "the server's certificate has expired: renew it on the server",
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "the server's certificate is not made out to the host name in the url: use the name it was made for",
+};
+
+function tlsFix(code: unknown): string | undefined {
+  return typeof code === 'string' ? TLS_FIXES[code] : undefined;
+}
+
+/**
+ * A redirect is not followed (a token or a signed body goes to no address the user did not give): say so,
+ * and where it pointed, told by scheme, host and port as any URL is.
+ */
+function redirectFix(response: Response, url: string): string {
+  if (response.status < 300 || response.status > 399) return '';
+  const location = response.headers.get('location');
+  let to = '';
+  try {
+    if (location)
+      to = ` (to ${urlForLog(new URL(location, url).href)}; \`curl -I\` on the url shows the whole address)`;
+  } catch {
+    // A Location that is no URL: the advice stands without it.
+  }
+  return `; a redirect is not followed, so that a token or a signed body never goes to an address you did not give: set the url to where it points${to}`;
+}
+
 /**
  * One HTTP request; a status outside 2xx, a timeout or a refused connection is an ImkError with code
  * NOTIFY_SEND_FAILED whose message never holds the URL's query, a header or the body.
@@ -155,9 +195,10 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
         'NOTIFY_SEND_FAILED',
         `${request.what}: the request was not sent: a header holds a character HTTP does not allow (a line break or a non-Latin-1 character in a token or key?)`,
       );
+    const tls = tlsFix((error as { cause?: { code?: unknown } }).cause?.code);
     throw new ImkError(
       'NOTIFY_SEND_FAILED',
-      `${request.what}: ${timeout.aborted ? `no answer within ${request.timeoutMs} ms` : scrub(cause, requestSecrets(request))}`,
+      `${request.what}: ${timeout.aborted ? `no answer within ${request.timeoutMs} ms` : scrub(cause, requestSecrets(request))}${tls ? `; ${tls}` : ''}`,
     );
   }
   const ok = response.status >= 200 && response.status <= 299;
@@ -169,7 +210,11 @@ export async function httpRequest(request: HttpRequest): Promise<{ status: numbe
   if (!ok)
     throw new ImkError(
       'NOTIFY_SEND_FAILED',
-      `${request.what}: HTTP ${response.status}${text ? ` (${cutText(scrub(text, requestSecrets(request)), 200).trim()})` : ''}`,
+      `${request.what}: HTTP ${response.status}${text ? ` (${cutText(scrub(text, requestSecrets(request)), 200).trim()})` : ''}${
+        (response.status === 401 || response.status === 403) && request.whenRefused !== undefined
+          ? `; ${request.whenRefused}`
+          : redirectFix(response, request.url)
+      }`,
       // A refused login or a wrong address does not heal by itself, but the user may fix it: keep trying.
       { details: { status: response.status } },
     );

@@ -15,7 +15,8 @@ export { EVENT_KEYS, NOTIFY_EVENTS, NotifyEventSchema, jobEvent, syncEvent } fro
 export type { JobEventFacts, NotifyEvent, NotifyEventInput, NotifyEventType, SyncedFile } from './events.ts';
 export { createNotifier, retryDelayMs } from './notifier.ts';
 export type { Notifier, NotifierOptions } from './notifier.ts';
-export { notificationsHealthCheck, openNotifier } from './open.ts';
+export { NOTIFY_CONFIG_CHECK_MS, notificationsHealthCheck, openNotifier } from './open.ts';
+export { DIGEST_AFTER, DIGEST_WINDOW_MS } from './digest.ts';
 export { notifyProgramsCheck } from './programs-check.ts';
 export type { NotifierHandle } from './open.ts';
 export { NotifyResultSchema, readNotifyResults, recordResult } from './results.ts';

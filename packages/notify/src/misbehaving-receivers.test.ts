@@ -1,8 +1,10 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startReceiver } from '../test/receiver.ts';
 import { createLogger } from '@imk/log';
@@ -135,6 +137,123 @@ describe('receivers that answer with too much', () => {
       expect(await readdir(outboxDir(state))).toEqual([]);
     } finally {
       await hook.close();
+    }
+  });
+
+  it('a receiver that refuses (401, 403) is recorded naming the target and the setting to check', async () => {
+    process.env.IMK_TEST_NTFY_TOKEN = 'tk_refused_token_0123';
+    const refusing = await startReceiver((request) => ({
+      status: request.headers.authorization === undefined ? 403 : 401,
+      body: '{"error":"forbidden"}',
+    }));
+    try {
+      const config = NotifyConfigSchema.parse({
+        targets: [
+          { type: 'webhook', name: 'ha', url: `${refusing.url}/api/webhook/imk` },
+          { type: 'ntfy', name: 'phone', server: refusing.url, topic: 'imk' },
+          {
+            type: 'ntfy',
+            name: 'tablet',
+            server: refusing.url,
+            topic: 'imk2',
+            token: { env: 'IMK_TEST_NTFY_TOKEN' },
+          },
+        ],
+      });
+      const notifier = createNotifier({ stateDir: state, config, logger });
+      await notifier.emit(jobEvent('job.succeeded', { jobId: 'job_r' }));
+      await notifier.drain();
+      const errors = Object.fromEntries((await readNotifyResults(state)).map((r) => [r.target, r.error]));
+      expect(errors.ha).toMatch(
+        /^webhook ha \(http:\/\/127\.0\.0\.1:\d+\): HTTP 403 \(.*\); the receiver refused target ha: check its url/,
+      );
+      expect(errors.phone).toMatch(
+        /HTTP 403 .*; the topic of target phone needs a login on this server: give the target a token:/,
+      );
+      expect(errors.tablet).toMatch(/HTTP 401 .*; the server refused the token of target tablet \(token:\)/);
+      expect(JSON.stringify(errors)).not.toContain('tk_refused_token_0123');
+    } finally {
+      delete process.env.IMK_TEST_NTFY_TOKEN;
+      await refusing.close();
+    }
+  });
+
+  it('a webhook that redirects (301) is not followed: recorded saying so and where it pointed, its path left out', async () => {
+    const moved = await startReceiver(() => ({ status: 301, body: 'Moved' }));
+    // The stand-in cannot set a Location header: a server of its own for that.
+    server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(301, { Location: 'https://hooks.example.com/api/webhook/s3cretid0123456789abcdef' });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/webhook/old`;
+    try {
+      const config = NotifyConfigSchema.parse({
+        targets: [
+          { type: 'webhook', name: 'ha', url },
+          { type: 'webhook', name: 'bare', url: moved.url },
+        ],
+      });
+      const notifier = createNotifier({ stateDir: state, config, logger });
+      await notifier.emit(jobEvent('job.succeeded', { jobId: 'job_m' }));
+      await notifier.drain();
+      const errors = Object.fromEntries((await readNotifyResults(state)).map((r) => [r.target, r.error]));
+      expect(errors.ha).toMatch(
+        /: HTTP 301; a redirect is not followed, so that a token or a signed body never goes to an address you did not give: set the url to where it points \(to https:\/\/hooks\.example\.com; `curl -I` on the url shows the whole address\)$/,
+      );
+      expect(errors.ha).not.toContain('s3cretid');
+      expect(errors.bare).toMatch(/HTTP 301 \(Moved\); a redirect is not followed.*where it points$/);
+    } finally {
+      await moved.close();
+    }
+  });
+
+  it('a webhook over TLS with a self-signed certificate says what to do, and what it says works', async () => {
+    const key = join(state, 'key.pem');
+    const cert = join(state, 'cert.pem');
+    await execa('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
+    const tls = createHttpsServer({ key: await readFile(key), cert: await readFile(cert) }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/api/webhook/imk`;
+    try {
+      const config = NotifyConfigSchema.parse({ targets: [{ type: 'webhook', name: 'ha', url }] });
+      const notifier = createNotifier({ stateDir: state, config, logger });
+      await notifier.emit(jobEvent('job.succeeded', { jobId: 'job_t' }));
+      await notifier.drain();
+      const [result] = await readNotifyResults(state);
+      expect(result?.error).toMatch(
+        /^webhook ha \(https:\/\/127\.0\.0\.1:\d+\): self-signed certificate; the server's certificate is not signed by an authority this host trusts .*NODE_EXTRA_CA_CERTS=\/path\/to\/ca\.pem/,
+      );
+      // The advice, followed: a Node given the certificate that way reaches the server.
+      const followed = await execa(
+        process.execPath,
+        ['-e', `fetch(${JSON.stringify(url)}, { method: 'POST' }).then((r) => console.log(r.status))`],
+        { env: { NODE_EXTRA_CA_CERTS: cert } },
+      );
+      expect(followed.stdout).toBe('200');
+    } finally {
+      tls.closeAllConnections();
+      await new Promise((resolve) => tls.close(resolve));
     }
   });
 });

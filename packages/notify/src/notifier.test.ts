@@ -277,4 +277,39 @@ describe('notifier (webhook and ntfy against loopback receivers)', () => {
       await ntfy.close();
     }
   });
+
+  it("each log line about a job's notification names the job, so one job is followed across the logs by its id", async () => {
+    let up = false;
+    const hook = await startReceiver(() => ({ status: up ? 200 : 503 }));
+    const lines: Record<string, unknown>[] = [];
+    const capture = createLogger('notify-test', {
+      destination: new Writable({
+        write(chunk: Buffer, _e, callback) {
+          lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+          callback();
+        },
+      }),
+    });
+    try {
+      const config = NotifyConfigSchema.parse({
+        targets: [{ type: 'webhook', name: 'hass', url: hook.url }],
+      });
+      let clock = Date.parse('2026-06-01T12:00:00Z');
+      const notifier = createNotifier({ stateDir: state, config, logger: capture, now: () => clock });
+      await notifier.emit(done);
+      await notifier.drain();
+      clock += 3_600_000;
+      up = true;
+      await notifier.drain();
+      const said = lines
+        .filter((l) => l.target === 'hass')
+        .map((l) => [l.job_id, String(l.msg).split(':')[0]]);
+      expect(said).toEqual([
+        ['job_a1', 'notification failed; will retry'],
+        ['job_a1', 'notification sent'],
+      ]);
+    } finally {
+      await hook.close();
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { errorMessage } from '@imk/errors';
 import { passClock } from '@imk/fs-safe';
 import { redactText, type Logger } from '@imk/log';
+import { createBursts } from './burst.ts';
 import { eventEnabled, targetName, type NotifyConfig, type NotifyRetry } from './config.ts';
 import type { NotifyEvent, NotifyEventInput } from './events.ts';
 import {
@@ -97,6 +98,16 @@ export function createNotifier(options: NotifierOptions): Notifier {
         ({ target }) => eventEnabled(config, event.type) && (target.events?.includes(event.type) ?? true),
       );
 
+  // Messages sent per target read by people in the last minute: past DIGEST_AFTER, one summary.
+  const bursts = createBursts({
+    stateDir,
+    senders,
+    attempts: config.retry.attempts,
+    retryDelayMs: (attempt) => retryDelayMs(config.retry, attempt),
+    logger,
+    record,
+  });
+
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
@@ -114,8 +125,11 @@ export function createNotifier(options: NotifierOptions): Notifier {
     claim: Claim,
     down: Set<string>,
     now: () => Promise<number>,
+    bursting: ReadonlyMap<string, string[]>,
   ): Promise<void> => {
     const at = await now();
+    // Each line about this event names its job: one job is followed across the services' logs by its id.
+    const log = entry.event.job_id === undefined ? logger : logger.child({ job_id: entry.event.job_id });
     const left: OutboxEntry['deliveries'] = [];
     const settled = new Set<number>();
     // What was settled is kept here first (the release writes what is left from it), and in the claim's name
@@ -125,14 +139,15 @@ export function createNotifier(options: NotifierOptions): Notifier {
       try {
         claim.path = await markSettled(claim.path, settled);
       } catch (error) {
-        logger.warn(
+        log.warn(
           { event: entry.event.type, event_id: entry.event.id, err: errorMessage(error) },
           `could not record a notification's progress in ${claim.path}; if this process stops before it puts back what is left, a target already reached may be sent this event again`,
         );
       }
     };
     for (const [index, delivery] of entry.deliveries.entries()) {
-      if (delivery.next_at > at || down.has(delivery.target)) {
+      // A target past its burst is sent this pass's events in one summary (bursts.sendSummary), or waits.
+      if (delivery.next_at > at || down.has(delivery.target) || bursting.has(delivery.target)) {
         left.push(delivery);
         continue;
       }
@@ -148,7 +163,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
       const sender = senders.get(delivery.target);
       if (!sender) {
         const error = `target ${delivery.target} is no longer configured (config/notify.yaml)`;
-        logger.warn({ target: delivery.target, event: entry.event.type }, `notification dropped: ${error}`);
+        log.warn({ target: delivery.target, event: entry.event.type }, `notification dropped: ${error}`);
         await record({
           ...base,
           at: new Date(at).toISOString(),
@@ -159,12 +174,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
         await settle(index);
         continue;
       }
+      bursts.spent(sender.name, at);
       try {
         await sender.send(entry.event);
         // Recorded as settled first: the shorter the time between the answer and the rename, the smaller
         // the window in which a crash makes this target hear the event twice.
         await settle(index);
-        logger.info({ target: sender.name, event: entry.event.type, attempt }, 'notification sent');
+        log.info({ target: sender.name, event: entry.event.type, attempt }, 'notification sent');
         await record({ ...base, at: new Date(await now()).toISOString(), ok: true, final: true });
       } catch (error) {
         down.add(delivery.target);
@@ -172,12 +188,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
         const final = attempt >= config.retry.attempts;
         const nextAt = (await now()) + retryDelayMs(config.retry, attempt);
         if (final)
-          logger.error(
+          log.error(
             { target: sender.name, event: entry.event.type, attempt },
             `notification given up: ${message}`,
           );
         else
-          logger.warn(
+          log.warn(
             { target: sender.name, event: entry.event.type, attempt, retry_in_ms: nextAt - (await now()) },
             `notification failed; will retry: ${message}`,
           );
@@ -209,7 +225,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
     const now = outboxPassClock();
     await recoverStaleClaims(stateDir, now);
     const down = new Set<string>();
-    for (const { name, entry, problem } of await listEntries(stateDir)) {
+    const listed = await listEntries(stateDir);
+    const bursting = bursts.plan(listed, await now());
+    for (const { name, entry, problem } of listed) {
       if (!entry) {
         logger.error(
           { file: name },
@@ -219,16 +237,19 @@ export function createNotifier(options: NotifierOptions): Notifier {
         continue;
       }
       const at = await now();
-      if (!entry.deliveries.some((d) => d.next_at <= at && !down.has(d.target))) continue;
+      if (!entry.deliveries.some((d) => d.next_at <= at && !down.has(d.target) && !bursting.has(d.target)))
+        continue;
       const claimed = await claimEntry(stateDir, name);
       if (!claimed) continue;
       const claim: Claim = { path: claimed };
       const current = await readClaim(claimed);
       // Put back only what deliver left: should it fail part-way, the claim stays and is taken up again
       // after STALE_CLAIM_MS without the targets its name says were settled (not with all of them).
-      await deliver(current, claim, down, now);
+      await deliver(current, claim, down, now, bursting);
       await releaseEntry(stateDir, claim.path, current);
     }
+    for (const [target, names] of bursting)
+      if (names.length > 0) await bursts.sendSummary(target, names, down, now);
   };
 
   const drain = (): Promise<void> => {
@@ -305,7 +326,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
         deliveries: targets.map(({ name }) => ({ target: name, attempts: 0, next_at: 0 })),
       });
     } catch (error) {
-      logger.error({ event: input.type, err: errorMessage(error) }, 'could not queue a notification');
+      logger.error(
+        { event: input.type, job_id: input.job_id, err: errorMessage(error) },
+        'could not queue a notification',
+      );
       return;
     }
     if (!stopped) schedule(0);

@@ -87,7 +87,9 @@ describe('a target URL in a failure message', () => {
       await notifier.emit(jobEvent('job.failed', { jobId: 'job_t', reason: 'boom' }));
       await notifier.drain();
       const [result] = await readNotifyResults(state);
-      expect(result?.error).toBe(`ntfy phone (${receiver.url}): HTTP 403`);
+      expect(result?.error).toBe(
+        `ntfy phone (${receiver.url}): HTTP 403; the topic of target phone needs a login on this server: give the target a token: (an access token of a user that may publish to it)`,
+      );
     } finally {
       await receiver.close();
     }
@@ -105,7 +107,9 @@ describe('a target URL in a failure message', () => {
         env: { JF_TOKEN: 'jellyfin-api-token-value' },
         timeoutMs: 5000,
       }).catch((e: unknown) => e as Error);
-      expect((error as Error).message).toBe(`jellyfin jf (${receiver.url}): HTTP 401`);
+      expect((error as Error).message).toBe(
+        `jellyfin jf (${receiver.url}): HTTP 401; Jellyfin refused the API key of mediaServers.jf.token: check it, or make a new one in Jellyfin's Dashboard > API Keys`,
+      );
     } finally {
       await receiver.close();
     }

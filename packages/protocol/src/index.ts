@@ -30,6 +30,7 @@ export {
   JobOptionsSchema,
   JobFileSchema,
   RemixSchema,
+  REMIX_SOURCE_TYPE,
   TrackSchema,
   VariantNameSchema,
   VariantRequestSchema,
@@ -71,12 +72,15 @@ export {
   listOutputs,
   outputManifestOf,
   parseOutputManifest,
+  outputsNotListed,
   readOutputManifest,
+  scanOutputFolders,
 } from './outputs.ts';
 export type {
   ArtifactOnDisk,
   OutputArtifact,
   OutputFolder,
+  OutputsScan,
   OutputManifest,
   ReadOutputResult,
 } from './outputs.ts';
@@ -100,6 +104,7 @@ export {
   savedMixSuffix,
 } from './mix-file.ts';
 export type { VariantKey } from './saved-mix.ts';
+export { PITCH_LIMITS, TEMPO_LIMITS, VARIANT_REQUEST_PATTERN, readVariantRef } from './variant-ref.ts';
 export {
   describeProblems,
   formatIssues,

@@ -14,34 +14,48 @@ import {
   YoutubeInfoSchema,
   bundlePathProblem,
 } from './common.ts';
+import { PITCH_LIMITS, TEMPO_LIMITS, VARIANT_REQUEST_PATTERN, readVariantRef } from './variant-ref.ts';
+
+/** A bundle's job document, in its folder (the file a rejection's reason names with the field). */
+export const JOB_FILE = 'job.json';
+
+/** options.priority: its range, and what a job without one counts as (the queue orders by it). */
+export const JOB_PRIORITY = { min: -100, max: 100, default: 0 } as const;
+
+const VARIANT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /**
  * A variant recipe's name, in config and in a job's `options.variants`: it becomes part of file names, so
  * lower-case letters, digits, `_` and `-` only.
  */
-/** options.priority: its range, and what a job without one counts as (the queue orders by it). */
-/** A bundle's job document, in its folder (the file a rejection's reason names with the field). */
-export const JOB_FILE = 'job.json';
-
-export const JOB_PRIORITY = { min: -100, max: 100, default: 0 } as const;
-
 export const VariantNameSchema = z
   .string()
   .regex(
-    /^[a-z0-9][a-z0-9_-]{0,63}$/,
+    VARIANT_NAME,
     'expected a name such as "instrumental", "no_drums" or "no-vocals" (a-z, 0-9, "_" and "-", at most 64)',
   );
 
 /**
  * A variant asked for by a job: a recipe name (as VariantNameSchema), optionally transposed (`@-2`,
- * semitones) and/or stretched (`@0.8x`, pitch kept).
+ * semitones) and/or stretched (`@0.8x`, pitch kept), read by the one grammar (readVariantRef) the worker's
+ * config, sidecars and `imk separate` use: `@.8x` is `@0.8x`, and `@10x` is said to be out of range.
  */
 export const VariantRequestSchema = z
   .string()
-  .regex(
-    /^[a-z0-9][a-z0-9_-]{0,63}(@([+-]?\d{1,2}(\.\d+)?|\d(\.\d+)?x)){0,2}$/,
-    'expected a name such as "instrumental", "no_drums" or "no-vocals" (a-z, 0-9, "_" and "-"), optionally with @-2 (semitones) and/or @0.8x (tempo)',
-  );
+  .superRefine((value, ctx) => {
+    const [name = ''] = value.split('@', 1);
+    if (!VARIANT_NAME.test(name))
+      ctx.addIssue({
+        code: 'custom',
+        message: `variant "${value}": expected a name such as "instrumental", "no_drums" or "no-vocals" (a-z, 0-9, "_" and "-", at most 64), optionally with @-2 (semitones) and/or @0.8x (tempo)`,
+      });
+    else {
+      const read = readVariantRef(value);
+      if ('problem' in read) ctx.addIssue({ code: 'custom', message: `variant "${value}": ${read.problem}` });
+    }
+  })
+  // For producers that check job.json against docs/schemas: the grammar's form (its ranges are checked here).
+  .meta({ pattern: VARIANT_REQUEST_PATTERN });
 
 /** Per-job processing options; every field is optional and config supplies the defaults. */
 export const JobOptionsSchema = z
@@ -54,14 +68,14 @@ export const JobOptionsSchema = z
       ),
     pitch: z
       .number()
-      .min(-12)
-      .max(12)
+      .min(PITCH_LIMITS.min)
+      .max(PITCH_LIMITS.max)
       .optional()
       .describe("Transpose every variant by this many semitones (-12 to +12); a variant's own @-2 wins."),
     tempo: z
       .number()
-      .min(0.5)
-      .max(2)
+      .min(TEMPO_LIMITS.min)
+      .max(TEMPO_LIMITS.max)
       .optional()
       .describe("Speed factor of every variant (0.5 to 2.0, pitch kept); a variant's own @0.8x wins."),
     keep_stems: z
@@ -133,6 +147,12 @@ const AUDIBLE_MIX_MESSAGE =
   'every stem is at level 0 or not named, so the mix would be silent: give at least one stem a level above 0 (unmute it, or raise its or the master level)';
 
 /**
+ * The `source_type` of a remix job (a mix saved from the page's mixer, or a mix of an earlier-version
+ * output written as a job of its own): the dashboard writes it, the worker's manifests carry it.
+ */
+export const REMIX_SOURCE_TYPE = 'remix';
+
+/**
  * A mix of an earlier job's stems, saved from the page's mixer: the worker reads the stems from its stem
  * cache (no new separation) and adds the variant to that job's outputs, under a new manifest.
  */
@@ -141,7 +161,10 @@ export const RemixSchema = z
     of: JobIdSchema.describe('The job whose cached stems are mixed; the variant joins its outputs.'),
     variant: z
       .string()
-      .regex(/^[a-z][a-z0-9_]{0,63}$/, 'expected a lowercase name such as "my_mix"')
+      .regex(
+        /^[a-z][a-z0-9_]{0,63}$/,
+        'expected a name such as "my_mix": a letter a-z, then letters a-z, digits and "_", at most 64 in all',
+      )
       .describe('Name of the new variant (the file is "Artist - Title (<name>).<format>").'),
     stems: z
       .partialRecord(StemNameSchema, z.number().min(0).max(4))
@@ -152,11 +175,21 @@ export const RemixSchema = z
       .describe(
         'Level of each stem (0 to 4, at least one above 0; 1 = as separated; a stem not named is silent).',
       ),
-    pitch: z.number().min(-12).max(12).optional().describe('Semitones to transpose by, after the mix.'),
-    tempo: z.number().min(0.5).max(2).optional().describe('Speed factor (pitch kept), after the mix.'),
+    pitch: z
+      .number()
+      .min(PITCH_LIMITS.min)
+      .max(PITCH_LIMITS.max)
+      .optional()
+      .describe('Semitones to transpose by, after the mix.'),
+    tempo: z
+      .number()
+      .min(TEMPO_LIMITS.min)
+      .max(TEMPO_LIMITS.max)
+      .optional()
+      .describe('Speed factor (pitch kept), after the mix.'),
     label: z.string().min(1).max(200).optional().describe('Human text for the variant.'),
   })
-  .describe('Remix jobs (source_type "remix"): what to mix from which job.');
+  .describe(`Remix jobs (source_type "${REMIX_SOURCE_TYPE}"): what to mix from which job.`);
 export type Remix = z.infer<typeof RemixSchema>;
 
 /**

@@ -10,6 +10,7 @@ import {
   YoutubeInfoSchema,
 } from './common.ts';
 import { JobOptionsSchema } from './job.ts';
+import { PITCH_LIMITS, TEMPO_LIMITS } from './variant-ref.ts';
 
 export const ARTIFACT_KINDS = ['audio', 'video', 'stems'] as const;
 
@@ -42,14 +43,14 @@ export const ArtifactSchema = z
       .describe("A mix (e.g. saved from the page's mixer): the level of each stem, 1 = as separated."),
     pitch: z
       .number()
-      .min(-12)
-      .max(12)
+      .min(PITCH_LIMITS.min)
+      .max(PITCH_LIMITS.max)
       .optional()
       .describe('Semitones the variant was transposed by (absent: key kept).'),
     tempo: z
       .number()
-      .min(0.5)
-      .max(2)
+      .min(TEMPO_LIMITS.min)
+      .max(TEMPO_LIMITS.max)
       .optional()
       .describe('Speed factor of the variant, pitch kept (absent: 1).'),
     gain_db: z
@@ -71,13 +72,13 @@ export const ManifestSchema = z
     artist: z
       .string()
       .describe(
-        "As in the job (a song of audio_files: its tracks[] entry's); empty when it has none, the worker reads no tags (the inbox fills job.json's from the file's tags or name).",
+        "As in the job (a song of audio_files: its tracks[] entry's); when job.json gives no title, the input's artist tag (names_from: tags); empty when neither has one (the inbox fills job.json's from the file's tags or name).",
       ),
     album: z.string().describe('As in the job.'),
     title: z
       .string()
       .describe(
-        "As in the job (a song of audio_files: its tracks[] entry's, else its file name); empty when it has none: the files are then named after the job id.",
+        "As in the job (a song of audio_files: its tracks[] entry's, else its file name); when job.json gives none, the input's title tag (names_from: tags); empty when neither has one: the files are then named after the job id.",
       ),
     processed_at: z.iso.datetime({ offset: true }).describe('When processing finished (ISO 8601).'),
     artifacts: z.array(ArtifactSchema).describe('Every file the job produced.'),
@@ -124,6 +125,12 @@ export const ManifestSchema = z
     duplicate_of: JobIdSchema.optional().describe(
       'Set when this job was skipped because an earlier job had the same input; names that job.',
     ),
+    names_from: z
+      .enum(['tags'])
+      .optional()
+      .describe(
+        'Where artist, album and title (so the files\' names and tags) came from when not from job.json: "tags" when job.json gave no title and the input\'s tags (ffprobe) did (a field job.json gave is kept). Absent: from job.json.',
+      ),
   })
   .describe('manifest.json: what a job produced, in outputs/<job_id>/.');
 export type Manifest = z.infer<typeof ManifestSchema>;

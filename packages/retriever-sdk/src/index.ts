@@ -46,6 +46,8 @@ export type {
   UrlRequestResponse,
 } from './http-routes.ts';
 export type { PublishedBundle } from '@imk/fsqueue';
+// Whether a job id is taken in a queue (and what to tell the user), before anything is downloaded for it.
+export { existingJob } from '@imk/fsqueue';
 export { createUrlRequestFolder } from './url-request-folder.ts';
 export type { UrlRequestFolderOptions } from './url-request-folder.ts';
 export { extractCover, imageAsJpeg } from './cover.ts';
@@ -76,3 +78,5 @@ export {
   writeSubscriptionStatus,
 } from './subscriptions.ts';
 export type { Subscription, SubscriptionInput, SubscriptionStatus } from './subscriptions.ts';
+export { MIX_NOT_SUBSCRIBABLE, youtubeChannelVideos, youtubeMix } from './youtube-links.ts';
+export type { YoutubeMix } from './youtube-links.ts';

@@ -6,6 +6,7 @@ import { YOUTUBE_RETRIEVER, serviceStatePaths } from '@imk/config';
 import { ImkError, isImkError, oneIssuePerField } from '@imk/errors';
 import { fileSystemNow, listNamesOrEmpty, passClock, readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
 import { FETCH_MODES } from './url-retriever.ts';
+import { MIX_NOT_SUBSCRIBABLE, youtubeMix } from './youtube-links.ts';
 import './errors.ts';
 
 // A subscription is a channel or playlist fetched again and again as it grows. Its on-disk homes (this
@@ -72,6 +73,7 @@ export const SubscriptionSchema = z.object({
   url: z
     .string()
     .regex(/^https?:\/\//i, 'only http(s) links can be subscribed to')
+    .refine((url) => youtubeMix(url) === undefined, { message: MIX_NOT_SUBSCRIBABLE })
     .describe('The channel or playlist page (any http(s) page yt-dlp lists, e.g. a /videos tab).'),
   mode: z
     .enum(FETCH_MODES)
@@ -113,7 +115,8 @@ export type SubscriptionInput = z.input<typeof SubscriptionSchema>;
 
 const DashboardFileSchema = z.object({
   schema_version: z.literal(1),
-  subscriptions: z.array(SubscriptionSchema.extend({ added_at: z.string() })),
+  // Strict, as the YAML is: a hand-edited `"evrey": "1h"` is refused naming it, not run every 6h unsaid.
+  subscriptions: z.array(SubscriptionSchema.extend({ added_at: z.string() }).strict()),
 });
 
 export const SubscriptionStatusSchema = z.object({

@@ -2,7 +2,8 @@
 // overlap-add; target >= 30x realtime on one core) and ONNX Runtime's share of the time, with an identity
 // graph at UVR's usual sizes (n_fft 6144, dim_f 3072, dim_t 256), so the model itself costs next to
 // nothing and what is left is the engine. Runs pinned to one core (`taskset -c 0`, when present) with one
-// ORT thread. Prints one JSON document.
+// ORT thread. ONNX Runtime's time includes handing each chunk to the session's own thread and back (a copy each
+// way, see src/mdx/ort-thread.ts). Prints one JSON document.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -87,10 +87,10 @@ describe('mdx engine', () => {
     await rm(conformanceDir, { recursive: true, force: true });
   });
 
-  async function separate(model: string, input = song, name = 'work') {
+  async function separate(model: string, input = song, name = 'work', overlap?: 'default' | number) {
     const workDir = join(dir, `${name}-${Math.random().toString(36).slice(2)}`);
     await mkdir(workDir);
-    const result = await createMdxEngine({ model }).separate({ input, workDir });
+    const result = await createMdxEngine({ model, overlap }).separate({ input, workDir });
     return { result, vocals: await readPcm(result.stems.vocals) };
   }
 
@@ -170,10 +170,16 @@ describe('mdx engine', () => {
     const shape = { nFft: 2048, dimF: 768, dimT: 16 };
     let excerpt = '';
     let mix: Float64Array[] = [];
+    // 0.3 s: shorter than one chunk of 15,360 samples.
+    let blip = '';
+    let blipMix: Float64Array[] = [];
     beforeAll(async () => {
       excerpt = join(dir, 'excerpt.wav');
       await ffmpeg('-i', song, '-ss', '3', '-t', '1.6', '-c:a', 'pcm_f32le', excerpt);
       mix = (await readPcm(excerpt)).map((c) => Float64Array.from(c));
+      blip = join(dir, 'blip.wav');
+      await ffmpeg('-i', song, '-ss', '5', '-t', '0.3', '-c:a', 'pcm_f32le', blip);
+      blipMix = (await readPcm(blip)).map((c) => Float64Array.from(c));
     });
 
     const cases: [string, (s: typeof shape) => Uint8Array, RefModel][] = [
@@ -200,6 +206,32 @@ describe('mdx engine', () => {
         },
         120_000,
       );
+
+    // The overlap setting at its ends (0: no window, as UVR weighs chunks then; 0.9) and in between, and a song
+    // shorter than one chunk, against the same transcription.
+    const overlaps: [string, 'default' | number, () => string, () => Float64Array[]][] = [
+      ['overlap 0', 0, () => excerpt, () => mix],
+      ['overlap 0.5', 0.5, () => excerpt, () => mix],
+      ['overlap 0.9, a 0.3-second song', 0.9, () => blip, () => blipMix],
+      ['overlap default, a 0.3-second song', 'default', () => blip, () => blipMix],
+    ];
+    for (const [label, overlap, input, inputMix] of overlaps)
+      it(`swaps left and right with ${label}`, async () => {
+        const model = await writeModel(join(dir, 'swap-overlap.onnx'), swapGraph(shape), {
+          ...shape,
+          primaryStem: 'Vocals',
+          compensate: 1.03,
+        });
+        const { vocals } = await separate(model, input(), 'overlap', overlap);
+        const expected = referenceDemix(inputMix(), { ...shape, compensate: 1.03, overlap }, (spec) => [
+          spec[2]!,
+          spec[3]!,
+          spec[0]!,
+          spec[1]!,
+        ]);
+        expect(vocals[0]!.length).toBe(expected[0]!.length);
+        expect(residualDb(vocals, expected)).toBeLessThan(-90);
+      }, 120_000);
   });
 
   it("hashes a model as UVR does: MD5 of the last 10,240,000 bytes, or of a smaller file's whole", async () => {

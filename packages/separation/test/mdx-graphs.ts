@@ -104,6 +104,45 @@ export const lowPassGraph = (shape: GraphShape, n: number) =>
     ],
   );
 
+/**
+ * output = input, after `rounds` products of [dim_f × dim_f] matrices made from it (their mean, times 0, is
+ * added): a model whose every run takes a while, as a real one's does on a slow CPU.
+ */
+export function slowGraph(shape: GraphShape, rounds: number): Uint8Array {
+  const ints = proto.AttributeProto.AttributeType.INTS;
+  const nodes: Node[] = [
+    {
+      opType: 'Transpose',
+      input: ['input'],
+      output: ['t'],
+      attribute: [{ name: 'perm', type: ints, ints: [0, 1, 3, 2] }],
+    },
+    { opType: 'MatMul', input: ['input', 't'], output: ['g'] },
+    { opType: 'Mul', input: ['g', 'small'], output: ['gs'] },
+    { opType: 'Tanh', input: ['gs'], output: ['y0'] },
+  ];
+  for (let r = 0; r < rounds; r++)
+    nodes.push(
+      { opType: 'MatMul', input: [`y${r}`, `y${r}`], output: [`p${r}`] },
+      { opType: 'Mul', input: [`p${r}`, 'small'], output: [`q${r}`] },
+      { opType: 'Tanh', input: [`q${r}`], output: [`y${r + 1}`] },
+    );
+  nodes.push(
+    {
+      opType: 'ReduceMean',
+      input: [`y${rounds}`],
+      output: ['mean'],
+      attribute: [{ name: 'axes', type: ints, ints: [2, 3] }],
+    },
+    { opType: 'Mul', input: ['mean', 'zero'], output: ['none'] },
+    { opType: 'Add', input: ['input', 'none'], output: ['output'] },
+  );
+  return modelBytes(shape, nodes, [
+    { name: 'small', dataType: FLOAT, dims: [], floatData: [1e-3] },
+    { name: 'zero', dataType: FLOAT, dims: [], floatData: [0] },
+  ]);
+}
+
 const FLOAT16 = proto.TensorProto.DataType.FLOAT16;
 
 /**

@@ -51,6 +51,14 @@ describe('mdx engine: the model file and its settings', () => {
         'MODEL_DATA_INVALID',
         'dim_f must be at most n_fft/2 + 1 = 1025',
       ],
+      // n_fft = hop: the overlapping windows add up to zero at each frame's first sample; torch.istft (so UVR)
+      // refuses it, and the engine wrote NaN and stems hundreds of times too loud.
+      [
+        'fft-is-hop',
+        { nFft: 1024, dimF: 512, dimT: 16 },
+        'MODEL_DATA_INVALID',
+        'n_fft must be more than the hop 1024',
+      ],
     ] as const;
     for (const [name, data, code, says] of cases) {
       const model = await writeModel(join(dir, `${name}.onnx`), identityGraph(data), {
@@ -276,6 +284,29 @@ describe('mdx engine: the model file and its settings', () => {
       expect((error as Error).message).toContain('an MDX-Net model takes [batch, 4, dim_f, dim_t]');
       expect((error as Error).message).not.toContain('fix mdx_dim_f_set');
     }
+  });
+
+  it('says a model made for a fixed batch of more than one chunk cannot be run, before any audio is read', async () => {
+    // UVR runs one chunk at a time; such a model failed on the first chunk, after the song was decoded, as
+    // MODEL_INVALID telling the user to check mdx_dim_f_set / mdx_dim_t_set. A fixed batch of 1 runs.
+    const fixed = await writeModel(
+      join(dir, 'batch-2.onnx'),
+      identityWithDims(SHAPE, [2, 4, SHAPE.dimF, SHAPE.dimT]),
+      SHAPE,
+    );
+    const error = await errorOf(dir, { model: fixed });
+    expect(isImkError(error, 'MODEL_SHAPE_MISMATCH'), String(error)).toBe(true);
+    expect((error as Error).message).toContain(
+      `batch-2.onnx takes input input of shape [2, 4, ${SHAPE.dimF}, ${SHAPE.dimT}]: batches of exactly 2 chunks`,
+    );
+    expect((error as Error).message).not.toContain('check mdx_dim_f_set');
+    expect((await inspectMdxModel(fixed, { open: true })).problem?.message).toBe((error as Error).message);
+    const one = await writeModel(
+      join(dir, 'batch-1.onnx'),
+      identityWithDims(SHAPE, [1, 4, SHAPE.dimF, SHAPE.dimT]),
+      SHAPE,
+    );
+    expect((await inspectMdxModel(one, { open: true, tryRun: true })).problem).toBeNull();
   });
 
   it('says a model converted to float16 cannot be run, before any audio is read and in imk doctor', async () => {

@@ -4,6 +4,8 @@
 export type RefModel = (spec: Float64Array[][], dimF: number, dimT: number) => Float64Array[][];
 
 interface RefParams {
+  /** UVR's overlap: 'default' (a step of chunk − n_fft) or a fraction (a step of int((1 − overlap) × chunk)). */
+  overlap?: 'default' | number;
   nFft: number;
   dimF: number;
   dimT: number;
@@ -107,7 +109,7 @@ function istft(spec: Float64Array[][], n: number, dimF: number, frames: number):
   return Float64Array.from({ length: length - n }, (_, i) => y[half + i]! / env[half + i]!);
 }
 
-/** SeperateMDX.demix with overlap "Default", primary × compensate; mix is [left, right]. */
+/** SeperateMDX.demix (overlap "Default" unless given), primary × compensate; mix is [left, right]. */
 export function referenceDemix(mix: Float64Array[], p: RefParams, model: RefModel): Float64Array[] {
   const n = mix[0]!.length;
   const trim = p.nFft / 2;
@@ -120,12 +122,14 @@ export function referenceDemix(mix: Float64Array[], p: RefParams, model: RefMode
     m.set(c, trim);
     return m;
   });
-  const step = chunk - p.nFft;
+  const overlap = p.overlap ?? 'default';
+  const step = overlap === 'default' ? chunk - p.nFft : Math.trunc((1 - overlap) * chunk);
   const result = [new Float64Array(total), new Float64Array(total)];
   const divider = new Float64Array(total);
   for (let i = 0; i < total; i += step) {
     const end = Math.min(i + chunk, total);
-    const window = npHanning(end - i);
+    // UVR: no window (a weight of 1) when overlap is 0.
+    const window = overlap === 0 ? new Float64Array(end - i).fill(1) : npHanning(end - i);
     const spec: Float64Array[][] = [];
     for (const c of mixture) {
       const part = new Float64Array(chunk);

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { createWavWriter, readWavFile } from '@imk/media';
-import { STEM_NAMES } from '@imk/protocol';
+import { JobOptionsSchema, STEM_NAMES, VARIANT_REQUEST_PATTERN } from '@imk/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StemFiles } from '../src/engine.ts';
 import { mixVariants } from '../src/variant-mix.ts';
+import { parseVariantRef } from '../src/variant-ref.ts';
 import { parseVariantList } from '../src/variants.ts';
 import { makeTempDir } from './audio-fixtures.ts';
 
@@ -121,5 +122,53 @@ describe('variant key and tempo (rubberband after the mix)', () => {
     const recipes = parseVariantList('instrumental@.8x,no_drums@-.5@1.x');
     expect(Object.keys(recipes)).toEqual(['instrumental@0.8x', 'no_drums@-0.5']);
     expect(recipes['instrumental@0.8x']).toMatchObject({ tempo: 0.8 });
+  });
+
+  // job.json's options.variants were checked by a regular expression of their own: `@.8x` (documented, and
+  // read by --variants and the worker) was refused there, and `@10x` or `@+100` got "expected a name such
+  // as ..." instead of the range. Every reading, at the limits and just past, is now the same in both.
+  it.each([
+    'instrumental@-12',
+    'instrumental@+12',
+    'instrumental@12.0',
+    'instrumental@-12.5',
+    'instrumental@+13',
+    'instrumental@+100',
+    'instrumental@0.5x',
+    'instrumental@0.49x',
+    'instrumental@2x',
+    'instrumental@2.0x',
+    'instrumental@2.01x',
+    'instrumental@10x',
+    'instrumental@.8x',
+    'instrumental@-.5',
+    'instrumental@2.x',
+    'no_drums@+3@0.9x',
+    'no_drums@0.5x@-12',
+    'instrumental@+2@+3',
+    'instrumental@0.8x@0.9x',
+    'instrumental@1e1',
+    'instrumental@',
+    'instrumental@x',
+  ])("a job's options.variants read %s as --variants does", (variant) => {
+    let said: string | undefined;
+    try {
+      parseVariantRef(variant);
+    } catch (error) {
+      said = (error as Error).message;
+    }
+    const checked = JobOptionsSchema.safeParse({ variants: [variant] });
+    expect(checked.success).toBe(said === undefined);
+    if (!checked.success) expect(checked.error.issues.map((i) => i.message)).toEqual([said]);
+    // A producer checking job.json against docs/schemas lets through every variant the grammar reads.
+    if (said === undefined) expect(variant).toMatch(new RegExp(VARIANT_REQUEST_PATTERN));
+  });
+
+  it("a job's options.variants name a bad name as such", () => {
+    const checked = JobOptionsSchema.safeParse({ variants: ['Instrumental@-2', '@-2'] });
+    expect(checked.error?.issues.map((i) => i.message)).toEqual([
+      expect.stringContaining('variant "Instrumental@-2": expected a name such as "instrumental"'),
+      expect.stringContaining('variant "@-2": expected a name such as "instrumental"'),
+    ]);
   });
 });

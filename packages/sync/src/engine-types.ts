@@ -47,6 +47,8 @@ export interface SyncPlan {
   invalidManifests: { jobId: string; problem: string }[];
   /** Artifacts left out of a readable manifest (OutputManifest.leftOut): never synced, said in the log. */
   leftOut: { jobId: string; problem: string }[];
+  /** Folders of outputs/ that cannot be listed (a name not UTF-8 or with a control character), one line each: never synced. */
+  notListed: string[];
   jobs: number;
   /** Who holds each destination path (by destinationKey): conflicts.ts holdsPath, knowing which sources are left. */
   holders: Map<string, Receipt>;
@@ -78,6 +80,8 @@ export interface PassSummary {
   invalidManifests: number;
   /** Artifacts left out of their (earlier-version) manifest because their path or kind is unusable. */
   leftOut: number;
+  /** Folders of outputs/ not synced because they cannot be listed (a name that is not UTF-8; the log says which). */
+  notListed: number;
   /**
    * Artifacts a route takes that cannot be sent (missing or unreadable in outputs/, a destination name that
    * cannot be made): `failed` in `imk sync status`, with the reason; nothing was tried.

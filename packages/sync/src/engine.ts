@@ -4,7 +4,7 @@ import { ImkError } from '@imk/errors';
 import { MAX_NAME_BYTES } from '@imk/fs-safe';
 import { createBackend as defaultCreateBackend, type BackendOptions } from './backends/index.ts';
 import { backendFingerprint } from './fingerprint.ts';
-import { listCompleteJobs, readJobManifest, type JobManifest } from './manifests.ts';
+import { readJobManifest, scanCompleteJobs, type JobManifest } from './manifests.ts';
 import {
   compileRoutes,
   routeJob,
@@ -85,7 +85,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const slots = createLimiter(concurrency);
 
   async function plan(planOptions: { jobId?: string; places?: boolean } = {}): Promise<SyncPlan> {
-    const listed = await listCompleteJobs(options.outputsDir);
+    const { jobs: listed, notListed } = await scanCompleteJobs(options.outputsDir);
     const jobs = listed.filter((job) => !planOptions.jobId || job.jobId === planOptions.jobId);
     const receipts = options.receipts?.all() ?? new Map<string, Receipt>();
     const result: SyncPlan = {
@@ -95,6 +95,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       problems: [],
       invalidManifests: [],
       leftOut: [],
+      notListed,
       jobs: jobs.length,
       holders: new Map(),
       places: { folderKey: () => undefined },
@@ -255,6 +256,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         skipped: syncPlan.skipped.length,
         invalidManifests: syncPlan.invalidManifests.length,
         leftOut: syncPlan.leftOut.length,
+        notListed: syncPlan.notListed.length,
         unsendable: syncPlan.problems.length,
         outcomes: dryRun
           ? due.map((transfer) => ({ transfer, status: 'skipped', final: false, ms: 0 }))

@@ -11,6 +11,7 @@ import {
   isRetryableError,
   type ErrorPolicy,
 } from '@imk/errors';
+import { TEMP_SUFFIX } from './util/remote-path.ts';
 
 /** What sync's catalogue says of a code, beyond retry and HTTP status. */
 export interface SyncErrorPolicy extends ErrorPolicy {
@@ -210,7 +211,7 @@ export async function tempVanished(
 export function tempGoneError(temp: string, target: string, cause?: unknown): ImkError {
   return syncError(
     'TEMP_VANISHED',
-    `another process removed our temporary copy ${temp} while it was written or checked, before it could be put in place as ${target}; nothing was delivered and it is sent again later. If a cleanup job or another program on the destination removes hidden *.imk-tmp files, let it skip them`,
+    `another process removed our temporary copy ${temp} while it was written or checked, before it could be put in place as ${target}; nothing was delivered and it is sent again later. If a cleanup job or another program on the destination removes hidden *${TEMP_SUFFIX} files, let it skip them`,
     { cause, details: { temp, remote_path: target } },
   );
 }

@@ -3,8 +3,8 @@ import {
   MANIFEST_FILE,
   describeLeftOut,
   describeOutputProblem,
-  listOutputs,
   readOutputManifest,
+  scanOutputFolders,
   type OutputFolder,
 } from '@imk/protocol';
 
@@ -55,7 +55,18 @@ export type ReadManifestResult = { ok: true; manifest: JobManifest } | { ok: fal
  * manifest.json. A missing outputs folder is an empty list. (The outputs reader of @imk/protocol.)
  */
 export async function listCompleteJobs(outputsDir: string): Promise<CompleteJob[]> {
-  return listOutputs(outputsDir);
+  return (await scanCompleteJobs(outputsDir)).jobs;
+}
+
+/**
+ * listCompleteJobs, with one line per folder of outputs/ that cannot be listed (a name not UTF-8, or with a control character:
+ * OutputsScan.notListed): never synced, and said in the pass's summary and log.
+ */
+export async function scanCompleteJobs(
+  outputsDir: string,
+): Promise<{ jobs: CompleteJob[]; notListed: string[] }> {
+  const { folders, notListed } = await scanOutputFolders(outputsDir);
+  return { jobs: folders, notListed };
 }
 
 /**

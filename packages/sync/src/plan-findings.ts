@@ -128,6 +128,7 @@ export function createPlanFindings(deps: PlanFindingsDeps): {
           { job_id: invalid.jobId },
           `${invalid.problem}; the job is not synced`,
         );
+      for (const line of syncPlan.notListed) warnOnce(`not-listed:${line}`, {}, line);
       for (const left of syncPlan.leftOut)
         warnOnce(`left-out:${left.jobId}:${left.problem}`, { job_id: left.jobId }, left.problem);
     },

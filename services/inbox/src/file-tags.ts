@@ -1,4 +1,4 @@
-import { songFileName, type MediaInfo } from '@imk/media';
+import { songFileName, tagNames, type MediaInfo } from '@imk/media';
 
 export interface FileTags {
   artist: string;
@@ -13,10 +13,7 @@ export interface FileTags {
  * (a leading track number such as "03 - " or "03. " is dropped).
  */
 export function tagsFor(file: string, info: MediaInfo): FileTags {
-  const tag = (...keys: string[]) => keys.map((key) => info.tags[key]?.trim()).find((value) => value);
-  const artist = tag('artist', 'album_artist', 'albumartist', 'performer');
-  const title = tag('title');
-  const album = tag('album');
+  const { artist, title, album } = tagNames(info);
   if (artist && title) return { artist, title, album, from: 'tags' };
   const parsed = parseFileName(songFileName(file));
   return {

@@ -6,6 +6,7 @@ import {
   AudioFormatSchema,
   SampleRateSchema,
   StemNameSchema,
+  VariantRequestSchema,
   bitDepthProblem,
   sampleRateProblem,
 } from '@imk/protocol';
@@ -148,10 +149,12 @@ export const InstrumentalMakerConfigSchema = z
       .prefault({})
       .describe("The separation engine that splits each song into stems; a job's engine option wins."),
     variants: z
-      .array(z.string().min(1))
+      .array(VariantRequestSchema)
       .min(1)
       .default(['instrumental', 'no_drums', 'drums_only'])
-      .describe('Variants made for every job unless the job names its own.'),
+      .describe(
+        'Variants made for every job unless the job names its own; a name may end in a key and/or tempo change (instrumental@-2, no_drums@0.8x).',
+      ),
     recipes: VariantRecipesSchema.default({})
       .transform((recipes) => ({ ...DEFAULT_VARIANT_RECIPES, ...recipes }))
       .describe(

@@ -44,3 +44,32 @@ export async function decodeToWav(
     throw error;
   }
 }
+
+/**
+ * Reads the input through ffmpeg to its end as decodeToWav does, keeping nothing, only to hear what ffmpeg
+ * says of it (damaged packets it skipped): for a job whose stems came from the cache, which needs no decoded
+ * mixture, so that its manifest quotes the input's damage as a job that separated it does. The damage is a
+ * fact of the input, not of where its stems came from.
+ */
+export async function listenToDecode(
+  input: string,
+  probed: MediaInfo,
+  signal: AbortSignal,
+  progress: ReportProgress,
+  within: Within | undefined,
+  onDecodeErrors: (lines: string[]) => void,
+): Promise<void> {
+  const expected = (probed.duration_sec ?? 0) * STEM_SAMPLE_RATE;
+  let frames = 0;
+  for await (const block of decodeAudio(input, {
+    sampleRate: STEM_SAMPLE_RATE,
+    channels: 2,
+    signal,
+    info: probed,
+    ...(within !== undefined && { within }),
+    onDecodeErrors,
+  })) {
+    frames += block[0]?.length ?? 0;
+    if (expected > 0) progress(Math.min(1, frames / expected));
+  }
+}

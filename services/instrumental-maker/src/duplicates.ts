@@ -93,6 +93,8 @@ export interface DuplicateManifestInput {
   warnings: string[];
   stages: StageRunner;
   options: JobOptions;
+  /** See ManifestInput.namesFrom. */
+  namesFrom?: 'tags';
 }
 
 /** Describes the earlier job's files, linked into the partial folder, under this job's id. */
@@ -114,5 +116,6 @@ export function duplicateManifest(input: DuplicateManifestInput): Manifest {
     nullResidualDb: earlier.manifest.null_residual_db,
     duplicateOf: earlier.jobId,
     outputKey: input.outputKey,
+    ...(input.namesFrom !== undefined && { namesFrom: input.namesFrom }),
   });
 }

@@ -33,6 +33,8 @@ export interface ManifestInput {
   duplicateOf?: string;
   /** Identifies the outputs asked for (engine + options) so a duplicate or a resumed job can be recognised. */
   outputKey: string;
+  /** `tags` when the job's names were read from the input's tags (namesFromTags), said in the manifest. */
+  namesFrom?: 'tags';
   processedAt?: Date;
 }
 
@@ -77,6 +79,7 @@ export function buildManifest(input: ManifestInput): Manifest {
   const residual = finiteOrNull(input.nullResidualDb);
   if (residual !== undefined) manifest.null_residual_db = residual;
   if (input.duplicateOf !== undefined) manifest.duplicate_of = input.duplicateOf;
+  if (input.namesFrom !== undefined) manifest.names_from = input.namesFrom;
   const parsed = ManifestSchema.safeParse(manifest);
   if (!parsed.success)
     throw new ImkError(

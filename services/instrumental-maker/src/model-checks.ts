@@ -149,9 +149,10 @@ export const modelsCheck: DoctorCheck = {
       throw error;
     }
     if (files.length === 0) return { status: 'skip', summary: `no .onnx models in ${dir}` };
-    const reports = await Promise.all(
-      files.map((f) => inspectMdxModel(f, { open: true, modelsFolder: dir })),
-    );
+    // One model open at a time, as imk models opens them: all at once held every model of the folder in memory
+    // together (UVR's whole MDX_Net_Models folder: gigabytes), each loading in a thread of its own.
+    const reports: MdxModelReport[] = [];
+    for (const f of files) reports.push(await inspectMdxModel(f, { open: true, modelsFolder: dir }));
     const bad = reports.filter((r) => r.problem !== null);
     if (bad.length > 0)
       return {

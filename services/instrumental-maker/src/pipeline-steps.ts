@@ -13,10 +13,11 @@ import {
   sameOutputs,
 } from './duplicates.ts';
 import { checkDeclaredInput, checkVideoHeld, heldFile } from './bundle-files.ts';
-import { decodeToWav } from './decode-input.ts';
+import { decodeToWav, listenToDecode } from './decode-input.ts';
 import { usableCover } from './cover.ts';
 import { chooseEngine } from './engine-choice.ts';
 import { damagedInputWarning } from './input-damage.ts';
+import { namesFromTags } from './input-names.ts';
 import { checkDuration } from './input-limits.ts';
 import { buildManifest, channelsWarning, inputFacts, sampleRateWarning } from './manifest.ts';
 import { manifestOptions, resolveOptions } from './options.ts';
@@ -54,6 +55,11 @@ const options: Steps['options'] = {
       },
     );
     if (s.probedInput) checkDuration(s.probedInput, inputName, ctx.config.maxDurationSec);
+    // A job.json without a title: the files are named (and tagged) from the input's own tags, said in the
+    // manifest (names_from), rather than after the job id.
+    const named = namesFromTags(job, s.probedInput);
+    s.job = named.job;
+    s.namesFrom = named.from;
     s.warnings = [...s.song.warnings];
     s.cover = await usableCover(s.bundle, job.cover_path, s.warnings, s.logger);
     const unknownOptions = unknownJobOptions(job.options);
@@ -151,12 +157,15 @@ const decode: Steps['decode'] = {
     // ffprobe and ffmpeg take a WAV for as long as what it holds: one cut short is told by its header.
     if (probed.format === 'wav')
       s.declaredInputSec = await readWavDeclaredSeconds(s.inputFile, { within: s.bundle });
-    // Stems from the cache need no decoded mixture; variants that need one then decode the input themselves.
+    // Stems from the cache need no decoded mixture (variants that need one decode the input themselves), but
+    // the input is still read to its end: what ffmpeg says of its damage goes in the manifest either way.
     s.decoded = s.separation === undefined;
+    const heard = (lines: string[]): void => {
+      s.decodeErrors = lines;
+    };
     if (s.decoded)
-      await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress, s.bundle, undefined, (lines) => {
-        s.decodeErrors = lines;
-      });
+      await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress, s.bundle, undefined, heard);
+    else await listenToDecode(s.inputFile, probed, s.signal, progress, s.bundle, heard);
     return undefined;
   },
 };
@@ -275,6 +284,7 @@ const manifest: Steps['manifest'] = {
         warnings: s.warnings,
         stages,
         options: manifestOptions(s.options!),
+        ...(s.namesFrom !== undefined && { namesFrom: s.namesFrom }),
       });
       return Promise.resolve(undefined);
     }
@@ -337,6 +347,7 @@ const manifest: Steps['manifest'] = {
       stemsGenerated: true,
       nullResidualDb: separation.nullResidualDb,
       outputKey: s.outputKey!,
+      ...(s.namesFrom !== undefined && { namesFrom: s.namesFrom }),
     });
     return Promise.resolve(undefined);
   },

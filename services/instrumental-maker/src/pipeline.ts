@@ -62,6 +62,8 @@ export interface PipelineState extends PipelineInput {
   engine?: SeparationEngine;
   engineFacts?: { name: string; version: string; params: Record<string, unknown> };
   probedInput?: MediaInfo;
+  /** `tags` when job.json gave no title and the names came from the input's tags (namesFromTags). */
+  namesFrom?: 'tags';
   // hash
   inputSha256?: string;
   /** The input's size: of the file that was hashed (its descriptor), or as declared with its hash. */

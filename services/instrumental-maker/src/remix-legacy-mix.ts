@@ -1,4 +1,4 @@
-import type { Job, Manifest } from '@imk/protocol';
+import { ARTIFACT_DIRS, REMIX_SOURCE_TYPE, type Job, type Manifest } from '@imk/protocol';
 import { buildManifest } from './manifest.ts';
 import { LEGACY_ENGINE } from './remix-legacy.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
@@ -14,7 +14,7 @@ export async function encodeLegacyMix(s: RemixState, progress: ReportProgress): 
   const m = s.legacy!.manifest;
   const job: Job = {
     job_id: s.claim.jobId,
-    source_type: 'remix',
+    source_type: REMIX_SOURCE_TYPE,
     ...(m.artist !== undefined && { artist: m.artist }),
     ...(m.album !== undefined && { album: m.album }),
     ...(m.title !== undefined && { title: m.title }),
@@ -36,7 +36,7 @@ export function legacyMixManifest(s: RemixState): Manifest {
     options: {},
     timings: {},
     warnings: [
-      `mixed from the stems the earlier instrumental-maker kept in outputs/${s.target}/files/stems/ (job ${s.target}, whose folder is left as it was)`,
+      `mixed from the stems the earlier instrumental-maker kept in outputs/${s.target}/${ARTIFACT_DIRS.stems}/ (job ${s.target}, whose folder is left as it was)`,
     ],
     stemsGenerated: true,
     outputKey: '',

@@ -9,6 +9,7 @@ import { openUntrusted } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { createWavWriter, probeMedia, readWav, readWavHeader } from '@imk/media';
 import {
+  ARTIFACT_DIRS,
   STEM_NAMES,
   findLegacyStems,
   legacyStemPath,
@@ -204,7 +205,7 @@ export async function stemsOfEarlierMix(input: {
   const gone = (why: string) =>
     new ImkError(
       'STEMS_NOT_CACHED',
-      `remix ${remixId}: job ${target} was mixed from the stems the earlier instrumental-maker kept in outputs/${stemsOf}/files/stems/; they are in no stem cache here, and ${why}. Mix job ${stemsOf} itself instead`,
+      `remix ${remixId}: job ${target} was mixed from the stems the earlier instrumental-maker kept in outputs/${stemsOf}/${ARTIFACT_DIRS.stems}/; they are in no stem cache here, and ${why}. Mix job ${stemsOf} itself instead`,
       { details: { job_id: target } },
     );
   const source = await legacyRemixSource(join(input.outputsDir, stemsOf), remixId, stemsOf);
@@ -215,7 +216,7 @@ export async function stemsOfEarlierMix(input: {
     throw gone(`the stem files there are no longer the ones job ${target} was mixed from`);
   input.logger.info(
     { job_id: target, stems_of: stemsOf },
-    `the stems of job ${target} are not in this worker's stem cache; read again from outputs/${stemsOf}/files/stems/`,
+    `the stems of job ${target} are not in this worker's stem cache; read again from outputs/${stemsOf}/${ARTIFACT_DIRS.stems}/`,
   );
   return cacheLegacyStems(input.cache, made, input.logger);
 }

@@ -7,6 +7,7 @@ import { openLedgerRecovering, type Ledger } from '@imk/ledger';
 import type { Logger } from '@imk/log';
 import { openNotifier, type NotifierHandle } from '@imk/notify';
 import { openDiskGuard } from '@imk/ops';
+import { parseVariantRef } from '@imk/separation';
 import { ImkError } from '@imk/errors';
 import {
   InstrumentalMakerConfigSchema,
@@ -56,8 +57,9 @@ export interface RunResult {
 }
 
 function checkConfig(config: InstrumentalMakerConfig): void {
+  // `instrumental@-2` names the recipe `instrumental` (the schema read its key/tempo changes).
   for (const name of config.variants)
-    if (config.recipes[name] === undefined)
+    if (config.recipes[parseVariantRef(name).base] === undefined)
       throw new ImkError(
         'CONFIG_INVALID',
         `config/instrumental-maker.yaml: variants: "${name}" has no recipe; known: ${Object.keys(config.recipes).join(', ')}`,

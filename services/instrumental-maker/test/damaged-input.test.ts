@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imk, makeRoot, publishV1, readManifest, removeRoot } from './helpers.ts';
+import { imk, jobDetail, makeRoot, publishV1, readManifest, removeRoot } from './helpers.ts';
 
 // A file damaged mid-way (a corrupted download or copy) still decodes: ffmpeg skips what it cannot read and
 // goes on. The song lost a second in the middle, and the job succeeded without a word unless the loss
@@ -57,5 +57,40 @@ describe('an input damaged mid-way', () => {
 
   it.each(Object.keys(CODECS))('%s: a whole file has no such warning', async (format) => {
     expect((await readManifest(root, `whole_${format}`)).warnings).toEqual([]);
+  });
+});
+
+// The same damaged song again, asking for other variants (so not a duplicate): its stems come from the
+// cache, the input was not decoded for the engine, and ffmpeg's words about the damage went missing from
+// its manifest (the length check still ran). The damage is the input's, wherever its stems came from.
+describe('an input damaged mid-way whose stems come from the cache', () => {
+  beforeAll(async () => {
+    await publishV1(
+      root,
+      'other',
+      {
+        job_id: 'damaged_mp3_again',
+        source_type: 'local',
+        artist: 'A',
+        title: 'damaged',
+        audio_path: 'in.mp3',
+        options: { variants: ['instrumental', 'drums_only'] },
+      },
+      { 'in.mp3': join(root, 'damaged.mp3') },
+    );
+    const result = await imk(['run', '--once', '--root', root]);
+    expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({
+      succeeded: 1,
+      duplicates: 0,
+    });
+  }, 300_000);
+
+  it('says the input is damaged, quoting ffmpeg, as the job that separated it did', async () => {
+    const detail = await jobDetail(root, 'damaged_mp3_again');
+    expect(detail.stages.find((s) => s.stage === 'separate')?.outcome).toBe('cache_hit');
+    const first = (await readManifest(root, 'damaged_mp3')).warnings[0];
+    const again = (await readManifest(root, 'damaged_mp3_again')).warnings;
+    expect(again[0], JSON.stringify(again)).toBe(first);
+    expect(again[0]).toMatch(/\[mp3float\] Header missing/);
   });
 });

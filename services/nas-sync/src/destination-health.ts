@@ -1,7 +1,7 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { serviceStatePaths } from '@imk/config';
-import { writeJsonAtomic } from '@imk/fs-safe';
+import { readUntrustedTextIfThere, writeJsonAtomic } from '@imk/fs-safe';
 import { isDestinationFault, type PassSummary } from '@imk/sync';
 import { z } from 'zod';
 import { SERVICE_NAME } from './config.ts';
@@ -28,9 +28,17 @@ function faultsFile(stateDir: string): string {
   return join(serviceStatePaths(stateDir, SERVICE_NAME).dir, FILE);
 }
 
-/** The faults recorded by the last passes; none when no pass wrote any (or the file is unreadable). */
+/** Largest faults file read (a few hundred bytes per failing destination). */
+const FAULTS_MAX_BYTES = 4 << 20;
+
+/**
+ * The faults recorded by the last passes; none when no pass wrote any, or the file is unreadable (read the
+ * fs-safe way: a FIFO or a link put in its place is refused at once, never waited on).
+ */
 export async function readDestinationFaults(stateDir: string): Promise<DestinationFault[]> {
-  const text = await readFile(faultsFile(stateDir), 'utf8').catch(() => undefined);
+  const text = await readUntrustedTextIfThere(faultsFile(stateDir), { maxBytes: FAULTS_MAX_BYTES }).catch(
+    () => undefined,
+  );
   if (text === undefined) return [];
   try {
     return FileSchema.parse(JSON.parse(text)).faults;

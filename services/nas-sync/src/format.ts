@@ -16,6 +16,9 @@ const skippedText = (summary: PassSummary): string =>
     : '') +
   (summary.leftOut > 0
     ? `, ${summary.leftOut} left out of ${summary.leftOut === 1 ? 'its manifest' : 'their manifests'} (no usable path or kind: the log and imk job say which)`
+    : '') +
+  (summary.notListed > 0
+    ? `, ${summary.notListed} output ${summary.notListed === 1 ? 'folder' : 'folders'} not read (a name that is not UTF-8 or holds a control character: the log and imk jobs say which)`
     : '');
 
 /** One line per pass, for `imk sync --once`. */

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolvePaths } from '@imk/config';
 import { audioJob, writeJob } from '@imk/sync/testing';
 import { healthChecks, resetFailedTransfers, runNasSyncOnce } from '../src/index.ts';
-import { capturingLogger, tempRoot, writeConfig } from './helpers.ts';
+import { capturingLogger, localConfig, tempRoot, writeConfig } from './helpers.ts';
 
 let t: Awaited<ReturnType<typeof tempRoot>>;
 beforeEach(async () => {
@@ -134,4 +134,25 @@ describe('nas-sync health after a pass onto a read-only destination', () => {
     expect(await runNasSyncOnce({ root: t.root, logger })).toMatchObject({ summary: { delivered: 1 } });
     expect(await degraded(t.root)).toEqual([]);
   });
+});
+
+// state/nas-sync/destinations.json is read by the health check and by every pass (to keep what it does not
+// retry): read with a plain readFile, a FIFO put in its place (a restore, another program) hung both for
+// good, and with them /readyz and the sync. Read the fs-safe way: refused at once and taken for no faults.
+describe('nas-sync health with its faults file replaced by a FIFO', () => {
+  it('answers at once, and a pass runs and delivers', async () => {
+    await writeConfig(t.root, localConfig(t.nas));
+    await writeJob(t.outputs, audioJob('job1'));
+    const file = join(t.root, 'state', 'nas-sync', 'destinations.json');
+    await mkdir(join(t.root, 'state', 'nas-sync'), { recursive: true });
+    await execa('mkfifo', [file]);
+    // Nothing writes to the FIFO: an answer at all shows neither read waited on it.
+    expect(await degraded(t.root)).toEqual([]);
+    const { logger } = capturingLogger();
+    expect(await runNasSyncOnce({ root: t.root, logger })).toMatchObject({
+      state: 'ran',
+      summary: { delivered: 1 },
+    });
+    expect(await degraded(t.root)).toEqual([]);
+  }, 60_000);
 });

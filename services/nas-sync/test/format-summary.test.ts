@@ -28,6 +28,7 @@ const summary = (over: Partial<PassSummary>): PassSummary => ({
   skipped: 0,
   invalidManifests: 0,
   leftOut: 0,
+  notListed: 0,
   unsendable: 0,
   outcomes: [],
   dryRun: false,

@@ -1,7 +1,19 @@
 // @ts-check
 // The job page (#/job/<id>): summary, live progress, history, errors, retry, cancel, and the outputs with a
 // player, a preview image, a download link and the sync status per artifact.
-import { $, ago, api, badge, bytes, engineText, errorText, facts, h, setProgress } from './lib.js';
+import {
+  $,
+  ago,
+  api,
+  badge,
+  bytes,
+  engineText,
+  errorText,
+  facts,
+  h,
+  setProgress,
+  turnedDownText,
+} from './lib.js';
 import { mountMixer, unmountMixer } from './mixer.js';
 
 /** @typedef {import('./lib.js').Child} Child */
@@ -195,11 +207,8 @@ function variantBox(id, a, syncEnabled) {
  * @param {OutputArtifact} a
  */
 function turnedDown(a) {
-  if (typeof a.gain_db !== 'number' || a.gain_db >= 0) return null;
-  const db = Math.abs(a.gain_db).toFixed(1);
-  // Kept stems are turned down together, so that they still add up to the song.
-  const alike = a.kind === 'stems' ? ' (all kept stems alike, so they still add up to the song)' : '';
-  return h('div', { class: 'note gain' }, `turned down ${db} dB to avoid clipping${alike}`);
+  const text = turnedDownText(a);
+  return text ? h('div', { class: 'note gain' }, text) : null;
 }
 
 /**

@@ -7,6 +7,7 @@
 
 /** @typedef {import('../src/api-types.ts').ApiError} ApiError */
 /** @typedef {import('../src/api-types.ts').EngineFacts} EngineFacts */
+/** @typedef {import('../src/api-types.ts').OutputArtifact} OutputArtifact */
 /** @typedef {NonNullable<import('../src/api-types.ts').JobSummary['progress']>} StageProgress */
 /** @typedef {Node | string | number | boolean | null | undefined} Child */
 
@@ -176,4 +177,29 @@ export function engineText(engine, { hash = false } = {}) {
     engine.model && `model ${engine.model}`,
     hash && engine.model_hash && `hash ${engine.model_hash}`,
   );
+}
+
+/**
+ * "turned down 2.3 dB to avoid clipping" for a file the worker turned down so that it does not clip (its
+ * manifest's gain_db), or '': the job page's outputs and the mixer's "Saved as" say it alike.
+ * @param {Pick<OutputArtifact, 'gain_db' | 'kind'>} a
+ */
+export function turnedDownText(a) {
+  if (typeof a.gain_db !== 'number' || a.gain_db >= 0) return '';
+  const db = Math.abs(a.gain_db).toFixed(1);
+  // Kept stems are turned down together, so that they still add up to the song.
+  const alike = a.kind === 'stems' ? ' (all kept stems alike, so they still add up to the song)' : '';
+  return `turned down ${db} dB to avoid clipping${alike}`;
+}
+
+/**
+ * The first of the number fields whose text the browser cannot read as a number ("2-", a lone "-", "."):
+ * its value is then '', as an empty field's, which a form must not take as its default (no key change, a
+ * silent stem). Undefined when every field reads.
+ * @template {{ field: HTMLInputElement }} T
+ * @param {T[]} fields
+ * @returns {T | undefined}
+ */
+export function unreadNumberField(fields) {
+  return fields.find(({ field }) => field.validity.badInput);
 }

@@ -3,7 +3,7 @@
 // says what became of the mix: "saved as <file>" with a link to it, or why it was not saved and what to do.
 // A mix is rendered later by the worker, which can still refuse it (a file name the job already uses) or
 // fail (its stems gone meanwhile): the page never says "saved" before the file is there.
-import { api, h } from './lib.js';
+import { api, h, turnedDownText } from './lib.js';
 
 /**
  * @typedef {import('../src/api-types.ts').MixQueuedResponse} MixQueuedResponse
@@ -75,7 +75,14 @@ export async function followMix(of, queued, status, stillOpen) {
       status.dataset.state = 'saved';
       status.dataset.file = file.path;
       const href = `/outputs/${encodeURIComponent(folder)}/${file.path.split('/').map(encodeURIComponent).join('/')}`;
-      status.replaceChildren('Saved as ', h('a', { href, class: 'mix-file' }, file.path), '.');
+      // Levels that add up past full scale (every stem and the master raised): the file is quieter than
+      // what was heard, so say by how much rather than leave the user to find it on the job's page.
+      const quieter = turnedDownText(file);
+      status.replaceChildren(
+        'Saved as ',
+        h('a', { href, class: 'mix-file' }, file.path),
+        quieter ? `, ${quieter} at these levels.` : '.',
+      );
       return;
     }
     if (state !== undefined && DEAD_STATES.has(state)) {

@@ -4,7 +4,7 @@
 // and engine; the server's POST /api/jobs/<id>/separate-again); once it is done the stems are back in the
 // cache under the same key and the mixer opens by itself. While the song is archived a mix can also be
 // saved by its levels, without listening: the worker separates the song again to make it.
-import { api, errorText, h } from './lib.js';
+import { api, errorText, h, unreadNumberField } from './lib.js';
 import { followMix } from './mix-follow.js';
 
 /**
@@ -95,7 +95,7 @@ const BLIND_LEVELS = { vocals: 0, drums: 1, bass: 1, other: 1 };
  */
 function blindMixForm(jobId, stillOpen) {
   let saves = 0;
-  const status = h('p', { class: 'note mix-blind-status' });
+  const status = h('p', { class: 'note mix-blind-status', role: 'status' });
   const name = /** @type {HTMLInputElement} */ (
     h('input', { type: 'text', class: 'mix-name', value: 'my_mix', 'aria-label': 'name of the mix' })
   );
@@ -120,6 +120,13 @@ function blindMixForm(jobId, stillOpen) {
       const thisSave = ++saves;
       status.textContent = 'saving…';
       status.classList.remove('error');
+      // A level the browser cannot read ("1-") has the value '', which Number() made 0: a silent stem.
+      const unread = unreadNumberField(levels.map((level) => ({ ...level, field: level.input })));
+      if (unread) {
+        status.textContent = `Could not save: the ${unread.stem} level does not hold a number; write it as 1 (as separated) or 0 (silent)`;
+        status.classList.add('error');
+        return;
+      }
       try {
         /** @type {MixQueued} */
         const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {
@@ -154,7 +161,7 @@ function blindMixForm(jobId, stillOpen) {
  * @param {() => void} remount  opens the mixer again (the stems are back)
  */
 export function renderMissing(jobId, box, info, stillOpen, remount) {
-  const status = h('p', { class: 'note mixer-again-status' });
+  const status = h('p', { class: 'note mixer-again-status', role: 'status' });
   const button = h('button', { type: 'button', class: 'mix-separate-again' }, 'Separate again');
   const separateAgain = async () => {
     button.disabled = true;

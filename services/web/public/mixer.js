@@ -3,7 +3,7 @@
 // AudioContext, one AudioBufferSourceNode per stem, all started at the same context time), each through
 // its own GainNode (level, mute, solo) into a master GainNode and an analyser. "Save this mix" asks the
 // server to render the same levels (plus key and tempo) from the cached stems as a new variant.
-import { api, errorText, h } from './lib.js';
+import { api, errorText, h, unreadNumberField } from './lib.js';
 import { followMix } from './mix-follow.js';
 import { renderMissing } from './mixer-missing.js';
 
@@ -30,6 +30,34 @@ export const mixerState = {
   /** The offset into the song at that time, in seconds. */
   offset: 0,
 };
+
+/** How often the master's peak is looked at while playing, in ms. */
+const CLIP_CHECK_MS = 100;
+/** How long "clipping" stays said after the last peak past full scale, in seconds of the song. */
+const CLIP_HOLD_SEC = 1.5;
+/** @type {ReturnType<typeof setInterval> | undefined} */
+let clipWatch;
+/** The context time of the last peak past full scale heard (undefined: none yet). */
+/** @type {number | undefined} */
+let clippedAt;
+/** @type {HTMLElement | undefined} */
+let clipNote;
+
+/**
+ * Says while what is heard goes past full scale: the stems' levels and the master add up to more than the
+ * sound card takes (it clips; the worker turns a saved mix down instead). Read from the master analyser,
+ * before the output clips.
+ */
+function checkClipping() {
+  const { analyser, context } = mixerState;
+  if (!analyser || !context || !clipNote) return;
+  const data = new Float32Array(analyser.fftSize);
+  analyser.getFloatTimeDomainData(data);
+  let peak = 0;
+  for (const x of data) peak = Math.max(peak, Math.abs(x));
+  if (peak > 1) clippedAt = context.currentTime;
+  clipNote.hidden = clippedAt === undefined || context.currentTime - clippedAt > CLIP_HOLD_SEC;
+}
 
 /** @type {string | undefined} */
 let mountedJob;
@@ -94,6 +122,8 @@ export function levelsAt(frequencies) {
 }
 
 function stop() {
+  clearInterval(clipWatch);
+  clipWatch = undefined;
   const { context } = mixerState;
   if (context && mixerState.startedAt !== undefined)
     mixerState.offset += context.currentTime - mixerState.startedAt;
@@ -121,6 +151,8 @@ async function play() {
     channel.source = source;
   }
   mixerState.startedAt = when;
+  clippedAt = undefined;
+  clipWatch = setInterval(checkClipping, CLIP_CHECK_MS);
 }
 
 /**
@@ -145,10 +177,24 @@ function slider(label, min, max, step, value, onInput) {
  * @param {Channel[]} channels
  */
 function renderControls(jobId, box, channels) {
-  const status = h('p', { class: 'note mixer-status' });
+  const status = h('p', { class: 'note mixer-status', role: 'status' });
+  clipNote = h(
+    'p',
+    { class: 'note error mixer-clip', role: 'status', hidden: true },
+    'Clipping: the levels add up to more than full scale, so what you hear is distorted. Lower the master or the stems (a saved mix is turned down to fit instead, and the page says by how much).',
+  );
   const rows = channels.map((channel) => {
-    const mute = h('button', { type: 'button', class: 'mute', 'aria-pressed': 'false' }, 'mute');
-    const solo = h('button', { type: 'button', class: 'solo', 'aria-pressed': 'false' }, 'solo');
+    // Named with the stem: a screen reader otherwise reads four buttons all called "mute".
+    const mute = h(
+      'button',
+      { type: 'button', class: 'mute', 'aria-pressed': 'false', 'aria-label': `mute ${channel.name}` },
+      'mute',
+    );
+    const solo = h(
+      'button',
+      { type: 'button', class: 'solo', 'aria-pressed': 'false', 'aria-label': `solo ${channel.name}` },
+      'solo',
+    );
     mute.addEventListener('click', () => {
       channel.muted = !channel.muted;
       mute.setAttribute('aria-pressed', String(channel.muted));
@@ -226,6 +272,18 @@ function renderControls(jobId, box, channels) {
     delete status.dataset.job;
     delete status.dataset.file;
     status.dataset.state = 'saving';
+    // A field the browser cannot read as a number ("2-", "-", ".") has the value '' as an empty one: it
+    // was saved as no change, at the song's own key or tempo. Said instead, and nothing is queued.
+    const unread = unreadNumberField([
+      { field: pitch, what: 'key', example: '-2' },
+      { field: tempo, what: 'tempo', example: '0.8' },
+    ]);
+    if (unread) {
+      status.textContent = `Could not save: the ${unread.what} field does not hold a number; write it as ${unread.example}, or empty it for no change`;
+      status.dataset.state = 'failed';
+      status.classList.add('error');
+      return;
+    }
     try {
       /** @type {MixQueuedResponse} */
       const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {
@@ -249,6 +307,7 @@ function renderControls(jobId, box, channels) {
   box.replaceChildren(
     h('h2', {}, 'Mixer'),
     h('div', { class: 'mixer-transport' }, playButton, stopButton, h('label', {}, 'master ', master)),
+    clipNote,
     ...rows,
     h(
       'div',
@@ -387,6 +446,7 @@ export function unmountMixer(/** @type {HTMLElement} */ box) {
     offset: 0,
   });
   mountedJob = undefined;
+  clipNote = undefined;
   box.hidden = true;
   box.replaceChildren();
 }

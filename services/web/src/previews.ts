@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inputArgs, runFfmpeg } from '@imk/media';
 
@@ -43,9 +43,12 @@ export async function renderPreview(options: PreviewOptions): Promise<string> {
   const safeKey = options.key.replace(/[^A-Za-z0-9._-]/g, '_');
   // The version part changes whenever the drawing changes, so old cached images are not served.
   const file = join(options.cacheDir, `${safeKey}-${options.kind}-${options.width}-v${PREVIEW_VERSION}.png`);
+  // Only a regular file is a cached image (lstat): a link put in its place, to a file elsewhere (a token in
+  // state/), was served as the preview, and a FIFO hung the request. Anything else is drawn again, and the
+  // rename below replaces the link or FIFO itself (never what it leads to).
   if (
-    await stat(file).then(
-      () => true,
+    await lstat(file).then(
+      (info) => info.isFile(),
       () => false,
     )
   )

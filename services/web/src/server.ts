@@ -10,7 +10,7 @@ import type { DiskGuard } from '@imk/ops';
 import { clientErrorHandler, frameworkErrors, registerHttpGuard } from '@imk/http-guard';
 import { createRetrieverRoutes, type UrlRetriever } from '@imk/retriever-sdk';
 import { registerAuth } from './auth.ts';
-import type { WebConfig } from './config.ts';
+import { WEB_SERVICE, type WebConfig } from './config.ts';
 import type { CancelJob, RetryJob, ServiceState, WebContext } from './context.ts';
 import { registerEventRoutes } from './routes/events.ts';
 import { registerHealthRoutes } from './routes/health.ts';
@@ -91,7 +91,7 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
     sync: createSyncView(options.syncStatus ?? NO_SYNC_STATUS, logger),
     diskGuard: options.diskGuard,
     // Details of services are error texts: credentials in them (a URL with a password) never leave.
-    services: () => (options.services?.() ?? [{ name: 'web', state: 'running' }]).map(redactState),
+    services: () => (options.services?.() ?? [{ name: WEB_SERVICE, state: 'running' }]).map(redactState),
     retry: options.retry ?? createRetry(paths, () => jobs.ledger()),
     cancel: options.cancel ?? createCancel(paths, () => jobs.ledger()),
     signal: options.signal,

@@ -2,6 +2,7 @@ import type { ServiceState } from '@imk/service';
 import type { WebContext } from './context.ts';
 import type { NamedQueueCounts } from '@imk/fsqueue';
 import { redactText } from '@imk/log';
+import { outputsNotListed } from '@imk/protocol';
 import { systemChecks } from './system/health-checks.ts';
 import { countAllQueues } from './system/queue-folders.ts';
 import type { JobSummary } from './system/jobs.ts';
@@ -18,7 +19,11 @@ export interface Snapshot {
       }
     | undefined;
   services: ServiceState[];
-  /** What /readyz fails on besides a service (queues/, outputs/, state/, the ledger), each with what to do. */
+  /**
+   * What /readyz fails on besides a service (queues/, outputs/, state/, the ledger), each with what to do;
+   * and each folder of outputs/ that cannot be listed (a name that is not UTF-8: name "outputs"), which
+   * /readyz does not fail on.
+   */
   problems: { name: string; detail: string }[];
 }
 
@@ -35,8 +40,14 @@ export async function takeSnapshot(ctx: WebContext, limit = 100): Promise<Snapsh
       path: guard.lowest?.path,
     },
     services: ctx.services(),
-    problems: (await systemChecks(ctx))
-      .filter((check) => !check.ok)
-      .map((check) => ({ name: check.name, detail: redactText(check.detail ?? 'failed') })),
+    problems: [
+      ...(await systemChecks(ctx))
+        .filter((check) => !check.ok)
+        .map((check) => ({ name: check.name, detail: redactText(check.detail ?? 'failed') })),
+      ...(await outputsNotListed(ctx.paths.outputs).catch(() => [])).map((detail) => ({
+        name: 'outputs',
+        detail,
+      })),
+    ],
   };
 }

@@ -100,6 +100,21 @@ describe('a mix saved again while its first save is still queued', () => {
   });
 });
 
+// Two tabs (or a double click) saving one name at the same moment: each looked for a waiting save, found
+// none, and queued its own; the worker kept whichever it ran last. One is queued, the other refused.
+describe('a mix saved from two tabs at the same moment', () => {
+  it('is queued once; the other save is refused (409 REMIX_PENDING) naming the job', async () => {
+    const answers = await Promise.all(
+      ['bass', 'drums', 'other'].map((stem) =>
+        post('/api/jobs/job_elsewhere/mix', { variant: 'same_moment', stems: { [stem]: 1 } }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 409, 409]);
+    const bundles = await readdir(join(served.root, 'queues', 'other'));
+    expect(bundles.filter((n) => n.endsWith('_same_moment'))).toHaveLength(1);
+  });
+});
+
 // A name that meets one of the job's files only at its file name ("no_drum" is written "(no drum)", as
 // no_drums is): the worker refused it after the page had queued it and said "saved". With the job's format
 // in its manifest, the dashboard applies the worker's rule (one home: @imk/protocol mix-file.ts) first.

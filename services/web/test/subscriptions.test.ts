@@ -1,3 +1,5 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDashboardSubscriptions, writeSubscriptionStatus } from '@imk/retriever-sdk';
@@ -46,6 +48,37 @@ describe('subscriptions from the dashboard', () => {
       /every: expected a duration of at least 1m.*; a number needs its unit: 30m, 30h or 30d/,
     );
     expect(why).toMatch(/limit: expected at least 1: the most new entries fetched per run/);
+  });
+
+  it('a script with a misspelt field, or a YouTube Mix link, is refused naming it; nothing is saved', async () => {
+    const typo = await post({ url: 'https://www.youtube.com/@typo/videos', evrey: '1h', limit: 3 });
+    expect(typo.status).toBe(400);
+    const typoSaid = ((await typo.json()) as { message: string }).message;
+    expect(typoSaid).toMatch(/Unrecognized key: "evrey"/);
+    const mix = await post({ url: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=RDdQw4w9WgXcQ' });
+    expect(mix.status).toBe(400);
+    expect(((await mix.json()) as { message: string }).message).toMatch(
+      /^url: a YouTube Mix or radio \(list=RD…\) has no end .* cannot be subscribed to/,
+    );
+    const saved = await readDashboardSubscriptions(join(root, 'state'));
+    expect(saved.map((s) => s.url)).not.toContain('https://www.youtube.com/@typo/videos');
+  });
+
+  it('a subscriptions.json edited by hand with a misspelt field is refused naming it, not run with the default', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'imk-subs-typo-'));
+    try {
+      await mkdir(join(state, 'youtube-retriever'), { recursive: true });
+      await writeFile(
+        join(state, 'youtube-retriever', 'subscriptions.json'),
+        JSON.stringify({
+          schema_version: 1,
+          subscriptions: [{ url: 'https://www.youtube.com/@x/videos', evrey: '1h', added_at: 'x' }],
+        }),
+      );
+      await expect(readDashboardSubscriptions(state)).rejects.toThrow(/subscriptions\.0.*evrey/);
+    } finally {
+      await rm(state, { recursive: true, force: true });
+    }
   });
 
   it('adds one (token required, bad input named), once, and lists it with the last runs', async () => {

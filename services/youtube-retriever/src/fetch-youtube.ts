@@ -7,9 +7,12 @@ import { formatDuration } from '@imk/media/duration-limit';
 import {
   createBundle,
   emptyResult,
+  existingJob,
   linkWithoutCredentials,
   parseHttpUrl,
   withRetry,
+  youtubeChannelVideos,
+  youtubeMix,
   type RetryOptions,
   type FetchOptions,
   type FetchResult,
@@ -23,7 +26,6 @@ import { checkDuration } from './duration.ts';
 import { entryJobId } from './entry-identity.ts';
 import { listEntries, parseInfo, type YtEntry } from './info.ts';
 import { refuseUnfinishedLive } from './live.ts';
-import { mixOf } from './mix-link.ts';
 import { mapTags } from './tags.ts';
 import { isRetryableYtDlpError } from './yt-dlp-errors.ts';
 import { createYtDlp, type YtDlp } from './yt-dlp.ts';
@@ -107,21 +109,31 @@ async function fetchWithSettings(
   const kinds: JobKind[] = mode === 'both' ? ['audio', 'video'] : [mode];
   const result = emptyResult(RETRIEVER_NAME, parsed.href);
 
-  // A video played in a Mix is the video asked for: the Mix is YouTube's, endless, and was fetched whole.
-  const mix = mixOf(parsed);
-  if (mix !== undefined)
-    result.warnings.push(
-      `${parsed.href} is a video inside a YouTube Mix (list=${mix}), a list YouTube makes up and keeps extending: only the video is fetched`,
+  // A Mix has no end and is made up anew at every visit: only the video its link plays is fetched.
+  const mix = youtubeMix(parsed.href);
+  if (mix && mix.video === undefined)
+    throw new ImkError(
+      'UNSUPPORTED_URL',
+      `${parsed.href} is a YouTube Mix or radio (list=${mix.list}) without a video: it has no end and is made up anew at every visit, so it is not fetched; send the link of a video (watch?v=…), a playlist (list=PL…) or a channel`,
     );
   const playlistArgs =
-    settings.playlist.expand && mix === undefined
+    settings.playlist.expand && !mix
       ? ['--yes-playlist', '--playlist-end', String(settings.playlist.maxEntries)]
       : ['--no-playlist'];
+  if (mix && settings.playlist.expand) {
+    const said = `${parsed.href} is a YouTube Mix (list=${mix.list}), which has no end: only its video ${mix.video ?? ''} is fetched, not the songs YouTube would play after it`;
+    result.warnings.push(said);
+    logger.info({ url: parsed.href }, said);
+  }
+  // A channel's own page lists its tabs (Videos, Shorts, Live), not videos: its Videos tab is what is meant.
+  const listed = (settings.playlist.expand && youtubeChannelVideos(parsed.href)) || parsed.href;
+  if (listed !== parsed.href)
+    logger.info({ url: parsed.href, listed }, `a channel link: its videos are listed from ${listed}`);
   const listing = await withRetry(
-    () => ytDlp.run(['--dump-single-json', '--flat-playlist', ...playlistArgs], parsed.href, options.signal),
+    () => ytDlp.run(['--dump-single-json', '--flat-playlist', ...playlistArgs], listed, options.signal),
     { ...retryOptions(settings), signal: options.signal, logger, what: 'yt-dlp metadata' },
   );
-  const entries = listEntries(parseInfo(listing, parsed.href), parsed.href);
+  const entries = listEntries(parseInfo(listing, listed), listed);
   // An empty playlist (a new one, a subscription with nothing yet, only private videos) is nothing to do,
   // not a failure: the request is done, and the warning says why nothing came.
   if (entries.length === 0) {
@@ -143,13 +155,21 @@ async function fetchWithSettings(
       held += 1;
       continue;
     }
-    const failuresBefore = result.failures.length;
+    const jobsBefore = result.jobs.length;
     for (const kind of kinds) {
       if (options.signal?.aborted) throw new ImkError('ABORTED', `fetch of ${parsed.href} aborted`);
       const jobId = entryJobId(entry, kind);
       try {
         if (archive && (await archive.has(kind, entry.extractor, entry.key))) {
           result.skipped.push({ id: jobId, reason: `already fetched (in ${archive.file(kind)})` });
+          continue;
+        }
+        // Already in the queue (another subscription or request listed it): one job, and not downloaded
+        // again only to be refused at publish. Archived here too, so it is not asked about at every run.
+        const queued = await existingJob(join(settings.queuesDir, QUEUE_OF[kind]), jobId);
+        if (queued) {
+          await archive?.add(kind, entry.extractor, entry.key);
+          result.skipped.push({ id: jobId, reason: errorMessage(queued) });
           continue;
         }
         const published = await fetchEntry({
@@ -179,7 +199,8 @@ async function fetchWithSettings(
         logger.warn({ job_id: jobId, err: errorMessage(error) }, 'entry failed');
       }
     }
-    if (counted && result.failures.length - failuresBefore < kinds.length) started += 1;
+    // Only what became a job counts: one another list already queued (skipped) takes no place either.
+    if (counted && result.jobs.length > jobsBefore) started += 1;
   }
   if (held > 0)
     logger.info(
@@ -219,7 +240,13 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
     throw new ImkError(
       'YT_TOO_LONG',
       `${linkWithoutCredentials(entry.url)} lasts ${formatDuration(listed)}, longer than the limit of ${formatDuration(settings.maxDurationSec)} (maxDurationSec in config/youtube-retriever.yaml and config/instrumental-maker.yaml); not downloaded`,
-      { details: { url: entry.url, duration_sec: listed, max_sec: settings.maxDurationSec } },
+      {
+        details: {
+          url: linkWithoutCredentials(entry.url),
+          duration_sec: listed,
+          max_sec: settings.maxDurationSec,
+        },
+      },
     );
   await mkdir(settings.workDir, { recursive: true });
   const workDir = await mkdtemp(join(settings.workDir, `${jobId}-`));

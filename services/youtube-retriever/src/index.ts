@@ -3,7 +3,7 @@ export type { StartYoutubeRetrieverOptions } from './start.ts';
 export { fetchYoutube, baseArgs, QUEUE_OF, RETRIEVER_NAME } from './fetch-youtube.ts';
 export type { FetchYoutubeOptions } from './fetch-youtube.ts';
 export { youtubeRetriever } from './youtube-retriever.ts';
-export { YoutubeConfigSchema, loadYoutubeSettings, SERVICE_NAME } from './config.ts';
+export { API_DEFAULTS, YoutubeConfigSchema, loadYoutubeSettings, SERVICE_NAME } from './config.ts';
 export type { YoutubeConfig, YoutubeSettings } from './config.ts';
 export { createYtDlp, resolveYtDlp } from './yt-dlp.ts';
 export type { YtDlp } from './yt-dlp.ts';

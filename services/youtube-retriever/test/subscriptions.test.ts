@@ -152,6 +152,53 @@ describe('subscriptions with the real yt-dlp', () => {
     }
   });
 
+  it('a video two subscriptions list is one job: the second skips it without downloading it, and it takes no place in its limit', async () => {
+    const other = await mkdtemp(join(tmpdir(), 'imk-subs-twice-'));
+    const feed = (name: string, files: string[]) =>
+      server.setPage(
+        name,
+        `<?xml version="1.0"?><rss version="2.0"><channel><title>${name}</title>${files
+          .map(
+            (file, index) =>
+              `<item><title>Item ${String(index + 1)}</title><enclosure url="${server.url(file)}" type="audio/mp4"/></item>`,
+          )
+          .join('')}</channel></rss>`,
+      );
+    try {
+      feed('feed-a.xml', ['two.m4a', 'song.m4a']);
+      feed('feed-b.xml', ['two.m4a', 'audio.m4a']);
+      const [a, b]: Subscription[] = ['feed-a.xml', 'feed-b.xml'].map((page) => ({
+        url: server.url(page),
+        mode: 'audio',
+        every: '1h',
+        limit: 1,
+      }));
+      const run = async (subscriptions: Subscription[]) =>
+        runDueSubscriptions({
+          settings: await loadYoutubeSettings(other, {
+            subscriptions,
+            retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+          }),
+          logger,
+          now: new Date('2026-03-01T00:00:00Z'),
+        });
+      const two = linkJobId('generic', 'two', server.url('two.m4a'), 'audio');
+      const audio = linkJobId('generic', 'audio', server.url('audio.m4a'), 'audio');
+      const [first] = await run([a!]);
+      expect(first?.fetched).toEqual([two]);
+      // The second list, with the first one not due: it only runs b.
+      const downloadsOfTwo = server.hits.get('/two.m4a');
+      const [second] = await run([a!, b!]);
+      expect(second).toMatchObject({ url: b!.url, ok: true, fetched: [audio], failed: [] });
+      expect(server.hits.get('/two.m4a')).toBe(downloadsOfTwo);
+      expect((await readdir(join(other, 'queues', 'youtube_audio'))).sort()).toEqual(
+        [two, audio].map((id) => `job_${id}`).sort(),
+      );
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   it('a run whose list cannot be read is tried again after 5m, 10m, 20m (never longer than every), says why, and goes back to every once it works', async () => {
     // The channel page is missing (yt-dlp: HTTP 404) for three runs, then it is there.
     const other = await mkdtemp(join(tmpdir(), 'imk-subs-root4-'));

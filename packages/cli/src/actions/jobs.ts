@@ -1,7 +1,7 @@
 import { ImkError } from '@imk/errors';
 import { cutText } from '@imk/fs-safe';
 import { LEDGER_STATES, adoptOutputs, openLedger, type JobRow, type LedgerState } from '@imk/ledger';
-import { oneLine } from '@imk/log';
+import { oneLine, terminalText } from '@imk/log';
 import { contextFrom, print } from '../context.ts';
 import '../errors.ts';
 
@@ -60,8 +60,10 @@ export async function jobsCommand(options: JobsOptions): Promise<void> {
   const { paths } = contextFrom(options);
   const ledger = openLedger({ root: paths.root });
   try {
-    // Finished outputs the ledger does not know (the earlier version's, another host's) are listed too.
-    await adoptOutputs(ledger, paths.outputs);
+    // Finished outputs the ledger does not know (the earlier version's, another host's) are listed too;
+    // a folder that cannot be (a name not UTF-8, or with a line break) is said on stderr, so --json stays a document.
+    const { notListed } = await adoptOutputs(ledger, paths.outputs);
+    for (const line of notListed) process.stderr.write(`imk jobs: ${terminalText(line)}\n`);
     const jobs = ledger.listJobs({ state: options.status as LedgerState | undefined, limit });
     if (options.json) return print(JSON.stringify(jobs, null, 2));
     if (jobs.length === 0)

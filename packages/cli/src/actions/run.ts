@@ -3,6 +3,7 @@ import { createLogger } from '@imk/log';
 import { NAS_SYNC, warnLegacyEnv } from '@imk/config';
 import { contextFrom, print } from '../context.ts';
 import { SERVICE_NAMES, loadService } from '../services.ts';
+import { prepareRoot } from '../state-writable.ts';
 import { shutdownSignal } from '../shutdown.ts';
 import { runOneService } from '../supervisor.ts';
 import '../errors.ts';
@@ -33,10 +34,13 @@ export async function runCommand(service: string, options: RunOptions): Promise<
   try {
     const definition = await loadService(service, { code: true });
     if (options.once && definition.runOnce === undefined) throw noOnePassMode(service);
-    const result =
-      options.once && definition.runOnce
-        ? await definition.runOnce({ root: paths.root, logger, signal: shutdown.signal, ...extras })
-        : await runOneService(service, { root: paths.root, logger, signal: shutdown.signal, extras });
+    let result;
+    if (options.once && definition.runOnce) {
+      // One pass starts no supervisor: the root is checked (and a missing one said) here, as runServices does.
+      await prepareRoot(paths.root, logger);
+      result = await definition.runOnce({ root: paths.root, logger, signal: shutdown.signal, ...extras });
+    } else
+      result = await runOneService(service, { root: paths.root, logger, signal: shutdown.signal, extras });
     if (options.once) print(JSON.stringify(result.summary ?? { ok: result.ok }));
     if (!result.ok) process.exitCode = 1;
   } finally {

@@ -173,6 +173,74 @@ describe('media-server refresh (loopback stand-ins for Jellyfin, Plex, Navidrome
     }
   });
 
+  it('a refused token or login is recorded naming the server, the setting and what to do', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'imk-refresh-refused-'));
+    const refusing = await startReceiver((request) =>
+      request.url.startsWith('/rest/')
+        ? {
+            status: 200,
+            body: JSON.stringify({
+              'subsonic-response': {
+                status: 'failed',
+                error: request.url.includes('u=admin')
+                  ? { code: 40, message: 'Wrong username or password' }
+                  : { code: 50, message: 'User not authorized for the given operation' },
+              },
+            }),
+          }
+        : { status: 401, body: 'Unauthorized' },
+    );
+    try {
+      await runRefreshes({
+        servers: {
+          jf: MediaServerSchema.parse({ type: 'jellyfin', url: refusing.url, token: { env: 'JF_KEY' } }),
+          plex: MediaServerSchema.parse({
+            type: 'plex',
+            url: refusing.url,
+            token: { env: 'PLEX_TOKEN' },
+            section: 3,
+          }),
+          nd: MediaServerSchema.parse({
+            type: 'navidrome',
+            url: refusing.url,
+            user: 'admin',
+            password: { env: 'ND_PASS' },
+          }),
+          nd2: MediaServerSchema.parse({
+            type: 'navidrome',
+            url: refusing.url,
+            user: 'listener',
+            password: { env: 'ND_PASS' },
+          }),
+        },
+        delivered: new Map(['jf', 'plex', 'nd', 'nd2'].map((name) => [name, ['/m/A/a.m4a']])),
+        stateDir: state,
+        logger: createLogger('t', { level: 'silent' }),
+        env,
+        firstDelayMs: 1,
+      });
+      // The last try of each (the panel shows it), newest first in the record.
+      const last = new Map<string, string | undefined>();
+      for (const result of await readNotifyResults(state))
+        if (!last.has(result.target)) last.set(result.target, result.error);
+      expect(last.get('jf')).toMatch(
+        /^jellyfin jf \(http:\/\/127\.0\.0\.1:\d+\): HTTP 401 \(Unauthorized\); Jellyfin refused the API key of mediaServers\.jf\.token: check it, or make a new one in Jellyfin's Dashboard > API Keys$/,
+      );
+      expect(last.get('plex')).toMatch(
+        /^plex plex \(.*section 3\): HTTP 401 \(Unauthorized\); Plex refused the token of mediaServers\.plex\.token: check it .* may manage section 3$/,
+      );
+      expect(last.get('nd')).toMatch(
+        /error 40: Wrong username or password; check mediaServers\.nd\.user and mediaServers\.nd\.password/,
+      );
+      expect(last.get('nd2')).toMatch(
+        /error 50: .*; the user mediaServers\.nd2\.user may not start a scan: Navidrome needs an admin user$/,
+      );
+    } finally {
+      await refusing.close();
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+
   it('a server that fails is retried with backoff and recorded; it stops nothing', async () => {
     const state = await mkdtemp(join(tmpdir(), 'imk-refresh-'));
     const jellyfin = await startReceiver((_, i) => ({ status: i === 0 ? 502 : 204 }));

@@ -47,12 +47,14 @@ export async function refreshMediaServer(
     case 'jellyfin': {
       const token = readNotifySecret(server.token, `mediaServers.${name}.token`, options.env);
       const headers = { Authorization: `MediaBrowser Token="${token}"`, 'Content-Type': 'application/json' };
+      const whenRefused = `Jellyfin refused the API key of mediaServers.${name}.token: check it, or make a new one in Jellyfin's Dashboard > API Keys`;
       if (server.mode === 'library') {
         await httpRequest({
           ...request,
           method: 'POST',
           url: `${base(server.url)}/Library/Refresh`,
           headers,
+          whenRefused,
           what: `jellyfin ${name} (${urlForLog(server.url)})`,
         });
         return 'library refresh started';
@@ -62,6 +64,7 @@ export async function refreshMediaServer(
         method: 'POST',
         url: `${base(server.url)}/Library/Media/Updated`,
         headers,
+        whenRefused,
         body: JSON.stringify({ Updates: paths.map((Path) => ({ Path, UpdateType: 'Created' })) }),
         what: `jellyfin ${name} (${urlForLog(server.url)})`,
       });
@@ -80,6 +83,7 @@ export async function refreshMediaServer(
           // Plex takes the token as a header too: it stays out of URLs that proxies and logs keep.
           headers: { 'X-Plex-Token': token, Accept: 'application/json' },
           what: `plex ${name} (${urlForLog(server.url)}, section ${server.section})`,
+          whenRefused: `Plex refused the token of mediaServers.${name}.token: check it (Plex's "Finding an authentication token" article says where to read yours), and that its account may manage section ${server.section}`,
         });
       }
       return folders.length > PLEX_MAX_FOLDERS
@@ -119,9 +123,18 @@ export async function refreshMediaServer(
       if (body?.status !== 'ok')
         throw new ImkError(
           'NOTIFY_SEND_FAILED',
-          `${what}: ${body?.error ? `error ${body.error.code ?? '?'}: ${body.error.message ?? ''}` : 'no subsonic-response status ok'}`,
+          `${what}: ${body?.error ? `error ${body.error.code ?? '?'}: ${body.error.message ?? ''}${subsonicFix(body.error.code, name)}` : 'no subsonic-response status ok'}`,
         );
       return 'scan started';
     }
   }
+}
+
+/** What to change for the Subsonic error codes of a refused login (40, 41) or user (50). */
+function subsonicFix(code: number | undefined, name: string): string {
+  if (code === 40 || code === 41)
+    return `; check mediaServers.${name}.user and mediaServers.${name}.password (the password itself, not an API key)`;
+  if (code === 50)
+    return `; the user mediaServers.${name}.user may not start a scan: Navidrome needs an admin user`;
+  return '';
 }

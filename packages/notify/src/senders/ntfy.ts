@@ -62,6 +62,9 @@ export function createNtfySender(
         timeoutMs: ctx.timeoutMs,
         signal,
         what: `ntfy ${name} (${urlForLog(url)})`,
+        whenRefused: target.token
+          ? `the server refused the token of target ${name} (token:) for this topic: check the token and that its user may publish to the topic`
+          : `the topic of target ${name} needs a login on this server: give the target a token: (an access token of a user that may publish to it)`,
         // On a public server the topic is its own password: not told, even when the server quotes it back.
         hide: [target.topic],
       });

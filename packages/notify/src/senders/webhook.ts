@@ -43,6 +43,7 @@ export function createWebhookSender(
         timeoutMs: ctx.timeoutMs,
         signal,
         what: `webhook ${name} (${urlForLog(target.url)})`,
+        whenRefused: `the receiver refused target ${name}: check its url (a webhook id that was changed or deleted) and, behind a login, the user:password in it`,
       });
     },
   };

@@ -54,6 +54,16 @@ export function createChunkSpectrogram(
   const envelope = new Float64Array(padded);
   for (let t = 0; t < dimT; t++)
     for (let m = 0; m < nFft; m++) envelope[t * hop + m] = envelope[t * hop + m]! + window[m]! ** 2;
+  // torch.istft refuses a window whose overlap-added square is zero somewhere ("window overlap add min",
+  // its NOLA check), as a periodic Hann of n_fft = hop is at every frame's first sample, and UVR stops there;
+  // dividing by it here gave NaN and stems hundreds of times too loud.
+  let floor = Infinity;
+  for (let i = 0; i < chunkSize; i++) floor = Math.min(floor, envelope[half + i]!);
+  if (!(floor >= 1e-11))
+    throw new ImkError(
+      'INVALID_PARAMS',
+      `MDX n_fft ${nFft} with hop ${hop}: the inverse STFT cannot be normalised (the overlapping Hann windows add up to ${floor} in places); n_fft must be more than the hop ${hop}`,
+    );
   const inverseGain = new Float32Array(chunkSize);
   for (let i = 0; i < chunkSize; i++) inverseGain[i] = 1 / envelope[half + i]!;
   const spectrum = new Float32Array(nFft);

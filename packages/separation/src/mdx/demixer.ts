@@ -66,11 +66,14 @@ export function createMdxDemixer(options: MdxDemixerOptions): MdxDemixer {
       input.read(1, start, right);
       spec.forward(left, right, tensor, b * spec.tensorSize);
     });
-    let pred = await run(tensor, starts.length);
+    let pred = await untilAborted(run(tensor, starts.length), signal);
     if (denoise) {
-      const negated = await run(
-        tensor.map((v) => -v),
-        starts.length,
+      const negated = await untilAborted(
+        run(
+          tensor.map((v) => -v),
+          starts.length,
+        ),
+        signal,
       );
       pred = pred.map((v, i) => 0.5 * v - 0.5 * negated[i]!);
     }
@@ -146,6 +149,20 @@ export function createMdxDemixer(options: MdxDemixerOptions): MdxDemixer {
       return take() ?? [new Float32Array(0), new Float32Array(0)];
     },
   };
+}
+
+/**
+ * `work`, or its signal's reason as soon as it fires: a model run takes seconds (a slow CPU, a batch of chunks)
+ * and goes on in ONNX Runtime's thread, so a cancel need not wait for it; its result is then dropped.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** numpy's np.hanning(M): the symmetric Hann window, 1 for M = 1. */

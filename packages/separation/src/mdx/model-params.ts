@@ -298,9 +298,9 @@ export function mdxPrimaryIsVocals(params: MdxModelParams): boolean {
 /**
  * Throws what stops the mdx engine from running a model with these parameters, naming the file and where the
  * parameters came from: a primary stem other than vocals or instrumental (MODEL_UNSUPPORTED), or numbers that
- * do not fit together (MODEL_DATA_INVALID: dim_f above n_fft/2 + 1, an n_fft the FFT cannot do, a chunk of
- * 1024 × (dim_t − 1) samples not longer than n_fft, which leaves UVR's chunking no step). The one check behind
- * the engine, `imk models` and `imk doctor`, so what they pass is what a job can run.
+ * do not fit together (MODEL_DATA_INVALID: dim_f above n_fft/2 + 1, an n_fft the FFT cannot do or not more than
+ * the hop, a chunk of 1024 × (dim_t − 1) samples not longer than n_fft, which leaves UVR's chunking no step). The
+ * one check behind the engine, `imk models` and `imk doctor`, so what they pass is what a job can run.
  */
 export function assertMdxModelUsable(file: string, params: MdxModelParams): void {
   const stem = params.primaryStem.toLowerCase();

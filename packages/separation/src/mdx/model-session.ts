@@ -2,6 +2,7 @@ import { ImkError } from '@imk/errors';
 import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { MdxModelParams } from './model-params.ts';
+import { createThreadSession, type OrtSession } from './ort-thread.ts';
 import '../errors.ts';
 
 /** What UVR feeds an MDX-Net model and reads back: `ort_.run(None, {'input': spek})[0]`. */
@@ -60,11 +61,17 @@ let ort: Promise<Ort> | undefined;
 export interface MdxSessionFactory {
   /** The execution providers it can make sessions with (ONNX Runtime: `listSupportedBackends()`). */
   providers: () => Promise<readonly string[]>;
-  /** A session of the model at `file` (ONNX Runtime: `InferenceSession.create(file, options)`). */
-  create: (file: string, options: InferenceSession.SessionOptions) => Promise<InferenceSession>;
+  /**
+   * A session of the model at `file` (ONNX Runtime: `InferenceSession.create(file, options)`, in a thread of
+   * its own, see ort-thread.ts).
+   */
+  create: (file: string, options: InferenceSession.SessionOptions) => Promise<OrtSession>;
 }
 
-/** ONNX Runtime's sessions, loading onnxruntime-node on first use. */
+/**
+ * ONNX Runtime's sessions, loading onnxruntime-node on first use; each session is opened and run in a thread of
+ * its own, so that neither a long model run nor the load of a large model stops the worker's main thread.
+ */
 export const ORT_SESSIONS: MdxSessionFactory = {
   async providers() {
     ort ??= loadOrt();
@@ -72,7 +79,7 @@ export const ORT_SESSIONS: MdxSessionFactory = {
   },
   async create(file, options) {
     ort ??= loadOrt();
-    return (await ort).InferenceSession.create(file, options);
+    return createThreadSession(file, options, (await ort).Tensor);
   },
 };
 
@@ -111,7 +118,7 @@ export async function createMdxSession(
 ): Promise<MdxSession> {
   ort ??= loadOrt();
   const { Tensor } = await ort;
-  let opened: { session: InferenceSession; providers: string[] } | undefined;
+  let opened: { session: OrtSession; providers: string[] } | undefined;
   const unusedProviders: UnusedProvider[] = [];
   let cause: unknown;
   const create = (providers: string[]) =>
@@ -209,7 +216,7 @@ export async function createMdxSession(
 function describeSession(
   file: string,
   params: MdxModelParams,
-  session: InferenceSession,
+  session: OrtSession,
   providers: string[],
   unusedProviders: UnusedProvider[],
   Tensor: Ort['Tensor'],
@@ -361,6 +368,15 @@ function checkShape(
     throw new ImkError(
       'MODEL_SHAPE_MISMATCH',
       `MDX model ${file} takes input ${name} of shape [${shape.join(', ')}]; an MDX-Net model takes [batch, 4, dim_f, dim_t] (left and right spectrograms, real and imaginary), so this is a model of another kind (UVR's VR, Demucs or MDX23C models are not MDX-Net .onnx models) and the mdx engine cannot run it`,
+      { details: { file, hash: params.hash, shape: [...shape] } },
+    );
+  // UVR gives the model one chunk at a time ([1, 4, dim_f, dim_t]); a model exported for a fixed batch of more
+  // failed on the first chunk, after the song was decoded, as MODEL_INVALID blaming mdx_dim_f_set / mdx_dim_t_set.
+  const batch = shape[0];
+  if (name !== undefined && typeof batch === 'number' && batch > 1)
+    throw new ImkError(
+      'MODEL_SHAPE_MISMATCH',
+      `MDX model ${file} takes input ${name} of shape [${shape.join(', ')}]: batches of exactly ${batch} chunks; UVR runs an MDX-Net model on one chunk at a time, so its first dimension must be 1 or free (a named batch dimension); nothing in ${params.dataFile ?? "the model's .json"} can change that: use the model as UVR has it`,
       { details: { file, hash: params.hash, shape: [...shape] } },
     );
   if (!fits)

@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTempName } from '../util/remote-path.ts';
+import { TEMP_SUFFIX, isTempName } from '../util/remote-path.ts';
 import type { ToolResult } from '../util/run-tool.ts';
 
 /**
@@ -132,9 +132,9 @@ const REMOTE_SWEEP_SCRIPT = [
   '  printf \'GONE\t%s\t%s\t%s\n\' "$a" "$b" "$1"; }',
   'for d in "$@"; do',
   '  [ -d "$d" ] || continue',
-  '  for f in "$d"/.*.imk-tmp "$d"/..*.imk-tmp.??????; do take "$f"; done',
+  `  for f in "$d"/.*${TEMP_SUFFIX} "$d"/..*${TEMP_SUFFIX}.??????; do take "$f"; done`,
   '  p="$d/$pd"; { [ -L "$p" ] || [ ! -d "$p" ]; } && continue',
-  '  for f in "$p"/.*.imk-tmp; do take "$f"; done',
+  `  for f in "$p"/.*${TEMP_SUFFIX}; do take "$f"; done`,
   '  [ "$dry" = 0 ] && rmdir -- "$p" 2>/dev/null',
   'done',
   'true',

@@ -2,6 +2,7 @@ import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isImkError } from '@imk/errors';
 import { isDestinationDown } from '../errors.ts';
+import { TEMP_SUFFIX } from '../util/remote-path.ts';
 import type { ToolResult } from '../util/run-tool.ts';
 
 const HEX12 = '[0-9a-f]'.repeat(12);
@@ -13,13 +14,13 @@ const HEX12 = '[0-9a-f]'.repeat(12);
  * Without a writer (a backend made on its own), ours are those with no writer part: `.<name>.<sha12>.imk-tmp`.
  */
 export function ownPartialPattern(owner: string | undefined): string {
-  return owner === undefined ? `.*.${HEX12}.imk-tmp` : `.*.${HEX12}.${owner}.imk-tmp`;
+  return owner === undefined ? `.*.${HEX12}${TEMP_SUFFIX}` : `.*.${HEX12}.${owner}${TEMP_SUFFIX}`;
 }
 
 /** ownPartialPattern as a regular expression, for a sweep on this host. */
 function ownPartialRegExp(owner: string | undefined): RegExp {
   return new RegExp(
-    `^\\..*\\.[0-9a-f]{12}${owner === undefined ? '' : `\\.${owner.replace(/[^0-9A-Za-z]/g, '\\$&')}`}\\.imk-tmp$`,
+    `^\\..*\\.[0-9a-f]{12}${owner === undefined ? '' : `\\.${owner.replace(/[^0-9A-Za-z]/g, '\\$&')}`}${TEMP_SUFFIX.replace(/\./g, '\\.')}$`,
     's',
   );
 }
@@ -33,7 +34,7 @@ const SWEEP_SCRIPT = [
   'for d in "$@"; do',
   '  p="$d/$pd"',
   '  if [ -L "$p" ] || [ ! -d "$p" ]; then continue; fi',
-  '  for f in "$p"/.*.imk-tmp; do',
+  `  for f in "$p"/.*${TEMP_SUFFIX}; do`,
   '    case "${f##*/}" in $own) ;; *) continue;; esac',
   '    if [ -L "$f" ] || [ ! -f "$f" ]; then continue; fi',
   '    case "$nl$keep$nl" in *"$nl$f$nl"*) continue;; esac',

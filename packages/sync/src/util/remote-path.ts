@@ -3,6 +3,13 @@ import { posix } from 'node:path';
 import { fitBytes } from '@imk/fs-safe';
 
 /**
+ * The end of every temporary name a backend writes (tempPathFor), the one spelling of it: rsync's partial
+ * folders, the sweeps of leftovers (on this host and, as shell patterns, on a server) and the messages
+ * that name such files take it from here.
+ */
+export const TEMP_SUFFIX = '.imk-tmp';
+
+/**
  * The temporary name a backend writes before renaming into place: hidden, beside the final file (so the
  * rename never crosses a filesystem), and the same for the same content, final name and writer, so a retry
  * after a crash overwrites the writer's earlier partial instead of leaving it behind (and rsync resumes it).
@@ -15,7 +22,7 @@ import { fitBytes } from '@imk/fs-safe';
 export function tempPathFor(finalPath: string, sha256: string, maxNameBytes: number, owner?: string): string {
   const dir = posix.dirname(finalPath);
   const base = posix.basename(finalPath);
-  const suffix = `.${sha256.slice(0, 12)}${owner ? `.${owner}` : ''}.imk-tmp`;
+  const suffix = `.${sha256.slice(0, 12)}${owner ? `.${owner}` : ''}${TEMP_SUFFIX}`;
   let name = `.${base}${suffix}`;
   if (Buffer.byteLength(name) > maxNameBytes) {
     const tail = `~${createHash('sha256').update(base).digest('hex').slice(0, 8)}${suffix}`;
@@ -27,7 +34,7 @@ export function tempPathFor(finalPath: string, sha256: string, maxNameBytes: num
 
 /** True for names a backend leaves only while a transfer runs. */
 export function isTempName(name: string): boolean {
-  return name.endsWith('.imk-tmp');
+  return name.endsWith(TEMP_SUFFIX);
 }
 
 /** Joins a backend's base (root folder or key prefix) with a route's path. */

@@ -4,7 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { DEFAULT_QUEUE } from '@imk/config';
 import { errorMessage, httpStatusOf, isImkError, oneIssuePerField } from '@imk/errors';
 import {
+  ARTIFACT_DIRS,
   ManifestSchema,
+  REMIX_SOURCE_TYPE,
   RemixSchema,
   STEM_NAMES,
   StemNameSchema,
@@ -21,6 +23,7 @@ import type { WebContext } from '../context.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
 import { sendCheckedFile } from '../system/send-file.ts';
+import { oneAtATime } from '../system/one-at-a-time.ts';
 import { pendingMix } from '../system/pending-mix.ts';
 import { archivedBundle, pendingAgain, separateAgain, sourceGone } from '../system/separate-again.ts';
 import { replyError } from '../errors.ts';
@@ -68,7 +71,7 @@ async function cachedStemsOf(ctx: WebContext, id: string) {
     if (found !== undefined) return { manifest: parsed.data, tags, stems: found, within: dir } as const;
     return {
       legacy: true,
-      reason: `job ${id} was mixed from the stems the earlier instrumental-maker kept in outputs/${stemsOf}/files/stems/, which are neither in the stem cache (${ctx.stemCacheDir}) nor there any more, so it cannot be mixed here`,
+      reason: `job ${id} was mixed from the stems the earlier instrumental-maker kept in outputs/${stemsOf}/${ARTIFACT_DIRS.stems}/, which are neither in the stem cache (${ctx.stemCacheDir}) nor there any more, so it cannot be mixed here`,
     } as const;
   }
   if (stems === undefined)
@@ -149,7 +152,7 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       return replyError(reply, 'LEGACY_OUTPUT', {
         message:
           found.reason ??
-          `job ${id} was made by the earlier instrumental-maker: its stems are in outputs/${id}/files/stems/, mix away (it cannot be separated again here: its song was not archived)`,
+          `job ${id} was made by the earlier instrumental-maker: its stems are in outputs/${id}/${ARTIFACT_DIRS.stems}/, mix away (it cannot be separated again here: its song was not archived)`,
       });
     if (found.manifest === undefined) return replyError(reply, 'JOB_NOT_FOUND', { message: found.reason });
     if (found.stems !== undefined)
@@ -207,42 +210,50 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       pitch: remix.data.pitch,
       tempo: remix.data.tempo,
     });
-    const pending = await pendingMix(ctx, id, variant);
-    if (pending !== undefined)
-      return replyError(reply, 'REMIX_PENDING', {
-        message: `variant: the mix "${variant}" of job ${id} is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, then save again to replace it`,
-      });
-    try {
-      const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
-      const bundle = createBundle({
-        jobId: makeJobId('remix', stamp, randomBytes(3).toString('hex'), remix.data.variant),
-        sourceType: 'remix',
-        queue: DEFAULT_QUEUE,
-        root: ctx.paths.root,
-        producer: 'web-mixer',
-        logger: ctx.logger,
-      });
-      bundle.setTags({
-        ...(tags.artist !== undefined && { artist: tags.artist }),
-        ...(tags.album !== undefined && { album: tags.album }),
-        ...(tags.title !== undefined && { title: tags.title }),
-      });
-      bundle.set('remix', remix.data);
-      const published = await bundle.publish();
-      ctx.logger.info({ job_id: published.jobId, of: id }, 'mix saved from the page: remix job queued');
-      return reply.code(202).send({
-        job_id: published.jobId,
-        queue: DEFAULT_QUEUE,
-        variant,
-        ...(missing !== undefined && {
-          separatesAgain: true,
-          message: `the stems of this song are not in this host's stem cache: the worker separates the archived song again to make the mix, which takes minutes`,
-        }),
-      } satisfies MixQueuedResponse);
-    } catch (error) {
-      return reply
-        .code(isImkError(error) ? 400 : 500)
-        .send({ error: isImkError(error) ? error.code : 'MIX_FAILED', message: errorMessage(error) });
-    }
+    // One save of a job's mixes at a time: two tabs saving one name at the same moment each found no
+    // save waiting and each queued its own (the worker kept whichever it ran last). The next one now finds
+    // the first one's job, and is refused below.
+    const saving = async () => {
+      const pending = await pendingMix(ctx, id, variant);
+      if (pending !== undefined)
+        return replyError(reply, 'REMIX_PENDING', {
+          message: `variant: the mix "${variant}" of job ${id} is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, then save again to replace it`,
+        });
+      try {
+        const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+        const bundle = createBundle({
+          jobId: makeJobId(REMIX_SOURCE_TYPE, stamp, randomBytes(3).toString('hex'), remix.data.variant),
+          sourceType: REMIX_SOURCE_TYPE,
+          queue: DEFAULT_QUEUE,
+          root: ctx.paths.root,
+          producer: 'web-mixer',
+          logger: ctx.logger,
+        });
+        bundle.setTags({
+          ...(tags.artist !== undefined && { artist: tags.artist }),
+          ...(tags.album !== undefined && { album: tags.album }),
+          ...(tags.title !== undefined && { title: tags.title }),
+        });
+        bundle.set('remix', remix.data);
+        const published = await bundle.publish();
+        ctx.logger.info({ job_id: published.jobId, of: id }, 'mix saved from the page: remix job queued');
+        return reply.code(202).send({
+          job_id: published.jobId,
+          queue: DEFAULT_QUEUE,
+          variant,
+          ...(missing !== undefined && {
+            separatesAgain: true,
+            message: `the stems of this song are not in this host's stem cache: the worker separates the archived song again to make the mix, which takes minutes`,
+          }),
+        } satisfies MixQueuedResponse);
+      } catch (error) {
+        return reply
+          .code(isImkError(error) ? 400 : 500)
+          .send({ error: isImkError(error) ? error.code : 'MIX_FAILED', message: errorMessage(error) });
+      }
+    };
+    return oneAtATime(`mix\0${ctx.paths.root}\0${id}`, saving, () =>
+      ctx.logger.debug({ job_id: id, variant }, 'a mix of this job is being saved: answering after it'),
+    );
   });
 }

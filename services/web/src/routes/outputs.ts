@@ -77,7 +77,12 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
           timeoutMs: ctx.config.previewTimeoutSec * 1000,
           signal: ctx.signal,
         });
-        return reply.header('cache-control', 'private, max-age=86400').sendFile(basename(png), previewDir);
+        // From the descriptor fs-safe opens (a regular file inside the cache folder), never again by name.
+        reply.header('cache-control', 'private, max-age=86400');
+        return await sendCheckedFile(request, reply, png, {
+          name: `preview ${basename(png)}`,
+          within: previewDir,
+        });
       } catch (error) {
         ctx.logger.warn({ err: errorMessage(error), job_id: id }, 'preview rendering failed');
         return replyError(reply, 'PREVIEW_FAILED', { message: errorMessage(error) });

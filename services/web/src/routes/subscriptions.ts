@@ -20,6 +20,8 @@ import { replyError } from '../errors.ts';
  * before each look at its subscriptions, and reads back the status files the retriever writes. A request
  * file would be consumed once; a subscription is standing state that both sides must see.
  */
+const SubscriptionBodySchema = SubscriptionSchema.strict();
+
 export function registerSubscriptionRoutes(app: FastifyInstance, ctx: WebContext): void {
   const stateDir = ctx.paths.state;
   // One writer at a time in this process: two adds must not each rewrite the file from the same old copy.
@@ -41,10 +43,11 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: WebContext
   });
 
   app.post('/api/subscriptions', async (request, reply) => {
-    const parsed = SubscriptionSchema.safeParse(request.body);
+    // Strict: a script's `"evrey": "1h"` is refused naming it, not saved as a subscription run every 6h.
+    const parsed = SubscriptionBodySchema.safeParse(request.body);
     if (!parsed.success)
       return replyError(reply, 'INVALID_SUBSCRIPTION', {
-        message: oneIssuePerField(parsed.error.issues, SubscriptionSchema)
+        message: oneIssuePerField(parsed.error.issues, SubscriptionBodySchema)
           .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
           .join('; '),
       });

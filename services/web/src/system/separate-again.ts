@@ -8,6 +8,7 @@ import { createBundle } from '@imk/retriever-sdk';
 // SOURCE_GONE's policy (410) comes from the web catalogue, loaded here so the route can ask the error.
 import '../errors.ts';
 import type { WebContext } from '../context.ts';
+import { oneAtATime } from './one-at-a-time.ts';
 import { findFolderJob, listFolderJobs, queueNames, type FolderJob } from './queue-folders.ts';
 
 /** Fields of the earlier job.json the new bundle does not take over (publishing writes its own). */
@@ -68,26 +69,16 @@ export function separateAgain(
 ): Promise<{ job_id: string; queue: string; pending: boolean }> {
   // One request for a job at a time: side by side (a double click, two tabs), each found none waiting
   // and each queued a whole separation of the song. The next one now finds the first one's job.
-  // Per root and job: two roots served by one process (tests, two dashboards) share only job ids.
-  const key = `${ctx.paths.root}\0${jobId}`;
-  const handled = asking.get(key);
-  if (handled)
-    ctx.logger.debug({ job_id: jobId }, '"Separate again" of this job is being handled: answering after it');
-  const before = handled ?? Promise.resolve();
-  const mine = before.then(() => queueAgain(ctx, jobId, manifest));
-  const settled = mine.then(
-    () => undefined,
-    () => undefined,
+  return oneAtATime(
+    `separate-again\0${ctx.paths.root}\0${jobId}`,
+    () => queueAgain(ctx, jobId, manifest),
+    () =>
+      ctx.logger.debug(
+        { job_id: jobId },
+        '"Separate again" of this job is being handled: answering after it',
+      ),
   );
-  asking.set(key, settled);
-  void settled.then(() => {
-    if (asking.get(key) === settled) asking.delete(key);
-  });
-  return mine;
 }
-
-/** Per root and job id, the "Separate again" request being handled (the later ones wait for it). */
-const asking = new Map<string, Promise<void>>();
 
 async function queueAgain(
   ctx: WebContext,

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imk, makeRoot, publishV1, readManifest, removeRoot } from './helpers.ts';
+
+// A job.json without artist and title (a bundle made by hand, or by a script that only copies the file) had
+// its files named after the job id (`files/audio/tagged_1.flac`) though the song's own tags said who and what
+// it is. docs/protocol.md does not forbid reading them: the worker now takes the input's tags (ffprobe) for
+// each name job.json left out, and the manifest says so (names_from: "tags"). job.json's names still win.
+let root: string;
+
+beforeAll(async () => {
+  root = await makeRoot({ pollMs: 100, variants: ['instrumental'], output: { format: 'flac' } });
+  const song = (file: string, tags: string[]) =>
+    execa('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', '-ac', '2'],
+      ...tags.flatMap((tag) => ['-metadata', tag]),
+      join(root, file),
+    ]);
+  await song('tagged.flac', ['artist=Tag Artist', 'title=Tag Title', 'album=Tag Album']);
+  await song('untagged.flac', []);
+  const publish = (id: string, file: string, names: Record<string, string> = {}) =>
+    publishV1(
+      root,
+      'other',
+      { job_id: id, source_type: 'local', audio_path: 'in.flac', ...names },
+      { 'in.flac': join(root, file) },
+    );
+  await publish('tagged_1', 'tagged.flac');
+  await publish('named_1', 'tagged.flac', { artist: 'Job Artist', title: 'Job Title' });
+  await publish('untagged_1', 'untagged.flac');
+  const result = await imk(['run', '--once', '--root', root]);
+  expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 3 });
+}, 300_000);
+afterAll(() => removeRoot(root));
+
+describe("a job.json without artist and title, and the input's tags", () => {
+  it('names and tags the files from the input, and the manifest says where the names came from', async () => {
+    const manifest = await readManifest(root, 'tagged_1');
+    expect(manifest).toMatchObject({
+      artist: 'Tag Artist',
+      title: 'Tag Title',
+      album: 'Tag Album',
+      names_from: 'tags',
+    });
+    expect(manifest.artifacts.map((a) => a.path)).toContain('files/audio/Tag Artist - Tag Title.flac');
+  });
+
+  it("keeps job.json's names when it gives them, and the job id when neither has any", async () => {
+    const named = await readManifest(root, 'named_1');
+    expect(named).toMatchObject({ artist: 'Job Artist', title: 'Job Title' });
+    expect(named).not.toHaveProperty('names_from');
+    expect(named.artifacts.map((a) => a.path)).toContain('files/audio/Job Artist - Job Title.flac');
+    const untagged = await readManifest(root, 'untagged_1');
+    expect(untagged).toMatchObject({ artist: '', title: '' });
+    expect(untagged).not.toHaveProperty('names_from');
+    expect(untagged.artifacts.map((a) => a.path)).toContain('files/audio/untagged_1.flac');
+  });
+});

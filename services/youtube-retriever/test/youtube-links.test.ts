@@ -1,0 +1,165 @@
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { addDashboardSubscription, readDashboardSubscriptions, subscriptionPaths } from '@imk/retriever-sdk';
+import { fetchYoutube, loadYoutubeSettings } from '../src/index.ts';
+import { logger, youtubeTestKit } from './youtube-kit.ts';
+
+// A YouTube Mix or radio (list=RD…) is a list YouTube makes up at each visit, without end. A link copied
+// while one plays fetched playlist.maxEntries (200) songs nobody chose, and a subscription to one fetched
+// other songs at every run. YouTube cannot be reached from the tests: yt-dlp is the real one, run through a
+// wrapper that records the arguments it is given and points it at a loopback file instead of youtube.com.
+const media = youtubeTestKit();
+
+const MIX_WATCH = 'https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=RDdQw4w9WgXcQ&start_radio=1';
+const MIX_LINKS = [
+  'https://www.youtube.com/playlist?list=RDdQw4w9WgXcQ',
+  MIX_WATCH,
+  'https://music.youtube.com/watch?v=dQw4w9WgXcQ&list=RDAMVMdQw4w9WgXcQ', // a YouTube Music radio
+  'https://m.youtube.com/watch?v=dQw4w9WgXcQ&list=RDMM', // "My Mix"
+  'https://youtu.be/dQw4w9WgXcQ?list=RDdQw4w9WgXcQ',
+];
+const LISTS_WITH_AN_END = [
+  'https://www.youtube.com/playlist?list=PL0123456789',
+  'https://music.youtube.com/playlist?list=RDCLAK5uy_kmPRjHDECIcuVwnKsx2Ng7fyNgFKWNJFs', // YouTube Music's own
+  'https://www.youtube.com/@SomeChannel/videos',
+  'https://example.com/watch?list=RDabc', // not YouTube
+];
+
+/** A yt-dlp that records its arguments, then runs the real one with YouTube links replaced by `instead`. */
+async function recordingYtDlp(
+  dir: string,
+  instead: string,
+): Promise<{ path: string; calls: () => Promise<string[][]> }> {
+  const real = (await execa('sh', ['-c', 'command -v yt-dlp'])).stdout.trim();
+  const record = join(dir, 'calls.txt');
+  const path = join(dir, 'yt-dlp');
+  await writeFile(
+    path,
+    `#!/bin/sh
+printf '%s\\n' "$*" >> '${record}'
+first=1
+for a in "$@"; do
+  if [ "$first" = 1 ]; then set --; first=0; fi
+  case "$a" in https://www.youtube.com/*) a='${instead}';; esac
+  set -- "$@" "$a"
+done
+exec '${real}' "$@"
+`,
+  );
+  await chmod(path, 0o755);
+  return {
+    path,
+    calls: () =>
+      readFile(record, 'utf8').then(
+        (text) =>
+          text
+            .trim()
+            .split('\n')
+            .map((line) => line.split(' ')),
+        () => [],
+      ),
+  };
+}
+
+describe('YouTube Mix and radio links', () => {
+  it('a subscription to one is refused, in the YAML, from the dashboard and in a hand-edited file, naming the field', async () => {
+    const { root } = await media.setup();
+    await mkdir(join(root, 'config'), { recursive: true });
+    for (const url of MIX_LINKS) {
+      await writeFile(
+        join(root, 'config', 'youtube-retriever.yaml'),
+        `subscriptions:\n  - url: "${url}"\n    every: 6h\n`,
+      );
+      const said = await loadYoutubeSettings(root).then(
+        () => 'accepted',
+        (error: unknown) => String(error),
+      );
+      expect(said, url).toContain(
+        'subscriptions.0.url: a YouTube Mix or radio (list=RD…) has no end and is made up anew at every visit, so it cannot be subscribed to: subscribe to the channel',
+      );
+    }
+    await writeFile(join(root, 'config', 'youtube-retriever.yaml'), 'subscriptions: []\n');
+    const { stateDir } = await loadYoutubeSettings(root);
+    for (const url of MIX_LINKS)
+      await expect(addDashboardSubscription(stateDir, { url }), url).rejects.toThrow(
+        /cannot be subscribed to/,
+      );
+    for (const url of LISTS_WITH_AN_END)
+      expect((await addDashboardSubscription(stateDir, { url })).added, url).toBe(true);
+    // A Mix put into the dashboard's file by hand: the file is refused naming the entry and the reason.
+    const file = subscriptionPaths(stateDir).dashboardFile;
+    const document = JSON.parse(await readFile(file, 'utf8')) as { subscriptions: object[] };
+    document.subscriptions.push({ url: MIX_WATCH, every: '6h', limit: 3, added_at: '2026-01-01T00:00:00Z' });
+    await writeFile(file, JSON.stringify(document));
+    await expect(readDashboardSubscriptions(stateDir)).rejects.toThrow(
+      /subscriptions\.4\.url: a YouTube Mix or radio .* cannot be subscribed to/,
+    );
+  });
+
+  it('a request for a Mix fetches only the video its link plays, and says so; one without a video is refused before yt-dlp runs', async () => {
+    const { root } = await media.setup();
+    const wrapper = await recordingYtDlp(root, media.server.url('audio.m4a'));
+    const settings = await loadYoutubeSettings(root, {
+      ytDlpPath: wrapper.path,
+      retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+    });
+
+    const result = await fetchYoutube(MIX_WATCH, { root, logger, settings });
+    expect(result.jobs).toHaveLength(1);
+    expect(result.warnings).toContain(
+      `${MIX_WATCH} is a YouTube Mix (list=RDdQw4w9WgXcQ), which has no end: only its video dQw4w9WgXcQ is fetched, not the songs YouTube would play after it`,
+    );
+    const listing = (await wrapper.calls()).find((args) => args.includes('--flat-playlist'));
+    expect(listing).toContain('--no-playlist');
+    expect(listing).not.toContain('--yes-playlist');
+    expect(await readdir(join(root, 'queues', 'youtube_audio'))).toHaveLength(1);
+
+    const before = (await wrapper.calls()).length;
+    await expect(
+      fetchYoutube('https://www.youtube.com/playlist?list=RDdQw4w9WgXcQ', { root, logger, settings }),
+    ).rejects.toMatchObject({
+      code: 'UNSUPPORTED_URL',
+      message: expect.stringContaining(
+        'is a YouTube Mix or radio (list=RDdQw4w9WgXcQ) without a video: it has no end and is made up anew at every visit, so it is not fetched',
+      ) as unknown,
+    });
+    expect((await wrapper.calls()).length).toBe(before);
+  });
+});
+
+describe('YouTube channel links', () => {
+  it("a channel's own page is listed from its Videos tab, not as its tabs taken for videos", async () => {
+    const { root } = await media.setup();
+    const wrapper = await recordingYtDlp(root, media.server.url('audio.m4a'));
+    const settings = await loadYoutubeSettings(root, {
+      ytDlpPath: wrapper.path,
+      retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+    });
+    const listedAs = async (link: string) => {
+      const before = (await wrapper.calls()).length;
+      await fetchYoutube(link, { root, logger, settings }).catch(() => undefined);
+      return (await wrapper.calls())
+        .slice(before)
+        .find((args) => args.includes('--flat-playlist'))
+        ?.at(-1);
+    };
+    expect(await listedAs('https://www.youtube.com/@SomeBand')).toBe(
+      'https://www.youtube.com/@SomeBand/videos',
+    );
+    expect(await listedAs('https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv/featured')).toBe(
+      'https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv/videos',
+    );
+    expect(await listedAs('https://m.youtube.com/c/SomeBand/')).toBe(
+      'https://m.youtube.com/c/SomeBand/videos',
+    );
+    // A tab, a playlist, a video: as given.
+    for (const link of [
+      'https://www.youtube.com/@SomeBand/streams',
+      'https://www.youtube.com/playlist?list=PL0123456789',
+      'https://www.youtube.com/watch?v=dQw4w9WgXcQ',
+    ])
+      expect(await listedAs(link)).toBe(link);
+  });
+});
