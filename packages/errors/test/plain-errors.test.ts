@@ -52,6 +52,10 @@ const KNOWN: Record<string, { count: number; why: string }> = {
     count: 1,
     why: 'an abort reason; a lost claim is told by isLost',
   },
+  'services/inbox/src/staging.ts': {
+    count: 1,
+    why: "an inbox folder's write errno named with the folder (as write-error.ts), cause and code kept",
+  },
   'services/instrumental-maker/src/stem-cache.ts': { count: 1, why: 'an invariant' },
   'services/instrumental-maker/src/worker.ts': { count: 1, why: 'an abort reason at shutdown' },
 };

@@ -6,6 +6,7 @@ export type { PollLoopOptions } from './poll.ts';
 export { withRetry } from './retry.ts';
 export type { RetryOptions } from './retry.ts';
 export { createStabilityTracker, listFiles } from './stable-files.ts';
+export { isHousekeepingName } from './housekeeping.ts';
 export type { FileSnapshot, StabilityOptions, StabilityTracker } from './stable-files.ts';
 // Its home is @imk/fs-safe (queues rename such names too); re-exported for retrievers that use it.
 export { renameNamesNotUtf8 } from '@imk/fs-safe';

@@ -1,6 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listNamesOrEmpty } from '@imk/fs-safe';
+import { isHousekeepingName } from './housekeeping.ts';
 import { DEFAULT_STABLE_CHECKS } from './settings.ts';
 
 export interface FileSnapshot {
@@ -68,7 +69,8 @@ export function createStabilityTracker(
 }
 
 /**
- * Entries directly in `dir` that are not folders (not hidden, not in sub-folders); an absent folder lists
+ * Entries directly in `dir` that are not folders (not hidden, not in sub-folders, not an operating system's
+ * or NAS's housekeeping such as Thumbs.db: isHousekeepingName); an absent folder lists
  * as empty. lstat, not stat: a symbolic link, a FIFO or a device is listed as itself, so that the reader
  * (which opens it through fs-safe) refuses it with a reason instead of following or blocking on it.
  */
@@ -79,7 +81,7 @@ export async function listFiles(
   const names = await listNamesOrEmpty(dir);
   const files: FileSnapshot[] = [];
   for (const name of names.sort()) {
-    if (name.startsWith('.') || !filter(name)) continue;
+    if (name.startsWith('.') || isHousekeepingName(name) || !filter(name)) continue;
     const path = join(dir, name);
     try {
       const info = await lstat(path);

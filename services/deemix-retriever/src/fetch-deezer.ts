@@ -53,7 +53,7 @@ export async function fetchDeezer(url: string, options: FetchDeezerOptions): Pro
       signal: options.signal,
     });
     const tracks = await collectTracks(outDir, logger, options.signal);
-    if (tracks.length === 0) throw explainNothingDownloaded(output, link.url);
+    if (tracks.length === 0) throw explainNothingDownloaded(output, link.url, settings.bitrate);
     // Some tracks came and deemix said others did not (exit code 0 all the same): each is a failure, as a
     // video of a playlist is, so the request is not taken for complete; the tracks that came are queued.
     for (const problem of reportedProblems(output))

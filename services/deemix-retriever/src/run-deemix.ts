@@ -24,10 +24,12 @@ export function resolveDeemix(configured?: string): Promise<string> {
   return resolveTool('deemix', { configured, configuredIn: 'deemixPath in config/deemix-retriever.yaml' });
 }
 
-// deemix's own words for the situations a user can fix.
-const PROBLEMS: [RegExp, keyof typeof DEEMIX_ERRORS, (url: string) => string][] = [
+// deemix's own words for the situations a user can fix: its prompt and errors, and the messages of its
+// errors.py it prints for a track it could not download ("[<item>] Artist - Title :: <message>"), tried in
+// this order (the first that matches a line says what the line is).
+const PROBLEMS: [RegExp, keyof typeof DEEMIX_ERRORS, (url: string, bitrate: string) => string][] = [
   [
-    /Paste here your arl|EOFError|arl.*(?:not valid|invalid|expired)|Not logged in|login failed/i,
+    /Paste here your arl|EOFError|arl.*(?:not valid|invalid|expired)|Not logged in|login failed|You need to login/i,
     'DEEMIX_ARL_REFUSED',
     () =>
       'Deezer refused the ARL (it expires when you log out or after some months); log in to deezer.com in a browser, copy the "arl" cookie again into IMK_DEEMIX_ARL or your arlFile (see docs/retrievers.md, "Deezer ARL")',
@@ -38,7 +40,20 @@ const PROBLEMS: [RegExp, keyof typeof DEEMIX_ERRORS, (url: string) => string][] 
     (url) => `deemix does not recognise ${url} as a Deezer track, album or playlist link`,
   ],
   [
-    /not found|not available|isn'?t available|No tracks|GenerationError|DataException/i,
+    // wrongLicense, wrongBitrate(NoAlternative): before "not found" below, which they would match too.
+    /can'?t stream the track at the desired bitrate|not found at desired bitrate/i,
+    'DEEZER_BITRATE',
+    (url, bitrate) =>
+      `Deezer does not give ${url} at bitrate ${bitrate} to the account of your ARL (a free account streams 128 kbit/s MP3 only, Premium 320, HiFi FLAC); set bitrate: 320 or 128 in config/deemix-retriever.yaml, or use the ARL of an account that may stream it`,
+  ],
+  [
+    /No space left/i,
+    'DEEMIX_DISK_FULL',
+    (url) =>
+      `deemix ran out of disk space downloading ${url}; free space where workDir of config/deemix-retriever.yaml is (state/deemix-retriever/work by default), then request it again`,
+  ],
+  [
+    /not found|not available|isn'?t available|No tracks|GenerationError|DataException|can'?t stream the track from your current country|not yet encoded|album does not exs?ist/i,
     'DEEZER_UNAVAILABLE',
     (url) =>
       `Deezer has nothing to download at ${url} (removed, not available in this country, or not streamable with this account)`,
@@ -73,7 +88,8 @@ export async function runDeemix(options: RunDeemixOptions): Promise<string> {
   const problem = PROBLEMS.find(([pattern]) => pattern.test(output));
   if (result.exitCode !== 0 || (problem && problem[1] === 'DEEMIX_ARL_REFUSED')) {
     const said = lastLines(output);
-    if (problem) throw new ImkError(problem[1], `${problem[2](options.url)} (deemix said: ${said})`);
+    if (problem)
+      throw new ImkError(problem[1], `${problem[2](options.url, options.bitrate)} (deemix said: ${said})`);
     throw new ImkError(
       'DEEMIX_FAILED',
       `deemix failed for ${options.url} with exit code ${String(result.exitCode)}: ${said}`,
@@ -83,10 +99,10 @@ export async function runDeemix(options: RunDeemixOptions): Promise<string> {
 }
 
 /** Describes why a run that exited 0 left no files. */
-export function explainNothingDownloaded(output: string, url: string): ImkError {
+export function explainNothingDownloaded(output: string, url: string, bitrate: Bitrate): ImkError {
   const problem = PROBLEMS.find(([pattern]) => pattern.test(output));
   const said = lastLines(output) || 'no output';
-  if (problem) return new ImkError(problem[1], `${problem[2](url)} (deemix said: ${said})`);
+  if (problem) return new ImkError(problem[1], `${problem[2](url, bitrate)} (deemix said: ${said})`);
   return new ImkError(
     'DEEMIX_NOTHING',
     `deemix finished but downloaded nothing for ${url} (deemix said: ${said}); open the link on deezer.com and check that it plays with the account of your ARL (what cannot be streamed there cannot be downloaded), then request it again`,

@@ -256,6 +256,42 @@ describe('fetchDeezer (deemix stand-in)', () => {
     ]);
   });
 
+  it('a track the account may not stream at the bitrate asked for is said as that, with the setting that fixes it; at 128 it comes', async () => {
+    const { root, settings, env } = await setup({ bitrate: 'flac' });
+    const { logger } = capturingLogger();
+    // Before: DEEMIX_NOTHING, "downloaded nothing … check that it plays", which it does in the browser.
+    await expect(
+      fetchDeezer('https://www.deezer.com/track/403', { root, logger, settings, env }),
+    ).rejects.toMatchObject({
+      code: 'DEEZER_BITRATE',
+      message: expect.stringMatching(
+        /^Deezer does not give https:\/\/www\.deezer\.com\/track\/403 at bitrate flac to the account of your ARL .*set bitrate: 320 or 128 in config\/deemix-retriever\.yaml/,
+      ) as unknown,
+    });
+    const at128 = await loadDeemixSettings(root, { deemixPath: settings.deemixPath, bitrate: '128' });
+    const result = await fetchDeezer('https://www.deezer.com/track/403', {
+      root,
+      logger,
+      settings: at128,
+      env,
+    });
+    expect(result.jobs.map((job) => job.jobId)).toEqual(['dz_QZSTD0000403']);
+  });
+
+  it('tracks of an album deemix could not have for any of its reasons (bitrate, country, not encoded, disk full) are each a failure with its code; none is taken for downloaded', async () => {
+    const { root, settings, env } = await setup({ bitrate: 'flac' });
+    const { logger } = capturingLogger();
+    const result = await fetchDeezer('https://www.deezer.com/album/666', { root, logger, settings, env });
+    expect(result.jobs.map((job) => job.title)).toEqual(['Song 1']);
+    // Before: no failure at all (the request was .done, three songs of four missing, and imk fetch exited 0).
+    expect(result.failures.map((failure) => [failure.code, failure.message.replace(/^.*:: /, '')])).toEqual([
+      ['DEEZER_BITRATE', "Your account can't stream the track at the desired bitrate."],
+      ['DEEZER_UNAVAILABLE', "Your account can't stream the track from your current country."],
+      ['DEEZER_UNAVAILABLE', 'Track not yet encoded!'],
+      ['DEEMIX_DISK_FULL', 'No space left on target drive, clean up some space for the tracks'],
+    ]);
+  });
+
   it('says a track, album or playlist link whose id is cut or mistyped is that, not "not a track", without running deemix', async () => {
     const { root, settings, env } = await setup();
     const { logger } = capturingLogger();

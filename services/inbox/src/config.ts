@@ -40,6 +40,14 @@ export const InboxConfigSchema = z.object({
     .default([...MEDIA_EXTENSIONS])
     .describe('Extensions taken (without the dot); anything else is moved to .rejected/ with a reason.'),
   probeTimeoutSec: ProbeTimeoutSecSchema,
+  incompleteWaitSec: z
+    .number()
+    .int()
+    .min(0)
+    .default(600)
+    .describe(
+      'Seconds a file that is not whole yet (empty, or a WAV holding less than its header declares: a copy that paused) is left in the inbox unchanged before it is set aside in .rejected/ with the reason.',
+    ),
 });
 export type InboxConfig = z.infer<typeof InboxConfigSchema>;
 

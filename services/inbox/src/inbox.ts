@@ -4,7 +4,7 @@ import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, isInputFault } from '@imk/errors';
 import { capText, copyOpenedFile, lstatAnySpelling, openUntrusted, renameNamesNotUtf8 } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
-import { probeMedia } from '@imk/media';
+import { probeMedia, wavLengthsOf } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
 import {
   createBundle,
@@ -19,15 +19,20 @@ import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
 import { tagsFor } from './file-tags.ts';
 import type { FileIdentity } from './move-original.ts';
 import { PROCESSED_DIR, REJECTED_DIR, placeFile } from './place-file.ts';
+import { createNotWholeFiles } from './not-whole.ts';
 import { makeStaging, sweepStaging } from './staging.ts';
 
 // Names browsers and copy tools give files still being written; they are renamed when complete.
 const IN_PROGRESS = /\.(?:part|crdownload|download|partial|tmp|temp|!qb|opdownload)$|~$/i;
 const VIDEO_CONTAINERS = new Set(['.mp4', '.mkv', '.webm']);
+// A WAV holding this much less than its header declares is not whole: more than a header's size at any
+// usual rate, so a writer whose data size counts its header too (off by some 44 bytes) is still taken.
+const WAV_SHORT_BY_SEC = 0.01;
 
 export interface InboxOutcome {
   name: string;
-  outcome: 'queued' | 'duplicate' | 'rejected';
+  /** `waiting`: not whole yet (empty, a WAV short of its header), left in the inbox for the rest of the copy. */
+  outcome: 'queued' | 'duplicate' | 'rejected' | 'waiting';
   jobId?: string;
   /**
    * Where the original went; undefined when it is no longer in the inbox (another file was saved over its
@@ -57,6 +62,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   const accepted = new Set(settings.extensions.map((ext) => `.${ext.toLowerCase()}`));
   // Folders already told about, so that one left there is said once, not at every look.
   const toldFolders = new Set<string>();
+  const notWhole = createNotWholeFiles(settings.incompleteWaitSec, logger);
 
   async function tellFolders(): Promise<void> {
     const folders = await inboxFolders(settings.dir);
@@ -92,13 +98,17 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       if (!isInputFault(error)) throw error;
       return reject(name, errorMessage(error));
     }
-    // Private to this take (made 0700): the copy queued and the cover read from it.
-    const scratch = await makeStaging(settings.dir);
     try {
-      return await takeOpened(name, opened, scratch, signal);
+      // Private to this take (made 0700): the copy queued and the cover read from it. Made inside the try: an
+      // inbox that cannot be written (read-only, full) left the song's descriptor open, one more each look.
+      const scratch = await makeStaging(settings.dir);
+      try {
+        return await takeOpened(name, opened, scratch, signal);
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
     } finally {
       await opened.handle.close();
-      await rm(scratch, { recursive: true, force: true });
     }
   }
 
@@ -110,6 +120,15 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   ): Promise<InboxOutcome> {
     const file = join(settings.dir, name);
     const ext = extname(name).toLowerCase();
+    // A copy that paused longer than the stability looks (a Finder copy that made the file, then waits for
+    // its source) is not judged yet: rejected at once, it went on being written into .rejected/.
+    if (opened.stats.size === 0)
+      return notWholeYet(
+        name,
+        opened.stats,
+        'is empty (0 bytes)',
+        'the copy or download that made it failed: copy the file into the inbox again',
+      );
     let info;
     try {
       // Bounded: a file ffprobe would read for minutes (20 GB of zeros) is rejected, and the scan goes on.
@@ -122,6 +141,17 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       if (isImkError(error, 'ABORTED')) throw error;
       return reject(name, errorMessage(error), opened.stats);
     }
+    // ffprobe takes a WAV for as long as what it holds: one still being copied (or cut short) probes as a
+    // whole, shorter song. Its header says how long it is: before, the part copied so far was queued.
+    const wav = info.format === 'wav' ? await wavLengthsOf(opened.handle) : undefined;
+    if (wav !== undefined && wav.declaredSec - wav.heldSec > WAV_SHORT_BY_SEC)
+      return notWholeYet(
+        name,
+        opened.stats,
+        `holds ${formatSec(wav.heldSec)} s of the ${formatSec(wav.declaredSec)} s its WAV header declares`,
+        `it was cut short (an interrupted copy or download): copy the whole file into the inbox again, or, to use what it holds, rewrite its header first (ffmpeg -i "${name}" -c copy "whole.wav") and drop that`,
+      );
+    notWhole.forget(name);
     const tags = tagsFor(file, info);
     const found = await sidecarOf(name);
     if (found?.problem !== undefined) {
@@ -263,6 +293,21 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     return undefined;
   }
 
+  /** A file not whole yet (`what` it is, after its name): left while it may still be copied, then set aside with `advice`. */
+  async function notWholeYet(
+    name: string,
+    stats: Stats,
+    what: string,
+    advice: string,
+  ): Promise<InboxOutcome> {
+    if (notWhole.seen(name, stats, what) === 'wait') return { name, outcome: 'waiting', reason: what };
+    return reject(
+      name,
+      `${what}, unchanged for ${settings.incompleteWaitSec} s (incompleteWaitSec): ${advice}`,
+      stats,
+    );
+  }
+
   /** `original`: the file read (its descriptor's fstat), set aside only if the name still stands for it. */
   async function reject(name: string, reason: string, original?: FileIdentity): Promise<InboxOutcome> {
     const capped = capText(reason);
@@ -299,6 +344,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       await tellFolders();
       await renameNamesNotUtf8(settings.dir, logger);
       const listed = await listFiles(settings.dir);
+      notWhole.keepOnly(new Set(listed.map((file) => file.name)));
       const files = listed.filter((file) => !IN_PROGRESS.test(file.name));
       const outcomes: InboxOutcome[] = [];
       // A song still downloading ("My Song.m4a.part") keeps its options waiting too.
@@ -338,6 +384,11 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       return outcomes;
     },
   };
+}
+
+/** Seconds as said in a reason: up to 3 decimals, no trailing zeros. */
+function formatSec(seconds: number): string {
+  return String(Math.round(seconds * 1000) / 1000);
 }
 
 function readablePart(stem: string): string {

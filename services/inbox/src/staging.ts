@@ -3,7 +3,7 @@
 // that never ended (the process killed mid-copy, the machine off) is removed by a later pass.
 import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileSystemNow, listEntriesOrEmpty } from '@imk/fs-safe';
+import { fileSystemNow, listEntriesOrEmpty, writeError } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 
 const STAGING_PREFIX = '.taking-';
@@ -14,9 +14,31 @@ const STAGING_PREFIX = '.taking-';
  */
 export const STALE_STAGING_MS = 24 * 60 * 60 * 1000;
 
-/** A new private folder (mode 0700) in the inbox for one take. */
-export function makeStaging(inboxDir: string): Promise<string> {
-  return mkdtemp(join(inboxDir, STAGING_PREFIX));
+/** Errnos of an inbox folder that cannot be written at all (a share or disk mounted read-only, no rights). */
+const NOT_WRITABLE = new Set(['EROFS', 'EACCES', 'EPERM']);
+
+/**
+ * A new private folder (mode 0700) in the inbox for one take. An inbox that cannot be written is said as
+ * that, naming it (Node says only "EROFS: read-only file system, mkdtemp …"); the errno stays the code.
+ */
+export async function makeStaging(inboxDir: string): Promise<string> {
+  try {
+    return await mkdtemp(join(inboxDir, STAGING_PREFIX));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined || !NOT_WRITABLE.has(code)) throw writeError(inboxDir, error);
+    const why =
+      code === 'EROFS'
+        ? 'it is on a read-only file system (a share or disk mounted read-only?)'
+        : 'this service may not write it (its permissions)';
+    throw Object.assign(
+      new Error(
+        `cannot write the inbox folder ${inboxDir}: ${why}; nothing can be taken, and the files stay where they are until it can be written (each dropped file is copied into it, then moved to .processed/)`,
+        { cause: error },
+      ),
+      { code },
+    );
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   bitDepthProblem,
   sampleRateProblem,
 } from '@imk/protocol';
+import { MaxDurationSecSchema } from '@imk/media/duration-limit';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
 import { DEFAULT_VARIANT_RECIPES, VariantRecipesSchema } from '@imk/separation/variants';
 
@@ -301,13 +302,9 @@ export const InstrumentalMakerConfigSchema = z
       .default(30_000)
       .describe('On SIGTERM, running jobs get this long to finish before they are released.'),
     workDir: z.string().optional().describe('Scratch space. @default <root>/state/tmp/instrumental-maker'),
-    maxDurationSec: z
-      .number()
-      .positive()
-      .default(7200)
-      .describe(
-        'Longest input accepted, in seconds (read with ffprobe before anything is decoded); a longer one is failed at once with the reason.',
-      ),
+    maxDurationSec: MaxDurationSecSchema.describe(
+      'Longest input accepted, in seconds (read with ffprobe before anything is decoded); a longer one is failed at once with the reason.',
+    ),
     probeTimeoutSec: ProbeTimeoutSecSchema,
   })
   .describe('The instrumental-maker worker.');

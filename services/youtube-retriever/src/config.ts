@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { YOUTUBE_RETRIEVER } from '@imk/config';
+import { MaxDurationSecSchema } from '@imk/media/duration-limit';
 import {
   FETCH_MODES,
   RETRY_DEFAULTS,
@@ -59,6 +60,9 @@ export const YoutubeConfigSchema = z.object({
     })
     .prefault({})
     .describe("How artist, album and title tags are filled from yt-dlp's metadata."),
+  maxDurationSec: MaxDurationSecSchema.describe(
+    'Longest video fetched, in seconds (the worker refuses longer inputs too: maxDurationSec in config/instrumental-maker.yaml): one the site says is longer fails with YT_TOO_LONG before the download; one that says no length (a web radio, a live stream) is stopped with YT_TOO_LONG once what came lasts longer.',
+  ),
   durationCheck: z
     .object({
       toleranceSec: z

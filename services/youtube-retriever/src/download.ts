@@ -1,8 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { ImkError } from '@imk/errors';
+import { formatDuration } from '@imk/media/duration-limit';
+import { linkWithoutCredentials } from '@imk/retriever-sdk';
 import type { YoutubeSettings } from './config.ts';
 import { entriesOf, parseInfo, type YtEntry, type YtInfo } from './info.ts';
+import { watchLength } from './length-watch.ts';
 import type { YtDlp } from './yt-dlp.ts';
 import './errors.ts';
 
@@ -56,7 +59,34 @@ export async function downloadEntry(
     '--dump-single-json',
     '--no-simulate',
   ];
-  const stdout = await ytDlp.run(args, entry.url, signal);
+  // A source that said its length was held to maxDurationSec before the download; one that said none (a
+  // web radio, a live stream) is measured as it comes, and stopped once it passes the limit.
+  const watch =
+    typeof entry.info.duration === 'number' ? undefined : watchLength(workDir, settings.maxDurationSec);
+  let stdout: string;
+  try {
+    stdout = await ytDlp.run(
+      args,
+      entry.url,
+      watch ? AbortSignal.any([watch.signal, ...(signal ? [signal] : [])]) : signal,
+    );
+  } catch (error) {
+    if (watch?.overSec !== undefined && !signal?.aborted)
+      throw new ImkError(
+        'YT_TOO_LONG',
+        `${linkWithoutCredentials(entry.url)} says no length of its own and was still coming after ${formatDuration(watch.overSec)}, longer than the limit of ${formatDuration(settings.maxDurationSec)} (maxDurationSec in config/youtube-retriever.yaml and config/instrumental-maker.yaml): an endless stream such as a web radio or a live stream? The download was stopped; nothing is queued`,
+        {
+          details: {
+            url: linkWithoutCredentials(entry.url),
+            downloaded_sec: watch.overSec,
+            max_sec: settings.maxDurationSec,
+          },
+        },
+      );
+    throw error;
+  } finally {
+    watch?.stop();
+  }
   let info = parseInfo(stdout, entry.url);
   if (info._type === 'playlist') info = entriesOf(info).find((item) => item !== null) ?? info;
   const media = await findMedia(workDir, info);

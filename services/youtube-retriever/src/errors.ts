@@ -23,6 +23,8 @@ export const YOUTUBE_ERRORS = defineErrors('@imk/youtube-retriever-service', {
   YT_MEMBERS_ONLY: POLICY.unprocessable,
   YT_GEO_BLOCKED: POLICY.unprocessable,
   YT_NOT_LIVE_YET: POLICY.unprocessable,
+  // Longer than maxDurationSec by the site's own word: refused before the download.
+  YT_TOO_LONG: POLICY.unprocessable,
   YT_UNAVAILABLE: POLICY.unprocessable,
   YT_DLP_OUTDATED: POLICY.unprocessable,
   UNSUPPORTED_URL: POLICY.unprocessable,

@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import { ImkError, errorMessage, isImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
+import { formatDuration } from '@imk/media/duration-limit';
 import {
   createBundle,
   emptyResult,
@@ -24,6 +25,7 @@ import { downloadEntry, type JobKind } from './download.ts';
 import { checkDuration } from './duration.ts';
 import { entryJobId } from './entry-identity.ts';
 import { listEntries, parseInfo, type YtEntry } from './info.ts';
+import { refuseUnfinishedLive } from './live.ts';
 import { mapTags } from './tags.ts';
 import { isRetryableYtDlpError } from './yt-dlp-errors.ts';
 import { createYtDlp, type YtDlp } from './yt-dlp.ts';
@@ -231,6 +233,21 @@ type EntryOutcome = { dir: string; title: string; warning: string | undefined } 
 async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
   const { entry, kind, jobId, settings, signal } = job;
   const logger = job.logger.child({ job_id: jobId });
+  refuseUnfinishedLive(entry);
+  // Said before hours of video are downloaded for a job the worker would refuse.
+  const listed = entry.info.duration;
+  if (typeof listed === 'number' && listed > settings.maxDurationSec)
+    throw new ImkError(
+      'YT_TOO_LONG',
+      `${linkWithoutCredentials(entry.url)} lasts ${formatDuration(listed)}, longer than the limit of ${formatDuration(settings.maxDurationSec)} (maxDurationSec in config/youtube-retriever.yaml and config/instrumental-maker.yaml); not downloaded`,
+      {
+        details: {
+          url: linkWithoutCredentials(entry.url),
+          duration_sec: listed,
+          max_sec: settings.maxDurationSec,
+        },
+      },
+    );
   await mkdir(settings.workDir, { recursive: true });
   const workDir = await mkdtemp(join(settings.workDir, `${jobId}-`));
   try {

@@ -12,6 +12,9 @@ export const YtInfoSchema = z.looseObject({
   channel: z.string().nullish(),
   uploader: z.string().nullish(),
   duration: z.number().nullish(),
+  // is_live, was_live, is_upcoming, post_live, not_live; is_live alone from older extractors
+  live_status: z.string().nullish(),
+  is_live: z.boolean().nullish(),
   thumbnail: z.string().nullish(),
   upload_date: z.string().nullish(),
   webpage_url: z.string().nullish(),

@@ -1,0 +1,107 @@
+// Files dropped whose copy is not over: the copy paused longer than the stability looks (a Finder or SMB
+// copy waiting for its source), or was cut short. They are never queued half, and never set aside while
+// the copy may still go on.
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readBundle } from '@imk/protocol';
+import { createInbox, loadInboxSettings, type InboxConfig } from '../src/index.ts';
+import { inboxFixtures, logger, media, roots } from './inbox-kit.ts';
+
+inboxFixtures();
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+async function inboxWith(overrides: Partial<InboxConfig>) {
+  const root = await mkdtemp(join(tmpdir(), 'imk-inbox-'));
+  roots.push(root);
+  const settings = await loadInboxSettings(root, { stableChecks: 2, pollIntervalMs: 50, ...overrides });
+  await mkdir(settings.dir, { recursive: true });
+  const inbox = createInbox(settings, logger);
+  // One look every pollIntervalMs, as the service does (+10: a timer may fire a little early).
+  const scan = async () => {
+    await new Promise((resolve) => setTimeout(resolve, settings.pollIntervalMs + 10));
+    return inbox.scan();
+  };
+  return { settings, scan };
+}
+
+/** The sha256 of each queued bundle's input. */
+async function queuedInputs(queue: string): Promise<string[]> {
+  const hashes: string[] = [];
+  for (const name of (await readdir(queue).catch(() => [])).filter((n) => n.startsWith('job_'))) {
+    const result = await readBundle(join(queue, name));
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const input = result.job.audio_path ?? result.job.video_path;
+    hashes.push(result.job.files?.find((file) => file.path === input)?.sha256 ?? '');
+  }
+  return hashes.sort();
+}
+
+describe('a copy into the inbox that pauses or stops', () => {
+  it('a WAV holding part of what its header declares, and an empty file, wait for the rest of their copy and are then queued whole', async () => {
+    const { settings, scan } = await inboxWith({});
+    const wav = await readFile(join(media, 'plain.wav'));
+    const mp3 = await readFile(join(media, 'tagged.mp3'));
+    // The copies have begun: the WAV's header and a third of its sound, the mp3 made but nothing written.
+    await writeFile(join(settings.dir, 'Paused Song.wav'), wav.subarray(0, Math.floor(wav.length / 3)));
+    await writeFile(join(settings.dir, 'Later Song.mp3'), '');
+    // Many looks while the copies pause (each file unchanged for far longer than the stability looks).
+    const seen = [];
+    for (let look = 0; look < 6; look++) seen.push(...(await scan()));
+    // Before: the third of the WAV was queued as a whole 0.67 s song (and moved to .processed/, where the
+    // copy went on writing), and the empty mp3 was set aside in .rejected/ as "empty".
+    expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
+    expect((await readdir(settings.dir)).sort()).toEqual(['Later Song.mp3', 'Paused Song.wav']);
+    expect(new Set(seen.map((o) => `${o.name}: ${o.outcome}: ${o.reason ?? ''}`))).toEqual(
+      new Set([
+        // (a third of the file, less its header)
+        'Paused Song.wav: waiting: holds 0.666 s of the 2 s its WAV header declares',
+        'Later Song.mp3: waiting: is empty (0 bytes)',
+      ]),
+    );
+    // The copies go on and end.
+    await appendFile(join(settings.dir, 'Paused Song.wav'), wav.subarray(Math.floor(wav.length / 3)));
+    await writeFile(join(settings.dir, 'Later Song.mp3'), mp3);
+    const taken = [];
+    for (let look = 0; look < 4 && taken.length < 2; look++)
+      taken.push(...(await scan()).filter((o) => o.outcome === 'queued'));
+    expect(taken.map((o) => o.name).sort()).toEqual(['Later Song.mp3', 'Paused Song.wav']);
+    expect(await queuedInputs(settings.queueDir)).toEqual([sha256(mp3), sha256(wav)].sort());
+    expect(await readdir(settings.dir)).toEqual(['.processed']);
+  });
+
+  it("a whole WAV whose header counts a few bytes too many (a writer's off-by-a-header size) is queued at once", async () => {
+    const { settings, scan } = await inboxWith({});
+    const wav = Buffer.from(await readFile(join(media, 'plain.wav')));
+    const data = wav.indexOf('data');
+    wav.writeUInt32LE(wav.readUInt32LE(data + 4) + 44, data + 4);
+    await writeFile(join(settings.dir, 'Sloppy Header.wav'), wav);
+    const seen = [...(await scan()), ...(await scan())];
+    expect(seen.map((o) => [o.name, o.outcome])).toEqual([['Sloppy Header.wav', 'queued']]);
+  });
+
+  it('one that stays cut short or empty for incompleteWaitSec is set aside with the reason and what to do; nothing queued', async () => {
+    const { settings, scan } = await inboxWith({ incompleteWaitSec: 1 });
+    const wav = await readFile(join(media, 'plain.wav'));
+    await writeFile(join(settings.dir, 'Cut Song.wav'), wav.subarray(0, Math.floor(wav.length / 2)));
+    await writeFile(join(settings.dir, 'Empty Song.mp3'), '');
+    const rejected: string[] = [];
+    const deadline = Date.now() + 30_000;
+    while (rejected.length < 2 && Date.now() < deadline)
+      rejected.push(...(await scan()).filter((o) => o.outcome === 'rejected').map((o) => o.name));
+    expect(rejected.sort()).toEqual(['Cut Song.wav', 'Empty Song.mp3']);
+    expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
+    const aside = join(settings.dir, '.rejected');
+    expect(await readFile(join(aside, 'Cut Song.wav.reason.txt'), 'utf8')).toMatch(
+      /^Cut Song\.wav: holds [\d.]+ s of the 2 s its WAV header declares, unchanged for 1 s \(incompleteWaitSec\): it was cut short .*copy the whole file into the inbox again.*ffmpeg -i "Cut Song\.wav" -c copy/,
+    );
+    expect(await readFile(join(aside, 'Empty Song.mp3.reason.txt'), 'utf8')).toMatch(
+      /^Empty Song\.mp3: is empty \(0 bytes\), unchanged for 1 s \(incompleteWaitSec\): the copy or download that made it failed/,
+    );
+    // Nothing lost: the files themselves are kept beside their reasons.
+    expect((await readFile(join(aside, 'Cut Song.wav'))).length).toBe(Math.floor(wav.length / 2));
+  });
+});
