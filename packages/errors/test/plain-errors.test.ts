@@ -34,6 +34,10 @@ const KNOWN: Record<string, { count: number; why: string }> = {
     count: 1,
     why: "the cause of an ImkError (the provider's)",
   },
+  'packages/separation/src/mdx/ort-thread.ts': {
+    count: 2,
+    why: "ONNX Runtime's own error brought back from its thread; model-session.ts wraps it (MODEL_INVALID, ENGINE_UNAVAILABLE)",
+  },
   'packages/sync/src/backends/local-worker.ts': {
     count: 1,
     why: 'a worker thread message; classified by code',
