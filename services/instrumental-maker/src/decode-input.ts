@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { createWavWriter, decodeAudio, type MediaInfo, type Within } from '@imk/media';
+import { createWavWriter, decodeAudio, type MediaInfo, type PcmChannels, type Within } from '@imk/media';
 import { STEM_SAMPLE_RATE } from '@imk/separation';
 import type { ReportProgress } from './stage-runner.ts';
 
@@ -23,21 +23,10 @@ export async function decodeToWav(
   /** The errors ffmpeg printed while decoding the input to its end (a damaged packet skipped): see DecodeOptions. */
   onDecodeErrors?: (lines: string[]) => void,
 ): Promise<void> {
-  const expected = (probed.duration_sec ?? 0) * STEM_SAMPLE_RATE;
   const writer = createWavWriter(output, { sampleRate: STEM_SAMPLE_RATE, channels: 2 });
   try {
-    for await (const block of decodeAudio(input, {
-      sampleRate: STEM_SAMPLE_RATE,
-      channels: 2,
-      signal,
-      info: probed,
-      ...(within !== undefined && { within }),
-      ...(handle !== undefined && { handle }),
-      ...(onDecodeErrors !== undefined && { onDecodeErrors }),
-    })) {
+    for await (const block of mixtureBlocks(input, probed, signal, progress, within, handle, onDecodeErrors))
       await writer.write(block);
-      if (expected > 0) progress(Math.min(1, writer.frames / expected));
-    }
     await writer.close();
   } catch (error) {
     await writer.abort().catch(() => undefined);
@@ -59,6 +48,20 @@ export async function listenToDecode(
   within: Within | undefined,
   onDecodeErrors: (lines: string[]) => void,
 ): Promise<void> {
+  for await (const block of mixtureBlocks(input, probed, signal, progress, within, undefined, onDecodeErrors))
+    void block;
+}
+
+/** The input decoded as the engine reads it (44.1 kHz stereo float), block by block, its progress reported. */
+async function* mixtureBlocks(
+  input: string,
+  probed: MediaInfo,
+  signal: AbortSignal,
+  progress: ReportProgress,
+  within: Within | undefined,
+  handle: FileHandle | undefined,
+  onDecodeErrors: ((lines: string[]) => void) | undefined,
+): AsyncGenerator<PcmChannels> {
   const expected = (probed.duration_sec ?? 0) * STEM_SAMPLE_RATE;
   let frames = 0;
   for await (const block of decodeAudio(input, {
@@ -67,8 +70,10 @@ export async function listenToDecode(
     signal,
     info: probed,
     ...(within !== undefined && { within }),
-    onDecodeErrors,
+    ...(handle !== undefined && { handle }),
+    ...(onDecodeErrors !== undefined && { onDecodeErrors }),
   })) {
+    yield block;
     frames += block[0]?.length ?? 0;
     if (expected > 0) progress(Math.min(1, frames / expected));
   }
