@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLocalBackend, createRcloneBackend, createRsyncBackend } from '../src/index.ts';
-import { readServerFile, testBackend } from './conformance.ts';
+import { RCLONE_BURST_BYTES, readServerFile, testBackend } from './conformance.ts';
 import { tempDir, testLogger } from './helpers.ts';
 
 const context = (name: string) => ({ name, logger: testLogger() });
@@ -46,6 +46,7 @@ testBackend('rclone to a local remote', async () => {
       { type: 'rclone', remote, configFile, bandwidthLimit: '1M' },
       context('slow'),
     ),
+    burstBytes: RCLONE_BURST_BYTES,
     base: 'music',
     readRemote: (path) => readServerFile(join(dir.path, path)),
     serverPath: (path) => join(dir.path, path),

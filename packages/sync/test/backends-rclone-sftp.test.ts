@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
 import { firstOutput } from '@imk/fs-safe/testing';
 import { createRcloneBackend, createSftpBackend } from '../src/index.ts';
-import { readServerFile, testBackend } from './conformance.ts';
+import { RCLONE_BURST_BYTES, readServerFile, testBackend } from './conformance.ts';
 import { tempDir, testLogger } from './helpers.ts';
 import { alive, descendants, startRcloneSftp, waitForExit, type RcloneServers } from './servers/index.ts';
 
@@ -26,6 +26,7 @@ testBackend('rclone to `rclone serve sftp`', () => {
   return Promise.resolve({
     backend: createRcloneBackend(common, context('rclone-sftp')),
     throttled: createRcloneBackend({ ...common, bandwidthLimit: '1M' }, context('slow')),
+    burstBytes: RCLONE_BURST_BYTES,
     base: 'music',
     readRemote: (path: string) => readServerFile(join(servers.servedDir, path)),
     serverPath: (path: string) => join(servers.servedDir, path),
