@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readBundle } from '@imk/protocol';
 import { createInbox, loadInboxSettings, type InboxConfig } from '../src/index.ts';
-import { inboxFixtures, logger, media, roots } from './inbox-kit.ts';
+import { ffmpeg, inboxFixtures, logger, media, roots } from './inbox-kit.ts';
 
 inboxFixtures();
 
@@ -103,5 +103,80 @@ describe('a copy into the inbox that pauses or stops', () => {
     );
     // Nothing lost: the files themselves are kept beside their reasons.
     expect((await readFile(join(aside, 'Cut Song.wav'))).length).toBe(Math.floor(wav.length / 2));
+  });
+
+  // Every format the inbox takes, each as a copy leaves it halfway: an MP4/M4A without its index yet ("moov
+  // atom not found"), an Ogg file without its last page, and files that state their length (an MP3's Xing
+  // header, FLAC's sample count, Matroska's duration) holding half of it.
+  const FORMATS: Record<string, string[]> = {
+    mp3: ['-c:a', 'libmp3lame', '-b:a', '128k'],
+    flac: ['-c:a', 'flac'],
+    m4a: ['-c:a', 'aac'],
+    ogg: ['-c:a', 'libvorbis'],
+    opus: ['-c:a', 'libopus'],
+    mkv: ['-c:a', 'flac'],
+    webm: ['-c:a', 'libopus'],
+    mp4: ['-c:a', 'aac'],
+  };
+  async function songs(): Promise<Record<string, Buffer>> {
+    const made: Record<string, Buffer> = {};
+    for (const [ext, codec] of Object.entries(FORMATS)) {
+      const file = join(media, `whole-4s.${ext}`);
+      await ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:duration=4', ...codec, file);
+      made[ext] = await readFile(file);
+    }
+    return made;
+  }
+
+  it('a file of any accepted format that holds half of itself waits for the rest of its copy, then is queued whole', async () => {
+    const { settings, scan } = await inboxWith({});
+    const whole = await songs();
+    const halves = Object.entries(whole).map(([ext, bytes]) => [`Half.${ext}`, bytes] as const);
+    for (const [name, bytes] of halves)
+      await writeFile(join(settings.dir, name), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const seen = [];
+    for (let look = 0; look < 4; look++) seen.push(...(await scan()));
+    // Before: the M4A and MP4 were set aside in .rejected/ at once ("moov atom not found"), the others
+    // queued as whole, shorter songs (the worker warned of them, too late: the copy went on into .processed/).
+    expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
+    expect(new Set(seen.map((o) => `${o.name}: ${o.outcome}`))).toEqual(
+      new Set(halves.map(([name]) => `${name}: waiting`)),
+    );
+    expect(seen.find((o) => o.name === 'Half.m4a')?.reason).toMatch(
+      /^holds \d+ of the \d+ bytes its MP4 boxes declare/,
+    );
+    expect(seen.find((o) => o.name === 'Half.flac')?.reason).toMatch(
+      /^holds [\d.]+ s of the 4 s its header declares$/,
+    );
+    for (const [name, bytes] of halves)
+      await appendFile(join(settings.dir, name), bytes.subarray(Math.floor(bytes.length / 2)));
+    const taken = new Set<string>();
+    for (let look = 0; look < 6 && taken.size < halves.length; look++)
+      for (const o of await scan()) if (o.outcome === 'queued') taken.add(o.name);
+    expect([...taken].sort()).toEqual(halves.map(([name]) => name).sort());
+    expect(await queuedInputs(settings.queueDir)).toEqual(Object.values(whole).map(sha256).sort());
+  });
+
+  it('one that stays half for incompleteWaitSec is set aside with what it holds and what to do', async () => {
+    const { settings, scan } = await inboxWith({ incompleteWaitSec: 1 });
+    const whole = await songs();
+    const names = ['Cut.m4a', 'Cut.flac', 'Cut.ogg'];
+    for (const name of names) {
+      const bytes = whole[name.slice(4)]!;
+      await writeFile(join(settings.dir, name), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    }
+    const rejected: string[] = [];
+    const deadline = Date.now() + 30_000;
+    while (rejected.length < names.length && Date.now() < deadline)
+      rejected.push(...(await scan()).filter((o) => o.outcome === 'rejected').map((o) => o.name));
+    expect(rejected.sort()).toEqual([...names].sort());
+    const aside = join(settings.dir, '.rejected');
+    expect(await readFile(join(aside, 'Cut.m4a.reason.txt'), 'utf8')).toMatch(
+      /^Cut\.m4a: holds \d+ of the \d+ bytes its MP4 boxes declare .*unchanged for 1 s \(incompleteWaitSec\): it was cut short .*copy the whole file into the inbox again/,
+    );
+    expect(await readFile(join(aside, 'Cut.ogg.reason.txt'), 'utf8')).toMatch(
+      /^Cut\.ogg: ends inside an Ogg page/,
+    );
+    expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
   });
 });
