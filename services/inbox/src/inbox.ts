@@ -21,6 +21,7 @@ import type { FileIdentity } from './move-original.ts';
 import { PROCESSED_DIR, REJECTED_DIR, placeFile } from './place-file.ts';
 import { createNotWholeFiles } from './not-whole.ts';
 import { makeStaging, sweepStaging } from './staging.ts';
+import { createInboxTroubles } from './troubles.ts';
 
 // Names browsers and copy tools give files still being written; they are renamed when complete.
 const IN_PROGRESS = /\.(?:part|crdownload|download|partial|tmp|temp|!qb|opdownload)$|~$/i;
@@ -60,6 +61,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   // Folders already told about, so that one left there is said once, not at every look.
   const toldFolders = new Set<string>();
   const notWhole = createNotWholeFiles(settings.incompleteWaitSec, logger);
+  const troubles = createInboxTroubles(logger);
 
   async function tellFolders(): Promise<void> {
     const folders = await inboxFolders(settings.dir);
@@ -372,7 +374,10 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
           continue;
         }
         try {
-          outcomes.push(await take(file.name, signal));
+          const outcome = await take(file.name, signal);
+          outcomes.push(outcome);
+          // Only a file queued went all the way (its copy in the inbox, its bundle in the queue).
+          if (outcome.outcome === 'queued' || outcome.outcome === 'duplicate') troubles.cleared();
         } catch (error) {
           if (isImkError(error, 'ABORTED')) break;
           // A condition of the file itself (isInputFault): rejected with the reason, not retried.
@@ -380,8 +385,9 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
             outcomes.push(await reject(file.name, errorMessage(error)));
             continue;
           }
-          // Not the file's fault (disk full, queue unwritable): leave it in place and try again next pass.
-          logger.error({ file: file.name, err: errorMessage(error) }, 'could not queue; will try again');
+          // Not the file's fault (disk full, queue unwritable): leave it in place and try again next pass,
+          // said once, not at every look.
+          troubles.met(file.name, error);
         }
       }
       return outcomes;
