@@ -2,7 +2,9 @@
 // declares of itself against what it holds. One rule for every format: a container that states its size or
 // its end (a WAV's data chunk, MP4's boxes, Ogg's last page) is read from its bytes, before ffprobe (which
 // refuses an MP4 whose index is not there yet: "moov atom not found"); one that states its length (FLAC's
-// sample count, an MP3's Xing header, Matroska's duration, MP4's index) is read to its end by ffprobe.
+// sample count, an MP3's Xing header, Matroska's duration, MP4's index) is read to its end by ffprobe. A
+// file given its full size before it is filled (Windows over SMB) ends in zeros: told for compressed
+// formats (FLAC, MP3, an MP4's frames), never for a WAV, whose silence is zeros too.
 import type { FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
 import { resolveTool } from '@imk/tools';
@@ -20,6 +22,8 @@ const HELD_SHORT_BY_SEC = 0.5;
 const TAIL_SEC = 5;
 // The first box of an MP4/M4A (ISO BMFF, QuickTime): how it is recognised.
 const MP4_FIRST_BOXES = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide', 'pnot']);
+// A run of zeros this long at the end of a compressed file is no audio frame: space not written yet.
+const ZERO_TAIL_BYTES = 4096;
 // The largest Ogg page: its 27-byte header, 255 lacing values, 255 segments of 255 bytes.
 const OGG_MAX_PAGE = 27 + 255 + 255 * 255;
 
@@ -40,7 +44,23 @@ export async function notWholeByBytes(handle: FileHandle): Promise<string | unde
   }
   if (magic === 'OggS') return oggNotWhole(handle, size);
   if (MP4_FIRST_BOXES.has(head.toString('latin1', 4, 8))) return mp4NotWhole(handle, size);
+  // FLAC, and MP3 (an ID3v2 tag, or a frame's sync bits, first): compressed frames end the file.
+  if (magic === 'fLaC' || magic.startsWith('ID3') || (head[0] === 0xff && ((head[1] ?? 0) & 0xe0) === 0xe0))
+    return zeroTail(handle, size);
   return undefined;
+}
+
+/**
+ * A file whose last bytes are all zeros where compressed audio frames (never a long run of zeros) should
+ * be: a copy that set the file's full size first and fills it in order (Windows over SMB), paused. Not
+ * asked of a WAV (or any PCM): its silence is zeros, the same bytes as a gap not written yet.
+ */
+async function zeroTail(handle: FileHandle, size: number): Promise<string | undefined> {
+  if (size < ZERO_TAIL_BYTES * 2) return undefined;
+  const tail = Buffer.alloc(ZERO_TAIL_BYTES);
+  await handle.read(tail, 0, ZERO_TAIL_BYTES, size - ZERO_TAIL_BYTES);
+  if (tail.some((byte) => byte !== 0)) return undefined;
+  return `ends in zeros where its audio should be (its last ${ZERO_TAIL_BYTES} bytes and more: a copy that set the file's full size first and has not written the rest yet)`;
 }
 
 /**
@@ -88,6 +108,7 @@ async function mp4NotWhole(handle: FileHandle, size: number): Promise<string | u
   const header = Buffer.alloc(16);
   let offset = 0;
   let indexed = false;
+  let last = '';
   for (let boxes = 0; offset + 8 <= size && boxes < 100_000; boxes++) {
     header.fill(0);
     await handle.read(header, 0, 16, offset);
@@ -98,12 +119,14 @@ async function mp4NotWhole(handle: FileHandle, size: number): Promise<string | u
     // Not boxes as they are written: ffprobe says what the file is.
     if (length < 8) return undefined;
     if (type === 'moov') indexed = true;
+    last = type;
     if (offset + length > size)
       return `holds ${size} of the ${offset + length} bytes its MP4 boxes declare (its "${type.replace(/[^\x20-\x7e]/g, '?')}" box is cut short)`;
     offset += length;
   }
   if (!indexed) return 'has no index yet (no "moov" box: ffprobe\'s "moov atom not found")';
-  return undefined;
+  // Its index first (faststart), then its frames: zeros at the end of those are frames not written yet.
+  return last === 'mdat' ? zeroTail(handle, size) : undefined;
 }
 
 /** An Ogg file ends with a whole page flagged end-of-stream (its last granule is its length). */

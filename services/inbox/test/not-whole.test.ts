@@ -2,7 +2,7 @@
 // copy waiting for its source), or was cut short. They are never queued half, and never set aside while
 // the copy may still go on.
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, readdir, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -178,5 +178,41 @@ describe('a copy into the inbox that pauses or stops', () => {
       /^Cut\.ogg: ends inside an Ogg page/,
     );
     expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
+  });
+
+  it('a copy that set the full size first and is filling it with its sound (Windows over SMB) waits: an M4A with its index first, an MP3 with no Xing header', async () => {
+    const { settings, scan } = await inboxWith({});
+    const made: Record<string, Buffer> = {};
+    const codecs: Record<string, string[]> = {
+      'Windows Copy.m4a': ['-c:a', 'aac', '-movflags', '+faststart'],
+      'Windows Copy.mp3': ['-c:a', 'libmp3lame', '-b:a', '128k', '-write_xing', '0'],
+    };
+    for (const [name, codec] of Object.entries(codecs)) {
+      const file = join(media, name);
+      await ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:duration=4', ...codec, file);
+      made[name] = await readFile(file);
+      // Its full size set first (the rest zeros), then the first half written.
+      await writeFile(join(settings.dir, name), made[name].subarray(0, Math.floor(made[name].length / 2)));
+      await truncate(join(settings.dir, name), made[name].length);
+    }
+    const seen = [];
+    for (let look = 0; look < 4; look++) seen.push(...(await scan()));
+    // Before: both were queued, the second half of each song zeros (the M4A's index said it was all there,
+    // the MP3's length was its size over its bitrate).
+    expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
+    expect(new Set(seen.map((o) => `${o.name}: ${o.outcome}: ${o.reason ?? ''}`))).toEqual(
+      new Set(
+        Object.keys(made).map(
+          (name) =>
+            `${name}: waiting: ends in zeros where its audio should be (its last 4096 bytes and more: a copy that set the file's full size first and has not written the rest yet)`,
+        ),
+      ),
+    );
+    for (const [name, bytes] of Object.entries(made)) await writeFile(join(settings.dir, name), bytes);
+    const taken = new Set<string>();
+    for (let look = 0; look < 6 && taken.size < 2; look++)
+      for (const o of await scan()) if (o.outcome === 'queued') taken.add(o.name);
+    expect([...taken].sort()).toEqual(Object.keys(made).sort());
+    expect(await queuedInputs(settings.queueDir)).toEqual(Object.values(made).map(sha256).sort());
   });
 });
