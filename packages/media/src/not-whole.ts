@@ -30,7 +30,8 @@ const OGG_MAX_PAGE = 27 + 255 + 255 * 255;
 /**
  * What a file's own container says of its end against what the file holds, read from its bytes (no
  * ffprobe): how it is not whole, said after its name ("holds 9.6 s of the 20 s its WAV header declares"),
- * or undefined when it looks whole, or is no WAV, MP4 or Ogg file (see notWholeByLength for the others).
+ * or undefined when it looks whole. Read: a WAV's data size, an MP4's boxes (and zeros after its frames),
+ * an Ogg file's last page, zeros ending a FLAC or MP3; the rest is notWholeByLength's.
  */
 export async function notWholeByBytes(handle: FileHandle): Promise<string | undefined> {
   const { size } = await handle.stat();

@@ -208,7 +208,7 @@ async function hasNoAudioPackets(
 /**
  * Runs ffprobe on `file`, read from the descriptor opened and checked here (untrusted-inputs.ts): a file
  * that became a link, a FIFO or anything but a regular file since the caller looked is refused, naming it.
- * (Shared with held-length.ts; not part of the package's API.)
+ * (Shared with not-whole.ts; not part of the package's API.)
  */
 export async function runProbe(
   ffprobe: string,
