@@ -11,6 +11,7 @@ export type { ReadWavOptions } from './wav-reader.ts';
 export { readWavHeader } from './wav-header.ts';
 export { readWavDeclaredSeconds, wavLengthsOf } from './wav-declared.ts';
 export type { WavLengths } from './wav-declared.ts';
+export { notWholeByBytes, notWholeByLength } from './not-whole.ts';
 export type { WavHeader, WavOpenOptions } from './wav-header.ts';
 export { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
 export { inputArgs } from './input-args.ts';

@@ -208,8 +208,9 @@ async function hasNoAudioPackets(
 /**
  * Runs ffprobe on `file`, read from the descriptor opened and checked here (untrusted-inputs.ts): a file
  * that became a link, a FIFO or anything but a regular file since the caller looked is refused, naming it.
+ * (Shared with not-whole.ts; not part of the package's API.)
  */
-async function runProbe(
+export async function runProbe(
   ffprobe: string,
   file: string,
   args: string[],
@@ -247,13 +248,13 @@ async function runProbe(
 }
 
 /** Where runProbe reads `file` from: the caller's open descriptor, else the name, held inside `within`. */
-interface ProbeSource {
+export interface ProbeSource {
   within: Within | undefined;
   handle: FileHandle | undefined;
 }
 
 /** ffprobe was stopped: the same file takes as long next time, so it is refused (not retried). */
-function probeTimeout(file: string, size: number, timeoutMs: number): ImkError {
+export function probeTimeout(file: string, size: number, timeoutMs: number): ImkError {
   return new ImkError(
     'MEDIA_PROBE_TIMEOUT',
     `cannot read media file ${file}: ffprobe was still reading it after ${timeoutMs / 1000} s (${size} bytes) and was stopped; it is probably not a real media file (a huge sparse or damaged file); if it is, raise probeTimeoutSec in config/inbox.yaml or config/instrumental-maker.yaml`,

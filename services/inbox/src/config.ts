@@ -46,7 +46,7 @@ export const InboxConfigSchema = z.object({
     .min(0)
     .default(600)
     .describe(
-      'Seconds a file that is not whole yet (empty, or a WAV holding less than its header declares: a copy that paused) is left in the inbox unchanged before it is set aside in .rejected/ with the reason.',
+      'Seconds a file that is not whole yet (empty, or holding less than it declares of itself, in any format: a copy that paused) is left in the inbox unchanged before it is set aside in .rejected/ with the reason.',
     ),
 });
 export type InboxConfig = z.infer<typeof InboxConfigSchema>;

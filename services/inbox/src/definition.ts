@@ -1,6 +1,6 @@
 import { defineService } from '@imk/service';
 import { InboxConfigSchema, SERVICE_NAME } from './config.ts';
-import { inboxFoldersCheck } from './doctor-checks.ts';
+import { inboxFoldersCheck, inboxWritableCheck } from './doctor-checks.ts';
 import type { StartInboxOptions } from './start.ts';
 
 /** The inbox's code, loaded only when it runs (doctor and the config reference need only the schema). */
@@ -12,7 +12,8 @@ export const inboxService = defineService({
   configSchema: InboxConfigSchema,
   load: code,
   start: async (options: StartInboxOptions) => (await code()).startInbox(options),
-  doctorChecks: [inboxFoldersCheck],
+  doctorChecks: [inboxFoldersCheck, inboxWritableCheck],
   // A folder in the inbox is the user's to move; the inbox itself works (doctor warns, the log says it once).
-  healthChecks: [],
+  // A folder it cannot write (read-only, no rights, full) takes nothing: degraded until it is fixed.
+  healthChecks: [inboxWritableCheck],
 });

@@ -4,7 +4,7 @@ import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, isInputFault } from '@imk/errors';
 import { capText, copyOpenedFile, lstatAnySpelling, openUntrusted, renameNamesNotUtf8 } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
-import { probeMedia, wavLengthsOf } from '@imk/media';
+import { notWholeByBytes, notWholeByLength, probeMedia } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
 import {
   createBundle,
@@ -21,17 +21,15 @@ import type { FileIdentity } from './move-original.ts';
 import { PROCESSED_DIR, REJECTED_DIR, placeFile } from './place-file.ts';
 import { createNotWholeFiles } from './not-whole.ts';
 import { makeStaging, sweepStaging } from './staging.ts';
+import { createInboxTroubles } from './troubles.ts';
 
 // Names browsers and copy tools give files still being written; they are renamed when complete.
 const IN_PROGRESS = /\.(?:part|crdownload|download|partial|tmp|temp|!qb|opdownload)$|~$/i;
 const VIDEO_CONTAINERS = new Set(['.mp4', '.mkv', '.webm']);
-// A WAV holding this much less than its header declares is not whole: more than a header's size at any
-// usual rate, so a writer whose data size counts its header too (off by some 44 bytes) is still taken.
-const WAV_SHORT_BY_SEC = 0.01;
 
 export interface InboxOutcome {
   name: string;
-  /** `waiting`: not whole yet (empty, a WAV short of its header), left in the inbox for the rest of the copy. */
+  /** `waiting`: not whole yet (empty, short of what it declares of itself), left in the inbox for the rest of the copy. */
   outcome: 'queued' | 'duplicate' | 'rejected' | 'waiting';
   jobId?: string;
   /**
@@ -63,6 +61,7 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   // Folders already told about, so that one left there is said once, not at every look.
   const toldFolders = new Set<string>();
   const notWhole = createNotWholeFiles(settings.incompleteWaitSec, logger);
+  const troubles = createInboxTroubles(logger);
 
   async function tellFolders(): Promise<void> {
     const folders = await inboxFolders(settings.dir);
@@ -129,6 +128,11 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
         'is empty (0 bytes)',
         'the copy or download that made it failed: copy the file into the inbox again',
       );
+    // Not whole by its own bytes (a WAV short of its header, an MP4 whose boxes run past its end or whose
+    // index is not written yet, an Ogg file not ending on its last page): judged before ffprobe, which
+    // refuses such an MP4 ("moov atom not found") and takes the others for whole, shorter songs.
+    const cut = await notWholeByBytes(opened.handle);
+    if (cut !== undefined) return notWholeYet(name, opened.stats, cut, cutShortAdvice(name, ext));
     let info;
     try {
       // Bounded: a file ffprobe would read for minutes (20 GB of zeros) is rejected, and the scan goes on.
@@ -141,16 +145,17 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       if (isImkError(error, 'ABORTED')) throw error;
       return reject(name, errorMessage(error), opened.stats);
     }
-    // ffprobe takes a WAV for as long as what it holds: one still being copied (or cut short) probes as a
-    // whole, shorter song. Its header says how long it is: before, the part copied so far was queued.
-    const wav = info.format === 'wav' ? await wavLengthsOf(opened.handle) : undefined;
-    if (wav !== undefined && wav.declaredSec - wav.heldSec > WAV_SHORT_BY_SEC)
-      return notWholeYet(
-        name,
-        opened.stats,
-        `holds ${formatSec(wav.heldSec)} s of the ${formatSec(wav.declaredSec)} s its WAV header declares`,
-        `it was cut short (an interrupted copy or download): copy the whole file into the inbox again, or, to use what it holds, rewrite its header first (ffmpeg -i "${name}" -c copy "whole.wav") and drop that`,
-      );
+    // Not whole by the length it states (FLAC's sample count, an MP3's Xing header, Matroska's or MP4's
+    // duration) against where its audio ends: before, such a file was queued and only the worker warned.
+    const short = await notWholeByLength(file, info, {
+      signal,
+      timeoutMs: settings.probeTimeoutSec * 1000,
+      handle: opened.handle,
+    }).catch((error: unknown) => {
+      if (isImkError(error, 'ABORTED')) throw error;
+      return undefined;
+    });
+    if (short !== undefined) return notWholeYet(name, opened.stats, short, cutShortAdvice(name, ext));
     notWhole.forget(name);
     const tags = tagsFor(file, info);
     const found = await sidecarOf(name);
@@ -369,7 +374,10 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
           continue;
         }
         try {
-          outcomes.push(await take(file.name, signal));
+          const outcome = await take(file.name, signal);
+          outcomes.push(outcome);
+          // Only a file queued went all the way (its copy in the inbox, its bundle in the queue).
+          if (outcome.outcome === 'queued' || outcome.outcome === 'duplicate') troubles.cleared();
         } catch (error) {
           if (isImkError(error, 'ABORTED')) break;
           // A condition of the file itself (isInputFault): rejected with the reason, not retried.
@@ -377,8 +385,9 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
             outcomes.push(await reject(file.name, errorMessage(error)));
             continue;
           }
-          // Not the file's fault (disk full, queue unwritable): leave it in place and try again next pass.
-          logger.error({ file: file.name, err: errorMessage(error) }, 'could not queue; will try again');
+          // Not the file's fault (disk full, queue unwritable): leave it in place and try again next pass,
+          // said once, not at every look.
+          troubles.met(file.name, error);
         }
       }
       return outcomes;
@@ -386,9 +395,12 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
   };
 }
 
-/** Seconds as said in a reason: up to 3 decimals, no trailing zeros. */
-function formatSec(seconds: number): string {
-  return String(Math.round(seconds * 1000) / 1000);
+/** What to do with a file that stayed cut short (a WAV's part can be kept by rewriting its header). */
+function cutShortAdvice(name: string, ext: string): string {
+  const again =
+    'it was cut short (an interrupted copy or download): copy the whole file into the inbox again';
+  if (ext !== '.wav') return again;
+  return `${again}, or, to use what it holds, rewrite its header first (ffmpeg -i "${name}" -c copy "whole.wav") and drop that`;
 }
 
 function readablePart(stem: string): string {

@@ -3,7 +3,7 @@ export type { StartInboxOptions } from './start.ts';
 export { createInbox } from './inbox.ts';
 export { PROCESSED_DIR, REJECTED_DIR } from './place-file.ts';
 export { FOLDER_ADVICE, inboxFolders } from './folders.ts';
-export { inboxFoldersCheck } from './doctor-checks.ts';
+export { inboxFoldersCheck, inboxWritableCheck } from './doctor-checks.ts';
 export type { Inbox, InboxOutcome } from './inbox.ts';
 export { InboxConfigSchema, loadInboxSettings, MEDIA_EXTENSIONS, SERVICE_NAME } from './config.ts';
 export type { InboxConfig, InboxSettings } from './config.ts';

@@ -1,4 +1,5 @@
-// Files found not whole yet (empty, a WAV holding less than its header declares): a copy that paused longer
+// Files found not whole yet (empty, holding less than they declare of themselves: @imk/media's not-whole.ts):
+// a copy that paused longer
 // than the stability looks. They are left in the inbox for the rest of the copy, and judged only once they
 // have not changed for incompleteWaitSec.
 import type { Stats } from 'node:fs';

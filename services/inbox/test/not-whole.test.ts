@@ -2,13 +2,13 @@
 // copy waiting for its source), or was cut short. They are never queued half, and never set aside while
 // the copy may still go on.
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, readdir, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readBundle } from '@imk/protocol';
 import { createInbox, loadInboxSettings, type InboxConfig } from '../src/index.ts';
-import { inboxFixtures, logger, media, roots } from './inbox-kit.ts';
+import { ffmpeg, inboxFixtures, logger, media, roots } from './inbox-kit.ts';
 
 inboxFixtures();
 
@@ -103,5 +103,116 @@ describe('a copy into the inbox that pauses or stops', () => {
     );
     // Nothing lost: the files themselves are kept beside their reasons.
     expect((await readFile(join(aside, 'Cut Song.wav'))).length).toBe(Math.floor(wav.length / 2));
+  });
+
+  // Every format the inbox takes, each as a copy leaves it halfway: an MP4/M4A without its index yet ("moov
+  // atom not found"), an Ogg file without its last page, and files that state their length (an MP3's Xing
+  // header, FLAC's sample count, Matroska's duration) holding half of it.
+  const FORMATS: Record<string, string[]> = {
+    mp3: ['-c:a', 'libmp3lame', '-b:a', '128k'],
+    flac: ['-c:a', 'flac'],
+    m4a: ['-c:a', 'aac'],
+    ogg: ['-c:a', 'libvorbis'],
+    opus: ['-c:a', 'libopus'],
+    mkv: ['-c:a', 'flac'],
+    webm: ['-c:a', 'libopus'],
+    mp4: ['-c:a', 'aac'],
+  };
+  async function songs(): Promise<Record<string, Buffer>> {
+    const made: Record<string, Buffer> = {};
+    for (const [ext, codec] of Object.entries(FORMATS)) {
+      const file = join(media, `whole-4s.${ext}`);
+      await ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:duration=4', ...codec, file);
+      made[ext] = await readFile(file);
+    }
+    return made;
+  }
+
+  it('a file of any accepted format that holds half of itself waits for the rest of its copy, then is queued whole', async () => {
+    const { settings, scan } = await inboxWith({});
+    const whole = await songs();
+    const halves = Object.entries(whole).map(([ext, bytes]) => [`Half.${ext}`, bytes] as const);
+    for (const [name, bytes] of halves)
+      await writeFile(join(settings.dir, name), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const seen = [];
+    for (let look = 0; look < 4; look++) seen.push(...(await scan()));
+    // Before: the M4A and MP4 were set aside in .rejected/ at once ("moov atom not found"), the others
+    // queued as whole, shorter songs (the worker warned of them, too late: the copy went on into .processed/).
+    expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
+    expect(new Set(seen.map((o) => `${o.name}: ${o.outcome}`))).toEqual(
+      new Set(halves.map(([name]) => `${name}: waiting`)),
+    );
+    expect(seen.find((o) => o.name === 'Half.m4a')?.reason).toMatch(
+      /^holds \d+ of the \d+ bytes its MP4 boxes declare/,
+    );
+    expect(seen.find((o) => o.name === 'Half.flac')?.reason).toMatch(
+      /^holds [\d.]+ s of the 4 s its header declares$/,
+    );
+    for (const [name, bytes] of halves)
+      await appendFile(join(settings.dir, name), bytes.subarray(Math.floor(bytes.length / 2)));
+    const taken = new Set<string>();
+    for (let look = 0; look < 6 && taken.size < halves.length; look++)
+      for (const o of await scan()) if (o.outcome === 'queued') taken.add(o.name);
+    expect([...taken].sort()).toEqual(halves.map(([name]) => name).sort());
+    expect(await queuedInputs(settings.queueDir)).toEqual(Object.values(whole).map(sha256).sort());
+  });
+
+  it('one that stays half for incompleteWaitSec is set aside with what it holds and what to do', async () => {
+    const { settings, scan } = await inboxWith({ incompleteWaitSec: 1 });
+    const whole = await songs();
+    const names = ['Cut.m4a', 'Cut.flac', 'Cut.ogg'];
+    for (const name of names) {
+      const bytes = whole[name.slice(4)]!;
+      await writeFile(join(settings.dir, name), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    }
+    const rejected: string[] = [];
+    const deadline = Date.now() + 30_000;
+    while (rejected.length < names.length && Date.now() < deadline)
+      rejected.push(...(await scan()).filter((o) => o.outcome === 'rejected').map((o) => o.name));
+    expect(rejected.sort()).toEqual([...names].sort());
+    const aside = join(settings.dir, '.rejected');
+    expect(await readFile(join(aside, 'Cut.m4a.reason.txt'), 'utf8')).toMatch(
+      /^Cut\.m4a: holds \d+ of the \d+ bytes its MP4 boxes declare .*unchanged for 1 s \(incompleteWaitSec\): it was cut short .*copy the whole file into the inbox again/,
+    );
+    expect(await readFile(join(aside, 'Cut.ogg.reason.txt'), 'utf8')).toMatch(
+      /^Cut\.ogg: ends inside an Ogg page/,
+    );
+    expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
+  });
+
+  it('a copy that set the full size first and is filling it with its sound (Windows over SMB) waits: an M4A with its index first, an MP3 with no Xing header', async () => {
+    const { settings, scan } = await inboxWith({});
+    const made: Record<string, Buffer> = {};
+    const codecs: Record<string, string[]> = {
+      'Windows Copy.m4a': ['-c:a', 'aac', '-movflags', '+faststart'],
+      'Windows Copy.mp3': ['-c:a', 'libmp3lame', '-b:a', '128k', '-write_xing', '0'],
+    };
+    for (const [name, codec] of Object.entries(codecs)) {
+      const file = join(media, name);
+      await ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:duration=4', ...codec, file);
+      made[name] = await readFile(file);
+      // Its full size set first (the rest zeros), then the first half written.
+      await writeFile(join(settings.dir, name), made[name].subarray(0, Math.floor(made[name].length / 2)));
+      await truncate(join(settings.dir, name), made[name].length);
+    }
+    const seen = [];
+    for (let look = 0; look < 4; look++) seen.push(...(await scan()));
+    // Before: both were queued, the second half of each song zeros (the M4A's index said it was all there,
+    // the MP3's length was its size over its bitrate).
+    expect(await readdir(settings.queueDir).catch(() => [])).toEqual([]);
+    expect(new Set(seen.map((o) => `${o.name}: ${o.outcome}: ${o.reason ?? ''}`))).toEqual(
+      new Set(
+        Object.keys(made).map(
+          (name) =>
+            `${name}: waiting: ends in zeros where its audio should be (its last 4096 bytes and more: a copy that set the file's full size first and has not written the rest yet)`,
+        ),
+      ),
+    );
+    for (const [name, bytes] of Object.entries(made)) await writeFile(join(settings.dir, name), bytes);
+    const taken = new Set<string>();
+    for (let look = 0; look < 6 && taken.size < 2; look++)
+      for (const o of await scan()) if (o.outcome === 'queued') taken.add(o.name);
+    expect([...taken].sort()).toEqual(Object.keys(made).sort());
+    expect(await queuedInputs(settings.queueDir)).toEqual(Object.values(made).map(sha256).sort());
   });
 });
