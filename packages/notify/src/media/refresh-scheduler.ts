@@ -116,7 +116,8 @@ export function createRefreshScheduler(options: RefreshSchedulerOptions): Refres
   /** Runs what waits for `name` now if its interval is over and nothing runs, else when the interval ends. */
   function due(name: string): void {
     const state = stateOf(name);
-    if (closed || state.running || state.timer) return;
+    // Once the service stops, what waits stays for close() to keep (a refresh begun now would only fail).
+    if (closed || options.signal?.aborted === true || state.running || state.timer) return;
     const left = state.lastAsked === undefined ? 0 : state.lastAsked + intervalMs(name) - performance.now();
     if (left > 0) {
       if (state.waiting.size === 0) return;
