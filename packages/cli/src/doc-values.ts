@@ -1,7 +1,13 @@
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS } from '@imk/ledger';
 import { COVER_MAX_BYTES } from '@imk/media';
-import { DIGEST_AFTER, NOTIFY_CONFIG_CHECK_MS, REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
+import {
+  DIGEST_AFTER,
+  MEDIA_REFRESH_MIN_INTERVAL_SEC,
+  NOTIFY_CONFIG_CHECK_MS,
+  REFRESH_DEFAULTS,
+  STALE_CLAIM_MS,
+} from '@imk/notify';
 import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
 import { SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
@@ -39,6 +45,10 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
     { length: REFRESH_DEFAULTS.attempts - 1 },
     (_, i) => `${(REFRESH_DEFAULTS.firstDelayMs * 2 ** i) / 1000} s`,
   ).join(', then '),
+  /** The least time between two refreshes of one media server by the running nas-sync (docs/notifications.md). */
+  'media-refresh-min-interval-seconds': String(MEDIA_REFRESH_MIN_INTERVAL_SEC),
+  /** When the running nas-sync says a media server's unanswered refresh is slow (docs/notifications.md). */
+  'media-refresh-slow-seconds': String(REFRESH_DEFAULTS.slowAfterMs / 1000),
   /** The largest cover read, in MiB (media's COVER_MAX_BYTES; docs/protocol.md, docs/instrumental-maker.md). */
   'cover-max-mib': String(COVER_MAX_BYTES / (1024 * 1024)),
   /** nas-sync's shareTimeoutSec default (docs/nas-sync.md). */

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS } from '@imk/ledger';
 import { COVER_MAX_BYTES } from '@imk/media';
-import { DIGEST_AFTER, NOTIFY_CONFIG_CHECK_MS, REFRESH_DEFAULTS, STALE_CLAIM_MS } from '@imk/notify';
+import {
+  DIGEST_AFTER,
+  MEDIA_REFRESH_MIN_INTERVAL_SEC,
+  NOTIFY_CONFIG_CHECK_MS,
+  REFRESH_DEFAULTS,
+  STALE_CLAIM_MS,
+} from '@imk/notify';
 import { FIRST_CLEANUP_AFTER_MS, HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
 import { replaceDocValues } from '@imk/protocol';
 import { SYNC_DEFAULTS } from '@imk/sync';
@@ -48,6 +54,8 @@ describe('the defaults the docs state', () => {
       'cancel-wait-seconds': String(CANCEL_WAIT_SECONDS),
       'media-refresh-attempts': String(REFRESH_DEFAULTS.attempts),
       'media-refresh-waits': expect.stringMatching(/^\d+ s(?:, then \d+ s)*$/),
+      'media-refresh-min-interval-seconds': String(MEDIA_REFRESH_MIN_INTERVAL_SEC),
+      'media-refresh-slow-seconds': String(REFRESH_DEFAULTS.slowAfterMs / 1000),
       'cover-max-mib': String(COVER_MAX_BYTES / (1024 * 1024)),
       'share-timeout-seconds': String(SYNC_DEFAULTS.shareTimeoutSec),
       'retriever-http-address': `${API_DEFAULTS.host}:${API_DEFAULTS.port}`,

@@ -27,6 +27,7 @@ export { notifyDir } from './store.ts';
 export { STALE_CLAIM_MS } from './outbox.ts';
 export {
   JellyfinServerSchema,
+  MEDIA_REFRESH_MIN_INTERVAL_SEC,
   MediaServerSchema,
   PlexServerSchema,
   SubsonicServerSchema,
@@ -35,5 +36,7 @@ export type { MediaServer } from './media/schema.ts';
 export { refreshMediaServer, serverPath } from './media/refresh.ts';
 export type { RefreshOptions } from './media/refresh.ts';
 export { REFRESH_DEFAULTS, runRefreshes } from './media/run-refreshes.ts';
-export type { RunRefreshesOptions } from './media/run-refreshes.ts';
+export type { RefreshOutcome, RunRefreshesOptions } from './media/run-refreshes.ts';
+export { createRefreshScheduler } from './media/refresh-scheduler.ts';
+export type { RefreshScheduler, RefreshSchedulerOptions } from './media/refresh-scheduler.ts';
 export { NOTIFY_ERRORS } from './errors.ts';

@@ -3,7 +3,7 @@
 // it) runs for every file, one command per batch in the one shell kept open on the server
 // (util/remote-shell.ts), and every rsync run rides the same connection (util/ssh-master.ts). Counted with
 // a wrapper as the ssh program, which logs each ssh started.
-import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiptStore, createSyncEngine } from '../src/index.ts';
@@ -85,4 +85,57 @@ describe('rsync over ssh: ssh connections per pass', () => {
     const runs = calls.filter((c) => / rsync --server /.test(c)).length;
     expect(runs, `${FILES - 1} files in ${runs} rsync runs`).toBeLessThanOrEqual(Math.ceil(FILES / 64) + 1);
   }, 300_000);
+
+  it('leaves nothing in the temporary folder during a pass (the ssh log, the staged links) nor after it', async () => {
+    const tmp = join(dir.path, 'tmp');
+    await mkdir(tmp);
+    await writeJob(join(dir.path, 'outputs-tmp'), {
+      jobId: 'tmpclean',
+      title: 'Clean',
+      artifacts: [{ path: 'files/audio/x.m4a', size: 300 }],
+    });
+    const dest = join(sshd.dataDir, 'tmpclean');
+    await mkdir(dest, { recursive: true });
+    // What was in the temporary folder while the pass ran: the ssh wrapper lists it at each ssh started
+    // after the shared connection (whose own start writes its errors to a log there, read if it fails).
+    const seen = join(dir.path, 'tmp-seen.log');
+    const wrapper = join(dir.path, 'ssh-lister.sh');
+    await writeFile(
+      wrapper,
+      `#!/bin/sh\ncase "$*" in *ControlMaster=yes*) ;; *) ls -A '${tmp}' >> '${seen}' ;; esac\nexec ssh "$@"\n`,
+    );
+    await chmod(wrapper, 0o755);
+    const receipts = ReceiptStore.open({ file: join(dir.path, 'state', 'tmpclean.sqlite') })!;
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const engine = createSyncEngine({
+        outputsDir: join(dir.path, 'outputs-tmp'),
+        receipts,
+        remoteRoots: { audio: dest },
+        backends: { nas: { ...sshdSettings(sshd, 'rsync'), sshBinary: wrapper } },
+        routes: [
+          {
+            name: 'audio',
+            match: { kind: 'audio' },
+            to: '${remoteRoots.audio}/{title}/{variant}.{ext}',
+            backend: 'nas',
+          },
+        ],
+        logger: testLogger(),
+      });
+      expect(await engine.runPass()).toMatchObject({ delivered: 1, failed: 0 });
+      // The shared connection's socket is there while it is open; its log is not kept once it started
+      // (before, it stayed until the pass ended, and for good when the process was killed mid-pass).
+      const during = (await readFile(seen, 'utf8')).split('\n').filter(Boolean);
+      expect(during.filter((name) => name.endsWith('.log'))).toEqual([]);
+      expect(await readdir(tmp)).toEqual([]);
+      await engine.close();
+      expect(await readdir(tmp)).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+      receipts.close();
+    }
+  }, 120_000);
 });

@@ -1,6 +1,13 @@
 import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { runRefreshes, serverPath, syncEvent, type NotifierHandle, type SyncedFile } from '@imk/notify';
+import {
+  runRefreshes,
+  serverPath,
+  syncEvent,
+  type NotifierHandle,
+  type RefreshScheduler,
+  type SyncedFile,
+} from '@imk/notify';
 import type { PassSummary } from '@imk/sync';
 import type { NasSyncConfig } from './config.ts';
 import { recordDestinationFaults } from './destination-health.ts';
@@ -12,6 +19,11 @@ export interface AfterPassContext {
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /**
+   * The running service's refreshes: handed over, not waited for (a slow server does not hold the next
+   * deliveries), at most one per server's minIntervalSec. Without it (one pass), the pass waits for them.
+   */
+  refreshes?: RefreshScheduler;
 }
 
 /** Route name (as transfers carry it: `name`, else `routes.<index>`) → the media servers it refreshes. */
@@ -91,7 +103,9 @@ export async function afterPass(
     );
   }
   // Also when nothing new was delivered: a server that was down is owed the files it missed.
-  if (Object.keys(config.mediaServers).length > 0)
+  if (Object.keys(config.mediaServers).length === 0) return;
+  if (ctx.refreshes) ctx.refreshes.add(byServer);
+  else
     await runRefreshes({
       servers: config.mediaServers,
       delivered: byServer,

@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { resolvePaths } from '@imk/config';
 import { ImkError, errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { openNotifier } from '@imk/notify';
+import { createRefreshScheduler, openNotifier } from '@imk/notify';
 import { ReceiptStore, type PassSummary, type VerifyReport } from '@imk/sync';
 import { afterPass } from './after-pass.ts';
 import { openEngine } from './engine.ts';
@@ -136,6 +136,13 @@ export async function startNasSync(options: NasSyncOptions): Promise<void> {
   const engine = openEngine(config, options, receipts);
   const notifier = await openNotifier(options);
   const stateDir = resolvePaths(options.root).state;
+  const refreshes = createRefreshScheduler({
+    servers: config.mediaServers,
+    stateDir,
+    logger,
+    env: options.env,
+    signal,
+  });
   const hint: { wake?: () => void } = {};
   let watcher: FSWatcher | undefined;
   if (config.watch) {
@@ -164,7 +171,7 @@ export async function startNasSync(options: NasSyncOptions): Promise<void> {
             },
             'sync pass done',
           );
-        await afterPass(summary, config, { ...options, notifier, stateDir });
+        await afterPass(summary, config, { ...options, notifier, stateDir, refreshes });
       } catch (error) {
         // A pass that cannot even list outputs/ is logged and tried again next time; the service stays up.
         logger.error({ code: (error as { code?: string }).code }, `sync pass failed: ${errorMessage(error)}`);
@@ -174,6 +181,8 @@ export async function startNasSync(options: NasSyncOptions): Promise<void> {
     }
   } finally {
     watcher?.close();
+    // Refreshes under way end with the signal; those still waiting for their interval are kept for the next start.
+    await refreshes.close();
     await engine.close();
     receipts.releaseRunner();
     receipts.close();

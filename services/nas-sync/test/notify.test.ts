@@ -156,11 +156,15 @@ describe('the examples in docs/notifications.md and the README', () => {
       (b) => b.startsWith('# config/nas-sync.yaml') && b.includes('mediaServers'),
     );
     expect(notify).toHaveLength(2);
-    expect(nasSync).toHaveLength(1);
+    // The full example, and the one of minIntervalSec (a Jellyfin asked at most every 15 minutes).
+    expect(nasSync).toHaveLength(2);
     for (const block of notify)
       expect(NotifyConfigSchema.parse(parseYaml(block)).targets.length).toBeGreaterThan(0);
     const parsed = NasSyncFileSchema.parse(parseYaml(nasSync[0] ?? '')).nasSync;
     expect(Object.keys(parsed?.mediaServers ?? {})).toEqual(['jellyfin', 'plex', 'navidrome']);
     expect(parsed?.routes[0]?.refresh).toEqual(['jellyfin', 'plex', 'navidrome']);
+    expect(parsed?.mediaServers.jellyfin?.minIntervalSec).toBe(300);
+    const spaced = NasSyncFileSchema.parse(parseYaml(nasSync[1] ?? '')).nasSync;
+    expect(spaced?.mediaServers.jellyfin).toMatchObject({ mode: 'library', minIntervalSec: 900 });
   });
 });

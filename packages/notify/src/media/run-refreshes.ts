@@ -16,6 +16,8 @@ export const REFRESH_DEFAULTS = {
   firstDelayMs: 2000,
   timeoutMs: 15_000,
   owedRetryMs: 60_000,
+  /** A refresh still unanswered after this is said once to be slow (the running service; refresh-scheduler.ts). */
+  slowAfterMs: 5000,
 } as const;
 /** The longest wait before a server owed files is asked again. */
 const OWED_RETRY_MAX_MS = 3_600_000;
@@ -79,6 +81,30 @@ async function readOwed(stateDir: string, name: string): Promise<Owed> {
 }
 
 /**
+ * Adds paths to what a server is owed, keeping its failed tries. `due`: asked by the next pass (next_at 0),
+ * as the refreshes a stopping service still held back are by the next start (refresh-scheduler.ts);
+ * otherwise its retry time is kept (paths kept in case the process dies before their refresh).
+ */
+export async function keepOwed(
+  stateDir: string,
+  name: string,
+  paths: readonly string[],
+  due: boolean,
+): Promise<void> {
+  if (paths.length === 0) return;
+  const owed = await readOwed(stateDir, name);
+  await mkdir(refreshOwedDir(stateDir), { recursive: true });
+  await writeJsonAtomic(owedFile(stateDir, name), {
+    paths: [...new Set([...owed.paths, ...paths])].slice(-MAX_OWED),
+    tries: owed.tries,
+    next_at: due ? 0 : owed.next_at,
+  } satisfies Owed);
+}
+
+/** What a run did for one server: asked it and it answered, asked it and it failed for good, or asked nothing. */
+export type RefreshOutcome = 'refreshed' | 'failed' | 'idle';
+
+/**
  * "Now" on the clock of the file system `state/` is on, for one run: read once, when a retry time is first
  * judged or written (a private folder made in refresh-owed/ and removed at once), then moved on by this
  * process's monotonic clock. With state/ shared by hosts, a retry time one host wrote is judged by another:
@@ -96,11 +122,13 @@ function runClock(stateDir: string): () => Promise<number> {
  * after a wait that doubles), until the server answers: files delivered while it restarted are not left
  * unscanned.
  */
-export async function runRefreshes(options: RunRefreshesOptions): Promise<void> {
+export async function runRefreshes(options: RunRefreshesOptions): Promise<Map<string, RefreshOutcome>> {
   const logger = options.logger.child({ component: 'media-refresh' });
   const now = runClock(options.stateDir);
+  const outcomes = new Map<string, RefreshOutcome>();
   await Promise.all(
     Object.keys(options.servers).map(async (name) => {
+      outcomes.set(name, 'idle');
       const server = options.servers[name]!;
       const fresh = options.delivered.get(name) ?? [];
       const owed = await readOwed(options.stateDir, name);
@@ -147,6 +175,7 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
             () => undefined,
           );
           await settle(true).catch(() => undefined);
+          outcomes.set(name, 'refreshed');
           return;
         } catch (error) {
           const final = attempt >= attempts || options.signal?.aborted === true;
@@ -159,6 +188,7 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
             () => undefined,
           );
           if (final) {
+            outcomes.set(name, 'failed');
             await settle(false).catch((error: unknown) =>
               logger.warn(
                 { server: name, err: errorMessage(error) },
@@ -178,4 +208,5 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<void> 
       }
     }),
   );
+  return outcomes;
 }

@@ -17,6 +17,17 @@ const pathMap = z
     'When the server mounts the share under another path: how to turn a delivered path into its path.',
   );
 
+/** minIntervalSec's default: its home (docs/notifications.md states it through doc-values). */
+export const MEDIA_REFRESH_MIN_INTERVAL_SEC = 300;
+
+const minIntervalSec = z
+  .number()
+  .nonnegative()
+  .default(MEDIA_REFRESH_MIN_INTERVAL_SEC)
+  .describe(
+    'The least time between two refreshes of this server, in seconds (the running service): files delivered meanwhile wait and go in one refresh when it is over. 0 = a refresh after every pass that delivers.',
+  );
+
 export const JellyfinServerSchema = z.strictObject({
   type: z.literal('jellyfin'),
   url,
@@ -28,6 +39,7 @@ export const JellyfinServerSchema = z.strictObject({
       'paths = report the new files (POST /Library/Media/Updated: Jellyfin scans just those); library = refresh every library (POST /Library/Refresh).',
     ),
   pathMap,
+  minIntervalSec,
 });
 
 export const PlexServerSchema = z.strictObject({
@@ -38,6 +50,7 @@ export const PlexServerSchema = z.strictObject({
     .union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)])
     .describe('The library section id (the number in /library/sections/<id>).'),
   pathMap,
+  minIntervalSec,
 });
 
 export const SubsonicServerSchema = z.strictObject({
@@ -51,6 +64,7 @@ export const SubsonicServerSchema = z.strictObject({
     .regex(/^\d+\.\d+\.\d+$/)
     .default('1.16.1')
     .describe('The `v` parameter.'),
+  minIntervalSec,
 });
 
 /** A media server nas-sync asks to look for new files after a pass delivered some (named by routes' `refresh`). */

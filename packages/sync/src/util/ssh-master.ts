@@ -67,7 +67,12 @@ export function createSshMaster(options: SshMasterOptions): SshMaster {
         'TOOL_MISSING',
         `${await options.sshBinary()} could not be run; apt-get install openssh-client`,
       );
-    if (result.exitCode === 0) return undefined;
+    // Started: the log is read only when the start fails, so it goes now (the master keeps writing to the
+    // unlinked file), not at close: a process killed mid-pass left it in the temporary folder for good.
+    if (result.exitCode === 0) {
+      await rm(log, { force: true });
+      return undefined;
+    }
     const stderr = redactText(await readFile(log, 'utf8').catch(() => ''), options.sensitive);
     await rm(log, { force: true });
     return { exitCode: result.exitCode ?? -1, stdout: '', stderr };
