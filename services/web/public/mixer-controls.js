@@ -1,0 +1,195 @@
+// @ts-check
+// The mixer's controls: a level slider, mute and solo per stem, the master level, play/stop, and "Save this
+// mix", which asks the server to render the same levels (plus key and tempo) from the cached stems as a new
+// variant, then follows that job until the worker has made it.
+import { api, errorText, h, unreadNumberField } from './lib.js';
+import { followMix } from './mix-follow.js';
+import { applyLevels, effectiveLevel, mixerState, play, setClipNote, stop } from './mixer-audio.js';
+
+/**
+ * @typedef {import('../src/api-types.ts').MixQueuedResponse} MixQueuedResponse
+ * @typedef {import('./mixer-audio.js').Channel} Channel
+ */
+
+/** How many saves were asked: the page follows only the last one. */
+let saves = 0;
+
+/**
+ * A number field's value, or `empty` when it is cleared (or not a number).
+ * @param {HTMLInputElement} input
+ * @param {number} empty
+ */
+function numberOr(input, empty) {
+  const text = input.value.trim();
+  const value = Number(text);
+  return text === '' || !Number.isFinite(value) ? empty : value;
+}
+
+/**
+ * @param {string} label
+ * @param {number} min
+ * @param {number} max
+ * @param {number} step
+ * @param {number} value
+ * @param {(value: number) => void} onInput
+ */
+function slider(label, min, max, step, value, onInput) {
+  const input = /** @type {HTMLInputElement} */ (
+    h('input', { type: 'range', min, max, step, value, 'aria-label': label })
+  );
+  input.addEventListener('input', () => onInput(Number(input.value)));
+  return input;
+}
+
+/**
+ * @param {string} jobId
+ * @param {HTMLElement} box
+ * @param {Channel[]} channels
+ * @param {() => boolean} stillOpen  false once the page shows another job
+ */
+export function renderControls(jobId, box, channels, stillOpen) {
+  const status = h('p', { class: 'note mixer-status', role: 'status' });
+  const clipNote = h(
+    'p',
+    { class: 'note error mixer-clip', role: 'status', hidden: true },
+    'Clipping: the levels add up to more than full scale, so what you hear is distorted. Lower the master or the stems (a saved mix is turned down to fit instead, and the page says by how much).',
+  );
+  setClipNote(clipNote);
+  const rows = channels.map((channel) => {
+    // Named with the stem: a screen reader otherwise reads four buttons all called "mute".
+    const mute = h(
+      'button',
+      { type: 'button', class: 'mute', 'aria-pressed': 'false', 'aria-label': `mute ${channel.name}` },
+      'mute',
+    );
+    const solo = h(
+      'button',
+      { type: 'button', class: 'solo', 'aria-pressed': 'false', 'aria-label': `solo ${channel.name}` },
+      'solo',
+    );
+    mute.addEventListener('click', () => {
+      channel.muted = !channel.muted;
+      mute.setAttribute('aria-pressed', String(channel.muted));
+      applyLevels();
+    });
+    solo.addEventListener('click', () => {
+      channel.soloed = !channel.soloed;
+      solo.setAttribute('aria-pressed', String(channel.soloed));
+      applyLevels();
+    });
+    return h(
+      'div',
+      { class: 'mixer-stem', 'data-stem': channel.name },
+      h('span', { class: 'name' }, channel.name),
+      slider(`${channel.name} level`, 0, 2, 0.01, 1, (v) => {
+        channel.level = v;
+        applyLevels();
+      }),
+      mute,
+      solo,
+    );
+  });
+  const master = slider('master level', 0, 2, 0.01, 1, (v) => {
+    if (mixerState.master && mixerState.context)
+      mixerState.master.gain.setValueAtTime(v, mixerState.context.currentTime);
+  });
+  const name = /** @type {HTMLInputElement} */ (
+    h('input', {
+      type: 'text',
+      class: 'mix-name',
+      value: 'my_mix',
+      'aria-label': 'name of the mix',
+      pattern: '[a-z][a-z0-9_]*',
+    })
+  );
+  const pitch = /** @type {HTMLInputElement} */ (
+    h('input', {
+      type: 'number',
+      class: 'mix-pitch',
+      min: -12,
+      max: 12,
+      step: 1,
+      value: 0,
+      'aria-label': 'key change in semitones',
+    })
+  );
+  const tempo = /** @type {HTMLInputElement} */ (
+    h('input', {
+      type: 'number',
+      class: 'mix-tempo',
+      min: 0.5,
+      max: 2,
+      step: 0.05,
+      value: 1,
+      'aria-label': 'tempo factor',
+    })
+  );
+  const save = h('button', { type: 'button', class: 'mix-save' }, 'Save this mix');
+  const saveMix = async () => {
+    // What is heard: each stem's level times the master level (the server takes 0…4 per stem).
+    const masterLevel = Number(master.value);
+    const stems = Object.fromEntries(
+      channels.map((c) => [c.name, Math.min(4, Math.round(effectiveLevel(c) * masterLevel * 1e4) / 1e4)]),
+    );
+    /** @type {Record<string, unknown>} */
+    const body = { variant: name.value.trim(), stems };
+    // An empty field is no change (Number('') is 0: a cleared tempo field asked for tempo 0).
+    const pitchValue = numberOr(pitch, 0);
+    const tempoValue = numberOr(tempo, 1);
+    if (pitchValue !== 0) body.pitch = pitchValue;
+    if (tempoValue !== 1) body.tempo = tempoValue;
+    const thisSave = ++saves;
+    status.textContent = 'saving…';
+    status.classList.remove('error');
+    delete status.dataset.job;
+    delete status.dataset.file;
+    status.dataset.state = 'saving';
+    // A field the browser cannot read as a number ("2-", "-", ".") has the value '' as an empty one: it
+    // was saved as no change, at the song's own key or tempo. Said instead, and nothing is queued.
+    const unread = unreadNumberField([
+      { field: pitch, what: 'key', example: '-2' },
+      { field: tempo, what: 'tempo', example: '0.8' },
+    ]);
+    if (unread) {
+      status.textContent = `Could not save: the ${unread.what} field does not hold a number; write it as ${unread.example}, or empty it for no change`;
+      status.dataset.state = 'failed';
+      status.classList.add('error');
+      return;
+    }
+    try {
+      /** @type {MixQueuedResponse} */
+      const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      // Followed until the worker has made it (or refused it); a later save or another page stops this one.
+      await followMix(jobId, queued, status, () => saves === thisSave && stillOpen());
+    } catch (error) {
+      status.textContent = `Could not save: ${errorText(error)}`;
+      status.dataset.state = 'failed';
+      status.classList.add('error');
+    }
+  };
+  save.addEventListener('click', () => void saveMix());
+  const playButton = h('button', { type: 'button', class: 'mix-play' }, 'Play');
+  playButton.addEventListener('click', () => void play());
+  const stopButton = h('button', { type: 'button', class: 'mix-stop' }, 'Stop');
+  stopButton.addEventListener('click', stop);
+  box.replaceChildren(
+    h('h2', {}, 'Mixer'),
+    h('div', { class: 'mixer-transport' }, playButton, stopButton, h('label', {}, 'master ', master)),
+    clipNote,
+    ...rows,
+    h(
+      'div',
+      { class: 'mixer-save' },
+      h('label', {}, 'name ', name),
+      h('label', {}, 'key (semitones) ', pitch),
+      h('label', {}, 'tempo ', tempo),
+      save,
+    ),
+    h('p', { class: 'note' }, 'Key and tempo are applied when the mix is saved.'),
+    status,
+  );
+}

@@ -1,0 +1,134 @@
+// The stem mixer for a musician without a mouse, or with a screen reader, and one who pushes every level to
+// the top (mixer-fixture.ts: real headless Chromium against `imk up`): each stem's controls are named,
+// clipping is said while it plays, a mix too loud to fit is turned down and the page says by how much, and
+// what the fields cannot read is said rather than saved as no change.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readWavFile } from '@imk/media';
+import { STEM_NAMES } from '@imk/protocol';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  JOB,
+  RATE,
+  SECONDS,
+  positions,
+  savedArtifact,
+  startMixerRoot,
+  type MixerRoot,
+} from './mixer-fixture.ts';
+
+let root: string;
+let mixer: MixerRoot;
+let url: string;
+let page: Page;
+let pageErrors: string[];
+let stemPcm: MixerRoot['stemPcm'];
+
+beforeAll(async () => {
+  mixer = await startMixerRoot('imk-up-mixer-access.log');
+  ({ root, url, page, pageErrors, stemPcm } = mixer);
+}, 120_000);
+
+afterAll(async () => {
+  await mixer?.close();
+});
+
+describe('the stem mixer by keyboard and screen reader', () => {
+  // A musician without a mouse, or with a screen reader: four buttons all named "mute" said nothing of
+  // which stem they mute. One who raises every stem and the master to the top: the worker turns the mix
+  // down so that it does not clip, and "Saved as" said nothing of it (the file was 7.7 dB quieter than
+  // what was heard), and nothing said that what was heard clipped. One who types a long name: "expected a
+  // lowercase name" of a lowercase name.
+  it("names each stem's controls for a screen reader, says when the levels clip, and how much a mix too loud to fit was turned down", async () => {
+    await page.goto('about:blank');
+    await page.goto(`${url}#/job/${JOB}`);
+    await page.locator('.mixer-stem').nth(3).waitFor({ timeout: 30_000 });
+    for (const stem of STEM_NAMES) {
+      for (const name of [`mute ${stem}`, `solo ${stem}`])
+        expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(1);
+      expect(await page.getByRole('slider', { name: `${stem} level`, exact: true }).count()).toBe(1);
+    }
+    // By the keyboard alone: Tab from the master level to the vocals' mute button, Space presses it.
+    await page.getByRole('slider', { name: 'master level' }).focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(
+      await page.evaluate<string | null>("document.activeElement?.getAttribute('aria-label') ?? null"),
+    ).toBe('mute vocals');
+    await page.keyboard.press('Space');
+    expect(await page.getByRole('button', { name: 'mute vocals' }).getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('Space');
+    expect(await page.getByRole('button', { name: 'mute vocals' }).getAttribute('aria-pressed')).toBe(
+      'false',
+    );
+
+    // At the levels as separated the four tones fit: nothing said while they play.
+    await page.locator('.mix-play').click();
+    await expect
+      .poll(async () => (await positions(page)).vocals ?? 0, { timeout: 10_000 })
+      .toBeGreaterThan(0.5);
+    expect(await page.locator('.mixer-clip').isVisible()).toBe(false);
+    await page.locator('.mix-stop').click();
+
+    await page.getByRole('textbox', { name: 'name of the mix' }).fill('a'.repeat(65));
+    await page.locator('.mix-save').click();
+    await page.locator('.mixer-status[data-state="failed"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('.mixer-status').textContent()).toContain('at most 64');
+    // Said to a screen reader too: the line is a live status, read out when it changes.
+    expect(await page.getByRole('status').filter({ hasText: 'at most 64' }).count()).toBe(1);
+    await page.getByRole('textbox', { name: 'name of the mix' }).fill('slower');
+
+    // A key field the browser cannot read as a number ("2-", a "-" not followed by the number) has the
+    // value '', as an empty field's: the mix was saved at the song's own key. Said, and nothing is queued.
+    const key = page.getByRole('spinbutton', { name: 'key change in semitones' });
+    await key.fill('');
+    await key.pressSequentially('2-');
+    expect(await key.evaluate((e: { validity: { badInput: boolean } }) => e.validity.badInput)).toBe(true);
+    await page.locator('.mix-save').click();
+    await expect
+      .poll(() => page.locator('.mixer-status').textContent(), { timeout: 10_000 })
+      .toBe(
+        'Could not save: the key field does not hold a number; write it as -2, or empty it for no change',
+      );
+    // No remix job of that name in any queue (its id ends in the mix's name).
+    const queued = await readdir(join(root, 'queues'), { recursive: true });
+    expect(queued.filter((name) => name.includes('slower'))).toEqual([]);
+    await key.fill('0');
+
+    // Every stem at the top of its slider (2) and the master too: each stem at 4, four tones of 0.2 at
+    // once peak well past full scale.
+    for (const stem of STEM_NAMES) await page.getByRole('slider', { name: `${stem} level` }).fill('2');
+    await page.getByRole('slider', { name: 'master level' }).fill('2');
+    // Heard so, it clips in the sound card: the page says so while it plays, and no more once the levels
+    // are back where they fit (the four tones at 1 peak below 0.8).
+    await page.locator('.mix-play').click();
+    await page.locator('.mixer-clip').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await page.getByRole('status').filter({ hasText: 'Clipping' }).count()).toBe(1);
+    await page.getByRole('slider', { name: 'master level' }).fill('0.25');
+    await page.locator('.mixer-clip').waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.locator('.mix-stop').click();
+    await page.getByRole('slider', { name: 'master level' }).fill('2');
+    await page.getByRole('textbox', { name: 'name of the mix' }).fill('loudest');
+    await page.locator('.mix-save').click();
+    await page.locator('.mixer-status[data-state="saved"]').waitFor({ timeout: 60_000 });
+    const loud = await savedArtifact(root, 'loudest');
+    expect(loud.stem_gains).toEqual({ vocals: 4, drums: 4, bass: 4, other: 4 });
+    const file = await readWavFile(join(root, 'outputs', JOB, loud.path));
+    const peak = file.channels[0]!.reduce((max, x) => Math.max(max, Math.abs(x)), 0);
+    expect(peak).toBeLessThanOrEqual(1);
+    expect(peak).toBeGreaterThan(0.9);
+    // As loud as it fits: the sum at these levels, turned down by the gain the manifest records.
+    let summed = 0;
+    for (let i = 0; i < RATE * SECONDS; i++)
+      summed = Math.max(summed, Math.abs(4 * STEM_NAMES.reduce((sum, stem) => sum + stemPcm[stem][i]!, 0)));
+    expect(loud.gain_db).toBeLessThan(0);
+    expect(20 * Math.log10(peak / summed)).toBeCloseTo(loud.gain_db!, 1);
+    const db = Math.abs(loud.gain_db!).toFixed(1);
+    expect(await page.locator('.mixer-status').textContent()).toBe(
+      `Saved as files/audio/Test Artist - Tone Song (loudest).wav, turned down ${db} dB to avoid clipping at these levels.`,
+    );
+    expect(await page.getByRole('status').filter({ hasText: 'Saved as' }).count()).toBe(1);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});
