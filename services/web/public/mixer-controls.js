@@ -2,7 +2,7 @@
 // The mixer's controls: a level slider, mute and solo per stem, the master level, play/stop, and "Save this
 // mix", which asks the server to render the same levels (plus key and tempo) from the cached stems as a new
 // variant, then follows that job until the worker has made it.
-import { api, errorText, h, unreadNumberField } from './lib.js';
+import { api, errorText, h, numberField, readNumberFields } from './lib.js';
 import { followMix } from './mix-follow.js';
 import { applyLevels, effectiveLevel, mixerState, play, setClipNote, stop } from './mixer-audio.js';
 
@@ -13,17 +13,6 @@ import { applyLevels, effectiveLevel, mixerState, play, setClipNote, stop } from
 
 /** How many saves were asked: the page follows only the last one. */
 let saves = 0;
-
-/**
- * A number field's value, or `empty` when it is cleared (or not a number).
- * @param {HTMLInputElement} input
- * @param {number} empty
- */
-function numberOr(input, empty) {
-  const text = input.value.trim();
-  const value = Number(text);
-  return text === '' || !Number.isFinite(value) ? empty : value;
-}
 
 /**
  * @param {string} label
@@ -102,28 +91,10 @@ export function renderControls(jobId, box, channels, stillOpen) {
       pattern: '[a-z][a-z0-9_]*',
     })
   );
-  const pitch = /** @type {HTMLInputElement} */ (
-    h('input', {
-      type: 'number',
-      class: 'mix-pitch',
-      min: -12,
-      max: 12,
-      step: 1,
-      value: 0,
-      'aria-label': 'key change in semitones',
-    })
-  );
-  const tempo = /** @type {HTMLInputElement} */ (
-    h('input', {
-      type: 'number',
-      class: 'mix-tempo',
-      min: 0.5,
-      max: 2,
-      step: 0.05,
-      value: 1,
-      'aria-label': 'tempo factor',
-    })
-  );
+  // Text fields, read through one parser: a field of type=number dropped a decimal comma ("0,8" became 08)
+  // and turned a pasted "−2" (U+2212, as the docs write it) into 2, the opposite key.
+  const pitch = numberField({ class: 'mix-pitch', value: 0, 'aria-label': 'key change in semitones' });
+  const tempo = numberField({ class: 'mix-tempo', value: 1, 'aria-label': 'tempo factor' });
   const save = h('button', { type: 'button', class: 'mix-save' }, 'Save this mix');
   const saveMix = async () => {
     // What is heard: each stem's level times the master level (the server takes 0…4 per stem).
@@ -133,29 +104,27 @@ export function renderControls(jobId, box, channels, stillOpen) {
     );
     /** @type {Record<string, unknown>} */
     const body = { variant: name.value.trim(), stems };
-    // An empty field is no change (Number('') is 0: a cleared tempo field asked for tempo 0).
-    const pitchValue = numberOr(pitch, 0);
-    const tempoValue = numberOr(tempo, 1);
-    if (pitchValue !== 0) body.pitch = pitchValue;
-    if (tempoValue !== 1) body.tempo = tempoValue;
     const thisSave = ++saves;
     status.textContent = 'saving…';
     status.classList.remove('error');
     delete status.dataset.job;
     delete status.dataset.file;
     status.dataset.state = 'saving';
-    // A field the browser cannot read as a number ("2-", "-", ".") has the value '' as an empty one: it
-    // was saved as no change, at the song's own key or tempo. Said instead, and nothing is queued.
-    const unread = unreadNumberField([
-      { field: pitch, what: 'key', example: '-2' },
-      { field: tempo, what: 'tempo', example: '0.8' },
+    // An empty field is no change (a cleared tempo field asked for tempo 0). One that holds anything but
+    // a number ("2-", "−"): said, naming the field, and nothing is queued (it was saved as no change).
+    const read = readNumberFields([
+      { field: pitch, empty: 0, what: 'key', example: '-2' },
+      { field: tempo, empty: 1, what: 'tempo', example: '0.8' },
     ]);
-    if (unread) {
-      status.textContent = `Could not save: the ${unread.what} field does not hold a number; write it as ${unread.example}, or empty it for no change`;
+    if (read.unread) {
+      status.textContent = `Could not save: the ${read.unread.what} field does not hold a number; write it as ${read.unread.example}, or empty it for no change`;
       status.dataset.state = 'failed';
       status.classList.add('error');
       return;
     }
+    const [pitchValue, tempoValue] = read.values;
+    if (pitchValue !== 0) body.pitch = pitchValue;
+    if (tempoValue !== 1) body.tempo = tempoValue;
     try {
       /** @type {MixQueuedResponse} */
       const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {
