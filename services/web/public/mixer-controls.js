@@ -93,9 +93,15 @@ export function renderControls(jobId, box, channels, stillOpen) {
   );
   // Text fields, read through one parser: a field of type=number dropped a decimal comma ("0,8" became 08)
   // and turned a pasted "−2" (U+2212, as the docs write it) into 2, the opposite key.
-  const pitch = numberField({ class: 'mix-pitch', value: 0, 'aria-label': 'key change in semitones' });
+  // inputmode text: a phone's decimal keypad has no minus key.
+  const pitch = numberField({
+    class: 'mix-pitch',
+    value: 0,
+    inputmode: 'text',
+    'aria-label': 'key change in semitones',
+  });
   const tempo = numberField({ class: 'mix-tempo', value: 1, 'aria-label': 'tempo factor' });
-  const save = h('button', { type: 'button', class: 'mix-save' }, 'Save this mix');
+  const save = h('button', { type: 'submit', class: 'mix-save' }, 'Save this mix');
   const saveMix = async () => {
     // What is heard: each stem's level times the master level (the server takes 0…4 per stem).
     const masterLevel = Number(master.value);
@@ -140,7 +146,20 @@ export function renderControls(jobId, box, channels, stillOpen) {
       status.classList.add('error');
     }
   };
-  save.addEventListener('click', () => void saveMix());
+  // A form: Enter in the name, key or tempo field saves, as the button does (novalidate: the page says
+  // what is wrong with a field, in its status line, rather than the browser's bubble).
+  const form = h(
+    'form',
+    { class: 'mixer-save', novalidate: true },
+    h('label', {}, 'name ', name),
+    h('label', {}, 'key (semitones) ', pitch),
+    h('label', {}, 'tempo ', tempo),
+    save,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void saveMix();
+  });
   const playButton = h('button', { type: 'button', class: 'mix-play' }, 'Play');
   playButton.addEventListener('click', () => void play());
   const stopButton = h('button', { type: 'button', class: 'mix-stop' }, 'Stop');
@@ -150,14 +169,7 @@ export function renderControls(jobId, box, channels, stillOpen) {
     h('div', { class: 'mixer-transport' }, playButton, stopButton, h('label', {}, 'master ', master)),
     clipNote,
     ...rows,
-    h(
-      'div',
-      { class: 'mixer-save' },
-      h('label', {}, 'name ', name),
-      h('label', {}, 'key (semitones) ', pitch),
-      h('label', {}, 'tempo ', tempo),
-      save,
-    ),
+    form,
     h('p', { class: 'note' }, 'Key and tempo are applied when the mix is saved.'),
     status,
   );

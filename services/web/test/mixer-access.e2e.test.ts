@@ -174,4 +174,22 @@ describe('the stem mixer by keyboard and screen reader', () => {
     expect(queued.filter((name) => name.includes('refused'))).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  // Enter in the mix's name did nothing: only the button saved, where every form saves on Enter.
+  it('saves on Enter in the name field, as the button does', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${url}#/job/${JOB}`);
+    await page.locator('.mixer-stem').nth(3).waitFor({ timeout: 30_000 });
+    const name = page.getByRole('textbox', { name: 'name of the mix' });
+    await name.fill('entered');
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/mix'), {
+      timeout: 10_000,
+    });
+    await name.press('Enter');
+    expect((await sent).postDataJSON()).toMatchObject({ variant: 'entered' });
+    await page.locator('.mixer-status[data-job]').waitFor({ timeout: 10_000 });
+    // The page stays where it is (a form's own submit would have reloaded it).
+    expect(new URL(page.url()).hash).toBe(`#/job/${JOB}`);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });
