@@ -15,16 +15,36 @@ import { applyLevels, effectiveLevel, mixerState, play, setClipNote, stop } from
 let saves = 0;
 
 /**
+ * A level as heard, for a screen reader: "−6 dB" (U+2212), "+6 dB", "0 dB", or "silent" at 0.
+ * @param {number} level  a gain (1: as separated)
+ */
+export function dbText(level) {
+  if (level <= 0) return 'silent';
+  const db = Math.round(200 * Math.log10(level)) / 10;
+  if (db === 0) return '0 dB';
+  return `${db > 0 ? '+' : '\u2212'}${Math.abs(db)} dB`;
+}
+
+/**
+ * What a stem's slider says (aria-valuetext, where a screen reader said the bare "0.5"): "vocals −6 dB",
+ * "vocals muted", "drums 0 dB, not heard: another stem is soloed".
+ * @param {Channel} channel
+ */
+function stemLevelText(channel) {
+  if (channel.muted) return `${channel.name} muted`;
+  const said = `${channel.name} ${dbText(channel.level)}`;
+  const silencedBySolo = !channel.soloed && mixerState.channels.some((c) => c.soloed);
+  return silencedBySolo ? `${said}, not heard: another stem is soloed` : said;
+}
+
+/**
+ * A level slider: 0…2, 1 as separated (its aria-valuetext set by the caller).
  * @param {string} label
- * @param {number} min
- * @param {number} max
- * @param {number} step
- * @param {number} value
  * @param {(value: number) => void} onInput
  */
-function slider(label, min, max, step, value, onInput) {
+function slider(label, onInput) {
   const input = /** @type {HTMLInputElement} */ (
-    h('input', { type: 'range', min, max, step, value, 'aria-label': label })
+    h('input', { type: 'range', min: 0, max: 2, step: 0.01, value: 1, 'aria-label': label })
   );
   input.addEventListener('input', () => onInput(Number(input.value)));
   return input;
@@ -44,6 +64,13 @@ export function renderControls(jobId, box, channels, stillOpen) {
     'Clipping: the levels add up to more than full scale, so what you hear is distorted. Lower the master or the stems (a saved mix is turned down to fit instead, and the page says by how much).',
   );
   setClipNote(clipNote);
+  /** @type {{ channel: Channel, input: HTMLInputElement }[]} */
+  const stemSliders = [];
+  // Mute and solo change what other stems' sliders say too (a solo silences the others).
+  const sayLevels = () => {
+    for (const { channel, input } of stemSliders)
+      input.setAttribute('aria-valuetext', stemLevelText(channel));
+  };
   const rows = channels.map((channel) => {
     // Named with the stem: a screen reader otherwise reads four buttons all called "mute".
     const mute = h(
@@ -60,28 +87,36 @@ export function renderControls(jobId, box, channels, stillOpen) {
       channel.muted = !channel.muted;
       mute.setAttribute('aria-pressed', String(channel.muted));
       applyLevels();
+      sayLevels();
     });
     solo.addEventListener('click', () => {
       channel.soloed = !channel.soloed;
       solo.setAttribute('aria-pressed', String(channel.soloed));
       applyLevels();
+      sayLevels();
     });
+    const level = slider(`${channel.name} level`, (v) => {
+      channel.level = v;
+      applyLevels();
+      sayLevels();
+    });
+    stemSliders.push({ channel, input: level });
     return h(
       'div',
       { class: 'mixer-stem', 'data-stem': channel.name },
       h('span', { class: 'name' }, channel.name),
-      slider(`${channel.name} level`, 0, 2, 0.01, 1, (v) => {
-        channel.level = v;
-        applyLevels();
-      }),
+      level,
       mute,
       solo,
     );
   });
-  const master = slider('master level', 0, 2, 0.01, 1, (v) => {
+  const master = slider('master level', (v) => {
+    master.setAttribute('aria-valuetext', `master ${dbText(v)}`);
     if (mixerState.master && mixerState.context)
       mixerState.master.gain.setValueAtTime(v, mixerState.context.currentTime);
   });
+  master.setAttribute('aria-valuetext', `master ${dbText(1)}`);
+  sayLevels();
   const name = /** @type {HTMLInputElement} */ (
     h('input', {
       type: 'text',

@@ -192,4 +192,34 @@ describe('the stem mixer by keyboard and screen reader', () => {
     expect(new URL(page.url()).hash).toBe(`#/job/${JOB}`);
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  // A screen reader said a slider's bare number ("0.5"): not which stem, nor what it means to the ear.
+  it('says each level slider in words: the stem, its level in dB, or muted', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${url}#/job/${JOB}`);
+    await page.locator('.mixer-stem').nth(3).waitFor({ timeout: 30_000 });
+    const said = (name: string) =>
+      page.getByRole('slider', { name, exact: true }).getAttribute('aria-valuetext');
+    for (const stem of STEM_NAMES) expect(await said(`${stem} level`)).toBe(`${stem} 0 dB`);
+    expect(await said('master level')).toBe('master 0 dB');
+    await page.getByRole('slider', { name: 'vocals level' }).fill('0.5');
+    expect(await said('vocals level')).toBe('vocals \u22126 dB');
+    await page.getByRole('slider', { name: 'bass level' }).fill('2');
+    expect(await said('bass level')).toBe('bass +6 dB');
+    await page.getByRole('slider', { name: 'other level' }).fill('0');
+    expect(await said('other level')).toBe('other silent');
+    await page.getByRole('button', { name: 'mute vocals' }).click();
+    expect(await said('vocals level')).toBe('vocals muted');
+    await page.getByRole('button', { name: 'mute vocals' }).click();
+    expect(await said('vocals level')).toBe('vocals \u22126 dB');
+    // Solo: the others are not heard, and say so.
+    await page.getByRole('button', { name: 'solo bass' }).click();
+    expect(await said('bass level')).toBe('bass +6 dB');
+    expect(await said('drums level')).toBe('drums 0 dB, not heard: another stem is soloed');
+    await page.getByRole('button', { name: 'solo bass' }).click();
+    expect(await said('drums level')).toBe('drums 0 dB');
+    await page.getByRole('slider', { name: 'master level' }).fill('0.25');
+    expect(await said('master level')).toBe('master \u221212 dB');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });
