@@ -102,7 +102,8 @@ describe('a mix saved again while its first save is still queued', () => {
 
 // Two mixes whose names differ but that the worker writes to one file (tempo 0.8999 and 0.9 are both
 // "(90% tempo)"; "two__names" and "two_names" both "(two names)"): both were queued, the check comparing
-// names, and the worker kept whichever it ran last. Compared by the file (@imk/protocol sameMixFile).
+// names, and the worker refused the second at that file after the page had said "saving". Compared by the
+// file (@imk/protocol sameMixFile).
 describe('a mix written to the same file as a save still queued', () => {
   it.each([
     [{ variant: 'close', tempo: 0.8999 }, { variant: 'close', tempo: 0.9 }, 'close@0.8999x', 'close@0.9x'],

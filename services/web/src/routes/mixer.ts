@@ -203,9 +203,10 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       return replyError(reply, 'REMIX_NAME_TAKEN', {
         message: `variant: the mix "${remix.data.variant}" would be written as ${clash.path}, which is job ${id}'s ${clash.artifact.label} (${clash.artifact.variant}); save the mix under another name`,
       });
-    // A second save of a mix whose first is still queued or being made (of this name, or of another the
-    // worker writes to the same file): the worker would keep whichever it ran last, not the one clicked
-    // last. Refused, saying which job to wait for.
+    // A second save of a mix whose first is still queued or being made: of this name, the worker would keep
+    // whichever it ran last, not the one clicked last; of another name it writes to the same file, it
+    // refuses the second once the first is there, after the page said "saving". Refused now, saying which
+    // job to wait for.
     const variant = formatVariantRef({
       base: remix.data.variant,
       pitch: remix.data.pitch,
