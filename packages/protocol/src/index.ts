@@ -100,6 +100,7 @@ export {
   fileTakenAt,
   keyTempoSuffix,
   mixFileTaken,
+  sameMixFile,
   savedMixPath,
   savedMixSuffix,
 } from './mix-file.ts';

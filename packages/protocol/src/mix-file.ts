@@ -48,6 +48,21 @@ export function savedMixPath(
 }
 
 /**
+ * Whether two mixes of one job are written to one file (savedMixPath, as the worker writes them): names
+ * that differ only where the file name cannot tell, tempo 0.8999 and 0.9 (both "(90% tempo)"), `my__mix`
+ * and `my_mix` (both "(my mix)"). The dashboard's "already being saved" check compares mixes by this, not
+ * by their variant names: the worker would write both to one file.
+ */
+export function sameMixFile(
+  job: { job_id: string; artist?: string | null; title?: string | null },
+  a: VariantKey,
+  b: VariantKey,
+): boolean {
+  // Both are written in the job's one format, whichever it is: any one compares them alike.
+  return savedMixPath(job, a, 'wav') === savedMixPath(job, b, 'wav');
+}
+
+/**
  * The job's own file (one of its variants, or another mix) at the path this mix would be written to, when
  * the manifest says the job's format (an earlier manifest may not: then the worker alone can tell). Names
  * that differ but meet at one file name: `no_drum` is written as `(no drum)`, as `no_drums` is.

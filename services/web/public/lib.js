@@ -192,14 +192,57 @@ export function turnedDownText(a) {
   return `turned down ${db} dB to avoid clipping${alike}`;
 }
 
+// A number as people type it: an optional sign, digits with one decimal point or comma. U+2212 MINUS SIGN
+// (as the docs write "−2") is a minus; a field of type=number turned a pasted "−2" into 2 (the opposite key)
+// and dropped a decimal comma ("0,8" became 08).
+const TYPED_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+
 /**
- * The first of the number fields whose text the browser cannot read as a number ("2-", a lone "-", "."):
- * its value is then '', as an empty field's, which a form must not take as its default (no key change, a
- * silent stem). Undefined when every field reads.
- * @template {{ field: HTMLInputElement }} T
- * @param {T[]} fields
- * @returns {T | undefined}
+ * The number a person typed: "0,8" and "0.8" alike, "−2" (U+2212) as "-2", spaces around it ignored;
+ * `empty` for an empty field, undefined for anything else ("2-", "1e3", "0,8,1", "two").
+ * @param {string} text
+ * @param {number} empty
+ * @returns {number | undefined}
  */
-export function unreadNumberField(fields) {
-  return fields.find(({ field }) => field.validity.badInput);
+export function parseTypedNumber(text, empty) {
+  const plain = text
+    .trim()
+    .replace(/\u2212/g, '-')
+    .replace(',', '.');
+  if (plain === '') return empty;
+  return TYPED_NUMBER.test(plain) ? Number(plain) : undefined;
+}
+
+/**
+ * A text field for a number (a key change, a tempo, a level), read through {@link readNumberFields}: the
+ * browser keeps what was typed, where a field of type=number changed it (see TYPED_NUMBER).
+ * @param {Record<string, string | number>} attrs `class`, `value`, `aria-label`, …
+ * @returns {HTMLInputElement}
+ */
+export function numberField(attrs) {
+  return h('input', {
+    type: 'text',
+    inputmode: 'decimal',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    ...attrs,
+  });
+}
+
+/**
+ * The numbers typed in `fields` (each field's `empty` when it is empty), or the first field holding
+ * anything else, for the form to say so naming it rather than save a default (no key change, a silent stem).
+ * @template {{ field: HTMLInputElement, empty: number }} T
+ * @param {T[]} fields
+ * @returns {{ values: number[], unread?: undefined } | { values?: undefined, unread: T }}
+ */
+export function readNumberFields(fields) {
+  /** @type {number[]} */
+  const values = [];
+  for (const entry of fields) {
+    const value = parseTypedNumber(entry.field.value, entry.empty);
+    if (value === undefined) return { unread: entry };
+    values.push(value);
+  }
+  return { values };
 }

@@ -4,7 +4,7 @@
 // and engine; the server's POST /api/jobs/<id>/separate-again); once it is done the stems are back in the
 // cache under the same key and the mixer opens by itself. While the song is archived a mix can also be
 // saved by its levels, without listening: the worker separates the song again to make it.
-import { api, errorText, h, unreadNumberField } from './lib.js';
+import { api, errorText, h, numberField, readNumberFields } from './lib.js';
 import { followMix } from './mix-follow.js';
 
 /**
@@ -101,32 +101,28 @@ function blindMixForm(jobId, stillOpen) {
   );
   const levels = Object.entries(BLIND_LEVELS).map(([stem, level]) => ({
     stem,
-    input: /** @type {HTMLInputElement} */ (
-      h('input', {
-        type: 'number',
-        class: `mix-blind-level mix-blind-${stem}`,
-        min: '0',
-        max: '4',
-        step: '0.05',
-        value: String(level),
-        'aria-label': `${stem} level`,
-      })
-    ),
+    // Read as the mixer's key and tempo are (lib.js readNumberFields): "0,5" is 0.5, not 05.
+    input: numberField({
+      class: `mix-blind-level mix-blind-${stem}`,
+      value: level,
+      'aria-label': `${stem} level`,
+    }),
   }));
   const save = h('button', { type: 'button', class: 'mix-save-blind' }, 'Save this mix');
   save.addEventListener('click', () => {
     void (async () => {
-      const stems = Object.fromEntries(levels.map(({ stem, input }) => [stem, Number(input.value)]));
       const thisSave = ++saves;
       status.textContent = 'saving…';
       status.classList.remove('error');
-      // A level the browser cannot read ("1-") has the value '', which Number() made 0: a silent stem.
-      const unread = unreadNumberField(levels.map((level) => ({ ...level, field: level.input })));
-      if (unread) {
-        status.textContent = `Could not save: the ${unread.stem} level does not hold a number; write it as 1 (as separated) or 0 (silent)`;
+      // A level that is not a number ("1-") was sent as 0: a silent stem. Said, naming the stem.
+      const read = readNumberFields(levels.map((level) => ({ ...level, field: level.input, empty: 0 })));
+      if (read.unread) {
+        status.textContent = `Could not save: the ${read.unread.stem} level does not hold a number; write it as 1 (as separated) or 0 (silent)`;
         status.classList.add('error');
         return;
       }
+      const values = read.values;
+      const stems = Object.fromEntries(levels.map(({ stem }, i) => [stem, values[i]]));
       try {
         /** @type {MixQueued} */
         const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {

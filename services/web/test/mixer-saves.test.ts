@@ -100,6 +100,33 @@ describe('a mix saved again while its first save is still queued', () => {
   });
 });
 
+// Two mixes whose names differ but that the worker writes to one file (tempo 0.8999 and 0.9 are both
+// "(90% tempo)"; "two__names" and "two_names" both "(two names)"): both were queued, the check comparing
+// names, and the worker refused the second at that file after the page had said "saving". Compared by the
+// file (@imk/protocol sameMixFile).
+describe('a mix written to the same file as a save still queued', () => {
+  it.each([
+    [{ variant: 'close', tempo: 0.8999 }, { variant: 'close', tempo: 0.9 }, 'close@0.8999x', 'close@0.9x'],
+    [{ variant: 'two__names' }, { variant: 'two_names' }, 'two__names', 'two_names'],
+    [{ variant: 'lower', pitch: -2 }, { variant: 'lower', pitch: -2, tempo: 1 }, 'lower@-2', 'lower@-2'],
+  ])('%o then %o: the second is refused (409 REMIX_PENDING) naming both', async (a, b, first, second) => {
+    const queued = await post('/api/jobs/job_elsewhere/mix', { ...a, stems: { bass: 1 } });
+    expect(queued.status).toBe(202);
+    const job = ((await queued.json()) as { job_id: string }).job_id;
+    const again = await post('/api/jobs/job_elsewhere/mix', { ...b, stems: { drums: 1 } });
+    const body = (await again.json()) as { error: string; message: string };
+    expect(again.status, body.message).toBe(409);
+    expect(body.error).toBe('REMIX_PENDING');
+    expect(body.message).toBe(
+      first === second
+        ? `variant: the mix "${first}" of job job_elsewhere is already being saved (job ${job}, queue other); wait until it is done, then save again to replace it`
+        : `variant: the mix "${second}" of job job_elsewhere would be written to the same file as "${first}", which is already being saved (job ${job}, queue other); wait until it is done, or save the mix under another name`,
+    );
+    const bundles = await readdir(join(served.root, 'queues', 'other'));
+    expect(bundles.filter((n) => n.endsWith(`_${b.variant}`) || n.endsWith(`_${a.variant}`))).toHaveLength(1);
+  });
+});
+
 // Two tabs (or a double click) saving one name at the same moment: each looked for a waiting save, found
 // none, and queued its own; the worker kept whichever it ran last. One is queued, the other refused.
 describe('a mix saved from two tabs at the same moment', () => {

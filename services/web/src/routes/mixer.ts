@@ -203,8 +203,10 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       return replyError(reply, 'REMIX_NAME_TAKEN', {
         message: `variant: the mix "${remix.data.variant}" would be written as ${clash.path}, which is job ${id}'s ${clash.artifact.label} (${clash.artifact.variant}); save the mix under another name`,
       });
-    // A second save of a name whose first is still queued or being made: the worker would keep whichever
-    // it ran last, not the one clicked last. Refused, saying which job to wait for.
+    // A second save of a mix whose first is still queued or being made: of this name, the worker would keep
+    // whichever it ran last, not the one clicked last; of another name it writes to the same file, it
+    // refuses the second once the first is there, after the page said "saving". Refused now, saying which
+    // job to wait for.
     const variant = formatVariantRef({
       base: remix.data.variant,
       pitch: remix.data.pitch,
@@ -214,10 +216,14 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     // save waiting and each queued its own (the worker kept whichever it ran last). The next one now finds
     // the first one's job, and is refused below.
     const saving = async () => {
-      const pending = await pendingMix(ctx, id, variant);
+      const mix = { base: remix.data.variant, pitch: remix.data.pitch, tempo: remix.data.tempo };
+      const pending = await pendingMix(ctx, { job_id: id, ...tags }, mix);
       if (pending !== undefined)
         return replyError(reply, 'REMIX_PENDING', {
-          message: `variant: the mix "${variant}" of job ${id} is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, then save again to replace it`,
+          message:
+            pending.variant === variant
+              ? `variant: the mix "${variant}" of job ${id} is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, then save again to replace it`
+              : `variant: the mix "${variant}" of job ${id} would be written to the same file as "${pending.variant}", which is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, or save the mix under another name`,
         });
       try {
         const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
