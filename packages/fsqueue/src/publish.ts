@@ -89,6 +89,8 @@ export async function publishBundle(options: PublishBundleOptions): Promise<Publ
     const ready = join(queueDir, readyName(jobId));
     // rename() over an existing empty folder would replace it: refuse any existing target first.
     if (await pathExists(ready)) throw jobExists(queueDir, jobId, 'ready', ready);
+    // Another queue's producer may have published this id while this one was copying.
+    await ensureNew(queueDir, jobId);
     await rename(tmp, ready);
     await fsyncDir(queueDir);
     options.logger?.info({ job_id: jobId, queue: queueDir, files: entries.length }, 'bundle published');
