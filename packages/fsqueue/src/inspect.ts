@@ -112,6 +112,12 @@ export interface ListQueueJobsOptions {
   states?: readonly JobState[];
   /** Told of each entry named like a job left out for not being a real folder (a link, a file, a FIFO). */
   onNotFolder?: NotFolderListener;
+  /**
+   * Read each bundle's imk-state.json for its attempts (one file read per job). False: attempts is 0, for a
+   * reader that keeps what it read per folder and reads the state again only when the folder changed
+   * (writing imk-state.json renames a file into the folder, which changes its mtime). @default true
+   */
+  attempts?: boolean;
 }
 
 /**
@@ -124,7 +130,10 @@ export async function listQueueJobs(
 ): Promise<QueueEntry[]> {
   const result: QueueEntry[] = [];
   for (const entry of await folders(queueDir, options.states, options.onNotFolder))
-    result.push({ ...entry, attempts: entry.state === 'tmp' ? 0 : await readAttempts(entry.dir) });
+    result.push({
+      ...entry,
+      attempts: entry.state === 'tmp' || options.attempts === false ? 0 : await readAttempts(entry.dir),
+    });
   return result;
 }
 

@@ -10,6 +10,7 @@ import { rejectFolder } from './rejected.ts';
 import { rejectInvalidEntries, settleClaimError } from './claim-trouble.ts';
 import { checkConsumerId, defaultConsumerId, tokenFactory, type QueueContext } from './context.ts';
 import { countJobs, listQueueJobs } from './inspect.ts';
+import { idTakenProblem } from './job-id-elsewhere.ts';
 import { pathExists } from '@imk/fs-safe';
 import { CANCEL_REQUEST_FILE, CLAIMED_DIR, parseReadyName, tokenName } from './names.ts';
 import { ReadyIndex, type Candidate } from './ready-index.ts';
@@ -230,6 +231,9 @@ class FsQueue implements Queue {
           path: 'job_id',
           message: `job.json says "${bundle.job.job_id}" but the folder is ${candidate.name}`,
         });
+      // Last: a job of this id that ran in another queue owns outputs/<id>/, which this run would replace.
+      const taken = problems.length === 0 ? await idTakenProblem(this.queueDir, candidate.jobId) : undefined;
+      if (taken) problems.push(taken);
       if (!bundle.ok || problems.length > 0) {
         await rejectFolder(this.ctx, dir, candidate.jobId, token, problems, attempt);
         return undefined;

@@ -1,4 +1,4 @@
-import { readOutputManifest, scanOutputFolders } from '@imk/protocol';
+import { outputFinishedAt, readOutputManifest, scanOutputFolders } from '@imk/protocol';
 import type { Ledger } from './ledger.ts';
 import { recordManifest } from './rebuild.ts';
 
@@ -28,7 +28,7 @@ export async function adoptOutputs(ledger: Ledger, outputsDir: string): Promise<
         jobId: folder.jobId,
         dir: folder.dir,
         manifest: result.manifest.document,
-        at: new Date(folder.writtenMs).toISOString(),
+        at: outputFinishedAt(result.manifest, folder),
       },
       false,
     );

@@ -53,6 +53,8 @@ export interface Ledger {
   listJobs(options?: ListJobsOptions): JobRow[];
   /** How many jobs there are (in this state): listJobs without its limit. */
   countJobs(state?: LedgerState): number;
+  /** Which of these job ids the ledger has a row for (one query, however many). */
+  knownJobIds(jobIds: readonly string[]): Set<string>;
   getJob(jobId: string): JobDetail | undefined;
   /** The most recent succeeded job (not itself a duplicate) whose input had this sha256. */
   findSucceededByInput(sha256: string, exceptJobId?: string): JobRow | undefined;
@@ -216,6 +218,7 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
     readProgress: () => queries.readProgress(),
     listJobs: (listOptions) => queries.listJobs(listOptions),
     countJobs: (state) => queries.countJobs(state),
+    knownJobIds: (jobIds) => queries.knownJobIds(jobIds),
     getJob: (jobId) => queries.getJob(jobId),
     findSucceededByInput: (sha256, exceptJobId) => queries.listSucceededByInput(sha256, exceptJobId, 1)[0],
     listSucceededByInput: (sha256, exceptJobId, limit) =>

@@ -27,6 +27,7 @@ export function createQueries(db: Database) {
   );
   const countAll = db.prepare('SELECT count(*) AS n FROM jobs');
   const countByState = db.prepare('SELECT count(*) AS n FROM jobs WHERE state = ?');
+  const knownOf = db.prepare('SELECT job_id FROM jobs WHERE job_id IN (SELECT value FROM json_each(?))');
   const jobOne = db.prepare('SELECT * FROM jobs WHERE job_id = ?');
   const eventsOf = db.prepare(
     'SELECT at, state, stage, attempt, consumer, message FROM events WHERE job_id = ? ORDER BY id',
@@ -55,6 +56,12 @@ export function createQueries(db: Database) {
     /** How many jobs listJobs would give without its limit. */
     countJobs(state?: LedgerState): number {
       return ((state ? countByState.get(state) : countAll.get()) as { n: number }).n;
+    },
+    /** Which of these job ids the ledger has a row for (one query, however many). */
+    knownJobIds(jobIds: readonly string[]): Set<string> {
+      if (jobIds.length === 0) return new Set();
+      const rows = knownOf.all(JSON.stringify(jobIds)) as { job_id: string }[];
+      return new Set(rows.map((row) => row.job_id));
     },
     getJob(jobId: string): JobDetail | undefined {
       const job = jobOne.get(jobId) as JobRow | undefined;

@@ -6,6 +6,7 @@ import { JOB_STATES, listQueueJobs, listQueueNames, readArchiveOutcome, type Que
 import {
   describeLeftOut,
   describeOutputProblem,
+  outputFinishedAt,
   readJobJson,
   readOutputManifest,
   scanOutputFolders,
@@ -123,7 +124,7 @@ export async function scanOutputs(
       jobId: folder.jobId,
       dir: folder.dir,
       manifest: result.manifest.document,
-      at: new Date(folder.writtenMs).toISOString(),
+      at: outputFinishedAt(result.manifest, folder),
     });
   }
   return { manifests, problems };

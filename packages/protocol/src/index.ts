@@ -70,6 +70,7 @@ export {
   describeOutputProblem,
   findOutput,
   listOutputs,
+  outputFinishedAt,
   outputManifestOf,
   parseOutputManifest,
   outputsNotListed,

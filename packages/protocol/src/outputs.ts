@@ -328,3 +328,13 @@ export async function findOutput(outputsDir: string, jobId: string): Promise<Out
   const folder = await lstat(join(outputsDir, jobId)).catch(() => undefined);
   return folder?.isDirectory() ? withManifest(outputsDir, jobId) : undefined;
 }
+
+/**
+ * When a finished job finished, ISO 8601: its manifest's own `processed_at` when that is a time (the earlier
+ * version wrote it too), else the manifest file's mtime. The mtime alone made every job of a library
+ * copied with `cp -r` (or rsync without -t) show the copy's time in `imk jobs`, `imk job` and the ledger.
+ */
+export function outputFinishedAt(manifest: OutputManifest, folder: OutputFolder): string {
+  const written = manifest.processed_at === undefined ? Number.NaN : Date.parse(manifest.processed_at);
+  return new Date(Number.isFinite(written) ? written : folder.writtenMs).toISOString();
+}

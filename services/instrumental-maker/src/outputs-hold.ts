@@ -8,7 +8,7 @@ import { discardOutputs, startOutputs } from './publish-outputs.ts';
  * starts the job's partial folder; returns that folder. Taken only for the writing of the outputs (encode
  * or linking a duplicate, manifest, publish), not through decode and separation: a mix saved meanwhile
  * waits seconds, not the minutes of a separation. A mix being saved makes this run wait, and a run of
- * the job (published again after its archive was cleaned up, retried, or sent to another queue) makes a
+ * the job (published again after its archive was cleaned up, or retried) makes a
  * mix wait, so neither removes nor publishes over the other's folder. Held until the outputs are published
  * or discarded (runPipeline).
  */

@@ -33,6 +33,7 @@ export function createSafeLedger(ledger: Ledger, logger: Logger): Ledger {
     readProgress: guard('readProgress', ledger.readProgress.bind(ledger), []),
     listJobs: guard('listJobs', ledger.listJobs.bind(ledger), []),
     countJobs: guard('countJobs', ledger.countJobs.bind(ledger), 0),
+    knownJobIds: guard('knownJobIds', ledger.knownJobIds.bind(ledger), new Set<string>()),
     getJob: guard('getJob', ledger.getJob.bind(ledger), undefined),
     findSucceededByInput: guard('findSucceededByInput', ledger.findSucceededByInput.bind(ledger), undefined),
     listSucceededByInput: guard('listSucceededByInput', ledger.listSucceededByInput.bind(ledger), []),

@@ -9,7 +9,10 @@ import type { JobSummary } from './system/jobs.ts';
 
 export interface Snapshot {
   queues: NamedQueueCounts[];
+  /** The newest jobs, at most the limit (100). */
   jobs: JobSummary[];
+  /** How many jobs `jobs` was cut from (see JobsView.listCounted): "the newest 100 of 5,300 jobs". */
+  jobsTotal: number;
   diskGuard:
     | {
         claiming: boolean;
@@ -30,9 +33,11 @@ export interface Snapshot {
 /** What the dashboard's overview shows; sent on load and through server-sent events when it changes. */
 export async function takeSnapshot(ctx: WebContext, limit = 100): Promise<Snapshot> {
   const guard = ctx.diskGuard?.status();
+  const { jobs, total } = await ctx.jobs.listCounted({ limit });
   return {
     queues: await countAllQueues(ctx.paths.queues),
-    jobs: await ctx.jobs.list({ limit }),
+    jobs,
+    jobsTotal: total,
     diskGuard: guard && {
       claiming: guard.claiming,
       reason: guard.reason,

@@ -13,11 +13,15 @@ import { replyError } from '../errors.ts';
 export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/api/status', async (): Promise<StatusResponse> => takeSnapshot(ctx));
 
+  // The newest `limit` jobs (300 unless asked); X-Total-Count says how many there are, so that a reader
+  // can say "the newest 300 of 5,300" rather than nothing when the list was cut.
   app.get<{ Querystring: { state?: string; limit?: string } }>(
     '/api/jobs',
-    async (request): Promise<JobListResponse> => {
+    async (request, reply): Promise<JobListResponse> => {
       const limit = Math.min(Math.max(Number(request.query.limit ?? 300) || 300, 1), 5000);
-      return ctx.jobs.list({ state: request.query.state, limit });
+      const { jobs, total } = await ctx.jobs.listCounted({ state: request.query.state, limit });
+      void reply.header('X-Total-Count', String(total));
+      return jobs;
     },
   );
 

@@ -44,6 +44,12 @@ export interface JobView {
 
 export interface JobsView {
   list(options?: { state?: string; limit?: number }): Promise<JobSummary[]>;
+  /**
+   * list, with how many jobs it was cut from: the ledger's (in that state) and the waiting or running
+   * jobs of the queues that it does not know yet (a job whose folder moved after the ledger's last word
+   * is counted in the ledger's state).
+   */
+  listCounted(options?: { state?: string; limit?: number }): Promise<{ jobs: JobSummary[]; total: number }>;
   detail(jobId: string): Promise<JobView | undefined>;
   progress(): ProgressRow[];
   /** The ledger, when it could be opened (metrics read stage timings from it). */
@@ -148,14 +154,21 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
   return {
     ledgerProblem: () => (getLedger() ? undefined : problem),
     async list(options = {}) {
+      return (await this.listCounted(options)).jobs;
+    },
+
+    async listCounted(options = {}) {
       const limit = options.limit ?? 300;
       const byId = new Map<string, JobSummary>();
       const progress = progressMap();
-      for (const row of getLedger()?.listJobs({ limit }) ?? []) {
+      const ledgerNow = getLedger();
+      for (const row of ledgerNow?.listJobs({ limit }) ?? []) {
         byId.set(row.job_id, fromLedger(row, progress.get(row.job_id)));
       }
+      const inFolders: FolderJob[] = [];
       for (const queue of await queueNames(paths.queues)) {
         for (const folder of await listFolderJobs(paths.queues, queue, ['tmp', 'ready', 'claimed'])) {
+          inFolders.push(folder);
           const known = byId.get(folder.job_id);
           if (known && ledgerFits(known.state, folder.state)) continue;
           byId.set(folder.job_id, {
@@ -166,9 +179,15 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
       }
       let jobs = [...byId.values()];
       if (options.state) jobs = jobs.filter((j) => j.state === options.state);
+      const known = ledgerNow?.knownJobIds(inFolders.map((f) => f.job_id)) ?? new Set<string>();
+      const unknown = inFolders.filter(
+        (f) => !known.has(f.job_id) && (!options.state || f.state === options.state),
+      );
+      const ledgerCount = ledgerNow?.countJobs(options.state as LedgerState | undefined) ?? 0;
+      const total = Math.max(jobs.length, ledgerCount + new Set(unknown.map((f) => f.job_id)).size);
       jobs = jobs.sort((a, b) => b.updated_at.localeCompare(a.updated_at)).slice(0, limit);
       for (const job of jobs) job.engine = await readEngine(job.job_id);
-      return jobs;
+      return { jobs, total };
     },
 
     async detail(jobId) {

@@ -1,0 +1,93 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFile, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isImkError } from '@imk/errors';
+import { createQueue, existingJob, findJob, listRejected, type Queue } from '../src/index.ts';
+import { publishManyUnsynced, publishTiny, tempRoot } from './helpers.ts';
+
+// A job id names one job across every queue: its outputs are outputs/<job_id>/ whatever the queue. Two
+// retrievers publishing one id into two queues both succeeded (the duplicate check looked in one queue),
+// and the worker then replaced the first job's outputs with the second's.
+let cleanup: () => Promise<void>;
+let audioDir: string;
+let otherDir: string;
+const queues: Queue[] = [];
+
+beforeEach(async () => {
+  let root: string;
+  ({ root, cleanup } = await tempRoot());
+  audioDir = join(root, 'queues', 'youtube_audio');
+  otherDir = join(root, 'queues', 'other');
+});
+afterEach(async () => {
+  for (const queue of queues.splice(0)) await queue.close();
+  await cleanup();
+});
+
+function open(queueDir: string): Queue {
+  const queue = createQueue({ queueDir, watch: false, maxAttempts: 1 });
+  queues.push(queue);
+  return queue;
+}
+
+async function refusal(queueDir: string, id: string): Promise<string> {
+  const error: unknown = await publishTiny(queueDir, id).catch((e: unknown) => e);
+  if (!isImkError(error, 'JOB_EXISTS')) throw new Error(`expected JOB_EXISTS, got ${String(error)}`);
+  return error.message;
+}
+
+describe('one job id published into two queues', () => {
+  it('refuses the second publish in every state of the first, naming the queue that holds the id', async () => {
+    await publishTiny(audioDir, 'song');
+    expect(await refusal(otherDir, 'song')).toMatch(
+      /^job song in queue youtube_audio .* is already queued and waits for a worker: .*youtube_audio\/job_song$/,
+    );
+    // A producer asking before it downloads hears the same.
+    expect((await existingJob(otherDir, 'song'))?.message).toContain('in queue youtube_audio');
+    const audio = open(audioDir);
+    const claim = await audio.claim();
+    expect(await refusal(otherDir, 'song')).toContain('in queue youtube_audio');
+    await claim!.complete();
+    const done = await refusal(otherDir, 'song');
+    expect(done).toContain('was already processed (its outputs are in outputs/song)');
+    expect(await findJob(otherDir, 'song')).toBeUndefined();
+  });
+
+  it('does not take a link to the same queue for another queue', async () => {
+    await publishTiny(audioDir, 'song');
+    const linked = join(audioDir, '..', 'audio');
+    await symlink(audioDir, linked);
+    // A consumer given the link claims its job: youtube_audio, beside it, is the same folder.
+    const claim = await open(linked).claim();
+    expect(claim?.jobId).toBe('song');
+    await claim!.complete();
+    expect(await findJob(audioDir, 'song')).toMatchObject({ state: 'succeeded' });
+  });
+});
+
+describe('a bundle of an id another queue ran, put in by hand (the claim is the last gate)', () => {
+  it('is rejected with the reason beside it, and never runs', async () => {
+    await publishTiny(audioDir, 'song');
+    const first = await open(audioDir).claim();
+    await first!.complete();
+    // Copied in by hand: no publish checked it.
+    await publishManyUnsynced(otherDir, ['song']);
+    const other = open(otherDir);
+    expect(await other.claim()).toBeUndefined();
+    const [rejected] = await listRejected(otherDir);
+    expect(rejected?.jobId).toBe('song');
+    const reason = await readFile(join(rejected!.dir, 'imk-rejection.json'), 'utf8');
+    expect(reason).toContain('the job of that id in queue youtube_audio ran (succeeded)');
+    expect(reason).toContain('publish this bundle again under another job id');
+  });
+
+  it('of two waiting in two queues, runs the first claimed and rejects the other', async () => {
+    await publishManyUnsynced(audioDir, ['song']);
+    await publishManyUnsynced(otherDir, ['song']);
+    const first = await open(otherDir).claim();
+    expect(first?.jobId).toBe('song');
+    await first!.complete();
+    expect(await open(audioDir).claim()).toBeUndefined();
+    expect(await findJob(audioDir, 'song')).toMatchObject({ state: 'rejected' });
+  });
+});
