@@ -67,7 +67,7 @@ describe('mdx engine: long model runs', () => {
           controller.abort(new Error('cancelled by the user'));
         }, 20);
     });
-    const engine = createMdxEngine({ model, threads: 1 }, { sessionFactory: factory });
+    const engine = await createMdxEngine({ model, threads: 1 }, { sessionFactory: factory });
     const error = await engine
       .separate({ input: song, workDir, signal: controller.signal })
       .catch((e: unknown) => e);

@@ -71,6 +71,8 @@ type MdxConfig = z.output<typeof MdxEngineOptionsSchema>;
 export interface MdxEngineDeps {
   /** How ONNX Runtime sessions are made; default ONNX Runtime's own. */
   sessionFactory?: MdxSessionFactory;
+  /** Stops waiting for the model's hash (a model on a share that does not answer): ImkError ABORTED. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -78,8 +80,13 @@ export interface MdxEngineDeps {
  * stem times `compensate`, and the mixture minus it. The builtin DSP then splits drums, bass and other out
  * of that instrumental, with "other" taking the rest, so drums + bass + other is exactly the model's
  * instrumental and vocals + instrumental is exactly the mixture.
+ * Asynchronous: the model's hash (its last 10 MB) is read off the main thread, so a model on a share that
+ * stops answering leaves the worker's heartbeat, cancels and log running (see resolveMdxModelParams).
  */
-export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps = {}): SeparationEngine {
+export async function createMdxEngine(
+  options: MdxEngineOptions,
+  deps: MdxEngineDeps = {},
+): Promise<SeparationEngine> {
   const parsed = MdxEngineOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const errors = oneIssuePerField(parsed.error.issues, MdxEngineOptionsSchema).map(
@@ -89,7 +96,7 @@ export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps =
   }
   const config = parsed.data;
   const file = resolve(config.model);
-  const found = resolveMdxModelParams(file);
+  const found = await resolveMdxModelParams(file, deps.signal);
   // Checked now, not on the first song (and as imk models and imk doctor check it).
   assertMdxModelUsable(file, found);
   const model = config.compensate === 'auto' ? found : { ...found, compensate: config.compensate };
