@@ -105,7 +105,13 @@ export async function createMdxEngine(
     acquireMdxSession(file, model, { threads: config.threads, executionProviders }, factory);
   // The engine keeps its model's session from its first song until close(), so songs reuse it; each song
   // holds it too while it runs, so closing the engine (its model replaced) never pulls it from under one.
-  let kept: { providers: string; handle: Promise<MdxSessionHandle> } | undefined;
+  interface Kept {
+    providers: string;
+    handle: Promise<MdxSessionHandle>;
+    /** Set once opened. */
+    session?: MdxSession;
+  }
+  let kept: Kept | undefined;
   let closed = false;
   const letGo = () => {
     const held = kept;
@@ -138,15 +144,20 @@ export async function createMdxEngine(
     async separate(request) {
       const asideNow = setAsideFor(factory, config.executionProviders);
       const asking = providers();
-      // Its session was opened before a provider was set aside (by a job of another engine): let it go.
-      if (kept !== undefined && kept.providers !== asking.join()) void letGo();
+      // Its session was opened before a provider was set aside (by a job of another engine), or a run of it was
+      // dropped by a cancel (its thread terminated): let it go.
+      if (kept !== undefined && (kept.providers !== asking.join() || kept.session?.usable === false))
+        void letGo();
       const first = await open(asking);
       if (!closed && kept === undefined) {
-        const held = { providers: asking.join(), handle: open(asking) };
+        const held: Kept = { providers: asking.join(), handle: open(asking) };
         kept = held;
-        held.handle.catch(() => {
-          if (kept === held) kept = undefined;
-        });
+        held.handle.then(
+          (h) => (held.session = h.session),
+          () => {
+            if (kept === held) kept = undefined;
+          },
+        );
       }
       return separateMdx(file, model, config, request, first, open, asideNow, remember);
     },

@@ -46,7 +46,12 @@ export interface MdxSession {
    * Runs the model on `batch` spectrograms. A failure of ONNX Runtime's run is MODEL_INVALID, or
    * ENGINE_FAILED when it ran out of memory, with `details.provider` the provider that ran it.
    */
-  run(input: Float32Array, batch: number): Promise<Float32Array>;
+  run(input: Float32Array, batch: number, signal?: AbortSignal): Promise<Float32Array>;
+  /**
+   * False once the session can run no more: a run of it was dropped by an abort (its thread terminated), or it
+   * was closed. The pool then opens a new one for the next user.
+   */
+  readonly usable: boolean;
   /** Lets go of ONNX Runtime's session (its native memory); the pool calls it when the last user is done. */
   close(): Promise<void>;
 }
@@ -265,12 +270,16 @@ function describeSession(
     dynamicBatch: typeof shape[0] !== 'number',
     executionProviders: providers,
     unusedProviders,
-    async run(input, batch) {
+    get usable() {
+      return closed === undefined && session.usable !== false;
+    },
+    async run(input, batch, signal) {
       const tensor = new Tensor('float32', input, [batch, ...expected]);
       let result: InferenceSession.ReturnType;
       try {
-        result = await session.run({ [inputName]: tensor });
+        result = await session.run({ [inputName]: tensor }, signal);
       } catch (error) {
+        if (signal?.aborted === true) throw signal.reason;
         throw runFailure(file, params, [batch, ...expected], providers[0]!, error);
       }
       const output = result[outputName];
