@@ -78,7 +78,10 @@ describe('instrumental-maker with the mdx engine', () => {
     const manifest = await readManifest(root, 'mdx-sidecar');
     expect(manifest.engine).toMatchObject({
       name: 'mdx',
-      params: { model: 'half-gain.onnx', model_hash: await mdxModelHash(join(root, 'models', 'half-gain.onnx')) },
+      params: {
+        model: 'half-gain.onnx',
+        model_hash: await mdxModelHash(join(root, 'models', 'half-gain.onnx')),
+      },
     });
     expect(manifest.warnings ?? []).toEqual([]);
   }, 120_000);
