@@ -145,7 +145,7 @@ export async function createMdxEngine(
       const asideNow = setAsideFor(factory, config.executionProviders);
       const asking = providers();
       // Its session was opened before a provider was set aside (by a job of another engine), or a run of it was
-      // dropped by a cancel (its thread terminated): let it go.
+      // dropped by a cancel (the session is set aside): let it go.
       if (kept !== undefined && (kept.providers !== asking.join() || kept.session?.usable === false))
         void letGo();
       const first = await open(asking);

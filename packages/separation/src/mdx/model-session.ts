@@ -48,7 +48,7 @@ export interface MdxSession {
    */
   run(input: Float32Array, batch: number, signal?: AbortSignal): Promise<Float32Array>;
   /**
-   * False once the session can run no more: a run of it was dropped by an abort (its thread terminated), or it
+   * False once the session can run no more: a run of it was dropped by an abort, or it
    * was closed. The pool then opens a new one for the next user.
    */
   readonly usable: boolean;

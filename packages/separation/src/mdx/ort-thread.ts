@@ -16,12 +16,12 @@ export interface OrtSession {
   readonly outputMetadata: readonly InferenceSession.ValueMetadata[];
   readonly outputNames: readonly string[];
   /**
-   * Runs the model. With `signal`, an abort drops the run: the session's thread is terminated and the run
-   * rejects at once, and so does anything asked of the session after it (see `usable`).
+   * Runs the model. With `signal`, an abort drops the run: it rejects at once (ImkError ABORTED) and the
+   * session is no longer usable (see `usable`); its thread is let go of once ONNX Runtime's run returns.
    */
   run(feeds: InferenceSession.FeedsType, signal?: AbortSignal): Promise<InferenceSession.ReturnType>;
   release(): Promise<void>;
-  /** False once the session can run no more (its thread terminated by an abort, or gone); absent: usable. */
+  /** False once the session can run no more (a run of it dropped by an abort, or its thread gone); absent: usable. */
   readonly usable?: boolean;
 }
 

@@ -44,7 +44,8 @@ export async function acquireMdxSession(
   let pool = pools.get(factory);
   if (pool === undefined) pools.set(factory, (pool = new Map<string, Entry>()));
   let entry = pool.get(key);
-  // One whose run was dropped by an abort (its thread terminated) is left to its users, and a new one opened.
+  // One whose run was dropped by an abort is left to its users (released once the run returns), and a new one
+  // opened: the next job does not wait in line behind the dropped run.
   if (entry?.session?.usable === false) {
     pool.delete(key);
     entry = undefined;
