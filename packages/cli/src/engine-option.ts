@@ -6,7 +6,10 @@ import { createEngine, type SeparationEngine } from '@imk/separation';
  * `imk eval`): `--model` goes with `--engine mdx` and mdx needs it, said in those words rather than as a
  * schema error about `mdx.model`.
  */
-export function engineFromOptions(options: { engine: string; model?: string }): SeparationEngine {
+export async function engineFromOptions(options: {
+  engine: string;
+  model?: string;
+}): Promise<SeparationEngine> {
   if (options.model !== undefined && options.engine !== 'mdx')
     throw new ImkError('OPTIONS_INVALID', `--model is for --engine mdx, not --engine ${options.engine}`);
   if (options.engine === 'mdx' && options.model === undefined)

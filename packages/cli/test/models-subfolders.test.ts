@@ -29,7 +29,7 @@ beforeAll(async () => {
   // UVR's layout: the parameters of a model it did not know, in model_data/<hash>.json.
   const deep = await writeModel(join(uvr, 'deep.onnx'), identityGraph(SHAPE));
   await writeFile(
-    join(uvr, 'model_data', `${mdxModelHash(deep)}.json`),
+    join(uvr, 'model_data', `${await mdxModelHash(deep)}.json`),
     JSON.stringify({
       compensate: 1.02,
       mdx_dim_f_set: 1024,

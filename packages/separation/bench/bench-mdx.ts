@@ -60,7 +60,7 @@ try {
     ...SHAPE,
     primaryStem: 'Vocals',
   });
-  const params = resolveMdxModelParams(model);
+  const params = await resolveMdxModelParams(model);
   const { session } = await acquireMdxSession(model, params, { threads: 1, executionProviders: ['cpu'] });
 
   let t = performance.now();

@@ -12,6 +12,9 @@ export const SEPARATION_ERRORS = defineErrors('@imk/separation', {
   INVALID_PARAMS: POLICY.badRequest,
   INVALID_VARIANT: POLICY.badRequest,
   // The mdx engine's model: missing, unknown, malformed, corrupt or of the wrong shape.
+  // The model file was replaced (a copy in progress) between its hash and ONNX Runtime opening it: tried again,
+  // when the worker makes a new engine of the new file and hashes it.
+  MODEL_CHANGED: POLICY.transient,
   MODEL_DATA_INVALID: POLICY.unavailable,
   MODEL_INVALID: POLICY.unavailable,
   MODEL_MISSING: POLICY.unavailable,

@@ -38,8 +38,8 @@ describe('builtin engine', () => {
     expect((error as Error).message).toContain('hop');
   });
 
-  it('is what the registry returns for "builtin", and the registry refuses unknown names', () => {
-    expect(createEngine('builtin').name).toBe('builtin');
-    expect(() => createEngine('spleeter')).toThrow(/unknown separation engine "spleeter"/);
+  it('is what the registry returns for "builtin", and the registry refuses unknown names', async () => {
+    expect((await createEngine('builtin')).name).toBe('builtin');
+    await expect(createEngine('spleeter')).rejects.toThrow(/unknown separation engine "spleeter"/);
   });
 });

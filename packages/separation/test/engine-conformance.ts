@@ -12,7 +12,10 @@ import { decodedFrames, makeTempDir, musicLikeFile } from './audio-fixtures.ts';
  * float WAV stems at 44.1 kHz stereo exactly as long as the input, progress up to 1, prompt abort, and a
  * clear error for input that is not audio.
  */
-export function describeEngineConformance(label: string, createEngine: () => SeparationEngine): void {
+export function describeEngineConformance(
+  label: string,
+  createEngine: () => SeparationEngine | Promise<SeparationEngine>,
+): void {
   describe(`${label}: engine conformance`, () => {
     let dir = '';
     let cleanup: () => Promise<void> = () => Promise.resolve();
@@ -29,7 +32,7 @@ export function describeEngineConformance(label: string, createEngine: () => Sep
     afterAll(() => cleanup());
 
     it('writes four float WAV stems, 44.1 kHz stereo, as long as the input, and reports progress to 1', async () => {
-      const engine = createEngine();
+      const engine = await createEngine();
       const workDir = join(dir, 'work-ok');
       await mkdir(workDir);
       const progress: number[] = [];
@@ -60,7 +63,7 @@ export function describeEngineConformance(label: string, createEngine: () => Sep
     });
 
     it('stops promptly and rejects with ABORTED when its signal fires', async () => {
-      const engine = createEngine();
+      const engine = await createEngine();
       const workDir = join(dir, 'work-abort');
       await mkdir(workDir);
       const controller = new AbortController();
@@ -87,7 +90,7 @@ export function describeEngineConformance(label: string, createEngine: () => Sep
     });
 
     it('rejects a file that is not audio with a clear media error naming it', async () => {
-      const engine = createEngine();
+      const engine = await createEngine();
       const bad = join(dir, 'not audio.mp3');
       await writeFile(bad, 'this is text, not an mp3\n'.repeat(100));
       const workDir = join(dir, 'work-bad');

@@ -67,7 +67,7 @@ describe('mdx engine: long model runs', () => {
           controller.abort(new Error('cancelled by the user'));
         }, 20);
     });
-    const engine = createMdxEngine({ model, threads: 1 }, { sessionFactory: factory });
+    const engine = await createMdxEngine({ model, threads: 1 }, { sessionFactory: factory });
     const error = await engine
       .separate({ input: song, workDir, signal: controller.signal })
       .catch((e: unknown) => e);
@@ -80,4 +80,69 @@ describe('mdx engine: long model runs', () => {
     // The run left behind ends in its thread; closing the engine lets go of the session after it.
     await engine.close?.();
   }, 60_000);
+
+  it('drops the cancelled run: the next job on the engine runs on a new session, not behind it', async () => {
+    const model = await writeModel(join(dir, 'slow-drop.onnx'), slowGraph(SHAPE, 3), {
+      ...SHAPE,
+      primaryStem: 'Vocals',
+    });
+    const song = join(dir, 'song-drop.wav');
+    await musicLikeFile(song, { seconds: 1 });
+    const short = join(dir, 'short-drop.wav');
+    await musicLikeFile(short, { seconds: 0.1 });
+    // Each session's runs, in the order they ended or failed; the signal is handed on, as ORT_SESSIONS takes it.
+    const events: string[] = [];
+    let sessions = 0;
+    let onRun = () => {};
+    const factory: MdxSessionFactory = {
+      providers: () => ORT_SESSIONS.providers(),
+      async create(file, options) {
+        const real = await ORT_SESSIONS.create(file, options);
+        const n = ++sessions;
+        return {
+          inputMetadata: real.inputMetadata,
+          outputMetadata: real.outputMetadata,
+          outputNames: real.outputNames,
+          get usable() {
+            return real.usable;
+          },
+          release: () => real.release(),
+          async run(feeds: InferenceSession.FeedsType, signal?: AbortSignal) {
+            onRun();
+            try {
+              const out = await real.run(feeds, signal);
+              events.push(`session ${n}: run ended`);
+              return out;
+            } catch (error) {
+              events.push(`session ${n}: run dropped`);
+              throw error;
+            }
+          },
+        };
+      },
+    };
+    const engine = await createMdxEngine({ model, threads: 1 }, { sessionFactory: factory });
+    const controller = new AbortController();
+    onRun = () => setTimeout(() => controller.abort(new Error('cancelled by the user')), 20);
+    const error = await engine
+      .separate({ input: song, workDir: await workDirFor('drop-1'), signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(isImkError(error, 'ABORTED'), String(error)).toBe(true);
+    onRun = () => {};
+    // The next job on the same engine runs on a new session, not behind the dropped run in the old one's thread.
+    const next = await engine.separate({ input: short, workDir: await workDirFor('drop-2') });
+    expect(next.frames).toBeGreaterThan(0);
+    await engine.close?.();
+    // The dropped run never came back (before, it ended in its thread before the next job's first run did).
+    expect(events[0]).toBe('session 1: run dropped');
+    expect(events.filter((e) => e.startsWith('session 1'))).toEqual(['session 1: run dropped']);
+    expect(events.slice(1).every((e) => e === 'session 2: run ended')).toBe(true);
+    expect(sessions).toBe(2);
+  }, 60_000);
 });
+
+async function workDirFor(name: string): Promise<string> {
+  const path = join(dir, name);
+  await mkdir(path);
+  return path;
+}

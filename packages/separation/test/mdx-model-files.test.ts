@@ -67,7 +67,7 @@ describe('mdx engine: the model file and its settings', () => {
       });
       let error: unknown;
       try {
-        createMdxEngine({ model });
+        await createMdxEngine({ model });
       } catch (e) {
         error = e;
       }
@@ -104,7 +104,7 @@ describe('mdx engine: the model file and its settings', () => {
     const bytes = (dimT: number) => identityGraph({ dimF: 1024, dimT });
     // A model UVR was told the parameters of: model_data/<hash>.json.
     const given = await writeModel(join(uvr, 'given.onnx'), bytes(16));
-    const givenData = join(uvr, 'model_data', `${mdxModelHash(given)}.json`);
+    const givenData = join(uvr, 'model_data', `${await mdxModelHash(given)}.json`);
     await writeFile(givenData, JSON.stringify(entry(16)));
     // Models in UVR's own table (its copy is newer than ours): model_data/model_data.json, keyed by hash.
     const listed = await writeModel(join(uvr, 'listed.onnx'), bytes(32));
@@ -113,13 +113,13 @@ describe('mdx engine: the model file and its settings', () => {
       table,
       JSON.stringify({
         '0ddfc0eb5792638ad5dc27850236c246': entry(8),
-        [mdxModelHash(listed)]: entry(32, 'Instrumental'),
+        [await mdxModelHash(listed)]: entry(32, 'Instrumental'),
       }),
     );
     // UVR's entry pasted with its hash into <model>.json (it wins over model_data/).
     const pasted = await writeModel(join(uvr, 'pasted.onnx'), bytes(64));
-    await writeFile(join(uvr, 'pasted.json'), JSON.stringify({ [mdxModelHash(pasted)]: entry(64) }));
-    await writeFile(join(uvr, 'model_data', `${mdxModelHash(pasted)}.json`), JSON.stringify(entry(16)));
+    await writeFile(join(uvr, 'pasted.json'), JSON.stringify({ [await mdxModelHash(pasted)]: entry(64) }));
+    await writeFile(join(uvr, 'model_data', `${await mdxModelHash(pasted)}.json`), JSON.stringify(entry(16)));
 
     for (const [model, dimT, from, stem] of [
       [given, 16, givenData, 'Vocals'],
@@ -129,12 +129,12 @@ describe('mdx engine: the model file and its settings', () => {
       const report = await inspectMdxModel(model, { open: true });
       expect(report.problem, model).toBeNull();
       expect(report.params).toMatchObject({ dimT, dataFile: from, primaryStem: stem });
-      expect(createMdxEngine({ model }).params).toMatchObject({ dim_t: dimT, compensate: 1.02 });
+      expect((await createMdxEngine({ model })).params).toMatchObject({ dim_t: dimT, compensate: 1.02 });
     }
 
     // Numbers that cannot run are blamed on the file they came from (it named <model>.json, which was absent).
     const unrunnable = await writeModel(join(uvr, 'unrunnable.onnx'), bytes(8));
-    const unrunnableData = join(uvr, 'model_data', `${mdxModelHash(unrunnable)}.json`);
+    const unrunnableData = join(uvr, 'model_data', `${await mdxModelHash(unrunnable)}.json`);
     await writeFile(unrunnableData, JSON.stringify({ ...entry(8), mdx_n_fft_scale_set: 8192 }));
     const refused = (await inspectMdxModel(unrunnable)).problem;
     expect(refused?.code).toBe('MODEL_DATA_INVALID');
@@ -149,7 +149,7 @@ describe('mdx engine: the model file and its settings', () => {
     const error = (await inspectMdxModel(other)).problem;
     expect(error?.code).toBe('MODEL_DATA_INVALID');
     expect(error?.message).toContain(
-      `it holds entries for other models' hashes, but none for this model's, ${mdxModelHash(other)}`,
+      `it holds entries for other models' hashes, but none for this model's, ${await mdxModelHash(other)}`,
     );
 
     const empty = join(dir, 'empty.onnx');
@@ -178,20 +178,23 @@ describe('mdx engine: the model file and its settings', () => {
     const own = await writeModel(join(folder, 'own.onnx'), identityGraph({ ...SHAPE, dimT: 16 }));
     await writeFile(join(folder, 'own.json'), windows(entry));
     const given = await writeModel(join(folder, 'given.onnx'), identityGraph({ ...SHAPE, dimT: 32 }));
-    await writeFile(join(folder, 'model_data', `${mdxModelHash(given)}.json`), windows(entry));
+    await writeFile(join(folder, 'model_data', `${await mdxModelHash(given)}.json`), windows(entry));
     const listed = await writeModel(join(folder, 'listed.onnx'), identityGraph({ ...SHAPE, dimT: 64 }));
     await writeFile(
       join(folder, 'model_data', 'model_data.json'),
-      windows({ [mdxModelHash(listed)]: { ...entry, is_karaoke: false } }),
+      windows({ [await mdxModelHash(listed)]: { ...entry, is_karaoke: false } }),
     );
     for (const model of [own, given, listed]) {
-      expect(resolveMdxModelParams(model), model).toMatchObject({ compensate: 1.035, primaryStem: 'Vocals' });
-      expect(createMdxEngine({ model }).params, model).toMatchObject({ compensate: 1.035 });
+      expect(await resolveMdxModelParams(model), model).toMatchObject({
+        compensate: 1.035,
+        primaryStem: 'Vocals',
+      });
+      expect((await createMdxEngine({ model })).params, model).toMatchObject({ compensate: 1.035 });
     }
     // A file that is not JSON is still refused, naming it and the keys to write.
     const broken = await writeModel(join(folder, 'broken.onnx'), identityGraph({ ...SHAPE, dimT: 128 }));
     await writeFile(join(folder, 'broken.json'), '\uFEFF{"compensate": 1.035,');
-    expect(errorOfSync(() => createMdxEngine({ model: broken }))).toMatchObject({
+    expect(await createMdxEngine({ model: broken }).catch((e: unknown) => e)).toMatchObject({
       code: 'MODEL_DATA_INVALID',
       message: expect.stringMatching(
         /^\S+broken\.json is not valid JSON \(.*\); write it as UVR's model-data entry, the keys compensate, mdx_dim_f_set/,
@@ -216,12 +219,12 @@ describe('mdx engine: the model file and its settings', () => {
     const bytes = (dimT: number) => identityGraph({ dimF: 1024, dimT });
     // UVR was given this model's parameters: model_data/<hash>.json beside the real file.
     const given = await writeModel(join(uvr, 'given.onnx'), bytes(16));
-    const givenData = join(uvr, 'model_data', `${mdxModelHash(given)}.json`);
+    const givenData = join(uvr, 'model_data', `${await mdxModelHash(given)}.json`);
     await writeFile(givenData, JSON.stringify(entry(16)));
     // In UVR's own table beside the real file.
     const listed = await writeModel(join(uvr, 'listed.onnx'), bytes(32));
     const table = join(uvr, 'model_data', 'model_data.json');
-    await writeFile(table, JSON.stringify({ [mdxModelHash(listed)]: entry(32, 'Instrumental') }));
+    await writeFile(table, JSON.stringify({ [await mdxModelHash(listed)]: entry(32, 'Instrumental') }));
     // <model>.json beside the real file.
     const own = await writeModel(join(uvr, 'own.onnx'), bytes(64));
     await writeFile(join(uvr, 'own.json'), JSON.stringify(entry(64)));
@@ -234,12 +237,12 @@ describe('mdx engine: the model file and its settings', () => {
     for (const [name, target, dimT, from, stem] of cases) {
       const link = join(models, name);
       await symlink(target, link);
-      expect(resolveMdxModelParams(link)).toMatchObject({ dimT, dataFile: from, primaryStem: stem });
+      expect(await resolveMdxModelParams(link)).toMatchObject({ dimT, dataFile: from, primaryStem: stem });
       const report = await inspectMdxModel(link, { open: true });
       expect(report.problem, name).toBeNull();
-      expect(createMdxEngine({ model: link }).params).toMatchObject({ dim_t: dimT });
+      expect((await createMdxEngine({ model: link })).params).toMatchObject({ dim_t: dimT });
       // The worker notices a change to the files beside the real model too.
-      expect(mdxModelDataFiles(link)).toEqual(
+      expect(await mdxModelDataFiles(link)).toEqual(
         expect.arrayContaining([
           join(uvr, `${name.replace('-link.onnx', '')}.json`),
           join(uvr, 'model_data'),
@@ -253,11 +256,14 @@ describe('mdx engine: the model file and its settings', () => {
     const mine = join(models, 'mine.onnx');
     await symlink(given, mine);
     await writeFile(join(models, 'mine.json'), JSON.stringify(entry(8)));
-    expect(resolveMdxModelParams(mine)).toMatchObject({ dimT: 8, dataFile: join(models, 'mine.json') });
+    expect(await resolveMdxModelParams(mine)).toMatchObject({ dimT: 8, dataFile: join(models, 'mine.json') });
     await mkdir(join(models, 'model_data'));
-    const beside = join(models, 'model_data', `${mdxModelHash(own)}.json`);
+    const beside = join(models, 'model_data', `${await mdxModelHash(own)}.json`);
     await writeFile(beside, JSON.stringify(entry(8)));
-    expect(resolveMdxModelParams(join(models, 'own-link.onnx'))).toMatchObject({ dimT: 8, dataFile: beside });
+    expect(await resolveMdxModelParams(join(models, 'own-link.onnx'))).toMatchObject({
+      dimT: 8,
+      dataFile: beside,
+    });
 
     // A link to a model nobody knows names both places a .json could go.
     const unknown = await writeModel(join(uvr, 'unknown.onnx'), bytes(128));
@@ -332,7 +338,9 @@ describe('mdx engine: the model file and its settings', () => {
     await musicLikeFile(song, { seconds: 1 });
     const workDir = join(dir, 'work-fails');
     await mkdir(workDir);
-    const error = await createMdxEngine({ model })
+    const error = await (
+      await createMdxEngine({ model })
+    )
       .separate({ input: song, workDir })
       .catch((e: unknown) => e);
     expect(isImkError(error, 'MODEL_INVALID'), String(error)).toBe(true);
@@ -361,7 +369,7 @@ describe('mdx model files that cannot be read', () => {
     for (const [model, said] of cases) {
       let error: unknown;
       try {
-        resolveMdxModelParams(join(dir, model));
+        await resolveMdxModelParams(join(dir, model));
       } catch (e) {
         error = e;
       }
@@ -372,12 +380,3 @@ describe('mdx model files that cannot be read', () => {
     }
   });
 });
-
-function errorOfSync(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}

@@ -9,7 +9,7 @@ export const SHAPE = { nFft: 2048, dimF: 1024, dimT: 16 };
 export async function errorOf(dir: string, options: MdxEngineOptions): Promise<unknown> {
   const workDir = join(dir, `work-${Math.random().toString(36).slice(2)}`);
   await mkdir(workDir);
-  return createMdxEngine(options)
+  return (await createMdxEngine(options))
     .separate({ input: join(dir, 'no song.wav'), workDir })
     .catch((e: unknown) => e);
 }

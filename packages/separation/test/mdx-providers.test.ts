@@ -67,7 +67,9 @@ describe('mdx engine: execution providers', () => {
       });
       const workDir = join(dir, `work-${providers.join('-')}`);
       await mkdir(workDir);
-      const result = await createMdxEngine({ model, executionProviders: [...providers] }).separate({
+      const result = await (
+        await createMdxEngine({ model, executionProviders: [...providers] })
+      ).separate({
         input: song,
         workDir,
         logger,
@@ -120,7 +122,7 @@ describe('mdx engine: execution providers', () => {
       });
       const workDir = join(dir, `work-anywhere-${providers.join('-')}`);
       await mkdir(workDir);
-      const engine = createMdxEngine({ model, executionProviders: [...providers] });
+      const engine = await createMdxEngine({ model, executionProviders: [...providers] });
       const result = await engine.separate({ input: song, workDir, logger }).catch((e: unknown) => e);
       await engine.close!();
       expect(result, `${providers.join(', ')}: ${errorMessage(result)}`).toMatchObject({ frames: 44100 });

@@ -68,7 +68,7 @@ describe('mdx engine: ONNX Runtime sessions', () => {
   it('lets go of its session when closed, after the song running on it ends, and reuses it until then', async () => {
     const model = await vocalModel('close');
     const { factory, stats } = gpuSimSessions();
-    const engine = createMdxEngine({ model, threads: 1 }, { sessionFactory: factory });
+    const engine = await createMdxEngine({ model, threads: 1 }, { sessionFactory: factory });
     await engine.separate({ input: song, workDir: await workDir() });
     await engine.separate({ input: song, workDir: await workDir() });
     expect(stats).toMatchObject({ created: 1, released: 0 });
@@ -82,7 +82,7 @@ describe('mdx engine: ONNX Runtime sessions', () => {
     expect(openMdxSessionCount(factory)).toBe(0);
 
     // Its replacement (the model file changed) opens its own, and the old one stays released.
-    const next = createMdxEngine({ model, threads: 1 }, { sessionFactory: factory });
+    const next = await createMdxEngine({ model, threads: 1 }, { sessionFactory: factory });
     await next.separate({ input: song, workDir: await workDir() });
     expect(stats).toMatchObject({ created: 2, released: 1 });
     await next.close!();
@@ -97,7 +97,9 @@ describe('mdx engine: ONNX Runtime sessions', () => {
     );
     const { factory, stats } = gpuSimSessions();
     for (let i = 0; i < 3; i++) {
-      const error = await createMdxEngine({ model }, { sessionFactory: factory })
+      const error = await (
+        await createMdxEngine({ model }, { sessionFactory: factory })
+      )
         .separate({ input: song, workDir: await workDir() })
         .catch((e: unknown) => e);
       expect(isImkError(error, 'MODEL_SHAPE_MISMATCH'), String(error)).toBe(true);
@@ -115,13 +117,15 @@ describe('mdx engine: a provider failing mid-run', () => {
 
   it('runs the rest of the job on the next provider, with a warning, and the stems are the same', async () => {
     const model = await vocalModel('fallback');
-    const cpu = await createMdxEngine(options(model, ['cpu'])).separate({
+    const cpu = await (
+      await createMdxEngine(options(model, ['cpu']))
+    ).separate({
       input: song,
       workDir: await workDir(),
     });
     const { factory, stats } = gpuSimSessions(3);
     const { lines, logger } = captureLog();
-    const engine = createMdxEngine(options(model, [GPU_SIM, 'cpu']), { sessionFactory: factory });
+    const engine = await createMdxEngine(options(model, [GPU_SIM, 'cpu']), { sessionFactory: factory });
     const result = await engine.separate({ input: song, workDir: await workDir(), logger });
     expect(result.frames).toBe(cpu.frames);
     for (const stem of ['vocals', 'drums', 'bass', 'other'] as const)
@@ -160,7 +164,9 @@ describe('mdx engine: a provider failing mid-run', () => {
     // A restarted worker (a new process: here a new session factory, as the set-aside is kept per factory)
     // tries the GPU again.
     const restarted = gpuSimSessions(3);
-    const again = createMdxEngine(options(model, [GPU_SIM, 'cpu']), { sessionFactory: restarted.factory });
+    const again = await createMdxEngine(options(model, [GPU_SIM, 'cpu']), {
+      sessionFactory: restarted.factory,
+    });
     const retried = await again.separate({ input: song, workDir: await workDir() });
     expect(retried.warnings![0]).toMatch(said);
     expect(restarted.stats.providersAsked[0]).toEqual([GPU_SIM, 'cpu']);
@@ -178,7 +184,7 @@ describe('mdx engine: a provider failing mid-run', () => {
     // the GPU.
     const short = join(dir, 'short.wav');
     await musicLikeFile(short, { seconds: 0.25, codec: ['-c:a', 'pcm_f32le'] });
-    const other = createMdxEngine(
+    const other = await createMdxEngine(
       { ...options(second, [GPU_SIM, 'cpu']), compensate: 1.05 },
       { sessionFactory: factory },
     );
@@ -186,7 +192,7 @@ describe('mdx engine: a provider failing mid-run', () => {
     expect(stats.providersAsked).toEqual([[GPU_SIM, 'cpu']]);
     stats.providersAsked.length = 0;
     // runs fail from the third on the GPU, whichever session: a new session of `other` would fail too.
-    const failing = createMdxEngine(options(first, [GPU_SIM, 'cpu']), { sessionFactory: factory });
+    const failing = await createMdxEngine(options(first, [GPU_SIM, 'cpu']), { sessionFactory: factory });
     const failed = await failing.separate({ input: song, workDir: await workDir(), logger });
     expect(failed.warnings![0]).toMatch(
       /the rest of the job ran on cpu; later jobs of this worker \(any model\) do not start on gpu-sim until it restarts \(restart it to try gpu-sim again\)$/,
@@ -199,8 +205,11 @@ describe('mdx engine: a provider failing mid-run', () => {
     // providers: all start on the CPU, each manifest says why, and the log does not say it again.
     const later = [
       other,
-      createMdxEngine({ ...options(second, [GPU_SIM, 'cpu']), denoise: true }, { sessionFactory: factory }),
-      createMdxEngine(options(second, ['GPU-SIM', 'warp-drive', 'cpu']), { sessionFactory: factory }),
+      await createMdxEngine(
+        { ...options(second, [GPU_SIM, 'cpu']), denoise: true },
+        { sessionFactory: factory },
+      ),
+      await createMdxEngine(options(second, ['GPU-SIM', 'warp-drive', 'cpu']), { sessionFactory: factory }),
     ];
     for (const engine of later) {
       const result = await engine.separate({ input: song, workDir: await workDir(), logger });
@@ -219,7 +228,7 @@ describe('mdx engine: a provider failing mid-run', () => {
       lines.filter((l) => (l.level as number) >= 40 && String(l.msg).includes('gpu-sim failed')),
     ).toEqual([]);
     // With nothing after it, a job still runs on it (and fails as it would alone, not with "no provider").
-    const gpuOnly = createMdxEngine(options(second, [GPU_SIM]), { sessionFactory: factory });
+    const gpuOnly = await createMdxEngine(options(second, [GPU_SIM]), { sessionFactory: factory });
     const alone = await gpuOnly.separate({ input: song, workDir: await workDir() }).catch((e: unknown) => e);
     expect(isImkError(alone, 'ENGINE_FAILED'), String(alone)).toBe(true);
     for (const engine of [failing, gpuOnly, ...later]) await engine.close!();
@@ -231,7 +240,9 @@ describe('mdx engine: a provider failing mid-run', () => {
   it('fails as before when no provider comes after the one that failed', async () => {
     const model = await vocalModel('no-fallback');
     const { factory } = gpuSimSessions(3);
-    const error = await createMdxEngine(options(model, [GPU_SIM]), { sessionFactory: factory })
+    const error = await (
+      await createMdxEngine(options(model, [GPU_SIM]), { sessionFactory: factory })
+    )
       .separate({ input: song, workDir: await workDir() })
       .catch((e: unknown) => e);
     expect(isImkError(error, 'ENGINE_FAILED'), String(error)).toBe(true);
@@ -242,7 +253,9 @@ describe('mdx engine: a provider failing mid-run', () => {
     const model = await vocalModel('fails', failsWhenRunGraph(SHAPE));
     const { factory } = gpuSimSessions();
     const { lines, logger } = captureLog();
-    const result = await createMdxEngine(options(model, [GPU_SIM, 'cpu']), { sessionFactory: factory })
+    const result = await (
+      await createMdxEngine(options(model, [GPU_SIM, 'cpu']), { sessionFactory: factory })
+    )
       .separate({ input: song, workDir: await workDir(), logger })
       .catch((e: unknown) => e);
     expect(isImkError(result, 'MODEL_INVALID'), String(result)).toBe(true);
@@ -259,7 +272,7 @@ describe('mdx engine: execution provider names', () => {
       const { factory, stats } = gpuSimSessions();
       const real = { providers: () => ORT_SESSIONS.providers(), create: factory.create };
       const { lines, logger } = captureLog();
-      const engine = createMdxEngine(options('warp-drive'), { sessionFactory: real });
+      const engine = await createMdxEngine(options('warp-drive'), { sessionFactory: real });
       await engine.separate({ input: song, workDir: await workDir(), logger });
       await engine.close!();
       expect(stats.providersAsked).toEqual([['cpu']]);
@@ -268,7 +281,9 @@ describe('mdx engine: execution provider names', () => {
         /^mdx: running on cpu; could not use warp-drive \(this ONNX Runtime has no provider of that name \(it has cpu, .*\)\)$/,
       );
       // With ONNX Runtime's own sessions too: it never prints its "removing requested execution provider".
-      await createMdxEngine(options('warp-drive')).separate({ input: song, workDir: await workDir() });
+      await (
+        await createMdxEngine(options('warp-drive'))
+      ).separate({ input: song, workDir: await workDir() });
       expect(warn.mock.calls.map((c) => String(c[0]))).not.toContainEqual(
         expect.stringContaining('removing requested execution provider'),
       );
@@ -286,7 +301,7 @@ describe("mdx engine: UVR's Volume Compensation", () => {
   it('scales the primary stem by compensate when given, by the model data when auto', async () => {
     const model = await vocalModel('compensate', identityGraph(SHAPE), 1.022);
     const run = async (compensate?: MdxEngineOptions['compensate']) => {
-      const engine = createMdxEngine({
+      const engine = await createMdxEngine({
         model,
         threads: 1,
         ...(compensate === undefined ? {} : { compensate }),
@@ -315,14 +330,7 @@ describe("mdx engine: UVR's Volume Compensation", () => {
     expect(10 * Math.log10(err / ref)).toBeLessThan(-120);
 
     for (const bad of [0, -1, 'loud'] as const) {
-      const error = (() => {
-        try {
-          createMdxEngine({ model, compensate: bad as never });
-        } catch (e) {
-          return e;
-        }
-        return undefined;
-      })();
+      const error = await createMdxEngine({ model, compensate: bad as never }).catch((e: unknown) => e);
       expect(isImkError(error, 'INVALID_ENGINE_OPTIONS'), String(bad)).toBe(true);
       expect((error as Error).message).toContain('mdx.compensate');
     }

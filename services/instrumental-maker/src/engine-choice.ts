@@ -15,11 +15,15 @@ export interface EngineChoice {
 }
 
 /** Why the engine `options.engine` cannot run on this machine, or undefined when it can. */
-async function unavailable(ctx: WorkerContext, options: ResolvedOptions): Promise<string | undefined> {
+async function unavailable(
+  ctx: WorkerContext,
+  options: ResolvedOptions,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
   const spec = options.engine;
   const custom = ctx.config.engine.module !== undefined && spec.name === ctx.config.engine.name;
   try {
-    await ctx.engines.get(spec);
+    await ctx.engines.get(spec, signal);
     // The mdx engine loads ONNX Runtime only when it first runs; a missing runtime is an engine not
     // installed here, as a missing demucs is.
     if (spec.name === 'mdx' && !custom) await checkMdxRuntime();
@@ -76,12 +80,15 @@ export async function chooseEngine(
   ctx: WorkerContext,
   options: ResolvedOptions,
   logger: Logger,
+  signal?: AbortSignal,
 ): Promise<EngineChoice> {
   const wanted = options.engine;
   const reason =
-    wanted.name === 'builtin' ? undefined : await unavailable(ctx, options).catch(namingModelField(options));
+    wanted.name === 'builtin'
+      ? undefined
+      : await unavailable(ctx, options, signal).catch(namingModelField(options));
   if (reason === undefined)
-    return { options, engine: await ctx.engines.get(wanted).catch(namingModelField(options)) };
+    return { options, engine: await ctx.engines.get(wanted, signal).catch(namingModelField(options)) };
   const from = options.sources.at(-1) ?? 'config';
   if (!ctx.config.engine.fallback)
     throw new ImkError(
@@ -93,5 +100,9 @@ export async function chooseEngine(
   const builtin = { name: 'builtin', params };
   const warning = `the separation engine ${describe(wanted)} named by ${from} is not available (${reason}); the builtin engine was used instead (engine.fallback: false in config/instrumental-maker.yaml makes this an error)`;
   logger.warn({ engine: wanted.name, source: from }, warning);
-  return { options: { ...options, engine: builtin }, engine: await ctx.engines.get(builtin), warning };
+  return {
+    options: { ...options, engine: builtin },
+    engine: await ctx.engines.get(builtin, signal),
+    warning,
+  };
 }

@@ -51,27 +51,56 @@ export function createEngineProvider(root: string, config: InstrumentalMakerConf
     return mod.createEngine(params);
   }
 
+  async function make(spec: { name: string; params: Record<string, unknown> }): Promise<SeparationEngine> {
+    const key = canonicalJson(spec);
+    const custom = config.engine.module !== undefined && spec.name === config.engine.name;
+    const params = custom ? spec.params : await withRootPaths(root, spec);
+    const files = custom ? '' : await modelFilesStamp(spec.name, params);
+    const cached = made.get(key);
+    if (cached !== undefined && cached.files === files) return cached.engine;
+    // The engine of the old model lets go of its ONNX Runtime session (a job still running on it keeps it
+    // until it ends): each replacement of the model left one more session's native memory behind.
+    if (cached !== undefined) void closeEngine(cached.engine);
+    const engine = custom
+      ? fromModule(params)
+      : Promise.resolve().then(() => createEngine(spec.name, params));
+    const entry = { engine, files };
+    made.set(key, entry);
+    // A failed creation is not remembered: a fixed install works on the next job.
+    engine.catch(() => {
+      if (made.get(key) === entry) made.delete(key);
+    });
+    return engine;
+  }
+
   return {
-    async get(spec: { name: string; params: Record<string, unknown> }): Promise<SeparationEngine> {
-      const key = canonicalJson(spec);
-      const custom = config.engine.module !== undefined && spec.name === config.engine.name;
-      const params = custom ? spec.params : await withRootPaths(root, spec);
-      const files = custom ? '' : await modelFilesStamp(spec.name, params);
-      const cached = made.get(key);
-      if (cached !== undefined && cached.files === files) return cached.engine;
-      // The engine of the old model lets go of its ONNX Runtime session (a job still running on it keeps it
-      // until it ends): each replacement of the model left one more session's native memory behind.
-      if (cached !== undefined) void closeEngine(cached.engine);
-      const engine = custom
-        ? fromModule(params)
-        : Promise.resolve().then(() => createEngine(spec.name, params));
-      const entry = { engine, files };
-      made.set(key, entry);
-      // A failed creation is not remembered: a fixed install works on the next job.
-      engine.catch(() => {
-        if (made.get(key) === entry) made.delete(key);
+    /**
+     * The engine for `spec`. With `signal` (the job's), the job stops waiting for it when cancelled: making an
+     * mdx engine reads its model, which on a share that stops answering never ends; the engine is still made
+     * for the next job once the share answers.
+     */
+    async get(
+      spec: { name: string; params: Record<string, unknown> },
+      signal?: AbortSignal,
+    ): Promise<SeparationEngine> {
+      const engine = make(spec);
+      if (signal === undefined) return engine;
+      engine.catch(() => undefined);
+      return new Promise<SeparationEngine>((resolve, reject) => {
+        const onAbort = () =>
+          reject(
+            new ImkError(
+              'ABORTED',
+              `stopped waiting for the separation engine "${spec.name}" (the job was stopped)`,
+              {
+                cause: signal.reason,
+              },
+            ),
+          );
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        engine.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
       });
-      return engine;
     },
     /** Lets go of every engine made (the worker is stopping). */
     async close(): Promise<void> {
@@ -120,6 +149,6 @@ async function modelFilesStamp(name: string, params: Record<string, unknown>): P
       return 'absent';
     }
   };
-  const files = [resolve(model), ...mdxModelDataFiles(resolve(model))];
+  const files = [resolve(model), ...(await mdxModelDataFiles(resolve(model)))];
   return (await Promise.all(files.map(stamp))).join('|');
 }

@@ -70,7 +70,7 @@ const options: Steps['options'] = {
     if (sidecar?.unknownKeys.length)
       s.warnings.push(`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`);
     if (sidecar?.warnings.length) s.warnings.push(...sidecar.warnings);
-    const chosen = await chooseEngine(ctx, resolved, s.logger);
+    const chosen = await chooseEngine(ctx, resolved, s.logger, s.signal);
     if (chosen.warning !== undefined) s.warnings.push(chosen.warning);
     s.options = chosen.options;
     s.engine = chosen.engine;

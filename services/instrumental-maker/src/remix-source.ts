@@ -96,7 +96,7 @@ async function separateArchived(
     { job_id: target, file: song },
     `the stems of job ${target} are not in this worker's stem cache; separating its archived song again`,
   );
-  const engine = await ctx.engines.get({ name: source.engine.name, params: source.engine.params });
+  const engine = await ctx.engines.get({ name: source.engine.name, params: source.engine.params }, signal);
   const facts = { name: engine.name, version: engine.version, params: engine.params };
   const key = stemCacheKey({ inputSha256: source.input.sha256, engine: facts });
   const mixture = join(work, 'mixture.wav');

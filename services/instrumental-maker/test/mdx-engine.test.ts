@@ -78,7 +78,10 @@ describe('instrumental-maker with the mdx engine', () => {
     const manifest = await readManifest(root, 'mdx-sidecar');
     expect(manifest.engine).toMatchObject({
       name: 'mdx',
-      params: { model: 'half-gain.onnx', model_hash: mdxModelHash(join(root, 'models', 'half-gain.onnx')) },
+      params: {
+        model: 'half-gain.onnx',
+        model_hash: await mdxModelHash(join(root, 'models', 'half-gain.onnx')),
+      },
     });
     expect(manifest.warnings ?? []).toEqual([]);
   }, 120_000);
@@ -195,7 +198,7 @@ describe('instrumental-maker with the mdx engine', () => {
 
   it('notices a model file replaced while the worker runs: the next job uses the new model, not cached stems', async () => {
     const model = join(root, 'models', 'vocal-identity.onnx');
-    const oldHash = mdxModelHash(model);
+    const oldHash = await mdxModelHash(model);
     const song = { 'a.m4a': join(root, 'media', 'a.m4a') };
     const worker = imk(['run', '--root', root]);
     const done = async (id: string) => (await folderNames(join(root, 'outputs'))).includes(id);
@@ -213,7 +216,7 @@ describe('instrumental-maker with the mdx engine', () => {
     }
     const first = await readManifest(root, 'swap1');
     const second = await readManifest(root, 'swap2');
-    const newHash = mdxModelHash(model);
+    const newHash = await mdxModelHash(model);
     expect(newHash).not.toBe(oldHash);
     expect(first.engine.params.model_hash).toBe(oldHash);
     expect(second.engine.params.model_hash).toBe(newHash);

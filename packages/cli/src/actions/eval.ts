@@ -37,7 +37,7 @@ export async function evalCommand(options: EvalOptions): Promise<void> {
   const splits = SPLITS[options.split];
   if (splits === undefined)
     throw new ImkError('INVALID_OPTION', `--split must be test, tune or all, got "${options.split}"`);
-  const engine = engineFromOptions(options);
+  const engine = await engineFromOptions(options);
   const { paths } = contextFrom(options);
   const work = await mkdtemp(join(tmpdir(), 'imk-eval-cli-'));
   try {

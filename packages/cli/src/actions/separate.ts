@@ -106,7 +106,7 @@ export async function separateCommand(named: string, options: SeparateOptions): 
       'INVALID_VARIANT',
       `variants "${shared.first}" and "${shared.second}" would both be written as ${shared.file}; ask for one of them`,
     );
-  const engine = engineFromOptions(options);
+  const engine = await engineFromOptions(options);
   const info = await probeMedia(input);
   const targets = [
     ...Object.keys(recipes).map((name) => variantFile(outDir, base, name, recipes[name], format)),

@@ -71,6 +71,8 @@ type MdxConfig = z.output<typeof MdxEngineOptionsSchema>;
 export interface MdxEngineDeps {
   /** How ONNX Runtime sessions are made; default ONNX Runtime's own. */
   sessionFactory?: MdxSessionFactory;
+  /** Stops waiting for the model's hash (a model on a share that does not answer): ImkError ABORTED. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -78,8 +80,13 @@ export interface MdxEngineDeps {
  * stem times `compensate`, and the mixture minus it. The builtin DSP then splits drums, bass and other out
  * of that instrumental, with "other" taking the rest, so drums + bass + other is exactly the model's
  * instrumental and vocals + instrumental is exactly the mixture.
+ * Asynchronous: the model's hash (its last 10 MB) is read off the main thread, so a model on a share that
+ * stops answering leaves the worker's heartbeat, cancels and log running (see resolveMdxModelParams).
  */
-export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps = {}): SeparationEngine {
+export async function createMdxEngine(
+  options: MdxEngineOptions,
+  deps: MdxEngineDeps = {},
+): Promise<SeparationEngine> {
   const parsed = MdxEngineOptionsSchema.safeParse(options);
   if (!parsed.success) {
     const errors = oneIssuePerField(parsed.error.issues, MdxEngineOptionsSchema).map(
@@ -89,7 +96,7 @@ export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps =
   }
   const config = parsed.data;
   const file = resolve(config.model);
-  const found = resolveMdxModelParams(file);
+  const found = await resolveMdxModelParams(file, deps.signal);
   // Checked now, not on the first song (and as imk models and imk doctor check it).
   assertMdxModelUsable(file, found);
   const model = config.compensate === 'auto' ? found : { ...found, compensate: config.compensate };
@@ -98,7 +105,13 @@ export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps =
     acquireMdxSession(file, model, { threads: config.threads, executionProviders }, factory);
   // The engine keeps its model's session from its first song until close(), so songs reuse it; each song
   // holds it too while it runs, so closing the engine (its model replaced) never pulls it from under one.
-  let kept: { providers: string; handle: Promise<MdxSessionHandle> } | undefined;
+  interface Kept {
+    providers: string;
+    handle: Promise<MdxSessionHandle>;
+    /** Set once opened. */
+    session?: MdxSession;
+  }
+  let kept: Kept | undefined;
   let closed = false;
   const letGo = () => {
     const held = kept;
@@ -131,15 +144,20 @@ export function createMdxEngine(options: MdxEngineOptions, deps: MdxEngineDeps =
     async separate(request) {
       const asideNow = setAsideFor(factory, config.executionProviders);
       const asking = providers();
-      // Its session was opened before a provider was set aside (by a job of another engine): let it go.
-      if (kept !== undefined && kept.providers !== asking.join()) void letGo();
+      // Its session was opened before a provider was set aside (by a job of another engine), or a run of it was
+      // dropped by a cancel (the session is set aside): let it go.
+      if (kept !== undefined && (kept.providers !== asking.join() || kept.session?.usable === false))
+        void letGo();
       const first = await open(asking);
       if (!closed && kept === undefined) {
-        const held = { providers: asking.join(), handle: open(asking) };
+        const held: Kept = { providers: asking.join(), handle: open(asking) };
         kept = held;
-        held.handle.catch(() => {
-          if (kept === held) kept = undefined;
-        });
+        held.handle.then(
+          (h) => (held.session = h.session),
+          () => {
+            if (kept === held) kept = undefined;
+          },
+        );
       }
       return separateMdx(file, model, config, request, first, open, asideNow, remember);
     },

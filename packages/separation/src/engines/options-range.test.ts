@@ -13,8 +13,8 @@ describe('engine options out of range', () => {
     // A number written as a string (a job.json's "overlap": "0.5") was told only "Invalid input".
     [{ overlap: '0.5' }, 'mdx.overlap: must be "default" or a number between 0 and 0.99'],
     [{ compensate: 'Auto' }, 'mdx.compensate: must be "auto" or a number more than 0 and at most 10'],
-  ])('mdx %j says %s', (options, said) => {
-    expect(() => createMdxEngine({ model: 'model.onnx', ...(options as object) })).toThrow(said);
+  ])('mdx %j says %s', async (options, said) => {
+    await expect(createMdxEngine({ model: 'model.onnx', ...(options as object) })).rejects.toThrow(said);
   });
 
   it('demucs says its one bound as before', () => {

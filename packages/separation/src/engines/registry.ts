@@ -19,13 +19,16 @@ export function isEngineName(name: string): name is EngineName {
   return (ENGINE_NAMES as readonly string[]).includes(name);
 }
 
-/** The engine called `name` (from config or a command line); ImkError('UNKNOWN_ENGINE') for any other name. */
-export function createEngine<N extends EngineName>(
+/**
+ * The engine called `name` (from config or a command line); ImkError('UNKNOWN_ENGINE') for any other name.
+ * Asynchronous: the mdx engine reads its model's hash when it is made, off the main thread.
+ */
+export async function createEngine<N extends EngineName>(
   name: N,
   options?: EngineOptionsByName[N],
-): SeparationEngine;
-export function createEngine(name: string, options?: unknown): SeparationEngine;
-export function createEngine(name: string, options: unknown = {}): SeparationEngine {
+): Promise<SeparationEngine>;
+export async function createEngine(name: string, options?: unknown): Promise<SeparationEngine>;
+export async function createEngine(name: string, options: unknown = {}): Promise<SeparationEngine> {
   if (!isEngineName(name))
     throw new ImkError(
       'UNKNOWN_ENGINE',

@@ -47,7 +47,7 @@ export async function inspectMdxModel(
   };
   try {
     if (options.modelsFolder !== undefined) await assertInsideModelsFolder(options.modelsFolder, file);
-    report.params = resolveMdxModelParams(file);
+    report.params = await resolveMdxModelParams(file);
     report.hash = report.params.hash;
     // What the engine would refuse (a Reverb model, numbers that do not fit) is a problem here too.
     assertMdxModelUsable(file, report.params);

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { closeSync, readSync, realpathSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ImkError, isAbsentErrno, markSaidAs, oneIssuePerField } from '@imk/errors';
+import { ImkError, isAbsentErrno, isImkError, markSaidAs, oneIssuePerField } from '@imk/errors';
 import {
   NOT_REGULAR_FILE,
   fileReadProblem,
-  openRegularFileSync,
+  openRegularFile,
   parseUntrustedJson,
-  readRegularFileSync,
+  readRegularFile,
 } from '@imk/fs-safe';
 import { z } from 'zod';
 import { createChunkSpectrogram } from './chunk-spectrogram.ts';
@@ -57,33 +57,98 @@ export interface MdxModelParams {
   compensate: number;
   /** UVR's stem name: Vocals, Instrumental, Other, Drums, Bass, Reverb… */
   primaryStem: string;
+  /**
+   * The version of the file that was hashed; the session refuses to open another (MODEL_CHANGED). Absent for
+   * parameters made by hand (a test's), which nothing checks.
+   */
+  identity?: MdxModelIdentity;
 }
 
 /**
- * UVR's model hash: MD5 (hex) of the file's last 10,240,000 bytes, or of the whole file if smaller. Synchronous:
- * it is read once when an engine is made (about 10 MB), so the hash can be part of the engine's parameters.
+ * What identifies one version of a model file: a copy written over it, or a new file moved in its place, changes
+ * one of these. Taken with the hash (from the descriptor that was read) and checked again where ONNX Runtime
+ * opens the file (ort-thread.ts), so that a session never runs a file other than the one whose hash the
+ * manifest records.
  */
-export function mdxModelHash(file: string): string {
-  return hashModelFile(file).hash;
+export interface MdxModelIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
 }
 
-function hashModelFile(file: string): { hash: string; size: number } {
-  // Opened without blocking and checked to be a regular file first: a named pipe given as the model (in
-  // config, on the command line, in a job's engine_params) would otherwise block this thread for ever.
-  const { fd, size } = openRegularFileSync(file);
-  try {
-    const length = Math.min(size, MDX_HASH_TAIL_BYTES);
-    const buffer = Buffer.alloc(length);
-    let read = 0;
-    while (read < length) {
-      const n = readSync(fd, buffer, read, length - read, size - length + read);
-      if (n === 0) break;
-      read += n;
-    }
-    return { hash: createHash('md5').update(buffer.subarray(0, read)).digest('hex'), size };
-  } finally {
-    closeSync(fd);
-  }
+/** "size 123 bytes, modified 2026-…, inode 45": a model file's identity, as messages say it. */
+export function describeModelIdentity(id: MdxModelIdentity): string {
+  return `size ${id.size} bytes, modified ${new Date(id.mtimeMs).toISOString()}, inode ${id.ino}`;
+}
+
+/**
+ * UVR's model hash: MD5 (hex) of the file's last 10,240,000 bytes, or of the whole file if smaller. Read
+ * asynchronously (off the main thread, in libuv's pool): a model on a share that stops answering (a hung NFS or
+ * SMB mount) must not freeze the worker's heartbeat and cancel checks; with `signal`, the caller stops waiting
+ * when it is aborted (ImkError ABORTED; the read itself ends when the share answers).
+ */
+export async function mdxModelHash(file: string, signal?: AbortSignal): Promise<string> {
+  return (await hashModelFile(file, signal)).hash;
+}
+
+async function hashModelFile(
+  file: string,
+  signal?: AbortSignal,
+): Promise<{ hash: string; identity: MdxModelIdentity }> {
+  return abortable(
+    (async () => {
+      // Opened without blocking and checked to be a regular file first: a named pipe given as the model (in
+      // config, on the command line, in a job's engine_params) would otherwise be waited on for ever.
+      const handle = await openRegularFile(file);
+      try {
+        const before = await handle.stat();
+        const size = before.size;
+        const length = Math.min(size, MDX_HASH_TAIL_BYTES);
+        const buffer = Buffer.alloc(length);
+        let read = 0;
+        while (read < length) {
+          signal?.throwIfAborted();
+          const { bytesRead } = await handle.read(buffer, read, length - read, size - length + read);
+          if (bytesRead === 0) break;
+          read += bytesRead;
+        }
+        const hash = createHash('md5').update(buffer.subarray(0, read)).digest('hex');
+        // Written to while it was read (a copy in progress): the hash is of no one version of it.
+        const after = await handle.stat();
+        const identity = { dev: after.dev, ino: after.ino, size: after.size, mtimeMs: after.mtimeMs };
+        if (after.size !== before.size || after.mtimeMs !== before.mtimeMs)
+          throw new ImkError(
+            'MODEL_CHANGED',
+            `MDX model ${file} changed while its hash was read (${describeModelIdentity({ ...identity, size: before.size, mtimeMs: before.mtimeMs })}, then ${describeModelIdentity(identity)}): a copy in progress; the job is tried again once it is whole`,
+            { details: { file } },
+          );
+        return { hash, identity };
+      } finally {
+        await handle.close();
+      }
+    })(),
+    signal,
+    file,
+  );
+}
+
+/** `work`, or ImkError ABORTED as soon as `signal` is aborted (the work itself goes on and is ignored). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, file: string): Promise<T> {
+  if (signal === undefined) return work;
+  work.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () =>
+      reject(
+        new ImkError('ABORTED', `stopped waiting for MDX model ${file} (its share may not be answering)`, {
+          cause: signal.reason,
+          details: { file },
+        }),
+      );
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** `<dir>/<name>.json` for `<dir>/<name>.onnx`. */
@@ -99,17 +164,17 @@ export const UVR_MODEL_DATA_FOLDER = 'model_data';
  * (a model linked into models/ from a UVR install), beside the file it leads to, where UVR keeps them. Those
  * beside the link come first, so a user's own `<model>.json` there wins.
  */
-export function mdxModelDataPlaces(model: string): string[] {
+export async function mdxModelDataPlaces(model: string): Promise<string[]> {
   let real: string;
   try {
-    real = realpathSync(model);
+    real = await realpath(model);
   } catch {
     return [model];
   }
   // Only the file's own name counts: a folder on the way that is a link (models/ on a NAS) moves both alike.
   let named: string;
   try {
-    named = join(realpathSync(dirname(model)), basename(model));
+    named = join(await realpath(dirname(model)), basename(model));
   } catch {
     named = model;
   }
@@ -122,8 +187,8 @@ export function mdxModelDataPlaces(model: string): string[] {
  * and beside the file it links to (mdxModelDataPlaces). For whoever must notice when they change (the worker's
  * engine cache): the folders are listed for the `<hash>.json` files that may be added to them.
  */
-export function mdxModelDataFiles(model: string): string[] {
-  return mdxModelDataPlaces(model).flatMap((place) => {
+export async function mdxModelDataFiles(model: string): Promise<string[]> {
+  return (await mdxModelDataPlaces(model)).flatMap((place) => {
     const folder = join(dirname(place), UVR_MODEL_DATA_FOLDER);
     return [modelDataSidecarPath(place), folder, join(folder, 'model_data.json')];
   });
@@ -143,18 +208,23 @@ export function mdxModelDataFiles(model: string): string[] {
  * ImkError MODEL_MISSING when the file is absent, MODEL_INVALID when it is empty, MODEL_UNKNOWN (naming the
  * hash and the keys to give) when none knows it, MODEL_DATA_INVALID when a file that should say is malformed.
  */
-export function resolveMdxModelParams(file: string): MdxModelParams {
-  let hashed: { hash: string; size: number };
+export async function resolveMdxModelParams(file: string, signal?: AbortSignal): Promise<MdxModelParams> {
+  return abortable(resolveParams(file, signal), signal, file);
+}
+
+async function resolveParams(file: string, signal: AbortSignal | undefined): Promise<MdxModelParams> {
+  let hashed: { hash: string; identity: MdxModelIdentity };
   try {
-    hashed = hashModelFile(file);
+    hashed = await hashModelFile(file, signal);
   } catch (cause) {
+    if (isImkError(cause)) throw cause;
     throw new ImkError('MODEL_MISSING', `MDX model ${file} cannot be read: ${readProblem(cause)}`, {
       cause,
       details: { file },
     });
   }
-  const { hash } = hashed;
-  if (hashed.size === 0)
+  const { hash, identity } = hashed;
+  if (identity.size === 0)
     throw new ImkError(
       'MODEL_INVALID',
       `MDX model ${file} is empty (0 bytes): an interrupted copy or download; copy the .onnx file again`,
@@ -162,20 +232,21 @@ export function resolveMdxModelParams(file: string): MdxModelParams {
     );
   const known = KNOWN_MDX_MODELS.get(hash);
   const name = known?.name ?? null;
-  const places = mdxModelDataPlaces(file);
+  const places = await mdxModelDataPlaces(file);
+  const params = (...args: Parameters<typeof toParams>) => ({ ...toParams(...args), identity });
   for (const place of places) {
     const sidecar = modelDataSidecarPath(place);
-    const own = readModelData(sidecar, hash, 'either');
-    if (own !== undefined) return toParams(hash, name, 'sidecar', own, sidecar);
+    const own = await readModelData(sidecar, hash, 'either');
+    if (own !== undefined) return params(hash, name, 'sidecar', own, sidecar);
     const given = join(dirname(place), UVR_MODEL_DATA_FOLDER, `${hash}.json`);
-    const uvrGiven = readModelData(given, hash, 'entry');
-    if (uvrGiven !== undefined) return toParams(hash, name, 'sidecar', uvrGiven, given);
+    const uvrGiven = await readModelData(given, hash, 'entry');
+    if (uvrGiven !== undefined) return params(hash, name, 'sidecar', uvrGiven, given);
   }
-  if (known !== undefined) return toParams(hash, known.name, 'table', known.data, null);
+  if (known !== undefined) return params(hash, known.name, 'table', known.data, null);
   for (const place of places) {
     const uvrTable = join(dirname(place), UVR_MODEL_DATA_FOLDER, 'model_data.json');
-    const uvrKnown = readModelData(uvrTable, hash, 'table');
-    if (uvrKnown !== undefined) return toParams(hash, name, 'table', uvrKnown, uvrTable);
+    const uvrKnown = await readModelData(uvrTable, hash, 'table');
+    if (uvrKnown !== undefined) return params(hash, name, 'table', uvrKnown, uvrTable);
   }
   const sidecar = modelDataSidecarPath(file);
   const linked =
@@ -192,12 +263,12 @@ export function resolveMdxModelParams(file: string): MdxModelParams {
  * for UVR's table, no entry for the hash). `form`: 'entry' (the entry itself), 'table' (entries by hash),
  * 'either'. A file that is there but says nothing usable is MODEL_DATA_INVALID, naming it and the keys.
  */
-function readModelData(
+async function readModelData(
   path: string,
   hash: string,
   form: 'entry' | 'table' | 'either',
-): MdxModelData | undefined {
-  const text = readSidecar(path);
+): Promise<MdxModelData | undefined> {
+  const text = await readSidecar(path);
   if (text === undefined) return undefined;
   // Read as every JSON document a user writes is (a byte order mark, as Windows editors save one, skipped;
   // nesting bounded), under this package's code, so a bad file is refused as the model's data.
@@ -265,9 +336,9 @@ function toParams(
   };
 }
 
-function readSidecar(path: string): string | undefined {
+async function readSidecar(path: string): Promise<string | undefined> {
   try {
-    return readRegularFileSync(path);
+    return await readRegularFile(path);
   } catch (error) {
     if (isAbsentErrno(error)) return undefined;
     throw new ImkError('MODEL_DATA_INVALID', `${path} cannot be read: ${readProblem(error)}`, {

@@ -1,7 +1,8 @@
-import { ImkError } from '@imk/errors';
+import { stat } from 'node:fs/promises';
+import { ImkError, isImkError } from '@imk/errors';
 import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
-import type { MdxModelParams } from './model-params.ts';
+import { describeModelIdentity, type MdxModelIdentity, type MdxModelParams } from './model-params.ts';
 import { createThreadSession, type OrtSession } from './ort-thread.ts';
 import '../errors.ts';
 
@@ -45,7 +46,12 @@ export interface MdxSession {
    * Runs the model on `batch` spectrograms. A failure of ONNX Runtime's run is MODEL_INVALID, or
    * ENGINE_FAILED when it ran out of memory, with `details.provider` the provider that ran it.
    */
-  run(input: Float32Array, batch: number): Promise<Float32Array>;
+  run(input: Float32Array, batch: number, signal?: AbortSignal): Promise<Float32Array>;
+  /**
+   * False once the session can run no more: a run of it was dropped by an abort, or it
+   * was closed. The pool then opens a new one for the next user.
+   */
+  readonly usable: boolean;
   /** Lets go of ONNX Runtime's session (its native memory); the pool calls it when the last user is done. */
   close(): Promise<void>;
 }
@@ -121,13 +127,24 @@ export async function createMdxSession(
   let opened: { session: OrtSession; providers: string[] } | undefined;
   const unusedProviders: UnusedProvider[] = [];
   let cause: unknown;
-  const create = (providers: string[]) =>
-    factory.create(file, {
+  // The file ONNX Runtime opens must be the one that was hashed (the hash names the model in the manifest and
+  // chose its parameters): its identity is checked before and after the open, and a change refused.
+  const create = async (providers: string[]) => {
+    await assertModelUnchanged(file, params);
+    const session = await factory.create(file, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionProviders: providers,
       graphOptimizationLevel: 'all',
     });
+    try {
+      await assertModelUnchanged(file, params);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+    return session;
+  };
   // A name ONNX Runtime has no provider for ("warp-drive", "cdua") is set aside here, said in our own
   // words, and never reaches ORT: given one, ORT printed its own "removing requested execution provider"
   // line on the terminal, above our warning, and dropped it.
@@ -149,6 +166,7 @@ export async function createMdxSession(
     try {
       opened = { session: await create(wanted), providers: wanted };
     } catch (error) {
+      if (isImkError(error, 'MODEL_CHANGED')) throw error;
       cause = error;
       if (wanted.length === 1) unusedProviders.push({ provider: wanted[0]!, reason: firstLine(error) });
     }
@@ -161,6 +179,7 @@ export async function createMdxSession(
         await (await create([provider])).release();
         working.push(provider);
       } catch (error) {
+        if (isImkError(error, 'MODEL_CHANGED')) throw error;
         // The CPU's failure is the one to report when nothing opens: the model itself is at fault.
         if (cpuFailed === undefined) cause = error;
         if (provider === 'cpu') cpuFailed = cause = error;
@@ -173,6 +192,7 @@ export async function createMdxSession(
       try {
         opened = { session: await create(providers), providers };
       } catch (error) {
+        if (isImkError(error, 'MODEL_CHANGED')) throw error;
         cause = error;
       }
     }
@@ -250,12 +270,16 @@ function describeSession(
     dynamicBatch: typeof shape[0] !== 'number',
     executionProviders: providers,
     unusedProviders,
-    async run(input, batch) {
+    get usable() {
+      return closed === undefined && session.usable !== false;
+    },
+    async run(input, batch, signal) {
       const tensor = new Tensor('float32', input, [batch, ...expected]);
       let result: InferenceSession.ReturnType;
       try {
-        result = await session.run({ [inputName]: tensor });
+        result = await session.run({ [inputName]: tensor }, signal);
       } catch (error) {
+        if (signal?.aborted === true) throw signal.reason;
         throw runFailure(file, params, [batch, ...expected], providers[0]!, error);
       }
       const output = result[outputName];
@@ -272,6 +296,37 @@ function describeSession(
       return closed;
     },
   };
+}
+
+/**
+ * ImkError MODEL_CHANGED unless the file at `file` is still the version whose hash `params` holds (its device,
+ * inode, size and modification time): a model copied over, or moved in, after its hash was read would be run
+ * while the manifest named the old one. Refused, consistently, rather than run: the worker retries the job,
+ * and makes a new engine of the new file (its stamp changed), which hashes what it opens.
+ */
+async function assertModelUnchanged(file: string, params: MdxModelParams): Promise<void> {
+  const was = params.identity;
+  if (was === undefined) return;
+  let now: MdxModelIdentity | undefined;
+  try {
+    const s = await stat(file);
+    now = { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
+  } catch {
+    now = undefined;
+  }
+  if (
+    now !== undefined &&
+    now.dev === was.dev &&
+    now.ino === was.ino &&
+    now.size === was.size &&
+    now.mtimeMs === was.mtimeMs
+  )
+    return;
+  throw new ImkError(
+    'MODEL_CHANGED',
+    `MDX model ${file} changed after its hash ${params.hash} was read (then ${describeModelIdentity(was)}; now ${now === undefined ? 'gone' : describeModelIdentity(now)}): it is not run as the model of that hash; the job is tried again with the file as it is then (wait for a copy to finish, or copy the model beside and rename it into place)`,
+    { details: { file, hash: params.hash } },
+  );
 }
 
 /**

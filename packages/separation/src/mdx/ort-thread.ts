@@ -6,15 +6,23 @@
 // it from `create` to `release`; the main thread only sends it the chunks and receives the results.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { ImkError } from '@imk/errors';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import '../errors.ts';
 
 /** What the mdx engine uses of an ONNX Runtime session (a session in a thread of its own, or ORT's own object). */
 export interface OrtSession {
   readonly inputMetadata: readonly InferenceSession.ValueMetadata[];
   readonly outputMetadata: readonly InferenceSession.ValueMetadata[];
   readonly outputNames: readonly string[];
-  run(feeds: InferenceSession.FeedsType): Promise<InferenceSession.ReturnType>;
+  /**
+   * Runs the model. With `signal`, an abort drops the run: it rejects at once (ImkError ABORTED) and the
+   * session is no longer usable (see `usable`); its thread is let go of once ONNX Runtime's run returns.
+   */
+  run(feeds: InferenceSession.FeedsType, signal?: AbortSignal): Promise<InferenceSession.ReturnType>;
   release(): Promise<void>;
+  /** False once the session can run no more (a run of it dropped by an abort, or its thread gone); absent: usable. */
+  readonly usable?: boolean;
 }
 
 type TensorClass = typeof OrtTensor;
@@ -126,9 +134,39 @@ export async function createThreadSession(
     throw error;
   }
   let released: Promise<void> | undefined;
+  // A run dropped by an abort (a cancelled job, Ctrl-C in imk separate) is not waited for: ONNX Runtime cannot
+  // stop a run, and the next job's first run and the engine's close queued behind it in this thread for as
+  // long as it lasted (seconds a chunk on a slow CPU, more with a batch). Its caller is answered at once and
+  // the session is no longer usable (the pool opens a new one for the next job); the thread is let go of
+  // once the run returns. Terminating the thread mid-run instead is not safe: ONNX Runtime's run, returning
+  // into a terminated thread, aborts the whole process ("terminate called after throwing an instance of
+  // 'Napi::Error'", measured), so the thread is kept (and keeps the process) until the run returns.
+  let droppedRun: Promise<void> | undefined;
+  const drop = (id: number, reason: unknown) => {
+    const p = pending.get(id);
+    if (p === undefined) return;
+    droppedRun = new Promise<void>((settled) =>
+      pending.set(id, { resolve: () => settled(), reject: () => settled() }),
+    );
+    p.reject(
+      new ImkError('ABORTED', `the run of MDX model ${file} was dropped (its job was stopped)`, {
+        cause: reason,
+      }),
+    );
+  };
+  const terminate = () => worker.terminate().then(() => undefined);
   return {
     ...described,
-    async run(feeds) {
+    get usable() {
+      return gone === undefined && droppedRun === undefined;
+    },
+    async run(feeds, signal) {
+      signal?.throwIfAborted();
+      if (droppedRun !== undefined)
+        throw new ImkError(
+          'ENGINE_FAILED',
+          `a run of MDX model ${file} was dropped in this session; the next job opens a new one`,
+        );
       // Each input copied once and handed over (the caller keeps its own: denoise runs it again, negated).
       const plain: Record<string, PlainTensor> = {};
       const transfer: ArrayBuffer[] = [];
@@ -137,16 +175,27 @@ export async function createThreadSession(
         plain[name] = { type: t.type, data, dims: t.dims };
         transfer.push(data.buffer);
       }
-      const result = (await ask({ op: 'run', feeds: plain }, transfer)) as Record<string, PlainTensor>;
+      const id = next;
+      const onAbort = () => drop(id, signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let result: Record<string, PlainTensor>;
+      try {
+        result = (await ask({ op: 'run', feeds: plain }, transfer)) as Record<string, PlainTensor>;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
       return Object.fromEntries(
         Object.entries(result).map(([name, t]) => [name, new Tensor(t.type, t.data, t.dims)]),
       );
     },
     release() {
-      released ??= ask({ op: 'release' }).then(
-        () => worker.terminate().then(() => undefined),
-        () => worker.terminate().then(() => undefined),
-      );
+      const release = () => ask({ op: 'release' }).then(terminate, terminate);
+      if (released === undefined && droppedRun !== undefined) {
+        // Not waited for: done in the background once the dropped run returns.
+        void droppedRun.then(release);
+        released = Promise.resolve();
+      }
+      released ??= release();
       return released;
     },
   };

@@ -48,7 +48,7 @@ export function createProviderFallback(options: ProviderFallbackOptions): Provid
       let failed: { from: string; error: unknown } | undefined;
       for (;;) {
         try {
-          const output = await current.session.run(input, batch);
+          const output = await current.session.run(input, batch, signal);
           // Said once the chunk has run on the next provider: a move that did not help is not news.
           if (failed !== undefined) {
             const to = current.session.executionProviders[0] ?? '?';

@@ -17,6 +17,8 @@ export interface MdxSessionHandle {
 
 interface Entry {
   opening: Promise<MdxSession>;
+  /** Set once opened. */
+  session?: MdxSession;
   users: number;
 }
 
@@ -42,11 +44,20 @@ export async function acquireMdxSession(
   let pool = pools.get(factory);
   if (pool === undefined) pools.set(factory, (pool = new Map<string, Entry>()));
   let entry = pool.get(key);
+  // One whose run was dropped by an abort is left to its users (released once the run returns), and a new one
+  // opened: the next job does not wait in line behind the dropped run.
+  if (entry?.session?.usable === false) {
+    pool.delete(key);
+    entry = undefined;
+  }
   if (entry === undefined) {
     const created: Entry = { opening: createMdxSession(file, params, threads, providers, factory), users: 0 };
-    created.opening.catch(() => {
-      if (pool.get(key) === created) pool.delete(key);
-    });
+    created.opening.then(
+      (session) => (created.session = session),
+      () => {
+        if (pool.get(key) === created) pool.delete(key);
+      },
+    );
     pool.set(key, (entry = created));
   }
   const held = entry;
