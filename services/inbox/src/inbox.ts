@@ -19,7 +19,7 @@ import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
 import { tagsFor } from './file-tags.ts';
 import type { FileIdentity } from './move-original.ts';
 import { PROCESSED_DIR, REJECTED_DIR, placeFile } from './place-file.ts';
-import { createNotWholeFiles } from './not-whole.ts';
+import { createNotWholeFiles, cutShortAdvice } from './not-whole.ts';
 import { makeStaging, sweepStaging } from './staging.ts';
 import { createInboxTroubles } from './troubles.ts';
 
@@ -393,14 +393,6 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       return outcomes;
     },
   };
-}
-
-/** What to do with a file that stayed cut short (a WAV's part can be kept by rewriting its header). */
-function cutShortAdvice(name: string, ext: string): string {
-  const again =
-    'it was cut short (an interrupted copy or download): copy the whole file into the inbox again';
-  if (ext !== '.wav') return again;
-  return `${again}, or, to use what it holds, rewrite its header first (ffmpeg -i "${name}" -c copy "whole.wav") and drop that`;
 }
 
 function readablePart(stem: string): string {

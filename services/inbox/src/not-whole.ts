@@ -47,3 +47,11 @@ export function createNotWholeFiles(waitSec: number, logger: Logger): NotWholeFi
     },
   };
 }
+
+/** What to do with a file that stayed cut short (a WAV's part can be kept by rewriting its header). */
+export function cutShortAdvice(name: string, ext: string): string {
+  const again =
+    'it was cut short (an interrupted copy or download): copy the whole file into the inbox again';
+  if (ext !== '.wav') return again;
+  return `${again}, or, to use what it holds, rewrite its header first (ffmpeg -i "${name}" -c copy "whole.wav") and drop that`;
+}
