@@ -34,10 +34,17 @@ function renderQueues(queues) {
   );
 }
 
-/** @param {JobSummary[]} jobs */
-function renderJobs(jobs) {
+/**
+ * @param {JobSummary[]} jobs
+ * @param {number} total how many jobs there are (the list is the newest of them)
+ */
+function renderJobs(jobs, total) {
   const body = $('#jobs-table tbody');
   $('#jobs-empty').hidden = jobs.length > 0;
+  // A list cut to the newest: say so, and where the rest are (as the library card and `imk jobs` do).
+  const more = $('#jobs-more');
+  more.hidden = total <= jobs.length;
+  more.textContent = `the newest ${jobs.length} of ${total} jobs; imk jobs --limit ${total} lists them all`;
   body.replaceChildren(
     ...jobs.map((job) =>
       h(
@@ -208,7 +215,7 @@ function onSnapshot(snap) {
   void refreshNotifications().catch(() => (notificationsAt = 0));
   renderHeader(snap);
   renderQueues(snap.queues);
-  renderJobs(snap.jobs);
+  renderJobs(snap.jobs, snap.jobsTotal);
   jobSnapshot(snap);
 }
 
