@@ -94,11 +94,10 @@ export {
   MdxEngineOptionsSchema,
 } from './engines/mdx.ts';
 export type { MdxEngineDeps, MdxEngineOptions } from './engines/mdx.ts';
+export { MDX_HASH_TAIL_BYTES, mdxModelHash } from './mdx/model-hash.ts';
 export {
-  MDX_HASH_TAIL_BYTES,
   MDX_MODEL_DATA_KEYS,
   MdxModelDataSchema,
-  mdxModelHash,
   mdxModelDataFiles,
   modelDataSidecarPath,
   resolveMdxModelParams,

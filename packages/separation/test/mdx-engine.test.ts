@@ -10,7 +10,7 @@ import { createRealFft } from '../src/dsp/fft.ts';
 import { hannWindow } from '../src/dsp/stft-window.ts';
 import { createMdxEngine } from '../src/engines/mdx.ts';
 import { createEngine } from '../src/engines/registry.ts';
-import { mdxModelHash, MDX_HASH_TAIL_BYTES } from '../src/mdx/model-params.ts';
+import { mdxModelHash, MDX_HASH_TAIL_BYTES } from '../src/mdx/model-hash.ts';
 import { openMdxSessionCount } from '../src/mdx/session-pool.ts';
 import { nullResidualDb } from '../src/variant-mix.ts';
 import { ffmpeg, makeTempDir, musicLikeFile } from './audio-fixtures.ts';

@@ -8,7 +8,8 @@ import { errorMessage, isImkError } from '@imk/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMdxEngine } from '../src/engines/mdx.ts';
 import { inspectMdxModel } from '../src/mdx/inspect.ts';
-import { mdxModelDataFiles, mdxModelHash, resolveMdxModelParams } from '../src/mdx/model-params.ts';
+import { mdxModelHash } from '../src/mdx/model-hash.ts';
+import { mdxModelDataFiles, resolveMdxModelParams } from '../src/mdx/model-params.ts';
 import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
 import { SHAPE, errorOf } from './mdx-model-kit.ts';
 import {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isImkError, isRetryableError } from '@imk/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMdxEngine } from '../src/engines/mdx.ts';
-import { mdxModelHash } from '../src/mdx/model-params.ts';
+import { mdxModelHash } from '../src/mdx/model-hash.ts';
 import { ORT_SESSIONS, type MdxSessionFactory } from '../src/mdx/model-session.ts';
 import { makeTempDir, musicLikeFile } from './audio-fixtures.ts';
 import { identityGraph, identityWithDims, writeModel } from './mdx-graphs.ts';

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
-import { describeModelIdentity, type MdxModelIdentity, type MdxModelParams } from './model-params.ts';
+import { describeModelIdentity, type MdxModelIdentity } from './model-hash.ts';
+import type { MdxModelParams } from './model-params.ts';
 import '../errors.ts';
 
 // What can be wrong with a model file when it is opened and run, as the errors that say so (model-session.ts).

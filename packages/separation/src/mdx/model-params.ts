@@ -1,21 +1,13 @@
-import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ImkError, isAbsentErrno, isImkError, markSaidAs, oneIssuePerField } from '@imk/errors';
-import {
-  NOT_REGULAR_FILE,
-  fileReadProblem,
-  openRegularFile,
-  parseUntrustedJson,
-  readRegularFile,
-} from '@imk/fs-safe';
+import { NOT_REGULAR_FILE, fileReadProblem, parseUntrustedJson, readRegularFile } from '@imk/fs-safe';
 import { z } from 'zod';
 import { createChunkSpectrogram } from './chunk-spectrogram.ts';
+import { abortable, hashModelFile, type MdxModelIdentity } from './model-hash.ts';
 import { KNOWN_MDX_MODELS } from './known-models.ts';
 import '../errors.ts';
 
-/** UVR hashes the last 10,000 KiB of a model file (`f.seek(-10000 * 1024, 2)`), or all of a smaller one. */
-export const MDX_HASH_TAIL_BYTES = 10_000 * 1024;
 /** Fixed by the architecture: UVR's `self.hop = 1024`, 44.1 kHz stereo. */
 export const MDX_HOP = 1024;
 
@@ -62,93 +54,6 @@ export interface MdxModelParams {
    * parameters made by hand (a test's), which nothing checks.
    */
   identity?: MdxModelIdentity;
-}
-
-/**
- * What identifies one version of a model file: a copy written over it, or a new file moved in its place, changes
- * one of these. Taken with the hash (from the descriptor that was read) and checked again where ONNX Runtime
- * opens the file (ort-thread.ts), so that a session never runs a file other than the one whose hash the
- * manifest records.
- */
-export interface MdxModelIdentity {
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-}
-
-/** "size 123 bytes, modified 2026-…, inode 45": a model file's identity, as messages say it. */
-export function describeModelIdentity(id: MdxModelIdentity): string {
-  return `size ${id.size} bytes, modified ${new Date(id.mtimeMs).toISOString()}, inode ${id.ino}`;
-}
-
-/**
- * UVR's model hash: MD5 (hex) of the file's last 10,240,000 bytes, or of the whole file if smaller. Read
- * asynchronously (off the main thread, in libuv's pool): a model on a share that stops answering (a hung NFS or
- * SMB mount) must not freeze the worker's heartbeat and cancel checks; with `signal`, the caller stops waiting
- * when it is aborted (ImkError ABORTED; the read itself ends when the share answers).
- */
-export async function mdxModelHash(file: string, signal?: AbortSignal): Promise<string> {
-  return (await hashModelFile(file, signal)).hash;
-}
-
-async function hashModelFile(
-  file: string,
-  signal?: AbortSignal,
-): Promise<{ hash: string; identity: MdxModelIdentity }> {
-  return abortable(
-    (async () => {
-      // Opened without blocking and checked to be a regular file first: a named pipe given as the model (in
-      // config, on the command line, in a job's engine_params) would otherwise be waited on for ever.
-      const handle = await openRegularFile(file);
-      try {
-        const before = await handle.stat();
-        const size = before.size;
-        const length = Math.min(size, MDX_HASH_TAIL_BYTES);
-        const buffer = Buffer.alloc(length);
-        let read = 0;
-        while (read < length) {
-          signal?.throwIfAborted();
-          const { bytesRead } = await handle.read(buffer, read, length - read, size - length + read);
-          if (bytesRead === 0) break;
-          read += bytesRead;
-        }
-        const hash = createHash('md5').update(buffer.subarray(0, read)).digest('hex');
-        // Written to while it was read (a copy in progress): the hash is of no one version of it.
-        const after = await handle.stat();
-        const identity = { dev: after.dev, ino: after.ino, size: after.size, mtimeMs: after.mtimeMs };
-        if (after.size !== before.size || after.mtimeMs !== before.mtimeMs)
-          throw new ImkError(
-            'MODEL_CHANGED',
-            `MDX model ${file} changed while its hash was read (${describeModelIdentity({ ...identity, size: before.size, mtimeMs: before.mtimeMs })}, then ${describeModelIdentity(identity)}): a copy in progress; the job is tried again once it is whole`,
-            { details: { file } },
-          );
-        return { hash, identity };
-      } finally {
-        await handle.close();
-      }
-    })(),
-    signal,
-    file,
-  );
-}
-
-/** `work`, or ImkError ABORTED as soon as `signal` is aborted (the work itself goes on and is ignored). */
-function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, file: string): Promise<T> {
-  if (signal === undefined) return work;
-  work.catch(() => undefined);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () =>
-      reject(
-        new ImkError('ABORTED', `stopped waiting for MDX model ${file} (its share may not be answering)`, {
-          cause: signal.reason,
-          details: { file },
-        }),
-      );
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** `<dir>/<name>.json` for `<dir>/<name>.onnx`. */
