@@ -49,7 +49,7 @@ function frameAt(bytes: Buffer, at: number): FrameHeader | undefined {
     layer === 1
       ? (Math.floor((12 * bitrate) / rate) + padding) * 4
       : Math.floor(((layer === 3 && !v1 ? 72 : 144) * bitrate) / rate) + padding;
-  return { kind: b1 & 0x1e, length: length };
+  return { kind: ((b1 & 0x1e) << 2) | rateIndex, length };
 }
 
 /** Where the audio ends: the file's size less the tags appended after the last frame. */

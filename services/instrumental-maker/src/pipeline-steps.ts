@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isImkError } from '@imk/errors';
+import { errorMessage, isImkError } from '@imk/errors';
 import { sha256AndBytesOf } from '@imk/fs-safe';
 import { probeMedia, readWavDeclaredSeconds } from '@imk/media';
 import { unknownJobOptions } from '@imk/protocol';
@@ -174,7 +174,15 @@ const decode: Steps['decode'] = {
     }
     // An entry stored before they were kept: the input is read to its end once, and what ffmpeg said stored.
     await listenToDecode(s.inputFile, probed, s.signal, progress, s.bundle, heard);
-    await s.ctx.cache?.recordDecodeErrors(s.cacheKey!, s.decodeErrors ?? []);
+    // Not kept (a read-only cache): the next hit reads the input again; the job goes on.
+    await s.ctx.cache
+      ?.recordDecodeErrors(s.cacheKey!, s.decodeErrors ?? [])
+      .catch((error: unknown) =>
+        s.logger.warn(
+          { err: errorMessage(error) },
+          "the stem cache entry could not keep ffmpeg's words on the input",
+        ),
+      );
     return undefined;
   },
 };
