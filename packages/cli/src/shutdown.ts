@@ -4,13 +4,25 @@ import type { Logger } from '@imk/log';
  * An AbortSignal that fires on the first SIGINT or SIGTERM (every service then stops cleanly); a second
  * signal exits at once, for when a clean stop takes too long for the user. `dispose` removes the handlers.
  */
-export function shutdownSignal(logger: Logger): { signal: AbortSignal; dispose: () => void } {
+export function shutdownSignal(logger: Logger): {
+  signal: AbortSignal;
+  dispose: () => void;
+  /**
+   * For a command stopped by the signal, once it has cleaned up (nothing half-written left): ends the
+   * process by that signal as soon as the command's error is said, even while a thread still holds it. See
+   * endBySignal. Does nothing when no signal came.
+   */
+  exitOnceStopped: () => void;
+} {
   const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       logger.warn(`${signal} again: exiting without waiting`);
-      process.exit(130);
+      endBySignal(signal);
+      return;
     }
+    received = signal;
     logger.info(`${signal}: stopping (send it again to exit at once)`);
     controller.abort(new Error(`stopped by ${signal}`));
   };
@@ -26,7 +38,23 @@ export function shutdownSignal(logger: Logger): { signal: AbortSignal; dispose: 
       process.off('SIGTERM', onSignal);
       process.off('SIGXFSZ', onFileSizeLimit);
     },
+    exitOnceStopped: () => {
+      const signal = received;
+      // After the command's error is said (main's catch runs before any timer).
+      if (signal !== undefined) setTimeout(() => endBySignal(signal), 0);
+    },
   };
+}
+
+/**
+ * Ends the process by `signal`'s own default action, as a program stopped by Ctrl-C does (its parent sees it
+ * killed by SIGINT). Not process.exit: that joins every thread first, and a thread inside ONNX Runtime's
+ * model run (which cannot be stopped, and whose thread cannot be terminated mid-run without crashing the
+ * process) is joined only when the run ends: minutes, for a large model on a slow CPU.
+ */
+function endBySignal(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
 }
 
 /** Nothing to do: the write that went past the limit fails with EFBIG, and its caller says so. */

@@ -54,11 +54,68 @@ describe('not whole yet', () => {
       opus: ['-c:a', 'libopus'],
       mkv: ['-c:a', 'flac'],
       wav: ['-c:a', 'pcm_s16le'],
+      // PCM in an MP4 (QuickTime) file, its index first: its frames end in zeros of silence too.
+      m4a_pcm: ['-c:a', 'pcm_s16le', '-movflags', '+faststart', '-f', 'mov'],
+      mov_pcm_be: ['-c:a', 'pcm_s24be', '-movflags', '+faststart', '-f', 'mov'],
     };
     for (const [ext, codec] of Object.entries(codecs)) {
-      const file = join(dir, `silence.${ext}`);
+      const file = join(dir, `silence.${ext.replace(/_.*/, '')}`);
       await generate(file, '-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo', '-t', '8', ...codec);
       expect(await notWhole(file), ext).toBeUndefined();
     }
+  });
+
+  it('an MP3 whose Xing header overstates its length is whole when it ends on a whole frame, not when it ends inside one', async () => {
+    const made = join(dir, 'made.mp3');
+    await generate(
+      made,
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=4',
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '128k',
+    );
+    const bytes = Buffer.from(await readFile(made));
+    // The frame count of its Xing ("Info") header doubled: the file states 8 s and holds 4 (a real encoder's
+    // or cutter's miscount; the file is whole).
+    const info = bytes.indexOf('Info');
+    bytes.writeUInt32BE(bytes.readUInt32BE(info + 8) * 2, info + 8);
+    const over = join(dir, 'overstated.mp3');
+    await writeFile(over, bytes);
+    // Before: "holds 4.049 s of the 8.098 s its header declares", as a copy stopped half-way.
+    expect(await notWhole(over)).toBeUndefined();
+    // With the tags a tagger appends after the last frame (APEv2, then ID3v1).
+    const apeFooter = Buffer.alloc(32);
+    apeFooter.write('APETAGEX', 0, 'latin1');
+    apeFooter.writeUInt32LE(2000, 8);
+    apeFooter.writeUInt32LE(32, 12);
+    const id3v1 = Buffer.concat([Buffer.from('TAG', 'latin1'), Buffer.alloc(125, 0x20)]);
+    const tagged = join(dir, 'overstated-tagged.mp3');
+    await writeFile(tagged, Buffer.concat([bytes, apeFooter, id3v1]));
+    expect(await notWhole(tagged)).toBeUndefined();
+    // Stopped mid-way, at any byte inside a frame: not whole.
+    for (const fraction of [0.3, 0.5, 0.77]) {
+      const cut = join(dir, `overstated-cut-${fraction}.mp3`);
+      await writeFile(cut, bytes.subarray(0, Math.floor(bytes.length * fraction)));
+      expect(await notWhole(cut), String(fraction)).toMatch(
+        /^holds [\d.]+ s of the 8\.098 s its header declares$/,
+      );
+    }
+  });
+
+  it('an M4A whose index came first and whose compressed frames are not written yet (zeros) still waits', async () => {
+    // The same file shapes as the PCM ones above, compressed (AAC): its full size set first, half written.
+    const m4a = join(dir, 'faststart.m4a');
+    await generate(m4a, '-f', 'lavfi', '-i', 'sine=duration=8', '-c:a', 'aac', '-movflags', '+faststart');
+    const bytes = await readFile(m4a);
+    const filling = join(dir, 'filling.m4a');
+    await writeFile(
+      filling,
+      Buffer.concat([bytes.subarray(0, bytes.length >> 1), Buffer.alloc(bytes.length - (bytes.length >> 1))]),
+    );
+    expect(await notWhole(filling)).toMatch(/^ends in zeros where its audio should be/);
   });
 });

@@ -4,10 +4,13 @@
 // refuses an MP4 whose index is not there yet: "moov atom not found"); one that states its length (FLAC's
 // sample count, an MP3's Xing header, Matroska's duration, MP4's index) is read to its end by ffprobe. A
 // file given its full size before it is filled (Windows over SMB) ends in zeros: told for compressed
-// formats (FLAC, MP3, an MP4's frames), never for a WAV, whose silence is zeros too.
-import type { FileHandle } from 'node:fs/promises';
+// formats (FLAC, MP3, an MP4's compressed frames), never for a WAV or an MP4's PCM, whose silence is zeros
+// too. An MP3 whose Xing header overstates its length but that ends on a whole frame is whole.
+import { open, type FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
 import { resolveTool } from '@imk/tools';
+import { endsOnWholeMpegFrame } from './mpeg-frames.ts';
+import { mp4HasPcmSound } from './mp4-sound.ts';
 import { DEFAULT_PROBE_TIMEOUT_MS } from './probe-timeout.ts';
 import { probeTimeout, runProbe, type MediaInfo } from './probe.ts';
 import { wavLengthsOf } from './wav-declared.ts';
@@ -100,15 +103,30 @@ export async function notWholeByLength(
     held = Math.max(held ?? end, end);
   }
   if (held !== undefined && declared - held <= HELD_SHORT_BY_SEC) return undefined;
+  // An MP3 whose Xing header overstates its length (an encoder's or a cutter's miscount) is whole when it
+  // ends on a whole frame: a copy stopped mid-way ends inside one. The caller has seen its size and mtime
+  // stop changing; the worker's manifest says it decodes to less than its header declares.
+  if (info.format === 'mp3' && (await endsOnWholeFrame(file, options.handle))) return undefined;
   const holds = held === undefined ? `less than ${formatSec(from)} s` : `${formatSec(held)} s`;
   return `holds ${holds} of the ${formatSec(declared)} s its header declares`;
+}
+
+/** endsOnWholeMpegFrame of the file, read from `handle` when given, else opened by name. */
+async function endsOnWholeFrame(file: string, handle: FileHandle | undefined): Promise<boolean> {
+  if (handle !== undefined) return endsOnWholeMpegFrame(handle);
+  const opened = await open(file, 'r');
+  try {
+    return await endsOnWholeMpegFrame(opened);
+  } finally {
+    await opened.close();
+  }
 }
 
 /** An MP4's top-level boxes: one that runs past the end of the file, or no index ("moov") at all. */
 async function mp4NotWhole(handle: FileHandle, size: number): Promise<string | undefined> {
   const header = Buffer.alloc(16);
   let offset = 0;
-  let indexed = false;
+  let index: { start: number; end: number } | undefined;
   let last = '';
   for (let boxes = 0; offset + 8 <= size && boxes < 100_000; boxes++) {
     header.fill(0);
@@ -119,15 +137,19 @@ async function mp4NotWhole(handle: FileHandle, size: number): Promise<string | u
     const length = stated === 1 ? Number(header.readBigUInt64BE(8)) : stated === 0 ? size - offset : stated;
     // Not boxes as they are written: ffprobe says what the file is.
     if (length < 8) return undefined;
-    if (type === 'moov') indexed = true;
+    if (type === 'moov') index = { start: offset + (stated === 1 ? 16 : 8), end: offset + length };
     last = type;
     if (offset + length > size)
       return `holds ${size} of the ${offset + length} bytes its MP4 boxes declare (its "${type.replace(/[^\x20-\x7e]/g, '?')}" box is cut short)`;
     offset += length;
   }
-  if (!indexed) return 'has no index yet (no "moov" box: ffprobe\'s "moov atom not found")';
-  // Its index first (faststart), then its frames: zeros at the end of those are frames not written yet.
-  return last === 'mdat' ? zeroTail(handle, size) : undefined;
+  if (index === undefined) return 'has no index yet (no "moov" box: ffprobe\'s "moov atom not found")';
+  // Its index first (faststart), then its frames: zeros at the end of those are frames not written yet…
+  if (last !== 'mdat') return undefined;
+  // …unless the frames are PCM, whose silence is zeros (as a WAV's): its boxes, every one as long as it
+  // says and none past the end, say how much was written, as a WAV's header does.
+  if (await mp4HasPcmSound(handle, index.start, Math.min(index.end, size))) return undefined;
+  return zeroTail(handle, size);
 }
 
 /** An Ogg file ends with a whole page flagged end-of-stream (its last granule is its length). */

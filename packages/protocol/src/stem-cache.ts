@@ -87,6 +87,12 @@ const StemCacheMetaSchema = z.looseObject({
   bytes: z.record(z.string(), z.number()),
   /** null stands for -Infinity (a perfect null), which JSON cannot hold. */
   null_residual_db: z.number().nullable().optional(),
+  /**
+   * What ffmpeg printed decoding the input when the stems were made (damaged packets it skipped; [] when
+   * nothing): a job whose stems come from the cache quotes them without decoding the input again. Absent
+   * from an entry written before imk recorded them.
+   */
+  decode_errors: z.array(z.string()).optional(),
 });
 export type StemCacheMeta = z.infer<typeof StemCacheMetaSchema>;
 

@@ -74,6 +74,37 @@ export const gainGraph = (shape: GraphShape, gain: number) =>
     [{ name: 'gain', dataType: FLOAT, dims: [], floatData: [gain] }],
   );
 
+/**
+ * output = gain × input, its gain kept in an external data file (`location`, beside the model), as ONNX
+ * saves a model over 2 GB: the .onnx bytes and the data file's.
+ */
+export function externalGainGraph(
+  shape: GraphShape,
+  gain: number,
+  location: string,
+): { model: Uint8Array; data: Buffer } {
+  const data = Buffer.alloc(4);
+  data.writeFloatLE(gain, 0);
+  const model = modelBytes(
+    shape,
+    [{ opType: 'Mul', input: ['input', 'gain'], output: ['output'] }],
+    [
+      {
+        name: 'gain',
+        dataType: FLOAT,
+        dims: [],
+        dataLocation: proto.TensorProto.DataLocation.EXTERNAL,
+        externalData: [
+          { key: 'location', value: location },
+          { key: 'offset', value: '0' },
+          { key: 'length', value: String(data.length) },
+        ],
+      },
+    ],
+  );
+  return { model, data };
+}
+
 /** Left and right swapped: channels (L re, L im, R re, R im) → (R re, R im, L re, L im). */
 export const swapGraph = (shape: GraphShape) =>
   modelBytes(

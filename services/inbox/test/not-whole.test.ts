@@ -215,4 +215,43 @@ describe('a copy into the inbox that pauses or stops', () => {
     expect([...taken].sort()).toEqual(Object.keys(made).sort());
     expect(await queuedInputs(settings.queueDir)).toEqual(Object.values(made).map(sha256).sort());
   });
+
+  // Whole files that hold less than, or zeros where, a copy in progress would: an MP3 whose Xing header
+  // overstates its length (an encoder's miscount: it ends on a whole frame, where a stopped copy ends inside
+  // one) and PCM in an M4A, its index first, ending in digital silence (zeros, as a WAV's silence is: its
+  // boxes say all of it was written). Before, both waited incompleteWaitSec and were set aside in .rejected/.
+  it('whole files that only look cut short are queued at once: an MP3 whose Xing header overstates its length, an M4A of PCM ending in silence', async () => {
+    const { settings, scan } = await inboxWith({});
+    const mp3File = join(media, 'xing-4s.mp3');
+    await ffmpeg(
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=4',
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '128k',
+      mp3File,
+    );
+    const mp3 = Buffer.from(await readFile(mp3File));
+    const info = mp3.indexOf('Info');
+    mp3.writeUInt32BE(mp3.readUInt32BE(info + 8) * 2, info + 8);
+    const pcmFile = join(media, 'pcm-silent-end.m4a');
+    await ffmpeg(
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:duration=2,apad=pad_dur=3'],
+      ...['-c:a', 'pcm_s16le', '-movflags', '+faststart', '-f', 'mov', pcmFile],
+    );
+    const pcm = await readFile(pcmFile);
+    await writeFile(join(settings.dir, 'Overstated.mp3'), mp3);
+    await writeFile(join(settings.dir, 'Silent End.m4a'), pcm);
+    // A copy of the same MP3 stopped half-way still waits.
+    await writeFile(join(settings.dir, 'Half Overstated.mp3'), mp3.subarray(0, Math.floor(mp3.length / 2)));
+    const seen = [];
+    for (let look = 0; look < 4; look++) seen.push(...(await scan()));
+    expect(new Set(seen.map((o) => `${o.name}: ${o.outcome}`))).toEqual(
+      new Set(['Overstated.mp3: queued', 'Silent End.m4a: queued', 'Half Overstated.mp3: waiting']),
+    );
+    expect(await queuedInputs(settings.queueDir)).toEqual([sha256(mp3), sha256(pcm)].sort());
+  });
 });

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isImkError } from '@imk/errors';
+import { errorMessage, isImkError } from '@imk/errors';
 import { sha256AndBytesOf } from '@imk/fs-safe';
 import { probeMedia, readWavDeclaredSeconds } from '@imk/media';
 import { unknownJobOptions } from '@imk/protocol';
@@ -157,15 +157,32 @@ const decode: Steps['decode'] = {
     // ffprobe and ffmpeg take a WAV for as long as what it holds: one cut short is told by its header.
     if (probed.format === 'wav')
       s.declaredInputSec = await readWavDeclaredSeconds(s.inputFile, { within: s.bundle });
-    // Stems from the cache need no decoded mixture (variants that need one decode the input themselves), but
-    // the input is still read to its end: what ffmpeg says of its damage goes in the manifest either way.
     s.decoded = s.separation === undefined;
     const heard = (lines: string[]): void => {
       s.decodeErrors = lines;
     };
-    if (s.decoded)
+    if (s.decoded) {
       await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress, s.bundle, undefined, heard);
-    else await listenToDecode(s.inputFile, probed, s.signal, progress, s.bundle, heard);
+      return undefined;
+    }
+    // Stems from the cache need no decoded mixture (variants that need one decode the input themselves), and
+    // what ffmpeg said of the input's damage when they were made is kept with them: quoted, not heard again.
+    const kept = s.separation!.decodeErrors;
+    if (kept !== undefined) {
+      if (kept.length > 0) s.decodeErrors = [...kept];
+      return undefined;
+    }
+    // An entry stored before they were kept: the input is read to its end once, and what ffmpeg said stored.
+    await listenToDecode(s.inputFile, probed, s.signal, progress, s.bundle, heard);
+    // Not kept (a read-only cache): the next hit reads the input again; the job goes on.
+    await s.ctx.cache
+      ?.recordDecodeErrors(s.cacheKey!, s.decodeErrors ?? [])
+      .catch((error: unknown) =>
+        s.logger.warn(
+          { err: errorMessage(error) },
+          "the stem cache entry could not keep ffmpeg's words on the input",
+        ),
+      );
     return undefined;
   },
 };
@@ -201,7 +218,8 @@ const separate: Steps['separate'] = {
             { inputSha256: s.inputSha256!, engine: s.engineFacts! },
             result,
             engineDir,
-            residual,
+            // What ffmpeg said decoding the input, kept for a later hit to quote without decoding it again.
+            { nullResidualDb: residual, decodeErrors: s.decodeErrors ?? [] },
           )
         : { ...result, nullResidualDb: residual };
       return undefined;

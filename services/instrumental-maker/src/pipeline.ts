@@ -77,7 +77,7 @@ export interface PipelineState extends PipelineInput {
   partialDir?: string;
   duplicate?: Duplicate;
   cacheKey?: string;
-  separation?: SeparationResult & { nullResidualDb?: number };
+  separation?: SeparationResult & { nullResidualDb?: number; decodeErrors?: string[] };
   // decode
   decoded?: boolean;
   info?: MediaInfo;

@@ -105,7 +105,20 @@ async function separateArchived(
   const timeoutMs = ctx.config.probeTimeoutSec * 1000;
   const probed = await probeMedia(song, { signal, timeoutMs, within, handle });
   // Decoding is the first fifth of the stage's progress, the engine the rest.
-  await decodeToWav(song, mixture, probed, signal, (f) => input.progress(f * 0.2), within, handle);
+  // What ffmpeg says of the song's damage is kept with its stems, for a later job's hit to quote.
+  let decodeErrors: string[] = [];
+  await decodeToWav(
+    song,
+    mixture,
+    probed,
+    signal,
+    (f) => input.progress(f * 0.2),
+    within,
+    handle,
+    (lines) => {
+      decodeErrors = lines;
+    },
+  );
   const engineDir = ctx.cache ? await ctx.cache.workDir(key) : join(work, 'stems');
   await mkdir(engineDir, { recursive: true });
   try {
@@ -119,7 +132,9 @@ async function separateArchived(
     if (!ctx.cache) return result.stems;
     const residual = await nullResidualDb(mixture, result.stems, { signal });
     const inputFacts = { inputSha256: source.input.sha256, engine: facts };
-    return (await ctx.cache.store(key, inputFacts, result, engineDir, residual)).stems;
+    return (
+      await ctx.cache.store(key, inputFacts, result, engineDir, { nullResidualDb: residual, decodeErrors })
+    ).stems;
   } catch (error) {
     if (ctx.cache) await ctx.cache.discard(engineDir);
     throw error;

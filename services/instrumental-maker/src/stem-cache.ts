@@ -23,6 +23,19 @@ export interface CachedStems extends SeparationResult {
   dir: string;
   /** Mixture minus the sum of the stems, dB relative to the mixture, measured when they were stored. */
   nullResidualDb?: number;
+  /**
+   * What ffmpeg printed decoding the input when the stems were made ([] when nothing); undefined for an
+   * entry stored before they were recorded (recordDecodeErrors adds them).
+   */
+  decodeErrors?: string[];
+}
+
+/** What is known of the input when its stems are stored, kept with them for a later hit. */
+export interface StoredFacts {
+  /** Mixture minus the sum of the stems, dB relative to the mixture. */
+  nullResidualDb?: number;
+  /** What ffmpeg printed decoding the input ([] when nothing): a hit quotes it without decoding again. */
+  decodeErrors?: readonly string[];
 }
 
 interface CacheMeta {
@@ -34,6 +47,7 @@ interface CacheMeta {
   bytes: Record<string, number>;
   /** null stands for -Infinity (a perfect null), which JSON cannot hold. */
   null_residual_db?: number | null;
+  decode_errors?: string[];
   created_at: string;
 }
 
@@ -54,8 +68,13 @@ export interface StemCache {
     input: StemCacheKeyInput,
     result: SeparationResult,
     workDir: string,
-    nullResidualDb?: number,
+    facts?: StoredFacts,
   ): Promise<CachedStems>;
+  /**
+   * Adds what ffmpeg printed decoding the input to an entry stored before imk recorded it, so that only its
+   * first hit decodes the input again. Nothing happens when the entry has gone meanwhile.
+   */
+  recordDecodeErrors(key: string, lines: readonly string[]): Promise<void>;
   /** Removes a work folder that will not be stored (the engine failed). */
   discard(workDir: string): Promise<void>;
 }
@@ -88,6 +107,7 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
       frames: meta.frames,
     };
     if (meta.null_residual_db !== undefined) found.nullResidualDb = meta.null_residual_db ?? -Infinity;
+    if (meta.decode_errors !== undefined) found.decodeErrors = meta.decode_errors;
     return found;
   }
 
@@ -106,7 +126,8 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
       await mkdir(work, { recursive: true });
       return work;
     },
-    async store(key, input, result, workDir, nullResidualDb) {
+    async store(key, input, result, workDir, facts = {}) {
+      const { nullResidualDb, decodeErrors } = facts;
       const bytes: Record<string, number> = {};
       for (const stem of STEM_NAMES) {
         const target = join(workDir, stemCacheFileName(stem));
@@ -123,6 +144,7 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
         ...(nullResidualDb !== undefined && {
           null_residual_db: Number.isFinite(nullResidualDb) ? nullResidualDb : null,
         }),
+        ...(decodeErrors !== undefined && { decode_errors: [...decodeErrors] }),
         created_at: new Date().toISOString(),
       };
       await fsyncTree(workDir);
@@ -137,6 +159,12 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
       const stored = await lookup(key);
       if (!stored) throw new Error(`stem cache entry ${key} vanished right after it was stored in ${dir}`);
       return stored;
+    },
+    async recordDecodeErrors(key, lines) {
+      const read = await readStemCacheEntry(dir, key);
+      if (!read.ok || read.meta.decode_errors !== undefined) return;
+      // meta.json replaced whole (written beside it, renamed over it): a reader sees the old or the new.
+      await writeJsonAtomic(join(read.dir, META_FILE), { ...read.meta, decode_errors: [...lines] });
     },
     async discard(workDir) {
       await rm(workDir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stemCacheKey } from '@imk/protocol';
 import { imk, jobDetail, makeRoot, publishV1, readManifest, removeRoot } from './helpers.ts';
 
 // A file damaged mid-way (a corrupted download or copy) still decodes: ffmpeg skips what it cannot read and
@@ -63,34 +64,82 @@ describe('an input damaged mid-way', () => {
 // The same damaged song again, asking for other variants (so not a duplicate): its stems come from the
 // cache, the input was not decoded for the engine, and ffmpeg's words about the damage went missing from
 // its manifest (the length check still ran). The damage is the input's, wherever its stems came from.
+// Then the hit decoded the whole input again only to hear those words, spending the decode the cache
+// saves: they are now kept with the stems and quoted. ffmpeg runs through a wrapper that logs each run, so
+// the test sees which ran: decoding the input to the engine's float PCM is `-f f32le` (stems and variants
+// are WAVs read without ffmpeg; encodes and loudness write elsewhere).
 describe('an input damaged mid-way whose stems come from the cache', () => {
-  beforeAll(async () => {
+  let runs: string;
+  const again = async (jobId: string, variant: string): Promise<string[]> => {
     await publishV1(
       root,
       'other',
       {
-        job_id: 'damaged_mp3_again',
+        job_id: jobId,
         source_type: 'local',
         artist: 'A',
         title: 'damaged',
         audio_path: 'in.mp3',
-        options: { variants: ['instrumental', 'drums_only'] },
+        options: { variants: ['instrumental', variant] },
       },
       { 'in.mp3': join(root, 'damaged.mp3') },
     );
-    const result = await imk(['run', '--once', '--root', root]);
+    await writeFile(runs, '');
+    const result = await imk(['run', '--once', '--root', root], { env: { IMK_FFMPEG: wrapper } });
     expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({
       succeeded: 1,
       duplicates: 0,
     });
-  }, 300_000);
+    return (await readFile(runs, 'utf8')).split('\n').filter(Boolean);
+  };
+  let wrapper: string;
+  let entryMeta: string;
+  beforeAll(async () => {
+    runs = join(root, 'ffmpeg-runs.txt');
+    wrapper = join(root, 'ffmpeg-logged');
+    await writeFile(wrapper, `#!/bin/sh\necho "$*" >> "${runs}"\nexec ffmpeg "$@"\n`);
+    await chmod(wrapper, 0o755);
+    const first = await readManifest(root, 'damaged_mp3');
+    const key = stemCacheKey({ inputSha256: first.input.sha256, engine: first.engine });
+    entryMeta = join(root, 'state', 'cache', 'stems', key, 'meta.json');
+  }, 60_000);
 
-  it('says the input is damaged, quoting ffmpeg, as the job that separated it did', async () => {
+  it('says the input is damaged, quoting ffmpeg, as the job that separated it did, without decoding it', async () => {
+    const ran = await again('damaged_mp3_again', 'drums_only');
     const detail = await jobDetail(root, 'damaged_mp3_again');
     expect(detail.stages.find((s) => s.stage === 'separate')?.outcome).toBe('cache_hit');
     const first = (await readManifest(root, 'damaged_mp3')).warnings[0];
-    const again = (await readManifest(root, 'damaged_mp3_again')).warnings;
-    expect(again[0], JSON.stringify(again)).toBe(first);
-    expect(again[0]).toMatch(/\[mp3float\] Header missing/);
+    const warnings = (await readManifest(root, 'damaged_mp3_again')).warnings;
+    expect(warnings[0], JSON.stringify(warnings)).toBe(first);
+    expect(warnings[0]).toMatch(/\[mp3float\] Header missing/);
+    // ffmpeg ran (the encodes) but never decoded the input.
+    expect(ran.length, ran.join('\n')).toBeGreaterThan(0);
+    expect(
+      ran.filter((args) => args.includes('-f f32le')),
+      ran.join('\n'),
+    ).toEqual([]);
+  });
+
+  it('an entry stored before the words were kept: its first hit decodes the input once and keeps them', async () => {
+    const meta = JSON.parse(await readFile(entryMeta, 'utf8')) as Record<string, unknown>;
+    expect(meta.decode_errors).toEqual(expect.arrayContaining([expect.stringMatching(/Header missing/)]));
+    delete meta.decode_errors;
+    await writeFile(entryMeta, JSON.stringify(meta));
+    const first = (await readManifest(root, 'damaged_mp3')).warnings[0];
+    const ran = await again('damaged_mp3_older', 'no_drums');
+    expect((await readManifest(root, 'damaged_mp3_older')).warnings[0]).toBe(first);
+    expect(
+      ran.filter((args) => args.includes('-f f32le')),
+      ran.join('\n'),
+    ).toHaveLength(1);
+    const kept = JSON.parse(await readFile(entryMeta, 'utf8')) as Record<string, unknown>;
+    expect(kept.decode_errors).toEqual(expect.arrayContaining([expect.stringMatching(/Header missing/)]));
+    // …and the next hit quotes them without decoding.
+    const next = await again('damaged_mp3_newer', 'vocals');
+    expect((await readManifest(root, 'damaged_mp3_newer')).warnings[0]).toBe(first);
+    expect(
+      next.filter((args) => args.includes('-f f32le')),
+      next.join('\n'),
+    ).toEqual([]);
   });
 });

@@ -213,5 +213,8 @@ export async function separateCommand(named: string, options: SeparateOptions): 
   } finally {
     shutdown.dispose();
     await rm(work, { recursive: true, force: true });
+    // Stopped by Ctrl-C: every step has ended (no file half-written: each is renamed in whole, the work folder
+    // is gone); a model run the mdx engine dropped may still hold its thread, and is not waited for.
+    shutdown.exitOnceStopped();
   }
 }

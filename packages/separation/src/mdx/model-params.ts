@@ -4,6 +4,7 @@ import { ImkError, isAbsentErrno, isImkError, markSaidAs, oneIssuePerField } fro
 import { NOT_REGULAR_FILE, fileReadProblem, parseUntrustedJson, readRegularFile } from '@imk/fs-safe';
 import { z } from 'zod';
 import { createChunkSpectrogram } from './chunk-spectrogram.ts';
+import { ONNX_MAX_FILE_BYTES } from './external-data.ts';
 import { abortable, hashModelFile, type MdxModelIdentity } from './model-hash.ts';
 import { KNOWN_MDX_MODELS } from './known-models.ts';
 import '../errors.ts';
@@ -133,6 +134,13 @@ async function resolveParams(file: string, signal: AbortSignal | undefined): Pro
     throw new ImkError(
       'MODEL_INVALID',
       `MDX model ${file} is empty (0 bytes): an interrupted copy or download; copy the .onnx file again`,
+      { details: { file, hash } },
+    );
+  // ONNX Runtime would take it for a corrupt file ("protobuf parsing failed"), after reading all of it.
+  if (identity.size > ONNX_MAX_FILE_BYTES)
+    throw new ImkError(
+      'MODEL_UNSUPPORTED',
+      `MDX model ${file} is ${(identity.size / 2 ** 30).toFixed(1)} GiB in one file: an ONNX file cannot be over 2 GiB (protobuf's limit; ONNX Runtime cannot read it); a model that large keeps its weights in an external data file beside the .onnx (in Python, onnx.save_model(model, "${basename(file)}", save_as_external_data=True) writes both), which imk runs as it is: convert it so, and keep both files together`,
       { details: { file, hash } },
     );
   const known = KNOWN_MDX_MODELS.get(hash);

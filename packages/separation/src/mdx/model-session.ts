@@ -1,6 +1,7 @@
 import { ImkError, isImkError } from '@imk/errors';
 import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
+import { externalDataProblem } from './external-data.ts';
 import { assertModelUnchanged, checkShape, firstLine, runFailure } from './model-checks.ts';
 import type { MdxModelParams } from './model-params.ts';
 import { createThreadSession, type OrtSession } from './ort-thread.ts';
@@ -210,6 +211,9 @@ export async function createMdxSession(
   const order = (u: UnusedProvider) => executionProviders.indexOf(u.provider);
   unusedProviders.sort((a, b) => order(a) - order(b));
   if (opened === undefined) {
+    // A model whose weights are kept in a data file beside it, missing or cut short: that file named.
+    const data = await externalDataProblem(file, cause);
+    if (data !== undefined) throw data;
     if (await opensOnCpu(factory, file, executionProviders))
       throw new ImkError(
         'ENGINE_UNAVAILABLE',
