@@ -1,35 +1,43 @@
+import { appendFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { JobSchema, sidecarCandidates } from '@imk/protocol';
-import { firstOutput } from '@imk/fs-safe/testing';
 import { createInbox, loadInboxSettings, type InboxSettings } from '../src/index.ts';
 
 // A song's per-song options file written to while the inbox copied it into the bundle (an editor saving
 // it, a script still appending) made the queue's publish fail with SOURCE_NOT_FILE, a fact about the file,
 // and the inbox set the song and its options aside in .rejected/ for good. A file that is changing is
 // passing trouble: the publish says FILE_CHANGED (retryable), the inbox leaves both where they are, and
-// takes them once the options stop changing. A real python process appends to the options file as fast
-// as it can while the real inbox takes the song.
+// takes them once the options stop changing. The options file is appended to at every turn of this
+// process's event loop while the real inbox, in this process, takes the song: its copy of the file reads
+// it a chunk at a time, each read a turn of the loop, so appends fall inside the copy whatever the
+// machine's load. (A python process appending as fast as it could got no CPU during the few milliseconds
+// of the copy on a loaded machine: the song was queued at the first look.)
 let root: string;
 let settings: InboxSettings;
-let writer: ResultPromise | undefined;
+let stopWriting: (() => void) | undefined;
 const SONG = 'Band - Song.mp3';
 const OPTIONS = 'Band - Song.stems.yml';
 const OPTIONS_TEXT = 'stems: VD\n';
 
-// Appends a comment line to argv[1] again and again (one write each), until it is stopped.
-const APPEND = `
-import sys
-with open(sys.argv[1], 'a') as f:
-    print('writing', flush=True)
-    while True:
-        f.write('# still writing\\n'); f.flush()
-`;
+/** Appends a comment line to `path` at every turn of the event loop until the function returned is called. */
+function appendEveryTurn(path: string): () => void {
+  let writing = true;
+  const append = (): void => {
+    if (!writing) return;
+    appendFileSync(path, '# still writing\n');
+    setImmediate(append);
+  };
+  setImmediate(append);
+  return () => {
+    writing = false;
+  };
+}
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'imk-inbox-changing-'));
@@ -44,7 +52,7 @@ beforeAll(async () => {
   await writeFile(join(settings.dir, OPTIONS), OPTIONS_TEXT + '# padding\n'.repeat(400_000));
 });
 afterAll(async () => {
-  writer?.kill();
+  stopWriting?.();
   await rm(root, { recursive: true, force: true });
 });
 
@@ -57,9 +65,7 @@ describe('a song whose options file is being written to while the inbox copies i
         lines.push(JSON.parse(line) as Record<string, unknown>);
     });
     const inbox = createInbox(settings, createLogger('test', { destination: out, level: 'debug' }));
-    writer = execa('python3', ['-c', APPEND, join(settings.dir, OPTIONS)]);
-    writer.catch(() => undefined);
-    await firstOutput(writer, 'the python writer that appends to the options file');
+    stopWriting = appendEveryTurn(join(settings.dir, OPTIONS));
 
     const outcomes = await inbox.scan();
     // Neither set aside nor queued: both stay where they were dropped.
@@ -71,8 +77,7 @@ describe('a song whose options file is being written to while the inbox copies i
     const retried = lines.find((line) => line.msg === 'could not queue; will try again');
     expect(retried?.err, JSON.stringify(lines)).toMatch(/changed while it was being read/);
 
-    writer.kill();
-    await writer.catch(() => undefined);
+    stopWriting();
     const later = await inbox.scan();
     expect(later.map((o) => o.outcome)).toEqual(['queued']);
     const dir = join(settings.queueDir, `job_${later[0]!.jobId!}`);

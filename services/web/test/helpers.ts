@@ -6,7 +6,7 @@ import { sha256File } from '@imk/fs-safe';
 import { createLogger, type Logger } from '@imk/log';
 import { ffmpeg } from '@imk/media/testing';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 
 export const quietLogger = (): Logger =>
@@ -200,6 +200,41 @@ export function servedTempRoot(): { readonly root: string; readonly web: Running
     await cleanup();
   });
   return served;
+}
+
+/**
+ * A temp root for each test, served by the dashboard once the test has made its fixtures in it (a root
+ * that must hold them before the dashboard's first look: servedTempRoot starts it before the tests).
+ * `late.root` in the test; `await late.serve()` after the fixtures starts the dashboard (listenWeb on a
+ * free port, no token); after each test it is stopped and the root removed.
+ */
+export function tempRootServedLater(): { readonly root: string; serve: () => Promise<RunningWeb> } {
+  let stop = new AbortController();
+  let web: RunningWeb | undefined;
+  let cleanup: () => Promise<void> = () => Promise.resolve();
+  const late = {
+    root: '',
+    serve: async (): Promise<RunningWeb> => {
+      web = await listenWeb({
+        root: late.root,
+        logger: quietLogger(),
+        signal: stop.signal,
+        overrides: { port: 0 },
+      });
+      return web;
+    },
+  };
+  beforeEach(async () => {
+    stop = new AbortController();
+    ({ root: late.root, cleanup } = await tempRoot());
+  });
+  afterEach(async () => {
+    stop.abort();
+    await web?.closed;
+    web = undefined;
+    await cleanup();
+  });
+  return late;
 }
 
 /**

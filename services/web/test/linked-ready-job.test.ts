@@ -3,28 +3,15 @@
 // of that job.json from elsewhere. Only real folders are jobs in every listing of a queue (fsqueue's one).
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { publishBundle } from '@imk/fsqueue';
-import { listenWeb, type RunningWeb } from '../src/index.ts';
-import { quietLogger, tempRoot } from './helpers.ts';
+import { tempRootServedLater } from './helpers.ts';
 
-let root: string;
-let cleanup: () => Promise<void>;
-let web: RunningWeb | undefined;
-let stop: AbortController;
-
-beforeEach(async () => {
-  stop = new AbortController();
-  ({ root, cleanup } = await tempRoot());
-});
-afterEach(async () => {
-  stop.abort();
-  await web?.closed;
-  await cleanup();
-});
+const late = tempRootServedLater();
 
 describe('a ready job name that is a link to a bundle elsewhere', () => {
   it('is not shown by the dashboard (overview, job list, job page), nor its tags', async () => {
+    const { root } = late;
     const elsewhere = join(root, 'elsewhere');
     await mkdir(join(root, 'queues', 'other'), { recursive: true });
     await writeFile(join(root, 'song.wav'), Buffer.alloc(64));
@@ -34,7 +21,7 @@ describe('a ready job name that is a link to a bundle elsewhere', () => {
       files: [{ name: 'song.wav', source: join(root, 'song.wav') }],
     });
     await symlink(join(elsewhere, 'job_far_1'), join(root, 'queues', 'other', 'job_far_1'));
-    web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
+    const web = await late.serve();
 
     const status = await (await fetch(`${web.url}/api/status`)).text();
     const jobs = await (await fetch(`${web.url}/api/jobs`)).text();

@@ -7,32 +7,24 @@ import { join } from 'node:path';
 import { readWavFile } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   JOB,
   RATE,
   SECONDS,
   positions,
   savedArtifact,
-  startMixerRoot,
+  mixerRootForFile,
   type MixerRoot,
 } from './mixer-fixture.ts';
 
 let root: string;
-let mixer: MixerRoot;
 let url: string;
 let page: Page;
 let pageErrors: string[];
 let stemPcm: MixerRoot['stemPcm'];
 
-beforeAll(async () => {
-  mixer = await startMixerRoot('imk-up-mixer-access.log');
-  ({ root, url, page, pageErrors, stemPcm } = mixer);
-}, 120_000);
-
-afterAll(async () => {
-  await mixer?.close();
-});
+mixerRootForFile('imk-up-mixer-access.log', (mixer) => ({ root, url, page, pageErrors, stemPcm } = mixer));
 
 describe('the stem mixer by keyboard and screen reader', () => {
   // A musician without a mouse, or with a screen reader: four buttons all named "mute" said nothing of

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createWavWriter } from '@imk/media';
 import { STEM_NAMES, stemCacheKey, type StemName } from '@imk/protocol';
 import type { Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { makeOutput } from './helpers.ts';
 import { startImkUpPage, type ImkUpPage } from './imk-up-page.ts';
 
@@ -131,6 +132,21 @@ export async function startMixerRoot(log: string): Promise<MixerRoot> {
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A mixer root (startMixerRoot) for the tests of a file: started before them, closed after. `use` is given
+ * it once started (each file keeps the parts it reads in variables of its own).
+ */
+export function mixerRootForFile(log: string, use: (mixer: MixerRoot) => void): void {
+  let mixer: MixerRoot | undefined;
+  beforeAll(async () => {
+    mixer = await startMixerRoot(log);
+    use(mixer);
+  }, 120_000);
+  afterAll(async () => {
+    await mixer?.close();
+  });
 }
 
 // A string, not a function: vitest would rewrite a dynamic import() inside a function.

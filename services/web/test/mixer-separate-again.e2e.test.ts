@@ -5,25 +5,17 @@ import { dirname, join } from 'node:path';
 import { STEM_NAMES, findCachedStems } from '@imk/protocol';
 import { createBundle } from '@imk/retriever-sdk';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeSong } from './helpers.ts';
 import { ARTIFACTS } from './imk-up-page.ts';
-import { STEM_DIR, positions, readManifest, startMixerRoot, type MixerRoot } from './mixer-fixture.ts';
+import { STEM_DIR, positions, readManifest, mixerRootForFile } from './mixer-fixture.ts';
 
 let root: string;
-let mixer: MixerRoot;
 let url: string;
 let page: Page;
 let pageErrors: string[];
 
-beforeAll(async () => {
-  mixer = await startMixerRoot('imk-up-mixer-again.log');
-  ({ root, url, page, pageErrors } = mixer);
-}, 120_000);
-
-afterAll(async () => {
-  await mixer?.close();
-});
+mixerRootForFile('imk-up-mixer-again.log', (mixer) => ({ root, url, page, pageErrors } = mixer));
 
 describe('the stem mixer of a job whose stems were cleaned up', () => {
   it('says when the stems were cleaned up, and "Separate again" brings the mixer back', async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readWavFile } from '@imk/media';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeOutput } from './helpers.ts';
 import { ARTIFACTS } from './imk-up-page.ts';
 import {
@@ -20,26 +20,18 @@ import {
   positions,
   savedArtifact,
   sdrDb,
-  startMixerRoot,
+  mixerRootForFile,
   toneHz,
   type MixerRoot,
 } from './mixer-fixture.ts';
 
 let root: string;
-let mixer: MixerRoot;
 let url: string;
 let page: Page;
 let pageErrors: string[];
 let stemPcm: MixerRoot['stemPcm'];
 
-beforeAll(async () => {
-  mixer = await startMixerRoot('imk-up-mixer.log');
-  ({ root, url, page, pageErrors, stemPcm } = mixer);
-}, 120_000);
-
-afterAll(async () => {
-  await mixer?.close();
-});
+mixerRootForFile('imk-up-mixer.log', (mixer) => ({ root, url, page, pageErrors, stemPcm } = mixer));
 
 describe('the stem mixer in headless Chromium', () => {
   it('plays the stems together, solo changes what is heard, and "Save this mix" renders it from the cache', async () => {

@@ -3,27 +3,14 @@
 // problems now name it readably; /readyz does not fail on it (the system runs; one folder is not read).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listenWeb, type RunningWeb } from '../src/index.ts';
-import { quietLogger, tempRoot } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { tempRootServedLater } from './helpers.ts';
 
-let root: string;
-let cleanup: () => Promise<void>;
-let web: RunningWeb | undefined;
-let stop: AbortController;
-
-beforeEach(async () => {
-  stop = new AbortController();
-  ({ root, cleanup } = await tempRoot());
-});
-afterEach(async () => {
-  stop.abort();
-  await web?.closed;
-  await cleanup();
-});
+const late = tempRootServedLater();
 
 describe('an outputs folder whose name is not UTF-8', () => {
   it('is named on the dashboard (/api/status problems), readably, as is one with a line break; /readyz stays ready', async () => {
+    const { root } = late;
     const odd = Buffer.concat([
       Buffer.from(`${join(root, 'outputs')}/`),
       Buffer.from('Caf\xe9 Song', 'latin1'),
@@ -38,7 +25,7 @@ describe('an outputs folder whose name is not UTF-8', () => {
     // A UTF-8 name with a line break (a script's title with its newline kept): not listed either, and said.
     await mkdir(join(root, 'outputs', 'Line\nBreak'));
     await writeFile(join(root, 'outputs', 'Line\nBreak', 'manifest.json'), '{}');
-    web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
+    const web = await late.serve();
 
     const status = (await (await fetch(`${web.url}/api/status`)).json()) as {
       problems: { name: string; detail: string }[];

@@ -3,30 +3,17 @@
 // repair (`imk ledger rebuild`) went to the service log once. The check now carries them.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listenWeb, type RunningWeb } from '../src/index.ts';
-import { quietLogger, tempRoot } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { tempRootServedLater } from './helpers.ts';
 
-let root: string;
-let cleanup: () => Promise<void>;
-let web: RunningWeb | undefined;
-let stop: AbortController;
-
-beforeEach(async () => {
-  stop = new AbortController();
-  ({ root, cleanup } = await tempRoot());
-});
-afterEach(async () => {
-  stop.abort();
-  await web?.closed;
-  await cleanup();
-});
+const late = tempRootServedLater();
 
 describe('/readyz with a corrupt job ledger', () => {
   it('answers 503 and says why and how to repair it', async () => {
+    const { root } = late;
     await mkdir(join(root, 'state'), { recursive: true });
     await writeFile(join(root, 'state', 'ledger.sqlite'), 'this is not a SQLite database, just text');
-    web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
+    const web = await late.serve();
 
     const response = await fetch(`${web.url}/readyz`);
 
@@ -42,9 +29,10 @@ describe('/readyz with a corrupt job ledger', () => {
   // The dashboard showed every service green and no banner while /readyz answered 503: it reads
   // /api/status, which carried only the services. It now carries what /readyz fails on, in the same words.
   it('is told on the dashboard too (/api/status problems), in the words /readyz uses', async () => {
+    const { root } = late;
     await mkdir(join(root, 'state'), { recursive: true });
     await writeFile(join(root, 'state', 'ledger.sqlite'), 'this is not a SQLite database, just text');
-    web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
+    const web = await late.serve();
 
     const ready = (await (await fetch(`${web.url}/readyz`)).json()) as {
       checks: { name: string; ok: boolean; detail?: string }[];

@@ -6,13 +6,52 @@ import { createLogger } from '@imk/log';
 import { startReceiver } from '../../test/receiver.ts';
 import { readNotifyResults } from '../results.ts';
 import { runRefreshes } from './run-refreshes.ts';
-import { MediaServerSchema } from './schema.ts';
+import { MediaServerSchema, type MediaServer } from './schema.ts';
 
 // What a run of refreshes does when a server refuses, fails or is down: what is recorded, retried and owed.
 // Jellyfin, Plex and Navidrome cannot be installed here. Each test runs a loopback STAND-IN: a plain HTTP
 // server that answers like the real one and checks the exact request its API documents (method, path,
 // query, auth header). It proves we send the documented request, not that a real server accepts it.
 const env = { JF_KEY: 'jf-api-key', PLEX_TOKEN: 'plex-tok', ND_PASS: 'sesame' };
+
+type StandIn = Awaited<ReturnType<typeof startReceiver>>;
+
+/** A state folder and a loopback stand-in answering `reply`, for `body`; both closed and removed after it. */
+async function withStandIn(
+  reply: Parameters<typeof startReceiver>[0],
+  body: (standIn: StandIn, state: string) => Promise<void>,
+): Promise<void> {
+  const state = await mkdtemp(join(tmpdir(), 'imk-refresh-'));
+  const standIn = await startReceiver(reply);
+  try {
+    await body(standIn, state);
+  } finally {
+    await standIn.close();
+    await rm(state, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A pass of refreshes on the one server `name` (silent, the tests' env, a 1-ms first delay unless
+ * `options` say otherwise), given the files it delivered to it (none: a pass that delivered nothing).
+ */
+function passOf(
+  name: string,
+  server: MediaServer,
+  state: string,
+  options: { firstDelayMs?: number; owedRetryMs?: number } = {},
+): (delivered: string[]) => ReturnType<typeof runRefreshes> {
+  return (delivered) =>
+    runRefreshes({
+      servers: { [name]: server },
+      delivered: new Map(delivered.length > 0 ? [[name, delivered]] : []),
+      stateDir: state,
+      logger: createLogger('t', { level: 'silent' }),
+      env,
+      firstDelayMs: 1,
+      ...options,
+    });
+}
 
 describe('media-server refresh runs: records, retries and files owed (loopback stand-ins)', () => {
   it('a refused token or login is recorded naming the server, the setting and what to do', async () => {
@@ -84,138 +123,98 @@ describe('media-server refresh runs: records, retries and files owed (loopback s
   });
 
   it('a server that fails is retried with backoff and recorded; it stops nothing', async () => {
-    const state = await mkdtemp(join(tmpdir(), 'imk-refresh-'));
-    const jellyfin = await startReceiver((_, i) => ({ status: i === 0 ? 502 : 204 }));
-    try {
-      const server = MediaServerSchema.parse({
-        type: 'jellyfin',
-        url: jellyfin.url,
-        token: { env: 'JF_KEY' },
-      });
-      await runRefreshes({
-        servers: { jf: server },
-        delivered: new Map([['jf', ['/m/a.m4a']]]),
-        stateDir: state,
-        logger: createLogger('t', { level: 'silent' }),
-        env,
-        firstDelayMs: 50,
-      });
-      expect(jellyfin.requests).toHaveLength(2);
-      const results = (await readNotifyResults(state)).reverse();
-      expect(results.map((r) => [r.event, r.target, r.attempt, r.ok])).toEqual([
-        ['refresh', 'jf', 1, false],
-        ['refresh', 'jf', 2, true],
-      ]);
-      expect(results[0]?.error).toContain('HTTP 502');
-    } finally {
-      await jellyfin.close();
-      await rm(state, { recursive: true, force: true });
-    }
+    await withStandIn(
+      (_, i) => ({ status: i === 0 ? 502 : 204 }),
+      async (jellyfin, state) => {
+        const server = MediaServerSchema.parse({
+          type: 'jellyfin',
+          url: jellyfin.url,
+          token: { env: 'JF_KEY' },
+        });
+        await passOf('jf', server, state, { firstDelayMs: 50 })(['/m/a.m4a']);
+        expect(jellyfin.requests).toHaveLength(2);
+        const results = (await readNotifyResults(state)).reverse();
+        expect(results.map((r) => [r.event, r.target, r.attempt, r.ok])).toEqual([
+          ['refresh', 'jf', 1, false],
+          ['refresh', 'jf', 2, true],
+        ]);
+        expect(results[0]?.error).toContain('HTTP 502');
+      },
+    );
   });
 
   it('files delivered while the server was down are reported once it is back, and only once', async () => {
-    const state = await mkdtemp(join(tmpdir(), 'imk-refresh-'));
     let down = true;
-    const jellyfin = await startReceiver(() => ({ status: down ? 503 : 204 }));
-    try {
-      const server = MediaServerSchema.parse({
-        type: 'jellyfin',
-        url: jellyfin.url,
-        token: { env: 'JF_KEY' },
-      });
-      const pass = (delivered: string[]) =>
-        runRefreshes({
-          servers: { jf: server },
-          delivered: new Map(delivered.length > 0 ? [['jf', delivered]] : []),
-          stateDir: state,
-          logger: createLogger('t', { level: 'silent' }),
-          env,
-          firstDelayMs: 1,
-          owedRetryMs: 1,
+    await withStandIn(
+      () => ({ status: down ? 503 : 204 }),
+      async (jellyfin, state) => {
+        const server = MediaServerSchema.parse({
+          type: 'jellyfin',
+          url: jellyfin.url,
+          token: { env: 'JF_KEY' },
         });
-      const reported = () =>
-        jellyfin.requests.map((r) =>
-          (JSON.parse(r.body) as { Updates: { Path: string }[] }).Updates.map((u) => u.Path),
-        );
-      // Jellyfin restarting: every try of this pass fails.
-      await pass(['/m/A/one.m4a']);
-      expect(reported()).toEqual([['/m/A/one.m4a'], ['/m/A/one.m4a'], ['/m/A/one.m4a']]);
-      // Back up. The next pass that delivers reports its file and the one Jellyfin missed.
-      down = false;
-      await pass(['/m/B/two.m4a']);
-      expect(reported().at(-1)).toEqual(['/m/A/one.m4a', '/m/B/two.m4a']);
-      // Then nothing is owed: a pass that delivers nothing asks nothing.
-      const asked = jellyfin.requests.length;
-      await pass([]);
-      expect(jellyfin.requests).toHaveLength(asked);
-    } finally {
-      await jellyfin.close();
-      await rm(state, { recursive: true, force: true });
-    }
+        const pass = passOf('jf', server, state, { owedRetryMs: 1 });
+        const reported = () =>
+          jellyfin.requests.map((r) =>
+            (JSON.parse(r.body) as { Updates: { Path: string }[] }).Updates.map((u) => u.Path),
+          );
+        // Jellyfin restarting: every try of this pass fails.
+        await pass(['/m/A/one.m4a']);
+        expect(reported()).toEqual([['/m/A/one.m4a'], ['/m/A/one.m4a'], ['/m/A/one.m4a']]);
+        // Back up. The next pass that delivers reports its file and the one Jellyfin missed.
+        down = false;
+        await pass(['/m/B/two.m4a']);
+        expect(reported().at(-1)).toEqual(['/m/A/one.m4a', '/m/B/two.m4a']);
+        // Then nothing is owed: a pass that delivers nothing asks nothing.
+        const asked = jellyfin.requests.length;
+        await pass([]);
+        expect(jellyfin.requests).toHaveLength(asked);
+      },
+    );
   });
 
   it('a pass that delivers nothing asks a server again for the files it missed while it was down', async () => {
-    const state = await mkdtemp(join(tmpdir(), 'imk-refresh-'));
     let down = true;
-    const plex = await startReceiver(() => ({ status: down ? 503 : 200 }));
-    try {
-      const server = MediaServerSchema.parse({
-        type: 'plex',
-        url: plex.url,
-        token: { env: 'PLEX_TOKEN' },
-        section: 2,
-      });
-      const pass = (delivered: string[]) =>
-        runRefreshes({
-          servers: { px: server },
-          delivered: new Map(delivered.length > 0 ? [['px', delivered]] : []),
-          stateDir: state,
-          logger: createLogger('t', { level: 'silent' }),
-          env,
-          firstDelayMs: 1,
-          owedRetryMs: 1,
+    await withStandIn(
+      () => ({ status: down ? 503 : 200 }),
+      async (plex, state) => {
+        const server = MediaServerSchema.parse({
+          type: 'plex',
+          url: plex.url,
+          token: { env: 'PLEX_TOKEN' },
+          section: 2,
         });
-      await pass(['/music/Artist/song.flac']);
-      await new Promise((resolve) => setTimeout(resolve, 5)); // the wait before asking again (1 ms here)
-      down = false;
-      const before = plex.requests.length;
-      await pass([]);
-      expect(plex.requests.slice(before).map((r) => r.url)).toEqual([
-        `/library/sections/2/refresh?path=${encodeURIComponent('/music/Artist')}`,
-      ]);
-      await pass([]);
-      expect(plex.requests).toHaveLength(before + 1);
-    } finally {
-      await plex.close();
-      await rm(state, { recursive: true, force: true });
-    }
+        const pass = passOf('px', server, state, { owedRetryMs: 1 });
+        await pass(['/music/Artist/song.flac']);
+        await new Promise((resolve) => setTimeout(resolve, 5)); // the wait before asking again (1 ms here)
+        down = false;
+        const before = plex.requests.length;
+        await pass([]);
+        expect(plex.requests.slice(before).map((r) => r.url)).toEqual([
+          `/library/sections/2/refresh?path=${encodeURIComponent('/music/Artist')}`,
+        ]);
+        await pass([]);
+        expect(plex.requests).toHaveLength(before + 1);
+      },
+    );
   });
 
   it('a server that stays down is not asked again at every pass that delivers nothing to it', async () => {
-    const state = await mkdtemp(join(tmpdir(), 'imk-refresh-'));
-    const jellyfin = await startReceiver(() => ({ status: 401 })); // a wrong API key, say
-    try {
-      const server = MediaServerSchema.parse({
-        type: 'jellyfin',
-        url: jellyfin.url,
-        token: { env: 'JF_KEY' },
-      });
-      const pass = (delivered: string[]) =>
-        runRefreshes({
-          servers: { jf: server },
-          delivered: new Map(delivered.length > 0 ? [['jf', delivered]] : []),
-          stateDir: state,
-          logger: createLogger('t', { level: 'silent' }),
-          env,
-          firstDelayMs: 1,
+    // A wrong API key, say.
+    await withStandIn(
+      () => ({ status: 401 }),
+      async (jellyfin, state) => {
+        const server = MediaServerSchema.parse({
+          type: 'jellyfin',
+          url: jellyfin.url,
+          token: { env: 'JF_KEY' },
         });
-      await pass(['/m/a.m4a']);
-      expect(jellyfin.requests).toHaveLength(3);
-      for (let i = 0; i < 5; i++) await pass([]);
-      expect(jellyfin.requests).toHaveLength(3);
-    } finally {
-      await jellyfin.close();
-      await rm(state, { recursive: true, force: true });
-    }
+        const pass = passOf('jf', server, state);
+        await pass(['/m/a.m4a']);
+        expect(jellyfin.requests).toHaveLength(3);
+        for (let i = 0; i < 5; i++) await pass([]);
+        expect(jellyfin.requests).toHaveLength(3);
+      },
+    );
   });
 });
