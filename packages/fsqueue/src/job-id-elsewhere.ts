@@ -16,8 +16,8 @@ export interface HeldElsewhere {
  * The first folder of `jobId`, in one of `states`, in another queue of the same root: the queues are the
  * folders beside `queueDir` (a link to this very queue is not another). A job id names one job across every
  * queue, as its outputs are `outputs/<job_id>/` whatever the queue: two jobs of one id in two queues both
- * ran, and the second run moved the first one's outputs aside. Cheap: a listing of the queues folder and
- * a few lstat per queue (findJobFolders, not thorough).
+ * ran, and the second run moved the first one's outputs aside. A listing of the queues folder, and of each
+ * other queue's claimed/ and archives (findJobFolders: a job kept only as `job_<id>@<token>` counts too).
  */
 export async function heldElsewhere(
   queueDir: string,

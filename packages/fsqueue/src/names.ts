@@ -110,6 +110,15 @@ export function parseTokenName(name: string): { jobId: string; token: string } |
   return isJobId(jobId) && token !== '' ? { jobId, token } : undefined;
 }
 
+/**
+ * The job id of a folder name in claimed/ or an archive: `job_<id>@<token>`, or a plain `job_<id>` (an
+ * archive's first job of an id). The one parser of those names: a look that knew only one of the two forms
+ * missed a job kept only under the other (a claim in another queue ran the id a second time).
+ */
+export function archivedJobId(name: string): string | undefined {
+  return parseTokenName(name)?.jobId ?? parseReadyName(name);
+}
+
 /** A consumer id goes into folder names: letters, digits, ".", "_" and "-" (so no `@`). */
 export function isSafeId(value: string): boolean {
   return SAFE_ID.test(value);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readFile, symlink } from 'node:fs/promises';
+import { readFile, rename, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
 import { createQueue, existingJob, findJob, listRejected, type Queue } from '../src/index.ts';
@@ -90,4 +90,33 @@ describe('a bundle of an id another queue ran, put in by hand (the claim is the 
     expect(await open(audioDir).claim()).toBeUndefined();
     expect(await findJob(audioDir, 'song')).toMatchObject({ state: 'rejected' });
   });
+});
+
+describe('a job kept only under an archive name with a token (job_<id>@<token>)', () => {
+  // archiveFolder names a job job_<id>@<token> when job_<id> was taken in that archive; once the plain one
+  // is retried or removed, the token name is all that is left. The looks at the plain name only missed it.
+  async function keptOnlyWithToken(state: 'succeeded' | 'failed' | 'cancelled'): Promise<string> {
+    await publishTiny(audioDir, 'song');
+    const claim = await open(audioDir).claim();
+    if (state === 'succeeded') await claim!.complete();
+    else if (state === 'failed') await claim!.fail({ stage: 'separate', message: 'boom' });
+    else await claim!.cancel();
+    const plain = join(audioDir, state, 'job_song');
+    const tokenNamed = join(audioDir, state, 'job_song@w1-1-abc.zz9');
+    await rename(plain, tokenNamed);
+    return tokenNamed;
+  }
+
+  for (const state of ['succeeded', 'failed', 'cancelled'] as const)
+    it(`in ${state}/: a publish in either queue is refused, a bundle put in another queue by hand is rejected`, async () => {
+      const dir = await keptOnlyWithToken(state);
+      expect(await findJob(audioDir, 'song')).toMatchObject({ state, dir });
+      expect(await refusal(audioDir, 'song')).toContain(dir);
+      expect(await refusal(otherDir, 'song')).toContain('in queue youtube_audio');
+      await publishManyUnsynced(otherDir, ['song']);
+      expect(await open(otherDir).claim()).toBeUndefined();
+      const [rejected] = await listRejected(otherDir);
+      const reason = await readFile(join(rejected!.dir, 'imk-rejection.json'), 'utf8');
+      expect(reason).toContain(`the job of that id in queue youtube_audio ran (${state})`);
+    });
 });
