@@ -120,3 +120,43 @@ describe('a job kept only under an archive name with a token (job_<id>@<token>)'
       expect(reason).toContain(`the job of that id in queue youtube_audio ran (${state})`);
     });
 });
+
+describe('two bundles of one id claimed in two queues at the same instant', () => {
+  it('runs one and rejects the other naming the winner, every time', async () => {
+    const audio = open(audioDir);
+    const other = open(otherDir);
+    for (let round = 0; round < 25; round++) {
+      const id = `race_${round}`;
+      await publishManyUnsynced(audioDir, [id]);
+      await publishManyUnsynced(otherDir, [id]);
+      const claims = await Promise.all([audio.claim(), other.claim()]);
+      const won = claims.filter((claim) => claim !== undefined);
+      expect(won.map((claim) => claim.jobId)).toEqual([id]);
+      const winner = won[0]!;
+      const loserDir = winner.queue === 'youtube_audio' ? otherDir : audioDir;
+      const rejected = (await listRejected(loserDir)).find((folder) => folder.jobId === id);
+      const reason = await readFile(join(rejected!.dir, 'imk-rejection.json'), 'utf8');
+      expect(reason).toContain(`the job of that id in queue ${winner.queue} is being processed`);
+      await winner.complete();
+      // The id stays the winner's: a third bundle of it, in the loser's queue, is rejected too.
+      await publishManyUnsynced(loserDir, [id]);
+      expect(await (loserDir === audioDir ? audio : other).claim()).toBeUndefined();
+      expect(await findJob(winner.queue === 'youtube_audio' ? audioDir : otherDir, id)).toMatchObject({
+        state: 'succeeded',
+      });
+    }
+  });
+
+  it('frees the id when the owner queue no longer holds it (its bundle was removed), for one claim only', async () => {
+    await publishTiny(audioDir, 'song');
+    const first = await open(audioDir).claim();
+    await first!.cancel();
+    // An operator removes the cancelled job: the id is free again.
+    const { rm } = await import('node:fs/promises');
+    await rm(join(audioDir, 'cancelled'), { recursive: true });
+    await publishManyUnsynced(otherDir, ['song']);
+    await publishManyUnsynced(join(audioDir, '..', 'third'), ['song']);
+    const claims = await Promise.all([open(otherDir).claim(), open(join(audioDir, '..', 'third')).claim()]);
+    expect(claims.filter((claim) => claim !== undefined)).toHaveLength(1);
+  });
+});
