@@ -1,6 +1,7 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { pathExists, readUntrustedJson, writeFileNoClobber } from '@imk/fs-safe';
+import { moveNoClobber, pathExists, readUntrustedJson } from '@imk/fs-safe';
 import { findJobFolders } from './find-job.ts';
 import { JOB_ID_OWNERS_DIR, jobIdOwnerName, type JobState } from './names.ts';
 
@@ -61,7 +62,9 @@ export async function takeJobId(
   const mine: OwnerDoc = { job_id: jobId, queue: basename(queueDir), token, consumer };
   for (let generation = 1; ; generation++) {
     const file = join(ownersDir, jobIdOwnerName(jobId, generation));
-    if (await writeFileNoClobber(file, `${JSON.stringify(mine)}\n`)) return undefined;
+    // Looked at before writing: an id is taken once, and every later claim of it here (a retry, each look
+    // of a waiting job) only reads.
+    if (!(await pathExists(file)) && (await linkNew(file, `${JSON.stringify(mine)}\n`))) return undefined;
     const owner = await readOwner(file);
     // An NFS retry of our own link can answer EEXIST: the file holding our token is ours.
     if (owner?.token === token) return undefined;
@@ -75,6 +78,22 @@ export async function takeJobId(
       if (held) return { queue: owner.queue, ...held };
     }
     // The owner holds the id no more (or its file says nothing usable): the next generation decides.
+  }
+}
+
+/**
+ * Creates `file` with `text` unless the name is taken (false then): a temp file beside it, linked under its
+ * name (moveNoClobber), so that a reader on any host sees it whole or not at all. Not fsynced, as the claim
+ * rename is not: after a power cut an owner file may be empty, which reads as no owner, and the job folders
+ * still say who ran the id (an archive in another queue takes it; see idTakenProblem).
+ */
+async function linkNew(file: string, text: string): Promise<boolean> {
+  const temp = join(dirname(file), `.new-${process.pid}-${randomBytes(6).toString('hex')}`);
+  await writeFile(temp, text, { flag: 'wx' });
+  try {
+    return await moveNoClobber(temp, file);
+  } finally {
+    await rm(temp, { force: true });
   }
 }
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readFile, rename, symlink } from 'node:fs/promises';
+import { readFile, readdir, rename, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
-import { createQueue, existingJob, findJob, listRejected, type Queue } from '../src/index.ts';
+import { createQueue, existingJob, findJob, listRejected, retryFailed, type Queue } from '../src/index.ts';
 import { publishManyUnsynced, publishTiny, tempRoot } from './helpers.ts';
 
 // A job id names one job across every queue: its outputs are outputs/<job_id>/ whatever the queue. Two
@@ -145,6 +145,19 @@ describe('two bundles of one id claimed in two queues at the same instant', () =
         state: 'succeeded',
       });
     }
+    // One owner file per id, made once; no temp file left behind.
+    const owners = await readdir(join(audioDir, '..', '.imk-job-ids'));
+    expect(owners.sort()).toEqual(Array.from({ length: 25 }, (_, round) => `race_${round}@1`).sort());
+  });
+
+  it('keeps the id for its own queue: a failed job retried there runs again', async () => {
+    await publishTiny(audioDir, 'song');
+    const audio = open(audioDir);
+    await (await audio.claim())!.fail({ stage: 'separate', message: 'boom' });
+    await retryFailed(audioDir, 'song');
+    const again = await audio.claim();
+    expect(again).toMatchObject({ jobId: 'song', attempt: 1 });
+    await again!.complete();
   });
 
   it('frees the id when the owner queue no longer holds it (its bundle was removed), for one claim only', async () => {
