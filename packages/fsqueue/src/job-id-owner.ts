@@ -72,9 +72,10 @@ export async function takeJobId(
     if (await pathExists(join(ownersDir, jobIdOwnerName(jobId, generation + 1)))) continue;
     if (owner !== undefined) {
       if (await sameQueue(queueDir, join(queuesDir, owner.queue))) return undefined;
-      const held = (await findJobFolders(join(queuesDir, owner.queue), jobId)).find((folder) =>
-        HOLDING_STATES.includes(folder.state),
-      );
+      const ownerDir = join(queuesDir, owner.queue);
+      // Looked at twice before the owner is taken for gone: one look reads ready/ before claimed/ and the
+      // archives, and misses a job moved back to ready (a retry, a release) while it looks.
+      const held = (await holding(ownerDir, jobId)) ?? (await holding(ownerDir, jobId));
       if (held) return { queue: owner.queue, ...held };
     }
     // The owner holds the id no more (or its file says nothing usable): the next generation decides.
@@ -95,6 +96,14 @@ async function linkNew(file: string, text: string): Promise<boolean> {
   } finally {
     await rm(temp, { force: true });
   }
+}
+
+/** The first folder of `jobId` in `queueDir` that holds the id (HOLDING_STATES), or undefined. */
+async function holding(
+  queueDir: string,
+  jobId: string,
+): Promise<{ state: JobState; dir: string } | undefined> {
+  return (await findJobFolders(queueDir, jobId)).find((folder) => HOLDING_STATES.includes(folder.state));
 }
 
 /** The owner file's queue and token, or undefined when it cannot be read or names no queue folder. */
