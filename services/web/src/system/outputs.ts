@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import {
   artifactsOnDisk,
   describeLeftOut,
@@ -136,7 +136,7 @@ export async function listOutputs(outputsDir: string, limit = OUTPUTS_LIST_LIMIT
   const folders = await listOutputFolders(outputsDir);
   const finished = new Map<string, number>();
   for (const folder of folders) finished.set(folder.jobId, await finishedMs(folder));
-  forgetOthers(folders);
+  forgetOthers(outputsDir, folders);
   folders.sort((a, b) => finished.get(b.jobId)! - finished.get(a.jobId)! || a.jobId.localeCompare(b.jobId));
   const result: OutputSummary[] = [];
   for (const { jobId } of folders.slice(0, limit)) {
@@ -174,8 +174,10 @@ async function finishedMs(folder: OutputFolder): Promise<number> {
   return ms;
 }
 
-/** Drops what is kept of manifests no longer listed (a job removed from outputs/). */
-function forgetOthers(listed: readonly OutputFolder[]): void {
+/** Drops what is kept of this outputs folder's manifests no longer listed (a job removed from it). */
+function forgetOthers(outputsDir: string, listed: readonly OutputFolder[]): void {
   const paths = new Set(listed.map((folder) => folder.manifestPath));
-  for (const path of finishedCache.keys()) if (!paths.has(path)) finishedCache.delete(path);
+  const inside = join(outputsDir, sep);
+  for (const path of finishedCache.keys())
+    if (path.startsWith(inside) && !paths.has(path)) finishedCache.delete(path);
 }
