@@ -89,6 +89,6 @@ describe('a ready job name at the top of a queue that is a link to a bundle else
       `${join(root, 'queues', 'other', 'job_elsewhere_1')} is a symbolic link`,
       `${join(root, 'queues', 'other', 'job_elsewhere_2.tmp')} is a symbolic link`,
     ]);
-    expect(await findJobFolders(join(root, 'queues', 'other'), 'elsewhere_1', true)).toEqual([]);
+    expect(await findJobFolders(join(root, 'queues', 'other'), 'elsewhere_1')).toEqual([]);
   });
 });

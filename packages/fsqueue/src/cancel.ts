@@ -190,7 +190,7 @@ export async function waitForCancel(
     const dir = join(queueDir, CANCELLED_DIR, name);
     if ((await tokenIn(join(dir, CANCEL_FILE))) === token) return { state: 'cancelled', dir };
   }
-  const found = await findJobFolders(queueDir, jobId, true);
+  const found = await findJobFolders(queueDir, jobId);
   // Released to ready (shutdown) with the request inside: it is cancelled when next claimed.
   const ready = found.find((entry) => entry.state === 'ready');
   if (ready) return { state: 'requested', dir: ready.dir };

@@ -6,8 +6,8 @@ import { readAttempts } from './bundle-state.ts';
 import {
   ARCHIVE_DIRS,
   CLAIMED_DIR,
+  archivedJobId,
   parseReadyName,
-  parseTokenName,
   readyName,
   tmpName,
   type JobState,
@@ -27,14 +27,15 @@ export type ArchiveState = keyof typeof ARCHIVE_DIRS;
 const ARCHIVE_STATES = Object.keys(ARCHIVE_DIRS) as ArchiveState[];
 
 /**
- * Every folder of one job id in a queue, in state order: tmp, ready, claimed, succeeded, failed, rejected.
- * Cheap: fixed names are checked with lstat; only `claimed/` (in-flight jobs) and archives with a
- * duplicate name (`job_<id>@…`) need a listing of their folder, done only when `thorough` is set.
+ * Every folder of one job id in a queue, in state order: tmp, ready, claimed, succeeded, failed, rejected,
+ * cancelled. Fixed names are checked with lstat; claimed/ and the archives are listed, their names read by
+ * the one parser (archivedJobId): an archived job may be kept only as `job_<id>@<token>` (the plain name was
+ * taken when it was archived, and that one was retried or removed since), and a look at the plain name only
+ * missed it (a claim in another queue ran the id again, a publish of the id in this queue was let through).
  */
 export async function findJobFolders(
   queueDir: string,
   jobId: string,
-  thorough = false,
 ): Promise<{ state: JobState; dir: string }[]> {
   const found: { state: JobState; dir: string }[] = [];
   // Only real folders are the job's (see inspect.ts), at the top of the queue as in claimed/ and the
@@ -44,19 +45,18 @@ export async function findJobFolders(
   if (await isRealFolder(tmp)) found.push({ state: 'tmp', dir: tmp });
   const ready = join(queueDir, readyName(jobId));
   if (await isRealFolder(ready)) found.push({ state: 'ready', dir: ready });
-  for (const entry of await listEntriesOrEmpty(join(queueDir, CLAIMED_DIR))) {
-    if (entry.isDirectory() && parseTokenName(entry.name)?.jobId === jobId)
-      found.push({ state: 'claimed', dir: join(queueDir, CLAIMED_DIR, entry.name) });
-  }
-  for (const state of ARCHIVE_STATES) {
-    const archive = join(queueDir, ARCHIVE_DIRS[state]);
-    const plain = join(archive, readyName(jobId));
-    if (await isRealFolder(plain)) found.push({ state, dir: plain });
-    if (!thorough) continue;
-    for (const entry of await listEntriesOrEmpty(archive)) {
-      if (entry.isDirectory() && parseTokenName(entry.name)?.jobId === jobId)
-        found.push({ state, dir: join(archive, entry.name) });
-    }
+  const held: [JobState, string][] = [
+    ['claimed', CLAIMED_DIR],
+    ...ARCHIVE_STATES.map((state): [JobState, string] => [state, ARCHIVE_DIRS[state]]),
+  ];
+  for (const [state, folder] of held) {
+    const entries = await listEntriesOrEmpty(join(queueDir, folder));
+    // The plain name (an archive's first job of the id) before those with a token, as archiveFolder names them.
+    const names = entries
+      .filter((entry) => entry.isDirectory() && archivedJobId(entry.name) === jobId)
+      .map((entry) => entry.name)
+      .sort((a, b) => Number(a !== readyName(jobId)) - Number(b !== readyName(jobId)));
+    for (const name of names) found.push({ state, dir: join(queueDir, folder, name) });
   }
   return found;
 }

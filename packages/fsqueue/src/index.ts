@@ -25,14 +25,7 @@ export { retryFailed, PREVIOUS_CANCEL_FILE, PREVIOUS_ERROR_FILE } from './retry-
 export { CANCEL_REASON_MAX, cancelJob, cancelReason, waitForCancel } from './cancel.ts';
 export type { CancelJobOptions, CancelOutcome } from './cancel.ts';
 export type { CancelRequest } from './cancel-archive.ts';
-export {
-  archivedJobId,
-  countJobs,
-  countQueues,
-  listClaimHolders,
-  listQueueJobs,
-  listQueueNames,
-} from './inspect.ts';
+export { countJobs, countQueues, listClaimHolders, listQueueJobs, listQueueNames } from './inspect.ts';
 export type { ListQueueJobsOptions, NotFolderListener } from './inspect.ts';
 export { listRejected, readRejection } from './rejected.ts';
 export { readArchiveOutcome, readArchiveReason } from './outcome.ts';
@@ -59,6 +52,7 @@ export {
   STATE_FILE,
   SUCCEEDED_DIR,
   TMP_SUFFIX,
+  archivedJobId,
   isProducerTempName,
   isQueueFileName,
   parseReadyName,

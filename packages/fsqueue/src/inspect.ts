@@ -8,6 +8,7 @@ import {
   ARCHIVE_DIRS,
   CLAIMED_DIR,
   JOB_STATES,
+  archivedJobId,
   READY_PREFIX,
   TMP_SUFFIX,
   isProducerTempName,
@@ -30,11 +31,6 @@ function topEntry(name: string): { state: JobState; jobId: string } | undefined 
   if (isProducerTempName(name))
     return { state: 'tmp', jobId: name.slice(READY_PREFIX.length, -TMP_SUFFIX.length) };
   return undefined;
-}
-
-/** The job id of a name in claimed/ or an archive: `job_<id>@<token>`, or a plain `job_<id>`. */
-export function archivedJobId(name: string): string | undefined {
-  return parseTokenName(name)?.jobId ?? parseReadyName(name);
 }
 
 /**

@@ -12,6 +12,11 @@ import { JobIdSchema } from '@imk/protocol';
  *   cancelled/job_<id>@<token>/            archived: cancelled by an operator (imk-cancel.json inside)
  *   .imk-clock-check-<random>/             for a moment: "now" on the queue's file system's clock (its mtime)
  *
+ * Beside the queue folders, in the folder that holds them (`queues/`), shared by every queue of the root:
+ *
+ *   .imk-job-ids/<id>@<n>                  which queue owns a job id (n = 1, 2, …: the highest is in force);
+ *                                          made once by a claim (link(), atomic on NFS and SMB), never rewritten
+ *
  * `@` can appear neither in a job id nor in a consumer id, so the job id is everything between `job_`
  * and the first `@`.
  */
@@ -40,6 +45,14 @@ const QUEUE_FILE_PREFIX = 'imk-';
 /** Whether a name at the top of a bundle is one of the queue's own files (never a file of the job). */
 export function isQueueFileName(name: string): boolean {
   return name.startsWith(QUEUE_FILE_PREFIX);
+}
+
+/** Beside the queue folders (in `queues/`): one owner file per job id and generation (see job-id-owner.ts). */
+export const JOB_ID_OWNERS_DIR = '.imk-job-ids';
+
+/** The name of the n-th owner file of a job id (n = 1, 2, …), in JOB_ID_OWNERS_DIR. */
+export function jobIdOwnerName(jobId: string, generation: number): string {
+  return `${jobId}${TOKEN_SEPARATOR}${generation}`;
 }
 
 /** Files the queue itself writes inside a bundle (never listed in `files[]`). */
@@ -108,6 +121,15 @@ export function parseTokenName(name: string): { jobId: string; token: string } |
   const jobId = name.slice(READY_PREFIX.length, at);
   const token = name.slice(at + 1);
   return isJobId(jobId) && token !== '' ? { jobId, token } : undefined;
+}
+
+/**
+ * The job id of a folder name in claimed/ or an archive: `job_<id>@<token>`, or a plain `job_<id>` (an
+ * archive's first job of an id). The one parser of those names: a look that knew only one of the two forms
+ * missed a job kept only under the other (a claim in another queue ran the id a second time).
+ */
+export function archivedJobId(name: string): string | undefined {
+  return parseTokenName(name)?.jobId ?? parseReadyName(name);
 }
 
 /** A consumer id goes into folder names: letters, digits, ".", "_" and "-" (so no `@`). */

@@ -231,8 +231,12 @@ class FsQueue implements Queue {
           path: 'job_id',
           message: `job.json says "${bundle.job.job_id}" but the folder is ${candidate.name}`,
         });
-      // Last: a job of this id that ran in another queue owns outputs/<id>/, which this run would replace.
-      const taken = problems.length === 0 ? await idTakenProblem(this.queueDir, candidate.jobId) : undefined;
+      // Last: a job of this id that ran or runs in another queue owns outputs/<id>/, which this run would
+      // replace; the owner file decides between two claims of the id at one instant (job-id-owner.ts).
+      const taken =
+        problems.length === 0
+          ? await idTakenProblem(this.queueDir, candidate.jobId, { token, consumer: this.consumerId })
+          : undefined;
       if (taken) problems.push(taken);
       if (!bundle.ok || problems.length > 0) {
         await rejectFolder(this.ctx, dir, candidate.jobId, token, problems, attempt);

@@ -3,9 +3,8 @@ import { errorMessage, isAbsentErrno } from '@imk/errors';
 import { listNamesOrEmpty } from '@imk/fs-safe';
 import { describeProblems, jobLabel, jobNameOf, readJobJson } from '@imk/protocol';
 import type { QueueContext } from './context.ts';
-import { archivedJobId } from './inspect.ts';
 import { archiveFolder, writeControlFile } from './moves.ts';
-import { REJECTED_DIR, REJECTION_FILE } from './names.ts';
+import { REJECTED_DIR, REJECTION_FILE, archivedJobId } from './names.ts';
 import { readArchiveReason } from './outcome.ts';
 import type { RejectProblem } from './types.ts';
 

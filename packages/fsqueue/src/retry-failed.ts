@@ -21,7 +21,7 @@ export const PREVIOUS_CANCEL_FILE = 'imk-cancel.previous.json';
  * Refused when the job is ready or claimed already. When it has both, the newer archive comes back.
  */
 export async function retryFailed(queueDir: string, jobId: string): Promise<QueueEntry> {
-  const found = await findJobFolders(queueDir, jobId, true);
+  const found = await findJobFolders(queueDir, jobId);
   const active = found.find(
     (entry) => entry.state === 'ready' || entry.state === 'claimed' || entry.state === 'tmp',
   );

@@ -55,6 +55,8 @@ export interface Ledger {
   countJobs(state?: LedgerState): number;
   /** Which of these job ids the ledger has a row for (one query, however many). */
   knownJobIds(jobIds: readonly string[]): Set<string>;
+  /** The rows of these job ids that the ledger has (one query, however many; in no order). */
+  listJobsById(jobIds: readonly string[]): JobRow[];
   getJob(jobId: string): JobDetail | undefined;
   /** The most recent succeeded job (not itself a duplicate) whose input had this sha256. */
   findSucceededByInput(sha256: string, exceptJobId?: string): JobRow | undefined;
@@ -219,6 +221,7 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
     listJobs: (listOptions) => queries.listJobs(listOptions),
     countJobs: (state) => queries.countJobs(state),
     knownJobIds: (jobIds) => queries.knownJobIds(jobIds),
+    listJobsById: (jobIds) => queries.listJobsById(jobIds),
     getJob: (jobId) => queries.getJob(jobId),
     findSucceededByInput: (sha256, exceptJobId) => queries.listSucceededByInput(sha256, exceptJobId, 1)[0],
     listSucceededByInput: (sha256, exceptJobId, limit) =>

@@ -28,6 +28,7 @@ export function createQueries(db: Database) {
   const countAll = db.prepare('SELECT count(*) AS n FROM jobs');
   const countByState = db.prepare('SELECT count(*) AS n FROM jobs WHERE state = ?');
   const knownOf = db.prepare('SELECT job_id FROM jobs WHERE job_id IN (SELECT value FROM json_each(?))');
+  const rowsOf = db.prepare('SELECT * FROM jobs WHERE job_id IN (SELECT value FROM json_each(?))');
   const jobOne = db.prepare('SELECT * FROM jobs WHERE job_id = ?');
   const eventsOf = db.prepare(
     'SELECT at, state, stage, attempt, consumer, message FROM events WHERE job_id = ? ORDER BY id',
@@ -62,6 +63,11 @@ export function createQueries(db: Database) {
       if (jobIds.length === 0) return new Set();
       const rows = knownOf.all(JSON.stringify(jobIds)) as { job_id: string }[];
       return new Set(rows.map((row) => row.job_id));
+    },
+    /** The rows of these job ids that the ledger has (one query, however many; in no order). */
+    listJobsById(jobIds: readonly string[]): JobRow[] {
+      if (jobIds.length === 0) return [];
+      return rowsOf.all(JSON.stringify(jobIds)) as JobRow[];
     },
     getJob(jobId: string): JobDetail | undefined {
       const job = jobOne.get(jobId) as JobRow | undefined;

@@ -71,6 +71,7 @@ export {
   findOutput,
   listOutputs,
   outputFinishedAt,
+  outputFinishedMs,
   outputManifestOf,
   parseOutputManifest,
   outputsNotListed,
@@ -140,3 +141,4 @@ export type { StemCacheKeyInput, StemCacheMeta, StemCacheRead } from './stem-cac
 export { documentFieldTable, replaceDocValues, replaceFieldTables } from './field-table.ts';
 export { deref, jsonSchemaOf, markdownCell, schemaFields, typeOf } from './schema-table.ts';
 export type { JsonSchemaNode, SchemaField } from './schema-table.ts';
+export { processedAtIso, processedAtMs } from './processed-at.ts';

@@ -2,6 +2,7 @@ import type { Dirent } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
+import { processedAtMs } from './processed-at.ts';
 import {
   assertRealFolder,
   listEntriesOrEmpty,
@@ -330,11 +331,16 @@ export async function findOutput(outputsDir: string, jobId: string): Promise<Out
 }
 
 /**
- * When a finished job finished, ISO 8601: its manifest's own `processed_at` when that is a time (the earlier
- * version wrote it too), else the manifest file's mtime. The mtime alone made every job of a library
- * copied with `cp -r` (or rsync without -t) show the copy's time in `imk jobs`, `imk job` and the ledger.
+ * When a finished job finished, in ms since the epoch: its manifest's own `processed_at` when that is a time
+ * (the earlier version wrote it too; read by processedAtMs, a time without a zone is UTC), else the manifest
+ * file's mtime. The mtime alone made every job of a library copied with `cp -r` (or rsync without -t) show
+ * the copy's time in `imk jobs`, `imk job`, the ledger and the dashboard's library.
  */
+export function outputFinishedMs(processedAt: unknown, folder: Pick<OutputFolder, 'writtenMs'>): number {
+  return processedAtMs(processedAt) ?? folder.writtenMs;
+}
+
+/** outputFinishedMs as ISO 8601 (UTC). */
 export function outputFinishedAt(manifest: OutputManifest, folder: OutputFolder): string {
-  const written = manifest.processed_at === undefined ? Number.NaN : Date.parse(manifest.processed_at);
-  return new Date(Number.isFinite(written) ? written : folder.writtenMs).toISOString();
+  return new Date(outputFinishedMs(manifest.processed_at, folder)).toISOString();
 }

@@ -39,7 +39,7 @@ export async function archivedSong(
   if (name === undefined) return undefined;
   for (const queue of await listQueueNames(ctx.paths.queues, QUEUE_NAMES)) {
     for (const id of bundleIds(jobId)) {
-      const folders = await findJobFolders(join(ctx.paths.queues, queue), id, true);
+      const folders = await findJobFolders(join(ctx.paths.queues, queue), id);
       // The newest archive of that id last: looked at first.
       for (const { state, dir } of folders.reverse()) {
         if (state !== 'succeeded') continue;

@@ -34,6 +34,7 @@ export function createSafeLedger(ledger: Ledger, logger: Logger): Ledger {
     listJobs: guard('listJobs', ledger.listJobs.bind(ledger), []),
     countJobs: guard('countJobs', ledger.countJobs.bind(ledger), 0),
     knownJobIds: guard('knownJobIds', ledger.knownJobIds.bind(ledger), new Set<string>()),
+    listJobsById: guard('listJobsById', ledger.listJobsById.bind(ledger), []),
     getJob: guard('getJob', ledger.getJob.bind(ledger), undefined),
     findSucceededByInput: guard('findSucceededByInput', ledger.findSucceededByInput.bind(ledger), undefined),
     listSucceededByInput: guard('listSucceededByInput', ledger.listSucceededByInput.bind(ledger), []),

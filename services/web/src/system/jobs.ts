@@ -6,6 +6,7 @@ import type { JobState } from '@imk/fsqueue';
 import {
   openLedger,
   type JobDetail,
+  LEDGER_STATES,
   type JobRow,
   type Ledger,
   type LedgerState,
@@ -116,6 +117,9 @@ const LEDGER_STATES_OF: Record<JobState, readonly LedgerState[]> = {
   cancelled: ['cancelled'],
 };
 
+const isLedgerState = (state: string): state is LedgerState =>
+  (LEDGER_STATES as readonly string[]).includes(state);
+
 /** Whether the ledger's state says where the job's folder is (else the folder moved after it). */
 const ledgerFits = (ledgerState: string, folderState: JobState): boolean =>
   (LEDGER_STATES_OF[folderState] as readonly string[]).includes(ledgerState);
@@ -159,32 +163,53 @@ export function createJobsView(paths: ImkPaths, logger: Logger): JobsView {
 
     async listCounted(options = {}) {
       const limit = options.limit ?? 300;
+      const { state } = options;
       const byId = new Map<string, JobSummary>();
       const progress = progressMap();
       const ledgerNow = getLedger();
-      for (const row of ledgerNow?.listJobs({ limit }) ?? []) {
-        byId.set(row.job_id, fromLedger(row, progress.get(row.job_id)));
-      }
+      // Filtered in the ledger's query, before its limit: asking for the failed jobs among 1,000 newer
+      // succeeded ones cut the list to the newest 300 first and then found no failed one there.
+      const ledgerState = state !== undefined && isLedgerState(state) ? state : undefined;
+      const rows =
+        state !== undefined && ledgerState === undefined
+          ? []
+          : ledgerNow?.listJobs({ state: ledgerState, limit });
+      for (const row of rows ?? []) byId.set(row.job_id, fromLedger(row, progress.get(row.job_id)));
       const inFolders: FolderJob[] = [];
-      for (const queue of await queueNames(paths.queues)) {
-        for (const folder of await listFolderJobs(paths.queues, queue, ['tmp', 'ready', 'claimed'])) {
-          inFolders.push(folder);
-          const known = byId.get(folder.job_id);
-          if (known && ledgerFits(known.state, folder.state)) continue;
-          byId.set(folder.job_id, {
-            ...fromFolder(folder),
-            ...(known && { stage: known.stage, progress: known.progress }),
-          });
+      for (const queue of await queueNames(paths.queues))
+        inFolders.push(...(await listFolderJobs(paths.queues, queue, ['tmp', 'ready', 'claimed'])));
+      // What the ledger says of the jobs in folders, whatever their state (the list above has only one).
+      const folderIds = [...new Set(inFolders.map((f) => f.job_id))];
+      const said = new Map((ledgerNow?.listJobsById(folderIds) ?? []).map((row) => [row.job_id, row]));
+      for (const folder of inFolders) {
+        const row = said.get(folder.job_id);
+        const known = byId.get(folder.job_id) ?? (row && fromLedger(row, progress.get(row.job_id)));
+        if (known && ledgerFits(known.state, folder.state)) {
+          byId.set(folder.job_id, known);
+          continue;
         }
+        byId.set(folder.job_id, {
+          ...fromFolder(folder),
+          ...(known && { stage: known.stage, progress: known.progress }),
+        });
       }
       let jobs = [...byId.values()];
-      if (options.state) jobs = jobs.filter((j) => j.state === options.state);
-      const known = ledgerNow?.knownJobIds(inFolders.map((f) => f.job_id)) ?? new Set<string>();
-      const unknown = inFolders.filter(
-        (f) => !known.has(f.job_id) && (!options.state || f.state === options.state),
-      );
-      const ledgerCount = ledgerNow?.countJobs(options.state as LedgerState | undefined) ?? 0;
-      const total = Math.max(jobs.length, ledgerCount + new Set(unknown.map((f) => f.job_id)).size);
+      if (state !== undefined) jobs = jobs.filter((j) => j.state === state);
+      // The ledger's count, corrected by the jobs whose folder says otherwise (a job in tmp/, ready/ or
+      // claimed/ is shown in its folder's state when the ledger's does not fit; see ledgerFits).
+      let total = ledgerNow?.countJobs(ledgerState) ?? 0;
+      if (state !== undefined && ledgerState === undefined) total = 0;
+      for (const id of folderIds) {
+        const shown = byId.get(id)?.state;
+        const ledgerSays = said.get(id)?.state;
+        if (state === undefined) {
+          if (ledgerSays === undefined) total++;
+          continue;
+        }
+        if (shown === state && ledgerSays !== state) total++;
+        if (shown !== state && ledgerSays === state) total--;
+      }
+      total = Math.max(total, jobs.length);
       jobs = jobs.sort((a, b) => b.updated_at.localeCompare(a.updated_at)).slice(0, limit);
       for (const job of jobs) job.engine = await readEngine(job.job_id);
       return { jobs, total };

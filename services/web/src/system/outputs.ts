@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import {
   artifactsOnDisk,
   describeLeftOut,
@@ -7,7 +7,10 @@ import {
   listOutputs as listOutputFolders,
   readOutputManifest,
   MANIFEST_FILE,
+  outputFinishedMs,
+  processedAtIso,
   type ArtifactOnDisk,
+  type OutputFolder,
 } from '@imk/protocol';
 import { isOutputName } from './safe-path.ts';
 
@@ -122,25 +125,59 @@ export async function readOutput(
 export const OUTPUTS_LIST_LIMIT = 200;
 
 /**
- * Published outputs, newest first (by the manifest's mtime), at most `limit`: the folders the one outputs
- * reader of @imk/protocol lists, as sync and the ledger see them. One whose manifest does not validate is
- * listed with its problems (sync and the ledger refuse it with the same words), not hidden.
+ * Published outputs, newest first by when each job finished (the manifest's own `processed_at`, as the
+ * ledger and `imk jobs` date it; the manifest file's mtime only when it has none), at most `limit`: the
+ * folders the one outputs reader of @imk/protocol lists, as sync and the ledger see them. Sorted by the
+ * mtime alone, a library copied with `cp -r` (or synced without times) came in the copy's order. One whose
+ * manifest does not validate is listed with its problems (sync and the ledger refuse it with the same
+ * words), not hidden.
  */
 export async function listOutputs(outputsDir: string, limit = OUTPUTS_LIST_LIMIT): Promise<OutputSummary[]> {
-  const folders = (await listOutputFolders(outputsDir)).sort((a, b) => b.writtenMs - a.writtenMs);
+  const folders = await listOutputFolders(outputsDir);
+  const finished = new Map<string, number>();
+  for (const folder of folders) finished.set(folder.jobId, await finishedMs(folder));
+  forgetOthers(outputsDir, folders);
+  folders.sort((a, b) => finished.get(b.jobId)! - finished.get(a.jobId)! || a.jobId.localeCompare(b.jobId));
   const result: OutputSummary[] = [];
   for (const { jobId } of folders.slice(0, limit)) {
     const detail = await readOutput(outputsDir, jobId, { onDisk: false });
     if (!detail) continue;
+    const processedAt = detail.manifest.processed_at;
     result.push({
       job_id: jobId,
       artist: detail.manifest.artist as string | undefined,
       title: detail.manifest.title as string | undefined,
-      processed_at: detail.manifest.processed_at as string | undefined,
+      // In UTC, read once here (a time without a zone is UTC: processedAtMs), not by each browser's clock.
+      processed_at:
+        processedAtIso(processedAt) ?? (typeof processedAt === 'string' ? processedAt : undefined),
       artifacts: detail.artifacts.length,
       legacy: detail.legacy,
       problems: detail.problems,
     });
   }
   return result;
+}
+
+/** When each manifest said its job finished, kept while the manifest is the same file (its version). */
+const finishedCache = new Map<string, { version: string; ms: number }>();
+
+/** When a listed output finished (outputFinishedMs): read from its manifest once per version of it. */
+async function finishedMs(folder: OutputFolder): Promise<number> {
+  const cached = finishedCache.get(folder.manifestPath);
+  if (cached?.version === folder.version) return cached.ms;
+  const read = await readOutputManifest(folder.dir).catch(() => undefined);
+  const json = read === undefined ? undefined : read.ok ? read.manifest.document.manifest : read.json;
+  const processedAt =
+    typeof json === 'object' && json !== null ? (json as Record<string, unknown>).processed_at : undefined;
+  const ms = outputFinishedMs(processedAt, folder);
+  finishedCache.set(folder.manifestPath, { version: folder.version, ms });
+  return ms;
+}
+
+/** Drops what is kept of this outputs folder's manifests no longer listed (a job removed from it). */
+function forgetOthers(outputsDir: string, listed: readonly OutputFolder[]): void {
+  const paths = new Set(listed.map((folder) => folder.manifestPath));
+  const inside = join(outputsDir, sep);
+  for (const path of finishedCache.keys())
+    if (path.startsWith(inside) && !paths.has(path)) finishedCache.delete(path);
 }

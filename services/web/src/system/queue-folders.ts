@@ -122,7 +122,7 @@ export async function listFolderJobs(
 export async function findFolderJob(queuesDir: string, jobId: string): Promise<FolderJob[]> {
   const found: FolderJob[] = [];
   for (const queue of await queueNames(queuesDir)) {
-    for (const folder of await findJobFolders(join(queuesDir, queue), jobId, true)) {
+    for (const folder of await findJobFolders(join(queuesDir, queue), jobId)) {
       const { attempts } = await readBundleState(folder.dir);
       const entry: QueueEntry = { jobId, state: folder.state, dir: folder.dir, attempts };
       const job = await describe(queue, entry);
