@@ -224,7 +224,7 @@ export const NAS_KEYS: LegacyKey[] = [
         ? set(
             ['enabled'],
             false,
-            'NAS_DRY_RUN=true: the earlier NAS sync service sent nothing; set true to send (then imk sync --dry-run shows what would go where, sending nothing)',
+            'NAS_DRY_RUN=true: the earlier NAS sync service sent nothing; imk sync --dry-run shows what would go where even so (sending nothing); set true to send',
           )
         : set(['enabled'], true, 'the earlier NAS sync service ran whenever it was deployed');
       if (typeof backend === 'string') return backend;
@@ -309,7 +309,7 @@ export const NAS_KEYS: LegacyKey[] = [
   },
   {
     key: 'NAS_DRY_RUN',
-    none: 'a dry run is a command, not a setting: imk sync --dry-run prints what would go where; NAS_DRY_RUN=true (nothing was sent) writes nasSync.enabled: false, so nothing is sent until you set it true',
+    none: 'a dry run is a command, not a setting: imk sync --dry-run prints what would go where, also while sync is disabled; NAS_DRY_RUN=true (nothing was sent) writes nasSync.enabled: false, so nothing is sent until you set it true',
   },
   ...['NAS_RSYNC_BW_LIMIT', 'NAS_RSYNC_COMPRESS'].map((key): LegacyKey => ({
     key,
