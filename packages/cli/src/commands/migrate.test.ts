@@ -118,6 +118,8 @@ describe('imk migrate', () => {
         'STABILITY_PASSES=2',
         'NAS_SYNC_METHOD=local',
         // Its routes name the audio root, which this .env never set (the earlier version sent to "/Instrumental").
+        // (Set here: a .env without NAS_SYNC_ROUTES gave it no routes at all, as its compose file passed it empty.)
+        `NAS_SYNC_ROUTES='[{"kind":"audio","variant":"instrumental","to":"\${remoteRoots.audio}/Instrumental"}]'`,
         `NAS_REMOTE_ROOT_VIDEO=${nas}`,
         '',
       ].join('\n'),

@@ -110,8 +110,10 @@ function pythonFalsy(value: unknown): boolean {
 
 function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: string } | string {
   let list: unknown = DEFAULT_ROUTES;
+  // Only reached with NAS_SYNC_ROUTES not set in the environment `imk migrate` read (with --env, a .env that does
+  // not set it is read as its docker-compose.yml passed it: empty, below).
   let note =
-    'the earlier default (NAS_SYNC_ROUTES not set; its docker-compose.yml passed an unset one on as empty, which gave it no routes: remove these to keep sending nothing)';
+    'the earlier default (NAS_SYNC_ROUTES not set in the environment: its config.py then used this route; run by its docker-compose.yml, which passed an unset one on as empty, it had no routes: then remove these to keep sending nothing)';
   // Set but empty (`NAS_SYNC_ROUTES=`, as its compose file's ${NAS_SYNC_ROUTES:-} passed an unset one): its
   // config.py got "" (not its default), json.loads("") failed and it had no routes, so it sent nothing.
   if (env.NAS_SYNC_ROUTES !== undefined && env.NAS_SYNC_ROUTES.trim() === '')
@@ -275,6 +277,8 @@ export const NAS_KEYS: LegacyKey[] = [
   {
     key: 'NAS_SYNC_ROUTES',
     ours: 'config/nas-sync.yaml: routes (same shape: kind, variant, to a folder; no `to` = `skip: true`)',
+    // Its docker-compose.yml: `NAS_SYNC_ROUTES=${NAS_SYNC_ROUTES:-}`: not set in the .env, it reached config.py empty.
+    composeDefault: '',
     convert: (_v, env) => {
       const found = routes(env);
       return typeof found === 'string' ? found : [set(['routes'], found.routes, found.note)];
