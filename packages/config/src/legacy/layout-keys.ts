@@ -125,7 +125,7 @@ export const LAYOUT_KEYS: LegacyKey[] = [
   },
   {
     key: 'GENERATE_NO_DRUMS_VARIANT',
-    ours: `config/${IM}.yaml: variants (no_drums), recipes.no_drums (vocals + bass + other, as the earlier one), output.suffixes.no_drums (its file name, "(no drums)")`,
+    ours: `config/${IM}.yaml: variants, recipes.no_drums (vocals + bass + other, as before), output.suffixes.no_drums (its "(no drums)")`,
     convert: (value, env) => variantChange('GENERATE_NO_DRUMS_VARIANT', value, env),
   },
   {
