@@ -179,16 +179,41 @@ describe('imk migrate: its NAS sync service settings as its code read them', () 
     const line = report.lines.find((l) => l.key === 'NAS_SYNC_ROUTES')!;
     expect(line.outcome).toBe('skipped');
     expect(line.text).toContain('NAS_SYNC_ROUTES is empty: the earlier NAS sync service then had no routes');
-    // Not set at all: its config.py default, with the comment saying what its compose file made of it.
+  });
+
+  it('NAS_SYNC_ROUTES not set in its .env reached its service empty (its compose file: ${NAS_SYNC_ROUTES:-}): no routes, and said', async () => {
     const unset = await migrate('routes-unset', [
       'NAS_SYNC_METHOD=local',
       'NAS_REMOTE_ROOT_AUDIO=/mnt/nas/audio',
     ]);
-    expect((await nasSyncOf(unset.dir))!.nasSync.routes).toEqual([
+    // Its default route is not written: the earlier service, run by its compose file, had none and sent nothing.
+    expect((await nasSyncOf(unset.dir))!.nasSync.routes).toBeUndefined();
+    expect((await nasSyncOf(unset.dir))!.nasSync.enabled).toBe(true);
+    const line = unset.report.lines.find((l) => l.key === 'NAS_SYNC_ROUTES')!;
+    expect(line).toMatchObject({ outcome: 'skipped' });
+    expect(line.text).toContain(
+      `(not set in ${join(scratch.dir, 'routes-unset.env')}: its docker-compose.yml passed it on as NAS_SYNC_ROUTES="")`,
+    );
+    expect(line.text).toContain('then had no routes at all');
+    // Said the same way by `imk migrate` as a user reads it.
+    const envFile = join(scratch.dir, 'routes-unset.env');
+    const said = await imkInProcess('migrate', '--env', envFile, '--root', unset.dir, '--dry-run');
+    expect(said.stdout).toMatch(
+      /NAS_SYNC_ROUTES\n\s+\(not set in .*routes-unset\.env: its docker-compose\.yml passed/,
+    );
+
+    // Not set in the environment `imk migrate` reads (no --env): its config.py's own default, said so.
+    const dir = join(scratch.dir, 'routes-unset-environment');
+    const run = await imk(['migrate', '--root', dir], {
+      NAS_SYNC_METHOD: 'local',
+      NAS_REMOTE_ROOT_AUDIO: '/mnt/nas/audio',
+    });
+    expect(run.exitCode, String(run.all)).toBe(0);
+    expect((await nasSyncOf(dir))!.nasSync.routes).toEqual([
       { kind: 'audio', variant: 'instrumental', to: '${remoteRoots.audio}/Instrumental' },
     ]);
-    expect(await readFile(join(unset.dir, 'config', 'nas-sync.yaml'), 'utf8')).toContain(
-      'passed an unset one on as empty, which gave it no routes',
+    expect(String(run.stdout)).toContain(
+      'NAS_SYNC_ROUTES not set in the environment: its config.py then used this route',
     );
   });
 

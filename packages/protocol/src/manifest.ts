@@ -129,7 +129,7 @@ export const ManifestSchema = z
       .enum(['tags'])
       .optional()
       .describe(
-        'Where artist, album and title (so the files\' names and tags) came from when not from job.json: "tags" when job.json gave no title and the input\'s tags (ffprobe) did (a field job.json gave is kept). Absent: from job.json.',
+        "Where artist, album and title (so the files' names and tags) came from when not from job.json: \"tags\" when job.json gave no title and the input's tags (ffprobe) did (a field job.json gave is kept). Saving a mix rewrites its job's manifest and keeps this (the names stay the job's). Absent: from job.json (for a mix of an earlier-version output, a job of its own: from that output's manifest.json, the job input.stems_of names).",
       ),
   })
   .describe('manifest.json: what a job produced, in outputs/<job_id>/.');

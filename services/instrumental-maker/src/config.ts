@@ -1,11 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { windowsNameProblem } from '@imk/fs-safe';
 import { INSTRUMENTAL_MAKER, QUEUE_NAMES } from '@imk/config';
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import {
   AudioFormatSchema,
   SampleRateSchema,
   StemNameSchema,
+  VariantNameSchema,
   VariantRequestSchema,
   bitDepthProblem,
   sampleRateProblem,
@@ -16,6 +18,19 @@ import { DEFAULT_VARIANT_RECIPES, VariantRecipesSchema } from '@imk/separation/v
 
 /** The config file `config/instrumental-maker.yaml` and env prefix `IMK_INSTRUMENTAL_MAKER__`. */
 export const SERVICE_NAME = INSTRUMENTAL_MAKER;
+
+/**
+ * A variant's file-name suffix, as written in config: put after a name already made safe, so it must be one
+ * NTFS and SMB take too (fs-safe's rules: none of <>:"/\\|?*, no control character, no dot or space at its end).
+ */
+const FileSuffixSchema = z
+  .string()
+  .max(64)
+  .superRefine((suffix, ctx) => {
+    const problem = windowsNameProblem(suffix);
+    if (problem !== undefined)
+      ctx.addIssue({ code: 'custom', message: `a file name part NTFS and SMB refuse: ${problem}` });
+  });
 
 /** Jobs at once in one worker when config does not say: one per core, at most 4. */
 export function defaultConcurrency(): number {
@@ -173,6 +188,12 @@ export const InstrumentalMakerConfigSchema = z
           .optional()
           .describe(
             "Bits per sample of flac (16, 24) and wav (16, 24, 32 = float) files, and of kept stems (16, else 24); unset = 24. Ignored for m4a and mp3; a job's bit_depth wins.",
+          ),
+        suffixes: z
+          .record(VariantNameSchema, FileSuffixSchema)
+          .default({})
+          .describe(
+            "Text after 'Artist - Title' in a variant's file name and title tag, by variant name, e.g. no_drums: ' (no drums)' (the earlier instrumental-maker's name, which imk migrate writes); a variant not listed keeps its usual one (' (no drum)', ' (drums only)', ' (<name>)'). A key or tempo change still follows it.",
           ),
         bitrate: z
           .string()

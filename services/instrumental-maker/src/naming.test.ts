@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from '@imk/protocol';
+import { InstrumentalMakerConfigSchema } from './config.ts';
 import { audioPath, stemMp4Path, stemPath, videoPath } from './naming.ts';
 import { createQueueOrder } from './queue-order.ts';
 import { canonicalJson, stemCacheKey } from './stem-cache.ts';
@@ -32,6 +33,27 @@ describe('names users know', () => {
       'files/audio/AC_DC - Back in Black_ (no drum) (+1 semitone) (80% tempo).wav',
     );
     expect(audioPath(job, 'vocals', 'm4a')).toBe('files/audio/AC_DC - Back in Black_ (a cappella).m4a');
+  });
+
+  it("takes a variant's suffix from config (output.suffixes, the earlier no_drums'), a key change after it", () => {
+    const suffixes = { no_drums: ' (no drums)' };
+    const recipe = { stems: ['vocals', 'bass', 'other'] } as const;
+    expect(audioPath(job, 'no_drums', 'm4a', { stems: [...recipe.stems] }, { suffixes })).toBe(
+      'files/audio/AC_DC - Back in Black_ (no drums).m4a',
+    );
+    expect(audioPath(job, 'no_drums@-2', 'm4a', { stems: [...recipe.stems], pitch: -2 }, { suffixes })).toBe(
+      'files/audio/AC_DC - Back in Black_ (no drums) (-2 semitones).m4a',
+    );
+    // Another variant keeps its usual name.
+    expect(audioPath(job, 'drums_only', 'm4a', undefined, { suffixes })).toBe(
+      'files/audio/AC_DC - Back in Black_ (drums only).m4a',
+    );
+    // A suffix is put after a name already made safe: config refuses one NTFS or SMB would refuse.
+    const config = (suffix: string) =>
+      InstrumentalMakerConfigSchema.safeParse({ output: { suffixes: { no_drums: suffix } } }).success;
+    expect(config(' (no drums)')).toBe(true);
+    for (const bad of [' (a/b)', ' (why?)', ' (x).', ' (x) ', ' \u0001', 'x'.repeat(65)])
+      expect(config(bad), bad).toBe(false);
   });
 
   it('names a mix saved from the mixer by its own name, never by the suffix of a recipe', () => {

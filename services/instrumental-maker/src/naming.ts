@@ -40,12 +40,17 @@ export interface NameOptions {
    * must not take the bare name every job's instrumental has).
    */
   mix?: boolean;
+  /** Suffixes config gives by variant name (output.suffixes, e.g. the earlier version's ' (no drums)'). */
+  suffixes?: Readonly<Record<string, string>>;
 }
 
 export function variantSuffix(variant: string, recipe?: VariantRecipe, name: NameOptions = {}): string {
   const base = baseName(variant);
   if (name.mix === true) return savedMixSuffix({ base, pitch: recipe?.pitch, tempo: recipe?.tempo });
-  return (KNOWN_SUFFIXES[base] ?? ` (${base.replace(/[_-]+/g, ' ')})`) + keyTempoSuffix(recipe);
+  return (
+    (name.suffixes?.[base] ?? KNOWN_SUFFIXES[base] ?? ` (${base.replace(/[_-]+/g, ' ')})`) +
+    keyTempoSuffix(recipe)
+  );
 }
 
 export function variantLabel(variant: string, recipe: VariantRecipe | undefined): string {

@@ -33,6 +33,8 @@ export interface ResolvedOptions {
   variants: string[];
   /** The recipes of `variants` only. */
   recipes: VariantRecipes;
+  /** File-name suffixes config gives by variant name (output.suffixes), of `variants` only; absent: the usual ones. */
+  suffixes?: Readonly<Record<string, string>>;
   keepStems: StemName[];
   stemFormat: 'flac' | 'wav';
   stemMp4: boolean;
@@ -135,7 +137,14 @@ export function resolveOptions(
   for (const name of Object.keys(recipes)) if (!named.includes(name)) delete recipes[name];
   const format = sidecar?.format ?? o.output_format ?? config.output.format;
   const formatFrom = fieldFrom(sidecar?.format, o.output_format, sidecar, 'codec', 'output_format', 'format');
-  const shared = sharedVariantFile(named, (variant) => audioPath(job, variant, format, recipes[variant]));
+  const suffixes = Object.fromEntries(
+    Object.entries(config.output.suffixes).filter(([base]) =>
+      named.some((name) => parseVariantRef(name).base === base),
+    ),
+  );
+  const shared = sharedVariantFile(named, (variant) =>
+    audioPath(job, variant, format, recipes[variant], { suffixes }),
+  );
   if (shared !== undefined)
     throw optionsError(
       variantsFrom,
@@ -233,6 +242,7 @@ export function resolveOptions(
   return {
     variants: named,
     recipes,
+    ...(Object.keys(suffixes).length > 0 && { suffixes }),
     keepStems: keep,
     stemFormat: config.stems.format,
     stemMp4: config.stems.stemMp4,
@@ -287,5 +297,7 @@ export function outputFingerprint(options: ResolvedOptions): string {
     bitDepth: options.bitDepth ?? null,
     bitrate: options.bitrate ?? null,
     loudness: options.loudness ?? null,
+    // Only when set, so that the fingerprints of jobs made before output.suffixes existed stay the same.
+    ...(options.suffixes !== undefined && { suffixes: options.suffixes }),
   });
 }

@@ -253,6 +253,8 @@ const STEPS: Steps = {
         nullResidualDb: source.null_residual_db,
         outputKey: typeof source.output_key === 'string' ? source.output_key : '',
         ...(source.duplicate_of !== undefined && { duplicateOf: source.duplicate_of }),
+        // The job's names are the source's, so where they came from is too (the input's tags, or job.json).
+        ...(source.names_from !== undefined && { namesFrom: source.names_from }),
       });
       return Promise.resolve(undefined);
     },

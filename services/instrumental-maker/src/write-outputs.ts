@@ -113,7 +113,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
         kind: 'audio',
         variant,
         label,
-        path: audioPath(job, variant, options.format, recipe, { mix: input.mix }),
+        path: audioPath(job, variant, options.format, recipe, { mix: input.mix, suffixes: options.suffixes }),
         ...recipeFacts(recipe),
       },
       // A mix (stems summed, levels above 1) can go over full scale, where the stems never did.
@@ -127,7 +127,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
           bitrate: options.bitrate,
           tags: {
             ...baseTags,
-            title: variantTitle(job, variant, recipe, { mix: input.mix }),
+            title: variantTitle(job, variant, recipe, { mix: input.mix, suffixes: options.suffixes }),
             comment: label,
           },
           cover: input.cover,

@@ -57,3 +57,25 @@ describe("a job.json without artist and title, and the input's tags", () => {
     expect(untagged.artifacts.map((a) => a.path)).toContain('files/audio/untagged_1.flac');
   });
 });
+
+describe('a mix saved of a job whose names came from the tags', () => {
+  it('keeps names_from in the job manifest the mix rewrites, and names the mix from the same tags', async () => {
+    await publishV1(
+      root,
+      'other',
+      {
+        job_id: 'tagged_1_mix',
+        source_type: 'remix',
+        remix: { of: 'tagged_1', variant: 'my_mix', stems: { bass: 1, drums: 1 } },
+      },
+      {},
+    );
+    const result = await imk(['run', '--once', '--root', root]);
+    expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 1 });
+    const manifest = await readManifest(root, 'tagged_1');
+    expect(manifest).toMatchObject({ artist: 'Tag Artist', title: 'Tag Title', names_from: 'tags' });
+    expect(manifest.artifacts.find((a) => a.variant === 'my_mix')?.path).toBe(
+      'files/audio/Tag Artist - Tag Title (my mix).flac',
+    );
+  }, 120_000);
+});

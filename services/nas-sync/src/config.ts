@@ -128,7 +128,8 @@ export const NasSyncFileSchema = z.strictObject({
 
 export type LoadedNasSync =
   | { state: 'not-configured'; file: string | undefined; reason: string }
-  | { state: 'disabled'; file: string | undefined; reason: string }
+  // Disabled still carries its config: a dry run sends nothing, so it may show what enabling it would do.
+  | { state: 'disabled'; file: string | undefined; reason: string; config: NasSyncConfig }
   | { state: 'enabled'; file: string | undefined; config: NasSyncConfig };
 
 /** Reads config/nas-sync.yaml (and IMK_NAS_SYNC__… env overrides) and says whether sync is on. */
@@ -151,6 +152,7 @@ export async function loadNasSyncConfig(
       state: 'disabled',
       file: loaded.file,
       reason: `nas-sync is disabled (nasSync.enabled is false in ${loaded.file ?? 'config/nas-sync.yaml'}); nothing is synced`,
+      config: section,
     };
   return { state: 'enabled', file: loaded.file, config: section };
 }

@@ -27,7 +27,13 @@ export interface RunOnceOptions extends NasSyncOptions {
 }
 
 export type RunOnceResult =
-  { state: 'not-configured' | 'disabled'; reason: string } | { state: 'ran'; summary: PassSummary };
+  | { state: 'not-configured' | 'disabled'; reason: string }
+  | {
+      state: 'ran';
+      summary: PassSummary;
+      /** A dry run while nasSync.enabled is false: why nothing is sent, and that the plan is what enabling it would do. */
+      disabled?: string;
+    };
 
 /** Opens the receipts and takes this host's single-runner lock; two nas-sync processes never copy the same file. */
 function openAsRunner(root: string, logger: Logger): ReceiptStore {
@@ -44,13 +50,21 @@ function openAsRunner(root: string, logger: Logger): ReceiptStore {
   return receipts;
 }
 
-/** One pass: deliver what is due, then return. Not configured or disabled: one warning and nothing else. */
+/**
+ * One pass: deliver what is due, then return. Not configured, or disabled: one warning and nothing else; but
+ * a dry run sends nothing, so while disabled (as `imk migrate` writes NAS_DRY_RUN=true) it still shows what
+ * enabling sync would send, and says that sync is disabled.
+ */
 export async function runNasSyncOnce(options: RunOnceOptions): Promise<RunOnceResult> {
   const loaded = await loadNasSyncConfig(options.root, options.env);
-  if (loaded.state !== 'enabled') {
+  if (loaded.state === 'not-configured' || (loaded.state === 'disabled' && options.dryRun !== true)) {
     options.logger.warn(loaded.reason);
     return { state: loaded.state, reason: loaded.reason };
   }
+  const disabled =
+    loaded.state === 'disabled'
+      ? `nas-sync is disabled (nasSync.enabled is false in ${loaded.file ?? 'config/nas-sync.yaml'}): nothing is sent. With enabled: true, a pass would send this:`
+      : undefined;
   const receipts = options.dryRun
     ? ReceiptStore.open({ file: resolvePaths(options.root).receipts, readonly: true })
     : openAsRunner(options.root, options.logger);
@@ -68,7 +82,7 @@ export async function runNasSyncOnce(options: RunOnceOptions): Promise<RunOnceRe
         notifier,
         stateDir: resolvePaths(options.root).state,
       });
-    return { state: 'ran', summary };
+    return { state: 'ran', summary, ...(disabled !== undefined && { disabled }) };
   } finally {
     await engine.close();
     if (!options.dryRun) receipts?.releaseRunner();

@@ -23,6 +23,11 @@ export interface MigratePlan {
   unknown: string[];
 }
 
+export interface PlanOptions {
+  /** The `.env` read (`--env`): read as its docker-compose.yml read it, unset variables as compose passed them. */
+  envFile?: string;
+}
+
 /** Variables whose conversion runs even when unset, once a variable of its NAS sync service says it was used. */
 const NAS_IMPLIED = ['NAS_SYNC_METHOD', 'NAS_SYNC_ROUTES'];
 
@@ -39,26 +44,50 @@ function shown(value: unknown): string {
  * What `imk migrate` converts from the earlier version's variables, what has no equivalent and why: pure,
  * from the one table of legacy variables (@imk/config LEGACY_KEYS).
  */
-export function planMigration(env: LegacyEnv, fileKeys: readonly string[] = Object.keys(env)): MigratePlan {
+export function planMigration(
+  given: LegacyEnv,
+  fileKeys: readonly string[] = Object.keys(given),
+  options: PlanOptions = {},
+): MigratePlan {
   const known = new Set(LEGACY_KEYS.map((entry) => entry.key));
   // Its NAS sync service's own variables, not any NAS_ name: NAS_HOST, NAS_USER, … were its sync-to-nas.sh
   // script's, a user of which never ran that service (nor asked for it here).
-  const nasUsed = Object.keys(env).some((key) => NAS_SYNC_SERVICE_KEYS.includes(key));
+  const nasUsed = Object.keys(given).some((key) => NAS_SYNC_SERVICE_KEYS.includes(key));
+  // A .env is what its compose file read: a variable the file leaves unset reached the service as compose
+  // passed it (NAS_SYNC_ROUTES empty, not its code's default route), so it is converted as that value.
+  const composed = (entry: (typeof LEGACY_KEYS)[number]): boolean =>
+    options.envFile !== undefined &&
+    entry.composeDefault !== undefined &&
+    given[entry.key] === undefined &&
+    nasUsed &&
+    NAS_IMPLIED.includes(entry.key);
+  const env: LegacyEnv = {
+    ...given,
+    ...Object.fromEntries(LEGACY_KEYS.filter(composed).map((entry) => [entry.key, entry.composeDefault!])),
+  };
   const lines: MigrateLine[] = [];
   for (const entry of LEGACY_KEYS) {
     const value = env[entry.key];
     const implied = value === undefined && nasUsed && NAS_IMPLIED.includes(entry.key);
     if (value === undefined && !implied) continue;
+    const asComposed = composed(entry)
+      ? `(not set in ${options.envFile}: its docker-compose.yml passed it on as ${entry.key}=${JSON.stringify(entry.composeDefault)}) `
+      : '';
     // A secret's value is never shown (its variable is named instead).
     const base = {
       key: entry.key,
-      value: entry.secret && value ? '(secret, not shown)' : value,
+      // (as given: a value read as compose passed it was not in the file)
+      value: entry.secret && value ? '(secret, not shown)' : given[entry.key],
       changes: [] as LegacyChange[],
     };
     if (entry.convert) {
       const result = entry.convert(value ?? '', env);
       if (typeof result === 'string') {
-        lines.push({ ...base, outcome: result.includes('covered by') ? 'covered' : 'skipped', text: result });
+        lines.push({
+          ...base,
+          outcome: result.includes('covered by') ? 'covered' : 'skipped',
+          text: `${asComposed}${result}`,
+        });
         continue;
       }
       // An empty value (`INCOMING=`, `MODEL=  # note`, `AUDIO_EXTS=,`) never becomes an empty setting: it

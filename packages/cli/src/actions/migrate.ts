@@ -255,7 +255,7 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
     };
     fileKeys = Object.keys(env);
   }
-  const planned = planMigration(env, fileKeys);
+  const planned = planMigration(env, fileKeys, { envFile: options.env });
   const { lines, written, backups } = await writeConfigs(paths.config, planned.lines, {
     dryRun: options.dryRun === true,
     overwrite: options.overwrite === true,

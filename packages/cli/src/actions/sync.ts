@@ -51,6 +51,7 @@ export async function syncCommand(options: SyncOptions): Promise<void> {
     print(result.reason);
     return;
   }
+  if (result.disabled !== undefined) print(result.disabled);
   print(formatSummary(result.summary));
   const exitCode = summaryExitCode(result.summary);
   if (exitCode !== 0) process.exitCode = exitCode;

@@ -80,7 +80,12 @@ describe('an output of the earlier version whose title had a backslash (kept in 
     const envFile = join(root, 'backslash.env');
     await writeFile(
       envFile,
-      ['NAS_SYNC_METHOD=local', `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`, ''].join('\n'),
+      [
+        'NAS_SYNC_METHOD=local',
+        `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
+        `NAS_SYNC_ROUTES='[{"kind":"audio","variant":"instrumental","to":"\${remoteRoots.audio}/Instrumental"}]'`,
+        '',
+      ].join('\n'),
     );
     expect((await imk(['migrate', '--env', envFile, '--root', dir])).exitCode).toBe(0);
 

@@ -97,3 +97,54 @@ describe('imk migrate: NAS routes of the earlier version', () => {
     ]);
   }, 120_000);
 });
+
+describe('imk migrate from NAS_DRY_RUN=true, then imk sync --dry-run', () => {
+  it('previews what enabling sync would send while nasSync.enabled is false, says it is disabled, and sends nothing', async () => {
+    const dir = join(scratch.dir, 'nas-dry-run');
+    const nas = join(scratch.dir, 'nas-dry-run-nas');
+    const routes = (
+      parseYaml(await readFile(legacySample('nas-sync.legacy-routes.yaml'), 'utf8')) as {
+        nasSync: { routes: unknown[] };
+      }
+    ).nasSync.routes;
+    const envFile = join(scratch.dir, 'nas-dry-run.env');
+    await writeFile(
+      envFile,
+      [
+        'NAS_SYNC_METHOD=local',
+        'NAS_DRY_RUN=true',
+        `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
+        `NAS_REMOTE_ROOT_VIDEO=${join(nas, 'video')}`,
+        `NAS_REMOTE_ROOT_STEMS=${join(nas, 'stems')}`,
+        `NAS_SYNC_ROUTES=${JSON.stringify(routes)}`,
+        '',
+      ].join('\n'),
+    );
+    const migrated = await imk(['migrate', '--env', envFile, '--root', dir]);
+    expect(migrated.exitCode, String(migrated.all)).toBe(0);
+    const nasSync = parseYaml(await readFile(join(dir, 'config', 'nas-sync.yaml'), 'utf8')) as {
+      nasSync: { enabled: boolean };
+    };
+    expect(nasSync.nasSync.enabled).toBe(false);
+    await materializeLegacySample('outputs/pyout_audio_001', join(dir, 'outputs', 'pyout_audio_001'));
+
+    const dry = await imk(['sync', '--dry-run', '--root', dir]);
+    expect(dry.exitCode, String(dry.all)).toBe(0);
+    const said = String(dry.stdout);
+    expect(said).toContain('nas-sync is disabled (nasSync.enabled is false in');
+    expect(said).toContain('nothing is sent. With enabled: true, a pass would send this:');
+    for (const file of [
+      'audio/Instrumental/Py Artist - Py Song.m4a',
+      'audio/NoDrums/Py Artist - Py Song (no drums).m4a',
+      'stems/vocals.wav',
+    ])
+      expect(said, file).toContain(join(nas, file));
+    expect(said).toMatch(/dry run: 7 to send/);
+    await expect(readdir(nas)).rejects.toThrow();
+    // Without --dry-run it stays disabled: nothing is sent.
+    const once = await imk(['sync', '--once', '--root', dir]);
+    expect(once.exitCode, String(once.all)).toBe(0);
+    expect(String(once.stdout)).toContain('nas-sync is disabled');
+    await expect(readdir(nas)).rejects.toThrow();
+  }, 120_000);
+});

@@ -97,8 +97,14 @@ describe('imk migrate', () => {
       routes,
     });
     const im = await readFile(join(dir, 'config', 'instrumental-maker.yaml'), 'utf8');
-    expect(parseYaml(im)).toMatchObject({ variants: ['instrumental', 'no_drums'], stems: { keep: true } });
-    expect(im).toContain('our no_drums is bass + other');
+    expect(parseYaml(im)).toMatchObject({
+      variants: ['instrumental', 'no_drums'],
+      stems: { keep: true },
+      // Its no_drums as it made it: vocals + bass + other, named "(no drums)" (migrate-no-drums.test.ts makes one).
+      recipes: { no_drums: { stems: ['vocals', 'bass', 'other'], label: 'Instrumental (no drums)' } },
+      output: { suffixes: { no_drums: ' (no drums)' } },
+    });
+    expect(im).toContain('our default no_drums is bass + other');
     expect(parseYaml(await readFile(join(dir, 'config', 'youtube-retriever.yaml'), 'utf8'))).toEqual({
       defaultMode: 'both',
     });
@@ -118,6 +124,8 @@ describe('imk migrate', () => {
         'STABILITY_PASSES=2',
         'NAS_SYNC_METHOD=local',
         // Its routes name the audio root, which this .env never set (the earlier version sent to "/Instrumental").
+        // (Set here: a .env without NAS_SYNC_ROUTES gave it no routes at all, as its compose file passed it empty.)
+        `NAS_SYNC_ROUTES='[{"kind":"audio","variant":"instrumental","to":"\${remoteRoots.audio}/Instrumental"}]'`,
         `NAS_REMOTE_ROOT_VIDEO=${nas}`,
         '',
       ].join('\n'),

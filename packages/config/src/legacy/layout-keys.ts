@@ -56,22 +56,56 @@ function variants(env: LegacyEnv): string[] {
   return list;
 }
 
+/**
+ * The earlier version's variants as it made them (app/simple_runner.py, app/variant_generator.py): its
+ * no_drums kept the vocals (vocals + bass + other, where ours is bass + other) and was written as
+ * `Artist - Title (no drums).m4a`, labelled "Instrumental (no drums)"; its drums_only was labelled "Drums only".
+ * Its routes match the variant name, and its players the file name: both are carried over as it had them.
+ */
+function earlierRecipe(variant: 'no_drums' | 'drums_only'): LegacyChange[] {
+  if (variant === 'drums_only')
+    return [
+      {
+        file: IM,
+        path: ['recipes', 'drums_only'],
+        value: { stems: ['drums'], label: 'Drums only' },
+        comment: 'its drums_only, labelled as it labelled it in manifest.json',
+      },
+    ];
+  return [
+    {
+      file: IM,
+      path: ['recipes', 'no_drums'],
+      value: { stems: ['vocals', 'bass', 'other'], label: 'Instrumental (no drums)' },
+      comment:
+        'its no_drums: vocals + bass + other, as it made it (our default no_drums is bass + other, labelled "Instrumental (no drum)")',
+    },
+    {
+      file: IM,
+      path: ['output', 'suffixes', 'no_drums'],
+      value: ' (no drums)',
+      comment: 'its file name, Artist - Title (no drums).m4a (ours is "(no drum)")',
+    },
+  ];
+}
+
 function variantChange(key: string, value: string, env: LegacyEnv): LegacyChange[] | string {
   const first = ['GENERATE_NO_DRUMS_VARIANT', 'GENERATE_DRUMS_ONLY_VARIANT'].find(
     (k) => env[k] !== undefined,
   );
-  if (key !== first) return `${key}: covered by variants in config/${IM}.yaml`;
-  const note =
-    key === 'GENERATE_NO_DRUMS_VARIANT' && legacyBool(value)
-      ? '; our no_drums is bass + other (the earlier one also had the vocals)'
-      : '';
+  const asked = key === 'GENERATE_NO_DRUMS_VARIANT' ? 'no_drums' : 'drums_only';
+  // The variant list is written once (the first key set); each key that asked for its variant adds its recipe.
+  const own = legacyBool(value) ? earlierRecipe(asked) : [];
+  if (key !== first) return own.length > 0 ? own : `${key}: covered by variants in config/${IM}.yaml`;
   return [
     {
       file: IM,
       path: ['variants'],
       value: variants(env),
-      comment: `from GENERATE_NO_DRUMS_VARIANT / GENERATE_DRUMS_ONLY_VARIANT (the instrumental is always made)${note}`,
+      comment:
+        'from GENERATE_NO_DRUMS_VARIANT / GENERATE_DRUMS_ONLY_VARIANT (the instrumental is always made)',
     },
+    ...own,
   ];
 }
 
@@ -91,12 +125,12 @@ export const LAYOUT_KEYS: LegacyKey[] = [
   },
   {
     key: 'GENERATE_NO_DRUMS_VARIANT',
-    ours: `config/${IM}.yaml: variants (no_drums; ours is bass + other, the earlier one kept the vocals)`,
+    ours: `config/${IM}.yaml: variants, recipes.no_drums (vocals + bass + other, as before), output.suffixes.no_drums (its "(no drums)")`,
     convert: (value, env) => variantChange('GENERATE_NO_DRUMS_VARIANT', value, env),
   },
   {
     key: 'GENERATE_DRUMS_ONLY_VARIANT',
-    ours: `config/${IM}.yaml: variants (drums_only)`,
+    ours: `config/${IM}.yaml: variants (drums_only), recipes.drums_only (its label, "Drums only")`,
     convert: (value, env) => variantChange('GENERATE_DRUMS_ONLY_VARIANT', value, env),
   },
   {

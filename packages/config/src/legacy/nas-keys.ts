@@ -110,8 +110,10 @@ function pythonFalsy(value: unknown): boolean {
 
 function routes(env: LegacyEnv): { routes: Record<string, unknown>[]; note: string } | string {
   let list: unknown = DEFAULT_ROUTES;
+  // Only reached with NAS_SYNC_ROUTES not set in the environment `imk migrate` read (with --env, a .env that does
+  // not set it is read as its docker-compose.yml passed it: empty, below).
   let note =
-    'the earlier default (NAS_SYNC_ROUTES not set; its docker-compose.yml passed an unset one on as empty, which gave it no routes: remove these to keep sending nothing)';
+    'the earlier default (NAS_SYNC_ROUTES not set in the environment: its config.py then used this route; run by its docker-compose.yml, which passed an unset one on as empty, it had no routes: then remove these to keep sending nothing)';
   // Set but empty (`NAS_SYNC_ROUTES=`, as its compose file's ${NAS_SYNC_ROUTES:-} passed an unset one): its
   // config.py got "" (not its default), json.loads("") failed and it had no routes, so it sent nothing.
   if (env.NAS_SYNC_ROUTES !== undefined && env.NAS_SYNC_ROUTES.trim() === '')
@@ -224,7 +226,7 @@ export const NAS_KEYS: LegacyKey[] = [
         ? set(
             ['enabled'],
             false,
-            'NAS_DRY_RUN=true: the earlier NAS sync service sent nothing; set true to send (then imk sync --dry-run shows what would go where, sending nothing)',
+            'NAS_DRY_RUN=true: the earlier NAS sync service sent nothing; imk sync --dry-run shows what would go where even so (sending nothing); set true to send',
           )
         : set(['enabled'], true, 'the earlier NAS sync service ran whenever it was deployed');
       if (typeof backend === 'string') return backend;
@@ -275,6 +277,8 @@ export const NAS_KEYS: LegacyKey[] = [
   {
     key: 'NAS_SYNC_ROUTES',
     ours: 'config/nas-sync.yaml: routes (same shape: kind, variant, to a folder; no `to` = `skip: true`)',
+    // Its docker-compose.yml: `NAS_SYNC_ROUTES=${NAS_SYNC_ROUTES:-}`: not set in the .env, it reached config.py empty.
+    composeDefault: '',
     convert: (_v, env) => {
       const found = routes(env);
       return typeof found === 'string' ? found : [set(['routes'], found.routes, found.note)];
@@ -309,7 +313,7 @@ export const NAS_KEYS: LegacyKey[] = [
   },
   {
     key: 'NAS_DRY_RUN',
-    none: 'a dry run is a command, not a setting: imk sync --dry-run prints what would go where; NAS_DRY_RUN=true (nothing was sent) writes nasSync.enabled: false, so nothing is sent until you set it true',
+    none: 'a dry run is a command, not a setting: imk sync --dry-run prints what would go where, also while sync is disabled; NAS_DRY_RUN=true (nothing was sent) writes nasSync.enabled: false, so nothing is sent until you set it true',
   },
   ...['NAS_RSYNC_BW_LIMIT', 'NAS_RSYNC_COMPRESS'].map((key): LegacyKey => ({
     key,

@@ -23,6 +23,12 @@ export interface LegacyKey {
    * warning naming our setting) and not only converted by `imk migrate`.
    */
   identical?: boolean;
+  /**
+   * The value its docker-compose.yml gave the service when the `.env` did not set the variable
+   * (`KEY=${KEY:-…}` under `environment:`), where that differs from its code's own default: `imk migrate --env`
+   * reads a `.env` as compose did, so a variable it does not set is converted as this value.
+   */
+  composeDefault?: string;
   /** Its value is a secret: never printed, never written to a file. */
   secret?: boolean;
   /** The changes `imk migrate` writes for this variable's value (all variables are given, for context). */
