@@ -1,6 +1,8 @@
-import { mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256File } from '@imk/fs-safe';
+import { ReceiptStore, createSyncEngine } from '@imk/sync';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { makeAudio, makeOutput, quietLogger, tempRoot } from './helpers.ts';
 
@@ -34,7 +36,7 @@ const SHAPES: [path: string, onDisk: string, make: (dir: string) => Promise<void
     'not-a-file',
     (dir) => symlink(join(root, 'outside', 'secret.m4a'), join(dir, 'files/audio/last.m4a')),
   ],
-  ['files/gone/x.m4a', 'missing', (dir) => symlink(join(root, 'nowhere'), join(dir, 'files/gone'))],
+  ['files/gone/y.m4a', 'missing', (dir) => symlink(join(root, 'nowhere'), join(dir, 'files/gone'))],
   ['files/audio/deleted.m4a', 'missing', () => Promise.resolve()],
 ];
 
@@ -49,7 +51,17 @@ beforeAll(async () => {
     artifacts: { path: string }[];
   };
   const model = manifest.artifacts[0]!;
-  manifest.artifacts = SHAPES.map(([path]) => ({ ...model, path }));
+  // Each artifact with its own sha256 and size where a file can be read at its path (a link followed).
+  manifest.artifacts = await Promise.all(
+    SHAPES.map(async ([path]) => {
+      const file = join(dir, path);
+      const facts = await stat(file).then(
+        async (info) => (info.isFile() ? { sha256: await sha256File(file), bytes: info.size } : {}),
+        () => ({}),
+      );
+      return { ...model, path, ...facts };
+    }),
+  );
   await writeFile(join(dir, 'manifest.json.tmp'), JSON.stringify(manifest));
   await rename(join(dir, 'manifest.json.tmp'), join(dir, 'manifest.json'));
   web = await listenWeb({ root, logger: quietLogger(), signal: stop.signal, overrides: { port: 0 } });
@@ -77,6 +89,37 @@ describe("an artifact's state on the job page", () => {
         artifact.on_disk === 'file',
       ]);
     }
+    // And what a sync pass sends: exactly the files.
+    const receipts = ReceiptStore.open({ file: join(root, 'state', 'on-disk.sqlite') })!;
+    try {
+      const engine = createSyncEngine({
+        outputsDir: join(root, 'outputs'),
+        receipts,
+        remoteRoots: { audio: join(root, 'nas') },
+        backends: { nas: { type: 'local', fsync: false } },
+        routes: [
+          {
+            name: 'all',
+            match: { kind: 'audio' },
+            to: '${remoteRoots.audio}/{basename}.{ext}',
+            backend: 'nas',
+          },
+        ],
+        logger: quietLogger(),
+        retry: { attemptsPerPass: 1, initialDelaySec: 60, maxDelaySec: 600 },
+      });
+      await engine.runPass();
+      await engine.close();
+    } finally {
+      receipts.close();
+    }
+    const sent = (await readdir(join(root, 'nas')).catch(() => [])).sort();
+    expect(sent).toEqual(
+      detail.artifacts
+        .filter((a) => a.on_disk === 'file')
+        .map((a) => a.path.split('/').pop())
+        .sort(),
+    );
     expect(detail.artifacts.find((a) => a.path === 'files/away/secret.m4a')?.on_disk_note).toBe(
       'not a regular file in its job folder (a folder, a device, or a link out of the folder): not sent, not played',
     );
