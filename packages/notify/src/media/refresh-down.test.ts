@@ -102,6 +102,36 @@ describe('a media server that is down, a refresh cut by a stop, files delivered 
     }
   });
 
+  it('a server that hangs at every try is said slow once and down once, not at each try', async () => {
+    let answer!: () => void;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    const jellyfin = await startReceiver(() => ({ status: 204, holdUntil: held }));
+    const { logger, lines } = capturingLogger();
+    const scheduler = createRefreshScheduler({
+      servers: { jf: jellyfinAt(jellyfin.url, 0.05) },
+      stateDir: state,
+      logger,
+      env,
+      attempts: 1,
+      timeoutMs: 300,
+      slowAfterMs: 50,
+    });
+    try {
+      for (let i = 1; i <= 3; i++) {
+        scheduler.add(new Map([['jf', [`/m/${String(i)}.m4a`]]]));
+        await until(`try ${String(i)}`, async () => (await owed()).tries === i);
+      }
+      const said = lines()
+        .filter((l) => l.level >= 40)
+        .map((l) => (l.msg ?? '').split(':')[0]);
+      expect(said).toEqual(['media server "jf" is slow', 'media server "jf" is down']);
+    } finally {
+      answer();
+      await scheduler.close();
+      await jellyfin.close();
+    }
+  });
+
   it('a refresh cut short by the stop is no failed try: its files are owed to the next start, nothing recorded as failed', async () => {
     let answer!: () => void;
     const held = new Promise<void>((resolve) => (answer = resolve));

@@ -87,16 +87,16 @@ export function createRefreshScheduler(options: RefreshSchedulerOptions): Refres
   function run(name: string, paths: string[]): void {
     const state = stateOf(name);
     const began = performance.now();
-    const slow = setTimeout(
-      () =>
+    // A server said to be down is not said slow at each try that hangs (then down again): one line each way.
+    const slow = setTimeout(() => {
+      if (state.health !== 'down')
         health(
           name,
           state,
           'slow',
           `a refresh has had no answer for ${slowAfterMs / 1000} s; deliveries go on, and its refreshes wait (one at a time)`,
-        ),
-      slowAfterMs,
-    );
+        );
+    }, slowAfterMs);
     state.running = state.chain
       .then(() =>
         runRefreshes({
