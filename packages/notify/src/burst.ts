@@ -1,6 +1,6 @@
 import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { createSendBudget, digestEvent, summarised } from './digest.ts';
+import { createSendBudget, digestEvent, summarised, type SendBudget } from './digest.ts';
 import {
   claimEntry,
   markSettled,
@@ -20,6 +20,8 @@ export interface BurstsOptions {
   retryDelayMs: (attempt: number) => number;
   logger: Logger;
   record: (result: NotifyResult) => Promise<void>;
+  /** The root's budget, kept across the notifiers of config edits (see createSendBudget). @default a new one */
+  budget?: SendBudget | undefined;
 }
 
 /**
@@ -29,9 +31,8 @@ export interface BurstsOptions {
  */
 export function createBursts(options: BurstsOptions) {
   const { stateDir, senders, logger } = options;
-  const budget = createSendBudget();
-  /** Targets whose due events waited for the budget at an earlier pass. */
-  const waited = new Set<string>();
+  const budget = options.budget ?? createSendBudget();
+  const { waited } = budget;
 
   return {
     /** A message (or a try) was sent to the target at `at`. */

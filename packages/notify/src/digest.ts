@@ -27,7 +27,10 @@ export const summarised = (sender: NotifySender): boolean => sender.type !== 'we
 
 /**
  * How many messages each target may still be sent (this process's own count, over the last
- * DIGEST_WINDOW_MS), on the clock of the notifier's passes.
+ * DIGEST_WINDOW_MS), on the clock of the notifier's passes, and which targets had events wait for it. One
+ * per root in a process (openNotifier keeps it), handed to each notifier config/notify.yaml's edits make:
+ * a notifier made anew for an edit started from a full budget, so editing the file mid-burst let another
+ * DIGEST_AFTER pushes through in the same minute. Kept by target name.
  */
 export function createSendBudget() {
   const sent = new Map<string, number[]>();
@@ -39,6 +42,8 @@ export function createSendBudget() {
   return {
     left: (target: string, at: number): number => Math.max(0, DIGEST_AFTER - recent(target, at).length),
     spend: (target: string, at: number): void => void recent(target, at).push(at),
+    /** Targets whose due events waited for the budget at an earlier pass: sent together in one summary. */
+    waited: new Set<string>(),
   };
 }
 export type SendBudget = ReturnType<typeof createSendBudget>;

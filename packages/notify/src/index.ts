@@ -35,7 +35,8 @@ export {
 export type { MediaServer } from './media/schema.ts';
 export { refreshMediaServer, serverPath } from './media/refresh.ts';
 export type { RefreshOptions } from './media/refresh.ts';
-export { REFRESH_DEFAULTS, runRefreshes } from './media/run-refreshes.ts';
+export { REFRESH_DEFAULTS, readRefreshOwed, runRefreshes } from './media/run-refreshes.ts';
+export type { RefreshOwedState } from './media/run-refreshes.ts';
 export type { RefreshOutcome, RunRefreshesOptions } from './media/run-refreshes.ts';
 export { createRefreshScheduler } from './media/refresh-scheduler.ts';
 export type { RefreshScheduler, RefreshSchedulerOptions } from './media/refresh-scheduler.ts';

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { startReceiver } from '../test/receiver.ts';
@@ -308,6 +309,33 @@ describe('notifier (webhook and ntfy against loopback receivers)', () => {
         ['job_a1', 'notification failed; will retry'],
         ['job_a1', 'notification sent'],
       ]);
+    } finally {
+      await hook.close();
+    }
+  });
+  it('an outbox entry that is no regular file is named by its folder and name in the log, not by the host path of state/', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const capture = createLogger('notify-test', {
+      destination: new Writable({
+        write(chunk: Buffer, _e, callback) {
+          lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+          callback();
+        },
+      }),
+    });
+    const hook = await startReceiver();
+    try {
+      const config = NotifyConfigSchema.parse({
+        targets: [{ type: 'webhook', name: 'hass', url: hook.url }],
+      });
+      await mkdir(outboxDir(state), { recursive: true });
+      // A FIFO in the outbox (a restore, another user): refused, never waited on, and said readably.
+      await execa('mkfifo', [join(outboxDir(state), '20260601T120000Z-fifo.json')]);
+      const notifier = createNotifier({ stateDir: state, config, logger: capture });
+      await notifier.drain();
+      const said = lines.map((l) => String(l.msg)).find((m) => m.startsWith('outbox entry is not readable'));
+      expect(said).toContain('outbox/20260601T120000Z-fifo.json is a FIFO');
+      expect(said).not.toContain(state);
     } finally {
       await hook.close();
     }

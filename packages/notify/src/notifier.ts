@@ -5,6 +5,7 @@ import { passClock } from '@imk/fs-safe';
 import { redactText, type Logger } from '@imk/log';
 import { createBursts } from './burst.ts';
 import { eventEnabled, targetName, type NotifyConfig, type NotifyRetry } from './config.ts';
+import type { SendBudget } from './digest.ts';
 import type { NotifyEvent, NotifyEventInput } from './events.ts';
 import {
   claimEntry,
@@ -37,6 +38,11 @@ export interface NotifierOptions {
    * clock, since hosts sharing state/ share the outbox
    */
   now?: () => number | Promise<number>;
+  /**
+   * The messages sent per target this minute (createSendBudget): openNotifier hands the one of its root to
+   * each notifier a config edit makes, so an edit mid-burst does not start the count again. @default a new one
+   */
+  sendBudget?: SendBudget;
 }
 
 /** Sends events to the configured targets through the outbox; nothing here ever throws at a caller. */
@@ -106,6 +112,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     retryDelayMs: (attempt) => retryDelayMs(config.retry, attempt),
     logger,
     record,
+    budget: options.sendBudget,
   });
 
   let timer: NodeJS.Timeout | undefined;

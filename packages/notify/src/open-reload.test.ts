@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { startReceiver } from '../test/receiver.ts';
+import { DIGEST_AFTER } from './digest.ts';
 import { jobEvent } from './events.ts';
 import { notificationsHealthCheck, openNotifier } from './open.ts';
 
@@ -114,6 +115,36 @@ describe('config/notify.yaml edited while running', () => {
     } finally {
       await handle.close();
       await receiver.close();
+    }
+  });
+  it("an edit during a burst keeps the minute's count: the phone is not sent another five", async () => {
+    const [phone, hook] = await Promise.all([startReceiver(), startReceiver()]);
+    const file = join(root, 'config', 'notify.yaml');
+    const { logger, said } = capturingLogger();
+    // The phone first: an event's targets are sent in order, so the webhook having it means the phone's turn passed.
+    const targets = `  - { type: ntfy, name: phone, server: "${phone.url}", topic: imk }\n${webhook('hook', hook.url)}`;
+    await writeFile(file, `targets:\n${targets}`);
+    const handle = await openNotifier({ root, logger, env: {} });
+    const emit = (id: string) => handle.emit(jobEvent('job.succeeded', { jobId: id, title: id }));
+    try {
+      await said('notifications: targets phone, hook');
+      for (let i = 0; i < DIGEST_AFTER; i++) {
+        await emit(`alone_${String(i)}`);
+        await received(hook, `alone_${String(i)}`);
+      }
+      expect(phone.requests).toHaveLength(DIGEST_AFTER);
+      await writeFile(file, `timeoutSec: 20\ntargets:\n${targets}`);
+      await said('config/notify.yaml was changed and is read again');
+      for (const id of ['after_0', 'after_1']) {
+        await emit(id);
+        await received(hook, id);
+      }
+      // Still the same minute: the phone's events wait for one summary (before, the new settings' notifier
+      // started from a full budget and pushed each of them).
+      expect(phone.requests).toHaveLength(DIGEST_AFTER);
+    } finally {
+      await handle.close();
+      await Promise.all([phone.close(), hook.close()]);
     }
   });
 });

@@ -3,6 +3,7 @@ import { configFile, resolvePaths } from '@imk/config';
 import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { NOTIFY_CONFIG, eventEnabled, loadNotifyConfig, targetName, type NotifyConfig } from './config.ts';
+import { createSendBudget, type SendBudget } from './digest.ts';
 import { NOTIFY_EVENTS, type NotifyEventInput } from './events.ts';
 import { createNotifier, type Notifier } from './notifier.ts';
 
@@ -35,6 +36,8 @@ interface Shared {
   checking: Promise<void> | undefined;
   /** Notifiers replaced by an edit, making their last pass: close waits for them. */
   retiring: Set<Promise<void>>;
+  /** The messages sent per target this minute, kept across the notifiers of edits (createSendBudget). */
+  budget: SendBudget;
 }
 
 const shared = new Map<string, Shared>();
@@ -83,6 +86,7 @@ export async function openNotifier(options: {
       timer: undefined,
       checking: undefined,
       retiring: new Set(),
+      budget: createSendBudget(),
     };
     entry = state;
     shared.set(paths.state, state);
@@ -123,6 +127,7 @@ export async function openNotifier(options: {
       config,
       logger: options.logger,
       env: options.env,
+      sendBudget: state.budget,
     });
     state.notifier.start();
     if (!first)

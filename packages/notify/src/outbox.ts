@@ -106,10 +106,12 @@ const ENTRY_MAX_BYTES = 1024 * 1024;
 /**
  * An entry's text, through fs-safe: the state folder may hold a FIFO, a link or a huge file in its place
  * (a restore, another user, a mistake), which a plain read would wait on forever, follow or load whole.
- * Refused with an error naming the file and why.
+ * Refused with an error naming the file and why: by its folder and its name (`outbox/<id>.json`,
+ * `sending/<claim>`, fs-safe's shortName), as every reader of fs-safe names a file, never by the host's
+ * absolute path (which said where state/ lives in every log line and notification status).
  */
 function readEntry(file: string): Promise<string> {
-  return readUntrustedText(file, { maxBytes: ENTRY_MAX_BYTES, name: file });
+  return readUntrustedText(file, { maxBytes: ENTRY_MAX_BYTES });
 }
 
 /**

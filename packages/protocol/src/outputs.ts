@@ -8,8 +8,8 @@ import {
   listEntriesOrEmpty,
   listNamesNotUtf8,
   mayNotBeUtf8,
-  lstatAnySpelling,
   readUntrustedFile,
+  resolveInside,
 } from '@imk/fs-safe';
 import {
   MANIFEST_FILE,
@@ -172,9 +172,11 @@ export function describeLeftOut(manifest: OutputManifest, file: string): string[
 
 /**
  * What is at an artifact's path in its job folder: `file` (a regular file, in either Unicode spelling of its
- * name), `missing` (nothing: a file the user deleted from the earlier version's outputs), or `not-a-file`
- * (a folder, a link, a device: never sent nor played). The one look for `imk job` and the dashboard; the sync
- * opens each file it sends itself (and counts those it cannot as "cannot be sent").
+ * name, reached through links that stay inside the folder), `missing` (nothing: a file the user deleted from
+ * the earlier version's outputs), or `not-a-file` (a folder, a device, or a path with a symbolic link that
+ * leads out of the job folder, at its end or in its middle: never sent nor played). The one look for
+ * `imk job` and the dashboard, made by the check serving and sync make before they open a file (fs-safe's
+ * resolveInside, every component of the path), so that what they say is what those will do.
  */
 export type ArtifactOnDisk = 'file' | 'missing' | 'not-a-file';
 
@@ -184,9 +186,15 @@ export async function artifactsOnDisk(
 ): Promise<ArtifactOnDisk[]> {
   return Promise.all(
     artifacts.map(async ({ path }): Promise<ArtifactOnDisk> => {
-      const found = await lstatAnySpelling(dir, path).catch(() => undefined);
+      let real: string;
+      try {
+        real = await resolveInside(dir, path, { rootName: 'its job folder' });
+      } catch (error) {
+        return isImkError(error, 'FILE_MISSING') ? 'missing' : 'not-a-file';
+      }
+      const found = await lstat(real).catch(() => undefined);
       if (found === undefined) return 'missing';
-      return found.stats.isFile() ? 'file' : 'not-a-file';
+      return found.isFile() ? 'file' : 'not-a-file';
     }),
   );
 }
@@ -194,7 +202,8 @@ export async function artifactsOnDisk(
 /** Words for an artifact that is not a file on disk (imk job, the dashboard); undefined for a file. */
 export function describeOnDisk(state: ArtifactOnDisk): string | undefined {
   if (state === 'missing') return 'missing: listed in manifest.json but not in its job folder';
-  if (state === 'not-a-file') return 'not a regular file (a folder or a link): not sent, not played';
+  if (state === 'not-a-file')
+    return 'not a regular file in its job folder (a folder, a device, or a link out of the folder): not sent, not played';
   return undefined;
 }
 

@@ -78,5 +78,5 @@ export {
   writeSubscriptionStatus,
 } from './subscriptions.ts';
 export type { Subscription, SubscriptionInput, SubscriptionStatus } from './subscriptions.ts';
-export { MIX_NOT_SUBSCRIBABLE, youtubeChannelVideos, youtubeMix } from './youtube-links.ts';
+export { MIX_NOT_SUBSCRIBABLE, youtubeChannelVideos, youtubeList, youtubeMix } from './youtube-links.ts';
 export type { YoutubeMix } from './youtube-links.ts';

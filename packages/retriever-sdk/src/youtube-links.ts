@@ -54,3 +54,24 @@ export function youtubeChannelVideos(link: string): string | undefined {
   const root = CHANNEL_ROOT.exec(url.pathname)?.[1];
   return root === undefined ? undefined : `${url.origin}/${root}/videos${url.search}`;
 }
+
+/** A channel's page or one of its tabs: /@name/playlists, /channel/UC…/releases, /c/name, /user/name/podcasts. */
+const CHANNEL_PAGE = /^\/(?:@[^/]+|channel\/[^/]+|c\/[^/]+|user\/[^/]+)(?:\/[a-z]+)?\/?$/;
+
+/**
+ * Whether a YouTube link names a list (a playlist, a channel, a channel's tab) rather than a video. A
+ * channel's Playlists tab (and its Releases and Podcasts tabs) is listed by yt-dlp as playlists, not
+ * videos: each of those entries is such a link, to be listed in turn (the videos of each playlist are
+ * what a user subscribing to the tab means). A Mix is no list here (see youtubeMix).
+ */
+export function youtubeList(link: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(link.trim());
+  } catch {
+    return false;
+  }
+  if (!YOUTUBE_HOST.test(url.hostname) || url.hostname.toLowerCase() === 'youtu.be') return false;
+  if (url.pathname === '/playlist') return url.searchParams.has('list') && youtubeMix(link) === undefined;
+  return CHANNEL_PAGE.test(url.pathname);
+}

@@ -5,11 +5,14 @@ import { lstat, mkdir, mkdtemp, open, readFile, readdir, rm, stat, writeFile } f
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isImkError } from '@imk/errors';
 import { waitsOnFifo, within } from '@imk/fs-safe/testing';
 import { fitName, numberedPath, type SyncBackend } from '../src/index.ts';
 import { descendants } from './servers/processes.ts';
+
+/** tsx's compile cache in the temporary folder (see the TMPDIR checks of testBackend). */
+const TSX_CACHE = /^tsx-\d+$/;
 
 /** What a backend suite gets from its setup. */
 export interface BackendUnderTest {
@@ -105,12 +108,22 @@ function childrenNow(): string {
 /**
  * The conformance suite every backend passes: whole and verified delivery, no temporary names left,
  * no overwrite of a different file (replacement only when asked), names cut to 255 bytes, awkward names, large and empty files, refusal of a file that does not match its manifest,
- * stat/list/remove, and the bandwidth limit.
+ * stat/list/remove, and the bandwidth limit. Nothing of the backend's stays in the temporary folder (TMPDIR):
+ * each test runs with TMPDIR set to an empty folder of its own, which must be empty again after it (a staging
+ * folder, a key or config file, a control socket left there piles up on a machine that syncs for months),
+ * and what the backend made there while open (a shared SSH connection's socket) is gone once it is closed.
  */
 export function testBackend(name: string, setup: () => Promise<BackendUnderTest>): void {
   describe(`backend conformance: ${name}`, () => {
     let t: BackendUnderTest;
     let localDir: string;
+    /** Holds the TMPDIR the backend was made under and one per test, all empty at first. */
+    let tmpRoot: string;
+    let setupTmp: string;
+    let afterSetup: string[] = [];
+    let testTmp: string | undefined;
+    const savedTmp = process.env.TMPDIR;
+    let closed = false;
 
     async function artifact(fileName: string, data: Buffer): Promise<LocalArtifact> {
       const path = join(localDir, `${randomBytes(4).toString('hex')}-${fileName}`);
@@ -131,14 +144,44 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
 
     beforeAll(async () => {
       localDir = await mkdtemp(join(tmpdir(), 'imk-conformance-'));
-      t = await setup();
+      tmpRoot = await mkdtemp(join(tmpdir(), 'imk-conformance-tmp-'));
+      setupTmp = join(tmpRoot, 'setup');
+      await mkdir(setupTmp);
+      // The test's servers may keep their own files there (made in setup, listed now); the backend may not.
+      process.env.TMPDIR = setupTmp;
+      try {
+        t = await setup();
+      } finally {
+        afterSetup = await readdir(setupTmp);
+      }
+    });
+
+    beforeEach(async () => {
+      testTmp = await mkdtemp(join(tmpRoot, 'test-'));
+      process.env.TMPDIR = testTmp;
+    });
+
+    afterEach(async () => {
+      process.env.TMPDIR = setupTmp;
+      // tsx's compile cache (tsx-<uid>), made by a helper process the test starts through tsx, is tsx's
+      // own, shared by every run: not the backend's.
+      const left = (testTmp === undefined ? [] : await readdir(testTmp)).filter(
+        (entry) => !TSX_CACHE.test(entry),
+      );
+      testTmp = undefined;
+      expect(left, `left in TMPDIR by the backend ${name}`).toEqual([]);
     });
 
     afterAll(async () => {
-      await t?.backend.close();
-      await t?.throttled.close();
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+      if (!closed) {
+        await t?.backend.close();
+        await t?.throttled.close();
+      }
       await t?.teardown();
       await rm(localDir, { recursive: true, force: true });
+      await rm(tmpRoot, { recursive: true, force: true });
     });
 
     it('delivers a file whole into a new nested folder, verified, with no temporary name left', async () => {
@@ -375,6 +418,15 @@ export function testBackend(name: string, setup: () => Promise<BackendUnderTest>
       // Tools allow a burst of up to about a second; unlimited, this takes a few milliseconds.
       expect(seconds).toBeGreaterThan(0.9);
       expect(seconds).toBeLessThan(10);
+    });
+
+    it('once closed, leaves nothing of its own in the TMPDIR it was made under', async () => {
+      closed = true;
+      await t.backend.close();
+      await t.throttled.close();
+      expect(
+        (await readdir(setupTmp)).filter((entry) => !afterSetup.includes(entry) && !TSX_CACHE.test(entry)),
+      ).toEqual([]);
     });
   });
 }

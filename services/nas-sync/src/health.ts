@@ -1,6 +1,6 @@
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
-import { notificationsHealthCheck } from '@imk/notify';
+import { notificationsHealthCheck, readRefreshOwed } from '@imk/notify';
 import { loadNasSyncConfig } from './config.ts';
 import { readDestinationFaults } from './destination-health.ts';
 import { sharesMountedCheck } from './doctor-checks.ts';
@@ -76,10 +76,41 @@ export const destinationsHealthCheck: DoctorCheck = {
   },
 };
 
+/**
+ * A media server whose refreshes fail (down, a wrong token): the log says so once, and here, while it
+ * lasts, how many refreshes failed since when, what the last one said and how many files it is owed. Read
+ * from refresh-owed/ (no server is asked here); green again once it answers.
+ */
+export const mediaServersHealthCheck: DoctorCheck = {
+  id: 'nas-sync-media-servers',
+  title: 'media servers',
+  group: 'sync',
+  required: false,
+  async run({ paths, env }): Promise<CheckResult> {
+    const loaded = await loadNasSyncConfig(paths.root, env).catch(() => undefined);
+    if (loaded?.state !== 'enabled') return { status: 'skip', summary: 'nas-sync is not enabled' };
+    const names = Object.keys(loaded.config.mediaServers);
+    if (names.length === 0) return { status: 'skip', summary: 'no media server configured' };
+    const down = (await readRefreshOwed(paths.state, names)).filter((owed) => owed.tries > 0);
+    if (down.length === 0) return { status: 'ok', summary: `${String(names.length)} answering` };
+    return {
+      status: 'fail',
+      summary: down
+        .map(
+          (owed) =>
+            `media server "${owed.server}": ${String(owed.tries)} refresh${owed.tries === 1 ? '' : 'es'} failed in a row${owed.downSince ? ` since ${owed.downSince}` : ''}, ${String(owed.files)} file${owed.files === 1 ? '' : 's'} owed${owed.lastError ? `: ${owed.lastError}` : ''}`,
+        )
+        .join('; '),
+      fix: 'check that the server is up and its token in config/nas-sync.yaml (mediaServers); the files it is owed are asked again, and this shows green once it answers',
+    };
+  },
+};
+
 /** What the supervisor runs while nas-sync runs, to tell running from degraded. */
 export const healthChecks: DoctorCheck[] = [
   routesHealthCheck,
   sharesHealthCheck,
   destinationsHealthCheck,
+  mediaServersHealthCheck,
   notificationsHealthCheck,
 ];

@@ -9,7 +9,10 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolvePaths } from '@imk/config';
 import { audioJob, writeJob } from '@imk/sync/testing';
+import { runRefreshes } from '@imk/notify';
+import { startReceiver } from '../../../packages/notify/test/receiver.ts';
 import { healthChecks, resetFailedTransfers, runNasSyncOnce } from '../src/index.ts';
+import { loadNasSyncConfig, type NasSyncConfig } from '../src/config.ts';
 import { capturingLogger, localConfig, tempRoot, writeConfig } from './helpers.ts';
 
 let t: Awaited<ReturnType<typeof tempRoot>>;
@@ -155,4 +158,45 @@ describe('nas-sync health with its faults file replaced by a FIFO', () => {
     });
     expect(await degraded(t.root)).toEqual([]);
   }, 60_000);
+
+  it('is degraded while a media server fails its refreshes, counting them, and green once it answers', async () => {
+    let up = false;
+    const jellyfin = await startReceiver(() => ({ status: up ? 204 : 503 }));
+    try {
+      await writeConfig(
+        t.root,
+        localConfig(
+          t.nas,
+          `
+  mediaServers:
+    jf:
+      type: jellyfin
+      url: ${jellyfin.url}
+      token: { env: JF_TEST_KEY }`,
+        ),
+      );
+      const { config } = (await loadNasSyncConfig(t.root, process.env)) as { config: NasSyncConfig };
+      const pass = (paths: string[]) =>
+        runRefreshes({
+          servers: config.mediaServers,
+          delivered: new Map([['jf', paths]]),
+          stateDir: resolvePaths(t.root).state,
+          logger: capturingLogger().logger,
+          env: { JF_TEST_KEY: 'jf-key' },
+          attempts: 1,
+        });
+      await pass(['/m/a.m4a']);
+      await pass(['/m/b.m4a']);
+      const [reason, ...others] = await degraded(t.root);
+      expect(others).toEqual([]);
+      expect(reason).toMatch(
+        /^media servers: media server "jf": 2 refreshes failed in a row since \S+, 2 files owed: .*HTTP 503/,
+      );
+      up = true;
+      await pass(['/m/c.m4a']);
+      expect(await degraded(t.root)).toEqual([]);
+    } finally {
+      await jellyfin.close();
+    }
+  });
 });

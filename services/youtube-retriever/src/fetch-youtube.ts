@@ -25,6 +25,7 @@ import { downloadEntry, type JobKind } from './download.ts';
 import { checkDuration } from './duration.ts';
 import { entryJobId } from './entry-identity.ts';
 import { listEntries, parseInfo, type YtEntry } from './info.ts';
+import { expandListEntries } from './lists-of-lists.ts';
 import { refuseUnfinishedLive } from './live.ts';
 import { mapTags } from './tags.ts';
 import { isRetryableYtDlpError } from './yt-dlp-errors.ts';
@@ -129,14 +130,37 @@ async function fetchWithSettings(
   const listed = (settings.playlist.expand && youtubeChannelVideos(parsed.href)) || parsed.href;
   if (listed !== parsed.href)
     logger.info({ url: parsed.href, listed }, `a channel link: its videos are listed from ${listed}`);
-  const listing = await withRetry(
-    () => ytDlp.run(['--dump-single-json', '--flat-playlist', ...playlistArgs], listed, options.signal),
-    { ...retryOptions(settings), signal: options.signal, logger, what: 'yt-dlp metadata' },
-  );
-  const entries = listEntries(parseInfo(listing, listed), listed);
+  const listOf = async (link: string): Promise<YtEntry[]> => {
+    const listing = await withRetry(
+      () => ytDlp.run(['--dump-single-json', '--flat-playlist', ...playlistArgs], link, options.signal),
+      { ...retryOptions(settings), signal: options.signal, logger, what: 'yt-dlp metadata' },
+    );
+    return listEntries(parseInfo(listing, link), link);
+  };
+  const errors: unknown[] = [];
+  let entries = await listOf(listed);
+  // A channel's Playlists (Releases, Podcasts) tab lists playlists: the videos of each are what is meant.
+  if (settings.playlist.expand) {
+    const expanded = await expandListEntries(entries, {
+      list: listOf,
+      maxEntries: settings.playlist.maxEntries,
+      logger,
+      shown: linkWithoutCredentials(parsed.href),
+    });
+    entries = expanded.entries;
+    result.warnings.push(...expanded.warnings);
+    for (const { link, error } of expanded.failures) {
+      errors.push(error);
+      result.failures.push({
+        id: link,
+        code: isImkError(error) ? error.code : 'FAILED',
+        message: errorMessage(error),
+      });
+    }
+  }
   // An empty playlist (a new one, a subscription with nothing yet, only private videos) is nothing to do,
   // not a failure: the request is done, and the warning says why nothing came.
-  if (entries.length === 0) {
+  if (entries.length === 0 && errors.length === 0) {
     result.warnings.push(`${parsed.href} is a playlist with no videos that can be fetched (yet)`);
     logger.info({ url: parsed.href }, 'empty playlist: nothing to fetch');
     return result;
@@ -144,7 +168,6 @@ async function fetchWithSettings(
   logger.info({ url: parsed.href, entries: entries.length, mode }, 'fetching');
 
   const archive = settings.downloadArchive.enabled ? createDownloadArchive(settings.archiveDir) : undefined;
-  const errors: unknown[] = [];
   let started = 0;
   let held = 0;
   for (const entry of entries) {

@@ -2,8 +2,13 @@ import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { addDashboardSubscription, readDashboardSubscriptions, subscriptionPaths } from '@imk/retriever-sdk';
-import { fetchYoutube, loadYoutubeSettings } from '../src/index.ts';
+import {
+  addDashboardSubscription,
+  readDashboardSubscriptions,
+  subscriptionPaths,
+  youtubeList,
+} from '@imk/retriever-sdk';
+import { fetchYoutube, loadYoutubeSettings, runDueSubscriptions } from '../src/index.ts';
 import { logger, youtubeTestKit } from './youtube-kit.ts';
 
 // A YouTube Mix or radio (list=RD…) is a list YouTube makes up at each visit, without end. A link copied
@@ -61,6 +66,31 @@ exec '${real}' "$@"
         () => [],
       ),
   };
+}
+
+/** A yt-dlp that runs the real one with each YouTube link of `map` replaced by its loopback page. */
+async function mappingYtDlp(dir: string, map: Record<string, string>): Promise<string> {
+  const real = (await execa('sh', ['-c', 'command -v yt-dlp'])).stdout.trim();
+  const path = join(dir, 'yt-dlp-mapped');
+  const cases = Object.entries(map)
+    .map(([from, to]) => `    '${from}') a='${to}';;`)
+    .join('\n');
+  await writeFile(
+    path,
+    `#!/bin/sh
+first=1
+for a in "$@"; do
+  if [ "$first" = 1 ]; then set --; first=0; fi
+  case "$a" in
+${cases}
+  esac
+  set -- "$@" "$a"
+done
+exec '${real}' "$@"
+`,
+  );
+  await chmod(path, 0o755);
+  return path;
 }
 
 describe('YouTube Mix and radio links', () => {
@@ -161,5 +191,78 @@ describe('YouTube channel links', () => {
       'https://www.youtube.com/watch?v=dQw4w9WgXcQ',
     ])
       expect(await listedAs(link)).toBe(link);
+  });
+});
+
+describe("a channel's tabs that list playlists (Playlists, Releases, Podcasts)", () => {
+  it('fetches the videos of each playlist the tab lists, not each playlist as one video; a subscription to it too', async () => {
+    const { root } = await media.setup();
+    const PLAYLISTS = 'https://www.youtube.com/@SomeBand/playlists';
+    const [one, two] = [
+      'https://www.youtube.com/playlist?list=PLone',
+      'https://www.youtube.com/playlist?list=PLtwo',
+    ];
+    // What yt-dlp lists for the tab: one entry per playlist, each a playlist link (here an RSS feed of them).
+    media.server.setPage(
+      'tab.xml',
+      `<?xml version="1.0"?><rss version="2.0"><channel><title>SomeBand - Playlists</title>${[one, two]
+        .map((link, index) => `<item><title>Album ${String(index + 1)}</title><link>${link}</link></item>`)
+        .join('')}</channel></rss>`,
+    );
+    media.server.setPage(
+      'album-two.html',
+      '<!doctype html><html><head><title>Album Two</title></head><body><audio src="song.m4a" controls></audio></body></html>',
+    );
+    const ytDlpPath = await mappingYtDlp(root, {
+      [PLAYLISTS]: media.server.url('tab.xml'),
+      [one]: media.server.url('page.html'), // two songs
+      [two]: media.server.url('album-two.html'), // one song
+    });
+    const settings = await loadYoutubeSettings(root, {
+      ytDlpPath,
+      retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+    });
+    const result = await fetchYoutube(PLAYLISTS, { root, logger, settings, mode: 'audio' });
+    expect(result.failures).toEqual([]);
+    // Three songs, three jobs (before: two "videos", each a whole playlist downloaded into one job).
+    expect(result.jobs).toHaveLength(3);
+    expect(await readdir(join(root, 'queues', 'youtube_audio'))).toHaveLength(3);
+
+    // A subscription to the tab: the same, and nothing again at its next run.
+    const { root: other } = await media.setup();
+    const subscribed = await loadYoutubeSettings(other, {
+      ytDlpPath,
+      retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
+      subscriptions: [{ url: PLAYLISTS, mode: 'audio', every: '1h', limit: 10 }],
+    });
+    const t0 = Date.parse('2026-03-01T00:00:00Z');
+    const [first] = await runDueSubscriptions({ settings: subscribed, logger, now: new Date(t0) });
+    expect(first?.fetched).toHaveLength(3);
+    const [again] = await runDueSubscriptions({
+      settings: subscribed,
+      logger,
+      now: new Date(t0 + 2 * 3_600_000),
+    });
+    expect(again?.fetched).toEqual([]);
+    expect(again?.ok).toBe(true);
+  });
+
+  it('tells lists from videos among YouTube links', () => {
+    for (const link of [
+      'https://www.youtube.com/playlist?list=PL0123456789',
+      'https://music.youtube.com/playlist?list=OLAK5uy_abc', // an album of the Releases tab
+      'https://www.youtube.com/@SomeBand/playlists',
+      'https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv/releases',
+      'https://www.youtube.com/@SomeBand',
+    ])
+      expect(youtubeList(link), link).toBe(true);
+    for (const link of [
+      'https://www.youtube.com/watch?v=dQw4w9WgXcQ',
+      'https://www.youtube.com/shorts/dQw4w9WgXcQ', // what the Shorts tab lists: videos
+      'https://youtu.be/dQw4w9WgXcQ',
+      'https://www.youtube.com/playlist?list=RDdQw4w9WgXcQ', // a Mix: never listed
+      'https://example.com/@SomeBand/playlists',
+    ])
+      expect(youtubeList(link), link).toBe(false);
   });
 });

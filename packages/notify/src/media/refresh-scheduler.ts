@@ -27,12 +27,18 @@ interface ServerState {
    * refresh reads what was written before it, and a write never brings back what a refresh just settled.
    */
   chain: Promise<void>;
-  /** A write of the waiting paths is in the chain and has not begun. */
+  /** A write of the waiting paths is queued and has not begun. */
   saveQueued: boolean;
+  /** Writes of waiting paths under way: close waits for them. */
+  saves: Set<Promise<void>>;
   timer?: NodeJS.Timeout;
   /** performance.now() when the last refresh that asked the server began. */
   lastAsked?: number;
   health: 'ok' | 'slow' | 'down';
+  /** Refreshes that failed since the server was last said to be down (said when it answers again). */
+  failedTries: number;
+  /** What the last failed try said (its first failure is said in the "down" line). */
+  lastError?: string;
 }
 
 /**
@@ -51,7 +57,14 @@ export function createRefreshScheduler(options: RefreshSchedulerOptions): Refres
     if (!state)
       states.set(
         name,
-        (state = { waiting: new Set(), health: 'ok', chain: Promise.resolve(), saveQueued: false }),
+        (state = {
+          waiting: new Set(),
+          health: 'ok',
+          chain: Promise.resolve(),
+          saveQueued: false,
+          saves: new Set(),
+          failedTries: 0,
+        }),
       );
     return state;
   };
@@ -61,43 +74,61 @@ export function createRefreshScheduler(options: RefreshSchedulerOptions): Refres
     if (state.health === next) return;
     const was = state.health;
     state.health = next;
-    if (next === 'ok') logger.info({ server: name }, `media server "${name}" answers again (it was ${was})`);
-    else logger.warn({ server: name }, `media server "${name}" is ${next}: ${detail}`);
+    if (next === 'ok') {
+      const tries = state.failedTries;
+      state.failedTries = 0;
+      logger.info(
+        { server: name, failed_tries: tries },
+        `media server "${name}" answers again (it was ${was}${tries > 0 ? `; ${String(tries)} refresh${tries === 1 ? '' : 'es'} failed meanwhile` : ''})`,
+      );
+    } else logger.warn({ server: name }, `media server "${name}" is ${next}: ${detail}`);
   }
 
   function run(name: string, paths: string[]): void {
     const state = stateOf(name);
     const began = performance.now();
-    const slow = setTimeout(
-      () =>
+    // A server said to be down is not said slow at each try that hangs (then down again): one line each way.
+    const slow = setTimeout(() => {
+      if (state.health !== 'down')
         health(
           name,
           state,
           'slow',
           `a refresh has had no answer for ${slowAfterMs / 1000} s; deliveries go on, and its refreshes wait (one at a time)`,
-        ),
-      slowAfterMs,
-    );
+        );
+    }, slowAfterMs);
     state.running = state.chain
       .then(() =>
         runRefreshes({
           ...options,
           servers: { [name]: options.servers[name]! },
           delivered: new Map(paths.length > 0 ? [[name, paths]] : []),
+          // Said once when it goes down and once when it answers again, not at each try (a server down for a
+          // day was a line per interval); each try is still recorded, and the health check counts them.
+          onFailedTry: (_, failure) => {
+            state.lastError = failure.message;
+            if (state.health === 'down')
+              logger.debug(
+                { server: name, attempt: failure.attempt },
+                `media server refresh failed: ${failure.message}`,
+              );
+          },
         }),
       )
       .then((outcomes) => {
         const outcome = outcomes.get(name);
         if (outcome !== 'idle') state.lastAsked = began;
         if (outcome === 'refreshed') health(name, state, 'ok', '');
-        // A refresh the stopping service cut short says nothing of the server.
-        if (outcome === 'failed' && options.signal?.aborted !== true)
+        // A refresh the stopping service cut short ('cut') says nothing of the server.
+        if (outcome === 'failed') {
+          state.failedTries += 1;
           health(
             name,
             state,
             'down',
-            'its refresh failed (the log above says why); the files it missed are kept and asked again later',
+            `its refresh failed: ${state.lastError ?? 'no answer'}; the files it missed are kept and asked again later (said again when it answers; the tries between are counted, see the nas-sync health)`,
           );
+        }
       })
       .catch((error: unknown) =>
         logger.warn(
@@ -141,14 +172,20 @@ export function createRefreshScheduler(options: RefreshSchedulerOptions): Refres
     );
   }
 
-  /** Paths that wait are written to refresh-owed/ soon: a process that dies meanwhile leaves them owed. */
+  /**
+   * Paths that wait are written to refresh-owed/ at once, also while a refresh runs (run-refreshes takes
+   * turns with it on the file and settles only what it reported): a process that dies meanwhile leaves
+   * them owed. Before, the write waited for the refresh under way (up to its timeout and retries).
+   */
   function save(name: string, state: ServerState): void {
     if (state.saveQueued) return;
     state.saveQueued = true;
-    state.chain = state.chain.then(() => {
+    const saved = Promise.resolve().then(() => {
       state.saveQueued = false;
       return keep(name, state, false);
     });
+    state.saves.add(saved);
+    void saved.finally(() => state.saves.delete(saved));
   }
 
   return {
@@ -168,7 +205,10 @@ export function createRefreshScheduler(options: RefreshSchedulerOptions): Refres
       for (const state of states.values()) clearTimeout(state.timer);
       // Then what still waits is due at once for the next start (kept while waiting, it kept the retry time).
       await Promise.all(
-        [...states.entries()].map(([name, state]) => state.chain.then(() => keep(name, state, true))),
+        [...states.entries()].map(async ([name, state]) => {
+          await Promise.all([state.chain, ...state.saves]);
+          await keep(name, state, true);
+        }),
       );
     },
   };

@@ -42,6 +42,11 @@ export interface RunRefreshesOptions {
    * this after its last try, doubled after each failed one (at most an hour). @default REFRESH_DEFAULTS.owedRetryMs
    */
   owedRetryMs?: number;
+  /**
+   * Told of each failed try instead of the log: the running service says a server that stays down once
+   * ("down", then "answers again"), counting the tries between (refresh-scheduler.ts). @default each failed try is logged
+   */
+  onFailedTry?: (name: string, failure: { attempt: number; final: boolean; message: string }) => void;
 }
 
 interface Owed {
@@ -53,6 +58,9 @@ interface Owed {
    * file system state/ is on: see runClock).
    */
   next_at: number;
+  /** When the first of the failed tries in a row was made (ISO), and what the last one said. */
+  down_since?: string;
+  last_error?: string;
 }
 
 /** The most paths a server is owed; past that, the oldest are dropped (a Plex scan of >10 folders is one of the section anyway). */
@@ -65,6 +73,23 @@ function owedFile(stateDir: string, name: string): string {
   return join(refreshOwedDir(stateDir), `${encodeURIComponent(name)}.json`);
 }
 
+/**
+ * Read, change and write one server's owed file one after the other in this process: the scheduler saves
+ * files delivered while a refresh runs, and the refresh settles what it reported, each a read and a write;
+ * interleaved, one write lost the other's paths.
+ */
+const owedWrites = new Map<string, Promise<unknown>>();
+function withOwed<T>(stateDir: string, name: string, change: () => Promise<T>): Promise<T> {
+  const file = owedFile(stateDir, name);
+  const done = (owedWrites.get(file) ?? Promise.resolve()).then(change, change);
+  const tail = done.catch(() => undefined);
+  owedWrites.set(file, tail);
+  void tail.then(() => {
+    if (owedWrites.get(file) === tail) owedWrites.delete(file);
+  });
+  return done;
+}
+
 async function readOwed(stateDir: string, name: string): Promise<Owed> {
   try {
     // Through fs-safe: a FIFO or a link in the state folder is refused (then nothing is owed), never waited on.
@@ -74,6 +99,8 @@ async function readOwed(stateDir: string, name: string): Promise<Owed> {
       paths: Array.isArray(json.paths) ? json.paths.filter((p): p is string => typeof p === 'string') : [],
       tries: typeof json.tries === 'number' ? json.tries : 0,
       next_at: typeof json.next_at === 'number' ? json.next_at : 0,
+      ...(typeof json.down_since === 'string' && { down_since: json.down_since }),
+      ...(typeof json.last_error === 'string' && { last_error: json.last_error }),
     };
   } catch {
     return { paths: [], tries: 0, next_at: 0 };
@@ -92,17 +119,50 @@ export async function keepOwed(
   due: boolean,
 ): Promise<void> {
   if (paths.length === 0) return;
-  const owed = await readOwed(stateDir, name);
-  await mkdir(refreshOwedDir(stateDir), { recursive: true });
-  await writeJsonAtomic(owedFile(stateDir, name), {
-    paths: [...new Set([...owed.paths, ...paths])].slice(-MAX_OWED),
-    tries: owed.tries,
-    next_at: due ? 0 : owed.next_at,
-  } satisfies Owed);
+  await withOwed(stateDir, name, async () => {
+    const owed = await readOwed(stateDir, name);
+    await mkdir(refreshOwedDir(stateDir), { recursive: true });
+    await writeJsonAtomic(owedFile(stateDir, name), {
+      ...owed,
+      paths: [...new Set([...owed.paths, ...paths])].slice(-MAX_OWED),
+      next_at: due ? 0 : owed.next_at,
+    } satisfies Owed);
+  });
 }
 
-/** What a run did for one server: asked it and it answered, asked it and it failed for good, or asked nothing. */
-export type RefreshOutcome = 'refreshed' | 'failed' | 'idle';
+/** A server's state as its owed file says: failed tries in a row, since when, the last error, files waiting. */
+export interface RefreshOwedState {
+  server: string;
+  files: number;
+  tries: number;
+  downSince: string | undefined;
+  lastError: string | undefined;
+}
+
+/** What each server of `names` is owed (a health check's reading; no server is asked). */
+export async function readRefreshOwed(
+  stateDir: string,
+  names: readonly string[],
+): Promise<RefreshOwedState[]> {
+  return Promise.all(
+    names.map(async (server) => {
+      const owed = await readOwed(stateDir, server);
+      return {
+        server,
+        files: owed.paths.length,
+        tries: owed.tries,
+        downSince: owed.down_since,
+        lastError: owed.last_error,
+      };
+    }),
+  );
+}
+
+/**
+ * What a run did for one server: asked it and it answered, asked it and it failed for good, asked nothing,
+ * or was cut short by the service stopping (`cut`: its files are owed, due at the next start; no failed try).
+ */
+export type RefreshOutcome = 'refreshed' | 'failed' | 'idle' | 'cut';
 
 /**
  * "Now" on the clock of the file system `state/` is on, for one run: read once, when a retry time is first
@@ -138,24 +198,32 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<Map<st
       // server that stays down, or a wrong token, is not asked, logged and recorded at every pass).
       if (fresh.length === 0 && (await now()) < owed.next_at) return;
       const attempts = fresh.length > 0 ? (options.attempts ?? REFRESH_DEFAULTS.attempts) : 1;
-      const settle = async (ok: boolean) => {
-        const file = owedFile(options.stateDir, name);
-        if (ok) {
-          if (owed.paths.length > 0) await rm(file, { force: true });
-          return;
-        }
-        const tries = owed.tries + 1;
-        const wait = Math.min(
-          OWED_RETRY_MAX_MS,
-          (options.owedRetryMs ?? REFRESH_DEFAULTS.owedRetryMs) * 2 ** (tries - 1),
-        );
-        await mkdir(refreshOwedDir(options.stateDir), { recursive: true });
-        await writeJsonAtomic(file, {
-          paths: paths.slice(-MAX_OWED),
-          tries,
-          next_at: (await now()) + wait,
-        } satisfies Owed);
-      };
+      // Read again under the file's turn: files saved while this refresh ran (refresh-scheduler) are kept.
+      const settle = (ok: boolean, error?: string) =>
+        withOwed(options.stateDir, name, async () => {
+          const file = owedFile(options.stateDir, name);
+          const current = await readOwed(options.stateDir, name);
+          if (ok) {
+            const reported = new Set(paths);
+            const left = current.paths.filter((path) => !reported.has(path));
+            if (left.length === 0) await rm(file, { force: true });
+            else await writeJsonAtomic(file, { paths: left, tries: 0, next_at: 0 } satisfies Owed);
+            return;
+          }
+          const tries = current.tries + 1;
+          const wait = Math.min(
+            OWED_RETRY_MAX_MS,
+            (options.owedRetryMs ?? REFRESH_DEFAULTS.owedRetryMs) * 2 ** (tries - 1),
+          );
+          await mkdir(refreshOwedDir(options.stateDir), { recursive: true });
+          await writeJsonAtomic(file, {
+            paths: [...new Set([...current.paths, ...paths])].slice(-MAX_OWED),
+            tries,
+            next_at: (await now()) + wait,
+            down_since: current.down_since ?? new Date(await now()).toISOString(),
+            ...(error !== undefined && { last_error: error }),
+          } satisfies Owed);
+        });
       for (let attempt = 1; attempt <= attempts; attempt++) {
         const at = () => new Date().toISOString();
         const base = {
@@ -178,18 +246,36 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<Map<st
           outcomes.set(name, 'refreshed');
           return;
         } catch (error) {
-          const final = attempt >= attempts || options.signal?.aborted === true;
+          // Cut short by the service stopping: the server said nothing, so no failed try is counted or
+          // recorded; its files are owed, asked at the next start.
+          if (options.signal?.aborted === true) {
+            await keepOwed(options.stateDir, name, paths, true).catch((failure: unknown) =>
+              logger.warn(
+                { server: name, err: errorMessage(failure) },
+                'could not keep the files still to report',
+              ),
+            );
+            logger.info(
+              { server: name, files: paths.length },
+              'media server refresh cut short by the stop; its files are owed to the next start',
+            );
+            outcomes.set(name, 'cut');
+            return;
+          }
+          const final = attempt >= attempts;
           const message = errorMessage(error);
-          logger[final ? 'error' : 'warn'](
-            { server: name, attempt },
-            `media server refresh failed${final ? '' : '; will retry'}: ${message}`,
-          );
+          if (options.onFailedTry) options.onFailedTry(name, { attempt, final, message });
+          else
+            logger[final ? 'error' : 'warn'](
+              { server: name, attempt },
+              `media server refresh failed${final ? '' : '; will retry'}: ${message}`,
+            );
           await recordResult(options.stateDir, { ...base, at: at(), ok: false, final, error: message }).catch(
             () => undefined,
           );
           if (final) {
             outcomes.set(name, 'failed');
-            await settle(false).catch((error: unknown) =>
+            await settle(false, message).catch((error: unknown) =>
               logger.warn(
                 { server: name, err: errorMessage(error) },
                 'could not keep the files still to report',

@@ -29,7 +29,7 @@ export interface OutputArtifact {
   gain_db: number | undefined;
   /**
    * What is at its path in the job folder: `file`, `missing` (listed in manifest.json, deleted from the
-   * folder), `not-a-file` (a folder or a link). Undefined in the library list, which does not look.
+   * folder), `not-a-file` (a folder, a device, a link out of the job folder). Undefined in the library list, which does not look.
    */
   on_disk?: ArtifactOnDisk;
   /** What to say of an artifact that is not a file on disk (describeOnDisk); undefined for a file. */

@@ -1,0 +1,81 @@
+import { errorMessage, isImkError } from '@imk/errors';
+import type { Logger } from '@imk/log';
+import { linkWithoutCredentials, youtubeList, youtubeMix } from '@imk/retriever-sdk';
+import type { YtEntry } from './info.ts';
+
+/**
+ * Whether a listed entry is itself a list: what yt-dlp lists for a channel's Playlists, Releases or Podcasts
+ * tab (each entry a playlist, extractor YoutubeTab), or an entry whose link is a playlist or a channel.
+ */
+export function isListEntry(entry: YtEntry): boolean {
+  return entry.info.ie_key === 'YoutubeTab' || youtubeList(entry.url);
+}
+
+export interface ExpandedEntries {
+  entries: YtEntry[];
+  warnings: string[];
+  /** A list among the entries that could not be read: its link, and why. */
+  failures: { link: string; error: unknown }[];
+}
+
+/**
+ * The videos of a listing whose entries may be lists themselves (a channel's Playlists tab): each such
+ * entry is listed in turn (`list`) and its videos take its place, at most `maxEntries` in all, each once.
+ * Before, each playlist was taken for one video: its download put a whole playlist into one job (or failed).
+ * Lists inside those are not followed further (said). A listing of videos is returned as it is.
+ */
+export async function expandListEntries(
+  entries: readonly YtEntry[],
+  options: {
+    list: (link: string) => Promise<YtEntry[]>;
+    maxEntries: number;
+    logger: Logger;
+    /** The link the user gave, for messages. */
+    shown: string;
+  },
+): Promise<ExpandedEntries> {
+  const out: ExpandedEntries = { entries: [], warnings: [], failures: [] };
+  if (!entries.some(isListEntry)) return { ...out, entries: [...entries] };
+  const seen = new Set<string>();
+  const add = (entry: YtEntry) => {
+    if (seen.has(entry.key) || out.entries.length >= options.maxEntries) return;
+    seen.add(entry.key);
+    out.entries.push(entry);
+  };
+  let lists = 0;
+  let deeper = 0;
+  for (const entry of entries) {
+    if (out.entries.length >= options.maxEntries) break;
+    if (!isListEntry(entry)) {
+      add(entry);
+      continue;
+    }
+    if (youtubeMix(entry.url)) continue; // a Mix has no end: never listed (see youtubeMix)
+    lists += 1;
+    let listed: YtEntry[];
+    try {
+      listed = await options.list(entry.url);
+    } catch (error) {
+      if (isImkError(error, 'ABORTED')) throw error;
+      out.failures.push({ link: linkWithoutCredentials(entry.url), error });
+      options.logger.warn({ list: entry.url, err: errorMessage(error) }, 'a list among the entries failed');
+      continue;
+    }
+    for (const inner of listed)
+      if (isListEntry(inner)) deeper += 1;
+      else add(inner);
+  }
+  options.logger.info(
+    { url: options.shown, lists, entries: out.entries.length },
+    `${options.shown} lists playlists: the videos of each are fetched`,
+  );
+  if (deeper > 0)
+    out.warnings.push(
+      `${options.shown}: ${String(deeper)} lists inside its playlists were not followed (only the videos of its playlists are fetched)`,
+    );
+  if (out.entries.length >= options.maxEntries)
+    out.warnings.push(
+      `${options.shown}: its playlists hold more videos than playlist.maxEntries (${String(options.maxEntries)}); only the first ${String(options.maxEntries)} are fetched`,
+    );
+  return out;
+}
