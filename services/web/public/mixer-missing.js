@@ -10,7 +10,7 @@ import { followMix } from './mix-follow.js';
 /**
  * @typedef {{ job_id: string, queue: string }} AgainJob
  * @typedef {{ available: boolean, message?: string, canSeparateAgain?: boolean, canSaveWithoutStems?: boolean, again?: AgainJob }} MissingInfo
- * @typedef {import('../src/api-types.ts').MixQueuedResponse} MixQueued
+ * @typedef {import('../src/api-types.ts').MixQueuedResponse | import('../src/api-types.ts').MixAlreadySavedResponse} MixQueued
  * @typedef {{ summary?: { state?: string, last_error?: string } }} JobDetail
  */
 
