@@ -114,10 +114,13 @@ function blindMixForm(jobId, stillOpen) {
       const thisSave = ++saves;
       status.textContent = 'saving…';
       status.classList.remove('error');
-      // A level that is not a number ("1-") was sent as 0: a silent stem. Said, naming the stem.
-      const read = readNumberFields(levels.map((level) => ({ ...level, field: level.input, empty: 0 })));
+      // A level that is not a number ("1-") was sent as 0: a silent stem. So was an empty one, which the
+      // key and tempo fields read as "no change": neither is taken as silent; said, naming the stem.
+      const read = readNumberFields(
+        levels.map((level) => ({ ...level, field: level.input, empty: undefined })),
+      );
       if (read.unread) {
-        status.textContent = `Could not save: the ${read.unread.stem} level does not hold a number; write it as 1 (as separated) or 0 (silent)`;
+        status.textContent = `Could not save: the ${read.unread.stem} level ${read.blank ? 'is empty' : 'does not hold a number'}; write it as 1 (as separated) or 0 (silent)`;
         status.classList.add('error');
         return;
       }

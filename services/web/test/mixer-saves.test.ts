@@ -38,6 +38,28 @@ describe('a mix whose every stem is silent', () => {
   });
 });
 
+// The page's "save without listening" refuses an empty level (it was sent as 0, silent); a program sending
+// one as "" or null is refused the same way, naming the stem, never read as a silent stem.
+describe('a level that is not a number', () => {
+  it.each([[''], [null], ['1']])(
+    '%j is refused (400 INVALID_MIX) naming the stem; nothing is queued',
+    async (level) => {
+      const answer = await post('/api/jobs/job_elsewhere/mix', {
+        variant: 'blank_level',
+        stems: { vocals: level, bass: 1 },
+      });
+      expect(answer.status).toBe(400);
+      const body = (await answer.json()) as { error: string; message: string };
+      expect(body.error).toBe('INVALID_MIX');
+      expect(body.message).toMatch(/^stems\.vocals: /);
+      const queued = (await readdir(join(served.root, 'queues', 'other')).catch(() => [])).filter((n) =>
+        n.endsWith('_blank_level'),
+      );
+      expect(queued).toEqual([]);
+    },
+  );
+});
+
 // A mix named like one of the job's own variants ("instrumental", or "no_drums" at the key it was made in)
 // was queued and answered 202, so the page said "Saved"; the worker then refused it (REMIX_NAME_TAKEN) and
 // the page never said so. Refused here, naming the file, before anything is queued.
