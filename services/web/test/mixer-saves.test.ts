@@ -286,6 +286,17 @@ describe('a mix whose file is already saved', () => {
       stems: { drums: 1 },
     });
     expect(answer.status).toBe(202);
-    expect(((await answer.json()) as { variant: string }).variant).toBe('karaoke@0.8999x');
+    const queued = (await answer.json()) as { variant: string; job_id: string };
+    expect(queued.variant).toBe('karaoke@0.8999x');
+    // While that save is on its way, the levels saved before are no longer "already saved": it replaces them.
+    const before = await post('/api/jobs/job_elsewhere/mix', {
+      variant: 'karaoke',
+      tempo: 0.8999,
+      stems: { bass: 1, other: 0.5 },
+    });
+    expect(before.status).toBe(409);
+    expect(((await before.json()) as { message: string }).message).toContain(
+      `(job ${queued.job_id}, queue other)`,
+    );
   });
 });

@@ -192,15 +192,7 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     // job's own file, or another mix saved at that file (tempo 0.8999 then 0.9), was refused by the worker
     // only after the page said "saving"; the same mix saved again was made again for nothing. Said now.
     const verdict = found.manifest ? mixFileVerdict(found.manifest, remix.data) : undefined;
-    if (verdict?.kind === 'same')
-      return reply.code(200).send({
-        already: true,
-        job_id: id,
-        variant: verdict.artifact.variant,
-        path: verdict.artifact.path,
-        message: `the mix "${verdict.artifact.variant}" is already saved at these levels as ${verdict.artifact.path}: nothing was queued`,
-      } satisfies MixAlreadySavedResponse);
-    if (verdict !== undefined)
+    if (verdict !== undefined && verdict.kind !== 'same')
       return replyError(reply, 'REMIX_NAME_TAKEN', { message: `${verdict.field}: ${verdict.problem}` });
     // A second save of a mix whose first is still queued or being made: of this name, the worker would keep
     // whichever it ran last, not the one clicked last; of another name it writes to the same file, it
@@ -224,6 +216,15 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
               ? `variant: the mix "${variant}" of job ${id} is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, then save again to replace it`
               : `variant: the mix "${variant}" of job ${id} would be written to the same file as "${pending.variant}", which is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, or save the mix under another name`,
         });
+      // Saved already at these levels (and no other save of that file on its way, above): nothing to do.
+      if (verdict?.kind === 'same')
+        return reply.code(200).send({
+          already: true,
+          job_id: id,
+          variant: verdict.artifact.variant,
+          path: verdict.artifact.path,
+          message: `the mix "${verdict.artifact.variant}" is already saved at these levels as ${verdict.artifact.path}: nothing was queued`,
+        } satisfies MixAlreadySavedResponse);
       try {
         const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
         const bundle = createBundle({
