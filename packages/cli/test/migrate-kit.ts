@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { PathsConfigSchema, checkServiceConfig } from '@imk/config';
-import { materializeLegacySample } from '@imk/media/legacy-samples';
+import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
+import { parse as parseYaml } from 'yaml';
 import { loadService } from '../src/services.ts';
 import { IMK } from './imk-bin.ts';
 import { imkInProcess } from './in-process.ts';
@@ -18,6 +19,32 @@ export const imk = (args: string[], env: Record<string, string> = {}, timeout?: 
     env: { IMK_LOG_LEVEL: 'warn', ...env },
     ...(timeout !== undefined && { timeout, forceKillAfterDelay: 1000 }),
   });
+
+/** The earlier version's shipped NAS routes (legacy-samples/nas-sync.legacy-routes.yaml), as its NAS_SYNC_ROUTES held them. */
+export async function legacyRoutes(): Promise<unknown[]> {
+  const sample = parseYaml(await readFile(legacySample('nas-sync.legacy-routes.yaml'), 'utf8')) as {
+    nasSync: { routes: unknown[] };
+  };
+  return sample.nasSync.routes;
+}
+
+/**
+ * Writes the earlier version's `.env` at `file`: `lines`, then NAS sync to the local folder `nas` (its
+ * audio, video and stems roots under it) with its shipped routes. Returns `file`.
+ */
+export async function writeLegacyRoutesEnv(file: string, nas: string, lines: string[]): Promise<string> {
+  const env = [
+    ...lines,
+    'NAS_SYNC_METHOD=local',
+    `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
+    `NAS_REMOTE_ROOT_VIDEO=${join(nas, 'video')}`,
+    `NAS_REMOTE_ROOT_STEMS=${join(nas, 'stems')}`,
+    `NAS_SYNC_ROUTES=${JSON.stringify(await legacyRoutes())}`,
+    '',
+  ];
+  await writeFile(file, env.join('\n'));
+  return file;
+}
 
 /** A scratch folder made before the file's tests and removed after them: `scratch.dir`. */
 export function scratchFolder(prefix: string): { readonly dir: string } {

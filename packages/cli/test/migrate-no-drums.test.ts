@@ -2,9 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
-import { expectValidConfigs, imk, scratchFolder } from './migrate-kit.ts';
+import { materializeLegacySample } from '@imk/media/legacy-samples';
+import { expectValidConfigs, imk, scratchFolder, writeLegacyRoutesEnv } from './migrate-kit.ts';
 
 // GENERATE_NO_DRUMS_VARIANT=true made the earlier version's no_drums: vocals + bass + other (its
 // app/variant_generator.py), written as `Artist - Title (no drums).m4a` (app/simple_runner.py), labelled
@@ -27,27 +26,12 @@ describe('imk migrate with GENERATE_NO_DRUMS_VARIANT=true', () => {
   it('makes its no_drums (vocals + bass + other) as "Artist - Title (no drums)", routed by its no_drums route', async () => {
     const dir = join(scratch.dir, 'root');
     const nas = join(scratch.dir, 'nas');
-    const routes = (
-      parseYaml(await readFile(legacySample('nas-sync.legacy-routes.yaml'), 'utf8')) as {
-        nasSync: { routes: unknown[] };
-      }
-    ).nasSync.routes;
-    const envFile = join(scratch.dir, 'legacy.env');
-    await writeFile(
-      envFile,
-      [
-        'GENERATE_NO_DRUMS_VARIANT=true',
-        'GENERATE_DRUMS_ONLY_VARIANT=true',
-        'PRESERVE_STEMS=true',
-        'OUTPUT_FORMAT=wav',
-        'NAS_SYNC_METHOD=local',
-        `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
-        `NAS_REMOTE_ROOT_VIDEO=${join(nas, 'video')}`,
-        `NAS_REMOTE_ROOT_STEMS=${join(nas, 'stems')}`,
-        `NAS_SYNC_ROUTES=${JSON.stringify(routes)}`,
-        '',
-      ].join('\n'),
-    );
+    const envFile = await writeLegacyRoutesEnv(join(scratch.dir, 'legacy.env'), nas, [
+      'GENERATE_NO_DRUMS_VARIANT=true',
+      'GENERATE_DRUMS_ONLY_VARIANT=true',
+      'PRESERVE_STEMS=true',
+      'OUTPUT_FORMAT=wav',
+    ]);
     const migrated = await imk(['migrate', '--env', envFile, '--root', dir]);
     expect(migrated.exitCode, String(migrated.all)).toBe(0);
     expect(String(migrated.stdout)).toContain('recipes.no_drums');

@@ -2,8 +2,8 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
-import { expectValidConfigs, imk, scratchFolder } from '../../test/migrate-kit.ts';
+import { materializeLegacySample } from '@imk/media/legacy-samples';
+import { expectValidConfigs, imk, scratchFolder, writeLegacyRoutesEnv } from '../../test/migrate-kit.ts';
 
 const scratch = scratchFolder('imk-migrate-routes-');
 
@@ -11,24 +11,9 @@ describe('imk migrate: NAS routes of the earlier version', () => {
   it('its NAS routes, migrated, deliver the outputs the earlier version wrote, each under its own name in its folder', async () => {
     const dir = join(scratch.dir, 'routes');
     const nas = join(scratch.dir, 'routes-nas');
-    const routes = (
-      parseYaml(await readFile(legacySample('nas-sync.legacy-routes.yaml'), 'utf8')) as {
-        nasSync: { routes: unknown[] };
-      }
-    ).nasSync.routes;
-    const envFile = join(scratch.dir, 'routes.env');
-    await writeFile(
-      envFile,
-      [
-        `OUTPUTS_DIR=${join(dir, 'outputs')}`,
-        'NAS_SYNC_METHOD=local',
-        `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
-        `NAS_REMOTE_ROOT_VIDEO=${join(nas, 'video')}`,
-        `NAS_REMOTE_ROOT_STEMS=${join(nas, 'stems')}`,
-        `NAS_SYNC_ROUTES=${JSON.stringify(routes)}`,
-        '',
-      ].join('\n'),
-    );
+    const envFile = await writeLegacyRoutesEnv(join(scratch.dir, 'routes.env'), nas, [
+      `OUTPUTS_DIR=${join(dir, 'outputs')}`,
+    ]);
     const migrated = await imk(['migrate', '--env', envFile, '--root', dir]);
     expect(migrated.exitCode, String(migrated.all)).toBe(0);
     await expectValidConfigs(dir);
@@ -102,24 +87,9 @@ describe('imk migrate from NAS_DRY_RUN=true, then imk sync --dry-run', () => {
   it('previews what enabling sync would send while nasSync.enabled is false, says it is disabled, and sends nothing', async () => {
     const dir = join(scratch.dir, 'nas-dry-run');
     const nas = join(scratch.dir, 'nas-dry-run-nas');
-    const routes = (
-      parseYaml(await readFile(legacySample('nas-sync.legacy-routes.yaml'), 'utf8')) as {
-        nasSync: { routes: unknown[] };
-      }
-    ).nasSync.routes;
-    const envFile = join(scratch.dir, 'nas-dry-run.env');
-    await writeFile(
-      envFile,
-      [
-        'NAS_SYNC_METHOD=local',
-        'NAS_DRY_RUN=true',
-        `NAS_REMOTE_ROOT_AUDIO=${join(nas, 'audio')}`,
-        `NAS_REMOTE_ROOT_VIDEO=${join(nas, 'video')}`,
-        `NAS_REMOTE_ROOT_STEMS=${join(nas, 'stems')}`,
-        `NAS_SYNC_ROUTES=${JSON.stringify(routes)}`,
-        '',
-      ].join('\n'),
-    );
+    const envFile = await writeLegacyRoutesEnv(join(scratch.dir, 'nas-dry-run.env'), nas, [
+      'NAS_DRY_RUN=true',
+    ]);
     const migrated = await imk(['migrate', '--env', envFile, '--root', dir]);
     expect(migrated.exitCode, String(migrated.all)).toBe(0);
     const nasSync = parseYaml(await readFile(join(dir, 'config', 'nas-sync.yaml'), 'utf8')) as {

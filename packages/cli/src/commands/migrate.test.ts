@@ -7,7 +7,7 @@ import { legacySample } from '@imk/media/legacy-samples';
 import { errorMessage } from '@imk/errors';
 import { migrateCommand } from '../actions/migrate.ts';
 import { imkInProcess } from '../../test/in-process.ts';
-import { expectValidConfigs, imk, scratchFolder } from '../../test/migrate-kit.ts';
+import { expectValidConfigs, imk, legacyRoutes, scratchFolder } from '../../test/migrate-kit.ts';
 
 const scratch = scratchFolder('imk-migrate-');
 
@@ -50,11 +50,7 @@ describe('imk migrate', () => {
 
   it('keeps an existing layout in place and writes NAS sync routes in the legacy shape; --dry-run writes nothing', async () => {
     const dir = join(scratch.dir, 'layout');
-    const routes = (
-      parseYaml(await readFile(legacySample('nas-sync.legacy-routes.yaml'), 'utf8')) as {
-        nasSync: { routes: unknown[] };
-      }
-    ).nasSync.routes;
+    const routes = await legacyRoutes();
     const envFile = join(scratch.dir, 'layout.env');
     await writeFile(
       envFile,
