@@ -1,5 +1,5 @@
 import type { BigIntStats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
 import { isAbsentErrno } from '@imk/errors';
 import { listEntriesOrEmpty } from '@imk/fs-safe';
 import { archivedJobId } from './names.ts';
@@ -15,9 +15,21 @@ import { archivedJobId } from './names.ts';
  * up to 2 s on some) can leave the same mtime, so a listing is kept only if it began SETTLE_MS or more after
  * the folder was first seen with that mtime: any change after that listing comes a tick later, and stamps
  * a new mtime. Only elapsed time on this host's clock is compared, never the server's clock with ours.
- * Over NFS or SMB the listing the kernel gives is itself revalidated by the folder's attributes, so a kept
- * one is never older than a fresh listing would be.
+ *
+ * Only on a file system of this host (LOCAL_FS_TYPES): over NFS, SMB or sshfs a folder's attributes are
+ * cached for seconds (actimeo, attr_timeout) while opening it to list it asks the server (close-to-open,
+ * dir_cache=no), so a stat can say "unchanged" of a folder that another host just changed, and there a
+ * claim in another queue must see a job claimed a moment ago (job-id-owner.ts). Such folders are listed
+ * every time, as before.
  */
+
+/**
+ * statfs() types of file systems whose folder attributes are never stale on this host: ext2/3/4, XFS,
+ * Btrfs, tmpfs, overlayfs (a container's own layers), ZFS, F2FS, bcachefs.
+ */
+const LOCAL_FS_TYPES = new Set([
+  0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x794c7630, 0x2fc12fc1, 0xf2f52010, 0xca451a4e,
+]);
 
 /** Longer than any file system's timestamp granularity (FAT: 2 s). */
 export const SETTLE_MS = 3000;
@@ -30,6 +42,8 @@ interface Kept {
   key: string;
   /** When this host first saw the folder with that key (performance.now()). */
   since: number;
+  /** Whether the folder is on a file system of this host (LOCAL_FS_TYPES): only then is a listing kept. */
+  local: boolean;
   /** The listing, when one began SETTLE_MS or more after `since`: folder names by job id, in listing order. */
   byId?: Map<string, string[]>;
 }
@@ -49,14 +63,14 @@ export async function archivedFolderNames(dir: string, jobId: string): Promise<s
   const now = performance.now();
   let entry = kept.get(dir);
   if (entry?.key !== seen) {
-    entry = { key: seen, since: now };
+    entry = { key: seen, since: now, local: await onLocalFileSystem(dir) };
     remember(dir, entry);
   }
   if (entry.byId) return [...(entry.byId.get(jobId) ?? [])];
   const byId = await listById(dir);
   // Kept only when the listing began long enough after the change that made this mtime, and nothing
   // changed while it ran.
-  if (now - entry.since >= SETTLE_MS && (await statKey(dir)) === seen) entry.byId = byId;
+  if (entry.local && now - entry.since >= SETTLE_MS && (await statKey(dir)) === seen) entry.byId = byId;
   return byId.get(jobId) ?? [];
 }
 
@@ -84,6 +98,11 @@ async function statKey(dir: string): Promise<string | undefined> {
   }
   if (!info.isDirectory()) return undefined;
   return [info.dev, info.ino, info.mtimeNs, info.ctimeNs, info.nlink, info.size].join(':');
+}
+
+async function onLocalFileSystem(dir: string): Promise<boolean> {
+  const info = await statfs(dir).catch(() => undefined);
+  return info !== undefined && LOCAL_FS_TYPES.has(info.type);
 }
 
 function remember(dir: string, entry: Kept): void {

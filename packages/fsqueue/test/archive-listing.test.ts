@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
+import { mountSshfs, SSHFS_QUEUE_OPTIONS, sshfsUsable, startSshd } from '@imk/sync/testing';
 import { SETTLE_MS } from '../src/archive-listing.ts';
 import { createQueue, existingJob, findJobFolders, retryFailed, type Queue } from '../src/index.ts';
 import { publishTiny, sleep, tempRoot } from './helpers.ts';
@@ -117,5 +119,37 @@ describe('the archives of a root, looked at again and again', () => {
     await rm(archived!.dir, { recursive: true });
     expect(await held()).toBeUndefined();
     await publishTiny(other, 'song');
+  }, 60_000);
+});
+
+describe('the archives of a root on a share (sshfs, as docs/operations.md mounts it)', () => {
+  it('a job another host claimed a moment ago is in the next look, however long the folder was unchanged', async () => {
+    if (!(await sshfsUsable()))
+      throw new Error('sshfs, fusermount3 or /dev/fuse is missing: run scripts/system-deps.sh as root');
+    const server = await startSshd();
+    const work = await mkdtemp(join(tmpdir(), 'imk-archive-listing-sshfs-'));
+    const share = await mountSshfs(server, server.dataDir, join(work, 'mnt'), [...SSHFS_QUEUE_OPTIONS]);
+    try {
+      // The other host writes on the server; this one looks through its mount.
+      const claimedThere = join(server.dataDir, 'queues', 'other', 'claimed');
+      await mkdir(claimedThere, { recursive: true });
+      const queueHere = join(share.path, 'queues', 'other');
+      for (let round = 0; round < 5; round++) {
+        expect(await findJobFolders(queueHere, `x${round}`)).toEqual([]);
+        await sleep(SETTLE_MS + 100);
+        expect(await findJobFolders(queueHere, `x${round}`)).toEqual([]);
+        // Claimed there a moment later: the folder's attributes here may be a second old (sshfs and the
+        // kernel keep them), its listing is asked of the server.
+        await mkdir(join(claimedThere, `job_x${round}@b.${round}`));
+        expect(
+          (await findJobFolders(queueHere, `x${round}`)).map((found) => found.state),
+          `round ${round}`,
+        ).toEqual(['claimed']);
+      }
+    } finally {
+      await share.unmount();
+      await server.stop();
+      await rm(work, { recursive: true, force: true });
+    }
   }, 60_000);
 });
