@@ -1,17 +1,9 @@
 import { join } from 'node:path';
 import { lstat } from 'node:fs/promises';
 import { isAbsentErrno } from '@imk/errors';
-import { listEntriesOrEmpty } from '@imk/fs-safe';
+import { archivedFolderNames } from './archive-listing.ts';
 import { readAttempts } from './bundle-state.ts';
-import {
-  ARCHIVE_DIRS,
-  CLAIMED_DIR,
-  archivedJobId,
-  parseReadyName,
-  readyName,
-  tmpName,
-  type JobState,
-} from './names.ts';
+import { ARCHIVE_DIRS, CLAIMED_DIR, parseReadyName, readyName, tmpName, type JobState } from './names.ts';
 
 /** One job folder found in a queue. */
 export interface QueueEntry {
@@ -28,10 +20,11 @@ const ARCHIVE_STATES = Object.keys(ARCHIVE_DIRS) as ArchiveState[];
 
 /**
  * Every folder of one job id in a queue, in state order: tmp, ready, claimed, succeeded, failed, rejected,
- * cancelled. Fixed names are checked with lstat; claimed/ and the archives are listed, their names read by
- * the one parser (archivedJobId): an archived job may be kept only as `job_<id>@<token>` (the plain name was
- * taken when it was archived, and that one was retried or removed since), and a look at the plain name only
- * missed it (a claim in another queue ran the id again, a publish of the id in this queue was let through).
+ * cancelled. Fixed names are checked with lstat; claimed/ and the archives are listed (a listing is kept
+ * while the folder is unchanged: archive-listing.ts), their names read by the one parser (archivedJobId): an
+ * archived job may be kept only as `job_<id>@<token>` (the plain name was taken when it was archived, and
+ * that one was retried or removed since), and a look at the plain name only missed it (a claim in another
+ * queue ran the id again, a publish of the id in this queue was let through).
  */
 export async function findJobFolders(
   queueDir: string,
@@ -50,12 +43,10 @@ export async function findJobFolders(
     ...ARCHIVE_STATES.map((state): [JobState, string] => [state, ARCHIVE_DIRS[state]]),
   ];
   for (const [state, folder] of held) {
-    const entries = await listEntriesOrEmpty(join(queueDir, folder));
     // The plain name (an archive's first job of the id) before those with a token, as archiveFolder names them.
-    const names = entries
-      .filter((entry) => entry.isDirectory() && archivedJobId(entry.name) === jobId)
-      .map((entry) => entry.name)
-      .sort((a, b) => Number(a !== readyName(jobId)) - Number(b !== readyName(jobId)));
+    const names = (await archivedFolderNames(join(queueDir, folder), jobId)).sort(
+      (a, b) => Number(a !== readyName(jobId)) - Number(b !== readyName(jobId)),
+    );
     for (const name of names) found.push({ state, dir: join(queueDir, folder, name) });
   }
   return found;

@@ -63,7 +63,9 @@ describe('a pass when the share stops answering after its folder look, as the co
       // Before, the copy's first call on the share never returned: the pass hung.
       expect(pass, 'the pass hung on the copy to the share that stopped answering').not.toBe('hung');
       expect(stopAtPut, 'the put that stops the server ran').toBe(false);
-      expect(performance.now() - started).toBeLessThan(40_000);
+      // Not timed from above (a loaded machine can take long over the rest of the work): what ended the
+      // wait is the share's timer of 3 s, as the message below names it; and it did wait that long.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(3000);
       expect(pass).toMatchObject({ delivered: 1, failed: 1, failedFinal: 0 });
       expect((await readdir(live)).sort()).toEqual(['First (instrumental).m4a', 'Second (instrumental).m4a']);
       const nasSecond = [...receipts.all().values()].find((r) => r.backend === 'nas' && r.jobId === 'second');

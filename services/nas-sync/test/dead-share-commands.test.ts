@@ -117,7 +117,9 @@ describe('imk cleanup when a destination share has stopped answering', () => {
       // Before, its first file-system call on the stopped share never returned: imk cleanup never ended.
       expect(ended, 'imk cleanup on a stopped share').not.toBe('still running after 60 s');
       const run = await cleanup;
-      expect(performance.now() - started).toBeLessThan(40_000);
+      // Not timed from above (a loaded machine can take long over the rest of the work): what ended the
+      // wait is the share's timer of 3 s, as the message below names it; and it did wait that long.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(3000);
       expect(run.exitCode, run.stdout + run.stderr).toBe(1);
       expect(run.stderr).toContain(`imk cleanup: kept temp ${nasFolder}: destination nas: ${nasFolder}`);
       expect(run.stderr).toContain('made no progress for 3 s');
@@ -164,7 +166,9 @@ describe('imk doctor when a destination share has stopped answering', () => {
       ]);
       // Before, its realpath of the folder on the stopped share never returned.
       expect(result, 'the shares-mounted check on a stopped share').not.toBe('still running after 60 s');
-      expect(performance.now() - started).toBeLessThan(40_000);
+      // Not timed from above (a loaded machine can take long over the rest of the work): what ended the
+      // wait is the share's timer of 3 s, as the message below names it; and it did wait that long.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(3000);
       expect(result).toMatchObject({ status: 'warn' });
       const { summary, fix } = result as { summary: string; fix?: string };
       expect(summary).toContain(`destination nas: ${folder} did not answer within 3 s`);

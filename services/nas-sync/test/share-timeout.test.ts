@@ -93,8 +93,10 @@ describe('nasSync.shareTimeoutSec', () => {
         const started = performance.now();
         const result = await runNasSyncOnce({ root: t.root, logger, env: {} });
         expect(result).toMatchObject({ state: 'ran', summary: { delivered: 0, failed: 1 } });
-        // Well before the 10 s the default would have waited.
-        expect(performance.now() - started).toBeLessThan(8000);
+        // It waited for the share, the seconds set at the least; which wait gave up is the receipt's to say
+        // below (its message names the seconds of the very timer that fired: 2, not the default 10), not the
+        // clock's: a loaded machine may take seconds more for the rest of the run.
+        expect(performance.now() - started).toBeGreaterThanOrEqual(2000);
       } finally {
         await signalServer('SIGCONT');
       }
