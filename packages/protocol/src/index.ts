@@ -125,8 +125,11 @@ export type { JobName, SongOfJob } from './job-label.ts';
 export type { BundleResult } from './bundle.ts';
 export { producerInfo } from './producer.ts';
 export {
+  STEM_CACHE_INPUT,
   STEM_CACHE_META_FILE,
   canonicalJson,
+  decodeErrorsForEntry,
+  decodeErrorsNaming,
   findCachedStems,
   isStemCacheEntryName,
   readStemCacheEntry,
