@@ -249,4 +249,62 @@ describe('defaults written once', () => {
     }
     expect(found).toEqual([]);
   });
+
+  it('no range a package can import is written again as numbers (a constant, a schema chain, a comparison)', async () => {
+    // @imk/media kept its own PITCH_RANGE / TEMPO_RANGE ({ min: -12, max: 12 }, { min: 0.5, max: 2 }) beside
+    // @imk/protocol's PITCH_LIMITS / TEMPO_LIMITS, which it already depends on; the worker's sidecar wrote
+    // `.min(8000).max(192000)` and `imk separate` `< 8000 || > 192000` beside SAMPLE_RATE_RANGE. Widen the
+    // range in its home and the copies go on refusing (or letting through) the old one. A range is a
+    // `const X = { min: a, max: b }`; a copy is the same two numbers, in a file of its package or of one
+    // that depends on it, as another such object, a `.min(a)….max(b)` chain, or `< a || … > b` /
+    // `>= a && … <= b`.
+    const files = await sourceFiles();
+    const plain = (text: string) => code(text).replace(/(\d)_(?=\d)/g, '$1');
+    const texts = new Map(
+      await Promise.all(files.map(async (f) => [f, plain(await readFile(f, 'utf8'))] as const)),
+    );
+    const packageDir = (file: string): string => relative(REPO, file).split('/').slice(0, 2).join('/');
+    const deps = new Map<string, { name: string; deps: string[] }>();
+    for (const dir of new Set(files.map(packageDir))) {
+      const json = JSON.parse(await readFile(join(REPO, dir, 'package.json'), 'utf8')) as {
+        name: string;
+        dependencies?: Record<string, string>;
+      };
+      deps.set(dir, { name: json.name, deps: Object.keys(json.dependencies ?? {}) });
+    }
+    const NUM = String.raw`-?\d+(?:\.\d+)?`;
+    const ranges: { name: string; min: string; max: string; file: string }[] = [];
+    for (const [file, text] of texts)
+      for (const m of text.matchAll(
+        new RegExp(
+          String.raw`^export const ([A-Z][A-Z0-9_]+) = \{\s*min:\s*(${NUM}),\s*max:\s*(${NUM})\s*\}`,
+          'gm',
+        ),
+      ))
+        ranges.push({ name: m[1] ?? '', min: m[2] ?? '', max: m[3] ?? '', file });
+    expect(ranges.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['PITCH_LIMITS', 'TEMPO_LIMITS', 'SAMPLE_RATE_RANGE']),
+    );
+    const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const found: string[] = [];
+    for (const r of ranges) {
+      const home = deps.get(packageDir(r.file))?.name ?? '';
+      const [a, b] = [escape(r.min), escape(r.max)];
+      const end = String.raw`(?![\d.])`;
+      const copies = [
+        String.raw`min:\s*${a},\s*max:\s*${b}${end}`,
+        String.raw`\.min\(\s*${a}\s*\)(?:\s*\.\w+\([^()]*\))*?\s*\.max\(\s*${b}\s*\)`,
+        String.raw`<\s*${a}\s*\|\|[^;{}]{0,80}?>\s*${b}${end}`,
+        String.raw`>=\s*${a}\s*&&[^;{}]{0,80}?<=\s*${b}${end}`,
+      ].map((source) => new RegExp(source, 'g'));
+      for (const [file, text] of texts) {
+        const user = deps.get(packageDir(file));
+        if (file === r.file || !user || (user.name !== home && !user.deps.includes(home))) continue;
+        for (const copy of copies)
+          for (const m of text.matchAll(copy))
+            found.push(`${relative(REPO, file)}: ${m[0]} (${r.name} of ${relative(REPO, r.file)})`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
 });

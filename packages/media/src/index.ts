@@ -29,7 +29,7 @@ export {
   parseLoudnormJson,
 } from './loudness.ts';
 export type { LoudnessMeasurement, LoudnessTarget } from './loudness.ts';
-export { PITCH_RANGE, TEMPO_RANGE, changeKeyTempo, keyTempoFilter } from './key-tempo.ts';
+export { changeKeyTempo, keyTempoFilter } from './key-tempo.ts';
 export type { ChangeKeyTempoOptions } from './key-tempo.ts';
 export { replaceVideoAudio } from './video.ts';
 export type { ReplaceVideoAudioOptions, ReplaceVideoAudioResult } from './video.ts';

@@ -1,4 +1,5 @@
 import { ImkError } from '@imk/errors';
+import { PITCH_LIMITS, TEMPO_LIMITS } from '@imk/protocol';
 import { runFfmpeg } from './ffmpeg-run.ts';
 import { inputArgs } from './input-args.ts';
 import { probeMedia } from './probe.ts';
@@ -6,29 +7,31 @@ import { withTempOutput } from './temp-output.ts';
 import { readWavHeader } from './wav-header.ts';
 import './errors.ts';
 
-/** Transposition limits, in semitones. */
-export const PITCH_RANGE = { min: -12, max: 12 } as const;
-/** Tempo factor limits (1 = unchanged; the pitch is kept). */
-export const TEMPO_RANGE = { min: 0.5, max: 2 } as const;
-
 export interface ChangeKeyTempoOptions {
   /** Any audio file ffmpeg reads. */
   input: string;
   /** A float32 WAV, written under a temp name beside it and renamed when ffmpeg succeeded. */
   output: string;
-  /** Semitones, −12…+12 (0: the key is kept). */
+  /** Semitones, within @imk/protocol's PITCH_LIMITS (0: the key is kept). */
   pitch?: number;
-  /** Playback speed, 0.5…2.0, with the pitch kept (0.8: 1.25× as long). */
+  /** Playback speed, within @imk/protocol's TEMPO_LIMITS, with the pitch kept (0.8: 1.25× as long). */
   tempo?: number;
   signal?: AbortSignal;
 }
 
 /** The ffmpeg filter (rubberband: pitch as a frequency ratio, tempo as a speed factor). */
 export function keyTempoFilter(pitch = 0, tempo = 1): string {
-  if (!(pitch >= PITCH_RANGE.min && pitch <= PITCH_RANGE.max))
-    throw new ImkError('OPTIONS_INVALID', `pitch ${pitch}: expected semitones from -12 to +12`);
-  if (!(tempo >= TEMPO_RANGE.min && tempo <= TEMPO_RANGE.max))
-    throw new ImkError('OPTIONS_INVALID', `tempo ${tempo}: expected a factor from 0.5 to 2.0`);
+  // The ranges a job, a variant name and a mix are checked against (one home: @imk/protocol).
+  if (!(pitch >= PITCH_LIMITS.min && pitch <= PITCH_LIMITS.max))
+    throw new ImkError(
+      'OPTIONS_INVALID',
+      `pitch ${pitch}: expected semitones from ${PITCH_LIMITS.min} to +${PITCH_LIMITS.max}`,
+    );
+  if (!(tempo >= TEMPO_LIMITS.min && tempo <= TEMPO_LIMITS.max))
+    throw new ImkError(
+      'OPTIONS_INVALID',
+      `tempo ${tempo}: expected a factor from ${TEMPO_LIMITS.min} to ${TEMPO_LIMITS.max.toFixed(1)}`,
+    );
   const ratio = 2 ** (pitch / 12);
   // pitchq=quality: the best of rubberband's pitch modes; the fundamental lands where asked.
   return `rubberband=tempo=${tempo}:pitch=${ratio.toFixed(10)}:pitchq=quality`;

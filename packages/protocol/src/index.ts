@@ -96,17 +96,17 @@ export {
   ManifestSchema,
 } from './manifest.ts';
 export type { Artifact, LegacyManifest, Manifest } from './manifest.ts';
-export { formatVariantRef, isSavedMix, mixNameTaken } from './saved-mix.ts';
+export { formatVariantRef, isSavedMix } from './saved-mix.ts';
 export {
   displayName,
-  fileTakenAt,
   keyTempoSuffix,
-  mixFileTaken,
+  mixFileVerdict,
   sameMixFile,
   savedMixPath,
   savedMixSuffix,
 } from './mix-file.ts';
 export type { VariantKey } from './saved-mix.ts';
+export type { MixFileVerdict } from './mix-file.ts';
 export { PITCH_LIMITS, TEMPO_LIMITS, VARIANT_REQUEST_PATTERN, readVariantRef } from './variant-ref.ts';
 export {
   describeProblems,

@@ -1,8 +1,10 @@
 import { safeFileName } from '@imk/fs-safe';
 import type { Remix } from './job.ts';
+import { STEM_NAMES } from './common.ts';
 import type { Artifact, Manifest } from './manifest.ts';
 import { artifactPath } from './outputs-layout.ts';
 import { formatVariantRef, isSavedMix, type VariantKey } from './saved-mix.ts';
+import { readVariantRef } from './variant-ref.ts';
 
 /**
  * What file names add for a key/tempo change: ` (-2 semitones)`, ` (80% tempo)`, both, or nothing when the
@@ -62,29 +64,86 @@ export function sameMixFile(
   return savedMixPath(job, a, 'wav') === savedMixPath(job, b, 'wav');
 }
 
-/**
- * The job's own file (one of its variants, or another mix) at the path this mix would be written to, when
- * the manifest says the job's format (an earlier manifest may not: then the worker alone can tell). Names
- * that differ but meet at one file name: `no_drum` is written as `(no drum)`, as `no_drums` is.
- */
-export function mixFileTaken(
-  manifest: Pick<Manifest, 'job_id' | 'artist' | 'title' | 'options' | 'artifacts'>,
-  remix: Pick<Remix, 'variant' | 'pitch' | 'tempo'>,
-): { path: string; artifact: Artifact } | undefined {
-  const format = manifest.options?.output_format;
-  if (format === undefined) return undefined;
-  const mix = { base: remix.variant, pitch: remix.pitch, tempo: remix.tempo };
-  return fileTakenAt(manifest, formatVariantRef(mix), savedMixPath(manifest, mix, format));
+/** A mix as it is asked for: its name, levels, key and tempo (RemixSchema's fields). */
+type MixAsked = Pick<Remix, 'variant' | 'stems' | 'pitch' | 'tempo' | 'label'>;
+
+/** What saving a mix would do to the file it is written to, when it is not simply written (see mixFileVerdict). */
+export type MixFileVerdict =
+  /** The job's own file (one of its variants): never replaced; the save is refused. */
+  | { kind: 'own'; field: 'variant'; artifact: Artifact; problem: string }
+  /** A mix saved before under another spelling writes this file (tempo 0.8999 then 0.9): refused, naming the field. */
+  | { kind: 'other-save'; field: 'variant' | 'pitch' | 'tempo'; artifact: Artifact; problem: string }
+  /** This very mix (same file, same levels) is saved already: nothing to do. */
+  | { kind: 'same'; artifact: Artifact };
+
+/** Whether two sets of levels play alike: a stem not named is at 0. */
+function sameLevels(
+  a: Partial<Record<string, number>> | undefined,
+  b: Partial<Record<string, number>>,
+): boolean {
+  return a !== undefined && STEM_NAMES.every((stem) => (a[stem] ?? 0) === (b[stem] ?? 0));
 }
 
-/** The artifact at `path` a mix named `variant` must not replace: anything but an earlier save of itself. */
-export function fileTakenAt(
-  manifest: Pick<Manifest, 'options' | 'artifacts'>,
-  variant: string,
-  path: string,
-): { path: string; artifact: Artifact } | undefined {
-  const artifact = manifest.artifacts.find((a) => a.path === path);
-  if (artifact === undefined || (artifact.variant === variant && isSavedMix(manifest, artifact)))
-    return undefined;
-  return { path, artifact };
+/**
+ * The one rule, for the dashboard before it queues a mix and for the worker before it writes it, of what a
+ * save does to the job's files, by the file the mix is written to (savedMixPath), not by its name:
+ * - undefined: a new file, or an earlier save of this same name replaced (other levels);
+ * - `same`: this mix (that file, those levels) is saved already: the dashboard says so and queues nothing;
+ * - `other-save`: another mix saved before is at that file (`close@0.8999x` for `close@0.9x`, both "(90%
+ *   tempo)"; `two__names` for `two_names`): refused, naming the field to change;
+ * - `own`: one of the job's own variants is there (`instrumental`; `no_drum` meets `no_drums` at its file
+ *   name, which is known only when the manifest says the job's format, or the worker passes it).
+ */
+export function mixFileVerdict(
+  manifest: Pick<Manifest, 'job_id' | 'artist' | 'title' | 'options' | 'artifacts'>,
+  remix: MixAsked,
+  format: string | undefined = manifest.options?.output_format,
+): MixFileVerdict | undefined {
+  const mix: VariantKey = { base: remix.variant, pitch: remix.pitch, tempo: remix.tempo };
+  const name = formatVariantRef(mix);
+  const job = manifest.job_id;
+  const named = manifest.artifacts.find((a) => a.variant === name && !isSavedMix(manifest, a));
+  if (named !== undefined)
+    return {
+      kind: 'own',
+      field: 'variant',
+      artifact: named,
+      problem: `the mix "${name}" would replace job ${job}'s own ${named.label} (${named.path}); save the mix under another name`,
+    };
+  for (const artifact of manifest.artifacts) {
+    if (!isSavedMix(manifest, artifact)) continue;
+    const read = readVariantRef(artifact.variant);
+    if ('problem' in read || !sameMixFile(manifest, read.ref, mix)) continue;
+    const label = remix.label === undefined || remix.label === artifact.label;
+    if (label && sameLevels(artifact.stem_gains, remix.stems)) return { kind: 'same', artifact };
+    // A re-save of this name at other levels replaces it.
+    if (artifact.variant === name) return undefined;
+    const saved = read.ref;
+    const at = `would be written to ${artifact.path}, the file of the mix "${artifact.variant}" saved before`;
+    if (saved.base !== mix.base)
+      return {
+        kind: 'other-save',
+        field: 'variant',
+        artifact,
+        problem: `the mix "${name}" ${at} (file names cannot tell "${mix.base}" from "${saved.base}"); save it as "${saved.base}" to replace that mix, or under another name`,
+      };
+    const field = (saved.pitch ?? 0) !== (mix.pitch ?? 0) ? 'pitch' : 'tempo';
+    const was = field === 'pitch' ? (saved.pitch ?? 0) : (saved.tempo ?? 1);
+    return {
+      kind: 'other-save',
+      field,
+      artifact,
+      problem: `the mix "${name}" ${at} (file names give the ${field} to ${field === 'pitch' ? 'the semitone as written' : '0.1%'}); save it at ${field} ${was} to replace that mix, or choose a ${field} its file name tells apart${field === 'tempo' ? ' (one that differs by 0.001 or more)' : ''}`,
+    };
+  }
+  if (format === undefined) return undefined;
+  const path = savedMixPath(manifest, mix, format);
+  const artifact = manifest.artifacts.find((a) => a.path === path && !isSavedMix(manifest, a));
+  if (artifact === undefined) return undefined;
+  return {
+    kind: 'own',
+    field: 'variant',
+    artifact,
+    problem: `the mix "${name}" would be written as ${path}, which is job ${job}'s ${artifact.label} (${artifact.variant}); save the mix under another name`,
+  };
 }

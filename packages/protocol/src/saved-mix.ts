@@ -1,4 +1,3 @@
-import type { Remix } from './job.ts';
 import type { Artifact, Manifest } from './manifest.ts';
 
 /** A variant with key/tempo changes, as a job's manifest names it: `instrumental@-2`, `no_drums@0.8x`. */
@@ -26,17 +25,4 @@ export function isSavedMix(manifest: Pick<Manifest, 'options'>, artifact: Artifa
     artifact.stem_gains !== undefined &&
     !(manifest.options?.variants ?? []).includes(artifact.variant)
   );
-}
-
-/**
- * The job's own variant a mix saved under this name would replace (same name, key and tempo: `instrumental`,
- * or `instrumental` at -2 when the job made `instrumental@-2`), or undefined. The worker also refuses names
- * that differ but meet at one file name; this is what can be said before the mix is queued.
- */
-export function mixNameTaken(
-  manifest: Pick<Manifest, 'options' | 'artifacts'>,
-  remix: Pick<Remix, 'variant' | 'pitch' | 'tempo'>,
-): Artifact | undefined {
-  const key = formatVariantRef({ base: remix.variant, pitch: remix.pitch, tempo: remix.tempo });
-  return manifest.artifacts.find((a) => a.variant === key && !isSavedMix(manifest, a));
 }

@@ -1,4 +1,4 @@
-import type { Artifact, Job, Manifest } from '@imk/protocol';
+import type { Artifact, Job, Manifest, Remix } from '@imk/protocol';
 import type { SeparationResult, VariantRecipe } from '@imk/separation';
 import type { MixClaim } from './mix-claim.ts';
 import type { PipelineInput } from './pipeline.ts';
@@ -16,6 +16,8 @@ export interface RemixState extends Omit<PipelineInput, 'song'> {
   /** The variant's name (with its key/tempo suffix) and recipe. */
   name: string;
   recipe: VariantRecipe;
+  /** The mix as its job.json asks for it (name, levels, key, tempo). */
+  remix: Remix;
   source?: Manifest;
   /** The target is an output of the earlier Python version, mixed from the stem WAVs it kept. */
   legacy?: LegacySource;

@@ -1,13 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { fileTakenAt, isSavedMix, type Job, type Manifest, type Remix } from '@imk/protocol';
+import { isSavedMix, mixFileVerdict, type Job, type Manifest, type Remix } from '@imk/protocol';
 import { formatVariantRef, mixVariants, type VariantRecipe } from '@imk/separation';
 import { readPublishedManifest } from './duplicates.ts';
 import { linkArtifacts } from './link-artifacts.ts';
 import { claimMix } from './mix-claim.ts';
 import { addedFileWarnings, buildManifest } from './manifest.ts';
-import { audioPath } from './naming.ts';
 import { manifestOptionsToResolved } from './remix-options.ts';
 import { cacheLegacyStems, legacyRemixSource, legacyStemsHere, stemsOfEarlierMix } from './remix-legacy.ts';
 import { encodeLegacyMix, legacyMixManifest } from './remix-legacy-mix.ts';
@@ -25,24 +24,15 @@ type Steps = StageSteps<RemixState, PipelineResult>;
 /**
  * A mix replaces only an earlier save of itself (same name, a mix: not one of the variants the job made).
  * Any other file already at its path (the job's instrumental for a mix named "instrumental", its no_drums
- * for "no_drum", which is written under the same name) is the job's own and is never replaced.
+ * for "no_drum", another mix saved at tempo 0.8999 for one at 0.9: all written under one file name) is
+ * never replaced. The rule is @imk/protocol's mixFileVerdict, which the dashboard applies before queuing.
  */
-function refuseTakenName(s: RemixState, source: Manifest, path: string): void {
-  // The job's own variant of this name (a mix is named by its own name, so not always at the same path).
-  const named = source.artifacts.find((a) => a.variant === s.name && !isSavedMix(source, a));
-  if (named !== undefined)
-    throw new ImkError(
-      'REMIX_NAME_TAKEN',
-      `remix ${s.claim.jobId}: the mix "${s.name}" would replace job ${s.target}'s own ${named.label} (${named.path}); save the mix under another name`,
-      { details: { job_id: s.target, path: named.path } },
-    );
-  const taken = fileTakenAt(source, s.name, path)?.artifact;
-  if (taken === undefined) return;
-  throw new ImkError(
-    'REMIX_NAME_TAKEN',
-    `remix ${s.claim.jobId}: the mix "${s.name}" would be written as ${path}, which is job ${s.target}'s ${taken.label} (${taken.variant}); save the mix under another name`,
-    { details: { job_id: s.target, path } },
-  );
+function refuseTakenFile(s: RemixState, source: Manifest, remix: Remix, format: string): void {
+  const verdict = mixFileVerdict(source, remix, format);
+  if (verdict === undefined || verdict.kind === 'same') return;
+  throw new ImkError('REMIX_NAME_TAKEN', `remix ${s.claim.jobId}: ${verdict.problem}`, {
+    details: { job_id: s.target, path: verdict.artifact.path, field: verdict.field },
+  });
 }
 
 /** A remix has its input (cached stems) already: nothing to hash or decode. */
@@ -207,7 +197,7 @@ const STEPS: Steps = {
         audio_path: source.input.path ?? 'input',
       };
       const options = manifestOptionsToResolved(s.ctx.config, source, s.name, s.recipe);
-      refuseTakenName(s, source, audioPath(job, s.name, options.format, s.recipe, { mix: true }));
+      refuseTakenFile(s, source, s.remix, options.format);
       const made = await writeMix(s, job, options, progress);
       // The earlier save of this mix is replaced, also when it was written under another file name (before
       // a mix was named by its own name, one named "vocals" was written as "(a cappella)").
@@ -298,6 +288,7 @@ export async function runRemix(input: Omit<PipelineInput, 'song'>, remix: Remix)
     sourceDir: join(input.ctx.paths.outputs, remix.of),
     name,
     recipe,
+    remix,
   };
   try {
     return await runStages(input.stages, STEPS, state, input.signal, input.claim.jobId);

@@ -2,7 +2,7 @@ import { MAX_JSON_DEPTH, jsonDepth, lstatAnySpelling, readUntrustedText, resolve
 import { parse as parseYaml, type ScalarTag } from 'yaml';
 import { z } from 'zod';
 import { ImkError, oneIssuePerField } from '@imk/errors';
-import { sidecarCandidates, type AudioFormat, type StemName } from '@imk/protocol';
+import { SampleRateSchema, sidecarCandidates, type AudioFormat, type StemName } from '@imk/protocol';
 import './errors.ts';
 
 /**
@@ -182,7 +182,7 @@ const SidecarSchema = z.looseObject({
   keep_stems: StemsSchema.optional(),
   codec: z.string().optional(),
   format: z.string().optional(),
-  sample_rate: z.number().int().min(8000).max(192000).optional(),
+  sample_rate: SampleRateSchema.optional(),
   bit_depth: z
     .union([z.literal(16), z.literal(24), z.literal(32)], { error: 'expected 16, 24 or 32' })
     .optional(),

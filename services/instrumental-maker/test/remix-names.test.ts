@@ -129,6 +129,39 @@ describe('a saved mix never replaces a file the job made', () => {
   }, 120_000);
 });
 
+// A mix whose file another save already holds (tempo 0.9 and 0.8999 are both "(90% tempo)"), the rule the
+// dashboard applies before queuing (@imk/protocol mixFileVerdict): at the same levels it is that mix, made
+// again in place (the worker refused it, REMIX_NAME_TAKEN, after the page had said "saving"); at other
+// levels it is refused naming the field to change, the saved file kept.
+describe('a mix written to the file of a mix saved before', () => {
+  it('at the same levels is made in place; at other levels it is refused naming the tempo', async () => {
+    const file = join(root, 'outputs', 'song', 'files', 'audio', 'A - Song (karaoke) (90% tempo).flac');
+    const first = await saveMix('karaoke', { vocals: 1, bass: 1 }, { tempo: 0.8999 });
+    expect(first.summary, first.all).toMatchObject({ succeeded: 1 });
+    const again = await saveMix('karaoke', { bass: 1, vocals: 1 }, { tempo: 0.9 });
+    expect(again.summary, again.all).toMatchObject({ succeeded: 1 });
+    const karaoke = (await readManifest(root, 'song')).artifacts.filter((a) =>
+      a.variant.startsWith('karaoke'),
+    );
+    expect(karaoke).toHaveLength(1);
+    expect(karaoke[0]).toMatchObject({
+      variant: 'karaoke@0.9x',
+      path: `files/audio/${file.split('/').at(-1)}`,
+    });
+    const hash = await sha256(file);
+    const other = await saveMix('karaoke', { drums: 1 }, { tempo: 0.8999 });
+    expect(other.summary, other.all).toMatchObject({ failed: 1 });
+    const detail = await jobDetail(root, other.id);
+    expect(detail.errors[0]).toMatchObject({ retryable: false });
+    expect(detail.errors[0]!.message).toMatch(/REMIX_NAME_TAKEN/);
+    expect(detail.errors[0]!.message).toContain(
+      `the mix "karaoke@0.8999x" would be written to ${karaoke[0]!.path}, the file of the mix "karaoke@0.9x" saved before`,
+    );
+    expect(detail.errors[0]!.message).toContain('save it at tempo 0.9 to replace that mix');
+    expect(await sha256(file)).toBe(hash);
+  }, 180_000);
+});
+
 // A mix saved with every level at 0 (all stems muted, or the master at 0) or naming no stem: the worker read
 // no stem, so its block loop never reached an end, and it spun forever on that job (in `imk up` the dashboard
 // stopped answering too). A bundle a script writes so is refused as the page's request is.

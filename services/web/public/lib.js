@@ -199,9 +199,10 @@ const TYPED_NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
 /**
  * The number a person typed: "0,8" and "0.8" alike, "−2" (U+2212) as "-2", spaces around it ignored;
- * `empty` for an empty field, undefined for anything else ("2-", "1e3", "0,8,1", "two").
+ * `empty` for an empty field (undefined when an empty field holds no number either), undefined for anything
+ * else ("2-", "1e3", "0,8,1", "two").
  * @param {string} text
- * @param {number} empty
+ * @param {number | undefined} empty
  * @returns {number | undefined}
  */
 export function parseTypedNumber(text, empty) {
@@ -232,16 +233,17 @@ export function numberField(attrs) {
 /**
  * The numbers typed in `fields` (each field's `empty` when it is empty), or the first field holding
  * anything else, for the form to say so naming it rather than save a default (no key change, a silent stem).
- * @template {{ field: HTMLInputElement, empty: number }} T
+ * A field whose `empty` is undefined must hold a number: empty, it is `unread` too, with `blank` true.
+ * @template {{ field: HTMLInputElement, empty: number | undefined }} T
  * @param {T[]} fields
- * @returns {{ values: number[], unread?: undefined } | { values?: undefined, unread: T }}
+ * @returns {{ values: number[], unread?: undefined } | { values?: undefined, unread: T, blank: boolean }}
  */
 export function readNumberFields(fields) {
   /** @type {number[]} */
   const values = [];
   for (const entry of fields) {
     const value = parseTypedNumber(entry.field.value, entry.empty);
-    if (value === undefined) return { unread: entry };
+    if (value === undefined) return { unread: entry, blank: entry.field.value.trim() === '' };
     values.push(value);
   }
   return { values };

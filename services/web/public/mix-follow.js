@@ -7,6 +7,7 @@ import { api, h, turnedDownText } from './lib.js';
 
 /**
  * @typedef {import('../src/api-types.ts').MixQueuedResponse} MixQueuedResponse
+ * @typedef {import('../src/api-types.ts').MixAlreadySavedResponse} MixAlreadySavedResponse
  * @typedef {import('../src/api-types.ts').JobDetailResponse} JobDetailResponse
  */
 
@@ -19,15 +20,44 @@ const DEAD_STATES = new Set(['failed', 'rejected', 'cancelled']);
 const jobLink = (jobId) => h('a', { href: `#/job/${encodeURIComponent(jobId)}` }, jobId);
 
 /**
+ * Says that the mix is saved as `path` in outputs/<folder>/, with a link to it (`data-state` `saved`).
+ * @param {HTMLElement} status
+ * @param {string} folder
+ * @param {string} path
+ * @param {string} before the words before the link
+ * @param {string} after the words after it
+ */
+function showSaved(status, folder, path, before, after) {
+  status.dataset.state = 'saved';
+  status.dataset.file = path;
+  status.classList.remove('error');
+  const href = `/outputs/${encodeURIComponent(folder)}/${path.split('/').map(encodeURIComponent).join('/')}`;
+  status.replaceChildren(before, h('a', { href, class: 'mix-file' }, path), after);
+}
+
+/**
  * Follows remix job `queued.job_id`, which adds the mix `queued.variant` to job `of`, and keeps `status`
  * saying where it is: `data-state` is `saving`, then `saved` (with `data-file`) or `failed`. Stops when
  * `stillOpen()` turns false (another page, or another save).
+ * A mix the server found saved already (the same file at the same levels: nothing was queued) is said at
+ * once: "Already saved as <file>".
  * @param {string} of
- * @param {MixQueuedResponse} queued
+ * @param {MixQueuedResponse | MixAlreadySavedResponse} queued
  * @param {HTMLElement} status
  * @param {() => boolean} stillOpen
  */
 export async function followMix(of, queued, status, stillOpen) {
+  if ('already' in queued) {
+    delete status.dataset.job;
+    showSaved(
+      status,
+      queued.job_id,
+      queued.path,
+      'Already saved as ',
+      ' (these levels, key and tempo): nothing to do.',
+    );
+    return;
+  }
   status.dataset.job = queued.job_id;
   status.dataset.state = 'saving';
   status.classList.remove('error');
@@ -72,17 +102,10 @@ export async function followMix(of, queued, status, stillOpen) {
         );
         return;
       }
-      status.dataset.state = 'saved';
-      status.dataset.file = file.path;
-      const href = `/outputs/${encodeURIComponent(folder)}/${file.path.split('/').map(encodeURIComponent).join('/')}`;
       // Levels that add up past full scale (every stem and the master raised): the file is quieter than
       // what was heard, so say by how much rather than leave the user to find it on the job's page.
       const quieter = turnedDownText(file);
-      status.replaceChildren(
-        'Saved as ',
-        h('a', { href, class: 'mix-file' }, file.path),
-        quieter ? `, ${quieter} at these levels.` : '.',
-      );
+      showSaved(status, folder, file.path, 'Saved as ', quieter ? `, ${quieter} at these levels.` : '.');
       return;
     }
     if (state !== undefined && DEAD_STATES.has(state)) {

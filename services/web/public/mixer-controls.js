@@ -7,7 +7,7 @@ import { followMix } from './mix-follow.js';
 import { applyLevels, effectiveLevel, mixerState, play, setClipNote, stop } from './mixer-audio.js';
 
 /**
- * @typedef {import('../src/api-types.ts').MixQueuedResponse} MixQueuedResponse
+ * @typedef {import('../src/api-types.ts').MixQueuedResponse | import('../src/api-types.ts').MixAlreadySavedResponse} MixSaveResponse
  * @typedef {import('./mixer-audio.js').Channel} Channel
  */
 
@@ -167,7 +167,7 @@ export function renderControls(jobId, box, channels, stillOpen) {
     if (pitchValue !== 0) body.pitch = pitchValue;
     if (tempoValue !== 1) body.tempo = tempoValue;
     try {
-      /** @type {MixQueuedResponse} */
+      /** @type {MixSaveResponse} */
       const queued = await api(`/api/jobs/${encodeURIComponent(jobId)}/mix`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

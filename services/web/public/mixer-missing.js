@@ -10,7 +10,7 @@ import { followMix } from './mix-follow.js';
 /**
  * @typedef {{ job_id: string, queue: string }} AgainJob
  * @typedef {{ available: boolean, message?: string, canSeparateAgain?: boolean, canSaveWithoutStems?: boolean, again?: AgainJob }} MissingInfo
- * @typedef {import('../src/api-types.ts').MixQueuedResponse} MixQueued
+ * @typedef {import('../src/api-types.ts').MixQueuedResponse | import('../src/api-types.ts').MixAlreadySavedResponse} MixQueued
  * @typedef {{ summary?: { state?: string, last_error?: string } }} JobDetail
  */
 
@@ -114,10 +114,13 @@ function blindMixForm(jobId, stillOpen) {
       const thisSave = ++saves;
       status.textContent = 'saving…';
       status.classList.remove('error');
-      // A level that is not a number ("1-") was sent as 0: a silent stem. Said, naming the stem.
-      const read = readNumberFields(levels.map((level) => ({ ...level, field: level.input, empty: 0 })));
+      // A level that is not a number ("1-") was sent as 0: a silent stem. So was an empty one, which the
+      // key and tempo fields read as "no change": neither is taken as silent; said, naming the stem.
+      const read = readNumberFields(
+        levels.map((level) => ({ ...level, field: level.input, empty: undefined })),
+      );
       if (read.unread) {
-        status.textContent = `Could not save: the ${read.unread.stem} level does not hold a number; write it as 1 (as separated) or 0 (silent)`;
+        status.textContent = `Could not save: the ${read.unread.stem} level ${read.blank ? 'is empty' : 'does not hold a number'}; write it as 1 (as separated) or 0 (silent)`;
         status.classList.add('error');
         return;
       }

@@ -118,6 +118,18 @@ export interface MixQueuedResponse {
   message?: string;
 }
 
+/**
+ * POST /api/jobs/<id>/mix, 200: this mix (its file, its levels) is in the job's outputs already; nothing
+ * was queued. `path` is the file in outputs/<job_id>/ (`job_id`).
+ */
+export interface MixAlreadySavedResponse {
+  already: true;
+  job_id: string;
+  variant: string;
+  path: string;
+  message: string;
+}
+
 /** POST /api/upload, 201. */
 export interface UploadResponse {
   job_ids: string[];

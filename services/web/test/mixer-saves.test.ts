@@ -1,6 +1,6 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeArchivedOutput, servedTempRoot } from './helpers.ts';
 
 // Saving a mix through the API, for a published job whose stems this host lacks but whose song is archived
@@ -36,6 +36,28 @@ describe('a mix whose every stem is silent', () => {
     expect(body.message).toMatch(/give at least one stem a level above 0/);
     expect(await queued()).toEqual(before);
   });
+});
+
+// The page's "save without listening" refuses an empty level (it was sent as 0, silent); a program sending
+// one as "" or null is refused the same way, naming the stem, never read as a silent stem.
+describe('a level that is not a number', () => {
+  it.each([[''], [null], ['1']])(
+    '%j is refused (400 INVALID_MIX) naming the stem; nothing is queued',
+    async (level) => {
+      const answer = await post('/api/jobs/job_elsewhere/mix', {
+        variant: 'blank_level',
+        stems: { vocals: level, bass: 1 },
+      });
+      expect(answer.status).toBe(400);
+      const body = (await answer.json()) as { error: string; message: string };
+      expect(body.error).toBe('INVALID_MIX');
+      expect(body.message).toMatch(/^stems\.vocals: /);
+      const queued = (await readdir(join(served.root, 'queues', 'other')).catch(() => [])).filter((n) =>
+        n.endsWith('_blank_level'),
+      );
+      expect(queued).toEqual([]);
+    },
+  );
 });
 
 // A mix named like one of the job's own variants ("instrumental", or "no_drums" at the key it was made in)
@@ -170,5 +192,111 @@ describe("a mix whose file name is one of the job's files", () => {
     } finally {
       await writeFile(file, JSON.stringify(manifest));
     }
+  });
+});
+
+// A mix whose file is already saved: the same mix saved again (its file, its levels), or another mix the
+// worker writes to that file (tempo 0.9 after 0.8999, both "(90% tempo)"; "duet_mix" after "duet__mix").
+// Both were queued and answered 202: the first was made again for nothing, the second refused by the worker
+// after the page said "saving" (and, without the format in the manifest, never before). Said at once, by the
+// worker's rule (@imk/protocol mixFileVerdict); nothing is queued.
+describe('a mix whose file is already saved', () => {
+  const file = () => join(served.root, 'outputs', 'job_elsewhere', 'manifest.json');
+  const karaoke = 'files/audio/Test Artist - Sine Song (karaoke) (90% tempo).m4a';
+  const duet = 'files/audio/Test Artist - Sine Song (duet mix).m4a';
+  let original: string;
+  beforeAll(async () => {
+    original = await readFile(file(), 'utf8');
+    const manifest = JSON.parse(original) as { artifacts: Record<string, unknown>[] };
+    const like = manifest.artifacts[0]!;
+    manifest.artifacts.push(
+      {
+        ...like,
+        variant: 'karaoke@0.8999x',
+        label: 'Mix: karaoke',
+        path: karaoke,
+        tempo: 0.8999,
+        stem_gains: { bass: 1, other: 0.5 },
+      },
+      { ...like, variant: 'duet__mix', label: 'Mix: duet  mix', path: duet, stem_gains: { vocals: 1 } },
+    );
+    // No output_format: a manifest that does not say the job's format (the check does not need it).
+    await writeFile(file(), JSON.stringify(manifest));
+  });
+  afterAll(() => writeFile(file(), original));
+  const queued = async () =>
+    (await readdir(join(served.root, 'queues', 'other')).catch(() => [])).filter((n) =>
+      /_(karaoke|duet_mix|duet__mix)$/.test(n),
+    );
+
+  it.each([
+    [
+      'the same settings',
+      { variant: 'karaoke', tempo: 0.8999, stems: { bass: 1, other: 0.5 } },
+      'karaoke@0.8999x',
+      karaoke,
+    ],
+    [
+      'its tempo spelled otherwise',
+      { variant: 'karaoke', tempo: 0.9, stems: { other: 0.5, bass: 1, vocals: 0 } },
+      'karaoke@0.8999x',
+      karaoke,
+    ],
+    ['a name the file cannot tell apart', { variant: 'duet_mix', stems: { vocals: 1 } }, 'duet__mix', duet],
+  ])(
+    'saved again with %s: 200 "already saved" with the file; nothing is queued',
+    async (_, body, variant, path) => {
+      const answer = await post('/api/jobs/job_elsewhere/mix', body);
+      const json = (await answer.json()) as Record<string, unknown>;
+      expect(answer.status, JSON.stringify(json)).toBe(200);
+      expect(json).toEqual({
+        already: true,
+        job_id: 'job_elsewhere',
+        variant,
+        path,
+        message: `the mix "${variant}" is already saved at these levels as ${path}: nothing was queued`,
+      });
+      expect(await queued()).toEqual([]);
+    },
+  );
+
+  it.each([
+    [
+      { variant: 'karaoke', tempo: 0.9, stems: { drums: 1 } },
+      `tempo: the mix "karaoke@0.9x" would be written to ${karaoke}, the file of the mix "karaoke@0.8999x" saved before (file names give the tempo to 0.1%); save it at tempo 0.8999 to replace that mix, or choose a tempo its file name tells apart (one that differs by 0.001 or more)`,
+    ],
+    [
+      { variant: 'duet_mix', stems: { drums: 1 } },
+      `variant: the mix "duet_mix" would be written to ${duet}, the file of the mix "duet__mix" saved before (file names cannot tell "duet_mix" from "duet__mix"); save it as "duet__mix" to replace that mix, or under another name`,
+    ],
+  ])(
+    'another mix at that file %o is refused (422) naming the field to change; nothing is queued',
+    async (body, message) => {
+      const answer = await post('/api/jobs/job_elsewhere/mix', body);
+      expect(answer.status).toBe(422);
+      expect(await answer.json()).toEqual({ error: 'REMIX_NAME_TAKEN', message });
+      expect(await queued()).toEqual([]);
+    },
+  );
+
+  it('saved again under its own name at other levels, it is queued (it replaces the earlier save)', async () => {
+    const answer = await post('/api/jobs/job_elsewhere/mix', {
+      variant: 'karaoke',
+      tempo: 0.8999,
+      stems: { drums: 1 },
+    });
+    expect(answer.status).toBe(202);
+    const queued = (await answer.json()) as { variant: string; job_id: string };
+    expect(queued.variant).toBe('karaoke@0.8999x');
+    // While that save is on its way, the levels saved before are no longer "already saved": it replaces them.
+    const before = await post('/api/jobs/job_elsewhere/mix', {
+      variant: 'karaoke',
+      tempo: 0.8999,
+      stems: { bass: 1, other: 0.5 },
+    });
+    expect(before.status).toBe(409);
+    expect(((await before.json()) as { message: string }).message).toContain(
+      `(job ${queued.job_id}, queue other)`,
+    );
   });
 });

@@ -55,6 +55,15 @@ describe('the stem mixer of a job whose stems were cleaned up', () => {
       .toBe(
         'Could not save: the drums level does not hold a number; write it as 1 (as separated) or 0 (silent)',
       );
+    // An empty level was sent as 0 too (silent), where an empty key or tempo field means no change: it is
+    // neither, and is refused the same way, naming the stem; nothing is queued. The server refuses a level
+    // that is not a number alike (stems.<stem>, 400 INVALID_MIX: mixer-saves.test.ts).
+    await page.locator('.mix-blind-vocals').fill('');
+    await page.locator('.mix-blind-drums').fill('1');
+    await page.locator('.mix-save-blind').click();
+    await expect
+      .poll(() => page.locator('.mix-blind-status').textContent(), { timeout: 10_000 })
+      .toBe('Could not save: the vocals level is empty; write it as 1 (as separated) or 0 (silent)');
     expect(
       (await readdir(join(root, 'queues'), { recursive: true })).filter((n) => n.includes('my_mix')),
     ).toEqual([]);

@@ -2,7 +2,7 @@
 // plays the cached stems through Web Audio, solo changes what the master analyser hears, and "Save this mix"
 // makes the worker render the mix from the cache into the job's outputs, at its levels and in another key;
 // a mix the worker refuses is said so.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readWavFile } from '@imk/media';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
@@ -79,6 +79,21 @@ describe('the stem mixer in headless Chromium', () => {
     );
     const link = await page.locator('.mixer-status a.mix-file').getAttribute('href');
     expect((await page.request.get(`${url}${link}`)).status()).toBe(200);
+    // The same mix saved again (same levels, key and tempo): said at once, with the link; nothing is queued
+    // (it was queued and made again, or, at a tempo spelled otherwise, refused by the worker after "saving").
+    const practiceJobs = async () =>
+      (await readdir(join(root, 'queues'), { recursive: true })).filter((n) => /job_[^/]*_practice$/.test(n));
+    const jobsBefore = await practiceJobs();
+    await page.locator('.mix-save').click();
+    await expect
+      .poll(() => page.locator('.mixer-status').textContent(), { timeout: 10_000 })
+      .toBe(
+        'Already saved as files/audio/Test Artist - Tone Song (practice).wav (these levels, key and tempo): nothing to do.',
+      );
+    expect(await page.locator('.mixer-status').getAttribute('data-state')).toBe('saved');
+    expect(await page.locator('.mixer-status').getAttribute('data-job')).toBeNull();
+    expect(await page.locator('.mixer-status a.mix-file').getAttribute('href')).toBe(link);
+    expect(await practiceJobs()).toEqual(jobsBefore);
     await page.locator('.mix-tempo').fill('1');
     const artifact = await savedArtifact(root, 'practice');
     expect(artifact, 'the saved mix joins the outputs').toBeDefined();

@@ -12,7 +12,7 @@ import {
   songFileName,
   type AudioFormat,
 } from '@imk/media';
-import { STEM_NAMES } from '@imk/protocol';
+import { SAMPLE_RATE_RANGE, STEM_NAMES, SampleRateSchema } from '@imk/protocol';
 import {
   keyTempoSuffix,
   mixVariants,
@@ -86,13 +86,10 @@ export async function separateCommand(named: string, options: SeparateOptions): 
       `unknown --format "${options.format}"; choose one of: ${AUDIO_FORMATS.join(', ')}`,
     );
   const requestedRate = options.sampleRate === undefined ? undefined : Number(options.sampleRate);
-  if (
-    requestedRate !== undefined &&
-    (!Number.isInteger(requestedRate) || requestedRate < 8000 || requestedRate > 192000)
-  )
+  if (requestedRate !== undefined && !SampleRateSchema.safeParse(requestedRate).success)
     throw new ImkError(
       'INVALID_OPTION',
-      `--sample-rate "${options.sampleRate}" is not a sample rate: give a whole number of Hz from 8000 to 192000`,
+      `--sample-rate "${options.sampleRate}" is not a sample rate: give a whole number of Hz from ${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}`,
     );
   const recipes = parseVariantList(options.variants);
   const base = songFileName(named);

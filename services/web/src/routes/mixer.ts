@@ -14,11 +14,10 @@ import {
   findLegacyStems,
   formatVariantRef,
   legacyStemPath,
-  mixFileTaken,
-  mixNameTaken,
+  mixFileVerdict,
 } from '@imk/protocol';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
-import type { MixQueuedResponse, MixerResponse } from '../api-types.ts';
+import type { MixAlreadySavedResponse, MixQueuedResponse, MixerResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { readOutput } from '../system/outputs.ts';
 import { isJobId } from '../system/safe-path.ts';
@@ -189,20 +188,12 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
     const tags = 'tags' in found ? found.tags : undefined;
     if (tags === undefined || (missing !== undefined && !missing.canSaveWithoutStems))
       return replyError(reply, 'STEMS_NOT_CACHED', { ...(missing ?? { message: found.reason }) });
-    // A name of the job's own variants would replace that file: the worker refuses it, but the page said
-    // "Saved" and the failure was seen nowhere on it. Said now, before anything is queued.
-    const taken = found.manifest ? mixNameTaken(found.manifest, remix.data) : undefined;
-    if (taken !== undefined)
-      return replyError(reply, 'REMIX_NAME_TAKEN', {
-        message: `variant: the mix "${taken.variant}" would replace job ${id}'s own ${taken.label} (${taken.path}); save the mix under another name`,
-      });
-    // A name that meets one of the job's files only at its file name (no_drum is written "(no drum)", as
-    // no_drums is): the same rule the worker applies, said before queuing when the manifest gives the format.
-    const clash = found.manifest ? mixFileTaken(found.manifest, remix.data) : undefined;
-    if (clash !== undefined)
-      return replyError(reply, 'REMIX_NAME_TAKEN', {
-        message: `variant: the mix "${remix.data.variant}" would be written as ${clash.path}, which is job ${id}'s ${clash.artifact.label} (${clash.artifact.variant}); save the mix under another name`,
-      });
+    // What the save does to the file it writes, by the worker's own rule (@imk/protocol mixFileVerdict): the
+    // job's own file, or another mix saved at that file (tempo 0.8999 then 0.9), was refused by the worker
+    // only after the page said "saving"; the same mix saved again was made again for nothing. Said now.
+    const verdict = found.manifest ? mixFileVerdict(found.manifest, remix.data) : undefined;
+    if (verdict !== undefined && verdict.kind !== 'same')
+      return replyError(reply, 'REMIX_NAME_TAKEN', { message: `${verdict.field}: ${verdict.problem}` });
     // A second save of a mix whose first is still queued or being made: of this name, the worker would keep
     // whichever it ran last, not the one clicked last; of another name it writes to the same file, it
     // refuses the second once the first is there, after the page said "saving". Refused now, saying which
@@ -225,6 +216,15 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
               ? `variant: the mix "${variant}" of job ${id} is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, then save again to replace it`
               : `variant: the mix "${variant}" of job ${id} would be written to the same file as "${pending.variant}", which is already being saved (job ${pending.job_id}, queue ${pending.queue}); wait until it is done, or save the mix under another name`,
         });
+      // Saved already at these levels (and no other save of that file on its way, above): nothing to do.
+      if (verdict?.kind === 'same')
+        return reply.code(200).send({
+          already: true,
+          job_id: id,
+          variant: verdict.artifact.variant,
+          path: verdict.artifact.path,
+          message: `the mix "${verdict.artifact.variant}" is already saved at these levels as ${verdict.artifact.path}: nothing was queued`,
+        } satisfies MixAlreadySavedResponse);
       try {
         const stamp = new Date().toISOString().slice(0, 10).replaceAll('-', '');
         const bundle = createBundle({
