@@ -66,6 +66,7 @@ export {
 export {
   artifactsOnDisk,
   describeLeftOut,
+  describeOutputNotes,
   describeOnDisk,
   describeOutputProblem,
   findOutput,
