@@ -77,10 +77,12 @@ describe('imk up, stopped while the worker runs an MDX model', () => {
       () => said,
     );
     up.kill('SIGINT');
+    const killedAt = Date.now();
     // Before: still running when the limit passed, held by the dropped run (killed by exitOf, failing here).
     const result = await exitOf(up, 'imk up after Ctrl-C', 30_000);
-    expect(result.all).toContain('all services stopped');
-    expect(result.all).toContain('something still holds the process open; ending it by SIGINT');
+    const how = `exit ${String(result.exitCode)}, signal ${String(result.signal)}, ${Date.now() - killedAt} ms after Ctrl-C (at ${killedAt}):\n${String(result.all)}`;
+    expect(result.all, how).toContain('all services stopped');
+    expect(result.all, how).toContain('something still holds the process open; ending it by SIGINT');
     expect(result.signal, result.all).toBe('SIGINT');
     // Not ONNX Runtime's crash of a thread torn down mid-run.
     expect(result.all).not.toMatch(/terminate called|Napi::Error|core dumped/);
