@@ -13,6 +13,13 @@ export function shutdownSignal(logger: Logger): {
    * endBySignal. Does nothing when no signal came.
    */
   exitOnceStopped: () => void;
+  /**
+   * For a command whose services have all stopped: after `ms`, if something still holds the process open,
+   * ends it anyway (unref'd: this timer itself never keeps the process alive). Stopped by a signal, it ends by
+   * that signal (endBySignal: a model run dropped by the stop would otherwise hold it for minutes); else by
+   * process.exit with the exit code, which a supervisor restarting on failure reads.
+   */
+  exitIfStuck: (ms?: number) => void;
 } {
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
@@ -43,6 +50,16 @@ export function shutdownSignal(logger: Logger): {
       // After the command's error is said (main's catch runs before any timer).
       if (signal !== undefined) setTimeout(() => endBySignal(signal), 0);
     },
+    exitIfStuck: (ms = 5000) => {
+      setTimeout(() => {
+        const signal = received;
+        logger.warn(
+          `services stopped but something still holds the process open; ${signal === undefined ? 'exiting' : `ending it by ${signal}`}`,
+        );
+        if (signal !== undefined) endBySignal(signal);
+        else process.exit(process.exitCode ?? 0);
+      }, ms).unref();
+    },
   };
 }
 
@@ -59,14 +76,3 @@ function endBySignal(signal: NodeJS.Signals): void {
 
 /** Nothing to do: the write that went past the limit fails with EFBIG, and its caller says so. */
 function onFileSizeLimit(): void {}
-
-/**
- * After a clean stop the event loop should be empty; if a library left a handle open, exit anyway
- * (unref'd: this timer itself never keeps the process alive).
- */
-export function exitIfStuck(logger: Logger, ms = 5000): void {
-  setTimeout(() => {
-    logger.warn('services stopped but something still holds the process open; exiting');
-    process.exit(process.exitCode ?? 0);
-  }, ms).unref();
-}

@@ -4,7 +4,7 @@ import { isAbsentErrno } from '@imk/errors';
 import { describeKind } from '@imk/fs-safe';
 import { JOB_STATES, listQueueJobs, listQueueNames, readArchiveOutcome, type QueueEntry } from '@imk/fsqueue';
 import {
-  describeLeftOut,
+  describeOutputNotes,
   describeOutputProblem,
   outputFinishedAt,
   readJobJson,
@@ -119,7 +119,8 @@ export async function scanOutputs(
       continue;
     }
     // Artifacts of an earlier-version manifest without a usable path or kind: the job is recorded without them.
-    problems.push(...describeLeftOut(result.manifest, folder.manifestPath));
+    // A job_id that is not its folder's name: recorded under its folder, the mismatch said.
+    problems.push(...describeOutputNotes(result.manifest, folder.manifestPath));
     manifests.push({
       jobId: folder.jobId,
       dir: folder.dir,

@@ -63,7 +63,9 @@ function eachKeyOnce(sink: LineSink): LineSink {
 /** The one root logger of a service; libraries get `logger.child({ component })` and never make their own. */
 export function createLogger(service: string, options: CreateLoggerOptions = {}): Logger {
   const level = options.level ?? process.env.IMK_LOG_LEVEL ?? 'info';
-  const destination = options.destination ?? pino.destination(2);
+  // Written synchronously, as Node writes stderr to a pipe or file: a line logged just before the process
+  // ends by a signal (imk up and imk separate stopped mid-run of a model) was dropped on its way.
+  const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   // A destination handed in by code (a test's stream) gets JSON unless the code asks otherwise; the
   // environment and the terminal choose only for stderr.
   const isTty = options.destination === undefined && process.stderr.isTTY === true;

@@ -66,6 +66,7 @@ export {
 export {
   artifactsOnDisk,
   describeLeftOut,
+  describeOutputNotes,
   describeOnDisk,
   describeOutputProblem,
   findOutput,
@@ -125,8 +126,11 @@ export type { JobName, SongOfJob } from './job-label.ts';
 export type { BundleResult } from './bundle.ts';
 export { producerInfo } from './producer.ts';
 export {
+  STEM_CACHE_INPUT,
   STEM_CACHE_META_FILE,
   canonicalJson,
+  decodeErrorsForEntry,
+  decodeErrorsNaming,
   findCachedStems,
   isStemCacheEntryName,
   readStemCacheEntry,

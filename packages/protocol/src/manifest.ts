@@ -107,7 +107,7 @@ export const ManifestSchema = z
         params: z
           .record(z.string(), z.unknown())
           .describe(
-            "Parameters that shaped the stems. mdx: model (the model's path in the root's models/ folder, as a job names it without models/, e.g. UVR/MDX_Net_Models/x.onnx; its file name for a model in models/ itself, for one configured elsewhere, and in manifests written before subfolder paths were recorded), model_hash (UVR's model hash: MD5 of the file's last 10,240,000 bytes, the key of UVR's model_data.json), n_fft, dim_f, dim_t, compensate, primary_stem, overlap, denoise. demucs: model (e.g. htdemucs), segment, shifts, extra_args.",
+            "Parameters that shaped the stems. mdx: model (the model's path in the root's models/ folder, as a job names it without models/, e.g. UVR/MDX_Net_Models/x.onnx; its file name for a model in models/ itself, for one configured elsewhere, and in manifests written before subfolder paths were recorded), model_hash (UVR's model hash: MD5 of the file's last 10,240,000 bytes, the key of UVR's model_data.json), model_data_hash (a model saved with its weights in external data files beside the .onnx only: the same MD5 of each of them, together; other weights beside the same .onnx are another model), n_fft, dim_f, dim_t, compensate, primary_stem, overlap, denoise. demucs: model (e.g. htdemucs), segment, shifts, extra_args.",
           ),
       })
       .describe('The separation engine and its parameters.'),

@@ -42,7 +42,16 @@ export interface OutputArtifact {
 
 /** A validated manifest (v1 or the earlier version's), with the fields readers use in one shape. */
 export interface OutputManifest {
+  /**
+   * The job's id. Read from a job folder (readOutputManifest): the folder's name, its address for every
+   * reader (dashboard links, sync receipts, the ledger), whatever manifest.json says (idMismatch).
+   */
   jobId: string;
+  /**
+   * When manifest.json's job_id is not the name of the folder it was read from (a folder renamed by hand,
+   * a manifest copied from another job): one line saying so, which each reader shows (describeOutputNotes).
+   */
+  idMismatch: string | undefined;
   legacy: boolean;
   source_type: string | undefined;
   artist: string | undefined;
@@ -83,6 +92,7 @@ export function outputManifestOf(document: AnyManifest): OutputManifest {
   const m = document.manifest;
   return {
     jobId: m.job_id,
+    idMismatch: undefined,
     legacy: document.legacy,
     source_type: text(m.source_type),
     artist: text(m.artist),
@@ -132,7 +142,7 @@ export async function readOutputManifest(dir: string): Promise<ReadOutputResult 
     if (NOT_A_JOB.some((code) => isImkError(error, code))) return undefined;
     return { ok: false, file, problems: [{ path: '(file)', message: errorMessage(error) }], json: {} };
   }
-  const result = parseOutputManifest(json, file);
+  const result = withFolderId(parseOutputManifest(json, file), basename(dir));
   if (result.ok && result.manifest.legacy) {
     // This version published the folder, and the earlier version wrote its manifest into it afterwards.
     const marker = await lstat(join(dir, PUBLISHED_MARKER_FILE)).catch(() => undefined);
@@ -154,6 +164,41 @@ export async function readOutputManifest(dir: string): Promise<ReadOutputResult 
       };
   }
   return result;
+}
+
+/**
+ * The folder is the job's address: a manifest whose job_id names another job (its folder renamed by hand) is
+ * read under its folder's name, and the mismatch said. Names compared in one Unicode form (a folder copied
+ * through macOS may spell "é" otherwise than the manifest does: the same name).
+ */
+function withFolderId(result: ReadOutputResult, folder: string): ReadOutputResult {
+  if (!result.ok) return result;
+  const written = result.manifest.jobId;
+  if (written.normalize('NFC') === folder.normalize('NFC'))
+    return { ok: true, manifest: { ...result.manifest, jobId: folder } };
+  return {
+    ok: true,
+    manifest: {
+      ...result.manifest,
+      jobId: folder,
+      idMismatch:
+        `job_id is "${written}", not the name of its folder, outputs/${folder}/ (renamed by hand, or the ` +
+        `manifest copied from another job): it is listed, linked and synced as ${folder}, its folder; to ` +
+        `list it as ${written}, rename the folder back`,
+    },
+  };
+}
+
+/**
+ * The lines each reader shows beside a readable manifest (imk job, the dashboard, the ledger): its artifacts
+ * left out (describeLeftOut) and a job_id that is not its folder's name (OutputManifest.idMismatch), each
+ * naming the file.
+ */
+export function describeOutputNotes(manifest: OutputManifest, file: string): string[] {
+  return [
+    ...(manifest.idMismatch === undefined ? [] : [`${file}: ${manifest.idMismatch}`]),
+    ...describeLeftOut(manifest, file),
+  ];
 }
 
 /** One line naming the file and everything wrong with it. */

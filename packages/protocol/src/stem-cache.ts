@@ -90,10 +90,27 @@ const StemCacheMetaSchema = z.looseObject({
   /**
    * What ffmpeg printed decoding the input when the stems were made (damaged packets it skipped; [] when
    * nothing): a job whose stems come from the cache quotes them without decoding the input again. Absent
-   * from an entry written before imk recorded them.
+   * from an entry written before imk recorded them. The input is named in them as STEM_CACHE_INPUT.
    */
   decode_errors: z.array(z.string()).optional(),
 });
+
+/**
+ * How an entry's decode_errors name the input: ffmpeg names the file it decodes by its path (inside the
+ * claimed bundle of the job that separated it), which a later job's manifest must not quote. The entry
+ * keeps this in its place, and a job quoting the lines puts its own input's name back.
+ */
+export const STEM_CACHE_INPUT = '<input>';
+
+/** ffmpeg's lines as an entry keeps them: the input's path, as ffmpeg was given it, said as STEM_CACHE_INPUT. */
+export function decodeErrorsForEntry(lines: readonly string[], inputPath: string): string[] {
+  return lines.map((line) => (inputPath === '' ? line : line.split(inputPath).join(STEM_CACHE_INPUT)));
+}
+
+/** An entry's decode_errors as a job quotes them: its own input's name where they say the input. */
+export function decodeErrorsNaming(lines: readonly string[], inputName: string): string[] {
+  return lines.map((line) => line.split(STEM_CACHE_INPUT).join(inputName));
+}
 export type StemCacheMeta = z.infer<typeof StemCacheMetaSchema>;
 
 /** Largest meta.json read (a few hundred bytes when the worker wrote it). */

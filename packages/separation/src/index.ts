@@ -95,6 +95,7 @@ export {
 } from './engines/mdx.ts';
 export type { MdxEngineDeps, MdxEngineOptions } from './engines/mdx.ts';
 export { MDX_HASH_TAIL_BYTES, mdxModelHash } from './mdx/model-hash.ts';
+export { mdxExternalDataFiles } from './mdx/external-data.ts';
 export {
   MDX_MODEL_DATA_KEYS,
   MdxModelDataSchema,

@@ -5,13 +5,13 @@
 //   The old engine now lets go of it, and so does the worker when it stops;
 // - a model named models/<subfolder>/<file>.onnx is run, and one that leaves models/ through a symbolic link
 //   is refused, naming the link, as `imk models` and `imk doctor` report it.
-import { mkdir, mkdtemp, rename, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isImkError } from '@imk/errors';
 import { ffmpeg } from '@imk/media/testing';
 import { openMdxSessionCount } from '@imk/separation';
-import { gainGraph, identityGraph, writeModel } from '@imk/separation/testing';
+import { externalGainGraph, gainGraph, identityGraph, writeModel } from '@imk/separation/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InstrumentalMakerConfigSchema, configuredEngineParams } from './config.ts';
 import { createEngineProvider } from './engines.ts';
@@ -96,5 +96,28 @@ describe('the worker’s mdx engines', () => {
       expect((error as Error).message).toContain(`${link} is a symbolic link that leaves models/`);
       expect((error as Error).message).toContain('copy the model there instead of linking to it');
     }
+  }, 60_000);
+
+  // A model saved as .onnx + .data (its weights beside it): the worker's engine was made again only when the
+  // .onnx or its parameter files changed, so with new weights renamed over the .data the old engine refused
+  // each job (MODEL_CHANGED, retried) against the same engine, until the worker restarted.
+  it('makes a new engine when the weights of a model saved with external data are replaced', async () => {
+    const folder = join(root, 'models', 'external');
+    await mkdir(folder);
+    const made = externalGainGraph(SHAPE, 0.5, 'model.onnx.data');
+    await writeModel(join(folder, 'model.onnx'), made.model, { ...SHAPE, primaryStem: 'Vocals' });
+    await writeFile(join(folder, 'model.onnx.data'), made.data);
+    const { engines, spec } = providerFor('models/external/model.onnx');
+    const first = await engines.get(spec);
+    await separate(first);
+
+    await writeFile(join(folder, 'next.tmp'), externalGainGraph(SHAPE, 0.25, 'model.onnx.data').data);
+    await rename(join(folder, 'next.tmp'), join(folder, 'model.onnx.data'));
+    const second = await engines.get(spec);
+    expect(second).not.toBe(first);
+    expect(second.params.model_hash).toBe(first.params.model_hash);
+    expect(second.params.model_data_hash).not.toBe(first.params.model_data_hash);
+    expect((await separate(second)).frames).toBe(44100);
+    await engines.close();
   }, 60_000);
 });

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { ImkError } from '@imk/errors';
 import {
   createEngine,
+  mdxExternalDataFiles,
   mdxModelDataFiles,
   configuredModelsPath,
   modelNameInFolder,
@@ -137,7 +138,10 @@ async function withRootPaths(root: string, spec: { name: string; params: Record<
   return { ...spec.params, model: file, modelName: modelNameInFolder(inFolder) };
 }
 
-/** Size, mtime and inode of an mdx engine's model file and the files that may give its parameters ('' for other engines). */
+/**
+ * Size, mtime and inode of an mdx engine's model file, its external data files (its weights, for a model saved
+ * as `.onnx` + `.data`) and the files that may give its parameters ('' for other engines).
+ */
 async function modelFilesStamp(name: string, params: Record<string, unknown>): Promise<string> {
   const model = params.model;
   if (name !== 'mdx' || typeof model !== 'string') return '';
@@ -149,6 +153,7 @@ async function modelFilesStamp(name: string, params: Record<string, unknown>): P
       return 'absent';
     }
   };
-  const files = [resolve(model), ...(await mdxModelDataFiles(resolve(model)))];
+  const data = (await mdxExternalDataFiles(resolve(model))).map(({ path }) => path);
+  const files = [resolve(model), ...data, ...(await mdxModelDataFiles(resolve(model)))];
   return (await Promise.all(files.map(stamp))).join('|');
 }

@@ -1,3 +1,5 @@
+import { decodeErrorsForEntry, decodeErrorsNaming } from '@imk/protocol';
+
 /** ffprobe's format names of containers that state their audio's length exactly (not estimated from a bitrate). */
 const EXACT_LENGTH_FORMATS = new Set(['flac', 'wav', 'w64', 'aiff', 'ogg', 'mov,mp4,m4a,3gp,3g2,mj2']);
 /** How much shorter than such a length an input may decode before it is said to be cut short or damaged. */
@@ -12,8 +14,13 @@ export interface DecodedInput {
   declaredSec: number;
   /** How long it decoded to. */
   decodedSec: number;
-  /** What ffmpeg printed while decoding it (damaged packets it skipped), when it was decoded in this run. */
+  /**
+   * What ffmpeg printed while decoding it (damaged packets it skipped), in this run or kept with its stems in
+   * the stem cache (there the input is said as STEM_CACHE_INPUT).
+   */
   decodeErrors: readonly string[] | undefined;
+  /** Its path as ffmpeg was given it: quoted as `name`, never as the path of a claimed bundle. */
+  path: string;
 }
 
 /**
@@ -28,7 +35,9 @@ export function damagedInputWarning(input: DecodedInput): string | undefined {
   const tolerance = EXACT_LENGTH_FORMATS.has(input.format ?? '')
     ? EXACT_LENGTH_TOLERANCE_SEC
     : Math.max(1, declaredSec * 0.05);
-  const ffmpegSaid = decoderSaid(input.decodeErrors);
+  // The path, and the placeholder an entry of the stem cache keeps for another job's path, said as the name.
+  const lines = decodeErrorsNaming(decodeErrorsForEntry(input.decodeErrors ?? [], input.path), name);
+  const ffmpegSaid = decoderSaid(lines);
   if (declaredSec - decodedSec > tolerance)
     return `the input ${name} decodes to ${decodedSec} s of the ${declaredSec} s its header declares: it may be cut short or damaged (an interrupted or corrupted download or copy${ffmpegSaid === undefined ? '' : `; ffmpeg: ${ffmpegSaid}`}); the files last ${decodedSec} s`;
   // Damage that cost no length (a packet decoded as noise, or replaced): still not the song as it was.
@@ -42,8 +51,8 @@ export function damagedInputWarning(input: DecodedInput): string | undefined {
  * prints (`[mp3float @ 0x55…]`); undefined when it said nothing. The raw-PCM muxer's complaints about the
  * timestamps that damage leaves are left out: they say nothing of the file.
  */
-function decoderSaid(lines: readonly string[] | undefined): string | undefined {
-  const said = (lines ?? [])
+function decoderSaid(lines: readonly string[]): string | undefined {
+  const said = lines
     .filter((line) => !line.startsWith('[f32le'))
     .map((line) => line.replace(/ @ 0x[0-9a-f]+\]/, ']'));
   return said.length === 0 ? undefined : said.slice(0, 2).join(' | ');

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { legacySample } from '@imk/media/legacy-samples';
 import type { Job } from '@imk/protocol';
 import { InstrumentalMakerConfigSchema } from './config.ts';
-import { audioPath, stemMp4Path, stemPath, videoPath } from './naming.ts';
+import { audioPath, stemMp4Path, stemPath, variantLabel, videoPath } from './naming.ts';
 import { createQueueOrder } from './queue-order.ts';
 import { canonicalJson, stemCacheKey } from './stem-cache.ts';
 
@@ -98,5 +101,50 @@ describe('stem cache key', () => {
     ).toBe(key);
     expect(stemCacheKey({ inputSha256: 'e'.repeat(64), engine })).not.toBe(key);
     expect(stemCacheKey({ inputSha256: 'f'.repeat(64), engine: { ...engine, version: '2' } })).not.toBe(key);
+  });
+});
+
+// naming.ts said the earlier instrumental-maker named its no_drums file "(no drum)"; it wrote "(no drums)"
+// (its manifest, in the shared samples). docs/migration.md's table of variants says what the earlier version
+// named each file and what we name it: checked here against the earlier version's own manifest and our code.
+describe("docs/migration.md's variants table", () => {
+  const earlier = JSON.parse(
+    readFileSync(legacySample('outputs', 'pyout_audio_001', 'manifest.json'), 'utf8'),
+  ) as { artist: string; title: string; artifacts: { variant: string; label: string; path: string }[] };
+  const page = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'migration.md'), 'utf8');
+  const row = (variant: string): string[] => {
+    const line = page.split('\n').find((l) => l.startsWith(`| \`${variant}\``));
+    return (line ?? '').split('|').map((cell) => cell.trim());
+  };
+  const ours: Job = {
+    job_id: 'x',
+    source_type: 'local',
+    artist: 'Artist',
+    title: 'Title',
+    audio_path: 'a.m4a',
+  };
+
+  it.each(['instrumental', 'no_drums', 'drums_only'])(
+    '%s: names and labels as each version has them',
+    (variant) => {
+      const [, , then, here] = row(variant);
+      const theirs = earlier.artifacts.find((a) => a.variant === variant)!;
+      const theirName = theirs.path
+        .slice('files/audio/'.length)
+        .replace(`${earlier.artist} - ${earlier.title}`, 'Artist - Title');
+      expect(then).toContain(`\`${theirName}\`; \`${theirs.label}\``);
+      const ourName = audioPath(ours, variant, 'm4a').slice('files/audio/'.length);
+      expect(here).toContain(`\`${ourName}\`; \`${variantLabel(variant, undefined)}\``);
+    },
+  );
+
+  it('the earlier no_drums name is "(no drums)", which output.suffixes gives ours as imk migrate writes it', () => {
+    const theirs = earlier.artifacts.find((a) => a.variant === 'no_drums')!;
+    expect(theirs.path).toBe(`files/audio/${earlier.artist} - ${earlier.title} (no drums).m4a`);
+    const job = { ...ours, artist: earlier.artist, title: earlier.title };
+    expect(audioPath(job, 'no_drums', 'm4a', undefined, { suffixes: { no_drums: ' (no drums)' } })).toBe(
+      theirs.path,
+    );
+    expect(audioPath(job, 'no_drums', 'm4a')).not.toBe(theirs.path);
   });
 });

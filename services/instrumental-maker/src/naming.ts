@@ -12,7 +12,11 @@ import { keyTempoSuffix, type VariantRecipe } from '@imk/separation';
 
 export { displayName, keyTempoSuffix };
 
-/** The suffixes users of the earlier instrumental-maker know; other variants get their name in brackets. */
+/**
+ * Our default suffixes; other variants get their name in brackets. The earlier instrumental-maker named its
+ * files the same but for no_drums: `Artist - Title (no drums).m4a` (and its no_drums kept the vocals).
+ * `imk migrate` writes output.suffixes.no_drums ' (no drums)' for its users (docs/migration.md).
+ */
 const KNOWN_SUFFIXES: Record<string, string> = {
   instrumental: '',
   no_drums: ' (no drum)',

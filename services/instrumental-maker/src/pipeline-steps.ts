@@ -176,7 +176,7 @@ const decode: Steps['decode'] = {
     await listenToDecode(s.inputFile, probed, s.signal, progress, s.bundle, heard);
     // Not kept (a read-only cache): the next hit reads the input again; the job goes on.
     await s.ctx.cache
-      ?.recordDecodeErrors(s.cacheKey!, s.decodeErrors ?? [])
+      ?.recordDecodeErrors(s.cacheKey!, s.decodeErrors ?? [], s.inputFile)
       .catch((error: unknown) =>
         s.logger.warn(
           { err: errorMessage(error) },
@@ -219,7 +219,7 @@ const separate: Steps['separate'] = {
             result,
             engineDir,
             // What ffmpeg said decoding the input, kept for a later hit to quote without decoding it again.
-            { nullResidualDb: residual, decodeErrors: s.decodeErrors ?? [] },
+            { nullResidualDb: residual, decodeErrors: s.decodeErrors ?? [], inputPath: s.inputFile },
           )
         : { ...result, nullResidualDb: residual };
       return undefined;
@@ -335,6 +335,7 @@ const manifest: Steps['manifest'] = {
           : Math.round(Math.max(s.declaredInputSec, facts.duration_sec) * 1e6) / 1e6,
       decodedSec,
       decodeErrors: s.decodeErrors,
+      path: s.inputFile,
     });
     if (damaged !== undefined) s.warnings.unshift(damaged);
     // A 96 kHz input whose files are 44.1 kHz is said, with both rates, not left for the user to find.

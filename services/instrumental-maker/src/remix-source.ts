@@ -133,7 +133,11 @@ async function separateArchived(
     const residual = await nullResidualDb(mixture, result.stems, { signal });
     const inputFacts = { inputSha256: source.input.sha256, engine: facts };
     return (
-      await ctx.cache.store(key, inputFacts, result, engineDir, { nullResidualDb: residual, decodeErrors })
+      await ctx.cache.store(key, inputFacts, result, engineDir, {
+        nullResidualDb: residual,
+        decodeErrors,
+        inputPath: song,
+      })
     ).stems;
   } catch (error) {
     if (ctx.cache) await ctx.cache.discard(engineDir);

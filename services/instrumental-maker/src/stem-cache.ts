@@ -7,6 +7,7 @@ import {
   STEM_CACHE_META_FILE,
   STEM_NAMES,
   canonicalJson,
+  decodeErrorsForEntry,
   readStemCacheEntry,
   stemCacheFileName,
   stemCacheDoomedName,
@@ -24,19 +25,29 @@ export interface CachedStems extends SeparationResult {
   /** Mixture minus the sum of the stems, dB relative to the mixture, measured when they were stored. */
   nullResidualDb?: number;
   /**
-   * What ffmpeg printed decoding the input when the stems were made ([] when nothing); undefined for an
-   * entry stored before they were recorded (recordDecodeErrors adds them).
+   * What ffmpeg printed decoding the input when the stems were made ([] when nothing), the input said as
+   * STEM_CACHE_INPUT (decodeErrorsNaming puts a job's own input name back); undefined for an entry stored
+   * before they were recorded (recordDecodeErrors adds them).
    */
   decodeErrors?: string[];
 }
 
 /** What is known of the input when its stems are stored, kept with them for a later hit. */
-export interface StoredFacts {
+export type StoredFacts = {
   /** Mixture minus the sum of the stems, dB relative to the mixture. */
   nullResidualDb?: number;
-  /** What ffmpeg printed decoding the input ([] when nothing): a hit quotes it without decoding again. */
-  decodeErrors?: readonly string[];
-}
+} & (
+  | { decodeErrors?: undefined }
+  | {
+      /** What ffmpeg printed decoding the input ([] when nothing): a hit quotes it without decoding again. */
+      decodeErrors: readonly string[];
+      /**
+       * The input's path as ffmpeg was given it: another job's hit must not quote it, so the entry keeps
+       * STEM_CACHE_INPUT in its place.
+       */
+      inputPath: string;
+    }
+);
 
 interface CacheMeta {
   key: string;
@@ -72,9 +83,10 @@ export interface StemCache {
   ): Promise<CachedStems>;
   /**
    * Adds what ffmpeg printed decoding the input to an entry stored before imk recorded it, so that only its
-   * first hit decodes the input again. Nothing happens when the entry has gone meanwhile.
+   * first hit decodes the input again, `inputPath` (as ffmpeg was given it) said as STEM_CACHE_INPUT in
+   * them. Nothing happens when the entry has gone meanwhile.
    */
-  recordDecodeErrors(key: string, lines: readonly string[]): Promise<void>;
+  recordDecodeErrors(key: string, lines: readonly string[], inputPath: string): Promise<void>;
   /** Removes a work folder that will not be stored (the engine failed). */
   discard(workDir: string): Promise<void>;
 }
@@ -127,7 +139,7 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
       return work;
     },
     async store(key, input, result, workDir, facts = {}) {
-      const { nullResidualDb, decodeErrors } = facts;
+      const { nullResidualDb } = facts;
       const bytes: Record<string, number> = {};
       for (const stem of STEM_NAMES) {
         const target = join(workDir, stemCacheFileName(stem));
@@ -144,7 +156,9 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
         ...(nullResidualDb !== undefined && {
           null_residual_db: Number.isFinite(nullResidualDb) ? nullResidualDb : null,
         }),
-        ...(decodeErrors !== undefined && { decode_errors: [...decodeErrors] }),
+        ...(facts.decodeErrors !== undefined && {
+          decode_errors: decodeErrorsForEntry(facts.decodeErrors, facts.inputPath),
+        }),
         created_at: new Date().toISOString(),
       };
       await fsyncTree(workDir);
@@ -160,11 +174,14 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
       if (!stored) throw new Error(`stem cache entry ${key} vanished right after it was stored in ${dir}`);
       return stored;
     },
-    async recordDecodeErrors(key, lines) {
+    async recordDecodeErrors(key, lines, inputPath) {
       const read = await readStemCacheEntry(dir, key);
       if (!read.ok || read.meta.decode_errors !== undefined) return;
       // meta.json replaced whole (written beside it, renamed over it): a reader sees the old or the new.
-      await writeJsonAtomic(join(read.dir, META_FILE), { ...read.meta, decode_errors: [...lines] });
+      await writeJsonAtomic(join(read.dir, META_FILE), {
+        ...read.meta,
+        decode_errors: decodeErrorsForEntry(lines, inputPath),
+      });
     },
     async discard(workDir) {
       await rm(workDir, { recursive: true, force: true });

@@ -143,3 +143,71 @@ describe('an input damaged mid-way whose stems come from the cache', () => {
     ).toEqual([]);
   });
 });
+
+// ffmpeg names the file it decodes in some of its lines (`<path>: Invalid data found when processing input`,
+// as it says of an mp4 it cannot read): the path of the claimed bundle, under the root, with the job's id.
+// Kept with the stems as printed, a later job's manifest quoted another job's path. The entry now keeps a
+// placeholder, and each manifest names its own input. ffmpeg runs through a wrapper that adds such a line
+// naming its input (as given: the descriptor imk opened) when it decodes the input to float PCM.
+describe('ffmpeg lines that name the input', () => {
+  let wrapper: string;
+  beforeAll(async () => {
+    wrapper = join(root, 'ffmpeg-names-input');
+    await writeFile(
+      wrapper,
+      [
+        '#!/bin/sh',
+        'case "$*" in *"-f f32le"*)',
+        '  prev=; for a in "$@"; do [ "$prev" = -i ] && echo "$a: Invalid data found when processing input" >&2; prev=$a; done;;',
+        'esac',
+        'exec ffmpeg "$@"',
+        '',
+      ].join('\n'),
+    );
+    await chmod(wrapper, 0o755);
+    // Bytes of its own (a tail ffmpeg skips), so that its stems are not those of the songs above.
+    await writeFile(
+      join(root, 'damaged-named.mp3'),
+      Buffer.concat([await readFile(join(root, 'damaged.mp3')), Buffer.from('named')]),
+    );
+  }, 60_000);
+  const run = async (jobId: string, name: string, variant: string): Promise<string[]> => {
+    await publishV1(
+      root,
+      'other',
+      {
+        job_id: jobId,
+        source_type: 'local',
+        artist: 'A',
+        title: 'damaged',
+        audio_path: name,
+        options: { variants: ['instrumental', variant] },
+      },
+      { [name]: join(root, 'damaged-named.mp3') },
+    );
+    const result = await imk(['run', '--once', '--root', root], { env: { IMK_FFMPEG: wrapper } });
+    expect(JSON.parse(String(result.stdout)), String(result.all)).toMatchObject({ succeeded: 1 });
+    return (await readManifest(root, jobId)).warnings;
+  };
+
+  it("are quoted with the job's own input name, and kept in the stem cache without the path", async () => {
+    const first = await run('named_first', 'first.mp3', 'drums_only');
+    expect(first[0], JSON.stringify(first)).toContain('first.mp3: Invalid data found when processing input');
+    expect(JSON.stringify(first)).not.toContain(root);
+    const manifest = await readManifest(root, 'named_first');
+    const key = stemCacheKey({ inputSha256: manifest.input.sha256, engine: manifest.engine });
+    const meta = await readFile(join(root, 'state', 'cache', 'stems', key, 'meta.json'), 'utf8');
+    expect(meta).not.toContain(root);
+    expect(meta).not.toContain('first.mp3');
+    // The same bytes named otherwise, other variants: the stems come from the cache, and so do ffmpeg's lines.
+    const second = await run('named_second', 'second.mp3', 'no_drums');
+    expect((await jobDetail(root, 'named_second')).stages.find((s) => s.stage === 'separate')?.outcome).toBe(
+      'cache_hit',
+    );
+    expect(second[0], JSON.stringify(second)).toContain(
+      'second.mp3: Invalid data found when processing input',
+    );
+    expect(JSON.stringify(second)).not.toContain(root);
+    expect(JSON.stringify(second)).not.toContain('first.mp3');
+  });
+});

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger, rebuildLedger } from '@imk/ledger';
-import { outputsNotListed } from '@imk/protocol';
+import { outputsNotListed, readOutputManifest } from '@imk/protocol';
 import { listCompleteJobs, readJobManifest } from '@imk/sync';
 import { writeJob } from '../../../packages/sync/test/fixtures.ts';
 import { listOutputs, readOutput } from '../src/system/outputs.ts';
@@ -68,6 +68,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
+
+/** What every reader says of renamed_copy: the earlier version's pyout_audio_001, its folder renamed by hand. */
+const RENAMED_LINE =
+  'job_id is "pyout_audio_001", not the name of its folder, outputs/renamed_copy/ (renamed by hand, or the manifest copied from another job): it is listed, linked and synced as renamed_copy, its folder; to list it as pyout_audio_001, rename the folder back';
 
 describe('outputs/ seen by the dashboard, nas-sync and the ledger', () => {
   it("lists the same outputs, the earlier version's included, and refuses the same one", async () => {
@@ -134,8 +138,10 @@ describe('outputs/ seen by the dashboard, nas-sync and the ledger', () => {
     const notListed = await outputsNotListed(outputs);
     expect(notListed).toHaveLength(1);
     expect(notListed[0]).toContain('outputs/tab\\x09here/ is not listed');
+    // (and renamed_copy's manifest naming another job than its folder, said by the ledger and the dashboard)
+    const renamed = `${join(outputs, 'renamed_copy', 'manifest.json')}: ${RENAMED_LINE}`;
     expect([...rebuilt.problems].sort()).toEqual(
-      [...notListed, ...syncProblems, ...(leftOut.ok ? leftOut.manifest.leftOut : [])].sort(),
+      [...notListed, ...syncProblems, ...(leftOut.ok ? leftOut.manifest.leftOut : []), renamed].sort(),
     );
     const detail = await readOutput(outputs, 'broken');
     for (const problem of detail!.problems!) expect(syncProblems[0]).toContain(problem);
@@ -160,5 +166,28 @@ describe('outputs/ seen by the dashboard, nas-sync and the ledger', () => {
     expect(read.ok && read.manifest.leftOut).toEqual([
       `${job.manifestPath}: ${detail!.left_out[0]!.replace(/^manifest\.json: /, '')}`,
     ]);
+  });
+
+  // The folder is the job's address (links, receipts, the ledger): the one reader gave the manifest's
+  // job_id as the job's id, so a reader taking it listed renamed_copy as pyout_audio_001, whose links 404.
+  // It now reads it as its folder, and says the mismatch as a problem line.
+  it('reads an earlier output renamed by hand as its folder, and says its manifest names another job', async () => {
+    const read = await readOutputManifest(join(outputs, 'renamed_copy'));
+    expect(read?.ok && read.manifest.jobId).toBe('renamed_copy');
+    expect(read?.ok && read.manifest.idMismatch).toBe(RENAMED_LINE);
+    const detail = await readOutput(outputs, 'renamed_copy');
+    expect(detail?.job_id).toBe('renamed_copy');
+    expect(detail?.problems).toBeUndefined();
+    expect(detail?.left_out).toEqual([`manifest.json: ${RENAMED_LINE}`]);
+    // Not said of a folder whose name is its job_id in another Unicode form (a copy through macOS).
+    const nfd = 'Cafe\u0301_song';
+    await cp(join(LEGACY, 'pyout_inst_003'), join(outputs, nfd), { recursive: true });
+    const file = join(outputs, nfd, 'manifest.json');
+    const doc = JSON.parse(await readFile(file, 'utf8')) as object;
+    await writeFile(file, JSON.stringify({ ...doc, job_id: nfd.normalize('NFC') }));
+    const same = await readOutputManifest(join(outputs, nfd));
+    await rm(join(outputs, nfd), { recursive: true });
+    expect(same?.ok && same.manifest.jobId).toBe(nfd);
+    expect(same?.ok && same.manifest.idMismatch).toBeUndefined();
   });
 });

@@ -32,6 +32,8 @@ export async function locateJob(
 interface OutputCheck {
   onDisk: Map<string, ArtifactOnDisk>;
   leftOut: string[];
+  /** Its manifest's job_id is not its folder's name (OutputManifest.idMismatch), naming the file. */
+  idMismatch?: string;
 }
 
 async function checkOutput(outputsDir: string, jobId: string): Promise<OutputCheck | undefined> {
@@ -44,6 +46,9 @@ async function checkOutput(outputsDir: string, jobId: string): Promise<OutputChe
   return {
     onDisk: new Map(artifacts.map((a, index) => [a.path, states[index] ?? 'file'])),
     leftOut: describeLeftOut(read.manifest, folder.manifestPath),
+    ...(read.manifest.idMismatch !== undefined && {
+      idMismatch: `${folder.manifestPath}: ${read.manifest.idMismatch}`,
+    }),
   };
 }
 
@@ -84,6 +89,7 @@ function formatDetail(detail: JobDetail, folder: string, output: OutputCheck | u
       );
     }
   }
+  if (output?.idMismatch !== undefined) lines.push(`  problem: ${output.idMismatch}`);
   if (output && output.leftOut.length > 0) {
     lines.push('left out of manifest.json (no usable path or kind: not listed as files, never synced):');
     for (const line of output.leftOut) lines.push(`  ${line}`);
@@ -108,9 +114,14 @@ export async function jobCommand(id: string, options: { root?: string; json?: bo
     const output = detail ? await checkOutput(paths.outputs, id) : undefined;
     if (options.json) {
       // Each artifact says where it is on disk (`on_disk`: file, missing, not-a-file); `left_out` names the
-      // manifest's artifacts that cannot be read.
+      // manifest's artifacts that cannot be read; `id_mismatch` a manifest whose job_id is not its folder's.
       const artifacts = detail?.artifacts.map((a) => ({ ...a, on_disk: output?.onDisk.get(a.path) ?? null }));
-      const json = detail && { ...detail, artifacts, left_out: output?.leftOut ?? [] };
+      const json = detail && {
+        ...detail,
+        artifacts,
+        left_out: output?.leftOut ?? [],
+        ...(output?.idMismatch !== undefined && { id_mismatch: output.idMismatch }),
+      };
       return print(JSON.stringify({ ...json, folder: folder ?? null }, null, 2));
     }
     const where = folder ? `${folder.state} in ${folder.dir}` : 'not in any queue folder';

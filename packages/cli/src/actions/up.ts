@@ -2,7 +2,7 @@ import { ImkError } from '@imk/errors';
 import { createLogger } from '@imk/log';
 import { contextFrom, print } from '../context.ts';
 import { SERVICE_NAMES } from '../services.ts';
-import { exitIfStuck, shutdownSignal } from '../shutdown.ts';
+import { shutdownSignal } from '../shutdown.ts';
 import { runServices } from '../supervisor.ts';
 import { warnLegacyEnv } from '@imk/config';
 import '../errors.ts';
@@ -66,5 +66,6 @@ export async function upCommand(options: UpOptions): Promise<void> {
   } finally {
     shutdown.dispose();
   }
-  exitIfStuck(logger);
+  // After a clean stop the event loop is empty; a library's handle left open, or a model run a stop dropped, is not.
+  shutdown.exitIfStuck();
 }

@@ -133,6 +133,8 @@ export async function createMdxEngine(
     params: {
       model: config.modelName ?? basename(file),
       model_hash: model.hash,
+      // A model saved with its weights beside it: their hash, so that weights replaced are another model.
+      ...(model.dataHash !== undefined && { model_data_hash: model.dataHash }),
       n_fft: model.nFft,
       dim_f: model.dimF,
       dim_t: model.dimT,

@@ -75,6 +75,18 @@ export async function externalDataOf(file: string): Promise<ExternalData[]> {
 }
 
 /**
+ * The paths of the external data files the model at `file` names beside it (those it names outside its
+ * folder are left out: ONNX Runtime does not read them, and externalDataProblem refuses the model); [] for a
+ * model that holds its weights itself, or that cannot be read.
+ */
+export async function mdxExternalDataFiles(file: string): Promise<{ location: string; path: string }[]> {
+  const folder = dirname(file);
+  return (await externalDataOf(file).catch(() => []))
+    .map(({ location }) => ({ location, path: resolve(folder, location) }))
+    .filter(({ location, path }) => !isAbsolute(location) && !relative(folder, path).startsWith('..'));
+}
+
+/**
  * Why ONNX Runtime could not open `file` (its error: `cause`) when it is the model's external data (missing,
  * cut short, outside the model's folder), said naming that file and what to do; undefined when the data
  * files are all there (or the model has none).

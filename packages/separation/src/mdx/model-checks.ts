@@ -1,40 +1,48 @@
 import { stat } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
-import { describeModelIdentity, type MdxModelIdentity } from './model-hash.ts';
+import { describeModelIdentity, type MdxFileIdentity } from './model-hash.ts';
 import type { MdxModelParams } from './model-params.ts';
 import '../errors.ts';
 
 // What can be wrong with a model file when it is opened and run, as the errors that say so (model-session.ts).
 
 /**
- * ImkError MODEL_CHANGED unless the file at `file` is still the version whose hash `params` holds (its device,
- * inode, size and modification time): a model copied over, or moved in, after its hash was read would be run
- * while the manifest named the old one. Refused, consistently, rather than run: the worker retries the job,
- * and makes a new engine of the new file (its stamp changed), which hashes what it opens.
+ * ImkError MODEL_CHANGED unless the file at `file`, and each external data file it names, is still the version
+ * whose hash `params` holds (its device, inode, size and modification time): a model (or its weights beside
+ * it) copied over, or moved in, after its hash was read would be run while the manifest named the old one.
+ * Refused, consistently, rather than run: the worker retries the job, and makes a new engine of the new files
+ * (their stamp changed), which hashes what it opens.
  */
 export async function assertModelUnchanged(file: string, params: MdxModelParams): Promise<void> {
   const was = params.identity;
   if (was === undefined) return;
-  let now: MdxModelIdentity | undefined;
-  try {
-    const s = await stat(file);
-    now = { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
-  } catch {
-    now = undefined;
+  const files = [{ path: file, identity: was as MdxFileIdentity | undefined, what: 'model' }];
+  for (const data of was.data) files.push({ ...data, what: `model ${file}'s external data file` });
+  for (const { path, identity, what } of files) {
+    const now = await identityOf(path);
+    if (sameFile(now, identity)) continue;
+    const said = (id: MdxFileIdentity | undefined) =>
+      id === undefined ? 'absent' : describeModelIdentity(id);
+    throw new ImkError(
+      'MODEL_CHANGED',
+      `MDX ${what} ${path} changed after ${path === file ? 'its' : "the model's"} hash ${params.hash}${params.dataHash === undefined ? '' : ` (its data ${params.dataHash})`} was read (then ${said(identity)}; now ${now === undefined ? 'gone' : said(now)}): it is not run as the model of that hash; the job is tried again with the files as they are then (wait for a copy to finish, or copy the model beside and rename it into place)`,
+      { details: { file, ...(path !== file && { data: path }), hash: params.hash } },
+    );
   }
-  if (
-    now !== undefined &&
-    now.dev === was.dev &&
-    now.ino === was.ino &&
-    now.size === was.size &&
-    now.mtimeMs === was.mtimeMs
-  )
-    return;
-  throw new ImkError(
-    'MODEL_CHANGED',
-    `MDX model ${file} changed after its hash ${params.hash} was read (then ${describeModelIdentity(was)}; now ${now === undefined ? 'gone' : describeModelIdentity(now)}): it is not run as the model of that hash; the job is tried again with the file as it is then (wait for a copy to finish, or copy the model beside and rename it into place)`,
-    { details: { file, hash: params.hash } },
-  );
+}
+
+async function identityOf(path: string): Promise<MdxFileIdentity | undefined> {
+  try {
+    const s = await stat(path);
+    return { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
+
+function sameFile(a: MdxFileIdentity | undefined, b: MdxFileIdentity | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ImkError } from '@imk/errors';
+import { ImkError, isImkError } from '@imk/errors';
 import { openRegularFile } from '@imk/fs-safe';
+import { mdxExternalDataFiles } from './external-data.ts';
 import '../errors.ts';
 
 // A model file's hash as UVR reads it (by which its hyper-parameters are found) and the identity of the
@@ -16,7 +17,17 @@ export const MDX_HASH_TAIL_BYTES = 10_000 * 1024;
  * opens the file (ort-thread.ts), so that a session never runs a file other than the one whose hash the
  * manifest records.
  */
-export interface MdxModelIdentity {
+export interface MdxModelIdentity extends MdxFileIdentity {
+  /**
+   * The external data files the model names (its weights, for a model saved as `.onnx` + `.data`), by path,
+   * each as it was when hashed (undefined: not there then): ONNX Runtime reads them as it opens the model, so
+   * one replaced is another model as much as a replaced .onnx. [] for a model that holds its weights itself.
+   */
+  data: { path: string; identity: MdxFileIdentity | undefined }[];
+}
+
+/** One version of one file: a copy written over it, or a new file moved in its place, changes one of these. */
+export interface MdxFileIdentity {
   dev: number;
   ino: number;
   size: number;
@@ -24,7 +35,7 @@ export interface MdxModelIdentity {
 }
 
 /** "size 123 bytes, modified 2026-…, inode 45": a model file's identity, as messages say it. */
-export function describeModelIdentity(id: MdxModelIdentity): string {
+export function describeModelIdentity(id: MdxFileIdentity): string {
   return `size ${id.size} bytes, modified ${new Date(id.mtimeMs).toISOString()}, inode ${id.ino}`;
 }
 
@@ -38,10 +49,40 @@ export async function mdxModelHash(file: string, signal?: AbortSignal): Promise<
   return (await hashModelFile(file, signal)).hash;
 }
 
+/**
+ * The model's hash (UVR's, of the .onnx), the hash of its external data files (the same tail MD5 of each, in
+ * the order the model names them; undefined for a model that has none) and the identity of all of them. The
+ * data files' hash goes with the model's into the manifest and the stem cache key: weights replaced beside an
+ * unchanged .onnx are another model.
+ */
 export async function hashModelFile(
   file: string,
   signal?: AbortSignal,
-): Promise<{ hash: string; identity: MdxModelIdentity }> {
+): Promise<{ hash: string; dataHash: string | undefined; identity: MdxModelIdentity }> {
+  const model = await hashOneFile(file, signal);
+  const data: MdxModelIdentity['data'] = [];
+  const dataHash = createHash('md5');
+  // Those missing or named outside the model's folder are refused as the model is opened (external-data.ts).
+  for (const { location, path } of await mdxExternalDataFiles(file)) {
+    const hashed = await hashOneFile(path, signal).catch((error: unknown) => {
+      if (isImkError(error, 'ABORTED') || isImkError(error, 'MODEL_CHANGED')) throw error;
+      return undefined;
+    });
+    data.push({ path, identity: hashed?.identity });
+    dataHash.update(`${location}\0${hashed?.hash ?? 'absent'}\0`);
+  }
+  return {
+    hash: model.hash,
+    dataHash: data.length === 0 ? undefined : dataHash.digest('hex'),
+    identity: { ...model.identity, data },
+  };
+}
+
+/** UVR's tail MD5 of one file, and its identity (ImkError MODEL_CHANGED when written to while read). */
+async function hashOneFile(
+  file: string,
+  signal: AbortSignal | undefined,
+): Promise<{ hash: string; identity: MdxFileIdentity }> {
   return abortable(
     (async () => {
       // Opened without blocking and checked to be a regular file first: a named pipe given as the model (in

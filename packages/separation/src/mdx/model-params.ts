@@ -55,6 +55,11 @@ export interface MdxModelParams {
    * parameters made by hand (a test's), which nothing checks.
    */
   identity?: MdxModelIdentity;
+  /**
+   * The hash of the model's external data files (hashModelFile), for a model saved as `.onnx` + `.data`:
+   * its weights, which the .onnx's hash does not cover.
+   */
+  dataHash?: string;
 }
 
 /** `<dir>/<name>.json` for `<dir>/<name>.onnx`. */
@@ -119,7 +124,7 @@ export async function resolveMdxModelParams(file: string, signal?: AbortSignal):
 }
 
 async function resolveParams(file: string, signal: AbortSignal | undefined): Promise<MdxModelParams> {
-  let hashed: { hash: string; identity: MdxModelIdentity };
+  let hashed: Awaited<ReturnType<typeof hashModelFile>>;
   try {
     hashed = await hashModelFile(file, signal);
   } catch (cause) {
@@ -129,7 +134,7 @@ async function resolveParams(file: string, signal: AbortSignal | undefined): Pro
       details: { file },
     });
   }
-  const { hash, identity } = hashed;
+  const { hash, dataHash, identity } = hashed;
   if (identity.size === 0)
     throw new ImkError(
       'MODEL_INVALID',
@@ -146,7 +151,11 @@ async function resolveParams(file: string, signal: AbortSignal | undefined): Pro
   const known = KNOWN_MDX_MODELS.get(hash);
   const name = known?.name ?? null;
   const places = await mdxModelDataPlaces(file);
-  const params = (...args: Parameters<typeof toParams>) => ({ ...toParams(...args), identity });
+  const params = (...args: Parameters<typeof toParams>) => ({
+    ...toParams(...args),
+    ...(dataHash !== undefined && { dataHash }),
+    identity,
+  });
   for (const place of places) {
     const sidecar = modelDataSidecarPath(place);
     const own = await readModelData(sidecar, hash, 'either');

@@ -1,7 +1,7 @@
 import { join, sep } from 'node:path';
 import {
   artifactsOnDisk,
-  describeLeftOut,
+  describeOutputNotes,
   describeOnDisk,
   describeProblems,
   listOutputs as listOutputFolders,
@@ -92,7 +92,7 @@ export async function readOutput(
       legacy: manifest.legacy,
       artifacts: await look(manifest.artifacts.map((a, index): OutputArtifact => ({ index, ...a }))),
       problems: undefined,
-      left_out: describeLeftOut(manifest, MANIFEST_FILE),
+      left_out: describeOutputNotes(manifest, MANIFEST_FILE),
     };
   }
   const json = result.json;
