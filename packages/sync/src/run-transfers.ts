@@ -1,14 +1,13 @@
-import { realpath } from 'node:fs/promises';
-import { posix, relative } from 'node:path';
+import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, isImkError } from '@imk/errors';
-import { resolveInside } from '@imk/fs-safe';
 import { redactText, type Logger } from '@imk/log';
 import { errorCode, isDestinationDown, isRetryable, syncError } from './errors.ts';
 import { destinationKey, numberedPath, type ConflictPolicy } from './conflicts.ts';
 import { SYNC_DEFAULTS } from './defaults.ts';
 import type { DestinationPlaces } from './places.ts';
 import { interleave, type PlannedTransfer } from './plan.ts';
+import { assertInsideJob } from './artifact-inside-job.ts';
 import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
 import type { PutResult, SyncBackend } from './types.ts';
@@ -53,36 +52,6 @@ export interface RunTransfersInput {
   places?: DestinationPlaces;
   /** The longest name a backend stores (its maxNameBytes). @default MAX_NAME_BYTES */
   nameBytesOf?(name: string): number;
-}
-
-async function assertInsideJob(transfer: PlannedTransfer): Promise<void> {
-  // A symlink in an output folder must not send some other file of this host to the NAS. The one check of
-  // every component (fs-safe resolveInside) that serving makes and `imk job` and the dashboard show.
-  // A job folder gone altogether is its job removed meanwhile: this error is retried, and the next plan
-  // drops it.
-  await realpath(transfer.jobDir);
-  try {
-    await resolveInside(transfer.jobDir, relative(transfer.jobDir, transfer.localPath), {
-      rootName: 'its job folder',
-    });
-  } catch (error) {
-    // The job folder is there but the file its manifest lists is not (deleted by hand): the folder no
-    // longer matches its manifest, as a file of another size or sha256 does. Failed for good (exit code 2,
-    // imk sync status says why) instead of ENOENT retried with backoff pass after pass.
-    if (isImkError(error, 'FILE_MISSING'))
-      throw syncError(
-        'LOCAL_MISMATCH',
-        `artifact ${transfer.localPath} is listed in its manifest but is not in its job folder; the job folder changed after its manifest was written (put the file back, or run the job again; then imk sync retry ${transfer.jobId})`,
-        { cause: error },
-      );
-    if (isImkError(error, 'PATH_OUTSIDE'))
-      throw syncError(
-        'LOCAL_MISMATCH',
-        `artifact ${transfer.localPath} links outside its job folder; it is not sent`,
-        { cause: error },
-      );
-    throw error;
-  }
 }
 
 const NO_HOLDER = { jobId: '', artifactPath: '', sha256: '' };
