@@ -119,3 +119,49 @@ describe('a local rsync run that prints more output than the buffer holds', () =
     }
   }, 60_000);
 });
+
+// The watch on the helper's work took any silence of `silentMs` for a share that stopped answering: on a busy
+// machine (the separation worker on every core beside nas-sync) a healthy rsync starved of CPU printed nothing
+// for that long and its delivery failed UNREACHABLE. The silence is confirmed now by a look at the helper's
+// processes: one waiting on a silent share sleeps and uses no CPU, one that works (or waits for a CPU) is
+// runnable or uses CPU time. Here a real tool, under the helper, silent for longer than the bound: busy, it is
+// let finish; asleep, it is given up on as before.
+describe('a tool run by the helper that prints nothing for longer than the bound', () => {
+  const run = async (script: string) => {
+    const dir = await tempDir('imk-local-helper-');
+    cleanup = dir.remove;
+    const tool = join(dir.path, 'tool');
+    await writeFile(tool, `#!/bin/sh\n${script}\n`);
+    await chmod(tool, 0o755);
+    const helper = new LocalHelper('nas', 1000);
+    const setup = destinationSetup(
+      { fsync: false, verify: 'size', maxNameBytes: 255 },
+      { name: 'nas', env: process.env },
+    );
+    const started = performance.now();
+    try {
+      const outcome = await helper.call<ToolResult>(setup, 'rsyncCopy', [tool, [], dir.path], dir.path).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error: error as Error & { code?: string } }),
+      );
+      return { outcome, took: performance.now() - started };
+    } finally {
+      helper.endPass();
+    }
+  };
+
+  it('working (using CPU, as rsync comparing checksums, or starved of it) is not taken for a silent share', async () => {
+    // 3 s of work in a process under the tool's (timeout ends it with 124), three times the bound.
+    const { outcome, took } = await run(`timeout 3 sh -c 'while :; do :; done'`);
+    expect(outcome).toEqual({ value: expect.objectContaining({ exitCode: 124 }) });
+    expect(took, 'it ran past the bound').toBeGreaterThan(2000);
+  }, 60_000);
+
+  it('asleep, using no CPU (as a process waiting on a share that stopped), is given up on: UNREACHABLE', async () => {
+    // It would end by itself after 30 s: a rejection is the watch giving up on it.
+    const { outcome, took } = await run('sleep 30');
+    expect(outcome).toMatchObject({ error: { code: 'UNREACHABLE' } });
+    expect((outcome as { error: Error }).error.message).toContain('made no progress for 1 s');
+    expect(took).toBeGreaterThanOrEqual(1000);
+  }, 60_000);
+});

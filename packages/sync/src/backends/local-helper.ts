@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { shareSilentError, syncError } from '../errors.ts';
 import { errorFromWire, type WireError } from '../util/error-wire.ts';
 import { mountTables } from '../util/mounts.ts';
+import { lookAtProcesses, workedBetween, type ProcessActivity } from '../util/process-activity.ts';
 import type { LocalDestinationContext, LocalDestinationOptions } from './local-destination.ts';
 
 /** A destination the helper works for: the backend's options and context (one helper serves a backend's). */
@@ -74,6 +75,10 @@ interface Pending {
   pids: number[];
   /** How long it may go without progress. */
   silentMs: number;
+  /** When it last made progress (or started). */
+  progressAt: number;
+  /** The look at its processes halfway through a silence, which the look at its end is compared with. */
+  look?: ProcessActivity;
 }
 
 /**
@@ -127,6 +132,7 @@ export class LocalHelper {
         reject,
         pids: [],
         silentMs: Math.max(this.silentMs, minSilentMs),
+        progressAt: Date.now(),
       };
       this.pending.set(id, entry);
       this.watch(id, entry);
@@ -190,7 +196,10 @@ export class LocalHelper {
     if (!entry) return;
     if (reply.type === 'progress') {
       if (reply.pid !== undefined) entry.pids.push(reply.pid);
-      entry.watchdog?.refresh();
+      entry.progressAt = Date.now();
+      entry.look = undefined;
+      clearTimeout(entry.watchdog);
+      this.watch(reply.id, entry);
       return;
     }
     clearTimeout(entry.watchdog);
@@ -199,17 +208,37 @@ export class LocalHelper {
     else entry.reject(errorFromWire(reply.error));
   }
 
+  /**
+   * The watch on an operation: halfway through a silence its processes (the helper, and the tools it started
+   * with theirs) are looked at, and again at its end. A process waiting on a share that stopped answering sleeps
+   * in the file-system call (state D, or S inside a FUSE request) and uses no CPU; a process that only waits
+   * for a CPU on a busy machine is runnable (R), or used CPU time between the two looks. Only the former is
+   * given up on; the latter is watched for another half of the silence. Where there is no /proc to look at
+   * (not Linux), a silence is given up on as it ends.
+   */
   private watch(id: number, entry: Pending): void {
-    entry.watchdog = setTimeout(() => {
-      if (this.pending.get(id) === entry) this.kill(entry);
-    }, entry.silentMs);
+    const half = Math.ceil(entry.silentMs / 2);
+    const check = async (end: boolean): Promise<void> => {
+      const progressAt = entry.progressAt;
+      const child = this.child;
+      const look = child?.pid === undefined ? undefined : await lookAtProcesses([child.pid, ...entry.pids]);
+      // It answered, ended or made progress while its processes were looked at: that watch is over.
+      if (this.pending.get(id) !== entry || entry.progressAt !== progressAt || this.child !== child) return;
+      const before = entry.look;
+      entry.look = look;
+      if (!end) entry.watchdog = setTimeout(() => void check(true), entry.silentMs - half);
+      else if (before && look && workedBetween(before, look))
+        entry.watchdog = setTimeout(() => void check(true), half);
+      else this.kill(entry);
+    };
+    entry.watchdog = setTimeout(() => void check(false), half);
   }
 
   /** The share under the work's folder stopped answering: the helper is given up (not waited for) and its work fails. */
-  private kill({ where, silentMs }: Pending): void {
+  private kill({ where, silentMs, progressAt }: Pending): void {
     const child = this.child;
     if (!child) return;
-    const since = new Date(Date.now() - silentMs);
+    const since = new Date(progressAt);
     this.child = undefined;
     this.stuck = { since, where, silentMs };
     child.removeAllListeners('message');

@@ -1,0 +1,79 @@
+import { readFile, readdir } from 'node:fs/promises';
+
+/**
+ * What a tree of processes was doing at one look (Linux: /proc/<pid>/task/<tid>/stat): whether any of its
+ * threads was running or waiting for a CPU (state R), and each thread's CPU time so far (utime + stime, in
+ * clock ticks), by `pid/tid`.
+ */
+export interface ProcessActivity {
+  runnable: boolean;
+  cpu: Map<string, number>;
+}
+
+/** A stat line's fields after the command name (which may hold spaces and parentheses): state is [0], ppid [1]. */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * A look at `roots` and every process under them (found by their parent ids in /proc), thread by thread; or
+ * undefined where the system has no /proc to read (not Linux) or none of them is there any more.
+ */
+export async function lookAtProcesses(roots: readonly number[]): Promise<ProcessActivity | undefined> {
+  let names: string[];
+  try {
+    names = await readdir('/proc');
+  } catch {
+    return undefined;
+  }
+  const children = new Map<number, number[]>();
+  await Promise.all(
+    names
+      .filter((name) => /^\d+$/.test(name))
+      .map(async (name) => {
+        const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => undefined);
+        if (stat === undefined) return; // it ended while we looked
+        const ppid = Number(statFields(stat)[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+      }),
+  );
+  const pids = new Set<number>();
+  const walk = (pid: number) => {
+    if (pids.has(pid)) return;
+    pids.add(pid);
+    for (const child of children.get(pid) ?? []) walk(child);
+  };
+  for (const root of roots) walk(root);
+  const activity: ProcessActivity = { runnable: false, cpu: new Map() };
+  let seen = false;
+  await Promise.all(
+    [...pids].map(async (pid) => {
+      const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+      await Promise.all(
+        tids.map(async (tid) => {
+          const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => undefined);
+          if (stat === undefined) return;
+          seen = true;
+          const fields = statFields(stat);
+          // Fields 14 and 15 of stat (utime, stime) are [11] and [12] here.
+          if (fields[0] === 'R') activity.runnable = true;
+          activity.cpu.set(`${pid}/${tid}`, Number(fields[11]) + Number(fields[12]));
+        }),
+      );
+    }),
+  );
+  return seen ? activity : undefined;
+}
+
+/**
+ * Whether the processes worked between two looks: one of their threads was running or waiting for a CPU at
+ * the second, used CPU time since the first, or is new since (a process or thread started).
+ */
+export function workedBetween(before: ProcessActivity, after: ProcessActivity): boolean {
+  if (after.runnable) return true;
+  for (const [thread, ticks] of after.cpu) {
+    const was = before.cpu.get(thread);
+    if (was === undefined || ticks > was) return true;
+  }
+  return false;
+}
