@@ -57,8 +57,8 @@ describe('the page shares the server response types', () => {
       },
       {
         file: join(srcDir, 'system', 'outputs.ts'),
-        from: '      processed_at: detail.manifest.processed_at',
-        to: '      processedAt: detail.manifest.processed_at',
+        from: '      processed_at:\n        processedAtIso(',
+        to: '      processedAt:\n        processedAtIso(',
       },
       // A job's detail drops what the retry button reads.
       { file: join(srcDir, 'api-types.ts'), from: '  canRetry: boolean;\n', to: '' },
