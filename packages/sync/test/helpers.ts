@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { execa } from 'execa';
 import { createLogger, type Logger } from '@imk/log';
 
@@ -10,22 +9,8 @@ export function testLogger(): Logger {
   return createLogger('test', { level: process.env.IMK_TEST_LOG ?? 'silent' });
 }
 
-/** A logger whose JSON lines are collected, for tests that check what was logged. */
-export function capturingLogger(name = 'test'): { logger: Logger; lines: () => Record<string, unknown>[] } {
-  const out = new PassThrough();
-  const chunks: string[] = [];
-  out.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
-  const logger = createLogger(name, { destination: out, level: 'debug' });
-  return {
-    logger,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
+/** A logger whose JSON lines are collected, for tests that check what was logged (one home: @imk/log/testing). */
+export { capturingLogger } from '@imk/log/testing';
 
 export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));

@@ -1,10 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '@imk/log';
+import { capturingLogger as captureLines } from '@imk/log/testing';
 import { startReceiver } from '../../test/receiver.ts';
 import { readNotifyResults } from '../results.ts';
 import { refreshOwedDir } from '../store.ts';
@@ -23,22 +22,7 @@ afterEach(async () => {
   await rm(state, { recursive: true, force: true });
 });
 
-function capturingLogger() {
-  const text: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      text.push(chunk.toString('utf8'));
-      callback();
-    },
-  });
-  const lines = () =>
-    text
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { msg?: string; level: number });
-  return { logger: createLogger('notify-test', { level: 'debug', destination }), lines };
-}
+const capturingLogger = () => captureLines<{ msg?: string; level: number }>('notify-test');
 
 async function until(what: string, ready: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = performance.now() + ms;

@@ -1,10 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '@imk/log';
+import { capturingLogger as captureLines } from '@imk/log/testing';
 import { startReceiver } from '../../test/receiver.ts';
 import { refreshOwedDir } from '../store.ts';
 import { createRefreshScheduler } from './refresh-scheduler.ts';
@@ -13,22 +12,7 @@ import { MediaServerSchema } from './schema.ts';
 // A loopback stand-in answers like Jellyfin (see refresh.test.ts); it holds its first answer: a slow server.
 const env = { JF_KEY: 'jf-api-key' };
 
-function capturingLogger() {
-  const text: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      text.push(chunk.toString('utf8'));
-      callback();
-    },
-  });
-  const lines = () =>
-    text
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { msg?: string });
-  return { logger: createLogger('notify-test', { level: 'debug', destination }), lines };
-}
+const capturingLogger = () => captureLines<{ msg?: string }>('notify-test');
 
 describe('the running service’s media-server refreshes (refresh-scheduler)', () => {
   it('many passes within minIntervalSec make one more refresh; a slow server is said once; what waits at close is kept for the next start', async () => {
