@@ -130,6 +130,11 @@ export const SubscriptionStatusSchema = z.object({
   ok: z.boolean(),
   fetched: z.array(z.string()),
   failed: z.array(z.object({ id: z.string(), code: z.string(), message: z.string() })),
+  /**
+   * What the run said without failing: lists among the entries not followed (a YouTube Mix, lists nested
+   * deeper than one level), more entries than playlist.maxEntries. Absent when none.
+   */
+  warnings: z.array(z.string()).optional(),
   /** Why the whole run failed (the list could not be read, …). */
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   /** Runs in a row that failed whole (with `error`); absent after a run that read the list. */

@@ -1,7 +1,7 @@
 import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import {
-  runRefreshes,
+  createRefreshScheduler,
   serverPath,
   syncEvent,
   type NotifierHandle,
@@ -21,7 +21,8 @@ export interface AfterPassContext {
   signal?: AbortSignal;
   /**
    * The running service's refreshes: handed over, not waited for (a slow server does not hold the next
-   * deliveries), at most one per server's minIntervalSec. Without it (one pass), the pass waits for them.
+   * deliveries), at most one per server's minIntervalSec. Without it (one pass), a scheduler of the pass's own
+   * runs them under the same rule and the pass waits for them.
    */
   refreshes?: RefreshScheduler;
 }
@@ -104,14 +105,17 @@ export async function afterPass(
   }
   // Also when nothing new was delivered: a server that was down is owed the files it missed.
   if (Object.keys(config.mediaServers).length === 0) return;
-  if (ctx.refreshes) ctx.refreshes.add(byServer);
-  else
-    await runRefreshes({
+  // One pass (imk sync --once) goes through a scheduler of its own, waited for: the same rule as the running
+  // service ("down" said once, not each failed try; "slow" once; what is still owed kept for the next run).
+  const refreshes =
+    ctx.refreshes ??
+    createRefreshScheduler({
       servers: config.mediaServers,
-      delivered: byServer,
       stateDir: ctx.stateDir,
       logger: ctx.logger,
       env: ctx.env,
       signal: ctx.signal,
     });
+  refreshes.add(byServer);
+  if (!ctx.refreshes) await refreshes.close();
 }

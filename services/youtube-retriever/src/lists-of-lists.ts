@@ -11,6 +11,12 @@ export function isListEntry(entry: YtEntry): boolean {
   return entry.info.ie_key === 'YoutubeTab' || youtubeList(entry.url);
 }
 
+/** An entry that is a YouTube Mix without a video of its own (a video in a Mix is that video). */
+function endlessMix(entry: YtEntry): { list: string } | undefined {
+  const mix = youtubeMix(entry.url);
+  return mix && mix.video === undefined ? mix : undefined;
+}
+
 export interface ExpandedEntries {
   entries: YtEntry[];
   warnings: string[];
@@ -35,7 +41,8 @@ export async function expandListEntries(
   },
 ): Promise<ExpandedEntries> {
   const out: ExpandedEntries = { entries: [], warnings: [], failures: [] };
-  if (!entries.some(isListEntry)) return { ...out, entries: [...entries] };
+  if (!entries.some((entry) => isListEntry(entry) || endlessMix(entry)))
+    return { ...out, entries: [...entries] };
   const seen = new Set<string>();
   const add = (entry: YtEntry) => {
     if (seen.has(entry.key) || out.entries.length >= options.maxEntries) return;
@@ -44,13 +51,20 @@ export async function expandListEntries(
   };
   let lists = 0;
   let deeper = 0;
+  const mixes: string[] = [];
   for (const entry of entries) {
     if (out.entries.length >= options.maxEntries) break;
+    // A Mix has no end and is made up anew at every visit: never listed (see youtubeMix), and said. Looked
+    // at first: a Mix's link is no list to youtubeList, so it was taken for one video.
+    const mix = endlessMix(entry);
+    if (mix) {
+      mixes.push(`${linkWithoutCredentials(entry.url)} (list=${mix.list})`);
+      continue;
+    }
     if (!isListEntry(entry)) {
       add(entry);
       continue;
     }
-    if (youtubeMix(entry.url)) continue; // a Mix has no end: never listed (see youtubeMix)
     lists += 1;
     let listed: YtEntry[];
     try {
@@ -69,9 +83,14 @@ export async function expandListEntries(
     { url: options.shown, lists, entries: out.entries.length },
     `${options.shown} lists playlists: the videos of each are fetched`,
   );
+  if (mixes.length > 0) {
+    const said = `${options.shown}: ${mixes.length === 1 ? 'a YouTube Mix among its playlists was' : `${String(mixes.length)} YouTube Mixes among its playlists were`} not fetched (${mixes.join(', ')}): a Mix has no end and is made up anew at every visit; add a playlist (list=PL…) instead`;
+    out.warnings.push(said);
+    options.logger.info({ url: options.shown, mixes }, said);
+  }
   if (deeper > 0)
     out.warnings.push(
-      `${options.shown}: ${String(deeper)} lists inside its playlists were not followed (only the videos of its playlists are fetched)`,
+      `${options.shown}: ${deeper === 1 ? 'a list inside its playlists was' : `${String(deeper)} lists inside its playlists were`} not followed (only the videos of its playlists are fetched: lists are followed one level deep)`,
     );
   if (out.entries.length >= options.maxEntries)
     out.warnings.push(

@@ -152,6 +152,7 @@ export async function runDueSubscriptions(options: RunSubscriptionsOptions): Pro
         code,
         message,
       }));
+      if (result.warnings.length > 0) status.warnings = result.warnings;
       status.ok = status.failed.length === 0;
     } catch (error) {
       // Stopping is not a failed run: no status, so it runs again after the restart.
@@ -163,8 +164,17 @@ export async function runDueSubscriptions(options: RunSubscriptionsOptions): Pro
       status.retry_at = new Date(nextRunAt(subscription, status, firstRetryMs)).toISOString();
     }
     await writeSubscriptionStatus(settings.stateDir, status);
-    const summary = { subscription: id, url: subscription.url, fetched: status.fetched.length };
-    if (status.ok) logger.info(summary, 'subscription checked');
+    const summary = {
+      subscription: id,
+      url: subscription.url,
+      fetched: status.fetched.length,
+      ...(status.warnings && { warnings: status.warnings }),
+    };
+    if (status.ok)
+      logger.info(
+        summary,
+        status.warnings ? `subscription checked: ${status.warnings.join('; ')}` : 'subscription checked',
+      );
     else if (status.error && status.retry_at)
       logger.warn(
         {

@@ -9,6 +9,7 @@ import {
   youtubeList,
 } from '@imk/retriever-sdk';
 import { fetchYoutube, loadYoutubeSettings, runDueSubscriptions } from '../src/index.ts';
+import { capturingLogger } from '@imk/log/testing';
 import { logger, youtubeTestKit } from './youtube-kit.ts';
 
 // A YouTube Mix or radio (list=RD…) is a list YouTube makes up at each visit, without end. A link copied
@@ -245,6 +246,58 @@ describe("a channel's tabs that list playlists (Playlists, Releases, Podcasts)",
     });
     expect(again?.fetched).toEqual([]);
     expect(again?.ok).toBe(true);
+  });
+
+  // A Mix among a tab's playlists was skipped without a word (the Mix refusal elsewhere says why), and a
+  // subscription's status and log kept none of the run's warnings (a list nested deeper than one level was
+  // said only to a request). Both are said now, in the result, the subscription's status and its log.
+  it('says a YouTube Mix among the playlists, and a list nested deeper, not followed; in a subscription too', async () => {
+    const { root } = await media.setup();
+    const PLAYLISTS = 'https://www.youtube.com/@SomeBand/playlists';
+    const MIX = 'https://www.youtube.com/playlist?list=RDdQw4w9WgXcQ';
+    const [one, two] = [
+      'https://www.youtube.com/playlist?list=PLone',
+      'https://www.youtube.com/playlist?list=PLtwo',
+    ];
+    const rss = (title: string, links: string[]) =>
+      `<?xml version="1.0"?><rss version="2.0"><channel><title>${title}</title>${links
+        .map((link, index) => `<item><title>Item ${String(index + 1)}</title><link>${link}</link></item>`)
+        .join('')}</channel></rss>`;
+    media.server.setPage('tab.xml', rss('SomeBand - Playlists', [one, MIX, two]));
+    // The second playlist holds a playlist: two levels down from the tab.
+    media.server.setPage('nested.xml', rss('Album Two', ['https://www.youtube.com/playlist?list=PLthree']));
+    const ytDlpPath = await mappingYtDlp(root, {
+      [PLAYLISTS]: media.server.url('tab.xml'),
+      [one]: media.server.url('page.html'), // two songs
+      [two]: media.server.url('nested.xml'),
+      [MIX]: media.server.url('page.html'),
+    });
+    const retries = { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 };
+    const settings = await loadYoutubeSettings(root, { ytDlpPath, retries });
+    const result = await fetchYoutube(PLAYLISTS, { root, logger, settings, mode: 'audio' });
+    expect(result.failures).toEqual([]);
+    expect(result.jobs).toHaveLength(2);
+    const said = [
+      expect.stringMatching(
+        /a YouTube Mix among its playlists was not fetched \(.*list=RDdQw4w9WgXcQ.*\): a Mix has no end/,
+      ),
+      expect.stringContaining('a list inside its playlists was not followed'),
+    ];
+    expect(result.warnings).toEqual(said);
+
+    const { root: other } = await media.setup();
+    const subscribed = await loadYoutubeSettings(other, {
+      ytDlpPath,
+      retries,
+      subscriptions: [{ url: PLAYLISTS, mode: 'audio', every: '1h', limit: 10 }],
+    });
+    const { logger: captured, lines } = capturingLogger();
+    const [run] = await runDueSubscriptions({ settings: subscribed, logger: captured, now: new Date() });
+    expect(run).toMatchObject({ ok: true, warnings: said });
+    expect(run?.fetched).toHaveLength(2);
+    const checked = lines().find((line) => String(line.msg).startsWith('subscription checked'));
+    expect(checked).toMatchObject({ warnings: said });
+    expect(String(checked?.msg)).toContain('list=RDdQw4w9WgXcQ');
   });
 
   it('tells lists from videos among YouTube links', () => {

@@ -88,7 +88,10 @@ export function createRefreshScheduler(options: RefreshSchedulerOptions): Refres
     const state = stateOf(name);
     const began = performance.now();
     // A server said to be down is not said slow at each try that hangs (then down again): one line each way.
-    const slow = setTimeout(() => {
+    // Timed from each try's request to its answer: the waits between failed tries are no server's slowness
+    // (a server answering 503 at once was said "slow", then "down").
+    let slow: NodeJS.Timeout | undefined;
+    const unanswered = () => {
       if (state.health !== 'down')
         health(
           name,
@@ -96,7 +99,7 @@ export function createRefreshScheduler(options: RefreshSchedulerOptions): Refres
           'slow',
           `a refresh has had no answer for ${slowAfterMs / 1000} s; deliveries go on, and its refreshes wait (one at a time)`,
         );
-    }, slowAfterMs);
+    };
     state.running = state.chain
       .then(() =>
         runRefreshes({
@@ -105,7 +108,12 @@ export function createRefreshScheduler(options: RefreshSchedulerOptions): Refres
           delivered: new Map(paths.length > 0 ? [[name, paths]] : []),
           // Said once when it goes down and once when it answers again, not at each try (a server down for a
           // day was a line per interval); each try is still recorded, and the health check counts them.
+          onTry: () => {
+            clearTimeout(slow);
+            slow = setTimeout(unanswered, slowAfterMs);
+          },
           onFailedTry: (_, failure) => {
+            clearTimeout(slow);
             state.lastError = failure.message;
             if (state.health === 'down')
               logger.debug(

@@ -47,6 +47,8 @@ export interface RunRefreshesOptions {
    * ("down", then "answers again"), counting the tries between (refresh-scheduler.ts). @default each failed try is logged
    */
   onFailedTry?: (name: string, failure: { attempt: number; final: boolean; message: string }) => void;
+  /** Told as each try asks the server (the running service times an unanswered one: "slow"). */
+  onTry?: (name: string, attempt: number) => void;
 }
 
 interface Owed {
@@ -233,6 +235,7 @@ export async function runRefreshes(options: RunRefreshesOptions): Promise<Map<st
           title: `${paths.length} new file${paths.length === 1 ? '' : 's'}`,
         };
         try {
+          options.onTry?.(name, attempt);
           const done = await refreshMediaServer(server, name, paths, {
             env: options.env ?? process.env,
             timeoutMs: options.timeoutMs ?? REFRESH_DEFAULTS.timeoutMs,

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { shareSilentError, syncError } from '../errors.ts';
 import { errorFromWire, type WireError } from '../util/error-wire.ts';
 import { mountTables } from '../util/mounts.ts';
-import { lookAtProcesses, workedBetween, type ProcessActivity } from '../util/process-activity.ts';
+import { watchSilence, type SilenceWatch } from '../util/process-activity.ts';
 import type { LocalDestinationContext, LocalDestinationOptions } from './local-destination.ts';
 
 /** A destination the helper works for: the backend's options and context (one helper serves a backend's). */
@@ -70,15 +70,12 @@ interface Pending {
   where: string;
   resolve(value: unknown): void;
   reject(error: Error): void;
-  watchdog?: NodeJS.Timeout;
+  /** The no-progress watch on it (watchSilence). */
+  watch?: SilenceWatch;
   /** Tool processes the operation started (rsync): killed with the helper, which cannot end them itself. */
   pids: number[];
   /** How long it may go without progress. */
   silentMs: number;
-  /** When it last made progress (or started). */
-  progressAt: number;
-  /** The look at its processes halfway through a silence, which the look at its end is compared with. */
-  look?: ProcessActivity;
 }
 
 /**
@@ -132,7 +129,6 @@ export class LocalHelper {
         reject,
         pids: [],
         silentMs: Math.max(this.silentMs, minSilentMs),
-        progressAt: Date.now(),
       };
       this.pending.set(id, entry);
       this.watch(id, entry);
@@ -196,49 +192,35 @@ export class LocalHelper {
     if (!entry) return;
     if (reply.type === 'progress') {
       if (reply.pid !== undefined) entry.pids.push(reply.pid);
-      entry.progressAt = Date.now();
-      entry.look = undefined;
-      clearTimeout(entry.watchdog);
-      this.watch(reply.id, entry);
+      entry.watch?.progress();
       return;
     }
-    clearTimeout(entry.watchdog);
+    entry.watch?.stop();
     this.pending.delete(reply.id);
     if (reply.type === 'done') entry.resolve(reply.value);
     else entry.reject(errorFromWire(reply.error));
   }
 
   /**
-   * The watch on an operation: halfway through a silence its processes (the helper, and the tools it started
-   * with theirs) are looked at, and again at its end. A process waiting on a share that stopped answering sleeps
-   * in the file-system call (state D, or S inside a FUSE request) and uses no CPU; a process that only waits
-   * for a CPU on a busy machine is runnable (R), or used CPU time between the two looks. Only the former is
-   * given up on; the latter is watched for another half of the silence. Where there is no /proc to look at
-   * (not Linux), a silence is given up on as it ends.
+   * The watch on an operation (watchSilence, the one rule for a silence): its processes are the helper and the
+   * tools it started with theirs; a silence in which none of them worked is a share that stopped answering.
    */
   private watch(id: number, entry: Pending): void {
-    const half = Math.ceil(entry.silentMs / 2);
-    const check = async (end: boolean): Promise<void> => {
-      const progressAt = entry.progressAt;
-      const child = this.child;
-      const look = child?.pid === undefined ? undefined : await lookAtProcesses([child.pid, ...entry.pids]);
-      // It answered, ended or made progress while its processes were looked at: that watch is over.
-      if (this.pending.get(id) !== entry || entry.progressAt !== progressAt || this.child !== child) return;
-      const before = entry.look;
-      entry.look = look;
-      if (!end) entry.watchdog = setTimeout(() => void check(true), entry.silentMs - half);
-      else if (before && look && workedBetween(before, look))
-        entry.watchdog = setTimeout(() => void check(true), half);
-      else this.kill(entry);
-    };
-    entry.watchdog = setTimeout(() => void check(false), half);
+    const child = this.child;
+    entry.watch = watchSilence({
+      silentMs: entry.silentMs,
+      processes: () => (child?.pid === undefined || this.child !== child ? [] : [child.pid, ...entry.pids]),
+      // It answered, ended or its helper was replaced meanwhile: that watch is over.
+      silent: (since) => {
+        if (this.pending.get(id) === entry && this.child === child) this.kill(entry, since);
+      },
+    });
   }
 
   /** The share under the work's folder stopped answering: the helper is given up (not waited for) and its work fails. */
-  private kill({ where, silentMs, progressAt }: Pending): void {
+  private kill({ where, silentMs }: Pending, since: Date): void {
     const child = this.child;
     if (!child) return;
-    const since = new Date(progressAt);
     this.child = undefined;
     this.stuck = { since, where, silentMs };
     child.removeAllListeners('message');
@@ -282,7 +264,7 @@ export class LocalHelper {
 
   private failAll(errorFor: (entry: Pending) => Error): void {
     for (const [id, entry] of this.pending) {
-      clearTimeout(entry.watchdog);
+      entry.watch?.stop();
       this.pending.delete(id);
       entry.reject(errorFor(entry));
     }

@@ -6,6 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { Program } from '../util/programs.ts';
 import { toolEnv } from '../util/run-tool.ts';
 import { syncError } from '../errors.ts';
+import { watchSilence } from '../util/process-activity.ts';
 
 /** An error answer of the rclone remote control API. */
 export class RcloneCallError extends Error {
@@ -64,16 +65,23 @@ function post(daemon: Started, path: string, body: unknown, signal?: AbortSignal
 }
 
 /**
- * Calls `silent` once rclone has moved no byte and finished no check or transfer for `silentMs` (asked of
- * core/stats a few times a second, each ask bounded too). Returns the function that stops the watch.
+ * Calls `silent` (with the time of the last progress) once rclone has moved no byte and finished no check or
+ * transfer for `silentMs` (asked of core/stats a few times a second, each ask bounded too) and its process did
+ * no work either (watchSilence: a daemon starved of CPU on a busy machine is runnable or uses CPU time; one
+ * waiting on a share that stopped answering sleeps). core/stats is not asked while the process is looked at,
+ * so answering it is not taken for work. Returns the function that stops the watch.
  */
-function watchProgress(daemon: Started, silentMs: number, silent: () => void): () => void {
-  const timer = setTimeout(silent, silentMs);
+function watchProgress(daemon: Started, silentMs: number, silent: (since: Date) => void): () => void {
+  const watch = watchSilence({
+    silentMs,
+    processes: () => (daemon.proc.pid === undefined ? [] : [daemon.proc.pid]),
+    silent,
+  });
   let last: string | undefined;
   let asking = false;
   const poll = setInterval(
     () => {
-      if (asking) return;
+      if (asking || watch.looking) return;
       asking = true;
       post(daemon, 'core/stats', {}, AbortSignal.timeout(silentMs))
         .then((response) => response.json() as Promise<Record<string, unknown>>)
@@ -86,7 +94,7 @@ function watchProgress(daemon: Started, silentMs: number, silent: () => void): (
               stats.deletes,
               stats.renames,
             ]);
-            if (last !== undefined && seen !== last) timer.refresh();
+            if (last !== undefined && seen !== last) watch.progress();
             last = seen;
           },
           () => undefined,
@@ -96,7 +104,7 @@ function watchProgress(daemon: Started, silentMs: number, silent: () => void): (
     Math.max(50, Math.min(500, silentMs / 8)),
   );
   return () => {
-    clearTimeout(timer);
+    watch.stop();
     clearInterval(poll);
   };
 }
@@ -190,8 +198,8 @@ export function createRcloneDaemon(options: RcloneDaemonOptions): RcloneDaemon {
       const folder = typeof named === 'string' ? named : '';
       const given = new AbortController();
       const stopWatch = watch
-        ? watchProgress(daemon, watch.silentMs, () => {
-            giveUp(daemon, folder, new Date(Date.now() - watch.silentMs));
+        ? watchProgress(daemon, watch.silentMs, (since) => {
+            giveUp(daemon, folder, since);
             given.abort();
           })
         : () => undefined;

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { execa } from 'execa';
 import { mountedPoints } from './mounts.ts';
+import { watchSilence, type SilenceWatch } from './process-activity.ts';
 import { toolEnv } from './run-tool.ts';
 
 /** What a folder's `stat` said: its device and inode, absent (missing or not a folder), or no answer in time. */
@@ -18,7 +19,7 @@ const under = (path: string, point: string): boolean =>
 
 /**
  * The device and inode of each of `folders` (links followed, like fs.stat), asked of the `stat` program, one
- * per mount (/proc/self/mountinfo), each given `timeoutMs`. A share that does not answer (a hard-mounted NFS
+ * per mount (/proc/self/mountinfo), each given `timeoutMs` without working (watchSilence). A share that does not answer (a hard-mounted NFS
  * export whose server is gone, a FUSE mount whose server is stopped) blocks a `stat` until it answers,
  * forever perhaps: in this process that would hang the caller and hold one of libuv's four file-system
  * threads for good (every later read and write of the process queues behind them); a child is given up at the
@@ -69,11 +70,16 @@ async function statChild(
     stdin: 'ignore',
     stripFinalNewline: false,
   });
-  let timer: NodeJS.Timeout | undefined;
+  // Given up on by the one rule for a silence (a `stat` starved of CPU on a busy machine is let finish).
+  let watch: SilenceWatch | undefined;
   const deadline = new Promise<'silent'>((resolve) => {
-    timer = setTimeout(() => resolve('silent'), options.timeoutMs);
+    watch = watchSilence({
+      silentMs: options.timeoutMs,
+      processes: () => (child.pid === undefined ? [] : [child.pid]),
+      silent: () => resolve('silent'),
+    });
   });
-  const result = await Promise.race([child, deadline]).finally(() => clearTimeout(timer));
+  const result = await Promise.race([child, deadline]).finally(() => watch?.stop());
   if (result === 'silent') {
     // Not waited for: a process whose request a FUSE server already took cannot end, even by SIGKILL, until
     // the server answers. It is left to end then, holding nothing of ours (nor this process alive).

@@ -77,3 +77,82 @@ export function workedBetween(before: ProcessActivity, after: ProcessActivity): 
   }
   return false;
 }
+
+/** A watch on work that says its progress (watchSilence). */
+export interface SilenceWatch {
+  /** The work made progress: its silence starts again. */
+  progress(): void;
+  /**
+   * True while the work's processes are watched for the second half of a silence: whoever asks them anything
+   * (rclone's core/stats) holds off until it is over, or the asking would be taken for their work.
+   */
+  readonly looking: boolean;
+  /** The work ended: nothing more is looked at or called. */
+  stop(): void;
+}
+
+/**
+ * The one rule by which a silence of work on a share is taken for a share that stopped answering (the local
+ * helper's operations, rclone's rc calls, the per-mount `stat` of a pass): once the work has said nothing for
+ * half of `silentMs`, its processes (and everything under them) are looked at, and again as the silence
+ * reaches `silentMs`. A process waiting on a share that stopped answering sleeps in the file-system call (state
+ * D, or S inside a FUSE request) and uses no CPU; one that works, or only waits for a CPU on a busy machine, is
+ * runnable (R) or used CPU time between the looks: its silence is watched again (another `silentMs`) rather
+ * than given up on. `silent` is called once, with the time of the last progress, when nothing worked between
+ * the looks, or when there was nothing to look at (no /proc: not Linux; the processes gone).
+ */
+export function watchSilence(options: {
+  silentMs: number;
+  /** The pids of the work's processes now (those under them are found); none: the silence alone decides. */
+  processes(): readonly number[];
+  silent(since: Date): void;
+}): SilenceWatch {
+  const half = Math.ceil(options.silentMs / 2);
+  let progressAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  let round = 0;
+  let looking = false;
+  let stopped = false;
+  const look = (): Promise<ProcessActivity | undefined> => {
+    const pids = options.processes();
+    return pids.length === 0 ? Promise.resolve(undefined) : lookAtProcesses(pids);
+  };
+  // A look that was overtaken (progress, the work's end) while it read /proc is not acted on.
+  const current = (at: number) => !stopped && at === round;
+  const arm = () => {
+    clearTimeout(timer);
+    looking = false;
+    const at = ++round;
+    timer = setTimeout(() => {
+      looking = true;
+      void look().then((before) => {
+        if (!current(at)) return;
+        timer = setTimeout(() => {
+          void look().then((after) => {
+            if (!current(at)) return;
+            if (before && after && workedBetween(before, after)) return arm();
+            stopped = true;
+            looking = false;
+            options.silent(new Date(progressAt));
+          });
+        }, options.silentMs - half);
+      });
+    }, half);
+  };
+  arm();
+  return {
+    progress() {
+      if (stopped) return;
+      progressAt = Date.now();
+      arm();
+    },
+    get looking() {
+      return looking;
+    },
+    stop() {
+      stopped = true;
+      looking = false;
+      clearTimeout(timer);
+    },
+  };
+}
