@@ -4,7 +4,7 @@ import { basename, extname, join } from 'node:path';
 import { errorMessage, isImkError, isInputFault } from '@imk/errors';
 import { capText, copyOpenedFile, lstatAnySpelling, openUntrusted, renameNamesNotUtf8 } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
-import { notWholeByBytes, notWholeByLength, probeMedia } from '@imk/media';
+import { notWholeByBytes, notWholeByLength, probeMedia, tagsFor } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
 import {
   createBundle,
@@ -16,7 +16,6 @@ import {
 } from '@imk/retriever-sdk';
 import { SERVICE_NAME, type InboxSettings } from './config.ts';
 import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
-import { tagsFor } from './file-tags.ts';
 import type { FileIdentity } from './move-original.ts';
 import { PROCESSED_DIR, REJECTED_DIR, placeFile } from './place-file.ts';
 import { createNotWholeFiles, cutShortAdvice } from './not-whole.ts';

@@ -7,5 +7,5 @@ export { inboxFoldersCheck, inboxWritableCheck } from './doctor-checks.ts';
 export type { Inbox, InboxOutcome } from './inbox.ts';
 export { InboxConfigSchema, loadInboxSettings, MEDIA_EXTENSIONS, SERVICE_NAME } from './config.ts';
 export type { InboxConfig, InboxSettings } from './config.ts';
-export { parseFileName, tagsFor } from './file-tags.ts';
+export { parseFileName, tagsFor } from '@imk/media';
 export { inboxService as service, inboxService } from './definition.ts';
