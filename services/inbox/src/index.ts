@@ -5,7 +5,7 @@ export { PROCESSED_DIR, REJECTED_DIR } from './place-file.ts';
 export { FOLDER_ADVICE, inboxFolders } from './folders.ts';
 export { inboxFoldersCheck, inboxWritableCheck } from './doctor-checks.ts';
 export type { Inbox, InboxOutcome } from './inbox.ts';
-export { InboxConfigSchema, loadInboxSettings, MEDIA_EXTENSIONS, SERVICE_NAME } from './config.ts';
+export { InboxConfigSchema, loadInboxSettings, SERVICE_NAME } from './config.ts';
 export type { InboxConfig, InboxSettings } from './config.ts';
 export { parseFileName, tagsFor } from '@imk/media';
 export { inboxService as service, inboxService } from './definition.ts';

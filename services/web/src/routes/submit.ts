@@ -6,24 +6,13 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_QUEUE } from '@imk/config';
 import { errorMessage, isImkError, isInputFault } from '@imk/errors';
-import { probeMedia, tagsFor } from '@imk/media';
+import { SONG_FILE_EXTENSIONS, probeMedia, tagsFor } from '@imk/media';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
 import type { UploadResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { replyError } from '../errors.ts';
 
-export const UPLOAD_EXTENSIONS = [
-  '.mp3',
-  '.m4a',
-  '.flac',
-  '.wav',
-  '.ogg',
-  '.opus',
-  '.mp4',
-  '.mkv',
-  '.webm',
-  '.aac',
-];
+export const UPLOAD_EXTENSIONS: readonly string[] = SONG_FILE_EXTENSIONS.map((ext) => `.${ext}`);
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.mkv', '.webm']);
 
 /** Upload: one file in a multipart form becomes a bundle in queue `other`. */
