@@ -58,5 +58,8 @@ export {
 export type { StemManifest, StemManifestStem, StemMp4Stem } from './stem-mp4/stem-manifest.ts';
 export { putUdtaBox, readUdtaBox } from './stem-mp4/udta-box.ts';
 export { songFileName } from './file-name.ts';
+export { SONG_FILE_EXTENSIONS } from './song-extensions.ts';
+export { parseFileName, tagsFor } from './song-names.ts';
+export type { FileTags } from './song-names.ts';
 export { withTempOutput } from './temp-output.ts';
 export { MEDIA_ERRORS } from './errors.ts';
