@@ -28,6 +28,11 @@ export interface CancelFacts {
   attempt: number;
   /** Who archived it: the worker that held it, an observer of its expired lease, or the canceller. */
   consumer: string;
+  /**
+   * Output folders the job had published before it was stopped (the songs of a several-song bundle made
+   * before the cancel): kept, and said, so that "nothing was published" is never claimed for them.
+   */
+  published?: string[];
 }
 
 const text = (value: unknown): string | undefined =>
@@ -92,6 +97,7 @@ export async function archiveCancelled(
     requested_at: request?.requested_at ?? null,
     was: facts.was,
     ...(facts.stage !== undefined && { stage: facts.stage }),
+    ...(facts.published !== undefined && facts.published.length > 0 && { published: facts.published }),
     message: cancelMessage(by, reason, facts),
     attempt: facts.attempt,
     consumer: facts.consumer,
