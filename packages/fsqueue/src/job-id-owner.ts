@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { moveNoClobber, pathExists, readUntrustedJson } from '@imk/fs-safe';
 import { findJobFolders } from './find-job.ts';
-import { JOB_ID_OWNERS_DIR, jobIdOwnerName, type JobState } from './names.ts';
+import { JOB_ID_OWNERS_DIR, jobIdOwnerName, parseJobIdOwnerName, type JobState } from './names.ts';
 
 /*
  * Which queue owns a job id, decided once, atomically, for every host sharing `queues/` (NFS, SMB): a claim
@@ -13,10 +13,15 @@ import { JOB_ID_OWNERS_DIR, jobIdOwnerName, type JobState } from './names.ts';
  * sees the winner's bundle in claimed/, and is rejected naming it. Looking at each other's claimed/ folders
  * (the only arbiter before) rejected both.
  *
- * An owner file is never rewritten or removed. When the queue it names no longer holds the id (its bundle
- * was rejected, or an operator removed the archive), the id is free again: the next claim creates the next
+ * An owner file is never rewritten. When the queue it names no longer holds the id (its bundle was
+ * rejected, or an operator removed the archive), the id is free again: the next claim creates the next
  * generation, `<id>@<n+1>`, by the same atomic link, so two claims that both find the owner gone still
  * agree on one winner. The highest generation is in force.
+ *
+ * `imk cleanup` removes the owner files of an id no queue holds any more (job-id-prune.ts), lowest
+ * generation first: the files left of an id are then always its highest ones. So a claim that finds no
+ * `<id>@1` looks for the highest generation present (one listing of the owners folder) and starts there,
+ * and a generation it created is in force only while no higher one exists.
  */
 
 /** What an owner file holds. */
@@ -40,7 +45,7 @@ export interface IdOwner {
  * The states in which the owner queue still holds the id: it runs, ran, or waits to run again (released,
  * retried, requeued after a lost lease). A rejected bundle never ran; nothing at all: an operator removed it.
  */
-const HOLDING_STATES: readonly JobState[] = ['claimed', 'ready', 'succeeded', 'failed', 'cancelled'];
+export const HOLDING_STATES: readonly JobState[] = ['claimed', 'ready', 'succeeded', 'failed', 'cancelled'];
 
 /** Largest owner file read (a few names). */
 const OWNER_FILE_MAX_BYTES = 4096;
@@ -60,16 +65,26 @@ export async function takeJobId(
   const ownersDir = join(queuesDir, JOB_ID_OWNERS_DIR);
   await mkdir(ownersDir, { recursive: true });
   const mine: OwnerDoc = { job_id: jobId, queue: basename(queueDir), token, consumer };
-  for (let generation = 1; ; generation++) {
+  // Usually <id>@1 is there (a retry, each look of a waiting job) or the id is new; after a cleanup removed
+  // the lower generations of an id, only its higher ones are left, and the scan starts at the highest.
+  const first = (await pathExists(join(ownersDir, jobIdOwnerName(jobId, 1))))
+    ? 1
+    : await highestGeneration(ownersDir, jobId);
+  for (let generation = first; ; generation++) {
     const file = join(ownersDir, jobIdOwnerName(jobId, generation));
+    const next = join(ownersDir, jobIdOwnerName(jobId, generation + 1));
     // Looked at before writing: an id is taken once, and every later claim of it here (a retry, each look
-    // of a waiting job) only reads.
-    if (!(await pathExists(file)) && (await linkNew(file, `${JSON.stringify(mine)}\n`))) return undefined;
+    // of a waiting job) only reads. A generation created here is in force unless a higher one appeared
+    // (a claim that scanned before a cleanup removed the lower ones).
+    if (!(await pathExists(file)) && (await linkNew(file, `${JSON.stringify(mine)}\n`))) {
+      if (!(await pathExists(next))) return undefined;
+      continue;
+    }
     const owner = await readOwner(file);
     // An NFS retry of our own link can answer EEXIST: the file holding our token is ours.
     if (owner?.token === token) return undefined;
     // A later generation is in force.
-    if (await pathExists(join(ownersDir, jobIdOwnerName(jobId, generation + 1)))) continue;
+    if (await pathExists(next)) continue;
     if (owner !== undefined) {
       if (await sameQueue(queueDir, join(queuesDir, owner.queue))) return undefined;
       const ownerDir = join(queuesDir, owner.queue);
@@ -80,6 +95,16 @@ export async function takeJobId(
     }
     // The owner holds the id no more (or its file says nothing usable): the next generation decides.
   }
+}
+
+/** The highest generation of `jobId`'s owner files in `ownersDir` (one listing), or 1 when there is none. */
+async function highestGeneration(ownersDir: string, jobId: string): Promise<number> {
+  let highest = 1;
+  for (const name of await readdir(ownersDir).catch(() => [])) {
+    const generation = parseJobIdOwnerName(name);
+    if (generation?.jobId === jobId) highest = Math.max(highest, generation.generation);
+  }
+  return highest;
 }
 
 /**
