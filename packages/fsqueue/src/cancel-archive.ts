@@ -68,9 +68,17 @@ export async function writeCancelRequest(dir: string, request: CancelRequest): P
 }
 
 /** The one line a cancel is told by: imk-cancel.json's `message`, and the ledger's history line. */
-export function cancelMessage(by: string, reason: string, facts: Pick<CancelFacts, 'was' | 'stage'>): string {
+export function cancelMessage(
+  by: string,
+  reason: string,
+  facts: Pick<CancelFacts, 'was' | 'stage' | 'published'>,
+): string {
+  // What it had published before it was stopped stays, and is said wherever this line is shown (the job page).
+  const kept = facts.published?.length
+    ? `; published before the cancel, kept: ${facts.published.join(', ')}`
+    : '';
   return facts.was === 'running'
-    ? `cancelled by ${by} while running${facts.stage ? ` (stage ${facts.stage})` : ''}: ${reason}`
+    ? `cancelled by ${by} while running${facts.stage ? ` (stage ${facts.stage})` : ''}: ${reason}${kept}`
     : `cancelled by ${by} before it started: ${reason}`;
 }
 

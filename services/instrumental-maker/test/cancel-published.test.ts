@@ -88,6 +88,10 @@ describe('a cancel after some of a job was published', () => {
       const doc = JSON.parse(
         await readFile(join(root, 'queues', 'other', 'cancelled', 'job_album', 'imk-cancel.json'), 'utf8'),
       ) as Record<string, unknown>;
+      // Its message is what the dashboard's job page shows for a cancelled job.
+      expect(doc.message).toBe(
+        `cancelled by imk cancel while running (stage separate): wrong album; published before the cancel, kept: ${join(root, 'outputs', 'album')}`,
+      );
       expect(doc).toMatchObject({
         was: 'running',
         stage: 'separate',
