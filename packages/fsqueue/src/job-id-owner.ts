@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { moveNoClobber, pathExists, readUntrustedJson } from '@imk/fs-safe';
 import { findJobFolders } from './find-job.ts';
-import { JOB_ID_OWNERS_DIR, jobIdOwnerName, parseJobIdOwnerName, type JobState } from './names.ts';
+import { JOB_ID_OWNERS_DIR, jobIdOwnerName, type JobState } from './names.ts';
 
 /*
  * Which queue owns a job id, decided once, atomically, for every host sharing `queues/` (NFS, SMB): a claim
@@ -18,10 +18,10 @@ import { JOB_ID_OWNERS_DIR, jobIdOwnerName, parseJobIdOwnerName, type JobState }
  * generation, `<id>@<n+1>`, by the same atomic link, so two claims that both find the owner gone still
  * agree on one winner. The highest generation is in force.
  *
- * `imk cleanup` removes the owner files of an id no queue holds any more (job-id-prune.ts), lowest
- * generation first: the files left of an id are then always its highest ones. So a claim that finds no
- * `<id>@1` looks for the highest generation present (one listing of the owners folder) and starts there,
- * and a generation it created is in force only while no higher one exists.
+ * `imk cleanup` removes the owner file of an id no queue holds any more when it is the id's only one,
+ * `<id>@1` (job-id-prune.ts). A claim that scanned before that removal can still link `<id>@2` (it saw
+ * `<id>@1`): so a generation a claim links is its own only while the next one does not exist, and a claim
+ * that finds `<id>@1` gone links it afresh, looks one further, finds `<id>@2` and goes on from there.
  */
 
 /** What an owner file holds. */
@@ -65,17 +65,12 @@ export async function takeJobId(
   const ownersDir = join(queuesDir, JOB_ID_OWNERS_DIR);
   await mkdir(ownersDir, { recursive: true });
   const mine: OwnerDoc = { job_id: jobId, queue: basename(queueDir), token, consumer };
-  // Usually <id>@1 is there (a retry, each look of a waiting job) or the id is new; after a cleanup removed
-  // the lower generations of an id, only its higher ones are left, and the scan starts at the highest.
-  const first = (await pathExists(join(ownersDir, jobIdOwnerName(jobId, 1))))
-    ? 1
-    : await highestGeneration(ownersDir, jobId);
-  for (let generation = first; ; generation++) {
+  for (let generation = 1; ; generation++) {
     const file = join(ownersDir, jobIdOwnerName(jobId, generation));
     const next = join(ownersDir, jobIdOwnerName(jobId, generation + 1));
     // Looked at before writing: an id is taken once, and every later claim of it here (a retry, each look
-    // of a waiting job) only reads. A generation created here is in force unless a higher one appeared
-    // (a claim that scanned before a cleanup removed the lower ones).
+    // of a waiting job) only reads. A generation created here is in force unless the next one exists (a
+    // claim that saw <id>@1 before a cleanup removed it took <id>@2).
     if (!(await pathExists(file)) && (await linkNew(file, `${JSON.stringify(mine)}\n`))) {
       if (!(await pathExists(next))) return undefined;
       continue;
@@ -95,16 +90,6 @@ export async function takeJobId(
     }
     // The owner holds the id no more (or its file says nothing usable): the next generation decides.
   }
-}
-
-/** The highest generation of `jobId`'s owner files in `ownersDir` (one listing), or 1 when there is none. */
-async function highestGeneration(ownersDir: string, jobId: string): Promise<number> {
-  let highest = 1;
-  for (const name of await readdir(ownersDir).catch(() => [])) {
-    const generation = parseJobIdOwnerName(name);
-    if (generation?.jobId === jobId) highest = Math.max(highest, generation.generation);
-  }
-  return highest;
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 export interface PrunedJobIdOwners {
   /** Owner files removed (or, with dryRun, that would be): names in `queues/.imk-job-ids/`. */
   removed: string[];
-  /** Owner files kept, of ids a queue still holds. */
+  /** Owner files kept: of ids a queue still holds, or of ids with more than one generation. */
   kept: number;
 }
 
@@ -25,9 +25,12 @@ export interface PrunedJobIdOwners {
  * holds any more: no ready, claimed, succeeded, failed or cancelled folder of it in any queue (the archives
  * of it were removed by retention or by hand; a rejected bundle never ran). Such an owner file decides
  * nothing (the next claim of the id would take the next generation anyway), so it is removed: one file per
- * id ever claimed no longer stays forever. An id's files go lowest generation first, so that a claim
- * running meanwhile always finds the highest one in force (takeJobId starts at the highest it finds).
- * `imk cleanup` runs this after removing the archives that expired.
+ * id ever claimed no longer stays forever. Only an id whose one owner file is `<id>@1` (nearly all: a
+ * second generation means the first owner's bundle was rejected or removed and the id published again):
+ * a claim running meanwhile can then only have linked `<id>@2`, which takeJobId finds by looking one
+ * generation past a `<id>@1` it links afresh. Removing `<id>@1` and `<id>@2` of an id could leave a live
+ * `<id>@3` of such a claim behind a gap no claim looks across. `imk cleanup` runs this after removing the
+ * archives that expired.
  */
 export async function pruneJobIdOwners(
   queuesDir: string,
@@ -53,14 +56,13 @@ export async function pruneJobIdOwners(
   const removed: string[] = [];
   let kept = 0;
   for (const [jobId, files] of byId) {
-    if (held.has(jobId)) {
+    const [only] = files;
+    if (held.has(jobId) || files.length > 1 || only?.generation !== 1) {
       kept += files.length;
       continue;
     }
-    for (const { name } of files.sort((a, b) => a.generation - b.generation)) {
-      if (options.dryRun !== true) await rm(join(ownersDir, name), { force: true });
-      removed.push(name);
-    }
+    if (options.dryRun !== true) await rm(join(ownersDir, only.name), { force: true });
+    removed.push(only.name);
   }
   return { removed, kept };
 }

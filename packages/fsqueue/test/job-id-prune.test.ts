@@ -68,7 +68,7 @@ describe('pruneJobIdOwners', () => {
     expect(await findJob(otherDir, 'gone')).toMatchObject({ state: 'succeeded' });
   });
 
-  it('never lets a claim take a lower generation while a higher one is in force (a cleanup half-way)', async () => {
+  it('never lets a claim take <id>@1 afresh while <id>@2 is in force (a claim that ran beside a cleanup)', async () => {
     // Generation 1: youtube_audio ran it, then its archive was removed. Generation 2: other runs it now.
     await publishTiny(audioDir, 'song');
     await (await open(audioDir).claim())!.complete();
@@ -77,8 +77,9 @@ describe('pruneJobIdOwners', () => {
     const live = await open(otherDir).claim();
     expect(live?.jobId).toBe('song');
     expect(await owners()).toEqual(['song@1', 'song@2']);
-    // A cleanup that removes the lower generations first, caught between two removals (or one that looked
-    // before this claim): song@1 is gone, song@2 (other's, live) is left.
+    // A cleanup never removes an id with two generations (below); but a claim that read song@1 just before a
+    // cleanup removed it takes song@2, and song@1 is then gone while song@2 (other's, live) is in force.
+    expect(await pruneJobIdOwners(queuesDir)).toEqual({ removed: [], kept: 2 });
     await rm(join(queuesDir, '.imk-job-ids', 'song@1'));
     // A bundle of the id put into a third queue by hand: it must not take song@1 afresh and run beside
     // the live job.
@@ -86,7 +87,8 @@ describe('pruneJobIdOwners', () => {
     expect(await open(videoDir).claim()).toBeUndefined();
     const [rejected] = await listRejected(videoDir);
     expect(rejected?.jobId).toBe('song');
-    expect(await owners()).toEqual(['song@2']);
+    // Its song@1 says nothing: song@2, one further, is in force.
+    expect(await owners()).toEqual(['song@1', 'song@2']);
     await live!.complete();
   });
 });
