@@ -24,5 +24,7 @@ export const CLI_ERRORS = defineErrors('@imk/cli', {
   UNKNOWN_DOCUMENT: POLICY.badRequest,
   UNKNOWN_SERVICE: POLICY.badRequest,
   CANCEL_TOO_LATE: POLICY.conflict,
+  // imk cancel: fsqueue's refusal said again with where a succeeded job's outputs are (same policy).
+  JOB_NOT_CANCELLABLE: POLICY.conflict,
   SERVICE_MISMATCH: POLICY.internal,
 });
