@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DOCTOR_GROUPS } from './choices.ts';
 import { lazyAction } from './lazy-action.ts';
 import { withRoot } from './root-option.ts';
 
@@ -9,7 +10,10 @@ export function registerDoctor(program: Command): void {
       .description(
         'check that what the services need is installed and usable (tools, secrets, folders, disk); each problem comes with its fix',
       )
-      .option('--group <group...>', 'only these groups: system, retrievers, …')
+      .option(
+        '--group <group...>',
+        `only the checks of these groups (of: ${DOCTOR_GROUPS.join(', ')}), e.g. --group worker sync`,
+      )
       .option('--json', 'print the report as JSON'),
   ).action(lazyAction(async () => (await import('../actions/doctor.ts')).doctorCommand));
 }
