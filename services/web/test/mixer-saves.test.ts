@@ -2,6 +2,7 @@ import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { legacySample } from '@imk/media/legacy-samples';
+import { PITCH_LIMITS, TEMPO_LIMITS } from '@imk/protocol';
 import { makeArchivedOutput, servedTempRoot } from './helpers.ts';
 
 // Saving a mix through the API, for a published job whose stems this host lacks but whose song is archived
@@ -163,6 +164,40 @@ describe('a mix saved from two tabs at the same moment', () => {
     const bundles = await readdir(join(served.root, 'queues', 'other'));
     expect(bundles.filter((n) => n.endsWith('_same_moment'))).toHaveLength(1);
   });
+});
+
+// Past the key and tempo limits (the page reads what is typed; a program sends any number): refused at the
+// save naming the field and the whole range, nothing queued. At the limits themselves the worker makes the
+// mix (services/instrumental-maker/test/remix-edges.test.ts).
+describe('a key or tempo past its limit', () => {
+  it.each([
+    [{ pitch: PITCH_LIMITS.min - 1 }, `pitch: must be between ${PITCH_LIMITS.min} and ${PITCH_LIMITS.max}`],
+    [{ pitch: PITCH_LIMITS.max + 1 }, `pitch: must be between ${PITCH_LIMITS.min} and ${PITCH_LIMITS.max}`],
+    [
+      { tempo: TEMPO_LIMITS.min - 0.01 },
+      `tempo: must be between ${TEMPO_LIMITS.min} and ${TEMPO_LIMITS.max}`,
+    ],
+    [
+      { tempo: TEMPO_LIMITS.max + 0.01 },
+      `tempo: must be between ${TEMPO_LIMITS.min} and ${TEMPO_LIMITS.max}`,
+    ],
+  ])(
+    '%o is refused (400 INVALID_MIX) naming the field and its range; nothing is queued',
+    async (edge, says) => {
+      const answer = await post('/api/jobs/job_elsewhere/mix', {
+        variant: 'past_limit',
+        stems: { bass: 1 },
+        ...edge,
+      });
+      expect(answer.status).toBe(400);
+      const body = (await answer.json()) as { error: string; message: string };
+      expect(body).toEqual({ error: 'INVALID_MIX', message: says });
+      const queued = (await readdir(join(served.root, 'queues', 'other')).catch(() => [])).filter((n) =>
+        n.endsWith('_past_limit'),
+      );
+      expect(queued).toEqual([]);
+    },
+  );
 });
 
 // A name that meets one of the job's files only at its file name ("no_drum" is written "(no drum)", as
