@@ -9,7 +9,6 @@ import { AUDIO_FORMATS } from '@imk/media';
 import { FETCH_MODES } from '@imk/retriever-sdk';
 import { ENGINE_NAMES } from '@imk/separation';
 import { WebConfigSchema } from '@imk/web-service';
-import { collectDoctorChecks } from '../actions/doctor.ts';
 import * as choices from './choices.ts';
 
 // The command line offers these values before it loads any package; they must be the packages' own.
@@ -45,10 +44,5 @@ describe('the choices the commands offer', () => {
     expect(choices.DEFAULT_ENGINE).toBe(worker.engine.name);
     expect(choices.DEFAULT_FORMAT).toBe(worker.output.format);
     expect(choices.DEFAULT_VARIANTS).toEqual(worker.variants);
-  });
-
-  it('are the groups `imk doctor --group` takes: those of the checks it runs', async () => {
-    const { checks } = await collectDoctorChecks();
-    expect(choices.DOCTOR_GROUPS).toEqual([...new Set(checks.map((check) => check.group))]);
   });
 });

@@ -46,14 +46,3 @@ export const TEMPO_LIMITS = { min: 0.5, max: 2 } as const;
 export const DEFAULT_ENGINE = 'builtin';
 export const DEFAULT_FORMAT = 'm4a';
 export const DEFAULT_VARIANTS = ['instrumental', 'no_drums', 'drums_only'] as const;
-/** The groups of `imk doctor`'s checks (the system's and each service's doctorChecks), for `--group` */
-export const DOCTOR_GROUPS = [
-  'system',
-  'retrievers',
-  'worker',
-  'sync',
-  'web',
-  'config',
-  'operations',
-  'notify',
-] as const;

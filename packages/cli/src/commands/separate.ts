@@ -40,7 +40,10 @@ export function registerSeparate(program: Command): void {
         .description('separate one file into stems and write its instrumental variants, without the queue'),
     ),
     [
-      ['imk separate song.mp3 --out out', `the default variants (${DEFAULT_VARIANTS.join(', ')}), as ${DEFAULT_FORMAT}`],
+      [
+        'imk separate song.mp3 --out out',
+        `the default variants (${DEFAULT_VARIANTS.join(', ')}), as ${DEFAULT_FORMAT}`,
+      ],
       [
         'imk separate song.mp3 --out out --variants instrumental@-2,vocals',
         'the instrumental two semitones down, and the vocals alone (a cappella)',
