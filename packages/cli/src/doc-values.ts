@@ -9,7 +9,8 @@ import {
   STALE_CLAIM_MS,
 } from '@imk/notify';
 import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
-import { SYNC_DEFAULTS } from '@imk/sync';
+import { JOB_PRIORITY, PITCH_LIMITS, SAMPLE_RATE_RANGE, TEMPO_LIMITS } from '@imk/protocol';
+import { SHARE_TIMEOUT_RANGE_SEC, SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
 import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
 
@@ -55,4 +56,18 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'share-timeout-seconds': String(SYNC_DEFAULTS.shareTimeoutSec),
   /** Where the retrievers' HTTP API listens unless `http` says otherwise (docs/retrievers.md). */
   'retriever-http-address': `${API_DEFAULTS.host}:${API_DEFAULTS.port}`,
+  /** nas-sync's shareTimeoutSec range (docs/nas-sync.md). */
+  'share-timeout-range': `${SHARE_TIMEOUT_RANGE_SEC.min} to ${SHARE_TIMEOUT_RANGE_SEC.max}`,
+  /** job.json's options.priority: its range, as prose and as the message of a value outside it, and its default (docs/protocol.md). */
+  'priority-range': `${JOB_PRIORITY.min}…${JOB_PRIORITY.max}`,
+  'priority-between': `${JOB_PRIORITY.min} and ${JOB_PRIORITY.max}`,
+  'priority-default': String(JOB_PRIORITY.default),
+  /** A key change's range in semitones, as the messages write it, and as `@` items (docs/instrumental-maker.md, docs/web.md). */
+  'pitch-range': `${PITCH_LIMITS.min}…+${PITCH_LIMITS.max}`,
+  'pitch-range-at': `@${PITCH_LIMITS.min} … @+${PITCH_LIMITS.max}`,
+  /** A tempo change's range, and as the messages write it with its x (docs/instrumental-maker.md, docs/web.md). */
+  'tempo-range': `${TEMPO_LIMITS.min}…${TEMPO_LIMITS.max.toFixed(1)}`,
+  'tempo-range-x': `${TEMPO_LIMITS.min}x…${TEMPO_LIMITS.max.toFixed(1)}x`,
+  /** The sample rates flac and wav are written at (docs/instrumental-maker.md). */
+  'sample-rate-range': `${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}`,
 };

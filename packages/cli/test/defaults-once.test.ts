@@ -1,29 +1,13 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPO, code, sourceFiles } from './source-files.ts';
 
 // STYLE 16: a default is written once, in the schema's `.default()` (the config reference is generated from
 // it). A library or a command that falls back to the same value again (`options.port ?? 8080`,
 // `maxNameBytes = 255`) is a second copy that stays behind when the schema's changes. This test fails when a
 // source file falls back, for an option of the same name, to a literal some schema gives as its default:
 // share a constant (or take the parsed config) instead.
-const REPO = join(import.meta.dirname, '..', '..', '..');
-
-async function sourceFiles(): Promise<string[]> {
-  const files: string[] = [];
-  for (const group of ['packages', 'services'])
-    for (const pkg of await readdir(join(REPO, group), { withFileTypes: true })) {
-      if (!pkg.isDirectory()) continue;
-      const dir = join(REPO, group, pkg.name, 'src');
-      for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []))
-        if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
-          files.push(join(entry.parentPath, entry.name));
-    }
-  return files;
-}
-
-const code = (text: string): string =>
-  text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 
 // `name: z.number()…default(4)`: the field named right before the chain (no other field in between).
 const SCHEMA_DEFAULT =
@@ -245,64 +229,6 @@ describe('defaults written once', () => {
         const first = seen.get(key);
         if (first !== undefined && first !== where) found.push(`${key}: ${first} and ${where}`);
         else seen.set(key, where);
-      }
-    }
-    expect(found).toEqual([]);
-  });
-
-  it('no range a package can import is written again as numbers (a constant, a schema chain, a comparison)', async () => {
-    // @imk/media kept its own PITCH_RANGE / TEMPO_RANGE ({ min: -12, max: 12 }, { min: 0.5, max: 2 }) beside
-    // @imk/protocol's PITCH_LIMITS / TEMPO_LIMITS, which it already depends on; the worker's sidecar wrote
-    // `.min(8000).max(192000)` and `imk separate` `< 8000 || > 192000` beside SAMPLE_RATE_RANGE. Widen the
-    // range in its home and the copies go on refusing (or letting through) the old one. A range is a
-    // `const X = { min: a, max: b }`; a copy is the same two numbers, in a file of its package or of one
-    // that depends on it, as another such object, a `.min(a)….max(b)` chain, or `< a || … > b` /
-    // `>= a && … <= b`.
-    const files = await sourceFiles();
-    const plain = (text: string) => code(text).replace(/(\d)_(?=\d)/g, '$1');
-    const texts = new Map(
-      await Promise.all(files.map(async (f) => [f, plain(await readFile(f, 'utf8'))] as const)),
-    );
-    const packageDir = (file: string): string => relative(REPO, file).split('/').slice(0, 2).join('/');
-    const deps = new Map<string, { name: string; deps: string[] }>();
-    for (const dir of new Set(files.map(packageDir))) {
-      const json = JSON.parse(await readFile(join(REPO, dir, 'package.json'), 'utf8')) as {
-        name: string;
-        dependencies?: Record<string, string>;
-      };
-      deps.set(dir, { name: json.name, deps: Object.keys(json.dependencies ?? {}) });
-    }
-    const NUM = String.raw`-?\d+(?:\.\d+)?`;
-    const ranges: { name: string; min: string; max: string; file: string }[] = [];
-    for (const [file, text] of texts)
-      for (const m of text.matchAll(
-        new RegExp(
-          String.raw`^export const ([A-Z][A-Z0-9_]+) = \{\s*min:\s*(${NUM}),\s*max:\s*(${NUM})\s*\}`,
-          'gm',
-        ),
-      ))
-        ranges.push({ name: m[1] ?? '', min: m[2] ?? '', max: m[3] ?? '', file });
-    expect(ranges.map((r) => r.name)).toEqual(
-      expect.arrayContaining(['PITCH_LIMITS', 'TEMPO_LIMITS', 'SAMPLE_RATE_RANGE']),
-    );
-    const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const found: string[] = [];
-    for (const r of ranges) {
-      const home = deps.get(packageDir(r.file))?.name ?? '';
-      const [a, b] = [escape(r.min), escape(r.max)];
-      const end = String.raw`(?![\d.])`;
-      const copies = [
-        String.raw`min:\s*${a},\s*max:\s*${b}${end}`,
-        String.raw`\.min\(\s*${a}\s*\)(?:\s*\.\w+\([^()]*\))*?\s*\.max\(\s*${b}\s*\)`,
-        String.raw`<\s*${a}\s*\|\|[^;{}]{0,80}?>\s*${b}${end}`,
-        String.raw`>=\s*${a}\s*&&[^;{}]{0,80}?<=\s*${b}${end}`,
-      ].map((source) => new RegExp(source, 'g'));
-      for (const [file, text] of texts) {
-        const user = deps.get(packageDir(file));
-        if (file === r.file || !user || (user.name !== home && !user.deps.includes(home))) continue;
-        for (const copy of copies)
-          for (const m of text.matchAll(copy))
-            found.push(`${relative(REPO, file)}: ${m[0]} (${r.name} of ${relative(REPO, r.file)})`);
       }
     }
     expect(found).toEqual([]);

@@ -12,8 +12,8 @@ import {
   STALE_CLAIM_MS,
 } from '@imk/notify';
 import { FIRST_CLEANUP_AFTER_MS, HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
-import { replaceDocValues } from '@imk/protocol';
-import { SYNC_DEFAULTS } from '@imk/sync';
+import { JOB_PRIORITY, PITCH_LIMITS, SAMPLE_RATE_RANGE, TEMPO_LIMITS, replaceDocValues } from '@imk/protocol';
+import { SHARE_TIMEOUT_RANGE_SEC, SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
 import { CANCEL_WAIT_SECONDS } from '../src/commands/cancel.ts';
 import { DOC_VALUES } from '../src/doc-values.ts';
@@ -59,6 +59,15 @@ describe('the defaults the docs state', () => {
       'cover-max-mib': String(COVER_MAX_BYTES / (1024 * 1024)),
       'share-timeout-seconds': String(SYNC_DEFAULTS.shareTimeoutSec),
       'retriever-http-address': `${API_DEFAULTS.host}:${API_DEFAULTS.port}`,
+      'share-timeout-range': `${SHARE_TIMEOUT_RANGE_SEC.min} to ${SHARE_TIMEOUT_RANGE_SEC.max}`,
+      'priority-range': `${JOB_PRIORITY.min}…${JOB_PRIORITY.max}`,
+      'priority-between': `${JOB_PRIORITY.min} and ${JOB_PRIORITY.max}`,
+      'priority-default': String(JOB_PRIORITY.default),
+      'pitch-range': `${PITCH_LIMITS.min}…+${PITCH_LIMITS.max}`,
+      'pitch-range-at': `@${PITCH_LIMITS.min} … @+${PITCH_LIMITS.max}`,
+      'tempo-range': `${TEMPO_LIMITS.min}…${TEMPO_LIMITS.max.toFixed(1)}`,
+      'tempo-range-x': `${TEMPO_LIMITS.min}x…${TEMPO_LIMITS.max.toFixed(1)}x`,
+      'sample-rate-range': `${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}`,
     });
   });
 

@@ -19,7 +19,10 @@ export interface Doctor {
   /** Adds checks; an id registered twice is refused (two services claiming the same check is a bug). */
   register(...checks: DoctorCheck[]): Doctor;
   list(): DoctorCheck[];
-  /** Runs every check (or those of the given groups) at the same time; a check that throws counts as failed. */
+  /**
+   * Runs every check (or those of the given groups) at the same time; a check that throws counts as failed.
+   * A group no check belongs to is refused, naming the groups there are.
+   */
   run(context: DoctorContext, options?: { groups?: string[] }): Promise<DoctorReport>;
 }
 
@@ -37,6 +40,15 @@ export function createDoctor(initial: DoctorCheck[] = []): Doctor {
     },
     list: () => [...checks.values()],
     async run(context, options = {}) {
+      // A misspelt group (`--group worke`) chose no check, and the report said "all required checks passed".
+      const known = [...new Set([...checks.values()].map((check) => check.group))];
+      const unknown = (options.groups ?? []).filter((group) => !known.includes(group));
+      if (unknown.length > 0)
+        throw new ImkError(
+          'DOCTOR_UNKNOWN_GROUP',
+          `no doctor check is in the group${unknown.length > 1 ? 's' : ''} ${unknown.map((g) => `"${g}"`).join(', ')}; the groups are: ${known.join(', ')}`,
+          { details: { unknown, known } },
+        );
       const chosen = [...checks.values()].filter(
         (check) => !options.groups || options.groups.includes(check.group),
       );

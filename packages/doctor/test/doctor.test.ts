@@ -144,3 +144,17 @@ describe('doctor', () => {
     expect(report.ok).toBe(true);
   });
 });
+
+describe('a group no check belongs to', () => {
+  it('is refused naming the groups there are, rather than reporting that every check passed', async () => {
+    // `imk doctor --group worke` ran no check and said "all required checks passed".
+    const doctor = createDoctor([fixed('a', true, 'ok'), { ...fixed('b', true, 'fail'), group: 'sync' }]);
+    await expect(doctor.run(await context(), { groups: ['worke', 'sync'] })).rejects.toMatchObject({
+      code: 'DOCTOR_UNKNOWN_GROUP',
+      message: 'no doctor check is in the group "worke"; the groups are: test, sync',
+    });
+    const report = await doctor.run(await context(), { groups: ['sync'] });
+    expect(report.outcomes.map((o) => o.check.id)).toEqual(['b']);
+    expect(report.ok).toBe(false);
+  });
+});

@@ -71,13 +71,17 @@ export const JobOptionsSchema = z
       .min(PITCH_LIMITS.min)
       .max(PITCH_LIMITS.max)
       .optional()
-      .describe("Transpose every variant by this many semitones (-12 to +12); a variant's own @-2 wins."),
+      .describe(
+        `Transpose every variant by this many semitones (${PITCH_LIMITS.min} to +${PITCH_LIMITS.max}); a variant's own @-2 wins.`,
+      ),
     tempo: z
       .number()
       .min(TEMPO_LIMITS.min)
       .max(TEMPO_LIMITS.max)
       .optional()
-      .describe("Speed factor of every variant (0.5 to 2.0, pitch kept); a variant's own @0.8x wins."),
+      .describe(
+        `Speed factor of every variant (${TEMPO_LIMITS.min} to ${TEMPO_LIMITS.max.toFixed(1)}, pitch kept); a variant's own @0.8x wins.`,
+      ),
     keep_stems: z
       .union([z.boolean(), z.array(StemNameSchema)])
       .optional()

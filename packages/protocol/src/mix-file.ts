@@ -1,6 +1,6 @@
 import { safeFileName } from '@imk/fs-safe';
 import type { Remix } from './job.ts';
-import { STEM_NAMES } from './common.ts';
+import { AUDIO_FORMATS, STEM_NAMES } from './common.ts';
 import type { Artifact, Manifest } from './manifest.ts';
 import { artifactPath } from './outputs-layout.ts';
 import { formatVariantRef, isSavedMix, type VariantKey } from './saved-mix.ts';
@@ -92,12 +92,15 @@ function sameLevels(
  * - `other-save`: another mix saved before is at that file (`close@0.8999x` for `close@0.9x`, both "(90%
  *   tempo)"; `two__names` for `two_names`): refused, naming the field to change;
  * - `own`: one of the job's own variants is there (`instrumental`; `no_drum` meets `no_drums` at its file
- *   name, which is known only when the manifest says the job's format, or the worker passes it).
+ *   name).
+ * It reads the manifest alone, so the dashboard and the worker judge alike. A manifest that does not say the
+ * job's format (`options.output_format`: an earlier version's) is judged in every format a mix may be written
+ * in: the worker writes it in its config's, which the dashboard cannot know (a `no__drums` for the job's own
+ * `… (no drums).m4a` was queued, then refused by a worker writing m4a).
  */
 export function mixFileVerdict(
   manifest: Pick<Manifest, 'job_id' | 'artist' | 'title' | 'options' | 'artifacts'>,
   remix: MixAsked,
-  format: string | undefined = manifest.options?.output_format,
 ): MixFileVerdict | undefined {
   const mix: VariantKey = { base: remix.variant, pitch: remix.pitch, tempo: remix.tempo };
   const name = formatVariantRef(mix);
@@ -136,14 +139,16 @@ export function mixFileVerdict(
       problem: `the mix "${name}" ${at} (file names give the ${field} to ${field === 'pitch' ? 'the semitone as written' : '0.1%'}); save it at ${field} ${was} to replace that mix, or choose a ${field} its file name tells apart${field === 'tempo' ? ' (one that differs by 0.001 or more)' : ''}`,
     };
   }
-  if (format === undefined) return undefined;
-  const path = savedMixPath(manifest, mix, format);
-  const artifact = manifest.artifacts.find((a) => a.path === path && !isSavedMix(manifest, a));
+  const format = manifest.options?.output_format;
+  const paths = (format === undefined ? AUDIO_FORMATS : [format]).map((f) => savedMixPath(manifest, mix, f));
+  const artifact = manifest.artifacts.find((a) => paths.includes(a.path) && !isSavedMix(manifest, a));
   if (artifact === undefined) return undefined;
+  // In a format not known, the mix may be written beside that file rather than over it: under its name.
+  const as = format === undefined ? 'under the name of' : 'as';
   return {
     kind: 'own',
     field: 'variant',
     artifact,
-    problem: `the mix "${name}" would be written as ${path}, which is job ${job}'s ${artifact.label} (${artifact.variant}); save the mix under another name`,
+    problem: `the mix "${name}" would be written ${as} ${artifact.path}, which is job ${job}'s ${artifact.label} (${artifact.variant}); save the mix under another name`,
   };
 }

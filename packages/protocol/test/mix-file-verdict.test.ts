@@ -75,21 +75,49 @@ describe('mixFileVerdict', () => {
     expect(mixFileVerdict(saved, { variant: 'slow', tempo: 0.8999, stems: { drums: 1 } })).toBeUndefined();
   });
 
-  it("the job's own files are refused, by name, and by file name when the format is known", () => {
+  it("the job's own files are refused, by name, and by file name also when the manifest does not say the format", () => {
     expect(mixFileVerdict(saved, { variant: 'instrumental', stems: { bass: 1 } })).toMatchObject({
       kind: 'own',
       field: 'variant',
     });
     expect(mixFileVerdict(saved, { variant: 'no_drum', stems: { bass: 1 } })).toMatchObject({ kind: 'own' });
-    // Without the format (an earlier manifest) only the worker, which knows it, can tell the file name.
+    // Without the format (an earlier manifest) the file name is judged in every format a mix may be written
+    // in: the dashboard, which cannot know the worker's, refuses what the worker would (it judged nothing).
     const noFormat = { ...saved, options: { variants: ['instrumental', 'no_drums'] } };
-    expect(mixFileVerdict(noFormat, { variant: 'no_drum', stems: { bass: 1 } })).toBeUndefined();
-    expect(mixFileVerdict(noFormat, { variant: 'no_drum', stems: { bass: 1 } }, 'flac')).toMatchObject({
-      kind: 'own',
-    });
+    const verdict = mixFileVerdict(noFormat, { variant: 'no_drum', stems: { bass: 1 } });
+    expect(verdict).toMatchObject({ kind: 'own', field: 'variant' });
+    expect(verdict?.kind === 'own' && verdict.problem).toBe(
+      'the mix "no_drum" would be written under the name of files/audio/A - Song (no drum).flac, which is job song\'s no_drums (no_drums); save the mix under another name',
+    );
     // A saved mix's file is found whatever the manifest says of the format.
     expect(mixFileVerdict(noFormat, { variant: 'slow', tempo: 0.9, stems: { bass: 1 } })).toMatchObject({
       kind: 'same',
     });
+  });
+});
+
+// The earlier version's names ("(no drums)", legacy-samples/outputs/pyout_audio_001) in a manifest that does
+// not say the format, in each format the job's files may be in: every spelling a file name cannot tell from
+// a file of the job's own is refused, whatever format the worker writes mixes in.
+describe("mixFileVerdict, a manifest without the job's format", () => {
+  const variants = ['instrumental', 'no_drums', 'drums_only'];
+  const names: Record<string, string> = {
+    instrumental: '',
+    no_drums: ' (no drums)',
+    drums_only: ' (drums only)',
+  };
+  it.each(['m4a', 'mp3', 'flac', 'wav'])('its files in %s', (ext) => {
+    const earlier = {
+      ...job,
+      options: { variants },
+      artifacts: variants.map((v) => file(v, `files/audio/A - Song${names[v]}.${ext}`)),
+    };
+    for (const variant of ['no__drums', 'no-drums', 'drums__only', 'drums-only'])
+      expect(mixFileVerdict(earlier, { variant, stems: { bass: 1 } }), variant).toMatchObject({
+        kind: 'own',
+        field: 'variant',
+      });
+    expect(mixFileVerdict(earlier, { variant: 'no_drums_slow', stems: { bass: 1 } })).toBeUndefined();
+    expect(mixFileVerdict(earlier, { variant: 'no__drums', pitch: -2, stems: { bass: 1 } })).toBeUndefined();
   });
 });

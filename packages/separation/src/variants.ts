@@ -1,5 +1,12 @@
 import { ImkError } from '@imk/errors';
-import { STEM_NAMES, StemNameSchema, VariantNameSchema, type StemName } from '@imk/protocol';
+import {
+  PITCH_LIMITS,
+  STEM_NAMES,
+  StemNameSchema,
+  TEMPO_LIMITS,
+  VariantNameSchema,
+  type StemName,
+} from '@imk/protocol';
 import { z } from 'zod';
 import {
   PitchSchema,
@@ -27,8 +34,12 @@ export const VariantRecipeSchema = z
         'Stems summed into the variant: a list, or a level per stem (0…4, at least one above 0), e.g. {bass: 1, vocals: 0.2}.',
       ),
     mixture_minus: z.array(StemNameSchema).min(1).optional().describe('Stems subtracted from the mixture.'),
-    pitch: PitchSchema.optional().describe('Transpose by this many semitones (-12…+12), after the mix.'),
-    tempo: TempoSchema.optional().describe('Speed factor (0.5…2.0, the pitch is kept), after the mix.'),
+    pitch: PitchSchema.optional().describe(
+      `Transpose by this many semitones (${PITCH_LIMITS.min}…+${PITCH_LIMITS.max}), after the mix.`,
+    ),
+    tempo: TempoSchema.optional().describe(
+      `Speed factor (${TEMPO_LIMITS.min}…${TEMPO_LIMITS.max.toFixed(1)}, the pitch is kept), after the mix.`,
+    ),
     label: z.string().min(1).optional().describe('Human text, e.g. "Instrumental (no drum)".'),
   })
   .refine((r) => (r.stems === undefined) !== (r.mixture_minus === undefined), {

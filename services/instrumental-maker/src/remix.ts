@@ -27,8 +27,8 @@ type Steps = StageSteps<RemixState, PipelineResult>;
  * for "no_drum", another mix saved at tempo 0.8999 for one at 0.9: all written under one file name) is
  * never replaced. The rule is @imk/protocol's mixFileVerdict, which the dashboard applies before queuing.
  */
-function refuseTakenFile(s: RemixState, source: Manifest, remix: Remix, format: string): void {
-  const verdict = mixFileVerdict(source, remix, format);
+function refuseTakenFile(s: RemixState, source: Manifest, remix: Remix): void {
+  const verdict = mixFileVerdict(source, remix);
   if (verdict === undefined || verdict.kind === 'same') return;
   throw new ImkError('REMIX_NAME_TAKEN', `remix ${s.claim.jobId}: ${verdict.problem}`, {
     details: { job_id: s.target, path: verdict.artifact.path, field: verdict.field },
@@ -197,7 +197,7 @@ const STEPS: Steps = {
         audio_path: source.input.path ?? 'input',
       };
       const options = manifestOptionsToResolved(s.ctx.config, source, s.name, s.recipe);
-      refuseTakenFile(s, source, s.remix, options.format);
+      refuseTakenFile(s, source, s.remix);
       const made = await writeMix(s, job, options, progress);
       // The earlier save of this mix is replaced, also when it was written under another file name (before
       // a mix was named by its own name, one named "vocals" was written as "(a cappella)").

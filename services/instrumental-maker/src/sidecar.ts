@@ -2,8 +2,18 @@ import { MAX_JSON_DEPTH, jsonDepth, lstatAnySpelling, readUntrustedText, resolve
 import { parse as parseYaml, type ScalarTag } from 'yaml';
 import { z } from 'zod';
 import { ImkError, oneIssuePerField } from '@imk/errors';
-import { SampleRateSchema, sidecarCandidates, type AudioFormat, type StemName } from '@imk/protocol';
+import {
+  PITCH_LIMITS,
+  SampleRateSchema,
+  TEMPO_LIMITS,
+  sidecarCandidates,
+  type AudioFormat,
+  type StemName,
+} from '@imk/protocol';
 import './errors.ts';
+
+const PITCH_EXPECTED = `expected ${PITCH_LIMITS.min} to +${PITCH_LIMITS.max} semitones`;
+const TEMPO_EXPECTED = `expected ${TEMPO_LIMITS.min} to ${TEMPO_LIMITS.max.toFixed(1)}`;
 
 /**
  * The per-song options file beside the audio: `song.m4a.yaml`, `song.yaml`, or the earlier version's
@@ -193,12 +203,8 @@ const SidecarSchema = z.looseObject({
   two_pass_loudnorm: z.boolean().optional(),
   loudnorm_two_pass: z.boolean().optional(),
   variants: z.array(z.string()).optional(),
-  pitch: z
-    .number()
-    .min(-12, 'expected -12 to +12 semitones')
-    .max(12, 'expected -12 to +12 semitones')
-    .optional(),
-  tempo: z.number().min(0.5, 'expected 0.5 to 2.0').max(2, 'expected 0.5 to 2.0').optional(),
+  pitch: z.number().min(PITCH_LIMITS.min, PITCH_EXPECTED).max(PITCH_LIMITS.max, PITCH_EXPECTED).optional(),
+  tempo: z.number().min(TEMPO_LIMITS.min, TEMPO_EXPECTED).max(TEMPO_LIMITS.max, TEMPO_EXPECTED).optional(),
 });
 const KNOWN_KEYS = new Set(Object.keys(SidecarSchema.shape));
 const BOOLEAN_KEYS = booleanKeys(SidecarSchema.shape);

@@ -1,6 +1,8 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { legacySample } from '@imk/media/legacy-samples';
+import { PITCH_LIMITS, TEMPO_LIMITS } from '@imk/protocol';
 import { makeArchivedOutput, servedTempRoot } from './helpers.ts';
 
 // Saving a mix through the API, for a published job whose stems this host lacks but whose song is archived
@@ -164,6 +166,40 @@ describe('a mix saved from two tabs at the same moment', () => {
   });
 });
 
+// Past the key and tempo limits (the page reads what is typed; a program sends any number): refused at the
+// save naming the field and the whole range, nothing queued. At the limits themselves the worker makes the
+// mix (services/instrumental-maker/test/remix-edges.test.ts).
+describe('a key or tempo past its limit', () => {
+  it.each([
+    [{ pitch: PITCH_LIMITS.min - 1 }, `pitch: must be between ${PITCH_LIMITS.min} and ${PITCH_LIMITS.max}`],
+    [{ pitch: PITCH_LIMITS.max + 1 }, `pitch: must be between ${PITCH_LIMITS.min} and ${PITCH_LIMITS.max}`],
+    [
+      { tempo: TEMPO_LIMITS.min - 0.01 },
+      `tempo: must be between ${TEMPO_LIMITS.min} and ${TEMPO_LIMITS.max}`,
+    ],
+    [
+      { tempo: TEMPO_LIMITS.max + 0.01 },
+      `tempo: must be between ${TEMPO_LIMITS.min} and ${TEMPO_LIMITS.max}`,
+    ],
+  ])(
+    '%o is refused (400 INVALID_MIX) naming the field and its range; nothing is queued',
+    async (edge, says) => {
+      const answer = await post('/api/jobs/job_elsewhere/mix', {
+        variant: 'past_limit',
+        stems: { bass: 1 },
+        ...edge,
+      });
+      expect(answer.status).toBe(400);
+      const body = (await answer.json()) as { error: string; message: string };
+      expect(body).toEqual({ error: 'INVALID_MIX', message: says });
+      const queued = (await readdir(join(served.root, 'queues', 'other')).catch(() => [])).filter((n) =>
+        n.endsWith('_past_limit'),
+      );
+      expect(queued).toEqual([]);
+    },
+  );
+});
+
 // A name that meets one of the job's files only at its file name ("no_drum" is written "(no drum)", as
 // no_drums is): the worker refused it after the page had queued it and said "saved". With the job's format
 // in its manifest, the dashboard applies the worker's rule (one home: @imk/protocol mix-file.ts) first.
@@ -192,6 +228,60 @@ describe("a mix whose file name is one of the job's files", () => {
     } finally {
       await writeFile(file, JSON.stringify(manifest));
     }
+  });
+});
+
+// A manifest that does not say the job's format (`options.output_format`), its files named as the earlier
+// version named its variants (legacy-samples/outputs/pyout_audio_001: "Artist - Title (no drums).m4a"): a mix
+// named "no__drums" (or "drums__only") is written under that very name. The dashboard judged nothing without the
+// format and queued it; the worker, writing m4a, refused it later. Refused now, at the save, naming the field.
+describe("a mix whose file name is one of the job's files, the manifest not saying the job's format", () => {
+  const file = () => join(served.root, 'outputs', 'job_elsewhere', 'manifest.json');
+  let original = '';
+  beforeAll(async () => {
+    original = await readFile(file(), 'utf8');
+    const earlier = JSON.parse(
+      await readFile(legacySample('outputs', 'pyout_audio_001', 'manifest.json'), 'utf8'),
+    ) as { artifacts: { kind: string; variant: string; label: string; path: string }[] };
+    const manifest = JSON.parse(original) as { artifacts: { variant: string; path: string }[] };
+    const dir = join(served.root, 'outputs', 'job_elsewhere');
+    const audio = manifest.artifacts[0]!;
+    // The earlier version's variants and labels, named for this job's song (its files there, with our fields).
+    const artifacts = [];
+    for (const a of earlier.artifacts.filter((x) => x.kind === 'audio')) {
+      const path = a.path.replace('Py Artist - Py Song', 'Test Artist - Sine Song');
+      if (path !== audio.path) await copyFile(join(dir, audio.path), join(dir, path));
+      artifacts.push({ ...audio, variant: a.variant, label: a.label, path });
+    }
+    const { options: _none, ...rest } = manifest as Record<string, unknown>;
+    await writeFile(file(), JSON.stringify({ ...rest, artifacts }));
+  });
+  afterAll(() => writeFile(file(), original));
+
+  it.each([
+    ['no__drums', 'files/audio/Test Artist - Sine Song (no drums).m4a', 'Instrumental (no drums) (no_drums)'],
+    ['drums__only', 'files/audio/Test Artist - Sine Song (drums only).m4a', 'Drums only (drums_only)'],
+  ])(
+    '"%s" is refused (422 REMIX_NAME_TAKEN) naming the field and the file; nothing is queued',
+    async (variant, path, what) => {
+      const answer = await post('/api/jobs/job_elsewhere/mix', { variant, stems: { bass: 1 } });
+      const body = (await answer.json()) as { error: string; message: string };
+      expect(answer.status, body.message).toBe(422);
+      expect(body).toEqual({
+        error: 'REMIX_NAME_TAKEN',
+        message: `variant: the mix "${variant}" would be written under the name of ${path}, which is job job_elsewhere's ${what}; save the mix under another name`,
+      });
+      const queued = await readdir(join(served.root, 'queues', 'other')).catch(() => []);
+      expect(queued.filter((n) => n.endsWith(`_${variant}`))).toEqual([]);
+    },
+  );
+
+  it('a name its file name tells apart is queued (202)', async () => {
+    const answer = await post('/api/jobs/job_elsewhere/mix', {
+      variant: 'no_drums_soft',
+      stems: { bass: 1 },
+    });
+    expect(answer.status).toBe(202);
   });
 });
 

@@ -3,7 +3,8 @@ import { DEFAULT_QUEUE, INSTRUMENTAL_MAKER, QUEUE_NAMES } from '@imk/config';
 import { LEDGER_STATES } from '@imk/ledger';
 import { LOG_FORMAT_ENV, LOG_FORMATS } from '@imk/log';
 import { HEALTHCHECK_MAX_AGE_SECONDS } from '@imk/ops';
-import { JOB_PRIORITY } from '@imk/protocol';
+import { InstrumentalMakerConfigSchema } from '@imk/instrumental-maker-service';
+import { JOB_PRIORITY, PITCH_LIMITS, SAMPLE_RATE_RANGE, TEMPO_LIMITS } from '@imk/protocol';
 import { AUDIO_FORMATS } from '@imk/media';
 import { FETCH_MODES } from '@imk/retriever-sdk';
 import { ENGINE_NAMES } from '@imk/separation';
@@ -33,5 +34,15 @@ describe('the choices the commands offer', () => {
     expect(choices.JOB_PRIORITY).toEqual(JOB_PRIORITY);
     expect(choices.HEALTHCHECK_MAX_AGE_SECONDS).toBe(HEALTHCHECK_MAX_AGE_SECONDS);
     expect(choices.DEFAULT_RUN_SERVICE).toBe(INSTRUMENTAL_MAKER);
+  });
+
+  it("are the ranges and defaults of the packages that own them: `imk separate`'s sample rate, key and tempo, engine, format and variants", () => {
+    expect(choices.SAMPLE_RATE_RANGE).toEqual(SAMPLE_RATE_RANGE);
+    expect(choices.PITCH_LIMITS).toEqual(PITCH_LIMITS);
+    expect(choices.TEMPO_LIMITS).toEqual(TEMPO_LIMITS);
+    const worker = InstrumentalMakerConfigSchema.parse({});
+    expect(choices.DEFAULT_ENGINE).toBe(worker.engine.name);
+    expect(choices.DEFAULT_FORMAT).toBe(worker.output.format);
+    expect(choices.DEFAULT_VARIANTS).toEqual(worker.variants);
   });
 });

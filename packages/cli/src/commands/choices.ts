@@ -37,3 +37,12 @@ export const JOB_PRIORITY = { min: -100, max: 100, default: 0 } as const;
 export const HEALTHCHECK_MAX_AGE_SECONDS = 60;
 /** @imk/config INSTRUMENTAL_MAKER (what `imk run` runs when no service is named) */
 export const DEFAULT_RUN_SERVICE = 'instrumental-maker';
+/** @imk/protocol SAMPLE_RATE_RANGE (`imk separate --sample-rate`'s range) */
+export const SAMPLE_RATE_RANGE = { min: 8000, max: 192000 } as const;
+/** @imk/protocol PITCH_LIMITS and TEMPO_LIMITS (`imk separate --variants`' key and tempo changes) */
+export const PITCH_LIMITS = { min: -12, max: 12 } as const;
+export const TEMPO_LIMITS = { min: 0.5, max: 2 } as const;
+/** @imk/instrumental-maker-service config defaults (engine.name, output.format, variants): what `imk separate` makes unless told */
+export const DEFAULT_ENGINE = 'builtin';
+export const DEFAULT_FORMAT = 'm4a';
+export const DEFAULT_VARIANTS = ['instrumental', 'no_drums', 'drums_only'] as const;

@@ -9,7 +9,10 @@ export function registerDoctor(program: Command): void {
       .description(
         'check that what the services need is installed and usable (tools, secrets, folders, disk); each problem comes with its fix',
       )
-      .option('--group <group...>', 'only these groups: system, retrievers, …')
+      .option(
+        '--group <group...>',
+        'only the checks of these groups, e.g. --group worker sync (a group no check is in is refused, naming the groups)',
+      )
       .option('--json', 'print the report as JSON'),
   ).action(lazyAction(async () => (await import('../actions/doctor.ts')).doctorCommand));
 }

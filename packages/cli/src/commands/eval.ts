@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ENGINE_NAMES } from './choices.ts';
+import { DEFAULT_ENGINE, ENGINE_NAMES } from './choices.ts';
 import { lazyAction } from './lazy-action.ts';
 import { withRoot } from './root-option.ts';
 
@@ -8,7 +8,7 @@ export function registerEval(program: Command): void {
     program
       .command('eval')
       .option('--json', 'print the results as JSON (figures per song) instead of a table')
-      .option('--engine <name>', `engine to measure: ${ENGINE_NAMES.join(' or ')}`, 'builtin')
+      .option('--engine <name>', `engine to measure: ${ENGINE_NAMES.join(' or ')}`, DEFAULT_ENGINE)
       .option('--model <file.onnx>', 'the MDX-Net model for --engine mdx (a UVR .onnx file)')
       .option('--split <which>', 'songs to evaluate: test (held out), tune or all', 'test')
       .option('--dir <folder>', 'evaluate the songs of a folder in MUSDB layout instead (a test set)')

@@ -1,20 +1,31 @@
 import { Option, type Command } from 'commander';
 import { FETCH_MODES } from './choices.ts';
 import { lazyAction } from './lazy-action.ts';
+import { withExamples } from './examples.ts';
 import { withRoot } from './root-option.ts';
 
 export function registerFetch(program: Command): void {
-  withRoot(
-    program
-      .command('fetch')
-      .argument('<url...>', 'YouTube (or other yt-dlp site) or Deezer track/album/playlist links')
-      .description('fetch songs by URL into the queues; prints the job ids (one per line)')
-      .addOption(
-        new Option(
-          '--mode <mode>',
-          'audio, video or both (YouTube; default from config/youtube-retriever.yaml, else audio)',
-        ).choices(FETCH_MODES),
-      )
-      .option('--json', 'print the full result of each URL as JSON'),
+  withExamples(
+    withRoot(
+      program
+        .command('fetch')
+        .argument('<url...>', 'YouTube (or other yt-dlp site) or Deezer track/album/playlist links')
+        .description('fetch songs by URL into the queues; prints the job ids (one per line)')
+        .addOption(
+          new Option(
+            '--mode <mode>',
+            'audio, video or both (YouTube; default from config/youtube-retriever.yaml, else audio)',
+          ).choices(FETCH_MODES),
+        )
+        .option('--json', 'print the full result of each URL as JSON'),
+    ),
+    [
+      ['imk fetch https://www.youtube.com/watch?v=dQw4w9WgXcQ', 'queue one song from YouTube'],
+      [
+        'imk fetch --mode both https://youtu.be/dQw4w9WgXcQ',
+        'the audio and the video (its sound replaced by the instrumental)',
+      ],
+      ['imk fetch https://www.deezer.com/album/302127', 'a whole Deezer album, one job per track'],
+    ],
   ).action(lazyAction(async () => (await import('../actions/fetch.ts')).fetchCommand));
 }

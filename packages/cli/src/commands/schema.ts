@@ -6,7 +6,7 @@ export function registerSchema(program: Command): void {
   withRoot(
     program
       .command('schema')
-      .argument('<document>', `job, manifest or manifest-legacy`)
-      .description('print the JSON Schema of job.json or manifest.json'),
+      .argument('<document>', "job, manifest or manifest-legacy (the earlier Python version's manifest.json)")
+      .description("print the JSON Schema of job.json or manifest.json (to check a producer's job.json)"),
   ).action(lazyAction(async () => (await import('../actions/schema.ts')).schemaCommand));
 }

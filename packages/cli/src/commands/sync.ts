@@ -1,17 +1,26 @@
 import type { Command } from 'commander';
 import { lazyAction } from './lazy-action.ts';
+import { withExamples } from './examples.ts';
 import { withRoot } from './root-option.ts';
 
 const syncActions = () => import('../actions/sync.ts');
 
 export function registerSync(program: Command): void {
-  const sync = withRoot(
-    program
-      .command('sync')
-      .option('--once', 'one pass: deliver what is due, then exit (exit code 2 when a transfer failed)')
-      .option('--dry-run', 'print what would be sent where, send nothing')
-      .option('--job <id>', 'only this job (with --once or --dry-run)')
-      .description('deliver finished outputs to the NAS or bucket as config/nas-sync.yaml routes them'),
+  const sync = withExamples(
+    withRoot(
+      program
+        .command('sync')
+        .option('--once', 'one pass: deliver what is due, then exit (exit code 2 when a transfer failed)')
+        .option('--dry-run', 'print what would be sent where, send nothing')
+        .option('--job <id>', 'only this job (with --once or --dry-run)')
+        .description('deliver finished outputs to the NAS or bucket as config/nas-sync.yaml routes them'),
+    ),
+    [
+      ['imk sync --dry-run', 'what would be sent where (sends nothing)'],
+      ['imk sync --once', 'deliver what is due, then exit'],
+      ['imk sync status', 'what is delivered, pending or failed, and why'],
+      ['imk sync retry', 'send the failed ones again now'],
+    ],
   ).action(lazyAction(async () => (await syncActions()).syncCommand));
 
   withRoot(
