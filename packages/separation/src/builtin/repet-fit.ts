@@ -50,16 +50,16 @@ const SWEEPS = 8;
 export function createRepetFit(options: RepetFitOptions): RepetFit {
   const { bins, binHz, blend, cap, foreground } = options;
   const K = Math.max(1, options.maxCandidates);
-  const cleaned = new Float32Array(K * bins);
   const pooled = new Float64Array(K * FIT_BANDS);
   const y = new Float64Array(FIT_BANDS);
-  const m = new Float64Array(FIT_BANDS);
   const r = new Float64Array(FIT_BANDS);
   const d = new Float64Array(FIT_BANDS);
-  const used = new Uint8Array(FIT_BANDS);
   const w = new Float64Array(K);
+  const limit = new Float32Array(bins);
   const fit = new Float32Array(bins);
-  const bandOf = new Int16Array(bins);
+  // Band b is bins [edges[b], edges[b + 1]) (mel bands are contiguous); `used` lists the bands fitted.
+  const edges = new Int32Array(FIT_BANDS + 1);
+  const used = new Int32Array(FIT_BANDS);
   let mappedLo = -1;
   let mappedHi = -1;
 
@@ -68,8 +68,11 @@ export function createRepetFit(options: RepetFitOptions): RepetFit {
     const mel = (hz: number): number => 2595 * Math.log10(1 + hz / 700);
     const bottom = mel(lo * binHz);
     const span = Math.max(1e-9, mel(hi * binHz) - bottom);
-    for (let k = lo; k < hi; k++)
-      bandOf[k] = Math.min(FIT_BANDS - 1, Math.floor(((mel(k * binHz) - bottom) / span) * FIT_BANDS));
+    edges.fill(hi);
+    for (let k = hi - 1; k >= lo; k--)
+      edges[Math.min(FIT_BANDS - 1, Math.floor(((mel(k * binHz) - bottom) / span) * FIT_BANDS))] = k;
+    // An empty band starts where the next one does.
+    for (let b = FIT_BANDS - 1; b >= 0; b--) edges[b] = Math.min(edges[b]!, edges[b + 1]!);
     mappedLo = lo;
     mappedHi = hi;
   };
@@ -79,61 +82,72 @@ export function createRepetFit(options: RepetFitOptions): RepetFit {
       const n = Math.min(count, K);
       if (n === 0 || binHi <= binLo) return;
       if (binLo !== mappedLo || binHi !== mappedHi) map(binLo, binHi);
-      y.fill(0);
-      m.fill(0);
-      for (let k = binLo; k < binHi; k++) {
-        const b = bandOf[k]!;
-        y[b] = y[b]! + self[k]!;
-        m[b] = m[b]! + out[k]!;
+      for (let k = binLo; k < binHi; k++) limit[k] = cap * out[k]!;
+      let bands = 0;
+      for (let b = 0; b < FIT_BANDS; b++) {
+        let sy = 0;
+        let sm = 0;
+        for (let k = edges[b]!, end = edges[b + 1]!; k < end; k++) {
+          sy += self[k]!;
+          sm += out[k]!;
+        }
+        y[b] = sy;
+        if (foreground === 0 || sy <= foreground * sm) used[bands++] = b;
       }
-      for (let b = 0; b < FIT_BANDS; b++) used[b] = foreground === 0 || y[b]! <= foreground * m[b]! ? 1 : 0;
-      // Clean and pool each candidate.
-      pooled.fill(0, 0, n * FIT_BANDS);
+      // Each candidate, cleaned (min with the cap), pooled into the fitted bands: pooled[c·FIT_BANDS + i]
+      // for the i-th fitted band.
       for (let c = 0; c < n; c++) {
         const x = candidates[c]!;
-        const at = c * bins;
         const pb = c * FIT_BANDS;
-        for (let k = binLo; k < binHi; k++) {
-          const limit = cap * out[k]!;
-          const v = x[k]! < limit ? x[k]! : limit;
-          cleaned[at + k] = v;
-          const pi = pb + bandOf[k]!;
-          pooled[pi] = pooled[pi]! + v;
+        for (let i = 0; i < bands; i++) {
+          const b = used[i]!;
+          let s = 0;
+          for (let k = edges[b]!, end = edges[b + 1]!; k < end; k++) {
+            const v = x[k]!;
+            const l = limit[k]!;
+            s += v < l ? v : l;
+          }
+          pooled[pb + i] = s;
         }
       }
-      // Projected coordinate descent of the asymmetric least squares.
+      // Projected coordinate descent of the asymmetric least squares, from w = ½ / n.
       const start = 0.5 / n;
       for (let c = 0; c < n; c++) w[c] = start;
-      for (let b = 0; b < FIT_BANDS; b++) {
+      for (let i = 0; i < bands; i++) {
         let s = 0;
-        for (let c = 0; c < n; c++) s += pooled[c * FIT_BANDS + b]!;
-        r[b] = used[b] === 1 ? y[b]! - start * s : 0;
+        for (let c = 0; c < n; c++) s += pooled[c * FIT_BANDS + i]!;
+        r[i] = y[used[i]!]! - start * s;
       }
       for (let sweep = 0; sweep < SWEEPS; sweep++) {
-        for (let b = 0; b < FIT_BANDS; b++) d[b] = used[b] === 0 ? 0 : r[b]! < 0 ? 1 : TAU;
+        for (let i = 0; i < bands; i++) d[i] = r[i]! < 0 ? 1 : TAU;
         for (let c = 0; c < n; c++) {
           const pb = c * FIT_BANDS;
           let num = 0;
           let den = 0;
-          for (let b = 0; b < FIT_BANDS; b++) {
-            const a = pooled[pb + b]! * d[b]!;
-            num += a * r[b]!;
-            den += a * pooled[pb + b]!;
+          for (let i = 0; i < bands; i++) {
+            const p = pooled[pb + i]!;
+            const a = p * d[i]!;
+            num += a * r[i]!;
+            den += a * p;
           }
           if (den <= 0) continue;
           const next = Math.max(0, w[c]! + num / den);
           const delta = next - w[c]!;
           if (delta === 0) continue;
           w[c] = next;
-          for (let b = 0; b < FIT_BANDS; b++) if (used[b] === 1) r[b] = r[b]! - delta * pooled[pb + b]!;
+          for (let i = 0; i < bands; i++) r[i] = r[i]! - delta * pooled[pb + i]!;
         }
       }
       fit.fill(0, binLo, binHi);
       for (let c = 0; c < n; c++) {
         const wc = w[c]!;
         if (wc === 0) continue;
-        const at = c * bins;
-        for (let k = binLo; k < binHi; k++) fit[k] = fit[k]! + wc * cleaned[at + k]!;
+        const x = candidates[c]!;
+        for (let k = binLo; k < binHi; k++) {
+          const v = x[k]!;
+          const l = limit[k]!;
+          fit[k] = fit[k]! + wc * (v < l ? v : l);
+        }
       }
       const keep = 1 - blend;
       for (let k = binLo; k < binHi; k++) {
