@@ -1,14 +1,16 @@
 // Child process of bench-separate.ts (and of the long-input test): separates one file with the builtin
 // engine and prints one JSON line with the wall time of the separation and this process's peak RSS.
-// Run alone so that its peak RSS is the engine's, not the parent's: `node --import tsx separate-child.ts <input> <workDir>`.
+// Run alone so that its peak RSS is the engine's, not the parent's:
+// `node --import tsx separate-child.ts <input> <workDir> ['{"param": value}']` (the engine's parameters, defaults when absent).
 import { createBuiltinEngine } from '../src/engines/builtin.ts';
+import type { BuiltinParams } from '../src/builtin/index.ts';
 
-const [input, workDir] = process.argv.slice(2);
+const [input, workDir, paramsJson] = process.argv.slice(2);
 if (input === undefined || workDir === undefined) {
-  process.stderr.write('usage: separate-child.ts <input> <workDir>\n');
+  process.stderr.write('usage: separate-child.ts <input> <workDir> [params JSON]\n');
   process.exit(2);
 }
-const engine = createBuiltinEngine();
+const engine = createBuiltinEngine(JSON.parse(paramsJson ?? '{}') as Partial<BuiltinParams>);
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 const result = await engine.separate({ input, workDir });

@@ -130,6 +130,7 @@ export function createBlockSeparator(
     ringSize,
     index: options.index,
     globalCandidates: p.repetGlobalCandidates,
+    fit: { blend: p.repetFit, cap: p.repetFitCap, foreground: p.repetFitForeground },
   });
 
   const vocalBand = bandWeights(bins, binHz, p.vocalLowCutHz, p.vocalLowRampHz, p.vocalHighCutHz);

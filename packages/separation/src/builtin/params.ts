@@ -84,6 +84,21 @@ export const BuiltinParamsSchema = z
       .describe(
         'REPET-SIM over the whole song: at most this many frames outside the window are compared per frame.',
       ),
+    repetFit: between(0, 1)
+      .default(0)
+      .describe(
+        "REPET-SIM, the fitted background (repet-fit.ts): this share of each frame's background is a nonnegative combination of the chosen frames, each capped at `repetFitCap` × this frame's median, fitted from below to the frame in 64 mel bands, and at most the frame; the rest is the median. 0 is the median alone.",
+      ),
+    repetFitCap: aboveZero()
+      .default(2)
+      .describe(
+        "REPET-SIM, fitted background: each chosen frame enters the fit capped at this many times the frame's median background, so that another frame's voice note cannot.",
+      ),
+    repetFitForeground: atLeastZero()
+      .default(2)
+      .describe(
+        'REPET-SIM, fitted background: bands where the frame is more than this many times its median background (likely voice) are left out of the fit; 0 fits every band.',
+      ),
     vocalRepetExponent: atLeastZero()
       .default(1.5)
       .describe('Exponent on the non-repeating fraction when it becomes the vocal mask.'),

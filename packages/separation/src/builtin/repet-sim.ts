@@ -2,6 +2,7 @@ import { createRowMedian } from '../dsp/median-network.ts';
 import { createFrameRing } from './frame-ring.ts';
 import { bandFeature, bandIndexPerBin } from './repet-features.ts';
 import type { RepetIndex } from './repet-index.ts';
+import { createRepetFit } from './repet-fit.ts';
 
 /**
  * REPET-SIM (Rafii & Pardo 2012) over a bounded window: each frame's repeating background is the per-bin
@@ -49,6 +50,11 @@ export interface RepetSimOptions {
    */
   index?: RepetIndex | undefined;
   globalCandidates?: number;
+  /**
+   * The fitted background (repet-fit.ts): the median blended with a nonnegative combination of the same
+   * frames, cleaned of the voice by this frame's median. Undefined: the median alone.
+   */
+  fit?: { blend: number; cap: number; foreground: number } | undefined;
 }
 
 /** Largest window (frames each side) the candidate keys can index. */
@@ -79,6 +85,16 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
   );
   const rows: Float32Array[] = [];
   const rowMedian = createRowMedian(Math.max(neighbours, 1), bins);
+  const fit =
+    options.fit === undefined || options.fit.blend === 0
+      ? undefined
+      : createRepetFit({
+          bins,
+          binHz: options.sampleRate / options.fftSize,
+          maxCandidates: Math.max(neighbours, 1),
+          ...options.fit,
+        });
+  const fitRows: Float32Array[] = [];
 
   return {
     window,
@@ -147,17 +163,22 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
         }
       }
       rows.length = 0;
+      fitRows.length = 0;
       let g = 0;
       for (let c = 0; c < count; c++) {
         const j = chosen[c]!;
-        if (j < span) rows.push(row(base + j));
-        else {
+        if (j < span) {
+          rows.push(row(base + j));
+          if (base + j !== center) fitRows.push(rows[c]!);
+        } else {
           const r = scratch[g++]!;
           index!.magnitudes(j - span, r);
           rows.push(r);
+          fitRows.push(r);
         }
       }
       rowMedian.median(rows, binLo, binHi, out);
+      fit?.apply(row(center), fitRows, fitRows.length, binLo, binHi, out);
     },
   };
 }
