@@ -240,7 +240,9 @@ const mix: Steps['mix'] = {
     s.videoRecipe = video.recipe;
     const outDir = join(s.work, 'variants');
     await mkdir(outDir, { recursive: true });
-    const recipes = video.recipes;
+    // The video half of a mode "both" pair publishes no audio variant: only the video's sound is mixed.
+    const recipes =
+      s.options!.videoOnly === true ? { [video.name]: video.recipes[video.name]! } : video.recipes;
     // The decoded mixture is the input exactly as the engine saw it: no second decode.
     const mixture = s.decoded ? s.mixture : s.inputFile;
     s.variantWavs = await mixVariants({
