@@ -217,6 +217,9 @@ export const JobSchema = z
     audio_path: LegacyPathSchema.optional(),
     video_path: LegacyPathSchema.optional(),
     cover_path: LegacyPathSchema.optional(),
+    paired_audio_job: JobIdSchema.optional().describe(
+      'Set on the video job of a pair fetched in mode "both": the id of the audio job of the same song, which publishes its audio variants and stems. This job then publishes its video only (the source video and the video with the instrumental as its sound), so that each file reaches the NAS once. An earlier-version bundle with video_path and no audio_path is read so too.',
+    ),
     // The earlier version's producers wrote null for these when they had nothing to say.
     youtube: YoutubeInfoSchema.nullable().optional(),
     validation: ValidationSchema.nullable().optional(),

@@ -7,6 +7,7 @@ import {
   type Job,
   type JobOptions,
   type StemName,
+  isVideoHalf,
 } from '@imk/protocol';
 import {
   applyVariantRef,
@@ -36,6 +37,12 @@ export interface ResolvedOptions {
   /** File-name suffixes config gives by variant name (output.suffixes), of `variants` only; absent: the usual ones. */
   suffixes?: Readonly<Record<string, string>>;
   keepStems: StemName[];
+  /**
+   * The video half of a song fetched in mode "both" (isVideoHalf): only its video is published (the source
+   * video, the video with `variants`' choice as its sound); the pair's audio job publishes the audio
+   * variants and stems, so that none is delivered twice. No stems are kept.
+   */
+  videoOnly?: boolean;
   stemFormat: 'flac' | 'wav';
   stemMp4: boolean;
   format: AudioFormat;
@@ -239,11 +246,13 @@ export function resolveOptions(
     );
     throw optionsError(where, field, `${depthProblem} (the format from ${formatFrom.join(': ')})`);
   }
+  const videoOnly = isVideoHalf(job);
   return {
     variants: named,
     recipes,
     ...(Object.keys(suffixes).length > 0 && { suffixes }),
-    keepStems: keep,
+    keepStems: videoOnly ? [] : keep,
+    ...(videoOnly && { videoOnly }),
     stemFormat: config.stems.format,
     stemMp4: config.stems.stemMp4,
     format,
@@ -299,5 +308,7 @@ export function outputFingerprint(options: ResolvedOptions): string {
     loudness: options.loudness ?? null,
     // Only when set, so that the fingerprints of jobs made before output.suffixes existed stay the same.
     ...(options.suffixes !== undefined && { suffixes: options.suffixes }),
+    // Only when set too: a video job's files are not a video half's (which has no audio files).
+    ...(options.videoOnly === true && { videoOnly: true }),
   });
 }

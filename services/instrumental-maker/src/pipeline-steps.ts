@@ -70,6 +70,10 @@ const options: Steps['options'] = {
     if (sidecar?.unknownKeys.length)
       s.warnings.push(`${sidecar.file}: ignored unknown keys ${sidecar.unknownKeys.join(', ')}`);
     if (sidecar?.warnings.length) s.warnings.push(...sidecar.warnings);
+    if (resolved.videoOnly === true && !ctx.config.video.source && !ctx.config.video.instrumental)
+      s.warnings.push(
+        `the video job of a song fetched in mode both publishes its video only, and video.source and video.instrumental are both false in config/instrumental-maker.yaml: nothing is published for it (the audio job${job.paired_audio_job === undefined ? '' : ` ${job.paired_audio_job}`} publishes the song's variants and stems)`,
+      );
     const chosen = await chooseEngine(ctx, resolved, s.logger, s.signal);
     if (chosen.warning !== undefined) s.warnings.push(chosen.warning);
     s.options = chosen.options;
@@ -240,7 +244,9 @@ const mix: Steps['mix'] = {
     s.videoRecipe = video.recipe;
     const outDir = join(s.work, 'variants');
     await mkdir(outDir, { recursive: true });
-    const recipes = video.recipes;
+    // The video half of a mode "both" pair publishes no audio variant: only the video's sound is mixed.
+    const recipes =
+      s.options!.videoOnly === true ? { [video.name]: video.recipes[video.name]! } : video.recipes;
     // The decoded mixture is the input exactly as the engine saw it: no second decode.
     const mixture = s.decoded ? s.mixture : s.inputFile;
     s.variantWavs = await mixVariants({

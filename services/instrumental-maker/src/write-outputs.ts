@@ -105,7 +105,9 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
   const { job, options, signal, within } = input;
   const baseTags: AudioTags = { artist: job.artist, album: job.album };
   const tasks: Task[] = [];
-  for (const variant of options.variants) {
+  // The video half of a mode "both" pair: its audio job publishes the variants (and the stems).
+  const audioVariants = options.videoOnly === true ? [] : options.variants;
+  for (const variant of audioVariants) {
     const recipe = options.recipes[variant];
     const label = variantLabel(variant, recipe);
     tasks.push({

@@ -242,6 +242,38 @@ describe('web API', () => {
     });
   });
 
+  // The worker writes a song without an artist as "" in its manifest (the earlier format wants a string) and
+  // as none in the ledger; `imk ledger rebuild` takes the manifest's "". The two lists said null and "".
+  it('says a song without an artist (or title) alike in the job list and the library: null', async () => {
+    await makeOutput(root, 'job_no_artist', { artist: '', title: 'Untitled Band Song' });
+    await makeOutput(root, 'job_rebuilt', { artist: '', title: '' });
+    const ledger = openLedger({ root });
+    ledger.recordState(
+      'job_no_artist',
+      { state: 'succeeded', attempt: 1 },
+      { queue: 'other', title: 'Untitled Band Song' },
+    );
+    ledger.recordState(
+      'job_rebuilt',
+      { state: 'succeeded', attempt: 1 },
+      { queue: 'other', artist: '', title: '' },
+    );
+    ledger.close();
+    const jobs = (await (await get('/api/jobs')).json()) as { job_id: string }[];
+    const library = (await (await get('/api/outputs')).json()) as { job_id: string }[];
+    for (const [id, title] of [
+      ['job_no_artist', 'Untitled Band Song'],
+      ['job_rebuilt', null],
+    ] as const) {
+      const names = (list: { job_id: string }[]) => {
+        const row = list.find((j) => j.job_id === id) as { artist?: unknown; title?: unknown } | undefined;
+        return { artist: row?.artist, title: row?.title };
+      };
+      expect(names(jobs), id).toEqual({ artist: null, title });
+      expect(names(library), id).toEqual({ artist: null, title });
+    }
+  });
+
   it('says which engine and model made each job, and nothing for a manifest without engine facts', async () => {
     await makeOutput(root, 'job_mdx', { artist: 'Model Band', title: 'Model Song' }, MDX_ENGINE);
     const ledger = openLedger({ root });

@@ -204,6 +204,8 @@ async function fetchWithSettings(
           logger,
           archive,
           signal: options.signal,
+          // The video half of a "both" pair publishes the video only: the audio job publishes the rest.
+          pairedAudioJob: mode === 'both' && kind === 'video' ? entryJobId(entry, 'audio') : undefined,
         });
         if ('skipped' in published) {
           result.skipped.push({ id: jobId, reason: published.skipped });
@@ -249,6 +251,8 @@ interface EntryJob {
   logger: Logger;
   archive: DownloadArchive | undefined;
   signal: AbortSignal | undefined;
+  /** Mode "both", the video job: the id of the same song's audio job (job.json `paired_audio_job`). */
+  pairedAudioJob?: string;
 }
 
 type EntryOutcome = { dir: string; title: string; warning: string | undefined } | { skipped: string };
@@ -320,6 +324,7 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
     else bundle.addVideo(downloaded.media, { name, move: true });
     if (cover) bundle.addCover(cover, { name: 'cover.jpg', move: true });
     bundle.set('youtube', youtubeBlock(entry, info, online)).set('validation', validation);
+    if (job.pairedAudioJob !== undefined) bundle.set('paired_audio_job', job.pairedAudioJob);
     try {
       const published = await bundle.publish();
       await job.archive?.add(kind, entry.extractor, entry.key);

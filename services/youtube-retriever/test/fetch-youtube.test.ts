@@ -71,7 +71,25 @@ describe('fetchYoutube with the real yt-dlp', () => {
       video_path: 'video.mp4',
       cover_path: 'cover.jpg',
       title: 'Single Song (1)',
+      // The video half of the pair: the worker publishes its video only, the audio job the rest.
+      paired_audio_job: jobId('audio'),
     });
+    expect(await readJob(audioDir)).not.toHaveProperty('paired_audio_job');
+  });
+
+  it('mode video alone makes a video job that is no half of a pair (it publishes the variants and stems too)', async () => {
+    const { root, settings } = await media.setup();
+    const result = await fetchYoutube(media.server.url('video.mp4'), {
+      root,
+      logger,
+      settings,
+      mode: 'video',
+    });
+    const [job] = result.jobs;
+    expect(job?.queue).toBe('youtube_video');
+    const read = await readJob(join(root, 'queues', 'youtube_video', `job_${job!.jobId}`));
+    expect(read.video_path).toBe('video.mp4');
+    expect(read).not.toHaveProperty('paired_audio_job');
   });
 
   it('says clearly that a link is not found (HTTP 404) and publishes nothing', async () => {

@@ -15,6 +15,8 @@ export interface MigrateLine {
   replaces?: string[];
   /** converted: every value is already in the config files (the run changes nothing for it). */
   unchanged?: boolean;
+  /** converted: the paths of this host it writes that do not exist here (container paths of the earlier setup). */
+  notOnHost?: string[];
 }
 
 export interface MigratePlan {

@@ -16,6 +16,7 @@ import {
 import { contextFrom, print } from '../context.ts';
 import { withoutRefusedChanges } from './migrate-check.ts';
 import { backUpConfig, readMigrateRecord, withoutUserEdits, writeMigrateRecord } from './migrate-record.ts';
+import { withHostPathNotes } from './migrate-host-paths.ts';
 import { planMigration, type MigrateLine } from './migrate-plan.ts';
 import '../errors.ts';
 
@@ -256,11 +257,16 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
     fileKeys = Object.keys(env);
   }
   const planned = planMigration(env, fileKeys, { envFile: options.env });
-  const { lines, written, backups } = await writeConfigs(paths.config, planned.lines, {
+  const {
+    lines: writtenLines,
+    written,
+    backups,
+  } = await writeConfigs(paths.config, planned.lines, {
     dryRun: options.dryRun === true,
     overwrite: options.overwrite === true,
     stateDir: paths.migrate,
   });
+  const lines = await withHostPathNotes(writtenLines, paths.root);
   const plan = { ...planned, lines };
   if (options.json)
     return print(

@@ -45,6 +45,7 @@ function queues(key: string, env: LegacyEnv): LegacyChange[] | string {
       path: ['queues'],
       value: found.dir,
       comment: `from ${from.map((k) => `${k}=${env[k]}`).join(', ')}`,
+      hostPath: true,
     },
   ];
 }
@@ -121,7 +122,9 @@ export const LAYOUT_KEYS: LegacyKey[] = [
     key: 'OUTPUTS_DIR',
     ours: 'config/paths.yaml: outputs, env IMK_PATHS__OUTPUTS',
     identical: true,
-    convert: (value) => [{ file: 'paths', path: ['outputs'], value, comment: `from OUTPUTS_DIR=${value}` }],
+    convert: (value) => [
+      { file: 'paths', path: ['outputs'], value, comment: `from OUTPUTS_DIR=${value}`, hostPath: true },
+    ],
   },
   {
     key: 'GENERATE_NO_DRUMS_VARIANT',

@@ -149,12 +149,12 @@ export const PROCESSING_KEYS: LegacyKey[] = [
   {
     key: 'INCOMING',
     ours: 'config/inbox.yaml: dir (the folder files are dropped into)',
-    convert: (v) => [at(INBOX, ['dir'], v, `from INCOMING=${v}: the drop folder`)],
+    convert: (v) => [{ ...at(INBOX, ['dir'], v, `from INCOMING=${v}: the drop folder`), hostPath: true }],
   },
   {
     key: 'WORKING',
     ours: `config/${IM}.yaml: workDir`,
-    convert: (v) => [at(IM, ['workDir'], v, `from WORKING=${v}: scratch space`)],
+    convert: (v) => [{ ...at(IM, ['workDir'], v, `from WORKING=${v}: scratch space`), hostPath: true }],
   },
   {
     key: 'OUTPUT',

@@ -7,6 +7,10 @@ const DZ = DEEMIX_RETRIEVER;
 const one = (file: string, path: (string | number)[], value: unknown, comment: string): LegacyChange[] => [
   { file, path, value, comment },
 ];
+/** A change whose value is a file or folder of this host (LegacyChange.hostPath). */
+const onHost = (file: string, path: (string | number)[], value: string, comment: string): LegacyChange[] => [
+  { file, path, value, comment, hostPath: true },
+];
 const number = (key: string, v: string, then: (n: number) => LegacyChange[]): LegacyChange[] | string => {
   const n = Number(v);
   return v !== '' && Number.isFinite(n) ? then(n) : `${key}="${v}" is not a number; nothing written`;
@@ -67,7 +71,8 @@ export const SERVICE_KEYS: LegacyKey[] = [
   {
     key: 'YTDL_COOKIES_FILE',
     ours: `config/${YT}.yaml: cookiesFile`,
-    convert: (v) => (v ? one(YT, ['cookiesFile'], v, `from YTDL_COOKIES_FILE`) : 'YTDL_COOKIES_FILE: empty'),
+    convert: (v) =>
+      v ? onHost(YT, ['cookiesFile'], v, `from YTDL_COOKIES_FILE`) : 'YTDL_COOKIES_FILE: empty',
   },
   {
     key: 'YTDL_SOCKET_TIMEOUT',
@@ -85,7 +90,7 @@ export const SERVICE_KEYS: LegacyKey[] = [
   {
     key: 'REQUESTS_DIR',
     ours: `config/${YT}.yaml: requestsDir`,
-    convert: (v) => one(YT, ['requestsDir'], v, `from REQUESTS_DIR=${v}`),
+    convert: (v) => onHost(YT, ['requestsDir'], v, `from REQUESTS_DIR=${v}`),
   },
   {
     key: 'ARTIST_FALLBACK',
@@ -101,7 +106,7 @@ export const SERVICE_KEYS: LegacyKey[] = [
   {
     key: 'WORKING_DIR',
     ours: `config/${YT}.yaml: workDir`,
-    convert: (v) => one(YT, ['workDir'], v, `from WORKING_DIR=${v}`),
+    convert: (v) => onHost(YT, ['workDir'], v, `from WORKING_DIR=${v}`),
   },
   { key: 'LOG_LEVEL', none: logLevel },
   {
@@ -121,7 +126,7 @@ export const SERVICE_KEYS: LegacyKey[] = [
   {
     key: 'DEEMIX_WORKING_DIR',
     ours: `config/${DZ}.yaml: workDir`,
-    convert: (v) => one(DZ, ['workDir'], v, `from DEEMIX_WORKING_DIR=${v}`),
+    convert: (v) => onHost(DZ, ['workDir'], v, `from DEEMIX_WORKING_DIR=${v}`),
   },
   {
     key: 'DEEMIX_DOWNLOAD_TIMEOUT',

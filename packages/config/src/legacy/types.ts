@@ -6,6 +6,11 @@ export interface LegacyChange {
   value: unknown;
   /** Written beside the value in the file: where it came from and what differs. */
   comment: string;
+  /**
+   * The value is a file or folder of the host imk runs on (not of a NAS): the earlier version's .env gave
+   * its container's paths (`/data/working`), so `imk migrate` says so when it does not exist on this host.
+   */
+  hostPath?: true;
 }
 
 /** The earlier version's environment, cleaned as it cleaned it (inline `# comments` stripped). */

@@ -1,4 +1,5 @@
 import { findOutput } from '@imk/protocol';
+import { apiText as text } from './api-text.ts';
 import { readOutput } from './outputs.ts';
 
 /** Which engine (and, for a model runner such as mdx, which model) made a job's stems. */
@@ -10,8 +11,6 @@ export interface EngineFacts {
   /** The model's hash (mdx: UVR's MD5, `params.model_hash`). */
   model_hash: string | null;
 }
-
-const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
 /**
  * The engine facts of a manifest (`engine: { name, version, params }`), or null when it has none: the earlier

@@ -13,6 +13,7 @@ import {
   type ProgressRow,
 } from '@imk/ledger';
 import type { Logger } from '@imk/log';
+import { apiText } from './api-text.ts';
 import { createEngineFactsReader, type EngineFacts } from './engine-facts.ts';
 import { findFolderJob, listFolderJobs, queueNames, type FolderJob } from './queue-folders.ts';
 
@@ -68,8 +69,8 @@ function fromLedger(row: JobRow, p: ProgressRow | undefined): JobSummary {
     state: row.state,
     stage: p?.stage ?? row.stage,
     attempts: row.attempts,
-    artist: row.artist,
-    title: row.title,
+    artist: apiText(row.artist),
+    title: apiText(row.title),
     source_type: row.source_type,
     updated_at: row.updated_at,
     progress: p ? { stage: p.stage, percent: p.percent } : null,
@@ -86,8 +87,8 @@ function fromFolder(job: FolderJob): JobSummary {
     state: job.state,
     stage: null,
     attempts: job.attempts,
-    artist: job.artist ?? null,
-    title: job.title ?? null,
+    artist: apiText(job.artist),
+    title: apiText(job.title),
     source_type: job.source_type ?? null,
     updated_at: new Date(job.changed_ms).toISOString(),
     progress: null,

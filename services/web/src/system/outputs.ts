@@ -12,6 +12,7 @@ import {
   type ArtifactOnDisk,
   type OutputFolder,
 } from '@imk/protocol';
+import { apiText } from './api-text.ts';
 import { isOutputName } from './safe-path.ts';
 
 export interface OutputArtifact {
@@ -38,8 +39,9 @@ export interface OutputArtifact {
 
 export interface OutputSummary {
   job_id: string;
-  artist: string | undefined;
-  title: string | undefined;
+  /** null when the song has none (as GET /api/jobs says it). */
+  artist: string | null;
+  title: string | null;
   processed_at: string | undefined;
   artifacts: number;
   legacy: boolean;
@@ -154,8 +156,8 @@ export async function listOutputs(outputsDir: string, limit = OUTPUTS_LIST_LIMIT
     const processedAt = detail.manifest.processed_at;
     result.push({
       job_id: jobId,
-      artist: detail.manifest.artist as string | undefined,
-      title: detail.manifest.title as string | undefined,
+      artist: apiText(detail.manifest.artist),
+      title: apiText(detail.manifest.title),
       // In UTC, read once here (a time without a zone is UTC: processedAtMs), not by each browser's clock.
       processed_at:
         processedAtIso(processedAt) ?? (typeof processedAt === 'string' ? processedAt : undefined),
