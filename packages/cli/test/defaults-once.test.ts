@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO, code, sourceFiles } from './source-files.ts';
+import { REPO, code, packageDeps, packageDir, sourceFiles } from './source-files.ts';
 
 // STYLE 16: a default is written once, in the schema's `.default()` (the config reference is generated from
 // it). A library or a command that falls back to the same value again (`options.port ?? 8080`,
@@ -47,15 +47,7 @@ describe('defaults written once', () => {
     const texts = new Map(
       await Promise.all(files.map(async (f) => [f, code(await readFile(f, 'utf8'))] as const)),
     );
-    const packageDir = (file: string): string => relative(REPO, file).split('/').slice(0, 2).join('/');
-    const packages = new Map<string, { name: string; deps: string[] }>();
-    for (const dir of new Set(files.map(packageDir))) {
-      const json = JSON.parse(await readFile(join(REPO, dir, 'package.json'), 'utf8')) as {
-        name: string;
-        dependencies?: Record<string, string>;
-      };
-      packages.set(dir, { name: json.name, deps: Object.keys(json.dependencies ?? {}) });
-    }
+    const packages = await packageDeps(files);
     // `const X = 30_000;`, `const X = 24 * 60 * 60 * 1000;`
     const constants = new Map<string, number>();
     for (const text of texts.values())
@@ -105,15 +97,7 @@ describe('defaults written once', () => {
     const texts = new Map(
       await Promise.all(files.map(async (f) => [f, code(await readFile(f, 'utf8'))] as const)),
     );
-    const packageDir = (file: string): string => relative(REPO, file).split('/').slice(0, 2).join('/');
-    const deps = new Map<string, { name: string; deps: string[] }>();
-    for (const dir of new Set(files.map(packageDir))) {
-      const json = JSON.parse(await readFile(join(REPO, dir, 'package.json'), 'utf8')) as {
-        name: string;
-        dependencies?: Record<string, string>;
-      };
-      deps.set(dir, { name: json.name, deps: Object.keys(json.dependencies ?? {}) });
-    }
+    const deps = await packageDeps(files);
     // `export const DEFAULT_SAMPLE_RATE = 44100;` is the default of an option named `sampleRate`; a
     // `STEM_SAMPLE_RATE = 44100` of the same option too.
     const defaults: { option: string; value: string; constant: string; file: string }[] = [];
