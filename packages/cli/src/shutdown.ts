@@ -1,4 +1,5 @@
 import type { Logger } from '@imk/log';
+import { endToolGroups } from '@imk/media/tool-group';
 
 /**
  * An AbortSignal that fires on the first SIGINT or SIGTERM (every service then stops cleanly); a second
@@ -70,6 +71,9 @@ export function shutdownSignal(logger: Logger): {
  * process) is joined only when the run ends: minutes, for a large model on a slow CPU.
  */
 function endBySignal(signal: NodeJS.Signals): void {
+  // Ended by a signal, the process fires no exit event: the tools a job still runs, in their own process
+  // group (a terminal's Ctrl-C does not reach them), end with it here.
+  endToolGroups();
   process.removeAllListeners(signal);
   process.kill(process.pid, signal);
 }

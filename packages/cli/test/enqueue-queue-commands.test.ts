@@ -78,6 +78,26 @@ describe('imk enqueue and imk queue ls', () => {
     expect(JSON.parse(rebuilt.stdout)).toMatchObject({ file: join(root, 'state', 'ledger.sqlite') });
   });
 
+  it('reads a file name as the inbox and the upload do: a track number is no artist, _ is a space', async () => {
+    const named = async (name: string) => {
+      await sineFile(join(root, name), { channels: 1 });
+      const id = (
+        await imkHere('enqueue', join(root, name), '--queue', 'youtube_video', '--root', root)
+      ).stdout.trim();
+      const folder = join(root, 'queues', 'youtube_video', `job_${id}`);
+      return JSON.parse(await readFile(join(folder, 'job.json'), 'utf8')) as Record<string, unknown>;
+    };
+    // Before, "01" was the artist and "Some Band - Nice Song" the title.
+    expect(await named('01 - Some Band - Nice Song.wav')).toMatchObject({
+      artist: 'Some Band',
+      title: 'Nice Song',
+    });
+    expect(await named('Other_Band_-_Other_Song.wav')).toMatchObject({
+      artist: 'Other Band',
+      title: 'Other Song',
+    });
+  });
+
   it('takes tags, queue and job id from options, and refuses an existing id or a non-audio file', async () => {
     const audio = join(root, 'Some Band - Nice Song.wav');
     const args = [

@@ -28,6 +28,11 @@ export interface CancelFacts {
   attempt: number;
   /** Who archived it: the worker that held it, an observer of its expired lease, or the canceller. */
   consumer: string;
+  /**
+   * Output folders the job had published before it was stopped (the songs of a several-song bundle made
+   * before the cancel): kept, and said, so that "nothing was published" is never claimed for them.
+   */
+  published?: string[];
 }
 
 const text = (value: unknown): string | undefined =>
@@ -63,9 +68,17 @@ export async function writeCancelRequest(dir: string, request: CancelRequest): P
 }
 
 /** The one line a cancel is told by: imk-cancel.json's `message`, and the ledger's history line. */
-export function cancelMessage(by: string, reason: string, facts: Pick<CancelFacts, 'was' | 'stage'>): string {
+export function cancelMessage(
+  by: string,
+  reason: string,
+  facts: Pick<CancelFacts, 'was' | 'stage' | 'published'>,
+): string {
+  // What it had published before it was stopped stays, and is said wherever this line is shown (the job page).
+  const kept = facts.published?.length
+    ? `; published before the cancel, kept: ${facts.published.join(', ')}`
+    : '';
   return facts.was === 'running'
-    ? `cancelled by ${by} while running${facts.stage ? ` (stage ${facts.stage})` : ''}: ${reason}`
+    ? `cancelled by ${by} while running${facts.stage ? ` (stage ${facts.stage})` : ''}: ${reason}${kept}`
     : `cancelled by ${by} before it started: ${reason}`;
 }
 
@@ -92,6 +105,7 @@ export async function archiveCancelled(
     requested_at: request?.requested_at ?? null,
     was: facts.was,
     ...(facts.stage !== undefined && { stage: facts.stage }),
+    ...(facts.published !== undefined && facts.published.length > 0 && { published: facts.published }),
     message: cancelMessage(by, reason, facts),
     attempt: facts.attempt,
     consumer: facts.consumer,

@@ -182,12 +182,13 @@ export class HeldClaim implements Claim {
     return this.cancelAsked;
   }
 
-  async cancel(stage?: string): Promise<CancelRequest | undefined> {
+  async cancel(stage?: string, published?: string[]): Promise<CancelRequest | undefined> {
     const request = this.cancelRequest ?? (await readCancelRequest(this.dir).catch(() => undefined));
     await this.settle(() =>
       archiveCancelled(this.ctx.queueDir, this.dir, this.jobId, this.token, {
         was: 'running',
         ...(stage !== undefined && { stage }),
+        ...(published !== undefined && { published }),
         attempt: this.attempt,
         consumer: this.ctx.consumerId,
       }),

@@ -62,3 +62,5 @@ export {
 } from './names.ts';
 export type { JobState } from './names.ts';
 export { FSQUEUE_ERRORS } from './errors.ts';
+export { pruneJobIdOwners } from './job-id-prune.ts';
+export type { PrunedJobIdOwners } from './job-id-prune.ts';

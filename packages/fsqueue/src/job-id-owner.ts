@@ -13,10 +13,15 @@ import { JOB_ID_OWNERS_DIR, jobIdOwnerName, type JobState } from './names.ts';
  * sees the winner's bundle in claimed/, and is rejected naming it. Looking at each other's claimed/ folders
  * (the only arbiter before) rejected both.
  *
- * An owner file is never rewritten or removed. When the queue it names no longer holds the id (its bundle
- * was rejected, or an operator removed the archive), the id is free again: the next claim creates the next
+ * An owner file is never rewritten. When the queue it names no longer holds the id (its bundle was
+ * rejected, or an operator removed the archive), the id is free again: the next claim creates the next
  * generation, `<id>@<n+1>`, by the same atomic link, so two claims that both find the owner gone still
  * agree on one winner. The highest generation is in force.
+ *
+ * `imk cleanup` removes the owner file of an id no queue holds any more when it is the id's only one,
+ * `<id>@1` (job-id-prune.ts). A claim that scanned before that removal can still link `<id>@2` (it saw
+ * `<id>@1`): so a generation a claim links is its own only while the next one does not exist, and a claim
+ * that finds `<id>@1` gone links it afresh, looks one further, finds `<id>@2` and goes on from there.
  */
 
 /** What an owner file holds. */
@@ -40,7 +45,7 @@ export interface IdOwner {
  * The states in which the owner queue still holds the id: it runs, ran, or waits to run again (released,
  * retried, requeued after a lost lease). A rejected bundle never ran; nothing at all: an operator removed it.
  */
-const HOLDING_STATES: readonly JobState[] = ['claimed', 'ready', 'succeeded', 'failed', 'cancelled'];
+export const HOLDING_STATES: readonly JobState[] = ['claimed', 'ready', 'succeeded', 'failed', 'cancelled'];
 
 /** Largest owner file read (a few names). */
 const OWNER_FILE_MAX_BYTES = 4096;
@@ -62,14 +67,19 @@ export async function takeJobId(
   const mine: OwnerDoc = { job_id: jobId, queue: basename(queueDir), token, consumer };
   for (let generation = 1; ; generation++) {
     const file = join(ownersDir, jobIdOwnerName(jobId, generation));
+    const next = join(ownersDir, jobIdOwnerName(jobId, generation + 1));
     // Looked at before writing: an id is taken once, and every later claim of it here (a retry, each look
-    // of a waiting job) only reads.
-    if (!(await pathExists(file)) && (await linkNew(file, `${JSON.stringify(mine)}\n`))) return undefined;
+    // of a waiting job) only reads. A generation created here is in force unless the next one exists (a
+    // claim that saw <id>@1 before a cleanup removed it took <id>@2).
+    if (!(await pathExists(file)) && (await linkNew(file, `${JSON.stringify(mine)}\n`))) {
+      if (!(await pathExists(next))) return undefined;
+      continue;
+    }
     const owner = await readOwner(file);
     // An NFS retry of our own link can answer EEXIST: the file holding our token is ours.
     if (owner?.token === token) return undefined;
     // A later generation is in force.
-    if (await pathExists(join(ownersDir, jobIdOwnerName(jobId, generation + 1)))) continue;
+    if (await pathExists(next)) continue;
     if (owner !== undefined) {
       if (await sameQueue(queueDir, join(queuesDir, owner.queue))) return undefined;
       const ownerDir = join(queuesDir, owner.queue);

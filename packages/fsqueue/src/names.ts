@@ -55,6 +55,16 @@ export function jobIdOwnerName(jobId: string, generation: number): string {
   return `${jobId}${TOKEN_SEPARATOR}${generation}`;
 }
 
+/** The job id and generation an owner file's name says (jobIdOwnerName), or undefined for any other name. */
+export function parseJobIdOwnerName(name: string): { jobId: string; generation: number } | undefined {
+  const at = name.indexOf(TOKEN_SEPARATOR);
+  if (at <= 0) return undefined;
+  const jobId = name.slice(0, at);
+  const digits = name.slice(at + 1);
+  if (!/^[1-9]\d{0,8}$/.test(digits) || !isSafeId(jobId)) return undefined;
+  return { jobId, generation: Number(digits) };
+}
+
 /** Files the queue itself writes inside a bundle (never listed in `files[]`). */
 export const LEASE_FILE = 'imk-lease';
 export const STATE_FILE = 'imk-state.json';

@@ -166,8 +166,9 @@ export interface Claim {
    */
   cancelRequested(): boolean;
   /**
-   * Archive as cancelled with imk-cancel.json (the request's reason, `stage` it was stopped in). Returns
-   * the request it honoured (who asked and why), for the caller's own records.
+   * Archive as cancelled with imk-cancel.json (the request's reason, `stage` it was stopped in, and the
+   * output folders it had `published` before, if any). Returns the request it honoured (who asked and
+   * why), for the caller's own records.
    */
-  cancel(stage?: string): Promise<CancelRequest | undefined>;
+  cancel(stage?: string, published?: string[]): Promise<CancelRequest | undefined>;
 }

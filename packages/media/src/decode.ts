@@ -10,6 +10,7 @@ import { resolveTool } from '@imk/tools';
 import { DEFAULT_BLOCK_FRAMES } from './wav-reader.ts';
 import { missingFileReason } from './missing-file.ts';
 import { openInputs, type Within } from './untrusted-inputs.ts';
+import { OWN_PROCESS_GROUP, trackToolGroup } from './tool-group.ts';
 import './errors.ts';
 
 export interface DecodeOptions {
@@ -88,12 +89,15 @@ export async function* decodeAudio(file: string, options: DecodeOptions = {}): A
     ...(options.within !== undefined && { within: options.within }),
     ...(options.handle !== undefined && { opened: new Map([[file, options.handle]]) }),
   });
-  const subprocess = execa(ffmpeg, opened.args, {
-    reject: false,
-    stdio: opened.stdio,
-    buffer: { stdout: false, stderr: true },
-    cancelSignal: options.signal,
-  });
+  const subprocess = trackToolGroup(
+    execa(ffmpeg, opened.args, {
+      ...OWN_PROCESS_GROUP,
+      reject: false,
+      stdio: opened.stdio,
+      buffer: { stdout: false, stderr: true },
+      cancelSignal: options.signal,
+    }),
+  );
   void subprocess.finally(() => opened.close()).catch(() => undefined);
   const frameBytes = channels * 4;
   const block = Buffer.from(new ArrayBuffer(blockFrames * frameBytes));

@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { resolveTool } from '@imk/tools';
 import { missingInputs } from './missing-file.ts';
 import { withOpenInputs, type Within } from './untrusted-inputs.ts';
+import { OWN_PROCESS_GROUP, trackToolGroup } from './tool-group.ts';
 import './errors.ts';
 
 /** The last non-empty lines of a tool's stderr, joined, for error messages. */
@@ -43,13 +44,16 @@ export async function runFfmpeg(
   const result = await withOpenInputs(
     args,
     async (opened) => {
-      const run = await execa(ffmpeg, [...FFMPEG_BASE_ARGS, ...opened.args], {
-        reject: false,
-        cancelSignal: options.signal,
-        stdio: opened.stdio,
-        maxBuffer: 64 * 1024 * 1024,
-        ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
-      });
+      const run = await trackToolGroup(
+        execa(ffmpeg, [...FFMPEG_BASE_ARGS, ...opened.args], {
+          ...OWN_PROCESS_GROUP,
+          reject: false,
+          cancelSignal: options.signal,
+          stdio: opened.stdio,
+          maxBuffer: 64 * 1024 * 1024,
+          ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }),
+        }),
+      );
       return { ...run, stderr: opened.named(run.stderr) };
     },
     withinOption(options.within),

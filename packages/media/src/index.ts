@@ -14,6 +14,7 @@ export type { WavLengths } from './wav-declared.ts';
 export { notWholeByBytes, notWholeByLength } from './not-whole.ts';
 export type { WavHeader, WavOpenOptions } from './wav-header.ts';
 export { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
+export { OWN_PROCESS_GROUP, endToolGroups, trackToolGroup } from './tool-group.ts';
 export { inputArgs } from './input-args.ts';
 export { boundFor, heldOpen, openInputs, withOpenInputs, withinDir } from './untrusted-inputs.ts';
 export type { OpenedFolder, OpenedInputs, OpenInputsOptions, Within } from './untrusted-inputs.ts';
@@ -58,5 +59,8 @@ export {
 export type { StemManifest, StemManifestStem, StemMp4Stem } from './stem-mp4/stem-manifest.ts';
 export { putUdtaBox, readUdtaBox } from './stem-mp4/udta-box.ts';
 export { songFileName } from './file-name.ts';
+export { SONG_FILE_EXTENSIONS } from './song-extensions.ts';
+export { parseFileName, tagsFor } from './song-names.ts';
+export type { FileTags } from './song-names.ts';
 export { withTempOutput } from './temp-output.ts';
 export { MEDIA_ERRORS } from './errors.ts';

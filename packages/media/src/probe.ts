@@ -8,6 +8,7 @@ import { resolveTool } from '@imk/tools';
 import { lastLines } from './ffmpeg-run.ts';
 import { DEFAULT_PROBE_TIMEOUT_MS } from './probe-timeout.ts';
 import { missingFileReason } from './missing-file.ts';
+import { OWN_PROCESS_GROUP, trackToolGroup } from './tool-group.ts';
 import './errors.ts';
 
 export interface MediaStream {
@@ -234,13 +235,16 @@ export async function runProbe(
   }
   try {
     await onOpened?.(inputs.sizes[0]);
-    const result = await execa(ffprobe, inputs.args, {
-      reject: false,
-      cancelSignal: signal,
-      stdio: inputs.stdio,
-      timeout: timeoutMs,
-      forceKillAfterDelay: 2000,
-    });
+    const result = await trackToolGroup(
+      execa(ffprobe, inputs.args, {
+        ...OWN_PROCESS_GROUP,
+        reject: false,
+        cancelSignal: signal,
+        stdio: inputs.stdio,
+        timeout: timeoutMs,
+        forceKillAfterDelay: 2000,
+      }),
+    );
     return { ...result, stderr: inputs.named(result.stderr) };
   } finally {
     await inputs.close();

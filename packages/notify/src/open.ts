@@ -6,6 +6,7 @@ import { NOTIFY_CONFIG, eventEnabled, loadNotifyConfig, targetName, type NotifyC
 import { createSendBudget, type SendBudget } from './digest.ts';
 import { NOTIFY_EVENTS, type NotifyEventInput } from './events.ts';
 import { createNotifier, type Notifier } from './notifier.ts';
+import { targetSecretProblems } from './secrets.ts';
 
 /** What a service holds: emit events, and let go when it stops. */
 export interface NotifierHandle {
@@ -190,8 +191,9 @@ export const notificationsHealthCheck = {
     env: NodeJS.ProcessEnv;
   }): Promise<{ status: 'ok' | 'fail'; summary: string; fix?: string }> {
     const running = shared.get(context.paths.state)?.notifier !== undefined;
+    let config;
     try {
-      await loadNotifyConfig(context.paths.root, context.env);
+      ({ config } = await loadNotifyConfig(context.paths.root, context.env));
     } catch (error) {
       return {
         status: 'fail',
@@ -201,6 +203,13 @@ export const notificationsHealthCheck = {
         fix: `fix config/notify.yaml as the message says (docs/notifications.md): it is read again within ${String((2 * NOTIFY_CONFIG_CHECK_MS) / 1000)} s of an edit`,
       };
     }
+    const missing = targetSecretProblems(config, context.env);
+    if (missing.length > 0)
+      return {
+        status: 'fail',
+        summary: `a target's secret cannot be read, so nothing is sent to it: ${missing.join('; ')}`,
+        fix: 'set the variable in the environment imk runs in, then restart it (a running process never sees a variable set later), or point the secret at a file ({ file: … }, read when a message is sent); docs/notifications.md',
+      };
     return { status: 'ok', summary: 'on' };
   },
 };

@@ -1,5 +1,6 @@
 import { isSecretProblem, readSecretRef, type SecretLines, type SecretRef } from '@imk/config';
-import { ImkError } from '@imk/errors';
+import { ImkError, errorMessage } from '@imk/errors';
+import { targetName, type NotifyConfig } from './config.ts';
 import './errors.ts';
 
 /**
@@ -18,4 +19,32 @@ export function readNotifySecret(
     if (!isSecretProblem(error)) throw error;
     throw new ImkError('NOTIFY_SECRET_MISSING', `${field}: ${error.message}`, { cause: error });
   }
+}
+
+/**
+ * The secrets of config/notify.yaml's targets that cannot be read now, each said as the sender would
+ * (`webhook-0.secret: environment variable IMK_WEBHOOK_SECRET is not set`). A target whose secret is
+ * missing sends nothing, and its events are retried until they give up; a variable missing from a running
+ * process's environment never appears there, so this is said at once rather than after each event.
+ */
+export function targetSecretProblems(config: NotifyConfig, env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  config.targets.forEach((target, index) => {
+    const name = targetName(target, index);
+    const refs: [string, SecretRef | undefined, SecretLines][] =
+      target.type === 'webhook'
+        ? [['secret', target.secret, 'one']]
+        : target.type === 'ntfy'
+          ? [['token', target.token, 'one']]
+          : [['urls', target.urls, 'many']];
+    for (const [field, ref, lines] of refs) {
+      if (ref === undefined) continue;
+      try {
+        readNotifySecret(ref, `${name}.${field}`, env, lines);
+      } catch (error) {
+        problems.push(errorMessage(error));
+      }
+    }
+  });
+  return problems;
 }

@@ -8,7 +8,14 @@ import {
   serviceStatePaths,
 } from '@imk/config';
 import { listEntriesOrEmpty } from '@imk/fs-safe';
-import { ARCHIVE_DIRS, isProducerTempName, listClaimHolders, listQueueNames } from '@imk/fsqueue';
+import {
+  ARCHIVE_DIRS,
+  isProducerTempName,
+  listClaimHolders,
+  listQueueNames,
+  pruneJobIdOwners,
+  type PrunedJobIdOwners,
+} from '@imk/fsqueue';
 import {
   REPLACED_DIR,
   isEarlierVersionReplaced,
@@ -202,6 +209,11 @@ export interface CleanupReport {
    * went on. Usually another user's files: fix their owner or permissions.
    */
   problems: CleanupProblem[];
+  /**
+   * The queue's job-id owner files (`queues/.imk-job-ids/`) of ids no queue holds any more, removed after
+   * the archives (or, dry-run, that would be as things stand).
+   */
+  jobIdOwners: PrunedJobIdOwners;
 }
 
 /** One retention pass: plans, then (unless dry-run) deletes, logging every removal with its reason. */
@@ -226,7 +238,18 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
       `cleanup: ${dryRun ? 'would remove' : 'removed'} ${entry.target} ${entry.path} (${formatBytes(entry.bytes)}, ${describeReason(entry)})`,
     );
   const freedBytes = (dryRun ? plan.remove : removed).reduce((sum, e) => sum + e.bytes, 0);
-  return { dryRun, plan, removed, freedBytes, problems };
+  // After the archives: an id whose last archived job just went is free, and its owner files with it.
+  // A dry run counts the archives it would remove as gone, to say what the pass would do.
+  const jobIdOwners = await pruneJobIdOwners(resolvePaths(options.root).queues, {
+    dryRun,
+    ...(dryRun && { gone: new Set(plan.remove.map((entry) => entry.path)) }),
+  });
+  if (jobIdOwners.removed.length > 0)
+    options.logger.info(
+      { removed: jobIdOwners.removed.length, kept: jobIdOwners.kept, dryRun },
+      `cleanup: ${dryRun ? 'would remove' : 'removed'} ${jobIdOwners.removed.length} job id owner file(s) in queues/.imk-job-ids/ of ids no queue holds any more`,
+    );
+  return { dryRun, plan, removed, freedBytes, problems, jobIdOwners };
 }
 
 /**

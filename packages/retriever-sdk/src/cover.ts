@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { execa } from 'execa';
 import { ImkError } from '@imk/errors';
-import { inputArgs, withOpenInputs, type MediaInfo } from '@imk/media';
+import { OWN_PROCESS_GROUP, inputArgs, trackToolGroup, withOpenInputs, type MediaInfo } from '@imk/media';
 import { resolveTool } from '@imk/tools';
 
 /**
@@ -49,11 +49,14 @@ async function ffmpeg(args: string[], file: string, signal?: AbortSignal): Promi
   const binary = await resolveTool('ffmpeg');
   // The picture's file is read from the descriptor checked and opened here, not by name (@imk/media).
   const result = await withOpenInputs(args, async (opened) => {
-    const run = await execa(binary, ['-v', 'error', '-y', ...opened.args], {
-      reject: false,
-      stdio: opened.stdio,
-      cancelSignal: signal,
-    });
+    const run = await trackToolGroup(
+      execa(binary, ['-v', 'error', '-y', ...opened.args], {
+        ...OWN_PROCESS_GROUP,
+        reject: false,
+        stdio: opened.stdio,
+        cancelSignal: signal,
+      }),
+    );
     return { ...run, stderr: opened.named(run.stderr) };
   });
   if (result.isCanceled) throw new ImkError('ABORTED', `aborted while reading the picture of ${file}`);

@@ -89,6 +89,8 @@ export interface PassSummary {
   unsendable: number;
   outcomes: TransferOutcome[];
   dryRun: boolean;
+  /** A dry run's `nasSync.conflict`: what a different file found at a destination path would get. */
+  conflict?: ConflictPolicy;
 }
 
 export interface RunPassOptions {

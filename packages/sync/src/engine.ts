@@ -28,6 +28,7 @@ import type { Receipt, ReceiptWrite } from './receipts.ts';
 import { DEFAULT_RETRY_POLICY } from './retry-policy.ts';
 import { DEFAULT_BACKEND } from './routes.ts';
 import { createLimiter } from './util/limiter.ts';
+import { lookAtDestinations } from './dry-run-look.ts';
 import { runTransfers, type TransferOutcome } from './run-transfers.ts';
 import type { BackendContext, SyncBackend } from './types.ts';
 import { verifyDeliveries } from './verify.ts';
@@ -236,6 +237,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         });
         markReplaced(options.receipts, outcomes, syncPlan.places);
       }
+      // A dry run copies nothing, but looks at each destination path (read only), as the pass would first.
+      const looked = dryRun ? await lookAtDestinations(due, backendFor, concurrency) : [];
       // Connections are not kept between passes: a NAS may drop idle sessions, and passes are seconds apart.
       // (A plan may have started one too, to find where a folder is: rclone.)
       await closeBackends();
@@ -258,10 +261,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         leftOut: syncPlan.leftOut.length,
         notListed: syncPlan.notListed.length,
         unsendable: syncPlan.problems.length,
-        outcomes: dryRun
-          ? due.map((transfer) => ({ transfer, status: 'skipped', final: false, ms: 0 }))
-          : outcomes,
+        outcomes: dryRun ? looked : outcomes,
         dryRun,
+        ...(dryRun && { conflict: conflictPolicy }),
       };
     },
 

@@ -5,6 +5,7 @@ import { redactText, type Logger } from '@imk/log';
 import { errorCode, isDestinationDown, isRetryable, syncError } from './errors.ts';
 import { destinationKey, numberedPath, type ConflictPolicy } from './conflicts.ts';
 import { SYNC_DEFAULTS } from './defaults.ts';
+import type { DestinationLook } from './dry-run-look.ts';
 import type { DestinationPlaces } from './places.ts';
 import { interleave, type PlannedTransfer } from './plan.ts';
 import { assertInsideJob } from './artifact-inside-job.ts';
@@ -23,6 +24,8 @@ export interface TransferOutcome {
   verifiedBy?: string;
   /** Delivered without copying: the destination already held this content (another program sent it, or a pass whose receipts were lost). */
   alreadyThere?: true;
+  /** A dry run's outcome: what it found at the destination path (nothing, the same content, another file). */
+  atDestination?: DestinationLook;
   ms: number;
 }
 

@@ -3,10 +3,9 @@ import { z } from 'zod';
 import { DEFAULT_QUEUE, INBOX, loadServiceConfig, resolvePaths } from '@imk/config';
 import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_STABLE_CHECKS } from '@imk/retriever-sdk/config-schema';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
+import { SONG_FILE_EXTENSIONS } from '@imk/media/song-extensions';
 
 export const SERVICE_NAME = INBOX;
-
-export const MEDIA_EXTENSIONS = ['mp3', 'm4a', 'flac', 'wav', 'ogg', 'opus', 'mp4', 'mkv', 'webm'] as const;
 
 /**
  * The inbox's defaults written once: `dir`, the drop folder when unset (relative to the root), which the
@@ -37,7 +36,7 @@ export const InboxConfigSchema = z.object({
   queue: z.string().default(DEFAULT_QUEUE).describe('Queue (a folder under queues/) the bundles go to.'),
   extensions: z
     .array(z.string().regex(/^[a-z0-9]+$/))
-    .default([...MEDIA_EXTENSIONS])
+    .default([...SONG_FILE_EXTENSIONS])
     .describe('Extensions taken (without the dot); anything else is moved to .rejected/ with a reason.'),
   probeTimeoutSec: ProbeTimeoutSecSchema,
   incompleteWaitSec: z

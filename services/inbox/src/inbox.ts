@@ -1,10 +1,11 @@
 import type { Stats } from 'node:fs';
 import { mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { configFile } from '@imk/config';
 import { errorMessage, isImkError, isInputFault } from '@imk/errors';
 import { capText, copyOpenedFile, lstatAnySpelling, openUntrusted, renameNamesNotUtf8 } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
-import { notWholeByBytes, notWholeByLength, probeMedia } from '@imk/media';
+import { notWholeByBytes, notWholeByLength, probeMedia, tagsFor } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
 import {
   createBundle,
@@ -16,7 +17,6 @@ import {
 } from '@imk/retriever-sdk';
 import { SERVICE_NAME, type InboxSettings } from './config.ts';
 import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
-import { tagsFor } from './file-tags.ts';
 import type { FileIdentity } from './move-original.ts';
 import { PROCESSED_DIR, REJECTED_DIR, placeFile } from './place-file.ts';
 import { createNotWholeFiles, cutShortAdvice } from './not-whole.ts';
@@ -82,7 +82,11 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     if (!accepted.has(ext))
       return reject(
         name,
-        `not a media file this inbox takes (${ext || 'no extension'}); accepted: ${[...accepted].join(' ')}`,
+        `not a media file this inbox takes (${ext || 'no extension'}); accepted: ${[...accepted].join(' ')}${
+          /^\.[a-z0-9]+$/.test(ext)
+            ? `; if it is a song ffmpeg plays, add ${ext.slice(1)} to extensions in ${configFile(settings.root, SERVICE_NAME)} and drop it again`
+            : ''
+        }`,
       );
     // One open for every read of the song: fs-safe refuses a link (to a file outside the inbox), a FIFO or a
     // device, never following it; then ffprobe reads this descriptor, and the copy that is queued and hashed

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { readBundle, sidecarCandidates } from '@imk/protocol';
 import { legacySample } from '@imk/media/legacy-samples';
+import { SONG_FILE_EXTENSIONS } from '@imk/media';
 import { PassThrough, Writable } from 'node:stream';
 import { resolvePaths } from '@imk/config';
 import { within } from '@imk/fs-safe/testing';
@@ -232,6 +233,29 @@ describe('inbox', () => {
     expect(await inbox.scan()).toMatchObject([{ outcome: 'queued' }]);
   });
 
+  it("takes every kind of file the dashboard's upload takes (an ADTS .aac was set aside as not media)", async () => {
+    const { root, settings, inbox } = await setup();
+    await ffmpeg(
+      '-i',
+      join(media, 'plain.wav'),
+      '-c:a',
+      'aac',
+      '-f',
+      'adts',
+      join(settings.dir, 'Band - Raw.aac'),
+    );
+    await inbox.scan();
+    const [outcome] = await inbox.scan();
+    expect(outcome).toMatchObject({ outcome: 'queued' });
+    expect(await jobIn(join(root, 'queues', 'other', `job_${outcome!.jobId}`))).toMatchObject({
+      artist: 'Band',
+      title: 'Raw',
+      audio_path: 'audio.aac',
+    });
+    // The one list the upload takes too (@imk/media's SONG_FILE_EXTENSIONS).
+    expect(settings.extensions).toEqual([...SONG_FILE_EXTENSIONS]);
+  });
+
   it('puts a video file in the bundle as video', async () => {
     const { root, settings, inbox } = await setup();
     await writeFile(join(settings.dir, 'Band - Live.mkv'), await readFile(join(media, 'clip.mkv')));
@@ -262,6 +286,10 @@ describe('inbox', () => {
     ]);
     expect(await readFile(join(rejected, 'notes.txt.reason.txt'), 'utf8')).toMatch(
       /not a media file .*\.txt.*accepted: \.mp3/,
+    );
+    // And what to do, naming the root's own config file.
+    expect(await readFile(join(rejected, 'notes.txt.reason.txt'), 'utf8')).toContain(
+      `; if it is a song ffmpeg plays, add txt to extensions in ${join(root, 'config', 'inbox.yaml')} and drop it again`,
     );
     expect(await readFile(join(rejected, 'fake.mp3.reason.txt'), 'utf8')).toMatch(
       /fake\.mp3.*corrupt or not a media format/,

@@ -14,16 +14,24 @@ export async function cancelClaim(
   claim: Claim,
   stages: StageRunner,
   logger: WorkerContext['logger'],
+  /** Output folders of this job renamed into place before the cancel (songs of a bundle): kept, said. */
+  published: string[] = [],
 ): Promise<JobOutcome> {
   const { jobId, attempt } = claim;
   const base = { jobId, queue: basename(dirname(dirname(claim.dir))), attempt, stage: stages.current };
   const consumer = ctx.consumerId;
   try {
-    const request = await claim.cancel(stages.current);
+    const request = await claim.cancel(stages.current, published);
     const by = request?.requested_by ?? 'unknown';
-    const message = `cancelled by ${by} in stage ${stages.current}: ${request?.reason ?? '(no reason given)'}`;
+    const kept = published.length > 0 ? `; published before the cancel, kept: ${published.join(', ')}` : '';
+    const message = `cancelled by ${by} in stage ${stages.current}: ${request?.reason ?? '(no reason given)'}${kept}`;
     ctx.ledger.recordState(jobId, { state: 'cancelled', attempt, consumer, stage: stages.current, message });
-    logger.info({ stage: stages.current, by, reason: request?.reason }, 'job cancelled; nothing published');
+    logger.info(
+      { stage: stages.current, by, reason: request?.reason, published },
+      published.length > 0
+        ? 'job cancelled; what it had published is kept'
+        : 'job cancelled; nothing published',
+    );
     return { ...base, status: 'cancelled', message };
   } catch (error) {
     const why = describeFailure(error).message;

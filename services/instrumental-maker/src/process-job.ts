@@ -89,6 +89,9 @@ export async function processClaim(
   }, LOST_CHECK_MS);
   // The song being made (a legacy audio_files bundle is several): a failure names it.
   let current: FailedSong = { jobId, artist: job.artist, title: job.title };
+  // Output folders already renamed into place (the songs of a bundle made so far): a cancel after them
+  // stops the rest, and says these are kept.
+  const published: string[] = [];
   try {
     // A legacy audio_files bundle is several songs: each is published under its own id (<id>, <id>-2, …).
     // A remix (a mix saved from the page's mixer) has no audio of its own: one "song", made from cached stems.
@@ -134,6 +137,7 @@ export async function processClaim(
       await mkdir(songWork, { recursive: true });
       const run = { ctx, claim, stages, signal: job_.signal, logger, work: songWork };
       const made = job.remix ? await runRemix(run, job.remix) : await runPipeline({ ...run, song });
+      published.push(made.dir);
       if (song.index > 1) {
         ctx.ledger.recordArtifacts(songId, made.manifest.artifacts);
         ctx.ledger.recordState(
@@ -145,6 +149,17 @@ export async function processClaim(
       result ??= made;
     }
     if (result === undefined) throw new ImkError('INVALID_INPUT', `job ${jobId} names no audio to process`);
+    // The outputs are in place (one rename, manifest inside): a cancel asked for since is too late to stop
+    // the job. It succeeds, and says so (the ledger, so the dashboard and `imk job` show it; the log).
+    await claim.confirm();
+    const lateCancel = claim.cancelRequested()
+      ? `; a cancel asked for after its outputs were published came too late: they are kept in ${result.dir}`
+      : '';
+    if (lateCancel !== '')
+      logger.warn(
+        { dir: result.dir },
+        'cancel asked for after the outputs were published; too late, the job succeeds',
+      );
     await claim.complete({
       output_dir: result.dir,
       kind: result.kind,
@@ -160,7 +175,7 @@ export async function processClaim(
           : `outputs published in ${result.dir}`;
     ctx.ledger.recordState(
       jobId,
-      { state: 'succeeded', attempt, consumer, message },
+      { state: 'succeeded', attempt, consumer, message: message + lateCancel },
       {
         inputSha256: result.inputSha256,
         outputDir: result.dir,
@@ -171,7 +186,7 @@ export async function processClaim(
     const status = result.kind === 'processed' ? 'succeeded' : result.kind;
     return { ...base, status, outputDir: result.dir, timings: stages.timings };
   } catch (error) {
-    return await settleFailure(ctx, claim, stages, error, signal, logger, current);
+    return await settleFailure(ctx, claim, stages, error, signal, logger, current, published);
   } finally {
     clearInterval(lostWatch);
     signal.removeEventListener('abort', onShutdown);
@@ -187,6 +202,7 @@ async function settleFailure(
   signal: AbortSignal,
   logger: WorkerContext['logger'],
   song: FailedSong,
+  published: string[],
 ): Promise<JobOutcome> {
   const { jobId, attempt } = claim;
   const queue = claim.queue;
@@ -214,8 +230,9 @@ async function settleFailure(
     });
     return { ...base, status: 'lost', message: 'claim lost' };
   }
-  // Asked to stop (imk cancel, the dashboard): partial outputs are gone (above), nothing was published.
-  if (claim.cancelRequested()) return cancelClaim(ctx, claim, stages, logger);
+  // Asked to stop (imk cancel, the dashboard): partial outputs are gone (above), nothing more is published.
+  // A bundle's songs published before the cancel are kept, and said (published).
+  if (claim.cancelRequested()) return cancelClaim(ctx, claim, stages, logger, published);
   if (isImkError(error, 'CLAIM_LOST')) {
     logger.warn('claim lost (the job was moved); work discarded');
     ctx.ledger.recordState(jobId, {

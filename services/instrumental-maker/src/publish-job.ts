@@ -1,3 +1,4 @@
+import { ImkError, isImkError } from '@imk/errors';
 import type { Manifest } from '@imk/protocol';
 import { outputNameError } from './output-name.ts';
 import type { PipelineResult, PipelineState } from './pipeline.ts';
@@ -21,6 +22,14 @@ export async function publishJob(
     stillHeld: async () => (await s.claim.confirm()) && (alsoHeld === undefined || (await alsoHeld())),
     logger: s.logger,
   }).catch(async (error: unknown) => {
+    // Not published because a cancel was asked for (confirm() answers false for it too): the job stops, as
+    // at any other stage, rather than failing with "claim lost". The partial folder is already removed.
+    if (isImkError(error, 'CLAIM_LOST') && s.claim.cancelRequested())
+      throw new ImkError(
+        'CANCELLED',
+        `job ${s.claim.jobId} was cancelled before its outputs were published; nothing was published`,
+        { cause: error },
+      );
     // outputs/<job_id> itself: a share may take ".<id>.partial-…" but not "<id>" (a trailing dot, "CON").
     throw await outputNameError(error, made.jobId, s.ctx.paths.outputs);
   });

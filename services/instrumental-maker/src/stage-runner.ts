@@ -1,4 +1,4 @@
-import { ImkError } from '@imk/errors';
+import { ImkError, isImkError } from '@imk/errors';
 import type { Ledger, StageOutcome } from '@imk/ledger';
 import './errors.ts';
 
@@ -77,8 +77,9 @@ export class StageRunner {
       finish(this.outcome);
       return result;
     } catch (error) {
-      // A cancel (or a shutdown, a lost claim) ends the stage through its signal: the stage did not fail.
-      finish(this.signal?.aborted === true ? 'stopped' : 'failed');
+      // A cancel (or a shutdown, a lost claim) ends the stage through its signal, or (a cancel seen by the
+      // publish stage's last look, before the job's signal heard of it) by CANCELLED: the stage did not fail.
+      finish(this.signal?.aborted === true || isImkError(error, 'CANCELLED') ? 'stopped' : 'failed');
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NAS_SYNC, loadServiceConfig, retiredKeys } from '@imk/config';
+import { NAS_SYNC, configFile, loadServiceConfig, retiredKeys } from '@imk/config';
 import { MediaServerSchema } from '@imk/notify';
 import {
   BackendOptionsSchema,
@@ -145,13 +145,15 @@ export async function loadNasSyncConfig(
       file: loaded.file,
       reason: loaded.file
         ? `${loaded.file} has no nasSync section; nothing is synced (see docs/nas-sync.md)`
-        : `config/nas-sync.yaml does not exist; nothing is synced (see docs/nas-sync.md and config/nas-sync.example.yaml)`,
+        : // The full path: run from imk's own folder, "config/nas-sync.yaml" reads as the repository's
+          // config/ (where the example is), not the root's, and the file written there is never read.
+          `${configFile(root, SERVICE_NAME)} does not exist; nothing is synced: write it with nasSync.enabled: true and routes (docs/nas-sync.md; config/nas-sync.example.yaml in imk's own folder is an example)`,
     };
   if (!section.enabled)
     return {
       state: 'disabled',
       file: loaded.file,
-      reason: `nas-sync is disabled (nasSync.enabled is false in ${loaded.file ?? 'config/nas-sync.yaml'}); nothing is synced`,
+      reason: `nas-sync is disabled (nasSync.enabled is false in ${loaded.file ?? configFile(root, SERVICE_NAME)}); nothing is synced`,
       config: section,
     };
   return { state: 'enabled', file: loaded.file, config: section };

@@ -1,5 +1,5 @@
 import { formatBytes } from '@imk/log';
-import type { PassSummary, VerifyReport } from '@imk/sync';
+import type { ConflictPolicy, PassSummary, TransferOutcome, VerifyReport } from '@imk/sync';
 import type { StatusRow, SyncStatus } from './status.ts';
 
 function size(bytes: number | undefined): string {
@@ -21,15 +21,44 @@ const skippedText = (summary: PassSummary): string =>
     ? `, ${summary.notListed} output ${summary.notListed === 1 ? 'folder' : 'folders'} not read (a name that is not UTF-8 or holds a control character: the log and imk jobs say which)`
     : '');
 
+/** What a dry run says of one due transfer, after looking at its destination path (dry-run-look.ts). */
+function dryRunLine(outcome: TransferOutcome, conflict: ConflictPolicy | undefined): string {
+  const { transfer } = outcome;
+  const what = `${transfer.jobId}/${transfer.artifact.path} -> ${transfer.backend}:${transfer.remotePath}`;
+  const look = outcome.atDestination;
+  switch (look?.found) {
+    case 'same':
+      return `already there ${what} (found with the same content: taken as delivered, not copied)`;
+    case 'different': {
+      const held = `a different file (${size(look.bytes)}) is there`;
+      if (conflict === 'fail') return `would fail ${what}: ${held} (nasSync.conflict: fail)`;
+      if (conflict === 'replace')
+        return `would replace ${what} (${size(transfer.bytes)}): ${held} (nasSync.conflict: replace)`;
+      return `would send ${what} (${size(transfer.bytes)}): ${held}, kept; this one would arrive beside it under a numbered name (nasSync.conflict: rename)`;
+    }
+    case 'unknown':
+      return `would send ${what} (${size(transfer.bytes)}); could not look there: ${look.error}`;
+    case 'nothing':
+    case undefined:
+      return `would send ${what} (${size(transfer.bytes)})`;
+  }
+}
+
 /** One line per pass, for `imk sync --once`. */
 export function formatSummary(summary: PassSummary): string {
   if (summary.dryRun) {
-    const lines = summary.outcomes.map(
-      ({ transfer }) =>
-        `would send ${transfer.jobId}/${transfer.artifact.path} -> ${transfer.backend}:${transfer.remotePath} (${size(transfer.bytes)})`,
-    );
+    const lines = summary.outcomes.map((outcome) => dryRunLine(outcome, summary.conflict));
+    // Found there with the same content: the pass records them as delivered and copies nothing.
+    const found = summary.outcomes.filter((o) => o.atDestination?.found === 'same').length;
+    const foundText =
+      found > 0 ? ` (${found} found there with the same content, would not be copied again)` : '';
+    // Under conflict: fail, a different file at the path fails the transfer for good: counted as failed.
+    const wouldFail =
+      summary.conflict === 'fail'
+        ? summary.outcomes.filter((o) => o.atDestination?.found === 'different').length
+        : 0;
     lines.push(
-      `dry run: ${summary.outcomes.length} to send, ${summary.alreadyDelivered} already delivered, ${summary.waiting} waiting to retry, ${summary.failedFinal} failed, ${summary.unrouted} unrouted${skippedText(summary)}`,
+      `dry run: ${summary.outcomes.length - found - wouldFail} to send, ${summary.alreadyDelivered + found} already delivered${foundText}, ${summary.waiting} waiting to retry, ${summary.failedFinal + wouldFail} failed, ${summary.unrouted} unrouted${skippedText(summary)}`,
     );
     return lines.join('\n');
   }

@@ -1,3 +1,4 @@
+import { NAS_SYNC, configFile } from '@imk/config';
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { notificationsHealthCheck, readRefreshOwed } from '@imk/notify';
@@ -20,9 +21,9 @@ export const routesHealthCheck: DoctorCheck = {
     try {
       loaded = await loadNasSyncConfig(paths.root, env);
     } catch (error) {
-      return { status: 'fail', summary: errorMessage(error), fix: 'fix config/nas-sync.yaml' };
+      return { status: 'fail', summary: errorMessage(error), fix: `fix ${configFile(paths.root, NAS_SYNC)}` };
     }
-    const fix = 'add routes to config/nas-sync.yaml (see config/nas-sync.example.yaml and docs/nas-sync.md)';
+    const fix = `add routes to ${configFile(paths.root, NAS_SYNC)} (docs/nas-sync.md)`;
     if (loaded.state === 'not-configured') return { status: 'fail', summary: loaded.reason, fix };
     if (loaded.state === 'disabled') return { status: 'skip', summary: loaded.reason };
     if (loaded.config.routes.length === 0)

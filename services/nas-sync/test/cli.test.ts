@@ -249,8 +249,12 @@ it('imk sync --once exits 2 while an artifact matches no route under unrouted: f
   expect((await imkHere('sync', '--dry-run')).exitCode).toBe(0);
 });
 
-it('imk sync --once without configuration prints why and succeeds', async () => {
+it('imk sync --once without configuration prints why, naming the file under the root, and succeeds', async () => {
   const result = await imk('sync', '--once');
   expect(result.exitCode).toBe(0);
-  expect(result.stdout).toMatch(/config\/nas-sync\.yaml does not exist; nothing is synced/);
+  // The root's own file, by its full path: a bare "config/nas-sync.yaml" read, from imk's own folder, as
+  // the repository's config/ (where the example lies), and a file written there is never read.
+  expect(result.stdout).toContain(
+    `${join(t.root, 'config', 'nas-sync.yaml')} does not exist; nothing is synced: write it with nasSync.enabled: true and routes`,
+  );
 });

@@ -55,3 +55,53 @@ it('the --once summary counts each failure once: for good (this pass, the plan, 
   expect(one.match(/for good/g)).toHaveLength(1);
   expect(summaryExitCode(summary({ failed: 1, failedFinal: 1, outcomes: outcomes.slice(0, 1) }))).toBe(2);
 });
+
+// A dry run's due transfer, with what it found at its destination path (dry-run-look.ts).
+const looked = (artifact: string, atDestination: Outcome['atDestination']): Outcome =>
+  ({
+    transfer: {
+      jobId: 'job',
+      artifact: { path: artifact },
+      backend: 'nas',
+      remotePath: `/nas/${artifact}`,
+      bytes: 2048,
+    },
+    status: 'skipped',
+    final: false,
+    ms: 0,
+    atDestination,
+  }) as unknown as Outcome;
+
+it('a dry run says what the pass would do at each path: send, take as delivered, settle a different file by nasSync.conflict', () => {
+  const outcomes = [
+    looked('files/audio/new.m4a', { found: 'nothing' }),
+    looked('files/audio/same.m4a', { found: 'same' }),
+    looked('files/audio/other.m4a', { found: 'different', bytes: 10 }),
+  ];
+  const fail = formatSummary(summary({ dryRun: true, alreadyDelivered: 2, conflict: 'fail', outcomes }));
+  expect(fail.split('\n')).toEqual([
+    'would send job/files/audio/new.m4a -> nas:/nas/files/audio/new.m4a (2 KiB)',
+    'already there job/files/audio/same.m4a -> nas:/nas/files/audio/same.m4a (found with the same content: taken as delivered, not copied)',
+    'would fail job/files/audio/other.m4a -> nas:/nas/files/audio/other.m4a: a different file (10 B) is there (nasSync.conflict: fail)',
+    'dry run: 1 to send, 3 already delivered (1 found there with the same content, would not be copied again), 0 waiting to retry, 1 failed, 0 unrouted',
+  ]);
+  expect(summaryExitCode(summary({ dryRun: true, conflict: 'fail', outcomes }))).toBe(0);
+  const replace = formatSummary(summary({ dryRun: true, conflict: 'replace', outcomes }));
+  expect(replace).toContain(
+    'would replace job/files/audio/other.m4a -> nas:/nas/files/audio/other.m4a (2 KiB): a different file (10 B) is there (nasSync.conflict: replace)',
+  );
+  expect(replace).toContain('dry run: 2 to send, 1 already delivered');
+
+  const away = formatSummary(
+    summary({
+      dryRun: true,
+      outcomes: [
+        looked('files/audio/new.m4a', { found: 'unknown', error: 'connect ECONNREFUSED 127.0.0.1:22' }),
+      ],
+    }),
+  );
+  expect(away).toContain(
+    'would send job/files/audio/new.m4a -> nas:/nas/files/audio/new.m4a (2 KiB); could not look there: connect ECONNREFUSED 127.0.0.1:22',
+  );
+  expect(away).toContain('dry run: 1 to send, 0 already delivered, 0 waiting to retry, 0 failed');
+});

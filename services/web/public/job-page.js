@@ -72,6 +72,10 @@ async function loadJob(id) {
     s.queue && `queue ${s.queue}`,
     s.attempts ? `attempt ${s.attempts}` : '',
     s.updated_at && `updated ${ago(s.updated_at)}`,
+    // When its outputs were made: the manifest's processed_at as the library reads it (the server's one
+    // reader, in UTC; a time without a zone is UTC), shown in this browser's zone. The manifest's own text
+    // (below, as the file says it) may have no zone.
+    detail.output?.processed_at && `finished ${new Date(detail.output.processed_at).toLocaleString()}`,
   );
   const engine = engineText(detail.engine ?? s.engine, { hash: true });
   $('#job-engine').textContent = engine && `engine ${engine}`;

@@ -20,6 +20,8 @@ export const WEB_ERRORS = defineErrors('@imk/web-service', {
   /** The mixer on an earlier-version job: no stem cache of theirs to mix from. */
   LEGACY_OUTPUT: POLICY.conflict,
   NO_FILE: POLICY.badRequest,
+  /** An upload ffprobe cannot read as audio or video (a page saved as .mp3, a file cut short at its start). */
+  NOT_MEDIA: POLICY.unprocessable,
   OUTPUT_NOT_FOUND: POLICY.notFound,
   PREVIEW_FAILED: POLICY.internal,
   /** A mix named like one of the job's own variants (its file would replace it); the worker says the same. */

@@ -88,6 +88,11 @@ export async function cleanupCommand(options: {
     print(
       `${name.padEnd(8)} ${String(t.entries).padStart(6)} entries, ${formatBytes(t.bytes)} in all, ${formatBytes(t.kept)} kept`,
     );
+  const owners = report.jobIdOwners.removed.length;
+  if (owners > 0)
+    print(
+      `${verb} ${owners} job id owner file(s) in queues/.imk-job-ids/ (ids no queue holds any more; ${report.jobIdOwners.kept} kept)`,
+    );
   print(
     `${report.dryRun ? 'dry run: would free' : 'freed'} ${formatBytes(report.freedBytes)} in ${entries.length} entries`,
   );

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { basename, extname, join } from 'node:path';
+import { extname, join } from 'node:path';
 import { ImkError, isImkError } from '@imk/errors';
 import { publishBundle, type BundleFileInput } from '@imk/fsqueue';
-import { probeMedia } from '@imk/media';
+import { parseFileName, probeMedia, songFileName, tagNames, type TagNames } from '@imk/media';
 import { jobIdProblem, producerInfo } from '@imk/protocol';
 import { readableName } from '@imk/retriever-sdk';
 import { contextFrom, print } from '../context.ts';
@@ -54,23 +54,23 @@ interface Tags {
   title?: string;
 }
 
-/** Tags given on the command line win, then the file's own tags (ffprobe), then "Artist - Title.ext". */
+/**
+ * Tags given on the command line win, then the file's own tags (ffprobe), then "Artist - Title.ext" read as
+ * the inbox and the dashboard's upload read it (parseFileName: a leading track number is no artist).
+ */
 async function resolveTags(audioFile: string, options: EnqueueOptions): Promise<Tags> {
-  let fileTags: Record<string, string> = {};
+  let fileTags: Partial<TagNames> = {};
   try {
-    fileTags = (await probeMedia(audioFile)).tags;
+    fileTags = tagNames(await probeMedia(audioFile));
   } catch (error) {
     // A missing ffprobe only costs the tags; a file that is not audio is the user's mistake to hear about.
     if (!isImkError(error) || error.code.startsWith('MEDIA_')) throw error;
   }
-  const stem = basename(audioFile, extname(audioFile));
-  const dash = stem.indexOf(' - ');
-  const fromName =
-    dash > 0 ? { artist: stem.slice(0, dash).trim(), title: stem.slice(dash + 3).trim() } : { title: stem };
+  const fromName = parseFileName(songFileName(audioFile));
   const pick = (...values: (string | undefined)[]): string | undefined =>
     values.map((value) => value?.trim()).find((value) => value !== undefined && value !== '');
   const tags: Tags = {};
-  const artist = pick(options.artist, fileTags.artist, fileTags.album_artist, fromName.artist);
+  const artist = pick(options.artist, fileTags.artist, fromName.artist);
   const album = pick(options.album, fileTags.album);
   const title = pick(options.title, fileTags.title, fromName.title);
   if (artist !== undefined) tags.artist = artist;

@@ -3,7 +3,7 @@ import { access, mkdir, rm, symlink } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { ImkError, isImkError, oneIssuePerField } from '@imk/errors';
 import { openUntrusted } from '@imk/fs-safe';
-import { probeMedia } from '@imk/media';
+import { OWN_PROCESS_GROUP, probeMedia, trackToolGroup } from '@imk/media';
 import { resolveTool } from '@imk/tools';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
 import { execa } from 'execa';
@@ -99,13 +99,16 @@ async function separateWithDemucs(config: DemucsConfig, request: SeparateRequest
       link,
     ];
     logger?.info({ command, args }, 'running demucs');
-    const subprocess = execa(command, args, {
-      reject: false,
-      stdin: 'ignore',
-      cancelSignal: signal,
-      forceKillAfterDelay: 5000,
-      all: true,
-    });
+    const subprocess = trackToolGroup(
+      execa(command, args, {
+        ...OWN_PROCESS_GROUP,
+        reject: false,
+        stdin: 'ignore',
+        cancelSignal: signal,
+        forceKillAfterDelay: 5000,
+        all: true,
+      }),
+    );
     let tail = '';
     subprocess.all?.on('data', (chunk: Buffer) => {
       tail = (tail + chunk.toString()).slice(-4000);

@@ -5,34 +5,15 @@ import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_QUEUE } from '@imk/config';
-import { errorMessage, isImkError } from '@imk/errors';
+import { errorMessage, isImkError, isInputFault } from '@imk/errors';
+import { SONG_FILE_EXTENSIONS, probeMedia, tagsFor } from '@imk/media';
 import { createBundle, makeJobId } from '@imk/retriever-sdk';
 import type { UploadResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { replyError } from '../errors.ts';
 
-export const UPLOAD_EXTENSIONS = [
-  '.mp3',
-  '.m4a',
-  '.flac',
-  '.wav',
-  '.ogg',
-  '.opus',
-  '.mp4',
-  '.mkv',
-  '.webm',
-  '.aac',
-];
+export const UPLOAD_EXTENSIONS: readonly string[] = SONG_FILE_EXTENSIONS.map((ext) => `.${ext}`);
 const VIDEO_EXTENSIONS = new Set(['.mp4', '.mkv', '.webm']);
-
-/** "Artist - Title.mp3" -> tags; anything else becomes the title. */
-export function tagsFromFileName(name: string): { artist?: string; title: string } {
-  const base = name.slice(0, name.length - extname(name).length).trim();
-  const dash = base.indexOf(' - ');
-  return dash > 0
-    ? { artist: base.slice(0, dash).trim(), title: base.slice(dash + 3).trim() }
-    : { title: base };
-}
 
 /** Upload: one file in a multipart form becomes a bundle in queue `other`. */
 export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): void {
@@ -57,7 +38,19 @@ export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): voi
         });
       if ((await stat(file)).size === 0)
         return replyError(reply, 'EMPTY_FILE', { message: `${part.filename} is empty` });
-      const tags = tagsFromFileName(part.filename);
+      // Read as the inbox and `imk enqueue` read a file: a file ffprobe cannot read (a page saved as .mp3,
+      // a download cut short at its start) is refused now, naming it, rather than queued to fail in the
+      // worker under the bundle's name (audio.mp3); and its own tags name the song before its file name does.
+      let info;
+      try {
+        info = await probeMedia(file);
+      } catch (error) {
+        if (!isInputFault(error)) throw error;
+        return replyError(reply, 'NOT_MEDIA', {
+          message: `${errorMessage(error).replaceAll(file, part.filename)}; nothing was queued`,
+        });
+      }
+      const tags = tagsFor(part.filename, info);
       const jobId = makeJobId(
         'upload',
         new Date().toISOString().slice(0, 10).replaceAll('-', ''),
@@ -72,7 +65,7 @@ export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): voi
         producer: 'web-upload',
         logger: ctx.logger,
       });
-      bundle.setTags({ artist: tags.artist ?? 'Unknown Artist', album: 'Uploads', title: tags.title });
+      bundle.setTags({ artist: tags.artist, album: tags.album ?? 'Uploads', title: tags.title });
       if (VIDEO_EXTENSIONS.has(ext)) bundle.addVideo(file, { move: true });
       else bundle.addAudio(file, { move: true });
       const published = await bundle.publish();

@@ -49,6 +49,13 @@ export interface OutputSummary {
 
 export interface OutputDetail {
   job_id: string;
+  /**
+   * When the job finished, from the manifest's processed_at read by the library's one reader (processedAtMs:
+   * a time without a zone is UTC), in UTC: what the page shows, not the manifest's text read by each
+   * browser's clock. Undefined when the manifest has no processed_at that is a time.
+   */
+  processed_at: string | undefined;
+  /** manifest.json as stored (shown as the file). */
   manifest: Record<string, unknown>;
   legacy: boolean;
   artifacts: OutputArtifact[];
@@ -88,6 +95,7 @@ export async function readOutput(
     const { manifest } = result;
     return {
       job_id: jobId,
+      processed_at: processedAtIso(manifest.processed_at),
       manifest: manifest.document.manifest,
       legacy: manifest.legacy,
       artifacts: await look(manifest.artifacts.map((a, index): OutputArtifact => ({ index, ...a }))),
@@ -113,6 +121,7 @@ export async function readOutput(
   }));
   return {
     job_id: jobId,
+    processed_at: processedAtIso(manifest.processed_at),
     manifest,
     legacy: !('schema_version' in manifest),
     artifacts: await look(artifacts),

@@ -1,4 +1,5 @@
-import { songFileName, tagNames, type MediaInfo } from '@imk/media';
+import { songFileName } from './file-name.ts';
+import { tagNames, type MediaInfo } from './probe.ts';
 
 export interface FileTags {
   artist: string;
@@ -9,10 +10,12 @@ export interface FileTags {
 }
 
 /**
- * Tags read from the file; when artist or title is missing, "Artist - Title" is taken from the file name
- * (a leading track number such as "03 - " or "03. " is dropped).
+ * The names a song dropped or uploaded as `file` is published under: the file's own tags (ffprobe's, `info`);
+ * when artist or title is missing, "Artist - Title" is taken from the file name (a leading track number such
+ * as "03 - " or "03. " is dropped). The one reading for every producer of a local file: the inbox, the
+ * dashboard's upload and `imk enqueue` (whose options come first).
  */
-export function tagsFor(file: string, info: MediaInfo): FileTags {
+export function tagsFor(file: string, info: Pick<MediaInfo, 'tags'>): FileTags {
   const { artist, title, album } = tagNames(info);
   if (artist && title) return { artist, title, album, from: 'tags' };
   const parsed = parseFileName(songFileName(file));
@@ -24,6 +27,7 @@ export function tagsFor(file: string, info: MediaInfo): FileTags {
   };
 }
 
+/** "Artist - Title" (also with – or —, or _ for spaces) out of a file's name without its extension. */
 export function parseFileName(stem: string): { artist: string | undefined; title: string } {
   const cleaned = stem
     .replace(/_/g, ' ')

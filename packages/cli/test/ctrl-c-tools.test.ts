@@ -1,0 +1,129 @@
+// Ctrl-C in a terminal sends SIGINT to every process of the foreground process group: `imk up` (or `imk run`)
+// and the ffmpeg / ffprobe it runs for a job. imk stops claiming and lets running jobs finish (its grace
+// period), but the tools it ran were killed by that same SIGINT under it: the job then failed, an attempt
+// spent (FFMPEG_FAILED "killed by SIGINT"), or for good as MEDIA_UNREADABLE ("it is corrupt or not a media
+// format ffprobe knows (exit undefined)") when ffprobe died: a waiting bundle of the earlier version set aside
+// as broken by a stop. The tools now run in a process group of their own, so the stop is imk's to decide: the
+// job finishes in the grace period and is published; and when imk ends at once, they end with it.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitOf, within } from '@imk/fs-safe/testing';
+import { materializeLegacySample } from '@imk/media/legacy-samples';
+import { IMK } from './imk-bin.ts';
+
+let root = '';
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'imk-ctrl-c-'));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+/** The tools `pid` runs now: its children with one of these `names`, by pid. */
+function toolsOf(pid: number, names = ['ffmpeg', 'ffprobe']): string[] {
+  let children: string[];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
+  } catch {
+    return [];
+  }
+  return children.filter((child) => {
+    try {
+      return names.includes(readFileSync(`/proc/${child}/comm`, 'utf8').trim());
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Resolves once `done()` holds, looking every `ms`. */
+const until = (done: () => boolean, ms = 5) =>
+  new Promise<void>((resolve) => {
+    const look = setInterval(() => {
+      if (done()) {
+        clearInterval(look);
+        resolve();
+      }
+    }, ms);
+  });
+
+/** The earlier version's bundle waiting in `dir`'s queues. */
+const waitingBundle = (dir: string) =>
+  materializeLegacySample('bundles/job_leg_wav_001', join(dir, 'queues', 'other', 'job_leg_wav_001'));
+
+/** `imk run --once` on `dir`, in a process group of its own, as a shell runs a command at its prompt. */
+const runOnce = (dir: string, env: Record<string, string> = {}) =>
+  execa(IMK, ['run', '--once', '--log-format', 'json', '--root', dir], {
+    detached: true,
+    reject: false,
+    all: true,
+    env: { IMK_LOG_LEVEL: 'info', ...env },
+  });
+
+/** The tools `pid` runs once its job is in the encode stage (its partial outputs folder is there). */
+async function encodingTools(pid: number, dir: string, ended: () => boolean): Promise<string[]> {
+  let tools: string[] = [];
+  const encoding = () => existsSync(join(dir, 'outputs')) && readdirSync(join(dir, 'outputs')).length > 0;
+  await within(
+    until(() => (tools = encoding() ? toolsOf(pid) : []).length > 0 || ended()),
+    60_000,
+    'the job to run ffmpeg or ffprobe in its encode stage',
+  );
+  expect(tools.length, 'imk ended before it ran a tool').toBeGreaterThan(0);
+  return tools;
+}
+
+describe('Ctrl-C while a job runs ffmpeg', () => {
+  it('lets the job finish and publish: the tools are not killed by the signal meant for imk', async () => {
+    const dir = join(root, 'once');
+    await waitingBundle(dir);
+    const run = runOnce(dir);
+    await encodingTools(run.pid!, dir, () => run.exitCode !== null);
+    // Ctrl-C: SIGINT to the whole group.
+    process.kill(-run.pid!, 'SIGINT');
+    const result = await exitOf(run, 'imk run --once after Ctrl-C', 90_000);
+    const failed = await readdir(join(dir, 'queues', 'other', 'failed')).catch(() => []);
+    expect(failed, String(result.all)).toEqual([]);
+    expect(result.exitCode, String(result.all)).toBe(0);
+    expect(await readdir(join(dir, 'outputs', 'leg_wav_001'))).toContain('manifest.json');
+  }, 150_000);
+
+  it('Ctrl-C twice ends imk at once, and the tool its job runs ends with it (it is no longer in its group)', async () => {
+    const dir = join(root, 'twice');
+    await waitingBundle(dir);
+    // A demucs that takes minutes: the job's separation runs for as long as the test.
+    const demucs = join(dir, 'slow-demucs');
+    await writeFile(demucs, '#!/bin/sh\nexec sleep 300\n', { mode: 0o755 });
+    await mkdir(join(dir, 'config'), { recursive: true });
+    await writeFile(join(dir, 'config', 'instrumental-maker.yaml'), 'engine:\n  name: demucs\n');
+    const run = runOnce(dir, { IMK_DEMUCS: demucs });
+    let tools: string[] = [];
+    await within(
+      until(() => (tools = toolsOf(run.pid!, ['sleep'])).length > 0 || run.exitCode !== null),
+      60_000,
+      'the job to run its demucs',
+    );
+    expect(tools.length, 'imk ended before it ran demucs').toBeGreaterThan(0);
+    let said = '';
+    run.all.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    process.kill(-run.pid!, 'SIGINT');
+    await within(
+      until(() => said.includes('stopping')),
+      10_000,
+      'imk to say it stops',
+      () => said,
+    );
+    process.kill(-run.pid!, 'SIGINT');
+    const result = await exitOf(run, 'imk run --once after Ctrl-C twice', 30_000);
+    expect(result.signal ?? result.exitCode, String(result.all)).toBe('SIGINT');
+    const left = () => tools.filter((tool) => existsSync(`/proc/${tool}`));
+    await within(
+      until(() => left().length === 0, 20),
+      10_000,
+      'the demucs imk ran to end with it',
+      () => `still running: ${left().join(', ')}`,
+    );
+  }, 150_000);
+});
