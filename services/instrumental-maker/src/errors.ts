@@ -1,4 +1,8 @@
 import { ImkError, POLICY, defineErrors, type ErrorPolicy } from '@imk/errors';
+// The codes a job can fail with from the packages the worker runs (unreadable media, a missing model): known
+// to whatever loads this service's definition (`imk retry`, the dashboard's Retry; retryAdviceOf).
+import '@imk/media/errors';
+import '@imk/separation/errors';
 
 /** What the worker's catalogue says of a code, beyond retry and HTTP status. */
 export interface WorkerErrorPolicy extends ErrorPolicy {
