@@ -21,6 +21,8 @@ export interface RetryAdvice {
 export function retryAdviceOf(code: string | undefined): RetryAdvice {
   const policy = code === undefined ? undefined : policyOfCode(code);
   if (policy === undefined || policy.retryable) return { canRetry: true };
+  if (policy.personFix !== undefined)
+    return { canRetry: true, advice: `${code}: ${policy.personFix}, then retry.` };
   if (INPUT_AT_FAULT.has(policy.httpStatus))
     return {
       canRetry: false,

@@ -18,7 +18,12 @@ describe('retryAdviceOf: whether a failed job is offered a retry, by its code po
       }
     const atFault = codes.filter((code) => {
       const policy = policyOfCode(code);
-      return policy !== undefined && !policy.retryable && [400, 404, 410, 422].includes(policy.httpStatus);
+      return (
+        policy !== undefined &&
+        !policy.retryable &&
+        policy.personFix === undefined &&
+        [400, 404, 410, 422].includes(policy.httpStatus)
+      );
     });
     expect(atFault).toContain('MEDIA_UNREADABLE');
     expect(atFault).toContain('SIDECAR_INVALID');
@@ -29,6 +34,11 @@ describe('retryAdviceOf: whether a failed job is offered a retry, by its code po
     }
   });
 
+  const atFaultButFixable = () =>
+    ['INPUT_TOO_LONG', 'VIDEO_UNREADABLE', 'MEDIA_PROBE_TIMEOUT', 'MEDIA_UNREADABLE'].filter(
+      (code) => policyOfCode(code)?.personFix !== undefined,
+    );
+
   it('offers a retry for passing trouble, after a fix for a missing tool, and for a code no catalogue names', () => {
     expect(retryAdviceOf('FFMPEG_FAILED')).toEqual({ canRetry: true });
     expect(retryAdviceOf('TOOL_MISSING')).toMatchObject({
@@ -36,6 +46,14 @@ describe('retryAdviceOf: whether a failed job is offered a retry, by its code po
       advice: expect.stringMatching(/imk doctor/),
     });
     expect(retryAdviceOf('NOT_A_KNOWN_CODE')).toEqual({ canRetry: true });
+    // A permanent code a person fixes by a setting or in the failed bundle (README: INPUT_TOO_LONG).
+    expect(atFaultButFixable()).toEqual(
+      expect.arrayContaining(['INPUT_TOO_LONG', 'VIDEO_UNREADABLE', 'MEDIA_PROBE_TIMEOUT']),
+    );
+    expect(retryAdviceOf('INPUT_TOO_LONG')).toMatchObject({
+      canRetry: true,
+      advice: expect.stringMatching(/raise maxDurationSec .*then retry/),
+    });
     expect(retryAdviceOf(undefined)).toEqual({ canRetry: true });
   });
 });
