@@ -1,5 +1,6 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { constants, copyFile, mkdir, readdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { statePaths } from '@imk/config';
 import { ImkError, errorMessage } from '@imk/errors';
 import { fileSystemNow } from '@imk/fs-safe';
@@ -48,6 +49,32 @@ export async function prepareRoot(root: string, logger: RootNoticeLogger): Promi
     logger.warn(
       { root },
       `created ${root}, which did not exist: if it should be on a share (a NAS), check that the share is mounted; until it is, everything is written to this host's disk`,
+    );
+  await seedConfigFolder(root).catch((error: unknown) =>
+    logger.warn(
+      { root },
+      `could not prepare ${join(root, 'config')}: ${errorMessage(error)}; create it to add settings`,
+    ),
+  );
+}
+
+/** The repository's example settings (`config/*.example.yaml`), copied into a new root's config/. */
+const EXAMPLES_DIR = fileURLToPath(new URL('../../../config/', import.meta.url));
+
+/**
+ * Makes `<root>/config/`, where the README and every service doc tell the user to put their settings, and
+ * copies the examples they point at (`config/nas-sync.example.yaml`) into it; a file already there is never
+ * replaced (the copy is exclusive), so a user's own settings and edited examples stay as they are.
+ */
+export async function seedConfigFolder(root: string): Promise<void> {
+  const target = join(root, 'config');
+  await makeFolders(target);
+  const examples = await readdir(EXAMPLES_DIR).catch(() => [] as string[]);
+  for (const name of examples.filter((file) => file.endsWith('.example.yaml')))
+    await copyFile(join(EXAMPLES_DIR, name), join(target, name), constants.COPYFILE_EXCL).catch(
+      (error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      },
     );
 }
 

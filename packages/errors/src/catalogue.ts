@@ -30,6 +30,9 @@ export function defineErrors<Code extends string, Policy extends ErrorPolicy = E
     POLICY_REGISTRY.set(code, {
       retryable: policy.retryable,
       httpStatus: policy.httpStatus,
+      ...((policy.personFix ?? known?.personFix) !== undefined && {
+        personFix: policy.personFix ?? known?.personFix,
+      }),
       owner: known?.owner ?? owner,
     });
   }

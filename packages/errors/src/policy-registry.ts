@@ -4,6 +4,12 @@ export interface ErrorPolicy {
   readonly retryable: boolean;
   /** The status an HTTP API answers with: 4xx the request is at fault, 5xx the server or the network. */
   readonly httpStatus: number;
+  /**
+   * For a permanent code a person can still fix so that `imk retry` of the same job succeeds: what to change
+   * (a setting, the file in the failed bundle). Without it, a permanent input fault is not offered a retry
+   * (retryAdviceOf).
+   */
+  readonly personFix?: string;
 }
 
 export interface RegisteredPolicy extends ErrorPolicy {
@@ -26,7 +32,13 @@ export const POLICY_REGISTRY = new Map<string, RegisteredPolicy>();
 /** The policy of a code from the catalogues defined so far, or undefined for a code no catalogue names. */
 export function policyOfCode(code: string): ErrorPolicy | undefined {
   const entry = POLICY_REGISTRY.get(code);
-  return entry && { retryable: entry.retryable, httpStatus: entry.httpStatus };
+  return (
+    entry && {
+      retryable: entry.retryable,
+      httpStatus: entry.httpStatus,
+      ...(entry.personFix !== undefined && { personFix: entry.personFix }),
+    }
+  );
 }
 
 /** The usual policies, so a catalogue reads as a list of codes and what kind of trouble each is. */

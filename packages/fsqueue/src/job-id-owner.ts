@@ -3,7 +3,7 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { moveNoClobber, pathExists, readUntrustedJson } from '@imk/fs-safe';
 import { findJobFolders } from './find-job.ts';
-import { JOB_ID_OWNERS_DIR, jobIdOwnerName, type JobState } from './names.ts';
+import { JOB_ID_OWNERS_DIR, jobIdOwnerName, jobIdOwnerTempName, type JobState } from './names.ts';
 
 /*
  * Which queue owns a job id, decided once, atomically, for every host sharing `queues/` (NFS, SMB): a claim
@@ -99,7 +99,7 @@ export async function takeJobId(
  * still say who ran the id (an archive in another queue takes it; see idTakenProblem).
  */
 async function linkNew(file: string, text: string): Promise<boolean> {
-  const temp = join(dirname(file), `.new-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const temp = join(dirname(file), jobIdOwnerTempName(process.pid, randomBytes(6).toString('hex')));
   await writeFile(temp, text, { flag: 'wx' });
   try {
     return await moveNoClobber(temp, file);

@@ -1,6 +1,6 @@
-import { readdir, rm } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listEntriesOrEmpty } from '@imk/fs-safe';
+import { fileSystemNow, listEntriesOrEmpty } from '@imk/fs-safe';
 import { listQueueNames } from './inspect.ts';
 import { HOLDING_STATES } from './job-id-owner.ts';
 import {
@@ -8,6 +8,7 @@ import {
   CLAIMED_DIR,
   JOB_ID_OWNERS_DIR,
   archivedJobId,
+  isJobIdOwnerTempName,
   parseJobIdOwnerName,
   parseReadyName,
   type JobState,
@@ -18,7 +19,18 @@ export interface PrunedJobIdOwners {
   removed: string[];
   /** Owner files kept: of ids a queue still holds, or of ids with more than one generation. */
   kept: number;
+  /**
+   * Temp files of owner files (`.new-<pid>-<random>`) a claim left when its process died between writing and
+   * linking: removed (or, with dryRun, that would be) once older than STALE_OWNER_TEMP_MS.
+   */
+  removedTemps: string[];
 }
+
+/**
+ * A claim writes an owner file's temp file and links it within moments; one an hour old belongs to no claim
+ * still running (its process died between the two: a crash, a kill, a power cut).
+ */
+export const STALE_OWNER_TEMP_MS = 60 * 60 * 1000;
 
 /**
  * Removes the owner files (`queues/.imk-job-ids/<id>@<n>`, job-id-owner.ts) of every job id that no queue
@@ -43,7 +55,9 @@ export async function pruneJobIdOwners(
 ): Promise<PrunedJobIdOwners> {
   const ownersDir = join(queuesDir, JOB_ID_OWNERS_DIR);
   const byId = new Map<string, { name: string; generation: number }[]>();
-  for (const name of await readdir(ownersDir).catch(() => [])) {
+  const names = await readdir(ownersDir).catch(() => [] as string[]);
+  const removedTemps = await pruneStaleTemps(ownersDir, names.filter(isJobIdOwnerTempName), options.dryRun);
+  for (const name of names) {
     const parsed = parseJobIdOwnerName(name);
     if (parsed === undefined) continue;
     const files = byId.get(parsed.jobId) ?? [];
@@ -64,7 +78,22 @@ export async function pruneJobIdOwners(
     if (options.dryRun !== true) await rm(join(ownersDir, only.name), { force: true });
     removed.push(only.name);
   }
-  return { removed, kept };
+  return { removed, kept, removedTemps };
+}
+
+/** Removes the temp files among `names` older than STALE_OWNER_TEMP_MS, by the file system's own clock. */
+async function pruneStaleTemps(dir: string, names: string[], dryRun: boolean | undefined): Promise<string[]> {
+  if (names.length === 0) return [];
+  // The share's clock, not this host's: another host's claim wrote the file (fs-safe fileSystemNow).
+  const now = await fileSystemNow(dir).catch(() => Date.now());
+  const stale: string[] = [];
+  for (const name of names) {
+    const info = await lstat(join(dir, name)).catch(() => undefined);
+    if (!info?.isFile() || now - info.mtimeMs < STALE_OWNER_TEMP_MS) continue;
+    if (dryRun !== true) await rm(join(dir, name), { force: true });
+    stale.push(name);
+  }
+  return stale;
 }
 
 /** Where a queue keeps its folders of each state but ready (which are at its top, `job_<id>`). */

@@ -50,6 +50,21 @@ export function isQueueFileName(name: string): boolean {
 /** Beside the queue folders (in `queues/`): one owner file per job id and generation (see job-id-owner.ts). */
 export const JOB_ID_OWNERS_DIR = '.imk-job-ids';
 
+/**
+ * The temp file an owner file is written as before it is linked under its name (job-id-owner.ts linkNew):
+ * `.new-<pid>-<random>` in JOB_ID_OWNERS_DIR, removed at once unless the process died between.
+ */
+export function jobIdOwnerTempName(pid: number, random: string): string {
+  return `${JOB_ID_OWNER_TEMP_PREFIX}${pid}-${random}`;
+}
+
+/** Whether a name in JOB_ID_OWNERS_DIR is such a temp file (jobIdOwnerTempName). */
+export function isJobIdOwnerTempName(name: string): boolean {
+  return name.startsWith(JOB_ID_OWNER_TEMP_PREFIX);
+}
+
+const JOB_ID_OWNER_TEMP_PREFIX = '.new-';
+
 /** The name of the n-th owner file of a job id (n = 1, 2, …), in JOB_ID_OWNERS_DIR. */
 export function jobIdOwnerName(jobId: string, generation: number): string {
   return `${jobId}${TOKEN_SEPARATOR}${generation}`;

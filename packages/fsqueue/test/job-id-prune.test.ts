@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createQueue, findJob, listRejected, pruneJobIdOwners, type Queue } from '../src/index.ts';
 import { publishManyUnsynced, publishTiny, tempRoot } from './helpers.ts';
@@ -47,12 +47,16 @@ describe('pruneJobIdOwners', () => {
     expect(running?.jobId).toBe('waiting');
     expect(await owners()).toEqual(['gone@1', 'kept@1', 'waiting@1']);
     // Every id is held (succeeded, claimed): nothing goes.
-    expect(await pruneJobIdOwners(queuesDir)).toEqual({ removed: [], kept: 3 });
+    expect(await pruneJobIdOwners(queuesDir)).toEqual({ removed: [], kept: 3, removedTemps: [] });
     // The archive of one is removed (retention, or by hand): its owner file goes; a dry run only says so.
     await rm(join(audioDir, 'succeeded', 'job_gone'), { recursive: true });
-    expect(await pruneJobIdOwners(queuesDir, { dryRun: true })).toEqual({ removed: ['gone@1'], kept: 2 });
+    expect(await pruneJobIdOwners(queuesDir, { dryRun: true })).toEqual({
+      removed: ['gone@1'],
+      kept: 2,
+      removedTemps: [],
+    });
     expect(await owners()).toEqual(['gone@1', 'kept@1', 'waiting@1']);
-    expect(await pruneJobIdOwners(queuesDir)).toEqual({ removed: ['gone@1'], kept: 2 });
+    expect(await pruneJobIdOwners(queuesDir)).toEqual({ removed: ['gone@1'], kept: 2, removedTemps: [] });
     expect(await owners()).toEqual(['kept@1', 'waiting@1']);
     // Published again, in another queue: it runs there, and owns the id from now on.
     await publishTiny(otherDir, 'gone');
@@ -79,7 +83,7 @@ describe('pruneJobIdOwners', () => {
     expect(await owners()).toEqual(['song@1', 'song@2']);
     // A cleanup never removes an id with two generations (below); but a claim that read song@1 just before a
     // cleanup removed it takes song@2, and song@1 is then gone while song@2 (other's, live) is in force.
-    expect(await pruneJobIdOwners(queuesDir)).toEqual({ removed: [], kept: 2 });
+    expect(await pruneJobIdOwners(queuesDir)).toEqual({ removed: [], kept: 2, removedTemps: [] });
     await rm(join(queuesDir, '.imk-job-ids', 'song@1'));
     // A bundle of the id put into a third queue by hand: it must not take song@1 afresh and run beside
     // the live job.
@@ -90,5 +94,26 @@ describe('pruneJobIdOwners', () => {
     // Its song@1 says nothing: song@2, one further, is in force.
     expect(await owners()).toEqual(['song@1', 'song@2']);
     await live!.complete();
+  });
+});
+
+describe('pruneJobIdOwners: temp files a crashed claim left', () => {
+  it('removes an owner temp file older than any claim takes, keeps a fresh one (a claim may be linking it)', async () => {
+    await publishTiny(audioDir, 'done');
+    await (await open(audioDir).claim())!.complete();
+    const dir = join(queuesDir, '.imk-job-ids');
+    // As job-id-owner.ts names them: written, then linked under the owner name; a crash between leaves it.
+    await writeFile(join(dir, '.new-4242-0a1b2c3d4e5f'), '{"queue":"youtube_audio"}');
+    await writeFile(join(dir, '.new-4243-ffeeddccbbaa'), '{"queue":"youtube_audio"}');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await utimes(join(dir, '.new-4242-0a1b2c3d4e5f'), twoHoursAgo, twoHoursAgo);
+    expect(await pruneJobIdOwners(queuesDir, { dryRun: true })).toEqual({
+      removed: [],
+      kept: 1,
+      removedTemps: ['.new-4242-0a1b2c3d4e5f'],
+    });
+    expect(await owners()).toEqual(['.new-4242-0a1b2c3d4e5f', '.new-4243-ffeeddccbbaa', 'done@1']);
+    expect((await pruneJobIdOwners(queuesDir)).removedTemps).toEqual(['.new-4242-0a1b2c3d4e5f']);
+    expect(await owners()).toEqual(['.new-4243-ffeeddccbbaa', 'done@1']);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSecretName, redactText, redactValue, urlForLog } from './redact.ts';
+import { capturingLogger } from './testing.ts';
 
 describe('isSecretName', () => {
   it('knows secrets by their name, whatever the spelling', () => {
@@ -17,14 +18,33 @@ describe('isSecretName', () => {
       'ARL',
       'apiKey',
       'api_key',
-      'key',
       'privateKey',
+      'sshKey',
+      'encryption_key',
+      'secretKey',
+      'accessKey',
       'credentials',
       'Authorization',
       'X-Amz-Signature',
     ])
       expect(isSecretName(name), name).toBe(true);
-    for (const name of ['host', 'username', 'bucket', 'cacheKey', 'hostKeyCheck', 'early', 'url', 'path'])
+    // A key that names a thing (the stem cache's key, an S3 object Key, a sort key) is no secret.
+    for (const name of [
+      'host',
+      'username',
+      'bucket',
+      'key',
+      'Key',
+      'cacheKey',
+      'sortKey',
+      'outputKey',
+      'jobKey',
+      'folderKey',
+      'hostKeyCheck',
+      'early',
+      'url',
+      'path',
+    ])
       expect(isSecretName(name), name).toBe(false);
   });
 });
@@ -214,5 +234,35 @@ describe('redactValue', () => {
     );
     expect(out).not.toMatch(/"P"|"A"|u:pw/);
     expect(out).toContain('http://[redacted]@h');
+  });
+});
+
+describe('a log line keeps the keys that name things and hides the secrets', () => {
+  it('shows the stem cache key and an S3 object Key, hides tokens, passwords, ARLs and secret keys', () => {
+    const { logger, lines } = capturingLogger();
+    logger.info(
+      {
+        key: '3f9a0c1d-htdemucs',
+        Key: 'music/ABBA - SOS.mp3',
+        sortKey: 'abba',
+        token: 'tk_0123456789',
+        password: 'hunter2',
+        arl: 'deadbeefarl',
+        secretAccessKey: 'wJalrXUtnFEMI',
+        apiKey: 'jf_api_0123',
+        privateKey: '-----BEGIN KEY-----',
+      },
+      'stems found in the cache; the engine is not run',
+    );
+    const line = lines()[0] ?? {};
+    expect(line).toMatchObject({ key: '3f9a0c1d-htdemucs', Key: 'music/ABBA - SOS.mp3', sortKey: 'abba' });
+    for (const name of ['token', 'password', 'arl', 'secretAccessKey', 'apiKey', 'privateKey'])
+      expect(line[name], name).toBe('[redacted]');
+  });
+
+  it('still hides a key given in a URL query (?key= is an API key there)', () => {
+    expect(redactText('POST https://h/api/webhook/x?key=k3y-value failed')).toBe(
+      'POST https://h/api/webhook/x?key=[redacted] failed',
+    );
   });
 });

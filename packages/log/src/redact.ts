@@ -18,14 +18,30 @@ const SECRET_WORDS = [
   'cookie',
   'signature',
 ];
-// ...or is ARL-like (the Deezer session cookie) or ends in "key", except names of keys that hold no secret.
-const PUBLIC_KEYS = new Set(['cachekey', 'hostkey', 'publickey', 'sortkey', 'objectkey', 'idempotencykey']);
+// ...or is ARL-like (the Deezer session cookie), or is a key of a kind that is secret. A name ending in "key" is
+// not secret by that alone: most keys of this project are names of things (a stem cache's `key`, an S3 object
+// `Key`, `sortKey`, `hostKey`), and redacting them hid what a log line was about ("key":"[redacted]"). Only
+// these kinds of key hold a secret (apiKey, privateKey, sshKey, encryptionKey…; accessKey and secretKey are
+// caught by the words above).
+const SECRET_KEY_KINDS = [
+  'api',
+  'private',
+  'ssh',
+  'signing',
+  'encryption',
+  'master',
+  'license',
+  'client',
+  'session',
+  'auth',
+];
 
 const squash = (name: string): string => name.replace(/[^a-z0-9]/gi, '').toLowerCase();
 
 /**
  * True for a setting, field or parameter name that holds a secret: secret, password, passphrase, token,
- * credential, cookie, anything ending in "key" (apiKey, privateKey, `key`), ARL (`arl`, `deezerArl`).
+ * credential, cookie, a secret kind of key (apiKey, privateKey, accessKey; not a bare `key` nor `cacheKey`),
+ * ARL (`arl`, `deezerArl`).
  * `tokenFile` and the like match too: a careless user may have written the secret there instead of a path.
  */
 export function isSecretName(name: string): boolean {
@@ -36,7 +52,15 @@ export function isSecretName(name: string): boolean {
   if (n === 'sig' || n.startsWith('xamz')) return true;
   // rclone's `pass=` (sftp, ftp, smb connection strings), ntfy's `?auth=`, `pwd`.
   if (n === 'pass' || n === 'auth' || n === 'pwd') return true;
-  return n.endsWith('key') && !PUBLIC_KEYS.has(n);
+  return n.endsWith('key') && SECRET_KEY_KINDS.some((kind) => n.endsWith(`${kind}key`));
+}
+
+/**
+ * True for a URL query parameter that holds a secret: a secret name, or a bare `key` (`?key=…` is how Google,
+ * Home Assistant webhooks and many APIs take an API key in a URL; in a URL it is never a cache or object name).
+ */
+function isSecretQueryParam(name: string): boolean {
+  return isSecretName(name) || squash(name) === 'key';
 }
 
 /** True when any segment of a dotted config path (`nasSync.backends.s3.secretAccessKey`) is secret. */
@@ -78,7 +102,7 @@ export function redactText(text: string): string {
       // the token after it.
       .replace(AUTH_HEADER, `$1 ${REDACTED}`)
       .replace(QUERY_PARAM, (all, sep: string, name: string) =>
-        isSecretName(decodeSafe(name)) ? `${sep}${name}=${REDACTED}` : all,
+        isSecretQueryParam(decodeSafe(name)) ? `${sep}${name}=${REDACTED}` : all,
       )
       .replace(
         NAMED_VALUE,

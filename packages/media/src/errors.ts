@@ -18,7 +18,10 @@ export const MEDIA_ERRORS = defineErrors('@imk/media', {
   MEDIA_NO_AUDIO: POLICY.unprocessable,
   MEDIA_NO_VIDEO: POLICY.unprocessable,
   // ffprobe still reading after probeTimeoutSec: the same bytes take as long on every attempt.
-  MEDIA_PROBE_TIMEOUT: POLICY.unprocessable,
+  MEDIA_PROBE_TIMEOUT: {
+    ...POLICY.unprocessable,
+    personFix: 'raise probeTimeoutSec in config/instrumental-maker.yaml if the file is only slow to read',
+  },
   MEDIA_REFUSED: POLICY.unprocessable,
   MEDIA_UNREADABLE: POLICY.unprocessable,
   // The stem MP4 writer's checks of the file ffmpeg just wrote: ffmpeg writes the same boxes for the same

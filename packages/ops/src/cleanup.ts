@@ -249,6 +249,11 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
       { removed: jobIdOwners.removed.length, kept: jobIdOwners.kept, dryRun },
       `cleanup: ${dryRun ? 'would remove' : 'removed'} ${jobIdOwners.removed.length} job id owner file(s) in queues/.imk-job-ids/ of ids no queue holds any more`,
     );
+  if (jobIdOwners.removedTemps.length > 0)
+    options.logger.info(
+      { removed: jobIdOwners.removedTemps.length, dryRun },
+      `cleanup: ${dryRun ? 'would remove' : 'removed'} ${jobIdOwners.removedTemps.length} temp file(s) in queues/.imk-job-ids/ left by claims that crashed`,
+    );
   return { dryRun, plan, removed, freedBytes, problems, jobIdOwners };
 }
 

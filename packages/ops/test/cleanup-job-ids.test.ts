@@ -47,7 +47,7 @@ describe('cleanup and the job id owner files', () => {
     const retention = RetentionConfigSchema.parse({ archives: { maxAgeDays: 30 } });
     // Within the archives' age: the job is kept, and so is its owner file.
     const early = await runCleanup({ root, logger: quiet, retention, now: Date.now() + DAY });
-    expect(early.jobIdOwners).toEqual({ removed: [], kept: 1 });
+    expect(early.jobIdOwners).toEqual({ removed: [], kept: 1, removedTemps: [] });
     expect(await owners()).toEqual(['old_song@1']);
     // Past it: the archive goes, and the owner file with it (a dry run says so and removes nothing).
     const later = Date.now() + 40 * DAY;
@@ -58,7 +58,7 @@ describe('cleanup and the job id owner files', () => {
     expect(pass.removed.map((e) => e.path)).toEqual([
       join(root, 'queues', 'youtube_audio', 'succeeded', 'job_old_song'),
     ]);
-    expect(pass.jobIdOwners).toEqual({ removed: ['old_song@1'], kept: 0 });
+    expect(pass.jobIdOwners).toEqual({ removed: ['old_song@1'], kept: 0, removedTemps: [] });
     expect(await owners()).toEqual([]);
     // Published again, in another queue: it runs.
     await ran(root, 'other', 'old_song');

@@ -2,6 +2,9 @@ import { defineService } from '@imk/service';
 import { DeemixConfigSchema, SERVICE_NAME } from './config.ts';
 import { doctorChecks } from './doctor-checks.ts';
 import type { StartDeemixRetrieverOptions } from './start.ts';
+// The service's error codes and their policy, known to whatever loads the definition (`imk retry`, the
+// dashboard's Retry: retryAdviceOf), not only once its code runs.
+import './errors.ts';
 
 /** The retriever's code, loaded only when it runs (doctor and the config reference need only the schema and checks). */
 const code = () => import('./start.ts');

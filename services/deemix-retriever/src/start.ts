@@ -19,18 +19,12 @@ export interface StartDeemixRetrieverOptions {
 export async function startDeemixRetriever(options: StartDeemixRetrieverOptions): Promise<void> {
   const settings = await loadDeemixSettings(options.root, options.overrides);
   const logger = options.logger.child({ component: SERVICE_NAME });
-  // Missing pieces are reported now, but the service keeps running: each request fails with the same reason.
-  await resolveDeemix(settings.deemixPath).catch((error: unknown) =>
-    logger.error({ err: errorMessage(error) }, 'deemix is missing'),
-  );
-  await findArl(settings.arlFile)
-    .then((found) => {
-      if (!found)
-        logger.error(
-          'no Deezer ARL configured (IMK_DEEMIX_ARL, DEEZER_ARL or arlFile); .deezer requests will fail',
-        );
-    })
-    .catch((error: unknown) => logger.error({ err: errorMessage(error) }, 'Deezer ARL unusable'));
+  // deemix and an ARL matter only to a Deezer link: a user who never sends one is not told on every start
+  // that they are missing (that was an error line each time). A .deezer request then fails with the reason
+  // and what to do (its .fail.reason, and the request folder's log line), and `imk doctor` checks both.
+  const missing = await missingPieces(settings);
+  if (missing.length > 0)
+    logger.debug({ missing }, 'Deezer links cannot be fetched yet; a .deezer request will say why');
   const folder = createUrlRequestFolder({
     dir: settings.requestsDir,
     extensions: ['.deezer'],
@@ -39,4 +33,16 @@ export async function startDeemixRetriever(options: StartDeemixRetrieverOptions)
   });
   await folder.serve({ intervalMs: settings.pollIntervalMs, signal: options.signal });
   logger.info('deemix retriever stopped');
+}
+
+/** What a Deezer fetch would lack (deemix, an ARL), in words; empty when both are there. */
+async function missingPieces(settings: DeemixConfig): Promise<string[]> {
+  const missing: string[] = [];
+  await resolveDeemix(settings.deemixPath).catch((error: unknown) => missing.push(errorMessage(error)));
+  await findArl(settings.arlFile)
+    .then((found) => {
+      if (!found) missing.push('no Deezer ARL configured (IMK_DEEMIX_ARL, DEEZER_ARL or arlFile)');
+    })
+    .catch((error: unknown) => missing.push(`Deezer ARL unusable: ${errorMessage(error)}`));
+  return missing;
 }

@@ -10,13 +10,23 @@ import { makeStaging } from './staging.ts';
 /** Folders dropped into the inbox, which it never reads (an album folder of the earlier version's users). */
 export const inboxFoldersCheck: DoctorCheck = {
   id: 'inbox-folders',
-  title: 'inbox folders',
+  title: 'folders dropped into the inbox',
   group: 'retrievers',
   required: false,
   async run({ paths }): Promise<CheckResult> {
     const settings = await loadInboxSettings(paths.root);
+    if ((await stat(settings.dir).catch(() => undefined)) === undefined)
+      return {
+        status: 'ok',
+        summary: `${settings.dir} is made when the inbox starts; drop media files there`,
+      };
     const folders = await inboxFolders(settings.dir);
-    if (folders.length === 0) return { status: 'ok', summary: `no folder in ${settings.dir}` };
+    // Said as what it checks: "no folder in <inbox>" read as if the inbox itself were missing.
+    if (folders.length === 0)
+      return {
+        status: 'ok',
+        summary: `${settings.dir} holds no subfolder it would not read (it reads the media files dropped into it)`,
+      };
     const named = folders.slice(0, 5).map((name) => `"${name}"`);
     if (folders.length > 5) named.push(`and ${folders.length - 5} more`);
     return {

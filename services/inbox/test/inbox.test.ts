@@ -52,9 +52,16 @@ describe('inbox', () => {
     await inbox.scan();
     expect(lines.filter((line) => line.folder === 'Some Artist - Some Album')).toHaveLength(2);
     await rm(album, { recursive: true });
+    // Said as what it checks, not "no folder in <inbox>" (which read as if the inbox were missing).
+    const clear = await inboxFoldersCheck.run({ paths: resolvePaths(root), env: {}, now: new Date() });
+    expect(clear.status).toBe('ok');
+    expect(clear.summary).toBe(
+      `${settings.dir} holds no subfolder it would not read (it reads the media files dropped into it)`,
+    );
+    await rm(settings.dir, { recursive: true });
     expect(
-      (await inboxFoldersCheck.run({ paths: resolvePaths(root), env: {}, now: new Date() })).status,
-    ).toBe('ok');
+      (await inboxFoldersCheck.run({ paths: resolvePaths(root), env: {}, now: new Date() })).summary,
+    ).toBe(`${settings.dir} is made when the inbox starts; drop media files there`);
   });
 
   it('queues a tagged file once it is stable, with its tags and cover, and moves the original to .processed', async () => {

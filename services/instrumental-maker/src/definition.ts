@@ -3,6 +3,9 @@ import { defineService } from '@imk/service';
 import { InstrumentalMakerConfigSchema, SERVICE_NAME } from './config.ts';
 import { doctorChecks, toolsHealthChecks } from './doctor-checks.ts';
 import type { StartInstrumentalMakerOptions } from './service.ts';
+// The service's error codes and their policy, known to whatever loads the definition (`imk retry`, the
+// dashboard's Retry: retryAdviceOf), not only once its code runs.
+import './errors.ts';
 
 /** The worker's code, loaded only when it runs: `imk doctor`, `imk cleanup` and the config reference need only the schema and checks. */
 const worker = () => import('./service.ts');

@@ -1,4 +1,8 @@
 import { ImkError, POLICY, defineErrors, type ErrorPolicy } from '@imk/errors';
+// The codes a job can fail with from the packages the worker runs (unreadable media, a missing model): known
+// to whatever loads this service's definition (`imk retry`, the dashboard's Retry; retryAdviceOf).
+import '@imk/media/errors';
+import '@imk/separation/errors';
 
 /** What the worker's catalogue says of a code, beyond retry and HTTP status. */
 export interface WorkerErrorPolicy extends ErrorPolicy {
@@ -22,7 +26,12 @@ const IM_CATALOGUE = {
   // The song as opened to be separated is not the file job.json's files[] declares (replaced or damaged
   // after the claim's check): never made from; the bundle is kept in failed/.
   INPUT_CHANGED: POLICY.unprocessable,
-  INPUT_TOO_LONG: POLICY.unprocessable,
+  // Over maxDurationSec: a person who means it raises the setting, and a retry of the same job then runs.
+  INPUT_TOO_LONG: {
+    ...POLICY.unprocessable,
+    personFix:
+      'raise maxDurationSec in config/instrumental-maker.yaml if you mean to process a song this long',
+  },
   INVALID_INPUT: POLICY.unprocessable,
   // An earlier job's file is not what its manifest says (a link out, a FIFO, other content): never linked.
   LINKED_ARTIFACT_INVALID: POLICY.unprocessable,
@@ -49,7 +58,10 @@ const IM_CATALOGUE = {
   STAGES_INVALID: POLICY.internal,
   // A video job's video (beside its song) could not be opened when the job started (a link, a FIFO, gone):
   // the video is what the job makes, so it fails, the bundle kept; read by name later it could be another.
-  VIDEO_UNREADABLE: POLICY.unprocessable,
+  VIDEO_UNREADABLE: {
+    ...POLICY.unprocessable,
+    personFix: 'put the video back as a regular file in the failed bundle (imk job <id> shows where)',
+  },
 } satisfies Record<string, WorkerErrorPolicy>;
 
 /** Every code @imk/instrumental-maker-service throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */

@@ -127,7 +127,8 @@ export const NasSyncFileSchema = z.strictObject({
 });
 
 export type LoadedNasSync =
-  | { state: 'not-configured'; file: string | undefined; reason: string }
+  // `reason` says both for a log line; a check shows `problem` as its summary and `advice` as its fix, each once.
+  | { state: 'not-configured'; file: string | undefined; reason: string; problem: string; advice: string }
   // Disabled still carries its config: a dry run sends nothing, so it may show what enabling it would do.
   | { state: 'disabled'; file: string | undefined; reason: string; config: NasSyncConfig }
   | { state: 'enabled'; file: string | undefined; config: NasSyncConfig };
@@ -139,16 +140,16 @@ export async function loadNasSyncConfig(
 ): Promise<LoadedNasSync> {
   const loaded = await loadServiceConfig({ service: SERVICE_NAME, schema: NasSyncFileSchema, root, env });
   const section = loaded.config.nasSync;
-  if (!section)
-    return {
-      state: 'not-configured',
-      file: loaded.file,
-      reason: loaded.file
-        ? `${loaded.file} has no nasSync section; nothing is synced (see docs/nas-sync.md)`
-        : // The full path: run from imk's own folder, "config/nas-sync.yaml" reads as the repository's
-          // config/ (where the example is), not the root's, and the file written there is never read.
-          `${configFile(root, SERVICE_NAME)} does not exist; nothing is synced: write it with nasSync.enabled: true and routes (docs/nas-sync.md; config/nas-sync.example.yaml in imk's own folder is an example)`,
-    };
+  if (!section) {
+    // The full path: run from imk's own folder, "config/nas-sync.yaml" reads as the repository's config/,
+    // not the root's, and the file written there is never read.
+    const file = configFile(root, SERVICE_NAME);
+    const problem = loaded.file
+      ? `${loaded.file} has no nasSync section; nothing is synced`
+      : `${file} does not exist; nothing is synced`;
+    const advice = `write ${loaded.file ? 'a nasSync section' : 'it'} with nasSync.enabled: true and routes, starting from config/nas-sync.example.yaml beside it (a first imk up puts it there; see docs/nas-sync.md)`;
+    return { state: 'not-configured', file: loaded.file, problem, advice, reason: `${problem}: ${advice}` };
+  }
   if (!section.enabled)
     return {
       state: 'disabled',

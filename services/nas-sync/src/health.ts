@@ -23,8 +23,11 @@ export const routesHealthCheck: DoctorCheck = {
     } catch (error) {
       return { status: 'fail', summary: errorMessage(error), fix: `fix ${configFile(paths.root, NAS_SYNC)}` };
     }
+    // The summary says what is wrong, the fix what to do, each once: the dashboard shows "summary (fix: fix)",
+    // and advice in both said it twice.
+    if (loaded.state === 'not-configured')
+      return { status: 'fail', summary: loaded.problem, fix: loaded.advice };
     const fix = `add routes to ${configFile(paths.root, NAS_SYNC)} (docs/nas-sync.md)`;
-    if (loaded.state === 'not-configured') return { status: 'fail', summary: loaded.reason, fix };
     if (loaded.state === 'disabled') return { status: 'skip', summary: loaded.reason };
     if (loaded.config.routes.length === 0)
       return { status: 'fail', summary: 'no route configured: nothing is delivered', fix };

@@ -97,6 +97,9 @@ async function loadJob(id) {
       folderMessage(detail.folderError) ?? detail.ledger?.events.at(-1)?.message ?? 'cancelled';
   }
   $('#retry-button').hidden = !detail.canRetry;
+  // Where a retry cannot help (unreadable media), or must wait for a fix, what to do instead.
+  $('#retry-advice').hidden = !detail.retryAdvice;
+  $('#retry-advice').textContent = detail.retryAdvice ?? '';
   $('#cancel-box').hidden = !detail.canCancel;
 
   $('#history-table tbody').replaceChildren(

@@ -44,6 +44,8 @@ export type JobDetailResponse = Partial<JobView> & {
   sync: SyncEntry[];
   syncEnabled: boolean;
   canRetry: boolean;
+  /** What to do about a failed job instead of (or before) a retry, by its last error's code (retryAdviceOf). */
+  retryAdvice: string | undefined;
   canCancel: boolean;
 };
 

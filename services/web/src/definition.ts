@@ -5,6 +5,9 @@ import { defineService } from '@imk/service';
 import { WEB_SERVICE, WebConfigSchema } from './config.ts';
 import type { StartWebOptions } from './start-web.ts';
 import { resolveToken } from './token.ts';
+// The service's error codes and their policy, known to whatever loads the definition (`imk retry`, the
+// dashboard's Retry: retryAdviceOf), not only once its code runs.
+import './errors.ts';
 
 export const webAccessCheck: DoctorCheck = {
   id: 'web-access',

@@ -110,6 +110,14 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   });
 
   app.get('/', (_request, reply) => reply.sendFile('index.html', PUBLIC_DIR));
+  // Every browser asks for /favicon.ico on every page: an icon drawn in the repository (SVG), not a 404 in
+  // the console. Public (auth.ts), as the login page shows it too.
+  app.get('/favicon.ico', (_request, reply) =>
+    reply
+      .type('image/svg+xml')
+      .header('cache-control', 'public, max-age=86400')
+      .sendFile('favicon.svg', PUBLIC_DIR),
+  );
   registerHealthRoutes(app, ctx);
   registerMetricsRoute(app, ctx);
   registerJobRoutes(app, ctx);

@@ -28,6 +28,18 @@ afterAll(async () => {
 const get = (path: string, init?: RequestInit) => fetch(`${web.url}${path}`, init);
 
 describe('web API', () => {
+  it('serves an icon at /favicon.ico, which every browser asks for on every page (was a 404 in the console)', async () => {
+    const icon = await get('/favicon.ico');
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(await icon.text()).toMatch(/^<svg /);
+    expect(await (await get('/')).text()).toContain('<link rel="icon" href="/favicon.ico"');
+    // The sign-in page (served when a token is set) links it too.
+    expect(await readFile(new URL('../public/login.html', import.meta.url), 'utf8')).toContain(
+      '<link rel="icon" href="/favicon.ico"',
+    );
+  });
+
   it('answers health checks and readiness', async () => {
     expect(await (await get('/healthz')).json()).toEqual({ ok: true });
     const ready = await get('/readyz');

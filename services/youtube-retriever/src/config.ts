@@ -49,7 +49,7 @@ export const YoutubeConfigSchema = z.object({
   tags: z
     .object({
       artist: TagSourcesSchema.default(['channel', 'uploader']).describe(
-        'yt-dlp fields tried in order for the artist; the first with a value wins, `=text` is literal text. None = "Unknown Artist".',
+        'yt-dlp fields tried in order for the artist; the first with a value wins, `=text` is literal text. None: a link straight to a file takes "Artist - Title" from its name, as the inbox does; else "Unknown Artist".',
       ),
       album: TagSourcesSchema.default(['=YTDL']).describe(
         'yt-dlp fields tried in order for the album; the first with a value wins, `=text` is literal text. None = "YTDL".',

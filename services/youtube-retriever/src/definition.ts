@@ -3,6 +3,9 @@ import { defineService } from '@imk/service';
 import { SERVICE_NAME, YoutubeConfigSchema, loadYoutubeSettings } from './config.ts';
 import { doctorChecks } from './doctor-checks.ts';
 import type { StartYoutubeRetrieverOptions } from './start.ts';
+// The service's error codes and their policy, known to whatever loads the definition (`imk retry`, the
+// dashboard's Retry: retryAdviceOf), not only once its code runs.
+import './errors.ts';
 
 export interface YoutubeServiceOptions extends StartYoutubeRetrieverOptions {
   /** Also serve POST /api/requests when `http.enabled` (`imk run youtube-retriever`; `imk up` mounts the routes in web). */

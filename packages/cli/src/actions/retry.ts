@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { ImkError } from '@imk/errors';
+import { ImkError, refuseHopelessRetry } from '@imk/errors';
 import { retryFailed } from '@imk/fsqueue';
 import { openLedger } from '@imk/ledger';
 import { contextFrom, print } from '../context.ts';
+import { loadAllServices } from '../services.ts';
 import { locateJob } from './job.ts';
 
 /** `imk retry <id>` */
@@ -10,16 +11,20 @@ export async function retryCommand(id: string, options: { root?: string }): Prom
   const { paths } = contextFrom(options);
   const found = await locateJob(paths.queues, id);
   if (!found) throw new ImkError('JOB_NOT_FOUND', `no job "${id}" in any queue under ${paths.queues}`);
-  const entry = await retryFailed(join(paths.queues, found.queue), id);
+  // Every service's error codes, for the last error's policy (retryAdviceOf).
+  await loadAllServices();
   const ledger = openLedger({ root: paths.root });
   try {
+    if (found.state === 'failed')
+      refuseHopelessRetry(id, ledger.getJob(id)?.errors.at(-1)?.code ?? undefined);
+    const entry = await retryFailed(join(paths.queues, found.queue), id);
     ledger.recordState(
       id,
       { state: 'ready', attempt: 0, message: 'retried by operator (imk retry)' },
       { queue: found.queue },
     );
+    print(`job ${id} is ready again in ${entry.dir}`);
   } finally {
     ledger.close();
   }
-  print(`job ${id} is ready again in ${entry.dir}`);
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
+import { errorMessage, httpStatusOf, isImkError, retryAdviceOf } from '@imk/errors';
 import { CANCEL_REASON_MAX } from '@imk/fsqueue';
 import type { JobActionResponse, JobDetailResponse, JobListResponse, StatusResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
@@ -35,15 +35,20 @@ export function registerJobRoutes(app: FastifyInstance, ctx: WebContext): void {
       return replyError(reply, 'JOB_NOT_FOUND', {
         message: `no job ${id} in the ledger, the queues or outputs/`,
       });
+    const failed = detail?.summary.state === 'failed' || detail?.summary.state === 'cancelled';
+    // By the last error's code policy: no Retry where the same job fails the same way (unreadable media).
+    const advice =
+      failed && detail.summary.state === 'failed'
+        ? retryAdviceOf(detail.ledger?.errors.at(-1)?.code ?? undefined)
+        : undefined;
     return {
       ...detail,
       output,
       engine: engineFacts(output?.manifest),
       sync: await ctx.sync.forJob(id),
       syncEnabled: await ctx.sync.enabled(),
-      canRetry:
-        ctx.retry !== undefined &&
-        (detail?.summary.state === 'failed' || detail?.summary.state === 'cancelled'),
+      canRetry: ctx.retry !== undefined && failed && advice?.canRetry !== false,
+      retryAdvice: advice?.advice,
       canCancel:
         ctx.cancel !== undefined &&
         (detail?.folders.some((f) => f.state === 'ready' || f.state === 'claimed') ?? false),

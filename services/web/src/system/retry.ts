@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ImkPaths } from '@imk/config';
-import { ImkError } from '@imk/errors';
+import { ImkError, refuseHopelessRetry } from '@imk/errors';
 import { retryFailed } from '@imk/fsqueue';
 import type { Ledger } from '@imk/ledger';
 import type { RetryJob } from '../context.ts';
@@ -20,6 +20,8 @@ export function createRetry(paths: ImkPaths, ledger: () => Ledger | undefined): 
         'JOB_NOT_FOUND',
         `job ${jobId} has no failed archive in any queue; only failed or cancelled jobs can be retried`,
       );
+    if (failed.state === 'failed')
+      refuseHopelessRetry(jobId, ledger()?.getJob(jobId)?.errors.at(-1)?.code ?? undefined);
     const entry = await retryFailed(join(paths.queues, failed.queue), jobId);
     ledger()?.recordState(
       jobId,
