@@ -212,7 +212,11 @@ export function tempGoneError(temp: string, target: string, cause?: unknown): Im
   return syncError(
     'TEMP_VANISHED',
     `another process removed our temporary copy ${temp} while it was written or checked, before it could be put in place as ${target}; nothing was delivered and it is sent again later. If a cleanup job or another program on the destination removes hidden *${TEMP_SUFFIX} files, let it skip them`,
-    { cause, details: { temp, remote_path: target } },
+    // Its cause is said in words, not chained: a cause may be a refusal to read the temp that says "not
+    // retryable" by itself (fs-safe's FILE_MISSING, when the temp went during the read-back check), and a
+    // chained cause's word decides retrying (retryableOf). The temp's absence is what this error explains, and
+    // a new try makes a new temp: its catalogue's policy must decide.
+    { details: { temp, remote_path: target, ...(cause instanceof Error && { cause: cause.message }) } },
   );
 }
 
