@@ -370,6 +370,8 @@ describe('deemix missing, for a user who may never send a Deezer link', () => {
     const controller = new AbortController();
     const { logger, lines } = capturingLogger();
     const missing = join(root, 'no-such-deemix');
+    // The folder is there before the start, so nothing at the start can be about it.
+    await mkdir(requests, { recursive: true });
     const running = startDeemixRetriever({
       root,
       logger,
@@ -377,7 +379,6 @@ describe('deemix missing, for a user who may never send a Deezer link', () => {
       overrides: { deemixPath: missing, pollIntervalMs: 100 },
     });
     try {
-      await mkdir(requests, { recursive: true });
       // A first look at the (empty) requests folder has passed: the start is over.
       await new Promise((resolve) => setTimeout(resolve, 400));
       const loud = () =>
