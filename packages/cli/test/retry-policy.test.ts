@@ -44,14 +44,20 @@ async function failedWith(jobId: string, code: string): Promise<{ root: string; 
 
 describe('imk retry follows the last error code policy', () => {
   it.each(['MEDIA_UNREADABLE', 'SIDECAR_INVALID'])(
-    'refuses a job that failed with %s, saying to replace the file, and leaves it failed',
+    'warns, for a job that failed with %s, that a retry fails the same way unless the file is replaced, and does as asked',
     async (code) => {
       const { root, failedDir } = await failedWith('job_x', code);
-      await expect(retryCommand('job_x', { root })).rejects.toMatchObject({
-        code: 'RETRY_CANNOT_HELP',
-        message: expect.stringMatching(/replace the file/),
-      });
-      expect(await readdir(failedDir)).toEqual(['job_job_x@w1.abc']);
+      const said: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      process.stderr.write = (chunk: string) => (said.push(String(chunk)), true);
+      try {
+        await retryCommand('job_x', { root });
+      } finally {
+        process.stderr.write = write;
+      }
+      expect(said.join('')).toMatch(new RegExp(`warning: ${code} .*replace the file.*Retried as asked`));
+      expect(await readdir(failedDir)).toEqual([]);
+      expect(await readdir(join(root, 'queues', 'other'))).toContain('job_job_x');
     },
   );
 });

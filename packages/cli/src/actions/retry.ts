@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ImkError, refuseHopelessRetry } from '@imk/errors';
+import { ImkError, retryAdviceOf } from '@imk/errors';
 import { retryFailed } from '@imk/fsqueue';
 import { openLedger } from '@imk/ledger';
 import { contextFrom, print } from '../context.ts';
@@ -15,9 +15,18 @@ export async function retryCommand(id: string, options: { root?: string }): Prom
   await loadAllServices();
   const ledger = openLedger({ root: paths.root });
   try {
-    if (found.state === 'failed')
-      refuseHopelessRetry(id, ledger.getJob(id)?.errors.at(-1)?.code ?? undefined);
+    // A person at the command line is told when the last error fails the same way on every try, and is
+    // obeyed: they may have put a good copy of the file into the failed bundle (the dashboard, for anyone,
+    // offers no Retry then: services/web/src/system/retry.ts).
+    const { canRetry, advice } =
+      found.state === 'failed'
+        ? retryAdviceOf(ledger.getJob(id)?.errors.at(-1)?.code ?? undefined)
+        : { canRetry: true, advice: undefined };
     const entry = await retryFailed(join(paths.queues, found.queue), id);
+    if (!canRetry)
+      process.stderr.write(
+        `warning: ${advice ?? ''} Retried as asked: it runs with the files now in its bundle.\n`,
+      );
     ledger.recordState(
       id,
       { state: 'ready', attempt: 0, message: 'retried by operator (imk retry)' },
