@@ -7,14 +7,7 @@ import { capText, copyOpenedFile, lstatAnySpelling, openUntrusted, renameNamesNo
 import type { Logger } from '@imk/log';
 import { notWholeByBytes, notWholeByLength, probeMedia, tagsFor } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
-import {
-  createBundle,
-  createStabilityTracker,
-  extractCover,
-  listFiles,
-  makeJobId,
-  readableName,
-} from '@imk/retriever-sdk';
+import { createBundle, createStabilityTracker, extractCover, listFiles, makeJobId } from '@imk/retriever-sdk';
 import { SERVICE_NAME, type InboxSettings } from './config.ts';
 import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
 import type { FileIdentity } from './move-original.ts';
@@ -22,10 +15,7 @@ import { PROCESSED_DIR, REJECTED_DIR, placeFile } from './place-file.ts';
 import { createNotWholeFiles, cutShortAdvice } from './not-whole.ts';
 import { makeStaging, sweepStaging } from './staging.ts';
 import { createInboxTroubles } from './troubles.ts';
-
-// Names browsers and copy tools give files still being written; they are renamed when complete.
-const IN_PROGRESS = /\.(?:part|crdownload|download|partial|tmp|temp|!qb|opdownload)$|~$/i;
-const VIDEO_CONTAINERS = new Set(['.mp4', '.mkv', '.webm']);
+import { IN_PROGRESS, VIDEO_CONTAINERS, readablePart } from './names.ts';
 
 export interface InboxOutcome {
   name: string;
@@ -397,8 +387,4 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       return outcomes;
     },
   };
-}
-
-function readablePart(stem: string): string {
-  return readableName(stem, 40) || 'file';
 }
