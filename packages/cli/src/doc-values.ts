@@ -9,7 +9,7 @@ import {
   STALE_CLAIM_MS,
 } from '@imk/notify';
 import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
-import { JOB_PRIORITY, PITCH_LIMITS, SAMPLE_RATE_RANGE, TEMPO_LIMITS } from '@imk/protocol';
+import { JOB_PRIORITY, PITCH_LIMITS, SAMPLE_RATE_RANGE, STEM_LEVEL_RANGE, TEMPO_LIMITS } from '@imk/protocol';
 import { SHARE_TIMEOUT_RANGE_SEC, SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
 import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
@@ -70,4 +70,6 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'tempo-range-x': `${TEMPO_LIMITS.min}x…${TEMPO_LIMITS.max.toFixed(1)}x`,
   /** The sample rates flac and wav are written at (docs/instrumental-maker.md). */
   'sample-rate-range': `${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}`,
+  /** A stem's level in a mix (docs/web.md). */
+  'stem-level-range': `${STEM_LEVEL_RANGE.min}…${STEM_LEVEL_RANGE.max}`,
 };

@@ -12,7 +12,14 @@ import {
   STALE_CLAIM_MS,
 } from '@imk/notify';
 import { FIRST_CLEANUP_AFTER_MS, HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
-import { JOB_PRIORITY, PITCH_LIMITS, SAMPLE_RATE_RANGE, TEMPO_LIMITS, replaceDocValues } from '@imk/protocol';
+import {
+  JOB_PRIORITY,
+  PITCH_LIMITS,
+  SAMPLE_RATE_RANGE,
+  STEM_LEVEL_RANGE,
+  TEMPO_LIMITS,
+  replaceDocValues,
+} from '@imk/protocol';
 import { SHARE_TIMEOUT_RANGE_SEC, SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
 import { CANCEL_WAIT_SECONDS } from '../src/commands/cancel.ts';
@@ -68,6 +75,7 @@ describe('the defaults the docs state', () => {
       'tempo-range': `${TEMPO_LIMITS.min}…${TEMPO_LIMITS.max.toFixed(1)}`,
       'tempo-range-x': `${TEMPO_LIMITS.min}x…${TEMPO_LIMITS.max.toFixed(1)}x`,
       'sample-rate-range': `${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}`,
+      'stem-level-range': `${STEM_LEVEL_RANGE.min}…${STEM_LEVEL_RANGE.max}`,
     });
   });
 
