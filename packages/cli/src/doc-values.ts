@@ -1,4 +1,4 @@
-import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
+import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS, DEFAULT_TMP_MAX_AGE_MS } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS } from '@imk/ledger';
 import { COVER_MAX_BYTES } from '@imk/media';
 import {
@@ -22,6 +22,8 @@ import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
 export const DOC_VALUES: Readonly<Record<string, string>> = {
   /** fsqueue's DEFAULT_LEASE_MS, the worker's leaseMs default (docs/protocol.md, docs/operations.md). */
   'lease-seconds': String(DEFAULT_LEASE_MS / 1000),
+  /** How long a `job_<id>.tmp/` folder may stay unchanged before fsqueue's sweep removes it, in hours (docs/protocol.md). */
+  'tmp-sweep-hours': String(DEFAULT_TMP_MAX_AGE_MS / 3_600_000),
   /** fsqueue's DEFAULT_POLL_MS, the worker's pollMs default (docs/operations.md). */
   'queue-poll-seconds': String(DEFAULT_POLL_MS / 1000),
   /** How often a running service writes its heartbeat (docs/operations.md). */

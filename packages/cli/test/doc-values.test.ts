@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
+import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS, DEFAULT_TMP_MAX_AGE_MS } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS } from '@imk/ledger';
 import { COVER_MAX_BYTES } from '@imk/media';
 import {
@@ -46,10 +46,11 @@ describe('the defaults the docs state', () => {
     const all = [...(await pages()).values()].join('\n');
     for (const name of Object.keys(DOC_VALUES)) expect(all).toContain(`<!-- value:${name} -->`);
     expect(all).not.toMatch(
-      /lease default \d+ s|default \d+ s\) is what|at most \d+ s old|every\s+\d+ s and when|default \d+ s is|taken up again after\s+(?:\d+|ten)\s+minutes|busy timeout \d+ s|written at most every \d+ ms|`--wait`, default \d+ s|refresh is tried \d+ times|\d+ MiB \(never read|the cover \d+ MiB|`shareTimeoutSec` \(\d+ s|\(127\.0\.0\.1:\d+\)/,
+      /lease default \d+ s|default \d+ s\) is what|at most \d+ s old|every\s+\d+ s and when|default \d+ s is|taken up again after\s+(?:\d+|ten)\s+minutes|busy timeout \d+ s|written at most every \d+ ms|`--wait`, default \d+ s|refresh is tried \d+ times|\d+ MiB \(never read|the cover \d+ MiB|`shareTimeoutSec` \(\d+ s|\(127\.0\.0\.1:\d+\)|sweep age \(default \d+ h\)/,
     );
     expect(DOC_VALUES).toEqual({
       'lease-seconds': String(DEFAULT_LEASE_MS / 1000),
+      'tmp-sweep-hours': String(DEFAULT_TMP_MAX_AGE_MS / 3_600_000),
       'queue-poll-seconds': String(DEFAULT_POLL_MS / 1000),
       'heartbeat-seconds': String(HEARTBEAT_INTERVAL_MS / 1000),
       'healthcheck-max-age': String(HEALTHCHECK_MAX_AGE_SECONDS),
