@@ -49,7 +49,7 @@ export function jsonSchemaOf(schema: z.ZodType): JsonSchemaNode {
     override: ({ zodSchema, jsonSchema }) => {
       const def = zodSchema._zod.def;
       if (def.type !== 'default' || jsonSchema.default !== undefined) return;
-      const value: unknown = (def as z.core.$ZodDefaultDef).defaultValue;
+      const value: unknown = def.defaultValue;
       const json = JSON.stringify(value);
       if (json !== undefined) jsonSchema.default = JSON.parse(json);
     },
