@@ -1,4 +1,4 @@
-import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
+import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS, DEFAULT_TMP_MAX_AGE_MS } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS } from '@imk/ledger';
 import { COVER_MAX_BYTES } from '@imk/media';
 import {
@@ -9,7 +9,7 @@ import {
   STALE_CLAIM_MS,
 } from '@imk/notify';
 import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
-import { JOB_PRIORITY, PITCH_LIMITS, SAMPLE_RATE_RANGE, TEMPO_LIMITS } from '@imk/protocol';
+import { JOB_PRIORITY, PITCH_LIMITS, SAMPLE_RATE_RANGE, STEM_LEVEL_RANGE, TEMPO_LIMITS } from '@imk/protocol';
 import { SHARE_TIMEOUT_RANGE_SEC, SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
 import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
@@ -22,6 +22,8 @@ import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
 export const DOC_VALUES: Readonly<Record<string, string>> = {
   /** fsqueue's DEFAULT_LEASE_MS, the worker's leaseMs default (docs/protocol.md, docs/operations.md). */
   'lease-seconds': String(DEFAULT_LEASE_MS / 1000),
+  /** How long a `job_<id>.tmp/` folder may stay unchanged before fsqueue's sweep removes it, in hours (docs/protocol.md). */
+  'tmp-sweep-hours': String(DEFAULT_TMP_MAX_AGE_MS / 3_600_000),
   /** fsqueue's DEFAULT_POLL_MS, the worker's pollMs default (docs/operations.md). */
   'queue-poll-seconds': String(DEFAULT_POLL_MS / 1000),
   /** How often a running service writes its heartbeat (docs/operations.md). */
@@ -70,4 +72,6 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'tempo-range-x': `${TEMPO_LIMITS.min}x…${TEMPO_LIMITS.max.toFixed(1)}x`,
   /** The sample rates flac and wav are written at (docs/instrumental-maker.md). */
   'sample-rate-range': `${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}`,
+  /** A stem's level in a mix (docs/web.md). */
+  'stem-level-range': `${STEM_LEVEL_RANGE.min}…${STEM_LEVEL_RANGE.max}`,
 };

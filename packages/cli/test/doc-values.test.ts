@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS } from '@imk/fsqueue';
+import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS, DEFAULT_TMP_MAX_AGE_MS } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS } from '@imk/ledger';
 import { COVER_MAX_BYTES } from '@imk/media';
 import {
@@ -12,7 +12,14 @@ import {
   STALE_CLAIM_MS,
 } from '@imk/notify';
 import { FIRST_CLEANUP_AFTER_MS, HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
-import { JOB_PRIORITY, PITCH_LIMITS, SAMPLE_RATE_RANGE, TEMPO_LIMITS, replaceDocValues } from '@imk/protocol';
+import {
+  JOB_PRIORITY,
+  PITCH_LIMITS,
+  SAMPLE_RATE_RANGE,
+  STEM_LEVEL_RANGE,
+  TEMPO_LIMITS,
+  replaceDocValues,
+} from '@imk/protocol';
 import { SHARE_TIMEOUT_RANGE_SEC, SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
 import { CANCEL_WAIT_SECONDS } from '../src/commands/cancel.ts';
@@ -39,10 +46,11 @@ describe('the defaults the docs state', () => {
     const all = [...(await pages()).values()].join('\n');
     for (const name of Object.keys(DOC_VALUES)) expect(all).toContain(`<!-- value:${name} -->`);
     expect(all).not.toMatch(
-      /lease default \d+ s|default \d+ s\) is what|at most \d+ s old|every\s+\d+ s and when|default \d+ s is|taken up again after\s+(?:\d+|ten)\s+minutes|busy timeout \d+ s|written at most every \d+ ms|`--wait`, default \d+ s|refresh is tried \d+ times|\d+ MiB \(never read|the cover \d+ MiB|`shareTimeoutSec` \(\d+ s|\(127\.0\.0\.1:\d+\)/,
+      /lease default \d+ s|default \d+ s\) is what|at most \d+ s old|every\s+\d+ s and when|default \d+ s is|taken up again after\s+(?:\d+|ten)\s+minutes|busy timeout \d+ s|written at most every \d+ ms|`--wait`, default \d+ s|refresh is tried \d+ times|\d+ MiB \(never read|the cover \d+ MiB|`shareTimeoutSec` \(\d+ s|\(127\.0\.0\.1:\d+\)|sweep age \(default \d+ h\)/,
     );
     expect(DOC_VALUES).toEqual({
       'lease-seconds': String(DEFAULT_LEASE_MS / 1000),
+      'tmp-sweep-hours': String(DEFAULT_TMP_MAX_AGE_MS / 3_600_000),
       'queue-poll-seconds': String(DEFAULT_POLL_MS / 1000),
       'heartbeat-seconds': String(HEARTBEAT_INTERVAL_MS / 1000),
       'healthcheck-max-age': String(HEALTHCHECK_MAX_AGE_SECONDS),
@@ -68,6 +76,7 @@ describe('the defaults the docs state', () => {
       'tempo-range': `${TEMPO_LIMITS.min}…${TEMPO_LIMITS.max.toFixed(1)}`,
       'tempo-range-x': `${TEMPO_LIMITS.min}x…${TEMPO_LIMITS.max.toFixed(1)}x`,
       'sample-rate-range': `${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}`,
+      'stem-level-range': `${STEM_LEVEL_RANGE.min}…${STEM_LEVEL_RANGE.max}`,
     });
   });
 

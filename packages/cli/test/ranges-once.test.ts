@@ -32,7 +32,13 @@ describe('ranges written once', () => {
     const deps = await packageDeps([...texts.keys()]);
     const ranges = rangeConstants(texts);
     expect(ranges.map((r) => r.name)).toEqual(
-      expect.arrayContaining(['PITCH_LIMITS', 'TEMPO_LIMITS', 'SAMPLE_RATE_RANGE', 'JOB_PRIORITY']),
+      expect.arrayContaining([
+        'PITCH_LIMITS',
+        'TEMPO_LIMITS',
+        'SAMPLE_RATE_RANGE',
+        'JOB_PRIORITY',
+        'STEM_LEVEL_RANGE',
+      ]),
     );
     const found: string[] = [];
     for (const r of ranges) {

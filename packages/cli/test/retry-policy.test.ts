@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openLedger } from '@imk/ledger';
+import { recordFailure } from '@imk/ledger/testing';
 import { retryCommand } from '../src/actions/retry.ts';
 
 const roots: string[] = [];
@@ -25,20 +25,7 @@ async function failedWith(jobId: string, code: string): Promise<{ root: string; 
     join(dir, 'imk-error.json'),
     JSON.stringify({ stage: 'decode', message: `it failed [${code}]`, attempt: 1 }),
   );
-  const ledger = openLedger({ root });
-  try {
-    ledger.recordState(jobId, { state: 'running', attempt: 1 }, { queue: 'other' });
-    ledger.recordError(jobId, {
-      stage: 'decode',
-      message: `it failed [${code}]`,
-      attempt: 1,
-      code,
-      retryable: false,
-    });
-    ledger.recordState(jobId, { state: 'failed', attempt: 1 });
-  } finally {
-    ledger.close();
-  }
+  recordFailure(root, jobId, code);
   return { root, failedDir };
 }
 

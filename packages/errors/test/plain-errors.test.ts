@@ -10,6 +10,7 @@ import { ROOT, sourceFiles } from './source-files.ts';
 // with why each is not one a user meets; a new one fails here: make it an ImkError of the catalogue, or,
 // when it is such an internal one, add it below with the reason.
 const KNOWN: Record<string, { count: number; why: string }> = {
+  'packages/cli/src/config-defaults-doc.ts': { count: 7, why: 'docs generation (npm run docs:config)' },
   'packages/cli/src/shutdown.ts': { count: 1, why: 'an abort reason, never shown' },
   'packages/cli/src/state-writable.ts': {
     count: 1,

@@ -132,6 +132,10 @@ export const STEM_NAMES = ['vocals', 'drums', 'bass', 'other'] as const;
 export const StemNameSchema = z.enum(STEM_NAMES);
 export type StemName = z.infer<typeof StemNameSchema>;
 
+/** A stem's level in a mix (1: as separated, 0: silent): a remix job's `stems` and a variant recipe's. */
+export const STEM_LEVEL_RANGE = { min: 0, max: 4 } as const;
+export const StemLevelSchema = z.number().min(STEM_LEVEL_RANGE.min).max(STEM_LEVEL_RANGE.max);
+
 export const AUDIO_FORMATS = ['m4a', 'mp3', 'flac', 'wav'] as const;
 export const AudioFormatSchema = z.enum(AUDIO_FORMATS);
 export type AudioFormat = z.infer<typeof AudioFormatSchema>;

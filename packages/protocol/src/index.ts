@@ -12,6 +12,8 @@ export {
   ProducerSchema,
   Sha256Schema,
   StemNameSchema,
+  STEM_LEVEL_RANGE,
+  StemLevelSchema,
   ValidationSchema,
   YoutubeInfoSchema,
   bundlePathProblem,

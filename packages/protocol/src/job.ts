@@ -8,7 +8,9 @@ import {
   ProducerSchema,
   SAMPLE_RATE_RANGE,
   SampleRateSchema,
+  STEM_LEVEL_RANGE,
   Sha256Schema,
+  StemLevelSchema,
   StemNameSchema,
   ValidationSchema,
   YoutubeInfoSchema,
@@ -171,13 +173,13 @@ export const RemixSchema = z
       )
       .describe('Name of the new variant (the file is "Artist - Title (<name>).<format>").'),
     stems: z
-      .partialRecord(StemNameSchema, z.number().min(0).max(4))
+      .partialRecord(StemNameSchema, StemLevelSchema)
       // A mix of silent stems is silence: say so before anything is queued or mixed.
       .refine((stems) => Object.values(stems).some((level) => level > 0), {
         message: AUDIBLE_MIX_MESSAGE,
       })
       .describe(
-        'Level of each stem (0 to 4, at least one above 0; 1 = as separated; a stem not named is silent).',
+        `Level of each stem (${STEM_LEVEL_RANGE.min} to ${STEM_LEVEL_RANGE.max}, at least one above ${STEM_LEVEL_RANGE.min}; 1 = as separated; a stem not named is silent).`,
       ),
     pitch: z
       .number()

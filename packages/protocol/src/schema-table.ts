@@ -35,9 +35,25 @@ export interface SchemaField {
   object: boolean;
 }
 
-/** The JSON Schema of a zod schema as a writer sees it (defaults and transforms not yet applied). */
+/**
+ * The JSON Schema of a zod schema as a writer sees it (defaults and transforms not yet applied), each field's
+ * `default` what a missing field becomes.
+ */
 export function jsonSchemaOf(schema: z.ZodType): JsonSchemaNode {
-  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode;
+  return z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+    // zod leaves out the default of a field whose type transforms what is written (nas-sync's `backends` and
+    // `routes`, both `{}`/`[]` when absent), as the default is of the output's type: the reference then
+    // said no default at all. Where the default is as a writer would write it (plain JSON), it is kept.
+    override: ({ zodSchema, jsonSchema }) => {
+      const def = zodSchema._zod.def;
+      if (def.type !== 'default' || jsonSchema.default !== undefined) return;
+      const value: unknown = def.defaultValue;
+      const json = JSON.stringify(value);
+      if (json !== undefined) jsonSchema.default = JSON.parse(json);
+    },
+  }) as JsonSchemaNode;
 }
 
 /** The node a `$ref` points at (keeping the referring node's description). */

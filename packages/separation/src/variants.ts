@@ -1,7 +1,9 @@
 import { ImkError } from '@imk/errors';
 import {
   PITCH_LIMITS,
+  STEM_LEVEL_RANGE,
   STEM_NAMES,
+  StemLevelSchema,
   StemNameSchema,
   TEMPO_LIMITS,
   VariantNameSchema,
@@ -17,8 +19,8 @@ import {
 } from './variant-ref.ts';
 import './errors.ts';
 
-/** A stem's level in a mix (1: as separated, 0: silent). */
-export const StemGainSchema = z.number().min(0).max(4);
+/** A stem's level in a mix (1: as separated, 0: silent): protocol's, which a remix job's `stems` takes too. */
+export const StemGainSchema = StemLevelSchema;
 
 /**
  * How one variant is made from the stems: either the sum of `stems` (a list, or levels by stem name), or the
@@ -31,7 +33,7 @@ export const VariantRecipeSchema = z
       .union([z.array(StemNameSchema).min(1), z.partialRecord(StemNameSchema, StemGainSchema)])
       .optional()
       .describe(
-        'Stems summed into the variant: a list, or a level per stem (0…4, at least one above 0), e.g. {bass: 1, vocals: 0.2}.',
+        `Stems summed into the variant: a list, or a level per stem (${STEM_LEVEL_RANGE.min}…${STEM_LEVEL_RANGE.max}, at least one above ${STEM_LEVEL_RANGE.min}), e.g. {bass: 1, vocals: 0.2}.`,
       ),
     mixture_minus: z.array(StemNameSchema).min(1).optional().describe('Stems subtracted from the mixture.'),
     pitch: PitchSchema.optional().describe(

@@ -1,11 +1,10 @@
 import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
-import { readBundle, sidecarCandidates } from '@imk/protocol';
-import { legacySample } from '@imk/media/legacy-samples';
+import { readBundle } from '@imk/protocol';
 import { SONG_FILE_EXTENSIONS } from '@imk/media';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { resolvePaths } from '@imk/config';
 import { within } from '@imk/fs-safe/testing';
 import { createInbox, inboxFoldersCheck, startInbox } from '../src/index.ts';
@@ -85,143 +84,6 @@ describe('inbox', () => {
     expect(await readdir(join(settings.dir, '.processed'))).toEqual(['whatever name.mp3']);
   });
 
-  it('names the job after the file in readable Latin letters, whatever its script', async () => {
-    const { settings, inbox } = await setup();
-    const names = ['Björk – Jóga.mp3', 'Кино - Кукушка.mp3', '東京事変.mp3'];
-    for (const name of names)
-      await writeFile(join(settings.dir, name), await readFile(join(media, 'tagged.mp3')));
-    await inbox.scan();
-    const ids = (await inbox.scan()).map((o) => o.jobId).sort();
-    expect(ids).toHaveLength(3);
-    expect(ids[0]).toMatch(/^local_Bjork_-_Joga_[0-9a-f]{12}$/);
-    expect(ids[1]).toMatch(/^local_Kino_-_Kukushka_[0-9a-f]{12}$/);
-    expect(ids[2]).toMatch(/^local_file_[0-9a-f]{12}$/);
-  });
-
-  it("carries a song's per-song options (the earlier version's My Song.stems.yml) into its bundle; options alone are set aside with the reason", async () => {
-    const { root, settings, inbox } = await setup();
-    const options = await readFile(legacySample('My Song.stems.yml'), 'utf8');
-    await writeFile(join(settings.dir, 'My Song.wav'), await readFile(join(media, 'plain.wav')));
-    await writeFile(join(settings.dir, 'My Song.stems.yml'), options);
-    await writeFile(join(settings.dir, 'Other Song.yaml'), 'stems: VD\n');
-    await inbox.scan();
-    const outcomes = await inbox.scan();
-    expect(outcomes.map((o) => `${o.name}:${o.outcome}`).sort()).toEqual([
-      'My Song.wav:queued',
-      'Other Song.yaml:rejected',
-    ]);
-    const dir = join(root, 'queues', 'other', `job_${outcomes.find((o) => o.outcome === 'queued')!.jobId}`);
-    expect(await readBundle(dir)).toMatchObject({ ok: true });
-    const job = await jobIn(dir);
-    // Under the first name the worker looks for beside the bundle's input: the song's options are read.
-    const sidecar = sidecarCandidates(job.audio_path!)[0]!;
-    expect(await readFile(join(dir, sidecar), 'utf8')).toBe(options);
-    expect((await readdir(join(settings.dir, '.processed'))).sort()).toEqual([
-      'My Song.stems.yml',
-      'My Song.wav',
-    ]);
-    expect(await readFile(join(settings.dir, '.rejected', 'Other Song.yaml.reason.txt'), 'utf8')).toMatch(
-      /Other Song\.yaml: per-song options with no song beside them/,
-    );
-    expect(await readdir(settings.dir)).toEqual(['.processed', '.rejected']);
-  });
-
-  it('pairs a song and its options whose names differ only in Unicode normalisation (NFD from a Mac, NFC typed)', async () => {
-    const { root, settings, inbox } = await setup();
-    const options = await readFile(legacySample('My Song.stems.yml'), 'utf8');
-    const song = 'Björk - Jóga.wav'.normalize('NFD');
-    const sidecar = 'Björk - Jóga.stems.yml'.normalize('NFC');
-    await writeFile(join(settings.dir, song), await readFile(join(media, 'plain.wav')));
-    await writeFile(join(settings.dir, sidecar), options);
-    await inbox.scan();
-    const outcomes = await inbox.scan();
-    expect(outcomes.map((o) => `${o.name}:${o.outcome}`)).toEqual([`${song}:queued`]);
-    const dir = join(root, 'queues', 'other', `job_${outcomes[0]!.jobId!}`);
-    const job = await jobIn(dir);
-    expect(await readFile(join(dir, sidecarCandidates(job.audio_path!)[0]!), 'utf8')).toBe(options);
-    expect((await readdir(join(settings.dir, '.processed'))).sort()).toEqual([song, sidecar].sort());
-    expect(await readdir(settings.dir)).toEqual(['.processed']);
-  });
-
-  it('takes "Artist - Title" from the file name when the file has no tags', async () => {
-    const { root, settings, inbox } = await setup();
-    await writeFile(
-      join(settings.dir, '03 - Daft Punk - Around the World.wav'),
-      await readFile(join(media, 'plain.wav')),
-    );
-    await inbox.scan();
-    const [outcome] = await inbox.scan();
-    const job = await jobIn(join(root, 'queues', 'other', `job_${outcome!.jobId}`));
-    expect(job).toMatchObject({ artist: 'Daft Punk', title: 'Around the World', audio_path: 'audio.wav' });
-    expect(job.cover_path).toBeUndefined();
-  });
-
-  it('spells the artist and title from a Mac file name (NFD) as typed (NFC), so the same artist is one artist', async () => {
-    const { root, settings, inbox } = await setup();
-    const name = 'Björk - Jóga.wav'.normalize('NFD');
-    await writeFile(join(settings.dir, name), await readFile(join(media, 'plain.wav')));
-    await inbox.scan();
-    const [outcome] = await inbox.scan();
-    expect(outcome).toMatchObject({ name, outcome: 'queued' });
-    const job = await jobIn(join(root, 'queues', 'other', `job_${outcome!.jobId}`));
-    expect(job.artist).toBe('Björk'.normalize('NFC'));
-    expect(job.title).toBe('Jóga'.normalize('NFC'));
-    expect(await readdir(join(settings.dir, '.processed'))).toEqual([name]);
-  });
-
-  it('takes a file whose name is not UTF-8 (Latin-1 from an old Windows share) under its Windows-1252 reading, saying so', async () => {
-    const { root, settings } = await setup();
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    const inbox = createInbox(settings, createLogger('test', { level: 'warn', destination }));
-    // "Café - Song.wav" with é as the one byte 0xE9: listed as "Caf\uFFFD - Song.wav", a name that opens nothing.
-    const name = Buffer.concat([
-      Buffer.from(`${settings.dir}/Caf`),
-      Buffer.from([0xe9]),
-      Buffer.from(' - Song.wav'),
-    ]);
-    await writeFile(name, await readFile(join(media, 'plain.wav')));
-    let outcomes: Awaited<ReturnType<typeof inbox.scan>> = [];
-    for (let look = 0; look < 5 && outcomes.length === 0; look++) {
-      await new Promise((resolve) => setTimeout(resolve, settings.pollIntervalMs + 10));
-      outcomes = await inbox.scan();
-    }
-    expect(outcomes).toMatchObject([{ name: 'Café - Song.wav', outcome: 'queued' }]);
-    const job = await jobIn(join(root, 'queues', 'other', `job_${outcomes[0]!.jobId}`));
-    expect(job).toMatchObject({ artist: 'Café', title: 'Song' });
-    expect(await readdir(join(settings.dir, '.processed'))).toEqual(['Café - Song.wav']);
-    expect(lines.join('')).toContain('the name of \\"Café - Song.wav\\" was not UTF-8');
-  });
-
-  it('names a DJ\'s Native Instruments stem file after the song, not after "<title>.stem"', async () => {
-    const { root, settings, inbox } = await setup();
-    // A .stem.mp4 without tags: the mixture and one stem as its first two audio streams.
-    await ffmpeg(
-      ...[
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440:duration=2',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=330:duration=2',
-      ],
-      ...['-map', '0', '-map', '1', '-c:a', 'aac'],
-      join(settings.dir, 'Daft Punk - Around the World.stem.mp4'),
-    );
-    await inbox.scan();
-    const [outcome] = await inbox.scan();
-    expect(outcome).toMatchObject({ outcome: 'queued' });
-    const job = await jobIn(join(root, 'queues', 'other', `job_${outcome!.jobId}`));
-    expect(job).toMatchObject({ artist: 'Daft Punk', title: 'Around the World' });
-  });
-
   it('waits while a file is still growing', async () => {
     const { settings, inbox } = await setup();
     const wav = await readFile(join(media, 'plain.wav'));
@@ -264,74 +126,6 @@ describe('inbox', () => {
     expect(await jobIn(join(root, 'queues', 'other', `job_${outcome!.jobId}`))).toMatchObject({
       video_path: 'video.mkv',
     });
-  });
-
-  it('rejects what is not media, with the reason beside it, and leaves downloads in progress alone', async () => {
-    const { root, settings, inbox } = await setup();
-    await writeFile(join(settings.dir, 'notes.txt'), 'hello');
-    await writeFile(join(settings.dir, 'fake.mp3'), 'this is text, not audio');
-    await writeFile(join(settings.dir, 'song.mp3.crdownload'), 'half a download');
-    await inbox.scan();
-    const outcomes = await inbox.scan();
-    expect(outcomes.map((o) => `${o.name}:${o.outcome}`).sort()).toEqual([
-      'fake.mp3:rejected',
-      'notes.txt:rejected',
-    ]);
-    const rejected = join(settings.dir, '.rejected');
-    expect((await readdir(rejected)).sort()).toEqual([
-      'fake.mp3',
-      'fake.mp3.reason.txt',
-      'notes.txt',
-      'notes.txt.reason.txt',
-    ]);
-    expect(await readFile(join(rejected, 'notes.txt.reason.txt'), 'utf8')).toMatch(
-      /not a media file .*\.txt.*accepted: \.mp3/,
-    );
-    // And what to do, naming the root's own config file.
-    expect(await readFile(join(rejected, 'notes.txt.reason.txt'), 'utf8')).toContain(
-      `; if it is a song ffmpeg plays, add txt to extensions in ${join(root, 'config', 'inbox.yaml')} and drop it again`,
-    );
-    expect(await readFile(join(rejected, 'fake.mp3.reason.txt'), 'utf8')).toMatch(
-      /fake\.mp3.*corrupt or not a media format/,
-    );
-    expect((await readdir(settings.dir)).sort()).toEqual(['.rejected', 'song.mp3.crdownload']);
-    expect(await readdir(join(root, 'queues')).catch(() => [])).toEqual([]);
-  });
-
-  it('never replaces a file already in .rejected: the file and its reason take the next free name together', async () => {
-    const { settings, inbox } = await setup();
-    const rejected = join(settings.dir, '.rejected');
-    await mkdir(rejected);
-    // The user's own files: one named like the reason a rejected notes.txt would get, one like the file.
-    await writeFile(join(rejected, 'notes.txt.reason.txt'), 'MY PRECIOUS NOTES');
-    await writeFile(join(rejected, 'song (2).txt'), 'mine too');
-    await writeFile(join(settings.dir, 'notes.txt'), 'some text');
-    await writeFile(join(settings.dir, 'song.txt'), 'more text');
-    await writeFile(join(rejected, 'song.txt'), 'an earlier song.txt');
-    await inbox.scan();
-    const outcomes = await inbox.scan();
-    expect(outcomes.map((o) => [o.name, o.outcome, basename(o.movedTo ?? '')]).sort()).toEqual([
-      ['notes.txt', 'rejected', 'notes (2).txt'],
-      ['song.txt', 'rejected', 'song (3).txt'],
-    ]);
-    expect(await readFile(join(rejected, 'notes.txt.reason.txt'), 'utf8')).toBe('MY PRECIOUS NOTES');
-    expect(await readFile(join(rejected, 'song (2).txt'), 'utf8')).toBe('mine too');
-    expect(await readFile(join(rejected, 'song.txt'), 'utf8')).toBe('an earlier song.txt');
-    expect(await readFile(join(rejected, 'notes (2).txt'), 'utf8')).toBe('some text');
-    expect(await readFile(join(rejected, 'notes (2).txt.reason.txt'), 'utf8')).toMatch(
-      /^notes\.txt \(kept as notes \(2\)\.txt\): not a media file/,
-    );
-    expect(await readFile(join(rejected, 'song (3).txt.reason.txt'), 'utf8')).toMatch(/^song\.txt \(kept as/);
-    // No stray temp or half pair left behind.
-    expect((await readdir(rejected)).sort()).toEqual([
-      'notes (2).txt',
-      'notes (2).txt.reason.txt',
-      'notes.txt.reason.txt',
-      'song (2).txt',
-      'song (3).txt',
-      'song (3).txt.reason.txt',
-      'song.txt',
-    ]);
   });
 
   it('runs as a service until aborted; the same file dropped twice is one job', async () => {

@@ -14,6 +14,7 @@ import {
 } from '@imk/protocol';
 import { MaxDurationSecSchema } from '@imk/media/duration-limit';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
+import { ENGINE_NAMES } from '@imk/separation/engine-names';
 import { DEFAULT_VARIANT_RECIPES, VariantRecipesSchema } from '@imk/separation/variants';
 
 /** The config file `config/instrumental-maker.yaml` and env prefix `IMK_INSTRUMENTAL_MAKER__`. */
@@ -141,7 +142,7 @@ export const InstrumentalMakerConfigSchema = z
           .string()
           .min(1)
           .default('builtin')
-          .describe('builtin, demucs, mdx, or a name defined in `module`.'),
+          .describe(`${ENGINE_NAMES.join(', ')}, or a name defined in \`module\`.`),
         params: z
           .record(z.string(), z.unknown())
           .default({})

@@ -54,9 +54,10 @@ function slider(label, onInput) {
  * @param {string} jobId
  * @param {HTMLElement} box
  * @param {Channel[]} channels
+ * @param {number} levelMax  the highest level the server takes per stem (the mixer answer's levelMax)
  * @param {() => boolean} stillOpen  false once the page shows another job
  */
-export function renderControls(jobId, box, channels, stillOpen) {
+export function renderControls(jobId, box, channels, levelMax, stillOpen) {
   const status = h('p', { class: 'note mixer-status', role: 'status' });
   const clipNote = h(
     'p',
@@ -138,10 +139,13 @@ export function renderControls(jobId, box, channels, stillOpen) {
   const tempo = numberField({ class: 'mix-tempo', value: 1, 'aria-label': 'tempo factor' });
   const save = h('button', { type: 'submit', class: 'mix-save' }, 'Save this mix');
   const saveMix = async () => {
-    // What is heard: each stem's level times the master level (the server takes 0…4 per stem).
+    // What is heard: each stem's level times the master level (the server takes up to levelMax per stem).
     const masterLevel = Number(master.value);
     const stems = Object.fromEntries(
-      channels.map((c) => [c.name, Math.min(4, Math.round(effectiveLevel(c) * masterLevel * 1e4) / 1e4)]),
+      channels.map((c) => [
+        c.name,
+        Math.min(levelMax, Math.round(effectiveLevel(c) * masterLevel * 1e4) / 1e4),
+      ]),
     );
     /** @type {Record<string, unknown>} */
     const body = { variant: name.value.trim(), stems };

@@ -126,7 +126,7 @@ export async function mountMixer(jobId, box) {
     return;
   }
   Object.assign(mixerState, { context, channels, master, analyser, startedAt: undefined, offset: 0 });
-  renderControls(jobId, box, channels, () => mountedJob === jobId);
+  renderControls(jobId, box, channels, info.levelMax ?? Infinity, () => mountedJob === jobId);
 }
 
 /** Stops and closes the mixer (another job's page, or none). */

@@ -98,6 +98,8 @@ export interface MixerResponse {
   available: boolean;
   message?: string;
   stems: MixerStem[];
+  /** The highest level a saved mix may give a stem (protocol's STEM_LEVEL_RANGE), when the stems are here. */
+  levelMax?: number;
   /** The stems left the cache, and the song's bundle is archived: the page offers "Separate again". */
   canSeparateAgain?: boolean;
   /**

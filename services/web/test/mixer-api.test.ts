@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { materializeLegacySample } from '@imk/media/legacy-samples';
+import { STEM_LEVEL_RANGE } from '@imk/protocol';
 import { makeArchivedOutput, makeOutput, quietLogger, tempRoot } from './helpers.ts';
 
 let cleanup: () => Promise<void>;
@@ -176,10 +177,19 @@ describe('the mixer API for an earlier-version output that kept its stems', () =
     const before = await readFile(join(out, 'manifest.json'), 'utf8');
     const info = (await (await fetch(`${web.url}/api/jobs/pyout_audio_001/mixer`)).json()) as {
       available: boolean;
+      levelMax: number;
       stems: { name: string; url: string }[];
     };
     expect(info.available).toBe(true);
     expect(info.stems.map((s) => s.name).sort()).toEqual(['bass', 'drums', 'other', 'vocals']);
+    // The page's mixer keeps a saved mix's levels to what the server takes: the highest, from its home.
+    expect(info.levelMax).toBe(STEM_LEVEL_RANGE.max);
+    const over = await post('/api/jobs/pyout_audio_001/mix', {
+      variant: 'too_loud',
+      stems: { bass: info.levelMax + 0.01 },
+    });
+    expect(over.status).toBe(400);
+    expect(await over.json()).toMatchObject({ error: 'INVALID_MIX' });
     const stem = await fetch(`${web.url}${info.stems.find((s) => s.name === 'drums')!.url}`);
     expect(stem.status).toBe(200);
     expect(stem.headers.get('content-type')).toBe('audio/wav');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLedger } from '@imk/ledger';
+import { recordFailure } from '@imk/ledger/testing';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { makeFailedJob, quietLogger, tempRoot } from './helpers.ts';
 
@@ -11,20 +11,7 @@ const stop = new AbortController();
 // A failed job whose last error has `code`, as the worker records it (ledger row and archived folder).
 async function failedWith(jobId: string, code: string): Promise<void> {
   await makeFailedJob(root, jobId);
-  const ledger = openLedger({ root });
-  try {
-    ledger.recordState(jobId, { state: 'running', attempt: 1 }, { queue: 'other' });
-    ledger.recordError(jobId, {
-      stage: 'decode',
-      message: `it failed [${code}]`,
-      attempt: 1,
-      code,
-      retryable: false,
-    });
-    ledger.recordState(jobId, { state: 'failed', attempt: 1, message: `it failed [${code}]` });
-  } finally {
-    ledger.close();
-  }
+  recordFailure(root, jobId, code);
 }
 
 beforeAll(async () => {

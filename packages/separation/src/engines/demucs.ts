@@ -27,10 +27,17 @@ export const DemucsEngineOptionsSchema = z.strictObject({
     .default('htdemucs'),
   /** `-d`. */
   device: z.enum(['cpu', 'cuda']).default('cpu'),
-  /** Seconds per chunk (`--segment`); smaller uses less memory. @default the model's own */
-  segment: z.number().positive().optional(),
-  /** Random shifts averaged (`--shifts`); more is better and slower. @default demucs's own (1) */
-  shifts: z.number().int().min(0).optional(),
+  segment: z
+    .number()
+    .positive()
+    .optional()
+    .describe("Seconds per chunk (--segment); smaller uses less memory. @default the model's own"),
+  shifts: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("Random shifts averaged (--shifts); more is better and slower. @default demucs's own (1)"),
   /** More arguments, before the input file. They must not change the output layout or format. */
   extraArgs: z.array(z.string()).default([]),
 });

@@ -3,20 +3,16 @@ import type { SeparationEngine } from '../engine.ts';
 import { createBuiltinEngine, type BuiltinEngineOptions } from './builtin.ts';
 import { createDemucsEngine, type DemucsEngineOptions } from './demucs.ts';
 import { createMdxEngine, type MdxEngineOptions } from './mdx.ts';
+import { ENGINE_NAMES, isEngineName, type EngineName } from './names.ts';
 import '../errors.ts';
 
-export const ENGINE_NAMES = ['builtin', 'demucs', 'mdx'] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
+export { ENGINE_NAMES, isEngineName, type EngineName };
 
 /** The options each engine's factory takes. */
 export interface EngineOptionsByName {
   builtin: BuiltinEngineOptions;
   demucs: DemucsEngineOptions;
   mdx: MdxEngineOptions;
-}
-
-export function isEngineName(name: string): name is EngineName {
-  return (ENGINE_NAMES as readonly string[]).includes(name);
 }
 
 /**

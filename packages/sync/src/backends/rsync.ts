@@ -59,6 +59,10 @@ const LOCAL_BATCH_BYTES = 16 * 1024 * 1024;
 export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
   type: z.literal(RSYNC_BACKEND).describe('rsync to a folder on this host, or over ssh when host is set.'),
   host: z.string().min(1).optional().describe('Server to reach over ssh; absent = a folder on this host.'),
+  // ssh finds its own keys when none is named (sftp, which is no ssh, needs a key or a password).
+  privateKeyFile: SshConnectionSchema.shape.privateKeyFile.describe(
+    `${SshConnectionSchema.shape.privateKeyFile.description ?? ''} @default ssh's own`,
+  ),
   root: z.string().optional().describe('Folder that route paths are relative to.'),
   partialDir: z
     .string()

@@ -18,6 +18,9 @@ export const S3_BACKEND = 's3';
 
 const MiB = 1024 * 1024;
 
+// What a key left out means: the SDK looks for it itself.
+const SDK_CHAIN = `${SecretRefSchema.description ?? ''} @default the AWS SDK chain`;
+
 export const S3OptionsSchema = BackendBaseSchema.extend({
   type: z.literal(S3_BACKEND).describe('An S3 bucket, on AWS or an S3-compatible server.'),
   bucket: z.string().min(1).describe('The bucket the files go to.'),
@@ -29,16 +32,16 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
   endpoint: z
     .url()
     .optional()
-    .describe('For S3-compatible servers (MinIO, Garage, a NAS): e.g. http://nas:9000.'),
+    .describe('For S3-compatible servers (MinIO, Garage, a NAS): e.g. http://nas:9000. @default AWS'),
   forcePathStyle: z
     .boolean()
     .default(false)
     .describe('Address buckets as endpoint/bucket (most S3-compatible servers need true).'),
   accessKeyId: SecretRefSchema.optional().describe(
-    '@default the AWS SDK chain (AWS_ACCESS_KEY_ID, profiles, roles)',
+    `Absent, the AWS SDK finds the keys itself (AWS_ACCESS_KEY_ID, profiles, roles). ${SDK_CHAIN}`,
   ),
-  secretAccessKey: SecretRefSchema.optional(),
-  sessionToken: SecretRefSchema.optional(),
+  secretAccessKey: SecretRefSchema.optional().describe(SDK_CHAIN),
+  sessionToken: SecretRefSchema.optional().describe(SDK_CHAIN),
   requestChecksumCalculation: z
     .enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED'])
     .default('WHEN_REQUIRED')

@@ -8,6 +8,7 @@ import {
   ManifestSchema,
   REMIX_SOURCE_TYPE,
   RemixSchema,
+  STEM_LEVEL_RANGE,
   STEM_NAMES,
   StemNameSchema,
   findCachedStems,
@@ -120,6 +121,7 @@ export function registerMixerRoutes(app: FastifyInstance, ctx: WebContext): void
       return { available: false, stems: [], ...(await unavailable(ctx, id, found)) } satisfies MixerResponse;
     return {
       available: true,
+      levelMax: STEM_LEVEL_RANGE.max,
       stems: STEM_NAMES.map((name) => ({
         name,
         url: `/api/jobs/${encodeURIComponent(id)}/stems/${name}.wav`,
