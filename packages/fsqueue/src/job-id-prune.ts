@@ -1,14 +1,15 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileSystemNow, listEntriesOrEmpty } from '@imk/fs-safe';
+import { fileSystemNow, listEntriesOrEmpty, pathExists } from '@imk/fs-safe';
 import { listQueueNames } from './inspect.ts';
-import { HOLDING_STATES } from './job-id-owner.ts';
+import { HOLDING_STATES, holding, linkNew, ownerText, parseOwner } from './job-id-owner.ts';
 import {
   ARCHIVE_DIRS,
   CLAIMED_DIR,
   JOB_ID_OWNERS_DIR,
   archivedJobId,
   isJobIdOwnerTempName,
+  jobIdOwnerName,
   parseJobIdOwnerName,
   parseReadyName,
   type JobState,
@@ -17,7 +18,9 @@ import {
 export interface PrunedJobIdOwners {
   /** Owner files removed (or, with dryRun, that would be): names in `queues/.imk-job-ids/`. */
   removed: string[];
-  /** Owner files kept: of ids a queue still holds, or of ids with more than one generation. */
+  /**
+   * Owner files kept: of ids a queue still holds, or (rarely) of an id a claim took again while this ran.
+   */
   kept: number;
   /**
    * Temp files of owner files (`.new-<pid>-<random>`) a claim left when its process died between writing and
@@ -35,14 +38,16 @@ export const STALE_OWNER_TEMP_MS = 60 * 60 * 1000;
 /**
  * Removes the owner files (`queues/.imk-job-ids/<id>@<n>`, job-id-owner.ts) of every job id that no queue
  * holds any more: no ready, claimed, succeeded, failed or cancelled folder of it in any queue (the archives
- * of it were removed by retention or by hand; a rejected bundle never ran). Such an owner file decides
- * nothing (the next claim of the id would take the next generation anyway), so it is removed: one file per
- * id ever claimed no longer stays forever. Only an id whose one owner file is `<id>@1` (nearly all: a
- * second generation means the first owner's bundle was rejected or removed and the id published again):
- * a claim running meanwhile can then only have linked `<id>@2`, which takeJobId finds by looking one
- * generation past a `<id>@1` it links afresh. Removing `<id>@1` and `<id>@2` of an id could leave a live
- * `<id>@3` of such a claim behind a gap no claim looks across. `imk cleanup` runs this after removing the
- * archives that expired.
+ * of it were removed by retention or by hand; a rejected bundle never ran). Such owner files decide nothing
+ * (the next claim of the id would take the next generation anyway), so they go, every generation of the id:
+ * one file per id ever claimed, and one more each time it was published again, no longer stays forever.
+ *
+ * The highest generation goes first, and after each removal the one above it is looked at: a claim that had
+ * passed the removed one may have linked it (a claim links, then looks whether the one below is still the
+ * file it passed). Then the rest of the id's files stay, so no walk from `<id>@1` meets a gap before that
+ * claim's file. A file that is no longer the one listed (another cleanup removed it and a claim linked it
+ * afresh) stays too, and the files go back when a queue they name holds the id after all (a claim there
+ * since the queues were listed). `imk cleanup` runs this after removing the archives that expired.
  */
 export async function pruneJobIdOwners(
   queuesDir: string,
@@ -54,31 +59,73 @@ export async function pruneJobIdOwners(
   } = {},
 ): Promise<PrunedJobIdOwners> {
   const ownersDir = join(queuesDir, JOB_ID_OWNERS_DIR);
-  const byId = new Map<string, { name: string; generation: number }[]>();
+  const byId = new Map<string, number[]>();
   const names = await readdir(ownersDir).catch(() => [] as string[]);
   const removedTemps = await pruneStaleTemps(ownersDir, names.filter(isJobIdOwnerTempName), options.dryRun);
   for (const name of names) {
     const parsed = parseJobIdOwnerName(name);
     if (parsed === undefined) continue;
-    const files = byId.get(parsed.jobId) ?? [];
-    files.push({ name, generation: parsed.generation });
-    byId.set(parsed.jobId, files);
+    byId.set(parsed.jobId, [...(byId.get(parsed.jobId) ?? []), parsed.generation]);
   }
   // Listed after the owner files: an id claimed since is in a queue by now (its bundle is in claimed/
   // before its claim takes the owner file), and is kept.
   const held = byId.size === 0 ? new Set<string>() : await heldJobIds(queuesDir, options.gone);
   const removed: string[] = [];
   let kept = 0;
-  for (const [jobId, files] of byId) {
-    const [only] = files;
-    if (held.has(jobId) || files.length > 1 || only?.generation !== 1) {
-      kept += files.length;
+  for (const [jobId, generations] of byId) {
+    if (held.has(jobId)) {
+      kept += generations.length;
       continue;
     }
-    if (options.dryRun !== true) await rm(join(ownersDir, only.name), { force: true });
-    removed.push(only.name);
+    const gone =
+      options.dryRun === true
+        ? generations.map((generation) => jobIdOwnerName(jobId, generation))
+        : await removeGenerations(queuesDir, jobId, generations);
+    removed.push(...gone);
+    kept += generations.length - gone.length;
   }
   return { removed, kept, removedTemps };
+}
+
+/**
+ * Removes the owner files of `jobId` of the given generations, the highest first; stops (keeping the rest)
+ * when one is no longer the file listed, or is no plain file, or when the generation above one just removed
+ * exists (a claim that had passed it linked it). Puts them back when a queue they name holds the id after
+ * all (below). Returns the names removed.
+ */
+async function removeGenerations(queuesDir: string, jobId: string, generations: number[]): Promise<string[]> {
+  const path = (generation: number): string =>
+    join(queuesDir, JOB_ID_OWNERS_DIR, jobIdOwnerName(jobId, generation));
+  const descending = [...generations].sort((a, b) => b - a);
+  // Read before any goes: a file read again just before its removal must still be the one listed.
+  const listed = await Promise.all(descending.map((generation) => ownerText(path(generation))));
+  const removed: { generation: number; text: string }[] = [];
+  for (const [index, generation] of descending.entries()) {
+    const text = listed[index];
+    // A folder or a link (ownerText's `\0…`) is no owner file of ours: it stays, and those below it.
+    if (text === undefined || text.startsWith('\0') || (await ownerText(path(generation))) !== text) break;
+    await rm(path(generation), { force: true });
+    removed.push({ generation, text });
+    if (await pathExists(path(generation + 1))) break;
+  }
+  // A claim in a queue an owner file names takes the id as that queue's without linking a file (a retry, a
+  // job released): one whose bundle came after the queues were listed, and that read its file before it
+  // went, would run with no owner file, and a claim in another queue take <id>@1 beside it. It claimed
+  // before it read: looked for after the removals, it is seen, and the files go back, the lowest first.
+  for (const queue of new Set(removed.map(({ text }) => parseOwner(text, jobId)?.queue))) {
+    if (queue === undefined) continue;
+    const dir = join(queuesDir, queue);
+    if (((await holding(dir, jobId)) ?? (await holding(dir, jobId))) === undefined) continue;
+    const back = new Set<number>();
+    for (const { generation, text } of [...removed].reverse()) {
+      if (!(await linkNew(path(generation), text))) break;
+      back.add(generation);
+    }
+    return removed
+      .filter(({ generation }) => !back.has(generation))
+      .map(({ generation }) => jobIdOwnerName(jobId, generation));
+  }
+  return removed.map(({ generation }) => jobIdOwnerName(jobId, generation));
 }
 
 /** Removes the temp files among `names` older than STALE_OWNER_TEMP_MS, by the file system's own clock. */

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createQueue, findJob, listRejected, pruneJobIdOwners, type Queue } from '../src/index.ts';
+import { takeJobId } from '../src/job-id-owner.ts';
 import { publishManyUnsynced, publishTiny, tempRoot } from './helpers.ts';
 
 // Each claim of a new job id makes an owner file queues/.imk-job-ids/<id>@<n> (job-id-owner.ts), and
@@ -81,8 +82,8 @@ describe('pruneJobIdOwners', () => {
     const live = await open(otherDir).claim();
     expect(live?.jobId).toBe('song');
     expect(await owners()).toEqual(['song@1', 'song@2']);
-    // A cleanup never removes an id with two generations (below); but a claim that read song@1 just before a
-    // cleanup removed it takes song@2, and song@1 is then gone while song@2 (other's, live) is in force.
+    // The id is held (other runs it): a cleanup keeps both. But song@1 may go while song@2 (other's, live)
+    // is in force: a claim that read song@1 just before a cleanup removed it took song@2.
     expect(await pruneJobIdOwners(queuesDir)).toEqual({ removed: [], kept: 2, removedTemps: [] });
     await rm(join(queuesDir, '.imk-job-ids', 'song@1'));
     // A bundle of the id put into a third queue by hand: it must not take song@1 afresh and run beside
@@ -93,6 +94,96 @@ describe('pruneJobIdOwners', () => {
     expect(rejected?.jobId).toBe('song');
     // Its song@1 says nothing: song@2, one further, is in force.
     expect(await owners()).toEqual(['song@1', 'song@2']);
+    await live!.complete();
+  });
+});
+
+describe('pruneJobIdOwners: an id published again, with more than one generation', () => {
+  it('removes every generation once no queue holds the id, and the id runs again from <id>@1', async () => {
+    // Ran in youtube_audio, its archive removed by hand, published again in other and ran there: song@1
+    // and song@2. Those stayed forever (only an id's lone song@1 went): one more file each time.
+    await publishTiny(audioDir, 'song');
+    await (await open(audioDir).claim())!.complete();
+    await rm(join(audioDir, 'succeeded', 'job_song'), { recursive: true });
+    await publishTiny(otherDir, 'song');
+    await (await open(otherDir).claim())!.complete();
+    expect(await owners()).toEqual(['song@1', 'song@2']);
+    expect(await pruneJobIdOwners(queuesDir)).toEqual({ removed: [], kept: 2, removedTemps: [] });
+    await rm(join(otherDir, 'succeeded', 'job_song'), { recursive: true });
+    expect((await pruneJobIdOwners(queuesDir, { dryRun: true })).removed.sort()).toEqual([
+      'song@1',
+      'song@2',
+    ]);
+    expect(await owners()).toEqual(['song@1', 'song@2']);
+    expect(await pruneJobIdOwners(queuesDir)).toEqual({
+      removed: ['song@2', 'song@1'],
+      kept: 0,
+      removedTemps: [],
+    });
+    expect(await owners()).toEqual([]);
+    // Published a third time, in a third queue: it runs there and takes song@1; a bundle of it put into
+    // youtube_audio by hand is rejected, naming it.
+    await publishTiny(videoDir, 'song');
+    const again = await open(videoDir).claim();
+    expect(again?.jobId).toBe('song');
+    expect(await owners()).toEqual(['song@1']);
+    await publishManyUnsynced(audioDir, ['song']);
+    expect(await open(audioDir).claim()).toBeUndefined();
+    expect((await listRejected(audioDir)).map((bundle) => bundle.jobId)).toEqual(['song']);
+    await again!.complete();
+  });
+
+  it('a claim that passed a generation a cleanup then removed does not run beside the claim that took it afresh', async () => {
+    // youtube_audio ran the id; its archive is gone. A claim in other reads song@1 (owner gone) and, before it
+    // links song@2, a cleanup removes song@1 and youtube_video claims the id, taking song@1 afresh. Before,
+    // the claim in other took song@2 (song@3 absent: in force) and both jobs of one id ran.
+    await publishTiny(audioDir, 'song');
+    await (await open(audioDir).claim())!.complete();
+    await rm(join(audioDir, 'succeeded', 'job_song'), { recursive: true });
+    let live: Awaited<ReturnType<Queue['claim']>>;
+    let acted = false;
+    const found = await takeJobId(otherDir, 'song', 'b.1', 'b', {
+      passedOwnerGone: async (generation) => {
+        if (acted || generation !== 1) return;
+        acted = true;
+        expect(await pruneJobIdOwners(queuesDir)).toMatchObject({ removed: ['song@1'] });
+        await publishTiny(videoDir, 'song');
+        live = await open(videoDir).claim();
+        expect(live?.jobId).toBe('song');
+      },
+    });
+    expect(acted).toBe(true);
+    expect(found).toMatchObject({ queue: 'youtube_video', state: 'claimed' });
+    // The claim in other removed its song@2 on the way: youtube_video's song@1 is the one in force.
+    expect(await owners()).toEqual(['song@1']);
+    await live!.complete();
+  });
+});
+
+describe('pruneJobIdOwners and a claim in the queue its owner file names', () => {
+  it('puts the files back when that queue claimed the id after the listing (it took the id with no link)', async () => {
+    // youtube_audio ran the id; its archive is gone; a bundle of it is published there again and claimed:
+    // song@1 names youtube_audio, so the claim takes the id as its queue's own and links nothing.
+    await publishTiny(audioDir, 'song');
+    await (await open(audioDir).claim())!.complete();
+    await rm(join(audioDir, 'succeeded', 'job_song'), { recursive: true });
+    const listedText = await readFile(join(queuesDir, '.imk-job-ids', 'song@1'), 'utf8');
+    await publishTiny(audioDir, 'song');
+    const live = await open(audioDir).claim();
+    expect(live?.jobId).toBe('song');
+    expect(await owners()).toEqual(['song@1']);
+    // A cleanup that listed the queues just before that claim (as if its folder were not there yet):
+    // before, it removed song@1, and a bundle of the id in another queue then ran beside the live job.
+    expect(await pruneJobIdOwners(queuesDir, { gone: new Set([live!.dir]) })).toEqual({
+      removed: [],
+      kept: 1,
+      removedTemps: [],
+    });
+    expect(await owners()).toEqual(['song@1']);
+    expect(await readFile(join(queuesDir, '.imk-job-ids', 'song@1'), 'utf8')).toBe(listedText);
+    await publishManyUnsynced(otherDir, ['song']);
+    expect(await open(otherDir).claim()).toBeUndefined();
+    expect((await listRejected(otherDir)).map((bundle) => bundle.jobId)).toEqual(['song']);
     await live!.complete();
   });
 });

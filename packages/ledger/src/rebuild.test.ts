@@ -172,6 +172,43 @@ describe('rebuildLedger and cancelled jobs', () => {
   });
 });
 
+// A manifest's processed_at names its instant in whatever zone its writer used: a rebuild stored that text as
+// each stage's started_at, beside the worker's own stage times in UTC (`…Z`), so the two sorted apart.
+describe('rebuildLedger and the stage times of a manifest', () => {
+  it('stores each stage start as the UTC instant the manifest names', async () => {
+    const out = join(root, 'outputs', 'zoned');
+    await mkdir(out, { recursive: true });
+    await writeFile(
+      join(out, 'manifest.json'),
+      JSON.stringify({
+        schema_version: 1,
+        job_id: 'zoned',
+        source_type: 'local',
+        artist: 'A',
+        album: '',
+        title: 'zoned',
+        processed_at: '2026-05-01T14:00:00.5+02:00',
+        stems_generated: true,
+        stems_preserved: false,
+        warnings: [],
+        input: { sha256: SHA, duration_sec: 3 },
+        engine: { name: 'builtin', version: '1', params: {} },
+        timings_sec: { separate: 1.25 },
+        artifacts: [],
+      }),
+    );
+    expect(await rebuildLedger({ root })).toMatchObject({ manifests: 1, problems: [] });
+    const ledger = openLedger({ root });
+    try {
+      expect(ledger.getJob('zoned')?.stages).toEqual([
+        expect.objectContaining({ stage: 'separate', started_at: '2026-05-01T12:00:00.500Z' }),
+      ]);
+    } finally {
+      ledger.close();
+    }
+  });
+});
+
 // The archives are in queue folders others can write to: a link, a loop of links or a FIFO named like an
 // archived job made stat throw (ELOOP, ENOENT) and the whole rebuild stop; a link to a bundle elsewhere was
 // followed and recorded as a job of this queue.

@@ -96,7 +96,8 @@ export function recordManifest(ledger: Ledger, seen: SeenManifest, known: boolea
     for (const [stage, seconds] of Object.entries(manifest.manifest.timings_sec))
       ledger.recordStage(jobId, {
         stage,
-        startedAt: manifest.manifest.processed_at,
+        // One instant in UTC, as every stage the worker records (processed_at may carry any zone).
+        startedAt: seen.at,
         durationSec: seconds,
         outcome: 'ok',
       });

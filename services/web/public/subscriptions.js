@@ -32,7 +32,16 @@ function render(rows) {
         h('td', {}, settings?.every ? `${settings.every}, ≤ ${settings.limit}` : ''),
         h('td', { title: status?.last_run_at ?? '' }, status ? ago(status.last_run_at) : 'not yet'),
         h('td', {}, status ? status.fetched.length : ''),
-        h('td', {}, problem ? h('span', { class: 'note error' }, problem) : ''),
+        h(
+          'td',
+          { class: 'subscription-notes' },
+          problem ? h('span', { class: 'note error' }, problem) : '',
+          // What the last run said without failing (a YouTube Mix not fetched, a list not followed, more
+          // entries than the limit): whole, as each says what to do.
+          (status?.warnings ?? []).map((warning) =>
+            h('span', { class: 'note', 'data-warning': '' }, warning),
+          ),
+        ),
       );
     }),
   );

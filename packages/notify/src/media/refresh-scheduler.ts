@@ -1,6 +1,12 @@
 import { errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { REFRESH_DEFAULTS, keepOwed, runRefreshes, type RunRefreshesOptions } from './run-refreshes.ts';
+import {
+  REFRESH_DEFAULTS,
+  keepOwed,
+  readRefreshOwed,
+  runRefreshes,
+  type RunRefreshesOptions,
+} from './run-refreshes.ts';
 
 export interface RefreshSchedulerOptions extends Omit<RunRefreshesOptions, 'delivered'> {
   /** A refresh unanswered after this is said (once) to be slow. @default REFRESH_DEFAULTS.slowAfterMs */
@@ -39,6 +45,8 @@ interface ServerState {
   failedTries: number;
   /** What the last failed try said (its first failure is said in the "down" line). */
   lastError?: string;
+  /** Its health was read from refresh-owed/ (what an earlier run left), before its first refresh here. */
+  seeded: boolean;
 }
 
 /**
@@ -64,6 +72,7 @@ export function createRefreshScheduler(options: RefreshSchedulerOptions): Refres
           saveQueued: false,
           saves: new Set(),
           failedTries: 0,
+          seeded: false,
         }),
       );
     return state;
@@ -101,6 +110,7 @@ export function createRefreshScheduler(options: RefreshSchedulerOptions): Refres
         );
     };
     state.running = state.chain
+      .then(() => seed(name, state))
       .then(() =>
         runRefreshes({
           ...options,
@@ -150,6 +160,22 @@ export function createRefreshScheduler(options: RefreshSchedulerOptions): Refres
         if (state.waiting.size > 0) due(name);
       });
     state.chain = state.running;
+  }
+
+  /**
+   * A server whose owed file counts failed tries was down when an earlier run (or `imk sync --once`, each a
+   * scheduler of its own) last asked it: so it is down here too, said once already, and its first refresh
+   * that answers says it answers again, with the tries of every run between. Before, each run began with
+   * the server taken for well: a cron of `imk sync --once` said "down" at every run and never "answers again".
+   */
+  async function seed(name: string, state: ServerState): Promise<void> {
+    if (state.seeded) return;
+    state.seeded = true;
+    const [owed] = await readRefreshOwed(options.stateDir, [name]);
+    if (owed === undefined || owed.tries === 0 || state.health !== 'ok') return;
+    state.health = 'down';
+    state.failedTries = owed.tries;
+    if (owed.lastError !== undefined) state.lastError = owed.lastError;
   }
 
   /** Runs what waits for `name` now if its interval is over and nothing runs, else when the interval ends. */
