@@ -1,5 +1,5 @@
 import type { Logger } from '@imk/log';
-import { endToolGroups } from '@imk/media/tool-group';
+import { endToolGroups } from '@imk/tools';
 
 /**
  * An AbortSignal that fires on the first SIGINT or SIGTERM (every service then stops cleanly); a second

@@ -5,15 +5,14 @@
 // format ffprobe knows (exit undefined)") when ffprobe died: a waiting bundle of the earlier version set aside
 // as broken by a stop. The tools now run in a process group of their own, so the stop is imk's to decide: the
 // job finishes in the grace period and is published; and when imk ends at once, they end with it.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitOf, within } from '@imk/fs-safe/testing';
 import { materializeLegacySample } from '@imk/media/legacy-samples';
-import { IMK } from './imk-bin.ts';
+import { ctrlC, imkInOwnGroup, toolsOf, until } from './ctrl-c-kit.ts';
 
 let root = '';
 beforeAll(async () => {
@@ -21,46 +20,12 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-/** The tools `pid` runs now: its children with one of these `names`, by pid. */
-function toolsOf(pid: number, names = ['ffmpeg', 'ffprobe']): string[] {
-  let children: string[];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
-  } catch {
-    return [];
-  }
-  return children.filter((child) => {
-    try {
-      return names.includes(readFileSync(`/proc/${child}/comm`, 'utf8').trim());
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** Resolves once `done()` holds, looking every `ms`. */
-const until = (done: () => boolean, ms = 5) =>
-  new Promise<void>((resolve) => {
-    const look = setInterval(() => {
-      if (done()) {
-        clearInterval(look);
-        resolve();
-      }
-    }, ms);
-  });
-
 /** The earlier version's bundle waiting in `dir`'s queues. */
 const waitingBundle = (dir: string) =>
   materializeLegacySample('bundles/job_leg_wav_001', join(dir, 'queues', 'other', 'job_leg_wav_001'));
 
 /** `imk run --once` on `dir`, in a process group of its own, as a shell runs a command at its prompt. */
-const runOnce = (dir: string, env: Record<string, string> = {}) =>
-  execa(IMK, ['run', '--once', '--log-format', 'json', '--root', dir], {
-    detached: true,
-    reject: false,
-    all: true,
-    env: { IMK_LOG_LEVEL: 'info', ...env },
-  });
+const runOnce = (dir: string, env: Record<string, string> = {}) => imkInOwnGroup(['run', '--once'], dir, env);
 
 /**
  * The tools `pid` runs once its job is in the encode stage (its partial outputs folder is there), the same
@@ -74,7 +39,7 @@ async function encodingTools(pid: number, dir: string, ended: () => boolean): Pr
   let since = 0;
   const encoding = () => existsSync(join(dir, 'outputs')) && readdirSync(join(dir, 'outputs')).length > 0;
   const settled = () => {
-    tools = encoding() ? toolsOf(pid) : [];
+    tools = encoding() ? toolsOf(pid, ['ffmpeg', 'ffprobe']) : [];
     const now = tools.join(' ');
     if (now !== seen) [seen, since] = [now, Date.now()];
     return tools.length > 0 && Date.now() - since >= 100;
@@ -95,7 +60,7 @@ describe('Ctrl-C while a job runs ffmpeg', () => {
     const run = runOnce(dir);
     await encodingTools(run.pid!, dir, () => run.exitCode !== null);
     // Ctrl-C: SIGINT to the whole group.
-    process.kill(-run.pid!, 'SIGINT');
+    ctrlC(run.pid!);
     const result = await exitOf(run, 'imk run --once after Ctrl-C', 90_000);
     const failed = await readdir(join(dir, 'queues', 'other', 'failed')).catch(() => []);
     expect(failed, String(result.all)).toEqual([]);
@@ -122,14 +87,14 @@ describe('Ctrl-C while a job runs ffmpeg', () => {
     expect(tools.length, 'imk ended before it ran demucs').toBeGreaterThan(0);
     let said = '';
     run.all.on('data', (chunk: Buffer) => (said += chunk.toString()));
-    process.kill(-run.pid!, 'SIGINT');
+    ctrlC(run.pid!);
     await within(
       until(() => said.includes('stopping')),
       10_000,
       'imk to say it stops',
       () => said,
     );
-    process.kill(-run.pid!, 'SIGINT');
+    ctrlC(run.pid!);
     const result = await exitOf(run, 'imk run --once after Ctrl-C twice', 30_000);
     expect(result.signal ?? result.exitCode, String(result.all)).toBe('SIGINT');
     const left = () => tools.filter((tool) => existsSync(`/proc/${tool}`));

@@ -12,6 +12,7 @@ import { ROOT, sourceFiles } from './source-files.ts';
 const KNOWN: Record<string, { count: number; why: string }> = {
   'packages/cli/src/config-defaults-doc.ts': { count: 7, why: 'docs generation (npm run docs:config)' },
   'packages/cli/src/shutdown.ts': { count: 1, why: 'an abort reason, never shown' },
+  'packages/tools/src/grace.ts': { count: 1, why: 'an abort reason; a stopped tool is said by its caller' },
   'packages/cli/src/state-writable.ts': {
     count: 1,
     why: 'errno-shaped (ENOTDIR); its caller names the folder',

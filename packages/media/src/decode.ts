@@ -6,11 +6,10 @@ import type { PcmChannels } from './types.ts';
 import { assertLittleEndian } from './endian.ts';
 import { probeMedia, type MediaInfo } from './probe.ts';
 import { FFMPEG_BASE_ARGS, ffmpegHasSoxr, lastLines } from './ffmpeg-run.ts';
-import { resolveTool } from '@imk/tools';
+import { OWN_PROCESS_GROUP, resolveTool, trackToolGroup } from '@imk/tools';
 import { DEFAULT_BLOCK_FRAMES } from './wav-reader.ts';
 import { missingFileReason } from './missing-file.ts';
 import { openInputs, type Within } from './untrusted-inputs.ts';
-import { OWN_PROCESS_GROUP, trackToolGroup } from './tool-group.ts';
 import './errors.ts';
 
 export interface DecodeOptions {

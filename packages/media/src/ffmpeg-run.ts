@@ -1,9 +1,8 @@
 import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
-import { resolveTool } from '@imk/tools';
+import { OWN_PROCESS_GROUP, resolveTool, trackToolGroup } from '@imk/tools';
 import { missingInputs } from './missing-file.ts';
 import { withOpenInputs, type Within } from './untrusted-inputs.ts';
-import { OWN_PROCESS_GROUP, trackToolGroup } from './tool-group.ts';
 import './errors.ts';
 
 /** The last non-empty lines of a tool's stderr, joined, for error messages. */
@@ -101,7 +100,15 @@ let soxr: Promise<boolean> | undefined;
 /** Whether this ffmpeg was built with libsoxr (the better resampler). */
 export function ffmpegHasSoxr(): Promise<boolean> {
   soxr ??= resolveTool('ffmpeg')
-    .then((ffmpeg) => execa(ffmpeg, ['-hide_banner', '-buildconf'], { reject: false, stdin: 'ignore' }))
+    .then((ffmpeg) =>
+      trackToolGroup(
+        execa(ffmpeg, ['-hide_banner', '-buildconf'], {
+          ...OWN_PROCESS_GROUP,
+          reject: false,
+          stdin: 'ignore',
+        }),
+      ),
+    )
     .then((r) => r.stdout.includes('--enable-libsoxr'));
   return soxr;
 }

@@ -14,7 +14,6 @@ export type { WavLengths } from './wav-declared.ts';
 export { notWholeByBytes, notWholeByLength } from './not-whole.ts';
 export type { WavHeader, WavOpenOptions } from './wav-header.ts';
 export { ffmpegHasSoxr, runFfmpeg } from './ffmpeg-run.ts';
-export { OWN_PROCESS_GROUP, endToolGroups, trackToolGroup } from './tool-group.ts';
 export { inputArgs } from './input-args.ts';
 export { boundFor, heldOpen, openInputs, withOpenInputs, withinDir } from './untrusted-inputs.ts';
 export type { OpenedFolder, OpenedInputs, OpenInputsOptions, Within } from './untrusted-inputs.ts';

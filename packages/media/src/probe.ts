@@ -4,11 +4,10 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { execa } from 'execa';
-import { resolveTool } from '@imk/tools';
+import { OWN_PROCESS_GROUP, resolveTool, trackToolGroup } from '@imk/tools';
 import { lastLines } from './ffmpeg-run.ts';
 import { DEFAULT_PROBE_TIMEOUT_MS } from './probe-timeout.ts';
 import { missingFileReason } from './missing-file.ts';
-import { OWN_PROCESS_GROUP, trackToolGroup } from './tool-group.ts';
 import './errors.ts';
 
 export interface MediaStream {

@@ -1,8 +1,8 @@
 import { extname } from 'node:path';
 import { execa } from 'execa';
 import { ImkError } from '@imk/errors';
-import { OWN_PROCESS_GROUP, inputArgs, trackToolGroup, withOpenInputs, type MediaInfo } from '@imk/media';
-import { resolveTool } from '@imk/tools';
+import { inputArgs, withOpenInputs, type MediaInfo } from '@imk/media';
+import { OWN_PROCESS_GROUP, resolveTool, trackToolGroup } from '@imk/tools';
 
 /**
  * Writes the picture embedded in a media file (its attached cover) to `targetBase` + `.jpg` (or `.png`

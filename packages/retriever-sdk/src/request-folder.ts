@@ -13,6 +13,7 @@ import {
   renameNamesNotUtf8,
 } from '@imk/fs-safe';
 import { redactText, type Logger } from '@imk/log';
+import { graceAfter } from '@imk/tools';
 import { runPollLoop } from './poll.ts';
 import { DEFAULT_STABLE_CHECKS } from './settings.ts';
 import { createStabilityTracker, listFiles } from './stable-files.ts';
@@ -58,8 +59,12 @@ export interface RequestFolderOptions {
 }
 
 export interface RequestFolder {
-  /** One pass: handles every request file that is stable. */
-  scan(signal?: AbortSignal): Promise<HandledRequest[]>;
+  /**
+   * One pass: handles every request file that is stable, until `signal` aborts. The request under way then gets
+   * `gracePeriodMs` (0 when not given) to finish; stopped after it, it is put back under its name, to be handled
+   * again at the next scan (the next start), not failed.
+   */
+  scan(signal?: AbortSignal, gracePeriodMs?: number): Promise<HandledRequest[]>;
   /** Puts back files a crashed run left `.working` (call once at start-up). */
   recover(): Promise<string[]>;
   /**
@@ -67,7 +72,7 @@ export interface RequestFolder {
    * (polling is the truth; a watcher on the folder only starts the next pass early). Resolves once the
    * request in progress has ended.
    */
-  serve(options: { intervalMs?: number; signal?: AbortSignal }): Promise<void>;
+  serve(options: { intervalMs?: number; signal?: AbortSignal; gracePeriodMs?: number }): Promise<void>;
 }
 
 const WORKING = '.working';
@@ -85,7 +90,11 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
   const tracker = createStabilityTracker(options.stableChecks ?? DEFAULT_STABLE_CHECKS);
   const numbered = numberedIn(dir);
 
-  async function handleOne(name: string, signal?: AbortSignal): Promise<HandledRequest | undefined> {
+  async function handleOne(
+    name: string,
+    signal?: AbortSignal,
+    stop?: AbortSignal,
+  ): Promise<HandledRequest | undefined> {
     const original = join(dir, name);
     const working = join(dir, workingName(name));
     try {
@@ -117,7 +126,30 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       const code = isImkError(error) ? ` [${error.code}]` : '';
       result = { notes: [], failure: `${errorMessage(error)}${code}` };
     }
+    // Stopped by the service's stop (its grace period over) before it finished: that is no failure of the
+    // request (marked .fail, it would never be fetched again); it is handled again at the next start. So is
+    // one that failed once the stop came: that cannot be told from a tool the Ctrl-C reached (one started at
+    // its very instant was still in imk's process group; yt-dlp says "Interrupted by user" and exits 1), and
+    // a real failure then only costs one more try.
+    if (result.failure !== undefined && (signal?.aborted || stop?.aborted))
+      return putBack(name, working, signal?.aborted === true ? undefined : result.failure);
     return settle(name, working, result, encoding);
+  }
+
+  async function putBack(name: string, working: string, failure?: string): Promise<undefined> {
+    const ext = extname(name);
+    const back = await moveToFreeName(working, { candidate: numbered(basename(name, ext), ext) });
+    logger.warn(
+      {
+        request: name,
+        restored_as: basename(back),
+        ...(failure !== undefined && { failure: forFile(failure) }),
+      },
+      failure === undefined
+        ? 'the service stopped before this request was finished; it will be handled again at the next start'
+        : 'this request failed while the service was stopping; not marked failed (the Ctrl-C may have ended its tool): it will be handled again at the next start',
+    );
+    return undefined;
   }
 
   async function settle(
@@ -164,15 +196,22 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
   }
 
   const folder: RequestFolder = {
-    async scan(signal) {
+    async scan(signal, gracePeriodMs = 0) {
       await mkdir(dir, { recursive: true });
       await renameNamesNotUtf8(dir, logger);
       const files = await listFiles(dir, (name) => extensions.includes(extname(name).toLowerCase()));
       const handled: HandledRequest[] = [];
       for (const file of tracker.update(files)) {
         if (signal?.aborted) break;
+        // The stop keeps the next request from starting; the one under way is stopped only after the grace.
+        const grace = graceAfter(signal, gracePeriodMs, () =>
+          logger.info(
+            { request: file.name, grace_ms: gracePeriodMs },
+            'stopping: the request under way may finish',
+          ),
+        );
         try {
-          const outcome = await handleOne(file.name, signal);
+          const outcome = await handleOne(file.name, grace.signal, signal);
           if (outcome) handled.push(outcome);
         } catch (error) {
           // One request that cannot be moved (its folder went read-only, …) must not hold up the others.
@@ -181,6 +220,8 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
             { request: file.name, err: errorMessage(error) },
             'request not handled; will try again',
           );
+        } finally {
+          grace.dispose();
         }
       }
       return handled;
@@ -217,12 +258,12 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
       return restored;
     },
 
-    async serve({ intervalMs, signal }) {
+    async serve({ intervalMs, signal, gracePeriodMs }) {
       await mkdir(dir, { recursive: true });
       await folder.recover();
       logger.info({ requests: dir }, 'watching for requests');
       await runPollLoop({
-        tick: async () => void (await folder.scan(signal)),
+        tick: async () => void (await folder.scan(signal, gracePeriodMs)),
         ...(intervalMs !== undefined && { intervalMs }),
         ...(signal !== undefined && { signal }),
         logger,

@@ -63,5 +63,13 @@ export function requestFolderFields(extension: string, defaultDir: string) {
       .min(50)
       .default(DEFAULT_POLL_INTERVAL_MS)
       .describe('Milliseconds between scans of the request folder; a file watcher may start a scan sooner.'),
+    gracePeriodMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe(
+        'On Ctrl-C or SIGTERM, the request being fetched gets this long to finish; then its download is stopped and the request is handled again at the next start (it is not failed).',
+      ),
   };
 }

@@ -98,7 +98,13 @@ export interface RunPassOptions {
   dryRun?: boolean;
   /** Only this job. */
   jobId?: string;
+  /** Stops the transfers under way (the tools they run with them); one stopped is sent again at the next pass. */
   signal?: AbortSignal;
+  /**
+   * The service is stopping: no transfer starts any more, and those under way go on until `signal` aborts
+   * (the service's grace period).
+   */
+  stopping?: AbortSignal;
 }
 
 /** The sync engine: plans from manifests, routes and receipts, then delivers what is due. */

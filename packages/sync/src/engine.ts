@@ -229,6 +229,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           slots,
           logger: logger.child({ component: 'sync-transfer' }),
           signal: passOptions.signal,
+          ...(passOptions.stopping !== undefined && { stopping: passOptions.stopping }),
           now,
           conflict: conflictPolicy,
           nameBytesOf,

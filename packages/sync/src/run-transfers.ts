@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, isImkError } from '@imk/errors';
 import { redactText, type Logger } from '@imk/log';
-import { errorCode, isDestinationDown, isRetryable, syncError } from './errors.ts';
+import { errorCode, isDestinationDown, isRetryable } from './errors.ts';
 import { destinationKey, numberedPath, type ConflictPolicy } from './conflicts.ts';
 import { SYNC_DEFAULTS } from './defaults.ts';
 import type { DestinationLook } from './dry-run-look.ts';
@@ -41,7 +41,10 @@ export interface RunTransfersInput {
   /** The limiter of `concurrency` shared with the backends (a batching backend takes one per run). */
   slots?: Limiter;
   logger: Logger;
+  /** Stops the transfers under way: each one stopped is said and left due for the next pass (no receipt). */
   signal?: AbortSignal;
+  /** No transfer starts (or tries again) once this aborts; those under way go on until `signal` aborts. */
+  stopping?: AbortSignal;
   now(): number;
   /** What a destination holding a different file gets. @default SYNC_DEFAULTS.conflict */
   conflict?: ConflictPolicy;
@@ -291,7 +294,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
     });
     const known = down.get(transfer.backend);
     if (known) return record(transfer, failed(transfer, known, started));
-    if (input.signal?.aborted) return;
+    if (input.signal?.aborted || input.stopping?.aborted) return;
     // The share its folder is on did not answer this pass's look (places.ts): not tried, it would hang too.
     const away = input.places?.unreachable?.(transfer.backend, transfer.remotePath);
     for (let attemptNo = 1; ; attemptNo++) {
@@ -329,8 +332,10 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
           ms,
         });
       } catch (error) {
-        if (input.signal?.aborted)
-          return record(transfer, failed(transfer, syncError('ABORTED', 'stopped by shutdown'), started));
+        // Stopped (the grace period over), or failed once the stop came: not told from a tool the Ctrl-C reached
+        // as it started (still in imk's group; rsync exits 20). No receipt, no attempt: due at the next pass.
+        if (input.signal?.aborted || input.stopping?.aborted)
+          return stoppedByShutdown(transfer, error, log, started);
         const outcome = failed(transfer, error, started);
         if (isDestinationDown(error)) {
           // Said once per destination and pass; its other transfers are recorded without trying.
@@ -359,11 +364,29 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
           { code: outcome.errorCode, attempt: attemptNo },
           `transfer failed, retrying: ${outcome.error ?? ''}`,
         );
-        await sleep(backoffMs(input.retry, attemptNo), undefined, { signal: input.signal }).catch(
+        const waits = [input.signal, input.stopping].filter((signal) => signal !== undefined);
+        await sleep(backoffMs(input.retry, attemptNo), undefined, { signal: AbortSignal.any(waits) }).catch(
           () => undefined,
         );
+        // The service stopped meanwhile: not tried again now (it failed, for its own reason, this once).
+        if (input.stopping?.aborted && !input.signal?.aborted) return record(transfer, outcome);
       }
     }
+  }
+
+  function stoppedByShutdown(transfer: PlannedTransfer, cause: unknown, log: Logger, started: number): void {
+    const error = input.signal?.aborted
+      ? 'stopped by the shutdown before it finished; it is sent again at the next pass'
+      : `failed while the service was stopping (${redactText(errorMessage(cause))}); not counted (the Ctrl-C may have ended its tool): it is sent again at the next pass`;
+    log.warn({ remote_path: transfer.remotePath }, error);
+    outcomes.push({
+      transfer,
+      status: 'skipped',
+      final: false,
+      errorCode: 'ABORTED',
+      error,
+      ms: Math.round(performance.now() - started),
+    });
   }
 
   await Promise.all(

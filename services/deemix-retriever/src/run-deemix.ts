@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { resolveTool } from '@imk/tools';
+import { OWN_PROCESS_GROUP, resolveTool, trackToolGroup } from '@imk/tools';
 import { ARL_ENV_VARS, ARL_FILE_ENV, deemixConfigFolder } from './arl.ts';
 import type { Bitrate } from './config.ts';
 import type { DEEMIX_ERRORS } from './errors.ts';
@@ -68,15 +68,19 @@ const PROBLEMS: [RegExp, keyof typeof DEEMIX_ERRORS, (url: string, bitrate: stri
 export async function runDeemix(options: RunDeemixOptions): Promise<string> {
   const args = ['-b', options.bitrate, '-p', options.outDir, options.url];
   options.logger.debug({ binary: options.binary, args }, 'running deemix');
-  const result = await execa(options.binary, args, {
-    stdin: 'ignore',
-    all: true,
-    reject: false,
-    timeout: options.timeoutMs,
-    cancelSignal: options.signal,
-    extendEnv: false,
-    env: deemixEnv(options.configHome),
-  });
+  // In a process group of its own (tool-group.ts): a Ctrl-C meant for imk does not kill the download under it.
+  const result = await trackToolGroup(
+    execa(options.binary, args, {
+      ...OWN_PROCESS_GROUP,
+      stdin: 'ignore',
+      all: true,
+      reject: false,
+      timeout: options.timeoutMs,
+      cancelSignal: options.signal,
+      extendEnv: false,
+      env: deemixEnv(options.configHome),
+    }),
+  );
   const output = result.all ?? '';
   if (result.isCanceled)
     throw new ImkError('ABORTED', `deemix stopped: the fetch of ${options.url} was aborted`);

@@ -31,7 +31,11 @@ export async function startDeemixRetriever(options: StartDeemixRetrieverOptions)
     logger,
     fetch: (url, _mode, signal) => fetchDeezer(url, { root: settings.root, logger, signal, settings }),
   });
-  await folder.serve({ intervalMs: settings.pollIntervalMs, signal: options.signal });
+  await folder.serve({
+    intervalMs: settings.pollIntervalMs,
+    signal: options.signal,
+    gracePeriodMs: settings.gracePeriodMs,
+  });
   logger.info('deemix retriever stopped');
 }
 

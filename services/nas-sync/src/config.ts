@@ -22,6 +22,13 @@ const NasSyncObjectSchema = z
       .positive()
       .default(5)
       .describe('Seconds between listings of outputs/ (the truth; a watcher only hints).'),
+    gracePeriodSec: z
+      .number()
+      .nonnegative()
+      .default(30)
+      .describe(
+        'On Ctrl-C or SIGTERM, no transfer starts any more and those under way get this long to finish; then they are stopped and sent again at the next start (no attempt is counted).',
+      ),
     watch: z
       .boolean()
       .default(true)

@@ -3,10 +3,17 @@ import { resolvePaths } from '@imk/config';
 import { ImkError, errorMessage } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { createRefreshScheduler, openNotifier } from '@imk/notify';
-import { ReceiptStore, type PassSummary, type VerifyReport } from '@imk/sync';
+import {
+  ReceiptStore,
+  type PassSummary,
+  type RunPassOptions,
+  type SyncEngine,
+  type VerifyReport,
+} from '@imk/sync';
+import { graceAfter } from '@imk/tools';
 import { afterPass } from './after-pass.ts';
 import { openEngine } from './engine.ts';
-import { loadNasSyncConfig } from './config.ts';
+import { loadNasSyncConfig, type NasSyncConfig } from './config.ts';
 import { openWritableReceipts } from './receipts.ts';
 import './errors.ts';
 
@@ -71,10 +78,9 @@ export async function runNasSyncOnce(options: RunOnceOptions): Promise<RunOnceRe
   const engine = openEngine(loaded.config, options, receipts);
   const notifier = options.dryRun ? undefined : await openNotifier(options);
   try {
-    const summary = await engine.runPass({
+    const summary = await passWithGrace(engine, loaded.config, options, {
       dryRun: options.dryRun,
       jobId: options.jobId,
-      signal: options.signal,
     });
     if (notifier)
       await afterPass(summary, loaded.config, {
@@ -114,6 +120,28 @@ export async function verifyNasSync(options: RunOnceOptions): Promise<VerifyResu
     await engine.close();
     receipts?.close();
   }
+}
+
+/**
+ * A pass that a stop (`signal`) lets finish: no transfer starts any more, and those under way get
+ * gracePeriodSec before they are stopped. The tools they run are in process groups of their own
+ * (@imk/tools), so a Ctrl-C meant for imk does not kill them first.
+ */
+function passWithGrace(
+  engine: SyncEngine,
+  config: NasSyncConfig,
+  { signal, logger }: { signal?: AbortSignal | undefined; logger: Logger },
+  pass: RunPassOptions = {},
+): Promise<PassSummary> {
+  const grace = graceAfter(signal, config.gracePeriodSec * 1000, () =>
+    logger.info(
+      { grace_sec: config.gracePeriodSec },
+      'stopping: no new transfers; those under way may finish',
+    ),
+  );
+  return engine
+    .runPass({ ...pass, signal: grace.signal, ...(signal !== undefined && { stopping: signal }) })
+    .finally(() => grace.dispose());
 }
 
 /** Waits for the poll interval, a watcher hint, or the abort signal, whichever comes first. */
@@ -174,7 +202,7 @@ export async function startNasSync(options: NasSyncOptions): Promise<void> {
   try {
     while (!signal?.aborted) {
       try {
-        const summary = await engine.runPass({ signal });
+        const summary = await passWithGrace(engine, config, { signal, logger });
         if (summary.delivered > 0 || summary.failed > 0)
           logger.info(
             {

@@ -38,7 +38,11 @@ export async function startYoutubeRetriever(options: StartYoutubeRetrieverOption
     fetch: (url, mode, signal) => fetchYoutube(url, { root: settings.root, mode, logger, signal, settings }),
   });
   await Promise.all([
-    folder.serve({ intervalMs: settings.pollIntervalMs, signal: options.signal }),
+    folder.serve({
+      intervalMs: settings.pollIntervalMs,
+      signal: options.signal,
+      gracePeriodMs: settings.gracePeriodMs,
+    }),
     // Subscriptions (config and dashboard) are looked at twice a minute; each runs when its `every` is up.
     serveSubscriptions({ settings, logger, signal: options.signal, tickMs: SUBSCRIPTION_TICK_MS }),
   ]);

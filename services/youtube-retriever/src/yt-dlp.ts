@@ -1,7 +1,7 @@
 import { execa } from 'execa';
 import { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
-import { resolveTool } from '@imk/tools';
+import { OWN_PROCESS_GROUP, resolveTool, trackToolGroup } from '@imk/tools';
 import { mapYtDlpError } from './yt-dlp-errors.ts';
 
 export interface YtDlp {
@@ -71,14 +71,17 @@ export async function createYtDlp(options: YtDlpOptions): Promise<YtDlp> {
         guard === undefined
           ? [binary, argv]
           : [guard, ['--pdeathsig', 'TERM', '--', '/bin/sh', '-c', GROUP_GUARD, 'yt-dlp', binary, ...argv]];
-      const child = execa(program, programArgs, {
-        env: YT_DLP_ENV,
-        stdin: 'ignore',
-        detached: true,
-        reject: false,
-        stripFinalNewline: false,
-        maxBuffer: MAX_OUTPUT_BYTES,
-      });
+      // Tracked (tool-group.ts): out of reach of a Ctrl-C meant for imk, it ends with imk when imk ends.
+      const child = trackToolGroup(
+        execa(program, programArgs, {
+          ...OWN_PROCESS_GROUP,
+          env: YT_DLP_ENV,
+          stdin: 'ignore',
+          reject: false,
+          stripFinalNewline: false,
+          maxBuffer: MAX_OUTPUT_BYTES,
+        }),
+      );
       // Listened to for as long as the run lasts, and only its own group is signalled. Before, yt-dlp-wrap
       // was handed the signal: its listener stayed on it after the run (a service's lifetime signal gathered
       // one per run), and at the stop ran `pgrep -P <pid> | xargs -L 1 kill` for each, finished runs too:
@@ -108,7 +111,9 @@ export async function createYtDlp(options: YtDlpOptions): Promise<YtDlp> {
       );
     },
     async version() {
-      const result = await execa(binary, ['--version'], { env: YT_DLP_ENV, stdin: 'ignore' });
+      const result = await trackToolGroup(
+        execa(binary, ['--version'], { ...OWN_PROCESS_GROUP, env: YT_DLP_ENV, stdin: 'ignore' }),
+      );
       return result.stdout.trim();
     },
   };

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { errorMessage } from '@imk/errors';
-import { resolveTool } from '@imk/tools';
+import { OWN_PROCESS_GROUP, resolveTool, trackToolGroup } from '@imk/tools';
 import type { CheckResult, DoctorCheck } from '../types.ts';
 
 export interface ToolCheckOptions {
@@ -28,11 +28,15 @@ export function toolCheck(name: string, options: ToolCheckOptions): DoctorCheck 
       } catch (error) {
         return { status: 'fail', summary: errorMessage(error), fix: options.install };
       }
-      const version = await execa(path, options.versionArgs ?? ['-version'], {
-        reject: false,
-        stdin: 'ignore',
-        timeout: 15_000,
-      });
+      // Run by `imk up`'s health checks too: in a group of its own, a Ctrl-C does not make it a failed check.
+      const version = await trackToolGroup(
+        execa(path, options.versionArgs ?? ['-version'], {
+          ...OWN_PROCESS_GROUP,
+          reject: false,
+          stdin: 'ignore',
+          timeout: 15_000,
+        }),
+      );
       const first = `${version.stdout}`.split('\n')[0]?.trim();
       if (version.exitCode !== 0 || !first)
         return {

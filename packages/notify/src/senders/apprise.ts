@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { OWN_PROCESS_GROUP, trackToolGroup } from '@imk/tools';
 import type { z } from 'zod';
 import { ImkError } from '@imk/errors';
 import { cutText } from '@imk/fs-safe';
@@ -110,15 +111,18 @@ export function createAppriseSender(
         for (const config of configs) args.push('--config', config);
         // Without a tag apprise skips URLs that carry one; `all` sends to every URL of the files.
         args.push('--tag', target.tag ?? 'all');
-        const child = execa(apprise, args, {
-          reject: false,
-          input: event.message,
-          env: { ...ctx.env, APPRISE_URLS: '' },
-          extendEnv: false,
-          // A process group of its own, ended whole: a wrapper script (apprise in a venv, in a container)
-          // ended alone left its apprise holding the output pipes, and the send waited for it past the timeout.
-          detached: true,
-        });
+        const child = trackToolGroup(
+          execa(apprise, args, {
+            reject: false,
+            input: event.message,
+            env: { ...ctx.env, APPRISE_URLS: '' },
+            extendEnv: false,
+            // A process group of its own, ended whole: a wrapper script (apprise in a venv, in a container)
+            // ended alone left its apprise holding the output pipes, and the send waited for it past the timeout.
+            // (It is also out of reach of a Ctrl-C meant for imk, and ends with imk: tool-group.ts.)
+            ...OWN_PROCESS_GROUP,
+          }),
+        );
         let timedOut = false;
         const end = () => endGroup(child.pid);
         const timer = setTimeout(() => {

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { OWN_PROCESS_GROUP, trackToolGroup } from '@imk/tools';
 import { shareSilentError, syncError } from '../errors.ts';
 import { errorFromWire, type WireError } from '../util/error-wire.ts';
 import { mountTables } from '../util/mounts.ts';
@@ -160,10 +161,15 @@ export class LocalHelper {
     // Its stderr (a crash's trace) is passed on, not inherited: a helper held by a share that stopped answering
     // outlives this process, and would keep this process's stderr open for whoever reads it to its end (a pipe
     // to `tee`, a test's execa) until the share answers.
-    const child = fork(WORKER, [], {
-      execArgv: ['--import', TSX],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
+    // In a process group of its own with the rsync it runs (tool-group.ts): a Ctrl-C meant for imk does not end
+    // the helper, and the copy under way with it, while imk lets that copy finish.
+    const child = trackToolGroup(
+      fork(WORKER, [], {
+        ...OWN_PROCESS_GROUP,
+        execArgv: ['--import', TSX],
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      }),
+    );
     child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     this.child = child;
     this.ready = new Promise<void>((resolve, reject) => {

@@ -72,6 +72,7 @@ async function call(
         signal,
         onStart: (pid) => send({ type: 'progress', id, pid }),
         onOutput: progress,
+        inHelper: true,
       });
     }
     case 'rsyncVerify': {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { freePort } from '../util/free-port.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
+import { OWN_PROCESS_GROUP, trackToolGroup } from '@imk/tools';
 import type { Program } from '../util/programs.ts';
 import { toolEnv } from '../util/run-tool.ts';
 import { syncError } from '../errors.ts';
@@ -137,16 +138,19 @@ export function createRcloneDaemon(options: RcloneDaemonOptions): RcloneDaemon {
       ? [SETPRIV, ['--pdeathsig', 'TERM', '--', binary, ...args]]
       : [binary, args];
     // The login goes through the environment, not the command line, so `ps` does not show it.
-    const proc = execa(command, commandArgs, {
-      env: { ...toolEnv(options.env), RCLONE_RC_USER: user, RCLONE_RC_PASS: pass },
-      extendEnv: false,
-      stdin: 'ignore',
-      stdout: 'ignore',
-      stderr: 'pipe',
-      reject: false,
-      buffer: { stderr: true },
-      lines: false,
-    });
+    const proc = trackToolGroup(
+      execa(command, commandArgs, {
+        ...OWN_PROCESS_GROUP,
+        env: { ...toolEnv(options.env), RCLONE_RC_USER: user, RCLONE_RC_PASS: pass },
+        extendEnv: false,
+        stdin: 'ignore',
+        stdout: 'ignore',
+        stderr: 'pipe',
+        reject: false,
+        buffer: { stderr: true },
+        lines: false,
+      }),
+    );
     let exited = false;
     void proc.then(() => (exited = true));
     const url = `http://127.0.0.1:${port}/`;

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { execa } from 'execa';
+import { OWN_PROCESS_GROUP, trackToolGroup } from '@imk/tools';
 import { mountedPoints } from './mounts.ts';
 import { watchSilence, type SilenceWatch } from './process-activity.ts';
 import { toolEnv } from './run-tool.ts';
@@ -63,13 +64,16 @@ async function statChild(
   options: { timeoutMs: number; env?: NodeJS.ProcessEnv },
 ): Promise<Map<string, FolderStat> | 'silent'> {
   // NUL-separated name and answer: a folder name may hold any other byte. %F in the C locale: "directory".
-  const child = execa('stat', ['-L', '--printf', '%n\\0%d %i %F\\0', '--', ...folders], {
-    env: toolEnv(options.env),
-    extendEnv: false,
-    reject: false,
-    stdin: 'ignore',
-    stripFinalNewline: false,
-  });
+  const child = trackToolGroup(
+    execa('stat', ['-L', '--printf', '%n\\0%d %i %F\\0', '--', ...folders], {
+      ...OWN_PROCESS_GROUP,
+      env: toolEnv(options.env),
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+      stripFinalNewline: false,
+    }),
+  );
   // Given up on by the one rule for a silence (a `stat` starved of CPU on a busy machine is let finish).
   let watch: SilenceWatch | undefined;
   const deadline = new Promise<'silent'>((resolve) => {

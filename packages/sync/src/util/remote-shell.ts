@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { execa } from 'execa';
+import { OWN_PROCESS_GROUP, trackToolGroup } from '@imk/tools';
 import type { Program } from './programs.ts';
 import { redactText } from './secrets.ts';
 import { toolEnv, type ToolResult } from './run-tool.ts';
@@ -140,15 +141,18 @@ export interface RemoteShellOptions {
 /** A remote shell through the `ssh` program. */
 export function createRemoteShell(options: RemoteShellOptions): RemoteShell {
   return createShellOver(async () => {
-    const proc = execa(await options.sshBinary(), [...options.sshArgs, 'exec sh'], {
-      env: toolEnv(),
-      extendEnv: false,
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      reject: false,
-    });
+    const proc = trackToolGroup(
+      execa(await options.sshBinary(), [...options.sshArgs, 'exec sh'], {
+        ...OWN_PROCESS_GROUP,
+        env: toolEnv(),
+        extendEnv: false,
+        stdin: 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
+        buffer: false,
+        reject: false,
+      }),
+    );
     return {
       stdin: proc.stdin,
       stdout: proc.stdout,

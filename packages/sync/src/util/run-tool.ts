@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { OWN_PROCESS_GROUP, trackToolGroup } from '@imk/tools';
 import { syncError } from '../errors.ts';
 import { redactText } from './secrets.ts';
 
@@ -39,6 +40,11 @@ export interface RunToolOptions {
    * progress, not kept (a long run would fill the buffer).
    */
   onOutput?: () => void;
+  /**
+   * Run by the local helper process (local-worker.ts), which is in a process group of its own that imk ends
+   * whole: the tool stays in it (in a group of its own, it would outlive a helper killed with SIGKILL).
+   */
+  inHelper?: boolean;
 }
 
 /**
@@ -51,7 +57,11 @@ export async function runTool(
   args: readonly string[],
   options: RunToolOptions = {},
 ): Promise<ToolResult> {
-  const subprocess = execa(binary, args, {
+  // In a process group of its own (tool-group.ts): a Ctrl-C meant for imk does not kill a transfer under it.
+  // Run by the local helper, in the helper's group: imk ends that group whole, the helper with its tools.
+  const group = options.inHelper === true ? {} : OWN_PROCESS_GROUP;
+  const started = execa(binary, args, {
+    ...group,
     reject: false,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     input: options.input,
@@ -64,6 +74,7 @@ export async function runTool(
     buffer: { stdout: options.onOutput === undefined, stderr: true },
     stripFinalNewline: true,
   });
+  const subprocess = options.inHelper === true ? started : trackToolGroup(started);
   if (subprocess.pid !== undefined) options.onStart?.(subprocess.pid);
   const { onOutput } = options;
   if (onOutput) {

@@ -3,6 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { OWN_PROCESS_GROUP, trackToolGroup } from '@imk/tools';
 import type { Program } from './programs.ts';
 import { syncError } from '../errors.ts';
 import { redactText } from './secrets.ts';
@@ -36,31 +37,35 @@ export function createSshMaster(options: SshMasterOptions): SshMaster {
 
   async function start(signal?: AbortSignal): Promise<ToolResult | undefined> {
     // -f: background after login; its stderr goes to a file, so nothing waits on a pipe the master keeps open.
-    const result = await execa(
-      await options.sshBinary(),
-      [
-        ...options.sshArgs,
-        '-o',
-        'ControlMaster=yes',
-        '-o',
-        `ControlPath=${socket}`,
-        '-o',
-        'ControlPersist=60',
-        '-N',
-        '-f',
-        '--',
-        options.destination,
-      ],
-      {
-        env: toolEnv(),
-        extendEnv: false,
-        reject: false,
-        stdin: 'ignore',
-        stdout: 'ignore',
-        stderr: { file: log },
-        cancelSignal: signal,
-        forceKillAfterDelay: 2000,
-      },
+    const binary = await options.sshBinary();
+    const result = await trackToolGroup(
+      execa(
+        binary,
+        [
+          ...options.sshArgs,
+          '-o',
+          'ControlMaster=yes',
+          '-o',
+          `ControlPath=${socket}`,
+          '-o',
+          'ControlPersist=60',
+          '-N',
+          '-f',
+          '--',
+          options.destination,
+        ],
+        {
+          ...OWN_PROCESS_GROUP,
+          env: toolEnv(),
+          extendEnv: false,
+          reject: false,
+          stdin: 'ignore',
+          stdout: 'ignore',
+          stderr: { file: log },
+          cancelSignal: signal,
+          forceKillAfterDelay: 2000,
+        },
+      ),
     );
     if ((result as { code?: string }).code === 'ENOENT')
       throw syncError(
@@ -92,15 +97,14 @@ export function createSshMaster(options: SshMasterOptions): SshMaster {
         return;
       }
       opened = undefined;
-      await execa(
-        await options.sshBinary(),
-        ['-o', `ControlPath=${socket}`, '-O', 'exit', options.destination],
-        {
+      await trackToolGroup(
+        execa(await options.sshBinary(), ['-o', `ControlPath=${socket}`, '-O', 'exit', options.destination], {
+          ...OWN_PROCESS_GROUP,
           reject: false,
           stdin: 'ignore',
           stdout: 'ignore',
           stderr: 'ignore',
-        },
+        }),
       );
       await rm(log, { force: true });
     },
