@@ -131,7 +131,7 @@ describe('dashboard in headless Chromium', () => {
 
     await row.click();
     await page.locator('#job-detail').waitFor({ state: 'visible' });
-    await expect.poll(() => page.textContent('#job-state')).toBe('succeeded');
+    await expect.poll(() => page.textContent('#job-state'), { timeout: 30_000 }).toBe('succeeded');
     const variants = page.locator('.variant[data-kind="audio"]');
     await expect.poll(() => variants.count(), { timeout: 30_000 }).toBe(3);
     expect(await page.locator('.variant .name').allTextContents()).toEqual(
@@ -141,7 +141,9 @@ describe('dashboard in headless Chromium', () => {
         expect.stringMatching(/drums only/i),
       ]),
     );
-    await expect.poll(() => page.locator('#history-table tbody tr').count()).toBeGreaterThan(1);
+    await expect
+      .poll(() => page.locator('#history-table tbody tr').count(), { timeout: 30_000 })
+      .toBeGreaterThan(1);
 
     // The server-rendered waveform of every variant loads.
     await expect

@@ -68,7 +68,7 @@ describe('job page live updates in headless Chromium', () => {
       .toBeGreaterThan(0.2);
     const preview = page.locator('img.preview').first();
     await preview.click();
-    await expect.poll(() => preview.getAttribute('data-kind')).toBe('spectrogram');
+    await expect.poll(() => preview.getAttribute('data-kind'), { timeout: 30_000 }).toBe('spectrogram');
     const probe = await audio.elementHandle();
 
     // Sync delivers the files; the page shows it (its job poll picks the change up within seconds).

@@ -33,10 +33,14 @@ const LISTS_WITH_AN_END = [
   'https://example.com/watch?list=RDabc', // not YouTube
 ];
 
-/** A yt-dlp that records its arguments, then runs the real one with YouTube links replaced by `instead`. */
+/**
+ * A yt-dlp that records its arguments, then runs the real one with YouTube links replaced by `instead`;
+ * without `instead`, it records them and fails at once, as yt-dlp does for a page it cannot read (for a
+ * case that looks only at what yt-dlp is asked: each real start costs a second or more of Python imports).
+ */
 async function recordingYtDlp(
   dir: string,
-  instead: string,
+  instead?: string,
 ): Promise<{ path: string; calls: () => Promise<string[][]> }> {
   const real = (await execa('sh', ['-c', 'command -v yt-dlp'])).stdout.trim();
   const record = join(dir, 'calls.txt');
@@ -45,10 +49,10 @@ async function recordingYtDlp(
     path,
     `#!/bin/sh
 printf '%s\\n' "$*" >> '${record}'
-first=1
+${instead === undefined ? `echo 'ERROR: recorded only, not run' >&2\nexit 1\n` : ''}first=1
 for a in "$@"; do
   if [ "$first" = 1 ]; then set --; first=0; fi
-  case "$a" in https://www.youtube.com/*) a='${instead}';; esac
+  case "$a" in https://www.youtube.com/*) a='${instead ?? ''}';; esac
   set -- "$@" "$a"
 done
 exec '${real}' "$@"
@@ -163,7 +167,8 @@ describe('YouTube Mix and radio links', () => {
 describe('YouTube channel links', () => {
   it("a channel's own page is listed from its Videos tab, not as its tabs taken for videos", async () => {
     const { root } = await media.setup();
-    const wrapper = await recordingYtDlp(root, media.server.url('audio.m4a'));
+    // What is listed is what yt-dlp is asked for: it is not run (a listing and a download per link before).
+    const wrapper = await recordingYtDlp(root);
     const settings = await loadYoutubeSettings(root, {
       ytDlpPath: wrapper.path,
       retries: { attempts: 1, backoffMs: 0, maxBackoffMs: 0, ytDlpRetries: 1 },
