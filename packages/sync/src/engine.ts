@@ -7,6 +7,7 @@ import { backendFingerprint } from './fingerprint.ts';
 import { readJobManifest, scanCompleteJobs, type JobManifest } from './manifests.ts';
 import {
   compileRoutes,
+  receiptWriteOf,
   routeJob,
   transferState,
   type CompiledRoute,
@@ -194,16 +195,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   function writeOf(transfer: PlannedTransfer): ReceiptWrite {
-    return {
-      jobId: transfer.jobId,
-      artifactPath: transfer.artifact.path,
-      destination: transfer.destination,
-      backend: transfer.backend,
-      remotePath: transfer.remotePath,
-      sha256: transfer.sha256,
-      bytes: transfer.bytes,
-      backendFingerprint: fingerprints.get(transfer.backend) ?? '',
-    };
+    return receiptWriteOf(transfer, fingerprints.get(transfer.backend) ?? '');
   }
 
   return {

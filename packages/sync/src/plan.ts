@@ -3,7 +3,7 @@ import { digestHandle, lstatAnySpelling, openUntrusted, resolveInside } from '@i
 import { errorMessage } from '@imk/errors';
 import type { JobManifest, SyncArtifact } from './manifests.ts';
 import type { PathHolder } from './conflicts.ts';
-import type { Receipt, ReceiptStore } from './receipts.ts';
+import type { Receipt, ReceiptStore, ReceiptWrite } from './receipts.ts';
 import { receiptKey } from './receipts.ts';
 import {
   compileTemplate,
@@ -70,6 +70,20 @@ export interface PlannedTransfer {
   receipt: Receipt | undefined;
   /** Set when the path was held by another artifact's copy: how the conflict policy settled it. */
   conflict?: { holder: PathHolder; path: string; resolution: 'renamed' | 'failed' | 'replaced' };
+}
+
+/** The receipt a planned transfer writes (delivered, failed, or found there), with its backend's fingerprint. */
+export function receiptWriteOf(transfer: PlannedTransfer, backendFingerprint: string): ReceiptWrite {
+  return {
+    jobId: transfer.jobId,
+    artifactPath: transfer.artifact.path,
+    destination: transfer.destination,
+    backend: transfer.backend,
+    remotePath: transfer.remotePath,
+    sha256: transfer.sha256,
+    bytes: transfer.bytes,
+    backendFingerprint,
+  };
 }
 
 export interface UnroutedArtifact {

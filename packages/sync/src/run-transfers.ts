@@ -7,7 +7,7 @@ import { destinationKey, numberedPath, type ConflictPolicy } from './conflicts.t
 import { SYNC_DEFAULTS } from './defaults.ts';
 import type { DestinationLook } from './dry-run-look.ts';
 import type { DestinationPlaces } from './places.ts';
-import { interleave, type PlannedTransfer } from './plan.ts';
+import { interleave, receiptWriteOf, type PlannedTransfer } from './plan.ts';
 import { assertInsideJob } from './artifact-inside-job.ts';
 import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
@@ -133,14 +133,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
 
   const record = (transfer: PlannedTransfer, outcome: TransferOutcome): void => {
     const write = {
-      jobId: transfer.jobId,
-      artifactPath: transfer.artifact.path,
-      destination: transfer.destination,
-      backend: transfer.backend,
-      remotePath: transfer.remotePath,
-      sha256: transfer.sha256,
-      bytes: transfer.bytes,
-      backendFingerprint: input.fingerprintOf(transfer.backend),
+      ...receiptWriteOf(transfer, input.fingerprintOf(transfer.backend)),
       // Numbered because of a name-alike no receipt wrote: which one, for imk sync status.
       ...(transfer.conflict?.holder.jobId === '' && { foundAs: transfer.conflict.holder.remotePath }),
     };

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@imk/log';
-import { STEM_NAMES } from '@imk/protocol';
-import { publishCacheItem, writeFloatWav } from './cache-item.ts';
+import { itemAudioFiles, publishCacheItem, readItemFile, writeItemFiles } from './cache-item.ts';
 import type { StemFiles } from '../engine.ts';
 import { CORPUS_ITEMS, type CorpusItemSpec } from './items.ts';
 import { CORPUS_SAMPLE_RATE, renderItem } from './render.ts';
@@ -73,20 +72,12 @@ interface ItemFile {
 }
 
 async function readItem(dir: string, spec: CorpusItemSpec): Promise<CorpusItem | undefined> {
-  let file: ItemFile;
-  try {
-    file = JSON.parse(await readFile(join(dir, 'item.json'), 'utf8')) as ItemFile;
-  } catch {
-    return undefined;
-  }
-  // A spec edited without a version bump must not reuse stale audio.
-  if (JSON.stringify(file.spec) !== JSON.stringify(spec)) return undefined;
-  const stems = Object.fromEntries(STEM_NAMES.map((name) => [name, join(dir, `${name}.wav`)])) as StemFiles;
+  const file = await readItemFile<ItemFile>(dir, spec);
+  if (!file) return undefined;
   return {
     id: spec.id,
     spec,
-    mixture: join(dir, 'mixture.wav'),
-    stems,
+    ...itemAudioFiles(dir),
     frames: file.frames,
     sampleRate: file.sample_rate,
     voice: file.voice,
@@ -100,9 +91,6 @@ async function generateItem(versionDir: string, spec: CorpusItemSpec, useSpeech:
     await mkdir(speechDir);
     const item = await renderItem(spec, speechDir, useSpeech);
     await rm(speechDir, { recursive: true, force: true });
-    await writeFloatWav(join(tmp, 'mixture.wav'), item.mixture, CORPUS_SAMPLE_RATE);
-    for (const name of STEM_NAMES)
-      await writeFloatWav(join(tmp, `${name}.wav`), item.stems[name], CORPUS_SAMPLE_RATE);
     const meta: ItemFile = {
       id: spec.id,
       frames: item.frames,
@@ -110,7 +98,7 @@ async function generateItem(versionDir: string, spec: CorpusItemSpec, useSpeech:
       voice: item.voice,
       spec,
     };
-    await writeFile(join(tmp, 'item.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    await writeItemFiles(tmp, item, CORPUS_SAMPLE_RATE, meta);
     const dir = join(versionDir, spec.id);
     await publishCacheItem(tmp, dir, async () => (await readItem(dir, spec)) !== undefined);
   } finally {

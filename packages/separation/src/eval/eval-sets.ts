@@ -88,6 +88,11 @@ export async function musdbSampleSet(
   return { id: MUSDB_SAMPLE_FOLDER, title, split: 'test', tracks: [{ name, ...track }] };
 }
 
+/** ffmpeg's output arguments that write input stream `stream` (`0:a:1`) to `path` as a stem file is: float WAV, 44.1 kHz stereo. */
+export function stemWavOutput(stream: string, path: string): string[] {
+  return ['-map', stream, '-ar', String(STEM_SAMPLE_RATE), '-ac', '2', '-c:a', 'pcm_f32le', path];
+}
+
 /** The five streams of a MUSDB18 `.stem.mp4` as float WAVs (44.1 kHz stereo) in `workDir`. */
 export async function extractStemMp4(
   file: string,
@@ -95,17 +100,7 @@ export async function extractStemMp4(
   signal?: AbortSignal,
 ): Promise<{ mixture: string; stems: StemFiles }> {
   const out = (name: string) => join(workDir, `${name}.wav`);
-  const outputs = ['mixture', ...STEM_MP4_ORDER].flatMap((name, n) => [
-    '-map',
-    `0:a:${n}`,
-    '-ar',
-    String(STEM_SAMPLE_RATE),
-    '-ac',
-    '2',
-    '-c:a',
-    'pcm_f32le',
-    out(name),
-  ]);
+  const outputs = ['mixture', ...STEM_MP4_ORDER].flatMap((name, n) => stemWavOutput(`0:a:${n}`, out(name)));
   const real = await regularFile(file);
   // Said plainly, before ffmpeg's "Stream map '0:a:3' matches no streams … add a trailing '?'".
   const streams = (await probeMedia(real, { signal })).streams.filter((s) => s.type === 'audio').length;

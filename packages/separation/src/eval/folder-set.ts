@@ -4,8 +4,7 @@ import { ImkError } from '@imk/errors';
 import { inputArgs, probeMedia, runFfmpeg, songFileName } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import type { StemFiles } from '../engine.ts';
-import { STEM_SAMPLE_RATE } from '../pcm-source.ts';
-import { extractStemMp4, type EvalSet, type EvalTrack } from './eval-sets.ts';
+import { extractStemMp4, stemWavOutput, type EvalSet, type EvalTrack } from './eval-sets.ts';
 import { kindOf, regularFile } from './regular-file.ts';
 import '../errors.ts';
 
@@ -115,17 +114,7 @@ async function convertWavs(
   // The user's own files, but read as any untrusted input is: a "mixture.wav" that is really a playlist
   // or an ffconcat list must not make ffmpeg read other files or URLs.
   const args = files.flatMap((file) => inputArgs(file));
-  const maps = SOURCES.flatMap((name, n) => [
-    '-map',
-    `${n}:a:0`,
-    '-ar',
-    String(STEM_SAMPLE_RATE),
-    '-ac',
-    '2',
-    '-c:a',
-    'pcm_f32le',
-    out(name),
-  ]);
+  const maps = SOURCES.flatMap((name, n) => stemWavOutput(`${n}:a:0`, out(name)));
   await runFfmpeg([...args, ...maps], { what: `converting the stems of ${folder}`, signal });
   const stems = Object.fromEntries(STEM_NAMES.map((s) => [s, out(s)])) as StemFiles;
   return { mixture: out('mixture'), stems };

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@imk/log';
-import { STEM_NAMES } from '@imk/protocol';
-import { publishCacheItem, writeFloatWav } from '../corpus/cache-item.ts';
+import { itemAudioFiles, publishCacheItem, readItemFile, writeItemFiles } from '../corpus/cache-item.ts';
 import type { StemFiles } from '../engine.ts';
 import { defaultCorpusDir } from '../corpus/corpus.ts';
 import { espeakVersion } from '../corpus/speech-voice.ts';
@@ -78,19 +77,12 @@ export async function ensureGmCorpus(options: EnsureGmCorpusOptions = {}): Promi
 }
 
 async function readItem(dir: string, spec: GmSongSpec): Promise<GmCorpusItem | undefined> {
-  let file: ItemFile;
-  try {
-    file = JSON.parse(await readFile(join(dir, 'item.json'), 'utf8')) as ItemFile;
-  } catch {
-    return undefined;
-  }
-  if (JSON.stringify(file.spec) !== JSON.stringify(spec)) return undefined;
-  const stems = Object.fromEntries(STEM_NAMES.map((name) => [name, join(dir, `${name}.wav`)])) as StemFiles;
+  const file = await readItemFile<ItemFile>(dir, spec);
+  if (!file) return undefined;
   return {
     id: spec.id,
     spec,
-    mixture: join(dir, 'mixture.wav'),
-    stems,
+    ...itemAudioFiles(dir),
     frames: file.frames,
     details: file.details,
   };
@@ -108,11 +100,8 @@ async function generate(
     await mkdir(scratch);
     const song = await renderGmSong(spec, soundfont, scratch, speech);
     await rm(scratch, { recursive: true, force: true });
-    await writeFloatWav(join(tmp, 'mixture.wav'), song.mixture, GM_SAMPLE_RATE);
-    for (const name of STEM_NAMES)
-      await writeFloatWav(join(tmp, `${name}.wav`), song.stems[name], GM_SAMPLE_RATE);
     const meta: ItemFile = { id: spec.id, frames: song.frames, spec, details: song.details };
-    await writeFile(join(tmp, 'item.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    await writeItemFiles(tmp, song, GM_SAMPLE_RATE, meta);
     const dir = join(versionDir, spec.id);
     await publishCacheItem(tmp, dir, async () => (await readItem(dir, spec)) !== undefined);
   } finally {
