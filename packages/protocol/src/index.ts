@@ -139,6 +139,7 @@ export {
   stemCacheDoomedName,
   stemCacheEntry,
   stemCacheFileName,
+  stemCacheAudioKey,
   stemCacheKey,
   stemCacheWorkName,
 } from './stem-cache.ts';
