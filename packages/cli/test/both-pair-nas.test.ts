@@ -78,6 +78,15 @@ describe('a song fetched in mode both, synced by routes of the earlier version',
       succeeded: 4,
       failed: 0,
     });
+    // yt-dlp's audio job is the video's own AAC stream (extracted, not encoded again): the same samples, so
+    // the song is separated once for the pair (the ledger, as `imk job` shows it: one ok, one cache_hit).
+    const separated = async (id: string) => {
+      const detail = JSON.parse(String((await imk(['job', id, '--json'])).stdout)) as {
+        stages: { stage: string; outcome: string }[];
+      };
+      return detail.stages.find((row) => row.stage === 'separate')?.outcome;
+    };
+    expect([await separated(ids[0]!), await separated(ids[1]!)].sort()).toEqual(['cache_hit', 'ok']);
     const sync = await imk(['sync', '--once']);
     expect(sync.exitCode, String(sync.all)).toBe(0);
 

@@ -141,6 +141,7 @@ export {
   stemCacheDoomedName,
   stemCacheEntry,
   stemCacheFileName,
+  stemCacheAudioKey,
   stemCacheKey,
   stemCacheWorkName,
 } from './stem-cache.ts';

@@ -84,7 +84,11 @@ export const ManifestSchema = z
     artifacts: z.array(ArtifactSchema).describe('Every file the job produced.'),
     youtube: YoutubeInfoSchema.optional(),
     validation: ValidationSchema.optional(),
-    stems_generated: z.boolean().describe('Variants were made from stems.'),
+    stems_generated: z
+      .boolean()
+      .describe(
+        'Variants were made from stems (false for the video half of a pair fetched in mode "both" that made no instrumental video: its sound was not separated).',
+      ),
     stems_preserved: z.boolean().describe('Stem files are included.'),
     input: z
       .looseObject({
@@ -116,7 +120,9 @@ export const ManifestSchema = z
       .describe('Seconds spent per stage: decode, separate, mix, encode, manifest, …'),
     warnings: z.array(z.string()).describe('Things a user should know, e.g. a failed duration check.'),
     producer: ProducerSchema.optional(),
-    options: JobOptionsSchema.optional().describe('The options in force for this job after defaults.'),
+    options: JobOptionsSchema.optional().describe(
+      'The options in force for this job after defaults. The video half of a pair fetched in mode "both" (paired_audio_job) says what it made: variants lists the one under its picture (none without the instrumental video), keep_stems none, and output_format, sample_rate, bit_depth and the loudness options are absent (no audio file is written).',
+    ),
     null_residual_db: z
       .number()
       .nullable()

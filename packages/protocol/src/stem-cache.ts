@@ -60,6 +60,21 @@ export function stemCacheKey(input: StemCacheKeyInput): string {
     .digest('hex');
 }
 
+/**
+ * The key of the same stems by the audio the engine read (the decoded mixture's sha256), not by the file it
+ * was decoded from: two files that decode to the same samples (an audio-only download and a video whose
+ * soundtrack is the same encode, the two halves of a song fetched in mode "both") have the same stems, and
+ * the second finds them under this key. The entry there is the first's, its stems hard links of it.
+ */
+export function stemCacheAudioKey(input: {
+  audioSha256: string;
+  engine: StemCacheKeyInput['engine'];
+}): string {
+  return createHash('sha256')
+    .update(canonicalJson({ audio: input.audioSha256, engine: input.engine }))
+    .digest('hex');
+}
+
 /** The file one stem is kept in, inside an entry (and an engine's work folder before it is stored). */
 export function stemCacheFileName(stem: StemName): string {
   return `${stem}.wav`;

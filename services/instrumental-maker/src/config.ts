@@ -248,7 +248,7 @@ export const InstrumentalMakerConfigSchema = z
           .boolean()
           .default(true)
           .describe(
-            'Reuse the stems of an input already separated by the same engine (name, version and parameters).',
+            'Reuse the stems of an input already separated by the same engine (name, version and parameters), or of another file that decodes to the same samples (the audio and video jobs of a song fetched in mode "both", when the video carries the same encode).',
           ),
         dir: z
           .string()

@@ -100,15 +100,18 @@ export function inputFacts(
   name: string,
   hashed: { sha256: string; bytes: number },
   info: MediaInfo,
-  frames: { frames: number; sampleRate: number },
+  /** The samples decoded (absent: the input was not decoded, nothing being made of its sound). */
+  frames?: { frames: number; sampleRate: number },
 ): InputFacts {
   const facts: InputFacts = {
     path: name,
     sha256: hashed.sha256,
     bytes: hashed.bytes,
     duration_sec:
-      Math.round((info.audio?.duration_sec ?? info.duration_sec ?? frames.frames / frames.sampleRate) * 1e6) /
-      1e6,
+      Math.round(
+        (info.audio?.duration_sec ?? info.duration_sec ?? (frames ? frames.frames / frames.sampleRate : 0)) *
+          1e6,
+      ) / 1e6,
   };
   if (info.audio?.sample_rate !== undefined) facts.sample_rate = info.audio.sample_rate;
   if (info.audio?.channels !== undefined) facts.channels = info.audio.channels;

@@ -272,15 +272,30 @@ export function resolveOptions(
   };
 }
 
-/** The options in force, in the manifest's `options` shape (snake_case, as job.json writes them). */
-export function manifestOptions(options: ResolvedOptions): JobOptions {
+/**
+ * Whether a job's outputs are made from stems: not the video half of a mode "both" pair when config makes
+ * no instrumental video (`video.instrumental: false`): it publishes the source video alone, or nothing.
+ */
+export function makesStems(options: ResolvedOptions, config: InstrumentalMakerConfig): boolean {
+  return options.videoOnly !== true || config.video.instrumental;
+}
+
+/**
+ * The options in force, in the manifest's `options` shape (snake_case, as job.json writes them). The video
+ * half of a mode "both" pair says what it made: `variants` is the one under its picture (`videoSound`: none
+ * without the instrumental video), and the audio files' own settings (format, rate, depth, loudness), which
+ * nothing it publishes is written with, are left out.
+ */
+export function manifestOptions(options: ResolvedOptions, videoSound?: string): JobOptions {
+  const half = options.videoOnly === true;
   const out: JobOptions = {
-    variants: options.variants,
+    variants: half ? (videoSound === undefined ? [] : [videoSound]) : options.variants,
     keep_stems: options.keepStems.length === STEM_NAMES.length ? true : options.keepStems,
-    output_format: options.format,
+    ...(!half && { output_format: options.format }),
     engine: options.engine.name,
     engine_params: options.engine.params,
   };
+  if (half) return out;
   if (options.sampleRate !== undefined) out.sample_rate = options.sampleRate;
   if (options.bitDepth !== undefined) out.bit_depth = options.bitDepth;
   if (options.loudness !== undefined) {

@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, isImkError } from '@imk/errors';
-import { sha256AndBytesOf } from '@imk/fs-safe';
+import { sha256AndBytesOf, sha256File } from '@imk/fs-safe';
 import { probeMedia, readWavDeclaredSeconds } from '@imk/media';
 import { unknownJobOptions } from '@imk/protocol';
-import { mixVariants, nullResidualDb } from '@imk/separation';
+import { mixVariants } from '@imk/separation';
 import {
   duplicateCandidates,
   duplicateManifest,
@@ -20,12 +20,13 @@ import { damagedInputWarning } from './input-damage.ts';
 import { namesFromTags } from './input-names.ts';
 import { checkDuration } from './input-limits.ts';
 import { buildManifest, channelsWarning, inputFacts, sampleRateWarning } from './manifest.ts';
-import { manifestOptions, resolveOptions } from './options.ts';
+import { makesStems, manifestOptions, resolveOptions } from './options.ts';
 import { outputKey as outputKeyOf } from './output-key.ts';
 import type { PipelineResult, PipelineState } from './pipeline.ts';
 import { letGoOfOutputs, takeOutputs } from './outputs-hold.ts';
 import { publishJob } from './publish-job.ts';
 import { readSidecar } from './sidecar.ts';
+import { separate, separatesNothing } from './separate-step.ts';
 import { stemCacheKey } from './stem-cache.ts';
 import type { StageSteps } from './stage-runner.ts';
 import { chooseVideoVariant } from './video-variant.ts';
@@ -143,7 +144,8 @@ const hash: Steps['hash'] = {
         if (!s.duplicate) await letGoOfOutputs(s);
       }
     }
-    if (s.duplicate) return undefined;
+    // The video half of a mode "both" pair without the instrumental video needs no stems: none looked for.
+    if (s.duplicate || !makesStems(s.options!, ctx.config)) return undefined;
     s.cacheKey = stemCacheKey({ inputSha256, engine });
     s.separation = await ctx.cache?.lookup(s.cacheKey);
     return undefined;
@@ -161,12 +163,16 @@ const decode: Steps['decode'] = {
     // ffprobe and ffmpeg take a WAV for as long as what it holds: one cut short is told by its header.
     if (probed.format === 'wav')
       s.declaredInputSec = await readWavDeclaredSeconds(s.inputFile, { within: s.bundle });
+    // Nothing is made of its sound (the video half of a pair without the instrumental video): not decoded.
+    if (!makesStems(s.options!, s.ctx.config)) return undefined;
     s.decoded = s.separation === undefined;
     const heard = (lines: string[]): void => {
       s.decodeErrors = lines;
     };
     if (s.decoded) {
       await decodeToWav(s.inputFile, s.mixture, probed, s.signal, progress, s.bundle, undefined, heard);
+      // The samples the engine reads, by which another file of the same audio finds its stems (separate).
+      if (s.ctx.cache) s.audioSha256 = await sha256File(s.mixture);
       return undefined;
     }
     // Stems from the cache need no decoded mixture (variants that need one decode the input themselves), and
@@ -191,52 +197,9 @@ const decode: Steps['decode'] = {
   },
 };
 
-/** Stems from the engine (stored in the cache), or from the cache as found by hash. */
-const separate: Steps['separate'] = {
-  skip: isDuplicate,
-  async run(s, progress) {
-    const { ctx, stages } = s;
-    const cacheKey = s.cacheKey!;
-    if (s.separation !== undefined) {
-      stages.mark('cache_hit');
-      s.logger.info({ key: cacheKey }, 'stems found in the cache; the engine is not run');
-      return undefined;
-    }
-    const engine = s.engine!;
-    const engineDir = ctx.cache ? await ctx.cache.workDir(cacheKey) : join(s.work, 'stems');
-    await mkdir(engineDir, { recursive: true });
-    try {
-      const result = await engine.separate({
-        input: s.mixture,
-        workDir: engineDir,
-        signal: s.signal,
-        onProgress: progress,
-        logger: s.logger.child({ component: 'engine', engine: engine.name }),
-      });
-      // What the engine says about this run (the GPU failed and the CPU finished) goes in the manifest.
-      s.warnings.push(...(result.warnings ?? []));
-      const residual = await nullResidualDb(s.mixture, result.stems, { signal: s.signal });
-      s.separation = ctx.cache
-        ? await ctx.cache.store(
-            cacheKey,
-            { inputSha256: s.inputSha256!, engine: s.engineFacts! },
-            result,
-            engineDir,
-            // What ffmpeg said decoding the input, kept for a later hit to quote without decoding it again.
-            { nullResidualDb: residual, decodeErrors: s.decodeErrors ?? [], inputPath: s.inputFile },
-          )
-        : { ...result, nullResidualDb: residual };
-      return undefined;
-    } catch (error) {
-      if (ctx.cache) await ctx.cache.discard(engineDir);
-      throw error;
-    }
-  },
-};
-
 /** Each variant's WAV, mixed from the stems (and the mixture), then re-keyed or re-timed. */
 const mix: Steps['mix'] = {
-  skip: isDuplicate,
+  skip: separatesNothing,
   async run(s) {
     const { ctx, job } = s;
     const video = chooseVideoVariant(s.options!, ctx.config, job.video_path !== undefined);
@@ -273,12 +236,12 @@ const encode: Steps['encode'] = {
       job,
       options: s.options!,
       outDir,
-      variants: s.variantWavs!,
-      stems: s.separation!.stems,
+      variants: s.variantWavs ?? {},
+      stems: s.separation?.stems,
       mixture: s.inputFile,
       video: ctx.config.video.instrumental ? video : undefined,
       sourceVideo: ctx.config.video.source ? video : undefined,
-      videoVariant: s.videoVariant!,
+      videoVariant: s.videoVariant,
       videoRecipe: s.videoRecipe,
       cover: s.cover,
       within: s.bundle,
@@ -289,6 +252,13 @@ const encode: Steps['encode'] = {
     return undefined;
   },
 };
+
+/** The variant under a video half's picture, for its manifest (none without the instrumental video). */
+function videoSound(s: PipelineState): string | undefined {
+  const { config } = s.ctx;
+  if (s.options!.videoOnly !== true || !config.video.instrumental) return undefined;
+  return s.videoVariant ?? chooseVideoVariant(s.options!, config, true).name;
+}
 
 /** EBU R128's gating block, in seconds: an input shorter than one has no integrated loudness. */
 const R128_BLOCK_SEC = 0.4;
@@ -307,12 +277,13 @@ const manifest: Steps['manifest'] = {
         outputKey: s.outputKey!,
         warnings: s.warnings,
         stages,
-        options: manifestOptions(s.options!),
+        options: manifestOptions(s.options!, videoSound(s)),
         ...(s.namesFrom !== undefined && { namesFrom: s.namesFrom }),
       });
       return Promise.resolve(undefined);
     }
-    const separation = s.separation!;
+    // None when nothing was made of the input's sound (the video half of a pair without the instrumental video).
+    const separation = s.separation;
     const facts = inputFacts(
       s.inputName,
       { sha256: s.inputSha256!, bytes: s.inputBytes! },
@@ -331,18 +302,23 @@ const manifest: Steps['manifest'] = {
     }
     // A file cut short or damaged still decodes, to less than its header declares: said first, as what it
     // likely is, before the files' own lengths compared with the declared one above.
-    const decodedSec = Math.round((separation.frames / separation.sampleRate) * 1e3) / 1e3;
-    const damaged = damagedInputWarning({
-      name: s.inputName,
-      format: s.info?.format,
-      declaredSec:
-        s.declaredInputSec === undefined
-          ? facts.duration_sec
-          : Math.round(Math.max(s.declaredInputSec, facts.duration_sec) * 1e6) / 1e6,
-      decodedSec,
-      decodeErrors: s.decodeErrors,
-      path: s.inputFile,
-    });
+    const decodedSec =
+      separation === undefined
+        ? facts.duration_sec
+        : Math.round((separation.frames / separation.sampleRate) * 1e3) / 1e3;
+    const damaged =
+      separation &&
+      damagedInputWarning({
+        name: s.inputName,
+        format: s.info?.format,
+        declaredSec:
+          s.declaredInputSec === undefined
+            ? facts.duration_sec
+            : Math.round(Math.max(s.declaredInputSec, facts.duration_sec) * 1e6) / 1e6,
+        decodedSec,
+        decodeErrors: s.decodeErrors,
+        path: s.inputFile,
+      });
     if (damaged !== undefined) s.warnings.unshift(damaged);
     // A 96 kHz input whose files are 44.1 kHz is said, with both rates, not left for the user to find.
     const rateWarning = sampleRateWarning(facts, s.artifacts!, s.options!.sampleRate);
@@ -366,11 +342,11 @@ const manifest: Steps['manifest'] = {
       artifacts: s.artifacts!,
       input: facts,
       engine: s.engineFacts!,
-      options: manifestOptions(s.options!),
+      options: manifestOptions(s.options!, videoSound(s)),
       timings: { ...stages.timings, manifest: stages.elapsedSec() },
       warnings: s.warnings,
-      stemsGenerated: true,
-      nullResidualDb: separation.nullResidualDb,
+      stemsGenerated: separation !== undefined,
+      nullResidualDb: separation?.nullResidualDb,
       outputKey: s.outputKey!,
       ...(s.namesFrom !== undefined && { namesFrom: s.namesFrom }),
     });

@@ -80,6 +80,11 @@ export interface PipelineState extends PipelineInput {
   separation?: SeparationResult & { nullResidualDb?: number; decodeErrors?: string[] };
   // decode
   decoded?: boolean;
+  /**
+   * The decoded mixture's sha256 (when the input was decoded and there is a stem cache): the key by which
+   * another file of the same audio finds these stems, or this job finds theirs (separate-step.ts).
+   */
+  audioSha256?: string;
   info?: MediaInfo;
   /**
    * A WAV input's length as its header declares it (ffprobe gives what the file holds): more than it holds

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { link, mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ImkError } from '@imk/errors';
 import { fsyncTree, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import {
@@ -16,6 +17,7 @@ import {
   type StemCacheKeyInput,
 } from '@imk/protocol';
 import type { SeparationResult } from '@imk/separation';
+import './errors.ts';
 
 export { canonicalJson, stemCacheKey, type StemCacheKeyInput };
 
@@ -36,6 +38,8 @@ export interface CachedStems extends SeparationResult {
 export type StoredFacts = {
   /** Mixture minus the sum of the stems, dB relative to the mixture. */
   nullResidualDb?: number;
+  /** The sha256 of the decoded mixture the engine read (stemCacheAudioKey's). */
+  audioSha256?: string;
 } & (
   | { decodeErrors?: undefined }
   | {
@@ -59,6 +63,8 @@ interface CacheMeta {
   /** null stands for -Infinity (a perfect null), which JSON cannot hold. */
   null_residual_db?: number | null;
   decode_errors?: string[];
+  /** The decoded mixture's sha256: the entry is also under stemCacheAudioKey of it (absent before). */
+  audio_sha256?: string;
   created_at: string;
 }
 
@@ -89,7 +95,35 @@ export interface StemCache {
   recordDecodeErrors(key: string, lines: readonly string[], inputPath: string): Promise<void>;
   /** Removes a work folder that will not be stored (the engine failed). */
   discard(workDir: string): Promise<void>;
+  /**
+   * The entry `key` under a second key, `alias`, too: its stems hard links of the entry's (no second copy on
+   * disk), its meta.json its own (the input it is the stems of, what ffmpeg said decoding that input, not
+   * the first's words). An entry already under `alias` is kept. Says `gone` when there is no entry `key`,
+   * `no hard links` when the cache's file system makes none (nothing is copied).
+   */
+  alias(
+    key: string,
+    alias: string,
+    input: StemCacheKeyInput,
+    facts?: StoredFacts,
+  ): Promise<'kept' | 'gone' | 'no hard links'>;
+  /**
+   * Runs `work` with no other run for the same `key` in this worker at the same time: a job about to
+   * separate the audio another job of this worker is separating waits for it (said through `onWait`, with
+   * that job's id), then finds its stems in the cache; when that job failed or was stopped, it separates
+   * them itself. The wait ends with ABORTED as soon as `signal` is aborted.
+   */
+  exclusive<T>(
+    key: string,
+    holder: string,
+    signal: AbortSignal,
+    work: () => Promise<T>,
+    onWait?: (holder: string) => void,
+  ): Promise<T>;
 }
+
+/** Errors of a link(2) refused by the file system itself (an SMB share, FAT): no alias, the job goes on. */
+const LINK_REFUSED = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
 
 /**
  * Stems cached by (input sha256, engine name, version, params): `<dir>/<key>/{vocals,drums,bass,other}.wav`
@@ -123,6 +157,25 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
     return found;
   }
 
+  async function workDir(key: string): Promise<string> {
+    const work = join(dir, stemCacheWorkName(key, randomBytes(4).toString('hex')));
+    await mkdir(work, { recursive: true });
+    return work;
+  }
+
+  /** A complete work folder renamed into place as `key`; one stored meanwhile by another worker is kept. */
+  async function place(work: string, key: string): Promise<void> {
+    try {
+      await rename(work, join(dir, key));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  const running = new Map<string, { holder: string; done: Promise<void> }>();
+
   async function remove(entry: string): Promise<void> {
     // Renamed first so a reader never sees a half-deleted entry.
     const doomed = join(dir, stemCacheDoomedName(randomBytes(4).toString('hex')));
@@ -133,11 +186,7 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
   return {
     dir,
     lookup,
-    async workDir(key) {
-      const work = join(dir, stemCacheWorkName(key, randomBytes(4).toString('hex')));
-      await mkdir(work, { recursive: true });
-      return work;
-    },
+    workDir,
     async store(key, input, result, workDir, facts = {}) {
       const { nullResidualDb } = facts;
       const bytes: Record<string, number> = {};
@@ -159,17 +208,12 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
         ...(facts.decodeErrors !== undefined && {
           decode_errors: decodeErrorsForEntry(facts.decodeErrors, facts.inputPath),
         }),
+        ...(facts.audioSha256 !== undefined && { audio_sha256: facts.audioSha256 }),
         created_at: new Date().toISOString(),
       };
       await fsyncTree(workDir);
       await writeJsonAtomic(join(workDir, META_FILE), meta);
-      try {
-        await rename(workDir, join(dir, key));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-        await rm(workDir, { recursive: true, force: true });
-      }
+      await place(workDir, key);
       const stored = await lookup(key);
       if (!stored) throw new Error(`stem cache entry ${key} vanished right after it was stored in ${dir}`);
       return stored;
@@ -186,5 +230,64 @@ export function createStemCache(options: { dir: string; logger?: Logger }): Stem
     async discard(workDir) {
       await rm(workDir, { recursive: true, force: true });
     },
+    async alias(key, alias, input, facts = {}) {
+      const read = await readStemCacheEntry(dir, key);
+      if (!read.ok) return 'gone';
+      if ((await readStemCacheEntry(dir, alias)).ok) return 'kept';
+      const work = await workDir(alias);
+      try {
+        for (const stem of STEM_NAMES) await link(read.stems[stem], join(work, stemCacheFileName(stem)));
+      } catch (error) {
+        await rm(work, { recursive: true, force: true });
+        if (LINK_REFUSED.has((error as NodeJS.ErrnoException).code ?? '')) return 'no hard links';
+        throw error;
+      }
+      // The first input's words on its decode are not this input's: this one's, or none (a hit adds them).
+      const { decode_errors: _theirs, ...meta } = read.meta;
+      await writeJsonAtomic(join(work, META_FILE), {
+        ...meta,
+        key: alias,
+        input_sha256: input.inputSha256,
+        engine: input.engine,
+        ...(facts.decodeErrors !== undefined && {
+          decode_errors: decodeErrorsForEntry(facts.decodeErrors, facts.inputPath),
+        }),
+        created_at: new Date().toISOString(),
+      });
+      await place(work, alias);
+      return 'kept';
+    },
+    async exclusive(key, holder, signal, work, onWait) {
+      for (let held = running.get(key); held !== undefined; held = running.get(key)) {
+        onWait?.(held.holder);
+        await untilDone(held.done, signal, held.holder);
+      }
+      let release = (): void => undefined;
+      running.set(key, { holder, done: new Promise<void>((resolve) => (release = resolve)) });
+      try {
+        return await work();
+      } finally {
+        running.delete(key);
+        release();
+      }
+    },
   };
+}
+
+/** Resolves when `done` does, or rejects with ABORTED as soon as `signal` is aborted (the wait is given up). */
+function untilDone(done: Promise<void>, signal: AbortSignal, holder: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () =>
+      reject(
+        new ImkError('ABORTED', `stopped waiting for job ${holder}, which separates the same audio`, {
+          cause: signal.reason,
+        }),
+      );
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    void done.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }

@@ -43,15 +43,16 @@ export interface WriteOutputsInput {
   outDir: string;
   /** Float WAV of each variant, by name. */
   variants: Record<string, string>;
-  stems: StemFiles;
+  /** Absent when none were made (the video half of a mode "both" pair without the instrumental video). */
+  stems: StemFiles | undefined;
   /** The original input (the mixture stream of a .stem.mp4). */
   mixture: string;
   /** The bundle's video, when the job has one. */
   video?: string;
   /** The bundle's video, published as it came (kind video, variant source), when config says so. */
   sourceVideo?: string;
-  /** The variant put under the video's picture. */
-  videoVariant: string;
+  /** The variant put under the video's picture (needed with `video`). */
+  videoVariant: string | undefined;
   /** The variants are mixes saved from the mixer: named by their own names (see NameOptions). */
   mix?: boolean;
   /** Its recipe, when it is not one of `options.recipes` (the job's variant at tempo 1). */
@@ -142,7 +143,9 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
     });
   }
   const stemDepth = options.bitDepth === 16 ? 16 : 24;
-  for (const stem of options.keepStems) {
+  // No stems: the video half of a pair without the instrumental video, which keeps none (options.ts).
+  const stemFiles = input.stems;
+  for (const stem of stemFiles === undefined ? [] : options.keepStems) {
     tasks.push({
       artifact: {
         kind: 'stems',
@@ -152,7 +155,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
       },
       run: (output, gain) =>
         encodeAudio({
-          input: input.stems[stem],
+          input: stemFiles![stem],
           output,
           format: options.stemFormat,
           bitDepth: stemDepth,
@@ -165,11 +168,11 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
       stem: {
         format: options.stemFormat,
         bitDepth: stemDepth,
-        peak: () => encoderInputPeak({ input: input.stems[stem], signal, within }),
+        peak: () => encoderInputPeak({ input: stemFiles![stem], signal, within }),
       },
     });
   }
-  if (options.keepStems.length > 0 && options.stemMp4) {
+  if (stemFiles !== undefined && options.keepStems.length > 0 && options.stemMp4) {
     tasks.push({
       artifact: {
         kind: 'stems',
@@ -181,7 +184,7 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
       run: async (output, gain) => {
         await writeStemMp4({
           output,
-          streams: { mixture: input.mixture, ...input.stems },
+          streams: { mixture: input.mixture, ...stemFiles },
           tags: { ...baseTags, title: job.title ?? displayName(job) },
           cover: input.cover,
           ...(gain !== undefined && { gain }),
@@ -194,12 +197,13 @@ export async function writeOutputs(input: WriteOutputsInput): Promise<Artifact[]
       stem: {
         format: 'm4a',
         streams: STEM_MP4_STREAMS,
-        peak: () => stemMp4Peak({ mixture: input.mixture, ...input.stems }, signal, within),
+        peak: () => stemMp4Peak({ mixture: input.mixture, ...stemFiles }, signal, within),
       },
     });
   }
-  if (input.video !== undefined) {
-    const variant = input.videoVariant;
+  // No sound for it: nothing was mixed, the instrumental video being off (the caller then gives no video).
+  const variant = input.videoVariant;
+  if (input.video !== undefined && variant !== undefined) {
     const recipe = input.videoRecipe ?? options.recipes[variant];
     tasks.push({
       artifact: {

@@ -4,6 +4,7 @@ import {
   PROCESS_COUNTING_ENGINE,
   engineCalls,
   imk,
+  jobDetail,
   makeRoot,
   makeSong,
   makeVideo,
@@ -14,6 +15,7 @@ import {
 
 // The video half of a mode "both" pair publishes its video only (both-pair-nas.test.ts delivers a pair).
 // With both video files turned off in config, it has nothing to publish: said in its manifest, not silent.
+// Nothing is made of its sound then: it is not separated (before, it was, for nothing).
 let root: string;
 beforeAll(async () => {
   root = await makeRoot((dir) => ({
@@ -45,7 +47,7 @@ beforeAll(async () => {
 afterAll(() => removeRoot(root));
 
 describe('the video half of a mode both pair, with no video file to make; the same video fetched alone', () => {
-  it('the half publishes nothing and its manifest says why; the job alone is no duplicate of it and publishes the variants', async () => {
+  it('the half separates nothing, publishes nothing and its manifest says why; the job alone is no duplicate of it and publishes the variants', async () => {
     const run = await imk(['run', '--once', '--root', root]);
     expect(JSON.parse(String(run.stdout) || '{}'), String(run.all)).toMatchObject({ succeeded: 2 });
     const half = await readManifest(root, 'yt_clip_video');
@@ -54,7 +56,15 @@ describe('the video half of a mode both pair, with no video file to make; the sa
     expect(half.warnings).toContain(
       "the video job of a song fetched in mode both publishes its video only, and video.source and video.instrumental are both false in config/instrumental-maker.yaml: nothing is published for it (the audio job yt_clip_audio publishes the song's variants and stems)",
     );
+    // Not separated: no separate stage in the ledger, and its manifest says no stems were made and no variant.
+    const stages = (id: string) => jobDetail(root, id).then((d) => d.stages.map((row) => row.stage));
+    expect(await stages('yt_clip_video')).not.toContain('separate');
+    expect(half.stems_generated).toBe(false);
+    expect(half.options?.variants).toEqual([]);
     const alone = await readManifest(root, 'yt_alone_video');
     expect(alone.artifacts.filter((a) => a.kind === 'audio').length).toBeGreaterThan(0);
+    // The job alone (run after the half) found no stems of the half in the cache: the engine ran for it.
+    const separate = (await jobDetail(root, 'yt_alone_video')).stages.find((row) => row.stage === 'separate');
+    expect(separate?.outcome).toBe('ok');
   }, 180_000);
 });
