@@ -321,6 +321,7 @@ export const SHARED_PROCESS_FILES = [
   'services/web/test/turned-down.e2e.test.ts',
   'services/web/test/waiting-job.test.ts',
   'services/youtube-retriever/src/cookies.test.ts',
+  'services/youtube-retriever/src/download.test.ts',
   'services/youtube-retriever/src/entry-identity.test.ts',
   'services/youtube-retriever/src/yt-dlp-errors.test.ts',
   'services/youtube-retriever/test/http-guard.test.ts',

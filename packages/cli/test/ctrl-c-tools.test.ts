@@ -30,7 +30,7 @@ const runOnce = (dir: string, env: Record<string, string> = {}) => imkInOwnGroup
 /**
  * The tools `pid` runs once its job is in the encode stage (its partial outputs folder is there), the same
  * ones at two looks 100 ms apart. A tool is in imk's group from its fork until its setsid, so a Ctrl-C in that
- * instant still ends it (its job is retried, an attempt spent: docs/instrumental-maker.md); the encode stage
+ * instant still ends it (its job is handed back, its attempt not counted: ctrl-c-window.test.ts); the encode stage
  * starts its ffmpeg runs together, so the first one seen is often the moment the next one is being started.
  */
 async function encodingTools(pid: number, dir: string, ended: () => boolean): Promise<string[]> {

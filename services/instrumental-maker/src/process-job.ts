@@ -1,6 +1,6 @@
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ImkError, isImkError } from '@imk/errors';
+import { ImkError, errorMessage, isImkError } from '@imk/errors';
 import { bundleSongs, jobLabel, jobWorkDirName } from '@imk/protocol';
 import type { Claim } from '@imk/fsqueue';
 import type { JobFacts } from '@imk/ledger';
@@ -39,12 +39,15 @@ const LOST_CHECK_MS = 1000;
  * Processes one claimed job to the end: runs the pipeline, publishes, archives the claim, and records
  * every step in the ledger. Never throws for a job's own failure: it is retried (with backoff) or failed
  * with its error file, and the worker goes on. A lost claim's work is discarded; an abort (shutdown
- * after the grace period) releases the job to ready without counting an attempt.
+ * after the grace period) releases the job to ready without counting an attempt. So does a failure once
+ * `stopping` is aborted (a stop was asked, the job was let finish): a tool being started at the instant of
+ * a Ctrl-C is still in imk's process group and dies by it, a failure that cannot be told from the job's own.
  */
 export async function processClaim(
   ctx: WorkerContext,
   claim: Claim,
   signal: AbortSignal,
+  stopping?: AbortSignal,
 ): Promise<JobOutcome> {
   const { jobId, attempt, job } = claim;
   const queue = claim.queue;
@@ -186,7 +189,7 @@ export async function processClaim(
     const status = result.kind === 'processed' ? 'succeeded' : result.kind;
     return { ...base, status, outputDir: result.dir, timings: stages.timings };
   } catch (error) {
-    return await settleFailure(ctx, claim, stages, error, signal, logger, current, published);
+    return await settleFailure(ctx, claim, stages, error, signal, logger, current, published, stopping);
   } finally {
     clearInterval(lostWatch);
     signal.removeEventListener('abort', onShutdown);
@@ -203,6 +206,7 @@ async function settleFailure(
   logger: WorkerContext['logger'],
   song: FailedSong,
   published: string[],
+  stopping: AbortSignal | undefined,
 ): Promise<JobOutcome> {
   const { jobId, attempt } = claim;
   const queue = claim.queue;
@@ -244,7 +248,9 @@ async function settleFailure(
     });
     return { ...base, status: 'lost', message: 'claim lost' };
   }
-  if (signal.aborted) {
+  if (signal.aborted || stopping?.aborted === true) {
+    // After a stop was asked, a failure is not counted either: it may be the Ctrl-C itself (above).
+    const failedMeanwhile = signal.aborted ? '' : `; it failed while imk stopped (${errorMessage(error)})`;
     try {
       await claim.release();
       ctx.ledger.recordState(jobId, {
@@ -252,9 +258,12 @@ async function settleFailure(
         attempt,
         consumer,
         stage: stages.current,
-        message: 'released at shutdown',
+        message: `released at shutdown${failedMeanwhile}, to be tried again without counting this attempt`,
       });
-      logger.info('job released to ready at shutdown');
+      logger.info(
+        { ...(failedMeanwhile !== '' && { err: errorMessage(error) }) },
+        'job released to ready at shutdown',
+      );
       return { ...base, status: 'released' };
     } catch (releaseError) {
       logger.error(

@@ -54,7 +54,7 @@ export async function runWorkerLoop(options: WorkerLoopOptions): Promise<JobOutc
   let ended = false;
 
   const start = (claim: Claim) => {
-    const run = processClaim(ctx, claim, jobsAbort.signal)
+    const run = processClaim(ctx, claim, jobsAbort.signal, signal)
       .then((outcome) => {
         outcomes.push(outcome);
         options.onOutcome?.(outcome);

@@ -18,17 +18,24 @@ export interface Downloaded {
 
 const PARTIAL = new Set(['.part', '.ytdl', '.temp', '.tmp']);
 
-/** yt-dlp's format and post-processing arguments for one kind of job. */
-export function formatArgs(kind: JobKind, settings: YoutubeSettings): string[] {
+/**
+ * yt-dlp's format and post-processing arguments for one kind of job. `pairedWithAudio`: the video job of a
+ * mode "both" pair, whose audio job downloads the same song.
+ */
+export function formatArgs(kind: JobKind, settings: YoutubeSettings, pairedWithAudio = false): string[] {
+  const preferred = settings.audioFormat === 'm4a' ? 'bestaudio[ext=m4a]/' : '';
   if (kind === 'audio') {
     if (settings.audioFormat === 'best') return ['-f', 'bestaudio/best', '-x'];
-    const preferred = settings.audioFormat === 'm4a' ? 'bestaudio[ext=m4a]/' : '';
     return ['-f', `${preferred}bestaudio/best`, '-x', '--audio-format', settings.audioFormat];
   }
   const height = settings.videoMaxHeight === undefined ? '' : `[height<=${settings.videoMaxHeight}]`;
+  // The video half of a pair takes the sound its audio job takes (YouTube's AAC stream for m4a, where its
+  // best is often Opus): the worker then finds the song's stems by the decoded audio and separates it once
+  // (the stem cache's audio key). A webm cannot hold AAC: there, and for a video alone, the best sound.
+  const sameSound = pairedWithAudio && preferred !== '' && settings.videoFormat !== 'webm';
   return [
     '-f',
-    `bestvideo*${height}+bestaudio/best${height}/best`,
+    `${sameSound ? `bestvideo*${height}+bestaudio[ext=m4a]/` : ''}bestvideo*${height}+bestaudio/best${height}/best`,
     '--merge-output-format',
     settings.videoFormat,
   ];
@@ -45,9 +52,10 @@ export async function downloadEntry(
   workDir: string,
   settings: YoutubeSettings,
   signal?: AbortSignal,
+  pairedWithAudio = false,
 ): Promise<Downloaded> {
   const args = [
-    ...formatArgs(kind, settings),
+    ...formatArgs(kind, settings, pairedWithAudio),
     '-P',
     workDir,
     '-o',

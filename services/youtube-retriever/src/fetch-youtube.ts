@@ -279,7 +279,8 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
   const workDir = await mkdtemp(join(settings.workDir, `${jobId}-`));
   try {
     const downloaded = await withRetry(
-      () => downloadEntry(job.ytDlp, entry, kind, workDir, settings, signal),
+      () =>
+        downloadEntry(job.ytDlp, entry, kind, workDir, settings, signal, job.pairedAudioJob !== undefined),
       {
         ...retryOptions(settings),
         signal,
