@@ -250,7 +250,9 @@ async function settleFailure(
   }
   if (signal.aborted || stopping?.aborted === true) {
     // After a stop was asked, a failure is not counted either: it may be the Ctrl-C itself (above).
-    const failedMeanwhile = signal.aborted ? '' : `; it failed while imk stopped (${errorMessage(error)})`;
+    const failedMeanwhile = signal.aborted
+      ? ''
+      : `; it failed as the worker stopped (${errorMessage(error)})`;
     try {
       await claim.release();
       ctx.ledger.recordState(jobId, {
