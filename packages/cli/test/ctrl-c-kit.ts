@@ -1,7 +1,11 @@
 // What the Ctrl-C tests share: `imk` started as a shell starts a command at its prompt (a process group of
 // its own, whose whole group a terminal's Ctrl-C signals), and a look at the tools it runs.
 import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { expect } from 'vitest';
+import { within } from '@imk/fs-safe/testing';
 import { IMK } from './imk-bin.ts';
 
 /** `imk <args> --root <root>` in a process group of its own, its output (JSON log lines) gathered in `all`. */
@@ -49,3 +53,37 @@ export const until = (done: () => boolean, ms = 5) =>
       }
     }, ms);
   });
+
+/**
+ * `imk run --once` on `dir` (its waiting bundle) with a demucs that runs until it is killed, so the job sits
+ * in its separate stage for as long as a test needs: once that demucs runs, the run and the demucs (`sleep`)
+ * pids.
+ */
+export async function runOnceSeparating(dir: string) {
+  const demucs = join(dir, 'slow-demucs');
+  await writeFile(demucs, '#!/bin/sh\nexec sleep 300\n', { mode: 0o755 });
+  await mkdir(join(dir, 'config'), { recursive: true });
+  await writeFile(join(dir, 'config', 'instrumental-maker.yaml'), 'engine:\n  name: demucs\n');
+  const run = imkInOwnGroup(['run', '--once'], dir, { IMK_DEMUCS: demucs });
+  let tools: string[] = [];
+  await within(
+    until(() => (tools = toolsOf(run.pid!, ['sleep'])).length > 0 || run.exitCode !== null),
+    60_000,
+    'the job to run its demucs',
+  );
+  expect(tools.length, 'imk ended before it ran demucs').toBeGreaterThan(0);
+  return { run, tools };
+}
+
+/** Ctrl-C to `run`'s group, then waits until imk says it stops. */
+export async function ctrlCUntilStopping(run: ReturnType<typeof imkInOwnGroup>): Promise<void> {
+  let said = '';
+  run.all.on('data', (chunk: Buffer) => (said += chunk.toString()));
+  ctrlC(run.pid!);
+  await within(
+    until(() => said.includes('stopping')),
+    10_000,
+    'imk to say it stops',
+    () => said,
+  );
+}

@@ -6,13 +6,13 @@
 // as broken by a stop. The tools now run in a process group of their own, so the stop is imk's to decide: the
 // job finishes in the grace period and is published; and when imk ends at once, they end with it.
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitOf, within } from '@imk/fs-safe/testing';
 import { materializeLegacySample } from '@imk/media/legacy-samples';
-import { ctrlC, imkInOwnGroup, toolsOf, until } from './ctrl-c-kit.ts';
+import { ctrlC, ctrlCUntilStopping, imkInOwnGroup, runOnceSeparating, toolsOf, until } from './ctrl-c-kit.ts';
 
 let root = '';
 beforeAll(async () => {
@@ -73,27 +73,8 @@ describe('Ctrl-C while a job runs ffmpeg', () => {
     const dir = join(root, 'twice');
     await waitingBundle(dir);
     // A demucs that takes minutes: the job's separation runs for as long as the test.
-    const demucs = join(dir, 'slow-demucs');
-    await writeFile(demucs, '#!/bin/sh\nexec sleep 300\n', { mode: 0o755 });
-    await mkdir(join(dir, 'config'), { recursive: true });
-    await writeFile(join(dir, 'config', 'instrumental-maker.yaml'), 'engine:\n  name: demucs\n');
-    const run = runOnce(dir, { IMK_DEMUCS: demucs });
-    let tools: string[] = [];
-    await within(
-      until(() => (tools = toolsOf(run.pid!, ['sleep'])).length > 0 || run.exitCode !== null),
-      60_000,
-      'the job to run its demucs',
-    );
-    expect(tools.length, 'imk ended before it ran demucs').toBeGreaterThan(0);
-    let said = '';
-    run.all.on('data', (chunk: Buffer) => (said += chunk.toString()));
-    ctrlC(run.pid!);
-    await within(
-      until(() => said.includes('stopping')),
-      10_000,
-      'imk to say it stops',
-      () => said,
-    );
+    const { run, tools } = await runOnceSeparating(dir);
+    await ctrlCUntilStopping(run);
     ctrlC(run.pid!);
     const result = await exitOf(run, 'imk run --once after Ctrl-C twice', 30_000);
     expect(result.signal ?? result.exitCode, String(result.all)).toBe('SIGINT');

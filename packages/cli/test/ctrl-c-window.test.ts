@@ -4,13 +4,13 @@
 // shutdown, its attempt not spent, and the next start runs it again. Here the tool is made to die by SIGINT
 // just after the Ctrl-C, as it does in that instant.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitOf, within } from '@imk/fs-safe/testing';
+import { exitOf } from '@imk/fs-safe/testing';
 import { materializeLegacySample } from '@imk/media/legacy-samples';
-import { ctrlC, imkInOwnGroup, toolsOf, until } from './ctrl-c-kit.ts';
+import { ctrlCUntilStopping, runOnceSeparating } from './ctrl-c-kit.ts';
 
 let root = '';
 beforeAll(async () => {
@@ -23,28 +23,9 @@ describe('a job whose tool dies while imk stops', () => {
     const dir = join(root, 'window');
     const bundle = 'job_leg_wav_001';
     await materializeLegacySample(`bundles/${bundle}`, join(dir, 'queues', 'other', bundle));
-    // A demucs that runs until it is killed: the job is in its separate stage for as long as the test.
-    const demucs = join(dir, 'slow-demucs');
-    await writeFile(demucs, '#!/bin/sh\nexec sleep 300\n', { mode: 0o755 });
-    await mkdir(join(dir, 'config'), { recursive: true });
-    await writeFile(join(dir, 'config', 'instrumental-maker.yaml'), 'engine:\n  name: demucs\n');
-    const run = imkInOwnGroup(['run', '--once'], dir, { IMK_DEMUCS: demucs });
-    let tools: string[] = [];
-    await within(
-      until(() => (tools = toolsOf(run.pid!, ['sleep'])).length > 0 || run.exitCode !== null),
-      60_000,
-      'the job to run its demucs',
-    );
-    expect(tools.length, 'imk ended before it ran demucs').toBeGreaterThan(0);
-    let said = '';
-    run.all.on('data', (chunk: Buffer) => (said += chunk.toString()));
-    ctrlC(run.pid!);
-    await within(
-      until(() => said.includes('stopping')),
-      10_000,
-      'imk to say it stops',
-      () => said,
-    );
+    // The job sits in its separate stage (a demucs that runs until it is killed).
+    const { run, tools } = await runOnceSeparating(dir);
+    await ctrlCUntilStopping(run);
     // The tool dies by the signal, as one started in that instant does.
     for (const tool of tools) process.kill(Number(tool), 'SIGINT');
     const result = await exitOf(run, 'imk run --once after Ctrl-C', 60_000);

@@ -1,5 +1,4 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
 import { syncError } from '../errors.ts';
 import { SYNC_DEFAULTS } from '../defaults.ts';
 import type { BackendContext, PutRequest, RemoteEntry, SyncBackend } from '../types.ts';
@@ -8,10 +7,10 @@ import { syncProgram } from '../util/programs.ts';
 import { runTool, type ToolResult } from '../util/run-tool.ts';
 import { errorFromWire, errorToWire, type WireError } from '../util/error-wire.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
-import { SshConnectionSchema, openSshArgs, rsyncEQuote } from '../util/ssh-options.ts';
+import { openSshArgs, rsyncEQuote } from '../util/ssh-options.ts';
 import { createRemoteShell } from '../util/remote-shell.ts';
 import { createSshMaster } from '../util/ssh-master.ts';
-import { BackendBaseSchema, checkLocalFile } from './common.ts';
+import { checkLocalFile } from './common.ts';
 import { destinationSetup, localHelper, type HelperOp } from './local-helper.ts';
 import { createRsyncRemote } from './rsync-remote.ts';
 import { commonFolder, sendBatch, type BatchItem, type BatchOutcome } from './rsync-batch.ts';
@@ -25,7 +24,9 @@ import {
   type SweepRsyncLeftoversOptions,
 } from './rsync-leftovers.ts';
 
-export const RSYNC_BACKEND = 'rsync';
+import { RSYNC_BACKEND, RsyncOptionsSchema, type RsyncOptions } from './rsync-options.ts';
+
+export { RSYNC_BACKEND, RsyncOptionsSchema, type RsyncOptions };
 
 /** A batch outcome as it comes back from the helper process: an error as JSON carries it. */
 type WireOutcome = Extract<BatchOutcome, { ok: true }> | { ok: false; error: WireError };
@@ -55,35 +56,6 @@ const RSYNC_OWN_TEMP_BYTES = 8;
  * channel and the server's login shell, so batches there are by count only.
  */
 const LOCAL_BATCH_BYTES = 16 * 1024 * 1024;
-
-export const RsyncOptionsSchema = BackendBaseSchema.extend(SshConnectionSchema.shape).extend({
-  type: z.literal(RSYNC_BACKEND).describe('rsync to a folder on this host, or over ssh when host is set.'),
-  host: z.string().min(1).optional().describe('Server to reach over ssh; absent = a folder on this host.'),
-  // ssh finds its own keys when none is named (sftp, which is no ssh, needs a key or a password).
-  privateKeyFile: SshConnectionSchema.shape.privateKeyFile.describe(
-    `${SshConnectionSchema.shape.privateKeyFile.description ?? ''} @default ssh's own`,
-  ),
-  root: z.string().optional().describe('Folder that route paths are relative to.'),
-  partialDir: z
-    .string()
-    .regex(/^[^/]+$/, 'a folder name (it is created beside each file)')
-    .default('.imk-partial')
-    .describe(
-      "rsync's --partial-dir: an interrupted transfer resumes from here and never sits under the final name.",
-    ),
-  fsync: z.boolean().default(false).describe('Pass --fsync (rsync >= 3.2.4 on both ends).'),
-  rsyncPath: z
-    .string()
-    .optional()
-    .describe('Remote rsync program (--rsync-path), e.g. /usr/local/bin/rsync.'),
-  extraArgs: z.array(z.string()).default([]).describe('More rsync arguments, e.g. ["--chmod=F644"].'),
-  rsyncBinary: z
-    .string()
-    .default('rsync')
-    .describe('The rsync program on this host: a name on PATH, or a path.'),
-  sshBinary: z.string().default('ssh').describe('The ssh program on this host: a name on PATH, or a path.'),
-});
-export type RsyncOptions = z.input<typeof RsyncOptionsSchema>;
 
 /** An rsync backend, which can also sweep what interrupted transfers left in its destination folders. */
 export interface RsyncBackend extends SyncBackend {

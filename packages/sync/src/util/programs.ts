@@ -1,7 +1,7 @@
 import { errorMessage } from '@imk/errors';
 import { resolveTool } from '@imk/tools';
 import { RcloneOptionsSchema } from '../backends/rclone.ts';
-import { RsyncOptionsSchema } from '../backends/rsync.ts';
+import { RsyncOptionsSchema } from '../backends/rsync-options.ts';
 import { syncError } from '../errors.ts';
 
 /** Gives the path of a program a backend runs (resolved once, on first use). */
