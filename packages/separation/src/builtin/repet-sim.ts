@@ -54,7 +54,7 @@ export interface RepetSimOptions {
    * The fitted background (repet-fit.ts): the median blended with a nonnegative combination of the same
    * frames, cleaned of the voice by this frame's median. Undefined: the median alone.
    */
-  fit?: { blend: number; cap: number; foreground: number } | undefined;
+  fit?: { blend: number; cap: number; foreground: number; candidates: number; sweeps: number } | undefined;
 }
 
 /** Largest window (frames each side) the candidate keys can index. */
@@ -79,10 +79,8 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
   const blocked = new Uint8Array(span);
   const marks = new Int32Array(index === undefined ? 0 : index.capacity);
   let stamp = 0;
-  const scratch = Array.from(
-    { length: index === undefined ? 0 : Math.max(neighbours, 1) },
-    () => new Float32Array(bins),
-  );
+  const indexRows =
+    index === undefined ? undefined : createIndexRowCache(index, bins, Math.max(neighbours, 1));
   const rows: Float32Array[] = [];
   const rowMedian = createRowMedian(Math.max(neighbours, 1), bins);
   const fit =
@@ -91,8 +89,8 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
       : createRepetFit({
           bins,
           binHz: options.sampleRate / options.fftSize,
-          maxCandidates: Math.max(neighbours, 1),
           ...options.fit,
+          maxCandidates: Math.max(1, Math.min(neighbours, options.fit.candidates)),
         });
   const fitRows: Float32Array[] = [];
 
@@ -164,21 +162,55 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
       }
       rows.length = 0;
       fitRows.length = 0;
-      let g = 0;
+      indexRows?.nextFrame();
       for (let c = 0; c < count; c++) {
         const j = chosen[c]!;
         if (j < span) {
           rows.push(row(base + j));
           if (base + j !== center) fitRows.push(rows[c]!);
         } else {
-          const r = scratch[g++]!;
-          index!.magnitudes(j - span, r);
+          const r = indexRows!.row(j - span);
           rows.push(r);
           fitRows.push(r);
         }
       }
       rowMedian.median(rows, binLo, binHi, out);
       fit?.apply(row(center), fitRows, fitRows.length, binLo, binHi, out);
+    },
+  };
+}
+
+/**
+ * Dequantised rows of index entries, kept while they are used: neighbouring frames choose mostly the same
+ * entries, and dequantising one is a lookup per vocal-band bin. Holds 4 × `perFrame` rows (the least
+ * recently used is replaced); the rows handed out since the last nextFrame() are never replaced, so one
+ * frame's `perFrame` rows stay valid together. The values are those of index.magnitudes(), to the bit.
+ */
+function createIndexRowCache(index: RepetIndex, bins: number, perFrame: number) {
+  const slots = 4 * perFrame;
+  const rows = Array.from({ length: slots }, () => new Float32Array(bins));
+  const entryOf = new Int32Array(slots).fill(-1);
+  const slotOf = new Int32Array(index.count).fill(-1);
+  const lastUse = new Float64Array(slots).fill(-1);
+  let frame = 0;
+  return {
+    nextFrame(): void {
+      frame++;
+    },
+    row(e: number): Float32Array {
+      let slot = slotOf[e]!;
+      if (slot < 0) {
+        // The least recently used slot: never one used this frame, since at most perFrame are.
+        slot = 0;
+        for (let s = 1; s < slots; s++) if (lastUse[s]! < lastUse[slot]!) slot = s;
+        const old = entryOf[slot]!;
+        if (old >= 0) slotOf[old] = -1;
+        entryOf[slot] = e;
+        slotOf[e] = slot;
+        index.magnitudes(e, rows[slot]!);
+      }
+      lastUse[slot] = frame;
+      return rows[slot]!;
     },
   };
 }
