@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sdr } from '../dsp/sdr.ts';
 import { createRepetIndexer } from './repet-index.ts';
+import type { BuiltinParams } from './params.ts';
 import { separatePcm } from './separate-pcm.ts';
+import { createTinyMix } from './tiny-mix.ts';
 
 const SR = 22050;
 
@@ -79,5 +82,24 @@ describe('whole-song REPET-SIM index', () => {
     const hop = 1024;
     expect(long.frame(long.count - 1) * hop).toBeGreaterThan(55 * SR);
     expect(long.frame(1) - long.frame(0)).toBe(long.stride);
+  });
+
+  it("gives REPET-SIM the index's own rows, however few it keeps between frames", () => {
+    // The separator keeps the dequantised rows of the entries neighbouring frames choose (4 per neighbour).
+    // With 3 neighbours and a ±1 s window most candidates come from the index and the 12 rows are replaced
+    // all the time: the stems are 1.8.0's (which dequantised every entry each time it was chosen), to the bit.
+    const mix = createTinyMix({ seconds: 20, seed: 2 });
+    const digest = (params: Partial<BuiltinParams>): string => {
+      const est = separatePcm(mix.mixture, mix.sampleRate, { repetFit: 0, repetWindowSec: 1, ...params });
+      const hash = createHash('sha256');
+      for (const name of ['vocals', 'drums', 'bass', 'other'] as const)
+        for (const channel of est[name])
+          hash.update(Buffer.from(channel.buffer, channel.byteOffset, channel.byteLength));
+      return hash.digest('hex');
+    };
+    expect(digest({ repetNeighbours: 3 })).toBe(
+      'ace383446392a7a9e0cf90c17699bd101c015c60282ff29f54a3e4b94ba26367',
+    );
+    expect(digest({})).toBe('822e0331cf7784ba31e0cf0b008c7b86c064dcfa3d83fe36d6e463c8b7344d27');
   });
 });
