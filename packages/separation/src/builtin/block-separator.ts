@@ -117,20 +117,32 @@ export function createBlockSeparator(
   const harmonic = createFrameRing(ringSize, bins);
   const residual = useSecond ? createFrameRing(ringSize, bins) : undefined;
   const secondHarmonic = useSecond ? createFrameRing(ringSize, bins) : undefined;
+  const spacingSec = repetSpacingSec(p, options.index, H / sampleRate);
   const repet = createRepetSim({
     bins,
     sampleRate,
     fftSize: N,
     window: repetWindow,
     neighbours: p.repetNeighbours,
-    spacing: Math.max(1, Math.round((repetSpacingSec(p, options.index, H / sampleRate) * sampleRate) / H)),
+    spacing: Math.max(1, Math.round((spacingSec * sampleRate) / H)),
     minSimilarity: p.repetMinSimilarity,
     bands: p.repetBands,
     maxHz: p.repetMaxHz,
     ringSize,
     index: options.index,
     globalCandidates: p.repetGlobalCandidates,
-    fit: { blend: p.repetFit, cap: p.repetFitCap, foreground: p.repetFitForeground },
+    // Not on a song so short that the spacing shrinks: its chosen frames lie close to this one and share
+    // its voice note, which a combination of them would rebuild (docs/separation-tuning.md).
+    fit:
+      spacingSec < p.repetMinSpacingSec
+        ? undefined
+        : {
+            blend: p.repetFit,
+            cap: p.repetFitCap,
+            foreground: p.repetFitForeground,
+            candidates: p.repetFitCandidates,
+            sweeps: p.repetFitSweeps,
+          },
   });
 
   const vocalBand = bandWeights(bins, binHz, p.vocalLowCutHz, p.vocalLowRampHz, p.vocalHighCutHz);

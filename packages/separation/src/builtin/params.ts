@@ -3,7 +3,7 @@ import { ImkError, oneIssuePerField } from '@imk/errors';
 import '../errors.ts';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
-export const BUILTIN_VERSION = '1.8.0';
+export const BUILTIN_VERSION = '1.9.0';
 
 // Each check says what is wrong in the words the error shows ("builtin engine parameter X <message>").
 const finite = () => z.number({ error: (issue) => `must be a finite number, got ${String(issue.input)}` });
@@ -85,9 +85,9 @@ export const BuiltinParamsSchema = z
         'REPET-SIM over the whole song: at most this many frames outside the window are compared per frame.',
       ),
     repetFit: between(0, 1)
-      .default(0)
+      .default(0.5)
       .describe(
-        "REPET-SIM, the fitted background (repet-fit.ts): this share of each frame's background is a nonnegative combination of the chosen frames, each capped at `repetFitCap` × this frame's median, fitted from below to the frame in 64 mel bands, and at most the frame; the rest is the median. 0 is the median alone.",
+        "REPET-SIM, the fitted background (repet-fit.ts): this share of each frame's background is a nonnegative combination of the chosen frames, each capped at `repetFitCap` × this frame's median, fitted from below to the frame in 64 mel bands, and at most the frame; the rest is the median. 0 is the median alone. Not used on a song short enough for `repetMinChoices` to shrink the spacing (its chosen frames share this frame's voice note).",
       ),
     repetFitCap: aboveZero()
       .default(2)
@@ -99,6 +99,14 @@ export const BuiltinParamsSchema = z
       .describe(
         'REPET-SIM, fitted background: bands where the frame is more than this many times its median background (likely voice) are left out of the fit; 0 fits every band.',
       ),
+    repetFitCandidates: integer(1, 4096)
+      .default(12)
+      .describe(
+        'REPET-SIM, fitted background: at most this many of the chosen frames (the most similar first) enter the fit.',
+      ),
+    repetFitSweeps: integer(1, 64)
+      .default(4)
+      .describe('REPET-SIM, fitted background: sweeps of coordinate descent per frame.'),
     vocalRepetExponent: atLeastZero()
       .default(1.5)
       .describe('Exponent on the non-repeating fraction when it becomes the vocal mask.'),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createRepetFit } from './repet-fit.ts';
+import type { BuiltinParams } from './params.ts';
 import { separatePcm } from './separate-pcm.ts';
 import { createTinyMix } from './tiny-mix.ts';
 
@@ -38,6 +39,7 @@ describe('the fitted background (repetFit)', () => {
       blend: 1,
       cap: 2,
       foreground: 2,
+      sweeps: 8,
     });
     const out = median(candidates);
     const error = (bg: Float32Array): number => bg.reduce((s, v, k) => s + Math.abs(frame[k]! - v), 0);
@@ -57,14 +59,15 @@ describe('the fitted background (repetFit)', () => {
       const base = median(candidates);
       for (const blend of [1, 0.5]) {
         const out = base.slice();
-        createRepetFit({ bins: BINS, binHz: BIN_HZ, maxCandidates: 12, blend, cap: 2, foreground: 2 }).apply(
-          frame,
-          candidates,
-          candidates.length,
-          3,
-          BINS,
-          out,
-        );
+        createRepetFit({
+          bins: BINS,
+          binHz: BIN_HZ,
+          maxCandidates: 12,
+          blend,
+          cap: 2,
+          foreground: 2,
+          sweeps: 8,
+        }).apply(frame, candidates, candidates.length, 3, BINS, out);
         for (let k = 3; k < BINS; k++) {
           // out = (1 − blend)·median + blend·f with 0 ≤ f ≤ frame.
           const f = (out[k]! - (1 - blend) * base[k]!) / blend;
@@ -78,19 +81,31 @@ describe('the fitted background (repetFit)', () => {
   });
 
   it('leaves the separator unchanged when off, and changes it when on', () => {
-    const mix = createTinyMix({ seconds: 6, seed: 1 });
-    const digest = (params: { repetFit?: number }): string => {
-      const est = separatePcm(mix.mixture, mix.sampleRate, params);
-      const hash = createHash('sha256');
-      for (const name of ['vocals', 'drums', 'bass', 'other'] as const)
-        for (const channel of est[name])
-          hash.update(Buffer.from(channel.buffer, channel.byteOffset, channel.byteLength));
-      return hash.digest('hex');
-    };
+    // 12 s: long enough that the REPET-SIM spacing is not shrunk (12 / repetMinChoices > 0.75 s).
+    const mix = createTinyMix({ seconds: 12, seed: 1 });
     // The stems of 1.8.0 (before the fit existed) for this mix.
+    const before = '2b6aa29313b5d91f6a667221f2426f11ff584006fdf0f5770c5b9b45c560f4c8';
+    expect(stemDigest(mix, { repetFit: 0 })).toBe(before);
+    expect(stemDigest(mix, { repetFit: 0.5 })).not.toBe(before);
+  });
+
+  it('is not used on a song so short that the spacing shrinks (its candidates share the voice note)', () => {
+    // 6 s: 6 / repetMinChoices (14) < 0.75 s. The stems of 1.8.0 for this mix.
+    const mix = createTinyMix({ seconds: 6, seed: 1 });
     const before = 'd0d624bb5d82cb3259d56d8381df1b86ba07e7fcf5e6d7824ed59af2e86b3712';
-    expect(digest({})).toBe(before);
-    expect(digest({ repetFit: 0 })).toBe(before);
-    expect(digest({ repetFit: 0.5 })).not.toBe(before);
+    expect(stemDigest(mix, { repetFit: 0.5 })).toBe(before);
+    // With the spacing kept whatever the length (repetMinChoices 0), the fit applies again.
+    expect(stemDigest(mix, { repetFit: 0.5, repetMinChoices: 0 })).not.toBe(
+      stemDigest(mix, { repetFit: 0, repetMinChoices: 0 }),
+    );
   });
 });
+
+function stemDigest(mix: ReturnType<typeof createTinyMix>, params: Partial<BuiltinParams>): string {
+  const est = separatePcm(mix.mixture, mix.sampleRate, params);
+  const hash = createHash('sha256');
+  for (const name of ['vocals', 'drums', 'bass', 'other'] as const)
+    for (const channel of est[name])
+      hash.update(Buffer.from(channel.buffer, channel.byteOffset, channel.byteLength));
+  return hash.digest('hex');
+}

@@ -10,7 +10,7 @@
  * 2. frame and candidates are summed into FIT_BANDS mel bands spanning the bins given (Y_b, A_kb), and
  *    bands where the frame is more than `foreground` × the median's band (likely voice) are left out;
  * 3. w ≥ 0 minimises Σ_b d_b (Y_b − Σ_k w_k A_kb)², d_b = 1 where the fit lies above the frame and TAU
- *    below it (the voice only adds energy: fit from below), by SWEEPS sweeps of projected coordinate
+ *    below it (the voice only adds energy: fit from below), by `sweeps` sweeps of projected coordinate
  *    descent from w = ½ / K, d re-read from the residual's signs at the start of each sweep;
  * 4. the background is (1 − blend) · M + blend · min(Σ_k w_k C_k, X_t) per bin.
  *
@@ -41,14 +41,15 @@ export interface RepetFitOptions {
   cap: number;
   /** Bands where the frame exceeds this many times the median are left out of the fit; 0 keeps every band. */
   foreground: number;
+  /** Sweeps of coordinate descent per frame. */
+  sweeps: number;
 }
 
 export const FIT_BANDS = 64;
 const TAU = 0.1;
-const SWEEPS = 8;
 
 export function createRepetFit(options: RepetFitOptions): RepetFit {
-  const { bins, binHz, blend, cap, foreground } = options;
+  const { bins, binHz, blend, cap, foreground, sweeps } = options;
   const K = Math.max(1, options.maxCandidates);
   const pooled = new Float64Array(K * FIT_BANDS);
   const y = new Float64Array(FIT_BANDS);
@@ -118,7 +119,7 @@ export function createRepetFit(options: RepetFitOptions): RepetFit {
         for (let c = 0; c < n; c++) s += pooled[c * FIT_BANDS + i]!;
         r[i] = y[used[i]!]! - start * s;
       }
-      for (let sweep = 0; sweep < SWEEPS; sweep++) {
+      for (let sweep = 0; sweep < sweeps; sweep++) {
         for (let i = 0; i < bands; i++) d[i] = r[i]! < 0 ? 1 : TAU;
         for (let c = 0; c < n; c++) {
           const pb = c * FIT_BANDS;
