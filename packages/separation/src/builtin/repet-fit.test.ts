@@ -1,9 +1,6 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createRepetFit } from './repet-fit.ts';
-import type { BuiltinParams } from './params.ts';
-import { separatePcm } from './separate-pcm.ts';
-import { createTinyMix } from './tiny-mix.ts';
+import { createTinyMix, stemDigest } from './tiny-mix.ts';
 
 const BINS = 257;
 const BIN_HZ = 44100 / 512;
@@ -100,12 +97,3 @@ describe('the fitted background (repetFit)', () => {
     );
   });
 });
-
-function stemDigest(mix: ReturnType<typeof createTinyMix>, params: Partial<BuiltinParams>): string {
-  const est = separatePcm(mix.mixture, mix.sampleRate, params);
-  const hash = createHash('sha256');
-  for (const name of ['vocals', 'drums', 'bass', 'other'] as const)
-    for (const channel of est[name])
-      hash.update(Buffer.from(channel.buffer, channel.byteOffset, channel.byteLength));
-  return hash.digest('hex');
-}

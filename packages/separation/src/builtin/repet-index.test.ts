@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sdr } from '../dsp/sdr.ts';
 import { createRepetIndexer } from './repet-index.ts';
 import type { BuiltinParams } from './params.ts';
 import { separatePcm } from './separate-pcm.ts';
-import { createTinyMix } from './tiny-mix.ts';
+import { createTinyMix, stemDigest } from './tiny-mix.ts';
 
 const SR = 22050;
 
@@ -89,14 +88,8 @@ describe('whole-song REPET-SIM index', () => {
     // With 3 neighbours and a ±1 s window most candidates come from the index and the 12 rows are replaced
     // all the time: the stems are 1.8.0's (which dequantised every entry each time it was chosen), to the bit.
     const mix = createTinyMix({ seconds: 20, seed: 2 });
-    const digest = (params: Partial<BuiltinParams>): string => {
-      const est = separatePcm(mix.mixture, mix.sampleRate, { repetFit: 0, repetWindowSec: 1, ...params });
-      const hash = createHash('sha256');
-      for (const name of ['vocals', 'drums', 'bass', 'other'] as const)
-        for (const channel of est[name])
-          hash.update(Buffer.from(channel.buffer, channel.byteOffset, channel.byteLength));
-      return hash.digest('hex');
-    };
+    const digest = (params: Partial<BuiltinParams>): string =>
+      stemDigest(mix, { repetFit: 0, repetWindowSec: 1, ...params });
     expect(digest({ repetNeighbours: 3 })).toBe(
       'ace383446392a7a9e0cf90c17699bd101c015c60282ff29f54a3e4b94ba26367',
     );

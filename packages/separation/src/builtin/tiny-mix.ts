@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { PcmChannels, StemPcm } from '../engine.ts';
 import { STEM_SAMPLE_RATE } from '../pcm-source.ts';
+import type { BuiltinParams } from './params.ts';
+import { separatePcm } from './separate-pcm.ts';
 
 /**
  * A small deterministic multitrack for tests and tuning: a centre-panned harmonic "voice" with vibrato
@@ -175,4 +178,17 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * The sha256 of the four stems the builtin engine gives for a mix with these parameters (float32 samples,
+ * vocals, drums, bass, other, each channel in turn): tests pin an engine's output to the bit with it.
+ */
+export function stemDigest(mix: TinyMix, params: Partial<BuiltinParams> = {}): string {
+  const est = separatePcm(mix.mixture, mix.sampleRate, params);
+  const hash = createHash('sha256');
+  for (const name of ['vocals', 'drums', 'bass', 'other'] as const)
+    for (const channel of est[name])
+      hash.update(Buffer.from(channel.buffer, channel.byteOffset, channel.byteLength));
+  return hash.digest('hex');
 }
