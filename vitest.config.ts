@@ -100,10 +100,10 @@ class LongestFirstSequencer extends BaseSequencer {
 }
 
 // Integration tests start real programs (ffmpeg, sshd, an S3 server, yt-dlp, Chromium): generous
-// timeouts. Two workers on 2 cores. A third would fill the time files spend waiting on what they start
-// (speed11 measured 1,268 s against 1,611 s for the whole run beside other work), but it also puts more
-// pressure on the tests' bounded waits: in the one clean-clone-like run with three, an inbox test's 20-s
-// wait ran out. Three workers want a quiet clean-clone timing and a look at those waits first.
+// timeouts. Two workers on 2 cores. A third gains nothing on these machines: a clean clone with three, alone
+// on the machine, took 1,755 s of vitest against 1,785 s with two (the cores were 87 % busy: 54 min of user
+// and system time in 31 min), and it puts more pressure on the tests' bounded waits (in speed11's run with
+// three, on an earlier machine where it did gain, an inbox test's 20-s wait ran out).
 const common = {
   testTimeout: 120_000,
   hookTimeout: 120_000,
