@@ -55,19 +55,32 @@ async function encodingTools(pid: number, dir: string, ended: () => boolean): Pr
 
 describe('Ctrl-C while a job runs ffmpeg', () => {
   it('lets the job finish and publish: the tools are not killed by the signal meant for imk', async () => {
-    const dir = join(root, 'once');
-    await waitingBundle(dir);
-    const run = runOnce(dir);
-    await encodingTools(run.pid!, dir, () => run.exitCode !== null);
-    // Ctrl-C: SIGINT to the whole group.
-    ctrlC(run.pid!);
-    const result = await exitOf(run, 'imk run --once after Ctrl-C', 90_000);
-    const failed = await readdir(join(dir, 'queues', 'other', 'failed')).catch(() => []);
-    expect(failed, String(result.all)).toEqual([]);
-    expect(result.exitCode, String(result.all)).toBe(0);
-    const published = await readdir(join(dir, 'outputs', 'leg_wav_001')).catch(() => []);
-    expect(published, String(result.all)).toContain('manifest.json');
-  }, 150_000);
+    // The encode stage starts one ffmpeg after another: a Ctrl-C that lands between one's fork and its
+    // setsid still ends it, and the job is handed back at shutdown (ctrl-c-window.test.ts), not published.
+    // That instant is tried again, up to three times in all; tools in imk's group (what this test is for)
+    // would be killed, and the job handed back, every time.
+    for (let attempt = 1; ; attempt++) {
+      const dir = join(root, `once-${attempt}`);
+      await waitingBundle(dir);
+      const run = runOnce(dir);
+      await encodingTools(run.pid!, dir, () => run.exitCode !== null);
+      // Ctrl-C: SIGINT to the whole group.
+      ctrlC(run.pid!);
+      const result = await exitOf(run, 'imk run --once after Ctrl-C', 90_000);
+      const failed = await readdir(join(dir, 'queues', 'other', 'failed')).catch(() => []);
+      expect(failed, String(result.all)).toEqual([]);
+      expect(result.exitCode, String(result.all)).toBe(0);
+      const published = await readdir(join(dir, 'outputs', 'leg_wav_001')).catch((): string[] => []);
+      if (
+        attempt < 3 &&
+        !published.includes('manifest.json') &&
+        /released to ready at shutdown/.test(String(result.all))
+      )
+        continue;
+      expect(published, String(result.all)).toContain('manifest.json');
+      return;
+    }
+  }, 400_000);
 
   it('Ctrl-C twice ends imk at once, and the tool its job runs ends with it (it is no longer in its group)', async () => {
     const dir = join(root, 'twice');
