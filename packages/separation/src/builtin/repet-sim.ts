@@ -2,7 +2,7 @@ import { createRowMedian } from '../dsp/median-network.ts';
 import { createFrameRing } from './frame-ring.ts';
 import { bandFeature, bandIndexPerBin } from './repet-features.ts';
 import type { RepetIndex } from './repet-index.ts';
-import { createRepetFit } from './repet-fit.ts';
+import { createRepetFit, type RepetFitOptions } from './repet-fit.ts';
 
 /**
  * REPET-SIM (Rafii & Pardo 2012) over a bounded window: each frame's repeating background is the per-bin
@@ -54,7 +54,8 @@ export interface RepetSimOptions {
    * The fitted background (repet-fit.ts): the median blended with a nonnegative combination of the same
    * frames, cleaned of the voice by this frame's median. Undefined: the median alone.
    */
-  fit?: { blend: number; cap: number; foreground: number; candidates: number; sweeps: number } | undefined;
+  fit?:
+    (Pick<RepetFitOptions, 'blend' | 'cap' | 'foreground' | 'sweeps'> & { candidates: number }) | undefined;
 }
 
 /** Largest window (frames each side) the candidate keys can index. */
@@ -89,7 +90,10 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
       : createRepetFit({
           bins,
           binHz: options.sampleRate / options.fftSize,
-          ...options.fit,
+          blend: options.fit.blend,
+          cap: options.fit.cap,
+          foreground: options.fit.foreground,
+          sweeps: options.fit.sweeps,
           maxCandidates: Math.max(1, Math.min(neighbours, options.fit.candidates)),
         });
   const fitRows: Float32Array[] = [];
