@@ -9,7 +9,14 @@ import {
   STALE_CLAIM_MS,
 } from '@imk/notify';
 import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
-import { JOB_PRIORITY, PITCH_LIMITS, SAMPLE_RATE_RANGE, STEM_LEVEL_RANGE, TEMPO_LIMITS } from '@imk/protocol';
+import {
+  JOB_PRIORITY,
+  PITCH_LIMITS,
+  REPLACE_WAIT_MS,
+  SAMPLE_RATE_RANGE,
+  STEM_LEVEL_RANGE,
+  TEMPO_LIMITS,
+} from '@imk/protocol';
 import { SHARE_TIMEOUT_RANGE_SEC, SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
 import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
@@ -74,4 +81,6 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'sample-rate-range': `${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}`,
   /** A stem's level in a mix (docs/web.md). */
   'stem-level-range': `${STEM_LEVEL_RANGE.min}…${STEM_LEVEL_RANGE.max}`,
+  /** How long a reader of one job waits for its folder while a worker replaces it (docs/protocol.md). */
+  'replace-wait-seconds': String(REPLACE_WAIT_MS / 1000),
 };

@@ -15,6 +15,7 @@ import { FIRST_CLEANUP_AFTER_MS, HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL
 import {
   JOB_PRIORITY,
   PITCH_LIMITS,
+  REPLACE_WAIT_MS,
   SAMPLE_RATE_RANGE,
   STEM_LEVEL_RANGE,
   TEMPO_LIMITS,
@@ -77,6 +78,7 @@ describe('the defaults the docs state', () => {
       'tempo-range-x': `${TEMPO_LIMITS.min}x…${TEMPO_LIMITS.max.toFixed(1)}x`,
       'sample-rate-range': `${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}`,
       'stem-level-range': `${STEM_LEVEL_RANGE.min}…${STEM_LEVEL_RANGE.max}`,
+      'replace-wait-seconds': String(REPLACE_WAIT_MS / 1000),
     });
   });
 

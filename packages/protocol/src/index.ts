@@ -82,6 +82,8 @@ export {
   readOutputManifest,
   scanOutputFolders,
 } from './outputs.ts';
+export { REPLACE_WAIT_MS, isBeingReplaced, readJobOutput, readThroughReplace } from './outputs-replacing.ts';
+export type { ReadThroughReplaceOptions } from './outputs-replacing.ts';
 export type {
   ArtifactOnDisk,
   OutputArtifact,

@@ -2,12 +2,16 @@ import { MAX_NAME_BYTES, fitBytes } from '@imk/fs-safe';
 import { JobIdSchema } from './common.ts';
 
 /**
- * The outputs folder, the product's other API (every reader goes through this module and outputs.ts):
+ * The outputs folder, the product's other API (every reader goes through this module, outputs.ts and
+ * outputs-replacing.ts):
  *
  *   outputs/<job_id>/manifest.json                    a finished job: the manifest is written last
  *   outputs/<job_id>/files/{audio,video,stems}/…      its artifacts, paths relative to outputs/<job_id>/
  *   outputs/<job_id>/.imk-published.json              this version published the folder (see PUBLISHED_MARKER_FILE)
- *   outputs/.<job_id>.partial-<consumer>/             being built by one worker (hidden from readers)
+ *   outputs/.<job_id>.partial-<consumer>/             being built by one worker (hidden from readers); once it
+ *                                                     holds manifest.json, about to take outputs/<job_id>/'s
+ *                                                     place, which is absent for that moment when replaced
+ *                                                     (isBeingReplaced, outputs-replacing.ts)
  *   outputs/.replaced/<job_id>@<time>/                an earlier output a re-run replaced (kept, never read)
  *   outputs/.replaced/<job_id>@<time>.earlier-version/ the same, written by the earlier Python version (never
  *                                                     removed by retention)

@@ -168,7 +168,8 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
   await rename(partialDir, final);
   // Both folders' renames made durable only now: between the two renames outputs/<job_id>/ does not exist
   // (no rename swaps two folders in Node), and readers (nas-sync, the dashboard) should see that instant
-  // only as an instant, not for the length of an fsync.
+  // only as an instant, not for the length of an fsync. Readers of one job read across it (@imk/protocol
+  // readJobOutput: the partial folder holds manifest.json by now, which says the folder is coming back).
   if (replaced !== undefined) {
     await fsyncDir(aside);
     options.logger?.warn(

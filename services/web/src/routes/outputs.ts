@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
+import { readThroughReplace } from '@imk/protocol';
 import type { OutputDetailResponse, OutputListResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
@@ -42,10 +43,14 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
       const { id } = request.params;
       const rel = request.params['*'];
       const jobDir = join(ctx.paths.outputs, id);
-      const real = isOutputName(id) ? await resolveInside(jobDir, rel) : undefined;
-      const info = real ? await stat(real).catch(() => undefined) : undefined;
-      if (!real || !info?.isFile())
-        return replyError(reply, 'FILE_NOT_FOUND', { message: `no file ${rel} in outputs/${id}` });
+      const fileInside = async () => {
+        const found = await resolveInside(jobDir, rel);
+        const info = found ? await stat(found).catch(() => undefined) : undefined;
+        return info?.isFile() ? found : undefined;
+      };
+      // Across the moment a worker replaces the job's folder (a mix of it saved): not a 404 then.
+      const real = isOutputName(id) ? await readThroughReplace(ctx.paths.outputs, id, fileInside) : undefined;
+      if (!real) return replyError(reply, 'FILE_NOT_FOUND', { message: `no file ${rel} in outputs/${id}` });
       // Sent from the descriptor fs-safe opens (no link, no FIFO), never opened again by name.
       return sendCheckedFile(request, reply, real, {
         name: `outputs/${id}/${rel}`,

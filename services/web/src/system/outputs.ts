@@ -9,6 +9,7 @@ import {
   MANIFEST_FILE,
   outputFinishedMs,
   processedAtIso,
+  readJobOutput,
   type ArtifactOnDisk,
   type OutputFolder,
 } from '@imk/protocol';
@@ -73,7 +74,8 @@ export interface OutputDetail {
 /**
  * Reads `outputs/<job_id>/manifest.json` through the one outputs reader of @imk/protocol (v1, or the
  * earlier version's with its nulls); undefined when the job has no published output (yet). A manifest that
- * does not validate is shown with its problems rather than hidden.
+ * does not validate is shown with its problems rather than hidden. Read across the moment a worker replaces
+ * the folder (readJobOutput): a job whose mix is being saved has its outputs, not none.
  */
 export async function readOutput(
   outputsDir: string,
@@ -82,7 +84,7 @@ export async function readOutput(
 ): Promise<OutputDetail | undefined> {
   if (!isOutputName(jobId)) return undefined;
   const dir = join(outputsDir, jobId);
-  const result = await readOutputManifest(dir);
+  const result = await readJobOutput(outputsDir, jobId);
   if (result === undefined) return undefined;
   // Each artifact's state on disk (one lstat each), unless the caller lists many outputs and needs none.
   const look = async (artifacts: OutputArtifact[]): Promise<OutputArtifact[]> => {

@@ -1,0 +1,98 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MANIFEST_FILE, partialPrefix } from './outputs-layout.ts';
+import { readOutputManifest, type ReadOutputResult } from './outputs.ts';
+
+/**
+ * How long, at most, a reader of one job waits for `outputs/<job_id>/` to be back while a worker replaces
+ * it (isBeingReplaced): two renames, a moment on a local disk, longer on a share or a host under load.
+ */
+export const REPLACE_WAIT_MS = 3000;
+
+/** Between two looks while a job's folder is being replaced. */
+const LOOK_AGAIN_MS = 20;
+
+/** What outputs/<job_id>/ is, for a reader that found nothing in it. */
+type ReplaceState = 'there' | 'being-replaced' | 'absent';
+
+/** Whether a partial folder of the job holds its manifest.json: it is about to take the job's folder's name. */
+async function partialReady(outputsDir: string, jobId: string): Promise<boolean> {
+  const prefix = partialPrefix(jobId);
+  const names = await readdir(outputsDir).catch((): string[] => []);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    // manifest.json is written into the partial folder last, right before the two renames: a partial
+    // folder without one is a job still being made (minutes), not a folder about to be back.
+    const manifest = await lstat(join(outputsDir, name, MANIFEST_FILE)).catch(() => undefined);
+    if (manifest?.isFile()) return true;
+  }
+  return false;
+}
+
+async function replaceState(outputsDir: string, jobId: string): Promise<ReplaceState> {
+  // The partial folder first, then the job's folder: the second rename takes one name away as it gives the
+  // other, so a rename between the two looks is seen by the second. The other way round, a reader that
+  // found no job folder and then no partial folder (renamed in between) took the job for one without
+  // outputs.
+  const ready = await partialReady(outputsDir, jobId);
+  if ((await lstat(join(outputsDir, jobId)).catch(() => undefined)) !== undefined) return 'there';
+  return ready ? 'being-replaced' : 'absent';
+}
+
+/**
+ * Whether `outputs/<job_id>/` is not there because a worker is replacing it: a re-run or a saved mix moves
+ * the earlier folder to `.replaced/` and then renames its partial folder, manifest.json inside, to
+ * `outputs/<job_id>/` (no rename swaps two folders), so between the two renames the job's folder does not
+ * exist. Said by a partial folder of the job (`.<job_id>.partial-<consumer>`) that holds a manifest.json
+ * while `outputs/<job_id>/` is absent; a worker stopped between the renames leaves it so until the job runs
+ * again.
+ */
+export async function isBeingReplaced(outputsDir: string, jobId: string): Promise<boolean> {
+  return (await replaceState(outputsDir, jobId)) === 'being-replaced';
+}
+
+export interface ReadThroughReplaceOptions {
+  /** How long to wait, at most, for the folder to be back; REPLACE_WAIT_MS unless said. */
+  maxWaitMs?: number;
+}
+
+/**
+ * Reads `outputs/<job_id>/` with `read` (undefined: nothing there, as readOutputManifest says of a folder
+ * that is not there), and when it finds nothing while the folder is being replaced (isBeingReplaced),
+ * reads again once it is back, waiting at most `maxWaitMs`: a reader of one job then sees its earlier
+ * outputs or its new ones, never "no outputs" for the moment between the worker's two renames (the
+ * dashboard's mixer said "cannot mix" to whoever opened the job's page while a mix of it was saved). A
+ * folder that is not being replaced costs one look more (a listing of outputs/), no wait.
+ */
+export async function readThroughReplace<T>(
+  outputsDir: string,
+  jobId: string,
+  read: () => Promise<T | undefined>,
+  options: ReadThroughReplaceOptions = {},
+): Promise<T | undefined> {
+  const deadline = Date.now() + (options.maxWaitMs ?? REPLACE_WAIT_MS);
+  for (;;) {
+    const found = await read();
+    if (found !== undefined) return found;
+    const state = await replaceState(outputsDir, jobId);
+    if (state === 'absent') return undefined;
+    // Back since the read (the second rename came in between), or a folder without a manifest (the
+    // earlier version still writing it): what is there now is the answer.
+    if (state === 'there') return read();
+    if (Date.now() >= deadline) return undefined;
+    await sleep(LOOK_AGAIN_MS);
+  }
+}
+
+/**
+ * readOutputManifest of `outputs/<job_id>/` through readThroughReplace: the reader of one job's outputs by
+ * its id (the dashboard's job page, its mixer, its previews), which a moment of replacing does not fool.
+ */
+export async function readJobOutput(
+  outputsDir: string,
+  jobId: string,
+  options: ReadThroughReplaceOptions = {},
+): Promise<ReadOutputResult | undefined> {
+  return readThroughReplace(outputsDir, jobId, () => readOutputManifest(join(outputsDir, jobId)), options);
+}

@@ -1,0 +1,119 @@
+// A job's page opened while the worker replaces its outputs (a mix of it saved, a re-run): publishing
+// moves outputs/<job_id>/ to .replaced/ and then renames the partial folder (manifest.json inside) into its
+// place, and between the two renames the job's folder does not exist. The mixer answered `available: false`
+// then ("no (current) manifest"), the job page had no outputs and the job's files were 404: the page said
+// "cannot mix" until it was reloaded. Here the folders are left in that moment by hand (the names of
+// @imk/protocol's outputs layout), the requests are made, and the second rename comes 300 ms later: every
+// answer is the job's, by the real dashboard on a real folder.
+import { cp, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createWavWriter } from '@imk/media';
+import {
+  REPLACED_DIR,
+  REPLACE_WAIT_MS,
+  STEM_NAMES,
+  partialDirName,
+  replacedName,
+  stemCacheKey,
+} from '@imk/protocol';
+import { describe, expect, it } from 'vitest';
+import { makeOutput, servedTempRoot } from './helpers.ts';
+
+const served = servedTempRoot();
+const RATE = 8000;
+const ENGINE = { name: 'builtin', version: '1', params: {} };
+const AUDIO = 'files/audio/Test Artist - Sine Song.m4a';
+
+/** The stems of makeOutput's song in the dashboard's stem cache, stored as the worker stores them. */
+async function cacheStems(root: string): Promise<void> {
+  const sha = 'a'.repeat(64);
+  const key = stemCacheKey({ inputSha256: sha, engine: ENGINE });
+  const entry = join(root, 'state', 'cache', 'stems', key);
+  await mkdir(entry, { recursive: true });
+  const bytes: Record<string, number> = {};
+  for (const stem of STEM_NAMES) {
+    const writer = createWavWriter(join(entry, `${stem}.wav`), { sampleRate: RATE, channels: 2 });
+    const tone = new Float32Array(RATE / 10).fill(0.1);
+    await writer.write([tone, tone]);
+    await writer.close();
+    bytes[stem] = (await stat(join(entry, `${stem}.wav`))).size;
+  }
+  await writeFile(
+    join(entry, 'meta.json'),
+    JSON.stringify({ key, input_sha256: sha, engine: ENGINE, sample_rate: RATE, frames: RATE / 10, bytes }),
+  );
+}
+
+/**
+ * Leaves job `id` where publishOutputs is between its two renames: the new outputs, manifest.json last, in
+ * the worker's partial folder; the earlier folder moved to .replaced/; outputs/<id>/ absent. Returns the
+ * second rename.
+ */
+async function betweenTheRenames(root: string, id: string): Promise<() => Promise<void>> {
+  const outputs = join(root, 'outputs');
+  const partial = join(outputs, partialDirName(id, 'worker-1'));
+  await cp(join(outputs, id), partial, { recursive: true });
+  const manifest = JSON.parse(await readFile(join(partial, 'manifest.json'), 'utf8')) as {
+    artifacts: { variant: string }[];
+  };
+  manifest.artifacts.push({ ...manifest.artifacts[0]!, variant: 'my_mix' });
+  await writeFile(join(partial, 'manifest.json'), JSON.stringify(manifest));
+  await mkdir(join(outputs, REPLACED_DIR), { recursive: true });
+  await rename(join(outputs, id), join(outputs, REPLACED_DIR, replacedName(id, '20250101T000000Z')));
+  return () => rename(partial, join(outputs, id));
+}
+
+describe('a job page opened while a mix of the job is being saved', () => {
+  it('answers the stems, the outputs and the files, not "missing", across the two renames', async () => {
+    const { root, web } = served;
+    await makeOutput(root, 'saving_mix');
+    await cacheStems(root);
+    const secondRename = await betweenTheRenames(root, 'saving_mix');
+
+    const asked = Promise.all([
+      fetch(`${web.url}/api/jobs/saving_mix/mixer`).then((r) => r.json()),
+      fetch(`${web.url}/api/jobs/saving_mix`).then(async (r) => ({ status: r.status, body: await r.json() })),
+      fetch(`${web.url}/outputs/saving_mix/${encodeURI(AUDIO)}`).then((r) => r.status),
+    ]);
+    await sleep(300);
+    await secondRename();
+    const [mixer, job, file] = await asked;
+
+    expect(mixer).toMatchObject({ available: true });
+    expect((mixer as { stems: unknown[] }).stems).toHaveLength(4);
+    expect(job.status).toBe(200);
+    const variants = (job.body as { output?: { artifacts: { variant: string }[] } }).output?.artifacts.map(
+      (a) => a.variant,
+    );
+    // The new outputs (with the mix), read once they were back.
+    expect(variants).toContain('my_mix');
+    expect(file).toBe(200);
+  });
+
+  it('says at once that a job without outputs has none, while it is being made or not', async () => {
+    const { root, web } = served;
+    // A job being made: its partial folder holds files but no manifest.json yet (minutes to go).
+    const partial = join(root, 'outputs', partialDirName('still_running', 'worker-1'));
+    await mkdir(join(partial, 'files'), { recursive: true });
+    for (const id of ['still_running', 'never_ran']) {
+      const started = Date.now();
+      const answer = (await (await fetch(`${web.url}/api/jobs/${id}/mixer`)).json()) as {
+        available: boolean;
+      };
+      expect(answer.available, id).toBe(false);
+      expect(Date.now() - started, id).toBeLessThan(REPLACE_WAIT_MS / 2);
+    }
+  });
+
+  it('a worker stopped between the renames: the job has no outputs after the wait, as before', async () => {
+    const { root, web } = served;
+    await makeOutput(root, 'stopped_between');
+    await betweenTheRenames(root, 'stopped_between');
+    const started = Date.now();
+    const job = await fetch(`${web.url}/api/jobs/stopped_between`);
+    expect(job.status).toBe(404);
+    // Waited for it, but not for ever.
+    expect(Date.now() - started).toBeLessThan(REPLACE_WAIT_MS + 2000);
+  });
+});
