@@ -16,6 +16,16 @@ export { levelsAt, mixerState, positions } from './mixer-audio.js';
 
 /** @type {string | undefined} */
 let mountedJob;
+/** Counts the mixer's mounts: a mount's own number tells whether it is still the one open. */
+let mounts = 0;
+/**
+ * The mount that was told "no stems" (available: false): the page's refresh asks again, as that may have
+ * been a moment's answer (the job's outputs being replaced by a saved mix), not "gone".
+ * @type {number | undefined}
+ */
+let missingMount;
+/** A refresh's question is on its way: the next refresh does not ask too. */
+let askingAgain = false;
 
 /**
  * Fetches and decodes every stem, each through its own gain into `master`; throws when one cannot be had.
@@ -67,32 +77,67 @@ function renderLoadFailed(box, error, retry) {
 }
 
 /**
+ * The mixer of `jobId` said "no stems": asks the server again, and opens the mixer if they are there now.
+ * What it says stays otherwise (a "Separate again" under way, a mix typed without listening).
+ * @param {string} jobId
+ * @param {HTMLElement} box
+ */
+async function askAgain(jobId, box) {
+  if (askingAgain) return;
+  askingAgain = true;
+  const mount = mounts;
+  try {
+    /** @type {MixerResponse} */
+    const info = await api(`/api/jobs/${encodeURIComponent(jobId)}/mixer`);
+    if (info.available && mounts === mount && mountedJob === jobId) {
+      mountedJob = undefined;
+      void mountMixer(jobId, box).catch(() => undefined);
+    }
+  } catch {
+    // Asked again at the next refresh.
+  } finally {
+    askingAgain = false;
+  }
+}
+
+/**
  * Opens the mixer of job `jobId` in `box` (once per job): loads the cached stems, or says why there are
- * none (the stem cache was cleaned up).
+ * none (the stem cache was cleaned up). Called again by each refresh of the page: a mixer that was told
+ * there are no stems asks again then, and opens once they are there.
  * @param {string} jobId
  * @param {HTMLElement} box
  */
 export async function mountMixer(jobId, box) {
-  if (mountedJob === jobId) return;
+  if (mountedJob === jobId) {
+    if (missingMount === mounts) await askAgain(jobId, box);
+    return;
+  }
   unmountMixer(box);
   mountedJob = jobId;
-  box.hidden = false;
-  box.replaceChildren(h('h2', {}, 'Mixer'), h('p', { class: 'note' }, 'loading the stems…'));
+  const mount = ++mounts;
+  const open = () => mountedJob === jobId && mounts === mount;
   const remount = () => {
     mountedJob = undefined;
     void mountMixer(jobId, box).catch(() => undefined);
   };
+  /** @param {MixerResponse} missing */
+  const showMissing = (missing) => {
+    missingMount = mount;
+    renderMissing(jobId, box, missing, open, remount);
+  };
+  box.hidden = false;
+  box.replaceChildren(h('h2', {}, 'Mixer'), h('p', { class: 'note' }, 'loading the stems…'));
   /** @type {MixerResponse} */
   let info;
   try {
     info = await api(`/api/jobs/${encodeURIComponent(jobId)}/mixer`);
   } catch (error) {
-    if (mountedJob === jobId) renderLoadFailed(box, error, remount);
+    if (open()) renderLoadFailed(box, error, remount);
     return;
   }
-  if (mountedJob !== jobId) return;
+  if (!open()) return;
   if (!info.available) {
-    renderMissing(jobId, box, info, () => mountedJob === jobId, remount);
+    showMissing(info);
     return;
   }
   const context = new AudioContext();
@@ -106,7 +151,7 @@ export async function mountMixer(jobId, box) {
     channels = await loadChannels(context, master, info.stems);
   } catch (error) {
     void context.close();
-    if (mountedJob !== jobId) return;
+    if (!open()) return;
     // The stems may have left the cache since the answer above (retention cleaned it up): ask again, so
     // the page says so and offers to separate again rather than waiting for ever.
     /** @type {MixerResponse | undefined} */
@@ -116,17 +161,17 @@ export async function mountMixer(jobId, box) {
     } catch {
       now = undefined;
     }
-    if (mountedJob !== jobId) return;
-    if (now && !now.available) renderMissing(jobId, box, now, () => mountedJob === jobId, remount);
+    if (!open()) return;
+    if (now && !now.available) showMissing(now);
     else renderLoadFailed(box, error, remount);
     return;
   }
-  if (mountedJob !== jobId) {
+  if (!open()) {
     void context.close();
     return;
   }
   Object.assign(mixerState, { context, channels, master, analyser, startedAt: undefined, offset: 0 });
-  renderControls(jobId, box, channels, info.levelMax ?? Infinity, () => mountedJob === jobId);
+  renderControls(jobId, box, channels, info.levelMax ?? Infinity, open);
 }
 
 /** Stops and closes the mixer (another job's page, or none). */

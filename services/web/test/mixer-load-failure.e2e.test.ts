@@ -101,4 +101,17 @@ describe('the mixer when the stems go away while it loads them', () => {
     await page.locator('.mixer-stem').nth(3).waitFor({ timeout: 20_000 });
     expect(await page.locator('.mixer-load-failed').count()).toBe(0);
   }, 120_000);
+
+  // The mixer asked once: an answer of "no stems" that was only a moment's (the page opened while a mix of
+  // the job was being saved, its outputs folder being replaced) said "cannot mix" until the page was
+  // reloaded. The page's refresh (every 4 s) asks again, and the mixer opens once the stems are there.
+  it('a mixer told there are no stems asks again at the next refresh, and opens once they are there', async () => {
+    await rm(entry, { recursive: true });
+    await page.goto('about:blank');
+    await page.goto(`${url}#/job/${JOB}`);
+    await page.locator('.mixer-missing').waitFor({ timeout: 20_000 });
+    await cacheStems();
+    await page.locator('.mixer-stem').nth(3).waitFor({ timeout: 20_000 });
+    expect(await page.locator('.mixer-missing').count()).toBe(0);
+  }, 120_000);
 });
