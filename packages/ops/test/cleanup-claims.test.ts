@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
+import { consumerPart, jobWorkDirName, mixClaimName, partialDirName } from '@imk/protocol';
 import { RetentionConfigSchema, runCleanup } from '../src/index.ts';
 
 const DAY = 86_400_000;
@@ -51,5 +52,32 @@ describe('cleanup and claimed jobs', () => {
     expect(await readdir(join(root, 'queues/other/claimed'))).toEqual([
       'job_long.concert@host-1-ab.3f9a0b1c',
     ]);
+  });
+
+  it('keeps what a worker whose id holds ".partial-" builds, and the mix claim of a job id that holds one', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'imk-cleanup-claims-'));
+    roots.push(root);
+    // Job x held by worker "w.partial-host" (a host may be named so); job x.partial-y being mixed.
+    const token = `${consumerPart('x', 'w.partial-host')}.3f9a0b1c`;
+    await put(join(root, `queues/other/claimed/job_x@${token}/job.json`));
+    const partial = partialDirName('x', 'w.partial-host');
+    await put(join(root, 'outputs', partial, 'files/audio/a.m4a'));
+    const scratch = jobWorkDirName('x', 'w.partial-host');
+    await put(join(root, 'state/tmp/instrumental-maker', scratch, 'input.wav'));
+    // Its name began ".x.partial-" like a partial folder: cleanup took it for a leftover and removed it.
+    await put(join(root, 'outputs', mixClaimName('x.partial-y'), 'host-1.ab12.lease'));
+
+    const report = await runCleanup({
+      root,
+      logger: quiet,
+      retention: RetentionConfigSchema.parse({}),
+      now: Date.now() + 2 * DAY,
+    });
+
+    expect(report.removed).toEqual([]);
+    expect((await readdir(join(root, 'outputs'))).sort()).toEqual(
+      [mixClaimName('x.partial-y'), partial].sort(),
+    );
+    expect(await readdir(join(root, 'state/tmp/instrumental-maker'))).toEqual([scratch]);
   });
 });

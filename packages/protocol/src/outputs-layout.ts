@@ -64,24 +64,36 @@ export function artifactPath(folder: keyof typeof ARTIFACT_DIRS, name: string): 
 export const REPLACED_DIR = '.replaced';
 
 const PARTIAL_MARKER = '.partial-';
+const MIX_CLAIM_MARKER = '.mixing';
+
+/**
+ * A "." in a consumer id that starts ".partial-" or ".mixing": the consumer part of a name has "_" there
+ * instead (see consumerPart). A job id may hold both too, so a name is read from its end.
+ */
+const RESERVED_IN_CONSUMER = /\.(?=partial-|mixing)/g;
 
 /** Bytes kept for a claim token's nonce (fsqueue's are about 10). */
 const NONCE_ROOM = 24;
 
 /**
  * The consumer id as it appears in every name made for one job: claim tokens (`job_<id>@<consumer>.<nonce>`),
- * partial and scratch folders. Cut, the same way everywhere, when a 200-character job id and a long host
- * name would pass the 255-byte limit of a name (a claim then failed as ENAMETOOLONG on every pass).
+ * partial and scratch folders, mix claims' leases. Cut, the same way everywhere, when a 200-character job id
+ * and a long host name would pass the 255-byte limit of a name (a claim then failed as ENAMETOOLONG on every
+ * pass). Never holds ".partial-" nor ".mixing" (a host may be called `a.partial-b`): the job id of a partial
+ * folder is then what comes before its last ".partial-", and no partial folder is named like a mix claim
+ * (`.<x>.partial-<y>.mixing` is job `x.partial-y`'s). The same for a consumer id already made so (the one
+ * in a claim token): cleanup names the folders a claim's holder keeps from it.
  */
 export function consumerPart(jobId: string, consumerId: string): string {
   // "job_" + "@" + "." around the job id and the nonce of a claim name.
   const room = MAX_NAME_BYTES - Buffer.byteLength(jobId) - 6 - NONCE_ROOM;
-  return fitBytes(consumerId, Math.max(1, room));
+  // Cut after the "." are replaced: a cut only shortens, so it makes no marker the whole id did not have.
+  return fitBytes(consumerId.replace(RESERVED_IN_CONSUMER, '_'), Math.max(1, room));
 }
 
 /** `.<job_id>.partial-<consumer>`: the folder one worker builds a job's outputs in. */
 export function partialDirName(jobId: string, consumerId: string): string {
-  return `${partialPrefix(jobId)}${consumerPart(jobId, consumerId)}`;
+  return `.${jobId}${PARTIAL_MARKER}${consumerPart(jobId, consumerId)}`;
 }
 
 /**
@@ -92,14 +104,30 @@ export function jobWorkDirName(jobId: string, consumerId: string): string {
   return `${jobId}-${consumerPart(jobId, consumerId)}`;
 }
 
-/** What every partial folder of one job id starts with (any worker's). */
-export function partialPrefix(jobId: string): string {
-  return `.${jobId}${PARTIAL_MARKER}`;
+/**
+ * The job id of a partial folder's name (`.<job_id>.partial-<consumer>`, any worker's), or undefined for
+ * any other name of outputs/. The job id is what comes before the last ".partial-", since a consumer part
+ * never holds one (consumerPart) and a job id may: `.x.partial-y.partial-host` is job `x.partial-y`'s, not
+ * job `x`'s (starting job `x` removed it, the other job's work in progress). A mix claim of such a job
+ * (`.x.partial-y.mixing`, `….mixing-stale-<nonce>`) is none.
+ */
+export function partialJobId(name: string): string | undefined {
+  if (!name.startsWith('.')) return undefined;
+  const at = name.lastIndexOf(PARTIAL_MARKER);
+  if (at <= 1) return undefined;
+  const consumer = name.slice(at + PARTIAL_MARKER.length);
+  if (consumer === '' || consumer.includes(MIX_CLAIM_MARKER)) return undefined;
+  return name.slice(1, at);
+}
+
+/** Whether a name in outputs/ is a partial folder of this job (any worker's), and of no other job. */
+export function isPartialOf(name: string, jobId: string): boolean {
+  return partialJobId(name) === jobId;
 }
 
 /** Whether a name in outputs/ is a partial folder (of any job): unfinished work that cleanup may remove. */
 export function isPartialName(name: string): boolean {
-  return name.startsWith('.') && name.includes(PARTIAL_MARKER);
+  return partialJobId(name) !== undefined;
 }
 
 /**
@@ -108,7 +136,7 @@ export function isPartialName(name: string): boolean {
  * holder's lease file.
  */
 export function mixClaimName(jobId: string): string {
-  return `.${jobId}.mixing`;
+  return `.${jobId}${MIX_CLAIM_MARKER}`;
 }
 
 /** `<token>.lease`: the holder's heartbeat counter inside a mix claim folder. */
@@ -125,7 +153,7 @@ const MIX_LEASE_SUFFIX = '.lease';
 
 /** `.<job_id>.mixing-stale-<nonce>`: a stale mix claim taken away (and then removed) by the worker that took it. */
 export function staleMixClaimName(jobId: string, nonce: string): string {
-  return `.${jobId}.mixing-stale-${nonce}`;
+  return `.${jobId}${MIX_CLAIM_MARKER}-stale-${nonce}`;
 }
 
 /** Ends the name in `.replaced/` of an output the earlier Python version wrote (kept for good, see below). */

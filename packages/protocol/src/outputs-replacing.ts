@@ -1,7 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MANIFEST_FILE, partialPrefix } from './outputs-layout.ts';
+import { MANIFEST_FILE, isPartialOf } from './outputs-layout.ts';
 import { readOutputManifest, type ReadOutputResult } from './outputs.ts';
 
 /**
@@ -18,10 +18,10 @@ type ReplaceState = 'there' | 'being-replaced' | 'absent';
 
 /** Whether a partial folder of the job holds its manifest.json: it is about to take the job's folder's name. */
 async function partialReady(outputsDir: string, jobId: string): Promise<boolean> {
-  const prefix = partialPrefix(jobId);
   const names = await readdir(outputsDir).catch((): string[] => []);
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
+    // Exactly this job's: job x.partial-y's partial folder (.x.partial-y.partial-<consumer>) is not x's.
+    if (!isPartialOf(name, jobId)) continue;
     // manifest.json is written into the partial folder last, right before the two renames: a partial
     // folder without one is a job still being made (minutes), not a folder about to be back.
     const manifest = await lstat(join(outputsDir, name, MANIFEST_FILE)).catch(() => undefined);

@@ -8,8 +8,8 @@ import {
   MANIFEST_FILE,
   PUBLISHED_MARKER_FILE,
   REPLACED_DIR,
+  isPartialOf,
   partialDirName,
-  partialPrefix,
   readOutputManifest,
   replacedName,
   type Manifest,
@@ -35,9 +35,10 @@ export async function startOutputs(
   logger?: Logger,
 ): Promise<string> {
   await mkdir(outputsDir, { recursive: true });
-  const prefix = partialPrefix(jobId);
   for (const name of await readdir(outputsDir)) {
-    if (!name.startsWith(prefix)) continue;
+    // Exactly this job's: a prefix match took job x.partial-y's work in progress (.x.partial-y.partial-…)
+    // and its mix claim (.x.partial-y.mixing) for job x's leftovers, and removed them.
+    if (!isPartialOf(name, jobId)) continue;
     logger?.info({ dir: name }, 'removing an unfinished output folder left by an earlier attempt');
     await rm(join(outputsDir, name), { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@ import { chmod, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pathExists } from '@imk/fs-safe';
-import { mixClaimName, partialPrefix } from '@imk/protocol';
+import { mixClaimName, partialDirName } from '@imk/protocol';
 import {
   folderNames,
   imk,
@@ -52,12 +52,12 @@ describe('a mix cancelled while it waits for another mix of the same song', () =
     const marker = join(root, 'encode-started');
     const wrapper = join(root, 'ffmpeg-slow');
     // The first mix's encode into outputs/.song.partial-… (under the claim) is held for as long as this file
-    // exists: the cancel must be done while it is.
+    // exists: the cancel must be done while it is. (The consumer '*': any worker's, as a shell pattern.)
     const hold = join(root, 'hold-encode');
     await writeFile(hold, '');
     await writeFile(
       wrapper,
-      `#!/bin/sh\ncase "$*" in *${partialPrefix('song')}*) touch "${marker}"; while [ -e "${hold}" ]; do sleep 0.1; done ;; esac\nexec ffmpeg "$@"\n`,
+      `#!/bin/sh\ncase "$*" in *${partialDirName('song', '*')}) touch "${marker}"; while [ -e "${hold}" ]; do sleep 0.1; done ;; esac\nexec ffmpeg "$@"\n`,
     );
     await chmod(wrapper, 0o755);
     await remix('remix_slow', 'slow_mix', { tempo: 0.9 });
