@@ -73,23 +73,26 @@ export {
   describeOutputNotes,
   describeOnDisk,
   describeOutputProblem,
-  findOutput,
-  listOutputs,
   outputFinishedAt,
   outputFinishedMs,
   outputManifestOf,
   parseOutputManifest,
-  outputsNotListed,
   readOutputManifest,
-  scanOutputFolders,
 } from './outputs.ts';
-export { REPLACE_WAIT_MS, isBeingReplaced, readJobOutput, readThroughReplace } from './outputs-replacing.ts';
-export type { ReadThroughReplaceOptions } from './outputs-replacing.ts';
+export { findOutput, listOutputs, outputsNotListed, scanOutputFolders } from './outputs-scan.ts';
+export type { OutputsScan } from './outputs-scan.ts';
+export {
+  REPLACE_WAIT_MS,
+  isBeingReplaced,
+  readJobOutput,
+  readListedThroughReplace,
+  readThroughReplace,
+} from './outputs-replacing.ts';
+export type { ListedThroughReplace, ReadThroughReplaceOptions } from './outputs-replacing.ts';
 export type {
   ArtifactOnDisk,
   OutputArtifact,
   OutputFolder,
-  OutputsScan,
   OutputManifest,
   ReadOutputResult,
 } from './outputs.ts';

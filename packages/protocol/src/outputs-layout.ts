@@ -2,8 +2,8 @@ import { MAX_NAME_BYTES, fitBytes } from '@imk/fs-safe';
 import { JobIdSchema } from './common.ts';
 
 /**
- * The outputs folder, the product's other API (every reader goes through this module, outputs.ts and
- * outputs-replacing.ts):
+ * The outputs folder, the product's other API (every reader goes through this module, outputs.ts,
+ * outputs-scan.ts and outputs-replacing.ts):
  *
  *   outputs/<job_id>/manifest.json                    a finished job: the manifest is written last
  *   outputs/<job_id>/files/{audio,video,stems}/…      its artifacts, paths relative to outputs/<job_id>/

@@ -1,7 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MANIFEST_FILE, isPartialOf } from './outputs-layout.ts';
+import { MANIFEST_FILE, partialJobId } from './outputs-layout.ts';
 import { readOutputManifest, type ReadOutputResult } from './outputs.ts';
 
 /**
@@ -16,18 +16,31 @@ const LOOK_AGAIN_MS = 20;
 /** What outputs/<job_id>/ is, for a reader that found nothing in it. */
 type ReplaceState = 'there' | 'being-replaced' | 'absent';
 
-/** Whether a partial folder of the job holds its manifest.json: it is about to take the job's folder's name. */
-async function partialReady(outputsDir: string, jobId: string): Promise<boolean> {
+/**
+ * The jobs (`only`, or every job) a partial folder of which holds its manifest.json: each about to take its
+ * job folder's name.
+ */
+async function readyPartials(outputsDir: string, only?: string): Promise<Set<string>> {
   const names = await readdir(outputsDir).catch((): string[] => []);
-  for (const name of names) {
-    // Exactly this job's: job x.partial-y's partial folder (.x.partial-y.partial-<consumer>) is not x's.
-    if (!isPartialOf(name, jobId)) continue;
-    // manifest.json is written into the partial folder last, right before the two renames: a partial
-    // folder without one is a job still being made (minutes), not a folder about to be back.
-    const manifest = await lstat(join(outputsDir, name, MANIFEST_FILE)).catch(() => undefined);
-    if (manifest?.isFile()) return true;
-  }
-  return false;
+  const ready = new Set<string>();
+  await Promise.all(
+    names.map(async (name) => {
+      // Exactly this job's: job x.partial-y's partial folder (.x.partial-y.partial-<consumer>) is not x's.
+      const jobId = partialJobId(name);
+      if (jobId === undefined || (only !== undefined && jobId !== only)) return;
+      // manifest.json is written into the partial folder last, right before the two renames: a partial
+      // folder without one is a job still being made (minutes), not a folder about to be back.
+      const manifest = await lstat(join(outputsDir, name, MANIFEST_FILE)).catch(() => undefined);
+      if (manifest?.isFile()) ready.add(jobId);
+    }),
+  );
+  return ready;
+}
+
+/** What outputs/<job_id>/ is, looked at after the partial folders (`ready`, readyPartials). */
+async function stateAfter(outputsDir: string, jobId: string, ready: Set<string>): Promise<ReplaceState> {
+  if ((await lstat(join(outputsDir, jobId)).catch(() => undefined)) !== undefined) return 'there';
+  return ready.has(jobId) ? 'being-replaced' : 'absent';
 }
 
 async function replaceState(outputsDir: string, jobId: string): Promise<ReplaceState> {
@@ -35,9 +48,7 @@ async function replaceState(outputsDir: string, jobId: string): Promise<ReplaceS
   // other, so a rename between the two looks is seen by the second. The other way round, a reader that
   // found no job folder and then no partial folder (renamed in between) took the job for one without
   // outputs.
-  const ready = await partialReady(outputsDir, jobId);
-  if ((await lstat(join(outputsDir, jobId)).catch(() => undefined)) !== undefined) return 'there';
-  return ready ? 'being-replaced' : 'absent';
+  return stateAfter(outputsDir, jobId, await readyPartials(outputsDir, jobId));
 }
 
 /**
@@ -83,6 +94,52 @@ export async function readThroughReplace<T>(
     if (Date.now() >= deadline) return undefined;
     await sleep(LOOK_AGAIN_MS);
   }
+}
+
+/** What readListedThroughReplace found: the jobs read, and those still being replaced when the wait ended. */
+export interface ListedThroughReplace<T> {
+  found: T[];
+  /**
+   * Jobs whose folder is being replaced and was not back within the wait (a worker stopped between its two
+   * renames): not there to read, yet not gone either (the job's new outputs wait in its partial folder).
+   */
+  replacing: string[];
+}
+
+/**
+ * For a listing of outputs/ (scanOutputFolders): reads again, with `read`, the jobs it saw a name of but no
+ * finished folder, either a job folder with nothing to read in it (moved aside since it was listed) or a
+ * partial folder of a job whose folder was not listed (moved aside before), and gives those whose folder is
+ * being replaced once it is back (readThroughReplace, every job's wait at once). Without it a listing taken
+ * in that moment left the job out: the dashboard's library did not show it, and nas-sync took it for gone
+ * (a path held for a copy of it that verify found missing was freed for another job's file). One look at
+ * the partial folders for all of them, then at each job folder; the rest (a folder without a manifest, a
+ * job still being made) costs nothing more.
+ */
+export async function readListedThroughReplace<T>(
+  outputsDir: string,
+  jobIds: readonly string[],
+  read: (jobId: string) => Promise<T | undefined>,
+  options: ReadThroughReplaceOptions = {},
+): Promise<ListedThroughReplace<T>> {
+  if (jobIds.length === 0) return { found: [], replacing: [] };
+  const ready = await readyPartials(outputsDir);
+  const found: T[] = [];
+  const replacing: string[] = [];
+  await Promise.all(
+    jobIds.map(async (jobId) => {
+      const state = await stateAfter(outputsDir, jobId, ready);
+      if (state === 'absent') return;
+      const got =
+        state === 'there'
+          ? await read(jobId)
+          : await readThroughReplace(outputsDir, jobId, () => read(jobId), options);
+      if (got !== undefined) found.push(got);
+      else if (state === 'being-replaced' && (await isBeingReplaced(outputsDir, jobId)))
+        replacing.push(jobId);
+    }),
+  );
+  return { found, replacing: replacing.sort() };
 }
 
 /**

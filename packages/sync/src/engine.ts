@@ -87,7 +87,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const slots = createLimiter(concurrency);
 
   async function plan(planOptions: { jobId?: string; places?: boolean } = {}): Promise<SyncPlan> {
-    const { jobs: listed, notListed } = await scanCompleteJobs(options.outputsDir);
+    const { jobs: listed, notListed, replacing } = await scanCompleteJobs(options.outputsDir);
     const jobs = listed.filter((job) => !planOptions.jobId || job.jobId === planOptions.jobId);
     const receipts = options.receipts?.all() ?? new Map<string, Receipt>();
     const result: SyncPlan = {
@@ -139,7 +139,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     }
     const invalid = new Set(result.invalidManifests.map((job) => job.jobId));
     const routedHere = jobs.filter((job) => !invalid.has(job.jobId));
-    const canResend = resendCheck(listed, routedHere, planned, result.problems);
+    // A job a worker stopped between its two renames is still a job (its outputs wait in its partial
+    // folder): the paths of its copies stay held, as for a job listed but not read.
+    const inOutputs = [...listed, ...replacing.map((jobId) => ({ jobId }))];
+    const canResend = resendCheck(inOutputs, routedHere, planned, result.problems);
     // One physical folder is one destination, whichever backend or spelling names it.
     if (planOptions.places === true || planned.some((transfer) => transfer.state === 'due'))
       result.places = await preparePlaces([...planned, ...receipts.values()], backendOptions, hostPathOf, {

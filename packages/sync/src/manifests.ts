@@ -3,7 +3,7 @@ import {
   MANIFEST_FILE,
   describeLeftOut,
   describeOutputProblem,
-  readOutputManifest,
+  readJobOutput,
   scanOutputFolders,
   type OutputFolder,
 } from '@imk/protocol';
@@ -60,21 +60,23 @@ export async function listCompleteJobs(outputsDir: string): Promise<CompleteJob[
 
 /**
  * listCompleteJobs, with one line per folder of outputs/ that cannot be listed (a name not UTF-8, or with a control character:
- * OutputsScan.notListed): never synced, and said in the pass's summary and log.
+ * OutputsScan.notListed): never synced, and said in the pass's summary and log. `replacing`: jobs whose
+ * folder a worker stopped between its two renames (OutputsScan.replacing): not read this pass, not gone.
  */
 export async function scanCompleteJobs(
   outputsDir: string,
-): Promise<{ jobs: CompleteJob[]; notListed: string[] }> {
-  const { folders, notListed } = await scanOutputFolders(outputsDir);
-  return { jobs: folders, notListed };
+): Promise<{ jobs: CompleteJob[]; notListed: string[]; replacing: string[] }> {
+  const { folders, notListed, replacing } = await scanOutputFolders(outputsDir);
+  return { jobs: folders, notListed, replacing };
 }
 
 /**
  * Reads and validates a manifest (v1, or the earlier version's with its nulls) into the fields routing and
- * transfers use, through the one outputs reader of @imk/protocol.
+ * transfers use, through the one outputs reader of @imk/protocol; across the moment a worker replaces the
+ * job's folder (readJobOutput), which was else a "manifest missing" problem for the pass.
  */
 export async function readJobManifest(job: CompleteJob): Promise<ReadManifestResult> {
-  const result = await readOutputManifest(dirname(job.manifestPath));
+  const result = await readJobOutput(dirname(job.dir), job.jobId);
   if (result === undefined) return { ok: false, problem: `${job.manifestPath} is missing` };
   if (!result.ok) return { ok: false, problem: describeOutputProblem(result) };
   const { manifest } = result;

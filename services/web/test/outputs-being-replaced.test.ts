@@ -91,6 +91,19 @@ describe('a job page opened while a mix of the job is being saved', () => {
     expect(file).toBe(200);
   });
 
+  it('the library lists the job across the two renames, with the mix being saved', async () => {
+    const { root, web } = served;
+    await makeOutput(root, 'listed_mix');
+    const secondRename = await betweenTheRenames(root, 'listed_mix');
+    const asked = fetch(`${web.url}/api/outputs?limit=all`).then((r) => r.json());
+    await sleep(300);
+    await secondRename();
+    const library = (await asked) as { job_id: string; artifacts: number }[];
+    const listed = library.find((output) => output.job_id === 'listed_mix');
+    // The new outputs: makeOutput's two variants and the mix betweenTheRenames adds (old: not listed at all).
+    expect(listed?.artifacts).toBe(3);
+  });
+
   it('says at once that a job without outputs has none, while it is being made or not', async () => {
     const { root, web } = served;
     // A job being made: its partial folder holds files but no manifest.json yet (minutes to go).
