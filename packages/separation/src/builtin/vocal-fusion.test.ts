@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { separatePcm } from './separate-pcm.ts';
 import type { FrameCues } from './stem-masks.ts';
-import { createTinyMix } from './tiny-mix.ts';
+import { createTinyMix, stemDigest } from './tiny-mix.ts';
 import {
   FUSION_FEATURE_COUNT,
   FUSION_FEATURES,
   FUSION_WEIGHTS,
+  SHORT_SONG_FUSION_WEIGHTS,
   STEREO_FEATURES,
   createVocalFusion,
   hasStereoImage,
@@ -123,5 +124,15 @@ describe('the soft vocal fusion', () => {
       // Within −40 dB: the same masks, and a Wiener post-filter that has nothing to place.
       expect(10 * Math.log10(error / signal), stem).toBeLessThan(-40);
     }
+  });
+
+  it("weighs a song of 10.5 s or more with FUSION_WEIGHTS and a shorter one with its own (REPET-SIM's spacing shrinks there)", () => {
+    // 12 s: the spacing is not shrunk, and the stems are those of FUSION_WEIGHTS given by name.
+    const long = createTinyMix({ seconds: 12, seed: 2 });
+    expect(stemDigest(long)).toBe(stemDigest(long, {}, { fusionWeights: FUSION_WEIGHTS }));
+    expect(stemDigest(long)).not.toBe(stemDigest(long, {}, { fusionWeights: SHORT_SONG_FUSION_WEIGHTS }));
+    const short = createTinyMix({ seconds: 7, seed: 2 });
+    expect(stemDigest(short)).toBe(stemDigest(short, {}, { fusionWeights: SHORT_SONG_FUSION_WEIGHTS }));
+    expect(stemDigest(short)).not.toBe(stemDigest(short, {}, { fusionWeights: FUSION_WEIGHTS }));
   });
 });
