@@ -5,6 +5,7 @@ import { createTinyMix, stemDigest } from './tiny-mix.ts';
 import {
   FUSION_FEATURE_COUNT,
   FUSION_FEATURES,
+  EARLIER_FUSION_WEIGHTS,
   FUSION_WEIGHTS,
   SHORT_SONG_FUSION_WEIGHTS,
   STEREO_FEATURES,
@@ -42,14 +43,16 @@ function maskFor(repeating: number, stereo: boolean): Float32Array {
 
 describe('the soft vocal fusion', () => {
   it('has one fitted weight per feature, for stereo and for mono frames', () => {
-    for (const weights of [FUSION_WEIGHTS.stereo, FUSION_WEIGHTS.mono]) {
-      expect(weights).toHaveLength(FUSION_FEATURES.length);
-      expect(weights.every((w) => Number.isFinite(w))).toBe(true);
-      expect(weights.some((w) => w !== 0)).toBe(true);
-    }
-    // Mono frames have no stereo image: their weights ignore the stereo features.
-    for (const name of STEREO_FEATURES) {
-      expect(FUSION_WEIGHTS.mono[FUSION_FEATURES.indexOf(name)]).toBe(0);
+    for (const set of [FUSION_WEIGHTS, SHORT_SONG_FUSION_WEIGHTS, EARLIER_FUSION_WEIGHTS]) {
+      for (const weights of [set.stereo, set.mono]) {
+        expect(weights).toHaveLength(FUSION_FEATURES.length);
+        expect(weights.every((w) => Number.isFinite(w))).toBe(true);
+        expect(weights.some((w) => w !== 0)).toBe(true);
+      }
+      // Mono frames have no stereo image: their weights ignore the stereo features.
+      for (const name of STEREO_FEATURES) {
+        expect(set.mono[FUSION_FEATURES.indexOf(name)]).toBe(0);
+      }
     }
   });
 
