@@ -4,8 +4,8 @@
 // method, a little L2) then fits σ(w · φ) to that ratio.
 //   IMK_CORPUS_DIR=/tmp/builtin-corpus node --import tsx packages/separation/bench/fit-fusion.ts \
 //     [--fit-songs N] [--fit-procedural N] [--per-song] [--alt-soundfont PATH --alt-songs N] [--only id,…] \
-//     [--exclude id,…] [--drop feature,…] [--params '{…}'] [--seconds S] [--weight power|cube|mag|flat] \
-//     [--target power|mag] [--frame-step 2]
+//     [--exclude id,…] [--drop feature,…] [--params '{…}'] [--seconds S] [--excerpt S] \
+//     [--weight power|cube|mag|flat] [--target power|mag] [--frame-step 2]
 // Songs: the General MIDI `tune` songs, or with `--fit-songs N` N fresh songs per style from seeds no corpus
 // song uses, so that the tune songs can check the fit; `--fit-procedural N` adds N songs of the older
 // procedural generator (src/corpus) from seeds its 6 corpus songs do not use (`--fit-songs 0 --fit-procedural
@@ -32,7 +32,7 @@ import { CORPUS_ITEMS, type CorpusItemSpec } from '../src/corpus/items.ts';
 import { createPrng, pick } from '../src/corpus/prng.ts';
 import { resolveBuiltinParams } from '../src/builtin/params.ts';
 import { jsonOption, oneOf, positiveNumber, readOptions, wholeNumber } from './cli-options.ts';
-import { sumChannels } from './score.ts';
+import { middleExcerpt, sumChannels } from './score.ts';
 
 const RATE = 44100;
 const { values: opts } = readOptions({
@@ -40,6 +40,7 @@ const { values: opts } = readOptions({
   only: { type: 'string' },
   exclude: { type: 'string' },
   seconds: { type: 'string' },
+  excerpt: { type: 'string' },
   weight: { type: 'string' },
   target: { type: 'string' },
   'frame-step': { type: 'string' },
@@ -55,6 +56,9 @@ const params = jsonOption<Partial<BuiltinParams>>('params', opts.params) ?? {};
 const only = opts.only?.split(',');
 const exclude = opts.exclude?.split(',') ?? [];
 const seconds = positiveNumber('seconds', opts.seconds);
+// `--excerpt S`: the engine sees S seconds from the middle of each song (every generator's), as tune-gm.ts's
+// `--excerpt` scores them: the fusion's features on a short song (REPET-SIM's spacing shrinks).
+const excerpt = positiveNumber('excerpt', opts.excerpt);
 const weighting = oneOf('weight', opts.weight, ['power', 'cube', 'mag', 'flat'], 'power');
 const target = oneOf('target', opts.target, ['power', 'mag'], 'power');
 const frameStep = wholeNumber('frame-step', opts['frame-step'], 2);
@@ -184,7 +188,8 @@ const frameMagnitudes = (signal: PcmChannels, f: number, out: Float32Array): voi
 };
 
 for (const item of items) {
-  const read = async (path: string): Promise<PcmChannels> => (await readWavFile(path)).channels;
+  const read = async (path: string): Promise<PcmChannels> =>
+    middleExcerpt((await readWavFile(path)).channels, excerpt, RATE);
   const truth = Object.fromEntries(
     await Promise.all(STEM_NAMES.map(async (n) => [n, await read(item.stems[n])] as const)),
   ) as Record<(typeof STEM_NAMES)[number], PcmChannels>;

@@ -20,6 +20,15 @@ export function sumChannels(...parts: PcmChannels[]): PcmChannels {
   });
 }
 
+/** S seconds from the middle of a song (all of it when shorter), as MUSDB18's 7-second samples are cut. */
+export function middleExcerpt(channels: PcmChannels, seconds: number | undefined, rate: number): PcmChannels {
+  if (seconds === undefined) return channels;
+  const frames = channels[0]!.length;
+  const length = Math.min(frames, Math.round(seconds * rate));
+  const start = Math.floor((frames - length) / 2);
+  return channels.map((c) => c.slice(start, start + length));
+}
+
 export function scoreStems(
   truth: StemPcm,
   estimate: StemPcm,

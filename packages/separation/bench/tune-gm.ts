@@ -30,7 +30,7 @@ import { repetSimSeparate } from '../src/eval/repet-sim-baseline.ts';
 import { ensureGmCorpus } from '../src/gm-corpus/corpus.ts';
 import { GM_SONGS } from '../src/gm-corpus/songs.ts';
 import { integer, jsonOption, positiveNumber, readOptions, wholeNumber } from './cli-options.ts';
-import { sumChannels } from './score.ts';
+import { middleExcerpt, sumChannels } from './score.ts';
 import type { FusionWeights } from '../src/builtin/vocal-fusion.ts';
 
 const RATE = 44100;
@@ -87,14 +87,8 @@ const cache = JSON.parse(await readFile(cacheFile, 'utf8').catch(() => '{}')) as
 >;
 
 // The whole song, or with --excerpt the same S seconds of every file from the middle of the song.
-const cut = (channels: PcmChannels): PcmChannels => {
-  if (excerpt === undefined) return channels;
-  const frames = channels[0]!.length;
-  const length = Math.min(frames, Math.round(excerpt * RATE));
-  const start = Math.floor((frames - length) / 2);
-  return channels.map((c) => c.slice(start, start + length));
-};
-const read = async (path: string): Promise<PcmChannels> => cut((await readWavFile(path)).channels);
+const read = async (path: string): Promise<PcmChannels> =>
+  middleExcerpt((await readWavFile(path)).channels, excerpt, RATE);
 const tracks: { id: string; mixture: PcmChannels; truth: StemPcm; accompaniment: PcmChannels }[] = [];
 for (const song of items) {
   let item = excerpt === undefined ? song : { ...song, id: `${song.id}@excerpt-${excerpt}s` };

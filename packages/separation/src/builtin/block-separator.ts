@@ -14,6 +14,7 @@ import { createSpatialWiener, type SpatialWiener } from './spatial-wiener.ts';
 import { createStemOutput } from './stem-output.ts';
 import {
   FUSION_WEIGHTS,
+  SHORT_SONG_FUSION_WEIGHTS,
   createVocalFusion,
   hasStereoImage,
   needsStereoImage,
@@ -118,6 +119,9 @@ export function createBlockSeparator(
   const residual = useSecond ? createFrameRing(ringSize, bins) : undefined;
   const secondHarmonic = useSecond ? createFrameRing(ringSize, bins) : undefined;
   const spacingSec = repetSpacingSec(p, options.index, H / sampleRate);
+  // A song so short that the spacing shrinks (under 10.5 s) is separated without the fitted background and
+  // with the fusion weights fitted for such songs (docs/separation-tuning.md).
+  const shortSong = spacingSec < p.repetMinSpacingSec;
   const repet = createRepetSim({
     bins,
     sampleRate,
@@ -133,16 +137,15 @@ export function createBlockSeparator(
     globalCandidates: p.repetGlobalCandidates,
     // Not on a song so short that the spacing shrinks: its chosen frames lie close to this one and share
     // its voice note, which a combination of them would rebuild (docs/separation-tuning.md).
-    fit:
-      spacingSec < p.repetMinSpacingSec
-        ? undefined
-        : {
-            blend: p.repetFit,
-            cap: p.repetFitCap,
-            foreground: p.repetFitForeground,
-            candidates: p.repetFitCandidates,
-            sweeps: p.repetFitSweeps,
-          },
+    fit: shortSong
+      ? undefined
+      : {
+          blend: p.repetFit,
+          cap: p.repetFitCap,
+          foreground: p.repetFitForeground,
+          candidates: p.repetFitCandidates,
+          sweeps: p.repetFitSweeps,
+        },
   });
 
   const vocalBand = bandWeights(bins, binHz, p.vocalLowCutHz, p.vocalLowRampHz, p.vocalHighCutHz);
@@ -152,7 +155,10 @@ export function createBlockSeparator(
   let binHi = bins;
   while (binHi > binLo && vocalBand[binHi - 1] === 0) binHi--;
 
-  const fusionWeights = p.vocalFusion > 0 ? (options.fusionWeights ?? FUSION_WEIGHTS) : undefined;
+  const fusionWeights =
+    p.vocalFusion > 0
+      ? (options.fusionWeights ?? (shortSong ? SHORT_SONG_FUSION_WEIGHTS : FUSION_WEIGHTS))
+      : undefined;
   const fusion =
     fusionWeights !== undefined || options.observe !== undefined
       ? createVocalFusion({ binLo, binHi, binHz, near: p.vocalMaskSmoothBins }, bins)

@@ -3,7 +3,7 @@ import { ImkError, oneIssuePerField } from '@imk/errors';
 import '../errors.ts';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
-export const BUILTIN_VERSION = '1.9.0';
+export const BUILTIN_VERSION = '1.10.0';
 
 // Each check says what is wrong in the words the error shows ("builtin engine parameter X <message>").
 const finite = () => z.number({ error: (issue) => `must be a finite number, got ${String(issue.input)}` });

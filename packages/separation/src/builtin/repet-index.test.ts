@@ -4,6 +4,7 @@ import { createRepetIndexer } from './repet-index.ts';
 import type { BuiltinParams } from './params.ts';
 import { separatePcm } from './separate-pcm.ts';
 import { createTinyMix, stemDigest } from './tiny-mix.ts';
+import { EARLIER_FUSION_WEIGHTS } from './vocal-fusion.ts';
 
 const SR = 22050;
 
@@ -86,10 +87,14 @@ describe('whole-song REPET-SIM index', () => {
   it("gives REPET-SIM the index's own rows, however few it keeps between frames", () => {
     // The separator keeps the dequantised rows of the entries neighbouring frames choose (4 per neighbour).
     // With 3 neighbours and a ±1 s window most candidates come from the index and the 12 rows are replaced
-    // all the time: the stems are 1.8.0's (which dequantised every entry each time it was chosen), to the bit.
+    // all the time: the stems are 1.8.0's (with 1.8.0's fusion weights, which dequantised every entry each time it was chosen), to the bit.
     const mix = createTinyMix({ seconds: 20, seed: 2 });
     const digest = (params: Partial<BuiltinParams>): string =>
-      stemDigest(mix, { repetFit: 0, repetWindowSec: 1, ...params });
+      stemDigest(
+        mix,
+        { repetFit: 0, repetWindowSec: 1, ...params },
+        { fusionWeights: EARLIER_FUSION_WEIGHTS },
+      );
     expect(digest({ repetNeighbours: 3 })).toBe(
       'ace383446392a7a9e0cf90c17699bd101c015c60282ff29f54a3e4b94ba26367',
     );

@@ -184,8 +184,12 @@ function prng(seed: number): () => number {
  * The sha256 of the four stems the builtin engine gives for a mix with these parameters (float32 samples,
  * vocals, drums, bass, other, each channel in turn): tests pin an engine's output to the bit with it.
  */
-export function stemDigest(mix: TinyMix, params: Partial<BuiltinParams> = {}): string {
-  const est = separatePcm(mix.mixture, mix.sampleRate, params);
+export function stemDigest(
+  mix: TinyMix,
+  params: Partial<BuiltinParams> = {},
+  options: Parameters<typeof separatePcm>[3] = {},
+): string {
+  const est = separatePcm(mix.mixture, mix.sampleRate, params, options);
   const hash = createHash('sha256');
   for (const name of ['vocals', 'drums', 'bass', 'other'] as const)
     for (const channel of est[name])

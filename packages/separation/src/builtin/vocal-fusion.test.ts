@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { separatePcm } from './separate-pcm.ts';
 import type { FrameCues } from './stem-masks.ts';
-import { createTinyMix } from './tiny-mix.ts';
+import { createTinyMix, stemDigest } from './tiny-mix.ts';
 import {
   FUSION_FEATURE_COUNT,
   FUSION_FEATURES,
+  EARLIER_FUSION_WEIGHTS,
   FUSION_WEIGHTS,
+  SHORT_SONG_FUSION_WEIGHTS,
   STEREO_FEATURES,
   createVocalFusion,
   hasStereoImage,
@@ -41,14 +43,16 @@ function maskFor(repeating: number, stereo: boolean): Float32Array {
 
 describe('the soft vocal fusion', () => {
   it('has one fitted weight per feature, for stereo and for mono frames', () => {
-    for (const weights of [FUSION_WEIGHTS.stereo, FUSION_WEIGHTS.mono]) {
-      expect(weights).toHaveLength(FUSION_FEATURES.length);
-      expect(weights.every((w) => Number.isFinite(w))).toBe(true);
-      expect(weights.some((w) => w !== 0)).toBe(true);
-    }
-    // Mono frames have no stereo image: their weights ignore the stereo features.
-    for (const name of STEREO_FEATURES) {
-      expect(FUSION_WEIGHTS.mono[FUSION_FEATURES.indexOf(name)]).toBe(0);
+    for (const set of [FUSION_WEIGHTS, SHORT_SONG_FUSION_WEIGHTS, EARLIER_FUSION_WEIGHTS]) {
+      for (const weights of [set.stereo, set.mono]) {
+        expect(weights).toHaveLength(FUSION_FEATURES.length);
+        expect(weights.every((w) => Number.isFinite(w))).toBe(true);
+        expect(weights.some((w) => w !== 0)).toBe(true);
+      }
+      // Mono frames have no stereo image: their weights ignore the stereo features.
+      for (const name of STEREO_FEATURES) {
+        expect(set.mono[FUSION_FEATURES.indexOf(name)]).toBe(0);
+      }
     }
   });
 
@@ -123,5 +127,15 @@ describe('the soft vocal fusion', () => {
       // Within −40 dB: the same masks, and a Wiener post-filter that has nothing to place.
       expect(10 * Math.log10(error / signal), stem).toBeLessThan(-40);
     }
+  });
+
+  it("weighs a song of 10.5 s or more with FUSION_WEIGHTS and a shorter one with its own (REPET-SIM's spacing shrinks there)", () => {
+    // 12 s: the spacing is not shrunk, and the stems are those of FUSION_WEIGHTS given by name.
+    const long = createTinyMix({ seconds: 12, seed: 2 });
+    expect(stemDigest(long)).toBe(stemDigest(long, {}, { fusionWeights: FUSION_WEIGHTS }));
+    expect(stemDigest(long)).not.toBe(stemDigest(long, {}, { fusionWeights: SHORT_SONG_FUSION_WEIGHTS }));
+    const short = createTinyMix({ seconds: 7, seed: 2 });
+    expect(stemDigest(short)).toBe(stemDigest(short, {}, { fusionWeights: SHORT_SONG_FUSION_WEIGHTS }));
+    expect(stemDigest(short)).not.toBe(stemDigest(short, {}, { fusionWeights: FUSION_WEIGHTS }));
   });
 });
