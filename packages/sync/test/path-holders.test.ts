@@ -1,6 +1,8 @@
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { REPLACED_DIR, partialDirName, replacedName } from '@imk/protocol';
 import {
   ReceiptStore,
   destinationKey,
@@ -258,5 +260,61 @@ describe('who holds a destination path', () => {
       '/missing',
     ]);
     expect(held.get('nas\u0000/both')?.jobId).toBe('now');
+  });
+});
+
+// A pass that listed outputs/ while a worker replaced a job's folder (a mix of it saved: the folder moved to
+// .replaced/, the partial folder not yet renamed into its place) took the job for gone (resendCheck) and
+// freed the path of its copy verify had found gone: another job's file routed there took it, and the job's
+// own copy came back as "same (2).m4a" (conflict: replace would have written it over the other job's).
+
+/**
+ * Job A delivered to same.m4a, that copy deleted on the NAS and found gone by verify; then job A left where
+ * publishOutputs is between its two renames (its folder, manifest.json inside, as the worker's partial
+ * folder; the earlier one in .replaced/, kept here empty), and job B, routed to the same path, finished.
+ * Returns the second rename.
+ */
+async function goneCopyOfABeingReplaced(): Promise<{ a: Buffer; secondRename: () => Promise<void> }> {
+  const contents = await writeJob(outputs, audioJob('jobA'));
+  expect(await createSyncEngine(engineOptions('rename')).runPass()).toMatchObject({ delivered: 1 });
+  await rm(same());
+  expect(await createSyncEngine(engineOptions('rename')).verify()).toMatchObject({ missing: 1 });
+  const partial = join(outputs, partialDirName('jobA', 'worker-1'));
+  await rename(join(outputs, 'jobA'), partial);
+  await mkdir(join(outputs, REPLACED_DIR, replacedName('jobA', '20250101T000000Z')), { recursive: true });
+  await writeJob(outputs, audioJob('jobB'));
+  return {
+    a: contents.get(audioJob('jobA').artifacts[0]!.path)!,
+    secondRename: () => rename(partial, join(outputs, 'jobA')),
+  };
+}
+
+describe('a sync pass while a job whose copy verify found gone is being replaced', () => {
+  it("keeps the job's path: the other job's file goes beside it, and the copy, sent again, returns there", async () => {
+    const { a, secondRename } = await goneCopyOfABeingReplaced();
+    const pass = createSyncEngine(engineOptions('rename')).runPass();
+    await sleep(300);
+    await secondRename();
+    await pass;
+    expect(receiptOf('jobB')).toMatchObject({ status: 'delivered', remotePath: numbered() });
+
+    // `imk sync retry jobA`: its copy goes back where it was.
+    receipts.resetFailures('jobA');
+    await createSyncEngine(engineOptions('rename')).runPass();
+    expect(receiptOf('jobA')).toMatchObject({ status: 'delivered', remotePath: same() });
+    expect(await readFile(same())).toEqual(a);
+    expect((await readdir(join(nas, 'Music'))).sort()).toEqual(['same (2).m4a', 'same.m4a']);
+  });
+
+  it('a worker stopped between the renames: the path stays held, nothing is released', async () => {
+    await goneCopyOfABeingReplaced();
+    const plan = await createSyncEngine(engineOptions('rename')).plan();
+    expect(plan.released).toEqual([]);
+    expect(plan.transfers).toHaveLength(1);
+    expect(plan.transfers[0]).toMatchObject({
+      jobId: 'jobB',
+      remotePath: numbered(),
+      conflict: { resolution: 'renamed', holder: { jobId: 'jobA' } },
+    });
   });
 });
