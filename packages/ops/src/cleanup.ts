@@ -18,6 +18,7 @@ import {
 } from '@imk/fsqueue';
 import {
   REPLACED_DIR,
+  earlierJobWorkDirName,
   isEarlierVersionReplaced,
   isPartialName,
   isStemCacheEntryName,
@@ -121,8 +122,14 @@ export async function retentionTargets(
   // the job and the worker holding it) are kept whatever their age, like the claim itself. A long step
   // (a separation for hours) writes nothing into them for a while.
   const holders = (await Promise.all(queueDirs.map((dir) => listClaimHolders(dir)))).flat();
+  // A worker of the scratch folders' earlier naming may still run on this state/ (one container upgraded
+  // before another): its folder is kept too.
   const held = new Set(
-    holders.flatMap((h) => [partialDirName(h.jobId, h.consumer), jobWorkDirName(h.jobId, h.consumer)]),
+    holders.flatMap((h) => [
+      partialDirName(h.jobId, h.consumer),
+      jobWorkDirName(h.jobId, h.consumer),
+      earlierJobWorkDirName(h.jobId, h.consumer),
+    ]),
   );
   const isHeld = (name: string): boolean => held.has(name);
   return [

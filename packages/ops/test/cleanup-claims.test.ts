@@ -1,6 +1,6 @@
 // A claimed job is never touched, and that includes what the worker holding it is building: its
 // unfinished output folder (outputs/.<id>.partial-<consumer>/) and its scratch folder
-// (state/tmp/instrumental-maker/<id>-<consumer>/). A long step (hours of separation) writes nothing into
+// (state/tmp/instrumental-maker/<id>@<consumer>/). A long step (hours of separation) writes nothing into
 // them for a while; once past temp.maxAgeHours they were removed under the running job.
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,10 +30,10 @@ describe('cleanup and claimed jobs', () => {
     // Held by worker "host-1-ab" (claim token = <consumer>.<nonce>).
     await put(join(root, 'queues/other/claimed/job_long.concert@host-1-ab.3f9a0b1c/job.json'));
     await put(join(root, 'outputs/.long.concert.partial-host-1-ab/files/audio/a.m4a'));
-    await put(join(root, 'state/tmp/instrumental-maker/long.concert-host-1-ab/input.wav'));
+    await put(join(root, 'state/tmp/instrumental-maker/long.concert@host-1-ab/input.wav'));
     // A worker that crashed long ago: its claim went back to the queue, its folders are leftovers.
     await put(join(root, 'outputs/.gone.partial-host-2-cd/files/audio/a.m4a'));
-    await put(join(root, 'state/tmp/instrumental-maker/gone-host-2-cd/input.wav'));
+    await put(join(root, 'state/tmp/instrumental-maker/gone@host-2-cd/input.wav'));
 
     const report = await runCleanup({
       root,
@@ -43,12 +43,12 @@ describe('cleanup and claimed jobs', () => {
     });
 
     expect(report.removed.map((e) => e.path).sort()).toEqual(
-      ['outputs/.gone.partial-host-2-cd', 'state/tmp/instrumental-maker/gone-host-2-cd']
+      ['outputs/.gone.partial-host-2-cd', 'state/tmp/instrumental-maker/gone@host-2-cd']
         .map((p) => join(root, p))
         .sort(),
     );
     expect(await readdir(join(root, 'outputs'))).toEqual(['.long.concert.partial-host-1-ab']);
-    expect(await readdir(join(root, 'state/tmp/instrumental-maker'))).toEqual(['long.concert-host-1-ab']);
+    expect(await readdir(join(root, 'state/tmp/instrumental-maker'))).toEqual(['long.concert@host-1-ab']);
     expect(await readdir(join(root, 'queues/other/claimed'))).toEqual([
       'job_long.concert@host-1-ab.3f9a0b1c',
     ]);
@@ -79,5 +79,30 @@ describe('cleanup and claimed jobs', () => {
       [mixClaimName('x.partial-y'), partial].sort(),
     );
     expect(await readdir(join(root, 'state/tmp/instrumental-maker'))).toEqual([scratch]);
+  });
+
+  it("keeps a claimed job's scratch folder under both namings, and removes a leftover whose old name was the same", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'imk-cleanup-claims-'));
+    roots.push(root);
+    // Job a-b held by worker "c". Its scratch folder was `a-b-c`, and so was that of job a for worker "b-c":
+    // the abandoned folder of one was kept as the held folder of the other, and both wrote into it.
+    await put(join(root, 'queues/other/claimed/job_a-b@c.3f9a0b1c/job.json'));
+    const work = join(root, 'state/tmp/instrumental-maker');
+    await put(join(work, jobWorkDirName('a-b', 'c'), 'input.wav'));
+    // The earlier naming, of a worker that has not been upgraded yet and still runs job a-b.
+    await put(join(work, 'a-b-c', 'input.wav'));
+    // Left by a worker "b-c" that crashed long ago running job a.
+    const leftover = jobWorkDirName('a', 'b-c');
+    await put(join(work, leftover, 'input.wav'));
+
+    const report = await runCleanup({
+      root,
+      logger: quiet,
+      retention: RetentionConfigSchema.parse({}),
+      now: Date.now() + 2 * DAY,
+    });
+
+    expect(report.removed.map((e) => e.path)).toEqual([join(work, leftover)]);
+    expect((await readdir(work)).sort()).toEqual([jobWorkDirName('a-b', 'c'), 'a-b-c'].sort());
   });
 });

@@ -55,6 +55,7 @@ export {
   isPartialName,
   consumerPart,
   partialDirName,
+  earlierJobWorkDirName,
   jobWorkDirName,
   partialJobId,
   isPartialOf,

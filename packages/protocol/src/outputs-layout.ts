@@ -97,10 +97,27 @@ export function partialDirName(jobId: string, consumerId: string): string {
 }
 
 /**
- * `<job_id>-<consumer>`: the scratch folder one worker uses for a job under its work folder
- * (`state/tmp/instrumental-maker/` by default); cleanup keeps it while that worker holds the claim.
+ * `<job_id>@<consumer>`: the scratch folder one worker uses for a job under its work folder
+ * (`state/tmp/instrumental-maker/` by default); cleanup keeps it while that worker holds the claim. A job id
+ * never holds "@" (JobIdSchema), so the job is what comes before the first "@", as in a claim's
+ * `job_<id>@<token>`, and no two (job, consumer part) pairs share a folder whatever the consumer holds. The
+ * earlier `<job_id>-<consumer>` did not say where the job id ended: job `a` of worker `b-c` and job `a-b` of
+ * worker `c` wrote into one folder.
  */
 export function jobWorkDirName(jobId: string, consumerId: string): string {
+  return `${jobId}${WORK_DIR_MARKER}${consumerPart(jobId, consumerId)}`;
+}
+
+const WORK_DIR_MARKER = '@';
+
+/**
+ * `<job_id>-<consumer>`: the scratch folder's name before jobWorkDirName's, which a worker of the earlier
+ * naming still running on the same state/ (one container upgraded before another) uses. Cleanup keeps it
+ * while a claim of that job and consumer is held, as it keeps jobWorkDirName's; left over, it goes with the
+ * work folder's other leftovers by age. Ambiguous (see jobWorkDirName): it may keep another job's leftover
+ * a while longer, never remove a held one.
+ */
+export function earlierJobWorkDirName(jobId: string, consumerId: string): string {
   return `${jobId}-${consumerPart(jobId, consumerId)}`;
 }
 

@@ -54,7 +54,7 @@ describe('the name of a partial folder', () => {
 
   it('keeps a normal consumer id as it was, and names every folder of one consumer alike', () => {
     expect(partialDirName('song', 'nas.local-12-ab')).toBe('.song.partial-nas.local-12-ab');
-    expect(jobWorkDirName('song', 'nas.local-12-ab')).toBe('song-nas.local-12-ab');
+    expect(jobWorkDirName('song', 'nas.local-12-ab')).toBe('song@nas.local-12-ab');
     expect(consumerPart('song', 'y.partial-host')).toBe('y_partial-host');
     // Cleanup names the folders of a claim's holder from the consumer in its token (already a consumer part).
     const part = consumerPart('song', 'y.partial-dj.mixing-host');

@@ -4,7 +4,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256File } from '@imk/fs-safe';
 import { probeMedia } from '@imk/media';
-import type { Manifest } from '@imk/protocol';
+import { jobWorkDirName, type Manifest } from '@imk/protocol';
 import { firstOutput } from '@imk/fs-safe/testing';
 import {
   PROCESS_COUNTING_ENGINE,
@@ -120,7 +120,8 @@ describe('the song of a claimed bundle replaced while the job runs', () => {
       bundle,
       join(root, 'b-copy.m4a'),
       work,
-      'early-',
+      // The start of job early's scratch folder, whichever worker's (its consumer part left empty).
+      jobWorkDirName('early', ''),
     ]);
     watcher.catch(() => undefined);
     await firstOutput(watcher, "the python watcher that replaces the bundle's song when the job starts");
