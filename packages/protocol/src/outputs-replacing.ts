@@ -98,6 +98,7 @@ export async function readThroughReplace<T>(
 
 /** What readListedThroughReplace found: the jobs read, and those still being replaced when the wait ended. */
 export interface ListedThroughReplace<T> {
+  /** In the order of the job ids asked about, whichever read ended first. */
   found: T[];
   /**
    * Jobs whose folder is being replaced and was not back within the wait (a worker stopped between its two
@@ -124,22 +125,23 @@ export async function readListedThroughReplace<T>(
 ): Promise<ListedThroughReplace<T>> {
   if (jobIds.length === 0) return { found: [], replacing: [] };
   const ready = await readyPartials(outputsDir);
-  const found: T[] = [];
   const replacing: string[] = [];
+  // Each job's read in its place among jobIds: pushed as each ended, a job read across a replace came after
+  // the others, and the order of a listing changed with the timing of the reads.
+  const got: (T | undefined)[] = jobIds.map(() => undefined);
   await Promise.all(
-    jobIds.map(async (jobId) => {
+    jobIds.map(async (jobId, i) => {
       const state = await stateAfter(outputsDir, jobId, ready);
       if (state === 'absent') return;
-      const got =
+      got[i] =
         state === 'there'
           ? await read(jobId)
           : await readThroughReplace(outputsDir, jobId, () => read(jobId), options);
-      if (got !== undefined) found.push(got);
-      else if (state === 'being-replaced' && (await isBeingReplaced(outputsDir, jobId)))
+      if (got[i] === undefined && state === 'being-replaced' && (await isBeingReplaced(outputsDir, jobId)))
         replacing.push(jobId);
     }),
   );
-  return { found, replacing: replacing.sort() };
+  return { found: got.filter((one): one is T => one !== undefined), replacing: replacing.sort() };
 }
 
 /**

@@ -19,6 +19,7 @@ export async function listOutputs(outputsDir: string): Promise<OutputFolder[]> {
 
 /** What the one outputs reader found: the finished job folders, and what it could not list and why. */
 export interface OutputsScan {
+  /** By job id, those read again across a replace among the others. */
   folders: OutputFolder[];
   /**
    * One line per folder of outputs/ whose name is not UTF-8 (a library copied from an old Windows share or

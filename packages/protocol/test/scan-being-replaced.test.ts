@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,6 +7,7 @@ import {
   REPLACED_DIR,
   REPLACE_WAIT_MS,
   partialDirName,
+  readListedThroughReplace,
   replacedName,
   scanOutputFolders,
 } from '../src/index.ts';
@@ -85,6 +86,40 @@ describe('listing outputs/ while a job of it is being replaced', () => {
     const scan = await scanOutputFolders(outputs);
     expect(Date.now() - started).toBeLessThan(REPLACE_WAIT_MS / 2);
     expect(scan.folders.map((f) => f.jobId)).toEqual(['a_song', 'x.partial-y']);
+    expect(scan.replacing).toEqual([]);
+  });
+});
+
+describe('the order of a listing of outputs/', () => {
+  it('is the order asked, whichever read ends first: a job read across its replace is not put last', async () => {
+    await finished('a_mixed', 'Old');
+    await finished('z_song', 'Z');
+    const secondRename = await betweenTheRenames('a_mixed', 'New');
+    const read = async (jobId: string) =>
+      (await stat(join(outputs, jobId, 'manifest.json')).catch(() => undefined)) && jobId;
+
+    const listed = readListedThroughReplace(outputs, ['a_mixed', 'z_song'], read);
+    await sleep(300);
+    await secondRename();
+
+    expect((await listed).found).toEqual(['a_mixed', 'z_song']);
+  });
+
+  it('is by job id, with the jobs read again across their replace among the others', async () => {
+    const jobs = Array.from({ length: 12 }, (_, i) => `song_${String(i).padStart(2, '0')}`);
+    for (const jobId of jobs) await finished(jobId, jobId);
+    // Read again, each once back: the first job and one in the middle, the middle one back first.
+    const first = await betweenTheRenames('song_00', 'New');
+    const middle = await betweenTheRenames('song_05', 'New');
+
+    const scanned = scanOutputFolders(outputs);
+    await sleep(300);
+    await middle();
+    await sleep(100);
+    await first();
+    const scan = await scanned;
+
+    expect(scan.folders.map((f) => f.jobId)).toEqual(jobs);
     expect(scan.replacing).toEqual([]);
   });
 });
