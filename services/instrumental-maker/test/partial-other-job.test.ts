@@ -1,10 +1,10 @@
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mixClaimName, partialDirName } from '@imk/protocol';
 import { startOutputs } from '../src/publish-outputs.ts';
-import { IMK, makeRoot, makeSong, publishV1, readManifest, removeRoot } from './helpers.ts';
+import { makeRoot, makeSong, publishV1, readManifest, removeRoot } from './helpers.ts';
+import { imkOnHost, skipUnlessHostNameSettable } from './host-name.ts';
 
 // Job ids may hold ".partial-": the partial folder of job `x.partial-y` (`.x.partial-y.partial-<consumer>`)
 // began with job x's prefix (`.x.partial-`), and starting job x removed it, the other job's work in
@@ -45,13 +45,10 @@ describe('starting the outputs of job x', () => {
   });
 });
 
-// The consumer id is the host's name (and pid): setting one needs `unshare -u`, which root may do (as in
-// long-host-name.test.ts: skipped, saying why, for another user).
-const asRoot = process.getuid?.() === 0;
-
+// The consumer id is the host's name (and pid): setting one needs root (host-name.ts).
 describe('a worker on a host whose name holds ".partial-"', () => {
   it('claims, builds and publishes its job, leaving the other job of a like name alone', async (ctx) => {
-    if (!asRoot) ctx.skip('setting a host name needs root (unshare -u): run the suite as root, as CI does');
+    skipUnlessHostNameSettable(ctx);
     await makeSong(join(root, 'song.m4a'), 2);
     await publishV1(
       root,
@@ -63,11 +60,7 @@ describe('a worker on a host whose name holds ".partial-"', () => {
     const other = join(root, 'outputs', partialDirName('song.partial-w', 'elsewhere'), 'files/a.flac');
     await put(other, 'the other job, half made');
 
-    const result = await execa(
-      'unshare',
-      ['-u', 'sh', '-c', `hostname w.partial-1 && exec "$0" "$@"`, IMK, 'run', '--once', '--root', root],
-      { reject: false, env: { IMK_LOG_LEVEL: 'warn' } },
-    );
+    const result = await imkOnHost('w.partial-1', ['run', '--once', '--root', root]);
 
     expect(JSON.parse(result.stdout), result.stderr).toMatchObject({ succeeded: 1, failed: 0 });
     expect((await readManifest(root, 'song')).job_id).toBe('song');
