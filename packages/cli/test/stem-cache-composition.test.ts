@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
 import { STEM_NAMES, stemCacheKey } from '@imk/protocol';
+import { minimalManifest } from '@imk/protocol/testing';
 import { within } from '@imk/fs-safe/testing';
 import { compositionFor } from '../src/compose/index.ts';
 import { runServices } from '../src/supervisor.ts';
@@ -26,22 +27,7 @@ afterEach(() => rm(root, { recursive: true, force: true }));
 async function publishedJobWithStems(jobId: string, dir: string): Promise<void> {
   const outputs = join(root, 'outputs', jobId);
   await mkdir(outputs, { recursive: true });
-  const manifest = {
-    schema_version: 1,
-    job_id: jobId,
-    source_type: 'local',
-    artist: 'A',
-    album: 'B',
-    title: 'T',
-    processed_at: new Date().toISOString(),
-    artifacts: [],
-    stems_generated: true,
-    stems_preserved: false,
-    input: { sha256: SHA, duration_sec: 1 },
-    engine: ENGINE,
-    timings_sec: {},
-    warnings: [],
-  };
+  const manifest = minimalManifest(jobId, { input: { sha256: SHA, duration_sec: 1 }, engine: ENGINE });
   await writeFile(join(outputs, 'manifest.json'), JSON.stringify(manifest));
   const key = stemCacheKey({ inputSha256: SHA, engine: ENGINE });
   await mkdir(join(dir, key), { recursive: true });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { publishBundle } from '@imk/fsqueue';
+import { minimalManifest } from '@imk/protocol/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLedger, rebuildLedger } from './index.ts';
 
@@ -72,34 +73,28 @@ describe('rebuildLedger', () => {
     await mkdir(join(root, 'outputs', '.done.partial-x'), { recursive: true });
     await writeFile(
       join(out, 'manifest.json'),
-      JSON.stringify({
-        schema_version: 1,
-        job_id: 'done',
-        source_type: 'local',
-        artist: 'A',
-        album: '',
-        title: 'done',
-        processed_at: new Date().toISOString(),
-        stems_generated: true,
-        stems_preserved: false,
-        warnings: [],
-        input: { sha256: SHA, duration_sec: 3 },
-        engine: { name: 'builtin', version: '1', params: {} },
-        timings_sec: { separate: 1.25, encode: 0.5 },
-        artifacts: [
-          {
-            kind: 'audio',
-            variant: 'instrumental',
-            label: 'Instrumental',
-            path: 'files/audio/A - done.m4a',
-            codec: 'aac',
-            container: 'm4a',
-            duration_sec: 3,
-            sha256: SHA,
-            bytes: 100,
-          },
-        ],
-      }),
+      JSON.stringify(
+        minimalManifest('done', {
+          album: '',
+          title: 'done',
+          processed_at: new Date().toISOString(),
+          input: { sha256: SHA, duration_sec: 3 },
+          timings_sec: { separate: 1.25, encode: 0.5 },
+          artifacts: [
+            {
+              kind: 'audio',
+              variant: 'instrumental',
+              label: 'Instrumental',
+              path: 'files/audio/A - done.m4a',
+              codec: 'aac',
+              container: 'm4a',
+              duration_sec: 3,
+              sha256: SHA,
+              bytes: 100,
+            },
+          ],
+        }),
+      ),
     );
 
     const result = await rebuildLedger({ root });
@@ -180,22 +175,14 @@ describe('rebuildLedger and the stage times of a manifest', () => {
     await mkdir(out, { recursive: true });
     await writeFile(
       join(out, 'manifest.json'),
-      JSON.stringify({
-        schema_version: 1,
-        job_id: 'zoned',
-        source_type: 'local',
-        artist: 'A',
-        album: '',
-        title: 'zoned',
-        processed_at: '2026-05-01T14:00:00.5+02:00',
-        stems_generated: true,
-        stems_preserved: false,
-        warnings: [],
-        input: { sha256: SHA, duration_sec: 3 },
-        engine: { name: 'builtin', version: '1', params: {} },
-        timings_sec: { separate: 1.25 },
-        artifacts: [],
-      }),
+      JSON.stringify(
+        minimalManifest('zoned', {
+          title: 'zoned',
+          processed_at: '2026-05-01T14:00:00.5+02:00',
+          input: { sha256: SHA, duration_sec: 3 },
+          timings_sec: { separate: 1.25 },
+        }),
+      ),
     );
     expect(await rebuildLedger({ root })).toMatchObject({ manifests: 1, problems: [] });
     const ledger = openLedger({ root });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isBeingReplaced, partialDirName, readJobOutput } from '../src/index.ts';
+import { minimalManifest } from './testing.ts';
 
 // A worker replacing outputs/<job_id>/ (a re-run, a saved mix) moves it aside, then renames its partial
 // folder (manifest.json inside) into its place: for that moment the job's folder is not there, and a reader
@@ -16,23 +17,7 @@ afterEach(async () => {
   await rm(outputs, { recursive: true, force: true });
 });
 
-const manifest = (jobId: string, title: string) =>
-  JSON.stringify({
-    schema_version: 1,
-    job_id: jobId,
-    source_type: 'local',
-    artist: 'Artist',
-    album: 'Album',
-    title,
-    processed_at: '2025-01-01T00:00:00Z',
-    artifacts: [],
-    stems_generated: true,
-    stems_preserved: false,
-    input: { sha256: 'a'.repeat(64), duration_sec: 3 },
-    engine: { name: 'builtin', version: '1', params: {} },
-    timings_sec: {},
-    warnings: [],
-  });
+const manifest = (jobId: string, title: string) => JSON.stringify(minimalManifest(jobId, { title }));
 
 /** A partial folder of `jobId`, with its manifest.json when `finished` (the last thing written in it). */
 async function partial(jobId: string, finished: boolean): Promise<string> {

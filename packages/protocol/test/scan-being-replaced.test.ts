@@ -11,6 +11,7 @@ import {
   replacedName,
   scanOutputFolders,
 } from '../src/index.ts';
+import { minimalManifest } from './testing.ts';
 
 // The readers that list outputs/ (the dashboard's library, nas-sync, the ledger) left out a job whose folder
 // a worker was replacing as they listed: the earlier folder moved to .replaced/, the partial folder
@@ -23,8 +24,7 @@ afterEach(async () => {
   await rm(outputs, { recursive: true, force: true });
 });
 
-const manifest = (jobId: string, title: string) =>
-  JSON.stringify({ schema_version: 1, job_id: jobId, title, artifacts: [] });
+const manifest = (jobId: string, title: string) => JSON.stringify(minimalManifest(jobId, { title }));
 
 async function finished(jobId: string, title: string): Promise<void> {
   await mkdir(join(outputs, jobId), { recursive: true });

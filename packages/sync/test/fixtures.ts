@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeJsonAtomic } from '@imk/fs-safe';
+import type { Artifact } from '@imk/protocol';
+import { minimalManifest } from '@imk/protocol/testing';
 
 export interface FixtureArtifact {
   /** Relative to the job folder, e.g. "files/audio/A - T.m4a". */
@@ -33,7 +35,7 @@ const sha256 = (data: Buffer): string => createHash('sha256').update(data).diges
 export async function writeJob(outputsDir: string, job: FixtureJob): Promise<Map<string, Buffer>> {
   const dir = join(outputsDir, job.jobId);
   const contents = new Map<string, Buffer>();
-  const artifacts = [];
+  const artifacts: Artifact[] = [];
   for (const artifact of job.artifacts) {
     const data = artifact.data ?? randomBytes(artifact.size ?? 1000);
     const file = join(dir, artifact.path);
@@ -49,7 +51,8 @@ export async function writeJob(outputsDir: string, job: FixtureJob): Promise<Map
       codec: 'aac',
       container,
       duration_sec: 1,
-      ...(job.legacy ? {} : { sha256: sha256(data), bytes: data.length }),
+      sha256: sha256(data),
+      bytes: data.length,
     });
   }
   const common = {
@@ -59,20 +62,17 @@ export async function writeJob(outputsDir: string, job: FixtureJob): Promise<Map
     album: job.album ?? 'Album',
     title: job.title ?? `Title ${job.jobId}`,
     processed_at: '2026-01-01T00:00:00Z',
-    artifacts,
     stems_generated: true,
     stems_preserved: false,
   };
+  // The earlier project's manifest is its own: no schema_version, input, engine…, nor sha256 and bytes.
   const manifest = job.legacy
-    ? common
-    : {
-        schema_version: 1,
+    ? { ...common, artifacts: artifacts.map(({ sha256: _sha256, bytes: _bytes, ...rest }) => rest) }
+    : minimalManifest(job.jobId, {
         ...common,
+        artifacts,
         input: { sha256: sha256(Buffer.from(job.jobId)), duration_sec: 1 },
-        engine: { name: 'builtin', version: '1', params: {} },
-        timings_sec: {},
-        warnings: [],
-      };
+      });
   await writeJsonAtomic(join(dir, 'manifest.json'), manifest);
   return contents;
 }

@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJobOutput, readOutputManifest, type Manifest } from '@imk/protocol';
+import { minimalManifest } from '@imk/protocol/testing';
 import { publishOutputs } from '../src/publish-outputs.ts';
 import { makeRoot, removeRoot } from './helpers.ts';
 
@@ -16,23 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => removeRoot(root));
 
-const manifestOf = (jobId: string, title: string): Manifest => ({
-  schema_version: 1,
-  job_id: jobId,
-  source_type: 'youtube',
-  artist: 'A',
-  album: 'B',
-  title,
-  processed_at: new Date().toISOString(),
-  artifacts: [],
-  stems_generated: false,
-  stems_preserved: false,
-  input: { sha256: 'a'.repeat(64), duration_sec: 5 },
-  engine: { name: 'builtin', version: '1', params: {} },
-  timings_sec: {},
-  warnings: [],
-});
-
 async function publish(outputsDir: string, jobId: string, title: string): Promise<void> {
   const partialDir = join(outputsDir, `.${jobId}.partial-test`);
   await mkdir(partialDir, { recursive: true });
@@ -40,7 +24,7 @@ async function publish(outputsDir: string, jobId: string, title: string): Promis
     outputsDir,
     jobId,
     partialDir,
-    manifest: manifestOf(jobId, title),
+    manifest: minimalManifest(jobId, { title }),
     stillHeld: () => Promise.resolve(true),
   });
 }

@@ -5,6 +5,7 @@ import { createLogger } from '@imk/log';
 import { runCleanup } from '@imk/ops';
 import { legacySample, materializeLegacySample } from '@imk/media/legacy-samples';
 import type { Manifest } from '@imk/protocol';
+import { minimalManifest } from '@imk/protocol/testing';
 import { EARLIER_WRITER_QUIET_MS, publishOutputs } from '../src/publish-outputs.ts';
 import { makeRoot, removeRoot } from './helpers.ts';
 
@@ -17,23 +18,6 @@ beforeAll(async () => {
   root = await makeRoot({});
 });
 afterAll(() => removeRoot(root));
-
-const manifestOf = (jobId: string): Manifest => ({
-  schema_version: 1,
-  job_id: jobId,
-  source_type: 'youtube',
-  artist: 'A',
-  album: 'B',
-  title: 'C',
-  processed_at: new Date().toISOString(),
-  artifacts: [],
-  stems_generated: false,
-  stems_preserved: false,
-  input: { sha256: 'a'.repeat(64), duration_sec: 5 },
-  engine: { name: 'builtin', version: '1', params: {} },
-  timings_sec: {},
-  warnings: [],
-});
 
 /** Sets every mtime under `dir` (itself included) `ms` into the past: a folder its writer left long ago. */
 async function age(dir: string, ms: number): Promise<void> {
@@ -49,7 +33,7 @@ async function publish(jobId: string): Promise<{ manifest: Manifest; replaced?: 
     outputsDir: join(root, 'outputs'),
     jobId,
     partialDir,
-    manifest: manifestOf(jobId),
+    manifest: minimalManifest(jobId),
     stillHeld: () => Promise.resolve(true),
   });
   const manifest = JSON.parse(await readFile(join(made.dir, 'manifest.json'), 'utf8')) as Manifest;

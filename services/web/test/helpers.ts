@@ -5,6 +5,8 @@ import { Writable } from 'node:stream';
 import { sha256File } from '@imk/fs-safe';
 import { createLogger, type Logger } from '@imk/log';
 import { ffmpeg } from '@imk/media/testing';
+import type { Artifact } from '@imk/protocol';
+import { minimalManifest } from '@imk/protocol/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
@@ -74,7 +76,7 @@ export async function makeOutput(
     { variant: 'instrumental', label: 'Instrumental', suffix: '' },
     { variant: 'no_drums', label: 'Instrumental (no drum)', suffix: ' (no drum)' },
   ];
-  const artifacts = [];
+  const artifacts: Artifact[] = [];
   for (const [i, v] of variants.entries()) {
     const path = `files/audio/${names.artist} - ${names.title}${v.suffix}.m4a`;
     await makeAudio(join(dir, path), 3, 330 + i * 110);
@@ -92,22 +94,16 @@ export async function makeOutput(
       channels: 2,
     });
   }
-  const manifest = {
-    schema_version: 1,
-    job_id: jobId,
-    source_type: 'local',
+  const manifest = minimalManifest(jobId, {
     artist: names.artist,
     album: 'Tests',
     title: names.title,
     processed_at: new Date().toISOString(),
     artifacts,
-    stems_generated: true,
-    stems_preserved: false,
     input: { sha256: 'a'.repeat(64), duration_sec: 3 },
     engine,
     timings_sec: { decode: 0.1 },
-    warnings: [],
-  };
+  });
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return dir;
 }
