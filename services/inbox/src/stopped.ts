@@ -6,6 +6,7 @@
 // its failure read as the file's own (set aside in .rejected/ as unreadable). Once the stop came, the take
 // under way decides nothing: the file stays in the inbox as it was, and the next start takes it.
 import { ImkError, errorMessage, isImkError } from '@imk/errors';
+import './errors.ts';
 
 /** Whether the take under way must end now and leave its file: the stop came, or the error is a stop's. */
 export function stopCame(signal: AbortSignal | undefined, error?: unknown): boolean {
