@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { configFile } from '@imk/config';
-import { errorMessage, isImkError, isInputFault } from '@imk/errors';
+import { errorMessage, isImkError, isInputFault, stopCame } from '@imk/errors';
 import { capText, copyOpenedFile, openUntrusted, renameNamesNotUtf8 } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { notWholeByBytes, notWholeByLength, probeMedia, tagsFor } from '@imk/media';
@@ -16,7 +16,7 @@ import { createNotWholeFiles, cutShortAdvice } from './not-whole.ts';
 import { sidecarOf } from './sidecar.ts';
 import { makeStaging, sweepStaging } from './staging.ts';
 import { createInboxTroubles } from './troubles.ts';
-import { LEFT_FOR_NEXT_START, stopCame, takeStopped } from './stopped.ts';
+import { LEFT_FOR_NEXT_START, takeStopped } from './stopped.ts';
 import { IN_PROGRESS, VIDEO_CONTAINERS, readablePart } from './names.ts';
 
 export interface InboxOutcome {

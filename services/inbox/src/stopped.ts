@@ -5,13 +5,9 @@
 // instant of the Ctrl-C is still in imk's process group (from its fork to its setsid) and dies by it, and
 // its failure read as the file's own (set aside in .rejected/ as unreadable). Once the stop came, the take
 // under way decides nothing: the file stays in the inbox as it was, and the next start takes it.
-import { ImkError, errorMessage, isImkError } from '@imk/errors';
+// Whether the take must end so is @imk/errors' stopCame (the stop came, or the error is a stop's).
+import { ImkError, errorMessage } from '@imk/errors';
 import './errors.ts';
-
-/** Whether the take under way must end now and leave its file: the stop came, or the error is a stop's. */
-export function stopCame(signal: AbortSignal | undefined, error?: unknown): boolean {
-  return signal?.aborted === true || isImkError(error, 'ABORTED');
-}
 
 /** What a take stopped by the service's stop throws: the file it was taking stays in the inbox. */
 export function takeStopped(name: string, cause?: unknown): ImkError {

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { ImkError, errorMessage, isImkError } from '@imk/errors';
+import { ImkError, errorMessage, isImkError, stopCame } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { formatDuration } from '@imk/media/duration-limit';
@@ -311,7 +311,7 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
       } catch (error) {
         // Stopped by a stop (Ctrl-C on imk fetch, a retriever's grace over), the thumbnail is not unusable:
         // the entry is not published without its cover.
-        if (isImkError(error, 'ABORTED') || signal?.aborted) throw error;
+        if (stopCame(signal, error)) throw error;
         logger.warn({ err: errorMessage(error) }, 'thumbnail not usable; publishing without a cover');
       }
     }
