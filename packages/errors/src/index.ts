@@ -17,5 +17,6 @@ export { ERRORS_ERRORS } from './errors.ts';
 export { errnoRetryable, isAbsentErrno, isNoSpace } from './errno.ts';
 export { oneIssuePerField } from './issues.ts';
 export { refuseHopelessRetry, retryAdviceOf } from './retry-advice.ts';
+export { stopCame } from './stop.ts';
 export type { RetryAdvice } from './retry-advice.ts';
 export type { FieldIssue } from './issues.ts';

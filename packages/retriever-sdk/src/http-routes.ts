@@ -5,6 +5,7 @@ import type { Logger } from '@imk/log';
 import { writeUrlRequestFile } from './url-request-file.ts';
 import {
   FETCH_MODES,
+  linkWithoutCredentials,
   pickRetriever,
   type FetchFailure,
   type FetchResult,
@@ -18,6 +19,11 @@ export interface RetrieverRoutesOptions {
   logger: Logger;
   /** The URL retrievers, in order (the first that takes a URL wins); the CLI composes the list. */
   retrievers: readonly UrlRetriever[];
+  /**
+   * The server's stop: a fetch under way is stopped with it and publishes nothing (its connection is closed
+   * under it, so the caller would never hear of a job queued). @default none
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** POST /api/requests, 200: what was fetched (the dashboard's page reads it: services/web/src/api-types.ts). */
@@ -88,9 +94,15 @@ export const retrieverRoutes: FastifyPluginAsync<RetrieverRoutesOptions> = (app,
         root: options.root,
         logger: options.logger,
         mode,
+        signal: options.signal,
       });
       return reply.code(200).send(toResponse(result));
     } catch (error) {
+      if (options.signal?.aborted) {
+        const said = `the service stopped while ${linkWithoutCredentials(picked.url.href)} was fetched: its download was stopped and nothing half-done was kept; send the request again once the service is back (whatever of it was queued already is skipped)`;
+        options.logger.info({ url: linkWithoutCredentials(picked.url.href) }, said);
+        return sendError(reply, 503, 'ABORTED', said);
+      }
       const code = isImkError(error) ? error.code : 'FETCH_FAILED';
       // The code's catalogue says whose fault it is: the link (422), a missing tool or secret (503), the network (502).
       const status = httpStatusOf(error) ?? 500;

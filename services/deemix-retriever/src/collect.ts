@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative } from 'node:path';
-import { errorMessage } from '@imk/errors';
+import { errorMessage, stopCame } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { probeMedia, type MediaInfo } from '@imk/media';
 import { extractCover } from '@imk/retriever-sdk';
@@ -37,6 +37,9 @@ export async function collectTracks(
       try {
         cover = await extractCover(file, info, join(dir, `.cover-${index}`), signal);
       } catch (error) {
+        // Stopped by a stop (Ctrl-C on imk fetch, the retriever's grace over), the cover is not unreadable:
+        // the track is not published without it (nor with the album folder's instead).
+        if (stopCame(signal, error)) throw error;
         logger.warn({ file: basename(file), err: errorMessage(error) }, 'embedded cover not readable');
       }
     }

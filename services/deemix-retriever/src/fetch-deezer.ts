@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { errorMessage, isImkError } from '@imk/errors';
+import { ImkError, errorMessage, isImkError } from '@imk/errors';
 import {
   createBundle,
   emptyResult,
@@ -63,6 +63,12 @@ export async function fetchDeezer(url: string, options: FetchDeezerOptions): Pro
       });
     for (const track of tracks) {
       const jobId = trackJobId(track);
+      // Stopped once the download was done: nothing more is published (the download folder goes), and the
+      // request is handled again at the next start (what was queued already is skipped then).
+      if (options.signal?.aborted)
+        throw new ImkError('ABORTED', `the fetch of ${link.url} was stopped`, {
+          cause: options.signal.reason,
+        });
       try {
         const bundle = createBundle({
           queueDir: settings.queueDir,

@@ -2,8 +2,8 @@ import type { Stats } from 'node:fs';
 import { mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { configFile } from '@imk/config';
-import { errorMessage, isImkError, isInputFault } from '@imk/errors';
-import { capText, copyOpenedFile, lstatAnySpelling, openUntrusted, renameNamesNotUtf8 } from '@imk/fs-safe';
+import { errorMessage, isImkError, isInputFault, stopCame } from '@imk/errors';
+import { capText, copyOpenedFile, openUntrusted, renameNamesNotUtf8 } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { notWholeByBytes, notWholeByLength, probeMedia, tagsFor } from '@imk/media';
 import { isSidecarName, sidecarCandidates } from '@imk/protocol';
@@ -13,8 +13,10 @@ import { FOLDER_ADVICE, inboxFolders } from './folders.ts';
 import type { FileIdentity } from './move-original.ts';
 import { PROCESSED_DIR, REJECTED_DIR, placeFile } from './place-file.ts';
 import { createNotWholeFiles, cutShortAdvice } from './not-whole.ts';
+import { sidecarOf } from './sidecar.ts';
 import { makeStaging, sweepStaging } from './staging.ts';
 import { createInboxTroubles } from './troubles.ts';
+import { LEFT_FOR_NEXT_START, takeStopped } from './stopped.ts';
 import { IN_PROGRESS, VIDEO_CONTAINERS, readablePart } from './names.ts';
 
 export interface InboxOutcome {
@@ -136,7 +138,8 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
         handle: opened.handle,
       });
     } catch (error) {
-      if (isImkError(error, 'ABORTED')) throw error;
+      // Failed once the stop came (a tool that died by the Ctrl-C): no verdict on the file (stopped.ts).
+      if (stopCame(signal, error)) throw takeStopped(name, error);
       return reject(name, errorMessage(error), opened.stats);
     }
     // Not whole by the length it states (FLAC's sample count, an MP3's Xing header, Matroska's or MP4's
@@ -146,13 +149,14 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       timeoutMs: settings.probeTimeoutSec * 1000,
       handle: opened.handle,
     }).catch((error: unknown) => {
-      if (isImkError(error, 'ABORTED')) throw error;
+      if (stopCame(signal, error)) throw takeStopped(name, error);
       return undefined;
     });
+    if (stopCame(signal)) throw takeStopped(name);
     if (short !== undefined) return notWholeYet(name, opened.stats, short, cutShortAdvice(name, ext));
     notWhole.forget(name);
     const tags = tagsFor(file, info);
-    const found = await sidecarOf(name);
+    const found = await sidecarOf(settings.dir, name);
     if (found?.problem !== undefined) {
       // The song's options are there but cannot be read (a FIFO, a link, a device): processed without them,
       // the song would come out other than asked. Both are set aside, each with the reason.
@@ -221,6 +225,8 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
       if (info.has_cover) {
         const cover = await extractCover(staged, info, join(scratch, 'cover'), signal).catch(
           (error: unknown) => {
+            // Stopped by the stop, the cover is not unreadable: the song is not queued without it.
+            if (stopCame(signal, error)) throw takeStopped(name, error);
             logger.warn(
               { file: name, err: errorMessage(error).split(staged).join(file) },
               'embedded cover not readable; queued without it',
@@ -230,6 +236,8 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
         );
         if (cover) bundle.addCover(cover, { name: `cover${extname(cover)}`, move: true });
       }
+      // The last point where the take can still leave no trace: once published, it goes to its end.
+      if (stopCame(signal)) throw takeStopped(name);
       await bundle.publish();
     } catch (error) {
       if (!isImkError(error, 'JOB_EXISTS')) throw error;
@@ -267,29 +275,6 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
         { file: sidecar },
         `${sidecar} was replaced (or removed) while its song was taken; the options queued are those read, the file under that name now stays in the inbox`,
       );
-  }
-
-  /**
-   * The per-song options file beside a dropped song, if there is one: its name, and why it cannot be used
-   * when it is not a regular file (fs-safe's refusal: a FIFO, a link, a device), never opened then.
-   */
-  async function sidecarOf(name: string): Promise<{ path: string; problem?: string } | undefined> {
-    for (const candidate of sidecarCandidates(name)) {
-      // Its name may be spelt in the other Unicode normalisation (NFC typed, NFD from a Mac's Finder).
-      const found = await lstatAnySpelling(settings.dir, candidate).catch(() => undefined);
-      if (found === undefined) continue;
-      if (found.stats.isFile()) return { path: found.path };
-      // Refused on lstat, before any open: the message says what the file is.
-      const problem = await openUntrusted(join(settings.dir, found.path), { name: found.path }).then(
-        async ({ handle }) => {
-          await handle.close();
-          return `${found.path} is not a regular file`;
-        },
-        (error: unknown) => errorMessage(error),
-      );
-      return { path: found.path, problem };
-    }
-    return undefined;
   }
 
   /** A file not whole yet (`what` it is, after its name): left while it may still be copied, then set aside with `advice`. */
@@ -373,7 +358,11 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
           // Only a file queued went all the way (its copy in the inbox, its bundle in the queue).
           if (outcome.outcome === 'queued' || outcome.outcome === 'duplicate') troubles.cleared();
         } catch (error) {
-          if (isImkError(error, 'ABORTED')) break;
+          // The stop came while it was taken: however the take ended, the file stays for the next start.
+          if (stopCame(signal, error)) {
+            logger.info({ file: file.name, err: errorMessage(error) }, LEFT_FOR_NEXT_START);
+            break;
+          }
           // A condition of the file itself (isInputFault): rejected with the reason, not retried.
           if (isInputFault(error)) {
             outcomes.push(await reject(file.name, errorMessage(error)));

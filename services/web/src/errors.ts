@@ -47,6 +47,8 @@ export const WEB_ERRORS = defineErrors('@imk/web-service', {
   WEB_TOKEN_WEAK: POLICY.unavailable,
   /** The login form's token is not the dashboard's (too many of them: @imk/http-guard's TOO_MANY_ATTEMPTS). */
   WRONG_TOKEN: { retryable: false, httpStatus: 401 },
+  /** The dashboard stopped (Ctrl-C, SIGTERM) while it handled the request: nothing of it was queued. */
+  WEB_STOPPING: POLICY.unavailable,
 });
 
 export type WebErrorCode = keyof typeof WEB_ERRORS;

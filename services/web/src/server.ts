@@ -129,7 +129,12 @@ export async function createWebServer(options: CreateWebServerOptions): Promise<
   registerSubscriptionRoutes(app, ctx);
   await app.register(
     options.requestsPlugin ??
-      createRetrieverRoutes({ root: paths.root, logger, retrievers: options.urlRetrievers ?? [] }),
+      createRetrieverRoutes({
+        root: paths.root,
+        logger,
+        retrievers: options.urlRetrievers ?? [],
+        signal: options.signal,
+      }),
   );
   return app;
 }

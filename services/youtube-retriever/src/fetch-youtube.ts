@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { ImkError, errorMessage, isImkError } from '@imk/errors';
+import { ImkError, errorMessage, isImkError, stopCame } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { probeMedia } from '@imk/media';
 import { formatDuration } from '@imk/media/duration-limit';
@@ -309,6 +309,9 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
       try {
         cover = await coverAsJpeg(workDir, signal);
       } catch (error) {
+        // Stopped by a stop (Ctrl-C on imk fetch, a retriever's grace over), the thumbnail is not unusable:
+        // the entry is not published without its cover.
+        if (stopCame(signal, error)) throw error;
         logger.warn({ err: errorMessage(error) }, 'thumbnail not usable; publishing without a cover');
       }
     }
@@ -326,6 +329,9 @@ async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
     if (cover) bundle.addCover(cover, { name: 'cover.jpg', move: true });
     bundle.set('youtube', youtubeBlock(entry, info, online)).set('validation', validation);
     if (job.pairedAudioJob !== undefined) bundle.set('paired_audio_job', job.pairedAudioJob);
+    // Stopped once the download was done: nothing is published, nothing half-done kept (the work folder goes).
+    if (signal?.aborted)
+      throw new ImkError('ABORTED', `the fetch of ${linkWithoutCredentials(entry.url)} was stopped`);
     try {
       const published = await bundle.publish();
       await job.archive?.add(kind, entry.extractor, entry.key);

@@ -62,6 +62,7 @@ export async function startRetrieverHttp(options: StartRetrieverHttpOptions): Pr
     root: options.root,
     logger: options.logger,
     retrievers: options.retrievers ?? [youtubeRetriever],
+    signal: options.signal,
   });
   const url = await app.listen({ host, port: options.port ?? API_DEFAULTS.port });
   options.logger.info({ url, auth: token !== undefined }, 'retriever API listening');

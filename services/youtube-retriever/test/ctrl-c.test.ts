@@ -3,17 +3,20 @@
 // cause and drop the request again"), though nothing was wrong with it. Now the stop lets the request under
 // way finish (gracePeriodMs; its tools, in process groups of their own, are not killed by the terminal's
 // SIGINT meant for imk), and a request the grace does not see finish is put back to be handled again at the
-// next start, not failed.
+// next start, not failed. `imk fetch` died at once by Ctrl-C, saying nothing, and left yt-dlp's half-written
+// download in state/youtube-retriever/work/ for good; it now stops the download, removes it and says so.
 import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitOf, within } from '@imk/fs-safe/testing';
 import { generate } from '@imk/media/testing';
 import { ctrlC, imkInOwnGroup, until } from '../../../packages/cli/test/ctrl-c-kit.ts';
+import { IMK } from '../../../packages/cli/test/imk-bin.ts';
 
 let dir = '';
 let song: Buffer;
@@ -137,4 +140,55 @@ describe('Ctrl-C on imk up while the YouTube retriever downloads', () => {
       await exitOf(again, 'imk up', 60_000);
     }
   }, 120_000);
+});
+
+/** `imk fetch <urls> --root <root>` as a shell runs it at its prompt (a process group of its own). */
+const fetchInOwnGroup = (urls: string[], root: string) =>
+  execa(IMK, ['fetch', ...urls, '--root', root], {
+    detached: true,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+  });
+
+describe('Ctrl-C on imk fetch while it downloads', () => {
+  it('stops the download, keeps nothing half-done, says so and ends by the signal; the same command then fetches it once', async () => {
+    released = false;
+    const root = join(dir, 'fetch');
+    const port = (server.address() as AddressInfo).port;
+    const [url, next] = ['song.m4a', 'next.m4a'].map((name) => `http://127.0.0.1:${port}/${name}`);
+    const work = join(root, 'state', 'youtube-retriever', 'work');
+    const inWork = () => {
+      try {
+        return readdirSync(work, { recursive: true }).map(String);
+      } catch {
+        return [];
+      }
+    };
+    const run = fetchInOwnGroup([url!, next!], root);
+    await within(
+      until(() => inWork().some((path) => path.endsWith('.part')) || run.exitCode !== null, 20),
+      60_000,
+      'yt-dlp to start the download',
+    );
+    expect(run.exitCode, 'imk fetch ended before yt-dlp downloaded').toBeNull();
+    ctrlC(run.pid!);
+    const result = await exitOf(run, 'imk fetch after Ctrl-C', 30_000);
+    const said = String(result.all);
+    // Ended by the signal, as a program stopped by Ctrl-C (130 in a shell): not a failed download (1).
+    expect(result.signal, said).toBe('SIGINT');
+    expect(inWork(), said).toEqual([]);
+    const queued = () => readdir(join(root, 'queues', 'youtube_audio')).catch((): string[] => []);
+    expect(await queued(), said).toEqual([]);
+    expect(said).toMatch(
+      /^imk: stopped by SIGINT while fetching \S+song\.m4a: its download was stopped and nothing half-done was kept.*\[ABORTED\]$/m,
+    );
+    expect(said).toMatch(/^imk: stopped by SIGINT: not fetched: \S+next\.m4a \[ABORTED\]$/m);
+    // The same command, let finish: the song is queued once.
+    release();
+    const again = await exitOf(fetchInOwnGroup([url!], root), 'imk fetch', 60_000);
+    expect(again.exitCode, String(again.all)).toBe(0);
+    expect(await queued(), String(again.all)).toHaveLength(1);
+    expect(inWork(), String(again.all)).toEqual([]);
+  }, 150_000);
 });

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { DEFAULT_QUEUE } from '@imk/config';
 import { errorMessage, isImkError, isInputFault } from '@imk/errors';
 import { SONG_FILE_EXTENSIONS, probeMedia, tagsFor } from '@imk/media';
@@ -43,8 +43,9 @@ export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): voi
       // worker under the bundle's name (audio.mp3); and its own tags name the song before its file name does.
       let info;
       try {
-        info = await probeMedia(file);
+        info = await probeMedia(file, { signal: ctx.signal });
       } catch (error) {
+        if (ctx.signal.aborted) return stopping(reply, ctx, part.filename);
         if (!isInputFault(error)) throw error;
         return replyError(reply, 'NOT_MEDIA', {
           message: `${errorMessage(error).replaceAll(file, part.filename)}; nothing was queued`,
@@ -68,6 +69,10 @@ export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): voi
       bundle.setTags({ artist: tags.artist, album: tags.album ?? 'Uploads', title: tags.title });
       if (VIDEO_EXTENSIONS.has(ext)) bundle.addVideo(file, { move: true });
       else bundle.addAudio(file, { move: true });
+      // The dashboard is stopping: the connection is closed under this request, so its answer never reaches
+      // the page, which says the upload failed. Before, the job was queued all the same, unseen (uploaded
+      // again, the song became two jobs); now nothing is, and the temporary copy goes.
+      if (ctx.signal.aborted) return stopping(reply, ctx, part.filename);
       const published = await bundle.publish();
       ctx.logger.info({ job_id: published.jobId, file: part.filename }, 'upload published into queue other');
       return reply
@@ -81,4 +86,11 @@ export function registerSubmitRoutes(app: FastifyInstance, ctx: WebContext): voi
       await rm(tmpDir, { recursive: true, force: true });
     }
   });
+}
+
+/** The answer to an upload the dashboard's stop came during: nothing queued (said in the log too). */
+function stopping(reply: FastifyReply, ctx: WebContext, filename: string): FastifyReply {
+  const message = `the dashboard stopped while ${filename} was uploaded; nothing was queued: upload it again once the dashboard is back`;
+  ctx.logger.info({ file: filename }, message);
+  return replyError(reply, 'WEB_STOPPING', { message });
 }
