@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage, isImkError } from '@imk/errors';
+import { errorMessage, isImkError, stopCame } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import {
   formatDuration,
@@ -156,7 +156,7 @@ export async function runDueSubscriptions(options: RunSubscriptionsOptions): Pro
       status.ok = status.failed.length === 0;
     } catch (error) {
       // Stopping is not a failed run: no status, so it runs again after the restart.
-      if (signal?.aborted || isImkError(error, 'ABORTED')) break;
+      if (stopCame(signal, error)) break;
       status.ok = false;
       status.error = { code: isImkError(error) ? error.code : 'FAILED', message: errorMessage(error) };
       // Tried again sooner than `every` (a network blip must not cost a 6-hour wait), backing off.

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { POLICY, errorMessage, httpStatusOf, isImkError } from '@imk/errors';
+import { POLICY, errorMessage, httpStatusOf, isImkError, stopCame } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { readWavFile } from '@imk/media';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
@@ -66,7 +66,7 @@ export async function evaluateEngine(options: EvaluateOptions): Promise<EvalRepo
         } catch (error) {
           // One unreadable song must not cost the figures of the others (a folder of 50 songs is hours of
           // work); it is reported beside them. Stopping (Ctrl-C) still stops.
-          if (options.signal?.aborted === true || isImkError(error, 'ABORTED')) throw error;
+          if (stopCame(options.signal, error)) throw error;
           // Something a person must set right first (the engine or its model missing or wrong, ffmpeg
           // absent: the catalogue's "unavailable") would fail every song the same way: said once, at once.
           if (httpStatusOf(error) === POLICY.unavailable.httpStatus) throw error;
