@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ImkError, errorMessage, isImkError } from '@imk/errors';
+import { ImkError, errorMessage, isImkError, stopCame } from '@imk/errors';
 import {
   emptyResult,
   existingJob,
@@ -134,6 +134,7 @@ async function fetchWithSettings(
   if (settings.playlist.expand) {
     const expanded = await expandListEntries(entries, {
       list: listOf,
+      signal: options.signal,
       maxEntries: settings.playlist.maxEntries,
       logger,
       shown: linkWithoutCredentials(parsed.href),
@@ -205,7 +206,10 @@ async function fetchWithSettings(
         if (published.warning !== undefined) result.warnings.push(published.warning);
         result.jobs.push({ jobId, queue: QUEUE_OF[kind], dir: published.dir, title: published.title });
       } catch (error) {
-        if (isImkError(error, 'ABORTED')) throw error;
+        // Whatever the stop ended is no failure of the entry: a tool started at the very instant of a Ctrl-C
+        // (in imk's process group from its fork to its setsid) dies by it with an error of its own. Recorded,
+        // the last entry's stood in the result as failed (the first link of the next run, the request done).
+        if (stopCame(options.signal, error)) throw stoppedFetch(parsed.href, error);
         errors.push(error);
         result.failures.push({
           id: jobId,
@@ -241,4 +245,10 @@ async function isNew(
   if (!archive) return true;
   for (const kind of kinds) if (!(await archive.has(kind, entry.extractor, entry.key))) return true;
   return false;
+}
+
+/** What a fetch the stop ended throws: ABORTED (so every caller sees a stop), the tool's error kept as cause. */
+function stoppedFetch(href: string, error: unknown): unknown {
+  if (isImkError(error, 'ABORTED')) return error;
+  return new ImkError('ABORTED', `fetch of ${href} stopped (${errorMessage(error)})`, { cause: error });
 }
