@@ -43,6 +43,8 @@ export interface CoverOptions {
    * inside it still (see OpenInputsOptions), so a folder on its path swapped for a link is refused.
    */
   within?: Within;
+  /** Stops the look at the cover (ffprobe) and rejects with ImkError('ABORTED'). */
+  signal?: AbortSignal;
 }
 
 /**

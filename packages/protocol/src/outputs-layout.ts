@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { MAX_NAME_BYTES, fitBytes } from '@imk/fs-safe';
 import { JobIdSchema } from './common.ts';
 
@@ -75,20 +76,32 @@ const RESERVED_IN_CONSUMER = /\.(?=partial-|mixing)/g;
 /** Bytes kept for a claim token's nonce (fsqueue's are about 10). */
 const NONCE_ROOM = 24;
 
+/** Hex characters of the whole consumer id's hash a cut consumer part ends with. */
+const CUT_HASH_CHARS = 8;
+
 /**
  * The consumer id as it appears in every name made for one job: claim tokens (`job_<id>@<consumer>.<nonce>`),
  * partial and scratch folders, mix claims' leases. Cut, the same way everywhere, when a 200-character job id
  * and a long host name would pass the 255-byte limit of a name (a claim then failed as ENAMETOOLONG on every
  * pass). Never holds ".partial-" nor ".mixing" (a host may be called `a.partial-b`): the job id of a partial
  * folder is then what comes before its last ".partial-", and no partial folder is named like a mix claim
- * (`.<x>.partial-<y>.mixing` is job `x.partial-y`'s). The same for a consumer id already made so (the one
- * in a claim token): cleanup names the folders a claim's holder keeps from it.
+ * (`.<x>.partial-<y>.mixing` is job `x.partial-y`'s). A cut part ends in "-" and 8 hex characters of a hash
+ * of the whole id, so that ids that differ only in what was cut (two workers of one host) stay apart. The
+ * same for a consumer id already made so (the one in a claim token, cut by this version or an earlier one
+ * without the hash): cleanup names the folders a claim's holder keeps from it.
  */
 export function consumerPart(jobId: string, consumerId: string): string {
   // "job_" + "@" + "." around the job id and the nonce of a claim name.
-  const room = MAX_NAME_BYTES - Buffer.byteLength(jobId) - 6 - NONCE_ROOM;
-  // Cut after the "." are replaced: a cut only shortens, so it makes no marker the whole id did not have.
-  return fitBytes(consumerId.replace(RESERVED_IN_CONSUMER, '_'), Math.max(1, room));
+  const room = Math.max(1, MAX_NAME_BYTES - Buffer.byteLength(jobId) - 6 - NONCE_ROOM);
+  const whole = consumerId.replace(RESERVED_IN_CONSUMER, '_');
+  if (Buffer.byteLength(whole) <= room) return whole;
+  // Cut: its start, then "-" and a hash of the whole id. Cut from the end alone, the ids of two workers of
+  // one host (`<host>-<pid>-<random>`, the host name long) gave one part, and one partial or scratch folder.
+  // A cut part fits, so it is its own part (cleanup names a claim's folders from the part in its token).
+  // Replaced again: a start cut after ".partial" makes ".partial-" with the "-" that follows it.
+  const hash = createHash('sha256').update(consumerId).digest('hex').slice(0, CUT_HASH_CHARS);
+  const head = fitBytes(whole, room - CUT_HASH_CHARS - 1);
+  return head === '' ? fitBytes(hash, room) : `${head}-${hash}`.replace(RESERVED_IN_CONSUMER, '_');
 }
 
 /** `.<job_id>.partial-<consumer>`: the folder one worker builds a job's outputs in. */

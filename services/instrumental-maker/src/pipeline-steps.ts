@@ -62,7 +62,7 @@ const options: Steps['options'] = {
     s.job = named.job;
     s.namesFrom = named.from;
     s.warnings = [...s.song.warnings];
-    s.cover = await usableCover(s.bundle, job.cover_path, s.warnings, s.logger);
+    s.cover = await usableCover(s.bundle, job.cover_path, s.warnings, s.logger, s);
     const unknownOptions = unknownJobOptions(job.options);
     if (unknownOptions.length > 0)
       s.warnings.push(

@@ -27,6 +27,11 @@ export interface PipelineInput {
   claim: Claim;
   stages: StageRunner;
   signal: AbortSignal;
+  /**
+   * The worker's stop (Ctrl-C, SIGTERM), before its grace period is over: the job may finish, but a step
+   * that would take a tool's failure for a verdict on the bundle (the cover) asks it first. @default none
+   */
+  stopping?: AbortSignal | undefined;
   logger: Logger;
   /** This job's scratch folder (empty, removed by the caller). */
   work: string;

@@ -139,7 +139,7 @@ export async function processClaim(
       const songWork = songs.length === 1 ? work : join(work, `song-${song.index}`);
       await mkdir(songWork, { recursive: true });
       const run = { ctx, claim, stages, signal: job_.signal, logger, work: songWork };
-      const made = job.remix ? await runRemix(run, job.remix) : await runPipeline({ ...run, song });
+      const made = job.remix ? await runRemix(run, job.remix) : await runPipeline({ ...run, song, stopping });
       published.push(made.dir);
       if (song.index > 1) {
         ctx.ledger.recordArtifacts(songId, made.manifest.artifacts);

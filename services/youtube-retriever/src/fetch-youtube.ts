@@ -1,11 +1,6 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { ImkError, errorMessage, isImkError, stopCame } from '@imk/errors';
-import type { Logger } from '@imk/log';
-import { probeMedia } from '@imk/media';
-import { formatDuration } from '@imk/media/duration-limit';
 import {
-  createBundle,
   emptyResult,
   existingJob,
   linkWithoutCredentials,
@@ -13,26 +8,22 @@ import {
   withRetry,
   youtubeChannelVideos,
   youtubeMix,
-  type RetryOptions,
   type FetchOptions,
   type FetchResult,
 } from '@imk/retriever-sdk';
 import { createDownloadArchive, type DownloadArchive } from './archive.ts';
 import { privateCookies } from './cookies.ts';
 import { SERVICE_NAME, loadYoutubeSettings, type YoutubeSettings } from './config.ts';
-import { coverAsJpeg } from './cover.ts';
-import { downloadEntry, type JobKind } from './download.ts';
-import { checkDuration } from './duration.ts';
+import type { JobKind } from './download.ts';
 import { entryJobId } from './entry-identity.ts';
+import { QUEUE_OF, fetchEntry } from './fetch-entry.ts';
 import { listEntries, parseInfo, type YtEntry } from './info.ts';
 import { expandListEntries } from './lists-of-lists.ts';
-import { refuseUnfinishedLive } from './live.ts';
-import { mapTags } from './tags.ts';
-import { isRetryableYtDlpError } from './yt-dlp-errors.ts';
+import { ytDlpRetryOptions } from './yt-dlp-errors.ts';
 import { createYtDlp, type YtDlp } from './yt-dlp.ts';
 
+export { QUEUE_OF };
 export const RETRIEVER_NAME = 'youtube';
-export const QUEUE_OF: Record<JobKind, string> = { audio: 'youtube_audio', video: 'youtube_video' };
 
 export interface FetchYoutubeOptions extends FetchOptions {
   /** Settings already loaded (a running service passes its own). @default read from config/youtube-retriever.yaml */
@@ -80,7 +71,7 @@ export async function fetchYoutube(url: string, options: FetchYoutubeOptions): P
   // again with the same backoff as a yt-dlp run, and one that is no cookies file (COOKIES_UNUSABLE) is not.
   const cookiesFile = settings.cookiesFile;
   const cookies = await withRetry(() => privateCookies(cookiesFile), {
-    ...retryOptions(settings),
+    ...ytDlpRetryOptions(settings),
     signal: options.signal,
     logger: options.logger.child({ component: SERVICE_NAME }),
     what: `reading the cookies file ${cookiesFile}`,
@@ -133,7 +124,7 @@ async function fetchWithSettings(
   const listOf = async (link: string): Promise<YtEntry[]> => {
     const listing = await withRetry(
       () => ytDlp.run(['--dump-single-json', '--flat-playlist', ...playlistArgs], link, options.signal),
-      { ...retryOptions(settings), signal: options.signal, logger, what: 'yt-dlp metadata' },
+      { ...ytDlpRetryOptions(settings), signal: options.signal, logger, what: 'yt-dlp metadata' },
     );
     return listEntries(parseInfo(listing, link), link);
   };
@@ -143,6 +134,7 @@ async function fetchWithSettings(
   if (settings.playlist.expand) {
     const expanded = await expandListEntries(entries, {
       list: listOf,
+      signal: options.signal,
       maxEntries: settings.playlist.maxEntries,
       logger,
       shown: linkWithoutCredentials(parsed.href),
@@ -214,7 +206,10 @@ async function fetchWithSettings(
         if (published.warning !== undefined) result.warnings.push(published.warning);
         result.jobs.push({ jobId, queue: QUEUE_OF[kind], dir: published.dir, title: published.title });
       } catch (error) {
-        if (isImkError(error, 'ABORTED')) throw error;
+        // Whatever the stop ended is no failure of the entry: a tool started at the very instant of a Ctrl-C
+        // (in imk's process group from its fork to its setsid) dies by it with an error of its own. Recorded,
+        // the last entry's stood in the result as failed (the first link of the next run, the request done).
+        if (stopCame(options.signal, error)) throw stoppedFetch(parsed.href, error);
         errors.push(error);
         result.failures.push({
           id: jobId,
@@ -242,144 +237,6 @@ async function fetchWithSettings(
   return result;
 }
 
-interface EntryJob {
-  entry: YtEntry;
-  kind: JobKind;
-  jobId: string;
-  settings: YoutubeSettings;
-  ytDlp: YtDlp;
-  logger: Logger;
-  archive: DownloadArchive | undefined;
-  signal: AbortSignal | undefined;
-  /** Mode "both", the video job: the id of the same song's audio job (job.json `paired_audio_job`). */
-  pairedAudioJob?: string;
-}
-
-type EntryOutcome = { dir: string; title: string; warning: string | undefined } | { skipped: string };
-
-async function fetchEntry(job: EntryJob): Promise<EntryOutcome> {
-  const { entry, kind, jobId, settings, signal } = job;
-  const logger = job.logger.child({ job_id: jobId });
-  refuseUnfinishedLive(entry);
-  // Said before hours of video are downloaded for a job the worker would refuse.
-  const listed = entry.info.duration;
-  if (typeof listed === 'number' && listed > settings.maxDurationSec)
-    throw new ImkError(
-      'YT_TOO_LONG',
-      `${linkWithoutCredentials(entry.url)} lasts ${formatDuration(listed)}, longer than the limit of ${formatDuration(settings.maxDurationSec)} (maxDurationSec in config/youtube-retriever.yaml and config/instrumental-maker.yaml); not downloaded`,
-      {
-        details: {
-          url: linkWithoutCredentials(entry.url),
-          duration_sec: listed,
-          max_sec: settings.maxDurationSec,
-        },
-      },
-    );
-  await mkdir(settings.workDir, { recursive: true });
-  const workDir = await mkdtemp(join(settings.workDir, `${jobId}-`));
-  try {
-    const downloaded = await withRetry(
-      () =>
-        downloadEntry(job.ytDlp, entry, kind, workDir, settings, signal, job.pairedAudioJob !== undefined),
-      {
-        ...retryOptions(settings),
-        signal,
-        logger,
-        what: `yt-dlp download of ${entry.url}`,
-      },
-    );
-    const info = { ...entry.info, ...downloaded.info, ...transparentFields(entry.info) };
-    const probed = await probeMedia(downloaded.media, { signal });
-    const online = entry.info.duration ?? downloaded.info.duration ?? null;
-    const validation = checkDuration(online, probed.duration_sec, settings.durationCheck);
-    let warning: string | undefined;
-    if (validation.duration_checks === 'fail') {
-      const details = validation.details;
-      const text = `downloaded ${String(details.downloaded_duration_sec)} s but the source says ${String(details.online_duration_sec)} s (tolerance ${String(details.tolerance_sec)} s)`;
-      if (settings.durationCheck.onMismatch === 'fail')
-        throw new ImkError(
-          'DURATION_MISMATCH',
-          `${jobId}: ${text}; the download is probably cut short. Set durationCheck.onMismatch: warn to accept it`,
-          { details },
-        );
-      warning = `${jobId}: ${text}; published anyway (durationCheck.onMismatch: warn)`;
-    }
-    let cover: string | undefined;
-    if (settings.cover) {
-      try {
-        cover = await coverAsJpeg(workDir, signal);
-      } catch (error) {
-        // Stopped by a stop (Ctrl-C on imk fetch, a retriever's grace over), the thumbnail is not unusable:
-        // the entry is not published without its cover.
-        if (stopCame(signal, error)) throw error;
-        logger.warn({ err: errorMessage(error) }, 'thumbnail not usable; publishing without a cover');
-      }
-    }
-    const tags = mapTags(info, settings.tags);
-    const bundle = createBundle({
-      queueDir: join(settings.queuesDir, QUEUE_OF[kind]),
-      jobId,
-      sourceType: 'youtube',
-      producer: SERVICE_NAME,
-      logger,
-    }).setTags(tags);
-    const name = `${kind}${extname(downloaded.media).toLowerCase()}`;
-    if (kind === 'audio') bundle.addAudio(downloaded.media, { name, move: true });
-    else bundle.addVideo(downloaded.media, { name, move: true });
-    if (cover) bundle.addCover(cover, { name: 'cover.jpg', move: true });
-    bundle.set('youtube', youtubeBlock(entry, info, online)).set('validation', validation);
-    if (job.pairedAudioJob !== undefined) bundle.set('paired_audio_job', job.pairedAudioJob);
-    // Stopped once the download was done: nothing is published, nothing half-done kept (the work folder goes).
-    if (signal?.aborted)
-      throw new ImkError('ABORTED', `the fetch of ${linkWithoutCredentials(entry.url)} was stopped`);
-    try {
-      const published = await bundle.publish();
-      await job.archive?.add(kind, entry.extractor, entry.key);
-      return { dir: published.dir, title: tags.title, warning };
-    } catch (error) {
-      // Another request for the same video is publishing it this moment (a double-clicked Fetch button):
-      // one job, as for a job already queued, not a failure of this request.
-      if (isImkError(error, 'JOB_IN_PROGRESS')) return { skipped: errorMessage(error) };
-      if (!isImkError(error, 'JOB_EXISTS')) throw error;
-      await job.archive?.add(kind, entry.extractor, entry.key);
-      return { skipped: errorMessage(error) };
-    }
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
-}
-
-/**
- * What a `url_transparent` entry says of itself (an RSS item's title, duration, thumbnail): yt-dlp lets these
- * override what the page it points to gives (an enclosure's file name as title), and so do we.
- */
-function transparentFields(info: YtEntry['info']): Partial<YtEntry['info']> {
-  if (info._type !== 'url_transparent') return {};
-  const own = Object.entries(info).filter(
-    ([key, value]) =>
-      value !== null && value !== undefined && !['_type', 'url', 'ie_key', 'id'].includes(key),
-  );
-  return Object.fromEntries(own);
-}
-
-function youtubeBlock(entry: YtEntry, info: YtEntry['info'], online: number | null): Record<string, unknown> {
-  const block: Record<string, unknown> = {
-    video_id: entry.id,
-    // A file server's login in the link (user:password@) stays with the request, not in the job.
-    url: linkWithoutCredentials(info.webpage_url ?? entry.url),
-    channel: info.channel ?? info.uploader ?? undefined,
-    title: info.title ?? undefined,
-    online_duration_sec: online,
-    upload_date: info.upload_date ?? undefined,
-    thumbnail_url: info.thumbnail ? linkWithoutCredentials(info.thumbnail) : undefined,
-    extractor: entry.extractor,
-    track: info.track ?? undefined,
-    artist: info.artist ?? undefined,
-    album: info.album ?? undefined,
-  };
-  return Object.fromEntries(Object.entries(block).filter(([, value]) => value !== undefined));
-}
-
 async function isNew(
   archive: DownloadArchive | undefined,
   kinds: JobKind[],
@@ -390,7 +247,8 @@ async function isNew(
   return false;
 }
 
-function retryOptions(settings: YoutubeSettings): RetryOptions {
-  const { attempts, backoffMs, maxBackoffMs } = settings.retries;
-  return { attempts, backoffMs, maxBackoffMs, isRetryable: isRetryableYtDlpError };
+/** What a fetch the stop ended throws: ABORTED (so every caller sees a stop), the tool's error kept as cause. */
+function stoppedFetch(href: string, error: unknown): unknown {
+  if (isImkError(error, 'ABORTED')) return error;
+  return new ImkError('ABORTED', `fetch of ${href} stopped (${errorMessage(error)})`, { cause: error });
 }

@@ -1,4 +1,4 @@
-import { errorMessage, isImkError } from '@imk/errors';
+import { ImkError, errorMessage, isImkError, stopCame } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { linkWithoutCredentials, youtubeList, youtubeMix } from '@imk/retriever-sdk';
 import type { YtEntry } from './info.ts';
@@ -38,6 +38,8 @@ export async function expandListEntries(
     logger: Logger;
     /** The link the user gave, for messages. */
     shown: string;
+    /** The fetch's stop: a list whose listing it ended is no failure (the fetch ends as stopped). */
+    signal?: AbortSignal | undefined;
   },
 ): Promise<ExpandedEntries> {
   const out: ExpandedEntries = { entries: [], warnings: [], failures: [] };
@@ -70,7 +72,14 @@ export async function expandListEntries(
     try {
       listed = await options.list(entry.url);
     } catch (error) {
-      if (isImkError(error, 'ABORTED')) throw error;
+      // A yt-dlp the stop ended (one started at the instant of a Ctrl-C dies by it with an error of its
+      // own) says nothing of the list: not recorded as failed.
+      if (stopCame(options.signal, error))
+        throw isImkError(error, 'ABORTED')
+          ? error
+          : new ImkError('ABORTED', `listing of ${linkWithoutCredentials(entry.url)} stopped`, {
+              cause: error,
+            });
       out.failures.push({ link: linkWithoutCredentials(entry.url), error });
       options.logger.warn({ list: entry.url, err: errorMessage(error) }, 'a list among the entries failed');
       continue;

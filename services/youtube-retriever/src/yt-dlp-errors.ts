@@ -1,4 +1,6 @@
 import { ImkError } from '@imk/errors';
+import type { RetryOptions } from '@imk/retriever-sdk';
+import type { YoutubeSettings } from './config.ts';
 // Loads the catalogue, so an error made here knows its policy even when the package index is not imported.
 import './errors.ts';
 import type { YOUTUBE_ERRORS } from './errors.ts';
@@ -164,4 +166,10 @@ function lastLine(text: string): string | undefined {
 
 function tail(text: string): string {
   return text.length > 2000 ? text.slice(-2000) : text;
+}
+
+/** How a fetch retries a yt-dlp run (and a cookies file not there yet): the retries of the config, on passing trouble. */
+export function ytDlpRetryOptions(settings: YoutubeSettings): RetryOptions {
+  const { attempts, backoffMs, maxBackoffMs } = settings.retries;
+  return { attempts, backoffMs, maxBackoffMs, isRetryable: isRetryableYtDlpError };
 }
