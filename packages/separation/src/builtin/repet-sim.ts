@@ -51,6 +51,12 @@ export interface RepetSimOptions {
   index?: RepetIndex | undefined;
   globalCandidates?: number;
   /**
+   * A longer song gets more candidates: enough that they are at most `globalStep` frames apart (0: never
+   * more than `globalCandidates`), up to `globalCandidatesMax`.
+   */
+  globalStep?: number;
+  globalCandidatesMax?: number;
+  /**
    * The fitted background (repet-fit.ts): the median blended with a nonnegative combination of the same
    * frames, cleaned of the voice by this frame's median. Undefined: the median alone.
    */
@@ -68,7 +74,12 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
     throw new RangeError(`REPET-SIM window of ${options.window} frames exceeds ${MAX_REPET_WINDOW}`);
   }
   const { bins, window, neighbours, spacing, minSimilarity, bands, ringSize, index } = options;
-  const globalMax = index === undefined ? 0 : Math.max(1, options.globalCandidates ?? 256);
+  const globalMin = index === undefined ? 0 : Math.max(1, options.globalCandidates ?? 256);
+  const globalStep = options.globalStep ?? 0;
+  const globalMax =
+    index === undefined || globalStep <= 0
+      ? globalMin
+      : Math.max(globalMin, options.globalCandidatesMax ?? globalMin);
   const bandOf = bandIndexPerBin(bins, options.sampleRate, options.fftSize, bands, options.maxHz);
   const features = createFrameRing(ringSize, bands);
   // sims.row(f)[d] = similarity of frames f and f - d, d in 1..window.
@@ -76,6 +87,7 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
   const span = 2 * window + 1;
   if (span + globalMax + 1 > INDEX_SCALE) throw new RangeError('too many REPET-SIM candidates');
   const keys = new Float64Array(span + globalMax + 1);
+  const dots = new Float64Array(globalMax + 1);
   const chosen = new Int32Array(Math.max(neighbours, 1));
   const blocked = new Uint8Array(span);
   const marks = new Int32Array(index === undefined ? 0 : index.capacity);
@@ -130,16 +142,19 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
         const feat = features.row(center);
         const inside = Math.ceil((hi - lo + 1) / index.stride);
         const outside = Math.max(0, index.count - inside);
-        const step = Math.max(1, Math.ceil(outside / globalMax));
-        const all = index.features;
-        // Every step-th of the entries outside [lo, hi], visited directly (the entries are in frame
-        // order): entries [eLo, eHi) are inside the window, and the s-th outside entry is s, or s + eHi − eLo.
+        const wanted = globalStep > 0 ? Math.ceil((outside * index.stride) / globalStep) : 0;
+        const step = Math.max(1, Math.ceil(outside / Math.min(globalMax, Math.max(globalMin, wanted))));
+        // Every step-th of the entries outside [lo, hi] (the entries are in frame order): entries
+        // [eLo, eHi) are inside the window, and the s-th outside entry is s, or s + eHi − eLo.
         const eLo = lowerBound(index.frames, index.count, lo);
         const eHi = lowerBound(index.frames, index.count, hi + 1);
-        for (let s = 0; s < index.count - (eHi - eLo); s += step) {
-          const e = s < eLo ? s : s + eHi - eLo;
-          let dot = 0;
-          for (let b = 0, at = e * bands; b < bands; b++, at++) dot += feat[b]! * all[at]!;
+        const before = Math.ceil(eLo / step);
+        const after = Math.max(0, Math.ceil((index.count - (eHi - eLo)) / step) - before);
+        index.similarities(feat, 0, step, before, dots, 0);
+        index.similarities(feat, before * step + eHi - eLo, step, after, dots, before);
+        for (let i = 0; i < before + after; i++) {
+          const e = i < before ? i * step : i * step + eHi - eLo;
+          const dot = dots[i]!;
           keys[n++] = key(dot > -2 ? dot : 0, span + e); // NaN (non-finite input) counts as dissimilar
         }
       }
