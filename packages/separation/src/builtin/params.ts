@@ -82,16 +82,8 @@ export const BuiltinParamsSchema = z
     repetGlobalCandidates: integer(1, 65536)
       .default(256)
       .describe(
-        'REPET-SIM over the whole song: at most this many frames outside the window are compared per frame (more on a long song: `repetGlobalStepSec`).',
+        'REPET-SIM over the whole song: at most this many frames outside the window are compared per frame.',
       ),
-    repetGlobalStepSec: atLeastZero()
-      .default(0)
-      .describe(
-        'REPET-SIM over the whole song, long songs: the frames outside the window that are compared are at most this far apart, so a longer song gets more of them than `repetGlobalCandidates`, up to `repetGlobalCandidatesMax` (a repeat is missed by at most half this). 0: `repetGlobalCandidates` whatever the length.',
-      ),
-    repetGlobalCandidatesMax: integer(1, 65536)
-      .default(1024)
-      .describe('REPET-SIM over the whole song: the most frames outside the window compared per frame.'),
     repetFit: between(0, 1)
       .default(0.5)
       .describe(
