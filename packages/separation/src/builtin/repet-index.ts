@@ -1,5 +1,6 @@
 import type { PcmChannels } from '../engine.ts';
 import { createRealFft } from '../dsp/fft.ts';
+import { createStridedDots } from '../dsp/wasm-strided-dots.ts';
 import { hannWindow } from '../dsp/stft-window.ts';
 import { resolveBuiltinParams, type BuiltinParams } from './params.ts';
 import { bandFeature, bandIndexPerBin } from './repet-features.ts';
@@ -34,6 +35,18 @@ export interface RepetIndex {
   readonly features: Float32Array;
   /** Normalised band feature of entry e (a view: do not modify). */
   feature(e: number): Float32Array;
+  /**
+   * out[at + i] = feature · (band feature of entry first + i·step), i < count: the similarities of a frame
+   * with every step-th entry (in WebAssembly SIMD where it runs; the same numbers without it).
+   */
+  similarities(
+    feature: Float32Array,
+    first: number,
+    step: number,
+    count: number,
+    out: Float64Array,
+    at: number,
+  ): void;
   /** Writes entry e's (dequantised) magnitudes for bins [binLo, binHi) into out. */
   magnitudes(e: number, out: Float32Array): void;
 }
@@ -73,7 +86,9 @@ export function createRepetIndexer(sampleRate: number, overrides: Partial<Builti
   const width = Math.max(0, binHi - binLo);
   const capacity = Math.max(16, Math.ceil((p.repetIndexMaxSec * sampleRate) / H));
   const frames = new Int32Array(capacity);
-  const features = new Float32Array(capacity * bands);
+  // The most similarities one sweep asks for at a time (a longer sweep is done in parts).
+  const sweep = createStridedDots(capacity, bands, 4096);
+  const features = sweep.rows;
   const quantised = new Uint8Array(capacity * width);
   const peaks = new Float32Array(capacity);
   const bandOf = bandIndexPerBin(bins, sampleRate, N, bands, p.repetMaxHz);
@@ -165,6 +180,12 @@ export function createRepetIndexer(sampleRate: number, overrides: Partial<Builti
         frames,
         features,
         feature: view,
+        similarities(feature, first, step, count, out, at) {
+          for (let done = 0; done < count; done += 4096) {
+            const part = Math.min(4096, count - done);
+            sweep.dots(feature, first + done * step, step, part, out, at + done);
+          }
+        },
         magnitudes(e, out) {
           // Dequantising was half of REPET-SIM's time: a lookup per bin in a table scaled once per entry.
           const peak = peaks[e]!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRepetSim } from './repet-sim.ts';
+import { createRepetSim, sortSmallest } from './repet-sim.ts';
 
 describe('createRepetSim', () => {
   it('models a repeating loop as background and leaves a one-off sound in the foreground', () => {
@@ -32,5 +32,27 @@ describe('createRepetSim', () => {
     expect(out[5]).toBeLessThan(spectra[40]![5]);
     repet.background(30, 60, row, 0, bins, out);
     expect(Array.from(out)).toEqual(Array.from(loop[2]!));
+  });
+});
+
+describe('sortSmallest', () => {
+  it('puts the smallest keys in order a part at a time, as one whole sort would', () => {
+    let seed = 3;
+    const rand = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (const n of [1, 2, 5, 64, 777]) {
+      const original = Float64Array.from(new Set(Array.from({ length: n }, () => Math.round(rand() * 1e6))));
+      const sorted = original.slice().sort();
+      for (const part of [1, 2, 13, 200, 1000]) {
+        const keys = original.slice();
+        let done = 0;
+        while (done < keys.length) {
+          const next = sortSmallest(keys, done, keys.length, done + part);
+          expect(next).toBe(Math.min(keys.length, done + part));
+          // The part is in order and holds the smallest of what was left: the whole sort's prefix.
+          expect(Array.from(keys.subarray(0, next))).toEqual(Array.from(sorted.subarray(0, next)));
+          done = next;
+        }
+      }
+    }
   });
 });
