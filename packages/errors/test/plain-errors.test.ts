@@ -31,6 +31,7 @@ const KNOWN: Record<string, { count: number; why: string }> = {
   'packages/separation/src/dsp/sdr.ts': { count: 1, why: 'an invariant of the evaluation' },
   'packages/separation/src/dsp/sliding-median.ts': { count: 1, why: 'an invariant of the DSP' },
   'packages/separation/src/dsp/stft-window.ts': { count: 2, why: 'invariants of the DSP' },
+  'packages/separation/src/dsp/wasm-strided-dots.ts': { count: 1, why: 'an invariant of the DSP' },
   'packages/separation/src/gm-corpus/corpus.ts': { count: 1, why: 'the evaluation corpus (imk eval)' },
   'packages/separation/src/mdx/model-session.ts': {
     count: 1,

@@ -181,7 +181,7 @@ export function createStridedDots(rows: number, cols: number, maxCount: number, 
     return {
       rows: table,
       dots(query, first, step, count, out, at) {
-        if (count > maxCount) throw new RangeError(`${count} dots asked, at most ${maxCount}`);
+        checkCount(count, maxCount);
         stridedDots(table, cols, query, first, step, count, out, at);
       },
     };
@@ -195,13 +195,17 @@ export function createStridedDots(rows: number, cols: number, maxCount: number, 
   return {
     rows: new Float32Array(buffer, 0, rows * cols),
     dots(query, first, step, count, out, at) {
-      if (count > maxCount) throw new RangeError(`${count} dots asked, at most ${maxCount}`);
+      checkCount(count, maxCount);
       if (count <= 0) return;
       for (let k = 0; k < cols; k++) q[2 * k] = q[2 * k + 1] = query[k]!;
       dots(dataBytes, 0, first, step, count, cols, dataBytes + queryBytes);
       for (let i = 0; i < count; i++) out[at + i] = result[i]!;
     },
   };
+}
+
+function checkCount(count: number, maxCount: number): void {
+  if (count > maxCount) throw new RangeError(`${count} dots asked, at most ${maxCount}`);
 }
 
 /** The plain loop of the kernel (and what it computes, to the bit). */
