@@ -31,7 +31,13 @@
 //           (local.set $out (i32.add (local.get $out) (i32.const 128)))
 //           (br_if 0 (local.tee $j (i32.sub (local.get $j) (i32.const 1)))))))
 
-import { instantiateKernel, kernelModule, type KernelMemory } from './wasm-kernel.ts';
+import {
+  alignToVector,
+  instantiateKernel,
+  kernelBuffer,
+  kernelModule,
+  type KernelMemory,
+} from './wasm-kernel.ts';
 
 /** Frames of the block whose dot products one call computes. */
 export const DOT_BLOCK = 16;
@@ -112,23 +118,17 @@ export interface FrameDots {
   block(first: number, rows: Float64Array[]): void;
 }
 
-const PAGE = 65_536;
-const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
-
 /** A kernel for `frames` frames of `bins` values, or undefined where WebAssembly SIMD is unavailable. */
 export function createFrameDots(frames: number, bins: number): FrameDots | undefined {
   if (bins < 1) return undefined;
   const kernel = instantiateKernel<DotExports>(MODULE);
   if (kernel === undefined) return undefined;
   const { memory, dots } = kernel;
-  const dataBytes = align(frames * bins * 4);
+  const dataBytes = alignToVector(frames * bins * 4);
   const queryBytes = bins * DOT_BLOCK * 8;
   const outBytes = frames * DOT_BLOCK * 8;
-  const total = dataBytes + queryBytes + outBytes;
-  if (total > 4 * 1024 ** 3 - PAGE) return undefined; // past 32-bit memory: the caller's loop does it
-  const pages = Math.ceil(total / PAGE) - memory.buffer.byteLength / PAGE;
-  if (pages > 0) memory.grow(pages);
-  const buffer = memory.buffer;
+  const buffer = kernelBuffer(memory, dataBytes + queryBytes + outBytes);
+  if (buffer === undefined) return undefined; // past 32-bit memory: the caller's loop does it
   const features = new Float32Array(buffer, 0, frames * bins);
   const query = new Float64Array(buffer, dataBytes, bins * DOT_BLOCK);
   const out = new Float64Array(buffer, dataBytes + queryBytes, frames * DOT_BLOCK);

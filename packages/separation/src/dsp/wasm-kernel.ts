@@ -36,6 +36,22 @@ export function instantiateKernel<T>(module: Uint8Array): T | undefined {
   return new wasm.Instance(new wasm.Module(module), {}).exports as T;
 }
 
+const PAGE = 65_536;
+
+/** `bytes` rounded up to whole 16-byte vectors (where a kernel's next array starts). */
+export const alignToVector = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+/**
+ * The kernel's memory grown to hold at least `bytes` (a kernel's memory is 32-bit: undefined past that, and
+ * the caller uses its plain loop). Make views after this: growing detaches the views made before.
+ */
+export function kernelBuffer(memory: KernelMemory, bytes: number): ArrayBuffer | undefined {
+  if (bytes > 4 * 1024 ** 3 - PAGE) return undefined;
+  const pages = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
+  if (pages > 0) memory.grow(pages);
+  return memory.buffer;
+}
+
 const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
 const utf8Name = (s: string): number[] => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
 

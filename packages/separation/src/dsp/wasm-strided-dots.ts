@@ -38,7 +38,13 @@
 //                                   (i32.shl (local.get $stride) (i32.const 1))))
 //           (br_if 0 (i32.gt_s (local.tee $count (i32.sub (local.get $count) (i32.const 2))) (i32.const 0))))))
 
-import { instantiateKernel, kernelModule, type KernelMemory } from './wasm-kernel.ts';
+import {
+  alignToVector,
+  instantiateKernel,
+  kernelBuffer,
+  kernelModule,
+  type KernelMemory,
+} from './wasm-kernel.ts';
 
 const get = (i: number): number[] => [0x20, i];
 const set = (i: number): number[] => [0x21, i];
@@ -163,9 +169,6 @@ export interface StridedDots {
   dots(query: Float32Array, first: number, step: number, count: number, out: Float64Array, at: number): void;
 }
 
-const PAGE = 65_536;
-const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
-
 /**
  * A table of `rows` rows of `cols` values whose strided dot products run in WebAssembly SIMD where it can
  * (WebAssembly SIMD present, the table within 32-bit memory), and in the plain loop otherwise: the same
@@ -173,10 +176,10 @@ const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
  */
 export function createStridedDots(rows: number, cols: number, maxCount: number, useSimd = true): StridedDots {
   const kernel = useSimd && cols >= 1 ? instantiateKernel<StridedExports>(MODULE) : undefined;
-  const dataBytes = align(rows * cols * 4);
+  const dataBytes = alignToVector(rows * cols * 4);
   const queryBytes = cols * 16;
-  const total = dataBytes + queryBytes + (maxCount + 1) * 8;
-  if (kernel === undefined || total > 4 * 1024 ** 3 - PAGE) {
+  const buffer = kernel && kernelBuffer(kernel.memory, dataBytes + queryBytes + (maxCount + 1) * 8);
+  if (kernel === undefined || buffer === undefined) {
     const table = new Float32Array(rows * cols);
     return {
       rows: table,
@@ -186,10 +189,7 @@ export function createStridedDots(rows: number, cols: number, maxCount: number, 
       },
     };
   }
-  const { memory, dots } = kernel;
-  const pages = Math.ceil(total / PAGE) - memory.buffer.byteLength / PAGE;
-  if (pages > 0) memory.grow(pages);
-  const buffer = memory.buffer;
+  const { dots } = kernel;
   const q = new Float64Array(buffer, dataBytes, 2 * cols);
   const result = new Float64Array(buffer, dataBytes + queryBytes, maxCount + 1);
   return {
