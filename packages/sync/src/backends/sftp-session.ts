@@ -73,6 +73,12 @@ export interface SftpSession {
    * died while the connection stayed up). Its requests fail at once either way.
    */
   ended(): 'connection' | 'sftp' | undefined;
+  /**
+   * `work` (a library call on this session, such as the client's fastPut), or its rejection as soon as the
+   * connection or the SFTP session ends, whichever comes first: ssh2's fastPut, failed by the session's end,
+   * closes its file with one more request that is never answered, and waited for ever.
+   */
+  untilEnded<T>(work: Promise<T>): Promise<T>;
   end(): Promise<void>;
 }
 
@@ -101,17 +107,22 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
     end: lost,
     close: lost,
   });
-  function call<T = void>(run: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+  function untilEnded<T>(work: Promise<T>): Promise<T> {
+    // Settled after the end, nothing waits for it any more.
+    work.catch(() => undefined);
     return new Promise((resolve, reject) => {
       if (gone.signal.aborted) return reject(gone.signal.reason as Error);
       const onGone = () => reject(gone.signal.reason as Error);
       gone.signal.addEventListener('abort', onGone, { once: true });
-      run((err, value) => {
-        gone.signal.removeEventListener('abort', onGone);
-        if (err) reject(err);
-        else resolve(value as T);
-      });
+      void work.then(resolve, reject).finally(() => gone.signal.removeEventListener('abort', onGone));
     });
+  }
+  function call<T = void>(run: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+    // No request once the session ended: ssh2 would drop it, its callback never run.
+    if (gone.signal.aborted) return Promise.reject(gone.signal.reason as Error);
+    return untilEnded(
+      new Promise<T>((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value as T)))),
+    );
   }
   // Each SFTP request waits for its answer: with Nagle's algorithm on (Node's default for a socket), a small
   // write that follows another still unacknowledged one is held until the server's delayed ACK (40 ms on
@@ -343,6 +354,7 @@ export async function openSession(options: OpenSessionOptions): Promise<SftpSess
     },
 
     ended: () => ended,
+    untilEnded,
 
     async end() {
       shell.close();

@@ -174,7 +174,7 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     temp: string,
   ): Promise<string | undefined> {
     if (options.transfer === 'fastPut' && !throttle) {
-      await s.client.fastPut(read, temp);
+      await s.untilEnded(s.client.fastPut(read, temp));
       return undefined;
     }
     const tap = createHashTap();
