@@ -17,14 +17,18 @@
 //           (local.set $hi (i32.add (local.get $hi) (i32.const 16)))
 //           (br_if 0 (i32.lt_u (local.get $lo) (local.get $end)))))))
 
-import { instantiateKernel, kernelModule, type KernelMemory } from './wasm-kernel.ts';
+import {
+  localGet as get,
+  localSet as set,
+  instantiateKernel,
+  kernelModule,
+  type KernelMemory,
+} from './wasm-kernel.ts';
 
 const LOAD = [0xfd, 0x00, 0x04, 0x00];
 const STORE = [0xfd, 0x0b, 0x04, 0x00];
 const PMIN = [0xfd, 0xea, 0x01];
 const PMAX = [0xfd, 0xeb, 0x01];
-const get = (i: number): number[] => [0x20, i];
-const set = (i: number): number[] => [0x21, i];
 
 const BODY = [
   ...[0x02, 0x01, 0x7f, 0x02, 0x7b], // locals: 1 × i32, 2 × v128

@@ -32,6 +32,12 @@
 //           (br_if 0 (local.tee $j (i32.sub (local.get $j) (i32.const 1)))))))
 
 import {
+  localGet as get,
+  localSet as set,
+  localTee as tee,
+  V128_ZERO as ZERO,
+  F64X2_ADD,
+  F64X2_MUL,
   alignToVector,
   instantiateKernel,
   kernelBuffer,
@@ -42,14 +48,8 @@ import {
 /** Frames of the block whose dot products one call computes. */
 export const DOT_BLOCK = 16;
 
-const get = (i: number): number[] => [0x20, i];
-const set = (i: number): number[] => [0x21, i];
-const tee = (i: number): number[] => [0x22, i];
 const load = (offset: number): number[] => [0xfd, 0x00, 0x04, offset];
 const store = (offset: number): number[] => [0xfd, 0x0b, 0x04, offset];
-const ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-const F64X2_ADD = [0xfd, 0xf0, 0x01];
-const F64X2_MUL = [0xfd, 0xf2, 0x01];
 const F64X2_SPLAT = [0xfd, 0x14];
 const [Q, DATA, FRAMES, BINS, OUT, J, K, P, QP, V] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 const ACC = [10, 11, 12, 13, 14, 15, 16, 17];

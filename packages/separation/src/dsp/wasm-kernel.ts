@@ -36,6 +36,15 @@ export function instantiateKernel<T>(module: Uint8Array): T | undefined {
   return new wasm.Instance(new wasm.Module(module), {}).exports as T;
 }
 
+/** Instructions the kernels share (their bytes): locals, and the f64x2 arithmetic. */
+export const localGet = (i: number): number[] => [0x20, i];
+export const localSet = (i: number): number[] => [0x21, i];
+export const localTee = (i: number): number[] => [0x22, i];
+/** v128.const of sixteen zero bytes. */
+export const V128_ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+export const F64X2_ADD = [0xfd, 0xf0, 0x01];
+export const F64X2_MUL = [0xfd, 0xf2, 0x01];
+
 const PAGE = 65_536;
 
 /** `bytes` rounded up to whole 16-byte vectors (where a kernel's next array starts). */

@@ -39,6 +39,12 @@
 //           (br_if 0 (i32.gt_s (local.tee $count (i32.sub (local.get $count) (i32.const 2))) (i32.const 0))))))
 
 import {
+  localGet as get,
+  localSet as set,
+  localTee as tee,
+  V128_ZERO as ZERO,
+  F64X2_ADD,
+  F64X2_MUL,
   alignToVector,
   instantiateKernel,
   kernelBuffer,
@@ -46,18 +52,12 @@ import {
   type KernelMemory,
 } from './wasm-kernel.ts';
 
-const get = (i: number): number[] => [0x20, i];
-const set = (i: number): number[] => [0x21, i];
-const tee = (i: number): number[] => [0x22, i];
 const i32 = (value: number): number[] => [0x41, value]; // small non-negative constants only (< 64)
 const V128_LOAD = [0xfd, 0x00, 0x04, 0x00];
 const V128_STORE = [0xfd, 0x0b, 0x04, 0x00];
 const LOAD32_ZERO = [0xfd, 0x5c, 0x02, 0x00];
 const LOAD32_LANE_1 = [0xfd, 0x56, 0x02, 0x00, 0x01];
 const PROMOTE_LOW = [0xfd, 0x5f];
-const ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-const F64X2_ADD = [0xfd, 0xf0, 0x01];
-const F64X2_MUL = [0xfd, 0xf2, 0x01];
 const [I32_ADD, I32_SUB, I32_MUL, I32_SHL, I32_EQZ, I32_GT_U, I32_GT_S, SELECT] = [
   0x6a, 0x6b, 0x6c, 0x74, 0x45, 0x4b, 0x4a, 0x1b,
 ];
