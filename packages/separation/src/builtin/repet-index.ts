@@ -58,6 +58,8 @@ export interface RepetIndexer {
 }
 
 const STEP_DB = 0.375;
+/** The most similarities one call of the sweep's kernel computes (a longer sweep is done in parts). */
+const SWEEP_PART = 4096;
 const LEVELS = 256;
 
 /** Frame range [binLo, binHi) of the vocal band for the given parameters. */
@@ -86,8 +88,7 @@ export function createRepetIndexer(sampleRate: number, overrides: Partial<Builti
   const width = Math.max(0, binHi - binLo);
   const capacity = Math.max(16, Math.ceil((p.repetIndexMaxSec * sampleRate) / H));
   const frames = new Int32Array(capacity);
-  // The most similarities one sweep asks for at a time (a longer sweep is done in parts).
-  const sweep = createStridedDots(capacity, bands, 4096);
+  const sweep = createStridedDots(capacity, bands, SWEEP_PART);
   const features = sweep.rows;
   const quantised = new Uint8Array(capacity * width);
   const peaks = new Float32Array(capacity);
@@ -181,8 +182,8 @@ export function createRepetIndexer(sampleRate: number, overrides: Partial<Builti
         features,
         feature: view,
         similarities(feature, first, step, count, out, at) {
-          for (let done = 0; done < count; done += 4096) {
-            const part = Math.min(4096, count - done);
+          for (let done = 0; done < count; done += SWEEP_PART) {
+            const part = Math.min(SWEEP_PART, count - done);
             sweep.dots(feature, first + done * step, step, part, out, at + done);
           }
         },
