@@ -2,9 +2,10 @@
 // disk the partial of the copy that did not fit stayed there, keeping the disk full: the next, smaller file
 // failed too, pass after pass; and a partial of content never sent again (a route changed, the job processed
 // again) stayed for good. Now, at the end of a pass, partials no transfer of that pass can resume from are
-// removed (rsync-partials.ts). Real rsync, to a folder here and over ssh.
+// removed (rsync-partials.ts), and a transfer that failed (stopped at any point, or before its copy began)
+// keeps its own. Real rsync, to a folder here and over ssh.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,8 +88,14 @@ describe('rsync: partial copies no transfer wants', () => {
         await expect(
           backend.put({ ...stopped, remotePath: 'Music/stopped.m4a', signal: AbortSignal.abort() }),
         ).rejects.toThrow();
+        // Failed before its copy began (its file here was gone): its partial is as the pass found it, and stays.
+        const gone = await song('gone.m4a', 70_000);
+        const goneResumable = partialName('gone.m4a', gone.sha256);
+        await writeFile(join(partials, goneResumable), randomBytes(30_000));
+        await rm(gone.localPath);
+        await expect(backend.put({ ...gone, remotePath: 'Music/gone.m4a' })).rejects.toThrow(/gone\.m4a/);
         await backend.close();
-        expect((await readdir(partials)).sort()).toEqual([resumable, 'notes.txt'].sort());
+        expect((await readdir(partials)).sort()).toEqual([resumable, goneResumable, 'notes.txt'].sort());
         expect((await readdir(music)).sort()).toEqual(['.imk-partial', 'fresh.m4a']);
       } finally {
         await backend.close();

@@ -74,6 +74,14 @@ export function createPartialSweeper(partialDir: string, owner?: string) {
       keep.set(partialOf(temp), resumable);
     },
     /**
+     * A transfer to `temp` that failed before its copy began (stopped during the checks, its file here or its
+     * target refused): its partial, if any, is as the pass found it, and a next try resumes from it. Kept,
+     * unless a transfer of this pass settled it otherwise. Not a folder written to, nor the server reached.
+     */
+    untouched(temp: string): void {
+      if (!keep.has(partialOf(temp))) keep.set(partialOf(temp), true);
+    },
+    /**
      * Removes the partials no transfer of this pass wants: `run` runs a command on the server; else here, by
      * `here` (sweepPartialsHere where the destination's file-system calls are watched), or in this process.
      */

@@ -266,15 +266,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     coming: (delta) => queue.coming(delta),
 
     async put(request) {
-      await checkLocalFile(request);
       const target = pathOf(request.remotePath);
-      if (!remote)
-        await atHere(
-          'checkTarget',
-          [rootOf(request), target, { backend: context.name, route: request.route }],
-          dirname(target),
-          request.signal,
-        );
       const item: BatchItem = {
         request,
         target,
@@ -285,6 +277,22 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
           context.tempOwner,
         ),
       };
+      try {
+        await checkLocalFile(request);
+        if (!remote)
+          await atHere(
+            'checkTarget',
+            [rootOf(request), target, { backend: context.name, route: request.route }],
+            dirname(target),
+            request.signal,
+          );
+      } catch (error) {
+        // Failed before its copy began: whether a stop came before or after the check answered, the
+        // partial a next try resumes from is kept (the sweep at the end of the pass used to remove it when
+        // the stop won that race).
+        partials.untouched(item.temp);
+        throw error;
+      }
       return queue.put(item).then(
         (result) => (partials.settled(item.temp), result),
         (error: unknown) => {
