@@ -1,5 +1,6 @@
+import { QUEUE_NAMES } from '@imk/config';
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS, DEFAULT_TMP_MAX_AGE_MS } from '@imk/fsqueue';
-import { LEDGER_DEFAULTS } from '@imk/ledger';
+import { LEDGER_DEFAULTS, LEDGER_STATES } from '@imk/ledger';
 import { COVER_MAX_BYTES } from '@imk/media';
 import {
   DIGEST_AFTER,
@@ -10,16 +11,29 @@ import {
 } from '@imk/notify';
 import { HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
 import {
+  ARTIFACT_KINDS,
+  AUDIO_FORMATS,
   JOB_PRIORITY,
   PITCH_LIMITS,
   REPLACE_WAIT_MS,
   SAMPLE_RATE_RANGE,
   STEM_LEVEL_RANGE,
+  STEM_NAMES,
   TEMPO_LIMITS,
 } from '@imk/protocol';
+import { ENGINE_NAMES } from '@imk/separation/engine-names';
 import { SHARE_TIMEOUT_RANGE_SEC, SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
+import { DEEZER_KINDS } from '@imk/deemix-retriever-service';
+import { andList, orList } from '@imk/errors';
 import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
+
+/** A list as prose names it in code spans: `` `a`, `b` and `c` ``. */
+const codeList = (items: readonly string[]): string =>
+  `${items
+    .slice(0, -1)
+    .map((i) => `\`${i}\``)
+    .join(', ')} and \`${String(items.at(-1))}\``;
 
 /**
  * The defaults that the docs' prose states, each taken from its home: `npm run schemas` writes them into
@@ -83,4 +97,19 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'stem-level-range': `${STEM_LEVEL_RANGE.min}…${STEM_LEVEL_RANGE.max}`,
   /** How long a reader of one job waits for its folder while a worker replaces it (docs/protocol.md). */
   'replace-wait-seconds': String(REPLACE_WAIT_MS / 1000),
+  /** The lists prose names (lists-once.test.ts finds one spelled by hand): the stems an engine makes (docs/separation.md). */
+  'stem-names': STEM_NAMES.join(', '),
+  /** The formats the variant files are written in (docs/migration.md). */
+  'audio-formats': AUDIO_FORMATS.join(', '),
+  /** The standard queues (docs/protocol.md). */
+  'queue-names': codeList(QUEUE_NAMES),
+  /** The engines `createEngine` makes (docs/separation.md). */
+  'engine-names': codeList(ENGINE_NAMES),
+  /** What an artifact of manifest.json is (docs/migration.md, docs/nas-sync.md). */
+  'artifact-kinds': ARTIFACT_KINDS.map((k) => `\`${k}\``).join(', '),
+  /** The states of a job in the ledger (docs/operations.md). */
+  'ledger-states': LEDGER_STATES.join(', '),
+  /** The Deezer links the deemix retriever takes (docs/retrievers.md). */
+  'deezer-kinds-and': andList(DEEZER_KINDS),
+  'deezer-kinds-or': orList(DEEZER_KINDS),
 };

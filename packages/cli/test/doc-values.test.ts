@@ -1,8 +1,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { QUEUE_NAMES } from '@imk/config';
 import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS, DEFAULT_TMP_MAX_AGE_MS } from '@imk/fsqueue';
-import { LEDGER_DEFAULTS } from '@imk/ledger';
+import { LEDGER_DEFAULTS, LEDGER_STATES } from '@imk/ledger';
 import { COVER_MAX_BYTES } from '@imk/media';
 import {
   DIGEST_AFTER,
@@ -13,16 +14,22 @@ import {
 } from '@imk/notify';
 import { FIRST_CLEANUP_AFTER_MS, HEALTHCHECK_MAX_AGE_SECONDS, HEARTBEAT_INTERVAL_MS } from '@imk/ops';
 import {
+  ARTIFACT_KINDS,
+  AUDIO_FORMATS,
   JOB_PRIORITY,
   PITCH_LIMITS,
   REPLACE_WAIT_MS,
   SAMPLE_RATE_RANGE,
   STEM_LEVEL_RANGE,
+  STEM_NAMES,
   TEMPO_LIMITS,
   replaceDocValues,
 } from '@imk/protocol';
+import { ENGINE_NAMES } from '@imk/separation/engine-names';
 import { SHARE_TIMEOUT_RANGE_SEC, SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
+import { DEEZER_KINDS } from '@imk/deemix-retriever-service';
+import { andList, orList } from '@imk/errors';
 import { CANCEL_WAIT_SECONDS } from '../src/commands/cancel.ts';
 import { DOC_VALUES } from '../src/doc-values.ts';
 
@@ -79,6 +86,18 @@ describe('the defaults the docs state', () => {
       'sample-rate-range': `${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}`,
       'stem-level-range': `${STEM_LEVEL_RANGE.min}…${STEM_LEVEL_RANGE.max}`,
       'replace-wait-seconds': String(REPLACE_WAIT_MS / 1000),
+      'stem-names': STEM_NAMES.join(', '),
+      'audio-formats': AUDIO_FORMATS.join(', '),
+      'queue-names': QUEUE_NAMES.map((q) => `\`${q}\``)
+        .join(', ')
+        .replace(/, (?=[^,]*$)/, ' and '),
+      'artifact-kinds': ARTIFACT_KINDS.map((k) => `\`${k}\``).join(', '),
+      'ledger-states': LEDGER_STATES.join(', '),
+      'deezer-kinds-and': andList(DEEZER_KINDS),
+      'deezer-kinds-or': orList(DEEZER_KINDS),
+      'engine-names': ENGINE_NAMES.map((e) => `\`${e}\``)
+        .join(', ')
+        .replace(/, (?=[^,]*$)/, ' and '),
     });
   });
 

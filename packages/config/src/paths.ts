@@ -1,9 +1,10 @@
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
 import { checkServiceConfig, configFile } from './load-config.ts';
+import { QUEUE_NAMES } from './queue-names.ts';
 import { readConfigFile } from './read-config-file.ts';
 
-export const QUEUE_NAMES = ['youtube_audio', 'youtube_video', 'other'] as const;
+export { QUEUE_NAMES };
 
 /** The queue a retriever publishes into when its config names none. */
 export const DEFAULT_QUEUE: (typeof QUEUE_NAMES)[number] = 'other';
@@ -21,7 +22,7 @@ const location = (what: string, folder: string) =>
     );
 
 export const PathsConfigSchema = z.object({
-  queues: location('the queue folders (one per queue: youtube_audio, youtube_video, other)', 'queues'),
+  queues: location(`the queue folders (one per queue: ${QUEUE_NAMES.join(', ')})`, 'queues'),
   outputs: location('the outputs folder (outputs/<job_id>/)', 'outputs'),
 });
 export type PathsConfig = z.output<typeof PathsConfigSchema>;

@@ -20,3 +20,4 @@ export { refuseHopelessRetry, retryAdviceOf } from './retry-advice.ts';
 export { stopCame } from './stop.ts';
 export type { RetryAdvice } from './retry-advice.ts';
 export type { FieldIssue } from './issues.ts';
+export { andList, orList } from './words.ts';

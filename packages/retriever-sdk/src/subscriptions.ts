@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { YOUTUBE_RETRIEVER, serviceStatePaths } from '@imk/config';
-import { ImkError, isImkError, oneIssuePerField } from '@imk/errors';
+import { ImkError, isImkError, oneIssuePerField, orList } from '@imk/errors';
 import { fileSystemNow, listNamesOrEmpty, passClock, readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
 import { FETCH_MODES } from './url-retriever.ts';
 import { MIX_NOT_SUBSCRIBABLE, youtubeMix } from './youtube-links.ts';
@@ -78,7 +78,7 @@ export const SubscriptionSchema = z.object({
   mode: z
     .enum(FETCH_MODES)
     .optional()
-    .describe('What to fetch of each new entry: audio, video or both; unset = defaultMode.'),
+    .describe(`What to fetch of each new entry: ${orList(FETCH_MODES)}; unset = defaultMode.`),
   every: everySchema('6h', 'such as 30m, 6h, 1d or 1h30m').describe(
     'How often the list is looked at: s, m, h, d, combined (1h30m); at least 1m, at most 366d.',
   ),

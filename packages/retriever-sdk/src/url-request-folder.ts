@@ -1,4 +1,4 @@
-import { ImkError, errorMessage, isImkError } from '@imk/errors';
+import { ImkError, errorMessage, isImkError, orList } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import {
   createRequestFolder,
@@ -55,7 +55,7 @@ async function handleUrlRequest(
       if (!FETCH_MODES.includes(value as FetchMode))
         throw new ImkError(
           'INVALID_REQUEST',
-          `${request.name}: "${quotedStart(line)}" is not a mode; use mode: audio, video or both`,
+          `${request.name}: "${quotedStart(line)}" is not a mode; use mode: ${orList(FETCH_MODES)}`,
         );
       mode = value as FetchMode;
       continue;

@@ -1,8 +1,8 @@
-import { ImkError } from '@imk/errors';
+import { ImkError, orList } from '@imk/errors';
 import { parseHttpUrl } from '@imk/retriever-sdk';
+import { DEEZER_KINDS, type DeezerKind } from './deezer-kinds.ts';
 
-export const DEEZER_KINDS = ['track', 'album', 'playlist'] as const;
-export type DeezerKind = (typeof DEEZER_KINDS)[number];
+export { DEEZER_KINDS, type DeezerKind };
 
 // m.deezer.com: the links Deezer's mobile site gave (and some phones still share); the same paths.
 const HOSTS = new Set(['deezer.com', 'www.deezer.com', 'm.deezer.com']);
@@ -51,7 +51,7 @@ export function parseDeezerUrl(text: string): DeezerLink {
   if (!match)
     throw new ImkError(
       'UNSUPPORTED_URL',
-      `${url.href} is a Deezer link but not a track, album or playlist; open the track, album or playlist and copy its link`,
+      `${url.href} is a Deezer link but not a ${orList(DEEZER_KINDS)}; open the ${orList(DEEZER_KINDS)} and copy its link`,
     );
   const kind = match[1]!.toLowerCase() as DeezerKind;
   const id = match[2]!;

@@ -1,10 +1,11 @@
 import { execa } from 'execa';
-import { ImkError } from '@imk/errors';
+import { ImkError, orList } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { OWN_PROCESS_GROUP, resolveTool, trackToolGroup } from '@imk/tools';
 import { ARL_ENV_VARS, ARL_FILE_ENV, deemixConfigFolder } from './arl.ts';
 import type { Bitrate } from './config.ts';
 import type { DEEMIX_ERRORS } from './errors.ts';
+import { DEEZER_KINDS } from './deezer-kinds.ts';
 import './errors.ts';
 
 export interface RunDeemixOptions {
@@ -37,7 +38,7 @@ const PROBLEMS: [RegExp, keyof typeof DEEMIX_ERRORS, (url: string, bitrate: stri
   [
     /not recogni[sz]ed|Unsupported|Invalid (?:link|url)/i,
     'UNSUPPORTED_URL',
-    (url) => `deemix does not recognise ${url} as a Deezer track, album or playlist link`,
+    (url) => `deemix does not recognise ${url} as a Deezer ${orList(DEEZER_KINDS)} link`,
   ],
   [
     // wrongLicense, wrongBitrate(NoAlternative): before "not found" below, which they would match too.

@@ -3,8 +3,11 @@ import { z } from 'zod';
 import { windowsNameProblem } from '@imk/fs-safe';
 import { INSTRUMENTAL_MAKER, QUEUE_NAMES } from '@imk/config';
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_POLL_MS } from '@imk/fsqueue';
+import { orList } from '@imk/errors';
 import {
+  AUDIO_FORMATS,
   AudioFormatSchema,
+  STEM_NAMES,
   SampleRateSchema,
   StemNameSchema,
   VariantNameSchema,
@@ -179,7 +182,7 @@ export const InstrumentalMakerConfigSchema = z
     output: z
       .object({
         format: AudioFormatSchema.default('m4a').describe(
-          "Format of the variant files: m4a, mp3, flac or wav; a job's output_format wins.",
+          `Format of the variant files: ${orList(AUDIO_FORMATS)}; a job's output_format wins.`,
         ),
         sampleRate: SampleRateSchema.optional().describe(
           "Sample rate of the variant files, in Hz; unset keeps the separated audio's, 44.1 kHz (44100), not the input's. A job's sample_rate wins. m4a takes the MPEG-4 rates up to 96000, mp3 the MPEG rates up to 48000 (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000), flac and wav any: a job whose format cannot be written at this rate fails before any work, naming this key (with output.format one that cannot, the worker says so when it starts and imk doctor warns).",
@@ -219,7 +222,7 @@ export const InstrumentalMakerConfigSchema = z
           .describe('Also write a Native Instruments .stem.mp4 when stems are kept.'),
       })
       .prefault({})
-      .describe('The separated stems (vocals, drums, bass, other), written as files only when kept.'),
+      .describe(`The separated stems (${STEM_NAMES.join(', ')}), written as files only when kept.`),
     video: z
       .object({
         variant: z

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ImkError, oneIssuePerField } from '@imk/errors';
 import {
   PITCH_LIMITS,
+  STEM_NAMES,
   SampleRateSchema,
   TEMPO_LIMITS,
   sidecarCandidates,
@@ -52,7 +53,7 @@ export interface SidecarOptions {
 }
 
 const STEM_LETTERS: Record<string, StemName> = { V: 'vocals', D: 'drums', B: 'bass', O: 'other' };
-const STEM_WORDS = new Set<string>(['vocals', 'drums', 'bass', 'other']);
+const STEM_WORDS = new Set<string>(STEM_NAMES);
 const CODECS: Record<string, AudioFormat> = {
   m4a: 'm4a',
   aac: 'm4a',
@@ -232,7 +233,7 @@ function stemsFrom(file: string, field: string, value: z.infer<typeof StemsSchem
       STEM_LETTERS[item.toUpperCase()] ??
       (STEM_WORDS.has(item.toLowerCase()) ? item.toLowerCase() : undefined);
     if (stem === undefined)
-      throw invalid(file, field, 'stems are V, D, B, O (or vocals, drums, bass, other)', item);
+      throw invalid(file, field, `stems are V, D, B, O (or ${STEM_NAMES.join(', ')})`, item);
     stems.add(stem as StemName);
   }
   return [...stems];

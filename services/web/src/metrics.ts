@@ -1,5 +1,6 @@
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { JOB_STATES } from '@imk/fsqueue';
+import { LEDGER_STATES } from '@imk/ledger';
 import type { DiskGuardStatus } from '@imk/ops';
 import type { NamedQueueCounts } from '@imk/fsqueue';
 
@@ -55,7 +56,7 @@ export function createMetrics(sources: MetricsSources): Registry {
   });
   new Gauge({
     name: 'imk_jobs',
-    help: 'Jobs in the ledger by state (ready, claimed, running, retrying, waiting, released, succeeded, failed, rejected, cancelled).',
+    help: `Jobs in the ledger by state (${LEDGER_STATES.join(', ')}).`,
     labelNames: ['state'],
     registers: [registry],
     collect() {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { YOUTUBE_RETRIEVER } from '@imk/config';
+import { orList } from '@imk/errors';
 import { MaxDurationSecSchema } from '@imk/media/duration-limit';
 import {
   FETCH_MODES,
@@ -31,7 +32,7 @@ export const YoutubeConfigSchema = z.object({
   defaultMode: z
     .enum(FETCH_MODES)
     .default('audio')
-    .describe('What to fetch when a request does not say: audio, video, or both (one job of each).'),
+    .describe(`What to fetch when a request does not say: ${orList(FETCH_MODES)} (one job of each).`),
   audioFormat: z
     .enum(['m4a', 'mp3', 'opus', 'flac', 'wav', 'best'])
     .default('m4a')

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_QUEUE, INSTRUMENTAL_MAKER, QUEUE_NAMES } from '@imk/config';
+import { DEEZER_KINDS } from '@imk/deemix-retriever-service';
 import { LEDGER_STATES } from '@imk/ledger';
 import { LOG_FORMAT_ENV, LOG_FORMATS } from '@imk/log';
 import { HEALTHCHECK_MAX_AGE_SECONDS } from '@imk/ops';
 import { InstrumentalMakerConfigSchema } from '@imk/instrumental-maker-service';
-import { JOB_PRIORITY, PITCH_LIMITS, SAMPLE_RATE_RANGE, TEMPO_LIMITS } from '@imk/protocol';
+import { JOB_PRIORITY, PITCH_LIMITS, SAMPLE_RATE_RANGE, STEM_NAMES, TEMPO_LIMITS } from '@imk/protocol';
 import { AUDIO_FORMATS } from '@imk/media';
 import { FETCH_MODES } from '@imk/retriever-sdk';
 import { ENGINE_NAMES } from '@imk/separation';
@@ -18,6 +19,8 @@ describe('the choices the commands offer', () => {
     expect(choices.ENGINE_NAMES).toEqual(ENGINE_NAMES);
     expect(choices.AUDIO_FORMATS).toEqual(AUDIO_FORMATS);
     expect(choices.FETCH_MODES).toEqual(FETCH_MODES);
+    expect(choices.STEM_NAMES).toEqual(STEM_NAMES);
+    expect(choices.DEEZER_KINDS).toEqual(DEEZER_KINDS);
     expect(choices.LOG_FORMATS).toEqual(LOG_FORMATS);
     expect(choices.LOG_FORMAT_ENV).toBe(LOG_FORMAT_ENV);
     expect(choices.LEDGER_STATES).toEqual(LEDGER_STATES);

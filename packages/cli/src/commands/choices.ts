@@ -13,8 +13,12 @@ export const WEB_DEFAULT_PORT = 8080;
 export const ENGINE_NAMES = ['builtin', 'demucs', 'mdx'] as const;
 /** @imk/media (@imk/protocol) AUDIO_FORMATS */
 export const AUDIO_FORMATS = ['m4a', 'mp3', 'flac', 'wav'] as const;
+/** @imk/protocol STEM_NAMES (what `imk separate --stems` writes) */
+export const STEM_NAMES = ['vocals', 'drums', 'bass', 'other'] as const;
 /** @imk/retriever-sdk FETCH_MODES */
 export const FETCH_MODES = ['audio', 'video', 'both'] as const;
+/** @imk/deemix-retriever-service DEEZER_KINDS (the links `imk fetch` takes from Deezer) */
+export const DEEZER_KINDS = ['track', 'album', 'playlist'] as const;
 /** @imk/log LOG_FORMATS and LOG_FORMAT_ENV */
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export const LOG_FORMAT_ENV = 'IMK_LOG_FORMAT';

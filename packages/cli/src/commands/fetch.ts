@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { FETCH_MODES } from './choices.ts';
+import { DEEZER_KINDS, FETCH_MODES } from './choices.ts';
 import { lazyAction } from './lazy-action.ts';
 import { withExamples } from './examples.ts';
 import { withRoot } from './root-option.ts';
@@ -9,12 +9,13 @@ export function registerFetch(program: Command): void {
     withRoot(
       program
         .command('fetch')
-        .argument('<url...>', 'YouTube (or other yt-dlp site) or Deezer track/album/playlist links')
+        .argument('<url...>', `YouTube (or other yt-dlp site) or Deezer ${DEEZER_KINDS.join('/')} links`)
         .description('fetch songs by URL into the queues; prints the job ids (one per line)')
         .addOption(
           new Option(
             '--mode <mode>',
-            'audio, video or both (YouTube; default from config/youtube-retriever.yaml, else audio)',
+            // Commander lists the choices after it, from FETCH_MODES.
+            'what to fetch (YouTube; default from config/youtube-retriever.yaml, else audio)',
           ).choices(FETCH_MODES),
         )
         .option('--json', 'print the full result of each URL as JSON'),

@@ -7,6 +7,7 @@ import {
   ENGINE_NAMES,
   PITCH_LIMITS,
   SAMPLE_RATE_RANGE,
+  STEM_NAMES,
   TEMPO_LIMITS,
 } from './choices.ts';
 import { lazyAction } from './lazy-action.ts';
@@ -22,7 +23,7 @@ export function registerSeparate(program: Command): void {
         .requiredOption('--out <dir>', 'folder the variants (and stems) are written to')
         .option('--engine <name>', `separation engine: ${ENGINE_NAMES.join(', ')}`, DEFAULT_ENGINE)
         .option('--model <file.onnx>', 'the MDX-Net model for --engine mdx (a UVR .onnx file)')
-        .option('--stems', 'also write the four stems (vocals, drums, bass, other)')
+        .option('--stems', `also write the stems (${STEM_NAMES.join(', ')})`)
         .option(
           '--variants <list>',
           `variants to write, comma-separated: names (instrumental, no_drums, drums_only, vocals) or recipes such as karaoke=bass+other or inst=mixture-vocals; add @-2 to transpose (semitones, ${PITCH_LIMITS.min} to +${PITCH_LIMITS.max}) and @0.8x to change the tempo (${TEMPO_LIMITS.min} to ${TEMPO_LIMITS.max.toFixed(1)}, the pitch kept), e.g. instrumental@-2`,

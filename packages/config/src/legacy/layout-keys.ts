@@ -1,4 +1,5 @@
 import { basename, dirname } from 'node:path';
+import { QUEUE_NAMES } from '../queue-names.ts';
 import { legacyBool } from './env-file.ts';
 import { IM } from './processing-keys.ts';
 import type { LegacyChange, LegacyEnv, LegacyKey } from './types.ts';
@@ -114,7 +115,7 @@ function variantChange(key: string, value: string, env: LegacyEnv): LegacyChange
 export const LAYOUT_KEYS: LegacyKey[] = [
   ...Object.keys(LEGACY_QUEUE_KEYS).map((key): LegacyKey => ({
     key,
-    ours: 'config/paths.yaml: queues (the folder holding youtube_audio, youtube_video, other), env IMK_PATHS__QUEUES',
+    ours: `config/paths.yaml: queues (the folder holding ${QUEUE_NAMES.join(', ')}), env IMK_PATHS__QUEUES`,
     identical: true,
     convert: (_value, env) => queues(key, env),
   })),
