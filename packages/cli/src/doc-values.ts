@@ -29,11 +29,7 @@ import { andList, orList } from '@imk/errors';
 import { CANCEL_WAIT_SECONDS } from './commands/cancel.ts';
 
 /** A list as prose names it in code spans: `` `a`, `b` and `c` ``. */
-const codeList = (items: readonly string[]): string =>
-  `${items
-    .slice(0, -1)
-    .map((i) => `\`${i}\``)
-    .join(', ')} and \`${String(items.at(-1))}\``;
+const codeList = (items: readonly string[]): string => andList(items.map((i) => `\`${i}\``));
 
 /**
  * The defaults that the docs' prose states, each taken from its home: `npm run schemas` writes them into
