@@ -1,4 +1,4 @@
-import { POLICY, defineErrors } from '@imk/errors';
+import { ImkError, POLICY, defineErrors, isImkError } from '@imk/errors';
 
 /** Every code @imk/youtube-retriever-service throws, with its policy (retry or not, HTTP status); see @imk/errors defineErrors. */
 export const YOUTUBE_ERRORS = defineErrors('@imk/youtube-retriever-service', {
@@ -36,3 +36,12 @@ export const YOUTUBE_ERRORS = defineErrors('@imk/youtube-retriever-service', {
   RATE_LIMITED: POLICY.upstream,
   NETWORK: POLICY.upstream,
 });
+
+/**
+ * What work the stop ended (a fetch, the listing of a list) throws: the stop's own ABORTED as it is, else
+ * an ABORTED saying `message`, the tool's error kept as cause (so every caller sees a stop, not a failure).
+ */
+export function stoppedError(error: unknown, message: string): unknown {
+  if (isImkError(error, 'ABORTED')) return error;
+  return new ImkError('ABORTED', message, { cause: error });
+}

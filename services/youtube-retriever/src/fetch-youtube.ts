@@ -16,6 +16,7 @@ import { privateCookies } from './cookies.ts';
 import { SERVICE_NAME, loadYoutubeSettings, type YoutubeSettings } from './config.ts';
 import type { JobKind } from './download.ts';
 import { entryJobId } from './entry-identity.ts';
+import { stoppedError } from './errors.ts';
 import { QUEUE_OF, fetchEntry } from './fetch-entry.ts';
 import { listEntries, parseInfo, type YtEntry } from './info.ts';
 import { expandListEntries } from './lists-of-lists.ts';
@@ -209,7 +210,8 @@ async function fetchWithSettings(
         // Whatever the stop ended is no failure of the entry: a tool started at the very instant of a Ctrl-C
         // (in imk's process group from its fork to its setsid) dies by it with an error of its own. Recorded,
         // the last entry's stood in the result as failed (the first link of the next run, the request done).
-        if (stopCame(options.signal, error)) throw stoppedFetch(parsed.href, error);
+        if (stopCame(options.signal, error))
+          throw stoppedError(error, `fetch of ${parsed.href} stopped (${errorMessage(error)})`);
         errors.push(error);
         result.failures.push({
           id: jobId,
@@ -245,10 +247,4 @@ async function isNew(
   if (!archive) return true;
   for (const kind of kinds) if (!(await archive.has(kind, entry.extractor, entry.key))) return true;
   return false;
-}
-
-/** What a fetch the stop ended throws: ABORTED (so every caller sees a stop), the tool's error kept as cause. */
-function stoppedFetch(href: string, error: unknown): unknown {
-  if (isImkError(error, 'ABORTED')) return error;
-  return new ImkError('ABORTED', `fetch of ${href} stopped (${errorMessage(error)})`, { cause: error });
 }

@@ -1,6 +1,7 @@
-import { ImkError, errorMessage, isImkError, stopCame } from '@imk/errors';
+import { errorMessage, stopCame } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { linkWithoutCredentials, youtubeList, youtubeMix } from '@imk/retriever-sdk';
+import { stoppedError } from './errors.ts';
 import type { YtEntry } from './info.ts';
 
 /**
@@ -75,11 +76,7 @@ export async function expandListEntries(
       // A yt-dlp the stop ended (one started at the instant of a Ctrl-C dies by it with an error of its
       // own) says nothing of the list: not recorded as failed.
       if (stopCame(options.signal, error))
-        throw isImkError(error, 'ABORTED')
-          ? error
-          : new ImkError('ABORTED', `listing of ${linkWithoutCredentials(entry.url)} stopped`, {
-              cause: error,
-            });
+        throw stoppedError(error, `listing of ${linkWithoutCredentials(entry.url)} stopped`);
       out.failures.push({ link: linkWithoutCredentials(entry.url), error });
       options.logger.warn({ list: entry.url, err: errorMessage(error) }, 'a list among the entries failed');
       continue;
