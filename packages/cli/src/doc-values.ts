@@ -1,5 +1,5 @@
 import { QUEUE_NAMES } from '@imk/config';
-import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS, DEFAULT_TMP_MAX_AGE_MS } from '@imk/fsqueue';
+import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS, DEFAULT_TMP_MAX_AGE_MS, JOB_STATES } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS, LEDGER_STATES } from '@imk/ledger';
 import { COVER_MAX_BYTES } from '@imk/media';
 import {
@@ -105,6 +105,8 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'artifact-kinds': ARTIFACT_KINDS.map((k) => `\`${k}\``).join(', '),
   /** The states of a job in the ledger (docs/operations.md). */
   'ledger-states': LEDGER_STATES.join(', '),
+  /** The folder states of a job in a queue (docs/operations.md). */
+  'job-states': JOB_STATES.join(', '),
   /** The Deezer links the deemix retriever takes (docs/retrievers.md). */
   'deezer-kinds-and': andList(DEEZER_KINDS),
   'deezer-kinds-or': orList(DEEZER_KINDS),

@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { QUEUE_NAMES } from '@imk/config';
-import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS, DEFAULT_TMP_MAX_AGE_MS } from '@imk/fsqueue';
+import { DEFAULT_LEASE_MS, DEFAULT_POLL_MS, DEFAULT_TMP_MAX_AGE_MS, JOB_STATES } from '@imk/fsqueue';
 import { LEDGER_DEFAULTS, LEDGER_STATES } from '@imk/ledger';
 import { COVER_MAX_BYTES } from '@imk/media';
 import {
@@ -93,6 +93,7 @@ describe('the defaults the docs state', () => {
         .replace(/, (?=[^,]*$)/, ' and '),
       'artifact-kinds': ARTIFACT_KINDS.map((k) => `\`${k}\``).join(', '),
       'ledger-states': LEDGER_STATES.join(', '),
+      'job-states': JOB_STATES.join(', '),
       'deezer-kinds-and': andList(DEEZER_KINDS),
       'deezer-kinds-or': orList(DEEZER_KINDS),
       'engine-names': ENGINE_NAMES.map((e) => `\`${e}\``)

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO, code, sourceFiles } from './source-files.ts';
+import { REPO, code, packageDir, sourceFiles } from './source-files.ts';
 
 // STYLE 16 for lists: the worker's engine.name was described as 'builtin, demucs, mdx, or a name defined in
 // `module`' beside the registry's ENGINE_NAMES: add an engine and config/instrumental-maker.yaml's reference
@@ -24,6 +24,9 @@ const CHECKED = [
   'NOTIFY_EVENTS',
   'LEDGER_STATES',
   'DEEZER_KINDS',
+  'BACKEND_TYPES',
+  'CONFLICT_POLICIES',
+  'JOB_STATES',
 ];
 // The examples and usage lines (code, where no marker can stand) that spell a list, by page: each is checked
 // to be the list in its order.
@@ -85,16 +88,26 @@ function inCode(text: string, index: number): boolean {
   return (line.match(/`/g) ?? []).length % 2 === 1;
 }
 
-/** Every `export const NAME = ['a', 'b'] as const;` of the sources, with the file that holds it. */
+/**
+ * Every `export const NAME = ['a', 'b'] as const;` of the sources (a type in place of `as const` too), with
+ * the file that holds it. An item may be a constant of the same package (`[LOCAL_BACKEND, S3_BACKEND]`):
+ * its `export const LOCAL_BACKEND = 'local';` gives the word.
+ */
 function listConstants(texts: Map<string, string>): { name: string; items: string[]; file: string }[] {
+  const words = new Map<string, string>();
+  for (const [file, text] of texts)
+    for (const m of text.matchAll(/^export const ([A-Z][A-Z0-9_]+) = '([^']+)';/gm))
+      words.set(`${packageDir(file)} ${m[1] ?? ''}`, m[2] ?? '');
   const lists: { name: string; items: string[]; file: string }[] = [];
   for (const [file, text] of texts)
-    for (const m of text.matchAll(/^export const ([A-Z][A-Z0-9_]+) = \[((?:\s*'[^']+',?)+)\s*\] as const/gm))
-      lists.push({
-        name: m[1] ?? '',
-        items: [...(m[2] ?? '').matchAll(/'([^']+)'/g)].map((i) => i[1] ?? ''),
-        file,
-      });
+    for (const m of text.matchAll(
+      /^export const ([A-Z][A-Z0-9_]+)(?:: [^=\n]+)? = \[((?:\s*(?:'[^']+'|[A-Z][A-Z0-9_]+),?)+)\s*\](?: as const)?;/gm,
+    )) {
+      const items = [...(m[2] ?? '').matchAll(/'([^']+)'|([A-Z][A-Z0-9_]+)/g)].map(
+        (i) => i[1] ?? words.get(`${packageDir(file)} ${i[2] ?? ''}`),
+      );
+      if (items.every((i): i is string => i !== undefined)) lists.push({ name: m[1] ?? '', items, file });
+    }
   return lists;
 }
 

@@ -35,7 +35,7 @@ export function createMetrics(sources: MetricsSources): Registry {
 
   new Gauge({
     name: 'imk_queue_jobs',
-    help: 'Job folders per queue and folder state (ready, claimed, succeeded, failed, rejected, cancelled, tmp).',
+    help: `Job folders per queue and folder state (${JOB_STATES.join(', ')}).`,
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
