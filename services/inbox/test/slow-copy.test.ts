@@ -66,7 +66,11 @@ describe('files still being copied into the drop folder', () => {
         slowCopy(second, join(settings.dir, 'Second Song.wav'), 48, 45),
       ]);
       const deadline = Date.now() + 60_000;
-      while ((await readdir(join(settings.dir, '.processed')).catch(() => [])).length < 2) {
+      // By name: while a song is moved there, .processed/ also holds it as `.moving-…` for a moment (the
+      // move links the name, then unlinks the hidden one), which counted as the second song before.
+      const placed = async () =>
+        (await readdir(join(settings.dir, '.processed')).catch(() => [])).filter((n) => !n.startsWith('.'));
+      while ((await placed()).length < 2) {
         if (Date.now() > deadline)
           throw new Error(
             `timed out waiting for both songs in .processed/; the inbox holds: ${(await readdir(settings.dir)).join(', ')}`,
