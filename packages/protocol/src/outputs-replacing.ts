@@ -83,14 +83,23 @@ export async function readThroughReplace<T>(
   options: ReadThroughReplaceOptions = {},
 ): Promise<T | undefined> {
   const deadline = Date.now() + (options.maxWaitMs ?? REPLACE_WAIT_MS);
+  // Whether the last look, after a read that found nothing, found the folder there.
+  let thereAfterMiss = false;
   for (;;) {
     const found = await read();
     if (found !== undefined) return found;
     const state = await replaceState(outputsDir, jobId);
     if (state === 'absent') return undefined;
-    // Back since the read (the second rename came in between), or a folder without a manifest (the
-    // earlier version still writing it): what is there now is the answer.
-    if (state === 'there') return read();
+    if (state === 'there') {
+      // Twice in a row: a folder without a manifest (the earlier version still writing it) is the answer.
+      if (thereAfterMiss) return undefined;
+      // Once: back since the read (the second rename came in between). Read again; a next replace may have
+      // moved it aside meanwhile (outputs published again at once, a saved mix after a re-run), and is waited
+      // for as this one was.
+      thereAfterMiss = true;
+      continue;
+    }
+    thereAfterMiss = false;
     if (Date.now() >= deadline) return undefined;
     await sleep(LOOK_AGAIN_MS);
   }

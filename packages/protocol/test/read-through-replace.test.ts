@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isBeingReplaced, partialDirName, readJobOutput } from '../src/index.ts';
+import {
+  isBeingReplaced,
+  partialDirName,
+  readJobOutput,
+  readOutputManifest,
+  readThroughReplace,
+  type ReadOutputResult,
+} from '../src/index.ts';
 import { minimalManifest } from './testing.ts';
 
 // A worker replacing outputs/<job_id>/ (a re-run, a saved mix) moves it aside, then renames its partial
@@ -51,6 +58,36 @@ describe('readJobOutput', () => {
       if ((await read)?.ok !== true) missed++;
     }
     expect(missed).toBe(0);
+  });
+
+  it('reads across a next replace that starts just as the folder is back (outputs published again at once)', async () => {
+    // The reads, scripted: each finds nothing, and between them the worker's renames come as a worker
+    // publishing twice in a row makes them. The reader used to take its one read after "back" as the answer.
+    const job = join(outputs, 'song_6');
+    const steps: (() => Promise<ReadOutputResult | undefined>)[] = [
+      // Between the renames of the first publish: being replaced.
+      () => Promise.resolve(undefined),
+      async () => {
+        await rename(await partial('song_6', true), job); // the first publish's second rename: back
+        return undefined;
+      },
+      async () => {
+        await rename(job, join(outputs, 'replaced-1')); // the next publish's first rename: gone again
+        await partial('song_6', true);
+        return undefined;
+      },
+      async () => {
+        await rename(await partial('song_6', true), job); // the next publish's second rename
+        return readOutputManifest(job);
+      },
+    ];
+    await partial('song_6', true);
+    let reads = 0;
+    const result = await readThroughReplace(outputs, 'song_6', () => steps[reads++]!(), {
+      maxWaitMs: 10_000,
+    });
+    expect(result?.ok ? result.manifest.title : result).toBe('New');
+    expect(reads).toBe(4);
   });
 
   it('does not wait for a job still being made (no manifest in its partial folder) nor one never made', async () => {
