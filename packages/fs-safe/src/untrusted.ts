@@ -231,8 +231,34 @@ async function assertOpenedWithin(handle: FileHandle, within: string, name: stri
     );
 }
 
-/** The whole content of an untrusted regular file of at most `maxBytes` (it may not grow past it either). */
+/**
+ * How many times, at most, readUntrustedFile reads a file that was replaced (FILE_CHANGED) while it read
+ * it: a document written beside and renamed into place (a manifest.json published again, its job folder
+ * moved aside and another renamed in) is a new file between the look and the open, and read again is the
+ * new one. Replaced at every try, the file is said to be changing.
+ */
+const READ_TRIES = 10;
+
+/**
+ * The whole content of an untrusted regular file of at most `maxBytes` (it may not grow past it either).
+ * A file replaced while it was read is read again (READ_TRIES): the reader gets the earlier file or the
+ * new one, whole, not an error for the moment of a rename.
+ */
 export async function readUntrustedFile(
+  path: string,
+  options: UntrustedOpenOptions & { maxBytes: number },
+): Promise<Buffer> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await readUntrustedOnce(path, options);
+    } catch (error) {
+      if (tries >= READ_TRIES || !(error instanceof UntrustedFileError && error.code === 'FILE_CHANGED'))
+        throw error;
+    }
+  }
+}
+
+async function readUntrustedOnce(
   path: string,
   options: UntrustedOpenOptions & { maxBytes: number },
 ): Promise<Buffer> {
