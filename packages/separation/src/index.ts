@@ -18,6 +18,7 @@ export { conformStems, createStemWriters, stemPaths } from './engines/stem-outpu
 export type { StemWriters } from './engines/stem-output.ts';
 export {
   DEFAULT_VARIANT_RECIPES,
+  DEFAULT_VARIANTS,
   VariantRecipeSchema,
   VariantRecipesSchema,
   StemGainSchema,

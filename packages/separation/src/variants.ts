@@ -62,8 +62,14 @@ export const VariantRecipesSchema = z.record(VariantNameSchema, VariantRecipeSch
 export type VariantRecipes = z.infer<typeof VariantRecipesSchema>;
 
 /**
+ * The variants made for every job that names none (the worker's config `variants`): the earlier
+ * instrumental-maker's three.
+ */
+export const DEFAULT_VARIANTS = ['instrumental', 'no_drums', 'drums_only'] as const;
+
+/**
  * The recipes known when config names none: the earlier instrumental-maker's three variants (the default
- * set made for every job) and `vocals`, the a cappella, made when asked for by name.
+ * set made for every job, DEFAULT_VARIANTS) and `vocals`, the a cappella, made when asked for by name.
  */
 export const DEFAULT_VARIANT_RECIPES: Readonly<VariantRecipes> = {
   instrumental: { stems: ['drums', 'bass', 'other'], label: 'Instrumental' },

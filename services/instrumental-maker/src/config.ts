@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { windowsNameProblem } from '@imk/fs-safe';
 import { INSTRUMENTAL_MAKER, QUEUE_NAMES } from '@imk/config';
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_POLL_MS } from '@imk/fsqueue';
-import { orList } from '@imk/errors';
+import { andList, orList } from '@imk/errors';
 import {
   AUDIO_FORMATS,
   AudioFormatSchema,
@@ -18,7 +18,7 @@ import {
 import { MaxDurationSecSchema } from '@imk/media/duration-limit';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
 import { ENGINE_NAMES } from '@imk/separation/engine-names';
-import { DEFAULT_VARIANT_RECIPES, VariantRecipesSchema } from '@imk/separation/variants';
+import { DEFAULT_VARIANT_RECIPES, DEFAULT_VARIANTS, VariantRecipesSchema } from '@imk/separation/variants';
 
 /** The config file `config/instrumental-maker.yaml` and env prefix `IMK_INSTRUMENTAL_MAKER__`. */
 export const SERVICE_NAME = INSTRUMENTAL_MAKER;
@@ -170,14 +170,14 @@ export const InstrumentalMakerConfigSchema = z
     variants: z
       .array(VariantRequestSchema)
       .min(1)
-      .default(['instrumental', 'no_drums', 'drums_only'])
+      .default([...DEFAULT_VARIANTS])
       .describe(
         'Variants made for every job unless the job names its own; a name may end in a key and/or tempo change (instrumental@-2, no_drums@0.8x).',
       ),
     recipes: VariantRecipesSchema.default({})
       .transform((recipes) => ({ ...DEFAULT_VARIANT_RECIPES, ...recipes }))
       .describe(
-        'Variant recipes by name; added to (and overriding) the defaults instrumental, no_drums, drums_only and vocals (the a cappella). A recipe sums stems (a list, or a level per stem) or subtracts them from the mixture, then may change key (pitch, semitones) and tempo.',
+        `Variant recipes by name; added to (and overriding) the defaults ${andList(Object.keys(DEFAULT_VARIANT_RECIPES))} (the a cappella). A recipe sums stems (a list, or a level per stem) or subtracts them from the mixture, then may change key (pitch, semitones) and tempo.`,
       ),
     output: z
       .object({

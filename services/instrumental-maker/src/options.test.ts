@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '@imk/protocol';
+import { JobOptionsSchema, type Job } from '@imk/protocol';
+import { DEFAULT_VARIANTS } from '@imk/separation/variants';
 import { InstrumentalMakerConfigSchema } from './config.ts';
 import { resolveOptions } from './options.ts';
 import { parseSidecar } from './sidecar.ts';
@@ -17,6 +18,15 @@ const job = (options?: Job['options']): Job => ({
 });
 
 describe('resolveOptions: config < job.json < sidecar', () => {
+  it("makes the default variants job.json's description (docs/protocol.md) names", () => {
+    // @imk/protocol cannot import the worker's config: its description of options.variants spells the
+    // default, and this is where a change to one without the other is caught.
+    expect(InstrumentalMakerConfigSchema.parse({}).variants).toEqual(DEFAULT_VARIANTS);
+    expect(JobOptionsSchema.shape.variants.description).toContain(
+      `(default from config: ${DEFAULT_VARIANTS.join(', ')}; also vocals)`,
+    );
+  });
+
   it('takes config defaults when the job says nothing', () => {
     const o = resolveOptions(config, job(), undefined);
     expect(o).toMatchObject({
