@@ -1,3 +1,4 @@
+import { orList } from '@imk/errors';
 import { INBOX, INSTRUMENTAL_MAKER } from '../service-names.ts';
 import { legacyBool } from './env-file.ts';
 import type { LegacyChange, LegacyKey } from './types.ts';
@@ -15,7 +16,17 @@ const num = (key: string, value: string): number | string => {
   return value !== '' && Number.isFinite(n) ? n : `${key}="${value}" is not a number; nothing written`;
 };
 const STEM_LETTERS: Record<string, string> = { V: 'vocals', D: 'drums', B: 'bass', O: 'other' };
-const FORMATS: Record<string, string> = { mp3: 'mp3', flac: 'flac', wav: 'wav', m4a: 'm4a', aac: 'm4a' };
+/**
+ * The earlier version's OUTPUT_FORMAT / CODEC values, as the worker's output.format (@imk/protocol
+ * AUDIO_FORMATS, which this package cannot import: packages/cli/test/migrate-values.test.ts checks them).
+ */
+const MIGRATED_OUTPUT_FORMATS: Readonly<Record<string, string>> = {
+  m4a: 'm4a',
+  mp3: 'mp3',
+  flac: 'flac',
+  wav: 'wav',
+  aac: 'm4a',
+};
 
 const noChunks =
   'our engines stream the whole song in bounded memory: there are no chunks, no seams and no crossfades to set';
@@ -23,9 +34,9 @@ const noArchive =
   'failed and rejected bundles stay in their queue (queues/<q>/failed/, rejected/) with the reason beside them';
 
 function format(key: string, value: string): LegacyChange[] | string {
-  const ours = FORMATS[value.toLowerCase()];
+  const ours = MIGRATED_OUTPUT_FORMATS[value.toLowerCase()];
   if (ours === undefined)
-    return `${key}=${value}: we encode m4a, mp3, flac or wav; nothing written (the default m4a stays)`;
+    return `${key}=${value}: we encode ${orList([...new Set(Object.values(MIGRATED_OUTPUT_FORMATS))])}; nothing written (the default m4a stays)`;
   return [at(IM, ['output', 'format'], ours, `from ${key}=${value}`)];
 }
 

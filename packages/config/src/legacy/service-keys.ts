@@ -1,3 +1,4 @@
+import { orList } from '@imk/errors';
 import { DEEMIX_RETRIEVER, NAS_SYNC, YOUTUBE_RETRIEVER } from '../service-names.ts';
 import { legacyBool } from './env-file.ts';
 import type { LegacyChange, LegacyEnv, LegacyKey } from './types.ts';
@@ -17,24 +18,33 @@ const number = (key: string, v: string, then: (n: number) => LegacyChange[]): Le
 };
 const logLevel = 'set IMK_LOG_LEVEL (one level for every service of one process)';
 
+/**
+ * The youtube retriever's defaultMode and audioFormat values (@imk/retriever-sdk FETCH_MODES, its config's
+ * audioFormat), which this package cannot import: packages/cli/test/migrate-values.test.ts checks they are
+ * the same lists.
+ */
+const MIGRATED_FETCH_MODES = ['audio', 'video', 'both'] as const;
+const MIGRATED_FETCH_AUDIO_FORMATS = ['m4a', 'mp3', 'opus', 'flac', 'wav', 'best'] as const;
+const isOneOf = (list: readonly string[], v: string): boolean => list.includes(v.toLowerCase());
+
 /** Its retrievers (services/youtube_retriever, services/deemix_retriever), MinIO mirror, web page, Docker. */
 export const SERVICE_KEYS: LegacyKey[] = [
   {
     key: 'YTDL_MODE',
-    ours: `config/${YT}.yaml: defaultMode (audio, video, both)`,
+    ours: `config/${YT}.yaml: defaultMode (${MIGRATED_FETCH_MODES.join(', ')})`,
     identical: true,
     convert: (v) =>
-      ['audio', 'video', 'both'].includes(v.toLowerCase())
+      isOneOf(MIGRATED_FETCH_MODES, v)
         ? one(YT, ['defaultMode'], v.toLowerCase(), `from YTDL_MODE=${v}`)
-        : `YTDL_MODE=${v}: expected audio, video or both; nothing written`,
+        : `YTDL_MODE=${v}: expected ${orList(MIGRATED_FETCH_MODES)}; nothing written`,
   },
   {
     key: 'YTDL_AUDIO_FORMAT',
     ours: `config/${YT}.yaml: audioFormat`,
     convert: (v) =>
-      ['m4a', 'mp3', 'opus', 'flac', 'wav'].includes(v.toLowerCase())
+      isOneOf(MIGRATED_FETCH_AUDIO_FORMATS, v)
         ? one(YT, ['audioFormat'], v.toLowerCase(), `from YTDL_AUDIO_FORMAT=${v}`)
-        : `YTDL_AUDIO_FORMAT=${v}: not a format we fetch; nothing written`,
+        : `YTDL_AUDIO_FORMAT=${v}: not a format we fetch (${orList(MIGRATED_FETCH_AUDIO_FORMATS)}); nothing written`,
   },
   {
     key: 'YTDL_DURATION_TOL_SEC',
