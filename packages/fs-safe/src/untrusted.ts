@@ -166,12 +166,36 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
 const OPEN_FLAGS_FOLLOWING = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /**
+ * How many times, at most, openUntrusted looks and opens again when the file it opened is not the one it
+ * looked at (FILE_CHANGED): a file written beside and renamed into place (a manifest.json published again,
+ * a job's folder moved aside and another renamed in) is a new file between the look and the open, and
+ * looked at again is the new one, with the same checks. Replaced at every try, it is said to be changing.
+ */
+const OPEN_TRIES = 10;
+
+/**
  * Opens an untrusted regular file (see the module comment). The caller closes the handle. `stats` is the
- * descriptor's fstat at the open (copyOpenedFile's `since`: was it written to after this look?).
+ * descriptor's fstat at the open (copyOpenedFile's `since`: was it written to after this look?). A file
+ * replaced between the look and the open is looked at and opened again (OPEN_TRIES): the caller gets the
+ * earlier file or the new one, not an error for the moment of a rename.
  */
 export async function openUntrusted(
   path: string,
   options: UntrustedOpenOptions = {},
+): Promise<{ handle: FileHandle; size: number; stats: Stats }> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await openUntrustedOnce(path, options);
+    } catch (error) {
+      if (tries >= OPEN_TRIES || !(error instanceof UntrustedFileError && error.code === 'FILE_CHANGED'))
+        throw error;
+    }
+  }
+}
+
+async function openUntrustedOnce(
+  path: string,
+  options: UntrustedOpenOptions,
 ): Promise<{ handle: FileHandle; size: number; stats: Stats }> {
   const name = options.name ?? shortName(path, options.within);
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
@@ -231,34 +255,8 @@ async function assertOpenedWithin(handle: FileHandle, within: string, name: stri
     );
 }
 
-/**
- * How many times, at most, readUntrustedFile reads a file that was replaced (FILE_CHANGED) while it read
- * it: a document written beside and renamed into place (a manifest.json published again, its job folder
- * moved aside and another renamed in) is a new file between the look and the open, and read again is the
- * new one. Replaced at every try, the file is said to be changing.
- */
-const READ_TRIES = 10;
-
-/**
- * The whole content of an untrusted regular file of at most `maxBytes` (it may not grow past it either).
- * A file replaced while it was read is read again (READ_TRIES): the reader gets the earlier file or the
- * new one, whole, not an error for the moment of a rename.
- */
+/** The whole content of an untrusted regular file of at most `maxBytes` (it may not grow past it either). */
 export async function readUntrustedFile(
-  path: string,
-  options: UntrustedOpenOptions & { maxBytes: number },
-): Promise<Buffer> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await readUntrustedOnce(path, options);
-    } catch (error) {
-      if (tries >= READ_TRIES || !(error instanceof UntrustedFileError && error.code === 'FILE_CHANGED'))
-        throw error;
-    }
-  }
-}
-
-async function readUntrustedOnce(
   path: string,
   options: UntrustedOpenOptions & { maxBytes: number },
 ): Promise<Buffer> {

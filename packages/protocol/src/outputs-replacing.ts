@@ -69,12 +69,23 @@ export interface ReadThroughReplaceOptions {
 }
 
 /**
+ * outputs/<job_id>/ as lstat saw it: a folder moved aside and another renamed into its place is another
+ * inode, and a folder renamed at all has a new ctime (the same folder moved away and back, too).
+ */
+async function folderIdentity(outputsDir: string, jobId: string): Promise<string | undefined> {
+  const info = await lstat(join(outputsDir, jobId), { bigint: true }).catch(() => undefined);
+  return info && `${info.dev}:${info.ino}:${info.ctimeNs}`;
+}
+
+/**
  * Reads `outputs/<job_id>/` with `read` (undefined: nothing there, as readOutputManifest says of a folder
- * that is not there), and when it finds nothing while the folder is being replaced (isBeingReplaced),
- * reads again once it is back, waiting at most `maxWaitMs`: a reader of one job then sees its earlier
- * outputs or its new ones, never "no outputs" for the moment between the worker's two renames (the
- * dashboard's mixer said "cannot mix" to whoever opened the job's page while a mix of it was saved). A
- * folder that is not being replaced costs one look more (a listing of outputs/), no wait.
+ * that is not there), and when it finds nothing while the folder was being replaced, reads again, waiting
+ * at most `maxWaitMs`: a reader of one job then sees its earlier outputs or its new ones, never "no
+ * outputs" (the dashboard's mixer said "cannot mix", its player got a 404) for the moment between the
+ * worker's two renames (isBeingReplaced), nor for a read that began in one folder and ended in the next.
+ * Nothing found is the answer when the folder is not being replaced and was the same folder, not moved,
+ * from before the read to after it (a folder without the file asked for, or without a manifest yet): one
+ * look at outputs/ and two at the folder more than the read, no wait.
  */
 export async function readThroughReplace<T>(
   outputsDir: string,
@@ -83,23 +94,20 @@ export async function readThroughReplace<T>(
   options: ReadThroughReplaceOptions = {},
 ): Promise<T | undefined> {
   const deadline = Date.now() + (options.maxWaitMs ?? REPLACE_WAIT_MS);
-  // Whether the last look, after a read that found nothing, found the folder there.
-  let thereAfterMiss = false;
   for (;;) {
+    const before = await folderIdentity(outputsDir, jobId);
     const found = await read();
     if (found !== undefined) return found;
     const state = await replaceState(outputsDir, jobId);
     if (state === 'absent') return undefined;
     if (state === 'there') {
-      // Twice in a row: a folder without a manifest (the earlier version still writing it) is the answer.
-      if (thereAfterMiss) return undefined;
-      // Once: back since the read (the second rename came in between). Read again; a next replace may have
-      // moved it aside meanwhile (outputs published again at once, a saved mix after a re-run), and is waited
-      // for as this one was.
-      thereAfterMiss = true;
+      // The same folder all along: what the read found is what is there.
+      if (before !== undefined && before === (await folderIdentity(outputsDir, jobId))) return undefined;
+      // Replaced during the read (it may have looked between the renames, or in the folder moved aside):
+      // read the one there now; outputs published again at once are waited for as this one was.
+      if (Date.now() >= deadline) return undefined;
       continue;
     }
-    thereAfterMiss = false;
     if (Date.now() >= deadline) return undefined;
     await sleep(LOOK_AGAIN_MS);
   }

@@ -91,6 +91,48 @@ describe('a job page opened while a mix of the job is being saved', () => {
     expect(file).toBe(200);
   });
 
+  it('serves a file of the job, whole, to every download while the job is published again and again', async () => {
+    // Between finding the file and opening it the folder can be moved aside (the file missing for a moment)
+    // or the next one renamed in (a different file at the path): both were a 404 for the audio player.
+    const { root, web } = served;
+    const id = 'republished_file';
+    await makeOutput(root, id);
+    const outputs = join(root, 'outputs');
+    const partial = join(outputs, partialDirName(id, 'worker-1'));
+    await cp(join(outputs, id), partial, { recursive: true });
+    await mkdir(join(outputs, REPLACED_DIR), { recursive: true });
+    const aside = join(outputs, REPLACED_DIR, replacedName(id, '20250101T000000Z'));
+    const bytes = (await stat(join(outputs, id, AUDIO))).size;
+    let publishing = true;
+    const wrong: string[] = [];
+    let downloads = 0;
+    const download = async () => {
+      while (publishing) {
+        const response = await fetch(`${web.url}/outputs/${id}/${encodeURI(AUDIO)}`);
+        const body = await response.arrayBuffer();
+        downloads++;
+        if (response.status !== 200 || body.byteLength !== bytes)
+          wrong.push(
+            `${response.status}, ${body.byteLength} bytes: ${new TextDecoder().decode(body).slice(0, 200)}`,
+          );
+      }
+    };
+    const downloading = [download(), download()];
+    // A publish as publishOutputs does it (the folder aside, the partial folder renamed in), the folder
+    // aside then made the next partial folder: 150 of them, 20 ms apart (a job is published again
+    // after a mix is made, seconds at the least).
+    for (let i = 0; i < 150; i++) {
+      await rename(join(outputs, id), aside);
+      await rename(partial, join(outputs, id));
+      await rename(aside, partial);
+      await sleep(20);
+    }
+    publishing = false;
+    await Promise.all(downloading);
+    expect(downloads).toBeGreaterThan(20);
+    expect(wrong).toEqual([]);
+  }, 60_000);
+
   it('the library lists the job across the two renames, with the mix being saved', async () => {
     const { root, web } = served;
     await makeOutput(root, 'listed_mix');

@@ -1,14 +1,14 @@
-import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
+import { openUntrusted } from '@imk/fs-safe';
 import { readThroughReplace } from '@imk/protocol';
 import type { OutputDetailResponse, OutputListResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
 import { OUTPUTS_LIST_LIMIT, listOutputs, readOutput } from '../system/outputs.ts';
 import { checkArtifact, isOutputName, resolveInside } from '../system/safe-path.ts';
-import { sendCheckedFile } from '../system/send-file.ts';
+import { sendCheckedFile, sendOpenedFile } from '../system/send-file.ts';
 import { replyError } from '../errors.ts';
 
 /** Browsing outputs/<job_id>: manifest, files (with HTTP ranges for the audio player), preview images. */
@@ -43,19 +43,32 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
       const { id } = request.params;
       const rel = request.params['*'];
       const jobDir = join(ctx.paths.outputs, id);
-      const fileInside = async () => {
-        const found = await resolveInside(jobDir, rel);
-        const info = found ? await stat(found).catch(() => undefined) : undefined;
-        return info?.isFile() ? found : undefined;
+      // Opened here, as fs-safe opens an untrusted file (no link, no FIFO), and sent from that descriptor,
+      // never opened again by name. Not there (FILE_MISSING) is nothing found: read again, below, across
+      // the moment a worker replaces the job's folder (a mix of it saved), between finding the file and
+      // opening it too: not a 404 then.
+      const openInside = async () => {
+        const real = await resolveInside(jobDir, rel);
+        if (real === undefined) return undefined;
+        try {
+          return {
+            real,
+            opened: await openUntrusted(real, { name: `outputs/${id}/${rel}`, within: jobDir }),
+          };
+        } catch (error) {
+          if (isImkError(error, 'FILE_MISSING')) return undefined;
+          throw error;
+        }
       };
-      // Across the moment a worker replaces the job's folder (a mix of it saved): not a 404 then.
-      const real = isOutputName(id) ? await readThroughReplace(ctx.paths.outputs, id, fileInside) : undefined;
-      if (!real) return replyError(reply, 'FILE_NOT_FOUND', { message: `no file ${rel} in outputs/${id}` });
-      // Sent from the descriptor fs-safe opens (no link, no FIFO), never opened again by name.
-      return sendCheckedFile(request, reply, real, {
-        name: `outputs/${id}/${rel}`,
-        within: jobDir,
-        ...(request.query.download !== undefined && { disposition: attachment(basename(real)) }),
+      let found;
+      try {
+        found = isOutputName(id) ? await readThroughReplace(ctx.paths.outputs, id, openInside) : undefined;
+      } catch (error) {
+        return replyError(reply, 'FILE_NOT_FOUND', { message: errorMessage(error) });
+      }
+      if (!found) return replyError(reply, 'FILE_NOT_FOUND', { message: `no file ${rel} in outputs/${id}` });
+      return sendOpenedFile(request, reply, found.opened, found.real, {
+        ...(request.query.download !== undefined && { disposition: attachment(basename(found.real)) }),
       });
     },
   );

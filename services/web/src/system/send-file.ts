@@ -51,6 +51,17 @@ function parseRange(
   return start >= size || start > end ? 'unsatisfiable' : { start, end };
 }
 
+/** A file fs-safe opened (openUntrusted): its descriptor and its size at the open. */
+export type OpenedFile = Pick<Awaited<ReturnType<typeof openUntrusted>>, 'handle' | 'size'>;
+
+/** How a sent file is named and said: its name in messages, the folder it must be in, its headers. */
+export interface SendFileOptions {
+  name: string;
+  within?: string;
+  contentType?: string;
+  disposition?: string;
+}
+
 /**
  * Sends a file the dashboard serves (an output, a cached stem) from the very file descriptor fs-safe opened:
  * lstat, regular files only, O_NOFOLLOW|O_NONBLOCK, same inode on fstat. Before, the route checked the
@@ -61,7 +72,7 @@ export async function sendCheckedFile(
   request: FastifyRequest,
   reply: FastifyReply,
   file: string,
-  options: { name: string; within?: string; contentType?: string; disposition?: string },
+  options: SendFileOptions,
 ): Promise<FastifyReply> {
   let opened;
   try {
@@ -72,6 +83,20 @@ export async function sendCheckedFile(
   } catch (error) {
     return replyError(reply, 'FILE_NOT_FOUND', { message: errorMessage(error) });
   }
+  return sendOpenedFile(request, reply, opened, file, options);
+}
+
+/**
+ * Sends `opened` (`file` as openUntrusted opened it: a route that opens the file itself, e.g. across the
+ * moment its job's folder is replaced) and closes it.
+ */
+export async function sendOpenedFile(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  opened: OpenedFile,
+  file: string,
+  options: Pick<SendFileOptions, 'contentType' | 'disposition'>,
+): Promise<FastifyReply> {
   const { handle, size } = opened;
   const range = parseRange(request.headers.range, size);
   if (range === 'unsatisfiable') {
