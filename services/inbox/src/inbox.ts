@@ -89,7 +89,8 @@ export function createInbox(settings: InboxSettings, parentLogger: Logger): Inbo
     try {
       opened = await openUntrusted(file, { name, within: settings.dir });
     } catch (error) {
-      // Replaced while it was opened (FILE_CHANGED) is no fault of the file: scan leaves it for a later look.
+      // Replaced at every try of the open (FILE_CHANGED) is no fault of the file: scan leaves it for a
+      // later look.
       if (!isInputFault(error)) throw error;
       return reject(name, errorMessage(error));
     }
