@@ -82,7 +82,20 @@ export const BuiltinParamsSchema = z
     repetGlobalCandidates: integer(1, 65536)
       .default(256)
       .describe(
-        'REPET-SIM over the whole song: at most this many frames outside the window are compared per frame.',
+        'REPET-SIM over the whole song: at most this many frames outside the window are compared per frame (more on a long song: `repetGlobalStepSec`).',
+      ),
+    repetGlobalStepSec: atLeastZero()
+      .default(0)
+      .describe(
+        'REPET-SIM over the whole song, long songs: the frames outside the window that are compared are at most this far apart, so a longer song gets more of them than `repetGlobalCandidates`, up to `repetGlobalCandidatesMax` (a repeat is missed by at most half this). 0: `repetGlobalCandidates` whatever the length.',
+      ),
+    repetGlobalCandidatesMax: integer(1, 65536)
+      .default(1024)
+      .describe('REPET-SIM over the whole song: the most frames outside the window compared per frame.'),
+    repetExactMedianRows: integer(0)
+      .default(60)
+      .describe(
+        "REPET-SIM: the median of more chosen frames than this is taken on each magnitude's upper 16 bits (rounded, within 0.4 %), which costs about half as much per frame.",
       ),
     repetFit: between(0, 1)
       .default(0.5)
