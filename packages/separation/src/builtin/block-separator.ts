@@ -135,6 +135,9 @@ export function createBlockSeparator(
     ringSize,
     index: options.index,
     globalCandidates: p.repetGlobalCandidates,
+    globalCandidatesMax: p.repetGlobalCandidatesMax,
+    globalStep: (p.repetGlobalStepSec * sampleRate) / H,
+    exactMedianRows: p.repetExactMedianRows,
     // Not on a song so short that the spacing shrinks: its chosen frames lie close to this one and share
     // its voice note, which a combination of them would rebuild (docs/separation-tuning.md).
     fit: shortSong

@@ -3,7 +3,7 @@ import { ImkError, oneIssuePerField } from '@imk/errors';
 import '../errors.ts';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
-export const BUILTIN_VERSION = '1.10.0';
+export const BUILTIN_VERSION = '1.11.0';
 
 // Each check says what is wrong in the words the error shows ("builtin engine parameter X <message>").
 const finite = () => z.number({ error: (issue) => `must be a finite number, got ${String(issue.input)}` });
@@ -55,7 +55,7 @@ export const BuiltinParamsSchema = z
         'REPET-SIM: frames are compared with frames up to this far before and after them (exactly; the whole-song index adds the rest).',
       ),
     repetNeighbours: integer(0)
-      .default(60)
+      .default(100)
       .describe('REPET-SIM: how many of the most similar frames the repeating background is the median of.'),
     repetMinSpacingSec: atLeastZero()
       .default(0.75)
@@ -82,7 +82,20 @@ export const BuiltinParamsSchema = z
     repetGlobalCandidates: integer(1, 65536)
       .default(256)
       .describe(
-        'REPET-SIM over the whole song: at most this many frames outside the window are compared per frame.',
+        'REPET-SIM over the whole song: at most this many frames outside the window are compared per frame (more on a long song: `repetGlobalStepSec`).',
+      ),
+    repetGlobalStepSec: atLeastZero()
+      .default(0.0928)
+      .describe(
+        'REPET-SIM over the whole song, long songs: the frames outside the window that are compared are at most this far apart, so a longer song gets more of them than `repetGlobalCandidates`, up to `repetGlobalCandidatesMax` (a repeat is missed by at most half this). 0: `repetGlobalCandidates` whatever the length.',
+      ),
+    repetGlobalCandidatesMax: integer(1, 65536)
+      .default(768)
+      .describe('REPET-SIM over the whole song: the most frames outside the window compared per frame.'),
+    repetExactMedianRows: integer(0)
+      .default(60)
+      .describe(
+        "REPET-SIM: the median of more chosen frames than this is taken on each magnitude's upper 16 bits (rounded, within 0.4 %): eight bins per SIMD instruction instead of four, about 60 % of the exact median's time at 100 rows.",
       ),
     repetFit: between(0, 1)
       .default(0.5)

@@ -40,12 +40,18 @@ describe('whole-song REPET-SIM index', () => {
     }
     const mixture = [accompaniment.map((v, i) => v + voice[i]!)];
     const region = (x: Float32Array): Float32Array[] => [x.subarray(31 * SR, 34 * SR)];
-    const score = (repetIndexMaxSec: number, repetGlobalCandidates = 1024, vocalFusion?: number): number => {
+    const score = (
+      repetIndexMaxSec: number,
+      repetGlobalCandidates = 1024,
+      vocalFusion?: number,
+      repetGlobalStepSec = 0, // 0: exactly that many candidates, whatever the length
+    ): number => {
       const est = separatePcm(mixture, SR, {
         repetWindowSec: 6,
         repetNeighbours: 3,
         repetIndexMaxSec,
         repetGlobalCandidates, // 1024: every frame of this 36-s song
+        repetGlobalStepSec,
         centreExponent: 0,
         vocalFusion,
       });
@@ -59,6 +65,14 @@ describe('whole-song REPET-SIM index', () => {
     ).toBeGreaterThan(windowOnly + 6);
     // Thinned to 256 candidates per frame (the default: every 3rd frame here), the copy is still found.
     expect(score(600, 256)).toBeGreaterThan(windowOnly + 6);
+    // Thinned to 8 candidates (one every 3 s) the copy is missed; asking for candidates at most 4 frames
+    // (0.19 s here) apart gives this song more of them, and the copy is found again.
+    const sparse = score(600, 8);
+    const stepped = score(600, 8, undefined, (4 * 1024) / SR);
+    expect(
+      stepped,
+      `8 candidates ${sparse.toFixed(2)} dB, 4 frames apart ${stepped.toFixed(2)} dB`,
+    ).toBeGreaterThan(sparse + 3);
     // With the vocal mask read from the REPET foreground alone (no fusion), the voice comes out clean.
     const foregroundOnly = score(600, 1024, 0);
     expect(foregroundOnly).toBeGreaterThan(score(0, 1024, 0) + 6);

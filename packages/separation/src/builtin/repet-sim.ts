@@ -1,4 +1,5 @@
 import { createRowMedian } from '../dsp/median-network.ts';
+import { createStridedDots } from '../dsp/wasm-strided-dots.ts';
 import { createFrameRing } from './frame-ring.ts';
 import { bandFeature, bandIndexPerBin } from './repet-features.ts';
 import type { RepetIndex } from './repet-index.ts';
@@ -51,6 +52,14 @@ export interface RepetSimOptions {
   index?: RepetIndex | undefined;
   globalCandidates?: number;
   /**
+   * A longer song gets more candidates: enough that they are at most `globalStep` frames apart (0: never
+   * more than `globalCandidates`), up to `globalCandidatesMax`.
+   */
+  globalStep?: number;
+  globalCandidatesMax?: number;
+  /** The median of more chosen frames than this is taken on 16-bit keys (median-network.ts, coarseAbove). */
+  exactMedianRows?: number;
+  /**
    * The fitted background (repet-fit.ts): the median blended with a nonnegative combination of the same
    * frames, cleaned of the voice by this frame's median. Undefined: the median alone.
    */
@@ -68,9 +77,21 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
     throw new RangeError(`REPET-SIM window of ${options.window} frames exceeds ${MAX_REPET_WINDOW}`);
   }
   const { bins, window, neighbours, spacing, minSimilarity, bands, ringSize, index } = options;
-  const globalMax = index === undefined ? 0 : Math.max(1, options.globalCandidates ?? 256);
+  const globalMin = index === undefined ? 0 : Math.max(1, options.globalCandidates ?? 256);
+  const globalStep = options.globalStep ?? 0;
+  const globalMax =
+    index === undefined || globalStep <= 0
+      ? globalMin
+      : Math.max(globalMin, options.globalCandidatesMax ?? globalMin);
   const bandOf = bandIndexPerBin(bins, options.sampleRate, options.fftSize, bands, options.maxHz);
-  const features = createFrameRing(ringSize, bands);
+  // The band features of the last ringSize frames (frame f in row f mod ringSize), in the sweep kernel's
+  // memory: a frame's similarities with the window's frames before it are its dots with those rows.
+  const featureDots = createStridedDots(ringSize, bands, Math.min(window, ringSize));
+  const featureRows = Array.from({ length: ringSize }, (_, i) =>
+    featureDots.rows.subarray(i * bands, (i + 1) * bands),
+  );
+  const features = { row: (frame: number): Float32Array => featureRows[frame % ringSize]! };
+  const featureSims = new Float64Array(Math.min(window, ringSize) + 1);
   // sims.row(f)[d] = similarity of frames f and f - d, d in 1..window.
   const sims = createFrameRing(ringSize, window + 1);
   const span = 2 * window + 1;
@@ -85,7 +106,7 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
   const indexRows =
     index === undefined ? undefined : createIndexRowCache(index, bins, Math.max(neighbours, 1));
   const rows: Float32Array[] = [];
-  const rowMedian = createRowMedian(Math.max(neighbours, 1), bins);
+  const rowMedian = createRowMedian(Math.max(neighbours, 1), bins, true, options.exactMedianRows);
   const fit =
     options.fit === undefined || options.fit.blend === 0
       ? undefined
@@ -108,12 +129,13 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
       const sim = sims.row(frame);
       sim[0] = norm > 0 ? 1 : 0;
       const reach = Math.min(window, frame);
-      for (let d = 1; d <= reach; d++) {
-        const other = features.row(frame - d);
-        let dot = 0;
-        for (let b = 0; b < bands; b++) dot += feat[b]! * other[b]!;
-        sim[d] = dot;
-      }
+      // featureSims[i] = feat · features of frame (frame − reach + i), the rows in ring order (in two runs
+      // when they wrap); each dot adds the bands in order, as a plain loop would, so the same to the bit.
+      const first = (frame - reach) % ringSize;
+      const run = Math.min(reach, ringSize - first);
+      featureDots.dots(feat, first, 1, run, featureSims, 0);
+      featureDots.dots(feat, 0, 1, reach - run, featureSims, run);
+      for (let d = 1; d <= reach; d++) sim[d] = featureSims[reach - d]!;
     },
     background(center, lastFrame, row, binLo, binHi, out) {
       const lo = Math.max(0, center - window);
@@ -132,7 +154,8 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
         const feat = features.row(center);
         const inside = Math.ceil((hi - lo + 1) / index.stride);
         const outside = Math.max(0, index.count - inside);
-        const step = Math.max(1, Math.ceil(outside / globalMax));
+        const wanted = globalStep > 0 ? Math.ceil((outside * index.stride) / globalStep) : 0;
+        const step = Math.max(1, Math.ceil(outside / Math.min(globalMax, Math.max(globalMin, wanted))));
         // Every step-th of the entries outside [lo, hi] (the entries are in frame order): entries
         // [eLo, eHi) are inside the window, and the s-th outside entry is s, or s + eHi − eLo.
         const eLo = lowerBound(index.frames, index.count, lo);
@@ -159,7 +182,7 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
       for (; r < n && count < neighbours; r++) {
         if (r === sorted) sorted = sortSmallest(keys, sorted, n, sorted + Math.max(32, reach + (reach >> 2)));
         const k = keys[r]!;
-        const j = k % INDEX_SCALE;
+        const j = k - Math.floor(k / INDEX_SCALE) * INDEX_SCALE; // k % INDEX_SCALE, without a float modulo
         if (j < span ? blocked[j] !== 0 : marks[j - span] === stamp) continue;
         if (count > 0 && 2 - Math.floor(k / INDEX_SCALE) / SIM_SCALE < minSimilarity) break;
         const f = j < span ? base + j : index!.frames[j - span]!;
@@ -195,8 +218,8 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
 
 /**
  * Dequantised rows of index entries, kept while they are used: neighbouring frames choose mostly the same
- * entries, and dequantising one is a lookup per vocal-band bin. Holds 4 × `perFrame` rows (the least
- * recently used is replaced); the rows handed out since the last nextFrame() are never replaced, so one
+ * entries, and dequantising one is a lookup per vocal-band bin. Holds 4 × `perFrame` rows (replaced round
+ * a ring, skipping those used this frame or the last); the rows handed out since the last nextFrame() are never replaced, so one
  * frame's `perFrame` rows stay valid together. The values are those of index.magnitudes(), to the bit.
  */
 function createIndexRowCache(index: RepetIndex, bins: number, perFrame: number) {
@@ -206,6 +229,7 @@ function createIndexRowCache(index: RepetIndex, bins: number, perFrame: number) 
   const slotOf = new Int32Array(index.count).fill(-1);
   const lastUse = new Float64Array(slots).fill(-1);
   let frame = 0;
+  let hand = 0;
   return {
     nextFrame(): void {
       frame++;
@@ -213,9 +237,12 @@ function createIndexRowCache(index: RepetIndex, bins: number, perFrame: number) 
     row(e: number): Float32Array {
       let slot = slotOf[e]!;
       if (slot < 0) {
-        // The least recently used slot: never one used this frame, since at most perFrame are.
-        slot = 0;
-        for (let s = 1; s < slots; s++) if (lastUse[s]! < lastUse[slot]!) slot = s;
+        // The next slot round the ring not used this frame or the last (at most 2 × perFrame of the
+        // 4 × perFrame are): a clock, not the least recently used slot, whose search over every slot cost
+        // as much as the dequantising with 100 chosen frames. Which slot a row sits in never changes it.
+        while (lastUse[hand]! >= frame - 1) hand = hand + 1 === slots ? 0 : hand + 1;
+        slot = hand;
+        hand = hand + 1 === slots ? 0 : hand + 1;
         const old = entryOf[slot]!;
         if (old >= 0) slotOf[old] = -1;
         entryOf[slot] = e;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRowMedian } from './median-network.ts';
+import { key16 } from './wasm-compare-exchange16.ts';
 
 describe('createRowMedian', () => {
   for (const simd of [true, false]) {
@@ -43,4 +44,41 @@ describe('createRowMedian', () => {
       expect(() => median.middles(0, 0, bins)).toThrow(RangeError);
     });
   }
+
+  it('coarseAbove: the median of more rows is that of the floats rounded to 16 bits, the same with and without SIMD', () => {
+    const bins = 45;
+    const simd = createRowMedian(100, bins, true, 60);
+    const plain = createRowMedian(100, bins, false, 60);
+    let seed = 5;
+    const rand = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const bits = new Uint32Array(1);
+    const asFloat = new Float32Array(bits.buffer);
+    const rounded = (x: number): number => {
+      asFloat[0] = x;
+      bits[0] = key16(bits[0]!) << 16;
+      return asFloat[0];
+    };
+    for (const n of [60, 61, 64, 99, 100]) {
+      const rows = Array.from({ length: n }, () =>
+        Float32Array.from({ length: bins }, () => rand() ** 3 * 50),
+      );
+      const a = new Float32Array(bins).fill(-1);
+      const b = new Float32Array(bins).fill(-1);
+      simd.median(rows, 3, 41, a);
+      plain.median(rows, 3, 41, b);
+      expect(a).toEqual(b);
+      for (let k = 0; k < bins; k++) {
+        const v = rows.map((r) => r[k]!).sort((x, y) => x - y);
+        const exact = n % 2 === 1 ? v[n >> 1]! : (v[(n >> 1) - 1]! + v[n >> 1]!) / 2;
+        if (k < 3 || k >= 41) expect(a[k]).toBe(-1);
+        else if (n <= 60) expect(a[k]).toBe(Math.fround(exact));
+        else {
+          const coarse =
+            n % 2 === 1 ? rounded(v[n >> 1]!) : (rounded(v[(n >> 1) - 1]!) + rounded(v[n >> 1]!)) / 2;
+          expect(a[k]).toBe(Math.fround(coarse));
+          expect(Math.abs(a[k]! - exact)).toBeLessThanOrEqual(exact * 2 ** -8);
+        }
+      }
+    }
+  });
 });

@@ -24,6 +24,7 @@ import {
   kernelModule,
   type KernelMemory,
 } from './wasm-kernel.ts';
+import { CMPX16_BODY, PACK16_BODY } from './wasm-compare-exchange16.ts';
 
 const LOAD = [0xfd, 0x00, 0x04, 0x00];
 const STORE = [0xfd, 0x0b, 0x04, 0x00];
@@ -79,12 +80,19 @@ const BODY = [
   0x0b, // end func
 ];
 
-const MODULE = kernelModule('cmpx', 3, BODY);
+const MODULE = kernelModule('cmpx', 3, BODY, [
+  { name: 'cmpx16', body: CMPX16_BODY },
+  { name: 'pack16', body: PACK16_BODY },
+]);
 
 export interface CompareExchangeKernel {
   readonly memory: KernelMemory;
   /** For byte ranges [lo, lo + bytes) and [hi, hi + bytes) (bytes a multiple of 16): lo = min, hi = max. */
   readonly cmpx: (lo: number, hi: number, bytes: number) => void;
+  /** The same on rows of u16 (eight lanes per instruction; wasm-compare-exchange16.ts). */
+  readonly cmpx16: (lo: number, hi: number, bytes: number) => void;
+  /** 16-bit keys at [dst, dst + bytes) of the non-negative floats at [src, src + 2 × bytes). */
+  readonly pack16: (src: number, dst: number, bytes: number) => void;
 }
 
 /** A fresh kernel instance with its own memory, or undefined where WebAssembly SIMD is unavailable. */

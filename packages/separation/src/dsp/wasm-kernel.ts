@@ -16,16 +16,29 @@ interface WasmApi {
 /**
  * A module with one function, exported as `name`, taking `params` i32 parameters and returning nothing,
  * whose code is `body` (its locals, then its instructions, then `end`), and one growable memory of 1 page,
- * exported as `memory`.
+ * exported as `memory`. `more` adds functions of the same type, exported by their names, sharing the memory.
  */
-export function kernelModule(name: string, params: number, body: number[]): Uint8Array {
+export function kernelModule(
+  name: string,
+  params: number,
+  body: number[],
+  more: readonly { name: string; body: number[] }[] = [],
+): Uint8Array {
+  const functions = [{ name, body }, ...more];
+  const n = functions.length;
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, [0x01, 0x60, params, ...new Array<number>(params).fill(0x7f), 0x00]), // type: (i32 …) -> ()
-    ...section(3, [0x01, 0x00]), // one function of type 0
+    ...section(3, [n, ...new Array<number>(n).fill(0x00)]), // n functions of type 0
     ...section(5, [0x01, 0x00, 0x01]), // one memory, 1 page, growable
-    ...section(7, [0x02, ...utf8Name(name), 0x00, 0x00, ...utf8Name('memory'), 0x02, 0x00]),
-    ...section(10, [0x01, ...uleb(body.length), ...body]),
+    ...section(7, [
+      n + 1,
+      ...functions.flatMap((f, i) => [...utf8Name(f.name), 0x00, i]),
+      ...utf8Name('memory'),
+      0x02,
+      0x00,
+    ]),
+    ...section(10, [n, ...functions.flatMap((f) => [...uleb(f.body.length), ...f.body])]),
   ]);
 }
 
