@@ -1,7 +1,8 @@
 // The cost of REPET-SIM's per-bin median alone, by the number of rows (chosen frames) it is taken over: the
 // median network (dsp/median-network.ts) over random rows of the vocal band's width, as many times as a
 // 120-s song has frames. `node --import tsx packages/separation/bench/median-rows.ts [rows…]` (default 60
-// and 100; `--coarse 60` for 16-bit keys above 60 rows; pin it to one core with `taskset -c 0`). Prints one JSON line per row count.
+// and 100; `--coarse 60` for 16-bit keys above 60 rows; pin it to one core with `taskset -c 0`). Prints
+// one JSON line per row count.
 import { createRowMedian } from '../src/dsp/median-network.ts';
 
 const BINS = 2049; // fftSize 4096

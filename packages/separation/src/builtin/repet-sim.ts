@@ -219,8 +219,9 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
 /**
  * Dequantised rows of index entries, kept while they are used: neighbouring frames choose mostly the same
  * entries, and dequantising one is a lookup per vocal-band bin. Holds 4 × `perFrame` rows (replaced round
- * a ring, skipping those used this frame or the last); the rows handed out since the last nextFrame() are never replaced, so one
- * frame's `perFrame` rows stay valid together. The values are those of index.magnitudes(), to the bit.
+ * a ring, skipping those used this frame or the last); the rows handed out since the last nextFrame() are
+ * never replaced, so one frame's `perFrame` rows stay valid together. The values are those of
+ * index.magnitudes(), to the bit.
  */
 function createIndexRowCache(index: RepetIndex, bins: number, perFrame: number) {
   const slots = 4 * perFrame;

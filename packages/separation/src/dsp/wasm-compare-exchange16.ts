@@ -1,6 +1,6 @@
 // The 16-bit functions of the median networks' WebAssembly SIMD kernel (wasm-compare-exchange.ts builds the
-// module): compare-exchange of two rows of u16, eight lanes per instruction (twice wasm-compare-exchange.ts's four f32 lanes, and half the bytes to keep in
-// cache), and the packing of float32 rows into such keys. A key is the upper 16 bits of a non-negative
+// module): compare-exchange of two rows of u16, eight lanes per instruction (twice
+// wasm-compare-exchange.ts's four f32 lanes, and half the bytes to keep in cache), and the packing of float32 rows into such keys. A key is the upper 16 bits of a non-negative
 // float32, rounded to nearest (a bfloat16): keys order as the floats do, and a key read back as a float is
 // within a relative 2⁻⁸ of it. Hand-assembled like the others; the WAT source:
 //
@@ -91,5 +91,5 @@ export const PACK16_BODY = [
   ...LOOP_TAIL(1),
 ];
 
-/** The 16-bit key of a non-negative float32 given by its bits (what pack() computes per lane). */
+/** The 16-bit key of a non-negative float32 given by its bits (what pack16 computes per lane). */
 export const key16 = (bits: number): number => ((bits >>> 0) + 0x8000) >>> 16;

@@ -16,7 +16,8 @@ interface WasmApi {
 /**
  * A module with one function, exported as `name`, taking `params` i32 parameters and returning nothing,
  * whose code is `body` (its locals, then its instructions, then `end`), and one growable memory of 1 page,
- * exported as `memory`. `more` adds functions of the same type, exported by their names, sharing the memory.
+ * exported as `memory`. `more` adds functions of the same type, exported by their names, sharing the
+ * memory.
  */
 export function kernelModule(
   name: string,
