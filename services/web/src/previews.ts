@@ -1,5 +1,5 @@
-import { lstat, mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { inputArgs, runFfmpeg } from '@imk/media';
 
 export type PreviewKind = 'waveform' | 'spectrogram';
@@ -9,6 +9,11 @@ const PREVIEW_VERSION = 2;
 export interface PreviewOptions {
   /** The audio (or video) file, already known to be a regular file inside its job folder. */
   input: string;
+  /**
+   * `input` opened (web's openArtifact): ffmpeg reads that descriptor, not the name, so a job folder moved
+   * aside and published again between the check and the render (a mix of it saved) is drawn all the same.
+   */
+  opened: FileHandle;
   kind: PreviewKind;
   /** Cache folder, e.g. `<state>/cache/previews`. */
   cacheDir: string;
@@ -72,6 +77,7 @@ export async function renderPreview(options: PreviewOptions): Promise<string> {
         ],
         {
           what: `drawing the ${options.kind} of ${options.input}`,
+          within: { dir: dirname(options.input), opened: new Map([[options.input, options.opened]]) },
           signal: options.signal,
           timeoutMs: options.timeoutMs,
         },

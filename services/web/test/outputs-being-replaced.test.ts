@@ -5,7 +5,7 @@
 // "cannot mix" until it was reloaded. Here the folders are left in that moment by hand (the names of
 // @imk/protocol's outputs layout), the requests are made, and the second rename comes 300 ms later: every
 // answer is the job's, by the real dashboard on a real folder.
-import { cp, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createWavWriter } from '@imk/media';
@@ -132,6 +132,49 @@ describe('a job page opened while a mix of the job is being saved', () => {
     expect(downloads).toBeGreaterThan(20);
     expect(wrong).toEqual([]);
   }, 60_000);
+
+  it('draws the preview of a file of the job for every request while the job is published again and again', async () => {
+    // The preview route read the manifest, checked the artifact, then ffmpeg opened it again by name: a
+    // folder moved aside between any two of them was a 404 or a "cannot be previewed" for that moment.
+    const { root, web } = served;
+    const id = 'republished_preview';
+    await makeOutput(root, id);
+    const outputs = join(root, 'outputs');
+    const partial = join(outputs, partialDirName(id, 'worker-1'));
+    await cp(join(outputs, id), partial, { recursive: true });
+    await mkdir(join(outputs, REPLACED_DIR), { recursive: true });
+    const aside = join(outputs, REPLACED_DIR, replacedName(id, '20250101T000000Z'));
+    let publishing = true;
+    const wrong: string[] = [];
+    let previews = 0;
+    const preview = async (kind: string) => {
+      while (publishing) {
+        const response = await fetch(`${web.url}/api/outputs/${id}/artifacts/0/${kind}.png`);
+        const body = await response.arrayBuffer();
+        previews++;
+        // A PNG starts with \x89PNG.
+        if (response.status !== 200 || new Uint8Array(body)[1] !== 0x50)
+          wrong.push(`${kind}: ${response.status}: ${new TextDecoder().decode(body).slice(0, 200)}`);
+      }
+    };
+    const previewing = [preview('waveform'), preview('spectrogram')];
+    // Published as in the download test above; the file to be published next gets a new mtime each time,
+    // so that its preview is not in the cache yet (the cache key is the file's identity) and ffmpeg draws
+    // it while the folder is moved about. Until 16 previews are drawn (each is an ffmpeg run: slower on a
+    // busy machine), at most 1,000 publishes.
+    for (let i = 0; previews < 16 && i < 1000; i++) {
+      await rename(join(outputs, id), aside);
+      await rename(partial, join(outputs, id));
+      await rename(aside, partial);
+      const when = new Date(Date.UTC(2025, 0, 1) + i * 1000);
+      await utimes(join(partial, AUDIO), when, when);
+      await sleep(30);
+    }
+    publishing = false;
+    await Promise.all(previewing);
+    expect(previews).toBeGreaterThanOrEqual(16);
+    expect(wrong).toEqual([]);
+  }, 90_000);
 
   it('the library lists the job across the two renames, with the mix being saved', async () => {
     const { root, web } = served;

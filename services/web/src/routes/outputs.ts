@@ -7,7 +7,7 @@ import type { OutputDetailResponse, OutputListResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
 import { OUTPUTS_LIST_LIMIT, listOutputs, readOutput } from '../system/outputs.ts';
-import { checkArtifact, isOutputName, resolveInside } from '../system/safe-path.ts';
+import { openArtifact, isOutputName, resolveInside } from '../system/safe-path.ts';
 import { sendCheckedFile, sendOpenedFile } from '../system/send-file.ts';
 import { replyError } from '../errors.ts';
 
@@ -81,26 +81,45 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
         return replyError(reply, 'BAD_PREVIEW', {
           message: `preview must be one of ${PREVIEW_KINDS.join(', ')}`,
         });
-      const output = await readOutput(ctx.paths.outputs, id);
-      const artifact = output?.artifacts[Number(index)];
-      if (!artifact)
+      // The manifest read, the artifact found and opened (openArtifact: before ffmpeg sees it, since a FIFO
+      // would hang it, a link or `..` would preview a file from elsewhere), all in one read through the
+      // replace: a job published again (a mix of it saved) between any two of them is read again, not a
+      // 404 or a failed render for that moment. ffmpeg reads the descriptor opened here.
+      const jobDir = join(ctx.paths.outputs, id);
+      let missing: unknown;
+      const openIt = async () => {
+        missing = undefined;
+        const output = await readOutput(ctx.paths.outputs, id, { onDisk: false });
+        if (output === undefined) return undefined;
+        const artifact = output.artifacts[Number(index)];
+        if (!artifact) return { artifact: undefined };
+        try {
+          return { artifact, opened: await openArtifact(jobDir, id, artifact.path) };
+        } catch (error) {
+          if (!isImkError(error, 'FILE_MISSING')) return { artifact, refused: error };
+          missing = error;
+          return undefined;
+        }
+      };
+      const found = isOutputName(id) ? await readThroughReplace(ctx.paths.outputs, id, openIt) : undefined;
+      const artifact = found?.artifact;
+      if (!artifact && missing === undefined)
         return replyError(reply, 'ARTIFACT_NOT_FOUND', { message: `no artifact ${index} in outputs/${id}` });
-      // Before ffmpeg sees it: a FIFO would hang it, a link or `..` would preview a file from elsewhere.
-      let checked;
-      try {
-        checked = await checkArtifact(join(ctx.paths.outputs, id), id, artifact.path);
-      } catch (error) {
+      const opened = found?.opened;
+      if (!opened) {
+        const error = found?.refused ?? missing;
         return reply.code(httpStatusOf(error) ?? 422).send({
           error: isImkError(error) ? error.code : 'ARTIFACT_UNREADABLE',
-          message: `artifact ${index} of outputs/${id} (${artifact.path}) cannot be previewed: ${errorMessage(error)}`,
+          message: `artifact ${index} of outputs/${id} (${artifact?.path ?? '?'}) cannot be previewed: ${errorMessage(error)}`,
         });
       }
       try {
         const png = await renderPreview({
-          input: checked.file,
+          input: opened.file,
+          opened: opened.handle,
           kind: kind as PreviewKind,
           cacheDir: previewDir,
-          key: checked.identity,
+          key: opened.identity,
           width: ctx.config.previewWidth,
           timeoutMs: ctx.config.previewTimeoutSec * 1000,
           signal: ctx.signal,
@@ -114,6 +133,8 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
       } catch (error) {
         ctx.logger.warn({ err: errorMessage(error), job_id: id }, 'preview rendering failed');
         return replyError(reply, 'PREVIEW_FAILED', { message: errorMessage(error) });
+      } finally {
+        await opened.handle.close();
       }
     },
   );

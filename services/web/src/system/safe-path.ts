@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { realpath, type FileHandle } from 'node:fs/promises';
 import { assertRealFolder, openUntrusted, resolveInside as resolveInsideRoot } from '@imk/fs-safe';
 import { JobIdSchema, isListedOutputName } from '@imk/protocol';
 
@@ -32,31 +32,34 @@ export async function resolveInside(base: string, relativePath: string): Promise
   }
 }
 
-/** An artifact checked before anything opens it: its real path, and what identifies that very file. */
-export interface CheckedArtifact {
+/** An artifact opened the untrusted way: its real path, what identifies that very file, and the descriptor. */
+export interface OpenedArtifact {
   file: string;
   /** Device, inode, size and mtime (ns) of the file as opened: a cache key no manifest value can fake. */
   identity: string;
+  /** Open on that very file: readers (ffmpeg) read it from here, never by name again. The caller closes it. */
+  handle: FileHandle;
 }
 
 /**
- * Checks that `artifactPath` is a regular file inside `outputs/<jobId>` (a real folder; no `..`, no link
- * leading out; not a FIFO, device or folder) by opening it the untrusted way, and says which file it is.
- * Throws fs-safe's errors (PATH_OUTSIDE, FILE_NOT_REGULAR, FILE_MISSING…) naming the artifact.
+ * Opens `artifactPath` inside `outputs/<jobId>` the untrusted way, after checking it is a regular file
+ * there (a real folder; no `..`, no link leading out; not a FIFO, device or folder), and says which file it
+ * is. Throws fs-safe's errors (PATH_OUTSIDE, FILE_NOT_REGULAR, FILE_MISSING…) naming the artifact.
  */
-export async function checkArtifact(
+export async function openArtifact(
   jobDir: string,
   jobId: string,
   artifactPath: string,
-): Promise<CheckedArtifact> {
+): Promise<OpenedArtifact> {
   const where = `outputs/${jobId}`;
   await assertRealFolder(jobDir, where);
   const file = await resolveInsideRoot(jobDir, artifactPath, { rootName: where });
   const { handle } = await openUntrusted(file, { name: `${where}/${artifactPath}`, within: jobDir });
   try {
     const info = await handle.stat({ bigint: true });
-    return { file, identity: `${info.dev}-${info.ino}-${info.size}-${info.mtimeNs}` };
-  } finally {
+    return { file, identity: `${info.dev}-${info.ino}-${info.size}-${info.mtimeNs}`, handle };
+  } catch (error) {
     await handle.close();
+    throw error;
   }
 }
