@@ -84,8 +84,8 @@ async function folderIdentity(outputsDir: string, jobId: string): Promise<string
  * outputs" (the dashboard's mixer said "cannot mix", its player got a 404) for the moment between the
  * worker's two renames (isBeingReplaced), nor for a read that began in one folder and ended in the next.
  * Nothing found is the answer when the folder is not being replaced and was the same folder, not moved,
- * from before the read to after it (a folder without the file asked for, or without a manifest yet): one
- * look at outputs/ and two at the folder more than the read, no wait.
+ * from before the read to after it (a folder without the file asked for, or without a manifest yet): two
+ * looks at the folder more than the read, no listing of outputs/, no wait.
  */
 export async function readThroughReplace<T>(
   outputsDir: string,
@@ -98,18 +98,14 @@ export async function readThroughReplace<T>(
     const before = await folderIdentity(outputsDir, jobId);
     const found = await read();
     if (found !== undefined) return found;
+    // The same folder, unmoved, from before the read to after it: what the read found is what is there.
+    if (before !== undefined && before === (await folderIdentity(outputsDir, jobId))) return undefined;
     const state = await replaceState(outputsDir, jobId);
-    if (state === 'absent') return undefined;
-    if (state === 'there') {
-      // The same folder all along: what the read found is what is there.
-      if (before !== undefined && before === (await folderIdentity(outputsDir, jobId))) return undefined;
-      // Replaced during the read (it may have looked between the renames, or in the folder moved aside):
-      // read the one there now; outputs published again at once are waited for as this one was.
-      if (Date.now() >= deadline) return undefined;
-      continue;
-    }
-    if (Date.now() >= deadline) return undefined;
-    await sleep(LOOK_AGAIN_MS);
+    if (state === 'absent' || Date.now() >= deadline) return undefined;
+    // Replaced during the read (it may have looked between the renames, or in the folder moved aside): read
+    // the one there now; outputs published again at once are waited for as this one was. Between the two
+    // renames, after a moment.
+    if (state === 'being-replaced') await sleep(LOOK_AGAIN_MS);
   }
 }
 
@@ -131,8 +127,9 @@ export interface ListedThroughReplace<T> {
  * being replaced once it is back (readThroughReplace, every job's wait at once). Without it a listing taken
  * in that moment left the job out: the dashboard's library did not show it, and nas-sync took it for gone
  * (a path held for a copy of it that verify found missing was freed for another job's file). One look at
- * the partial folders for all of them, then at each job folder; the rest (a folder without a manifest, a
- * job still being made) costs nothing more.
+ * the partial folders for all of them, then at each job folder; a job folder there is read through the
+ * replace (moved aside during the read, it is read again), one that is not there costs one more look at
+ * the partial folders (a job still being made, or gone).
  */
 export async function readListedThroughReplace<T>(
   outputsDir: string,
@@ -148,12 +145,14 @@ export async function readListedThroughReplace<T>(
   const got: (T | undefined)[] = jobIds.map(() => undefined);
   await Promise.all(
     jobIds.map(async (jobId, i) => {
-      const state = await stateAfter(outputsDir, jobId, ready);
+      let state = await stateAfter(outputsDir, jobId, ready);
+      // `ready` was looked at once, before: a partial folder readied since and the job's folder then moved
+      // aside looks absent by it. Looked at again, for this job alone (a job being made, or gone: few).
+      if (state === 'absent') state = await replaceState(outputsDir, jobId);
       if (state === 'absent') return;
-      got[i] =
-        state === 'there'
-          ? await read(jobId)
-          : await readThroughReplace(outputsDir, jobId, () => read(jobId), options);
+      // A folder there is read through the replace too: moved aside again during this read (published
+      // twice within the listing's two reads), it is read again, not left out of the listing.
+      got[i] = await readThroughReplace(outputsDir, jobId, () => read(jobId), options);
       if (got[i] === undefined && state === 'being-replaced' && (await isBeingReplaced(outputsDir, jobId)))
         replacing.push(jobId);
     }),

@@ -90,6 +90,42 @@ describe('listing outputs/ while a job of it is being replaced', () => {
   });
 });
 
+describe('listing outputs/ while a job of it is published again and again', () => {
+  it('lists the job in every listing, a publish every millisecond', async () => {
+    // A listing reads each job it named, then reads again those it found nothing in. A job folder moved
+    // aside during the first read and again during the second (two publishes within two reads) was left out
+    // of that listing: its second read, of a folder "there", was taken as the answer.
+    for (let i = 0; i < 40; i++) await finished(`song_${String(i).padStart(2, '0')}`, 'Other');
+    await finished('republished', 'Take 0');
+    const partial = join(outputs, partialDirName('republished', 'worker-1'));
+    await mkdir(partial);
+    await writeFile(join(partial, 'manifest.json'), manifest('republished', 'Take 1'));
+    await mkdir(join(outputs, REPLACED_DIR));
+    const aside = join(outputs, REPLACED_DIR, replacedName('republished', '20250101T000000Z'));
+    let publishing = true;
+    let listings = 0;
+    const missing: number[] = [];
+    const lister = async () => {
+      while (publishing) {
+        const scan = await scanOutputFolders(outputs);
+        listings++;
+        if (!scan.folders.some((folder) => folder.jobId === 'republished')) missing.push(listings);
+      }
+    };
+    const listers = [lister(), lister()];
+    for (let i = 0; i < 2000 && (i < 300 || listings < 300); i++) {
+      await rename(join(outputs, 'republished'), aside);
+      await rename(partial, join(outputs, 'republished'));
+      await rename(aside, partial);
+      await sleep(1);
+    }
+    publishing = false;
+    await Promise.all(listers);
+    expect(listings).toBeGreaterThanOrEqual(300);
+    expect(missing).toEqual([]);
+  }, 60_000);
+});
+
 describe('the order of a listing of outputs/', () => {
   it('is the order asked, whichever read ends first: a job read across its replace is not put last', async () => {
     await finished('a_mixed', 'Old');
