@@ -64,6 +64,29 @@ async function betweenTheRenames(root: string, id: string): Promise<() => Promis
   return () => rename(partial, join(outputs, id));
 }
 
+/**
+ * Job `id`, made, and a way to publish it again as publishOutputs does (the folder moved aside, the
+ * partial folder renamed in), the folder aside then made the next partial folder; `publish(before)` runs
+ * `before(partial)` on that folder first.
+ */
+async function republishable(root: string, id: string) {
+  await makeOutput(root, id);
+  const outputs = join(root, 'outputs');
+  const partial = join(outputs, partialDirName(id, 'worker-1'));
+  await cp(join(outputs, id), partial, { recursive: true });
+  await mkdir(join(outputs, REPLACED_DIR), { recursive: true });
+  const aside = join(outputs, REPLACED_DIR, replacedName(id, '20250101T000000Z'));
+  return {
+    dir: join(outputs, id),
+    publish: async (before?: (partial: string) => Promise<void>) => {
+      await before?.(partial);
+      await rename(join(outputs, id), aside);
+      await rename(partial, join(outputs, id));
+      await rename(aside, partial);
+    },
+  };
+}
+
 describe('a job page opened while a mix of the job is being saved', () => {
   it('answers the stems, the outputs and the files, not "missing", across the two renames', async () => {
     const { root, web } = served;
@@ -96,13 +119,8 @@ describe('a job page opened while a mix of the job is being saved', () => {
     // or the next one renamed in (a different file at the path): both were a 404 for the audio player.
     const { root, web } = served;
     const id = 'republished_file';
-    await makeOutput(root, id);
-    const outputs = join(root, 'outputs');
-    const partial = join(outputs, partialDirName(id, 'worker-1'));
-    await cp(join(outputs, id), partial, { recursive: true });
-    await mkdir(join(outputs, REPLACED_DIR), { recursive: true });
-    const aside = join(outputs, REPLACED_DIR, replacedName(id, '20250101T000000Z'));
-    const bytes = (await stat(join(outputs, id, AUDIO))).size;
+    const job = await republishable(root, id);
+    const bytes = (await stat(join(job.dir, AUDIO))).size;
     let publishing = true;
     const wrong: string[] = [];
     let downloads = 0;
@@ -118,13 +136,9 @@ describe('a job page opened while a mix of the job is being saved', () => {
       }
     };
     const downloading = [download(), download()];
-    // A publish as publishOutputs does it (the folder aside, the partial folder renamed in), the folder
-    // aside then made the next partial folder: 150 of them, 20 ms apart (a job is published again
-    // after a mix is made, seconds at the least).
+    // 150 publishes, 20 ms apart (a job is published again after a mix is made, seconds at the least).
     for (let i = 0; i < 150; i++) {
-      await rename(join(outputs, id), aside);
-      await rename(partial, join(outputs, id));
-      await rename(aside, partial);
+      await job.publish();
       await sleep(20);
     }
     publishing = false;
@@ -138,12 +152,7 @@ describe('a job page opened while a mix of the job is being saved', () => {
     // folder moved aside between any two of them was a 404 or a "cannot be previewed" for that moment.
     const { root, web } = served;
     const id = 'republished_preview';
-    await makeOutput(root, id);
-    const outputs = join(root, 'outputs');
-    const partial = join(outputs, partialDirName(id, 'worker-1'));
-    await cp(join(outputs, id), partial, { recursive: true });
-    await mkdir(join(outputs, REPLACED_DIR), { recursive: true });
-    const aside = join(outputs, REPLACED_DIR, replacedName(id, '20250101T000000Z'));
+    const job = await republishable(root, id);
     let publishing = true;
     const wrong: string[] = [];
     let previews = 0;
@@ -163,11 +172,8 @@ describe('a job page opened while a mix of the job is being saved', () => {
     // it while the folder is moved about. Until 16 previews are drawn (each is an ffmpeg run: slower on a
     // busy machine), at most 1,000 publishes.
     for (let i = 0; previews < 16 && i < 1000; i++) {
-      await rename(join(outputs, id), aside);
-      await rename(partial, join(outputs, id));
-      await rename(aside, partial);
       const when = new Date(Date.UTC(2025, 0, 1) + i * 1000);
-      await utimes(join(partial, AUDIO), when, when);
+      await job.publish((next) => utimes(join(next, AUDIO), when, when));
       await sleep(30);
     }
     publishing = false;
