@@ -182,6 +182,35 @@ describe('a job page opened while a mix of the job is being saved', () => {
     expect(wrong).toEqual([]);
   }, 90_000);
 
+  it('says every file of the job is on disk to every read of its page while the job is published again and again', async () => {
+    // The page's outputs were read through the replace, but each artifact's state on disk was looked at
+    // after that read: a folder moved aside in between showed every file as "missing" for that moment.
+    const { root, web } = served;
+    const job = await republishable(root, 'republished_page');
+    let publishing = true;
+    const wrong: string[] = [];
+    let reads = 0;
+    const read = async () => {
+      while (publishing) {
+        const response = await fetch(`${web.url}/api/outputs/republished_page`);
+        const body = (await response.json()) as { artifacts?: { path: string; on_disk?: string }[] };
+        reads++;
+        const states = (body.artifacts ?? []).map((a) => `${a.path}: ${String(a.on_disk)}`);
+        if (response.status !== 200 || states.length !== 2 || !states.every((s) => s.endsWith(': file')))
+          wrong.push(`${response.status}: ${states.join(', ')}`);
+      }
+    };
+    const reading = [read(), read()];
+    for (let i = 0; i < 2000 && (i < 150 || reads < 100); i++) {
+      await job.publish();
+      await sleep(5);
+    }
+    publishing = false;
+    await Promise.all(reading);
+    expect(reads).toBeGreaterThanOrEqual(100);
+    expect(wrong).toEqual([]);
+  }, 60_000);
+
   it('the library lists the job across the two renames, with the mix being saved', async () => {
     const { root, web } = served;
     await makeOutput(root, 'listed_mix');

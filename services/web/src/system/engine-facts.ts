@@ -46,7 +46,7 @@ export function createEngineFactsReader(outputsDir: string) {
     const stamp = output.version;
     const cached = known.get(jobId);
     if (cached?.stamp === stamp) return cached.facts;
-    const facts = engineFacts((await readOutput(outputsDir, jobId))?.manifest);
+    const facts = engineFacts((await readOutput(outputsDir, jobId, { onDisk: false }))?.manifest);
     if (known.size >= 10_000) known.clear(); // bounded: a long-running dashboard over years of jobs
     known.set(jobId, { stamp, facts });
     return facts;

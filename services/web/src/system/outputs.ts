@@ -10,6 +10,8 @@ import {
   outputFinishedMs,
   processedAtIso,
   readJobOutput,
+  readThroughReplace,
+  type ReadOutputResult,
   type ArtifactOnDisk,
   type OutputFolder,
 } from '@imk/protocol';
@@ -75,7 +77,10 @@ export interface OutputDetail {
  * Reads `outputs/<job_id>/manifest.json` through the one outputs reader of @imk/protocol (v1, or the
  * earlier version's with its nulls); undefined when the job has no published output (yet). A manifest that
  * does not validate is shown with its problems rather than hidden. Read across the moment a worker replaces
- * the folder (readJobOutput): a job whose mix is being saved has its outputs, not none.
+ * the folder (readThroughReplace): a job whose mix is being saved has its outputs, not none, and the state
+ * on disk of each artifact (one lstat each, unless `onDisk: false`: a caller that lists many outputs needs
+ * none) is looked at in the same read, so a file "missing" only because its folder was moved aside in that
+ * moment is read again, not shown as missing.
  */
 export async function readOutput(
   outputsDir: string,
@@ -84,17 +89,38 @@ export async function readOutput(
 ): Promise<OutputDetail | undefined> {
   if (!isOutputName(jobId)) return undefined;
   const dir = join(outputsDir, jobId);
-  const result = await readJobOutput(outputsDir, jobId);
-  if (result === undefined) return undefined;
-  // Each artifact's state on disk (one lstat each), unless the caller lists many outputs and needs none.
+  if (options.onDisk === false) {
+    const result = await readJobOutput(outputsDir, jobId);
+    return result && detailOf(jobId, result, (artifacts) => Promise.resolve(artifacts));
+  }
   const look = async (artifacts: OutputArtifact[]): Promise<OutputArtifact[]> => {
-    if (options.onDisk === false) return artifacts;
     const states = await artifactsOnDisk(dir, artifacts);
     return artifacts.map((a, index) => {
       const state = states[index] ?? 'file';
       return { ...a, on_disk: state, on_disk_note: describeOnDisk(state) };
     });
   };
+  // A read that finds a file missing is taken as nothing found, so that readThroughReplace reads again when
+  // the folder was moved during it; when it was the same folder all along, the files are missing indeed.
+  let withMissing: OutputDetail | undefined;
+  const detail = await readThroughReplace(outputsDir, jobId, async () => {
+    withMissing = undefined;
+    const result = await readOutputManifest(dir);
+    if (result === undefined) return undefined;
+    const read = await detailOf(jobId, result, look);
+    if (!read.artifacts.some((a) => a.on_disk === 'missing')) return read;
+    withMissing = read;
+    return undefined;
+  });
+  return detail ?? withMissing;
+}
+
+/** What readOutput says of one read of the manifest, `look` giving each artifact's state on disk. */
+async function detailOf(
+  jobId: string,
+  result: ReadOutputResult,
+  look: (artifacts: OutputArtifact[]) => Promise<OutputArtifact[]>,
+): Promise<OutputDetail> {
   if (result.ok) {
     const { manifest } = result;
     return {
