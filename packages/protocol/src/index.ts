@@ -88,6 +88,7 @@ export {
   readJobOutput,
   readListedThroughReplace,
   readThroughReplace,
+  jobFolderIdentity,
 } from './outputs-replacing.ts';
 export type { ListedThroughReplace, ReadThroughReplaceOptions } from './outputs-replacing.ts';
 export type {

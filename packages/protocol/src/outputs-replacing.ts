@@ -70,9 +70,11 @@ export interface ReadThroughReplaceOptions {
 
 /**
  * outputs/<job_id>/ as lstat saw it: a folder moved aside and another renamed into its place is another
- * inode, and a folder renamed at all has a new ctime (the same folder moved away and back, too).
+ * inode, and a folder renamed at all has a new ctime (the same folder moved away and back, too; a file
+ * added to it or removed from it too). Undefined when nothing is there. Two looks that differ: the job's
+ * folder was replaced (published again) or changed in between.
  */
-async function folderIdentity(outputsDir: string, jobId: string): Promise<string | undefined> {
+export async function jobFolderIdentity(outputsDir: string, jobId: string): Promise<string | undefined> {
   const info = await lstat(join(outputsDir, jobId), { bigint: true }).catch(() => undefined);
   return info && `${info.dev}:${info.ino}:${info.ctimeNs}`;
 }
@@ -95,11 +97,11 @@ export async function readThroughReplace<T>(
 ): Promise<T | undefined> {
   const deadline = Date.now() + (options.maxWaitMs ?? REPLACE_WAIT_MS);
   for (;;) {
-    const before = await folderIdentity(outputsDir, jobId);
+    const before = await jobFolderIdentity(outputsDir, jobId);
     const found = await read();
     if (found !== undefined) return found;
     // The same folder, unmoved, from before the read to after it: what the read found is what is there.
-    if (before !== undefined && before === (await folderIdentity(outputsDir, jobId))) return undefined;
+    if (before !== undefined && before === (await jobFolderIdentity(outputsDir, jobId))) return undefined;
     const state = await replaceState(outputsDir, jobId);
     if (state === 'absent' || Date.now() >= deadline) return undefined;
     // Replaced during the read (it may have looked between the renames, or in the folder moved aside): read

@@ -48,6 +48,8 @@ const SYNC_CATALOGUE = {
   SECRET_INVALID: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
   TOOL_MISSING: { ...POLICY.unavailable, ...WHOLE_DESTINATION },
   LOCAL_MISMATCH: POLICY.internal,
+  // The job's outputs were replaced (a mix saved, a re-run) while an artifact was sent: sent again, anew.
+  JOB_PUBLISHED_AGAIN: POLICY.transient,
   UNROUTED: POLICY.internal,
   CONFLICT: POLICY.conflict,
   DESTINATION_UNSAFE: { ...POLICY.unavailable, ...FAULT },

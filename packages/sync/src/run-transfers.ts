@@ -8,6 +8,7 @@ import type { DestinationLook } from './dry-run-look.ts';
 import type { DestinationPlaces } from './places.ts';
 import { interleave, receiptWriteOf, type PlannedTransfer } from './plan.ts';
 import { assertInsideJob } from './artifact-inside-job.ts';
+import { lookAtJob, publishedAgainError } from './published-again.ts';
 import type { ReceiptStore } from './receipts.ts';
 import { backoffMs, type RetryPolicy } from './retry-policy.ts';
 import { createSettledPut } from './settled-put.ts';
@@ -167,6 +168,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
     // The share its folder is on did not answer this pass's look (places.ts): not tried, it would hang too.
     const away = input.places?.unreachable?.(transfer.backend, transfer.remotePath);
     for (let attemptNo = 1; ; attemptNo++) {
+      const job = await lookAtJob(transfer);
       try {
         if (away) throw away;
         await assertInsideJob(transfer);
@@ -205,7 +207,7 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
         // as it started (still in imk's group; rsync exits 20). No receipt, no attempt: due at the next pass.
         if (input.signal?.aborted || input.stopping?.aborted)
           return stoppedByShutdown(transfer, error, log, started);
-        const outcome = failed(transfer, error, started);
+        const outcome = failed(transfer, (await publishedAgainError(transfer, job, error)) ?? error, started);
         if (isDestinationDown(error)) {
           // Said once per destination and pass; its other transfers are recorded without trying.
           if (!down.has(transfer.backend)) {
