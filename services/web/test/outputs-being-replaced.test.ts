@@ -87,6 +87,42 @@ async function republishable(root: string, id: string) {
   };
 }
 
+/**
+ * Two readers, each calling `read` (what it found wrong, or undefined) again and again while `job` is
+ * published: `least` publishes at the least, then until the readers have read `reads` times, at most `most`
+ * publishes, `gapMs` apart; `before(i, partial)` runs before publish i. What they found, and how often read.
+ */
+async function readWhileRepublished(
+  job: Awaited<ReturnType<typeof republishable>>,
+  read: (reader: number) => Promise<string | undefined>,
+  o: {
+    least: number;
+    reads: number;
+    most: number;
+    gapMs: number;
+    before?: (i: number, partial: string) => Promise<void>;
+  },
+): Promise<{ wrong: string[]; reads: number }> {
+  let publishing = true;
+  const wrong: string[] = [];
+  let reads = 0;
+  const reader = async (n: number) => {
+    while (publishing) {
+      const said = await read(n);
+      reads++;
+      if (said !== undefined) wrong.push(said);
+    }
+  };
+  const readers = [reader(0), reader(1)];
+  for (let i = 0; i < o.most && (i < o.least || reads < o.reads); i++) {
+    await job.publish(o.before && ((partial) => o.before!(i, partial)));
+    await sleep(o.gapMs);
+  }
+  publishing = false;
+  await Promise.all(readers);
+  return { wrong, reads };
+}
+
 describe('a job page opened while a mix of the job is being saved', () => {
   it('answers the stems, the outputs and the files, not "missing", across the two renames', async () => {
     const { root, web } = served;
@@ -121,29 +157,18 @@ describe('a job page opened while a mix of the job is being saved', () => {
     const id = 'republished_file';
     const job = await republishable(root, id);
     const bytes = (await stat(join(job.dir, AUDIO))).size;
-    let publishing = true;
-    const wrong: string[] = [];
-    let downloads = 0;
-    const download = async () => {
-      while (publishing) {
+    // 150 publishes, 20 ms apart (a job is published again after a mix is made, seconds at the least).
+    const { wrong, reads } = await readWhileRepublished(
+      job,
+      async () => {
         const response = await fetch(`${web.url}/outputs/${id}/${encodeURI(AUDIO)}`);
         const body = await response.arrayBuffer();
-        downloads++;
-        if (response.status !== 200 || body.byteLength !== bytes)
-          wrong.push(
-            `${response.status}, ${body.byteLength} bytes: ${new TextDecoder().decode(body).slice(0, 200)}`,
-          );
-      }
-    };
-    const downloading = [download(), download()];
-    // 150 publishes, 20 ms apart (a job is published again after a mix is made, seconds at the least).
-    for (let i = 0; i < 150; i++) {
-      await job.publish();
-      await sleep(20);
-    }
-    publishing = false;
-    await Promise.all(downloading);
-    expect(downloads).toBeGreaterThan(20);
+        if (response.status === 200 && body.byteLength === bytes) return undefined;
+        return `${response.status}, ${body.byteLength} bytes: ${new TextDecoder().decode(body).slice(0, 200)}`;
+      },
+      { least: 150, reads: 0, most: 150, gapMs: 20 },
+    );
+    expect(reads).toBeGreaterThan(20);
     expect(wrong).toEqual([]);
   }, 60_000);
 
@@ -153,32 +178,31 @@ describe('a job page opened while a mix of the job is being saved', () => {
     const { root, web } = served;
     const id = 'republished_preview';
     const job = await republishable(root, id);
-    let publishing = true;
-    const wrong: string[] = [];
-    let previews = 0;
-    const preview = async (kind: string) => {
-      while (publishing) {
+    // The file to be published next gets a new mtime each time, so that its preview is not in the cache yet
+    // (the cache key is the file's identity) and ffmpeg draws it while the folder is moved about. Until 16
+    // previews are drawn (each is an ffmpeg run: slower on a busy machine), at most 1,000 publishes.
+    const { wrong, reads } = await readWhileRepublished(
+      job,
+      async (reader) => {
+        const kind = reader === 0 ? 'waveform' : 'spectrogram';
         const response = await fetch(`${web.url}/api/outputs/${id}/artifacts/0/${kind}.png`);
         const body = await response.arrayBuffer();
-        previews++;
         // A PNG starts with \x89PNG.
-        if (response.status !== 200 || new Uint8Array(body)[1] !== 0x50)
-          wrong.push(`${kind}: ${response.status}: ${new TextDecoder().decode(body).slice(0, 200)}`);
-      }
-    };
-    const previewing = [preview('waveform'), preview('spectrogram')];
-    // Published as in the download test above; the file to be published next gets a new mtime each time,
-    // so that its preview is not in the cache yet (the cache key is the file's identity) and ffmpeg draws
-    // it while the folder is moved about. Until 16 previews are drawn (each is an ffmpeg run: slower on a
-    // busy machine), at most 1,000 publishes.
-    for (let i = 0; previews < 16 && i < 1000; i++) {
-      const when = new Date(Date.UTC(2025, 0, 1) + i * 1000);
-      await job.publish((next) => utimes(join(next, AUDIO), when, when));
-      await sleep(30);
-    }
-    publishing = false;
-    await Promise.all(previewing);
-    expect(previews).toBeGreaterThanOrEqual(16);
+        if (response.status === 200 && new Uint8Array(body)[1] === 0x50) return undefined;
+        return `${kind}: ${response.status}: ${new TextDecoder().decode(body).slice(0, 200)}`;
+      },
+      {
+        least: 0,
+        reads: 16,
+        most: 1000,
+        gapMs: 30,
+        before: (i, next) => {
+          const when = new Date(Date.UTC(2025, 0, 1) + i * 1000);
+          return utimes(join(next, AUDIO), when, when);
+        },
+      },
+    );
+    expect(reads).toBeGreaterThanOrEqual(16);
     expect(wrong).toEqual([]);
   }, 90_000);
 
@@ -187,26 +211,18 @@ describe('a job page opened while a mix of the job is being saved', () => {
     // after that read: a folder moved aside in between showed every file as "missing" for that moment.
     const { root, web } = served;
     const job = await republishable(root, 'republished_page');
-    let publishing = true;
-    const wrong: string[] = [];
-    let reads = 0;
-    const read = async () => {
-      while (publishing) {
+    const { wrong, reads } = await readWhileRepublished(
+      job,
+      async () => {
         const response = await fetch(`${web.url}/api/outputs/republished_page`);
         const body = (await response.json()) as { artifacts?: { path: string; on_disk?: string }[] };
-        reads++;
         const states = (body.artifacts ?? []).map((a) => `${a.path}: ${String(a.on_disk)}`);
-        if (response.status !== 200 || states.length !== 2 || !states.every((s) => s.endsWith(': file')))
-          wrong.push(`${response.status}: ${states.join(', ')}`);
-      }
-    };
-    const reading = [read(), read()];
-    for (let i = 0; i < 2000 && (i < 150 || reads < 100); i++) {
-      await job.publish();
-      await sleep(5);
-    }
-    publishing = false;
-    await Promise.all(reading);
+        if (response.status === 200 && states.length === 2 && states.every((said) => said.endsWith(': file')))
+          return undefined;
+        return `${response.status}: ${states.join(', ')}`;
+      },
+      { least: 150, reads: 100, most: 2000, gapMs: 5 },
+    );
     expect(reads).toBeGreaterThanOrEqual(100);
     expect(wrong).toEqual([]);
   }, 60_000);
