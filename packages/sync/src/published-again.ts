@@ -11,14 +11,14 @@ export function lookAtJob(transfer: PlannedTransfer): Promise<string | undefined
 
 /**
  * A source-side failure (LOCAL_MISMATCH: the artifact missing, of another size, not a file; or its job
- * folder not there) of a transfer
- * whose job was published again (a mix of it saved, the job run again) during the attempt (its job folder
- * is not the one `before` saw) or since the plan read its manifest (manifest.json is not the one of the
- * plan: another mtime): the worker's two renames, or a plan made from the outputs they replaced, not a
- * job folder that no longer matches its manifest. Retried (JOB_PUBLISHED_AGAIN), and the next plan sends
- * the new outputs; failing it for good left the artifact unsent until `imk sync retry`. Undefined for any
- * other failure, for a job folder unchanged since (files deleted or edited by hand: LOCAL_MISMATCH), and
- * for a job folder not there and not being replaced (the job removed).
+ * folder not there) of a transfer whose job was published again (a mix of it saved, the job run again)
+ * during the attempt (its job folder is not the one `before` saw) or since the plan read its manifest
+ * (manifest.json is not the one of the plan: another mtime): the worker's two renames, or a plan made from
+ * the outputs they replaced, not a job folder that no longer matches its manifest. Retried
+ * (JOB_PUBLISHED_AGAIN), and the next plan sends the new outputs; failing it for good left the artifact
+ * unsent until `imk sync retry`. Undefined for any other failure, for a job folder unchanged since (files
+ * deleted or edited by hand: LOCAL_MISMATCH), and for a job folder not there and not being replaced (the
+ * job removed).
  */
 export async function publishedAgainError(
   transfer: PlannedTransfer,
