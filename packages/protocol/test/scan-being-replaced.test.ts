@@ -98,10 +98,7 @@ describe('listing outputs/ while a job of it is published again and again', () =
     for (let i = 0; i < 40; i++) await finished(`song_${String(i).padStart(2, '0')}`, 'Other');
     await finished('republished', 'Take 0');
     const partial = join(outputs, partialDirName('republished', 'worker-1'));
-    await mkdir(partial);
-    await writeFile(join(partial, 'manifest.json'), manifest('republished', 'Take 1'));
     await mkdir(join(outputs, REPLACED_DIR));
-    const aside = join(outputs, REPLACED_DIR, replacedName('republished', '20250101T000000Z'));
     let publishing = true;
     let listings = 0;
     const missing: number[] = [];
@@ -113,10 +110,16 @@ describe('listing outputs/ while a job of it is published again and again', () =
       }
     };
     const listers = [lister(), lister()];
+    // Published as the worker publishes: a new partial folder, manifest.json last, the job folder moved to
+    // .replaced/ (where it stays), the partial folder renamed in.
     for (let i = 0; i < 2000 && (i < 300 || listings < 300); i++) {
-      await rename(join(outputs, 'republished'), aside);
+      await mkdir(partial);
+      await writeFile(join(partial, 'manifest.json'), manifest('republished', `Take ${i + 1}`));
+      await rename(
+        join(outputs, 'republished'),
+        join(outputs, REPLACED_DIR, replacedName('republished', `${i}`)),
+      );
       await rename(partial, join(outputs, 'republished'));
-      await rename(aside, partial);
       await sleep(1);
     }
     publishing = false;

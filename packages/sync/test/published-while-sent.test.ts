@@ -18,15 +18,15 @@ describe('a job published again while a pass sends it', () => {
     const variants = ['instrumental', 'no_drums', 'drums_only'];
     await writeJob(outputs, audioJob('job1', variants));
     const partial = join(outputs, partialDirName('job1', 'worker-1'));
-    await cp(join(outputs, 'job1'), partial, { recursive: true });
     await mkdir(join(outputs, REPLACED_DIR));
-    const aside = join(outputs, REPLACED_DIR, replacedName('job1', '20250101T000000Z'));
+    // Published as the worker publishes: new outputs (a new folder, its manifest.json written anew) in the
+    // partial folder, the job folder moved to .replaced/ (where it stays), the partial folder renamed in.
     let publishing = true;
     const publisher = (async () => {
-      while (publishing) {
-        await rename(join(outputs, 'job1'), aside);
+      for (let i = 0; publishing; i++) {
+        await cp(join(outputs, 'job1'), partial, { recursive: true });
+        await rename(join(outputs, 'job1'), join(outputs, REPLACED_DIR, replacedName('job1', `2025${i}`)));
         await rename(partial, join(outputs, 'job1'));
-        await rename(aside, partial);
         await sleep(1);
       }
     })();

@@ -65,24 +65,23 @@ async function betweenTheRenames(root: string, id: string): Promise<() => Promis
 }
 
 /**
- * Job `id`, made, and a way to publish it again as publishOutputs does (the folder moved aside, the
- * partial folder renamed in), the folder aside then made the next partial folder; `publish(before)` runs
- * `before(partial)` on that folder first.
+ * Job `id`, made, and a way to publish it again as publishOutputs does: its outputs copied to a new partial
+ * folder (`before(partial)` runs on it then), the job folder moved to .replaced/ (where it stays), the
+ * partial folder renamed in. Every publish is a new folder, as the worker's are.
  */
 async function republishable(root: string, id: string) {
   await makeOutput(root, id);
   const outputs = join(root, 'outputs');
   const partial = join(outputs, partialDirName(id, 'worker-1'));
-  await cp(join(outputs, id), partial, { recursive: true });
   await mkdir(join(outputs, REPLACED_DIR), { recursive: true });
-  const aside = join(outputs, REPLACED_DIR, replacedName(id, '20250101T000000Z'));
+  let published = 0;
   return {
     dir: join(outputs, id),
     publish: async (before?: (partial: string) => Promise<void>) => {
+      await cp(join(outputs, id), partial, { recursive: true });
       await before?.(partial);
-      await rename(join(outputs, id), aside);
+      await rename(join(outputs, id), join(outputs, REPLACED_DIR, replacedName(id, `2025${published++}`)));
       await rename(partial, join(outputs, id));
-      await rename(aside, partial);
     },
   };
 }
