@@ -6,7 +6,7 @@ import { readThroughReplace } from '@imk/protocol';
 import type { OutputDetailResponse, OutputListResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
-import { OUTPUTS_LIST_LIMIT, listOutputs, readOutput } from '../system/outputs.ts';
+import { OUTPUTS_LIST_LIMIT, listOutputs, readOutput, readOutputOnce } from '../system/outputs.ts';
 import { openArtifact, isOutputName, resolveInside } from '../system/safe-path.ts';
 import { sendCheckedFile, sendOpenedFile } from '../system/send-file.ts';
 import { replyError } from '../errors.ts';
@@ -89,7 +89,7 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
       let missing: unknown;
       const openIt = async () => {
         missing = undefined;
-        const output = await readOutput(ctx.paths.outputs, id, { onDisk: false });
+        const output = await readOutputOnce(ctx.paths.outputs, id);
         if (output === undefined) return undefined;
         const artifact = output.artifacts[Number(index)];
         if (!artifact) return { artifact: undefined };

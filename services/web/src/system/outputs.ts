@@ -115,6 +115,17 @@ export async function readOutput(
   return detail ?? withMissing;
 }
 
+/**
+ * One read of `outputs/<job_id>/manifest.json`, without readOutput's wait across a replace or its look at
+ * the files: for a caller that reads inside a readThroughReplace of its own (the preview route), so that a
+ * job folder moved aside is read again by that one loop, not waited for twice.
+ */
+export async function readOutputOnce(outputsDir: string, jobId: string): Promise<OutputDetail | undefined> {
+  if (!isOutputName(jobId)) return undefined;
+  const result = await readOutputManifest(join(outputsDir, jobId));
+  return result && detailOf(jobId, result, (artifacts) => Promise.resolve(artifacts));
+}
+
 /** What readOutput says of one read of the manifest, `look` giving each artifact's state on disk. */
 async function detailOf(
   jobId: string,
