@@ -27,6 +27,13 @@ const RUNTIME_FIX =
 const RUNTIME_GPU_FIX =
   "for cuda: install onnxruntime-node's CUDA provider (docs/separation.md, CUDA) and the CUDA 12 runtime; or list only the providers that work here, e.g. executionProviders: [cpu]";
 
+/**
+ * What to do about a model that is not there as a file (MODEL_MISSING: nothing there, a folder, a named pipe, a
+ * link to a drive not mounted, its external data file missing): MODEL_FIX's "give it a .json" cannot help.
+ */
+const MISSING_FIX =
+  'put the model itself there as a regular file: copy the .onnx from UVR (its models/MDX_Net_Models folder), with the data file beside it if it has one; a model linked from a drive or share needs that mounted';
+
 /** What to do about a model in models/ that is a link out of it. */
 const OUTSIDE_FIX =
   'copy the model (or the folder of models) into models/ instead of linking to it from there; models/ itself may be a link';
@@ -44,6 +51,8 @@ function fixOf(code: string | undefined): string | undefined {
       return RUNTIME_FIX;
     case 'MODEL_UNSUPPORTED':
       return STEM_FIX;
+    case 'MODEL_MISSING':
+      return MISSING_FIX;
     case 'MODEL_OUTSIDE_FOLDER':
       return OUTSIDE_FIX;
     case 'MODEL_PATH_NOT_FOLDER':
@@ -56,7 +65,7 @@ function fixOf(code: string | undefined): string | undefined {
 /** What to do about these models' problems, each fix once, in a fixed order. */
 function fixFor(reports: MdxModelReport[]): string {
   const wanted = new Set(reports.map((r) => fixOf(r.problem?.code)));
-  return [RUNTIME_FIX, STEM_FIX, OUTSIDE_FIX, PATH_FIX, MODEL_FIX]
+  return [RUNTIME_FIX, STEM_FIX, MISSING_FIX, OUTSIDE_FIX, PATH_FIX, MODEL_FIX]
     .filter((fix) => wanted.has(fix))
     .join('; ');
 }
