@@ -119,3 +119,43 @@ describe('mdx engine: a model that is a symbolic link to nothing', () => {
     expect(report.problem?.message).toContain(said);
   });
 });
+
+describe('mdx engine: a UVR model of another architecture (.ckpt, .pth, safetensors)', () => {
+  // UVR keeps its MDX23C / Roformer .ckpt and VR .pth models beside the MDX-Net .onnx ones; they were "not a
+  // known model: write <model>.ckpt.json", and with that written, "a corrupt or truncated file".
+  it('says it is not an ONNX model and what the engine runs, with or without a .json beside it', async () => {
+    const header = JSON.stringify({ w: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } });
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(header.length));
+    const files: [string, Buffer, string][] = [
+      // torch.save's zip archive (a local file header first), as Lightning's .ckpt is.
+      [
+        'MDX23C-8KFFT-InstVoc_HQ.ckpt',
+        Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(64)]),
+        'a PyTorch file',
+      ],
+      // torch.save's older format: a pickle (protocol 2) of an empty list.
+      ['1_HP-UVR.pth', Buffer.from([0x80, 0x02, 0x5d, 0x71, 0x00, 0x2e]), 'a PyTorch file'],
+      [
+        'model.safetensors',
+        Buffer.concat([length, Buffer.from(header), Buffer.alloc(4)]),
+        'a safetensors file',
+      ],
+    ];
+    for (const [name, bytes, kind] of files) {
+      const model = join(dir, name);
+      await writeFile(model, bytes);
+      for (const withJson of [false, true]) {
+        if (withJson) await writeFile(`${model}.json`, JSON.stringify(entry));
+        const error = await failure(model);
+        expect(error, name).toMatchObject({ code: 'MODEL_UNSUPPORTED' });
+        const message = errorMessage(error);
+        expect(message, name).toContain(`MDX model ${model} is ${kind}`);
+        expect(message, name).toContain("runs UVR's MDX-Net .onnx models");
+        expect(message, name).not.toContain('.json');
+        const report = await inspectMdxModel(model, { open: true });
+        expect(report.problem?.code, name).toBe('MODEL_UNSUPPORTED');
+      }
+    }
+  });
+});

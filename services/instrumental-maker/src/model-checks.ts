@@ -15,9 +15,9 @@ import {
 const MODEL_FIX =
   'give the model a <model>.json beside it with its UVR model-data entry (keys: compensate, mdx_dim_f_set, mdx_dim_t_set, mdx_n_fft_scale_set, primary_stem), or copy the file again from UVR (docs/separation.md)';
 
-/** What to do about a model the engine cannot use at all (a Reverb, Drums… model). */
+/** What to do about a model the engine cannot use at all (a Reverb, Drums… model; a PyTorch .ckpt or .pth). */
 const STEM_FIX =
-  'use a model whose primary stem is Vocals or Instrumental (imk models lists each model with its primary stem)';
+  'use a UVR MDX-Net .onnx model whose primary stem is Vocals or Instrumental (imk models lists each model with its primary stem)';
 
 /** What to do when ONNX Runtime itself is missing or cannot use the providers asked for. */
 const RUNTIME_FIX =

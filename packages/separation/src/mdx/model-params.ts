@@ -5,6 +5,7 @@ import { NOT_REGULAR_FILE, fileReadProblem, parseUntrustedJson, readRegularFile 
 import { z } from 'zod';
 import { createChunkSpectrogram } from './chunk-spectrogram.ts';
 import { ONNX_MAX_FILE_BYTES } from './external-data.ts';
+import { assertNotForeignModel } from './foreign-model.ts';
 import { abortable, hashModelFile, type MdxModelIdentity } from './model-hash.ts';
 import { KNOWN_MDX_MODELS } from './known-models.ts';
 import '../errors.ts';
@@ -186,6 +187,8 @@ async function resolveParams(file: string, signal: AbortSignal | undefined): Pro
       `MDX model ${file} is ${(identity.size / 2 ** 30).toFixed(1)} GiB in one file: an ONNX file cannot be over 2 GiB (protobuf's limit; ONNX Runtime cannot read it); a model that large keeps its weights in an external data file beside the .onnx (in Python, onnx.save_model(model, "${basename(file)}", save_as_external_data=True) writes both), which imk runs as it is: convert it so, and keep both files together`,
       { details: { file, hash } },
     );
+  // A PyTorch file (UVR's MDX23C, Roformer, VR models) was "not a known model: write its .json".
+  assertNotForeignModel(file, hashed.head, hash);
   const known = KNOWN_MDX_MODELS.get(hash);
   const name = known?.name ?? null;
   const places = await mdxModelDataPlaces(file);
