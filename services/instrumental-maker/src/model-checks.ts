@@ -15,9 +15,9 @@ import {
 const MODEL_FIX =
   'give the model a <model>.json beside it with its UVR model-data entry (keys: compensate, mdx_dim_f_set, mdx_dim_t_set, mdx_n_fft_scale_set, primary_stem), or copy the file again from UVR (docs/separation.md)';
 
-/** What to do about a model the engine cannot use at all (a Reverb, Drums… model). */
+/** What to do about a model the engine cannot use at all (a Reverb, Drums… model; a PyTorch .ckpt or .pth). */
 const STEM_FIX =
-  'use a model whose primary stem is Vocals or Instrumental (imk models lists each model with its primary stem)';
+  'use a UVR MDX-Net .onnx model whose primary stem is Vocals or Instrumental (imk models lists each model with its primary stem)';
 
 /** What to do when ONNX Runtime itself is missing or cannot use the providers asked for. */
 const RUNTIME_FIX =
@@ -26,6 +26,13 @@ const RUNTIME_FIX =
 /** What to do when a provider listed first (a GPU) cannot be used and the next one runs the model. */
 const RUNTIME_GPU_FIX =
   "for cuda: install onnxruntime-node's CUDA provider (docs/separation.md, CUDA) and the CUDA 12 runtime; or list only the providers that work here, e.g. executionProviders: [cpu]";
+
+/**
+ * What to do about a model that is not there as a file (MODEL_MISSING: nothing there, a folder, a named pipe, a
+ * link to a drive not mounted, its external data file missing): MODEL_FIX's "give it a .json" cannot help.
+ */
+const MISSING_FIX =
+  'put the model itself there as a regular file: copy the .onnx from UVR (its models/MDX_Net_Models folder), with the data file beside it if it has one; a model linked from a drive or share needs that mounted';
 
 /** What to do about a model in models/ that is a link out of it. */
 const OUTSIDE_FIX =
@@ -44,6 +51,8 @@ function fixOf(code: string | undefined): string | undefined {
       return RUNTIME_FIX;
     case 'MODEL_UNSUPPORTED':
       return STEM_FIX;
+    case 'MODEL_MISSING':
+      return MISSING_FIX;
     case 'MODEL_OUTSIDE_FOLDER':
       return OUTSIDE_FIX;
     case 'MODEL_PATH_NOT_FOLDER':
@@ -56,7 +65,7 @@ function fixOf(code: string | undefined): string | undefined {
 /** What to do about these models' problems, each fix once, in a fixed order. */
 function fixFor(reports: MdxModelReport[]): string {
   const wanted = new Set(reports.map((r) => fixOf(r.problem?.code)));
-  return [RUNTIME_FIX, STEM_FIX, OUTSIDE_FIX, PATH_FIX, MODEL_FIX]
+  return [RUNTIME_FIX, STEM_FIX, MISSING_FIX, OUTSIDE_FIX, PATH_FIX, MODEL_FIX]
     .filter((fix) => wanted.has(fix))
     .join('; ');
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ImkError, isImkError } from '@imk/errors';
 import { openRegularFile } from '@imk/fs-safe';
 import { mdxExternalDataFiles } from './external-data.ts';
+import { MODEL_HEAD_BYTES } from './foreign-model.ts';
 import '../errors.ts';
 
 // A model file's hash as UVR reads it (by which its hyper-parameters are found) and the identity of the
@@ -58,7 +59,7 @@ export async function mdxModelHash(file: string, signal?: AbortSignal): Promise<
 export async function hashModelFile(
   file: string,
   signal?: AbortSignal,
-): Promise<{ hash: string; dataHash: string | undefined; identity: MdxModelIdentity }> {
+): Promise<{ hash: string; dataHash: string | undefined; identity: MdxModelIdentity; head: Buffer }> {
   const model = await hashOneFile(file, signal);
   const data: MdxModelIdentity['data'] = [];
   const dataHash = createHash('md5');
@@ -75,14 +76,18 @@ export async function hashModelFile(
     hash: model.hash,
     dataHash: data.length === 0 ? undefined : dataHash.digest('hex'),
     identity: { ...model.identity, data },
+    head: model.head,
   };
 }
 
-/** UVR's tail MD5 of one file, and its identity (ImkError MODEL_CHANGED when written to while read). */
+/**
+ * UVR's tail MD5 of one file, its identity (ImkError MODEL_CHANGED when written to while read) and its first
+ * MODEL_HEAD_BYTES bytes (what kind of file it is: foreign-model.ts).
+ */
 async function hashOneFile(
   file: string,
   signal: AbortSignal | undefined,
-): Promise<{ hash: string; identity: MdxFileIdentity }> {
+): Promise<{ hash: string; identity: MdxFileIdentity; head: Buffer }> {
   return abortable(
     (async () => {
       // Opened without blocking and checked to be a regular file first: a named pipe given as the model (in
@@ -101,6 +106,8 @@ async function hashOneFile(
           read += bytesRead;
         }
         const hash = createHash('md5').update(buffer.subarray(0, read)).digest('hex');
+        const head = Buffer.alloc(Math.min(size, MODEL_HEAD_BYTES));
+        const { bytesRead: headRead } = await handle.read(head, 0, head.length, 0);
         // Written to while it was read (a copy in progress): the hash is of no one version of it.
         const after = await handle.stat();
         const identity = { dev: after.dev, ino: after.ino, size: after.size, mtimeMs: after.mtimeMs };
@@ -110,7 +117,7 @@ async function hashOneFile(
             `MDX model ${file} changed while its hash was read (${describeModelIdentity({ ...identity, size: before.size, mtimeMs: before.mtimeMs })}, then ${describeModelIdentity(identity)}): a copy in progress; the job is tried again once it is whole`,
             { details: { file } },
           );
-        return { hash, identity };
+        return { hash, identity, head: head.subarray(0, headRead) };
       } finally {
         await handle.close();
       }

@@ -1,10 +1,11 @@
-import { realpath } from 'node:fs/promises';
+import { lstat, readlink, realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ImkError, isAbsentErrno, isImkError, markSaidAs, oneIssuePerField } from '@imk/errors';
 import { NOT_REGULAR_FILE, fileReadProblem, parseUntrustedJson, readRegularFile } from '@imk/fs-safe';
 import { z } from 'zod';
 import { createChunkSpectrogram } from './chunk-spectrogram.ts';
 import { ONNX_MAX_FILE_BYTES } from './external-data.ts';
+import { assertNotForeignModel } from './foreign-model.ts';
 import { abortable, hashModelFile, type MdxModelIdentity } from './model-hash.ts';
 import { KNOWN_MDX_MODELS } from './known-models.ts';
 import '../errors.ts';
@@ -13,15 +14,52 @@ import '../errors.ts';
 export const MDX_HOP = 1024;
 
 /**
+ * A number, or a string that is one (`"1.035"`, `" 8 "`): UVR's own dialog holds these values as text, and an
+ * entry copied from a post or typed by hand often quotes them; the meaning is the same (they were refused,
+ * "expected number, received string"). A string that is not a number is named with the field.
+ */
+const numeric = (refine: (n: z.ZodNumber) => z.ZodNumber) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value)
+        ? Number(value)
+        : value,
+    refine(
+      z.number({
+        error: (issue) =>
+          typeof issue.input === 'string'
+            ? `must be a number, not ${JSON.stringify(issue.input)}`
+            : undefined,
+      }),
+    ),
+  );
+
+/**
+ * What is wrong with an mdx_dim_t_set out of range: it is the power of 2 of dim_t, and dim_t itself written
+ * there (256, the size the model's input shape shows) is the slip to name.
+ */
+function dimTSetProblem(value: unknown): string {
+  const said = 'must be from 1 to 12: it is the power of 2 of dim_t (dim_t = 2^mdx_dim_t_set)';
+  return typeof value === 'number' && Number.isInteger(Math.log2(value)) && value > 12
+    ? `${said}; for dim_t ${value} write ${Math.log2(value)}`
+    : said;
+}
+
+/**
  * One entry of UVR's MDX-Net model data (model_data.json), as UVR writes it; other keys UVR keeps there
  * (is_karaoke, …) are allowed and ignored.
  */
 export const MdxModelDataSchema = z.looseObject({
-  compensate: z.number().positive(),
-  mdx_dim_f_set: z.number().int().positive(),
+  compensate: numeric((n) => n.positive()),
+  mdx_dim_f_set: numeric((n) => n.int().positive()),
   /** dim_t is 2 to this power. */
-  mdx_dim_t_set: z.number().int().min(1).max(12),
-  mdx_n_fft_scale_set: z.number().int().positive(),
+  mdx_dim_t_set: numeric((n) =>
+    n
+      .int()
+      .min(1, { error: (issue) => dimTSetProblem(issue.input) })
+      .max(12, { error: (issue) => dimTSetProblem(issue.input) }),
+  ),
+  mdx_n_fft_scale_set: numeric((n) => n.int().positive()),
   primary_stem: z.string().min(1),
 });
 export type MdxModelData = z.infer<typeof MdxModelDataSchema>;
@@ -129,7 +167,8 @@ async function resolveParams(file: string, signal: AbortSignal | undefined): Pro
     hashed = await hashModelFile(file, signal);
   } catch (cause) {
     if (isImkError(cause)) throw cause;
-    throw new ImkError('MODEL_MISSING', `MDX model ${file} cannot be read: ${readProblem(cause)}`, {
+    const problem = (await brokenLinkProblem(file, cause)) ?? readProblem(cause);
+    throw new ImkError('MODEL_MISSING', `MDX model ${file} cannot be read: ${problem}`, {
       cause,
       details: { file },
     });
@@ -148,6 +187,8 @@ async function resolveParams(file: string, signal: AbortSignal | undefined): Pro
       `MDX model ${file} is ${(identity.size / 2 ** 30).toFixed(1)} GiB in one file: an ONNX file cannot be over 2 GiB (protobuf's limit; ONNX Runtime cannot read it); a model that large keeps its weights in an external data file beside the .onnx (in Python, onnx.save_model(model, "${basename(file)}", save_as_external_data=True) writes both), which imk runs as it is: convert it so, and keep both files together`,
       { details: { file, hash } },
     );
+  // A PyTorch file (UVR's MDX23C, Roformer, VR models) was "not a known model: write its .json".
+  assertNotForeignModel(file, hashed.head, hash);
   const known = KNOWN_MDX_MODELS.get(hash);
   const name = known?.name ?? null;
   const places = await mdxModelDataPlaces(file);
@@ -267,6 +308,25 @@ async function readSidecar(path: string): Promise<string | undefined> {
       cause: error,
     });
   }
+}
+
+/**
+ * For a model not there (`error` ENOENT) that is a symbolic link: "it is a symbolic link to <target>, which is not
+ * there", as for a model linked from a drive or share not mounted. It was "it does not exist", of a name `ls`
+ * and `imk models` list.
+ */
+async function brokenLinkProblem(file: string, error: unknown): Promise<string | undefined> {
+  if (!isAbsentErrno(error)) return undefined;
+  let target: string;
+  try {
+    if (!(await lstat(file)).isSymbolicLink()) return undefined;
+    target = await readlink(file);
+  } catch {
+    return undefined;
+  }
+  const problem = `it is a symbolic link to ${target}, which is not there (a drive or share not mounted?): mount it, or copy the model in its place`;
+  markSaidAs(error, problem);
+  return problem;
 }
 
 /** Why a model file or its .json could not be read: "it does not exist", "it is a folder, …", "EACCES". */
