@@ -45,8 +45,24 @@ export async function spellAsOnDisk(dir: string, job: Job): Promise<Job> {
   return out;
 }
 
+/**
+ * The tracks[] entry of `file`, audio_files[index]. The earlier Deezer retriever (services/deemix_retriever/
+ * job_producer.py, svidal-nlive/instrumental-maker @80b742a) named the file of tracks[i] `<i+1, 2 digits>_
+ * <its file name>` when there were several, titled each track by that file name without its extension, and
+ * set tracks[i].filename = audio_files[i]. But audio_files skips a track whose file was not downloaded (a
+ * track Deezer does not offer there), so from such a gap on, each filename names the next track's file
+ * (tracks[2] "Track Three" with "04_Track Four.m4a") and every later song took the tags of the one before.
+ * A `NN_` file whose tracks[NN-1] has its title is that track; else the entry naming it, else its position.
+ */
 function trackFor(job: Job, file: string, index: number): Track | undefined {
   const tracks = job.tracks ?? [];
+  const numbered = /^(\d{2,})_(.+)$/.exec(basename(file));
+  if (numbered) {
+    const byNumber = tracks[Number(numbered[1]) - 1];
+    const title = byNumber?.title;
+    const stem = basename(numbered[2] ?? '', extname(numbered[2] ?? ''));
+    if (typeof title === 'string' && title.normalize('NFC') === stem.normalize('NFC')) return byNumber;
+  }
   return (
     tracks.find((track) => track.filename === file) ?? (tracks.length > index ? tracks[index] : undefined)
   );
