@@ -68,6 +68,23 @@ function trackFor(job: Job, file: string, index: number): Track | undefined {
   );
 }
 
+/**
+ * The earlier Deezer retriever never asked Deezer for names: its `_fetch_metadata` returned "Unknown" as
+ * artist, album and title, and `_collect_tracks` titled each track by its downloaded file's name
+ * (services/deemix_retriever/retriever.py, svidal-nlive/instrumental-maker @80b742a). True for a song of such
+ * a bundle (no schema_version, `audio_files`, artist and album "Unknown"): its names are guesses, and the
+ * file's own tags (deemix tags what it downloads) name it better.
+ */
+export function namesAreLegacyDeezerGuesses(job: Job): boolean {
+  return (
+    job.schema_version === undefined &&
+    job.audio_files !== undefined &&
+    job.artist === LEGACY_DEEZER_UNKNOWN &&
+    job.album === LEGACY_DEEZER_UNKNOWN
+  );
+}
+const LEGACY_DEEZER_UNKNOWN = 'Unknown';
+
 function tag(value: string | null | undefined): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
