@@ -49,7 +49,7 @@ export async function lookAtDestinations(
     }
     if (there === undefined) {
       // The earlier version's program may have put it under its own name (plan.ts earlierPath).
-      const earlier = await sentByEarlierProgram(backend, transfer).catch(() => false);
+      const earlier = await sentByEarlierProgram(backend, transfer);
       return earlier && transfer.earlierPath !== undefined
         ? { found: 'same', at: transfer.earlierPath }
         : { found: 'nothing' };

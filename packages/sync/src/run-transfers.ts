@@ -72,9 +72,12 @@ export async function sentByEarlierProgram(
   if (transfer.earlierPath === undefined) return false;
   if (transfer.conflict !== undefined && transfer.conflict.resolution !== 'renamed') return false;
   if (transfer.receipt?.status === 'delivered') return false;
-  const there = await backend.stat(transfer.earlierPath);
+  const path = transfer.earlierPath;
+  // Only a look: a name the destination refuses (an SMB share and ":"), or cannot read, is not there, and
+  // the put then says what is wrong with the destination itself, if anything.
+  const there = await backend.stat(path).catch(() => undefined);
   if (there?.bytes !== transfer.bytes) return false;
-  return (await backend.hash(transfer.earlierPath)) === transfer.sha256;
+  return (await backend.hash(path).catch(() => undefined)) === transfer.sha256;
 }
 
 /**
