@@ -39,7 +39,13 @@ export {
   unknownJobOptions,
 } from './job.ts';
 export type { Job, JobOptions, JobFile, Remix, Track } from './job.ts';
-export { LEGACY_FILES_DIR, audioFilePath, bundleSongs, resolveCover } from './songs.ts';
+export {
+  LEGACY_FILES_DIR,
+  audioFilePath,
+  bundleSongs,
+  namesAreLegacyDeezerGuesses,
+  resolveCover,
+} from './songs.ts';
 export { isVideoHalf } from './video-half.ts';
 export { isSidecarName, sidecarCandidates } from './sidecar-names.ts';
 export type { BundleSong } from './songs.ts';

@@ -45,12 +45,45 @@ export async function spellAsOnDisk(dir: string, job: Job): Promise<Job> {
   return out;
 }
 
+/**
+ * The tracks[] entry of `file`, audio_files[index]. The earlier Deezer retriever (services/deemix_retriever/
+ * job_producer.py, svidal-nlive/instrumental-maker @80b742a) named the file of tracks[i] `<i+1, 2 digits>_
+ * <its file name>` when there were several, titled each track by that file name without its extension, and
+ * set tracks[i].filename = audio_files[i]. But audio_files skips a track whose file was not downloaded (a
+ * track Deezer does not offer there), so from such a gap on, each filename names the next track's file
+ * (tracks[2] "Track Three" with "04_Track Four.m4a") and every later song took the tags of the one before.
+ * A `NN_` file whose tracks[NN-1] has its title is that track; else the entry naming it, else its position.
+ */
 function trackFor(job: Job, file: string, index: number): Track | undefined {
   const tracks = job.tracks ?? [];
+  const numbered = /^(\d{2,})_(.+)$/.exec(basename(file));
+  if (numbered) {
+    const byNumber = tracks[Number(numbered[1]) - 1];
+    const title = byNumber?.title;
+    const stem = basename(numbered[2] ?? '', extname(numbered[2] ?? ''));
+    if (typeof title === 'string' && title.normalize('NFC') === stem.normalize('NFC')) return byNumber;
+  }
   return (
     tracks.find((track) => track.filename === file) ?? (tracks.length > index ? tracks[index] : undefined)
   );
 }
+
+/**
+ * The earlier Deezer retriever never asked Deezer for names: its `_fetch_metadata` returned "Unknown" as
+ * artist, album and title, and `_collect_tracks` titled each track by its downloaded file's name
+ * (services/deemix_retriever/retriever.py, svidal-nlive/instrumental-maker @80b742a). True for a song of such
+ * a bundle (no schema_version, `audio_files`, artist and album "Unknown"): its names are guesses, and the
+ * file's own tags (deemix tags what it downloads) name it better.
+ */
+export function namesAreLegacyDeezerGuesses(job: Job): boolean {
+  return (
+    job.schema_version === undefined &&
+    job.audio_files !== undefined &&
+    job.artist === LEGACY_DEEZER_UNKNOWN &&
+    job.album === LEGACY_DEEZER_UNKNOWN
+  );
+}
+const LEGACY_DEEZER_UNKNOWN = 'Unknown';
 
 function tag(value: string | null | undefined): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;

@@ -253,6 +253,58 @@ describe('bundles written by the earlier version', () => {
     ]);
   });
 
+  it('a Deezer album with a track that was not downloaded: each file is tagged as its own track, not the one before', async () => {
+    // What its Deezer retriever wrote (services/deemix_retriever/job_producer.py, svidal-nlive/instrumental-maker
+    // @80b742a, run with four tracks of which the third's file was missing): audio_files skips the third, and
+    // tracks[i].filename = audio_files[i], so tracks[2] names the fourth file and tracks[3] none. Each song
+    // after the gap took the tags and file name of the one before it ("Sigur Rós - Track Three.m4a" held the
+    // fourth song); its title was the file name without extension (retriever.py _collect_tracks).
+    const dir = join(root, 'queues', 'job_dz_777_deemix');
+    await materializeLegacySample('bundles/job_dz_12345_deemix', dir);
+    const names = ['01_Café Olé.m4a', '02_Ünïcödé – Track.m4a', '04_日本語の歌.m4a', '05_Last.m4a'];
+    for (const name of names) await copyFile(join(dir, 'files', 'Track One.m4a'), join(dir, 'files', name));
+    const track = (title: string, filename: string | null) => ({
+      title,
+      artist: 'Sigur Rós',
+      album: 'Ágætis byrjun',
+      duration_sec: 4.0,
+      filename,
+    });
+    const written = {
+      job_id: 'dz_777_deemix',
+      source_type: 'deemix',
+      artist: 'Sigur Rós',
+      album: 'Ágætis byrjun',
+      title: 'Ágætis byrjun',
+      audio_files: names,
+      cover_path: 'cover.jpg',
+      deemix: { url: 'https://www.deezer.com/album/777', url_type: 'album', job_id: '777', track_count: 5 },
+      tracks: [
+        track('Café Olé', names[0]!),
+        track('Ünïcödé – Track', names[1]!),
+        track('Track Three', names[2]!),
+        track('日本語の歌', names[3]!),
+        track('Last', null),
+      ],
+    };
+    // json.dumps: ASCII, every other letter escaped.
+    const text = JSON.stringify(written, null, 2).replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    await writeFile(join(dir, 'job.json'), text);
+    const result = await readBundle(dir);
+    expect(result).toMatchObject({ ok: true });
+    if (!result.ok) return;
+    const songs = await bundleSongs(dir, result.job);
+    expect(songs.map((s) => [s.job.job_id, s.job.audio_path, s.job.title])).toEqual([
+      ['dz_777_deemix', 'files/01_Café Olé.m4a', 'Café Olé'],
+      ['dz_777_deemix-2', 'files/02_Ünïcödé – Track.m4a', 'Ünïcödé – Track'],
+      ['dz_777_deemix-3', 'files/04_日本語の歌.m4a', '日本語の歌'],
+      ['dz_777_deemix-4', 'files/05_Last.m4a', 'Last'],
+    ]);
+  });
+
   it('a file audio_files lists twice (by the same name, under files/ or not, in either spelling) is one song', async () => {
     // Each entry was a song of its own: the same audio separated and published twice (<id> and <id>-2).
     const dir = join(root, 'queues', 'job_dz_twice');

@@ -4,7 +4,7 @@
 import { errorMessage } from '@imk/errors';
 import { redactText } from '@imk/log';
 import type { PlannedTransfer } from './plan.ts';
-import type { TransferOutcome } from './run-transfers.ts';
+import { sentByEarlierProgram, type TransferOutcome } from './run-transfers.ts';
 import type { SyncBackend } from './types.ts';
 import { createLimiter } from './util/limiter.ts';
 
@@ -12,8 +12,11 @@ import { createLimiter } from './util/limiter.ts';
 export type DestinationLook =
   /** Nothing there: the pass would send it. */
   | { found: 'nothing' }
-  /** The same content (size, then sha256): the pass would record it as delivered and copy nothing. */
-  | { found: 'same' }
+  /**
+   * The same content (size, then sha256): the pass would record it as delivered and copy nothing. `at`: the
+   * path it was found at, when not the route's (where the earlier version's program put it, plan.ts).
+   */
+  | { found: 'same'; at?: string }
   /** Another file: the pass settles it by `nasSync.conflict` (rename, fail, replace). */
   | { found: 'different'; bytes: number }
   /** The destination could not be asked (unreachable, a login refused): the pass would find out. */
@@ -44,7 +47,13 @@ export async function lookAtDestinations(
       down.set(transfer.backend, message);
       return { found: 'unknown', error: message };
     }
-    if (there === undefined) return { found: 'nothing' };
+    if (there === undefined) {
+      // The earlier version's program may have put it under its own name (plan.ts earlierPath).
+      const earlier = await sentByEarlierProgram(backend, transfer);
+      return earlier && transfer.earlierPath !== undefined
+        ? { found: 'same', at: transfer.earlierPath }
+        : { found: 'nothing' };
+    }
     if (there.bytes !== transfer.bytes) return { found: 'different', bytes: there.bytes };
     try {
       // Read back only when the size matches, as the pass itself does before it would copy.

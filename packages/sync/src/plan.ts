@@ -1,5 +1,5 @@
 import { extname, join, posix } from 'node:path';
-import { digestHandle, lstatAnySpelling, openUntrusted, resolveInside } from '@imk/fs-safe';
+import { MAX_NAME_BYTES, digestHandle, lstatAnySpelling, openUntrusted, resolveInside } from '@imk/fs-safe';
 import { errorMessage } from '@imk/errors';
 import type { JobManifest, SyncArtifact } from './manifests.ts';
 import type { PathHolder } from './conflicts.ts';
@@ -62,6 +62,12 @@ export interface PlannedTransfer {
   remoteRoot: string;
   /** `<backend>:<remotePath>`: the receipt's destination key. */
   destination: string;
+  /**
+   * Where the earlier version's sync program put this file, when that differs from remotePath: a legacy
+   * manifest's artifact under a folder route keeps its own name there as written (`Title: Live?.m4a`), where
+   * ours makes it a safe name (`Title_ Live_.m4a`). The same content found there is taken as delivered.
+   */
+  earlierPath?: string;
   sha256: string;
   bytes: number;
   /** When the sha256 was recorded: the manifest's mtime (v1 manifests; legacy ones are hashed here). */
@@ -239,11 +245,11 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
     for (const compiled of matching) {
       if (!compiled.template) continue;
       try {
-        const remotePath = renderTemplate(
-          compiled.template,
-          values,
-          input.nameBytesOf?.(compiled.route.backend),
-        );
+        const nameBytes = input.nameBytesOf?.(compiled.route.backend) ?? MAX_NAME_BYTES;
+        const remotePath = renderTemplate(compiled.template, values, nameBytes);
+        const earlierPath = manifest.legacy
+          ? earlierProgramPath(compiled.template, remotePath, values.filename, nameBytes)
+          : undefined;
         routed.transfers.push({
           jobId: manifest.jobId,
           artifact,
@@ -254,6 +260,7 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
           remotePath,
           remoteRoot: compiled.template.root,
           destination: `${compiled.route.backend}:${remotePath}`,
+          ...(earlierPath !== undefined && { earlierPath }),
           ...identity,
           recordedMs: manifest.legacy ? undefined : manifest.writtenMs,
         });
@@ -268,6 +275,26 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
     }
   }
   return routed;
+}
+
+/**
+ * The path the earlier version's sync program gave an artifact under a folder route (`to` a folder, its
+ * LocalBackend's `remote_base / local_path.name`, rsync's and scp's `<to>/`): the folder the route renders,
+ * and the artifact's file name as the manifest writes it. Its sanitize_filename kept every character but
+ * `/` and NUL on POSIX, so its outputs hold names ours makes safe for SMB (`:`, `?`, `"`, `*`, …). Undefined
+ * when the route names the file itself, or the name is the same, or not one a folder can hold as it is.
+ */
+function earlierProgramPath(
+  template: CompiledTemplate,
+  remotePath: string,
+  filename: string,
+  maxNameBytes: number,
+): string | undefined {
+  if (posix.basename(template.relative) !== '{filename}') return undefined;
+  if (filename === posix.basename(remotePath)) return undefined;
+  if (filename === '' || filename === '.' || filename === '..' || filename.includes('\0')) return undefined;
+  if (Buffer.byteLength(filename) > maxNameBytes) return undefined;
+  return posix.join(posix.dirname(remotePath), filename);
 }
 
 /** Decides, from the receipt, whether a transfer is done, due now, waiting for its backoff, or failed for good. */

@@ -61,6 +61,26 @@ export interface RunTransfersInput {
 }
 
 /**
+ * Whether the earlier version's sync program already put this very content where it put the file (its
+ * own name, see plan.ts earlierPath): size first, then the sha256 read back. Not for a copy whose receipt
+ * already gave it a path (renamed, replaced), which stays there.
+ */
+export async function sentByEarlierProgram(
+  backend: SyncBackend,
+  transfer: PlannedTransfer,
+): Promise<boolean> {
+  if (transfer.earlierPath === undefined) return false;
+  if (transfer.conflict !== undefined && transfer.conflict.resolution !== 'renamed') return false;
+  if (transfer.receipt?.status === 'delivered') return false;
+  const path = transfer.earlierPath;
+  // Only a look: a name the destination refuses (an SMB share and ":"), or cannot read, is not there, and
+  // the put then says what is wrong with the destination itself, if anything.
+  const there = await backend.stat(path).catch(() => undefined);
+  if (there?.bytes !== transfer.bytes) return false;
+  return (await backend.hash(path).catch(() => undefined)) === transfer.sha256;
+}
+
+/**
  * Runs due transfers with the concurrency limits, retries passing faults with backoff inside the pass, and
  * writes a receipt for every outcome. A destination that is down or refuses the login is skipped for the rest
  * of the pass (its transfers wait for their backoff); every other destination goes on.
@@ -173,6 +193,22 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
         if (away) throw away;
         await assertInsideJob(transfer);
         const backend = input.backendFor(transfer.backend);
+        if (await sentByEarlierProgram(backend, transfer)) {
+          const found = { ...transfer, remotePath: transfer.earlierPath ?? transfer.remotePath };
+          const ms = Math.round(performance.now() - started);
+          log.info(
+            { remote_path: found.remotePath, ms },
+            'already at the destination with the same content, under the name the earlier version gave it',
+          );
+          return record(found, {
+            transfer: found,
+            status: 'delivered',
+            final: false,
+            verifiedBy: 'read-back',
+            alreadyThere: true,
+            ms,
+          });
+        }
         const arriving = announce(backend);
         const result = await putSettled(backend, transfer, log, arriving).finally(arriving);
         if (result.alreadyThere) {

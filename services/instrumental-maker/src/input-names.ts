@@ -1,5 +1,5 @@
 import { tagNames, type MediaInfo } from '@imk/media';
-import type { Job } from '@imk/protocol';
+import { namesAreLegacyDeezerGuesses, type Job } from '@imk/protocol';
 
 /**
  * The job with the names its files get: job.json's, or, when it gives no title (a bundle made by hand or by
@@ -9,10 +9,14 @@ import type { Job } from '@imk/protocol';
  * them (the manifest's names_from), undefined when job.json's stand.
  */
 export function namesFromTags(job: Job, info: MediaInfo | undefined): { job: Job; from: 'tags' | undefined } {
-  if ((job.title ?? '').trim() !== '' || info === undefined) return { job, from: undefined };
+  // A song of the earlier Deezer retriever's bundle: "Unknown" and a file name are its guesses, not names
+  // (`Unknown - Artist - Title.m4a`, tagged artist "Unknown", album "Unknown"); the tags win, when there.
+  const guessed = namesAreLegacyDeezerGuesses(job);
+  if (((job.title ?? '').trim() !== '' && !guessed) || info === undefined) return { job, from: undefined };
   const tags = tagNames(info);
   if (tags.title === undefined) return { job, from: undefined };
-  const blank = (value: string | null | undefined): boolean => (value ?? '').trim() === '';
+  // Guessed: its artist and album are both the placeholder.
+  const blank = (value: string | null | undefined): boolean => guessed || (value ?? '').trim() === '';
   return {
     job: {
       ...job,

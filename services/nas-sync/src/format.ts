@@ -28,6 +28,8 @@ function dryRunLine(outcome: TransferOutcome, conflict: ConflictPolicy | undefin
   const look = outcome.atDestination;
   switch (look?.found) {
     case 'same':
+      if (look.at !== undefined)
+        return `already there ${transfer.jobId}/${transfer.artifact.path} -> ${transfer.backend}:${look.at} (found with the same content under the name the earlier version's sync program gave it: taken as delivered, not copied)`;
       return `already there ${what} (found with the same content: taken as delivered, not copied)`;
     case 'different': {
       const held = `a different file (${size(look.bytes)}) is there`;

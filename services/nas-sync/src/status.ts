@@ -111,6 +111,8 @@ function conflictOf(transfer: PlannedTransfer, receipt: Receipt | undefined, hol
     const { holder: by, path, resolution } = transfer.conflict;
     return { resolution, path, ...heldBy(by) };
   }
+  // Found where the earlier version's sync program had put it, under its own name (plan.ts earlierPath).
+  if (receipt?.status === 'delivered' && receipt.remotePath === transfer.earlierPath) return undefined;
   if (receipt?.status === 'delivered' && receipt.remotePath !== planned)
     return { ...holder(planned, 'renamed'), ...(receipt.foundAs && { found_as: receipt.foundAs }) };
   return undefined;

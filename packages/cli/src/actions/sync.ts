@@ -38,8 +38,9 @@ async function untilSignal<T>(logger: Logger, work: (signal: AbortSignal) => Pro
 export async function syncCommand(options: SyncOptions): Promise<void> {
   const { paths } = contextFrom(options);
   const logger = createLogger(NAS_SYNC);
+  // One pass (--once, --dry-run) honours them too (OUTPUTS_DIR, NAS_POLL_INTERVAL_SEC): it says so as well.
+  warnLegacyEnv(logger);
   if (!options.once && !options.dryRun) {
-    warnLegacyEnv(logger);
     await untilSignal(logger, (signal) => startNasSync({ root: paths.root, logger, signal }));
     return;
   }
