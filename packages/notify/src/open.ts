@@ -6,7 +6,7 @@ import { NOTIFY_CONFIG, eventEnabled, loadNotifyConfig, targetName, type NotifyC
 import { createSendBudget, type SendBudget } from './digest.ts';
 import { NOTIFY_EVENTS, type NotifyEventInput } from './events.ts';
 import { createNotifier, type Notifier } from './notifier.ts';
-import { targetSecretProblems } from './secrets.ts';
+import { SECRET_FIX, targetSecretProblems } from './secrets.ts';
 
 /** What a service holds: emit events, and let go when it stops. */
 export interface NotifierHandle {
@@ -208,7 +208,7 @@ export const notificationsHealthCheck = {
       return {
         status: 'fail',
         summary: `a target's secret cannot be read, so nothing is sent to it: ${missing.join('; ')}`,
-        fix: 'set the variable in the environment imk runs in, then restart it (a running process never sees a variable set later), or point the secret at a file ({ file: … }, read when a message is sent); docs/notifications.md',
+        fix: SECRET_FIX,
       };
     return { status: 'ok', summary: 'on' };
   },
