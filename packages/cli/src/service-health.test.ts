@@ -1,5 +1,10 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createHealthState } from './service-health.ts';
+import { createLogger } from '@imk/log';
+import { notificationsHealthCheck, openNotifier } from '@imk/notify';
+import { createHealthState, watchServiceHealth } from './service-health.ts';
 
 /** A service's shown state, as the supervisor keeps it. */
 function shown() {
@@ -51,5 +56,43 @@ describe('createHealthState: what the checks say shows once the service runs', (
     state.state = 'stopped';
     health.report(['ffmpeg: not found']);
     expect(state.state).toBe('stopped');
+  });
+});
+
+describe('watchServiceHealth: a config file read again is looked at at once', () => {
+  it('config/notify.yaml fixed while running: degraded ends within seconds, not at the next minute', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'imk-health-watch-'));
+    const controller = new AbortController();
+    await mkdir(join(root, 'config'));
+    const file = join(root, 'config', 'notify.yaml');
+    await writeFile(file, 'targets:\n  - type: ntfy\n');
+    const handle = await openNotifier({ root, logger: createLogger('health-test', { level: 'silent' }) });
+    const reports: { at: number; reasons: string[] }[] = [];
+    const reported = async (test: (reasons: string[]) => boolean, withinMs: number) => {
+      const deadline = Date.now() + withinMs;
+      while (!reports.some((r) => test(r.reasons))) {
+        if (Date.now() > deadline)
+          throw new Error(`not reported in ${String(withinMs)} ms: ${JSON.stringify(reports)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    try {
+      // The periodic look stays at its default (a minute): only the file's reading may bring the next one.
+      watchServiceHealth({
+        root,
+        checks: [notificationsHealthCheck],
+        signal: controller.signal,
+        report: (reasons) => reports.push({ at: Date.now(), reasons }),
+      });
+      await reported((reasons) => reasons.some((r) => r.startsWith('notifications: off: ')), 10_000);
+      await writeFile(file, 'targets:\n  - { type: webhook, name: hass, url: "http://127.0.0.1:9/hook" }\n');
+      // Read again within twice NOTIFY_CONFIG_CHECK_MS (2 s): healthy well before a minute is over.
+      await reported((reasons) => reasons.length === 0, 15_000);
+      expect(reports.at(-1)?.reasons).toEqual([]);
+    } finally {
+      controller.abort();
+      await handle.close();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

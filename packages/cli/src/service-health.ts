@@ -53,10 +53,35 @@ export function watchServiceHealth(options: {
       options.report(reasons);
     }
   };
-  const timer = setInterval(() => void probe(), options.intervalMs ?? HEALTH_INTERVAL_MS);
+  // One look at a time, and one more after it when asked meanwhile: two looks at once could end in the
+  // wrong order, the older answer shown last.
+  let looking: Promise<void> | undefined;
+  let again = false;
+  const look = (): void => {
+    if (looking) {
+      again = true;
+      return;
+    }
+    looking = (async () => {
+      do {
+        again = false;
+        await probe();
+      } while (again && !options.signal.aborted);
+    })().finally(() => (looking = undefined));
+  };
+  const timer = setInterval(look, options.intervalMs ?? HEALTH_INTERVAL_MS);
   timer.unref();
-  options.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
-  void probe();
+  // A check that knows when its answer changes (a config file read again) asks for a look at once.
+  const unwatch = options.checks.map((check) => check.watch?.(look));
+  options.signal.addEventListener(
+    'abort',
+    () => {
+      clearInterval(timer);
+      for (const stop of unwatch) stop?.();
+    },
+    { once: true },
+  );
+  look();
 }
 
 /**

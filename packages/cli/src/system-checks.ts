@@ -4,7 +4,7 @@ import { loadServiceConfig } from '@imk/config';
 import { nearestExisting, type CheckResult, type DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { formatBytes } from '@imk/log';
-import { notifyProgramsCheck } from '@imk/notify';
+import { notifyProgramsCheck, notifySecretsCheck } from '@imk/notify';
 import { bytesFromMb, loadOperationsConfig, measureDiskSpace } from '@imk/ops';
 import { configFiles } from './config-reference.ts';
 
@@ -95,5 +95,5 @@ const diskGuardCheck: DoctorCheck = {
  * notifications need. Each service's own checks are in its definition (defineService's doctorChecks).
  */
 export async function operationsChecks(): Promise<DoctorCheck[]> {
-  return [...(await configChecks()), diskGuardCheck, notifyProgramsCheck];
+  return [...(await configChecks()), diskGuardCheck, notifyProgramsCheck, notifySecretsCheck];
 }

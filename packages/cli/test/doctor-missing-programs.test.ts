@@ -69,6 +69,8 @@ describe('imk doctor on a machine without the programs', () => {
     expect(failed('ffmpeg')).toContain('apt-get install -y ffmpeg');
     expect(failed('ffprobe')).toContain('apt-get install -y ffmpeg');
     expect(failed('yt-dlp')).toContain('pipx install yt-dlp');
+    // Not Debian's package, which these docs say is too old for YouTube (the summary once said apt-get).
+    expect(failed('yt-dlp')).not.toContain('apt-get install -y yt-dlp');
     const nas = failed('sync-tools');
     for (const pkg of ['rsync', 'openssh-client', 'rclone']) expect(nas).toContain(pkg);
     const notify = failed('notify-programs');

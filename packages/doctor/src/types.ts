@@ -27,4 +27,10 @@ export interface DoctorCheck {
   /** A failing required check makes doctor exit non-zero; an optional one (deemix) only warns. */
   required: boolean;
   run(context: DoctorContext): Promise<CheckResult>;
+  /**
+   * For a check of a running service whose answer changes at a moment the service knows (a config file read
+   * again): calls `onChange` then, so the service's health is looked at again at once rather than at the
+   * next periodic look, a minute later. Returns the unsubscribe.
+   */
+  watch?(onChange: () => void): () => void;
 }

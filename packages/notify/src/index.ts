@@ -18,6 +18,8 @@ export type { Notifier, NotifierOptions } from './notifier.ts';
 export { NOTIFY_CONFIG_CHECK_MS, notificationsHealthCheck, openNotifier } from './open.ts';
 export { DIGEST_AFTER, DIGEST_WINDOW_MS } from './digest.ts';
 export { notifyProgramsCheck } from './programs-check.ts';
+export { notifySecretsCheck } from './secrets-check.ts';
+export { mediaServerSecretProblems, SECRET_FIX } from './secrets.ts';
 export type { NotifierHandle } from './open.ts';
 export { NotifyResultSchema, readNotifyResults, recordResult } from './results.ts';
 export type { NotifyResult } from './results.ts';

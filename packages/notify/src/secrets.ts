@@ -1,7 +1,12 @@
 import { isSecretProblem, readSecretRef, type SecretLines, type SecretRef } from '@imk/config';
 import { ImkError, errorMessage } from '@imk/errors';
 import { targetName, type NotifyConfig } from './config.ts';
+import type { MediaServer } from './media/schema.ts';
 import './errors.ts';
+
+/** What to do about a secret that cannot be read (the variable or file it names): the doctor's and the health's fix. */
+export const SECRET_FIX =
+  'set the variable in the environment imk runs in, then restart it (a running process never sees a variable set later), or point the secret at a file ({ file: … }, read when it is used); docs/notifications.md';
 
 /**
  * Reads a secret when it is used, by @imk/config's one rule (trimmed; a line break inside is an error); the
@@ -46,5 +51,29 @@ export function targetSecretProblems(config: NotifyConfig, env: NodeJS.ProcessEn
       }
     }
   });
+  return problems;
+}
+
+/**
+ * The secrets of nas-sync's media servers (`mediaServers.<name>.token` / `.password`) that cannot be read
+ * now, each said as the refresh would say it. A server whose secret is missing is never refreshed: its
+ * files are owed for ever, and before, nothing said so until the first pass that delivered.
+ */
+export function mediaServerSecretProblems(
+  servers: Readonly<Record<string, MediaServer>>,
+  env: NodeJS.ProcessEnv,
+): string[] {
+  const problems: string[] = [];
+  for (const [name, server] of Object.entries(servers)) {
+    const [field, ref] =
+      server.type === 'jellyfin' || server.type === 'plex'
+        ? ['token', server.token]
+        : ['password', server.password];
+    try {
+      readNotifySecret(ref, `mediaServers.${name}.${field}`, env);
+    } catch (error) {
+      problems.push(errorMessage(error));
+    }
+  }
   return problems;
 }

@@ -10,6 +10,7 @@ import {
   retryDelayMs,
   readDashboardSubscriptions,
   subscriptionPaths,
+  SubscriptionListSchema,
 } from './subscriptions.ts';
 
 describe('parseEvery', () => {
@@ -73,6 +74,31 @@ describe('the dashboard subscriptions file', () => {
         code: 'INVALID_SUBSCRIPTIONS_FILE',
         message: expect.stringContaining(file),
       });
+    } finally {
+      await rm(state, { recursive: true, force: true });
+    }
+  });
+
+  it('takes a link pasted with spaces or a line end around it as the same list, not a second subscription', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'imk-subs-space-'));
+    try {
+      const first = await addDashboardSubscription(state, { url: 'https://a.example/list', every: '1h' });
+      for (const url of [
+        'https://a.example/list ',
+        '  https://a.example/list',
+        'https://a.example/list\r\n',
+      ]) {
+        const again = await addDashboardSubscription(state, { url, every: '1h' });
+        expect(again, JSON.stringify(url)).toMatchObject({
+          id: first.id,
+          added: false,
+          subscription: { url: 'https://a.example/list' },
+        });
+      }
+      expect((await readDashboardSubscriptions(state)).map((s) => s.url)).toEqual(['https://a.example/list']);
+      expect(() =>
+        SubscriptionListSchema.parse([{ url: 'https://a.example/list' }, { url: 'https://a.example/list ' }]),
+      ).toThrow(/the same list and mode as subscriptions\.0/);
     } finally {
       await rm(state, { recursive: true, force: true });
     }

@@ -72,6 +72,10 @@ export function everySchema(fallback: string, examples: string) {
 export const SubscriptionSchema = z.object({
   url: z
     .string()
+    // A link pasted with the space or line end around it (the dashboard's field, a YAML quoted by hand) is
+    // the same list: untrimmed, " https://…" was refused as not a link and "https://… " was a second
+    // subscription of its own (another id, archive and runs) beside the one without the space.
+    .trim()
     .regex(/^https?:\/\//i, 'only http(s) links can be subscribed to')
     .refine((url) => youtubeMix(url) === undefined, { message: MIX_NOT_SUBSCRIBABLE })
     .describe('The channel or playlist page (any http(s) page yt-dlp lists, e.g. a /videos tab).'),

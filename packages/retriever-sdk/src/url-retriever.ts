@@ -98,6 +98,14 @@ export function parseHttpUrl(text: string): URL {
       'INVALID_URL',
       `"${shown}" is ${trimmed.length} characters long, more than a link can be (${MAX_URL_CHARS}); check that it holds the one link you meant`,
     );
+  // Several links pasted at once: the URL parser would take them for one (a space becomes %20 in its path,
+  // a line break is dropped and the links run together), fetch a link nobody gave and answer 404.
+  const links = trimmed.split(/\s+/).filter((part) => /^https?:\/\//i.test(part));
+  if (links.length > 1)
+    throw new ImkError(
+      'INVALID_URL',
+      `"${shown}" holds ${String(links.length)} links, not one: give one link at a time (\`imk fetch <link> <link> …\` takes several, and a request file one per line)`,
+    );
   let url: URL;
   try {
     url = new URL(trimmed);

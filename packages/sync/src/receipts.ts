@@ -131,6 +131,20 @@ export interface OpenReceiptStoreOptions {
   onMovedAside?: (movedTo: string) => void;
 }
 
+/** The runner locks this process holds (their tokens): a record naming this process's pid is held only by these. */
+const runnersHeldHere = new Set<string>();
+
+/**
+ * Whether the runner a record names still runs. A record with this process's own pid that this process
+ * never took was left by an earlier process that had the same pid: in a container (a new PID namespace at
+ * each start) a nas-sync killed outright (the OOM killer, `docker kill`) comes back with its old pid, and
+ * took its own record for a live runner (`nas-sync is already running (pid 7)`) at every restart.
+ */
+function runnerAlive(pid: number, token: string): boolean {
+  if (pid === process.pid) return runnersHeldHere.has(token);
+  return processAlive(pid);
+}
+
 /** The durable memory of what was delivered where: one row per (job, artifact, destination, sha256). */
 export class ReceiptStore {
   readonly file: string;
@@ -330,22 +344,27 @@ export class ReceiptStore {
     const token = randomUUID();
     const holder = this.db
       .transaction((): number | undefined => {
-        const row = this.db.prepare('SELECT pid, host FROM runner WHERE id = 1').get() as
-          { pid: number; host: string } | undefined;
-        if (row && row.host === hostname() && processAlive(row.pid)) return row.pid;
+        const row = this.db.prepare('SELECT pid, host, token FROM runner WHERE id = 1').get() as
+          { pid: number; host: string; token: string } | undefined;
+        if (row && row.host === hostname() && runnerAlive(row.pid, row.token)) return row.pid;
         this.db
           .prepare('INSERT OR REPLACE INTO runner (id, pid, token, host, started_at) VALUES (1, ?, ?, ?, ?)')
           .run(process.pid, token, hostname(), new Date().toISOString());
         return undefined;
       })
       .immediate();
-    if (holder === undefined) this.runnerToken = token;
+    if (holder === undefined) {
+      this.runnerToken = token;
+      runnersHeldHere.add(token);
+    }
     return holder;
   }
 
   releaseRunner(): void {
-    if (this.runnerToken)
+    if (this.runnerToken) {
       this.db.prepare('DELETE FROM runner WHERE id = 1 AND token = ?').run(this.runnerToken);
+      runnersHeldHere.delete(this.runnerToken);
+    }
     this.runnerToken = undefined;
   }
 

@@ -43,7 +43,12 @@ export interface ResolveToolOptions extends ToolSpec {
 export const KNOWN_TOOLS: Readonly<Record<string, ToolSpec>> = {
   ffmpeg: { envVar: 'IMK_FFMPEG', debianPackage: 'ffmpeg', npmPackage: '@ffmpeg-installer/ffmpeg' },
   ffprobe: { envVar: 'IMK_FFPROBE', debianPackage: 'ffmpeg', npmPackage: '@ffprobe-installer/ffprobe' },
-  'yt-dlp': { envVar: 'IMK_YT_DLP', debianPackage: 'yt-dlp' },
+  // Debian's yt-dlp lags months behind YouTube (docs/retrievers.md): the hint is the current one's.
+  'yt-dlp': {
+    envVar: 'IMK_YT_DLP',
+    debianPackage: 'yt-dlp',
+    installHint: '`pipx install yt-dlp` (or `python3 -m pip install --user -U yt-dlp`)',
+  },
   rsync: { envVar: 'IMK_RSYNC', debianPackage: 'rsync' },
   rclone: { envVar: 'IMK_RCLONE', debianPackage: 'rclone' },
   ssh: { envVar: 'IMK_SSH', debianPackage: 'openssh-client' },

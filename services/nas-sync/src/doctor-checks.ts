@@ -1,6 +1,7 @@
 import type { CheckResult, DoctorCheck } from '@imk/doctor';
 import { errorMessage } from '@imk/errors';
 import { createLogger } from '@imk/log';
+import { SECRET_FIX, mediaServerSecretProblems } from '@imk/notify';
 import {
   DEFAULT_BACKEND,
   assertShareMounted,
@@ -155,5 +156,31 @@ export const sharesMountedCheck: DoctorCheck = {
   },
 };
 
+/**
+ * The media servers' secrets (`token`, `password`) can be read. A server whose secret is missing is never
+ * refreshed (each try fails the same way, its files owed for ever); before, doctor passed it and the
+ * dashboard stayed green until the first pass that delivered had tried it three times.
+ */
+export const mediaServerSecretsCheck: DoctorCheck = {
+  id: 'nas-sync-media-secrets',
+  title: 'media server secrets',
+  group: 'sync',
+  required: true,
+  async run({ paths, env }): Promise<CheckResult> {
+    const loaded = await enabledConfig(paths.root, env);
+    if ('skip' in loaded) return loaded.skip;
+    const names = Object.keys(loaded.config.mediaServers);
+    if (names.length === 0) return { status: 'skip', summary: 'no media server configured' };
+    const problems = mediaServerSecretProblems(loaded.config.mediaServers, env);
+    if (problems.length === 0)
+      return { status: 'ok', summary: `the secrets of ${names.join(', ')} can be read` };
+    return {
+      status: 'fail',
+      summary: `a media server's secret cannot be read, so it is never asked to refresh: ${problems.join('; ')}`,
+      fix: SECRET_FIX,
+    };
+  },
+};
+
 /** What `imk doctor` checks for nas-sync. */
-export const doctorChecks: DoctorCheck[] = [syncToolsCheck, sharesMountedCheck];
+export const doctorChecks: DoctorCheck[] = [syncToolsCheck, sharesMountedCheck, mediaServerSecretsCheck];

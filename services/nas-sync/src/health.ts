@@ -4,7 +4,7 @@ import { errorMessage } from '@imk/errors';
 import { notificationsHealthCheck, readRefreshOwed } from '@imk/notify';
 import { loadNasSyncConfig } from './config.ts';
 import { readDestinationFaults } from './destination-health.ts';
-import { sharesMountedCheck } from './doctor-checks.ts';
+import { mediaServerSecretsCheck, sharesMountedCheck } from './doctor-checks.ts';
 
 /**
  * Whether the running service can deliver anything: configured, with at least one route. Disabled on
@@ -116,5 +116,6 @@ export const healthChecks: DoctorCheck[] = [
   sharesHealthCheck,
   destinationsHealthCheck,
   mediaServersHealthCheck,
+  mediaServerSecretsCheck,
   notificationsHealthCheck,
 ];

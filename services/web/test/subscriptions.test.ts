@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readDashboardSubscriptions, writeSubscriptionStatus } from '@imk/retriever-sdk';
+import { readDashboardSubscriptions, subscriptionPaths, writeSubscriptionStatus } from '@imk/retriever-sdk';
 import { listenWeb, type RunningWeb } from '../src/index.ts';
 import { quietLogger, tempRoot } from './helpers.ts';
 
@@ -126,5 +126,35 @@ describe('subscriptions from the dashboard', () => {
         }),
       ],
     });
+  });
+
+  it('a link pasted with spaces around it is the one already there, listed once', async () => {
+    const list = 'https://www.youtube.com/playlist?list=PLpasted';
+    const first = await post({ url: list, every: '1h', limit: 2 });
+    expect(first.status).toBe(201);
+    const again = await post({ url: ` ${list} \n`, every: '1h', limit: 2 });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ added: false, subscription: { url: list } });
+    const listed = (await (
+      await fetch(`${web.url}/api/subscriptions`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as { subscriptions: { url: string }[] };
+    expect(listed.subscriptions.filter((row) => row.url.trim() === list)).toHaveLength(1);
+  });
+
+  it('a file an earlier version saved with one list twice (with and without the space of its paste) lists it once', async () => {
+    const list = 'https://www.youtube.com/playlist?list=PLtwice';
+    const file = subscriptionPaths(join(root, 'state')).dashboardFile;
+    const entry = (url: string) => ({ url, every: '1h', limit: 2, added_at: '2026-01-01T00:00:00.000Z' });
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(
+      file,
+      JSON.stringify({ schema_version: 1, subscriptions: [entry(list), entry(`${list} `)] }),
+    );
+    const listed = (await (
+      await fetch(`${web.url}/api/subscriptions`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as { subscriptions: { url: string }[] };
+    expect(listed.subscriptions.map((row) => row.url).filter((url) => url.includes('PLtwice'))).toEqual([
+      list,
+    ]);
   });
 });

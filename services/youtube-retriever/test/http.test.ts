@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@imk/log';
-import { retrieverRoutes } from '@imk/retriever-sdk';
+import { parseHttpUrl, retrieverRoutes } from '@imk/retriever-sdk';
 import { startRetrieverHttp, youtubeRetriever } from '../src/index.ts';
 import { linkJobId } from './expected-ids.ts';
 import { generateMedia, startMediaServer, type MediaServer } from './media-server.ts';
@@ -41,6 +41,21 @@ describe('POST /api/requests', () => {
       job_ids: [jobId],
       jobs: [{ job_id: jobId, queue: 'youtube_audio' }],
     });
+  });
+
+  it('refuses several links pasted into one request, naming them, rather than fetching them run together', async () => {
+    const a = server.url('audio.m4a');
+    for (const url of [`${a} ${a}?x=1`, `${a}\n${a}?x=1`, `${a}\t\r\n ${a}?x=1 `]) {
+      const reply = await post({ url });
+      expect(reply.statusCode, JSON.stringify(url)).toBe(400);
+      expect(reply.json()).toMatchObject({
+        error: 'INVALID_URL',
+        message: expect.stringContaining('holds 2 links'),
+      });
+    }
+    // One link with a space in its file name (as a file manager copies it) is still one link.
+    expect(() => parseHttpUrl('http://nas.local/My Song.mp3').href).not.toThrow();
+    expect(parseHttpUrl('http://nas.local/My Song.mp3').pathname).toBe('/My%20Song.mp3');
   });
 
   it('answers bad requests with 400 and a message saying what is expected', async () => {

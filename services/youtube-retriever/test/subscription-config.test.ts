@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDashboardSubscription } from '@imk/retriever-sdk';
+import { addDashboardSubscription, subscriptionPaths } from '@imk/retriever-sdk';
 import { createLogger } from '@imk/log';
 import { loadYoutubeSettings } from '../src/config.ts';
 import { listSubscriptions, type SubscriptionsMemory } from '../src/subscriptions.ts';
@@ -118,5 +118,38 @@ describe('subscription every and limit in config/youtube-retriever.yaml', () => 
     expect(said[0]).toContain(
       `the subscription added from the dashboard for ${list} (audio) is also in config/youtube-retriever.yaml: the YAML's (every 6h, limit 2) is the one that runs; remove one of them`,
     );
+  });
+
+  it('a dashboard file holding one list twice, once with the spaces of its paste, runs it once and says nothing of the YAML', async () => {
+    const list = 'https://www.youtube.com/playlist?list=PLspaced';
+    await writeFile(join(root, 'config', 'youtube-retriever.yaml'), 'subscriptions: []\n');
+    const settings = await loadYoutubeSettings(root);
+    // As an earlier version saved it: the paste's trailing space kept, a second entry beside the first.
+    const file = subscriptionPaths(settings.stateDir).dashboardFile;
+    await mkdir(dirname(file), { recursive: true });
+    const entry = (url: string) => ({
+      url,
+      mode: 'audio',
+      every: '1h',
+      limit: 5,
+      added_at: '2026-01-01T00:00:00.000Z',
+    });
+    await writeFile(
+      file,
+      JSON.stringify({ schema_version: 1, subscriptions: [entry(list), entry(`${list} `)] }),
+    );
+    const lines: string[] = [];
+    const logger = createLogger('test', {
+      level: 'info',
+      destination: new Writable({
+        write(chunk: Buffer, _, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    });
+    const listed = await listSubscriptions(settings, logger, {});
+    expect(listed.map((l) => [l.source, l.subscription.url])).toEqual([['dashboard', list]]);
+    expect(lines.filter((line) => line.includes('config/youtube-retriever.yaml'))).toEqual([]);
   });
 });
