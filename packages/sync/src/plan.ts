@@ -193,7 +193,11 @@ export function routesFor(
   return taken;
 }
 
-/** Every (artifact, route) pair of a job, with rendered destinations. An artifact listed twice is sent once. */
+/**
+ * Every (artifact, route) pair of a job, with rendered destinations. An artifact listed twice is sent once,
+ * and so is one that two routes (`continue: true`) send to the same path of the same backend: it is one
+ * copy with one receipt, not two transfers that each numbered a copy of their own beside a file found there.
+ */
 export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
   const { manifest } = input;
   const routed: RoutedJob = { transfers: [], unrouted: [], skipped: [], problems: [] };
@@ -236,6 +240,7 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
       continue;
     }
     const values = templateValues(manifest, artifact);
+    const destinations = new Set<string>();
     for (const compiled of matching) {
       if (!compiled.template) continue;
       try {
@@ -244,6 +249,9 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
           values,
           input.nameBytesOf?.(compiled.route.backend),
         );
+        const destination = `${compiled.route.backend}:${remotePath}`;
+        if (destinations.has(destination)) continue;
+        destinations.add(destination);
         routed.transfers.push({
           jobId: manifest.jobId,
           artifact,
@@ -253,7 +261,7 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
           backend: compiled.route.backend,
           remotePath,
           remoteRoot: compiled.template.root,
-          destination: `${compiled.route.backend}:${remotePath}`,
+          destination,
           ...identity,
           recordedMs: manifest.legacy ? undefined : manifest.writtenMs,
         });
