@@ -122,6 +122,7 @@ export function openReceiptsDb(options: Pick<OpenReceiptStoreOptions, 'file' | '
   assertRegularIfPresent(options.file, basename(options.file));
   const db = new BetterSqlite3(options.file, { readonly: options.readonly ?? false, timeout: 5000 });
   try {
+    assertIntact(db);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a commit survives a crash or kill of this process at once, and a power cut may
@@ -139,6 +140,21 @@ export function openReceiptsDb(options: Pick<OpenReceiptStoreOptions, 'file' | '
     throw error;
   }
   return db;
+}
+
+/**
+ * SQLite's quick check of every page, thrown as SQLITE_CORRUPT (so that the opener names the file and moves
+ * it aside): a file whose first page is whole but whose others are damaged (a disk error, a copy cut short)
+ * opened without a word, and then every pass failed on its first query with "database disk image is
+ * malformed", naming no file, and synced nothing again. The receipts are small: the check takes
+ * milliseconds.
+ */
+function assertIntact(db: Database): void {
+  const result: unknown = db.pragma('quick_check(1)', { simple: true });
+  if (result !== 'ok')
+    throw Object.assign(new Error(`database disk image is malformed (${String(result)})`), {
+      code: 'SQLITE_CORRUPT',
+    });
 }
 
 export function openFailed(file: string, error: unknown): ImkError {
