@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
-import { assertRegularIfPresent } from '@imk/fs-safe';
+import { assertDatabaseIntact, assertRegularIfPresent } from '@imk/fs-safe';
 import { VERIFY_FINDING_CODES } from './errors.ts';
 import type { OpenReceiptStoreOptions } from './receipts.ts';
 
@@ -122,7 +122,8 @@ export function openReceiptsDb(options: Pick<OpenReceiptStoreOptions, 'file' | '
   assertRegularIfPresent(options.file, basename(options.file));
   const db = new BetterSqlite3(options.file, { readonly: options.readonly ?? false, timeout: 5000 });
   try {
-    assertIntact(db);
+    // Damaged pages behind a whole header: found here, named and moved aside, not at every pass's query.
+    assertDatabaseIntact(db);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a commit survives a crash or kill of this process at once, and a power cut may
@@ -140,21 +141,6 @@ export function openReceiptsDb(options: Pick<OpenReceiptStoreOptions, 'file' | '
     throw error;
   }
   return db;
-}
-
-/**
- * SQLite's quick check of every page, thrown as SQLITE_CORRUPT (so that the opener names the file and moves
- * it aside): a file whose first page is whole but whose others are damaged (a disk error, a copy cut short)
- * opened without a word, and then every pass failed on its first query with "database disk image is
- * malformed", naming no file, and synced nothing again. The receipts are small: the check takes
- * milliseconds.
- */
-function assertIntact(db: Database): void {
-  const result: unknown = db.pragma('quick_check(1)', { simple: true });
-  if (result !== 'ok')
-    throw Object.assign(new Error(`database disk image is malformed (${String(result)})`), {
-      code: 'SQLITE_CORRUPT',
-    });
 }
 
 export function openFailed(file: string, error: unknown): ImkError {
