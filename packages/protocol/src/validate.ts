@@ -4,6 +4,7 @@ import { capText, parseUntrustedJson } from '@imk/fs-safe';
 import { JOB_FILE, JobSchema, type Job } from './job.ts';
 import { readAsLegacyJob } from './legacy-job.ts';
 import { SCHEMA_VERSION } from './common.ts';
+import { QUOTED_MAX } from './job-id-rule.ts';
 import {
   LegacyArtifactSchema,
   LegacyManifestSchema,
@@ -121,9 +122,6 @@ export function validateManifest(json: unknown): Validated<AnyManifest> {
     ? { ok: true, value: { legacy: false, manifest: result.data } }
     : { ok: false, problems: formatIssues(result.error.issues, undefined, ManifestSchema) };
 }
-
-/** How much of a value a problem quotes: enough to recognise it. */
-const QUOTED_MAX = 120;
 
 /** The version a manifest with `schema_version` says, when this imk reads it; otherwise what to tell the user. */
 function manifestVersion(json: unknown): number | string | undefined {
