@@ -1,4 +1,5 @@
 export { checkServiceConfig, configFile, loadServiceConfig } from './load-config.ts';
+export { yamlDepth } from './yaml-depth.ts';
 export type { LoadConfigOptions, LoadedConfig } from './load-config.ts';
 export { validateConfig } from './validate-config.ts';
 export type { ConfigProblem, ConfigResult } from './validate-config.ts';

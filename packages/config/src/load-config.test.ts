@@ -73,6 +73,20 @@ describe('loadServiceConfig', () => {
     ).rejects.toThrow(/demo-service\.yaml is not valid YAML/);
   });
 
+  // `- - - …` past the composer's stack: "not valid YAML: Maximum call stack size exceeded" before, and a
+  // process that read a few such files died of it (see yamlDepth).
+  it('refuses a file nested past 64 levels, in any YAML style, naming it', async () => {
+    for (const yaml of [
+      `queues:\n  ${'- '.repeat(30_000)}x\n`,
+      `queues: ${'['.repeat(30_000)}${']'.repeat(30_000)}\n`,
+    ]) {
+      const root = await rootWith(yaml);
+      await expect(
+        loadServiceConfig({ service: 'demo-service', schema: Schema, root, env: {} }),
+      ).rejects.toThrow(/demo-service\.yaml nests more than 64 levels deep/);
+    }
+  });
+
   it('reports a misspelt setting with the one it most likely meant, instead of ignoring it', async () => {
     const root = await rootWith('concurency: 3\nremoteRoots:\n  Audio: /mnt/nas\n  vidoe: /mnt/video\n');
     const error = await loadServiceConfig({ service: 'demo-service', schema: Schema, root, env: {} }).catch(

@@ -2,11 +2,13 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ImkError } from '@imk/errors';
+import { MAX_JSON_DEPTH } from '@imk/fs-safe';
 import { isSecretName, REDACTED, redactText } from '@imk/log';
 import { applyLegacyEnv } from './legacy/index.ts';
 import { applyEnvOverrides } from './env-overrides.ts';
 import { readConfigFile } from './read-config-file.ts';
 import { validateConfig } from './validate-config.ts';
+import { yamlDepth } from './yaml-depth.ts';
 import './errors.ts';
 
 export interface LoadConfigOptions<S extends z.ZodType> {
@@ -60,6 +62,11 @@ export function checkServiceConfig<S extends z.ZodType>(
   const found = text === undefined ? undefined : file;
   let raw: unknown = {};
   if (text !== undefined) {
+    // Counted before composing, whose recursion a deep `- - - …` overflows (see yamlDepth).
+    if (yamlDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+      throw new ImkError('CONFIG_INVALID', `${file} nests more than ${MAX_JSON_DEPTH} levels deep`, {
+        details: { file },
+      });
     try {
       raw = parseYaml(text) ?? {};
     } catch (error) {

@@ -19,6 +19,10 @@ const KNOWN: Record<string, { count: number; why: string }> = {
   },
   'packages/config/src/load-config.ts': { count: 1, why: 'wraps a non-Error rejection' },
   'packages/fs-safe/src/contain.ts': { count: 1, why: 'an ENOENT errno, named by untrustedErrnoError' },
+  'packages/fs-safe/src/corrupt-file.ts': {
+    count: 1,
+    why: 'SQLite-shaped (SQLITE_CORRUPT); the openers name the file (LEDGER_CORRUPT, RECEIPTS_CORRUPT)',
+  },
   'packages/fs-safe/src/regular-file.ts': { count: 2, why: 'errno-shaped, with the file; callers wrap them' },
   'packages/fs-safe/src/write-error.ts': { count: 2, why: "a write's errno named with its file, cause kept" },
   'packages/notify/src/outbox.ts': { count: 1, why: 'a claim name it made itself; an invariant' },

@@ -11,6 +11,27 @@ export function isCorruptDatabase(error: unknown): boolean {
   );
 }
 
+/**
+ * SQLite's quick check of every page of an open database, thrown as SQLITE_CORRUPT (isCorruptDatabase), so
+ * that its opener names the file and moves it aside: a file whose first page is whole but whose others are
+ * damaged (a disk error, a copy cut short) opens without a word, and then fails every query that reaches a
+ * damaged page with "database disk image is malformed", naming no file. Milliseconds for the receipts or
+ * a ledger of a few thousand jobs (about 0.2 s for 50 MB).
+ */
+export function assertDatabaseIntact(db: {
+  pragma(source: string, options: { simple: true }): unknown;
+}): void {
+  const result = db.pragma('quick_check(1)', { simple: true });
+  if (result !== 'ok')
+    // Its report starts "*** in database main ***" on a line of its own: one line in a message.
+    throw Object.assign(
+      new Error(`database disk image is malformed (${String(result).replace(/\s+/g, ' ')})`),
+      {
+        code: 'SQLITE_CORRUPT',
+      },
+    );
+}
+
 /** `<file>.corrupt-<time>`: where a corrupt database is kept for inspection. */
 export function corruptName(file: string, now = new Date()): string {
   return `${file}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;

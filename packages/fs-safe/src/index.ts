@@ -36,7 +36,7 @@ export type { UntrustedJsonOptions } from './untrusted-json.ts';
 export { assertRealFolder, equivalentName, lstatAnySpelling, openInside, resolveInside } from './contain.ts';
 export type { ContainOptions, PathOutsideReason } from './contain.ts';
 export { DEFAULT_TEXT_CAP, capText, cutText } from './cap.ts';
-export { corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';
+export { assertDatabaseIntact, corruptName, isCorruptDatabase, moveCorruptAside } from './corrupt-file.ts';
 export { FS_SAFE_ERRORS } from './errors.ts';
 export { describeKind } from './file-kind.ts';
 export type { FileKindInfo } from './file-kind.ts';

@@ -4,7 +4,12 @@ import { STATE_LAYOUT, statePaths } from '@imk/config';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
-import { assertRegularIfPresent, isCorruptDatabase, moveCorruptAside } from '@imk/fs-safe';
+import {
+  assertDatabaseIntact,
+  assertRegularIfPresent,
+  isCorruptDatabase,
+  moveCorruptAside,
+} from '@imk/fs-safe';
 import { LEDGER_DEFAULTS } from './defaults.ts';
 import { migrate } from './schema.ts';
 import './errors.ts';
@@ -73,6 +78,9 @@ function openOnce(options: OpenDatabaseOptions): Database {
     // NORMAL in WAL mode: a power cut may lose the last transactions but never corrupts; the folders are the truth.
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? LEDGER_DEFAULTS.busyTimeoutMs}`);
+    // Damaged pages behind a whole header: LEDGER_CORRUPT here (rebuilt at a worker's start), not a
+    // "database disk image is malformed" naming no file at every later query.
+    assertDatabaseIntact(db);
     migrate(db);
   } catch (error) {
     db.close();

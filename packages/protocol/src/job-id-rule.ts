@@ -9,8 +9,8 @@ export const JOB_ID_RULE =
   `but "/", "\\", "@" and control characters; it must not start with "." or a space, nor end in a space, ` +
   `and must not end in ".tmp" (the queue's name for an unfinished bundle)`;
 
-/** How much of a refused id is quoted (a 10 MB argument is not said back whole). */
-const QUOTED_MAX = 120;
+/** How much of a refused id, or of any value a problem quotes, is quoted (a 10 MB argument is not said back whole). */
+export const QUOTED_MAX = 120;
 
 /**
  * Why `id` is not a valid job id: every way it breaks the rule (not only zod's first issue), the value

@@ -1,9 +1,10 @@
 import { oneIssuePerField } from '@imk/errors';
 import type { z } from 'zod';
-import { parseUntrustedJson } from '@imk/fs-safe';
+import { capText, parseUntrustedJson } from '@imk/fs-safe';
 import { JOB_FILE, JobSchema, type Job } from './job.ts';
 import { readAsLegacyJob } from './legacy-job.ts';
 import { SCHEMA_VERSION } from './common.ts';
+import { QUOTED_MAX } from './job-id-rule.ts';
 import {
   LegacyArtifactSchema,
   LegacyManifestSchema,
@@ -61,10 +62,12 @@ function missingField(issue: z.core.$ZodIssue): string | undefined {
  * ("job.json: job.json is …"). The one home of that line: a rejected bundle's reason, the log, the ledger.
  */
 export function describeProblems(problems: readonly ValidationProblem[]): string {
+  // Each problem cut to DEFAULT_TEXT_CAP: a message quoting a value of the document (a schema_version of
+  // 300,000 characters) became a log line, a reason file and an `imk job` line as long.
   return problems
     .map((p) => {
       const said = p.message.startsWith(`${p.path} `) ? p.message : `${fieldName(p.path)}: ${p.message}`;
-      return p.file === undefined || said.startsWith(`${p.file}`) ? said : `${p.file}: ${said}`;
+      return capText(p.file === undefined || said.startsWith(`${p.file}`) ? said : `${p.file}: ${said}`);
     })
     .join('; ');
 }
@@ -129,7 +132,7 @@ function manifestVersion(json: unknown): number | string | undefined {
   if (typeof version === 'number' && Number.isInteger(version) && version > SCHEMA_VERSION)
     return newerVersion(version);
   return (
-    `schema_version ${JSON.stringify(said)} is no version of manifest.json: this imk reads ${SCHEMA_VERSION} ` +
+    `schema_version ${capText(JSON.stringify(said) ?? String(said), QUOTED_MAX)} is no version of manifest.json: this imk reads ${SCHEMA_VERSION} ` +
     `(what it writes) and manifests without schema_version (the earlier instrumental-maker's); if the ` +
     `earlier version wrote this file, remove schema_version from it`
   );

@@ -6,6 +6,7 @@ import { legacySample } from '@imk/media/legacy-samples';
 import {
   describeLeftOut,
   describeOutputProblem,
+  describeProblems,
   readOutputManifest,
   validateManifest,
 } from '../src/index.ts';
@@ -149,6 +150,28 @@ describe('schema_version', () => {
         `schema_version ${JSON.stringify(version)} is no version of manifest.json: this imk reads 1 (what it writes) and manifests without schema_version (the earlier instrumental-maker's); if the earlier version wrote this file, remove schema_version from it`,
       );
     }
+  });
+
+  // A schema_version of 300,000 characters was quoted whole: the sync pass's log line, `imk job` and the
+  // ledger's reason were each 300 KB long.
+  it('a long value is quoted in part: the problem stays a line a person reads', async () => {
+    for (const [version, name] of [
+      ['Z'.repeat(300_000), 'vlong'],
+      [Array.from({ length: 50_000 }, (_, i) => i), 'varray'],
+      [{ [`k${'e'.repeat(100_000)}`]: 1 }, 'vobject'],
+    ] as const) {
+      const read = await readWith(version, name);
+      expect(read?.ok).toBe(false);
+      if (read?.ok !== false) return;
+      const message = read.problems[0]?.message ?? '';
+      expect(message).toMatch(/^schema_version .{1,200} is no version of manifest\.json: this imk reads 1 /);
+      expect(message).toMatch(/more characters left out/);
+      expect(describeOutputProblem(read).length).toBeLessThan(1000);
+    }
+    // Whatever a problem quotes, the line of each is cut (about 2,000 characters), saying how much was left.
+    const line = describeProblems([{ path: 'title', message: `"${'T'.repeat(300_000)}" is not it` }]);
+    expect(line.length).toBeLessThan(2100);
+    expect(line).toMatch(/^title: "T+… \(\d+ more characters left out\)$/);
   });
 
   it('"1" as text is version 1 (a tool that rewrote the file), read as ours', () => {

@@ -199,7 +199,11 @@ export function routesFor(
   return taken;
 }
 
-/** Every (artifact, route) pair of a job, with rendered destinations. An artifact listed twice is sent once. */
+/**
+ * Every (artifact, route) pair of a job, with rendered destinations. An artifact listed twice is sent once,
+ * and so is one that two routes (`continue: true`) send to the same path of the same backend: it is one
+ * copy with one receipt, not two transfers that each numbered a copy of their own beside a file found there.
+ */
 export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
   const { manifest } = input;
   const routed: RoutedJob = { transfers: [], unrouted: [], skipped: [], problems: [] };
@@ -242,11 +246,15 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
       continue;
     }
     const values = templateValues(manifest, artifact);
+    const destinations = new Set<string>();
     for (const compiled of matching) {
       if (!compiled.template) continue;
       try {
         const nameBytes = input.nameBytesOf?.(compiled.route.backend) ?? MAX_NAME_BYTES;
         const remotePath = renderTemplate(compiled.template, values, nameBytes);
+        const destination = `${compiled.route.backend}:${remotePath}`;
+        if (destinations.has(destination)) continue;
+        destinations.add(destination);
         const earlierPath = manifest.legacy
           ? earlierProgramPath(compiled.template, remotePath, values.filename, nameBytes)
           : undefined;
@@ -259,7 +267,7 @@ export async function routeJob(input: RouteJobInput): Promise<RoutedJob> {
           backend: compiled.route.backend,
           remotePath,
           remoteRoot: compiled.template.root,
-          destination: `${compiled.route.backend}:${remotePath}`,
+          destination,
           ...(earlierPath !== undefined && { earlierPath }),
           ...identity,
           recordedMs: manifest.legacy ? undefined : manifest.writtenMs,

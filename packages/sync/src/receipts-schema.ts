@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { ImkError, errorMessage } from '@imk/errors';
-import { assertRegularIfPresent } from '@imk/fs-safe';
+import { assertDatabaseIntact, assertRegularIfPresent } from '@imk/fs-safe';
 import { VERIFY_FINDING_CODES } from './errors.ts';
 import type { OpenReceiptStoreOptions } from './receipts.ts';
 
@@ -122,6 +122,8 @@ export function openReceiptsDb(options: Pick<OpenReceiptStoreOptions, 'file' | '
   assertRegularIfPresent(options.file, basename(options.file));
   const db = new BetterSqlite3(options.file, { readonly: options.readonly ?? false, timeout: 5000 });
   try {
+    // Damaged pages behind a whole header: found here, named and moved aside, not at every pass's query.
+    assertDatabaseIntact(db);
     if (!options.readonly) {
       db.pragma('journal_mode = WAL');
       // NORMAL in WAL mode: a commit survives a crash or kill of this process at once, and a power cut may

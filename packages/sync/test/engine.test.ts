@@ -156,6 +156,29 @@ describe('sync engine', () => {
     expect(summary).toMatchObject({ transfers: 1, delivered: 1, failed: 0 });
   });
 
+  // Two routes (the first with `continue: true`) whose paths come out the same for one artifact, where a file
+  // it must not replace already stood: each of the two transfers numbered a copy of its own ("T (2).m4a" and
+  // "T (3).m4a"), one of them with no receipt (they shared one), a stray copy that nothing kept track of.
+  it('sends an artifact that two routes put at the same path once, as one copy with its receipt', async () => {
+    const contents = await writeJob(outputs, { ...audioJob('both'), title: 'T' });
+    await mkdir(join(nas, 'Music'), { recursive: true });
+    await writeFile(join(nas, 'Music', 'T.m4a'), 'a file the user put there');
+    const route = { match: { kind: 'audio' }, to: '${remoteRoots.audio}/{title}.{ext}', backend: 'nas' };
+    const routes = [
+      { ...route, name: 'library', continue: true },
+      { ...route, name: 'car', to: '${remoteRoots.audio}/{title}.m4a' },
+    ];
+    const first = await createSyncEngine(engineOptions({ routes })).runPass();
+    expect(first).toMatchObject({ transfers: 1, delivered: 1, failed: 0 });
+    expect((await readdir(join(nas, 'Music'))).sort()).toEqual(['T (2).m4a', 'T.m4a']);
+    expect(await readFile(join(nas, 'Music', 'T (2).m4a'))).toEqual([...contents.values()][0]);
+    expect(await readFile(join(nas, 'Music', 'T.m4a'), 'utf8')).toBe('a file the user put there');
+    expect([...receipts.all().values()].map((r) => r.remotePath)).toEqual([join(nas, 'Music', 'T (2).m4a')]);
+    const again = await createSyncEngine(engineOptions({ routes })).runPass();
+    expect(again).toMatchObject({ transfers: 1, delivered: 0, alreadyDelivered: 1 });
+    expect((await readdir(join(nas, 'Music'))).sort()).toEqual(['T (2).m4a', 'T.m4a']);
+  });
+
   // Values are compared exactly, as the earlier project did: a route spelt as the label is ("Instrumental"),
   // in upper case or with "-" for "_" takes nothing. The warning and the failure used to say only "no route
   // matches"; they now name the route and what to write.

@@ -198,6 +198,33 @@ describe('readSidecar', () => {
   });
 });
 
+// A sidecar of `- - - …` (two bytes a level: 30,000 levels within its 64 KB) overflowed the stack of the YAML
+// composer: said as "not valid YAML: Maximum call stack size exceeded", and on the third or fourth such file
+// the worker died ("FATAL ERROR: RegExpCompiler Allocation failed - process out of memory").
+describe('a per-song options file nested past 64 levels, in any YAML style', () => {
+  const levels = 30_000;
+  it.each([
+    ['block sequences on one line', `${'- '.repeat(levels)}1\n`],
+    ['block sequences under a key', `stems:\n  ${'- '.repeat(levels)}1\n`],
+    ['explicit keys', `${'? '.repeat(levels)}1\n`],
+    ['flow mappings', `mix: ${'{a: '.repeat(levels)}1${'}'.repeat(levels)}\n`],
+    [
+      'block mappings, one a line',
+      `${Array.from({ length: 65 }, (_, i) => `${' '.repeat(i)}a:`).join('\n')} 1\n`,
+    ],
+  ])('is refused with the file named, file after file: %s', (_style, text) => {
+    for (let i = 0; i < 8; i++)
+      expect(() => parseSidecar('song.m4a.yaml', text)).toThrow(
+        'per-song options song.m4a.yaml nests more than 64 levels deep',
+      );
+  });
+
+  it('is read when it nests 64 levels or fewer', () => {
+    const text = `stems: VDBO\nx:\n  ${'- '.repeat(62)}1\n`;
+    expect(parseSidecar('song.m4a.yaml', text)).toMatchObject({ unknownKeys: ['x'] });
+  });
+});
+
 describe('per-song options out of range', () => {
   it('say the whole allowed range, whichever side the value crossed', () => {
     expect(() => parseSidecar('s.yml', 'sample_rate: 1000')).toThrow(

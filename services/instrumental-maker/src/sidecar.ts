@@ -1,4 +1,5 @@
-import { MAX_JSON_DEPTH, jsonDepth, lstatAnySpelling, readUntrustedText, resolveInside } from '@imk/fs-safe';
+import { yamlDepth } from '@imk/config';
+import { MAX_JSON_DEPTH, lstatAnySpelling, readUntrustedText, resolveInside } from '@imk/fs-safe';
 import { parse as parseYaml, type ScalarTag } from 'yaml';
 import { z } from 'zod';
 import { ImkError, oneIssuePerField } from '@imk/errors';
@@ -263,8 +264,9 @@ function withoutNulls(value: object): object {
 /** Parses the text of a sidecar file; errors name the file and the field. Pure (no file access). */
 export function parseSidecar(file: string, text: string): SidecarOptions {
   let raw: unknown;
-  // Flow-style nesting ([[[…) is counted like JSON's: a sidecar is flat, 64 levels is plenty.
-  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+  // Nesting of every style ([[[…, - - - …) is counted before the document is composed (yamlDepth): a sidecar
+  // is flat, 64 levels is plenty.
+  if (yamlDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
     throw new ImkError(
       'SIDECAR_INVALID',
       `per-song options ${file} nests more than ${MAX_JSON_DEPTH} levels deep`,
