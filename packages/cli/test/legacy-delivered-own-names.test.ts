@@ -114,4 +114,28 @@ describe("names the earlier version kept as written (':', '?', '\"', '*'), alrea
     expect(String(again.stdout)).toContain('nas-sync: 0 delivered, 3 already delivered,');
     expect(await listing(nas)).toEqual(before);
   }, 120_000);
+
+  // The look under the earlier program's name is only a look: what stands there and cannot be read as a
+  // file (here a folder of the artifact's very size, 4096 bytes on ext4, so the size matches and the read
+  // back is refused) is "not there", and the file is sent under its safe name. The look's failure failed
+  // the transfer before.
+  it('a name there that cannot be read as a file does not fail the transfer: the file goes under its safe name', async () => {
+    const dir = join(scratch.dir, 'root-folder');
+    const nas = join(scratch.dir, 'nas-folder');
+    const env = await writeLegacyRoutesEnv(join(scratch.dir, 'legacy-folder.env'), nas, []);
+    expect((await imkInProcess('migrate', '--env', env, '--root', dir)).exitCode).toBe(0);
+    await writeEarlierOutput(join(dir, 'outputs'));
+    const first = VARIANTS[0]!;
+    const blocker = join(nas, 'audio', FOLDER.instrumental, first.file);
+    await mkdir(blocker, { recursive: true });
+    expect((await stat(blocker)).size).toBe(4096);
+
+    const once = await imk(['sync', '--once', '--root', dir]);
+    expect(once.exitCode, String(once.all)).toBe(0);
+    expect(String(once.stdout)).toContain('nas-sync: 3 delivered');
+    const files = await listing(nas);
+    expect(files).toHaveLength(3);
+    expect(files.filter((line) => line.startsWith(join('audio', FOLDER.instrumental)))).toHaveLength(1);
+    expect((await stat(blocker)).isDirectory()).toBe(true);
+  }, 120_000);
 });
