@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { imk, migratedLegacyOutput, scratchFolder } from './migrate-kit.ts';
+import { imk, migratedLegacyOutput, nasListing, scratchFolder } from './migrate-kit.ts';
 
 // A user moving over has run the earlier version's NAS sync program on its outputs for months: its
 // LocalBackend copied each artifact to <to>/<its file name>. nas-sync then meets those copies: the same
@@ -22,16 +22,7 @@ describe("outputs the earlier version's own NAS sync program already delivered",
       await mkdir(join(nas, kind), { recursive: true });
       await copyFile(join(entry.parentPath, entry.name), join(nas, kind, entry.name));
     }
-    const listing = async () =>
-      Promise.all(
-        (await readdir(nas, { recursive: true, withFileTypes: true }))
-          .filter((e) => e.isFile())
-          .map(async (e) => {
-            const path = join(e.parentPath, e.name);
-            return `${relative(nas, path)} ${(await stat(path)).mtimeMs}`;
-          }),
-      ).then((lines) => lines.sort());
-    const before = await listing();
+    const before = await nasListing(nas);
     expect(before).toHaveLength(7);
 
     // docs/migration.md has the user preview it first: the dry run looks there too, and says what the pass
@@ -45,14 +36,14 @@ describe("outputs the earlier version's own NAS sync program already delivered",
       `already there pyout_audio_001/files/stems/bass.wav -> local:${join(nas, 'stems', 'bass.wav')} (found with the same content: taken as delivered, not copied)`,
     );
     expect(String(dry.stdout)).not.toContain('would send');
-    expect(await listing()).toEqual(before);
+    expect(await nasListing(nas)).toEqual(before);
 
     const once = await imk(['sync', '--once', '--root', dir]);
     expect(once.exitCode, String(once.all)).toBe(0);
     expect(String(once.stdout)).toContain(
       'nas-sync: 0 delivered, 7 already delivered (7 found there with the same content, not copied again)',
     );
-    expect(await listing()).toEqual(before);
+    expect(await nasListing(nas)).toEqual(before);
   }, 120_000);
 
   it('a different file at the path: the dry run says it is kept and where ours would arrive, and the pass does that', async () => {

@@ -1,7 +1,7 @@
-import { copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { imk, scratchFolder, writeLegacyRoutesEnv } from './migrate-kit.ts';
+import { imk, nasListing, scratchFolder, writeLegacyRoutesEnv } from './migrate-kit.ts';
 import { imkInProcess } from './in-process.ts';
 
 // The earlier version kept a song's title in its file names as written: its sanitize_filename removed only
@@ -60,16 +60,6 @@ async function writeEarlierOutput(outputs: string): Promise<string> {
   return out;
 }
 
-const listing = async (nas: string): Promise<string[]> =>
-  Promise.all(
-    (await readdir(nas, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile())
-      .map(async (e) => {
-        const path = join(e.parentPath, e.name);
-        return `${relative(nas, path)} ${(await stat(path)).mtimeMs}`;
-      }),
-  ).then((lines) => lines.sort());
-
 describe("names the earlier version kept as written (':', '?', '\"', '*'), already on the NAS", () => {
   it('are found there under that name and taken as delivered, never sent again under a safe name', async () => {
     const dir = join(scratch.dir, 'root');
@@ -83,7 +73,7 @@ describe("names the earlier version kept as written (':', '?', '\"', '*'), alrea
       await mkdir(folder, { recursive: true });
       await copyFile(join(out, 'files', 'audio', v.file), join(folder, v.file));
     }
-    const before = await listing(nas);
+    const before = await nasListing(nas);
     expect(before).toHaveLength(3);
 
     const dry = await imk(['sync', '--dry-run', '--root', dir]);
@@ -101,7 +91,7 @@ describe("names the earlier version kept as written (':', '?', '\"', '*'), alrea
       'nas-sync: 0 delivered, 3 already delivered (3 found there with the same content, not copied again)',
     );
     // No second copy under another name (`Café del Mar_ ¿Qué_ _Live_ _1_.m4a`), nothing rewritten.
-    expect(await listing(nas)).toEqual(before);
+    expect(await nasListing(nas)).toEqual(before);
 
     // The receipts hold the copies where they are: status says delivered there, with no conflict, and the
     // next pass neither looks again nor sends anything.
@@ -112,7 +102,7 @@ describe("names the earlier version kept as written (':', '?', '\"', '*'), alrea
     expect(String(status.stdout)).not.toContain('conflict');
     const again = await imk(['sync', '--once', '--root', dir]);
     expect(String(again.stdout)).toContain('nas-sync: 0 delivered, 3 already delivered,');
-    expect(await listing(nas)).toEqual(before);
+    expect(await nasListing(nas)).toEqual(before);
   }, 120_000);
 
   // The look under the earlier program's name is only a look: what stands there and cannot be read as a
@@ -133,7 +123,7 @@ describe("names the earlier version kept as written (':', '?', '\"', '*'), alrea
     const once = await imk(['sync', '--once', '--root', dir]);
     expect(once.exitCode, String(once.all)).toBe(0);
     expect(String(once.stdout)).toContain('nas-sync: 3 delivered');
-    const files = await listing(nas);
+    const files = await nasListing(nas);
     expect(files).toHaveLength(3);
     expect(files.filter((line) => line.startsWith(join('audio', FOLDER.instrumental)))).toHaveLength(1);
     expect((await stat(blocker)).isDirectory()).toBe(true);

@@ -1,8 +1,8 @@
 // What the tests of `imk migrate` and of the earlier version's settings share: the CLI as a user runs it, a
 // scratch folder per file, and the check that every config file written loads in its service.
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { PathsConfigSchema, checkServiceConfig } from '@imk/config';
@@ -44,6 +44,19 @@ export async function writeLegacyRoutesEnv(file: string, nas: string, lines: str
   ];
   await writeFile(file, env.join('\n'));
   return file;
+}
+
+/** Every file under a NAS folder, as `<path inside it> <mtime>`, sorted: what a pass must leave as it was. */
+export async function nasListing(nas: string): Promise<string[]> {
+  const lines = await Promise.all(
+    (await readdir(nas, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map(async (e) => {
+        const path = join(e.parentPath, e.name);
+        return `${relative(nas, path)} ${(await stat(path)).mtimeMs}`;
+      }),
+  );
+  return lines.sort();
 }
 
 /** A scratch folder made before the file's tests and removed after them: `scratch.dir`. */
