@@ -232,7 +232,15 @@ async function readDashboardFile(stateDir: string): Promise<z.output<typeof Dash
 /** The subscriptions added from the dashboard (none when the file does not exist). */
 export async function readDashboardSubscriptions(stateDir: string): Promise<Subscription[]> {
   const { subscriptions } = await readDashboardFile(stateDir);
-  return subscriptions.map(({ added_at: _added, ...subscription }) => subscription);
+  // One per id, the first: a file saved by an earlier version may hold one list twice ("…/list" and
+  // "…/list ", before links were trimmed); both readers (the retriever's runs, the dashboard's rows) see one.
+  const seen = new Set<string>();
+  return subscriptions.flatMap(({ added_at: _added, ...subscription }) => {
+    const id = subscriptionId(subscription);
+    if (seen.has(id)) return [];
+    seen.add(id);
+    return [subscription];
+  });
 }
 
 /**

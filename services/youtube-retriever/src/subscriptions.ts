@@ -48,13 +48,7 @@ export async function listSubscriptions(
     const id = subscriptionId(subscription);
     const known = listed.get(id);
     if (!known) listed.set(id, { id, source, subscription });
-    // Two of the dashboard's own of one id (saved by an earlier version that kept the spaces around a
-    // pasted link: "…/list" and "…/list "): one list, run once, and not the YAML's to speak of.
-    else if (
-      source === 'dashboard' &&
-      known.source === 'config' &&
-      !(memory.shadowed ??= new Set()).has(id)
-    ) {
+    else if (source === 'dashboard' && !(memory.shadowed ??= new Set()).has(id)) {
       // Added from the dashboard (which said "added") when the YAML already had it: the YAML's every and
       // limit are the ones used; said once, so that the dashboard's are not thought to count.
       memory.shadowed.add(id);

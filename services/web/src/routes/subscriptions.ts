@@ -32,15 +32,11 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: WebContext
       readDashboardSubscriptions(stateDir),
       listSubscriptionStatuses(stateDir),
     ]);
-    const rows: SubscriptionRow[] = [];
-    const known = new Set<string>();
-    // One row per id: a file saved by an earlier version may hold one list twice ("…/list" and "…/list ").
-    for (const subscription of added) {
+    const rows: SubscriptionRow[] = added.map((subscription) => {
       const id = subscriptionId(subscription);
-      if (known.has(id)) continue;
-      known.add(id);
-      rows.push({ id, source: 'dashboard', ...subscription, status: statuses.get(id) ?? null });
-    }
+      return { id, source: 'dashboard', ...subscription, status: statuses.get(id) ?? null };
+    });
+    const known = new Set(rows.map((row) => row.id));
     for (const [id, status] of statuses)
       if (!known.has(id)) rows.push({ id, source: 'config', url: status.url, status });
     return { subscriptions: rows };
