@@ -3,7 +3,7 @@ import { createRealFft } from '../dsp/fft.ts';
 import { createStridedDots } from '../dsp/wasm-strided-dots.ts';
 import { hannWindow } from '../dsp/stft-window.ts';
 import { resolveBuiltinParams, type BuiltinParams } from './params.ts';
-import { bandFeature, bandIndexPerBin } from './repet-features.ts';
+import { bandFeature, bandIndexPerBin, vocalBandWeights, weighFeature } from './repet-features.ts';
 import { createSampleFifo, type SampleFifo } from './sample-fifo.ts';
 import { addMagnitudes, bandWeights } from './spectrum.ts';
 
@@ -35,6 +35,11 @@ export interface RepetIndex {
   readonly features: Float32Array;
   /** Normalised band feature of entry e (a view: do not modify). */
   feature(e: number): Float32Array;
+  /**
+   * The per-band weights the features were weighed by (`repetVocalWeight`, a long song), which a frame's
+   * own feature must be weighed by too before it is compared with them; undefined: none.
+   */
+  readonly bandWeights: Float32Array | undefined;
   /**
    * out[at + i] = feature · (band feature of entry first + i·step), i < count: the similarities of a frame
    * with every step-th entry (in WebAssembly SIMD where it runs; the same numbers without it).
@@ -170,6 +175,13 @@ export function createRepetIndexer(sampleRate: number, overrides: Partial<Builti
         }
       }
       const view = (e: number): Float32Array => features.subarray(e * bands, (e + 1) * bands);
+      // A long song's similarity weighs the bands where a voice sits less (docs/separation-tuning.md,
+      // 1.12.0): its repeated choruses, sung alike, would otherwise be chosen for the voice they share.
+      const bandWeights =
+        p.repetVocalWeight !== 1 && total >= p.repetVocalWeightMinSec * sampleRate
+          ? vocalBandWeights(bandOf, bands, sampleRate, N, p.repetVocalWeight)
+          : undefined;
+      if (bandWeights !== undefined) for (let e = 0; e < count; e++) weighFeature(view(e), bandWeights);
       return {
         count,
         stride,
@@ -181,6 +193,7 @@ export function createRepetIndexer(sampleRate: number, overrides: Partial<Builti
         frames,
         features,
         feature: view,
+        bandWeights,
         similarities(feature, first, step, count, out, at) {
           for (let done = 0; done < count; done += SWEEP_PART) {
             const part = Math.min(SWEEP_PART, count - done);

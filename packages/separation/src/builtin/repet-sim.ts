@@ -1,7 +1,7 @@
 import { createRowMedian } from '../dsp/median-network.ts';
 import { createStridedDots } from '../dsp/wasm-strided-dots.ts';
 import { createFrameRing } from './frame-ring.ts';
-import { bandFeature, bandIndexPerBin } from './repet-features.ts';
+import { bandFeature, bandIndexPerBin, weighFeature } from './repet-features.ts';
 import type { RepetIndex } from './repet-index.ts';
 import { createRepetFit, type RepetFitOptions } from './repet-fit.ts';
 
@@ -84,6 +84,8 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
       ? globalMin
       : Math.max(globalMin, options.globalCandidatesMax ?? globalMin);
   const bandOf = bandIndexPerBin(bins, options.sampleRate, options.fftSize, bands, options.maxHz);
+  // The index's features are weighed (a long song, `repetVocalWeight`): this frame's are weighed alike.
+  const bandWeights = index?.bandWeights;
   // The band features of the last ringSize frames (frame f in row f mod ringSize), in the sweep kernel's
   // memory: a frame's similarities with the window's frames before it are its dots with those rows.
   const featureDots = createStridedDots(ringSize, bands, Math.min(window, ringSize));
@@ -126,6 +128,7 @@ export function createRepetSim(options: RepetSimOptions): RepetSim {
     ingest(frame, magnitudes) {
       const feat = features.row(frame);
       const norm = bandFeature(magnitudes, bandOf, bands, feat);
+      if (bandWeights !== undefined) weighFeature(feat, bandWeights);
       const sim = sims.row(frame);
       sim[0] = norm > 0 ? 1 : 0;
       const reach = Math.min(window, frame);
