@@ -1,5 +1,13 @@
 import { pino, type Logger } from 'pino';
-import { chooseLogFormat, prettyDestination, wantsColor, type LineSink, type LogFormat } from './format.ts';
+import {
+  LOG_FORMATS,
+  LOG_FORMAT_ENV,
+  chooseLogFormat,
+  prettyDestination,
+  wantsColor,
+  type LineSink,
+  type LogFormat,
+} from './format.ts';
 import { redactValue } from './redact.ts';
 
 export type { Logger };
@@ -98,9 +106,15 @@ export function createLogger(service: string, options: CreateLoggerOptions = {})
     return child.call(this, redactValue(bindings) as pino.Bindings, childOptions);
   };
   logger.child = redacting as unknown as Logger['child'];
-  if (choice.invalidEnv !== undefined)
+  // Said once per process: `imk up` makes a logger per service, and each said it again.
+  if (choice.invalidEnv !== undefined && !formatsWarnedOf.has(choice.invalidEnv)) {
+    formatsWarnedOf.add(choice.invalidEnv);
     logger.warn(
-      `IMK_LOG_FORMAT=${choice.invalidEnv} is neither json nor pretty; ignored (${choice.format} chosen)`,
+      `${LOG_FORMAT_ENV}=${choice.invalidEnv} is not a log format: write ${LOG_FORMATS.join(' or ')}; ignored (${choice.format} chosen)`,
     );
+  }
   return logger;
 }
+
+/** The invalid $IMK_LOG_FORMAT values this process has warned of. */
+const formatsWarnedOf = new Set<string>();
