@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
+import { homedir } from 'node:os';
 import { fitBytes } from '@imk/fs-safe';
 
 /**
@@ -41,4 +42,17 @@ export function isTempName(name: string): boolean {
 export function joinRemote(base: string | undefined, path: string): string {
   if (!base) return path;
   return posix.join(base, path.replace(/^\/+/, ''));
+}
+
+/**
+ * What a message saying `path` is not absolute adds when it starts with `~`: a home folder is not looked up
+ * here (no shell reads config/nas-sync.yaml), so `remoteRoots: { audio: ~/Music }` was a relative path, and
+ * the message did not say why. Empty for any other path.
+ */
+export function tildeHint(path: string): string {
+  const tilde = /^~([^/]*)(\/[^/]*)?/.exec(path);
+  if (tilde === null) return '';
+  const first = tilde[2] ?? '';
+  const home = tilde[1] === '' ? homedir() : `/home/${tilde[1]}`;
+  return ` (a leading "~" is not expanded to a home folder: no shell reads the settings; write the full path in remoteRoots, the backend's root or the route's "to": "${home}${first}", not "${tilde[0]}")`;
 }
