@@ -225,7 +225,7 @@ async function writeConfigs(
 
 /** `imk migrate` */
 export async function migrateCommand(options: MigrateOptions): Promise<void> {
-  const { paths } = contextFrom(options);
+  const { paths } = contextFrom(options, false);
   let env: Record<string, string>;
   let fileKeys: string[];
   // Lines of the --env file that are not KEY=value: said, by number and name, never dropped silently.
