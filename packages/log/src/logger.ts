@@ -31,7 +31,7 @@ export const REDACTED_KEYS = [
 export interface CreateLoggerOptions {
   /** @default process.env.IMK_LOG_LEVEL ?? defaultLevel */
   level?: string;
-  /** The level when neither `level` nor a valid $IMK_LOG_LEVEL says one. @default 'info' */
+  /** The level when neither `level` nor a valid $IMK_LOG_LEVEL says one. @default DEFAULT_LOG_LEVEL */
   defaultLevel?: string;
   /** Where JSON lines go. @default stderr, so that stdout stays for a command's own output */
   destination?: NodeJS.WritableStream;
@@ -72,7 +72,7 @@ function eachKeyOnce(sink: LineSink): LineSink {
 
 /** The one root logger of a service; libraries get `logger.child({ component })` and never make their own. */
 export function createLogger(service: string, options: CreateLoggerOptions = {}): Logger {
-  const fromEnv = envLevel(options.defaultLevel ?? 'info');
+  const fromEnv = envLevel(options.defaultLevel ?? DEFAULT_LOG_LEVEL);
   const level = options.level ?? fromEnv.level;
   // Written synchronously, as Node writes stderr to a pipe or file: a line logged just before the process
   // ends by a signal (imk up and imk separate stopped mid-run of a model) was dropped on its way.
@@ -127,6 +127,9 @@ export function createLogger(service: string, options: CreateLoggerOptions = {})
 
 /** The invalid $IMK_LOG_FORMAT values this process has warned of. */
 const formatsWarnedOf = new Set<string>();
+
+/** The level of a logger when nothing chooses another. */
+const DEFAULT_LOG_LEVEL = 'info';
 
 /** The levels $IMK_LOG_LEVEL takes (pino's), quietest last. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
