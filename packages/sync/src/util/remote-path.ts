@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { homedir } from 'node:os';
+import { homeTildeProblem } from '@imk/config';
 import { fitBytes } from '@imk/fs-safe';
 
 /**
@@ -50,9 +50,6 @@ export function joinRemote(base: string | undefined, path: string): string {
  * the message did not say why. Empty for any other path.
  */
 export function tildeHint(path: string): string {
-  const tilde = /^~([^/]*)(\/[^/]*)?/.exec(path);
-  if (tilde === null) return '';
-  const first = tilde[2] ?? '';
-  const home = tilde[1] === '' ? homedir() : `/home/${tilde[1]}`;
-  return ` (a leading "~" is not expanded to a home folder: no shell reads the settings; write the full path in remoteRoots, the backend's root or the route's "to": "${home}${first}", not "${tilde[0]}")`;
+  const problem = homeTildeProblem(path, ` in remoteRoots, the backend's root or the route's "to"`);
+  return problem === undefined ? '' : ` (${problem})`;
 }
