@@ -1,5 +1,6 @@
 export { checkServiceConfig, configFile, loadServiceConfig } from './load-config.ts';
 export { yamlDepth } from './yaml-depth.ts';
+export { homeTildeProblem, localPathSchema } from './home-tilde.ts';
 export type { LoadConfigOptions, LoadedConfig } from './load-config.ts';
 export { validateConfig } from './validate-config.ts';
 export type { ConfigProblem, ConfigResult } from './validate-config.ts';

@@ -1,5 +1,6 @@
 import { resolve, join } from 'node:path';
 import { z } from 'zod';
+import { localPathSchema } from './home-tilde.ts';
 import { checkServiceConfig, configFile } from './load-config.ts';
 import { QUEUE_NAMES } from './queue-names.ts';
 import { readConfigFile } from './read-config-file.ts';
@@ -13,9 +14,7 @@ export const DEFAULT_QUEUE: (typeof QUEUE_NAMES)[number] = 'other';
 export const PATHS_CONFIG = 'paths';
 
 const location = (what: string, folder: string) =>
-  z
-    .string()
-    .min(1)
+  localPathSchema(1)
     .optional()
     .describe(
       `Where ${what} lives: an absolute path (e.g. a shared mount, or the earlier version's folder kept in place), or a path relative to the root. Unset: <root>/${folder}.`,

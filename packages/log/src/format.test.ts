@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { chooseLogFormat } from './format.ts';
 import { createLogger } from './logger.ts';
@@ -62,5 +63,27 @@ describe('createLogger with format pretty', () => {
     // Nothing a terminal obeys reaches it (no colours asked for here either).
     // eslint-disable-next-line no-control-regex -- control characters are what is looked for
     expect(chunks.join('')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+});
+
+// `imk up` makes a logger per service in one process: an unknown $IMK_LOG_FORMAT was warned of by each
+// (twice with one service, seven times with all). Said once now, naming the variable and what it takes.
+describe('an unknown $IMK_LOG_FORMAT', () => {
+  it('is warned of once per process, however many loggers it makes, naming the variable and the formats', async () => {
+    const script = `import { createLogger } from ${JSON.stringify(new URL('./logger.ts', import.meta.url).pathname)};
+for (const service of ['imk-up', 'inbox', 'instrumental-maker']) createLogger(service).info('started');`;
+    const { stderr } = await execa(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        env: { IMK_LOG_FORMAT: 'xml' },
+      },
+    );
+    const warnings = stderr.split('\n').filter((line) => line.includes('IMK_LOG_FORMAT'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0]!).msg).toBe(
+      'IMK_LOG_FORMAT=xml is not a log format: write json or pretty; ignored (json chosen)',
+    );
+    expect(stderr.split('\n').filter((line) => line.includes('"started"'))).toHaveLength(3);
   });
 });

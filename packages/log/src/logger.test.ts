@@ -1,3 +1,4 @@
+import { execa } from 'execa';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.ts';
@@ -92,3 +93,39 @@ function topLevelKeys(line: string): string[] {
   }
   return keys;
 }
+
+// An IMK_LOG_LEVEL pino does not know was handed to it as it was: "default level:verbose must be included in
+// custom levels", and `imk up` did not start; INFO or WARNING (as the earlier version's LOG_LEVEL was written)
+// did the same. Any case is read now, WARNING is warn, and an unknown one is ignored, said once.
+describe('IMK_LOG_LEVEL', () => {
+  const run = (value: string) =>
+    execa(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { createLogger } from ${JSON.stringify(new URL('./logger.ts', import.meta.url).pathname)};
+for (const service of ['imk-up', 'inbox', 'instrumental-maker']) { const l = createLogger(service); l.debug('detail'); l.info('started'); l.warn('careful'); }`,
+      ],
+      { env: { IMK_LOG_LEVEL: value, IMK_LOG_FORMAT: 'json' } },
+    );
+  const lines = (stderr: string, text: string) => stderr.split('\n').filter((l) => l.includes(text));
+
+  it('an unknown level is ignored and said once, naming the variable and the levels', async () => {
+    const { stderr } = await run('verbose');
+    expect(lines(stderr, 'IMK_LOG_LEVEL').map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([
+      'IMK_LOG_LEVEL=verbose is not a log level: write fatal, error, warn, info, debug, trace, silent; ignored (info chosen)',
+    ]);
+    expect(lines(stderr, '"started"')).toHaveLength(3);
+  });
+
+  it('is read in any case, WARNING as warn', async () => {
+    expect(lines((await run('DEBUG')).stderr, '"detail"')).toHaveLength(3);
+    const warning = (await run('WARNING')).stderr;
+    expect(lines(warning, '"started"')).toHaveLength(0);
+    expect(lines(warning, '"careful"')).toHaveLength(3);
+    expect(lines(warning, 'IMK_LOG_LEVEL')).toHaveLength(0);
+  });
+});

@@ -1,5 +1,13 @@
 import { pino, type Logger } from 'pino';
-import { chooseLogFormat, prettyDestination, wantsColor, type LineSink, type LogFormat } from './format.ts';
+import {
+  LOG_FORMATS,
+  LOG_FORMAT_ENV,
+  chooseLogFormat,
+  prettyDestination,
+  wantsColor,
+  type LineSink,
+  type LogFormat,
+} from './format.ts';
 import { redactValue } from './redact.ts';
 
 export type { Logger };
@@ -21,8 +29,10 @@ export const REDACTED_KEYS = [
 ];
 
 export interface CreateLoggerOptions {
-  /** @default process.env.IMK_LOG_LEVEL ?? 'info' */
+  /** @default process.env.IMK_LOG_LEVEL ?? defaultLevel */
   level?: string;
+  /** The level when neither `level` nor a valid $IMK_LOG_LEVEL says one. @default DEFAULT_LOG_LEVEL */
+  defaultLevel?: string;
   /** Where JSON lines go. @default stderr, so that stdout stays for a command's own output */
   destination?: NodeJS.WritableStream;
   /**
@@ -62,7 +72,8 @@ function eachKeyOnce(sink: LineSink): LineSink {
 
 /** The one root logger of a service; libraries get `logger.child({ component })` and never make their own. */
 export function createLogger(service: string, options: CreateLoggerOptions = {}): Logger {
-  const level = options.level ?? process.env.IMK_LOG_LEVEL ?? 'info';
+  const fromEnv = envLevel(options.defaultLevel ?? DEFAULT_LOG_LEVEL);
+  const level = options.level ?? fromEnv.level;
   // Written synchronously, as Node writes stderr to a pipe or file: a line logged just before the process
   // ends by a signal (imk up and imk separate stopped mid-run of a model) was dropped on its way.
   const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
@@ -98,9 +109,46 @@ export function createLogger(service: string, options: CreateLoggerOptions = {})
     return child.call(this, redactValue(bindings) as pino.Bindings, childOptions);
   };
   logger.child = redacting as unknown as Logger['child'];
-  if (choice.invalidEnv !== undefined)
+  // Said once per process: `imk up` makes a logger per service, and each said it again.
+  if (choice.invalidEnv !== undefined && !formatsWarnedOf.has(choice.invalidEnv)) {
+    formatsWarnedOf.add(choice.invalidEnv);
     logger.warn(
-      `IMK_LOG_FORMAT=${choice.invalidEnv} is neither json nor pretty; ignored (${choice.format} chosen)`,
+      `${LOG_FORMAT_ENV}=${choice.invalidEnv} is not a log format: write ${LOG_FORMATS.join(' or ')}; ignored (${choice.format} chosen)`,
     );
+  }
+  if (options.level === undefined && fromEnv.invalid !== undefined && !levelsWarnedOf.has(fromEnv.invalid)) {
+    levelsWarnedOf.add(fromEnv.invalid);
+    logger.warn(
+      `IMK_LOG_LEVEL=${fromEnv.invalid} is not a log level: write ${LOG_LEVELS.join(', ')}; ignored (${level} chosen)`,
+    );
+  }
   return logger;
+}
+
+/** The invalid $IMK_LOG_FORMAT values this process has warned of. */
+const formatsWarnedOf = new Set<string>();
+
+/** The level of a logger when nothing chooses another. */
+const DEFAULT_LOG_LEVEL = 'info';
+
+/** The levels $IMK_LOG_LEVEL takes (pino's), quietest last. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** The earlier version's LOG_LEVEL words (Python's logging) that name one of ours another way. */
+const LEVEL_ALIASES: Readonly<Record<string, string>> = { warning: 'warn', critical: 'fatal' };
+/** The invalid $IMK_LOG_LEVEL values this process has warned of. */
+const levelsWarnedOf = new Set<string>();
+
+/**
+ * $IMK_LOG_LEVEL as a level, in any case (`INFO`, as the earlier version's LOG_LEVEL was written; `WARNING`);
+ * else `fallback`, with the value that is no level. An unknown one was handed to pino as it was, which threw
+ * "default level:verbose must be included in custom levels": `imk up` did not start, without naming the
+ * variable. It is ignored now, and said once.
+ */
+function envLevel(fallback: string): { level: string; invalid?: string } {
+  const raw = process.env.IMK_LOG_LEVEL;
+  const value = raw?.trim().toLowerCase() ?? '';
+  if (raw === undefined || value === '') return { level: fallback };
+  const level = LEVEL_ALIASES[value] ?? value;
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return { level };
+  return { level: fallback, invalid: raw };
 }

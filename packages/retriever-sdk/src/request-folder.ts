@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { ImkError, errorMessage, isAbsentErrno, isImkError } from '@imk/errors';
 import {
@@ -15,6 +15,7 @@ import {
 import { redactText, type Logger } from '@imk/log';
 import { graceAfter } from '@imk/tools';
 import { runPollLoop } from './poll.ts';
+import { HOLDER_SUFFIX, holdRequest, liveHolder, removeStaleHolder } from './request-holder.ts';
 import { DEFAULT_STABLE_CHECKS } from './settings.ts';
 import { createStabilityTracker, listFiles } from './stable-files.ts';
 import './errors.ts';
@@ -97,13 +98,34 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
   ): Promise<HandledRequest | undefined> {
     const original = join(dir, name);
     const working = join(dir, workingName(name));
+    // Who handles it is written before it is claimed: another run's start-up never finds it unheld.
+    const hold = await holdRequest(working);
+    if (hold === undefined) return undefined; // another run handles one of this name: this one waits its turn
     try {
       // Never over a `.working` file another run is still handling: this request then waits its turn.
-      if (!(await moveNoClobber(original, working))) return undefined;
+      if (!(await moveNoClobber(original, working))) {
+        await hold.release();
+        return undefined;
+      }
     } catch (error) {
+      await hold.release();
       if (isAbsentErrno(error)) return undefined; // taken by someone else
       throw error;
     }
+    try {
+      return await handleClaimed(name, original, working, signal, stop);
+    } finally {
+      await hold.release();
+    }
+  }
+
+  async function handleClaimed(
+    name: string,
+    original: string,
+    working: string,
+    signal?: AbortSignal,
+    stop?: AbortSignal,
+  ): Promise<HandledRequest | undefined> {
     tracker.forget(original);
     let text: string;
     let encoding: TextEncoding = 'utf8';
@@ -240,15 +262,30 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
         );
       }
       const restored: string[] = [];
+      const present = new Set(names);
       for (const name of names) {
+        // A holder record whose request is gone (a run killed between the two) is removed once unheld.
+        if (name.endsWith(`${WORKING}${HOLDER_SUFFIX}`) && !present.has(name.slice(0, -HOLDER_SUFFIX.length)))
+          await removeStaleHolder(join(dir, name.slice(0, -HOLDER_SUFFIX.length)));
         if (!name.startsWith('.') || !name.endsWith(WORKING)) continue;
         const original = name.slice(1, -WORKING.length);
         if (!extensions.includes(extname(original).toLowerCase())) continue;
+        // One that a live run (a second `imk up` or retriever on this root, another host's) still handles is
+        // its own: put back, it was handled twice, the same song fetched and queued by both.
+        const holder = await liveHolder(join(dir, name));
+        if (holder !== undefined) {
+          logger.warn(
+            { request: original, holder_pid: holder.pid, holder_host: holder.host, since: holder.since },
+            `request ${original} is being handled by another running retriever (pid ${holder.pid} on ${holder.host}); left to it`,
+          );
+          continue;
+        }
         // A request dropped since under the same name is kept too: the recovered one takes `<stem>-2<ext>`.
         const ext = extname(original);
         const back = await moveToFreeName(join(dir, name), {
           candidate: numbered(basename(original, ext), ext),
         });
+        await unlink(`${join(dir, name)}${HOLDER_SUFFIX}`).catch(() => undefined);
         logger.warn(
           { request: original, restored_as: basename(back) },
           'request left unfinished by an earlier run; it will be handled again',
@@ -291,7 +328,8 @@ function workingName(name: string): string {
   const ext = extname(name);
   const stem = name.slice(0, name.length - ext.length);
   const tail = `${ext}${WORKING}`;
-  return `.${fitName(stem, tail, 1)}`;
+  // Room for the leading dot and for the holder record's suffix (`<working name>.holder`).
+  return `.${fitName(stem, tail, 1 + Buffer.byteLength(HOLDER_SUFFIX))}`;
 }
 
 /**

@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { loadServiceConfig, resolvePaths, serviceStatePaths, type ImkPaths } from '@imk/config';
+import {
+  loadServiceConfig,
+  localPathSchema,
+  resolvePaths,
+  serviceStatePaths,
+  type ImkPaths,
+} from '@imk/config';
 
 /** withRetry's defaults, also those of a retriever's config that does not choose its own. */
 export const RETRY_DEFAULTS = { attempts: 3, backoffMs: 2000, maxBackoffMs: 60_000 } as const;
@@ -51,8 +57,7 @@ export async function loadRetrieverSettings<S extends z.ZodType<object>>(
  */
 export function requestFolderFields(extension: string, defaultDir: string) {
   return {
-    requestsDir: z
-      .string()
+    requestsDir: localPathSchema()
       .optional()
       .describe(
         `Folder of \`${extension}\` request files (relative to the root). @default <root>/${defaultDir}`,

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_QUEUE, INBOX, loadServiceConfig, resolvePaths } from '@imk/config';
+import { DEFAULT_QUEUE, INBOX, loadServiceConfig, localPathSchema, resolvePaths } from '@imk/config';
 import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_STABLE_CHECKS } from '@imk/retriever-sdk/config-schema';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
 import { SONG_FILE_EXTENSIONS } from '@imk/media/song-extensions';
@@ -15,8 +15,7 @@ export const SERVICE_NAME = INBOX;
 export const INBOX_DEFAULTS = { dir: 'inbox' } as const;
 
 export const InboxConfigSchema = z.object({
-  dir: z
-    .string()
+  dir: localPathSchema()
     .optional()
     .describe(`The folder to drop files into (relative to the root). @default <root>/${INBOX_DEFAULTS.dir}`),
   pollIntervalMs: z

@@ -15,6 +15,14 @@ import {
 const MODEL_FIX =
   'give the model a <model>.json beside it with its UVR model-data entry (keys: compensate, mdx_dim_f_set, mdx_dim_t_set, mdx_n_fft_scale_set, primary_stem), or copy the file again from UVR (docs/separation.md)';
 
+/**
+ * What to do about a model whose input or output is not what an MDX-Net model takes (MODEL_SHAPE_MISMATCH):
+ * MODEL_FIX's "give it a .json" cannot make a model of another kind, a float16 copy or one made for a fixed
+ * batch runnable; only numbers in the .json that differ from the model's own dim_f / dim_t are corrected there.
+ */
+const SHAPE_FIX =
+  "use the .onnx as UVR has it (a model of another kind, or a copy converted to float16 or to a fixed batch, cannot be run); only when the problem says the model's dim_f / dim_t differ from its parameters, correct mdx_dim_f_set / mdx_dim_t_set in its .json (docs/separation.md)";
+
 /** What to do about a model the engine cannot use at all (a Reverb, Drums… model; a PyTorch .ckpt or .pth). */
 const STEM_FIX =
   'use a UVR MDX-Net .onnx model whose primary stem is Vocals or Instrumental (imk models lists each model with its primary stem)';
@@ -57,6 +65,8 @@ function fixOf(code: string | undefined): string | undefined {
       return OUTSIDE_FIX;
     case 'MODEL_PATH_NOT_FOLDER':
       return PATH_FIX;
+    case 'MODEL_SHAPE_MISMATCH':
+      return SHAPE_FIX;
     default:
       return MODEL_FIX;
   }
@@ -65,7 +75,7 @@ function fixOf(code: string | undefined): string | undefined {
 /** What to do about these models' problems, each fix once, in a fixed order. */
 function fixFor(reports: MdxModelReport[]): string {
   const wanted = new Set(reports.map((r) => fixOf(r.problem?.code)));
-  return [RUNTIME_FIX, STEM_FIX, MISSING_FIX, OUTSIDE_FIX, PATH_FIX, MODEL_FIX]
+  return [RUNTIME_FIX, STEM_FIX, MISSING_FIX, OUTSIDE_FIX, PATH_FIX, SHAPE_FIX, MODEL_FIX]
     .filter((fix) => wanted.has(fix))
     .join('; ');
 }

@@ -17,6 +17,9 @@ export const DEFAULT_REQUESTS_DIR = 'requests/youtube';
 
 export const SERVICE_NAME = YOUTUBE_RETRIEVER;
 
+/** stallTimeoutSec's default: five minutes with no output and nothing downloaded ends a yt-dlp run. */
+export const DEFAULT_STALL_TIMEOUT_SEC = 300;
+
 /** Where the retrievers' own HTTP API listens unless `http` says otherwise (and `startRetrieverHttp` too). */
 export const API_DEFAULTS = { host: '127.0.0.1', port: 8790 } as const;
 
@@ -161,6 +164,13 @@ export const YoutubeConfigSchema = z.object({
     .positive()
     .default(30)
     .describe("yt-dlp's --socket-timeout: seconds to wait on a silent connection before giving up."),
+  stallTimeoutSec: z
+    .number()
+    .positive()
+    .default(DEFAULT_STALL_TIMEOUT_SEC)
+    .describe(
+      'A yt-dlp run with no output and nothing growing in its download folder for this many seconds is stopped, and its link fails YT_DLP_STALLED.',
+    ),
   extraArgs: z
     .array(z.string())
     .default([])

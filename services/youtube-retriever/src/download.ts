@@ -77,6 +77,7 @@ export async function downloadEntry(
       args,
       entry.url,
       watch ? AbortSignal.any([watch.signal, ...(signal ? [signal] : [])]) : signal,
+      workDir,
     );
   } catch (error) {
     if (watch?.overSec !== undefined && !signal?.aborted)

@@ -16,6 +16,9 @@ export const YOUTUBE_ERRORS = defineErrors('@imk/youtube-retriever-service', {
   FETCH_FAILED: POLICY.internal,
   TOOL_MISSING: POLICY.unavailable,
   YT_DLP_FAILED: POLICY.internal,
+  // No output and nothing downloaded for stallTimeoutSec: stopped. Not tried again at once (it would hang
+  // as long again); the request fails saying so.
+  YT_DLP_STALLED: POLICY.internal,
   // What yt-dlp said, sorted by mapYtDlpError: the video or link itself…
   YT_BOT_CHECK: POLICY.unprocessable,
   YT_AGE_RESTRICTED: POLICY.unprocessable,

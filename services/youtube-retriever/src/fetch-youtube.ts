@@ -97,7 +97,13 @@ async function fetchWithSettings(
   const logger = options.logger.child({ component: SERVICE_NAME });
   const ytDlp =
     options.ytDlp ??
-    (await createYtDlp({ binary: settings.ytDlpPath, logger, baseArgs: baseArgs(settings), saidAs }));
+    (await createYtDlp({
+      binary: settings.ytDlpPath,
+      logger,
+      baseArgs: baseArgs(settings),
+      saidAs,
+      stallMs: settings.stallTimeoutSec * 1000,
+    }));
   const mode = options.mode ?? settings.defaultMode;
   const kinds: JobKind[] = mode === 'both' ? ['audio', 'video'] : [mode];
   const result = emptyResult(RETRIEVER_NAME, parsed.href);

@@ -2,7 +2,11 @@ import { execa } from 'execa';
 import { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { OWN_PROCESS_GROUP, resolveTool, trackToolGroup } from '@imk/tools';
+import { linkWithoutCredentials } from '@imk/retriever-sdk';
+import { DEFAULT_STALL_TIMEOUT_SEC } from './config.ts';
+import { watchStall } from './stall-watch.ts';
 import { mapYtDlpError } from './yt-dlp-errors.ts';
+import './errors.ts';
 
 export interface YtDlp {
   binary: string;
@@ -12,8 +16,12 @@ export interface YtDlp {
    * are not guarded (doctor says so).
    */
   guard: string | undefined;
-  /** Runs yt-dlp with `args` then `--` and the URL; returns stdout. Failures become mapped ImkErrors. */
-  run(args: string[], url: string, signal?: AbortSignal): Promise<string>;
+  /**
+   * Runs yt-dlp with `args` then `--` and the URL; returns stdout. Failures become mapped ImkErrors. One
+   * that makes no progress (no output, nothing growing in `watchDir`) for the stall bound is stopped, its
+   * whole process group, and fails YT_DLP_STALLED.
+   */
+  run(args: string[], url: string, signal?: AbortSignal, watchDir?: string): Promise<string>;
   version(): Promise<string>;
 }
 
@@ -28,11 +36,19 @@ export interface YtDlpOptions {
    * the cookiesFile they configured): its errors quote the first, the user is told the second.
    */
   saidAs?: ReadonlyMap<string, string>;
+  /**
+   * A run that shows no progress for this long is stopped (stallTimeoutSec in config/youtube-retriever.yaml).
+   * @default DEFAULT_STALL_TIMEOUT_SEC
+   */
+  stallMs?: number;
 }
 
 // Unbuffered, UTF-8 output so that error lines arrive whole and names keep their accents (over the
 // environment, which execa passes on).
 const YT_DLP_ENV = { PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' };
+
+/** How long a stalled yt-dlp is given to end on SIGTERM before its group is killed. */
+const STALL_KILL_AFTER_MS = 5000;
 
 /** A playlist's JSON can be large; what yt-dlp-wrap allowed before. */
 const MAX_OUTPUT_BYTES = 1024 * 1024 * 1024;
@@ -59,7 +75,7 @@ export async function createYtDlp(options: YtDlpOptions): Promise<YtDlp> {
   return {
     binary,
     guard,
-    async run(args, url, signal) {
+    async run(args, url, signal, watchDir) {
       const argv = [...baseArgs, ...args, '--', url];
       const aborted = (cause?: unknown) =>
         new ImkError('ABORTED', `yt-dlp stopped: the fetch of ${url} was aborted`, { cause });
@@ -95,13 +111,37 @@ export async function createYtDlp(options: YtDlpOptions): Promise<YtDlp> {
           }
       };
       signal?.addEventListener('abort', stop, { once: true });
+      const stall = watchStall(options.stallMs ?? DEFAULT_STALL_TIMEOUT_SEC * 1000, watchDir);
+      child.stdout?.on('data', () => stall.progress());
+      child.stderr?.on('data', () => stall.progress());
+      // A yt-dlp that ignores the SIGTERM is killed outright a moment later.
+      let kill: NodeJS.Timeout | undefined;
+      stall.signal.addEventListener('abort', () => {
+        stop();
+        kill = setTimeout(() => {
+          if (child.pid !== undefined && child.exitCode === null && child.signalCode === null)
+            try {
+              process.kill(-child.pid, 'SIGKILL');
+            } catch {
+              // Gone already.
+            }
+        }, STALL_KILL_AFTER_MS);
+      });
       let result;
       try {
         result = await child;
       } finally {
         signal?.removeEventListener('abort', stop);
+        stall.stop();
+        clearTimeout(kill);
       }
       if (signal?.aborted) throw aborted();
+      if (stall.stalledSec !== undefined)
+        throw new ImkError(
+          'YT_DLP_STALLED',
+          `yt-dlp made no progress on ${linkWithoutCredentials(url)} for ${stall.stalledSec} s (no output${watchDir === undefined ? '' : ', nothing downloaded'}), so it was stopped and nothing of it was kept: a hung yt-dlp or a site that stopped answering without closing the connection. Try again later; if it keeps happening, update yt-dlp, or raise stallTimeoutSec in config/youtube-retriever.yaml for a very slow source`,
+          { details: { url: linkWithoutCredentials(url), stalled_sec: stall.stalledSec } },
+        );
       if (!result.failed) return result.stdout;
       // A non-zero exit says why on stderr; a yt-dlp that could not be started, in execa's message.
       throw mapYtDlpError(

@@ -20,7 +20,7 @@ export async function fetchCommand(
 ): Promise<void> {
   const { paths } = contextFrom(options);
   // stdout carries the job ids; progress and warnings go to stderr.
-  const logger = createLogger('imk-fetch', { level: process.env.IMK_LOG_LEVEL ?? 'warn' });
+  const logger = createLogger('imk-fetch', { defaultLevel: 'warn' });
   const results: FetchResult[] = [];
   // Ctrl-C (or SIGTERM) stops the download under way: before, the process died at once and left yt-dlp's
   // half-written download in state/youtube-retriever/work/ for good, saying nothing.

@@ -27,7 +27,7 @@ export async function healthcheckCommand(
       'INVALID_OPTION',
       `--max-age is a number of seconds greater than 0, e.g. --max-age 60; got "${options.maxAge}"`,
     );
-  const { paths } = contextFrom(options);
+  const { paths } = contextFrom(options, false);
   const beat = await readHeartbeat(paths.root, service);
   if (!beat)
     throw new ImkError('UNHEALTHY', `${service}: no heartbeat on this host yet (is it running here?)`);

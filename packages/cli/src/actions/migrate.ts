@@ -2,7 +2,7 @@ import { mkdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCollection, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { ImkError, isImkError } from '@imk/errors';
-import { readUntrustedFile, writeFileAtomic } from '@imk/fs-safe';
+import { MAX_JSON_DEPTH, readUntrustedFile, writeFileAtomic } from '@imk/fs-safe';
 import {
   decodeLegacyEnv,
   LEGACY_GENERIC_KEYS,
@@ -12,6 +12,7 @@ import {
   type LegacyChange,
   type RepeatedKey,
   type UnreadLine,
+  yamlDepth,
 } from '@imk/config';
 import { contextFrom, print } from '../context.ts';
 import { withoutRefusedChanges } from './migrate-check.ts';
@@ -119,6 +120,14 @@ function renderConfig(
   existing: string | undefined,
   changes: LegacyChange[],
 ): Document {
+  // Counted before composing, as config and sidecars are (yamlDepth): a deep `- - - …` overflowed the
+  // parser's stack ("Maximum call stack size exceeded"), and a few such overflows in one process can end it.
+  if (existing !== undefined && yamlDepth(existing, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    throw new ImkError(
+      'CONFIG_INVALID',
+      `${path} nests more than ${MAX_JSON_DEPTH} levels deep; fix it first`,
+      { details: { file: path } },
+    );
   const doc = parseDocument(existing ?? '');
   if (doc.errors.length > 0)
     throw new ImkError(
@@ -225,7 +234,7 @@ async function writeConfigs(
 
 /** `imk migrate` */
 export async function migrateCommand(options: MigrateOptions): Promise<void> {
-  const { paths } = contextFrom(options);
+  const { paths } = contextFrom(options, false);
   let env: Record<string, string>;
   let fileKeys: string[];
   // Lines of the --env file that are not KEY=value: said, by number and name, never dropped silently.

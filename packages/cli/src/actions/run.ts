@@ -1,6 +1,6 @@
 import { ImkError } from '@imk/errors';
 import { createLogger } from '@imk/log';
-import { NAS_SYNC, warnLegacyEnv } from '@imk/config';
+import { NAS_SYNC } from '@imk/config';
 import { contextFrom, print } from '../context.ts';
 import { SERVICE_NAMES, loadService } from '../services.ts';
 import { prepareRoot } from '../state-writable.ts';
@@ -21,10 +21,9 @@ export async function runCommand(service: string, options: RunOptions): Promise<
       'UNKNOWN_SERVICE',
       `unknown service "${service}"; choose one of: ${SERVICE_NAMES.join(', ')}`,
     );
-  const { paths } = contextFrom(options);
   const logger = createLogger(service);
   // Settings of the earlier Python version in the environment: one warning each, naming ours.
-  warnLegacyEnv(logger);
+  const { paths } = contextFrom(options, logger);
   const shutdown = shutdownSignal(logger);
   // Options of `imk run` a service may take: the worker's concurrency; alone, the YouTube API of its own.
   const extras = {

@@ -15,7 +15,6 @@ import {
 } from '@imk/nas-sync-service';
 import { contextFrom, print } from '../context.ts';
 import { shutdownSignal } from '../shutdown.ts';
-import { warnLegacyEnv } from '@imk/config';
 
 interface SyncOptions {
   root?: string;
@@ -36,10 +35,9 @@ async function untilSignal<T>(logger: Logger, work: (signal: AbortSignal) => Pro
 
 /** `imk sync` */
 export async function syncCommand(options: SyncOptions): Promise<void> {
-  const { paths } = contextFrom(options);
   const logger = createLogger(NAS_SYNC);
   // One pass (--once, --dry-run) honours them too (OUTPUTS_DIR, NAS_POLL_INTERVAL_SEC): it says so as well.
-  warnLegacyEnv(logger);
+  const { paths } = contextFrom(options, logger);
   if (!options.once && !options.dryRun) {
     await untilSignal(logger, (signal) => startNasSync({ root: paths.root, logger, signal }));
     return;

@@ -4,7 +4,6 @@ import { contextFrom, print } from '../context.ts';
 import { SERVICE_NAMES } from '../services.ts';
 import { shutdownSignal } from '../shutdown.ts';
 import { runServices } from '../supervisor.ts';
-import { warnLegacyEnv } from '@imk/config';
 import '../errors.ts';
 
 interface UpOptions {
@@ -32,7 +31,6 @@ function parseList(text: string | undefined, flag: string): string[] | undefined
 
 /** `imk up` */
 export async function upCommand(options: UpOptions): Promise<void> {
-  const { paths } = contextFrom(options);
   const only = parseList(options.only, '--only');
   const without = parseList(options.without, '--without') ?? [];
   const names = (only ?? SERVICE_NAMES).filter((n) => !without.includes(n));
@@ -42,7 +40,7 @@ export async function upCommand(options: UpOptions): Promise<void> {
 
   const logger = createLogger('imk-up');
   // Settings of the earlier Python version in the environment: one warning each, naming ours.
-  warnLegacyEnv(logger);
+  const { paths } = contextFrom(options, logger);
   const shutdown = shutdownSignal(logger);
   try {
     const web = {

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { ImkError } from '@imk/errors';
+import { ImkError, markSaidAs } from '@imk/errors';
 import { describeModelIdentity, type MdxFileIdentity } from './model-hash.ts';
 import type { MdxModelParams } from './model-params.ts';
 import '../errors.ts';
@@ -72,8 +72,16 @@ export function runFailure(
   );
 }
 
+/**
+ * The first line of ONNX Runtime's error (its messages run on over several lines: a source path, a stack),
+ * noted as what a message quoting it says of it (markSaidAs): errorMessage, which adds a cause's message
+ * unless the message has it, added the whole multi-line text after the first line already quoted, and
+ * `imk doctor` and a job's error file showed it twice.
+ */
 export function firstLine(error: unknown): string {
-  return ((error as Error).message || String(error)).split('\n')[0] ?? '';
+  const line = ((error as Error).message || String(error)).split('\n')[0] ?? '';
+  markSaidAs(error, line);
+  return line;
 }
 
 /**

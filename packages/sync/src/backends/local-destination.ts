@@ -6,7 +6,7 @@ import { fromFsError, ignoreAbsent, isAbsentErrno, syncError, tempVanished } fro
 import type { PutRequest, PutResult, RemoteEntry } from '../types.ts';
 import { createThrottle, type Throttle } from '../util/bandwidth.ts';
 import { createShareCheck, type MountTables } from '../util/mounts.ts';
-import { joinRemote, tempPathFor } from '../util/remote-path.ts';
+import { joinRemote, tempPathFor, tildeHint } from '../util/remote-path.ts';
 import { mismatchError, settleExisting, withLocalFile } from './common.ts';
 import { hashWithProgress, localExisting, putInPlace, type Progress } from './local-commit.ts';
 import { assertFoldersOnPath, assertNoLinkOut } from './local-links.ts';
@@ -48,7 +48,7 @@ export function localPathOf(root: string | undefined, remotePath: string, backen
   if (!isAbsolute(full))
     throw syncError(
       'BACKEND_CONFIG_INVALID',
-      `backend "${backend}": "${remotePath}" is not an absolute path; give the backend a root or make the route's "to" absolute`,
+      `backend "${backend}": "${remotePath}" is not an absolute path${tildeHint(full)}; give the backend a root or make the route's "to" absolute`,
     );
   return resolve(full);
 }

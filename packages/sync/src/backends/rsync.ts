@@ -6,7 +6,7 @@ import { readSecret } from '../util/secrets.ts';
 import { syncProgram } from '../util/programs.ts';
 import { runTool, type ToolResult } from '../util/run-tool.ts';
 import { errorFromWire, errorToWire, type WireError } from '../util/error-wire.ts';
-import { joinRemote, tempPathFor } from '../util/remote-path.ts';
+import { joinRemote, tempPathFor, tildeHint } from '../util/remote-path.ts';
 import { openSshArgs, rsyncEQuote } from '../util/ssh-options.ts';
 import { createRemoteShell } from '../util/remote-shell.ts';
 import { createSshMaster } from '../util/ssh-master.ts';
@@ -123,7 +123,7 @@ export function createRsyncBackend(input: RsyncOptions, context: BackendContext)
     if (!isAbsolute(full))
       throw syncError(
         'BACKEND_CONFIG_INVALID',
-        `${where}: "${remotePath}" is not an absolute path; set a root`,
+        `${where}: "${remotePath}" is not an absolute path${tildeHint(full)}; set a root`,
       );
     return resolve(full);
   };

@@ -13,7 +13,7 @@ import { createHashTap, hashStream } from '../util/hashing.ts';
 import { checkHostKey, rememberHostKey } from '../util/known-hosts.ts';
 import { joinRemote, tempPathFor } from '../util/remote-path.ts';
 import { readOptionalSecret, readSecret } from '../util/secrets.ts';
-import { SshConnectionSchema, defaultKnownHosts } from '../util/ssh-options.ts';
+import { SshConnectionSchema, defaultKnownHosts, sshHomePath } from '../util/ssh-options.ts';
 import {
   BackendBaseSchema,
   withLocalFile,
@@ -63,7 +63,7 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
   const keyPath =
     options.privateKeyFile === undefined
       ? undefined
-      : readSecret(options.privateKeyFile, 'privateKeyFile', env);
+      : sshHomePath(readSecret(options.privateKeyFile, 'privateKeyFile', env));
   const passphrase = readOptionalSecret(options.passphrase, 'passphrase', env);
   const password = readOptionalSecret(options.password, 'password', env);
   if (!keyPath && !password)
@@ -73,7 +73,8 @@ export function createSftpBackend(input: SftpOptions, context: BackendContext): 
     );
   const throttle = options.bandwidthLimit ? createThrottle(options.bandwidthLimit) : undefined;
   const where = `sftp backend "${context.name}" (${options.host}:${options.port})`;
-  const knownHosts = options.knownHostsFile ?? defaultKnownHosts();
+  const knownHosts =
+    options.knownHostsFile === undefined ? defaultKnownHosts() : sshHomePath(options.knownHostsFile);
   let session: Promise<SftpSession> | undefined;
   let warnedUnchecked = false;
 

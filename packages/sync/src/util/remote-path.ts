@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
+import { homeTildeProblem } from '@imk/config';
 import { fitBytes } from '@imk/fs-safe';
 
 /**
@@ -41,4 +42,14 @@ export function isTempName(name: string): boolean {
 export function joinRemote(base: string | undefined, path: string): string {
   if (!base) return path;
   return posix.join(base, path.replace(/^\/+/, ''));
+}
+
+/**
+ * What a message saying `path` is not absolute adds when it starts with `~`: a home folder is not looked up
+ * here (no shell reads config/nas-sync.yaml), so `remoteRoots: { audio: ~/Music }` was a relative path, and
+ * the message did not say why. Empty for any other path.
+ */
+export function tildeHint(path: string): string {
+  const problem = homeTildeProblem(path, ` in remoteRoots, the backend's root or the route's "to"`);
+  return problem === undefined ? '' : ` (${problem})`;
 }

@@ -34,6 +34,17 @@ export function defaultKnownHosts(): string {
   return join(homedir(), '.ssh', 'known_hosts');
 }
 
+/**
+ * A key or known_hosts file as OpenSSH reads it: a leading `~/` is the home folder (ssh expands it in
+ * IdentityFile and UserKnownHostsFile, so the rsync backend read `knownHostsFile: ~/.ssh/known_hosts`, as
+ * the docs write its default). The SFTP backend reads the files itself, and took it for a folder `~` under
+ * the working folder: "the server's host key is not in known_hosts" for a server that is in it.
+ */
+export function sshHomePath(path: string): string {
+  if (path === '~') return homedir();
+  return path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
+}
+
 const STRICT_VALUE: Record<HostKeyCheck, string> = { strict: 'yes', 'accept-new': 'accept-new', off: 'no' };
 
 export interface OpenSshArgsInput {
