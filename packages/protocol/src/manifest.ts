@@ -25,7 +25,9 @@ export const ArtifactSchema = z
     variant: z.string().min(1).describe('instrumental, no_drums, drums_only, source, a stem name, …'),
     label: z.string().describe('Human text, e.g. "Instrumental (no drum)".'),
     path: BundlePathSchema.describe('Relative to outputs/<job_id>/, e.g. "files/audio/Artist - Title.m4a".'),
-    codec: z.string().describe('Audio codec (for video: the audio codec), e.g. "aac".'),
+    codec: z
+      .string()
+      .describe('Audio codec (for video: the audio codec; "none" for a video without sound), e.g. "aac".'),
     container: z.string().describe('Container, e.g. "m4a", "mp4", "flac".'),
     duration_sec: z.number().nonnegative().describe('Length in seconds.'),
     sha256: Sha256Schema,
