@@ -112,6 +112,7 @@ export {
   LegacyManifestSchema,
   LoudnessSchema,
   ManifestSchema,
+  SOUNDLESS_CODEC,
 } from './manifest.ts';
 export type { Artifact, LegacyManifest, Manifest } from './manifest.ts';
 export { formatVariantRef, isSavedMix } from './saved-mix.ts';

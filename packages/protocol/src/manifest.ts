@@ -19,6 +19,9 @@ export const LoudnessSchema = z.looseObject({
   true_peak_dbtp: z.number().nullable().describe('True peak in dBTP (null for silence).'),
 });
 
+/** An artifact's `codec` when the file has no sound (a source video that came without it): nothing to play or draw. */
+export const SOUNDLESS_CODEC = 'none';
+
 export const ArtifactSchema = z
   .looseObject({
     kind: z.enum(ARTIFACT_KINDS).describe('audio, video or stems.'),

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '@imk/fs-safe';
 import { measureLoudness, probeMedia, type ClipGuard, type LoudnessMeasurement } from '@imk/media';
-import type { Artifact } from '@imk/protocol';
+import { SOUNDLESS_CODEC, type Artifact } from '@imk/protocol';
 import type { VariantRecipe } from '@imk/separation';
 
 /** A file written into the output folder, before it is measured for the manifest. */
@@ -105,7 +105,7 @@ export async function describeArtifact(
     variant: planned.variant,
     label: planned.label,
     path: planned.path,
-    codec: info.audio?.codec ?? (video ? 'none' : 'unknown'),
+    codec: info.audio?.codec ?? (video ? SOUNDLESS_CODEC : 'unknown'),
     container: containerOf(planned.path),
     duration_sec: Math.round(durationSec * 1e6) / 1e6,
     sha256,
