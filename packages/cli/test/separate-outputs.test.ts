@@ -39,6 +39,23 @@ describe('imk separate never replaces a file unasked', () => {
     expect((await readdir(out)).sort()).toEqual(['Song - no_drums.wav', 'stems']);
   });
 
+  // --out naming a file (the input itself, a typo) failed with Node's own "EEXIST: file already exists,
+  // mkdir '…'", no code, and a file on the way to it with "ENOTDIR …".
+  it.each([
+    ['a file', (file: string) => file],
+    ['a folder below a file', (file: string) => join(file, 'out')],
+  ])('says --out is no folder when it names %s, before separating, and leaves the file', async (_, out) => {
+    const file = join(dir, 'notes.txt');
+    await writeFile(file, 'my notes');
+    const result = await separate(out(file));
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(
+      `imk: --out: ${out(file)} is a file, or a file is on the way to it: give a folder [INVALID_OPTION]`,
+    );
+    expect(result.stderr).not.toContain('separating');
+    expect(await readFile(file, 'utf8')).toBe('my notes');
+  });
+
   it('runs twice into one folder only with --overwrite, which replaces the files', async () => {
     const out = join(dir, 'again');
     const two = ['--variants', 'instrumental,no_drums'];

@@ -1,7 +1,7 @@
 import { lstat, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ImkError, isAbsentErrno } from '@imk/errors';
+import { ImkError, errorMessage, isAbsentErrno } from '@imk/errors';
 import { createLogger } from '@imk/log';
 import {
   AUDIO_FORMATS,
@@ -114,7 +114,7 @@ export async function separateCommand(named: string, options: SeparateOptions): 
   const sampleRate = requestedRate ?? info.audio?.sample_rate;
   // Said before the separation, not after it: a user's file of the same name is never replaced unasked.
   if (!replace) await refuseExisting(targets);
-  await mkdir(outDir, { recursive: true });
+  await makeOutFolder(outDir);
   const work = await mkdtemp(join(tmpdir(), 'imk-separate-'));
   const shutdown = shutdownSignal(createLogger('separate'));
   try {
@@ -213,5 +213,30 @@ export async function separateCommand(named: string, options: SeparateOptions): 
     // Stopped by Ctrl-C: every step has ended (no file half-written: each is renamed in whole, the work folder
     // is gone); a model run the mdx engine dropped may still hold its thread, and is not waited for.
     shutdown.exitOnceStopped();
+  }
+}
+
+/**
+ * Creates --out (and its parents). A file there, or on the way, or a folder that cannot be made, said as
+ * the option's problem: it was Node's own "EEXIST: file already exists, mkdir '…'", without a code.
+ */
+async function makeOutFolder(outDir: string): Promise<void> {
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code;
+    const details = { out: outDir };
+    if (errno === 'EEXIST' || errno === 'ENOTDIR')
+      throw new ImkError(
+        'INVALID_OPTION',
+        `--out: ${outDir} is a file, or a file is on the way to it: give a folder`,
+        {
+          details,
+        },
+      );
+    throw new ImkError('INVALID_OPTION', `--out: ${outDir} cannot be created: ${errorMessage(error)}`, {
+      cause: error,
+      details,
+    });
   }
 }
