@@ -102,6 +102,52 @@ describe('imk separate keeps the input sample rate', () => {
   });
 });
 
+// A 96 or 192 kHz studio file was written at its own rate in any format: as m4a (the default) at 192 kHz,
+// or as mp3 above 48 kHz, ffmpeg refused it at the encode ("Specified sample rate 192000 is not
+// supported"), after the whole separation; an explicit --sample-rate the format cannot take, the same.
+describe('imk separate of a song at a rate the lossy format cannot take', () => {
+  let dir = '';
+  let input = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'imk-cli-separate-hirate-'));
+    input = join(dir, 'Studio.wav');
+    await ffmpeg('-f', 'lavfi', '-i', 'aevalsrc=0.3*sin(2*PI*220*t)|0.3*sin(2*PI*330*t):s=192000:d=1', input);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const run = (out: string, ...args: string[]) =>
+    execa(
+      process.execPath,
+      [IMK, 'separate', input, '--out', join(dir, out), '--variants', 'instrumental', ...args],
+      {
+        reject: false,
+      },
+    );
+
+  it.each([
+    ['m4a', 96000],
+    ['mp3', 48000],
+  ])("writes %s at the highest rate it takes below the input's, and says so", async (format, rate) => {
+    const result = await run(format, '--format', format);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`imk: ${format} cannot be written at 192000 Hz: it takes `);
+    expect(result.stderr).toContain(
+      `the files are written at ${rate} Hz (--format flac or wav keeps 192000 Hz)`,
+    );
+    const [file] = result.stdout.trim().split('\n');
+    expect((await probeMedia(file!)).audio?.sample_rate).toBe(rate);
+  });
+
+  it('refuses a --sample-rate the format cannot take before separating', async () => {
+    const result = await run('asked', '--format', 'mp3', '--sample-rate', '96000');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(
+      'imk: --sample-rate 96000: mp3 cannot be written at 96000 Hz: it takes 8000',
+    );
+    expect(result.stderr).not.toContain('separating');
+    expect(await readdir(dir)).not.toContain('asked');
+  });
+});
+
 describe('imk separate --stems of a song over full scale', () => {
   let dir = '';
   beforeAll(async () => {

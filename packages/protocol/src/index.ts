@@ -25,6 +25,7 @@ export {
   LOSSY_SAMPLE_RATES,
   bitDepthProblem,
   sampleRateProblem,
+  writableRate,
 } from './format-limits.ts';
 export {
   JOB_PRIORITY,

@@ -12,7 +12,13 @@ import {
   songFileName,
   type AudioFormat,
 } from '@imk/media';
-import { SAMPLE_RATE_RANGE, STEM_NAMES, SampleRateSchema } from '@imk/protocol';
+import {
+  SAMPLE_RATE_RANGE,
+  STEM_NAMES,
+  SampleRateSchema,
+  sampleRateProblem,
+  writableRate,
+} from '@imk/protocol';
 import {
   keyTempoSuffix,
   mixVariants,
@@ -91,6 +97,11 @@ export async function separateCommand(named: string, options: SeparateOptions): 
       'INVALID_OPTION',
       `--sample-rate "${options.sampleRate}" is not a sample rate: give a whole number of Hz from ${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}`,
     );
+  // A rate the format cannot take failed at the encode, after the whole separation (ffmpeg's "Specified
+  // sample rate 96000 is not supported"): refused now.
+  const rateProblem = sampleRateProblem(format, requestedRate);
+  if (rateProblem !== undefined)
+    throw new ImkError('INVALID_OPTION', `--sample-rate ${requestedRate}: ${rateProblem}`);
   const recipes = parseVariantList(options.variants);
   const base = songFileName(named);
   const outDir = resolve(options.out);
@@ -110,8 +121,15 @@ export async function separateCommand(named: string, options: SeparateOptions): 
     ...(options.stems === true ? STEM_NAMES.map((stem) => stemFile(outDir, base, stem, format)) : []),
   ];
   const replace = options.overwrite === true;
-  // The separation runs at 44.1 kHz; the files come back at the input's rate unless asked otherwise.
-  const sampleRate = requestedRate ?? info.audio?.sample_rate;
+  // The separation runs at 44.1 kHz; the files come back at the input's rate unless asked otherwise, or at
+  // the nearest rate below it that the format takes (a 192 kHz file as m4a, the default, failed at the
+  // encode after the whole separation), said on stderr.
+  const inputRate = info.audio?.sample_rate;
+  const sampleRate = requestedRate ?? (inputRate === undefined ? undefined : writableRate(format, inputRate));
+  if (requestedRate === undefined && inputRate !== undefined && sampleRate !== inputRate)
+    process.stderr.write(
+      `imk: ${sampleRateProblem(format, inputRate)}; the files are written at ${sampleRate} Hz (--format flac or wav keeps ${inputRate} Hz)\n`,
+    );
   // Said before the separation, not after it: a user's file of the same name is never replaced unasked.
   if (!replace) await refuseExisting(targets);
   await makeOutFolder(outDir);
