@@ -22,6 +22,7 @@ import {
   TEMPO_LIMITS,
 } from '@imk/protocol';
 import { ENGINE_NAMES } from '@imk/separation/engine-names';
+import { STEM_LENGTH_SLACK_SEC } from '@imk/separation/stem-lengths';
 import { SHARE_TIMEOUT_RANGE_SEC, SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
 import { DEEZER_KINDS } from '@imk/deemix-retriever-service';
@@ -95,6 +96,8 @@ export const DOC_VALUES: Readonly<Record<string, string>> = {
   'replace-wait-seconds': String(REPLACE_WAIT_MS / 1000),
   /** The lists prose names (lists-once.test.ts finds one spelled by hand): the stems an engine makes (docs/separation.md). */
   'stem-names': STEM_NAMES.join(', '),
+  /** How far apart the files of one song may be in length and still be cut to the shortest (docs/separation.md, docs/migration.md). */
+  'stem-length-slack-seconds': String(STEM_LENGTH_SLACK_SEC),
   /** The formats the variant files are written in (docs/migration.md). */
   'audio-formats': AUDIO_FORMATS.join(', '),
   /** The standard queues (docs/protocol.md). */

@@ -26,6 +26,7 @@ import {
   replaceDocValues,
 } from '@imk/protocol';
 import { ENGINE_NAMES } from '@imk/separation/engine-names';
+import { STEM_LENGTH_SLACK_SEC } from '@imk/separation/stem-lengths';
 import { SHARE_TIMEOUT_RANGE_SEC, SYNC_DEFAULTS } from '@imk/sync';
 import { API_DEFAULTS } from '@imk/youtube-retriever-service';
 import { DEEZER_KINDS } from '@imk/deemix-retriever-service';
@@ -87,6 +88,7 @@ describe('the defaults the docs state', () => {
       'stem-level-range': `${STEM_LEVEL_RANGE.min}…${STEM_LEVEL_RANGE.max}`,
       'replace-wait-seconds': String(REPLACE_WAIT_MS / 1000),
       'stem-names': STEM_NAMES.join(', '),
+      'stem-length-slack-seconds': String(STEM_LENGTH_SLACK_SEC),
       'audio-formats': AUDIO_FORMATS.join(', '),
       'queue-names': QUEUE_NAMES.map((q) => `\`${q}\``)
         .join(', ')

@@ -39,6 +39,23 @@ describe('imk separate never replaces a file unasked', () => {
     expect((await readdir(out)).sort()).toEqual(['Song - no_drums.wav', 'stems']);
   });
 
+  // --out naming a file (the input itself, a typo) failed with Node's own "EEXIST: file already exists,
+  // mkdir '…'", no code, and a file on the way to it with "ENOTDIR …".
+  it.each([
+    ['a file', (file: string) => file],
+    ['a folder below a file', (file: string) => join(file, 'out')],
+  ])('says --out is no folder when it names %s, before separating, and leaves the file', async (_, out) => {
+    const file = join(dir, 'notes.txt');
+    await writeFile(file, 'my notes');
+    const result = await separate(out(file));
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(
+      `imk: --out: ${out(file)} is a file, or a file is on the way to it: give a folder [INVALID_OPTION]`,
+    );
+    expect(result.stderr).not.toContain('separating');
+    expect(await readFile(file, 'utf8')).toBe('my notes');
+  });
+
   it('runs twice into one folder only with --overwrite, which replaces the files', async () => {
     const out = join(dir, 'again');
     const two = ['--variants', 'instrumental,no_drums'];
@@ -82,6 +99,52 @@ describe('imk separate keeps the input sample rate', () => {
     const bad = await run('bad', '--sample-rate', '44.1k');
     expect(bad.exitCode).not.toBe(0);
     expect(bad.stderr).toContain('--sample-rate "44.1k" is not a sample rate');
+  });
+});
+
+// A 96 or 192 kHz studio file was written at its own rate in any format: as m4a (the default) at 192 kHz,
+// or as mp3 above 48 kHz, ffmpeg refused it at the encode ("Specified sample rate 192000 is not
+// supported"), after the whole separation; an explicit --sample-rate the format cannot take, the same.
+describe('imk separate of a song at a rate the lossy format cannot take', () => {
+  let dir = '';
+  let input = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'imk-cli-separate-hirate-'));
+    input = join(dir, 'Studio.wav');
+    await ffmpeg('-f', 'lavfi', '-i', 'aevalsrc=0.3*sin(2*PI*220*t)|0.3*sin(2*PI*330*t):s=192000:d=1', input);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const run = (out: string, ...args: string[]) =>
+    execa(
+      process.execPath,
+      [IMK, 'separate', input, '--out', join(dir, out), '--variants', 'instrumental', ...args],
+      {
+        reject: false,
+      },
+    );
+
+  it.each([
+    ['m4a', 96000],
+    ['mp3', 48000],
+  ])("writes %s at the highest rate it takes below the input's, and says so", async (format, rate) => {
+    const result = await run(format, '--format', format);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`imk: ${format} cannot be written at 192000 Hz: it takes `);
+    expect(result.stderr).toContain(
+      `the files are written at ${rate} Hz (--format flac or wav keeps 192000 Hz)`,
+    );
+    const [file] = result.stdout.trim().split('\n');
+    expect((await probeMedia(file!)).audio?.sample_rate).toBe(rate);
+  });
+
+  it('refuses a --sample-rate the format cannot take before separating', async () => {
+    const result = await run('asked', '--format', 'mp3', '--sample-rate', '96000');
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(
+      'imk: --sample-rate 96000: mp3 cannot be written at 96000 Hz: it takes 8000',
+    );
+    expect(result.stderr).not.toContain('separating');
+    expect(await readdir(dir)).not.toContain('asked');
   });
 });
 

@@ -15,7 +15,7 @@ export { POLICY, policyOfCode } from './policy-registry.ts';
 export type { ErrorPolicy } from './policy-registry.ts';
 export { ERRORS_ERRORS } from './errors.ts';
 export { errnoRetryable, isAbsentErrno, isNoSpace } from './errno.ts';
-export { oneIssuePerField } from './issues.ts';
+export { oneIssuePerField, withKeyReason } from './issues.ts';
 export { refuseHopelessRetry, retryAdviceOf } from './retry-advice.ts';
 export { stopCame } from './stop.ts';
 export type { RetryAdvice } from './retry-advice.ts';

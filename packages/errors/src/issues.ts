@@ -6,6 +6,8 @@ export interface FieldIssue {
   maximum?: unknown;
   minimum?: unknown;
   origin?: unknown;
+  /** An invalid record key's own issues (zod's `invalid_key`): why the key was refused. */
+  issues?: readonly { message?: string }[];
 }
 
 /**
@@ -21,7 +23,8 @@ export interface FieldIssue {
  */
 export function oneIssuePerField<T extends FieldIssue>(issues: readonly T[], schema?: unknown): T[] {
   const kept = new Map<string, T>();
-  for (const issue of issues) {
+  for (const raw of issues) {
+    const issue = withKeyReason(raw);
     const key = JSON.stringify(issue.path.map(String));
     const earlier = kept.get(key);
     if (earlier === undefined || tighter(issue, earlier)) kept.set(key, issue);
@@ -32,6 +35,19 @@ export function oneIssuePerField<T extends FieldIssue>(issues: readonly T[], sch
     const range = wholeRange(schema, issue) ?? unionChoices(schema, issue);
     return range === undefined ? issue : { ...issue, message: range };
   });
+}
+
+/**
+ * A record key refused by its own schema (a recipe named `My_Mix`): zod says only "Invalid key in record",
+ * at the key's path, neither that the name is the trouble nor why. Said with the key and its schema's own
+ * message: 'the name "My_Mix" is refused: expected a name such as …'. Any other issue is returned as it is.
+ */
+export function withKeyReason<T extends FieldIssue>(issue: T): T {
+  if (issue.code !== 'invalid_key') return issue;
+  const key = issue.path.at(-1);
+  const why = issue.issues?.find((i) => i.message !== undefined)?.message;
+  if (key === undefined || why === undefined) return issue;
+  return { ...issue, message: `the name ${JSON.stringify(String(key))} is refused: ${why}` };
 }
 
 /** Whether `issue` states a tighter bound than `than` (both too_big, or both too_small). */

@@ -25,6 +25,10 @@ const KNOWN: Record<string, { count: number; why: string }> = {
   },
   'packages/fs-safe/src/regular-file.ts': { count: 2, why: 'errno-shaped, with the file; callers wrap them' },
   'packages/fs-safe/src/write-error.ts': { count: 2, why: "a write's errno named with its file, cause kept" },
+  'packages/fs-safe/src/write-fully.ts': {
+    count: 1,
+    why: 'errno-shaped (ENOSPC, a write that wrote nothing); callers name the file (writeError)',
+  },
   'packages/notify/src/outbox.ts': { count: 1, why: 'a claim name it made itself; an invariant' },
   'packages/protocol/src/field-table.ts': { count: 1, why: 'docs generation (npm run schemas)' },
   'packages/separation/src/builtin/hpss.ts': { count: 1, why: 'an invariant of the DSP' },

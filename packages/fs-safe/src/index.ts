@@ -41,6 +41,7 @@ export { FS_SAFE_ERRORS } from './errors.ts';
 export { describeKind } from './file-kind.ts';
 export type { FileKindInfo } from './file-kind.ts';
 export { isNoRoomError, writeError } from './write-error.ts';
+export { writeFully } from './write-fully.ts';
 export {
   FILE_TOO_BIG,
   NOT_REGULAR_FILE,

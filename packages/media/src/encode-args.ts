@@ -14,13 +14,19 @@ export interface AudioTags {
   [key: string]: string | undefined;
 }
 
+/**
+ * ffmpeg's `-metadata key=value` arguments for `tags`. A NUL in a value (a title of job.json or a sidecar
+ * may hold `\u0000`) is dropped: no argument can carry one (spawning ffmpeg threw "Arguments cannot contain
+ * null bytes" after the whole separation, and the job was retried to fail the same way), and no tag format
+ * stores one.
+ */
 export function metadataArgs(tags: AudioTags | undefined): string[] {
   const args: string[] = [];
   for (const [key, value] of Object.entries(tags ?? {})) {
     if (value === undefined) continue;
     if (!/^[A-Za-z0-9_-]+$/.test(key))
       throw new ImkError('ENCODE_INVALID_OPTIONS', `tag name '${key}' is not a plain word`);
-    args.push('-metadata', `${key}=${value}`);
+    args.push('-metadata', `${key}=${value.replaceAll('\0', '')}`);
   }
   return args;
 }

@@ -1,7 +1,7 @@
 import { open, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
-import { writeError } from '@imk/fs-safe';
+import { writeError, writeFully } from '@imk/fs-safe';
 import type { PcmChannels } from './types.ts';
 import { FLOAT_WAV_HEADER_BYTES, MAX_WAV_DATA_BYTES, buildFloatWavHeader } from './wav-header.ts';
 import { assertLittleEndian } from './endian.ts';
@@ -45,7 +45,7 @@ export function createWavWriter(file: string, options: WavWriterOptions): WavWri
   };
   const opened: Promise<FileHandle> = open(file, 'w')
     .then(async (handle) => {
-      await handle.write(buildFloatWavHeader(channels, sampleRate, 0), 0, FLOAT_WAV_HEADER_BYTES, 0);
+      await writeFully(handle, buildFloatWavHeader(channels, sampleRate, 0), 0);
       return handle;
     })
     .catch(named);
@@ -76,8 +76,9 @@ export function createWavWriter(file: string, options: WavWriterOptions): WavWri
       const bytes = Buffer.from(interleaved.buffer, interleaved.byteOffset, interleaved.byteLength);
       // Explicit positions: the header was written with pwrite, which does not move the file offset.
       const position = FLOAT_WAV_HEADER_BYTES + (frames - length) * channels * 4;
+      // Written whole: a write the disk cuts short is written on until it fails with the disk's error.
       return enqueue(async (handle) => {
-        await handle.write(bytes, 0, bytes.length, position).catch(named);
+        await writeFully(handle, bytes, position).catch(named);
       });
     },
     close() {
@@ -85,7 +86,7 @@ export function createWavWriter(file: string, options: WavWriterOptions): WavWri
       state = 'closed';
       return enqueue(async (handle) => {
         try {
-          await handle.write(buildFloatWavHeader(channels, sampleRate, frames), 0, FLOAT_WAV_HEADER_BYTES, 0);
+          await writeFully(handle, buildFloatWavHeader(channels, sampleRate, frames), 0);
           await handle.sync();
         } catch (error) {
           named(error);

@@ -31,6 +31,17 @@ export function sampleRateProblem(format: AudioFormat, sampleRate: number | unde
   return `${format} cannot be written at ${sampleRate} Hz: it takes ${list(rates)} Hz (flac and wav take any rate from ${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max})`;
 }
 
+/**
+ * The rate `format` is written at when it should keep `sampleRate` (the input's): that rate when the format
+ * takes it, else the highest it takes below it (a 192 kHz studio file as m4a: 96 kHz), else its lowest.
+ */
+export function writableRate(format: AudioFormat, sampleRate: number): number {
+  if (format !== 'm4a' && format !== 'mp3') return sampleRate;
+  const rates = LOSSY_SAMPLE_RATES[format];
+  if (rates.includes(sampleRate)) return sampleRate;
+  return rates.filter((rate) => rate < sampleRate).at(-1) ?? rates[0]!;
+}
+
 /** Why `format` cannot hold `bitDepth`-bit samples, as a sentence naming what it takes instead; undefined when it can. */
 export function bitDepthProblem(format: AudioFormat, bitDepth: 16 | 24 | 32 | undefined): string | undefined {
   if (bitDepth === undefined || (format !== 'flac' && format !== 'wav')) return undefined;

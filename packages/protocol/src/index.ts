@@ -25,6 +25,7 @@ export {
   LOSSY_SAMPLE_RATES,
   bitDepthProblem,
   sampleRateProblem,
+  writableRate,
 } from './format-limits.ts';
 export {
   JOB_PRIORITY,
@@ -112,6 +113,7 @@ export {
   LegacyManifestSchema,
   LoudnessSchema,
   ManifestSchema,
+  SOUNDLESS_CODEC,
 } from './manifest.ts';
 export type { Artifact, LegacyManifest, Manifest } from './manifest.ts';
 export { formatVariantRef, isSavedMix } from './saved-mix.ts';

@@ -19,13 +19,18 @@ export const LoudnessSchema = z.looseObject({
   true_peak_dbtp: z.number().nullable().describe('True peak in dBTP (null for silence).'),
 });
 
+/** An artifact's `codec` when the file has no sound (a source video that came without it): nothing to play or draw. */
+export const SOUNDLESS_CODEC = 'none';
+
 export const ArtifactSchema = z
   .looseObject({
     kind: z.enum(ARTIFACT_KINDS).describe('audio, video or stems.'),
     variant: z.string().min(1).describe('instrumental, no_drums, drums_only, source, a stem name, …'),
     label: z.string().describe('Human text, e.g. "Instrumental (no drum)".'),
     path: BundlePathSchema.describe('Relative to outputs/<job_id>/, e.g. "files/audio/Artist - Title.m4a".'),
-    codec: z.string().describe('Audio codec (for video: the audio codec), e.g. "aac".'),
+    codec: z
+      .string()
+      .describe('Audio codec (for video: the audio codec; "none" for a video without sound), e.g. "aac".'),
     container: z.string().describe('Container, e.g. "m4a", "mp4", "flac".'),
     duration_sec: z.number().nonnegative().describe('Length in seconds.'),
     sha256: Sha256Schema,

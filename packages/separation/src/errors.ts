@@ -27,6 +27,9 @@ export const SEPARATION_ERRORS = defineErrors('@imk/separation', {
   SOUNDFONT_MISSING: POLICY.unavailable,
   STEM_FORMAT: POLICY.transient,
   STEM_LENGTH_MISMATCH: POLICY.transient,
+  // The files of one song (a MUSDB track's, the earlier version's four stems) differ in length by more than
+  // rounding: one is cut short or of another song.
+  STEM_LENGTHS_DIFFER: POLICY.unprocessable,
   UNKNOWN_ENGINE: POLICY.badRequest,
   UNKNOWN_VARIANT: POLICY.badRequest,
   VARIANT_NEEDS_MIXTURE: POLICY.badRequest,

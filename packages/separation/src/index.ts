@@ -44,6 +44,8 @@ export type { CorpusItem, EnsureCorpusOptions } from './corpus/corpus.ts';
 export { CORPUS_ITEMS } from './corpus/items.ts';
 export type { CorpusItemSpec } from './corpus/items.ts';
 export { STEM_SAMPLE_RATE } from './pcm-source.ts';
+export { STEM_LENGTH_SLACK_SEC, commonStemLength } from './stem-lengths.ts';
+export type { SongFileLength } from './stem-lengths.ts';
 export { evaluateEngine } from './eval/evaluate.ts';
 export type { EvaluateOptions } from './eval/evaluate.ts';
 export {

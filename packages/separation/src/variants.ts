@@ -1,4 +1,4 @@
-import { ImkError } from '@imk/errors';
+import { ImkError, withKeyReason } from '@imk/errors';
 import {
   PITCH_LIMITS,
   STEM_LEVEL_RANGE,
@@ -97,7 +97,8 @@ export function validateVariantRecipes(
  * value was meant for (the one whose type it has), with their full paths.
  */
 function unionDetail(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string }[] {
-  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  // A recipe name refused ("Invalid key in record"): said with the name and why.
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [withKeyReason(issue)];
   const branch =
     issue.errors.find(
       (branchIssues) => !branchIssues.some((i) => i.code === 'invalid_type' && i.path.length === 0),

@@ -132,6 +132,56 @@ describe('imk eval --dir on a folder as users have them', () => {
     }
   }, 180_000);
 
+  // A stem that ended early cut the whole song to its length: a track folder whose other.wav was 1 s of a
+  // 2-s song was scored on its first second, with nothing said. Now that song is listed as not scored,
+  // naming the file and both lengths; a few samples apart is still cut (the 10-ms case above).
+  it('lists a song one of whose files ends early as not scored, naming the file (folder and .stem.mp4)', async () => {
+    const { dir, cleanup } = await makeTempDir('imk-eval-short-stem-');
+    try {
+      const folder = join(dir, 'Other cut short');
+      await track(folder);
+      await ffmpeg(
+        '-i',
+        join(folder, 'other.wav'),
+        '-t',
+        '1',
+        '-c:a',
+        'pcm_s16le',
+        join(dir, 'other-1s.wav'),
+      );
+      await ffmpeg('-i', join(dir, 'other-1s.wav'), '-c', 'copy', join(folder, 'other.wav'));
+      // MUSDB18's stream order: mixture, drums, bass, other, vocals; the vocals stream cut to 1 s.
+      const full = join(dir, 'full');
+      await track(full);
+      await ffmpeg(
+        ...['mixture', 'drums', 'bass', 'other'].flatMap((s) => ['-i', join(full, `${s}.wav`)]),
+        ...['-t', '1', '-i', join(full, 'vocals.wav')],
+        ...[0, 1, 2, 3, 4].flatMap((n) => ['-map', String(n)]),
+        ...['-c:a', 'aac'],
+        join(dir, 'Vocals cut short.stem.mp4'),
+      );
+      const set = await musdbFolderSet(dir);
+      const report = await evaluateEngine({ engine: createBuiltinEngine(), sets: [set] });
+      const scored = report.sets[0]!;
+      expect(scored.tracks.map((t) => t.name)).toEqual(['full']);
+      const failed = Object.fromEntries(scored.failed.map((f) => [f.name, f]));
+      expect(failed['Other cut short']).toMatchObject({
+        code: 'STEM_LENGTHS_DIFFER',
+        message: expect.stringContaining(
+          `${join(folder, 'other.wav')} (1.00 s) is shorter than ${join(folder, 'mixture.wav')} (2.00 s)`,
+        ),
+      });
+      expect(failed['Vocals cut short']).toMatchObject({
+        code: 'STEM_LENGTHS_DIFFER',
+        message: expect.stringMatching(
+          /^\S+Vocals cut short\.stem\.mp4: its stream 5 \(vocals\) \(1\.0\d s\) is shorter/,
+        ),
+      });
+    } finally {
+      await cleanup();
+    }
+  }, 180_000);
+
   it('says which folder to give when --dir names one song (its folder, or its .stem.mp4), or the folder of the splits', async () => {
     const { dir, cleanup } = await makeTempDir('imk-eval-folder-');
     try {

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '@imk/fs-safe';
 import { measureLoudness, probeMedia, type ClipGuard, type LoudnessMeasurement } from '@imk/media';
-import type { Artifact } from '@imk/protocol';
+import { SOUNDLESS_CODEC, type Artifact } from '@imk/protocol';
 import type { VariantRecipe } from '@imk/separation';
 
 /** A file written into the output folder, before it is measured for the manifest. */
@@ -39,6 +39,14 @@ function containerOf(path: string): string {
   return dot < 0 ? 'unknown' : path.slice(dot + 1).toLowerCase();
 }
 
+/** The loudness of a file without sound: none, as for digital silence. */
+const SOUNDLESS: LoudnessMeasurement = {
+  integrated_lufs: null,
+  true_peak_dbtp: null,
+  lra_lu: null,
+  threshold_lufs: null,
+};
+
 export interface DescribeOptions {
   signal?: AbortSignal;
   /**
@@ -61,11 +69,23 @@ export async function describeArtifact(
 ): Promise<Artifact> {
   const { signal } = options;
   const file = join(outDir, planned.path);
+  // A video may have no sound of its own: the source video of a bundle whose song came as a separate
+  // audio file. Such a file failed the whole job at its end ("has no audio stream … give a file with
+  // sound", naming the copy in the partial outputs) after its instrumental video was made.
+  const video = planned.kind === 'video';
+  const probed = probeMedia(file, { signal, requireAudio: !video });
+  const measured =
+    options.loudness ??
+    (video
+      ? probed.then((i) =>
+          i.audio === undefined ? SOUNDLESS : measureLoudness(file, { signal, countFrames: true }),
+        )
+      : measureLoudness(file, { signal, countFrames: true }));
   const [info, sha256, { size }, loudness] = await Promise.all([
-    probeMedia(file, { signal }),
+    probed,
     sha256File(file),
     stat(file),
-    options.loudness ?? measureLoudness(file, { signal, countFrames: true }),
+    measured,
   ]);
   // What a player plays. An MP3's ffprobe duration counts its encoder delay and padding (1.152 s for 1 s
   // at 8 kHz), which decoders drop; an m4a decodes to whole AAC frames past its end (1.0216 s for 1 s),
@@ -85,7 +105,7 @@ export async function describeArtifact(
     variant: planned.variant,
     label: planned.label,
     path: planned.path,
-    codec: info.audio?.codec ?? 'unknown',
+    codec: info.audio?.codec ?? (video ? SOUNDLESS_CODEC : 'unknown'),
     container: containerOf(planned.path),
     duration_sec: Math.round(durationSec * 1e6) / 1e6,
     sha256,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ImkError } from '@imk/errors';
 import { errorMessage } from '@imk/errors';
@@ -18,7 +18,7 @@ import {
   type OutputManifest,
   type StemName,
 } from '@imk/protocol';
-import { STEM_SAMPLE_RATE, type SeparationResult } from '@imk/separation';
+import { STEM_SAMPLE_RATE, commonStemLength, type SeparationResult } from '@imk/separation';
 import { decodeToWav } from './decode-input.ts';
 import type { ReportProgress } from './stage-runner.ts';
 import type { StemCache } from './stem-cache.ts';
@@ -99,7 +99,8 @@ async function truncateWav(file: string, frames: number, signal: AbortSignal): P
  * The stems of an earlier-version output in the shape our mixer reads (44.1 kHz stereo float WAV, all of
  * one length), made in `work`: each file is copied from the job folder through fs-safe (the old files are
  * only read, never changed or moved), then decoded by ffmpeg (its stems may be 16-bit, 48 kHz, mono …);
- * stems a few samples longer than the others are cut to the shortest. Returns them with a sha256 of the
+ * stems a few samples longer than the others are cut to the shortest, and a stem shorter than the others by
+ * more than that is STEM_LENGTHS_DIFFER (see commonStemLength). Returns them with a sha256 of the
  * four source files (the mix's input) and their length.
  */
 export async function legacyStemsHere(input: {
@@ -128,7 +129,17 @@ export async function legacyStemsHere(input: {
     );
     frames[stem] = (await readWavHeader(stems[stem])).frames;
   }
-  const shortest = Math.min(...STEM_NAMES.map((stem) => frames[stem]!));
+  // A few samples apart (resampled from 48 kHz) are cut to the shortest; a stem that ends early is refused:
+  // the whole mix ended where it did, published as a success.
+  const lengths = STEM_NAMES.map((stem) => ({
+    file: `outputs/${target}/${relative(source.dir, source.stems[stem])}`,
+    frames: frames[stem]!,
+  }));
+  const shortest = commonStemLength(
+    `the earlier instrumental-maker's stems of job ${target}`,
+    lengths,
+    STEM_SAMPLE_RATE,
+  );
   for (const stem of STEM_NAMES)
     if (frames[stem]! > shortest) await truncateWav(stems[stem], shortest, signal);
   return {

@@ -198,6 +198,27 @@ describe('readSidecar', () => {
   });
 });
 
+// Two options files beside one song (a.yaml edited by hand, an old a.wav.yml left from before): the first
+// in the documented order was read and the other ignored without a word, so the edit did nothing.
+describe('readSidecar with two options files for one song', () => {
+  it('reads the first in the documented order and says which it did not read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'imk-sidecar-two-'));
+    try {
+      await writeFile(join(dir, 'a.wav'), 'audio');
+      await writeFile(join(dir, 'a.yaml'), 'codec: flac\n');
+      await writeFile(join(dir, 'a.wav.yml'), 'codec: mp3\n');
+      await writeFile(join(dir, 'a.stems.yml'), 'codec: wav\n');
+      const options = await readSidecar(dir, 'a.wav');
+      expect(options).toMatchObject({ file: 'a.wav.yml', format: 'mp3' });
+      expect(options?.warnings).toEqual([
+        `a.yaml, a.stems.yml are not read: one options file is read per song, a.wav.yml (the first of ${sidecarCandidates('a.wav').join(', ')})`,
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 // A sidecar of `- - - …` (two bytes a level: 30,000 levels within its 64 KB) overflowed the stack of the YAML
 // composer: said as "not valid YAML: Maximum call stack size exceeded", and on the third or fourth such file
 // the worker died ("FATAL ERROR: RegExpCompiler Allocation failed - process out of memory").

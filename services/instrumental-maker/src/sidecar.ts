@@ -364,10 +364,14 @@ export const SIDECAR_MAX_BYTES = 64 * 1024;
  * one or an oversized file is refused with a reason naming it (never blocks, never retried).
  */
 export async function readSidecar(dir: string, inputPath: string): Promise<SidecarOptions | undefined> {
+  const found: string[] = [];
   for (const name of sidecarCandidates(inputPath)) {
     // "Björk.stems.yml" typed in NFC beside "Bjo\u0308rk.wav" copied from a Mac is still its options file.
-    const candidate = (await lstatAnySpelling(dir, name))?.path;
-    if (candidate === undefined) continue;
+    const path = (await lstatAnySpelling(dir, name))?.path;
+    if (path !== undefined && !found.includes(path)) found.push(path);
+  }
+  const [candidate, ...unread] = found;
+  if (candidate !== undefined) {
     let text: string;
     try {
       const real = await resolveInside(dir, candidate, { rootName: 'the bundle' });
@@ -378,7 +382,13 @@ export async function readSidecar(dir: string, inputPath: string): Promise<Sidec
         details: { file: candidate },
       });
     }
-    return parseSidecar(candidate, text);
+    const options = parseSidecar(candidate, text);
+    // Two options files for one song: the one not read was edited in vain, without a word.
+    if (unread.length > 0)
+      options.warnings.push(
+        `${unread.join(', ')} ${unread.length === 1 ? 'is' : 'are'} not read: one options file is read per song, ${candidate} (the first of ${sidecarCandidates(inputPath).join(', ')})`,
+      );
+    return options;
   }
   return undefined;
 }

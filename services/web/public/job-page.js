@@ -200,11 +200,17 @@ function variantBox(id, a, syncEnabled) {
     h(
       'div',
       { class: 'facts' },
-      facts(a.path, a.codec, a.duration_sec ? `${a.duration_sec.toFixed(1)} s` : '', bytes(a.bytes)),
+      facts(
+        a.path,
+        a.codec === 'none' ? 'no sound' : a.codec,
+        a.duration_sec ? `${a.duration_sec.toFixed(1)} s` : '',
+        bytes(a.bytes),
+      ),
     ),
     turnedDown(a),
     media,
-    absent ? null : previewImage(id, a),
+    // A video without sound of its own (codec "none"): no waveform to draw.
+    absent || a.codec === 'none' ? null : previewImage(id, a),
     syncBox,
   );
 }

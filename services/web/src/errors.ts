@@ -24,6 +24,8 @@ export const WEB_ERRORS = defineErrors('@imk/web-service', {
   NOT_MEDIA: POLICY.unprocessable,
   OUTPUT_NOT_FOUND: POLICY.notFound,
   PREVIEW_FAILED: POLICY.internal,
+  // A file without sound (a source video that came without it): no waveform or spectrogram to draw.
+  PREVIEW_NO_SOUND: POLICY.notFound,
   /** A mix named like one of the job's own variants (its file would replace it); the worker says the same. */
   REMIX_NAME_TAKEN: POLICY.unprocessable,
   /** A mix of that name of that job is already queued or being made: which of the two would be kept was chance. */

@@ -1,7 +1,7 @@
 import { lstat, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ImkError, isAbsentErrno } from '@imk/errors';
+import { ImkError, errorMessage, isAbsentErrno } from '@imk/errors';
 import { createLogger } from '@imk/log';
 import {
   AUDIO_FORMATS,
@@ -12,7 +12,13 @@ import {
   songFileName,
   type AudioFormat,
 } from '@imk/media';
-import { SAMPLE_RATE_RANGE, STEM_NAMES, SampleRateSchema } from '@imk/protocol';
+import {
+  SAMPLE_RATE_RANGE,
+  STEM_NAMES,
+  SampleRateSchema,
+  sampleRateProblem,
+  writableRate,
+} from '@imk/protocol';
 import {
   keyTempoSuffix,
   mixVariants,
@@ -91,6 +97,11 @@ export async function separateCommand(named: string, options: SeparateOptions): 
       'INVALID_OPTION',
       `--sample-rate "${options.sampleRate}" is not a sample rate: give a whole number of Hz from ${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max}`,
     );
+  // A rate the format cannot take failed at the encode, after the whole separation (ffmpeg's "Specified
+  // sample rate 96000 is not supported"): refused now.
+  const rateProblem = sampleRateProblem(format, requestedRate);
+  if (rateProblem !== undefined)
+    throw new ImkError('INVALID_OPTION', `--sample-rate ${requestedRate}: ${rateProblem}`);
   const recipes = parseVariantList(options.variants);
   const base = songFileName(named);
   const outDir = resolve(options.out);
@@ -110,11 +121,18 @@ export async function separateCommand(named: string, options: SeparateOptions): 
     ...(options.stems === true ? STEM_NAMES.map((stem) => stemFile(outDir, base, stem, format)) : []),
   ];
   const replace = options.overwrite === true;
-  // The separation runs at 44.1 kHz; the files come back at the input's rate unless asked otherwise.
-  const sampleRate = requestedRate ?? info.audio?.sample_rate;
+  // The separation runs at 44.1 kHz; the files come back at the input's rate unless asked otherwise, or at
+  // the nearest rate below it that the format takes (a 192 kHz file as m4a, the default, failed at the
+  // encode after the whole separation), said on stderr.
+  const inputRate = info.audio?.sample_rate;
+  const sampleRate = requestedRate ?? (inputRate === undefined ? undefined : writableRate(format, inputRate));
+  if (requestedRate === undefined && inputRate !== undefined && sampleRate !== inputRate)
+    process.stderr.write(
+      `imk: ${sampleRateProblem(format, inputRate)}; the files are written at ${sampleRate} Hz (--format flac or wav keeps ${inputRate} Hz)\n`,
+    );
   // Said before the separation, not after it: a user's file of the same name is never replaced unasked.
   if (!replace) await refuseExisting(targets);
-  await mkdir(outDir, { recursive: true });
+  await makeOutFolder(outDir);
   const work = await mkdtemp(join(tmpdir(), 'imk-separate-'));
   const shutdown = shutdownSignal(createLogger('separate'));
   try {
@@ -213,5 +231,30 @@ export async function separateCommand(named: string, options: SeparateOptions): 
     // Stopped by Ctrl-C: every step has ended (no file half-written: each is renamed in whole, the work folder
     // is gone); a model run the mdx engine dropped may still hold its thread, and is not waited for.
     shutdown.exitOnceStopped();
+  }
+}
+
+/**
+ * Creates --out (and its parents). A file there, or on the way, or a folder that cannot be made, said as
+ * the option's problem: it was Node's own "EEXIST: file already exists, mkdir '…'", without a code.
+ */
+async function makeOutFolder(outDir: string): Promise<void> {
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code;
+    const details = { out: outDir };
+    if (errno === 'EEXIST' || errno === 'ENOTDIR')
+      throw new ImkError(
+        'INVALID_OPTION',
+        `--out: ${outDir} is a file, or a file is on the way to it: give a folder`,
+        {
+          details,
+        },
+      );
+    throw new ImkError('INVALID_OPTION', `--out: ${outDir} cannot be created: ${errorMessage(error)}`, {
+      cause: error,
+      details,
+    });
   }
 }

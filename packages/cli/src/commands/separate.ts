@@ -32,7 +32,7 @@ export function registerSeparate(program: Command): void {
         .option('--format <format>', `output format: ${AUDIO_FORMATS.join(', ')}`, DEFAULT_FORMAT)
         .option(
           '--sample-rate <hz>',
-          `sample rate of the files written, ${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max} Hz (default: the input's, so they line up in the same session)`,
+          `sample rate of the files written, ${SAMPLE_RATE_RANGE.min} to ${SAMPLE_RATE_RANGE.max} Hz (default: the input's, so they line up in the same session, or as m4a or mp3 the highest rate the format takes below it)`,
         )
         .option(
           '--overwrite',

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { ImkError } from '@imk/errors';
+import { writeFully } from '@imk/fs-safe';
 import { boxBody, childBoxes, corrupt } from './boxes.ts';
 import type { Box } from './boxes.ts';
 import { editMoov } from './moov-edit.ts';
@@ -27,7 +28,7 @@ export async function putUdtaBox(file: string, type: string, payload: Buffer): P
     const newMoov =
       delta === 0 ? probe : editMoov(moov, { type, payload, shiftFrom: moovEnd, shift: delta }, file);
     await moveRange(handle, moovEnd, size - moovEnd, delta);
-    await handle.write(newMoov, 0, newMoov.length, moovBox.offset);
+    await writeFully(handle, newMoov, moovBox.offset);
     if (delta < 0) await handle.truncate(size + delta);
     await handle.sync();
   } finally {
@@ -106,7 +107,7 @@ async function moveRange(handle: FileHandle, from: number, length: number, delta
     const n = Math.min(chunk.length, from + length - start);
     const part = chunk.subarray(0, n);
     await readExactly(handle, part, start);
-    await handle.write(part, 0, n, start + delta);
+    await writeFully(handle, part, start + delta);
   }
 }
 

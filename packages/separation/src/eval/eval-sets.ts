@@ -2,10 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImkError } from '@imk/errors';
-import { inputArgs, probeMedia, runFfmpeg, songFileName } from '@imk/media';
+import { inputArgs, probeMedia, readWavHeader, runFfmpeg, songFileName } from '@imk/media';
 import { STEM_NAMES, type StemName } from '@imk/protocol';
 import type { StemFiles } from '../engine.ts';
 import { STEM_SAMPLE_RATE } from '../pcm-source.ts';
+import { commonStemLength } from '../stem-lengths.ts';
 import { ensureCorpus, type EnsureCorpusOptions } from '../corpus/corpus.ts';
 import { CORPUS_ITEMS } from '../corpus/items.ts';
 import { regularFile } from './regular-file.ts';
@@ -111,6 +112,15 @@ export async function extractStemMp4(
       { details: { file, streams } },
     );
   await runFfmpeg([...inputArgs(real), ...outputs], { what: `extracting the stems of ${file}`, signal });
+  // Its AAC streams may differ by a few samples (cut to the shortest), never by more.
+  const names = ['mixture', ...STEM_MP4_ORDER];
+  const lengths = await Promise.all(
+    names.map(async (name, n) => ({
+      file: `its stream ${n + 1} (${name})`,
+      frames: (await readWavHeader(out(name))).frames,
+    })),
+  );
+  commonStemLength(file, lengths, STEM_SAMPLE_RATE);
   const stems = Object.fromEntries(STEM_NAMES.map((stem) => [stem, out(stem)])) as StemFiles;
   return { mixture: out('mixture'), stems };
 }

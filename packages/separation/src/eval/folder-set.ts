@@ -1,9 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { inputArgs, probeMedia, runFfmpeg, songFileName } from '@imk/media';
+import { inputArgs, probeMedia, readWavHeader, runFfmpeg, songFileName } from '@imk/media';
 import { STEM_NAMES } from '@imk/protocol';
 import type { StemFiles } from '../engine.ts';
+import { STEM_SAMPLE_RATE } from '../pcm-source.ts';
+import { commonStemLength } from '../stem-lengths.ts';
 import { extractStemMp4, stemWavOutput, type EvalSet, type EvalTrack } from './eval-sets.ts';
 import { kindOf, regularFile } from './regular-file.ts';
 import '../errors.ts';
@@ -116,6 +118,14 @@ async function convertWavs(
   const args = files.flatMap((file) => inputArgs(file));
   const maps = SOURCES.flatMap((name, n) => stemWavOutput(`${n}:a:0`, out(name)));
   await runFfmpeg([...args, ...maps], { what: `converting the stems of ${folder}`, signal });
+  // Cut to the shortest when a few samples apart; a file that ends early would cut the whole song's score.
+  const lengths = await Promise.all(
+    SOURCES.map(async (name) => ({
+      file: join(folder, `${name}.wav`),
+      frames: (await readWavHeader(out(name))).frames,
+    })),
+  );
+  commonStemLength(folder, lengths, STEM_SAMPLE_RATE);
   const stems = Object.fromEntries(STEM_NAMES.map((s) => [s, out(s)])) as StemFiles;
   return { mixture: out('mixture'), stems };
 }

@@ -2,7 +2,7 @@ import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { errorMessage, httpStatusOf, isImkError } from '@imk/errors';
 import { openUntrusted } from '@imk/fs-safe';
-import { readThroughReplace } from '@imk/protocol';
+import { SOUNDLESS_CODEC, readThroughReplace } from '@imk/protocol';
 import type { OutputDetailResponse, OutputListResponse } from '../api-types.ts';
 import type { WebContext } from '../context.ts';
 import { PREVIEW_KINDS, renderPreview, type PreviewKind } from '../previews.ts';
@@ -105,6 +105,13 @@ export function registerOutputRoutes(app: FastifyInstance, ctx: WebContext): voi
       const artifact = found?.artifact;
       if (!artifact && missing === undefined)
         return replyError(reply, 'ARTIFACT_NOT_FOUND', { message: `no artifact ${index} in outputs/${id}` });
+      // ffmpeg failed on it ("Cannot find a matching stream for unlabeled input pad"), answered as a 500.
+      if (artifact?.codec === SOUNDLESS_CODEC) {
+        await found?.opened?.handle.close();
+        return replyError(reply, 'PREVIEW_NO_SOUND', {
+          message: `artifact ${index} of outputs/${id} (${artifact.path}) has no sound: there is no ${kind} to draw`,
+        });
+      }
       const opened = found?.opened;
       if (!opened) {
         const error = found?.refused ?? missing;
