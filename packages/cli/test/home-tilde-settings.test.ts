@@ -6,8 +6,9 @@ import { imk, scratchFolder } from './migrate-kit.ts';
 
 // No shell reads the settings, so a leading `~` is no home folder: `outputs: ~/imk-outputs` in
 // config/paths.yaml was `<root>/~/imk-outputs`, made there by `imk up` without a word (the user's songs in a
-// folder named "~" under the root), and so were a retriever's requestsDir and the inbox's dir. Each is
-// refused now, naming the file and the field, and saying what to write.
+// folder named "~" under the root), and so were a retriever's requestsDir, the inbox's dir, the stem cache's
+// folder, and every file a setting names (cookies, the ARL, the dashboard's token): a file "not found" at a
+// path the user never wrote. Each is refused now, naming the file and the field, and saying what to write.
 const scratch = scratchFolder('imk-home-tilde-');
 
 describe('a folder setting that starts with ~', () => {
@@ -15,6 +16,10 @@ describe('a folder setting that starts with ~', () => {
     ['paths', 'outputs: ~/imk-outputs\n', 'outputs', '~/imk-outputs'],
     ['youtube-retriever', 'requestsDir: ~/requests\n', 'requestsDir', '~/requests'],
     ['inbox', 'dir: ~/Downloads/imk\n', 'dir', '~/Downloads'],
+    ['instrumental-maker', 'stemCache:\n  dir: ~/stems\n', 'stemCache.dir', '~/stems'],
+    ['youtube-retriever', 'cookiesFile: ~/cookies.txt\n', 'cookiesFile', '~/cookies.txt'],
+    ['deemix-retriever', 'arlFile: ~/.config/deemix/arl\n', 'arlFile', '~/.config'],
+    ['web', 'tokenFile: ~/imk-token\n', 'tokenFile', '~/imk-token'],
   ])(
     'config/%s.yaml: refused naming the field and the full path to write',
     async (file, text, field, said) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecretRefSchema, loadServiceConfig } from '@imk/config';
+import { SecretRefSchema, loadServiceConfig, localPathSchema } from '@imk/config';
 import { EVENT_KEYS, NOTIFY_EVENTS, type NotifyEventType } from './events.ts';
 
 /** The config file `config/notify.yaml` (env overrides `IMK_NOTIFY__…`), read by every process that sends. */
@@ -66,9 +66,7 @@ export const AppriseTargetSchema = z
     urls: SecretRefSchema.optional().describe(
       'Apprise URLs (one per line or space-separated; they hold tokens, so they come from env or a file). Passed to apprise in a private config file, never on its command line.',
     ),
-    configFile: z
-      .string()
-      .min(1)
+    configFile: localPathSchema(1)
       .optional()
       .describe('An Apprise config file (text or YAML) of your own, passed as `apprise --config`.'),
     tag: z.string().min(1).optional().describe('Only the URLs of this Apprise tag (`apprise --tag`).'),

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEEMIX_RETRIEVER, DEFAULT_QUEUE } from '@imk/config';
+import { DEEMIX_RETRIEVER, DEFAULT_QUEUE, localPathSchema } from '@imk/config';
 import { loadRetrieverSettings, requestFolderFields } from '@imk/retriever-sdk/config-schema';
 
 export const SERVICE_NAME = DEEMIX_RETRIEVER;
@@ -14,8 +14,7 @@ export type Bitrate = (typeof BITRATES)[number];
 const LEGACY_BITRATES: Record<string, Bitrate> = { FLAC: 'flac', MP3_320: '320', MP3_128: '128' };
 
 export const DeemixConfigSchema = z.object({
-  deemixPath: z
-    .string()
+  deemixPath: localPathSchema()
     .optional()
     .describe('The deemix program to run; unset = $IMK_DEEMIX, else deemix on PATH.'),
   ...requestFolderFields('.deezer', DEFAULT_REQUESTS_DIR),
@@ -28,8 +27,7 @@ export const DeemixConfigSchema = z.object({
     .describe(
       'Quality: flac, 320 or 128 (deemix falls back to a lower one when the account cannot get it); FLAC, MP3_320 and MP3_128 are accepted too.',
     ),
-  arlFile: z
-    .string()
+  arlFile: localPathSchema()
     .optional()
     .describe(
       'A file holding the Deezer ARL (a secret). $IMK_DEEMIX_ARL, $DEEZER_ARL and $IMK_DEEMIX_ARL_FILE win over it.',
@@ -40,8 +38,7 @@ export const DeemixConfigSchema = z.object({
     .describe(
       'XDG_CONFIG_HOME given to deemix; its config folder (with `.arl`) is `<configHome>/deemix`. @default <root>/state/deemix-retriever/config',
     ),
-  workDir: z
-    .string()
+  workDir: localPathSchema()
     .optional()
     .describe('Scratch folder for downloads. @default <root>/state/deemix-retriever/work'),
   timeoutMs: z

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { windowsNameProblem } from '@imk/fs-safe';
-import { INSTRUMENTAL_MAKER, QUEUE_NAMES } from '@imk/config';
+import { INSTRUMENTAL_MAKER, QUEUE_NAMES, localPathSchema } from '@imk/config';
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import { andList, orList } from '@imk/errors';
 import {
@@ -87,9 +87,7 @@ const LoudnessSchema = z
 
 // The mdx engine's settings may sit directly under `engine:` (they join engine.params, which wins).
 const MDX_ENGINE_KEYS = {
-  model: z
-    .string()
-    .min(1)
+  model: localPathSchema(1)
     .optional()
     .describe('mdx: the UVR MDX-Net .onnx model, relative to the root (models/<file>.onnx).'),
   overlap: z
@@ -253,8 +251,7 @@ export const InstrumentalMakerConfigSchema = z
           .describe(
             'Reuse the stems of an input already separated by the same engine (name, version and parameters), or of another file that decodes to the same samples (the audio and video jobs of a song fetched in mode "both", when the video carries the same encode).',
           ),
-        dir: z
-          .string()
+        dir: localPathSchema()
           .optional()
           .describe(
             "@default <root>/state/cache/stems (pruned by age and size by `imk cleanup`, config/operations.yaml; in a folder of your own only the cache's entries, named by 64-hex keys, and its .tmp- scratch folders are ever removed). The dashboard's mixer reads the stems here too (imk up / imk run web read this file).",
@@ -326,7 +323,9 @@ export const InstrumentalMakerConfigSchema = z
       .min(0)
       .default(30_000)
       .describe('On SIGTERM, running jobs get this long to finish before they are released.'),
-    workDir: z.string().optional().describe('Scratch space. @default <root>/state/tmp/instrumental-maker'),
+    workDir: localPathSchema()
+      .optional()
+      .describe('Scratch space. @default <root>/state/tmp/instrumental-maker'),
     maxDurationSec: MaxDurationSecSchema.describe(
       'Longest input accepted, in seconds (read with ffprobe before anything is decoded); a longer one is failed at once with the reason.',
     ),

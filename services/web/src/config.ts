@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WEB } from '@imk/config';
+import { WEB, localPathSchema } from '@imk/config';
 
 /** The config file `config/web.yaml` and env prefix `IMK_WEB__`. */
 export const WEB_SERVICE = WEB;
@@ -23,8 +23,7 @@ export const WebConfigSchema = z
       .min(16, 'use at least 16 characters (e.g. `openssl rand -hex 24`)')
       .optional()
       .describe('Access token (set it through IMK_WEB__TOKEN rather than the file). Required off loopback.'),
-    tokenFile: z
-      .string()
+    tokenFile: localPathSchema()
       .optional()
       .describe(
         'File holding the access token (relative to the root; e.g. a Docker secret); used when `token` is not set.',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { YOUTUBE_RETRIEVER } from '@imk/config';
+import { YOUTUBE_RETRIEVER, localPathSchema } from '@imk/config';
 import { orList } from '@imk/errors';
 import { MaxDurationSecSchema } from '@imk/media/duration-limit';
 import {
@@ -27,8 +27,7 @@ export const API_DEFAULTS = { host: '127.0.0.1', port: 8790 } as const;
 const TagSourcesSchema = z.array(z.string().min(1)).min(1);
 
 export const YoutubeConfigSchema = z.object({
-  ytDlpPath: z
-    .string()
+  ytDlpPath: localPathSchema()
     .optional()
     .describe('The yt-dlp program to run; unset = $IMK_YT_DLP, else yt-dlp on PATH. It is never downloaded.'),
   ...requestFolderFields('.txt', DEFAULT_REQUESTS_DIR),
@@ -111,8 +110,7 @@ export const YoutubeConfigSchema = z.object({
         .boolean()
         .default(true)
         .describe('Skip videos already in the archive; a video is added once its bundle is published.'),
-      dir: z
-        .string()
+      dir: localPathSchema()
         .optional()
         .describe(
           'Folder of the archive files (download-archive-audio.txt, download-archive-video.txt). @default <root>/state/youtube-retriever',
@@ -122,8 +120,7 @@ export const YoutubeConfigSchema = z.object({
     .describe(
       'Remember what was fetched (yt-dlp archive format, one file per mode) so it is not fetched twice.',
     ),
-  cookiesFile: z
-    .string()
+  cookiesFile: localPathSchema()
     .optional()
     .describe(
       'Netscape cookies file (exported from a signed-in browser) for age-restricted videos and bot checks.',
@@ -175,8 +172,7 @@ export const YoutubeConfigSchema = z.object({
     .array(z.string())
     .default([])
     .describe('Extra yt-dlp arguments (e.g. ["--proxy", "socks5://…"]), added before the URL.'),
-  workDir: z
-    .string()
+  workDir: localPathSchema()
     .optional()
     .describe('Scratch folder for downloads. @default <root>/state/youtube-retriever/work'),
   subscriptions: SubscriptionListSchema.default([]).describe(
@@ -199,8 +195,7 @@ export const YoutubeConfigSchema = z.object({
         .max(65535)
         .default(API_DEFAULTS.port)
         .describe('TCP port of the API (0 picks a free one).'),
-      tokenFile: z
-        .string()
+      tokenFile: localPathSchema()
         .optional()
         .describe(
           'File holding the bearer token (relative to the root); else $IMK_API_TOKEN. Required when host is not loopback.',

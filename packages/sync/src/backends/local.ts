@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { localPathSchema } from '@imk/config';
 import { SYNC_DEFAULTS } from '../defaults.ts';
 import type { BackendContext, PutRequest, PutResult, RemoteEntry, SyncBackend } from '../types.ts';
 import { BackendBaseSchema } from './common.ts';
@@ -10,8 +11,7 @@ export const LOCAL_BACKEND = 'local';
 
 export const LocalOptionsSchema = BackendBaseSchema.extend({
   type: z.literal(LOCAL_BACKEND).describe('A folder on this host or a mounted share (NFS, SMB).'),
-  root: z
-    .string()
+  root: localPathSchema()
     .optional()
     .describe(
       'Folder that route paths are relative to (a NAS mount, say). @default "/" (route paths are absolute)',

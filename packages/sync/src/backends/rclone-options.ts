@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { localPathSchema } from '@imk/config';
 import { BackendBaseSchema } from './common.ts';
 
 /** The rclone backend's settings (one route target's `backends.<name>` entry of type rclone). */
@@ -12,8 +13,7 @@ export const RcloneOptionsSchema = BackendBaseSchema.extend({
     .describe(
       'A remote configured in rclone (rclone config), optionally with a base path: "nas:" or "gdrive:Music".',
     ),
-  configFile: z
-    .string()
+  configFile: localPathSchema()
     .optional()
     .describe("rclone.conf to use. @default rclone's own (~/.config/rclone/rclone.conf)"),
   rename: z
