@@ -3,7 +3,7 @@ import { ImkError, oneIssuePerField } from '@imk/errors';
 import '../errors.ts';
 
 /** Bump when a change alters the builtin engine's output: it is part of the stem cache key. */
-export const BUILTIN_VERSION = '1.12.0';
+export const BUILTIN_VERSION = '1.13.0';
 
 // Each check says what is wrong in the words the error shows ("builtin engine parameter X <message>").
 const finite = () => z.number({ error: (issue) => `must be a finite number, got ${String(issue.input)}` });
@@ -93,9 +93,9 @@ export const BuiltinParamsSchema = z
       .default(768)
       .describe('REPET-SIM over the whole song: the most frames outside the window compared per frame.'),
     repetVocalWeight: between(0, 1)
-      .default(0.7)
+      .default(0.35)
       .describe(
-        "REPET-SIM over the whole song, long songs: the similarity's mel bands from 250 Hz to 4 kHz, where a voice sits, are weighted by this before the cosine, so that a chorus sung alike again is not chosen for the voice it shares (which would carry the voice into the background) more than a passage of the same music under another line. Only on a song of at least `repetVocalWeightMinSec`, with the whole-song index; 1 weighs every band alike; below 0.7 the whole-song index stops finding an exact repeat whose sounds all lie in those bands (docs/separation-tuning.md, 1.12.0).",
+        "REPET-SIM over the whole song, long songs: the similarity's mel bands from 250 Hz to 4 kHz, where a voice sits, are weighted by this before the cosine, so that a chorus sung alike again is not chosen for the voice it shares (which would carry the voice into the background) more than a passage of the same music under another line. Only on a song of at least `repetVocalWeightMinSec`, with the whole-song index, and only in full on a song with a fair share outside those bands (a bass, a kick, cymbals): on one whose frames have a median share below 0.06 below 200 Hz and from 5 kHz up, the weight slides to 1 (none) at 0.02, so that an arrangement lying wholly in those bands keeps the plain similarity and its exact repeats are found. 1 weighs every band alike (docs/separation-tuning.md, 1.12.0 and 1.13.0).",
       ),
     repetVocalWeightMinSec: atLeastZero()
       .default(28)

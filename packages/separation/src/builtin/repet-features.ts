@@ -83,3 +83,68 @@ export function weighFeature(feature: Float32Array, weights: Float32Array): void
     for (let b = 0; b < feature.length; b++) feature[b] = feature[b]! * inv;
   }
 }
+
+/**
+ * Where a song's share outside the voice's bands is measured: below 200 Hz and from 5 kHz up (a band counts
+ * by its lowest bin). The margin keeps out the leakage of a tone just inside 250 Hz–4 kHz.
+ */
+export const SIMILARITY_OUTSIDE_BELOW_HZ = 200;
+export const SIMILARITY_OUTSIDE_FROM_HZ = 5000;
+/**
+ * The song's median share outside the voice's bands (of a frame's squared unit-length feature) from which
+ * `repetVocalWeight` starts to apply, and the share at which it applies whole; the weight slides from 1
+ * between them. The tune songs' medians are 0.10–0.31; a song whose sounds all lie in 250 Hz–4 kHz is
+ * near 0 (docs/separation-tuning.md, 1.13.0).
+ */
+export const VOCAL_WEIGHT_SHARE_FROM = 0.02;
+export const VOCAL_WEIGHT_SHARE_WHOLE = 0.06;
+
+/**
+ * The median, over the non-silent features (`count` unit-length rows of `bands`), of the share of a
+ * feature's squared length in the bands below 200 Hz or from 5 kHz up.
+ */
+export function outsideShareMedian(
+  features: Float32Array,
+  count: number,
+  bandOf: Int16Array,
+  bands: number,
+  sampleRate: number,
+  fftSize: number,
+): number {
+  const outside = new Uint8Array(bands);
+  const seen = new Uint8Array(bands);
+  for (let k = 0; k < bandOf.length; k++) {
+    const b = bandOf[k]!;
+    if (b < 0 || seen[b] !== 0) continue;
+    seen[b] = 1;
+    const hz = (k * sampleRate) / fftSize;
+    outside[b] = hz < SIMILARITY_OUTSIDE_BELOW_HZ || hz >= SIMILARITY_OUTSIDE_FROM_HZ ? 1 : 0;
+  }
+  const shares: number[] = [];
+  for (let e = 0; e < count; e++) {
+    let all = 0;
+    let out = 0;
+    for (let b = 0; b < bands; b++) {
+      const v = features[e * bands + b]!;
+      all += v * v;
+      if (outside[b] === 1) out += v * v;
+    }
+    if (all > 0) shares.push(out / all);
+  }
+  if (shares.length === 0) return 0;
+  shares.sort((a, b) => a - b);
+  return shares[Math.floor(shares.length / 2)]!;
+}
+
+/**
+ * The weight a long song's voice bands get: `weight` when the song's median share outside them is at
+ * least VOCAL_WEIGHT_SHARE_WHOLE, 1 (plain similarity) at VOCAL_WEIGHT_SHARE_FROM or below, in between
+ * linearly. A song whose every sound lies in the voice's bands keeps the plain similarity, which weighing
+ * would hand to its quiet leftovers outside them.
+ */
+export function songVocalWeight(weight: number, outsideShare: number): number {
+  const from = VOCAL_WEIGHT_SHARE_FROM;
+  const whole = VOCAL_WEIGHT_SHARE_WHOLE;
+  const share = Math.min(1, Math.max(0, (outsideShare - from) / (whole - from)));
+  return share >= 1 ? weight : 1 - (1 - weight) * share;
+}

@@ -3,7 +3,14 @@ import { createRealFft } from '../dsp/fft.ts';
 import { createStridedDots } from '../dsp/wasm-strided-dots.ts';
 import { hannWindow } from '../dsp/stft-window.ts';
 import { resolveBuiltinParams, type BuiltinParams } from './params.ts';
-import { bandFeature, bandIndexPerBin, vocalBandWeights, weighFeature } from './repet-features.ts';
+import {
+  bandFeature,
+  bandIndexPerBin,
+  outsideShareMedian,
+  songVocalWeight,
+  vocalBandWeights,
+  weighFeature,
+} from './repet-features.ts';
 import { createSampleFifo, type SampleFifo } from './sample-fifo.ts';
 import { addMagnitudes, bandWeights } from './spectrum.ts';
 
@@ -177,10 +184,15 @@ export function createRepetIndexer(sampleRate: number, overrides: Partial<Builti
       const view = (e: number): Float32Array => features.subarray(e * bands, (e + 1) * bands);
       // A long song's similarity weighs the bands where a voice sits less (docs/separation-tuning.md,
       // 1.12.0): its repeated choruses, sung alike, would otherwise be chosen for the voice they share.
-      const bandWeights =
+      // Not a song whose sounds nearly all lie in those bands (1.13.0): its leftovers outside would decide.
+      const weight =
         p.repetVocalWeight !== 1 && total >= p.repetVocalWeightMinSec * sampleRate
-          ? vocalBandWeights(bandOf, bands, sampleRate, N, p.repetVocalWeight)
-          : undefined;
+          ? songVocalWeight(
+              p.repetVocalWeight,
+              outsideShareMedian(features, count, bandOf, bands, sampleRate, N),
+            )
+          : 1;
+      const bandWeights = weight !== 1 ? vocalBandWeights(bandOf, bands, sampleRate, N, weight) : undefined;
       if (bandWeights !== undefined) for (let e = 0; e < count; e++) weighFeature(view(e), bandWeights);
       return {
         count,
