@@ -2,7 +2,8 @@ import { execa } from 'execa';
 import { ImkError } from '@imk/errors';
 import type { Logger } from '@imk/log';
 import { OWN_PROCESS_GROUP, resolveTool, trackToolGroup } from '@imk/tools';
-import { linkWithoutCredentials } from '@imk/retriever-sdk';
+// The light module, not the SDK's index: imk doctor loads this file to ask yt-dlp its version.
+import { linkWithoutCredentials } from '@imk/retriever-sdk/url-retriever';
 import { DEFAULT_STALL_TIMEOUT_SEC } from './config.ts';
 import { watchStall } from './stall-watch.ts';
 import { mapYtDlpError } from './yt-dlp-errors.ts';
