@@ -56,15 +56,22 @@ export function vocalBandWeights(
   weight: number,
 ): Float32Array {
   const weights = new Float32Array(bands).fill(1);
-  const seen = new Uint8Array(bands);
-  for (let k = 0; k < bandOf.length; k++) {
-    const b = bandOf[k]!;
-    if (b < 0 || seen[b] !== 0) continue;
-    seen[b] = 1;
-    const hz = (k * sampleRate) / fftSize;
+  const lowest = bandLowestHz(bandOf, bands, sampleRate, fftSize);
+  for (let b = 0; b < bands; b++) {
+    const hz = lowest[b]!;
     if (hz >= SIMILARITY_VOCAL_LOW_HZ && hz < SIMILARITY_VOCAL_HIGH_HZ) weights[b] = weight;
   }
   return weights;
+}
+
+/** Each band's lowest bin as a frequency in Hz (a band counts by it); NaN for a band no bin falls in. */
+function bandLowestHz(bandOf: Int16Array, bands: number, sampleRate: number, fftSize: number): Float64Array {
+  const lowest = new Float64Array(bands).fill(Number.NaN);
+  for (let k = 0; k < bandOf.length; k++) {
+    const b = bandOf[k]!;
+    if (b >= 0 && Number.isNaN(lowest[b]!)) lowest[b] = (k * sampleRate) / fftSize;
+  }
+  return lowest;
 }
 
 /**
@@ -112,12 +119,9 @@ export function outsideShareMedian(
   fftSize: number,
 ): number {
   const outside = new Uint8Array(bands);
-  const seen = new Uint8Array(bands);
-  for (let k = 0; k < bandOf.length; k++) {
-    const b = bandOf[k]!;
-    if (b < 0 || seen[b] !== 0) continue;
-    seen[b] = 1;
-    const hz = (k * sampleRate) / fftSize;
+  const lowest = bandLowestHz(bandOf, bands, sampleRate, fftSize);
+  for (let b = 0; b < bands; b++) {
+    const hz = lowest[b]!;
     outside[b] = hz < SIMILARITY_OUTSIDE_BELOW_HZ || hz >= SIMILARITY_OUTSIDE_FROM_HZ ? 1 : 0;
   }
   const shares: number[] = [];
