@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timerMax } from '@imk/config';
 
 export const RetryPolicySchema = z.object({
   attemptsPerPass: z
@@ -12,9 +13,15 @@ export const RetryPolicySchema = z.object({
   initialDelaySec: z
     .number()
     .nonnegative()
+    .max(...timerMax('seconds'))
     .default(2)
     .describe('First backoff delay; doubles with each failed attempt.'),
-  maxDelaySec: z.number().positive().default(600).describe('Longest wait between attempts.'),
+  maxDelaySec: z
+    .number()
+    .positive()
+    .max(...timerMax('seconds'))
+    .default(600)
+    .describe('Longest wait between attempts.'),
 });
 export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
