@@ -43,7 +43,7 @@ function durationFields(root: JsonSchemaNode): DurationField[] {
     const unitMs = UNIT_MS.find(([pattern]) => pattern.test(name))?.[1];
     if (unitMs === undefined || NOT_WAITED_FOR.has(path) || seen.has(path)) return;
     seen.add(path);
-    out.push({ path, unitMs, maximum: node.maximum });
+    out.push({ path, unitMs, maximum: (node as JsonSchemaNode & { maximum?: number }).maximum });
   };
   walk(root, '');
   return out;
