@@ -88,3 +88,13 @@ describe('duration settings a timer waits for', () => {
     }
   });
 });
+
+describe('waits made from those settings', () => {
+  it("nas-sync's backoff at the longest maxDelaySec, jitter included, is never past what a timer can wait", async () => {
+    const { RetryPolicySchema, backoffMs } = await import('@imk/sync');
+    const policy = RetryPolicySchema.parse({ initialDelaySec: 1, maxDelaySec: MAX_TIMER_MS / 1000 });
+    const waits = Array.from({ length: 200 }, (_, i) => backoffMs(policy, 40 + (i % 3)));
+    expect(Math.max(...waits)).toBeLessThanOrEqual(MAX_TIMER_MS);
+    expect(Math.min(...waits)).toBeGreaterThan(0.85 * MAX_TIMER_MS);
+  });
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { timerMax } from '@imk/config';
+import { MAX_TIMER_MS, timerMax } from '@imk/config';
 
 export const RetryPolicySchema = z.object({
   attemptsPerPass: z
@@ -27,8 +27,11 @@ export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicySchema.parse({});
 
-/** Exponential backoff with ±10 % jitter, so many waiting transfers do not return all at once. */
+/**
+ * Exponential backoff with ±10 % jitter, so many waiting transfers do not return all at once; never past what
+ * a timer can wait (a pass sleeps it between tries: maxDelaySec at its limit plus 10 % fired after 1 ms).
+ */
 export function backoffMs(policy: RetryPolicy, attempt: number): number {
   const base = Math.min(policy.maxDelaySec, policy.initialDelaySec * 2 ** Math.max(0, attempt - 1)) * 1000;
-  return Math.round(base * (0.9 + Math.random() * 0.2));
+  return Math.min(MAX_TIMER_MS, Math.round(base * (0.9 + Math.random() * 0.2)));
 }
