@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { OPERATIONS_SERVICE, OperationsConfigSchema } from '@imk/ops';
-import { PATHS_CONFIG, PathsConfigSchema } from '@imk/config';
+import { MAX_TIMER_MS, PATHS_CONFIG, PathsConfigSchema } from '@imk/config';
 import { NOTIFY_CONFIG, NotifyConfigSchema } from '@imk/notify';
 import { deref, jsonSchemaOf, markdownCell, schemaFields, type JsonSchemaNode } from '@imk/protocol';
 import { SERVICE_NAMES, loadService } from './services.ts';
@@ -98,7 +98,8 @@ export function renderConfigReference(files: ConfigFile[]): string {
     'Every service reads one optional YAML file, `config/<service>.yaml` under the root (`--root`, `IMK_ROOT`,',
     'or the current folder). A missing file means the defaults below. Any field can also be set from the',
     'environment as `IMK_<SERVICE>__<FIELD>__<SUBFIELD>=value` (names match case- and separator-insensitively;',
-    'values are read as JSON when they parse, else as text), which wins over the file. Secrets (tokens, the',
+    'values are read as JSON when they parse, else as text without the spaces and line breaks around it, so',
+    'an env file\'s "\\r" line ends do not count), which wins over the file. Secrets (tokens, the',
     'Deezer ARL, S3 keys, SSH keys) belong in the environment or in files named by the config, never in YAML;',
     'every one is read without the spaces and line breaks around it (a variable made from a file, as a',
     'Kubernetes or Docker secret is, ends in one), and a line break inside one is an error naming the variable',
@@ -107,6 +108,9 @@ export function renderConfigReference(files: ConfigFile[]): string {
     'path and the field it most likely meant (`stems.kep: unknown setting "kep"; did you mean "keep"?`).',
     'A section key left with nothing after it (`events:`) is null in YAML, not "no settings": the error says',
     'so; write its settings below it, or remove the line.',
+    `A wait a service times (a poll interval, a grace period, a backoff, a timeout) is at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds`,
+    `(${MAX_TIMER_MS} ms, about 24 days), the longest a timer can wait: a longer one is an error naming the`,
+    'field (it used to be waited for 1 ms, so an interval of years ran back to back).',
     '',
     'Files: ' + files.map((f) => `[\`config/${f.service}.yaml\`](#${f.service})`).join(', ') + '.',
     '',

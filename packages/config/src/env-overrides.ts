@@ -11,8 +11,8 @@ export interface EnvOverride {
 /**
  * Applies `IMK_<SERVICE>__<FIELD>__<SUBFIELD>=value` variables onto a config object. Segments match
  * schema keys case- and separator-insensitively (`REMOTE_ROOTS` matches `remoteRoots`); values are read
- * as JSON when they parse (numbers, booleans, arrays), else as strings. Returns each variable used with
- * the config path it set.
+ * as JSON when they parse (numbers, booleans, arrays), else as strings without the spaces and line breaks
+ * around them. Returns each variable used with the config path it set.
  */
 export function applyEnvOverrides(
   service: string,
@@ -49,10 +49,16 @@ export function applyEnvOverrides(
 const normalize = (key: string): string => key.replace(/[^a-z0-9]/gi, '').toLowerCase();
 const normalizeEnv = (service: string): string => service.replace(/[^a-z0-9]/gi, '_').toUpperCase();
 
+/**
+ * A variable's value: JSON when it parses, else its text without the spaces and line breaks around it. An env
+ * file written on Windows gives `docker run --env-file` its lines' "\r", and a value may end in a space: a
+ * remote root "/mnt/nas\r" was a new folder beside the share, on this host's own disk, and "fail " no
+ * conflict policy. Secrets (secrets.ts) and the earlier version's .env are read the same way.
+ */
 function parseValue(raw: string): unknown {
   try {
     return JSON.parse(raw) as unknown;
   } catch {
-    return raw;
+    return raw.trim();
   }
 }

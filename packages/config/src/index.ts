@@ -68,3 +68,5 @@ export {
   secretText,
 } from './secrets.ts';
 export type { SecretLines, SecretRef } from './secrets.ts';
+export { MAX_TIMER_MS, timerMax } from './timer-limit.ts';
+export type { TimerUnit } from './timer-limit.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timerMax } from '@imk/config';
 
 /**
  * How long one ffprobe run may read one file. Reading a header takes well under a second; only a huge
@@ -8,6 +9,7 @@ import { z } from 'zod';
 export const ProbeTimeoutSecSchema = z
   .number()
   .positive()
+  .max(...timerMax('seconds'))
   .default(30)
   .describe(
     'Seconds ffprobe may take to read one file (a huge sparse or malformed file can take minutes); a file that takes longer is refused with MEDIA_PROBE_TIMEOUT, naming it.',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecretRefSchema, loadServiceConfig, localPathSchema } from '@imk/config';
+import { SecretRefSchema, loadServiceConfig, localPathSchema, timerMax } from '@imk/config';
 import { EVENT_KEYS, NOTIFY_EVENTS, type NotifyEventType } from './events.ts';
 
 /** The config file `config/notify.yaml` (env overrides `IMK_NOTIFY__…`), read by every process that sends. */
@@ -93,9 +93,15 @@ export const NotifyRetrySchema = z.strictObject({
   firstDelaySec: z
     .number()
     .positive()
+    .max(...timerMax('seconds'))
     .default(10)
     .describe('Wait before the second try; it doubles each time.'),
-  maxDelaySec: z.number().positive().default(3600).describe('The longest wait between two tries.'),
+  maxDelaySec: z
+    .number()
+    .positive()
+    .max(...timerMax('seconds'))
+    .default(3600)
+    .describe('The longest wait between two tries.'),
 });
 export type NotifyRetry = z.output<typeof NotifyRetrySchema>;
 
@@ -120,10 +126,16 @@ export const NotifyConfigSchema = z
     retry: NotifyRetrySchema.default(NotifyRetrySchema.parse({})).describe(
       'A failed send is tried again later, waiting longer each time; it never fails a job or a sync.',
     ),
-    timeoutSec: z.number().positive().default(15).describe('How long one send may take.'),
+    timeoutSec: z
+      .number()
+      .positive()
+      .max(...timerMax('seconds'))
+      .default(15)
+      .describe('How long one send may take.'),
     pollIntervalSec: z
       .number()
       .positive()
+      .max(...timerMax('seconds'))
       .default(5)
       .describe('How often the outbox (state/notify/outbox/) is looked at for events other processes wrote.'),
   })

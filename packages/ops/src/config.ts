@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadServiceConfig } from '@imk/config';
+import { loadServiceConfig, timerMax } from '@imk/config';
 import { DEFAULT_DISK_CHECK_SECONDS } from './disk-guard.ts';
 
 /** A scheduled cleanup first runs this long after start (or after one interval, when that is shorter). */
@@ -9,13 +9,6 @@ export const FIRST_CLEANUP_AFTER_MS = 60_000;
 export const OPERATIONS_SERVICE = 'operations';
 
 const MB = 1024 * 1024;
-/**
- * The longest a Node.js timer waits (2^31 - 1 ms, about 24.8 days). A longer interval is not refused by
- * Node: it warns and fires after 1 ms, so a "monthly" cleanup would run back to back.
- */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const timerLimit = (unitMs: number, unit: string): string =>
-  `at most ${Math.floor(MAX_TIMER_MS / unitMs)} ${unit} (about 24 days): a longer interval cannot be timed`;
 
 const RetentionRuleSchema = (days: number, maxTotalMb: number) =>
   z
@@ -44,7 +37,7 @@ export const RetentionConfigSchema = z
     intervalMinutes: z
       .number()
       .positive()
-      .max(MAX_TIMER_MS / 60_000, timerLimit(60_000, 'minutes'))
+      .max(...timerMax('minutes'))
       .default(60)
       .describe(
         `Minutes between scheduled cleanups (at most 35791, about 24 days); the first runs ${FIRST_CLEANUP_AFTER_MS / 1000} s after the web service starts.`,
@@ -85,7 +78,7 @@ export const DiskGuardConfigSchema = z
     checkIntervalSeconds: z
       .number()
       .positive()
-      .max(MAX_TIMER_MS / 1000, timerLimit(1000, 'seconds'))
+      .max(...timerMax('seconds'))
       .default(DEFAULT_DISK_CHECK_SECONDS)
       .describe('Seconds between free-space checks (at most 2147483, about 24 days).'),
   })

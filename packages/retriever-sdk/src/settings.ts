@@ -6,6 +6,7 @@ import {
   resolvePaths,
   serviceStatePaths,
   type ImkPaths,
+  timerMax,
 } from '@imk/config';
 
 /** withRetry's defaults, also those of a retriever's config that does not choose its own. */
@@ -66,12 +67,14 @@ export function requestFolderFields(extension: string, defaultDir: string) {
       .number()
       .int()
       .min(50)
+      .max(...timerMax('milliseconds'))
       .default(DEFAULT_POLL_INTERVAL_MS)
       .describe('Milliseconds between scans of the request folder; a file watcher may start a scan sooner.'),
     gracePeriodMs: z
       .number()
       .int()
       .min(0)
+      .max(...timerMax('milliseconds'))
       .default(30_000)
       .describe(
         'On Ctrl-C or SIGTERM, the request being fetched gets this long to finish; then its download is stopped and the request is handled again at the next start (it is not failed).',

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ImkError } from '@imk/errors';
 import { MAX_NAME_BYTES } from '@imk/fs-safe';
 import { createBackend as defaultCreateBackend, type BackendOptions } from './backends/index.ts';
-import { backendFingerprint } from './fingerprint.ts';
+import { backendFingerprint, backendLocation } from './fingerprint.ts';
 import { readJobManifest, scanCompleteJobs, type JobManifest } from './manifests.ts';
 import {
   compileRoutes,
@@ -65,6 +65,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     Object.entries(backendOptions).map(
       ([name, opts]) => [name, backendFingerprint(opts, options.env)] as const,
     ),
+  );
+  const locations = new Map(
+    Object.entries(backendOptions).map(([name, opts]) => [name, backendLocation(opts)] as const),
   );
   const jobCache = new Map<
     string,
@@ -132,7 +135,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const routed = cached.routed;
       if (!routed) continue;
       for (const transfer of routed.transfers)
-        planned.push({ ...transfer, ...transferState(transfer, receipts, fingerprints, at) });
+        planned.push({ ...transfer, ...transferState(transfer, receipts, fingerprints, at, locations) });
       result.unrouted.push(...routed.unrouted);
       result.skipped.push(...routed.skipped);
       result.problems.push(...routed.problems);
@@ -198,15 +201,20 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   function writeOf(transfer: PlannedTransfer): ReceiptWrite {
-    return receiptWriteOf(transfer, fingerprints.get(transfer.backend) ?? '');
+    return receiptWriteOf(
+      transfer,
+      fingerprints.get(transfer.backend) ?? '',
+      locations.get(transfer.backend),
+    );
   }
 
   return {
     plan,
 
     async runPass(passOptions = {}) {
-      const syncPlan = await plan({ jobId: passOptions.jobId });
       const dryRun = passOptions.dryRun ?? false;
+      if (!dryRun) options.receipts?.adoptLocations(locations);
+      const syncPlan = await plan({ jobId: passOptions.jobId });
       findings.record(syncPlan, dryRun);
       const due = syncPlan.transfers.filter((transfer) => transfer.state === 'due');
       let outcomes: TransferOutcome[] = [];
@@ -218,6 +226,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           backendFor,
           concurrencyOf,
           fingerprintOf: (name) => fingerprints.get(name) ?? '',
+          locationOf: (name) => locations.get(name),
           receipts: options.receipts,
           retry: options.retry ?? DEFAULT_RETRY_POLICY,
           concurrency,

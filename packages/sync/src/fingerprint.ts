@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 import { readRegularFileSync } from '@imk/fs-safe';
 import { secretText } from '@imk/config';
+import type { BackendOptions } from './backends/index.ts';
+import { SshConnectionSchema } from './util/ssh-options.ts';
 
 /**
  * A hash of a backend's options, with each secret reference replaced by a hash of its current value. When
@@ -50,4 +53,35 @@ function asRead(raw: string): string {
 
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/**
+ * Where a backend puts files, and nothing else about it: the options that name the server, the bucket and
+ * the folder (not how it is reached, checked or throttled), hashed. A delivered receipt records it, so a
+ * backend whose root, host, bucket or remote changes (a wrong root fixed, a new NAS under the same name)
+ * gets its copies sent to the new place by the next pass, where a receipt used to say "delivered" of a
+ * place no longer written to. Same content found there is counted as already delivered, not copied.
+ */
+export function backendLocation(options: BackendOptions): string {
+  const folder = (path: string | undefined) =>
+    path === undefined || path === '' ? '' : posix.normalize(path).replace(/(.)\/+$/, '$1');
+  const where = ((): unknown[] => {
+    switch (options.type) {
+      case 'local':
+        return [folder(options.root ?? '/')];
+      case 'rsync':
+      case 'sftp':
+        return [
+          options.host?.toLowerCase() ?? '',
+          SshConnectionSchema.shape.port.parse(options.port),
+          options.username ?? '',
+          folder(options.root),
+        ];
+      case 's3':
+        return [options.endpoint ?? '', options.bucket, folder(options.prefix)];
+      case 'rclone':
+        return [options.configFile ?? '', options.remote];
+    }
+  })();
+  return digest(JSON.stringify([options.type, ...where]));
 }

@@ -10,7 +10,7 @@ export type {
 } from './types.ts';
 export { SYNC_ERRORS, isRetryable, isDestinationFault, isVerifyFinding, syncError } from './errors.ts';
 export type { SyncErrorCode, SyncErrorPolicy } from './errors.ts';
-export { BACKEND_TYPES, BackendOptionsSchema, createBackend } from './backends/index.ts';
+export { BACKEND_TYPES, BackendOptionsSchema, createBackend, pathOnDestination } from './backends/index.ts';
 export type { BackendOptions, BackendType } from './backends/index.ts';
 export { LOCAL_BACKEND, LocalOptionsSchema, createLocalBackend } from './backends/local.ts';
 export type { LocalOptions } from './backends/local.ts';

@@ -79,8 +79,13 @@ export interface PlannedTransfer {
 }
 
 /** The receipt a planned transfer writes (delivered, failed, or found there), with its backend's fingerprint. */
-export function receiptWriteOf(transfer: PlannedTransfer, backendFingerprint: string): ReceiptWrite {
+export function receiptWriteOf(
+  transfer: PlannedTransfer,
+  backendFingerprint: string,
+  location?: string,
+): ReceiptWrite {
   return {
+    ...(location !== undefined && { location }),
     jobId: transfer.jobId,
     artifactPath: transfer.artifact.path,
     destination: transfer.destination,
@@ -311,6 +316,8 @@ export function transferState(
   receipts: ReadonlyMap<string, Receipt>,
   fingerprints: ReadonlyMap<string, string>,
   now: number,
+  /** Where each backend puts files now (fingerprint.ts backendLocation). */
+  locations?: ReadonlyMap<string, string>,
 ): { state: TransferState; receipt: Receipt | undefined } {
   const receipt = receipts.get(
     receiptKey({
@@ -322,7 +329,13 @@ export function transferState(
   );
   // Receipts of earlier versions (the job was processed again) stay theirs: this version is sent.
   if (!receipt) return { state: 'due', receipt };
-  if (receipt.status === 'delivered') return { state: 'delivered', receipt };
+  // Delivered to the place its backend wrote to then: a backend moved since (another root, host, bucket or
+  // remote) has it sent to its new place, under the path it held (same content there counts as delivered).
+  if (receipt.status === 'delivered') {
+    const here = locations?.get(transfer.backend);
+    const moved = receipt.location !== undefined && here !== undefined && receipt.location !== here;
+    return { state: moved ? 'due' : 'delivered', receipt };
+  }
   // A final failure stands until the backend's configuration changes or `imk sync retry`.
   if (receipt.final)
     return {

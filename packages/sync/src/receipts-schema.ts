@@ -14,8 +14,10 @@ import type { OpenReceiptStoreOptions } from './receipts.ts';
  * retries, so the receipt goes on holding its path (conflicts.ts holdsPath).
  * 4: `found_as` keeps the name of a file no receipt wrote, found beside a copy's route path under a name one
  * with it (case, accent encoding), that made the copy numbered: what `imk sync status` says as the reason.
+ * 5: `location` keeps where the backend put files when this receipt was written (fingerprint.ts
+ * backendLocation): a delivered copy counts only while its backend still writes there.
  */
-export const RECEIPTS_SCHEMA_VERSION = 4;
+export const RECEIPTS_SCHEMA_VERSION = 5;
 
 // One receipt per delivered version: a re-processed artifact's new copy must not forget the earlier one.
 const RECEIPTS_TABLE = (name: string) => `
@@ -40,6 +42,7 @@ CREATE TABLE IF NOT EXISTS ${name} (
   replaced_by TEXT,
   verify_finding TEXT,
   found_as TEXT,
+  location TEXT,
   PRIMARY KEY (job_id, artifact_path, destination, sha256)
 ) WITHOUT ROWID;`;
 
@@ -64,7 +67,7 @@ CREATE TABLE IF NOT EXISTS runner (
 /**
  * Brings a receipts file made by an earlier version up to RECEIPTS_SCHEMA_VERSION, in one transaction:
  * adds `replaced_by` (files made before conflict policies), `verify_finding` (filled from the error code
- * of a copy verify found gone or altered) and `found_as`, then re-keys the table by sha256 (version 1 kept one receipt per
+ * of a copy verify found gone or altered), `found_as` and `location` (empty: filled by the next pass), then re-keys the table by sha256 (version 1 kept one receipt per
  * artifact and destination; every row carries over).
  */
 export function migrateReceipts(db: Database): void {
@@ -80,6 +83,8 @@ export function migrateReceipts(db: Database): void {
     }
     if (!columns.some((column) => column.name === 'found_as'))
       db.exec('ALTER TABLE receipts ADD COLUMN found_as TEXT');
+    if (!columns.some((column) => column.name === 'location'))
+      db.exec('ALTER TABLE receipts ADD COLUMN location TEXT');
     if (!columns.some((column) => column.name === 'sha256' && column.pk > 0)) {
       db.exec(RECEIPTS_TABLE('receipts_v2'));
       const names = RECEIPT_COLUMNS.join(', ');
@@ -113,6 +118,7 @@ const RECEIPT_COLUMNS = [
   'replaced_by',
   'verify_finding',
   'found_as',
+  'location',
 ];
 
 /** Opens (or makes) the receipts database at `options.file`, with its tables at RECEIPTS_VERSION. */

@@ -50,6 +50,11 @@ export interface Receipt extends ReceiptKey {
    * (differing only by case or accent encoding): that file's path, as the destination spells it.
    */
   foundAs?: string | undefined;
+  /**
+   * Where the backend put files when this receipt was written (fingerprint.ts backendLocation); undefined in a
+   * receipt from before it was kept, until a pass takes the backend's present place for it (adoptLocations).
+   */
+  location?: string | undefined;
 }
 
 export type ReceiptOutcome =
@@ -69,6 +74,8 @@ export interface ReceiptWrite extends ReceiptKey {
   backendFingerprint: string;
   /** See Receipt.foundAs. */
   foundAs?: string | undefined;
+  /** See Receipt.location. */
+  location?: string | undefined;
 }
 
 interface Row {
@@ -92,6 +99,7 @@ interface Row {
   replaced_by: string | null;
   verify_finding: string | null;
   found_as: string | null;
+  location: string | null;
 }
 
 export function receiptKey(key: ReceiptKey): string {
@@ -120,6 +128,7 @@ function fromRow(row: Row): Receipt {
     replacedBy: row.replaced_by ?? undefined,
     verifyFinding: row.verify_finding ?? undefined,
     foundAs: row.found_as ?? undefined,
+    location: row.location ?? undefined,
   };
 }
 
@@ -162,17 +171,17 @@ export class ReceiptStore {
           upsert: db.prepare(`
             INSERT INTO receipts (job_id, artifact_path, destination, backend, remote_path, sha256, bytes, status, final,
               attempts, error_code, error_message, next_attempt_at, backend_fingerprint, verified_by, delivered_at, updated_at,
-              verify_finding, found_as)
+              verify_finding, found_as, location)
             VALUES (@job_id, @artifact_path, @destination, @backend, @remote_path, @sha256, @bytes, @status, @final,
               @attempts, @error_code, @error_message, @next_attempt_at, @backend_fingerprint, @verified_by, @delivered_at, @updated_at,
-              @verify_finding, @found_as)
+              @verify_finding, @found_as, @location)
             ON CONFLICT (job_id, artifact_path, destination, sha256) DO UPDATE SET
               backend = excluded.backend, remote_path = excluded.remote_path,
               bytes = excluded.bytes, status = excluded.status, final = excluded.final, attempts = excluded.attempts,
               error_code = excluded.error_code, error_message = excluded.error_message,
               next_attempt_at = excluded.next_attempt_at, backend_fingerprint = excluded.backend_fingerprint,
               verified_by = excluded.verified_by, delivered_at = excluded.delivered_at, updated_at = excluded.updated_at,
-              replaced_by = NULL,
+              replaced_by = NULL, location = COALESCE(excluded.location, receipts.location),
               -- A copy sent again to the path it holds (after verify found it gone) keeps why it is numbered.
               found_as = CASE WHEN excluded.remote_path = receipts.remote_path
                 THEN COALESCE(excluded.found_as, receipts.found_as) ELSE excluded.found_as END,
@@ -294,6 +303,7 @@ export class ReceiptStore {
       updated_at: now,
       verify_finding: verifyFinding ?? null,
       found_as: write.foundAs ?? null,
+      location: write.location ?? null,
     };
     this.statements.upsert?.run(row);
     return row;
@@ -321,6 +331,15 @@ export class ReceiptStore {
   }
 
   /** Makes failed transfers due now (all, or one job's). Returns how many. */
+  /**
+   * Gives the receipts written before locations were kept (Receipt.location) their backend's present place,
+   * once: without it they would count for any place (receipts-schema.ts version 5).
+   */
+  adoptLocations(locations: ReadonlyMap<string, string>): void {
+    const adopt = this.db.prepare('UPDATE receipts SET location = ? WHERE backend = ? AND location IS NULL');
+    this.db.transaction(() => locations.forEach((location, backend) => adopt.run(location, backend)))();
+  }
+
   resetFailures(jobId?: string): number {
     const sql = `UPDATE receipts SET final = 0, next_attempt_at = NULL, attempts = 0 WHERE status = 'failed'${jobId ? ' AND job_id = ?' : ''}`;
     return this.db.prepare(sql).run(...(jobId ? [jobId] : [])).changes;

@@ -35,6 +35,8 @@ export interface RunTransfersInput {
   backendFor(name: string): SyncBackend;
   concurrencyOf(name: string): number;
   fingerprintOf(name: string): string;
+  /** Where a backend puts files (fingerprint.ts backendLocation), recorded in its receipts. */
+  locationOf?(name: string): string | undefined;
   receipts: ReceiptStore;
   retry: RetryPolicy;
   concurrency: number;
@@ -130,7 +132,11 @@ export async function runTransfers(input: RunTransfersInput): Promise<TransferOu
 
   const record = (transfer: PlannedTransfer, outcome: TransferOutcome): void => {
     const write = {
-      ...receiptWriteOf(transfer, input.fingerprintOf(transfer.backend)),
+      ...receiptWriteOf(
+        transfer,
+        input.fingerprintOf(transfer.backend),
+        input.locationOf?.(transfer.backend),
+      ),
       // Numbered because of a name-alike no receipt wrote: which one, for imk sync status.
       ...(transfer.conflict?.holder.jobId === '' && { foundAs: transfer.conflict.holder.remotePath }),
     };

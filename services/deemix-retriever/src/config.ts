@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEEMIX_RETRIEVER, DEFAULT_QUEUE, localPathSchema } from '@imk/config';
+import { DEEMIX_RETRIEVER, DEFAULT_QUEUE, localPathSchema, timerMax } from '@imk/config';
 import { loadRetrieverSettings, requestFolderFields } from '@imk/retriever-sdk/config-schema';
 
 export const SERVICE_NAME = DEEMIX_RETRIEVER;
@@ -45,6 +45,7 @@ export const DeemixConfigSchema = z.object({
     .number()
     .int()
     .positive()
+    .max(...timerMax('milliseconds'))
     .default(30 * 60_000)
     .describe('Longest one deemix run may take, in milliseconds (a long album at FLAC); then it is stopped.'),
   queue: z.string().default(DEFAULT_QUEUE).describe('Queue (a folder under queues/) the bundles go to.'),

@@ -1,6 +1,13 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_QUEUE, INBOX, loadServiceConfig, localPathSchema, resolvePaths } from '@imk/config';
+import {
+  DEFAULT_QUEUE,
+  INBOX,
+  loadServiceConfig,
+  localPathSchema,
+  resolvePaths,
+  timerMax,
+} from '@imk/config';
 import { DEFAULT_POLL_INTERVAL_MS, DEFAULT_STABLE_CHECKS } from '@imk/retriever-sdk/config-schema';
 import { ProbeTimeoutSecSchema } from '@imk/media/probe-timeout';
 import { SONG_FILE_EXTENSIONS } from '@imk/media/song-extensions';
@@ -22,6 +29,7 @@ export const InboxConfigSchema = z.object({
     .number()
     .int()
     .min(50)
+    .max(...timerMax('milliseconds'))
     .default(DEFAULT_POLL_INTERVAL_MS)
     .describe('Milliseconds between looks at the drop folder; a file watcher may start one sooner.'),
   stableChecks: z
@@ -42,6 +50,7 @@ export const InboxConfigSchema = z.object({
     .number()
     .int()
     .min(0)
+    .max(...timerMax('seconds'))
     .default(600)
     .describe(
       'Seconds a file that is not whole yet (empty, or holding less than it declares of itself, in any format: a copy that paused) is left in the inbox unchanged before it is set aside in .rejected/ with the reason.',

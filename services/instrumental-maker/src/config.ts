@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { windowsNameProblem } from '@imk/fs-safe';
-import { INSTRUMENTAL_MAKER, QUEUE_NAMES, localPathSchema } from '@imk/config';
+import { INSTRUMENTAL_MAKER, QUEUE_NAMES, localPathSchema, timerMax } from '@imk/config';
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, DEFAULT_POLL_MS } from '@imk/fsqueue';
 import { andList, orList } from '@imk/errors';
 import {
@@ -278,18 +278,21 @@ export const InstrumentalMakerConfigSchema = z
           .number()
           .int()
           .min(0)
+          .max(...timerMax('milliseconds'))
           .default(5000)
           .describe('Milliseconds before a failed job is claimed again; doubles with each attempt.'),
         maxBackoffMs: z
           .number()
           .int()
           .min(0)
+          .max(...timerMax('milliseconds'))
           .default(300_000)
           .describe('Longest wait before a retry, in milliseconds.'),
         maxWaitMs: z
           .number()
           .int()
           .min(0)
+          .max(...timerMax('milliseconds'))
           .default(86_400_000)
           .describe(
             'Longest a job waits, in milliseconds, for something outside it: the earlier instrumental-maker still writing outputs/<job_id>/ (OUTPUTS_BEING_WRITTEN). It waits without spending its attempts, then fails (imk retry tries it again). All the waits of one attempt together (the folder busy again after the job ran) get maxWaitMs / waitCheckMs + 1 looks.',
@@ -298,6 +301,7 @@ export const InstrumentalMakerConfigSchema = z
           .number()
           .int()
           .min(0)
+          .max(...timerMax('milliseconds'))
           .default(60_000)
           .describe('Milliseconds between two looks of a waiting job at what it waits for.'),
       })
@@ -307,6 +311,7 @@ export const InstrumentalMakerConfigSchema = z
       .number()
       .int()
       .min(100)
+      .max(...timerMax('milliseconds'))
       .default(DEFAULT_LEASE_MS)
       .describe(
         'A claimed job whose heartbeat has not moved for this many milliseconds goes back to its queue (an attempt is counted).',
@@ -315,12 +320,14 @@ export const InstrumentalMakerConfigSchema = z
       .number()
       .int()
       .min(20)
+      .max(...timerMax('milliseconds'))
       .default(DEFAULT_POLL_MS)
       .describe('Milliseconds between listings of the queue folders (the truth; a watcher only hints).'),
     gracePeriodMs: z
       .number()
       .int()
       .min(0)
+      .max(...timerMax('milliseconds'))
       .default(30_000)
       .describe('On SIGTERM, running jobs get this long to finish before they are released.'),
     workDir: localPathSchema()

@@ -8,7 +8,7 @@ import {
   type RefreshScheduler,
   type SyncedFile,
 } from '@imk/notify';
-import type { PassSummary } from '@imk/sync';
+import { pathOnDestination, type PassSummary } from '@imk/sync';
 import type { NasSyncConfig } from './config.ts';
 import { recordDestinationFaults } from './destination-health.ts';
 
@@ -86,7 +86,12 @@ export async function afterPass(
   const unmapped = new Map<string, { route: string; server: string; path: string; count: number }>();
   for (const outcome of delivered)
     for (const server of routes.get(outcome.transfer.routeName) ?? []) {
-      const path = outcome.transfer.remotePath;
+      // As the backend wrote it: below its root (a route's path alone is relative to it). A route without a
+      // backend of its own writes to a plain local folder, its path absolute.
+      const backend = config.backends[outcome.transfer.backend];
+      const path = backend
+        ? pathOnDestination(backend, outcome.transfer.remotePath)
+        : outcome.transfer.remotePath;
       byServer.set(server, [...(byServer.get(server) ?? []), path]);
       const media = config.mediaServers[server];
       if (media && 'pathMap' in media && media.pathMap && serverPath(media, path) === path) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NAS_SYNC, configFile, loadServiceConfig, retiredKeys } from '@imk/config';
+import { NAS_SYNC, configFile, loadServiceConfig, retiredKeys, timerMax } from '@imk/config';
 import { MediaServerSchema } from '@imk/notify';
 import {
   BackendOptionsSchema,
@@ -20,11 +20,13 @@ const NasSyncObjectSchema = z
     pollIntervalSec: z
       .number()
       .positive()
+      .max(...timerMax('seconds'))
       .default(5)
       .describe('Seconds between listings of outputs/ (the truth; a watcher only hints).'),
     gracePeriodSec: z
       .number()
       .nonnegative()
+      .max(...timerMax('seconds'))
       .default(30)
       .describe(
         'On Ctrl-C or SIGTERM, no transfer starts any more and those under way get this long to finish; then they are stopped and sent again at the next start (no attempt is counted).',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WEB, localPathSchema } from '@imk/config';
+import { WEB, localPathSchema, timerMax } from '@imk/config';
 
 /** The config file `config/web.yaml` and env prefix `IMK_WEB__`. */
 export const WEB_SERVICE = WEB;
@@ -45,6 +45,7 @@ export const WebConfigSchema = z
       .number()
       .int()
       .min(100)
+      .max(...timerMax('milliseconds'))
       .default(1000)
       .describe('How often live updates (server-sent events) look for changes, in ms.'),
     previewWidth: z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { YOUTUBE_RETRIEVER, localPathSchema } from '@imk/config';
+import { YOUTUBE_RETRIEVER, localPathSchema, timerMax } from '@imk/config';
 import { orList } from '@imk/errors';
 import { MaxDurationSecSchema } from '@imk/media/duration-limit';
 import {
@@ -139,12 +139,14 @@ export const YoutubeConfigSchema = z.object({
         .number()
         .int()
         .nonnegative()
+        .max(...timerMax('milliseconds'))
         .default(5000)
         .describe('Milliseconds to wait before the second attempt; the wait doubles after each failure.'),
       maxBackoffMs: z
         .number()
         .int()
         .nonnegative()
+        .max(...timerMax('milliseconds'))
         .default(RETRY_DEFAULTS.maxBackoffMs)
         .describe('Longest wait between two attempts, in milliseconds.'),
       ytDlpRetries: z
@@ -159,11 +161,13 @@ export const YoutubeConfigSchema = z.object({
   socketTimeoutSec: z
     .number()
     .positive()
+    .max(...timerMax('seconds'))
     .default(30)
     .describe("yt-dlp's --socket-timeout: seconds to wait on a silent connection before giving up."),
   stallTimeoutSec: z
     .number()
     .positive()
+    .max(...timerMax('seconds'))
     .default(DEFAULT_STALL_TIMEOUT_SEC)
     .describe(
       'A yt-dlp run with no output and nothing growing in its download folder for this many seconds is stopped, and its link fails YT_DLP_STALLED.',

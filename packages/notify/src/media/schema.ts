@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecretRefSchema } from '@imk/config';
+import { SecretRefSchema, timerMax } from '@imk/config';
 
 const url = z
   .url({ protocol: /^https?$/ })
@@ -23,6 +23,7 @@ export const MEDIA_REFRESH_MIN_INTERVAL_SEC = 300;
 const minIntervalSec = z
   .number()
   .nonnegative()
+  .max(...timerMax('seconds'))
   .default(MEDIA_REFRESH_MIN_INTERVAL_SEC)
   .describe(
     'The least time between two refreshes of this server, in seconds (the running service): files delivered meanwhile wait and go in one refresh when it is over. 0 = a refresh after every pass that delivers.',

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { SecretRefSchema } from '@imk/config';
+import { SecretRefSchema, timerMax } from '@imk/config';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { isImkError } from '@imk/errors';
@@ -88,6 +88,7 @@ export const S3OptionsSchema = BackendBaseSchema.extend({
   connectTimeoutSec: z
     .number()
     .positive()
+    .max(...timerMax('seconds'))
     .default(10)
     .describe('Seconds allowed to open a connection to the server.'),
 });

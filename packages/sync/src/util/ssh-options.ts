@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { timerMax } from '@imk/config';
 import { SecretPathSchema } from './secrets.ts';
 import type { HostKeyCheck } from './known-hosts.ts';
 
@@ -25,6 +26,7 @@ export const SshConnectionSchema = z.object({
   connectTimeoutSec: z
     .number()
     .positive()
+    .max(...timerMax('seconds'))
     .default(10)
     .describe('Seconds allowed to set up the SSH connection.'),
 });
