@@ -21,14 +21,16 @@ beforeAll(async () => {
     const track = join(songs, name);
     await mkdir(track, { recursive: true });
     const tones = { vocals: 440, drums: 110, bass: 55, other: 330 };
-    for (const [stem, hz] of Object.entries(tones))
-      await ffmpeg(
+    // The four stems in one ffmpeg run (an input and an output each: the same files as a run per stem).
+    await ffmpeg(
+      ...Object.values(tones).flatMap((hz) => [
         '-f',
         'lavfi',
         '-i',
         `aevalsrc=0.2*sin(2*PI*${hz}*t):s=44100:d=2`,
-        join(track, `${stem}.wav`),
-      );
+      ]),
+      ...Object.keys(tones).flatMap((stem, i) => ['-map', String(i), join(track, `${stem}.wav`)]),
+    );
     await ffmpeg(
       ...Object.keys(tones).flatMap((s) => ['-i', join(track, `${s}.wav`)]),
       '-filter_complex',

@@ -166,7 +166,7 @@ describe('mdx engine', () => {
     ).toBeLessThan(-120);
   }, 60_000);
 
-  describe('matches UVR formulas computed independently (plain DFT, float64)', () => {
+  describe('matches UVR formulas computed independently (float64, an FFT of its own)', () => {
     const shape = { nFft: 2048, dimF: 768, dimT: 16 };
     let excerpt = '';
     let mix: Float64Array[] = [];

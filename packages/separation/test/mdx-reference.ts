@@ -1,5 +1,6 @@
-// An independent, slow transcription of UVR's MDX demixing (separate.py SeperateMDX.demix/run_model and
-// lib_v5/tfc_tdf_v3.py STFT, i.e. numpy + torch.stft/istft), in float64 with a plain DFT, for tests only.
+// An independent transcription of UVR's MDX demixing (separate.py SeperateMDX.demix/run_model and
+// lib_v5/tfc_tdf_v3.py STFT, i.e. numpy + torch.stft/istft), in float64 with a radix-2 FFT of its own,
+// for tests only.
 
 export type RefModel = (spec: Float64Array[][], dimF: number, dimT: number) => Float64Array[][];
 
@@ -30,6 +31,43 @@ function tables(n: number) {
   };
 }
 
+/**
+ * The DFT X[k] = Σ x[m]·e^(−2πi·km/n), in place, computed as a textbook radix-2 FFT (bit-reversed order, then
+ * butterflies) in float64: the same sums as the plain DFT, to float64 rounding, in n·log2(n) steps instead of
+ * n² (the tests' reference took most of their time). Its own code, not the engine's (a float32 real FFT).
+ */
+function dft(re: Float64Array, im: Float64Array, cos: Float64Array, sin: Float64Array): void {
+  const n = re.length;
+  if (n & (n - 1)) throw new Error(`mdx-reference: n_fft ${n} is not a power of two`);
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      [re[i], re[j]] = [re[j]!, re[i]!];
+      [im[i], im[j]] = [im[j]!, im[i]!];
+    }
+  }
+  for (let size = 2; size <= n; size *= 2) {
+    const half = size / 2;
+    const step = n / size;
+    for (let start = 0; start < n; start += size)
+      for (let j = 0; j < half; j++) {
+        // e^(−2πi·j/size) = cos − i·sin of 2π·(j·step)/n.
+        const wr = cos[j * step]!;
+        const wi = -sin[j * step]!;
+        const a = start + j;
+        const b = a + half;
+        const tr = re[b]! * wr - im[b]! * wi;
+        const ti = re[b]! * wi + im[b]! * wr;
+        re[b] = re[a]! - tr;
+        im[b] = im[a]! - ti;
+        re[a] = re[a]! + tr;
+        im[a] = im[a]! + ti;
+      }
+  }
+}
+
 /** torch.stft(x, n_fft, hop, hann periodic, center=True, pad_mode='reflect'): spec[0|1 = re|im][f][t]. */
 function stft(x: Float64Array, n: number, dimF: number): Float64Array[][] {
   const { cos, sin } = tables(n);
@@ -39,30 +77,16 @@ function stft(x: Float64Array, n: number, dimF: number): Float64Array[][] {
   const im = Array.from({ length: dimF }, () => new Float64Array(frames));
   const half = n / 2;
   const at = (i: number) => x[i < 0 ? -i : i >= x.length ? 2 * (x.length - 1) - i : i]!;
-  const frame = new Float64Array(n);
+  const frameRe = new Float64Array(n);
+  const frameIm = new Float64Array(n);
   for (let t = 0; t < frames; t++) {
-    for (let m = 0; m < n; m++) frame[m] = at(t * HOP - half + m) * w[m]!;
+    for (let m = 0; m < n; m++) frameRe[m] = at(t * HOP - half + m) * w[m]!;
+    frameIm.fill(0);
+    // X[f] = Σ_m frame[m]·(cos − i·sin)(2π·fm/n).
+    dft(frameRe, frameIm, cos, sin);
     for (let f = 0; f < dimF; f++) {
-      // The terms of even m and of odd m summed apart, then added: the same terms, in two chains of
-      // additions that run side by side (a fifth or so faster; float64, so the order changes nothing the
-      // tests can see). k = (f * m) % n, stepped rather than divided. n is even (an FFT size).
-      let re0 = 0;
-      let re1 = 0;
-      let im0 = 0;
-      let im1 = 0;
-      let k = 0;
-      for (let m = 0; m < n; m += 2) {
-        re0 += frame[m]! * cos[k]!;
-        im0 += frame[m]! * sin[k]!;
-        k += f;
-        if (k >= n) k -= n;
-        re1 += frame[m + 1]! * cos[k]!;
-        im1 += frame[m + 1]! * sin[k]!;
-        k += f;
-        if (k >= n) k -= n;
-      }
-      re[f]![t] = re0 + re1;
-      im[f]![t] = -(im0 + im1);
+      re[f]![t] = frameRe[f]!;
+      im[f]![t] = frameIm[f]!;
     }
   }
   return [re, im];
@@ -75,33 +99,22 @@ function istft(spec: Float64Array[][], n: number, dimF: number, frames: number):
   const length = n + HOP * (frames - 1);
   const y = new Float64Array(length);
   const env = new Float64Array(length);
-  const re = new Float64Array(dimF);
-  const im = new Float64Array(dimF);
+  const re = new Float64Array(n);
+  const im = new Float64Array(n);
   for (let t = 0; t < frames; t++) {
-    // Bins 0 and n/2 count once and without their imaginary part (as irfft takes them), every other twice.
+    // Bins 0 and n/2 count once and without their imaginary part (as irfft takes them), every other twice;
+    // the bins from dim_f up are zero.
+    re.fill(0);
+    im.fill(0);
     for (let f = 0; f < dimF; f++) {
       const edge = f === 0 || f === n / 2;
       re[f] = (edge ? 1 : 2) * spec[0]![f]![t]!;
-      im[f] = edge ? 0 : 2 * spec[1]![f]![t]!;
+      // Conjugated: s[m] = Σ_f re·cos − im·sin of 2π·fm/n is the real part of the forward DFT of re − i·im.
+      im[f] = edge ? 0 : -2 * spec[1]![f]![t]!;
     }
+    dft(re, im, cos, sin);
     for (let m = 0; m < n; m++) {
-      // The terms of even f and of odd f summed apart, then added (as in stft above).
-      // k = (f * m) % n, stepped rather than divided.
-      let s0 = 0;
-      let s1 = 0;
-      let k = 0;
-      let f = 0;
-      for (; f + 1 < dimF; f += 2) {
-        s0 += re[f]! * cos[k]! - im[f]! * sin[k]!;
-        k += m;
-        if (k >= n) k -= n;
-        s1 += re[f + 1]! * cos[k]! - im[f + 1]! * sin[k]!;
-        k += m;
-        if (k >= n) k -= n;
-      }
-      if (f < dimF) s0 += re[f]! * cos[k]! - im[f]! * sin[k]!;
-      const s = s0 + s1;
-      y[t * HOP + m]! += (s / n) * w[m]!;
+      y[t * HOP + m]! += (re[m]! / n) * w[m]!;
       env[t * HOP + m]! += w[m]! ** 2;
     }
   }
