@@ -17,6 +17,7 @@ export {
   ValidationSchema,
   YoutubeInfoSchema,
   bundlePathProblem,
+  normaliseBundlePath,
 } from './common.ts';
 export type { AudioFormat, BundlePathOptions, StemName } from './common.ts';
 export { JOB_ID_RULE, jobIdProblem } from './job-id-rule.ts';
