@@ -90,6 +90,7 @@ export {
 } from './outputs.ts';
 export { findOutput, listOutputs, outputsNotListed, scanOutputFolders } from './outputs-scan.ts';
 export type { OutputsScan } from './outputs-scan.ts';
+export { entriesNotWritten, replacedFolderHold } from './outputs-foreign.ts';
 export {
   REPLACE_WAIT_MS,
   isBeingReplaced,
