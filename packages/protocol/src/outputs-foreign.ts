@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ARTIFACT_DIRS, MANIFEST_FILE, PUBLISHED_MARKER_FILE } from './outputs-layout.ts';
 import { readOutputManifest, type OutputManifest } from './outputs.ts';
@@ -61,6 +61,8 @@ export async function entriesNotWritten(
  * re-run before this version moved them aside with the job's files).
  */
 export async function replacedFolderHold(dir: string): Promise<string | undefined> {
+  // A link or a file there is no folder of ours: nothing in it is looked at (cleanup removes the link only).
+  if (!(await lstat(dir)).isDirectory()) return undefined;
   const read = await readOutputManifest(dir).catch(() => undefined);
   const foreign = await entriesNotWritten(dir, read?.ok === true ? read.manifest : undefined);
   if (foreign.length === 0) return undefined;

@@ -92,6 +92,12 @@ describe('a job published again over a folder holding files imk did not write', 
     await writeFile(join(older, 'manifest.json'), JSON.stringify(minimalManifest('keep_older')));
     await writeFile(join(older, 'notes.txt'), 'my notes');
 
+    // A link there to a folder elsewhere is not looked into: the link goes, what it leads to stays.
+    const elsewhere = join(root, 'elsewhere');
+    await mkdir(elsewhere, { recursive: true });
+    await writeFile(join(elsewhere, 'keep.txt'), 'x');
+    await symlink(elsewhere, join(outputs, '.replaced', 'keep_link@20250101T000000Z'));
+
     const later = Date.now() + 400 * 24 * 3600 * 1000;
     const report = await runCleanup({ root, logger: createLogger('test', { level: 'silent' }), now: later });
     const left = await readdir(join(outputs, '.replaced'));
@@ -99,6 +105,8 @@ describe('a job published again over a folder holding files imk did not write', 
     expect(left).toContain('keep_older@20250101T000000Z');
     expect(left).not.toContain(third.replaced.split('/').at(-1));
     expect(await readFile(join(older, 'notes.txt'), 'utf8')).toBe('my notes');
+    expect(left).not.toContain('keep_link@20250101T000000Z');
+    expect(await readFile(join(elsewhere, 'keep.txt'), 'utf8')).toBe('x');
     expect(report.plan.held.map((h) => h.path).sort()).toEqual([second.replaced, older].sort());
     expect(report.plan.held.find((h) => h.path === older)?.reason).toMatch(
       /^it holds notes\.txt, not written by imk/,
