@@ -13,17 +13,18 @@ const WALK_MAX_ENTRIES = 10_000;
 function writtenByProduct(manifest: OutputManifest | undefined): Set<string> {
   // Without a manifest to say which: everything under files/, the artifacts' folder (ARTIFACT_DIRS).
   const artifacts = manifest === undefined ? [FILES_DIR] : manifest.artifacts.map((a) => a.path);
-  return new Set([MANIFEST_FILE, PUBLISHED_MARKER_FILE, ...artifacts]);
+  // Compared in NFC: a share that stores names in NFD (macOS) gives back another spelling of the same name.
+  return new Set([MANIFEST_FILE, PUBLISHED_MARKER_FILE, ...artifacts].map((path) => path.normalize('NFC')));
 }
 
 /** The folder every artifact of a job is under (`files/audio/…`, `files/stems/…`). */
 const FILES_DIR = ARTIFACT_DIRS.audio.split('/')[0]!;
 
 /**
- * What a user (or another program) put into a published output folder of ours: every entry, read without
- * following links, that `manifest` does not account for (undefined: a manifest that cannot be read, and
- * then all of `files/` counts as the product's) (notes.txt, an edit of their own under
- * files/audio/, a folder of lyrics). A folder holding nothing of the product's is one entry, whole. Paths
+ * What a user (or another program) put into a published output folder of ours (notes.txt, an edit of their
+ * own under files/audio/, a folder of lyrics): every entry, read without following links, that `manifest`
+ * does not account for, names compared in NFC (undefined: a manifest that cannot be read, and then all of
+ * `files/` counts as the product's). A folder holding nothing of the product's is one entry, whole. Paths
  * are relative to `dir`, "/"-separated, shallowest first. Never opens a file: a FIFO or a link is listed as
  * what it is. A re-run keeps them in the job's new folder (the worker), and imk cleanup never removes a
  * replaced folder that still holds one.
@@ -47,8 +48,9 @@ export async function entriesNotWritten(
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       seen++;
       const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (written.has(path)) continue;
-      if (entry.isDirectory() && onTheWay.has(path)) pending.push(path);
+      const spelt = path.normalize('NFC');
+      if (written.has(spelt)) continue;
+      if (entry.isDirectory() && onTheWay.has(spelt)) pending.push(path);
       else found.push(path);
     }
   }

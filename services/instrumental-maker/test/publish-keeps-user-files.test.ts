@@ -72,6 +72,16 @@ describe('a job published again over a folder holding files imk did not write', 
     );
   });
 
+  it("takes its own files aside also when the share spells their names in NFD (macOS): they are no user's", async () => {
+    const nfc = 'Bj\u00f6rk - T.m4a';
+    const first = await publish('keep_nfd', [nfc], 'run1');
+    const { rename } = await import('node:fs/promises');
+    await rename(join(first.dir, 'files/audio', nfc), join(first.dir, 'files/audio', nfc.normalize('NFD')));
+    const second = await publish('keep_nfd', [nfc], 'run2');
+    expect(await readdir(join(second.dir, 'files/audio'))).toEqual([nfc]);
+    expect(second.manifest.warnings).toEqual([]);
+  });
+
   it('keeps one whose name the new outputs take in .replaced/, says so in the manifest, and cleanup never removes that folder', async () => {
     const first = await publish('keep_clash', ['A - T.m4a'], 'run1');
     // The user's file has the name a saved mix then takes.
