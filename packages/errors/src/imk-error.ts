@@ -72,13 +72,27 @@ function alreadySaid(message: string, error: Error): boolean {
 export function errorMessage(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   let message = error.message;
+  let wrapper: Error = error;
   let cause: unknown = error.cause;
   for (let depth = 0; cause instanceof Error && depth < 3; depth++) {
-    if (alreadySaid(message, cause)) break;
+    if (alreadySaid(message, cause) || saysItsErrno(wrapper, cause)) break;
     if (!message.includes(cause.message)) message += `: ${cause.message}`;
+    wrapper = cause;
     cause = cause.cause;
   }
   return message;
+}
+
+/**
+ * Whether `wrapper` took the errno of the system error it wraps as its own code (fs-safe's writeError: "cannot
+ * write <file>: the disk is full (no space left on the device)", code ENOSPC): it says that error in the
+ * user's words, and Node's own ("ENOSPC: no space left on device, write") after it only repeats it.
+ */
+function saysItsErrno(wrapper: Error, cause: Error): boolean {
+  const code = (cause as NodeJS.ErrnoException).code;
+  return (
+    typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && (wrapper as NodeJS.ErrnoException).code === code
+  );
 }
 
 /** The error's own word on retrying (see ImkErrorOptions.retryable), found on it or on a cause; else undefined. */

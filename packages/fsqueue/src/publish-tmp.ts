@@ -2,7 +2,7 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { readUntrustedJson } from '@imk/fs-safe';
+import { isNoRoomError, readUntrustedJson, writeError } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { PRODUCER_FILE } from './names.ts';
 import './errors.ts';
@@ -73,12 +73,24 @@ function isAbandoned(tmp: string, owner: { host: string; pid: number }): boolean
   }
 }
 
-/** Writes a new file (never one already there) and syncs its data. */
+/**
+ * Writes a new file (never one already there) and syncs its data. A write that fails names the file and says
+ * why in the user's words (writeError): Node's own said only "ENOSPC: no space left on device, write", and
+ * `imk enqueue` on a full disk printed just that.
+ */
 export async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
-  const handle = await open(path, 'wx');
+  let handle;
+  try {
+    handle = await open(path, 'wx');
+  } catch (error) {
+    // EEXIST and a missing folder stay as they are: callers read their codes.
+    throw isNoRoomError(error) ? writeError(path, error) : error;
+  }
   try {
     await handle.writeFile(data);
     await handle.sync();
+  } catch (error) {
+    throw writeError(path, error);
   } finally {
     await handle.close();
   }

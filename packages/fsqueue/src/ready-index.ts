@@ -13,6 +13,7 @@ import {
 import { JOB_FILE, JOB_PRIORITY } from '@imk/protocol';
 import { READY_PREFIX, TMP_SUFFIX, parseReadyName } from './names.ts';
 import { badReadyName } from './quarantine.ts';
+import { StrayBundles } from './stray-bundles.ts';
 
 /** What a consumer remembers of one ready bundle. A ready bundle's job.json never changes, so it is read once. */
 export interface Candidate {
@@ -52,10 +53,15 @@ export class ReadyIndex {
   /** Entries that look like bundles but cannot be claimed (bad name, a link, not a folder), with why. */
   private readonly invalid = new Map<string, string>();
 
+  /** Bundle folders at the top of the queue not named job_<id>: said once each (stray-bundles.ts). */
+  private readonly strays: StrayBundles;
+
   constructor(
     private readonly queueDir: string,
     private readonly logger?: RenameLogger,
-  ) {}
+  ) {
+    this.strays = new StrayBundles(queueDir, logger);
+  }
 
   /** A watcher saw this name appear. */
   hint(name: string): void {
@@ -87,6 +93,7 @@ export class ReadyIndex {
       const renamed = await renameNamesNotUtf8(this.queueDir, this.logger, { only: isReadyNameBytes });
       if (renamed.length > 0) names = await listNamesOrEmpty(this.queueDir);
     }
+    await this.strays.look(names);
     this.listedAt = performance.now();
     this.hints.clear();
     const present = new Set<string>();

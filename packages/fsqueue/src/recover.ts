@@ -1,5 +1,5 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ImkError } from '@imk/errors';
 import { readBundleState, writeBundleState } from './bundle-state.ts';
@@ -18,9 +18,11 @@ import {
   LEASE_FILE,
   REJECTION_FILE,
   RESULT_FILE,
+  parseReadyName,
   parseTokenName,
   tokenName,
 } from './names.ts';
+import { jobIdOfBundle } from './bundle-job-id.ts';
 
 /**
  * Watches the lease counters of other consumers' claims on THIS process's monotonic clock: a claim whose
@@ -41,11 +43,13 @@ export class LeaseObserver {
     const names = await listNamesOrEmpty(claimedDir);
     const present = new Set(names);
     for (const name of this.seen.keys()) if (!present.has(name)) this.seen.delete(name);
+    for (const name of this.told) if (!present.has(name)) this.told.delete(name);
     let recovered = 0;
     for (const name of names) {
-      const parsed = parseTokenName(name);
-      if (!parsed || held.has(name)) continue;
+      if (held.has(name)) continue;
       const dir = join(claimedDir, name);
+      const parsed = await this.claimOf(dir, name);
+      if (!parsed) continue;
       const value = await readLease(dir);
       const now = performance.now();
       const prior = this.seen.get(name);
@@ -58,6 +62,32 @@ export class LeaseObserver {
       if (await this.expire(dir, parsed.jobId, parsed.token, value === NO_LEASE)) recovered++;
     }
     return recovered;
+  }
+
+  /** Names in claimed/ that are no claim and hold no job id, already said in the log (once each). */
+  private readonly told = new Set<string>();
+
+  /**
+   * The job and token of a folder in claimed/. A claim's name is `job_<id>@<token>`; a folder renamed by
+   * hand (`job_<id>`, `my song`, a file manager's "copy") was skipped for good, never retried nor said: its
+   * job is read from its job.json (through fs-safe: a FIFO or a link is not read), and it expires like any
+   * claim whose lease stands still. One without a job id there is said in the log, once, and left alone.
+   */
+  private async claimOf(dir: string, name: string): Promise<{ jobId: string; token: string } | undefined> {
+    const parsed = parseTokenName(name);
+    if (parsed) return parsed;
+    // Hidden names are no job's (a file manager's .Trash-1000, a look at the clock): not judged.
+    if (name.startsWith('.') || !(await lstat(dir).catch(() => undefined))?.isDirectory()) return undefined;
+    const jobId = parseReadyName(name) ?? (await jobIdOfBundle(dir));
+    if (jobId !== undefined) return { jobId, token: name };
+    if (!this.told.has(name)) {
+      this.told.add(name);
+      this.ctx.logger?.warn(
+        { dir },
+        `${CLAIMED_DIR}/${name} in queue ${basename(this.ctx.queueDir)} is no claim (a claim is named job_<id>@<token>) and holds no job.json with a job_id: it is never run. Move it out of ${CLAIMED_DIR}/, or into the queue folder as job_<id> to run it`,
+      );
+    }
+    return undefined;
   }
 
   private async expire(dir: string, jobId: string, oldToken: string, noLease: boolean): Promise<boolean> {
@@ -86,10 +116,13 @@ export class LeaseObserver {
     // Control files the old holder may have left; the bundle's own files are untouched.
     for (const file of [LEASE_FILE, RESULT_FILE, ERROR_FILE, REJECTION_FILE])
       await rm(join(held, file), { force: true });
-    const holder = consumerOfToken(oldToken);
-    const message = noLease
-      ? `consumer ${holder} claimed the job but never wrote a lease within ${this.leaseMs} ms`
-      : `lease expired: consumer ${holder} stopped heartbeating for ${this.leaseMs} ms (crashed, stopped or cut off)`;
+    const renamed = parseTokenName(basename(dir)) === undefined;
+    const holder = renamed ? 'unknown' : consumerOfToken(oldToken);
+    const message = renamed
+      ? `its claim folder was renamed to ${CLAIMED_DIR}/${basename(dir)} (no claim's name) and no consumer heartbeat it for ${this.leaseMs} ms: taken back`
+      : noLease
+        ? `consumer ${holder} claimed the job but never wrote a lease within ${this.leaseMs} ms`
+        : `lease expired: consumer ${holder} stopped heartbeating for ${this.leaseMs} ms (crashed, stopped or cut off)`;
     const lastError = { stage: 'lease', message, attempt };
     const log = this.ctx.logger?.child({ job_id: jobId, holder, attempt });
 

@@ -1,4 +1,4 @@
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   QUEUE_NAMES,
   STATE_LAYOUT,
@@ -25,6 +25,7 @@ import {
   isStemCacheTempName,
   jobWorkDirName,
   partialDirName,
+  replacedFolderHold,
 } from '@imk/protocol';
 import { formatBytes, type Logger } from '@imk/log';
 import { FIRST_CLEANUP_AFTER_MS, bytesFromMb, loadOperationsConfig, type RetentionConfig } from './config.ts';
@@ -142,6 +143,12 @@ export async function retentionTargets(
       // The earlier Python version's outputs a new job of the same id moved aside: the user's library, kept.
       include: (name, dir) =>
         dir !== join(paths.outputs, REPLACED_OUTPUTS_DIR) || !isEarlierVersionReplaced(name),
+      // A replaced folder of ours that holds a file a user put there (an earlier version moved it aside
+      // with the job's files) stays until they take it out.
+      hold: (path) =>
+        dirname(path) === join(paths.outputs, REPLACED_OUTPUTS_DIR)
+          ? replacedFolderHold(path)
+          : Promise.resolve(undefined),
       maxAgeMs: limit(retention.archives.maxAgeDays, DAY_MS),
       maxTotalBytes: limit(bytesFromMb(retention.archives.maxTotalMb), 1),
     },
@@ -238,6 +245,11 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
     options.logger.warn(
       { path: problem.path, target: problem.target, err: problem.message },
       `cleanup: kept ${problem.target} ${problem.path}: ${problem.message} (${PROBLEM_FIX})`,
+    );
+  for (const entry of plan.held)
+    options.logger.warn(
+      { path: entry.path, target: entry.target, reason: entry.reason },
+      `cleanup: kept ${entry.target} ${entry.path}: ${entry.reason}`,
     );
   for (const entry of dryRun ? plan.remove : removed)
     options.logger.info(

@@ -1,4 +1,5 @@
 import { statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { formatBytes, type Logger } from '@imk/log';
 import { isAbsentErrno } from '@imk/errors';
 
@@ -58,8 +59,8 @@ export async function measureDiskSpace(path: string): Promise<DiskSpace> {
 }
 
 /**
- * Stops claiming below a free-space threshold and resumes above a higher one. Paths that do not exist
- * yet are skipped (they are created on first use, on the same filesystem as their parent).
+ * Stops claiming below a free-space threshold and resumes above a higher one. A path that does not exist
+ * yet is measured at its nearest folder that does (it is created on first use, on that file system).
  */
 export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
   const resumeFreeBytes = Math.max(options.resumeFreeBytes ?? options.minFreeBytes, options.minFreeBytes);
@@ -96,10 +97,19 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
   const check = async (): Promise<DiskGuardStatus> => {
     const measured: DiskSpace[] = [];
     for (const path of options.paths) {
-      try {
-        measured.push(await measure(path));
-      } catch (error) {
-        if (!isAbsentErrno(error)) throw error;
+      // A folder not made yet (outputs/ before the first job) is made on its parent's file system: that one
+      // is measured. Skipped, as before, a worker whose outputs/ was to be made on a full disk (a share, a
+      // small volume) claimed job after job and failed each at encode, its attempts spent in seconds.
+      for (let at = path; ; at = dirname(at)) {
+        try {
+          // Once each: several folders not made yet share an existing parent (a fresh root).
+          if (at === path || !measured.some((space) => space.path === at)) measured.push(await measure(at));
+          break;
+        } catch (error) {
+          if (!isAbsentErrno(error)) throw error;
+          // Through a file (ENOTDIR): it can never be made there, so there is nothing to measure.
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(at) === at) break;
+        }
       }
     }
     spaces = measured;

@@ -23,6 +23,12 @@ export interface RetentionTarget {
    * e.g. the newest copy of each file. @default none
    */
   keep?: (names: string[], dir: string) => Set<string>;
+  /**
+   * Why an entry due to go must stay (e.g. a replaced output folder holding a user's file), or undefined:
+   * asked only of entries the limits would remove. A held entry is counted, kept and named in the plan's
+   * `held`, with the reason. @default none
+   */
+  hold?: (path: string) => Promise<string | undefined>;
   /** Entries older than this are removed. @default no age limit */
   maxAgeMs?: number;
   /** Then the oldest entries are removed until the rest fit in this many bytes. @default no size limit */
@@ -56,6 +62,8 @@ export interface CleanupPlan {
    * their entries were measured on this host's clock instead, with why.
    */
   hostClock: { dir: string; message: string }[];
+  /** Entries past their limits that are kept, each with why (RetentionTarget.hold): said, not removed. */
+  held: { target: string; path: string; reason: string }[];
 }
 
 export interface PlanOptions {
@@ -87,7 +95,7 @@ export async function planCleanup(
   targets: RetentionTarget[],
   options: PlanOptions = {},
 ): Promise<CleanupPlan> {
-  const plan: CleanupPlan = { remove: [], problems: [], targets: [], hostClock: [] };
+  const plan: CleanupPlan = { remove: [], problems: [], targets: [], hostClock: [], held: [] };
   const clocks = new Map<string, Promise<number>>();
   const nowIn = (dir: string): Promise<number> => {
     if (options.now !== undefined) return Promise.resolve(options.now);
@@ -117,8 +125,28 @@ export async function planCleanup(
       ageMs: entry.ageMs,
       reason,
     });
+    // An entry the limits would remove that must stay (target.hold): kept, and said why. A hold that cannot
+    // be judged (its folder unreadable) keeps it too, as a problem.
+    const held = async (entry: Entry): Promise<boolean> => {
+      if (target.hold === undefined) return false;
+      try {
+        const reason = await target.hold(entry.path);
+        if (reason === undefined) return false;
+        plan.held.push({ target: target.name, path: entry.path, reason });
+      } catch (error) {
+        if (isGone(error)) return false;
+        plan.problems.push({ target: target.name, path: entry.path, message: messageOf(error) });
+      }
+      entry.kept = true;
+      return true;
+    };
     for (const entry of entries) {
-      if (entry.kept !== true && target.maxAgeMs !== undefined && entry.ageMs > target.maxAgeMs)
+      if (
+        entry.kept !== true &&
+        target.maxAgeMs !== undefined &&
+        entry.ageMs > target.maxAgeMs &&
+        !(await held(entry))
+      )
         plan.remove.push(removal(entry, 'age'));
       else keep.push(entry);
     }
@@ -127,7 +155,7 @@ export async function planCleanup(
       // Oldest first, until what is left fits.
       for (const entry of [...keep].sort((a, b) => b.ageMs - a.ageMs)) {
         if (kept <= target.maxTotalBytes) break;
-        if (entry.kept === true) continue;
+        if (entry.kept === true || (await held(entry))) continue;
         plan.remove.push(removal(entry, 'size'));
         kept -= entry.bytes;
       }

@@ -13,6 +13,7 @@ export const BundlePathSchema = z
   .string()
   .min(1)
   .max(1024)
+  .overwrite(normaliseBundlePath)
   .superRefine((value, ctx) => {
     const problem = bundlePathProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -28,6 +29,7 @@ export const LegacyPathSchema = z
   .string()
   .min(1)
   .max(1024)
+  .overwrite(normaliseBundlePath)
   .superRefine((value, ctx) => {
     const problem = bundlePathProblem(value, { legacy: true });
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -43,6 +45,28 @@ export interface BundlePathOptions {
   legacy?: boolean;
 }
 
+/**
+ * A path as a document may spell it, in the plain form every reader uses: `./a.wav` → `a.wav`,
+ * `files/./x.m4a` and `files//x.m4a` → `files/x.m4a` (a hand-written job.json, a script's `os.path.join`
+ * of "." and a name). Only what names the same file inside the bundle is dropped: a leading "/" (absolute),
+ * a trailing "/" or "." (a folder), ".." and a lone "." are kept, for bundlePathProblem to refuse.
+ */
+export function normaliseBundlePath(value: string): string {
+  const segments = value.split('/');
+  if (segments.length < 2) return value;
+  const last = segments.length - 1;
+  const kept = segments.filter(
+    (segment, index) => !((segment === '.' && index < last) || (segment === '' && index > 0 && index < last)),
+  );
+  const plain = kept.join('/');
+  return plain === '' ? value : plain;
+}
+
+/**
+ * What is wrong with a path of a document as a name inside the bundle (or output folder), or undefined. It
+ * checks the plain form (normaliseBundlePath, which the schemas apply first): what a producer of ours
+ * writes, and what every reader gets.
+ */
 export function bundlePathProblem(value: string, options: BundlePathOptions = {}): string | undefined {
   if (value.includes('\0')) return 'contains a NUL byte';
   if (value.startsWith('/') || (!options.legacy && value.startsWith('\\')) || WINDOWS_DRIVE.test(value))

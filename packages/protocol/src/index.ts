@@ -17,6 +17,7 @@ export {
   ValidationSchema,
   YoutubeInfoSchema,
   bundlePathProblem,
+  normaliseBundlePath,
 } from './common.ts';
 export type { AudioFormat, BundlePathOptions, StemName } from './common.ts';
 export { JOB_ID_RULE, jobIdProblem } from './job-id-rule.ts';
@@ -89,6 +90,7 @@ export {
 } from './outputs.ts';
 export { findOutput, listOutputs, outputsNotListed, scanOutputFolders } from './outputs-scan.ts';
 export type { OutputsScan } from './outputs-scan.ts';
+export { entriesNotWritten, replacedFolderHold } from './outputs-foreign.ts';
 export {
   REPLACE_WAIT_MS,
   isBeingReplaced,

@@ -4,7 +4,7 @@ import { lstat, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readUntrustedText } from '@imk/fs-safe';
+import { readUntrustedText, writeError } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import { consumerPart, mixClaimName, mixLeaseName, mixLeaseToken, staleMixClaimName } from '@imk/protocol';
 
@@ -114,8 +114,13 @@ export async function claimMix(options: ClaimMixOptions): Promise<MixClaim> {
       await writeFile(lease, leaseText(1), { flag: 'wx' });
       break;
     } catch (error) {
-      if (made) await rm(dir, { recursive: true, force: true });
-      if (made || codeOf(error) !== 'EEXIST') throw error;
+      // The lease not written (a full disk, a quota): said naming the file, not as Node's bare
+      // "ENOSPC: no space left on device, write", which a job's error and `imk job` showed.
+      if (made) {
+        await rm(dir, { recursive: true, force: true });
+        throw writeError(lease, error);
+      }
+      if (codeOf(error) !== 'EEXIST') throw error;
     }
     const value = await readClaim(dir);
     if (value === undefined) continue; // released meanwhile: try again at once

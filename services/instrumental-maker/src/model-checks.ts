@@ -23,6 +23,13 @@ const MODEL_FIX =
 const SHAPE_FIX =
   "use the .onnx as UVR has it (a model of another kind, or a copy converted to float16 or to a fixed batch, cannot be run); only when the problem says the model's dim_f / dim_t differ from its parameters, correct mdx_dim_f_set / mdx_dim_t_set in its .json (docs/separation.md)";
 
+/**
+ * What to do about a model file ONNX Runtime cannot open or run (MODEL_INVALID: empty, cut short, damaged, no
+ * ONNX model, its external data short): MODEL_FIX's "give it a .json" cannot repair the file.
+ */
+const INVALID_FIX =
+  'copy the .onnx again from UVR (its models/MDX_Net_Models folder, with the data file beside it if it has one): this copy is empty, cut short, damaged or no ONNX model; only when the problem says ONNX Runtime could not run it on an input of its dim_f / dim_t, correct mdx_dim_f_set / mdx_dim_t_set in its .json (docs/separation.md)';
+
 /** What to do about a model the engine cannot use at all (a Reverb, Drums… model; a PyTorch .ckpt or .pth). */
 const STEM_FIX =
   'use a UVR MDX-Net .onnx model whose primary stem is Vocals or Instrumental (imk models lists each model with its primary stem)';
@@ -67,6 +74,8 @@ function fixOf(code: string | undefined): string | undefined {
       return PATH_FIX;
     case 'MODEL_SHAPE_MISMATCH':
       return SHAPE_FIX;
+    case 'MODEL_INVALID':
+      return INVALID_FIX;
     default:
       return MODEL_FIX;
   }
@@ -75,7 +84,7 @@ function fixOf(code: string | undefined): string | undefined {
 /** What to do about these models' problems, each fix once, in a fixed order. */
 function fixFor(reports: MdxModelReport[]): string {
   const wanted = new Set(reports.map((r) => fixOf(r.problem?.code)));
-  return [RUNTIME_FIX, STEM_FIX, MISSING_FIX, OUTSIDE_FIX, PATH_FIX, SHAPE_FIX, MODEL_FIX]
+  return [RUNTIME_FIX, STEM_FIX, MISSING_FIX, OUTSIDE_FIX, PATH_FIX, SHAPE_FIX, INVALID_FIX, MODEL_FIX]
     .filter((fix) => wanted.has(fix))
     .join('; ');
 }

@@ -1,18 +1,20 @@
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ImkError } from '@imk/errors';
-import { fileSystemNow, fsyncDir, fsyncTree, pathExists, writeJsonAtomic } from '@imk/fs-safe';
+import { fileSystemNow, fsyncDir, fsyncTree, moveNoClobber, pathExists, writeJsonAtomic } from '@imk/fs-safe';
 import type { Logger } from '@imk/log';
 import {
   CLOCK_CHECK_PREFIX,
   MANIFEST_FILE,
   PUBLISHED_MARKER_FILE,
   REPLACED_DIR,
+  entriesNotWritten,
   isPartialOf,
   partialDirName,
   readOutputManifest,
   replacedName,
   type Manifest,
+  type OutputManifest,
 } from '@imk/protocol';
 import './errors.ts';
 
@@ -135,15 +137,24 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
   const whose = earlierVersion
     ? `the earlier instrumental-maker's outputs of this job id`
     : `files without a manifest of this version (${earlier === undefined ? 'no manifest.json' : 'its manifest.json is not valid'}: the earlier instrumental-maker's, or another program's)`;
+  // What a user put into the earlier folder of ours (notes.txt, an edit of their own): it stays in the job's
+  // folder, moved into the new one after the swap. Before, it went to .replaced/ with the job's files and
+  // imk cleanup deleted it after retention. One whose name the new outputs take stays in .replaced/ (which
+  // cleanup then keeps), said in the manifest.
+  const userEntries =
+    ours && earlier.ok ? await userEntriesOf(final, earlier.manifest, partialDir) : { carry: [], clash: [] };
+  const warnings = [
+    ...(!ours && (await pathExists(final))
+      ? [`outputs/${jobId}/ held ${whose}; they are kept, never removed by imk cleanup, in ${keptAt}`]
+      : []),
+    ...userEntries.clash.map(
+      (path) =>
+        `outputs/${jobId}/${path} was not written by imk, and these outputs have a file of that name: yours is kept in ${keptAt}${path} (imk cleanup keeps that folder while it holds it)`,
+    ),
+  ];
   const manifest: Manifest =
-    !ours && (await pathExists(final))
-      ? {
-          ...options.manifest,
-          warnings: [
-            ...(options.manifest.warnings ?? []),
-            `outputs/${jobId}/ held ${whose}; they are kept, never removed by imk cleanup, in ${keptAt}`,
-          ],
-        }
+    warnings.length > 0
+      ? { ...options.manifest, warnings: [...(options.manifest.warnings ?? []), ...warnings] }
       : options.manifest;
   await fsyncTree(partialDir);
   // Says "this version published the folder": a manifest of the earlier version found beside it later
@@ -167,6 +178,7 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
     await rename(final, replaced);
   }
   await rename(partialDir, final);
+  if (replaced !== undefined) await carryUserEntries(replaced, final, userEntries.carry, options.logger);
   // Both folders' renames made durable only now: between the two renames outputs/<job_id>/ does not exist
   // (no rename swaps two folders in Node), and readers (nas-sync, the dashboard) should see that instant
   // only as an instant, not for the length of an fsync. Readers of one job read across it (@imk/protocol
@@ -182,6 +194,62 @@ export async function publishOutputs(options: PublishOutputsOptions): Promise<Pu
   }
   await fsyncDir(outputsDir);
   return replaced === undefined ? { dir: final } : { dir: final, replaced };
+}
+
+/**
+ * The entries of the earlier folder not written by imk (entriesNotWritten): those to carry into the new
+ * folder, and those whose path the new outputs (`partialDir`) already take, or pass through a file of.
+ */
+async function userEntriesOf(
+  final: string,
+  earlier: OutputManifest,
+  partialDir: string,
+): Promise<{ carry: string[]; clash: string[] }> {
+  const carry: string[] = [];
+  const clash: string[] = [];
+  for (const path of await entriesNotWritten(final, earlier)) {
+    const parts = path.split('/');
+    let taken = false;
+    for (let n = 1; n <= parts.length && !taken; n++) {
+      const info = await lstat(join(partialDir, ...parts.slice(0, n))).catch(() => undefined);
+      // The path itself taken, or a folder on its way is a file (or a link) in the new outputs.
+      taken = info !== undefined && (n === parts.length || !info.isDirectory());
+    }
+    (taken ? clash : carry).push(path);
+  }
+  return { carry, clash };
+}
+
+/**
+ * Moves the user's entries from the folder moved aside into the job's new folder, at the same paths, never
+ * over anything (moveNoClobber). One that cannot be moved stays where it is, in `.replaced/`, said in the
+ * log; imk cleanup keeps that folder while it holds it.
+ */
+async function carryUserEntries(
+  from: string,
+  to: string,
+  paths: readonly string[],
+  logger: Logger | undefined,
+): Promise<void> {
+  for (const path of paths) {
+    try {
+      await mkdir(dirname(join(to, path)), { recursive: true });
+      if (await moveNoClobber(join(from, path), join(to, path))) continue;
+      logger?.warn(
+        { file: path, kept_in: from },
+        'a file not written by imk stays in the replaced folder: the new outputs took its name',
+      );
+    } catch (error) {
+      logger?.warn(
+        { file: path, kept_in: from, err: error },
+        'a file not written by imk stays in the replaced folder: it could not be moved',
+      );
+    }
+  }
+  if (paths.length > 0) {
+    await fsyncDir(to);
+    logger?.info({ files: paths, from }, 'files not written by imk were kept in the job folder');
+  }
 }
 
 /**

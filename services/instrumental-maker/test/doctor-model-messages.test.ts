@@ -3,7 +3,8 @@
 // "give the model a <model>.json beside it": no .json makes such a model runnable. And a model ONNX Runtime
 // could not run had ONNX Runtime's error in the summary twice: quoted by the message, then appended whole by
 // errorMessage (it runs on over several lines, so the message did not "contain" it).
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolvePaths } from '@imk/config';
 import { failsWhenRunGraph, float16Graph, identityWithDims, writeModel } from '@imk/separation/testing';
@@ -35,6 +36,29 @@ describe('imk doctor on MDX models the engine cannot run', () => {
     }
     const folder = await modelsCheck.run({ paths, env: {}, now: new Date() });
     expect(folder.fix).not.toContain('give the model a <model>.json');
+  }, 60_000);
+
+  // An empty, cut-short or damaged copy (MODEL_INVALID) was told to "give the model a <model>.json beside it":
+  // a .json was already there, and none repairs the file.
+  it('a model file ONNX Runtime cannot open (empty, damaged) is told to copy it again, not to write a .json', async () => {
+    const paths = resolvePaths(root);
+    const models = join(root, 'models');
+    const params = {
+      compensate: 1.035,
+      mdx_dim_f_set: 3072,
+      mdx_dim_t_set: 8,
+      mdx_n_fft_scale_set: 6144,
+      primary_stem: 'Vocals',
+    };
+    await writeFile(join(models, 'damaged.onnx'), randomBytes(5000));
+    await writeFile(join(models, 'damaged.json'), JSON.stringify(params));
+    await writeFile(join(models, 'empty.onnx'), '');
+    for (const model of ['models/damaged.onnx', 'models/empty.onnx']) {
+      const result = await mdxEngineCheck({ model }, paths);
+      expect(result.status, model).toBe('fail');
+      expect(result.fix, model).not.toContain('give the model a <model>.json');
+      expect(result.fix, model).toContain('copy the .onnx again from UVR');
+    }
   }, 60_000);
 
   it("says ONNX Runtime's error once", async () => {

@@ -62,6 +62,9 @@ export async function cleanupCommand(options: {
   for (const problem of report.problems)
     process.stderr.write(`imk cleanup: kept ${problem.target} ${problem.path}: ${problem.message}\n`);
   if (report.problems.length > 0) process.stderr.write(`imk cleanup: ${PROBLEM_FIX}\n`);
+  // Kept on purpose (a user's file in a replaced output folder): said, not a failure.
+  for (const entry of report.plan.held)
+    process.stderr.write(`imk cleanup: kept ${entry.target} ${entry.path}: ${entry.reason}\n`);
   if (options.json) {
     print(JSON.stringify(report, null, 2));
     return;
