@@ -26,6 +26,7 @@ export {
   fetchUrl,
   linkWithoutCredentials,
   parseHttpUrl,
+  trimLink,
   pickRetriever,
 } from './url-retriever.ts';
 export type {

@@ -18,6 +18,7 @@ import { runPollLoop } from './poll.ts';
 import { HOLDER_SUFFIX, holdRequest, liveHolder, removeStaleHolder } from './request-holder.ts';
 import { DEFAULT_STABLE_CHECKS } from './settings.ts';
 import { createStabilityTracker, listFiles } from './stable-files.ts';
+import { trimLink } from './url-retriever.ts';
 import './errors.ts';
 
 /** One request file, read and ready to handle. */
@@ -27,7 +28,7 @@ export interface RequestFile {
   /** The name it was dropped with, e.g. `song.txt`. */
   name: string;
   text: string;
-  /** Non-empty lines that are not `#` comments, trimmed. */
+  /** Non-empty lines that are not `#` comments, trimmed (of white space and invisible characters: trimLink). */
   lines: string[];
   signal?: AbortSignal | undefined;
 }
@@ -139,7 +140,8 @@ export function createRequestFolder(options: RequestFolderOptions): RequestFolde
     }
     const lines = text
       .split(/\r?\n/)
-      .map((line) => line.trim())
+      // Trimmed of white space and of invisible characters pasted with a link (a zero-width space).
+      .map(trimLink)
       .filter((line) => line !== '' && !line.startsWith('#'));
     let result: RequestResult;
     try {

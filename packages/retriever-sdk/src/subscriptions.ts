@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { YOUTUBE_RETRIEVER, serviceStatePaths } from '@imk/config';
 import { ImkError, isImkError, oneIssuePerField, orList } from '@imk/errors';
 import { fileSystemNow, listNamesOrEmpty, passClock, readUntrustedJson, writeJsonAtomic } from '@imk/fs-safe';
-import { FETCH_MODES } from './url-retriever.ts';
+import { FETCH_MODES, trimLink } from './url-retriever.ts';
 import { MIX_NOT_SUBSCRIBABLE, youtubeMix } from './youtube-links.ts';
 import './errors.ts';
 
@@ -74,8 +74,9 @@ export const SubscriptionSchema = z.object({
     .string()
     // A link pasted with the space or line end around it (the dashboard's field, a YAML quoted by hand) is
     // the same list: untrimmed, " https://…" was refused as not a link and "https://… " was a second
-    // subscription of its own (another id, archive and runs) beside the one without the space.
-    .trim()
+    // subscription of its own (another id, archive and runs) beside the one without the space. So with a
+    // zero-width space or a direction mark (trimLink).
+    .overwrite(trimLink)
     .regex(/^https?:\/\//i, 'only http(s) links can be subscribed to')
     .refine((url) => youtubeMix(url) === undefined, { message: MIX_NOT_SUBSCRIBABLE })
     .describe('The channel or playlist page (any http(s) page yt-dlp lists, e.g. a /videos tab).'),

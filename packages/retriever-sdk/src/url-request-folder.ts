@@ -7,9 +7,11 @@ import {
   type RequestResult,
 } from './request-folder.ts';
 import {
+  BETWEEN_LINKS,
   FETCH_MODES,
   describeResult,
   quotedStart,
+  trimLink,
   type FetchMode,
   type FetchResult,
 } from './url-retriever.ts';
@@ -87,7 +89,7 @@ async function handleUrlRequest(
 
 /** A line without its `# comment`: a link holds no space, so a `#` after one starts a note of the user's. */
 function withoutComment(line: string): string {
-  return line.replace(/\s#.*$/, '').trim();
+  return trimLink(line.replace(/\s#.*$/, ''));
 }
 
 /**
@@ -95,6 +97,6 @@ function withoutComment(line: string): string {
  * is one entry, said whole if it is no link ("hello world" is not a URL), never cut into words.
  */
 function urlsOf(text: string): string[] {
-  const words = text.split(/\s+/);
+  const words = text.split(BETWEEN_LINKS);
   return words.length > 1 && words.every((word) => /^https?:\/\/\S/i.test(word)) ? words : [text];
 }

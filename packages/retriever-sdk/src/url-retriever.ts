@@ -89,9 +89,27 @@ export function quotedStart(text: string): string {
   return capText(text, QUOTED_CHARS);
 }
 
+/**
+ * What surrounds a pasted link without being part of it: white space, and the invisible format characters
+ * (Unicode Cf) that chat apps, web pages and right-to-left text put beside links: zero-width space (U+200B),
+ * joiners, left-to-right and right-to-left marks (U+200E/F), bidi embeddings, word joiner (U+2060), BOM.
+ */
+const AROUND_LINK = /^[\s\p{Cf}]+|[\s\p{Cf}]+$/gu;
+/** Between two pasted links: white space or an invisible format character. */
+export const BETWEEN_LINKS = /[\s\p{Cf}]+/u;
+
+/**
+ * A pasted link without what surrounds it (see AROUND_LINK). A zero-width space before a link made it
+ * "not a URL" (the message showing a link that looked right); one after it was sent to the site as
+ * `%E2%80%8B`, part of the video's or track's id.
+ */
+export function trimLink(text: string): string {
+  return text.replace(AROUND_LINK, '');
+}
+
 /** Parses a URL given by a user, accepting only http(s): nothing else may reach a downloader. */
 export function parseHttpUrl(text: string): URL {
-  const trimmed = text.trim();
+  const trimmed = trimLink(text);
   const shown = quotedStart(trimmed);
   if (trimmed.length > MAX_URL_CHARS)
     throw new ImkError(
@@ -100,7 +118,7 @@ export function parseHttpUrl(text: string): URL {
     );
   // Several links pasted at once: the URL parser would take them for one (a space becomes %20 in its path,
   // a line break is dropped and the links run together), fetch a link nobody gave and answer 404.
-  const links = trimmed.split(/\s+/).filter((part) => /^https?:\/\//i.test(part));
+  const links = trimmed.split(BETWEEN_LINKS).filter((part) => /^https?:\/\//i.test(part));
   if (links.length > 1)
     throw new ImkError(
       'INVALID_URL',
