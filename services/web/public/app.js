@@ -1,7 +1,19 @@
 // @ts-check
 // The dashboard: plain JavaScript modules, no build step. Live data arrives as server-sent events
 // (/api/events); the job page (job-page.js) fetches /api/jobs/<id> when the snapshot says it changed.
-import { $, ago, api, badge, duration, engineText, errorText, facts, h, progressBar } from './lib.js';
+import {
+  $,
+  ago,
+  api,
+  badge,
+  dropInvisibleAround,
+  duration,
+  engineText,
+  errorText,
+  facts,
+  h,
+  progressBar,
+} from './lib.js';
 import { jobSnapshot, openJob } from './job-page.js';
 import { startSubscriptions } from './subscriptions.js';
 
@@ -305,6 +317,7 @@ function route() {
   openJob(id);
 }
 
+dropInvisibleAround($('#url-input', HTMLInputElement));
 $('#url-form').addEventListener('submit', (event) => void submitUrl(event));
 $('#upload-input').addEventListener('change', () => void upload());
 window.addEventListener('hashchange', route);

@@ -192,6 +192,25 @@ export function turnedDownText(a) {
   return `turned down ${db} dB to avoid clipping${alike}`;
 }
 
+// White space around a pasted link that holds an invisible format character (zero-width space, joiner,
+// direction mark, word joiner, BOM: what chat apps and web pages paste with links). The server drops these
+// too (@imk/retriever-sdk trimLink), but with one in front the browser's own check of a type=url field
+// said "Please enter a URL." of a link that looked right, and the page never sent it. White space alone
+// is left as typed (a space may be the next character of a link to "My Song.mp3").
+const INVISIBLE_AROUND = /^[\s\p{Cf}]+|[\s\p{Cf}]+$/gu;
+
+/**
+ * Drops invisible characters (and the white space beside them) from the ends of a link field as it is
+ * pasted or typed into, so the browser's check and the server see the link itself.
+ * @param {HTMLInputElement} input
+ */
+export function dropInvisibleAround(input) {
+  input.addEventListener('input', () => {
+    const cleaned = input.value.replace(INVISIBLE_AROUND, (run) => (/\p{Cf}/u.test(run) ? '' : run));
+    if (cleaned !== input.value) input.value = cleaned;
+  });
+}
+
 // A number as people type it: an optional sign, digits with one decimal point or comma. U+2212 MINUS SIGN
 // (as the docs write "−2") is a minus; a field of type=number turned a pasted "−2" into 2 (the opposite key)
 // and dropped a decimal comma ("0,8" became 08).

@@ -1,7 +1,7 @@
 // @ts-check
 // Subscriptions card: channels and playlists the YouTube retriever fetches as they grow. Added here they go
 // to state/youtube-retriever/subscriptions.json (POST /api/subscriptions); config ones show once they ran.
-import { $, ago, api, errorText, facts, h } from './lib.js';
+import { $, ago, api, dropInvisibleAround, errorText, facts, h } from './lib.js';
 
 /** @typedef {import('../src/api-types.ts').SubscriptionAddedResponse} SubscriptionAddedResponse */
 /** @typedef {import('../src/api-types.ts').SubscriptionRow} SubscriptionRow */
@@ -87,6 +87,7 @@ async function subscribe(event) {
 }
 
 export function startSubscriptions() {
+  dropInvisibleAround($('#subscription-url', HTMLInputElement));
   $('#subscription-form').addEventListener('submit', (event) => void subscribe(event));
   void refresh();
   setInterval(() => void refresh(), 30_000);
