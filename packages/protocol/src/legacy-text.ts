@@ -16,18 +16,38 @@ import { decodeUtf8OrWindows1252, parseUntrustedJson } from '@imk/fs-safe';
 export function parseDocumentBytes(
   bytes: Uint8Array,
   name: string,
-): { json: unknown; latin1: boolean; nonFinite: string[] } {
+): { json: unknown; latin1: boolean; nonFinite: string[]; utf16: boolean } {
+  // UTF-16 with its byte order mark, as Windows PowerShell 5 writes a file (`ConvertTo-Json | Out-File`, `>`):
+  // unambiguous, so read as such, ours too (it was "not valid JSON (Unexpected token 'ÿ', "ÿþ{\u0000…")").
+  const utf16 = utf16Text(bytes);
+  if (utf16 !== undefined) {
+    const { json, nonFinite } = parseWithPythonNumbers(utf16, name);
+    return { json, latin1: false, nonFinite, utf16: isLegacyDocument(json) };
+  }
   const { text, encoding } = decodeUtf8OrWindows1252(bytes);
   const { json, nonFinite } = parseWithPythonNumbers(text, name);
-  if (encoding === 'utf-8') return { json, latin1: false, nonFinite };
-  if (isLegacyDocument(json)) return { json, latin1: true, nonFinite };
+  if (encoding === 'utf-8') return { json, latin1: false, nonFinite, utf16: false };
+  if (isLegacyDocument(json)) return { json, latin1: true, nonFinite, utf16: false };
   // Ours is UTF-8: read as before (a stray byte is U+FFFD).
   return {
     json: parseUntrustedJson(Buffer.from(bytes).toString('utf8'), { name }),
     latin1: false,
     nonFinite: [],
+    utf16: false,
   };
 }
+
+/** The text of bytes that start with a UTF-16 byte order mark (kept: the JSON reader skips it), else undefined. */
+function utf16Text(bytes: Uint8Array): string | undefined {
+  const le = bytes[0] === 0xff && bytes[1] === 0xfe;
+  const be = bytes[0] === 0xfe && bytes[1] === 0xff;
+  if (!le && !be) return undefined;
+  return new TextDecoder(le ? 'utf-16le' : 'utf-16be', { ignoreBOM: true }).decode(bytes);
+}
+
+/** The note a document of the earlier version read as UTF-16 carries (in the job's warnings). */
+export const utf16Note = (name: string): string =>
+  `${name} is UTF-16 text (as Windows PowerShell 5 writes a file): read as such; UTF-8 is the format`;
 
 /** The note a document read as Windows-1252 carries (in the job's warnings). */
 export const latin1Note = (name: string): string =>
