@@ -1,5 +1,5 @@
 import { isImkError } from '@imk/errors';
-import { decodeUtf8OrWindows1252, parseUntrustedJson } from '@imk/fs-safe';
+import { decodeUtf16WithBom, decodeUtf8OrWindows1252, parseUntrustedJson } from '@imk/fs-safe';
 
 /**
  * A JSON document (job.json, manifest.json) from its bytes. The earlier version's Python wrote ASCII
@@ -19,7 +19,7 @@ export function parseDocumentBytes(
 ): { json: unknown; latin1: boolean; nonFinite: string[]; utf16: boolean } {
   // UTF-16 with its byte order mark, as Windows PowerShell 5 writes a file (`ConvertTo-Json | Out-File`, `>`):
   // unambiguous, so read as such, ours too (it was "not valid JSON (Unexpected token 'ÿ', "ÿþ{\u0000…")").
-  const utf16 = utf16Text(bytes);
+  const utf16 = decodeUtf16WithBom(bytes);
   if (utf16 !== undefined) {
     const { json, nonFinite } = parseWithPythonNumbers(utf16, name);
     return { json, latin1: false, nonFinite, utf16: isLegacyDocument(json) };
@@ -35,14 +35,6 @@ export function parseDocumentBytes(
     nonFinite: [],
     utf16: false,
   };
-}
-
-/** The text of bytes that start with a UTF-16 byte order mark (kept: the JSON reader skips it), else undefined. */
-function utf16Text(bytes: Uint8Array): string | undefined {
-  const le = bytes[0] === 0xff && bytes[1] === 0xfe;
-  const be = bytes[0] === 0xfe && bytes[1] === 0xff;
-  if (!le && !be) return undefined;
-  return new TextDecoder(le ? 'utf-16le' : 'utf-16be', { ignoreBOM: true }).decode(bytes);
 }
 
 /** The note a document of the earlier version read as UTF-16 carries (in the job's warnings). */
