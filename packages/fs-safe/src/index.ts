@@ -53,4 +53,4 @@ export {
   readRegularFileSync,
 } from './regular-file.ts';
 export { processAlive } from './process-alive.ts';
-export { decodeUtf8OrWindows1252 } from './text-encoding.ts';
+export { decodeUtf16WithBom, decodeUtf8OrWindows1252 } from './text-encoding.ts';

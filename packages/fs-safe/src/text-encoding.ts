@@ -14,3 +14,15 @@ export function decodeUtf8OrWindows1252(bytes: Uint8Array): {
     return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252' };
   }
 }
+
+/**
+ * The text of bytes that start with a UTF-16 byte order mark (FF FE or FE FF; the mark itself is left out),
+ * else undefined. Windows PowerShell 5 writes files so (`Out-File`, `>`, `Set-Content
+ * -Encoding Unicode`); such bytes are never UTF-8, which read them as U+FFFD and a NUL after each letter.
+ */
+export function decodeUtf16WithBom(bytes: Uint8Array): string | undefined {
+  const le = bytes[0] === 0xff && bytes[1] === 0xfe;
+  const be = bytes[0] === 0xfe && bytes[1] === 0xff;
+  if (!le && !be) return undefined;
+  return new TextDecoder(le ? 'utf-16le' : 'utf-16be', { ignoreBOM: false }).decode(bytes);
+}

@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, relative, sep } from 'node:path';
 import { ImkError, markSaidAs } from '@imk/errors';
 import { FS_SAFE_ERRORS } from './errors.ts';
 import { describeKind } from './file-kind.ts';
+import { decodeUtf16WithBom } from './text-encoding.ts';
 
 /**
  * The one way to open a file someone else wrote (a bundle's job.json and media, a sidecar, a request file,
@@ -286,7 +287,9 @@ export async function readUntrustedText(
   path: string,
   options: UntrustedOpenOptions & { maxBytes: number },
 ): Promise<string> {
-  return (await readUntrustedFile(path, options)).toString('utf8');
+  const bytes = await readUntrustedFile(path, options);
+  // UTF-8; or UTF-16 when its byte order mark says so (a file written by Windows PowerShell 5).
+  return decodeUtf16WithBom(bytes) ?? bytes.toString('utf8');
 }
 
 /**

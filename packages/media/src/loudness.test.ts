@@ -71,4 +71,26 @@ describe('loudness', () => {
     expect(Math.abs((m.integrated_lufs ?? 0) + 16)).toBeLessThan(0.5);
     expect(m.true_peak_dbtp).toBeLessThan(-1 + 0.2);
   });
+
+  // A brickwalled master, clipped noise, or a float mix past full scale measures above 0 LUFS, and
+  // loudnorm refuses such a measured_I ("Numerical result out of range"): every two-pass encode of it failed.
+  it('normalises audio louder than 0 LUFS in two passes', async () => {
+    const float = path.join(dir, 'past-full-scale.wav');
+    await sineFile(float, { seconds: 5, frequency: 1000, amplitude: 2, codec: ['-c:a', 'pcm_f32le'] });
+    const clipped = path.join(dir, 'clipped-noise.wav');
+    await ffmpeg('-f', 'lavfi', '-i', 'anoisesrc=d=5:a=1:seed=7', '-af', 'volume=10', '-ac', '2', clipped);
+    for (const input of [float, clipped]) {
+      expect((await measureLoudness(input)).integrated_lufs).toBeGreaterThan(0);
+      const output = path.join(dir, `${path.basename(input, '.wav')}.flac`);
+      await encodeAudio({
+        input,
+        output,
+        format: 'flac',
+        loudness: { targetLufs: -14, truePeak: -1, twoPass: true },
+      });
+      const m = await measureLoudness(output);
+      expect(Math.abs((m.integrated_lufs ?? 0) + 14)).toBeLessThan(0.5);
+      expect(m.true_peak_dbtp).toBeLessThan(-1 + 0.2);
+    }
+  });
 });

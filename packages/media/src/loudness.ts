@@ -151,9 +151,17 @@ export function loudnormFilter(target: LoudnessTarget, measured?: LoudnessMeasur
   if (measured.integrated_lufs === null || measured.true_peak_dbtp === null) return undefined;
   // Linear mode needs a range target at least the measured one, else loudnorm falls back to dynamic.
   const lra = Math.min(50, Math.max(DEFAULT_LRA_TARGET, Math.ceil(measured.lra_lu ?? 0)));
+  // loudnorm refuses a measured_I or measured_thresh above 0 ("Numerical result out of range"), which a
+  // brickwalled master or a float mix past full scale measures (+5 LUFS), and takes a measured_I of 0 for
+  // none. Such audio is turned down first by whole decibels, and its measurements with it: loudnorm's gain
+  // (target minus measured) then ends at the same level.
+  const threshold = measured.threshold_lufs ?? -70;
+  const over = Math.max(measured.integrated_lufs, threshold);
+  const shift = over > -1 ? -(Math.ceil(over) + 1) : 0;
   return (
-    `${base}:LRA=${lra}:measured_I=${measured.integrated_lufs}:measured_TP=${measured.true_peak_dbtp}` +
-    `:measured_LRA=${measured.lra_lu ?? 0}:measured_thresh=${measured.threshold_lufs ?? -70}:linear=true`
+    (shift === 0 ? '' : `volume=${shift}dB,`) +
+    `${base}:LRA=${lra}:measured_I=${measured.integrated_lufs + shift}:measured_TP=${measured.true_peak_dbtp + shift}` +
+    `:measured_LRA=${measured.lra_lu ?? 0}:measured_thresh=${threshold + shift}:linear=true`
   );
 }
 

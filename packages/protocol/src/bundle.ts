@@ -6,7 +6,7 @@ import type { Job } from './job.ts';
 import { validateJob, type ValidationProblem } from './validate.ts';
 import { JOB_FILE } from './job.ts';
 import { LEGACY_READ_NOTES } from './legacy-job.ts';
-import { latin1Note, parseDocumentBytes } from './legacy-text.ts';
+import { latin1Note, nonFiniteNote, parseDocumentBytes, utf16Note } from './legacy-text.ts';
 import { audioFilePath, resolveCover, spellAsOnDisk } from './songs.ts';
 
 export { JOB_FILE } from './job.ts';
@@ -30,9 +30,15 @@ export async function readJobJson(dir: string): Promise<unknown> {
     name: JOB_FILE,
     maxBytes: JOB_FILE_MAX_BYTES,
   });
-  const { json, latin1 } = parseDocumentBytes(bytes, JOB_FILE);
-  // The earlier version's job.json saved as Latin-1: read so, and said in the job's warnings.
-  if (latin1) (json as Record<string, unknown>)[LEGACY_READ_NOTES] = [latin1Note(JOB_FILE)];
+  const { json, latin1, nonFinite, utf16 } = parseDocumentBytes(bytes, JOB_FILE);
+  // The earlier version's job.json saved as Latin-1, or holding Python's NaN: read so, and said in the
+  // job's warnings.
+  const notes = [
+    ...(latin1 ? [latin1Note(JOB_FILE)] : []),
+    ...(utf16 ? [utf16Note(JOB_FILE)] : []),
+    ...nonFinite.map((entry) => nonFiniteNote(JOB_FILE, entry)),
+  ];
+  if (notes.length > 0) (json as Record<string, unknown>)[LEGACY_READ_NOTES] = notes;
   return json;
 }
 

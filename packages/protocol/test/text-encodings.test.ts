@@ -108,3 +108,52 @@ describe("the earlier version's documents saved as Latin-1", () => {
     if (result?.ok) expect(result.manifest).toMatchObject({ title: 'Café', artist: 'Sigur Rós' });
   });
 });
+
+// What Windows PowerShell 5 writes by default (`$job | ConvertTo-Json | Out-File job.json`, or `>`): UTF-16LE
+// with its byte order mark. Such a job.json was rejected as "not valid JSON (Unexpected token 'ÿ', "ÿþ{\u0000…")",
+// and such a manifest.json was unreadable. The mark says the encoding; both byte orders are read.
+const utf16Text = (value: unknown, order: 'le' | 'be') => {
+  const le = Buffer.from(`\uFEFF${JSON.stringify(value, null, 2).replace(/\n/g, '\r\n')}\r\n`, 'utf16le');
+  return order === 'le' ? le : le.swap16();
+};
+
+describe('documents saved as UTF-16 with a byte order mark (Windows PowerShell 5)', () => {
+  it.each(['le', 'be'] as const)(
+    "an earlier version's job.json in UTF-16%s keeps its tags, and the job says how it was read",
+    async (order) => {
+      const id = `enc_utf16${order}`;
+      const bundle = join(dir, `job_${id}`);
+      await mkdir(bundle);
+      await writeFile(join(bundle, 'a.wav'), 'x');
+      await writeFile(join(bundle, 'job.json'), utf16Text({ ...job, job_id: id, title: 'Café 曲' }, order));
+      const result = await readBundle(bundle);
+      expect(result).toMatchObject({ ok: true, job: { job_id: id, title: 'Café 曲', artist: 'Sigur Rós' } });
+      if (!result.ok) return;
+      const [song] = await bundleSongs(bundle, result.job);
+      expect(song?.warnings).toContain(
+        'job.json is UTF-16 text (as Windows PowerShell 5 writes a file): read as such; UTF-8 is the format',
+      );
+    },
+  );
+
+  it('a job.json of ours (schema_version) in UTF-16 is read', async () => {
+    const bundle = join(dir, 'job_enc_utf16v1');
+    await mkdir(bundle);
+    await writeFile(join(bundle, 'a.wav'), 'x');
+    await writeFile(
+      join(bundle, 'job.json'),
+      utf16Text({ ...job, schema_version: 1, job_id: 'enc_utf16v1', title: 'Café' }, 'le'),
+    );
+    expect(await readBundle(bundle)).toMatchObject({ ok: true, job: { title: 'Café' } });
+  });
+
+  it('a manifest.json in UTF-16 is read', async () => {
+    const out = join(dir, 'outputs', 'enc_utf16');
+    await mkdir(join(out, 'files'), { recursive: true });
+    await writeFile(join(out, 'files', 'a.wav'), 'x');
+    await writeFile(join(out, 'manifest.json'), utf16Text({ ...manifest, job_id: 'enc_utf16' }, 'le'));
+    const result = await readOutputManifest(out);
+    expect(result).toMatchObject({ ok: true });
+    if (result?.ok) expect(result.manifest).toMatchObject({ artist: 'Sigur Rós' });
+  });
+});

@@ -94,7 +94,8 @@ export function buildManifest(input: ManifestInput): Manifest {
  * What the manifest says of the input: its name, sha256 and size (both of the one file that was hashed,
  * see the hash stage), and what ffprobe found in it. Its length, rate, channels and codec are those of the
  * audio separated, the first audio stream (decodeAudio's): not the container's length, which is its
- * longest stream (a second, longer soundtrack, a video's picture outlasting its sound).
+ * longest stream (a second, longer soundtrack, a video's picture outlasting its sound). Its length is the
+ * samples decoded when `frames` is given (what its files are made of), else ffprobe's.
  */
 export function inputFacts(
   name: string,
@@ -107,9 +108,11 @@ export function inputFacts(
     path: name,
     sha256: hashed.sha256,
     bytes: hashed.bytes,
+    // As it plays, when it was decoded: an MP3's ffprobe length counts its encoder delay and padding (2.064 s
+    // for a song of 2.013 s), so every file made of it was said to be 50 ms short of it.
     duration_sec:
       Math.round(
-        (info.audio?.duration_sec ?? info.duration_sec ?? (frames ? frames.frames / frames.sampleRate : 0)) *
+        (frames ? frames.frames / frames.sampleRate : (info.audio?.duration_sec ?? info.duration_sec ?? 0)) *
           1e6,
       ) / 1e6,
   };

@@ -300,8 +300,10 @@ const manifest: Steps['manifest'] = {
           `${artifact.path} lasts ${artifact.duration_sec} s but the input ${facts.duration_sec} s`,
         );
     }
-    // A file cut short or damaged still decodes, to less than its header declares: said first, as what it
-    // likely is, before the files' own lengths compared with the declared one above.
+    // A file cut short or damaged still decodes, to less than its header declares (ffprobe's length: the
+    // manifest's is the length decoded): said first, as what it likely is, before the files' own lengths.
+    const probedSec =
+      Math.round((s.info!.audio?.duration_sec ?? s.info!.duration_sec ?? facts.duration_sec) * 1e6) / 1e6;
     const decodedSec =
       separation === undefined
         ? facts.duration_sec
@@ -313,8 +315,8 @@ const manifest: Steps['manifest'] = {
         format: s.info?.format,
         declaredSec:
           s.declaredInputSec === undefined
-            ? facts.duration_sec
-            : Math.round(Math.max(s.declaredInputSec, facts.duration_sec) * 1e6) / 1e6,
+            ? probedSec
+            : Math.round(Math.max(s.declaredInputSec, probedSec) * 1e6) / 1e6,
         decodedSec,
         decodeErrors: s.decodeErrors,
         path: s.inputFile,

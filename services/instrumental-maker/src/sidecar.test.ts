@@ -198,6 +198,23 @@ describe('readSidecar', () => {
   });
 });
 
+// Windows PowerShell 5 writes a file as UTF-16 with a byte order mark (`Out-File`, `>`): the job failed with
+// 'song.yml: (top level): expected a mapping such as "stems: VDBO" (found "\uFFFD\uFFFDm\u0000o\u0000…")'.
+describe('readSidecar of an options file saved as UTF-16', () => {
+  it.each(['utf16le', 'utf16be'] as const)('%s: reads it as the same options', async (encoding) => {
+    const dir = await mkdtemp(join(tmpdir(), 'imk-sidecar-utf16-'));
+    try {
+      const text = (await readFile(legacySample('My Song.stems.yml'), 'utf8')).replace(/\n/g, '\r\n');
+      const le = Buffer.from(`\uFEFF${text}`, 'utf16le');
+      await writeFile(join(dir, 'a.wav'), 'audio');
+      await writeFile(join(dir, 'a.yml'), encoding === 'utf16le' ? le : le.swap16());
+      expect(await readSidecar(dir, 'a.wav')).toEqual(parseSidecar('a.yml', text));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 // Two options files beside one song (a.yaml edited by hand, an old a.wav.yml left from before): the first
 // in the documented order was read and the other ignored without a word, so the edit did nothing.
 describe('readSidecar with two options files for one song', () => {
