@@ -44,8 +44,13 @@ const ENTRIES = {
   scratch: 'state/tmp/instrumental-maker/job_r-host-1-ab',
   partial: 'outputs/.job_old.partial-host-2-cd',
 };
+/**
+ * Each entry holds one file of 1 B. The replaced output folder holds it where imk writes a job's files
+ * (files/audio/): a replaced folder holding a file imk did not write is kept by cleanup (a user's).
+ */
 async function putEntries(): Promise<void> {
-  for (const entry of Object.values(ENTRIES)) await put(join(root, entry, 'audio.wav'));
+  for (const entry of Object.values(ENTRIES))
+    await put(join(root, entry, entry === ENTRIES.replaced ? 'files/audio/audio.wav' : 'audio.wav'));
 }
 const there = async (): Promise<string[]> => {
   const found: string[] = [];
